@@ -1,0 +1,111 @@
+package health.vigil.config;
+
+import health.vigil.error.ValidationException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Vigil's settings, read once from the environment (app settings in Azure). Every setting name is listed
+ * in {@code docs/settings.md}; the Bicep templates set the same names.
+ */
+public record VigilConfig(
+        Mode mode,
+        Path home,
+        Limits limits,
+        Duration predictionRetention,
+        Map<String, String> azure) {
+
+    /** Which adapters back the ports. */
+    public enum Mode {
+        /** Embedded stores under {@code home}: SQLite, files, the in-process event bus. */
+        LOCAL,
+        /** Cosmos DB, Blob Storage, Event Grid, Key Vault. */
+        AZURE
+    }
+
+    /** Input limits that protect the services from oversized or hostile input. */
+    public record Limits(
+            long maxPackageBytes,
+            long maxUncompressedBytes,
+            int maxPackageEntries,
+            int maxBatchRows,
+            int maxBodyBytes) {
+
+        public static final Limits DEFAULTS = new Limits(
+                256L * 1024 * 1024, 1024L * 1024 * 1024, 16, 1000, 4 * 1024 * 1024);
+
+        public Limits {
+            if (maxPackageBytes < 1 || maxUncompressedBytes < 1 || maxPackageEntries < 1 || maxBatchRows < 1
+                    || maxBodyBytes < 1) {
+                throw new ValidationException("every limit must be at least 1");
+            }
+        }
+    }
+
+    public VigilConfig {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(predictionRetention, "predictionRetention");
+        azure = azure == null ? Map.of() : Map.copyOf(azure);
+        if (mode == Mode.LOCAL) {
+            Objects.requireNonNull(home, "home is needed in local mode");
+        }
+    }
+
+    /** Local mode on embedded stores under {@code home}, with default limits. */
+    public static VigilConfig local(Path home) {
+        return new VigilConfig(Mode.LOCAL, home, Limits.DEFAULTS, Duration.ofDays(400), Map.of());
+    }
+
+    public VigilConfig withLimits(Limits newLimits) {
+        return new VigilConfig(mode, home, newLimits, predictionRetention, azure);
+    }
+
+    /**
+     * Reads the settings from environment variables: {@code VIGIL_MODE} (local|azure), {@code VIGIL_HOME},
+     * {@code VIGIL_MAX_PACKAGE_BYTES}, {@code VIGIL_MAX_UNCOMPRESSED_BYTES}, {@code VIGIL_MAX_PACKAGE_ENTRIES},
+     * {@code VIGIL_MAX_BATCH_ROWS}, {@code VIGIL_MAX_BODY_BYTES}, {@code VIGIL_PREDICTION_RETENTION_DAYS};
+     * every {@code VIGIL_AZURE_*} setting is kept for the Azure adapters.
+     */
+    public static VigilConfig fromEnvironment(Map<String, String> env) {
+        Mode mode = switch (env.getOrDefault("VIGIL_MODE", "local").trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "local" -> Mode.LOCAL;
+            case "azure" -> Mode.AZURE;
+            default -> throw new ValidationException("VIGIL_MODE is '" + env.get("VIGIL_MODE") + "'; use local or azure");
+        };
+        Path home = Path.of(env.getOrDefault("VIGIL_HOME", ".vigil")).toAbsolutePath();
+        Limits d = Limits.DEFAULTS;
+        Limits limits = new Limits(
+                longSetting(env, "VIGIL_MAX_PACKAGE_BYTES", d.maxPackageBytes()),
+                longSetting(env, "VIGIL_MAX_UNCOMPRESSED_BYTES", d.maxUncompressedBytes()),
+                (int) longSetting(env, "VIGIL_MAX_PACKAGE_ENTRIES", d.maxPackageEntries()),
+                (int) longSetting(env, "VIGIL_MAX_BATCH_ROWS", d.maxBatchRows()),
+                (int) longSetting(env, "VIGIL_MAX_BODY_BYTES", d.maxBodyBytes()));
+        Duration retention = Duration.ofDays(longSetting(env, "VIGIL_PREDICTION_RETENTION_DAYS", 400));
+        Map<String, String> azure = new java.util.TreeMap<>();
+        env.forEach((k, v) -> {
+            if (k.startsWith("VIGIL_AZURE_")) {
+                azure.put(k, v);
+            }
+        });
+        return new VigilConfig(mode, home, limits, retention, azure);
+    }
+
+    private static long longSetting(Map<String, String> env, String name, long fallback) {
+        String raw = env.get(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            long value = Long.parseLong(raw.trim());
+            if (value < 1) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ValidationException(name + " is '" + raw + "'; it must be a whole number of at least 1");
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package health.vigil.error;
+
+/**
+ * Every failure Vigil reports has one code. The code decides the HTTP status (the one table that maps
+ * codes to statuses is this enum) and is what clients, runbooks and telemetry key on.
+ */
+public enum ErrorCode {
+    MALFORMED_JSON(400),
+    INVALID_REQUEST(400),
+    INVALID_FEATURE(400),
+    BATCH_TOO_LARGE(400),
+    INVALID_PACKAGE(400),
+    UNAUTHENTICATED(401),
+    FORBIDDEN(403),
+    SEPARATION_OF_DUTIES(403),
+    NOT_FOUND(404),
+    MODEL_NOT_FOUND(404),
+    VERSION_NOT_FOUND(404),
+    METHOD_NOT_ALLOWED(405),
+    MODEL_NOT_DEPLOYED(409),
+    CONFLICT(409),
+    INVALID_STATE(409),
+    CONCURRENT_MODIFICATION(412),
+    PAYLOAD_TOO_LARGE(413),
+    UNSUPPORTED_MEDIA_TYPE(415),
+    UNSUPPORTED_FEATURE_PIPELINE(422),
+    INTEGRITY_FAILURE(500),
+    RUNTIME_FAILURE(500),
+    INTERNAL(500),
+    STORE_UNAVAILABLE(503);
+
+    private final int httpStatus;
+
+    ErrorCode(int httpStatus) {
+        this.httpStatus = httpStatus;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    /** True when the caller can fix the problem (a 4xx). */
+    public boolean isClientError() {
+        return httpStatus >= 400 && httpStatus < 500;
+    }
+}

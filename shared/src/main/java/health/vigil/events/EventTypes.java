@@ -1,0 +1,22 @@
+package health.vigil.events;
+
+/** The event types Vigil publishes and consumes. */
+public final class EventTypes {
+    public static final String BLOB_CREATED = "Microsoft.Storage.BlobCreated";
+    public static final String MODEL_REGISTERED = "Vigil.Model.Registered";
+    public static final String MODEL_REGISTRATION_REJECTED = "Vigil.Model.RegistrationRejected";
+    public static final String GATES_PASSED = "Vigil.Gates.Passed";
+    public static final String GATES_FAILED = "Vigil.Gates.Failed";
+    public static final String MODEL_APPROVED = "Vigil.Model.Approved";
+    public static final String MODEL_REJECTED = "Vigil.Model.Rejected";
+    public static final String MODEL_DEPLOYED = "Vigil.Model.Deployed";
+    public static final String CANARY_STARTED = "Vigil.Canary.Started";
+    public static final String CANARY_STEPPED = "Vigil.Canary.Stepped";
+    public static final String CANARY_PROMOTED = "Vigil.Canary.Promoted";
+    public static final String CANARY_ROLLED_BACK = "Vigil.Canary.RolledBack";
+    public static final String DRIFT_DETECTED = "Vigil.Drift.Detected";
+    public static final String RETRAIN_REQUESTED = "Vigil.Retrain.Requested";
+    public static final String RETRAIN_COMPLETED = "Vigil.Retrain.Completed";
+
+    private EventTypes() {}
+}

@@ -1,0 +1,106 @@
+package health.vigil.json;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+
+/**
+ * The one JSON setup of Vigil: strict on input (unknown properties, trailing tokens and duplicate keys are
+ * errors), ISO-8601 instants, and error messages that give line and column without echoing the content.
+ */
+public final class Json {
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .build();
+
+    private Json() {}
+
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    public static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+
+    public static byte[] writeBytes(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+
+    /** Parses a tree; malformed input is a MALFORMED_JSON {@link ValidationException} naming line and column. */
+    public static JsonNode readTree(String what, byte[] content) {
+        try {
+            JsonNode node = MAPPER.readTree(content);
+            if (node == null || node.isMissingNode()) {
+                throw new ValidationException(ErrorCode.MALFORMED_JSON, what + " is empty: send a JSON document");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw malformed(what, e);
+        } catch (java.io.IOException e) {
+            throw new ValidationException(ErrorCode.MALFORMED_JSON, what + " could not be read: " + e.getClass().getSimpleName());
+        }
+    }
+
+    public static <T> T read(String what, byte[] content, Class<T> type) {
+        try {
+            return MAPPER.readValue(content, type);
+        } catch (JsonProcessingException e) {
+            throw malformed(what, e);
+        } catch (java.io.IOException e) {
+            throw new ValidationException(ErrorCode.MALFORMED_JSON, what + " could not be read: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * A message that says where the JSON went wrong without quoting it (it may hold patient data).
+     * Validation problems thrown from records' constructors keep their own message.
+     */
+    public static ValidationException malformed(String what, JsonProcessingException e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        JsonLocation at = e.getLocation();
+        String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        if (root instanceof ValidationException ve) {
+            return new ValidationException(ErrorCode.MALFORMED_JSON, what + where + ": " + ve.getMessage());
+        }
+        if (root instanceof NullPointerException npe && npe.getMessage() != null) {
+            return new ValidationException(ErrorCode.MALFORMED_JSON, what + where + ": " + npe.getMessage());
+        }
+        String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException jme ? jme.getPathReference() : null;
+        String kind = e instanceof com.fasterxml.jackson.core.JsonParseException ? "is not valid JSON"
+                : e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u
+                        ? "has an unknown field '" + u.getPropertyName() + "'"
+                        : "does not have the expected structure" + (path == null ? "" : " (" + shortPath(path) + ")");
+        return new ValidationException(ErrorCode.MALFORMED_JSON, what + " " + kind + where);
+    }
+
+    private static String shortPath(String path) {
+        int i = path.indexOf('[');
+        return i >= 0 ? path.substring(i) : path;
+    }
+}

@@ -1,0 +1,61 @@
+package health.vigil.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import health.vigil.error.ValidationException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code reference.json} of a model package: the training data's profile that drift checks compare
+ * production against. Numeric features carry quantile bin edges and the share of training rows in each
+ * bin; categorical features carry category frequencies; the score carries the same as a numeric feature.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ReferenceProfile(long rows, List<FeatureProfile> features, FeatureProfile score) {
+
+    public ReferenceProfile {
+        if (rows < 1) {
+            throw new ValidationException("reference.rows is " + rows + "; a reference profile needs at least 1 row");
+        }
+        features = features == null ? List.of() : List.copyOf(features);
+    }
+
+    /**
+     * One feature's profile. For numeric features {@code binEdges} has k+1 increasing edges and
+     * {@code proportions} k shares summing to 1; for categorical ones {@code categoryFrequencies} maps each
+     * category to its share. {@code missingRate} is the share of rows where the feature was missing.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record FeatureProfile(
+            String name,
+            List<Double> binEdges,
+            List<Double> proportions,
+            Map<String, Double> categoryFrequencies,
+            double missingRate) {
+
+        public FeatureProfile {
+            if (name == null || name.isBlank()) {
+                throw new ValidationException("a reference feature profile has no name");
+            }
+            binEdges = binEdges == null ? null : List.copyOf(binEdges);
+            proportions = proportions == null ? null : List.copyOf(proportions);
+            categoryFrequencies = categoryFrequencies == null ? null : Map.copyOf(categoryFrequencies);
+            if (binEdges != null) {
+                if (proportions == null || proportions.size() + 1 != binEdges.size()) {
+                    throw new ValidationException("reference profile of '" + name + "' has " + binEdges.size()
+                            + " bin edges but " + (proportions == null ? 0 : proportions.size())
+                            + " proportions; k bins need k+1 edges");
+                }
+                for (int i = 1; i < binEdges.size(); i++) {
+                    if (!(binEdges.get(i) > binEdges.get(i - 1))) {
+                        throw new ValidationException("reference profile of '" + name + "' has bin edges that do not increase");
+                    }
+                }
+            }
+            if (!(missingRate >= 0.0 && missingRate <= 1.0)) {
+                throw new ValidationException("reference profile of '" + name + "' has missingRate " + missingRate
+                        + "; it must be between 0 and 1");
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package health.vigil.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
+/** A traffic slot of a deployment. */
+public enum Slot {
+    STABLE,
+    CANARY,
+    SHADOW;
+
+    @JsonValue
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static Slot fromWire(String value) {
+        return Slot.valueOf(value.trim().toUpperCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,46 @@
+package health.vigil.port;
+
+import java.util.List;
+
+/**
+ * Loads and runs ONNX models. Loading verifies the sha256 of the bytes against the registry's before the
+ * runtime sees them.
+ */
+public interface ModelRuntime extends AutoCloseable {
+
+    /** Loads a model; fails with INTEGRITY_FAILURE when the bytes' sha256 is not {@code expectedSha256}. */
+    LoadedModel load(byte[] onnx, String expectedSha256, String outputName, int positiveClassIndex);
+
+    /**
+     * Checks that the runtime can load this model and describes its inputs and outputs; a model that
+     * cannot be loaded is a {@link health.vigil.error.PackageRejectedException} (ONNX_UNLOADABLE).
+     */
+    Signature inspect(byte[] onnx);
+
+    @Override
+    void close();
+
+    /** A model ready to score; thread-safe. */
+    interface LoadedModel extends AutoCloseable {
+        int inputWidth();
+
+        /**
+         * Probability of the positive class for each row of a row-major {@code rows x inputWidth()} matrix;
+         * NaN stands for a missing value.
+         */
+        double[] predict(float[] rowMajor, int rows);
+
+        @Override
+        void close();
+    }
+
+    /** A model's declared inputs and outputs. Dimensions of -1 are dynamic. */
+    record Signature(List<Tensor> inputs, List<Tensor> outputs) {
+        public Signature {
+            inputs = List.copyOf(inputs);
+            outputs = List.copyOf(outputs);
+        }
+    }
+
+    record Tensor(String name, String elementType, long[] shape, boolean isMap) {}
+}

@@ -1,0 +1,53 @@
+package health.vigil.port;
+
+import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
+import health.vigil.model.VersionRecord;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.IntFunction;
+
+/**
+ * Persistence of the model registry: one document per version and one deployment document per model.
+ * Updates are conditional on the etag the caller read, so no concurrent change is lost.
+ */
+public interface RegistryStore {
+
+    /**
+     * Atomically assigns the next version number (1 for a new model) and stores the record that
+     * {@code factory} builds for that number. Two concurrent calls never get the same number.
+     */
+    VersionRecord createNextVersion(ModelName model, IntFunction<VersionRecord> factory);
+
+    Optional<VersionRecord> findVersion(ModelName model, int version);
+
+    /** The version registered from a package with this sha256, if any (registration is idempotent on it). */
+    Optional<VersionRecord> findByPackageSha256(ModelName model, String packageSha256);
+
+    /** All versions of a model, oldest first. */
+    List<VersionRecord> listVersions(ModelName model);
+
+    List<ModelName> listModels();
+
+    /**
+     * Replaces a version document if its etag still equals {@code record.etag()}; otherwise throws a
+     * {@link health.vigil.error.ConflictException} with code CONCURRENT_MODIFICATION. Returns it with the new etag.
+     */
+    VersionRecord updateVersion(VersionRecord record);
+
+    Optional<Deployment> findDeployment(ModelName model);
+
+    /**
+     * Creates (etag null) or replaces (etag equal to the stored one) the deployment document; otherwise a
+     * {@link health.vigil.error.ConflictException} with code CONCURRENT_MODIFICATION.
+     */
+    Deployment saveDeployment(Deployment deployment);
+
+    /**
+     * Marks an event as handled by a handler; false when it already was. Handlers call it after their
+     * work succeeded, so a failed attempt is retried and a delivered-twice event is done once.
+     */
+    boolean markEventHandled(String handler, String eventId);
+
+    boolean isEventHandled(String handler, String eventId);
+}

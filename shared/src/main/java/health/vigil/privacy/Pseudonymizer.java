@@ -1,0 +1,48 @@
+package health.vigil.privacy;
+
+import health.vigil.error.ValidationException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Turns a patient identifier into a stable pseudonym with HMAC-SHA256 under a secret key, before the
+ * identifier is routed, logged or stored. Without the key the pseudonym cannot be linked back.
+ */
+public final class Pseudonymizer {
+    private static final String ALGORITHM = "HmacSHA256";
+    private final SecretKeySpec key;
+
+    public Pseudonymizer(byte[] key) {
+        if (key == null || key.length < 32) {
+            throw new IllegalArgumentException("the pseudonymisation key must be at least 32 bytes");
+        }
+        this.key = new SecretKeySpec(key.clone(), ALGORITHM);
+    }
+
+    /** The hex HMAC of the identifier. A blank identifier is rejected without echoing it. */
+    public String pseudonym(String patientId) {
+        if (patientId == null || patientId.isBlank()) {
+            throw new ValidationException("patientId is missing or blank: send the patient identifier the"
+                    + " caller uses; Vigil pseudonymises it before use");
+        }
+        if (patientId.length() > 256) {
+            throw new ValidationException("patientId is longer than 256 characters");
+        }
+        try {
+            Mac mac = Mac.getInstance(ALGORITHM);
+            mac.init(key);
+            return HexFormat.of().formatHex(mac.doFinal(patientId.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is not available", e);
+        }
+    }
+
+    /** A bucket 0-99 from the pseudonym, so a patient always lands in the same traffic slot. */
+    public static int bucket(String pseudonym) {
+        int value = Integer.parseInt(pseudonym.substring(0, 7), 16);
+        return value % 100;
+    }
+}

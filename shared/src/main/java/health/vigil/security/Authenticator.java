@@ -1,0 +1,28 @@
+package health.vigil.security;
+
+import java.util.Map;
+
+/**
+ * Turns a request's headers into a {@link Principal}: locally from an API key, in Azure from the
+ * principal that App Service authentication (Entra ID) puts in front of the app.
+ */
+public interface Authenticator {
+
+    /**
+     * @param headers request headers with lower-case names
+     * @return the caller; a request without valid credentials is an
+     *     {@link health.vigil.error.AccessDeniedException} with code UNAUTHENTICATED
+     */
+    Principal authenticate(Map<String, String> headers);
+
+    /** Checks the caller has {@code role}; FORBIDDEN otherwise. */
+    default Principal require(Map<String, String> headers, Role role) {
+        Principal principal = authenticate(headers);
+        if (!principal.has(role)) {
+            throw new health.vigil.error.AccessDeniedException(health.vigil.error.ErrorCode.FORBIDDEN,
+                    "this operation needs the role " + role.wireName() + "; the caller '" + principal.id()
+                            + "' does not have it");
+        }
+        return principal;
+    }
+}

@@ -1,0 +1,27 @@
+package health.vigil.security;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The application roles of Vigil (Entra ID app roles in Azure, API-key roles locally). */
+public enum Role {
+    SCORING_INVOKE("Scoring.Invoke"),
+    MODELS_UPLOAD("Models.Upload"),
+    MODELS_APPROVE("Models.Approve"),
+    DEPLOYMENTS_OPERATE("Deployments.Operate"),
+    AUDIT_EXPORT("Audit.Export");
+
+    private final String wireName;
+
+    Role(String wireName) {
+        this.wireName = wireName;
+    }
+
+    public String wireName() {
+        return wireName;
+    }
+
+    public static Optional<Role> fromWire(String value) {
+        return Arrays.stream(values()).filter(r -> r.wireName.equals(value)).findFirst();
+    }
+}

@@ -1,0 +1,34 @@
+package health.vigil.features;
+
+import health.vigil.model.FeatureSchema;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns one validated raw clinical record into a model's input vector. The same object runs in training
+ * and in scoring, so the two cannot disagree. {@link #id()} is {@code name@version} where the version is a
+ * hash of the definition, and is what a manifest's {@code featurePipeline} names.
+ */
+public interface FeaturePipeline {
+
+    /** {@code name@version}, for example {@code readmission@3f2a9c1b}. */
+    String id();
+
+    /** The raw fields a request carries, validated before {@link #transform} sees them. */
+    FeatureSchema rawSchema();
+
+    /** The names of the model's input columns, in order (derived and indicator columns included). */
+    List<String> columns();
+
+    default int width() {
+        return columns().size();
+    }
+
+    /**
+     * Writes the record's model inputs into {@code out[offset .. offset + width())}. Values in
+     * {@code record} are already validated: {@link Double} for numeric, {@link Long} for integer,
+     * {@link Boolean}, {@link String} for categorical, and {@code null} for a missing optional value.
+     * A missing value becomes NaN, or whatever the definition says for it.
+     */
+    void transform(Map<String, Object> record, float[] out, int offset);
+}

@@ -1,7 +1,10 @@
 package health.vigil.features;
 
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
+import health.vigil.model.FeatureType;
 import health.vigil.model.Manifest;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +18,13 @@ public final class IdentityPipeline implements FeaturePipeline {
     private final List<String> columns;
 
     public IdentityPipeline(FeatureSchema schema) {
+        for (Feature feature : schema.features()) {
+            if (feature.type() == FeatureType.CODE) {
+                throw new ValidationException(ErrorCode.UNSUPPORTED_FEATURE_PIPELINE, "feature '" + feature.name()
+                        + "' is a code, which the identity pipeline cannot turn into a number; name a feature"
+                        + " pipeline that groups its codes in the manifest's featurePipeline");
+            }
+        }
         this.schema = schema;
         this.columns = schema.names();
     }
@@ -50,6 +60,7 @@ public final class IdentityPipeline implements FeaturePipeline {
             case NUMERIC, INTEGER -> ((Number) value).floatValue();
             case BOOLEAN -> ((Boolean) value) ? 1f : 0f;
             case CATEGORICAL -> feature.categories().indexOf((String) value);
+            case CODE -> throw new IllegalStateException("the constructor rejects code features");
         };
     }
 }

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import health.vigil.error.ValidationException;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * One input of a model as a clinician or a client application knows it: its name, type, unit, the range
  * or categories it may take, and whether it may be missing (missing values reach the model as NaN).
+ * A {@link FeatureType#CODE} feature carries the regular expression ({@code pattern}) its values match.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Feature(
@@ -18,7 +21,8 @@ public record Feature(
         Double max,
         List<String> categories,
         boolean required,
-        String description) {
+        String description,
+        String pattern) {
 
     public Feature {
         if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) {
@@ -46,6 +50,27 @@ public record Feature(
         } else {
             categories = null;
         }
+        if (type == FeatureType.CODE) {
+            if (pattern == null || pattern.isBlank()) {
+                throw new ValidationException("code feature '" + name + "' has no pattern: give the regular"
+                        + " expression its codes match, for example '\\d{3}(\\.\\d{1,2})?'");
+            }
+            try {
+                Pattern.compile(pattern);
+            } catch (PatternSyntaxException e) {
+                throw new ValidationException("code feature '" + name + "' has a pattern that is not a valid"
+                        + " regular expression: " + e.getDescription());
+            }
+        } else if (pattern != null) {
+            throw new ValidationException("feature '" + name + "' is " + type.wireName()
+                    + " but has a pattern; only code features have a pattern");
+        }
+    }
+
+    /** A feature without a pattern: every type but {@link FeatureType#CODE}. */
+    public Feature(String name, FeatureType type, String unit, Double min, Double max, List<String> categories,
+            boolean required, String description) {
+        this(name, type, unit, min, max, categories, required, description, null);
     }
 
     public static Feature numeric(String name, String unit, double min, double max) {
@@ -64,7 +89,25 @@ public record Feature(
         return new Feature(name, FeatureType.CATEGORICAL, null, null, null, categories, true, null);
     }
 
+    /** A code from an open coding system; values must match {@code pattern} as a whole. */
+    public static Feature code(String name, String pattern) {
+        return new Feature(name, FeatureType.CODE, null, null, null, null, true, null, pattern);
+    }
+
     public Feature optional() {
-        return new Feature(name, type, unit, min, max, categories, false, description);
+        return new Feature(name, type, unit, min, max, categories, false, description, pattern);
+    }
+
+    public Feature withUnit(String newUnit) {
+        return new Feature(name, type, newUnit, min, max, categories, required, description, pattern);
+    }
+
+    public Feature withDescription(String newDescription) {
+        return new Feature(name, type, unit, min, max, categories, required, newDescription, pattern);
+    }
+
+    /** Whether {@code value} is a valid code of this {@link FeatureType#CODE} feature. */
+    public boolean matchesPattern(String value) {
+        return pattern != null && value != null && Pattern.matches(pattern, value);
     }
 }

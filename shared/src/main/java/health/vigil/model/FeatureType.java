@@ -13,7 +13,13 @@ public enum FeatureType {
     /** true or false, fed to the model as 1 or 0. */
     BOOLEAN,
     /** One of a fixed list of strings, fed to the model as its index in that list. */
-    CATEGORICAL;
+    CATEGORICAL,
+    /**
+     * A code from an open coding system (an ICD-9-CM diagnosis, for example) written as a string that must
+     * match the feature's {@code pattern}. Too many values to list, so only a feature pipeline that knows
+     * the coding system (grouping codes into categories) can turn it into model inputs.
+     */
+    CODE;
 
     @JsonValue
     public String wireName() {

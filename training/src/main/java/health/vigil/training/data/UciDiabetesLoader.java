@@ -6,12 +6,8 @@ import health.vigil.error.ValidationException;
 import health.vigil.features.Icd9Groups;
 import health.vigil.features.RawRecordValidator;
 import health.vigil.hash.Sha256;
-import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,20 +46,10 @@ public final class UciDiabetesLoader {
     }
 
     public static Dataset load(Path dataFile, Path mappingFile) {
-        byte[] data = readAll(dataFile, "the readmission data file");
-        byte[] mapping = readAll(mappingFile, "the UCI code table file " + MAPPING_FILE
+        byte[] data = DataFiles.read(dataFile, "the readmission data file");
+        byte[] mapping = DataFiles.read(mappingFile, "the UCI code table file " + MAPPING_FILE
                 + " (it must sit next to the data file)");
         return load(dataFile.getFileName().toString(), data, new String(mapping, StandardCharsets.UTF_8));
-    }
-
-    static byte[] readAll(Path file, String what) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new ValidationException(what + " does not exist: " + file.getFileName());
-        } catch (IOException e) {
-            throw new UncheckedIOException(what + " could not be read", e);
-        }
     }
 
     public static Dataset load(String name, byte[] data, String mappingText) {

@@ -1,0 +1,163 @@
+package health.vigil.training;
+
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.features.AdherenceFeatures;
+import health.vigil.features.ComplicationsFeatures;
+import health.vigil.features.DefinedPipeline;
+import health.vigil.features.ReadmissionFeatures;
+import health.vigil.model.ModelName;
+import health.vigil.training.data.DataFiles;
+import health.vigil.training.data.Dataset;
+import health.vigil.training.data.DispensingCohort;
+import health.vigil.training.data.UciDiabetesLoader;
+import health.vigil.training.synthetic.AdherenceGenerator;
+import health.vigil.training.synthetic.ComplicationsGenerator;
+import health.vigil.training.synthetic.ReadmissionGenerator;
+import health.vigil.training.synthetic.SyntheticData;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The three clinical models Vigil ships: for each, its feature pipeline, what it predicts and for whom,
+ * its known limitations, how to load its real data from a file, how to generate synthetic data, and the
+ * segments (age group, sex) its evaluation is broken down by.
+ */
+public enum ClinicalModel {
+    READMISSION("readmission", ReadmissionFeatures.pipeline(), "readmitted within 30 days",
+            "30-day readmission risk of an adult or paediatric inpatient with diabetes, at discharge",
+            "Flags inpatients with diabetes at high risk of readmission within 30 days of discharge so that a care"
+                    + " team can prioritise transitional care (follow-up calls, medication reconciliation). Decision"
+                    + " support for a clinician; not for denying care or for patients discharged to hospice.",
+            List.of("Trained on 1999-2008 US hospital encounters of patients with diabetes; practice has changed"
+                            + " since and other populations may differ.",
+                    "Encounters that ended in death or hospice are excluded; the model says nothing about them.",
+                    "Readmissions to other hospitals may be missing from the label, so risk can be under-estimated.",
+                    "Race is recorded by the source with missing values and coarse groups; check performance by group"
+                            + " before use."),
+            "diabetic_data.csv with IDs_mapping.csv next to it (UCI Diabetes 130-US hospitals)"),
+    ADHERENCE("adherence", AdherenceFeatures.pipeline(), "non-adherent (PDC below 80 %) in the next 180 days",
+            "Risk that a patient on a chronic medication covers less than 80 % of the next 180 days with supply",
+            "Identifies patients likely to become non-adherent to a chronic medication so that a pharmacist can"
+                    + " offer an intervention (refill synchronisation, 90-day or mail-order supply, counselling)."
+                    + " Not for coverage or eligibility decisions.",
+            List.of("Dispensing data shows supply, not ingestion: a covered day is not a dose taken.",
+                    "Fills paid outside the data source (cash, samples) look like gaps.",
+                    "Hospital stays and deliberate discontinuation look like non-adherence.",
+                    "The label needs 180 days of follow-up; patients who leave the plan must be removed upstream."),
+            "a dispensing CSV with columns " + DispensingCohort.HEADER),
+    COMPLICATIONS("complications", ComplicationsFeatures.pipeline(), "complication within 30 days of surgery",
+            "Risk of any post-operative complication within 30 days of a surgical procedure",
+            "Supports pre-operative planning (optimisation, level of post-operative monitoring, consent"
+                    + " discussions) for adults having surgery. Not a substitute for clinical judgement and not for"
+                    + " deciding whether to operate.",
+            List.of("Complications are pooled into one outcome; severity and type are not predicted.",
+                    "Pre-operative labs are often missing; the model uses missingness indicators, so changes in"
+                            + " testing practice shift its inputs.",
+                    "Procedures are grouped by specialty; risk within a specialty varies widely by operation."),
+            "a surgical cohort CSV with columns " + ComplicationsGenerator.loader().header());
+
+    private final ModelName modelName;
+    private final DefinedPipeline pipeline;
+    private final String positiveLabel;
+    private final String description;
+    private final String intendedUse;
+    private final List<String> limitations;
+    private final String dataFormat;
+
+    ClinicalModel(String name, DefinedPipeline pipeline, String positiveLabel, String description, String intendedUse,
+            List<String> limitations, String dataFormat) {
+        this.modelName = ModelName.of(name);
+        this.pipeline = pipeline;
+        this.positiveLabel = positiveLabel;
+        this.description = description;
+        this.intendedUse = intendedUse;
+        this.limitations = List.copyOf(limitations);
+        this.dataFormat = dataFormat;
+    }
+
+    public static ClinicalModel of(String name) {
+        for (ClinicalModel model : values()) {
+            if (model.modelName.value().equals(name)) {
+                return model;
+            }
+        }
+        throw new ValidationException(ErrorCode.INVALID_REQUEST, "there is no clinical model '" + name
+                + "'; choose one of " + Arrays.stream(values()).map(m -> m.modelName.value()).toList());
+    }
+
+    public ModelName modelName() {
+        return modelName;
+    }
+
+    public DefinedPipeline pipeline() {
+        return pipeline;
+    }
+
+    public String positiveLabel() {
+        return positiveLabel;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public String intendedUse() {
+        return intendedUse;
+    }
+
+    public List<String> limitations() {
+        return limitations;
+    }
+
+    /** What {@link #load(Path)} expects. */
+    public String dataFormat() {
+        return dataFormat;
+    }
+
+    /** Loads the model's real data from a file. */
+    public Dataset load(Path file) {
+        return switch (this) {
+            case READMISSION -> UciDiabetesLoader.load(file);
+            case ADHERENCE -> DispensingCohort.load(file.getFileName().toString(),
+                    DataFiles.read(file, "the dispensing file"));
+            case COMPLICATIONS -> ComplicationsGenerator.loader().load(file.getFileName().toString(),
+                    "surgical cohort", DataFiles.read(file, "the surgical cohort file"));
+        };
+    }
+
+    /** Seeded synthetic data of about {@code rows} examples, with the generator's true probabilities. */
+    public SyntheticData synthetic(int rows, long seed) {
+        return switch (this) {
+            case READMISSION -> new ReadmissionGenerator(seed).generate(rows);
+            case ADHERENCE -> new AdherenceGenerator(seed).generate(rows);
+            case COMPLICATIONS -> new ComplicationsGenerator(seed).generate(rows);
+        };
+    }
+
+    /** Age groups used to break down evaluation. */
+    public static final List<String> AGE_GROUPS = List.of("<50", "50-69", "70-79", "80+");
+    public static final List<String> SEX_GROUPS = List.of("Female", "Male", "unknown");
+
+    public String ageGroup(Map<String, Object> record) {
+        double age = switch (this) {
+            case READMISSION -> ReadmissionFeatures.AGE_BANDS.indexOf((String) record.get(ReadmissionFeatures.AGE_BAND)) * 10 + 5;
+            case ADHERENCE -> ((Number) record.get(AdherenceFeatures.AGE)).doubleValue();
+            case COMPLICATIONS -> ((Number) record.get(ComplicationsFeatures.AGE)).doubleValue();
+        };
+        return age < 50 ? "<50" : age < 70 ? "50-69" : age < 80 ? "70-79" : "80+";
+    }
+
+    public String sexGroup(Map<String, Object> record) {
+        Object sex = record.get(this == READMISSION ? ReadmissionFeatures.GENDER : "sex");
+        return sex == null ? "unknown" : (String) sex;
+    }
+
+    @Override
+    public String toString() {
+        return modelName.value().toLowerCase(Locale.ROOT);
+    }
+}

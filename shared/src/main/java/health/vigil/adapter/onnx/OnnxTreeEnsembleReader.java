@@ -34,9 +34,11 @@ import java.util.Set;
  * why: other operators, post transforms other than LOGISTIC, more than two classes, weights on class 1,
  * more than one base value, missing hit rates.
  *
- * <p>The result follows ONNX Runtime where the ONNX text is vague: a leaf's value is the sum of its weights;
- * a {@code BRANCH_NEQ} node sends NaN to its true branch whatever its missing-value track says (ORT evaluates
- * NaN != t as true); node ids are kept when they already number each tree 0..n-1 with children after
+ * <p>The result follows ONNX Runtime (1.29) where the ONNX text is vague or silent: a tree is a run of
+ * consecutive nodes with the same tree id and its root is the first node listed; a leaf's value is the sum
+ * of its weights, and weights on split nodes are ignored; a missing-value track counts only when it is 1;
+ * a {@code BRANCH_NEQ} node sends NaN to its true branch whatever its track says (ORT evaluates NaN != t as
+ * true). Node ids are kept when they already number a tree 0..n-1 from its root with children after
  * parents, and are renumbered depth-first otherwise. Leaves carry feature -1, threshold 0 and children -1.
  */
 public final class OnnxTreeEnsembleReader {
@@ -158,9 +160,17 @@ public final class OnnxTreeEnsembleReader {
             long[] featureIds = sized(ints("nodes_featureids"), n, "nodes_featureids");
             long[] trueIds = sized(ints("nodes_truenodeids"), n, "nodes_truenodeids");
             long[] falseIds = sized(ints("nodes_falsenodeids"), n, "nodes_falsenodeids");
-            List<String> modes = strings("nodes_modes");
-            if (modes.size() != n) {
-                throw refuse("nodes_modes has " + modes.size() + " entries for " + n + " nodes");
+            List<String> modeNames = strings("nodes_modes");
+            if (modeNames.size() != n) {
+                throw refuse("nodes_modes has " + modeNames.size() + " entries for " + n + " nodes");
+            }
+            List<NodeMode> modes = new ArrayList<>(n);
+            for (String name : modeNames) {
+                try {
+                    modes.add(NodeMode.valueOf(name));
+                } catch (IllegalArgumentException e) {
+                    throw refuse("a node has the unknown mode '" + OnnxProtos.printable(name) + "'");
+                }
             }
             double[] thresholds = sized(reals("nodes_values"), n, "nodes_values");
             long[] tracks = has("nodes_missing_value_tracks_true")
@@ -191,33 +201,44 @@ public final class OnnxTreeEnsembleReader {
             if (width < 0) {
                 width = 1;
                 for (int i = 0; i < n; i++) {
-                    if (!modes.get(i).equals("LEAF")) {
+                    if (modes.get(i) != NodeMode.LEAF) {
                         width = (int) Math.max(width, featureIds[i] + 1);
                     }
                 }
             }
-            // Trees in order of first appearance; within a tree, attribute index by node id.
+            // Like ORT: a tree is a run of nodes with the same tree id, rooted at its first node.
             Map<Long, Map<Long, Integer>> trees = new LinkedHashMap<>();
+            Map<Long, Long> roots = new HashMap<>();
             for (int i = 0; i < n; i++) {
-                Map<Long, Integer> tree = trees.computeIfAbsent(treeIds[i], t -> new HashMap<>());
-                if (tree.put(nodeIds[i], i) != null) {
-                    throw refuse("tree " + treeIds[i] + " lists node " + nodeIds[i] + " twice");
+                if (i > 0 && treeIds[i] != treeIds[i - 1] && trees.containsKey(treeIds[i])) {
+                    throw refuse("the nodes of tree " + treeIds[i] + " are not listed together; ONNX Runtime would"
+                            + " read them as two trees");
+                }
+                long tree = treeIds[i];
+                roots.putIfAbsent(tree, nodeIds[i]);
+                if (trees.computeIfAbsent(tree, t -> new HashMap<>()).put(nodeIds[i], i) != null) {
+                    throw refuse("tree " + tree + " lists node " + nodeIds[i] + " twice");
                 }
             }
+            // Like ORT: weights on a split node are ignored; weights on a missing node are an error.
             Map<Long, Map<Long, Double>> leafValues = new HashMap<>();
             for (int w = 0; w < m; w++) {
                 Map<Long, Integer> tree = trees.get(classTreeIds[w]);
                 Integer at = tree == null ? null : tree.get(classNodeIds[w]);
-                if (at == null || !modes.get(at).equals("LEAF")) {
+                if (at == null) {
                     throw refuse("class weight " + w + " is on tree " + classTreeIds[w] + " node " + classNodeIds[w]
-                            + ", which is not a leaf");
+                            + ", which the model does not have");
                 }
-                leafValues.computeIfAbsent(classTreeIds[w], t -> new HashMap<>()).merge(classNodeIds[w], weights[w], Double::sum);
+                if (modes.get(at) == NodeMode.LEAF) {
+                    leafValues.computeIfAbsent(classTreeIds[w], t -> new HashMap<>())
+                            .merge(classNodeIds[w], weights[w], Double::sum);
+                }
             }
             List<TreeEnsemble.Tree> result = new ArrayList<>();
             for (Map.Entry<Long, Map<Long, Integer>> tree : trees.entrySet()) {
-                result.add(new TreeBuilder(tree.getKey(), tree.getValue(), leafValues.getOrDefault(tree.getKey(), Map.of()),
-                        featureIds, modes, thresholds, trueIds, falseIds, tracks, covers, width).build());
+                result.add(new TreeBuilder(tree.getKey(), roots.get(tree.getKey()), tree.getValue(),
+                        leafValues.getOrDefault(tree.getKey(), Map.of()), featureIds, modes, thresholds, trueIds,
+                        falseIds, tracks, covers, width).build());
             }
             return new TreeEnsemble(width, base.length == 1 ? base[0] : 0.0, result);
         }
@@ -302,10 +323,11 @@ public final class OnnxTreeEnsembleReader {
     /** Builds one tree, keeping the node ids when they are already a valid numbering. */
     private static final class TreeBuilder {
         private final long treeId;
+        private final long root;
         private final Map<Long, Integer> attributeIndex;
         private final Map<Long, Double> leafValues;
         private final long[] featureIds;
-        private final List<String> modes;
+        private final List<NodeMode> modes;
         private final double[] thresholds;
         private final long[] trueIds;
         private final long[] falseIds;
@@ -313,10 +335,11 @@ public final class OnnxTreeEnsembleReader {
         private final double[] covers;
         private final int width;
 
-        TreeBuilder(long treeId, Map<Long, Integer> attributeIndex, Map<Long, Double> leafValues, long[] featureIds,
-                List<String> modes, double[] thresholds, long[] trueIds, long[] falseIds, long[] tracks, double[] covers,
-                int width) {
+        TreeBuilder(long treeId, long root, Map<Long, Integer> attributeIndex, Map<Long, Double> leafValues,
+                long[] featureIds, List<NodeMode> modes, double[] thresholds, long[] trueIds, long[] falseIds, long[] tracks,
+                double[] covers, int width) {
             this.treeId = treeId;
+            this.root = root;
             this.attributeIndex = attributeIndex;
             this.leafValues = leafValues;
             this.featureIds = featureIds;
@@ -343,7 +366,7 @@ public final class OnnxTreeEnsembleReader {
             for (Map.Entry<Long, Integer> node : position.entrySet()) {
                 int at = attributeIndex.get(node.getKey());
                 int i = node.getValue();
-                mode[i] = mode(at);
+                mode[i] = modes.get(at);
                 cover[i] = covers[at];
                 if (mode[i] == NodeMode.LEAF) {
                     feature[i] = -1;
@@ -360,25 +383,20 @@ public final class OnnxTreeEnsembleReader {
                 threshold[i] = thresholds[at];
                 trueChild[i] = position.get(trueIds[at]);
                 falseChild[i] = position.get(falseIds[at]);
-                missingTrue[i] = mode[i] == NodeMode.BRANCH_NEQ || tracks[at] != 0;
+                missingTrue[i] = mode[i] == NodeMode.BRANCH_NEQ || tracks[at] == 1;
             }
             return new TreeEnsemble.Tree(mode, feature, threshold, trueChild, falseChild, missingTrue, leafValue, cover);
         }
 
-        private NodeMode mode(int at) {
-            try {
-                return NodeMode.valueOf(modes.get(at));
-            } catch (IllegalArgumentException e) {
-                throw refuse("tree " + treeId + " has a node of unknown mode '" + OnnxProtos.printable(modes.get(at)) + "'");
-            }
-        }
-
         private boolean isLeaf(long nodeId) {
-            return modes.get(attributeIndex.get(nodeId)).equals("LEAF");
+            return modes.get(attributeIndex.get(nodeId)) == NodeMode.LEAF;
         }
 
         private boolean keepsIds() {
             int n = attributeIndex.size();
+            if (root != 0) {
+                return false;
+            }
             for (Map.Entry<Long, Integer> node : attributeIndex.entrySet()) {
                 long id = node.getKey();
                 if (id < 0 || id >= n) {
@@ -401,32 +419,19 @@ public final class OnnxTreeEnsembleReader {
             return position;
         }
 
-        /** Numbers the nodes reachable from the root depth-first (true branch first); the tree must be a tree. */
+        /** Numbers the nodes reachable from the root depth-first (true branch first); they must form a tree. */
         private Map<Long, Integer> depthFirst() {
-            Set<Long> children = new HashSet<>();
-            for (Map.Entry<Long, Integer> node : attributeIndex.entrySet()) {
-                if (!isLeaf(node.getKey())) {
-                    for (long child : new long[] {trueIds[node.getValue()], falseIds[node.getValue()]}) {
-                        if (!attributeIndex.containsKey(child)) {
-                            throw refuse("tree " + treeId + " node " + node.getKey() + " points at node " + child
-                                    + ", which the tree does not have");
-                        }
-                        children.add(child);
-                    }
-                }
-            }
-            List<Long> roots = attributeIndex.keySet().stream().filter(id -> !children.contains(id)).toList();
-            if (roots.size() != 1) {
-                throw refuse("tree " + treeId + " has " + roots.size() + " nodes that no other node points at; a tree"
-                        + " has exactly one root");
-            }
             Map<Long, Integer> position = new LinkedHashMap<>();
             Deque<Long> stack = new ArrayDeque<>();
-            stack.push(roots.get(0));
+            stack.push(root);
             while (!stack.isEmpty()) {
                 long id = stack.pop();
+                if (!attributeIndex.containsKey(id)) {
+                    throw refuse("a node of tree " + treeId + " points at node " + id + ", which the tree does not have");
+                }
                 if (position.putIfAbsent(id, position.size()) != null) {
-                    throw refuse("tree " + treeId + " reaches node " + id + " twice; it is not a tree");
+                    throw refuse("tree " + treeId + " reaches node " + id + " twice; TreeSHAP needs every node to have"
+                            + " one parent");
                 }
                 if (!isLeaf(id)) {
                     int at = attributeIndex.get(id);

@@ -18,6 +18,7 @@ public class PackageRejectedException extends VigilException {
         MALFORMED_MANIFEST,
         INVALID_MANIFEST,
         MALFORMED_REFERENCE,
+        MALFORMED_EVALUATION,
         ONNX_UNLOADABLE,
         ONNX_SCHEMA_MISMATCH,
         ONNX_EXTERNAL_DATA,

@@ -47,6 +47,8 @@ import java.util.zip.ZipInputStream;
 public final class ZipModelPackageReader implements ModelPackageReader {
     private static final Set<String> ENTRIES = Set.of(
             ModelPackageWriter.MANIFEST, ModelPackageWriter.MODEL, ModelPackageWriter.REFERENCE);
+    /** Entries a package may also hold: the trainer's evaluation results, a JSON object. */
+    private static final Set<String> OPTIONAL_ENTRIES = Set.of(ModelPackageWriter.EVALUATION);
     private static final byte[] LOCAL_HEADER = {'P', 'K', 3, 4};
     private static final byte[] EMPTY_ZIP = {'P', 'K', 5, 6};
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
@@ -80,7 +82,11 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         Map<String, byte[]> entries = readEntries(counted);
         Manifest manifest = parseManifest(entries.get(ModelPackageWriter.MANIFEST));
         ReferenceProfile reference = parseReference(entries.get(ModelPackageWriter.REFERENCE));
-        checkReferenceFeatures(reference, manifest.features());
+        if (Manifest.IDENTITY_PIPELINE.equals(manifest.featurePipeline())) {
+            // A registered pipeline's reference profiles its model columns, which only the pipeline knows.
+            checkReferenceFeatures(reference, manifest.features());
+        }
+        checkEvaluation(entries.get(ModelPackageWriter.EVALUATION));
         int width = width(manifest);
         byte[] model = entries.get(ModelPackageWriter.MODEL);
         ModelRuntime.Signature signature = runtime.inspect(model);
@@ -116,7 +122,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                         throw new PackageRejectedException(Reason.DUPLICATE_ENTRY, "the package holds '" + name
                                 + "' twice; each of " + expectedNames() + " must appear once");
                     }
-                    if (!ENTRIES.contains(name)) {
+                    if (!ENTRIES.contains(name) && !OPTIONAL_ENTRIES.contains(name)) {
                         throw new PackageRejectedException(Reason.UNEXPECTED_ENTRY, "the package holds '"
                                 + printable(name) + "'; it must hold exactly " + expectedNames() + " at its top level");
                     }
@@ -223,6 +229,21 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                         + printable(profile.name()) + "', which the manifest's feature schema does not have; profile"
                         + " only the schema's features " + schema.names());
             }
+        }
+    }
+
+    private static void checkEvaluation(byte[] bytes) {
+        if (bytes == null) {
+            return;
+        }
+        try {
+            if (!Json.mapper().readTree(bytes).isObject()) {
+                throw new PackageRejectedException(Reason.MALFORMED_EVALUATION, "evaluation.json is not a JSON object;"
+                        + " it must hold the trainer's evaluation results, or be left out");
+            }
+        } catch (IOException e) {
+            throw new PackageRejectedException(Reason.MALFORMED_EVALUATION, "evaluation.json is not valid JSON; it must"
+                    + " hold the trainer's evaluation results, or be left out", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package health.vigil.training;
 
+import health.vigil.adapter.onnx.OnnxModelWriter;
 import health.vigil.model.Manifest;
 import health.vigil.model.OutputSpec;
 import health.vigil.model.Provenance;
@@ -16,9 +17,7 @@ import health.vigil.training.gbt.XgboostTreeConverter;
 import health.vigil.training.linear.LogisticModel;
 import health.vigil.training.reference.ReferenceProfiler;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,9 +27,6 @@ import java.util.Map;
  * A library, so automated retraining calls exactly what {@code vigil train} calls.
  */
 public final class ModelTraining {
-    /** The ONNX output holding [P(negative), P(positive)] in Vigil's exported models. */
-    public static final String PROBABILITY_OUTPUT = "probabilities";
-    public static final int POSITIVE_CLASS_INDEX = 1;
     public static final String OWNER = "Vigil clinical models team";
 
     private final CodeVersion code;
@@ -120,7 +116,7 @@ public final class ModelTraining {
                 clock.instant());
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, model.modelName(), Manifest.BINARY_CLASSIFICATION,
                 model.description(), model.pipeline().rawSchema(), model.pipeline().id(),
-                new OutputSpec(PROBABILITY_OUTPUT, POSITIVE_CLASS_INDEX, model.positiveLabel(), evaluation.threshold()),
+                new OutputSpec(OnnxModelWriter.PROBABILITIES, OnnxModelWriter.POSITIVE_CLASS_INDEX, model.positiveLabel(), evaluation.threshold()),
                 model.intendedUse(), model.limitations(), OWNER, provenance);
         return new TrainedModel(model, settings.algorithm(), ensemble, logistic, manifest, reference, evaluation);
     }

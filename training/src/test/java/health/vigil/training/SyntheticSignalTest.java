@@ -6,9 +6,6 @@ import health.vigil.training.data.Dataset;
 import health.vigil.training.data.PatientSplit;
 import health.vigil.training.eval.BinaryMetrics;
 import health.vigil.training.synthetic.SyntheticData;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.stream.IntStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -22,18 +19,13 @@ class SyntheticSignalTest {
     static final double MARGIN = 0.03;
     static final int ROWS = 12_000;
 
-    static ModelTraining training() {
-        return new ModelTraining(new CodeVersion("0".repeat(40), false),
-                Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC));
-    }
-
     @ParameterizedTest
     @EnumSource(ClinicalModel.class)
     void gradientBoostingRecoversTheGeneratorsSignal(ClinicalModel model) {
         SyntheticData synthetic = model.synthetic(ROWS, 101);
         Dataset data = synthetic.dataset();
         TrainingSettings settings = TrainingSettings.defaults().withGbt(TrainingSettings.defaults().gbt().withRounds(200));
-        TrainedModel trained = training().train(model, data, settings, TrainingProgress.NONE);
+        TrainedModel trained = TrainingFixtures.training().train(model, data, settings, TrainingProgress.NONE);
 
         PatientSplit split = PatientSplit.standard(settings.seed());
         int[] test = IntStream.range(0, data.size())

@@ -24,7 +24,7 @@ class TrainingServingParityTest {
     void trainingAndServingBuildIdenticalInputVectors(ClinicalModel model) {
         Dataset data = model.synthetic(3_000, 21).dataset();
         TrainingSettings settings = TrainingSettings.defaults().withAlgorithm(Algorithm.LOGISTIC);
-        TrainedModel trained = SyntheticSignalTest.training().train(model, data, settings, TrainingProgress.NONE);
+        TrainedModel trained = TrainingFixtures.training().train(model, data, settings, TrainingProgress.NONE);
         Manifest shipped = Json.read("manifest.json", Json.writeBytes(trained.manifest()), Manifest.class);
 
         FeaturePipeline serving = FeaturePipelines.standard().forManifest(shipped);

@@ -30,7 +30,7 @@ class UciReadmissionRealDataTest {
         assertThat(data.size()).isEqualTo(99_343);
         assertThat(data.positives()).isEqualTo(11_314);
 
-        TrainedModel trained = SyntheticSignalTest.training().train(ClinicalModel.READMISSION, data,
+        TrainedModel trained = TrainingFixtures.training().train(ClinicalModel.READMISSION, data,
                 TrainingSettings.defaults(), TrainingProgress.NONE);
         double auroc = trained.evaluation().test().auroc();
         System.out.printf("UCI readmission: test AUROC %.4f, PR-AUC %.4f, Brier %.4f, ECE %.4f, threshold %.3f%n",

@@ -1,0 +1,223 @@
+package health.vigil.cli;
+
+import health.vigil.error.VigilException;
+import health.vigil.training.Algorithm;
+import health.vigil.training.ClinicalModel;
+import health.vigil.training.CodeVersion;
+import health.vigil.training.ModelTraining;
+import health.vigil.training.TrainedModel;
+import health.vigil.training.TrainingProgress;
+import health.vigil.training.TrainingSettings;
+import health.vigil.training.data.Dataset;
+import health.vigil.training.eval.EvaluationReport;
+import health.vigil.training.eval.SegmentMetrics;
+import health.vigil.training.export.ModelPackager;
+import health.vigil.training.export.ModelPackager.WrittenPackage;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vigil train <model>}: trains one of the clinical models on a data file (or on seeded synthetic data),
+ * evaluates it on a patient-grouped split, exports it to ONNX and writes its model package, showing a progress
+ * bar while it works and a one-screen summary of the metrics when done.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a clinical model (readmission, adherence or complications) and write its model package.")
+public final class TrainCommand implements Callable<Integer> {
+    static final int EXIT_BAD_INPUT = 2;
+    static final int EXIT_FAILURE = 1;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "<model>", description = "readmission, adherence or complications")
+    String model;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "the model's real data (see docs/models.md);"
+            + " without it, seeded synthetic data is generated")
+    Path data;
+
+    @Option(names = "--out", paramLabel = "PACKAGE", description = "where to write the package zip (default: <model>.zip)")
+    Path out;
+
+    @Option(names = "--algorithm", defaultValue = "gbt", paramLabel = "gbt|logistic",
+            description = "gradient-boosted trees (default) or the interpretable logistic regression")
+    String algorithm;
+
+    @Option(names = "--rows", defaultValue = "20000", description = "synthetic rows when no --data is given (default 20000)")
+    int rows;
+
+    @Option(names = "--seed", description = "seed of the split, the sampling and synthetic data (default "
+            + TrainingSettings.DEFAULT_SEED + ")")
+    Long seed;
+
+    @Option(names = "--rounds", description = "boosting rounds (default 300)")
+    Integer rounds;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter outWriter = spec.commandLine().getOut();
+        try {
+            ClinicalModel clinical = ClinicalModel.of(model);
+            TrainingSettings settings = settings();
+            if (data == null && rows < 100) {
+                throw new health.vigil.error.ValidationException("--rows is " + rows + "; train on at least 100 rows");
+            }
+            ProgressBar progress = new ProgressBar(err, System.console() != null);
+            progress.stage(data == null ? "generating synthetic " + clinical + " data" : "loading " + data.getFileName(), 0);
+            Dataset dataset = data == null ? clinical.synthetic(rows, settings.seed()).dataset() : clinical.load(data);
+            ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
+            TrainedModel trained = training.train(clinical, dataset, settings, progress);
+            progress.stage("exporting to ONNX and packaging", 0);
+            byte[] onnx = ModelPackager.onnx(trained);
+            WrittenPackage written = ModelPackager.write(trained, onnx, out == null ? Path.of(clinical + ".zip") : out);
+            progress.done();
+            summary(outWriter, trained, dataset, written);
+            return 0;
+        } catch (VigilException e) {
+            err.println("vigil train: " + e.getMessage());
+            err.flush();
+            return e.code().isClientError() ? EXIT_BAD_INPUT : EXIT_FAILURE;
+        } catch (java.io.UncheckedIOException e) {
+            err.println("vigil train: " + e.getMessage() + " (" + e.getCause().getClass().getSimpleName() + ")");
+            err.flush();
+            return EXIT_FAILURE;
+        }
+    }
+
+    private TrainingSettings settings() {
+        TrainingSettings settings = TrainingSettings.defaults();
+        Algorithm chosen = switch (algorithm.toLowerCase(Locale.ROOT)) {
+            case "gbt" -> Algorithm.GBT;
+            case "logistic" -> Algorithm.LOGISTIC;
+            default -> throw new health.vigil.error.ValidationException("--algorithm is '" + algorithm
+                    + "'; use gbt or logistic");
+        };
+        settings = settings.withAlgorithm(chosen);
+        if (seed != null) {
+            settings = settings.withSeed(seed);
+        }
+        if (rounds != null) {
+            if (rounds < 1) {
+                throw new health.vigil.error.ValidationException("--rounds is " + rounds + "; it must be at least 1");
+            }
+            settings = settings.withGbt(settings.gbt().withRounds(rounds));
+        }
+        return settings;
+    }
+
+    static void summary(PrintWriter out, TrainedModel trained, Dataset data, WrittenPackage written) {
+        EvaluationReport e = trained.evaluation();
+        var provenance = trained.manifest().provenance();
+        var p = provenance.parameters();
+        out.printf("%s: %s, seed %d%n", trained.model(), trained.algorithm().description(), provenance.seed());
+        out.printf("data      %s%n", data.source());
+        out.printf("          %,d rows, %,d positive (%.1f %%), sha256 %s%s%n", data.size(), data.positives(),
+                100.0 * data.positives() / data.size(), data.sha256().substring(0, 16) + "...",
+                data.dateRange() == null ? "" : ", " + data.dateRange());
+        for (String note : data.notes()) {
+            out.printf("          %s%n", note);
+        }
+        out.printf("split     %s: train %s / validation %s / test %s rows%n", e.split(), p.get("rows.train"),
+                p.get("rows.validation"), p.get("rows.test"));
+        out.printf("features  %s: %d model columns from %d raw fields%n", trained.manifest().featurePipeline(),
+                trained.reference().features().size(), trained.manifest().features().size());
+        out.printf("threshold %.4f (%s)%n%n", e.threshold(), e.thresholdRule());
+        out.printf("%-12s %7s %6s %6s %6s %6s %6s %7s %9s %8s%n", "test", "rows", "pos", "AUROC", "PR-AUC",
+                "Brier", "ECE", "recall", "precision", "flagged");
+        row(out, "overall", e.test());
+        for (SegmentMetrics s : e.testByAgeGroup()) {
+            row(out, "age " + s.segment(), s);
+        }
+        for (SegmentMetrics s : e.testBySex()) {
+            row(out, "sex " + s.segment(), s);
+        }
+        row(out, "(validation)", e.validation());
+        out.printf("%npackage   %s (%,d bytes, sha256 %s...)%n", written.path(), written.packageBytes(),
+                written.packageSha256().substring(0, 16));
+        out.printf("model     model.onnx %,d bytes, sha256 %s...; code %s%s%n", written.modelBytes(),
+                written.modelSha256().substring(0, 16), provenance.codeCommit().length() > 12
+                        ? provenance.codeCommit().substring(0, 12) : provenance.codeCommit(),
+                Boolean.TRUE.equals(provenance.codeDirty()) ? " (uncommitted changes)" : "");
+        out.flush();
+    }
+
+    private static void row(PrintWriter out, String label, SegmentMetrics s) {
+        out.printf("%-12s %7d %6d %6s %6s %6s %6s %7s %9s %8s%n", label, s.rows(), s.positives(), f(s.auroc()),
+                f(s.prAuc()), f(s.brier()), f(s.expectedCalibrationError()), f(s.recall()), f(s.precision()),
+                f(s.flaggedRate()));
+    }
+
+    private static String f(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    /** A one-line progress bar on a terminal; plain stage lines otherwise (logs, CI). */
+    static final class ProgressBar implements TrainingProgress {
+        private static final int WIDTH = 30;
+        private final PrintWriter err;
+        private final boolean terminal;
+        private String stage = "";
+        private long total;
+        private int lastDrawn = -1;
+
+        ProgressBar(PrintWriter err, boolean terminal) {
+            this.err = err;
+            this.terminal = terminal;
+        }
+
+        @Override
+        public void stage(String name, long steps) {
+            finishLine();
+            stage = name;
+            total = steps;
+            lastDrawn = -1;
+            if (terminal) {
+                draw(0);
+            } else {
+                err.println("vigil train: " + name + (steps > 0 ? " (" + steps + " steps)" : ""));
+                err.flush();
+            }
+        }
+
+        @Override
+        public void step(long done) {
+            if (terminal) {
+                draw(done);
+            }
+        }
+
+        private void draw(long done) {
+            int filled = total > 0 ? (int) Math.min(WIDTH, done * WIDTH / total) : 0;
+            if (filled == lastDrawn && done != total) {
+                return;
+            }
+            lastDrawn = filled;
+            String bar = total > 0 ? "[" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] " + done + "/" + total + " "
+                    : "[" + "~".repeat(WIDTH) + "] ";
+            err.print("\r" + bar + stage + "   ");
+            err.flush();
+        }
+
+        private void finishLine() {
+            if (terminal && !stage.isEmpty()) {
+                err.print("\r" + " ".repeat(WIDTH + stage.length() + 20) + "\r");
+                err.flush();
+            }
+        }
+
+        void done() {
+            finishLine();
+            stage = "";
+        }
+    }
+}

@@ -305,8 +305,9 @@ public final class FileArtifactStore implements ArtifactStore {
         }
     }
 
+    /** Flat and hashed, so no blob name (say {@code a} beside {@code a.json/b}) can clash with another's entry. */
     private Path metadataPath(String container, String name) {
-        return metadata.resolve(container).resolve(name + ".json");
+        return metadata.resolve(Sha256.hex(container + "/" + name) + ".json");
     }
 
     private Path blobPath(String container, String name) {

@@ -67,7 +67,6 @@ final class SqliteDatabase implements AutoCloseable {
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(synchronous);
         config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
-        config.enforceForeignKeys(true);
         Connection writer;
         try {
             writer = config.createConnection(url(file));

@@ -43,6 +43,13 @@ public final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
             "CREATE TABLE handled_events (handler TEXT NOT NULL, event_id TEXT NOT NULL, handled_at TEXT NOT NULL,"
                     + " PRIMARY KEY (handler, event_id)) WITHOUT ROWID");
 
+    /**
+     * Oldest first: should two versions ever share a package, the first registration is the answer. Without
+     * statistics SQLite's planner prefers walking the model's primary-key range, hence the explicit index.
+     */
+    static final String FIND_BY_PACKAGE = "SELECT document, etag FROM versions INDEXED BY versions_by_package"
+            + " WHERE model = ? AND package_sha256 = ? ORDER BY version LIMIT 1";
+
     private final SqliteDatabase db;
 
     private SqliteRegistryStore(SqliteDatabase db) {
@@ -113,9 +120,7 @@ public final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(packageSha256, "packageSha256");
         return db.read("look up a package of " + model + " by sha256", c -> {
-            // Oldest first: should two versions ever share a package, the first registration is the answer.
-            try (PreparedStatement s = c.prepareStatement("SELECT document, etag FROM versions"
-                    + " WHERE model = ? AND package_sha256 = ? ORDER BY version LIMIT 1")) {
+            try (PreparedStatement s = c.prepareStatement(FIND_BY_PACKAGE)) {
                 s.setString(1, model.value());
                 s.setString(2, packageSha256);
                 return firstVersion(s);

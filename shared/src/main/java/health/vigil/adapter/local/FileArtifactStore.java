@@ -147,6 +147,9 @@ public final class FileArtifactStore implements ArtifactStore {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
+            if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.empty(); // e.g. ENOTDIR: a part of the name is a blob, not a folder
+            }
             throw new StoreException("cannot read the attributes of blob " + container + "/" + name + " under " + root,
                     e);
         }

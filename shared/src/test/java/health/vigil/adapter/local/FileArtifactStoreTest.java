@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.error.ConflictException;
+import health.vigil.error.NotFoundException;
 import health.vigil.error.ValidationException;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.ArtifactStore.StoredArtifact;
@@ -150,6 +151,8 @@ class FileArtifactStoreTest {
         assertThatThrownBy(() -> store.put(ArtifactStore.MODELS, "b", new ByteArrayInputStream(new byte[1]), true))
                 .isInstanceOf(ConflictException.class).hasMessageContaining("choose another name");
         assertThat(store.describe(ArtifactStore.MODELS, "b")).isEmpty();
+        assertThat(store.describe(ArtifactStore.MODELS, "a/x")).isEmpty();
+        assertThatThrownBy(() -> store.open(ArtifactStore.MODELS, "a/x")).isInstanceOf(NotFoundException.class);
         assertThat(store.list(ArtifactStore.MODELS, "")).extracting(StoredArtifact::name).containsExactly("a", "b/c");
     }
 

@@ -64,6 +64,19 @@ public abstract class RegistryStoreContract {
     }
 
     @Test
+    void concurrentRegistrationsOfOnePackageGiveOneVersion() throws Exception {
+        ModelName model = uniqueModel("readmission");
+        String sha = sha256("the same package, announced by two events");
+
+        List<VersionRecord> results = Parallel.run(8, t -> store.createNextVersion(model, n -> version(model, n, sha)));
+
+        assertThat(results).extracting(VersionRecord::version).containsOnly(1);
+        assertThat(store.listVersions(model)).hasSize(1);
+        VersionRecord other = store.createNextVersion(model, n -> version(model, n, sha256("another package")));
+        assertThat(other.version()).isEqualTo(2);
+    }
+
+    @Test
     void returnsTheCreatedVersionWithAnEtagAndFindsIt() {
         ModelName model = uniqueModel("readmission");
         VersionRecord created = store.createNextVersion(model, n -> version(model, n, sha256("package")));

@@ -88,6 +88,19 @@ public final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
                         + " but the version factory built " + (built == null ? "nothing" : built.id().toString())
                         + "; the factory must build the record for the number it is given");
             }
+            if (built.packageSha256() != null) {
+                // Same transaction as the insert: two events announcing one package cannot both register it.
+                try (PreparedStatement s = c.prepareStatement("SELECT document, etag FROM versions"
+                        + " WHERE model = ? AND package_sha256 = ? ORDER BY version LIMIT 1")) {
+                    s.setString(1, model.value());
+                    s.setString(2, built.packageSha256());
+                    try (ResultSet rs = s.executeQuery()) {
+                        if (rs.next()) {
+                            return readDocument(rs.getString(1), VersionRecord.class).withEtag(rs.getString(2));
+                        }
+                    }
+                }
+            }
             String etag = newEtag();
             try (PreparedStatement s = c.prepareStatement(
                     "INSERT INTO versions (model, version, package_sha256, etag, document) VALUES (?, ?, ?, ?, ?)")) {

@@ -101,12 +101,14 @@ public final class AuditLog {
      * earlier day in the store, so a period can be verified on its own.
      */
     public VerificationReport verify(LocalDate from, LocalDate to) {
-        List<String> partitions = partitionsBetween(from, to);
-        List<String> notes = new ArrayList<>();
+        checkPeriod(from, to);
+        List<String> stored = store.partitions().stream().sorted().toList();
         String first = from.toString();
-        String before = store.partitions().stream().filter(p -> p.compareTo(first) < 0).max(String::compareTo).orElse(null);
-        String previousPartition = before;
-        List<AuditRecord> previousRecords = before == null ? List.of() : store.read(before);
+        String last = to.toString();
+        List<String> notes = new ArrayList<>();
+        String previousPartition = stored.stream().filter(p -> p.compareTo(first) < 0).reduce((a, b) -> b).orElse(null);
+        List<AuditRecord> previousRecords = previousPartition == null ? List.of() : store.read(previousPartition);
+        List<String> partitions = stored.stream().filter(p -> p.compareTo(first) >= 0 && p.compareTo(last) <= 0).toList();
         int partitionsChecked = 0;
         long recordsChecked = 0;
         for (String partition : partitions) {
@@ -224,6 +226,16 @@ public final class AuditLog {
     }
 
     private List<String> partitionsBetween(LocalDate from, LocalDate to) {
+        checkPeriod(from, to);
+        String first = from.toString();
+        String last = to.toString();
+        return store.partitions().stream()
+                .filter(p -> p.compareTo(first) >= 0 && p.compareTo(last) <= 0)
+                .sorted()
+                .toList();
+    }
+
+    private static void checkPeriod(LocalDate from, LocalDate to) {
         if (from == null || to == null) {
             throw new ValidationException("give both ends of the period (from and to, as yyyy-MM-dd)");
         }
@@ -231,12 +243,6 @@ public final class AuditLog {
             throw new ValidationException("the period starts on " + from + ", after it ends on " + to
                     + "; swap from and to");
         }
-        String first = from.toString();
-        String last = to.toString();
-        return store.partitions().stream()
-                .filter(p -> p.compareTo(first) >= 0 && p.compareTo(last) <= 0)
-                .sorted()
-                .toList();
     }
 
     private static void requireText(String name, String value) {

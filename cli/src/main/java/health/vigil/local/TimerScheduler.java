@@ -55,7 +55,7 @@ final class TimerScheduler implements AutoCloseable {
             Instant now = clock.instant();
             if (runOnStartup.stream().anyMatch(n -> n.equalsIgnoreCase(f.name()))) {
                 executor.execute(() -> {
-                    run(f, null, now);
+                    run(f, null, null);
                     planNext(f, clock.instant(), now);
                 });
             } else {

@@ -186,6 +186,24 @@ class LocalHostHttpIT {
     }
 
     @Test
+    void malformedRequestsAreAnsweredInVigilsErrorShapeToo() throws Exception {
+        // Neither can be sent with HttpClient: a broken percent-encoding, and a request line Jetty itself refuses.
+        for (String requestLine : List.of("GET /models/%zz HTTP/1.1", "GET /models/a b c HTTP/1.1")) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", host.port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write((requestLine + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+                assertThat(response).startsWith("HTTP/1.1 400");
+                String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+                assertThat(Json.readTree("error", body.getBytes(StandardCharsets.UTF_8)).at("/error/code").asText())
+                        .isEqualTo("INVALID_REQUEST");
+            }
+        }
+    }
+
+    @Test
     void theHostListensOnLoopbackOnly() {
         URI base = host.baseUri();
 

@@ -74,6 +74,17 @@ public final class Json {
         }
     }
 
+    /** Binds an already parsed tree to a type, with the same error reporting as {@link #read}. */
+    public static <T> T convert(String what, JsonNode tree, Class<T> type) {
+        try {
+            return MAPPER.treeToValue(tree, type);
+        } catch (JsonProcessingException e) {
+            throw malformed(what, e);
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException(ErrorCode.MALFORMED_JSON, what + " does not have the expected structure");
+        }
+    }
+
     /**
      * A message that says where the JSON went wrong without quoting it (it may hold patient data).
      * Validation problems thrown from records' constructors keep their own message.

@@ -15,7 +15,10 @@ public interface RegistryStore {
 
     /**
      * Atomically assigns the next version number (1 for a new model) and stores the record that
-     * {@code factory} builds for that number. Two concurrent calls never get the same number.
+     * {@code factory} builds for that number. Two concurrent calls never get the same number. If the model
+     * already has a version with the built record's package sha256, that version is returned instead and
+     * nothing is created, atomically with the numbering: one package is one version, however many events
+     * announce it.
      */
     VersionRecord createNextVersion(ModelName model, IntFunction<VersionRecord> factory);
 

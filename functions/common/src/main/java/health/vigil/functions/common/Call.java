@@ -1,0 +1,36 @@
+package health.vigil.functions.common;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
+import health.vigil.security.Principal;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+
+/** One HTTP call after authentication: who is calling, its query, and its body parsed on demand. */
+public record Call(Principal principal, String requestId, Map<String, String> query, Optional<String> body) {
+
+    /** The body as JSON; a missing or malformed body is a 400 that says where it went wrong. */
+    public JsonNode json() {
+        String text = body.orElse("");
+        if (text.isBlank()) {
+            throw new ValidationException(ErrorCode.MALFORMED_JSON, "the request has no body: send a JSON document");
+        }
+        return Json.readTree("the request body", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public Optional<String> queryParam(String name) {
+        return Optional.ofNullable(query.get(name)).filter(v -> !v.isBlank());
+    }
+
+    /** A boolean query parameter; anything but true/false is a 400. */
+    public boolean flag(String name, boolean fallback) {
+        return queryParam(name).map(v -> switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw new ValidationException("query parameter '" + name + "' must be true or false");
+        }).orElse(fallback);
+    }
+}

@@ -1,0 +1,150 @@
+package health.vigil.functions.common;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.HttpStatus;
+import health.vigil.config.VigilConfig;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
+import health.vigil.json.Json;
+import health.vigil.security.Authenticator;
+import health.vigil.security.Principal;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Level;
+
+/**
+ * The HTTP plumbing every Vigil function shares: authentication and the role check, body limits and media
+ * type, JSON in and out, and the one mapping from {@link VigilException} to
+ * {@code {"error": {"code", "message", "requestId"}}} with the code's status. Function classes call
+ * {@link #handle} and stay thin. Nothing from a request body reaches the log.
+ */
+public final class HttpApi {
+    private final Authenticator authenticator;
+    private final VigilConfig.Limits limits;
+
+    public HttpApi(Authenticator authenticator, VigilConfig.Limits limits) {
+        this.authenticator = authenticator;
+        this.limits = limits;
+    }
+
+    /** What a function does once the call is authenticated; returns a body (200) or a {@link Reply}. */
+    @FunctionalInterface
+    public interface Handler {
+        Object handle(Call call);
+    }
+
+    /**
+     * Runs {@code handler} for a caller that {@code access} admits and maps its result or failure to a response.
+     */
+    public HttpResponseMessage handle(HttpRequestMessage<Optional<String>> request, ExecutionContext context,
+            Access access, Handler handler) {
+        String requestId = context.getInvocationId();
+        long started = System.nanoTime();
+        HttpResponseMessage response;
+        ErrorCode failure = null;
+        try {
+            Map<String, String> headers = lowerCase(request.getHeaders());
+            checkBody(request.getBody(), headers);
+            Principal principal = !access.authenticate() ? Principal.SYSTEM
+                    : access.role() == null ? authenticator.authenticate(headers)
+                    : authenticator.require(headers, access.role());
+            Object result = handler.handle(new Call(principal, requestId, request.getQueryParameters(), request.getBody()));
+            Reply reply = result instanceof Reply r ? r : Reply.of(200, result);
+            response = json(request, reply.status(), reply.body(), reply.headers());
+        } catch (VigilException e) {
+            failure = e.code();
+            response = error(request, e.code(), e.getMessage(), requestId);
+            if (!e.code().isClientError()) {
+                context.getLogger().log(Level.SEVERE, "request " + requestId + " failed with " + e.code(), scrubbed(e));
+            }
+        } catch (RuntimeException e) {
+            failure = ErrorCode.INTERNAL;
+            context.getLogger().log(Level.SEVERE, "request " + requestId + " failed unexpectedly", scrubbed(e));
+            response = error(request, ErrorCode.INTERNAL, "Vigil could not complete the request; quote request id "
+                    + requestId + " to the operators", requestId);
+        }
+        long micros = (System.nanoTime() - started) / 1000;
+        context.getLogger().info(request.getHttpMethod() + " " + request.getUri().getPath() + " -> "
+                + response.getStatusCode() + (failure == null ? "" : " " + failure) + " in " + micros + " us");
+        return response;
+    }
+
+    private void checkBody(Optional<String> body, Map<String, String> headers) {
+        if (body.isEmpty() || body.get().isEmpty()) {
+            return;
+        }
+        String contentType = headers.get("content-type");
+        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+            throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the request body is " + contentType
+                    + "; send application/json");
+        }
+        String text = body.get();
+        // Cheap bound first: a UTF-8 byte count is at least the char count.
+        if (text.length() > limits.maxBodyBytes()
+                || text.getBytes(StandardCharsets.UTF_8).length > limits.maxBodyBytes()) {
+            throw new VigilException(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is larger than "
+                    + limits.maxBodyBytes() + " bytes; send fewer rows per request");
+        }
+    }
+
+    /** A JSON response. */
+    public static HttpResponseMessage json(HttpRequestMessage<?> request, int status, Object body,
+            Map<String, String> headers) {
+        HttpResponseMessage.Builder builder = request.createResponseBuilder(HttpStatus.valueOf(status))
+                .header("Content-Type", "application/json; charset=utf-8")
+                .header("Cache-Control", "no-store");
+        headers.forEach(builder::header);
+        if (body != null) {
+            builder.body(Json.write(body));
+        }
+        return builder.build();
+    }
+
+    /** The error body of every Vigil API. */
+    public static HttpResponseMessage error(HttpRequestMessage<?> request, ErrorCode code, String message, String requestId) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", code.name());
+        error.put("message", message);
+        error.put("requestId", requestId);
+        return json(request, code.httpStatus(), Map.of("error", error), Map.of());
+    }
+
+    /** Parses a path segment that must be a positive whole number. */
+    public static int version(String raw) {
+        try {
+            int value = Integer.parseInt(raw);
+            if (value >= 1) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new ValidationException("version '" + (raw.length() > 12 ? raw.substring(0, 12) + "..." : raw)
+                + "' is not valid: versions are whole numbers from 1");
+    }
+
+    private static Map<String, String> lowerCase(Map<String, String> headers) {
+        Map<String, String> lower = new LinkedHashMap<>();
+        headers.forEach((k, v) -> lower.put(k.toLowerCase(Locale.ROOT), v));
+        return lower;
+    }
+
+    /**
+     * A copy of the failure with the stack trace but without messages: an unexpected exception's message may
+     * quote input, and input may hold patient data.
+     */
+    static Throwable scrubbed(Throwable e) {
+        Throwable copy = new Throwable(e.getClass().getName());
+        copy.setStackTrace(e.getStackTrace());
+        if (e.getCause() != null && e.getCause() != e) {
+            copy.initCause(scrubbed(e.getCause()));
+        }
+        return copy;
+    }
+}

@@ -1,0 +1,14 @@
+package health.vigil.functions.common;
+
+import java.util.Map;
+
+/** What a handler answers when 200 with a JSON body is not enough: a status, a body and extra headers. */
+public record Reply(int status, Object body, Map<String, String> headers) {
+    public Reply {
+        headers = headers == null ? Map.of() : Map.copyOf(headers);
+    }
+
+    public static Reply of(int status, Object body) {
+        return new Reply(status, body, Map.of());
+    }
+}

@@ -1,0 +1,210 @@
+package health.vigil.functions.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.HttpStatus;
+import com.microsoft.azure.functions.HttpStatusType;
+import health.vigil.config.VigilConfig;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
+import health.vigil.security.Authenticator;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import java.util.logging.StreamHandler;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HttpApiTest {
+    private final Authenticator authenticator = headers -> {
+        String key = headers.get("x-api-key");
+        if (key == null) {
+            throw new health.vigil.error.AccessDeniedException(ErrorCode.UNAUTHENTICATED, "no API key");
+        }
+        return new Principal(key, key.equals("scorer") ? Set.of(Role.SCORING_INVOKE) : Set.of());
+    };
+    private final HttpApi api = new HttpApi(authenticator, new VigilConfig.Limits(1000, 1000, 4, 10, 64));
+    private final ByteArrayOutputStream logged = new ByteArrayOutputStream();
+    private ExecutionContext context;
+
+    @BeforeEach
+    void setUp() {
+        Logger logger = Logger.getAnonymousLogger();
+        logger.setUseParentHandlers(false);
+        StreamHandler handler = new StreamHandler(logged, new SimpleFormatter());
+        handler.setLevel(java.util.logging.Level.ALL);
+        logger.addHandler(handler);
+        context = mock(ExecutionContext.class);
+        when(context.getInvocationId()).thenReturn("inv-1");
+        when(context.getLogger()).thenReturn(logger);
+    }
+
+    @Test
+    void answersTheHandlersBodyAsJsonForAnAuthorisedCaller() {
+        HttpResponseMessage response = api.handle(request(Map.of("x-api-key", "scorer"), "{\"a\":1}"), context,
+                Access.role(Role.SCORING_INVOKE), call -> Map.of("caller", call.principal().id(), "a", call.json().get("a")));
+
+        assertThat(response.getStatusCode()).isEqualTo(200);
+        JsonNode body = body(response);
+        assertThat(body.get("caller").asText()).isEqualTo("scorer");
+        assertThat(body.get("a").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void withoutCredentialsTheAnswerIs401InTheErrorShape() {
+        HttpResponseMessage response = api.handle(request(Map.of(), null), context, Access.role(Role.SCORING_INVOKE),
+                call -> "never");
+
+        assertThat(response.getStatusCode()).isEqualTo(401);
+        JsonNode error = body(response).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("UNAUTHENTICATED");
+        assertThat(error.get("requestId").asText()).isEqualTo("inv-1");
+    }
+
+    @Test
+    void aCallerWithoutTheRoleGets403NamingTheRole() {
+        HttpResponseMessage response = api.handle(request(Map.of("x-api-key", "someone"), null), context,
+                Access.role(Role.SCORING_INVOKE), call -> "never");
+
+        assertThat(response.getStatusCode()).isEqualTo(403);
+        assertThat(body(response).get("error").get("message").asText()).contains("Scoring.Invoke");
+    }
+
+    @Test
+    void anOversizedBodyIs413AndTheHandlerNeverRuns() {
+        String big = "{\"x\":\"" + "y".repeat(100) + "\"}";
+        HttpResponseMessage response = api.handle(request(Map.of("x-api-key", "scorer"), big), context,
+                Access.role(Role.SCORING_INVOKE), call -> {
+                    throw new AssertionError("handler must not run");
+                });
+
+        assertThat(response.getStatusCode()).isEqualTo(413);
+        assertThat(body(response).get("error").get("code").asText()).isEqualTo("PAYLOAD_TOO_LARGE");
+    }
+
+    @Test
+    void aBodyThatIsNotJsonIs415() {
+        HttpResponseMessage response = api.handle(request(Map.of("Content-Type", "text/csv"), "a,b"), context,
+                Access.ANONYMOUS, call -> "never");
+
+        assertThat(response.getStatusCode()).isEqualTo(415);
+    }
+
+    @Test
+    void malformedJsonIs400WithLineAndColumn() {
+        HttpResponseMessage response = api.handle(request(Map.of(), "{\"a\":\n  tru}"), context, Access.ANONYMOUS,
+                call -> call.json());
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).get("error").get("message").asText()).contains("line 2");
+    }
+
+    @Test
+    void aValidationFailureKeepsItsMessageAndStatus() {
+        HttpResponseMessage response = api.handle(request(Map.of(), null), context, Access.ANONYMOUS, call -> {
+            throw new ValidationException(ErrorCode.INVALID_FEATURE, "feature `age` is out of range; allowed 0-120");
+        });
+
+        assertThat(response.getStatusCode()).isEqualTo(400);
+        assertThat(body(response).get("error").get("message").asText()).contains("allowed 0-120");
+    }
+
+    @Test
+    void anUnexpectedFailureIs500AndItsMessageReachesNeitherTheCallerNorTheLog() {
+        HttpResponseMessage response = api.handle(request(Map.of(), null), context, Access.ANONYMOUS, call -> {
+            throw new IllegalStateException("patient MRN-4711 broke it");
+        });
+
+        assertThat(response.getStatusCode()).isEqualTo(500);
+        assertThat(response.getBody().toString()).doesNotContain("MRN-4711").contains("inv-1");
+        flushLogs();
+        assertThat(logged.toString(StandardCharsets.UTF_8)).contains("IllegalStateException").doesNotContain("MRN-4711");
+    }
+
+    private void flushLogs() {
+        for (var handler : context.getLogger().getHandlers()) {
+            handler.flush();
+        }
+    }
+
+    private static JsonNode body(HttpResponseMessage response) {
+        return Json.readTree("response", response.getBody().toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static HttpRequestMessage<Optional<String>> request(Map<String, String> headers, String body) {
+        HttpRequestMessage<Optional<String>> request = mock(HttpRequestMessage.class);
+        when(request.getHeaders()).thenReturn(headers);
+        when(request.getBody()).thenReturn(Optional.ofNullable(body));
+        when(request.getQueryParameters()).thenReturn(Map.of());
+        when(request.getHttpMethod()).thenReturn(HttpMethod.POST);
+        when(request.getUri()).thenReturn(URI.create("http://localhost/score/demo"));
+        when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new FakeBuilder(inv.getArgument(0)));
+        return request;
+    }
+
+    /** A response builder as the Functions host provides one. */
+    private static final class FakeBuilder implements HttpResponseMessage.Builder {
+        private final HttpStatusType status;
+        private final Map<String, String> headers = new HashMap<>();
+        private Object body;
+
+        FakeBuilder(HttpStatusType status) {
+            this.status = status;
+        }
+
+        @Override
+        public HttpResponseMessage.Builder status(HttpStatusType status) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public HttpResponseMessage.Builder header(String key, String value) {
+            headers.put(key, value);
+            return this;
+        }
+
+        @Override
+        public HttpResponseMessage.Builder body(Object body) {
+            this.body = body;
+            return this;
+        }
+
+        @Override
+        public HttpResponseMessage build() {
+            return new HttpResponseMessage() {
+                @Override
+                public HttpStatusType getStatus() {
+                    return status;
+                }
+
+                @Override
+                public String getHeader(String key) {
+                    return headers.get(key);
+                }
+
+                @Override
+                public Object getBody() {
+                    return body;
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,253 @@
+package health.vigil.audit;
+
+import health.vigil.audit.VerificationReport.Break;
+import health.vigil.audit.VerificationReport.Problem;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
+import health.vigil.model.AuditRecord;
+import health.vigil.port.AuditStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Vigil's append-only, hash-chained audit trail: writes records into one partition per UTC day and checks
+ * afterwards that nothing was changed, removed or reordered.
+ *
+ * <p>Within a day, record n carries the hash of record n-1. The first record of a day carries the hash of
+ * the last record of the previous day that holds records (or {@link AuditChain#GENESIS_HASH} for the very
+ * first record), so removing the tail of a day is detected too. Finding that anchor costs a read of the
+ * previous partition, and only when today's partition is still empty: every other append reads just its
+ * own partition's last record. The previous calendar day is tried first (one point read); only when it has
+ * no records does the writer list partitions to find the latest earlier one.
+ *
+ * <p>Writers never lock: each append is conditional on its sequence number being free, and a writer that
+ * loses the race re-reads the last record, re-chains and tries again.
+ */
+public final class AuditLog {
+    /** Enough for heavy contention; running out means the store keeps refusing appends. */
+    static final int MAX_APPEND_ATTEMPTS = 64;
+
+    private final AuditStore store;
+    private final Clock clock;
+
+    public AuditLog(AuditStore store, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The partition a moment belongs to: its UTC day as {@code yyyy-MM-dd}. */
+    public static String partitionOf(Instant time) {
+        return LocalDate.ofInstant(time, ZoneOffset.UTC).toString();
+    }
+
+    /**
+     * Appends a record and returns it as stored. {@code details} hold ids and outcomes, never patient data.
+     * The time is truncated to milliseconds so every store keeps it exactly and the hash stays verifiable.
+     */
+    public AuditRecord record(String actor, String action, String subject, String outcome, Map<String, String> details) {
+        requireText("actor", actor);
+        requireText("action", action);
+        requireText("subject", subject);
+        requireText("outcome", outcome);
+        Map<String, String> safeDetails = details == null ? Map.of() : details;
+        safeDetails.forEach((key, value) -> {
+            if (key == null || value == null) {
+                throw new ValidationException("audit details of '" + action + "' have a null key or value;"
+                        + " leave the entry out instead");
+            }
+        });
+        String id = UUID.randomUUID().toString();
+        for (int attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+            // Re-read the clock on every attempt so a record's time never precedes the record it chains to.
+            Instant time = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+            String partition = partitionOf(time);
+            Optional<AuditRecord> last = store.last(partition);
+            long sequence = last.map(r -> r.sequence() + 1).orElse(1L);
+            String previousHash = last.map(AuditRecord::hash).orElseGet(() -> anchorFor(partition));
+            AuditRecord unsigned = new AuditRecord(id, partition, sequence, time, actor, action, subject, outcome,
+                    safeDetails, previousHash, null);
+            AuditRecord signed = AuditChain.withHash(unsigned, AuditChain.hashOf(unsigned));
+            if (store.tryAppend(signed)) {
+                return signed;
+            }
+        }
+        throw new VigilException(ErrorCode.STORE_UNAVAILABLE, "the audit store refused " + MAX_APPEND_ATTEMPTS
+                + " attempts to append '" + action + "' because other writers kept taking the next sequence;"
+                + " retry the operation");
+    }
+
+    /** The records of the UTC days {@code from} to {@code to} (inclusive), day by day in sequence order. */
+    public List<AuditRecord> read(LocalDate from, LocalDate to) {
+        List<AuditRecord> out = new ArrayList<>();
+        for (String partition : partitionsBetween(from, to)) {
+            out.addAll(store.read(partition));
+        }
+        return out;
+    }
+
+    /**
+     * Recomputes every hash and link of the days {@code from} to {@code to} (inclusive) and reports the first
+     * record where the chain is broken. The first day in the period is also checked against the latest
+     * earlier day in the store, so a period can be verified on its own.
+     */
+    public VerificationReport verify(LocalDate from, LocalDate to) {
+        checkPeriod(from, to);
+        List<String> stored = store.partitions().stream().sorted().toList();
+        String first = from.toString();
+        String last = to.toString();
+        List<String> notes = new ArrayList<>();
+        String previousPartition = stored.stream().filter(p -> p.compareTo(first) < 0).reduce((a, b) -> b).orElse(null);
+        List<AuditRecord> previousRecords = previousPartition == null ? List.of() : store.read(previousPartition);
+        List<String> partitions = stored.stream().filter(p -> p.compareTo(first) >= 0 && p.compareTo(last) <= 0).toList();
+        int partitionsChecked = 0;
+        long recordsChecked = 0;
+        for (String partition : partitions) {
+            List<AuditRecord> records = store.read(partition);
+            if (records.isEmpty()) {
+                continue;
+            }
+            partitionsChecked++;
+            AuditRecord previous = null;
+            for (AuditRecord record : records) {
+                Break problem = previous == null
+                        ? checkFirst(partition, record, previousPartition, previousRecords, notes)
+                        : checkNext(partition, record, previous);
+                if (problem == null) {
+                    problem = checkOwnHash(partition, record);
+                }
+                if (problem != null) {
+                    return new VerificationReport(from, to, partitionsChecked, recordsChecked, problem, notes);
+                }
+                recordsChecked++;
+                previous = record;
+            }
+            previousPartition = partition;
+            previousRecords = records;
+        }
+        return new VerificationReport(from, to, partitionsChecked, recordsChecked, null, notes);
+    }
+
+    private Break checkFirst(String partition, AuditRecord record, String previousPartition,
+            List<AuditRecord> previousRecords, List<String> notes) {
+        Break misplaced = checkPlacement(partition, record);
+        if (misplaced != null) {
+            return misplaced;
+        }
+        if (record.sequence() != 1) {
+            return new Break(partition, record.sequence(), Problem.SEQUENCE_GAP, "the first record of " + partition
+                    + " has sequence " + record.sequence() + "; sequences start at 1, so records 1 to "
+                    + (record.sequence() - 1) + " are missing");
+        }
+        if (previousRecords.isEmpty()) {
+            if (!AuditChain.GENESIS_HASH.equals(record.previousHash())) {
+                notes.add("the first record of " + partition + " chains to a day that is no longer in the store"
+                        + " (removed by retention, or never copied here); that link cannot be checked");
+            }
+            return null;
+        }
+        int anchor = -1;
+        for (int i = 0; i < previousRecords.size(); i++) {
+            if (previousRecords.get(i).hash() != null && previousRecords.get(i).hash().equals(record.previousHash())) {
+                anchor = i;
+            }
+        }
+        if (anchor < 0) {
+            return new Break(partition, record.sequence(), Problem.BROKEN_LINK, "the first record of " + partition
+                    + " does not chain to any record of " + previousPartition + ", the previous day in the store:"
+                    + " records of " + previousPartition + " were changed or removed");
+        }
+        int last = previousRecords.size() - 1;
+        if (anchor < last) {
+            // A writer that read the clock just before midnight can append after the next day has started.
+            notes.add("records " + previousRecords.get(anchor + 1).sequence() + " to " + previousRecords.get(last).sequence()
+                    + " of " + previousPartition + " were appended after " + partition + " began; they are chained"
+                    + " within their day but the next day does not anchor them");
+        }
+        return null;
+    }
+
+    private Break checkNext(String partition, AuditRecord record, AuditRecord previous) {
+        Break misplaced = checkPlacement(partition, record);
+        if (misplaced != null) {
+            return misplaced;
+        }
+        long expected = previous.sequence() + 1;
+        if (record.sequence() != expected) {
+            return new Break(partition, record.sequence(), Problem.SEQUENCE_GAP, "record " + record.sequence()
+                    + " of " + partition + " follows record " + previous.sequence() + "; expected sequence " + expected
+                    + ": records were removed or reordered");
+        }
+        if (!Objects.equals(record.previousHash(), previous.hash())) {
+            return new Break(partition, record.sequence(), Problem.BROKEN_LINK, "record " + record.sequence() + " of "
+                    + partition + " does not carry the hash of record " + previous.sequence()
+                    + ": record " + previous.sequence() + " was replaced, or this record's link was changed");
+        }
+        return null;
+    }
+
+    private static Break checkPlacement(String partition, AuditRecord record) {
+        if (!partition.equals(record.partition()) || !partition.equals(partitionOf(record.time()))) {
+            return new Break(partition, record.sequence(), Problem.WRONG_PARTITION, "record " + record.sequence()
+                    + " is stored in " + partition + " but names partition " + record.partition() + " and has a time"
+                    + " on " + partitionOf(record.time()) + ": it was moved or its time was changed");
+        }
+        return null;
+    }
+
+    private static Break checkOwnHash(String partition, AuditRecord record) {
+        if (!AuditChain.hashOf(record).equals(record.hash())) {
+            return new Break(partition, record.sequence(), Problem.HASH_MISMATCH, "record " + record.sequence() + " of "
+                    + partition + " does not match its hash: its content was changed after it was written");
+        }
+        return null;
+    }
+
+    /** The hash the first record of {@code partition} chains to. */
+    private String anchorFor(String partition) {
+        String yesterday = LocalDate.parse(partition).minusDays(1).toString();
+        Optional<AuditRecord> previous = store.last(yesterday);
+        if (previous.isEmpty()) {
+            previous = store.partitions().stream()
+                    .filter(p -> p.compareTo(partition) < 0)
+                    .max(String::compareTo)
+                    .flatMap(store::last);
+        }
+        return previous.map(AuditRecord::hash).orElse(AuditChain.GENESIS_HASH);
+    }
+
+    private List<String> partitionsBetween(LocalDate from, LocalDate to) {
+        checkPeriod(from, to);
+        String first = from.toString();
+        String last = to.toString();
+        return store.partitions().stream()
+                .filter(p -> p.compareTo(first) >= 0 && p.compareTo(last) <= 0)
+                .sorted()
+                .toList();
+    }
+
+    private static void checkPeriod(LocalDate from, LocalDate to) {
+        if (from == null || to == null) {
+            throw new ValidationException("give both ends of the period (from and to, as yyyy-MM-dd)");
+        }
+        if (from.isAfter(to)) {
+            throw new ValidationException("the period starts on " + from + ", after it ends on " + to
+                    + "; swap from and to");
+        }
+    }
+
+    private static void requireText(String name, String value) {
+        if (value == null || value.isBlank()) {
+            throw new ValidationException("an audit record needs a " + name);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package health.vigil.deployment;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.Slot;
+import health.vigil.model.Stage;
+import health.vigil.model.TrafficSlot;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.EventPublisher;
+import health.vigil.port.RegistryStore;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.security.Principal;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Puts one version of a model on all of its live traffic (an operator's direct deployment, a pin or a
+ * rollback to an earlier version), and keeps the versions' stages in line with the deployment.
+ *
+ * <p>Deploying replaces every slot: a running canary or shadow is taken off traffic and its version moves
+ * to ROLLED_BACK. Deploying the version that already takes 100 % is a no-op. The deployment document is
+ * saved conditionally on the etag that was read, re-reading and retrying a few times when another writer
+ * got there first. The stages are written after the deployment and derived from it, so a deploy that
+ * failed half-way is completed by calling it again, and concurrent deploys leave stages that match the
+ * deployment that won. Whether the caller may deploy is checked by the HTTP
+ * layer (role {@code Deployments.Operate}); this service records who did.
+ */
+public final class DeploymentService {
+    public static final String ACTION = "deployment.deploy";
+    static final int MAX_ATTEMPTS = 5;
+
+    private final RegistryStore store;
+    private final ModelRegistry registry;
+    private final AuditLog audit;
+    private final EventPublisher events;
+    private final Clock clock;
+
+    public DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.registry = new ModelRegistry(store);
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.events = Objects.requireNonNull(events, "events");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    public Optional<Deployment> current(ModelName model) {
+        return store.findDeployment(Objects.requireNonNull(model, "model"));
+    }
+
+    /** Sends all live traffic of {@code model} to {@code version}. */
+    public Deployment deploy(ModelName model, int version, Principal actor) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(actor, "actor");
+        ConflictException lastConflict = null;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            VersionRecord target = registry.getVersion(model, version);
+            requireDeployable(target);
+            Optional<Deployment> current = store.findDeployment(model);
+            if (current.isPresent() && servesOnly(current.get(), version)) {
+                boolean interrupted = target.stage() != Stage.PRODUCTION;
+                if (interrupted) {
+                    // An earlier call saved this deployment but stopped before it was announced.
+                    announce(target, current.get(), Optional.empty(), actor);
+                }
+                settleStages(model);
+                return current.get();
+            }
+            Deployment next = Deployment.stableOnly(model, version, current.map(d -> d.revision() + 1).orElse(1L),
+                    actor.id(), clock.instant(), current.map(Deployment::etag).orElse(null));
+            Deployment saved;
+            try {
+                saved = store.saveDeployment(next);
+            } catch (ConflictException e) {
+                if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
+                    throw e;
+                }
+                lastConflict = e;
+                continue;
+            }
+            announce(target, saved, current, actor);
+            settleStages(model);
+            return saved;
+        }
+        throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the deployment of `" + model + "` kept changing"
+                + " while version " + version + " was being deployed (" + MAX_ATTEMPTS + " attempts; last: "
+                + lastConflict.getMessage() + "); check what else is changing it and try again");
+    }
+
+    private static void requireDeployable(VersionRecord target) {
+        if (target.stage() == Stage.REJECTED || target.stage() == Stage.GATES_FAILED) {
+            throw new ConflictException(ErrorCode.INVALID_STATE, target.id() + " is in stage "
+                    + target.stage().name().toLowerCase(java.util.Locale.ROOT) + " and cannot be deployed; deploy a"
+                    + " version that passed its gates and was not rejected");
+        }
+    }
+
+    private static boolean servesOnly(Deployment deployment, int version) {
+        return deployment.slots().size() == 1 && deployment.stable().version() == version
+                && deployment.stable().weightPercent() == 100;
+    }
+
+    private void announce(VersionRecord target, Deployment saved, Optional<Deployment> before, Principal actor) {
+        ModelVersion id = target.id();
+        Map<String, String> details = new LinkedHashMap<>();
+        Map<String, Object> data = new LinkedHashMap<>();
+        details.put("revision", Long.toString(saved.revision()));
+        data.put("model", id.name().value());
+        data.put("version", id.number());
+        data.put("revision", saved.revision());
+        before.ifPresent(previous -> {
+            int previousStable = previous.stable().version();
+            if (previousStable != id.number()) {
+                details.put("previousVersion", Integer.toString(previousStable));
+                data.put("previousVersion", previousStable);
+            }
+            previous.slot(Slot.CANARY).map(TrafficSlot::version).filter(v -> v != id.number())
+                    .ifPresent(v -> details.put("displacedCanary", Integer.toString(v)));
+        });
+        audit.record(actor.id(), ACTION, id.subject(), "deployed", details);
+        events.publish(VigilEvent.of(EventTypes.MODEL_DEPLOYED, id.subject(), clock.instant(), data));
+    }
+
+    /**
+     * Makes the stages agree with the model's current deployment: its stable version is in PRODUCTION, any
+     * other version in PRODUCTION is RETIRED, and a CANARY version no longer in the deployment is ROLLED_BACK.
+     * The deployment is read afresh, and read again afterwards: if another deploy changed it meanwhile, the
+     * stages are settled again against the newer one, so concurrent deploys end with stages that match the
+     * deployment that won, whatever order their writes interleave in.
+     */
+    private void settleStages(ModelName model) {
+        for (int attempt = 1; attempt <= 2 * MAX_ATTEMPTS; attempt++) {
+            Optional<Deployment> snapshot = store.findDeployment(model);
+            if (snapshot.isEmpty()) {
+                return;
+            }
+            try {
+                applyStages(snapshot.get());
+            } catch (ConflictException e) {
+                if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
+                    throw e;
+                }
+                continue;
+            }
+            Optional<String> etagNow = store.findDeployment(model).map(Deployment::etag);
+            if (etagNow.equals(snapshot.map(Deployment::etag))) {
+                return;
+            }
+        }
+        throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the stages of `" + model + "`'s versions"
+                + " could not be brought in line with its deployment because both kept changing; deploy again");
+    }
+
+    private void applyStages(Deployment deployment) {
+        int stable = deployment.stable().version();
+        for (VersionRecord record : store.listVersions(deployment.modelName())) {
+            boolean inDeployment = deployment.slots().stream().anyMatch(s -> s.version() == record.version());
+            Stage target = record.stage();
+            if (record.version() == stable) {
+                target = Stage.PRODUCTION;
+            } else if (record.stage() == Stage.PRODUCTION) {
+                target = Stage.RETIRED;
+            } else if (record.stage() == Stage.CANARY && !inDeployment) {
+                target = Stage.ROLLED_BACK;
+            }
+            if (target != record.stage()) {
+                store.updateVersion(record.withStage(target, clock.instant()));
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package health.vigil.scoring;
+
+import health.vigil.config.VigilConfig;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.StoreException;
+import health.vigil.error.VigilException;
+import health.vigil.features.FeaturePipeline;
+import health.vigil.hash.Sha256;
+import health.vigil.model.Deployment;
+import health.vigil.model.Manifest;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.Slot;
+import health.vigil.model.TrafficSlot;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.ModelRuntime;
+import health.vigil.registry.ModelRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.DigestInputStream;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
+
+/**
+ * The model versions this process has loaded, each loaded once however many requests ask for it at the
+ * same time. Loading reads the version's package from the {@code models} container, checks the package's
+ * sha256 against the registry, takes {@code model.onnx} out of it and hands it to the runtime, which checks
+ * the model's own sha256 before it loads it. A failed load is not remembered: the next request tries again.
+ */
+public final class LoadedModels implements AutoCloseable {
+    static final String MODEL_ENTRY = "model.onnx";
+    /** Java arrays stop a little short of Integer.MAX_VALUE. */
+    private static final long LARGEST_ARRAY = Integer.MAX_VALUE - 16;
+
+    private final ModelRegistry registry;
+    private final ArtifactStore artifacts;
+    private final ModelRuntime runtime;
+    private final Function<Manifest, FeaturePipeline> pipelines;
+    private final long maxModelBytes;
+    private final ConcurrentHashMap<ModelVersion, Entry> entries = new ConcurrentHashMap<>();
+
+    public LoadedModels(ModelRegistry registry, ArtifactStore artifacts, ModelRuntime runtime,
+            Function<Manifest, FeaturePipeline> pipelines, VigilConfig.Limits limits) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
+        this.maxModelBytes = Math.min(Objects.requireNonNull(limits, "limits").maxUncompressedBytes(), LARGEST_ARRAY);
+    }
+
+    /** The loaded version, loading it first if needed; its record comes from the registry. */
+    public ScorableModel get(ModelVersion id) {
+        return entries.computeIfAbsent(id, Entry::new).get(() -> registry.getVersion(id.name(), id.number()));
+    }
+
+    /** The loaded version, loading it from {@code record} first if needed. */
+    public ScorableModel get(VersionRecord record) {
+        return entries.computeIfAbsent(record.id(), Entry::new).get(() -> record);
+    }
+
+    public boolean isLoaded(ModelVersion id) {
+        Entry entry = entries.get(id);
+        return entry != null && entry.loaded != null;
+    }
+
+    /** True when the model is deployed and every version taking live traffic is loaded or loads now. */
+    public boolean isReady(ModelName model) {
+        try {
+            Optional<Deployment> deployment = registry.deployment(model);
+            if (deployment.isEmpty()) {
+                return false;
+            }
+            liveVersions(deployment.get()).forEach(this::get);
+            return true;
+        } catch (VigilException e) {
+            return false;
+        }
+    }
+
+    /** True when this version loads. */
+    public boolean isReady(ModelVersion version) {
+        try {
+            get(version);
+            return true;
+        } catch (VigilException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Loads the versions taking the model's live traffic, so the first request does not pay for it. A model
+     * that is registered but not deployed has nothing to warm; one that is not registered is MODEL_NOT_FOUND.
+     */
+    public void warm(ModelName model) {
+        Optional<Deployment> deployment = registry.deployment(model);
+        if (deployment.isEmpty()) {
+            registry.listVersions(model);
+            return;
+        }
+        liveVersions(deployment.get()).forEach(this::get);
+    }
+
+    /** Closes every loaded model; later requests load them again. */
+    @Override
+    public void close() {
+        for (ModelVersion id : List.copyOf(entries.keySet())) {
+            Entry entry = entries.remove(id);
+            if (entry != null && entry.loaded != null) {
+                entry.loaded.model().close();
+            }
+        }
+    }
+
+    static List<ModelVersion> liveVersions(Deployment deployment) {
+        return deployment.slots().stream()
+                .filter(s -> s.slot() != Slot.SHADOW)
+                .map(TrafficSlot::version)
+                .distinct()
+                .map(v -> new ModelVersion(deployment.modelName(), v))
+                .toList();
+    }
+
+    /** One version's slot in the cache; its lock serialises loading without blocking other versions. */
+    private final class Entry {
+        private final ModelVersion id;
+        private volatile ScorableModel loaded;
+
+        Entry(ModelVersion id) {
+            this.id = id;
+        }
+
+        ScorableModel get(Supplier<VersionRecord> record) {
+            ScorableModel ready = loaded;
+            if (ready != null) {
+                return ready;
+            }
+            synchronized (this) {
+                if (loaded == null) {
+                    loaded = load(record.get());
+                }
+                return loaded;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return id.toString();
+        }
+    }
+
+    private ScorableModel load(VersionRecord record) {
+        Manifest manifest = record.manifest();
+        FeaturePipeline pipeline = pipelines.apply(manifest);
+        byte[] onnx = extractModel(record);
+        ModelRuntime.LoadedModel model = runtime.load(onnx, record.modelSha256(), manifest.output().onnxOutput(),
+                manifest.output().positiveClassIndex());
+        if (model.inputWidth() != pipeline.width()) {
+            model.close();
+            throw new VigilException(ErrorCode.RUNTIME_FAILURE, record.id() + " takes " + model.inputWidth()
+                    + " inputs but its feature pipeline '" + pipeline.id() + "' produces " + pipeline.width()
+                    + "; the package does not match its manifest and cannot score");
+        }
+        return new ScorableModel(record, model, pipeline, new RecordValidator(pipeline.rawSchema()));
+    }
+
+    /** {@code model.onnx} from the version's package, after checking the package is the one registered. */
+    private byte[] extractModel(VersionRecord record) {
+        String blob = record.packageBlob();
+        if (blob == null || record.packageSha256() == null) {
+            throw new VigilException(ErrorCode.INTEGRITY_FAILURE, record.id() + " has no package blob or package"
+                    + " sha256 in the registry; register it again");
+        }
+        try (InputStream raw = artifacts.open(ArtifactStore.MODELS, blob)) {
+            DigestInputStream digested = new DigestInputStream(raw, Sha256.newDigest());
+            ZipInputStream zip = new ZipInputStream(digested);
+            byte[] onnx = null;
+            for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+                if (MODEL_ENTRY.equals(entry.getName())) {
+                    if (onnx != null) {
+                        throw integrity(record, "holds " + MODEL_ENTRY + " twice");
+                    }
+                    onnx = readCapped(zip, record);
+                }
+            }
+            // The zip reader stops before the central directory; the digest must cover the whole blob.
+            digested.transferTo(OutputStream.nullOutputStream());
+            String sha = Sha256.hex(digested.getMessageDigest());
+            if (!sha.equals(record.packageSha256())) {
+                throw integrity(record, "has sha256 " + sha + " but the registry recorded " + record.packageSha256()
+                        + ": the blob was replaced after registration");
+            }
+            if (onnx == null) {
+                throw integrity(record, "has no " + MODEL_ENTRY);
+            }
+            return onnx;
+        } catch (ZipException e) {
+            throw new VigilException(ErrorCode.INTEGRITY_FAILURE, "the package of " + record.id() + " (blob '" + blob
+                    + "') is not a readable zip", e);
+        } catch (IOException e) {
+            throw new StoreException("could not read the package of " + record.id() + " (blob '" + blob + "')", e);
+        }
+    }
+
+    private byte[] readCapped(InputStream in, VersionRecord record) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[64 * 1024];
+        long total = 0;
+        for (int n; (n = in.read(buffer)) > 0; ) {
+            total += n;
+            if (total > maxModelBytes) {
+                throw integrity(record, "has a " + MODEL_ENTRY + " larger than " + maxModelBytes + " bytes");
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    private static VigilException integrity(VersionRecord record, String what) {
+        return new VigilException(ErrorCode.INTEGRITY_FAILURE, "the package of " + record.id() + " (blob '"
+                + record.packageBlob() + "') " + what);
+    }
+}

@@ -1,0 +1,236 @@
+package health.vigil.scoring;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks one raw patient record against a model's feature schema and turns it into the typed values a
+ * {@link health.vigil.features.FeaturePipeline} takes: {@link Double} for numeric, {@link Long} for integer,
+ * {@link Boolean}, {@link String} for categorical and {@code null} for a missing optional feature.
+ *
+ * <p>Every problem names the feature and the rule it breaks, and how to fix it; none repeats the value
+ * that was sent, since it is patient data. Rows are numbered from 1 in messages.
+ */
+public final class RecordValidator {
+    private static final Pattern PRINTABLE_NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
+    private static final Set<String> NON_FINITE_SPELLINGS =
+            Set.of("nan", "-nan", "+nan", "infinity", "-infinity", "+infinity", "inf", "-inf", "+inf");
+    private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
+    private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+
+    private final FeatureSchema schema;
+    private final String validNames;
+
+    public RecordValidator(FeatureSchema schema) {
+        this.schema = Objects.requireNonNull(schema, "schema");
+        this.validNames = String.join(", ", schema.names());
+    }
+
+    public FeatureSchema schema() {
+        return schema;
+    }
+
+    /** The typed values of a single record, or a {@link FeatureValidationException} listing every problem. */
+    public Map<String, Object> validate(Map<String, JsonNode> record) {
+        return orThrow(check(0, record, Set.of()));
+    }
+
+    /** As {@link #validate(Map)}, for row {@code row} (counted from 1) of a batch. */
+    public Map<String, Object> validate(int row, Map<String, JsonNode> record) {
+        return orThrow(check(row, record, Set.of()));
+    }
+
+    /**
+     * Checks a record without throwing. {@code alsoAccepted} names fields that are not this schema's but are
+     * not an error either (the features of another version serving the same model, so one request body
+     * suits both the stable and the canary version); they are ignored. {@code row} 0 means "no row number".
+     */
+    public Checked check(int row, Map<String, JsonNode> record, Set<String> alsoAccepted) {
+        String at = row > 0 ? "row " + row + ": " : "";
+        Map<String, JsonNode> raw = record == null ? Map.of() : record;
+        List<String> problems = new ArrayList<>();
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (Feature feature : schema.features()) {
+            values.put(feature.name(), convert(feature, raw.get(feature.name()), raw.containsKey(feature.name()), at, problems));
+        }
+        for (String name : raw.keySet()) {
+            if (schema.indexOf(name).isEmpty() && !alsoAccepted.contains(name)) {
+                problems.add(at + describeUnknown(name) + " is not an input of this model; valid features are: " + validNames);
+            }
+        }
+        return new Checked(problems.isEmpty() ? Collections.unmodifiableMap(values) : null, problems);
+    }
+
+    /** The outcome of {@link #check}: typed values when there is no problem, otherwise the problems. */
+    public record Checked(Map<String, Object> values, List<String> problems) {
+        public Checked {
+            problems = List.copyOf(problems);
+        }
+
+        public boolean valid() {
+            return problems.isEmpty();
+        }
+    }
+
+    private static Map<String, Object> orThrow(Checked checked) {
+        if (!checked.valid()) {
+            throw new FeatureValidationException(checked.problems());
+        }
+        return checked.values();
+    }
+
+    private static Object convert(Feature f, JsonNode node, boolean present, String at, List<String> problems) {
+        String name = at + "feature `" + f.name() + "`";
+        if (!present || node == null || node.isMissingNode()) {
+            if (f.required()) {
+                problems.add(name + " is required but missing");
+            }
+            return null;
+        }
+        if (node.isNull()) {
+            if (f.required()) {
+                problems.add(name + " is required and cannot be null");
+            }
+            return null;
+        }
+        return switch (f.type()) {
+            case NUMERIC -> numeric(f, node, name, problems);
+            case INTEGER -> integer(f, node, name, problems);
+            case BOOLEAN -> {
+                if (!node.isBoolean()) {
+                    problems.add(name + " must be true or false (boolean); got " + jsonKind(node));
+                    yield null;
+                }
+                yield node.booleanValue();
+            }
+            case CATEGORICAL -> {
+                if (!node.isTextual()) {
+                    problems.add(name + " must be a string (categorical); got " + jsonKind(node)
+                            + "; allowed categories are: " + String.join(", ", f.categories()));
+                    yield null;
+                }
+                if (!f.categories().contains(node.textValue())) {
+                    problems.add(name + " is not one of the allowed categories: " + String.join(", ", f.categories())
+                            + " (categories are case-sensitive)");
+                    yield null;
+                }
+                yield node.textValue();
+            }
+        };
+    }
+
+    private static Double numeric(Feature f, JsonNode node, String name, List<String> problems) {
+        Double value = finiteNumber(node, name, "numeric", problems);
+        if (value == null) {
+            return null;
+        }
+        return inRange(f, value, name, problems) ? value : null;
+    }
+
+    private static Long integer(Feature f, JsonNode node, String name, List<String> problems) {
+        Double approx = finiteNumber(node, name, "integer", problems);
+        if (approx == null) {
+            return null;
+        }
+        BigInteger whole;
+        if (node.isIntegralNumber()) {
+            whole = node.bigIntegerValue();
+        } else {
+            BigDecimal exact = node.decimalValue();
+            if (exact.signum() != 0 && exact.stripTrailingZeros().scale() > 0) {
+                problems.add(name + " must be a whole number (integer); it has a fractional part");
+                return null;
+            }
+            whole = exact.toBigInteger();
+        }
+        if (!inRange(f, approx, name, problems)) {
+            return null;
+        }
+        if (whole.compareTo(LONG_MIN) < 0 || whole.compareTo(LONG_MAX) > 0) {
+            problems.add(name + " does not fit a 64-bit integer");
+            return null;
+        }
+        return whole.longValue();
+    }
+
+    /** The node as a finite double, or null after recording why it is not one. */
+    private static Double finiteNumber(JsonNode node, String name, String type, List<String> problems) {
+        if (node.isTextual() && NON_FINITE_SPELLINGS.contains(node.textValue().trim().toLowerCase(Locale.ROOT))) {
+            problems.add(name + " must be a finite number; NaN and Infinity are not allowed (leave an optional"
+                    + " feature out, or send null, when it is not known)");
+            return null;
+        }
+        if (!node.isNumber()) {
+            problems.add(name + " must be a JSON number (" + type + "); got " + jsonKind(node)
+                    + (node.isTextual() ? ": send it without quotes" : ""));
+            return null;
+        }
+        double value = node.doubleValue();
+        if (!Double.isFinite(value)) {
+            problems.add(name + " must be a finite number; it is too large for a 64-bit float (beyond ±1.8e308),"
+                    + " or NaN or Infinity");
+            return null;
+        }
+        return value;
+    }
+
+    private static boolean inRange(Feature f, double value, String name, List<String> problems) {
+        boolean belowMin = f.min() != null && value < f.min();
+        boolean aboveMax = f.max() != null && value > f.max();
+        if (!belowMin && !aboveMax) {
+            return true;
+        }
+        String allowed;
+        if (f.min() != null && f.max() != null) {
+            allowed = "allowed range is " + bound(f.min()) + " to " + bound(f.max());
+        } else if (f.min() != null) {
+            allowed = "it must be at least " + bound(f.min());
+        } else {
+            allowed = "it must be at most " + bound(f.max());
+        }
+        problems.add(name + " is out of range; " + allowed + (f.unit() == null ? "" : " " + f.unit()));
+        return false;
+    }
+
+    /** A bound as a person writes it: 120 rather than 120.0, 0.5 rather than 5.0E-1. */
+    static String bound(double value) {
+        return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    }
+
+    private static String jsonKind(JsonNode node) {
+        if (node.isTextual()) {
+            return "a string";
+        }
+        if (node.isNumber()) {
+            return "a number";
+        }
+        if (node.isBoolean()) {
+            return "true/false";
+        }
+        if (node.isArray()) {
+            return "an array";
+        }
+        if (node.isObject()) {
+            return "an object";
+        }
+        return "a " + node.getNodeType().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** A field name the caller sent, shown only when it looks like a feature name (it might be anything). */
+    private static String describeUnknown(String name) {
+        return name != null && PRINTABLE_NAME.matcher(name).matches() ? "feature `" + name + "`"
+                : "a field whose name is not a valid feature name (not shown)";
+    }
+}

@@ -1,0 +1,231 @@
+package health.vigil.scoring;
+
+import health.vigil.config.VigilConfig;
+import health.vigil.deployment.TrafficRouter;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
+import health.vigil.features.FeaturePipeline;
+import health.vigil.model.Deployment;
+import health.vigil.model.Manifest;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.OutputSpec;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
+import health.vigil.model.Stage;
+import health.vigil.model.TrafficSlot;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.ModelRuntime;
+import health.vigil.port.PredictionLog;
+import health.vigil.port.Telemetry;
+import health.vigil.privacy.Pseudonymizer;
+import health.vigil.registry.ModelRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * Scores patients with a model: pseudonymises each patient id before anything else, routes each patient to
+ * the stable or canary version by that pseudonym (or uses the version the caller named), validates every
+ * row against its version's schema, runs each version once over its rows, and makes the prediction log
+ * durable before it answers. Rows keep their request order in the answer.
+ */
+public final class ScoringService {
+    private final ModelRegistry registry;
+    private final LoadedModels models;
+    private final PredictionLog log;
+    private final Pseudonymizer pseudonymizer;
+    private final Clock clock;
+    private final Telemetry telemetry;
+    private final VigilConfig.Limits limits;
+
+    /**
+     * @param pipelines finds the feature pipeline a manifest names; null means {@link FeaturePipelines#identityOnly()}
+     */
+    public ScoringService(ModelRegistry registry, ArtifactStore artifacts, ModelRuntime runtime,
+            Function<Manifest, FeaturePipeline> pipelines, PredictionLog log, Pseudonymizer pseudonymizer, Clock clock,
+            Telemetry telemetry, VigilConfig.Limits limits) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.models = new LoadedModels(registry, artifacts, runtime,
+                pipelines == null ? FeaturePipelines.identityOnly() : pipelines, limits);
+        this.log = Objects.requireNonNull(log, "log");
+        this.pseudonymizer = Objects.requireNonNull(pseudonymizer, "pseudonymizer");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+    }
+
+    /** The cache of loaded versions (for health checks and warm-up). */
+    public LoadedModels models() {
+        return models;
+    }
+
+    public VigilConfig.Limits limits() {
+        return limits;
+    }
+
+    /** See {@link LoadedModels#isReady(ModelName)}. */
+    public boolean isReady(ModelName model) {
+        return models.isReady(model);
+    }
+
+    /** See {@link LoadedModels#warm(ModelName)}. */
+    public void warm(ModelName model) {
+        models.warm(model);
+    }
+
+    public ScoreResult score(ScoreRequest request) {
+        Objects.requireNonNull(request, "request");
+        try {
+            return scoreChecked(request);
+        } catch (VigilException e) {
+            telemetry.failed("score", e.code());
+            throw e;
+        }
+    }
+
+    private ScoreResult scoreChecked(ScoreRequest request) {
+        List<PatientRow> rows = request.rows();
+        int n = rows.size();
+        if (n > limits.maxBatchRows()) {
+            throw new ValidationException(ErrorCode.BATCH_TOO_LARGE, "the request has " + n + " rows; at most "
+                    + limits.maxBatchRows() + " are scored at once: split it into smaller batches");
+        }
+        // Pseudonymise first: nothing below ever sees the raw identifier.
+        String[] pseudonyms = new String[n];
+        for (int i = 0; i < n; i++) {
+            try {
+                pseudonyms[i] = pseudonymizer.pseudonym(rows.get(i).patientId());
+            } catch (ValidationException e) {
+                throw new ValidationException(ErrorCode.INVALID_REQUEST, "row " + (i + 1) + ": " + e.getMessage());
+            }
+        }
+        Routing routing = route(request, pseudonyms);
+
+        Map<String, Object>[] values = validate(rows, routing);
+
+        Instant now = clock.instant();
+        PredictionRecord[] records = new PredictionRecord[n];
+        ScoredRow[] scored = new ScoredRow[n];
+        for (Map.Entry<Integer, List<Integer>> group : routing.rowsByVersion().entrySet()) {
+            long started = System.nanoTime();
+            ScorableModel model = routing.models().get(group.getKey());
+            TrafficSlot slot = routing.slots()[group.getValue().get(0)];
+            List<Integer> indexes = group.getValue();
+            int width = model.pipeline().width();
+            float[] matrix = new float[indexes.size() * width];
+            for (int j = 0; j < indexes.size(); j++) {
+                model.pipeline().transform(values[indexes.get(j)], matrix, j * width);
+            }
+            double[] scores = predict(model, matrix, indexes.size());
+            OutputSpec output = model.record().manifest().output();
+            for (int j = 0; j < indexes.size(); j++) {
+                int row = indexes.get(j);
+                double score = scores[j];
+                boolean decision = score >= output.threshold();
+                String predictionId = UUID.randomUUID().toString();
+                records[row] = new PredictionRecord(predictionId, request.model(), slot.version(), slot.slot(),
+                        pseudonyms[row], now, Arrays.copyOfRange(matrix, j * width, (j + 1) * width), score, decision, null);
+                scored[row] = new ScoredRow(predictionId, request.model(), slot.version(), slot.slot(), score, decision,
+                        output.positiveLabel(), output.threshold());
+            }
+            telemetry.scored(model.id(), slot.slot(), indexes.size(), System.nanoTime() - started);
+        }
+        // Durable before the caller sees an answer: an answered prediction is never missing from the log.
+        log.append(List.of(records));
+        return new ScoreResult(List.of(scored));
+    }
+
+    /** Which version and slot scores each row, the loaded versions, and the field names the request may use. */
+    private record Routing(TrafficSlot[] slots, Map<Integer, List<Integer>> rowsByVersion,
+            Map<Integer, ScorableModel> models, Set<String> acceptedNames) {}
+
+    private Routing route(ScoreRequest request, String[] pseudonyms) {
+        ModelName model = request.model();
+        TrafficSlot[] slots = new TrafficSlot[pseudonyms.length];
+        Map<Integer, ScorableModel> loaded = new LinkedHashMap<>();
+        if (request.version() != null) {
+            VersionRecord record = registry.getVersion(model, request.version());
+            if (record.stage() == Stage.REJECTED || record.stage() == Stage.GATES_FAILED) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, record.id() + " is in stage "
+                        + record.stage().name().toLowerCase(Locale.ROOT) + " and may not score patients; use a"
+                        + " version that passed its gates, or leave the version out to use the deployed one");
+            }
+            // A version asked for by number is labelled with the slot it holds, or stable when it holds none.
+            Slot slot = registry.deployment(model)
+                    .flatMap(d -> d.slots().stream().filter(s -> s.version() == record.version()).findFirst())
+                    .map(TrafficSlot::slot)
+                    .orElse(Slot.STABLE);
+            Arrays.fill(slots, new TrafficSlot(slot, record.version(), 0));
+            loaded.put(record.version(), models.get(record));
+        } else {
+            Optional<Deployment> found = registry.deployment(model);
+            if (found.isEmpty()) {
+                registry.listVersions(model);
+                throw new ConflictException(ErrorCode.MODEL_NOT_DEPLOYED, "model `" + model + "` is registered but no"
+                        + " version of it is deployed; deploy a version, or name the version to score with");
+            }
+            Deployment deployment = found.get();
+            for (int i = 0; i < pseudonyms.length; i++) {
+                slots[i] = TrafficRouter.route(deployment, pseudonyms[i]);
+            }
+            // Every live version, not only those this batch reached, so whether a field is accepted does not
+            // depend on which patients happen to be in the batch.
+            for (ModelVersion live : LoadedModels.liveVersions(deployment)) {
+                loaded.put(live.number(), models.get(live));
+            }
+        }
+        Map<Integer, List<Integer>> byVersion = new LinkedHashMap<>();
+        for (int i = 0; i < slots.length; i++) {
+            byVersion.computeIfAbsent(slots[i].version(), v -> new ArrayList<>()).add(i);
+        }
+        Set<String> accepted = new HashSet<>();
+        loaded.values().forEach(m -> accepted.addAll(m.validator().schema().names()));
+        return new Routing(slots, byVersion, loaded, accepted);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object>[] validate(List<PatientRow> rows, Routing routing) {
+        Map<String, Object>[] values = new Map[rows.size()];
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            RecordValidator validator = routing.models().get(routing.slots()[i].version()).validator();
+            RecordValidator.Checked checked = validator.check(i + 1, rows.get(i).features(), routing.acceptedNames());
+            problems.addAll(checked.problems());
+            values[i] = checked.values();
+        }
+        if (!problems.isEmpty()) {
+            throw new FeatureValidationException(problems);
+        }
+        return values;
+    }
+
+    private static double[] predict(ScorableModel model, float[] matrix, int rows) {
+        double[] scores = model.model().predict(matrix, rows);
+        if (scores == null || scores.length != rows) {
+            throw new VigilException(ErrorCode.RUNTIME_FAILURE, model.id() + " returned "
+                    + (scores == null ? "no" : Integer.toString(scores.length)) + " scores for " + rows + " rows");
+        }
+        for (double s : scores) {
+            if (!(s >= 0.0 && s <= 1.0)) {
+                throw new VigilException(ErrorCode.RUNTIME_FAILURE, model.id() + " returned a score that is not a"
+                        + " probability (NaN or outside 0 to 1); check the manifest's output and positiveClassIndex");
+            }
+        }
+        return scores;
+    }
+}

@@ -1,0 +1,314 @@
+package health.vigil.deployment;
+
+import static health.vigil.registry.ServiceFixtures.READMISSION;
+import static health.vigil.registry.ServiceFixtures.version;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
+import static org.mockito.Mockito.when;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.audit.InMemoryAuditStore;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
+import health.vigil.model.Slot;
+import health.vigil.model.Stage;
+import health.vigil.model.TrafficSlot;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.EventPublisher;
+import health.vigil.port.RegistryStore;
+import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+
+class DeploymentServiceTest {
+    private static final Instant NOW = Instant.parse("2026-11-06T09:30:00Z");
+    private static final Principal OPS = new Principal("ops-oncall", Set.of(Role.DEPLOYMENTS_OPERATE));
+
+    private final InMemoryRegistryStore store = new InMemoryRegistryStore();
+    private final InMemoryAuditStore auditStore = new InMemoryAuditStore();
+    private final EventPublisher events = mock(EventPublisher.class);
+    private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    private final DeploymentService service = new DeploymentService(store, new AuditLog(auditStore, clock), events, clock);
+
+    private Stage stageOf(int version) {
+        return store.findVersion(READMISSION, version).orElseThrow().stage();
+    }
+
+    private List<AuditRecord> audit() {
+        return auditStore.read("2026-11-06");
+    }
+
+    private List<VigilEvent> published(int times) {
+        ArgumentCaptor<VigilEvent> captor = ArgumentCaptor.forClass(VigilEvent.class);
+        verify(events, times(times)).publish(captor.capture());
+        return captor.getAllValues();
+    }
+
+    @Test
+    void theFirstDeploymentPutsTheVersionOnAllTrafficAndIntoProduction() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+
+        Deployment d = service.deploy(READMISSION, 1, OPS);
+
+        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, 100));
+        assertThat(d.revision()).isEqualTo(1);
+        assertThat(d.updatedBy()).isEqualTo("ops-oncall");
+        assertThat(d.updatedAt()).isEqualTo(NOW);
+        assertThat(service.current(READMISSION)).contains(d);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+        AuditRecord record = audit().get(0);
+        assertThat(record.actor()).isEqualTo("ops-oncall");
+        assertThat(record.action()).isEqualTo("deployment.deploy");
+        assertThat(record.subject()).isEqualTo("/models/readmission/versions/1");
+        assertThat(record.details()).containsEntry("revision", "1").doesNotContainKey("previousVersion");
+        VigilEvent event = published(1).get(0);
+        assertThat(event.type()).isEqualTo(EventTypes.MODEL_DEPLOYED);
+        assertThat(event.subject()).isEqualTo("/models/readmission/versions/1");
+        assertThat(event.data()).isEqualTo(Map.of("model", "readmission", "version", 1, "revision", 1L));
+    }
+
+    @Test
+    void deployingANewVersionRetiresThePreviousStableOne() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        service.deploy(READMISSION, 1, OPS);
+
+        Deployment d = service.deploy(READMISSION, 2, OPS);
+
+        assertThat(d.stable().version()).isEqualTo(2);
+        assertThat(d.revision()).isEqualTo(2);
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(audit().get(1).details()).containsEntry("previousVersion", "1");
+        assertThat(published(2).get(1).data()).containsEntry("previousVersion", 1).containsEntry("version", 2);
+    }
+
+    @Test
+    void deployingTheVersionAlreadyOnAllTrafficChangesNothing() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        Deployment first = service.deploy(READMISSION, 1, OPS);
+
+        Deployment again = service.deploy(READMISSION, 1, new Principal("someone-else", Set.of()));
+
+        assertThat(again).isEqualTo(first);
+        assertThat(audit()).hasSize(1);
+        published(1);
+    }
+
+    @Test
+    void aRetiredVersionCanBeDeployedAgainAsARollback() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        service.deploy(READMISSION, 1, OPS);
+        service.deploy(READMISSION, 2, OPS);
+
+        Deployment d = service.deploy(READMISSION, 1, OPS);
+
+        assertThat(d.stable().version()).isEqualTo(1);
+        assertThat(d.revision()).isEqualTo(3);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(2)).isEqualTo(Stage.RETIRED);
+    }
+
+    @Test
+    void aRejectedOrGateFailedVersionCannotBeDeployed() {
+        store.put(version(READMISSION, 1, Stage.REJECTED));
+        store.put(version(READMISSION, 2, Stage.GATES_FAILED));
+
+        for (int v : new int[] {1, 2}) {
+            assertThatThrownBy(() -> service.deploy(READMISSION, v, OPS))
+                    .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                    .hasMessageContaining("readmission:" + v).hasMessageContaining(v == 1 ? "rejected" : "gates_failed");
+        }
+        assertThat(service.current(READMISSION)).isEmpty();
+        assertThat(audit()).isEmpty();
+        verifyNoInteractions(events);
+    }
+
+    @Test
+    void anUnknownVersionOrModelIsNotFound() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+
+        assertThatThrownBy(() -> service.deploy(READMISSION, 5, OPS))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.VERSION_NOT_FOUND));
+        assertThatThrownBy(() -> service.deploy(ModelName.of("adherence"), 1, OPS))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MODEL_NOT_FOUND));
+    }
+
+    @Test
+    void deployingOverARunningCanaryTakesItOffTrafficAndRollsItBack() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(version(READMISSION, 2, Stage.CANARY));
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 75),
+                new TrafficSlot(Slot.CANARY, 2, 25)), 7, "canary-controller", NOW, null));
+
+        Deployment d = service.deploy(READMISSION, 3, OPS);
+
+        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 3, 100));
+        assertThat(d.revision()).isEqualTo(8);
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        assertThat(stageOf(2)).isEqualTo(Stage.ROLLED_BACK);
+        assertThat(stageOf(3)).isEqualTo(Stage.PRODUCTION);
+        assertThat(audit().get(0).details()).containsEntry("displacedCanary", "2").containsEntry("previousVersion", "1");
+    }
+
+    @Test
+    void aDeployInterruptedAfterSavingIsCompletedByCallingItAgain() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        // The earlier call saved the deployment, then failed before the stages, audit and event.
+        store.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, "ops-oncall", NOW, null));
+
+        service.deploy(READMISSION, 2, OPS);
+
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        assertThat(audit()).hasSize(1);
+        assertThat(published(1).get(0).type()).isEqualTo(EventTypes.MODEL_DEPLOYED);
+    }
+
+    @Test
+    void aLostRaceOnTheDeploymentIsRetriedOnTheFreshlyReadDocument() {
+        RegistryStore racing = mock(RegistryStore.class);
+        VersionRecord v3 = version(READMISSION, 3, Stage.APPROVED);
+        when(racing.findVersion(READMISSION, 3)).thenReturn(Optional.of(v3));
+        when(racing.listVersions(READMISSION)).thenReturn(List.of(v3));
+        when(racing.updateVersion(any())).thenAnswer(call -> call.getArgument(0));
+        Deployment changedMeanwhile = Deployment.stableOnly(READMISSION, 2, 5, "b", NOW, "etag-b");
+        AtomicReference<Deployment> stored = new AtomicReference<>(Deployment.stableOnly(READMISSION, 1, 4, "a", NOW, "etag-a"));
+        when(racing.findDeployment(READMISSION)).thenAnswer(call -> Optional.of(stored.get()));
+        AtomicBoolean otherWriterFirst = new AtomicBoolean(true);
+        when(racing.saveDeployment(any())).thenAnswer(call -> {
+            if (otherWriterFirst.getAndSet(false)) {
+                stored.set(changedMeanwhile);
+                throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "etag mismatch");
+            }
+            stored.set(call.getArgument(0));
+            return stored.get();
+        });
+        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+
+        Deployment d = racingService.deploy(READMISSION, 3, OPS);
+
+        ArgumentCaptor<Deployment> saves = ArgumentCaptor.forClass(Deployment.class);
+        verify(racing, times(2)).saveDeployment(saves.capture());
+        assertThat(saves.getAllValues().get(0).etag()).isEqualTo("etag-a");
+        assertThat(saves.getAllValues().get(0).revision()).isEqualTo(5);
+        assertThat(saves.getAllValues().get(1).etag()).isEqualTo("etag-b");
+        assertThat(saves.getAllValues().get(1).revision()).isEqualTo(6);
+        assertThat(d.stable().version()).isEqualTo(3);
+        assertThat(audit().get(0).details()).containsEntry("previousVersion", "2");
+    }
+
+    @Test
+    void aDeploymentThatKeepsChangingEndsInAConcurrentModificationError() {
+        RegistryStore racing = mock(RegistryStore.class);
+        when(racing.findVersion(READMISSION, 3)).thenReturn(Optional.of(version(READMISSION, 3, Stage.APPROVED)));
+        when(racing.findDeployment(READMISSION)).thenReturn(Optional.empty());
+        when(racing.saveDeployment(any())).thenThrow(new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "etag mismatch"));
+        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+
+        assertThatThrownBy(() -> racingService.deploy(READMISSION, 3, OPS))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION))
+                .hasMessageContaining("kept changing");
+        verify(racing, times(DeploymentService.MAX_ATTEMPTS)).saveDeployment(any());
+        verify(racing, never()).updateVersion(any());
+        verifyNoInteractions(events);
+    }
+
+    @Test
+    void aStageUpdateThatLosesARaceIsRetriedOnTheFreshRecord() {
+        RegistryStore racing = mock(RegistryStore.class);
+        VersionRecord v1 = version(READMISSION, 1, Stage.APPROVED);
+        VersionRecord v1Fresh = v1.withEtag("etag-fresh");
+        when(racing.findVersion(READMISSION, 1)).thenReturn(Optional.of(v1));
+        AtomicReference<Deployment> stored = new AtomicReference<>();
+        when(racing.findDeployment(READMISSION)).thenAnswer(call -> Optional.ofNullable(stored.get()));
+        when(racing.saveDeployment(any())).thenAnswer(call -> {
+            stored.set(call.getArgument(0));
+            return stored.get();
+        });
+        when(racing.listVersions(READMISSION)).thenReturn(List.of(v1), List.of(v1Fresh));
+        when(racing.updateVersion(any()))
+                .thenThrow(new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "etag mismatch"))
+                .thenAnswer(call -> call.getArgument(0));
+        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+
+        racingService.deploy(READMISSION, 1, OPS);
+
+        ArgumentCaptor<VersionRecord> updates = ArgumentCaptor.forClass(VersionRecord.class);
+        verify(racing, times(2)).updateVersion(updates.capture());
+        assertThat(updates.getAllValues().get(1).etag()).isEqualTo("etag-fresh");
+        assertThat(updates.getAllValues().get(1).stage()).isEqualTo(Stage.PRODUCTION);
+    }
+
+    @Test
+    void stagesAreSettledAgainstADeploymentThatChangedWhileTheyWereWritten() {
+        RegistryStore racing = mock(RegistryStore.class);
+        VersionRecord v1 = version(READMISSION, 1, Stage.APPROVED);
+        VersionRecord v2 = version(READMISSION, 2, Stage.APPROVED);
+        when(racing.findVersion(READMISSION, 1)).thenReturn(Optional.of(v1));
+        Deployment ours = Deployment.stableOnly(READMISSION, 1, 1, "ops-oncall", NOW, "etag-ours");
+        Deployment theirs = Deployment.stableOnly(READMISSION, 2, 2, "other", NOW, "etag-theirs");
+        // Empty before our save; ours when we first settle; theirs from then on (another deploy landed).
+        when(racing.findDeployment(READMISSION)).thenReturn(Optional.empty(), Optional.of(ours), Optional.of(theirs));
+        when(racing.saveDeployment(any())).thenReturn(ours);
+        when(racing.listVersions(READMISSION)).thenReturn(List.of(v1, v2),
+                List.of(v1.withStage(Stage.PRODUCTION, NOW), v2));
+        when(racing.updateVersion(any())).thenAnswer(call -> call.getArgument(0));
+        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+
+        racingService.deploy(READMISSION, 1, OPS);
+
+        ArgumentCaptor<VersionRecord> updates = ArgumentCaptor.forClass(VersionRecord.class);
+        verify(racing, times(3)).updateVersion(updates.capture());
+        assertThat(updates.getAllValues()).extracting(r -> r.version() + ":" + r.stage())
+                .containsExactly("1:PRODUCTION", "1:RETIRED", "2:PRODUCTION");
+    }
+
+    @Test
+    void concurrentDeploysBothLandWithoutLosingARevision() throws Exception {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+        service.deploy(READMISSION, 1, OPS);
+
+        CompletableFuture<Deployment> a = CompletableFuture.supplyAsync(() -> service.deploy(READMISSION, 2, OPS));
+        CompletableFuture<Deployment> b = CompletableFuture.supplyAsync(() -> service.deploy(READMISSION, 3, OPS));
+        a.get(30, TimeUnit.SECONDS);
+        b.get(30, TimeUnit.SECONDS);
+
+        Deployment last = service.current(READMISSION).orElseThrow();
+        assertThat(last.revision()).isEqualTo(3);
+        assertThat(last.stable().version()).isIn(2, 3);
+        assertThat(store.listVersions(READMISSION)).filteredOn(v -> v.stage() == Stage.PRODUCTION)
+                .singleElement().extracting(VersionRecord::version).isEqualTo(last.stable().version());
+        assertThat(audit()).hasSize(3);
+    }
+}

@@ -1,0 +1,288 @@
+package health.vigil.registry;
+
+import static health.vigil.registry.ServiceFixtures.READMISSION;
+import static health.vigil.registry.ServiceFixtures.manifest;
+import static health.vigil.registry.ServiceFixtures.sha;
+import static health.vigil.registry.ServiceFixtures.version;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.inOrder;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
+import static org.mockito.Mockito.when;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.audit.InMemoryAuditStore;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.PackageRejectedException;
+import health.vigil.error.StoreException;
+import health.vigil.events.BlobCreated;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.ModelName;
+import health.vigil.model.Stage;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.EventPublisher;
+import health.vigil.port.ModelRuntime;
+import health.vigil.port.RegistryStore;
+import health.vigil.port.Telemetry;
+import health.vigil.registry.RegistrationOutcome.Kind;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import org.mockito.InOrder;
+
+class RegistrationServiceTest {
+    private static final Instant NOW = Instant.parse("2026-11-05T14:00:00Z");
+    private static final String PACKAGE_SHA = sha('p', 99);
+    private static final String MODEL_SHA = sha('m', 99);
+
+    private final ArtifactStore artifacts = mock(ArtifactStore.class);
+    private final ModelPackageReader reader = mock(ModelPackageReader.class);
+    private final RegistryStore registry = mock(RegistryStore.class);
+    private final EventPublisher events = mock(EventPublisher.class);
+    private final Telemetry telemetry = mock(Telemetry.class);
+    private final InMemoryAuditStore auditStore = new InMemoryAuditStore();
+    private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    private final RegistrationService service = new RegistrationService(artifacts, reader, registry,
+            new AuditLog(auditStore, clock), events, clock, telemetry);
+
+    private final BlobCreated upload = new BlobCreated("evt-1", "models", "uploads/readmission-nov.zip",
+            "https://example.blob/models/uploads/readmission-nov.zip", 1234, "0x1");
+    private final AtomicBoolean streamClosed = new AtomicBoolean();
+
+    @BeforeEach
+    void packageInTheStore() {
+        InputStream stream = new ByteArrayInputStream(new byte[] {1, 2, 3}) {
+            @Override
+            public void close() {
+                streamClosed.set(true);
+            }
+        };
+        when(artifacts.open("models", "uploads/readmission-nov.zip")).thenReturn(stream);
+    }
+
+    private void givenAValidPackage() {
+        when(reader.read(any())).thenReturn(new ModelPackage(manifest(READMISSION), new byte[] {9}, null, PACKAGE_SHA,
+                MODEL_SHA, 1234, new ModelRuntime.Signature(List.of(), List.of())));
+    }
+
+    private void givenTheStoreAssignsVersion(int number) {
+        when(registry.createNextVersion(eq(READMISSION), any())).thenAnswer(call -> {
+            IntFunction<VersionRecord> factory = call.getArgument(1);
+            return factory.apply(number).withEtag("etag-new");
+        });
+    }
+
+    private List<AuditRecord> audit() {
+        return auditStore.read(LocalDate.ofInstant(NOW, ZoneOffset.UTC).toString());
+    }
+
+    @Test
+    void aValidPackageBecomesTheNextVersionNamedByItsManifest() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+
+        RegistrationOutcome outcome = service.register(upload);
+
+        assertThat(outcome.kind()).isEqualTo(Kind.REGISTERED);
+        VersionRecord v = outcome.version();
+        assertThat(v.id().toString()).isEqualTo("readmission:3");
+        assertThat(v.stage()).isEqualTo(Stage.REGISTERED);
+        assertThat(v.packageBlob()).isEqualTo("uploads/readmission-nov.zip");
+        assertThat(v.packageSha256()).isEqualTo(PACKAGE_SHA);
+        assertThat(v.modelSha256()).isEqualTo(MODEL_SHA);
+        assertThat(v.packageSize()).isEqualTo(1234);
+        assertThat(v.registeredBy()).isEqualTo("blob:uploads/readmission-nov.zip");
+        assertThat(v.registeredAt()).isEqualTo(NOW);
+        assertThat(v.sourceEventId()).isEqualTo("evt-1");
+        assertThat(streamClosed).isTrue();
+        verify(telemetry).registration("registered");
+    }
+
+    @Test
+    void registrationIsAuditedAnnouncedAndThenMarkedHandled() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+
+        service.register(upload);
+
+        AuditRecord record = audit().get(0);
+        assertThat(record.action()).isEqualTo("model.register");
+        assertThat(record.outcome()).isEqualTo("registered");
+        assertThat(record.subject()).isEqualTo("/models/readmission/versions/3");
+        assertThat(record.actor()).isEqualTo("blob:uploads/readmission-nov.zip");
+        assertThat(record.details()).containsEntry("blob", "uploads/readmission-nov.zip")
+                .containsEntry("packageSha256", PACKAGE_SHA);
+        ArgumentCaptor<VigilEvent> published = ArgumentCaptor.forClass(VigilEvent.class);
+        InOrder order = inOrder(registry, events);
+        order.verify(registry).createNextVersion(eq(READMISSION), any());
+        order.verify(events).publish(published.capture());
+        order.verify(registry).markEventHandled("RegisterModel", "evt-1");
+        VigilEvent event = published.getValue();
+        assertThat(event.type()).isEqualTo(EventTypes.MODEL_REGISTERED);
+        assertThat(event.subject()).isEqualTo("/models/readmission/versions/3");
+        assertThat(event.data()).isEqualTo(Map.of("model", "readmission", "version", 3,
+                "packageSha256", PACKAGE_SHA, "modelSha256", MODEL_SHA));
+    }
+
+    @Test
+    void theSamePackageUploadedAgainReturnsTheExistingVersionWithoutANewVersionOrEvent() {
+        givenAValidPackage();
+        VersionRecord existing = version(READMISSION, 2, Stage.PRODUCTION);
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.of(existing));
+
+        RegistrationOutcome outcome = service.register(upload);
+
+        assertThat(outcome.kind()).isEqualTo(Kind.DUPLICATE);
+        assertThat(outcome.version()).isEqualTo(existing);
+        assertThat(outcome.message()).contains("readmission:2").contains("no new version");
+        verify(registry, never()).createNextVersion(any(), any());
+        verifyNoInteractions(events);
+        verify(registry).markEventHandled("RegisterModel", "evt-1");
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("duplicate"));
+        verify(telemetry).registration("duplicate");
+    }
+
+    @Test
+    void aRetryOfAnEventThatStoredItsVersionButFailedBeforeAnnouncingItFinishesTheJob() {
+        givenAValidPackage();
+        VersionRecord storedByFirstAttempt = new VersionRecord(READMISSION, 3, manifest(READMISSION), PACKAGE_SHA,
+                MODEL_SHA, upload.blobName(), 1234, Stage.REGISTERED, "blob:" + upload.blobName(), NOW, "evt-1", NOW, "e");
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.of(storedByFirstAttempt));
+
+        RegistrationOutcome outcome = service.register(upload);
+
+        assertThat(outcome.kind()).isEqualTo(Kind.REGISTERED);
+        assertThat(outcome.version()).isEqualTo(storedByFirstAttempt);
+        verify(registry, never()).createNextVersion(any(), any());
+        verify(events).publish(any());
+        verify(registry).markEventHandled("RegisterModel", "evt-1");
+    }
+
+    @Test
+    void aRedeliveredEventIsIgnoredWithoutReadingThePackage() {
+        when(registry.isEventHandled("RegisterModel", "evt-1")).thenReturn(true);
+
+        RegistrationOutcome outcome = service.register(upload);
+
+        assertThat(outcome.kind()).isEqualTo(Kind.IGNORED);
+        assertThat(outcome.reason()).isEqualTo(RegistrationOutcome.EVENT_ALREADY_HANDLED);
+        verifyNoInteractions(reader, events);
+        verify(registry, never()).createNextVersion(any(), any());
+        assertThat(audit()).isEmpty();
+    }
+
+    @Test
+    void blobsOutsideTheModelsContainerAreIgnored() {
+        RegistrationOutcome outcome = service.register(new BlobCreated("evt-2", "datasets", "x.csv", null, 1, null));
+
+        assertThat(outcome.kind()).isEqualTo(Kind.IGNORED);
+        assertThat(outcome.reason()).isEqualTo(RegistrationOutcome.NOT_MODELS_CONTAINER);
+        assertThat(outcome.message()).contains("datasets");
+        verifyNoInteractions(reader, registry, events);
+    }
+
+    @Test
+    void anInvalidPackageIsRejectedAuditedAndAnnouncedButNotThrown() {
+        when(reader.read(any())).thenThrow(new PackageRejectedException(PackageRejectedException.Reason.MISSING_ENTRY,
+                "the package has no model.onnx: add the ONNX model as model.onnx at the top level of the zip"));
+
+        RegistrationOutcome outcome = service.register(upload);
+
+        assertThat(outcome.kind()).isEqualTo(Kind.REJECTED);
+        assertThat(outcome.reason()).isEqualTo("MISSING_ENTRY");
+        assertThat(outcome.message()).contains("no model.onnx");
+        assertThat(outcome.versionRecord()).isEmpty();
+        verify(registry, never()).createNextVersion(any(), any());
+        AuditRecord record = audit().get(0);
+        assertThat(record.outcome()).isEqualTo("rejected");
+        assertThat(record.details()).containsEntry("reason", "MISSING_ENTRY")
+                .containsEntry("blob", "uploads/readmission-nov.zip");
+        ArgumentCaptor<VigilEvent> published = ArgumentCaptor.forClass(VigilEvent.class);
+        verify(events).publish(published.capture());
+        assertThat(published.getValue().type()).isEqualTo(EventTypes.MODEL_REGISTRATION_REJECTED);
+        assertThat(published.getValue().data()).containsOnlyKeys("blob", "reason", "message")
+                .containsEntry("reason", "MISSING_ENTRY");
+        verify(registry).markEventHandled("RegisterModel", "evt-1");
+        verify(telemetry).registration("rejected");
+        assertThat(streamClosed).isTrue();
+    }
+
+    @Test
+    void aStoreFailureWhileCreatingTheVersionIsThrownSoTheEventIsRetried() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        when(registry.createNextVersion(eq(READMISSION), any()))
+                .thenThrow(new StoreException("registry unavailable", new RuntimeException("timeout")));
+
+        assertThatThrownBy(() -> service.register(upload)).isInstanceOf(StoreException.class);
+
+        verifyNoInteractions(events);
+        verify(registry, never()).markEventHandled(anyString(), anyString());
+        assertThat(audit()).isEmpty();
+    }
+
+    @Test
+    void aFailedPublishLeavesTheEventUnhandledSoItIsRetried() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(1);
+        doThrow(new StoreException("event grid unavailable", new RuntimeException())).when(events).publish(any());
+
+        assertThatThrownBy(() -> service.register(upload)).isInstanceOf(StoreException.class);
+
+        verify(registry, never()).markEventHandled(anyString(), anyString());
+    }
+
+    @Test
+    void aBlobDeletedBeforeRegistrationIsIgnoredAndNotRetried() {
+        when(artifacts.open("models", "gone.zip")).thenThrow(new NotFoundException(ErrorCode.NOT_FOUND, "no blob"));
+
+        RegistrationOutcome outcome = service.register(new BlobCreated("evt-3", "models", "gone.zip", null, 1, null));
+
+        assertThat(outcome.kind()).isEqualTo(Kind.IGNORED);
+        assertThat(outcome.reason()).isEqualTo(RegistrationOutcome.BLOB_GONE);
+        verify(registry).markEventHandled("RegisterModel", "evt-3");
+        verifyNoInteractions(reader, events);
+    }
+
+    @Test
+    void twoPackagesOfDifferentModelsAreNumberedPerModel() {
+        ModelName adherence = ModelName.of("adherence");
+        when(reader.read(any())).thenReturn(new ModelPackage(manifest(adherence), new byte[] {9}, null, PACKAGE_SHA,
+                MODEL_SHA, 1234, new ModelRuntime.Signature(List.of(), List.of())));
+        when(registry.findByPackageSha256(adherence, PACKAGE_SHA)).thenReturn(Optional.empty());
+        when(registry.createNextVersion(eq(adherence), any())).thenAnswer(call -> {
+            IntFunction<VersionRecord> factory = call.getArgument(1);
+            return factory.apply(1);
+        });
+
+        RegistrationOutcome outcome = service.register(upload);
+
+        assertThat(outcome.version().id().toString()).isEqualTo("adherence:1");
+        verify(registry).findByPackageSha256(adherence, PACKAGE_SHA);
+    }
+}

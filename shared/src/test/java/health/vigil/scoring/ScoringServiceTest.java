@@ -1,0 +1,380 @@
+package health.vigil.scoring;
+
+import static health.vigil.registry.ServiceFixtures.READMISSION;
+import static health.vigil.registry.ServiceFixtures.manifest;
+import static health.vigil.registry.ServiceFixtures.schema;
+import static health.vigil.scoring.ScoringFixtures.onnxBytes;
+import static health.vigil.scoring.ScoringFixtures.packageOf;
+import static health.vigil.scoring.ScoringFixtures.record;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import health.vigil.config.VigilConfig;
+import health.vigil.deployment.TrafficRouter;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
+import health.vigil.hash.Sha256;
+import health.vigil.model.Deployment;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import health.vigil.model.Manifest;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
+import health.vigil.model.Stage;
+import health.vigil.model.TrafficSlot;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.ModelRuntime;
+import health.vigil.port.PredictionLog;
+import health.vigil.port.Telemetry;
+import health.vigil.privacy.Pseudonymizer;
+import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.ModelRegistry;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+
+class ScoringServiceTest {
+    private static final Instant NOW = Instant.parse("2026-11-07T12:00:00Z");
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final ModelVersion V1 = new ModelVersion(READMISSION, 1);
+    private static final ModelVersion V2 = new ModelVersion(READMISSION, 2);
+
+    private final InMemoryRegistryStore store = new InMemoryRegistryStore();
+    private final ArtifactStore artifacts = mock(ArtifactStore.class);
+    private final ModelRuntime runtime = mock(ModelRuntime.class);
+    private final PredictionLog log = mock(PredictionLog.class);
+    private final Telemetry telemetry = mock(Telemetry.class);
+    private final Pseudonymizer pseudonymizer =
+            new Pseudonymizer("scoring tests use this fixed 32+ byte key".getBytes(StandardCharsets.UTF_8));
+
+    /** Version 1: 4 inputs, score = age/200 + 0.25 * diabetic, threshold 0.3. */
+    private final ScoringFixtures.FormulaModel model1 =
+            new ScoringFixtures.FormulaModel(4, row -> row[0] / 200.0 + 0.25 * row[3]);
+    /** Version 2 adds an optional egfr input: score = 0.9 - age/1000, threshold 0.5. */
+    private final ScoringFixtures.FormulaModel model2 = new ScoringFixtures.FormulaModel(5, row -> 0.9 - row[0] / 1000.0);
+
+    private ScoringService service = service(VigilConfig.Limits.DEFAULTS);
+
+    private ScoringService service(VigilConfig.Limits limits) {
+        return new ScoringService(new ModelRegistry(store), artifacts, runtime, FeaturePipelines.identityOnly(), log,
+                pseudonymizer, Clock.fixed(NOW, ZoneOffset.UTC), telemetry, limits);
+    }
+
+    private static Manifest v2Manifest() {
+        List<Feature> features = new ArrayList<>(schema().features());
+        features.add(Feature.numeric("egfr", "mL/min/1.73m2", 0, 200).optional());
+        return manifest(READMISSION, new FeatureSchema(features), 0.5);
+    }
+
+    private void register(int version, Stage stage, Manifest manifest) {
+        byte[] pkg = packageOf(onnxBytes(version));
+        VersionRecord r = store.put(record(READMISSION, version, stage, manifest, pkg, onnxBytes(version)));
+        when(artifacts.open("models", r.packageBlob())).thenAnswer(call -> new ByteArrayInputStream(pkg));
+    }
+
+    @BeforeEach
+    void twoVersions() {
+        register(1, Stage.PRODUCTION, manifest(READMISSION));
+        register(2, Stage.CANARY, v2Manifest());
+        when(runtime.load(any(), eq(Sha256.hex(onnxBytes(1))), anyString(), anyInt())).thenReturn(model1);
+        when(runtime.load(any(), eq(Sha256.hex(onnxBytes(2))), anyString(), anyInt())).thenReturn(model2);
+    }
+
+    private void deploy(int stable, Integer canary, int canaryWeight) {
+        List<TrafficSlot> slots = canary == null ? List.of(new TrafficSlot(Slot.STABLE, stable, 100))
+                : List.of(new TrafficSlot(Slot.STABLE, stable, 100 - canaryWeight), new TrafficSlot(Slot.CANARY, canary, canaryWeight));
+        store.saveDeployment(new Deployment(READMISSION, slots, 1, "ops", NOW, null));
+    }
+
+    private static PatientRow patient(String id, Object age, String sex, Boolean diabetic) {
+        Map<String, JsonNode> features = new LinkedHashMap<>();
+        features.put("age", age instanceof Integer i ? NODES.numberNode(i) : NODES.textNode(String.valueOf(age)));
+        features.put("sex", NODES.textNode(sex));
+        if (diabetic != null) {
+            features.put("diabetic", NODES.booleanNode(diabetic));
+        }
+        return new PatientRow(id, features);
+    }
+
+    private static PatientRow with(PatientRow row, String name, JsonNode value) {
+        Map<String, JsonNode> features = new LinkedHashMap<>(row.features());
+        features.put(name, value);
+        return new PatientRow(row.patientId(), features);
+    }
+
+    private List<PredictionRecord> logged() {
+        @SuppressWarnings("unchecked")
+        ArgumentCaptor<List<PredictionRecord>> captor = ArgumentCaptor.forClass(List.class);
+        verify(log).append(captor.capture());
+        return captor.getValue();
+    }
+
+    @Test
+    void aPatientIsScoredByTheStableVersionAndLoggedUnderAPseudonym() {
+        deploy(1, null, 0);
+
+        ScoreResult result = service.score(new ScoreRequest(READMISSION, null, List.of(patient("MRN-1", 70, "male", true))));
+
+        ScoredRow row = result.row(0);
+        assertThat(row.model()).isEqualTo(READMISSION);
+        assertThat(row.version()).isEqualTo(1);
+        assertThat(row.slot()).isEqualTo(Slot.STABLE);
+        assertThat(row.score()).isCloseTo(70 / 200.0 + 0.25, within(1e-12));
+        assertThat(row.decision()).isTrue();
+        assertThat(row.threshold()).isEqualTo(0.3);
+        assertThat(row.positiveLabel()).isEqualTo("readmitted within 30 days");
+        assertThat(row.predictionId()).matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+        PredictionRecord record = logged().get(0);
+        assertThat(record.predictionId()).isEqualTo(row.predictionId());
+        assertThat(record.patientPseudonym()).isEqualTo(pseudonymizer.pseudonym("MRN-1")).doesNotContain("MRN");
+        assertThat(record.features()).containsExactly(70f, 1f, Float.NaN, 1f);
+        assertThat(record.score()).isEqualTo(row.score());
+        assertThat(record.decision()).isTrue();
+        assertThat(record.time()).isEqualTo(NOW);
+        assertThat(record.version()).isEqualTo(1);
+        assertThat(record.slot()).isEqualTo(Slot.STABLE);
+        verify(telemetry).scored(eq(V1), eq(Slot.STABLE), eq(1), anyLong());
+    }
+
+    @Test
+    void theDecisionIsPositiveFromTheThresholdUp() {
+        deploy(1, null, 0);
+
+        ScoreResult result = service.score(new ScoreRequest(READMISSION, null, List.of(
+                patient("a", 60, "female", false), patient("b", 58, "female", false))));
+
+        assertThat(result.row(0).score()).isEqualTo(0.3);
+        assertThat(result.row(0).decision()).isTrue();
+        assertThat(result.row(1).score()).isCloseTo(0.29, within(1e-12));
+        assertThat(result.row(1).decision()).isFalse();
+    }
+
+    @Test
+    void aBatchIsSplitBetweenStableAndCanaryByPatientAndAnsweredInRequestOrder() {
+        deploy(1, 2, 50);
+        Deployment deployment = store.findDeployment(READMISSION).orElseThrow();
+        List<PatientRow> rows = IntStream.range(0, 200).mapToObj(i -> patient("MRN-" + i, 70, "male", true)).toList();
+
+        ScoreResult result = service.score(new ScoreRequest(READMISSION, null, rows));
+
+        int onCanary = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            TrafficSlot expected = TrafficRouter.route(deployment, pseudonymizer.pseudonym("MRN-" + i));
+            ScoredRow row = result.row(i);
+            assertThat(row.version()).isEqualTo(expected.version());
+            assertThat(row.slot()).isEqualTo(expected.slot());
+            if (expected.version() == 1) {
+                assertThat(row.score()).isCloseTo(0.6, within(1e-12));
+                assertThat(row.threshold()).isEqualTo(0.3);
+            } else {
+                onCanary++;
+                assertThat(row.score()).isCloseTo(0.83, within(1e-12));
+                assertThat(row.threshold()).isEqualTo(0.5);
+            }
+        }
+        assertThat(onCanary).isBetween(60, 140);
+        assertThat(model1.predictCalls).hasValue(1);
+        assertThat(model2.predictCalls).hasValue(1);
+        List<PredictionRecord> records = logged();
+        assertThat(records).extracting(PredictionRecord::predictionId)
+                .containsExactlyElementsOf(result.rows().stream().map(ScoredRow::predictionId).toList());
+        assertThat(records).filteredOn(r -> r.version() == 2).allSatisfy(r -> assertThat(r.features()).hasSize(5));
+        verify(telemetry).scored(eq(V1), eq(Slot.STABLE), eq(200 - onCanary), anyLong());
+        verify(telemetry).scored(eq(V2), eq(Slot.CANARY), eq(onCanary), anyLong());
+    }
+
+    @Test
+    void aFeatureOnlyTheCanaryKnowsIsAcceptedForEveryPatientWhileACanaryRuns() {
+        deploy(1, 2, 50);
+        List<PatientRow> rows = IntStream.range(0, 40)
+                .mapToObj(i -> with(patient("MRN-" + i, 70, "male", true), "egfr", NODES.numberNode(55))).toList();
+
+        ScoreResult result = service.score(new ScoreRequest(READMISSION, null, rows));
+
+        assertThat(result.rows()).extracting(ScoredRow::version).contains(1, 2);
+        List<PredictionRecord> records = logged();
+        assertThat(records).filteredOn(r -> r.version() == 2).allSatisfy(r -> assertThat(r.features()[4]).isEqualTo(55f));
+    }
+
+    @Test
+    void aFeatureNoLiveVersionKnowsIsRejected() {
+        deploy(1, 2, 50);
+        PatientRow row = with(patient("MRN-1", 70, "male", true), "sodium", NODES.numberNode(140));
+
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, List.of(row))))
+                .isInstanceOf(FeatureValidationException.class)
+                .hasMessageContaining("row 1: feature `sodium` is not an input of this model");
+    }
+
+    @Test
+    void aVersionNamedInTheRequestScoresEveryPatientEvenWithoutADeployment() {
+        ScoreResult result = service.score(new ScoreRequest(READMISSION, 2, List.of(
+                patient("a", 70, "male", true), patient("b", 50, "female", false))));
+
+        assertThat(result.rows()).extracting(ScoredRow::version).containsExactly(2, 2);
+        assertThat(result.rows()).extracting(ScoredRow::slot).containsExactly(Slot.STABLE, Slot.STABLE);
+        assertThat(result.row(1).score()).isCloseTo(0.85, within(1e-12));
+        assertThat(model1.predictCalls).hasValue(0);
+    }
+
+    @Test
+    void aVersionNamedInTheRequestKeepsTheSlotItHolds() {
+        deploy(1, 2, 5);
+
+        ScoreResult result = service.score(new ScoreRequest(READMISSION, 2, List.of(patient("a", 70, "male", true))));
+
+        assertThat(result.row(0).slot()).isEqualTo(Slot.CANARY);
+    }
+
+    @Test
+    void aNamedVersionOnlyAcceptsItsOwnFeatures() {
+        PatientRow row = with(patient("MRN-1", 70, "male", true), "egfr", NODES.numberNode(55));
+
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, 1, List.of(row))))
+                .isInstanceOf(FeatureValidationException.class).hasMessageContaining("feature `egfr` is not an input");
+    }
+
+    @Test
+    void aRejectedOrGateFailedVersionMayNotScore() {
+        register(3, Stage.REJECTED, manifest(READMISSION));
+        register(4, Stage.GATES_FAILED, manifest(READMISSION));
+
+        for (int v : new int[] {3, 4}) {
+            assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, v, List.of(patient("a", 70, "male", true)))))
+                    .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                    .hasMessageContaining("readmission:" + v);
+        }
+        verify(log, never()).append(any());
+    }
+
+    @Test
+    void aModelWithoutDeploymentNeedsAVersion() {
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, List.of(patient("a", 70, "male", true)))))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MODEL_NOT_DEPLOYED))
+                .hasMessageContaining("no version of it is deployed");
+    }
+
+    @Test
+    void unknownModelsAndVersionsAreNotFound() {
+        assertThatThrownBy(() -> service.score(new ScoreRequest(ModelName.of("adherence"), null,
+                List.of(patient("a", 70, "male", true)))))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MODEL_NOT_FOUND));
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, 9, List.of(patient("a", 70, "male", true)))))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.VERSION_NOT_FOUND));
+    }
+
+    @Test
+    void aBatchOverTheLimitIsRefusedBeforeAnyWork() {
+        deploy(1, null, 0);
+        service = service(new VigilConfig.Limits(1000, 1000, 16, 2, 1000));
+
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, List.of(
+                patient("a", 70, "male", true), patient("b", 70, "male", true), patient("c", 70, "male", true)))))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.BATCH_TOO_LARGE);
+                    assertThat(e.httpStatus()).isEqualTo(400);
+                })
+                .hasMessageContaining("3 rows").hasMessageContaining("at most 2");
+        verify(runtime, never()).load(any(), any(), any(), anyInt());
+        verify(telemetry).failed("score", ErrorCode.BATCH_TOO_LARGE);
+    }
+
+    @Test
+    void anEmptyBatchIsRefused() {
+        assertThatThrownBy(() -> new ScoreRequest(READMISSION, null, List.of()))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.httpStatus()).isEqualTo(400))
+                .hasMessageContaining("no rows");
+    }
+
+    @Test
+    void aRowWithoutPatientIdIsRefusedWithItsRowNumber() {
+        deploy(1, null, 0);
+
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, List.of(
+                patient("MRN-1", 70, "male", true), patient(" ", 70, "male", true)))))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST))
+                .hasMessageStartingWith("row 2: patientId is missing or blank");
+        verify(log, never()).append(any());
+    }
+
+    @Test
+    void everyInvalidRowIsReportedAndNothingIsScoredOrLogged() {
+        deploy(1, null, 0);
+
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, List.of(
+                patient("MRN-1", 70, "male", true),
+                patient("MRN-2", 212, "Xyzzy", true),
+                patient("MRN-3", 70, "female", null)))))
+                .isInstanceOfSatisfying(FeatureValidationException.class, e -> {
+                    assertThat(e.problems()).containsExactly(
+                            "row 2: feature `age` is out of range; allowed range is 18 to 110 years",
+                            "row 2: feature `sex` is not one of the allowed categories: female, male, unknown"
+                                    + " (categories are case-sensitive)",
+                            "row 3: feature `diabetic` is required but missing");
+                    assertThat(e.getMessage()).doesNotContain("212").doesNotContain("Xyzzy").doesNotContain("MRN");
+                });
+        assertThat(model1.predictCalls).hasValue(0);
+        verify(log, never()).append(any());
+        verify(telemetry).failed("score", ErrorCode.INVALID_FEATURE);
+    }
+
+    @Test
+    void noAnswerIsGivenWhenThePredictionLogCannotMakeTheRecordsDurable() {
+        deploy(1, null, 0);
+        doThrow(new StoreException("prediction log unavailable", new RuntimeException())).when(log).append(any());
+
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, List.of(patient("a", 70, "male", true)))))
+                .isInstanceOf(StoreException.class);
+        verify(telemetry).failed("score", ErrorCode.STORE_UNAVAILABLE);
+    }
+
+    @Test
+    void aModelThatReturnsSomethingOtherThanAProbabilityIsARuntimeFailure() {
+        ScoringFixtures.FormulaModel broken = new ScoringFixtures.FormulaModel(4, row -> Double.NaN);
+        when(runtime.load(any(), eq(Sha256.hex(onnxBytes(1))), anyString(), anyInt())).thenReturn(broken);
+        deploy(1, null, 0);
+
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, List.of(patient("a", 70, "male", true)))))
+                .isInstanceOfSatisfying(VigilException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RUNTIME_FAILURE))
+                .hasMessageContaining("not a probability");
+        verify(log, never()).append(any());
+    }
+
+    @Test
+    void requestsNeverPrintPatientIdsOrValues() {
+        PatientRow row = patient("MRN-998877", 71, "female", true);
+
+        assertThat(row.toString()).doesNotContain("MRN-998877").doesNotContain("71").contains("age");
+        assertThat(new ScoreRequest(READMISSION, null, List.of(row)).toString()).doesNotContain("MRN-998877");
+    }
+}

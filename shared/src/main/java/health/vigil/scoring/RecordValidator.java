@@ -128,6 +128,13 @@ public final class RecordValidator {
                 }
                 yield node.textValue();
             }
+            case CODE -> {
+                if (!node.isTextual() || !f.matchesPattern(node.textValue())) {
+                    problems.add(name + " must be a code (string) matching " + f.pattern());
+                    yield null;
+                }
+                yield node.textValue();
+            }
         };
     }
 

@@ -54,7 +54,7 @@ public final class OpenInferenceProtocol {
             case NUMERIC -> "FP64";
             case INTEGER -> "INT64";
             case BOOLEAN -> "BOOL";
-            case CATEGORICAL -> "BYTES";
+            case CATEGORICAL, CODE -> "BYTES";
         };
     }
 

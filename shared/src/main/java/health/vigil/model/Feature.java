@@ -108,6 +108,19 @@ public record Feature(
 
     /** Whether {@code value} is a valid code of this {@link FeatureType#CODE} feature. */
     public boolean matchesPattern(String value) {
-        return pattern != null && value != null && Pattern.matches(pattern, value);
+        if (pattern == null || value == null) {
+            return false;
+        }
+        Pattern compiled = COMPILED.get(pattern);
+        if (compiled == null) {
+            compiled = Pattern.compile(pattern);
+            if (COMPILED.size() < MAX_COMPILED) { // scoring checks codes per request: compile each pattern once
+                COMPILED.putIfAbsent(pattern, compiled);
+            }
+        }
+        return compiled.matcher(value).matches();
     }
+
+    private static final int MAX_COMPILED = 256;
+    private static final java.util.Map<String, Pattern> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
 }

@@ -251,7 +251,7 @@ public final class SampleModels {
         return new TreeEnsemble(BENCHMARK_FEATURES, -1.0, trees);
     }
 
-    /** Fills nodes in depth-first order from {@code next}; returns the next free node index. */
+    /** Grows a full subtree at {@code node}, children numbered depth-first; returns the next free node index. */
     private static int grow(TreeArrays tree, SplittableRandom random, int node, int depth, double cover) {
         tree.cover[node] = cover;
         if (depth == BENCHMARK_DEPTH) {

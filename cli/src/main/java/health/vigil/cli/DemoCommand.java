@@ -45,6 +45,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--patients", defaultValue = "5", description = "Patients to score (default: ${DEFAULT-VALUE})")
     int patients;
 
+    @Option(names = "--verbose", description = "Show the platform's log lines between the demo's steps")
+    boolean verbose;
+
     @Option(names = "--keep-running", description = "Leave the platform running after the demo (Ctrl+C stops it)")
     boolean keepRunning;
 
@@ -56,6 +59,9 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (patients < 1 || patients > 1000) {
             throw new health.vigil.error.ValidationException("--patients must be between 1 and 1000");
+        }
+        if (!verbose) {
+            Main.setVigilLogLevel(java.util.logging.Level.WARNING);
         }
         Path absoluteHome = home.toAbsolutePath().normalize();
         step("Starting the local platform (both Function Apps, embedded stores in " + absoluteHome + ")");

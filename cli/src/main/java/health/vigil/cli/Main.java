@@ -12,8 +12,45 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        configureLogging();
         System.exit(commandLine().execute(args));
     }
+
+    /**
+     * One line per log record; {@code VIGIL_LOG_LEVEL} (e.g. FINE, WARNING) sets the level of Vigil's loggers.
+     * Third-party libraries log at WARNING and above only.
+     */
+    static void configureLogging() {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$-7s %3$s: %5$s%6$s%n");
+        }
+        java.util.logging.LogManager.getLogManager().reset();
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        java.util.logging.ConsoleHandler console = new java.util.logging.ConsoleHandler();
+        console.setLevel(java.util.logging.Level.ALL);
+        root.addHandler(console);
+        root.setLevel(java.util.logging.Level.WARNING);
+        java.util.logging.Level level;
+        try {
+            level = java.util.logging.Level.parse(System.getenv().getOrDefault("VIGIL_LOG_LEVEL", "INFO").trim()
+                    .toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            level = java.util.logging.Level.INFO;
+        }
+        setVigilLogLevel(level);
+    }
+
+    /** Sets the level of Vigil's own loggers and of the functions' loggers ({@code Function.<name>}). */
+    static void setVigilLogLevel(java.util.logging.Level level) {
+        for (String name : new String[] {"health.vigil", "Function"}) {
+            java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+            logger.setLevel(level);
+            KEEP.add(logger);
+        }
+    }
+
+    /** Loggers whose levels were set here; held so the log manager does not forget them. */
+    private static final java.util.List<java.util.logging.Logger> KEEP = new java.util.ArrayList<>();
 
     /** The command line with Vigil's error handling: a usage or validation problem is a message, not a trace. */
     public static CommandLine commandLine() {

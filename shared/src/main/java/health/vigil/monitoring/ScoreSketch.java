@@ -148,10 +148,10 @@ public record ScoreSketch(double threshold, long[] counts, double[] sums, double
             counts[b]++;
             sums[b] += score;
             squares[b] += score * score;
-            if (score >= threshold) {
-                flagged++;
-                flaggedSum += score;
-            }
+            // Branch-free: about a third of scores are flagged, in no order a predictor could learn.
+            boolean above = score >= threshold;
+            flagged += above ? 1 : 0;
+            flaggedSum += above ? score : 0.0;
         }
 
         void addAll(ScoreSketch sketch) {

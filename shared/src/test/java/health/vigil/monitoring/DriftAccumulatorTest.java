@@ -22,6 +22,7 @@ class DriftAccumulatorTest {
         {-3, -1, -0.1, 0.1, 0.3, 2}, // 0.1 and 0.3 are not floats: float values sit on both sides
         {0, 1}, // a single bin
         {0, 0.5, 1}, // one interior edge
+        {-1, 0, 1e-9, 2e-9, 3e-9, 1e6, 2e6}, // crowded: the grid cannot give every edge a cell of its own
     };
 
     @Test
@@ -46,7 +47,7 @@ class DriftAccumulatorTest {
             expected[f] = new long[EDGES[f].length - 1];
         }
         for (float v : values) {
-            acc.add(new float[] {v, v, v, v}, 0.5);
+            acc.add(new float[] {v, v, v, v, v}, 0.5);
             for (int f = 0; f < EDGES.length; f++) {
                 expected[f][ReferenceBinning.binOf(EDGES[f], v)]++;
             }
@@ -55,6 +56,39 @@ class DriftAccumulatorTest {
         for (int f = 0; f < EDGES.length; f++) {
             assertThat(summary.features().get(f).counts()).as("feature %d", f).containsExactly(expected[f]);
         }
+    }
+
+    @Test
+    void scoreBinningEqualsTheReferenceConvention() {
+        double[] edges = {0.0, 0.05, 0.1, 0.1 + 1e-12, 0.3, 0.30000001, 0.7, 0.999, 1.0};
+        List<Double> edgeList = new ArrayList<>();
+        List<Double> shares = new ArrayList<>();
+        for (int i = 0; i < edges.length; i++) {
+            edgeList.add(edges[i]);
+            if (i > 0) {
+                shares.add(1.0 / (edges.length - 1));
+            }
+        }
+        ReferenceProfile reference = new ReferenceProfile(1000, numericReference().features(),
+                new FeatureProfile("score", edgeList, shares, null, 0.0));
+        DriftAccumulator acc = DriftCheck.of(numericSchema(), reference, 0.3, DriftThresholds.DEFAULTS).newAccumulator();
+        Random random = new Random(5);
+        long[] expected = new long[edges.length - 1];
+        List<Double> scores = new ArrayList<>();
+        for (double e : edges) {
+            Collections.addAll(scores, e, Math.nextUp(e), Math.nextDown(e));
+        }
+        for (int i = 0; i < 100_000; i++) {
+            scores.add(random.nextDouble());
+        }
+        for (double s : scores) {
+            if (s < 0 || s > 1) {
+                continue;
+            }
+            acc.add(new float[5], s);
+            expected[ReferenceBinning.binOf(edges, s)]++;
+        }
+        assertThat(acc.summary().score().counts()).containsExactly(expected);
     }
 
     @Test
@@ -120,10 +154,10 @@ class DriftAccumulatorTest {
         DriftAccumulator acc = DriftCheck.of(numericSchema(), numericReference(), 0.5, DriftThresholds.DEFAULTS)
                 .newAccumulator();
         assertThatThrownBy(() -> acc.add(new float[3], 0.5)).isInstanceOf(ValidationException.class)
-                .hasMessageContaining("has 3 values; the model's schema has 4 features");
-        assertThatThrownBy(() -> acc.add(new float[4], 1.5)).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("has 3 values; the model's schema has 5 features");
+        assertThatThrownBy(() -> acc.add(new float[5], 1.5)).isInstanceOf(ValidationException.class)
                 .hasMessageContaining("outside 0-1");
-        assertThatThrownBy(() -> acc.addRows(new float[8], new double[2], 0, 3)).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> acc.addRows(new float[10], new double[2], 0, 3)).isInstanceOf(ValidationException.class);
     }
 
     private static FeatureSchema numericSchema() {

@@ -31,7 +31,11 @@ public final class KolmogorovSmirnov {
         AUTO,
         /** The exact permutation distribution (cost grows with n * m). */
         EXACT,
-        /** Kolmogorov's limiting distribution of {@code sqrt(n*m/(n+m)) * D}. */
+        /**
+         * Kolmogorov's limiting distribution of {@code sqrt(n*m/(n+m)) * D}, as R's {@code ks.test} uses for
+         * large samples (SciPy and Commons Statistics use a finite-size distribution instead; the difference
+         * shrinks like {@code 1/sqrt(n*m/(n+m))} and is immaterial at the sizes where AUTO picks this).
+         */
         ASYMPTOTIC
     }
 

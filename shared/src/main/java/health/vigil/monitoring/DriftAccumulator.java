@@ -16,18 +16,13 @@ import java.util.List;
  * tight loop whose parameters stay in registers. A numeric value's bin comes from a per-feature uniform grid
  * over the interior edges: the grid cell gives the number of edges certainly below the value, then only the
  * edges inside that cell are compared (a NaN sentinel ends each feature's edges, so the loop needs no bound).
- * The result equals {@link ReferenceBinning#binOf} exactly; the cost is about one multiply, two table loads
- * and one comparison per value.
+ * Edges are kept as float thresholds so the float inputs are never widened. The result equals
+ * {@link ReferenceBinning#binOf} exactly; the cost is about one multiply, two table loads and one comparison
+ * per value. (Splitting each counter into copies for consecutive rows was measured and made it slower.)
  */
 public final class DriftAccumulator {
     /** Rows per block: 256 rows of 30 floats (30 KB) stay in a typical 32-48 KB L1 data cache. */
     private static final int BLOCK = 256;
-    /**
-     * Consecutive rows count into different copies of each bin's counter (count index = bin * 4 + row mod 4),
-     * so two rows in the same bin do not wait on each other's increment; {@link #summary()} adds them up.
-     */
-    private static final int LANE_BITS = 2;
-    private static final int LANES = 1 << LANE_BITS;
 
     private final DriftBaseline baseline;
     private final int width;
@@ -59,7 +54,7 @@ public final class DriftAccumulator {
     private final int[] categoricalColumn;
     private final int[] categories;
 
-    private final long[] counts; // LANES counters per bin
+    private final long[] counts;
     private final long[] missing;
     private long rows;
 
@@ -87,7 +82,7 @@ public final class DriftAccumulator {
             totalBins += e.bins();
             (e.kind() == DriftBaseline.Kind.NUMERIC ? numeric : categorical).add(f);
         }
-        counts = new long[totalBins * LANES];
+        counts = new long[totalBins];
         missing = new long[monitored];
 
         int n = numeric.size();
@@ -277,7 +272,7 @@ public final class DriftAccumulator {
                     e++;
                 }
             }
-            counts[((e + delta) << LANE_BITS) | (r & (LANES - 1))]++;
+            counts[e + delta]++;
         }
         missing[numericFeature[i]] += missed;
     }
@@ -296,7 +291,7 @@ public final class DriftAccumulator {
             }
             int code = (int) x;
             // Codes that are not categories go to the extra last bin.
-            counts[((offset + (code == x && code >= 0 && code < k ? code : k)) << LANE_BITS) | (r & (LANES - 1))]++;
+            counts[offset + (code == x && code >= 0 && code < k ? code : k)]++;
         }
         missing[categoricalFeature[i]] += missed;
     }
@@ -331,7 +326,7 @@ public final class DriftAccumulator {
         for (int f = 0; f < monitored; f++) {
             long[] c = summary.features().get(f).counts();
             for (int b = 0; b < c.length; b++) {
-                counts[(countOffset[f] + b) << LANE_BITS] += c[b]; // into lane 0
+                counts[countOffset[f] + b] += c[b];
             }
             missing[f] += summary.features().get(f).missing();
         }
@@ -355,13 +350,8 @@ public final class DriftAccumulator {
         List<DriftSummary.FeatureCounts> features = new ArrayList<>(monitored);
         List<DriftBaseline.Entry> entries = baseline.entries();
         for (int f = 0; f < monitored; f++) {
-            long[] c = new long[binCount[f]];
-            for (int b = 0; b < c.length; b++) {
-                for (int lane = 0; lane < LANES; lane++) {
-                    c[b] += counts[((countOffset[f] + b) << LANE_BITS) | lane];
-                }
-            }
-            features.add(new DriftSummary.FeatureCounts(entries.get(f).name(), c, missing[f]));
+            features.add(new DriftSummary.FeatureCounts(entries.get(f).name(),
+                    Arrays.copyOfRange(counts, countOffset[f], countOffset[f] + binCount[f]), missing[f]));
         }
         DriftSummary.FeatureCounts score = scoreCounts == null ? null
                 : new DriftSummary.FeatureCounts("score", scoreCounts, missingScores);

@@ -98,4 +98,18 @@ final class Checks {
         }
         return total;
     }
+
+    /** Production counts as shares of their total. */
+    static double[] toShares(long[] counts) {
+        Checks.counts(counts, "the production counts");
+        long n = Checks.sum(counts);
+        if (n == 0) {
+            throw new ValidationException("there are no production rows to compare with the reference");
+        }
+        double[] shares = new double[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            shares[i] = (double) counts[i] / n;
+        }
+        return shares;
+    }
 }

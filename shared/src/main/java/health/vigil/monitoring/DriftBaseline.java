@@ -33,10 +33,11 @@ public final class DriftBaseline {
     /**
      * One monitored feature (or the score). Numeric: {@code edges} are k+1 edges and {@code shares} k reference
      * shares. Categorical: {@code categories} in code order and {@code shares} one per category plus a last
-     * share (0) for codes that are not categories. {@code referenceRows} counts non-missing reference rows.
+     * share (0) for codes that are not categories. {@code referenceRows} counts non-missing reference rows,
+     * {@code referenceTotalRows} all of them.
      */
     record Entry(String name, int column, Kind kind, double[] edges, List<String> categories, double[] shares,
-            double referenceRows, double referenceMissingRate) {
+            double referenceRows, long referenceTotalRows, double referenceMissingRate) {
         int bins() {
             return shares.length;
         }
@@ -92,7 +93,7 @@ public final class DriftBaseline {
                 unmonitored.add(feature.name());
                 continue;
             }
-            entries.add(entry(feature, i, profile, presentRows));
+            entries.add(entry(feature, i, profile, reference.rows()));
         }
         Entry score = null;
         if (reference.score() != null) {
@@ -101,12 +102,12 @@ public final class DriftBaseline {
                 throw rejected("reference.json's score profile has no bin edges; the score is profiled like a"
                         + " numeric feature");
             }
-            score = numeric("score", -1, p, reference.rows() * (1 - p.missingRate()));
+            score = numeric("score", -1, p, reference.rows());
         }
         return new DriftBaseline(entries, score, schema.size(), threshold, unmonitored);
     }
 
-    private static Entry entry(Feature feature, int column, FeatureProfile profile, double presentRows) {
+    private static Entry entry(Feature feature, int column, FeatureProfile profile, long rows) {
         boolean hasEdges = profile.binEdges() != null;
         boolean hasCategories = profile.categoryFrequencies() != null;
         if (hasEdges == hasCategories) {
@@ -118,7 +119,7 @@ public final class DriftBaseline {
                 throw rejected("reference.json's profile of categorical feature '" + feature.name()
                         + "' has bin edges; give its category frequencies instead");
             }
-            return numeric(feature.name(), column, profile, presentRows);
+            return numeric(feature.name(), column, profile, rows);
         }
         List<String> categories;
         if (feature.type() == FeatureType.CATEGORICAL) {
@@ -142,10 +143,10 @@ public final class DriftBaseline {
             shares[c] = f == null ? 0.0 : f;
         }
         return new Entry(feature.name(), column, Kind.CATEGORICAL, null, categories,
-                normalised(feature.name(), shares), presentRows, profile.missingRate());
+                normalised(feature.name(), shares), rows * (1 - profile.missingRate()), rows, profile.missingRate());
     }
 
-    private static Entry numeric(String name, int column, FeatureProfile profile, double presentRows) {
+    private static Entry numeric(String name, int column, FeatureProfile profile, long rows) {
         double[] edges = profile.binEdges().stream().mapToDouble(Double::doubleValue).toArray();
         if (edges.length < 2) {
             throw rejected("reference.json's profile of '" + name + "' has " + edges.length + " bin edge(s); a bin"
@@ -157,8 +158,8 @@ public final class DriftBaseline {
             }
         }
         double[] shares = profile.proportions().stream().mapToDouble(Double::doubleValue).toArray();
-        return new Entry(name, column, Kind.NUMERIC, edges, null, normalised(name, shares), presentRows,
-                profile.missingRate());
+        return new Entry(name, column, Kind.NUMERIC, edges, null, normalised(name, shares),
+                rows * (1 - profile.missingRate()), rows, profile.missingRate());
     }
 
     private static double[] normalised(String name, double[] shares) {

@@ -8,6 +8,7 @@ import health.vigil.model.ReferenceProfile;
 import health.vigil.port.PredictionLog;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
@@ -109,11 +110,10 @@ public final class DriftCheck {
         boolean drifted = false;
 
         if (rows >= thresholds.minRows()) {
-            // Reference missing count from its rate; both sides are large samples of a yes/no outcome.
-            double referenceRows = e.referenceRows() / (1 - e.referenceMissingRate());
-            long referenceMissing = Math.round(e.referenceMissingRate() * referenceRows);
+            // The reference keeps its missing rate, not the count; rounding it back loses less than one row.
+            long referenceMissing = Math.round(e.referenceMissingRate() * e.referenceTotalRows());
             TwoProportionTest.Result t = TwoProportionTest.compare(c.missing(), rows, referenceMissing,
-                    Math.max(1, Math.round(referenceRows)));
+                    e.referenceTotalRows());
             if (Math.abs(t.difference()) >= thresholds.missingRateChange() && t.pValue() < thresholds.alpha()) {
                 drifted = true;
                 reasons.add(String.format(Locale.ROOT, "missing rate %.3f vs %.3f in training (p=%.2g)",
@@ -126,6 +126,12 @@ public final class DriftCheck {
                     null, null, null, null, null, null, null, status, reasons);
         }
         double[] shares = e.shares();
+        if (!numeric && counts[counts.length - 1] == 0) {
+            // The extra bin for codes that are not categories is empty on both sides: leave it out, or the
+            // empty-bin convention would charge PSI for a bin that exists on neither side.
+            shares = Arrays.copyOf(shares, shares.length - 1);
+            counts = Arrays.copyOf(counts, counts.length - 1);
+        }
         double psi = PopulationStabilityIndex.of(shares, e.referenceRows(), counts);
         double js = JensenShannon.distance(shares, counts);
         if (psi >= thresholds.psi()) {

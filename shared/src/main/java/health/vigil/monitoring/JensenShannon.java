@@ -35,19 +35,6 @@ public final class JensenShannon {
 
     /** Distance between reference shares and production counts over the same bins. */
     public static double distance(double[] referenceShares, long[] counts) {
-        return distance(referenceShares, toShares(counts));
-    }
-
-    static double[] toShares(long[] counts) {
-        Checks.counts(counts, "the production counts");
-        long n = Checks.sum(counts);
-        if (n == 0) {
-            throw new ValidationException("there are no production rows to compare with the reference");
-        }
-        double[] shares = new double[counts.length];
-        for (int i = 0; i < counts.length; i++) {
-            shares[i] = (double) counts[i] / n;
-        }
-        return shares;
+        return distance(referenceShares, Checks.toShares(counts));
     }
 }

@@ -145,7 +145,7 @@ public final class KolmogorovSmirnov {
      * the CDFs at the interior bin edges only (see the class comment for what that does and does not see).
      */
     public static Result binned(double[] referenceShares, double referenceRows, long[] counts) {
-        double[] production = JensenShannon.toShares(counts);
+        double[] production = Checks.toShares(counts);
         Checks.shares(referenceShares, "the reference shares");
         if (referenceShares.length != counts.length) {
             throw new ValidationException("the reference has " + referenceShares.length + " bins but the production"

@@ -46,7 +46,7 @@ public final class Wasserstein {
      * @param edges k+1 increasing bin edges
      */
     public static double binned(double[] edges, double[] referenceShares, long[] counts) {
-        double[] production = JensenShannon.toShares(counts);
+        double[] production = Checks.toShares(counts);
         Checks.shares(referenceShares, "the reference shares");
         if (edges == null || edges.length != referenceShares.length + 1 || counts.length != referenceShares.length) {
             throw new ValidationException("k bins need k+1 edges, k reference shares and k production counts");

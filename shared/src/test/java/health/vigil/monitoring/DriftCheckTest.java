@@ -72,9 +72,22 @@ class DriftCheckTest {
         FeatureDrift admission = feature(report, "admission");
         assertThat(admission.status()).isEqualTo(Status.DRIFTED);
         assertThat(admission.chiSquarePValue()).isLessThan(1e-10);
-        assertThat(admission.chiSquareDegreesOfFreedom()).isEqualTo(2); // 3 categories, the unknown pooled
+        assertThat(admission.chiSquareDegreesOfFreedom()).isEqualTo(2); // 3 categories
         assertThat(admission.reasons()).anySatisfy(r -> assertThat(r).startsWith("chi-square"));
         assertThat(feature(report, "age").status()).isEqualTo(Status.STABLE);
+    }
+
+    @Test
+    void codesOutsideTheCategoriesShowUpAsTheirOwnBin() {
+        float[][] rows = DriftFixtures.rows(new Random(107), 5_000, DriftFixtures.Shift.NONE);
+        FeatureDrift clean = feature(report(rows), "sex");
+        for (int r = 0; r < 1_000; r++) {
+            rows[r][2] = 7; // not a category of "sex": a client sending codes the model never saw
+        }
+        FeatureDrift polluted = feature(report(rows), "sex");
+        assertThat(clean.psi()).isLessThan(0.01); // no charge for the unused extra bin
+        assertThat(polluted.status()).isEqualTo(Status.DRIFTED);
+        assertThat(polluted.chiSquareDegreesOfFreedom()).isEqualTo(2); // F, M and the codes that are neither
     }
 
     @Test
@@ -151,8 +164,11 @@ class DriftCheckTest {
     }
 
     private static DriftReport run(Random random, int n, DriftFixtures.Shift shift) {
-        float[][] rows = DriftFixtures.rows(random, n, shift);
-        DriftSummary summary = check.summarise(DriftFixtures.flatten(rows), DriftFixtures.scores(rows), n, 2);
+        return report(DriftFixtures.rows(random, n, shift));
+    }
+
+    private static DriftReport report(float[][] rows) {
+        DriftSummary summary = check.summarise(DriftFixtures.flatten(rows), DriftFixtures.scores(rows), rows.length, 2);
         return check.report(summary);
     }
 

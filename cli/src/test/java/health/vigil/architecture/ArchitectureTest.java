@@ -12,7 +12,7 @@ import com.tngtech.archunit.lang.ArchRule;
  * import no SDK, {@code shared} never depends on the Azure Functions library, function classes stay thin
  * (they reach adapters only through the platform), and nothing depends on the command line or local host.
  */
-@AnalyzeClasses(packages = "health.vigil", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "health.vigil", importOptions = {ImportOption.DoNotIncludeTests.class, ProductionClassesOnly.class})
 class ArchitectureTest {
 
     /** The domain and the services: one package per capability, plus the model and the ports. */

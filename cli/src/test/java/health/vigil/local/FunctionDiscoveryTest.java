@@ -117,7 +117,15 @@ class FunctionDiscoveryTest {
             FunctionDefinition fromJar = catalog.byName("FromJar").orElseThrow();
             FunctionDefinition.Http http = (FunctionDefinition.Http) fromJar.trigger();
             Map<String, String> values = http.route().match(List.of("jar", "41")).orElseThrow();
-            FunctionInvoker invoker = new FunctionInvoker(FunctionInstances.load(loader, null));
+            // The cli's test class path carries two injectors (Vigil's and a test one), neither packaged with
+            // this jar, so the instances come from a plain constructor call here; discovery needed no wiring.
+            com.microsoft.azure.functions.spi.inject.FunctionInstanceInjector plain = new com.microsoft.azure.functions.spi.inject.FunctionInstanceInjector() {
+                @Override
+                public <T> T getInstance(Class<T> type) throws Exception {
+                    return type.getConstructor().newInstance();
+                }
+            };
+            FunctionInvoker invoker = new FunctionInvoker(FunctionInstances.load(loader, plain));
             LocalHttpRequest request = new LocalHttpRequest(URI.create("http://127.0.0.1/jar/41"), HttpMethod.GET,
                     Map.of(), Map.of(), java.util.Optional.empty());
 

@@ -1,6 +1,8 @@
 package health.vigil.registry;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.PackageRejectedException;
@@ -200,9 +202,9 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         try {
             return Json.mapper().readValue(bytes, Manifest.class);
         } catch (StreamReadException e) {
-            throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, Json.malformed("manifest.json", e).getMessage(), e);
+            throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, jsonProblem("manifest.json", e), e);
         } catch (JsonProcessingException e) {
-            throw new PackageRejectedException(Reason.INVALID_MANIFEST, Json.malformed("manifest.json", e).getMessage(), e);
+            throw new PackageRejectedException(Reason.INVALID_MANIFEST, jsonProblem("manifest.json", e), e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -216,10 +218,34 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         try {
             return Json.mapper().readValue(bytes, ReferenceProfile.class);
         } catch (JsonProcessingException e) {
-            throw new PackageRejectedException(Reason.MALFORMED_REFERENCE, Json.malformed("reference.json", e).getMessage(), e);
+            throw new PackageRejectedException(Reason.MALFORMED_REFERENCE, jsonProblem("reference.json", e), e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Json's description (line and column, never the content), with a value of the wrong type named by its
+     * field path ({@code features[0].type}) rather than by Java class names.
+     */
+    private static String jsonProblem(String file, JsonProcessingException e) {
+        String message = Json.malformed(file, e).getMessage();
+        if (e instanceof JsonMappingException mapping && message.contains("does not have the expected structure")) {
+            StringBuilder path = new StringBuilder();
+            for (JsonMappingException.Reference ref : mapping.getPath()) {
+                if (ref.getFieldName() != null) {
+                    path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+                } else if (ref.getIndex() >= 0) {
+                    path.append('[').append(ref.getIndex()).append(']');
+                }
+            }
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            return path.length() == 0
+                    ? file + " must be a JSON object" + where
+                    : file + ": field '" + path + "' is missing a required value or has a value of the wrong type" + where;
+        }
+        return message;
     }
 
     private static void checkReferenceFeatures(ReferenceProfile reference, FeatureSchema schema) {

@@ -64,7 +64,7 @@ public final class SampleModels {
      * 4 days, which is also what the sample model imputes.
      */
     private static final double[] TRUE_COEFFICIENTS = {0.025, 0.30, 0.18, 0.35, -0.35, 0.06};
-    private static final double TRUE_INTERCEPT = -3.2 - 0.025 * 60 - 0.18 * 7;
+    private static final double TRUE_INTERCEPT = -2.7 - 0.025 * 60 - 0.18 * 7;
     private static final double MISSING_STAY_DAYS = 4.0;
     private static final double[] IMPUTED = {62, 1, 6.8, 0, 0, MISSING_STAY_DAYS};
 
@@ -251,7 +251,7 @@ public final class SampleModels {
         return new TreeEnsemble(BENCHMARK_FEATURES, -1.0, trees);
     }
 
-    /** Fills nodes in depth-first order from {@code next}; returns the next free node index. */
+    /** Grows a full subtree at {@code node}, children numbered depth-first; returns the next free node index. */
     private static int grow(TreeArrays tree, SplittableRandom random, int node, int depth, double cover) {
         tree.cover[node] = cover;
         if (depth == BENCHMARK_DEPTH) {

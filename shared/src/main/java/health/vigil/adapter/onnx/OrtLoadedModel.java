@@ -27,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -35,10 +35,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * One ONNX Runtime session ready to score, shared by every request thread.
  *
  * <p>Scoring reuses native-memory buffers and the tensors over them: a thread borrows a {@link Scratch}
- * from a small pool, copies its rows into the input buffer, and ONNX Runtime writes the probabilities
- * straight into a pinned output buffer, so a call allocates only its result array once its batch size has
- * been seen. A scratch is used by one thread at a time, so sharing them is safe. A read-write lock keeps
- * {@link #close()} from freeing the session while a call is still inside ONNX Runtime.
+ * from a pool (bounded by the native memory it keeps), copies its rows into the input buffer, and ONNX
+ * Runtime writes the probabilities straight into a pinned output buffer. Once a batch size has been seen, a
+ * call allocates only its result array plus the few hundred bytes ORT's Java binding needs per run, instead
+ * of a direct buffer, a tensor and a copy of every output. A scratch serves one thread at a time, so sharing
+ * them is safe. A read-write lock keeps {@link #close()} from freeing the session while a call is still
+ * inside ONNX Runtime.
  */
 final class OrtLoadedModel implements ModelRuntime.LoadedModel {
     /** How the named output carries the probabilities. */
@@ -51,9 +53,12 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
         SEQUENCE_OF_MAPS
     }
 
-    /** Scratches above this many input floats (4 MiB) are not kept between calls. */
-    private static final int MAX_POOLED_FLOATS = 1 << 20;
-    private static final int MAX_POOLED = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    /**
+     * Idle scratches are kept while their buffers hold at most this many floats in all (16 MiB): enough for
+     * hundreds of concurrent single-row requests or a few dozen 1000-row batches, without one burst of large
+     * batches pinning native memory for good.
+     */
+    private static final long MAX_POOLED_FLOATS = 4L << 20;
 
     private final OrtModelRuntime runtime;
     private final OrtEnvironment environment;
@@ -67,7 +72,7 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
     private final OutputKind outputKind;
     private final int classes;
     private final ConcurrentLinkedDeque<Scratch> pool = new ConcurrentLinkedDeque<>();
-    private final AtomicInteger pooled = new AtomicInteger();
+    private final AtomicLong pooledFloats = new AtomicLong();
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
@@ -247,7 +252,7 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
         if (scratch == null) {
             return new Scratch(rows, columns);
         }
-        pooled.decrementAndGet();
+        pooledFloats.addAndGet(-scratch.footprint());
         if (scratch.rows != rows || scratch.columns != columns) {
             scratch.reshape(rows, columns);
         }
@@ -255,13 +260,12 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
     }
 
     private void giveBack(Scratch scratch) {
-        if (scratch.capacity() <= MAX_POOLED_FLOATS) {
-            if (pooled.incrementAndGet() <= MAX_POOLED) {
-                pool.addFirst(scratch);
-                return;
-            }
-            pooled.decrementAndGet();
+        long footprint = scratch.footprint();
+        if (pooledFloats.addAndGet(footprint) <= MAX_POOLED_FLOATS) {
+            pool.addFirst(scratch);
+            return;
         }
+        pooledFloats.addAndGet(-footprint);
         scratch.close();
     }
 
@@ -276,6 +280,7 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
             }
             closed = true;
             for (Scratch scratch; (scratch = pool.pollFirst()) != null; ) {
+                pooledFloats.addAndGet(-scratch.footprint());
                 scratch.close();
             }
             try {
@@ -310,8 +315,9 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
             reshape(rows, columns);
         }
 
-        int capacity() {
-            return inputMemory.capacity();
+        /** Floats held in native memory by this scratch. */
+        long footprint() {
+            return (long) inputMemory.capacity() + (outputMemory == null ? 0 : outputMemory.capacity());
         }
 
         void reshape(int newRows, int newColumns) throws OrtException {

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * {@link ModelRuntime} on ONNX Runtime: one environment for the process, sessions tuned for scoring a few
@@ -50,7 +52,9 @@ public final class OrtModelRuntime implements ModelRuntime {
     private final OrtSession.SessionOptions scoringOptions;
     private final OrtSession.SessionOptions inspectOptions;
     private final Set<OrtLoadedModel> loaded = ConcurrentHashMap.newKeySet();
-    private volatile boolean closed;
+    /** Loads and inspections hold the read lock; {@link #close()} waits for them before freeing the options. */
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
 
     public OrtModelRuntime() {
         this(DEFAULT_INTRA_OP_THREADS);
@@ -60,12 +64,18 @@ public final class OrtModelRuntime implements ModelRuntime {
         if (intraOpThreads < 1 || intraOpThreads > 64) {
             throw new ValidationException("intraOpThreads is " + intraOpThreads + "; use 1-64 (1 suits per-request scoring)");
         }
-        environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "vigil");
+        // The environment is process-wide in ONNX Runtime (it logs at WARNING by default); every runtime shares it.
+        environment = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions scoring = null;
         try {
-            scoringOptions = sessionOptions(intraOpThreads, OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING);
+            scoring = sessionOptions(intraOpThreads, OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING);
             // Registration expects to meet broken models; their errors go into the rejection, not to stderr.
             inspectOptions = sessionOptions(intraOpThreads, OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            scoringOptions = scoring;
         } catch (OrtException e) {
+            if (scoring != null) {
+                scoring.close();
+            }
             throw new VigilException(ErrorCode.RUNTIME_FAILURE, "ONNX Runtime rejected the session options ("
                     + e.getCode() + ")", e);
         }
@@ -91,7 +101,17 @@ public final class OrtModelRuntime implements ModelRuntime {
 
     @Override
     public LoadedModel load(byte[] onnx, String expectedSha256, String outputName, int positiveClassIndex) {
-        requireOpen();
+        var lock = lifecycle.readLock();
+        lock.lock();
+        try {
+            requireOpen();
+            return loadOpen(onnx, expectedSha256, outputName, positiveClassIndex);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private LoadedModel loadOpen(byte[] onnx, String expectedSha256, String outputName, int positiveClassIndex) {
         if (onnx == null || onnx.length == 0) {
             throw new ValidationException(ErrorCode.INVALID_PACKAGE, "the model bytes are empty");
         }
@@ -134,35 +154,49 @@ public final class OrtModelRuntime implements ModelRuntime {
             throw e;
         }
         loaded.add(model);
-        if (closed) {
-            model.close();
-            requireOpen();
-        }
         return model;
     }
 
     @Override
     public Signature inspect(byte[] onnx) {
-        requireOpen();
-        OnnxModelChecks.parseAndCheck(onnx);
-        try (OrtSession session = environment.createSession(onnx, inspectOptions)) {
-            return signature(session);
-        } catch (OrtException e) {
-            throw new PackageRejectedException(Reason.ONNX_UNLOADABLE, "ONNX Runtime " + environment.getVersion()
-                    + " cannot load model.onnx (" + e.getCode() + "): " + firstLine(e.getMessage())
-                    + ". Export the model again with operators and opsets this runtime supports", e);
+        var lock = lifecycle.readLock();
+        lock.lock();
+        try {
+            requireOpen();
+            OnnxModelChecks.parseAndCheck(onnx);
+            try (OrtSession session = environment.createSession(onnx, inspectOptions)) {
+                return signature(session);
+            } catch (OrtException e) {
+                throw new PackageRejectedException(Reason.ONNX_UNLOADABLE, "ONNX Runtime " + environment.getVersion()
+                        + " cannot load model.onnx (" + e.getCode() + "): " + firstLine(e.getMessage())
+                        + ". Export the model again with operators and opsets this runtime supports", e);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
-    /** Closes every model this runtime loaded and the session options; the process-wide environment stays. */
+    /**
+     * Closes every model this runtime loaded (each waits for its calls in progress) and the session options;
+     * the process-wide environment stays. Closing twice is harmless.
+     */
     @Override
     public void close() {
-        closed = true;
-        for (OrtLoadedModel model : List.copyOf(loaded)) {
-            model.close();
+        var lock = lifecycle.writeLock();
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (OrtLoadedModel model : List.copyOf(loaded)) {
+                model.close();
+            }
+            scoringOptions.close();
+            inspectOptions.close();
+        } finally {
+            lock.unlock();
         }
-        scoringOptions.close();
-        inspectOptions.close();
     }
 
     void forget(OrtLoadedModel model) {

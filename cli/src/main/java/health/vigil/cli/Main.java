@@ -1,0 +1,72 @@
+package health.vigil.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code vigil} command. */
+@Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
+        description = "Vigil: lifecycle of clinical prediction models, locally and on Azure.",
+        subcommands = {UpCommand.class, DemoCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        configureLogging();
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * One line per log record; {@code VIGIL_LOG_LEVEL} (e.g. FINE, WARNING) sets the level of Vigil's loggers.
+     * Third-party libraries log at WARNING and above only.
+     */
+    static void configureLogging() {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$-7s %3$s: %5$s%6$s%n");
+        }
+        java.util.logging.LogManager.getLogManager().reset();
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        java.util.logging.ConsoleHandler console = new java.util.logging.ConsoleHandler();
+        console.setLevel(java.util.logging.Level.ALL);
+        root.addHandler(console);
+        root.setLevel(java.util.logging.Level.WARNING);
+        java.util.logging.Level level;
+        try {
+            level = java.util.logging.Level.parse(System.getenv().getOrDefault("VIGIL_LOG_LEVEL", "INFO").trim()
+                    .toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            level = java.util.logging.Level.INFO;
+        }
+        setVigilLogLevel(level);
+    }
+
+    /** Sets the level of Vigil's own loggers and of the functions' loggers ({@code Function.<name>}). */
+    static void setVigilLogLevel(java.util.logging.Level level) {
+        for (String name : new String[] {"health.vigil", "Function"}) {
+            java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+            logger.setLevel(level);
+            KEEP.add(logger);
+        }
+    }
+
+    /** Loggers whose levels were set here; held so the log manager does not forget them. */
+    private static final java.util.List<java.util.logging.Logger> KEEP = new java.util.ArrayList<>();
+
+    /** The command line with Vigil's error handling: a usage or validation problem is a message, not a trace. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (e instanceof health.vigil.error.VigilException ve) {
+                line.getErr().println("vigil: " + ve.getMessage() + " (" + ve.code() + ")");
+                return ve.code().isClientError() ? 2 : 1;
+            }
+            throw e;
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

@@ -1,0 +1,36 @@
+package health.vigil.cli;
+
+import health.vigil.security.ApiKeyAuthenticator;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vigil up}: runs both Function Apps locally on the embedded stores until interrupted. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Run the Vigil platform locally: HTTP on 127.0.0.1, the event bus, timers and the model drop folder.")
+final class UpCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "7071", description = "HTTP port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 = any free port)")
+    int port;
+
+    @Option(names = "--home", defaultValue = ".vigil", description = "Folder for the local stores (default: ${DEFAULT-VALUE})")
+    Path home;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        LocalPlatform platform = LocalPlatform.start(home, port);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            platform.close();
+            stopped.countDown();
+        }, "vigil-shutdown"));
+        System.out.println("Vigil is running at " + platform.baseUri());
+        System.out.println("  drop model packages into  " + platform.dropFolder());
+        System.out.println("  API keys (one per role)   " + ApiKeyAuthenticator.keysFile(platform.home()));
+        System.out.println("  health                    " + platform.baseUri().resolve("/v2/health/ready"));
+        System.out.println("Press Ctrl+C to stop.");
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,61 @@
+package health.vigil.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The dependency rules of the architecture, checked on every module's classes: the domain and the services
+ * import no SDK, {@code shared} never depends on the Azure Functions library, function classes stay thin
+ * (they reach adapters only through the platform), and nothing depends on the command line or local host.
+ */
+@AnalyzeClasses(packages = "health.vigil", importOptions = {ImportOption.DoNotIncludeTests.class, ProductionClassesOnly.class})
+class ArchitectureTest {
+
+    /** The domain and the services: one package per capability, plus the model and the ports. */
+    private static final String[] CORE = {
+        "health.vigil.model..", "health.vigil.port..", "health.vigil.registry..", "health.vigil.scoring..",
+        "health.vigil.gates..", "health.vigil.deployment..", "health.vigil.monitoring..", "health.vigil.explain..",
+        "health.vigil.audit..", "health.vigil.features..", "health.vigil.privacy..", "health.vigil.security..",
+        "health.vigil.events..", "health.vigil.error..", "health.vigil.config.."
+    };
+
+    private static final String[] SDKS = {
+        "com.azure..", "com.microsoft.azure..", "ai.onnxruntime..", "ai.onnx..", "org.sqlite..", "java.sql..",
+        "org.eclipse.jetty..", "java.net.http..", "io.opentelemetry..", "ml.dmlc..", "picocli..", "com.google.protobuf.."
+    };
+
+    @ArchTest
+    static final ArchRule domainAndServicesImportNoSdk = noClasses().that().resideInAnyPackage(CORE)
+            .should().dependOnClassesThat().resideInAnyPackage(SDKS)
+            .because("the domain and the services depend only on the model and the ports (ARCHITECTURE.md)");
+
+    @ArchTest
+    static final ArchRule domainAndServicesDoNotReachAdapters = noClasses().that().resideInAnyPackage(CORE)
+            .should().dependOnClassesThat().resideInAnyPackage("health.vigil.adapter..", "health.vigil.platform..")
+            .because("adapters are plugged in behind ports by the composition root");
+
+    @ArchTest
+    static final ArchRule sharedNeverUsesTheFunctionsLibrary = noClasses().that().resideInAnyPackage(
+                    "health.vigil.model..", "health.vigil.port..", "health.vigil.adapter..", "health.vigil.platform..",
+                    "health.vigil.registry..", "health.vigil.scoring..", "health.vigil.deployment..", "health.vigil.audit..",
+                    "health.vigil.monitoring..", "health.vigil.explain..", "health.vigil.features..", "health.vigil.training..")
+            .should().dependOnClassesThat().resideInAnyPackage("com.microsoft.azure.functions..")
+            .because("shared and training run outside the Functions host too");
+
+    @ArchTest
+    static final ArchRule functionsReachAdaptersOnlyThroughThePlatform = noClasses().that()
+            .resideInAnyPackage("health.vigil.functions..")
+            .should().dependOnClassesThat().resideInAnyPackage("health.vigil.adapter..", "org.sqlite..", "ai.onnxruntime..",
+                    "com.azure..")
+            .because("a function class parses, calls one service and maps the result");
+
+    @ArchTest
+    static final ArchRule nothingDependsOnTheCommandLine = noClasses().that().resideOutsideOfPackages(
+                    "health.vigil.cli..", "health.vigil.local..")
+            .should().dependOnClassesThat().resideInAnyPackage("health.vigil.cli..", "health.vigil.local..")
+            .because("the CLI and the local host sit at the edge");
+}

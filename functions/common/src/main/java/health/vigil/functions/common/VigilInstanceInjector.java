@@ -1,0 +1,72 @@
+package health.vigil.functions.common;
+
+import com.microsoft.azure.functions.spi.inject.FunctionInstanceInjector;
+import health.vigil.config.VigilConfig;
+import health.vigil.platform.VigilPlatform;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Gives function classes their services. The Azure Functions Java worker finds this class through
+ * {@link java.util.ServiceLoader} and asks it for every function instance; it builds one
+ * {@link VigilPlatform} per worker process from the app settings on first use. The local host hands it the
+ * platform it composed itself. Function classes take the platform in their only constructor.
+ */
+public final class VigilInstanceInjector implements FunctionInstanceInjector {
+    private final Supplier<VigilPlatform> platform;
+
+    /** Used by the Azure Functions worker: the platform comes from the app settings. */
+    public VigilInstanceInjector() {
+        this(new Lazy<VigilPlatform>(() -> VigilPlatform.builder(VigilConfig.fromEnvironment(System.getenv())).build()));
+    }
+
+    /**
+     * Used by the local host: the platform it composes (after the host exists, since the platform publishes
+     * through the host's event bus). Asked for on every new function instance.
+     */
+    public VigilInstanceInjector(Supplier<VigilPlatform> platform) {
+        this.platform = Objects.requireNonNull(platform, "platform");
+    }
+
+    @Override
+    public <T> T getInstance(Class<T> functionClass) throws Exception {
+        try {
+            Constructor<T> withPlatform = functionClass.getConstructor(VigilPlatform.class);
+            VigilPlatform current = platform.get();
+            if (current == null) {
+                throw new IllegalStateException("the Vigil platform is not built yet; functions cannot run before it");
+            }
+            return withPlatform.newInstance(current);
+        } catch (NoSuchMethodException e) {
+            return functionClass.getConstructor().newInstance();
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    /** Builds a value once, on first use, thread-safely. */
+    private static final class Lazy<T> implements Supplier<T> {
+        private final Supplier<T> factory;
+        private volatile T value;
+
+        Lazy(Supplier<T> factory) {
+            this.factory = factory;
+        }
+
+        @Override
+        public T get() {
+            T result = value;
+            if (result == null) {
+                synchronized (this) {
+                    result = value;
+                    if (result == null) {
+                        value = result = factory.get();
+                    }
+                }
+            }
+            return result;
+        }
+    }
+}

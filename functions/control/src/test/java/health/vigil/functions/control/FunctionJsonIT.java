@@ -1,0 +1,34 @@
+package health.vigil.functions.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.functions.common.testing.GeneratedFunctions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Checks the function.json files generated for the control app: every function's trigger (type, route,
+ * methods and auth level, or schedule), which is what Azure will actually run.
+ */
+class FunctionJsonIT {
+    @Test
+    void everyFunctionIsGeneratedWithItsTrigger() throws IOException {
+        Path staging = GeneratedFunctions.staging();
+        var functions = GeneratedFunctions.read(staging);
+
+        assertThat(GeneratedFunctions.hostJson(staging).at("/extensions/http/routePrefix").asText("missing")).isEmpty();
+        assertThat(GeneratedFunctions.summaries(functions)).isEqualTo(Map.of(
+                "RegisterModel", List.of("eventGridTrigger", "", "", ""),
+                "ListModels", List.of("httpTrigger", "models", "GET", "ANONYMOUS"),
+                "GetModel", List.of("httpTrigger", "models/{name}", "GET", "ANONYMOUS"),
+                "GetModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}", "GET", "ANONYMOUS"),
+                "DeployModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}/deploy", "POST", "ANONYMOUS"),
+                "AuditRecords", List.of("httpTrigger", "audit/records", "GET", "ANONYMOUS"),
+                "AuditVerify", List.of("httpTrigger", "audit/verify", "GET", "ANONYMOUS"),
+                "PredictionRetention", List.of("timerTrigger", "0 30 2 * * *", "", "")));
+        assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.control."));
+    }
+}

@@ -1,0 +1,45 @@
+package health.vigil.functions.scoring;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.annotation.AuthorizationLevel;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.HttpTrigger;
+import health.vigil.functions.common.Access;
+import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
+import health.vigil.platform.VigilPlatform;
+import java.util.Map;
+import java.util.Optional;
+
+/** Open Inference Protocol v2 server health: liveness and readiness probes, open to the platform's probes. */
+public final class HealthFunctions {
+    private final VigilPlatform platform;
+    private final HttpApi http;
+
+    public HealthFunctions(VigilPlatform platform) {
+        this.platform = platform;
+        this.http = new HttpApi(platform.authenticator(), platform.config().limits());
+    }
+
+    @FunctionName("HealthLive")
+    public HttpResponseMessage live(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "v2/health/live",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.ANONYMOUS, call -> Map.of("live", true));
+    }
+
+    @FunctionName("HealthReady")
+    public HttpResponseMessage ready(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "v2/health/ready",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.ANONYMOUS, call -> {
+            boolean ready = platform.isReady();
+            return Reply.of(ready ? 200 : 503, Map.of("ready", ready));
+        });
+    }
+}

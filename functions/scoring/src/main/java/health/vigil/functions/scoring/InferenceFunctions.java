@@ -1,0 +1,75 @@
+package health.vigil.functions.scoring;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.annotation.AuthorizationLevel;
+import com.microsoft.azure.functions.annotation.BindingName;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.HttpTrigger;
+import health.vigil.functions.common.Access;
+import health.vigil.functions.common.HttpApi;
+import health.vigil.model.ModelName;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.json.Json;
+import health.vigil.scoring.oip.InferenceRequest;
+import health.vigil.scoring.oip.InferenceService;
+import health.vigil.security.Role;
+import java.util.Map;
+import java.util.Optional;
+
+/** Open Inference Protocol v2: model metadata, model readiness and inference, routed or on a pinned version. */
+public final class InferenceFunctions {
+    private final InferenceService oip;
+    private final HttpApi http;
+
+    public InferenceFunctions(VigilPlatform platform) {
+        this.oip = platform.inference();
+        this.http = new HttpApi(platform.authenticator(), platform.config().limits());
+    }
+
+    @FunctionName("ModelMetadata")
+    public HttpResponseMessage metadata(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "v2/models/{name}",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> oip.metadata(new ModelName(name), null));
+    }
+
+    @FunctionName("ModelReady")
+    public HttpResponseMessage ready(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "v2/models/{name}/ready",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
+                call -> Map.of("name", name, "ready", oip.isReady(new ModelName(name), null)));
+    }
+
+    @FunctionName("Infer")
+    public HttpResponseMessage infer(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "v2/models/{name}/infer",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
+                call -> oip.infer(new ModelName(name), null, request(call.json())));
+    }
+
+    @FunctionName("InferVersion")
+    public HttpResponseMessage inferVersion(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "v2/models/{name}/versions/{version}/infer",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            @BindingName("version") String version,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
+                call -> oip.infer(new ModelName(name), HttpApi.version(version), request(call.json())));
+    }
+
+    private static InferenceRequest request(com.fasterxml.jackson.databind.JsonNode body) {
+        return Json.convert("the inference request", body, InferenceRequest.class);
+    }
+}

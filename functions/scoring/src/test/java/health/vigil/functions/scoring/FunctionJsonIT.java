@@ -1,0 +1,33 @@
+package health.vigil.functions.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.functions.common.testing.GeneratedFunctions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Checks the function.json files generated for the scoring app: every function's trigger, route, methods
+ * and auth level, which is what Azure will actually expose.
+ */
+class FunctionJsonIT {
+    @Test
+    void everyFunctionIsGeneratedWithItsTriggerRouteMethodsAndAuthLevel() throws IOException {
+        Path staging = GeneratedFunctions.staging();
+        var functions = GeneratedFunctions.read(staging);
+
+        assertThat(GeneratedFunctions.hostJson(staging).at("/extensions/http/routePrefix").asText("missing")).isEmpty();
+        assertThat(GeneratedFunctions.summaries(functions)).isEqualTo(Map.of(
+                "HealthLive", List.of("httpTrigger", "v2/health/live", "GET", "ANONYMOUS"),
+                "HealthReady", List.of("httpTrigger", "v2/health/ready", "GET", "ANONYMOUS"),
+                "ModelMetadata", List.of("httpTrigger", "v2/models/{name}", "GET", "ANONYMOUS"),
+                "ModelReady", List.of("httpTrigger", "v2/models/{name}/ready", "GET", "ANONYMOUS"),
+                "Infer", List.of("httpTrigger", "v2/models/{name}/infer", "POST", "ANONYMOUS"),
+                "InferVersion", List.of("httpTrigger", "v2/models/{name}/versions/{version}/infer", "POST", "ANONYMOUS"),
+                "Score", List.of("httpTrigger", "score/{name}", "POST", "ANONYMOUS")));
+        assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.scoring."));
+    }
+}

@@ -1,0 +1,21 @@
+package health.vigil.monitoring;
+
+/**
+ * Performance expected from the scores alone, before any label arrives. Valid when the scores are calibrated
+ * probabilities and the link between features and outcome has not changed; see {@link LabelFreeEstimator}.
+ * A value is NaN when its denominator is zero (for example precision when no case is flagged).
+ *
+ * @param threshold the decision threshold the confusion-matrix rates refer to
+ * @param cases how many scores the estimate rests on
+ * @param expectedPrevalence mean score: the expected share of positive outcomes
+ * @param flaggedRate share of cases at or above the threshold (known exactly, no estimate)
+ * @param expectedPrecision expected share of flagged cases that turn out positive
+ * @param expectedRecall expected share of positive cases that are flagged
+ * @param expectedSpecificity expected share of negative cases that are not flagged
+ * @param expectedAuroc expected AUROC
+ * @param aurocErrorBound how far {@code expectedAuroc} may be from the value on exact scores (0 when computed
+ *     from exact scores; from a {@link ScoreSketch} the order of two scores in one bin is unknown)
+ */
+public record PerformanceEstimate(double threshold, long cases, double expectedPrevalence, double flaggedRate,
+        double expectedPrecision, double expectedRecall, double expectedSpecificity, double expectedAuroc,
+        double aurocErrorBound) {}

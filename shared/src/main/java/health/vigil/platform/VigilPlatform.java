@@ -1,0 +1,262 @@
+package health.vigil.platform;
+
+import health.vigil.adapter.local.FileArtifactStore;
+import health.vigil.adapter.local.FileSecretProvider;
+import health.vigil.adapter.local.SqliteAuditStore;
+import health.vigil.adapter.local.SqlitePredictionLog;
+import health.vigil.adapter.local.SqliteRegistryStore;
+import health.vigil.adapter.onnx.OrtModelRuntime;
+import health.vigil.audit.AuditLog;
+import health.vigil.config.VigilConfig;
+import health.vigil.deployment.DeploymentService;
+import health.vigil.features.FeaturePipeline;
+import health.vigil.model.Manifest;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditStore;
+import health.vigil.port.EventPublisher;
+import health.vigil.port.ModelRuntime;
+import health.vigil.port.PredictionLog;
+import health.vigil.port.RegistryStore;
+import health.vigil.port.SecretProvider;
+import health.vigil.port.Telemetry;
+import health.vigil.privacy.Pseudonymizer;
+import health.vigil.registry.ModelPackageReader;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.RegistrationService;
+import health.vigil.registry.ZipModelPackageReader;
+import health.vigil.scoring.FeaturePipelines;
+import health.vigil.scoring.ScoreApi;
+import health.vigil.scoring.ScoringService;
+import health.vigil.scoring.oip.InferenceService;
+import health.vigil.security.ApiKeyAuthenticator;
+import health.vigil.security.Authenticator;
+import health.vigil.security.ClientPrincipalAuthenticator;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The composition root: builds the adapters that {@link VigilConfig} asks for (embedded stores locally,
+ * Azure services in Azure), wires the services on top of them, and closes everything in reverse order.
+ * Function classes and the CLI get their services from here and nowhere else.
+ */
+public final class VigilPlatform implements AutoCloseable {
+    private final VigilConfig config;
+    private final Clock clock;
+    private final ArtifactStore artifacts;
+    private final RegistryStore registryStore;
+    private final PredictionLog predictionLog;
+    private final Authenticator authenticator;
+    private final AuditLog audit;
+    private final ModelRegistry registry;
+    private final RegistrationService registration;
+    private final DeploymentService deployments;
+    private final ScoringService scoring;
+    private final InferenceService inference;
+    private final ScoreApi scoreApi;
+    private final Deque<AutoCloseable> closeables;
+
+    private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
+        this.config = b.config;
+        this.clock = b.clock;
+        this.closeables = closeables;
+        this.artifacts = a.artifacts;
+        this.registryStore = a.registry;
+        this.predictionLog = a.predictions;
+        this.authenticator = a.authenticator;
+        ModelRuntime runtime = new OrtModelRuntime();
+        closeables.push(runtime);
+        Function<Manifest, FeaturePipeline> pipelines = b.pipelines;
+        ModelPackageReader reader = new ZipModelPackageReader(runtime, config.limits(),
+                id -> b.pipelineWidth.apply(id));
+        this.audit = new AuditLog(a.audit, clock);
+        this.registry = new ModelRegistry(registryStore);
+        this.registration = new RegistrationService(artifacts, reader, registryStore, audit, a.events, clock, b.telemetry);
+        this.deployments = new DeploymentService(registryStore, audit, a.events, clock);
+        this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
+                new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, b.telemetry,
+                config.limits());
+        this.inference = new InferenceService(scoring, registry);
+        this.scoreApi = new ScoreApi(scoring);
+    }
+
+    public static Builder builder(VigilConfig config) {
+        return new Builder(config);
+    }
+
+    public VigilConfig config() {
+        return config;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
+    public ArtifactStore artifacts() {
+        return artifacts;
+    }
+
+    public PredictionLog predictionLog() {
+        return predictionLog;
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
+    public ModelRegistry registry() {
+        return registry;
+    }
+
+    public RegistrationService registration() {
+        return registration;
+    }
+
+    public DeploymentService deployments() {
+        return deployments;
+    }
+
+    public ScoringService scoring() {
+        return scoring;
+    }
+
+    public InferenceService inference() {
+        return inference;
+    }
+
+    public ScoreApi scoreApi() {
+        return scoreApi;
+    }
+
+    /** Whether the platform can serve: its registry answers. */
+    public boolean isReady() {
+        try {
+            registryStore.listModels();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Deletes prediction records older than the retention period; returns how many went. */
+    public long purgeExpiredPredictions() {
+        return predictionLog.purgeOlderThan(clock.instant().minus(config.predictionRetention()));
+    }
+
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        while (!closeables.isEmpty()) {
+            try {
+                closeables.pop().close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e instanceof RuntimeException r ? r : new IllegalStateException("closing failed", e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** The adapters behind the ports. */
+    private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
+            SecretProvider secrets, Authenticator authenticator, EventPublisher events) {}
+
+    /** Options of the platform; everything not set has a production default. */
+    public static final class Builder {
+        private final VigilConfig config;
+        private Clock clock = Clock.systemUTC();
+        private Telemetry telemetry = Telemetry.NONE;
+        private EventPublisher events;
+        private Function<Manifest, FeaturePipeline> pipelines = FeaturePipelines.identityOnly();
+        private Function<String, Optional<Integer>> pipelineWidth = id -> Optional.empty();
+
+        private Builder(VigilConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** Where events go; locally the host's event bus. Required in local mode. */
+        public Builder eventPublisher(EventPublisher events) {
+            this.events = events;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public Builder telemetry(Telemetry telemetry) {
+            this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+            return this;
+        }
+
+        /** How a manifest's feature pipeline is found, and the width of a pipeline by id (for package checks). */
+        public Builder pipelines(Function<Manifest, FeaturePipeline> pipelines, Function<String, Optional<Integer>> widthById) {
+            this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
+            this.pipelineWidth = Objects.requireNonNull(widthById, "widthById");
+            return this;
+        }
+
+        public VigilPlatform build() {
+            Deque<AutoCloseable> closeables = new ArrayDeque<>();
+            try {
+                Adapters adapters = switch (config.mode()) {
+                    case LOCAL -> local(closeables);
+                    case AZURE -> azure(closeables);
+                };
+                return new VigilPlatform(this, adapters, closeables);
+            } catch (RuntimeException e) {
+                closeAll(closeables, e);
+                throw e;
+            }
+        }
+
+        private Adapters local(Deque<AutoCloseable> closeables) {
+            if (events == null) {
+                throw new IllegalStateException("local mode needs an event publisher: run the platform with 'vigil up'");
+            }
+            var home = config.home();
+            FileArtifactStore artifacts = FileArtifactStore.open(home);
+            SqliteRegistryStore registry = track(closeables, SqliteRegistryStore.open(home));
+            SqliteAuditStore audit = track(closeables, SqliteAuditStore.open(home));
+            SqlitePredictionLog predictions = track(closeables, SqlitePredictionLog.open(home));
+            return new Adapters(artifacts, registry, audit, predictions, FileSecretProvider.open(home),
+                    ApiKeyAuthenticator.openOrCreate(home), events);
+        }
+
+        private Adapters azure(Deque<AutoCloseable> closeables) {
+            throw new IllegalStateException("Azure adapters are wired in with the Azure adapter module");
+        }
+
+        private static <T> T track(Deque<AutoCloseable> closeables, T resource) {
+            if (resource instanceof AutoCloseable c) {
+                closeables.push(c);
+            }
+            return resource;
+        }
+
+        private static void closeAll(Deque<AutoCloseable> closeables, RuntimeException cause) {
+            while (!closeables.isEmpty()) {
+                try {
+                    closeables.pop().close();
+                } catch (Exception suppressed) {
+                    cause.addSuppressed(suppressed);
+                }
+            }
+        }
+    }
+
+    static Authenticator azureAuthenticator() {
+        return new ClientPrincipalAuthenticator();
+    }
+}

@@ -1,0 +1,178 @@
+package health.vigil.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
+
+import health.vigil.error.PackageRejectedException;
+import health.vigil.json.Json;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import health.vigil.model.ModelName;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.ReferenceProfile;
+import health.vigil.model.ReferenceProfile.FeatureProfile;
+import health.vigil.model.Slot;
+import health.vigil.monitoring.DriftReport.FeatureDrift;
+import health.vigil.monitoring.DriftReport.Status;
+import health.vigil.port.PredictionLog;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class DriftCheckTest {
+    private static DriftCheck check;
+
+    @BeforeAll
+    static void reference() {
+        check = DriftCheck.of(DriftFixtures.SCHEMA, DriftFixtures.reference(), DriftFixtures.THRESHOLD,
+                DriftThresholds.DEFAULTS);
+    }
+
+    @Test
+    void productionLikeTrainingIsStable() {
+        DriftReport report = run(new Random(100), 20_000, DriftFixtures.Shift.NONE);
+        assertThat(report.drifted()).isFalse();
+        assertThat(report.features()).extracting(FeatureDrift::status).containsOnly(Status.STABLE);
+        assertThat(report.score().status()).isEqualTo(Status.STABLE);
+        FeatureDrift age = feature(report, "age");
+        assertThat(age.psi()).isLessThan(0.01);
+        assertThat(age.ksPValue()).isGreaterThan(0.01);
+        assertThat(feature(report, "admission").chiSquareValid()).isTrue();
+        assertThat(report.unmonitored()).isEmpty();
+    }
+
+    @Test
+    void olderPatientsDriftTheAgeAndTheScore() {
+        DriftReport report = run(new Random(101), 20_000, new DriftFixtures.Shift(8, 0.3, 0));
+        assertThat(report.drifted()).isTrue();
+        FeatureDrift age = feature(report, "age");
+        assertThat(age.status()).isEqualTo(Status.DRIFTED);
+        assertThat(age.reasons()).anySatisfy(r -> assertThat(r).startsWith("PSI"))
+                .anySatisfy(r -> assertThat(r).startsWith("KS"));
+        assertThat(age.wasserstein()).isBetween(6.0, 10.0); // about the 8-year shift, in years
+        assertThat(report.score().status()).isEqualTo(Status.DRIFTED);
+        assertThat(feature(report, "sex").status()).isEqualTo(Status.STABLE);
+        assertThat(feature(report, "admission").status()).isEqualTo(Status.STABLE);
+        // Older patients score higher: the expected flagged rate rises with them.
+        assertThat(report.estimate().flaggedRate())
+                .isGreaterThan(run(new Random(100), 20_000, DriftFixtures.Shift.NONE).estimate().flaggedRate());
+    }
+
+    @Test
+    void moreEmergencyAdmissionsDriftTheCategory() {
+        DriftReport report = run(new Random(102), 20_000, new DriftFixtures.Shift(0, 0.6, 0));
+        FeatureDrift admission = feature(report, "admission");
+        assertThat(admission.status()).isEqualTo(Status.DRIFTED);
+        assertThat(admission.chiSquarePValue()).isLessThan(1e-10);
+        assertThat(admission.chiSquareDegreesOfFreedom()).isEqualTo(2); // 3 categories
+        assertThat(admission.reasons()).anySatisfy(r -> assertThat(r).startsWith("chi-square"));
+        assertThat(feature(report, "age").status()).isEqualTo(Status.STABLE);
+    }
+
+    @Test
+    void codesOutsideTheCategoriesShowUpAsTheirOwnBin() {
+        float[][] rows = DriftFixtures.rows(new Random(107), 5_000, DriftFixtures.Shift.NONE);
+        FeatureDrift clean = feature(report(rows), "sex");
+        for (int r = 0; r < 1_000; r++) {
+            rows[r][2] = 7; // not a category of "sex": a client sending codes the model never saw
+        }
+        FeatureDrift polluted = feature(report(rows), "sex");
+        assertThat(clean.psi()).isLessThan(0.01); // no charge for the unused extra bin
+        assertThat(polluted.status()).isEqualTo(Status.DRIFTED);
+        assertThat(polluted.chiSquareDegreesOfFreedom()).isEqualTo(2); // F, M and the codes that are neither
+    }
+
+    @Test
+    void aLabThatStopsBeingRecordedDriftsItsMissingRate() {
+        DriftReport report = run(new Random(103), 20_000, new DriftFixtures.Shift(0, 0.3, 0.3));
+        FeatureDrift creatinine = feature(report, "creatinine");
+        assertThat(creatinine.status()).isEqualTo(Status.DRIFTED);
+        assertThat(creatinine.missingRate()).isBetween(0.28, 0.32);
+        assertThat(creatinine.referenceMissingRate()).isZero();
+        assertThat(creatinine.reasons()).singleElement().asString().startsWith("missing rate");
+    }
+
+    @Test
+    void tooFewRowsAreReportedAsSuchNeverAsDrift() {
+        DriftReport report = run(new Random(104), 50, new DriftFixtures.Shift(30, 0.9, 0));
+        assertThat(report.drifted()).isFalse();
+        assertThat(report.features()).extracting(FeatureDrift::status).containsOnly(Status.INSUFFICIENT_DATA);
+        assertThat(feature(report, "age").psi()).isGreaterThan(0.2); // shown, not judged
+    }
+
+    @Test
+    void checksOnlyTheRequestedVersionFromThePredictionLog() {
+        ModelName model = new ModelName("readmission-30d");
+        Instant from = Instant.parse("2026-01-01T00:00:00Z");
+        Instant to = Instant.parse("2026-01-02T00:00:00Z");
+        float[][] rows = DriftFixtures.rows(new Random(105), 600, DriftFixtures.Shift.NONE);
+        double[] scores = DriftFixtures.scores(rows);
+        PredictionLog log = mock(PredictionLog.class);
+        doAnswer(invocation -> {
+            Consumer<PredictionRecord> sink = invocation.getArgument(3);
+            for (int i = 0; i < rows.length; i++) {
+                int version = i % 3 == 0 ? 1 : 2; // a canary: two versions in one log
+                sink.accept(new PredictionRecord("p" + i, model, version, version == 2 ? Slot.CANARY : Slot.STABLE,
+                        "pseudonym", from.plusSeconds(i), rows[i], scores[i], scores[i] >= 0.3, null));
+            }
+            return null;
+        }).when(log).scan(eq(model), eq(from), eq(to), any());
+
+        DriftReport report = check.check(log, model, 2, from, to);
+        assertThat(report.rows()).isEqualTo(400);
+        assertThat(report.estimate().cases()).isEqualTo(400);
+    }
+
+    @Test
+    void theReportIsJsonWithStatisticsOnly() throws Exception {
+        DriftReport report = run(new Random(106), 5_000, new DriftFixtures.Shift(8, 0.3, 0));
+        String json = Json.write(report);
+        assertThat(json).contains("\"drifted\":true", "\"status\":\"DRIFTED\"", "\"psi\":", "\"expectedAuroc\":");
+        assertThat(Json.mapper().readTree(json).get("features").size()).isEqualTo(6);
+    }
+
+    @Test
+    void aReferenceThatDoesNotFitTheSchemaRejectsThePackage() {
+        FeatureSchema schema = new FeatureSchema(List.of(Feature.numeric("age", "years", 0, 120),
+                Feature.categorical("sex", List.of("F", "M"))));
+        FeatureProfile age = new FeatureProfile("age", List.of(0.0, 50.0, 120.0), List.of(0.5, 0.5), null, 0);
+        ReferenceProfile unknownFeature = new ReferenceProfile(10, List.of(age,
+                new FeatureProfile("weight", List.of(0.0, 1.0), List.of(1.0), null, 0)), null);
+        assertThatThrownBy(() -> DriftBaseline.compile(schema, unknownFeature, 0.5))
+                .isInstanceOfSatisfying(PackageRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(PackageRejectedException.Reason.MALFORMED_REFERENCE))
+                .hasMessageContaining("'weight'");
+        ReferenceProfile edgesForACategory = new ReferenceProfile(10, List.of(age,
+                new FeatureProfile("sex", List.of(0.0, 1.0), List.of(1.0), null, 0)), null);
+        assertThatThrownBy(() -> DriftBaseline.compile(schema, edgesForACategory, 0.5))
+                .isInstanceOf(PackageRejectedException.class).hasMessageContaining("category frequencies instead");
+        ReferenceProfile badShares = new ReferenceProfile(10, List.of(age,
+                new FeatureProfile("sex", null, null, Map.of("F", 0.5, "M", 0.6), 0)), null);
+        assertThatThrownBy(() -> DriftBaseline.compile(schema, badShares, 0.5))
+                .isInstanceOf(PackageRejectedException.class).hasMessageContaining("sum to");
+        // A feature without a profile is not an error: it is listed as not monitored.
+        DriftBaseline partial = DriftBaseline.compile(schema, new ReferenceProfile(10, List.of(age), null), 0.5);
+        assertThat(partial.unmonitored()).containsExactly("sex");
+    }
+
+    private static DriftReport run(Random random, int n, DriftFixtures.Shift shift) {
+        return report(DriftFixtures.rows(random, n, shift));
+    }
+
+    private static DriftReport report(float[][] rows) {
+        DriftSummary summary = check.summarise(DriftFixtures.flatten(rows), DriftFixtures.scores(rows), rows.length, 2);
+        return check.report(summary);
+    }
+
+    private static FeatureDrift feature(DriftReport report, String name) {
+        return report.features().stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow();
+    }
+}

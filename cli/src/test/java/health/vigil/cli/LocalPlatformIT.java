@@ -318,7 +318,7 @@ class LocalPlatformIT {
                     case NUMERIC -> "FP64";
                     case INTEGER -> "INT64";
                     case BOOLEAN -> "BOOL";
-                    case CATEGORICAL -> "BYTES";
+                    case CATEGORICAL, CODE -> "BYTES";
                 };
                 inputs.add(Map.of("name", feature.name(), "shape", List.of(1), "datatype", datatype, "data", List.of(value)));
             }

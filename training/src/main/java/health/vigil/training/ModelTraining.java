@@ -9,7 +9,6 @@ import health.vigil.model.TreeEnsemble;
 import health.vigil.training.data.Dataset;
 import health.vigil.training.data.FeatureMatrix;
 import health.vigil.training.data.PatientSplit;
-import health.vigil.training.data.PatientSplit.Part;
 import health.vigil.training.eval.EvaluationReport;
 import health.vigil.training.eval.ModelEvaluation;
 import health.vigil.training.gbt.XgboostTrainer;
@@ -38,14 +37,14 @@ public final class ModelTraining {
     }
 
     /** The rows of one part of the split, with their model inputs. */
-    record Part(int[] rows, FeatureMatrix x, boolean[] y) {
-        static Part of(FeatureMatrix all, boolean[] labels, PatientSplit.Part[] parts, PatientSplit.Part which) {
+    record SplitRows(int[] rows, FeatureMatrix x, boolean[] y) {
+        static SplitRows of(FeatureMatrix all, boolean[] labels, PatientSplit.Part[] parts, PatientSplit.Part which) {
             int[] rows = java.util.stream.IntStream.range(0, parts.length).filter(i -> parts[i] == which).toArray();
             boolean[] y = new boolean[rows.length];
             for (int i = 0; i < rows.length; i++) {
                 y[i] = labels[rows[i]];
             }
-            return new Part(rows, all.select(rows), y);
+            return new SplitRows(rows, all.select(rows), y);
         }
     }
 
@@ -55,9 +54,9 @@ public final class ModelTraining {
         PatientSplit split = PatientSplit.standard(settings.seed());
         PatientSplit.Part[] parts = split.assign(data.patientKeys());
         boolean[] labels = data.labels();
-        Part train = Part.of(all, labels, parts, PatientSplit.Part.TRAIN);
-        Part validation = Part.of(all, labels, parts, PatientSplit.Part.VALIDATION);
-        Part test = Part.of(all, labels, parts, PatientSplit.Part.TEST);
+        SplitRows train = SplitRows.of(all, labels, parts, PatientSplit.Part.TRAIN);
+        SplitRows validation = SplitRows.of(all, labels, parts, PatientSplit.Part.VALIDATION);
+        SplitRows test = SplitRows.of(all, labels, parts, PatientSplit.Part.TEST);
         requireBothClasses("training", train.y);
         requireBothClasses("validation", validation.y);
 

@@ -121,7 +121,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                     String name = entry.getName();
                     checkName(name);
                     if (entries.containsKey(name)) {
-                        throw new PackageRejectedException(Reason.DUPLICATE_ENTRY, "the package holds '" + name
+                        throw new PackageRejectedException(Reason.DUPLICATE_ENTRY, "the package holds '" + printable(name)
                                 + "' twice; each of " + expectedNames() + " must appear once");
                     }
                     if (!ENTRIES.contains(name) && !OPTIONAL_ENTRIES.contains(name)) {

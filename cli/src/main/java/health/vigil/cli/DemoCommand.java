@@ -2,9 +2,9 @@ package health.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
-import health.vigil.samples.SampleModels;
-import health.vigil.samples.SamplePackage;
-import health.vigil.samples.SyntheticCohort;
+import health.vigil.training.ClinicalModel;
+import health.vigil.training.ReferenceModels;
+import health.vigil.training.export.ModelPackager;
 import health.vigil.security.ApiKeyAuthenticator;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
  * says what happened at each step and where to look.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Start the platform, upload model packages, register, deploy and score patients end to end.")
+        description = "Train the three clinical models, then upload, register, deploy and score them end to end on the local platform.")
 final class DemoCommand implements Callable<Integer> {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
@@ -42,8 +42,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", description = "HTTP port (default: any free port)")
     int port;
 
-    @Option(names = "--patients", defaultValue = "5", description = "Patients to score (default: ${DEFAULT-VALUE})")
+    @Option(names = "--patients", defaultValue = "5", description = "Patients to score per model (default: ${DEFAULT-VALUE})")
     int patients;
+
+    @Option(names = "--seed", defaultValue = "20261124", description = "Seed of the synthetic data and training (default: ${DEFAULT-VALUE})")
+    long seed;
 
     @Option(names = "--verbose", description = "Show the platform's log lines between the demo's steps")
     boolean verbose;
@@ -60,9 +63,12 @@ final class DemoCommand implements Callable<Integer> {
         if (patients < 1 || patients > 1000) {
             throw new health.vigil.error.ValidationException("--patients must be between 1 and 1000");
         }
-        if (!verbose) {
-            Main.setVigilLogLevel(java.util.logging.Level.WARNING);
+        try (AutoCloseable quiet = verbose ? () -> { } : Main.setVigilLogLevel(java.util.logging.Level.WARNING)) {
+            return runDemo();
         }
+    }
+
+    private int runDemo() throws Exception {
         Path absoluteHome = home.toAbsolutePath().normalize();
         step("Starting the local platform (both Function Apps, embedded stores in " + absoluteHome + ")");
         try (LocalPlatform platform = LocalPlatform.start(absoluteHome, port)) {
@@ -72,63 +78,76 @@ final class DemoCommand implements Callable<Integer> {
             String clinicalApp = ApiKeyAuthenticator.keyOf(absoluteHome, "clinical-app");
             String compliance = ApiKeyAuthenticator.keyOf(absoluteHome, "compliance");
 
-            step("A data scientist uploads two packages of '" + SampleModels.READMISSION_NAME
-                    + "' (logistic regression, then gradient-boosted trees)");
-            List<SamplePackage> packages = List.of(SampleModels.readmissionLogistic(), SampleModels.readmissionTrees());
-            String[] blobs = {"readmission-demo-logistic.zip", "readmission-demo-trees.zip"};
-            for (int i = 0; i < packages.size(); i++) {
-                Path zip = Files.createTempFile("vigil-demo-", ".zip");
-                Files.write(zip, packages.get(i).zip());
-                Path blob = absoluteHome.resolve("blobs/models").resolve(blobs[i]);
-                if (Files.exists(blob)) {
-                    say(blobs[i] + " is already uploaded (packages are immutable); the drop folder raises it again at start");
+            step("A data scientist trains the three clinical models on seeded synthetic data and uploads them");
+            Path trained = Files.createTempDirectory("vigil-demo-packages-");
+            TrainCommand.ProgressBar progress = new TrainCommand.ProgressBar(
+                    new java.io.PrintWriter(System.err, true), System.console() != null);
+            List<ModelPackager.WrittenPackage> packages = ReferenceModels.trainAll(trained, seed, progress);
+            progress.done();
+            for (ModelPackager.WrittenPackage written : packages) {
+                String blob = written.path().getFileName().toString();
+                if (Files.exists(absoluteHome.resolve("blobs/models").resolve(blob))) {
+                    say(blob + " is already uploaded (packages are immutable); the drop folder raises it again at start");
                 } else {
-                    ModelsCommand.upload(absoluteHome, zip, blobs[i]);
-                    say("uploaded " + blobs[i] + " (" + Files.size(zip) + " bytes)");
+                    ModelsCommand.upload(absoluteHome, written.path(), blob);
+                    say("uploaded " + blob + " (" + written.packageBytes() + " bytes, model sha256 "
+                            + written.modelSha256().substring(0, 12) + "…)");
                 }
-                Files.delete(zip);
+                Files.delete(written.path());
             }
+            Files.delete(trained);
 
             step("Event Grid (local bus) delivers BlobCreated; RegisterModel validates and registers each package");
-            JsonNode model = waitForVersions(SampleModels.READMISSION_NAME, 2, operator);
-            for (JsonNode v : model.get("versions")) {
-                say("version " + v.get("version").asInt() + ": stage " + v.get("stage").asText() + ", package sha256 "
-                        + v.get("packageSha256").asText().substring(0, 12) + "…, model sha256 "
-                        + v.get("modelSha256").asText().substring(0, 12) + "…");
-            }
-            int latest = model.get("summary").get("latest").get("version").asInt();
-
-            step("An operator deploys version " + latest + " as the stable slot");
-            JsonNode deployment = send("POST", "/models/" + SampleModels.READMISSION_NAME + "/versions/" + latest
-                    + "/deploy", operator, null, 200);
-            say("deployment revision " + deployment.get("revision").asLong() + ": " + deployment.get("slots"));
-
-            step("A clinical application scores " + patients + " synthetic patients (POST /score)");
-            SyntheticCohort cohort = SampleModels.readmissionCohort(patients, SampleModels.SEED + 1);
-            List<Map<String, Object>> records = new ArrayList<>();
-            for (int i = 0; i < patients; i++) {
-                Map<String, Object> features = new LinkedHashMap<>(cohort.records().get(i));
-                features.values().removeIf(java.util.Objects::isNull);
-                records.add(Map.of("patientId", "DEMO-" + (1000 + i), "features", features));
-            }
-            JsonNode scored = send("POST", "/score/" + SampleModels.READMISSION_NAME, clinicalApp,
-                    Map.of("records", records), 200);
-            for (JsonNode p : scored.get("predictions")) {
-                say(String.format("risk %.3f  decision %-5s  version %d (%s)  prediction %s", p.get("risk").asDouble(),
-                        p.get("decision").asBoolean(), p.get("version").asInt(), p.get("slot").asText(),
-                        p.get("predictionId").asText()));
+            Map<ClinicalModel, Integer> versions = new java.util.EnumMap<>(ClinicalModel.class);
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                JsonNode model = waitForVersions(clinical.modelName().value(), 1, operator);
+                JsonNode latest = model.get("summary").get("latest");
+                versions.put(clinical, latest.get("version").asInt());
+                say(clinical + " version " + latest.get("version").asInt() + ": stage " + latest.get("stage").asText()
+                        + ", feature pipeline " + latest.at("/manifest/featurePipeline").asText() + ", "
+                        + latest.at("/manifest/features").size() + " raw features");
             }
 
-            step("The same through the Open Inference Protocol v2 (POST /v2/models/{name}/infer)");
-            JsonNode inferred = send("POST", "/v2/models/" + SampleModels.READMISSION_NAME + "/infer", clinicalApp,
-                    inferRequest(cohort.records().get(0)), 200);
+            step("An operator deploys each model's latest version as its stable slot");
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                JsonNode deployment = send("POST", "/models/" + clinical.modelName().value() + "/versions/"
+                        + versions.get(clinical) + "/deploy", operator, null, 200);
+                say(clinical + ": revision " + deployment.get("revision").asLong() + ", slots " + deployment.get("slots"));
+            }
+
+            step("A clinical application scores " + patients + " synthetic patients per model (POST /score, raw clinical records)");
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                List<Map<String, Object>> cohort = clinical.synthetic(patients, seed + 1).dataset().records();
+                List<Map<String, Object>> records = new ArrayList<>();
+                for (int i = 0; i < patients; i++) {
+                    records.add(Map.of("patientId", "DEMO-" + clinical + "-" + (1000 + i), "features", cohort.get(i)));
+                }
+                JsonNode scored = send("POST", "/score/" + clinical.modelName().value(), clinicalApp,
+                        Map.of("records", records), 200);
+                say(clinical + " (" + clinical.positiveLabel() + "):");
+                for (JsonNode p : scored.get("predictions")) {
+                    say(String.format("  risk %.3f  flagged %-5s  version %d (%s)  prediction %s", p.get("risk").asDouble(),
+                            p.get("decision").asBoolean(), p.get("version").asInt(), p.get("slot").asText(),
+                            p.get("predictionId").asText()));
+                }
+            }
+
+            ClinicalModel first = ClinicalModel.values()[0];
+            Map<String, Object> sample = first.synthetic(1, seed + 2).dataset().records().get(0);
+            step("The same through the Open Inference Protocol v2 (POST /v2/models/" + first.modelName() + "/infer)");
+            JsonNode metadata = send("GET", "/v2/models/" + first.modelName().value(), clinicalApp, null, 200);
+            JsonNode inferred = send("POST", "/v2/models/" + first.modelName().value() + "/infer", clinicalApp,
+                    inferRequest(metadata, sample), 200);
             say("model_version " + inferred.get("model_version").asText() + ", outputs "
-                    + inferred.get("outputs").findValuesAsText("name"));
+                    + inferred.get("outputs").findValuesAsText("name") + ", probability "
+                    + inferred.get("outputs").get(0).get("data").get(0).asText());
 
             step("Bad input is refused with a 400 that says what to fix, and nothing is scored");
-            Map<String, Object> bad = new LinkedHashMap<>(cohort.records().get(0));
-            bad.put("age", 212);
-            JsonNode refused = send("POST", "/score/" + SampleModels.READMISSION_NAME, clinicalApp,
+            Map<String, Object> bad = new LinkedHashMap<>(sample);
+            String numeric = metadata.get("inputs").findValuesAsText("name").stream()
+                    .filter(n -> sample.get(n) instanceof Number).findFirst().orElseThrow();
+            bad.put(numeric, -999_999);
+            JsonNode refused = send("POST", "/score/" + first.modelName().value(), clinicalApp,
                     Map.of("patientId", "DEMO-BAD", "features", bad), 400);
             say(refused.get("error").get("code").asText() + ": " + refused.get("error").get("message").asText());
 
@@ -173,20 +192,15 @@ final class DemoCommand implements Callable<Integer> {
                 + " s; look in the dead-letter folder and the log above");
     }
 
-    private static Map<String, Object> inferRequest(Map<String, Object> record) {
+    /** An OIP request for one patient: one tensor per feature, with the datatypes the model's metadata gives. */
+    private static Map<String, Object> inferRequest(JsonNode metadata, Map<String, Object> record) {
         List<Map<String, Object>> inputs = new ArrayList<>();
-        for (var feature : SampleModels.readmissionSchema().features()) {
-            Object value = record.get(feature.name());
-            if (value == null) {
-                continue;
+        for (JsonNode input : metadata.get("inputs")) {
+            Object value = record.get(input.get("name").asText());
+            if (value != null) {
+                inputs.add(Map.of("name", input.get("name").asText(), "shape", List.of(1),
+                        "datatype", input.get("datatype").asText(), "data", List.of(value)));
             }
-            String datatype = switch (feature.type()) {
-                case NUMERIC -> "FP64";
-                case INTEGER -> "INT64";
-                case BOOLEAN -> "BOOL";
-                case CATEGORICAL, CODE -> "BYTES";
-            };
-            inputs.add(Map.of("name", feature.name(), "shape", List.of(1), "datatype", datatype, "data", List.of(value)));
         }
         return Map.of("id", "demo-1", "parameters", Map.of("patient_ids", List.of("DEMO-OIP-1")), "inputs", inputs);
     }

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code vigil} command. */
 @Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
         description = "Vigil: lifecycle of clinical prediction models, locally and on Azure.",
-        subcommands = {UpCommand.class, DemoCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, DemoCommand.class, TrainCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -40,13 +40,19 @@ public final class Main implements Runnable {
         setVigilLogLevel(level);
     }
 
-    /** Sets the level of Vigil's own loggers and of the functions' loggers ({@code Function.<name>}). */
-    static void setVigilLogLevel(java.util.logging.Level level) {
+    /**
+     * Sets the level of Vigil's own loggers and of the functions' loggers ({@code Function.<name>}); returns
+     * what closes the change again (the previous levels come back).
+     */
+    static AutoCloseable setVigilLogLevel(java.util.logging.Level level) {
+        java.util.Map<java.util.logging.Logger, java.util.logging.Level> previous = new java.util.LinkedHashMap<>();
         for (String name : new String[] {"health.vigil", "Function"}) {
             java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+            previous.put(logger, logger.getLevel());
             logger.setLevel(level);
             KEEP.add(logger);
         }
+        return () -> previous.forEach(java.util.logging.Logger::setLevel);
     }
 
     /** Loggers whose levels were set here; held so the log manager does not forget them. */

@@ -24,7 +24,6 @@ import health.vigil.registry.ModelPackageReader;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.registry.ZipModelPackageReader;
-import health.vigil.scoring.FeaturePipelines;
 import health.vigil.scoring.ScoreApi;
 import health.vigil.scoring.ScoringService;
 import health.vigil.scoring.oip.InferenceService;
@@ -171,14 +170,18 @@ public final class VigilPlatform implements AutoCloseable {
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
             SecretProvider secrets, Authenticator authenticator, EventPublisher events) {}
 
+    /** The feature pipelines of this build: the three clinical models' and identity. */
+    private static final health.vigil.features.FeaturePipelines STANDARD_PIPELINES =
+            health.vigil.features.FeaturePipelines.standard();
+
     /** Options of the platform; everything not set has a production default. */
     public static final class Builder {
         private final VigilConfig config;
         private Clock clock = Clock.systemUTC();
         private Telemetry telemetry = Telemetry.NONE;
         private EventPublisher events;
-        private Function<Manifest, FeaturePipeline> pipelines = FeaturePipelines.identityOnly();
-        private Function<String, Optional<Integer>> pipelineWidth = id -> Optional.empty();
+        private Function<Manifest, FeaturePipeline> pipelines = STANDARD_PIPELINES::forManifest;
+        private Function<String, Optional<Integer>> pipelineWidth = STANDARD_PIPELINES::width;
 
         private Builder(VigilConfig config) {
             this.config = Objects.requireNonNull(config, "config");

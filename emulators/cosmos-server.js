@@ -6,6 +6,23 @@
 "use strict";
 
 const fs = require("fs");
+
+// The server's point read crashes (500) when the document does not exist, where Cosmos DB answers 404. Wrap the
+// handler before the server's routes capture it, so clients see the real service's answer.
+const readDocument = require("@vercel/cosmosdb-server/lib/handler/read-document");
+const readDocumentAsShipped = readDocument.default;
+readDocument.default = (account, req, res, params) => {
+  try {
+    return readDocumentAsShipped(account, req, res, params);
+  } catch (err) {
+    if (err instanceof TypeError) {
+      res.statusCode = 404;
+      return { code: "NotFound", message: "Entity with the specified id does not exist in the system." };
+    }
+    throw err;
+  }
+};
+
 const { createHttpsServer } = require("@vercel/cosmosdb-server");
 
 const [pfxFile, passphrase, host, port] = process.argv.slice(2);

@@ -50,10 +50,32 @@ final class NpmInstallation {
                 }
                 runNpmCi(runtime, dir, timeout);
                 Files.writeString(dir.resolve(READY_MARKER), "installed by npm ci\n");
+                pruneOtherInstallations(cacheRoot, dir);
                 return dir;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot install the emulators under " + cacheRoot, e);
+        }
+    }
+
+    /** Each installation takes some 400 MB: drop those of earlier lock files once this one is ready. */
+    private static void pruneOtherInstallations(Path cacheRoot, Path keep) {
+        try (var entries = Files.list(cacheRoot)) {
+            for (Path other : entries.filter(p -> p.getFileName().toString().startsWith("npm-") && !p.equals(keep)
+                    && Files.isDirectory(p)).toList()) {
+                deleteTree(other);
+                Files.deleteIfExists(cacheRoot.resolve(other.getFileName() + ".lock"));
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // Only disk space is at stake; the next installation tries again.
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

@@ -1,0 +1,453 @@
+package health.vigil.adapter.local;
+
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
+import health.vigil.port.ArtifactStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * Blobs as files at {@code {home}/blobs/{container}/{name}}. Content is streamed into
+ * {@code {home}/blobs/.staging/}, hashed on the way, and only then moved into its container in one atomic
+ * step, so a watcher of a container folder (the {@code models} drop folder) never sees a partial file.
+ *
+ * <p>The sha256 computed by {@link #put} is kept in {@code {home}/blobs/.meta/}, tied to the file's size,
+ * modification time and identity; a file dropped or edited by hand has no matching entry and is described
+ * with a null sha256, as the port allows, rather than with a stale one.
+ */
+public final class FileArtifactStore implements ArtifactStore {
+    public static final String FOLDER = "blobs";
+    static final String STAGING = ".staging";
+    static final String METADATA = ".meta";
+    private static final System.Logger LOG = System.getLogger(FileArtifactStore.class.getName());
+    private static final Pattern CONTAINER = Pattern.compile("[a-z0-9](?:-?[a-z0-9])*");
+    private static final String NON_PORTABLE = "<>:\"|?*";
+    private static final int MAX_NAME_LENGTH = 1024;
+    private static final int MAX_SEGMENT_BYTES = 255;
+    /** Staging files this old belong to a put that died with its process; younger ones may still be written. */
+    private static final Duration ABANDONED_AFTER = Duration.ofHours(24);
+
+    private final Path root;
+    private final Path staging;
+    private final Path metadata;
+
+    private FileArtifactStore(Path root) {
+        this.root = root;
+        this.staging = root.resolve(STAGING);
+        this.metadata = root.resolve(METADATA);
+    }
+
+    /** The store under {@code home}; removes staging files left behind by puts that died more than a day ago. */
+    public static FileArtifactStore open(Path home) {
+        Objects.requireNonNull(home, "home");
+        FileArtifactStore store = new FileArtifactStore(home.toAbsolutePath().resolve(FOLDER));
+        store.removeAbandonedStagingFiles();
+        return store;
+    }
+
+    @Override
+    public StoredArtifact put(String container, String name, InputStream content, boolean overwrite) {
+        Path target = blobPath(container, name);
+        Objects.requireNonNull(content, "content");
+        Path temp;
+        try {
+            Files.createDirectories(staging);
+            temp = Files.createTempFile(staging, "put-", ".part");
+        } catch (IOException e) {
+            throw new StoreException("cannot create a staging file in " + staging + " for blob " + container + "/"
+                    + name + ": check that the Vigil home folder is writable and the disk is not full", e);
+        }
+        boolean moved = false;
+        try {
+            MessageDigest digest = Sha256.newDigest();
+            long size = copy(content, temp, digest, container, name);
+            BasicFileAttributes staged = Files.readAttributes(temp, BasicFileAttributes.class);
+            createParentFolders(target, container, name);
+            if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw nameIsFolder(container, name);
+            }
+            if (overwrite) {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                moved = true;
+            } else {
+                createWithoutReplacing(target, temp, container, name);
+            }
+            syncFolder(target.getParent());
+            BlobMetadata meta = new BlobMetadata(Sha256.hex(digest), size, nanos(staged.lastModifiedTime()),
+                    fileKey(staged));
+            writeMetadata(container, name, meta);
+            return new StoredArtifact(container, name, size, meta.sha256(), etag(meta.modifiedNanos(), size,
+                    meta.fileKey()));
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new StoreException("cannot move blob " + container + "/" + name + " into place atomically: "
+                    + staging + " and the container folder must be on the same file system", e);
+        } catch (IOException e) {
+            throw new StoreException("cannot store blob " + container + "/" + name + " under " + root
+                    + ": check that the folder is writable and the disk is not full", e);
+        } finally {
+            if (!moved) {
+                deleteQuietly(temp);
+            }
+        }
+    }
+
+    @Override
+    public InputStream open(String container, String name) {
+        Path target = blobPath(container, name);
+        if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw notFound(container, name);
+        }
+        try {
+            return Files.newInputStream(target);
+        } catch (NoSuchFileException e) {
+            throw notFound(container, name);
+        } catch (IOException e) {
+            throw new StoreException("cannot read blob " + container + "/" + name + " under " + root
+                    + ": check the file's permissions", e);
+        }
+    }
+
+    @Override
+    public Optional<StoredArtifact> describe(String container, String name) {
+        Path target = blobPath(container, name);
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.empty(); // e.g. ENOTDIR: a part of the name is a blob, not a folder
+            }
+            throw new StoreException("cannot read the attributes of blob " + container + "/" + name + " under " + root,
+                    e);
+        }
+        return attributes.isRegularFile() ? Optional.of(artifact(container, name, attributes)) : Optional.empty();
+    }
+
+    /** The blobs of a container whose names start with {@code prefix} (null: all), in name order. */
+    @Override
+    public List<StoredArtifact> list(String container, String prefix) {
+        validateContainer(container);
+        String wanted = prefix == null ? "" : prefix;
+        if (wanted.indexOf('\\') >= 0 || hasControlCharacter(wanted)) {
+            throw new ValidationException("the blob prefix contains a backslash or a control character; blob names"
+                    + " separate folders with '/'");
+        }
+        Path folder = root.resolve(container);
+        if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        List<StoredArtifact> found = new ArrayList<>();
+        try {
+            Files.walkFileTree(folder, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    if (attributes.isRegularFile()) {
+                        String name = blobName(folder.relativize(file));
+                        if (name.startsWith(wanted)) {
+                            found.add(artifact(container, name, attributes));
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE; // replaced or removed while we walked
+                    }
+                    throw e;
+                }
+            });
+        } catch (IOException e) {
+            throw new StoreException("cannot list container " + container + " under " + root, e);
+        }
+        found.sort(Comparator.comparing(StoredArtifact::name));
+        return List.copyOf(found);
+    }
+
+    /** What {@link #put} recorded about a blob's file, to recognise the same file later. */
+    record BlobMetadata(String sha256, long size, long modifiedNanos, String fileKey) {}
+
+    private long copy(InputStream content, Path temp, MessageDigest digest, String container, String name)
+            throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long size = 0;
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            while (true) {
+                int n;
+                try {
+                    n = content.read(buffer);
+                } catch (IOException e) {
+                    throw new StoreException("reading the content of blob " + container + "/" + name + " failed"
+                            + " before its end; nothing was stored: send it again", e);
+                }
+                if (n < 0) {
+                    break;
+                }
+                digest.update(buffer, 0, n);
+                ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+                while (chunk.hasRemaining()) {
+                    out.write(chunk);
+                }
+                size += n;
+            }
+            // On disk before it becomes visible: a blob that a watcher sees must survive a crash whole.
+            out.force(true);
+        }
+        return size;
+    }
+
+    /** link(2) fails when the target exists, so the existence check and the creation are one atomic step. */
+    private static void createWithoutReplacing(Path target, Path temp, String container, String name)
+            throws IOException {
+        try {
+            Files.createLink(target, temp);
+        } catch (FileAlreadyExistsException e) {
+            throw new ConflictException(ErrorCode.CONFLICT, "blob " + container + "/" + name + " already exists and"
+                    + " is not replaced; upload under another name, or overwrite it where that is allowed");
+        } catch (UnsupportedOperationException e) {
+            throw new StoreException("the file system under the Vigil home does not support hard links, which the"
+                    + " local blob store needs to create a blob without replacing another; put the home folder on a"
+                    + " local disk", e);
+        }
+    }
+
+    private void createParentFolders(Path target, String container, String name) throws IOException {
+        try {
+            Files.createDirectories(target.getParent());
+        } catch (FileAlreadyExistsException e) {
+            throw new ConflictException(ErrorCode.CONFLICT, "blob " + container + "/" + name + " needs a folder where"
+                    + " another blob is stored as a file; the local store cannot keep a blob named like a folder of"
+                    + " other blobs: choose another name");
+        } catch (FileSystemException e) {
+            if (!Files.isDirectory(target.getParent())) {
+                throw new ConflictException(ErrorCode.CONFLICT, "blob " + container + "/" + name + " needs a folder"
+                        + " where another blob is stored as a file; choose another name");
+            }
+            throw e;
+        }
+    }
+
+    private static ConflictException nameIsFolder(String container, String name) {
+        return new ConflictException(ErrorCode.CONFLICT, "blob " + container + "/" + name + " would replace a folder"
+                + " holding other blobs; the local store cannot keep both: choose another name");
+    }
+
+    private StoredArtifact artifact(String container, String name, BasicFileAttributes attributes) {
+        long size = attributes.size();
+        long modified = nanos(attributes.lastModifiedTime());
+        String key = fileKey(attributes);
+        BlobMetadata meta = readMetadata(container, name);
+        boolean same = meta != null && meta.size() == size && meta.modifiedNanos() == modified
+                && Objects.equals(meta.fileKey(), key);
+        return new StoredArtifact(container, name, size, same ? meta.sha256() : null, etag(modified, size, key));
+    }
+
+    private void writeMetadata(String container, String name, BlobMetadata meta) {
+        Path file = metadataPath(container, name);
+        Path temp = null;
+        try {
+            Files.createDirectories(file.getParent());
+            temp = Files.createTempFile(staging, "meta-", ".part");
+            Files.write(temp, Json.writeBytes(meta));
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            temp = null;
+        } catch (IOException e) {
+            // The blob itself is stored and durable; without its metadata it is only described without a
+            // sha256 (which the port allows), so failing the put here would mislead the caller.
+            LOG.log(System.Logger.Level.WARNING, "could not record the sha256 of blob " + container + "/" + name
+                    + "; it will be described without one", e);
+        } finally {
+            if (temp != null) {
+                deleteQuietly(temp);
+            }
+        }
+    }
+
+    private BlobMetadata readMetadata(String container, String name) {
+        Path file = metadataPath(container, name);
+        try {
+            return Json.read("blob metadata", Files.readAllBytes(file), BlobMetadata.class);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | ValidationException e) {
+            return null; // a cache entry that cannot be read is as good as none
+        }
+    }
+
+    /** Flat and hashed, so no blob name (say {@code a} beside {@code a.json/b}) can clash with another's entry. */
+    private Path metadataPath(String container, String name) {
+        return metadata.resolve(Sha256.hex(container + "/" + name) + ".json");
+    }
+
+    private Path blobPath(String container, String name) {
+        validateContainer(container);
+        validateName(name);
+        Path folder = root.resolve(container);
+        Path path = folder.resolve(name).normalize();
+        if (!path.startsWith(folder) || path.equals(folder)) {
+            throw new ValidationException("blob name " + printable(name) + " points outside container " + container);
+        }
+        return path;
+    }
+
+    static void validateContainer(String container) {
+        if (container == null || container.length() < 3 || container.length() > 63
+                || !CONTAINER.matcher(container).matches()) {
+            throw new ValidationException("container " + printable(container) + " is not valid: use 3-63 lower-case"
+                    + " letters, digits and single hyphens, starting and ending with a letter or digit");
+        }
+    }
+
+    static void validateName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new ValidationException("the blob name is missing");
+        }
+        if (hasControlCharacter(name)) {
+            throw new ValidationException("the blob name contains a control character; use printable characters");
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw new ValidationException("the blob name is " + name.length() + " characters long; at most "
+                    + MAX_NAME_LENGTH + " are allowed");
+        }
+        if (name.indexOf('\\') >= 0) {
+            throw new ValidationException("blob name " + printable(name) + " contains a backslash; separate folders"
+                    + " with '/'");
+        }
+        if (name.startsWith("/")) {
+            throw new ValidationException("blob name " + printable(name) + " is an absolute path; give a name"
+                    + " relative to its container");
+        }
+        for (char c : NON_PORTABLE.toCharArray()) {
+            if (name.indexOf(c) >= 0) {
+                throw new ValidationException("blob name " + printable(name) + " contains '" + c + "', which not"
+                        + " every file system can store; use letters, digits, '-', '_', '.' and '/'");
+            }
+        }
+        for (String segment : name.split("/", -1)) {
+            if (segment.isEmpty()) {
+                throw new ValidationException("blob name " + printable(name) + " has an empty folder name (a"
+                        + " trailing or doubled '/')");
+            }
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new ValidationException("blob name " + printable(name) + " contains the path segment '"
+                        + segment + "'; blob names cannot point outside their container");
+            }
+            if (segment.getBytes(StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
+                throw new ValidationException("blob name " + printable(name) + " has a part longer than "
+                        + MAX_SEGMENT_BYTES + " bytes between '/'; shorten it");
+            }
+        }
+    }
+
+    private void removeAbandonedStagingFiles() {
+        if (!Files.isDirectory(staging)) {
+            return;
+        }
+        Instant cutoff = Instant.now().minus(ABANDONED_AFTER);
+        try (var files = Files.list(staging)) {
+            files.filter(f -> isOlderThan(f, cutoff)).forEach(FileArtifactStore::deleteQuietly);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not clean the blob staging folder " + staging, e);
+        }
+    }
+
+    private static boolean isOlderThan(Path file, Instant cutoff) {
+        try {
+            return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(cutoff);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Makes the new directory entry durable; only some platforms can open a folder to sync it. */
+    private static void syncFolder(Path folder) {
+        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Windows cannot open a directory as a channel; NTFS journals the rename itself.
+        }
+    }
+
+    private static String blobName(Path relative) {
+        StringBuilder name = new StringBuilder();
+        for (Path part : relative) {
+            if (name.length() > 0) {
+                name.append('/');
+            }
+            name.append(part);
+        }
+        return name.toString();
+    }
+
+    /** Changes whenever the file is replaced or rewritten: a new identity, size or modification time. */
+    private static String etag(long modifiedNanos, long size, String fileKey) {
+        return "\"" + Sha256.hex(modifiedNanos + "|" + size + "|" + fileKey).substring(0, 32) + "\"";
+    }
+
+    private static long nanos(FileTime time) {
+        return time.to(TimeUnit.NANOSECONDS);
+    }
+
+    private static String fileKey(BasicFileAttributes attributes) {
+        Object key = attributes.fileKey();
+        return key == null ? null : key.toString();
+    }
+
+    private static boolean hasControlCharacter(String s) {
+        return s.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
+    }
+
+    private static NotFoundException notFound(String container, String name) {
+        return new NotFoundException(ErrorCode.NOT_FOUND, "blob " + container + "/" + name + " does not exist; list"
+                + " the container to see what it holds");
+    }
+
+    private static String printable(String value) {
+        if (value == null) {
+            return "(none)";
+        }
+        return "'" + (value.length() > 100 ? value.substring(0, 100) + "..." : value) + "'";
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // A leftover staging file is removed by a later open(); it never becomes visible as a blob.
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package health.vigil.adapter.local;
+
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
+import health.vigil.model.AuditRecord;
+import health.vigil.port.AuditStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The local audit log in {@code {home}/audit.db}: one row per record keyed by (partition, sequence). Triggers
+ * make the table append-only, so a mistaken or hostile UPDATE, DELETE or INSERT OR REPLACE through any SQLite
+ * connection is refused; the hash chain the audit service writes is what detects edits made below SQL.
+ */
+public final class SqliteAuditStore implements AuditStore, AutoCloseable {
+    public static final String FILE_NAME = "audit.db";
+    private static final int SCHEMA_VERSION = 1;
+    private static final List<String> SCHEMA = List.of(
+            "CREATE TABLE audit (partition TEXT NOT NULL, sequence INTEGER NOT NULL, id TEXT NOT NULL,"
+                    + " document TEXT NOT NULL, PRIMARY KEY (partition, sequence)) WITHOUT ROWID",
+            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+                    + " BEGIN SELECT RAISE(ABORT, 'audit records are append-only: UPDATE is not allowed'); END",
+            "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+                    + " BEGIN SELECT RAISE(ABORT, 'audit records are append-only: DELETE is not allowed'); END",
+            // INSERT OR REPLACE deletes the old row without firing delete triggers (unless recursive triggers
+            // are on in the tamperer's connection), so an insert onto an existing key is refused here too.
+            "CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit"
+                    + " WHEN EXISTS (SELECT 1 FROM audit WHERE partition = NEW.partition AND sequence = NEW.sequence)"
+                    + " BEGIN SELECT RAISE(ABORT, 'audit records are append-only: the sequence is taken'); END");
+
+    private final SqliteDatabase db;
+
+    private SqliteAuditStore(SqliteDatabase db) {
+        this.db = db;
+    }
+
+    /** Opens the audit log under {@code home}; commits use {@code synchronous=FULL}, since audit is evidence. */
+    public static SqliteAuditStore open(Path home) {
+        Objects.requireNonNull(home, "home");
+        return new SqliteAuditStore(SqliteDatabase.open(home.resolve(FILE_NAME), "audit database",
+                SQLiteConfig.SynchronousMode.FULL, SCHEMA_VERSION, SCHEMA));
+    }
+
+    @Override
+    public Optional<AuditRecord> last(String partition) {
+        requirePartition(partition);
+        return db.read("read the last audit record of " + partition, c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT document FROM audit WHERE partition = ? ORDER BY sequence DESC LIMIT 1")) {
+                s.setString(1, partition);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? Optional.of(recordFrom(rs.getString(1))) : Optional.<AuditRecord>empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public boolean tryAppend(AuditRecord record) {
+        Objects.requireNonNull(record, "record");
+        requirePartition(record.partition());
+        return db.write("append an audit record to " + record.partition(), c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT 1 FROM audit WHERE partition = ? AND sequence = ?")) {
+                s.setString(1, record.partition());
+                s.setLong(2, record.sequence());
+                try (ResultSet rs = s.executeQuery()) {
+                    if (rs.next()) {
+                        return false;
+                    }
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO audit (partition, sequence, id, document) VALUES (?, ?, ?, ?)")) {
+                s.setString(1, record.partition());
+                s.setLong(2, record.sequence());
+                s.setString(3, record.id());
+                s.setString(4, Json.write(record));
+                s.executeUpdate();
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public List<AuditRecord> read(String partition) {
+        requirePartition(partition);
+        return db.read("read the audit records of " + partition, c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT document FROM audit WHERE partition = ? ORDER BY sequence")) {
+                s.setString(1, partition);
+                List<AuditRecord> out = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(recordFrom(rs.getString(1)));
+                    }
+                }
+                return List.copyOf(out);
+            }
+        });
+    }
+
+    @Override
+    public List<String> partitions() {
+        return db.read("list the audit partitions", c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT DISTINCT partition FROM audit ORDER BY partition");
+                    ResultSet rs = s.executeQuery()) {
+                List<String> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+                return List.copyOf(out);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+
+    private static AuditRecord recordFrom(String json) {
+        try {
+            return Json.read("stored audit record", json.getBytes(StandardCharsets.UTF_8), AuditRecord.class);
+        } catch (ValidationException e) {
+            throw new StoreException("a stored audit record cannot be read; the audit database is damaged: verify"
+                    + " the chain and restore the database from a backup", e);
+        }
+    }
+
+    private static void requirePartition(String partition) {
+        if (partition == null || partition.isBlank()) {
+            throw new ValidationException("the audit partition is missing: partitions are UTC days such as 2026-01-31");
+        }
+    }
+}

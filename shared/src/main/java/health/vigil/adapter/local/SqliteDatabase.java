@@ -1,0 +1,254 @@
+package health.vigil.adapter.local;
+
+import health.vigil.error.StoreException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantLock;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * One SQLite file of the local platform, opened in WAL mode: a single writer connection behind a fair lock
+ * (SQLite admits one writer at a time, so writers queue here instead of spinning on SQLITE_BUSY) and a small
+ * pool of read-only connections that WAL lets run alongside the writer. {@code busy_timeout} covers the
+ * remaining case of another process (the CLI next to {@code vigil up}) holding the write lock.
+ */
+final class SqliteDatabase implements AutoCloseable {
+    static final int BUSY_TIMEOUT_MILLIS = 10_000;
+    private static final int READERS = 4;
+
+    /** Work done on a connection; a {@link SQLException} is translated into a {@link StoreException}. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private final Path file;
+    private final String description;
+    private final SQLiteConfig readerConfig;
+    private final Connection writer;
+    private final ReentrantLock writeLock = new ReentrantLock(true);
+    private final Semaphore readerPermits = new Semaphore(READERS, true);
+    private final ConcurrentLinkedDeque<Connection> idleReaders = new ConcurrentLinkedDeque<>();
+    private volatile boolean closed;
+
+    private SqliteDatabase(Path file, String description, SQLiteConfig readerConfig, Connection writer) {
+        this.file = file;
+        this.description = description;
+        this.readerConfig = readerConfig;
+        this.writer = writer;
+    }
+
+    /**
+     * Opens (creating it if needed) the database file and brings its schema to {@code schemaVersion}: a new
+     * file gets {@code schema}; a file written by a newer Vigil is refused rather than misread.
+     *
+     * @param description what the file holds, for messages ("registry database")
+     * @param synchronous the durability of a commit; see the stores for the level each one chooses
+     */
+    static SqliteDatabase open(Path file, String description, SQLiteConfig.SynchronousMode synchronous,
+            int schemaVersion, List<String> schema) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new StoreException("cannot create the folder of the " + description + " at " + file.getParent()
+                    + ": check that the Vigil home folder is writable", e);
+        }
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(synchronous);
+        config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+        Connection writer;
+        try {
+            writer = config.createConnection(url(file));
+        } catch (SQLException e) {
+            throw translate("open the " + description + " at " + file, e);
+        }
+        SqliteDatabase db = new SqliteDatabase(file, description, config, writer);
+        try {
+            db.write("prepare the schema of the " + description, c -> {
+                int found = queryInt(c, "PRAGMA user_version");
+                if (found > schemaVersion) {
+                    throw new StoreException("the " + description + " at " + file + " has schema version " + found
+                            + ", written by a newer Vigil; this one reads up to version " + schemaVersion
+                            + ": upgrade Vigil or point it at another home folder", null);
+                }
+                if (found == 0) {
+                    try (Statement s = c.createStatement()) {
+                        for (String ddl : schema) {
+                            s.execute(ddl);
+                        }
+                        s.execute("PRAGMA user_version = " + schemaVersion);
+                    }
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        return db;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /**
+     * Runs {@code work} in an immediate transaction on the writer connection and commits it; any exception
+     * rolls the transaction back and propagates ({@link SQLException} as a {@link StoreException}).
+     *
+     * @param action what the work does, for messages ("register a version of readmission")
+     */
+    <T> T write(String action, Work<T> work) {
+        writeLock.lock();
+        try {
+            ensureOpen(action);
+            try {
+                exec(writer, "BEGIN IMMEDIATE");
+            } catch (SQLException e) {
+                throw translate(action + " in the " + description + " at " + file, e);
+            }
+            boolean committed = false;
+            try {
+                T result = work.run(writer);
+                exec(writer, "COMMIT");
+                committed = true;
+                return result;
+            } catch (SQLException e) {
+                throw translate(action + " in the " + description + " at " + file, e);
+            } finally {
+                if (!committed) {
+                    rollbackQuietly();
+                }
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Runs {@code work} on a read-only connection from the pool. */
+    <T> T read(String action, Work<T> work) {
+        ensureOpen(action);
+        readerPermits.acquireUninterruptibly();
+        Connection reader = null;
+        try {
+            reader = idleReaders.pollFirst();
+            if (reader == null) {
+                reader = readerConfig.createConnection(url(file));
+                exec(reader, "PRAGMA query_only = 1");
+            }
+            return work.run(reader);
+        } catch (SQLException e) {
+            throw translate(action + " in the " + description + " at " + file, e);
+        } finally {
+            if (reader != null) {
+                idleReaders.addFirst(reader);
+                // close() may have emptied the pool while this reader was out; do not leave it open.
+                if (closed) {
+                    closeIdleReaders();
+                }
+            }
+            readerPermits.release();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        writeLock.lock();
+        try {
+            closeQuietly(writer);
+        } finally {
+            writeLock.unlock();
+        }
+        closeIdleReaders();
+    }
+
+    static int queryInt(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    /**
+     * A {@link StoreException} that says what failed, where, and what usually fixes it; the SQLite message
+     * is kept only as the cause, since it is the place where store content could surface.
+     */
+    static StoreException translate(String action, SQLException e) {
+        String code = e instanceof SQLiteException se ? se.getResultCode().name() : "SQL state " + e.getSQLState();
+        return new StoreException("cannot " + action + " (" + code + ")" + hint(e), e);
+    }
+
+    private static String hint(SQLException e) {
+        if (!(e instanceof SQLiteException se)) {
+            return "";
+        }
+        SQLiteErrorCode code = se.getResultCode();
+        int primary = code.code & 0xff;
+        if (primary == SQLiteErrorCode.SQLITE_BUSY.code || primary == SQLiteErrorCode.SQLITE_LOCKED.code) {
+            return ": another process held the database for longer than " + BUSY_TIMEOUT_MILLIS / 1000
+                    + " s; retry, and check for a stuck Vigil process";
+        }
+        if (primary == SQLiteErrorCode.SQLITE_FULL.code) {
+            return ": the disk is full; free space and retry";
+        }
+        if (primary == SQLiteErrorCode.SQLITE_READONLY.code || primary == SQLiteErrorCode.SQLITE_CANTOPEN.code
+                || primary == SQLiteErrorCode.SQLITE_PERM.code) {
+            return ": check that the Vigil home folder and its files are writable by this user";
+        }
+        if (primary == SQLiteErrorCode.SQLITE_CORRUPT.code || primary == SQLiteErrorCode.SQLITE_NOTADB.code) {
+            return ": the file is damaged or is not a SQLite database; restore it from a backup";
+        }
+        return "";
+    }
+
+    private void ensureOpen(String action) {
+        if (closed) {
+            throw new StoreException("cannot " + action + ": the " + description + " at " + file + " is closed", null);
+        }
+    }
+
+    private void rollbackQuietly() {
+        try {
+            if (!writer.isClosed()) {
+                exec(writer, "ROLLBACK");
+            }
+        } catch (SQLException ignored) {
+            // SQLite may already have rolled back (for example after SQLITE_FULL); nothing is left to undo.
+        }
+    }
+
+    private void closeIdleReaders() {
+        for (Connection c; (c = idleReaders.pollFirst()) != null; ) {
+            closeQuietly(c);
+        }
+    }
+
+    private static void exec(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // Closing releases the file handle either way; there is nothing the caller could do.
+        }
+    }
+
+    private static String url(Path file) {
+        return "jdbc:sqlite:" + file.toAbsolutePath();
+    }
+}

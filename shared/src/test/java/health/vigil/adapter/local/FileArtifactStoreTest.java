@@ -1,0 +1,182 @@
+package health.vigil.adapter.local;
+
+import static health.vigil.contract.ContractFixtures.sha256;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.error.ConflictException;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.ValidationException;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.ArtifactStore.StoredArtifact;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What the file store adds to the port's contract: the folder layout, staging, and hand-made files. */
+class FileArtifactStoreTest {
+    @TempDir
+    Path home;
+
+    private Path models() {
+        return home.resolve("blobs").resolve(ArtifactStore.MODELS);
+    }
+
+    private static byte[] bytes(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static List<Path> filesUnder(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(folder)) {
+            return files.filter(Files::isRegularFile).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aWatcherOfTheContainerFolderNeverSeesAPartialFile() {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        byte[] content = bytes(4 * 1024 * 1024, 3);
+        List<List<Path>> containerDuringUpload = new ArrayList<>();
+        List<List<Path>> stagingDuringUpload = new ArrayList<>();
+        InputStream observed = new FilterInputStream(new ByteArrayInputStream(content)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                containerDuringUpload.add(filesUnder(models()));
+                stagingDuringUpload.add(filesUnder(home.resolve("blobs").resolve(FileArtifactStore.STAGING)));
+                return super.read(b, off, len);
+            }
+        };
+
+        store.put(ArtifactStore.MODELS, "readmission-1.zip", observed, false);
+
+        assertThat(containerDuringUpload).hasSizeGreaterThan(10).allSatisfy(files -> assertThat(files).isEmpty());
+        assertThat(stagingDuringUpload.get(stagingDuringUpload.size() - 1)).hasSize(1);
+        assertThat(filesUnder(models())).containsExactly(models().resolve("readmission-1.zip"));
+        assertThat(filesUnder(home.resolve("blobs").resolve(FileArtifactStore.STAGING))).isEmpty();
+    }
+
+    @Test
+    void keepsEachBlobAsAFileAtItsContainerAndName() throws IOException {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        byte[] content = bytes(1000, 4);
+
+        store.put(ArtifactStore.DATASETS, "reference/2026/readmission.parquet", new ByteArrayInputStream(content), false);
+
+        assertThat(Files.readAllBytes(home.resolve("blobs/datasets/reference/2026/readmission.parquet")))
+                .isEqualTo(content);
+    }
+
+    @Test
+    void aFailedUploadLeavesNothingInStagingOrTheContainer() {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        InputStream failing = new FilterInputStream(new ByteArrayInputStream(bytes(200_000, 5))) {
+            private int reads;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (++reads == 2) {
+                    throw new IOException("client went away");
+                }
+                return super.read(b, off, Math.min(len, 1000));
+            }
+        };
+
+        assertThatThrownBy(() -> store.put(ArtifactStore.MODELS, "broken.zip", failing, false))
+                .hasMessageContaining("nothing was stored");
+
+        assertThat(filesUnder(models())).isEmpty();
+        assertThat(filesUnder(home.resolve("blobs").resolve(FileArtifactStore.STAGING))).isEmpty();
+    }
+
+    @Test
+    void aFileDroppedByHandIsABlobWhoseSha256IsUnknown() throws IOException {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        Files.createDirectories(models());
+        Files.write(models().resolve("dropped.zip"), bytes(300, 6));
+
+        assertThat(store.list(ArtifactStore.MODELS, "")).singleElement().satisfies(a -> {
+            assertThat(a.name()).isEqualTo("dropped.zip");
+            assertThat(a.size()).isEqualTo(300);
+            assertThat(a.sha256()).isNull();
+            assertThat(a.etag()).isNotBlank();
+        });
+        assertThat(store.open(ArtifactStore.MODELS, "dropped.zip").readAllBytes()).isEqualTo(bytes(300, 6));
+    }
+
+    @Test
+    void aBlobEditedByHandLosesItsRecordedSha256InsteadOfKeepingAStaleOne() throws IOException {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        StoredArtifact stored = store.put(ArtifactStore.MODELS, "m.zip", new ByteArrayInputStream(bytes(300, 7)), false);
+        Path file = models().resolve("m.zip");
+
+        Files.write(file, bytes(300, 8)); // same size, same inode, new content
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
+
+        StoredArtifact described = store.describe(ArtifactStore.MODELS, "m.zip").orElseThrow();
+        assertThat(described.sha256()).isNull();
+        assertThat(described.etag()).isNotEqualTo(stored.etag());
+        assertThat(stored.sha256()).isEqualTo(sha256(bytes(300, 7)));
+    }
+
+    @Test
+    void aBlobCannotAlsoBeAFolderOfOtherBlobs() {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        store.put(ArtifactStore.MODELS, "a", new ByteArrayInputStream(new byte[1]), false);
+        store.put(ArtifactStore.MODELS, "b/c", new ByteArrayInputStream(new byte[1]), false);
+
+        assertThatThrownBy(() -> store.put(ArtifactStore.MODELS, "a/x", new ByteArrayInputStream(new byte[1]), true))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("choose another name");
+        assertThatThrownBy(() -> store.put(ArtifactStore.MODELS, "b", new ByteArrayInputStream(new byte[1]), true))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("choose another name");
+        assertThat(store.describe(ArtifactStore.MODELS, "b")).isEmpty();
+        assertThat(store.describe(ArtifactStore.MODELS, "a/x")).isEmpty();
+        assertThatThrownBy(() -> store.open(ArtifactStore.MODELS, "a/x")).isInstanceOf(NotFoundException.class);
+        assertThat(store.list(ArtifactStore.MODELS, "")).extracting(StoredArtifact::name).containsExactly("a", "b/c");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"c:/windows/x.zip", "a:b", "what?.zip", "star*.zip", "pipe|.zip", "tab\there", "./a.zip"})
+    void refusesNamesThatAreNotPortableFileNames(String bad) {
+        FileArtifactStore store = FileArtifactStore.open(home);
+
+        assertThatThrownBy(() -> store.put(ArtifactStore.MODELS, bad, new ByteArrayInputStream(new byte[1]), true))
+                .isInstanceOf(ValidationException.class);
+        assertThat(filesUnder(home)).isEmpty();
+    }
+
+    @Test
+    void removesStagingFilesAbandonedByAPutThatDiedLongAgo() throws IOException {
+        Path staging = home.resolve("blobs").resolve(FileArtifactStore.STAGING);
+        Files.createDirectories(staging);
+        Path abandoned = Files.write(staging.resolve("put-1.part"), new byte[10]);
+        Files.setLastModifiedTime(abandoned, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
+        Path inProgress = Files.write(staging.resolve("put-2.part"), new byte[10]);
+
+        FileArtifactStore.open(home);
+
+        assertThat(abandoned).doesNotExist();
+        assertThat(inProgress).exists();
+    }
+}

@@ -1,0 +1,65 @@
+package health.vigil.adapter.local;
+
+import static health.vigil.contract.ContractFixtures.audit;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.model.AuditRecord;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What the SQLite audit log adds to the port's contract: SQL cannot rewrite history, and records persist. */
+class SqliteAuditStoreTest {
+    private static final String DAY = "2026-03-01";
+
+    @TempDir
+    Path home;
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "UPDATE audit SET document = '{}' WHERE sequence = 1",
+        "UPDATE audit SET sequence = 5 WHERE sequence = 2",
+        "DELETE FROM audit WHERE sequence = 2",
+        "DELETE FROM audit",
+        "INSERT OR REPLACE INTO audit (partition, sequence, id, document) VALUES ('2026-03-01', 1, 'x', '{}')",
+        "REPLACE INTO audit (partition, sequence, id, document) VALUES ('2026-03-01', 2, 'x', '{}')"
+    })
+    void sqlFromAnyConnectionCannotChangeOrRemoveARecord(String tamper) throws SQLException {
+        AuditRecord first = audit(DAY, 1, "alice", null);
+        AuditRecord second = audit(DAY, 2, "bob", first.hash());
+        try (SqliteAuditStore store = SqliteAuditStore.open(home)) {
+            store.tryAppend(first);
+            store.tryAppend(second);
+
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqliteAuditStore.FILE_NAME));
+                    Statement s = c.createStatement()) {
+                assertThatThrownBy(() -> s.executeUpdate(tamper))
+                        .isInstanceOf(SQLException.class)
+                        .hasMessageContaining("append-only");
+            }
+
+            assertThat(store.read(DAY)).containsExactly(first, second);
+        }
+    }
+
+    @Test
+    void recordsSurviveARestart() {
+        AuditRecord first = audit(DAY, 1, "alice", null);
+        try (SqliteAuditStore store = SqliteAuditStore.open(home)) {
+            store.tryAppend(first);
+        }
+
+        try (SqliteAuditStore store = SqliteAuditStore.open(home)) {
+            assertThat(store.read(DAY)).containsExactly(first);
+            assertThat(store.partitions()).containsExactly(DAY);
+            assertThat(store.tryAppend(audit(DAY, 1, "mallory", null))).isFalse();
+        }
+    }
+}

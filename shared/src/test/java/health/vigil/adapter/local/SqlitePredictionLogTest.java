@@ -1,0 +1,312 @@
+package health.vigil.adapter.local;
+
+import static health.vigil.contract.ContractFixtures.T0;
+import static health.vigil.contract.ContractFixtures.prediction;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.contract.Parallel;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.model.ModelName;
+import health.vigil.model.PredictionRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the SQLite prediction log adds to the port's contract: group commit, clean shutdown, compact
+ * features, and durability of every acknowledged record across a killed process.
+ */
+class SqlitePredictionLogTest {
+    private static final ModelName MODEL = new ModelName("readmission");
+    private static final long GUARD_SECONDS = 120;
+
+    @TempDir
+    Path home;
+
+    /** A writer hook that holds the first batch until the test releases it. */
+    private static final class HeldWriter implements Runnable {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicBoolean first = new AtomicBoolean(true);
+
+        /** True once the writer has taken its first append and is waiting for {@link #release}. */
+        boolean holding() {
+            return entered.getCount() == 0;
+        }
+
+        @Override
+        public void run() {
+            if (first.getAndSet(false)) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    @Test
+    void appendsQueuedWhileTheWriterIsBusyCommitInOneTransaction() throws Exception {
+        HeldWriter held = new HeldWriter();
+        int callers = 20;
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home, held)) {
+            List<CompletableFuture<Void>> appends = IntStream.range(0, callers)
+                    .mapToObj(i -> CompletableFuture.runAsync(
+                            () -> log.append(List.of(prediction(MODEL, "p-" + i, T0.plusSeconds(i), i))),
+                            runnable -> new Thread(runnable).start()))
+                    .toList();
+            // The writer took the first append and waits in the hook; the other 19 queue behind it.
+            awaitTrue(() -> held.holding() && log.pendingAppends() == callers - 1);
+            assertThat(appends).noneMatch(CompletableFuture::isDone);
+
+            held.release.countDown();
+            for (CompletableFuture<Void> append : appends) {
+                append.get(GUARD_SECONDS, TimeUnit.SECONDS);
+            }
+
+            assertThat(log.transactions()).isEqualTo(1);
+            assertThat(log.committedRecords()).isEqualTo(callers);
+            assertThat(scanAll(log)).hasSize(callers);
+        }
+    }
+
+    @Test
+    void underConcurrentLoadFewerTransactionsThanAppendsAreCommitted() throws Exception {
+        HeldWriter held = new HeldWriter();
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home, held)) {
+            // Holding the first batch guarantees a queue forms; from then on callers keep the writer busy.
+            CompletableFuture<Void> releaser = CompletableFuture.runAsync(() -> {
+                awaitTrue(() -> log.pendingAppends() >= 7);
+                held.release.countDown();
+            });
+            Parallel.run(8, t -> {
+                for (int i = 0; i < 50; i++) {
+                    log.append(List.of(prediction(MODEL, t + "-" + i, T0.plusMillis(i), t, i)));
+                }
+                return null;
+            });
+            releaser.get(GUARD_SECONDS, TimeUnit.SECONDS);
+
+            assertThat(log.committedRecords()).isEqualTo(400);
+            assertThat(log.transactions()).isLessThan(400);
+            assertThat(scanAll(log)).hasSize(400);
+        }
+    }
+
+    @Test
+    void closeCommitsWhatIsQueuedAndRefusesWhatComesAfter() throws Exception {
+        HeldWriter held = new HeldWriter();
+        SqlitePredictionLog log = SqlitePredictionLog.open(home, held);
+        int callers = 10;
+        List<CompletableFuture<Void>> appends = IntStream.range(0, callers)
+                .mapToObj(i -> CompletableFuture.runAsync(
+                        () -> log.append(List.of(prediction(MODEL, "p-" + i, T0.plusSeconds(i), i))),
+                        runnable -> new Thread(runnable).start()))
+                .toList();
+        awaitTrue(() -> held.holding() && log.pendingAppends() == callers - 1);
+
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(log::close, r -> new Thread(r).start());
+        // close() has marked the log closed once its stop marker sits behind the queued appends.
+        awaitTrue(() -> log.pendingAppends() == callers);
+        assertThatThrownBy(() -> log.append(List.of(prediction(MODEL, "late", T0, 1f))))
+                .isInstanceOf(StoreException.class).hasMessageContaining("closed");
+        assertThat(closing).isNotDone();
+
+        held.release.countDown();
+        closing.get(GUARD_SECONDS, TimeUnit.SECONDS);
+        for (CompletableFuture<Void> append : appends) {
+            append.get(GUARD_SECONDS, TimeUnit.SECONDS);
+        }
+
+        try (SqlitePredictionLog reopened = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(reopened)).extracting(PredictionRecord::predictionId)
+                    .containsExactlyInAnyOrderElementsOf(IntStream.range(0, callers).mapToObj(i -> "p-" + i).toList());
+        }
+    }
+
+    @Test
+    void aBatchThatCannotCommitFailsEveryCallerInItAndTheWriterCarriesOn() throws Exception {
+        HeldWriter held = new HeldWriter();
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home, held)) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
+                    Statement s = c.createStatement()) {
+                s.execute("CREATE TRIGGER refuse_poison BEFORE INSERT ON predictions WHEN NEW.prediction_id = 'poison'"
+                        + " BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
+            }
+            CompletableFuture<Void> healthy = CompletableFuture.runAsync(
+                    () -> log.append(List.of(prediction(MODEL, "healthy", T0, 1f))), r -> new Thread(r).start());
+            awaitTrue(held::holding);
+            CompletableFuture<Void> poisoned = CompletableFuture.runAsync(
+                    () -> log.append(List.of(prediction(MODEL, "poison", T0, 2f))), r -> new Thread(r).start());
+            awaitTrue(() -> log.pendingAppends() == 1);
+
+            held.release.countDown();
+
+            assertThatThrownBy(() -> healthy.get(GUARD_SECONDS, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreException.class);
+            assertThatThrownBy(() -> poisoned.get(GUARD_SECONDS, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreException.class);
+            log.append(List.of(prediction(MODEL, "after", T0, 3f)));
+            assertThat(scanAll(log)).extracting(PredictionRecord::predictionId).containsExactly("after");
+        }
+    }
+
+    @Test
+    void storesFeaturesAsFourBytesEach() throws SQLException {
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            log.append(List.of(prediction(MODEL, "p-1", T0, new float[37])));
+        }
+
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT typeof(features), length(features) FROM predictions")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("blob");
+            assertThat(rs.getInt(2)).isEqualTo(37 * 4);
+        }
+    }
+
+    @Test
+    void keepsNanosecondTimesAcrossTheWholeStorableRange() {
+        Instant early = Instant.parse("1678-01-01T00:00:00.000000001Z");
+        Instant late = Instant.parse("2262-04-11T00:00:00.999999999Z");
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            PredictionRecord a = prediction(MODEL, "early", early, 1f);
+            PredictionRecord b = prediction(MODEL, "late", late, 2f);
+            log.append(List.of(b, a));
+
+            List<PredictionRecord> all = new ArrayList<>();
+            log.scan(MODEL, Instant.MIN, Instant.MAX, all::add);
+
+            assertThat(all).containsExactly(a, b);
+        }
+    }
+
+    @Test
+    void refusesATimeItCannotStoreWithoutWritingAnythingOfTheBatch() {
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            List<PredictionRecord> batch = List.of(prediction(MODEL, "ok", T0, 1f),
+                    prediction(MODEL, "ancient", Instant.parse("1600-01-01T00:00:00Z"), 2f));
+
+            assertThatThrownBy(() -> log.append(batch)).isInstanceOf(ValidationException.class)
+                    .hasMessageContaining("1678-2262");
+
+            assertThat(scanAll(log)).isEmpty();
+        }
+    }
+
+    @Test
+    void purgesMoreRowsThanOneDeleteChunk() {
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            List<PredictionRecord> old = IntStream.range(0, 25_000)
+                    .mapToObj(i -> prediction(MODEL, "old-" + i, T0.minusSeconds(86_400 + i), 1f)).toList();
+            log.append(old);
+            log.append(List.of(prediction(MODEL, "recent", T0, 1f)));
+
+            assertThat(log.purgeOlderThan(T0.minusSeconds(1))).isEqualTo(25_000);
+
+            assertThat(scanAll(log)).extracting(PredictionRecord::predictionId).containsExactly("recent");
+        }
+    }
+
+    @Test
+    void everyAcknowledgedRecordSurvivesAKilledProcess() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        // Files, not pipes: Process.destroyForcibly() closes the pipes, losing acknowledgements still in them.
+        Path stdout = home.resolve("child-stdout.txt");
+        Path stderr = home.resolve("child-stderr.txt");
+        Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                PredictionLogCrashChild.class.getName(), home.toString())
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
+        try {
+            awaitTrue(() -> !child.isAlive() || acknowledged(stdout).size() >= 2_000);
+            assertThat(child.isAlive())
+                    .as("the child stopped on its own; its stderr says: %s", readQuietly(stderr))
+                    .isTrue();
+            child.destroyForcibly(); // SIGKILL: no shutdown hook, no close(), most likely mid-transaction
+            assertThat(child.waitFor(GUARD_SECONDS, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly();
+        }
+        Set<String> acknowledged = acknowledged(stdout);
+
+        Set<String> stored = new HashSet<>();
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            log.scan(PredictionLogCrashChild.MODEL, Instant.MIN, Instant.MAX, r -> stored.add(r.predictionId()));
+        }
+        Set<String> lost = new HashSet<>(acknowledged);
+        lost.removeAll(stored);
+        assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(2_000);
+        assertThat(lost).as("records acknowledged to the caller but missing after the kill").isEmpty();
+    }
+
+    /** The ids the child printed as acknowledged; a last line cut off by the kill is not counted. */
+    private static Set<String> acknowledged(Path stdout) {
+        String text = readQuietly(stdout);
+        Set<String> ids = new HashSet<>();
+        int end = text.lastIndexOf('\n');
+        for (String line : text.substring(0, end + 1).split("\n")) {
+            if (line.startsWith(PredictionLogCrashChild.ACK)) {
+                ids.add(line.substring(PredictionLogCrashChild.ACK.length()));
+            }
+        }
+        return ids;
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<PredictionRecord> scanAll(SqlitePredictionLog log) {
+        List<PredictionRecord> out = new ArrayList<>();
+        log.scan(MODEL, Instant.MIN, Instant.MAX, out::add);
+        return out;
+    }
+
+    /** Polls a condition the test cannot wait on directly; the guard only turns a hang into a failure. */
+    private static void awaitTrue(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GUARD_SECONDS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not reached: the writer or a caller is stuck");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package health.vigil.adapter.local;
+
+import static health.vigil.contract.ContractFixtures.T0;
+import static health.vigil.contract.ContractFixtures.sha256;
+import static health.vigil.contract.ContractFixtures.version;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.contract.Parallel;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.StoreException;
+import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
+import health.vigil.model.Stage;
+import health.vigil.model.VersionRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the SQLite registry adds to the port's contract: persistence, several processes, schema guard. */
+class SqliteRegistryStoreTest {
+    private static final ModelName MODEL = new ModelName("readmission");
+
+    @TempDir
+    Path home;
+
+    @Test
+    void keepsVersionsEtagsDeploymentsAndHandledEventsAcrossARestart() {
+        VersionRecord approved;
+        Deployment deployment;
+        try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
+            VersionRecord first = store.createNextVersion(MODEL, n -> version(MODEL, n, sha256("p1")));
+            approved = store.updateVersion(first.withStage(Stage.APPROVED, T0));
+            deployment = store.saveDeployment(Deployment.stableOnly(MODEL, 1, 1, "ops", T0, null));
+            store.markEventHandled("RegisterModel", "event-1");
+        }
+
+        try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
+            assertThat(store.findVersion(MODEL, 1)).contains(approved);
+            assertThat(store.findDeployment(MODEL)).contains(deployment);
+            assertThat(store.isEventHandled("RegisterModel", "event-1")).isTrue();
+            assertThat(store.createNextVersion(MODEL, n -> version(MODEL, n, sha256("p2"))).version()).isEqualTo(2);
+        }
+        assertThat(home.resolve(SqliteRegistryStore.FILE_NAME)).isRegularFile();
+    }
+
+    @Test
+    void twoStoresOnOneFileLikeTheCliBesideVigilUpNeverShareANumber() throws Exception {
+        try (SqliteRegistryStore a = SqliteRegistryStore.open(home); SqliteRegistryStore b = SqliteRegistryStore.open(home)) {
+            List<List<Integer>> numbers = Parallel.run(6, t -> {
+                SqliteRegistryStore mine = t % 2 == 0 ? a : b;
+                List<Integer> got = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    got.add(mine.createNextVersion(MODEL, n -> version(MODEL, n, sha256(t + "/" + n))).version());
+                }
+                return got;
+            });
+
+            assertThat(numbers.stream().flatMap(List::stream).sorted().toList())
+                    .containsExactlyElementsOf(IntStream.rangeClosed(1, 60).boxed().toList());
+            VersionRecord readByA = a.findVersion(MODEL, 1).orElseThrow();
+            b.updateVersion(b.findVersion(MODEL, 1).orElseThrow().withStage(Stage.REJECTED, T0));
+            assertThatThrownBy(() -> a.updateVersion(readByA.withStage(Stage.APPROVED, T0)))
+                    .isInstanceOfSatisfying(ConflictException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
+        }
+    }
+
+    @Test
+    void aFactoryThatFailsLeavesNothingBehindAndItsNumberIsGivenAgain() {
+        try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
+            IllegalStateException boom = new IllegalStateException("manifest could not be built");
+
+            assertThatThrownBy(() -> store.createNextVersion(MODEL, n -> {
+                throw boom;
+            })).isSameAs(boom);
+
+            assertThat(store.listVersions(MODEL)).isEmpty();
+            assertThat(store.listModels()).isEmpty();
+            assertThat(store.createNextVersion(MODEL, n -> version(MODEL, n, sha256("p"))).version()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void looksUpPackagesThroughTheSha256Index() throws SQLException {
+        SqliteRegistryStore.open(home).close();
+
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqliteRegistryStore.FILE_NAME));
+                PreparedStatement s = c.prepareStatement("EXPLAIN QUERY PLAN " + SqliteRegistryStore.FIND_BY_PACKAGE)) {
+            s.setString(1, "readmission");
+            s.setString(2, sha256("package"));
+            ResultSet plan = s.executeQuery();
+            StringBuilder details = new StringBuilder();
+            while (plan.next()) {
+                details.append(plan.getString("detail")).append('\n');
+            }
+            assertThat(details.toString()).contains("USING INDEX versions_by_package (model=? AND package_sha256=?)");
+        }
+    }
+
+    @Test
+    void refusesADatabaseWrittenByANewerVigil() throws SQLException {
+        SqliteRegistryStore.open(home).close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqliteRegistryStore.FILE_NAME));
+                Statement s = c.createStatement()) {
+            s.execute("PRAGMA user_version = 99");
+        }
+
+        assertThatThrownBy(() -> SqliteRegistryStore.open(home))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("schema version 99")
+                .hasMessageContaining("upgrade Vigil");
+    }
+
+    @Test
+    void aFileThatIsNotADatabaseIsAStoreFailureThatKeepsItsCause() throws Exception {
+        Files.writeString(home.resolve(SqliteRegistryStore.FILE_NAME), "patient 1234 readmitted ".repeat(200));
+
+        assertThatThrownBy(() -> SqliteRegistryStore.open(home))
+                .isInstanceOfSatisfying(StoreException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+                    assertThat(e.getCause()).isInstanceOf(SQLException.class);
+                    assertThat(e.getMessage()).contains("not a SQLite database").doesNotContain("patient");
+                });
+    }
+
+    @Test
+    void aClosedStoreSaysSoInsteadOfFailingObscurely() {
+        SqliteRegistryStore store = SqliteRegistryStore.open(home);
+        store.close();
+
+        assertThatThrownBy(() -> store.listModels()).isInstanceOf(StoreException.class).hasMessageContaining("closed");
+    }
+}

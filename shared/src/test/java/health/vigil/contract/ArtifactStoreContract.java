@@ -1,0 +1,200 @@
+package health.vigil.contract;
+
+import static health.vigil.contract.ContractFixtures.sha256;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.error.ConflictException;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.ArtifactStore.StoredArtifact;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What every {@link ArtifactStore} must do. Blob names start with a prefix unique to the test, so a shared
+ * backend works too.
+ */
+public abstract class ArtifactStoreContract {
+
+    /** A store for one test. */
+    protected abstract ArtifactStore newStore();
+
+    protected ArtifactStore store;
+    protected String prefix;
+
+    @BeforeEach
+    void openStore() {
+        store = newStore();
+        prefix = "contract-" + UUID.randomUUID().toString().substring(0, 8) + "/";
+    }
+
+    protected static byte[] randomBytes(int size, long seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    protected byte[] read(String container, String name) {
+        try (InputStream in = store.open(container, name)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void storesStreamedContentAndReportsItsSizeAndSha256() {
+        byte[] content = randomBytes(3 * 1024 * 1024 + 17, 1);
+        String name = prefix + "readmission-1.zip";
+
+        StoredArtifact stored = store.put(ArtifactStore.MODELS, name, new ByteArrayInputStream(content), false);
+
+        assertThat(stored.container()).isEqualTo(ArtifactStore.MODELS);
+        assertThat(stored.name()).isEqualTo(name);
+        assertThat(stored.size()).isEqualTo(content.length);
+        assertThat(stored.sha256()).isEqualTo(sha256(content));
+        assertThat(stored.etag()).isNotBlank();
+        assertThat(read(ArtifactStore.MODELS, name)).isEqualTo(content);
+    }
+
+    @Test
+    void storesAnEmptyBlob() {
+        StoredArtifact stored = store.put(ArtifactStore.DATASETS, prefix + "empty", InputStream.nullInputStream(), false);
+
+        assertThat(stored.size()).isZero();
+        assertThat(stored.sha256()).isEqualTo(sha256(new byte[0]));
+        assertThat(read(ArtifactStore.DATASETS, prefix + "empty")).isEmpty();
+    }
+
+    @Test
+    void describesAStoredBlobAsPutReportedIt() {
+        String name = prefix + "reference.json";
+        StoredArtifact stored = store.put(ArtifactStore.DATASETS, name,
+                new ByteArrayInputStream("{\"rows\":12}".getBytes(StandardCharsets.UTF_8)), false);
+
+        assertThat(store.describe(ArtifactStore.DATASETS, name)).contains(stored);
+        assertThat(store.describe(ArtifactStore.DATASETS, prefix + "missing.json")).isEmpty();
+    }
+
+    @Test
+    void openingAMissingBlobIsNotFound() {
+        assertThatThrownBy(() -> store.open(ArtifactStore.MODELS, prefix + "missing.zip"))
+                .isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
+    void neverReplacesAnExistingBlobUnlessAskedTo() {
+        String name = prefix + "readmission-1.zip";
+        StoredArtifact first = store.put(ArtifactStore.MODELS, name, new ByteArrayInputStream(randomBytes(100, 1)), false);
+
+        assertThatThrownBy(() -> store.put(ArtifactStore.MODELS, name, new ByteArrayInputStream(randomBytes(50, 2)),
+                false)).isInstanceOf(ConflictException.class);
+
+        assertThat(read(ArtifactStore.MODELS, name)).isEqualTo(randomBytes(100, 1));
+        assertThat(store.describe(ArtifactStore.MODELS, name)).contains(first);
+    }
+
+    @Test
+    void overwritingReplacesContentShaAndEtag() {
+        String name = prefix + "export.jsonl";
+        StoredArtifact first = store.put(ArtifactStore.AUDIT_EXPORTS, name,
+                new ByteArrayInputStream(randomBytes(100, 1)), false);
+
+        StoredArtifact second = store.put(ArtifactStore.AUDIT_EXPORTS, name,
+                new ByteArrayInputStream(randomBytes(50, 2)), true);
+
+        assertThat(read(ArtifactStore.AUDIT_EXPORTS, name)).isEqualTo(randomBytes(50, 2));
+        assertThat(second.size()).isEqualTo(50);
+        assertThat(second.sha256()).isEqualTo(sha256(randomBytes(50, 2)));
+        assertThat(second.etag()).isNotEqualTo(first.etag());
+        assertThat(store.describe(ArtifactStore.AUDIT_EXPORTS, name)).contains(second);
+    }
+
+    @Test
+    void ofConcurrentCreatesOfOneNameExactlyOneWinsAndItsContentIsKept() throws Exception {
+        String name = prefix + "race.zip";
+        int threads = 8;
+
+        List<StoredArtifact> results = Parallel.run(threads, t -> {
+            try {
+                return store.put(ArtifactStore.MODELS, name, new ByteArrayInputStream(randomBytes(64 * 1024, t)),
+                        false);
+            } catch (ConflictException e) {
+                return null;
+            }
+        });
+
+        List<StoredArtifact> winners = results.stream().filter(r -> r != null).toList();
+        assertThat(winners).hasSize(1);
+        int winner = results.indexOf(winners.get(0));
+        assertThat(read(ArtifactStore.MODELS, name)).isEqualTo(randomBytes(64 * 1024, winner));
+    }
+
+    @Test
+    void listsBlobsByPrefixInNameOrder() {
+        for (String n : List.of("b/d.zip", "a.zip", "b/c.zip", "bb.zip")) {
+            store.put(ArtifactStore.MODELS, prefix + n, new ByteArrayInputStream(n.getBytes(StandardCharsets.UTF_8)),
+                    false);
+        }
+
+        assertThat(store.list(ArtifactStore.MODELS, prefix)).extracting(StoredArtifact::name)
+                .containsExactly(prefix + "a.zip", prefix + "b/c.zip", prefix + "b/d.zip", prefix + "bb.zip");
+        assertThat(store.list(ArtifactStore.MODELS, prefix + "b/")).extracting(StoredArtifact::name)
+                .containsExactly(prefix + "b/c.zip", prefix + "b/d.zip");
+        assertThat(store.list(ArtifactStore.MODELS, prefix + "b/c")).singleElement()
+                .satisfies(a -> assertThat(a.size()).isEqualTo("b/c.zip".length()));
+        assertThat(store.list(ArtifactStore.DATASETS, prefix)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../escape.zip", "a/../../escape.zip", "/etc/passwd", "a\\b.zip", "a//b.zip", "a/", ""})
+    void refusesBlobNamesThatCouldLeaveTheContainer(String bad) {
+        assertThatThrownBy(() -> store.put(ArtifactStore.MODELS, bad, new ByteArrayInputStream(new byte[1]), true))
+                .isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> store.open(ArtifactStore.MODELS, bad)).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> store.describe(ArtifactStore.MODELS, bad)).isInstanceOf(ValidationException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Models", "m", "models/x", "..", "-models", "models-"})
+    void refusesContainerNamesBlobStorageWouldRefuse(String bad) {
+        assertThatThrownBy(() -> store.put(bad, prefix + "x.zip", new ByteArrayInputStream(new byte[1]), true))
+                .isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> store.list(bad, "")).isInstanceOf(ValidationException.class);
+    }
+
+    @Test
+    void aContentStreamThatFailsLeavesNoBlob() {
+        String name = prefix + "broken.zip";
+        InputStream failing = new InputStream() {
+            private int served;
+
+            @Override
+            public int read() throws IOException {
+                if (served++ < 10_000) {
+                    return 7;
+                }
+                throw new IOException("connection reset by the uploader");
+            }
+        };
+
+        assertThatThrownBy(() -> store.put(ArtifactStore.MODELS, name, failing, false))
+                .isInstanceOf(VigilException.class);
+
+        assertThat(store.describe(ArtifactStore.MODELS, name)).isEmpty();
+        assertThat(store.list(ArtifactStore.MODELS, prefix)).isEmpty();
+    }
+}

@@ -1,0 +1,156 @@
+package health.vigil.contract;
+
+import static health.vigil.contract.ContractFixtures.T0;
+import static health.vigil.contract.ContractFixtures.prediction;
+import static health.vigil.contract.ContractFixtures.uniqueModel;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.error.VigilException;
+import health.vigil.model.ModelName;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
+import health.vigil.port.PredictionLog;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link PredictionLog} must do. {@link #newLog()} gives an empty log: purging is log-wide. */
+public abstract class PredictionLogContract {
+
+    /** A new, empty log for one test; the suite closes it afterwards. */
+    protected abstract PredictionLog newLog();
+
+    protected PredictionLog log;
+
+    @BeforeEach
+    void openLog() {
+        log = newLog();
+    }
+
+    @AfterEach
+    void closeLog() {
+        log.close();
+    }
+
+    protected List<PredictionRecord> scanAll(ModelName model) {
+        List<PredictionRecord> out = new ArrayList<>();
+        log.scan(model, Instant.EPOCH, Instant.parse("2200-01-01T00:00:00Z"), out::add);
+        return out;
+    }
+
+    @Test
+    void returnsEveryFieldOfAnAppendedRecordExactly() {
+        ModelName model = uniqueModel("readmission");
+        PredictionRecord full = new PredictionRecord("p-1", model, 3, Slot.CANARY, "f".repeat(64), T0,
+                new float[] {67f, 1f, Float.NaN, -0.125f, Float.MIN_VALUE, Float.MAX_VALUE}, 0.8125, true,
+                "{\"age\":0.31}");
+        PredictionRecord sparse = new PredictionRecord("p-2", model, 3, Slot.SHADOW, null, T0.plusNanos(1),
+                new float[0], 0.0, false, null);
+
+        log.append(List.of(full, sparse));
+
+        assertThat(scanAll(model)).containsExactly(full, sparse);
+    }
+
+    @Test
+    void scansHalfOpenIntervalsInTimeOrderWhateverTheAppendOrder() {
+        ModelName model = uniqueModel("readmission");
+        List<PredictionRecord> records = IntStream.range(0, 20)
+                .mapToObj(i -> prediction(model, "p-" + i, T0.plusSeconds(i), i)).toList();
+        List<PredictionRecord> shuffled = new ArrayList<>(records);
+        Collections.shuffle(shuffled, new Random(7));
+        for (int i = 0; i < shuffled.size(); i += 3) {
+            log.append(shuffled.subList(i, Math.min(i + 3, shuffled.size())));
+        }
+
+        List<PredictionRecord> window = new ArrayList<>();
+        log.scan(model, T0.plusSeconds(5), T0.plusSeconds(12), window::add);
+
+        assertThat(window).containsExactlyElementsOf(records.subList(5, 12));
+        assertThat(scanAll(model)).containsExactlyElementsOf(records);
+    }
+
+    @Test
+    void anEmptyOrInvertedIntervalHasNoRecords() {
+        ModelName model = uniqueModel("readmission");
+        log.append(List.of(prediction(model, "p-1", T0, 1f)));
+        List<PredictionRecord> seen = new ArrayList<>();
+
+        log.scan(model, T0, T0, seen::add);
+        log.scan(model, T0.plusSeconds(1), T0, seen::add);
+
+        assertThat(seen).isEmpty();
+    }
+
+    @Test
+    void scansOnlyTheRequestedModel() {
+        ModelName readmission = uniqueModel("readmission");
+        ModelName adherence = uniqueModel("adherence");
+        PredictionRecord mine = prediction(readmission, "p-1", T0, 1f);
+        log.append(List.of(mine, prediction(adherence, "p-2", T0, 2f)));
+
+        assertThat(scanAll(readmission)).containsExactly(mine);
+    }
+
+    @Test
+    void anEmptyAppendWritesNothing() {
+        ModelName model = uniqueModel("readmission");
+
+        log.append(List.of());
+
+        assertThat(scanAll(model)).isEmpty();
+    }
+
+    @Test
+    void purgesRecordsOlderThanTheCutoffAndSaysHowMany() {
+        ModelName model = uniqueModel("readmission");
+        List<PredictionRecord> records = IntStream.range(0, 10)
+                .mapToObj(i -> prediction(model, "p-" + i, T0.plusSeconds(i * 3600L), i)).toList();
+        log.append(records);
+
+        long purged = log.purgeOlderThan(T0.plusSeconds(4 * 3600L));
+
+        assertThat(purged).isEqualTo(4);
+        assertThat(scanAll(model)).containsExactlyElementsOf(records.subList(4, 10));
+        assertThat(log.purgeOlderThan(T0.plusSeconds(4 * 3600L))).isZero();
+    }
+
+    @Test
+    void recordsOfManyConcurrentAppendersAreAllThere() throws Exception {
+        ModelName model = uniqueModel("readmission");
+        int threads = 8;
+        int appendsPerThread = 40;
+
+        List<List<String>> acknowledged = Parallel.run(threads, t -> {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < appendsPerThread; i++) {
+                List<PredictionRecord> batch = new ArrayList<>();
+                for (int k = 0; k <= i % 3; k++) {
+                    batch.add(prediction(model, t + "-" + i + "-" + k, T0.plusMillis(i * 10L + t), t, i, k));
+                }
+                log.append(batch);
+                batch.forEach(r -> ids.add(r.predictionId()));
+            }
+            return ids;
+        });
+
+        assertThat(scanAll(model)).extracting(PredictionRecord::predictionId)
+                .containsExactlyInAnyOrderElementsOf(acknowledged.stream().flatMap(List::stream).toList());
+    }
+
+    @Test
+    void appendingToAClosedLogFailsLoudly() {
+        ModelName model = uniqueModel("readmission");
+        log.close();
+
+        assertThatThrownBy(() -> log.append(List.of(prediction(model, "p-1", T0, 1f))))
+                .isInstanceOf(VigilException.class);
+    }
+}

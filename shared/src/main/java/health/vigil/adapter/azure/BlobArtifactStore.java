@@ -24,7 +24,6 @@ import health.vigil.hash.Sha256;
 import health.vigil.port.ArtifactStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -34,6 +33,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Model packages, datasets and audit exports in Azure Blob Storage. Uploads stream in 4 MiB blocks while the sha256
@@ -45,6 +46,7 @@ final class BlobArtifactStore implements ArtifactStore {
     static final String SHA256_METADATA = "sha256";
     static final int BLOCK_SIZE = 4 * 1024 * 1024;
     static final Set<String> CONTAINERS = Set.of(MODELS, DATASETS, AUDIT_EXPORTS);
+    private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
     private final BlobServiceClient service;
     private final int blockSize;
@@ -84,12 +86,15 @@ final class BlobArtifactStore implements ArtifactStore {
                 throw alreadyExists(where);
             }
             MessageDigest digest = Sha256.newDigest();
+            // Uncommitted blocks belong to the blob name, not to the upload: ids unique to this upload keep two
+            // racing uploads of one name from committing each other's blocks.
+            String upload = UUID.randomUUID().toString();
             List<String> blockIds = new ArrayList<>();
             byte[] buffer = new byte[blockSize];
             long size = 0;
             for (int filled; (filled = readFully(content, buffer)) > 0; ) {
                 digest.update(buffer, 0, filled);
-                String blockId = blockId(blockIds.size());
+                String blockId = blockId(upload, blockIds.size());
                 blob.stageBlock(blockId, BinaryData.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
                 blockIds.add(blockId);
                 size += filled;
@@ -162,9 +167,11 @@ final class BlobArtifactStore implements ArtifactStore {
     }
 
     private BlobContainerClient container(String container) {
-        if (container == null || !CONTAINERS.contains(container)) {
-            throw new ValidationException("blob container '" + container + "' is not one of Vigil's: use "
-                    + String.join(", ", new java.util.TreeSet<>(CONTAINERS)));
+        if (container == null || !CONTAINER_NAME.matcher(container).matches() || container.contains("--")) {
+            throw new ValidationException("container '" + (container == null ? "" : container.length() > 64
+                    ? container.substring(0, 64) + "..." : container) + "' is not valid: use 3-63 lower-case letters,"
+                    + " digits and single hyphens, starting and ending with a letter or digit (Vigil's are "
+                    + String.join(", ", new java.util.TreeSet<>(CONTAINERS)) + ")");
         }
         return service.getBlobContainerClient(container);
     }
@@ -172,6 +179,7 @@ final class BlobArtifactStore implements ArtifactStore {
     private BlobClient blob(String container, String name) {
         BlobContainerClient client = container(container);
         if (name == null || name.isBlank() || name.length() > 1024 || name.startsWith("/") || name.contains("\\")
+                || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)
                 || List.of(name.split("/", -1)).stream().anyMatch(p -> p.isEmpty() || p.equals(".") || p.equals(".."))) {
             throw new ValidationException("blob name is not valid: use 1-1024 characters of path segments separated by"
                     + " single /, without . or .. segments or backslashes");
@@ -183,9 +191,9 @@ final class BlobArtifactStore implements ArtifactStore {
         return metadata == null ? null : metadata.get(SHA256_METADATA);
     }
 
-    /** Block ids must all have the same length; base64 of a zero-padded counter does. */
-    static String blockId(int index) {
-        return Base64.getEncoder().encodeToString(String.format("block-%08d", index).getBytes(StandardCharsets.US_ASCII));
+    /** Block ids of one blob must all have the same length; base64 of a UUID and a zero-padded counter does. */
+    static String blockId(String upload, int index) {
+        return Base64.getEncoder().encodeToString(String.format("%s-%08d", upload, index).getBytes(StandardCharsets.US_ASCII));
     }
 
     private static int readFully(InputStream in, byte[] buffer) {
@@ -199,7 +207,9 @@ final class BlobArtifactStore implements ArtifactStore {
                 filled += n;
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("reading the content to upload failed", e);
+            // Nothing is committed yet, so no blob appears; staged blocks expire on their own.
+            throw new StoreException("reading the content to upload failed (" + e.getClass().getSimpleName()
+                    + "); nothing was stored, send it again", e);
         }
         return filled;
     }

@@ -57,6 +57,7 @@ final class CosmosPredictionLog implements PredictionLog {
     private final CosmosStringSet models;
     /** Index entries this process knows are stored, so the index is written once per model, hour and process. */
     private final Set<String> indexed = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     CosmosPredictionLog(CosmosContainer container, int shards, Duration retention, int parallelism) {
         this.container = Objects.requireNonNull(container, "container");
@@ -86,6 +87,7 @@ final class CosmosPredictionLog implements PredictionLog {
     @Override
     public void append(List<PredictionRecord> records) {
         Objects.requireNonNull(records, "records");
+        checkOpen();
         if (records.isEmpty()) {
             return;
         }
@@ -139,6 +141,7 @@ final class CosmosPredictionLog implements PredictionLog {
     public void scan(ModelName model, Instant from, Instant to, Consumer<PredictionRecord> sink) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(sink, "sink");
+        checkOpen();
         if (!from.isBefore(to)) {
             return;
         }
@@ -164,6 +167,7 @@ final class CosmosPredictionLog implements PredictionLog {
     @Override
     public long purgeOlderThan(Instant cutoff) {
         Objects.requireNonNull(cutoff, "cutoff");
+        checkOpen();
         long purged = 0;
         for (String name : models.read()) {
             ModelName model = new ModelName(name);
@@ -271,8 +275,15 @@ final class CosmosPredictionLog implements PredictionLog {
         }
     }
 
+    private void checkOpen() {
+        if (closed) {
+            throw new StoreException("the prediction log is closed; the app is shutting down", null);
+        }
+    }
+
     @Override
     public void close() {
+        closed = true;
         writers.shutdown();
     }
 }

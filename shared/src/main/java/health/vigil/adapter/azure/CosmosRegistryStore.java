@@ -11,6 +11,7 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
 import health.vigil.hash.Sha256;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
@@ -82,7 +83,9 @@ final class CosmosRegistryStore implements RegistryStore {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++, next++) {
             VersionRecord record = factory.apply(next);
             if (record == null || !model.equals(record.modelName()) || record.version() != next) {
-                throw new IllegalArgumentException("the factory must build version " + next + " of " + model);
+                throw new VigilException(ErrorCode.INTERNAL, "the registry assigned " + model + ":" + next
+                        + " but the version factory built " + (record == null ? "nothing" : record.id().toString())
+                        + "; the factory must build the record for the number it is given");
             }
             ObjectNode doc = versionDocument(record);
             try {
@@ -159,8 +162,8 @@ final class CosmosRegistryStore implements RegistryStore {
     public VersionRecord updateVersion(VersionRecord record) {
         Objects.requireNonNull(record, "record");
         if (record.etag() == null) {
-            throw new ValidationException("version " + record.id() + " has no etag: read it from the registry, change"
-                    + " it, and update that copy");
+            throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "version " + record.id() + " has no etag:"
+                    + " read it from the registry, change that copy, and update it");
         }
         PartitionKey pk = new PartitionKey(record.modelName().value());
         try {

@@ -16,7 +16,6 @@ import health.vigil.events.VigilEvent;
 import health.vigil.json.Json;
 import health.vigil.model.ModelVersion;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
 
 /** The Event Grid publisher on the wire, against a local HTTPS endpoint that stands in for the custom topic. */
@@ -36,8 +34,6 @@ class EventGridEventPublisherIT {
             EventTypes.GATES_PASSED, VigilEvent.SOURCE, ModelVersion.of("readmission", 3).subject(),
             Instant.parse("2026-03-01T10:15:30.250Z"), Map.of("model", "readmission", "version", 3, "gates", 7));
 
-    @TempDir
-    Path certs;
     private LocalHttpsServer server;
 
     @AfterEach
@@ -52,7 +48,7 @@ class EventGridEventPublisherIT {
         for (int s : statuses) {
             answers.add(s);
         }
-        server = new LocalHttpsServer(certs, request -> LocalHttpsServer.Response.of(
+        server = new LocalHttpsServer(request -> LocalHttpsServer.Response.of(
                 answers.size() > 1 ? answers.poll() : answers.peek(), ""));
         return new EventGridEventPublisher(new EventGridPublisherClientBuilder()
                 .endpoint(server.baseUrl() + "/api/events")
@@ -122,7 +118,7 @@ class EventGridEventPublisherIT {
 
     @Test
     void withAManagedIdentityItSendsABearerTokenForEventGrid() {
-        server = new LocalHttpsServer(certs, request -> LocalHttpsServer.Response.of(200, ""));
+        server = new LocalHttpsServer(request -> LocalHttpsServer.Response.of(200, ""));
         List<String> scopes = new CopyOnWriteArrayList<>();
         TokenCredential identity = context -> {
             scopes.addAll(context.getScopes());

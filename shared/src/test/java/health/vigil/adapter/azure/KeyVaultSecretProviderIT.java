@@ -13,7 +13,6 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
 import health.vigil.error.VigilException;
 import health.vigil.port.SecretProvider;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Base64;
@@ -24,7 +23,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
 
 /**
@@ -33,8 +31,6 @@ import reactor.core.publisher.Mono;
  */
 class KeyVaultSecretProviderIT extends SecretProviderContract {
     private static final byte[] KEY = randomKey();
-    @TempDir
-    Path certs;
     private LocalHttpsServer server;
     private final List<String> scopes = new CopyOnWriteArrayList<>();
 
@@ -70,7 +66,7 @@ class KeyVaultSecretProviderIT extends SecretProviderContract {
             String id = server.baseUrl() + "/secrets/" + SecretProvider.PSEUDONYMISATION_KEY + "/0123456789abcdef";
             return LocalHttpsServer.Response.of(200, body.replace("}", ",\"id\":\"" + id + "\",\"attributes\":{\"enabled\":true}}"));
         };
-        server = new LocalHttpsServer(certs, vault);
+        server = new LocalHttpsServer(vault);
         TokenCredential identity = context -> {
             scopes.addAll(context.getScopes());
             return Mono.just(new AccessToken("vault-token", OffsetDateTime.now().plusHours(1)));

@@ -39,8 +39,18 @@ final class LocalHttpsServer implements AutoCloseable {
     private final SelfSignedCertificate certificate;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
 
-    LocalHttpsServer(Path certDir, Function<Request, Response> responder) {
-        certificate = SelfSignedCertificate.create(certDir);
+    /** keytool takes a second: one certificate serves every server of the test JVM. */
+    private static SelfSignedCertificate shared;
+
+    private static synchronized SelfSignedCertificate certificate() {
+        if (shared == null) {
+            shared = SelfSignedCertificate.create(Path.of("target", "local-https"));
+        }
+        return shared;
+    }
+
+    LocalHttpsServer(Function<Request, Response> responder) {
+        certificate = certificate();
         try {
             server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {

@@ -11,6 +11,7 @@ import health.vigil.port.AuditStore;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -38,6 +39,8 @@ final class CosmosAuditStore implements AuditStore {
     private final CosmosStringSet index;
     /** Partitions this process has seen in the index, so the index is read once per day and process, not per append. */
     private final Set<String> indexed = ConcurrentHashMap.newKeySet();
+    /** The head each partition had when this process last read it: the first try to move it needs no read. */
+    private final Map<String, ObjectNode> heads = new ConcurrentHashMap<>();
 
     CosmosAuditStore(CosmosContainer container) {
         this.container = Objects.requireNonNull(container, "container");
@@ -54,10 +57,12 @@ final class CosmosAuditStore implements AuditStore {
         PartitionKey pk = new PartitionKey(partition);
         ObjectNode head = CosmosDocuments.readOrNull(container, HEAD_ID, pk, "reading the audit head of " + partition);
         if (head == null) {
+            heads.remove(partition);
             // A new day, or a writer died before it wrote the head: the partition itself is the truth.
             List<AuditRecord> records = read(partition);
             return records.isEmpty() ? Optional.empty() : Optional.of(records.get(records.size() - 1));
         }
+        heads.put(partition, head);
         AuditRecord last = CosmosDocuments.body(head, AuditRecord.class);
         while (true) {
             ObjectNode next = CosmosDocuments.readOrNull(container, recordId(partition, last.sequence() + 1), pk, "reading the audit log of " + partition);
@@ -97,8 +102,10 @@ final class CosmosAuditStore implements AuditStore {
 
     /** Moves the head to {@code record} unless another writer already moved it further. */
     private void advanceHead(AuditRecord record, PartitionKey pk) {
+        ObjectNode known = heads.remove(record.partition());
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-            ObjectNode head = CosmosDocuments.readOrNull(container, HEAD_ID, pk, "reading the audit head of " + record.partition());
+            ObjectNode head = attempt == 1 && known != null ? known
+                    : CosmosDocuments.readOrNull(container, HEAD_ID, pk, "reading the audit head of " + record.partition());
             if (head != null && head.path(SEQUENCE).asLong() >= record.sequence()) {
                 return;
             }
@@ -114,6 +121,11 @@ final class CosmosAuditStore implements AuditStore {
                 }
                 return;
             } catch (CosmosException e) {
+                if (CosmosDocuments.isMissingItem(e) && head != null) {
+                    // The remembered head is gone (deleted by hand): read it again.
+                    CosmosStringSet.backOff(attempt);
+                    continue;
+                }
                 if (e.getStatusCode() != 409 && e.getStatusCode() != 412) {
                     throw CosmosFailures.translate("moving the audit head of " + record.partition(), e);
                 }

@@ -90,7 +90,7 @@ final class CosmosRegistryStore implements RegistryStore {
             ObjectNode doc = versionDocument(record);
             try {
                 CosmosItemResponse<ObjectNode> created = container.createItem(doc, pk, new CosmosItemRequestOptions());
-                advanceCounter(model, pk, next);
+                advanceCounter(model, pk, next, counter);
                 return record.withEtag(created.getETag());
             } catch (CosmosException e) {
                 if (e.getStatusCode() != 409) {
@@ -102,10 +102,16 @@ final class CosmosRegistryStore implements RegistryStore {
         throw new StoreException("no free version number for " + model + " after " + MAX_ATTEMPTS + " attempts", null);
     }
 
-    /** Moves the counter forward to {@code version}; never backwards, and a lost race is fine if the winner got further. */
-    private void advanceCounter(ModelName model, PartitionKey pk, int version) {
+    /**
+     * Moves the counter forward to {@code version}; never backwards, and a lost race is fine if the winner got
+     * further. The first attempt reuses the counter read at the start (saving a round trip); only a lost race
+     * reads it again.
+     */
+    private void advanceCounter(ModelName model, PartitionKey pk, int version, ObjectNode readBefore) {
+        ObjectNode known = readBefore;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-            ObjectNode counter = CosmosDocuments.readOrNull(container, COUNTER_ID, pk, "reading the version counter of " + model);
+            ObjectNode counter = attempt == 1 ? known
+                    : CosmosDocuments.readOrNull(container, COUNTER_ID, pk, "reading the version counter of " + model);
             if (counter != null && counter.path(LAST).asInt() >= version) {
                 return;
             }

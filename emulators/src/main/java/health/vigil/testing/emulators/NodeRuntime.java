@@ -15,8 +15,17 @@ record NodeRuntime(String node, String npm, int nodeMajorVersion) {
     static final int MINIMUM_NODE_MAJOR = 20;
     private static final Pattern VERSION = Pattern.compile("v?(\\d+)\\.\\d+\\.\\d+.*");
 
-    /** The runtime on this machine, or why there is none usable. */
-    static Result detect() {
+    private static Result detected;
+
+    /** The runtime on this machine, or why there is none usable; looked up once per JVM. */
+    static synchronized Result detect() {
+        if (detected == null) {
+            detected = lookUp();
+        }
+        return detected;
+    }
+
+    private static Result lookUp() {
         boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win");
         String node = windows ? "node.exe" : "node";
         String npm = windows ? "npm.cmd" : "npm";

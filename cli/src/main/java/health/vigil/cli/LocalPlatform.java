@@ -1,10 +1,22 @@
 package health.vigil.cli;
 
+import health.vigil.adapter.local.FileSecretProvider;
 import health.vigil.config.VigilConfig;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.local.LocalHost;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.security.ApiKeyAuthenticator;
+import health.vigil.testing.emulators.EmulatorLauncher;
+import health.vigil.testing.emulators.Emulators;
+import java.util.HashMap;
+import java.util.Map;
+import health.vigil.error.ConflictException;
+import health.vigil.port.ArtifactStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
@@ -16,10 +28,40 @@ import java.util.function.UnaryOperator;
 public final class LocalPlatform implements AutoCloseable {
     private final LocalHost host;
     private final VigilPlatform platform;
+    private final AutoCloseable emulators;
 
-    private LocalPlatform(LocalHost host, VigilPlatform platform) {
+    private LocalPlatform(LocalHost host, VigilPlatform platform, AutoCloseable emulators) {
         this.host = host;
         this.platform = platform;
+        this.emulators = emulators;
+    }
+
+    /**
+     * Starts the platform with the Azure adapters on the storage emulators (Azurite for blobs, the Cosmos DB
+     * server for the registry, audit log and prediction log), which the build installs from npm. Events still
+     * go through the local bus, and keys and secrets stay in the home folder: there is no emulator for Event
+     * Grid, Key Vault or Entra ID.
+     */
+    public static LocalPlatform startOnAzureEmulators(Path home, int port) {
+        Path absoluteHome = home.toAbsolutePath();
+        EmulatorLauncher.unavailableReason().ifPresent(reason -> {
+            throw new health.vigil.error.ValidationException("--azure-emulators needs Node.js: " + reason);
+        });
+        Emulators emulators = EmulatorLauncher.builder().workDir(absoluteHome.resolve("emulators")).persistBlobs(true)
+                .build().startAll();
+        try {
+            Map<String, String> settings = new HashMap<>(emulators.settings());
+            settings.put("VIGIL_MODE", "azure");
+            settings.put("VIGIL_HOME", absoluteHome.toString());
+            VigilConfig config = VigilConfig.fromEnvironment(settings);
+            LocalPlatform started = start(config, port, b -> b
+                    .secretProvider(FileSecretProvider.open(absoluteHome))
+                    .authenticator(ApiKeyAuthenticator.openOrCreate(absoluteHome)));
+            return new LocalPlatform(started.host, started.platform, emulators);
+        } catch (RuntimeException e) {
+            emulators.close();
+            throw e;
+        }
     }
 
     /** Starts the platform on {@code port} (0: any free port) with its data under {@code home}. */
@@ -33,7 +75,12 @@ public final class LocalPlatform implements AutoCloseable {
      */
     public static LocalPlatform start(VigilConfig config, int port, UnaryOperator<VigilPlatform.Builder> customise) {
         AtomicReference<VigilPlatform> platform = new AtomicReference<>();
-        LocalHost host = LocalHost.builder()
+        LocalHost.Builder hostBuilder = LocalHost.builder();
+        if (config.mode() == VigilConfig.Mode.AZURE) {
+            // Blobs are read from the emulated Blob Storage: a file dropped locally is uploaded there first.
+            hostBuilder.dropFolderPublisher((name, file) -> publishToBlobStore(platform.get(), name, file));
+        }
+        LocalHost host = hostBuilder
                 .home(config.home())
                 .port(port)
                 .packages("health.vigil.functions.scoring", "health.vigil.functions.control")
@@ -48,7 +95,17 @@ public final class LocalPlatform implements AutoCloseable {
             built.close();
             throw e;
         }
-        return new LocalPlatform(host, built);
+        return new LocalPlatform(host, built, null);
+    }
+
+    private static void publishToBlobStore(VigilPlatform platform, String name, Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            platform.artifacts().put(ArtifactStore.MODELS, name, in, false);
+        } catch (ConflictException alreadyThere) {
+            // Uploaded before (blobs are never overwritten); the event is raised again and registration is idempotent.
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the dropped file " + file.getFileName(), e);
+        }
     }
 
     public URI baseUri() {
@@ -80,7 +137,17 @@ public final class LocalPlatform implements AutoCloseable {
         try {
             host.close();
         } finally {
-            platform.close();
+            try {
+                platform.close();
+            } finally {
+                if (emulators != null) {
+                    try {
+                        emulators.close();
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the storage emulators did not stop cleanly", e);
+                    }
+                }
+            }
         }
     }
 }

@@ -17,15 +17,21 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--home", defaultValue = ".vigil", description = "Folder for the local stores (default: ${DEFAULT-VALUE})")
     Path home;
 
+    @Option(names = "--azure-emulators", description = "Use the Azure adapters on Azurite and the Cosmos DB server"
+            + " (installed from npm on first use) instead of the embedded stores")
+    boolean azureEmulators;
+
     @Override
     public Integer call() throws InterruptedException {
-        LocalPlatform platform = LocalPlatform.start(home, port);
+        LocalPlatform platform = azureEmulators ? LocalPlatform.startOnAzureEmulators(home, port)
+                : LocalPlatform.start(home, port);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             platform.close();
             stopped.countDown();
         }, "vigil-shutdown"));
-        System.out.println("Vigil is running at " + platform.baseUri());
+        System.out.println("Vigil is running at " + platform.baseUri()
+                + (azureEmulators ? " on Azurite and the Cosmos DB server" : " on the embedded stores"));
         System.out.println("  drop model packages into  " + platform.dropFolder());
         System.out.println("  API keys (one per role)   " + ApiKeyAuthenticator.keysFile(platform.home()));
         System.out.println("  health                    " + platform.baseUri().resolve("/v2/health/ready"));

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -41,6 +42,7 @@ import java.util.stream.Stream;
 final class DropFolderWatcher implements AutoCloseable {
     private static final Logger LOG = HttpFunctionHandler.LOG;
 
+    private final BiConsumer<String, Path> publish;
     private final Path root;
     private final String container;
     private final Duration interval;
@@ -59,6 +61,17 @@ final class DropFolderWatcher implements AutoCloseable {
     private record Seen(Version version, Instant since) {}
 
     DropFolderWatcher(Path root, String container, Duration interval, Consumer<ObjectNode> raise, Clock clock) {
+        this(root, container, interval, (name, file) -> { }, raise, clock);
+    }
+
+    /**
+     * @param publish called with the blob name and the complete file before BlobCreated is raised, to put it
+     *     where the platform reads blobs from when that is not this folder (the storage emulator); if it fails
+     *     the event is not raised and the next scan tries again
+     */
+    DropFolderWatcher(Path root, String container, Duration interval, BiConsumer<String, Path> publish,
+            Consumer<ObjectNode> raise, Clock clock) {
+        this.publish = publish;
         this.root = root;
         this.container = container;
         this.interval = interval;
@@ -142,8 +155,13 @@ final class DropFolderWatcher implements AutoCloseable {
                 candidates.put(path, new Seen(version, now));
             } else if (!now.isBefore(seen.since().plus(interval))) {
                 candidates.remove(path);
-                raised.put(path, version);
-                raiseFor(path, attributes, now);
+                try {
+                    raiseFor(path, attributes, now);
+                    raised.put(path, version);
+                } catch (RuntimeException e) {
+                    LOG.warning(() -> "blob " + container + "/" + root.relativize(path) + " could not be published ("
+                            + e.getClass().getSimpleName() + "); trying again at the next scan");
+                }
             }
         }
         register(root);
@@ -155,6 +173,7 @@ final class DropFolderWatcher implements AutoCloseable {
         String name = root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
         LocalStorageEvents.Blob blob = new LocalStorageEvents.Blob(container, name, attributes.size(),
                 attributes.lastModifiedTime().toInstant(), LocalStorageEvents.contentType(name));
+        publish.accept(name, path);
         ObjectNode event = LocalStorageEvents.blobCreated(blob, now, sequence.incrementAndGet());
         LOG.info(() -> "blob " + container + "/" + name + " is complete (" + blob.contentLength() + " bytes); raising "
                 + "BlobCreated " + event.get("id").asText());

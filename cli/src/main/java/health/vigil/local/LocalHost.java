@@ -98,7 +98,7 @@ public final class LocalHost implements AutoCloseable {
                 timers.start();
                 if (settings.watchDropFolder) {
                     dropFolder = new DropFolderWatcher(dropFolder(), MODELS_CONTAINER, settings.dropFolderInterval,
-                            bus::publishEventGridEvent, settings.clock);
+                            settings.dropFolderPublisher, bus::publishEventGridEvent, settings.clock);
                     dropFolder.start();
                 }
             } catch (IOException e) {
@@ -299,6 +299,7 @@ public final class LocalHost implements AutoCloseable {
         private EventBusSettings eventBus = EventBusSettings.DEFAULTS;
         private int maxRequestBodyBytes = 4 * 1024 * 1024;
         private Duration dropFolderInterval = Duration.ofSeconds(1);
+        private java.util.function.BiConsumer<String, Path> dropFolderPublisher = (name, file) -> { };
         private boolean watchDropFolder = true;
         private Set<String> runOnStartup = Set.of();
         private UnaryOperator<String> appSettings = System::getenv;
@@ -371,6 +372,15 @@ public final class LocalHost implements AutoCloseable {
         }
 
         /** How often the drop folder is scanned; a file must stay unchanged this long to count as complete. */
+        /**
+         * Called with the blob name and file for every complete file in the drop folder, before its BlobCreated
+         * is raised: where blobs are read from another store (the storage emulator), this copies the file there.
+         */
+        public Builder dropFolderPublisher(java.util.function.BiConsumer<String, Path> value) {
+            this.dropFolderPublisher = java.util.Objects.requireNonNull(value, "dropFolderPublisher");
+            return this;
+        }
+
         public Builder dropFolderInterval(Duration value) {
             if (value == null || value.isNegative() || value.isZero()) {
                 throw new ValidationException("dropFolderInterval must be positive");
@@ -429,6 +439,7 @@ public final class LocalHost implements AutoCloseable {
             b.eventBus = eventBus;
             b.maxRequestBodyBytes = maxRequestBodyBytes;
             b.dropFolderInterval = dropFolderInterval;
+            b.dropFolderPublisher = dropFolderPublisher;
             b.watchDropFolder = watchDropFolder;
             b.runOnStartup = runOnStartup;
             b.appSettings = appSettings;

@@ -1,5 +1,6 @@
 package health.vigil.platform;
 
+import health.vigil.adapter.azure.AzureAdapters;
 import health.vigil.adapter.local.FileArtifactStore;
 import health.vigil.adapter.local.FileSecretProvider;
 import health.vigil.adapter.local.SqliteAuditStore;
@@ -73,10 +74,10 @@ public final class VigilPlatform implements AutoCloseable {
                 id -> b.pipelineWidth.apply(id));
         this.audit = new AuditLog(a.audit, clock);
         this.registry = new ModelRegistry(registryStore);
-        this.registration = new RegistrationService(artifacts, reader, registryStore, audit, a.events, clock, b.telemetry);
+        this.registration = new RegistrationService(artifacts, reader, registryStore, audit, a.events, clock, a.telemetry);
         this.deployments = new DeploymentService(registryStore, audit, a.events, clock);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
-                new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, b.telemetry,
+                new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
                 config.limits());
         this.inference = new InferenceService(scoring, registry);
         this.scoreApi = new ScoreApi(scoring);
@@ -168,7 +169,7 @@ public final class VigilPlatform implements AutoCloseable {
 
     /** The adapters behind the ports. */
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
-            SecretProvider secrets, Authenticator authenticator, EventPublisher events) {}
+            SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry) {}
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
     private static final health.vigil.features.FeaturePipelines STANDARD_PIPELINES =
@@ -185,6 +186,24 @@ public final class VigilPlatform implements AutoCloseable {
 
         private Builder(VigilConfig config) {
             this.config = Objects.requireNonNull(config, "config");
+        }
+
+        private SecretProvider secrets;
+        private Authenticator authenticator;
+
+        /**
+         * Where the pseudonymisation key comes from, instead of the mode's default (Key Vault in Azure, key
+         * files locally); the local platform on the storage emulators keeps local key files.
+         */
+        public Builder secretProvider(SecretProvider secrets) {
+            this.secrets = Objects.requireNonNull(secrets, "secrets");
+            return this;
+        }
+
+        /** How callers are authenticated, instead of the mode's default (Entra ID in Azure, API keys locally). */
+        public Builder authenticator(Authenticator authenticator) {
+            this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+            return this;
         }
 
         /** Where events go; locally the host's event bus. Required in local mode. */
@@ -233,12 +252,22 @@ public final class VigilPlatform implements AutoCloseable {
             SqliteRegistryStore registry = track(closeables, SqliteRegistryStore.open(home));
             SqliteAuditStore audit = track(closeables, SqliteAuditStore.open(home));
             SqlitePredictionLog predictions = track(closeables, SqlitePredictionLog.open(home));
-            return new Adapters(artifacts, registry, audit, predictions, FileSecretProvider.open(home),
-                    ApiKeyAuthenticator.openOrCreate(home), events);
+            return new Adapters(artifacts, registry, audit, predictions,
+                    secrets != null ? secrets : FileSecretProvider.open(home),
+                    authenticator != null ? authenticator : ApiKeyAuthenticator.openOrCreate(home), events, telemetry);
         }
 
         private Adapters azure(Deque<AutoCloseable> closeables) {
-            throw new IllegalStateException("Azure adapters are wired in with the Azure adapter module");
+            AzureAdapters azure = track(closeables, AzureAdapters.create(config));
+            EventPublisher publisher = events != null ? events : azure.eventPublisher().orElseThrow(() ->
+                    new IllegalStateException("VIGIL_AZURE_EVENTGRID_TOPIC_ENDPOINT is not set: Vigil needs its Event"
+                            + " Grid topic to publish events (docs/settings.md)"));
+            SecretProvider secretProvider = secrets != null ? secrets : azure.secretProvider().orElseThrow(() ->
+                    new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil needs Key Vault for the"
+                            + " pseudonymisation key (docs/settings.md)"));
+            return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
+                    secretProvider, authenticator != null ? authenticator : new ClientPrincipalAuthenticator(), publisher,
+                    telemetry != Telemetry.NONE ? telemetry : azure.telemetry());
         }
 
         private static <T> T track(Deque<AutoCloseable> closeables, T resource) {
@@ -259,7 +288,4 @@ public final class VigilPlatform implements AutoCloseable {
         }
     }
 
-    static Authenticator azureAuthenticator() {
-        return new ClientPrincipalAuthenticator();
-    }
 }

@@ -1,0 +1,75 @@
+package health.vigil.testing.emulators;
+
+import java.nio.file.Path;
+
+/**
+ * A running Cosmos DB REST server (@vercel/cosmosdb-server) on a loopback port, over HTTPS with a fresh
+ * self-signed certificate. It keeps data in memory only. Stopping it ({@link #close()}) kills the process by PID.
+ */
+public final class CosmosServer implements AutoCloseable {
+    /**
+     * The Cosmos DB emulator's documented key. The npm server accepts any key; using the emulator's one lets the
+     * same settings work against both.
+     */
+    public static final String KEY =
+            "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU9DDjz9AgeE3X9I8aZEu8Cp9PPDN1b3P7rTpJSEFqEhPFAJg==";
+
+    private final EmulatorProcess process;
+    private final SelfSignedCertificate certificate;
+    private final Path trustStore;
+    private final String trustStorePassword;
+
+    CosmosServer(EmulatorProcess process, SelfSignedCertificate certificate, Path trustStore, String trustStorePassword) {
+        this.process = process;
+        this.certificate = certificate;
+        this.trustStore = trustStore;
+        this.trustStorePassword = trustStorePassword;
+    }
+
+    public int port() {
+        return process.port();
+    }
+
+    /**
+     * {@code https://127.0.0.1:<port>/}. The server names itself by the address it listens on, and the SDK follows
+     * that name, so the endpoint uses the same address.
+     */
+    public String endpoint() {
+        return "https://127.0.0.1:" + port() + "/";
+    }
+
+    public String key() {
+        return KEY;
+    }
+
+    public SelfSignedCertificate certificate() {
+        return certificate;
+    }
+
+    /** A PKCS#12 trust store with the JVM's default authorities plus this server's certificate. */
+    public Path trustStore() {
+        return trustStore;
+    }
+
+    public String trustStorePassword() {
+        return trustStorePassword;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isRunning() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+
+    @Override
+    public String toString() {
+        return "CosmosServer[" + endpoint() + ", pid " + pid() + "]";
+    }
+}

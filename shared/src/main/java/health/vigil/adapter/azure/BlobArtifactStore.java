@@ -1,0 +1,249 @@
+package health.vigil.adapter.azure;
+
+import com.azure.core.util.BinaryData;
+import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobListDetails;
+import com.azure.storage.blob.models.BlobProperties;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.BlockBlobItem;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
+import com.azure.storage.blob.specialized.BlockBlobClient;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.hash.Sha256;
+import health.vigil.port.ArtifactStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Model packages, datasets and audit exports in Azure Blob Storage. Uploads stream in 4 MiB blocks while the sha256
+ * is computed, and the block list is committed with the digest as blob metadata — so the hash is attached in the
+ * same atomic step that makes the blob visible. Without {@code overwrite} the commit carries
+ * {@code If-None-Match: *}: the service itself refuses to replace an existing blob, whoever raced to write it.
+ */
+final class BlobArtifactStore implements ArtifactStore {
+    static final String SHA256_METADATA = "sha256";
+    static final int BLOCK_SIZE = 4 * 1024 * 1024;
+    static final Set<String> CONTAINERS = Set.of(MODELS, DATASETS, AUDIT_EXPORTS);
+    private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
+
+    private final BlobServiceClient service;
+    private final int blockSize;
+
+    BlobArtifactStore(BlobServiceClient service) {
+        this(service, BLOCK_SIZE);
+    }
+
+    /** {@code blockSize} is smaller in tests, so multi-block uploads stay small. */
+    BlobArtifactStore(BlobServiceClient service, int blockSize) {
+        this.service = Objects.requireNonNull(service, "service");
+        if (blockSize < 1) {
+            throw new IllegalArgumentException("blockSize must be positive");
+        }
+        this.blockSize = blockSize;
+    }
+
+    /** Creates the three containers where they are missing (emulators; in Azure the Bicep templates do it). */
+    void createContainers() {
+        for (String name : CONTAINERS) {
+            try {
+                service.getBlobContainerClient(name).createIfNotExists();
+            } catch (BlobStorageException e) {
+                throw translate("creating the blob container " + name, e);
+            }
+        }
+    }
+
+    @Override
+    public StoredArtifact put(String container, String name, InputStream content, boolean overwrite) {
+        Objects.requireNonNull(content, "content");
+        BlockBlobClient blob = blob(container, name).getBlockBlobClient();
+        String where = container + "/" + name;
+        try {
+            if (!overwrite && blob.exists()) {
+                // Refuse early rather than upload a large package only for the commit to be refused.
+                throw alreadyExists(where);
+            }
+            MessageDigest digest = Sha256.newDigest();
+            // Uncommitted blocks belong to the blob name, not to the upload: ids unique to this upload keep two
+            // racing uploads of one name from committing each other's blocks.
+            String upload = UUID.randomUUID().toString();
+            List<String> blockIds = new ArrayList<>();
+            byte[] buffer = new byte[blockSize];
+            long size = 0;
+            for (int filled; (filled = readFully(content, buffer)) > 0; ) {
+                digest.update(buffer, 0, filled);
+                String blockId = blockId(upload, blockIds.size());
+                blob.stageBlock(blockId, BinaryData.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
+                blockIds.add(blockId);
+                size += filled;
+            }
+            String sha256 = Sha256.hex(digest);
+            BlockBlobCommitBlockListOptions commit = new BlockBlobCommitBlockListOptions(blockIds)
+                    .setMetadata(Map.of(SHA256_METADATA, sha256))
+                    .setHeaders(new BlobHttpHeaders().setContentType(contentType(name)));
+            if (!overwrite) {
+                commit.setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*"));
+            }
+            BlockBlobItem item = blob.commitBlockListWithResponse(commit, null, null).getValue();
+            return new StoredArtifact(container, name, size, sha256, item.getETag());
+        } catch (BlobStorageException e) {
+            if (!overwrite && (e.getErrorCode() == BlobErrorCode.BLOB_ALREADY_EXISTS
+                    || e.getErrorCode() == BlobErrorCode.CONDITION_NOT_MET || e.getStatusCode() == 409
+                    || e.getStatusCode() == 412)) {
+                throw alreadyExists(where);
+            }
+            throw translate("uploading " + where, e);
+        }
+    }
+
+    @Override
+    public InputStream open(String container, String name) {
+        BlobClient blob = blob(container, name);
+        try {
+            // The stream is pinned to the blob's ETag: if the blob changed mid-read, reading fails instead of mixing.
+            return blob.openInputStream();
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404) {
+                throw new NotFoundException(ErrorCode.NOT_FOUND, "blob " + container + "/" + name + " does not exist");
+            }
+            throw translate("opening " + container + "/" + name, e);
+        }
+    }
+
+    @Override
+    public Optional<StoredArtifact> describe(String container, String name) {
+        BlobClient blob = blob(container, name);
+        try {
+            BlobProperties p = blob.getProperties();
+            return Optional.of(new StoredArtifact(container, name, p.getBlobSize(), sha256Of(p.getMetadata()), p.getETag()));
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404 && e.getErrorCode() != BlobErrorCode.CONTAINER_NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw translate("describing " + container + "/" + name, e);
+        }
+    }
+
+    @Override
+    public List<StoredArtifact> list(String container, String prefix) {
+        BlobContainerClient client = container(container);
+        ListBlobsOptions options = new ListBlobsOptions()
+                .setDetails(new BlobListDetails().setRetrieveMetadata(true));
+        if (prefix != null && !prefix.isEmpty()) {
+            options.setPrefix(prefix);
+        }
+        List<StoredArtifact> artifacts = new ArrayList<>();
+        try {
+            for (BlobItem item : client.listBlobs(options, null)) {
+                artifacts.add(new StoredArtifact(container, item.getName(), item.getProperties().getContentLength(),
+                        sha256Of(item.getMetadata()), item.getProperties().getETag()));
+            }
+        } catch (BlobStorageException e) {
+            throw translate("listing " + container, e);
+        }
+        return artifacts;
+    }
+
+    private BlobContainerClient container(String container) {
+        if (container == null || !CONTAINER_NAME.matcher(container).matches() || container.contains("--")) {
+            throw new ValidationException("container '" + (container == null ? "" : container.length() > 64
+                    ? container.substring(0, 64) + "..." : container) + "' is not valid: use 3-63 lower-case letters,"
+                    + " digits and single hyphens, starting and ending with a letter or digit (Vigil's are "
+                    + String.join(", ", new java.util.TreeSet<>(CONTAINERS)) + ")");
+        }
+        return service.getBlobContainerClient(container);
+    }
+
+    private BlobClient blob(String container, String name) {
+        BlobContainerClient client = container(container);
+        if (name == null || name.isBlank() || name.length() > 1024 || name.startsWith("/") || name.contains("\\")
+                || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)
+                || List.of(name.split("/", -1)).stream().anyMatch(p -> p.isEmpty() || p.equals(".") || p.equals(".."))) {
+            throw new ValidationException("blob name is not valid: use 1-1024 characters of path segments separated by"
+                    + " single /, without . or .. segments or backslashes");
+        }
+        return client.getBlobClient(name);
+    }
+
+    private static String sha256Of(Map<String, String> metadata) {
+        return metadata == null ? null : metadata.get(SHA256_METADATA);
+    }
+
+    /** Block ids of one blob must all have the same length; base64 of a UUID and a zero-padded counter does. */
+    static String blockId(String upload, int index) {
+        return Base64.getEncoder().encodeToString(String.format("%s-%08d", upload, index).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static int readFully(InputStream in, byte[] buffer) {
+        int filled = 0;
+        try {
+            while (filled < buffer.length) {
+                int n = in.read(buffer, filled, buffer.length - filled);
+                if (n < 0) {
+                    break;
+                }
+                filled += n;
+            }
+        } catch (IOException e) {
+            // Nothing is committed yet, so no blob appears; staged blocks expire on their own.
+            throw new StoreException("reading the content to upload failed (" + e.getClass().getSimpleName()
+                    + "); nothing was stored, send it again", e);
+        }
+        return filled;
+    }
+
+    private static String contentType(String name) {
+        if (name.endsWith(".zip")) {
+            return "application/zip";
+        }
+        if (name.endsWith(".json") || name.endsWith(".jsonl")) {
+            return "application/json";
+        }
+        if (name.endsWith(".csv")) {
+            return "text/csv";
+        }
+        return "application/octet-stream";
+    }
+
+    private static ConflictException alreadyExists(String where) {
+        return new ConflictException(ErrorCode.CONFLICT, "blob " + where + " already exists and is never overwritten;"
+                + " upload under a new name");
+    }
+
+    private static StoreException translate(String what, BlobStorageException e) {
+        int status = e.getStatusCode();
+        String message;
+        if (e.getErrorCode() == BlobErrorCode.CONTAINER_NOT_FOUND) {
+            message = what + " failed: the container does not exist; deploy the Bicep templates, or set"
+                    + " VIGIL_AZURE_CREATE_RESOURCES=true when running on Azurite";
+        } else if (status == 401 || status == 403) {
+            message = what + " was refused by Blob Storage (" + status + "): give the app's managed identity the"
+                    + " 'Storage Blob Data Contributor' role on the account";
+        } else {
+            message = what + " failed with Blob Storage status " + status + " (" + e.getErrorCode() + ") after retries";
+        }
+        return new StoreException(message, e);
+    }
+}

@@ -1,0 +1,288 @@
+package health.vigil.adapter.azure;
+
+import com.azure.cosmos.CosmosContainer;
+import com.azure.cosmos.CosmosException;
+import com.azure.cosmos.models.CosmosItemRequestOptions;
+import com.azure.cosmos.models.CosmosItemResponse;
+import com.azure.cosmos.models.PartitionKey;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
+import health.vigil.hash.Sha256;
+import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.RegistryStore;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.IntFunction;
+
+/**
+ * The model registry in the Cosmos DB container {@code models}, partitioned by {@code /modelName}: per model one
+ * document per version ({@code version-<n>}), one {@code deployment} document and one {@code counter} document.
+ * Every read on a hot path is a point read or a read of one model's partition; the list of models is a catalog
+ * document, so nothing needs a cross-partition query. Updates are conditional on the ETag the caller read.
+ *
+ * <p>Version numbers: the version document's create is the claim — Cosmos DB lets only one writer create
+ * {@code version-<n>}, the others get 409 and try {@code n + 1}. The counter document is a hint of the last number,
+ * advanced with ETag-conditional replaces, so a new version normally costs one read and two writes, and a writer that
+ * died between the two writes leaves no gap and no duplicate.
+ */
+final class CosmosRegistryStore implements RegistryStore {
+    static final String CONTAINER = "models";
+    static final String PARTITION_PROPERTY = "modelName";
+    static final String TYPE_VERSION = "version";
+    static final String TYPE_DEPLOYMENT = "deployment";
+    static final String TYPE_COUNTER = "counter";
+    static final String TYPE_EVENT_HANDLED = "event-handled";
+    static final String DEPLOYMENT_ID = "deployment";
+    static final String COUNTER_ID = "counter";
+    /** Partition values that cannot be model names (those start with a letter), so they never clash with one. */
+    static final String CATALOG_PARTITION = "_catalog";
+    static final String EVENTS_PARTITION_PREFIX = "_events:";
+    private static final String PACKAGE_SHA256 = "packageSha256";
+    private static final String LAST = "last";
+    private static final int MAX_ATTEMPTS = 1000;
+
+    private final CosmosContainer container;
+    private final CosmosStringSet catalog;
+
+    CosmosRegistryStore(CosmosContainer container) {
+        this.container = Objects.requireNonNull(container, "container");
+        this.catalog = new CosmosStringSet(container, PARTITION_PROPERTY, CATALOG_PARTITION, "models");
+    }
+
+    static String versionId(int version) {
+        return "version-" + version;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code factory} may be called more than once (once per number tried), so it must only build the record.
+     */
+    @Override
+    public VersionRecord createNextVersion(ModelName model, IntFunction<VersionRecord> factory) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(factory, "factory");
+        PartitionKey pk = new PartitionKey(model.value());
+        ObjectNode counter = CosmosDocuments.readOrNull(container, COUNTER_ID, pk, "reading the version counter of " + model);
+        if (counter == null) {
+            // Listed before its first version exists: a crash in between shows a model with no versions, never
+            // versions of an unlisted model.
+            catalog.add(model.value());
+        }
+        int next = (counter == null ? 0 : counter.path(LAST).asInt()) + 1;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++, next++) {
+            VersionRecord record = factory.apply(next);
+            if (record == null || !model.equals(record.modelName()) || record.version() != next) {
+                throw new VigilException(ErrorCode.INTERNAL, "the registry assigned " + model + ":" + next
+                        + " but the version factory built " + (record == null ? "nothing" : record.id().toString())
+                        + "; the factory must build the record for the number it is given");
+            }
+            ObjectNode doc = versionDocument(record);
+            try {
+                CosmosItemResponse<ObjectNode> created = container.createItem(doc, pk, new CosmosItemRequestOptions());
+                advanceCounter(model, pk, next, counter);
+                return record.withEtag(created.getETag());
+            } catch (CosmosException e) {
+                if (e.getStatusCode() != 409) {
+                    throw CosmosFailures.translate("registering version " + next + " of " + model, e);
+                }
+                // Another writer holds this number: the next one is ours to try.
+            }
+        }
+        throw new StoreException("no free version number for " + model + " after " + MAX_ATTEMPTS + " attempts", null);
+    }
+
+    /**
+     * Moves the counter forward to {@code version}; never backwards, and a lost race is fine if the winner got
+     * further. The first attempt reuses the counter read at the start (saving a round trip); only a lost race
+     * reads it again.
+     */
+    private void advanceCounter(ModelName model, PartitionKey pk, int version, ObjectNode readBefore) {
+        ObjectNode known = readBefore;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            ObjectNode counter = attempt == 1 ? known
+                    : CosmosDocuments.readOrNull(container, COUNTER_ID, pk, "reading the version counter of " + model);
+            if (counter != null && counter.path(LAST).asInt() >= version) {
+                return;
+            }
+            ObjectNode next = CosmosDocuments.document(COUNTER_ID, PARTITION_PROPERTY, model.value(), TYPE_COUNTER);
+            next.put(LAST, version);
+            try {
+                if (counter == null) {
+                    container.createItem(next, pk, new CosmosItemRequestOptions());
+                } else {
+                    container.replaceItem(next, COUNTER_ID, pk,
+                            new CosmosItemRequestOptions().setIfMatchETag(CosmosDocuments.etag(counter)));
+                }
+                return;
+            } catch (CosmosException e) {
+                if (e.getStatusCode() != 409 && e.getStatusCode() != 412) {
+                    throw CosmosFailures.translate("advancing the version counter of " + model, e);
+                }
+                CosmosStringSet.backOff(attempt);
+            }
+        }
+        // The version itself is stored; a stale counter only costs the next writer one extra attempt.
+    }
+
+    @Override
+    public Optional<VersionRecord> findVersion(ModelName model, int version) {
+        ObjectNode doc = CosmosDocuments.readOrNull(container, versionId(version), new PartitionKey(model.value()),
+                "reading version " + version + " of " + model);
+        return Optional.ofNullable(doc).map(CosmosRegistryStore::toVersion);
+    }
+
+    @Override
+    public Optional<VersionRecord> findByPackageSha256(ModelName model, String packageSha256) {
+        Objects.requireNonNull(packageSha256, "packageSha256");
+        return versionDocuments(model).stream()
+                .filter(doc -> packageSha256.equals(doc.path(PACKAGE_SHA256).asText(null)))
+                .map(CosmosRegistryStore::toVersion)
+                .min(Comparator.comparingInt(VersionRecord::version));
+    }
+
+    @Override
+    public List<VersionRecord> listVersions(ModelName model) {
+        return versionDocuments(model).stream()
+                .map(CosmosRegistryStore::toVersion)
+                .sorted(Comparator.comparingInt(VersionRecord::version))
+                .toList();
+    }
+
+    @Override
+    public List<ModelName> listModels() {
+        return catalog.read().stream().map(ModelName::new).toList();
+    }
+
+    @Override
+    public VersionRecord updateVersion(VersionRecord record) {
+        Objects.requireNonNull(record, "record");
+        if (record.etag() == null) {
+            throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "version " + record.id() + " has no etag:"
+                    + " read it from the registry, change that copy, and update it");
+        }
+        PartitionKey pk = new PartitionKey(record.modelName().value());
+        try {
+            CosmosItemResponse<ObjectNode> replaced = container.replaceItem(versionDocument(record),
+                    versionId(record.version()), pk, new CosmosItemRequestOptions().setIfMatchETag(record.etag()));
+            return record.withEtag(replaced.getETag());
+        } catch (CosmosException e) {
+            if (e.getStatusCode() == 412) {
+                throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "version " + record.id()
+                        + " was changed by someone else since it was read; read it again and retry");
+            }
+            if (CosmosDocuments.isMissingItem(e)) {
+                throw new NotFoundException(ErrorCode.VERSION_NOT_FOUND, "version " + record.id() + " does not exist");
+            }
+            throw CosmosFailures.translate("updating version " + record.id(), e);
+        }
+    }
+
+    @Override
+    public Optional<Deployment> findDeployment(ModelName model) {
+        ObjectNode doc = CosmosDocuments.readOrNull(container, DEPLOYMENT_ID, new PartitionKey(model.value()), "reading the deployment of " + model);
+        return Optional.ofNullable(doc).map(d -> {
+            Deployment stored = CosmosDocuments.body(d, Deployment.class);
+            return withEtag(stored, CosmosDocuments.etag(d));
+        });
+    }
+
+    @Override
+    public Deployment saveDeployment(Deployment deployment) {
+        Objects.requireNonNull(deployment, "deployment");
+        ModelName model = deployment.modelName();
+        PartitionKey pk = new PartitionKey(model.value());
+        ObjectNode doc = CosmosDocuments.withBody(
+                CosmosDocuments.document(DEPLOYMENT_ID, PARTITION_PROPERTY, model.value(), TYPE_DEPLOYMENT),
+                withEtag(deployment, null));
+        try {
+            CosmosItemResponse<ObjectNode> written = deployment.etag() == null
+                    ? container.createItem(doc, pk, new CosmosItemRequestOptions())
+                    : container.replaceItem(doc, DEPLOYMENT_ID, pk,
+                            new CosmosItemRequestOptions().setIfMatchETag(deployment.etag()));
+            return withEtag(deployment, written.getETag());
+        } catch (CosmosException e) {
+            boolean lostRace = e.getStatusCode() == 409 || e.getStatusCode() == 412
+                    || CosmosDocuments.isMissingItem(e);
+            if (lostRace) {
+                throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the deployment of " + model
+                        + " was changed by someone else since it was read; read it again and retry");
+            }
+            throw CosmosFailures.translate("saving the deployment of " + model, e);
+        }
+    }
+
+    @Override
+    public boolean markEventHandled(String handler, String eventId) {
+        ObjectNode doc = CosmosDocuments.document(eventDocumentId(handler, eventId), PARTITION_PROPERTY,
+                EVENTS_PARTITION_PREFIX + handler, TYPE_EVENT_HANDLED);
+        doc.put("handler", handler);
+        doc.put("eventId", eventId);
+        try {
+            container.createItem(doc, new PartitionKey(EVENTS_PARTITION_PREFIX + handler), new CosmosItemRequestOptions());
+            return true;
+        } catch (CosmosException e) {
+            if (e.getStatusCode() == 409) {
+                return false;
+            }
+            throw CosmosFailures.translate("recording that " + handler + " handled an event", e);
+        }
+    }
+
+    @Override
+    public boolean isEventHandled(String handler, String eventId) {
+        return CosmosDocuments.readOrNull(container, eventDocumentId(handler, eventId), new PartitionKey(EVENTS_PARTITION_PREFIX + handler),
+                "checking whether " + handler + " handled an event") != null;
+    }
+
+    /** Event ids come from outside and may hold characters Cosmos DB ids cannot: the id is their hash. */
+    static String eventDocumentId(String handler, String eventId) {
+        if (handler == null || handler.isBlank() || eventId == null || eventId.isBlank()) {
+            throw new ValidationException("an event marker needs a handler name and an event id");
+        }
+        return Sha256.hex(handler + "\n" + eventId);
+    }
+
+    private List<ObjectNode> versionDocuments(ModelName model) {
+        List<ObjectNode> docs = new ArrayList<>();
+        try {
+            for (ObjectNode doc : container.readAllItems(new PartitionKey(model.value()), ObjectNode.class)) {
+                if (TYPE_VERSION.equals(CosmosDocuments.type(doc))) {
+                    docs.add(doc);
+                }
+            }
+        } catch (CosmosException e) {
+            throw CosmosFailures.translate("listing the versions of " + model, e);
+        }
+        return docs;
+    }
+
+
+    private static ObjectNode versionDocument(VersionRecord record) {
+        ObjectNode doc = CosmosDocuments.document(versionId(record.version()), PARTITION_PROPERTY,
+                record.modelName().value(), TYPE_VERSION);
+        doc.put("version", record.version());
+        if (record.packageSha256() != null) {
+            doc.put(PACKAGE_SHA256, record.packageSha256());
+        }
+        return CosmosDocuments.withBody(doc, record.withEtag(null));
+    }
+
+    private static VersionRecord toVersion(ObjectNode doc) {
+        return CosmosDocuments.body(doc, VersionRecord.class).withEtag(CosmosDocuments.etag(doc));
+    }
+
+    private static Deployment withEtag(Deployment d, String etag) {
+        return new Deployment(d.modelName(), d.slots(), d.revision(), d.updatedBy(), d.updatedAt(), etag);
+    }
+}

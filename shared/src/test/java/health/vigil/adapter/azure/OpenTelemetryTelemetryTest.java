@@ -1,0 +1,153 @@
+package health.vigil.adapter.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.error.ErrorCode;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.Slot;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The metrics and spans the workbooks are built on, read back through the OpenTelemetry SDK's in-memory exporters. */
+class OpenTelemetryTelemetryTest {
+    private static final Set<String> ALLOWED_ATTRIBUTES = Set.of("vigil.model.name", "vigil.model.version",
+            "vigil.traffic_slot", "vigil.scoring.rows", "vigil.operation", "vigil.error.code", "vigil.outcome",
+            "vigil.event.type");
+
+    private InMemoryMetricReader metrics;
+    private InMemorySpanExporter spans;
+    private OpenTelemetrySdk sdk;
+    private OpenTelemetryTelemetry telemetry;
+
+    @BeforeEach
+    void sdk() {
+        metrics = InMemoryMetricReader.create();
+        spans = InMemorySpanExporter.create();
+        sdk = OpenTelemetrySdk.builder()
+                .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())
+                .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+                .build();
+        telemetry = new OpenTelemetryTelemetry(sdk);
+    }
+
+    @AfterEach
+    void close() {
+        sdk.close();
+    }
+
+    private MetricData metric(Collection<MetricData> all, String name) {
+        return all.stream().filter(m -> m.getName().equals(name)).findFirst().orElseThrow(
+                () -> new AssertionError("no metric " + name + " among " + all.stream().map(MetricData::getName).toList()));
+    }
+
+    @Test
+    void scoringRecordsLatencyInSecondsAndRowsPerModelVersionAndSlot() {
+        telemetry.scored(ModelVersion.of("readmission", 3), Slot.CANARY, 10, 2_500_000L);
+        telemetry.scored(ModelVersion.of("readmission", 3), Slot.CANARY, 1, 7_500_000L);
+        telemetry.scored(ModelVersion.of("readmission", 2), Slot.STABLE, 4, 1_000_000L);
+
+        Collection<MetricData> all = metrics.collectAllMetrics();
+        MetricData duration = metric(all, "vigil.scoring.duration");
+        assertThat(duration.getUnit()).isEqualTo("s");
+        Attributes canary = Attributes.of(OpenTelemetryTelemetry.MODEL, "readmission", OpenTelemetryTelemetry.VERSION, 3L,
+                OpenTelemetryTelemetry.SLOT, "canary");
+        HistogramPointData canaryLatency = duration.getHistogramData().getPoints().stream()
+                .filter(p -> p.getAttributes().equals(canary)).findFirst().orElseThrow();
+        assertThat(canaryLatency.getCount()).isEqualTo(2);
+        assertThat(canaryLatency.getSum()).isCloseTo(0.010, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(duration.getHistogramData().getPoints()).hasSize(2);
+
+        MetricData rows = metric(all, "vigil.scoring.rows");
+        assertThat(rows.getUnit()).isEqualTo("{row}");
+        assertThat(rows.getLongSumData().getPoints()).extracting(LongPointData::getValue).containsExactlyInAnyOrder(11L, 4L);
+    }
+
+    @Test
+    void scoringLeavesASpanThatLastsAsLongAsTheScoringDid() {
+        telemetry.scored(ModelVersion.of("readmission", 3), Slot.STABLE, 2, 4_000_000L);
+
+        SpanData span = spans.getFinishedSpanItems().get(0);
+        assertThat(span.getName()).isEqualTo("vigil.score");
+        assertThat(span.getEndEpochNanos() - span.getStartEpochNanos()).isEqualTo(4_000_000L);
+        assertThat(span.getAttributes().get(OpenTelemetryTelemetry.ROWS)).isEqualTo(2L);
+        assertThat(span.getAttributes().get(OpenTelemetryTelemetry.SLOT)).isEqualTo("stable");
+    }
+
+    @Test
+    void errorsAreCountedByOperationAndCodeAndMarkTheCurrentSpanOnlyForServerErrors() {
+        Span request = sdk.getTracer("test").spanBuilder("POST /score/readmission").startSpan();
+        try (Scope ignored = request.makeCurrent()) {
+            telemetry.failed("score", ErrorCode.INVALID_FEATURE);
+            telemetry.failed("score", ErrorCode.INVALID_FEATURE);
+            telemetry.failed("register", ErrorCode.STORE_UNAVAILABLE);
+        } finally {
+            request.end();
+        }
+
+        MetricData errors = metric(metrics.collectAllMetrics(), "vigil.errors");
+        assertThat(errors.getLongSumData().getPoints()).anySatisfy(p -> {
+            assertThat(p.getAttributes()).isEqualTo(Attributes.of(OpenTelemetryTelemetry.OPERATION, "score",
+                    OpenTelemetryTelemetry.ERROR_CODE, "INVALID_FEATURE"));
+            assertThat(p.getValue()).isEqualTo(2);
+        });
+        SpanData span = spans.getFinishedSpanItems().get(0);
+        assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(span.getAttributes().get(OpenTelemetryTelemetry.ERROR_CODE)).isEqualTo("STORE_UNAVAILABLE");
+    }
+
+    @Test
+    void registrationsAndEventsAreCountedByOutcomeAndType() {
+        telemetry.registration("registered");
+        telemetry.registration("rejected");
+        telemetry.registration("registered");
+        telemetry.event("Vigil.Gates.Passed");
+        telemetry.event("Vigil.Gates.Failed");
+
+        Collection<MetricData> all = metrics.collectAllMetrics();
+        assertThat(metric(all, "vigil.registrations").getLongSumData().getPoints())
+                .extracting(p -> p.getAttributes().get(OpenTelemetryTelemetry.OUTCOME) + "=" + p.getValue())
+                .containsExactlyInAnyOrder("registered=2", "rejected=1");
+        assertThat(metric(all, "vigil.events").getLongSumData().getPoints())
+                .extracting(p -> p.getAttributes().get(OpenTelemetryTelemetry.EVENT_TYPE))
+                .containsExactlyInAnyOrder("Vigil.Gates.Passed", "Vigil.Gates.Failed");
+    }
+
+    @Test
+    void freeTextThatCouldCarryPatientDataNeverBecomesAnAttribute() {
+        telemetry.failed("score patient 12345 (Jane Doe)", ErrorCode.INVALID_FEATURE);
+        telemetry.registration("age=87; mrn=00123");
+        telemetry.event(null);
+        telemetry.scored(ModelVersion.of("readmission", 1), Slot.SHADOW, 1, 1);
+
+        Collection<MetricData> all = metrics.collectAllMetrics();
+        List<Attributes> attributes = all.stream().flatMap(m -> m.getData().getPoints().stream())
+                .map(p -> p.getAttributes()).collect(Collectors.toList());
+        spans.getFinishedSpanItems().forEach(s -> attributes.add(s.getAttributes()));
+        assertThat(attributes).allSatisfy(a -> assertThat(a.asMap().keySet()).extracting(AttributeKey::getKey)
+                .allMatch(ALLOWED_ATTRIBUTES::contains));
+        assertThat(attributes.stream().flatMap(a -> a.asMap().values().stream()).map(String::valueOf))
+                .noneMatch(v -> v.contains("Jane") || v.contains("12345") || v.contains("87") || v.contains("mrn"));
+        assertThat(metric(all, "vigil.errors").getLongSumData().getPoints()).singleElement()
+                .satisfies(p -> assertThat(p.getAttributes().get(OpenTelemetryTelemetry.OPERATION)).isEqualTo("other"));
+    }
+}

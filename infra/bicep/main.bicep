@@ -114,7 +114,7 @@ module apps 'modules/functionapps.bicep' = {
       VIGIL_AZURE_COSMOS_ENDPOINT: cosmos.outputs.endpoint
       VIGIL_AZURE_COSMOS_DATABASE: cosmos.outputs.databaseName
       VIGIL_AZURE_BLOB_ENDPOINT: storage.outputs.blobEndpoint
-      VIGIL_AZURE_EVENTGRID_TOPIC_ENDPOINT: topic.outputs.endpoint
+      VIGIL_AZURE_EVENTGRID_ENDPOINT: topic.outputs.endpoint
       VIGIL_AZURE_KEYVAULT_URI: keyVault.outputs.uri
     }
   }

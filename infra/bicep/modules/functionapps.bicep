@@ -51,6 +51,7 @@ var baseSettings = [
   { name: 'AzureWebJobsStorage__accountName', value: functionsStorage.name }
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
+  { name: 'APPLICATIONINSIGHTS_ENABLE_AGENT', value: 'true' }
   { name: 'JAVA_OPTS', value: '-XX:+UseG1GC -XX:MaxRAMPercentage=70' }
 ]
 var vigilSettings = [for item in items(settings): { name: item.key, value: item.value }]

@@ -260,7 +260,7 @@ public final class VigilPlatform implements AutoCloseable {
         private Adapters azure(Deque<AutoCloseable> closeables) {
             AzureAdapters azure = track(closeables, AzureAdapters.create(config));
             EventPublisher publisher = events != null ? events : azure.eventPublisher().orElseThrow(() ->
-                    new IllegalStateException("VIGIL_AZURE_EVENTGRID_TOPIC_ENDPOINT is not set: Vigil needs its Event"
+                    new IllegalStateException("VIGIL_AZURE_EVENTGRID_ENDPOINT is not set: Vigil needs its Event"
                             + " Grid topic to publish events (docs/settings.md)"));
             SecretProvider secretProvider = secrets != null ? secrets : azure.secretProvider().orElseThrow(() ->
                     new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil needs Key Vault for the"

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/settings.md is the one list of setting names the Bicep templates follow: it must name every setting the
- * code reads, and nothing the code does not read; the local.settings.json examples may use only listed names.
+ * code reads, and nothing the code does not read; main.bicep and the local.settings.json examples may use only
+ * listed names.
  */
 class SettingsDocumentationTest {
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
@@ -56,6 +57,15 @@ class SettingsDocumentationTest {
         assertThat(code).as("settings the code reads").contains("VIGIL_MODE", "VIGIL_AZURE_COSMOS_ENDPOINT")
                 .containsAll(AzureSettings.NAMES);
         assertThat(documented()).containsExactlyInAnyOrderElementsOf(code);
+    }
+
+    @Test
+    void theBicepTemplatesSetOnlyDocumentedSettings() throws IOException {
+        Set<String> set = matches(Pattern.compile("^\\s*(VIGIL_[A-Z0-9_]+)\\s*:", Pattern.MULTILINE),
+                Files.readString(REPO.resolve("infra/bicep/main.bicep")));
+        assertThat(set).as("settings main.bicep gives the apps").contains("VIGIL_MODE", "VIGIL_AZURE_COSMOS_ENDPOINT",
+                "VIGIL_AZURE_EVENTGRID_ENDPOINT", "VIGIL_AZURE_KEYVAULT_URI", "VIGIL_AZURE_BLOB_ENDPOINT");
+        assertThat(documented()).containsAll(set);
     }
 
     @Test

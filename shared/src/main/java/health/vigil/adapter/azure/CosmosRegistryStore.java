@@ -42,6 +42,9 @@ final class CosmosRegistryStore implements RegistryStore {
     static final String TYPE_DEPLOYMENT = "deployment";
     static final String TYPE_COUNTER = "counter";
     static final String TYPE_EVENT_HANDLED = "event-handled";
+    static final String TYPE_PACKAGE_CLAIM = "package-claim";
+    /** A claim still without its version after this long belongs to a writer that died; another may take it over. */
+    static final java.time.Duration CLAIM_TAKEOVER = java.time.Duration.ofSeconds(60);
     static final String DEPLOYMENT_ID = "deployment";
     static final String COUNTER_ID = "counter";
     /** Partition values that cannot be model names (those start with a letter), so they never clash with one. */
@@ -80,17 +83,24 @@ final class CosmosRegistryStore implements RegistryStore {
             catalog.add(model.value());
         }
         int next = (counter == null ? 0 : counter.path(LAST).asInt()) + 1;
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++, next++) {
-            VersionRecord record = factory.apply(next);
-            if (record == null || !model.equals(record.modelName()) || record.version() != next) {
-                throw new VigilException(ErrorCode.INTERNAL, "the registry assigned " + model + ":" + next
-                        + " but the version factory built " + (record == null ? "nothing" : record.id().toString())
-                        + "; the factory must build the record for the number it is given");
+        String packageSha256 = built(model, factory, next).packageSha256();
+        ObjectNode claim = null;
+        if (packageSha256 != null) {
+            PackageClaim outcome = claimPackage(model, pk, packageSha256);
+            if (outcome.existing() != null) {
+                return outcome.existing();
             }
+            claim = outcome.claim();
+        }
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++, next++) {
+            VersionRecord record = built(model, factory, next);
             ObjectNode doc = versionDocument(record);
             try {
                 CosmosItemResponse<ObjectNode> created = container.createItem(doc, pk, new CosmosItemRequestOptions());
                 advanceCounter(model, pk, next, counter);
+                if (claim != null) {
+                    settleClaim(pk, claim, next);
+                }
                 return record.withEtag(created.getETag());
             } catch (CosmosException e) {
                 if (e.getStatusCode() != 409) {
@@ -100,6 +110,93 @@ final class CosmosRegistryStore implements RegistryStore {
             }
         }
         throw new StoreException("no free version number for " + model + " after " + MAX_ATTEMPTS + " attempts", null);
+    }
+
+    private static VersionRecord built(ModelName model, IntFunction<VersionRecord> factory, int number) {
+        VersionRecord record = factory.apply(number);
+        if (record == null || !model.equals(record.modelName()) || record.version() != number) {
+            throw new VigilException(ErrorCode.INTERNAL, "the registry assigned " + model + ":" + number
+                    + " but the version factory built " + (record == null ? "nothing" : record.id().toString())
+                    + "; the factory must build the record for the number it is given");
+        }
+        return record;
+    }
+
+    /** Either the version an earlier registration of the package made, or the claim this writer now holds. */
+    private record PackageClaim(VersionRecord existing, ObjectNode claim) {}
+
+    /**
+     * One package is one version: before numbering, the writer creates {@code package-<sha256>} in the model's
+     * partition (a create is atomic, so of two writers announcing the same package exactly one gets it). The
+     * loser reads the claim and returns the version it names, waiting while the winner is between its two
+     * writes. A claim left without a version by a writer that died is taken over after {@link #CLAIM_TAKEOVER},
+     * once a look at the versions shows the package really was not registered.
+     */
+    private PackageClaim claimPackage(ModelName model, PartitionKey pk, String packageSha256) {
+        String id = "package-" + packageSha256;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            ObjectNode mine = CosmosDocuments.document(id, PARTITION_PROPERTY, model.value(), TYPE_PACKAGE_CLAIM);
+            mine.put("version", 0);
+            mine.put("claimedAt", java.time.Instant.now().toString());
+            try {
+                return new PackageClaim(null, withEtag(mine, container.createItem(mine, pk, new CosmosItemRequestOptions())));
+            } catch (CosmosException e) {
+                if (e.getStatusCode() != 409) {
+                    throw CosmosFailures.translate("claiming package " + packageSha256 + " of " + model, e);
+                }
+            }
+            ObjectNode theirs = CosmosDocuments.readOrNull(container, id, pk, "reading the claim of a package of " + model);
+            if (theirs == null) {
+                continue;
+            }
+            int version = theirs.path("version").asInt(0);
+            if (version > 0) {
+                Optional<VersionRecord> registered = findVersion(model, version);
+                if (registered.isPresent()) {
+                    return new PackageClaim(registered.get(), null);
+                }
+            }
+            java.time.Instant claimedAt = java.time.Instant.parse(theirs.path("claimedAt").asText("1970-01-01T00:00:00Z"));
+            if (claimedAt.plus(CLAIM_TAKEOVER).isBefore(java.time.Instant.now())) {
+                Optional<VersionRecord> registered = findByPackageSha256(model, packageSha256);
+                if (registered.isPresent()) {
+                    settleClaim(pk, theirs, registered.get().version());
+                    return new PackageClaim(registered.get(), null);
+                }
+                try {
+                    return new PackageClaim(null, withEtag(mine, container.replaceItem(mine, id, pk,
+                            new CosmosItemRequestOptions().setIfMatchETag(CosmosDocuments.etag(theirs)))));
+                } catch (CosmosException e) {
+                    if (e.getStatusCode() != 412 && e.getStatusCode() != 404) {
+                        throw CosmosFailures.translate("taking over the claim of a package of " + model, e);
+                    }
+                }
+            }
+            CosmosStringSet.backOff(attempt);
+        }
+        throw new StoreException("package " + packageSha256 + " of " + model + " stayed claimed without a version; "
+                + "try again later", null);
+    }
+
+    /** The document as written, with the etag the write answered (writes return no content). */
+    private static ObjectNode withEtag(ObjectNode written, CosmosItemResponse<ObjectNode> response) {
+        ObjectNode copy = written.deepCopy();
+        copy.put(CosmosDocuments.ETAG, response.getETag());
+        return copy;
+    }
+
+    /** Records in the claim which version the package got; a lost update is harmless (the version names it too). */
+    private void settleClaim(PartitionKey pk, ObjectNode claim, int version) {
+        ObjectNode settled = claim.deepCopy();
+        settled.put("version", version);
+        try {
+            container.replaceItem(settled, settled.path("id").asText(), pk,
+                    new CosmosItemRequestOptions().setIfMatchETag(CosmosDocuments.etag(claim)));
+        } catch (CosmosException e) {
+            if (e.getStatusCode() != 412 && e.getStatusCode() != 404) {
+                throw CosmosFailures.translate("recording the version of a package claim", e);
+            }
+        }
     }
 
     /**

@@ -75,6 +75,43 @@ class CosmosRecoveryIT {
     }
 
     @Test
+    void aPackageClaimLeftWithoutAVersionIsTakenOverOnceStaleAndOnlyThen() {
+        CosmosContainer models = db.container(CosmosRegistryStore.CONTAINER);
+        CosmosRegistryStore store = new CosmosRegistryStore(models);
+        String sha = "d".repeat(64);
+        // A writer claimed the package and died before numbering it.
+        ObjectNode claim = CosmosDocuments.document("package-" + sha, CosmosRegistryStore.PARTITION_PROPERTY, MODEL.value(),
+                CosmosRegistryStore.TYPE_PACKAGE_CLAIM);
+        claim.put("version", 0);
+        claim.put("claimedAt", java.time.Instant.now().minus(CosmosRegistryStore.CLAIM_TAKEOVER.multipliedBy(2)).toString());
+        models.createItem(claim, new PartitionKey(MODEL.value()), new CosmosItemRequestOptions());
+
+        VersionRecord registered = store.createNextVersion(MODEL, n -> Fixtures.version(MODEL, n, sha));
+        VersionRecord again = store.createNextVersion(MODEL, n -> Fixtures.version(MODEL, n, sha));
+
+        assertThat(registered.version()).isEqualTo(1);
+        assertThat(again.version()).isEqualTo(1);
+        assertThat(store.listVersions(MODEL)).hasSize(1);
+        assertThat(read(models, "package-" + sha, MODEL.value()).path("version").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aClaimWhoseWriterDiedAfterNumberingPointsAtTheVersionItMade() {
+        CosmosContainer models = db.container(CosmosRegistryStore.CONTAINER);
+        CosmosRegistryStore store = new CosmosRegistryStore(models);
+        String sha = "e".repeat(64);
+        store.createNextVersion(MODEL, n -> Fixtures.version(MODEL, n, sha));
+        // As if the writer died between creating the version and recording it in the claim, long ago.
+        ObjectNode claim = read(models, "package-" + sha, MODEL.value());
+        claim.put("version", 0);
+        claim.put("claimedAt", java.time.Instant.now().minus(CosmosRegistryStore.CLAIM_TAKEOVER.multipliedBy(2)).toString());
+        models.replaceItem(claim, "package-" + sha, new PartitionKey(MODEL.value()), new CosmosItemRequestOptions());
+
+        assertThat(store.createNextVersion(MODEL, n -> Fixtures.version(MODEL, n, sha)).version()).isEqualTo(1);
+        assertThat(store.listVersions(MODEL)).hasSize(1);
+    }
+
+    @Test
     void anAuditHeadThatLagsBehindTheLogIsCaughtUpByTheReader() {
         CosmosContainer audit = db.container(CosmosAuditStore.CONTAINER);
         CosmosAuditStore store = new CosmosAuditStore(audit);

@@ -24,7 +24,7 @@ public final class RandomTrees {
      * How to grow a tree. {@code leafProbability} is the chance that a node above {@code maxDepth} stops;
      * {@code chainProbability} the chance that one child of a branch is a leaf (long unbalanced paths);
      * {@code repeatProbability} the chance that a split reuses a feature already split on along its path;
-     * {@code zeroCoverProbability} the chance that a leaf had no training rows.
+     * {@code zeroCoverProbability} the chance that a node has no training cover.
      */
     public record Shape(
             int features,
@@ -150,6 +150,10 @@ public final class RandomTrees {
                 // A branch whose children both lack cover is not something training produces.
                 cover.set(left, 1.0);
                 c = cover.get(right) + 1.0;
+            }
+            if (depth > 0 && rng.nextDouble() < shape.zeroCoverProbability()) {
+                // An exporter that rounded covers separately can leave a branch at 0 above covered children.
+                c = 0;
             }
             cover.set(id, c);
             return id;

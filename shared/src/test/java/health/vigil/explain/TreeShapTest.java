@@ -33,7 +33,7 @@ class TreeShapTest {
                 Arguments.of("balanced depth 7, few features", Shape.balanced(5, 7), 3),
                 Arguments.of("unbalanced and deep", Shape.unbalanced(12, 14), 4),
                 Arguments.of("features repeated along paths", Shape.repeated(6, 9), 4),
-                Arguments.of("mixed, with uncovered leaves", Shape.mixed(12, 8), 6),
+                Arguments.of("mixed, with uncovered nodes", Shape.mixed(12, 8), 6),
                 Arguments.of("single feature", Shape.repeated(1, 6), 3),
                 Arguments.of("xgboost-like", Shape.xgboostLike(10, 6), 8));
     }
@@ -51,6 +51,27 @@ class TreeShapTest {
                 double[] actual = shap.contributions(row);
                 for (int i = 0; i < expected.length; i++) {
                     assertThat(actual[i]).as("%s, model %d, row %d, feature %d", name, model, r, i)
+                            .isCloseTo(expected[i], within(EXACT));
+                }
+            }
+        }
+    }
+
+    @Test
+    void agreesWithLundbergsAlgorithm2OnWideDeepModels() {
+        Random rng = new Random(5);
+        for (Shape shape : List.of(Shape.xgboostLike(30, 8), Shape.unbalanced(30, 40), Shape.repeated(10, 16),
+                Shape.mixed(40, 12))) {
+            TreeEnsemble ensemble = RandomTrees.ensemble(rng, shape, 60);
+            TreeShap shap = new TreeShap(ensemble);
+            ExtendUnwindTreeShap reference = new ExtendUnwindTreeShap(ensemble);
+            assertThat(shap.expectedMargin()).isCloseTo(reference.expectedMargin(), within(1e-12));
+            for (int r = 0; r < 40; r++) {
+                double[] row = RandomTrees.row(rng, shape.features(), 0.15);
+                double[] expected = reference.contributions(row);
+                double[] actual = shap.contributions(row);
+                for (int i = 0; i < expected.length; i++) {
+                    assertThat(actual[i]).as("%s, row %d, feature %d", shape, r, i)
                             .isCloseTo(expected[i], within(EXACT));
                 }
             }
@@ -77,7 +98,7 @@ class TreeShapTest {
     @Test
     void expectedMarginIsTheBaseMarginPlusEachTreesCoverWeightedMeanLeafValue() {
         Random rng = new Random(7);
-        TreeEnsemble ensemble = RandomTrees.ensemble(rng, Shape.mixed(9, 9), 40);
+        TreeEnsemble ensemble = RandomTrees.ensemble(rng, Shape.repeated(9, 9), 40);
         double expected = ensemble.baseMargin();
         for (TreeEnsemble.Tree tree : ensemble.trees()) {
             // The generator's covers add up (a node's cover is its children's sum), so the mean over the

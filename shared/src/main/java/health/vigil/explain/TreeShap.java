@@ -46,6 +46,9 @@ public final class TreeShap implements MarginExplainer {
     private static final byte NEQ = 5;
     private static final byte LEAF = 6;
 
+    /** Quadrature points are processed in blocks of this many, written out so that they stay in registers. */
+    private static final int LANES = 4;
+
     private final int featureCount;
     private final double baseMargin;
     private final double expectedMargin;
@@ -60,7 +63,10 @@ public final class TreeShap implements MarginExplainer {
      */
     private final int[] branchStart;
     private final double[] rootValue;
-    /** Quadrature points tree t needs: ceil(most distinct features on one of its paths / 2), at least 1. */
+    /**
+     * Quadrature points tree t uses: ceil(most distinct features on one of its paths / 2), rounded up to a
+     * multiple of {@link #LANES}.
+     */
     private final int[] treePoints;
     private final GaussLegendre[] rules;
 
@@ -135,15 +141,19 @@ public final class TreeShap implements MarginExplainer {
             flatten(tree, branchStart[t]);
             expected += tree.mean;
             deepest = Math.max(deepest, tree.depth);
-            treePoints[t] = Math.max(1, (tree.distinctFeatures + 1) / 2);
+            // ceil(distinct / 2) points are exact; rounding up to whole blocks of LANES costs nothing in accuracy.
+            int exact = Math.max(1, (tree.distinctFeatures + 1) / 2);
+            treePoints[t] = LANES * ((exact + LANES - 1) / LANES);
             points = Math.max(points, treePoints[t]);
         }
         expectedMargin = expected;
         maxDepth = deepest;
         mostPoints = points;
         rules = new GaussLegendre[mostPoints + 1];
-        for (int n = 1; n <= mostPoints; n++) {
-            rules[n] = GaussLegendre.of(n);
+        for (int n : treePoints) {
+            if (rules[n] == null) {
+                rules[n] = GaussLegendre.of(n);
+            }
         }
     }
 
@@ -278,20 +288,22 @@ public final class TreeShap implements MarginExplainer {
 
     /**
      * One thread's scratch space, sized for the largest tree. Per branch: the row's direction (1 = true
-     * branch) and, per quadrature point t, the product of the edge factors g = z + (o - z) t from the root down
-     * to it ({@code down}) and the sum of the leaf values below it, each times the factors between
-     * ({@code up}). Per edge: the row's one fraction o once the edge is taken.
+     * branch); per edge: the row's one fraction o once the edge is taken. Per branch and quadrature point t of
+     * the current block: the product of the edge factors g = z + (o - z) t from the root down to it
+     * ({@code down}), the sum of the leaf values below it, each times the factors between ({@code up}), and,
+     * when its feature was split on above, 1 / g of that earlier edge ({@code inverse}).
      *
      * <p>An edge with o = z = 0 (a cold child without training cover) has g = 0, so every product through it
-     * is 0 and its subtree adds nothing; the only care needed is not to divide by that 0 when the same feature
-     * is split on again below.
+     * is 0 and its subtree adds nothing; its inverse is taken as 0 rather than dividing by that 0 when the same
+     * feature is split on again below.
      */
     private final class Workspace {
         final double[] floatRow = new double[featureCount];
         final double[] direction = new double[mostBranches];
         final double[] one = new double[2 * mostBranches];
-        final double[] down = new double[mostBranches * mostPoints];
-        final double[] up = new double[mostBranches * mostPoints];
+        final double[] down = new double[mostBranches * LANES];
+        final double[] up = new double[mostBranches * LANES];
+        final double[] inverse = new double[mostBranches * LANES];
 
         double run(double[] row, double[] phi) {
             for (int i = 0; i < featureCount; i++) {
@@ -311,47 +323,12 @@ public final class TreeShap implements MarginExplainer {
             if (count == 0) {
                 return rootValue[t];
             }
-            int n = treePoints[t];
-            double[] nodes = rules[n].nodes;
-            double[] weights = rules[n].weights;
-            int edges = 2 * start;
-
-            // Down: in level order every parent comes before its children.
-            for (int q = 0; q < n; q++) {
-                down[q] = 1;
+            GaussLegendre rule = rules[treePoints[t]];
+            for (int block = 0; block < rule.size(); block += LANES) {
+                points(start, count, rule, block, row, phi);
             }
-            turn(start, 0, row);
-            for (int b = 1; b < count; b++) {
-                int in = parentEdge[start + b];
-                int p = in >> 1;
-                double z = zero[edges + in];
-                double a = one[in] - z;
-                int bq = b * n;
-                int pq = p * n;
-                int earlier = previousEdge[start + p];
-                if (earlier < 0) {
-                    for (int q = 0; q < n; q++) {
-                        down[bq + q] = down[pq + q] * (z + a * nodes[q]);
-                    }
-                } else {
-                    // The edge replaces the earlier split's factor on the same feature.
-                    double zEarlier = zero[edges + earlier];
-                    double aEarlier = one[earlier] - zEarlier;
-                    boolean vanished = zEarlier == 0 && aEarlier == 0;
-                    for (int q = 0; q < n; q++) {
-                        down[bq + q] = vanished
-                                ? 0 : down[pq + q] * (z + a * nodes[q]) / (zEarlier + aEarlier * nodes[q]);
-                    }
-                }
-                turn(start, b, row);
-            }
-
-            // Up: in reverse level order every branch comes after the branches below it.
-            for (int b = count - 1; b >= 0; b--) {
-                phi[splitFeature[start + b]] += gather(start, b, n, nodes, weights);
-            }
-
             // The row's own path: follow the directions to its leaf.
+            int edges = 2 * start;
             int b = 0;
             while (true) {
                 int edge = 2 * b + (direction[b] != 0 ? 0 : 1);
@@ -364,88 +341,179 @@ public final class TreeShap implements MarginExplainer {
         }
 
         /**
-         * Which way the row goes at branch b, and the one fractions of its two edges. The direction is 1 or 0
-         * computed without a branch on the data (below 0, at 1, above 2, missing 3 index the outcome bits),
-         * and o is arithmetic on it, so the row's path costs no mispredicted branches.
+         * The two passes for quadrature points [block, block + LANES): down (products from the root, parents
+         * first; with the first block, also the row's directions) and up (sums from the leaves, children
+         * first), adding each branch's contribution to its feature. The lanes are written out one by one: as loops, C2 spends more on loop control than on the
+         * arithmetic.
          */
-        private void turn(int start, int b, double[] row) {
-            int k = start + b;
-            double x = row[splitFeature[k]];
-            double th = threshold[k];
-            int index = (x >= th ? 1 : 0) + (x > th ? 1 : 0) + (x != x ? 3 : 0);
-            double d = (outcomes[k] >>> index) & 1;
-            direction[b] = d;
-            int earlier = previousEdge[k];
-            double incoming = earlier < 0 ? 1 : one[earlier];
-            one[2 * b] = incoming * d;
-            one[2 * b + 1] = incoming - incoming * d;
-        }
-
-        /**
-         * Branch b's contribution to its feature, summed over the leaves below it, and its sums for the pass
-         * up; the branches below it are done by now.
-         */
-        private double gather(int start, int b, int n, double[] nodes, double[] weights) {
+        private void points(int start, int count, GaussLegendre rule, int block, double[] row, double[] phi) {
+            final double t0 = rule.nodes[block];
+            final double t1 = rule.nodes[block + 1];
+            final double t2 = rule.nodes[block + 2];
+            final double t3 = rule.nodes[block + 3];
+            final double w0 = rule.weights[block];
+            final double w1 = rule.weights[block + 1];
+            final double w2 = rule.weights[block + 2];
+            final double w3 = rule.weights[block + 3];
             int edges = 2 * start;
-            int yes = 2 * b;
-            int no = yes + 1;
-            double zYes = zero[edges + yes];
-            double zNo = zero[edges + no];
-            double aYes = one[yes] - zYes;
-            double aNo = one[no] - zNo;
-            int yesChild = child[edges + yes];
-            int noChild = child[edges + no];
-            double vYes = leafValue[edges + yes];
-            double vNo = leafValue[edges + no];
-            int bq = b * n;
-            int yq = yesChild * n;
-            int nq = noChild * n;
-            int earlier = previousEdge[start + b];
-            double sum = 0;
-            if (earlier < 0) {
-                if (yesChild < 0 && noChild < 0) {
-                    // Two leaves below: the sums are the same linear function of t at every point.
+            double[] down = this.down;
+            double[] up = this.up;
+            double[] inverse = this.inverse;
+            double[] one = this.one;
+            double[] zero = TreeShap.this.zero;
+            double[] leafValue = TreeShap.this.leafValue;
+            int[] child = TreeShap.this.child;
+            int[] previousEdge = TreeShap.this.previousEdge;
+            int[] parentEdge = TreeShap.this.parentEdge;
+            int[] splitFeature = TreeShap.this.splitFeature;
+            double[] threshold = TreeShap.this.threshold;
+            byte[] outcomes = TreeShap.this.outcomes;
+            double[] direction = this.direction;
+
+            down[0] = 1;
+            down[1] = 1;
+            down[2] = 1;
+            down[3] = 1;
+            for (int b = 0; b < count; b++) {
+                int bq = b * LANES;
+                if (block == 0) {
+                    // Which way the row goes, once per row: 1 or 0 computed without a branch on the data
+                    // (below 0, at 1, above 2, missing 3 index the outcome bits), and the one fractions of the
+                    // two edges as arithmetic on it, so the row's path costs no mispredicted branches. Level
+                    // order puts every parent first, so an earlier split's o is known when a feature recurs.
+                    int k = start + b;
+                    double x = row[splitFeature[k]];
+                    double th = threshold[k];
+                    int index = (x >= th ? 1 : 0) + (x > th ? 1 : 0) + (x != x ? 3 : 0);
+                    double d = (outcomes[k] >>> index) & 1;
+                    direction[b] = d;
+                    int earlierSplit = previousEdge[k];
+                    double incoming = earlierSplit < 0 ? 1 : one[earlierSplit];
+                    one[2 * b] = incoming * d;
+                    one[2 * b + 1] = incoming - incoming * d;
+                }
+                if (b > 0) {
+                    int in = parentEdge[start + b];
+                    int pq = (in >> 1) * LANES;
+                    double z = zero[edges + in];
+                    double a = one[in] - z;
+                    double d0 = down[pq] * (z + a * t0);
+                    double d1 = down[pq + 1] * (z + a * t1);
+                    double d2 = down[pq + 2] * (z + a * t2);
+                    double d3 = down[pq + 3] * (z + a * t3);
+                    if (previousEdge[start + (in >> 1)] >= 0) {
+                        // The edge replaces the earlier split's factor on the same feature.
+                        d0 *= inverse[pq];
+                        d1 *= inverse[pq + 1];
+                        d2 *= inverse[pq + 2];
+                        d3 *= inverse[pq + 3];
+                    }
+                    down[bq] = d0;
+                    down[bq + 1] = d1;
+                    down[bq + 2] = d2;
+                    down[bq + 3] = d3;
+                }
+                int earlier = previousEdge[start + b];
+                if (earlier >= 0) {
+                    // The feature was split on above: both passes divide by that earlier edge's factor. A
+                    // factor of 0 (an edge with o = z = 0) gets inverse 0, as everything below it is 0.
+                    double zEarlier = zero[edges + earlier];
+                    double aEarlier = one[earlier] - zEarlier;
+                    boolean vanished = zEarlier == 0 && aEarlier == 0;
+                    inverse[bq] = vanished ? 0 : 1 / (zEarlier + aEarlier * t0);
+                    inverse[bq + 1] = vanished ? 0 : 1 / (zEarlier + aEarlier * t1);
+                    inverse[bq + 2] = vanished ? 0 : 1 / (zEarlier + aEarlier * t2);
+                    inverse[bq + 3] = vanished ? 0 : 1 / (zEarlier + aEarlier * t3);
+                }
+            }
+
+            for (int b = count - 1; b >= 0; b--) {
+                int yes = 2 * b;
+                int no = yes + 1;
+                double zYes = zero[edges + yes];
+                double zNo = zero[edges + no];
+                double aYes = one[yes] - zYes;
+                double aNo = one[no] - zNo;
+                int yesChild = child[edges + yes];
+                int noChild = child[edges + no];
+                int bq = b * LANES;
+                int earlier = previousEdge[start + b];
+                if (yesChild < 0 && noChild < 0 && earlier < 0) {
+                    // Two leaves below (half the branches of a full tree): the sums are one linear function
+                    // of t, and the contribution is its slope times the weighted product from the root.
+                    double vYes = leafValue[edges + yes];
+                    double vNo = leafValue[edges + no];
                     double slope = aYes * vYes + aNo * vNo;
                     double intercept = zYes * vYes + zNo * vNo;
-                    double mass = 0;
-                    for (int q = 0; q < n; q++) {
-                        mass += weights[q] * down[bq + q];
-                        up[bq + q] = intercept + slope * nodes[q];
-                    }
-                    return slope * mass;
+                    phi[splitFeature[start + b]] += slope
+                            * (w0 * down[bq] + w1 * down[bq + 1] + w2 * down[bq + 2] + w3 * down[bq + 3]);
+                    up[bq] = intercept + slope * t0;
+                    up[bq + 1] = intercept + slope * t1;
+                    up[bq + 2] = intercept + slope * t2;
+                    up[bq + 3] = intercept + slope * t3;
+                    continue;
                 }
-                for (int q = 0; q < n; q++) {
-                    double t = nodes[q];
-                    double belowYes = yesChild < 0 ? vYes : up[yq + q];
-                    double belowNo = noChild < 0 ? vNo : up[nq + q];
-                    sum += weights[q] * down[bq + q] * (aYes * belowYes + aNo * belowNo);
-                    up[bq + q] = (zYes + aYes * t) * belowYes + (zNo + aNo * t) * belowNo;
+                // Below a leaf is its value at every point; below a branch, that branch's sums.
+                double y0;
+                double y1;
+                double y2;
+                double y3;
+                if (yesChild < 0) {
+                    y0 = y1 = y2 = y3 = leafValue[edges + yes];
+                } else {
+                    int yq = yesChild * LANES;
+                    y0 = up[yq];
+                    y1 = up[yq + 1];
+                    y2 = up[yq + 2];
+                    y3 = up[yq + 3];
                 }
-                return sum;
-            }
-            // The feature was split on above: telescope from the earlier element (o', z') to this one,
-            // dividing by the earlier factor that the product from the root contains.
-            double zEarlier = zero[edges + earlier];
-            double aEarlier = one[earlier] - zEarlier;
-            if (zEarlier == 0 && aEarlier == 0) {
-                // The earlier edge has g = 0: nothing below it reaches any leaf's value.
-                for (int q = 0; q < n; q++) {
-                    up[bq + q] = 0;
+                double n0;
+                double n1;
+                double n2;
+                double n3;
+                if (noChild < 0) {
+                    n0 = n1 = n2 = n3 = leafValue[edges + no];
+                } else {
+                    int nq = noChild * LANES;
+                    n0 = up[nq];
+                    n1 = up[nq + 1];
+                    n2 = up[nq + 2];
+                    n3 = up[nq + 3];
                 }
-                return 0;
+                double sum;
+                if (earlier < 0) {
+                    sum = w0 * down[bq] * (aYes * y0 + aNo * n0)
+                            + w1 * down[bq + 1] * (aYes * y1 + aNo * n1)
+                            + w2 * down[bq + 2] * (aYes * y2 + aNo * n2)
+                            + w3 * down[bq + 3] * (aYes * y3 + aNo * n3);
+                    up[bq] = (zYes + aYes * t0) * y0 + (zNo + aNo * t0) * n0;
+                    up[bq + 1] = (zYes + aYes * t1) * y1 + (zNo + aNo * t1) * n1;
+                    up[bq + 2] = (zYes + aYes * t2) * y2 + (zNo + aNo * t2) * n2;
+                    up[bq + 3] = (zYes + aYes * t3) * y3 + (zNo + aNo * t3) * n3;
+                } else {
+                    // Telescope from the earlier element (o', z') to this one. With g / g' each child's factor
+                    // relative to the earlier one, the sums up are g / g' times those below, and each point
+                    // adds down / g' * (a_yes * below_yes + a_no * below_no - a' * sums up).
+                    double aEarlier = one[earlier] - zero[edges + earlier];
+                    double i0 = inverse[bq];
+                    double i1 = inverse[bq + 1];
+                    double i2 = inverse[bq + 2];
+                    double i3 = inverse[bq + 3];
+                    double u0 = ((zYes + aYes * t0) * y0 + (zNo + aNo * t0) * n0) * i0;
+                    double u1 = ((zYes + aYes * t1) * y1 + (zNo + aNo * t1) * n1) * i1;
+                    double u2 = ((zYes + aYes * t2) * y2 + (zNo + aNo * t2) * n2) * i2;
+                    double u3 = ((zYes + aYes * t3) * y3 + (zNo + aNo * t3) * n3) * i3;
+                    sum = w0 * down[bq] * i0 * (aYes * y0 + aNo * n0 - aEarlier * u0)
+                            + w1 * down[bq + 1] * i1 * (aYes * y1 + aNo * n1 - aEarlier * u1)
+                            + w2 * down[bq + 2] * i2 * (aYes * y2 + aNo * n2 - aEarlier * u2)
+                            + w3 * down[bq + 3] * i3 * (aYes * y3 + aNo * n3 - aEarlier * u3);
+                    up[bq] = u0;
+                    up[bq + 1] = u1;
+                    up[bq + 2] = u2;
+                    up[bq + 3] = u3;
+                }
+                phi[splitFeature[start + b]] += sum;
             }
-            for (int q = 0; q < n; q++) {
-                double t = nodes[q];
-                double belowYes = yesChild < 0 ? vYes : up[yq + q];
-                double belowNo = noChild < 0 ? vNo : up[nq + q];
-                double inverse = 1 / (zEarlier + aEarlier * t);
-                double gYes = (zYes + aYes * t) * inverse;
-                double gNo = (zNo + aNo * t) * inverse;
-                sum += weights[q] * down[bq + q] * inverse
-                        * (belowYes * (aYes - aEarlier * gYes) + belowNo * (aNo - aEarlier * gNo));
-                up[bq + q] = gYes * belowYes + gNo * belowNo;
-            }
-            return sum;
         }
     }
 }

@@ -4,8 +4,14 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import health.vigil.explain.ClinicalExplainer;
+import health.vigil.explain.ExtendUnwindTreeShap;
+import health.vigil.explain.FeatureMapping;
 import health.vigil.explain.TreeShap;
+import health.vigil.model.Explanation;
 import health.vigil.model.TreeEnsemble;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -29,6 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Explaining one row with TreeSHAP against predicting one row with ONNX Runtime, on the same 200-tree, depth-6,
  * 30-feature model (ONNX Runtime single-threaded, as TreeSHAP is). The set-up fails unless ONNX Runtime's
  * probability equals {@link TreeEnsemble#probability} for every benchmark row, so both sides run one model.
+ * Also timed: Lundberg's Algorithm 2 on the same rows (the classic cost), the whole clinical explanation
+ * (TreeSHAP, grouping, probability view and summary sentence), and the ensemble's margin in plain Java.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -42,6 +50,8 @@ public class TreeShapVsOnnxRuntimeBenchmark {
 
     private TreeEnsemble ensemble;
     private TreeShap shap;
+    private ExtendUnwindTreeShap algorithm2;
+    private ClinicalExplainer clinical;
     private double[][] rows;
     private OrtEnvironment env;
     private OrtSession session;
@@ -59,6 +69,12 @@ public class TreeShapVsOnnxRuntimeBenchmark {
     public void setUp() throws OrtException {
         ensemble = BenchmarkModels.ensemble(FEATURES, 20261124L);
         shap = new TreeShap(ensemble);
+        algorithm2 = new ExtendUnwindTreeShap(ensemble);
+        List<String> columns = new ArrayList<>();
+        for (int i = 0; i < FEATURES; i++) {
+            columns.add("x" + i);
+        }
+        clinical = new ClinicalExplainer(shap, FeatureMapping.of(columns), 5);
         rows = BenchmarkModels.rows(FEATURES, 20261125L);
         env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
@@ -103,6 +119,16 @@ public class TreeShapVsOnnxRuntimeBenchmark {
     @Benchmark
     public double treeShapExplainRow(Cursor cursor) {
         return shap.explain(rows[cursor.next++ & (BenchmarkModels.ROWS - 1)], cursor.phi);
+    }
+
+    @Benchmark
+    public double algorithm2ExplainRow(Cursor cursor) {
+        return algorithm2.explain(rows[cursor.next++ & (BenchmarkModels.ROWS - 1)], cursor.phi);
+    }
+
+    @Benchmark
+    public Explanation clinicalExplanationRow(Cursor cursor) {
+        return clinical.explain(rows[cursor.next++ & (BenchmarkModels.ROWS - 1)]);
     }
 
     @Benchmark

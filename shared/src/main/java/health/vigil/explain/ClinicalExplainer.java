@@ -1,0 +1,211 @@
+package health.vigil.explain;
+
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.model.Explanation;
+import health.vigil.model.Explanation.Direction;
+import health.vigil.model.Explanation.Factor;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns a model's exact SHAP values into an {@link Explanation} a clinician can read: contributions per
+ * clinical feature (grouped columns summed), with the values and units the caller gave, the top factors, and a
+ * probability-space view with a one-line summary such as
+ * "Risk 0.31 (baseline 0.12); raised by prior inpatient 4 stays (+0.09); lowered by age 42 years (-0.03)."
+ *
+ * <p>Probability view. SHAP values add up in margin (log-odds) space; the logistic function bends that scale,
+ * so probability contributions need a rule. This one scales every margin contribution by the same secant
+ * slope of the logistic function between the expected margin m0 and the row's margin m:
+ * {@code (sigmoid(m) - sigmoid(m0)) / (m - m0)}, its derivative when m = m0 (DeepLIFT's rescale rule across
+ * the final nonlinearity). The probability contributions then add up exactly to {@code score - baseScore} and
+ * keep each factor's sign and rank; what they do not show is that a factor's effect on probability depends on
+ * the others, which no additive probability view can.
+ */
+public final class ClinicalExplainer {
+
+    private final MarginExplainer shap;
+    private final FeatureMapping mapping;
+    private final int topK;
+
+    /**
+     * @param topK how many factors the explanation ranks and the summary names, at least 1
+     * @throws ValidationException (INVALID_PACKAGE) when the explainer and the mapping disagree on the number
+     *     of model inputs
+     */
+    public ClinicalExplainer(MarginExplainer shap, FeatureMapping mapping, int topK) {
+        this.shap = Objects.requireNonNull(shap, "shap");
+        this.mapping = Objects.requireNonNull(mapping, "mapping");
+        if (shap.featureCount() != mapping.columnCount()) {
+            throw new ValidationException(ErrorCode.INVALID_PACKAGE, "the model takes " + shap.featureCount()
+                    + " inputs but the feature mapping names " + mapping.columnCount() + " columns");
+        }
+        if (topK < 1) {
+            throw new ValidationException("an explanation needs at least 1 top factor, not " + topK);
+        }
+        this.topK = topK;
+    }
+
+    /** Explains a row, taking each single-column feature's value from the row itself. */
+    public Explanation explain(double[] row) {
+        return explain(row, Map.of());
+    }
+
+    /**
+     * Explains a row of model inputs.
+     *
+     * @param rawValues the values as the caller gave them, by clinical feature name; a feature not in the map
+     *     shows its model input when it has a single column (NaN as missing) and no value when it groups several
+     */
+    public Explanation explain(double[] row, Map<String, ?> rawValues) {
+        Objects.requireNonNull(row, "row");
+        Objects.requireNonNull(rawValues, "rawValues");
+        double[] phi = new double[shap.featureCount()];
+        double margin = shap.explain(row, phi);
+        double expectedMargin = shap.expectedMargin();
+        double score = sigmoid(margin);
+        double baseScore = sigmoid(expectedMargin);
+        double slope = secantSlope(expectedMargin, margin);
+
+        List<Factor> factors = new ArrayList<>(mapping.featureCount());
+        List<Boolean> shown = new ArrayList<>(mapping.featureCount());
+        for (int f = 0; f < mapping.featureCount(); f++) {
+            double contribution = 0;
+            for (int m = 0; m < mapping.columnCountOf(f); m++) {
+                contribution += phi[mapping.column(f, m)];
+            }
+            String name = mapping.name(f);
+            Object value;
+            boolean known;
+            if (rawValues.containsKey(name)) {
+                value = rawValues.get(name);
+                known = true;
+            } else if (mapping.columnCountOf(f) == 1) {
+                double x = row[mapping.column(f, 0)];
+                value = Double.isNaN(x) ? null : x;
+                known = true;
+            } else {
+                value = null;
+                known = false;
+            }
+            factors.add(Factor.of(name, value, mapping.unit(f), contribution, slope * contribution));
+            shown.add(known);
+        }
+
+        List<Integer> ranked = new ArrayList<>();
+        for (int f = 0; f < factors.size(); f++) {
+            if (factors.get(f).direction() != Direction.NEUTRAL) {
+                ranked.add(f);
+            }
+        }
+        // Stable sort: equal contributions keep the model's column order.
+        ranked.sort(Comparator.comparingDouble(f -> -Math.abs(factors.get(f).marginContribution())));
+        List<Integer> top = ranked.subList(0, Math.min(topK, ranked.size()));
+        List<Factor> topFactors = top.stream().map(factors::get).toList();
+        String summary = summary(score, baseScore, top, factors, shown);
+        return new Explanation(score, baseScore, margin, expectedMargin, factors, topFactors, summary);
+    }
+
+    static double sigmoid(double margin) {
+        return 1 / (1 + Math.exp(-margin));
+    }
+
+    /**
+     * (sigmoid(b) - sigmoid(a)) / (b - a), accurate also when b is close to a: with sigmoid(x) =
+     * (1 + tanh(x / 2)) / 2, the difference is sinh((b - a) / 2) / (2 cosh(a / 2) cosh(b / 2)).
+     */
+    static double secantSlope(double a, double b) {
+        double half = (b - a) / 2;
+        double ratio = half == 0 ? 0.5 : Math.sinh(half) / (b - a);
+        double slope = ratio / (2 * Math.cosh(a / 2) * Math.cosh(b / 2));
+        if (Double.isFinite(slope) && slope > 0) {
+            return slope;
+        }
+        // Margins beyond about ±1400 overflow cosh; there the logistic is flat and the direct form is exact.
+        return (sigmoid(b) - sigmoid(a)) / (b - a);
+    }
+
+    private static String summary(double score, double baseScore, List<Integer> top, List<Factor> factors,
+            List<Boolean> shown) {
+        StringBuilder raised = new StringBuilder();
+        StringBuilder lowered = new StringBuilder();
+        for (int f : top) {
+            Factor factor = factors.get(f);
+            StringBuilder part = factor.direction() == Direction.RAISES ? raised : lowered;
+            if (part.length() > 0) {
+                part.append(", ");
+            }
+            part.append(describe(factor, shown.get(f))).append(" (").append(signed(factor.probabilityContribution()))
+                    .append(')');
+        }
+        StringBuilder sentence = new StringBuilder("Risk ").append(probability(score)).append(" (baseline ")
+                .append(probability(baseScore)).append(')');
+        if (raised.length() > 0) {
+            sentence.append("; raised by ").append(raised);
+        }
+        if (lowered.length() > 0) {
+            sentence.append("; lowered by ").append(lowered);
+        }
+        if (top.isEmpty()) {
+            sentence.append("; no feature moved it from the baseline");
+        }
+        return sentence.append('.').toString();
+    }
+
+    /** "prior inpatient 4 stays", "hba1c missing", "on insulin yes", "admission type emergency". */
+    static String describe(Factor factor, boolean valueKnown) {
+        StringBuilder text = new StringBuilder(factor.feature().replace('_', ' '));
+        if (!valueKnown) {
+            return text.toString();
+        }
+        Object value = factor.value();
+        if (value == null) {
+            return text.append(" missing").toString();
+        }
+        text.append(' ').append(format(value));
+        if (factor.unit() != null && !(value instanceof Boolean)) {
+            text.append(' ').append(factor.unit());
+        }
+        return text.toString();
+    }
+
+    static String format(Object value) {
+        if (value instanceof Boolean b) {
+            return b ? "yes" : "no";
+        }
+        if (value instanceof Double || value instanceof Float || value instanceof BigDecimal) {
+            double d = ((Number) value).doubleValue();
+            if (!Double.isFinite(d)) {
+                return String.valueOf(d);
+            }
+            if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+                return Long.toString((long) d);
+            }
+            // Four significant digits: what a chart shows, without binary noise such as 9.100000000000001.
+            return new BigDecimal(d).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+        }
+        return String.valueOf(value);
+    }
+
+    static String probability(double p) {
+        if (p > 0 && p < 0.005) {
+            return "<0.01";
+        }
+        if (p < 1 && p >= 0.995) {
+            return ">0.99";
+        }
+        return String.format(Locale.ROOT, "%.2f", p);
+    }
+
+    static String signed(double delta) {
+        String sign = delta < 0 ? "-" : "+";
+        double size = Math.abs(delta);
+        return size < 0.005 ? sign + "<0.01" : sign + String.format(Locale.ROOT, "%.2f", size);
+    }
+}

@@ -1,0 +1,204 @@
+package health.vigil.explain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.explain.RandomTrees.Shape;
+import health.vigil.json.Json;
+import health.vigil.model.Explanation;
+import health.vigil.model.Explanation.Direction;
+import health.vigil.model.Explanation.Factor;
+import health.vigil.model.TreeEnsemble;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ClinicalExplainerTest {
+
+    private static final List<String> COLUMNS = List.of("prior_inpatient", "hba1c", "hba1c_missing", "age",
+            "admission_type_emergency", "admission_type_elective");
+    private static final Map<String, List<String>> GROUPS = Map.of(
+            "hba1c", List.of("hba1c", "hba1c_missing"),
+            "admission_type", List.of("admission_type_emergency", "admission_type_elective"));
+    private static final Map<String, String> UNITS = Map.of("prior_inpatient", "stays", "hba1c", "%", "age", "years");
+
+    /** A readmission-style logistic model: margin = -2 + w . x, background means as given. */
+    private static final LinearShap MODEL = new LinearShap(
+            new double[] {0.4, 0.3, 0.5, -0.02, 0.6, -0.2}, -2.0, new double[] {1, 7, 0.1, 60, 0.3, 0.5});
+    private static final double[] ROW = {4, 9.1, 0, 75, 1, 0};
+    private static final Map<String, Object> RAW = Map.of(
+            "prior_inpatient", 4L, "hba1c", 9.1, "age", 75L, "admission_type", "emergency");
+
+    private final ClinicalExplainer explainer =
+            new ClinicalExplainer(MODEL, FeatureMapping.of(COLUMNS, GROUPS, UNITS), 4);
+
+    @Test
+    void readsLikeAClinicalSentenceWithValuesUnitsAndSignedProbabilityChanges() {
+        Explanation explanation = explainer.explain(ROW, RAW);
+        // Worked out independently: phi = 1.2 (stays), 0.63 - 0.05 (hba1c and its indicator), -0.3 (age),
+        // 0.42 + 0.1 (admission type); margin 1.43, expected -0.57, risk 0.8069, baseline 0.3612; each
+        // probability share is phi times (0.8069 - 0.3612) / 2.0.
+        assertThat(explanation.summary()).isEqualTo("Risk 0.81 (baseline 0.36); raised by prior inpatient 4 stays"
+                + " (+0.27), hba1c 9.1 % (+0.13), admission type emergency (+0.12); lowered by age 75 years (-0.07).");
+        assertThat(explanation.score()).isCloseTo(0.8069013157667836, within(1e-15));
+        assertThat(explanation.baseScore()).isCloseTo(0.361236824851158, within(1e-15));
+        assertThat(explanation.margin()).isCloseTo(1.43, within(1e-12));
+        assertThat(explanation.expectedMargin()).isCloseTo(-0.57, within(1e-12));
+    }
+
+    @Test
+    void groupedColumnsBecomeOneFeatureWhoseContributionIsTheirSum() {
+        Explanation explanation = explainer.explain(ROW, RAW);
+        assertThat(explanation.contributions()).extracting(Factor::feature)
+                .containsExactly("prior_inpatient", "hba1c", "age", "admission_type");
+        Factor hba1c = explanation.contributions().get(1);
+        assertThat(hba1c.marginContribution()).isCloseTo(0.63 - 0.05, within(1e-12));
+        assertThat(hba1c.value()).isEqualTo(9.1);
+        assertThat(hba1c.unit()).isEqualTo("%");
+        Factor admission = explanation.contributions().get(3);
+        assertThat(admission.marginContribution()).isCloseTo(0.42 + 0.1, within(1e-12));
+        assertThat(admission.value()).isEqualTo("emergency");
+        assertThat(admission.unit()).isNull();
+    }
+
+    @Test
+    void topFactorsAreTheLargestContributionsFirstWithTheirDirection() {
+        Explanation explanation = new ClinicalExplainer(MODEL, FeatureMapping.of(COLUMNS, GROUPS, UNITS), 2)
+                .explain(ROW, RAW);
+        assertThat(explanation.topFactors()).extracting(Factor::feature, Factor::direction)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("prior_inpatient", Direction.RAISES),
+                        org.assertj.core.groups.Tuple.tuple("hba1c", Direction.RAISES));
+        assertThat(explanation.summary()).doesNotContain("age").doesNotContain("lowered");
+    }
+
+    @Test
+    void probabilityContributionsAddUpToTheRiskChangeAndKeepEverySign() {
+        Random rng = new Random(31);
+        TreeEnsemble ensemble = RandomTrees.ensemble(rng, Shape.mixed(8, 7), 30);
+        List<String> columns = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            columns.add("x" + i);
+        }
+        ClinicalExplainer trees = new ClinicalExplainer(new TreeShap(ensemble),
+                FeatureMapping.of(columns, Map.of("pair", List.of("x2", "x5")), Map.of()), 3);
+        for (int r = 0; r < 50; r++) {
+            Explanation e = trees.explain(RandomTrees.row(rng, 8, 0.2));
+            double sum = e.contributions().stream().mapToDouble(Factor::probabilityContribution).sum();
+            assertThat(sum).isCloseTo(e.score() - e.baseScore(), within(1e-12));
+            for (Factor factor : e.contributions()) {
+                assertThat(Math.signum(factor.probabilityContribution()))
+                        .isEqualTo(Math.signum(factor.marginContribution()));
+            }
+        }
+    }
+
+    @Test
+    void aRowAtTheBaselineUsesTheLogisticSlopeThereAndSaysNothingMovedIt() {
+        // Every input at its background mean: every contribution is 0 and the risk is the baseline.
+        Explanation atBaseline = explainer.explain(new double[] {1, 7, 0.1, 60, 0.3, 0.5});
+        assertThat(atBaseline.topFactors()).isEmpty();
+        assertThat(atBaseline.summary()).isEqualTo("Risk 0.36 (baseline 0.36); no feature moved it from the baseline.");
+
+        // A tiny move: the shares are the margin contributions times the logistic derivative p (1 - p).
+        double[] nudged = {1 + 1e-9, 7, 0.1, 60, 0.3, 0.5};
+        Explanation e = explainer.explain(nudged);
+        double p = e.baseScore();
+        assertThat(e.contributions().get(0).probabilityContribution() / e.contributions().get(0).marginContribution())
+                .isCloseTo(p * (1 - p), within(1e-9));
+    }
+
+    @Test
+    void secantSlopeMatchesTheDirectDifferenceAndItsLimit() {
+        double[][] pairs = {{-0.57, 1.43}, {3, -2}, {0, 1e-12}, {-30, 40}, {700, 710}};
+        for (double[] pair : pairs) {
+            double a = pair[0];
+            double b = pair[1];
+            double direct = (ClinicalExplainer.sigmoid(b) - ClinicalExplainer.sigmoid(a)) / (b - a);
+            double slope = ClinicalExplainer.secantSlope(a, b);
+            if (Math.abs(b - a) > 1e-6) {
+                assertThat(slope).isCloseTo(direct, within(1e-14));
+            } else {
+                double p = ClinicalExplainer.sigmoid(a);
+                assertThat(slope).isCloseTo(p * (1 - p), within(1e-12));
+            }
+        }
+        assertThat(ClinicalExplainer.secantSlope(2, 2)).isCloseTo(
+                ClinicalExplainer.sigmoid(2) * (1 - ClinicalExplainer.sigmoid(2)), within(1e-15));
+    }
+
+    @Test
+    void withoutRawValuesASingleColumnShowsItsInputAndMissingInputsSaySo() {
+        ClinicalExplainer trees = new ClinicalExplainer(
+                new TreeShap(RandomTrees.ensemble(new Random(32), Shape.balanced(3, 4), 20)),
+                FeatureMapping.of(List.of("heart_rate", "lactate", "on_insulin"), Map.of(),
+                        Map.of("heart_rate", "bpm", "lactate", "mmol/L")), 3);
+        Explanation e = trees.explain(new double[] {88, Double.NaN, 1}, Map.of("on_insulin", true));
+        assertThat(e.contributions()).extracting(Factor::value).containsExactly(88.0, null, true);
+        for (Factor factor : e.topFactors()) {
+            assertThat(e.summary()).contains(switch (factor.feature()) {
+                case "heart_rate" -> "heart rate 88 bpm";
+                case "lactate" -> "lactate missing";
+                default -> "on insulin yes";
+            });
+        }
+    }
+
+    @Test
+    void valuesAreWrittenAsAChartWouldShowThem() {
+        assertThat(ClinicalExplainer.format(9.100000000000001)).isEqualTo("9.1");
+        assertThat(ClinicalExplainer.format(4.0)).isEqualTo("4");
+        assertThat(ClinicalExplainer.format(1234567.0)).isEqualTo("1234567");
+        assertThat(ClinicalExplainer.format(0.000123456)).isEqualTo("0.0001235");
+        assertThat(ClinicalExplainer.format(12L)).isEqualTo("12");
+        assertThat(ClinicalExplainer.format(false)).isEqualTo("no");
+        assertThat(ClinicalExplainer.probability(0.001)).isEqualTo("<0.01");
+        assertThat(ClinicalExplainer.probability(0.9991)).isEqualTo(">0.99");
+        assertThat(ClinicalExplainer.signed(-0.0012)).isEqualTo("-<0.01");
+        assertThat(ClinicalExplainer.signed(0.094)).isEqualTo("+0.09");
+    }
+
+    @Test
+    void printingAnExplanationRevealsNoPatientValue() {
+        Explanation explanation = explainer.explain(ROW, RAW);
+        assertThat(explanation.toString()).doesNotContain("9.1").doesNotContain("75").doesNotContain("emergency")
+                .contains("prior_inpatient");
+        assertThat(explanation.topFactors().get(0).toString()).isEqualTo("Factor[prior_inpatient raises]");
+    }
+
+    @Test
+    void serialisesWithLowerCaseDirectionsAndReadsBack() throws Exception {
+        Explanation explanation = explainer.explain(ROW, RAW);
+        String json = Json.write(explanation);
+        assertThat(json).contains("\"direction\":\"raises\"").contains("\"summary\":\"Risk 0.81");
+        Explanation back = Json.mapper().readValue(json, Explanation.class);
+        assertThat(back.summary()).isEqualTo(explanation.summary());
+        assertThat(back.topFactors()).extracting(Factor::feature)
+                .containsExactlyElementsOf(explanation.topFactors().stream().map(Factor::feature).toList());
+    }
+
+    @Test
+    void anExplainerAndMappingOfDifferentWidthsAreRejected() {
+        assertThatThrownBy(() -> new ClinicalExplainer(MODEL, FeatureMapping.of(List.of("a", "b")), 3))
+                .isInstanceOfSatisfying(ValidationException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PACKAGE))
+                .hasMessage("the model takes 6 inputs but the feature mapping names 2 columns");
+        assertThatThrownBy(() -> new ClinicalExplainer(MODEL, FeatureMapping.of(COLUMNS), 0))
+                .isInstanceOf(ValidationException.class);
+    }
+
+    @Test
+    void aRawValueMapMayMarkAGroupedFeatureMissing() {
+        Map<String, Object> raw = new HashMap<>(RAW);
+        raw.put("hba1c", null);
+        Explanation e = explainer.explain(new double[] {4, 0, 1, 75, 1, 0}, raw);
+        Factor hba1c = e.contributions().get(1);
+        assertThat(hba1c.value()).isNull();
+        assertThat(e.summary()).contains("hba1c missing");
+    }
+}

@@ -130,6 +130,10 @@ final class DemoCommand implements Callable<Integer> {
                             p.get("decision").asBoolean(), p.get("version").asInt(), p.get("slot").asText(),
                             p.get("predictionId").asText()));
                 }
+                JsonNode explained = scored.get("predictions").get(0).get("explanation");
+                if (explained != null) {
+                    say("  why (first patient, exact TreeSHAP): " + explained.get("summary").asText());
+                }
             }
 
             ClinicalModel first = ClinicalModel.values()[0];

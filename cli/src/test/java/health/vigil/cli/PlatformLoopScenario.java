@@ -298,6 +298,50 @@ abstract class PlatformLoopScenario {
         assertThat(get("/models", operator).get("models")).hasSize(1);
     }
 
+    @Test
+    @Order(10)
+    void aTreeModelExplainsEachPredictionWithItsTopFactors() throws Exception {
+        ModelsCommand.upload(home, writeTemp("trees.zip", SampleModels.readmissionTrees().zip()), "readmission-trees.zip");
+        awaitVersions(2);
+        Map<String, Object> record = present(SampleModels.readmissionCohort(1, 11).records().get(0));
+        String body = Json.write(Map.of("version", 2, "patientId", PATIENT_PREFIX + "x", "features", record));
+
+        JsonNode scored = json(post("/score/" + MODEL, clinicalApp, body, Map.of()).body());
+        JsonNode explanation = scored.get("explanation");
+        assertThat(explanation).as(scored.toString()).isNotNull();
+        assertThat(explanation.get("summary").asText()).isNotBlank();
+        JsonNode top = explanation.get("topFactors");
+        assertThat(top.size()).isBetween(1, 5);
+        assertThat(top.findValuesAsText("feature")).allSatisfy(f -> assertThat(SampleModels.readmissionSchema().names()).contains(f));
+        List<PredictionRecord> logged = logged();
+        PredictionRecord last = logged.stream().filter(r -> r.version() == 2).findFirst().orElseThrow();
+        // The log keeps every feature's contribution; they add up to the risk's distance from the baseline.
+        JsonNode contributions = Json.readTree("logged explanation", last.explanation().getBytes(StandardCharsets.UTF_8))
+                .get("contributions");
+        double sum = 0;
+        for (JsonNode c : contributions) {
+            sum += c.get(1).asDouble();
+        }
+        assertThat(sum).isCloseTo(scored.get("risk").asDouble() - explanation.get("baselineRisk").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-5));
+
+        JsonNode plain = json(post("/score/" + MODEL + "?explain=false", clinicalApp, body, Map.of()).body());
+        assertThat(plain.has("explanation")).isFalse();
+        assertThat(post("/score/" + MODEL + "?explain=maybe", clinicalApp, body, Map.of()).statusCode()).isEqualTo(400);
+
+        Map<String, Object> oip = new LinkedHashMap<>(oipRequest(record, PATIENT_PREFIX + "y"));
+        oip.put("parameters", Map.of("patient_ids", List.of(PATIENT_PREFIX + "y"), "explain", true));
+        JsonNode inferred = json(post("/v2/models/" + MODEL + "/versions/2/infer", clinicalApp, Json.write(oip), Map.of()).body());
+        assertThat(inferred.at("/parameters/explanations/0/topFactors")).isNotEmpty();
+        scoredRows += 3;
+    }
+
+    private Path writeTemp(String name, byte[] bytes) throws IOException {
+        Path file = Files.createTempFile(name, ".zip");
+        Files.write(file, bytes);
+        return file;
+    }
+
     private List<PredictionRecord> logged() {
         List<PredictionRecord> records = new ArrayList<>();
         platform.platform().predictionLog().scan(new ModelName(MODEL), Instant.EPOCH, Instant.now().plusSeconds(60),

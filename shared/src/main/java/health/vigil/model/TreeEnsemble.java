@@ -9,7 +9,7 @@ import java.util.List;
  * an ONNX {@code TreeEnsembleClassifier} with {@code post_transform=LOGISTIC} computes, and what TreeSHAP
  * explains.
  */
-public record TreeEnsemble(int featureCount, double baseMargin, List<Tree> trees) {
+public record TreeEnsemble(int featureCount, double baseMargin, List<Tree> trees) implements ModelStructure {
 
     public TreeEnsemble {
         if (featureCount < 1) {

@@ -17,6 +17,14 @@ public interface ModelRuntime extends AutoCloseable {
      */
     Signature inspect(byte[] onnx);
 
+    /**
+     * What the model computes, when this runtime can read it (a tree ensemble or a logistic regression):
+     * explanations need it. Empty for a graph of any other shape; then predictions carry no explanation.
+     */
+    default java.util.Optional<health.vigil.model.ModelStructure> structure(byte[] onnx) {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 

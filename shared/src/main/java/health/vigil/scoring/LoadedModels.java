@@ -170,7 +170,8 @@ public final class LoadedModels implements AutoCloseable {
                     + " inputs but its feature pipeline '" + pipeline.id() + "' produces " + pipeline.width()
                     + "; the package does not match its manifest and cannot score");
         }
-        return new ScorableModel(record, model, pipeline, new RecordValidator(pipeline.rawSchema()));
+        return new ScorableModel(record, model, pipeline, new RecordValidator(pipeline.rawSchema()),
+                Explainers.forModel(runtime.structure(onnx), pipeline));
     }
 
     /** {@code model.onnx} from the version's package, after checking the package is the one registered. */

@@ -4,16 +4,25 @@ import health.vigil.features.FeaturePipeline;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ModelRuntime;
+import health.vigil.explain.ClinicalExplainer;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A version ready to score: its registry record (manifest and hashes; the stage may have moved on since),
- * the loaded model, its feature pipeline and the validator of the pipeline's raw schema.
+ * the loaded model, its feature pipeline, the validator of the pipeline's raw schema, and its explainer when
+ * the model's structure can be explained (a tree ensemble).
  */
 public record ScorableModel(VersionRecord record, ModelRuntime.LoadedModel model, FeaturePipeline pipeline,
-        RecordValidator validator) {
+        RecordValidator validator, Optional<ClinicalExplainer> explainer) {
+
+    public ScorableModel(VersionRecord record, ModelRuntime.LoadedModel model, FeaturePipeline pipeline,
+            RecordValidator validator) {
+        this(record, model, pipeline, validator, Optional.empty());
+    }
 
     public ScorableModel {
+        Objects.requireNonNull(explainer, "explainer");
         Objects.requireNonNull(record, "record");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(pipeline, "pipeline");

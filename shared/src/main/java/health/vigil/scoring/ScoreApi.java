@@ -3,6 +3,7 @@ package health.vigil.scoring;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.model.Explanation;
 import health.vigil.model.ModelName;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,8 +28,16 @@ public final class ScoreApi {
         this.scoring = scoring;
     }
 
-    /** Scores the body for {@code model} and returns the response document. */
+    /** Scores the body for {@code model} with explanations and returns the response document. */
     public Map<String, Object> score(ModelName model, JsonNode body) {
+        return score(model, body, true);
+    }
+
+    /**
+     * Scores the body for {@code model} and returns the response document; with {@code explain} each
+     * prediction of a model that can be explained carries its top contributing factors.
+     */
+    public Map<String, Object> score(ModelName model, JsonNode body, boolean explain) {
         if (body == null || !body.isObject()) {
             throw new ValidationException(ErrorCode.MALFORMED_JSON, "the request body must be a JSON object with"
                     + " 'patientId' and 'features' (one patient) or 'records' (a batch)");
@@ -59,7 +68,7 @@ public final class ScoreApi {
         } else {
             rows.add(row(body, ""));
         }
-        ScoreResult result = scoring.score(new ScoreRequest(model, version, rows));
+        ScoreResult result = scoring.score(new ScoreRequest(model, version, rows, explain));
         if (!batch) {
             return document(result.row(0));
         }
@@ -114,6 +123,32 @@ public final class ScoreApi {
         document.put("decision", row.decision());
         document.put("positiveLabel", row.positiveLabel());
         document.put("threshold", row.threshold());
+        if (row.explanation() != null) {
+            document.put("explanation", explanation(row.explanation()));
+        }
+        return document;
+    }
+
+    /**
+     * What a clinician reads: the one-line summary, the baseline risk, and the top factors with the value
+     * given, its unit and the signed change in risk (probability) and in log-odds.
+     */
+    public static Map<String, Object> explanation(Explanation explanation) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("summary", explanation.summary());
+        document.put("baselineRisk", explanation.baseScore());
+        document.put("topFactors", explanation.topFactors().stream().map(f -> {
+            Map<String, Object> factor = new LinkedHashMap<>();
+            factor.put("feature", f.feature());
+            factor.put("value", f.value());
+            if (f.unit() != null) {
+                factor.put("unit", f.unit());
+            }
+            factor.put("direction", f.direction().name().toLowerCase(java.util.Locale.ROOT));
+            factor.put("riskContribution", f.probabilityContribution());
+            factor.put("logOddsContribution", f.marginContribution());
+            return factor;
+        }).toList());
         return document;
     }
 }

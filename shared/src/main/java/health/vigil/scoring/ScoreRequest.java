@@ -8,8 +8,15 @@ import java.util.Objects;
 /**
  * A request to score one or more patients with a model. With {@code version} null the model's deployment
  * chooses the version for each patient (stable or canary); with a version, that version scores them all.
+ * With {@code explain}, each prediction carries its explanation (top contributing factors).
  */
-public record ScoreRequest(ModelName model, Integer version, List<PatientRow> rows) {
+public record ScoreRequest(ModelName model, Integer version, List<PatientRow> rows, boolean explain) {
+
+    /** A request without explanations. */
+    public ScoreRequest(ModelName model, Integer version, List<PatientRow> rows) {
+        this(model, version, rows, false);
+    }
+
     public ScoreRequest {
         Objects.requireNonNull(model, "model");
         if (version != null && version < 1) {

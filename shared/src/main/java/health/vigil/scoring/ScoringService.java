@@ -9,6 +9,9 @@ import health.vigil.error.VigilException;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.model.Deployment;
 import health.vigil.model.Manifest;
+import health.vigil.explain.ClinicalExplainer;
+import health.vigil.json.Json;
+import health.vigil.model.Explanation;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.OutputSpec;
@@ -133,21 +136,48 @@ public final class ScoringService {
             }
             double[] scores = predict(model, matrix, indexes.size());
             OutputSpec output = model.record().manifest().output();
+            ClinicalExplainer explainer = request.explain() ? model.explainer().orElse(null) : null;
+            double[] inputs = explainer == null ? null : new double[width];
             for (int j = 0; j < indexes.size(); j++) {
                 int row = indexes.get(j);
                 double score = scores[j];
                 boolean decision = score >= output.threshold();
                 String predictionId = UUID.randomUUID().toString();
+                Explanation explanation = null;
+                if (explainer != null) {
+                    for (int c = 0; c < width; c++) {
+                        inputs[c] = matrix[j * width + c];
+                    }
+                    explanation = explainer.explain(inputs, values[row]);
+                }
                 records[row] = new PredictionRecord(predictionId, request.model(), slot.version(), slot.slot(),
-                        pseudonyms[row], now, Arrays.copyOfRange(matrix, j * width, (j + 1) * width), score, decision, null);
+                        pseudonyms[row], now, Arrays.copyOfRange(matrix, j * width, (j + 1) * width), score, decision,
+                        explanation == null ? null : loggedExplanation(explanation));
                 scored[row] = new ScoredRow(predictionId, request.model(), slot.version(), slot.slot(), score, decision,
-                        output.positiveLabel(), output.threshold());
+                        output.positiveLabel(), output.threshold(), explanation);
             }
             telemetry.scored(model.id(), slot.slot(), indexes.size(), System.nanoTime() - started);
         }
         // Durable before the caller sees an answer: an answered prediction is never missing from the log.
         log.append(List.of(records));
         return new ScoreResult(List.of(scored));
+    }
+
+    /**
+     * The explanation as the prediction log keeps it: each clinical feature's signed contribution (margin and
+     * probability) and the baseline, without the values (the log already holds the model inputs).
+     */
+    private static String loggedExplanation(Explanation explanation) {
+        Map<String, Object> logged = new LinkedHashMap<>();
+        logged.put("baseScore", explanation.baseScore());
+        logged.put("expectedMargin", explanation.expectedMargin());
+        logged.put("margin", explanation.margin());
+        Map<String, double[]> contributions = new LinkedHashMap<>();
+        for (Explanation.Factor f : explanation.contributions()) {
+            contributions.put(f.feature(), new double[] {f.marginContribution(), f.probabilityContribution()});
+        }
+        logged.put("contributions", contributions);
+        return Json.write(logged);
     }
 
     /** Which version and slot scores each row, the loaded versions, and the field names the request may use. */

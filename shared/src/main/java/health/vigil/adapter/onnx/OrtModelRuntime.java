@@ -100,6 +100,15 @@ public final class OrtModelRuntime implements ModelRuntime {
     }
 
     @Override
+    public java.util.Optional<health.vigil.model.ModelStructure> structure(byte[] onnx) {
+        try {
+            return java.util.Optional.of(OnnxTreeEnsembleReader.read(onnx));
+        } catch (ValidationException notATreeEnsemble) {
+            return OnnxLinearModelReader.read(onnx).map(health.vigil.model.ModelStructure.class::cast);
+        }
+    }
+
+    @Override
     public LoadedModel load(byte[] onnx, String expectedSha256, String outputName, int positiveClassIndex) {
         var lock = lifecycle.readLock();
         lock.lock();

@@ -9,6 +9,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
 import health.vigil.scoring.PatientRow;
+import health.vigil.scoring.ScoreApi;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.scoring.ScoreResult;
 import health.vigil.scoring.ScoredRow;
@@ -62,6 +63,10 @@ public final class OpenInferenceProtocol {
      * The scoring request an inference request stands for. {@code maxRows} is checked before the rows are
      * built, so an oversized request costs little.
      */
+    /** The request parameter that asks for explanations, and the response parameter that carries them. */
+    public static final String EXPLAIN = "explain";
+    public static final String EXPLANATIONS = "explanations";
+
     public static ScoreRequest toScoreRequest(ModelName model, Integer version, InferenceRequest request, int maxRows) {
         if (request == null) {
             throw invalid("the request body is empty: send an inference request with inputs and parameters.patient_ids");
@@ -119,7 +124,22 @@ public final class OpenInferenceProtocol {
             }
             patientRows.add(new PatientRow(patientIds.get(i), features));
         }
-        return new ScoreRequest(model, version, patientRows);
+        return new ScoreRequest(model, version, patientRows, explain(request));
+    }
+
+    /**
+     * {@code parameters.explain}: true asks for each prediction's top contributing factors (in the response's
+     * {@code parameters.explanations}); false or absent leaves them out, as a plain inference server would.
+     */
+    private static boolean explain(InferenceRequest request) {
+        JsonNode explain = request.parameters() == null ? null : request.parameters().get(EXPLAIN);
+        if (explain == null || explain.isNull()) {
+            return false;
+        }
+        if (!explain.isBoolean()) {
+            throw invalid("parameters.explain must be true or false");
+        }
+        return explain.asBoolean();
     }
 
     /** The response for a scored request; {@code request.outputs} picks the outputs, all by default. */
@@ -147,10 +167,15 @@ public final class OpenInferenceProtocol {
         }
         Set<Integer> distinct = new LinkedHashSet<>(versions);
         String modelVersion = distinct.size() == 1 ? distinct.iterator().next().toString() : null;
-        Map<String, Object> parameters = Map.of(
-                InferenceResponse.PREDICTION_IDS, predictionIds,
-                InferenceResponse.MODEL_VERSIONS, versions,
-                InferenceResponse.SLOTS, slots);
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put(InferenceResponse.PREDICTION_IDS, predictionIds);
+        parameters.put(InferenceResponse.MODEL_VERSIONS, versions);
+        parameters.put(InferenceResponse.SLOTS, slots);
+        if (result.rows().stream().anyMatch(r -> r.explanation() != null)) {
+            parameters.put(EXPLANATIONS, result.rows().stream()
+                    .map(r -> r.explanation() == null ? null : ScoreApi.explanation(r.explanation()))
+                    .toList());
+        }
         return new InferenceResponse(model.value(), modelVersion, request == null ? null : request.id(), parameters, outputs);
     }
 

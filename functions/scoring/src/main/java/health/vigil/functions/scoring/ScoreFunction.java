@@ -16,7 +16,10 @@ import health.vigil.scoring.ScoreApi;
 import health.vigil.security.Role;
 import java.util.Optional;
 
-/** The plain JSON scoring route: one patient or a batch in, risk, decision and model version out. */
+/**
+ * The plain JSON scoring route: one patient or a batch in, risk, decision, model version and the top
+ * contributing factors out ({@code ?explain=false} leaves the explanations out).
+ */
 public final class ScoreFunction {
     private final ScoreApi scoreApi;
     private final HttpApi http;
@@ -33,6 +36,6 @@ public final class ScoreFunction {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
-                call -> scoreApi.score(new ModelName(name), call.json()));
+                call -> scoreApi.score(new ModelName(name), call.json(), call.flag("explain", true)));
     }
 }

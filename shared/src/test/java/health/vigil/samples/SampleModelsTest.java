@@ -182,6 +182,9 @@ class SampleModelsTest {
                     .filter(a -> a >= low && (last ? a <= high : a < high)).count();
             assertThat(age.proportions().get(bin)).isEqualTo((double) inBin / cohort.rows());
         }
+        // The mean age, as explanations of the logistic sample measure inputs against it.
+        assertThat(age.mean()).isCloseTo(cohort.records().stream().mapToDouble(r -> ((Long) r.get("age")).doubleValue())
+                .average().orElseThrow(), within(1e-9));
         assertThat(profile.score()).isNotNull();
         assertThat(profile.score().binEdges()).hasSizeGreaterThan(5);
     }

@@ -25,8 +25,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,20 +35,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReferenceModelsDriftTest {
     static final int ROWS = 4_000;
-    static ModelRuntime runtime;
-
-    @BeforeAll
-    static void start() {
-        runtime = new OrtModelRuntime();
-    }
-
-    @AfterAll
-    static void stop() {
-        runtime.close();
-    }
 
     @Test
     void driftChecksReadTheReferenceOfEveryTrainedPackage(@TempDir Path folder) throws Exception {
+        try (ModelRuntime runtime = new OrtModelRuntime()) {
+            checkEveryPackage(runtime, folder);
+        }
+    }
+
+    private static void checkEveryPackage(ModelRuntime runtime, Path folder) throws Exception {
         List<WrittenPackage> written = ReferenceModels.trainAll(folder, 11, ROWS, TrainingProgress.NONE);
         assertThat(written).hasSize(ClinicalModel.values().length);
         for (ClinicalModel model : ClinicalModel.values()) {
@@ -71,14 +64,15 @@ class ReferenceModelsDriftTest {
             assertThat(check.baseline().width()).isEqualTo(pipeline.width());
 
             List<Map<String, Object>> production = model.synthetic(ROWS, 12).dataset().records();
-            DriftReport same = report(check, read, pipeline, production);
+            DriftReport same = report(runtime, check, read, pipeline, production);
             assertThat(same.features()).hasSize(pipeline.width());
             assertThat(same.features()).as(model + ": drifted columns").filteredOn(f -> f.status() == Status.DRIFTED)
                     .isEmpty();
             assertThat(same.score().status()).isEqualTo(Status.STABLE);
 
             String ageColumn = model == ClinicalModel.READMISSION ? "age_years" : "age";
-            DriftReport older = report(check, read, pipeline, production.stream().map(r -> olderBy20(model, r)).toList());
+            DriftReport older = report(runtime, check, read, pipeline,
+                    production.stream().map(r -> olderBy20(model, r)).toList());
             FeatureDrift age = older.features().stream().filter(f -> f.name().equals(ageColumn)).findFirst().orElseThrow();
             System.out.printf("%s: %d columns, largest PSI %.4f on the same population; %s 20 years older: PSI %.3f,"
                     + " W1 %.1f years%n", model, same.features().size(), same.features().stream()
@@ -89,8 +83,8 @@ class ReferenceModelsDriftTest {
         }
     }
 
-    private static DriftReport report(DriftCheck check, ModelPackage read, FeaturePipeline pipeline,
-            List<Map<String, Object>> records) {
+    private static DriftReport report(ModelRuntime runtime, DriftCheck check, ModelPackage read,
+            FeaturePipeline pipeline, List<Map<String, Object>> records) {
         FeatureMatrix x = FeatureMatrix.of(pipeline, records);
         double[] scores;
         try (ModelRuntime.LoadedModel loaded = runtime.load(read.onnx(), read.modelSha256(),

@@ -65,12 +65,7 @@ public final class ModelEvaluation {
         if (scores.length != labels.length) {
             throw new IllegalArgumentException("one label per score is needed");
         }
-        long totalPositives = 0;
-        for (boolean label : labels) {
-            if (label) {
-                totalPositives++;
-            }
-        }
+        long totalPositives = SegmentMetrics.positives(labels);
         if (totalPositives == 0) {
             throw new IllegalArgumentException("the validation part has no positive example to choose a threshold on");
         }

@@ -6,6 +6,7 @@ import health.vigil.monitoring.AveragePrecision;
 import health.vigil.monitoring.BrierScore;
 import health.vigil.monitoring.ConfusionMatrix;
 import health.vigil.monitoring.ReliabilityCurve;
+import java.util.stream.IntStream;
 
 /**
  * The metrics of one group of rows (a whole split or one segment of it). A statistic that is undefined for
@@ -38,12 +39,7 @@ public record SegmentMetrics(
         if (scores.length != labels.length) {
             throw new IllegalArgumentException("one label per score is needed");
         }
-        long positives = 0;
-        for (boolean label : labels) {
-            if (label) {
-                positives++;
-            }
-        }
+        long positives = positives(labels);
         if (scores.length == 0) {
             return new SegmentMetrics(segment, 0, 0, null, null, null, null, null, null, null);
         }
@@ -58,6 +54,10 @@ public record SegmentMetrics(
                 defined(confusion.recall()),
                 defined(confusion.precision()),
                 defined(confusion.flaggedRate()));
+    }
+
+    static long positives(boolean[] labels) {
+        return IntStream.range(0, labels.length).filter(i -> labels[i]).count();
     }
 
     private static Double defined(double value) {

@@ -24,6 +24,8 @@ public record ReferenceProfile(long rows, List<FeatureProfile> features, Feature
      * One feature's profile. For numeric features {@code binEdges} has k+1 increasing edges and
      * {@code proportions} k shares summing to 1; for categorical ones {@code categoryFrequencies} maps each
      * category to its share. {@code missingRate} is the share of rows where the feature was missing.
+     * {@code mean} (optional; absent in older packages) is the mean of the non-missing values as the model
+     * receives them: the background value that explanations of a linear model measure each input against.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record FeatureProfile(
@@ -31,7 +33,8 @@ public record ReferenceProfile(long rows, List<FeatureProfile> features, Feature
             List<Double> binEdges,
             List<Double> proportions,
             Map<String, Double> categoryFrequencies,
-            double missingRate) {
+            double missingRate,
+            Double mean) {
 
         public FeatureProfile {
             if (name == null || name.isBlank()) {
@@ -56,6 +59,16 @@ public record ReferenceProfile(long rows, List<FeatureProfile> features, Feature
                 throw new ValidationException("reference profile of '" + name + "' has missingRate " + missingRate
                         + "; it must be between 0 and 1");
             }
+            if (mean != null && !Double.isFinite(mean)) {
+                throw new ValidationException("reference profile of '" + name + "' has a mean that is not a finite"
+                        + " number");
+            }
+        }
+
+        /** A profile without a mean. */
+        public FeatureProfile(String name, List<Double> binEdges, List<Double> proportions,
+                Map<String, Double> categoryFrequencies, double missingRate) {
+            this(name, binEdges, proportions, categoryFrequencies, missingRate, null);
         }
     }
 }

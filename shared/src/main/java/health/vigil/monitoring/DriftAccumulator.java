@@ -198,11 +198,11 @@ public final class DriftAccumulator {
         add(record.features(), record.score());
     }
 
-    /** Adds one row of model inputs (NaN = missing) and its score (NaN = no score). */
+    /** Adds one row of model inputs (the model's input columns in order, NaN = missing) and its score (NaN = no score). */
     public void add(float[] row, double score) {
         if (row == null || row.length != width) {
             throw new ValidationException("a production row has " + (row == null ? 0 : row.length) + " values; the"
-                    + " model's schema has " + width + " features");
+                    + " model has " + width + " input columns");
         }
         checkScore(score);
         addBlock(row, 0, 1);

@@ -15,10 +15,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What production is compared against: a model's reference profile checked against its feature schema and
- * compiled into flat arrays for one-pass binning. Its {@link #fingerprint()} identifies the bins, so summaries
- * built against different references are never merged. Registration can call {@link #compile} to reject a
- * package whose {@code reference.json} does not fit its manifest.
+ * What production is compared against: a model's reference profile checked against the model's input columns
+ * and compiled into flat arrays for one-pass binning. Its {@link #fingerprint()} identifies the bins, so
+ * summaries built against different references are never merged. Registration can call {@link #compile} to
+ * reject a package whose {@code reference.json} does not fit its manifest.
+ *
+ * <p>A profile names an input column as the prediction log records it ({@code PredictionRecord.features}):
+ * for the identity pipeline the manifest's features, for any other feature pipeline that pipeline's columns
+ * ({@code FeaturePipelines.standard().forManifest(manifest).columns()}), which is what training profiles.
+ * A column named like a raw feature carries that feature as the identity pipeline encodes it; any other
+ * column is a number the pipeline derived, profiled by bins or, when it only takes 0 and 1, by the
+ * {@link ReferenceBinning#BOOLEAN_CATEGORIES} (the convention of {@link ReferenceBinning}).
  */
 public final class DriftBaseline {
     /** Reference shares may be rounded when written; beyond this they do not describe a distribution. */
@@ -31,9 +38,9 @@ public final class DriftBaseline {
     }
 
     /**
-     * One monitored feature (or the score). Numeric: {@code edges} are k+1 edges and {@code shares} k reference
-     * shares. Categorical: {@code categories} in code order and {@code shares} one per category plus a last
-     * share (0) for codes that are not categories. {@code referenceRows} counts non-missing reference rows,
+     * One monitored input column (or the score). Numeric: {@code edges} are k+1 edges and {@code shares} k
+     * reference shares. Categorical: {@code categories} in code order and {@code shares} one per category plus a
+     * last share (0) for codes that are not categories. {@code referenceRows} counts non-missing reference rows,
      * {@code referenceTotalRows} all of them.
      */
     record Entry(String name, int column, Kind kind, double[] edges, List<String> categories, double[] shares,
@@ -60,40 +67,61 @@ public final class DriftBaseline {
     }
 
     /**
-     * Checks the reference against the schema and compiles it. A schema feature without a profile is not
-     * monitored (and listed as such in every report); a profile that names no schema feature, or does not fit
-     * its feature's type, rejects the package.
-     *
-     * @param threshold the model's decision threshold (a score at or above it is flagged)
+     * The baseline of a model on the identity pipeline, whose input columns are its schema's features in
+     * order: {@link #compile(FeatureSchema, List, ReferenceProfile, double)} with {@code schema.names()}.
      */
     public static DriftBaseline compile(FeatureSchema schema, ReferenceProfile reference, double threshold) {
-        if (schema == null || reference == null) {
+        if (schema == null) {
             throw new ValidationException("a drift baseline needs the model's feature schema and reference profile");
+        }
+        return compile(schema, schema.names(), reference, threshold);
+    }
+
+    /**
+     * Checks the reference against the model's input columns and compiles it. An input column without a profile
+     * is not monitored (and listed as such in every report); a profile that names no input column, or does not
+     * fit its column's type, rejects the package.
+     *
+     * @param schema the manifest's (raw) features, which give the type of a column named like one of them
+     * @param inputColumns the model's input columns in order, as the prediction log records them
+     * @param threshold the model's decision threshold (a score at or above it is flagged)
+     */
+    public static DriftBaseline compile(FeatureSchema schema, List<String> inputColumns, ReferenceProfile reference,
+            double threshold) {
+        if (schema == null || inputColumns == null || reference == null) {
+            throw new ValidationException("a drift baseline needs the model's feature schema, input columns and"
+                    + " reference profile");
         }
         if (!(threshold > 0 && threshold < 1)) {
             throw new ValidationException("the decision threshold must be between 0 and 1 (exclusive)");
+        }
+        Map<String, Integer> positions = new HashMap<>();
+        for (int i = 0; i < inputColumns.size(); i++) {
+            if (positions.put(inputColumns.get(i), i) != null) {
+                throw new ValidationException("the model's input column '" + inputColumns.get(i) + "' is listed twice");
+            }
         }
         Map<String, FeatureProfile> profiles = new HashMap<>();
         for (FeatureProfile p : reference.features()) {
             if (profiles.put(p.name(), p) != null) {
                 throw rejected("reference.json profiles feature '" + p.name() + "' twice");
             }
-            if (schema.indexOf(p.name()).isEmpty()) {
-                throw rejected("reference.json profiles feature '" + p.name() + "', which the manifest's feature"
-                        + " schema does not list");
+            if (!positions.containsKey(p.name())) {
+                throw rejected("reference.json profiles feature '" + p.name() + "', which is not one of the model's"
+                        + " input columns (the manifest's features, or its feature pipeline's columns)");
             }
         }
         List<Entry> entries = new ArrayList<>();
         List<String> unmonitored = new ArrayList<>();
-        for (int i = 0; i < schema.size(); i++) {
-            Feature feature = schema.get(i);
-            FeatureProfile profile = profiles.get(feature.name());
+        for (int i = 0; i < inputColumns.size(); i++) {
+            String name = inputColumns.get(i);
+            FeatureProfile profile = profiles.get(name);
             double presentRows = profile == null ? 0 : reference.rows() * (1 - profile.missingRate());
             if (profile == null || presentRows <= 0) {
-                unmonitored.add(feature.name());
+                unmonitored.add(name);
                 continue;
             }
-            entries.add(entry(feature, i, profile, reference.rows()));
+            entries.add(entry(name, schema.indexOf(name).map(schema::get).orElse(null), i, profile, reference.rows()));
         }
         Entry score = null;
         if (reference.score() != null) {
@@ -104,37 +132,40 @@ public final class DriftBaseline {
             }
             score = numeric("score", -1, p, reference.rows());
         }
-        return new DriftBaseline(entries, score, schema.size(), threshold, unmonitored);
+        return new DriftBaseline(entries, score, inputColumns.size(), threshold, unmonitored);
     }
 
-    private static Entry entry(Feature feature, int column, FeatureProfile profile, long rows) {
+    /** @param feature the raw feature the column carries, or null for a column the pipeline derived */
+    private static Entry entry(String name, Feature feature, int column, FeatureProfile profile, long rows) {
         boolean hasEdges = profile.binEdges() != null;
         boolean hasCategories = profile.categoryFrequencies() != null;
         if (hasEdges == hasCategories) {
-            throw rejected("reference.json's profile of '" + feature.name() + "' must have either bin edges or"
+            throw rejected("reference.json's profile of '" + name + "' must have either bin edges or"
                     + " category frequencies (exactly one of them)");
         }
         if (hasEdges) {
-            if (feature.type() == FeatureType.CATEGORICAL) {
-                throw rejected("reference.json's profile of categorical feature '" + feature.name()
+            if (feature != null && feature.type() == FeatureType.CATEGORICAL) {
+                throw rejected("reference.json's profile of categorical feature '" + name
                         + "' has bin edges; give its category frequencies instead");
             }
-            return numeric(feature.name(), column, profile, rows);
+            return numeric(name, column, profile, rows);
         }
         List<String> categories;
-        if (feature.type() == FeatureType.CATEGORICAL) {
+        if (feature == null || feature.type() == FeatureType.BOOLEAN) {
+            // Booleans and derived 0/1 columns reach the model as 0 and 1.
+            categories = ReferenceBinning.BOOLEAN_CATEGORIES;
+        } else if (feature.type() == FeatureType.CATEGORICAL) {
             categories = feature.categories();
-        } else if (feature.type() == FeatureType.BOOLEAN) {
-            categories = List.of("false", "true"); // booleans reach the model as 0 and 1
         } else {
             throw rejected("reference.json's profile of " + feature.type().wireName() + " feature '"
-                    + feature.name() + "' has category frequencies; numeric features need bin edges");
+                    + name + "' has category frequencies; numeric features need bin edges");
         }
         Map<String, Double> frequencies = profile.categoryFrequencies();
         for (String key : frequencies.keySet()) {
             if (!categories.contains(key)) {
-                throw rejected("reference.json's profile of '" + feature.name() + "' has a frequency for category '"
-                        + key + "', which the feature does not list");
+                throw rejected("reference.json's profile of '" + name + "' has a frequency for category '"
+                        + key + "', which the " + (feature == null ? "column (a 0/1 column's categories are false and"
+                        + " true)" : "feature") + " does not list");
             }
         }
         double[] shares = new double[categories.size() + 1];
@@ -142,8 +173,8 @@ public final class DriftBaseline {
             Double f = frequencies.get(categories.get(c));
             shares[c] = f == null ? 0.0 : f;
         }
-        return new Entry(feature.name(), column, Kind.CATEGORICAL, null, categories,
-                normalised(feature.name(), shares), rows * (1 - profile.missingRate()), rows, profile.missingRate());
+        return new Entry(name, column, Kind.CATEGORICAL, null, categories,
+                normalised(name, shares), rows * (1 - profile.missingRate()), rows, profile.missingRate());
     }
 
     private static Entry numeric(String name, int column, FeatureProfile profile, long rows) {
@@ -215,7 +246,7 @@ public final class DriftBaseline {
         return score;
     }
 
-    /** Values per production row: the schema's feature count. */
+    /** Values per production row: the model's input column count. */
     public int width() {
         return width;
     }
@@ -224,7 +255,7 @@ public final class DriftBaseline {
         return threshold;
     }
 
-    /** Schema features the reference does not profile (or that were always missing in training). */
+    /** Input columns the reference does not profile (or that were always missing in training). */
     public List<String> unmonitored() {
         return unmonitored;
     }

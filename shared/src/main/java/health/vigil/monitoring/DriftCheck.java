@@ -31,10 +31,19 @@ public final class DriftCheck {
         this.thresholds = thresholds;
     }
 
-    /** A drift check for a model from its schema, reference profile and decision threshold. */
+    /** A drift check for a model on the identity pipeline from its schema, reference profile and decision threshold. */
     public static DriftCheck of(FeatureSchema schema, ReferenceProfile reference, double threshold,
             DriftThresholds thresholds) {
         return new DriftCheck(DriftBaseline.compile(schema, reference, threshold), thresholds);
+    }
+
+    /**
+     * A drift check for a model whose inputs are {@code inputColumns} (its feature pipeline's columns), see
+     * {@link DriftBaseline#compile(FeatureSchema, List, ReferenceProfile, double)}.
+     */
+    public static DriftCheck of(FeatureSchema schema, List<String> inputColumns, ReferenceProfile reference,
+            double threshold, DriftThresholds thresholds) {
+        return new DriftCheck(DriftBaseline.compile(schema, inputColumns, reference, threshold), thresholds);
     }
 
     public DriftBaseline baseline() {

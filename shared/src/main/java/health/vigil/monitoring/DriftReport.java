@@ -11,10 +11,10 @@ import java.util.Objects;
  *
  * @param rows production rows checked
  * @param drifted true when any feature or the score drifted
- * @param features one entry per monitored feature, in schema order
+ * @param features one entry per monitored input column, in the model's input order
  * @param score the score's drift (null when the reference has no score profile)
  * @param estimate label-free performance estimate (null when no row had a score)
- * @param unmonitored schema features the reference does not profile
+ * @param unmonitored input columns the reference does not profile
  * @param thresholds the thresholds the statuses were decided with
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -13,6 +13,8 @@ import health.vigil.model.Provenance;
 import health.vigil.model.ReferenceProfile;
 import health.vigil.model.TreeEnsemble;
 import health.vigil.model.TreeEnsemble.NodeMode;
+import health.vigil.monitoring.ReferenceBinning;
+import health.vigil.monitoring.ReferenceBinning.InputColumn;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -178,7 +180,7 @@ public final class SampleModels {
         Manifest manifest = readmissionManifest(
                 "30-day readmission risk, logistic regression (synthetic demonstration model)",
                 provenance(cohort, "SampleModels.readmissionLogistic", SEED, parameters));
-        return new SamplePackage(manifest, onnx, ReferenceProfiles.of(cohort.schema(), cohort.inputs(), scores));
+        return new SamplePackage(manifest, onnx, reference(cohort.schema(), cohort.inputs(), scores));
     }
 
     /**
@@ -208,7 +210,7 @@ public final class SampleModels {
                 "30-day readmission risk, gradient-boosted trees with random splits (synthetic demonstration model)",
                 provenance(cohort, "SampleModels.readmissionTrees", SEED, parameters));
         return new SamplePackage(manifest, OnnxModelWriter.treeEnsemble(ensemble),
-                ReferenceProfiles.of(cohort.schema(), cohort.inputs(), scores));
+                reference(cohort.schema(), cohort.inputs(), scores));
     }
 
     private static Manifest readmissionManifest(String description, Provenance provenance) {
@@ -304,10 +306,16 @@ public final class SampleModels {
                 "Benchmarks of the scoring path only. Its predictions mean nothing.",
                 List.of("Random trees on random inputs."), "vigil-bench", provenance);
         return new SamplePackage(manifest, OnnxModelWriter.treeEnsemble(ensemble),
-                ReferenceProfiles.of(benchmarkSchema(), inputs, scores));
+                reference(benchmarkSchema(), inputs, scores));
     }
 
     // ---------------------------------------------------------------- shared helpers
+
+    /** The profile of identity-pipeline inputs (one per schema feature, row-major) and their scores. */
+    private static ReferenceProfile reference(FeatureSchema schema, float[] inputs, double[] scores) {
+        return ReferenceBinning.profile(schema.features().stream().map(InputColumn::of).toList(), inputs,
+                scores.length, scores);
+    }
 
     private static Provenance provenance(SyntheticCohort cohort, String trainer, long seed, Map<String, String> parameters) {
         return new Provenance(sha256(cohort.inputs(), cohort.outcomes()), cohort.rows(), null, CODE_VERSION, null,

@@ -154,7 +154,7 @@ class DriftAccumulatorTest {
         DriftAccumulator acc = DriftCheck.of(numericSchema(), numericReference(), 0.5, DriftThresholds.DEFAULTS)
                 .newAccumulator();
         assertThatThrownBy(() -> acc.add(new float[3], 0.5)).isInstanceOf(ValidationException.class)
-                .hasMessageContaining("has 3 values; the model's schema has 5 features");
+                .hasMessageContaining("has 3 values; the model has 5 input columns");
         assertThatThrownBy(() -> acc.add(new float[5], 1.5)).isInstanceOf(ValidationException.class)
                 .hasMessageContaining("outside 0-1");
         assertThatThrownBy(() -> acc.addRows(new float[10], new double[2], 0, 3)).isInstanceOf(ValidationException.class);

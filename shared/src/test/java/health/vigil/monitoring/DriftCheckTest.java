@@ -163,6 +163,89 @@ class DriftCheckTest {
         assertThat(partial.unmonitored()).containsExactly("sex");
     }
 
+    /** Pipeline columns of the raw features age and sex: as-is, derived, 0/1 indicators and a one-hot category. */
+    private static final List<String> PIPELINE_COLUMNS = List.of("age", "age_missing", "age_decades", "sex=F",
+            "sex_missing");
+    private static final FeatureSchema RAW = new FeatureSchema(List.of(Feature.numeric("age", "years", 0, 120).optional(),
+            Feature.categorical("sex", List.of("F", "M")).optional()));
+
+    /** Row-major pipeline output for {@code n} patients, a share {@code women} of them women. */
+    private static float[] pipelineRows(Random random, int n, double women) {
+        float[] out = new float[n * PIPELINE_COLUMNS.size()];
+        for (int r = 0; r < n; r++) {
+            boolean ageMissing = random.nextDouble() < 0.05;
+            double age = ageMissing ? 60 : Math.max(18, Math.min(100, 60 + 15 * random.nextGaussian()));
+            boolean sexMissing = random.nextDouble() < 0.03;
+            boolean woman = !sexMissing && random.nextDouble() < women;
+            float[] row = {(float) age, ageMissing ? 1 : 0, (float) (age / 10), woman ? 1 : 0, sexMissing ? 1 : 0};
+            System.arraycopy(row, 0, out, r * row.length, row.length);
+        }
+        return out;
+    }
+
+    private static double[] pipelineScores(float[] rows) {
+        int width = PIPELINE_COLUMNS.size();
+        double[] scores = new double[rows.length / width];
+        for (int r = 0; r < scores.length; r++) {
+            scores[r] = 1 / (1 + Math.exp(2 - 0.03 * (rows[r * width] - 60) - 0.3 * rows[r * width + 3]));
+        }
+        return scores;
+    }
+
+    @Test
+    void aFeaturePipelinesColumnsAreMonitoredUnderTheirOwnNames() {
+        float[] training = pipelineRows(new Random(200), 20_000, 0.5);
+        ReferenceProfile reference = ReferenceBinning.profile(List.of(ReferenceBinning.InputColumn.numeric("age"),
+                ReferenceBinning.InputColumn.binary("age_missing"), ReferenceBinning.InputColumn.numeric("age_decades"),
+                ReferenceBinning.InputColumn.binary("sex=F"), ReferenceBinning.InputColumn.binary("sex_missing")),
+                training, 20_000, pipelineScores(training));
+        DriftCheck pipelineCheck = DriftCheck.of(RAW, PIPELINE_COLUMNS, reference, 0.2, DriftThresholds.DEFAULTS);
+        assertThat(pipelineCheck.baseline().width()).isEqualTo(5);
+        assertThat(pipelineCheck.baseline().unmonitored()).isEmpty();
+
+        float[] same = pipelineRows(new Random(201), 20_000, 0.5);
+        DriftReport stable = pipelineCheck.report(pipelineCheck.summarise(same, pipelineScores(same), 20_000, 2));
+        assertThat(stable.features()).extracting(FeatureDrift::name).containsExactlyElementsOf(PIPELINE_COLUMNS);
+        assertThat(stable.features()).extracting(FeatureDrift::status).containsOnly(Status.STABLE);
+        assertThat(stable.features()).extracting(FeatureDrift::kind)
+                .containsExactly("numeric", "categorical", "numeric", "categorical", "categorical");
+
+        float[] moreWomen = pipelineRows(new Random(202), 20_000, 0.7);
+        DriftReport shifted = pipelineCheck.report(pipelineCheck.summarise(moreWomen, pipelineScores(moreWomen), 20_000, 2));
+        FeatureDrift women = shifted.features().get(3);
+        assertThat(women.name()).isEqualTo("sex=F");
+        assertThat(women.status()).isEqualTo(Status.DRIFTED);
+        assertThat(women.chiSquarePValue()).isLessThan(1e-10);
+        assertThat(shifted.features().get(0).status()).isEqualTo(Status.STABLE);
+
+        // The raw schema's names alone do not describe these inputs: the profiles would name no input.
+        assertThatThrownBy(() -> DriftBaseline.compile(RAW, reference, 0.2))
+                .isInstanceOf(PackageRejectedException.class).hasMessageContaining("'age_missing'");
+    }
+
+    @Test
+    void aPipelineProfileThatDoesNotFitItsColumnsRejectsThePackage() {
+        FeatureProfile age = new FeatureProfile("age", List.of(0.0, 50.0, 120.0), List.of(0.5, 0.5), null, 0);
+        // A derived column takes numbers; as categories only the 0/1 ones, false and true.
+        ReferenceProfile otherCategories = new ReferenceProfile(10, List.of(age,
+                new FeatureProfile("sex=F", null, null, Map.of("0", 0.5, "1", 0.5), 0)), null);
+        assertThatThrownBy(() -> DriftBaseline.compile(RAW, PIPELINE_COLUMNS, otherCategories, 0.5))
+                .isInstanceOf(PackageRejectedException.class).hasMessageContaining("'sex=F'")
+                .hasMessageContaining("false and true");
+        // The raw feature sex is not an input of this model, only its columns are.
+        ReferenceProfile rawSex = new ReferenceProfile(10, List.of(age,
+                new FeatureProfile("sex", null, null, Map.of("F", 0.5, "M", 0.5), 0)), null);
+        assertThatThrownBy(() -> DriftBaseline.compile(RAW, PIPELINE_COLUMNS, rawSex, 0.5))
+                .isInstanceOf(PackageRejectedException.class).hasMessageContaining("not one of the model's input columns");
+        // A column named like a raw numeric feature carries that feature: bins, not categories.
+        ReferenceProfile ageAsCategories = new ReferenceProfile(10, List.of(
+                new FeatureProfile("age", null, null, Map.of("false", 1.0), 0)), null);
+        assertThatThrownBy(() -> DriftBaseline.compile(RAW, PIPELINE_COLUMNS, ageAsCategories, 0.5))
+                .isInstanceOf(PackageRejectedException.class).hasMessageContaining("numeric features need bin edges");
+        DriftBaseline partial = DriftBaseline.compile(RAW, PIPELINE_COLUMNS, new ReferenceProfile(10, List.of(age), null), 0.5);
+        assertThat(partial.unmonitored()).containsExactly("age_missing", "age_decades", "sex=F", "sex_missing");
+    }
+
     private static DriftReport run(Random random, int n, DriftFixtures.Shift shift) {
         return report(DriftFixtures.rows(random, n, shift));
     }

@@ -106,6 +106,58 @@ class PerformanceMetricsTest {
     }
 
     @Test
+    void averagePrecisionWithTiesMatchesItsDefinitionOverEveryDistinctThreshold() {
+        for (int trial = 0; trial < 20; trial++) {
+            Random random = new Random(100 + trial);
+            int n = 300;
+            double[] scores = new double[n];
+            boolean[] labels = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = random.nextDouble() < 0.3;
+                double raw = 1 / (1 + Math.exp(-(random.nextGaussian() + (labels[i] ? 0.8 : 0))));
+                // Every other trial rounded to 1 decimal: many ties, within and across classes.
+                scores[i] = trial % 2 == 0 ? Math.round(raw * 10) / 10.0 : raw;
+            }
+            labels[0] = true;
+            // By definition: at each distinct threshold t (highest first), recall gained x precision of s >= t.
+            long positives = IntStream.range(0, n).filter(i -> labels[i]).count();
+            double[] thresholds = java.util.Arrays.stream(scores).distinct().boxed()
+                    .sorted(Comparator.reverseOrder()).mapToDouble(Double::doubleValue).toArray();
+            double expected = 0;
+            double previousRecall = 0;
+            for (double t : thresholds) {
+                long flagged = IntStream.range(0, n).filter(i -> scores[i] >= t).count();
+                long tp = IntStream.range(0, n).filter(i -> scores[i] >= t && labels[i]).count();
+                double recall = (double) tp / positives;
+                expected += (recall - previousRecall) * tp / flagged;
+                previousRecall = recall;
+            }
+            assertThat(AveragePrecision.of(scores, labels)).isCloseTo(expected, within(1e-12));
+        }
+    }
+
+    @Test
+    void sixCasesByHand() {
+        double[] s = {0.9, 0.8, 0.7, 0.6, 0.55, 0.4};
+        boolean[] y = {true, false, true, true, false, false};
+        // Positive-negative pairs won: 0.9 beats 3, 0.7 beats 2, 0.6 beats 2 -> 7 of 9.
+        assertThat(Auroc.of(s, y)).isCloseTo(7.0 / 9.0, within(1e-12));
+        // Precision at each positive: 1/1, 2/3, 3/4 -> AP = (1 + 2/3 + 3/4) / 3.
+        assertThat(AveragePrecision.of(s, y)).isCloseTo((1 + 2.0 / 3 + 0.75) / 3, within(1e-12));
+        assertThat(BrierScore.of(s, y)).isCloseTo((0.01 + 0.64 + 0.09 + 0.16 + 0.3025 + 0.16) / 6, within(1e-12));
+        // ECE over ten bins, one case per bin here: |0.9-1| + |0.8-0| + |0.7-1| + |0.6-1| + |0.55-0| + |0.4-0|,
+        // over 6 cases.
+        assertThat(ReliabilityCurve.of(s, y, 10).expectedCalibrationError())
+                .isCloseTo((0.1 + 0.8 + 0.3 + 0.4 + 0.55 + 0.4) / 6, within(1e-12));
+        // Two cases in one bin [0.2, 0.3): mean score 0.25 against an observed rate of 0.5 -> 0.25.
+        assertThat(ReliabilityCurve.of(new double[] {0.21, 0.29}, new boolean[] {true, false}, 10)
+                .expectedCalibrationError()).isCloseTo(0.25, within(1e-12));
+        ConfusionMatrix at = ConfusionMatrix.atThreshold(s, y, 0.6);
+        assertThat(at.recall()).isEqualTo(1.0);
+        assertThat(at.precision()).isEqualTo(0.75);
+    }
+
+    @Test
     void brierScoreByHand() {
         // (0.1-0)^2 + (0.4-0)^2 + (0.35-1)^2 + (0.8-1)^2 = 0.01 + 0.16 + 0.4225 + 0.04 = 0.6325; / 4 = 0.158125
         assertThat(BrierScore.of(DOC_SCORES, DOC_LABELS)).isCloseTo(0.158125, within(1e-15));

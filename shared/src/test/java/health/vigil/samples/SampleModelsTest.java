@@ -5,15 +5,20 @@ import static org.assertj.core.api.Assertions.within;
 
 import health.vigil.adapter.onnx.OrtModelRuntime;
 import health.vigil.config.VigilConfig;
+import health.vigil.features.FeaturePipelines;
 import health.vigil.features.IdentityPipeline;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureType;
 import health.vigil.model.ReferenceProfile;
 import health.vigil.model.TreeEnsemble;
+import health.vigil.monitoring.DriftCheck;
+import health.vigil.monitoring.DriftReport;
+import health.vigil.monitoring.DriftThresholds;
 import health.vigil.port.ModelRuntime;
 import health.vigil.registry.ModelPackage;
 import health.vigil.registry.ZipModelPackageReader;
 import java.io.ByteArrayInputStream;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -182,8 +187,37 @@ class SampleModelsTest {
                     .filter(a -> a >= low && (last ? a <= high : a < high)).count();
             assertThat(age.proportions().get(bin)).isEqualTo((double) inBin / cohort.rows());
         }
+        // The mean age, as explanations of the logistic sample measure inputs against it.
+        assertThat(age.mean()).isCloseTo(cohort.records().stream().mapToDouble(r -> ((Long) r.get("age")).doubleValue())
+                .average().orElseThrow(), within(1e-9));
         assertThat(profile.score()).isNotNull();
         assertThat(profile.score().binEdges()).hasSizeGreaterThan(5);
+    }
+
+    @Test
+    void driftChecksReadEverySamplesReferenceProfile() {
+        for (SamplePackage sample : List.of(SampleModels.readmissionLogistic(), SampleModels.readmissionTrees(),
+                SampleModels.benchmarkPackage())) {
+            var manifest = sample.manifest();
+            DriftCheck check = DriftCheck.of(manifest.features(),
+                    FeaturePipelines.standard().forManifest(manifest).columns(), sample.reference(),
+                    manifest.output().threshold(), DriftThresholds.DEFAULTS);
+            assertThat(check.baseline().unmonitored()).as(manifest.name().value()).isEmpty();
+            assertThat(check.baseline().width()).isEqualTo(manifest.features().size());
+        }
+        // Patients from the same population (another seed) show no drift against the logistic sample's reference.
+        SamplePackage logistic = SampleModels.readmissionLogistic();
+        DriftCheck check = DriftCheck.of(logistic.manifest().features(), logistic.reference(),
+                logistic.manifest().output().threshold(), DriftThresholds.DEFAULTS);
+        SyntheticCohort production = SampleModels.readmissionCohort(5_000, 99);
+        double[] scores = new double[production.rows()];
+        for (int r = 0; r < scores.length; r++) {
+            scores[r] = SampleModels.readmissionLogisticProbability(production.row(r));
+        }
+        DriftReport report = check.report(check.summarise(production.inputs(), scores, production.rows(), 1));
+        assertThat(report.features()).hasSize(6).extracting(DriftReport.FeatureDrift::status)
+                .containsOnly(DriftReport.Status.STABLE);
+        assertThat(report.score().status()).isEqualTo(DriftReport.Status.STABLE);
     }
 
     @Test

@@ -19,11 +19,16 @@ public final class ReferenceModels {
     private ReferenceModels() {}
 
     public static List<WrittenPackage> trainAll(Path folder, long seed, TrainingProgress progress) {
+        return trainAll(folder, seed, DEMO_ROWS, progress);
+    }
+
+    /** The same packages trained on about {@code rows} synthetic rows each (tests use a few thousand). */
+    public static List<WrittenPackage> trainAll(Path folder, long seed, int rows, TrainingProgress progress) {
         ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
         List<WrittenPackage> written = new ArrayList<>();
         for (ClinicalModel model : ClinicalModel.values()) {
             progress.stage("generating synthetic " + model + " data", 0);
-            Dataset data = model.synthetic(DEMO_ROWS, seed).dataset();
+            Dataset data = model.synthetic(rows, seed).dataset();
             TrainedModel trained = training.train(model, data, TrainingSettings.defaults().withSeed(seed), progress);
             progress.stage("packaging " + model, 0);
             written.add(ModelPackager.write(trained, ModelPackager.onnx(trained), folder.resolve(model + ".zip")));

@@ -2,9 +2,9 @@ package health.vigil.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import health.vigil.monitoring.Auroc;
 import health.vigil.training.data.Dataset;
 import health.vigil.training.data.PatientSplit;
-import health.vigil.training.eval.BinaryMetrics;
 import health.vigil.training.synthetic.SyntheticData;
 import java.util.stream.IntStream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +36,7 @@ class SyntheticSignalTest {
         for (int i = 0; i < test.length; i++) {
             testLabels[i] = data.label(test[i]);
         }
-        double bayes = BinaryMetrics.auroc(testTruth, testLabels);
+        double bayes = Auroc.of(testTruth, testLabels);
         double achieved = trained.evaluation().test().auroc();
         System.out.printf("%s: true-probability AUROC %.4f, model AUROC %.4f, prevalence %.3f%n", model, bayes,
                 achieved, (double) data.positives() / data.size());

@@ -2,9 +2,13 @@ package health.vigil.scoring;
 
 import health.vigil.explain.ClinicalExplainer;
 import health.vigil.explain.FeatureMapping;
+import health.vigil.explain.LinearShap;
+import health.vigil.explain.MarginExplainer;
 import health.vigil.explain.TreeShap;
 import health.vigil.features.FeaturePipeline;
+import health.vigil.model.LinearModel;
 import health.vigil.model.ModelStructure;
+import health.vigil.model.ReferenceProfile;
 import health.vigil.model.TreeEnsemble;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +18,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Builds the explainer of a loaded model: exact TreeSHAP for a tree ensemble, mapped back to the clinical
+ * Builds the explainer of a loaded model: exact TreeSHAP for a tree ensemble or linear SHAP for a logistic
+ * regression, mapped back to the clinical
  * features of its pipeline. A pipeline's columns are grouped under the raw feature they come from by their
  * names ({@code feature=category} one-hot columns, {@code feature_missing} indicators, {@code feature_group=…}
  * derived groups); derived columns with names of their own (a computed eGFR, prior visits) stand as features.
@@ -25,16 +30,81 @@ final class Explainers {
 
     private Explainers() {}
 
-    /** The explainer for a model, or empty when its structure is unknown or is not one Vigil explains at serving time. */
-    static Optional<ClinicalExplainer> forModel(Optional<ModelStructure> structure, FeaturePipeline pipeline) {
+    /**
+     * The explainer for a model: TreeSHAP for a tree ensemble; for a logistic regression, exact linear SHAP
+     * measured from the training data's column means in {@code reference} (empty without them). Empty also
+     * when the structure is unknown or does not fit the pipeline.
+     */
+    static Optional<ClinicalExplainer> forModel(Optional<ModelStructure> structure, FeaturePipeline pipeline,
+            Optional<ReferenceProfile> reference) {
         if (structure.isEmpty() || structure.get().featureCount() != pipeline.width()) {
             return Optional.empty();
         }
         if (structure.get() instanceof TreeEnsemble trees) {
             return Optional.of(new ClinicalExplainer(new TreeShap(trees), mapping(pipeline), TOP_FACTORS));
         }
-        // SHAP of a linear model needs each column's background mean, which packages do not carry yet.
+        if (structure.get() instanceof LinearModel linear) {
+            return reference.flatMap(r -> means(r, pipeline.columns()))
+                    .map(means -> new ClinicalExplainer(new ImputingLinearShap(linear, means), mapping(pipeline), TOP_FACTORS));
+        }
         return Optional.empty();
+    }
+
+    /** Each column's training mean, in column order; empty unless the profile has one for every column. */
+    static Optional<double[]> means(ReferenceProfile reference, List<String> columns) {
+        Map<String, Double> byName = new java.util.HashMap<>();
+        for (ReferenceProfile.FeatureProfile profile : reference.features()) {
+            if (profile.mean() != null) {
+                byName.put(profile.name(), profile.mean());
+            }
+        }
+        double[] means = new double[columns.size()];
+        for (int i = 0; i < means.length; i++) {
+            Double mean = byName.get(columns.get(i));
+            if (mean == null) {
+                return Optional.empty();
+            }
+            means[i] = mean;
+        }
+        return Optional.of(means);
+    }
+
+    /**
+     * Linear SHAP on the inputs the model actually combines: a missing value is first replaced as the model's
+     * own imputer replaces it. The baseline is the margin at the training means (of the values that were present).
+     */
+    static final class ImputingLinearShap implements MarginExplainer {
+        private final LinearShap shap;
+        private final double[] replacements;
+
+        ImputingLinearShap(LinearModel model, double[] means) {
+            this.shap = new LinearShap(model.weights(), model.intercept(), means);
+            this.replacements = model.missingReplacements();
+        }
+
+        @Override
+        public int featureCount() {
+            return shap.featureCount();
+        }
+
+        @Override
+        public double expectedMargin() {
+            return shap.expectedMargin();
+        }
+
+        @Override
+        public double explain(double[] row, double[] out) {
+            double[] x = row;
+            if (replacements != null) {
+                x = row.clone();
+                for (int i = 0; i < x.length; i++) {
+                    if (Double.isNaN(x[i])) {
+                        x[i] = replacements[i];
+                    }
+                }
+            }
+            return shap.explain(x, out);
+        }
     }
 
     static FeatureMapping mapping(FeaturePipeline pipeline) {

@@ -3,15 +3,18 @@ package health.vigil.scoring;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
 import health.vigil.model.Deployment;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
 import health.vigil.model.TrafficSlot;
+import health.vigil.model.ReferenceProfile;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.ModelRuntime;
@@ -39,6 +42,7 @@ import java.util.zip.ZipInputStream;
  */
 public final class LoadedModels implements AutoCloseable {
     static final String MODEL_ENTRY = "model.onnx";
+    static final String REFERENCE_ENTRY = "reference.json";
     /** Java arrays stop a little short of Integer.MAX_VALUE. */
     private static final long LARGEST_ARRAY = Integer.MAX_VALUE - 16;
 
@@ -161,7 +165,8 @@ public final class LoadedModels implements AutoCloseable {
     private ScorableModel load(VersionRecord record) {
         Manifest manifest = record.manifest();
         FeaturePipeline pipeline = pipelines.apply(manifest);
-        byte[] onnx = extractModel(record);
+        PackageParts parts = extractModel(record);
+        byte[] onnx = parts.onnx();
         ModelRuntime.LoadedModel model = runtime.load(onnx, record.modelSha256(), manifest.output().onnxOutput(),
                 manifest.output().positiveClassIndex());
         if (model.inputWidth() != pipeline.width()) {
@@ -171,11 +176,32 @@ public final class LoadedModels implements AutoCloseable {
                     + "; the package does not match its manifest and cannot score");
         }
         return new ScorableModel(record, model, pipeline, new RecordValidator(pipeline.rawSchema()),
-                Explainers.forModel(runtime.structure(onnx), pipeline));
+                Explainers.forModel(runtime.structure(onnx), pipeline, parts.reference()));
     }
 
-    /** {@code model.onnx} from the version's package, after checking the package is the one registered. */
-    private byte[] extractModel(VersionRecord record) {
+    /**
+     * The training profile, when the package has one that reads: it only gives explanations of linear models
+     * their baseline, so a profile this version of Vigil cannot read leaves them out rather than stop scoring.
+     */
+    private static Optional<ReferenceProfile> referenceProfile(byte[] json) {
+        if (json == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Json.read("reference.json", json, ReferenceProfile.class));
+        } catch (ValidationException unreadable) {
+            return Optional.empty();
+        }
+    }
+
+    /** What scoring reads from a package: the model, and the training profile (for explanations' baselines). */
+    private record PackageParts(byte[] onnx, Optional<ReferenceProfile> reference) {}
+
+    /**
+     * {@code model.onnx} and {@code reference.json} from the version's package, after checking the package is
+     * the one registered.
+     */
+    private PackageParts extractModel(VersionRecord record) {
         String blob = record.packageBlob();
         if (blob == null || record.packageSha256() == null) {
             throw new VigilException(ErrorCode.INTEGRITY_FAILURE, record.id() + " has no package blob or package"
@@ -185,12 +211,15 @@ public final class LoadedModels implements AutoCloseable {
             DigestInputStream digested = new DigestInputStream(raw, Sha256.newDigest());
             ZipInputStream zip = new ZipInputStream(digested);
             byte[] onnx = null;
+            byte[] reference = null;
             for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
                 if (MODEL_ENTRY.equals(entry.getName())) {
                     if (onnx != null) {
                         throw integrity(record, "holds " + MODEL_ENTRY + " twice");
                     }
                     onnx = readCapped(zip, record);
+                } else if (REFERENCE_ENTRY.equals(entry.getName())) {
+                    reference = readCapped(zip, record);
                 }
             }
             // The zip reader stops before the central directory; the digest must cover the whole blob.
@@ -203,7 +232,7 @@ public final class LoadedModels implements AutoCloseable {
             if (onnx == null) {
                 throw integrity(record, "has no " + MODEL_ENTRY);
             }
-            return onnx;
+            return new PackageParts(onnx, referenceProfile(reference));
         } catch (ZipException e) {
             throw new VigilException(ErrorCode.INTEGRITY_FAILURE, "the package of " + record.id() + " (blob '" + blob
                     + "') is not a readable zip", e);

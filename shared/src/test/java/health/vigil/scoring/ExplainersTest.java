@@ -41,16 +41,34 @@ class ExplainersTest {
     }
 
     @Test
+    void aLogisticModelIsExplainedExactlyOnTheValuesItCombinesAfterItsOwnImputation() {
+        LinearModel model = new LinearModel(new double[] {0.5, -2.0}, -1.0, new double[] {4.0, 1.0});
+        Explainers.ImputingLinearShap shap = new Explainers.ImputingLinearShap(model, new double[] {3.0, 0.5});
+        double[] out = new double[2];
+
+        double margin = shap.explain(new double[] {Double.NaN, 2.0}, out);
+
+        // The missing first input counts as its replacement 4.0: margin -1 + 0.5*4 - 2*2 = -3.
+        assertThat(margin).isEqualTo(-3.0);
+        assertThat(out[0]).isEqualTo(0.5 * (4.0 - 3.0));
+        assertThat(out[1]).isEqualTo(-2.0 * (2.0 - 0.5));
+        assertThat(out[0] + out[1]).isCloseTo(margin - shap.expectedMargin(), org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    @Test
     void explainsTreeEnsemblesOfTheRightWidthOnly() {
         TreeEnsemble trees = SampleModels.readmissionTreeEnsemble();
         FeaturePipeline identity = new health.vigil.features.IdentityPipeline(SampleModels.readmissionSchema());
 
-        assertThat(Explainers.forModel(Optional.of(trees), identity)).isPresent();
-        assertThat(Explainers.forModel(Optional.empty(), identity)).isEmpty();
-        assertThat(Explainers.forModel(Optional.of(new LinearModel(new double[identity.width()], 0, null)), identity))
-                .isEmpty();
+        assertThat(Explainers.forModel(Optional.of(trees), identity, Optional.empty())).isPresent();
+        assertThat(Explainers.forModel(Optional.empty(), identity, Optional.empty())).isEmpty();
+        // A logistic model is explained from its training means; without them it is not.
+        assertThat(Explainers.forModel(Optional.of(new LinearModel(new double[identity.width()], 0, null)), identity,
+                Optional.empty())).isEmpty();
+        assertThat(Explainers.forModel(Optional.of(new LinearModel(new double[identity.width()], 0, null)), identity,
+                Optional.of(SampleModels.readmissionLogistic().reference()))).isPresent();
         FeaturePipeline narrower = new health.vigil.features.IdentityPipeline(
                 new health.vigil.model.FeatureSchema(SampleModels.readmissionSchema().features().subList(0, 3)));
-        assertThat(Explainers.forModel(Optional.of(trees), narrower)).isEmpty();
+        assertThat(Explainers.forModel(Optional.of(trees), narrower, Optional.empty())).isEmpty();
     }
 }

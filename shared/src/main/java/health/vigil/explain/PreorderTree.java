@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.Deque;
 
 /**
- * One tree as {@link TreeShap} reads it: reachable nodes only, in pre-order (every parent before its
+ * One tree as {@link TreeShap} flattens it: reachable nodes only, in pre-order (every parent before its
  * children, true child first), shared sub-trees copied so that each node has one path from the root, and per
  * node the path facts TreeSHAP needs: the earlier split on the same feature and the merged zero fraction.
  */

@@ -52,7 +52,6 @@ public final class TreeShap implements MarginExplainer {
     private final int featureCount;
     private final double baseMargin;
     private final double expectedMargin;
-    private final int maxDepth;
     private final int mostBranches;
     private final int mostPoints;
 
@@ -133,21 +132,18 @@ public final class TreeShap implements MarginExplainer {
         zero = new double[2 * branches];
 
         double expected = baseMargin;
-        int deepest = 0;
         int points = 1;
         for (int t = 0; t < trees.size(); t++) {
             PreorderTree tree = laid[t];
             rootValue[t] = tree.leafValue[0];
             flatten(tree, branchStart[t]);
             expected += tree.mean;
-            deepest = Math.max(deepest, tree.depth);
             // ceil(distinct / 2) points are exact; rounding up to whole blocks of LANES costs nothing in accuracy.
             int exact = Math.max(1, (tree.distinctFeatures + 1) / 2);
             treePoints[t] = LANES * ((exact + LANES - 1) / LANES);
             points = Math.max(points, treePoints[t]);
         }
         expectedMargin = expected;
-        maxDepth = deepest;
         mostPoints = points;
         rules = new GaussLegendre[mostPoints + 1];
         for (int n : treePoints) {
@@ -244,11 +240,6 @@ public final class TreeShap implements MarginExplainer {
     @Override
     public double expectedMargin() {
         return expectedMargin;
-    }
-
-    /** The largest number of splits on one root-to-leaf path of any tree. */
-    public int maxDepth() {
-        return maxDepth;
     }
 
     @Override

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.Deque;
 
 /**
- * One tree as {@link TreeShap} reads it: reachable nodes only, in pre-order (every parent before its
+ * One tree as {@link TreeShap} flattens it: reachable nodes only, in pre-order (every parent before its
  * children, true child first), shared sub-trees copied so that each node has one path from the root, and per
  * node the path facts TreeSHAP needs: the earlier split on the same feature and the merged zero fraction.
  */
@@ -31,8 +31,6 @@ final class PreorderTree {
     final double[] zero;
     /** The cover-weighted mean leaf value. */
     double mean;
-    /** The most splits on one root-to-leaf path. */
-    int depth;
     /** The most distinct features on one root-to-leaf path. */
     int distinctFeatures;
 
@@ -140,14 +138,11 @@ final class PreorderTree {
         }
     }
 
-    /** Sets {@link #mean}, {@link #depth} and {@link #distinctFeatures}. */
+    /** Sets {@link #mean} and {@link #distinctFeatures}. */
     private void summarise(double[] fraction) {
-        int[] splits = new int[size];
         int[] distinct = new int[size];
         for (int c = 1; c < size; c++) {
-            splits[c] = splits[parent[c]] + 1;
             distinct[c] = distinct[parent[c]] + (previous[c] < 0 ? 1 : 0);
-            depth = Math.max(depth, splits[c]);
             distinctFeatures = Math.max(distinctFeatures, distinct[c]);
         }
         double[] expectation = new double[size];

@@ -19,18 +19,18 @@ import java.util.Objects;
  * <p>How it computes them. For one leaf, write each feature on its path as (z, o): z the product of the cover
  * fractions of the path's splits on that feature, o = 1 when the row takes all of them and 0 otherwise. The
  * leaf's Shapley value for feature i is {@code v (o_i - z_i) ∫_0^1 Π_{j≠i} (o_j t + z_j (1 - t)) dt}, a
- * polynomial integral of degree below the number of distinct features on the path (Yu et al., "Linear
- * TreeShap", 2022; the Beta-integral form of the Shapley weights). Gauss–Legendre quadrature with
- * ceil(depth / 2) points integrates it exactly, and sharing the products between leaves turns a tree into one
- * pass down (products from the root) and one pass up (sums from the leaves) over its branch nodes, linear in
- * the size of the tree. A feature split on again further down is handled by telescoping: each occurrence
- * adds the change it makes to the final element. Algorithm 2 itself spends most of its time in serial
- * extend/unwind recurrences and measured two to three times slower here; the test suite keeps it as an
- * independent reference.
+ * polynomial integral of degree below the number of distinct features on the path (the Beta-integral form of
+ * the Shapley weights, as in Yu et al., "Linear TreeShap", 2022, and Quadrature-TreeSHAP, 2026). Gauss–Legendre
+ * quadrature with ceil(distinct features / 2) points integrates it exactly, and sharing the products between
+ * leaves turns a tree into one pass down (products from the root) and one pass up (sums from the leaves) over
+ * its branch nodes, linear in the size of the tree. A feature split on again further down is handled by
+ * telescoping: each occurrence adds the change it makes to the final element. Algorithm 2 itself spends most
+ * of its time in serial extend/unwind recurrences and measured about five times slower on the benchmark model
+ * (docs/benchmarks.md); the test suite keeps it as an independent reference.
  *
  * <p>Written here rather than taken from a library: no maintained Java library explains ONNX tree ensembles,
  * and scoring needs it allocation-free. The trees are flattened once into parallel arrays over their branch
- * nodes in pre-order (leaves live on as their parents' edges); each thread keeps one workspace sized for the
+ * nodes in level order (leaves live on as their parents' edges); each thread keeps one workspace sized for the
  * largest tree, so explaining a row allocates nothing.
  */
 public final class TreeShap implements MarginExplainer {
@@ -52,7 +52,6 @@ public final class TreeShap implements MarginExplainer {
     private final int featureCount;
     private final double baseMargin;
     private final double expectedMargin;
-    private final int maxDepth;
     private final int mostBranches;
     private final int mostPoints;
 
@@ -133,21 +132,18 @@ public final class TreeShap implements MarginExplainer {
         zero = new double[2 * branches];
 
         double expected = baseMargin;
-        int deepest = 0;
         int points = 1;
         for (int t = 0; t < trees.size(); t++) {
             PreorderTree tree = laid[t];
             rootValue[t] = tree.leafValue[0];
             flatten(tree, branchStart[t]);
             expected += tree.mean;
-            deepest = Math.max(deepest, tree.depth);
             // ceil(distinct / 2) points are exact; rounding up to whole blocks of LANES costs nothing in accuracy.
             int exact = Math.max(1, (tree.distinctFeatures + 1) / 2);
             treePoints[t] = LANES * ((exact + LANES - 1) / LANES);
             points = Math.max(points, treePoints[t]);
         }
         expectedMargin = expected;
-        maxDepth = deepest;
         mostPoints = points;
         rules = new GaussLegendre[mostPoints + 1];
         for (int n : treePoints) {
@@ -244,11 +240,6 @@ public final class TreeShap implements MarginExplainer {
     @Override
     public double expectedMargin() {
         return expectedMargin;
-    }
-
-    /** The largest number of splits on one root-to-leaf path of any tree. */
-    public int maxDepth() {
-        return maxDepth;
     }
 
     @Override

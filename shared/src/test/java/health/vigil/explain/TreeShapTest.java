@@ -134,6 +134,36 @@ class TreeShapTest {
     }
 
     @Test
+    void everyNodeModeRoutesEdgeValuesAsTheEnsembleDoes() {
+        double[] thresholds = {1.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        double[] values = {Double.NaN, Double.NEGATIVE_INFINITY, 0.5, 1.0, 2.0, Double.POSITIVE_INFINITY};
+        for (NodeMode mode : NodeMode.values()) {
+            if (mode == NodeMode.LEAF) {
+                continue;
+            }
+            for (double threshold : thresholds) {
+                for (boolean missingTrue : new boolean[] {true, false}) {
+                    TreeEnsemble.Tree stump = new TreeEnsemble.Tree(
+                            new NodeMode[] {mode, NodeMode.LEAF, NodeMode.LEAF}, new int[] {0, 0, 0},
+                            new double[] {threshold, 0, 0}, new int[] {1, 0, 0}, new int[] {2, 0, 0},
+                            new boolean[] {missingTrue, false, false}, new double[] {0, -1, 2},
+                            new double[] {5, 2, 3});
+                    TreeEnsemble ensemble = new TreeEnsemble(1, 0, List.of(stump));
+                    TreeShap shap = new TreeShap(ensemble);
+                    for (double x : values) {
+                        double[] phi = new double[1];
+                        double margin = shap.explain(new double[] {x}, phi);
+                        assertThat(margin).as("%s %s x=%s", mode, threshold, x)
+                                .isEqualTo(ensemble.margin(new double[] {x}));
+                        assertThat(phi[0]).isCloseTo(
+                                BruteForceShapley.explain(ensemble, new double[] {x})[0], within(EXACT));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aSingleLeafTreeAddsToTheExpectedMarginAndToNoFeature() {
         TreeEnsemble.Tree leaf = new TreeEnsemble.Tree(new NodeMode[] {NodeMode.LEAF}, new int[1], new double[1],
                 new int[1], new int[1], new boolean[1], new double[] {0.75}, new double[] {10});

@@ -254,12 +254,13 @@ public final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
-    /** Transactions committed; with {@link #committedRecords()} shows how well appends batch. */
-    long transactions() {
+    /** Transactions committed since the log was opened; with {@link #committedRecords()} shows how well appends batch. */
+    public long transactions() {
         return transactions.get();
     }
 
-    long committedRecords() {
+    /** Records committed since the log was opened. */
+    public long committedRecords() {
         return committedRecords.get();
     }
 

@@ -229,7 +229,8 @@ public final class VigilPlatform implements AutoCloseable {
             FileArtifactStore artifacts = FileArtifactStore.open(home);
             SqliteRegistryStore registry = track(closeables, SqliteRegistryStore.open(home));
             SqliteAuditStore audit = track(closeables, SqliteAuditStore.open(home));
-            SqlitePredictionLog predictions = track(closeables, SqlitePredictionLog.open(home, config.predictionLogDurability()));
+            SqlitePredictionLog predictions =
+                    track(closeables, SqlitePredictionLog.open(home, config.predictionLogDurability()));
             return new Adapters(artifacts, registry, audit, predictions, FileSecretProvider.open(home),
                     ApiKeyAuthenticator.openOrCreate(home), events);
         }

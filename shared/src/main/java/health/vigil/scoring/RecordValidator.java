@@ -141,8 +141,8 @@ public final class RecordValidator {
                     yield null;
                 }
                 if (!f.categories().contains(node.textValue())) {
-                    problems.add(label(row, f) + " is not one of the allowed categories: " + String.join(", ", f.categories())
-                            + " (categories are case-sensitive)");
+                    problems.add(label(row, f) + " is not one of the allowed categories: "
+                            + String.join(", ", f.categories()) + " (categories are case-sensitive)");
                     yield null;
                 }
                 yield node.textValue();
@@ -198,8 +198,8 @@ public final class RecordValidator {
         }
         double value = node.doubleValue();
         if (!Double.isFinite(value)) {
-            problems.add(label(row, f) + " must be a finite number; it is too large for a 64-bit float (beyond ±1.8e308),"
-                    + " or NaN or Infinity");
+            problems.add(label(row, f) + " must be a finite number; it is too large for a 64-bit float"
+                    + " (beyond ±1.8e308), or NaN or Infinity");
             return null;
         }
         return value;

@@ -68,7 +68,8 @@ public class ScoringPartsBenchmark {
         public void start() {
             platform = BenchmarkPlatform.start();
             model = platform.sample().manifest().name();
-            pseudonymizer = new Pseudonymizer("the parts benchmark's own 32+ byte key".getBytes(StandardCharsets.UTF_8));
+            pseudonymizer = new Pseudonymizer(
+                    "the parts benchmark's own 32+ byte key".getBytes(StandardCharsets.UTF_8));
             scorable = platform.platform().scoring().models().get(new ModelVersion(model, 1));
             validator = scorable.validator();
             accepted = validator.names();
@@ -76,7 +77,8 @@ public class ScoringPartsBenchmark {
             rows = new float[ScoringPathBenchmark.ROWS][];
             patients = new PatientRow[ScoringPathBenchmark.ROWS];
             for (int r = 0; r < rows.length; r++) {
-                rows[r] = Arrays.copyOfRange(flat, r * SampleModels.BENCHMARK_FEATURES, (r + 1) * SampleModels.BENCHMARK_FEATURES);
+                rows[r] = Arrays.copyOfRange(flat, r * SampleModels.BENCHMARK_FEATURES,
+                        (r + 1) * SampleModels.BENCHMARK_FEATURES);
                 patients[r] = ScoringPathBenchmark.patient(r, rows[r]);
             }
         }

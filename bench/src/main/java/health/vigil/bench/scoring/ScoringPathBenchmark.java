@@ -123,8 +123,10 @@ public class ScoringPathBenchmark {
         public void stop() throws OrtException {
             if (platform.platform().predictionLog() instanceof SqlitePredictionLog log && log.transactions() > 0) {
                 // How well group commit batched this trial's appends (printed into the JMH output).
+                long records = log.committedRecords();
+                long transactions = log.transactions();
                 System.out.printf("%nprediction log: %d records in %d transactions, %.2f records per transaction%n",
-                        log.committedRecords(), log.transactions(), (double) log.committedRecords() / log.transactions());
+                        records, transactions, (double) records / transactions);
             }
             try {
                 session.close();

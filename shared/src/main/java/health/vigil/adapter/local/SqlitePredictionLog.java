@@ -99,7 +99,7 @@ public final class SqlitePredictionLog implements PredictionLog {
         return open(home, durability, () -> {});
     }
 
-    /** Opens the log with a hook the committing thread runs before it gathers each batch (tests hold batches with it). */
+    /** Opens the log with a hook run before each batch is gathered (tests hold batches with it). */
     static SqlitePredictionLog open(Path home, Runnable beforeBatch) {
         return open(home, PredictionLogDurability.DEFAULT, beforeBatch);
     }
@@ -254,7 +254,7 @@ public final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
-    /** Transactions committed since the log was opened; with {@link #committedRecords()} shows how well appends batch. */
+    /** Transactions committed since the log was opened; with {@link #committedRecords()}, how well appends batch. */
     public long transactions() {
         return transactions.get();
     }

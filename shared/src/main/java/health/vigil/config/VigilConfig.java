@@ -15,7 +15,8 @@ public record VigilConfig(
         Path home,
         Limits limits,
         Duration predictionRetention,
-        Map<String, String> azure) {
+        Map<String, String> azure,
+        PredictionLogDurability predictionLogDurability) {
 
     /** Which adapters back the ports. */
     public enum Mode {
@@ -23,6 +24,23 @@ public record VigilConfig(
         LOCAL,
         /** Cosmos DB, Blob Storage, Event Grid, Key Vault. */
         AZURE
+    }
+
+    /**
+     * What an answered prediction survives in the local prediction log (SQLite); Azure's store is durable on
+     * its own. Setting {@code VIGIL_PREDICTION_LOG_DURABILITY}: {@code process-crash} (the default) or
+     * {@code power-loss}.
+     */
+    public enum PredictionLogDurability {
+        /**
+         * The commit reaches the operating system before the answer: nothing answered is lost when the process
+         * is killed, but an OS crash or power loss may lose the last commits. No fsync per request.
+         */
+        PROCESS_CRASH,
+        /** Every commit is fsynced before the answer: also survives an OS crash or power loss. */
+        POWER_LOSS;
+
+        public static final PredictionLogDurability DEFAULT = PROCESS_CRASH;
     }
 
     /** Input limits that protect the services from oversized or hostile input. */
@@ -49,9 +67,15 @@ public record VigilConfig(
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(predictionRetention, "predictionRetention");
         azure = azure == null ? Map.of() : Map.copyOf(azure);
+        Objects.requireNonNull(predictionLogDurability, "predictionLogDurability");
         if (mode == Mode.LOCAL) {
             Objects.requireNonNull(home, "home is needed in local mode");
         }
+    }
+
+    /** The settings with the default prediction log durability. */
+    public VigilConfig(Mode mode, Path home, Limits limits, Duration predictionRetention, Map<String, String> azure) {
+        this(mode, home, limits, predictionRetention, azure, PredictionLogDurability.DEFAULT);
     }
 
     /** Local mode on embedded stores under {@code home}, with default limits. */
@@ -60,14 +84,19 @@ public record VigilConfig(
     }
 
     public VigilConfig withLimits(Limits newLimits) {
-        return new VigilConfig(mode, home, newLimits, predictionRetention, azure);
+        return new VigilConfig(mode, home, newLimits, predictionRetention, azure, predictionLogDurability);
+    }
+
+    public VigilConfig withPredictionLogDurability(PredictionLogDurability durability) {
+        return new VigilConfig(mode, home, limits, predictionRetention, azure, durability);
     }
 
     /**
      * Reads the settings from environment variables: {@code VIGIL_MODE} (local|azure), {@code VIGIL_HOME},
      * {@code VIGIL_MAX_PACKAGE_BYTES}, {@code VIGIL_MAX_UNCOMPRESSED_BYTES}, {@code VIGIL_MAX_PACKAGE_ENTRIES},
-     * {@code VIGIL_MAX_BATCH_ROWS}, {@code VIGIL_MAX_BODY_BYTES}, {@code VIGIL_PREDICTION_RETENTION_DAYS};
-     * every {@code VIGIL_AZURE_*} setting is kept for the Azure adapters.
+     * {@code VIGIL_MAX_BATCH_ROWS}, {@code VIGIL_MAX_BODY_BYTES}, {@code VIGIL_PREDICTION_RETENTION_DAYS},
+     * {@code VIGIL_PREDICTION_LOG_DURABILITY} (process-crash|power-loss); every {@code VIGIL_AZURE_*} setting is
+     * kept for the Azure adapters.
      */
     public static VigilConfig fromEnvironment(Map<String, String> env) {
         Mode mode = switch (env.getOrDefault("VIGIL_MODE", "local").trim().toLowerCase(java.util.Locale.ROOT)) {
@@ -90,7 +119,20 @@ public record VigilConfig(
                 azure.put(k, v);
             }
         });
-        return new VigilConfig(mode, home, limits, retention, azure);
+        return new VigilConfig(mode, home, limits, retention, azure, durability(env));
+    }
+
+    private static PredictionLogDurability durability(Map<String, String> env) {
+        String raw = env.get("VIGIL_PREDICTION_LOG_DURABILITY");
+        if (raw == null || raw.isBlank()) {
+            return PredictionLogDurability.DEFAULT;
+        }
+        return switch (raw.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "process-crash" -> PredictionLogDurability.PROCESS_CRASH;
+            case "power-loss" -> PredictionLogDurability.POWER_LOSS;
+            default -> throw new ValidationException("VIGIL_PREDICTION_LOG_DURABILITY is '" + raw + "'; use"
+                    + " process-crash (the default) or power-loss");
+        };
     }
 
     private static long longSetting(Map<String, String> env, String name, long fallback) {

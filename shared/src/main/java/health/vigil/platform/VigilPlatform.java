@@ -251,7 +251,8 @@ public final class VigilPlatform implements AutoCloseable {
             FileArtifactStore artifacts = FileArtifactStore.open(home);
             SqliteRegistryStore registry = track(closeables, SqliteRegistryStore.open(home));
             SqliteAuditStore audit = track(closeables, SqliteAuditStore.open(home));
-            SqlitePredictionLog predictions = track(closeables, SqlitePredictionLog.open(home));
+            SqlitePredictionLog predictions =
+                    track(closeables, SqlitePredictionLog.open(home, config.predictionLogDurability()));
             return new Adapters(artifacts, registry, audit, predictions,
                     secrets != null ? secrets : FileSecretProvider.open(home),
                     authenticator != null ? authenticator : ApiKeyAuthenticator.openOrCreate(home), events, telemetry);

@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.DigestInputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -125,13 +126,25 @@ public final class LoadedModels implements AutoCloseable {
         }
     }
 
+    /** The versions serving live traffic, stable first, each once; a loop, since every request asks. */
     static List<ModelVersion> liveVersions(Deployment deployment) {
-        return deployment.slots().stream()
-                .filter(s -> s.slot() != Slot.SHADOW)
-                .map(TrafficSlot::version)
-                .distinct()
-                .map(v -> new ModelVersion(deployment.modelName(), v))
-                .toList();
+        List<TrafficSlot> slots = deployment.slots();
+        List<ModelVersion> live = new ArrayList<>(slots.size());
+        for (TrafficSlot slot : slots) {
+            if (slot.slot() != Slot.SHADOW && !contains(live, slot.version())) {
+                live.add(new ModelVersion(deployment.modelName(), slot.version()));
+            }
+        }
+        return live;
+    }
+
+    private static boolean contains(List<ModelVersion> versions, int number) {
+        for (ModelVersion v : versions) {
+            if (v.number() == number) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One version's slot in the cache; its lock serialises loading without blocking other versions. */

@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,15 +32,23 @@ public final class RecordValidator {
     private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
     private final FeatureSchema schema;
+    private final Set<String> names;
     private final String validNames;
 
     public RecordValidator(FeatureSchema schema) {
         this.schema = Objects.requireNonNull(schema, "schema");
+        // A HashSet, not Set.copyOf: a caller's map may hold a null key, which must count as unknown, not throw.
+        this.names = Collections.unmodifiableSet(new HashSet<>(schema.names()));
         this.validNames = String.join(", ", schema.names());
     }
 
     public FeatureSchema schema() {
         return schema;
+    }
+
+    /** The schema's feature names, as a set: every request checks its fields against them. */
+    public Set<String> names() {
+        return names;
     }
 
     /** The typed values of a single record, or a {@link FeatureValidationException} listing every problem. */
@@ -58,19 +67,30 @@ public final class RecordValidator {
      * suits both the stable and the canary version); they are ignored. {@code row} 0 means "no row number".
      */
     public Checked check(int row, Map<String, JsonNode> record, Set<String> alsoAccepted) {
-        String at = row > 0 ? "row " + row + ": " : "";
         Map<String, JsonNode> raw = record == null ? Map.of() : record;
         List<String> problems = new ArrayList<>();
         Map<String, Object> values = new LinkedHashMap<>();
         for (Feature feature : schema.features()) {
-            values.put(feature.name(), convert(feature, raw.get(feature.name()), raw.containsKey(feature.name()), at, problems));
+            JsonNode node = raw.get(feature.name());
+            boolean present = node != null || raw.containsKey(feature.name());
+            values.put(feature.name(), convert(feature, node, present, row, problems));
         }
         for (String name : raw.keySet()) {
-            if (schema.indexOf(name).isEmpty() && !alsoAccepted.contains(name)) {
-                problems.add(at + describeUnknown(name) + " is not an input of this model; valid features are: " + validNames);
+            if (!names.contains(name) && !alsoAccepted.contains(name)) {
+                problems.add(at(row) + describeUnknown(name) + " is not an input of this model; valid features are: "
+                        + validNames);
             }
         }
         return new Checked(problems.isEmpty() ? Collections.unmodifiableMap(values) : null, problems);
+    }
+
+    /** The prefix of a problem in row {@code row}; messages are only built once there is a problem. */
+    private static String at(int row) {
+        return row > 0 ? "row " + row + ": " : "";
+    }
+
+    private static String label(int row, Feature f) {
+        return at(row) + "feature `" + f.name() + "`";
     }
 
     /** The outcome of {@link #check}: typed values when there is no problem, otherwise the problems. */
@@ -91,39 +111,38 @@ public final class RecordValidator {
         return checked.values();
     }
 
-    private static Object convert(Feature f, JsonNode node, boolean present, String at, List<String> problems) {
-        String name = at + "feature `" + f.name() + "`";
+    private static Object convert(Feature f, JsonNode node, boolean present, int row, List<String> problems) {
         if (!present || node == null || node.isMissingNode()) {
             if (f.required()) {
-                problems.add(name + " is required but missing");
+                problems.add(label(row, f) + " is required but missing");
             }
             return null;
         }
         if (node.isNull()) {
             if (f.required()) {
-                problems.add(name + " is required and cannot be null");
+                problems.add(label(row, f) + " is required and cannot be null");
             }
             return null;
         }
         return switch (f.type()) {
-            case NUMERIC -> numeric(f, node, name, problems);
-            case INTEGER -> integer(f, node, name, problems);
+            case NUMERIC -> numeric(f, node, row, problems);
+            case INTEGER -> integer(f, node, row, problems);
             case BOOLEAN -> {
                 if (!node.isBoolean()) {
-                    problems.add(name + " must be true or false (boolean); got " + jsonKind(node));
+                    problems.add(label(row, f) + " must be true or false (boolean); got " + jsonKind(node));
                     yield null;
                 }
                 yield node.booleanValue();
             }
             case CATEGORICAL -> {
                 if (!node.isTextual()) {
-                    problems.add(name + " must be a string (categorical); got " + jsonKind(node)
+                    problems.add(label(row, f) + " must be a string (categorical); got " + jsonKind(node)
                             + "; allowed categories are: " + String.join(", ", f.categories()));
                     yield null;
                 }
                 if (!f.categories().contains(node.textValue())) {
-                    problems.add(name + " is not one of the allowed categories: " + String.join(", ", f.categories())
-                            + " (categories are case-sensitive)");
+                    problems.add(label(row, f) + " is not one of the allowed categories: "
+                            + String.join(", ", f.categories()) + " (categories are case-sensitive)");
                     yield null;
                 }
                 yield node.textValue();
@@ -138,16 +157,16 @@ public final class RecordValidator {
         };
     }
 
-    private static Double numeric(Feature f, JsonNode node, String name, List<String> problems) {
-        Double value = finiteNumber(node, name, "numeric", problems);
+    private static Double numeric(Feature f, JsonNode node, int row, List<String> problems) {
+        Double value = finiteNumber(f, node, row, "numeric", problems);
         if (value == null) {
             return null;
         }
-        return inRange(f, value, name, problems) ? value : null;
+        return inRange(f, value, row, problems) ? value : null;
     }
 
-    private static Long integer(Feature f, JsonNode node, String name, List<String> problems) {
-        Double approx = finiteNumber(node, name, "integer", problems);
+    private static Long integer(Feature f, JsonNode node, int row, List<String> problems) {
+        Double approx = finiteNumber(f, node, row, "integer", problems);
         if (approx == null) {
             return null;
         }
@@ -157,43 +176,43 @@ public final class RecordValidator {
         } else {
             BigDecimal exact = node.decimalValue();
             if (exact.signum() != 0 && exact.stripTrailingZeros().scale() > 0) {
-                problems.add(name + " must be a whole number (integer); it has a fractional part");
+                problems.add(label(row, f) + " must be a whole number (integer); it has a fractional part");
                 return null;
             }
             whole = exact.toBigInteger();
         }
-        if (!inRange(f, approx, name, problems)) {
+        if (!inRange(f, approx, row, problems)) {
             return null;
         }
         if (whole.compareTo(LONG_MIN) < 0 || whole.compareTo(LONG_MAX) > 0) {
-            problems.add(name + " does not fit a 64-bit integer");
+            problems.add(label(row, f) + " does not fit a 64-bit integer");
             return null;
         }
         return whole.longValue();
     }
 
     /** The node as a finite double, or null after recording why it is not one. */
-    private static Double finiteNumber(JsonNode node, String name, String type, List<String> problems) {
+    private static Double finiteNumber(Feature f, JsonNode node, int row, String type, List<String> problems) {
         if (node.isTextual() && NON_FINITE_SPELLINGS.contains(node.textValue().trim().toLowerCase(Locale.ROOT))) {
-            problems.add(name + " must be a finite number; NaN and Infinity are not allowed (leave an optional"
+            problems.add(label(row, f) + " must be a finite number; NaN and Infinity are not allowed (leave an optional"
                     + " feature out, or send null, when it is not known)");
             return null;
         }
         if (!node.isNumber()) {
-            problems.add(name + " must be a JSON number (" + type + "); got " + jsonKind(node)
+            problems.add(label(row, f) + " must be a JSON number (" + type + "); got " + jsonKind(node)
                     + (node.isTextual() ? ": send it without quotes" : ""));
             return null;
         }
         double value = node.doubleValue();
         if (!Double.isFinite(value)) {
-            problems.add(name + " must be a finite number; it is too large for a 64-bit float (beyond ±1.8e308),"
-                    + " or NaN or Infinity");
+            problems.add(label(row, f) + " must be a finite number; it is too large for a 64-bit float"
+                    + " (beyond ±1.8e308), or NaN or Infinity");
             return null;
         }
         return value;
     }
 
-    private static boolean inRange(Feature f, double value, String name, List<String> problems) {
+    private static boolean inRange(Feature f, double value, int row, List<String> problems) {
         boolean belowMin = f.min() != null && value < f.min();
         boolean aboveMax = f.max() != null && value > f.max();
         if (!belowMin && !aboveMax) {
@@ -207,7 +226,7 @@ public final class RecordValidator {
         } else {
             allowed = "it must be at most " + bound(f.max());
         }
-        problems.add(name + " is out of range; " + allowed + (f.unit() == null ? "" : " " + f.unit()));
+        problems.add(label(row, f) + " is out of range; " + allowed + (f.unit() == null ? "" : " " + f.unit()));
         return false;
     }
 

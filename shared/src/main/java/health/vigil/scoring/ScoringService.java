@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -223,9 +224,17 @@ public final class ScoringService {
         for (int i = 0; i < slots.length; i++) {
             byVersion.computeIfAbsent(slots[i].version(), v -> new ArrayList<>()).add(i);
         }
+        return new Routing(slots, byVersion, loaded, acceptedNames(loaded.values()));
+    }
+
+    /** The union of the versions' feature names; with one version (the usual case) its own set, not a copy. */
+    private static Set<String> acceptedNames(Collection<ScorableModel> loaded) {
+        if (loaded.size() == 1) {
+            return loaded.iterator().next().validator().names();
+        }
         Set<String> accepted = new HashSet<>();
-        loaded.values().forEach(m -> accepted.addAll(m.validator().schema().names()));
-        return new Routing(slots, byVersion, loaded, accepted);
+        loaded.forEach(m -> accepted.addAll(m.validator().names()));
+        return accepted;
     }
 
     @SuppressWarnings("unchecked")

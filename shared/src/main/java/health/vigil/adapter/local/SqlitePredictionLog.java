@@ -1,5 +1,6 @@
 package health.vigil.adapter.local;
 
+import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.model.ModelName;
@@ -24,20 +25,24 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.sqlite.SQLiteConfig;
 
 /**
  * The local prediction log in {@code {home}/predictions.db}, with group commit: every {@link #append} is
- * queued to one writer thread, which commits whatever has queued up (many callers' records) in one
- * transaction and only then releases those callers. Under load one fsync serves a whole batch; an idle log
- * commits a lone record at once, since the writer never waits for company.
+ * queued, and whichever caller holds the commit lock commits everything queued so far (many callers' records)
+ * in one transaction and only then releases those callers. Under load one commit serves a whole batch; an idle
+ * log commits a lone record at once on the caller's own thread, with no hand-over to another thread and back,
+ * which on a busy host costs as much as the commit itself.
  *
- * <p>Durability: WAL with {@code synchronous=FULL}, so each commit fsyncs the WAL before {@code append}
- * returns. {@code NORMAL} would already survive a killed process (the WAL write reaches the OS before the
- * commit returns) but not an OS crash or power loss; group commit pays one fsync per batch, which is what
- * makes {@code FULL} affordable and lets "an answered request is never lost" hold for those too.
+ * <p>Durability ({@link PredictionLogDurability}): WAL, and by default {@code synchronous=NORMAL}. A commit has
+ * then written its WAL frames to the operating system before {@code append} returns, so a record is never lost if
+ * the process is killed after it answered; an OS crash or power loss may roll back the commits made since the WAL
+ * was last fsynced (at a checkpoint). {@link PredictionLogDurability#POWER_LOSS} ({@code synchronous=FULL})
+ * fsyncs the WAL at every commit and survives those too, at the price of one fsync (about a millisecond on
+ * common disks) per group commit.
  *
  * <p>Features are stored as a little-endian float32 blob (4 bytes per feature).
  */
@@ -45,7 +50,7 @@ public final class SqlitePredictionLog implements PredictionLog {
     public static final String FILE_NAME = "predictions.db";
     /** Bounds one transaction, so one large burst does not hold the write lock (and readers' WAL) for long. */
     static final int MAX_RECORDS_PER_TRANSACTION = 5_000;
-    /** Appends waiting for the writer; beyond this, callers wait to enqueue (back-pressure, not memory growth). */
+    /** Appends waiting to be committed; beyond this, callers wait to enqueue (back-pressure, not memory growth). */
     static final int MAX_PENDING_APPENDS = 10_000;
     private static final int PURGE_CHUNK = 10_000;
     // Nanoseconds since the epoch fit a long from 1677-09-21 to 2262-04-11.
@@ -60,42 +65,68 @@ public final class SqlitePredictionLog implements PredictionLog {
             "CREATE INDEX predictions_by_time ON predictions (time_nanos)");
     private static final String INSERT = "INSERT INTO predictions (prediction_id, model, version, slot, patient,"
             + " time_nanos, features, score, decision, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final PendingAppend STOP = new PendingAppend(List.of(), new CompletableFuture<>());
 
     private final SqliteDatabase db;
     private final BlockingQueue<PendingAppend> queue = new LinkedBlockingQueue<>(MAX_PENDING_APPENDS);
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /** Held by the one thread committing a batch; the others queue behind it and find their records committed. */
+    private final ReentrantLock commitLock = new ReentrantLock();
     private final Runnable beforeBatch;
-    private final Thread writer;
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong committedRecords = new AtomicLong();
     private boolean closed; // guarded by lifecycle's write lock; read under its read lock
+    private PreparedStatement insert; // guarded by commitLock; compiled once, on the writer connection
+    private boolean databaseClosed; // guarded by commitLock
 
-    private record PendingAppend(List<PredictionRecord> records, CompletableFuture<Void> done) {}
+    /** Records waiting to be committed; a stop marker has none, and is done once everything before it is. */
+    private record PendingAppend(List<PredictionRecord> records, CompletableFuture<Void> done) {
+        boolean isStop() {
+            return records.isEmpty();
+        }
+    }
 
     private SqlitePredictionLog(SqliteDatabase db, Runnable beforeBatch) {
         this.db = db;
         this.beforeBatch = beforeBatch;
-        this.writer = new Thread(this::runWriter, "vigil-prediction-log-writer");
-        // A daemon, so a forgotten close() cannot keep the JVM alive; callers still waiting are never told
-        // their records were written, so nothing acknowledged is lost either way.
-        writer.setDaemon(true);
-        writer.start();
     }
 
+    /** Opens the log with the {@linkplain PredictionLogDurability#DEFAULT default durability}. */
     public static SqlitePredictionLog open(Path home) {
-        return open(home, () -> {});
+        return open(home, PredictionLogDurability.DEFAULT);
     }
 
-    /** Opens the log with a hook the writer runs before it gathers each batch (tests hold batches with it). */
+    public static SqlitePredictionLog open(Path home, PredictionLogDurability durability) {
+        return open(home, durability, () -> {});
+    }
+
+    /** Opens the log with a hook run before each batch is gathered (tests hold batches with it). */
     static SqlitePredictionLog open(Path home, Runnable beforeBatch) {
+        return open(home, PredictionLogDurability.DEFAULT, beforeBatch);
+    }
+
+    private static SqlitePredictionLog open(Path home, PredictionLogDurability durability, Runnable beforeBatch) {
         Objects.requireNonNull(home, "home");
+        Objects.requireNonNull(durability, "durability");
         Objects.requireNonNull(beforeBatch, "beforeBatch");
         return new SqlitePredictionLog(SqliteDatabase.open(home.resolve(FILE_NAME), "prediction log",
-                SQLiteConfig.SynchronousMode.FULL, SCHEMA_VERSION, SCHEMA), beforeBatch);
+                synchronous(durability), SCHEMA_VERSION, SCHEMA), beforeBatch);
     }
 
-    /** Returns once every record is committed and fsynced, or throws; a record is never silently dropped. */
+    /**
+     * In WAL mode NORMAL writes the commit to the WAL file before returning and fsyncs only at checkpoints,
+     * which SQLite documents as durable across application crashes; FULL also fsyncs the WAL at every commit.
+     */
+    private static SQLiteConfig.SynchronousMode synchronous(PredictionLogDurability durability) {
+        return switch (durability) {
+            case PROCESS_CRASH -> SQLiteConfig.SynchronousMode.NORMAL;
+            case POWER_LOSS -> SQLiteConfig.SynchronousMode.FULL;
+        };
+    }
+
+    /**
+     * Returns once every record is committed (and, with {@link PredictionLogDurability#POWER_LOSS}, fsynced), or
+     * throws; a record is never silently dropped.
+     */
     @Override
     public void append(List<PredictionRecord> records) {
         Objects.requireNonNull(records, "records");
@@ -121,6 +152,7 @@ public final class SqlitePredictionLog implements PredictionLog {
         } finally {
             lifecycle.readLock().unlock();
         }
+        awaitCommitted(pending);
         try {
             // join() ignores interrupts on purpose: once queued, the caller must learn the outcome.
             pending.done().join();
@@ -182,8 +214,8 @@ public final class SqlitePredictionLog implements PredictionLog {
     }
 
     /**
-     * Stops taking appends, lets the writer commit everything already queued (those callers get their
-     * answer), then closes the database. Appends that arrive after this point fail with a StoreException.
+     * Stops taking appends, commits everything already queued (those callers get their answer), then closes the
+     * database. Appends that arrive after this point fail with a StoreException.
      */
     @Override
     public void close() {
@@ -196,38 +228,48 @@ public final class SqlitePredictionLog implements PredictionLog {
         } finally {
             lifecycle.writeLock().unlock();
         }
+        // Every append admitted before `closed` was set is already queued (appends enqueue under the read
+        // lock), so once the marker behind them is reached, all of them have their answer.
+        PendingAppend stop = new PendingAppend(List.of(), new CompletableFuture<>());
         boolean interrupted = false;
         while (true) {
             try {
-                queue.put(STOP);
+                queue.put(stop);
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
             }
         }
-        while (writer.isAlive()) {
-            try {
-                writer.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
+        awaitCommitted(stop);
+        commitLock.lock();
+        try {
+            databaseClosed = true;
+            closeInsert();
+            db.close();
+        } finally {
+            commitLock.unlock();
         }
-        db.close();
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Transactions the writer has committed; with {@link #committedRecords()} shows how well appends batch. */
-    long transactions() {
+    /** Transactions committed since the log was opened; with {@link #committedRecords()}, how well appends batch. */
+    public long transactions() {
         return transactions.get();
     }
 
-    long committedRecords() {
+    /** Records committed since the log was opened. */
+    public long committedRecords() {
         return committedRecords.get();
     }
 
-    /** Appends queued and not yet taken by the writer. */
+    /** SQLite's {@code synchronous} level on the connection that commits: 1 is NORMAL, 2 is FULL. */
+    int synchronousLevel() {
+        return db.write("read the durability level", c -> SqliteDatabase.queryInt(c, "PRAGMA synchronous"));
+    }
+
+    /** Appends (and a closing log's stop marker) queued and not yet taken into a batch. */
     int pendingAppends() {
         return queue.size();
     }
@@ -242,54 +284,74 @@ public final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
-    private void runWriter() {
-        List<PendingAppend> batch = new ArrayList<>();
-        try {
-            boolean stopping = false;
-            while (!stopping) {
-                PendingAppend first;
-                try {
-                    first = queue.take();
-                } catch (InterruptedException e) {
-                    continue; // only STOP ends the writer: queued callers must all get an answer
+    /**
+     * Commits queued batches on this thread until {@code pending} has its outcome. Whoever holds the commit
+     * lock commits everything queued ahead of it, so a caller that waited for the lock usually finds its
+     * records already committed by the holder, which is what batches many callers into one transaction.
+     */
+    private void awaitCommitted(PendingAppend pending) {
+        while (!pending.done().isDone()) {
+            commitLock.lock();
+            try {
+                if (!pending.done().isDone()) {
+                    commitNextBatch();
                 }
-                if (first == STOP) {
+            } finally {
+                commitLock.unlock();
+            }
+        }
+    }
+
+    /** Takes the appends at the head of the queue (up to a transaction's worth) and commits them. */
+    private void commitNextBatch() {
+        PendingAppend first = queue.poll();
+        if (first == null) {
+            return; // everything queued was committed by an earlier holder of the lock
+        }
+        if (first.isStop()) {
+            first.done().complete(null);
+            return;
+        }
+        List<PendingAppend> batch = new ArrayList<>();
+        batch.add(first);
+        PendingAppend stop = null;
+        try {
+            try {
+                beforeBatch.run();
+            } catch (RuntimeException e) {
+                // a hook failure must not cost the batch its commit
+            }
+            int count = first.records().size();
+            for (PendingAppend next; count < MAX_RECORDS_PER_TRANSACTION && (next = queue.poll()) != null; ) {
+                if (next.isStop()) {
+                    stop = next; // nothing is queued behind it
                     break;
                 }
-                batch.add(first);
-                try {
-                    beforeBatch.run();
-                } catch (RuntimeException e) {
-                    // a hook failure must not cost the batch its commit
-                }
-                int count = first.records().size();
-                for (PendingAppend next; count < MAX_RECORDS_PER_TRANSACTION && (next = queue.poll()) != null; ) {
-                    if (next == STOP) {
-                        stopping = true;
-                        break;
-                    }
-                    batch.add(next);
-                    count += next.records().size();
-                }
-                commit(batch, count);
-                batch.clear();
+                batch.add(next);
+                count += next.records().size();
             }
+            commit(batch, count);
+        } catch (Throwable t) {
+            // Only reached if gathering itself failed: no caller taken from the queue may be left waiting.
+            StoreException failed = new StoreException("the prediction log could not commit these records;"
+                    + " nothing of them was written", t);
+            batch.forEach(p -> p.done().completeExceptionally(failed));
+            throw t;
         } finally {
-            // Reached only through STOP, after which nothing can be queued; this is the last line of defence
-            // should the loop ever end another way: no caller is left waiting forever.
-            StoreException stopped = new StoreException("the prediction log's writer stopped before these records"
-                    + " were committed; nothing of them was written", null);
-            batch.forEach(p -> p.done().completeExceptionally(stopped));
-            for (PendingAppend p; (p = queue.poll()) != null; ) {
-                p.done().completeExceptionally(stopped);
+            if (stop != null) {
+                stop.done().complete(null);
             }
         }
     }
 
     private void commit(List<PendingAppend> batch, int count) {
         try {
+            if (databaseClosed) {
+                throw new StoreException("the prediction log's database was closed before these records were"
+                        + " committed; nothing of them was written", null);
+            }
             db.write("log " + count + " prediction record(s)", c -> {
-                insert(c, batch);
+                insert(insertStatement(c), batch);
                 return null;
             });
             transactions.incrementAndGet();
@@ -301,8 +363,28 @@ public final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
-    private static void insert(Connection c, List<PendingAppend> batch) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(INSERT)) {
+    /** The INSERT, compiled once: preparing it for every commit would cost a sizeable part of the commit. */
+    private PreparedStatement insertStatement(Connection c) throws SQLException {
+        if (insert == null) {
+            insert = c.prepareStatement(INSERT);
+        }
+        return insert;
+    }
+
+    private void closeInsert() {
+        if (insert != null) {
+            try {
+                insert.close();
+            } catch (SQLException ignored) {
+                // closing the database releases it anyway
+            }
+            insert = null;
+        }
+    }
+
+    private static void insert(PreparedStatement s, List<PendingAppend> batch) throws SQLException {
+        s.clearBatch();
+        try {
             for (PendingAppend p : batch) {
                 for (PredictionRecord r : p.records()) {
                     s.setString(1, r.predictionId());
@@ -319,6 +401,8 @@ public final class SqlitePredictionLog implements PredictionLog {
                 }
             }
             s.executeBatch();
+        } finally {
+            s.clearBatch();
         }
     }
 

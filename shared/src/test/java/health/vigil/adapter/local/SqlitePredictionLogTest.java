@@ -5,6 +5,7 @@ import static health.vigil.contract.ContractFixtures.prediction;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.contract.Parallel;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
@@ -173,6 +174,18 @@ class SqlitePredictionLogTest {
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreException.class);
             log.append(List.of(prediction(MODEL, "after", T0, 3f)));
             assertThat(scanAll(log)).extracting(PredictionRecord::predictionId).containsExactly("after");
+        }
+    }
+
+    @Test
+    void survivesAKilledProcessByDefaultAndFsyncsEveryCommitOnlyWhenAskedToSurvivePowerLoss() {
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            assertThat(log.synchronousLevel()).as("synchronous=NORMAL").isEqualTo(1);
+        }
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home, PredictionLogDurability.POWER_LOSS)) {
+            assertThat(log.synchronousLevel()).as("synchronous=FULL").isEqualTo(2);
+            log.append(List.of(prediction(MODEL, "p-1", T0, 1f)));
+            assertThat(scanAll(log)).extracting(PredictionRecord::predictionId).containsExactly("p-1");
         }
     }
 

@@ -149,7 +149,7 @@ public final class RecordValidator {
             }
             case CODE -> {
                 if (!node.isTextual() || !f.matchesPattern(node.textValue())) {
-                    problems.add(name + " must be a code (string) matching " + f.pattern());
+                    problems.add(label(row, f) + " must be a code (string) matching " + f.pattern());
                     yield null;
                 }
                 yield node.textValue();

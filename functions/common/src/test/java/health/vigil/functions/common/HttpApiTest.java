@@ -162,7 +162,7 @@ class HttpApiTest {
 
     /** A response builder as the Functions host provides one. */
     private static final class FakeBuilder implements HttpResponseMessage.Builder {
-        private final HttpStatusType status;
+        private HttpStatusType status;
         private final Map<String, String> headers = new HashMap<>();
         private Object body;
 
@@ -172,7 +172,8 @@ class HttpApiTest {
 
         @Override
         public HttpResponseMessage.Builder status(HttpStatusType status) {
-            throw new UnsupportedOperationException();
+            this.status = status;
+            return this;
         }
 
         @Override
@@ -189,20 +190,23 @@ class HttpApiTest {
 
         @Override
         public HttpResponseMessage build() {
+            HttpStatusType builtStatus = status;
+            Map<String, String> builtHeaders = Map.copyOf(headers);
+            Object builtBody = body;
             return new HttpResponseMessage() {
                 @Override
                 public HttpStatusType getStatus() {
-                    return status;
+                    return builtStatus;
                 }
 
                 @Override
                 public String getHeader(String key) {
-                    return headers.get(key);
+                    return builtHeaders.get(key);
                 }
 
                 @Override
                 public Object getBody() {
-                    return body;
+                    return builtBody;
                 }
             };
         }

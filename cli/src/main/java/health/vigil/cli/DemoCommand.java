@@ -132,7 +132,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 JsonNode explained = scored.get("predictions").get(0).get("explanation");
                 if (explained != null) {
-                    say("  why (first patient, exact TreeSHAP): " + explained.get("summary").asText());
+                    say("  why (first patient, exact SHAP): " + explained.get("summary").asText());
                 }
             }
 

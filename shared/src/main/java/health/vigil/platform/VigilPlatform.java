@@ -25,9 +25,7 @@ import health.vigil.registry.ModelPackageReader;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.registry.ZipModelPackageReader;
-import health.vigil.scoring.ScoreApi;
 import health.vigil.scoring.ScoringService;
-import health.vigil.scoring.oip.InferenceService;
 import health.vigil.security.ApiKeyAuthenticator;
 import health.vigil.security.Authenticator;
 import health.vigil.security.ClientPrincipalAuthenticator;
@@ -55,8 +53,6 @@ public final class VigilPlatform implements AutoCloseable {
     private final RegistrationService registration;
     private final DeploymentService deployments;
     private final ScoringService scoring;
-    private final InferenceService inference;
-    private final ScoreApi scoreApi;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -79,8 +75,6 @@ public final class VigilPlatform implements AutoCloseable {
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
                 config.limits());
-        this.inference = new InferenceService(scoring, registry);
-        this.scoreApi = new ScoreApi(scoring);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -125,14 +119,6 @@ public final class VigilPlatform implements AutoCloseable {
 
     public ScoringService scoring() {
         return scoring;
-    }
-
-    public InferenceService inference() {
-        return inference;
-    }
-
-    public ScoreApi scoreApi() {
-        return scoreApi;
     }
 
     /** Whether the platform can serve: its registry answers. */

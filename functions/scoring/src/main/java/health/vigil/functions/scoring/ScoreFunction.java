@@ -8,11 +8,11 @@ import com.microsoft.azure.functions.annotation.AuthorizationLevel;
 import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
+import health.vigil.functions.scoring.score.ScoreApi;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.model.ModelName;
 import health.vigil.platform.VigilPlatform;
-import health.vigil.scoring.ScoreApi;
 import health.vigil.security.Role;
 import java.util.Optional;
 
@@ -25,7 +25,7 @@ public final class ScoreFunction {
     private final HttpApi http;
 
     public ScoreFunction(VigilPlatform platform) {
-        this.scoreApi = platform.scoreApi();
+        this.scoreApi = new ScoreApi(platform.scoring());
         this.http = new HttpApi(platform.authenticator(), platform.config().limits());
     }
 

@@ -1,5 +1,10 @@
-package health.vigil.scoring;
+package health.vigil.functions.scoring.score;
 
+import health.vigil.scoring.PatientRow;
+import health.vigil.scoring.ScoreRequest;
+import health.vigil.scoring.ScoreResult;
+import health.vigil.scoring.ScoredRow;
+import health.vigil.scoring.ScoringService;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;

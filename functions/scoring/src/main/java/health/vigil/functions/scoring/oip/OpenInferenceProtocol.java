@@ -1,4 +1,4 @@
-package health.vigil.scoring.oip;
+package health.vigil.functions.scoring.oip;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ErrorCode;
@@ -8,8 +8,8 @@ import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
+import health.vigil.functions.scoring.score.ScoreApi;
 import health.vigil.scoring.PatientRow;
-import health.vigil.scoring.ScoreApi;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.scoring.ScoreResult;
 import health.vigil.scoring.ScoredRow;

@@ -1,4 +1,4 @@
-package health.vigil.scoring.oip;
+package health.vigil.functions.scoring.oip;
 
 import java.util.List;
 

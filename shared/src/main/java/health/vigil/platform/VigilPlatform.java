@@ -11,6 +11,7 @@ import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
+import health.vigil.features.FeaturePipelines;
 import health.vigil.model.Manifest;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditStore;
@@ -158,8 +159,8 @@ public final class VigilPlatform implements AutoCloseable {
             SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry) {}
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
-    private static final health.vigil.features.FeaturePipelines STANDARD_PIPELINES =
-            health.vigil.features.FeaturePipelines.standard();
+    private static final FeaturePipelines STANDARD_PIPELINES =
+            FeaturePipelines.standard();
 
     /** Options of the platform; everything not set has a production default. */
     public static final class Builder {

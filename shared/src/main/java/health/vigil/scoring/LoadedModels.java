@@ -6,6 +6,7 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.features.FeaturePipeline;
+import health.vigil.explain.Explainers;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
 import health.vigil.model.Deployment;

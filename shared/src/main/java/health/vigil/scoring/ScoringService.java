@@ -1,5 +1,6 @@
 package health.vigil.scoring;
 
+import health.vigil.features.FeaturePipelines;
 import health.vigil.config.VigilConfig;
 import health.vigil.deployment.TrafficRouter;
 import health.vigil.error.ConflictException;

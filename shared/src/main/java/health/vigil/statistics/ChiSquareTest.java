@@ -1,4 +1,4 @@
-package health.vigil.monitoring;
+package health.vigil.statistics;
 
 import health.vigil.error.ValidationException;
 import java.util.ArrayList;

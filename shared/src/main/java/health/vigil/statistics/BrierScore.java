@@ -1,4 +1,4 @@
-package health.vigil.monitoring;
+package health.vigil.statistics;
 
 /**
  * Brier score: the mean squared difference between the predicted probability and the outcome (1 or 0).

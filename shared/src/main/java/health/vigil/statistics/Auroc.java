@@ -1,4 +1,4 @@
-package health.vigil.monitoring;
+package health.vigil.statistics;
 
 import java.util.Arrays;
 

@@ -1,5 +1,6 @@
-package health.vigil.monitoring;
+package health.vigil.statistics;
 
+import health.vigil.monitoring.ReferenceBinning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

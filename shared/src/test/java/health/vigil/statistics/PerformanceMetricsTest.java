@@ -1,4 +1,4 @@
-package health.vigil.monitoring;
+package health.vigil.statistics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,10 +1,5 @@
-package health.vigil.scoring;
+package health.vigil.explain;
 
-import health.vigil.explain.ClinicalExplainer;
-import health.vigil.explain.FeatureMapping;
-import health.vigil.explain.LinearShap;
-import health.vigil.explain.MarginExplainer;
-import health.vigil.explain.TreeShap;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.model.LinearModel;
 import health.vigil.model.ModelStructure;
@@ -24,9 +19,9 @@ import java.util.Set;
  * names ({@code feature=category} one-hot columns, {@code feature_missing} indicators, {@code feature_group=…}
  * derived groups); derived columns with names of their own (a computed eGFR, prior visits) stand as features.
  */
-final class Explainers {
+public final class Explainers {
     /** How many factors an explanation lists first. */
-    static final int TOP_FACTORS = 5;
+    public static final int TOP_FACTORS = 5;
 
     private Explainers() {}
 
@@ -35,7 +30,7 @@ final class Explainers {
      * measured from the training data's column means in {@code reference} (empty without them). Empty also
      * when the structure is unknown or does not fit the pipeline.
      */
-    static Optional<ClinicalExplainer> forModel(Optional<ModelStructure> structure, FeaturePipeline pipeline,
+    public static Optional<ClinicalExplainer> forModel(Optional<ModelStructure> structure, FeaturePipeline pipeline,
             Optional<ReferenceProfile> reference) {
         if (structure.isEmpty() || structure.get().featureCount() != pipeline.width()) {
             return Optional.empty();

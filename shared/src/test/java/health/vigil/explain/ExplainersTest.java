@@ -1,4 +1,4 @@
-package health.vigil.scoring;
+package health.vigil.explain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

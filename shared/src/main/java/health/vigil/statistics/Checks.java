@@ -2,17 +2,17 @@ package health.vigil.statistics;
 
 import health.vigil.error.ValidationException;
 
-/** Input checks shared by the monitoring statistics, so every method rejects bad input the same way. */
-final class Checks {
+/** Input checks shared by the statistics and the monitoring service, so every method rejects bad input the same way. */
+public final class Checks {
     private Checks() {}
 
-    static void nonEmpty(double[] values, String what) {
+    public static void nonEmpty(double[] values, String what) {
         if (values == null || values.length == 0) {
             throw new ValidationException(what + " is empty; it needs at least one value");
         }
     }
 
-    static void finite(double[] values, String what) {
+    public static void finite(double[] values, String what) {
         nonEmpty(values, what);
         for (double v : values) {
             if (!Double.isFinite(v)) {
@@ -23,7 +23,7 @@ final class Checks {
     }
 
     /** Scores are probabilities of the positive class. */
-    static void probabilities(double[] scores, String what) {
+    public static void probabilities(double[] scores, String what) {
         nonEmpty(scores, what);
         for (double s : scores) {
             if (!(s >= 0.0 && s <= 1.0)) {
@@ -33,7 +33,7 @@ final class Checks {
         }
     }
 
-    static void sameLength(double[] scores, boolean[] labels) {
+    public static void sameLength(double[] scores, boolean[] labels) {
         if (labels == null) {
             throw new ValidationException("labels are missing; give one label per score");
         }
@@ -43,7 +43,7 @@ final class Checks {
         }
     }
 
-    static int positives(boolean[] labels) {
+    public static int positives(boolean[] labels) {
         int p = 0;
         for (boolean y : labels) {
             if (y) {
@@ -54,7 +54,7 @@ final class Checks {
     }
 
     /** AUROC-type statistics need at least {@code min} patients of each class. */
-    static int bothClasses(boolean[] labels, int min) {
+    public static int bothClasses(boolean[] labels, int min) {
         int positives = positives(labels);
         int negatives = labels.length - positives;
         if (positives < min || negatives < min) {
@@ -64,7 +64,7 @@ final class Checks {
         return positives;
     }
 
-    static void counts(long[] counts, String what) {
+    public static void counts(long[] counts, String what) {
         if (counts == null || counts.length == 0) {
             throw new ValidationException(what + " is empty; it needs at least one bin");
         }
@@ -75,7 +75,7 @@ final class Checks {
         }
     }
 
-    static void shares(double[] shares, String what) {
+    public static void shares(double[] shares, String what) {
         if (shares == null || shares.length == 0) {
             throw new ValidationException(what + " is empty; it needs at least one bin");
         }
@@ -91,7 +91,7 @@ final class Checks {
         }
     }
 
-    static long sum(long[] counts) {
+    public static long sum(long[] counts) {
         long total = 0;
         for (long c : counts) {
             total = Math.addExact(total, c);
@@ -100,7 +100,7 @@ final class Checks {
     }
 
     /** Production counts as shares of their total. */
-    static double[] toShares(long[] counts) {
+    public static double[] toShares(long[] counts) {
         Checks.counts(counts, "the production counts");
         long n = Checks.sum(counts);
         if (n == 0) {

@@ -58,7 +58,7 @@ public record ScoreSketch(double threshold, long[] counts, double[] sums, double
         return a.toSketch();
     }
 
-    static int bin(double score) {
+    public static int bin(double score) {
         return Math.min((int) (score * BINS), BINS - 1);
     }
 
@@ -100,15 +100,15 @@ public record ScoreSketch(double threshold, long[] counts, double[] sums, double
         return squares.clone();
     }
 
-    long count(int bin) {
+    public long count(int bin) {
         return counts[bin];
     }
 
-    double sum(int bin) {
+    public double sum(int bin) {
         return sums[bin];
     }
 
-    double square(int bin) {
+    public double square(int bin) {
         return squares[bin];
     }
 
@@ -130,7 +130,7 @@ public record ScoreSketch(double threshold, long[] counts, double[] sums, double
     }
 
     /** The mutable builder a single thread fills; {@link #toSketch} freezes it. */
-    static final class Accumulator {
+    public static final class Accumulator {
         final double threshold;
         final long[] counts = new long[BINS];
         final double[] sums = new double[BINS];
@@ -138,12 +138,12 @@ public record ScoreSketch(double threshold, long[] counts, double[] sums, double
         long flagged;
         double flaggedSum;
 
-        Accumulator(double threshold) {
+        public Accumulator(double threshold) {
             this.threshold = threshold;
         }
 
         /** {@code score} must already be checked to lie in 0-1. */
-        void add(double score) {
+        public void add(double score) {
             int b = bin(score);
             counts[b]++;
             sums[b] += score;
@@ -154,7 +154,7 @@ public record ScoreSketch(double threshold, long[] counts, double[] sums, double
             flaggedSum += above ? score : 0.0;
         }
 
-        void addAll(ScoreSketch sketch) {
+        public void addAll(ScoreSketch sketch) {
             for (int b = 0; b < BINS; b++) {
                 counts[b] += sketch.counts[b];
                 sums[b] += sketch.sums[b];
@@ -164,7 +164,7 @@ public record ScoreSketch(double threshold, long[] counts, double[] sums, double
             flaggedSum += sketch.flaggedSum;
         }
 
-        ScoreSketch toSketch() {
+        public ScoreSketch toSketch() {
             return new ScoreSketch(threshold, counts, sums, squares, flagged, flaggedSum);
         }
     }

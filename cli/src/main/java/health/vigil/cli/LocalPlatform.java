@@ -3,7 +3,7 @@ package health.vigil.cli;
 import health.vigil.adapter.local.FileSecretProvider;
 import health.vigil.config.VigilConfig;
 import health.vigil.functions.common.VigilInstanceInjector;
-import health.vigil.local.LocalHost;
+import health.vigil.host.LocalHost;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.ApiKeyAuthenticator;
 import health.vigil.testing.emulators.EmulatorLauncher;

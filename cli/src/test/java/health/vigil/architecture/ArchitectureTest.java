@@ -55,7 +55,7 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule nothingDependsOnTheCommandLine = noClasses().that().resideOutsideOfPackages(
-                    "health.vigil.cli..", "health.vigil.local..")
-            .should().dependOnClassesThat().resideInAnyPackage("health.vigil.cli..", "health.vigil.local..")
+                    "health.vigil.cli..", "health.vigil.host..")
+            .should().dependOnClassesThat().resideInAnyPackage("health.vigil.cli..", "health.vigil.host..")
             .because("the CLI and the local host sit at the edge");
 }

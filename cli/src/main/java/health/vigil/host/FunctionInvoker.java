@@ -1,7 +1,7 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import health.vigil.error.ValidationException;
-import health.vigil.local.FunctionDefinition.Argument;
+import health.vigil.host.FunctionDefinition.Argument;
 import java.lang.reflect.InvocationTargetException;
 import java.util.Map;
 import java.util.Objects;

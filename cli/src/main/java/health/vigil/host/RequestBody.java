@@ -1,4 +1,4 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;

@@ -1,4 +1,4 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.json.Json;
@@ -24,7 +24,7 @@ import java.util.logging.Logger;
  * Azure it is a function.json setting, so locally it is a host option).
  */
 final class TimerScheduler implements AutoCloseable {
-    private static final Logger LOG = HttpFunctionHandler.LOG;
+    private static final Logger LOG = Logger.getLogger(TimerScheduler.class.getName());
     /** A run that starts more than this after its scheduled time reports IsPastDue, as a missed occurrence would. */
     private static final Duration PAST_DUE = Duration.ofSeconds(1);
 

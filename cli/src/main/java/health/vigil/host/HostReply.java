@@ -1,4 +1,4 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.error.ErrorCode;

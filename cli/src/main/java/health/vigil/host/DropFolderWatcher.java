@@ -1,4 +1,4 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -40,7 +40,7 @@ import java.util.stream.Stream;
  * upload that arrived while the platform was down is never missed.
  */
 final class DropFolderWatcher implements AutoCloseable {
-    private static final Logger LOG = HttpFunctionHandler.LOG;
+    private static final Logger LOG = Logger.getLogger(DropFolderWatcher.class.getName());
 
     private final BiConsumer<String, Path> publish;
     private final Path root;

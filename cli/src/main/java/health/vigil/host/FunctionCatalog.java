@@ -1,4 +1,4 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpMethod;
@@ -9,8 +9,8 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import health.vigil.error.ValidationException;
-import health.vigil.local.FunctionDefinition.Argument;
-import health.vigil.local.FunctionDefinition.BodyForm;
+import health.vigil.host.FunctionDefinition.Argument;
+import health.vigil.host.FunctionDefinition.BodyForm;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;

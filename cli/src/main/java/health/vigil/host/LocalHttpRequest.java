@@ -1,4 +1,4 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpRequestMessage;

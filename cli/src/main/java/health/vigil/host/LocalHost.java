@@ -1,4 +1,4 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import com.microsoft.azure.functions.spi.inject.FunctionInstanceInjector;
 import health.vigil.adapter.local.EventBusSettings;
@@ -44,9 +44,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <p>Under {@code home}: {@code blobs/models/} (the drop folder) and {@code deadletter/} (undeliverable events).
  */
 public final class LocalHost implements AutoCloseable {
-    private static final Logger LOG = HttpFunctionHandler.LOG;
+    private static final Logger LOG = Logger.getLogger(LocalHost.class.getName());
     /** Where the cli jar carries {@code infra/bicep/event-subscriptions.json}. */
-    public static final String SUBSCRIPTIONS_RESOURCE = "health/vigil/local/event-subscriptions.json";
+    public static final String SUBSCRIPTIONS_RESOURCE = "health/vigil/host/event-subscriptions.json";
     public static final String MODELS_CONTAINER = "models";
 
     private final Builder settings;

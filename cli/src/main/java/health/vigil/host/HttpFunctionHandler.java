@@ -1,4 +1,4 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpResponseMessage;
@@ -35,7 +35,7 @@ import org.eclipse.jetty.util.Fields;
  * carries a request id but never the exception's message.
  */
 final class HttpFunctionHandler extends Handler.Abstract {
-    static final Logger LOG = Logger.getLogger("health.vigil.local.LocalHost");
+    private static final Logger LOG = Logger.getLogger(HttpFunctionHandler.class.getName());
     private static final String WEBHOOK_PATH = "/runtime/webhooks/eventgrid";
 
     private final FunctionCatalog catalog;

@@ -1,4 +1,4 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package health.vigil.local;
+package health.vigil.host;
 
 import com.microsoft.azure.functions.spi.inject.FunctionInstanceInjector;
 import health.vigil.error.ValidationException;

@@ -4,7 +4,7 @@ import health.vigil.hash.Sha256;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.ReferenceProfile;
-import health.vigil.registry.ModelPackageWriter;
+import health.vigil.modelpackage.ModelPackageWriter;
 import java.util.Objects;
 
 /** The parts of a sample model package, and the package zip they make. */

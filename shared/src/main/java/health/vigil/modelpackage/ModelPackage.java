@@ -1,4 +1,4 @@
-package health.vigil.registry;
+package health.vigil.modelpackage;
 
 import health.vigil.model.Manifest;
 import health.vigil.model.ReferenceProfile;

@@ -1,4 +1,4 @@
-package health.vigil.registry;
+package health.vigil.modelpackage;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
@@ -19,19 +19,13 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Writes a model package: a zip of {@value #MANIFEST}, {@value #MODEL} and {@value #REFERENCE}, in that order,
- * and optionally {@value #EVALUATION}.
+ * Writes a model package: a zip of {@value PackageEntries#MANIFEST}, {@value PackageEntries#MODEL} and
+ * {@value PackageEntries#REFERENCE}, in that order, and optionally {@value PackageEntries#EVALUATION}.
  * The same inputs always give the same bytes, on any machine: fixed entry order and timestamps, map keys
  * sorted, {@code \n} line ends, and entries stored rather than deflated (deflate output depends on the zlib
  * build), so a retrained model that did not change has the same package sha256.
  */
 public final class ModelPackageWriter {
-    public static final String MANIFEST = "manifest.json";
-    public static final String MODEL = "model.onnx";
-    public static final String REFERENCE = "reference.json";
-    /** Optional: the trainer's evaluation results (any JSON object), written last. */
-    public static final String EVALUATION = "evaluation.json";
-
     /** Every entry carries this time; a zip cannot leave it out, so it is fixed. */
     private static final LocalDateTime ENTRY_TIME = LocalDateTime.of(2000, 1, 1, 0, 0);
 
@@ -47,7 +41,7 @@ public final class ModelPackageWriter {
         return out.toByteArray();
     }
 
-    /** A package with an {@value #EVALUATION} entry holding {@code evaluation} as JSON. */
+    /** A package with an {@value PackageEntries#EVALUATION} entry holding {@code evaluation} as JSON. */
     public static byte[] write(Manifest manifest, byte[] onnx, ReferenceProfile reference, Object evaluation) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(onnx == null ? 1024 : onnx.length + 32 * 1024);
         write(manifest, onnx, reference, evaluation, out);
@@ -59,18 +53,21 @@ public final class ModelPackageWriter {
         write(manifest, onnx, reference, null, out);
     }
 
-    /** Writes the package, with an {@value #EVALUATION} entry when {@code evaluation} is not null, to {@code out}. */
+    /**
+     * Writes the package, with an {@value PackageEntries#EVALUATION} entry when {@code evaluation} is not null,
+     * to {@code out}.
+     */
     public static void write(Manifest manifest, byte[] onnx, ReferenceProfile reference, Object evaluation,
             OutputStream out) {
         if (manifest == null || reference == null || onnx == null || onnx.length == 0) {
             throw new ValidationException("a package needs a manifest, the ONNX model bytes and a reference profile");
         }
         try (ZipOutputStream zip = new ZipOutputStream(new NonClosing(out))) {
-            entry(zip, MANIFEST, json(manifest));
-            entry(zip, MODEL, onnx);
-            entry(zip, REFERENCE, json(reference));
+            entry(zip, PackageEntries.MANIFEST, json(manifest));
+            entry(zip, PackageEntries.MODEL, onnx);
+            entry(zip, PackageEntries.REFERENCE, json(reference));
             if (evaluation != null) {
-                entry(zip, EVALUATION, json(evaluation));
+                entry(zip, PackageEntries.EVALUATION, json(evaluation));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the model package", e);

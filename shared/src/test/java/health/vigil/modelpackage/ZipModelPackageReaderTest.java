@@ -1,4 +1,4 @@
-package health.vigil.registry;
+package health.vigil.modelpackage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

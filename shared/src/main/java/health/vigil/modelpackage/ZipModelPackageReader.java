@@ -1,4 +1,4 @@
-package health.vigil.registry;
+package health.vigil.modelpackage;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -47,10 +47,8 @@ import java.util.zip.ZipInputStream;
  * taken from their local headers in stream order. Memory use is bounded by the configured limits.
  */
 public final class ZipModelPackageReader implements ModelPackageReader {
-    private static final Set<String> ENTRIES = Set.of(
-            ModelPackageWriter.MANIFEST, ModelPackageWriter.MODEL, ModelPackageWriter.REFERENCE);
-    /** Entries a package may also hold: the trainer's evaluation results, a JSON object. */
-    private static final Set<String> OPTIONAL_ENTRIES = Set.of(ModelPackageWriter.EVALUATION);
+    private static final Set<String> ENTRIES = PackageEntries.REQUIRED;
+    private static final Set<String> OPTIONAL_ENTRIES = PackageEntries.OPTIONAL;
     private static final byte[] LOCAL_HEADER = {'P', 'K', 3, 4};
     private static final byte[] EMPTY_ZIP = {'P', 'K', 5, 6};
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
@@ -82,15 +80,15 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         }
         CountingInput counted = new CountingInput(zip, limits.maxPackageBytes());
         Map<String, byte[]> entries = readEntries(counted);
-        Manifest manifest = parseManifest(entries.get(ModelPackageWriter.MANIFEST));
-        ReferenceProfile reference = parseReference(entries.get(ModelPackageWriter.REFERENCE));
+        Manifest manifest = parseManifest(entries.get(PackageEntries.MANIFEST));
+        ReferenceProfile reference = parseReference(entries.get(PackageEntries.REFERENCE));
         if (Manifest.IDENTITY_PIPELINE.equals(manifest.featurePipeline())) {
             // A registered pipeline's reference profiles its model columns, which only the pipeline knows.
             checkReferenceFeatures(reference, manifest.features());
         }
-        checkEvaluation(entries.get(ModelPackageWriter.EVALUATION));
+        checkEvaluation(entries.get(PackageEntries.EVALUATION));
         int width = width(manifest);
-        byte[] model = entries.get(ModelPackageWriter.MODEL);
+        byte[] model = entries.get(PackageEntries.MODEL);
         ModelRuntime.Signature signature = runtime.inspect(model);
         checkSignature(signature, manifest, width);
         return new ModelPackage(manifest, model, reference, Sha256.hex(counted.digest), Sha256.hex(model),

@@ -1,4 +1,4 @@
-package health.vigil.registry;
+package health.vigil.modelpackage;
 
 import java.io.InputStream;
 

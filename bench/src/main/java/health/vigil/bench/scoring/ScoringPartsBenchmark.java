@@ -9,7 +9,7 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.port.ModelRuntime;
 import health.vigil.privacy.Pseudonymizer;
-import health.vigil.samples.SampleModels;
+import health.vigil.testing.samples.SampleModels;
 import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.RecordValidator;
 import health.vigil.scoring.ScorableModel;

@@ -10,7 +10,7 @@ import health.vigil.adapter.onnx.OnnxModelWriter;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
-import health.vigil.samples.SampleModels;
+import health.vigil.testing.samples.SampleModels;
 import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.scoring.ScoreResult;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.error.ValidationException;
 import health.vigil.model.ReferenceProfile;
-import health.vigil.samples.SampleModels;
-import health.vigil.samples.SamplePackage;
+import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SamplePackage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

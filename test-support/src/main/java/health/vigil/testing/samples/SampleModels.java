@@ -1,4 +1,4 @@
-package health.vigil.samples;
+package health.vigil.testing.samples;
 
 import health.vigil.adapter.onnx.OnnxModelWriter;
 import health.vigil.features.IdentityPipeline;

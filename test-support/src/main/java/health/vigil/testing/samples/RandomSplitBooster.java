@@ -1,4 +1,4 @@
-package health.vigil.samples;
+package health.vigil.testing.samples;
 
 import health.vigil.model.FeatureType;
 import health.vigil.model.TreeEnsemble;

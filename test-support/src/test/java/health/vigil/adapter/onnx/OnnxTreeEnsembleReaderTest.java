@@ -11,7 +11,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import health.vigil.error.ValidationException;
 import health.vigil.model.TreeEnsemble;
 import health.vigil.model.TreeEnsemble.NodeMode;
-import health.vigil.samples.SampleModels;
+import health.vigil.testing.samples.SampleModels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -7,7 +7,7 @@ import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.model.LinearModel;
 import health.vigil.model.TreeEnsemble;
-import health.vigil.samples.SampleModels;
+import health.vigil.testing.samples.SampleModels;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;

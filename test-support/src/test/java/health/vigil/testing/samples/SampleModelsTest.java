@@ -1,4 +1,4 @@
-package health.vigil.samples;
+package health.vigil.testing.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

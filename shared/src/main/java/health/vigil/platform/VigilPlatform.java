@@ -1,11 +1,7 @@
 package health.vigil.platform;
 
 import health.vigil.adapter.azure.AzureAdapters;
-import health.vigil.adapter.local.FileArtifactStore;
-import health.vigil.adapter.local.FileSecretProvider;
-import health.vigil.adapter.local.SqliteAuditStore;
-import health.vigil.adapter.local.SqlitePredictionLog;
-import health.vigil.adapter.local.SqliteRegistryStore;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
@@ -26,10 +22,9 @@ import health.vigil.modelpackage.ModelPackageReader;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.modelpackage.ZipModelPackageReader;
+import health.vigil.scoring.PredictionRetention;
 import health.vigil.scoring.ScoringService;
-import health.vigil.security.ApiKeyAuthenticator;
 import health.vigil.security.Authenticator;
-import health.vigil.security.ClientPrincipalAuthenticator;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -54,6 +49,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final RegistrationService registration;
     private final DeploymentService deployments;
     private final ScoringService scoring;
+    private final PredictionRetention retention;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -76,6 +72,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
                 config.limits());
+        this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -122,19 +119,8 @@ public final class VigilPlatform implements AutoCloseable {
         return scoring;
     }
 
-    /** Whether the platform can serve: its registry answers. */
-    public boolean isReady() {
-        try {
-            registryStore.listModels();
-            return true;
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    /** Deletes prediction records older than the retention period; returns how many went. */
-    public long purgeExpiredPredictions() {
-        return predictionLog.purgeOlderThan(clock.instant().minus(config.predictionRetention()));
+    public PredictionRetention predictionRetention() {
+        return retention;
     }
 
     @Override
@@ -234,15 +220,14 @@ public final class VigilPlatform implements AutoCloseable {
             if (events == null) {
                 throw new IllegalStateException("local mode needs an event publisher: run the platform with 'vigil up'");
             }
-            var home = config.home();
-            FileArtifactStore artifacts = FileArtifactStore.open(home);
-            SqliteRegistryStore registry = track(closeables, SqliteRegistryStore.open(home));
-            SqliteAuditStore audit = track(closeables, SqliteAuditStore.open(home));
-            SqlitePredictionLog predictions =
-                    track(closeables, SqlitePredictionLog.open(home, config.predictionLogDurability()));
+            LocalAdapters local = track(closeables, LocalAdapters.at(config.home(), config.predictionLogDurability()));
+            ArtifactStore artifacts = local.artifactStore();
+            RegistryStore registry = local.registryStore();
+            AuditStore audit = local.auditStore();
+            PredictionLog predictions = local.predictionLog();
             return new Adapters(artifacts, registry, audit, predictions,
-                    secrets != null ? secrets : FileSecretProvider.open(home),
-                    authenticator != null ? authenticator : ApiKeyAuthenticator.openOrCreate(home), events, telemetry);
+                    secrets != null ? secrets : local.secretProvider(),
+                    authenticator != null ? authenticator : local.authenticator(), events, telemetry);
         }
 
         private Adapters azure(Deque<AutoCloseable> closeables) {
@@ -254,7 +239,7 @@ public final class VigilPlatform implements AutoCloseable {
                     new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil needs Key Vault for the"
                             + " pseudonymisation key (docs/settings.md)"));
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
-                    secretProvider, authenticator != null ? authenticator : new ClientPrincipalAuthenticator(), publisher,
+                    secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
                     telemetry != Telemetry.NONE ? telemetry : azure.telemetry());
         }
 

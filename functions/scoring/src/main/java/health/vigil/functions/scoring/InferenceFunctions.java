@@ -24,9 +24,9 @@ public final class InferenceFunctions {
     private final InferenceService oip;
     private final HttpApi http;
 
-    public InferenceFunctions(VigilPlatform platform) {
+    public InferenceFunctions(VigilPlatform platform, HttpApi http) {
         this.oip = new InferenceService(platform.scoring(), platform.registry());
-        this.http = new HttpApi(platform.authenticator(), platform.config().limits());
+        this.http = http;
     }
 
     @FunctionName("ModelMetadata")

@@ -13,10 +13,10 @@ import health.vigil.registry.RegistrationService;
  * {@code Microsoft.Storage.BlobCreated}). A rejected package is an outcome, not a failure; a store that is
  * unavailable throws, so Event Grid delivers the event again.
  */
-public final class RegisterModel {
+public final class RegistrationFunctions {
     private final RegistrationService registration;
 
-    public RegisterModel(VigilPlatform platform) {
+    public RegistrationFunctions(VigilPlatform platform) {
         this.registration = platform.registration();
     }
 

@@ -9,16 +9,16 @@ import health.vigil.platform.VigilPlatform;
  * Deletes prediction-log records older than the retention period once a day (in Cosmos DB the container's
  * TTL does the same; this keeps the local store to the same policy).
  */
-public final class PredictionRetention {
+public final class RetentionFunctions {
     private final VigilPlatform platform;
 
-    public PredictionRetention(VigilPlatform platform) {
+    public RetentionFunctions(VigilPlatform platform) {
         this.platform = platform;
     }
 
     @FunctionName("PredictionRetention")
     public void run(@TimerTrigger(name = "timer", schedule = "0 30 2 * * *") String timer, ExecutionContext context) {
-        long purged = platform.purgeExpiredPredictions();
+        long purged = platform.predictionRetention().purgeExpired();
         context.getLogger().info("PredictionRetention removed " + purged + " prediction records past retention");
     }
 }

@@ -21,14 +21,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Compliance's view of the audit log: the records of a period, and a verification of their hash chain. */
-public final class AuditApi {
+public final class AuditFunctions {
     private static final int MAX_DAYS = 366;
     private final AuditLog audit;
     private final HttpApi http;
 
-    public AuditApi(VigilPlatform platform) {
+    public AuditFunctions(VigilPlatform platform, HttpApi http) {
         this.audit = platform.audit();
-        this.http = new HttpApi(platform.authenticator(), platform.config().limits());
+        this.http = http;
     }
 
     @FunctionName("AuditRecords")

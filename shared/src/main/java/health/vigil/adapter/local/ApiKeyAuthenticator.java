@@ -1,5 +1,8 @@
-package health.vigil.security;
+package health.vigil.adapter.local;
 
+import health.vigil.security.Authenticator;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.AccessDeniedException;
 import health.vigil.error.ErrorCode;
@@ -29,7 +32,7 @@ import java.util.Set;
  * holds no approval role, so separation of duties holds locally too. Keys are compared by their sha256 in
  * constant time. A request sends its key as {@code x-api-key: KEY} or {@code Authorization: Bearer KEY}.
  */
-public final class ApiKeyAuthenticator implements Authenticator {
+final class ApiKeyAuthenticator implements Authenticator {
     /** The personas {@code keys.json} starts with, and their roles. */
     public static final Map<String, Set<Role>> PERSONAS = personas();
 

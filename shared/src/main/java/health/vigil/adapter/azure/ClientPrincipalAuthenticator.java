@@ -1,5 +1,8 @@
-package health.vigil.security;
+package health.vigil.adapter.azure;
 
+import health.vigil.security.Authenticator;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.AccessDeniedException;
 import health.vigil.error.ErrorCode;
@@ -16,7 +19,7 @@ import java.util.Set;
  * {@code roles} claims. The header cannot be forged from outside because App Service strips it from
  * incoming requests when authentication is on (the Bicep templates require it).
  */
-public final class ClientPrincipalAuthenticator implements Authenticator {
+final class ClientPrincipalAuthenticator implements Authenticator {
     static final String HEADER = "x-ms-client-principal";
 
     @Override

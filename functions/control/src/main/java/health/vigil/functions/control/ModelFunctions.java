@@ -19,15 +19,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /** The control API for models: the registry (read) and deployment of a registered version. */
-public final class ModelsApi {
+public final class ModelFunctions {
     private final ModelRegistry registry;
     private final DeploymentService deployments;
     private final HttpApi http;
 
-    public ModelsApi(VigilPlatform platform) {
+    public ModelFunctions(VigilPlatform platform, HttpApi http) {
         this.registry = platform.registry();
         this.deployments = platform.deployments();
-        this.http = new HttpApi(platform.authenticator(), platform.config().limits());
+        this.http = http;
     }
 
     @FunctionName("ListModels")

@@ -20,13 +20,13 @@ import java.util.Optional;
  * The plain JSON scoring route: one patient or a batch in, risk, decision, model version and the top
  * contributing factors out ({@code ?explain=false} leaves the explanations out).
  */
-public final class ScoreFunction {
+public final class ScoreFunctions {
     private final ScoreApi scoreApi;
     private final HttpApi http;
 
-    public ScoreFunction(VigilPlatform platform) {
+    public ScoreFunctions(VigilPlatform platform, HttpApi http) {
         this.scoreApi = new ScoreApi(platform.scoring());
-        this.http = new HttpApi(platform.authenticator(), platform.config().limits());
+        this.http = http;
     }
 
     @FunctionName("Score")

@@ -1,5 +1,7 @@
-package health.vigil.training;
+package health.vigil.training.models;
 
+import health.vigil.training.ClinicalModel;
+import health.vigil.training.TrainingProgress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.adapter.onnx.OrtModelRuntime;

@@ -1,4 +1,4 @@
-package health.vigil.deployment;
+package health.vigil.routing;
 
 import health.vigil.model.Deployment;
 import health.vigil.model.Slot;

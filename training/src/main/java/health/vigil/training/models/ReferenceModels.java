@@ -1,5 +1,11 @@
-package health.vigil.training;
+package health.vigil.training.models;
 
+import health.vigil.training.TrainingSettings;
+import health.vigil.training.CodeVersion;
+import health.vigil.training.ClinicalModel;
+import health.vigil.training.ModelTraining;
+import health.vigil.training.TrainedModel;
+import health.vigil.training.TrainingProgress;
 import health.vigil.training.data.Dataset;
 import health.vigil.training.export.ModelPackager;
 import health.vigil.training.export.ModelPackager.WrittenPackage;

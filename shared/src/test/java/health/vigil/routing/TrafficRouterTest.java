@@ -1,4 +1,4 @@
-package health.vigil.deployment;
+package health.vigil.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

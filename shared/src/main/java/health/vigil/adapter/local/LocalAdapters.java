@@ -8,8 +8,6 @@ import health.vigil.port.RegistryStore;
 import health.vigil.port.SecretProvider;
 import health.vigil.security.Authenticator;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -22,11 +20,10 @@ import java.util.Optional;
 public final class LocalAdapters implements AutoCloseable {
     private final Path home;
     private final PredictionLogDurability durability;
-    private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
 
     private ArtifactStore artifacts;
-    private RegistryStore registry;
-    private AuditStore audit;
+    private SqliteRegistryStore registry;
+    private SqliteAuditStore audit;
     private SqlitePredictionLog predictions;
     private SecretProvider secrets;
     private Authenticator authenticator;
@@ -50,18 +47,14 @@ public final class LocalAdapters implements AutoCloseable {
 
     public synchronized RegistryStore registryStore() {
         if (registry == null) {
-            SqliteRegistryStore store = SqliteRegistryStore.open(home);
-            closeables.push(store);
-            registry = store;
+            registry = SqliteRegistryStore.open(home);
         }
         return registry;
     }
 
     public synchronized AuditStore auditStore() {
         if (audit == null) {
-            SqliteAuditStore store = SqliteAuditStore.open(home);
-            closeables.push(store);
-            audit = store;
+            audit = SqliteAuditStore.open(home);
         }
         return audit;
     }
@@ -69,7 +62,6 @@ public final class LocalAdapters implements AutoCloseable {
     public synchronized PredictionLog predictionLog() {
         if (predictions == null) {
             predictions = SqlitePredictionLog.open(home, durability);
-            closeables.push(predictions);
         }
         return predictions;
     }
@@ -115,22 +107,12 @@ public final class LocalAdapters implements AutoCloseable {
     /** Records committed and the transactions that committed them. */
     public record GroupCommitCounts(long records, long transactions) {}
 
+    /** Closes the databases that were opened, the prediction log first (its writer flushes into SQLite). */
     @Override
+    @SuppressWarnings("try") // the resources are only there to be closed
     public synchronized void close() {
-        RuntimeException first = null;
-        while (!closeables.isEmpty()) {
-            try {
-                closeables.pop().close();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e instanceof RuntimeException r ? r : new IllegalStateException("closing failed", e);
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
+        try (SqliteRegistryStore r = registry; SqliteAuditStore a = audit; SqlitePredictionLog p = predictions) {
+            // closed in reverse order; the ones never opened are null and skipped; every failure is kept
         }
     }
 }

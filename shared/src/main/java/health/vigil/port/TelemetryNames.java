@@ -130,12 +130,13 @@ public final class TelemetryNames {
     private TelemetryNames() {}
 
     private static Signal emitted(String name, Kind kind, String unit, List<String> attributes, String when) {
-        return new Signal(name, kind, unit, attributes, when, Optional.empty());
+        return planned(name, kind, unit, attributes, when, null);
     }
 
+    /** A signal reserved for {@code capability} ({@code null}: recorded today). */
     private static Signal planned(String name, Kind kind, String unit, List<String> attributes, String when,
             String capability) {
-        return new Signal(name, kind, unit, attributes, when, Optional.of(capability));
+        return new Signal(name, kind, unit, attributes, when, Optional.ofNullable(capability));
     }
 
     /** The signal of that name, if the catalogue has one. */

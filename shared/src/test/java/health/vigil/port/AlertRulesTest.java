@@ -6,11 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -41,12 +39,7 @@ class AlertRulesTest {
 
     /** Alert name → its KQL, for every log alert of the module. */
     static Map<String, String> logAlerts(String bicep) {
-        Map<String, String> alerts = new LinkedHashMap<>();
-        Matcher m = LOG_ALERT.matcher(bicep);
-        while (m.find()) {
-            alerts.put(m.group(1), m.group(2));
-        }
-        return alerts;
+        return TelemetryQueries.pairs(LOG_ALERT, bicep, 2);
     }
 
     @Test
@@ -82,24 +75,14 @@ class AlertRulesTest {
     @Test
     void deadLettersAlertOnEventGridsOwnMetricForBothTopics() throws IOException {
         String bicep = module();
-        Matcher m = METRIC.matcher(bicep);
-        Set<String> metrics = new TreeSet<>();
-        while (m.find()) {
-            metrics.add(m.group(1));
-        }
-        assertThat(metrics).containsExactlyElementsOf(PLATFORM_METRICS);
+        assertThat(TelemetryQueries.found(METRIC, bicep)).containsExactlyInAnyOrderElementsOf(PLATFORM_METRICS);
         assertThat(bicep).contains("type: 'Microsoft.EventGrid/topics'", "type: 'Microsoft.EventGrid/systemTopics'");
     }
 
     @Test
     void theModuleDeploysEveryWorkbookAndMainDeploysTheModule() throws IOException {
         String bicep = module();
-        Matcher m = WORKBOOK.matcher(bicep);
-        Set<String> loaded = new TreeSet<>();
-        while (m.find()) {
-            loaded.add(m.group(1));
-        }
-        assertThat(loaded).containsExactlyInAnyOrderElementsOf(WorkbookQueriesTest.workbookFiles().stream()
+        assertThat(TelemetryQueries.found(WORKBOOK, bicep)).containsExactlyInAnyOrderElementsOf(WorkbookQueriesTest.workbookFiles().stream()
                 .map(p -> p.getFileName().toString()).collect(Collectors.toList()));
         assertThat(bicep).contains("'Microsoft.Insights/workbooks@", "'Microsoft.Insights/actionGroups@",
                 "'Microsoft.Insights/scheduledQueryRules@", "'Microsoft.Insights/metricAlerts@",

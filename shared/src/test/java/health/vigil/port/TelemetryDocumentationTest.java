@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -29,12 +28,7 @@ class TelemetryDocumentationTest {
 
     /** First table row of each name: metric and span rows come before the attribute rows. */
     private static Map<String, String> rows(String doc) {
-        Map<String, String> rows = new TreeMap<>();
-        Matcher m = ROW.matcher(doc);
-        while (m.find()) {
-            rows.putIfAbsent(m.group(1), m.group(2));
-        }
-        return rows;
+        return TelemetryQueries.pairs(ROW, doc, 2);
     }
 
     @Test

@@ -114,6 +114,21 @@ final class TelemetryQueries {
         return problems;
     }
 
+    /** Group 1 of every match of {@code pattern} in {@code text}, in order. */
+    static Set<String> found(Pattern pattern, String text) {
+        return pairs(pattern, text, 1).keySet();
+    }
+
+    /** Group 1 → group {@code valueGroup} of every match, in order; the first match of a key wins. */
+    static Map<String, String> pairs(Pattern pattern, String text, int valueGroup) {
+        Map<String, String> pairs = new java.util.LinkedHashMap<>();
+        Matcher m = pattern.matcher(text);
+        while (m.find()) {
+            pairs.putIfAbsent(m.group(1), m.group(valueGroup));
+        }
+        return pairs;
+    }
+
     private static Set<String> namedSignals(String kql) {
         Set<String> names = new LinkedHashSet<>();
         Matcher equals = NAME_EQUALS.matcher(kql);

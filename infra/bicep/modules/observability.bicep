@@ -35,6 +35,9 @@ param scoringP95LatencyMs int = 250
 @description('Whether the alert rules evaluate; turn off for an environment nobody is on call for.')
 param alertsEnabled bool = true
 
+@description('Tags for every resource this module creates.')
+param tags object = {}
+
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = {
   name: logAnalyticsName
 }
@@ -75,6 +78,7 @@ var workbookDefinitions = [
 resource workbooks 'Microsoft.Insights/workbooks@2023-06-01' = [for w in workbookDefinitions: {
   name: guid(resourceGroup().id, prefix, environment, w.key)
   location: location
+  tags: tags
   kind: 'shared'
   properties: {
     displayName: w.title
@@ -87,6 +91,7 @@ resource workbooks 'Microsoft.Insights/workbooks@2023-06-01' = [for w in workboo
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   name: '${prefix}-ops-${environment}'
   location: 'global'
+  tags: tags
   properties: {
     groupShortName: take('vigil${environment}', 12)
     enabled: true
@@ -249,6 +254,7 @@ AppMetrics
 resource logAlertRules 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = [for a in logAlerts: {
   name: '${prefix}-${a.name}-${environment}'
   location: location
+  tags: tags
   properties: {
     displayName: 'Vigil ${environment}: ${a.name}'
     description: a.description
@@ -284,6 +290,7 @@ var deadLetterAlerts = [
 resource deadLetterRules 'Microsoft.Insights/metricAlerts@2018-03-01' = [for d in deadLetterAlerts: {
   name: '${prefix}-dead-lettered-${d.name}-${environment}'
   location: 'global'
+  tags: tags
   properties: {
     description: 'Event Grid dead-lettered deliveries of the ${d.name}. Runbook: docs/runbooks/dead-lettered-events.md'
     severity: 2

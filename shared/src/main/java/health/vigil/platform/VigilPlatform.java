@@ -65,10 +65,11 @@ public final class VigilPlatform implements AutoCloseable {
         Function<Manifest, FeaturePipeline> pipelines = b.pipelines;
         ModelPackageReader reader = new ZipModelPackageReader(runtime, config.limits(),
                 id -> b.pipelineWidth.apply(id));
-        this.audit = new AuditLog(a.audit, clock);
+        this.audit = new AuditLog(a.audit, clock, a.telemetry);
         this.registry = new ModelRegistry(registryStore);
-        this.registration = new RegistrationService(artifacts, reader, registryStore, audit, a.events, clock, a.telemetry);
-        this.deployments = new DeploymentService(registryStore, audit, a.events, clock);
+        EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
+        this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
+        this.deployments = new DeploymentService(registryStore, audit, events, clock);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
                 config.limits());

@@ -6,7 +6,7 @@ import health.vigil.config.VigilConfig;
 import health.vigil.events.BlobCreated;
 import health.vigil.events.VigilEvent;
 import health.vigil.platform.VigilPlatform;
-import health.vigil.samples.SampleModels;
+import health.vigil.testing.samples.SampleModels;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.LongPointData;

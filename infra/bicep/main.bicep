@@ -71,6 +71,9 @@ param logRetentionDays int = 90
 @description('Tags added to every resource, beside application, environment and data classification.')
 param tags object = {}
 
+@description('E-mail addresses notified by Vigil\'s alerts (scoring errors and latency, dead letters, gates, canaries, drift, audit).')
+param alertEmailAddresses array = []
+
 var suffix = uniqueString(resourceGroup().id, prefix, environment)
 var names = {
   cosmos: '${prefix}-cosmos-${environment}-${suffix}'
@@ -277,6 +280,22 @@ module subscriptions 'modules/eventgrid-subscriptions.bicep' = if (deployEventSu
     subscriptions: loadJsonContent('event-subscriptions.json')
   }
   dependsOn: [ access, apps ]
+}
+
+// Workbooks, alert rules and their action group.
+module observability 'modules/observability.bicep' = {
+  name: 'observability'
+  params: {
+    location: location
+    prefix: prefix
+    environment: environment
+    logAnalyticsName: names.logs
+    topicName: names.topic
+    storageTopicName: eventGrid.outputs.storageTopicName
+    alertEmailAddresses: alertEmailAddresses
+    tags: allTags
+  }
+  dependsOn: [ monitoring ]
 }
 
 output scoringUrl string = apps.outputs.scoringUrl

@@ -47,13 +47,6 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       ipRules: []
       virtualNetworkRules: []
     }
-    encryption: {
-      keySource: 'Microsoft.Storage'
-      requireInfrastructureEncryption: true
-      services: {
-        blob: { enabled: true, keyType: 'Account' }
-      }
-    }
   }
 }
 

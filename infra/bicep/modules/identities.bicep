@@ -1,6 +1,6 @@
 // User-assigned managed identities: one per Function App, shared by its production and staging slots (so a slot
 // swap never changes who the code runs as and every role is granted once, before the code first starts), and one
-// for the model pipeline's self-hosted runners (ADR 0006).
+// for the model pipeline's self-hosted runners (ADR 0007).
 @description('Azure region of the identities.')
 param location string
 

@@ -1,6 +1,6 @@
 // The virtual network Vigil's apps and data services share: one delegated subnet per Function App plan (outbound
 // VNet integration), one for private endpoints and one for the self-hosted runners of the model pipeline
-// (ADR 0006). The private DNS zones make the services' public names resolve to their private endpoints inside
+// (ADR 0007). The private DNS zones make the services' public names resolve to their private endpoints inside
 // the network.
 @description('Azure region of the virtual network.')
 param location string

@@ -121,12 +121,12 @@ public class ScoringPathBenchmark {
 
         @TearDown(Level.Trial)
         public void stop() throws OrtException {
-            if (platform.platform().predictionLog() instanceof SqlitePredictionLog log && log.transactions() > 0) {
+            if (platform.platform().predictionLog() instanceof SqlitePredictionLog log && log.groupCommits() > 0) {
                 // How well group commit batched this trial's appends (printed into the JMH output).
-                long records = log.committedRecords();
-                long transactions = log.transactions();
-                System.out.printf("%nprediction log: %d records in %d transactions, %.2f records per transaction%n",
-                        records, transactions, (double) records / transactions);
+                long records = log.journaledRecords();
+                long writes = log.groupCommits();
+                System.out.printf("%nprediction log: %d records in %d journal writes (%.2f per write), drained in"
+                        + " %d transactions%n", records, writes, (double) records / writes, log.drainTransactions());
             }
             try {
                 session.close();

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -40,6 +41,10 @@ final class SqliteDatabase implements AutoCloseable {
     private final Semaphore readerPermits = new Semaphore(READERS, true);
     private final ConcurrentLinkedDeque<Connection> idleReaders = new ConcurrentLinkedDeque<>();
     private volatile boolean closed;
+    /** Asks SQLite whether the file changed; its own connection, since a connection's own commits do not count. */
+    private final ReentrantLock watchLock = new ReentrantLock();
+    private Connection watcher; // guarded by watchLock
+    private PreparedStatement dataVersion; // guarded by watchLock
 
     private SqliteDatabase(Path file, String description, SQLiteConfig readerConfig, Connection writer) {
         this.file = file;
@@ -162,6 +167,31 @@ final class SqliteDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * SQLite's {@code PRAGMA data_version} on a connection of its own: it changes whenever any other connection,
+     * in this process (the writer) or another, commits to the file, so a cache that remembers it knows whether
+     * what it holds may be stale.
+     */
+    long dataVersion() {
+        watchLock.lock();
+        try {
+            ensureOpen("check whether the " + description + " changed");
+            if (watcher == null) {
+                watcher = readerConfig.createConnection(url(file));
+                exec(watcher, "PRAGMA query_only = 1");
+                dataVersion = watcher.prepareStatement("PRAGMA data_version");
+            }
+            try (ResultSet rs = dataVersion.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw translate("check whether the " + description + " at " + file + " changed", e);
+        } finally {
+            watchLock.unlock();
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -170,6 +200,16 @@ final class SqliteDatabase implements AutoCloseable {
             closeQuietly(writer);
         } finally {
             writeLock.unlock();
+        }
+        watchLock.lock();
+        try {
+            if (watcher != null) {
+                closeQuietly(watcher);
+                watcher = null;
+                dataVersion = null;
+            }
+        } finally {
+            watchLock.unlock();
         }
         closeIdleReaders();
     }

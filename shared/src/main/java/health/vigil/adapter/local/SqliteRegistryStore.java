@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
 import org.sqlite.SQLiteConfig;
 
@@ -30,6 +31,11 @@ import org.sqlite.SQLiteConfig;
  * The local model registry in {@code {home}/registry.db}: version and deployment documents as JSON (the same
  * documents the Cosmos DB adapter keeps), each with an etag column that conditional updates compare, and
  * the handled-events table that makes event handlers idempotent.
+ *
+ * <p>Scoring reads a model's deployment on every request, so deployments are cached and the cache is dropped
+ * whenever the database changed ({@code PRAGMA data_version}: any commit, by this process or another, such as
+ * a deploy or rollback). A change is therefore seen by the very next read, at the cost of one pragma instead
+ * of a query and a JSON parse.
  */
 public final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     public static final String FILE_NAME = "registry.db";
@@ -51,6 +57,14 @@ public final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
             + " WHERE model = ? AND package_sha256 = ? ORDER BY version LIMIT 1";
 
     private final SqliteDatabase db;
+    private volatile CachedDeployments deployments = new CachedDeployments(Long.MIN_VALUE);
+
+    /** Deployments as read while the database was at one data version; replaced whole when it moves on. */
+    private record CachedDeployments(long dataVersion, ConcurrentHashMap<ModelName, Optional<Deployment>> byModel) {
+        CachedDeployments(long dataVersion) {
+            this(dataVersion, new ConcurrentHashMap<>());
+        }
+    }
 
     private SqliteRegistryStore(SqliteDatabase db) {
         this.db = db;
@@ -209,6 +223,23 @@ public final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     @Override
     public Optional<Deployment> findDeployment(ModelName model) {
         Objects.requireNonNull(model, "model");
+        // The version is taken before the read: a commit landing in between moves it on, so the next call
+        // reads again rather than keep what this one read.
+        long version = db.dataVersion();
+        CachedDeployments cached = deployments;
+        if (cached.dataVersion() != version) {
+            cached = new CachedDeployments(version);
+            deployments = cached;
+        }
+        Optional<Deployment> found = cached.byModel().get(model);
+        if (found == null) {
+            found = readDeployment(model);
+            cached.byModel().putIfAbsent(model, found);
+        }
+        return found;
+    }
+
+    private Optional<Deployment> readDeployment(ModelName model) {
         return db.read("read the deployment of " + model, c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT document, etag FROM deployments WHERE model = ?")) {
                 s.setString(1, model.value());

@@ -33,9 +33,9 @@ import org.sqlite.SQLiteConfig;
  * the handled-events table that makes event handlers idempotent.
  *
  * <p>Scoring reads a model's deployment on every request, so deployments are cached and the cache is dropped
- * whenever the database changed ({@code PRAGMA data_version}: any commit, by this process or another, such as
- * a deploy or rollback). A change is therefore seen by the very next read, at the cost of one pragma instead
- * of a query and a JSON parse.
+ * whenever the database changed (any commit, by this process or another, such as a deploy or rollback, moves
+ * SQLite's WAL index: {@link SqliteDatabase#commitMark()}). A change is therefore seen by the very next read,
+ * at the cost of a shared-memory read instead of a query and a JSON parse.
  */
 public final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     public static final String FILE_NAME = "registry.db";
@@ -57,12 +57,13 @@ public final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
             + " WHERE model = ? AND package_sha256 = ? ORDER BY version LIMIT 1";
 
     private final SqliteDatabase db;
-    private volatile CachedDeployments deployments = new CachedDeployments(Long.MIN_VALUE);
+    private volatile CachedDeployments deployments = new CachedDeployments(null);
 
-    /** Deployments as read while the database was at one data version; replaced whole when it moves on. */
-    private record CachedDeployments(long dataVersion, ConcurrentHashMap<ModelName, Optional<Deployment>> byModel) {
-        CachedDeployments(long dataVersion) {
-            this(dataVersion, new ConcurrentHashMap<>());
+    /** Deployments as read while the database stood at one commit; replaced whole when it moves on. */
+    private record CachedDeployments(SqliteDatabase.CommitMark mark,
+            ConcurrentHashMap<ModelName, Optional<Deployment>> byModel) {
+        CachedDeployments(SqliteDatabase.CommitMark mark) {
+            this(mark, new ConcurrentHashMap<>());
         }
     }
 
@@ -223,12 +224,12 @@ public final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     @Override
     public Optional<Deployment> findDeployment(ModelName model) {
         Objects.requireNonNull(model, "model");
-        // The version is taken before the read: a commit landing in between moves it on, so the next call
+        // The mark is taken before the read: a commit landing in between moves it on, so the next call
         // reads again rather than keep what this one read.
-        long version = db.dataVersion();
+        SqliteDatabase.CommitMark mark = db.commitMark();
         CachedDeployments cached = deployments;
-        if (cached.dataVersion() != version) {
-            cached = new CachedDeployments(version);
+        if (!mark.equals(cached.mark())) {
+            cached = new CachedDeployments(mark);
             deployments = cached;
         }
         Optional<Deployment> found = cached.byModel().get(model);

@@ -23,8 +23,10 @@ import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -108,7 +110,13 @@ public final class SqlitePredictionLog implements PredictionLog {
     private final AtomicLong groupCommits = new AtomicLong();
     private final AtomicLong journaledRecords = new AtomicLong();
     private final AtomicLong drainTransactions = new AtomicLong();
-    private final BlockingQueue<Journaled> drainQueue = new LinkedBlockingQueue<>();
+    /**
+     * Groups waiting to be drained. Not a blocking queue: waking the drain for every group would cost each
+     * request a thread wake-up; the drain sleeps through its linger and is woken only when it is idle.
+     */
+    private final ConcurrentLinkedQueue<Journaled> drainQueue = new ConcurrentLinkedQueue<>();
+    private volatile boolean drainIdle;
+    private volatile boolean hurry;
     private final Object drainMonitor = new Object();
     private final AtomicInteger waitingReaders = new AtomicInteger();
     private long drainedRecords; // guarded by drainMonitor
@@ -131,8 +139,6 @@ public final class SqlitePredictionLog implements PredictionLog {
     /** One group write, waiting to be drained: its records and where the journal ended after it. */
     private record Journaled(List<PredictionRecord> records, long generation, long endOffset) {
         static final Journaled STOP = new Journaled(List.of(), 0, 0);
-        /** Put in the queue by a reader waiting for the drain: commit what is there now. */
-        static final Journaled WAKE = new Journaled(List.of(), 0, 0);
     }
 
     private SqlitePredictionLog(SqliteDatabase db, PredictionJournal journal, Runnable beforeBatch,
@@ -354,6 +360,7 @@ public final class SqlitePredictionLog implements PredictionLog {
         awaitCommitted(stop);
         stopping = true;
         drainQueue.add(Journaled.STOP);
+        LockSupport.unpark(drainer);
         interrupted |= joinDrainer();
         commitLock.lock();
         try {
@@ -514,6 +521,9 @@ public final class SqlitePredictionLog implements PredictionLog {
             groupCommits.incrementAndGet();
             journaledRecords.addAndGet(count);
             drainQueue.add(new Journaled(records, journal.generation(), end));
+            if (drainIdle) {
+                LockSupport.unpark(drainer);
+            }
             batch.forEach(p -> p.done().complete(null));
         } catch (Throwable t) {
             // Nothing of the group was acknowledged: every caller in it learns that its records are not logged.
@@ -541,7 +551,8 @@ public final class SqlitePredictionLog implements PredictionLog {
         waitingReaders.incrementAndGet();
         try {
             if (undrained() > 0) {
-                drainQueue.add(Journaled.WAKE); // cuts short a drain lingering for more records
+                hurry = true; // cuts short a drain lingering for more records
+                LockSupport.unpark(drainer);
             }
             awaitDrained(target);
         } finally {
@@ -580,49 +591,46 @@ public final class SqlitePredictionLog implements PredictionLog {
     private void drainLoop() {
         List<Journaled> batch = new ArrayList<>();
         while (true) {
-            Journaled first;
-            try {
-                first = drainQueue.take();
-            } catch (InterruptedException e) {
-                return; // only a test's abandon() interrupts; what is left stays in the journal
+            Journaled first = drainQueue.poll();
+            if (first == null) {
+                drainIdle = true;
+                // Checked again after saying so: a group added before the flag was visible is not missed.
+                first = drainQueue.poll();
+                if (first == null) {
+                    LockSupport.park(this);
+                    drainIdle = false;
+                    if (abandoned) {
+                        return;
+                    }
+                    continue;
+                }
+                drainIdle = false;
             }
             if (first == Journaled.STOP) {
                 return;
             }
-            if (first == Journaled.WAKE) {
-                continue;
+            // Linger for more groups unless a reader waits or the log closes; nobody wakes this thread meanwhile.
+            long lingerUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_LINGER_MILLIS);
+            for (long left; !hurry && !stopping && waitingReaders.get() == 0
+                    && (left = lingerUntil - System.nanoTime()) > 0; ) {
+                LockSupport.parkNanos(this, left);
+            }
+            hurry = false;
+            if (abandoned) {
+                return;
             }
             batch.clear();
             batch.add(first);
             int count = first.records().size();
             boolean stop = false;
-            long lingerUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_LINGER_MILLIS);
-            while (count < MAX_RECORDS_PER_TRANSACTION && !stopping && waitingReaders.get() == 0) {
-                long left = lingerUntil - System.nanoTime();
-                Journaled next;
-                try {
-                    next = left > 0 ? drainQueue.poll(left, TimeUnit.NANOSECONDS) : drainQueue.poll();
-                } catch (InterruptedException e) {
-                    return; // only a test's abandon() interrupts; what is left stays in the journal
-                }
-                if (next == null || next == Journaled.WAKE) {
-                    break;
-                }
+            for (Journaled next; count < MAX_RECORDS_PER_TRANSACTION && (next = drainQueue.peek()) != null; ) {
+                drainQueue.poll();
                 if (next == Journaled.STOP) {
                     stop = true;
                     break;
                 }
                 batch.add(next);
                 count += next.records().size();
-            }
-            // Whatever is queued already joins this batch (up to a transaction's worth).
-            for (Journaled next; !stop && count < MAX_RECORDS_PER_TRANSACTION && (next = drainQueue.poll()) != null; ) {
-                if (next == Journaled.STOP) {
-                    stop = true;
-                } else if (next != Journaled.WAKE) {
-                    batch.add(next);
-                    count += next.records().size();
-                }
             }
             try {
                 beforeDrain.run();

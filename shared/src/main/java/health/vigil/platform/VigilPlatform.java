@@ -75,10 +75,11 @@ public final class VigilPlatform implements AutoCloseable {
         this.audit = new AuditLog(a.audit, clock);
         this.registry = new ModelRegistry(registryStore);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, a.events, clock, a.telemetry);
-        this.deployments = new DeploymentService(registryStore, audit, a.events, clock);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
                 config.limits());
+        // A deploy returns once the version is loaded and warmed in this process's scoring service.
+        this.deployments = new DeploymentService(registryStore, audit, a.events, clock, scoring.models()::warm);
         this.inference = new InferenceService(scoring, registry);
         this.scoreApi = new ScoreApi(scoring);
     }

@@ -115,6 +115,15 @@ public final class LoadedModels implements AutoCloseable {
         liveVersions(deployment.get()).forEach(this::get);
     }
 
+    /**
+     * Loads the version if needed and runs it once on a row of zeros, so the runtime's first-call work (memory
+     * planning, caches) is done before a patient's request; throws if the version cannot load or run.
+     */
+    public void warm(VersionRecord record) {
+        ScorableModel model = get(record);
+        model.model().predict(new float[model.pipeline().width()], 1);
+    }
+
     /** Closes every loaded model; later requests load them again. */
     @Override
     public void close() {

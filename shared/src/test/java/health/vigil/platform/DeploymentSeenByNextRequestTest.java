@@ -9,6 +9,7 @@ import health.vigil.events.BlobCreated;
 import health.vigil.json.Json;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
 import health.vigil.port.ArtifactStore;
 import health.vigil.registry.RegistrationOutcome;
 import health.vigil.samples.SampleModels;
@@ -52,6 +53,8 @@ class DeploymentSeenByNextRequestTest {
             assertThat(scoredVersion()).isEqualTo(1);
 
             p.deployments().deploy(model, 2, Principal.SYSTEM);
+            assertThat(p.scoring().models().isLoaded(new ModelVersion(model, 2)))
+                    .as("the deploy returned before the version was loaded: the next patient would pay for it").isTrue();
             assertThat(scoredVersion()).isEqualTo(2);
 
             p.deployments().deploy(model, 1, Principal.SYSTEM);

@@ -10,15 +10,15 @@ import java.util.Locale;
 
 /**
  * The scoring service against the bare {@code OrtSession.run} under the same conditions, for a machine shared
- * with other work: the two alternate in rounds of {@code CALLS} calls on one thread (after warm-up rounds), and
+ * with other work: the two alternate in rounds of {@code calls} calls on one thread (after warm-up rounds), and
  * each round is timed by the thread's CPU time, which leaves out time spent waiting for a core. The prediction
  * log's drain runs on its own thread; its CPU time per record is reported apart, since a request does not wait
  * for it but the machine pays for it.
  *
- * <p>Usage: {@code ScoringRatio [rounds] [process-crash|power-loss]} (defaults 15 and process-crash).
+ * <p>Usage: {@code ScoringRatio [rounds] [process-crash|power-loss] [calls per round]} (defaults 15,
+ * process-crash and 20,000; with power-loss every call waits for an fsync, so use fewer calls).
  */
 public final class ScoringRatio {
-    private static final int CALLS = 20_000;
     private static final int WARM_UP_ROUNDS = 5;
 
     private ScoringRatio() {}
@@ -27,6 +27,7 @@ public final class ScoringRatio {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         PredictionLogDurability durability = args.length > 1 && args[1].equals("power-loss")
                 ? PredictionLogDurability.POWER_LOSS : PredictionLogDurability.PROCESS_CRASH;
+        int calls = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
         ScoringPathBenchmark.Fixture f = new ScoringPathBenchmark.Fixture();
         f.start(durability);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -45,7 +46,7 @@ public final class ScoringRatio {
                 for (int k = 0; k < 2; k++) {
                     long c0 = threads.getCurrentThreadCpuTime();
                     long w0 = System.nanoTime();
-                    for (int i = 0; i < CALLS; i++) {
+                    for (int i = 0; i < calls; i++) {
                         row = (row + 1) & (ScoringPathBenchmark.ROWS - 1);
                         sink += k == 0 ? ScoringPathBenchmark.bare(f, row) : f.scoring.score(f.requests[row]).row(0).score();
                     }
@@ -56,19 +57,19 @@ public final class ScoringRatio {
                 }
             }
             long drainCpu = threads.getThreadCpuTime(drainThread) - drainBefore;
-            double bare = median(cpu[0]) / CALLS / 1000.0;
-            double service = median(cpu[1]) / CALLS / 1000.0;
+            double bare = median(cpu[0]) / calls / 1000.0;
+            double service = median(cpu[1]) / calls / 1000.0;
             System.out.printf(Locale.ROOT, "durability %s, %d rounds of %d calls each (checksum %.3f)%n", durability,
-                    rounds, CALLS, sink);
+                    rounds, calls, sink);
             System.out.printf(Locale.ROOT, "bare OrtSession.run   CPU median %.2f us/call, best %.2f; wall median %.2f%n",
-                    bare, min(cpu[0]) / CALLS / 1000.0, median(wall[0]) / CALLS / 1000.0);
+                    bare, min(cpu[0]) / calls / 1000.0, median(wall[0]) / calls / 1000.0);
             System.out.printf(Locale.ROOT, "ScoringService.score  CPU median %.2f us/call, best %.2f; wall median %.2f%n",
-                    service, min(cpu[1]) / CALLS / 1000.0, median(wall[1]) / CALLS / 1000.0);
+                    service, min(cpu[1]) / calls / 1000.0, median(wall[1]) / calls / 1000.0);
             System.out.printf(Locale.ROOT, "ratio of CPU medians  %.2fx (best/best %.2fx)%n", service / bare,
                     min(cpu[1]) / (double) min(cpu[0]));
             if (f.platform.platform().predictionLog() instanceof SqlitePredictionLog log) {
                 System.out.printf(Locale.ROOT, "drain thread          %.2f us CPU per record, %d records in %d transactions%n",
-                        drainCpu / 1000.0 / ((long) rounds * CALLS), log.journaledRecords(), log.drainTransactions());
+                        drainCpu / 1000.0 / ((long) rounds * calls), log.journaledRecords(), log.drainTransactions());
             }
         } finally {
             f.stop();

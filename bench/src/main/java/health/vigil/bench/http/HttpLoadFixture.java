@@ -1,9 +1,10 @@
 package health.vigil.bench.http;
 
 import health.vigil.json.Json;
-import health.vigil.samples.SampleModels;
-import health.vigil.samples.SamplePackage;
-import health.vigil.security.ApiKeyAuthenticator;
+import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SamplePackage;
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.port.ArtifactStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -66,12 +67,12 @@ public final class HttpLoadFixture {
     private static void deploy(Path home, URI base, Path dir) throws Exception {
         String model = Files.readString(dir.resolve("model.name")).trim();
         HttpClient http = HttpClient.newHttpClient();
-        Path drop = home.resolve("blobs").resolve("models");
+        Path drop = LocalAdapters.blobFolder(home, ArtifactStore.MODELS);
         Files.createDirectories(drop);
         Path partial = drop.resolve("." + BLOB + ".part");
         Files.copy(dir.resolve(BLOB), partial, StandardCopyOption.REPLACE_EXISTING);
         Files.move(partial, drop.resolve(BLOB), StandardCopyOption.ATOMIC_MOVE);
-        String operator = ApiKeyAuthenticator.keyOf(home, "operator");
+        String operator = LocalAdapters.apiKey(home, "operator");
         // Registration runs on the drop folder's event; until it is done the version is not found (404) or
         // not deployable yet (409): try again.
         long deadline = System.nanoTime() + 120_000_000_000L;
@@ -88,6 +89,6 @@ public final class HttpLoadFixture {
             }
             Thread.sleep(200);
         }
-        Files.writeString(dir.resolve("scoring.key"), ApiKeyAuthenticator.keyOf(home, "clinical-app"));
+        Files.writeString(dir.resolve("scoring.key"), LocalAdapters.apiKey(home, "clinical-app"));
     }
 }

@@ -5,12 +5,12 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
-import health.vigil.adapter.local.SqlitePredictionLog;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OnnxModelWriter;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
-import health.vigil.samples.SampleModels;
+import health.vigil.testing.samples.SampleModels;
 import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.scoring.ScoreResult;
@@ -121,12 +121,14 @@ public class ScoringPathBenchmark {
 
         @TearDown(Level.Trial)
         public void stop() throws OrtException {
-            if (platform.platform().predictionLog() instanceof SqlitePredictionLog log && log.groupCommits() > 0) {
+            var counts = LocalAdapters.groupCommitCounts(platform.platform().predictionLog());
+            if (counts.isPresent() && counts.get().groupCommits() > 0) {
                 // How well group commit batched this trial's appends (printed into the JMH output).
-                long records = log.journaledRecords();
-                long writes = log.groupCommits();
+                long records = counts.get().records();
+                long writes = counts.get().groupCommits();
                 System.out.printf("%nprediction log: %d records in %d journal writes (%.2f per write), drained in"
-                        + " %d transactions%n", records, writes, (double) records / writes, log.drainTransactions());
+                        + " %d transactions%n", records, writes, (double) records / writes,
+                        counts.get().drainTransactions());
             }
             try {
                 session.close();

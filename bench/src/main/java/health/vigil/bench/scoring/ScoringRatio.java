@@ -1,7 +1,7 @@
 package health.vigil.bench.scoring;
 
 import ai.onnxruntime.OrtException;
-import health.vigil.adapter.local.SqlitePredictionLog;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -67,10 +67,10 @@ public final class ScoringRatio {
                     service, min(cpu[1]) / calls / 1000.0, median(wall[1]) / calls / 1000.0);
             System.out.printf(Locale.ROOT, "ratio of CPU medians  %.2fx (best/best %.2fx)%n", service / bare,
                     min(cpu[1]) / (double) min(cpu[0]));
-            if (f.platform.platform().predictionLog() instanceof SqlitePredictionLog log) {
-                System.out.printf(Locale.ROOT, "drain thread          %.2f us CPU per record, %d records in %d transactions%n",
-                        drainCpu / 1000.0 / ((long) rounds * calls), log.journaledRecords(), log.drainTransactions());
-            }
+            LocalAdapters.groupCommitCounts(f.platform.platform().predictionLog()).ifPresent(counts ->
+                    System.out.printf(Locale.ROOT, "drain thread          %.2f us CPU per record, %d records in %d"
+                            + " transactions%n", drainCpu / 1000.0 / ((long) rounds * calls), counts.records(),
+                            counts.drainTransactions()));
         } finally {
             f.stop();
         }

@@ -20,7 +20,7 @@ import org.sqlite.SQLiteConfig;
  * make the table append-only, so a mistaken or hostile UPDATE, DELETE or INSERT OR REPLACE through any SQLite
  * connection is refused; the hash chain the audit service writes is what detects edits made below SQL.
  */
-public final class SqliteAuditStore implements AuditStore, AutoCloseable {
+final class SqliteAuditStore implements AuditStore, AutoCloseable {
     public static final String FILE_NAME = "audit.db";
     private static final int SCHEMA_VERSION = 1;
     private static final List<String> SCHEMA = List.of(

@@ -42,7 +42,7 @@ import org.sqlite.SQLiteException;
 /**
  * The local prediction log: an append-only journal ({@link PredictionJournal}) in front of
  * {@code {home}/predictions.db}. {@link #append} returns once its records are written to the journal, and a
- * background thread moves them into SQLite in large transactions (see ADR 0005).
+ * background thread moves them into SQLite in large transactions (see ADR 0006).
  *
  * <p>Group commit: every append is queued, and whichever caller holds the commit lock writes everything queued
  * so far (many callers' records) to the journal in one {@code write(2)} and only then releases those callers.
@@ -61,7 +61,7 @@ import org.sqlite.SQLiteException;
  *
  * <p>Features are stored as a little-endian float32 blob (4 bytes per feature).
  */
-public final class SqlitePredictionLog implements PredictionLog {
+final class SqlitePredictionLog implements PredictionLog {
     public static final String FILE_NAME = "predictions.db";
     /** Bounds one transaction, so one large burst does not hold the write lock (and readers' WAL) for long. */
     static final int MAX_RECORDS_PER_TRANSACTION = 5_000;

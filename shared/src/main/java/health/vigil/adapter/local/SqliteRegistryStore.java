@@ -37,7 +37,7 @@ import org.sqlite.SQLiteConfig;
  * SQLite's WAL index: {@link SqliteDatabase#commitMark()}). A change is therefore seen by the very next read,
  * at the cost of a shared-memory read instead of a query and a JSON parse.
  */
-public final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
+final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     public static final String FILE_NAME = "registry.db";
     private static final int SCHEMA_VERSION = 1;
     private static final List<String> SCHEMA = List.of(

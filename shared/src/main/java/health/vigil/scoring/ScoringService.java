@@ -229,11 +229,13 @@ public final class ScoringService {
      * The loaded live versions of a deployment and the field names they accept, built once per deployment: the
      * registry hands out the same deployment until it changes, so the usual request finds the plan it needs.
      */
-    private record LivePlan(Deployment deployment, Map<Integer, ScorableModel> models, Set<String> acceptedNames) {}
+    private record LivePlan(Deployment deployment, long loadedGeneration, Map<Integer, ScorableModel> models,
+            Set<String> acceptedNames) {}
 
     private LivePlan livePlan(ModelName model, Deployment deployment) {
         LivePlan plan = livePlans.get(model);
-        if (plan != null && plan.deployment() == deployment) {
+        long generation = models.generation();
+        if (plan != null && plan.deployment() == deployment && plan.loadedGeneration() == generation) {
             return plan;
         }
         // Every live version, not only those a batch reaches, so whether a field is accepted does not depend
@@ -242,7 +244,7 @@ public final class ScoringService {
         for (ModelVersion live : LoadedModels.liveVersions(deployment)) {
             loaded.put(live.number(), models.get(live));
         }
-        plan = new LivePlan(deployment, Collections.unmodifiableMap(loaded), acceptedNames(loaded.values()));
+        plan = new LivePlan(deployment, generation, Collections.unmodifiableMap(loaded), acceptedNames(loaded.values()));
         livePlans.put(model, plan);
         return plan;
     }

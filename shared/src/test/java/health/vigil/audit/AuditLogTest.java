@@ -388,4 +388,35 @@ class AuditLogTest {
                 "x", "y", "z", "ok", Map.of(), previousHash, null);
         return AuditChain.withHash(r, AuditChain.hashOf(r));
     }
+
+    @Test
+    void recordOnceAppendsOneRecordPerKeyAndTheChainStaysVerifiable() {
+        AuditRecord first = audit.recordOnce("deployment:readmission:revision-1", "alice", "deployment.deploy",
+                "/models/readmission/versions/1", "deployed", Map.of("revision", "1"));
+        write("registered");
+        clock.set(Instant.parse("2026-03-02T08:00:00Z"));
+        AuditRecord replayed = audit.recordOnce("deployment:readmission:revision-1", "bob", "deployment.deploy",
+                "/models/readmission/versions/1", "deployed", Map.of("revision", "1"));
+        AuditRecord second = audit.recordOnce("deployment:readmission:revision-2", "alice", "deployment.deploy",
+                "/models/readmission/versions/2", "deployed", Map.of("revision", "2"));
+
+        assertThat(replayed).isEqualTo(first);
+        assertThat(first.actor()).isEqualTo("alice");
+        assertThat(first.details()).containsEntry(AuditLog.KEY_DETAIL, "deployment:readmission:revision-1")
+                .containsEntry("revision", "1");
+        assertThat(audit.read(DAY1, DAY2)).extracting(AuditRecord::id)
+                .containsExactly(first.id(), audit.read(DAY1, DAY1).get(1).id(), second.id());
+        assertThat(audit.verify(DAY1, DAY2).valid()).isTrue();
+    }
+
+    @Test
+    void recordOnceRefusesABlankOrControlCharacterKeyAndTheReservedDetailName() {
+        assertThatThrownBy(() -> audit.recordOnce(" ", "alice", "a", "/s", "ok", Map.of()))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("idempotency key");
+        assertThatThrownBy(() -> audit.recordOnce("k\n", "alice", "a", "/s", "ok", Map.of()))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("control characters");
+        assertThatThrownBy(() -> audit.recordOnce("k", "alice", "a", "/s", "ok", Map.of(AuditLog.KEY_DETAIL, "x")))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("reserves");
+        assertThat(store.partitions()).isEmpty();
+    }
 }

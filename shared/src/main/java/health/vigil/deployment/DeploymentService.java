@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Puts one version of a model on all of its live traffic (an operator's direct deployment, a pin or a
@@ -43,8 +44,19 @@ public final class DeploymentService {
     private final AuditLog audit;
     private final EventPublisher events;
     private final Clock clock;
+    private final Consumer<VersionRecord> warmer;
 
     public DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock) {
+        this(store, audit, events, clock, version -> { });
+    }
+
+    /**
+     * @param warmer loads and warms a version before traffic is switched to it (throwing if it cannot load), so no
+     *        request pays for a cold load; the platform passes the scoring service's
+     */
+    public DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock,
+            Consumer<VersionRecord> warmer) {
+        this.warmer = Objects.requireNonNull(warmer, "warmer");
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
         this.audit = Objects.requireNonNull(audit, "audit");
@@ -74,6 +86,8 @@ public final class DeploymentService {
                 settleStages(model);
                 return current.get();
             }
+            // Loaded and warmed before the switch: the first patient routed to it does not wait for the load.
+            warmer.accept(target);
             Deployment next = Deployment.stableOnly(model, version, current.map(d -> d.revision() + 1).orElse(1L),
                     actor.id(), clock.instant(), current.map(Deployment::etag).orElse(null));
             Deployment saved;

@@ -69,10 +69,11 @@ public final class VigilPlatform implements AutoCloseable {
         this.registry = new ModelRegistry(registryStore);
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
-        this.deployments = new DeploymentService(registryStore, audit, events, clock);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
                 config.limits());
+        // A deploy returns once the version is loaded and warmed in this process's scoring service.
+        this.deployments = new DeploymentService(registryStore, audit, events, clock, scoring.models()::warm);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
     }
 

@@ -97,15 +97,19 @@ public final class LocalAdapters implements AutoCloseable {
         return home.resolve(FileArtifactStore.FOLDER).resolve(container);
     }
 
-    /** How well group commit batched the prediction log's appends so far, when it is the SQLite log. */
+    /** How well group commit batched the prediction log's appends so far, when it is the local log. */
     public static Optional<GroupCommitCounts> groupCommitCounts(PredictionLog log) {
         return log instanceof SqlitePredictionLog sqlite
-                ? Optional.of(new GroupCommitCounts(sqlite.committedRecords(), sqlite.transactions()))
+                ? Optional.of(new GroupCommitCounts(sqlite.journaledRecords(), sqlite.groupCommits(),
+                        sqlite.drainTransactions()))
                 : Optional.empty();
     }
 
-    /** Records committed and the transactions that committed them. */
-    public record GroupCommitCounts(long records, long transactions) {}
+    /**
+     * Records acknowledged, the journal writes (group commits) that acknowledged them, and the transactions
+     * that moved them into SQLite.
+     */
+    public record GroupCommitCounts(long records, long groupCommits, long drainTransactions) {}
 
     /** Closes the databases that were opened, the prediction log first (its writer flushes into SQLite). */
     @Override

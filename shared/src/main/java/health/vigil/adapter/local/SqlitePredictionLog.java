@@ -42,7 +42,7 @@ import org.sqlite.SQLiteException;
 /**
  * The local prediction log: an append-only journal ({@link PredictionJournal}) in front of
  * {@code {home}/predictions.db}. {@link #append} returns once its records are written to the journal, and a
- * background thread moves them into SQLite in large transactions (see ADR 0007).
+ * background thread moves them into SQLite in large transactions (see ADR 0008).
  *
  * <p>Group commit: every append is queued, and whichever caller holds the commit lock writes everything queued
  * so far (many callers' records) to the journal in one {@code write(2)} and only then releases those callers.

@@ -56,6 +56,7 @@ public final class LocalPlatform implements AutoCloseable {
             VigilConfig config = VigilConfig.fromEnvironment(settings);
             LocalPlatform started = start(config, port, b -> b
                     .secretProvider(FileSecretProvider.open(absoluteHome))
+                    .auditSigner(health.vigil.adapter.local.LocalAuditSigner.open(absoluteHome))
                     .authenticator(ApiKeyAuthenticator.openOrCreate(absoluteHome)));
             return new LocalPlatform(started.host, started.platform, emulators);
         } catch (RuntimeException e) {

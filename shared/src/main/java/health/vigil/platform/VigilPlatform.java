@@ -7,12 +7,16 @@ import health.vigil.adapter.local.SqliteAuditStore;
 import health.vigil.adapter.local.SqlitePredictionLog;
 import health.vigil.adapter.local.SqliteRegistryStore;
 import health.vigil.adapter.onnx.OrtModelRuntime;
+import health.vigil.adapter.local.LocalAuditSigner;
+import health.vigil.audit.AccessAudit;
+import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.model.Manifest;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.ModelRuntime;
@@ -57,6 +61,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final ScoringService scoring;
     private final InferenceService inference;
     private final ScoreApi scoreApi;
+    private final AuditEvidence evidence;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -66,13 +71,14 @@ public final class VigilPlatform implements AutoCloseable {
         this.artifacts = a.artifacts;
         this.registryStore = a.registry;
         this.predictionLog = a.predictions;
-        this.authenticator = a.authenticator;
         ModelRuntime runtime = new OrtModelRuntime();
         closeables.push(runtime);
         Function<Manifest, FeaturePipeline> pipelines = b.pipelines;
         ModelPackageReader reader = new ZipModelPackageReader(runtime, config.limits(),
                 id -> b.pipelineWidth.apply(id));
         this.audit = new AuditLog(a.audit, clock);
+        this.authenticator = new AccessAudit(a.authenticator, audit);
+        this.evidence = new AuditEvidence(a.audit, audit, artifacts, a.signer, clock);
         this.registry = new ModelRegistry(registryStore);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, a.events, clock, a.telemetry);
         this.deployments = new DeploymentService(registryStore, audit, a.events, clock);
@@ -109,6 +115,11 @@ public final class VigilPlatform implements AutoCloseable {
 
     public AuditLog audit() {
         return audit;
+    }
+
+    /** Signed exports and chain-head anchors of the audit log. */
+    public AuditEvidence auditEvidence() {
+        return evidence;
     }
 
     public ModelRegistry registry() {
@@ -169,7 +180,8 @@ public final class VigilPlatform implements AutoCloseable {
 
     /** The adapters behind the ports. */
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
-            SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry) {}
+            SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
+            AuditSigner signer) {}
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
     private static final health.vigil.features.FeaturePipelines STANDARD_PIPELINES =
@@ -190,6 +202,16 @@ public final class VigilPlatform implements AutoCloseable {
 
         private SecretProvider secrets;
         private Authenticator authenticator;
+        private AuditSigner auditSigner;
+
+        /**
+         * What signs audit evidence, instead of the mode's default (the Key Vault key in Azure, a generated key
+         * pair locally); the local platform on the storage emulators keeps the local key pair.
+         */
+        public Builder auditSigner(AuditSigner auditSigner) {
+            this.auditSigner = Objects.requireNonNull(auditSigner, "auditSigner");
+            return this;
+        }
 
         /**
          * Where the pseudonymisation key comes from, instead of the mode's default (Key Vault in Azure, key
@@ -255,7 +277,8 @@ public final class VigilPlatform implements AutoCloseable {
                     track(closeables, SqlitePredictionLog.open(home, config.predictionLogDurability()));
             return new Adapters(artifacts, registry, audit, predictions,
                     secrets != null ? secrets : FileSecretProvider.open(home),
-                    authenticator != null ? authenticator : ApiKeyAuthenticator.openOrCreate(home), events, telemetry);
+                    authenticator != null ? authenticator : ApiKeyAuthenticator.openOrCreate(home), events, telemetry,
+                    auditSigner != null ? auditSigner : LocalAuditSigner.open(home));
         }
 
         private Adapters azure(Deque<AutoCloseable> closeables) {
@@ -268,7 +291,11 @@ public final class VigilPlatform implements AutoCloseable {
                             + " pseudonymisation key (docs/settings.md)"));
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
                     secretProvider, authenticator != null ? authenticator : new ClientPrincipalAuthenticator(), publisher,
-                    telemetry != Telemetry.NONE ? telemetry : azure.telemetry());
+                    telemetry != Telemetry.NONE ? telemetry : azure.telemetry(),
+                    auditSigner != null ? auditSigner : azure.auditSigner().orElse(data -> {
+                        throw new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil signs audit"
+                                + " evidence with the Key Vault key 'audit-signing' (docs/runbooks/key-rotation.md)");
+                    }));
         }
 
         private static <T> T track(Deque<AutoCloseable> closeables, T resource) {

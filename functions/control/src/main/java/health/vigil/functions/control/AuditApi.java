@@ -38,8 +38,11 @@ public final class AuditApi {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
             LocalDate[] period = period(call);
-            return Map.of("from", period[0].toString(), "to", period[1].toString(),
-                    "records", audit.read(period[0], period[1]));
+            var records = audit.read(period[0], period[1]);
+            // Reading the log is itself evidence: who looked at which period.
+            audit.record(call.principal().id(), "audit.read", "audit/" + period[0] + ".." + period[1], "read",
+                    Map.of("records", Integer.toString(records.size())));
+            return Map.of("from", period[0].toString(), "to", period[1].toString(), "records", records);
         });
     }
 
@@ -50,7 +53,10 @@ public final class AuditApi {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
             LocalDate[] period = period(call);
-            return audit.verify(period[0], period[1]);
+            var report = audit.verify(period[0], period[1]);
+            audit.record(call.principal().id(), "audit.verified", "audit/" + period[0] + ".." + period[1],
+                    report.valid() ? "valid" : "broken", Map.of("records", Long.toString(report.recordsChecked())));
+            return report;
         });
     }
 

@@ -88,6 +88,55 @@ class HttpApiTest {
     }
 
     @Test
+    void refusedRequestsAreHandedToTheAuthenticatorsEvidenceWithRouteAndKnownPrincipalOnly() {
+        java.util.List<String> refusals = new java.util.ArrayList<>();
+        Authenticator recording = new Authenticator() {
+            @Override
+            public Principal authenticate(Map<String, String> headers) {
+                return authenticator.authenticate(headers);
+            }
+
+            @Override
+            public void refused(String method, String path, String principalId, ErrorCode code) {
+                refusals.add(method + " " + path + " " + principalId + " " + code);
+            }
+        };
+        HttpApi audited = new HttpApi(recording, new VigilConfig.Limits(1000, 1000, 4, 10, 64));
+
+        audited.handle(request(Map.of(), null), context, Access.role(Role.SCORING_INVOKE), call -> "never");
+        audited.handle(request(Map.of("x-api-key", "someone"), null), context, Access.role(Role.SCORING_INVOKE),
+                call -> "never");
+        audited.handle(request(Map.of("x-api-key", "scorer"), null), context, Access.role(Role.SCORING_INVOKE),
+                call -> "fine");
+        audited.handle(request(Map.of("x-api-key", "scorer"), "{"), context, Access.role(Role.SCORING_INVOKE),
+                call -> call.json());
+
+        assertThat(refusals).containsExactly("POST /score/demo null UNAUTHENTICATED",
+                "POST /score/demo someone FORBIDDEN");
+    }
+
+    @Test
+    void aRefusalThatCannotBeRecordedIsStillA401AndIsLogged() {
+        Authenticator failing = new Authenticator() {
+            @Override
+            public Principal authenticate(Map<String, String> headers) {
+                return authenticator.authenticate(headers);
+            }
+
+            @Override
+            public void refused(String method, String path, String principalId, ErrorCode code) {
+                throw new IllegalStateException("audit store down");
+            }
+        };
+        HttpResponseMessage response = new HttpApi(failing, new VigilConfig.Limits(1000, 1000, 4, 10, 64))
+                .handle(request(Map.of(), null), context, Access.role(Role.SCORING_INVOKE), call -> "never");
+
+        assertThat(response.getStatusCode()).isEqualTo(401);
+        flushLogs();
+        assertThat(logged.toString(StandardCharsets.UTF_8)).contains("could not be recorded in the audit log");
+    }
+
+    @Test
     void anOversizedBodyIs413AndTheHandlerNeverRuns() {
         String big = "{\"x\":\"" + "y".repeat(100) + "\"}";
         HttpResponseMessage response = api.handle(request(Map.of("x-api-key", "scorer"), big), context,

@@ -159,8 +159,11 @@ final class AuditCommand {
             }
             createFolder(target.getParent(), posix);
             Path temp = Files.createTempFile(target.getParent(), ".copy-", ".tmp", attributes(OWNER_FILE, posix));
-            try (InputStream in = artifacts.open(ArtifactStore.AUDIT_EXPORTS, name)) {
-                Files.copy(in, temp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            // Written into the owner-only file created above: replacing it would recreate it with default rights.
+            try (InputStream in = artifacts.open(ArtifactStore.AUDIT_EXPORTS, name);
+                    java.io.OutputStream to = Files.newOutputStream(temp)) {
+                in.transferTo(to);
+                to.close();
                 Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             } finally {

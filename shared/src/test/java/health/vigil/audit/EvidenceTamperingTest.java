@@ -159,7 +159,7 @@ class EvidenceTamperingTest {
     }
 
     @Test
-    void aRewrittenStoreIsNamedPreciselyAgainstTheAnchor() {
+    void aRewrittenStoreIsNamedPreciselyAgainstTheSignedEvidence() {
         InMemoryAuditStore store = base.store().copy();
         InMemoryArtifactStore artifacts = base.artifacts().copy();
         List<AuditRecord> all = all(store);
@@ -170,7 +170,7 @@ class EvidenceTamperingTest {
         exportAgain(store, artifacts);
         EvidenceReport report = verify(artifacts);
         assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.CONTRADICTS_SIGNED_EVIDENCE);
-        assertThat(report.firstProblem().message()).contains("anchors/").contains("rewritten");
+        assertThat(report.firstProblem().message()).containsPattern("(anchors|digests)/").contains("rewritten");
     }
 
     @Test
@@ -231,7 +231,7 @@ class EvidenceTamperingTest {
             case RECOMPUTED_HASHES -> {
                 int i = random.nextInt(n);
                 records.set(i, modified(records.get(i), random, false));
-                files.set(exportName, lines(rechain(records, i)));
+                files.set(exportName, lines(Tampering.rechain(records, i)));
                 return "record " + i + " of " + exportName + " changed and the chain recomputed";
             }
             case REPLACED_DIGEST -> {
@@ -240,7 +240,7 @@ class EvidenceTamperingTest {
             case DIGEST_SIGNED_BY_ANOTHER_KEY -> {
                 int i = random.nextInt(n);
                 records.set(i, modified(records.get(i), random, false));
-                List<AuditRecord> rewritten = rechain(records, i);
+                List<AuditRecord> rewritten = Tampering.rechain(records, i);
                 byte[] content = lines(rewritten);
                 files.set(exportName, content);
                 Map<String, String> fields = new HashMap<>(digest.fields());
@@ -406,7 +406,7 @@ class EvidenceTamperingTest {
             java.util.function.UnaryOperator<AuditRecord> change) {
         List<AuditRecord> rewritten = new ArrayList<>(all);
         rewritten.set(i, change.apply(all.get(i)));
-        rewriteAll(store, all, rechain(rewritten, i));
+        rewriteAll(store, all, Tampering.rechain(rewritten, i));
     }
 
     /** Replaces the store's content with {@code rewritten}, grouped by partition. */
@@ -475,20 +475,6 @@ class EvidenceTamperingTest {
         return AuditChain.withHash(unsigned, AuditChain.hashOf(unsigned));
     }
 
-    /** Recomputes hashes and links from {@code from} on, so the chain is consistent again. */
-    static List<AuditRecord> rechain(List<AuditRecord> records, int from) {
-        List<AuditRecord> out = new ArrayList<>(records);
-        for (int k = from; k < out.size(); k++) {
-            AuditRecord r = out.get(k);
-            String link = k == 0 ? r.previousHash() : out.get(k - 1).hash();
-            AuditRecord unsigned = new AuditRecord(r.id(), r.partition(), r.sequence(), r.time(), r.actor(), r.action(),
-                    r.subject(), r.outcome(), r.details(), link, null);
-            AuditRecord signed = AuditChain.withHash(unsigned, AuditChain.hashOf(unsigned));
-            out.set(k, signed);
-        }
-        return out;
-    }
-
     /** Renumbers each day's sequences from 1 in list order, then recomputes the chain from {@code from}. */
     private static List<AuditRecord> renumberAndRechain(List<AuditRecord> records, int from) {
         List<AuditRecord> out = new ArrayList<>();
@@ -498,7 +484,7 @@ class EvidenceTamperingTest {
             out.add(new AuditRecord(r.id(), r.partition(), sequence, r.time(), r.actor(), r.action(), r.subject(),
                     r.outcome(), r.details(), r.previousHash(), r.hash()));
         }
-        return rechain(out, Math.min(from, out.size() - 1));
+        return Tampering.rechain(out, Math.min(from, out.size() - 1));
     }
 
     private static List<AuditRecord> all(InMemoryAuditStore store) {

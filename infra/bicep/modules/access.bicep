@@ -29,6 +29,23 @@ var storageBlobDataReader = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
 var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 var eventGridDataSender = 'd5a91429-5739-47e2-a06b-3470a27159e7'
+var keyVaultCryptoUser = '12338af0-0e69-4776-bea7-57ae8d297424'
+
+resource auditSigningKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
+  parent: vault
+  name: 'audit-signing'
+}
+
+// The control app signs audit evidence with the key (sign and read the public key only), scoped to that key.
+resource auditSigningControl 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(auditSigningKey.id, controlPrincipalId, keyVaultCryptoUser)
+  scope: auditSigningKey
+  properties: {
+    principalId: controlPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultCryptoUser)
+  }
+}
 
 resource cosmosScoring 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
   parent: cosmos

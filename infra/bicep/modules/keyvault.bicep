@@ -1,4 +1,5 @@
-// Key Vault holding the pseudonymisation key; RBAC authorisation, purge protection on.
+// Key Vault holding the pseudonymisation key and the audit evidence signing key; RBAC authorisation, purge
+// protection on.
 param location string
 param vaultName string
 param tenantId string
@@ -13,6 +14,22 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     enablePurgeProtection: true
     softDeleteRetentionInDays: 90
+  }
+}
+
+// Signs audit export digests and chain-head anchors (ES256). Not exportable: the control app may sign with it and
+// read its public half, never the private key. Rotation: docs/runbooks/key-rotation.md.
+resource auditSigningKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = {
+  parent: vault
+  name: 'audit-signing'
+  properties: {
+    kty: 'EC'
+    curveName: 'P-256'
+    keyOps: [ 'sign', 'verify' ]
+    attributes: {
+      enabled: true
+      exportable: false
+    }
   }
 }
 

@@ -396,6 +396,9 @@ abstract class PlatformLoopScenario {
         assertThat(new health.vigil.audit.EvidenceVerifier(trusted).verify(
                 health.vigil.audit.EvidenceFiles.container(platform.platform().artifacts())).firstProblem()).isNull();
         assertThat(evidence.verifyStore(today, today, trusted).firstProblem()).isNull();
+        JsonNode againstAnchors = get("/audit/evidence/verify?from=" + today + "&to=" + today, compliance);
+        assertThat(againstAnchors.get("valid").asBoolean()).as(againstAnchors.toString()).isTrue();
+        assertThat(againstAnchors.get("anchors").asInt()).isPositive();
         if (platform.platform().config().mode() != health.vigil.config.VigilConfig.Mode.LOCAL) {
             return; // 'vigil audit export' works on a local home; on Azure the container is downloaded instead
         }

@@ -10,9 +10,12 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import health.vigil.audit.AuditEvidence;
+import health.vigil.audit.AuditLog;
+import health.vigil.audit.EvidenceReport;
 import health.vigil.audit.ExportResult;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Access;
+import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
 import health.vigil.platform.VigilPlatform;
@@ -31,10 +34,12 @@ import java.util.Optional;
 public final class AuditExports {
     private static final int MAX_DAYS = 366;
     private final AuditEvidence evidence;
+    private final AuditLog audit;
     private final HttpApi http;
 
     public AuditExports(VigilPlatform platform) {
         this.evidence = platform.auditEvidence();
+        this.audit = platform.audit();
         this.http = new HttpApi(platform.authenticator(), platform.config().limits());
     }
 
@@ -48,14 +53,29 @@ public final class AuditExports {
             JsonNode body = call.json();
             LocalDate from = day(body, "from");
             LocalDate to = day(body, "to");
-            if (to.isBefore(from)) {
-                throw new ValidationException("'to' (" + to + ") is before 'from' (" + from + "); swap them");
-            }
-            if (from.plusDays(MAX_DAYS).isBefore(to)) {
-                throw new ValidationException("the period is longer than " + MAX_DAYS + " days; export it in parts");
-            }
+            checkPeriod(from, to);
             ExportResult result = evidence.export(from, to, call.principal().id());
             return Reply.of(result.created() ? 201 : 200, body(result));
+        });
+    }
+
+    /**
+     * {@code GET /audit/evidence/verify?from=&to=}: the live store's records of those days checked against the
+     * signed anchors and digests, trusting the keys published in {@code audit-exports} (immutable in Azure).
+     */
+    @FunctionName("AuditEvidenceVerify")
+    public HttpResponseMessage verifyStore(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "audit/evidence/verify",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
+            LocalDate from = queryDay(call, "from");
+            LocalDate to = queryDay(call, "to");
+            checkPeriod(from, to);
+            EvidenceReport report = evidence.verifyStore(from, to, evidence.publishedKeys());
+            audit.record(call.principal().id(), "audit.evidence.verified", "audit/" + from + ".." + to,
+                    report.valid() ? "valid" : "broken", Map.of("records", Long.toString(report.records())));
+            return report;
         });
     }
 
@@ -83,6 +103,25 @@ public final class AuditExports {
         out.put("keyId", result.keyId());
         out.put("created", result.created());
         return out;
+    }
+
+    private static void checkPeriod(LocalDate from, LocalDate to) {
+        if (to.isBefore(from)) {
+            throw new ValidationException("'to' (" + to + ") is before 'from' (" + from + "); swap them");
+        }
+        if (from.plusDays(MAX_DAYS).isBefore(to)) {
+            throw new ValidationException("the period is longer than " + MAX_DAYS + " days; ask for it in parts");
+        }
+    }
+
+    private static LocalDate queryDay(Call call, String name) {
+        String value = call.queryParam(name).orElseThrow(() -> new ValidationException("query parameter '" + name
+                + "' is missing: give a date like 2026-11-24"));
+        try {
+            return LocalDate.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new ValidationException("query parameter '" + name + "' must be a date like 2026-11-24");
+        }
     }
 
     private static LocalDate day(JsonNode body, String field) {

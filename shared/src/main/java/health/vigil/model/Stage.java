@@ -1,14 +1,36 @@
 package health.vigil.model;
 
-/** Where a version is in its life. */
+import java.util.Locale;
+
+/**
+ * Where a version is in its life. Which stage may follow which is decided in one place, {@link Lifecycle};
+ * each stage says in words what it means, so a refused transition can tell the caller what must happen first.
+ */
 public enum Stage {
-    REGISTERED,
-    GATES_PASSED,
-    GATES_FAILED,
-    APPROVED,
-    REJECTED,
-    CANARY,
-    PRODUCTION,
-    ROLLED_BACK,
-    RETIRED
+    REGISTERED("registered: the package was validated and numbered; its gates have not run yet"),
+    GATES_RUNNING("gates running: the quality gates are evaluating it on the platform's data"),
+    GATES_PASSED("gates passed: it waits for a human approver"),
+    GATES_FAILED("gates failed: it cannot be approved until its gates pass on a new evaluation"),
+    APPROVED("approved: an approver signed it off; it may be deployed or started as a canary"),
+    REJECTED("rejected: an approver turned it down; it can never be deployed"),
+    CANARY("canary: it takes a share of live traffic under canary analysis"),
+    PRODUCTION("production: it is the stable version taking live traffic"),
+    ROLLED_BACK("rolled back: it was taken off live traffic because it behaved worse than stable"),
+    RETIRED("retired: it was replaced by a newer version and stays loadable for a rollback");
+
+    private final String meaning;
+
+    Stage(String meaning) {
+        this.meaning = meaning;
+    }
+
+    /** What the stage means, in a phrase that starts with its own name. */
+    public String meaning() {
+        return meaning;
+    }
+
+    /** The stage's name as APIs and messages write it ({@code gates_passed}). */
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

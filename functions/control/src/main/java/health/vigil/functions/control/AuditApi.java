@@ -61,17 +61,22 @@ public final class AuditApi {
     }
 
     /** {@code from} and {@code to} (inclusive, UTC days, default today), at most a year apart. */
-    private static LocalDate[] period(Call call) {
+    static LocalDate[] period(Call call) {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         LocalDate from = day(call, "from", today);
         LocalDate to = day(call, "to", today);
+        checkPeriod(from, to);
+        return new LocalDate[] {from, to};
+    }
+
+    /** A period of the audit log a caller may ask for: in order, at most a year. */
+    static void checkPeriod(LocalDate from, LocalDate to) {
         if (to.isBefore(from)) {
-            throw new ValidationException("'to' (" + to + ") is before 'from' (" + from + ")");
+            throw new ValidationException("'to' (" + to + ") is before 'from' (" + from + "); swap them");
         }
         if (from.plusDays(MAX_DAYS).isBefore(to)) {
             throw new ValidationException("the period is longer than " + MAX_DAYS + " days; ask for a shorter one");
         }
-        return new LocalDate[] {from, to};
     }
 
     private static LocalDate day(Call call, String name, LocalDate fallback) {

@@ -15,7 +15,6 @@ import health.vigil.audit.EvidenceReport;
 import health.vigil.audit.ExportResult;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Access;
-import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
 import health.vigil.platform.VigilPlatform;
@@ -32,7 +31,6 @@ import java.util.Optional;
  * anchor of the chain head every hour, all in the {@code audit-exports} container.
  */
 public final class AuditExports {
-    private static final int MAX_DAYS = 366;
     private final AuditEvidence evidence;
     private final AuditLog audit;
     private final HttpApi http;
@@ -53,14 +51,14 @@ public final class AuditExports {
             JsonNode body = call.json();
             LocalDate from = day(body, "from");
             LocalDate to = day(body, "to");
-            checkPeriod(from, to);
+            AuditApi.checkPeriod(from, to);
             ExportResult result = evidence.export(from, to, call.principal().id());
             return Reply.of(result.created() ? 201 : 200, body(result));
         });
     }
 
     /**
-     * {@code GET /audit/evidence/verify?from=&to=}: the live store's records of those days checked against the
+     * {@code GET /audit/evidence/verify?from=&to=} (UTC days, default today): the live store's records of those days checked against the
      * signed anchors and digests, trusting the keys published in {@code audit-exports} (immutable in Azure).
      */
     @FunctionName("AuditEvidenceVerify")
@@ -69,9 +67,9 @@ public final class AuditExports {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
-            LocalDate from = queryDay(call, "from");
-            LocalDate to = queryDay(call, "to");
-            checkPeriod(from, to);
+            LocalDate[] period = AuditApi.period(call);
+            LocalDate from = period[0];
+            LocalDate to = period[1];
             EvidenceReport report = evidence.verifyStore(from, to, evidence.publishedKeys());
             audit.record(call.principal().id(), "audit.evidence.verified", "audit/" + from + ".." + to,
                     report.valid() ? "valid" : "broken", Map.of("records", Long.toString(report.records())));
@@ -103,25 +101,6 @@ public final class AuditExports {
         out.put("keyId", result.keyId());
         out.put("created", result.created());
         return out;
-    }
-
-    private static void checkPeriod(LocalDate from, LocalDate to) {
-        if (to.isBefore(from)) {
-            throw new ValidationException("'to' (" + to + ") is before 'from' (" + from + "); swap them");
-        }
-        if (from.plusDays(MAX_DAYS).isBefore(to)) {
-            throw new ValidationException("the period is longer than " + MAX_DAYS + " days; ask for it in parts");
-        }
-    }
-
-    private static LocalDate queryDay(Call call, String name) {
-        String value = call.queryParam(name).orElseThrow(() -> new ValidationException("query parameter '" + name
-                + "' is missing: give a date like 2026-11-24"));
-        try {
-            return LocalDate.parse(value);
-        } catch (DateTimeParseException e) {
-            throw new ValidationException("query parameter '" + name + "' must be a date like 2026-11-24");
-        }
     }
 
     private static LocalDate day(JsonNode body, String field) {

@@ -57,7 +57,7 @@ final class AuditCommand {
 
         @Override
         public Integer call() throws IOException {
-            Path absoluteHome = home.toAbsolutePath();
+            Path absoluteHome = requireHome(home);
             try (SqliteAuditStore store = SqliteAuditStore.open(absoluteHome)) {
                 FileArtifactStore artifacts = FileArtifactStore.open(absoluteHome);
                 AuditEvidence evidence = new AuditEvidence(store, new AuditLog(store, Clock.systemUTC()), artifacts,
@@ -128,7 +128,7 @@ final class AuditCommand {
 
         @Override
         public Integer call() {
-            Path absoluteHome = home.toAbsolutePath();
+            Path absoluteHome = requireHome(home);
             LocalAuditSigner signer = LocalAuditSigner.open(absoluteHome);
             String previous = SigningKeys.keyId(signer.publicKey());
             String next = SigningKeys.keyId(signer.rotate());
@@ -141,6 +141,16 @@ final class AuditCommand {
                     + EvidenceLayout.KEYS + " with the next anchor or export; give it to your auditors");
             return 0;
         }
+    }
+
+    /** The home folder, which must already hold an audit log: a mistyped path must not start an empty one. */
+    static Path requireHome(Path home) {
+        Path absolute = home.toAbsolutePath();
+        if (!Files.isRegularFile(absolute.resolve(SqliteAuditStore.FILE_NAME))) {
+            throw new ValidationException("there is no audit log in '" + home + "': run the command where 'vigil up'"
+                    + " keeps its data, or give that folder with --home");
+        }
+        return absolute;
     }
 
     /** Who runs the command, for the audit record: the operating system user. */

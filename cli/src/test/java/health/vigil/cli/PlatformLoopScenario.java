@@ -406,7 +406,7 @@ abstract class PlatformLoopScenario {
         Path key = home.resolve("audit-signing.pem");
         Files.writeString(key, health.vigil.audit.SigningKeys.pem(health.vigil.adapter.local.LocalAuditSigner.open(home)
                 .publicKey()));
-        assertThat(cli("audit", "export", "--from", today.toString(), "--to", today.toString(), "--out", out.toString(),
+        assertThat(AuditCommandTest.run("audit", "export", "--from", today.toString(), "--to", today.toString(), "--out", out.toString(),
                 "--home", home.toString())).startsWith("0\n").contains("exported");
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
                 .isEqualTo("rwx------");
@@ -415,7 +415,7 @@ abstract class PlatformLoopScenario {
                     java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
                     .isEqualTo("rw-------"));
         }
-        assertThat(cli("audit", "verify", out.toString(), "--public-key", key.toString()))
+        assertThat(AuditCommandTest.run("audit", "verify", out.toString(), "--public-key", key.toString()))
                 .startsWith("0\n").contains("VERIFIED");
 
         Path export;
@@ -425,23 +425,8 @@ abstract class PlatformLoopScenario {
         List<String> lines = new ArrayList<>(Files.readAllLines(export));
         lines.set(2, lines.get(2).replace("\"outcome\":\"", "\"outcome\":\"not-"));
         Files.write(export, lines);
-        assertThat(cli("audit", "verify", out.toString(), "--public-key", key.toString()))
+        assertThat(AuditCommandTest.run("audit", "verify", out.toString(), "--public-key", key.toString()))
                 .startsWith("1\n").contains("FAILED HASH_MISMATCH").contains("line 3");
-    }
-
-    /** Runs the {@code vigil} command; returns its exit code, a newline and what it printed. */
-    private static String cli(String... args) {
-        java.io.PrintStream original = System.out;
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        synchronized (PlatformLoopScenario.class) {
-            System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
-            try {
-                int code = Main.commandLine().execute(args);
-                return code + "\n" + printed.toString(StandardCharsets.UTF_8);
-            } finally {
-                System.setOut(original);
-            }
-        }
     }
 
     private Path writeTemp(String name, byte[] bytes) throws IOException {

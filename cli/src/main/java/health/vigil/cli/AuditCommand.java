@@ -1,8 +1,7 @@
 package health.vigil.cli;
 
-import health.vigil.adapter.local.FileArtifactStore;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.local.LocalAuditSigner;
-import health.vigil.adapter.local.SqliteAuditStore;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.EvidenceFiles;
@@ -11,8 +10,10 @@ import health.vigil.audit.EvidenceReport;
 import health.vigil.audit.EvidenceVerifier;
 import health.vigil.audit.ExportResult;
 import health.vigil.audit.SigningKeys;
+import health.vigil.config.VigilConfig;
 import health.vigil.error.ValidationException;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -57,11 +58,11 @@ final class AuditCommand {
 
         @Override
         public Integer call() throws IOException {
-            Path absoluteHome = requireHome(home);
-            try (SqliteAuditStore store = SqliteAuditStore.open(absoluteHome)) {
-                FileArtifactStore artifacts = FileArtifactStore.open(absoluteHome);
+            try (LocalAdapters local = open(home)) {
+                AuditStore store = local.auditStore();
+                ArtifactStore artifacts = local.artifactStore();
                 AuditEvidence evidence = new AuditEvidence(store, new AuditLog(store, Clock.systemUTC()), artifacts,
-                        LocalAuditSigner.open(absoluteHome), Clock.systemUTC());
+                        local.auditSigner(), Clock.systemUTC());
                 ExportResult result = evidence.export(from, to, operator());
                 copy(artifacts, evidence.evidenceFor(result), out);
                 System.out.println((result.created() ? "exported " : "already exported ") + result.count()
@@ -128,29 +129,28 @@ final class AuditCommand {
 
         @Override
         public Integer call() {
-            Path absoluteHome = requireHome(home);
-            LocalAuditSigner signer = LocalAuditSigner.open(absoluteHome);
-            String previous = SigningKeys.keyId(signer.publicKey());
-            String next = SigningKeys.keyId(signer.rotate());
-            try (SqliteAuditStore store = SqliteAuditStore.open(absoluteHome)) {
-                new AuditLog(store, Clock.systemUTC()).record(operator(), "audit.signing-key.rotated",
+            try (LocalAdapters local = open(home)) {
+                LocalAuditSigner signer = LocalAuditSigner.open(home.toAbsolutePath());
+                String previous = SigningKeys.keyId(signer.publicKey());
+                String next = SigningKeys.keyId(signer.rotate());
+                new AuditLog(local.auditStore(), Clock.systemUTC()).record(operator(), "audit.signing-key.rotated",
                         "audit-signing-key", "rotated", Map.of("previousKeyId", previous, "keyId", next));
+                System.out.println("rotated the audit signing key: " + previous + " -> " + next);
             }
-            System.out.println("rotated the audit signing key: " + previous + " -> " + next);
             System.out.println("the new public key is published to " + ArtifactStore.AUDIT_EXPORTS + "/"
                     + EvidenceLayout.KEYS + " with the next anchor or export; give it to your auditors");
             return 0;
         }
     }
 
-    /** The home folder, which must already hold an audit log: a mistyped path must not start an empty one. */
-    static Path requireHome(Path home) {
+    /** The stores of a home that already holds an audit log: a mistyped path must not start an empty one. */
+    static LocalAdapters open(Path home) {
         Path absolute = home.toAbsolutePath();
-        if (!Files.isRegularFile(absolute.resolve(SqliteAuditStore.FILE_NAME))) {
+        if (!Files.isRegularFile(LocalAdapters.auditDatabase(absolute))) {
             throw new ValidationException("there is no audit log in '" + home + "': run the command where 'vigil up'"
                     + " keeps its data, or give that folder with --home");
         }
-        return absolute;
+        return LocalAdapters.at(absolute, VigilConfig.PredictionLogDurability.DEFAULT);
     }
 
     /** Who runs the command, for the audit record: the operating system user. */

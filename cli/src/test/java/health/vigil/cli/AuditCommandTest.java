@@ -3,10 +3,12 @@ package health.vigil.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.adapter.local.LocalAuditSigner;
-import health.vigil.adapter.local.SqliteAuditStore;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.SigningKeys;
+import health.vigil.config.VigilConfig;
 import health.vigil.model.AuditRecord;
+import health.vigil.port.AuditStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +50,8 @@ class AuditCommandTest {
                 newKey.toString())).startsWith("0\n").contains("VERIFIED");
         assertThat(run("audit", "verify", evidence.toString(), "--public-key", newKey.toString()))
                 .startsWith("1\n").contains("UNTRUSTED_KEY").contains("digests/00000001.json");
-        try (SqliteAuditStore store = SqliteAuditStore.open(home)) {
+        try (LocalAdapters local = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            AuditStore store = local.auditStore();
             assertThat(store.read(today)).filteredOn(r -> r.action().equals("audit.signing-key.rotated"))
                     .singleElement().satisfies(r -> assertThat(r.details())
                             .containsEntry("previousKeyId", SigningKeys.keyId(before))
@@ -77,8 +80,8 @@ class AuditCommandTest {
     }
 
     private void record(String action) {
-        try (SqliteAuditStore store = SqliteAuditStore.open(home)) {
-            new AuditLog(store, Clock.systemUTC()).record("operator", action, "/models/m/versions/1", "ok", Map.of());
+        try (LocalAdapters local = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            new AuditLog(local.auditStore(), Clock.systemUTC()).record("operator", action, "/models/m/versions/1", "ok", Map.of());
         }
     }
 

@@ -7,6 +7,8 @@ import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore;
+import health.vigil.port.AuditStore.KeyedAppend;
+import health.vigil.port.Telemetry;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -17,7 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Vigil's append-only, hash-chained audit trail: writes records into one partition per UTC day and checks
@@ -32,17 +36,31 @@ import java.util.UUID;
  *
  * <p>Writers never lock: each append is conditional on its sequence number being free, and a writer that
  * loses the race re-reads the last record, re-chains and tries again.
+ *
+ * <p>{@link #recordOnce} is how a decision and its record become one step: the record is appended under an
+ * idempotency key naming the decision, the store binds the key to the record atomically with the append, and
+ * every later or concurrent call with that key returns the same record (ADR 0006).
  */
 public final class AuditLog {
     /** Enough for heavy contention; running out means the store keeps refusing appends. */
     static final int MAX_APPEND_ATTEMPTS = 64;
+    /** The detail under which {@link #recordOnce} records its idempotency key. */
+    public static final String KEY_DETAIL = "idempotencyKey";
+    public static final int MAX_KEY_LENGTH = 512;
 
     private final AuditStore store;
     private final Clock clock;
+    private final Telemetry telemetry;
 
     public AuditLog(AuditStore store, Clock clock) {
+        this(store, clock, Telemetry.NONE);
+    }
+
+    /** An audit log that also counts its verifications' outcomes, so a broken chain can raise an alert. */
+    public AuditLog(AuditStore store, Clock clock, Telemetry telemetry) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
     }
 
     /** The partition a moment belongs to: its UTC day as {@code yyyy-MM-dd}. */
@@ -53,8 +71,87 @@ public final class AuditLog {
     /**
      * Appends a record and returns it as stored. {@code details} hold ids and outcomes, never patient data.
      * The time is truncated to milliseconds so every store keeps it exactly and the hash stays verifiable.
+     * Every call appends; for the record of a decision that may be made or replayed more than once, use
+     * {@link #recordOnce}.
      */
     public AuditRecord record(String actor, String action, String subject, String outcome, Map<String, String> details) {
+        Map<String, String> safeDetails = checked(actor, action, subject, outcome, details);
+        return append(action, safeDetails, actor, subject, outcome,
+                signed -> store.tryAppend(signed) ? KeyedAppend.APPENDED : KeyedAppend.SEQUENCE_TAKEN);
+    }
+
+    /**
+     * Records a decision exactly once: appends a record under the idempotency {@code key}, or, when a record
+     * was appended under that key before, appends nothing and returns that earlier record. Concurrent callers
+     * with one key (threads, processes, replays on a later UTC day) all get the same single record.
+     *
+     * <p>The key names the decision, not the request: derive it from the state the decision produced, such as
+     * {@code "model.register:readmission:3"} or {@code "deployment:readmission:revision-7"}, so that whoever
+     * finds that state without its record (a redelivered event, a repeated click, a retry after a crash between
+     * the decision's write and this call) completes the same record instead of adding another. The record
+     * carries the key in its details as {@value #KEY_DETAIL}, so the chain shows which decision each record is;
+     * {@code details} must not use that name. Fields of a call that finds the key recorded are not compared
+     * with the earlier record's: the first record of a decision is the evidence.
+     *
+     * @param key at most {@value #MAX_KEY_LENGTH} characters, no control characters
+     * @return the record stored under {@code key}, new or earlier
+     */
+    public AuditRecord recordOnce(String key, String actor, String action, String subject, String outcome,
+            Map<String, String> details) {
+        requireKey(key);
+        Map<String, String> safeDetails = checked(actor, action, subject, outcome, details);
+        if (safeDetails.containsKey(KEY_DETAIL)) {
+            throw new ValidationException("audit details of '" + action + "' use the name '" + KEY_DETAIL
+                    + "', which recordOnce reserves for the idempotency key; rename that detail");
+        }
+        Optional<AuditRecord> earlier = store.findByKey(key);
+        if (earlier.isPresent()) {
+            return earlier.get();
+        }
+        Map<String, String> keyed = new TreeMap<>(safeDetails);
+        keyed.put(KEY_DETAIL, key);
+        return append(action, keyed, actor, subject, outcome, signed -> store.tryAppendOnce(key, signed));
+    }
+
+    /** The record {@link #recordOnce} stored under {@code key}, if it has been recorded. */
+    public Optional<AuditRecord> findOnce(String key) {
+        requireKey(key);
+        return store.findByKey(key);
+    }
+
+    /**
+     * The chaining loop shared by both kinds of append: builds the record for the partition's next sequence and
+     * hands it to {@code attempt}, re-chaining while other writers take the sequence. The record id stays the
+     * same across attempts. Returns the appended record, or the earlier one {@code attempt} found under its key.
+     */
+    private AuditRecord append(String action, Map<String, String> details, String actor, String subject,
+            String outcome, Function<AuditRecord, KeyedAppend> attempt) {
+        String id = UUID.randomUUID().toString();
+        for (int n = 1; n <= MAX_APPEND_ATTEMPTS; n++) {
+            // Re-read the clock on every attempt so a record's time never precedes the record it chains to.
+            Instant time = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+            String partition = partitionOf(time);
+            Optional<AuditRecord> last = store.last(partition);
+            long sequence = last.map(r -> r.sequence() + 1).orElse(1L);
+            String previousHash = last.map(AuditRecord::hash).orElseGet(() -> anchorFor(partition));
+            AuditRecord unsigned = new AuditRecord(id, partition, sequence, time, actor, action, subject, outcome,
+                    details, previousHash, null);
+            AuditRecord signed = AuditChain.withHash(unsigned, AuditChain.hashOf(unsigned));
+            KeyedAppend result = attempt.apply(signed);
+            if (result.appended()) {
+                return signed;
+            }
+            if (result.existing() != null) {
+                return result.existing();
+            }
+        }
+        throw new VigilException(ErrorCode.STORE_UNAVAILABLE, "the audit store refused " + MAX_APPEND_ATTEMPTS
+                + " attempts to append '" + action + "' because other writers kept taking the next sequence;"
+                + " retry the operation");
+    }
+
+    private static Map<String, String> checked(String actor, String action, String subject, String outcome,
+            Map<String, String> details) {
         requireText("actor", actor);
         requireText("action", action);
         requireText("subject", subject);
@@ -66,24 +163,15 @@ public final class AuditLog {
                         + " leave the entry out instead");
             }
         });
-        String id = UUID.randomUUID().toString();
-        for (int attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
-            // Re-read the clock on every attempt so a record's time never precedes the record it chains to.
-            Instant time = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-            String partition = partitionOf(time);
-            Optional<AuditRecord> last = store.last(partition);
-            long sequence = last.map(r -> r.sequence() + 1).orElse(1L);
-            String previousHash = last.map(AuditRecord::hash).orElseGet(() -> anchorFor(partition));
-            AuditRecord unsigned = new AuditRecord(id, partition, sequence, time, actor, action, subject, outcome,
-                    safeDetails, previousHash, null);
-            AuditRecord signed = AuditChain.withHash(unsigned, AuditChain.hashOf(unsigned));
-            if (store.tryAppend(signed)) {
-                return signed;
-            }
+        return safeDetails;
+    }
+
+    private static void requireKey(String key) {
+        if (key == null || key.isBlank() || key.length() > MAX_KEY_LENGTH
+                || key.chars().anyMatch(Character::isISOControl)) {
+            throw new ValidationException("an idempotency key is a non-blank name of the decision of at most "
+                    + MAX_KEY_LENGTH + " characters without control characters, such as deployment:readmission:revision-7");
         }
-        throw new VigilException(ErrorCode.STORE_UNAVAILABLE, "the audit store refused " + MAX_APPEND_ATTEMPTS
-                + " attempts to append '" + action + "' because other writers kept taking the next sequence;"
-                + " retry the operation");
     }
 
     /** The records of the UTC days {@code from} to {@code to} (inclusive), day by day in sequence order. */
@@ -126,6 +214,7 @@ public final class AuditLog {
                     problem = checkOwnHash(partition, record);
                 }
                 if (problem != null) {
+                    telemetry.auditVerified(false);
                     return new VerificationReport(from, to, partitionsChecked, recordsChecked, problem, notes);
                 }
                 recordsChecked++;
@@ -134,6 +223,7 @@ public final class AuditLog {
             previousPartition = partition;
             previousRecords = records;
         }
+        telemetry.auditVerified(true);
         return new VerificationReport(from, to, partitionsChecked, recordsChecked, null, notes);
     }
 

@@ -6,6 +6,7 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoMoreInteractions;
 import static org.mockito.Mockito.when;
 
 import health.vigil.audit.VerificationReport.Problem;
@@ -14,6 +15,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore;
+import health.vigil.port.Telemetry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -200,6 +202,22 @@ class AuditLogTest {
     }
 
     @Test
+    void eachVerificationIsCountedAsIntactOrBrokenSoABrokenChainCanRaiseAnAlert() {
+        Telemetry telemetry = mock(Telemetry.class);
+        AuditLog counted = new AuditLog(store, clock, telemetry);
+        writeThreeDays();
+
+        counted.verify(DAY1, DAY3);
+        verify(telemetry).auditVerified(true);
+
+        store.tamper("2026-03-02", 1, r -> new AuditRecord(r.id(), r.partition(), r.sequence(), r.time(), r.actor(),
+                r.action(), r.subject(), "rejected", r.details(), r.previousHash(), r.hash()));
+        counted.verify(DAY1, DAY3);
+        verify(telemetry).auditVerified(false);
+        verifyNoMoreInteractions(telemetry);
+    }
+
+    @Test
     void changingARecordsContentIsFoundAtThatRecord() {
         writeThreeDays();
         store.tamper("2026-03-01", 3, r -> new AuditRecord(r.id(), r.partition(), r.sequence(), r.time(), r.actor(),
@@ -369,5 +387,36 @@ class AuditLogTest {
         AuditRecord r = new AuditRecord("id-" + sequence, "2026-03-01", sequence, Instant.parse("2026-03-01T08:00:00Z"),
                 "x", "y", "z", "ok", Map.of(), previousHash, null);
         return AuditChain.withHash(r, AuditChain.hashOf(r));
+    }
+
+    @Test
+    void recordOnceAppendsOneRecordPerKeyAndTheChainStaysVerifiable() {
+        AuditRecord first = audit.recordOnce("deployment:readmission:revision-1", "alice", "deployment.deploy",
+                "/models/readmission/versions/1", "deployed", Map.of("revision", "1"));
+        write("registered");
+        clock.set(Instant.parse("2026-03-02T08:00:00Z"));
+        AuditRecord replayed = audit.recordOnce("deployment:readmission:revision-1", "bob", "deployment.deploy",
+                "/models/readmission/versions/1", "deployed", Map.of("revision", "1"));
+        AuditRecord second = audit.recordOnce("deployment:readmission:revision-2", "alice", "deployment.deploy",
+                "/models/readmission/versions/2", "deployed", Map.of("revision", "2"));
+
+        assertThat(replayed).isEqualTo(first);
+        assertThat(first.actor()).isEqualTo("alice");
+        assertThat(first.details()).containsEntry(AuditLog.KEY_DETAIL, "deployment:readmission:revision-1")
+                .containsEntry("revision", "1");
+        assertThat(audit.read(DAY1, DAY2)).extracting(AuditRecord::id)
+                .containsExactly(first.id(), audit.read(DAY1, DAY1).get(1).id(), second.id());
+        assertThat(audit.verify(DAY1, DAY2).valid()).isTrue();
+    }
+
+    @Test
+    void recordOnceRefusesABlankOrControlCharacterKeyAndTheReservedDetailName() {
+        assertThatThrownBy(() -> audit.recordOnce(" ", "alice", "a", "/s", "ok", Map.of()))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("idempotency key");
+        assertThatThrownBy(() -> audit.recordOnce("k\n", "alice", "a", "/s", "ok", Map.of()))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("control characters");
+        assertThatThrownBy(() -> audit.recordOnce("k", "alice", "a", "/s", "ok", Map.of(AuditLog.KEY_DETAIL, "x")))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("reserves");
+        assertThat(store.partitions()).isEmpty();
     }
 }

@@ -2,8 +2,11 @@ package health.vigil.audit;
 
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore;
+import health.vigil.port.AuditStore.KeyedAppend;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
@@ -14,6 +17,7 @@ import java.util.function.UnaryOperator;
  */
 public final class InMemoryAuditStore implements AuditStore {
     private final TreeMap<String, List<AuditRecord>> partitions = new TreeMap<>();
+    private final Map<String, AuditRecord> keys = new HashMap<>();
 
     @Override
     public synchronized Optional<AuditRecord> last(String partition) {
@@ -30,6 +34,24 @@ public final class InMemoryAuditStore implements AuditStore {
         }
         records.add(record);
         return true;
+    }
+
+    @Override
+    public synchronized KeyedAppend tryAppendOnce(String key, AuditRecord record) {
+        AuditRecord earlier = keys.get(key);
+        if (earlier != null) {
+            return KeyedAppend.alreadyRecorded(earlier);
+        }
+        if (!tryAppend(record)) {
+            return KeyedAppend.SEQUENCE_TAKEN;
+        }
+        keys.put(key, record);
+        return KeyedAppend.APPENDED;
+    }
+
+    @Override
+    public synchronized Optional<AuditRecord> findByKey(String key) {
+        return Optional.ofNullable(keys.get(key));
     }
 
     @Override

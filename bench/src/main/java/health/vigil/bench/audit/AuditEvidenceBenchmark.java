@@ -1,8 +1,7 @@
 package health.vigil.bench.audit;
 
-import health.vigil.adapter.local.FileArtifactStore;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.local.LocalAuditSigner;
-import health.vigil.adapter.local.SqliteAuditStore;
 import health.vigil.audit.AuditChain;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
@@ -11,10 +10,12 @@ import health.vigil.audit.EvidenceReport;
 import health.vigil.audit.EvidenceVerifier;
 import health.vigil.audit.ExportResult;
 import health.vigil.audit.SigningKeys;
+import health.vigil.config.VigilConfig;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditStore;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,21 +74,23 @@ public final class AuditEvidenceBenchmark {
         List<Measured> vigilExport = new ArrayList<>();
         List<Measured> baselineVerify = new ArrayList<>();
         List<Measured> vigilVerify = new ArrayList<>();
-        try (SqliteAuditStore store = SqliteAuditStore.open(home)) {
+        try (LocalAdapters local = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            AuditStore store = local.auditStore();
             LocalAuditSigner signer = LocalAuditSigner.open(home);
             var trusted = List.of(SigningKeys.fromPem(SigningKeys.pem(signer.publicKey())).orElseThrow());
             for (int round = 1; round <= rounds; round++) {
                 Path out = home.resolve("round-" + round);
                 Files.createDirectories(out);
                 baselineExport.add(measure(() -> bareExport(store, days, out.resolve("bare.jsonl"))));
-                FileArtifactStore artifacts = FileArtifactStore.open(out);
+                LocalAdapters roundFiles = LocalAdapters.at(out, VigilConfig.PredictionLogDurability.DEFAULT);
+                ArtifactStore artifacts = roundFiles.artifactStore();
                 // A fixed clock a day after the last one: each round's export is a new export of the same records.
                 Clock clock = Clock.fixed(lastDay.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC)
                         .plus(Duration.ofMinutes(round)), ZoneOffset.UTC);
                 AuditEvidence evidence = new AuditEvidence(store, new AuditLog(store, clock), artifacts, signer, clock);
                 Measured exported = measure(() -> evidence.export(FIRST_DAY, lastDay, "benchmark").count());
                 vigilExport.add(exported);
-                Path container = out.resolve(FileArtifactStore.FOLDER).resolve(ArtifactStore.AUDIT_EXPORTS);
+                Path container = LocalAdapters.blobFolder(out, ArtifactStore.AUDIT_EXPORTS);
                 Path exportFile;
                 try (var files = Files.list(container.resolve("exports"))) {
                     exportFile = files.findFirst().orElseThrow();
@@ -157,7 +160,7 @@ public final class AuditEvidenceBenchmark {
     }
 
     /** The baseline export: the same reads from the store and the same JSON Lines, no hash, signature or blob. */
-    private static long bareExport(SqliteAuditStore store, int days, Path file) throws IOException {
+    private static long bareExport(AuditStore store, int days, Path file) throws IOException {
         long count = 0;
         var writer = Json.mapper().writer();
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
@@ -177,10 +180,12 @@ public final class AuditEvidenceBenchmark {
      * through the store (one durable commit each) would take hours and measure nothing this benchmark is about.
      */
     private static void fill(Path home, int records, int days) throws SQLException {
-        SqliteAuditStore.open(home).close();
+        try (LocalAdapters local = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            local.auditStore(); // creates the schema
+        }
         int perDay = records / days;
         String previous = AuditChain.GENESIS_HASH;
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqliteAuditStore.FILE_NAME))) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + LocalAdapters.auditDatabase(home))) {
             c.setAutoCommit(false);
             try (PreparedStatement insert = c.prepareStatement(
                     "INSERT INTO audit (partition, sequence, id, document) VALUES (?, ?, ?, ?)")) {

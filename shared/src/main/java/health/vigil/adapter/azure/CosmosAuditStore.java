@@ -3,11 +3,18 @@ package health.vigil.adapter.azure;
 import com.azure.cosmos.CosmosContainer;
 import com.azure.cosmos.CosmosException;
 import com.azure.cosmos.models.CosmosItemRequestOptions;
+import com.azure.cosmos.models.CosmosItemResponse;
 import com.azure.cosmos.models.PartitionKey;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
+import health.vigil.hash.Sha256;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore;
+import health.vigil.port.AuditStore.KeyedAppend;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,6 +30,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * and the loser re-chains. A {@code head} document per partition carries a copy of the last record, so finding
  * where to append is a point read; it may lag a writer that has just appended, so the store also probes the next
  * sequence before it answers. The list of days is an index document: no cross-partition query is ever needed.
+ *
+ * <p>Idempotency keys live in the partition {@code _keys}, one document per key (its id is the key's sha256). A key
+ * cannot be bound in the same write as its record, which sits in a day's partition (Cosmos DB transactions never
+ * span partitions), so the key document is a claim first: creating it is atomic, and only its holder appends the
+ * record; the holder then binds the key to the record's place. Everyone else waits for the binding. A claim left
+ * unbound for longer than {@link #KEY_LEASE} belongs to a writer that died: whoever finds it looks for the
+ * claimant's record (by id, from the day of the claim on) and binds it, or, if it was never appended, takes the claim
+ * over with an ETag-conditional replace. A holder renews its claim before appending once half the lease has passed,
+ * so only a writer paused for longer than half a lease between that check and its append could add a second record.
  */
 final class CosmosAuditStore implements AuditStore {
     static final String CONTAINER = "audit";
@@ -34,6 +50,19 @@ final class CosmosAuditStore implements AuditStore {
     static final String INDEX_PARTITION = "_index";
     private static final String SEQUENCE = "sequence";
     private static final int MAX_ATTEMPTS = 100;
+    /** The partition of idempotency key documents; like the index's, it cannot be a day. */
+    static final String KEYS_PARTITION = "_keys";
+    static final String TYPE_KEY = "key";
+    /** How long a claim on a key may stay unbound before another writer may take it over. */
+    static final Duration KEY_LEASE = Duration.ofSeconds(60);
+    /** How long a writer waits for another writer's live claim to be bound before it gives up (retryable). */
+    static final Duration KEY_WAIT = Duration.ofSeconds(15);
+    private static final PartitionKey KEYS_PK = new PartitionKey(KEYS_PARTITION);
+    private static final String RECORD_ID = "recordId";
+    private static final String CLAIMED_AT = "claimedAt";
+    private static final String FIRST_PARTITION = "firstPartition";
+    private static final String RECORD_PARTITION = "recordPartition";
+    private static final String RECORD_SEQUENCE = "recordSequence";
 
     private final CosmosContainer container;
     private final CosmosStringSet index;
@@ -42,9 +71,19 @@ final class CosmosAuditStore implements AuditStore {
     /** The head each partition had when this process last read it: the first try to move it needs no read. */
     private final Map<String, ObjectNode> heads = new ConcurrentHashMap<>();
 
+    private final Duration keyLease;
+    private final Duration keyWait;
+
     CosmosAuditStore(CosmosContainer container) {
+        this(container, KEY_LEASE, KEY_WAIT);
+    }
+
+    /** With other lease and wait times, so tests can play a writer that died holding a key. */
+    CosmosAuditStore(CosmosContainer container, Duration keyLease, Duration keyWait) {
         this.container = Objects.requireNonNull(container, "container");
         this.index = new CosmosStringSet(container, PARTITION_PROPERTY, INDEX_PARTITION, "partitions");
+        this.keyLease = Objects.requireNonNull(keyLease, "keyLease");
+        this.keyWait = Objects.requireNonNull(keyWait, "keyWait");
     }
 
     static String recordId(String partition, long sequence) {
@@ -133,6 +172,196 @@ final class CosmosAuditStore implements AuditStore {
             }
         }
         // The record is stored; a lagging head only costs the next reader one more probe.
+    }
+
+    @Override
+    public KeyedAppend tryAppendOnce(String key, AuditRecord record) {
+        Objects.requireNonNull(record, "record");
+        checkPartition(record.partition());
+        String id = keyId(key);
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            KeyClaim claim = claim(key, id, record);
+            if (claim.existing() != null) {
+                return KeyedAppend.alreadyRecorded(claim.existing());
+            }
+            ObjectNode mine = claim.mine();
+            if (claimedAt(mine).plus(keyLease.dividedBy(2)).isBefore(Instant.now())) {
+                // Held for a while (this writer lost many sequence races, or was paused): renew before appending,
+                // so nobody takes the claim over while the record is being written.
+                mine = renewed(mine);
+                if (mine == null) {
+                    continue;
+                }
+            }
+            if (!tryAppend(record)) {
+                return KeyedAppend.SEQUENCE_TAKEN;
+            }
+            bind(mine, record);
+            return KeyedAppend.APPENDED;
+        }
+        throw new StoreException("the idempotency key of an audit record changed hands " + MAX_ATTEMPTS
+                + " times in a row; retry", null);
+    }
+
+    @Override
+    public Optional<AuditRecord> findByKey(String key) {
+        ObjectNode claim = CosmosDocuments.readOrNull(container, keyId(key), KEYS_PK, "reading an audit idempotency key");
+        return claim == null ? Optional.empty() : boundRecord(claim);
+    }
+
+    /** Either the record the key is bound to, or the key's claim document, now held by this writer. */
+    private record KeyClaim(AuditRecord existing, ObjectNode mine) {}
+
+    private KeyClaim claim(String key, String id, AuditRecord record) {
+        Instant giveUp = Instant.now().plus(keyWait);
+        for (int attempt = 1; ; attempt++) {
+            ObjectNode fresh = keyDocument(key, id, record);
+            try {
+                return new KeyClaim(null, withEtag(fresh, container.createItem(fresh, KEYS_PK, new CosmosItemRequestOptions())));
+            } catch (CosmosException e) {
+                if (e.getStatusCode() != 409) {
+                    throw CosmosFailures.translate("claiming an audit idempotency key", e);
+                }
+            }
+            ObjectNode theirs = CosmosDocuments.readOrNull(container, id, KEYS_PK, "reading an audit idempotency key");
+            if (theirs == null) {
+                continue;
+            }
+            Optional<AuditRecord> bound = boundRecord(theirs);
+            if (bound.isPresent()) {
+                return new KeyClaim(bound.get(), null);
+            }
+            if (record.id().equals(theirs.path(RECORD_ID).asText())) {
+                // This writer's own claim, from its attempt before it lost a sequence race.
+                return new KeyClaim(null, theirs);
+            }
+            if (claimedAt(theirs).plus(keyLease).isBefore(Instant.now())) {
+                KeyClaim recovered = recover(key, id, theirs, record);
+                if (recovered != null) {
+                    return recovered;
+                }
+                continue;
+            }
+            if (Instant.now().isAfter(giveUp)) {
+                throw new StoreException("another writer has been recording the same decision for more than "
+                        + keyWait.toSeconds() + " s without finishing; retry in a minute", null);
+            }
+            CosmosStringSet.backOff(attempt);
+        }
+    }
+
+    /**
+     * The claim of a writer that died: binds the key to the claimant's record if it was stored, else takes the claim
+     * over. Null when another writer changed the claim meanwhile (read it again).
+     */
+    private KeyClaim recover(String key, String id, ObjectNode theirs, AuditRecord record) {
+        String claimantRecord = theirs.path(RECORD_ID).asText();
+        String firstDay = theirs.path(FIRST_PARTITION).asText("");
+        for (String partition : partitions()) {
+            if (partition.compareTo(firstDay) < 0) {
+                continue;
+            }
+            for (AuditRecord stored : read(partition)) {
+                if (stored.id().equals(claimantRecord)) {
+                    bind(theirs, stored);
+                    return new KeyClaim(stored, null);
+                }
+            }
+        }
+        ObjectNode mine = keyDocument(key, id, record);
+        try {
+            return new KeyClaim(null, withEtag(mine, container.replaceItem(mine, id, KEYS_PK,
+                    new CosmosItemRequestOptions().setIfMatchETag(CosmosDocuments.etag(theirs)))));
+        } catch (CosmosException e) {
+            if (e.getStatusCode() == 412 || CosmosDocuments.isMissingItem(e)) {
+                return null;
+            }
+            throw CosmosFailures.translate("taking over an audit idempotency key", e);
+        }
+    }
+
+    /** The claim with a fresh time, or null when it is no longer this writer's. */
+    private ObjectNode renewed(ObjectNode mine) {
+        ObjectNode next = mine.deepCopy();
+        next.remove(CosmosDocuments.ETAG);
+        next.put(CLAIMED_AT, Instant.now().toString());
+        try {
+            return withEtag(next, container.replaceItem(next, next.path(CosmosDocuments.ID).asText(), KEYS_PK,
+                    new CosmosItemRequestOptions().setIfMatchETag(CosmosDocuments.etag(mine))));
+        } catch (CosmosException e) {
+            if (e.getStatusCode() == 412 || CosmosDocuments.isMissingItem(e)) {
+                return null;
+            }
+            throw CosmosFailures.translate("renewing an audit idempotency key", e);
+        }
+    }
+
+    /**
+     * Binds the claimed key to the record's place. Losing this write is harmless: the claim still names the record's
+     * id, and whoever finds it unbound after the lease binds it.
+     */
+    private void bind(ObjectNode claim, AuditRecord record) {
+        ObjectNode bound = claim.deepCopy();
+        bound.remove(CosmosDocuments.ETAG);
+        bound.put(RECORD_ID, record.id());
+        bound.put(RECORD_PARTITION, record.partition());
+        bound.put(RECORD_SEQUENCE, record.sequence());
+        try {
+            container.replaceItem(bound, bound.path(CosmosDocuments.ID).asText(), KEYS_PK,
+                    new CosmosItemRequestOptions().setIfMatchETag(CosmosDocuments.etag(claim)));
+        } catch (CosmosException e) {
+            if (e.getStatusCode() != 412 && !CosmosDocuments.isMissingItem(e)) {
+                throw CosmosFailures.translate("binding an audit idempotency key to its record", e);
+            }
+        }
+    }
+
+    private Optional<AuditRecord> boundRecord(ObjectNode claim) {
+        String partition = claim.path(RECORD_PARTITION).asText(null);
+        if (partition == null) {
+            return Optional.empty();
+        }
+        long sequence = claim.path(RECORD_SEQUENCE).asLong();
+        ObjectNode doc = CosmosDocuments.readOrNull(container, recordId(partition, sequence), new PartitionKey(partition),
+                "reading the audit log of " + partition);
+        if (doc == null) {
+            throw new StoreException("an audit idempotency key names record " + sequence + " of " + partition
+                    + ", which is not in the audit container; verify the chain of " + partition, null);
+        }
+        return Optional.of(CosmosDocuments.body(doc, AuditRecord.class));
+    }
+
+    /** A claim names the record its holder will append and the day it tries first (later tries are later days). */
+    private static ObjectNode keyDocument(String key, String id, AuditRecord record) {
+        ObjectNode doc = CosmosDocuments.document(id, PARTITION_PROPERTY, KEYS_PARTITION, TYPE_KEY);
+        doc.put("key", key);
+        doc.put(RECORD_ID, record.id());
+        doc.put(FIRST_PARTITION, record.partition());
+        doc.put(CLAIMED_AT, Instant.now().toString());
+        return doc;
+    }
+
+    private static Instant claimedAt(ObjectNode claim) {
+        try {
+            return Instant.parse(claim.path(CLAIMED_AT).asText());
+        } catch (DateTimeParseException e) {
+            return Instant.EPOCH;
+        }
+    }
+
+    /** The document as written, with the ETag the write answered (writes return no content). */
+    private static ObjectNode withEtag(ObjectNode written, CosmosItemResponse<ObjectNode> response) {
+        ObjectNode copy = written.deepCopy();
+        copy.put(CosmosDocuments.ETAG, response.getETag());
+        return copy;
+    }
+
+    /** Keys come from callers and may hold characters Cosmos DB ids cannot: the id is their hash. */
+    static String keyId(String key) {
+        if (key == null || key.isBlank()) {
+            throw new ValidationException("the idempotency key of an audit record is missing: name the decision it records");
+        }
+        return Sha256.hex(key);
     }
 
     @Override

@@ -5,10 +5,13 @@ import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore;
+import health.vigil.port.AuditStore.KeyedAppend;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,12 +21,12 @@ import org.sqlite.SQLiteConfig;
 /**
  * The local audit log in {@code {home}/audit.db}: one row per record keyed by (partition, sequence). Triggers
  * make the table append-only, so a mistaken or hostile UPDATE, DELETE or INSERT OR REPLACE through any SQLite
- * connection is refused; the hash chain the audit service writes is what detects edits made below SQL.
+ * connection is refused; the hash chain the audit service writes is what detects edits made below SQL. The
+ * {@code audit_keys} table binds each idempotency key to its record, written in the record's own transaction.
  */
-public final class SqliteAuditStore implements AuditStore, AutoCloseable {
+final class SqliteAuditStore implements AuditStore, AutoCloseable {
     public static final String FILE_NAME = "audit.db";
-    private static final int SCHEMA_VERSION = 1;
-    private static final List<String> SCHEMA = List.of(
+    private static final List<String> SCHEMA_1 = List.of(
             "CREATE TABLE audit (partition TEXT NOT NULL, sequence INTEGER NOT NULL, id TEXT NOT NULL,"
                     + " document TEXT NOT NULL, PRIMARY KEY (partition, sequence)) WITHOUT ROWID",
             "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
@@ -35,6 +38,17 @@ public final class SqliteAuditStore implements AuditStore, AutoCloseable {
             "CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit"
                     + " WHEN EXISTS (SELECT 1 FROM audit WHERE partition = NEW.partition AND sequence = NEW.sequence)"
                     + " BEGIN SELECT RAISE(ABORT, 'audit records are append-only: the sequence is taken'); END");
+    /** Version 2: the idempotency keys of {@code recordOnce}, each bound once to the record it was appended as. */
+    private static final List<String> SCHEMA_2 = List.of(
+            "CREATE TABLE audit_keys (key TEXT PRIMARY KEY, partition TEXT NOT NULL, sequence INTEGER NOT NULL)"
+                    + " WITHOUT ROWID",
+            "CREATE TRIGGER audit_keys_no_update BEFORE UPDATE ON audit_keys"
+                    + " BEGIN SELECT RAISE(ABORT, 'audit keys are bound once: UPDATE is not allowed'); END",
+            "CREATE TRIGGER audit_keys_no_delete BEFORE DELETE ON audit_keys"
+                    + " BEGIN SELECT RAISE(ABORT, 'audit keys are bound once: DELETE is not allowed'); END",
+            "CREATE TRIGGER audit_keys_no_replace BEFORE INSERT ON audit_keys"
+                    + " WHEN EXISTS (SELECT 1 FROM audit_keys WHERE key = NEW.key)"
+                    + " BEGIN SELECT RAISE(ABORT, 'audit keys are bound once: the key is taken'); END");
 
     private final SqliteDatabase db;
 
@@ -46,7 +60,7 @@ public final class SqliteAuditStore implements AuditStore, AutoCloseable {
     public static SqliteAuditStore open(Path home) {
         Objects.requireNonNull(home, "home");
         return new SqliteAuditStore(SqliteDatabase.open(home.resolve(FILE_NAME), "audit database",
-                SQLiteConfig.SynchronousMode.FULL, SCHEMA_VERSION, SCHEMA));
+                SQLiteConfig.SynchronousMode.FULL, List.of(SCHEMA_1, SCHEMA_2)));
     }
 
     @Override
@@ -67,27 +81,79 @@ public final class SqliteAuditStore implements AuditStore, AutoCloseable {
     public boolean tryAppend(AuditRecord record) {
         Objects.requireNonNull(record, "record");
         requirePartition(record.partition());
-        return db.write("append an audit record to " + record.partition(), c -> {
-            try (PreparedStatement s = c.prepareStatement(
-                    "SELECT 1 FROM audit WHERE partition = ? AND sequence = ?")) {
-                s.setString(1, record.partition());
-                s.setLong(2, record.sequence());
-                try (ResultSet rs = s.executeQuery()) {
-                    if (rs.next()) {
-                        return false;
-                    }
-                }
+        return db.write("append an audit record to " + record.partition(), c -> appendIfFree(c, record));
+    }
+
+    /** One transaction under SQLite's write lock: the key's binding and the record land together or not at all. */
+    @Override
+    public KeyedAppend tryAppendOnce(String key, AuditRecord record) {
+        requireKey(key);
+        Objects.requireNonNull(record, "record");
+        requirePartition(record.partition());
+        return db.write("append the audit record of " + record.action() + " once", c -> {
+            Optional<AuditRecord> earlier = recordOfKey(c, key);
+            if (earlier.isPresent()) {
+                return KeyedAppend.alreadyRecorded(earlier.get());
+            }
+            if (!appendIfFree(c, record)) {
+                return KeyedAppend.SEQUENCE_TAKEN;
             }
             try (PreparedStatement s = c.prepareStatement(
-                    "INSERT INTO audit (partition, sequence, id, document) VALUES (?, ?, ?, ?)")) {
-                s.setString(1, record.partition());
-                s.setLong(2, record.sequence());
-                s.setString(3, record.id());
-                s.setString(4, Json.write(record));
+                    "INSERT INTO audit_keys (key, partition, sequence) VALUES (?, ?, ?)")) {
+                s.setString(1, key);
+                s.setString(2, record.partition());
+                s.setLong(3, record.sequence());
                 s.executeUpdate();
             }
-            return true;
+            return KeyedAppend.APPENDED;
         });
+    }
+
+    @Override
+    public Optional<AuditRecord> findByKey(String key) {
+        requireKey(key);
+        return db.read("look up an audit record by its idempotency key", c -> recordOfKey(c, key));
+    }
+
+    private static Optional<AuditRecord> recordOfKey(Connection c, String key) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT a.document FROM audit_keys k"
+                + " LEFT JOIN audit a ON a.partition = k.partition AND a.sequence = k.sequence WHERE k.key = ?")) {
+            s.setString(1, key);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                String document = rs.getString(1);
+                if (document == null) {
+                    throw new StoreException("an idempotency key of the audit log names a record that is not in the"
+                            + " audit database; the database was changed below SQL: verify the chain and restore it"
+                            + " from a backup", null);
+                }
+                return Optional.of(recordFrom(document));
+            }
+        }
+    }
+
+    private static boolean appendIfFree(Connection c, AuditRecord record) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT 1 FROM audit WHERE partition = ? AND sequence = ?")) {
+            s.setString(1, record.partition());
+            s.setLong(2, record.sequence());
+            try (ResultSet rs = s.executeQuery()) {
+                if (rs.next()) {
+                    return false;
+                }
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO audit (partition, sequence, id, document) VALUES (?, ?, ?, ?)")) {
+            s.setString(1, record.partition());
+            s.setLong(2, record.sequence());
+            s.setString(3, record.id());
+            s.setString(4, Json.write(record));
+            s.executeUpdate();
+        }
+        return true;
     }
 
     @Override
@@ -133,6 +199,12 @@ public final class SqliteAuditStore implements AuditStore, AutoCloseable {
         } catch (ValidationException e) {
             throw new StoreException("a stored audit record cannot be read; the audit database is damaged: verify"
                     + " the chain and restore the database from a backup", e);
+        }
+    }
+
+    private static void requireKey(String key) {
+        if (key == null || key.isBlank()) {
+            throw new ValidationException("the idempotency key of an audit record is missing: name the decision it records");
         }
     }
 

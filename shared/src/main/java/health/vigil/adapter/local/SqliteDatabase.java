@@ -57,6 +57,21 @@ final class SqliteDatabase implements AutoCloseable {
      */
     static SqliteDatabase open(Path file, String description, SQLiteConfig.SynchronousMode synchronous,
             int schemaVersion, List<String> schema) {
+        if (schemaVersion != 1) {
+            throw new IllegalArgumentException("a schema past version 1 is given as its migrations");
+        }
+        return open(file, description, synchronous, List.of(schema));
+    }
+
+    /**
+     * Opens (creating it if needed) the database file and brings its schema up to date by migrations:
+     * {@code migrations.get(i)} takes a file from schema version {@code i} to {@code i + 1}, in the same
+     * transaction as the version bump, so a new file runs them all and an older file runs the ones it lacks.
+     * A file written by a newer Vigil (a version past {@code migrations.size()}) is refused rather than misread.
+     */
+    static SqliteDatabase open(Path file, String description, SQLiteConfig.SynchronousMode synchronous,
+            List<List<String>> migrations) {
+        int schemaVersion = migrations.size();
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (IOException e) {
@@ -82,10 +97,12 @@ final class SqliteDatabase implements AutoCloseable {
                             + ", written by a newer Vigil; this one reads up to version " + schemaVersion
                             + ": upgrade Vigil or point it at another home folder", null);
                 }
-                if (found == 0) {
+                if (found < schemaVersion) {
                     try (Statement s = c.createStatement()) {
-                        for (String ddl : schema) {
-                            s.execute(ddl);
+                        for (List<String> migration : migrations.subList(found, schemaVersion)) {
+                            for (String ddl : migration) {
+                                s.execute(ddl);
+                            }
                         }
                         s.execute("PRAGMA user_version = " + schemaVersion);
                     }

@@ -7,6 +7,8 @@ import com.azure.cosmos.CosmosContainer;
 import com.azure.cosmos.models.CosmosItemRequestOptions;
 import com.azure.cosmos.models.PartitionKey;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import health.vigil.audit.AuditLog;
+import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
@@ -14,10 +16,15 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.model.VersionRecord;
 import health.vigil.testing.emulators.AzureEmulators;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -184,6 +191,71 @@ class CosmosRecoveryIT {
             log.scan(MODEL, Fixtures.T0, Fixtures.T0.plusSeconds(3600), scanned::add);
             assertThat(scanned).containsExactlyElementsOf(records);
         }
+    }
+
+    @Test
+    void anAuditKeyWhoseWriterDiedAfterAppendingIsBoundToThatRecordAndNothingIsAppendedAgain() {
+        CosmosContainer container = db.container(CosmosAuditStore.CONTAINER);
+        AuditLog audit = new AuditLog(new CosmosAuditStore(container), Clock.systemUTC());
+        String key = "deployment:readmission:revision-1";
+        AuditRecord first = audit.recordOnce(key, "alice", "deployment.deploy", "/models/readmission/versions/1",
+                "deployed", Map.of("revision", "1"));
+        // As if the writer died between appending the record and binding the key to it, long ago.
+        String keyId = CosmosAuditStore.keyId(key);
+        ObjectNode claim = read(container, keyId, CosmosAuditStore.KEYS_PARTITION);
+        claim.remove("recordPartition");
+        claim.remove("recordSequence");
+        claim.put("claimedAt", Instant.now().minus(CosmosAuditStore.KEY_LEASE.multipliedBy(2)).toString());
+        container.replaceItem(claim, keyId, new PartitionKey(CosmosAuditStore.KEYS_PARTITION), new CosmosItemRequestOptions());
+
+        AuditRecord replayed = audit.recordOnce(key, "bob", "deployment.deploy", "/models/readmission/versions/1",
+                "deployed", Map.of("revision", "1"));
+
+        assertThat(replayed).isEqualTo(first);
+        assertThat(audit.read(LocalDate.now(ZoneOffset.UTC).minusDays(1), LocalDate.now(ZoneOffset.UTC))).hasSize(1);
+        assertThat(read(container, keyId, CosmosAuditStore.KEYS_PARTITION).path("recordSequence").asLong())
+                .isEqualTo(first.sequence());
+    }
+
+    @Test
+    void anAuditKeyClaimedByAWriterThatDiedBeforeAppendingIsTakenOverOnceStale() {
+        CosmosContainer container = db.container(CosmosAuditStore.CONTAINER);
+        AuditLog audit = new AuditLog(new CosmosAuditStore(container), Clock.systemUTC());
+        String key = "model.register:readmission:1";
+        createClaim(container, key, Instant.now().minus(CosmosAuditStore.KEY_LEASE.multipliedBy(2)));
+
+        AuditRecord recorded = audit.recordOnce(key, "blob:readmission.zip", "model.register",
+                "/models/readmission/versions/1", "registered", Map.of());
+
+        assertThat(audit.read(LocalDate.now(ZoneOffset.UTC).minusDays(1), LocalDate.now(ZoneOffset.UTC)))
+                .containsExactly(recorded);
+        assertThat(audit.findOnce(key)).contains(recorded);
+    }
+
+    @Test
+    void aLiveAuditKeyClaimIsWaitedForAndNeverTakenOver() {
+        CosmosContainer container = db.container(CosmosAuditStore.CONTAINER);
+        AuditLog audit = new AuditLog(new CosmosAuditStore(container, CosmosAuditStore.KEY_LEASE, Duration.ofMillis(300)),
+                Clock.systemUTC());
+        String key = "deployment:readmission:revision-2";
+        createClaim(container, key, Instant.now());
+
+        assertThatThrownBy(() -> audit.recordOnce(key, "alice", "deployment.deploy", "/models/readmission/versions/2",
+                "deployed", Map.of()))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("retry");
+        assertThat(audit.read(LocalDate.now(ZoneOffset.UTC).minusDays(1), LocalDate.now(ZoneOffset.UTC))).isEmpty();
+    }
+
+    /** A claim on {@code key} as a writer leaves it after claiming and before appending its record. */
+    private static void createClaim(CosmosContainer container, String key, Instant claimedAt) {
+        ObjectNode claim = CosmosDocuments.document(CosmosAuditStore.keyId(key), CosmosAuditStore.PARTITION_PROPERTY,
+                CosmosAuditStore.KEYS_PARTITION, CosmosAuditStore.TYPE_KEY);
+        claim.put("key", key);
+        claim.put("recordId", "a-record-that-was-never-appended");
+        claim.put("firstPartition", LocalDate.now(ZoneOffset.UTC).toString());
+        claim.put("claimedAt", claimedAt.toString());
+        container.createItem(claim, new PartitionKey(CosmosAuditStore.KEYS_PARTITION), new CosmosItemRequestOptions());
     }
 
     private static ObjectNode read(CosmosContainer container, String id, String partition) {

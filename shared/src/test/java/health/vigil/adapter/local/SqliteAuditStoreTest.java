@@ -62,4 +62,44 @@ class SqliteAuditStoreTest {
             assertThat(store.tryAppend(audit(DAY, 1, "mallory", null))).isFalse();
         }
     }
+
+    @Test
+    void anAuditDatabaseFromBeforeIdempotencyKeysGainsThemAndKeepsItsRecords() throws SQLException {
+        AuditRecord old = audit(DAY, 1, "alice", null);
+        try (SqliteAuditStore store = SqliteAuditStore.open(home)) {
+            store.tryAppend(old);
+        }
+        // Take the file back to schema version 1, as the previous release left it.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqliteAuditStore.FILE_NAME));
+                Statement s = c.createStatement()) {
+            s.execute("DROP TABLE audit_keys");
+            s.execute("PRAGMA user_version = 1");
+        }
+
+        try (SqliteAuditStore store = SqliteAuditStore.open(home)) {
+            AuditRecord keyed = audit(DAY, 2, "bob", old.hash());
+            assertThat(store.tryAppendOnce("deployment:readmission:revision-1", keyed).appended()).isTrue();
+            assertThat(store.findByKey("deployment:readmission:revision-1")).contains(keyed);
+            assertThat(store.read(DAY)).containsExactly(old, keyed);
+        }
+    }
+
+    @Test
+    void sqlFromAnyConnectionCannotRebindOrForgetAnIdempotencyKey() throws SQLException {
+        AuditRecord first = audit(DAY, 1, "alice", null);
+        try (SqliteAuditStore store = SqliteAuditStore.open(home)) {
+            store.tryAppendOnce("k", first);
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqliteAuditStore.FILE_NAME));
+                    Statement s = c.createStatement()) {
+                assertThatThrownBy(() -> s.executeUpdate("UPDATE audit_keys SET sequence = 2"))
+                        .hasMessageContaining("bound once");
+                assertThatThrownBy(() -> s.executeUpdate("DELETE FROM audit_keys"))
+                        .hasMessageContaining("bound once");
+                assertThatThrownBy(() -> s.executeUpdate(
+                        "INSERT OR REPLACE INTO audit_keys (key, partition, sequence) VALUES ('k', '2026-03-01', 9)"))
+                        .hasMessageContaining("bound once");
+            }
+            assertThat(store.findByKey("k")).contains(first);
+        }
+    }
 }

@@ -35,4 +35,10 @@ class FunctionJsonIT {
                 Map.entry("AuditAnchor", List.of("timerTrigger", "0 0 * * * *", "", ""))));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.control."));
     }
+
+    @Test
+    void theAppShipsNoTestSupport() throws IOException {
+        assertThat(GeneratedFunctions.testSupport(GeneratedFunctions.staging()))
+                .as("fixtures and emulators are for tests; the Function App must not deploy them").isEmpty();
+    }
 }

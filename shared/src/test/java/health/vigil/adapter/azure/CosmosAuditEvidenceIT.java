@@ -3,7 +3,8 @@ package health.vigil.adapter.azure;
 import com.azure.cosmos.models.CosmosItemRequestOptions;
 import com.azure.cosmos.models.PartitionKey;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import health.vigil.adapter.local.FileArtifactStore;
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.config.VigilConfig;
 import health.vigil.contract.AuditEvidenceContract;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.ArtifactStore;
@@ -35,7 +36,7 @@ class CosmosAuditEvidenceIT extends AuditEvidenceContract {
 
     @Override
     protected ArtifactStore newArtifacts() {
-        return FileArtifactStore.open(folder);
+        return LocalAdapters.at(folder, VigilConfig.PredictionLogDurability.DEFAULT).artifactStore();
     }
 
     @Override

@@ -90,18 +90,7 @@ class HttpApiTest {
     @Test
     void refusedRequestsAreHandedToTheAuthenticatorsEvidenceWithRouteAndKnownPrincipalOnly() {
         java.util.List<String> refusals = new java.util.ArrayList<>();
-        Authenticator recording = new Authenticator() {
-            @Override
-            public Principal authenticate(Map<String, String> headers) {
-                return authenticator.authenticate(headers);
-            }
-
-            @Override
-            public void refused(String method, String path, String principalId, ErrorCode code) {
-                refusals.add(method + " " + path + " " + principalId + " " + code);
-            }
-        };
-        HttpApi audited = new HttpApi(recording, new VigilConfig.Limits(1000, 1000, 4, 10, 64));
+        HttpApi audited = new HttpApi(withRefusals(refusals::add), new VigilConfig.Limits(1000, 1000, 4, 10, 64));
 
         audited.handle(request(Map.of(), null), context, Access.role(Role.SCORING_INVOKE), call -> "never");
         audited.handle(request(Map.of("x-api-key", "someone"), null), context, Access.role(Role.SCORING_INVOKE),
@@ -117,17 +106,9 @@ class HttpApiTest {
 
     @Test
     void aRefusalThatCannotBeRecordedIsStillA401AndIsLogged() {
-        Authenticator failing = new Authenticator() {
-            @Override
-            public Principal authenticate(Map<String, String> headers) {
-                return authenticator.authenticate(headers);
-            }
-
-            @Override
-            public void refused(String method, String path, String principalId, ErrorCode code) {
-                throw new IllegalStateException("audit store down");
-            }
-        };
+        Authenticator failing = withRefusals(refusal -> {
+            throw new IllegalStateException("audit store down");
+        });
         HttpResponseMessage response = new HttpApi(failing, new VigilConfig.Limits(1000, 1000, 4, 10, 64))
                 .handle(request(Map.of(), null), context, Access.role(Role.SCORING_INVOKE), call -> "never");
 
@@ -185,6 +166,21 @@ class HttpApiTest {
         assertThat(response.getBody().toString()).doesNotContain("MRN-4711").contains("inv-1");
         flushLogs();
         assertThat(logged.toString(StandardCharsets.UTF_8)).contains("IllegalStateException").doesNotContain("MRN-4711");
+    }
+
+    /** The test's authenticator, handing each refusal as "METHOD path principal CODE" to {@code refusals}. */
+    private Authenticator withRefusals(java.util.function.Consumer<String> refusals) {
+        return new Authenticator() {
+            @Override
+            public Principal authenticate(Map<String, String> headers) {
+                return authenticator.authenticate(headers);
+            }
+
+            @Override
+            public void refused(String method, String path, String principalId, ErrorCode code) {
+                refusals.accept(method + " " + path + " " + principalId + " " + code);
+            }
+        };
     }
 
     private void flushLogs() {

@@ -33,6 +33,7 @@ var roles = {
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb'
   AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
   'Cosmos DB Built-in Data Contributor': '00000000-0000-0000-0000-000000000002'
+  'Key Vault Crypto User': '12338af0-0e69-4776-bea7-57ae8d297424'
 }
 
 var cosmosGrants = [
@@ -54,6 +55,12 @@ var blobGrants = [
 var vaultGrants = [
   { principal: 'scoring', role: 'Key Vault Secrets User' }
   { principal: 'control', role: 'Key Vault Secrets User' }
+]
+
+// The control app signs audit evidence with the `audit-signing` key (sign and read the public key only), on that
+// key alone: the private key never leaves Key Vault.
+var signingKeyGrants = [
+  { principal: 'control', role: 'Key Vault Crypto User', key: 'audit-signing' }
 ]
 
 var topicGrants = [
@@ -91,6 +98,21 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
+
+resource signingKeys 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = [for g in signingKeyGrants: {
+  parent: vault
+  name: g.key
+}]
+
+resource signingKeyAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (g, i) in signingKeyGrants: {
+  name: guid(signingKeys[i].id, principals[g.principal], roles[g.role])
+  scope: signingKeys[i]
+  properties: {
+    principalId: principals[g.principal]
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[g.role])
+  }
+}]
 
 resource topic 'Microsoft.EventGrid/topics@2024-06-01-preview' existing = {
   name: topicName

@@ -1,4 +1,4 @@
-// Key Vault holding the pseudonymisation key; RBAC authorisation, purge protection on, no public network access
+// Key Vault holding the pseudonymisation key and the audit evidence signing key; RBAC authorisation, purge protection on, no public network access
 // unless the environment is public (dev). The key is written once: main.bicep passes a value only when the secret
 // does not exist yet (the infrastructure workflow checks through the control plane), because a new key would
 // give every patient a new pseudonym.
@@ -75,5 +75,22 @@ resource lock 'Microsoft.Authorization/locks@2020-05-01' = if (lockResources) {
 }
 
 output vaultId string = vault.id
+
+// Signs audit export digests and chain-head anchors (ES256). Not exportable: the control app may sign with it and
+// read its public half, never the private key. Rotation: docs/runbooks/key-rotation.md.
+resource auditSigningKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = {
+  parent: vault
+  name: 'audit-signing'
+  properties: {
+    kty: 'EC'
+    curveName: 'P-256'
+    keyOps: [ 'sign', 'verify' ]
+    attributes: {
+      enabled: true
+      exportable: false
+    }
+  }
+}
+
 output uri string = vault.properties.vaultUri
 output pseudonymisationSecretName string = 'pseudonymisation-key'

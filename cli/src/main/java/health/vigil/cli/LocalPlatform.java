@@ -57,6 +57,7 @@ public final class LocalPlatform implements AutoCloseable {
             LocalAdapters files = LocalAdapters.at(absoluteHome, config.predictionLogDurability());
             LocalPlatform started = start(config, port, b -> b
                     .secretProvider(files.secretProvider())
+                    .auditSigner(files.auditSigner())
                     .authenticator(files.authenticator()));
             return new LocalPlatform(started.host, started.platform, emulators);
         } catch (RuntimeException e) {

@@ -336,6 +336,99 @@ abstract class PlatformLoopScenario {
         scoredRows += 3;
     }
 
+    @Test
+    @Order(11)
+    void refusalsAuditReadsAndExportsAreAuditRecordsWithoutCredentials() throws Exception {
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        String wrongKey = "wrong-key-" + UUID.randomUUID();
+        assertThat(send(HttpRequest.newBuilder(uri("/audit/records")).GET().header("x-api-key", wrongKey))
+                .statusCode()).isEqualTo(401);
+        assertThat(post("/audit/exports", operator, "{\"from\":\"" + today + "\",\"to\":\"" + today + "\"}", Map.of())
+                .statusCode()).isEqualTo(403);
+        HttpResponse<String> backwards = post("/audit/exports", compliance, "{\"from\":\"" + today
+                + "\",\"to\":\"2020-01-01\"}", Map.of());
+        assertThat(backwards.statusCode()).isEqualTo(400);
+        assertThat(json(backwards.body()).at("/error/message").asText()).contains("swap");
+
+        HttpResponse<String> exported = post("/audit/exports", compliance, "{\"from\":\"" + today + "\",\"to\":\""
+                + today + "\"}", Map.of());
+        assertThat(exported.statusCode()).as(exported.body()).isEqualTo(201);
+        assertThat(json(exported.body()).get("count").asLong()).isPositive();
+        // An export that finds nothing new (a past, empty period) is written once and then found.
+        String empty = "{\"from\":\"2020-01-01\",\"to\":\"2020-01-01\"}";
+        assertThat(post("/audit/exports", compliance, empty, Map.of()).statusCode()).isEqualTo(201);
+        HttpResponse<String> again = post("/audit/exports", compliance, empty, Map.of());
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(json(again.body()).get("created").asBoolean()).isFalse();
+
+        String records = get("/audit/records?from=" + today + "&to=" + today, compliance).toString();
+        JsonNode all = json(records).get("records");
+        assertThat(records).doesNotContain(wrongKey).doesNotContain(clinicalApp).doesNotContain(compliance)
+                .doesNotContain(operator);
+        List<JsonNode> refusals = new ArrayList<>();
+        all.forEach(r -> {
+            if (r.get("action").asText().equals("access.refused")) {
+                refusals.add(r);
+            }
+        });
+        assertThat(refusals).anySatisfy(r -> {
+            assertThat(r.get("actor").asText()).isEqualTo("clinical-app");
+            assertThat(r.at("/details/route").asText()).isEqualTo("/audit/records");
+            assertThat(r.at("/details/status").asText()).isEqualTo("403");
+        });
+        assertThat(refusals).anySatisfy(r -> {
+            assertThat(r.get("actor").asText()).isEqualTo("unauthenticated");
+            assertThat(r.at("/details/status").asText()).isEqualTo("401");
+        });
+        assertThat(all.findValuesAsText("action")).contains("audit.read", "audit.verified", "audit.exported",
+                "audit.signing-key.published");
+        assertThat(all.findValuesAsText("actor")).contains("compliance");
+    }
+
+    @Test
+    @Order(12)
+    void theEvidenceVerifiesWithThePublicKeyAloneAndATamperedExportIsNamed() throws Exception {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        var evidence = platform.platform().auditEvidence();
+        evidence.anchor();
+        var trusted = List.of(health.vigil.audit.SigningKeys.fromPem(health.vigil.audit.SigningKeys.pem(
+                health.vigil.adapter.local.LocalAuditSigner.open(home).publicKey())).orElseThrow());
+        assertThat(new health.vigil.audit.EvidenceVerifier(trusted).verify(
+                health.vigil.audit.EvidenceFiles.container(platform.platform().artifacts())).firstProblem()).isNull();
+        assertThat(evidence.verifyStore(today, today, trusted).firstProblem()).isNull();
+        JsonNode againstAnchors = get("/audit/evidence/verify?from=" + today + "&to=" + today, compliance);
+        assertThat(againstAnchors.get("valid").asBoolean()).as(againstAnchors.toString()).isTrue();
+        assertThat(againstAnchors.get("anchors").asInt()).isPositive();
+        if (platform.platform().config().mode() != health.vigil.config.VigilConfig.Mode.LOCAL) {
+            return; // 'vigil audit export' works on a local home; on Azure the container is downloaded instead
+        }
+        Path out = home.resolve("evidence-copy");
+        Path key = home.resolve("audit-signing.pem");
+        Files.writeString(key, health.vigil.audit.SigningKeys.pem(health.vigil.adapter.local.LocalAuditSigner.open(home)
+                .publicKey()));
+        assertThat(AuditCommandTest.run("audit", "export", "--from", today.toString(), "--to", today.toString(), "--out", out.toString(),
+                "--home", home.toString())).startsWith("0\n").contains("exported");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
+                .isEqualTo("rwx------");
+        try (Stream<Path> files = Files.walk(out)) {
+            assertThat(files.filter(Files::isRegularFile).toList()).isNotEmpty().allSatisfy(f -> assertThat(
+                    java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                    .isEqualTo("rw-------"));
+        }
+        assertThat(AuditCommandTest.run("audit", "verify", out.toString(), "--public-key", key.toString()))
+                .startsWith("0\n").contains("VERIFIED");
+
+        Path export;
+        try (Stream<Path> files = Files.list(out.resolve("exports"))) {
+            export = files.findFirst().orElseThrow();
+        }
+        List<String> lines = new ArrayList<>(Files.readAllLines(export));
+        lines.set(2, lines.get(2).replace("\"outcome\":\"", "\"outcome\":\"not-"));
+        Files.write(export, lines);
+        assertThat(AuditCommandTest.run("audit", "verify", out.toString(), "--public-key", key.toString()))
+                .startsWith("1\n").contains("FAILED HASH_MISMATCH").contains("line 3");
+    }
+
     private Path writeTemp(String name, byte[] bytes) throws IOException {
         Path file = Files.createTempFile(name, ".zip");
         Files.write(file, bytes);

@@ -3,6 +3,8 @@ package health.vigil.platform;
 import health.vigil.adapter.azure.AzureAdapters;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
+import health.vigil.audit.AccessAudit;
+import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
 import health.vigil.deployment.DeploymentService;
@@ -10,6 +12,7 @@ import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.model.Manifest;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.ModelRuntime;
@@ -50,6 +53,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final DeploymentService deployments;
     private final ScoringService scoring;
     private final PredictionRetention retention;
+    private final AuditEvidence evidence;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -59,13 +63,14 @@ public final class VigilPlatform implements AutoCloseable {
         this.artifacts = a.artifacts;
         this.registryStore = a.registry;
         this.predictionLog = a.predictions;
-        this.authenticator = a.authenticator;
         ModelRuntime runtime = new OrtModelRuntime();
         closeables.push(runtime);
         Function<Manifest, FeaturePipeline> pipelines = b.pipelines;
         ModelPackageReader reader = new ZipModelPackageReader(runtime, config.limits(),
                 id -> b.pipelineWidth.apply(id));
         this.audit = new AuditLog(a.audit, clock, a.telemetry);
+        this.authenticator = new AccessAudit(a.authenticator, audit);
+        this.evidence = new AuditEvidence(a.audit, audit, artifacts, a.signer, clock);
         this.registry = new ModelRegistry(registryStore);
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
@@ -103,6 +108,11 @@ public final class VigilPlatform implements AutoCloseable {
 
     public AuditLog audit() {
         return audit;
+    }
+
+    /** Signed exports and chain-head anchors of the audit log. */
+    public AuditEvidence auditEvidence() {
+        return evidence;
     }
 
     public ModelRegistry registry() {
@@ -144,7 +154,8 @@ public final class VigilPlatform implements AutoCloseable {
 
     /** The adapters behind the ports. */
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
-            SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry) {}
+            SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
+            AuditSigner signer) {}
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
     private static final FeaturePipelines STANDARD_PIPELINES =
@@ -165,6 +176,16 @@ public final class VigilPlatform implements AutoCloseable {
 
         private SecretProvider secrets;
         private Authenticator authenticator;
+        private AuditSigner auditSigner;
+
+        /**
+         * What signs audit evidence, instead of the mode's default (the Key Vault key in Azure, a generated key
+         * pair locally); the local platform on the storage emulators keeps the local key pair.
+         */
+        public Builder auditSigner(AuditSigner auditSigner) {
+            this.auditSigner = Objects.requireNonNull(auditSigner, "auditSigner");
+            return this;
+        }
 
         /**
          * Where the pseudonymisation key comes from, instead of the mode's default (Key Vault in Azure, key
@@ -229,7 +250,8 @@ public final class VigilPlatform implements AutoCloseable {
             PredictionLog predictions = local.predictionLog();
             return new Adapters(artifacts, registry, audit, predictions,
                     secrets != null ? secrets : local.secretProvider(),
-                    authenticator != null ? authenticator : local.authenticator(), events, telemetry);
+                    authenticator != null ? authenticator : local.authenticator(), events, telemetry,
+                    auditSigner != null ? auditSigner : local.auditSigner());
         }
 
         private Adapters azure(Deque<AutoCloseable> closeables) {
@@ -242,7 +264,11 @@ public final class VigilPlatform implements AutoCloseable {
                             + " pseudonymisation key (docs/settings.md)"));
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
                     secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
-                    telemetry != Telemetry.NONE ? telemetry : azure.telemetry());
+                    telemetry != Telemetry.NONE ? telemetry : azure.telemetry(),
+                    auditSigner != null ? auditSigner : azure.auditSigner().orElse(data -> {
+                        throw new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil signs audit"
+                                + " evidence with the Key Vault key 'audit-signing' (docs/runbooks/key-rotation.md)");
+                    }));
         }
 
         private static <T> T track(Deque<AutoCloseable> closeables, T resource) {

@@ -2,6 +2,7 @@ package health.vigil.adapter.local;
 
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
@@ -27,6 +28,7 @@ public final class LocalAdapters implements AutoCloseable {
     private SqlitePredictionLog predictions;
     private SecretProvider secrets;
     private Authenticator authenticator;
+    private AuditSigner signer;
 
     private LocalAdapters(Path home, PredictionLogDurability durability) {
         this.home = Objects.requireNonNull(home, "home");
@@ -66,6 +68,14 @@ public final class LocalAdapters implements AutoCloseable {
         return predictions;
     }
 
+    /** The audit evidence signing key pair under {@code secrets/audit-signing/} (0600), generated on first use. */
+    public synchronized AuditSigner auditSigner() {
+        if (signer == null) {
+            signer = LocalAuditSigner.open(home);
+        }
+        return signer;
+    }
+
     /** The pseudonymisation key and other secrets, from files under {@code secrets/} (0600). */
     public synchronized SecretProvider secretProvider() {
         if (secrets == null) {
@@ -90,6 +100,11 @@ public final class LocalAdapters implements AutoCloseable {
     /** The API key of a persona ({@code operator}, {@code clinical-app}, {@code compliance}, ...) under {@code home}. */
     public static String apiKey(Path home, String persona) {
         return ApiKeyAuthenticator.keyOf(home, persona);
+    }
+
+    /** The local audit log's database file: its presence tells a command that a home holds an audit trail. */
+    public static Path auditDatabase(Path home) {
+        return home.resolve(SqliteAuditStore.FILE_NAME);
     }
 
     /** The folder that holds a container's blobs under {@code home}. */

@@ -61,6 +61,9 @@ public final class HttpApi {
         } catch (VigilException e) {
             failure = e.code();
             response = error(request, e.code(), e.getMessage(), requestId);
+            if (e.code().httpStatus() == 401 || e.code().httpStatus() == 403) {
+                recordRefusal(request, context, e.code());
+            }
             if (!e.code().isClientError()) {
                 context.getLogger().log(Level.SEVERE, "request " + requestId + " failed with " + e.code(), scrubbed(e));
             }
@@ -79,6 +82,23 @@ public final class HttpApi {
                     + (failure == null ? "" : " " + failure) + " in " + micros + " us");
         }
         return response;
+    }
+
+    /** Hands a refused request to the authenticator's evidence; a failure there is logged, never shown. */
+    private void recordRefusal(HttpRequestMessage<Optional<String>> request, ExecutionContext context, ErrorCode code) {
+        try {
+            String principalId = null;
+            if (code.httpStatus() == 403) {
+                try {
+                    principalId = authenticator.authenticate(lowerCase(request.getHeaders())).id();
+                } catch (VigilException unknown) {
+                    // refused before the caller was known
+                }
+            }
+            authenticator.refused(request.getHttpMethod().name(), request.getUri().getPath(), principalId, code);
+        } catch (RuntimeException e) {
+            context.getLogger().log(Level.SEVERE, "a refused request could not be recorded in the audit log", scrubbed(e));
+        }
     }
 
     private void checkBody(Optional<String> body, Map<String, String> headers) {

@@ -5,6 +5,7 @@ import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
+import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
@@ -17,6 +18,7 @@ import health.vigil.port.RegistryStore;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.security.Principal;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -31,12 +33,20 @@ import java.util.Optional;
  * saved conditionally on the etag that was read, re-reading and retrying a few times when another writer
  * got there first. The stages are written after the deployment and derived from it, so a deploy that
  * failed half-way is completed by calling it again, and concurrent deploys leave stages that match the
- * deployment that won. Whether the caller may deploy is checked by the HTTP
+ * deployment that won. Each saved revision is audited once ({@link AuditLog#recordOnce}, keyed on the
+ * revision): concurrent deploys of one version make one revision and one record, and a call that finds a
+ * revision without its record completes it only once the call that saved it has had {@link #SETTLE_TIME} to do
+ * so. Whether the caller may deploy is checked by the HTTP
  * layer (role {@code Deployments.Operate}); this service records who did.
  */
 public final class DeploymentService {
     public static final String ACTION = "deployment.deploy";
     static final int MAX_ATTEMPTS = 5;
+    /**
+     * How long the call that saved a deployment may take to record it before another call completes the record
+     * for it. Far longer than a deploy takes; short enough that a retry after a crash finds it complete.
+     */
+    static final Duration SETTLE_TIME = Duration.ofSeconds(30);
 
     private final RegistryStore store;
     private final ModelRegistry registry;
@@ -66,13 +76,14 @@ public final class DeploymentService {
             requireDeployable(target);
             Optional<Deployment> current = store.findDeployment(model);
             if (current.isPresent() && servesOnly(current.get(), version)) {
-                boolean interrupted = target.stage() != Stage.PRODUCTION;
-                if (interrupted) {
-                    // An earlier call saved this deployment but stopped before it was announced.
-                    announce(target, current.get(), Optional.empty(), actor);
+                Deployment serving = current.get();
+                if (interrupted(serving)) {
+                    // The call that saved this revision stopped before recording it: complete its record, in the
+                    // name of whoever made the decision.
+                    announce(target, serving, Optional.empty(), serving.updatedBy(), actor);
                 }
                 settleStages(model);
-                return current.get();
+                return serving;
             }
             Deployment next = Deployment.stableOnly(model, version, current.map(d -> d.revision() + 1).orElse(1L),
                     actor.id(), clock.instant(), current.map(Deployment::etag).orElse(null));
@@ -86,7 +97,7 @@ public final class DeploymentService {
                 lastConflict = e;
                 continue;
             }
-            announce(target, saved, current, actor);
+            announce(target, saved, current, actor.id(), actor);
             settleStages(model);
             return saved;
         }
@@ -108,7 +119,25 @@ public final class DeploymentService {
                 && deployment.stable().weightPercent() == 100;
     }
 
-    private void announce(VersionRecord target, Deployment saved, Optional<Deployment> before, Principal actor) {
+    /**
+     * Whether the call that saved {@code deployment} stopped before recording it: no record under its revision's
+     * key, and saved longer than {@link #SETTLE_TIME} ago. A deployment saved more recently is still being settled
+     * by the call that saved it (a double click, a concurrent request), which records it itself.
+     */
+    private boolean interrupted(Deployment deployment) {
+        if (audit.findOnce(auditKey(deployment)).isPresent()) {
+            return false;
+        }
+        return deployment.updatedAt() == null || !deployment.updatedAt().plus(SETTLE_TIME).isAfter(clock.instant());
+    }
+
+    /** The decision "this revision of the model's deployment was saved": one audit record per revision. */
+    static String auditKey(Deployment deployment) {
+        return ACTION + ":" + deployment.modelName().value() + ":revision-" + deployment.revision();
+    }
+
+    private void announce(VersionRecord target, Deployment saved, Optional<Deployment> before, String decidedBy,
+            Principal caller) {
         ModelVersion id = target.id();
         Map<String, String> details = new LinkedHashMap<>();
         Map<String, Object> data = new LinkedHashMap<>();
@@ -125,8 +154,13 @@ public final class DeploymentService {
             previous.slot(Slot.CANARY).map(TrafficSlot::version).filter(v -> v != id.number())
                     .ifPresent(v -> details.put("displacedCanary", Integer.toString(v)));
         });
-        audit.record(actor.id(), ACTION, id.subject(), "deployed", details);
-        events.publish(VigilEvent.of(EventTypes.MODEL_DEPLOYED, id.subject(), clock.instant(), data));
+        if (!caller.id().equals(decidedBy)) {
+            details.put("completedBy", caller.id());
+        }
+        AuditRecord record = audit.recordOnce(auditKey(saved), decidedBy, ACTION, id.subject(), "deployed", details);
+        // The event's id is the record's, so a completion that races the original call announces the same event.
+        events.publish(new VigilEvent(record.id(), EventTypes.MODEL_DEPLOYED, VigilEvent.SOURCE, id.subject(),
+                clock.instant(), data));
     }
 
     /**

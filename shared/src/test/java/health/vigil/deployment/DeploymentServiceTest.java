@@ -182,15 +182,46 @@ class DeploymentServiceTest {
     void aDeployInterruptedAfterSavingIsCompletedByCallingItAgain() {
         store.put(version(READMISSION, 1, Stage.PRODUCTION));
         store.put(version(READMISSION, 2, Stage.APPROVED));
-        // The earlier call saved the deployment, then failed before the stages, audit and event.
-        store.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, "ops-oncall", NOW, null));
+        // The earlier call saved the deployment a minute ago, then failed before the stages, audit and event.
+        store.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, "ops-lead", NOW.minusSeconds(60), null));
 
         service.deploy(READMISSION, 2, OPS);
 
         assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        assertThat(audit()).singleElement().satisfies(r -> {
+            assertThat(r.actor()).isEqualTo("ops-lead");
+            assertThat(r.details()).containsEntry("revision", "2").containsEntry("completedBy", "ops-oncall");
+        });
+        VigilEvent event = published(1).get(0);
+        assertThat(event.type()).isEqualTo(EventTypes.MODEL_DEPLOYED);
+        assertThat(event.id()).isEqualTo(audit().get(0).id());
+    }
+
+    @Test
+    void aDeploymentStillBeingSettledByTheCallThatSavedItIsNotRecordedByAnother() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        // Another call (the first of a double click) saved this revision a moment ago and is still settling it.
+        store.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, "ops-oncall", NOW.minusMillis(200), null));
+
+        service.deploy(READMISSION, 2, OPS);
+
+        assertThat(audit()).isEmpty();
+        verify(events, never()).publish(any());
+    }
+
+    @Test
+    void aDeployRepeatedAfterItsRecordExistsWritesNothingMore() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        service.deploy(READMISSION, 1, OPS);
+
+        service.deploy(READMISSION, 1, OPS);
+        Deployment again = service.deploy(READMISSION, 1, new Principal("someone-else", Set.of(Role.DEPLOYMENTS_OPERATE)));
+
+        assertThat(again.revision()).isEqualTo(1);
         assertThat(audit()).hasSize(1);
-        assertThat(published(1).get(0).type()).isEqualTo(EventTypes.MODEL_DEPLOYED);
+        published(1);
     }
 
     @Test

@@ -178,12 +178,17 @@ class DeploymentServiceTest {
         assertThat(audit().get(0).details()).containsEntry("displacedCanary", "2").containsEntry("previousVersion", "1");
     }
 
-    @Test
-    void aDeployInterruptedAfterSavingIsCompletedByCallingItAgain() {
+    /** Version 1 in production and revision 2 (version 2 on all traffic) saved, with nothing after the save. */
+    private void givenVersion2SavedByAnotherCall(String by, Instant at) {
         store.put(version(READMISSION, 1, Stage.PRODUCTION));
         store.put(version(READMISSION, 2, Stage.APPROVED));
+        store.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, by, at, null));
+    }
+
+    @Test
+    void aDeployInterruptedAfterSavingIsCompletedByCallingItAgain() {
         // The earlier call saved the deployment a minute ago, then failed before the stages, audit and event.
-        store.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, "ops-lead", NOW.minusSeconds(60), null));
+        givenVersion2SavedByAnotherCall("ops-lead", NOW.minusSeconds(60));
 
         service.deploy(READMISSION, 2, OPS);
 
@@ -200,10 +205,8 @@ class DeploymentServiceTest {
 
     @Test
     void aDeploymentStillBeingSettledByTheCallThatSavedItIsNotRecordedByAnother() {
-        store.put(version(READMISSION, 1, Stage.PRODUCTION));
-        store.put(version(READMISSION, 2, Stage.APPROVED));
         // Another call (the first of a double click) saved this revision a moment ago and is still settling it.
-        store.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, "ops-oncall", NOW.minusMillis(200), null));
+        givenVersion2SavedByAnotherCall("ops-oncall", NOW.minusMillis(200));
 
         service.deploy(READMISSION, 2, OPS);
 

@@ -34,9 +34,9 @@ import java.util.Optional;
  * got there first. The stages are written after the deployment and derived from it, so a deploy that
  * failed half-way is completed by calling it again, and concurrent deploys leave stages that match the
  * deployment that won. Each saved revision is audited once ({@link AuditLog#recordOnce}, keyed on the
- * revision): concurrent deploys of one version make one revision and one record, and a call that finds a
- * revision without its record completes it only once the call that saved it has had {@link #SETTLE_TIME} to do
- * so. Whether the caller may deploy is checked by the HTTP
+ * revision): concurrent deploys of one version make one revision and one record. A call that finds its version
+ * deployed waits for that revision's record, and completes the record itself only once the call that saved it
+ * has had {@link #SETTLE_TIME} to do so (it died), so no call answers before the decision is recorded. Whether the caller may deploy is checked by the HTTP
  * layer (role {@code Deployments.Operate}); this service records who did.
  */
 public final class DeploymentService {
@@ -47,14 +47,22 @@ public final class DeploymentService {
      * for it. Far longer than a deploy takes; short enough that a retry after a crash finds it complete.
      */
     static final Duration SETTLE_TIME = Duration.ofSeconds(30);
+    private static final long RECORD_POLL_MILLIS = 20;
 
     private final RegistryStore store;
     private final ModelRegistry registry;
     private final AuditLog audit;
     private final EventPublisher events;
     private final Clock clock;
+    private final Duration settleTime;
 
     public DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock) {
+        this(store, audit, events, clock, SETTLE_TIME);
+    }
+
+    /** With another settle time, so tests can play a deploy that stopped half-way without waiting 30 s. */
+    DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock, Duration settleTime) {
+        this.settleTime = Objects.requireNonNull(settleTime, "settleTime");
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
         this.audit = Objects.requireNonNull(audit, "audit");
@@ -120,15 +128,29 @@ public final class DeploymentService {
     }
 
     /**
-     * Whether the call that saved {@code deployment} stopped before recording it: no record under its revision's
-     * key, and saved longer than {@link #SETTLE_TIME} ago. A deployment saved more recently is still being settled
-     * by the call that saved it (a double click, a concurrent request), which records it itself.
+     * Whether the call that saved {@code deployment} stopped before recording it. A call that saved it less than
+     * the settle time ago is still settling it (the first click of a double click, one of many concurrent
+     * requests): this call waits for that call's record rather than answering before the decision is recorded,
+     * and completes the record itself only once the settle time has passed without it.
      */
     private boolean interrupted(Deployment deployment) {
-        if (audit.findOnce(auditKey(deployment)).isPresent()) {
-            return false;
+        String key = auditKey(deployment);
+        Duration age = deployment.updatedAt() == null ? settleTime : Duration.between(deployment.updatedAt(), clock.instant());
+        long deadline = System.nanoTime() + Math.max(0, settleTime.minus(age).toNanos());
+        while (audit.findOnce(key).isEmpty()) {
+            if (System.nanoTime() >= deadline) {
+                return true;
+            }
+            try {
+                Thread.sleep(RECORD_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "interrupted while waiting for the"
+                        + " deploy of revision " + deployment.revision() + " of `" + deployment.modelName()
+                        + "` to be recorded; deploy again");
+            }
         }
-        return deployment.updatedAt() == null || !deployment.updatedAt().plus(SETTLE_TIME).isAfter(clock.instant());
+        return false;
     }
 
     /** The decision "this revision of the model's deployment was saved": one audit record per revision. */

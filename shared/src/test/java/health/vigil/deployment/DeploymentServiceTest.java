@@ -32,6 +32,7 @@ import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -204,14 +205,44 @@ class DeploymentServiceTest {
     }
 
     @Test
-    void aDeploymentStillBeingSettledByTheCallThatSavedItIsNotRecordedByAnother() {
+    void aCallThatFindsARevisionStillBeingSettledWaitsForItsRecordAndWritesNoneItself() throws Exception {
         // Another call (the first of a double click) saved this revision a moment ago and is still settling it.
         givenVersion2SavedByAnotherCall("ops-oncall", NOW.minusMillis(200));
+        AuditLog audit = new AuditLog(auditStore, clock);
+        Deployment saved = store.findDeployment(READMISSION).orElseThrow();
+        CompletableFuture<AuditRecord> firstCallRecords = CompletableFuture.supplyAsync(() -> {
+            sleep(300);
+            return audit.recordOnce(DeploymentService.auditKey(saved), "ops-oncall", DeploymentService.ACTION,
+                    "/models/readmission/versions/2", "deployed", Map.of("revision", "2", "previousVersion", "1"));
+        });
 
         service.deploy(READMISSION, 2, OPS);
 
-        assertThat(audit()).isEmpty();
+        assertThat(firstCallRecords).isDone();
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.details()).containsEntry("previousVersion", "1")
+                .doesNotContainKey("completedBy"));
         verify(events, never()).publish(any());
+    }
+
+    @Test
+    void aRevisionLeftWithoutItsRecordForTheSettleTimeIsCompleted() {
+        givenVersion2SavedByAnotherCall("ops-lead", NOW.minusMillis(200));
+        DeploymentService impatient = new DeploymentService(store, new AuditLog(auditStore, clock), events, clock,
+                Duration.ofMillis(400));
+
+        impatient.deploy(READMISSION, 2, OPS);
+
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.details()).containsEntry("completedBy", "ops-oncall"));
+        published(1);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -37,6 +37,9 @@ param scoringPlanSku string = 'EP1'
 @minValue(1)
 param scoringMinimumInstances int = 1
 
+@description('E-mail addresses notified by Vigil\'s alerts (scoring errors and latency, dead letters, gates, canaries, drift, audit).')
+param alertEmailAddresses array = []
+
 var suffix = uniqueString(resourceGroup().id, prefix, environment)
 var names = {
   cosmos: '${prefix}-cosmos-${environment}-${suffix}'
@@ -144,6 +147,21 @@ module subscriptions 'modules/eventgrid-subscriptions.bicep' = {
     subscriptions: loadJsonContent('event-subscriptions.json')
   }
   dependsOn: [ access ]
+}
+
+// Workbooks, alert rules and their action group; the system topic's name is the one eventgrid-subscriptions gives it.
+module observability 'modules/observability.bicep' = {
+  name: 'observability'
+  params: {
+    location: location
+    prefix: prefix
+    environment: environment
+    logAnalyticsName: names.logs
+    topicName: names.topic
+    storageTopicName: '${names.storage}-events'
+    alertEmailAddresses: alertEmailAddresses
+  }
+  dependsOn: [ monitoring, topic, subscriptions ]
 }
 
 output scoringUrl string = apps.outputs.scoringUrl

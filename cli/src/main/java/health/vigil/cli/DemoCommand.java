@@ -3,9 +3,9 @@ package health.vigil.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import health.vigil.training.ClinicalModel;
-import health.vigil.training.ReferenceModels;
+import health.vigil.training.models.ReferenceModels;
 import health.vigil.training.export.ModelPackager;
-import health.vigil.security.ApiKeyAuthenticator;
+import health.vigil.adapter.local.LocalAdapters;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -74,9 +74,9 @@ final class DemoCommand implements Callable<Integer> {
         try (LocalPlatform platform = LocalPlatform.start(absoluteHome, port)) {
             base = platform.baseUri();
             say("listening on " + base + "; " + platform.host().functions().size() + " functions discovered");
-            String operator = ApiKeyAuthenticator.keyOf(absoluteHome, "operator");
-            String clinicalApp = ApiKeyAuthenticator.keyOf(absoluteHome, "clinical-app");
-            String compliance = ApiKeyAuthenticator.keyOf(absoluteHome, "compliance");
+            String operator = LocalAdapters.apiKey(absoluteHome, "operator");
+            String clinicalApp = LocalAdapters.apiKey(absoluteHome, "clinical-app");
+            String compliance = LocalAdapters.apiKey(absoluteHome, "compliance");
 
             step("A data scientist trains the three clinical models on seeded synthetic data and uploads them");
             Path trained = Files.createTempDirectory("vigil-demo-packages-");
@@ -167,11 +167,11 @@ final class DemoCommand implements Callable<Integer> {
                     + " records)");
 
             step("Where to look next");
-            say("API keys (one per role):   " + ApiKeyAuthenticator.keysFile(absoluteHome));
+            say("API keys (one per role):   " + LocalAdapters.keysFile(absoluteHome));
             say("registry, audit, predictions (SQLite): " + absoluteHome);
             say("drop folder for packages:  " + platform.dropFolder());
             say("try:  curl -s -H \"x-api-key: $(jq -r '.keys[]|select(.id==\"operator\").key' "
-                    + ApiKeyAuthenticator.keysFile(absoluteHome) + ")\" " + base + "models");
+                    + LocalAdapters.keysFile(absoluteHome) + ")\" " + base + "models");
             if (keepRunning) {
                 say("the platform keeps running at " + base + "; press Ctrl+C to stop");
                 Thread.currentThread().join();

@@ -1,11 +1,10 @@
 package health.vigil.cli;
 
-import health.vigil.adapter.local.FileSecretProvider;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.config.VigilConfig;
 import health.vigil.functions.common.VigilInstanceInjector;
-import health.vigil.local.LocalHost;
+import health.vigil.host.LocalHost;
 import health.vigil.platform.VigilPlatform;
-import health.vigil.security.ApiKeyAuthenticator;
 import health.vigil.testing.emulators.EmulatorLauncher;
 import health.vigil.testing.emulators.Emulators;
 import java.util.HashMap;
@@ -54,9 +53,11 @@ public final class LocalPlatform implements AutoCloseable {
             settings.put("VIGIL_MODE", "azure");
             settings.put("VIGIL_HOME", absoluteHome.toString());
             VigilConfig config = VigilConfig.fromEnvironment(settings);
+            // Key files and keys.json stay local: the emulators have no Key Vault and no Entra ID.
+            LocalAdapters files = LocalAdapters.at(absoluteHome, config.predictionLogDurability());
             LocalPlatform started = start(config, port, b -> b
-                    .secretProvider(FileSecretProvider.open(absoluteHome))
-                    .authenticator(ApiKeyAuthenticator.openOrCreate(absoluteHome)));
+                    .secretProvider(files.secretProvider())
+                    .authenticator(files.authenticator()));
             return new LocalPlatform(started.host, started.platform, emulators);
         } catch (RuntimeException e) {
             emulators.close();

@@ -4,7 +4,8 @@ import health.vigil.error.ValidationException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import health.vigil.adapter.local.FileArtifactStore;
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.config.VigilConfig;
 import health.vigil.port.ArtifactStore;
 import java.io.InputStream;
 import java.util.concurrent.Callable;
@@ -48,8 +49,9 @@ final class ModelsCommand {
             throw new ValidationException("'" + file + "' is not a file: give the path of a model package zip");
         }
         try (InputStream in = Files.newInputStream(file)) {
-            FileArtifactStore.open(home).put(ArtifactStore.MODELS, blobName, in, false);
+            LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT).artifactStore()
+                    .put(ArtifactStore.MODELS, blobName, in, false);
         }
-        return home.resolve(FileArtifactStore.FOLDER).resolve(ArtifactStore.MODELS).resolve(blobName);
+        return LocalAdapters.blobFolder(home, ArtifactStore.MODELS).resolve(blobName);
     }
 }

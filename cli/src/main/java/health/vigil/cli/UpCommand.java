@@ -1,6 +1,6 @@
 package health.vigil.cli;
 
-import health.vigil.security.ApiKeyAuthenticator;
+import health.vigil.adapter.local.LocalAdapters;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -33,7 +33,7 @@ final class UpCommand implements Callable<Integer> {
         System.out.println("Vigil is running at " + platform.baseUri()
                 + (azureEmulators ? " on Azurite and the Cosmos DB server" : " on the embedded stores"));
         System.out.println("  drop model packages into  " + platform.dropFolder());
-        System.out.println("  API keys (one per role)   " + ApiKeyAuthenticator.keysFile(platform.home()));
+        System.out.println("  API keys (one per role)   " + LocalAdapters.keysFile(platform.home()));
         System.out.println("  health                    " + platform.baseUri().resolve("/v2/health/ready"));
         System.out.println("Press Ctrl+C to stop.");
         stopped.await();

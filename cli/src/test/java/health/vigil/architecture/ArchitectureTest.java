@@ -8,9 +8,11 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The dependency rules of the architecture, checked on every module's classes: the domain and the services
- * import no SDK, {@code shared} never depends on the Azure Functions library, function classes stay thin
- * (they reach adapters only through the platform), and nothing depends on the command line or local host.
+ * The dependency rules of the architecture (docs/architecture.md, "Rules"), checked on every module's classes:
+ * the domain and the services import no SDK, {@code shared} never depends on the Azure Functions library,
+ * function classes stay thin (they reach adapters only through the platform), nothing depends on the command
+ * line or local host, and the package rules of {@link VigilRules}. {@code ArchitectureRulesFailTest} shows each
+ * package rule failing on a deliberately violating fixture.
  */
 @AnalyzeClasses(packages = "health.vigil", importOptions = {ImportOption.DoNotIncludeTests.class, ProductionClassesOnly.class})
 class ArchitectureTest {
@@ -20,7 +22,9 @@ class ArchitectureTest {
         "health.vigil.model..", "health.vigil.port..", "health.vigil.registry..", "health.vigil.scoring..",
         "health.vigil.gates..", "health.vigil.deployment..", "health.vigil.monitoring..", "health.vigil.explain..",
         "health.vigil.audit..", "health.vigil.features..", "health.vigil.privacy..", "health.vigil.security..",
-        "health.vigil.events..", "health.vigil.error..", "health.vigil.config.."
+        "health.vigil.events..", "health.vigil.error..", "health.vigil.config..", "health.vigil.statistics..",
+        "health.vigil.modelpackage..", "health.vigil.routing..", "health.vigil.approval..", "health.vigil.canary..", "health.vigil.retraining..",
+        "health.vigil.compliance.."
     };
 
     private static final String[] SDKS = {
@@ -42,7 +46,10 @@ class ArchitectureTest {
     static final ArchRule sharedNeverUsesTheFunctionsLibrary = noClasses().that().resideInAnyPackage(
                     "health.vigil.model..", "health.vigil.port..", "health.vigil.adapter..", "health.vigil.platform..",
                     "health.vigil.registry..", "health.vigil.scoring..", "health.vigil.deployment..", "health.vigil.audit..",
-                    "health.vigil.monitoring..", "health.vigil.explain..", "health.vigil.features..", "health.vigil.training..")
+                    "health.vigil.monitoring..", "health.vigil.explain..", "health.vigil.features..", "health.vigil.training..",
+                    "health.vigil.statistics..", "health.vigil.modelpackage..", "health.vigil.routing..", "health.vigil.security..",
+                    "health.vigil.privacy..", "health.vigil.events..", "health.vigil.error..", "health.vigil.config..",
+                    "health.vigil.json..", "health.vigil.hash..", "health.vigil.testing..")
             .should().dependOnClassesThat().resideInAnyPackage("com.microsoft.azure.functions..")
             .because("shared and training run outside the Functions host too");
 
@@ -55,7 +62,33 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule nothingDependsOnTheCommandLine = noClasses().that().resideOutsideOfPackages(
-                    "health.vigil.cli..", "health.vigil.local..")
-            .should().dependOnClassesThat().resideInAnyPackage("health.vigil.cli..", "health.vigil.local..")
+                    "health.vigil.cli..", "health.vigil.host..")
+            .should().dependOnClassesThat().resideInAnyPackage("health.vigil.cli..", "health.vigil.host..")
             .because("the CLI and the local host sit at the edge");
+
+    private static final VigilRules RULES = VigilRules.forRoot("health.vigil");
+
+    @ArchTest
+    static final ArchRule servicesCallOnlySharedServices = RULES.servicesCallOnlySharedServices();
+
+    @ArchTest
+    static final ArchRule foundationAndLibrariesStayBelowTheServices = RULES.foundationAndLibrariesStayBelowTheServices();
+
+    @ArchTest
+    static final ArchRule adaptersNeverReachServices = RULES.adaptersNeverReachServices();
+
+    @ArchTest
+    static final ArchRule adapterTechnologiesAreIndependent = RULES.adapterTechnologiesAreIndependent();
+
+    @ArchTest
+    static final ArchRule noPackageCycles = RULES.noPackageCycles();
+
+    @ArchTest
+    static final ArchRule everyPackageOfSharedIsUnderARule = RULES.everyPackageOfSharedIsUnderARule();
+
+    @ArchTest
+    static final ArchRule productionCodeNeverUsesTestSupport = noClasses().that().resideOutsideOfPackages(
+                    "health.vigil.testing..", "health.vigil.bench..", "health.vigil.cli..", "health.vigil.host..")
+            .should().dependOnClassesThat().resideInAnyPackage("health.vigil.testing..")
+            .because("fixtures and emulators are test support; only tests, benchmarks and the CLI (never deployed) use them");
 }

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
-import health.vigil.samples.SampleModels;
-import health.vigil.samples.SyntheticCohort;
-import health.vigil.security.ApiKeyAuthenticator;
+import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SyntheticCohort;
+import health.vigil.adapter.local.LocalAdapters;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -84,9 +84,9 @@ abstract class PlatformLoopScenario {
         home = Files.createTempDirectory("vigil-platform-it-");
         Logger.getLogger("").addHandler(CAPTURE);
         platform = startPlatform(home);
-        operator = ApiKeyAuthenticator.keyOf(home, "operator");
-        clinicalApp = ApiKeyAuthenticator.keyOf(home, "clinical-app");
-        compliance = ApiKeyAuthenticator.keyOf(home, "compliance");
+        operator = LocalAdapters.apiKey(home, "operator");
+        clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
+        compliance = LocalAdapters.apiKey(home, "compliance");
     }
 
     @AfterAll

@@ -8,6 +8,7 @@ import health.vigil.error.VigilException;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore;
 import health.vigil.port.AuditStore.KeyedAppend;
+import health.vigil.port.Telemetry;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -49,10 +50,17 @@ public final class AuditLog {
 
     private final AuditStore store;
     private final Clock clock;
+    private final Telemetry telemetry;
 
     public AuditLog(AuditStore store, Clock clock) {
+        this(store, clock, Telemetry.NONE);
+    }
+
+    /** An audit log that also counts its verifications' outcomes, so a broken chain can raise an alert. */
+    public AuditLog(AuditStore store, Clock clock, Telemetry telemetry) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
     }
 
     /** The partition a moment belongs to: its UTC day as {@code yyyy-MM-dd}. */
@@ -206,6 +214,7 @@ public final class AuditLog {
                     problem = checkOwnHash(partition, record);
                 }
                 if (problem != null) {
+                    telemetry.auditVerified(false);
                     return new VerificationReport(from, to, partitionsChecked, recordsChecked, problem, notes);
                 }
                 recordsChecked++;
@@ -214,6 +223,7 @@ public final class AuditLog {
             previousPartition = partition;
             previousRecords = records;
         }
+        telemetry.auditVerified(true);
         return new VerificationReport(from, to, partitionsChecked, recordsChecked, null, notes);
     }
 

@@ -2,11 +2,13 @@ package health.vigil.features;
 
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
 import health.vigil.model.Manifest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The feature pipelines this build of Vigil has, looked up by id ({@code name@version}). A package names
@@ -73,6 +75,21 @@ public final class FeaturePipelines {
                     + " into the manifest (the training library does this)");
         }
         return pipeline;
+    }
+
+    /**
+     * A lookup that knows only the identity pipeline (the request carries the model's inputs as they are); any
+     * other pipeline is UNSUPPORTED_FEATURE_PIPELINE. Apps that ship more pipelines pass their own lookup.
+     */
+    public static Function<Manifest, FeaturePipeline> identityOnly() {
+        return manifest -> {
+            if (Manifest.IDENTITY_PIPELINE.equals(manifest.featurePipeline())) {
+                return new IdentityPipeline(manifest.features());
+            }
+            throw new VigilException(ErrorCode.UNSUPPORTED_FEATURE_PIPELINE, "model `" + manifest.name()
+                    + "` needs feature pipeline '" + manifest.featurePipeline() + "', which this scoring app does"
+                    + " not include; deploy an app version that has it, or package the model with the identity pipeline");
+        };
     }
 
     private ValidationException unsupported(String id) {

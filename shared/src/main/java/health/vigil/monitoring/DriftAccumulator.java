@@ -1,5 +1,6 @@
 package health.vigil.monitoring;
 
+import health.vigil.statistics.ScoreSketch;
 import health.vigil.error.ValidationException;
 import health.vigil.model.PredictionRecord;
 import java.util.ArrayList;

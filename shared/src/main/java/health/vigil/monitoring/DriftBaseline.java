@@ -1,5 +1,6 @@
 package health.vigil.monitoring;
 
+import health.vigil.statistics.Checks;
 import health.vigil.error.PackageRejectedException;
 import health.vigil.error.PackageRejectedException.Reason;
 import health.vigil.error.ValidationException;

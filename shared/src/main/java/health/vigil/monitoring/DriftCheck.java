@@ -1,5 +1,12 @@
 package health.vigil.monitoring;
 
+import health.vigil.statistics.Checks;
+import health.vigil.statistics.ChiSquareTest;
+import health.vigil.statistics.JensenShannon;
+import health.vigil.statistics.KolmogorovSmirnov;
+import health.vigil.statistics.PopulationStabilityIndex;
+import health.vigil.statistics.TwoProportionTest;
+import health.vigil.statistics.Wasserstein;
 import health.vigil.error.ValidationException;
 import health.vigil.monitoring.DriftReport.FeatureDrift;
 import health.vigil.model.FeatureSchema;

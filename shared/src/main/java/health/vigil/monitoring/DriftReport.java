@@ -1,5 +1,7 @@
 package health.vigil.monitoring;
 
+import health.vigil.statistics.KolmogorovSmirnov;
+import health.vigil.statistics.Wasserstein;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Objects;

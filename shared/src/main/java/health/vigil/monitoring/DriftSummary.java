@@ -1,5 +1,7 @@
 package health.vigil.monitoring;
 
+import health.vigil.statistics.Checks;
+import health.vigil.statistics.ScoreSketch;
 import health.vigil.error.ValidationException;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,8 @@
 package health.vigil.monitoring;
 
+import health.vigil.statistics.Checks;
+import health.vigil.statistics.ReliabilityCurve;
+import health.vigil.statistics.ScoreSketch;
 import health.vigil.error.ValidationException;
 import java.util.Arrays;
 

@@ -1,5 +1,6 @@
 package health.vigil.monitoring;
 
+import health.vigil.statistics.ScoreSketch;
 /**
  * Performance expected from the scores alone, before any label arrives. Valid when the scores are calibrated
  * probabilities and the link between features and outcome has not changed; see {@link LabelFreeEstimator}.

@@ -1,16 +1,13 @@
 package health.vigil.platform;
 
 import health.vigil.adapter.azure.AzureAdapters;
-import health.vigil.adapter.local.FileArtifactStore;
-import health.vigil.adapter.local.FileSecretProvider;
-import health.vigil.adapter.local.SqliteAuditStore;
-import health.vigil.adapter.local.SqlitePredictionLog;
-import health.vigil.adapter.local.SqliteRegistryStore;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
+import health.vigil.features.FeaturePipelines;
 import health.vigil.model.Manifest;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditStore;
@@ -21,16 +18,13 @@ import health.vigil.port.RegistryStore;
 import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
-import health.vigil.registry.ModelPackageReader;
+import health.vigil.modelpackage.ModelPackageReader;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
-import health.vigil.registry.ZipModelPackageReader;
-import health.vigil.scoring.ScoreApi;
+import health.vigil.modelpackage.ZipModelPackageReader;
+import health.vigil.scoring.PredictionRetention;
 import health.vigil.scoring.ScoringService;
-import health.vigil.scoring.oip.InferenceService;
-import health.vigil.security.ApiKeyAuthenticator;
 import health.vigil.security.Authenticator;
-import health.vigil.security.ClientPrincipalAuthenticator;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -55,8 +49,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final RegistrationService registration;
     private final DeploymentService deployments;
     private final ScoringService scoring;
-    private final InferenceService inference;
-    private final ScoreApi scoreApi;
+    private final PredictionRetention retention;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -72,15 +65,15 @@ public final class VigilPlatform implements AutoCloseable {
         Function<Manifest, FeaturePipeline> pipelines = b.pipelines;
         ModelPackageReader reader = new ZipModelPackageReader(runtime, config.limits(),
                 id -> b.pipelineWidth.apply(id));
-        this.audit = new AuditLog(a.audit, clock);
+        this.audit = new AuditLog(a.audit, clock, a.telemetry);
         this.registry = new ModelRegistry(registryStore);
-        this.registration = new RegistrationService(artifacts, reader, registryStore, audit, a.events, clock, a.telemetry);
-        this.deployments = new DeploymentService(registryStore, audit, a.events, clock);
+        EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
+        this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
+        this.deployments = new DeploymentService(registryStore, audit, events, clock);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
                 config.limits());
-        this.inference = new InferenceService(scoring, registry);
-        this.scoreApi = new ScoreApi(scoring);
+        this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -127,27 +120,8 @@ public final class VigilPlatform implements AutoCloseable {
         return scoring;
     }
 
-    public InferenceService inference() {
-        return inference;
-    }
-
-    public ScoreApi scoreApi() {
-        return scoreApi;
-    }
-
-    /** Whether the platform can serve: its registry answers. */
-    public boolean isReady() {
-        try {
-            registryStore.listModels();
-            return true;
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    /** Deletes prediction records older than the retention period; returns how many went. */
-    public long purgeExpiredPredictions() {
-        return predictionLog.purgeOlderThan(clock.instant().minus(config.predictionRetention()));
+    public PredictionRetention predictionRetention() {
+        return retention;
     }
 
     @Override
@@ -172,8 +146,8 @@ public final class VigilPlatform implements AutoCloseable {
             SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry) {}
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
-    private static final health.vigil.features.FeaturePipelines STANDARD_PIPELINES =
-            health.vigil.features.FeaturePipelines.standard();
+    private static final FeaturePipelines STANDARD_PIPELINES =
+            FeaturePipelines.standard();
 
     /** Options of the platform; everything not set has a production default. */
     public static final class Builder {
@@ -247,15 +221,14 @@ public final class VigilPlatform implements AutoCloseable {
             if (events == null) {
                 throw new IllegalStateException("local mode needs an event publisher: run the platform with 'vigil up'");
             }
-            var home = config.home();
-            FileArtifactStore artifacts = FileArtifactStore.open(home);
-            SqliteRegistryStore registry = track(closeables, SqliteRegistryStore.open(home));
-            SqliteAuditStore audit = track(closeables, SqliteAuditStore.open(home));
-            SqlitePredictionLog predictions =
-                    track(closeables, SqlitePredictionLog.open(home, config.predictionLogDurability()));
+            LocalAdapters local = track(closeables, LocalAdapters.at(config.home(), config.predictionLogDurability()));
+            ArtifactStore artifacts = local.artifactStore();
+            RegistryStore registry = local.registryStore();
+            AuditStore audit = local.auditStore();
+            PredictionLog predictions = local.predictionLog();
             return new Adapters(artifacts, registry, audit, predictions,
-                    secrets != null ? secrets : FileSecretProvider.open(home),
-                    authenticator != null ? authenticator : ApiKeyAuthenticator.openOrCreate(home), events, telemetry);
+                    secrets != null ? secrets : local.secretProvider(),
+                    authenticator != null ? authenticator : local.authenticator(), events, telemetry);
         }
 
         private Adapters azure(Deque<AutoCloseable> closeables) {
@@ -267,7 +240,7 @@ public final class VigilPlatform implements AutoCloseable {
                     new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil needs Key Vault for the"
                             + " pseudonymisation key (docs/settings.md)"));
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
-                    secretProvider, authenticator != null ? authenticator : new ClientPrincipalAuthenticator(), publisher,
+                    secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
                     telemetry != Telemetry.NONE ? telemetry : azure.telemetry());
         }
 

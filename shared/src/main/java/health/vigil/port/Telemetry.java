@@ -1,12 +1,14 @@
 package health.vigil.port;
 
 import health.vigil.error.ErrorCode;
+import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
+import java.util.Optional;
 
 /**
  * Metrics and spans, in terms that cannot carry patient data: only model ids, slots, counts, durations,
- * error codes and outcomes.
+ * error codes, event types and outcomes. The names they are recorded under are in {@link TelemetryNames}.
  */
 public interface Telemetry {
     Telemetry NONE = new Telemetry() {};
@@ -17,5 +19,13 @@ public interface Telemetry {
 
     default void registration(String outcome) {}
 
-    default void event(String eventType) {}
+    /**
+     * An event of {@code eventType} about {@code model} (empty for events that are not about one model) was handed
+     * to the event transport ({@code published}) or could not be ({@code failed}). Counted where events are
+     * published, so no capability counts its own events.
+     */
+    default void event(String eventType, Optional<ModelName> model, String outcome) {}
+
+    /** The audit chain of a period was verified and found intact or broken. */
+    default void auditVerified(boolean intact) {}
 }

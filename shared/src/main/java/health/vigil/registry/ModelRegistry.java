@@ -24,6 +24,16 @@ public final class ModelRegistry {
         this.store = Objects.requireNonNull(store, "store");
     }
 
+    /** Whether the registry answers, so the platform can serve; a readiness probe asks this. */
+    public boolean isReady() {
+        try {
+            store.listModels();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     public List<ModelName> listModels() {
         return store.listModels().stream().sorted().toList();
     }

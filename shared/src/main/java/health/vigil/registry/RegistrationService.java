@@ -1,5 +1,7 @@
 package health.vigil.registry;
 
+import health.vigil.modelpackage.ModelPackage;
+import health.vigil.modelpackage.ModelPackageReader;
 import health.vigil.audit.AuditLog;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.PackageRejectedException;

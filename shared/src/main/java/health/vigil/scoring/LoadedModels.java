@@ -6,9 +6,10 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.features.FeaturePipeline;
-import health.vigil.hash.Sha256;
+import health.vigil.explain.Explainers;
 import health.vigil.json.Json;
 import health.vigil.model.Deployment;
+import health.vigil.modelpackage.VerifiedPackageExtractor;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
@@ -19,11 +20,8 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.ModelRuntime;
 import health.vigil.registry.ModelRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.security.DigestInputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -31,9 +29,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipInputStream;
 
 /**
  * The model versions this process has loaded, each loaded once however many requests ask for it at the
@@ -42,8 +37,6 @@ import java.util.zip.ZipInputStream;
  * the model's own sha256 before it loads it. A failed load is not remembered: the next request tries again.
  */
 public final class LoadedModels implements AutoCloseable {
-    static final String MODEL_ENTRY = "model.onnx";
-    static final String REFERENCE_ENTRY = "reference.json";
     /** Java arrays stop a little short of Integer.MAX_VALUE. */
     private static final long LARGEST_ARRAY = Integer.MAX_VALUE - 16;
 
@@ -51,7 +44,7 @@ public final class LoadedModels implements AutoCloseable {
     private final ArtifactStore artifacts;
     private final ModelRuntime runtime;
     private final Function<Manifest, FeaturePipeline> pipelines;
-    private final long maxModelBytes;
+    private final VerifiedPackageExtractor extractor;
     private final ConcurrentHashMap<ModelVersion, Entry> entries = new ConcurrentHashMap<>();
 
     public LoadedModels(ModelRegistry registry, ArtifactStore artifacts, ModelRuntime runtime,
@@ -60,7 +53,8 @@ public final class LoadedModels implements AutoCloseable {
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
-        this.maxModelBytes = Math.min(Objects.requireNonNull(limits, "limits").maxUncompressedBytes(), LARGEST_ARRAY);
+        this.extractor = new VerifiedPackageExtractor(
+                Math.min(Objects.requireNonNull(limits, "limits").maxUncompressedBytes(), LARGEST_ARRAY));
     }
 
     /** The loaded version, loading it first if needed; its record comes from the registry. */
@@ -197,9 +191,6 @@ public final class LoadedModels implements AutoCloseable {
      * their baseline, so a profile this version of Vigil cannot read leaves them out rather than stop scoring.
      */
     private static Optional<ReferenceProfile> referenceProfile(byte[] json) {
-        if (json == null) {
-            return Optional.empty();
-        }
         try {
             return Optional.of(Json.read("reference.json", json, ReferenceProfile.class));
         } catch (ValidationException unreadable) {
@@ -221,55 +212,11 @@ public final class LoadedModels implements AutoCloseable {
                     + " sha256 in the registry; register it again");
         }
         try (InputStream raw = artifacts.open(ArtifactStore.MODELS, blob)) {
-            DigestInputStream digested = new DigestInputStream(raw, Sha256.newDigest());
-            ZipInputStream zip = new ZipInputStream(digested);
-            byte[] onnx = null;
-            byte[] reference = null;
-            for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
-                if (MODEL_ENTRY.equals(entry.getName())) {
-                    if (onnx != null) {
-                        throw integrity(record, "holds " + MODEL_ENTRY + " twice");
-                    }
-                    onnx = readCapped(zip, record);
-                } else if (REFERENCE_ENTRY.equals(entry.getName())) {
-                    reference = readCapped(zip, record);
-                }
-            }
-            // The zip reader stops before the central directory; the digest must cover the whole blob.
-            digested.transferTo(OutputStream.nullOutputStream());
-            String sha = Sha256.hex(digested.getMessageDigest());
-            if (!sha.equals(record.packageSha256())) {
-                throw integrity(record, "has sha256 " + sha + " but the registry recorded " + record.packageSha256()
-                        + ": the blob was replaced after registration");
-            }
-            if (onnx == null) {
-                throw integrity(record, "has no " + MODEL_ENTRY);
-            }
-            return new PackageParts(onnx, referenceProfile(reference));
-        } catch (ZipException e) {
-            throw new VigilException(ErrorCode.INTEGRITY_FAILURE, "the package of " + record.id() + " (blob '" + blob
-                    + "') is not a readable zip", e);
+            VerifiedPackageExtractor.Contents contents = extractor.extract(raw, record.packageSha256(),
+                    "the package of " + record.id() + " (blob '" + blob + "')");
+            return new PackageParts(contents.onnx(), contents.referenceJson().flatMap(LoadedModels::referenceProfile));
         } catch (IOException e) {
             throw new StoreException("could not read the package of " + record.id() + " (blob '" + blob + "')", e);
         }
-    }
-
-    private byte[] readCapped(InputStream in, VersionRecord record) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[64 * 1024];
-        long total = 0;
-        for (int n; (n = in.read(buffer)) > 0; ) {
-            total += n;
-            if (total > maxModelBytes) {
-                throw integrity(record, "has a " + MODEL_ENTRY + " larger than " + maxModelBytes + " bytes");
-            }
-            out.write(buffer, 0, n);
-        }
-        return out.toByteArray();
-    }
-
-    private static VigilException integrity(VersionRecord record, String what) {
-        return new VigilException(ErrorCode.INTEGRITY_FAILURE, "the package of " + record.id() + " (blob '"
-                + record.packageBlob() + "') " + what);
     }
 }

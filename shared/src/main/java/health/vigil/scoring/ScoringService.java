@@ -1,7 +1,8 @@
 package health.vigil.scoring;
 
+import health.vigil.features.FeaturePipelines;
 import health.vigil.config.VigilConfig;
-import health.vigil.deployment.TrafficRouter;
+import health.vigil.routing.TrafficRouter;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;

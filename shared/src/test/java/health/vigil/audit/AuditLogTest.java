@@ -6,6 +6,7 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoMoreInteractions;
 import static org.mockito.Mockito.when;
 
 import health.vigil.audit.VerificationReport.Problem;
@@ -14,6 +15,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore;
+import health.vigil.port.Telemetry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -197,6 +199,22 @@ class AuditLogTest {
         assertThat(report.partitionsChecked()).isEqualTo(3);
         assertThat(report.recordsChecked()).isEqualTo(10);
         assertThat(report.notes()).isEmpty();
+    }
+
+    @Test
+    void eachVerificationIsCountedAsIntactOrBrokenSoABrokenChainCanRaiseAnAlert() {
+        Telemetry telemetry = mock(Telemetry.class);
+        AuditLog counted = new AuditLog(store, clock, telemetry);
+        writeThreeDays();
+
+        counted.verify(DAY1, DAY3);
+        verify(telemetry).auditVerified(true);
+
+        store.tamper("2026-03-02", 1, r -> new AuditRecord(r.id(), r.partition(), r.sequence(), r.time(), r.actor(),
+                r.action(), r.subject(), "rejected", r.details(), r.previousHash(), r.hash()));
+        counted.verify(DAY1, DAY3);
+        verify(telemetry).auditVerified(false);
+        verifyNoMoreInteractions(telemetry);
     }
 
     @Test

@@ -2,15 +2,17 @@ package health.vigil.contract;
 
 import static health.vigil.contract.ContractFixtures.T0;
 import static health.vigil.contract.ContractFixtures.sha256;
+import static health.vigil.contract.ContractFixtures.packageZip;
 import static health.vigil.contract.ContractFixtures.uniqueModel;
 import static health.vigil.contract.ContractFixtures.version;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import health.vigil.adapter.local.FileArtifactStore;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
+import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
@@ -30,11 +32,8 @@ import health.vigil.port.AuditStore;
 import health.vigil.port.ModelRuntime;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
-import health.vigil.registry.ModelPackageWriter;
 import health.vigil.registry.RegistrationService;
-import health.vigil.registry.ZipModelPackageReader;
-import health.vigil.samples.SampleModels;
-import health.vigil.samples.SamplePackage;
+import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.io.ByteArrayInputStream;
@@ -72,6 +71,7 @@ public abstract class RegistryStoreContract {
     protected RegistryStore store;
     private AuditStore auditStore;
     private ModelRuntime runtime;
+    private LocalAdapters blobFiles;
 
     @TempDir
     Path blobs;
@@ -83,7 +83,7 @@ public abstract class RegistryStoreContract {
 
     @AfterEach
     void closeStore() throws Exception {
-        for (Object opened : new Object[] {store, auditStore, runtime}) {
+        for (Object opened : new Object[] {store, auditStore, runtime, blobFiles}) {
             if (opened instanceof AutoCloseable closeable) {
                 closeable.close();
             }
@@ -396,12 +396,9 @@ public abstract class RegistryStoreContract {
     void registrationsAreNumberedInTheOrderTheyCommitAndTheirRegistrationTimesRiseWithTheNumber() throws Exception {
         Services services = services();
         ModelName model = uniqueModel("readmission");
-        SamplePackage sample = SampleModels.readmissionLogistic().withName(model.value());
         List<BlobCreated> uploads = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            // Six different packages of one model (different evaluation notes make different bytes).
-            uploads.add(services.upload(model, "upload-" + i + "-" + model,
-                    ModelPackageWriter.write(sample.manifest(), sample.onnx(), sample.reference(), Map.of("note", i))));
+            uploads.add(services.upload(model, "upload-" + i + "-" + model, packageZip(model, "package " + i)));
         }
 
         Parallel.run(uploads.size(), t -> services.registration.register(uploads.get(t)));
@@ -411,6 +408,12 @@ public abstract class RegistryStoreContract {
         assertThat(versions).extracting(VersionRecord::registeredAt).isSorted();
     }
 
+    /** Packages are uploaded to files, whichever family the registry is: the artifact store is not under test. */
+    private ArtifactStore artifactsIn(Path folder) {
+        blobFiles = LocalAdapters.at(folder, PredictionLogDurability.PROCESS_CRASH);
+        return blobFiles.artifactStore();
+    }
+
     private static Principal operator(String id) {
         return new Principal(id, Set.of(Role.DEPLOYMENTS_OPERATE));
     }
@@ -418,7 +421,7 @@ public abstract class RegistryStoreContract {
     private Services services() {
         auditStore = newAuditStore();
         runtime = new OrtModelRuntime();
-        return new Services(new AuditLog(auditStore, Clock.systemUTC()), FileArtifactStore.open(blobs), runtime);
+        return new Services(new AuditLog(auditStore, Clock.systemUTC()), artifactsIn(blobs), runtime);
     }
 
     /** Registration and deployment wired on this registry, the audit store beside it and real package reading. */
@@ -440,7 +443,7 @@ public abstract class RegistryStoreContract {
         }
 
         BlobCreated upload(ModelName model, String eventId) {
-            return upload(model, eventId, SampleModels.readmissionLogistic().withName(model.value()).zip());
+            return upload(model, eventId, packageZip(model, "the package"));
         }
 
         BlobCreated upload(ModelName model, String eventId, byte[] zip) {

@@ -1,5 +1,9 @@
 package health.vigil.monitoring;
 
+import health.vigil.statistics.Auroc;
+import health.vigil.statistics.ConfusionMatrix;
+import health.vigil.statistics.ReliabilityCurve;
+import health.vigil.statistics.ScoreSketch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

@@ -18,6 +18,7 @@ class MonitoringDependencyTest {
                 .should().onlyDependOnClassesThat().resideInAnyPackage(
                         "java..",
                         "health.vigil.monitoring..",
+                        "health.vigil.statistics..",
                         "health.vigil.model..",
                         "health.vigil.port..",
                         "health.vigil.error..",

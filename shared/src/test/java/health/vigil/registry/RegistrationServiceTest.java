@@ -1,5 +1,7 @@
 package health.vigil.registry;
 
+import health.vigil.modelpackage.ModelPackage;
+import health.vigil.modelpackage.ModelPackageReader;
 import static health.vigil.registry.ServiceFixtures.READMISSION;
 import static health.vigil.registry.ServiceFixtures.manifest;
 import static health.vigil.registry.ServiceFixtures.sha;

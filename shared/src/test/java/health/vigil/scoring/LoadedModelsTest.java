@@ -18,6 +18,7 @@ import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import health.vigil.features.FeaturePipelines;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;

@@ -22,8 +22,9 @@ import static org.mockito.Mockito.when;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import health.vigil.features.FeaturePipelines;
 import health.vigil.config.VigilConfig;
-import health.vigil.deployment.TrafficRouter;
+import health.vigil.routing.TrafficRouter;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;

@@ -2,7 +2,7 @@ package health.vigil.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import health.vigil.monitoring.Auroc;
+import health.vigil.statistics.Auroc;
 import health.vigil.training.data.Dataset;
 import health.vigil.training.data.PatientSplit;
 import health.vigil.training.synthetic.SyntheticData;

@@ -1,7 +1,8 @@
 package health.vigil.bench.scoring;
 
-import health.vigil.adapter.local.SqlitePredictionLog;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
+import health.vigil.port.PredictionLog;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
@@ -9,7 +10,7 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.port.ModelRuntime;
 import health.vigil.privacy.Pseudonymizer;
-import health.vigil.samples.SampleModels;
+import health.vigil.testing.samples.SampleModels;
 import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.RecordValidator;
 import health.vigil.scoring.ScorableModel;
@@ -49,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 3, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-Xss8m"})
 public class ScoringPartsBenchmark {
 
     @State(Scope.Benchmark)
@@ -93,18 +94,20 @@ public class ScoringPartsBenchmark {
     @State(Scope.Benchmark)
     public static class PowerLossLog {
         Path home;
-        SqlitePredictionLog log;
+        LocalAdapters adapters;
+        PredictionLog log;
 
         @Setup(Level.Trial)
         public void open() throws IOException {
             home = Files.createTempDirectory("vigil-bench-power-loss-");
-            log = SqlitePredictionLog.open(home, PredictionLogDurability.POWER_LOSS);
+            adapters = LocalAdapters.at(home, PredictionLogDurability.POWER_LOSS);
+            log = adapters.predictionLog();
         }
 
         @TearDown(Level.Trial)
         public void close() {
             try {
-                log.close();
+                adapters.close();
             } finally {
                 BenchmarkPlatform.deleteTree(home);
             }

@@ -5,12 +5,12 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
-import health.vigil.adapter.local.SqlitePredictionLog;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OnnxModelWriter;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
-import health.vigil.samples.SampleModels;
+import health.vigil.testing.samples.SampleModels;
 import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.scoring.ScoreResult;
@@ -56,7 +56,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-Xss8m"})
 public class ScoringPathBenchmark {
     static final int ROWS = 1024;
     static final int THREADS = 4;
@@ -121,10 +121,11 @@ public class ScoringPathBenchmark {
 
         @TearDown(Level.Trial)
         public void stop() throws OrtException {
-            if (platform.platform().predictionLog() instanceof SqlitePredictionLog log && log.transactions() > 0) {
+            var counts = LocalAdapters.groupCommitCounts(platform.platform().predictionLog());
+            if (counts.isPresent() && counts.get().transactions() > 0) {
                 // How well group commit batched this trial's appends (printed into the JMH output).
-                long records = log.committedRecords();
-                long transactions = log.transactions();
+                long records = counts.get().records();
+                long transactions = counts.get().transactions();
                 System.out.printf("%nprediction log: %d records in %d transactions, %.2f records per transaction%n",
                         records, transactions, (double) records / transactions);
             }

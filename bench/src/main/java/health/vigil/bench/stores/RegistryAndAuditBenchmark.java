@@ -1,8 +1,7 @@
 package health.vigil.bench.stores;
 
 import health.vigil.adapter.azure.AzureAdapters;
-import health.vigil.adapter.local.SqliteAuditStore;
-import health.vigil.adapter.local.SqliteRegistryStore;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.config.VigilConfig;
 import health.vigil.hash.Sha256;
 import health.vigil.model.AuditRecord;
@@ -65,6 +64,7 @@ public class RegistryAndAuditBenchmark {
     private Path home;
     private Emulators emulators;
     private AzureAdapters azure;
+    private LocalAdapters local;
     private RegistryStore registry;
     private AuditStore audit;
     private ModelName model;
@@ -76,8 +76,9 @@ public class RegistryAndAuditBenchmark {
     public void open() throws IOException {
         home = Files.createTempDirectory("vigil-bench-stores");
         if (backend.equals("sqlite")) {
-            registry = SqliteRegistryStore.open(home);
-            audit = SqliteAuditStore.open(home);
+            local = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT);
+            registry = local.registryStore();
+            audit = local.auditStore();
         } else {
             emulators = EmulatorLauncher.builder().workDir(home.resolve("emulators")).build().startAll();
             Map<String, String> env = new HashMap<>(emulators.settings());
@@ -100,11 +101,8 @@ public class RegistryAndAuditBenchmark {
 
     @TearDown(Level.Trial)
     public void close() throws Exception {
-        if (registry instanceof AutoCloseable c) {
-            c.close();
-        }
-        if (audit instanceof AutoCloseable c) {
-            c.close();
+        if (local != null) {
+            local.close();
         }
         if (azure != null) {
             azure.close();

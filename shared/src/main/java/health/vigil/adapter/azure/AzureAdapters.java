@@ -22,6 +22,7 @@ import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
+import health.vigil.security.Authenticator;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
@@ -149,6 +150,14 @@ public final class AzureAdapters implements AutoCloseable {
                     .buildClient());
         }
         return Optional.ofNullable(secrets);
+    }
+
+    /**
+     * Callers as App Service authentication (Entra ID) passes them in the client principal header, which App
+     * Service strips from incoming requests, so only its front end can set it.
+     */
+    public Authenticator authenticator() {
+        return new ClientPrincipalAuthenticator();
     }
 
     public synchronized Telemetry telemetry() {

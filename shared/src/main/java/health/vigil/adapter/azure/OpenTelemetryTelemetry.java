@@ -1,12 +1,15 @@
 package health.vigil.adapter.azure;
 
 import health.vigil.error.ErrorCode;
+import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
 import health.vigil.port.Telemetry;
+import health.vigil.port.TelemetryNames;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
@@ -18,33 +21,25 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * Vigil's metrics and spans on the OpenTelemetry API. In Azure the Application Insights Java agent supplies the
  * SDK behind {@code GlobalOpenTelemetry} and exports to Azure Monitor; without an agent everything is a no-op. The
- * names, units and attributes are listed in {@code docs/telemetry.md}, which the workbooks are built on. Attributes
- * are model ids, slots, error codes, outcomes and event types only; free-text values that do not look like an
- * identifier are replaced by {@code other}, so no caller can smuggle patient data into telemetry.
+ * names, units and attributes come from {@link TelemetryNames}, the catalogue the workbooks and alerts are held to.
+ * Attributes are model ids, slots, error codes, outcomes and event types only; free-text values that do not look
+ * like an identifier are replaced by {@code other}, so no caller can smuggle patient data into telemetry.
  */
 final class OpenTelemetryTelemetry implements Telemetry {
-    static final String INSTRUMENTATION = "health.vigil";
-
-    static final String SCORING_DURATION = "vigil.scoring.duration";
-    static final String SCORING_ROWS = "vigil.scoring.rows";
-    static final String ERRORS = "vigil.errors";
-    static final String REGISTRATIONS = "vigil.registrations";
-    static final String EVENTS = "vigil.events";
-    static final String SCORE_SPAN = "vigil.score";
-
-    static final AttributeKey<String> MODEL = AttributeKey.stringKey("vigil.model.name");
-    static final AttributeKey<Long> VERSION = AttributeKey.longKey("vigil.model.version");
-    static final AttributeKey<String> SLOT = AttributeKey.stringKey("vigil.traffic_slot");
-    static final AttributeKey<Long> ROWS = AttributeKey.longKey("vigil.scoring.rows");
-    static final AttributeKey<String> OPERATION = AttributeKey.stringKey("vigil.operation");
-    static final AttributeKey<String> ERROR_CODE = AttributeKey.stringKey("vigil.error.code");
-    static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("vigil.outcome");
-    static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey("vigil.event.type");
+    static final AttributeKey<String> MODEL = AttributeKey.stringKey(TelemetryNames.MODEL_NAME);
+    static final AttributeKey<Long> VERSION = AttributeKey.longKey(TelemetryNames.MODEL_VERSION);
+    static final AttributeKey<String> SLOT = AttributeKey.stringKey(TelemetryNames.TRAFFIC_SLOT);
+    static final AttributeKey<Long> ROWS = AttributeKey.longKey(TelemetryNames.ROWS);
+    static final AttributeKey<String> OPERATION = AttributeKey.stringKey(TelemetryNames.OPERATION);
+    static final AttributeKey<String> ERROR_CODE = AttributeKey.stringKey(TelemetryNames.ERROR_CODE);
+    static final AttributeKey<String> OUTCOME = AttributeKey.stringKey(TelemetryNames.OUTCOME);
+    static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey(TelemetryNames.EVENT_TYPE);
 
     static final String OTHER = "other";
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");
@@ -55,25 +50,24 @@ final class OpenTelemetryTelemetry implements Telemetry {
     private final LongCounter errors;
     private final LongCounter registrations;
     private final LongCounter events;
+    private final LongCounter auditVerifications;
 
     OpenTelemetryTelemetry(OpenTelemetry openTelemetry) {
         Objects.requireNonNull(openTelemetry, "openTelemetry");
-        Meter meter = openTelemetry.getMeter(INSTRUMENTATION);
-        this.tracer = openTelemetry.getTracer(INSTRUMENTATION);
-        this.scoringDuration = meter.histogramBuilder(SCORING_DURATION)
-                .setUnit("s")
+        Meter meter = openTelemetry.getMeter(TelemetryNames.INSTRUMENTATION);
+        this.tracer = openTelemetry.getTracer(TelemetryNames.INSTRUMENTATION);
+        this.scoringDuration = meter.histogramBuilder(TelemetryNames.SCORING_DURATION)
+                .setUnit(unit(TelemetryNames.SCORING_DURATION))
                 .setDescription("Time to score one request, all its rows, in the model runtime")
                 .setExplicitBucketBoundariesAdvice(List.of(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                         0.5, 1.0, 2.5, 5.0))
                 .build();
-        this.scoringRows = meter.counterBuilder(SCORING_ROWS).setUnit("{row}")
-                .setDescription("Rows (patients) scored").build();
-        this.errors = meter.counterBuilder(ERRORS).setUnit("{error}")
-                .setDescription("Failed operations by Vigil error code").build();
-        this.registrations = meter.counterBuilder(REGISTRATIONS).setUnit("{registration}")
-                .setDescription("Model package registrations by outcome").build();
-        this.events = meter.counterBuilder(EVENTS).setUnit("{event}")
-                .setDescription("Vigil events raised, by type (gate outcomes, approvals, canary steps, drift)").build();
+        this.scoringRows = counter(meter, TelemetryNames.SCORING_ROWS, "Rows (patients) scored");
+        this.errors = counter(meter, TelemetryNames.ERRORS, "Failed operations by Vigil error code");
+        this.registrations = counter(meter, TelemetryNames.REGISTRATIONS, "Model package registrations by outcome");
+        this.events = counter(meter, TelemetryNames.EVENTS, "Vigil events published, by type, model and outcome");
+        this.auditVerifications = counter(meter, TelemetryNames.AUDIT_VERIFICATIONS,
+                "Audit chain verifications by outcome (intact, broken)");
     }
 
     @Override
@@ -86,7 +80,7 @@ final class OpenTelemetryTelemetry implements Telemetry {
         scoringRows.add(Math.max(0, rows), attributes);
         // The port reports scoring after the fact, so the span is recorded with the time it actually took.
         Instant end = Instant.now();
-        Span span = tracer.spanBuilder(SCORE_SPAN)
+        Span span = tracer.spanBuilder(TelemetryNames.SCORE_SPAN)
                 .setSpanKind(SpanKind.INTERNAL)
                 .setStartTimestamp(end.minus(Math.max(0, nanos), ChronoUnit.NANOS))
                 .setAllAttributes(attributes)
@@ -113,8 +107,25 @@ final class OpenTelemetryTelemetry implements Telemetry {
     }
 
     @Override
-    public void event(String eventType) {
-        events.add(1, Attributes.of(EVENT_TYPE, safe(eventType)));
+    public void event(String eventType, Optional<ModelName> model, String outcome) {
+        Objects.requireNonNull(model, "model");
+        AttributesBuilder attributes = Attributes.builder().put(EVENT_TYPE, safe(eventType)).put(OUTCOME, safe(outcome));
+        model.ifPresent(name -> attributes.put(MODEL, name.value()));
+        events.add(1, attributes.build());
+    }
+
+    @Override
+    public void auditVerified(boolean intact) {
+        auditVerifications.add(1, Attributes.of(OUTCOME, intact ? "intact" : "broken"));
+    }
+
+    private static LongCounter counter(Meter meter, String name, String description) {
+        return meter.counterBuilder(name).setUnit(unit(name)).setDescription(description).build();
+    }
+
+    private static String unit(String name) {
+        return TelemetryNames.signal(name).orElseThrow(() -> new IllegalStateException(name + " is not catalogued"))
+                .unit();
     }
 
     /** Keeps identifiers such as {@code score} or {@code Vigil.Gates.Passed}; anything else becomes {@code other}. */

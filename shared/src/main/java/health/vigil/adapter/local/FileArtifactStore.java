@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
  * modification time and identity; a file dropped or edited by hand has no matching entry and is described
  * with a null sha256, as the port allows, rather than with a stale one.
  */
-public final class FileArtifactStore implements ArtifactStore {
+final class FileArtifactStore implements ArtifactStore {
     public static final String FOLDER = "blobs";
     static final String STAGING = ".staging";
     static final String METADATA = ".meta";

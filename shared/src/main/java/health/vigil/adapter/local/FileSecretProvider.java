@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * readable by the owner only where the file system has POSIX permissions, and the same bytes ever after, so
  * pseudonyms stay stable across restarts. Losing the file changes every pseudonym: back it up with the home.
  */
-public final class FileSecretProvider implements SecretProvider {
+final class FileSecretProvider implements SecretProvider {
     public static final String FOLDER = "secrets";
     static final int KEY_BYTES = 32;
     private static final Pattern NAME = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?");

@@ -24,7 +24,7 @@ import org.sqlite.SQLiteConfig;
  * connection is refused; the hash chain the audit service writes is what detects edits made below SQL. The
  * {@code audit_keys} table binds each idempotency key to its record, written in the record's own transaction.
  */
-public final class SqliteAuditStore implements AuditStore, AutoCloseable {
+final class SqliteAuditStore implements AuditStore, AutoCloseable {
     public static final String FILE_NAME = "audit.db";
     private static final List<String> SCHEMA_1 = List.of(
             "CREATE TABLE audit (partition TEXT NOT NULL, sequence INTEGER NOT NULL, id TEXT NOT NULL,"

@@ -46,7 +46,7 @@ import org.sqlite.SQLiteConfig;
  *
  * <p>Features are stored as a little-endian float32 blob (4 bytes per feature).
  */
-public final class SqlitePredictionLog implements PredictionLog {
+final class SqlitePredictionLog implements PredictionLog {
     public static final String FILE_NAME = "predictions.db";
     /** Bounds one transaction, so one large burst does not hold the write lock (and readers' WAL) for long. */
     static final int MAX_RECORDS_PER_TRANSACTION = 5_000;

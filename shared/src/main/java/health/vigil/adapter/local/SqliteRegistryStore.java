@@ -31,7 +31,7 @@ import org.sqlite.SQLiteConfig;
  * documents the Cosmos DB adapter keeps), each with an etag column that conditional updates compare, and
  * the handled-events table that makes event handlers idempotent.
  */
-public final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
+final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     public static final String FILE_NAME = "registry.db";
     private static final int SCHEMA_VERSION = 1;
     private static final List<String> SCHEMA = List.of(

@@ -3,8 +3,10 @@ package health.vigil.adapter.azure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.error.ErrorCode;
+import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
+import health.vigil.port.TelemetryNames;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -22,6 +24,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -30,9 +33,7 @@ import org.junit.jupiter.api.Test;
 
 /** The metrics and spans the workbooks are built on, read back through the OpenTelemetry SDK's in-memory exporters. */
 class OpenTelemetryTelemetryTest {
-    private static final Set<String> ALLOWED_ATTRIBUTES = Set.of("vigil.model.name", "vigil.model.version",
-            "vigil.traffic_slot", "vigil.scoring.rows", "vigil.operation", "vigil.error.code", "vigil.outcome",
-            "vigil.event.type");
+    private static final Set<String> ALLOWED_ATTRIBUTES = TelemetryNames.attributes();
 
     private InMemoryMetricReader metrics;
     private InMemorySpanExporter spans;
@@ -120,23 +121,74 @@ class OpenTelemetryTelemetryTest {
         telemetry.registration("registered");
         telemetry.registration("rejected");
         telemetry.registration("registered");
-        telemetry.event("Vigil.Gates.Passed");
-        telemetry.event("Vigil.Gates.Failed");
+        Optional<ModelName> readmission = Optional.of(ModelName.of("readmission"));
+        telemetry.event("Vigil.Gates.Passed", readmission, "published");
+        telemetry.event("Vigil.Gates.Failed", readmission, "published");
+        telemetry.event("Vigil.Gates.Failed", readmission, "published");
+        telemetry.event("Vigil.Retrain.Requested", Optional.empty(), "failed");
 
         Collection<MetricData> all = metrics.collectAllMetrics();
         assertThat(metric(all, "vigil.registrations").getLongSumData().getPoints())
                 .extracting(p -> p.getAttributes().get(OpenTelemetryTelemetry.OUTCOME) + "=" + p.getValue())
                 .containsExactlyInAnyOrder("registered=2", "rejected=1");
         assertThat(metric(all, "vigil.events").getLongSumData().getPoints())
-                .extracting(p -> p.getAttributes().get(OpenTelemetryTelemetry.EVENT_TYPE))
-                .containsExactlyInAnyOrder("Vigil.Gates.Passed", "Vigil.Gates.Failed");
+                .extracting(p -> p.getAttributes().get(OpenTelemetryTelemetry.EVENT_TYPE) + " "
+                        + p.getAttributes().get(OpenTelemetryTelemetry.MODEL) + " "
+                        + p.getAttributes().get(OpenTelemetryTelemetry.OUTCOME) + "=" + p.getValue())
+                .containsExactlyInAnyOrder("Vigil.Gates.Passed readmission published=1",
+                        "Vigil.Gates.Failed readmission published=2", "Vigil.Retrain.Requested null failed=1");
+    }
+
+    @Test
+    void auditVerificationsAreCountedByOutcome() {
+        telemetry.auditVerified(true);
+        telemetry.auditVerified(true);
+        telemetry.auditVerified(false);
+
+        assertThat(metric(metrics.collectAllMetrics(), "vigil.audit.verifications").getLongSumData().getPoints())
+                .extracting(p -> p.getAttributes().get(OpenTelemetryTelemetry.OUTCOME) + "=" + p.getValue())
+                .containsExactlyInAnyOrder("intact=2", "broken=1");
+    }
+
+    /**
+     * What the catalogue calls emitted is what the adapter records: every emitted name with its unit and only its
+     * catalogued attributes, and nothing that is not catalogued or only planned.
+     */
+    @Test
+    void theAdapterRecordsExactlyTheCataloguesEmittedSignals() {
+        Span request = sdk.getTracer("test").spanBuilder("POST /score/readmission").startSpan();
+        try (Scope ignored = request.makeCurrent()) {
+            telemetry.scored(ModelVersion.of("readmission", 3), Slot.CANARY, 2, 1_000_000L);
+            telemetry.failed("score", ErrorCode.INVALID_FEATURE);
+        } finally {
+            request.end();
+        }
+        telemetry.registration("registered");
+        telemetry.event("Vigil.Model.Registered", Optional.of(ModelName.of("readmission")), "published");
+        telemetry.auditVerified(true);
+
+        Collection<MetricData> all = metrics.collectAllMetrics();
+        Set<String> recorded = new java.util.TreeSet<>(all.stream().map(MetricData::getName).toList());
+        recorded.add(spans.getFinishedSpanItems().stream().filter(s -> s.getName().startsWith("vigil."))
+                .findFirst().orElseThrow().getName());
+        assertThat(recorded).containsExactlyInAnyOrderElementsOf(TelemetryNames.emitted());
+        for (MetricData data : all) {
+            TelemetryNames.Signal signal = TelemetryNames.signal(data.getName()).orElseThrow();
+            assertThat(data.getUnit()).as(data.getName()).isEqualTo(signal.unit());
+            data.getData().getPoints().forEach(p -> assertThat(p.getAttributes().asMap().keySet())
+                    .extracting(AttributeKey::getKey).as(data.getName()).allMatch(signal.attributes()::contains));
+        }
+        SpanData score = spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals("vigil.score"))
+                .findFirst().orElseThrow();
+        assertThat(score.getAttributes().asMap().keySet()).extracting(AttributeKey::getKey)
+                .containsExactlyInAnyOrderElementsOf(TelemetryNames.signal("vigil.score").orElseThrow().attributes());
     }
 
     @Test
     void freeTextThatCouldCarryPatientDataNeverBecomesAnAttribute() {
         telemetry.failed("score patient 12345 (Jane Doe)", ErrorCode.INVALID_FEATURE);
         telemetry.registration("age=87; mrn=00123");
-        telemetry.event(null);
+        telemetry.event(null, Optional.empty(), "sent for patient 12345");
         telemetry.scored(ModelVersion.of("readmission", 1), Slot.SHADOW, 1, 1);
 
         Collection<MetricData> all = metrics.collectAllMetrics();

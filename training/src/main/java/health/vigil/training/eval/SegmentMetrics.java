@@ -1,11 +1,11 @@
 package health.vigil.training.eval;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import health.vigil.monitoring.Auroc;
-import health.vigil.monitoring.AveragePrecision;
-import health.vigil.monitoring.BrierScore;
-import health.vigil.monitoring.ConfusionMatrix;
-import health.vigil.monitoring.ReliabilityCurve;
+import health.vigil.statistics.Auroc;
+import health.vigil.statistics.AveragePrecision;
+import health.vigil.statistics.BrierScore;
+import health.vigil.statistics.ConfusionMatrix;
+import health.vigil.statistics.ReliabilityCurve;
 import java.util.stream.IntStream;
 
 /**

@@ -2,7 +2,7 @@ package health.vigil.training.export;
 
 import health.vigil.adapter.onnx.OnnxModelWriter;
 import health.vigil.hash.Sha256;
-import health.vigil.registry.ModelPackageWriter;
+import health.vigil.modelpackage.ModelPackageWriter;
 import health.vigil.training.Algorithm;
 import health.vigil.training.TrainedModel;
 import java.io.IOException;

@@ -8,9 +8,10 @@ import health.vigil.config.VigilConfig;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.hash.Sha256;
 import health.vigil.port.ModelRuntime;
-import health.vigil.registry.ModelPackage;
-import health.vigil.registry.ModelPackageWriter;
-import health.vigil.registry.ZipModelPackageReader;
+import health.vigil.modelpackage.ModelPackage;
+import health.vigil.modelpackage.ModelPackageWriter;
+import health.vigil.modelpackage.PackageEntries;
+import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.training.Algorithm;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.TrainingFixtures;
@@ -131,8 +132,8 @@ class OnnxExportTest {
             for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
                 names.add(e.getName());
             }
-            assertThat(names).containsExactly(ModelPackageWriter.MANIFEST, ModelPackageWriter.MODEL,
-                    ModelPackageWriter.REFERENCE, ModelPackageWriter.EVALUATION);
+            assertThat(names).containsExactly(PackageEntries.MANIFEST, PackageEntries.MODEL,
+                    PackageEntries.REFERENCE, PackageEntries.EVALUATION);
         }
     }
 }

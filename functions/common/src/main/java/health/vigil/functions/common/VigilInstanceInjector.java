@@ -12,10 +12,13 @@ import java.util.function.Supplier;
  * Gives function classes their services. The Azure Functions Java worker finds this class through
  * {@link java.util.ServiceLoader} and asks it for every function instance; it builds one
  * {@link VigilPlatform} per worker process from the app settings on first use. The local host hands it the
- * platform it composed itself. Function classes take the platform in their only constructor.
+ * platform it composed itself. Function classes take the platform in their only constructor, and those that
+ * serve HTTP also the platform's one {@link HttpApi}.
  */
 public final class VigilInstanceInjector implements FunctionInstanceInjector {
     private final Supplier<VigilPlatform> platform;
+    private VigilPlatform httpFor;
+    private HttpApi http;
 
     /** Used by the Azure Functions worker: the platform comes from the app settings. */
     public VigilInstanceInjector() {
@@ -33,17 +36,41 @@ public final class VigilInstanceInjector implements FunctionInstanceInjector {
     @Override
     public <T> T getInstance(Class<T> functionClass) throws Exception {
         try {
-            Constructor<T> withPlatform = functionClass.getConstructor(VigilPlatform.class);
-            VigilPlatform current = platform.get();
-            if (current == null) {
-                throw new IllegalStateException("the Vigil platform is not built yet; functions cannot run before it");
+            Constructor<?>[] constructors = functionClass.getConstructors();
+            for (Constructor<?> constructor : constructors) {
+                Class<?>[] parameters = constructor.getParameterTypes();
+                if (parameters.length == 2 && parameters[0] == VigilPlatform.class && parameters[1] == HttpApi.class) {
+                    VigilPlatform current = current();
+                    return functionClass.cast(constructor.newInstance(current, http(current)));
+                }
             }
-            return withPlatform.newInstance(current);
-        } catch (NoSuchMethodException e) {
+            for (Constructor<?> constructor : constructors) {
+                Class<?>[] parameters = constructor.getParameterTypes();
+                if (parameters.length == 1 && parameters[0] == VigilPlatform.class) {
+                    return functionClass.cast(constructor.newInstance(current()));
+                }
+            }
             return functionClass.getConstructor().newInstance();
         } catch (InvocationTargetException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
+    }
+
+    private VigilPlatform current() {
+        VigilPlatform current = platform.get();
+        if (current == null) {
+            throw new IllegalStateException("the Vigil platform is not built yet; functions cannot run before it");
+        }
+        return current;
+    }
+
+    /** The one HTTP front of a platform, shared by every function class that serves HTTP. */
+    private synchronized HttpApi http(VigilPlatform current) {
+        if (httpFor != current) {
+            http = new HttpApi(current.authenticator(), current.config().limits());
+            httpFor = current;
+        }
+        return http;
     }
 
     /** Builds a value once, on first use, thread-safely. */

@@ -31,4 +31,10 @@ class FunctionJsonIT {
                 "PredictionRetention", List.of("timerTrigger", "0 30 2 * * *", "", "")));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.control."));
     }
+
+    @Test
+    void theAppShipsNoTestSupport() throws IOException {
+        assertThat(GeneratedFunctions.testSupport(GeneratedFunctions.staging()))
+                .as("fixtures and emulators are for tests; the Function App must not deploy them").isEmpty();
+    }
 }

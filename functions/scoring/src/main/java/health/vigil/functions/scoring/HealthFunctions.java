@@ -19,9 +19,9 @@ public final class HealthFunctions {
     private final VigilPlatform platform;
     private final HttpApi http;
 
-    public HealthFunctions(VigilPlatform platform) {
+    public HealthFunctions(VigilPlatform platform, HttpApi http) {
         this.platform = platform;
-        this.http = new HttpApi(platform.authenticator(), platform.config().limits());
+        this.http = http;
     }
 
     @FunctionName("HealthLive")
@@ -38,7 +38,7 @@ public final class HealthFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
         return http.handle(request, context, Access.ANONYMOUS, call -> {
-            boolean ready = platform.isReady();
+            boolean ready = platform.registry().isReady();
             return Reply.of(ready ? 200 : 503, Map.of("ready", ready));
         });
     }

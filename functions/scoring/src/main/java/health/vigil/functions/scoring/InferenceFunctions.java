@@ -13,8 +13,8 @@ import health.vigil.functions.common.HttpApi;
 import health.vigil.model.ModelName;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.json.Json;
-import health.vigil.scoring.oip.InferenceRequest;
-import health.vigil.scoring.oip.InferenceService;
+import health.vigil.functions.scoring.oip.InferenceRequest;
+import health.vigil.functions.scoring.oip.InferenceService;
 import health.vigil.security.Role;
 import java.util.Map;
 import java.util.Optional;
@@ -24,9 +24,9 @@ public final class InferenceFunctions {
     private final InferenceService oip;
     private final HttpApi http;
 
-    public InferenceFunctions(VigilPlatform platform) {
-        this.oip = platform.inference();
-        this.http = new HttpApi(platform.authenticator(), platform.config().limits());
+    public InferenceFunctions(VigilPlatform platform, HttpApi http) {
+        this.oip = new InferenceService(platform.scoring(), platform.registry());
+        this.http = http;
     }
 
     @FunctionName("ModelMetadata")

@@ -30,4 +30,10 @@ class FunctionJsonIT {
                 "Score", List.of("httpTrigger", "score/{name}", "POST", "ANONYMOUS")));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.scoring."));
     }
+
+    @Test
+    void theAppShipsNoTestSupport() throws IOException {
+        assertThat(GeneratedFunctions.testSupport(GeneratedFunctions.staging()))
+                .as("fixtures and emulators are for tests; the Function App must not deploy them").isEmpty();
+    }
 }

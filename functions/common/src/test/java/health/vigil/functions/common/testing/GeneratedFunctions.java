@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 /**
  * Reads a Function App's staging folder as azure-functions-maven-plugin generated it: for each function,
@@ -56,5 +58,33 @@ public final class GeneratedFunctions {
         Map<String, List<String>> summaries = new TreeMap<>();
         functions.forEach((name, trigger) -> summaries.put(name, trigger.summary()));
         return summaries;
+    }
+
+    /**
+     * What in the app's staging folder is test support and must not be deployed: a jar of a test-support module
+     * ({@code vigil-test-support}, {@code vigil-emulators}), a {@code -tests.jar}, or any jar holding classes of
+     * {@code health.vigil.testing}. Empty when the app is clean.
+     */
+    public static List<String> testSupport(Path staging) throws IOException {
+        List<String> found = new ArrayList<>();
+        List<Path> jars;
+        try (Stream<Path> files = Files.walk(staging)) {
+            jars = files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList();
+        }
+        if (jars.isEmpty()) {
+            throw new IllegalStateException("no jar under " + staging + ": the app was not packaged");
+        }
+        for (Path jar : jars) {
+            String name = jar.getFileName().toString();
+            if (name.startsWith("vigil-test-support") || name.startsWith("vigil-emulators") || name.endsWith("-tests.jar")) {
+                found.add(name);
+                continue;
+            }
+            try (ZipFile zip = new ZipFile(jar.toFile())) {
+                zip.stream().map(ZipEntry::getName).filter(e -> e.startsWith("health/vigil/testing/")).findFirst()
+                        .ifPresent(e -> found.add(name + "!/" + e));
+            }
+        }
+        return found;
     }
 }

@@ -1,0 +1,223 @@
+package health.vigil.host;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * Watches the local blob container folder (the {@code models} drop folder) and raises BlobCreated for every
+ * file once it is complete: its size and modification time unchanged across two checks at least one
+ * interval apart. A WatchService makes new files show up quickly and a periodic scan catches anything the
+ * WatchService misses (overflow, file systems without notifications). Names with a segment starting with
+ * '.' are ignored, so writers can upload to a hidden temporary name and rename.
+ *
+ * <p>What was raised is remembered in memory only: after a restart every file present is raised again. That
+ * is deliberate and safe, because registration is idempotent on the package's sha256, and it means an
+ * upload that arrived while the platform was down is never missed.
+ */
+final class DropFolderWatcher implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(DropFolderWatcher.class.getName());
+
+    private final BiConsumer<String, Path> publish;
+    private final Path root;
+    private final String container;
+    private final Duration interval;
+    private final Consumer<ObjectNode> raise;
+    private final Clock clock;
+    private final ScheduledThreadPoolExecutor executor;
+    private final Map<Path, Seen> candidates = new HashMap<>();
+    private final Map<Path, Version> raised = new HashMap<>();
+    private final Set<Path> watched = new HashSet<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private WatchService watchService;
+    private Thread watchThread;
+
+    private record Version(long size, long modifiedNanos) {}
+
+    private record Seen(Version version, Instant since) {}
+
+    DropFolderWatcher(Path root, String container, Duration interval, Consumer<ObjectNode> raise, Clock clock) {
+        this(root, container, interval, (name, file) -> { }, raise, clock);
+    }
+
+    /**
+     * @param publish called with the blob name and the complete file before BlobCreated is raised, to put it
+     *     where the platform reads blobs from when that is not this folder (the storage emulator); if it fails
+     *     the event is not raised and the next scan tries again
+     */
+    DropFolderWatcher(Path root, String container, Duration interval, BiConsumer<String, Path> publish,
+            Consumer<ObjectNode> raise, Clock clock) {
+        this.publish = publish;
+        this.root = root;
+        this.container = container;
+        this.interval = interval;
+        this.raise = raise;
+        this.clock = clock;
+        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "vigil-drop-folder");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    void start() throws IOException {
+        Files.createDirectories(root);
+        try {
+            watchService = FileSystems.getDefault().newWatchService();
+            watchThread = new Thread(this::watch, "vigil-drop-folder-watch");
+            watchThread.setDaemon(true);
+            watchThread.start();
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.info(() -> "the drop folder is scanned every " + interval.toMillis() + " ms (no file notifications here)");
+            watchService = null;
+        }
+        executor.scheduleWithFixedDelay(this::scanSafely, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void watch() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                WatchKey key = watchService.take();
+                key.pollEvents();
+                key.reset();
+                try {
+                    executor.execute(this::scanSafely);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    return;
+                }
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            // closing
+        }
+    }
+
+    private void scanSafely() {
+        try {
+            scan();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "scanning the drop folder failed (" + e.getClass().getSimpleName() + "); retrying next interval");
+        }
+    }
+
+    /** One check of the folder; runs on the single scanner thread only. */
+    private void scan() throws IOException {
+        Instant now = clock.instant();
+        Set<Path> present = new HashSet<>();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(root)) {
+            files = walk.filter(p -> !p.equals(root) && !hidden(root.relativize(p))).toList();
+        }
+        for (Path path : files) {
+            BasicFileAttributes attributes;
+            try {
+                attributes = Files.readAttributes(path, BasicFileAttributes.class);
+            } catch (NoSuchFileException gone) {
+                continue;
+            }
+            if (attributes.isDirectory()) {
+                register(path);
+                continue;
+            }
+            if (!attributes.isRegularFile()) {
+                continue;
+            }
+            present.add(path);
+            Version version = new Version(attributes.size(), attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS));
+            if (version.equals(raised.get(path))) {
+                continue;
+            }
+            Seen seen = candidates.get(path);
+            if (seen == null || !seen.version().equals(version)) {
+                candidates.put(path, new Seen(version, now));
+            } else if (!now.isBefore(seen.since().plus(interval))) {
+                candidates.remove(path);
+                try {
+                    raiseFor(path, attributes, now);
+                    raised.put(path, version);
+                } catch (RuntimeException e) {
+                    LOG.warning(() -> "blob " + container + "/" + root.relativize(path) + " could not be published ("
+                            + e.getClass().getSimpleName() + "); trying again at the next scan");
+                }
+            }
+        }
+        register(root);
+        candidates.keySet().retainAll(present);
+        raised.keySet().retainAll(present);
+    }
+
+    private void raiseFor(Path path, BasicFileAttributes attributes, Instant now) {
+        String name = root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+        LocalStorageEvents.Blob blob = new LocalStorageEvents.Blob(container, name, attributes.size(),
+                attributes.lastModifiedTime().toInstant(), LocalStorageEvents.contentType(name));
+        publish.accept(name, path);
+        ObjectNode event = LocalStorageEvents.blobCreated(blob, now, sequence.incrementAndGet());
+        LOG.info(() -> "blob " + container + "/" + name + " is complete (" + blob.contentLength() + " bytes); raising "
+                + "BlobCreated " + event.get("id").asText());
+        raise.accept(event);
+    }
+
+    private void register(Path directory) {
+        if (watchService == null || watched.contains(directory)) {
+            return;
+        }
+        try {
+            directory.register(watchService, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            watched.add(directory);
+        } catch (IOException | ClosedWatchServiceException e) {
+            // The periodic scan still covers this folder.
+        }
+    }
+
+    private static boolean hidden(Path relative) {
+        for (Path part : relative) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        if (watchThread != null) {
+            watchThread.interrupt();
+        }
+        if (watchService != null) {
+            try {
+                watchService.close();
+            } catch (IOException e) {
+                // nothing left to release
+            }
+        }
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package health.vigil.host;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import health.vigil.error.ErrorCode;
+import health.vigil.json.Json;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An HTTP answer the host writes: status, headers and body bytes. Errors the host raises itself (unknown
+ * route, wrong method, body too large, a function that threw) use Vigil's error shape
+ * {@code {"error": {"code", "message", "requestId"}}}, so clients see one format whoever answered.
+ */
+record HostReply(int status, Map<String, String> headers, byte[] body) {
+    static final String JSON = "application/json; charset=utf-8";
+
+    HostReply {
+        headers = Map.copyOf(headers);
+        body = body == null ? new byte[0] : body;
+        if (status < 100 || status > 599) {
+            throw new IllegalArgumentException("HTTP status " + status + " is outside 100-599");
+        }
+    }
+
+    static HostReply error(ErrorCode code, String message, String requestId) {
+        return error(code.httpStatus(), code, message, requestId, Map.of());
+    }
+
+    static HostReply error(int status, ErrorCode code, String message, String requestId, Map<String, String> extraHeaders) {
+        ObjectNode error = Json.mapper().createObjectNode();
+        ObjectNode inner = error.putObject("error");
+        inner.put("code", code.name());
+        inner.put("message", message);
+        inner.put("requestId", requestId);
+        Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
+        headers.put("Content-Type", JSON);
+        return new HostReply(status, headers, error.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static HostReply json(int status, Object body) {
+        return new HostReply(status, Map.of("Content-Type", JSON), Json.writeBytes(body));
+    }
+
+    static HostReply empty(int status, Map<String, String> headers) {
+        return new HostReply(status, headers, new byte[0]);
+    }
+
+    /** The answer when a function failed: the cause is logged by the caller, never sent. */
+    static HostReply internal(String requestId) {
+        return error(ErrorCode.INTERNAL, "the function failed; the host log has the details under request id " + requestId,
+                requestId);
+    }
+}

@@ -1,0 +1,266 @@
+package health.vigil.host;
+
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * The local host's HTTP front: routes each request by method and route template to an HttpTrigger function
+ * (or to the Event Grid webhook), hands it the request the way the Functions host does, and writes what the
+ * function returns. Host-made errors use Vigil's JSON error shape; a function that throws gets a 500 that
+ * carries a request id but never the exception's message.
+ */
+final class HttpFunctionHandler extends Handler.Abstract {
+    private static final Logger LOG = Logger.getLogger(HttpFunctionHandler.class.getName());
+    private static final String WEBHOOK_PATH = "/runtime/webhooks/eventgrid";
+
+    private final FunctionCatalog catalog;
+    private final FunctionInvoker invoker;
+    private final EventGridWebhook webhook;
+    private final int maxBodyBytes;
+
+    HttpFunctionHandler(FunctionCatalog catalog, FunctionInvoker invoker, int maxBodyBytes) {
+        this.catalog = catalog;
+        this.invoker = invoker;
+        this.maxBodyBytes = maxBodyBytes;
+        this.webhook = new EventGridWebhook(catalog, invoker);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String requestId = UUID.randomUUID().toString();
+        HostReply reply;
+        try {
+            reply = dispatch(request, requestId);
+        } catch (ValidationException e) {
+            reply = HostReply.error(e.code(), e.getMessage(), requestId);
+        } catch (RuntimeException | java.io.IOException e) {
+            LOG.log(Level.SEVERE, () -> "request " + requestId + " failed in the host: " + e.getClass().getName());
+            reply = HostReply.internal(requestId);
+        }
+        write(request, response, callback, reply);
+        return true;
+    }
+
+    private HostReply dispatch(Request request, String requestId) throws java.io.IOException {
+        List<String> path = PathSegments.decode(request.getHttpURI().getPath());
+        String method = request.getMethod().toUpperCase(Locale.ROOT);
+        if (String.join("/", path).equalsIgnoreCase(WEBHOOK_PATH.substring(1))) {
+            return webhook.handle(request, method, requestId, () -> RequestBody.read(request, maxBodyBytes));
+        }
+        HttpMethod httpMethod = parseMethod(method);
+        Set<String> allowed = new LinkedHashSet<>();
+        for (FunctionDefinition f : catalog.httpFunctions()) {
+            FunctionDefinition.Http http = (FunctionDefinition.Http) f.trigger();
+            Optional<Map<String, String>> values = http.route().match(path);
+            if (values.isEmpty()) {
+                continue;
+            }
+            if (httpMethod != null && http.accepts(httpMethod)) {
+                return invoke(f, request, httpMethod, values.get(), requestId);
+            }
+            http.methods().forEach(m -> allowed.add(m.name()));
+        }
+        if (!allowed.isEmpty()) {
+            return HostReply.error(405, ErrorCode.METHOD_NOT_ALLOWED, "this route does not accept " + method
+                    + "; it accepts " + String.join(", ", allowed), requestId, Map.of("Allow", String.join(", ", allowed)));
+        }
+        return HostReply.error(ErrorCode.NOT_FOUND, "no function serves this path; check the URL against the API reference", requestId);
+    }
+
+    private HostReply invoke(FunctionDefinition f, Request request, HttpMethod method, Map<String, String> routeValues,
+            String requestId) throws java.io.IOException {
+        byte[] body = RequestBody.read(request, maxBodyBytes);
+        FunctionDefinition.BodyForm form = f.arguments().stream()
+                .filter(a -> a instanceof FunctionDefinition.HttpRequest)
+                .map(a -> ((FunctionDefinition.HttpRequest) a).body())
+                .findFirst().orElse(FunctionDefinition.BodyForm.OPTIONAL_STRING);
+        LocalHttpRequest message = new LocalHttpRequest(uri(request), method, headers(request), query(request), body(form, body));
+        LocalExecutionContext context = LocalExecutionContext.of(requestId, f.name());
+        try {
+            Object result = invoker.invoke(f, FunctionInvoker.Input.http(message, routeValues), context);
+            return reply(result, requestId, f);
+        } catch (FunctionInvoker.FunctionFailure failure) {
+            logFailure(f, requestId, failure.getCause());
+            return HostReply.internal(requestId);
+        }
+    }
+
+    static void logFailure(FunctionDefinition f, String invocationId, Throwable cause) {
+        // The exception's class and where it was thrown, not its message: messages can carry request data.
+        StackTraceElement at = cause.getStackTrace().length > 0 ? cause.getStackTrace()[0] : null;
+        LOG.warning(() -> "function " + f.name() + " failed (invocation " + invocationId + "): " + cause.getClass().getName()
+                + (at == null ? "" : " at " + at));
+    }
+
+    private static HostReply reply(Object result, String requestId, FunctionDefinition f) {
+        if (result == null) {
+            return HostReply.empty(204, Map.of());
+        }
+        int status = 200;
+        Object body = result;
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (result instanceof LocalHttpResponse local) {
+            status = local.getStatusCode();
+            body = local.getBody();
+            headers.putAll(local.headers());
+        } else if (result instanceof HttpResponseMessage message) {
+            status = message.getStatusCode();
+            body = message.getBody();
+            String type = message.getHeader("Content-Type");
+            if (type != null) {
+                headers.put("Content-Type", type);
+            }
+        }
+        if (status < 100 || status > 599) {
+            logFailure(f, requestId, new IllegalStateException("status " + status));
+            return HostReply.internal(requestId);
+        }
+        byte[] bytes;
+        String defaultType;
+        if (body == null) {
+            bytes = new byte[0];
+            defaultType = null;
+        } else if (body instanceof byte[] b) {
+            bytes = b;
+            defaultType = "application/octet-stream";
+        } else if (body instanceof String s) {
+            bytes = s.getBytes(StandardCharsets.UTF_8);
+            defaultType = "text/plain; charset=utf-8";
+        } else {
+            try {
+                bytes = Json.writeBytes(body);
+            } catch (IllegalStateException e) {
+                logFailure(f, requestId, e);
+                return HostReply.internal(requestId);
+            }
+            defaultType = HostReply.JSON;
+        }
+        if (defaultType != null && headers.keySet().stream().noneMatch(h -> h.equalsIgnoreCase("Content-Type"))) {
+            headers.put("Content-Type", defaultType);
+        }
+        return new HostReply(status, headers, bytes);
+    }
+
+    private static Object body(FunctionDefinition.BodyForm form, byte[] body) {
+        boolean empty = body.length == 0;
+        return switch (form) {
+            case OPTIONAL_STRING -> empty ? Optional.empty() : Optional.of(new String(body, StandardCharsets.UTF_8));
+            case OPTIONAL_BYTES -> empty ? Optional.empty() : Optional.of(body);
+            case STRING -> empty ? null : new String(body, StandardCharsets.UTF_8);
+            case BYTES -> empty ? null : body;
+        };
+    }
+
+    private static HttpMethod parseMethod(String method) {
+        try {
+            return HttpMethod.valueOf(method);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static URI uri(Request request) {
+        return request.getHttpURI().toURI();
+    }
+
+    static Map<String, String> headers(Request request) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (HttpField field : request.getHeaders()) {
+            headers.merge(field.getLowerCaseName(), field.getValue(), (a, b) -> a + ", " + b);
+        }
+        return headers;
+    }
+
+    static Map<String, String> query(Request request) {
+        Fields fields;
+        try {
+            fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        } catch (RuntimeException e) {
+            throw new ValidationException("the query string is not valid URL encoding");
+        }
+        Map<String, String> query = new LinkedHashMap<>();
+        for (Fields.Field field : fields) {
+            // Azure hands functions one value per name; the first one, as the Functions host does.
+            query.putIfAbsent(field.getName(), field.getValues().isEmpty() ? "" : field.getValues().get(0));
+        }
+        return query;
+    }
+
+    static void write(Request request, Response response, Callback callback, HostReply reply) {
+        response.setStatus(reply.status());
+        reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, reply.body().length);
+        response.write(true, ByteBuffer.wrap(reply.body()), callback);
+    }
+
+    /** Path splitting and percent-decoding per segment, so an encoded '/' stays inside its segment. */
+    static final class PathSegments {
+        private PathSegments() {}
+
+        static List<String> decode(String rawPath) {
+            List<String> segments = new ArrayList<>();
+            if (rawPath == null || rawPath.isEmpty() || rawPath.equals("/")) {
+                return segments;
+            }
+            String path = rawPath.startsWith("/") ? rawPath.substring(1) : rawPath;
+            if (path.endsWith("/")) {
+                path = path.substring(0, path.length() - 1);
+            }
+            for (String raw : path.split("/", -1)) {
+                segments.add(percentDecode(raw));
+            }
+            return segments;
+        }
+
+        private static String percentDecode(String raw) {
+            if (raw.indexOf('%') < 0) {
+                return raw;
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
+            for (int i = 0; i < raw.length(); i++) {
+                char c = raw.charAt(i);
+                if (c == '%') {
+                    if (i + 2 >= raw.length()) {
+                        throw new ValidationException("the path has an incomplete percent-encoding");
+                    }
+                    int hi = Character.digit(raw.charAt(i + 1), 16);
+                    int lo = Character.digit(raw.charAt(i + 2), 16);
+                    if (hi < 0 || lo < 0) {
+                        throw new ValidationException("the path has an invalid percent-encoding");
+                    }
+                    out.write(hi * 16 + lo);
+                    i += 2;
+                } else {
+                    byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                    out.write(bytes, 0, bytes.length);
+                }
+            }
+            return out.toString(StandardCharsets.UTF_8);
+        }
+    }
+}

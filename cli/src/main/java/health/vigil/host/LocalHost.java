@@ -1,0 +1,451 @@
+package health.vigil.host;
+
+import com.microsoft.azure.functions.spi.inject.FunctionInstanceInjector;
+import health.vigil.adapter.local.EventBusSettings;
+import health.vigil.adapter.local.EventBusSubscription;
+import health.vigil.adapter.local.InProcessEventBus;
+import health.vigil.error.ValidationException;
+import health.vigil.port.EventPublisher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * Runs the Function Apps' classes in one process the way the Azure Functions host runs them: HTTP triggers
+ * on 127.0.0.1, Event Grid triggers fed by the in-process event bus (and by the Event Grid webhook), timer
+ * triggers on their schedules, and the {@code models} drop folder raising BlobCreated. It discovers functions
+ * from their annotations and knows nothing of Vigil's services: those reach the function classes through the
+ * {@link FunctionInstanceInjector}, and publish through {@link #eventPublisher()}.
+ *
+ * <p>Under {@code home}: {@code blobs/models/} (the drop folder) and {@code deadletter/} (undeliverable events).
+ */
+public final class LocalHost implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LocalHost.class.getName());
+    /** Where the cli jar carries {@code infra/bicep/event-subscriptions.json}. */
+    public static final String SUBSCRIPTIONS_RESOURCE = "health/vigil/host/event-subscriptions.json";
+    public static final String MODELS_CONTAINER = "models";
+
+    private final Builder settings;
+    private final InProcessEventBus bus;
+    private final Object lifecycle = new Object();
+    private volatile FunctionInvoker invoker;
+    private FunctionCatalog catalog;
+    private Server server;
+    private TimerScheduler timers;
+    private DropFolderWatcher dropFolder;
+    private boolean started;
+    private boolean closed;
+
+    private LocalHost(Builder builder) {
+        this.settings = builder;
+        List<EventBusSubscription> subscriptions = builder.subscriptions != null ? builder.subscriptions
+                : EventBusSubscription.readResource(builder.classLoader, SUBSCRIPTIONS_RESOURCE);
+        this.bus = new InProcessEventBus(subscriptions, builder.eventBus, this::deliverEvent,
+                builder.home.resolve("deadletter"), builder.clock);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Discovers the functions, checks them and the subscriptions, and starts HTTP, the event bus, the timers
+     * and the drop folder. A problem with any function definition stops the start with a message saying what
+     * to fix.
+     */
+    public LocalHost start() {
+        synchronized (lifecycle) {
+            if (started || closed) {
+                throw new IllegalStateException(closed ? "the local host is closed; build a new one" : "the local host is already started");
+            }
+            started = true;
+            try {
+                catalog = FunctionCatalog.discover(settings.classLoader, settings.packages, settings.appSettings);
+                FunctionInstances instances = FunctionInstances.load(settings.classLoader, settings.injector);
+                instances.prepare(catalog.all());
+                checkSubscriptions();
+                checkRunOnStartup();
+                invoker = new FunctionInvoker(instances);
+                Files.createDirectories(dropFolder());
+                Files.createDirectories(bus.deadLetterFolder());
+                startHttp();
+                bus.start();
+                timers = new TimerScheduler(catalog.timerFunctions(), invoker, settings.runOnStartup, settings.clock);
+                timers.start();
+                if (settings.watchDropFolder) {
+                    dropFolder = new DropFolderWatcher(dropFolder(), MODELS_CONTAINER, settings.dropFolderInterval,
+                            settings.dropFolderPublisher, bus::publishEventGridEvent, settings.clock);
+                    dropFolder.start();
+                }
+            } catch (IOException e) {
+                closeQuietly();
+                throw new UncheckedIOException("the local host could not start: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                closeQuietly();
+                throw e;
+            }
+            LOG.info(() -> "local host listening on " + baseUri() + " with " + catalog.all().size() + " functions");
+            functions().forEach(f -> LOG.info(() -> "  " + f));
+            return this;
+        }
+    }
+
+    /** The port HTTP listens on (the chosen one when the builder asked for port 0). */
+    public int port() {
+        synchronized (lifecycle) {
+            if (server == null) {
+                throw new IllegalStateException("the local host is not started");
+            }
+            return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        }
+    }
+
+    public URI baseUri() {
+        return URI.create("http://" + settings.host + ":" + port() + "/");
+    }
+
+    /** The publisher Vigil's services use in local mode; usable before start (events wait for the host). */
+    public EventPublisher eventPublisher() {
+        return bus;
+    }
+
+    /** The bus itself, for waiting until deliveries are done and for raising storage events. */
+    public InProcessEventBus eventBus() {
+        return bus;
+    }
+
+    public Path home() {
+        return settings.home;
+    }
+
+    /** The folder whose files become blobs of the {@code models} container. */
+    public Path dropFolder() {
+        return settings.home.resolve("blobs").resolve(MODELS_CONTAINER);
+    }
+
+    /** What the host serves, for banners and logs. */
+    public List<LocalFunction> functions() {
+        synchronized (lifecycle) {
+            if (catalog == null) {
+                return List.of();
+            }
+            List<LocalFunction> list = new ArrayList<>();
+            for (FunctionDefinition f : catalog.all()) {
+                if (f.trigger() instanceof FunctionDefinition.Http http) {
+                    list.add(new LocalFunction(f.name(), LocalFunction.Kind.HTTP,
+                            http.methods().stream().map(Enum::name).sorted().toList(), http.route().toString(), null,
+                            http.authLevel()));
+                } else if (f.trigger() instanceof FunctionDefinition.Timer timer) {
+                    list.add(new LocalFunction(f.name(), LocalFunction.Kind.TIMER, List.of(), null, timer.schedule(), null));
+                } else {
+                    list.add(new LocalFunction(f.name(), LocalFunction.Kind.EVENT_GRID, List.of(), null, null, null));
+                }
+            }
+            return List.copyOf(list);
+        }
+    }
+
+    /** Stops accepting work, lets running deliveries finish, and dead-letters what is still waiting. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closeQuietly();
+        }
+    }
+
+    private void closeQuietly() {
+        if (dropFolder != null) {
+            dropFolder.close();
+        }
+        if (timers != null) {
+            timers.close();
+        }
+        if (server != null) {
+            try {
+                server.stop();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "stopping HTTP failed: " + e.getClass().getSimpleName());
+            }
+        }
+        bus.close();
+    }
+
+    private void deliverEvent(String functionName, String eventJson) throws Exception {
+        FunctionInvoker current = invoker;
+        FunctionDefinition function = catalog == null ? null : catalog.byName(functionName).orElse(null);
+        if (current == null || function == null) {
+            throw new IllegalStateException("function " + functionName + " is not running");
+        }
+        String invocationId = java.util.UUID.randomUUID().toString();
+        try {
+            current.invoke(function, FunctionInvoker.Input.payload(eventJson), LocalExecutionContext.of(invocationId, function.name()));
+        } catch (FunctionInvoker.FunctionFailure failure) {
+            HttpFunctionHandler.logFailure(function, invocationId, failure.getCause());
+            Throwable cause = failure.getCause();
+            if (cause instanceof Exception e) {
+                throw e;
+            }
+            throw failure;
+        }
+    }
+
+    private void checkSubscriptions() {
+        for (EventBusSubscription s : bus.subscriptions()) {
+            FunctionDefinition f = catalog.byName(s.function()).orElseThrow(() -> new ValidationException(
+                    "event subscription " + s.name() + " delivers to function " + s.function()
+                            + ", which is not among the discovered functions; fix event-subscriptions.json or add the function"));
+            if (!(f.trigger() instanceof FunctionDefinition.EventGrid)) {
+                throw new ValidationException("event subscription " + s.name() + " delivers to function " + s.function()
+                        + ", which is not an EventGridTrigger function");
+            }
+        }
+    }
+
+    private void checkRunOnStartup() {
+        for (String name : settings.runOnStartup) {
+            boolean timer = catalog.byName(name).map(f -> f.trigger() instanceof FunctionDefinition.Timer).orElse(false);
+            if (!timer) {
+                throw new ValidationException("runOnStartup names " + name + ", which is not a TimerTrigger function");
+            }
+        }
+    }
+
+    private void startHttp() throws IOException {
+        QueuedThreadPool threads = new QueuedThreadPool(settings.httpThreads, 2);
+        threads.setName("vigil-http");
+        threads.setDaemon(true);
+        server = new Server(threads);
+        HttpConfiguration config = new HttpConfiguration();
+        config.setSendServerVersion(false);
+        config.setSendDateHeader(true);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(config));
+        connector.setHost(settings.host);
+        connector.setPort(settings.port);
+        server.addConnector(connector);
+        server.setHandler(new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes));
+        server.setErrorHandler(new JsonErrorHandler());
+        try {
+            server.start();
+        } catch (IOException e) {
+            if (e instanceof BindException || e.getCause() instanceof BindException) {
+                throw new IOException("port " + settings.port + " on " + settings.host
+                        + " is in use; stop the other process or choose another port", e);
+            }
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("HTTP did not start (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    /** Errors Jetty raises before a request reaches the host (malformed requests, oversized headers), in Vigil's shape. */
+    private static final class JsonErrorHandler extends ErrorHandler {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            Object attribute = request.getAttribute(ERROR_STATUS);
+            int status = attribute instanceof Integer i ? i : response.getStatus();
+            health.vigil.error.ErrorCode code = switch (status) {
+                case 404 -> health.vigil.error.ErrorCode.NOT_FOUND;
+                case 405 -> health.vigil.error.ErrorCode.METHOD_NOT_ALLOWED;
+                case 413 -> health.vigil.error.ErrorCode.PAYLOAD_TOO_LARGE;
+                case 415 -> health.vigil.error.ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+                default -> status >= 500 ? health.vigil.error.ErrorCode.INTERNAL : health.vigil.error.ErrorCode.INVALID_REQUEST;
+            };
+            String requestId = java.util.UUID.randomUUID().toString();
+            HostReply reply = HostReply.error(status < 400 || status > 599 ? 500 : status, code,
+                    "the request could not be processed (HTTP " + status + ")", requestId, Map.of());
+            response.getHeaders().remove(HttpHeader.CONTENT_TYPE);
+            HttpFunctionHandler.write(request, response, callback, reply);
+            return true;
+        }
+    }
+
+    /** Settings of a local host; every one has a default except {@code home}. */
+    public static final class Builder {
+        private Path home;
+        private String host = "127.0.0.1";
+        private int port = 7071;
+        private List<String> packages = List.of("health.vigil.functions");
+        private ClassLoader classLoader = defaultLoader();
+        private FunctionInstanceInjector injector;
+        private List<EventBusSubscription> subscriptions;
+        private EventBusSettings eventBus = EventBusSettings.DEFAULTS;
+        private int maxRequestBodyBytes = 4 * 1024 * 1024;
+        private Duration dropFolderInterval = Duration.ofSeconds(1);
+        private java.util.function.BiConsumer<String, Path> dropFolderPublisher = (name, file) -> { };
+        private boolean watchDropFolder = true;
+        private Set<String> runOnStartup = Set.of();
+        private UnaryOperator<String> appSettings = System::getenv;
+        private Clock clock = Clock.systemUTC();
+        private int httpThreads = 32;
+
+        private Builder() {}
+
+        private static ClassLoader defaultLoader() {
+            ClassLoader context = Thread.currentThread().getContextClassLoader();
+            return context != null ? context : LocalHost.class.getClassLoader();
+        }
+
+        /** The Vigil home folder ({@code .vigil}): drop folder and dead letters live under it. */
+        public Builder home(Path value) {
+            this.home = Objects.requireNonNull(value, "home").toAbsolutePath();
+            return this;
+        }
+
+        /** The port on 127.0.0.1; 0 picks a free one (see {@link LocalHost#port()}). */
+        public Builder port(int value) {
+            if (value < 0 || value > 65535) {
+                throw new ValidationException("port is " + value + "; allowed range is 0-65535");
+            }
+            this.port = value;
+            return this;
+        }
+
+        /** Packages (with their subpackages) scanned for {@code @FunctionName} methods. */
+        public Builder packages(List<String> value) {
+            if (value == null || value.isEmpty()) {
+                throw new ValidationException("name at least one package to scan for functions");
+            }
+            this.packages = List.copyOf(value);
+            return this;
+        }
+
+        public Builder packages(String... value) {
+            return packages(List.of(value));
+        }
+
+        public Builder classLoader(ClassLoader value) {
+            this.classLoader = Objects.requireNonNull(value, "classLoader");
+            return this;
+        }
+
+        /** Uses this injector for every function class instead of looking one up with ServiceLoader. */
+        public Builder instanceInjector(FunctionInstanceInjector value) {
+            this.injector = Objects.requireNonNull(value, "instanceInjector");
+            return this;
+        }
+
+        /** Replaces the subscriptions read from the class path's {@value LocalHost#SUBSCRIPTIONS_RESOURCE}. */
+        public Builder subscriptions(List<EventBusSubscription> value) {
+            this.subscriptions = List.copyOf(value);
+            return this;
+        }
+
+        public Builder eventBus(EventBusSettings value) {
+            this.eventBus = Objects.requireNonNull(value, "eventBus");
+            return this;
+        }
+
+        public Builder maxRequestBodyBytes(int value) {
+            if (value < 1) {
+                throw new ValidationException("maxRequestBodyBytes must be at least 1");
+            }
+            this.maxRequestBodyBytes = value;
+            return this;
+        }
+
+        /** How often the drop folder is scanned; a file must stay unchanged this long to count as complete. */
+        /**
+         * Called with the blob name and file for every complete file in the drop folder, before its BlobCreated
+         * is raised: where blobs are read from another store (the storage emulator), this copies the file there.
+         */
+        public Builder dropFolderPublisher(java.util.function.BiConsumer<String, Path> value) {
+            this.dropFolderPublisher = java.util.Objects.requireNonNull(value, "dropFolderPublisher");
+            return this;
+        }
+
+        public Builder dropFolderInterval(Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new ValidationException("dropFolderInterval must be positive");
+            }
+            this.dropFolderInterval = value;
+            return this;
+        }
+
+        public Builder watchDropFolder(boolean value) {
+            this.watchDropFolder = value;
+            return this;
+        }
+
+        /** Timer functions that also run once at start (function.json's runOnStartup). */
+        public Builder runOnStartup(Set<String> functionNames) {
+            this.runOnStartup = Set.copyOf(new LinkedHashSet<>(functionNames));
+            return this;
+        }
+
+        /** Resolves {@code %NAME%} schedules; the environment by default, as app settings are in Azure. */
+        public Builder appSettings(UnaryOperator<String> value) {
+            this.appSettings = Objects.requireNonNull(value, "appSettings");
+            return this;
+        }
+
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        public Builder httpThreads(int value) {
+            if (value < 4 || value > 512) {
+                throw new ValidationException("httpThreads is " + value + "; allowed range is 4-512");
+            }
+            this.httpThreads = value;
+            return this;
+        }
+
+        public LocalHost build() {
+            if (home == null) {
+                throw new ValidationException("the local host needs a home folder (the .vigil directory)");
+            }
+            return new LocalHost(copy());
+        }
+
+        /** The host keeps its own copy, so later changes to this builder do not reach a built host. */
+        private Builder copy() {
+            Builder b = new Builder();
+            b.home = home;
+            b.host = host;
+            b.port = port;
+            b.packages = packages;
+            b.classLoader = classLoader;
+            b.injector = injector;
+            b.subscriptions = subscriptions;
+            b.eventBus = eventBus;
+            b.maxRequestBodyBytes = maxRequestBodyBytes;
+            b.dropFolderInterval = dropFolderInterval;
+            b.dropFolderPublisher = dropFolderPublisher;
+            b.watchDropFolder = watchDropFolder;
+            b.runOnStartup = runOnStartup;
+            b.appSettings = appSettings;
+            b.clock = clock;
+            b.httpThreads = httpThreads;
+            return b;
+        }
+    }
+}

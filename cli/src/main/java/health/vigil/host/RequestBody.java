@@ -1,0 +1,52 @@
+package health.vigil.host;
+
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * Reads a request body up to a limit; beyond it the request is refused with 413 and the body is never
+ * buffered. The rest of an oversized body is read and thrown away (up to {@link #DISCARD_LIMIT}), because an
+ * HTTP/1.1 client that is still sending when the connection closes never sees the 413.
+ */
+final class RequestBody {
+    static final long DISCARD_LIMIT = 64L * 1024 * 1024;
+
+    private RequestBody() {}
+
+    static byte[] read(Request request, int maxBytes) throws IOException {
+        long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        byte[] buffer = new byte[16 * 1024];
+        try (InputStream in = Request.asInputStream(request)) {
+            if (declared > maxBytes) {
+                discard(in, buffer, 0);
+                throw tooLarge(maxBytes);
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                if (out.size() + n > maxBytes) {
+                    discard(in, buffer, out.size() + n);
+                    throw tooLarge(maxBytes);
+                }
+                out.write(buffer, 0, n);
+            }
+            return out.toByteArray();
+        }
+    }
+
+    private static void discard(InputStream in, byte[] buffer, long alreadyRead) throws IOException {
+        long total = alreadyRead;
+        for (int n; total < DISCARD_LIMIT && (n = in.read(buffer)) > 0; ) {
+            total += n;
+        }
+    }
+
+    private static ValidationException tooLarge(int maxBytes) {
+        return new ValidationException(ErrorCode.PAYLOAD_TOO_LARGE,
+                "the request body is larger than the limit of " + maxBytes + " bytes; send a smaller body or raise the limit");
+    }
+}

@@ -1,0 +1,316 @@
+package health.vigil.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.adapter.local.EventBusSettings;
+import health.vigil.adapter.local.EventBusSubscription;
+import health.vigil.adapter.local.EventBusSubscription.DeliverySchema;
+import health.vigil.events.BlobCreated;
+import health.vigil.events.EventEnvelopes;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.functions.testing.TestRecorder;
+import health.vigil.json.Json;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Event Grid triggers end to end: the webhook over real HTTP, the in-process bus, the drop folder. */
+class LocalHostEventsIT {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static final String UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
+    @TempDir
+    Path home;
+
+    private final TestRecorder recorder = new TestRecorder();
+    private LocalHost host;
+
+    @BeforeEach
+    void start() {
+        List<EventBusSubscription> subscriptions = List.of(
+                new EventBusSubscription("record-registered", "RecordEvent", "control",
+                        List.of(EventTypes.MODEL_REGISTERED), "/models/", DeliverySchema.CLOUD_EVENTS),
+                new EventBusSubscription("flaky", "FlakyHandler", "control",
+                        List.of(EventTypes.GATES_PASSED), null, DeliverySchema.CLOUD_EVENTS),
+                new EventBusSubscription("always-fails", "AlwaysFails", "control",
+                        List.of(EventTypes.GATES_FAILED), null, DeliverySchema.CLOUD_EVENTS),
+                new EventBusSubscription("register-on-upload", "OnBlobCreated", "control",
+                        List.of(EventTypes.BLOB_CREATED), "/blobServices/default/containers/models/", DeliverySchema.EVENT_GRID));
+        host = LocalHost.builder()
+                .home(home)
+                .port(0)
+                .packages("health.vigil.functions.testing.events")
+                .instanceInjector(new TestInjector(recorder))
+                .subscriptions(subscriptions)
+                .eventBus(EventBusSettings.DEFAULTS.withRetries(4, Duration.ofMillis(10), Duration.ofMillis(40)))
+                .dropFolderInterval(Duration.ofMillis(50))
+                .build()
+                .start();
+    }
+
+    @AfterEach
+    void stop() {
+        host.close();
+    }
+
+    private HttpResponse<String> webhook(String functionName, String body, String eventType) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(host.baseUri().resolve("/runtime/webhooks/eventgrid?functionName=" + functionName))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (eventType != null) {
+            request.header("aeg-event-type", eventType);
+        }
+        return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String eventGridEvent(String id) {
+        return """
+                {"id":"%s","topic":"/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z",
+                 "subject":"/blobServices/default/containers/models/blobs/readmission.zip",
+                 "eventType":"Microsoft.Storage.BlobCreated","eventTime":"2026-03-01T10:00:00.1234567Z",
+                 "data":{"api":"PutBlob","contentLength":12,"url":"https://z.blob.core.windows.net/models/readmission.zip"},
+                 "dataVersion":"","metadataVersion":"1"}""".formatted(id);
+    }
+
+    private static String cloudEvent(String id) {
+        return """
+                {"specversion":"1.0","id":"%s","source":"/vigil","type":"Vigil.Model.Registered",
+                 "subject":"/models/readmission/versions/3","time":"2026-03-01T10:00:00Z",
+                 "datacontenttype":"application/json","data":{"model":"readmission","version":3}}""".formatted(id);
+    }
+
+    @Test
+    void webhookDeliversASingleEventGridEvent() throws Exception {
+        HttpResponse<String> response = webhook("RecordEvent", eventGridEvent("eg-1"), "Notification");
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        List<String> calls = recorder.calls("RecordEvent");
+        assertThat(calls).hasSize(1);
+        assertThat(Json.mapper().readTree(calls.get(0))).isEqualTo(Json.mapper().readTree(eventGridEvent("eg-1")));
+    }
+
+    @Test
+    void webhookInvokesTheFunctionOncePerEventOfABatch() throws Exception {
+        String batch = "[" + eventGridEvent("eg-1") + "," + eventGridEvent("eg-2") + "," + eventGridEvent("eg-3") + "]";
+
+        assertThat(webhook("RecordEvent", batch, "Notification").statusCode()).isEqualTo(202);
+
+        assertThat(recorder.calls("RecordEvent")).extracting(e -> EventEnvelopes.parseSingle(e).id())
+                .containsExactly("eg-1", "eg-2", "eg-3");
+    }
+
+    @Test
+    void webhookAcceptsCloudEventsSingleAndBatched() throws Exception {
+        assertThat(webhook("RecordEvent", cloudEvent("ce-1"), null).statusCode()).isEqualTo(202);
+        assertThat(webhook("RecordEvent", "[" + cloudEvent("ce-2") + "," + cloudEvent("ce-3") + "]", null).statusCode())
+                .isEqualTo(202);
+
+        List<String> calls = recorder.calls("RecordEvent");
+        assertThat(calls).extracting(e -> EventEnvelopes.parseSingle(e).id()).containsExactly("ce-1", "ce-2", "ce-3");
+        assertThat(EventEnvelopes.parseSingle(calls.get(0)).data().get("version").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void subscriptionValidationHandshakeEchoesTheCode() throws Exception {
+        String validation = """
+                [{"id":"2d1781af-3a4c-4d7c-bd0c-e34b19da4e66","topic":"/subscriptions/x/resourceGroups/y",
+                  "subject":"","data":{"validationCode":"512d38b6-c7b8-40c8-89fe-f46f9e9622b6",
+                  "validationUrl":"https://rp-eastus2.eventgrid.azure.net/eventsubscriptions/s/validate?id=1"},
+                  "eventType":"Microsoft.EventGrid.SubscriptionValidationEvent","eventTime":"2026-03-01T10:00:00Z",
+                  "metadataVersion":"1","dataVersion":"1"}]""";
+
+        HttpResponse<String> response = webhook("RecordEvent", validation.replace("\"subject\":\"\"", "\"subject\":\"-\""),
+                "SubscriptionValidation");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Json.mapper().readTree(response.body()))
+                .isEqualTo(Json.mapper().readTree("{\"validationResponse\":\"512d38b6-c7b8-40c8-89fe-f46f9e9622b6\"}"));
+        assertThat(recorder.calls("RecordEvent")).isEmpty();
+    }
+
+    @Test
+    void cloudEventsAbuseProtectionAllowsTheOrigin() throws Exception {
+        HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(
+                        host.baseUri().resolve("/runtime/webhooks/eventgrid?functionName=RecordEvent"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("WebHook-Request-Origin", "eventgrid.azure.net")
+                .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("WebHook-Allowed-Origin")).contains("eventgrid.azure.net");
+    }
+
+    @Test
+    void webhookRefusesUnknownFunctionsAndMalformedPayloads() throws Exception {
+        HttpResponse<String> unknown = webhook("NoSuchFunction", eventGridEvent("x"), "Notification");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(Json.mapper().readTree(unknown.body()).at("/error/code").asText()).isEqualTo("NOT_FOUND");
+
+        HttpResponse<String> notJson = webhook("RecordEvent", "{\"id\": ", "Notification");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(Json.mapper().readTree(notJson.body()).at("/error/code").asText()).isEqualTo("MALFORMED_JSON");
+
+        HttpResponse<String> notAnEvent = webhook("RecordEvent", "{\"hello\":\"world\"}", "Notification");
+        assertThat(notAnEvent.statusCode()).isEqualTo(400);
+        assertThat(notAnEvent.body()).contains("neither a CloudEvents 1.0 event");
+
+        // One bad event in a batch: nothing is delivered, so a retry of the fixed batch is not a duplicate.
+        String halfBad = "[" + eventGridEvent("ok-1") + ",{\"eventType\":\"X\",\"id\":\"2\"}]";
+        assertThat(webhook("RecordEvent", halfBad, "Notification").statusCode()).isEqualTo(400);
+        assertThat(recorder.calls("RecordEvent")).isEmpty();
+    }
+
+    @Test
+    void webhookAnswers500WhenTheFunctionFailsSoTheSenderRetries() throws Exception {
+        HttpResponse<String> response = webhook("AlwaysFails", cloudEvent("ce-f"), null);
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).doesNotContain("secret patient detail");
+    }
+
+    @Test
+    void publishedVigilEventsReachSubscribersAsCloudEvents() throws Exception {
+        VigilEvent event = VigilEvent.of(EventTypes.MODEL_REGISTERED, "/models/readmission/versions/4",
+                Instant.parse("2026-03-01T10:00:00Z"), Map.of("model", "readmission", "version", 4));
+        VigilEvent otherSubject = VigilEvent.of(EventTypes.MODEL_REGISTERED, "/datasets/abc",
+                Instant.parse("2026-03-01T10:00:00Z"), Map.of());
+
+        host.eventPublisher().publish(event);
+        host.eventPublisher().publish(otherSubject);
+
+        assertThat(host.eventBus().awaitIdle(WAIT)).isTrue();
+        List<String> calls = recorder.calls("RecordEvent");
+        assertThat(calls).hasSize(1);
+        JsonNode delivered = Json.mapper().readTree(calls.get(0));
+        assertThat(delivered.get("specversion").asText()).isEqualTo("1.0");
+        assertThat(delivered.get("id").asText()).isEqualTo(event.id());
+        assertThat(delivered.get("type").asText()).isEqualTo(EventTypes.MODEL_REGISTERED);
+        assertThat(delivered.get("source").asText()).isEqualTo("/vigil");
+        assertThat(delivered.get("time").asText()).isEqualTo("2026-03-01T10:00:00Z");
+        assertThat(delivered.at("/data/version").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void aHandlerThatFailsTwiceIsRetriedUntilItSucceeds() throws Exception {
+        VigilEvent event = VigilEvent.of(EventTypes.GATES_PASSED, "/models/m/versions/1", Instant.now(), Map.of());
+
+        host.eventPublisher().publish(event);
+
+        assertThat(recorder.await("FlakyHandler", 1, WAIT)).hasSize(1);
+        assertThat(host.eventBus().awaitIdle(WAIT)).isTrue();
+        assertThat(recorder.attempt("FlakyHandler/" + event.id())).isEqualTo(4); // three deliveries + this probe
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void anEventThatNeverSucceedsEndsInTheDeadLetterFolder() throws Exception {
+        VigilEvent event = VigilEvent.of(EventTypes.GATES_FAILED, "/models/m/versions/2", Instant.now(), Map.of("model", "m"));
+
+        host.eventPublisher().publish(event);
+
+        assertThat(host.eventBus().awaitIdle(WAIT)).isTrue();
+        List<Path> files = deadLetters();
+        assertThat(files).hasSize(1);
+        assertThat(files.get(0).getFileName().toString()).isEqualTo("always-fails-" + event.id() + ".json");
+        String text = Files.readString(files.get(0));
+        JsonNode record = Json.mapper().readTree(text);
+        assertThat(record.get("deadLetterReason").asText()).isEqualTo("MaxDeliveryAttemptsExceeded");
+        assertThat(record.get("deliveryAttempts").asInt()).isEqualTo(4);
+        assertThat(record.get("lastErrorCode").asText()).isEqualTo("INTERNAL");
+        assertThat(record.get("lastErrorType").asText()).isEqualTo("IllegalArgumentException");
+        assertThat(record.get("function").asText()).isEqualTo("AlwaysFails");
+        assertThat(record.at("/event/id").asText()).isEqualTo(event.id());
+        assertThat(text).doesNotContain("secret patient detail").doesNotContain("at health.vigil");
+        assertThat(recorder.attempt("AlwaysFails/" + event.id())).isEqualTo(5);
+    }
+
+    @Test
+    void aCompleteFileInTheDropFolderRaisesBlobCreatedInTheExactEventGridSchema() throws Exception {
+        Path drop = host.dropFolder();
+        byte[] content = "a model package".getBytes(StandardCharsets.UTF_8);
+        Files.write(drop.resolve(".readmission-7.zip.uploading"), content);
+        Files.createDirectories(drop.resolve("team-a"));
+        Files.write(drop.resolve("team-a/.hidden.zip"), content);
+        Files.move(drop.resolve(".readmission-7.zip.uploading"), drop.resolve("readmission 7.zip"));
+
+        List<String> calls = recorder.await("OnBlobCreated", 1, WAIT);
+        assertThat(host.eventBus().awaitIdle(WAIT)).isTrue();
+        assertThat(recorder.calls("OnBlobCreated")).hasSize(1);
+
+        JsonNode event = Json.mapper().readTree(calls.get(0));
+        assertThat(fieldNames(event)).containsExactlyInAnyOrder(
+                "topic", "subject", "eventType", "eventTime", "id", "data", "dataVersion", "metadataVersion");
+        assertThat(event.get("topic").asText()).isEqualTo("/subscriptions/00000000-0000-0000-0000-000000000000"
+                + "/resourceGroups/vigil-local/providers/Microsoft.Storage/storageAccounts/vigillocal");
+        assertThat(event.get("subject").asText()).isEqualTo("/blobServices/default/containers/models/blobs/readmission 7.zip");
+        assertThat(event.get("eventType").asText()).isEqualTo("Microsoft.Storage.BlobCreated");
+        assertThat(Instant.parse(event.get("eventTime").asText())).isNotNull();
+        assertThat(event.get("id").asText()).matches(UUID_PATTERN);
+        assertThat(event.get("dataVersion").asText()).isEmpty();
+        assertThat(event.get("metadataVersion").asText()).isEqualTo("1");
+
+        JsonNode data = event.get("data");
+        assertThat(fieldNames(data)).containsExactlyInAnyOrder("api", "clientRequestId", "requestId", "eTag", "contentType",
+                "contentLength", "blobType", "url", "sequencer", "storageDiagnostics");
+        assertThat(data.get("api").asText()).isEqualTo("PutBlob");
+        assertThat(data.get("clientRequestId").asText()).matches(UUID_PATTERN);
+        assertThat(data.get("requestId").asText()).matches(UUID_PATTERN);
+        assertThat(data.get("eTag").asText()).matches("0x[0-9A-F]{15,16}");
+        assertThat(data.get("contentType").asText()).isEqualTo("application/zip");
+        assertThat(data.get("contentLength").isIntegralNumber()).isTrue();
+        assertThat(data.get("contentLength").asLong()).isEqualTo(content.length);
+        assertThat(data.get("blobType").asText()).isEqualTo("BlockBlob");
+        assertThat(data.get("url").asText()).isEqualTo("https://vigillocal.blob.core.windows.net/models/readmission%207.zip");
+        assertThat(data.get("sequencer").asText()).matches("[0-9A-F]{32}");
+        assertThat(data.at("/storageDiagnostics/batchId").asText()).matches(UUID_PATTERN);
+
+        BlobCreated blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(calls.get(0)));
+        assertThat(blob.container()).isEqualTo("models");
+        assertThat(blob.blobName()).isEqualTo("readmission 7.zip");
+        assertThat(blob.contentLength()).isEqualTo(content.length);
+    }
+
+    @Test
+    void filesInSubfoldersBecomeBlobsWithSlashedNames() throws Exception {
+        Path folder = Files.createDirectories(host.dropFolder().resolve("adherence"));
+        Files.write(folder.resolve("v2.zip"), new byte[] {1, 2, 3});
+
+        List<String> calls = recorder.await("OnBlobCreated", 1, WAIT);
+
+        assertThat(calls).hasSize(1);
+        assertThat(EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(calls.get(0))).blobName()).isEqualTo("adherence/v2.zip");
+    }
+
+    private List<Path> deadLetters() throws Exception {
+        Path folder = home.resolve("deadletter");
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(p -> p.toString().endsWith(".json")).toList();
+        }
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+}

@@ -1,0 +1,215 @@
+package health.vigil.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.functions.testing.TestRecorder;
+import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The local host's HTTP front over real HTTP: routing, bindings, and the errors the host itself answers. */
+class LocalHostHttpIT {
+    private static final int BODY_LIMIT = 64 * 1024;
+
+    @TempDir
+    static Path home;
+
+    private static LocalHost host;
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        host = LocalHost.builder()
+                .home(home)
+                .port(0)
+                .packages("health.vigil.functions.testing.http")
+                .instanceInjector(new TestInjector(new TestRecorder()))
+                .subscriptions(List.of())
+                .maxRequestBodyBytes(BODY_LIMIT)
+                .build()
+                .start();
+    }
+
+    @AfterAll
+    static void stop() {
+        host.close();
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder at(String path) {
+        return HttpRequest.newBuilder(host.baseUri().resolve(path));
+    }
+
+    private static JsonNode json(HttpResponse<String> response) {
+        return Json.readTree("response", response.body().getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void routesByTemplateAndBindsPathQueryHeadersAndBody() throws Exception {
+        HttpResponse<String> response = send(at("/echo/readmission%20risk/versions/7?q=a%26b&q=second")
+                .header("X-Trace", "t-1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"rows\":[1,2]}")));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type")).contains("application/json");
+        assertThat(response.headers().firstValue("x-echo")).contains("yes");
+        JsonNode seen = json(response);
+        assertThat(seen.get("function").asText()).isEqualTo("EchoVersion");
+        assertThat(seen.get("invocationId").asText()).hasSize(36);
+        assertThat(seen.get("name").asText()).isEqualTo("readmission risk");
+        assertThat(seen.get("version").asInt()).isEqualTo(7);
+        assertThat(seen.get("method").asText()).isEqualTo("POST");
+        assertThat(seen.get("path").asText()).isEqualTo("/echo/readmission%20risk/versions/7");
+        assertThat(seen.get("q").asText()).isEqualTo("a&b");
+        assertThat(seen.get("traceHeader").asText()).isEqualTo("t-1");
+        assertThat(seen.get("headerKeysLowerCase").asBoolean()).isTrue();
+        assertThat(seen.get("body").asText()).isEqualTo("{\"rows\":[1,2]}");
+    }
+
+    @Test
+    void aGetWithoutBodyGivesAnEmptyOptional() throws Exception {
+        JsonNode seen = json(send(at("/echo/m/versions/1").GET()));
+
+        assertThat(seen.get("body").isNull()).isTrue();
+        assertThat(seen.get("method").asText()).isEqualTo("GET");
+    }
+
+    @Test
+    void aConstraintThatDoesNotMatchIsNotFound() throws Exception {
+        HttpResponse<String> response = send(at("/echo/m/versions/latest").GET());
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(json(response).at("/error/code").asText()).isEqualTo("NOT_FOUND");
+    }
+
+    @Test
+    void literalRouteWinsOverParameterRoute() throws Exception {
+        assertThat(send(at("/models/latest").GET()).body()).isEqualTo("the latest model");
+        assertThat(send(at("/MODELS/adherence").GET()).body()).isEqualTo("model adherence");
+    }
+
+    @Test
+    void optionalParameterMayBeLeftOut() throws Exception {
+        assertThat(send(at("/greet").GET()).body()).isEqualTo("hello nobody");
+        assertThat(send(at("/greet/ann").GET()).body()).isEqualTo("hello ann");
+    }
+
+    @Test
+    void aFunctionWithoutRouteIsServedAtItsNameAndAPojoResultIsJson() throws Exception {
+        HttpResponse<String> response = send(at("/defaultroute").GET());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+        assertThat(json(response).get("served").asText()).isEqualTo("by name");
+    }
+
+    @Test
+    void binaryBodyArrivesByteForByte() throws Exception {
+        byte[] body = new byte[40_000];
+        new Random(7).nextBytes(body);
+
+        HttpResponse<String> response = send(at("/upload").PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+
+        assertThat(response.statusCode()).isEqualTo(201);
+        assertThat(json(response).get("length").asInt()).isEqualTo(body.length);
+        assertThat(json(response).get("sha256").asText()).isEqualTo(Sha256.hex(body));
+    }
+
+    @Test
+    void unknownPathIs404InVigilsErrorShape() throws Exception {
+        HttpResponse<String> response = send(at("/no/such/route").GET());
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+        JsonNode error = json(response).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("NOT_FOUND");
+        assertThat(error.get("message").asText()).isNotBlank();
+        assertThat(error.get("requestId").asText()).hasSize(36);
+    }
+
+    @Test
+    void knownRouteWithWrongMethodIs405WithAllow() throws Exception {
+        HttpResponse<String> response = send(at("/models/adherence").DELETE());
+
+        assertThat(response.statusCode()).isEqualTo(405);
+        assertThat(response.headers().firstValue("allow")).contains("GET");
+        assertThat(json(response).at("/error/code").asText()).isEqualTo("METHOD_NOT_ALLOWED");
+    }
+
+    @Test
+    void bodyOverTheLimitIs413() throws Exception {
+        HttpResponse<String> response = send(at("/upload")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[BODY_LIMIT + 1])));
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(json(response).at("/error/code").asText()).isEqualTo("PAYLOAD_TOO_LARGE");
+        assertThat(json(response).at("/error/message").asText()).contains(String.valueOf(BODY_LIMIT));
+    }
+
+    @Test
+    void bodyOverTheLimitWithoutContentLengthIs413() throws Exception {
+        // A streamed body has no Content-Length, so the limit is enforced while reading.
+        byte[] chunk = new byte[BODY_LIMIT / 4];
+        HttpResponse<String> response = send(at("/upload").PUT(HttpRequest.BodyPublishers.ofInputStream(
+                () -> new java.io.SequenceInputStream(java.util.Collections.enumeration(List.of(
+                        new java.io.ByteArrayInputStream(chunk), new java.io.ByteArrayInputStream(chunk),
+                        new java.io.ByteArrayInputStream(chunk), new java.io.ByteArrayInputStream(chunk),
+                        new java.io.ByteArrayInputStream(chunk)))))));
+
+        assertThat(response.statusCode()).isEqualTo(413);
+    }
+
+    @Test
+    void aThrowingFunctionGives500WithoutItsMessage() throws Exception {
+        HttpResponse<String> response = send(at("/explode").POST(HttpRequest.BodyPublishers.ofString("{}")));
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        JsonNode error = json(response).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("INTERNAL");
+        assertThat(response.body()).doesNotContain("MRN-4411").doesNotContain("IllegalStateException");
+        assertThat(error.get("message").asText()).contains(error.get("requestId").asText());
+    }
+
+    @Test
+    void malformedRequestsAreAnsweredInVigilsErrorShapeToo() throws Exception {
+        // Neither can be sent with HttpClient: a broken percent-encoding, and a request line Jetty itself refuses.
+        for (String requestLine : List.of("GET /models/%zz HTTP/1.1", "GET /models/a b c HTTP/1.1")) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", host.port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write((requestLine + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+                assertThat(response).startsWith("HTTP/1.1 400");
+                String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+                assertThat(Json.readTree("error", body.getBytes(StandardCharsets.UTF_8)).at("/error/code").asText())
+                        .isEqualTo("INVALID_REQUEST");
+            }
+        }
+    }
+
+    @Test
+    void theHostListensOnLoopbackOnly() {
+        URI base = host.baseUri();
+
+        assertThat(base.getHost()).isEqualTo("127.0.0.1");
+        assertThat(host.port()).isPositive();
+        assertThat(host.functions()).extracting(LocalFunction::name)
+                .contains("EchoVersion", "ModelByName", "LatestModel", "Greet", "Explode", "UploadBytes", "DefaultRoute");
+    }
+}

@@ -1,0 +1,80 @@
+package health.vigil.functions.control;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.annotation.AuthorizationLevel;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.HttpTrigger;
+import health.vigil.audit.AuditLog;
+import health.vigil.error.ValidationException;
+import health.vigil.functions.common.Access;
+import health.vigil.functions.common.Call;
+import health.vigil.functions.common.HttpApi;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.security.Role;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Optional;
+
+/** Compliance's view of the audit log: the records of a period, and a verification of their hash chain. */
+public final class AuditFunctions {
+    private static final int MAX_DAYS = 366;
+    private final AuditLog audit;
+    private final HttpApi http;
+
+    public AuditFunctions(VigilPlatform platform, HttpApi http) {
+        this.audit = platform.audit();
+        this.http = http;
+    }
+
+    @FunctionName("AuditRecords")
+    public HttpResponseMessage records(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "audit/records",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
+            LocalDate[] period = period(call);
+            return Map.of("from", period[0].toString(), "to", period[1].toString(),
+                    "records", audit.read(period[0], period[1]));
+        });
+    }
+
+    @FunctionName("AuditVerify")
+    public HttpResponseMessage verify(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "audit/verify",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
+            LocalDate[] period = period(call);
+            return audit.verify(period[0], period[1]);
+        });
+    }
+
+    /** {@code from} and {@code to} (inclusive, UTC days, default today), at most a year apart. */
+    private static LocalDate[] period(Call call) {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate from = day(call, "from", today);
+        LocalDate to = day(call, "to", today);
+        if (to.isBefore(from)) {
+            throw new ValidationException("'to' (" + to + ") is before 'from' (" + from + ")");
+        }
+        if (from.plusDays(MAX_DAYS).isBefore(to)) {
+            throw new ValidationException("the period is longer than " + MAX_DAYS + " days; ask for a shorter one");
+        }
+        return new LocalDate[] {from, to};
+    }
+
+    private static LocalDate day(Call call, String name, LocalDate fallback) {
+        return call.queryParam(name).map(v -> {
+            try {
+                return LocalDate.parse(v);
+            } catch (DateTimeParseException e) {
+                throw new ValidationException("query parameter '" + name + "' must be a date like 2026-11-24");
+            }
+        }).orElse(fallback);
+    }
+}

@@ -1,0 +1,24 @@
+package health.vigil.functions.control;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.TimerTrigger;
+import health.vigil.platform.VigilPlatform;
+
+/**
+ * Deletes prediction-log records older than the retention period once a day (in Cosmos DB the container's
+ * TTL does the same; this keeps the local store to the same policy).
+ */
+public final class RetentionFunctions {
+    private final VigilPlatform platform;
+
+    public RetentionFunctions(VigilPlatform platform) {
+        this.platform = platform;
+    }
+
+    @FunctionName("PredictionRetention")
+    public void run(@TimerTrigger(name = "timer", schedule = "0 30 2 * * *") String timer, ExecutionContext context) {
+        long purged = platform.predictionRetention().purgeExpired();
+        context.getLogger().info("PredictionRetention removed " + purged + " prediction records past retention");
+    }
+}

@@ -1,0 +1,63 @@
+package health.vigil.functions.scoring.oip;
+
+import health.vigil.error.VigilException;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.VersionRecord;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.scoring.ScoreRequest;
+import health.vigil.scoring.ScoreResult;
+import health.vigil.scoring.ScoringService;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The Open Inference Protocol v2 face of scoring: inference, model metadata and readiness, all answered
+ * by the same {@link ScoringService} as the plain JSON route.
+ */
+public final class InferenceService {
+    private final ScoringService scoring;
+    private final ModelRegistry registry;
+
+    public InferenceService(ScoringService scoring, ModelRegistry registry) {
+        this.scoring = Objects.requireNonNull(scoring, "scoring");
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /** Scores an inference request; {@code version} null routes by the model's deployment. */
+    public InferenceResponse infer(ModelName model, Integer version, InferenceRequest request) {
+        ScoreRequest scoreRequest = OpenInferenceProtocol.toScoreRequest(model, version, request,
+                scoring.limits().maxBatchRows());
+        ScoreResult result = scoring.score(scoreRequest);
+        return OpenInferenceProtocol.toResponse(model, request, result);
+    }
+
+    /**
+     * Metadata of a model: of {@code version} when given, otherwise of the deployed stable version, or of the
+     * latest version when none is deployed.
+     */
+    public ModelMetadataResponse metadata(ModelName model, Integer version) {
+        List<VersionRecord> versions = registry.listVersions(model);
+        VersionRecord described;
+        if (version != null) {
+            described = registry.getVersion(model, version);
+        } else {
+            described = registry.deployment(model)
+                    .map(d -> registry.getVersion(model, d.stable().version()))
+                    .orElse(versions.get(versions.size() - 1));
+        }
+        return OpenInferenceProtocol.metadata(model, versions, described.manifest());
+    }
+
+    /** Whether the model (its live versions), or one version of it, can score now. */
+    public boolean isReady(ModelName model, Integer version) {
+        if (version == null) {
+            return scoring.isReady(model);
+        }
+        try {
+            return scoring.models().isReady(new ModelVersion(model, version));
+        } catch (VigilException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package health.vigil.functions.scoring.score;
+
+import health.vigil.scoring.PatientRow;
+import health.vigil.scoring.ScoreRequest;
+import health.vigil.scoring.ScoreResult;
+import health.vigil.scoring.ScoredRow;
+import health.vigil.scoring.ScoringService;
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.model.Explanation;
+import health.vigil.model.ModelName;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The plain JSON scoring route's contract. One patient: {@code {"patientId": "...", "features": {...}}};
+ * a batch: {@code {"records": [{"patientId": "...", "features": {...}}, ...]}}; optionally {@code "version"}
+ * to pin a registered version instead of following the deployment. The answer carries, per patient, the
+ * prediction id, model version, traffic slot, risk (probability of the positive class) and decision.
+ */
+public final class ScoreApi {
+    private static final Set<String> SINGLE_FIELDS = Set.of("patientId", "features", "version");
+    private static final Set<String> BATCH_FIELDS = Set.of("records", "version");
+    private static final Set<String> RECORD_FIELDS = Set.of("patientId", "features");
+
+    private final ScoringService scoring;
+
+    public ScoreApi(ScoringService scoring) {
+        this.scoring = scoring;
+    }
+
+    /** Scores the body for {@code model} with explanations and returns the response document. */
+    public Map<String, Object> score(ModelName model, JsonNode body) {
+        return score(model, body, true);
+    }
+
+    /**
+     * Scores the body for {@code model} and returns the response document; with {@code explain} each
+     * prediction of a model that can be explained carries its top contributing factors.
+     */
+    public Map<String, Object> score(ModelName model, JsonNode body, boolean explain) {
+        if (body == null || !body.isObject()) {
+            throw new ValidationException(ErrorCode.MALFORMED_JSON, "the request body must be a JSON object with"
+                    + " 'patientId' and 'features' (one patient) or 'records' (a batch)");
+        }
+        boolean batch = body.has("records");
+        checkFields(body, batch ? BATCH_FIELDS : SINGLE_FIELDS, "the request body");
+        Integer version = version(body.get("version"));
+        List<PatientRow> rows = new ArrayList<>();
+        if (batch) {
+            JsonNode records = body.get("records");
+            if (!records.isArray()) {
+                throw new ValidationException("'records' must be an array of {\"patientId\", \"features\"} objects");
+            }
+            int max = scoring.limits().maxBatchRows();
+            if (records.size() > max) {
+                throw new ValidationException(ErrorCode.BATCH_TOO_LARGE, "the batch has " + records.size()
+                        + " records; at most " + max + " are accepted per request");
+            }
+            for (int i = 0; i < records.size(); i++) {
+                JsonNode record = records.get(i);
+                String where = "records[" + i + "]";
+                if (!record.isObject()) {
+                    throw new ValidationException(where + " must be an object with 'patientId' and 'features'");
+                }
+                checkFields(record, RECORD_FIELDS, where);
+                rows.add(row(record, where + "."));
+            }
+        } else {
+            rows.add(row(body, ""));
+        }
+        ScoreResult result = scoring.score(new ScoreRequest(model, version, rows, explain));
+        if (!batch) {
+            return document(result.row(0));
+        }
+        Map<String, Object> response = new LinkedHashMap<>();
+        response.put("model", model.value());
+        response.put("predictions", result.rows().stream().map(ScoreApi::document).toList());
+        return response;
+    }
+
+    private static PatientRow row(JsonNode node, String where) {
+        JsonNode patientId = node.get("patientId");
+        if (patientId == null || !patientId.isTextual() || patientId.asText().isBlank()) {
+            throw new ValidationException(where + "patientId is missing or not a string: send the patient"
+                    + " identifier as a string; Vigil pseudonymises it before use");
+        }
+        JsonNode features = node.get("features");
+        if (features == null || !features.isObject()) {
+            throw new ValidationException(where + "features is missing or not an object: send the model's"
+                    + " features as {\"name\": value, ...}");
+        }
+        Map<String, JsonNode> values = new LinkedHashMap<>();
+        features.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue()));
+        return new PatientRow(patientId.asText(), values);
+    }
+
+    private static Integer version(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 1) {
+            throw new ValidationException("'version' must be a whole number from 1; leave it out to follow the deployment");
+        }
+        return node.asInt();
+    }
+
+    private static void checkFields(JsonNode node, Set<String> allowed, String where) {
+        node.fieldNames().forEachRemaining(name -> {
+            if (!allowed.contains(name)) {
+                throw new ValidationException(where + " has an unknown field '" + name + "'; allowed: "
+                        + String.join(", ", allowed.stream().sorted().toList()));
+            }
+        });
+    }
+
+    private static Map<String, Object> document(ScoredRow row) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("predictionId", row.predictionId());
+        document.put("model", row.model().value());
+        document.put("version", row.version());
+        document.put("slot", row.slot().wireName());
+        document.put("risk", row.score());
+        document.put("decision", row.decision());
+        document.put("positiveLabel", row.positiveLabel());
+        document.put("threshold", row.threshold());
+        if (row.explanation() != null) {
+            document.put("explanation", explanation(row.explanation()));
+        }
+        return document;
+    }
+
+    /**
+     * What a clinician reads: the one-line summary, the baseline risk, and the top factors with the value
+     * given, its unit and the signed change in risk (probability) and in log-odds.
+     */
+    public static Map<String, Object> explanation(Explanation explanation) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("summary", explanation.summary());
+        document.put("baselineRisk", explanation.baseScore());
+        document.put("topFactors", explanation.topFactors().stream().map(f -> {
+            Map<String, Object> factor = new LinkedHashMap<>();
+            factor.put("feature", f.feature());
+            factor.put("value", f.value());
+            if (f.unit() != null) {
+                factor.put("unit", f.unit());
+            }
+            factor.put("direction", f.direction().name().toLowerCase(java.util.Locale.ROOT));
+            factor.put("riskContribution", f.probabilityContribution());
+            factor.put("logOddsContribution", f.marginContribution());
+            return factor;
+        }).toList());
+        return document;
+    }
+}

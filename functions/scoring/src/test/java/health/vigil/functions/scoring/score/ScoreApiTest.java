@@ -1,0 +1,112 @@
+package health.vigil.functions.scoring.score;
+
+import health.vigil.scoring.PatientRow;
+import health.vigil.scoring.ScoreRequest;
+import health.vigil.scoring.ScoreResult;
+import health.vigil.scoring.ScoredRow;
+import health.vigil.scoring.ScoringService;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.config.VigilConfig;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.VigilException;
+import health.vigil.json.Json;
+import health.vigil.model.ModelName;
+import health.vigil.model.Slot;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+
+class ScoreApiTest {
+    private static final ModelName MODEL = new ModelName("readmission-demo");
+    private final ScoringService scoring = mock(ScoringService.class);
+    private final ScoreApi api = new ScoreApi(scoring);
+
+    @BeforeEach
+    void setUp() {
+        when(scoring.limits()).thenReturn(new VigilConfig.Limits(1000, 1000, 4, 2, 1000));
+        when(scoring.score(any())).thenAnswer(inv -> {
+            ScoreRequest request = inv.getArgument(0);
+            return new ScoreResult(request.rows().stream()
+                    .map(r -> new ScoredRow("p-" + r.patientId().length(), MODEL, 3, Slot.STABLE, 0.25, false,
+                            "readmitted within 30 days", 0.3))
+                    .toList());
+        });
+    }
+
+    @Test
+    void onePatientInOneDocumentOut() {
+        Map<String, Object> answer = api.score(MODEL, json("{\"patientId\":\"A-1\",\"features\":{\"age\":71}}"));
+
+        assertThat(answer).containsEntry("model", "readmission-demo").containsEntry("version", 3)
+                .containsEntry("slot", "stable").containsEntry("risk", 0.25).containsEntry("decision", false)
+                .containsEntry("threshold", 0.3).containsKey("predictionId");
+        ScoreRequest sent = sentRequest();
+        assertThat(sent.version()).isNull();
+        assertThat(sent.rows()).hasSize(1);
+        assertThat(sent.rows().get(0).features().get("age").asInt()).isEqualTo(71);
+    }
+
+    @Test
+    void aBatchAnswersEachPatientInOrderAndMayPinAVersion() {
+        Map<String, Object> answer = api.score(MODEL, json("{\"version\":2,\"records\":["
+                + "{\"patientId\":\"A\",\"features\":{}},{\"patientId\":\"BB\",\"features\":{}}]}"));
+
+        assertThat((List<?>) answer.get("predictions")).hasSize(2);
+        assertThat(((Map<?, ?>) ((List<?>) answer.get("predictions")).get(1)).get("predictionId")).isEqualTo("p-2");
+        assertThat(sentRequest().version()).isEqualTo(2);
+    }
+
+    @Test
+    void aBatchOverTheLimitIsRejectedBeforeScoring() {
+        assertThatThrownBy(() -> api.score(MODEL, json("{\"records\":[{\"patientId\":\"A\",\"features\":{}},"
+                + "{\"patientId\":\"B\",\"features\":{}},{\"patientId\":\"C\",\"features\":{}}]}")))
+                .isInstanceOf(VigilException.class)
+                .satisfies(e -> assertThat(((VigilException) e).code()).isEqualTo(ErrorCode.BATCH_TOO_LARGE))
+                .hasMessageContaining("at most 2");
+        verify(scoring, never()).score(any());
+    }
+
+    @Test
+    void malformedBodiesAreClientErrorsThatSayWhatToSend() {
+        assertClientError("[1,2]", "JSON object");
+        assertClientError("{\"features\":{}}", "patientId");
+        assertClientError("{\"patientId\":42,\"features\":{}}", "patientId");
+        assertClientError("{\"patientId\":\"A\"}", "features");
+        assertClientError("{\"patientId\":\"A\",\"features\":[1]}", "features");
+        assertClientError("{\"patientId\":\"A\",\"features\":{},\"extra\":1}", "unknown field 'extra'");
+        assertClientError("{\"records\":{}}", "'records' must be an array");
+        assertClientError("{\"records\":[7]}", "records[0]");
+        assertClientError("{\"records\":[{\"patientId\":\"A\",\"features\":{},\"x\":1}]}", "records[0] has an unknown field");
+        assertClientError("{\"patientId\":\"A\",\"features\":{},\"version\":0}", "'version'");
+        assertClientError("{\"patientId\":\"A\",\"features\":{},\"version\":1.5}", "'version'");
+        verify(scoring, never()).score(any());
+    }
+
+    private void assertClientError(String body, String expected) {
+        assertThatThrownBy(() -> api.score(MODEL, json(body)))
+                .isInstanceOf(VigilException.class)
+                .satisfies(e -> assertThat(((VigilException) e).code().isClientError()).isTrue())
+                .hasMessageContaining(expected);
+    }
+
+    private ScoreRequest sentRequest() {
+        ArgumentCaptor<ScoreRequest> captor = ArgumentCaptor.forClass(ScoreRequest.class);
+        verify(scoring).score(captor.capture());
+        return captor.getValue();
+    }
+
+    private static JsonNode json(String text) {
+        return Json.readTree("test body", text.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,118 @@
+package health.vigil.adapter.local;
+
+import health.vigil.config.VigilConfig.PredictionLogDurability;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditStore;
+import health.vigil.port.PredictionLog;
+import health.vigil.port.RegistryStore;
+import health.vigil.port.SecretProvider;
+import health.vigil.security.Authenticator;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Builds every local port under one home folder ({@code .vigil/}): files for artifacts and secrets, SQLite for the
+ * registry, the audit log and the prediction log, {@code keys.json} for callers. The counterpart of
+ * {@code AzureAdapters}; the adapters themselves are package-private. Each is opened on first use; closing this
+ * closes the databases in reverse order. The in-process event bus is not built here: the local host owns it.
+ */
+public final class LocalAdapters implements AutoCloseable {
+    private final Path home;
+    private final PredictionLogDurability durability;
+
+    private ArtifactStore artifacts;
+    private SqliteRegistryStore registry;
+    private SqliteAuditStore audit;
+    private SqlitePredictionLog predictions;
+    private SecretProvider secrets;
+    private Authenticator authenticator;
+
+    private LocalAdapters(Path home, PredictionLogDurability durability) {
+        this.home = Objects.requireNonNull(home, "home");
+        this.durability = Objects.requireNonNull(durability, "durability");
+    }
+
+    /** The adapters under {@code home}; nothing is opened yet. */
+    public static LocalAdapters at(Path home, PredictionLogDurability durability) {
+        return new LocalAdapters(home, durability);
+    }
+
+    public synchronized ArtifactStore artifactStore() {
+        if (artifacts == null) {
+            artifacts = FileArtifactStore.open(home);
+        }
+        return artifacts;
+    }
+
+    public synchronized RegistryStore registryStore() {
+        if (registry == null) {
+            registry = SqliteRegistryStore.open(home);
+        }
+        return registry;
+    }
+
+    public synchronized AuditStore auditStore() {
+        if (audit == null) {
+            audit = SqliteAuditStore.open(home);
+        }
+        return audit;
+    }
+
+    public synchronized PredictionLog predictionLog() {
+        if (predictions == null) {
+            predictions = SqlitePredictionLog.open(home, durability);
+        }
+        return predictions;
+    }
+
+    /** The pseudonymisation key and other secrets, from files under {@code secrets/} (0600). */
+    public synchronized SecretProvider secretProvider() {
+        if (secrets == null) {
+            secrets = FileSecretProvider.open(home);
+        }
+        return secrets;
+    }
+
+    /** API keys from {@code keys.json}, one per persona, created on first use. */
+    public synchronized Authenticator authenticator() {
+        if (authenticator == null) {
+            authenticator = ApiKeyAuthenticator.openOrCreate(home);
+        }
+        return authenticator;
+    }
+
+    /** Where {@code keys.json} is under {@code home}. */
+    public static Path keysFile(Path home) {
+        return ApiKeyAuthenticator.keysFile(home);
+    }
+
+    /** The API key of a persona ({@code operator}, {@code clinical-app}, {@code compliance}, ...) under {@code home}. */
+    public static String apiKey(Path home, String persona) {
+        return ApiKeyAuthenticator.keyOf(home, persona);
+    }
+
+    /** The folder that holds a container's blobs under {@code home}. */
+    public static Path blobFolder(Path home, String container) {
+        return home.resolve(FileArtifactStore.FOLDER).resolve(container);
+    }
+
+    /** How well group commit batched the prediction log's appends so far, when it is the SQLite log. */
+    public static Optional<GroupCommitCounts> groupCommitCounts(PredictionLog log) {
+        return log instanceof SqlitePredictionLog sqlite
+                ? Optional.of(new GroupCommitCounts(sqlite.committedRecords(), sqlite.transactions()))
+                : Optional.empty();
+    }
+
+    /** Records committed and the transactions that committed them. */
+    public record GroupCommitCounts(long records, long transactions) {}
+
+    /** Closes the databases that were opened, the prediction log first (its writer flushes into SQLite). */
+    @Override
+    @SuppressWarnings("try") // the resources are only there to be closed
+    public synchronized void close() {
+        try (SqliteRegistryStore r = registry; SqliteAuditStore a = audit; SqlitePredictionLog p = predictions) {
+            // closed in reverse order; the ones never opened are null and skipped; every failure is kept
+        }
+    }
+}

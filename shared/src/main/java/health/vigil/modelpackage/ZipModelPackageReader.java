@@ -1,0 +1,436 @@
+package health.vigil.modelpackage;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import health.vigil.config.VigilConfig;
+import health.vigil.error.PackageRejectedException;
+import health.vigil.error.PackageRejectedException.Reason;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
+import health.vigil.model.FeatureSchema;
+import health.vigil.model.Manifest;
+import health.vigil.model.ReferenceProfile;
+import health.vigil.port.ModelRuntime;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
+
+/**
+ * Reads a model package from a stream and accepts it only when every check passes: a zip within the size,
+ * inflation and entry-count limits, with exactly {@code manifest.json}, {@code model.onnx} and
+ * {@code reference.json} under safe names; a valid manifest and reference profile; an ONNX model that ONNX
+ * Runtime loads, with no external data or custom operators, whose input and output fit the manifest.
+ *
+ * <p>The stream is read once, as it arrives: the sha256 and size of the package are computed on the way,
+ * inflated bytes are counted as they come out of the inflater (entry headers can lie), and the entries are
+ * taken from their local headers in stream order. Memory use is bounded by the configured limits.
+ */
+public final class ZipModelPackageReader implements ModelPackageReader {
+    private static final Set<String> ENTRIES = PackageEntries.REQUIRED;
+    private static final Set<String> OPTIONAL_ENTRIES = PackageEntries.OPTIONAL;
+    private static final byte[] LOCAL_HEADER = {'P', 'K', 3, 4};
+    private static final byte[] EMPTY_ZIP = {'P', 'K', 5, 6};
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
+
+    private final ModelRuntime runtime;
+    private final VigilConfig.Limits limits;
+    private final Function<String, Optional<Integer>> pipelineWidth;
+
+    /** A reader that accepts only the {@code identity} feature pipeline. */
+    public ZipModelPackageReader(ModelRuntime runtime, VigilConfig.Limits limits) {
+        this(runtime, limits, id -> Optional.empty());
+    }
+
+    /**
+     * @param pipelineWidth the number of model inputs of a feature pipeline other than {@code identity}, by
+     *     its id, or empty when this Vigil does not know the pipeline
+     */
+    public ZipModelPackageReader(ModelRuntime runtime, VigilConfig.Limits limits,
+            Function<String, Optional<Integer>> pipelineWidth) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.pipelineWidth = Objects.requireNonNull(pipelineWidth, "pipelineWidth");
+    }
+
+    @Override
+    public ModelPackage read(InputStream zip) {
+        if (zip == null) {
+            throw new ValidationException("no package was given");
+        }
+        CountingInput counted = new CountingInput(zip, limits.maxPackageBytes());
+        Map<String, byte[]> entries = readEntries(counted);
+        Manifest manifest = parseManifest(entries.get(PackageEntries.MANIFEST));
+        ReferenceProfile reference = parseReference(entries.get(PackageEntries.REFERENCE));
+        if (Manifest.IDENTITY_PIPELINE.equals(manifest.featurePipeline())) {
+            // A registered pipeline's reference profiles its model columns, which only the pipeline knows.
+            checkReferenceFeatures(reference, manifest.features());
+        }
+        checkEvaluation(entries.get(PackageEntries.EVALUATION));
+        int width = width(manifest);
+        byte[] model = entries.get(PackageEntries.MODEL);
+        ModelRuntime.Signature signature = runtime.inspect(model);
+        checkSignature(signature, manifest, width);
+        return new ModelPackage(manifest, model, reference, Sha256.hex(counted.digest), Sha256.hex(model),
+                counted.count, signature);
+    }
+
+    /** The three entries by name, read within the limits. */
+    private Map<String, byte[]> readEntries(CountingInput counted) {
+        Map<String, byte[]> entries = new HashMap<>();
+        try {
+            byte[] head = counted.readNBytes(4);
+            if (Arrays.equals(head, EMPTY_ZIP)) {
+                throw new PackageRejectedException(Reason.MISSING_ENTRY, "the package is an empty zip; it must hold "
+                        + expectedNames());
+            }
+            if (!Arrays.equals(head, LOCAL_HEADER)) {
+                throw new PackageRejectedException(Reason.NOT_A_ZIP, "the package is not a zip file (it does not start"
+                        + " with a zip entry); upload a zip of " + expectedNames());
+            }
+            try (ZipInputStream in = new ZipInputStream(new SequenceInputStream(new ByteArrayInputStream(head), counted))) {
+                int count = 0;
+                long inflated = 0;
+                for (ZipEntry entry; (entry = nextEntry(in)) != null; ) {
+                    if (++count > limits.maxPackageEntries()) {
+                        throw new PackageRejectedException(Reason.TOO_MANY_ENTRIES, "the package has more than "
+                                + limits.maxPackageEntries() + " entries; it must hold exactly " + expectedNames());
+                    }
+                    String name = entry.getName();
+                    checkName(name);
+                    if (entries.containsKey(name)) {
+                        throw new PackageRejectedException(Reason.DUPLICATE_ENTRY, "the package holds '" + printable(name)
+                                + "' twice; each of " + expectedNames() + " must appear once");
+                    }
+                    if (!ENTRIES.contains(name) && !OPTIONAL_ENTRIES.contains(name)) {
+                        throw new PackageRejectedException(Reason.UNEXPECTED_ENTRY, "the package holds '"
+                                + printable(name) + "'; it must hold exactly " + expectedNames() + " at its top level");
+                    }
+                    byte[] content = inflate(in, name, limits.maxUncompressedBytes() - inflated);
+                    inflated += content.length;
+                    entries.put(name, content);
+                }
+                // The rest is the central directory: it belongs to the package's size and sha256.
+                counted.transferTo(OutputStream.nullOutputStream());
+            }
+        } catch (SourceFailure e) {
+            throw new StoreException("the package stream could not be read", e.getCause());
+        } catch (IOException e) {
+            throw new PackageRejectedException(Reason.NOT_A_ZIP, "the package is not a readable zip ("
+                    + (e instanceof ZipException ? e.getMessage() : "it ends in the middle of an entry")
+                    + "); upload a complete zip of " + expectedNames(), e);
+        }
+        List<String> missing = ENTRIES.stream().filter(name -> !entries.containsKey(name)).sorted().toList();
+        if (!missing.isEmpty()) {
+            throw new PackageRejectedException(Reason.MISSING_ENTRY, "the package has no " + String.join(", ", missing)
+                    + "; it must hold " + expectedNames());
+        }
+        return entries;
+    }
+
+    private static ZipEntry nextEntry(ZipInputStream in) throws IOException {
+        try {
+            return in.getNextEntry();
+        } catch (IllegalArgumentException e) {
+            // ZipInputStream's way of saying an entry name is not valid UTF-8.
+            throw new PackageRejectedException(Reason.UNSAFE_ENTRY_NAME, "an entry name of the package is not valid"
+                    + " UTF-8; name the entries " + expectedNames(), e);
+        }
+    }
+
+    /** Names that could escape a folder on extraction, or mean different files on different systems. */
+    private static void checkName(String name) {
+        boolean unsafe = name.isEmpty()
+                || name.startsWith("/")
+                || name.contains("\\")
+                || name.matches("^[A-Za-z]:.*")
+                || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)
+                || Arrays.asList(name.split("/", -1)).contains("..");
+        if (unsafe) {
+            throw new PackageRejectedException(Reason.UNSAFE_ENTRY_NAME, "the package has an entry named '"
+                    + printable(name) + "': absolute paths, drive letters, backslashes, '..' and control characters"
+                    + " are not allowed; name the entries " + expectedNames());
+        }
+    }
+
+    /** Reads one entry, counting what actually comes out of the inflater against what is left of the limit. */
+    private byte[] inflate(ZipInputStream in, String name, long allowed) throws IOException {
+        long cap = Math.min(allowed, MAX_ARRAY);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        byte[] buffer = new byte[64 * 1024];
+        long total = 0;
+        for (int n; (n = in.read(buffer)) > 0; ) {
+            total += n;
+            if (total > cap) {
+                throw new PackageRejectedException(Reason.TOO_LARGE, "the package inflates to more than "
+                        + limits.maxUncompressedBytes() + " bytes (reached while reading " + name + "); the limit"
+                        + " guards against zip bombs: make the model smaller or ask for a higher"
+                        + " VIGIL_MAX_UNCOMPRESSED_BYTES");
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    private static Manifest parseManifest(byte[] bytes) {
+        if (isBlank(bytes)) {
+            throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, "manifest.json is empty; it must be a JSON"
+                    + " object describing the model");
+        }
+        try {
+            return Json.mapper().readValue(bytes, Manifest.class);
+        } catch (StreamReadException e) {
+            throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, jsonProblem("manifest.json", e), e);
+        } catch (JsonProcessingException e) {
+            throw new PackageRejectedException(Reason.INVALID_MANIFEST, jsonProblem("manifest.json", e), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ReferenceProfile parseReference(byte[] bytes) {
+        if (isBlank(bytes)) {
+            throw new PackageRejectedException(Reason.MALFORMED_REFERENCE, "reference.json is empty; it must hold the"
+                    + " training data's profile");
+        }
+        try {
+            return Json.mapper().readValue(bytes, ReferenceProfile.class);
+        } catch (JsonProcessingException e) {
+            throw new PackageRejectedException(Reason.MALFORMED_REFERENCE, jsonProblem("reference.json", e), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Json's description (line and column, never the content), with a value of the wrong type named by its
+     * field path ({@code features[0].type}) rather than by Java class names.
+     */
+    private static String jsonProblem(String file, JsonProcessingException e) {
+        String message = Json.malformed(file, e).getMessage();
+        if (e instanceof JsonMappingException mapping && message.contains("does not have the expected structure")) {
+            StringBuilder path = new StringBuilder();
+            for (JsonMappingException.Reference ref : mapping.getPath()) {
+                if (ref.getFieldName() != null) {
+                    path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+                } else if (ref.getIndex() >= 0) {
+                    path.append('[').append(ref.getIndex()).append(']');
+                }
+            }
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            return path.length() == 0
+                    ? file + " must be a JSON object" + where
+                    : file + ": field '" + path + "' is missing a required value or has a value of the wrong type" + where;
+        }
+        return message;
+    }
+
+    private static void checkReferenceFeatures(ReferenceProfile reference, FeatureSchema schema) {
+        for (ReferenceProfile.FeatureProfile profile : reference.features()) {
+            if (schema.indexOf(profile.name()).isEmpty()) {
+                throw new PackageRejectedException(Reason.MALFORMED_REFERENCE, "reference.json profiles feature '"
+                        + printable(profile.name()) + "', which the manifest's feature schema does not have; profile"
+                        + " only the schema's features " + schema.names());
+            }
+        }
+    }
+
+    private static void checkEvaluation(byte[] bytes) {
+        if (bytes == null) {
+            return;
+        }
+        try {
+            if (!Json.mapper().readTree(bytes).isObject()) {
+                throw new PackageRejectedException(Reason.MALFORMED_EVALUATION, "evaluation.json is not a JSON object;"
+                        + " it must hold the trainer's evaluation results, or be left out");
+            }
+        } catch (IOException e) {
+            throw new PackageRejectedException(Reason.MALFORMED_EVALUATION, "evaluation.json is not valid JSON; it must"
+                    + " hold the trainer's evaluation results, or be left out", e);
+        }
+    }
+
+    private int width(Manifest manifest) {
+        String pipeline = manifest.featurePipeline();
+        if (Manifest.IDENTITY_PIPELINE.equals(pipeline)) {
+            return manifest.features().size();
+        }
+        Optional<Integer> width = pipelineWidth.apply(pipeline);
+        if (width.isEmpty() || width.get() < 1) {
+            throw new PackageRejectedException(Reason.UNSUPPORTED_FEATURE_PIPELINE, "manifest.featurePipeline is '"
+                    + printable(pipeline) + "', which this Vigil does not know; use '" + Manifest.IDENTITY_PIPELINE
+                    + "' or the id of a registered feature pipeline");
+        }
+        return width.get();
+    }
+
+    private static void checkSignature(ModelRuntime.Signature signature, Manifest manifest, int width) {
+        String pipeline = manifest.featurePipeline();
+        if (signature.inputs().size() != 1) {
+            throw mismatch("model.onnx has " + signature.inputs().size() + " inputs; Vigil feeds one float [N, "
+                    + width + "] input");
+        }
+        ModelRuntime.Tensor input = signature.inputs().get(0);
+        if (input.isMap() || !"float".equals(input.elementType()) || input.shape().length != 2) {
+            throw mismatch("model.onnx input '" + input.name() + "' is " + describe(input) + "; Vigil feeds float [N, "
+                    + width + "]");
+        }
+        long columns = input.shape()[1];
+        if (columns >= 0 && columns != width) {
+            throw mismatch("model.onnx input '" + input.name() + "' takes " + columns + " columns but feature pipeline '"
+                    + pipeline + "' gives " + width + (Manifest.IDENTITY_PIPELINE.equals(pipeline)
+                            ? " (one per feature of the manifest's schema)" : "")
+                    + "; the model and the manifest must describe the same inputs");
+        }
+        String outputName = manifest.output().onnxOutput();
+        int positive = manifest.output().positiveClassIndex();
+        ModelRuntime.Tensor output = signature.outputs().stream().filter(t -> t.name().equals(outputName))
+                .findFirst().orElseThrow(() -> mismatch("manifest.output.onnxOutput is '" + printable(outputName)
+                        + "' but model.onnx has no such output; its outputs are "
+                        + signature.outputs().stream().map(ModelRuntime.Tensor::name).toList()));
+        if (!"float".equals(output.elementType())) {
+            throw mismatch("model.onnx output '" + outputName + "' holds " + output.elementType()
+                    + " values; it must hold float class probabilities");
+        }
+        if (output.isMap()) {
+            return; // ZipMap: the classes are only known per row, and the runtime checks them when scoring.
+        }
+        if (output.shape().length != 2) {
+            throw mismatch("model.onnx output '" + outputName + "' is " + describe(output) + "; class probabilities"
+                    + " are float [N, C]");
+        }
+        long classes = output.shape()[1];
+        if (classes >= 0 && classes <= positive) {
+            throw mismatch("model.onnx output '" + outputName + "' has " + classes + " columns but"
+                    + " manifest.output.positiveClassIndex is " + positive + "; the index must be below " + classes);
+        }
+    }
+
+    private static PackageRejectedException mismatch(String message) {
+        return new PackageRejectedException(Reason.ONNX_SCHEMA_MISMATCH, message);
+    }
+
+    private static String describe(ModelRuntime.Tensor tensor) {
+        if (tensor.isMap()) {
+            return "a map of " + tensor.elementType();
+        }
+        StringBuilder shape = new StringBuilder();
+        for (long d : tensor.shape()) {
+            shape.append(shape.length() == 0 ? "" : ", ").append(d < 0 ? "N" : Long.toString(d));
+        }
+        return tensor.elementType() + " [" + shape + "]";
+    }
+
+    private static boolean isBlank(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String expectedNames() {
+        return "manifest.json, model.onnx and reference.json";
+    }
+
+    private static String printable(String value) {
+        String clean = value.replaceAll("\\p{Cntrl}", "?");
+        return clean.length() > 100 ? clean.substring(0, 100) + "..." : clean;
+    }
+
+    /** A failure of the caller's stream itself, as opposed to bad content in it. */
+    private static final class SourceFailure extends UncheckedIOException {
+        private static final long serialVersionUID = 1L;
+
+        SourceFailure(IOException cause) {
+            super(cause);
+        }
+    }
+
+    /**
+     * Counts and digests every byte taken from the caller's stream, and stops the read as soon as the package
+     * is larger than allowed. It never closes the caller's stream.
+     */
+    private static final class CountingInput extends FilterInputStream {
+        final MessageDigest digest = Sha256.newDigest();
+        final long max;
+        long count;
+
+        CountingInput(InputStream in, long max) {
+            super(in);
+            this.max = max;
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            int n;
+            try {
+                n = in.read(b, off, len);
+            } catch (IOException e) {
+                throw new SourceFailure(e);
+            }
+            if (n > 0) {
+                count += n;
+                if (count > max) {
+                    throw new PackageRejectedException(Reason.TOO_LARGE, "the package is larger than " + max
+                            + " bytes; make the model smaller or ask for a higher VIGIL_MAX_PACKAGE_BYTES");
+                }
+                digest.update(b, off, n);
+            }
+            return n;
+        }
+
+        /** Skipped bytes are read, so that they are counted and digested too. */
+        @Override
+        public long skip(long n) {
+            byte[] buffer = new byte[8192];
+            long skipped = 0;
+            while (skipped < n) {
+                int r = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
+                if (r < 0) {
+                    break;
+                }
+                skipped += r;
+            }
+            return skipped;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        @Override
+        public void close() {
+            // The caller owns the stream.
+        }
+    }
+}

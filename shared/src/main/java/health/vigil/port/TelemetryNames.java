@@ -1,0 +1,160 @@
+package health.vigil.port;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The one catalogue of Vigil's metric, span and attribute names. The telemetry adapter records these names, the
+ * workbooks and alert rules query them, and {@code docs/telemetry.md} lists them; tests hold all three to this
+ * class. A signal whose {@link Signal#plannedFor()} is set is reserved for a capability that is not built yet:
+ * whoever builds it records exactly that name with exactly those attributes, and clears the mark.
+ */
+public final class TelemetryNames {
+    /** The OpenTelemetry instrumentation scope of every meter and tracer. */
+    public static final String INSTRUMENTATION = "health.vigil";
+
+    // Attributes (dimensions). Values are ids, slots, codes and outcomes only, never patient data.
+    public static final String MODEL_NAME = "vigil.model.name";
+    public static final String MODEL_VERSION = "vigil.model.version";
+    public static final String TRAFFIC_SLOT = "vigil.traffic_slot";
+    public static final String ROWS = "vigil.scoring.rows";
+    public static final String OPERATION = "vigil.operation";
+    public static final String ERROR_CODE = "vigil.error.code";
+    public static final String OUTCOME = "vigil.outcome";
+    public static final String EVENT_TYPE = "vigil.event.type";
+    public static final String GATE = "vigil.gate";
+    public static final String FEATURE = "vigil.feature";
+    public static final String DRIFT_TEST = "vigil.drift.test";
+    public static final String PERFORMANCE_METRIC = "vigil.performance.metric";
+    public static final String PERFORMANCE_SOURCE = "vigil.performance.source";
+
+    // Metrics and spans recorded today.
+    public static final String SCORING_DURATION = "vigil.scoring.duration";
+    public static final String SCORING_ROWS = "vigil.scoring.rows";
+    public static final String ERRORS = "vigil.errors";
+    public static final String REGISTRATIONS = "vigil.registrations";
+    public static final String EVENTS = "vigil.events";
+    public static final String AUDIT_VERIFICATIONS = "vigil.audit.verifications";
+    public static final String SCORE_SPAN = "vigil.score";
+
+    // Reserved for capabilities being built (see plannedFor).
+    public static final String TRAFFIC_WEIGHT = "vigil.traffic.weight";
+    public static final String CANARY_ANALYSES = "vigil.canary.analyses";
+    public static final String GATE_CHECKS = "vigil.gates.checks";
+    public static final String APPROVALS = "vigil.approvals";
+    public static final String DRIFT_CHECKS = "vigil.drift.checks";
+    public static final String DRIFT_STATISTIC = "vigil.drift.statistic";
+    public static final String PERFORMANCE = "vigil.performance";
+    public static final String AUDIT_EXPORTS = "vigil.audit.exports";
+
+    /** Capabilities that will record the reserved names. */
+    public static final String CANARY_CONTROLLER = "canary controller";
+    public static final String GATE_EVALUATION = "gate evaluation";
+    public static final String APPROVAL = "approval";
+    public static final String DRIFT_DETECTION = "drift detection";
+    public static final String AUDIT_EXPORT = "audit export";
+
+    /** What kind of signal a name is. */
+    public enum Kind {
+        COUNTER,
+        HISTOGRAM,
+        GAUGE,
+        SPAN
+    }
+
+    /**
+     * One metric or span: its name, kind, unit (empty for spans), the attributes it carries and when it is recorded;
+     * {@code plannedFor} names the capability that will record it, empty when the code records it today.
+     */
+    public record Signal(String name, Kind kind, String unit, List<String> attributes, String recordedWhen,
+            Optional<String> plannedFor) {
+        public Signal {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(unit, "unit");
+            attributes = List.copyOf(attributes);
+            Objects.requireNonNull(recordedWhen, "recordedWhen");
+            Objects.requireNonNull(plannedFor, "plannedFor");
+        }
+
+        public boolean isPlanned() {
+            return plannedFor.isPresent();
+        }
+    }
+
+    private static final List<String> SCORED = List.of(MODEL_NAME, MODEL_VERSION, TRAFFIC_SLOT);
+
+    /** Every signal, recorded or reserved. */
+    public static final List<Signal> SIGNALS = List.of(
+            emitted(SCORING_DURATION, Kind.HISTOGRAM, "s", SCORED,
+                    "a scoring request (one or many rows) has run through the model"),
+            emitted(SCORING_ROWS, Kind.COUNTER, "{row}", SCORED, "with each scoring request: the patients scored"),
+            emitted(ERRORS, Kind.COUNTER, "{error}", List.of(OPERATION, ERROR_CODE),
+                    "an operation failed with a Vigil error code"),
+            emitted(REGISTRATIONS, Kind.COUNTER, "{registration}", List.of(OUTCOME),
+                    "a package registration ended: registered, rejected, duplicate, ignored"),
+            emitted(EVENTS, Kind.COUNTER, "{event}", List.of(EVENT_TYPE, MODEL_NAME, OUTCOME),
+                    "the event publisher published a Vigil event (published) or could not (failed)"),
+            emitted(AUDIT_VERIFICATIONS, Kind.COUNTER, "{verification}", List.of(OUTCOME),
+                    "the audit chain of a period was verified: intact or broken"),
+            emitted(SCORE_SPAN, Kind.SPAN, "", List.of(MODEL_NAME, MODEL_VERSION, TRAFFIC_SLOT, ROWS),
+                    "the time spent in the model runtime, as a child of the request's span"),
+            planned(TRAFFIC_WEIGHT, Kind.GAUGE, "%", SCORED,
+                    "a slot's share of live traffic changed (canary step, promotion, rollback, deployment)",
+                    CANARY_CONTROLLER),
+            planned(CANARY_ANALYSES, Kind.COUNTER, "{analysis}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
+                    "a canary analysis ended at a ramp step: continue, promote, rollback or inconclusive",
+                    CANARY_CONTROLLER),
+            planned(GATE_CHECKS, Kind.COUNTER, "{check}", List.of(MODEL_NAME, MODEL_VERSION, GATE, OUTCOME),
+                    "one gate of a version's evaluation ended: passed or failed", GATE_EVALUATION),
+            planned(APPROVALS, Kind.COUNTER, "{decision}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
+                    "a governance decision on a version: approved, rejected, or refused (separation of duties)",
+                    APPROVAL),
+            planned(DRIFT_CHECKS, Kind.COUNTER, "{check}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
+                    "a drift check of a deployed version ended: drifted, stable or insufficient_data",
+                    DRIFT_DETECTION),
+            planned(DRIFT_STATISTIC, Kind.GAUGE, "1", List.of(MODEL_NAME, MODEL_VERSION, FEATURE, DRIFT_TEST),
+                    "with each drift check: one statistic (psi, ks, chi_square) of one feature or of the score",
+                    DRIFT_DETECTION),
+            planned(PERFORMANCE, Kind.GAUGE, "1", List.of(MODEL_NAME, MODEL_VERSION, PERFORMANCE_METRIC,
+                            PERFORMANCE_SOURCE),
+                    "with each drift check: auroc, brier or calibration_error, from labels or label_free",
+                    DRIFT_DETECTION),
+            planned(AUDIT_EXPORTS, Kind.COUNTER, "{export}", List.of(OUTCOME),
+                    "an audit export of a period ended: exported or failed", AUDIT_EXPORT));
+
+    private TelemetryNames() {}
+
+    private static Signal emitted(String name, Kind kind, String unit, List<String> attributes, String when) {
+        return planned(name, kind, unit, attributes, when, null);
+    }
+
+    /** A signal reserved for {@code capability} ({@code null}: recorded today). */
+    private static Signal planned(String name, Kind kind, String unit, List<String> attributes, String when,
+            String capability) {
+        return new Signal(name, kind, unit, attributes, when, Optional.ofNullable(capability));
+    }
+
+    /** The signal of that name, if the catalogue has one. */
+    public static Optional<Signal> signal(String name) {
+        return SIGNALS.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    /** Every attribute name any signal carries. */
+    public static Set<String> attributes() {
+        return SIGNALS.stream().flatMap(s -> s.attributes().stream()).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** The names the code records today (metrics and spans). */
+    public static Set<String> emitted() {
+        return names(SIGNALS.stream().filter(s -> !s.isPlanned()));
+    }
+
+    private static Set<String> names(Stream<Signal> signals) {
+        return signals.map(Signal::name).collect(Collectors.toUnmodifiableSet());
+    }
+}

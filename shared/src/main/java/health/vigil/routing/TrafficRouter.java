@@ -1,0 +1,38 @@
+package health.vigil.routing;
+
+import health.vigil.model.Deployment;
+import health.vigil.model.Slot;
+import health.vigil.model.TrafficSlot;
+import health.vigil.privacy.Pseudonymizer;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides which live slot of a deployment scores a patient. A patient's pseudonym falls in a fixed bucket
+ * 0-99, and buckets below the canary's weight go to the canary, so a patient stays on the same version for
+ * as long as the weights stay the same, and a canary ramp (5, 25, 50 %) only ever moves patients from
+ * stable to canary, never back and forth.
+ */
+public final class TrafficRouter {
+    private TrafficRouter() {}
+
+    /**
+     * The slot that serves the patient with this pseudonym (the hex HMAC from {@link Pseudonymizer}).
+     * Shadow slots never answer a request, so they are never returned.
+     */
+    public static TrafficSlot route(Deployment deployment, String pseudonym) {
+        Objects.requireNonNull(deployment, "deployment");
+        if (pseudonym == null || pseudonym.length() < 7 || !pseudonym.chars().limit(7).allMatch(TrafficRouter::isHex)) {
+            throw new IllegalArgumentException("route by the pseudonym from Pseudonymizer (hex), never by a raw patient id");
+        }
+        Optional<TrafficSlot> canary = deployment.slot(Slot.CANARY);
+        if (canary.isPresent() && Pseudonymizer.bucket(pseudonym) < canary.get().weightPercent()) {
+            return canary.get();
+        }
+        return deployment.stable();
+    }
+
+    private static boolean isHex(int c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+}

@@ -1,0 +1,45 @@
+package health.vigil.statistics;
+
+import health.vigil.error.ValidationException;
+import org.apache.commons.statistics.distribution.NormalDistribution;
+
+/**
+ * Two-sided z-test that two proportions are equal (for example the flagged rate or the event rate of the
+ * canary against the stable model), with the pooled standard error
+ * {@code sqrt(p(1-p)(1/n1 + 1/n2))}. Its z squared equals Pearson's chi-square of the 2 x 2 table.
+ */
+public final class TwoProportionTest {
+    private static final NormalDistribution STANDARD_NORMAL = NormalDistribution.of(0, 1);
+
+    /**
+     * Both proportions, their difference (first minus second), z and the two-sided p-value. When the pooled
+     * proportion is 0 or 1 both groups are identical in outcome: z is 0 and the p-value 1.
+     */
+    public record Result(double first, double second, double difference, double z, double pValue) {}
+
+    private TwoProportionTest() {}
+
+    public static Result compare(long successes1, long trials1, long successes2, long trials2) {
+        check(successes1, trials1, "first");
+        check(successes2, trials2, "second");
+        double p1 = (double) successes1 / trials1;
+        double p2 = (double) successes2 / trials2;
+        double pooled = (double) (successes1 + successes2) / (trials1 + trials2);
+        double se = Math.sqrt(pooled * (1 - pooled) * (1.0 / trials1 + 1.0 / trials2));
+        if (se == 0) {
+            return new Result(p1, p2, p1 - p2, 0, 1.0);
+        }
+        double z = (p1 - p2) / se;
+        return new Result(p1, p2, p1 - p2, z, Math.min(1.0, 2 * STANDARD_NORMAL.survivalProbability(Math.abs(z))));
+    }
+
+    private static void check(long successes, long trials, String which) {
+        if (trials < 1) {
+            throw new ValidationException("the " + which + " group has " + trials + " trials; it needs at least 1");
+        }
+        if (successes < 0 || successes > trials) {
+            throw new ValidationException("the " + which + " group has " + successes + " successes out of " + trials
+                    + " trials; successes must be between 0 and the number of trials");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package health.vigil.port;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The alert rules in {@code infra/bicep/modules/observability.bicep} watch what the code records: each log alert's
+ * query passes the same check as the workbooks, the metric alerts use Azure's own platform metrics, the module
+ * deploys every workbook, and its parameters say what they are for.
+ */
+class AlertRulesTest {
+    private static final Path MODULE = TelemetryQueries.REPO.resolve("infra/bicep/modules/observability.bicep");
+    private static final Pattern LOG_ALERT = Pattern.compile("name: '([a-z0-9-]+)'\\n(?:(?!\\n  }).)*?query: '''\\n(.*?)'''",
+            Pattern.DOTALL);
+    private static final Pattern METRIC = Pattern.compile("metricName: '([A-Za-z]+)'");
+    private static final Pattern PARAM = Pattern.compile("^param (\\w+)", Pattern.MULTILINE);
+    private static final Pattern WORKBOOK = Pattern.compile("loadTextContent\\('\\.\\./\\.\\./\\.\\./workbooks/([^']+)'\\)");
+
+    /**
+     * Metrics Azure itself records for a resource, not Vigil's code: Event Grid counts the deliveries it gave up on
+     * and dead-lettered, on custom and system topics alike.
+     */
+    private static final Set<String> PLATFORM_METRICS = Set.of("DeadLetteredCount");
+
+    private static String module() throws IOException {
+        return Files.readString(MODULE);
+    }
+
+    /** Alert name → its KQL, for every log alert of the module. */
+    static Map<String, String> logAlerts(String bicep) {
+        return TelemetryQueries.pairs(LOG_ALERT, bicep, 2);
+    }
+
+    @Test
+    void thereIsALogAlertForEachConditionOperatorsMustHearAbout() throws IOException {
+        String bicep = module();
+        assertThat(logAlerts(bicep).keySet()).containsExactlyInAnyOrder("scoring-5xx", "scoring-p95-latency",
+                "event-publish-failures", "registration-rejected", "gates-failed", "canary-rolled-back",
+                "drift-detected", "audit-chain-broken");
+        assertThat(bicep.split("query: '''", -1)).as("every query is read by this test").hasSize(logAlerts(bicep).size() + 1);
+        assertThat(logAlerts(bicep).get("scoring-p95-latency")).contains("percentile(DurationMs, 95)");
+        assertThat(logAlerts(bicep).get("scoring-5xx")).contains("ResultCode startswith \"5\"");
+    }
+
+    @Test
+    void everyLogAlertQueriesOnlyWhatTheCodeRecordsOrACapabilityWillRecord() throws IOException {
+        TelemetryQueries queries = new TelemetryQueries(WorkbookQueriesTest.PLANNED);
+        List<String> problems = new ArrayList<>();
+        logAlerts(module()).forEach((name, kql) -> problems.addAll(queries.problems("alert " + name, kql)));
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
+    void theCheckCatchesAnAlertOnAMetricNobodyRecords() {
+        String bicep = "  {\n    name: 'bad'\n    query: '''\nAppMetrics\n| where Name == \"vigil.gates.failed\"\n"
+                + "| summarize failed = sum(Sum)\n'''\n  }\n";
+        Map<String, String> alerts = logAlerts(bicep);
+
+        assertThat(alerts).containsOnlyKeys("bad");
+        assertThat(new TelemetryQueries(WorkbookQueriesTest.PLANNED).problems("alert bad", alerts.get("bad")))
+                .singleElement().asString().contains("`vigil.gates.failed` is not a metric or span the code records");
+    }
+
+    @Test
+    void deadLettersAlertOnEventGridsOwnMetricForBothTopics() throws IOException {
+        String bicep = module();
+        assertThat(TelemetryQueries.found(METRIC, bicep)).containsExactlyInAnyOrderElementsOf(PLATFORM_METRICS);
+        assertThat(bicep).contains("type: 'Microsoft.EventGrid/topics'", "type: 'Microsoft.EventGrid/systemTopics'");
+    }
+
+    @Test
+    void theModuleDeploysEveryWorkbookAndMainDeploysTheModule() throws IOException {
+        String bicep = module();
+        assertThat(TelemetryQueries.found(WORKBOOK, bicep)).containsExactlyInAnyOrderElementsOf(WorkbookQueriesTest.workbookFiles().stream()
+                .map(p -> p.getFileName().toString()).collect(Collectors.toList()));
+        assertThat(bicep).contains("'Microsoft.Insights/workbooks@", "'Microsoft.Insights/actionGroups@",
+                "'Microsoft.Insights/scheduledQueryRules@", "'Microsoft.Insights/metricAlerts@",
+                "replace(w.content, workbookSource, workspace.id)", "var workbookSource = '__VIGIL_WORKSPACE_ID__'");
+        assertThat(Files.readString(TelemetryQueries.REPO.resolve("infra/bicep/main.bicep")))
+                .contains("module observability 'modules/observability.bicep'");
+    }
+
+    @Test
+    void everyParameterIsDescribed() throws IOException {
+        String bicep = module();
+        Matcher m = PARAM.matcher(bicep);
+        List<String> undescribed = new ArrayList<>();
+        while (m.find()) {
+            String before = bicep.substring(0, m.start());
+            String declaration = before.substring(before.lastIndexOf("\n\n") + 2);
+            if (!declaration.contains("@description('")) {
+                undescribed.add(m.group(1));
+            }
+        }
+        assertThat(PARAM.matcher(bicep).results().count()).isGreaterThanOrEqualTo(8);
+        assertThat(undescribed).isEmpty();
+    }
+}

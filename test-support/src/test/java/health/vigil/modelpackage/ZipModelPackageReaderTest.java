@@ -1,0 +1,346 @@
+package health.vigil.modelpackage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import health.vigil.adapter.onnx.OnnxModelWriter;
+import health.vigil.adapter.onnx.OrtModelRuntime;
+import health.vigil.adapter.onnx.TestModels;
+import health.vigil.config.VigilConfig;
+import health.vigil.error.PackageRejectedException;
+import health.vigil.error.PackageRejectedException.Reason;
+import health.vigil.error.StoreException;
+import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
+import health.vigil.model.Manifest;
+import health.vigil.model.OutputSpec;
+import health.vigil.model.ReferenceProfile;
+import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SamplePackage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ZipModelPackageReaderTest {
+    private static final VigilConfig.Limits LIMITS = VigilConfig.Limits.DEFAULTS;
+    private static OrtModelRuntime runtime;
+    private static SamplePackage sample;
+    private static byte[] manifest;
+    private static byte[] reference;
+    private static byte[] model;
+    private static ZipModelPackageReader reader;
+
+    @BeforeAll
+    static void start() {
+        runtime = new OrtModelRuntime();
+        reader = new ZipModelPackageReader(runtime, LIMITS);
+        sample = SampleModels.readmissionLogistic();
+        manifest = ModelPackageWriter.json(sample.manifest());
+        reference = ModelPackageWriter.json(sample.reference());
+        model = sample.onnx();
+    }
+
+    @AfterAll
+    static void stop() {
+        runtime.close();
+    }
+
+    @Test
+    void acceptsAValidPackageAndRecordsItsHashes() {
+        byte[] zip = sample.zip();
+
+        ModelPackage read = reader.read(new ByteArrayInputStream(zip));
+
+        assertThat(read.manifest()).isEqualTo(sample.manifest());
+        assertThat(read.reference()).isEqualTo(sample.reference());
+        assertThat(read.onnx()).isEqualTo(model);
+        assertThat(read.packageSha256()).isEqualTo(Sha256.hex(zip));
+        assertThat(read.modelSha256()).isEqualTo(Sha256.hex(model));
+        assertThat(read.packageSize()).isEqualTo(zip.length);
+        assertThat(read.signature().inputs()).singleElement().satisfies(t -> assertThat(t.shape()).containsExactly(-1, 6));
+    }
+
+    @Test
+    void acceptsADeflatedZipAsCommonToolsWriteIt() throws IOException {
+        SamplePackage trees = SampleModels.readmissionTrees();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (var entry : List.of(
+                    new Object[] {"reference.json", ModelPackageWriter.json(trees.reference())},
+                    new Object[] {"model.onnx", trees.onnx()},
+                    new Object[] {"manifest.json", ModelPackageWriter.json(trees.manifest())})) {
+                zip.putNextEntry(new ZipEntry((String) entry[0]));
+                zip.write((byte[]) entry[1]);
+                zip.closeEntry();
+            }
+        }
+
+        ModelPackage read = reader.read(new ByteArrayInputStream(bytes.toByteArray()));
+
+        assertThat(read.manifest()).isEqualTo(trees.manifest());
+        assertThat(read.packageSha256()).isEqualTo(Sha256.hex(bytes.toByteArray()));
+    }
+
+    @Test
+    void rejectsWhatIsNotAZip() {
+        assertRejected(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, Reason.NOT_A_ZIP, "not a zip");
+        assertRejected(manifest, Reason.NOT_A_ZIP, "not a zip");
+        byte[] zip = sample.zip();
+        assertRejected(java.util.Arrays.copyOf(zip, zip.length / 2), Reason.NOT_A_ZIP, "not a readable zip");
+        assertRejected(new byte[0], Reason.NOT_A_ZIP, "not a zip");
+    }
+
+    @Test
+    void rejectsAPackageLargerThanTheLimitWhileReadingIt() {
+        byte[] zip = sample.zip();
+        ZipModelPackageReader small = new ZipModelPackageReader(runtime, limits(zip.length - 1, LIMITS.maxUncompressedBytes(), 16));
+        CountingStream in = new CountingStream(zip);
+
+        assertThatThrownBy(() -> small.read(in)).isInstanceOfSatisfying(PackageRejectedException.class,
+                e -> assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE)).hasMessageContaining(Long.toString(zip.length - 1));
+        assertThat(new ZipModelPackageReader(runtime, limits(zip.length, LIMITS.maxUncompressedBytes(), 16))
+                .read(new ByteArrayInputStream(zip)).packageSize()).isEqualTo(zip.length);
+    }
+
+    @Test
+    void rejectsAZipBombByCountingInflatedBytesNotTrustingTheHeaders() {
+        byte[] zeros = new byte[20 * 1024 * 1024];
+        byte[] bomb = new RawZip().stored("manifest.json", manifest)
+                .deflated("model.onnx", zeros, 1000) // the headers claim 1000 bytes
+                .stored("reference.json", reference).bytes();
+        assertThat(bomb.length).as("the bomb is small on the wire").isLessThan(100_000);
+        ZipModelPackageReader guarded = new ZipModelPackageReader(runtime, limits(LIMITS.maxPackageBytes(), 8 * 1024 * 1024, 16));
+
+        assertThatThrownBy(() -> guarded.read(new ByteArrayInputStream(bomb)))
+                .isInstanceOfSatisfying(PackageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE))
+                .hasMessageContaining("inflates to more than 8388608 bytes").hasMessageContaining("model.onnx");
+    }
+
+    @Test
+    void theInflationLimitCountsAllEntriesTogether() {
+        byte[] zip = new RawZip().deflated("manifest.json", manifest, manifest.length)
+                .deflated("model.onnx", model, model.length).deflated("reference.json", reference, reference.length).bytes();
+        long justBelow = manifest.length + model.length + reference.length - 1;
+
+        assertThatThrownBy(() -> new ZipModelPackageReader(runtime, limits(LIMITS.maxPackageBytes(), justBelow, 16))
+                .read(new ByteArrayInputStream(zip))).isInstanceOfSatisfying(PackageRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.TOO_LARGE)).hasMessageContaining("reference.json");
+        assertThat(new ZipModelPackageReader(runtime, limits(LIMITS.maxPackageBytes(), justBelow + 1, 16))
+                .read(new ByteArrayInputStream(zip)).manifest()).isEqualTo(sample.manifest());
+    }
+
+    @Test
+    void rejectsMoreEntriesThanAllowed() {
+        byte[] zip = sample.zip();
+        assertThatThrownBy(() -> new ZipModelPackageReader(runtime, limits(LIMITS.maxPackageBytes(), LIMITS.maxUncompressedBytes(), 2))
+                .read(new ByteArrayInputStream(zip))).isInstanceOfSatisfying(PackageRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.TOO_MANY_ENTRIES)).hasMessageContaining("more than 2 entries");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../model.onnx", "/model.onnx", "models\\model.onnx", "C:model.onnx", "c:/model.onnx",
+            "a/../../etc/passwd", "model.onnx\u0000.txt"})
+    void rejectsEntryNamesThatCouldEscapeAFolder(String name) {
+        byte[] zip = new RawZip().stored("manifest.json", manifest).stored(name, model).stored("reference.json", reference).bytes();
+        assertRejected(zip, Reason.UNSAFE_ENTRY_NAME, "are not allowed");
+    }
+
+    @Test
+    void rejectsAnEntryThatAppearsTwice() {
+        byte[] zip = new RawZip().stored("manifest.json", manifest).stored("model.onnx", model)
+                .stored("manifest.json", manifest).stored("reference.json", reference).bytes();
+        assertRejected(zip, Reason.DUPLICATE_ENTRY, "'manifest.json' twice");
+    }
+
+    @Test
+    void rejectsAPackageWithoutEveryEntry() {
+        assertRejected(new RawZip().stored("manifest.json", manifest).stored("model.onnx", model).bytes(),
+                Reason.MISSING_ENTRY, "no reference.json");
+        assertRejected(new RawZip().stored("model.onnx", model).bytes(), Reason.MISSING_ENTRY, "no manifest.json, reference.json");
+        assertRejected(new RawZip().bytes(), Reason.MISSING_ENTRY, "empty zip");
+    }
+
+    @Test
+    void rejectsEntriesThatDoNotBelong() {
+        assertRejected(new RawZip().stored("manifest.json", manifest).stored("model.onnx", model)
+                .stored("reference.json", reference).stored("notes.txt", new byte[] {'h', 'i'}).bytes(),
+                Reason.UNEXPECTED_ENTRY, "'notes.txt'");
+        assertRejected(new RawZip().stored("package/", new byte[0]).stored("manifest.json", manifest).bytes(),
+                Reason.UNEXPECTED_ENTRY, "'package/'");
+    }
+
+    @Test
+    void aManifestThatIsNotJsonIsMalformedWithItsLineAndColumn() {
+        byte[] broken = "{\n  \"formatVersion\": 1,\n  \"name\": ,\n}".getBytes(StandardCharsets.UTF_8);
+        assertRejected(withManifest(broken), Reason.MALFORMED_MANIFEST, "line 3, column");
+        assertRejected(withManifest("  ".getBytes(StandardCharsets.UTF_8)), Reason.MALFORMED_MANIFEST, "empty");
+    }
+
+    @Test
+    void aManifestWithAMissingOrWrongFieldNamesTheField() {
+        assertRejected(withManifest(editedManifest(m -> m.remove("owner"))), Reason.INVALID_MANIFEST, "owner");
+        assertRejected(withManifest(editedManifest(m -> m.put("formatVersion", "one"))), Reason.INVALID_MANIFEST, "formatVersion");
+        assertRejected(withManifest(editedManifest(m -> m.put("colour", "blue"))), Reason.INVALID_MANIFEST, "'colour'");
+        assertRejected(withManifest(editedManifest(m -> ((ObjectNode) m.get("features").get(1)).put("type", "float"))),
+                Reason.INVALID_MANIFEST, "field 'features[1].type'");
+        assertRejected(withManifest(editedManifest(m -> m.remove("output"))), Reason.INVALID_MANIFEST, "output is missing");
+        assertRejected(withManifest(editedManifest(m -> ((ObjectNode) m.get("provenance")).put("datasetSha256", "abc"))),
+                Reason.INVALID_MANIFEST, "provenance.datasetSha256");
+    }
+
+    @Test
+    void aBrokenReferenceProfileIsMalformed() {
+        assertRejected(zip(manifest, model, "[1, 2".getBytes(StandardCharsets.UTF_8)), Reason.MALFORMED_REFERENCE, "line 1");
+        assertRejected(zip(manifest, model, "{\"rows\": 0}".getBytes(StandardCharsets.UTF_8)), Reason.MALFORMED_REFERENCE,
+                "reference.rows is 0");
+    }
+
+    @Test
+    void aReferenceProfileOfAFeatureTheSchemaLacksIsRejected() {
+        ReferenceProfile extra = new ReferenceProfile(10, List.of(
+                new ReferenceProfile.FeatureProfile("weight_kg", List.of(40.0, 80.0, 120.0), List.of(0.5, 0.5), null, 0.0)),
+                null);
+        assertRejected(zip(manifest, model, ModelPackageWriter.json(extra)), Reason.MALFORMED_REFERENCE, "'weight_kg'");
+    }
+
+    @Test
+    void rejectsModelsOnnxRuntimeCannotLoadOrMustNotRun() {
+        assertRejected(zip(manifest, new byte[] {0x13, 0x37, 0x00, 0x42}, reference), Reason.ONNX_UNLOADABLE, "model.onnx");
+        assertRejected(zip(manifest, TestModels.unknownOperator(6), reference), Reason.ONNX_UNLOADABLE, "NoSuchOperator");
+        assertRejected(zip(manifest, TestModels.externalInitializer(6), reference), Reason.ONNX_EXTERNAL_DATA, "external file");
+        assertRejected(zip(manifest, TestModels.customDomainNode(6), reference), Reason.ONNX_UNSUPPORTED_OPERATOR_DOMAIN,
+                "com.microsoft");
+    }
+
+    @Test
+    void rejectsAModelWhoseInputsOrOutputsDoNotFitTheManifest() {
+        assertRejected(zip(manifest, TestModels.logistic(5), reference), Reason.ONNX_SCHEMA_MISMATCH,
+                "takes 5 columns but feature pipeline 'identity' gives 6");
+        assertRejected(zip(manifest, TestModels.doubleInput(6), reference), Reason.ONNX_SCHEMA_MISMATCH, "double");
+        assertRejected(zip(ModelPackageWriter.json(withOutput(new OutputSpec("scores", 1, "readmitted", 0.2))), model, reference),
+                Reason.ONNX_SCHEMA_MISMATCH, "no such output");
+        assertRejected(zip(ModelPackageWriter.json(withOutput(new OutputSpec("probabilities", 2, "readmitted", 0.2))), model,
+                reference), Reason.ONNX_SCHEMA_MISMATCH, "positiveClassIndex is 2");
+        assertRejected(zip(ModelPackageWriter.json(withOutput(new OutputSpec("label", 0, "readmitted", 0.2))), model,
+                reference), Reason.ONNX_SCHEMA_MISMATCH, "int64");
+    }
+
+    @Test
+    void acceptsADynamicInputWidth() {
+        byte[] dynamic = TestModels.dynamicWidth(model);
+        assertThat(reader.read(new ByteArrayInputStream(zip(manifest, dynamic, reference))).signature().inputs().get(0).shape())
+                .containsExactly(-1, -1);
+    }
+
+    @Test
+    void acceptsAnotherFeaturePipelineOnlyWhenItIsKnownAndItsWidthFits() {
+        byte[] pipelined = ModelPackageWriter.json(withPipeline("readmission@3f2a9c1b"));
+        byte[] zip = zip(pipelined, model, reference);
+
+        assertRejected(zip, Reason.UNSUPPORTED_FEATURE_PIPELINE, "'readmission@3f2a9c1b'");
+        ZipModelPackageReader knows = new ZipModelPackageReader(runtime, LIMITS,
+                id -> id.equals("readmission@3f2a9c1b") ? Optional.of(6) : Optional.empty());
+        assertThat(knows.read(new ByteArrayInputStream(zip)).manifest().featurePipeline()).isEqualTo("readmission@3f2a9c1b");
+        ZipModelPackageReader wider = new ZipModelPackageReader(runtime, LIMITS, id -> Optional.of(9));
+        assertThatThrownBy(() -> wider.read(new ByteArrayInputStream(zip))).isInstanceOfSatisfying(
+                PackageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.ONNX_SCHEMA_MISMATCH))
+                .hasMessageContaining("gives 9");
+    }
+
+    @Test
+    void aFailingUploadStreamIsAStoreProblemNotARejection() {
+        byte[] zip = sample.zip();
+        InputStream failing = new InputStream() {
+            private int read;
+
+            @Override
+            public int read() throws IOException {
+                if (read++ > 1000) {
+                    throw new IOException("connection reset");
+                }
+                return zip[read - 1] & 0xff;
+            }
+        };
+        assertThatThrownBy(() -> reader.read(failing)).isInstanceOf(StoreException.class).hasRootCauseMessage("connection reset");
+    }
+
+    @Test
+    void leavesTheCallersStreamOpen() {
+        CountingStream in = new CountingStream(sample.zip());
+        reader.read(in);
+        assertThat(in.closed).isFalse();
+        assertThat(in.position).isEqualTo(sample.zip().length);
+    }
+
+    private static void assertRejected(byte[] zip, Reason reason, String messagePart) {
+        assertThatThrownBy(() -> reader.read(new ByteArrayInputStream(zip)))
+                .isInstanceOfSatisfying(PackageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason))
+                .hasMessageContaining(messagePart);
+    }
+
+    private static VigilConfig.Limits limits(long packageBytes, long uncompressed, int entries) {
+        return new VigilConfig.Limits(packageBytes, uncompressed, entries, 1000, 4 * 1024 * 1024);
+    }
+
+    private static byte[] zip(byte[] manifestJson, byte[] onnx, byte[] referenceJson) {
+        return new RawZip().stored("manifest.json", manifestJson).stored("model.onnx", onnx)
+                .stored("reference.json", referenceJson).bytes();
+    }
+
+    private static byte[] withManifest(byte[] manifestJson) {
+        return zip(manifestJson, model, reference);
+    }
+
+    private static byte[] editedManifest(Consumer<ObjectNode> edit) {
+        ObjectNode tree = (ObjectNode) Json.readTree("manifest", manifest);
+        edit.accept(tree);
+        return Json.writeBytes(tree);
+    }
+
+    private static Manifest withOutput(OutputSpec output) {
+        Manifest m = sample.manifest();
+        return new Manifest(m.formatVersion(), m.name(), m.task(), m.description(), m.features(), m.featurePipeline(),
+                output, m.intendedUse(), m.limitations(), m.owner(), m.provenance());
+    }
+
+    private static Manifest withPipeline(String pipeline) {
+        Manifest m = sample.manifest();
+        return new Manifest(m.formatVersion(), m.name(), m.task(), m.description(), m.features(), pipeline,
+                m.output(), m.intendedUse(), m.limitations(), m.owner(), m.provenance());
+    }
+
+    /** A stream that remembers how far it was read and whether it was closed. */
+    private static final class CountingStream extends ByteArrayInputStream {
+        int position;
+        boolean closed;
+
+        CountingStream(byte[] bytes) {
+            super(bytes);
+        }
+
+        @Override
+        public synchronized int read(byte[] b, int off, int len) {
+            int n = super.read(b, off, len);
+            position += Math.max(n, 0);
+            return n;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+}

@@ -43,11 +43,11 @@ final class HttpFunctionHandler extends Handler.Abstract {
     private final EventGridWebhook webhook;
     private final int maxBodyBytes;
 
-    HttpFunctionHandler(FunctionCatalog catalog, FunctionInvoker invoker, int maxBodyBytes) {
+    HttpFunctionHandler(FunctionCatalog catalog, FunctionInvoker invoker, int maxBodyBytes, String eventGridKey) {
         this.catalog = catalog;
         this.invoker = invoker;
         this.maxBodyBytes = maxBodyBytes;
-        this.webhook = new EventGridWebhook(catalog, invoker);
+        this.webhook = new EventGridWebhook(catalog, invoker, eventGridKey);
     }
 
     @Override
@@ -62,7 +62,15 @@ final class HttpFunctionHandler extends Handler.Abstract {
             LOG.log(Level.SEVERE, () -> "request " + requestId + " failed in the host: " + e.getClass().getName());
             reply = HostReply.internal(requestId);
         }
-        write(request, response, callback, reply);
+        if (request.getMethod().equalsIgnoreCase("HEAD")) {
+            // What GET would answer, headers and length included, without the body.
+            response.setStatus(reply.status());
+            reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, reply.body().length);
+            response.write(true, ByteBuffer.allocate(0), callback);
+        } else {
+            write(request, response, callback, reply);
+        }
         return true;
     }
 
@@ -72,7 +80,8 @@ final class HttpFunctionHandler extends Handler.Abstract {
         if (String.join("/", path).equalsIgnoreCase(WEBHOOK_PATH.substring(1))) {
             return webhook.handle(request, method, requestId, () -> RequestBody.read(request, maxBodyBytes));
         }
-        HttpMethod httpMethod = parseMethod(method);
+        // HEAD is GET without the body (RFC 9110 9.3.2); the body is dropped when the reply is written.
+        HttpMethod httpMethod = parseMethod(method.equals("HEAD") ? "GET" : method);
         Set<String> allowed = new LinkedHashSet<>();
         for (FunctionDefinition f : catalog.httpFunctions()) {
             FunctionDefinition.Http http = (FunctionDefinition.Http) f.trigger();
@@ -84,6 +93,9 @@ final class HttpFunctionHandler extends Handler.Abstract {
                 return invoke(f, request, httpMethod, values.get(), requestId);
             }
             http.methods().forEach(m -> allowed.add(m.name()));
+            if (http.accepts(HttpMethod.GET)) {
+                allowed.add("HEAD");
+            }
         }
         if (!allowed.isEmpty()) {
             return HostReply.error(405, ErrorCode.METHOD_NOT_ALLOWED, "this route does not accept " + method
@@ -185,7 +197,13 @@ final class HttpFunctionHandler extends Handler.Abstract {
     }
 
     private static URI uri(Request request) {
-        return request.getHttpURI().toURI();
+        try {
+            return request.getHttpURI().toURI();
+        } catch (RuntimeException e) {
+            // A '%' not followed by two hex digits, for example: the URL cannot be handed to a function.
+            throw new ValidationException("the request URL is not valid (a '%' must be followed by two hex digits;"
+                    + " percent-encode the query string)");
+        }
     }
 
     static Map<String, String> headers(Request request) {

@@ -250,7 +250,8 @@ public final class LocalHost implements AutoCloseable {
         connector.setHost(settings.host);
         connector.setPort(settings.port);
         server.addConnector(connector);
-        server.setHandler(new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes));
+        server.setHandler(new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes,
+                SystemKeys.eventGrid(settings.home)));
         server.setErrorHandler(new JsonErrorHandler());
         try {
             server.start();
@@ -274,8 +275,11 @@ public final class LocalHost implements AutoCloseable {
             health.vigil.error.ErrorCode code = switch (status) {
                 case 404 -> health.vigil.error.ErrorCode.NOT_FOUND;
                 case 405 -> health.vigil.error.ErrorCode.METHOD_NOT_ALLOWED;
+                case 408 -> health.vigil.error.ErrorCode.REQUEST_TIMEOUT;
                 case 413 -> health.vigil.error.ErrorCode.PAYLOAD_TOO_LARGE;
+                case 414 -> health.vigil.error.ErrorCode.URI_TOO_LONG;
                 case 415 -> health.vigil.error.ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+                case 431 -> health.vigil.error.ErrorCode.HEADERS_TOO_LARGE;
                 default -> status >= 500 ? health.vigil.error.ErrorCode.INTERNAL : health.vigil.error.ErrorCode.INVALID_REQUEST;
             };
             String requestId = java.util.UUID.randomUUID().toString();

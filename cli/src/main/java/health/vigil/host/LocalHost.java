@@ -246,12 +246,19 @@ public final class LocalHost implements AutoCloseable {
         HttpConfiguration config = new HttpConfiguration();
         config.setSendServerVersion(false);
         config.setSendDateHeader(true);
+        // A body that trickles in slower than this is cut off with 408, whatever the idle timeout.
+        config.setMinRequestDataRate(settings.minRequestBytesPerSecond);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(config));
         connector.setHost(settings.host);
         connector.setPort(settings.port);
+        // A connection silent this long is closed: bounds both a half-sent header and a stalled body.
+        connector.setIdleTimeout(settings.idleTimeout.toMillis());
         server.addConnector(connector);
+        // Workers kept for health probes: a quarter of the pool, at least two.
+        int kept = Math.max(2, settings.httpThreads / 4);
         server.setHandler(new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes,
-                SystemKeys.eventGrid(settings.home)));
+                SystemKeys.eventGrid(settings.home), settings.knownCaller, settings.probeFunctions,
+                Math.max(1, settings.httpThreads - kept - JETTY_OWN_THREADS)));
         server.setErrorHandler(new JsonErrorHandler());
         try {
             server.start();
@@ -265,6 +272,9 @@ public final class LocalHost implements AutoCloseable {
             throw new IOException("HTTP did not start (" + e.getClass().getSimpleName() + ")", e);
         }
     }
+
+    /** The acceptor and selector threads Jetty takes from the pool before any request runs. */
+    private static final int JETTY_OWN_THREADS = 2;
 
     /** Errors Jetty raises before a request reaches the host (malformed requests, oversized headers), in Vigil's shape. */
     private static final class JsonErrorHandler extends ErrorHandler {
@@ -309,6 +319,10 @@ public final class LocalHost implements AutoCloseable {
         private UnaryOperator<String> appSettings = System::getenv;
         private Clock clock = Clock.systemUTC();
         private int httpThreads = 32;
+        private java.util.function.Predicate<Map<String, String>> knownCaller = headers -> true;
+        private Set<String> probeFunctions = Set.of();
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private long minRequestBytesPerSecond = 1024;
 
         private Builder() {}
 
@@ -415,6 +429,39 @@ public final class LocalHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether a request's headers (lower-case names) carry credentials the platform knows. A request with a
+         * body from an unknown caller is refused with 401 before its body is read. By default every caller is known.
+         */
+        public Builder knownCaller(java.util.function.Predicate<Map<String, String>> value) {
+            this.knownCaller = Objects.requireNonNull(value, "knownCaller");
+            return this;
+        }
+
+        /** The health probe functions, which run on workers kept for them whatever else is going on. */
+        public Builder probeFunctions(Set<String> names) {
+            this.probeFunctions = Set.copyOf(names);
+            return this;
+        }
+
+        /** How long a connection may stay silent (mid-header, mid-body or between requests) before it is closed. */
+        public Builder idleTimeout(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new ValidationException("idleTimeout must be positive");
+            }
+            this.idleTimeout = value;
+            return this;
+        }
+
+        /** The slowest a request body may arrive; a slower one is cut off with 408. */
+        public Builder minRequestBytesPerSecond(long value) {
+            if (value < 1) {
+                throw new ValidationException("minRequestBytesPerSecond must be at least 1");
+            }
+            this.minRequestBytesPerSecond = value;
+            return this;
+        }
+
         public Builder httpThreads(int value) {
             if (value < 4 || value > 512) {
                 throw new ValidationException("httpThreads is " + value + "; allowed range is 4-512");
@@ -449,6 +496,10 @@ public final class LocalHost implements AutoCloseable {
             b.appSettings = appSettings;
             b.clock = clock;
             b.httpThreads = httpThreads;
+            b.knownCaller = knownCaller;
+            b.probeFunctions = probeFunctions;
+            b.idleTimeout = idleTimeout;
+            b.minRequestBytesPerSecond = minRequestBytesPerSecond;
             return b;
         }
     }

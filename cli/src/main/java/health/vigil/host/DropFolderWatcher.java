@@ -85,7 +85,7 @@ final class DropFolderWatcher implements AutoCloseable {
     }
 
     void start() throws IOException {
-        Files.createDirectories(root);
+        health.vigil.adapter.local.OwnerOnlyFiles.createFolders(root);
         try {
             watchService = FileSystems.getDefault().newWatchService();
             watchThread = new Thread(this::watch, "vigil-drop-folder-watch");

@@ -90,8 +90,8 @@ public final class LocalHost implements AutoCloseable {
                 checkSubscriptions();
                 checkRunOnStartup();
                 invoker = new FunctionInvoker(instances);
-                Files.createDirectories(dropFolder());
-                Files.createDirectories(bus.deadLetterFolder());
+                health.vigil.adapter.local.OwnerOnlyFiles.createFolders(dropFolder());
+                health.vigil.adapter.local.OwnerOnlyFiles.createFolders(bus.deadLetterFolder());
                 startHttp();
                 bus.start();
                 timers = new TimerScheduler(catalog.timerFunctions(), invoker, settings.runOnStartup, settings.clock);

@@ -11,6 +11,10 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
+import health.vigil.error.VigilException;
+import health.vigil.features.FeaturePipeline;
+import health.vigil.features.FeaturePipelines;
+import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.Manifest;
 import health.vigil.model.ReferenceProfile;
@@ -56,10 +60,24 @@ public final class ZipModelPackageReader implements ModelPackageReader {
     private final ModelRuntime runtime;
     private final VigilConfig.Limits limits;
     private final Function<String, Optional<Integer>> pipelineWidth;
+    private final Function<Manifest, FeaturePipeline> pipelines;
 
-    /** A reader that accepts only the {@code identity} feature pipeline. */
+    /** A reader that accepts only the {@code identity} feature pipeline, and proves a probe row scores. */
     public ZipModelPackageReader(ModelRuntime runtime, VigilConfig.Limits limits) {
-        this(runtime, limits, id -> Optional.empty());
+        this(runtime, limits, id -> Optional.empty(), FeaturePipelines.identityOnly());
+    }
+
+    /**
+     * The reader registration uses: the package's pipeline is found the way scoring finds it, its name must
+     * belong to the pipeline's model family, and a probe row must go through the pipeline and the loaded model
+     * and come out a probability, so that nothing registers that could not be served.
+     */
+    public ZipModelPackageReader(ModelRuntime runtime, VigilConfig.Limits limits,
+            Function<String, Optional<Integer>> pipelineWidth, Function<Manifest, FeaturePipeline> pipelines) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.pipelineWidth = Objects.requireNonNull(pipelineWidth, "pipelineWidth");
+        this.pipelines = pipelines;
     }
 
     /**
@@ -71,6 +89,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.pipelineWidth = Objects.requireNonNull(pipelineWidth, "pipelineWidth");
+        this.pipelines = null;
     }
 
     @Override
@@ -91,6 +110,9 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         byte[] model = entries.get(PackageEntries.MODEL);
         ModelRuntime.Signature signature = runtime.inspect(model);
         checkSignature(signature, manifest, width);
+        if (pipelines != null) {
+            proveServable(manifest, model, width);
+        }
         return new ModelPackage(manifest, model, reference, Sha256.hex(counted.digest), Sha256.hex(model),
                 counted.count, signature);
     }
@@ -283,6 +305,66 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                     + "' or the id of a registered feature pipeline");
         }
         return width.get();
+    }
+
+    /** Resolves the pipeline as scoring will, checks the model family, and scores one probe row. */
+    private void proveServable(Manifest manifest, byte[] model, int width) {
+        FeaturePipeline pipeline;
+        try {
+            pipeline = pipelines.apply(manifest);
+        } catch (VigilException e) {
+            throw new PackageRejectedException(Reason.UNSUPPORTED_FEATURE_PIPELINE, "the package cannot be served: "
+                    + e.getMessage(), e);
+        }
+        if (!Manifest.IDENTITY_PIPELINE.equals(manifest.featurePipeline())) {
+            String family = pipeline.id().contains("@") ? pipeline.id().substring(0, pipeline.id().indexOf('@')) : pipeline.id();
+            String name = manifest.name().value();
+            if (!name.equals(family) && !name.startsWith(family + "-")) {
+                throw new PackageRejectedException(Reason.NAME_MISMATCH, "manifest.name is '" + printable(name)
+                        + "' but feature pipeline '" + pipeline.id() + "' belongs to the " + family + " model; name the"
+                        + " model '" + family + "' (or '" + family + "-<variant>'), or use that model's own pipeline");
+            }
+        }
+        if (pipeline.width() != width) {
+            throw mismatch("feature pipeline '" + pipeline.id() + "' gives " + pipeline.width() + " inputs but the"
+                    + " package was checked for " + width);
+        }
+        float[] row = new float[width];
+        try {
+            pipeline.transform(probeRow(manifest.features()), row, 0);
+        } catch (RuntimeException e) {
+            throw new PackageRejectedException(Reason.UNSUPPORTED_FEATURE_PIPELINE, "feature pipeline '"
+                    + pipeline.id() + "' cannot turn a row of the manifest's features into model inputs; package the"
+                    + " model with the pipeline it was trained with", e);
+        }
+        double[] risk;
+        try (ModelRuntime.LoadedModel loaded = runtime.load(model, Sha256.hex(model), manifest.output().onnxOutput(),
+                manifest.output().positiveClassIndex())) {
+            risk = loaded.predict(row, 1);
+        } catch (VigilException e) {
+            throw new PackageRejectedException(Reason.ONNX_UNLOADABLE, "model.onnx loads but cannot score a probe row"
+                    + " built from the manifest's features; check the model's input and output against the manifest", e);
+        }
+        if (risk.length != 1 || !(risk[0] >= 0 && risk[0] <= 1)) {
+            throw new PackageRejectedException(Reason.ONNX_SCHEMA_MISMATCH, "model.onnx scored a probe row but its"
+                    + " output '" + manifest.output().onnxOutput() + "' is not a probability between 0 and 1");
+        }
+    }
+
+    /** One valid value per feature (its minimum, first category, false; missing where it may be missing). */
+    private static Map<String, Object> probeRow(FeatureSchema schema) {
+        Map<String, Object> row = new HashMap<>();
+        for (Feature feature : schema.features()) {
+            Object value = switch (feature.type()) {
+                case NUMERIC -> feature.min() != null ? feature.min() : feature.max() != null ? Math.min(0.0, feature.max()) : 0.0;
+                case INTEGER -> (long) Math.ceil(feature.min() != null ? feature.min() : feature.max() != null ? Math.min(0.0, feature.max()) : 0.0);
+                case BOOLEAN -> Boolean.FALSE;
+                case CATEGORICAL -> feature.categories().get(0);
+                case CODE -> null;
+            };
+            row.put(feature.name(), value);
+        }
+        return row;
     }
 
     private static void checkSignature(ModelRuntime.Signature signature, Manifest manifest, int width) {

@@ -64,7 +64,7 @@ public final class VigilPlatform implements AutoCloseable {
         closeables.push(runtime);
         Function<Manifest, FeaturePipeline> pipelines = b.pipelines;
         ModelPackageReader reader = new ZipModelPackageReader(runtime, config.limits(),
-                id -> b.pipelineWidth.apply(id));
+                id -> b.pipelineWidth.apply(id), pipelines);
         this.audit = new AuditLog(a.audit, clock, a.telemetry);
         this.registry = new ModelRegistry(registryStore);
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);

@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import health.vigil.features.FeaturePipeline;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -258,6 +259,60 @@ class ZipModelPackageReaderTest {
         assertThatThrownBy(() -> wider.read(new ByteArrayInputStream(zip))).isInstanceOfSatisfying(
                 PackageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.ONNX_SCHEMA_MISMATCH))
                 .hasMessageContaining("gives 9");
+    }
+
+    // Point 2: a package registers only when it can be served: a code feature cannot go through the identity
+    // pipeline, and a registered pipeline must take exactly the manifest's features.
+    @Test
+    void refusesAPackageWhosePipelineCannotServeItsFeatures() {
+        Manifest m = sample.manifest();
+        java.util.List<health.vigil.model.Feature> features = new java.util.ArrayList<>(m.features().features());
+        features.set(0, health.vigil.model.Feature.code(features.get(0).name(), "[0-9]{3}"));
+        Manifest coded = new Manifest(m.formatVersion(), m.name(), m.task(), m.description(),
+                health.vigil.model.FeatureSchema.of(features), m.featurePipeline(), m.output(), m.intendedUse(),
+                m.limitations(), m.owner(), m.provenance());
+        assertRejected(zip(ModelPackageWriter.json(coded), model, reference), Reason.UNSUPPORTED_FEATURE_PIPELINE, "code");
+
+        FeaturePipeline readmission = health.vigil.features.ReadmissionFeatures.pipeline();
+        ZipModelPackageReader serving = servingReader();
+        byte[] otherSchema = zip(ModelPackageWriter.json(withPipeline(readmission.id())),
+                OnnxModelWriter.logisticRegression(new double[readmission.width()], 0), reference);
+        assertThatThrownBy(() -> serving.read(new ByteArrayInputStream(otherSchema)))
+                .isInstanceOfSatisfying(PackageRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED_FEATURE_PIPELINE))
+                .hasMessageContaining("raw schema");
+    }
+
+    // Point 3: a model is served under its name only with a pipeline of its own family.
+    @Test
+    void refusesAPackageNamedForAnotherModelThanItsPipeline() {
+        FeaturePipeline readmission = health.vigil.features.ReadmissionFeatures.pipeline();
+        byte[] onnx = OnnxModelWriter.logisticRegression(new double[readmission.width()], -1.0);
+        byte[] emptyReference = ModelPackageWriter.json(new health.vigil.model.ReferenceProfile(
+                sample.reference().rows(), java.util.List.of(), sample.reference().score()));
+        for (String name : java.util.List.of("adherence", "readmissionx", "complications-readmission")) {
+            byte[] zip = zip(ModelPackageWriter.json(pipelined(name, readmission)), onnx, emptyReference);
+            assertThatThrownBy(() -> servingReader().read(new ByteArrayInputStream(zip)))
+                    .as(name).isInstanceOfSatisfying(PackageRejectedException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.NAME_MISMATCH))
+                    .hasMessageContaining("belongs to the readmission model");
+        }
+        for (String name : java.util.List.of("readmission", "readmission-icu")) {
+            byte[] zip = zip(ModelPackageWriter.json(pipelined(name, readmission)), onnx, emptyReference);
+            assertThat(servingReader().read(new ByteArrayInputStream(zip)).manifest().name().value()).isEqualTo(name);
+        }
+    }
+
+    private static ZipModelPackageReader servingReader() {
+        health.vigil.features.FeaturePipelines standard = health.vigil.features.FeaturePipelines.standard();
+        return new ZipModelPackageReader(runtime, LIMITS, standard::width, standard::forManifest);
+    }
+
+    private static Manifest pipelined(String name, FeaturePipeline pipeline) {
+        Manifest m = sample.manifest();
+        return new Manifest(m.formatVersion(), new health.vigil.model.ModelName(name), m.task(), m.description(),
+                pipeline.rawSchema(), pipeline.id(), new OutputSpec(OnnxModelWriter.PROBABILITIES,
+                OnnxModelWriter.POSITIVE_CLASS_INDEX, m.output().positiveLabel(), m.output().threshold()), m.intendedUse(), m.limitations(), m.owner(), m.provenance());
     }
 
     @Test

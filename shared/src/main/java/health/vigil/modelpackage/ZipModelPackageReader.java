@@ -28,7 +28,12 @@ import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +43,8 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
+import java.util.zip.CRC32;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
 /**
@@ -117,11 +124,36 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                 counted.count, signature);
     }
 
-    /** The three entries by name, read within the limits. */
+    /**
+     * The largest each JSON entry may inflate to: a document has no business being hundreds of megabytes, and
+     * a cap per entry makes an oversized one fail as soon as its bytes pass the cap. {@code model.onnx} may use
+     * what is left of the package's inflation limit.
+     */
+    static final Map<String, Long> ENTRY_CAPS = Map.of(
+            PackageEntries.MANIFEST, 1L << 20,
+            PackageEntries.REFERENCE, 16L << 20,
+            PackageEntries.EVALUATION, 4L << 20);
+
+    /** An entry as its local header and data show it: name, CRC-32 and length of what it inflates to. */
+    private record LocalEntry(String name, long crc, long size) {}
+
+    /**
+     * The entries by name, read by the central directory (what {@code unzip} and every other reader show), after
+     * a first pass over the local headers has checked names, counts and sizes within the limits: the two must
+     * list the same entries in the same order with the same contents, so what a reviewer inspects is what runs.
+     * The package is spooled to a private temporary file, since the central directory is at its end.
+     */
     private Map<String, byte[]> readEntries(CountingInput counted) {
-        Map<String, byte[]> entries = new HashMap<>();
+        Path spooled = null;
         try {
-            byte[] head = counted.readNBytes(4);
+            spooled = Files.createTempFile("vigil-package-", ".zip"); // 0600 on POSIX file systems
+            try (OutputStream out = Files.newOutputStream(spooled)) {
+                counted.transferTo(out);
+            }
+            byte[] head = new byte[4];
+            try (InputStream in = Files.newInputStream(spooled)) {
+                head = in.readNBytes(4);
+            }
             if (Arrays.equals(head, EMPTY_ZIP)) {
                 throw new PackageRejectedException(Reason.MISSING_ENTRY, "the package is an empty zip; it must hold "
                         + expectedNames());
@@ -130,44 +162,108 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                 throw new PackageRejectedException(Reason.NOT_A_ZIP, "the package is not a zip file (it does not start"
                         + " with a zip entry); upload a zip of " + expectedNames());
             }
-            try (ZipInputStream in = new ZipInputStream(new SequenceInputStream(new ByteArrayInputStream(head), counted))) {
-                int count = 0;
-                long inflated = 0;
-                for (ZipEntry entry; (entry = nextEntry(in)) != null; ) {
-                    if (++count > limits.maxPackageEntries()) {
-                        throw new PackageRejectedException(Reason.TOO_MANY_ENTRIES, "the package has more than "
-                                + limits.maxPackageEntries() + " entries; it must hold exactly " + expectedNames());
-                    }
-                    String name = entry.getName();
-                    checkName(name);
-                    if (entries.containsKey(name)) {
-                        throw new PackageRejectedException(Reason.DUPLICATE_ENTRY, "the package holds '" + printable(name)
-                                + "' twice; each of " + expectedNames() + " must appear once");
-                    }
-                    if (!ENTRIES.contains(name) && !OPTIONAL_ENTRIES.contains(name)) {
-                        throw new PackageRejectedException(Reason.UNEXPECTED_ENTRY, "the package holds '"
-                                + printable(name) + "'; it must hold exactly " + expectedNames() + " at its top level");
-                    }
-                    byte[] content = inflate(in, name, limits.maxUncompressedBytes() - inflated);
-                    inflated += content.length;
-                    entries.put(name, content);
-                }
-                // The rest is the central directory: it belongs to the package's size and sha256.
-                counted.transferTo(OutputStream.nullOutputStream());
-            }
+            List<LocalEntry> local = readLocalHeaders(spooled);
+            return readByCentralDirectory(spooled, local);
         } catch (SourceFailure e) {
             throw new StoreException("the package stream could not be read", e.getCause());
         } catch (IOException e) {
             throw new PackageRejectedException(Reason.NOT_A_ZIP, "the package is not a readable zip ("
                     + (e instanceof ZipException ? e.getMessage() : "it ends in the middle of an entry")
                     + "); upload a complete zip of " + expectedNames(), e);
+        } finally {
+            if (spooled != null) {
+                try {
+                    Files.deleteIfExists(spooled);
+                } catch (IOException ignored) {
+                    // a temporary file the system cleans up
+                }
+            }
         }
-        List<String> missing = ENTRIES.stream().filter(name -> !entries.containsKey(name)).sorted().toList();
+    }
+
+    /** The local headers in file order, each entry inflated once to count it and take its CRC, never kept. */
+    private List<LocalEntry> readLocalHeaders(Path zip) throws IOException {
+        List<LocalEntry> entries = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
+            long inflated = 0;
+            for (ZipEntry entry; (entry = nextEntry(in)) != null; ) {
+                if (entries.size() + 1 > limits.maxPackageEntries()) {
+                    throw new PackageRejectedException(Reason.TOO_MANY_ENTRIES, "the package has more than "
+                            + limits.maxPackageEntries() + " entries; it must hold exactly " + expectedNames());
+                }
+                String name = entry.getName();
+                checkName(name);
+                if (!seen.add(name)) {
+                    throw new PackageRejectedException(Reason.DUPLICATE_ENTRY, "the package holds '" + printable(name)
+                            + "' twice; each of " + expectedNames() + " must appear once");
+                }
+                if (!ENTRIES.contains(name) && !OPTIONAL_ENTRIES.contains(name)) {
+                    throw new PackageRejectedException(Reason.UNEXPECTED_ENTRY, "the package holds '"
+                            + printable(name) + "'; it must hold exactly " + expectedNames() + " at its top level");
+                }
+                CRC32 crc = new CRC32();
+                long size = inflate(in, name, limits.maxUncompressedBytes() - inflated, crc::update);
+                inflated += size;
+                entries.add(new LocalEntry(name, crc.getValue(), size));
+            }
+        }
+        List<String> missing = ENTRIES.stream().filter(name -> !seen.contains(name)).sorted().toList();
         if (!missing.isEmpty()) {
             throw new PackageRejectedException(Reason.MISSING_ENTRY, "the package has no " + String.join(", ", missing)
                     + "; it must hold " + expectedNames());
         }
         return entries;
+    }
+
+    private Map<String, byte[]> readByCentralDirectory(Path zip, List<LocalEntry> local) throws IOException {
+        Map<String, byte[]> entries = new HashMap<>();
+        ZipFile file;
+        try {
+            file = new ZipFile(zip.toFile(), ZipFile.OPEN_READ, StandardCharsets.UTF_8);
+        } catch (ZipException e) {
+            throw new PackageRejectedException(Reason.NOT_A_ZIP, "the package has no readable central directory (it"
+                    + " was cut short, or is not a zip); upload the complete zip of " + expectedNames(), e);
+        }
+        try (file) {
+            List<? extends ZipEntry> central = file.stream().toList();
+            List<String> centralNames = central.stream().map(ZipEntry::getName).toList();
+            List<String> localNames = local.stream().map(LocalEntry::name).toList();
+            if (!centralNames.equals(localNames)) {
+                throw disagree("its central directory lists " + centralNames.size() + " entries and its local headers "
+                        + localNames.size() + ", not the same ones in the same order");
+            }
+            for (int i = 0; i < central.size(); i++) {
+                LocalEntry expected = local.get(i);
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(8192);
+                CRC32 crc = new CRC32();
+                try (InputStream in = file.getInputStream(central.get(i))) {
+                    inflate(in, expected.name(), expected.size(), (b, off, n) -> {
+                        crc.update(b, off, n);
+                        out.write(b, off, n);
+                    });
+                } catch (PackageRejectedException e) {
+                    throw disagree("entry " + expected.name() + " is longer by its central directory than by its local header");
+                }
+                if (out.size() != expected.size() || crc.getValue() != expected.crc()) {
+                    throw disagree("entry " + expected.name() + " has other contents by its central directory than by"
+                            + " its local header");
+                }
+                entries.put(expected.name(), out.toByteArray());
+            }
+        }
+        return entries;
+    }
+
+    private static PackageRejectedException disagree(String what) {
+        return new PackageRejectedException(Reason.NOT_A_ZIP, "the package's zip structure is inconsistent: " + what
+                + "; zip tools would show other contents than Vigil would run. Build the zip again with a standard tool");
+    }
+
+    /** Where inflated bytes go; a chunk at a time. */
+    @FunctionalInterface
+    private interface Sink {
+        void accept(byte[] bytes, int offset, int length);
     }
 
     private static ZipEntry nextEntry(ZipInputStream in) throws IOException {
@@ -195,23 +291,28 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         }
     }
 
-    /** Reads one entry, counting what actually comes out of the inflater against what is left of the limit. */
-    private byte[] inflate(ZipInputStream in, String name, long allowed) throws IOException {
-        long cap = Math.min(allowed, MAX_ARRAY);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    /**
+     * Streams one entry into {@code sink}, counting what actually comes out of the inflater (headers can lie)
+     * against the entry's own cap and what is left of the package's limit; stops at the first byte over either.
+     */
+    private long inflate(InputStream in, String name, long allowed, Sink sink) throws IOException {
+        long cap = Math.min(Math.min(allowed, ENTRY_CAPS.getOrDefault(name, Long.MAX_VALUE)), MAX_ARRAY);
         byte[] buffer = new byte[64 * 1024];
         long total = 0;
         for (int n; (n = in.read(buffer)) > 0; ) {
             total += n;
             if (total > cap) {
-                throw new PackageRejectedException(Reason.TOO_LARGE, "the package inflates to more than "
-                        + limits.maxUncompressedBytes() + " bytes (reached while reading " + name + "); the limit"
-                        + " guards against zip bombs: make the model smaller or ask for a higher"
-                        + " VIGIL_MAX_UNCOMPRESSED_BYTES");
+                Long entryCap = ENTRY_CAPS.get(name);
+                throw new PackageRejectedException(Reason.TOO_LARGE, entryCap != null && total > entryCap
+                        ? name + " inflates to more than " + entryCap + " bytes, the most a " + name + " may hold;"
+                                + " make it smaller"
+                        : "the package inflates to more than " + limits.maxUncompressedBytes() + " bytes (reached while"
+                                + " reading " + name + "); the limit guards against zip bombs: make the model smaller"
+                                + " or ask for a higher VIGIL_MAX_UNCOMPRESSED_BYTES");
             }
-            out.write(buffer, 0, n);
+            sink.accept(buffer, 0, n);
         }
-        return out.toByteArray();
+        return total;
     }
 
     private static Manifest parseManifest(byte[] bytes) {

@@ -98,7 +98,8 @@ public final class LocalHost implements AutoCloseable {
                 timers.start();
                 if (settings.watchDropFolder) {
                     dropFolder = new DropFolderWatcher(dropFolder(), MODELS_CONTAINER, settings.dropFolderInterval,
-                            settings.dropFolderPublisher, bus::publishEventGridEvent, settings.clock);
+                            settings.dropFolderPublisher, bus::publishEventGridEvent, settings.clock,
+                            settings.home.toAbsolutePath().resolve("host-state").resolve("drop-folder-raised.json"));
                     dropFolder.start();
                 }
             } catch (IOException e) {

@@ -40,10 +40,11 @@ class LocalHostEventsIT {
 
     private final TestRecorder recorder = new TestRecorder();
     private LocalHost host;
+    private List<EventBusSubscription> subscriptions;
 
     @BeforeEach
     void start() {
-        List<EventBusSubscription> subscriptions = List.of(
+        subscriptions = List.of(
                 new EventBusSubscription("record-registered", "RecordEvent", "control",
                         List.of(EventTypes.MODEL_REGISTERED), "/models/", DeliverySchema.CLOUD_EVENTS),
                 new EventBusSubscription("flaky", "FlakyHandler", "control",
@@ -276,6 +277,27 @@ class LocalHostEventsIT {
         assertThat(record.at("/event/id").asText()).isEqualTo(event.id());
         assertThat(text).doesNotContain("secret patient detail").doesNotContain("at health.vigil");
         assertThat(recorder.attempt("AlwaysFails/" + event.id())).isEqualTo(5);
+    }
+
+    // Point 6: a restart raises only what is new or changed, not every file already decided.
+    @Test
+    void aRestartDoesNotRaiseFilesAlreadyRaised() throws Exception {
+        Path drop = host.dropFolder();
+        Files.write(drop.resolve("decided.zip"), "first".getBytes(StandardCharsets.UTF_8));
+        recorder.await("OnBlobCreated", 1, WAIT);
+        assertThat(host.eventBus().awaitIdle(WAIT)).isTrue();
+        host.close();
+
+        Files.write(drop.resolve("arrived-while-down.zip"), "second".getBytes(StandardCharsets.UTF_8));
+        host = LocalHost.builder().home(home).port(0).packages("health.vigil.functions.testing.events")
+                .instanceInjector(new TestInjector(recorder)).subscriptions(subscriptions)
+                .dropFolderInterval(Duration.ofMillis(50)).build().start();
+        recorder.await("OnBlobCreated", 2, WAIT);
+        Thread.sleep(500); // ten scans: time enough to raise the decided file again, were it to be
+        assertThat(host.eventBus().awaitIdle(WAIT)).isTrue();
+        assertThat(recorder.calls("OnBlobCreated")).extracting(e -> EventEnvelopes.parseSingle(e).subject())
+                .containsExactly("/blobServices/default/containers/models/blobs/decided.zip",
+                        "/blobServices/default/containers/models/blobs/arrived-while-down.zip");
     }
 
     @Test

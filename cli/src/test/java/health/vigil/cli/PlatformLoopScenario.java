@@ -465,7 +465,8 @@ abstract class PlatformLoopScenario {
         throw new AssertionError("the package was not registered within 60 s");
     }
 
-    private static Map<String, Object> oipRequest(Map<String, Object> record, String patientId) {
+    /** An Open Inference Protocol request for one patient's record, one tensor per present feature. */
+    static Map<String, Object> oipRequest(Map<String, Object> record, String patientId) {
         List<Map<String, Object>> inputs = new ArrayList<>();
         for (var feature : SampleModels.readmissionSchema().features()) {
             Object value = record.get(feature.name());

@@ -122,20 +122,7 @@ class RequestFuzzIT {
     @Provide
     Arbitrary<String> inferenceBodies() {
         Map<String, Object> record = SampleModels.readmissionCohort(1, 4).records().get(0);
-        List<Map<String, Object>> inputs = new ArrayList<>();
-        for (var feature : SampleModels.readmissionSchema().features()) {
-            Object value = record.get(feature.name());
-            if (value != null) {
-                String datatype = switch (feature.type()) {
-                    case NUMERIC -> "FP64";
-                    case INTEGER -> "INT64";
-                    case BOOLEAN -> "BOOL";
-                    case CATEGORICAL, CODE -> "BYTES";
-                };
-                inputs.add(Map.of("name", feature.name(), "shape", List.of(1), "datatype", datatype, "data", List.of(value)));
-            }
-        }
-        Map<String, Object> valid = Map.of("parameters", Map.of("patient_ids", List.of("MRN-" + MARKER)), "inputs", inputs);
+        Map<String, Object> valid = PlatformLoopScenario.oipRequest(record, "MRN-" + MARKER);
         return mutated(valid).map(Json::write);
     }
 

@@ -19,13 +19,11 @@ import health.vigil.model.FeatureSchema;
 import health.vigil.model.Manifest;
 import health.vigil.model.ReferenceProfile;
 import health.vigil.port.ModelRuntime;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
@@ -53,9 +51,10 @@ import java.util.zip.ZipInputStream;
  * {@code reference.json} under safe names; a valid manifest and reference profile; an ONNX model that ONNX
  * Runtime loads, with no external data or custom operators, whose input and output fit the manifest.
  *
- * <p>The stream is read once, as it arrives: the sha256 and size of the package are computed on the way,
- * inflated bytes are counted as they come out of the inflater (entry headers can lie), and the entries are
- * taken from their local headers in stream order. Memory use is bounded by the configured limits.
+ * <p>The stream is read once, into a private temporary file, computing the package's sha256 and size on the way
+ * and stopping at the size limit. Inflated bytes are counted as they come out of the inflater (entry headers can
+ * lie), against each entry's own cap and the package's limit; the entries are taken by the central directory and
+ * must agree with the local headers. Memory holds only the entries, each within its cap.
  */
 public final class ZipModelPackageReader implements ModelPackageReader {
     private static final Set<String> ENTRIES = PackageEntries.REQUIRED;

@@ -9,6 +9,7 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
 import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.host.SystemKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -122,7 +123,7 @@ abstract class PlatformLoopScenario {
         String event = blobCreated(UUID.randomUUID().toString(), "readmission.zip");
         for (int i = 0; i < 2; i++) {
             HttpResponse<String> response = post("/runtime/webhooks/eventgrid?functionName=RegisterModel", null, event,
-                    Map.of("aeg-event-type", "Notification"));
+                    Map.of("aeg-event-type", "Notification", "x-functions-key", SystemKeys.eventGrid(home)));
             assertThat(response.statusCode()).isBetween(200, 299);
         }
         ModelsCommand.upload(home, home.resolve("readmission.zip"), "readmission-copy.zip");
@@ -429,6 +430,108 @@ abstract class PlatformLoopScenario {
                 .startsWith("1\n").contains("FAILED HASH_MISMATCH").contains("line 3");
     }
 
+    // Points 10 and 11: permanent errors of the webhook are 4xx (Event Grid would retry a 5xx for a day), and
+    // without the system key nothing is delivered at all.
+    @Test
+    @Order(13)
+    void theWebhookNeedsItsKeyAndAnswersBadEventsWith4xx() throws Exception {
+        String key = SystemKeys.eventGrid(home);
+        String event = blobCreated(UUID.randomUUID().toString(), "readmission.zip");
+        HttpResponse<String> noKey = post("/runtime/webhooks/eventgrid?functionName=RegisterModel", null, event,
+                Map.of("aeg-event-type", "Notification"));
+        assertThat(noKey.statusCode()).isEqualTo(401);
+
+        for (String blob : List.of("../keys.json", "a/../../keys.json", "../secrets/pseudonym.key")) {
+            HttpResponse<String> escaping = post("/runtime/webhooks/eventgrid?functionName=RegisterModel", null,
+                    blobCreated(UUID.randomUUID().toString(), blob), Map.of("aeg-event-type", "Notification",
+                            "x-functions-key", key));
+            assertThat(escaping.statusCode()).as(blob).isEqualTo(400);
+            assertErrorShape(escaping.body());
+        }
+        List<Map<String, Object>> unknown = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            unknown.add(Map.of("specversion", "1.0", "id", "u-" + i, "source", "/elsewhere", "type", "Contoso.Items.ItemReceived",
+                    "subject", "/items/" + i, "time", "2026-03-01T10:00:00Z", "data", Map.of("n", i)));
+        }
+        HttpResponse<String> batch = post("/runtime/webhooks/eventgrid?functionName=RegisterModel", null,
+                Json.write(unknown), Map.of("x-functions-key", key));
+        assertThat(batch.statusCode()).isEqualTo(400);
+        assertErrorShape(batch.body());
+        assertThat(get("/models", operator).get("models")).hasSize(1);
+    }
+
+    // Points 10 and 12: a broken query string and patient identifiers that are not UTF-8 are 400s.
+    @Test
+    @Order(14)
+    void brokenQueryStringsAndIdentifiersThatAreNotUtf8Are400() throws Exception {
+        for (String target : List.of("/audit/records?%", "/audit/verify?%", "/models?%")) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", platform.baseUri().getPort())) {
+                socket.setSoTimeout(30_000);
+                socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: "
+                        + compliance + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(response).as(target).startsWith("HTTP/1.1 400");
+                assertErrorShape(response.substring(response.indexOf("\r\n\r\n") + 4));
+            }
+        }
+        Map<String, Object> features = present(SampleModels.readmissionCohort(1, 5).records().get(0));
+        String body = Json.write(Map.of("patientId", "PATIENT-ID-HERE", "features", features));
+        int before = logged().size();
+        // Two identifiers that differ only in bytes that are not UTF-8 must not become the same patient.
+        for (byte[] invalid : List.of(new byte[] {'M', (byte) 0xff, '1'}, new byte[] {'M', (byte) 0xc3, '1'},
+                new byte[] {'M', (byte) 0xed, (byte) 0xa0, (byte) 0x80})) {
+            byte[] bytes = splice(body.getBytes(StandardCharsets.UTF_8), "PATIENT-ID-HERE", invalid);
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri("/score/" + MODEL))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).header("Content-Type", "application/json")
+                    .header("x-api-key", clinicalApp).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertErrorShape(response.body());
+            assertThat(json(response.body()).at("/error/message").asText()).contains("UTF-8");
+        }
+        HttpResponse<String> surrogate = post("/score/" + MODEL, clinicalApp,
+                body.replace("PATIENT-ID-HERE", "M\\ud800x"), Map.of());
+        assertThat(surrogate.statusCode()).isEqualTo(400);
+        assertThat(logged()).hasSize(before);
+    }
+
+    // Point 16: the home folder and everything in it are owner-only (the SQLite WAL and SHM files included).
+    @Test
+    @Order(15)
+    void everyFileUnderTheHomeIsOwnerOnly() throws Exception {
+        if (!home.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(home)) {
+            for (Path p : files.toList()) {
+                if (p.startsWith(home.resolve("emulators")) || (p.getParent().equals(home) && p.toString().endsWith(".zip"))) {
+                    continue; // the storage emulators' own working files and this test's inputs, not Vigil's
+                }
+                String mode = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS));
+                assertThat(mode).as(home.relativize(p).toString()).isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+            }
+        }
+    }
+
+    private static void assertErrorShape(String body) {
+        JsonNode error = json(body).get("error");
+        assertThat(error).as(body).isNotNull();
+        assertThat(error.get("code").asText()).isNotBlank();
+        assertThat(error.get("message").asText()).isNotBlank();
+        assertThat(error.get("requestId").asText()).isNotBlank();
+    }
+
+    private static byte[] splice(byte[] body, String marker, byte[] replacement) {
+        String text = new String(body, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf(marker);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(body, 0, at);
+        out.writeBytes(replacement);
+        out.write(body, at + marker.length(), body.length - at - marker.length());
+        return out.toByteArray();
+    }
+
     private Path writeTemp(String name, byte[] bytes) throws IOException {
         Path file = Files.createTempFile(name, ".zip");
         Files.write(file, bytes);
@@ -455,7 +558,8 @@ abstract class PlatformLoopScenario {
         throw new AssertionError("the package was not registered within 60 s");
     }
 
-    private static Map<String, Object> oipRequest(Map<String, Object> record, String patientId) {
+    /** An Open Inference Protocol request for one patient's record, one tensor per present feature. */
+    static Map<String, Object> oipRequest(Map<String, Object> record, String patientId) {
         List<Map<String, Object>> inputs = new ArrayList<>();
         for (var feature : SampleModels.readmissionSchema().features()) {
             Object value = record.get(feature.name());

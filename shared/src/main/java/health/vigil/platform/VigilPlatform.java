@@ -67,7 +67,7 @@ public final class VigilPlatform implements AutoCloseable {
         closeables.push(runtime);
         Function<Manifest, FeaturePipeline> pipelines = b.pipelines;
         ModelPackageReader reader = new ZipModelPackageReader(runtime, config.limits(),
-                id -> b.pipelineWidth.apply(id));
+                id -> b.pipelineWidth.apply(id), pipelines);
         this.audit = new AuditLog(a.audit, clock, a.telemetry);
         this.authenticator = new AccessAudit(a.authenticator, audit);
         this.evidence = new AuditEvidence(a.audit, audit, artifacts, a.signer, clock);

@@ -44,8 +44,32 @@ public final class Pseudonymizer {
         if (patientId.length() > 256) {
             throw new ValidationException("patientId is longer than 256 characters");
         }
+        if (!isWellFormed(patientId)) {
+            // A lone surrogate or U+FFFD (what a lossy decoder leaves of invalid UTF-8) would give different
+            // identifiers the same bytes, and so the same pseudonym: different patients merged.
+            throw new ValidationException("patientId is not valid UTF-8 text (it holds an unpaired surrogate or"
+                    + " U+FFFD, the mark of bytes that were not UTF-8); send the identifier as UTF-8");
+        }
         // doFinal leaves the MAC reset and keyed for the next identifier.
         return HexFormat.of().formatHex(macs.get().doFinal(patientId.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static boolean isWellFormed(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\uFFFD') {
+                return false;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A bucket 0-99 from the pseudonym, so a patient always lands in the same traffic slot. */

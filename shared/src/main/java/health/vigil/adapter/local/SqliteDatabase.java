@@ -90,7 +90,9 @@ final class SqliteDatabase implements AutoCloseable {
             List<List<String>> migrations) {
         int schemaVersion = migrations.size();
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            // SQLite gives the -wal and -shm files it creates the mode of the database file: an empty 0600
+            // file made here (an empty file is an empty database) keeps all three owner-only from the start.
+            OwnerOnlyFiles.createFileIfAbsent(file);
         } catch (IOException e) {
             throw new StoreException("cannot create the folder of the " + description + " at " + file.getParent()
                     + ": check that the Vigil home folder is writable", e);

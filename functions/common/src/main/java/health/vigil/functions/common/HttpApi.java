@@ -51,10 +51,11 @@ public final class HttpApi {
         ErrorCode failure = null;
         try {
             Map<String, String> headers = lowerCase(request.getHeaders());
-            checkBody(request.getBody(), headers);
+            // Who is calling before anything about the body: a stranger learns nothing from its checks.
             Principal principal = !access.authenticate() ? Principal.SYSTEM
                     : access.role() == null ? authenticator.authenticate(headers)
                     : authenticator.require(headers, access.role());
+            checkBody(request.getBody(), headers);
             Object result = handler.handle(new Call(principal, requestId, request.getQueryParameters(), request.getBody()));
             Reply reply = result instanceof Reply r ? r : Reply.of(200, result);
             response = json(request, reply.status(), reply.body(), reply.headers());
@@ -106,9 +107,12 @@ public final class HttpApi {
             return;
         }
         String contentType = headers.get("content-type");
-        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
-            throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the request body is " + contentType
-                    + "; send application/json");
+        // The media type before any parameter (RFC 9110 8.3.1), exactly: "application/jsonx" is not JSON.
+        String mediaType = contentType == null ? null
+                : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (mediaType != null && !mediaType.equals("application/json")) {
+            throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the request body's Content-Type is not"
+                    + " application/json; send JSON with Content-Type: application/json");
         }
         String text = body.get();
         // Cheap bound first: a UTF-8 byte count is at least the char count.

@@ -137,6 +137,33 @@ class HttpApiTest {
         assertThat(response.getStatusCode()).isEqualTo(415);
     }
 
+    // Point 14: the media type must be exactly application/json; parameters are allowed, look-alikes are not.
+    @Test
+    void onlyTheJsonMediaTypeItselfIsAccepted() {
+        for (String type : java.util.List.of("application/jsonx", "text/json-ish", "application/x-json-stream",
+                "application/json-patch+json", "multipart/form-data; boundary=json")) {
+            HttpResponseMessage response = api.handle(request(Map.of("Content-Type", type), "{}"), context,
+                    Access.ANONYMOUS, call -> "never");
+            assertThat(response.getStatusCode()).as(type).isEqualTo(415);
+            assertThat(Json.readTree("body", ((String) response.getBody()).getBytes(StandardCharsets.UTF_8))
+                    .at("/error/message").asText()).as(type).doesNotContain(type);
+        }
+        for (String type : java.util.List.of("application/json", "Application/JSON; charset=utf-8", " application/json ;charset=UTF-8")) {
+            HttpResponseMessage response = api.handle(request(Map.of("Content-Type", type), "{}"), context,
+                    Access.ANONYMOUS, call -> "fine");
+            assertThat(response.getStatusCode()).as(type).isEqualTo(200);
+        }
+    }
+
+    // Point 14: every error code is in the documented error table, in the row of its status.
+    @Test
+    void everyErrorCodeIsInTheDocumentedErrorTable() throws Exception {
+        String api = java.nio.file.Files.readString(java.nio.file.Path.of("../../docs/api.md").toAbsolutePath().normalize());
+        for (ErrorCode code : ErrorCode.values()) {
+            assertThat(api).as(code.name()).containsPattern("(?m)^\\| " + code.httpStatus() + " \\|[^\\n]*`" + code.name() + "`");
+        }
+    }
+
     @Test
     void malformedJsonIs400WithLineAndColumn() {
         HttpResponseMessage response = api.handle(request(Map.of(), "{\"a\":\n  tru}"), context, Access.ANONYMOUS,

@@ -29,7 +29,7 @@ class AzureTemplatesTest {
     private static final Path MODULES = REPO.resolve("infra/bicep/modules");
     private static final Pattern GRANT_ARRAY = Pattern.compile("(?ms)^var (\\w+)Grants = \\[\\n(.*?)^\\]");
     private static final Pattern GRANT = Pattern.compile(
-            "\\{ principal: '(\\w+)', role: '([^']+)'(?:, (container|database): '([^']+)')? \\}");
+            "\\{ principal: '(\\w+)', role: '([^']+)'(?:, (container|database|key): '([^']+)')? \\}");
     private static final Pattern DOC_ROW = Pattern.compile("(?m)^\\| ([^|`]+?) \\| ([^|]+?) \\| ([^|]+?) \\|$");
 
     private static String module(String name) throws IOException {
@@ -54,6 +54,7 @@ class AzureTemplatesTest {
                     case "cosmos" -> "database `" + g.group(4) + "`";
                     case "blob" -> "container `" + g.group(4) + "`";
                     case "vault" -> "Key Vault";
+                    case "signingKey" -> "key `" + g.group(4) + "`";
                     case "topic" -> "Event Grid topic";
                     case "insights" -> "Application Insights";
                     case "registry" -> "container registry";
@@ -105,6 +106,7 @@ class AzureTemplatesTest {
         // Registration and deployments, in the control app, publish Vigil's events; audit exports are written there.
         assertThat(template).contains(
                 new Grant("control", "EventGrid Data Sender", "Event Grid topic"),
+                new Grant("control", "Key Vault Crypto User", "key `" + KeyVaultAuditSigner.KEY_NAME + "`"),
                 new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.AUDIT_EXPORTS + "`"),
                 new Grant("pipeline", "Storage Blob Data Contributor", "container `" + ArtifactStore.MODELS + "`"),
                 new Grant("pipeline", "Storage Blob Data Reader", "container `" + ArtifactStore.DATASETS + "`"),

@@ -3,12 +3,14 @@ package health.vigil.platform;
 import health.vigil.adapter.azure.AzureAdapters;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
+import health.vigil.approval.ApprovalService;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.model.Manifest;
+import health.vigil.model.ModelName;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditStore;
 import health.vigil.port.EventPublisher;
@@ -31,6 +33,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -49,6 +52,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final ModelRegistry registry;
     private final RegistrationService registration;
     private final VersionLifecycle lifecycle;
+    private final ApprovalService approvals;
     private final DeploymentService deployments;
     private final ScoringService scoring;
     private final PredictionRetention retention;
@@ -72,6 +76,7 @@ public final class VigilPlatform implements AutoCloseable {
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
         this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
+        this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
@@ -120,6 +125,11 @@ public final class VigilPlatform implements AutoCloseable {
         return lifecycle;
     }
 
+    /** Clinical governance's signed approvals and rejections. */
+    public ApprovalService approvals() {
+        return approvals;
+    }
+
     public DeploymentService deployments() {
         return deployments;
     }
@@ -165,6 +175,7 @@ public final class VigilPlatform implements AutoCloseable {
         private EventPublisher events;
         private Function<Manifest, FeaturePipeline> pipelines = STANDARD_PIPELINES::forManifest;
         private Function<String, Optional<Integer>> pipelineWidth = STANDARD_PIPELINES::width;
+        private Set<ModelName> twoApproverModels = Set.of();
 
         private Builder(VigilConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -191,6 +202,12 @@ public final class VigilPlatform implements AutoCloseable {
         /** Where events go; locally the host's event bus. Required in local mode. */
         public Builder eventPublisher(EventPublisher events) {
             this.events = events;
+            return this;
+        }
+
+        /** Models whose versions need two distinct approvers instead of one. */
+        public Builder twoApproverModels(Set<ModelName> models) {
+            this.twoApproverModels = Set.copyOf(models);
             return this;
         }
 

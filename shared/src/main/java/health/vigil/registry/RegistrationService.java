@@ -17,6 +17,12 @@ import health.vigil.port.ArtifactStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.port.ArtifactStore.StoredArtifact;
+import health.vigil.security.Principal;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -25,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Registers an uploaded model package as a new version: the handler of {@code BlobCreated} events on the
@@ -60,9 +67,72 @@ public final class RegistrationService {
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
     }
 
-    /** The identity a version's uploader is recorded as, which approval compares with the approver's. */
-    public static String uploaderOf(BlobCreated blob) {
-        return "blob:" + blob.blobName();
+    /** The uploader of a blob nobody is recorded for: approval refuses such a version (ADR 0007). */
+    public static final String UNATTRIBUTED = "unattributed";
+    private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,195}\\.zip");
+
+    /**
+     * Who uploaded the package in a blob, which approval compares with the approver: the authenticated principal
+     * the control API recorded when it stored the blob or, for a file dropped into the local folder, the
+     * operating-system user who owns it (a pipeline identity). Never the blob's name or anything in the package.
+     */
+    private String uploaderOf(BlobCreated blob) {
+        return artifacts.describe(blob.container(), blob.blobName()).map(StoredArtifact::uploadedBy)
+                .orElse(UNATTRIBUTED);
+    }
+
+    /**
+     * A package uploaded through the control API ({@code POST /models/{name}/packages}) by an authenticated
+     * principal: read and checked first (an invalid package, or one whose manifest names another model, is refused
+     * and never stored), stored with its uploader recorded, and registered at once; the storage event that follows
+     * finds it registered. Uploading the same package again answers with its version.
+     */
+    public RegistrationOutcome upload(ModelName model, String fileName, byte[] content, Principal uploader) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(uploader, "uploader");
+        if (fileName == null || !FILE_NAME.matcher(fileName).matches()) {
+            throw new ValidationException("fileName must be a plain file name ending in .zip, at most 200 letters,"
+                    + " digits, '.', '_' or '-', such as readmission-2026-11.zip");
+        }
+        ModelPackage pkg;
+        try {
+            pkg = reader.read(new ByteArrayInputStream(content));
+        } catch (PackageRejectedException e) {
+            audit.record(uploader.id(), ACTION, "/packages/" + fileName, "rejected", Map.of(
+                    "blob", fileName, "reason", e.reason().name()));
+            telemetry.registration("rejected");
+            throw e;
+        }
+        if (!pkg.manifest().name().equals(model)) {
+            throw new ValidationException("the package's manifest names model `" + pkg.manifest().name()
+                    + "`, but it was uploaded to /models/" + model + "/packages; upload it to /models/"
+                    + pkg.manifest().name() + "/packages");
+        }
+        Optional<VersionRecord> existing = registry.findByPackageSha256(model, pkg.packageSha256());
+        if (existing.isPresent()) {
+            return RegistrationOutcome.duplicate(existing.get(), fileName);
+        }
+        try {
+            artifacts.put(ArtifactStore.MODELS, fileName, new ByteArrayInputStream(content), false, uploader.id());
+        } catch (ConflictException e) {
+            boolean sameContent = artifacts.describe(ArtifactStore.MODELS, fileName)
+                    .map(StoredArtifact::sha256).filter(pkg.packageSha256()::equals).isPresent();
+            if (!sameContent) {
+                throw new ConflictException(ErrorCode.CONFLICT, "the models container already holds a package named '"
+                        + fileName + "' with other content; packages are immutable: upload under another file name");
+            }
+            // The same bytes under the same name: a retry of an upload that stopped before registering.
+        }
+        String eventId = "upload:" + fileName + ":" + pkg.packageSha256();
+        RegistrationOutcome outcome = register(new BlobCreated(eventId, ArtifactStore.MODELS, fileName, null,
+                content.length, null));
+        if (outcome.kind() == RegistrationOutcome.Kind.IGNORED) {
+            // A retried upload whose registration finished meanwhile: answer with that version.
+            return registry.findByPackageSha256(model, pkg.packageSha256())
+                    .map(v -> RegistrationOutcome.duplicate(v, fileName)).orElse(outcome);
+        }
+        return outcome;
     }
 
     public RegistrationOutcome register(BlobCreated blob) {
@@ -90,11 +160,19 @@ public final class RegistrationService {
         ModelName name = pkg.manifest().name();
         Optional<VersionRecord> existing = registry.findByPackageSha256(name, pkg.packageSha256());
         if (existing.isPresent() && !blob.eventId().equals(existing.get().sourceEventId())) {
+            if (blob.blobName().equals(existing.get().packageBlob())) {
+                // The storage event of the blob this version was registered from (the control API registers an
+                // upload as it stores it; Event Grid redelivers): nothing new happened.
+                registry.markEventHandled(HANDLER, blob.eventId());
+                return ignored(RegistrationOutcome.ALREADY_REGISTERED, "blob '" + blob.blobName() + "' is "
+                        + existing.get().id() + " already");
+            }
             return duplicate(blob, existing.get());
         }
         // Either a new package, or a retry of this very event that stored the version but failed before
         // announcing it: finish the announcement instead of leaving the version without its event.
-        VersionRecord version = existing.orElseGet(() -> create(blob, pkg));
+        String uploader = uploaderOf(blob);
+        VersionRecord version = existing.orElseGet(() -> create(blob, pkg, uploader));
         // Keyed on the version, not the event: the retry that finds the version stored completes this one record.
         audit.recordOnce(VersionLifecycle.auditKey(version.id(), 0), version.registeredBy(), ACTION,
                 version.id().subject(), "registered", Map.of(
@@ -112,10 +190,9 @@ public final class RegistrationService {
         return RegistrationOutcome.registered(version);
     }
 
-    private VersionRecord create(BlobCreated blob, ModelPackage pkg) {
+    private VersionRecord create(BlobCreated blob, ModelPackage pkg, String uploader) {
         Instant now = clock.instant();
         ModelName name = pkg.manifest().name();
-        String uploader = uploaderOf(blob);
         StageChange registered = new StageChange(null, Stage.REGISTERED, uploader, "registered from package blob '"
                 + blob.blobName() + "'", now, blob.eventId());
         return registry.createNextVersion(name, number -> new VersionRecord(name, number, pkg.manifest(),

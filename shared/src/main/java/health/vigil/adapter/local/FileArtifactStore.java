@@ -77,7 +77,8 @@ final class FileArtifactStore implements ArtifactStore {
     }
 
     @Override
-    public StoredArtifact put(String container, String name, InputStream content, boolean overwrite) {
+    public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
+            String uploadedBy) {
         Path target = blobPath(container, name);
         Objects.requireNonNull(content, "content");
         Path temp;
@@ -105,10 +106,10 @@ final class FileArtifactStore implements ArtifactStore {
             }
             syncFolder(target.getParent());
             BlobMetadata meta = new BlobMetadata(Sha256.hex(digest), size, nanos(staged.lastModifiedTime()),
-                    fileKey(staged));
+                    fileKey(staged), uploadedBy);
             writeMetadata(container, name, meta);
             return new StoredArtifact(container, name, size, meta.sha256(), etag(meta.modifiedNanos(), size,
-                    meta.fileKey()));
+                    meta.fileKey()), uploadedBy != null ? uploadedBy : owner(target));
         } catch (AtomicMoveNotSupportedException e) {
             throw new StoreException("cannot move blob " + container + "/" + name + " into place atomically: "
                     + staging + " and the container folder must be on the same file system", e);
@@ -199,7 +200,22 @@ final class FileArtifactStore implements ArtifactStore {
     }
 
     /** What {@link #put} recorded about a blob's file, to recognise the same file later. */
-    record BlobMetadata(String sha256, long size, long modifiedNanos, String fileKey) {}
+    record BlobMetadata(String sha256, long size, long modifiedNanos, String fileKey, String uploadedBy) {}
+
+    /** The prefix of a local operating-system user recorded as the pipeline identity of a dropped file. */
+    public static final String OS_USER = "os-user:";
+
+    /**
+     * The operating-system user owning a blob's file: who dropped it into the folder. The platform's own writes
+     * are owned by the user running it.
+     */
+    private static String owner(Path file) {
+        try {
+            return OS_USER + Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
 
     private long copy(InputStream content, Path temp, MessageDigest digest, String container, String name)
             throws IOException {
@@ -273,7 +289,10 @@ final class FileArtifactStore implements ArtifactStore {
         BlobMetadata meta = readMetadata(container, name);
         boolean same = meta != null && meta.size() == size && meta.modifiedNanos() == modified
                 && Objects.equals(meta.fileKey(), key);
-        return new StoredArtifact(container, name, size, same ? meta.sha256() : null, etag(modified, size, key));
+        // What put recorded holds only for the file put wrote; a file replaced since belongs to its owner.
+        String uploadedBy = same && meta.uploadedBy() != null ? meta.uploadedBy() : owner(blobPath(container, name));
+        return new StoredArtifact(container, name, size, same ? meta.sha256() : null, etag(modified, size, key),
+                uploadedBy);
     }
 
     private void writeMetadata(String container, String name, BlobMetadata meta) {

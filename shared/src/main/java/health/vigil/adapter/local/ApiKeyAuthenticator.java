@@ -28,8 +28,9 @@ import java.util.Set;
 
 /**
  * Local authentication from API keys kept in {@code keys.json} under the Vigil home. On first use it
- * generates one key per built-in persona, each with the roles that persona needs; the uploader persona
- * holds no approval role, so separation of duties holds locally too. Each entry may carry the {@code name} its
+ * generates one key per built-in persona, each with the roles that persona needs. The data scientist may both
+ * upload and approve (review a colleague's model), so separation of duties is enforced on the version, not left
+ * to the role list: whoever uploaded a version can never approve it; the approver persona only approves. Each entry may carry the {@code name} its
  * holder signs with (an approval's printed name); without one the id is the name. Keys are compared by their sha256 in
  * constant time. A request sends its key as {@code x-api-key: KEY} or {@code Authorization: Bearer KEY}.
  */
@@ -163,7 +164,7 @@ final class ApiKeyAuthenticator implements Authenticator {
 
     private static Map<String, Set<Role>> personas() {
         Map<String, Set<Role>> personas = new LinkedHashMap<>();
-        personas.put("data-scientist", Set.of(Role.MODELS_UPLOAD));
+        personas.put("data-scientist", Set.of(Role.MODELS_UPLOAD, Role.MODELS_APPROVE));
         personas.put("approver", Set.of(Role.MODELS_APPROVE));
         personas.put("operator", Set.of(Role.DEPLOYMENTS_OPERATE));
         personas.put("clinical-app", Set.of(Role.SCORING_INVOKE));

@@ -202,19 +202,12 @@ final class FileArtifactStore implements ArtifactStore {
     /** What {@link #put} recorded about a blob's file, to recognise the same file later. */
     record BlobMetadata(String sha256, long size, long modifiedNanos, String fileKey, String uploadedBy) {}
 
-    /** The prefix of a local operating-system user recorded as the pipeline identity of a dropped file. */
-    public static final String OS_USER = "os-user:";
-
     /**
      * The operating-system user owning a blob's file: who dropped it into the folder. The platform's own writes
      * are owned by the user running it.
      */
     private static String owner(Path file) {
-        try {
-            return OS_USER + Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName();
-        } catch (IOException | UnsupportedOperationException e) {
-            return null;
-        }
+        return LocalAdapters.pipelineIdentity(file);
     }
 
     private long copy(InputStream content, Path temp, MessageDigest digest, String container, String name)

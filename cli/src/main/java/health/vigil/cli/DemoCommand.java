@@ -92,19 +92,28 @@ final class DemoCommand implements Callable<Integer> {
                         .filter(w -> w.path().getFileName().toString().equals(clinical.modelName().value() + ".zip"))
                         .findFirst().orElseThrow();
                 String blob = written.path().getFileName().toString();
-                HttpResponse<String> uploaded = ModelsCommand.upload(api.as(dataScientist), clinical.modelName().value(),
-                        written.path(), blob);
-                JsonNode outcome = ControlClient.parse(uploaded.body());
-                if (uploaded.statusCode() / 100 != 2) {
-                    throw new IllegalStateException("the upload of " + blob + " was refused: " + uploaded.body());
+                JsonNode version;
+                if (Files.exists(LocalAdapters.blobFolder(absoluteHome, "models").resolve(blob))) {
+                    // Packages are immutable; retraining writes a new package (its provenance has a new time).
+                    version = send("GET", "/models/" + clinical.modelName().value(), operator, null, 200)
+                            .get("versions").get(0);
+                    say(blob + " is already uploaded: " + clinical + " version " + version.get("version").asInt()
+                            + ": stage " + version.get("stage").asText() + ", uploaded by "
+                            + version.get("registeredBy").asText());
+                } else {
+                    HttpResponse<String> uploaded = ModelsCommand.upload(api.as(dataScientist),
+                            clinical.modelName().value(), written.path(), blob);
+                    if (uploaded.statusCode() / 100 != 2) {
+                        throw new IllegalStateException("the upload of " + blob + " was refused: " + uploaded.body());
+                    }
+                    version = ControlClient.parse(uploaded.body()).get("version");
+                    say("uploaded " + blob + " (" + written.packageBytes() + " bytes, model sha256 "
+                            + written.modelSha256().substring(0, 12) + "…): " + clinical + " version "
+                            + version.get("version").asInt() + ": stage " + version.get("stage").asText()
+                            + ", uploaded by " + version.get("registeredBy").asText() + ", feature pipeline "
+                            + version.at("/manifest/featurePipeline").asText());
                 }
-                JsonNode version = outcome.get("version");
                 versions.put(clinical, version.get("version").asInt());
-                say((uploaded.statusCode() == 201 ? "uploaded " + blob : blob + " is already uploaded") + " ("
-                        + written.packageBytes() + " bytes, model sha256 " + written.modelSha256().substring(0, 12)
-                        + "…): " + clinical + " version " + version.get("version").asInt() + ": stage "
-                        + version.get("stage").asText() + ", uploaded by " + version.get("registeredBy").asText()
-                        + ", feature pipeline " + version.at("/manifest/featurePipeline").asText());
                 Files.delete(written.path());
             }
             for (ModelPackager.WrittenPackage left : packages) {

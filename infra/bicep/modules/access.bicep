@@ -1,5 +1,8 @@
 // Least-privilege data-plane access for the apps' managed identities. The scoring app reads packages and the
 // registry and writes predictions; the control app manages the registry, audit log, packages and events.
+// The control app is the only writer of the models container (ADR 0007): packages arrive through its
+// POST /models/{name}/packages route, which records the caller's Entra principal as the uploader. No person and
+// no pipeline identity is given a data-plane write role on the account; they hold the app role Models.Upload.
 param cosmosAccountName string
 param storageAccountName string
 param keyVaultName string

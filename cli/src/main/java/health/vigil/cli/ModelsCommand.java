@@ -155,46 +155,44 @@ final class ModelsCommand {
         }
     }
 
-    @Command(name = "approve", mixinStandardHelpOptions = true,
-            description = "Sign a version 'approved for canary' as the approver (its gates must have passed).")
-    static final class Approve implements Callable<Integer> {
+    /** Approving and rejecting differ only in the decision they sign. */
+    abstract static class Decide implements Callable<Integer> {
         @Parameters(index = "0", description = "Model name")
         String model;
 
         @Parameters(index = "1", description = "Version")
         int version;
 
-        @Option(names = "--justification", required = true, description = "Why it is approved (signed with it)")
+        @Option(names = "--justification", required = true, description = "Why (signed with the decision)")
         String justification;
 
         @Mixin
         Target target = new Target();
 
+        /** {@code approve} or {@code reject}: the last segment of the route. */
+        abstract String decision();
+
         @Override
         public Integer call() throws IOException, InterruptedException {
-            return target.print(decide(target.client("approver"), "approve", model, version, justification),
+            return target.print(decide(target.client("approver"), decision(), model, version, justification),
                     ModelsCommand::decisionLine);
         }
     }
 
-    @Command(name = "reject", mixinStandardHelpOptions = true, description = "Sign a version 'rejected' as the approver.")
-    static final class Reject implements Callable<Integer> {
-        @Parameters(index = "0", description = "Model name")
-        String model;
-
-        @Parameters(index = "1", description = "Version")
-        int version;
-
-        @Option(names = "--justification", required = true, description = "Why it is rejected (signed with it)")
-        String justification;
-
-        @Mixin
-        Target target = new Target();
-
+    @Command(name = "approve", mixinStandardHelpOptions = true,
+            description = "Sign a version 'approved for canary' as the approver (its gates must have passed).")
+    static final class Approve extends Decide {
         @Override
-        public Integer call() throws IOException, InterruptedException {
-            return target.print(decide(target.client("approver"), "reject", model, version, justification),
-                    ModelsCommand::decisionLine);
+        String decision() {
+            return "approve";
+        }
+    }
+
+    @Command(name = "reject", mixinStandardHelpOptions = true, description = "Sign a version 'rejected' as the approver.")
+    static final class Reject extends Decide {
+        @Override
+        String decision() {
+            return "reject";
         }
     }
 

@@ -9,8 +9,6 @@ import health.vigil.adapter.local.LocalAdapters;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +53,6 @@ final class DemoCommand implements Callable<Integer> {
     boolean keepRunning;
 
     private final PrintStream out = System.out;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private URI base;
 
     @Override
@@ -78,82 +75,147 @@ final class DemoCommand implements Callable<Integer> {
             String clinicalApp = LocalAdapters.apiKey(absoluteHome, "clinical-app");
             String compliance = LocalAdapters.apiKey(absoluteHome, "compliance");
 
-            step("A data scientist trains the three clinical models on seeded synthetic data and uploads them");
+            String dataScientist = LocalAdapters.apiKey(absoluteHome, "data-scientist");
+            String approver = LocalAdapters.apiKey(absoluteHome, "approver");
+            ControlClient api = new ControlClient(base, null);
+
+            step("A data scientist trains the three clinical models on seeded synthetic data and uploads them"
+                    + " (POST /models/{name}/packages with the data scientist's key)");
             Path trained = Files.createTempDirectory("vigil-demo-packages-");
             TrainCommand.ProgressBar progress = new TrainCommand.ProgressBar(
                     new java.io.PrintWriter(System.err, true), System.console() != null);
             List<ModelPackager.WrittenPackage> packages = ReferenceModels.trainAll(trained, seed, progress);
             progress.done();
-            for (ModelPackager.WrittenPackage written : packages) {
+            Map<ClinicalModel, Integer> versions = new java.util.EnumMap<>(ClinicalModel.class);
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                ModelPackager.WrittenPackage written = packages.stream()
+                        .filter(w -> w.path().getFileName().toString().equals(clinical.modelName().value() + ".zip"))
+                        .findFirst().orElseThrow();
                 String blob = written.path().getFileName().toString();
-                if (Files.exists(absoluteHome.resolve("blobs/models").resolve(blob))) {
-                    say(blob + " is already uploaded (packages are immutable); the drop folder raises it again at start");
+                JsonNode version;
+                if (Files.exists(LocalAdapters.blobFolder(absoluteHome, "models").resolve(blob))) {
+                    // Packages are immutable; retraining writes a new package (its provenance has a new time).
+                    version = send("GET", "/models/" + clinical.modelName().value(), operator, null, 200)
+                            .get("versions").get(0);
+                    say(blob + " is already uploaded: " + clinical + " version " + version.get("version").asInt()
+                            + ": stage " + version.get("stage").asText() + ", uploaded by "
+                            + version.get("registeredBy").asText());
                 } else {
-                    ModelsCommand.upload(absoluteHome, written.path(), blob);
+                    HttpResponse<String> uploaded = ModelsCommand.upload(api.as(dataScientist),
+                            clinical.modelName().value(), written.path(), blob);
+                    if (uploaded.statusCode() / 100 != 2) {
+                        throw new IllegalStateException("the upload of " + blob + " was refused: " + uploaded.body());
+                    }
+                    version = ControlClient.parse(uploaded.body()).get("version");
                     say("uploaded " + blob + " (" + written.packageBytes() + " bytes, model sha256 "
-                            + written.modelSha256().substring(0, 12) + "…)");
+                            + written.modelSha256().substring(0, 12) + "…): " + clinical + " version "
+                            + version.get("version").asInt() + ": stage " + version.get("stage").asText()
+                            + ", uploaded by " + version.get("registeredBy").asText() + ", feature pipeline "
+                            + version.at("/manifest/featurePipeline").asText());
                 }
+                versions.put(clinical, version.get("version").asInt());
                 Files.delete(written.path());
+            }
+            for (ModelPackager.WrittenPackage left : packages) {
+                Files.deleteIfExists(left.path());
             }
             Files.delete(trained);
 
-            step("Event Grid (local bus) delivers BlobCreated; RegisterModel validates and registers each package");
-            Map<ClinicalModel, Integer> versions = new java.util.EnumMap<>(ClinicalModel.class);
-            for (ClinicalModel clinical : ClinicalModel.values()) {
-                JsonNode model = waitForVersions(clinical.modelName().value(), 1, operator);
-                JsonNode latest = model.get("summary").get("latest");
-                versions.put(clinical, latest.get("version").asInt());
-                say(clinical + " version " + latest.get("version").asInt() + ": stage " + latest.get("stage").asText()
-                        + ", feature pipeline " + latest.at("/manifest/featurePipeline").asText() + ", "
-                        + latest.at("/manifest/features").size() + " raw features");
-            }
-
-            step("An operator deploys each model's latest version as its stable slot");
-            for (ClinicalModel clinical : ClinicalModel.values()) {
-                JsonNode deployment = send("POST", "/models/" + clinical.modelName().value() + "/versions/"
-                        + versions.get(clinical) + "/deploy", operator, null, 200);
-                say(clinical + ": revision " + deployment.get("revision").asLong() + ", slots " + deployment.get("slots"));
-            }
-
-            step("A clinical application scores " + patients + " synthetic patients per model (POST /score, raw clinical records)");
-            for (ClinicalModel clinical : ClinicalModel.values()) {
-                List<Map<String, Object>> cohort = clinical.synthetic(patients, seed + 1).dataset().records();
-                List<Map<String, Object>> records = new ArrayList<>();
-                for (int i = 0; i < patients; i++) {
-                    records.add(Map.of("patientId", "DEMO-" + clinical + "-" + (1000 + i), "features", cohort.get(i)));
-                }
-                JsonNode scored = send("POST", "/score/" + clinical.modelName().value(), clinicalApp,
-                        Map.of("records", records), 200);
-                say(clinical + " (" + clinical.positiveLabel() + "):");
-                for (JsonNode p : scored.get("predictions")) {
-                    say(String.format("  risk %.3f  flagged %-5s  version %d (%s)  prediction %s", p.get("risk").asDouble(),
-                            p.get("decision").asBoolean(), p.get("version").asInt(), p.get("slot").asText(),
-                            p.get("predictionId").asText()));
-                }
-                JsonNode explained = scored.get("predictions").get(0).get("explanation");
-                if (explained != null) {
-                    say("  why (first patient, exact SHAP): " + explained.get("summary").asText());
-                }
-            }
-
             ClinicalModel first = ClinicalModel.values()[0];
-            Map<String, Object> sample = first.synthetic(1, seed + 2).dataset().records().get(0);
-            step("The same through the Open Inference Protocol v2 (POST /v2/models/" + first.modelName() + "/infer)");
-            JsonNode metadata = send("GET", "/v2/models/" + first.modelName().value(), clinicalApp, null, 200);
-            JsonNode inferred = send("POST", "/v2/models/" + first.modelName().value() + "/infer", clinicalApp,
-                    inferRequest(metadata, sample), 200);
-            say("model_version " + inferred.get("model_version").asText() + ", outputs "
-                    + inferred.get("outputs").findValuesAsText("name") + ", probability "
-                    + inferred.get("outputs").get(0).get("data").get(0).asText());
+            String firstPath = "/models/" + first.modelName().value() + "/versions/" + versions.get(first);
+            step("Separation of duties: the data scientist may approve colleagues' models, never their own upload");
+            HttpResponse<String> own = ModelsCommand.decide(api.as(dataScientist), "approve", first.modelName().value(),
+                    versions.get(first), "I trained it and it looks fine");
+            say(own.statusCode() + " " + errorOf(own));
 
-            step("Bad input is refused with a 400 that says what to fix, and nothing is scored");
-            Map<String, Object> bad = new LinkedHashMap<>(sample);
-            String numeric = metadata.get("inputs").findValuesAsText("name").stream()
-                    .filter(n -> sample.get(n) instanceof Number).findFirst().orElseThrow();
-            bad.put(numeric, -999_999);
-            JsonNode refused = send("POST", "/score/" + first.modelName().value(), clinicalApp,
-                    Map.of("patientId", "DEMO-BAD", "features", bad), 400);
-            say(refused.get("error").get("code").asText() + ": " + refused.get("error").get("message").asText());
+            boolean gates = platform.host().functions().stream().anyMatch(f -> f.name().equals("EvaluateGates"));
+            Map<ClinicalModel, String> stages = new java.util.EnumMap<>(ClinicalModel.class);
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                stages.put(clinical, stageOf(api.as(operator), clinical, versions.get(clinical)));
+            }
+            if (stages.get(first).equals("REGISTERED") || stages.get(first).equals("GATES_RUNNING")) {
+                step("An operator tries to deploy " + first + " before it is approved: refused");
+                HttpResponse<String> early = api.as(operator).exchange("POST", firstPath + "/deploy", null);
+                say(early.statusCode() + " " + errorOf(early));
+            }
+            if (gates) {
+                step("EvaluateGates (on Vigil.Model.Registered) evaluates each version on the platform's data");
+                for (ClinicalModel clinical : ClinicalModel.values()) {
+                    stages.put(clinical, awaitGates(api.as(operator), clinical, versions.get(clinical)));
+                    say(clinical + " version " + versions.get(clinical) + ": " + stages.get(clinical).toLowerCase(
+                            java.util.Locale.ROOT));
+                }
+            } else {
+                say("this build has no EvaluateGates function: versions stay registered, and approval needs passed"
+                        + " gates, so nothing below can be approved, deployed or scored");
+            }
+
+            step("The approver signs each version whose gates passed, with a justification; an operator deploys it");
+            boolean deployedAll = true;
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                String model = clinical.modelName().value();
+                int number = versions.get(clinical);
+                if (stages.get(clinical).equals("GATES_PASSED")) {
+                    HttpResponse<String> signed = ModelsCommand.decide(api.as(approver), "approve", model, number,
+                            "gates passed on the platform's evaluation data; intended use and limitations reviewed");
+                    say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed.body()))
+                            : signed.statusCode() + " " + errorOf(signed));
+                } else if (!stages.get(clinical).matches("APPROVED|PRODUCTION|CANARY|RETIRED")) {
+                    HttpResponse<String> refused = ModelsCommand.decide(api.as(approver), "approve", model, number,
+                            "approving without passed gates");
+                    say(clinical + ": " + refused.statusCode() + " " + errorOf(refused));
+                    deployedAll = false;
+                    continue;
+                }
+                JsonNode deployment = send("POST", "/models/" + model + "/versions/" + number + "/deploy", operator,
+                        null, 200);
+                say(clinical + ": deployed, revision " + deployment.get("revision").asLong() + ", slots "
+                        + deployment.get("slots"));
+                say(ModelsCommand.historyLines(send("GET", "/models/" + model + "/versions/" + number + "/history",
+                        operator, null, 200)));
+            }
+
+            if (deployedAll) {
+                step("A clinical application scores " + patients + " synthetic patients per model (POST /score, raw clinical records)");
+                for (ClinicalModel clinical : ClinicalModel.values()) {
+                    List<Map<String, Object>> cohort = clinical.synthetic(patients, seed + 1).dataset().records();
+                    List<Map<String, Object>> records = new ArrayList<>();
+                    for (int i = 0; i < patients; i++) {
+                        records.add(Map.of("patientId", "DEMO-" + clinical + "-" + (1000 + i), "features", cohort.get(i)));
+                    }
+                    JsonNode scored = send("POST", "/score/" + clinical.modelName().value(), clinicalApp,
+                            Map.of("records", records), 200);
+                    say(clinical + " (" + clinical.positiveLabel() + "):");
+                    for (JsonNode p : scored.get("predictions")) {
+                        say(String.format("  risk %.3f  flagged %-5s  version %d (%s)  prediction %s", p.get("risk").asDouble(),
+                                p.get("decision").asBoolean(), p.get("version").asInt(), p.get("slot").asText(),
+                                p.get("predictionId").asText()));
+                    }
+                    JsonNode explained = scored.get("predictions").get(0).get("explanation");
+                    if (explained != null) {
+                        say("  why (first patient, exact SHAP): " + explained.get("summary").asText());
+                    }
+                }
+
+                Map<String, Object> sample = first.synthetic(1, seed + 2).dataset().records().get(0);
+                step("The same through the Open Inference Protocol v2 (POST /v2/models/" + first.modelName() + "/infer)");
+                JsonNode metadata = send("GET", "/v2/models/" + first.modelName().value(), clinicalApp, null, 200);
+                JsonNode inferred = send("POST", "/v2/models/" + first.modelName().value() + "/infer", clinicalApp,
+                        inferRequest(metadata, sample), 200);
+                say("model_version " + inferred.get("model_version").asText() + ", outputs "
+                        + inferred.get("outputs").findValuesAsText("name") + ", probability "
+                        + inferred.get("outputs").get(0).get("data").get(0).asText());
+
+                step("Bad input is refused with a 400 that says what to fix, and nothing is scored");
+                Map<String, Object> bad = new LinkedHashMap<>(sample);
+                String numeric = metadata.get("inputs").findValuesAsText("name").stream()
+                        .filter(n -> sample.get(n) instanceof Number).findFirst().orElseThrow();
+                bad.put(numeric, -999_999);
+                JsonNode refused = send("POST", "/score/" + first.modelName().value(), clinicalApp,
+                        Map.of("patientId", "DEMO-BAD", "features", bad), 400);
+                say(refused.get("error").get("code").asText() + ": " + refused.get("error").get("message").asText());
+
+            }
 
             step("Compliance reads and verifies today's audit trail (hash-chained)");
             String today = LocalDate.now(ZoneOffset.UTC).toString();
@@ -180,20 +242,30 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private JsonNode waitForVersions(String model, int versions, String key) throws IOException, InterruptedException {
+    private String stageOf(ControlClient client, ClinicalModel clinical, int version) throws IOException,
+            InterruptedException {
+        return client.send("GET", "/models/" + clinical.modelName().value() + "/versions/" + version, null, 200)
+                .get("stage").asText();
+    }
+
+    /** Waits until the gates have decided: the version leaves registered and gates running. */
+    private String awaitGates(ControlClient client, ClinicalModel clinical, int version) throws IOException,
+            InterruptedException {
         Instant deadline = Instant.now().plus(WAIT);
         while (Instant.now().isBefore(deadline)) {
-            HttpResponse<String> response = exchange("GET", "/models/" + model, key, null);
-            if (response.statusCode() == 200) {
-                JsonNode body = parse(response.body());
-                if (body.get("versions").size() >= versions) {
-                    return body;
-                }
+            String stage = stageOf(client, clinical, version);
+            if (!stage.equals("REGISTERED") && !stage.equals("GATES_RUNNING")) {
+                return stage;
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException("the packages were not registered within " + WAIT.toSeconds()
-                + " s; look in the dead-letter folder and the log above");
+        throw new IllegalStateException("the gates of " + clinical + " version " + version + " did not finish within "
+                + WAIT.toSeconds() + " s; look in the dead-letter folder and the log above");
+    }
+
+    private static String errorOf(HttpResponse<String> response) {
+        JsonNode error = ControlClient.parse(response.body()).path("error");
+        return error.path("code").asText() + ": " + error.path("message").asText();
     }
 
     /** An OIP request for one patient: one tensor per feature, with the datatypes the model's metadata gives. */
@@ -211,29 +283,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private JsonNode send(String method, String path, String key, Object body, int expectedStatus)
             throws IOException, InterruptedException {
-        HttpResponse<String> response = exchange(method, path, key, body);
-        if (response.statusCode() != expectedStatus) {
-            throw new IllegalStateException(method + " " + path + " answered " + response.statusCode() + " (expected "
-                    + expectedStatus + "): " + response.body());
-        }
-        return parse(response.body());
-    }
-
-    private HttpResponse<String> exchange(String method, String path, String key, Object body)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
-                .header("x-api-key", key);
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(Json.write(body)));
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    }
-
-    private static JsonNode parse(String body) {
-        return Json.readTree("response", body.getBytes(StandardCharsets.UTF_8));
+        return new ControlClient(base, key).send(method, path, body, expectedStatus);
     }
 
     private void step(String text) {

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.Stage;
+import health.vigil.security.Principal;
+import java.util.Set;
 import health.vigil.model.PredictionRecord;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
@@ -41,10 +45,12 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The whole foundation loop over real HTTP on a free port, run by each back end's subclass: a package dropped into
- * the models container is registered (once, however often its event arrives), deployed by an operator,
- * scored through /score and the Open Inference Protocol, logged with pseudonymised patients, and audited;
- * malformed requests get 4xx answers, never 5xx.
+ * The whole governed loop over real HTTP on a free port, run by each back end's subclass: a package uploaded by the
+ * data scientist is registered with that principal as its uploader (once, however often its event arrives); it
+ * cannot be deployed before approval; its uploader cannot approve it (403, audited); once its gates passed the
+ * approver signs it and an operator deploys it; it is scored through /score and the Open Inference Protocol
+ * (a version outside the deployment is refused), logged with pseudonymised patients, and audited; malformed
+ * requests get 4xx answers, never 5xx. A file dropped into the folder is attributed to the operating-system user.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -73,6 +79,8 @@ abstract class PlatformLoopScenario {
         public void close() {}
     };
     private String operator;
+    private String dataScientist;
+    private String approver;
     private String clinicalApp;
     private String compliance;
     private int scoredRows;
@@ -86,6 +94,8 @@ abstract class PlatformLoopScenario {
         Logger.getLogger("").addHandler(CAPTURE);
         platform = startPlatform(home);
         operator = LocalAdapters.apiKey(home, "operator");
+        dataScientist = LocalAdapters.apiKey(home, "data-scientist");
+        approver = LocalAdapters.apiKey(home, "approver");
         clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
         compliance = LocalAdapters.apiKey(home, "compliance");
     }
@@ -105,14 +115,21 @@ abstract class PlatformLoopScenario {
 
     @Test
     @Order(1)
-    void aDroppedPackageIsRegisteredAsVersionOne() throws Exception {
+    void anUploadedPackageIsRegisteredAsVersionOneWithItsUploader() throws Exception {
         Files.write(home.resolve("readmission.zip"), SampleModels.readmissionLogistic().zip());
-        ModelsCommand.upload(home, home.resolve("readmission.zip"), "readmission.zip");
+        assertThat(ModelsCommand.upload(client(clinicalApp), MODEL, home.resolve("readmission.zip"), "readmission.zip")
+                .statusCode()).isEqualTo(403);
+        HttpResponse<String> uploaded = ModelsCommand.upload(client(dataScientist), MODEL, home.resolve("readmission.zip"),
+                "readmission.zip");
+        assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
 
         JsonNode model = awaitVersions(1);
         JsonNode version = model.get("versions").get(0);
         assertThat(version.get("version").asInt()).isEqualTo(1);
-        assertThat(version.get("stage").asText()).isEqualTo("REGISTERED");
+        assertThat(version.get("registeredBy").asText()).isEqualTo("data-scientist");
+        assertThat(get("/models/" + MODEL + "/versions/1/history", operator).get("history").findValuesAsText("actor"))
+                .containsExactly("data-scientist");
+        assertThat(version.get("stage").asText()).isIn("REGISTERED", "GATES_RUNNING", "GATES_PASSED", "GATES_FAILED");
         assertThat(version.get("modelSha256").asText()).isEqualTo(SampleModels.readmissionLogistic().modelSha256());
         assertThat(version.get("packageSha256").asText()).hasSize(64);
     }
@@ -126,9 +143,12 @@ abstract class PlatformLoopScenario {
                     Map.of("aeg-event-type", "Notification", "x-functions-key", SystemKeys.eventGrid(home)));
             assertThat(response.statusCode()).isBetween(200, 299);
         }
-        ModelsCommand.upload(home, home.resolve("readmission.zip"), "readmission-copy.zip");
+        HttpResponse<String> copy = ModelsCommand.upload(client(dataScientist), MODEL, home.resolve("readmission.zip"),
+                "readmission-copy.zip");
+        assertThat(copy.statusCode()).isEqualTo(200);
+        assertThat(json(copy.body()).get("kind").asText()).isEqualTo("DUPLICATE");
         platform.host().eventBus().awaitIdle(Duration.ofSeconds(30));
-        Thread.sleep(1500); // the drop folder needs two stable looks at the copy before it raises it
+        Thread.sleep(1500); // the drop folder needs two stable looks at a file before it raises it
         platform.host().eventBus().awaitIdle(Duration.ofSeconds(30));
 
         assertThat(get("/models/" + MODEL, operator).get("versions")).hasSize(1);
@@ -136,8 +156,29 @@ abstract class PlatformLoopScenario {
 
     @Test
     @Order(3)
-    void onlyAnOperatorMayDeploy() throws Exception {
+    void onlyAnApprovedVersionIsDeployedAndItsUploaderCannotApproveIt() throws Exception {
         String path = "/models/" + MODEL + "/versions/1/deploy";
+        HttpResponse<String> early = post(path, operator, "", Map.of());
+        assertThat(early.statusCode()).as(early.body()).isEqualTo(409);
+        assertThat(json(early.body()).at("/error/code").asText()).isEqualTo("INVALID_STATE");
+
+        HttpResponse<String> own = ModelsCommand.decide(client(dataScientist), "approve", MODEL, 1, "my own model is fine");
+        assertThat(own.statusCode()).isEqualTo(403);
+        assertThat(json(own.body()).at("/error/code").asText()).isEqualTo("SEPARATION_OF_DUTIES");
+        assertThat(ModelsCommand.decide(client(operator), "approve", MODEL, 1, "ops says yes").statusCode()).isEqualTo(403);
+
+        passGates(1);
+        assertThat(post("/models/" + MODEL + "/versions/1/approve", approver, "{}", Map.of()).statusCode()).isEqualTo(400);
+        HttpResponse<String> approved = ModelsCommand.decide(client(approver), "approve", MODEL, 1,
+                "gates passed; intended use reviewed");
+        assertThat(approved.statusCode()).as(approved.body()).isEqualTo(200);
+        JsonNode signature = json(approved.body()).get("signature");
+        assertThat(signature.get("printedName").asText()).isEqualTo("Avery Approver (local clinical governance)");
+        assertThat(signature.get("meaning").asText()).isEqualTo("APPROVED_FOR_CANARY");
+        assertThat(signature.get("packageSha256").asText())
+                .isEqualTo(get("/models/" + MODEL + "/versions/1", operator).get("packageSha256").asText());
+        assertThat(get("/models/" + MODEL + "/versions/1", operator).get("stage").asText()).isEqualTo("APPROVED");
+
         assertThat(post(path, null, "", Map.of()).statusCode()).isEqualTo(401);
         assertThat(post(path, clinicalApp, "", Map.of()).statusCode()).isEqualTo(403);
 
@@ -148,6 +189,10 @@ abstract class PlatformLoopScenario {
         assertThat(slots.get(0).get("slot").asText()).isEqualTo("stable");
         assertThat(slots.get(0).get("version").asInt()).isEqualTo(1);
         assertThat(get("/models/" + MODEL + "/versions/1", operator).get("stage").asText()).isEqualTo("PRODUCTION");
+        JsonNode history = get("/models/" + MODEL + "/versions/1/history", operator).get("history");
+        assertThat(history.findValuesAsText("to")).endsWith("GATES_PASSED", "APPROVED", "PRODUCTION");
+        assertThat(history.get(history.size() - 1).get("actor").asText()).isEqualTo("operator");
+        assertThat(history.get(history.size() - 2).get("actor").asText()).isEqualTo("approver");
     }
 
     @Test
@@ -276,7 +321,8 @@ abstract class PlatformLoopScenario {
                 .statusCode()).isEqualTo(403);
         JsonNode records = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records");
         List<String> actions = records.findValuesAsText("action");
-        assertThat(actions).contains("model.register", "deployment.deploy");
+        assertThat(actions).contains("model.register", "model.stage", "model.approve", "deployment.deploy");
+        assertThat(records.findValuesAsText("outcome")).contains("refused", "approved_for_canary", "production");
         assertThat(records.findValuesAsText("outcome")).contains("registered");
         JsonNode verified = get("/audit/verify?from=" + today + "&to=" + today, compliance);
         assertThat(verified.get("valid").asBoolean()).isTrue();
@@ -287,7 +333,12 @@ abstract class PlatformLoopScenario {
     void aPackageThatIsNotValidIsRejectedAndAudited() throws Exception {
         Path junk = home.resolve("junk.zip");
         Files.writeString(junk, "this is not a zip file");
-        ModelsCommand.upload(home, junk, "junk.zip");
+        HttpResponse<String> refused = post("/models/" + MODEL + "/packages", dataScientist, Json.write(Map.of(
+                "fileName", "junk.zip", "packageBase64", java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(junk)))),
+                Map.of());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        assertThat(json(refused.body()).at("/error/code").asText()).isEqualTo("INVALID_PACKAGE");
+        Files.copy(junk, platform.dropFolder().resolve("junk.zip"));
         String today = LocalDate.now(ZoneOffset.UTC).toString();
         Instant deadline = Instant.now().plusSeconds(60);
         List<String> outcomes = List.of();
@@ -301,11 +352,24 @@ abstract class PlatformLoopScenario {
 
     @Test
     @Order(10)
-    void aTreeModelExplainsEachPredictionWithItsTopFactors() throws Exception {
-        ModelsCommand.upload(home, writeTemp("trees.zip", SampleModels.readmissionTrees().zip()), "readmission-trees.zip");
+    void aDroppedTreeModelScoresOnlyOnceDeployedAndExplainsEachPrediction() throws Exception {
+        Path dropped = writeTemp("trees.zip", SampleModels.readmissionTrees().zip());
+        Files.copy(dropped, platform.dropFolder().resolve("readmission-trees.zip"));
         awaitVersions(2);
+        assertThat(get("/models/" + MODEL + "/versions/2", operator).get("registeredBy").asText())
+                .isEqualTo(LocalAdapters.pipelineIdentity(dropped));
         Map<String, Object> record = present(SampleModels.readmissionCohort(1, 11).records().get(0));
         String body = Json.write(Map.of("version", 2, "patientId", PATIENT_PREFIX + "x", "features", record));
+        Map<String, Object> pinned = new LinkedHashMap<>(oipRequest(record, PATIENT_PREFIX + "z"));
+        for (HttpResponse<String> refused : List.of(post("/score/" + MODEL, clinicalApp, body, Map.of()),
+                post("/v2/models/" + MODEL + "/versions/2/infer", clinicalApp, Json.write(pinned), Map.of()))) {
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+            assertThat(json(refused.body()).at("/error/code").asText()).isEqualTo("VERSION_NOT_DEPLOYED");
+        }
+        passGates(2);
+        assertThat(ModelsCommand.decide(client(approver), "approve", MODEL, 2, "trees pass their gates").statusCode())
+                .isEqualTo(200);
+        assertThat(post("/models/" + MODEL + "/versions/2/deploy", operator, "", Map.of()).statusCode()).isEqualTo(200);
 
         JsonNode scored = json(post("/score/" + MODEL, clinicalApp, body, Map.of()).body());
         JsonNode explanation = scored.get("explanation");
@@ -404,7 +468,7 @@ abstract class PlatformLoopScenario {
             return; // 'vigil audit export' works on a local home; on Azure the container is downloaded instead
         }
         Path out = home.resolve("evidence-copy");
-        Path key = home.resolve("audit-signing.pem");
+        Path key = Files.createTempFile("audit-signing", ".pem"); // the verifier's own copy, outside the home
         Files.writeString(key, health.vigil.audit.SigningKeys.pem(health.vigil.adapter.local.LocalAuditSigner.open(home)
                 .publicKey()));
         assertThat(AuditCommandTest.run("audit", "export", "--from", today.toString(), "--to", today.toString(), "--out", out.toString(),
@@ -530,6 +594,35 @@ abstract class PlatformLoopScenario {
         out.writeBytes(replacement);
         out.write(body, at + marker.length(), body.length - at - marker.length());
         return out.toByteArray();
+    }
+
+    private ControlClient client(String key) {
+        return new ControlClient(platform.baseUri(), key);
+    }
+
+    /**
+     * Waits for the version's gates to pass. A build without gate evaluation has nothing that runs them, so the
+     * scenario then moves the version through the gate stages itself, through the platform's own lifecycle service,
+     * to exercise everything that follows them.
+     */
+    private void passGates(int version) throws Exception {
+        boolean evaluated = platform.host().functions().stream().anyMatch(f -> f.name().equals("EvaluateGates"));
+        ModelVersion id = new ModelVersion(new ModelName(MODEL), version);
+        if (!evaluated) {
+            Principal gates = new Principal("vigil-gates", Set.of());
+            platform.platform().lifecycle().move(id, Stage.REGISTERED, Stage.GATES_RUNNING, gates, "evaluation started");
+            platform.platform().lifecycle().move(id, Stage.GATES_RUNNING, Stage.GATES_PASSED, gates, "every gate passed");
+        }
+        Instant deadline = Instant.now().plusSeconds(120);
+        String stage = "";
+        while (Instant.now().isBefore(deadline) && !stage.equals("GATES_PASSED")) {
+            stage = get("/models/" + MODEL + "/versions/" + version, operator).get("stage").asText();
+            if (stage.equals("GATES_FAILED")) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(stage).isEqualTo("GATES_PASSED");
     }
 
     private Path writeTemp(String name, byte[] bytes) throws IOException {

@@ -3,6 +3,7 @@ package health.vigil.platform;
 import health.vigil.adapter.azure.AzureAdapters;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
+import health.vigil.approval.ApprovalService;
 import health.vigil.audit.AccessAudit;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
@@ -11,6 +12,7 @@ import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.model.Manifest;
+import health.vigil.model.ModelName;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
@@ -24,6 +26,7 @@ import health.vigil.privacy.Pseudonymizer;
 import health.vigil.modelpackage.ModelPackageReader;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.scoring.PredictionRetention;
 import health.vigil.scoring.ScoringService;
@@ -33,6 +36,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -50,6 +54,8 @@ public final class VigilPlatform implements AutoCloseable {
     private final AuditLog audit;
     private final ModelRegistry registry;
     private final RegistrationService registration;
+    private final VersionLifecycle lifecycle;
+    private final ApprovalService approvals;
     private final DeploymentService deployments;
     private final ScoringService scoring;
     private final PredictionRetention retention;
@@ -73,12 +79,15 @@ public final class VigilPlatform implements AutoCloseable {
         this.evidence = new AuditEvidence(a.audit, audit, artifacts, a.signer, clock);
         this.registry = new ModelRegistry(registryStore);
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
+        this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
+        this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
                 config.limits());
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
-        this.deployments = new DeploymentService(registryStore, audit, events, clock, scoring.models()::warm);
+        this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
+                scoring.models()::warm);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
     }
 
@@ -121,6 +130,16 @@ public final class VigilPlatform implements AutoCloseable {
 
     public RegistrationService registration() {
         return registration;
+    }
+
+    /** The one writer of a version's stage. */
+    public VersionLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    /** Clinical governance's signed approvals and rejections. */
+    public ApprovalService approvals() {
+        return approvals;
     }
 
     public DeploymentService deployments() {
@@ -169,6 +188,7 @@ public final class VigilPlatform implements AutoCloseable {
         private EventPublisher events;
         private Function<Manifest, FeaturePipeline> pipelines = STANDARD_PIPELINES::forManifest;
         private Function<String, Optional<Integer>> pipelineWidth = STANDARD_PIPELINES::width;
+        private Set<ModelName> twoApproverModels = Set.of();
 
         private Builder(VigilConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -205,6 +225,12 @@ public final class VigilPlatform implements AutoCloseable {
         /** Where events go; locally the host's event bus. Required in local mode. */
         public Builder eventPublisher(EventPublisher events) {
             this.events = events;
+            return this;
+        }
+
+        /** Models whose versions need two distinct approvers instead of one. */
+        public Builder twoApproverModels(Set<ModelName> models) {
+            this.twoApproverModels = Set.copyOf(models);
             return this;
         }
 

@@ -17,7 +17,16 @@ public interface ArtifactStore {
      * Stores {@code content} as {@code container/name}. With {@code overwrite} false an existing blob is
      * never replaced: the call fails with a {@link health.vigil.error.ConflictException}.
      */
-    StoredArtifact put(String container, String name, InputStream content, boolean overwrite);
+    default StoredArtifact put(String container, String name, InputStream content, boolean overwrite) {
+        return put(container, name, content, overwrite, null);
+    }
+
+    /**
+     * Stores a blob and records with it the authenticated principal that uploaded it ({@code uploadedBy}, null
+     * when the platform writes on its own behalf). Only the platform writes this record: it is how registration
+     * knows who uploaded a package (ADR 0010).
+     */
+    StoredArtifact put(String container, String name, InputStream content, boolean overwrite, String uploadedBy);
 
     /** Opens a blob for reading; a missing blob is a {@link health.vigil.error.NotFoundException}. */
     InputStream open(String container, String name);
@@ -26,6 +35,14 @@ public interface ArtifactStore {
 
     List<StoredArtifact> list(String container, String prefix);
 
-    /** What the store knows about a blob; sha256 may be null where the store has not computed it. */
-    record StoredArtifact(String container, String name, long size, String sha256, String etag) {}
+    /**
+     * What the store knows about a blob; sha256 may be null where the store has not computed it. {@code uploadedBy}
+     * is the principal the platform recorded when it stored the blob or, locally, the operating-system user who
+     * owns a file dropped into the folder (a pipeline identity); null when neither is known.
+     */
+    record StoredArtifact(String container, String name, long size, String sha256, String etag, String uploadedBy) {
+        public StoredArtifact(String container, String name, long size, String sha256, String etag) {
+            this(container, name, size, sha256, etag, null);
+        }
+    }
 }

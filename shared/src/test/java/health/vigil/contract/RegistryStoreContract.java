@@ -22,9 +22,11 @@ import health.vigil.events.BlobCreated;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
+import health.vigil.model.ElectronicSignature;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
@@ -33,6 +35,7 @@ import health.vigil.port.ModelRuntime;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
 import health.vigil.registry.RegistrationService;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
@@ -197,7 +200,7 @@ public abstract class RegistryStoreContract {
         ModelName model = uniqueModel("readmission");
         VersionRecord created = store.createNextVersion(model, n -> version(model, n, sha256("package")));
 
-        VersionRecord approved = store.updateVersion(created.withStage(Stage.APPROVED, T0.plusSeconds(60)));
+        VersionRecord approved = store.updateVersion(created.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0.plusSeconds(60))));
 
         assertThat(approved.stage()).isEqualTo(Stage.APPROVED);
         assertThat(approved.etag()).isNotBlank().isNotEqualTo(created.etag());
@@ -205,12 +208,31 @@ public abstract class RegistryStoreContract {
     }
 
     @Test
+    void keepsAVersionsHistoryAndSignatures() {
+        ModelName model = uniqueModel("readmission");
+        VersionRecord created = store.createNextVersion(model, n -> version(model, n, sha256("package")));
+        ElectronicSignature signature = new ElectronicSignature("approver-1", "Dr A. Approver", T0.plusSeconds(90),
+                ElectronicSignature.Meaning.APPROVED_FOR_CANARY, created.packageSha256(), "gates passed on the cohort");
+
+        VersionRecord moved = store.updateVersion(created
+                .withStage(new StageChange(Stage.REGISTERED, Stage.GATES_RUNNING, "gates", "evaluation started", T0.plusSeconds(1)))
+                .withStage(new StageChange(Stage.GATES_RUNNING, Stage.GATES_PASSED, "gates", "every gate passed", T0.plusSeconds(2)))
+                .withSignature(signature, T0.plusSeconds(90)));
+
+        VersionRecord read = store.findVersion(model, 1).orElseThrow();
+        assertThat(read).isEqualTo(moved);
+        assertThat(read.history()).extracting(StageChange::to).containsExactly(Stage.GATES_RUNNING, Stage.GATES_PASSED);
+        assertThat(read.signatures()).containsExactly(signature);
+        assertThat(store.listVersions(model)).containsExactly(moved);
+    }
+
+    @Test
     void refusesAnUpdateFromAStaleRead() {
         ModelName model = uniqueModel("readmission");
         VersionRecord read = store.createNextVersion(model, n -> version(model, n, sha256("package")));
-        VersionRecord approved = store.updateVersion(read.withStage(Stage.APPROVED, T0.plusSeconds(60)));
+        VersionRecord approved = store.updateVersion(read.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0.plusSeconds(60))));
 
-        assertThatThrownBy(() -> store.updateVersion(read.withStage(Stage.REJECTED, T0.plusSeconds(61))))
+        assertThatThrownBy(() -> store.updateVersion(read.withStage(new StageChange(null, Stage.REJECTED, "store-test", "written directly to the store", T0.plusSeconds(61)))))
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
         assertThat(store.findVersion(model, 1)).contains(approved);
@@ -221,7 +243,7 @@ public abstract class RegistryStoreContract {
         ModelName model = uniqueModel("readmission");
         VersionRecord read = store.createNextVersion(model, n -> version(model, n, sha256("package")));
 
-        assertThatThrownBy(() -> store.updateVersion(read.withEtag(null).withStage(Stage.APPROVED, T0)))
+        assertThatThrownBy(() -> store.updateVersion(read.withEtag(null).withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0))))
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
         assertThat(store.findVersion(model, 1)).contains(read);
@@ -243,7 +265,7 @@ public abstract class RegistryStoreContract {
 
         List<Boolean> won = Parallel.run(threads, t -> {
             try {
-                store.updateVersion(read.withStage(Stage.APPROVED, T0.plusSeconds(t)));
+                store.updateVersion(read.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0.plusSeconds(t))));
                 return true;
             } catch (ConflictException e) {
                 assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION);
@@ -439,7 +461,8 @@ public abstract class RegistryStoreContract {
             this.registration = new RegistrationService(artifacts,
                     new ZipModelPackageReader(runtime, VigilConfig.Limits.DEFAULTS), store, audit, published::add,
                     clock, Telemetry.NONE);
-            this.deployments = new DeploymentService(store, audit, published::add, clock);
+            this.deployments = new DeploymentService(store, new VersionLifecycle(store, audit, clock), audit, published::add,
+                    clock);
         }
 
         BlobCreated upload(ModelName model, String eventId) {

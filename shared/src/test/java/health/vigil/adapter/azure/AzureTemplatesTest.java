@@ -98,7 +98,8 @@ class AzureTemplatesTest {
             // `models`, the pseudonymisation key, telemetry to Application Insights (local auth is off).
             assertThat(template).contains(
                     new Grant(app, "Cosmos DB Built-in Data Contributor", "database `" + AzureSettings.DEFAULT_DATABASE + "`"),
-                    new Grant(app, "Storage Blob Data Reader", "container `" + ArtifactStore.MODELS + "`"),
+                    new Grant(app, app.equals("control") ? "Storage Blob Data Contributor" : "Storage Blob Data Reader",
+                            "container `" + ArtifactStore.MODELS + "`"),
                     new Grant(app, "Key Vault Secrets User", "Key Vault"),
                     new Grant(app, "Monitoring Metrics Publisher", "Application Insights"),
                     new Grant(app, "AcrPull", "container registry"));
@@ -108,10 +109,12 @@ class AzureTemplatesTest {
                 new Grant("control", "EventGrid Data Sender", "Event Grid topic"),
                 new Grant("control", "Key Vault Crypto User", "key `" + KeyVaultAuditSigner.KEY_NAME + "`"),
                 new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.AUDIT_EXPORTS + "`"),
-                new Grant("pipeline", "Storage Blob Data Contributor", "container `" + ArtifactStore.MODELS + "`"),
                 new Grant("pipeline", "Storage Blob Data Reader", "container `" + ArtifactStore.DATASETS + "`"),
                 new Grant("eventGridTopic", "Storage Blob Data Contributor", "container `event-deadletter`"),
                 new Grant("storageTopic", "Storage Blob Data Contributor", "container `event-deadletter`"));
+        // The control app is the only writer of packages (ADR 0010): the pipeline uploads through its route.
+        assertThat(template).noneMatch(g -> !g.principal().equals("control") && g.role().equals("Storage Blob Data Contributor")
+                && g.scope().equals("container `" + ArtifactStore.MODELS + "`"));
         // Nothing on a whole storage account, and the scoring app never sees datasets or exports.
         assertThat(template).noneMatch(g -> g.principal().equals("scoring") && g.scope().startsWith("container `")
                 && !g.scope().equals("container `" + ArtifactStore.MODELS + "`"));

@@ -10,8 +10,15 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.functions.common.Access;
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.error.ValidationException;
 import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
+import health.vigil.registry.RegistrationOutcome;
+import health.vigil.registry.RegistrationService;
+import java.util.Base64;
 import health.vigil.model.ModelName;
+import health.vigil.model.VersionRecord;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.security.Role;
@@ -22,11 +29,13 @@ import java.util.Optional;
 public final class ModelFunctions {
     private final ModelRegistry registry;
     private final DeploymentService deployments;
+    private final RegistrationService registration;
     private final HttpApi http;
 
     public ModelFunctions(VigilPlatform platform, HttpApi http) {
         this.registry = platform.registry();
         this.deployments = platform.deployments();
+        this.registration = platform.registration();
         this.http = http;
     }
 
@@ -60,6 +69,49 @@ public final class ModelFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.AUTHENTICATED,
                 call -> registry.getVersion(new ModelName(name), HttpApi.version(version)));
+    }
+
+    /**
+     * A data scientist's upload: {@code {"fileName": "readmission-2026-11.zip", "packageBase64": "..."}}. The
+     * package is stored with the caller recorded as its uploader and registered at once (ADR 0010).
+     */
+    @FunctionName("UploadModelPackage")
+    public HttpResponseMessage upload(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/packages",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.MODELS_UPLOAD), call -> {
+            JsonNode body = call.json();
+            String fileName = body.path("fileName").asText(null);
+            byte[] content;
+            try {
+                content = Base64.getDecoder().decode(body.path("packageBase64").asText(""));
+            } catch (IllegalArgumentException e) {
+                throw new ValidationException("packageBase64 is not valid base64: send the package zip's bytes"
+                        + " base64-encoded");
+            }
+            if (content.length == 0) {
+                throw new ValidationException("packageBase64 is missing or empty: send the package zip's bytes"
+                        + " base64-encoded, with fileName naming it");
+            }
+            RegistrationOutcome outcome = registration.upload(new ModelName(name), fileName, content, call.principal());
+            return Reply.of(outcome.kind() == RegistrationOutcome.Kind.REGISTERED ? 201 : 200, outcome);
+        });
+    }
+
+    @FunctionName("GetModelVersionHistory")
+    public HttpResponseMessage history(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "models/{name}/versions/{version}/history",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            @BindingName("version") String version,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.AUTHENTICATED, call -> {
+            VersionRecord record = registry.getVersion(new ModelName(name), HttpApi.version(version));
+            return Map.of("model", record.modelName(), "version", record.version(), "stage", record.stage(),
+                    "history", record.history());
+        });
     }
 
     @FunctionName("DeployModelVersion")

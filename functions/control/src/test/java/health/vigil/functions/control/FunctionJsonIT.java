@@ -21,6 +21,10 @@ class FunctionJsonIT {
 
         assertThat(GeneratedFunctions.hostJson(staging).at("/extensions/http/routePrefix").asText("missing")).isEmpty();
         assertThat(GeneratedFunctions.summaries(functions)).isEqualTo(Map.ofEntries(
+                Map.entry("UploadModelPackage", List.of("httpTrigger", "models/{name}/packages", "POST", "ANONYMOUS")),
+                Map.entry("GetModelVersionHistory", List.of("httpTrigger", "models/{name}/versions/{version}/history", "GET", "ANONYMOUS")),
+                Map.entry("ApproveModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}/approve", "POST", "ANONYMOUS")),
+                Map.entry("RejectModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}/reject", "POST", "ANONYMOUS")),
                 Map.entry("RegisterModel", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("ListModels", List.of("httpTrigger", "models", "GET", "ANONYMOUS")),
                 Map.entry("GetModel", List.of("httpTrigger", "models/{name}", "GET", "ANONYMOUS")),

@@ -8,6 +8,10 @@ import health.vigil.config.VigilConfig;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
+import health.vigil.gates.EvaluationDatasets;
+import health.vigil.gates.GateEvaluation;
+import health.vigil.gates.GatePolicies;
+import health.vigil.modelpackage.RegisteredModelLoader;
 import health.vigil.model.Manifest;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditStore;
@@ -50,6 +54,9 @@ public final class VigilPlatform implements AutoCloseable {
     private final DeploymentService deployments;
     private final ScoringService scoring;
     private final PredictionRetention retention;
+    private final EvaluationDatasets datasets;
+    private final GatePolicies gatePolicies;
+    private final GateEvaluation gates;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -74,6 +81,11 @@ public final class VigilPlatform implements AutoCloseable {
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
                 config.limits());
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
+        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
+        this.gates = new GateEvaluation(registryStore, artifacts, datasets, gatePolicies,
+                new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
+                events, clock, a.telemetry);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -122,6 +134,18 @@ public final class VigilPlatform implements AutoCloseable {
 
     public PredictionRetention predictionRetention() {
         return retention;
+    }
+
+    public EvaluationDatasets datasets() {
+        return datasets;
+    }
+
+    public GatePolicies gatePolicies() {
+        return gatePolicies;
+    }
+
+    public GateEvaluation gates() {
+        return gates;
     }
 
     @Override

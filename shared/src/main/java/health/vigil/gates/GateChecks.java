@@ -54,8 +54,8 @@ public final class GateChecks {
         double z95 = STANDARD_NORMAL.inverseSurvivalProbability(0.025);
         checks.add(GateCheck.of(DISCRIMINATION, "auroc", alone.aurocFirst(), ">= " + policy.aurocFloor(),
                 alone.aurocFirst() >= policy.aurocFloor(), "absolute floor; 95% DeLong interval")
-                .withInterval(alone.aurocFirst() - z95 * alone.standardError(),
-                        alone.aurocFirst() + z95 * alone.standardError()));
+                .withInterval(Math.max(0, alone.aurocFirst() - z95 * alone.standardError()),
+                        Math.min(1, alone.aurocFirst() + z95 * alone.standardError())));
         if (production == null) {
             checks.add(new GateCheck(DISCRIMINATION, "non_inferiority", null, null, null, null,
                     GateCheck.Outcome.PASSED, "no production version: judged against the absolute floor alone"));

@@ -34,6 +34,8 @@ public final class GateChecks {
     public static final List<String> DATA_GATES = List.of(DISCRIMINATION, CALIBRATION, SEGMENTS, LATENCY,
             EXPLANATION, LEAKAGE);
     static final int CALIBRATION_BINS = 10;
+    /** What training records as the commit when it ran outside a git work tree. */
+    static final String UNKNOWN_COMMIT = "unknown";
     private static final NormalDistribution STANDARD_NORMAL = NormalDistribution.of(0, 1);
 
     private GateChecks() {}
@@ -234,19 +236,26 @@ public final class GateChecks {
 
     /**
      * What the package says about where it came from: dataset sha256, code commit, seed and library versions
-     * must be present, and a version going to production must come from a clean tree.
+     * must be present; a tree with uncommitted changes (or an unknown one) fails when the policy requires a clean
+     * tree, and is flagged for the approver otherwise.
      */
-    public static List<GateCheck> provenance(Provenance provenance) {
+    public static List<GateCheck> provenance(Provenance provenance, GatePolicy policy) {
         if (provenance == null) {
             return List.of(GateCheck.failed(PROVENANCE, "present", "the manifest has no provenance"));
         }
         List<GateCheck> checks = new ArrayList<>();
         checks.add(present("dataset_sha256", provenance.datasetSha256()));
-        checks.add(present("code_commit", provenance.codeCommit()));
-        checks.add(GateCheck.of(PROVENANCE, "clean_tree", Boolean.FALSE.equals(provenance.codeDirty()) ? 1 : 0, "== 1",
-                Boolean.FALSE.equals(provenance.codeDirty()), provenance.codeDirty() == null
-                        ? "the manifest does not say whether the tree was clean"
-                        : provenance.codeDirty() ? "trained from uncommitted changes: not reproducible" : "clean"));
+        boolean commitKnown = !UNKNOWN_COMMIT.equals(provenance.codeCommit());
+        checks.add(commitKnown ? present("code_commit", provenance.codeCommit())
+                : new GateCheck(PROVENANCE, "code_commit", 0.0, "present", null, null, GateCheck.Outcome.FLAGGED,
+                        "trained outside a git work tree: the commit is unknown"));
+        boolean clean = Boolean.FALSE.equals(provenance.codeDirty()) && commitKnown;
+        String cleanNote = clean ? "clean" : provenance.codeDirty() == null || !commitKnown
+                ? "the manifest does not say whether the tree was clean"
+                : "trained from uncommitted changes: not reproducible";
+        checks.add(new GateCheck(PROVENANCE, "clean_tree", clean ? 1.0 : 0.0, "== 1", null, null,
+                clean ? GateCheck.Outcome.PASSED : policy.requireCleanTree() ? GateCheck.Outcome.FAILED
+                        : GateCheck.Outcome.FLAGGED, cleanNote));
         checks.add(present("seed", provenance.seed() == null ? null : provenance.seed().toString()));
         checks.add(GateCheck.of(PROVENANCE, "library_versions", provenance.libraries().size(), ">= 1",
                 !provenance.libraries().isEmpty(), String.join(", ", provenance.libraries().keySet())));

@@ -135,7 +135,7 @@ public final class GateEvaluation {
         List<String> notes = new ArrayList<>();
         checks.addAll(GateChecks.compatibility(candidate.manifest(), production.map(VersionRecord::manifest).orElse(null),
                 policy));
-        checks.addAll(GateChecks.provenance(candidate.manifest().provenance()));
+        checks.addAll(GateChecks.provenance(candidate.manifest().provenance(), policy));
         Optional<EvaluationDataset> dataset = datasets.latest(model);
         if (production.isEmpty()) {
             notes.add("no production version: judged against the absolute floors alone");

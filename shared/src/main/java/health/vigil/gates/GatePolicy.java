@@ -23,6 +23,8 @@ import java.time.Instant;
  * @param shapTolerance largest allowed |sum of SHAP values + expected margin - model margin| on any row
  * @param leakageAuroc an AUROC at or above this is flagged as implausible for the task
  * @param allowSchemaChanges whether a feature removed or retyped against production passes
+ * @param requireCleanTree whether a version trained from uncommitted changes (or an unknown tree) fails the
+ *     provenance gate; when false it is flagged for the approver
  */
 public record GatePolicy(
         int version,
@@ -41,6 +43,7 @@ public record GatePolicy(
         double shapTolerance,
         double leakageAuroc,
         boolean allowSchemaChanges,
+        boolean requireCleanTree,
         String changedBy,
         Instant changedAt,
         String reason) {
@@ -75,14 +78,14 @@ public record GatePolicy(
     /** The platform's defaults (version 0), in force until someone changes the model's policy. */
     public static GatePolicy defaults() {
         return new GatePolicy(0, 0.65, 0.02, 0.05, 0.05, 0.25, 0.25, 0.8, 1.25, 100, 0.10, 0.10, 5.0, 1e-4, 0.97,
-                false, "platform", null, "platform defaults");
+                false, false, "platform", null, "platform defaults");
     }
 
     /** The same thresholds as the next version, changed by {@code by} at {@code at} for {@code why}. */
     GatePolicy asVersion(int next, String by, Instant at, String why) {
         return new GatePolicy(next, aurocFloor, nonInferiorityMargin, alpha, maxCalibrationError, maxBrier,
                 maxInterceptDeviation, minSlope, maxSlope, minSegmentSize, maxSegmentAurocGap, maxSegmentCalibrationGap,
-                maxP99LatencyMillis, shapTolerance, leakageAuroc, allowSchemaChanges, by, at, why);
+                maxP99LatencyMillis, shapTolerance, leakageAuroc, allowSchemaChanges, requireCleanTree, by, at, why);
     }
 
     private static void unit(String name, double value) {

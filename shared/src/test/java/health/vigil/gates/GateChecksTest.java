@@ -190,10 +190,18 @@ class GateChecksTest {
     void provenanceNeedsACleanTreeSeedAndLibraries() {
         Provenance dirty = new Provenance("ab".repeat(32), 10, null, "0123abc", true, "xgboost", null, null, null,
                 null, null, null);
-        List<GateCheck> checks = GateChecks.provenance(dirty);
+        List<GateCheck> checks = GateChecks.provenance(dirty, DEFAULTS);
         assertThat(check(checks, "dataset_sha256").outcome()).isEqualTo(GateCheck.Outcome.PASSED);
         assertThat(check(checks, "code_commit").outcome()).isEqualTo(GateCheck.Outcome.PASSED);
-        assertThat(check(checks, "clean_tree").outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(check(checks, "clean_tree").outcome()).isEqualTo(GateCheck.Outcome.FLAGGED);
+        GatePolicy strict = GatePolicy.defaults();
+        strict = new GatePolicy(1, strict.aurocFloor(), strict.nonInferiorityMargin(), strict.alpha(),
+                strict.maxCalibrationError(), strict.maxBrier(), strict.maxInterceptDeviation(), strict.minSlope(),
+                strict.maxSlope(), strict.minSegmentSize(), strict.maxSegmentAurocGap(),
+                strict.maxSegmentCalibrationGap(), strict.maxP99LatencyMillis(), strict.shapTolerance(),
+                strict.leakageAuroc(), false, true, "steward", null, "production models need a clean tree");
+        assertThat(check(GateChecks.provenance(dirty, strict), "clean_tree").outcome())
+                .isEqualTo(GateCheck.Outcome.FAILED);
         assertThat(check(checks, "seed").outcome()).isEqualTo(GateCheck.Outcome.FAILED);
         assertThat(check(checks, "library_versions").outcome()).isEqualTo(GateCheck.Outcome.FAILED);
     }
@@ -215,7 +223,7 @@ class GateChecksTest {
         return new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(),
                 d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(), size, d.maxSegmentAurocGap(),
                 d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(), d.leakageAuroc(),
-                d.allowSchemaChanges(), "steward", null, "test");
+                d.allowSchemaChanges(), d.requireCleanTree(), "steward", null, "test");
     }
 
     private static Manifest manifest(List<Feature> features, String pipeline) {

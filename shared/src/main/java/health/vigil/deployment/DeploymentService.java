@@ -6,6 +6,7 @@ import health.vigil.error.ErrorCode;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.Deployment;
+import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
@@ -15,6 +16,7 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -31,7 +33,9 @@ import java.util.Optional;
  * saved conditionally on the etag that was read, re-reading and retrying a few times when another writer
  * got there first. The stages are written after the deployment and derived from it, so a deploy that
  * failed half-way is completed by calling it again, and concurrent deploys leave stages that match the
- * deployment that won. Whether the caller may deploy is checked by the HTTP
+ * deployment that won. Only a version the {@link Lifecycle} lets into production is deployed: an approved one,
+ * or a retired or canary one that was approved before; every stage moves through {@link VersionLifecycle}, so it
+ * is audited and kept in the version's history. Whether the caller may deploy is checked by the HTTP
  * layer (role {@code Deployments.Operate}); this service records who did.
  */
 public final class DeploymentService {
@@ -40,13 +44,16 @@ public final class DeploymentService {
 
     private final RegistryStore store;
     private final ModelRegistry registry;
+    private final VersionLifecycle lifecycle;
     private final AuditLog audit;
     private final EventPublisher events;
     private final Clock clock;
 
-    public DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock) {
+    public DeploymentService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
+        this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.events = Objects.requireNonNull(events, "events");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -71,7 +78,7 @@ public final class DeploymentService {
                     // An earlier call saved this deployment but stopped before it was announced.
                     announce(target, current.get(), Optional.empty(), actor);
                 }
-                settleStages(model);
+                settleStages(model, actor);
                 return current.get();
             }
             Deployment next = Deployment.stableOnly(model, version, current.map(d -> d.revision() + 1).orElse(1L),
@@ -87,7 +94,7 @@ public final class DeploymentService {
                 continue;
             }
             announce(target, saved, current, actor);
-            settleStages(model);
+            settleStages(model, actor);
             return saved;
         }
         throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the deployment of `" + model + "` kept changing"
@@ -95,11 +102,10 @@ public final class DeploymentService {
                 + lastConflict.getMessage() + "); check what else is changing it and try again");
     }
 
+    /** Only what the lifecycle lets into production: approved (or approved before and since retired or canary). */
     private static void requireDeployable(VersionRecord target) {
-        if (target.stage() == Stage.REJECTED || target.stage() == Stage.GATES_FAILED) {
-            throw new ConflictException(ErrorCode.INVALID_STATE, target.id() + " is in stage "
-                    + target.stage().name().toLowerCase(java.util.Locale.ROOT) + " and cannot be deployed; deploy a"
-                    + " version that passed its gates and was not rejected");
+        if (target.stage() != Stage.PRODUCTION) {
+            Lifecycle.require(target.id(), target.stage(), Stage.PRODUCTION);
         }
     }
 
@@ -136,16 +142,17 @@ public final class DeploymentService {
      * stages are settled again against the newer one, so concurrent deploys end with stages that match the
      * deployment that won, whatever order their writes interleave in.
      */
-    private void settleStages(ModelName model) {
+    private void settleStages(ModelName model, Principal actor) {
         for (int attempt = 1; attempt <= 2 * MAX_ATTEMPTS; attempt++) {
             Optional<Deployment> snapshot = store.findDeployment(model);
             if (snapshot.isEmpty()) {
                 return;
             }
             try {
-                applyStages(snapshot.get());
+                applyStages(snapshot.get(), actor);
             } catch (ConflictException e) {
-                if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
+                // A version another writer moved meanwhile is out of turn for this pass; settle again.
+                if (e.code() != ErrorCode.CONCURRENT_MODIFICATION && e.code() != ErrorCode.INVALID_STATE) {
                     throw e;
                 }
                 continue;
@@ -159,8 +166,19 @@ public final class DeploymentService {
                 + " could not be brought in line with its deployment because both kept changing; deploy again");
     }
 
-    private void applyStages(Deployment deployment) {
+    private static String reasonFor(Stage target, Deployment deployment) {
+        String revision = "deployment revision " + deployment.revision();
+        return switch (target) {
+            case PRODUCTION -> revision + " puts it on the stable slot";
+            case RETIRED -> revision + " puts version " + deployment.stable().version() + " on the stable slot";
+            case ROLLED_BACK -> revision + " takes its canary off live traffic";
+            default -> revision;
+        };
+    }
+
+    private void applyStages(Deployment deployment, Principal actor) {
         int stable = deployment.stable().version();
+        String cause = "deployment:" + deployment.modelName().value() + ":revision-" + deployment.revision();
         for (VersionRecord record : store.listVersions(deployment.modelName())) {
             boolean inDeployment = deployment.slots().stream().anyMatch(s -> s.version() == record.version());
             Stage target = record.stage();
@@ -172,7 +190,7 @@ public final class DeploymentService {
                 target = Stage.ROLLED_BACK;
             }
             if (target != record.stage()) {
-                store.updateVersion(record.withStage(target, clock.instant()));
+                lifecycle.move(record.id(), record.stage(), target, actor, reasonFor(target, deployment), cause);
             }
         }
     }

@@ -25,6 +25,7 @@ import health.vigil.privacy.Pseudonymizer;
 import health.vigil.modelpackage.ModelPackageReader;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.scoring.PredictionRetention;
 import health.vigil.scoring.ScoringService;
@@ -51,6 +52,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final AuditLog audit;
     private final ModelRegistry registry;
     private final RegistrationService registration;
+    private final VersionLifecycle lifecycle;
     private final DeploymentService deployments;
     private final ScoringService scoring;
     private final PredictionRetention retention;
@@ -75,8 +77,9 @@ public final class VigilPlatform implements AutoCloseable {
         this.audit = new AuditLog(a.audit, clock, a.telemetry);
         this.registry = new ModelRegistry(registryStore);
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
+        this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
-        this.deployments = new DeploymentService(registryStore, audit, events, clock);
+        this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
                 config.limits());
@@ -122,6 +125,11 @@ public final class VigilPlatform implements AutoCloseable {
 
     public RegistrationService registration() {
         return registration;
+    }
+
+    /** The one writer of a version's stage. */
+    public VersionLifecycle lifecycle() {
+        return lifecycle;
     }
 
     public DeploymentService deployments() {

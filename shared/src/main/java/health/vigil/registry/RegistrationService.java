@@ -11,6 +11,7 @@ import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.EventPublisher;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -93,7 +95,9 @@ public final class RegistrationService {
         // Either a new package, or a retry of this very event that stored the version but failed before
         // announcing it: finish the announcement instead of leaving the version without its event.
         VersionRecord version = existing.orElseGet(() -> create(blob, pkg));
-        audit.record(uploaderOf(blob), ACTION, version.id().subject(), "registered", Map.of(
+        // Keyed on the version, not the event: the retry that finds the version stored completes this one record.
+        audit.recordOnce(VersionLifecycle.auditKey(version.id(), 0), version.registeredBy(), ACTION,
+                version.id().subject(), "registered", Map.of(
                 "blob", blob.blobName(),
                 "eventId", blob.eventId(),
                 "packageSha256", version.packageSha256(),
@@ -111,9 +115,12 @@ public final class RegistrationService {
     private VersionRecord create(BlobCreated blob, ModelPackage pkg) {
         Instant now = clock.instant();
         ModelName name = pkg.manifest().name();
+        String uploader = uploaderOf(blob);
+        StageChange registered = new StageChange(null, Stage.REGISTERED, uploader, "registered from package blob '"
+                + blob.blobName() + "'", now, blob.eventId());
         return registry.createNextVersion(name, number -> new VersionRecord(name, number, pkg.manifest(),
                 pkg.packageSha256(), pkg.modelSha256(), blob.blobName(), pkg.packageSize(), Stage.REGISTERED,
-                uploaderOf(blob), now, blob.eventId(), now, null));
+                uploader, now, blob.eventId(), now, List.of(registered), List.of(), null));
     }
 
     /** The package, or empty when the blob is gone; a package that is not valid is thrown. */

@@ -12,9 +12,11 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.VigilException;
 import health.vigil.model.Deployment;
+import health.vigil.model.ElectronicSignature;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.RegistryStore;
@@ -156,7 +158,7 @@ public abstract class RegistryStoreContract {
         ModelName model = uniqueModel("readmission");
         VersionRecord created = store.createNextVersion(model, n -> version(model, n, sha256("package")));
 
-        VersionRecord approved = store.updateVersion(created.withStage(Stage.APPROVED, T0.plusSeconds(60)));
+        VersionRecord approved = store.updateVersion(created.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0.plusSeconds(60))));
 
         assertThat(approved.stage()).isEqualTo(Stage.APPROVED);
         assertThat(approved.etag()).isNotBlank().isNotEqualTo(created.etag());
@@ -164,12 +166,31 @@ public abstract class RegistryStoreContract {
     }
 
     @Test
+    void keepsAVersionsHistoryAndSignatures() {
+        ModelName model = uniqueModel("readmission");
+        VersionRecord created = store.createNextVersion(model, n -> version(model, n, sha256("package")));
+        ElectronicSignature signature = new ElectronicSignature("approver-1", "Dr A. Approver", T0.plusSeconds(90),
+                ElectronicSignature.Meaning.APPROVED_FOR_CANARY, created.packageSha256(), "gates passed on the cohort");
+
+        VersionRecord moved = store.updateVersion(created
+                .withStage(new StageChange(Stage.REGISTERED, Stage.GATES_RUNNING, "gates", "evaluation started", T0.plusSeconds(1)))
+                .withStage(new StageChange(Stage.GATES_RUNNING, Stage.GATES_PASSED, "gates", "every gate passed", T0.plusSeconds(2)))
+                .withSignature(signature, T0.plusSeconds(90)));
+
+        VersionRecord read = store.findVersion(model, 1).orElseThrow();
+        assertThat(read).isEqualTo(moved);
+        assertThat(read.history()).extracting(StageChange::to).containsExactly(Stage.GATES_RUNNING, Stage.GATES_PASSED);
+        assertThat(read.signatures()).containsExactly(signature);
+        assertThat(store.listVersions(model)).containsExactly(moved);
+    }
+
+    @Test
     void refusesAnUpdateFromAStaleRead() {
         ModelName model = uniqueModel("readmission");
         VersionRecord read = store.createNextVersion(model, n -> version(model, n, sha256("package")));
-        VersionRecord approved = store.updateVersion(read.withStage(Stage.APPROVED, T0.plusSeconds(60)));
+        VersionRecord approved = store.updateVersion(read.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0.plusSeconds(60))));
 
-        assertThatThrownBy(() -> store.updateVersion(read.withStage(Stage.REJECTED, T0.plusSeconds(61))))
+        assertThatThrownBy(() -> store.updateVersion(read.withStage(new StageChange(null, Stage.REJECTED, "store-test", "written directly to the store", T0.plusSeconds(61)))))
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
         assertThat(store.findVersion(model, 1)).contains(approved);
@@ -180,7 +201,7 @@ public abstract class RegistryStoreContract {
         ModelName model = uniqueModel("readmission");
         VersionRecord read = store.createNextVersion(model, n -> version(model, n, sha256("package")));
 
-        assertThatThrownBy(() -> store.updateVersion(read.withEtag(null).withStage(Stage.APPROVED, T0)))
+        assertThatThrownBy(() -> store.updateVersion(read.withEtag(null).withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0))))
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
         assertThat(store.findVersion(model, 1)).contains(read);
@@ -202,7 +223,7 @@ public abstract class RegistryStoreContract {
 
         List<Boolean> won = Parallel.run(threads, t -> {
             try {
-                store.updateVersion(read.withStage(Stage.APPROVED, T0.plusSeconds(t)));
+                store.updateVersion(read.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0.plusSeconds(t))));
                 return true;
             } catch (ConflictException e) {
                 assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION);

@@ -24,11 +24,13 @@ import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.time.Clock;
@@ -53,14 +55,19 @@ class DeploymentServiceTest {
     private final InMemoryAuditStore auditStore = new InMemoryAuditStore();
     private final EventPublisher events = mock(EventPublisher.class);
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    private final DeploymentService service = new DeploymentService(store, new AuditLog(auditStore, clock), events, clock);
+    private final DeploymentService service = new DeploymentService(store, new VersionLifecycle(store, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock);
 
     private Stage stageOf(int version) {
         return store.findVersion(READMISSION, version).orElseThrow().stage();
     }
 
+    /** The deployment decisions; each stage move is audited too, by the lifecycle, under its own action. */
     private List<AuditRecord> audit() {
-        return auditStore.read("2026-11-06");
+        return auditStore.read("2026-11-06").stream().filter(r -> r.action().equals(DeploymentService.ACTION)).toList();
+    }
+
+    private List<AuditRecord> stageMoves() {
+        return auditStore.read("2026-11-06").stream().filter(r -> r.action().equals(VersionLifecycle.ACTION)).toList();
     }
 
     private List<VigilEvent> published(int times) {
@@ -106,6 +113,27 @@ class DeploymentServiceTest {
         assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
         assertThat(audit().get(1).details()).containsEntry("previousVersion", "1");
         assertThat(published(2).get(1).data()).containsEntry("previousVersion", 1).containsEntry("version", 2);
+        assertThat(store.findVersion(READMISSION, 1).orElseThrow().history()).extracting(StageChange::to)
+                .containsExactly(Stage.PRODUCTION, Stage.RETIRED);
+        assertThat(stageMoves()).extracting(r -> r.subject() + " " + r.outcome() + " by " + r.actor()).containsExactlyInAnyOrder(
+                "/models/readmission/versions/1 production by ops-oncall",
+                "/models/readmission/versions/2 production by ops-oncall",
+                "/models/readmission/versions/1 retired by ops-oncall");
+    }
+
+    @Test
+    void aVersionThatWasNotApprovedIsNotDeployed() {
+        store.put(version(READMISSION, 1, Stage.GATES_PASSED));
+
+        assertThatThrownBy(() -> service.deploy(READMISSION, 1, OPS))
+                .isInstanceOfSatisfying(ConflictException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE);
+                    assertThat(e.getMessage()).contains("it is gates passed: it waits for a human approver")
+                            .contains("production only from approved");
+                });
+        assertThat(service.current(READMISSION)).isEmpty();
+        assertThat(stageOf(1)).isEqualTo(Stage.GATES_PASSED);
+        verifyNoInteractions(events);
     }
 
     @Test
@@ -212,7 +240,7 @@ class DeploymentServiceTest {
             stored.set(call.getArgument(0));
             return stored.get();
         });
-        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+        DeploymentService racingService = new DeploymentService(racing, new VersionLifecycle(racing, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock);
 
         Deployment d = racingService.deploy(READMISSION, 3, OPS);
 
@@ -232,7 +260,7 @@ class DeploymentServiceTest {
         when(racing.findVersion(READMISSION, 3)).thenReturn(Optional.of(version(READMISSION, 3, Stage.APPROVED)));
         when(racing.findDeployment(READMISSION)).thenReturn(Optional.empty());
         when(racing.saveDeployment(any())).thenThrow(new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "etag mismatch"));
-        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+        DeploymentService racingService = new DeploymentService(racing, new VersionLifecycle(racing, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock);
 
         assertThatThrownBy(() -> racingService.deploy(READMISSION, 3, OPS))
                 .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION))
@@ -247,7 +275,8 @@ class DeploymentServiceTest {
         RegistryStore racing = mock(RegistryStore.class);
         VersionRecord v1 = version(READMISSION, 1, Stage.APPROVED);
         VersionRecord v1Fresh = v1.withEtag("etag-fresh");
-        when(racing.findVersion(READMISSION, 1)).thenReturn(Optional.of(v1));
+        // Read by the deploy, by the stage move, and by the move's retry after it lost the race.
+        when(racing.findVersion(READMISSION, 1)).thenReturn(Optional.of(v1), Optional.of(v1), Optional.of(v1Fresh));
         AtomicReference<Deployment> stored = new AtomicReference<>();
         when(racing.findDeployment(READMISSION)).thenAnswer(call -> Optional.ofNullable(stored.get()));
         when(racing.saveDeployment(any())).thenAnswer(call -> {
@@ -258,7 +287,7 @@ class DeploymentServiceTest {
         when(racing.updateVersion(any()))
                 .thenThrow(new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "etag mismatch"))
                 .thenAnswer(call -> call.getArgument(0));
-        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+        DeploymentService racingService = new DeploymentService(racing, new VersionLifecycle(racing, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock);
 
         racingService.deploy(READMISSION, 1, OPS);
 
@@ -273,16 +302,19 @@ class DeploymentServiceTest {
         RegistryStore racing = mock(RegistryStore.class);
         VersionRecord v1 = version(READMISSION, 1, Stage.APPROVED);
         VersionRecord v2 = version(READMISSION, 2, Stage.APPROVED);
-        when(racing.findVersion(READMISSION, 1)).thenReturn(Optional.of(v1));
+        VersionRecord v1InProduction = v1.withStage(new StageChange(Stage.APPROVED, Stage.PRODUCTION, "ops-oncall",
+                "deployment revision 1 puts it on the stable slot", NOW));
+        when(racing.findVersion(READMISSION, 1)).thenReturn(Optional.of(v1), Optional.of(v1), Optional.of(v1InProduction));
+        when(racing.findVersion(READMISSION, 2)).thenReturn(Optional.of(v2));
         Deployment ours = Deployment.stableOnly(READMISSION, 1, 1, "ops-oncall", NOW, "etag-ours");
         Deployment theirs = Deployment.stableOnly(READMISSION, 2, 2, "other", NOW, "etag-theirs");
         // Empty before our save; ours when we first settle; theirs from then on (another deploy landed).
         when(racing.findDeployment(READMISSION)).thenReturn(Optional.empty(), Optional.of(ours), Optional.of(theirs));
         when(racing.saveDeployment(any())).thenReturn(ours);
         when(racing.listVersions(READMISSION)).thenReturn(List.of(v1, v2),
-                List.of(v1.withStage(Stage.PRODUCTION, NOW), v2));
+                List.of(v1InProduction, v2));
         when(racing.updateVersion(any())).thenAnswer(call -> call.getArgument(0));
-        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+        DeploymentService racingService = new DeploymentService(racing, new VersionLifecycle(racing, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock);
 
         racingService.deploy(READMISSION, 1, OPS);
 

@@ -12,6 +12,7 @@ import health.vigil.deployment.DeploymentService;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.model.ModelName;
+import health.vigil.model.VersionRecord;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.security.Role;
@@ -60,6 +61,20 @@ public final class ModelFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.AUTHENTICATED,
                 call -> registry.getVersion(new ModelName(name), HttpApi.version(version)));
+    }
+
+    @FunctionName("GetModelVersionHistory")
+    public HttpResponseMessage history(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "models/{name}/versions/{version}/history",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            @BindingName("version") String version,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.AUTHENTICATED, call -> {
+            VersionRecord record = registry.getVersion(new ModelName(name), HttpApi.version(version));
+            return Map.of("model", record.modelName(), "version", record.version(), "stage", record.stage(),
+                    "history", record.history());
+        });
     }
 
     @FunctionName("DeployModelVersion")

@@ -11,7 +11,6 @@ import health.vigil.events.VigilEvent;
 import health.vigil.features.RawRecordValidator;
 import health.vigil.json.Json;
 import health.vigil.model.Explanation;
-import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Stage;
@@ -22,6 +21,7 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import health.vigil.statistics.Auroc;
 import health.vigil.model.Feature;
@@ -60,6 +60,7 @@ public final class GateEvaluation {
 
     private final RegistryStore store;
     private final ModelRegistry registry;
+    private final VersionLifecycle lifecycle;
     private final ArtifactStore artifacts;
     private final EvaluationDatasets datasets;
     private final GatePolicies policies;
@@ -69,11 +70,12 @@ public final class GateEvaluation {
     private final Clock clock;
     private final Telemetry telemetry;
 
-    public GateEvaluation(RegistryStore store, ArtifactStore artifacts, EvaluationDatasets datasets,
+    public GateEvaluation(RegistryStore store, VersionLifecycle lifecycle, ArtifactStore artifacts, EvaluationDatasets datasets,
             GatePolicies policies, RegisteredModelLoader loader, AuditLog audit, EventPublisher events, Clock clock,
             Telemetry telemetry) {
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
+        this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.datasets = Objects.requireNonNull(datasets, "datasets");
         this.policies = Objects.requireNonNull(policies, "policies");
@@ -102,7 +104,7 @@ public final class GateEvaluation {
                 return Optional.empty();
             }
             if (candidate.stage() == Stage.REGISTERED) {
-                candidate = moveStage(candidate, Stage.GATES_RUNNING);
+                candidate = moveStage(candidate, Stage.GATES_RUNNING, "gate evaluation started", eventId);
             }
             GateReport evaluated = evaluate(candidate);
             stored = Optional.of(storeOnce(evaluated));
@@ -323,7 +325,8 @@ public final class GateEvaluation {
         VersionRecord record = registry.getVersion(id.name(), id.number());
         Stage outcome = report.passed() ? Stage.GATES_PASSED : Stage.GATES_FAILED;
         if (record.stage() == Stage.GATES_RUNNING) {
-            moveStage(record, outcome);
+            moveStage(record, outcome, report.passed() ? "every gate passed" : "gates failed: "
+                    + String.join(", ", report.failedGates()), auditKey(id));
         }
         Map<String, String> details = new LinkedHashMap<>();
         details.put("policyVersion", Integer.toString(report.policyVersion()));
@@ -352,28 +355,9 @@ public final class GateEvaluation {
         return "gates:" + id.name().value() + ":" + id.number();
     }
 
-    /**
-     * Moves the version's stage, conditional on the etag read, as the lifecycle allows; a concurrent writer that
-     * already made the move is not an error. The one place this capability changes a stage.
-     */
-    private VersionRecord moveStage(VersionRecord record, Stage to) {
-        Lifecycle.require(record.id(), record.stage(), to);
-        try {
-            VersionRecord moved = store.updateVersion(record.withStage(to, clock.instant()));
-            audit.recordOnce("stage:" + record.modelName() + ":" + record.version() + ":" + to.wireName(), ACTOR.id(),
-                    "model.stage", record.id().subject(), to.wireName(),
-                    Map.of("from", record.stage().wireName(), "reason", "gate evaluation"));
-            return moved;
-        } catch (ConflictException e) {
-            if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
-                throw e;
-            }
-            VersionRecord now = registry.getVersion(record.modelName(), record.version());
-            if (now.stage() == to) {
-                return now;
-            }
-            throw e;
-        }
+    /** Moves the version's stage through the lifecycle (ETag-conditional, in its history, audited once). */
+    private VersionRecord moveStage(VersionRecord record, Stage to, String reason, String cause) {
+        return lifecycle.move(record.id(), record.stage(), to, ACTOR, reason, cause).version();
     }
 
     private Optional<GateReport> report(ModelVersion id) {

@@ -86,7 +86,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.datasets = new EvaluationDatasets(artifacts, audit, clock);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
-        this.gates = new GateEvaluation(registryStore, artifacts, datasets, gatePolicies,
+        this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
                 events, clock, a.telemetry);
     }

@@ -150,7 +150,7 @@ public final class GateEvaluation {
             }
             return report(candidate, policy, null, production, checks, notes);
         }
-        Scored scored = score(candidate, production, dataset.get(), notes);
+        Scored scored = score(candidate, production, dataset.get(), policy, notes);
         if (scored == null) {
             for (String gate : GateChecks.DATA_GATES) {
                 checks.add(GateCheck.failed(gate, "dataset", "the evaluation dataset could not be scored: " + notes.get(notes.size() - 1)));
@@ -180,7 +180,7 @@ public final class GateEvaluation {
             long[] rowNanos, double[] shapDeviations) {}
 
     private Scored score(VersionRecord candidate, Optional<VersionRecord> production, EvaluationDataset dataset,
-            List<String> notes) {
+            GatePolicy policy, List<String> notes) {
         RegisteredModelLoader.Loaded model = loader.load(candidate);
         RegisteredModelLoader.Loaded current = production.map(loader::load).orElse(null);
         try {
@@ -217,7 +217,7 @@ public final class GateEvaluation {
             double[] productionScores = current == null ? null
                     : current.model().predict(matrix(rows, usable, current), n);
             return new Scored(scores, productionScores, labels, segments, latencies(model, matrix, n),
-                    shapDeviations(model, matrix, scores, n));
+                    shapDeviations(model, matrix, scores, n, policy.shapRows()));
         } finally {
             model.model().close();
             if (current != null) {
@@ -231,14 +231,17 @@ public final class GateEvaluation {
             RegisteredModelLoader.Loaded current, List<String> notes) {
         RawRecordValidator candidate = new RawRecordValidator(model.pipeline().rawSchema());
         RawRecordValidator production = current == null ? null : new RawRecordValidator(current.pipeline().rawSchema());
+        java.util.Set<String> candidateNames = java.util.Set.copyOf(model.pipeline().rawSchema().names());
+        java.util.Set<String> productionNames = current == null ? null
+                : java.util.Set.copyOf(current.pipeline().rawSchema().names());
         List<Integer> usable = new ArrayList<>(rows.size());
         String firstProblem = null;
         for (int i = 0; i < rows.size(); i++) {
             Map<String, Object> record = rows.records().get(i);
             try {
-                candidate.validate(onlyKnown(record, model), "row " + (i + 1));
+                candidate.validate(onlyKnown(record, candidateNames), "row " + (i + 1));
                 if (production != null) {
-                    production.validate(onlyKnown(record, current), "row " + (i + 1));
+                    production.validate(onlyKnown(record, productionNames), "row " + (i + 1));
                 }
                 usable.add(i);
             } catch (ValidationException e) {
@@ -265,18 +268,30 @@ public final class GateEvaluation {
         return FeatureSchema.of(features);
     }
 
-    private static Map<String, Object> onlyKnown(Map<String, Object> record, RegisteredModelLoader.Loaded model) {
+    /** The record restricted to the fields the version reads; the record itself when it reads them all. */
+    private static Map<String, Object> onlyKnown(Map<String, Object> record, java.util.Set<String> names) {
+        boolean allKnown = true;
+        for (String key : record.keySet()) {
+            if (!names.contains(key)) {
+                allKnown = false;
+                break;
+            }
+        }
+        if (allKnown) {
+            return record;
+        }
         Map<String, Object> known = new java.util.HashMap<>(record);
-        known.keySet().retainAll(model.pipeline().rawSchema().names());
+        known.keySet().retainAll(names);
         return known;
     }
 
     private static float[] matrix(EvaluationRows rows, List<Integer> usable, RegisteredModelLoader.Loaded model) {
         int width = model.pipeline().width();
+        java.util.Set<String> names = java.util.Set.copyOf(model.pipeline().rawSchema().names());
         float[] matrix = new float[usable.size() * width];
         for (int j = 0; j < usable.size(); j++) {
             Map<String, Object> record = rows.records().get(usable.get(j));
-            model.pipeline().transform(onlyKnown(record, model), matrix, j * width);
+            model.pipeline().transform(onlyKnown(record, names), matrix, j * width);
         }
         return matrix;
     }
@@ -295,15 +310,21 @@ public final class GateEvaluation {
         return nanos;
     }
 
-    /** Per row: |expected margin + sum of SHAP values - logit of the runtime's probability|; null without an explainer. */
-    private static double[] shapDeviations(RegisteredModelLoader.Loaded model, float[] matrix, double[] scores, int n) {
+    /**
+     * Per explained row: |expected margin + sum of SHAP values - logit of the runtime's probability|; null without an
+     * explainer. {@code rows} evenly spaced rows are explained (every row when 0 or at least n).
+     */
+    static double[] shapDeviations(RegisteredModelLoader.Loaded model, float[] matrix, double[] scores, int n,
+            int rows) {
         if (model.explainer().isEmpty()) {
             return null;
         }
         var explainer = model.explainer().get();
         int width = model.pipeline().width();
-        double[] deviations = new double[n];
-        IntStream.range(0, n).parallel().forEach(j -> {
+        int count = rows == 0 || rows >= n ? n : rows;
+        double[] deviations = new double[count];
+        IntStream.range(0, count).parallel().forEach(k -> {
+            int j = (int) ((long) k * n / count);
             double[] inputs = new double[width];
             for (int c = 0; c < width; c++) {
                 inputs[c] = matrix[j * width + c];
@@ -314,7 +335,7 @@ public final class GateEvaluation {
                 sum += f.marginContribution();
             }
             double p = Math.min(1 - 1e-12, Math.max(1e-12, scores[j]));
-            deviations[j] = Math.abs(sum - Math.log(p / (1 - p)));
+            deviations[k] = Math.abs(sum - Math.log(p / (1 - p)));
         });
         return deviations;
     }

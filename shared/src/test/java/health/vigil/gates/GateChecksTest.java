@@ -199,7 +199,7 @@ class GateChecksTest {
                 strict.maxCalibrationError(), strict.maxBrier(), strict.maxInterceptDeviation(), strict.minSlope(),
                 strict.maxSlope(), strict.minSegmentSize(), strict.maxSegmentAurocGap(),
                 strict.maxSegmentCalibrationGap(), strict.maxP99LatencyMillis(), strict.shapTolerance(),
-                strict.leakageAuroc(), false, true, "steward", null, "production models need a clean tree");
+                strict.shapRows(), strict.leakageAuroc(), false, true, "steward", null, "production models need a clean tree");
         assertThat(check(GateChecks.provenance(dirty, strict), "clean_tree").outcome())
                 .isEqualTo(GateCheck.Outcome.FAILED);
         assertThat(check(checks, "seed").outcome()).isEqualTo(GateCheck.Outcome.FAILED);
@@ -222,7 +222,7 @@ class GateChecksTest {
         GatePolicy d = DEFAULTS;
         return new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(),
                 d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(), size, d.maxSegmentAurocGap(),
-                d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(), d.leakageAuroc(),
+                d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(), d.shapRows(), d.leakageAuroc(),
                 d.allowSchemaChanges(), d.requireCleanTree(), "steward", null, "test");
     }
 

@@ -1,10 +1,8 @@
 package health.vigil.gates;
 
 import health.vigil.audit.AuditLog;
-import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.VigilException;
-import health.vigil.error.NotFoundException;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.hash.Sha256;
@@ -12,7 +10,6 @@ import health.vigil.json.Json;
 import health.vigil.model.ModelName;
 import health.vigil.port.ArtifactStore;
 import health.vigil.security.Principal;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -62,16 +59,16 @@ public final class EvaluationDatasets {
         }
         String sha256 = Sha256.hex(csv);
         String manifestName = manifestName(declaration.model(), sha256);
-        Optional<EvaluationDataset> existing = read(manifestName);
+        Optional<EvaluationDataset> existing = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class);
         if (existing.isPresent()) {
             return existing.get();
         }
-        putOnce(dataName(sha256), csv);
+        DatasetsContainer.putOnce(artifacts, dataName(sha256), csv);
         EvaluationDataset dataset = new EvaluationDataset(declaration.model(), sha256, declaration.fileName(),
                 summary.rows(), summary.positives(), summary.columns(), declaration.label(), declaration.ageColumn(),
                 declaration.sexColumn(), declaration.segments(), by.id(), clock.instant());
-        putOnce(manifestName, Json.writeBytes(dataset));
-        EvaluationDataset stored = read(manifestName).orElse(dataset);
+        DatasetsContainer.putOnce(artifacts, manifestName, Json.writeBytes(dataset));
+        EvaluationDataset stored = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class).orElse(dataset);
         Map<String, String> details = new LinkedHashMap<>();
         details.put("sha256", sha256);
         details.put("rows", Integer.toString(stored.rows()));
@@ -86,7 +83,7 @@ public final class EvaluationDatasets {
     public List<EvaluationDataset> list(Optional<ModelName> model) {
         String prefix = "manifests/" + model.map(m -> m.value() + "/").orElse("");
         return artifacts.list(ArtifactStore.DATASETS, prefix).stream()
-                .map(a -> read(a.name()))
+                .map(a -> DatasetsContainer.readJson(artifacts, a.name(), EvaluationDataset.class))
                 .flatMap(Optional::stream)
                 .sorted(Comparator.comparing(EvaluationDataset::registeredAt).reversed()
                         .thenComparing(EvaluationDataset::sha256))
@@ -124,23 +121,7 @@ public final class EvaluationDatasets {
         return columns;
     }
 
-    private void putOnce(String name, byte[] bytes) {
-        try {
-            artifacts.put(ArtifactStore.DATASETS, name, new ByteArrayInputStream(bytes), false);
-        } catch (ConflictException alreadyThere) {
-            // Content-addressed: whoever stored it first stored the same bytes.
-        }
-    }
 
-    private Optional<EvaluationDataset> read(String name) {
-        try (InputStream in = artifacts.open(ArtifactStore.DATASETS, name)) {
-            return Optional.of(Json.read(name, in.readAllBytes(), EvaluationDataset.class));
-        } catch (NotFoundException missing) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new StoreException("could not read " + name + " from the datasets container", e);
-        }
-    }
 
     static String dataName(String sha256) {
         return "data/" + sha256 + ".csv";

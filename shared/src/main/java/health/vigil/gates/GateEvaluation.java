@@ -1,10 +1,8 @@
 package health.vigil.gates;
 
 import health.vigil.audit.AuditLog;
-import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
-import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
@@ -26,9 +24,6 @@ import health.vigil.security.Principal;
 import health.vigil.statistics.Auroc;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -382,25 +377,17 @@ public final class GateEvaluation {
     }
 
     private Optional<GateReport> report(ModelVersion id) {
-        String name = reportName(id);
-        try (InputStream in = artifacts.open(ArtifactStore.DATASETS, name)) {
-            return Optional.of(Json.read(name, in.readAllBytes(), GateReport.class));
-        } catch (NotFoundException missing) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new StoreException("could not read the gate report of " + id, e);
-        }
+        return DatasetsContainer.readJson(artifacts, reportName(id), GateReport.class);
     }
 
     /** Stores the report unless one is stored already; returns the one that is stored. */
     private GateReport storeOnce(GateReport report) {
         ModelVersion id = new ModelVersion(new ModelName(report.model()), report.version());
-        try {
-            artifacts.put(ArtifactStore.DATASETS, reportName(id), new ByteArrayInputStream(Json.writeBytes(report)), false);
+        if (DatasetsContainer.putOnce(artifacts, reportName(id), Json.writeBytes(report))) {
             return report;
-        } catch (ConflictException other) {
-            return report(id).orElseThrow(() -> other);
         }
+        return report(id).orElseThrow(() -> new IllegalStateException("the gate report of " + id
+                + " was there and is gone; reports are never deleted"));
     }
 
     static String reportName(ModelVersion id) {

@@ -4,17 +4,12 @@ import health.vigil.audit.AuditLog;
 import health.vigil.error.AccessDeniedException;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
-import health.vigil.error.NotFoundException;
-import health.vigil.error.StoreException;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.RegistryStore;
 import health.vigil.security.Principal;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
@@ -52,7 +47,7 @@ public final class GatePolicies {
     /** Every stored version of the model's policy, newest first. */
     public List<GatePolicy> history(ModelName model) {
         return artifacts.list(ArtifactStore.DATASETS, prefix(model)).stream()
-                .map(a -> read(a.name()))
+                .map(a -> DatasetsContainer.readJson(artifacts, a.name(), GatePolicy.class))
                 .flatMap(Optional::stream)
                 .sorted(Comparator.comparingInt(GatePolicy::version).reversed())
                 .toList();
@@ -79,10 +74,7 @@ public final class GatePolicies {
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             int next = current(model).version() + 1;
             GatePolicy policy = thresholds.asVersion(next, by.id(), clock.instant(), reason);
-            try {
-                artifacts.put(ArtifactStore.DATASETS, prefix(model) + next + ".json",
-                        new ByteArrayInputStream(Json.writeBytes(policy)), false);
-            } catch (ConflictException taken) {
+            if (!DatasetsContainer.putOnce(artifacts, prefix(model) + next + ".json", Json.writeBytes(policy))) {
                 continue;
             }
             audit.recordOnce(ACTION + ":" + model + ":" + next, by.id(), ACTION, "/models/" + model + "/gate-policy",
@@ -93,15 +85,6 @@ public final class GatePolicies {
                 + " changing while it was being updated; read it again and retry");
     }
 
-    private Optional<GatePolicy> read(String name) {
-        try (InputStream in = artifacts.open(ArtifactStore.DATASETS, name)) {
-            return Optional.of(Json.read(name, in.readAllBytes(), GatePolicy.class));
-        } catch (NotFoundException missing) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new StoreException("could not read " + name + " from the datasets container", e);
-        }
-    }
 
     private static String prefix(ModelName model) {
         return "gate-policies/" + model.value() + "/";

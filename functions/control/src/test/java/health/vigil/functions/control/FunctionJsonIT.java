@@ -20,15 +20,22 @@ class FunctionJsonIT {
         var functions = GeneratedFunctions.read(staging);
 
         assertThat(GeneratedFunctions.hostJson(staging).at("/extensions/http/routePrefix").asText("missing")).isEmpty();
-        assertThat(GeneratedFunctions.summaries(functions)).isEqualTo(Map.of(
-                "RegisterModel", List.of("eventGridTrigger", "", "", ""),
-                "ListModels", List.of("httpTrigger", "models", "GET", "ANONYMOUS"),
-                "GetModel", List.of("httpTrigger", "models/{name}", "GET", "ANONYMOUS"),
-                "GetModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}", "GET", "ANONYMOUS"),
-                "DeployModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}/deploy", "POST", "ANONYMOUS"),
-                "AuditRecords", List.of("httpTrigger", "audit/records", "GET", "ANONYMOUS"),
-                "AuditVerify", List.of("httpTrigger", "audit/verify", "GET", "ANONYMOUS"),
-                "PredictionRetention", List.of("timerTrigger", "0 30 2 * * *", "", "")));
+        assertThat(GeneratedFunctions.summaries(functions)).isEqualTo(Map.ofEntries(
+                Map.entry("RegisterModel", List.of("eventGridTrigger", "", "", "")),
+                Map.entry("EvaluateGates", List.of("eventGridTrigger", "", "", "")),
+                Map.entry("GetModelVersionHistory", List.of("httpTrigger", "models/{name}/versions/{version}/history", "GET", "ANONYMOUS")),
+                Map.entry("GetGateReport", List.of("httpTrigger", "models/{name}/versions/{version}/gates", "GET", "ANONYMOUS")),
+                Map.entry("GetGatePolicy", List.of("httpTrigger", "models/{name}/gate-policy", "GET", "ANONYMOUS")),
+                Map.entry("SetGatePolicy", List.of("httpTrigger", "models/{name}/gate-policy", "PUT", "ANONYMOUS")),
+                Map.entry("RegisterDataset", List.of("httpTrigger", "datasets", "POST", "ANONYMOUS")),
+                Map.entry("ListDatasets", List.of("httpTrigger", "datasets", "GET", "ANONYMOUS")),
+                Map.entry("ListModels", List.of("httpTrigger", "models", "GET", "ANONYMOUS")),
+                Map.entry("GetModel", List.of("httpTrigger", "models/{name}", "GET", "ANONYMOUS")),
+                Map.entry("GetModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}", "GET", "ANONYMOUS")),
+                Map.entry("DeployModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}/deploy", "POST", "ANONYMOUS")),
+                Map.entry("AuditRecords", List.of("httpTrigger", "audit/records", "GET", "ANONYMOUS")),
+                Map.entry("AuditVerify", List.of("httpTrigger", "audit/verify", "GET", "ANONYMOUS")),
+                Map.entry("PredictionRetention", List.of("timerTrigger", "0 30 2 * * *", "", ""))));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.control."));
     }
 

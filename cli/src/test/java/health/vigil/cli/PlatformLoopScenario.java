@@ -83,6 +83,8 @@ abstract class PlatformLoopScenario {
     private String approver;
     private String clinicalApp;
     private String compliance;
+    private String steward;
+    private static final int EVALUATION_ROWS = 3000;
     private int scoredRows;
 
     /** Starts the platform under test on a free port with its data under {@code home}. */
@@ -98,6 +100,7 @@ abstract class PlatformLoopScenario {
         approver = LocalAdapters.apiKey(home, "approver");
         clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
         compliance = LocalAdapters.apiKey(home, "compliance");
+        steward = LocalAdapters.apiKey(home, "data-steward");
     }
 
     @AfterAll
@@ -114,8 +117,37 @@ abstract class PlatformLoopScenario {
     }
 
     @Test
+    @Order(0)
+    void theDataStewardRegistersThePlatformsEvaluationDataset() throws Exception {
+        byte[] csv = GovernedPath.readmissionCsv(SampleModels.readmissionCohort(EVALUATION_ROWS, 4242));
+        String dataScientist = LocalAdapters.apiKey(home, "data-scientist");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", MODEL);
+        body.put("label", "readmitted");
+        body.put("ageColumn", "age");
+        body.put("segments", List.of("admission_type"));
+        body.put("csv", new String(csv, StandardCharsets.UTF_8));
+        // The uploader's word does not make an evaluation dataset.
+        assertThat(post("/datasets", dataScientist, Json.write(body), Map.of()).statusCode()).isEqualTo(403);
+        HttpResponse<String> noLabel = post("/datasets", steward, Json.write(with(body, "label", "outcome")), Map.of());
+        assertThat(noLabel.statusCode()).isEqualTo(400);
+        assertThat(json(noLabel.body()).at("/error/message").asText()).contains("no label column 'outcome'");
+
+        JsonNode registered = DatasetsCommand.register(platform.baseUri(), steward, MODEL, "evaluation.csv", csv,
+                "readmitted", "age", null, List.of("admission_type"));
+        assertThat(registered.get("sha256").asText()).isEqualTo(health.vigil.hash.Sha256.hex(csv));
+        assertThat(registered.get("rows").asInt()).isEqualTo(EVALUATION_ROWS);
+        assertThat(registered.get("registeredBy").asText()).isEqualTo("data-steward");
+        // The same file again is the same dataset: content-addressed, registered and audited once.
+        JsonNode again = DatasetsCommand.register(platform.baseUri(), steward, MODEL, "copy.csv", csv,
+                "readmitted", "age", null, List.of("admission_type"));
+        assertThat(again.get("registeredAt").asText()).isEqualTo(registered.get("registeredAt").asText());
+        assertThat(get("/datasets?model=" + MODEL, operator).get("datasets")).hasSize(1);
+    }
+
+    @Test
     @Order(1)
-    void anUploadedPackageIsRegisteredAsVersionOneWithItsUploader() throws Exception {
+    void anUploadedPackageIsRegisteredAsVersionOneWithItsUploaderAndPassesItsGates() throws Exception {
         Files.write(home.resolve("readmission.zip"), SampleModels.readmissionLogistic().zip());
         assertThat(ModelsCommand.upload(client(clinicalApp), MODEL, home.resolve("readmission.zip"), "readmission.zip")
                 .statusCode()).isEqualTo(403);
@@ -127,9 +159,21 @@ abstract class PlatformLoopScenario {
         JsonNode version = model.get("versions").get(0);
         assertThat(version.get("version").asInt()).isEqualTo(1);
         assertThat(version.get("registeredBy").asText()).isEqualTo("data-scientist");
+        assertThat(get("/models/" + MODEL + "/versions/1/history", operator).get("history").get(0).get("actor").asText())
+                .isEqualTo("data-scientist");
+        JsonNode report = awaitGates(1);
+        assertThat(report.get("passed").asBoolean()).as(report.toPrettyString()).isTrue();
+        assertThat(report.get("datasetRows").asInt()).isEqualTo(EVALUATION_ROWS);
+        assertThat(report.get("policyVersion").asInt()).isZero();
+        assertThat(report.has("productionVersion")).isFalse();
+        assertThat(report.get("checks").findValuesAsText("gate")).contains("discrimination", "calibration",
+                "segments", "compatibility", "latency", "explanation", "provenance", "leakage");
+        assertThat(report.get("checks").findValuesAsText("check")).contains("age=60-69:auroc",
+                "admission_type:worst_auroc_gap", "non_inferiority", "shap_additivity", "p99_row_millis");
+        version = get("/models/" + MODEL + "/versions/1", operator);
+        assertThat(version.get("stage").asText()).isEqualTo("GATES_PASSED");
         assertThat(get("/models/" + MODEL + "/versions/1/history", operator).get("history").findValuesAsText("actor"))
-                .containsExactly("data-scientist");
-        assertThat(version.get("stage").asText()).isIn("REGISTERED", "GATES_RUNNING", "GATES_PASSED", "GATES_FAILED");
+                .startsWith("data-scientist");
         assertThat(version.get("modelSha256").asText()).isEqualTo(SampleModels.readmissionLogistic().modelSha256());
         assertThat(version.get("packageSha256").asText()).hasSize(64);
     }
@@ -152,6 +196,26 @@ abstract class PlatformLoopScenario {
         platform.host().eventBus().awaitIdle(Duration.ofSeconds(30));
 
         assertThat(get("/models/" + MODEL, operator).get("versions")).hasSize(1);
+    }
+
+    @Test
+    @Order(2)
+    void gateEventsReplayedChangeNothing() throws Exception {
+        String before = get("/models/" + MODEL + "/versions/1/gates", operator).toString();
+        int auditBefore = auditRecords().size();
+        String event = Json.write(Map.of("specversion", "1.0", "id", UUID.randomUUID().toString(), "source", "/vigil",
+                "type", "Vigil.Model.Registered", "subject", "/models/" + MODEL + "/versions/1",
+                "time", Instant.now().toString(), "data", Map.of("model", MODEL, "version", 1)));
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> response = post("/runtime/webhooks/eventgrid?functionName=EvaluateGates", null, event,
+                    Map.of("aeg-event-type", "Notification", "Content-Type", "application/cloudevents+json",
+                            "x-functions-key", SystemKeys.eventGrid(home)));
+            assertThat(response.statusCode()).isBetween(200, 299);
+        }
+        platform.host().eventBus().awaitIdle(Duration.ofSeconds(30));
+        assertThat(get("/models/" + MODEL + "/versions/1/gates", operator).toString()).isEqualTo(before);
+        assertThat(auditRecords()).hasSize(auditBefore);
+        assertThat(get("/models/" + MODEL + "/versions/1", operator).get("stage").asText()).isEqualTo("GATES_PASSED");
     }
 
     @Test
@@ -321,7 +385,8 @@ abstract class PlatformLoopScenario {
                 .statusCode()).isEqualTo(403);
         JsonNode records = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records");
         List<String> actions = records.findValuesAsText("action");
-        assertThat(actions).contains("model.register", "model.stage", "model.approve", "deployment.deploy");
+        assertThat(actions).contains("model.register", "model.stage", "model.approve", "deployment.deploy",
+                "dataset.register", "gates.evaluate");
         assertThat(records.findValuesAsText("outcome")).contains("refused", "approved_for_canary", "production");
         assertThat(records.findValuesAsText("outcome")).contains("registered");
         JsonNode verified = get("/audit/verify?from=" + today + "&to=" + today, compliance);
@@ -600,19 +665,8 @@ abstract class PlatformLoopScenario {
         return new ControlClient(platform.baseUri(), key);
     }
 
-    /**
-     * Waits for the version's gates to pass. A build without gate evaluation has nothing that runs them, so the
-     * scenario then moves the version through the gate stages itself, through the platform's own lifecycle service,
-     * to exercise everything that follows them.
-     */
+    /** Waits for {@code EvaluateGates}, run by the version's registration event, to pass the version. */
     private void passGates(int version) throws Exception {
-        boolean evaluated = platform.host().functions().stream().anyMatch(f -> f.name().equals("EvaluateGates"));
-        ModelVersion id = new ModelVersion(new ModelName(MODEL), version);
-        if (!evaluated) {
-            Principal gates = new Principal("vigil-gates", Set.of());
-            platform.platform().lifecycle().move(id, Stage.REGISTERED, Stage.GATES_RUNNING, gates, "evaluation started");
-            platform.platform().lifecycle().move(id, Stage.GATES_RUNNING, Stage.GATES_PASSED, gates, "every gate passed");
-        }
         Instant deadline = Instant.now().plusSeconds(120);
         String stage = "";
         while (Instant.now().isBefore(deadline) && !stage.equals("GATES_PASSED")) {
@@ -636,6 +690,26 @@ abstract class PlatformLoopScenario {
         platform.platform().predictionLog().scan(new ModelName(MODEL), Instant.EPOCH, Instant.now().plusSeconds(60),
                 records::add);
         return records;
+    }
+
+    private JsonNode awaitGates(int version) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (Instant.now().isBefore(deadline)) {
+            HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/models/" + MODEL + "/versions/" + version
+                    + "/gates")).GET().header("x-api-key", operator));
+            if (response.statusCode() == 200) {
+                return json(response.body());
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the gates of version " + version + " did not report within 120 s");
+    }
+
+    private List<JsonNode> auditRecords() throws Exception {
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        List<JsonNode> out = new ArrayList<>();
+        get("/audit/records?from=" + today + "&to=" + today, compliance).get("records").forEach(out::add);
+        return out;
     }
 
     private JsonNode awaitVersions(int count) throws Exception {

@@ -11,6 +11,10 @@ import health.vigil.config.VigilConfig;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
+import health.vigil.gates.EvaluationDatasets;
+import health.vigil.gates.GateEvaluation;
+import health.vigil.gates.GatePolicies;
+import health.vigil.modelpackage.RegisteredModelLoader;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.port.ArtifactStore;
@@ -60,6 +64,9 @@ public final class VigilPlatform implements AutoCloseable {
     private final ScoringService scoring;
     private final PredictionRetention retention;
     private final AuditEvidence evidence;
+    private final EvaluationDatasets datasets;
+    private final GatePolicies gatePolicies;
+    private final GateEvaluation gates;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -89,6 +96,11 @@ public final class VigilPlatform implements AutoCloseable {
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
+        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
+        this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
+                new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
+                events, clock, a.telemetry);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -152,6 +164,18 @@ public final class VigilPlatform implements AutoCloseable {
 
     public PredictionRetention predictionRetention() {
         return retention;
+    }
+
+    public EvaluationDatasets datasets() {
+        return datasets;
+    }
+
+    public GatePolicies gatePolicies() {
+        return gatePolicies;
+    }
+
+    public GateEvaluation gates() {
+        return gates;
     }
 
     @Override

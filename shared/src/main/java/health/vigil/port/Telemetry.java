@@ -28,4 +28,7 @@ public interface Telemetry {
 
     /** The audit chain of a period was verified and found intact or broken. */
     default void auditVerified(boolean intact) {}
+
+    /** One gate check of a version's evaluation ended: {@code passed}, {@code failed} or {@code flagged}. */
+    default void gateChecked(ModelVersion version, String gate, String outcome) {}
 }

@@ -162,23 +162,12 @@ public final class RegistrationService {
         ModelPackage pkg = read.get();
         ModelName name = pkg.manifest().name();
         Optional<VersionRecord> existing = registry.findByPackageSha256(name, pkg.packageSha256());
-        if (existing.isPresent() && !blob.eventId().equals(existing.get().sourceEventId())) {
-            if (blob.blobName().equals(existing.get().packageBlob())) {
-                // The storage event of the blob this version was registered from (the control API registers an
-                // upload as it stores it; Event Grid redelivers): nothing new happened.
-                registry.markEventHandled(HANDLER, blob.eventId());
-                return ignored(RegistrationOutcome.ALREADY_REGISTERED, "blob '" + blob.blobName() + "' is "
-                        + existing.get().id() + " already");
-            }
-            // Registered by another event (earlier, or concurrently with this one): this event made no version.
-            return duplicate(blob, existing.get());
-        }
         // Either a new package, or a retry of this very event that stored the version but failed before
         // announcing it: finish the announcement instead of leaving the version without its event.
         VersionRecord version = existing.orElseGet(() -> create(blob, pkg, uploaderOf(blob)));
         if (!blob.eventId().equals(version.sourceEventId())) {
-            // Another event created it concurrently with this one: this event made no version.
-            return duplicate(blob, version);
+            // Registered by another event (earlier, or concurrently with this one): this event made no version.
+            return registeredByAnotherEvent(blob, version);
         }
         // Keyed on the version, not the event: the retry that finds the version stored completes this one record.
         AuditRecord record = audit.recordOnce(registeredKey(version), version.registeredBy(), ACTION,
@@ -198,6 +187,21 @@ public final class RegistrationService {
         registry.markEventHandled(HANDLER, blob.eventId());
         telemetry.registration("registered");
         return RegistrationOutcome.registered(version);
+    }
+
+    /**
+     * An event for a package another event registered. The storage event of the very blob the version was
+     * registered from (the control API registers an upload as it stores it; Event Grid redelivers or announces a
+     * blob twice) is nothing new: it is marked handled and not recorded. Another blob with the same package is a
+     * duplicate upload, a decision recorded once per event.
+     */
+    private RegistrationOutcome registeredByAnotherEvent(BlobCreated blob, VersionRecord version) {
+        if (blob.blobName().equals(version.packageBlob())) {
+            registry.markEventHandled(HANDLER, blob.eventId());
+            return ignored(RegistrationOutcome.ALREADY_REGISTERED, "blob '" + blob.blobName() + "' is "
+                    + version.id() + " already");
+        }
+        return duplicate(blob, version);
     }
 
     /** The decision "this version was registered": the first entry of its lifecycle history, recorded once. */

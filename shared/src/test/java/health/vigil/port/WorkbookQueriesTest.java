@@ -32,7 +32,6 @@ class WorkbookQueriesTest {
     static final Map<String, String> PLANNED = Map.of(
             TelemetryNames.TRAFFIC_WEIGHT, TelemetryNames.CANARY_CONTROLLER,
             TelemetryNames.CANARY_ANALYSES, TelemetryNames.CANARY_CONTROLLER,
-            TelemetryNames.GATE_CHECKS, TelemetryNames.GATE_EVALUATION,
             TelemetryNames.APPROVALS, TelemetryNames.APPROVAL,
             TelemetryNames.DRIFT_CHECKS, TelemetryNames.DRIFT_DETECTION,
             TelemetryNames.DRIFT_STATISTIC, TelemetryNames.DRIFT_DETECTION,

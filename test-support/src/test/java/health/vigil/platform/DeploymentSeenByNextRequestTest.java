@@ -1,5 +1,6 @@
 package health.vigil.platform;
 
+import health.vigil.testing.governance.SetUpApproval;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.adapter.local.LocalAdapters;
@@ -44,6 +45,8 @@ class DeploymentSeenByNextRequestTest {
         platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).build();
         register(SampleModels.readmissionLogistic(), "logistic.zip");
         model = register(SampleModels.readmissionTrees(), "trees.zip");
+        SetUpApproval.approve(platform, new ModelVersion(model, 1));
+        SetUpApproval.approve(platform, new ModelVersion(model, 2));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package health.vigil.bench.scoring;
 
+import health.vigil.model.ModelVersion;
+import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.config.VigilConfig;
 import health.vigil.events.BlobCreated;
 import health.vigil.model.ModelName;
@@ -35,6 +37,8 @@ public final class DeployToFirstScore {
             ModelName model = register(platform, first, "v1.zip");
             byte[] zip2 = secondPackage(first);
             register(platform, zip2, "v2.zip");
+            SetUpApproval.approve(platform, new ModelVersion(model, 1));
+            SetUpApproval.approve(platform, new ModelVersion(model, 2));
             float[] row = SampleModels.benchmarkRows(1, 7);
             ScoreRequest request = new ScoreRequest(model, null, List.of(ScoringPathBenchmark.patient(0, row)));
             platform.deployments().deploy(model, 1, Principal.SYSTEM);

@@ -40,6 +40,7 @@ final class OpenTelemetryTelemetry implements Telemetry {
     static final AttributeKey<String> ERROR_CODE = AttributeKey.stringKey(TelemetryNames.ERROR_CODE);
     static final AttributeKey<String> OUTCOME = AttributeKey.stringKey(TelemetryNames.OUTCOME);
     static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey(TelemetryNames.EVENT_TYPE);
+    static final AttributeKey<String> GATE = AttributeKey.stringKey(TelemetryNames.GATE);
 
     static final String OTHER = "other";
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");
@@ -51,6 +52,7 @@ final class OpenTelemetryTelemetry implements Telemetry {
     private final LongCounter registrations;
     private final LongCounter events;
     private final LongCounter auditVerifications;
+    private final LongCounter gateChecks;
 
     OpenTelemetryTelemetry(OpenTelemetry openTelemetry) {
         Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -68,6 +70,8 @@ final class OpenTelemetryTelemetry implements Telemetry {
         this.events = counter(meter, TelemetryNames.EVENTS, "Vigil events published, by type, model and outcome");
         this.auditVerifications = counter(meter, TelemetryNames.AUDIT_VERIFICATIONS,
                 "Audit chain verifications by outcome (intact, broken)");
+        this.gateChecks = counter(meter, TelemetryNames.GATE_CHECKS,
+                "Gate checks of version evaluations, by model, version, gate and outcome");
     }
 
     @Override
@@ -117,6 +121,13 @@ final class OpenTelemetryTelemetry implements Telemetry {
     @Override
     public void auditVerified(boolean intact) {
         auditVerifications.add(1, Attributes.of(OUTCOME, intact ? "intact" : "broken"));
+    }
+
+    @Override
+    public void gateChecked(ModelVersion version, String gate, String outcome) {
+        Objects.requireNonNull(version, "version");
+        gateChecks.add(1, Attributes.builder().put(MODEL, version.name().value()).put(VERSION, (long) version.number())
+                .put(GATE, safe(gate)).put(OUTCOME, safe(outcome)).build());
     }
 
     private static LongCounter counter(Meter meter, String name, String description) {

@@ -166,6 +166,7 @@ class OpenTelemetryTelemetryTest {
         telemetry.registration("registered");
         telemetry.event("Vigil.Model.Registered", Optional.of(ModelName.of("readmission")), "published");
         telemetry.auditVerified(true);
+        telemetry.gateChecked(ModelVersion.of("readmission", 3), "calibration", "failed");
 
         Collection<MetricData> all = metrics.collectAllMetrics();
         Set<String> recorded = new java.util.TreeSet<>(all.stream().map(MetricData::getName).toList());

@@ -1,6 +1,9 @@
 package health.vigil.gates;
 
+import health.vigil.model.GateCheck;
+import health.vigil.model.CardFacts;
 import health.vigil.model.Feature;
+import health.vigil.model.GateCurves;
 import health.vigil.model.Manifest;
 import health.vigil.model.Provenance;
 import health.vigil.statistics.Auroc;
@@ -8,6 +11,7 @@ import health.vigil.statistics.BrierScore;
 import health.vigil.statistics.DeLongTest;
 import health.vigil.statistics.LogisticRecalibration;
 import health.vigil.statistics.ReliabilityCurve;
+import health.vigil.statistics.RocCurve;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -30,10 +34,13 @@ public final class GateChecks {
     public static final String EXPLANATION = "explanation";
     public static final String PROVENANCE = "provenance";
     public static final String LEAKAGE = "leakage";
+    public static final String CARD = "card";
     /** The gates that need an evaluation dataset; without one they fail. */
     public static final List<String> DATA_GATES = List.of(DISCRIMINATION, CALIBRATION, SEGMENTS, LATENCY,
             EXPLANATION, LEAKAGE);
     static final int CALIBRATION_BINS = 10;
+    /** How many points of the ROC curve a report keeps for drawing. */
+    static final int ROC_POINTS = 101;
     /** What training records as the commit when it ran outside a git work tree. */
     static final String UNKNOWN_COMMIT = "unknown";
     private static final NormalDistribution STANDARD_NORMAL = NormalDistribution.of(0, 1);
@@ -273,5 +280,36 @@ public final class GateChecks {
         return new GateCheck(LEAKAGE, "implausible_auroc", auroc, "< " + policy.leakageAuroc(), null, null,
                 flagged ? GateCheck.Outcome.FLAGGED : GateCheck.Outcome.PASSED, flagged
                         ? "implausibly high for the task: check the features for the outcome leaking in" : null);
+    }
+
+    /**
+     * Every card field the policy requires must be in the manifest's {@code card} section; a missing one fails,
+     * named, so the data scientist knows what to add before uploading again.
+     */
+    public static List<GateCheck> card(Manifest manifest, GatePolicy policy) {
+        if (policy.requiredCardFields().isEmpty()) {
+            return List.of(new GateCheck(CARD, "required_fields", 0.0, "none required", null, null,
+                    GateCheck.Outcome.PASSED, "the gate policy requires no model card field"));
+        }
+        CardFacts facts = manifest.cardFacts();
+        List<GateCheck> checks = new ArrayList<>();
+        for (String field : policy.requiredCardFields()) {
+            boolean provided = facts.provides(field);
+            checks.add(GateCheck.of(CARD, field, provided ? 1 : 0, "provided", provided, provided ? null
+                    : "card." + field + " is not provided; the gate policy requires it: add it to the manifest's card section"));
+        }
+        return checks;
+    }
+
+    /** The candidate's reliability curve (the calibration gate's bins) and its ROC curve, thinned for drawing. */
+    public static GateCurves curves(double[] candidate, boolean[] labels) {
+        List<GateCurves.CalibrationBin> bins = ReliabilityCurve.of(candidate, labels, CALIBRATION_BINS).bins().stream()
+                .map(b -> new GateCurves.CalibrationBin(b.lower(), b.upper(), b.count(), b.meanScore(), b.observedRate()))
+                .toList();
+        List<GateCurves.RocPoint> roc = RocCurve.of(candidate, labels).thinned(ROC_POINTS).points().stream()
+                .map(p -> new GateCurves.RocPoint(Double.isInfinite(p.threshold()) ? null : p.threshold(),
+                        p.falsePositiveRate(), p.truePositiveRate()))
+                .toList();
+        return new GateCurves(bins, roc);
     }
 }

@@ -1,5 +1,7 @@
 package health.vigil.gates;
 
+import health.vigil.model.GateReport;
+import health.vigil.model.GateCheck;
 import health.vigil.audit.AuditLog;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
@@ -121,6 +123,11 @@ public final class GateEvaluation {
                         + " registered; check its stage with GET /models/" + model + "/versions/" + version));
     }
 
+    /** The stored gate report of a version, if its gates have run. */
+    public Optional<GateReport> find(ModelVersion id) {
+        return report(id);
+    }
+
     /** Judges {@code candidate} on the model's latest evaluation dataset against its production version. */
     GateReport evaluate(VersionRecord candidate) {
         ModelName model = candidate.modelName();
@@ -133,6 +140,7 @@ public final class GateEvaluation {
         checks.addAll(GateChecks.compatibility(candidate.manifest(), production.map(VersionRecord::manifest).orElse(null),
                 policy));
         checks.addAll(GateChecks.provenance(candidate.manifest().provenance(), policy));
+        checks.addAll(GateChecks.card(candidate.manifest(), policy));
         Optional<EvaluationDataset> dataset = datasets.latest(model);
         if (production.isEmpty()) {
             notes.add("no production version: judged against the absolute floors alone");
@@ -160,14 +168,15 @@ public final class GateEvaluation {
         checks.add(GateChecks.leakage(Auroc.of(scored.candidate(), scored.labels()), policy));
         return new GateReport(model.value(), candidate.version(), checks.stream().noneMatch(GateCheck::failed),
                 clock.instant(), dataset.get().sha256(), scored.labels().length,
-                production.map(VersionRecord::version).orElse(null), policy.version(), checks, notes);
+                production.map(VersionRecord::version).orElse(null), policy.version(), checks, notes,
+                GateChecks.curves(scored.candidate(), scored.labels()));
     }
 
     private GateReport report(VersionRecord candidate, GatePolicy policy, EvaluationDataset dataset,
             Optional<VersionRecord> production, List<GateCheck> checks, List<String> notes) {
         return new GateReport(candidate.modelName().value(), candidate.version(), false, clock.instant(),
                 dataset == null ? null : dataset.sha256(), null, production.map(VersionRecord::version).orElse(null),
-                policy.version(), checks, notes);
+                policy.version(), checks, notes, null);
     }
 
     /** What scoring the evaluation rows produced. */

@@ -1,7 +1,9 @@
 package health.vigil.gates;
 
 import health.vigil.error.ValidationException;
+import health.vigil.model.CardFacts;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * The thresholds one model's gates are judged by, owned by the platform and versioned: version 0 is
@@ -28,6 +30,8 @@ import java.time.Instant;
  * @param allowSchemaChanges whether a feature removed or retyped against production passes
  * @param requireCleanTree whether a version trained from uncommitted changes (or an unknown tree) fails the
  *     provenance gate; when false it is flagged for the approver
+ * @param requiredCardFields the manifest's {@code card} fields ({@link CardFacts#FIELDS}) a version must provide; each
+ *     one missing fails the {@code card} gate (none by default: older packages have no card section)
  */
 public record GatePolicy(
         int version,
@@ -48,6 +52,7 @@ public record GatePolicy(
         double leakageAuroc,
         boolean allowSchemaChanges,
         boolean requireCleanTree,
+        List<String> requiredCardFields,
         String changedBy,
         Instant changedAt,
         String reason) {
@@ -77,6 +82,7 @@ public record GatePolicy(
         between("maxSegmentCalibrationGap", maxSegmentCalibrationGap, 0, 1);
         between("maxP99LatencyMillis", maxP99LatencyMillis, 0.001, 60_000);
         between("shapTolerance", shapTolerance, 0, 1);
+        requiredCardFields = CardFacts.checkFieldNames("requiredCardFields", requiredCardFields);
         if (shapRows < 0) {
             throw new ValidationException("shapRows is " + shapRows + "; use 0 for every row or a positive count");
         }
@@ -85,14 +91,15 @@ public record GatePolicy(
     /** The platform's defaults (version 0), in force until someone changes the model's policy. */
     public static GatePolicy defaults() {
         return new GatePolicy(0, 0.65, 0.02, 0.05, 0.05, 0.25, 0.25, 0.8, 1.25, 100, 0.10, 0.10, 5.0, 1e-4, 2000, 0.97,
-                false, false, "platform", null, "platform defaults");
+                false, false, List.of(), "platform", null, "platform defaults");
     }
 
     /** The same thresholds as the next version, changed by {@code by} at {@code at} for {@code why}. */
     GatePolicy asVersion(int next, String by, Instant at, String why) {
         return new GatePolicy(next, aurocFloor, nonInferiorityMargin, alpha, maxCalibrationError, maxBrier,
                 maxInterceptDeviation, minSlope, maxSlope, minSegmentSize, maxSegmentAurocGap, maxSegmentCalibrationGap,
-                maxP99LatencyMillis, shapTolerance, shapRows, leakageAuroc, allowSchemaChanges, requireCleanTree, by, at, why);
+                maxP99LatencyMillis, shapTolerance, shapRows, leakageAuroc, allowSchemaChanges, requireCleanTree, requiredCardFields,
+                by, at, why);
     }
 
     private static void unit(String name, double value) {

@@ -11,6 +11,7 @@ import health.vigil.config.VigilConfig;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
+import health.vigil.cards.ModelCards;
 import health.vigil.gates.EvaluationDatasets;
 import health.vigil.gates.GateEvaluation;
 import health.vigil.gates.GatePolicies;
@@ -67,6 +68,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final EvaluationDatasets datasets;
     private final GatePolicies gatePolicies;
     private final GateEvaluation gates;
+    private final ModelCards cards;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -101,6 +103,8 @@ public final class VigilPlatform implements AutoCloseable {
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
                 events, clock, a.telemetry);
+        // The card reads the report where the gates stored it; the card service never calls the gates.
+        this.cards = new ModelCards(registry, gates::find, predictionLog, clock);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -176,6 +180,10 @@ public final class VigilPlatform implements AutoCloseable {
 
     public GateEvaluation gates() {
         return gates;
+    }
+
+    public ModelCards cards() {
+        return cards;
     }
 
     @Override

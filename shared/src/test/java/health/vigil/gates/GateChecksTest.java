@@ -1,5 +1,6 @@
 package health.vigil.gates;
 
+import health.vigil.model.GateCheck;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -199,7 +200,7 @@ class GateChecksTest {
                 strict.maxCalibrationError(), strict.maxBrier(), strict.maxInterceptDeviation(), strict.minSlope(),
                 strict.maxSlope(), strict.minSegmentSize(), strict.maxSegmentAurocGap(),
                 strict.maxSegmentCalibrationGap(), strict.maxP99LatencyMillis(), strict.shapTolerance(),
-                strict.shapRows(), strict.leakageAuroc(), false, true, "steward", null, "production models need a clean tree");
+                strict.shapRows(), strict.leakageAuroc(), false, true, List.of(), "steward", null, "production models need a clean tree");
         assertThat(check(GateChecks.provenance(dirty, strict), "clean_tree").outcome())
                 .isEqualTo(GateCheck.Outcome.FAILED);
         assertThat(check(checks, "seed").outcome()).isEqualTo(GateCheck.Outcome.FAILED);
@@ -223,7 +224,7 @@ class GateChecksTest {
         return new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(),
                 d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(), size, d.maxSegmentAurocGap(),
                 d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(), d.shapRows(), d.leakageAuroc(),
-                d.allowSchemaChanges(), d.requireCleanTree(), "steward", null, "test");
+                d.allowSchemaChanges(), d.requireCleanTree(), List.of(), "steward", null, "test");
     }
 
     private static Manifest manifest(List<Feature> features, String pipeline) {

@@ -5,7 +5,7 @@ import health.vigil.config.VigilConfig;
 import health.vigil.events.BlobCreated;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.gates.EvaluationDataset;
-import health.vigil.gates.GateReport;
+import health.vigil.model.GateReport;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Stage;

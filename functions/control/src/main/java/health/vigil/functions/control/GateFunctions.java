@@ -19,7 +19,7 @@ import health.vigil.functions.common.HttpApi;
 import health.vigil.gates.GateEvaluation;
 import health.vigil.gates.GatePolicies;
 import health.vigil.gates.GatePolicy;
-import health.vigil.gates.GateReport;
+import health.vigil.model.GateReport;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;

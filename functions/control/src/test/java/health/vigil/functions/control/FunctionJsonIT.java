@@ -28,6 +28,7 @@ class FunctionJsonIT {
                 Map.entry("RegisterModel", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("EvaluateGates", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("GetGateReport", List.of("httpTrigger", "models/{name}/versions/{version}/gates", "GET", "ANONYMOUS")),
+                Map.entry("GetModelCard", List.of("httpTrigger", "models/{name}/versions/{version}/card", "GET", "ANONYMOUS")),
                 Map.entry("GetGatePolicy", List.of("httpTrigger", "models/{name}/gate-policy", "GET", "ANONYMOUS")),
                 Map.entry("SetGatePolicy", List.of("httpTrigger", "models/{name}/gate-policy", "PUT", "ANONYMOUS")),
                 Map.entry("RegisterDataset", List.of("httpTrigger", "datasets", "POST", "ANONYMOUS")),

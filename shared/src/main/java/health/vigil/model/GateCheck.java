@@ -1,4 +1,4 @@
-package health.vigil.gates;
+package health.vigil.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
@@ -28,15 +28,15 @@ public record GateCheck(
         Objects.requireNonNull(outcome, "outcome");
     }
 
-    static GateCheck of(String gate, String check, double value, String threshold, boolean passed, String note) {
+    public static GateCheck of(String gate, String check, double value, String threshold, boolean passed, String note) {
         return new GateCheck(gate, check, value, threshold, null, null, passed ? Outcome.PASSED : Outcome.FAILED, note);
     }
 
-    static GateCheck failed(String gate, String check, String note) {
+    public static GateCheck failed(String gate, String check, String note) {
         return new GateCheck(gate, check, null, null, null, null, Outcome.FAILED, note);
     }
 
-    GateCheck withInterval(Double lower, Double upper) {
+    public GateCheck withInterval(Double lower, Double upper) {
         return new GateCheck(gate, check, value, threshold, lower, upper, outcome, note);
     }
 

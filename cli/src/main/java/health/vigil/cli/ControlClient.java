@@ -43,6 +43,16 @@ final class ControlClient {
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
+    /** A GET that asks for one representation through {@code Accept}. */
+    HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
+                .header("Accept", accept).GET();
+        if (apiKey != null) {
+            request.header("x-api-key", apiKey);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
     /** A call that must answer {@code expectedStatus}; anything else is an error quoting the answer. */
     JsonNode send(String method, String path, Object body, int expectedStatus) throws IOException, InterruptedException {
         HttpResponse<String> response = exchange(method, path, body);

@@ -1,11 +1,11 @@
 package health.vigil.gates;
 
-import health.vigil.model.GateCheck;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
+import health.vigil.model.GateCheck;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.OutputSpec;
@@ -211,6 +211,42 @@ class GateChecksTest {
     void anImplausiblyHighAurocIsFlaggedNotFailed() {
         assertThat(GateChecks.leakage(0.98, DEFAULTS).outcome()).isEqualTo(GateCheck.Outcome.FLAGGED);
         assertThat(GateChecks.leakage(0.80, DEFAULTS).outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+    }
+
+    @Test
+    void aCardFieldThePolicyRequiresFailsTheCardGateWhenTheManifestLacksIt() {
+        Manifest without = manifest(List.of(Feature.integer("age", "years", 0, 120)), Manifest.IDENTITY_PIPELINE);
+        assertThat(GateChecks.card(without, DEFAULTS)).singleElement()
+                .satisfies(c -> assertThat(c.outcome()).isEqualTo(GateCheck.Outcome.PASSED));
+        GatePolicy d = DEFAULTS;
+        GatePolicy requiring = new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(),
+                d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(), d.minSegmentSize(),
+                d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(),
+                d.shapRows(), d.leakageAuroc(), false, false, List.of("fundingSource", "updateSchedule"), "steward", null,
+                "the card must say who pays and when it is revalidated");
+
+        List<GateCheck> missing = GateChecks.card(without, requiring);
+        assertThat(missing).extracting(GateCheck::check).containsExactly("fundingSource", "updateSchedule");
+        assertThat(missing).allSatisfy(c -> assertThat(c.outcome()).isEqualTo(GateCheck.Outcome.FAILED));
+        assertThat(missing.get(0).note()).contains("card.fundingSource is not provided");
+
+        health.vigil.model.CardFacts facts = new health.vigil.model.CardFacts(null, "Hospital quality budget", null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        Manifest with = new Manifest(without.formatVersion(), without.name(), without.task(), without.description(),
+                without.features(), without.featurePipeline(), without.output(), without.intendedUse(),
+                without.limitations(), without.owner(), without.provenance(), facts);
+        assertThat(GateChecks.card(with, requiring)).extracting(GateCheck::outcome)
+                .containsExactly(GateCheck.Outcome.PASSED, GateCheck.Outcome.FAILED);
+        assertThatThrownByPolicy(List.of("owner"));
+    }
+
+    private static void assertThatThrownByPolicy(List<String> fields) {
+        GatePolicy d = DEFAULTS;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(),
+                d.alpha(), d.maxCalibrationError(), d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(),
+                d.minSegmentSize(), d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(),
+                d.shapTolerance(), d.shapRows(), d.leakageAuroc(), false, false, fields, "steward", null, "why"))
+                .hasMessageContaining("requiredCardFields names `owner`, which is not a card field");
     }
 
     private static void set(double[] scores, boolean[] labels, String[] segment, int i, double s, boolean y, String v) {

@@ -171,12 +171,16 @@ final class DemoCommand implements Callable<Integer> {
                         + " flagged for the approver, on " + report.get("datasetRows").asInt() + " rows" + (failed.isEmpty() ? "" : "; failed: " + failed) + ")");
             }
 
-            step("The approver signs each version whose gates passed, with a justification; an operator deploys it");
+            step("The approver reads each version's model card (its JSON summary), signs each version whose gates"
+                    + " passed, with a justification; an operator deploys it");
             boolean deployedAll = true;
+            List<String> cards = new ArrayList<>();
             for (ClinicalModel clinical : ClinicalModel.values()) {
                 String model = clinical.modelName().value();
                 int number = versions.get(clinical);
-                if (stages.get(clinical).equals("GATES_PASSED")) {
+                JsonNode summary = send("GET", cardPath(model, number), approver, null, 200).get("summary");
+                say(cardLine(model, number, summary));
+                if (stages.get(clinical).equals("GATES_PASSED") && summary.path("gatesPassed").asBoolean(false)) {
                     HttpResponse<String> signed = ModelsCommand.decide(api.as(approver), "approve", model, number,
                             "gates passed on the platform's evaluation data; intended use and limitations reviewed");
                     say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed.body()))
@@ -192,6 +196,7 @@ final class DemoCommand implements Callable<Integer> {
                         null, 200);
                 say(clinical + ": deployed, revision " + deployment.get("revision").asLong() + ", slots "
                         + deployment.get("slots"));
+                cards.add(model + " version " + number + ": " + base + cardPath(model, number).substring(1));
                 say(ModelsCommand.historyLines(send("GET", "/models/" + model + "/versions/" + number + "/history",
                         operator, null, 200)));
             }
@@ -253,6 +258,9 @@ final class DemoCommand implements Callable<Integer> {
             say("API keys (one per role):   " + LocalAdapters.keysFile(absoluteHome));
             say("registry, audit, predictions (SQLite): " + absoluteHome);
             say("drop folder for packages:  " + platform.dropFolder());
+            say("model cards of the deployed versions (HTML with Accept: text/html, Markdown with text/markdown,"
+                    + " JSON otherwise; or ./vigil models card NAME VERSION --format html --out FILE):");
+            cards.forEach(c -> say("  " + c));
             say("try:  curl -s -H \"x-api-key: $(jq -r '.keys[]|select(.id==\"operator\").key' "
                     + LocalAdapters.keysFile(absoluteHome) + ")\" " + base + "models");
             if (keepRunning) {
@@ -314,5 +322,21 @@ final class DemoCommand implements Callable<Integer> {
 
     private void say(String text) {
         out.println("    " + text);
+    }
+
+    static String cardPath(String model, int version) {
+        return "/models/" + model + "/versions/" + version + "/card";
+    }
+
+    /** What the approver reads first on a card: gates, headline metrics, flags and what the developer left out. */
+    static String cardLine(String model, int version, JsonNode summary) {
+        String gates = summary.path("gatesPassed").isMissingNode() ? "gates not run"
+                : summary.path("gatesPassed").asBoolean() ? "gates passed" : "gates failed " + summary.path("failedGates");
+        return String.format(java.util.Locale.ROOT, "card of %s version %d: %s, AUROC %s, calibration error %s, %d"
+                + " flagged, %d HTI-1 attributes not provided %s", model, version, gates,
+                summary.has("auroc") ? String.format(java.util.Locale.ROOT, "%.3f", summary.get("auroc").asDouble()) : "-",
+                summary.has("expectedCalibrationError") ? String.format(java.util.Locale.ROOT, "%.3f",
+                        summary.get("expectedCalibrationError").asDouble()) : "-",
+                summary.path("flaggedChecks").size(), summary.path("notProvided").size(), summary.path("notProvided"));
     }
 }

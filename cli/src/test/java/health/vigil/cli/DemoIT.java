@@ -27,10 +27,18 @@ class DemoIT {
                 .contains("readmission: deployed, revision 1", "adherence: deployed, revision 1",
                         "complications: deployed, revision 1")
                 .contains("INVALID_FEATURE");
+        // The approver reads each card's JSON summary before signing, and the demo ends by saying where the cards are.
+        assertThat(first).containsPattern("card of readmission version 1: gates passed, AUROC 0\\.\\d{3}, calibration"
+                        + " error 0\\.\\d{3}, \\d+ flagged, \\d+ HTI-1 attributes not provided \\[")
+                .containsPattern("card of readmission version 1: [^\\n]+\\n[^\\n]*signed 'approved for canary'")
+                .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
+                .containsPattern("  complications version 1: http://127\\.0\\.0\\.1:\\d+/models/complications/versions/1/card");
 
         String again = runDemo(home);
         assertThat(again).contains("readmission.zip is already uploaded").contains("chain valid: true")
-                .contains("readmission version 1: stage PRODUCTION");
+                .contains("readmission version 1: stage PRODUCTION")
+                .containsPattern("card of adherence version 1: gates passed")
+                .containsPattern("  adherence version 1: http://127\\.0\\.0\\.1:\\d+/models/adherence/versions/1/card");
     }
 
     private static String runDemo(Path home) {

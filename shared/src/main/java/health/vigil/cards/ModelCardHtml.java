@@ -28,6 +28,14 @@ public final class ModelCardHtml {
                 .append(card.generatedAt()).append(" from the manifest, the registry, the gate report and the approvals."
                         + " The attributes follow ONC HTI-1, 45 CFR 170.315(b)(11)(iv)(B).</p>");
         summary(h, card.summary());
+        segments(h, card.segments());
+        h.append("<section><h2>Calibration and discrimination</h2><div class=\"charts\">");
+        if (card.curves() == null || card.curves().calibration().isEmpty()) {
+            h.append("<p class=\"missing\">no curves: the gates did not score this version on an evaluation dataset</p>");
+        } else {
+            h.append(CardCharts.calibration(card.curves().calibration())).append(CardCharts.roc(card.curves().roc()));
+        }
+        h.append("</div></section>");
         for (ModelCard.Section section : card.hti1()) {
             h.append("<section><h2>").append(escape(section.paragraph() + " " + section.title())).append("</h2>");
             for (ModelCard.Attribute a : section.attributes()) {
@@ -46,14 +54,6 @@ public final class ModelCardHtml {
             }
             h.append("</section>");
         }
-        segments(h, card.segments());
-        h.append("<section><h2>Calibration and discrimination</h2><div class=\"charts\">");
-        if (card.curves() == null || card.curves().calibration().isEmpty()) {
-            h.append("<p class=\"missing\">no curves: the gates did not score this version on an evaluation dataset</p>");
-        } else {
-            h.append(CardCharts.calibration(card.curves().calibration())).append(CardCharts.roc(card.curves().roc()));
-        }
-        h.append("</div></section>");
         gates(h, card.gates());
         signatures(h, card.signatures());
         registry(h, card.registry());

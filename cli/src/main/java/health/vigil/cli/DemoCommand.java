@@ -3,7 +3,7 @@ package health.vigil.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import health.vigil.training.ClinicalModel;
-import health.vigil.training.eval.HeldOutEvaluationData;
+import health.vigil.training.HeldOutEvaluationData;
 import health.vigil.training.models.ReferenceModels;
 import health.vigil.training.export.ModelPackager;
 import health.vigil.adapter.local.LocalAdapters;

@@ -37,8 +37,8 @@ class DemoIT {
         String again = runDemo(home);
         assertThat(again).contains("readmission.zip is already uploaded").contains("chain valid: true")
                 .contains("readmission version 1: stage PRODUCTION")
-                .containsPattern("card of adherence version 1: gates passed")
-                .containsPattern("  adherence version 1: http://127\\.0\\.0\\.1:\\d+/models/adherence/versions/1/card");
+                .containsPattern("card of readmission version 1: gates passed")
+                .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card");
     }
 
     private static String runDemo(Path home) {

@@ -164,6 +164,41 @@ class ModelCardIT {
         assertThat(new String(png, 1, 3, StandardCharsets.US_ASCII)).isEqualTo("PNG");
     }
 
+    @Test
+    void aGatePolicyThatRequiresACardFieldFailsTheGatesOfAVersionWhoseManifestLacksIt() throws Exception {
+        ControlClient steward = new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, DatasetsCommand.STEWARD));
+        JsonNode current = steward.send("GET", "/models/" + MODEL + "/gate-policy", null, 200).path("current");
+        com.fasterxml.jackson.databind.node.ObjectNode policy = current.deepCopy();
+        policy.putArray("requiredCardFields").add("fundingSource").add("patientPopulation");
+        steward.send("PUT", "/models/" + MODEL + "/gate-policy", java.util.Map.of("policy", policy,
+                "reason", "cards must say who funds the model"), 200);
+
+        Path zip = home.resolve("trees.zip");
+        Files.write(zip, SampleModels.readmissionTrees().zip());
+        HttpResponse<String> uploaded = ModelsCommand.upload(new ControlClient(platform.baseUri(),
+                LocalAdapters.apiKey(home, "data-scientist")), MODEL, zip, "trees.zip");
+        assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
+        int version = ControlClient.parse(uploaded.body()).at("/version/version").asInt();
+        String path = "/models/" + MODEL + "/versions/" + version;
+        String stage = "";
+        for (int i = 0; i < 1200 && stage.matches("|REGISTERED|GATES_RUNNING"); i++) {
+            Thread.sleep(100);
+            stage = ControlClient.parse(get(path, null, approver).body()).path("stage").asText();
+        }
+        assertThat(stage).isEqualTo("GATES_FAILED");
+        JsonNode summary = ControlClient.parse(get(path + "/card", null, approver).body()).path("summary");
+        assertThat(summary.path("failedGates").toString()).contains("\"card\"");
+        JsonNode report = ControlClient.parse(get(path + "/gates", null, approver).body());
+        List<String> card = new ArrayList<>();
+        report.path("checks").forEach(c -> {
+            if (c.path("gate").asText().equals("card")) {
+                card.add(c.path("check").asText() + "=" + c.path("outcome").asText());
+            }
+        });
+        // The sample manifest states its patient population but not its funding.
+        assertThat(card).containsExactly("fundingSource=FAILED", "patientPopulation=PASSED");
+    }
+
     private static String chromium(String... arguments) throws Exception {
         List<String> command = new ArrayList<>(CHROMIUM);
         command.add("--user-data-dir=" + OUTPUT.resolve("chromium-profile").toAbsolutePath());

@@ -28,4 +28,11 @@ class ModelsCommandTest {
     void uploadingNeedsTheModelItIsFor() {
         assertThat(errorsOf("models", "upload", "package.zip")).contains("--model");
     }
+
+    @Test
+    void aCardIsAskedForInOneOfItsThreeFormats() {
+        assertThat(errorsOf("models", "card", "readmission", "1", "--format", "pdf"))
+                .contains("--format", "html", "markdown", "json");
+        assertThat(errorsOf("models", "card", "readmission")).contains("Missing required parameter: '<version>'");
+    }
 }

@@ -113,5 +113,5 @@ public record ModelCard(
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Monitoring(boolean provided, String note, String deployedSlot, Integer weightPercent,
-            long predictionsLogged, int windowDays) {}
+            long predictionsLogged, int windowHours) {}
 }

@@ -35,8 +35,11 @@ import java.util.regex.Pattern;
  * version as it is now.
  */
 public final class ModelCards {
-    /** How far back the card counts the version's logged decisions. */
-    static final int PREDICTION_WINDOW_DAYS = 7;
+    /**
+     * How far back the card counts the version's logged decisions: a day, because the prediction log is read
+     * partition by partition (an hour and a shard each in Cosmos DB) on every card request.
+     */
+    static final int PREDICTION_WINDOW_HOURS = 24;
     static final String NO_MONITORING = "no production monitoring report exists yet: validity and fairness in local"
             + " data are not measured";
     private static final Pattern SEGMENT_CHECK = Pattern.compile("(.+?)=(.*):(auroc|calibration_error)");
@@ -70,7 +73,7 @@ public final class ModelCards {
         Instant now = clock.instant();
         ModelCard.Monitoring monitoring = new ModelCard.Monitoring(false, NO_MONITORING,
                 slot.map(s -> s.slot().name().toLowerCase(Locale.ROOT)).orElse(null),
-                slot.map(TrafficSlot::weightPercent).orElse(null), logged(model, version, now), PREDICTION_WINDOW_DAYS);
+                slot.map(TrafficSlot::weightPercent).orElse(null), logged(model, version, now), PREDICTION_WINDOW_HOURS);
         List<ModelCard.Segment> segments = report.map(ModelCards::segments).orElse(List.of());
         List<Section> sections = sections(record, report, segments, monitoring);
         return new ModelCard(model.value(), version, record.stage().name(), now,
@@ -81,7 +84,7 @@ public final class ModelCards {
 
     private long logged(ModelName model, int version, Instant now) {
         AtomicLong count = new AtomicLong();
-        predictions.scan(model, now.minus(Duration.ofDays(PREDICTION_WINDOW_DAYS)), now, r -> {
+        predictions.scan(model, now.minus(Duration.ofHours(PREDICTION_WINDOW_HOURS)), now, r -> {
             if (r.version() == version) {
                 count.incrementAndGet();
             }
@@ -229,7 +232,7 @@ public final class ModelCards {
                 c.outcomeEvaluations()));
         values.put(Hti1Attribute.UPDATE_SCHEDULE, fact(Hti1Attribute.UPDATE_SCHEDULE, "updateSchedule", c.updateSchedule()));
         String logged = monitoring.predictionsLogged() + " decisions of this version logged in the last "
-                + monitoring.windowDays() + " days" + (monitoring.deployedSlot() == null ? "; not deployed"
+                + monitoring.windowHours() + " hours" + (monitoring.deployedSlot() == null ? "; not deployed"
                 : "; deployed in the " + monitoring.deployedSlot() + " slot");
         values.put(Hti1Attribute.LOCAL_VALIDITY, attribute(Hti1Attribute.LOCAL_VALIDITY, false,
                 "production monitoring (prediction log, labels)", List.of(logged), NO_MONITORING));

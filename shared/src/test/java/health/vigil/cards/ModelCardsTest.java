@@ -159,7 +159,7 @@ class ModelCardsTest {
                 sink.accept(new PredictionRecord("p" + v, MODEL, v, Slot.STABLE, "pseudonym", NOW, null, 0.4, false, null));
             }
             return null;
-        }).when(predictions).scan(eq(MODEL), eq(NOW.minus(java.time.Duration.ofDays(7))), eq(NOW), any());
+        }).when(predictions).scan(eq(MODEL), eq(NOW.minus(java.time.Duration.ofHours(24))), eq(NOW), any());
 
         ModelCard card = cards.card(MODEL, 2);
 
@@ -169,7 +169,7 @@ class ModelCardsTest {
         assertThat(card.monitoring().predictionsLogged()).isEqualTo(2);
         assertThat(card.monitoring().deployedSlot()).isNull();
         assertThat(attribute(card, "localValidity").values()).containsExactly(
-                "2 decisions of this version logged in the last 7 days; not deployed");
+                "2 decisions of this version logged in the last 24 hours; not deployed");
         assertThat(attribute(card, "localValidity").missing()).contains("no production monitoring report");
     }
 

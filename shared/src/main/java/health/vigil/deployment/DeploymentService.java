@@ -151,7 +151,7 @@ public final class DeploymentService {
 
     private static boolean servesOnly(Deployment deployment, int version) {
         return deployment.slots().size() == 1 && deployment.stable().version() == version
-                && deployment.stable().weightPercent() == 100;
+                && deployment.stable().weightBasisPoints() == TrafficSlot.ALL;
     }
 
     /**

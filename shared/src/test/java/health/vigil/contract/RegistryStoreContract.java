@@ -319,12 +319,12 @@ public abstract class RegistryStoreContract {
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
 
-        Deployment canary = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1, 95),
-                new TrafficSlot(Slot.CANARY, 2, 5)), 2, "ops", T0.plusSeconds(5), created.etag());
+        Deployment canary = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1, 9_500),
+                new TrafficSlot(Slot.CANARY, 2, 500)), 2, "ops", T0.plusSeconds(5), created.etag());
         Deployment replaced = store.saveDeployment(canary);
         assertThat(replaced.etag()).isNotBlank().isNotEqualTo(created.etag());
         assertThat(store.findDeployment(model)).contains(replaced);
-        assertThat(replaced.slot(Slot.CANARY)).contains(new TrafficSlot(Slot.CANARY, 2, 5));
+        assertThat(replaced.slot(Slot.CANARY)).contains(new TrafficSlot(Slot.CANARY, 2, 500));
 
         assertThatThrownBy(() -> store.saveDeployment(Deployment.stableOnly(model, 1, 3, "ops", T0, created.etag())))
                 .isInstanceOfSatisfying(ConflictException.class,

@@ -83,7 +83,7 @@ class DeploymentServiceTest {
 
         Deployment d = service.deploy(READMISSION, 1, OPS);
 
-        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, 100));
+        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL));
         assertThat(d.revision()).isEqualTo(1);
         assertThat(d.updatedBy()).isEqualTo("ops-oncall");
         assertThat(d.updatedAt()).isEqualTo(NOW);
@@ -194,12 +194,12 @@ class DeploymentServiceTest {
         store.put(version(READMISSION, 1, Stage.PRODUCTION));
         store.put(version(READMISSION, 2, Stage.CANARY));
         store.put(version(READMISSION, 3, Stage.APPROVED));
-        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 75),
-                new TrafficSlot(Slot.CANARY, 2, 25)), 7, "canary-controller", NOW, null));
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 7_500),
+                new TrafficSlot(Slot.CANARY, 2, 2_500)), 7, "canary-controller", NOW, null));
 
         Deployment d = service.deploy(READMISSION, 3, OPS);
 
-        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 3, 100));
+        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 3, TrafficSlot.ALL));
         assertThat(d.revision()).isEqualTo(8);
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
         assertThat(stageOf(2)).isEqualTo(Stage.ROLLED_BACK);

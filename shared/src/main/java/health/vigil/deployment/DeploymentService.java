@@ -111,7 +111,8 @@ public final class DeploymentService {
             Optional<Deployment> current = store.findDeployment(model);
             if (current.isPresent() && servesOnly(current.get(), version)) {
                 Deployment serving = current.get();
-                if (interrupted(serving)) {
+                // A revision a canary ramp wrote (a promotion) is recorded by the canary service, under its own key.
+                if (serving.canary() == null && interrupted(serving)) {
                     // The call that saved this revision stopped before recording it: complete its record, in the
                     // name of whoever made the decision.
                     announce(target, serving, Optional.empty(), serving.updatedBy(), actor);

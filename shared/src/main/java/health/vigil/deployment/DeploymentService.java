@@ -21,7 +21,13 @@ import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
+import health.vigil.model.StageChange;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -48,6 +54,8 @@ import java.util.function.Consumer;
 public final class DeploymentService {
     public static final String ACTION = "deployment.deploy";
     static final int MAX_ATTEMPTS = 5;
+    /** How many of the most recently retired versions a rollback may name. */
+    public static final int ROLLBACK_CHOICES = 5;
     /**
      * How long the call that saved a deployment may take to record it before another call completes the record
      * for it. Far longer than a deploy takes; short enough that a retry after a crash finds it complete.
@@ -141,6 +149,48 @@ public final class DeploymentService {
         throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the deployment of `" + model + "` kept changing"
                 + " while version " + version + " was being deployed (" + MAX_ATTEMPTS + " attempts; last: "
                 + lastConflict.getMessage() + "); check what else is changing it and try again");
+    }
+
+    /**
+     * Puts a retired version back on all live traffic: {@code version} if given, which must be one of the
+     * {@value #ROLLBACK_CHOICES} most recently retired versions, otherwise the most recently retired one (the stable
+     * version before the current one). A running canary is taken off traffic like any deploy does.
+     */
+    public Deployment rollback(ModelName model, OptionalInt version, Principal actor) {
+        Objects.requireNonNull(model, "model");
+        List<VersionRecord> retired = registry.listVersions(model).stream()
+                .filter(v -> v.stage() == Stage.RETIRED)
+                .sorted(Comparator.comparing(DeploymentService::retiredAt).reversed())
+                .limit(ROLLBACK_CHOICES)
+                .toList();
+        String choices = retired.isEmpty() ? "none" : retired.stream().map(v -> Integer.toString(v.version()))
+                .collect(Collectors.joining(", "));
+        int target;
+        if (version.isPresent()) {
+            target = version.getAsInt();
+            if (retired.stream().noneMatch(v -> v.version() == target)) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "version " + target + " of `" + model + "` is not"
+                        + " one of its last " + ROLLBACK_CHOICES + " retired versions (" + choices + "); roll back to one"
+                        + " of those, or deploy an approved version");
+            }
+        } else {
+            if (retired.isEmpty()) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "`" + model + "` has no retired version to roll"
+                        + " back to; a version is retired when another one replaces it on the stable slot");
+            }
+            target = retired.get(0).version();
+        }
+        return deploy(model, target, actor);
+    }
+
+    private static Instant retiredAt(VersionRecord version) {
+        Instant at = Instant.MIN;
+        for (StageChange change : version.history()) {
+            if (change.to() == Stage.RETIRED && change.at() != null) {
+                at = change.at();
+            }
+        }
+        return at;
     }
 
     /** Only what the lifecycle lets into production: approved (or approved before and since retired or canary). */

@@ -8,6 +8,7 @@ import health.vigil.audit.AccessAudit;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
+import health.vigil.canary.CanaryService;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
@@ -61,6 +62,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final VersionLifecycle lifecycle;
     private final ApprovalService approvals;
     private final DeploymentService deployments;
+    private final CanaryService canaries;
     private final ScoringService scoring;
     private final PredictionRetention retention;
     private final AuditEvidence evidence;
@@ -94,6 +96,8 @@ public final class VigilPlatform implements AutoCloseable {
                 config.limits());
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
+                scoring.models()::warm);
+        this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
                 scoring.models()::warm);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.datasets = new EvaluationDatasets(artifacts, audit, clock);
@@ -156,6 +160,10 @@ public final class VigilPlatform implements AutoCloseable {
 
     public DeploymentService deployments() {
         return deployments;
+    }
+
+    public CanaryService canaries() {
+        return canaries;
     }
 
     public ScoringService scoring() {

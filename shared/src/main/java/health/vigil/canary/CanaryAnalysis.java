@@ -135,7 +135,8 @@ public final class CanaryAnalysis {
         return Double.isInfinite(z) ? Math.copySign(Double.MAX_VALUE, z) : z;
     }
 
-    static String percent(int basisPoints) {
+    /** Basis points as a percentage for people: 100 → "1 %", 1 → "0.01 %". */
+    public static String percent(int basisPoints) {
         return String.format(Locale.ROOT, "%s %%", basisPoints % 100 == 0 ? Integer.toString(basisPoints / 100)
                 : String.format(Locale.ROOT, "%.2f", basisPoints / 100.0));
     }

@@ -216,8 +216,7 @@ public final class CanaryService {
             return Optional.empty();
         }
         settle(found.get());
-        Deployment before = found.get();
-        Deployment after = change(model, CONTROLLER, current -> {
+        Change change = changeOf(model, CONTROLLER, current -> {
             CanaryRamp ramp = current.canary();
             Instant now = clock.instant();
             if (ramp == null || ramp.status() != CanaryStatus.RUNNING || now.isBefore(ramp.judgeAt())) {
@@ -225,7 +224,7 @@ public final class CanaryService {
             }
             return Optional.of(decide(model, ramp, now));
         });
-        return after.revision() == before.revision() ? Optional.empty() : Optional.of(after);
+        return change.written() ? Optional.of(change.deployment()) : Optional.empty();
     }
 
     private CanaryRamp decide(ModelName model, CanaryRamp ramp, Instant now) {
@@ -276,6 +275,13 @@ public final class CanaryService {
      * recorded, published and the stages settled.
      */
     private Deployment change(ModelName model, Principal actor, Function<Deployment, Optional<CanaryRamp>> decide) {
+        return changeOf(model, actor, decide).deployment();
+    }
+
+    /** The deployment after a change, and whether this call wrote it (false: nothing to do, or another writer did). */
+    private record Change(Deployment deployment, boolean written) {}
+
+    private Change changeOf(ModelName model, Principal actor, Function<Deployment, Optional<CanaryRamp>> decide) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(actor, "actor");
         ConflictException lastConflict = null;
@@ -284,7 +290,7 @@ public final class CanaryService {
             Optional<CanaryRamp> next = decide.apply(current);
             if (next.isEmpty()) {
                 settle(current);
-                return current;
+                return new Change(current, false);
             }
             Deployment saved;
             try {
@@ -298,7 +304,7 @@ public final class CanaryService {
                 continue;
             }
             settle(saved);
-            return saved;
+            return new Change(saved, true);
         }
         throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the deployment of `" + model + "` kept changing"
                 + " (" + MAX_ATTEMPTS + " attempts; last: " + lastConflict.getMessage() + "); try again");

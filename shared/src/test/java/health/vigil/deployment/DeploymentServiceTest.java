@@ -408,4 +408,39 @@ class DeploymentServiceTest {
                 .singleElement().extracting(VersionRecord::version).isEqualTo(last.stable().version());
         assertThat(audit()).hasSize(3);
     }
+
+    @Test
+    void rollbackPutsThePreviousStableBackOrANamedRecentlyRetiredVersionAndNothingElse() {
+        health.vigil.audit.MutableClock moving = new health.vigil.audit.MutableClock(NOW);
+        AuditLog log = new AuditLog(auditStore, moving);
+        DeploymentService deployments = new DeploymentService(store, new VersionLifecycle(store, log, moving), log,
+                events, moving);
+        for (int v = 1; v <= 3; v++) {
+            store.put(version(READMISSION, v, Stage.APPROVED));
+            deployments.deploy(READMISSION, v, OPS);
+            moving.advance(Duration.ofMinutes(1));
+        }
+        store.put(version(READMISSION, 4, Stage.APPROVED));
+
+        // Version 2 was retired last (when 3 replaced it): it is the previous stable.
+        assertThat(deployments.rollback(READMISSION, java.util.OptionalInt.empty(), OPS).stable().version()).isEqualTo(2);
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(3)).isEqualTo(Stage.RETIRED);
+        moving.advance(Duration.ofMinutes(1));
+
+        assertThat(deployments.rollback(READMISSION, java.util.OptionalInt.of(1), OPS).stable().version()).isEqualTo(1);
+        assertThatThrownBy(() -> deployments.rollback(READMISSION, java.util.OptionalInt.of(4), OPS))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                .hasMessageContaining("not one of its last 5 retired versions (2, 3)");
+        assertThat(store.findDeployment(READMISSION).orElseThrow().stable().version()).isEqualTo(1);
+    }
+
+    @Test
+    void rollbackWithoutARetiredVersionSaysWhy() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        service.deploy(READMISSION, 1, OPS);
+
+        assertThatThrownBy(() -> service.rollback(READMISSION, java.util.OptionalInt.empty(), OPS))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("no retired version");
+    }
 }

@@ -3,6 +3,7 @@ package health.vigil.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import health.vigil.training.ClinicalModel;
+import health.vigil.training.TrainingProgress;
 import health.vigil.training.eval.HeldOutEvaluationData;
 import health.vigil.training.models.ReferenceModels;
 import health.vigil.training.export.ModelPackager;
@@ -236,6 +237,7 @@ final class DemoCommand implements Callable<Integer> {
                         Map.of("patientId", "DEMO-BAD", "features", bad), 400);
                 say(refused.get("error").get("code").asText() + ": " + refused.get("error").get("message").asText());
 
+                canary(api, absoluteHome, first, operator, dataScientist, approver);
             }
 
             step("Compliance reads and verifies today's audit trail (hash-chained)");
@@ -261,6 +263,52 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * A retrained version of {@code clinical} goes through its gates and approval and starts as a canary on 1 % of
+     * the patients, judged step by step by the canary controller (every minute, while the platform runs).
+     */
+    private void canary(ControlClient api, Path absoluteHome, ClinicalModel clinical, String operator,
+            String dataScientist, String approver) throws Exception {
+        String model = clinical.modelName().value();
+        step("A retrained " + clinical + " goes out as a canary: 1 % of patients, then 5, 25, 50, 100 %, each step judged"
+                + " against stable by the canary controller (POST /models/" + model + "/canary)");
+        String blob = model + "-retrained.zip";
+        int version;
+        if (Files.exists(LocalAdapters.blobFolder(absoluteHome, "models").resolve(blob))) {
+            JsonNode versions = send("GET", "/models/" + model, operator, null, 200).get("versions");
+            version = versions.get(versions.size() - 1).get("version").asInt();
+            say(blob + " is already uploaded: version " + version);
+        } else {
+            Path out = Files.createTempFile("vigil-demo-retrained-", ".zip");
+            ReferenceModels.trainMiscalibrated(clinical, out, seed + 1, ReferenceModels.DEMO_ROWS, 0.0,
+                    TrainingProgress.NONE);
+            HttpResponse<String> uploaded = ModelsCommand.upload(api.as(dataScientist), model, out, blob);
+            Files.delete(out);
+            if (uploaded.statusCode() / 100 != 2) {
+                throw new IllegalStateException("the upload of " + blob + " was refused: " + uploaded.body());
+            }
+            version = ControlClient.parse(uploaded.body()).at("/version/version").asInt();
+            say("uploaded " + blob + ": " + clinical + " version " + version);
+        }
+        String stage = awaitGates(api.as(operator), clinical, version);
+        if (stage.equals("GATES_PASSED")) {
+            HttpResponse<String> signed = ModelsCommand.decide(api.as(approver), "approve", model, version,
+                    "retrained on newer data; gates passed on the platform's evaluation data");
+            say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed.body()))
+                    : signed.statusCode() + " " + errorOf(signed));
+        } else if (!stage.matches("APPROVED|CANARY|PRODUCTION|RETIRED|ROLLED_BACK")) {
+            say(clinical + " version " + version + " is " + stage.toLowerCase(java.util.Locale.ROOT)
+                    + ": no canary (see its gate report)");
+            return;
+        }
+        HttpResponse<String> started = api.as(operator).exchange("POST", "/models/" + model + "/canary",
+                Map.of("version", version, "bakeTime", "PT1M"));
+        say(started.statusCode() / 100 == 2 ? CanaryCommand.statusLines(ControlClient.parse(started.body()))
+                : started.statusCode() + " " + errorOf(started));
+        say("watch it: ./vigil canary status " + model + " (the controller judges a step once the bake time is over"
+                + " and each slot has enough predictions; until then it extends the bake time and says why)");
     }
 
     private String stageOf(ControlClient client, ClinicalModel clinical, int version) throws IOException,

@@ -99,24 +99,28 @@ class CanaryUnderLoadIT {
 
         Map<String, Object> start = new LinkedHashMap<>();
         start.put("version", 2);
-        start.put("steps", List.of(100, 2_500, 5_000, 10_000));
+        start.put("steps", List.of(2_500, 5_000, 10_000));
         start.put("bakeTime", "PT1S");
         // A policy every canary passes: this test is about traffic, not about the analysis.
         start.put("policy", Map.of("minSamplePerSlot", 20, "flagRateMargin", 0.99, "missingRateMargin", 0.99,
                 "psiLimit", 9.99));
         change(() -> versions(operator.send("POST", "/models/" + MODEL + "/canary", start, 201).path("slots")));
-        for (int step = 0; step < 3; step++) {
-            Thread.sleep(1_500);
+        // The controller's ticks, until the ramp ends (a step with too few predictions is extended and judged again).
+        for (int tick = 0; tick < 30 && !ended(); tick++) {
+            Thread.sleep(1_200);
             change(() -> {
                 List<Deployment> moved = platform.platform().canaries().tick();
-                assertThat(moved).hasSize(1);
+                if (moved.isEmpty()) {
+                    return null;
+                }
                 Set<Integer> versions = new HashSet<>();
                 moved.get(0).slots().forEach(s -> versions.add(s.version()));
                 return versions;
             });
         }
-        assertThat(operator.send("GET", "/models/" + MODEL + "/canary", null, 200).at("/canary/status").asText())
-                .isEqualTo(CanaryStatus.PROMOTED.wireName());
+        JsonNode ramp = operator.send("GET", "/models/" + MODEL + "/canary", null, 200);
+        assertThat(ramp.at("/canary/status").asText()).as(ramp.toString()).isEqualTo(CanaryStatus.PROMOTED.wireName());
+        assertThat(stateVersions).as("25 %, 50 %, then promoted").contains(Set.of(1, 2), Set.of(2));
         Thread.sleep(500);
         change(() -> versions(operator.send("POST", "/models/" + MODEL + "/rollback", Map.of(), 200).path("slots")));
         long rolledBack = changeEnds.get(changeEnds.size() - 1);
@@ -145,6 +149,9 @@ class CanaryUnderLoadIT {
     private void change(java.util.concurrent.Callable<Set<Integer>> action) throws Exception {
         long started = System.nanoTime();
         Set<Integer> versions = action.call();
+        if (versions == null) {
+            return;
+        }
         changeEnds.add(System.nanoTime());
         changeStarts.add(started);
         stateVersions.add(versions);
@@ -164,6 +171,11 @@ class CanaryUnderLoadIT {
             }
         }
         return allowed;
+    }
+
+    private boolean ended() throws Exception {
+        return !operator.send("GET", "/models/" + MODEL + "/canary", null, 200).at("/canary/status").asText()
+                .matches("running|paused");
     }
 
     private static Set<Integer> versions(JsonNode slots) {

@@ -34,7 +34,8 @@ public final class CanaryAnalysis {
         return ramp.policy().falseRollbackRate() / (ramp.judgedSteps() * METRICS.size());
     }
 
-    static StepAnalysis judge(CanaryRamp ramp, WindowSample canary, WindowSample stable, Instant from, Instant to) {
+    /** Judges the ramp's current step on the two windows (the controller's call, and the simulation benchmark's). */
+    public static StepAnalysis judge(CanaryRamp ramp, WindowSample canary, WindowSample stable, Instant from, Instant to) {
         CanaryPolicy policy = ramp.policy();
         int minimum = policy.minSamplePerSlot();
         if (canary.count() < minimum || stable.count() < minimum) {

@@ -24,6 +24,7 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
+import health.vigil.port.Telemetry;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
@@ -88,6 +89,7 @@ public final class CanaryService {
     private final PredictionLog predictions;
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
+    private final Telemetry telemetry;
 
     /**
      * @param warmer loads and warms a version before traffic is sent to it (throwing if it cannot load); the
@@ -95,6 +97,12 @@ public final class CanaryService {
      */
     public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer) {
+        this(store, lifecycle, audit, events, predictions, clock, warmer, Telemetry.NONE);
+    }
+
+    public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry) {
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
@@ -365,6 +373,19 @@ public final class CanaryService {
         }
         AuditRecord record = audit.recordOnce(key, deployment.updatedBy(), ACTION, id.subject(), ramp.transition(),
                 details);
+        for (TrafficSlot slot : deployment.slots()) {
+            if (slot.slot() != Slot.SHADOW) {
+                telemetry.trafficWeight(new ModelVersion(deployment.modelName(), slot.version()), slot.slot(),
+                        slot.weightBasisPoints());
+            }
+        }
+        if (!ramp.status().live()) {
+            // The canary slot is gone: its gauge falls to zero rather than keeping its last share.
+            telemetry.trafficWeight(id, Slot.CANARY, 0);
+        }
+        if (deployment.updatedBy().equals(CONTROLLER.id()) && !ramp.analyses().isEmpty()) {
+            telemetry.canaryAnalysis(id, ramp.analyses().get(ramp.analyses().size() - 1).decision());
+        }
         String type = switch (ramp.transition()) {
             case "started" -> EventTypes.CANARY_STARTED;
             case "stepped" -> EventTypes.CANARY_STEPPED;

@@ -10,14 +10,14 @@ import java.util.SplittableRandom;
  * uniform reservoir sample of at most {@code capacity} (a random subsample of one side leaves the two-sample
  * tests valid), so a busy stable slot costs bounded memory.
  */
-final class WindowSample {
+public final class WindowSample {
     private final double[] reservoir;
     private final SplittableRandom random;
     private long count;
     private long flagged;
     private long missing;
 
-    WindowSample(int capacity, long seed) {
+    public WindowSample(int capacity, long seed) {
         this.reservoir = new double[capacity];
         this.random = new SplittableRandom(seed);
     }
@@ -26,7 +26,8 @@ final class WindowSample {
         add(record.score(), record.decision(), hasMissingInput(record.features()));
     }
 
-    void add(double score, boolean decision, boolean missingInput) {
+    /** One prediction: its score, whether it was flagged, whether a model input was missing. */
+    public void add(double score, boolean decision, boolean missingInput) {
         if (count < reservoir.length) {
             reservoir[(int) count] = score;
         } else {
@@ -54,7 +55,7 @@ final class WindowSample {
         return false;
     }
 
-    long count() {
+    public long count() {
         return count;
     }
 

@@ -98,7 +98,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
         this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
-                scoring.models()::warm);
+                scoring.models()::warm, a.telemetry);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.datasets = new EvaluationDatasets(artifacts, audit, clock);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);

@@ -8,7 +8,6 @@ import health.vigil.json.Json;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
 import health.vigil.testing.samples.SampleModels;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,7 +40,8 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CanaryUnderLoadIT {
     private static final String MODEL = SampleModels.READMISSION_NAME;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
     private static final int CLIENTS = 4;
 
     private Path home;
@@ -95,7 +95,14 @@ class CanaryUnderLoadIT {
                 return null;
             }));
         }
-        Thread.sleep(500);
+        Thread.sleep(1_000);
+        for (Future<?> f : load) {
+            if (f.isDone()) {
+                f.get();
+            }
+        }
+        assertThat(answers).as("scoring before the canary").isNotEmpty()
+                .allSatisfy(a -> assertThat(a.status()).as(a.body()).isEqualTo(200));
 
         Map<String, Object> start = new LinkedHashMap<>();
         start.put("version", 2);
@@ -191,7 +198,7 @@ class CanaryUnderLoadIT {
                 present.put(k, v);
             }
         });
-        HttpRequest request = HttpRequest.newBuilder(URI.create(platform.baseUri() + "/score/" + MODEL))
+        HttpRequest request = HttpRequest.newBuilder(platform.baseUri().resolve("/score/" + MODEL))
                 .timeout(Duration.ofSeconds(30)).header("x-api-key", clinicalApp).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("patientId", patient, "features", present))))
                 .build();

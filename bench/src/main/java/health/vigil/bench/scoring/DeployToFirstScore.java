@@ -102,7 +102,7 @@ public final class DeployToFirstScore {
         return outcome.version().modelName();
     }
 
-    private static double median(long[] values) {
+    static double median(long[] values) {
         long[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];

@@ -11,17 +11,16 @@ import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SamplePackage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalInt;
 
 /**
  * The time from a rollback call to the first request served by the version rolled back to, on the local platform
- * with the 200-tree benchmark model, side by side with a deploy of a version that was never deployed before in
- * this process (the baseline: the same switch plus a cold load). Each round deploys version 2 over version 1 and
- * then rolls back to version 1 (retired, still loaded), then deploys version 3 fresh and rolls back to 2; medians
- * over {@code rounds} rounds (default 10).
+ * with the 200-tree benchmark model, side by side with a deploy of a version never loaded before in this process
+ * (the baseline: the same switch plus a cold load and warm-up). Each round registers and approves a new version,
+ * deploys it (baseline), rolls back to the one it replaced (retired, still loaded), and deploys the new one again
+ * for the next round; medians over {@code rounds} rounds (default 10).
  */
 public final class RollbackToFirstScore {
     private RollbackToFirstScore() {}
@@ -58,6 +57,10 @@ public final class RollbackToFirstScore {
         }
     }
 
+    private static double median(long[] values) {
+        return DeployToFirstScore.median(values);
+    }
+
     /** Nanoseconds from the start of {@code change} until a request is answered by {@code version}. */
     private static long untilServedBy(VigilPlatform platform, ScoreRequest request, int version, Runnable change) {
         long t0 = System.nanoTime();
@@ -68,11 +71,5 @@ public final class RollbackToFirstScore {
             }
         }
         return System.nanoTime() - t0;
-    }
-
-    private static double median(long[] values) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 }

@@ -269,15 +269,16 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * A retrained version of {@code clinical} goes through its gates and approval and starts as a canary on 1 % of
-     * the patients, judged step by step by the canary controller (every minute, while the platform runs).
+     * A rebuilt package of {@code clinical} (the same data and seed, so the same model in a new package) goes through
+     * its gates and approval and starts as a canary on 1 % of the patients, judged step by step by the canary
+     * controller (every minute, while the platform runs).
      */
     private void canary(ControlClient api, Path absoluteHome, ClinicalModel clinical, String operator,
             String dataScientist, String approver) throws Exception {
         String model = clinical.modelName().value();
-        step("A retrained " + clinical + " goes out as a canary: 1 % of patients, then 5, 25, 50, 100 %, each step judged"
+        step("A rebuilt " + clinical + " package goes out as a canary: 1 % of patients, then 5, 25, 50, 100 %, each step judged"
                 + " against stable by the canary controller (POST /models/" + model + "/canary)");
-        String blob = model + "-retrained.zip";
+        String blob = model + "-rebuilt.zip";
         int version;
         if (Files.exists(LocalAdapters.blobFolder(absoluteHome, "models").resolve(blob))) {
             JsonNode versions = send("GET", "/models/" + model, operator, null, 200).get("versions");
@@ -285,7 +286,7 @@ final class DemoCommand implements Callable<Integer> {
             say(blob + " is already uploaded: version " + version);
         } else {
             Path out = Files.createTempFile("vigil-demo-retrained-", ".zip");
-            ReferenceModels.trainMiscalibrated(clinical, out, seed + 1, ReferenceModels.DEMO_ROWS, 0.0,
+            ReferenceModels.trainMiscalibrated(clinical, out, seed, ReferenceModels.DEMO_ROWS, 0.0,
                     TrainingProgress.NONE);
             HttpResponse<String> uploaded = ModelsCommand.upload(api.as(dataScientist), model, out, blob);
             Files.delete(out);
@@ -298,7 +299,7 @@ final class DemoCommand implements Callable<Integer> {
         String stage = awaitGates(api.as(operator), clinical, version);
         if (stage.equals("GATES_PASSED")) {
             HttpResponse<String> signed = ModelsCommand.decide(api.as(approver), "approve", model, version,
-                    "retrained on newer data; gates passed on the platform's evaluation data");
+                    "rebuilt package; gates passed on the platform's evaluation data");
             say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed.body()))
                     : signed.statusCode() + " " + errorOf(signed));
         } else if (!stage.matches("APPROVED|CANARY|PRODUCTION|RETIRED|ROLLED_BACK")) {

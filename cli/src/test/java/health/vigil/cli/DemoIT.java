@@ -27,15 +27,15 @@ class DemoIT {
                 .contains("readmission: deployed, revision 1", "adherence: deployed, revision 1",
                         "complications: deployed, revision 1")
                 .contains("INVALID_FEATURE");
-        // A retrained readmission version passes its gates, is approved and starts as a canary on 1 %.
-        assertThat(first).contains("uploaded readmission-retrained.zip: readmission version 2")
+        // A rebuilt readmission package passes its gates, is approved and starts as a canary on 1 %.
+        assertThat(first).contains("uploaded readmission-rebuilt.zip: readmission version 2")
                 .contains("stable v1 99 %  canary v2 1 %")
                 .contains("canary of version 2 against 1: running, step 1 of 5 (1 %)");
 
         String again = runDemo(home);
         assertThat(again).contains("readmission.zip is already uploaded").contains("chain valid: true")
                 .contains("readmission version 1: stage PRODUCTION")
-                .contains("readmission-retrained.zip is already uploaded: version 2")
+                .contains("readmission-rebuilt.zip is already uploaded: version 2")
                 .contains("canary of version 2 against 1: running");
     }
 

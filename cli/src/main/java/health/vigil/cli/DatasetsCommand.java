@@ -5,7 +5,7 @@ import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.training.ClinicalModel;
-import health.vigil.training.eval.HeldOutEvaluationData;
+import health.vigil.training.HeldOutEvaluationData;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;

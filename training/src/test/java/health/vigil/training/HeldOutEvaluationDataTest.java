@@ -1,8 +1,7 @@
-package health.vigil.training.eval;
+package health.vigil.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import health.vigil.training.ClinicalModel;
 import health.vigil.training.data.Dataset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -1,7 +1,6 @@
-package health.vigil.training.eval;
+package health.vigil.training;
 
 import health.vigil.model.Feature;
-import health.vigil.training.ClinicalModel;
 import health.vigil.training.data.Dataset;
 import java.io.IOException;
 import java.io.StringWriter;

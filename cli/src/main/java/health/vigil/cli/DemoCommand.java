@@ -281,8 +281,12 @@ final class DemoCommand implements Callable<Integer> {
         String blob = model + "-rebuilt.zip";
         int version;
         if (Files.exists(LocalAdapters.blobFolder(absoluteHome, "models").resolve(blob))) {
-            JsonNode versions = send("GET", "/models/" + model, operator, null, 200).get("versions");
-            version = versions.get(versions.size() - 1).get("version").asInt();
+            version = -1;
+            for (JsonNode v : send("GET", "/models/" + model, operator, null, 200).get("versions")) {
+                if (v.path("packageBlob").asText().endsWith(blob)) {
+                    version = v.get("version").asInt();
+                }
+            }
             say(blob + " is already uploaded: version " + version);
         } else {
             Path out = Files.createTempFile("vigil-demo-retrained-", ".zip");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.HeldOutEvaluationData;
+import health.vigil.training.TrainingProgress;
 import health.vigil.training.models.ReferenceModels;
 import health.vigil.training.export.ModelPackager;
 import health.vigil.adapter.local.LocalAdapters;
@@ -173,8 +174,8 @@ final class DemoCommand implements Callable<Integer> {
 
             step("The approver reads each version's model card (its JSON summary), signs each version whose gates"
                     + " passed, with a justification; an operator deploys it");
-            boolean deployedAll = true;
             List<String> cards = new ArrayList<>();
+            java.util.Set<ClinicalModel> deployed = java.util.EnumSet.noneOf(ClinicalModel.class);
             for (ClinicalModel clinical : ClinicalModel.values()) {
                 String model = clinical.modelName().value();
                 int number = versions.get(clinical);
@@ -188,8 +189,8 @@ final class DemoCommand implements Callable<Integer> {
                 } else if (!stages.get(clinical).matches("APPROVED|PRODUCTION|CANARY|RETIRED")) {
                     HttpResponse<String> refused = ModelsCommand.decide(api.as(approver), "approve", model, number,
                             "approving without passed gates");
-                    say(clinical + ": " + refused.statusCode() + " " + errorOf(refused));
-                    deployedAll = false;
+                    say(clinical + ": " + refused.statusCode() + " " + errorOf(refused)
+                            + " (it stays out of production until a new version passes its gates)");
                     continue;
                 }
                 JsonNode deployment = send("POST", "/models/" + model + "/versions/" + number + "/deploy", operator,
@@ -197,13 +198,14 @@ final class DemoCommand implements Callable<Integer> {
                 say(clinical + ": deployed, revision " + deployment.get("revision").asLong() + ", slots "
                         + deployment.get("slots"));
                 cards.add(model + " version " + number + ": " + base + cardPath(model, number).substring(1));
+                deployed.add(clinical);
                 say(ModelsCommand.historyLines(send("GET", "/models/" + model + "/versions/" + number + "/history",
                         operator, null, 200)));
             }
 
-            if (deployedAll) {
-                step("A clinical application scores " + patients + " synthetic patients per model (POST /score, raw clinical records)");
-                for (ClinicalModel clinical : ClinicalModel.values()) {
+            if (deployed.contains(first)) {
+                step("A clinical application scores " + patients + " synthetic patients per deployed model (POST /score, raw clinical records)");
+                for (ClinicalModel clinical : deployed) {
                     List<Map<String, Object>> cohort = clinical.synthetic(patients, seed + 1).dataset().records();
                     List<Map<String, Object>> records = new ArrayList<>();
                     for (int i = 0; i < patients; i++) {
@@ -240,7 +242,9 @@ final class DemoCommand implements Callable<Integer> {
                 JsonNode refused = send("POST", "/score/" + first.modelName().value(), clinicalApp,
                         Map.of("patientId", "DEMO-BAD", "features", bad), 400);
                 say(refused.get("error").get("code").asText() + ": " + refused.get("error").get("message").asText());
-
+            }
+            if (deployed.contains(first)) {
+                canary(api, absoluteHome, first, operator, dataScientist, approver);
             }
 
             step("Compliance reads and verifies today's audit trail (hash-chained)");
@@ -269,6 +273,57 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * A rebuilt package of {@code clinical} (the same data and seed, so the same model in a new package) goes through
+     * its gates and approval and starts as a canary on 1 % of the patients, judged step by step by the canary
+     * controller (every minute, while the platform runs).
+     */
+    private void canary(ControlClient api, Path absoluteHome, ClinicalModel clinical, String operator,
+            String dataScientist, String approver) throws Exception {
+        String model = clinical.modelName().value();
+        step("A rebuilt " + clinical + " package goes out as a canary: 1 % of patients, then 5, 25, 50, 100 %, each step judged"
+                + " against stable by the canary controller (POST /models/" + model + "/canary)");
+        String blob = model + "-rebuilt.zip";
+        int version;
+        if (Files.exists(LocalAdapters.blobFolder(absoluteHome, "models").resolve(blob))) {
+            version = -1;
+            for (JsonNode v : send("GET", "/models/" + model, operator, null, 200).get("versions")) {
+                if (v.path("packageBlob").asText().endsWith(blob)) {
+                    version = v.get("version").asInt();
+                }
+            }
+            say(blob + " is already uploaded: version " + version);
+        } else {
+            Path out = Files.createTempFile("vigil-demo-retrained-", ".zip");
+            ReferenceModels.trainMiscalibrated(clinical, out, seed, ReferenceModels.DEMO_ROWS, 0.0,
+                    TrainingProgress.NONE);
+            HttpResponse<String> uploaded = ModelsCommand.upload(api.as(dataScientist), model, out, blob);
+            Files.delete(out);
+            if (uploaded.statusCode() / 100 != 2) {
+                throw new IllegalStateException("the upload of " + blob + " was refused: " + uploaded.body());
+            }
+            version = ControlClient.parse(uploaded.body()).at("/version/version").asInt();
+            say("uploaded " + blob + ": " + clinical + " version " + version);
+        }
+        String stage = awaitGates(api.as(operator), clinical, version);
+        if (stage.equals("GATES_PASSED")) {
+            HttpResponse<String> signed = ModelsCommand.decide(api.as(approver), "approve", model, version,
+                    "rebuilt package; gates passed on the platform's evaluation data");
+            say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed.body()))
+                    : signed.statusCode() + " " + errorOf(signed));
+        } else if (!stage.matches("APPROVED|CANARY|PRODUCTION|RETIRED|ROLLED_BACK")) {
+            say(clinical + " version " + version + " is " + stage.toLowerCase(java.util.Locale.ROOT)
+                    + ": no canary (see its gate report)");
+            return;
+        }
+        HttpResponse<String> started = api.as(operator).exchange("POST", "/models/" + model + "/canary",
+                Map.of("version", version, "bakeTime", "PT1M"));
+        say(started.statusCode() / 100 == 2 ? CanaryCommand.statusLines(ControlClient.parse(started.body()))
+                : started.statusCode() + " " + errorOf(started));
+        say("watch it: ./vigil canary status " + model + " (the controller judges a step once the bake time is over"
+                + " and each slot has enough predictions; until then it extends the bake time and says why)");
     }
 
     private String stageOf(ControlClient client, ClinicalModel clinical, int version) throws IOException,

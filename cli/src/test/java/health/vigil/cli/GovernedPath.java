@@ -43,6 +43,16 @@ final class GovernedPath {
         DatasetsCommand.register(platform.baseUri(), steward, READMISSION, "evaluation.csv",
                 readmissionCsv(SampleModels.readmissionCohort(2000, 4242)), "readmitted", "age", null,
                 List.of("admission_type"));
+        int version = approveReadmission(platform, home, zip, fileName);
+        ControlClient operator = new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, "operator"));
+        return operator.send("POST", "/models/" + READMISSION + "/versions/" + version + "/deploy", null, 200);
+    }
+
+    /**
+     * Uploads {@code zip} for the sample readmission model (whose evaluation dataset is registered), waits for its
+     * gates to pass and has the approver sign it; returns its version number.
+     */
+    static int approveReadmission(LocalPlatform platform, Path home, Path zip, String fileName) throws Exception {
         ControlClient api = new ControlClient(platform.baseUri(), null);
         HttpResponse<String> uploaded = ModelsCommand.upload(api.as(LocalAdapters.apiKey(home, "data-scientist")),
                 READMISSION, zip, fileName);
@@ -66,6 +76,6 @@ final class GovernedPath {
         if (approved.statusCode() != 200) {
             throw new AssertionError("approval refused: " + approved.body());
         }
-        return operator.send("POST", path + "/deploy", null, 200);
+        return version;
     }
 }

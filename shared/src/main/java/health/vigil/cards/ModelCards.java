@@ -73,7 +73,7 @@ public final class ModelCards {
         Instant now = clock.instant();
         ModelCard.Monitoring monitoring = new ModelCard.Monitoring(false, NO_MONITORING,
                 slot.map(s -> s.slot().name().toLowerCase(Locale.ROOT)).orElse(null),
-                slot.map(TrafficSlot::weightPercent).orElse(null), logged(model, version, now), PREDICTION_WINDOW_HOURS);
+                slot.map(s -> s.weightBasisPoints() / 100).orElse(null), logged(model, version, now), PREDICTION_WINDOW_HOURS);
         List<ModelCard.Segment> segments = report.map(ModelCards::segments).orElse(List.of());
         List<Section> sections = sections(record, report, segments, monitoring);
         return new ModelCard(model.value(), version, record.stage().name(), now,

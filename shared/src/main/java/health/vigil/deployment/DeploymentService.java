@@ -21,7 +21,13 @@ import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
+import health.vigil.model.StageChange;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -48,6 +54,8 @@ import java.util.function.Consumer;
 public final class DeploymentService {
     public static final String ACTION = "deployment.deploy";
     static final int MAX_ATTEMPTS = 5;
+    /** How many of the most recently retired versions a rollback may name. */
+    public static final int ROLLBACK_CHOICES = 5;
     /**
      * How long the call that saved a deployment may take to record it before another call completes the record
      * for it. Far longer than a deploy takes; short enough that a retry after a crash finds it complete.
@@ -111,7 +119,8 @@ public final class DeploymentService {
             Optional<Deployment> current = store.findDeployment(model);
             if (current.isPresent() && servesOnly(current.get(), version)) {
                 Deployment serving = current.get();
-                if (interrupted(serving)) {
+                // A revision a canary ramp wrote (a promotion) is recorded by the canary service, under its own key.
+                if (serving.canary() == null && interrupted(serving)) {
                     // The call that saved this revision stopped before recording it: complete its record, in the
                     // name of whoever made the decision.
                     announce(target, serving, Optional.empty(), serving.updatedBy(), actor);
@@ -142,6 +151,48 @@ public final class DeploymentService {
                 + lastConflict.getMessage() + "); check what else is changing it and try again");
     }
 
+    /**
+     * Puts a retired version back on all live traffic: {@code version} if given, which must be one of the
+     * {@value #ROLLBACK_CHOICES} most recently retired versions, otherwise the most recently retired one (the stable
+     * version before the current one). A running canary is taken off traffic like any deploy does.
+     */
+    public Deployment rollback(ModelName model, OptionalInt version, Principal actor) {
+        Objects.requireNonNull(model, "model");
+        List<VersionRecord> retired = registry.listVersions(model).stream()
+                .filter(v -> v.stage() == Stage.RETIRED)
+                .sorted(Comparator.comparing(DeploymentService::retiredAt).reversed())
+                .limit(ROLLBACK_CHOICES)
+                .toList();
+        String choices = retired.isEmpty() ? "none" : retired.stream().map(v -> Integer.toString(v.version()))
+                .collect(Collectors.joining(", "));
+        int target;
+        if (version.isPresent()) {
+            target = version.getAsInt();
+            if (retired.stream().noneMatch(v -> v.version() == target)) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "version " + target + " of `" + model + "` is not"
+                        + " one of its last " + ROLLBACK_CHOICES + " retired versions (" + choices + "); roll back to one"
+                        + " of those, or deploy an approved version");
+            }
+        } else {
+            if (retired.isEmpty()) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "`" + model + "` has no retired version to roll"
+                        + " back to; a version is retired when another one replaces it on the stable slot");
+            }
+            target = retired.get(0).version();
+        }
+        return deploy(model, target, actor);
+    }
+
+    private static Instant retiredAt(VersionRecord version) {
+        Instant at = Instant.MIN;
+        for (StageChange change : version.history()) {
+            if (change.to() == Stage.RETIRED && change.at() != null) {
+                at = change.at();
+            }
+        }
+        return at;
+    }
+
     /** Only what the lifecycle lets into production: approved (or approved before and since retired or canary). */
     private static void requireDeployable(VersionRecord target) {
         if (target.stage() != Stage.PRODUCTION) {
@@ -151,7 +202,7 @@ public final class DeploymentService {
 
     private static boolean servesOnly(Deployment deployment, int version) {
         return deployment.slots().size() == 1 && deployment.stable().version() == version
-                && deployment.stable().weightPercent() == 100;
+                && deployment.stable().weightBasisPoints() == TrafficSlot.ALL;
     }
 
     /**

@@ -8,6 +8,7 @@ import health.vigil.audit.AccessAudit;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
+import health.vigil.canary.CanaryService;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
@@ -62,6 +63,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final VersionLifecycle lifecycle;
     private final ApprovalService approvals;
     private final DeploymentService deployments;
+    private final CanaryService canaries;
     private final ScoringService scoring;
     private final PredictionRetention retention;
     private final AuditEvidence evidence;
@@ -97,6 +99,8 @@ public final class VigilPlatform implements AutoCloseable {
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
+        this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
+                scoring.models()::warm, a.telemetry);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.datasets = new EvaluationDatasets(artifacts, audit, clock);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
@@ -160,6 +164,10 @@ public final class VigilPlatform implements AutoCloseable {
 
     public DeploymentService deployments() {
         return deployments;
+    }
+
+    public CanaryService canaries() {
+        return canaries;
     }
 
     public ScoringService scoring() {

@@ -11,6 +11,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
 import health.vigil.audit.AuditLog;
+import health.vigil.audit.MutableClock;
+import health.vigil.canary.CanaryService;
+import health.vigil.model.PredictionRecord;
+import health.vigil.port.PredictionLog;
+import java.time.Duration;
 import health.vigil.config.VigilConfig;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.deployment.DeploymentService;
@@ -319,12 +324,12 @@ public abstract class RegistryStoreContract {
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
 
-        Deployment canary = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1, 95),
-                new TrafficSlot(Slot.CANARY, 2, 5)), 2, "ops", T0.plusSeconds(5), created.etag());
+        Deployment canary = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1, 9_500),
+                new TrafficSlot(Slot.CANARY, 2, 500)), 2, "ops", T0.plusSeconds(5), created.etag());
         Deployment replaced = store.saveDeployment(canary);
         assertThat(replaced.etag()).isNotBlank().isNotEqualTo(created.etag());
         assertThat(store.findDeployment(model)).contains(replaced);
-        assertThat(replaced.slot(Slot.CANARY)).contains(new TrafficSlot(Slot.CANARY, 2, 5));
+        assertThat(replaced.slot(Slot.CANARY)).contains(new TrafficSlot(Slot.CANARY, 2, 500));
 
         assertThatThrownBy(() -> store.saveDeployment(Deployment.stableOnly(model, 1, 3, "ops", T0, created.etag())))
                 .isInstanceOfSatisfying(ConflictException.class,
@@ -418,6 +423,84 @@ public abstract class RegistryStoreContract {
                 .containsExactlyInAnyOrder("1", "2");
         assertThat(store.findVersion(model, 1).orElseThrow().stage()).isEqualTo(Stage.RETIRED);
         assertThat(store.findVersion(model, 2).orElseThrow().stage()).isEqualTo(Stage.PRODUCTION);
+    }
+
+    @Test
+    void eightControllersTickingTogetherTakeEachRampStepOnceAndRecordItOnce() throws Exception {
+        Services services = services();
+        ModelName model = uniqueModel("readmission");
+        for (String content : List.of("stable package", "canary package")) {
+            store.createNextVersion(model, n -> version(model, n, sha256(content)).withStage(new StageChange(
+                    Stage.REGISTERED, Stage.APPROVED, "approver", "approved", ContractFixtures.T0, "approval")));
+        }
+        services.deployments.deploy(model, 1, operator("operator-0"));
+        MutableClock clock = new MutableClock(java.time.Instant.now());
+        List<PredictionRecord> log = new CopyOnWriteArrayList<>();
+        // Eight controller instances, as on eight hosts: nothing shared but the stores.
+        List<CanaryService> controllers = IntStream.range(0, 8).mapToObj(i -> new CanaryService(store,
+                new VersionLifecycle(store, services.audit, clock), services.audit, services.published::add,
+                listLog(log), clock, v -> { })).toList();
+        Duration bake = Duration.ofMinutes(1);
+        controllers.get(0).start(model, new CanaryService.StartCommand(2, null, bake, null), operator("operator-0"));
+
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        for (int round = 0; round < 4; round++) {
+            Deployment before = store.findDeployment(model).orElseThrow();
+            int canaryBp = before.slot(Slot.CANARY).orElseThrow().weightBasisPoints();
+            for (int i = 0; i < 4_000; i++) {
+                boolean canary = i < Math.max(300, 4_000L * canaryBp / TrafficSlot.ALL);
+                double score = random.nextDouble();
+                log.add(new PredictionRecord("p-" + round + "-" + i, model, canary ? 2 : 1,
+                        canary ? Slot.CANARY : Slot.STABLE, "0".repeat(64), clock.instant().plusMillis(i), new float[] {1f},
+                        score, score > 0.5, null));
+            }
+            clock.advance(bake.plusSeconds(1));
+
+            List<List<Deployment>> changed = Parallel.run(8, t -> controllers.get(t).tick());
+
+            Deployment after = store.findDeployment(model).orElseThrow();
+            assertThat(after.revision()).as("one step per round").isEqualTo(before.revision() + 1);
+            assertThat(changed.stream().mapToInt(List::size).sum()).as("one controller took the step").isEqualTo(1);
+        }
+
+        Deployment done = store.findDeployment(model).orElseThrow();
+        assertThat(done.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
+        assertThat(services.records(model, CanaryService.ACTION)).extracting(AuditRecord::outcome)
+                .containsExactlyInAnyOrder("started", "stepped", "stepped", "stepped", "promoted");
+        assertThat(services.published.stream().filter(e -> e.type().startsWith("Vigil.Canary.")).map(VigilEvent::id)
+                .distinct().count()).isEqualTo(5);
+        assertThat(store.findVersion(model, 2).orElseThrow().stage()).isEqualTo(Stage.PRODUCTION);
+        assertThat(store.findVersion(model, 1).orElseThrow().stage()).isEqualTo(Stage.RETIRED);
+        // The moves to canary and to production, each recorded once (the fixture's approval was never audited).
+        assertThat(services.records(model, VersionLifecycle.ACTION)).filteredOn(r -> r.subject().endsWith("/versions/2"))
+                .hasSize(2);
+        assertThat(store.findVersion(model, 2).orElseThrow().history()).extracting(StageChange::to)
+                .containsExactly(Stage.APPROVED, Stage.CANARY, Stage.PRODUCTION);
+    }
+
+    /** A prediction log in a list: the canary's analysis reads it; the log's own adapters have their contract. */
+    private static PredictionLog listLog(List<PredictionRecord> records) {
+        return new PredictionLog() {
+            @Override
+            public void append(List<PredictionRecord> batch) {
+                records.addAll(batch);
+            }
+
+            @Override
+            public void scan(ModelName model, java.time.Instant from, java.time.Instant to,
+                    java.util.function.Consumer<PredictionRecord> sink) {
+                records.stream().filter(r -> r.modelName().equals(model) && !r.time().isBefore(from)
+                        && r.time().isBefore(to)).forEach(sink);
+            }
+
+            @Override
+            public long purgeOlderThan(java.time.Instant cutoff) {
+                return 0;
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     @Test

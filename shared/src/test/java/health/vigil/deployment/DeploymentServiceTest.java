@@ -83,7 +83,7 @@ class DeploymentServiceTest {
 
         Deployment d = service.deploy(READMISSION, 1, OPS);
 
-        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, 100));
+        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL));
         assertThat(d.revision()).isEqualTo(1);
         assertThat(d.updatedBy()).isEqualTo("ops-oncall");
         assertThat(d.updatedAt()).isEqualTo(NOW);
@@ -194,12 +194,12 @@ class DeploymentServiceTest {
         store.put(version(READMISSION, 1, Stage.PRODUCTION));
         store.put(version(READMISSION, 2, Stage.CANARY));
         store.put(version(READMISSION, 3, Stage.APPROVED));
-        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 75),
-                new TrafficSlot(Slot.CANARY, 2, 25)), 7, "canary-controller", NOW, null));
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 7_500),
+                new TrafficSlot(Slot.CANARY, 2, 2_500)), 7, "canary-controller", NOW, null));
 
         Deployment d = service.deploy(READMISSION, 3, OPS);
 
-        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 3, 100));
+        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 3, TrafficSlot.ALL));
         assertThat(d.revision()).isEqualTo(8);
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
         assertThat(stageOf(2)).isEqualTo(Stage.ROLLED_BACK);
@@ -407,5 +407,40 @@ class DeploymentServiceTest {
         assertThat(store.listVersions(READMISSION)).filteredOn(v -> v.stage() == Stage.PRODUCTION)
                 .singleElement().extracting(VersionRecord::version).isEqualTo(last.stable().version());
         assertThat(audit()).hasSize(3);
+    }
+
+    @Test
+    void rollbackPutsThePreviousStableBackOrANamedRecentlyRetiredVersionAndNothingElse() {
+        health.vigil.audit.MutableClock moving = new health.vigil.audit.MutableClock(NOW);
+        AuditLog log = new AuditLog(auditStore, moving);
+        DeploymentService deployments = new DeploymentService(store, new VersionLifecycle(store, log, moving), log,
+                events, moving);
+        for (int v = 1; v <= 3; v++) {
+            store.put(version(READMISSION, v, Stage.APPROVED));
+            deployments.deploy(READMISSION, v, OPS);
+            moving.advance(Duration.ofMinutes(1));
+        }
+        store.put(version(READMISSION, 4, Stage.APPROVED));
+
+        // Version 2 was retired last (when 3 replaced it): it is the previous stable.
+        assertThat(deployments.rollback(READMISSION, java.util.OptionalInt.empty(), OPS).stable().version()).isEqualTo(2);
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(3)).isEqualTo(Stage.RETIRED);
+        moving.advance(Duration.ofMinutes(1));
+
+        assertThat(deployments.rollback(READMISSION, java.util.OptionalInt.of(1), OPS).stable().version()).isEqualTo(1);
+        assertThatThrownBy(() -> deployments.rollback(READMISSION, java.util.OptionalInt.of(4), OPS))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                .hasMessageContaining("not one of its last 5 retired versions (2, 3)");
+        assertThat(store.findDeployment(READMISSION).orElseThrow().stable().version()).isEqualTo(1);
+    }
+
+    @Test
+    void rollbackWithoutARetiredVersionSaysWhy() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        service.deploy(READMISSION, 1, OPS);
+
+        assertThatThrownBy(() -> service.rollback(READMISSION, java.util.OptionalInt.empty(), OPS))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("no retired version");
     }
 }

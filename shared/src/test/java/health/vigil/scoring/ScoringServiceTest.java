@@ -111,9 +111,11 @@ class ScoringServiceTest {
         when(runtime.load(any(), eq(Sha256.hex(onnxBytes(2))), anyString(), anyInt())).thenReturn(model2);
     }
 
-    private void deploy(int stable, Integer canary, int canaryWeight) {
-        List<TrafficSlot> slots = canary == null ? List.of(new TrafficSlot(Slot.STABLE, stable, 100))
-                : List.of(new TrafficSlot(Slot.STABLE, stable, 100 - canaryWeight), new TrafficSlot(Slot.CANARY, canary, canaryWeight));
+    private void deploy(int stable, Integer canary, int canaryPercent) {
+        int canaryWeight = canaryPercent * 100;
+        List<TrafficSlot> slots = canary == null ? List.of(new TrafficSlot(Slot.STABLE, stable, TrafficSlot.ALL))
+                : List.of(new TrafficSlot(Slot.STABLE, stable, TrafficSlot.ALL - canaryWeight),
+                        new TrafficSlot(Slot.CANARY, canary, canaryWeight));
         store.saveDeployment(new Deployment(READMISSION, slots, 1, "ops", NOW, null));
     }
 

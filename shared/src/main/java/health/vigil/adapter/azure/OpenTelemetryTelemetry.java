@@ -11,6 +11,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.DoubleGauge;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Span;
@@ -53,6 +54,8 @@ final class OpenTelemetryTelemetry implements Telemetry {
     private final LongCounter events;
     private final LongCounter auditVerifications;
     private final LongCounter gateChecks;
+    private final DoubleGauge trafficWeight;
+    private final LongCounter canaryAnalyses;
 
     OpenTelemetryTelemetry(OpenTelemetry openTelemetry) {
         Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -72,6 +75,10 @@ final class OpenTelemetryTelemetry implements Telemetry {
                 "Audit chain verifications by outcome (intact, broken)");
         this.gateChecks = counter(meter, TelemetryNames.GATE_CHECKS,
                 "Gate checks of version evaluations, by model, version, gate and outcome");
+        this.trafficWeight = meter.gaugeBuilder(TelemetryNames.TRAFFIC_WEIGHT).setUnit(unit(TelemetryNames.TRAFFIC_WEIGHT))
+                .setDescription("Share of live traffic of a model version's slot, set by canary ramps").build();
+        this.canaryAnalyses = counter(meter, TelemetryNames.CANARY_ANALYSES,
+                "Canary analyses of ramp steps, by model, version and outcome (pass, fail, extend)");
     }
 
     @Override
@@ -128,6 +135,21 @@ final class OpenTelemetryTelemetry implements Telemetry {
         Objects.requireNonNull(version, "version");
         gateChecks.add(1, Attributes.builder().put(MODEL, version.name().value()).put(VERSION, (long) version.number())
                 .put(GATE, safe(gate)).put(OUTCOME, safe(outcome)).build());
+    }
+
+    @Override
+    public void trafficWeight(ModelVersion version, Slot slot, int basisPoints) {
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(slot, "slot");
+        trafficWeight.set(basisPoints / 100.0, Attributes.of(MODEL, version.name().value(), VERSION,
+                (long) version.number(), SLOT, slot.wireName()));
+    }
+
+    @Override
+    public void canaryAnalysis(ModelVersion version, String outcome) {
+        Objects.requireNonNull(version, "version");
+        canaryAnalyses.add(1, Attributes.builder().put(MODEL, version.name().value()).put(VERSION, (long) version.number())
+                .put(OUTCOME, safe(outcome)).build());
     }
 
     private static LongCounter counter(Meter meter, String name, String description) {

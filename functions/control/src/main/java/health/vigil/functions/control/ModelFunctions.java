@@ -24,6 +24,7 @@ import health.vigil.registry.ModelRegistry;
 import health.vigil.security.Role;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** The control API for models: the registry (read) and deployment of a registered version. */
 public final class ModelFunctions {
@@ -123,5 +124,33 @@ public final class ModelFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
                 call -> deployments.deploy(new ModelName(name), HttpApi.version(version), call.principal()));
+    }
+
+    /**
+     * Puts the previous stable version back on all traffic, or {@code {"version": N}}, one of the last retired
+     * versions; takes effect on the next request.
+     */
+    @FunctionName("RollbackModel")
+    public HttpResponseMessage rollback(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/rollback",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
+            OptionalInt version = OptionalInt.empty();
+            if (call.body().filter(b -> !b.isBlank()).isPresent()) {
+                JsonNode body = call.json();
+                JsonNode named = body.path("version");
+                if (!body.isObject() || body.size() > 1 || (body.size() == 1 && !body.has("version"))
+                        || (body.has("version") && !(named.isIntegralNumber() && named.canConvertToInt()))) {
+                    throw new ValidationException("send no body to roll back to the previous stable version, or"
+                            + " {\"version\": N} naming one of the last retired versions");
+                }
+                if (body.has("version")) {
+                    version = OptionalInt.of(named.intValue());
+                }
+            }
+            return deployments.rollback(new ModelName(name), version, call.principal());
+        });
     }
 }

@@ -219,6 +219,18 @@ public final class LoadedModels implements AutoCloseable {
     private record PackageParts(byte[] onnx, Optional<ReferenceProfile> reference) {}
 
     /**
+     * The bytes the version was registered with, kept under their sha256 in {@code packages}; a version registered
+     * before packages were kept there is read from its upload in {@code models}, as it was then.
+     */
+    private InputStream openRegisteredPackage(VersionRecord record) {
+        String kept = ArtifactStore.registeredPackage(record.packageSha256());
+        if (artifacts.describe(ArtifactStore.PACKAGES, kept).isPresent()) {
+            return artifacts.open(ArtifactStore.PACKAGES, kept);
+        }
+        return artifacts.open(ArtifactStore.MODELS, record.packageBlob());
+    }
+
+    /**
      * {@code model.onnx} and {@code reference.json} from the version's package, after checking the package is
      * the one registered.
      */
@@ -228,7 +240,7 @@ public final class LoadedModels implements AutoCloseable {
             throw new VigilException(ErrorCode.INTEGRITY_FAILURE, record.id() + " has no package blob or package"
                     + " sha256 in the registry; register it again");
         }
-        try (InputStream raw = artifacts.open(ArtifactStore.MODELS, blob)) {
+        try (InputStream raw = openRegisteredPackage(record)) {
             VerifiedPackageExtractor.Contents contents = extractor.extract(raw, record.packageSha256(),
                     "the package of " + record.id() + " (blob '" + blob + "')");
             return new PackageParts(contents.onnx(), contents.referenceJson().flatMap(LoadedModels::referenceProfile));

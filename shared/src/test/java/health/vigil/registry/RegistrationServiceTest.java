@@ -124,6 +124,38 @@ class RegistrationServiceTest {
         assertThat(v.sourceEventId()).isEqualTo("evt-1");
         assertThat(streamClosed).isTrue();
         verify(telemetry).registration("registered");
+        verify(artifacts).put(eq("packages"), eq(PACKAGE_SHA + ".zip"), any(), eq(false));
+    }
+
+    @Test
+    void anUploadReplacedBetweenItsTwoReadsIsNotKeptNorRegistered() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        // The store reads what it is given to the end, as the real ones do before they make a blob visible; the
+        // bytes in the models container (1, 2, 3) are not the ones the package was read and hashed as.
+        when(artifacts.put(eq("packages"), anyString(), any(), eq(false))).thenAnswer(call -> {
+            call.<InputStream>getArgument(2).readAllBytes();
+            return null;
+        });
+
+        assertThatThrownBy(() -> service.register(upload))
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.getMessage())
+                        .contains("changed while it was being registered"));
+        verify(registry, never()).createNextVersion(any(), any());
+        verify(registry, never()).markEventHandled(anyString(), anyString());
+        assertThat(audit()).isEmpty();
+    }
+
+    @Test
+    void aPackageKeptBeforeIsNotCopiedAgain() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+        when(artifacts.describe("packages", PACKAGE_SHA + ".zip")).thenReturn(Optional.of(
+                new ArtifactStore.StoredArtifact("packages", PACKAGE_SHA + ".zip", 1234, PACKAGE_SHA, "etag")));
+
+        assertThat(service.register(upload).kind()).isEqualTo(Kind.REGISTERED);
+        verify(artifacts, never()).put(eq("packages"), anyString(), any(), org.mockito.ArgumentMatchers.anyBoolean());
     }
 
     @Test

@@ -3,7 +3,9 @@ package health.vigil.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
+import health.vigil.port.ArtifactStore;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import health.vigil.testing.samples.SampleModels;
@@ -404,7 +406,9 @@ abstract class PlatformLoopScenario {
             return; // 'vigil audit export' works on a local home; on Azure the container is downloaded instead
         }
         Path out = home.resolve("evidence-copy");
-        Path key = home.resolve("audit-signing.pem");
+        // The auditor's copy of the public key lives outside the home, as it would on their machine.
+        Path key = Files.createTempFile("audit-signing-", ".pem");
+        key.toFile().deleteOnExit();
         Files.writeString(key, health.vigil.audit.SigningKeys.pem(health.vigil.adapter.local.LocalAuditSigner.open(home)
                 .publicKey()));
         assertThat(AuditCommandTest.run("audit", "export", "--from", today.toString(), "--to", today.toString(), "--out", out.toString(),
@@ -512,6 +516,49 @@ abstract class PlatformLoopScenario {
                 assertThat(mode).as(home.relativize(p).toString()).isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
             }
         }
+    }
+
+    @Test
+    @Order(16)
+    void aReplacedUploadKeepsItsVersionAndAVersionThatCannotLoadIsRefusedWithTheDeploymentUnchanged() throws Exception {
+        ArtifactStore artifacts = platform.platform().artifacts();
+        // The upload version 1 came from is replaced with another package and announced again.
+        artifacts.put(ArtifactStore.MODELS, "readmission.zip",
+                new java.io.ByteArrayInputStream(SampleModels.readmissionTrees().zip()), true);
+        HttpResponse<String> announced = post("/runtime/webhooks/eventgrid?functionName=RegisterModel", null,
+                blobCreated(UUID.randomUUID().toString(), "readmission.zip"),
+                Map.of("aeg-event-type", "Notification", "x-functions-key", SystemKeys.eventGrid(home)));
+        assertThat(announced.statusCode()).isBetween(200, 299);
+        awaitVersions(2);
+        String v1Sha = get("/models/" + MODEL + "/versions/1", operator).get("packageSha256").asText();
+        String v2Sha = get("/models/" + MODEL + "/versions/2", operator).get("packageSha256").asText();
+        assertThat(v2Sha).isNotEqualTo(v1Sha);
+        try (java.io.InputStream kept = artifacts.open(ArtifactStore.PACKAGES, ArtifactStore.registeredPackage(v1Sha))) {
+            assertThat(Sha256.hex(kept)).as("version 1's bytes are kept").isEqualTo(v1Sha);
+        }
+
+        // Storage damage: the bytes kept for version 2 are no longer the ones it was registered with. The gates
+        // loaded it once it registered; the loaded versions are then dropped, as a restart of the process drops them.
+        platform.host().eventBus().awaitIdle(Duration.ofSeconds(30));
+        artifacts.put(ArtifactStore.PACKAGES, ArtifactStore.registeredPackage(v2Sha),
+                new java.io.ByteArrayInputStream(SampleModels.readmissionLogistic().zip()), true);
+        platform.platform().scoring().models().close();
+        JsonNode before = get("/models/" + MODEL, operator).get("summary").get("deployment");
+        HttpResponse<String> refused = post("/models/" + MODEL + "/versions/2/deploy", operator, "", Map.of());
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+        assertErrorShape(refused.body());
+        JsonNode error = json(refused.body()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("VERSION_NOT_SERVABLE");
+        assertThat(error.get("message").asText()).contains(MODEL + ":2", "not deployed",
+                "still serves version 1", "sha256", "Upload a corrected package");
+        assertThat(get("/models/" + MODEL, operator).get("summary").get("deployment")).isEqualTo(before);
+        assertThat(get("/models/" + MODEL + "/versions/2", operator).get("stage").asText()).isEqualTo("REGISTERED");
+        HttpResponse<String> scored = post("/score/" + MODEL, clinicalApp, Json.write(Map.of("patientId",
+                PATIENT_PREFIX + "after-refusal", "features", present(SampleModels.readmissionCohort(1, 5).records().get(0)))),
+                Map.of());
+        assertThat(scored.statusCode()).isEqualTo(200);
+        assertThat(json(scored.body()).get("version").asInt()).isEqualTo(1);
     }
 
     private static void assertErrorShape(String body) {

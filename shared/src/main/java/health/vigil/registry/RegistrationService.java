@@ -176,6 +176,7 @@ public final class RegistrationService {
         private final java.security.MessageDigest digest = Sha256.newDigest();
         private final String expected;
         private final String blobName;
+        private boolean checked;
 
         ExpectedContent(InputStream in, String expected, String blobName) {
             super(in);
@@ -195,9 +196,12 @@ public final class RegistrationService {
             int n = super.read(b, off, len);
             if (n > 0) {
                 digest.update(b, off, n);
-            } else if (n < 0 && !expected.equals(Sha256.hex(digest))) {
-                throw new StoreException("blob '" + blobName + "' changed while it was being registered; the event is"
-                        + " retried", null);
+            } else if (n < 0 && !checked) {
+                checked = true; // a reader may ask again after the end; the digest is final by then
+                if (!expected.equals(Sha256.hex(digest))) {
+                    throw new StoreException("blob '" + blobName + "' changed while it was being registered; the"
+                            + " event is retried", null);
+                }
             }
             return n;
         }

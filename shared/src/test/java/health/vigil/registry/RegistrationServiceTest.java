@@ -147,6 +147,24 @@ class RegistrationServiceTest {
     }
 
     @Test
+    void theUploadIsKeptWhenItIsWhatWasChecked_evenForAStoreThatReadsAgainAfterTheEnd() {
+        String sha = health.vigil.hash.Sha256.hex(new byte[] {1, 2, 3});
+        when(reader.read(any())).thenReturn(new ModelPackage(manifest(READMISSION), new byte[] {9}, null, sha,
+                MODEL_SHA, 3, new ModelRuntime.Signature(List.of(), List.of())));
+        when(registry.findByPackageSha256(READMISSION, sha)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+        when(artifacts.put(eq("packages"), eq(sha + ".zip"), any(), eq(false))).thenAnswer(call -> {
+            InputStream in = call.getArgument(2);
+            assertThat(in.readAllBytes()).containsExactly(1, 2, 3);
+            assertThat(in.read()).isEqualTo(-1);
+            assertThat(in.read(new byte[8], 0, 8)).isEqualTo(-1);
+            return null;
+        });
+
+        assertThat(service.register(upload).kind()).isEqualTo(Kind.REGISTERED);
+    }
+
+    @Test
     void aPackageKeptBeforeIsNotCopiedAgain() {
         givenAValidPackage();
         when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());

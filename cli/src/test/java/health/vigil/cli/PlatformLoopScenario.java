@@ -406,9 +406,7 @@ abstract class PlatformLoopScenario {
             return; // 'vigil audit export' works on a local home; on Azure the container is downloaded instead
         }
         Path out = home.resolve("evidence-copy");
-        // The auditor's copy of the public key lives outside the home, as it would on their machine.
-        Path key = Files.createTempFile("audit-signing-", ".pem");
-        key.toFile().deleteOnExit();
+        Path key = Files.createTempFile("audit-signing", ".pem"); // the verifier's own copy, outside the home
         Files.writeString(key, health.vigil.audit.SigningKeys.pem(health.vigil.adapter.local.LocalAuditSigner.open(home)
                 .publicKey()));
         assertThat(AuditCommandTest.run("audit", "export", "--from", today.toString(), "--to", today.toString(), "--out", out.toString(),

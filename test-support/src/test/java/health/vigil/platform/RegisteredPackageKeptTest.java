@@ -2,27 +2,19 @@ package health.vigil.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ConflictException;
 import health.vigil.events.BlobCreated;
 import health.vigil.hash.Sha256;
-import health.vigil.json.Json;
 import health.vigil.model.ModelName;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.registry.RegistrationOutcome;
-import health.vigil.scoring.PatientRow;
-import health.vigil.scoring.ScoreRequest;
 import health.vigil.security.Principal;
 import health.vigil.testing.samples.SampleModels;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,7 +54,7 @@ class RegisteredPackageKeptTest {
         // A new process: nothing is loaded, so version 1 is read from storage again.
         try (VigilPlatform platform = platform()) {
             platform.deployments().deploy(MODEL, 1, Principal.SYSTEM);
-            assertThat(scoredVersion(platform)).isEqualTo(1);
+            assertThat(TestPatient.scoredVersion(platform, MODEL)).isEqualTo(1);
         }
     }
 
@@ -78,15 +70,5 @@ class RegisteredPackageKeptTest {
                 ArtifactStore.MODELS, blob, "file:" + blob, zip.length, stored.etag()));
         assertThat(outcome.kind()).as(outcome.message()).isEqualTo(RegistrationOutcome.Kind.REGISTERED);
         return outcome.version();
-    }
-
-    private static int scoredVersion(VigilPlatform platform) {
-        Map<String, JsonNode> features = new LinkedHashMap<>();
-        JsonNode record = Json.readTree("the test patient", ("{\"age\": 71, \"prior_inpatient_stays\": 2, \"hba1c\": 8.4,"
-                + " \"on_insulin\": true, \"admission_type\": \"emergency\", \"length_of_stay_days\": 5}")
-                .getBytes(StandardCharsets.UTF_8));
-        record.fields().forEachRemaining(e -> features.put(e.getKey(), e.getValue()));
-        return platform.scoring().score(new ScoreRequest(MODEL, null, List.of(new PatientRow("patient-1", features))))
-                .row(0).version();
     }
 }

@@ -2,7 +2,7 @@ package health.vigil.audit;
 
 import health.vigil.audit.VerificationReport.Break;
 import health.vigil.audit.VerificationReport.Problem;
-import health.vigil.error.AuditRecordUnreadableException;
+import health.vigil.port.AuditRecordUnreadableException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;

@@ -49,7 +49,7 @@ public interface AuditStore {
 
     /**
      * The records of one partition in sequence order. A record that cannot be read back is an
-     * {@link health.vigil.error.AuditRecordUnreadableException} naming the first such record.
+     * {@link health.vigil.port.AuditRecordUnreadableException} naming the first such record.
      */
     List<AuditRecord> read(String partition);
 

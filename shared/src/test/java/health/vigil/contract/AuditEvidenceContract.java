@@ -14,7 +14,7 @@ import health.vigil.audit.KeyPairSigner;
 import health.vigil.audit.MutableClock;
 import health.vigil.audit.Tampering;
 import health.vigil.audit.VerificationReport;
-import health.vigil.error.AuditRecordUnreadableException;
+import health.vigil.port.AuditRecordUnreadableException;
 import health.vigil.error.ErrorCode;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.ArtifactStore;

@@ -1,6 +1,6 @@
 package health.vigil.adapter.local;
 
-import health.vigil.error.AuditRecordUnreadableException;
+import health.vigil.port.AuditRecordUnreadableException;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;

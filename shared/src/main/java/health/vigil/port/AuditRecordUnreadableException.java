@@ -1,5 +1,7 @@
-package health.vigil.error;
+package health.vigil.port;
 
+import health.vigil.error.ErrorCode;
+import health.vigil.error.VigilException;
 import health.vigil.model.AuditRecord;
 import java.util.List;
 

@@ -47,6 +47,8 @@ var blobGrants = [
   { principal: 'scoring', role: 'Storage Blob Data Reader', container: 'models' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'models' }
   { principal: 'control', role: 'Storage Blob Data Reader', container: 'datasets' }
+  { principal: 'scoring', role: 'Storage Blob Data Reader', container: 'packages' }
+  { principal: 'control', role: 'Storage Blob Data Contributor', container: 'packages' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'audit-exports' }
   { principal: 'pipeline', role: 'Storage Blob Data Reader', container: 'datasets' }
   { principal: 'eventGridTopic', role: 'Storage Blob Data Contributor', container: 'event-deadletter' }

@@ -3,7 +3,9 @@ package health.vigil.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
+import health.vigil.port.ArtifactStore;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Stage;
@@ -661,6 +663,89 @@ abstract class PlatformLoopScenario {
                 assertThat(mode).as(home.relativize(p).toString()).isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
             }
         }
+    }
+
+    @Test
+    @Order(16)
+    void aReplacedUploadKeepsItsVersionAndAVersionThatCannotLoadIsRefusedWithTheDeploymentUnchanged() throws Exception {
+        ArtifactStore artifacts = platform.platform().artifacts();
+        // The upload version 1 came from is replaced with another package and announced again.
+        artifacts.put(ArtifactStore.MODELS, "readmission.zip",
+                new java.io.ByteArrayInputStream(SampleModels.readmissionTrees().zip()), true);
+        HttpResponse<String> announced = post("/runtime/webhooks/eventgrid?functionName=RegisterModel", null,
+                blobCreated(UUID.randomUUID().toString(), "readmission.zip"),
+                Map.of("aeg-event-type", "Notification", "x-functions-key", SystemKeys.eventGrid(home)));
+        assertThat(announced.statusCode()).isBetween(200, 299);
+        awaitVersions(2);
+        String v1Sha = get("/models/" + MODEL + "/versions/1", operator).get("packageSha256").asText();
+        String v2Sha = get("/models/" + MODEL + "/versions/2", operator).get("packageSha256").asText();
+        assertThat(v2Sha).isNotEqualTo(v1Sha);
+        try (java.io.InputStream kept = artifacts.open(ArtifactStore.PACKAGES, ArtifactStore.registeredPackage(v1Sha))) {
+            assertThat(Sha256.hex(kept)).as("version 1's bytes are kept").isEqualTo(v1Sha);
+        }
+
+        // Storage damage: the bytes kept for version 2 are no longer the ones it was registered with. The gates
+        // loaded it once it registered; the loaded versions are then dropped, as a restart of the process drops them.
+        platform.host().eventBus().awaitIdle(Duration.ofSeconds(30));
+        artifacts.put(ArtifactStore.PACKAGES, ArtifactStore.registeredPackage(v2Sha),
+                new java.io.ByteArrayInputStream(SampleModels.readmissionLogistic().zip()), true);
+        platform.platform().scoring().models().close();
+        JsonNode before = get("/models/" + MODEL, operator).get("summary").get("deployment");
+        HttpResponse<String> refused = post("/models/" + MODEL + "/versions/2/deploy", operator, "", Map.of());
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+        assertErrorShape(refused.body());
+        JsonNode error = json(refused.body()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("VERSION_NOT_SERVABLE");
+        assertThat(error.get("message").asText()).contains(MODEL + ":2", "not deployed",
+                "still serves version 1", "sha256", "Upload a corrected package");
+        assertThat(get("/models/" + MODEL, operator).get("summary").get("deployment")).isEqualTo(before);
+        assertThat(get("/models/" + MODEL + "/versions/2", operator).get("stage").asText()).isEqualTo("REGISTERED");
+        HttpResponse<String> scored = post("/score/" + MODEL, clinicalApp, Json.write(Map.of("patientId",
+                PATIENT_PREFIX + "after-refusal", "features", present(SampleModels.readmissionCohort(1, 5).records().get(0)))),
+                Map.of());
+        assertThat(scored.statusCode()).isEqualTo(200);
+        assertThat(json(scored.body()).get("version").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(17)
+    void theAuditRecordsComeInBoundedPagesLinkedByContinuationTokens() throws Exception {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        String period = "/audit/records?from=" + today + "&to=" + today;
+        List<JsonNode> paged = new ArrayList<>();
+        String token = null;
+        int pages = 0;
+        do {
+            JsonNode page = get(period + "&limit=3" + (token == null ? "" : "&continuationToken=" + token), compliance);
+            assertThat(page.get("records").size()).isBetween(1, 3);
+            page.get("records").forEach(paged::add);
+            token = page.hasNonNull("continuationToken") ? page.get("continuationToken").asText() : null;
+            pages++;
+        } while (token != null && pages < 1000);
+
+        assertThat(token).as("the last page has no token").isNull();
+        // Each page read is itself audited at the end of the day, so the day grows while it is paged through: the
+        // pages must still be one gap-free run from the day's first record, matching a full read made afterwards.
+        for (int i = 0; i < paged.size(); i++) {
+            assertThat(paged.get(i).get("sequence").asLong()).isEqualTo(i + 1);
+        }
+        JsonNode all = get(period, compliance).get("records");
+        for (int i = 0; i < paged.size(); i++) {
+            assertThat(paged.get(i).get("id").asText()).isEqualTo(all.get(i).get("id").asText());
+        }
+
+        for (String bad : List.of("&continuationToken=not-a-token", "&limit=0", "&limit=1001", "&limit=three")) {
+            HttpResponse<String> refused = send(HttpRequest.newBuilder(uri(period + bad)).GET()
+                    .header("x-api-key", compliance));
+            assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+            assertErrorShape(refused.body());
+        }
+        String otherPeriod = get("/audit/records?from=" + today.minusDays(1) + "&to=" + today + "&limit=1", compliance)
+                .get("continuationToken").asText();
+        HttpResponse<String> replayed = send(HttpRequest.newBuilder(uri(period + "&continuationToken=" + otherPeriod))
+                .GET().header("x-api-key", compliance));
+        assertThat(replayed.statusCode()).as("a token of another period").isEqualTo(400);
     }
 
     private static void assertErrorShape(String body) {

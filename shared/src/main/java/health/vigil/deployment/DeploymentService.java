@@ -3,6 +3,7 @@ package health.vigil.deployment;
 import health.vigil.audit.AuditLog;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
@@ -129,7 +130,7 @@ public final class DeploymentService {
                 return serving;
             }
             // Loaded and warmed before the switch: the first patient routed to it does not wait for the load.
-            warmer.accept(target);
+            warm(target, current);
             Deployment next = Deployment.stableOnly(model, version, current.map(d -> d.revision() + 1).orElse(1L),
                     actor.id(), clock.instant(), current.map(Deployment::etag).orElse(null));
             Deployment saved;
@@ -191,6 +192,29 @@ public final class DeploymentService {
             }
         }
         return at;
+    }
+
+
+    /**
+     * Loads and warms the version, or refuses the deploy with what to fix: a version whose package cannot be read,
+     * does not match its registered hashes, or does not load and run would take the model out of service. Nothing
+     * has been saved at this point, so the deployment still serves what it served. An unavailable store is not
+     * the version's fault and stays a retryable 503.
+     */
+    private void warm(VersionRecord target, Optional<Deployment> current) {
+        try {
+            warmer.accept(target);
+        } catch (VigilException e) {
+            if (e.code() == ErrorCode.STORE_UNAVAILABLE || e.code() == ErrorCode.SERVER_BUSY) {
+                throw e;
+            }
+            String serving = current.map(d -> "it still serves version " + d.stable().version() + " (revision "
+                    + d.revision() + ")").orElse("it has no deployment yet");
+            throw new VigilException(ErrorCode.VERSION_NOT_SERVABLE, target.id() + " cannot be served, so it was not"
+                    + " deployed and the deployment of `" + target.id().name() + "` is unchanged (" + serving + "): "
+                    + e.getMessage() + ". Upload a corrected package, let it register and deploy its version, or"
+                    + " restore this version's package blob from a backup", e);
+        }
     }
 
     /** Only what the lifecycle lets into production: approved (or approved before and since retired or canary). */

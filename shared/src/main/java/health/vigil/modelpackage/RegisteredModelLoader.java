@@ -88,7 +88,7 @@ public final class RegisteredModelLoader {
             throw new VigilException(ErrorCode.INTEGRITY_FAILURE, record.id() + " has no package blob or package"
                     + " sha256 in the registry; register it again");
         }
-        try (InputStream raw = artifacts.open(ArtifactStore.MODELS, blob)) {
+        try (InputStream raw = openRegisteredPackage(record)) {
             VerifiedPackageExtractor.Contents contents = extractor.extract(raw, record.packageSha256(),
                     "the package of " + record.id() + " (blob '" + blob + "')");
             return new PackageParts(contents.onnx(),
@@ -96,5 +96,17 @@ public final class RegisteredModelLoader {
         } catch (IOException e) {
             throw new StoreException("could not read the package of " + record.id() + " (blob '" + blob + "')", e);
         }
+    }
+
+    /**
+     * The bytes the version was registered with, kept under their sha256 in {@code packages}; a version registered
+     * before packages were kept there is read from its upload in {@code models}, as it was then.
+     */
+    private InputStream openRegisteredPackage(VersionRecord record) {
+        String kept = ArtifactStore.registeredPackage(record.packageSha256());
+        if (artifacts.describe(ArtifactStore.PACKAGES, kept).isPresent()) {
+            return artifacts.open(ArtifactStore.PACKAGES, kept);
+        }
+        return artifacts.open(ArtifactStore.MODELS, record.packageBlob());
     }
 }

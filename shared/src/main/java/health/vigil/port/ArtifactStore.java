@@ -5,13 +5,25 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Blob storage for model packages, datasets and audit exports. Containers are {@code models},
- * {@code datasets} and {@code audit-exports}. Implementations stream and compute the sha256 while they do.
+ * Blob storage for model packages, datasets and audit exports. Containers are {@code models} (uploads),
+ * {@code packages} (the registered packages by sha256), {@code datasets} and {@code audit-exports}.
+ * Implementations stream and compute the sha256 while they do.
  */
 public interface ArtifactStore {
     String MODELS = "models";
+    /**
+     * The bytes every registered version was registered with, named by their sha256 ({@link #registeredPackage})
+     * and never overwritten (immutable storage in Azure): an upload replaced in {@code models} cannot take a
+     * registered version's package away.
+     */
+    String PACKAGES = "packages";
     String DATASETS = "datasets";
     String AUDIT_EXPORTS = "audit-exports";
+
+    /** The name in {@link #PACKAGES} of the package whose sha256 is {@code packageSha256}. */
+    static String registeredPackage(String packageSha256) {
+        return packageSha256 + ".zip";
+    }
 
     /**
      * Stores {@code content} as {@code container/name}. With {@code overwrite} false an existing blob is

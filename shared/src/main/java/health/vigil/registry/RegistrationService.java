@@ -3,12 +3,15 @@ package health.vigil.registry;
 import health.vigil.modelpackage.ModelPackage;
 import health.vigil.modelpackage.ModelPackageReader;
 import health.vigil.audit.AuditLog;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.PackageRejectedException;
 import health.vigil.error.StoreException;
 import health.vigil.events.BlobCreated;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
+import health.vigil.hash.Sha256;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
@@ -160,6 +163,7 @@ public final class RegistrationService {
                     + "' no longer exists in the models container; there is nothing to register");
         }
         ModelPackage pkg = read.get();
+        keepRegisteredBytes(blob, pkg);
         ModelName name = pkg.manifest().name();
         Optional<VersionRecord> existing = registry.findByPackageSha256(name, pkg.packageSha256());
         // Either a new package, or a retry of this very event that stored the version but failed before
@@ -229,6 +233,69 @@ public final class RegistrationService {
                     blob.blobName(), pkg.packageSize(), Stage.REGISTERED, uploader, now, blob.eventId(), now,
                     List.of(registered), List.of(), null);
         });
+    }
+
+    /**
+     * Copies the upload into {@link ArtifactStore#PACKAGES} under its sha256, where it is never overwritten, so the
+     * bytes a version was registered with stay there whatever later happens to the uploaded blob. The copy is
+     * checked against the sha256 the package was read with before the store makes it visible: if the upload was
+     * replaced between the two reads, nothing is kept and the event is retried (it then registers what the blob
+     * holds by then).
+     */
+    private void keepRegisteredBytes(BlobCreated blob, ModelPackage pkg) {
+        String kept = ArtifactStore.registeredPackage(pkg.packageSha256());
+        if (artifacts.describe(ArtifactStore.PACKAGES, kept).isPresent()) {
+            return;
+        }
+        try (InputStream upload = artifacts.open(ArtifactStore.MODELS, blob.blobName())) {
+            artifacts.put(ArtifactStore.PACKAGES, kept, new ExpectedContent(upload, pkg.packageSha256(), blob.blobName()),
+                    false);
+        } catch (ConflictException alreadyKept) {
+            if (alreadyKept.code() != ErrorCode.CONFLICT) {
+                throw alreadyKept;
+            }
+        } catch (NotFoundException gone) {
+            throw new StoreException("blob '" + blob.blobName() + "' was removed while it was being registered;"
+                    + " the event is retried", gone);
+        } catch (IOException e) {
+            throw new StoreException("could not read blob '" + blob.blobName() + "' from the models container", e);
+        }
+    }
+
+    /** A stream that fails at its end unless what passed through it has the expected sha256. */
+    private static final class ExpectedContent extends java.io.FilterInputStream {
+        private final java.security.MessageDigest digest = Sha256.newDigest();
+        private final String expected;
+        private final String blobName;
+        private boolean checked;
+
+        ExpectedContent(InputStream in, String expected, String blobName) {
+            super(in);
+            this.expected = expected;
+            this.blobName = blobName;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                digest.update(b, off, n);
+            } else if (n < 0 && !checked) {
+                checked = true; // a reader may ask again after the end; the digest is final by then
+                if (!expected.equals(Sha256.hex(digest))) {
+                    throw new StoreException("blob '" + blobName + "' changed while it was being registered; the"
+                            + " event is retried", null);
+                }
+            }
+            return n;
+        }
     }
 
     /** The package, or empty when the blob is gone; a package that is not valid is thrown. */

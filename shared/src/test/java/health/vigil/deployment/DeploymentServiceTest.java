@@ -17,6 +17,8 @@ import health.vigil.audit.InMemoryAuditStore;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
+import health.vigil.error.StoreException;
+import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
@@ -442,5 +444,49 @@ class DeploymentServiceTest {
 
         assertThatThrownBy(() -> service.rollback(READMISSION, java.util.OptionalInt.empty(), OPS))
                 .isInstanceOf(ConflictException.class).hasMessageContaining("no retired version");
+    }
+
+    @Test
+    void aVersionThatCannotLoadIsRefusedWithWhatToFixAndTheDeploymentIsUnchanged() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        DeploymentService loading = new DeploymentService(store, new VersionLifecycle(store, new AuditLog(auditStore, clock), clock),
+                new AuditLog(auditStore, clock), events, clock,
+                target -> {
+                    if (target.version() == 2) {
+                        throw new VigilException(ErrorCode.INTEGRITY_FAILURE, "the package of readmission:2 does not"
+                                + " match its registered sha256");
+                    }
+                });
+        Deployment first = loading.deploy(READMISSION, 1, OPS);
+
+        assertThatThrownBy(() -> loading.deploy(READMISSION, 2, OPS))
+                .isInstanceOfSatisfying(VigilException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.VERSION_NOT_SERVABLE);
+                    assertThat(e.code().httpStatus()).isEqualTo(409);
+                    assertThat(e.getMessage()).contains("readmission:2", "still serves version 1 (revision 1)",
+                            "does not match its registered sha256", "Upload a corrected package");
+                });
+        assertThat(loading.current(READMISSION)).contains(first);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(2)).isEqualTo(Stage.APPROVED);
+        assertThat(audit()).hasSize(1);
+        published(1);
+    }
+
+    @Test
+    void anUnavailableStoreWhileLoadingStaysARetryableError() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        DeploymentService loading = new DeploymentService(store, new VersionLifecycle(store, new AuditLog(auditStore, clock), clock),
+                new AuditLog(auditStore, clock), events, clock,
+                target -> {
+                    throw new StoreException("the models container did not answer", null);
+                });
+
+        assertThatThrownBy(() -> loading.deploy(READMISSION, 1, OPS))
+                .isInstanceOfSatisfying(StoreException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE));
+        assertThat(loading.current(READMISSION)).isEmpty();
+        assertThat(audit()).isEmpty();
     }
 }

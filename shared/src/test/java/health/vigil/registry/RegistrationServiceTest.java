@@ -138,6 +138,56 @@ class RegistrationServiceTest {
         assertThat(v.sourceEventId()).isEqualTo("evt-1");
         assertThat(streamClosed).isTrue();
         verify(telemetry).registration("registered");
+        verify(artifacts).put(eq("packages"), eq(PACKAGE_SHA + ".zip"), any(), eq(false));
+    }
+
+    @Test
+    void anUploadReplacedBetweenItsTwoReadsIsNotKeptNorRegistered() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        // The store reads what it is given to the end, as the real ones do before they make a blob visible; the
+        // bytes in the models container (1, 2, 3) are not the ones the package was read and hashed as.
+        when(artifacts.put(eq("packages"), anyString(), any(), eq(false))).thenAnswer(call -> {
+            call.<InputStream>getArgument(2).readAllBytes();
+            return null;
+        });
+
+        assertThatThrownBy(() -> service.register(upload))
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.getMessage())
+                        .contains("changed while it was being registered"));
+        verify(registry, never()).createNextVersion(any(), any());
+        verify(registry, never()).markEventHandled(anyString(), anyString());
+        assertThat(audit()).isEmpty();
+    }
+
+    @Test
+    void theUploadIsKeptWhenItIsWhatWasChecked_evenForAStoreThatReadsAgainAfterTheEnd() {
+        String sha = health.vigil.hash.Sha256.hex(new byte[] {1, 2, 3});
+        when(reader.read(any())).thenReturn(new ModelPackage(manifest(READMISSION), new byte[] {9}, null, sha,
+                MODEL_SHA, 3, new ModelRuntime.Signature(List.of(), List.of())));
+        when(registry.findByPackageSha256(READMISSION, sha)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+        when(artifacts.put(eq("packages"), eq(sha + ".zip"), any(), eq(false))).thenAnswer(call -> {
+            InputStream in = call.getArgument(2);
+            assertThat(in.readAllBytes()).containsExactly(1, 2, 3);
+            assertThat(in.read()).isEqualTo(-1);
+            assertThat(in.read(new byte[8], 0, 8)).isEqualTo(-1);
+            return null;
+        });
+
+        assertThat(service.register(upload).kind()).isEqualTo(Kind.REGISTERED);
+    }
+
+    @Test
+    void aPackageKeptBeforeIsNotCopiedAgain() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+        when(artifacts.describe("packages", PACKAGE_SHA + ".zip")).thenReturn(Optional.of(
+                new ArtifactStore.StoredArtifact("packages", PACKAGE_SHA + ".zip", 1234, PACKAGE_SHA, "etag")));
+
+        assertThat(service.register(upload).kind()).isEqualTo(Kind.REGISTERED);
+        verify(artifacts, never()).put(eq("packages"), anyString(), any(), org.mockito.ArgumentMatchers.anyBoolean());
     }
 
     @Test

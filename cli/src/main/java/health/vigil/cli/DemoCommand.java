@@ -37,6 +37,8 @@ final class DemoCommand implements Callable<Integer> {
     private static final Duration WAIT = Duration.ofSeconds(90);
     /** Rows of each held-out evaluation dataset the demo registers. */
     private static final int EVALUATION_ROWS = 5000;
+    /** How far the demo's over-confident candidate moves every risk's log-odds (about 2.7 times the odds). */
+    private static final double MISCALIBRATION_LOG_ODDS = 1.0;
 
     @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home (default: ${DEFAULT-VALUE})")
     Path home;
@@ -246,6 +248,9 @@ final class DemoCommand implements Callable<Integer> {
             if (deployed.contains(first)) {
                 canary(api, absoluteHome, first, operator, dataScientist, approver);
             }
+            if (deployed.contains(first)) {
+                stoppedByGates(api, first, operator, dataScientist, approver);
+            }
 
             step("Compliance reads and verifies today's audit trail (hash-chained)");
             String today = LocalDate.now(ZoneOffset.UTC).toString();
@@ -394,4 +399,47 @@ final class DemoCommand implements Callable<Integer> {
                         summary.get("expectedCalibrationError").asDouble()) : "-",
                 summary.path("flaggedChecks").size(), summary.path("notProvided").size(), summary.path("notProvided"));
     }
+
+    /**
+     * A retrained candidate that ranks patients as the deployed model does but overstates every risk: its calibration
+     * gates stop it, and the approver cannot sign it. On a home where one was stopped already, says which.
+     */
+    private void stoppedByGates(ControlClient api, ClinicalModel clinical, String operator, String dataScientist,
+            String approver) throws IOException, InterruptedException {
+        step("A retrained " + clinical + " candidate ranks patients as well but overstates every risk: its gates stop it");
+        String model = clinical.modelName().value();
+        for (JsonNode v : send("GET", "/models/" + model, operator, null, 200).get("versions")) {
+            if (v.get("stage").asText().equals("GATES_FAILED")) {
+                say("already stopped: " + clinical + " version " + v.get("version").asInt() + " is gates_failed");
+                return;
+            }
+        }
+        Path folder = Files.createTempDirectory("vigil-demo-candidate-");
+        Path candidate = folder.resolve(model + "-overconfident.zip");
+        ReferenceModels.trainMiscalibrated(clinical, candidate, seed, ReferenceModels.DEMO_ROWS, MISCALIBRATION_LOG_ODDS,
+                TrainingProgress.NONE);
+        HttpResponse<String> uploaded = ModelsCommand.upload(api.as(dataScientist), model, candidate,
+                candidate.getFileName().toString());
+        Files.delete(candidate);
+        Files.delete(folder);
+        if (uploaded.statusCode() / 100 != 2) {
+            throw new IllegalStateException("the upload of the candidate was refused: " + uploaded.body());
+        }
+        int number = ControlClient.parse(uploaded.body()).at("/version/version").asInt();
+        String stage = awaitGates(api.as(operator), clinical, number);
+        JsonNode report = send("GET", "/models/" + model + "/versions/" + number + "/gates", operator, null, 200);
+        List<String> failed = new ArrayList<>();
+        for (JsonNode check : report.get("checks")) {
+            if (check.get("outcome").asText().equals("FAILED")) {
+                failed.add(check.get("gate").asText() + "/" + check.get("check").asText() + " = "
+                        + String.format(java.util.Locale.ROOT, "%.3f", check.get("value").asDouble()) + " ("
+                        + check.get("threshold").asText() + ")");
+            }
+        }
+        say(clinical + " version " + number + ": " + stage.toLowerCase(java.util.Locale.ROOT) + "; failed " + failed);
+        HttpResponse<String> refused = ModelsCommand.decide(api.as(approver), "approve", model, number,
+                "looks fine to me");
+        say("the approver cannot sign it: " + refused.statusCode() + " " + errorOf(refused));
+    }
+
 }

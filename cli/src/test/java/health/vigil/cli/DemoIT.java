@@ -29,7 +29,10 @@ class DemoIT {
                 .contains("signed 'approved for canary' by Avery Approver")
                 .contains("readmission: deployed, revision 1", "complications: deployed, revision 1")
                 .doesNotContain("adherence: deployed")
-                .contains("INVALID_FEATURE");
+                .contains("INVALID_FEATURE")
+                // A deliberately over-confident retrained candidate is stopped by its calibration gates.
+                .containsPattern("readmission version \\d+: gates_failed; failed \\[[^\\]]*calibration/")
+                .contains("the approver cannot sign it: 409 INVALID_STATE");
         // The approver reads each card's JSON summary before signing, and the demo ends by saying where the cards are.
         assertThat(first).containsPattern("card of readmission version 1: gates passed, AUROC 0\\.\\d{3}, calibration"
                         + " error 0\\.\\d{3}, \\d+ flagged, \\d+ HTI-1 attributes not provided \\[")
@@ -44,6 +47,7 @@ class DemoIT {
         String again = runDemo(home);
         assertThat(again).contains("readmission.zip is already uploaded").contains("chain valid: true")
                 .contains("readmission version 1: stage PRODUCTION")
+                .containsPattern("already stopped: readmission version \\d+ is gates_failed")
                 .containsPattern("card of readmission version 1: gates passed")
                 .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
                 .containsPattern("readmission-rebuilt.zip is already uploaded: version \\d+")

@@ -11,6 +11,7 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.registry.RegistrationOutcome;
 import health.vigil.security.Principal;
+import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.samples.SampleModels;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -53,6 +54,7 @@ class RegisteredPackageKeptTest {
         }
         // A new process: nothing is loaded, so version 1 is read from storage again.
         try (VigilPlatform platform = platform()) {
+            SetUpApproval.approve(platform, v1.id());
             platform.deployments().deploy(MODEL, 1, Principal.SYSTEM);
             assertThat(TestPatient.scoredVersion(platform, MODEL)).isEqualTo(1);
         }

@@ -684,28 +684,45 @@ abstract class PlatformLoopScenario {
             assertThat(Sha256.hex(kept)).as("version 1's bytes are kept").isEqualTo(v1Sha);
         }
 
-        // Storage damage: the bytes kept for version 2 are no longer the ones it was registered with. The gates
-        // loaded it once it registered; the loaded versions are then dropped, as a restart of the process drops them.
+        // Storage damage: the bytes kept for an approved version that is not serving (retired) are no longer the ones
+        // it was registered with. It was loaded when it served; the loaded versions are then dropped, as a restart of
+        // the process drops them.
         platform.host().eventBus().awaitIdle(Duration.ofSeconds(30));
-        artifacts.put(ArtifactStore.PACKAGES, ArtifactStore.registeredPackage(v2Sha),
-                new java.io.ByteArrayInputStream(SampleModels.readmissionLogistic().zip()), true);
-        platform.platform().scoring().models().close();
         JsonNode before = get("/models/" + MODEL, operator).get("summary").get("deployment");
-        HttpResponse<String> refused = post("/models/" + MODEL + "/versions/2/deploy", operator, "", Map.of());
+        int stable = 0;
+        List<Integer> serving = new ArrayList<>();
+        for (JsonNode slot : before.get("slots")) {
+            serving.add(slot.get("version").asInt());
+            if (slot.get("slot").asText().equals("stable")) {
+                stable = slot.get("version").asInt();
+            }
+        }
+        JsonNode retired = null;
+        for (JsonNode v : get("/models/" + MODEL, operator).get("versions")) {
+            if (v.get("stage").asText().equals("RETIRED")) {
+                retired = v;
+            }
+        }
+        assertThat(retired).as("the scenario retired a version when it deployed the next").isNotNull();
+        int target = retired.get("version").asInt();
+        artifacts.put(ArtifactStore.PACKAGES, ArtifactStore.registeredPackage(retired.get("packageSha256").asText()),
+                new java.io.ByteArrayInputStream("not the registered package".getBytes(StandardCharsets.UTF_8)), true);
+        platform.platform().scoring().models().close();
+        HttpResponse<String> refused = post("/models/" + MODEL + "/versions/" + target + "/deploy", operator, "", Map.of());
 
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
         assertErrorShape(refused.body());
         JsonNode error = json(refused.body()).get("error");
         assertThat(error.get("code").asText()).isEqualTo("VERSION_NOT_SERVABLE");
-        assertThat(error.get("message").asText()).contains(MODEL + ":2", "not deployed",
-                "still serves version 1", "sha256", "Upload a corrected package");
+        assertThat(error.get("message").asText()).contains(MODEL + ":" + target, "not deployed",
+                "still serves version " + stable, "sha256", "Upload a corrected package");
         assertThat(get("/models/" + MODEL, operator).get("summary").get("deployment")).isEqualTo(before);
-        assertThat(get("/models/" + MODEL + "/versions/2", operator).get("stage").asText()).isEqualTo("REGISTERED");
+        assertThat(get("/models/" + MODEL + "/versions/" + target, operator).get("stage").asText()).isEqualTo("RETIRED");
         HttpResponse<String> scored = post("/score/" + MODEL, clinicalApp, Json.write(Map.of("patientId",
                 PATIENT_PREFIX + "after-refusal", "features", present(SampleModels.readmissionCohort(1, 5).records().get(0)))),
                 Map.of());
         assertThat(scored.statusCode()).isEqualTo(200);
-        assertThat(json(scored.body()).get("version").asInt()).isEqualTo(1);
+        assertThat(json(scored.body()).get("version").asInt()).isIn(serving);
     }
 
     @Test

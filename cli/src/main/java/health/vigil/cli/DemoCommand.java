@@ -164,7 +164,7 @@ final class DemoCommand implements Callable<Integer> {
                 List<String> failed = new ArrayList<>();
                 for (JsonNode check : report.get("checks")) {
                     switch (check.get("outcome").asText()) {
-                        case "FAILED" -> failed.add(check.get("gate").asText() + "/" + check.get("check").asText());
+                        case "FAILED" -> failed.add(checkName(check));
                         case "FLAGGED" -> flagged++;
                         default -> passed++;
                     }
@@ -431,7 +431,7 @@ final class DemoCommand implements Callable<Integer> {
         List<String> failed = new ArrayList<>();
         for (JsonNode check : report.get("checks")) {
             if (check.get("outcome").asText().equals("FAILED")) {
-                failed.add(check.get("gate").asText() + "/" + check.get("check").asText() + " = "
+                failed.add(checkName(check) + " = "
                         + String.format(java.util.Locale.ROOT, "%.3f", check.get("value").asDouble()) + " ("
                         + check.get("threshold").asText() + ")");
             }
@@ -442,4 +442,9 @@ final class DemoCommand implements Callable<Integer> {
         say("the approver cannot sign it: " + refused.statusCode() + " " + errorOf(refused));
     }
 
+
+    /** A gate report's check as the demo names it: {@code gate/check}. */
+    private static String checkName(JsonNode check) {
+        return check.get("gate").asText() + "/" + check.get("check").asText();
+    }
 }

@@ -17,6 +17,7 @@ import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
+import health.vigil.model.SlotMinuteStats;
 import health.vigil.model.Stage;
 import health.vigil.model.StepAnalysis;
 import health.vigil.model.TrafficSlot;
@@ -27,6 +28,7 @@ import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.VersionLifecycle;
+import health.vigil.scoring.RequestStatsRecorder;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.time.Clock;
@@ -90,6 +92,7 @@ public final class CanaryService {
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
     private final Telemetry telemetry;
+    private final RequestStatsRecorder requestStats;
 
     /**
      * @param warmer loads and warms a version before traffic is sent to it (throwing if it cannot load); the
@@ -102,6 +105,16 @@ public final class CanaryService {
 
     public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry) {
+        this(store, lifecycle, audit, events, predictions, clock, warmer, telemetry, null);
+    }
+
+    /**
+     * @param requestStats every scoring instance's request counts and latencies; null judges on predictions alone
+     */
+    public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry,
+            RequestStatsRecorder requestStats) {
+        this.requestStats = requestStats;
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
@@ -245,7 +258,11 @@ public final class CanaryService {
                 stable.add(record);
             }
         });
-        StepAnalysis analysis = CanaryAnalysis.judge(ramp, canary, stable, ramp.stepStartedAt(), now);
+        List<SlotMinuteStats> requests = requestStats == null ? List.of()
+                : requestStats.window(model, ramp.stepStartedAt(), now);
+        StepAnalysis analysis = CanaryAnalysis.judge(ramp, canary, stable,
+                RequestSample.of(requests, Slot.CANARY, ramp.version()),
+                RequestSample.of(requests, Slot.STABLE, ramp.stableVersion()), ramp.stepStartedAt(), now);
         return switch (analysis.decision()) {
             case StepAnalysis.EXTEND -> ramp.with(CanaryStatus.RUNNING, ramp.step(), ramp.stepStartedAt(),
                     now.plus(ramp.bakeTime()), ramp.extensions() + 1, "extended", analysis.reason(), analysis);

@@ -26,6 +26,7 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.ModelRuntime;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
+import health.vigil.port.RequestStatsStore;
 import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
@@ -35,6 +36,7 @@ import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.scoring.PredictionRetention;
+import health.vigil.scoring.RequestStatsRecorder;
 import health.vigil.scoring.ScoringService;
 import health.vigil.security.Authenticator;
 import java.time.Clock;
@@ -65,6 +67,9 @@ public final class VigilPlatform implements AutoCloseable {
     private final DeploymentService deployments;
     private final CanaryService canaries;
     private final ScoringService scoring;
+    private final RequestStatsRecorder requestStats;
+    /** How often an instance writes its request counts for the canary controller to read. */
+    static final java.time.Duration REQUEST_STATS_FLUSH = java.time.Duration.ofSeconds(5);
     private final PredictionRetention retention;
     private final AuditEvidence evidence;
     private final EvaluationDatasets datasets;
@@ -93,15 +98,17 @@ public final class VigilPlatform implements AutoCloseable {
         this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
         this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
+        this.requestStats = new RequestStatsRecorder(a.requestStats, clock).startFlushing(REQUEST_STATS_FLUSH);
+        closeables.push(requestStats);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
-                config.limits());
+                config.limits(), requestStats);
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
         this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
-                scoring.models()::warm, a.telemetry);
-        this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
+                scoring.models()::warm, a.telemetry, requestStats);
+        this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);
         this.datasets = new EvaluationDatasets(artifacts, audit, clock);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
@@ -174,6 +181,11 @@ public final class VigilPlatform implements AutoCloseable {
         return scoring;
     }
 
+    /** This instance's request counts and latencies per version and slot, and every instance's in the store. */
+    public RequestStatsRecorder requestStats() {
+        return requestStats;
+    }
+
     public PredictionRetention predictionRetention() {
         return retention;
     }
@@ -213,7 +225,7 @@ public final class VigilPlatform implements AutoCloseable {
 
     /** The adapters behind the ports. */
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
-            SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
+            RequestStatsStore requestStats, SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
             AuditSigner signer) {}
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
@@ -314,7 +326,7 @@ public final class VigilPlatform implements AutoCloseable {
             RegistryStore registry = local.registryStore();
             AuditStore audit = local.auditStore();
             PredictionLog predictions = local.predictionLog();
-            return new Adapters(artifacts, registry, audit, predictions,
+            return new Adapters(artifacts, registry, audit, predictions, local.requestStatsStore(),
                     secrets != null ? secrets : local.secretProvider(),
                     authenticator != null ? authenticator : local.authenticator(), events, telemetry,
                     auditSigner != null ? auditSigner : local.auditSigner());
@@ -329,7 +341,7 @@ public final class VigilPlatform implements AutoCloseable {
                     new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil needs Key Vault for the"
                             + " pseudonymisation key (docs/settings.md)"));
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
-                    secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
+                    azure.requestStatsStore(), secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
                     telemetry != Telemetry.NONE ? telemetry : azure.telemetry(),
                     auditSigner != null ? auditSigner : azure.auditSigner().orElse(data -> {
                         throw new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil signs audit"

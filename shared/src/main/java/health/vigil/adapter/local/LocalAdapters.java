@@ -6,6 +6,7 @@ import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
+import health.vigil.port.RequestStatsStore;
 import health.vigil.port.SecretProvider;
 import health.vigil.security.Authenticator;
 import java.io.IOException;
@@ -29,6 +30,7 @@ public final class LocalAdapters implements AutoCloseable {
     private SqliteRegistryStore registry;
     private SqliteAuditStore audit;
     private SqlitePredictionLog predictions;
+    private SqliteRequestStatsStore requestStats;
     private SecretProvider secrets;
     private Authenticator authenticator;
     private AuditSigner signer;
@@ -69,6 +71,14 @@ public final class LocalAdapters implements AutoCloseable {
             predictions = SqlitePredictionLog.open(home, durability);
         }
         return predictions;
+    }
+
+    /** Per-minute request counts and latencies of each model version and slot. */
+    public synchronized RequestStatsStore requestStatsStore() {
+        if (requestStats == null) {
+            requestStats = SqliteRequestStatsStore.open(home);
+        }
+        return requestStats;
     }
 
     /** The audit evidence signing key pair under {@code secrets/audit-signing/} (0600), generated on first use. */
@@ -145,7 +155,8 @@ public final class LocalAdapters implements AutoCloseable {
     @Override
     @SuppressWarnings("try") // the resources are only there to be closed
     public synchronized void close() {
-        try (SqliteRegistryStore r = registry; SqliteAuditStore a = audit; SqlitePredictionLog p = predictions) {
+        try (SqliteRegistryStore r = registry; SqliteAuditStore a = audit; SqliteRequestStatsStore s = requestStats;
+                SqlitePredictionLog p = predictions) {
             // closed in reverse order; the ones never opened are null and skipped; every failure is kept
         }
     }

@@ -40,7 +40,8 @@ import java.util.Set;
 public final class CanaryFunctions {
     private static final Set<String> START_FIELDS = Set.of("version", "steps", "bakeTime", "policy");
     private static final Set<String> POLICY_FIELDS = Set.of("falseRollbackRate", "minSamplePerSlot", "flagRateMargin",
-            "missingRateMargin", "psiLimit");
+            "missingRateMargin", "psiLimit", "errorRateMargin", "refusedRateMargin", "latencyMargin",
+            "latencyRatioLimit");
 
     private final CanaryService canaries;
     private final HttpApi http;
@@ -225,7 +226,11 @@ public final class CanaryFunctions {
                 (int) number(node, "minSamplePerSlot", d.minSamplePerSlot()),
                 number(node, "flagRateMargin", d.flagRateMargin()),
                 number(node, "missingRateMargin", d.missingRateMargin()),
-                number(node, "psiLimit", d.psiLimit()));
+                number(node, "psiLimit", d.psiLimit()),
+                number(node, "errorRateMargin", d.errorRateMargin()),
+                number(node, "refusedRateMargin", d.refusedRateMargin()),
+                number(node, "latencyMargin", d.latencyMargin()),
+                number(node, "latencyRatioLimit", d.latencyRatioLimit()));
     }
 
     private static double number(JsonNode node, String field, double fallback) {

@@ -9,6 +9,7 @@ import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
 import health.vigil.canary.CanaryService;
+import health.vigil.canary.CanaryWakeups;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
@@ -66,6 +67,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final ApprovalService approvals;
     private final DeploymentService deployments;
     private final CanaryService canaries;
+    private final CanaryWakeups canaryWakeups;
     private final ScoringService scoring;
     private final RequestStatsRecorder requestStats;
     /** How often an instance writes its request counts for the canary controller to read. */
@@ -108,6 +110,8 @@ public final class VigilPlatform implements AutoCloseable {
                 scoring.models()::warm);
         this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
                 scoring.models()::warm, a.telemetry, requestStats);
+        this.canaryWakeups = new CanaryWakeups(canaries, registryStore, clock);
+        closeables.push(canaryWakeups);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);
         this.datasets = new EvaluationDatasets(artifacts, audit, clock);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
@@ -175,6 +179,11 @@ public final class VigilPlatform implements AutoCloseable {
 
     public CanaryService canaries() {
         return canaries;
+    }
+
+    /** The canary controller's event triggers: a tick on a ramp event and at each step's judge time. */
+    public CanaryWakeups canaryWakeups() {
+        return canaryWakeups;
     }
 
     public ScoringService scoring() {

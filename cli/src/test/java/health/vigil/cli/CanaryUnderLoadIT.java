@@ -110,7 +110,8 @@ class CanaryUnderLoadIT {
         start.put("bakeTime", "PT1S");
         // A policy every canary passes: this test is about traffic, not about the analysis.
         start.put("policy", Map.of("minSamplePerSlot", 20, "flagRateMargin", 0.99, "missingRateMargin", 0.99,
-                "psiLimit", 9.99));
+                "psiLimit", 9.99, "errorRateMargin", 0.99, "refusedRateMargin", 0.99, "latencyMargin", 0.99,
+                "latencyRatioLimit", 100));
         change(() -> versions(operator.send("POST", "/models/" + MODEL + "/canary", start, 201).path("slots")));
         // The controller's ticks, until the ramp ends (a step with too few predictions is extended and judged again).
         for (int tick = 0; tick < 30 && !ended(); tick++) {

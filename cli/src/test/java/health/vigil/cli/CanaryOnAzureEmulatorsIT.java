@@ -11,9 +11,6 @@ import health.vigil.testing.emulators.EmulatorLauncher;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SamplePackage;
 import health.vigil.testing.samples.SyntheticCohort;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +42,6 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CanaryOnAzureEmulatorsIT {
     private static final String MODEL = SampleModels.READMISSION_NAME;
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
     private static final int CLIENTS = 4;
 
     private Path home;
@@ -199,16 +194,6 @@ class CanaryOnAzureEmulatorsIT {
     }
 
     private int score(String patient, Map<String, Object> features) throws Exception {
-        Map<String, Object> present = new LinkedHashMap<>();
-        features.forEach((k, v) -> {
-            if (v != null) {
-                present.put(k, v);
-            }
-        });
-        HttpRequest request = HttpRequest.newBuilder(platform.baseUri().resolve("/score/" + MODEL))
-                .timeout(Duration.ofSeconds(30)).header("x-api-key", clinicalApp).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("patientId", patient, "features", present))))
-                .build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).statusCode();
+        return GovernedPath.score(platform, clinicalApp, patient, features).statusCode();
     }
 }

@@ -8,8 +8,6 @@ import health.vigil.json.Json;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
 import health.vigil.testing.samples.SampleModels;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,8 +38,6 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CanaryUnderLoadIT {
     private static final String MODEL = SampleModels.READMISSION_NAME;
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
     private static final int CLIENTS = 4;
 
     private Path home;
@@ -193,18 +189,8 @@ class CanaryUnderLoadIT {
     }
 
     private Answer score(String patient, Map<String, Object> features) throws Exception {
-        Map<String, Object> present = new LinkedHashMap<>();
-        features.forEach((k, v) -> {
-            if (v != null) {
-                present.put(k, v);
-            }
-        });
-        HttpRequest request = HttpRequest.newBuilder(platform.baseUri().resolve("/score/" + MODEL))
-                .timeout(Duration.ofSeconds(30)).header("x-api-key", clinicalApp).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("patientId", patient, "features", present))))
-                .build();
         long sent = System.nanoTime();
-        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpResponse<String> response = GovernedPath.score(platform, clinicalApp, patient, features);
         long received = System.nanoTime();
         int version = -1;
         if (response.statusCode() == 200) {

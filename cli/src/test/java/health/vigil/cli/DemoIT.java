@@ -39,19 +39,29 @@ class DemoIT {
                 .containsPattern("card of readmission version 1: [^\\n]+\\n[^\\n]*signed 'approved for canary'")
                 .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
                 .containsPattern("  complications version 1: http://127\\.0\\.0\\.1:\\d+/models/complications/versions/1/card");
-        // A rebuilt readmission package passes its gates, is approved and starts as a canary on 1 %.
+        // A rebuilt readmission package passes its gates, is approved, ramps on live traffic and is promoted.
         assertThat(first).containsPattern("uploaded readmission-rebuilt.zip: readmission version \\d+")
-                .containsPattern("stable v1 99 %  canary v\\d+ 1 %")
-                .containsPattern("canary of version \\d+ against 1: running, step 1 of 5 \\(1 %\\)");
+                .containsPattern("stable v1 80 %  canary v\\d+ 20 %")
+                .containsPattern("canary of version \\d+ against 1: running, step 1 of 3 \\(20 %\\)")
+                .containsPattern("canary of version \\d+ against 1: running, step 2 of 3 \\(50 %\\)")
+                .containsPattern("canary of version (\\d+) against 1: promoted[^\\n]*\\nlast change: promoted \\(step 2")
+                .containsPattern("\\d+ live patients scored meanwhile");
+        // A retrained candidate passes its gates but flags more live patients: rolled back by the analysis, shown.
+        assertThat(first).containsPattern("uploaded readmission-retrained.zip: readmission version \\d+")
+                .containsPattern("canary of version \\d+ against \\d+: rolled_back[^\\n]*\\nlast change: rolled_back"
+                        + " \\(step \\d \\(\\d+ %\\) failed on (flag_rate|score_distribution)")
+                .containsPattern("step \\d at \\d+ %: fail, \\d+ canary / \\d+ stable predictions")
+                .containsPattern("flag_rate +canary 0\\.\\d+  stable 0\\.\\d+");
 
         String again = runDemo(home);
         assertThat(again).contains("readmission.zip is already uploaded").contains("chain valid: true")
-                .contains("readmission version 1: stage PRODUCTION")
+                .containsPattern("readmission version 1: stage (PRODUCTION|RETIRED)")
                 .containsPattern("already stopped: readmission version \\d+ is gates_failed")
                 .containsPattern("card of readmission version 1: gates passed")
                 .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
                 .containsPattern("readmission-rebuilt.zip is already uploaded: version \\d+")
-                .containsPattern("canary of version \\d+ against 1: running");
+                .containsPattern("readmission version \\d+ is already (retired|production): no new canary")
+                .containsPattern("readmission version \\d+ is already rolled_back: no new canary");
     }
 
     private static String runDemo(Path home) {

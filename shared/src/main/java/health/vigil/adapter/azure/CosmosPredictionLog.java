@@ -235,17 +235,7 @@ final class CosmosPredictionLog implements PredictionLog {
     }
 
     private List<ObjectNode> readPartition(String partition) {
-        List<ObjectNode> docs = new ArrayList<>();
-        try {
-            for (ObjectNode doc : container.readAllItems(new PartitionKey(partition), ObjectNode.class)) {
-                if (TYPE_PREDICTION.equals(CosmosDocuments.type(doc))) {
-                    docs.add(doc);
-                }
-            }
-        } catch (CosmosException e) {
-            throw CosmosFailures.translate("reading prediction records", e);
-        }
-        return docs;
+        return CosmosDocuments.readPartition(container, partition, TYPE_PREDICTION, "reading prediction records");
     }
 
     private static void awaitAll(List<Future<?>> futures, String what) {

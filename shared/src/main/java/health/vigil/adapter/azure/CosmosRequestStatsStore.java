@@ -148,17 +148,7 @@ final class CosmosRequestStatsStore implements RequestStatsStore {
     }
 
     private List<ObjectNode> readPartition(String partition) {
-        List<ObjectNode> docs = new ArrayList<>();
-        try {
-            for (ObjectNode doc : container.readAllItems(new PartitionKey(partition), ObjectNode.class)) {
-                if (TYPE_STATS.equals(CosmosDocuments.type(doc))) {
-                    docs.add(doc);
-                }
-            }
-        } catch (CosmosException e) {
-            throw CosmosFailures.translate("reading request statistics", e);
-        }
-        return docs;
+        return CosmosDocuments.readPartition(container, partition, TYPE_STATS, "reading request statistics");
     }
 
     @Override

@@ -5,6 +5,7 @@ import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.LatencyHistogram;
 import health.vigil.model.StepAnalysis;
+import health.vigil.statistics.Auroc;
 import health.vigil.statistics.KolmogorovSmirnov;
 import health.vigil.statistics.PopulationStabilityIndex;
 import health.vigil.statistics.TwoProportionTest;
@@ -14,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.apache.commons.statistics.distribution.NormalDistribution;
 
 /**
  * Judges one step of a canary ramp: canary against stable over the step's window, on the score distribution, the
@@ -25,9 +27,11 @@ import java.util.stream.Collectors;
  * the budget). With too few rows the bake time is extended. The method and its guarantee: docs/canary-analysis.md.
  */
 public final class CanaryAnalysis {
+    private static final NormalDistribution STANDARD_NORMAL = NormalDistribution.of(0, 1);
     /** The metrics each judged step may test; the false-rollback budget is split over all of them. */
     public static final List<String> METRICS = List.of("score_distribution", "flag_rate", "missing_input_rate",
-            "server_error_rate", "refused_rate", "latency_p99");
+            "server_error_rate", "refused_rate", "latency_p99", "calibration_error", "auroc");
+    static final LabelledSample NO_OUTCOMES = new LabelledSample(0, 0);
     static final int BINS = 10;
 
     private CanaryAnalysis() {}
@@ -42,9 +46,19 @@ public final class CanaryAnalysis {
         return judge(ramp, canary, stable, RequestSample.NONE, RequestSample.NONE, from, to);
     }
 
-    /** Judges the ramp's current step on the two slots' predictions and requests (the controller's call). */
+    /** Judges the ramp's current step on the two slots' predictions and requests, without outcomes. */
     public static StepAnalysis judge(CanaryRamp ramp, WindowSample canary, WindowSample stable,
             RequestSample canaryRequests, RequestSample stableRequests, Instant from, Instant to) {
+        return judge(ramp, canary, stable, canaryRequests, stableRequests, NO_OUTCOMES, NO_OUTCOMES, from, to);
+    }
+
+    /**
+     * Judges the ramp's current step on the two slots' predictions, requests and the predictions that have a realised
+     * outcome (the controller's call).
+     */
+    public static StepAnalysis judge(CanaryRamp ramp, WindowSample canary, WindowSample stable,
+            RequestSample canaryRequests, RequestSample stableRequests, LabelledSample canaryLabelled,
+            LabelledSample stableLabelled, Instant from, Instant to) {
         CanaryPolicy policy = ramp.policy();
         int minimum = policy.minSamplePerSlot();
         // Rows that reached each slot: the request statistics count refused and failed rows too; without them
@@ -87,6 +101,14 @@ public final class CanaryAnalysis {
         } else {
             untested.add(String.format(Locale.ROOT, "latency_p99 (%d canary, %d stable answered requests)",
                     canaryTimed, stableTimed));
+        }
+        if (canaryLabelled.count() >= minimum && stableLabelled.count() >= minimum && bothClasses(canaryLabelled)
+                && bothClasses(stableLabelled)) {
+            metrics.add(calibration(canaryLabelled, stableLabelled, level, policy.calibrationMargin()));
+            metrics.add(auroc(canaryLabelled, stableLabelled, level, policy.aurocMargin()));
+        } else {
+            untested.add(String.format(Locale.ROOT, "calibration_error and auroc (%d canary, %d stable predictions with"
+                    + " an outcome, each side needing both outcomes)", canaryLabelled.count(), stableLabelled.count()));
         }
         List<CanaryMetric> failed = metrics.stream().filter(CanaryMetric::failed).toList();
         String notTested = untested.isEmpty() ? "" : "; not tested, each side needs " + minimum + ": "
@@ -199,6 +221,69 @@ public final class CanaryAnalysis {
         return new CanaryMetric("latency_p99", canaryP99, stableP99, finite(r.z()), r.pValue(), level, failed,
                 "one-sided two-proportion z-test of the shares of requests slower than stable's p99, canary - stable > "
                         + margin + "; values are p99 in ms (limit " + ratioLimit + " x stable)");
+    }
+
+    private static boolean bothClasses(LabelledSample sample) {
+        return sample.positives() > 0 && sample.positives() < sample.count();
+    }
+
+    /**
+     * Calibration-in-the-large, canary against stable: with r = outcome - predicted risk, two one-sided z-tests (Welch
+     * standard error) of |mean r (canary) - mean r (stable)| > margin, p doubled. Values are each slot's mean
+     * predicted risk minus its observed rate.
+     */
+    static CanaryMetric calibration(LabelledSample canary, LabelledSample stable, double level, double margin) {
+        double difference = stable.meanPredictedMinusObserved() - canary.meanPredictedMinusObserved();
+        double se = Math.sqrt(canary.residualVariance() / canary.count() + stable.residualVariance() / stable.count());
+        double p;
+        double z;
+        if (se == 0) {
+            z = Math.abs(difference) > margin ? Double.MAX_VALUE : 0;
+            p = Math.abs(difference) > margin ? 0 : 1;
+        } else {
+            z = (Math.abs(difference) - margin) / se;
+            p = Math.min(1.0, 2 * STANDARD_NORMAL.survivalProbability(z));
+        }
+        return new CanaryMetric("calibration_error", canary.meanPredictedMinusObserved(),
+                stable.meanPredictedMinusObserved(), z, p, level, p < level,
+                "two one-sided z-tests of |mean residual (canary) - mean residual (stable)| > " + margin
+                        + " (p doubled); values are mean predicted risk minus observed rate");
+    }
+
+    /**
+     * Discrimination, canary against stable on their own (independent) patients: one-sided z-test of AUROC (stable) -
+     * AUROC (canary) > margin, each AUROC's variance from Hanley and McNeil's formula (1982), on the reservoir
+     * samples of labelled predictions.
+     */
+    static CanaryMetric auroc(LabelledSample canary, LabelledSample stable, double level, double margin) {
+        double[] canaryScores = canary.scores();
+        boolean[] canaryLabels = canary.labels();
+        double[] stableScores = stable.scores();
+        boolean[] stableLabels = stable.labels();
+        double canaryAuroc = Auroc.of(canaryScores, canaryLabels);
+        double stableAuroc = Auroc.of(stableScores, stableLabels);
+        double se = Math.sqrt(hanleyMcNeilVariance(canaryAuroc, canaryLabels)
+                + hanleyMcNeilVariance(stableAuroc, stableLabels));
+        double beyond = stableAuroc - canaryAuroc - margin;
+        double z = se == 0 ? (beyond > 0 ? Double.MAX_VALUE : 0) : beyond / se;
+        double p = se == 0 ? (beyond > 0 ? 0 : 1) : STANDARD_NORMAL.survivalProbability(z);
+        return new CanaryMetric("auroc", canaryAuroc, stableAuroc, z, p, level, p < level,
+                "one-sided z-test of AUROC (stable) - AUROC (canary) > " + margin + " (Hanley-McNeil variances)");
+    }
+
+    /** Hanley and McNeil (1982), Radiology 143, 29-36: the variance of an AUROC from its value and class sizes. */
+    static double hanleyMcNeilVariance(double auroc, boolean[] labels) {
+        long positives = 0;
+        for (boolean y : labels) {
+            if (y) {
+                positives++;
+            }
+        }
+        long negatives = labels.length - positives;
+        double q1 = auroc / (2 - auroc);
+        double q2 = 2 * auroc * auroc / (1 + auroc);
+        return (auroc * (1 - auroc) + (positives - 1) * (q1 - auroc * auroc) + (negatives - 1) * (q2 - auroc * auroc))
+                / ((double) positives * negatives);
     }
 
     private static double finite(double z) {

@@ -21,17 +21,21 @@ import health.vigil.error.ValidationException;
  *        than stable's own share (absent: 0.01)
  * @param latencyRatioLimit the ratio of the canary's p99 to stable's above which a significant latency excess
  *        counts as a failure (absent: 1.5)
+ * @param calibrationMargin how far (absolute) the canary's mean predicted risk minus observed rate may differ from
+ *        stable's, where outcomes are known (absent: 0.03)
+ * @param aurocMargin how much lower the canary's AUROC may be than stable's, where outcomes are known (absent: 0.05)
  */
 public record CanaryPolicy(double falseRollbackRate, int minSamplePerSlot, double flagRateMargin,
         double missingRateMargin, double psiLimit, Double errorRateMargin, Double refusedRateMargin,
-        Double latencyMargin, Double latencyRatioLimit) {
+        Double latencyMargin, Double latencyRatioLimit, Double calibrationMargin, Double aurocMargin) {
 
     public static final CanaryPolicy DEFAULT = new CanaryPolicy(0.01, 200, 0.05, 0.02, 0.2);
 
     /** A policy with the request metrics' defaults. */
     public CanaryPolicy(double falseRollbackRate, int minSamplePerSlot, double flagRateMargin, double missingRateMargin,
             double psiLimit) {
-        this(falseRollbackRate, minSamplePerSlot, flagRateMargin, missingRateMargin, psiLimit, null, null, null, null);
+        this(falseRollbackRate, minSamplePerSlot, flagRateMargin, missingRateMargin, psiLimit, null, null, null, null,
+                null, null);
     }
 
     public CanaryPolicy {
@@ -40,10 +44,13 @@ public record CanaryPolicy(double falseRollbackRate, int minSamplePerSlot, doubl
         refusedRateMargin = refusedRateMargin == null ? 0.02 : refusedRateMargin;
         latencyMargin = latencyMargin == null ? 0.01 : latencyMargin;
         latencyRatioLimit = latencyRatioLimit == null ? 1.5 : latencyRatioLimit;
-        for (double margin : new double[] {errorRateMargin, refusedRateMargin, latencyMargin}) {
+        calibrationMargin = calibrationMargin == null ? 0.03 : calibrationMargin;
+        aurocMargin = aurocMargin == null ? 0.05 : aurocMargin;
+        for (double margin : new double[] {errorRateMargin, refusedRateMargin, latencyMargin, calibrationMargin,
+                aurocMargin}) {
             if (!(margin >= 0 && margin < 1)) {
-                throw new ValidationException("errorRateMargin, refusedRateMargin and latencyMargin must be 0 or more"
-                        + " and below 1; one is " + margin);
+                throw new ValidationException("errorRateMargin, refusedRateMargin, latencyMargin, calibrationMargin and"
+                        + " aurocMargin must be 0 or more and below 1; one is " + margin);
             }
         }
         if (!(latencyRatioLimit >= 1 && latencyRatioLimit <= 100)) {

@@ -37,7 +37,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * rolled back to. Prints the pooled percentiles of each kind of window and their ratio, and counts failed requests.
  */
 public final class CanaryRampLatency {
-    private static final CanaryPolicy PASSING = new CanaryPolicy(0.01, 20, 0.99, 0.99, 9.99, 0.99, 0.99, 0.99, 100.0);
+    private static final CanaryPolicy PASSING = new CanaryPolicy(0.01, 20, 0.99, 0.99, 9.99, 0.99, 0.99, 0.99, 100.0,
+            0.99, 0.99);
 
     private CanaryRampLatency() {}
 

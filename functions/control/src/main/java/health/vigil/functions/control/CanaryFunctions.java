@@ -46,7 +46,7 @@ public final class CanaryFunctions {
     private static final Set<String> START_FIELDS = Set.of("version", "steps", "bakeTime", "policy");
     private static final Set<String> POLICY_FIELDS = Set.of("falseRollbackRate", "minSamplePerSlot", "flagRateMargin",
             "missingRateMargin", "psiLimit", "errorRateMargin", "refusedRateMargin", "latencyMargin",
-            "latencyRatioLimit");
+            "latencyRatioLimit", "calibrationMargin", "aurocMargin");
 
     private final CanaryService canaries;
     private final CanaryWakeups wakeups;
@@ -260,7 +260,9 @@ public final class CanaryFunctions {
                 number(node, "errorRateMargin", d.errorRateMargin()),
                 number(node, "refusedRateMargin", d.refusedRateMargin()),
                 number(node, "latencyMargin", d.latencyMargin()),
-                number(node, "latencyRatioLimit", d.latencyRatioLimit()));
+                number(node, "latencyRatioLimit", d.latencyRatioLimit()),
+                number(node, "calibrationMargin", d.calibrationMargin()),
+                number(node, "aurocMargin", d.aurocMargin()));
     }
 
     private static double number(JsonNode node, String field, double fallback) {

@@ -29,7 +29,6 @@ import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.VersionLifecycle;
-import health.vigil.scoring.RequestStatsRecorder;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.time.Clock;
@@ -93,8 +92,17 @@ public final class CanaryService {
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
     private final Telemetry telemetry;
-    private final RequestStatsRecorder requestStats;
+    private final RequestWindow requestStats;
     private final OutcomeLookup outcomes;
+
+    /**
+     * Every scoring instance's per-minute request statistics of a model in a window; the platform passes the
+     * scoring service's recorder, which writes its own counts first.
+     */
+    @FunctionalInterface
+    public interface RequestWindow {
+        List<SlotMinuteStats> window(ModelName model, Instant from, Instant to);
+    }
 
     /**
      * The realised outcomes of logged predictions, by prediction id (those without one absent); the platform passes
@@ -129,14 +137,14 @@ public final class CanaryService {
      */
     public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry,
-            RequestStatsRecorder requestStats) {
+            RequestWindow requestStats) {
         this(store, lifecycle, audit, events, predictions, clock, warmer, telemetry, requestStats, OutcomeLookup.NONE);
     }
 
     /** @param outcomes realised outcomes of logged predictions, for calibration and AUROC */
     public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry,
-            RequestStatsRecorder requestStats, OutcomeLookup outcomes) {
+            RequestWindow requestStats, OutcomeLookup outcomes) {
         this.requestStats = requestStats;
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");

@@ -109,7 +109,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
         this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
-                scoring.models()::warm, a.telemetry, requestStats);
+                scoring.models()::warm, a.telemetry, requestStats::window);
         this.canaryWakeups = new CanaryWakeups(canaries, registryStore, clock);
         closeables.push(canaryWakeups);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);

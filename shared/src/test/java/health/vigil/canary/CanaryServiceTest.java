@@ -50,7 +50,7 @@ class CanaryServiceTest {
     private final List<Integer> warmed = new CopyOnWriteArrayList<>();
     private final RequestStatsRecorder requests = new RequestStatsRecorder(new InMemoryRequestStatsStore(), clock);
     private final CanaryService canaries = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit,
-            published::add, log, clock, v -> warmed.add(v.version()), Telemetry.NONE, requests);
+            published::add, log, clock, v -> warmed.add(v.version()), Telemetry.NONE, requests::window);
     private final CanaryTraffic traffic = new CanaryTraffic(20261201L);
 
     @BeforeEach

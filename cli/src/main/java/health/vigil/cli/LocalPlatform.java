@@ -10,7 +10,6 @@ import health.vigil.testing.emulators.Emulators;
 import java.util.HashMap;
 import java.util.Map;
 import health.vigil.error.ConflictException;
-import health.vigil.port.ArtifactStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -79,7 +78,8 @@ public final class LocalPlatform implements AutoCloseable {
         LocalHost.Builder hostBuilder = LocalHost.builder();
         if (config.mode() == VigilConfig.Mode.AZURE) {
             // Blobs are read from the emulated Blob Storage: a file dropped locally is uploaded there first.
-            hostBuilder.dropFolderPublisher((name, file) -> publishToBlobStore(platform.get(), name, file));
+            hostBuilder.dropFolderPublisher((container, name, file) -> publishToBlobStore(platform.get(), container, name,
+                    file));
         }
         LocalHost host = hostBuilder
                 .home(config.home())
@@ -99,11 +99,11 @@ public final class LocalPlatform implements AutoCloseable {
         return new LocalPlatform(host, built, null);
     }
 
-    private static void publishToBlobStore(VigilPlatform platform, String name, Path file) {
+    private static void publishToBlobStore(VigilPlatform platform, String container, String name, Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            platform.artifacts().put(ArtifactStore.MODELS, name, in, false);
+            platform.artifacts().put(container, name, in, false);
         } catch (ConflictException alreadyThere) {
-            // Uploaded before (blobs are never overwritten); the event is raised again and registration is idempotent.
+            // Uploaded before (blobs are never overwritten); the event is raised again and its handler is idempotent.
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the dropped file " + file.getFileName(), e);
         }

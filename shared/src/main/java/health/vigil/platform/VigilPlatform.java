@@ -13,12 +13,14 @@ import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.ModelRuntime;
+import health.vigil.port.OutcomeStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.modelpackage.ModelPackageReader;
+import health.vigil.monitoring.OutcomeService;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.modelpackage.ZipModelPackageReader;
@@ -50,6 +52,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final DeploymentService deployments;
     private final ScoringService scoring;
     private final PredictionRetention retention;
+    private final OutcomeService outcomes;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -70,9 +73,10 @@ public final class VigilPlatform implements AutoCloseable {
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
         this.deployments = new DeploymentService(registryStore, audit, events, clock);
-        this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
-                new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
-                config.limits());
+        Pseudonymizer pseudonymizer = new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY));
+        this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog, pseudonymizer, clock,
+                a.telemetry, config.limits());
+        this.outcomes = new OutcomeService(a.outcomes, predictionLog, artifacts, registry, pseudonymizer, audit, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
     }
 
@@ -124,6 +128,10 @@ public final class VigilPlatform implements AutoCloseable {
         return retention;
     }
 
+    public OutcomeService outcomes() {
+        return outcomes;
+    }
+
     @Override
     public void close() {
         RuntimeException first = null;
@@ -143,7 +151,7 @@ public final class VigilPlatform implements AutoCloseable {
 
     /** The adapters behind the ports. */
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
-            SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry) {}
+            OutcomeStore outcomes, SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry) {}
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
     private static final FeaturePipelines STANDARD_PIPELINES =
@@ -226,7 +234,7 @@ public final class VigilPlatform implements AutoCloseable {
             RegistryStore registry = local.registryStore();
             AuditStore audit = local.auditStore();
             PredictionLog predictions = local.predictionLog();
-            return new Adapters(artifacts, registry, audit, predictions,
+            return new Adapters(artifacts, registry, audit, predictions, local.outcomeStore(),
                     secrets != null ? secrets : local.secretProvider(),
                     authenticator != null ? authenticator : local.authenticator(), events, telemetry);
         }
@@ -240,7 +248,7 @@ public final class VigilPlatform implements AutoCloseable {
                     new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil needs Key Vault for the"
                             + " pseudonymisation key (docs/settings.md)"));
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
-                    secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
+                    azure.outcomeStore(), secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
                     telemetry != Telemetry.NONE ? telemetry : azure.telemetry());
         }
 

@@ -5,12 +5,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Blob storage for model packages, datasets and audit exports. Containers are {@code models},
- * {@code datasets} and {@code audit-exports}. Implementations stream and compute the sha256 while they do.
+ * Blob storage for model packages, datasets, outcome files and audit exports. Containers are {@code models},
+ * {@code datasets}, {@code outcomes} and {@code audit-exports}. Implementations stream and compute the sha256 while they do.
  */
 public interface ArtifactStore {
     String MODELS = "models";
     String DATASETS = "datasets";
+    String OUTCOMES = "outcomes";
     String AUDIT_EXPORTS = "audit-exports";
 
     /**

@@ -9,7 +9,8 @@ public enum Role {
     MODELS_UPLOAD("Models.Upload"),
     MODELS_APPROVE("Models.Approve"),
     DEPLOYMENTS_OPERATE("Deployments.Operate"),
-    AUDIT_EXPORT("Audit.Export");
+    AUDIT_EXPORT("Audit.Export"),
+    OUTCOMES_WRITE("Outcomes.Write");
 
     private final String wireName;
 

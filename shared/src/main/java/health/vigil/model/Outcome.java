@@ -1,6 +1,8 @@
 package health.vigil.model;
 
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Objects;
 
 /**
@@ -28,9 +30,13 @@ public record Outcome(ModelName model, String key, boolean positive, Instant rec
         return PREDICTION + Objects.requireNonNull(predictionId, "predictionId");
     }
 
-    /** The key of the outcome of a patient's predictions on one UTC day ({@code yyyy-MM-dd}). */
-    public static String patientDayKey(String pseudonym, String utcDay) {
-        return PATIENT_DAY + Objects.requireNonNull(pseudonym, "pseudonym") + ":" + Objects.requireNonNull(utcDay, "utcDay");
+    /**
+     * The key of the outcome of a patient's predictions on the UTC day of {@code time}: an outcome sent with an index
+     * time applies to the predictions of that pseudonym made on the index time's UTC day.
+     */
+    public static String patientDayKey(String pseudonym, Instant time) {
+        return PATIENT_DAY + Objects.requireNonNull(pseudonym, "pseudonym") + ":"
+                + DateTimeFormatter.ISO_LOCAL_DATE.format(time.atOffset(ZoneOffset.UTC));
     }
 
     /** The same outcome: a second delivery of it changes nothing. */

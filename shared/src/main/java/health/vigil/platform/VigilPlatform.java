@@ -20,7 +20,8 @@ import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.modelpackage.ModelPackageReader;
-import health.vigil.monitoring.OutcomeService;
+import health.vigil.monitoring.OutcomeJoin;
+import health.vigil.outcomes.OutcomeService;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.modelpackage.ZipModelPackageReader;
@@ -53,6 +54,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final ScoringService scoring;
     private final PredictionRetention retention;
     private final OutcomeService outcomes;
+    private final OutcomeJoin outcomeJoin;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -76,7 +78,8 @@ public final class VigilPlatform implements AutoCloseable {
         Pseudonymizer pseudonymizer = new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY));
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog, pseudonymizer, clock,
                 a.telemetry, config.limits());
-        this.outcomes = new OutcomeService(a.outcomes, predictionLog, artifacts, registry, pseudonymizer, audit, clock);
+        this.outcomes = new OutcomeService(a.outcomes, artifacts, registry, pseudonymizer, audit, clock);
+        this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
     }
 
@@ -130,6 +133,10 @@ public final class VigilPlatform implements AutoCloseable {
 
     public OutcomeService outcomes() {
         return outcomes;
+    }
+
+    public OutcomeJoin outcomeJoin() {
+        return outcomeJoin;
     }
 
     @Override

@@ -41,7 +41,7 @@ public abstract class OutcomeStoreContract {
 
     @Test
     void aSecondOutcomeUnderTheSameKeyNeverReplacesTheFirst() {
-        Outcome first = new Outcome(MODEL, Outcome.patientDayKey("abc", "2026-11-20"), false, T0, "api");
+        Outcome first = new Outcome(MODEL, Outcome.patientDayKey("abc", T0), false, T0, "api");
         Outcome other = new Outcome(MODEL, first.key(), true, T0.plusSeconds(60), "blob:late.csv");
         store.putIfAbsent(first);
 

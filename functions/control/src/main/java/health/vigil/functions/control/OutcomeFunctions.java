@@ -15,8 +15,9 @@ import health.vigil.functions.common.Access;
 import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.model.ModelName;
-import health.vigil.monitoring.OutcomeReceipt;
-import health.vigil.monitoring.OutcomeService;
+import health.vigil.monitoring.OutcomeJoin;
+import health.vigil.outcomes.OutcomeReceipt;
+import health.vigil.outcomes.OutcomeService;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Role;
 import java.time.Duration;
@@ -31,10 +32,12 @@ import java.util.Optional;
 public final class OutcomeFunctions {
     private static final Duration MAX_WINDOW = Duration.ofDays(366);
     private final OutcomeService outcomes;
+    private final OutcomeJoin join;
     private final HttpApi http;
 
     public OutcomeFunctions(VigilPlatform platform, HttpApi http) {
         this.outcomes = platform.outcomes();
+        this.join = platform.outcomeJoin();
         this.http = http;
     }
 
@@ -59,7 +62,7 @@ public final class OutcomeFunctions {
             if (Duration.between(from, to).compareTo(MAX_WINDOW) > 0) {
                 throw new ValidationException("the window is longer than 366 days; ask for a shorter one");
             }
-            return outcomes.labelled(new ModelName(name), from, to);
+            return join.labelled(new ModelName(name), from, to);
         });
     }
 

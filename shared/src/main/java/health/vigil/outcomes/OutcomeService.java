@@ -1,4 +1,4 @@
-package health.vigil.monitoring;
+package health.vigil.outcomes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.audit.AuditLog;
@@ -9,10 +9,8 @@ import health.vigil.events.BlobCreated;
 import health.vigil.hash.Sha256;
 import health.vigil.model.ModelName;
 import health.vigil.model.Outcome;
-import health.vigil.model.PredictionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.OutcomeStore;
-import health.vigil.port.PredictionLog;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
 import java.io.BufferedReader;
@@ -25,8 +23,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,12 +30,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Receives realised outcomes (labels), which arrive days or weeks after the prediction, and joins them to the
- * prediction log. An outcome names its prediction by id, or by patient identifier and index time: the identifier is
+ * Receives realised outcomes (labels), which arrive days or weeks after the prediction; monitoring joins them to
+ * the prediction log ({@code health.vigil.monitoring.OutcomeJoin}). An outcome names its prediction by id, or by patient identifier and index time: the identifier is
  * pseudonymised on arrival with the scoring key, exactly as scoring does, and the outcome applies to that patient's
  * predictions of the model on the UTC day of the index time. Outcomes are written once: a resend of the same value
  * changes nothing; another value for a stored outcome is refused and reported, and the stored one stays. Invalid rows
@@ -51,23 +46,18 @@ public final class OutcomeService {
     public static final String API_SOURCE = "api";
     /** Rows of one HTTP batch; larger sets go as files into the outcomes container. */
     public static final int MAX_BATCH_ROWS = 10_000;
-    /** Prediction records joined per lookup of the outcome store. */
-    private static final int JOIN_BATCH = 1_000;
     private static final Pattern PREDICTION_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
 
     private final OutcomeStore store;
-    private final PredictionLog predictions;
     private final ArtifactStore artifacts;
     private final ModelRegistry registry;
     private final Pseudonymizer pseudonymizer;
     private final AuditLog audit;
     private final Clock clock;
 
-    public OutcomeService(OutcomeStore store, PredictionLog predictions, ArtifactStore artifacts,
+    public OutcomeService(OutcomeStore store, ArtifactStore artifacts,
             ModelRegistry registry, Pseudonymizer pseudonymizer, AuditLog audit, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
-        this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.pseudonymizer = Objects.requireNonNull(pseudonymizer, "pseudonymizer");
@@ -138,79 +128,6 @@ public final class OutcomeService {
                 Sha256.hex(sha)));
     }
 
-    /**
-     * Joins the outcomes to a model's predictions logged in {@code [from, to)}: reads the log as a stream and the
-     * outcome store by key, a thousand predictions at a time, so memory does not grow with the window.
-     */
-    public LabelledWindow labelled(ModelName model, Instant from, Instant to) {
-        Objects.requireNonNull(model, "model");
-        if (!from.isBefore(to)) {
-            throw new ValidationException("'from' must be before 'to'");
-        }
-        Map<String, long[]> parts = new TreeMap<>();
-        long[] total = new long[3];
-        List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
-        predictions.scan(model, from, to, record -> {
-            pending.add(record);
-            if (pending.size() == JOIN_BATCH) {
-                join(model, pending, total, parts);
-                pending.clear();
-            }
-        });
-        join(model, pending, total, parts);
-        List<LabelledWindow.Part> list = new ArrayList<>();
-        parts.forEach((key, c) -> {
-            int at = key.indexOf('/');
-            list.add(new LabelledWindow.Part(Integer.parseInt(key.substring(0, at)), key.substring(at + 1), c[0], c[1],
-                    c[2], LabelledWindow.fraction(c[1], c[0])));
-        });
-        return new LabelledWindow(model.value(), from, to, total[0], total[1], total[2],
-                LabelledWindow.fraction(total[1], total[0]), list);
-    }
-
-    /** The outcome joined to each record (absent when none): by prediction id first, else by patient and day. */
-    public Map<String, Boolean> outcomesOf(ModelName model, List<PredictionRecord> records) {
-        List<String> keys = new ArrayList<>(records.size() * 2);
-        for (PredictionRecord r : records) {
-            keys.add(Outcome.predictionKey(r.predictionId()));
-            if (r.patientPseudonym() != null) {
-                keys.add(Outcome.patientDayKey(r.patientPseudonym(), DAY.format(r.time())));
-            }
-        }
-        Map<String, Outcome> found = keys.isEmpty() ? Map.of() : store.get(model, keys);
-        Map<String, Boolean> joined = new HashMap<>();
-        for (PredictionRecord r : records) {
-            Outcome o = found.get(Outcome.predictionKey(r.predictionId()));
-            if (o == null && r.patientPseudonym() != null) {
-                o = found.get(Outcome.patientDayKey(r.patientPseudonym(), DAY.format(r.time())));
-            }
-            if (o != null) {
-                joined.put(r.predictionId(), o.positive());
-            }
-        }
-        return joined;
-    }
-
-    private void join(ModelName model, List<PredictionRecord> records, long[] total, Map<String, long[]> parts) {
-        if (records.isEmpty()) {
-            return;
-        }
-        Map<String, Boolean> joined = outcomesOf(model, records);
-        for (PredictionRecord r : records) {
-            long[] part = parts.computeIfAbsent(r.version() + "/" + r.slot().wireName(), k -> new long[3]);
-            Boolean positive = joined.get(r.predictionId());
-            for (long[] c : new long[][] {total, part}) {
-                c[0]++;
-                if (positive != null) {
-                    c[1]++;
-                    if (positive) {
-                        c[2]++;
-                    }
-                }
-            }
-        }
-    }
-
     /** One batch or file being recorded row by row. */
     private final class Batch {
         private final String source;
@@ -273,7 +190,7 @@ public final class OutcomeService {
                 }
                 key = Outcome.predictionKey(row.predictionId());
             } else {
-                key = Outcome.patientDayKey(pseudonymizer.pseudonym(row.patientId()), DAY.format(row.indexTime()));
+                key = Outcome.patientDayKey(pseudonymizer.pseudonym(row.patientId()), row.indexTime());
             }
             return new Outcome(model, key, row.positive(), now, source);
         }

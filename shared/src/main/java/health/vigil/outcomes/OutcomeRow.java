@@ -1,4 +1,4 @@
-package health.vigil.monitoring;
+package health.vigil.outcomes;
 
 import java.time.Instant;
 

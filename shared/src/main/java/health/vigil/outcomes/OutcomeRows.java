@@ -1,4 +1,4 @@
-package health.vigil.monitoring;
+package health.vigil.outcomes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
@@ -109,7 +109,8 @@ final class OutcomeRows {
         for (var names = node.fieldNames(); names.hasNext();) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                return OutcomeRow.unreadable(row, "unknown field '" + printable(name) + "'; the fields are " + FIELDS);
+                // The name is the sender's text and may hold anything: say which fields are allowed instead.
+                return OutcomeRow.unreadable(row, "the outcome has a field that is not one of " + FIELDS);
             }
         }
         String model = text(node, MODEL);
@@ -163,12 +164,6 @@ final class OutcomeRows {
         }
         String text = value.asText().trim();
         return text.isEmpty() ? null : text;
-    }
-
-    /** Field names come from the sender; keep only a short printable prefix of them in messages. */
-    private static String printable(String name) {
-        String cut = name.length() > 40 ? name.substring(0, 40) + "…" : name;
-        return cut.replaceAll("[^\\p{Alnum}_ .-]", "?");
     }
 
     /** The cells of one CSV line, or null when a quoted field is not closed. */

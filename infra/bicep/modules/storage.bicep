@@ -37,6 +37,12 @@ resource datasets 'Microsoft.Storage/storageAccounts/blobServices/containers@202
   name: 'datasets'
 }
 
+// Files of realised outcomes (CSV or JSON Lines); BlobCreated -> IngestOutcomes.
+resource outcomes 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobs
+  name: 'outcomes'
+}
+
 resource auditExports 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobs
   name: 'audit-exports'

@@ -43,7 +43,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The whole foundation loop over real HTTP on a free port, run by each back end's subclass: a package dropped into
  * the models container is registered (once, however often its event arrives), deployed by an operator,
  * scored through /score and the Open Inference Protocol, logged with pseudonymised patients, and audited;
- * malformed requests get 4xx answers, never 5xx.
+ * malformed requests get 4xx answers, never 5xx; outcomes arrive over HTTP and as files and are joined to the
+ * predictions they belong to.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -74,6 +75,7 @@ abstract class PlatformLoopScenario {
     private String operator;
     private String clinicalApp;
     private String compliance;
+    private String outcomesFeed;
     private int scoredRows;
 
     /** Starts the platform under test on a free port with its data under {@code home}. */
@@ -87,6 +89,7 @@ abstract class PlatformLoopScenario {
         operator = LocalAdapters.apiKey(home, "operator");
         clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
         compliance = LocalAdapters.apiKey(home, "compliance");
+        outcomesFeed = LocalAdapters.apiKey(home, "outcomes-feed");
     }
 
     @AfterAll
@@ -334,6 +337,57 @@ abstract class PlatformLoopScenario {
         JsonNode inferred = json(post("/v2/models/" + MODEL + "/versions/2/infer", clinicalApp, Json.write(oip), Map.of()).body());
         assertThat(inferred.at("/parameters/explanations/0/topFactors")).isNotEmpty();
         scoredRows += 3;
+    }
+
+    @Test
+    @Order(11)
+    void outcomesArriveOverHttpAndAsFilesAndAreJoinedToTheirPredictions() throws Exception {
+        List<PredictionRecord> v1 = logged().stream().filter(r -> r.version() == 1).toList();
+        String window = "?from=" + Instant.now().minusSeconds(3600) + "&to=" + Instant.now().plusSeconds(60);
+        JsonNode before = get("/models/" + MODEL + "/outcomes" + window, operator);
+        assertThat(before.get("predictions").asLong()).isEqualTo(scoredRows);
+        assertThat(before.get("labelled").asLong()).isZero();
+
+        String batch = Json.write(Map.of("model", MODEL, "outcomes", List.of(
+                Map.of("predictionId", v1.get(0).predictionId(), "outcome", 1),
+                Map.of("patientId", PATIENT_PREFIX + "1", "indexTime", Instant.now().toString(), "outcome", 0),
+                Map.of("patientId", PATIENT_PREFIX + "2", "indexTime", "not a time", "outcome", 1))));
+        assertThat(post("/outcomes", clinicalApp, batch, Map.of()).statusCode()).isEqualTo(403);
+        HttpResponse<String> sent = post("/outcomes", outcomesFeed, batch, Map.of());
+        assertThat(sent.statusCode()).isEqualTo(200);
+        JsonNode receipt = json(sent.body());
+        assertThat(receipt.get("recorded").asInt()).isEqualTo(2);
+        assertThat(receipt.at("/refused/0/row").asInt()).isEqualTo(3);
+        assertThat(sent.body()).doesNotContain(PATIENT_PREFIX).doesNotContain("not a time");
+
+        String conflicting = Json.write(Map.of("model", MODEL, "outcomes", List.of(
+                Map.of("predictionId", v1.get(0).predictionId(), "outcome", 0))));
+        JsonNode refused = json(post("/outcomes", outcomesFeed, conflicting, Map.of()).body());
+        assertThat(refused.get("conflicts").asInt()).isEqualTo(1);
+        assertThat(post("/outcomes", outcomesFeed, "{\"model\": \"" + MODEL + "\"}", Map.of()).statusCode())
+                .isEqualTo(400);
+
+        Map<String, Boolean> joined = platform.platform().outcomeJoin().outcomesOf(new ModelName(MODEL), v1);
+        assertThat(joined).hasSize(2).containsEntry(v1.get(0).predictionId(), true);
+        List<String> unlabelled = v1.stream().map(PredictionRecord::predictionId).filter(id -> !joined.containsKey(id))
+                .toList();
+        Path file = Files.createTempFile(home, "outcomes", ".tmp");
+        Files.writeString(file, "model,predictionId,outcome\n" + MODEL + "," + unlabelled.get(0) + ",1\n"
+                + MODEL + "," + unlabelled.get(1) + ",0\n");
+        Path folder = Files.createDirectories(LocalAdapters.blobFolder(home, "outcomes"));
+        Files.move(file, folder.resolve("week-48.csv"));
+        Instant deadline = Instant.now().plusSeconds(60);
+        JsonNode after = before;
+        while (Instant.now().isBefore(deadline) && after.get("labelled").asLong() < 4) {
+            Thread.sleep(200);
+            after = get("/models/" + MODEL + "/outcomes" + window, operator);
+        }
+        assertThat(after.get("labelled").asLong()).isEqualTo(4);
+        assertThat(after.get("positives").asLong()).isEqualTo(2);
+        assertThat(after.get("labelledFraction").asDouble()).isEqualTo(4.0 / scoredRows);
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        JsonNode audited = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records");
+        assertThat(audited.findValuesAsText("action").stream().filter("outcomes.record"::equals)).hasSize(3);
     }
 
     private Path writeTemp(String name, byte[] bytes) throws IOException {

@@ -20,15 +20,18 @@ class FunctionJsonIT {
         var functions = GeneratedFunctions.read(staging);
 
         assertThat(GeneratedFunctions.hostJson(staging).at("/extensions/http/routePrefix").asText("missing")).isEmpty();
-        assertThat(GeneratedFunctions.summaries(functions)).isEqualTo(Map.of(
-                "RegisterModel", List.of("eventGridTrigger", "", "", ""),
-                "ListModels", List.of("httpTrigger", "models", "GET", "ANONYMOUS"),
-                "GetModel", List.of("httpTrigger", "models/{name}", "GET", "ANONYMOUS"),
-                "GetModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}", "GET", "ANONYMOUS"),
-                "DeployModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}/deploy", "POST", "ANONYMOUS"),
-                "AuditRecords", List.of("httpTrigger", "audit/records", "GET", "ANONYMOUS"),
-                "AuditVerify", List.of("httpTrigger", "audit/verify", "GET", "ANONYMOUS"),
-                "PredictionRetention", List.of("timerTrigger", "0 30 2 * * *", "", "")));
+        assertThat(GeneratedFunctions.summaries(functions)).isEqualTo(Map.ofEntries(
+                Map.entry("RegisterModel", List.of("eventGridTrigger", "", "", "")),
+                Map.entry("IngestOutcomes", List.of("eventGridTrigger", "", "", "")),
+                Map.entry("ListModels", List.of("httpTrigger", "models", "GET", "ANONYMOUS")),
+                Map.entry("GetModel", List.of("httpTrigger", "models/{name}", "GET", "ANONYMOUS")),
+                Map.entry("GetModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}", "GET", "ANONYMOUS")),
+                Map.entry("DeployModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}/deploy", "POST", "ANONYMOUS")),
+                Map.entry("AuditRecords", List.of("httpTrigger", "audit/records", "GET", "ANONYMOUS")),
+                Map.entry("RecordOutcomes", List.of("httpTrigger", "outcomes", "POST", "ANONYMOUS")),
+                Map.entry("LabelledFraction", List.of("httpTrigger", "models/{name}/outcomes", "GET", "ANONYMOUS")),
+                Map.entry("AuditVerify", List.of("httpTrigger", "audit/verify", "GET", "ANONYMOUS")),
+                Map.entry("PredictionRetention", List.of("timerTrigger", "0 30 2 * * *", "", ""))));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.control."));
     }
 

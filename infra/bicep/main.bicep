@@ -1,6 +1,8 @@
 // Vigil on Azure: Cosmos DB (registry, audit, predictions), Blob Storage (packages, datasets, audit exports),
 // Event Grid (Vigil's custom topic and the storage system topic), Key Vault (pseudonymisation key),
-// Application Insights, and the two Function Apps with managed identities and Entra ID authentication.
+// Application Insights and Log Analytics, and the two Function Apps with staging slots, user-assigned managed
+// identities and Entra ID authentication, all joined by one virtual network with private endpoints.
+// docs/azure.md describes the resources and grants; docs/settings.md every app setting.
 targetScope = 'resourceGroup'
 
 @description('Short environment name: dev, test or prod.')
@@ -29,6 +31,9 @@ param predictionRetentionDays int = 400
 @minValue(1)
 param auditExportImmutabilityDays int = 2555
 
+@description('Whether the infrastructure workflow locks the audit exports\' WORM policy after deploying (irreversible: a locked policy can only be extended, and the account cannot be deleted while it holds blobs under it).')
+param lockAuditExportPolicy bool = true
+
 @description('Premium plan SKU for the scoring app (EP1, EP2 or EP3).')
 @allowed([ 'EP1', 'EP2', 'EP3' ])
 param scoringPlanSku string = 'EP1'
@@ -36,6 +41,35 @@ param scoringPlanSku string = 'EP1'
 @description('Always-ready instances of the scoring app, so scoring never waits for a cold start.')
 @minValue(1)
 param scoringMinimumInstances int = 1
+
+@description('Keep Cosmos DB, Storage, Key Vault and Event Grid reachable only through private endpoints. Only a dev environment without patient data may set false.')
+param privateNetworking bool = true
+
+@description('Address space of the virtual network (a /22 or larger).')
+param addressSpace string = '10.40.0.0/22'
+
+@description('Deploy the Event Grid subscriptions. Azure refuses a subscription to a function that does not exist yet, so the first deployment of an environment leaves this false and the deploy workflow sets it once the code is in place.')
+param deployEventSubscriptions bool = false
+
+@description('Base64 of at least 32 random bytes to create the pseudonymisation key with. Pass it only when the secret does not exist yet (the infrastructure workflow checks): a new key gives every patient a new pseudonym.')
+@secure()
+param pseudonymisationKey string = ''
+
+@description('Run both apps from container images in a registry this template creates, instead of zip packages.')
+param runFromContainerRegistry bool = false
+
+@description('Image tag the apps run when runFromContainerRegistry is set (the deploy workflow sets the commit).')
+param imageTag string = 'latest'
+
+@description('Put delete locks on the stateful resources (Cosmos DB, Storage, Key Vault, Log Analytics).')
+param lockResources bool = true
+
+@description('Days Log Analytics keeps logs.')
+@minValue(30)
+param logRetentionDays int = 90
+
+@description('Tags added to every resource, beside application, environment and data classification.')
+param tags object = {}
 
 @description('E-mail addresses notified by Vigil\'s alerts (scoring errors and latency, dead letters, gates, canaries, drift, audit).')
 param alertEmailAddresses array = []
@@ -49,11 +83,23 @@ var names = {
   topic: '${prefix}-events-${environment}'
   logs: '${prefix}-logs-${environment}'
   insights: '${prefix}-ai-${environment}'
+  vnet: '${prefix}-vnet-${environment}'
+  registry: take('${prefix}acr${environment}${suffix}', 50)
   scoringPlan: '${prefix}-scoring-plan-${environment}'
   controlPlan: '${prefix}-control-plan-${environment}'
   scoringApp: '${prefix}-scoring-${environment}-${suffix}'
   controlApp: '${prefix}-control-${environment}-${suffix}'
 }
+var identityNames = {
+  scoring: '${prefix}-scoring-id-${environment}'
+  control: '${prefix}-control-id-${environment}'
+  pipeline: '${prefix}-pipeline-id-${environment}'
+}
+var allTags = union({
+  application: 'vigil'
+  environment: environment
+  dataClassification: 'phi'
+}, tags)
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
@@ -61,6 +107,29 @@ module monitoring 'modules/monitoring.bicep' = {
     location: location
     logAnalyticsName: names.logs
     appInsightsName: names.insights
+    retentionInDays: logRetentionDays
+    tags: allTags
+    lockResources: lockResources
+  }
+}
+
+module network 'modules/network.bicep' = {
+  name: 'network'
+  params: {
+    location: location
+    vnetName: names.vnet
+    addressSpace: addressSpace
+    tags: allTags
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+module identities 'modules/identities.bicep' = {
+  name: 'identities'
+  params: {
+    location: location
+    names: identityNames
+    tags: allTags
   }
 }
 
@@ -69,8 +138,11 @@ module cosmos 'modules/cosmos.bicep' = {
   params: {
     location: location
     accountName: names.cosmos
-    predictionRetentionDays: predictionRetentionDays
     zoneRedundant: environment == 'prod'
+    publicNetworkAccess: !privateNetworking
+    workspaceId: monitoring.outputs.workspaceId
+    tags: allTags
+    lockResources: lockResources
   }
 }
 
@@ -80,6 +152,10 @@ module storage 'modules/storage.bicep' = {
     location: location
     accountName: names.storage
     auditExportImmutabilityDays: auditExportImmutabilityDays
+    publicNetworkAccess: !privateNetworking
+    workspaceId: monitoring.outputs.workspaceId
+    tags: allTags
+    lockResources: lockResources
   }
 }
 
@@ -89,15 +165,55 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     vaultName: names.keyVault
     tenantId: tenantId
+    publicNetworkAccess: !privateNetworking
+    pseudonymisationKey: pseudonymisationKey
+    workspaceId: monitoring.outputs.workspaceId
+    tags: allTags
+    lockResources: lockResources
   }
 }
 
-module topic 'modules/eventgrid-topic.bicep' = {
-  name: 'eventgrid-topic'
+module eventGrid 'modules/eventgrid.bicep' = {
+  name: 'eventgrid'
   params: {
     location: location
     topicName: names.topic
+    storageAccountName: storage.outputs.accountName
+    publicNetworkAccess: !privateNetworking
+    workspaceId: monitoring.outputs.workspaceId
+    tags: allTags
   }
+}
+
+module registry 'modules/registry.bicep' = if (runFromContainerRegistry) {
+  name: 'registry'
+  params: {
+    location: location
+    registryName: names.registry
+    workspaceId: monitoring.outputs.workspaceId
+    tags: allTags
+  }
+}
+
+// Every grant exists before the code first starts, so no app ever runs without the access it needs.
+module access 'modules/access.bicep' = {
+  name: 'access'
+  params: {
+    cosmosAccountName: names.cosmos
+    storageAccountName: names.storage
+    keyVaultName: names.keyVault
+    topicName: names.topic
+    appInsightsName: names.insights
+    registryName: runFromContainerRegistry ? names.registry : ''
+    principals: {
+      scoring: identities.outputs.scoring.principalId
+      control: identities.outputs.control.principalId
+      pipeline: identities.outputs.pipeline.principalId
+      eventGridTopic: eventGrid.outputs.topicPrincipalId
+      storageTopic: eventGrid.outputs.storageTopicPrincipalId
+    }
+  }
+  dependsOn: [ cosmos, storage, keyVault, monitoring, registry ]
 }
 
 module apps 'modules/functionapps.bicep' = {
@@ -111,45 +227,62 @@ module apps 'modules/functionapps.bicep' = {
     scoringPlanSku: scoringPlanSku
     scoringMinimumInstances: scoringMinimumInstances
     appInsightsConnectionString: monitoring.outputs.connectionString
+    identities: {
+      scoring: identities.outputs.scoring
+      control: identities.outputs.control
+    }
+    subnetIds: network.outputs.subnetIds
+    publicNetworkAccess: !privateNetworking
+    registryLoginServer: runFromContainerRegistry ? registry.outputs.loginServer : ''
+    imageTag: imageTag
+    workspaceId: monitoring.outputs.workspaceId
+    tags: allTags
     settings: {
       VIGIL_MODE: 'azure'
       VIGIL_PREDICTION_RETENTION_DAYS: string(predictionRetentionDays)
       VIGIL_AZURE_COSMOS_ENDPOINT: cosmos.outputs.endpoint
       VIGIL_AZURE_COSMOS_DATABASE: cosmos.outputs.databaseName
       VIGIL_AZURE_BLOB_ENDPOINT: storage.outputs.blobEndpoint
-      VIGIL_AZURE_EVENTGRID_ENDPOINT: topic.outputs.endpoint
+      VIGIL_AZURE_EVENTGRID_ENDPOINT: eventGrid.outputs.endpoint
       VIGIL_AZURE_KEYVAULT_URI: keyVault.outputs.uri
     }
-  }
-}
-
-module access 'modules/access.bicep' = {
-  name: 'access'
-  params: {
-    cosmosAccountName: names.cosmos
-    storageAccountName: names.storage
-    keyVaultName: names.keyVault
-    topicName: names.topic
-    scoringPrincipalId: apps.outputs.scoringPrincipalId
-    controlPrincipalId: apps.outputs.controlPrincipalId
-  }
-  dependsOn: [ cosmos, storage, keyVault, topic ]
-}
-
-module subscriptions 'modules/eventgrid-subscriptions.bicep' = {
-  name: 'eventgrid-subscriptions'
-  params: {
-    location: location
-    storageAccountName: names.storage
-    topicName: names.topic
-    controlAppName: names.controlApp
-    scoringAppName: names.scoringApp
-    subscriptions: loadJsonContent('event-subscriptions.json')
   }
   dependsOn: [ access ]
 }
 
-// Workbooks, alert rules and their action group; the system topic's name is the one eventgrid-subscriptions gives it.
+module privateEndpoints 'modules/private-endpoints.bicep' = if (privateNetworking) {
+  name: 'private-endpoints'
+  params: {
+    location: location
+    subnetId: network.outputs.subnetIds.privateEndpoints
+    tags: allTags
+    endpoints: concat([
+      { name: '${names.cosmos}-sql', resourceId: cosmos.outputs.accountId, groupId: 'Sql', zoneId: network.outputs.zoneIds.cosmos }
+      { name: '${names.storage}-blob', resourceId: storage.outputs.accountId, groupId: 'blob', zoneId: network.outputs.zoneIds.blob }
+      { name: '${names.keyVault}-vault', resourceId: keyVault.outputs.vaultId, groupId: 'vault', zoneId: network.outputs.zoneIds.vault }
+      { name: '${names.topic}-topic', resourceId: eventGrid.outputs.topicId, groupId: 'topic', zoneId: network.outputs.zoneIds.eventgrid }
+      { name: '${names.functionsStorage}-blob', resourceId: apps.outputs.functionsStorageId, groupId: 'blob', zoneId: network.outputs.zoneIds.blob }
+      { name: '${names.functionsStorage}-queue', resourceId: apps.outputs.functionsStorageId, groupId: 'queue', zoneId: network.outputs.zoneIds.queue }
+    ], runFromContainerRegistry ? [
+      { name: '${names.registry}-registry', resourceId: registry.outputs.registryId, groupId: 'registry', zoneId: network.outputs.zoneIds.registry }
+    ] : [])
+  }
+}
+
+module subscriptions 'modules/eventgrid-subscriptions.bicep' = if (deployEventSubscriptions) {
+  name: 'eventgrid-subscriptions'
+  params: {
+    storageAccountName: names.storage
+    topicName: names.topic
+    storageTopicName: eventGrid.outputs.storageTopicName
+    controlAppName: names.controlApp
+    scoringAppName: names.scoringApp
+    subscriptions: loadJsonContent('event-subscriptions.json')
+  }
+  dependsOn: [ access, apps ]
+}
+
+// Workbooks, alert rules and their action group.
 module observability 'modules/observability.bicep' = {
   name: 'observability'
   params: {
@@ -158,12 +291,24 @@ module observability 'modules/observability.bicep' = {
     environment: environment
     logAnalyticsName: names.logs
     topicName: names.topic
-    storageTopicName: '${names.storage}-events'
+    storageTopicName: eventGrid.outputs.storageTopicName
     alertEmailAddresses: alertEmailAddresses
+    tags: allTags
   }
-  dependsOn: [ monitoring, topic, subscriptions ]
+  dependsOn: [ monitoring ]
 }
 
 output scoringUrl string = apps.outputs.scoringUrl
 output controlUrl string = apps.outputs.controlUrl
+output scoringStagingUrl string = apps.outputs.scoringStagingUrl
+output controlStagingUrl string = apps.outputs.controlStagingUrl
+output scoringAppName string = names.scoringApp
+output controlAppName string = names.controlApp
+output storageAccountName string = names.storage
+output keyVaultId string = keyVault.outputs.vaultId
+output lockAuditExportPolicy bool = lockAuditExportPolicy
+output registryLoginServer string = runFromContainerRegistry ? registry.outputs.loginServer : ''
+output pipelineIdentityClientId string = identities.outputs.pipeline.clientId
+output runnerSubnetId string = network.outputs.subnetIds.runners
 output appInsightsName string = names.insights
+output logAnalyticsWorkspaceId string = monitoring.outputs.workspaceId

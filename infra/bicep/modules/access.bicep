@@ -1,11 +1,82 @@
-// Least-privilege data-plane access for the apps' managed identities. The scoring app reads packages and the
-// registry and writes predictions; the control app manages the registry, audit log, packages and events.
+// Least-privilege access for the identities, each grant on the narrowest scope that works: the scoring app reads
+// packages and the registry and writes predictions; the control app manages the registry and audit log, reads
+// packages, datasets and outcome files, writes audit exports and publishes events; the model pipeline reads datasets and uploads
+// packages; the Event Grid topics dead-letter into their own container. docs/azure.md lists the same grants
+// (AzureTemplatesTest compares them).
+@description('Name of the Cosmos DB account.')
 param cosmosAccountName string
+
+@description('Name of the storage account with the data containers.')
 param storageAccountName string
+
+@description('Name of the Key Vault.')
 param keyVaultName string
+
+@description('Name of the Event Grid custom topic.')
 param topicName string
-param scoringPrincipalId string
-param controlPrincipalId string
+
+@description('Name of the Application Insights component.')
+param appInsightsName string
+
+@description('Name of the container registry; empty when the apps run from zip packages.')
+param registryName string
+
+@description('Principal ids: an object with scoring, control, pipeline, eventGridTopic and storageTopic.')
+param principals object
+
+// Built-in role definitions (Azure RBAC, and the Cosmos DB data-plane role).
+var roles = {
+  'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
+  'Storage Blob Data Contributor': 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6'
+  'EventGrid Data Sender': 'd5a91429-5739-47e2-a06b-3470a27159e7'
+  'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb'
+  AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+  'Cosmos DB Built-in Data Contributor': '00000000-0000-0000-0000-000000000002'
+  'Key Vault Crypto User': '12338af0-0e69-4776-bea7-57ae8d297424'
+}
+
+var cosmosGrants = [
+  { principal: 'scoring', role: 'Cosmos DB Built-in Data Contributor', database: 'vigil' }
+  { principal: 'control', role: 'Cosmos DB Built-in Data Contributor', database: 'vigil' }
+]
+
+var blobGrants = [
+  { principal: 'scoring', role: 'Storage Blob Data Reader', container: 'models' }
+  { principal: 'control', role: 'Storage Blob Data Reader', container: 'models' }
+  { principal: 'control', role: 'Storage Blob Data Reader', container: 'datasets' }
+  { principal: 'control', role: 'Storage Blob Data Reader', container: 'outcomes' }
+  { principal: 'control', role: 'Storage Blob Data Contributor', container: 'audit-exports' }
+  { principal: 'pipeline', role: 'Storage Blob Data Reader', container: 'datasets' }
+  { principal: 'pipeline', role: 'Storage Blob Data Contributor', container: 'models' }
+  { principal: 'eventGridTopic', role: 'Storage Blob Data Contributor', container: 'event-deadletter' }
+  { principal: 'storageTopic', role: 'Storage Blob Data Contributor', container: 'event-deadletter' }
+]
+
+var vaultGrants = [
+  { principal: 'scoring', role: 'Key Vault Secrets User' }
+  { principal: 'control', role: 'Key Vault Secrets User' }
+]
+
+// The control app signs audit evidence with the `audit-signing` key (sign and read the public key only), on that
+// key alone: the private key never leaves Key Vault.
+var signingKeyGrants = [
+  { principal: 'control', role: 'Key Vault Crypto User', key: 'audit-signing' }
+]
+
+var topicGrants = [
+  { principal: 'control', role: 'EventGrid Data Sender' }
+]
+
+var insightsGrants = [
+  { principal: 'scoring', role: 'Monitoring Metrics Publisher' }
+  { principal: 'control', role: 'Monitoring Metrics Publisher' }
+]
+
+var registryGrants = [
+  { principal: 'scoring', role: 'AcrPull' }
+  { principal: 'control', role: 'AcrPull' }
+]
 
 resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' existing = {
   name: cosmosAccountName
@@ -15,97 +86,105 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
 
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = [for g in blobGrants: {
+  parent: blobService
+  name: g.container
+}]
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
+
+resource signingKeys 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = [for g in signingKeyGrants: {
+  parent: vault
+  name: g.key
+}]
+
+resource signingKeyAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (g, i) in signingKeyGrants: {
+  name: guid(signingKeys[i].id, principals[g.principal], roles[g.role])
+  scope: signingKeys[i]
+  properties: {
+    principalId: principals[g.principal]
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[g.role])
+  }
+}]
 
 resource topic 'Microsoft.EventGrid/topics@2024-06-01-preview' existing = {
   name: topicName
 }
 
-// Cosmos DB built-in Data Contributor (data plane).
-var cosmosDataContributor = '00000000-0000-0000-0000-000000000002'
-var storageBlobDataReader = '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
-var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
-var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
-var eventGridDataSender = 'd5a91429-5739-47e2-a06b-3470a27159e7'
+resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
 
-resource cosmosScoring 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
+resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = if (!empty(registryName)) {
+  name: empty(registryName) ? 'unused' : registryName
+}
+
+resource cosmosAssignments 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = [for g in cosmosGrants: {
   parent: cosmos
-  name: guid(cosmos.id, scoringPrincipalId, cosmosDataContributor)
+  name: guid(cosmos.id, principals[g.principal], roles[g.role])
   properties: {
-    principalId: scoringPrincipalId
-    roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/${cosmosDataContributor}'
-    scope: '${cosmos.id}/dbs/vigil'
+    principalId: principals[g.principal]
+    roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/${roles[g.role]}'
+    scope: '${cosmos.id}/dbs/${g.database}'
   }
-}
+}]
 
-resource cosmosControl 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
-  parent: cosmos
-  name: guid(cosmos.id, controlPrincipalId, cosmosDataContributor)
+resource blobAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (g, i) in blobGrants: {
+  name: guid(containers[i].id, principals[g.principal], roles[g.role])
+  scope: containers[i]
   properties: {
-    principalId: controlPrincipalId
-    roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/${cosmosDataContributor}'
-    scope: '${cosmos.id}/dbs/vigil'
-  }
-}
-
-resource blobScoring 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, scoringPrincipalId, storageBlobDataReader)
-  scope: storage
-  properties: {
-    principalId: scoringPrincipalId
+    principalId: principals[g.principal]
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataReader)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[g.role])
   }
-}
+}]
 
-resource blobControl 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, controlPrincipalId, storageBlobDataContributor)
-  scope: storage
-  properties: {
-    principalId: controlPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
-  }
-}
-
-resource secretsScoring 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, scoringPrincipalId, keyVaultSecretsUser)
+resource vaultAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for g in vaultGrants: {
+  name: guid(vault.id, principals[g.principal], roles[g.role])
   scope: vault
   properties: {
-    principalId: scoringPrincipalId
+    principalId: principals[g.principal]
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[g.role])
   }
-}
+}]
 
-resource secretsControl 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, controlPrincipalId, keyVaultSecretsUser)
-  scope: vault
-  properties: {
-    principalId: controlPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
-  }
-}
-
-resource eventsScoring 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(topic.id, scoringPrincipalId, eventGridDataSender)
+resource topicAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for g in topicGrants: {
+  name: guid(topic.id, principals[g.principal], roles[g.role])
   scope: topic
   properties: {
-    principalId: scoringPrincipalId
+    principalId: principals[g.principal]
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', eventGridDataSender)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[g.role])
   }
-}
+}]
 
-resource eventsControl 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(topic.id, controlPrincipalId, eventGridDataSender)
-  scope: topic
+// Application Insights refuses telemetry that is not sent with Entra ID (local auth is off): without this role
+// the apps' metrics and spans would be dropped.
+resource insightsAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for g in insightsGrants: {
+  name: guid(insights.id, principals[g.principal], roles[g.role])
+  scope: insights
   properties: {
-    principalId: controlPrincipalId
+    principalId: principals[g.principal]
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', eventGridDataSender)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[g.role])
   }
-}
+}]
+
+resource registryAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for g in registryGrants: if (!empty(registryName)) {
+  name: guid(registry.id, principals[g.principal], roles[g.role])
+  scope: registry
+  properties: {
+    principalId: principals[g.principal]
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[g.role])
+  }
+}]

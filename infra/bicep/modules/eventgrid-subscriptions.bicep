@@ -1,11 +1,25 @@
 // Event subscriptions, declared once in event-subscriptions.json (the local platform reads the same file):
-// BlobCreated comes from the storage account's system topic, Vigil's own events from the custom topic.
-// Undeliverable events go to the dead-letter container after the retry policy gives up.
-param location string
+// BlobCreated comes from the storage account's system topic, Vigil's own events from the custom topic. Azure
+// validates a subscription against the function it names, so main.bicep deploys this module only with
+// `deployEventSubscriptions`, once the code is deployed (the deploy workflow's last job). Undeliverable events
+// go to the `event-deadletter` container after the retry policy gives up, written with the topic's own identity
+// (shared keys are off).
+@description('Name of the storage account with the dead-letter container.')
 param storageAccountName string
+
+@description('Name of the Event Grid custom topic.')
 param topicName string
+
+@description('Name of the storage account\'s Event Grid system topic.')
+param storageTopicName string
+
+@description('Name of the control Function App.')
 param controlAppName string
+
+@description('Name of the scoring Function App.')
 param scoringAppName string
+
+@description('The subscriptions: name, function, app (scoring or control), eventTypes, optional subjectBeginsWith.')
 param subscriptions array
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -16,6 +30,10 @@ resource topic 'Microsoft.EventGrid/topics@2024-06-01-preview' existing = {
   name: topicName
 }
 
+resource storageTopic 'Microsoft.EventGrid/systemTopics@2024-06-01-preview' existing = {
+  name: storageTopicName
+}
+
 resource controlApp 'Microsoft.Web/sites@2023-12-01' existing = {
   name: controlAppName
 }
@@ -24,22 +42,17 @@ resource scoringApp 'Microsoft.Web/sites@2023-12-01' existing = {
   name: scoringAppName
 }
 
-resource deadLetters 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  name: '${storageAccountName}/default/event-deadletter'
-}
-
-resource storageTopic 'Microsoft.EventGrid/systemTopics@2024-06-01-preview' = {
-  name: '${storageAccountName}-events'
-  location: location
-  identity: { type: 'SystemAssigned' }
-  properties: {
-    source: storage.id
-    topicType: 'Microsoft.Storage.StorageAccounts'
-  }
-}
-
 var storageSubscriptions = filter(subscriptions, s => contains(s.eventTypes, 'Microsoft.Storage.BlobCreated'))
 var vigilSubscriptions = filter(subscriptions, s => !contains(s.eventTypes, 'Microsoft.Storage.BlobCreated'))
+
+var retryPolicy = { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 }
+var deadLetter = {
+  identity: { type: 'SystemAssigned' }
+  deadLetterDestination: {
+    endpointType: 'StorageBlob'
+    properties: { resourceId: storage.id, blobContainerName: 'event-deadletter' }
+  }
+}
 
 resource blobSubscriptions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2024-06-01-preview' = [for s in storageSubscriptions: {
   parent: storageTopic
@@ -57,11 +70,8 @@ resource blobSubscriptions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@
       includedEventTypes: s.eventTypes
       subjectBeginsWith: s.?subjectBeginsWith ?? ''
     }
-    retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 }
-    deadLetterDestination: {
-      endpointType: 'StorageBlob'
-      properties: { resourceId: storage.id, blobContainerName: 'event-deadletter' }
-    }
+    retryPolicy: retryPolicy
+    deadLetterWithResourceIdentity: deadLetter
   }
 }]
 
@@ -81,10 +91,7 @@ resource topicSubscriptions 'Microsoft.EventGrid/topics/eventSubscriptions@2024-
       includedEventTypes: s.eventTypes
       subjectBeginsWith: s.?subjectBeginsWith ?? ''
     }
-    retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 }
-    deadLetterDestination: {
-      endpointType: 'StorageBlob'
-      properties: { resourceId: storage.id, blobContainerName: 'event-deadletter' }
-    }
+    retryPolicy: retryPolicy
+    deadLetterWithResourceIdentity: deadLetter
   }
 }]

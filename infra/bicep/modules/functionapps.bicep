@@ -1,104 +1,130 @@
-// The two Function Apps (Java 17 on Linux): scoring on an Elastic Premium plan with always-ready instances,
-// control on its own Elastic Premium plan. Both run under system-assigned managed identities, behind
-// App Service authentication with Entra ID; settings are the names documented in docs/settings.md.
+// The two Function Apps (Java 17 on Linux), each on its own Elastic Premium plan: scoring with always-ready
+// instances, control beside it. Each has a `staging` slot that the deploy workflow deploys to, smoke-tests and
+// swaps; both slots of an app run as the app's user-assigned identity, send all outbound traffic through their
+// delegated subnet, and sit behind App Service authentication with Entra ID. The code comes from a zip package
+// (WEBSITE_RUN_FROM_PACKAGE) or, with a registry login server, from the app's container image pulled with the
+// managed identity. Settings are the names documented in docs/settings.md.
+@description('Azure region of the apps, plans and host storage.')
 param location string
+
+@description('Short environment name: dev, test or prod.')
 param environment string
+
+@description('Resource names: scoringApp, controlApp, scoringPlan, controlPlan and functionsStorage.')
 param names object
+
+@description('Entra ID tenant that issues tokens for the APIs.')
 param tenantId string
+
+@description('Application (client) id of the Vigil API app registration.')
 param apiClientId string
+
+@description('Premium plan SKU of the scoring app.')
 param scoringPlanSku string
+
+@description('Always-ready instances of the scoring app.')
 param scoringMinimumInstances int
+
+@description('Application Insights connection string (not a secret: ingestion needs an Entra ID token).')
 param appInsightsConnectionString string
+
+@description('The apps\' identities: objects scoring and control, each with id and clientId.')
+param identities object
+
+@description('Vigil\'s own settings, the same for both apps.')
 param settings object
+
+@description('Delegated subnets for the apps\' outbound VNet integration: scoringApps and controlApps.')
+param subnetIds object
+
+@description('Allow the host storage account to be reached from public networks (dev only).')
+param publicNetworkAccess bool
+
+@description('Login server of the container registry to run the apps\' images from; empty: run zip packages.')
+param registryLoginServer string
+
+@description('Image tag to run when registryLoginServer is set.')
+param imageTag string
+
+@description('Log Analytics workspace for the apps\' function logs and the plans\' metrics.')
+param workspaceId string
+
+@description('Tags for every resource.')
+param tags object
+
+var fromRegistry = !empty(registryLoginServer)
+
+var apps = [
+  {
+    key: 'scoring'
+    name: names.scoringApp
+    plan: names.scoringPlan
+    sku: scoringPlanSku
+    maximumWorkers: environment == 'prod' ? 20 : 4
+    minimumInstances: scoringMinimumInstances
+    subnetId: subnetIds.scoringApps
+    identity: identities.scoring
+    healthCheckPath: '/v2/health/ready'
+  }
+  {
+    key: 'control'
+    name: names.controlApp
+    plan: names.controlPlan
+    sku: 'EP1'
+    maximumWorkers: 3
+    minimumInstances: 1
+    subnetId: subnetIds.controlApps
+    identity: identities.control
+    healthCheckPath: ''
+  }
+]
 
 resource functionsStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: names.functionsStorage
   location: location
+  tags: tags
   kind: 'StorageV2'
   sku: { name: 'Standard_LRS' }
   properties: {
     allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-  }
-}
-
-resource scoringPlan 'Microsoft.Web/serverfarms@2023-12-01' = {
-  name: names.scoringPlan
-  location: location
-  kind: 'elastic'
-  sku: { name: scoringPlanSku, tier: 'ElasticPremium' }
-  properties: {
-    reserved: true
-    maximumElasticWorkerCount: environment == 'prod' ? 20 : 4
-  }
-}
-
-resource controlPlan 'Microsoft.Web/serverfarms@2023-12-01' = {
-  name: names.controlPlan
-  location: location
-  kind: 'elastic'
-  sku: { name: 'EP1', tier: 'ElasticPremium' }
-  properties: {
-    reserved: true
-    maximumElasticWorkerCount: 3
-  }
-}
-
-var baseSettings = [
-  { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
-  { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'java' }
-  { name: 'AzureWebJobsStorage__accountName', value: functionsStorage.name }
-  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
-  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
-  { name: 'APPLICATIONINSIGHTS_ENABLE_AGENT', value: 'true' }
-  { name: 'JAVA_OPTS', value: '-XX:+UseG1GC -XX:MaxRAMPercentage=70' }
-]
-var vigilSettings = [for item in items(settings): { name: item.key, value: item.value }]
-
-resource scoringApp 'Microsoft.Web/sites@2023-12-01' = {
-  name: names.scoringApp
-  location: location
-  kind: 'functionapp,linux'
-  identity: { type: 'SystemAssigned' }
-  properties: {
-    serverFarmId: scoringPlan.id
-    httpsOnly: true
-    siteConfig: {
-      linuxFxVersion: 'JAVA|17'
-      minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
-      minimumElasticInstanceCount: scoringMinimumInstances
-      preWarmedInstanceCount: 1
-      healthCheckPath: '/v2/health/ready'
-      appSettings: concat(baseSettings, vigilSettings)
+    networkAcls: {
+      defaultAction: publicNetworkAccess ? 'Allow' : 'Deny'
+      bypass: 'AzureServices'
     }
   }
 }
 
-resource controlApp 'Microsoft.Web/sites@2023-12-01' = {
-  name: names.controlApp
-  location: location
-  kind: 'functionapp,linux'
-  identity: { type: 'SystemAssigned' }
-  properties: {
-    serverFarmId: controlPlan.id
-    httpsOnly: true
-    siteConfig: {
-      linuxFxVersion: 'JAVA|17'
-      minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      appSettings: concat(baseSettings, vigilSettings)
-    }
-  }
+resource functionsBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: functionsStorage
+  name: 'default'
 }
 
-// Entra ID in front of both apps. Unauthenticated requests are let through to the health probes only;
-// every other route checks the caller's app roles itself (x-ms-client-principal).
+resource functionsQueues 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: functionsStorage
+  name: 'default'
+}
+
+resource plans 'Microsoft.Web/serverfarms@2023-12-01' = [for app in apps: {
+  name: app.plan
+  location: location
+  tags: tags
+  kind: 'elastic'
+  sku: { name: app.sku, tier: 'ElasticPremium' }
+  properties: {
+    reserved: true
+    maximumElasticWorkerCount: app.maximumWorkers
+  }
+}]
+
 var authSettings = {
   platform: { enabled: true }
   globalValidation: {
+    // Unauthenticated requests are let through to the health probes only; every other route checks the
+    // caller's app roles itself (x-ms-client-principal).
     requireAuthentication: false
     unauthenticatedClientAction: 'AllowAnonymous'
   }
@@ -117,43 +143,159 @@ var authSettings = {
   login: { tokenStore: { enabled: false } }
 }
 
-resource scoringAuth 'Microsoft.Web/sites/config@2023-12-01' = {
-  parent: scoringApp
+// The same configuration for an app's production site and its staging slot.
+var siteProperties = [for (app, i) in apps: {
+  serverFarmId: plans[i].id
+  httpsOnly: true
+  clientCertEnabled: false
+  virtualNetworkSubnetId: app.subnetId
+  vnetRouteAllEnabled: true
+  keyVaultReferenceIdentity: app.identity.id
+  siteConfig: {
+    linuxFxVersion: fromRegistry ? 'DOCKER|${registryLoginServer}/vigil-${app.key}:${imageTag}' : 'JAVA|17'
+    acrUseManagedIdentityCreds: fromRegistry
+    acrUserManagedIdentityID: fromRegistry ? app.identity.clientId : null
+    minTlsVersion: '1.2'
+    ftpsState: 'Disabled'
+    http20Enabled: true
+    minimumElasticInstanceCount: app.minimumInstances
+    preWarmedInstanceCount: 1
+    healthCheckPath: empty(app.healthCheckPath) ? null : app.healthCheckPath
+    appSettings: concat([
+      { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
+      { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'java' }
+      { name: 'AzureWebJobsStorage__accountName', value: functionsStorage.name }
+      { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+      { name: 'AzureWebJobsStorage__clientId', value: app.identity.clientId }
+      { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
+      { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${app.identity.clientId}' }
+      { name: 'APPLICATIONINSIGHTS_ENABLE_AGENT', value: 'true' }
+      { name: 'JAVA_OPTS', value: '-XX:+UseG1GC -XX:MaxRAMPercentage=70' }
+      { name: 'VIGIL_AZURE_CLIENT_ID', value: app.identity.clientId }
+      fromRegistry
+        ? { name: 'WEBSITES_ENABLE_APP_SERVICE_STORAGE', value: 'false' }
+        : { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '1' }
+    ], [for item in items(settings): { name: item.key, value: item.value }])
+  }
+}]
+
+resource sites 'Microsoft.Web/sites@2023-12-01' = [for (app, i) in apps: {
+  name: app.name
+  location: location
+  tags: tags
+  kind: fromRegistry ? 'functionapp,linux,container' : 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${app.identity.id}': {} }
+  }
+  properties: siteProperties[i]
+}]
+
+resource stagingSlots 'Microsoft.Web/sites/slots@2023-12-01' = [for (app, i) in apps: {
+  parent: sites[i]
+  name: 'staging'
+  location: location
+  tags: tags
+  kind: fromRegistry ? 'functionapp,linux,container' : 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${app.identity.id}': {} }
+  }
+  properties: siteProperties[i]
+}]
+
+resource siteAuth 'Microsoft.Web/sites/config@2023-12-01' = [for (app, i) in apps: {
+  parent: sites[i]
   name: 'authsettingsV2'
   properties: authSettings
+}]
+
+resource slotAuth 'Microsoft.Web/sites/slots/config@2023-12-01' = [for (app, i) in apps: {
+  parent: stagingSlots[i]
+  name: 'authsettingsV2'
+  properties: authSettings
+}]
+
+resource siteDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = [for (app, i) in apps: {
+  name: 'to-log-analytics'
+  scope: sites[i]
+  properties: {
+    workspaceId: workspaceId
+    logs: [ { category: 'FunctionAppLogs', enabled: true } ]
+    metrics: [ { category: 'AllMetrics', enabled: true } ]
+  }
+}]
+
+resource slotDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = [for (app, i) in apps: {
+  name: 'to-log-analytics'
+  scope: stagingSlots[i]
+  properties: {
+    workspaceId: workspaceId
+    logs: [ { category: 'FunctionAppLogs', enabled: true } ]
+    metrics: [ { category: 'AllMetrics', enabled: true } ]
+  }
+}]
+
+resource planDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = [for (app, i) in apps: {
+  name: 'to-log-analytics'
+  scope: plans[i]
+  properties: {
+    workspaceId: workspaceId
+    metrics: [ { category: 'AllMetrics', enabled: true } ]
+  }
+}]
+
+resource functionsStorageDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: functionsStorage
+  properties: {
+    workspaceId: workspaceId
+    metrics: [ { category: 'Transaction', enabled: true } ]
+  }
 }
 
-resource controlAuth 'Microsoft.Web/sites/config@2023-12-01' = {
-  parent: controlApp
-  name: 'authsettingsV2'
-  properties: authSettings
+resource functionsBlobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: functionsBlobs
+  properties: {
+    workspaceId: workspaceId
+    logs: [ { categoryGroup: 'allLogs', enabled: true } ]
+    metrics: [ { category: 'Transaction', enabled: true } ]
+  }
+}
+
+resource functionsQueueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: functionsQueues
+  properties: {
+    workspaceId: workspaceId
+    logs: [ { categoryGroup: 'allLogs', enabled: true } ]
+    metrics: [ { category: 'Transaction', enabled: true } ]
+  }
 }
 
 // The apps reach their own host storage with their identities (no connection strings).
-var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+var hostStorageRoles = [
+  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
+  '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
+]
+var hostStorageGrants = [for pair in range(0, length(apps) * length(hostStorageRoles)): {
+  principalId: apps[pair / length(hostStorageRoles)].identity.principalId
+  role: hostStorageRoles[pair % length(hostStorageRoles)]
+}]
 
-resource scoringHostStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [ storageBlobDataOwner, storageQueueDataContributor ]: {
-  name: guid(functionsStorage.id, scoringApp.id, role)
+resource hostStorageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for g in hostStorageGrants: {
+  name: guid(functionsStorage.id, g.principalId, g.role)
   scope: functionsStorage
   properties: {
-    principalId: scoringApp.identity.principalId
+    principalId: g.principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', g.role)
   }
 }]
 
-resource controlHostStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [ storageBlobDataOwner, storageQueueDataContributor ]: {
-  name: guid(functionsStorage.id, controlApp.id, role)
-  scope: functionsStorage
-  properties: {
-    principalId: controlApp.identity.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
-  }
-}]
-
-output scoringPrincipalId string = scoringApp.identity.principalId
-output controlPrincipalId string = controlApp.identity.principalId
-output scoringUrl string = 'https://${scoringApp.properties.defaultHostName}'
-output controlUrl string = 'https://${controlApp.properties.defaultHostName}'
+output functionsStorageId string = functionsStorage.id
+output scoringUrl string = 'https://${sites[0].properties.defaultHostName}'
+output controlUrl string = 'https://${sites[1].properties.defaultHostName}'
+output scoringStagingUrl string = 'https://${stagingSlots[0].properties.defaultHostName}'
+output controlStagingUrl string = 'https://${stagingSlots[1].properties.defaultHostName}'

@@ -1,19 +1,54 @@
-// Blob Storage for model packages, datasets and audit exports. Shared-key access is off (managed identities
-// only); audit exports sit under a time-based immutability (WORM) policy.
+// Blob Storage for model packages, datasets, audit exports, realised outcomes and dead-lettered events. Shared-key access is off
+// (managed identities only). The firewall denies every public network unless the environment is public (dev):
+// the private endpoint is the way in, and Event Grid, a trusted service, dead-letters with its own identity.
+// Audit exports sit under a time-based immutability (WORM) policy, which the infrastructure workflow locks where
+// `lockAuditExportPolicy` is set (locking cannot be expressed in a template and cannot be undone).
+@description('Azure region of the account.')
 param location string
+
+@description('Name of the storage account.')
 param accountName string
+
+@description('Days audit exports stay immutable (WORM).')
 param auditExportImmutabilityDays int
+
+@description('Allow access from public networks (dev only).')
+param publicNetworkAccess bool
+
+@description('Log Analytics workspace for the account\'s and the blob service\'s diagnostic logs and metrics.')
+param workspaceId string
+
+@description('Tags for every resource.')
+param tags object
+
+@description('Put a delete lock on the account.')
+param lockResources bool
+
+// The containers the code uses (health.vigil.port.ArtifactStore) and the dead-letter container of Event Grid.
+// The index of 'audit-exports' (2) is used below; new containers go at the end. 'outcomes' holds files of realised
+// outcomes (CSV or JSON Lines), ingested on BlobCreated by IngestOutcomes.
+var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'outcomes' ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: accountName
   location: location
+  tags: tags
   kind: 'StorageV2'
   sku: { name: 'Standard_ZRS' }
   properties: {
     allowBlobPublicAccess: false
     allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: publicNetworkAccess ? 'Allow' : 'Deny'
+      bypass: 'AzureServices'
+      ipRules: []
+      virtualNetworkRules: []
+    }
   }
 }
 
@@ -27,29 +62,14 @@ resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   }
 }
 
-resource models 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in containerNames: {
   parent: blobs
-  name: 'models'
-}
-
-resource datasets 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobs
-  name: 'datasets'
-}
-
-// Files of realised outcomes (CSV or JSON Lines); BlobCreated -> IngestOutcomes.
-resource outcomes 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobs
-  name: 'outcomes'
-}
-
-resource auditExports 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobs
-  name: 'audit-exports'
-}
+  name: name
+  properties: { publicAccess: 'None' }
+}]
 
 resource auditExportsWorm 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
-  parent: auditExports
+  parent: containers[2]
   name: 'default'
   properties: {
     immutabilityPeriodSinceCreationInDays: auditExportImmutabilityDays
@@ -57,5 +77,36 @@ resource auditExportsWorm 'Microsoft.Storage/storageAccounts/blobServices/contai
   }
 }
 
-output blobEndpoint string = account.properties.primaryEndpoints.blob
+resource accountDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: account
+  properties: {
+    workspaceId: workspaceId
+    metrics: [ { category: 'Transaction', enabled: true } ]
+  }
+}
+
+// Every read and write of a blob (who, which blob, from where): the access log of packages and exports.
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: blobs
+  properties: {
+    workspaceId: workspaceId
+    logs: [ { categoryGroup: 'allLogs', enabled: true } ]
+    metrics: [ { category: 'Transaction', enabled: true } ]
+  }
+}
+
+resource lock 'Microsoft.Authorization/locks@2020-05-01' = if (lockResources) {
+  name: 'do-not-delete'
+  scope: account
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'Holds model packages, datasets and immutable audit exports.'
+  }
+}
+
 output accountId string = account.id
+output accountName string = account.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output containerNames array = containerNames

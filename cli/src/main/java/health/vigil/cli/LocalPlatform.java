@@ -9,6 +9,7 @@ import health.vigil.testing.emulators.EmulatorLauncher;
 import health.vigil.testing.emulators.Emulators;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import health.vigil.error.ConflictException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,6 +57,7 @@ public final class LocalPlatform implements AutoCloseable {
             LocalAdapters files = LocalAdapters.at(absoluteHome, config.predictionLogDurability());
             LocalPlatform started = start(config, port, b -> b
                     .secretProvider(files.secretProvider())
+                    .auditSigner(files.auditSigner())
                     .authenticator(files.authenticator()));
             return new LocalPlatform(started.host, started.platform, emulators);
         } catch (RuntimeException e) {
@@ -87,6 +89,8 @@ public final class LocalPlatform implements AutoCloseable {
                 .packages("health.vigil.functions.scoring", "health.vigil.functions.control")
                 .instanceInjector(new VigilInstanceInjector(platform::get))
                 .maxRequestBodyBytes(config.limits().maxBodyBytes())
+                .knownCaller(headers -> knownCaller(platform.get(), headers))
+                .probeFunctions(Set.of("HealthLive", "HealthReady"))
                 .build();
         VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())).build();
         platform.set(built);
@@ -97,6 +101,19 @@ public final class LocalPlatform implements AutoCloseable {
             throw e;
         }
         return new LocalPlatform(host, built, null);
+    }
+
+    /** Whether the headers carry a key the platform knows, whatever its roles; false before the platform is built. */
+    private static boolean knownCaller(VigilPlatform platform, Map<String, String> headers) {
+        if (platform == null) {
+            return false;
+        }
+        try {
+            platform.authenticator().authenticate(headers);
+            return true;
+        } catch (health.vigil.error.AccessDeniedException e) {
+            return false;
+        }
     }
 
     private static void publishToBlobStore(VigilPlatform platform, String container, String name, Path file) {

@@ -3,6 +3,8 @@ package health.vigil.host;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.json.Json;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -35,9 +37,10 @@ import java.util.stream.Stream;
  * WatchService misses (overflow, file systems without notifications). Names with a segment starting with
  * '.' are ignored, so writers can upload to a hidden temporary name and rename.
  *
- * <p>What was raised is remembered in memory only: after a restart every file present is raised again. That
- * is deliberate and safe, because registration is idempotent on the package's sha256, and it means an
- * upload that arrived while the platform was down is never missed.
+ * <p>What was raised (each file's size and modification time) is kept in a ledger file outside the folder, so
+ * a restart raises only files that are new or changed since: work already decided (a registration, a rejection
+ * and its audit record, the unpacking of a hostile package) is not done again, while an upload that arrived
+ * while the platform was down is still raised.
  */
 final class DropFolderWatcher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DropFolderWatcher.class.getName());
@@ -53,6 +56,7 @@ final class DropFolderWatcher implements AutoCloseable {
     private final Map<Path, Version> raised = new HashMap<>();
     private final Set<Path> watched = new HashSet<>();
     private final AtomicLong sequence = new AtomicLong();
+    private final Path ledger;
     private WatchService watchService;
     private Thread watchThread;
 
@@ -61,7 +65,7 @@ final class DropFolderWatcher implements AutoCloseable {
     private record Seen(Version version, Instant since) {}
 
     DropFolderWatcher(Path root, String container, Duration interval, Consumer<ObjectNode> raise, Clock clock) {
-        this(root, container, interval, (name, file) -> { }, raise, clock);
+        this(root, container, interval, (name, file) -> { }, raise, clock, null);
     }
 
     /**
@@ -70,7 +74,8 @@ final class DropFolderWatcher implements AutoCloseable {
      *     the event is not raised and the next scan tries again
      */
     DropFolderWatcher(Path root, String container, Duration interval, BiConsumer<String, Path> publish,
-            Consumer<ObjectNode> raise, Clock clock) {
+            Consumer<ObjectNode> raise, Clock clock, Path ledger) {
+        this.ledger = ledger;
         this.publish = publish;
         this.root = root;
         this.container = container;
@@ -85,7 +90,8 @@ final class DropFolderWatcher implements AutoCloseable {
     }
 
     void start() throws IOException {
-        Files.createDirectories(root);
+        health.vigil.adapter.local.OwnerOnlyFiles.createFolders(root);
+        loadLedger();
         try {
             watchService = FileSystems.getDefault().newWatchService();
             watchThread = new Thread(this::watch, "vigil-drop-folder-watch");
@@ -158,6 +164,7 @@ final class DropFolderWatcher implements AutoCloseable {
                 try {
                     raiseFor(path, attributes, now);
                     raised.put(path, version);
+                    saveLedger();
                 } catch (RuntimeException e) {
                     LOG.warning(() -> "blob " + container + "/" + root.relativize(path) + " could not be published ("
                             + e.getClass().getSimpleName() + "); trying again at the next scan");
@@ -166,7 +173,43 @@ final class DropFolderWatcher implements AutoCloseable {
         }
         register(root);
         candidates.keySet().retainAll(present);
-        raised.keySet().retainAll(present);
+        if (raised.keySet().retainAll(present)) {
+            saveLedger();
+        }
+    }
+
+    /** Reads what an earlier run raised; a missing or unreadable ledger means nothing was. */
+    private void loadLedger() {
+        if (ledger == null || !Files.isRegularFile(ledger)) {
+            return;
+        }
+        try {
+            JsonNode entries = Json.readTree("drop folder ledger", Files.readAllBytes(ledger));
+            entries.fields().forEachRemaining(e -> raised.put(root.resolve(e.getKey()),
+                    new Version(e.getValue().path("size").asLong(-1), e.getValue().path("modifiedNanos").asLong(-1))));
+        } catch (IOException | RuntimeException e) {
+            LOG.warning(() -> "the drop folder ledger could not be read (" + e.getClass().getSimpleName()
+                    + "); every file present is raised again, which registration handles idempotently");
+        }
+    }
+
+    /** Writes the ledger whole to a 0600 temporary file and moves it into place. */
+    private void saveLedger() {
+        if (ledger == null) {
+            return;
+        }
+        ObjectNode entries = Json.mapper().createObjectNode();
+        raised.forEach((path, version) -> entries.putObject(root.relativize(path).toString())
+                .put("size", version.size()).put("modifiedNanos", version.modifiedNanos()));
+        try {
+            Path temp = health.vigil.adapter.local.OwnerOnlyFiles.createTempFile(ledger.getParent(), ".ledger-", ".tmp");
+            Files.write(temp, Json.writeBytes(entries), java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+            Files.move(temp, ledger, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            LOG.warning(() -> "the drop folder ledger could not be written (" + e.getClass().getSimpleName()
+                    + "); after a restart some files may be raised again");
+        }
     }
 
     private void raiseFor(Path path, BasicFileAttributes attributes, Instant now) {

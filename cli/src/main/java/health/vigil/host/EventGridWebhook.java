@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
 import health.vigil.events.EventEnvelope;
 import health.vigil.events.EventEnvelopes;
 import health.vigil.json.Json;
@@ -24,10 +25,12 @@ final class EventGridWebhook {
 
     private final FunctionCatalog catalog;
     private final FunctionInvoker invoker;
+    private final String systemKey;
 
-    EventGridWebhook(FunctionCatalog catalog, FunctionInvoker invoker) {
+    EventGridWebhook(FunctionCatalog catalog, FunctionInvoker invoker, String systemKey) {
         this.catalog = catalog;
         this.invoker = invoker;
+        this.systemKey = systemKey;
     }
 
     /** Reads the request body lazily, after the cheap checks. */
@@ -37,6 +40,16 @@ final class EventGridWebhook {
     }
 
     HostReply handle(Request request, String method, String requestId, BodyReader body) throws IOException {
+        // The key first, before anything is read: as on the Functions host, ?code= or x-functions-key.
+        String given = request.getHeaders().get("x-functions-key");
+        if (given == null) {
+            given = HttpFunctionHandler.query(request).get("code");
+        }
+        if (!SystemKeys.matches(systemKey, given)) {
+            return HostReply.error(ErrorCode.UNAUTHENTICATED, "the Event Grid webhook needs the host's "
+                    + SystemKeys.EVENT_GRID + " system key as ?code= or in the x-functions-key header; locally it is"
+                    + " in host-keys/" + SystemKeys.EVENT_GRID + ".key under the Vigil home", requestId);
+        }
         if (method.equals("OPTIONS")) {
             return abuseProtection(request, requestId);
         }
@@ -69,10 +82,20 @@ final class EventGridWebhook {
                 invoker.invoke(function, FunctionInvoker.Input.payload(events.get(i).toString()), context);
             } catch (FunctionInvoker.FunctionFailure failure) {
                 HttpFunctionHandler.logFailure(function, invocationId, failure.getCause());
+                if (failure.getCause() instanceof VigilException refused && refused.code().isClientError()) {
+                    // The event itself is wrong (a subject outside the container, a type the function does not
+                    // take): delivering it again cannot help, so it is a 4xx, which Event Grid does not retry.
+                    return HostReply.error(refused.code(), label(i, events.size()) + " was refused: "
+                            + refused.getMessage(), requestId);
+                }
                 return HostReply.internal(requestId);
             }
         }
         return HostReply.empty(202, Map.of());
+    }
+
+    private static String label(int index, int count) {
+        return count == 1 ? "the event" : "event " + (index + 1) + " of " + count;
     }
 
     private static HostReply validation(List<EventEnvelope> envelopes, String requestId) {

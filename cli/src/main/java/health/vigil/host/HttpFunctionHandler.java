@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.http.HttpField;
@@ -42,12 +44,26 @@ final class HttpFunctionHandler extends Handler.Abstract {
     private final FunctionInvoker invoker;
     private final EventGridWebhook webhook;
     private final int maxBodyBytes;
+    private final Predicate<Map<String, String>> knownCaller;
+    private final Set<String> probes;
+    private final Semaphore workers;
 
-    HttpFunctionHandler(FunctionCatalog catalog, FunctionInvoker invoker, int maxBodyBytes) {
+    /**
+     * @param knownCaller whether a request's headers (lower-case names) carry credentials the platform knows;
+     *     a request with a body from anyone else is refused before a byte of the body is read
+     * @param probes the health probe functions, which never wait behind other requests
+     * @param sharedWorkers how many requests other than probes may run at once; the pool's other workers are
+     *     kept for probes, so a flood of slow callers cannot make the host look dead to its orchestrator
+     */
+    HttpFunctionHandler(FunctionCatalog catalog, FunctionInvoker invoker, int maxBodyBytes, String eventGridKey,
+            Predicate<Map<String, String>> knownCaller, Set<String> probes, int sharedWorkers) {
         this.catalog = catalog;
         this.invoker = invoker;
         this.maxBodyBytes = maxBodyBytes;
-        this.webhook = new EventGridWebhook(catalog, invoker);
+        this.knownCaller = knownCaller;
+        this.probes = Set.copyOf(probes);
+        this.workers = new Semaphore(sharedWorkers);
+        this.webhook = new EventGridWebhook(catalog, invoker, eventGridKey);
     }
 
     @Override
@@ -62,7 +78,15 @@ final class HttpFunctionHandler extends Handler.Abstract {
             LOG.log(Level.SEVERE, () -> "request " + requestId + " failed in the host: " + e.getClass().getName());
             reply = HostReply.internal(requestId);
         }
-        write(request, response, callback, reply);
+        if (request.getMethod().equalsIgnoreCase("HEAD")) {
+            // What GET would answer, headers and length included, without the body.
+            response.setStatus(reply.status());
+            reply.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, reply.body().length);
+            response.write(true, ByteBuffer.allocate(0), callback);
+        } else {
+            write(request, response, callback, reply);
+        }
         return true;
     }
 
@@ -70,9 +94,17 @@ final class HttpFunctionHandler extends Handler.Abstract {
         List<String> path = PathSegments.decode(request.getHttpURI().getPath());
         String method = request.getMethod().toUpperCase(Locale.ROOT);
         if (String.join("/", path).equalsIgnoreCase(WEBHOOK_PATH.substring(1))) {
-            return webhook.handle(request, method, requestId, () -> RequestBody.read(request, maxBodyBytes));
+            if (!workers.tryAcquire()) {
+                return busy(requestId);
+            }
+            try {
+                return webhook.handle(request, method, requestId, () -> RequestBody.read(request, maxBodyBytes));
+            } finally {
+                workers.release();
+            }
         }
-        HttpMethod httpMethod = parseMethod(method);
+        // HEAD is GET without the body (RFC 9110 9.3.2); the body is dropped when the reply is written.
+        HttpMethod httpMethod = parseMethod(method.equals("HEAD") ? "GET" : method);
         Set<String> allowed = new LinkedHashSet<>();
         for (FunctionDefinition f : catalog.httpFunctions()) {
             FunctionDefinition.Http http = (FunctionDefinition.Http) f.trigger();
@@ -81,9 +113,22 @@ final class HttpFunctionHandler extends Handler.Abstract {
                 continue;
             }
             if (httpMethod != null && http.accepts(httpMethod)) {
-                return invoke(f, request, httpMethod, values.get(), requestId);
+                if (probes.contains(f.name())) {
+                    return invoke(f, request, httpMethod, values.get(), requestId);
+                }
+                if (!workers.tryAcquire()) {
+                    return busy(requestId);
+                }
+                try {
+                    return invoke(f, request, httpMethod, values.get(), requestId);
+                } finally {
+                    workers.release();
+                }
             }
             http.methods().forEach(m -> allowed.add(m.name()));
+            if (http.accepts(HttpMethod.GET)) {
+                allowed.add("HEAD");
+            }
         }
         if (!allowed.isEmpty()) {
             return HostReply.error(405, ErrorCode.METHOD_NOT_ALLOWED, "this route does not accept " + method
@@ -94,12 +139,20 @@ final class HttpFunctionHandler extends Handler.Abstract {
 
     private HostReply invoke(FunctionDefinition f, Request request, HttpMethod method, Map<String, String> routeValues,
             String requestId) throws java.io.IOException {
+        Map<String, String> headers = headers(request);
+        if (hasBody(request) && !knownCaller.test(headers)) {
+            // Refused on its headers alone: nothing of the body is read, and the connection is closed so the
+            // rest of it is never waited for.
+            return HostReply.error(401, ErrorCode.UNAUTHENTICATED, "send your API key in the x-api-key header (or as"
+                    + " 'Authorization: Bearer <key>') with a request that has a body", requestId,
+                    Map.of("Connection", "close"));
+        }
         byte[] body = RequestBody.read(request, maxBodyBytes);
         FunctionDefinition.BodyForm form = f.arguments().stream()
                 .filter(a -> a instanceof FunctionDefinition.HttpRequest)
                 .map(a -> ((FunctionDefinition.HttpRequest) a).body())
                 .findFirst().orElse(FunctionDefinition.BodyForm.OPTIONAL_STRING);
-        LocalHttpRequest message = new LocalHttpRequest(uri(request), method, headers(request), query(request), body(form, body));
+        LocalHttpRequest message = new LocalHttpRequest(uri(request), method, headers, query(request), body(form, body));
         LocalExecutionContext context = LocalExecutionContext.of(requestId, f.name());
         try {
             Object result = invoker.invoke(f, FunctionInvoker.Input.http(message, routeValues), context);
@@ -108,6 +161,16 @@ final class HttpFunctionHandler extends Handler.Abstract {
             logFailure(f, requestId, failure.getCause());
             return HostReply.internal(requestId);
         }
+    }
+
+    private static boolean hasBody(Request request) {
+        long length = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        return length > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    }
+
+    private static HostReply busy(String requestId) {
+        return HostReply.error(503, ErrorCode.SERVER_BUSY, "every worker is busy; retry in a second", requestId,
+                Map.of("Retry-After", "1"));
     }
 
     static void logFailure(FunctionDefinition f, String invocationId, Throwable cause) {
@@ -185,7 +248,13 @@ final class HttpFunctionHandler extends Handler.Abstract {
     }
 
     private static URI uri(Request request) {
-        return request.getHttpURI().toURI();
+        try {
+            return request.getHttpURI().toURI();
+        } catch (RuntimeException e) {
+            // A '%' not followed by two hex digits, for example: the URL cannot be handed to a function.
+            throw new ValidationException("the request URL is not valid (a '%' must be followed by two hex digits;"
+                    + " percent-encode the query string)");
+        }
     }
 
     static Map<String, String> headers(Request request) {

@@ -2,10 +2,14 @@ package health.vigil.host;
 
 import com.microsoft.azure.functions.ExecutionContext;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /** The ExecutionContext of one invocation: its id, the function's name and the function's logger. */
 record LocalExecutionContext(String invocationId, String functionName, Logger logger) implements ExecutionContext {
+    /** Function loggers by name: looking one up in the LogManager for every request is a synchronised map walk. */
+    private static final ConcurrentHashMap<String, Logger> LOGGERS = new ConcurrentHashMap<>();
+
     LocalExecutionContext {
         Objects.requireNonNull(invocationId, "invocationId");
         Objects.requireNonNull(functionName, "functionName");
@@ -14,7 +18,8 @@ record LocalExecutionContext(String invocationId, String functionName, Logger lo
 
     static LocalExecutionContext of(String invocationId, String functionName) {
         // One logger per function, named as the Functions host names its function loggers.
-        return new LocalExecutionContext(invocationId, functionName, Logger.getLogger("Function." + functionName));
+        return new LocalExecutionContext(invocationId, functionName,
+                LOGGERS.computeIfAbsent(functionName, name -> Logger.getLogger("Function." + name)));
     }
 
     @Override

@@ -99,8 +99,8 @@ public final class LocalHost implements AutoCloseable {
                 checkSubscriptions();
                 checkRunOnStartup();
                 invoker = new FunctionInvoker(instances);
-                Files.createDirectories(dropFolder());
-                Files.createDirectories(bus.deadLetterFolder());
+                health.vigil.adapter.local.OwnerOnlyFiles.createFolders(dropFolder());
+                health.vigil.adapter.local.OwnerOnlyFiles.createFolders(bus.deadLetterFolder());
                 startHttp();
                 bus.start();
                 timers = new TimerScheduler(catalog.timerFunctions(), invoker, settings.runOnStartup, settings.clock);
@@ -108,12 +108,12 @@ public final class LocalHost implements AutoCloseable {
                 if (settings.watchDropFolder) {
                     dropFolder = new DropFolderWatcher(dropFolder(), MODELS_CONTAINER, settings.dropFolderInterval,
                             (name, file) -> settings.dropFolderPublisher.publish(MODELS_CONTAINER, name, file),
-                            bus::publishEventGridEvent, settings.clock);
+                            bus::publishEventGridEvent, settings.clock, hostState().resolve("drop-folder-raised.json"));
                     dropFolder.start();
                     outcomesFolder = new DropFolderWatcher(outcomesFolder(), OUTCOMES_CONTAINER,
                             settings.dropFolderInterval,
                             (name, file) -> settings.dropFolderPublisher.publish(OUTCOMES_CONTAINER, name, file),
-                            bus::publishEventGridEvent, settings.clock);
+                            bus::publishEventGridEvent, settings.clock, hostState().resolve("outcomes-folder-raised.json"));
                     outcomesFolder.start();
                 }
             } catch (IOException e) {
@@ -160,6 +160,11 @@ public final class LocalHost implements AutoCloseable {
     /** The folder whose files become blobs of the {@code models} container. */
     public Path dropFolder() {
         return settings.home.resolve("blobs").resolve(MODELS_CONTAINER);
+    }
+
+    /** Where the host keeps what it must remember across restarts (which dropped files were raised). */
+    private Path hostState() {
+        return settings.home.toAbsolutePath().resolve("host-state");
     }
 
     /** The folder whose files become blobs of the {@code outcomes} container. */
@@ -269,11 +274,19 @@ public final class LocalHost implements AutoCloseable {
         HttpConfiguration config = new HttpConfiguration();
         config.setSendServerVersion(false);
         config.setSendDateHeader(true);
+        // A body that trickles in slower than this is cut off with 408, whatever the idle timeout.
+        config.setMinRequestDataRate(settings.minRequestBytesPerSecond);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(config));
         connector.setHost(settings.host);
         connector.setPort(settings.port);
+        // A connection silent this long is closed: bounds both a half-sent header and a stalled body.
+        connector.setIdleTimeout(settings.idleTimeout.toMillis());
         server.addConnector(connector);
-        server.setHandler(new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes));
+        // Workers kept for health probes: a quarter of the pool, at least two.
+        int kept = Math.max(2, settings.httpThreads / 4);
+        server.setHandler(new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes,
+                SystemKeys.eventGrid(settings.home), settings.knownCaller, settings.probeFunctions,
+                Math.max(1, settings.httpThreads - kept - JETTY_OWN_THREADS)));
         server.setErrorHandler(new JsonErrorHandler());
         try {
             server.start();
@@ -288,6 +301,9 @@ public final class LocalHost implements AutoCloseable {
         }
     }
 
+    /** The acceptor and selector threads Jetty takes from the pool before any request runs. */
+    private static final int JETTY_OWN_THREADS = 2;
+
     /** Errors Jetty raises before a request reaches the host (malformed requests, oversized headers), in Vigil's shape. */
     private static final class JsonErrorHandler extends ErrorHandler {
         @Override
@@ -297,8 +313,11 @@ public final class LocalHost implements AutoCloseable {
             health.vigil.error.ErrorCode code = switch (status) {
                 case 404 -> health.vigil.error.ErrorCode.NOT_FOUND;
                 case 405 -> health.vigil.error.ErrorCode.METHOD_NOT_ALLOWED;
+                case 408 -> health.vigil.error.ErrorCode.REQUEST_TIMEOUT;
                 case 413 -> health.vigil.error.ErrorCode.PAYLOAD_TOO_LARGE;
+                case 414 -> health.vigil.error.ErrorCode.URI_TOO_LONG;
                 case 415 -> health.vigil.error.ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+                case 431 -> health.vigil.error.ErrorCode.HEADERS_TOO_LARGE;
                 default -> status >= 500 ? health.vigil.error.ErrorCode.INTERNAL : health.vigil.error.ErrorCode.INVALID_REQUEST;
             };
             String requestId = java.util.UUID.randomUUID().toString();
@@ -328,6 +347,10 @@ public final class LocalHost implements AutoCloseable {
         private UnaryOperator<String> appSettings = System::getenv;
         private Clock clock = Clock.systemUTC();
         private int httpThreads = 32;
+        private java.util.function.Predicate<Map<String, String>> knownCaller = headers -> true;
+        private Set<String> probeFunctions = Set.of();
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private long minRequestBytesPerSecond = 1024;
 
         private Builder() {}
 
@@ -435,6 +458,39 @@ public final class LocalHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether a request's headers (lower-case names) carry credentials the platform knows. A request with a
+         * body from an unknown caller is refused with 401 before its body is read. By default every caller is known.
+         */
+        public Builder knownCaller(java.util.function.Predicate<Map<String, String>> value) {
+            this.knownCaller = Objects.requireNonNull(value, "knownCaller");
+            return this;
+        }
+
+        /** The health probe functions, which run on workers kept for them whatever else is going on. */
+        public Builder probeFunctions(Set<String> names) {
+            this.probeFunctions = Set.copyOf(names);
+            return this;
+        }
+
+        /** How long a connection may stay silent (mid-header, mid-body or between requests) before it is closed. */
+        public Builder idleTimeout(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new ValidationException("idleTimeout must be positive");
+            }
+            this.idleTimeout = value;
+            return this;
+        }
+
+        /** The slowest a request body may arrive; a slower one is cut off with 408. */
+        public Builder minRequestBytesPerSecond(long value) {
+            if (value < 1) {
+                throw new ValidationException("minRequestBytesPerSecond must be at least 1");
+            }
+            this.minRequestBytesPerSecond = value;
+            return this;
+        }
+
         public Builder httpThreads(int value) {
             if (value < 4 || value > 512) {
                 throw new ValidationException("httpThreads is " + value + "; allowed range is 4-512");
@@ -469,6 +525,10 @@ public final class LocalHost implements AutoCloseable {
             b.appSettings = appSettings;
             b.clock = clock;
             b.httpThreads = httpThreads;
+            b.knownCaller = knownCaller;
+            b.probeFunctions = probeFunctions;
+            b.idleTimeout = idleTimeout;
+            b.minRequestBytesPerSecond = minRequestBytesPerSecond;
             return b;
         }
     }

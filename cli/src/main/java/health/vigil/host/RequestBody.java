@@ -19,6 +19,16 @@ final class RequestBody {
     private RequestBody() {}
 
     static byte[] read(Request request, int maxBytes) throws IOException {
+        try {
+            return readWithin(request, maxBytes);
+        } catch (IOException e) {
+            // The client stopped sending (idle timeout, too slow a data rate) or went away: its fault, not ours.
+            throw new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body stopped arriving before it was"
+                    + " complete; send the whole body without pausing");
+        }
+    }
+
+    private static byte[] readWithin(Request request, int maxBytes) throws IOException {
         long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = Request.asInputStream(request)) {

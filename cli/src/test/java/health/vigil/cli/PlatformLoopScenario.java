@@ -9,6 +9,7 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
 import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.host.SystemKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -125,7 +126,7 @@ abstract class PlatformLoopScenario {
         String event = blobCreated(UUID.randomUUID().toString(), "readmission.zip");
         for (int i = 0; i < 2; i++) {
             HttpResponse<String> response = post("/runtime/webhooks/eventgrid?functionName=RegisterModel", null, event,
-                    Map.of("aeg-event-type", "Notification"));
+                    Map.of("aeg-event-type", "Notification", "x-functions-key", SystemKeys.eventGrid(home)));
             assertThat(response.statusCode()).isBetween(200, 299);
         }
         ModelsCommand.upload(home, home.resolve("readmission.zip"), "readmission-copy.zip");
@@ -390,6 +391,201 @@ abstract class PlatformLoopScenario {
         assertThat(audited.findValuesAsText("action").stream().filter("outcomes.record"::equals)).hasSize(3);
     }
 
+    @Test
+    @Order(12)
+    void refusalsAuditReadsAndExportsAreAuditRecordsWithoutCredentials() throws Exception {
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        String wrongKey = "wrong-key-" + UUID.randomUUID();
+        assertThat(send(HttpRequest.newBuilder(uri("/audit/records")).GET().header("x-api-key", wrongKey))
+                .statusCode()).isEqualTo(401);
+        assertThat(post("/audit/exports", operator, "{\"from\":\"" + today + "\",\"to\":\"" + today + "\"}", Map.of())
+                .statusCode()).isEqualTo(403);
+        HttpResponse<String> backwards = post("/audit/exports", compliance, "{\"from\":\"" + today
+                + "\",\"to\":\"2020-01-01\"}", Map.of());
+        assertThat(backwards.statusCode()).isEqualTo(400);
+        assertThat(json(backwards.body()).at("/error/message").asText()).contains("swap");
+
+        HttpResponse<String> exported = post("/audit/exports", compliance, "{\"from\":\"" + today + "\",\"to\":\""
+                + today + "\"}", Map.of());
+        assertThat(exported.statusCode()).as(exported.body()).isEqualTo(201);
+        assertThat(json(exported.body()).get("count").asLong()).isPositive();
+        // An export that finds nothing new (a past, empty period) is written once and then found.
+        String empty = "{\"from\":\"2020-01-01\",\"to\":\"2020-01-01\"}";
+        assertThat(post("/audit/exports", compliance, empty, Map.of()).statusCode()).isEqualTo(201);
+        HttpResponse<String> again = post("/audit/exports", compliance, empty, Map.of());
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(json(again.body()).get("created").asBoolean()).isFalse();
+
+        String records = get("/audit/records?from=" + today + "&to=" + today, compliance).toString();
+        JsonNode all = json(records).get("records");
+        assertThat(records).doesNotContain(wrongKey).doesNotContain(clinicalApp).doesNotContain(compliance)
+                .doesNotContain(operator);
+        List<JsonNode> refusals = new ArrayList<>();
+        all.forEach(r -> {
+            if (r.get("action").asText().equals("access.refused")) {
+                refusals.add(r);
+            }
+        });
+        assertThat(refusals).anySatisfy(r -> {
+            assertThat(r.get("actor").asText()).isEqualTo("clinical-app");
+            assertThat(r.at("/details/route").asText()).isEqualTo("/audit/records");
+            assertThat(r.at("/details/status").asText()).isEqualTo("403");
+        });
+        assertThat(refusals).anySatisfy(r -> {
+            assertThat(r.get("actor").asText()).isEqualTo("unauthenticated");
+            assertThat(r.at("/details/status").asText()).isEqualTo("401");
+        });
+        assertThat(all.findValuesAsText("action")).contains("audit.read", "audit.verified", "audit.exported",
+                "audit.signing-key.published");
+        assertThat(all.findValuesAsText("actor")).contains("compliance");
+    }
+
+    @Test
+    @Order(13)
+    void theEvidenceVerifiesWithThePublicKeyAloneAndATamperedExportIsNamed() throws Exception {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        var evidence = platform.platform().auditEvidence();
+        evidence.anchor();
+        var trusted = List.of(health.vigil.audit.SigningKeys.fromPem(health.vigil.audit.SigningKeys.pem(
+                health.vigil.adapter.local.LocalAuditSigner.open(home).publicKey())).orElseThrow());
+        assertThat(new health.vigil.audit.EvidenceVerifier(trusted).verify(
+                health.vigil.audit.EvidenceFiles.container(platform.platform().artifacts())).firstProblem()).isNull();
+        assertThat(evidence.verifyStore(today, today, trusted).firstProblem()).isNull();
+        JsonNode againstAnchors = get("/audit/evidence/verify?from=" + today + "&to=" + today, compliance);
+        assertThat(againstAnchors.get("valid").asBoolean()).as(againstAnchors.toString()).isTrue();
+        assertThat(againstAnchors.get("anchors").asInt()).isPositive();
+        if (platform.platform().config().mode() != health.vigil.config.VigilConfig.Mode.LOCAL) {
+            return; // 'vigil audit export' works on a local home; on Azure the container is downloaded instead
+        }
+        Path out = home.resolve("evidence-copy");
+        Path key = Files.createTempFile("audit-signing", ".pem"); // a test input, created owner-only like the home
+        Files.writeString(key, health.vigil.audit.SigningKeys.pem(health.vigil.adapter.local.LocalAuditSigner.open(home)
+                .publicKey()));
+        assertThat(AuditCommandTest.run("audit", "export", "--from", today.toString(), "--to", today.toString(), "--out", out.toString(),
+                "--home", home.toString())).startsWith("0\n").contains("exported");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
+                .isEqualTo("rwx------");
+        try (Stream<Path> files = Files.walk(out)) {
+            assertThat(files.filter(Files::isRegularFile).toList()).isNotEmpty().allSatisfy(f -> assertThat(
+                    java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                    .isEqualTo("rw-------"));
+        }
+        assertThat(AuditCommandTest.run("audit", "verify", out.toString(), "--public-key", key.toString()))
+                .startsWith("0\n").contains("VERIFIED");
+
+        Path export;
+        try (Stream<Path> files = Files.list(out.resolve("exports"))) {
+            export = files.findFirst().orElseThrow();
+        }
+        List<String> lines = new ArrayList<>(Files.readAllLines(export));
+        lines.set(2, lines.get(2).replace("\"outcome\":\"", "\"outcome\":\"not-"));
+        Files.write(export, lines);
+        assertThat(AuditCommandTest.run("audit", "verify", out.toString(), "--public-key", key.toString()))
+                .startsWith("1\n").contains("FAILED HASH_MISMATCH").contains("line 3");
+    }
+
+    // Points 10 and 11: permanent errors of the webhook are 4xx (Event Grid would retry a 5xx for a day), and
+    // without the system key nothing is delivered at all.
+    @Test
+    @Order(14)
+    void theWebhookNeedsItsKeyAndAnswersBadEventsWith4xx() throws Exception {
+        String key = SystemKeys.eventGrid(home);
+        String event = blobCreated(UUID.randomUUID().toString(), "readmission.zip");
+        HttpResponse<String> noKey = post("/runtime/webhooks/eventgrid?functionName=RegisterModel", null, event,
+                Map.of("aeg-event-type", "Notification"));
+        assertThat(noKey.statusCode()).isEqualTo(401);
+
+        for (String blob : List.of("../keys.json", "a/../../keys.json", "../secrets/pseudonym.key")) {
+            HttpResponse<String> escaping = post("/runtime/webhooks/eventgrid?functionName=RegisterModel", null,
+                    blobCreated(UUID.randomUUID().toString(), blob), Map.of("aeg-event-type", "Notification",
+                            "x-functions-key", key));
+            assertThat(escaping.statusCode()).as(blob).isEqualTo(400);
+            assertErrorShape(escaping.body());
+        }
+        List<Map<String, Object>> unknown = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            unknown.add(Map.of("specversion", "1.0", "id", "u-" + i, "source", "/elsewhere", "type", "Contoso.Items.ItemReceived",
+                    "subject", "/items/" + i, "time", "2026-03-01T10:00:00Z", "data", Map.of("n", i)));
+        }
+        HttpResponse<String> batch = post("/runtime/webhooks/eventgrid?functionName=RegisterModel", null,
+                Json.write(unknown), Map.of("x-functions-key", key));
+        assertThat(batch.statusCode()).isEqualTo(400);
+        assertErrorShape(batch.body());
+        assertThat(get("/models", operator).get("models")).hasSize(1);
+    }
+
+    // Points 10 and 12: a broken query string and patient identifiers that are not UTF-8 are 400s.
+    @Test
+    @Order(15)
+    void brokenQueryStringsAndIdentifiersThatAreNotUtf8Are400() throws Exception {
+        for (String target : List.of("/audit/records?%", "/audit/verify?%", "/models?%")) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", platform.baseUri().getPort())) {
+                socket.setSoTimeout(30_000);
+                socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: "
+                        + compliance + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(response).as(target).startsWith("HTTP/1.1 400");
+                assertErrorShape(response.substring(response.indexOf("\r\n\r\n") + 4));
+            }
+        }
+        Map<String, Object> features = present(SampleModels.readmissionCohort(1, 5).records().get(0));
+        String body = Json.write(Map.of("patientId", "PATIENT-ID-HERE", "features", features));
+        int before = logged().size();
+        // Two identifiers that differ only in bytes that are not UTF-8 must not become the same patient.
+        for (byte[] invalid : List.of(new byte[] {'M', (byte) 0xff, '1'}, new byte[] {'M', (byte) 0xc3, '1'},
+                new byte[] {'M', (byte) 0xed, (byte) 0xa0, (byte) 0x80})) {
+            byte[] bytes = splice(body.getBytes(StandardCharsets.UTF_8), "PATIENT-ID-HERE", invalid);
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri("/score/" + MODEL))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).header("Content-Type", "application/json")
+                    .header("x-api-key", clinicalApp).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertErrorShape(response.body());
+            assertThat(json(response.body()).at("/error/message").asText()).contains("UTF-8");
+        }
+        HttpResponse<String> surrogate = post("/score/" + MODEL, clinicalApp,
+                body.replace("PATIENT-ID-HERE", "M\\ud800x"), Map.of());
+        assertThat(surrogate.statusCode()).isEqualTo(400);
+        assertThat(logged()).hasSize(before);
+    }
+
+    // Point 16: the home folder and everything in it are owner-only (the SQLite WAL and SHM files included).
+    @Test
+    @Order(16)
+    void everyFileUnderTheHomeIsOwnerOnly() throws Exception {
+        if (!home.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(home)) {
+            for (Path p : files.toList()) {
+                if (p.startsWith(home.resolve("emulators")) || (p.getParent().equals(home) && p.toString().endsWith(".zip"))) {
+                    continue; // the storage emulators' own working files and this test's inputs, not Vigil's
+                }
+                String mode = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS));
+                assertThat(mode).as(home.relativize(p).toString()).isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+            }
+        }
+    }
+
+    private static void assertErrorShape(String body) {
+        JsonNode error = json(body).get("error");
+        assertThat(error).as(body).isNotNull();
+        assertThat(error.get("code").asText()).isNotBlank();
+        assertThat(error.get("message").asText()).isNotBlank();
+        assertThat(error.get("requestId").asText()).isNotBlank();
+    }
+
+    private static byte[] splice(byte[] body, String marker, byte[] replacement) {
+        String text = new String(body, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf(marker);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(body, 0, at);
+        out.writeBytes(replacement);
+        out.write(body, at + marker.length(), body.length - at - marker.length());
+        return out.toByteArray();
+    }
+
     private Path writeTemp(String name, byte[] bytes) throws IOException {
         Path file = Files.createTempFile(name, ".zip");
         Files.write(file, bytes);
@@ -416,7 +612,8 @@ abstract class PlatformLoopScenario {
         throw new AssertionError("the package was not registered within 60 s");
     }
 
-    private static Map<String, Object> oipRequest(Map<String, Object> record, String patientId) {
+    /** An Open Inference Protocol request for one patient's record, one tensor per present feature. */
+    static Map<String, Object> oipRequest(Map<String, Object> record, String patientId) {
         List<Map<String, Object>> inputs = new ArrayList<>();
         for (var feature : SampleModels.readmissionSchema().features()) {
             Object value = record.get(feature.name());

@@ -40,10 +40,11 @@ class LocalHostEventsIT {
 
     private final TestRecorder recorder = new TestRecorder();
     private LocalHost host;
+    private List<EventBusSubscription> subscriptions;
 
     @BeforeEach
     void start() {
-        List<EventBusSubscription> subscriptions = List.of(
+        subscriptions = List.of(
                 new EventBusSubscription("record-registered", "RecordEvent", "control",
                         List.of(EventTypes.MODEL_REGISTERED), "/models/", DeliverySchema.CLOUD_EVENTS),
                 new EventBusSubscription("flaky", "FlakyHandler", "control",
@@ -72,6 +73,7 @@ class LocalHostEventsIT {
     private HttpResponse<String> webhook(String functionName, String body, String eventType) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(host.baseUri().resolve("/runtime/webhooks/eventgrid?functionName=" + functionName))
                 .header("Content-Type", "application/json")
+                .header("x-functions-key", SystemKeys.eventGrid(home))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (eventType != null) {
             request.header("aeg-event-type", eventType);
@@ -126,17 +128,27 @@ class LocalHostEventsIT {
         assertThat(EventEnvelopes.parseSingle(calls.get(0)).data().get("version").asInt()).isEqualTo(3);
     }
 
+    // Point 15: the handshake with the validation event exactly as Event Grid's documentation shows it ("subject": "").
     @Test
     void subscriptionValidationHandshakeEchoesTheCode() throws Exception {
         String validation = """
-                [{"id":"2d1781af-3a4c-4d7c-bd0c-e34b19da4e66","topic":"/subscriptions/x/resourceGroups/y",
-                  "subject":"","data":{"validationCode":"512d38b6-c7b8-40c8-89fe-f46f9e9622b6",
-                  "validationUrl":"https://rp-eastus2.eventgrid.azure.net/eventsubscriptions/s/validate?id=1"},
-                  "eventType":"Microsoft.EventGrid.SubscriptionValidationEvent","eventTime":"2026-03-01T10:00:00Z",
-                  "metadataVersion":"1","dataVersion":"1"}]""";
+                [
+                  {
+                    "id": "2d1781af-3a4c-4d7c-bd0c-e34b19da4e66",
+                    "topic": "/subscriptions/xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+                    "subject": "",
+                    "data": {
+                      "validationCode": "512d38b6-c7b8-40c8-89fe-f46f9e9622b6",
+                      "validationUrl": "https://rp-eastus2.eventgrid.azure.net:553/eventsubscriptions/estest/validate?id=512d38b6-c7b8-40c8-89fe-f46f9e9622b6&t=2018-04-26T20:30:54.4538837Z&apiVersion=2018-05-01-preview&token=1A1A1A1A"
+                    },
+                    "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
+                    "eventTime": "2018-01-25T22:12:19.4556811Z",
+                    "metadataVersion": "1",
+                    "dataVersion": "1"
+                  }
+                ]""";
 
-        HttpResponse<String> response = webhook("RecordEvent", validation.replace("\"subject\":\"\"", "\"subject\":\"-\""),
-                "SubscriptionValidation");
+        HttpResponse<String> response = webhook("RecordEvent", validation, "SubscriptionValidation");
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(Json.mapper().readTree(response.body()))
@@ -150,10 +162,37 @@ class LocalHostEventsIT {
                         host.baseUri().resolve("/runtime/webhooks/eventgrid?functionName=RecordEvent"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
                 .header("WebHook-Request-Origin", "eventgrid.azure.net")
+                .header("x-functions-key", SystemKeys.eventGrid(home))
                 .build(), HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("WebHook-Allowed-Origin")).contains("eventgrid.azure.net");
+    }
+
+    // Point 11: like the Functions host, the webhook needs the eventgrid_extension system key.
+    @Test
+    void webhookRefusesDeliveriesWithoutTheSystemKey() throws Exception {
+        String key = SystemKeys.eventGrid(home);
+        for (String suffix : List.of("", "&code=", "&code=wrong", "&code=" + key.substring(1))) {
+            HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(host.baseUri().resolve(
+                            "/runtime/webhooks/eventgrid?functionName=RecordEvent" + suffix))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(eventGridEvent("nokey"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(suffix).isEqualTo(401);
+            assertThat(Json.mapper().readTree(response.body()).at("/error/code").asText()).isEqualTo("UNAUTHENTICATED");
+        }
+        HttpResponse<String> withCode = CLIENT.send(HttpRequest.newBuilder(host.baseUri().resolve(
+                        "/runtime/webhooks/eventgrid?functionName=RecordEvent&code=" + key))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(eventGridEvent("withkey"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(withCode.statusCode()).isEqualTo(202);
+        assertThat(recorder.calls("RecordEvent")).hasSize(1);
+        if (java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(
+                    home.resolve("host-keys/eventgrid_extension.key")))).isEqualTo("rw-------");
+        }
     }
 
     @Test
@@ -238,6 +277,27 @@ class LocalHostEventsIT {
         assertThat(record.at("/event/id").asText()).isEqualTo(event.id());
         assertThat(text).doesNotContain("secret patient detail").doesNotContain("at health.vigil");
         assertThat(recorder.attempt("AlwaysFails/" + event.id())).isEqualTo(5);
+    }
+
+    // Point 6: a restart raises only what is new or changed, not every file already decided.
+    @Test
+    void aRestartDoesNotRaiseFilesAlreadyRaised() throws Exception {
+        Path drop = host.dropFolder();
+        Files.write(drop.resolve("decided.zip"), "first".getBytes(StandardCharsets.UTF_8));
+        recorder.await("OnBlobCreated", 1, WAIT);
+        assertThat(host.eventBus().awaitIdle(WAIT)).isTrue();
+        host.close();
+
+        Files.write(drop.resolve("arrived-while-down.zip"), "second".getBytes(StandardCharsets.UTF_8));
+        host = LocalHost.builder().home(home).port(0).packages("health.vigil.functions.testing.events")
+                .instanceInjector(new TestInjector(recorder)).subscriptions(subscriptions)
+                .dropFolderInterval(Duration.ofMillis(50)).build().start();
+        recorder.await("OnBlobCreated", 2, WAIT);
+        Thread.sleep(500); // ten scans: time enough to raise the decided file again, were it to be
+        assertThat(host.eventBus().awaitIdle(WAIT)).isTrue();
+        assertThat(recorder.calls("OnBlobCreated")).extracting(e -> EventEnvelopes.parseSingle(e).subject())
+                .containsExactly("/blobServices/default/containers/models/blobs/decided.zip",
+                        "/blobServices/default/containers/models/blobs/arrived-while-down.zip");
     }
 
     @Test

@@ -147,7 +147,7 @@ class LocalHostHttpIT {
         HttpResponse<String> response = send(at("/models/adherence").DELETE());
 
         assertThat(response.statusCode()).isEqualTo(405);
-        assertThat(response.headers().firstValue("allow")).contains("GET");
+        assertThat(response.headers().firstValue("allow")).contains("GET, HEAD");
         assertThat(json(response).at("/error/code").asText()).isEqualTo("METHOD_NOT_ALLOWED");
     }
 
@@ -211,5 +211,118 @@ class LocalHostHttpIT {
         assertThat(host.port()).isPositive();
         assertThat(host.functions()).extracting(LocalFunction::name)
                 .contains("EchoVersion", "ModelByName", "LatestModel", "Greet", "Explode", "UploadBytes", "DefaultRoute");
+    }
+
+    /** Sends raw bytes and reads the whole answer (the request asks the server to close the connection). */
+    private static String raw(String request) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", host.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    // Point 10: a lone '%' in the query string is the client's mistake, so a 400 in Vigil's error shape.
+    @Test
+    void aQueryStringWithABrokenPercentEncodingIs400() throws Exception {
+        for (String target : List.of("/echo/a/versions/1?%", "/models/adherence?%", "/greet?x=%zz")) {
+            String method = target.startsWith("/echo") ? "POST" : "GET";
+            String response = raw(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                    + "Connection: close\r\n\r\n");
+            assertThat(response).as(target).startsWith("HTTP/1.1 400");
+            String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+            JsonNode error = Json.readTree("error", body.getBytes(StandardCharsets.UTF_8)).get("error");
+            assertThat(error.get("code").asText()).as(target).isEqualTo("INVALID_REQUEST");
+            assertThat(error.get("requestId").asText()).as(target).isNotBlank();
+        }
+    }
+
+    // Point 14: HEAD is GET without the body: same status and headers, Content-Length of the body GET would send.
+    @Test
+    void headAnswersLikeGetWithoutABody() throws Exception {
+        HttpResponse<String> get = send(at("/models/adherence").GET());
+        HttpResponse<String> head = send(at("/models/adherence").method("HEAD", HttpRequest.BodyPublishers.noBody()));
+
+        assertThat(head.statusCode()).isEqualTo(get.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValue("content-type")).isEqualTo(get.headers().firstValue("content-type"));
+        assertThat(head.headers().firstValueAsLong("content-length").orElseThrow())
+                .isEqualTo(get.body().getBytes(StandardCharsets.UTF_8).length);
+        HttpResponse<String> wrong = send(at("/models/adherence").DELETE());
+        assertThat(wrong.headers().firstValue("allow").orElseThrow()).contains("GET", "HEAD");
+    }
+
+    // Point 13: slow unauthenticated clients are refused before their body is read; slow known clients hold
+    // at most the shared workers, are cut off by the idle timeout, and health probes answer throughout.
+    @Test
+    void slowClientsNeitherHoldWorkersNorStopHealthProbes() throws Exception {
+        Path slowHome = java.nio.file.Files.createTempDirectory(home, "slow-");
+        LocalHost small = LocalHost.builder()
+                .home(slowHome)
+                .port(0)
+                .packages("health.vigil.functions.testing.http")
+                .instanceInjector(new TestInjector(new TestRecorder()))
+                .subscriptions(List.of())
+                .httpThreads(8)
+                .knownCaller(headers -> "good-key".equals(headers.get("x-api-key")))
+                .probeFunctions(java.util.Set.of("Greet"))
+                .idleTimeout(java.time.Duration.ofSeconds(2))
+                .build()
+                .start();
+        List<java.net.Socket> sockets = new java.util.ArrayList<>();
+        try {
+            String slowHead = "POST /echo/a/versions/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100000\r\n";
+            // Forty strangers, more than the pool has workers, each sending one byte of a 100 kB body.
+            for (int i = 0; i < 40; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", small.port());
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write((slowHead + "\r\n{").getBytes(StandardCharsets.US_ASCII));
+                sockets.add(socket);
+            }
+            for (java.net.Socket socket : sockets) {
+                String answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                assertThat(answer).isEqualTo("HTTP/1.1 401");
+            }
+            HttpResponse<String> probe = CLIENT.send(HttpRequest.newBuilder(small.baseUri().resolve("/greet/x"))
+                    .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(probe.statusCode()).isEqualTo(200);
+
+            // Known callers that stall mid-body: they take the shared workers, never the probes'.
+            List<java.net.Socket> known = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", small.port());
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write((slowHead + "x-api-key: good-key\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+                known.add(socket);
+                sockets.add(socket);
+            }
+            Thread.sleep(300); // let the host dispatch them
+            HttpResponse<String> probeAgain = CLIENT.send(HttpRequest.newBuilder(small.baseUri().resolve("/greet/y"))
+                    .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(probeAgain.statusCode()).isEqualTo(200);
+            HttpResponse<String> busy = CLIENT.send(HttpRequest.newBuilder(small.baseUri().resolve("/models/x"))
+                    .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(busy.statusCode()).isEqualTo(503);
+            assertThat(json(busy).at("/error/code").asText()).isEqualTo("SERVER_BUSY");
+            assertThat(busy.headers().firstValue("retry-after")).contains("1");
+            // Those beyond the shared workers were told 503 at once; the idle timeout cuts the others' stalled
+            // bodies off (408, or the connection closed), freeing their workers.
+            int cutOff = 0;
+            for (java.net.Socket socket : known) {
+                String answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                assertThat(answer).isIn("", "HTTP/1.1 408", "HTTP/1.1 503");
+                cutOff += answer.equals("HTTP/1.1 503") ? 0 : 1;
+            }
+            assertThat(cutOff).isPositive();
+            HttpResponse<String> after = CLIENT.send(HttpRequest.newBuilder(small.baseUri().resolve("/models/x"))
+                    .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(after.statusCode()).isEqualTo(200);
+        } finally {
+            for (java.net.Socket socket : sockets) {
+                socket.close();
+            }
+            small.close();
+        }
     }
 }

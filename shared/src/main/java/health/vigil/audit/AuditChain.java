@@ -55,7 +55,7 @@ public final class AuditChain {
     }
 
     private static void netstring(StringBuilder out, String value) {
-        out.append(value.getBytes(StandardCharsets.UTF_8).length).append(':').append(value).append(',');
+        Netstrings.append(out, value);
     }
 
     static AuditRecord withHash(AuditRecord r, String hash) {

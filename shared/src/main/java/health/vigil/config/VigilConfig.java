@@ -27,17 +27,17 @@ public record VigilConfig(
     }
 
     /**
-     * What an answered prediction survives in the local prediction log (SQLite); Azure's store is durable on
-     * its own. Setting {@code VIGIL_PREDICTION_LOG_DURABILITY}: {@code process-crash} (the default) or
+     * What an answered prediction survives in the local prediction log (a journal in front of SQLite); Azure's
+     * store is durable on its own. Setting {@code VIGIL_PREDICTION_LOG_DURABILITY}: {@code process-crash} (the default) or
      * {@code power-loss}.
      */
     public enum PredictionLogDurability {
         /**
-         * The commit reaches the operating system before the answer: nothing answered is lost when the process
-         * is killed, but an OS crash or power loss may lose the last commits. No fsync per request.
+         * The journal write reaches the operating system before the answer: nothing answered is lost when the
+         * process is killed, but an OS crash or power loss may lose the last writes. No fsync per request.
          */
         PROCESS_CRASH,
-        /** Every commit is fsynced before the answer: also survives an OS crash or power loss. */
+        /** Every journal write is fsynced before the answer (one per group): also survives an OS crash or power loss. */
         POWER_LOSS;
 
         public static final PredictionLogDurability DEFAULT = PROCESS_CRASH;

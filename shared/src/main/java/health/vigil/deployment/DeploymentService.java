@@ -5,6 +5,7 @@ import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
+import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
@@ -17,10 +18,12 @@ import health.vigil.port.RegistryStore;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.security.Principal;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Puts one version of a model on all of its live traffic (an operator's direct deployment, a pin or a
@@ -31,20 +34,52 @@ import java.util.Optional;
  * saved conditionally on the etag that was read, re-reading and retrying a few times when another writer
  * got there first. The stages are written after the deployment and derived from it, so a deploy that
  * failed half-way is completed by calling it again, and concurrent deploys leave stages that match the
- * deployment that won. Whether the caller may deploy is checked by the HTTP
+ * deployment that won. Each saved revision is audited once ({@link AuditLog#recordOnce}, keyed on the
+ * revision): concurrent deploys of one version make one revision and one record. A call that finds its version
+ * deployed waits for that revision's record, and completes the record itself only once the call that saved it
+ * has had {@link #SETTLE_TIME} to do so (it died), so no call answers before the decision is recorded. Whether the caller may deploy is checked by the HTTP
  * layer (role {@code Deployments.Operate}); this service records who did.
  */
 public final class DeploymentService {
     public static final String ACTION = "deployment.deploy";
     static final int MAX_ATTEMPTS = 5;
+    /**
+     * How long the call that saved a deployment may take to record it before another call completes the record
+     * for it. Far longer than a deploy takes; short enough that a retry after a crash finds it complete.
+     */
+    static final Duration SETTLE_TIME = Duration.ofSeconds(30);
+    private static final long RECORD_POLL_MILLIS = 20;
 
     private final RegistryStore store;
     private final ModelRegistry registry;
     private final AuditLog audit;
     private final EventPublisher events;
     private final Clock clock;
+    private final Consumer<VersionRecord> warmer;
+    private final Duration settleTime;
 
     public DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock) {
+        this(store, audit, events, clock, version -> { }, SETTLE_TIME);
+    }
+
+    /**
+     * @param warmer loads and warms a version before traffic is switched to it (throwing if it cannot load), so no
+     *        request pays for a cold load; the platform passes the scoring service's
+     */
+    public DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock,
+            Consumer<VersionRecord> warmer) {
+        this(store, audit, events, clock, warmer, SETTLE_TIME);
+    }
+
+    /** With another settle time, so tests can play a deploy that stopped half-way without waiting 30 s. */
+    DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock, Duration settleTime) {
+        this(store, audit, events, clock, version -> { }, settleTime);
+    }
+
+    private DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock,
+            Consumer<VersionRecord> warmer, Duration settleTime) {
+        this.warmer = Objects.requireNonNull(warmer, "warmer");
+        this.settleTime = Objects.requireNonNull(settleTime, "settleTime");
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
         this.audit = Objects.requireNonNull(audit, "audit");
@@ -66,14 +101,17 @@ public final class DeploymentService {
             requireDeployable(target);
             Optional<Deployment> current = store.findDeployment(model);
             if (current.isPresent() && servesOnly(current.get(), version)) {
-                boolean interrupted = target.stage() != Stage.PRODUCTION;
-                if (interrupted) {
-                    // An earlier call saved this deployment but stopped before it was announced.
-                    announce(target, current.get(), Optional.empty(), actor);
+                Deployment serving = current.get();
+                if (interrupted(serving)) {
+                    // The call that saved this revision stopped before recording it: complete its record, in the
+                    // name of whoever made the decision.
+                    announce(target, serving, Optional.empty(), serving.updatedBy(), actor);
                 }
                 settleStages(model);
-                return current.get();
+                return serving;
             }
+            // Loaded and warmed before the switch: the first patient routed to it does not wait for the load.
+            warmer.accept(target);
             Deployment next = Deployment.stableOnly(model, version, current.map(d -> d.revision() + 1).orElse(1L),
                     actor.id(), clock.instant(), current.map(Deployment::etag).orElse(null));
             Deployment saved;
@@ -86,7 +124,7 @@ public final class DeploymentService {
                 lastConflict = e;
                 continue;
             }
-            announce(target, saved, current, actor);
+            announce(target, saved, current, actor.id(), actor);
             settleStages(model);
             return saved;
         }
@@ -108,7 +146,39 @@ public final class DeploymentService {
                 && deployment.stable().weightPercent() == 100;
     }
 
-    private void announce(VersionRecord target, Deployment saved, Optional<Deployment> before, Principal actor) {
+    /**
+     * Whether the call that saved {@code deployment} stopped before recording it. A call that saved it less than
+     * the settle time ago is still settling it (the first click of a double click, one of many concurrent
+     * requests): this call waits for that call's record rather than answering before the decision is recorded,
+     * and completes the record itself only once the settle time has passed without it.
+     */
+    private boolean interrupted(Deployment deployment) {
+        String key = auditKey(deployment);
+        Duration age = deployment.updatedAt() == null ? settleTime : Duration.between(deployment.updatedAt(), clock.instant());
+        long deadline = System.nanoTime() + Math.max(0, settleTime.minus(age).toNanos());
+        while (audit.findOnce(key).isEmpty()) {
+            if (System.nanoTime() >= deadline) {
+                return true;
+            }
+            try {
+                Thread.sleep(RECORD_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "interrupted while waiting for the"
+                        + " deploy of revision " + deployment.revision() + " of `" + deployment.modelName()
+                        + "` to be recorded; deploy again");
+            }
+        }
+        return false;
+    }
+
+    /** The decision "this revision of the model's deployment was saved": one audit record per revision. */
+    static String auditKey(Deployment deployment) {
+        return ACTION + ":" + deployment.modelName().value() + ":revision-" + deployment.revision();
+    }
+
+    private void announce(VersionRecord target, Deployment saved, Optional<Deployment> before, String decidedBy,
+            Principal caller) {
         ModelVersion id = target.id();
         Map<String, String> details = new LinkedHashMap<>();
         Map<String, Object> data = new LinkedHashMap<>();
@@ -125,8 +195,13 @@ public final class DeploymentService {
             previous.slot(Slot.CANARY).map(TrafficSlot::version).filter(v -> v != id.number())
                     .ifPresent(v -> details.put("displacedCanary", Integer.toString(v)));
         });
-        audit.record(actor.id(), ACTION, id.subject(), "deployed", details);
-        events.publish(VigilEvent.of(EventTypes.MODEL_DEPLOYED, id.subject(), clock.instant(), data));
+        if (!caller.id().equals(decidedBy)) {
+            details.put("completedBy", caller.id());
+        }
+        AuditRecord record = audit.recordOnce(auditKey(saved), decidedBy, ACTION, id.subject(), "deployed", details);
+        // The event's id is the record's, so a completion that races the original call announces the same event.
+        events.publish(new VigilEvent(record.id(), EventTypes.MODEL_DEPLOYED, VigilEvent.SOURCE, id.subject(),
+                clock.instant(), data));
     }
 
     /**

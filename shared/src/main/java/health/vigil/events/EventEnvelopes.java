@@ -153,7 +153,8 @@ public final class EventEnvelopes {
         String what = label + " (Event Grid schema)";
         String id = requiredText(event, "id", what);
         String type = requiredText(event, "eventType", what);
-        String subject = requiredText(event, "subject", what);
+        // Event Grid's own events leave the subject empty (its subscription validation event sends "subject": "").
+        String subject = requiredString(event, "subject", what);
         Instant time = parseTime(requiredText(event, "eventTime", what), "eventTime", what);
         String topic = optionalText(event, "topic", what);
         return new EventEnvelope(id, type, topic, subject, time, event.get("data"), EventEnvelope.Schema.EVENT_GRID);
@@ -249,6 +250,18 @@ public final class EventEnvelopes {
             throw new ValidationException(what + " has no `" + field + "`; it is required");
         }
         return value;
+    }
+
+    /** A string that must be present but may be empty. */
+    private static String requiredString(JsonNode event, String field, String what) {
+        JsonNode value = event.get(field);
+        if (value == null || value.isNull()) {
+            throw new ValidationException(what + " has no `" + field + "`; it is required");
+        }
+        if (!value.isTextual()) {
+            throw new ValidationException(what + " has a `" + field + "` that is not a string");
+        }
+        return value.textValue();
     }
 
     private static String optionalText(JsonNode event, String field, String what) {

@@ -11,20 +11,27 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
+import health.vigil.error.VigilException;
+import health.vigil.features.FeaturePipeline;
+import health.vigil.features.FeaturePipelines;
+import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.Manifest;
 import health.vigil.model.ReferenceProfile;
 import health.vigil.port.ModelRuntime;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +41,8 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
+import java.util.zip.CRC32;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
 /**
@@ -42,9 +51,10 @@ import java.util.zip.ZipInputStream;
  * {@code reference.json} under safe names; a valid manifest and reference profile; an ONNX model that ONNX
  * Runtime loads, with no external data or custom operators, whose input and output fit the manifest.
  *
- * <p>The stream is read once, as it arrives: the sha256 and size of the package are computed on the way,
- * inflated bytes are counted as they come out of the inflater (entry headers can lie), and the entries are
- * taken from their local headers in stream order. Memory use is bounded by the configured limits.
+ * <p>The stream is read once, into a private temporary file, computing the package's sha256 and size on the way
+ * and stopping at the size limit. Inflated bytes are counted as they come out of the inflater (entry headers can
+ * lie), against each entry's own cap and the package's limit; the entries are taken by the central directory and
+ * must agree with the local headers. Memory holds only the entries, each within its cap.
  */
 public final class ZipModelPackageReader implements ModelPackageReader {
     private static final Set<String> ENTRIES = PackageEntries.REQUIRED;
@@ -56,10 +66,24 @@ public final class ZipModelPackageReader implements ModelPackageReader {
     private final ModelRuntime runtime;
     private final VigilConfig.Limits limits;
     private final Function<String, Optional<Integer>> pipelineWidth;
+    private final Function<Manifest, FeaturePipeline> pipelines;
 
-    /** A reader that accepts only the {@code identity} feature pipeline. */
+    /** A reader that accepts only the {@code identity} feature pipeline, and proves a probe row scores. */
     public ZipModelPackageReader(ModelRuntime runtime, VigilConfig.Limits limits) {
-        this(runtime, limits, id -> Optional.empty());
+        this(runtime, limits, id -> Optional.empty(), FeaturePipelines.identityOnly());
+    }
+
+    /**
+     * The reader registration uses: the package's pipeline is found the way scoring finds it, its name must
+     * belong to the pipeline's model family, and a probe row must go through the pipeline and the loaded model
+     * and come out a probability, so that nothing registers that could not be served.
+     */
+    public ZipModelPackageReader(ModelRuntime runtime, VigilConfig.Limits limits,
+            Function<String, Optional<Integer>> pipelineWidth, Function<Manifest, FeaturePipeline> pipelines) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.pipelineWidth = Objects.requireNonNull(pipelineWidth, "pipelineWidth");
+        this.pipelines = pipelines;
     }
 
     /**
@@ -71,6 +95,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.pipelineWidth = Objects.requireNonNull(pipelineWidth, "pipelineWidth");
+        this.pipelines = null;
     }
 
     @Override
@@ -91,15 +116,43 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         byte[] model = entries.get(PackageEntries.MODEL);
         ModelRuntime.Signature signature = runtime.inspect(model);
         checkSignature(signature, manifest, width);
+        if (pipelines != null) {
+            proveServable(manifest, model, width);
+        }
         return new ModelPackage(manifest, model, reference, Sha256.hex(counted.digest), Sha256.hex(model),
                 counted.count, signature);
     }
 
-    /** The three entries by name, read within the limits. */
+    /**
+     * The largest each JSON entry may inflate to: a document has no business being hundreds of megabytes, and
+     * a cap per entry makes an oversized one fail as soon as its bytes pass the cap. {@code model.onnx} may use
+     * what is left of the package's inflation limit.
+     */
+    static final Map<String, Long> ENTRY_CAPS = Map.of(
+            PackageEntries.MANIFEST, 1L << 20,
+            PackageEntries.REFERENCE, 16L << 20,
+            PackageEntries.EVALUATION, 4L << 20);
+
+    /** An entry as its local header and data show it: name, CRC-32 and length of what it inflates to. */
+    private record LocalEntry(String name, long crc, long size) {}
+
+    /**
+     * The entries by name, read by the central directory (what {@code unzip} and every other reader show), after
+     * a first pass over the local headers has checked names, counts and sizes within the limits: the two must
+     * list the same entries in the same order with the same contents, so what a reviewer inspects is what runs.
+     * The package is spooled to a private temporary file, since the central directory is at its end.
+     */
     private Map<String, byte[]> readEntries(CountingInput counted) {
-        Map<String, byte[]> entries = new HashMap<>();
+        Path spooled = null;
         try {
-            byte[] head = counted.readNBytes(4);
+            spooled = Files.createTempFile("vigil-package-", ".zip"); // 0600 on POSIX file systems
+            try (OutputStream out = Files.newOutputStream(spooled)) {
+                counted.transferTo(out);
+            }
+            byte[] head = new byte[4];
+            try (InputStream in = Files.newInputStream(spooled)) {
+                head = in.readNBytes(4);
+            }
             if (Arrays.equals(head, EMPTY_ZIP)) {
                 throw new PackageRejectedException(Reason.MISSING_ENTRY, "the package is an empty zip; it must hold "
                         + expectedNames());
@@ -108,44 +161,108 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                 throw new PackageRejectedException(Reason.NOT_A_ZIP, "the package is not a zip file (it does not start"
                         + " with a zip entry); upload a zip of " + expectedNames());
             }
-            try (ZipInputStream in = new ZipInputStream(new SequenceInputStream(new ByteArrayInputStream(head), counted))) {
-                int count = 0;
-                long inflated = 0;
-                for (ZipEntry entry; (entry = nextEntry(in)) != null; ) {
-                    if (++count > limits.maxPackageEntries()) {
-                        throw new PackageRejectedException(Reason.TOO_MANY_ENTRIES, "the package has more than "
-                                + limits.maxPackageEntries() + " entries; it must hold exactly " + expectedNames());
-                    }
-                    String name = entry.getName();
-                    checkName(name);
-                    if (entries.containsKey(name)) {
-                        throw new PackageRejectedException(Reason.DUPLICATE_ENTRY, "the package holds '" + printable(name)
-                                + "' twice; each of " + expectedNames() + " must appear once");
-                    }
-                    if (!ENTRIES.contains(name) && !OPTIONAL_ENTRIES.contains(name)) {
-                        throw new PackageRejectedException(Reason.UNEXPECTED_ENTRY, "the package holds '"
-                                + printable(name) + "'; it must hold exactly " + expectedNames() + " at its top level");
-                    }
-                    byte[] content = inflate(in, name, limits.maxUncompressedBytes() - inflated);
-                    inflated += content.length;
-                    entries.put(name, content);
-                }
-                // The rest is the central directory: it belongs to the package's size and sha256.
-                counted.transferTo(OutputStream.nullOutputStream());
-            }
+            List<LocalEntry> local = readLocalHeaders(spooled);
+            return readByCentralDirectory(spooled, local);
         } catch (SourceFailure e) {
             throw new StoreException("the package stream could not be read", e.getCause());
         } catch (IOException e) {
             throw new PackageRejectedException(Reason.NOT_A_ZIP, "the package is not a readable zip ("
                     + (e instanceof ZipException ? e.getMessage() : "it ends in the middle of an entry")
                     + "); upload a complete zip of " + expectedNames(), e);
+        } finally {
+            if (spooled != null) {
+                try {
+                    Files.deleteIfExists(spooled);
+                } catch (IOException ignored) {
+                    // a temporary file the system cleans up
+                }
+            }
         }
-        List<String> missing = ENTRIES.stream().filter(name -> !entries.containsKey(name)).sorted().toList();
+    }
+
+    /** The local headers in file order, each entry inflated once to count it and take its CRC, never kept. */
+    private List<LocalEntry> readLocalHeaders(Path zip) throws IOException {
+        List<LocalEntry> entries = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
+            long inflated = 0;
+            for (ZipEntry entry; (entry = nextEntry(in)) != null; ) {
+                if (entries.size() + 1 > limits.maxPackageEntries()) {
+                    throw new PackageRejectedException(Reason.TOO_MANY_ENTRIES, "the package has more than "
+                            + limits.maxPackageEntries() + " entries; it must hold exactly " + expectedNames());
+                }
+                String name = entry.getName();
+                checkName(name);
+                if (!seen.add(name)) {
+                    throw new PackageRejectedException(Reason.DUPLICATE_ENTRY, "the package holds '" + printable(name)
+                            + "' twice; each of " + expectedNames() + " must appear once");
+                }
+                if (!ENTRIES.contains(name) && !OPTIONAL_ENTRIES.contains(name)) {
+                    throw new PackageRejectedException(Reason.UNEXPECTED_ENTRY, "the package holds '"
+                            + printable(name) + "'; it must hold exactly " + expectedNames() + " at its top level");
+                }
+                CRC32 crc = new CRC32();
+                long size = inflate(in, name, limits.maxUncompressedBytes() - inflated, crc::update);
+                inflated += size;
+                entries.add(new LocalEntry(name, crc.getValue(), size));
+            }
+        }
+        List<String> missing = ENTRIES.stream().filter(name -> !seen.contains(name)).sorted().toList();
         if (!missing.isEmpty()) {
             throw new PackageRejectedException(Reason.MISSING_ENTRY, "the package has no " + String.join(", ", missing)
                     + "; it must hold " + expectedNames());
         }
         return entries;
+    }
+
+    private Map<String, byte[]> readByCentralDirectory(Path zip, List<LocalEntry> local) throws IOException {
+        Map<String, byte[]> entries = new HashMap<>();
+        ZipFile file;
+        try {
+            file = new ZipFile(zip.toFile(), ZipFile.OPEN_READ, StandardCharsets.UTF_8);
+        } catch (ZipException e) {
+            throw new PackageRejectedException(Reason.NOT_A_ZIP, "the package has no readable central directory (it"
+                    + " was cut short, or is not a zip); upload the complete zip of " + expectedNames(), e);
+        }
+        try (file) {
+            List<? extends ZipEntry> central = file.stream().toList();
+            List<String> centralNames = central.stream().map(ZipEntry::getName).toList();
+            List<String> localNames = local.stream().map(LocalEntry::name).toList();
+            if (!centralNames.equals(localNames)) {
+                throw disagree("its central directory lists " + centralNames.size() + " entries and its local headers "
+                        + localNames.size() + ", not the same ones in the same order");
+            }
+            for (int i = 0; i < central.size(); i++) {
+                LocalEntry expected = local.get(i);
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(8192);
+                CRC32 crc = new CRC32();
+                try (InputStream in = file.getInputStream(central.get(i))) {
+                    inflate(in, expected.name(), expected.size(), (b, off, n) -> {
+                        crc.update(b, off, n);
+                        out.write(b, off, n);
+                    });
+                } catch (PackageRejectedException e) {
+                    throw disagree("entry " + expected.name() + " is longer by its central directory than by its local header");
+                }
+                if (out.size() != expected.size() || crc.getValue() != expected.crc()) {
+                    throw disagree("entry " + expected.name() + " has other contents by its central directory than by"
+                            + " its local header");
+                }
+                entries.put(expected.name(), out.toByteArray());
+            }
+        }
+        return entries;
+    }
+
+    private static PackageRejectedException disagree(String what) {
+        return new PackageRejectedException(Reason.NOT_A_ZIP, "the package's zip structure is inconsistent: " + what
+                + "; zip tools would show other contents than Vigil would run. Build the zip again with a standard tool");
+    }
+
+    /** Where inflated bytes go; a chunk at a time. */
+    @FunctionalInterface
+    private interface Sink {
+        void accept(byte[] bytes, int offset, int length);
     }
 
     private static ZipEntry nextEntry(ZipInputStream in) throws IOException {
@@ -173,23 +290,28 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         }
     }
 
-    /** Reads one entry, counting what actually comes out of the inflater against what is left of the limit. */
-    private byte[] inflate(ZipInputStream in, String name, long allowed) throws IOException {
-        long cap = Math.min(allowed, MAX_ARRAY);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    /**
+     * Streams one entry into {@code sink}, counting what actually comes out of the inflater (headers can lie)
+     * against the entry's own cap and what is left of the package's limit; stops at the first byte over either.
+     */
+    private long inflate(InputStream in, String name, long allowed, Sink sink) throws IOException {
+        long cap = Math.min(Math.min(allowed, ENTRY_CAPS.getOrDefault(name, Long.MAX_VALUE)), MAX_ARRAY);
         byte[] buffer = new byte[64 * 1024];
         long total = 0;
         for (int n; (n = in.read(buffer)) > 0; ) {
             total += n;
             if (total > cap) {
-                throw new PackageRejectedException(Reason.TOO_LARGE, "the package inflates to more than "
-                        + limits.maxUncompressedBytes() + " bytes (reached while reading " + name + "); the limit"
-                        + " guards against zip bombs: make the model smaller or ask for a higher"
-                        + " VIGIL_MAX_UNCOMPRESSED_BYTES");
+                Long entryCap = ENTRY_CAPS.get(name);
+                throw new PackageRejectedException(Reason.TOO_LARGE, entryCap != null && total > entryCap
+                        ? name + " inflates to more than " + entryCap + " bytes, the most a " + name + " may hold;"
+                                + " make it smaller"
+                        : "the package inflates to more than " + limits.maxUncompressedBytes() + " bytes (reached while"
+                                + " reading " + name + "); the limit guards against zip bombs: make the model smaller"
+                                + " or ask for a higher VIGIL_MAX_UNCOMPRESSED_BYTES");
             }
-            out.write(buffer, 0, n);
+            sink.accept(buffer, 0, n);
         }
-        return out.toByteArray();
+        return total;
     }
 
     private static Manifest parseManifest(byte[] bytes) {
@@ -283,6 +405,66 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                     + "' or the id of a registered feature pipeline");
         }
         return width.get();
+    }
+
+    /** Resolves the pipeline as scoring will, checks the model family, and scores one probe row. */
+    private void proveServable(Manifest manifest, byte[] model, int width) {
+        FeaturePipeline pipeline;
+        try {
+            pipeline = pipelines.apply(manifest);
+        } catch (VigilException e) {
+            throw new PackageRejectedException(Reason.UNSUPPORTED_FEATURE_PIPELINE, "the package cannot be served: "
+                    + e.getMessage(), e);
+        }
+        if (!Manifest.IDENTITY_PIPELINE.equals(manifest.featurePipeline())) {
+            String family = pipeline.id().contains("@") ? pipeline.id().substring(0, pipeline.id().indexOf('@')) : pipeline.id();
+            String name = manifest.name().value();
+            if (!name.equals(family) && !name.startsWith(family + "-")) {
+                throw new PackageRejectedException(Reason.NAME_MISMATCH, "manifest.name is '" + printable(name)
+                        + "' but feature pipeline '" + pipeline.id() + "' belongs to the " + family + " model; name the"
+                        + " model '" + family + "' (or '" + family + "-<variant>'), or use that model's own pipeline");
+            }
+        }
+        if (pipeline.width() != width) {
+            throw mismatch("feature pipeline '" + pipeline.id() + "' gives " + pipeline.width() + " inputs but the"
+                    + " package was checked for " + width);
+        }
+        float[] row = new float[width];
+        try {
+            pipeline.transform(probeRow(manifest.features()), row, 0);
+        } catch (RuntimeException e) {
+            throw new PackageRejectedException(Reason.UNSUPPORTED_FEATURE_PIPELINE, "feature pipeline '"
+                    + pipeline.id() + "' cannot turn a row of the manifest's features into model inputs; package the"
+                    + " model with the pipeline it was trained with", e);
+        }
+        double[] risk;
+        try (ModelRuntime.LoadedModel loaded = runtime.load(model, Sha256.hex(model), manifest.output().onnxOutput(),
+                manifest.output().positiveClassIndex())) {
+            risk = loaded.predict(row, 1);
+        } catch (VigilException e) {
+            throw new PackageRejectedException(Reason.ONNX_UNLOADABLE, "model.onnx loads but cannot score a probe row"
+                    + " built from the manifest's features; check the model's input and output against the manifest", e);
+        }
+        if (risk.length != 1 || !(risk[0] >= 0 && risk[0] <= 1)) {
+            throw new PackageRejectedException(Reason.ONNX_SCHEMA_MISMATCH, "model.onnx scored a probe row but its"
+                    + " output '" + manifest.output().onnxOutput() + "' is not a probability between 0 and 1");
+        }
+    }
+
+    /** One valid value per feature (its minimum, first category, false; missing where it may be missing). */
+    private static Map<String, Object> probeRow(FeatureSchema schema) {
+        Map<String, Object> row = new HashMap<>();
+        for (Feature feature : schema.features()) {
+            Object value = switch (feature.type()) {
+                case NUMERIC -> feature.min() != null ? feature.min() : feature.max() != null ? Math.min(0.0, feature.max()) : 0.0;
+                case INTEGER -> (long) Math.ceil(feature.min() != null ? feature.min() : feature.max() != null ? Math.min(0.0, feature.max()) : 0.0);
+                case BOOLEAN -> Boolean.FALSE;
+                case CATEGORICAL -> feature.categories().get(0);
+                case CODE -> null;
+            };
+            row.put(feature.name(), value);
+        }
+        return row;
     }
 
     private static void checkSignature(ModelRuntime.Signature signature, Manifest manifest, int width) {

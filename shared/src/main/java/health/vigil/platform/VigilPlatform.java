@@ -3,6 +3,8 @@ package health.vigil.platform;
 import health.vigil.adapter.azure.AzureAdapters;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
+import health.vigil.audit.AccessAudit;
+import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
 import health.vigil.deployment.DeploymentService;
@@ -10,6 +12,7 @@ import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.model.Manifest;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.ModelRuntime;
@@ -55,6 +58,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final PredictionRetention retention;
     private final OutcomeService outcomes;
     private final OutcomeJoin outcomeJoin;
+    private final AuditEvidence evidence;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -64,20 +68,22 @@ public final class VigilPlatform implements AutoCloseable {
         this.artifacts = a.artifacts;
         this.registryStore = a.registry;
         this.predictionLog = a.predictions;
-        this.authenticator = a.authenticator;
         ModelRuntime runtime = new OrtModelRuntime();
         closeables.push(runtime);
         Function<Manifest, FeaturePipeline> pipelines = b.pipelines;
         ModelPackageReader reader = new ZipModelPackageReader(runtime, config.limits(),
-                id -> b.pipelineWidth.apply(id));
+                id -> b.pipelineWidth.apply(id), pipelines);
         this.audit = new AuditLog(a.audit, clock, a.telemetry);
+        this.authenticator = new AccessAudit(a.authenticator, audit);
+        this.evidence = new AuditEvidence(a.audit, audit, artifacts, a.signer, clock);
         this.registry = new ModelRegistry(registryStore);
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
-        this.deployments = new DeploymentService(registryStore, audit, events, clock);
         Pseudonymizer pseudonymizer = new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY));
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog, pseudonymizer, clock,
                 a.telemetry, config.limits());
+        // A deploy returns once the version is loaded and warmed in this process's scoring service.
+        this.deployments = new DeploymentService(registryStore, audit, events, clock, scoring.models()::warm);
         this.outcomes = new OutcomeService(a.outcomes, artifacts, registry, pseudonymizer, audit, clock);
         this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
@@ -109,6 +115,11 @@ public final class VigilPlatform implements AutoCloseable {
 
     public AuditLog audit() {
         return audit;
+    }
+
+    /** Signed exports and chain-head anchors of the audit log. */
+    public AuditEvidence auditEvidence() {
+        return evidence;
     }
 
     public ModelRegistry registry() {
@@ -158,7 +169,8 @@ public final class VigilPlatform implements AutoCloseable {
 
     /** The adapters behind the ports. */
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
-            OutcomeStore outcomes, SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry) {}
+            OutcomeStore outcomes, SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
+            AuditSigner signer) {}
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
     private static final FeaturePipelines STANDARD_PIPELINES =
@@ -179,6 +191,16 @@ public final class VigilPlatform implements AutoCloseable {
 
         private SecretProvider secrets;
         private Authenticator authenticator;
+        private AuditSigner auditSigner;
+
+        /**
+         * What signs audit evidence, instead of the mode's default (the Key Vault key in Azure, a generated key
+         * pair locally); the local platform on the storage emulators keeps the local key pair.
+         */
+        public Builder auditSigner(AuditSigner auditSigner) {
+            this.auditSigner = Objects.requireNonNull(auditSigner, "auditSigner");
+            return this;
+        }
 
         /**
          * Where the pseudonymisation key comes from, instead of the mode's default (Key Vault in Azure, key
@@ -243,7 +265,8 @@ public final class VigilPlatform implements AutoCloseable {
             PredictionLog predictions = local.predictionLog();
             return new Adapters(artifacts, registry, audit, predictions, local.outcomeStore(),
                     secrets != null ? secrets : local.secretProvider(),
-                    authenticator != null ? authenticator : local.authenticator(), events, telemetry);
+                    authenticator != null ? authenticator : local.authenticator(), events, telemetry,
+                    auditSigner != null ? auditSigner : local.auditSigner());
         }
 
         private Adapters azure(Deque<AutoCloseable> closeables) {
@@ -256,7 +279,11 @@ public final class VigilPlatform implements AutoCloseable {
                             + " pseudonymisation key (docs/settings.md)"));
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
                     azure.outcomeStore(), secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
-                    telemetry != Telemetry.NONE ? telemetry : azure.telemetry());
+                    telemetry != Telemetry.NONE ? telemetry : azure.telemetry(),
+                    auditSigner != null ? auditSigner : azure.auditSigner().orElse(data -> {
+                        throw new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil signs audit"
+                                + " evidence with the Key Vault key 'audit-signing' (docs/runbooks/key-rotation.md)");
+                    }));
         }
 
         private static <T> T track(Deque<AutoCloseable> closeables, T resource) {

@@ -14,12 +14,25 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Pseudonymizer {
     private static final String ALGORITHM = "HmacSHA256";
     private final SecretKeySpec key;
+    /** One initialised MAC per thread: looking up the provider and keying a new one cost more than the HMAC. */
+    private final ThreadLocal<Mac> macs;
 
     public Pseudonymizer(byte[] key) {
         if (key == null || key.length < 32) {
             throw new IllegalArgumentException("the pseudonymisation key must be at least 32 bytes");
         }
         this.key = new SecretKeySpec(key.clone(), ALGORITHM);
+        this.macs = ThreadLocal.withInitial(this::newMac);
+    }
+
+    private Mac newMac() {
+        try {
+            Mac mac = Mac.getInstance(ALGORITHM);
+            mac.init(key);
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is not available", e);
+        }
     }
 
     /** The hex HMAC of the identifier. A blank identifier is rejected without echoing it. */
@@ -31,13 +44,32 @@ public final class Pseudonymizer {
         if (patientId.length() > 256) {
             throw new ValidationException("patientId is longer than 256 characters");
         }
-        try {
-            Mac mac = Mac.getInstance(ALGORITHM);
-            mac.init(key);
-            return HexFormat.of().formatHex(mac.doFinal(patientId.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC-SHA256 is not available", e);
+        if (!isWellFormed(patientId)) {
+            // A lone surrogate or U+FFFD (what a lossy decoder leaves of invalid UTF-8) would give different
+            // identifiers the same bytes, and so the same pseudonym: different patients merged.
+            throw new ValidationException("patientId is not valid UTF-8 text (it holds an unpaired surrogate or"
+                    + " U+FFFD, the mark of bytes that were not UTF-8); send the identifier as UTF-8");
         }
+        // doFinal leaves the MAC reset and keyed for the next identifier.
+        return HexFormat.of().formatHex(macs.get().doFinal(patientId.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static boolean isWellFormed(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\uFFFD') {
+                return false;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A bucket 0-99 from the pseudonym, so a patient always lands in the same traffic slot. */

@@ -9,6 +9,7 @@ import health.vigil.error.StoreException;
 import health.vigil.events.BlobCreated;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
+import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
@@ -31,7 +32,9 @@ import java.util.Optional;
  * <p>The model a package belongs to is the name in its manifest; the blob's name is only a file name and
  * is not compared with it (uploaders name files as they like, for example {@code readmission-2026-11.zip}).
  * Registration is idempotent twice over: a redelivered event is recognised by its id, and a package that
- * was registered before (same sha256, under any blob name) returns that version instead of a new one.
+ * was registered before (same sha256, under any blob name) returns that version instead of a new one. Each
+ * decision is audited with {@link AuditLog#recordOnce}: a version's {@code registered} record is keyed on the
+ * version, a rejection or duplicate on the event, so concurrent and repeated deliveries write one record each.
  * An invalid package is audited, announced and reported as REJECTED rather than thrown, because retrying
  * cannot make it valid; store failures are thrown, so the event is delivered again.
  */
@@ -87,33 +90,54 @@ public final class RegistrationService {
         ModelPackage pkg = read.get();
         ModelName name = pkg.manifest().name();
         Optional<VersionRecord> existing = registry.findByPackageSha256(name, pkg.packageSha256());
-        if (existing.isPresent() && !blob.eventId().equals(existing.get().sourceEventId())) {
-            return duplicate(blob, existing.get());
-        }
         // Either a new package, or a retry of this very event that stored the version but failed before
         // announcing it: finish the announcement instead of leaving the version without its event.
         VersionRecord version = existing.orElseGet(() -> create(blob, pkg));
-        audit.record(uploaderOf(blob), ACTION, version.id().subject(), "registered", Map.of(
-                "blob", blob.blobName(),
-                "eventId", blob.eventId(),
-                "packageSha256", version.packageSha256(),
-                "modelSha256", version.modelSha256()));
-        events.publish(VigilEvent.of(EventTypes.MODEL_REGISTERED, version.id().subject(), clock.instant(), Map.of(
-                "model", name.value(),
-                "version", version.version(),
-                "packageSha256", version.packageSha256(),
-                "modelSha256", version.modelSha256())));
+        if (!blob.eventId().equals(version.sourceEventId())) {
+            // Registered by another event (earlier, or concurrently with this one): this event made no version.
+            return duplicate(blob, version);
+        }
+        AuditRecord record = audit.recordOnce(registeredKey(version), uploaderOf(blob), ACTION, version.id().subject(),
+                "registered", Map.of(
+                        "blob", blob.blobName(),
+                        "eventId", blob.eventId(),
+                        "packageSha256", version.packageSha256(),
+                        "modelSha256", version.modelSha256()));
+        // Published by every delivery that gets here (a replay may follow a crash before the publish), always
+        // with the id of the decision's audit record, so consumers see one event however often it is sent.
+        events.publish(new VigilEvent(record.id(), EventTypes.MODEL_REGISTERED, VigilEvent.SOURCE,
+                version.id().subject(), clock.instant(), Map.of(
+                        "model", name.value(),
+                        "version", version.version(),
+                        "packageSha256", version.packageSha256(),
+                        "modelSha256", version.modelSha256())));
         registry.markEventHandled(HANDLER, blob.eventId());
         telemetry.registration("registered");
         return RegistrationOutcome.registered(version);
     }
 
+    /** The decision "this version was registered": one record however many deliveries or events announce it. */
+    static String registeredKey(VersionRecord version) {
+        return ACTION + ":" + version.modelName().value() + ":" + version.version();
+    }
+
+    /** The decision an event led to when it made no version (rejected, or a duplicate): one record per event. */
+    static String eventKey(BlobCreated blob) {
+        return ACTION + ":event:" + blob.eventId();
+    }
+
+    /**
+     * The registration time is read inside the store's numbering step (the factory runs there, once per number
+     * tried), so {@code registeredAt} rises with the version number: versions are numbered in the order their
+     * registrations commit, which is the registry's promise (not the order of uploads).
+     */
     private VersionRecord create(BlobCreated blob, ModelPackage pkg) {
-        Instant now = clock.instant();
         ModelName name = pkg.manifest().name();
-        return registry.createNextVersion(name, number -> new VersionRecord(name, number, pkg.manifest(),
-                pkg.packageSha256(), pkg.modelSha256(), blob.blobName(), pkg.packageSize(), Stage.REGISTERED,
-                uploaderOf(blob), now, blob.eventId(), now, null));
+        return registry.createNextVersion(name, number -> {
+            Instant now = clock.instant();
+            return new VersionRecord(name, number, pkg.manifest(), pkg.packageSha256(), pkg.modelSha256(),
+                    blob.blobName(), pkg.packageSize(), Stage.REGISTERED, uploaderOf(blob), now, blob.eventId(), now, null);
+        });
     }
 
     /** The package, or empty when the blob is gone; a package that is not valid is thrown. */
@@ -134,7 +158,7 @@ public final class RegistrationService {
     private RegistrationOutcome reject(BlobCreated blob, PackageRejectedException e) {
         String reason = e.reason().name();
         String subject = "/packages/" + blob.blobName();
-        audit.record(uploaderOf(blob), ACTION, subject, "rejected", Map.of(
+        audit.recordOnce(eventKey(blob), uploaderOf(blob), ACTION, subject, "rejected", Map.of(
                 "blob", blob.blobName(),
                 "eventId", blob.eventId(),
                 "reason", reason));
@@ -148,7 +172,7 @@ public final class RegistrationService {
     }
 
     private RegistrationOutcome duplicate(BlobCreated blob, VersionRecord existing) {
-        audit.record(uploaderOf(blob), ACTION, existing.id().subject(), "duplicate", Map.of(
+        audit.recordOnce(eventKey(blob), uploaderOf(blob), ACTION, existing.id().subject(), "duplicate", Map.of(
                 "blob", blob.blobName(),
                 "eventId", blob.eventId(),
                 "packageSha256", existing.packageSha256()));

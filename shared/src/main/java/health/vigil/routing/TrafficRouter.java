@@ -5,7 +5,6 @@ import health.vigil.model.Slot;
 import health.vigil.model.TrafficSlot;
 import health.vigil.privacy.Pseudonymizer;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * Decides which live slot of a deployment scores a patient. A patient's pseudonym falls in a fixed bucket
@@ -22,14 +21,35 @@ public final class TrafficRouter {
      */
     public static TrafficSlot route(Deployment deployment, String pseudonym) {
         Objects.requireNonNull(deployment, "deployment");
-        if (pseudonym == null || pseudonym.length() < 7 || !pseudonym.chars().limit(7).allMatch(TrafficRouter::isHex)) {
+        if (!startsWithSevenHexDigits(pseudonym)) {
             throw new IllegalArgumentException("route by the pseudonym from Pseudonymizer (hex), never by a raw patient id");
         }
-        Optional<TrafficSlot> canary = deployment.slot(Slot.CANARY);
-        if (canary.isPresent() && Pseudonymizer.bucket(pseudonym) < canary.get().weightPercent()) {
-            return canary.get();
+        // Loops, not streams: this runs for every scored patient.
+        TrafficSlot stable = null;
+        TrafficSlot canary = null;
+        for (TrafficSlot slot : deployment.slots()) {
+            if (slot.slot() == Slot.STABLE) {
+                stable = slot;
+            } else if (slot.slot() == Slot.CANARY) {
+                canary = slot;
+            }
         }
-        return deployment.stable();
+        if (canary != null && Pseudonymizer.bucket(pseudonym) < canary.weightPercent()) {
+            return canary;
+        }
+        return stable;
+    }
+
+    private static boolean startsWithSevenHexDigits(String pseudonym) {
+        if (pseudonym == null || pseudonym.length() < 7) {
+            return false;
+        }
+        for (int i = 0; i < 7; i++) {
+            if (!isHex(pseudonym.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isHex(int c) {

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -46,6 +47,7 @@ public final class LoadedModels implements AutoCloseable {
     private final Function<Manifest, FeaturePipeline> pipelines;
     private final VerifiedPackageExtractor extractor;
     private final ConcurrentHashMap<ModelVersion, Entry> entries = new ConcurrentHashMap<>();
+    private final AtomicLong generation = new AtomicLong();
 
     public LoadedModels(ModelRegistry registry, ArtifactStore artifacts, ModelRuntime runtime,
             Function<Manifest, FeaturePipeline> pipelines, VigilConfig.Limits limits) {
@@ -109,9 +111,24 @@ public final class LoadedModels implements AutoCloseable {
         liveVersions(deployment.get()).forEach(this::get);
     }
 
+    /**
+     * Loads the version if needed and runs it once on a row of zeros, so the runtime's first-call work (memory
+     * planning, caches) is done before a patient's request; throws if the version cannot load or run.
+     */
+    public void warm(VersionRecord record) {
+        ScorableModel model = get(record);
+        model.model().predict(new float[model.pipeline().width()], 1);
+    }
+
+    /** Changes whenever loaded models are closed: what a caller kept from {@link #get} before then is stale. */
+    long generation() {
+        return generation.get();
+    }
+
     /** Closes every loaded model; later requests load them again. */
     @Override
     public void close() {
+        generation.incrementAndGet();
         for (ModelVersion id : List.copyOf(entries.keySet())) {
             Entry entry = entries.remove(id);
             if (entry != null && entry.loaded != null) {

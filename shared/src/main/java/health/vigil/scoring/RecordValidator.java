@@ -69,7 +69,8 @@ public final class RecordValidator {
     public Checked check(int row, Map<String, JsonNode> record, Set<String> alsoAccepted) {
         Map<String, JsonNode> raw = record == null ? Map.of() : record;
         List<String> problems = new ArrayList<>();
-        Map<String, Object> values = new LinkedHashMap<>();
+        // Sized for the whole schema up front: growing it twice on the way cost more than the conversions.
+        Map<String, Object> values = new LinkedHashMap<>(schema.features().size() * 4 / 3 + 1);
         for (Feature feature : schema.features()) {
             JsonNode node = raw.get(feature.name());
             boolean present = node != null || raw.containsKey(feature.name());

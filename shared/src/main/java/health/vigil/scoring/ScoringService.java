@@ -32,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +42,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -57,6 +59,7 @@ public final class ScoringService {
     private final Clock clock;
     private final Telemetry telemetry;
     private final VigilConfig.Limits limits;
+    private final ConcurrentHashMap<ModelName, LivePlan> livePlans = new ConcurrentHashMap<>();
 
     /**
      * @param pipelines finds the feature pipeline a manifest names; null means {@link FeaturePipelines#identityOnly()}
@@ -153,7 +156,8 @@ public final class ScoringService {
                     explanation = explainer.explain(inputs, values[row]);
                 }
                 records[row] = new PredictionRecord(predictionId, request.model(), slot.version(), slot.slot(),
-                        pseudonyms[row], now, Arrays.copyOfRange(matrix, j * width, (j + 1) * width), score, decision,
+                        pseudonyms[row], now, indexes.size() == 1 ? matrix : Arrays.copyOfRange(matrix, j * width, (j + 1) * width),
+                        score, decision,
                         explanation == null ? null : loggedExplanation(explanation));
                 scored[row] = new ScoredRow(predictionId, request.model(), slot.version(), slot.slot(), score, decision,
                         output.positiveLabel(), output.threshold(), explanation);
@@ -215,17 +219,53 @@ public final class ScoringService {
             for (int i = 0; i < pseudonyms.length; i++) {
                 slots[i] = TrafficRouter.route(deployment, pseudonyms[i]);
             }
-            // Every live version, not only those this batch reached, so whether a field is accepted does not
-            // depend on which patients happen to be in the batch.
-            for (ModelVersion live : LoadedModels.liveVersions(deployment)) {
-                loaded.put(live.number(), models.get(live));
+            LivePlan plan = livePlan(model, deployment);
+            return new Routing(slots, rowsByVersion(slots, plan.models().size()), plan.models(), plan.acceptedNames());
+        }
+        return new Routing(slots, rowsByVersion(slots, loaded.size()), loaded, acceptedNames(loaded.values()));
+    }
+
+    /**
+     * The loaded live versions of a deployment and the field names they accept, built once per deployment: the
+     * registry hands out the same deployment until it changes, so the usual request finds the plan it needs.
+     */
+    private record LivePlan(Deployment deployment, long loadedGeneration, Map<Integer, ScorableModel> models,
+            Set<String> acceptedNames) {}
+
+    private LivePlan livePlan(ModelName model, Deployment deployment) {
+        LivePlan plan = livePlans.get(model);
+        long generation = models.generation();
+        if (plan != null && plan.deployment() == deployment && plan.loadedGeneration() == generation) {
+            return plan;
+        }
+        // Every live version, not only those a batch reaches, so whether a field is accepted does not depend
+        // on which patients happen to be in the batch.
+        Map<Integer, ScorableModel> loaded = new LinkedHashMap<>();
+        for (ModelVersion live : LoadedModels.liveVersions(deployment)) {
+            loaded.put(live.number(), models.get(live));
+        }
+        plan = new LivePlan(deployment, generation, Collections.unmodifiableMap(loaded), acceptedNames(loaded.values()));
+        livePlans.put(model, plan);
+        return plan;
+    }
+
+    /** Row indexes by the version that scores them, in request order; one version (the usual case) needs no map. */
+    private static Map<Integer, List<Integer>> rowsByVersion(TrafficSlot[] slots, int versions) {
+        if (slots.length == 0) {
+            return Map.of();
+        }
+        if (versions == 1 || slots.length == 1) {
+            List<Integer> all = new ArrayList<>(slots.length);
+            for (int i = 0; i < slots.length; i++) {
+                all.add(i);
             }
+            return Map.of(slots[0].version(), all);
         }
         Map<Integer, List<Integer>> byVersion = new LinkedHashMap<>();
         for (int i = 0; i < slots.length; i++) {
             byVersion.computeIfAbsent(slots[i].version(), v -> new ArrayList<>()).add(i);
         }
-        return new Routing(slots, byVersion, loaded, acceptedNames(loaded.values()));
+        return byVersion;
     }
 
     /** The union of the versions' feature names; with one version (the usual case) its own set, not a copy. */

@@ -15,6 +15,15 @@ public interface Authenticator {
      */
     Principal authenticate(Map<String, String> headers);
 
+    /**
+     * Told of every request refused with 401 or 403, so the refusal becomes evidence; the platform's authenticator
+     * writes it to the audit log. {@code principalId} is null when the caller is unknown. Nothing here may carry
+     * a credential.
+     */
+    default void refused(String method, String path, String principalId, health.vigil.error.ErrorCode code) {
+        // plain authenticators keep no evidence
+    }
+
     /** Checks the caller has {@code role}; FORBIDDEN otherwise. */
     default Principal require(Map<String, String> headers, Role role) {
         Principal principal = authenticate(headers);

@@ -83,4 +83,16 @@ public final class InMemoryAuditStore implements AuditStore {
     public synchronized void dropPartition(String partition) {
         partitions.remove(partition);
     }
+
+    /** Replaces a partition's records wholesale, as an attacker rewriting the database could. */
+    public synchronized void replace(String partition, List<AuditRecord> records) {
+        partitions.put(partition, new ArrayList<>(records));
+    }
+
+    /** A store holding the same records, to tamper with while this one stays as it was. */
+    public synchronized InMemoryAuditStore copy() {
+        InMemoryAuditStore copy = new InMemoryAuditStore();
+        partitions.forEach((partition, records) -> copy.partitions.put(partition, new ArrayList<>(records)));
+        return copy;
+    }
 }

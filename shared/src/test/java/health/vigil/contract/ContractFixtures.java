@@ -3,11 +3,15 @@ package health.vigil.contract;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
+import health.vigil.adapter.onnx.OnnxModelWriter;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.OutputSpec;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Provenance;
+import health.vigil.model.ReferenceProfile;
+import health.vigil.modelpackage.ModelPackageWriter;
+import health.vigil.monitoring.ReferenceBinning;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
@@ -41,6 +45,28 @@ public final class ContractFixtures {
                 "care coordinators prioritising follow-up calls", List.of("adults only"), "clinical-ml",
                 new Provenance("a".repeat(64), 1200, "2024-01/2024-12", "0123abcd", false, "gbt", 42L,
                         Map.of("trees", "50"), Map.of("xgboost", "3.0.4"), "17", "linux", T0));
+    }
+
+    /**
+     * A valid model package of {@link #manifest}: a logistic regression over its three features and the reference
+     * profile of 40 made-up rows. {@code note} goes into {@code evaluation.json}, so different notes make different
+     * packages (different sha256) of one model.
+     */
+    public static byte[] packageZip(ModelName model, String note) {
+        Manifest manifest = manifest(model);
+        int rows = 40;
+        float[] inputs = new float[rows * 3];
+        double[] scores = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            inputs[r * 3] = 18 + r * 2;
+            inputs[r * 3 + 1] = r % 2;
+            inputs[r * 3 + 2] = r % 3;
+            scores[r] = (r + 0.5) / rows;
+        }
+        ReferenceProfile reference = ReferenceBinning.profile(
+                manifest.features().features().stream().map(ReferenceBinning.InputColumn::of).toList(), inputs, rows, scores);
+        byte[] onnx = OnnxModelWriter.logisticRegression(new double[] {0.02, 0.6, 0.3}, -2.0);
+        return ModelPackageWriter.write(manifest, onnx, reference, Map.of("note", note));
     }
 
     /** A freshly registered version record (no etag) built for {@code version}. */

@@ -2,29 +2,56 @@ package health.vigil.contract;
 
 import static health.vigil.contract.ContractFixtures.T0;
 import static health.vigil.contract.ContractFixtures.sha256;
+import static health.vigil.contract.ContractFixtures.packageZip;
 import static health.vigil.contract.ContractFixtures.uniqueModel;
 import static health.vigil.contract.ContractFixtures.version;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.adapter.onnx.OrtModelRuntime;
+import health.vigil.audit.AuditLog;
+import health.vigil.config.VigilConfig;
+import health.vigil.config.VigilConfig.PredictionLogDurability;
+import health.vigil.deployment.DeploymentService;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.VigilException;
+import health.vigil.events.BlobCreated;
+import health.vigil.events.VigilEvent;
+import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditStore;
+import health.vigil.port.ModelRuntime;
 import health.vigil.port.RegistryStore;
+import health.vigil.port.Telemetry;
+import health.vigil.registry.RegistrationService;
+import health.vigil.modelpackage.ZipModelPackageReader;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every {@link RegistryStore} must do, whatever backs it. An adapter's test extends this class and
@@ -35,7 +62,19 @@ public abstract class RegistryStoreContract {
     /** A store for one test; closed afterwards if it is {@link AutoCloseable}. */
     protected abstract RegistryStore newStore();
 
+    /**
+     * The audit store of the same family, for the tests that decisions made on this registry (registrations,
+     * deployments) are recorded once; closed afterwards if it is {@link AutoCloseable}.
+     */
+    protected abstract AuditStore newAuditStore();
+
     protected RegistryStore store;
+    private AuditStore auditStore;
+    private ModelRuntime runtime;
+    private LocalAdapters blobFiles;
+
+    @TempDir
+    Path blobs;
 
     @BeforeEach
     void openStore() {
@@ -44,8 +83,10 @@ public abstract class RegistryStoreContract {
 
     @AfterEach
     void closeStore() throws Exception {
-        if (store instanceof AutoCloseable closeable) {
-            closeable.close();
+        for (Object opened : new Object[] {store, auditStore, runtime, blobFiles}) {
+            if (opened instanceof AutoCloseable closeable) {
+                closeable.close();
+            }
         }
     }
 
@@ -298,5 +339,125 @@ public abstract class RegistryStoreContract {
         List<Boolean> first = Parallel.run(8, t -> store.markEventHandled("WriteAudit", event));
 
         assertThat(first).containsOnlyOnce(true);
+    }
+
+    // Decisions made on the registry are recorded once (both store families).
+
+    @Test
+    void eightConcurrentDeliveriesOfOneEventRegisterOneVersionWithOneRegisteredRecord() throws Exception {
+        Services services = services();
+        ModelName model = uniqueModel("readmission");
+        BlobCreated event = services.upload(model, "event-" + model);
+
+        Parallel.run(8, t -> services.registration.register(event));
+
+        assertThat(store.listVersions(model)).hasSize(1);
+        assertThat(services.records(model, RegistrationService.ACTION)).singleElement()
+                .satisfies(r -> assertThat(r.outcome()).isEqualTo("registered"));
+        assertThat(store.isEventHandled(RegistrationService.HANDLER, event.eventId())).isTrue();
+    }
+
+    @Test
+    void eightDistinctEventsForOneNewBlobRegisterOneVersionAndRecordEachEventOnce() throws Exception {
+        Services services = services();
+        ModelName model = uniqueModel("readmission");
+        BlobCreated first = services.upload(model, "event-0-" + model);
+
+        Parallel.run(8, t -> services.registration.register(new BlobCreated("event-" + t + "-" + model, first.container(),
+                first.blobName(), first.url(), first.contentLength(), first.eTag())));
+
+        assertThat(store.listVersions(model)).hasSize(1);
+        List<AuditRecord> records = services.records(model, RegistrationService.ACTION);
+        assertThat(records).filteredOn(r -> r.outcome().equals("registered")).hasSize(1);
+        assertThat(records).filteredOn(r -> r.outcome().equals("duplicate")).hasSize(7);
+        assertThat(records).extracting(r -> r.details().get("eventId")).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void concurrentDeploysOfOneVersionWriteOneRecordPerRevision() throws Exception {
+        Services services = services();
+        ModelName model = uniqueModel("readmission");
+        store.createNextVersion(model, n -> version(model, n, sha256("first package")));
+        store.createNextVersion(model, n -> version(model, n, sha256("second package")));
+
+        // 160 operators deploy version 1 at once, then one operator double-clicks version 2.
+        Parallel.run(160, t -> services.deployments.deploy(model, 1, operator("operator-" + t)));
+        Parallel.run(2, t -> services.deployments.deploy(model, 2, operator("operator-0")));
+
+        Deployment deployment = store.findDeployment(model).orElseThrow();
+        assertThat(deployment.revision()).isEqualTo(2);
+        assertThat(services.records(model, DeploymentService.ACTION)).extracting(r -> r.details().get("revision"))
+                .containsExactlyInAnyOrder("1", "2");
+        assertThat(store.findVersion(model, 1).orElseThrow().stage()).isEqualTo(Stage.RETIRED);
+        assertThat(store.findVersion(model, 2).orElseThrow().stage()).isEqualTo(Stage.PRODUCTION);
+    }
+
+    @Test
+    void registrationsAreNumberedInTheOrderTheyCommitAndTheirRegistrationTimesRiseWithTheNumber() throws Exception {
+        Services services = services();
+        ModelName model = uniqueModel("readmission");
+        List<BlobCreated> uploads = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            uploads.add(services.upload(model, "upload-" + i + "-" + model, packageZip(model, "package " + i)));
+        }
+
+        Parallel.run(uploads.size(), t -> services.registration.register(uploads.get(t)));
+
+        List<VersionRecord> versions = store.listVersions(model);
+        assertThat(versions).extracting(VersionRecord::version).containsExactly(1, 2, 3, 4, 5, 6);
+        assertThat(versions).extracting(VersionRecord::registeredAt).isSorted();
+    }
+
+    /** Packages are uploaded to files, whichever family the registry is: the artifact store is not under test. */
+    private ArtifactStore artifactsIn(Path folder) {
+        blobFiles = LocalAdapters.at(folder, PredictionLogDurability.PROCESS_CRASH);
+        return blobFiles.artifactStore();
+    }
+
+    private static Principal operator(String id) {
+        return new Principal(id, Set.of(Role.DEPLOYMENTS_OPERATE));
+    }
+
+    private Services services() {
+        auditStore = newAuditStore();
+        runtime = new OrtModelRuntime();
+        return new Services(new AuditLog(auditStore, Clock.systemUTC()), artifactsIn(blobs), runtime);
+    }
+
+    /** Registration and deployment wired on this registry, the audit store beside it and real package reading. */
+    private final class Services {
+        final AuditLog audit;
+        final ArtifactStore artifacts;
+        final RegistrationService registration;
+        final DeploymentService deployments;
+        final List<VigilEvent> published = new CopyOnWriteArrayList<>();
+
+        Services(AuditLog audit, ArtifactStore artifacts, ModelRuntime runtime) {
+            this.audit = audit;
+            this.artifacts = artifacts;
+            Clock clock = Clock.systemUTC();
+            this.registration = new RegistrationService(artifacts,
+                    new ZipModelPackageReader(runtime, VigilConfig.Limits.DEFAULTS), store, audit, published::add,
+                    clock, Telemetry.NONE);
+            this.deployments = new DeploymentService(store, audit, published::add, clock);
+        }
+
+        BlobCreated upload(ModelName model, String eventId) {
+            return upload(model, eventId, packageZip(model, "the package"));
+        }
+
+        BlobCreated upload(ModelName model, String eventId, byte[] zip) {
+            String name = "drop/" + eventId + ".zip";
+            artifacts.put(ArtifactStore.MODELS, name, new ByteArrayInputStream(zip), false);
+            return new BlobCreated(eventId, ArtifactStore.MODELS, name, null, zip.length, null);
+        }
+
+        /** The audit records of {@code action} about the model's versions, from yesterday to tomorrow (UTC). */
+        List<AuditRecord> records(ModelName model, String action) {
+            LocalDate today = LocalDate.now(ZoneOffset.UTC);
+            return audit.read(today.minusDays(1), today.plusDays(1)).stream()
+                    .filter(r -> r.action().equals(action) && r.subject().startsWith("/models/" + model.value() + "/"))
+                    .toList();
+        }
     }
 }

@@ -32,6 +32,7 @@ import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -178,19 +179,83 @@ class DeploymentServiceTest {
         assertThat(audit().get(0).details()).containsEntry("displacedCanary", "2").containsEntry("previousVersion", "1");
     }
 
-    @Test
-    void aDeployInterruptedAfterSavingIsCompletedByCallingItAgain() {
+    /** Version 1 in production and revision 2 (version 2 on all traffic) saved, with nothing after the save. */
+    private void givenVersion2SavedByAnotherCall(String by, Instant at) {
         store.put(version(READMISSION, 1, Stage.PRODUCTION));
         store.put(version(READMISSION, 2, Stage.APPROVED));
-        // The earlier call saved the deployment, then failed before the stages, audit and event.
-        store.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, "ops-oncall", NOW, null));
+        store.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, by, at, null));
+    }
+
+    @Test
+    void aDeployInterruptedAfterSavingIsCompletedByCallingItAgain() {
+        // The earlier call saved the deployment a minute ago, then failed before the stages, audit and event.
+        givenVersion2SavedByAnotherCall("ops-lead", NOW.minusSeconds(60));
 
         service.deploy(READMISSION, 2, OPS);
 
         assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        assertThat(audit()).singleElement().satisfies(r -> {
+            assertThat(r.actor()).isEqualTo("ops-lead");
+            assertThat(r.details()).containsEntry("revision", "2").containsEntry("completedBy", "ops-oncall");
+        });
+        VigilEvent event = published(1).get(0);
+        assertThat(event.type()).isEqualTo(EventTypes.MODEL_DEPLOYED);
+        assertThat(event.id()).isEqualTo(audit().get(0).id());
+    }
+
+    @Test
+    void aCallThatFindsARevisionStillBeingSettledWaitsForItsRecordAndWritesNoneItself() throws Exception {
+        // Another call (the first of a double click) saved this revision a moment ago and is still settling it.
+        givenVersion2SavedByAnotherCall("ops-oncall", NOW.minusMillis(200));
+        AuditLog audit = new AuditLog(auditStore, clock);
+        Deployment saved = store.findDeployment(READMISSION).orElseThrow();
+        CompletableFuture<AuditRecord> firstCallRecords = CompletableFuture.supplyAsync(() -> {
+            sleep(300);
+            return audit.recordOnce(DeploymentService.auditKey(saved), "ops-oncall", DeploymentService.ACTION,
+                    "/models/readmission/versions/2", "deployed", Map.of("revision", "2", "previousVersion", "1"));
+        });
+
+        service.deploy(READMISSION, 2, OPS);
+
+        assertThat(firstCallRecords).isDone();
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.details()).containsEntry("previousVersion", "1")
+                .doesNotContainKey("completedBy"));
+        verify(events, never()).publish(any());
+    }
+
+    @Test
+    void aRevisionLeftWithoutItsRecordForTheSettleTimeIsCompleted() {
+        givenVersion2SavedByAnotherCall("ops-lead", NOW.minusMillis(200));
+        DeploymentService impatient = new DeploymentService(store, new AuditLog(auditStore, clock), events, clock,
+                Duration.ofMillis(400));
+
+        impatient.deploy(READMISSION, 2, OPS);
+
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.details()).containsEntry("completedBy", "ops-oncall"));
+        published(1);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aDeployRepeatedAfterItsRecordExistsWritesNothingMore() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        service.deploy(READMISSION, 1, OPS);
+
+        service.deploy(READMISSION, 1, OPS);
+        Deployment again = service.deploy(READMISSION, 1, new Principal("someone-else", Set.of(Role.DEPLOYMENTS_OPERATE)));
+
+        assertThat(again.revision()).isEqualTo(1);
         assertThat(audit()).hasSize(1);
-        assertThat(published(1).get(0).type()).isEqualTo(EventTypes.MODEL_DEPLOYED);
+        published(1);
     }
 
     @Test

@@ -153,4 +153,44 @@ class EventEnvelopesTest {
         assertThat(converted.get("data")).isEqualTo(original.get("data"));
         assertThat(EventEnvelopes.parseSingle(converted.toString()).schema()).isEqualTo(EventEnvelope.Schema.CLOUD_EVENTS);
     }
+
+    // Point 15: Event Grid's validation event carries "subject": "", which a webhook must accept.
+    @Test
+    void readsEventGridsDocumentedSubscriptionValidationEvent() throws Exception {
+        List<EventEnvelope> events = EventEnvelopes.parse(documented("subscription-validation.eventgrid.json"));
+        assertThat(events).hasSize(1);
+        EventEnvelope validation = events.get(0);
+        assertThat(validation.type()).isEqualTo("Microsoft.EventGrid.SubscriptionValidationEvent");
+        assertThat(validation.subject()).isEmpty();
+        assertThat(validation.schema()).isEqualTo(EventEnvelope.Schema.EVENT_GRID);
+        assertThat(validation.data().get("validationCode").asText()).isEqualTo("512d38b6-c7b8-40c8-89fe-f46f9e9622b6");
+    }
+
+    @Test
+    void readsTheDocumentedBlobCreatedEventInBothSchemas() throws Exception {
+        for (String file : List.of("blob-created.eventgrid.json", "blob-created.cloudevents.json")) {
+            BlobCreated blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(documented(file)));
+            assertThat(blob.container()).as(file).isEqualTo("test-container");
+            assertThat(blob.blobName()).as(file).isEqualTo("new-file.txt");
+            assertThat(blob.contentLength()).as(file).isEqualTo(524288);
+            assertThat(blob.eventId()).as(file).isEqualTo("831e1650-001e-001b-66ab-eeb76e069631");
+        }
+        EventEnvelope cloud = EventEnvelopes.parseSingle(documented("blob-created.cloudevents.json"));
+        assertThat(cloud.schema()).isEqualTo(EventEnvelope.Schema.CLOUD_EVENTS);
+        assertThat(cloud.time()).isEqualTo(Instant.parse("2017-06-26T18:41:00.9584103Z"));
+    }
+
+    @Test
+    void anEventGridSubjectMustStillBeAString() {
+        String event = "{\"id\":\"1\",\"eventType\":\"x\",\"eventTime\":\"2026-01-01T00:00:00Z\",\"subject\":3}";
+        assertThatThrownBy(() -> EventEnvelopes.parse(event)).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("`subject`");
+    }
+
+    /** A sample payload exactly as Event Grid's documentation prints it. */
+    static String documented(String file) throws java.io.IOException {
+        try (var in = EventEnvelopesTest.class.getResourceAsStream("/eventgrid/" + file)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
 }

@@ -15,12 +15,14 @@ import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryAuditStore;
+import health.vigil.audit.MutableClock;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.PackageRejectedException;
@@ -41,6 +43,7 @@ import health.vigil.registry.RegistrationOutcome.Kind;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -182,6 +185,60 @@ class RegistrationServiceTest {
         verify(registry, never()).createNextVersion(any(), any());
         verify(events).publish(any());
         verify(registry).markEventHandled("RegisterModel", "evt-1");
+    }
+
+    @Test
+    void anEventThatLostTheRaceToRegisterItsPackageToAnotherEventIsADuplicateNotASecondRegistration() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        // Another event announcing the same package numbered it first, between this event's lookup and its create.
+        VersionRecord theirs = new VersionRecord(READMISSION, 3, manifest(READMISSION), PACKAGE_SHA, MODEL_SHA,
+                "uploads/other-name.zip", 1234, Stage.REGISTERED, "blob:uploads/other-name.zip", NOW, "evt-0", NOW, "e");
+        when(registry.createNextVersion(eq(READMISSION), any())).thenReturn(theirs);
+
+        RegistrationOutcome outcome = service.register(upload);
+
+        assertThat(outcome.kind()).isEqualTo(Kind.DUPLICATE);
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("duplicate"));
+        verifyNoInteractions(events);
+    }
+
+    @Test
+    void aRetryAfterTheRecordWasWrittenWritesNoSecondRecordAndRepublishesTheSameEvent() {
+        givenAValidPackage();
+        VersionRecord stored = new VersionRecord(READMISSION, 3, manifest(READMISSION), PACKAGE_SHA, MODEL_SHA,
+                upload.blobName(), 1234, Stage.REGISTERED, "blob:" + upload.blobName(), NOW, "evt-1", NOW, "e");
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.of(stored));
+        // The first attempt recorded and published, then died before marking the event handled.
+        service.register(upload);
+        packageInTheStore();
+
+        service.register(upload);
+
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("registered"));
+        ArgumentCaptor<VigilEvent> published = ArgumentCaptor.forClass(VigilEvent.class);
+        verify(events, times(2)).publish(published.capture());
+        assertThat(published.getAllValues()).extracting(VigilEvent::id).containsOnly(audit().get(0).id());
+    }
+
+    @Test
+    void aVersionIsStampedWithTheMomentItIsNumberedNotWhenItsRegistrationStarted() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        MutableClock ticking = new MutableClock(NOW);
+        RegistrationService timed = new RegistrationService(artifacts, reader, registry,
+                new AuditLog(auditStore, ticking), events, ticking, telemetry);
+        when(registry.createNextVersion(eq(READMISSION), any())).thenAnswer(call -> {
+            // Waits behind registrations that commit first, then numbers this one.
+            ticking.advance(Duration.ofSeconds(5));
+            IntFunction<VersionRecord> factory = call.getArgument(1);
+            return factory.apply(7).withEtag("etag-new");
+        });
+
+        VersionRecord registered = timed.register(upload).version();
+
+        assertThat(registered.version()).isEqualTo(7);
+        assertThat(registered.registeredAt()).isEqualTo(NOW.plusSeconds(5));
     }
 
     @Test

@@ -168,6 +168,23 @@ class ScoringServiceTest {
     }
 
     @Test
+    void aVersionClosedSinceTheLastRequestIsLoadedAgainRatherThanScoredClosed() {
+        deploy(1, null, 0);
+        ScoreRequest request = new ScoreRequest(READMISSION, null, List.of(patient("MRN-1", 70, "male", true)));
+        service.score(request);
+        service.score(request);
+
+        ScoringFixtures.FormulaModel reloaded = new ScoringFixtures.FormulaModel(4, row -> row[0] / 200.0 + 0.25 * row[3]);
+        when(runtime.load(any(), eq(Sha256.hex(onnxBytes(1))), anyString(), anyInt())).thenReturn(reloaded);
+        service.models().close();
+        service.score(request);
+
+        assertThat(model1.closed).isTrue();
+        assertThat(model1.predictCalls).hasValue(2);
+        assertThat(reloaded.predictCalls).as("the request after the close used the version loaded again").hasValue(1);
+    }
+
+    @Test
     void theDecisionIsPositiveFromTheThresholdUp() {
         deploy(1, null, 0);
 

@@ -23,11 +23,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import health.vigil.features.FeaturePipeline;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -258,6 +262,169 @@ class ZipModelPackageReaderTest {
         assertThatThrownBy(() -> wider.read(new ByteArrayInputStream(zip))).isInstanceOfSatisfying(
                 PackageRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.ONNX_SCHEMA_MISMATCH))
                 .hasMessageContaining("gives 9");
+    }
+
+    // Point 2: a package registers only when it can be served: a code feature cannot go through the identity
+    // pipeline, and a registered pipeline must take exactly the manifest's features.
+    @Test
+    void refusesAPackageWhosePipelineCannotServeItsFeatures() {
+        Manifest m = sample.manifest();
+        java.util.List<health.vigil.model.Feature> features = new java.util.ArrayList<>(m.features().features());
+        features.set(0, health.vigil.model.Feature.code(features.get(0).name(), "[0-9]{3}"));
+        Manifest coded = new Manifest(m.formatVersion(), m.name(), m.task(), m.description(),
+                health.vigil.model.FeatureSchema.of(features), m.featurePipeline(), m.output(), m.intendedUse(),
+                m.limitations(), m.owner(), m.provenance());
+        assertRejected(zip(ModelPackageWriter.json(coded), model, reference), Reason.UNSUPPORTED_FEATURE_PIPELINE, "code");
+
+        FeaturePipeline readmission = health.vigil.features.ReadmissionFeatures.pipeline();
+        ZipModelPackageReader serving = servingReader();
+        byte[] otherSchema = zip(ModelPackageWriter.json(withPipeline(readmission.id())),
+                OnnxModelWriter.logisticRegression(new double[readmission.width()], 0), reference);
+        assertThatThrownBy(() -> serving.read(new ByteArrayInputStream(otherSchema)))
+                .isInstanceOfSatisfying(PackageRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED_FEATURE_PIPELINE))
+                .hasMessageContaining("raw schema");
+    }
+
+    // Point 3: a model is served under its name only with a pipeline of its own family.
+    @Test
+    void refusesAPackageNamedForAnotherModelThanItsPipeline() {
+        FeaturePipeline readmission = health.vigil.features.ReadmissionFeatures.pipeline();
+        byte[] onnx = OnnxModelWriter.logisticRegression(new double[readmission.width()], -1.0);
+        byte[] emptyReference = ModelPackageWriter.json(new health.vigil.model.ReferenceProfile(
+                sample.reference().rows(), java.util.List.of(), sample.reference().score()));
+        for (String name : java.util.List.of("adherence", "readmissionx", "complications-readmission")) {
+            byte[] zip = zip(ModelPackageWriter.json(pipelined(name, readmission)), onnx, emptyReference);
+            assertThatThrownBy(() -> servingReader().read(new ByteArrayInputStream(zip)))
+                    .as(name).isInstanceOfSatisfying(PackageRejectedException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.NAME_MISMATCH))
+                    .hasMessageContaining("belongs to the readmission model");
+        }
+        for (String name : java.util.List.of("readmission", "readmission-icu")) {
+            byte[] zip = zip(ModelPackageWriter.json(pipelined(name, readmission)), onnx, emptyReference);
+            assertThat(servingReader().read(new ByteArrayInputStream(zip)).manifest().name().value()).isEqualTo(name);
+        }
+    }
+
+    // Point 1: a zip cut short before its central directory is refused, not read by its local headers alone.
+    @Test
+    void refusesAZipTruncatedBeforeItsCentralDirectory() {
+        byte[] whole = zip(manifest, model, reference);
+        int centralDirectory = indexOf(whole, new byte[] {'P', 'K', 1, 2});
+        assertRejected(Arrays.copyOf(whole, centralDirectory), Reason.NOT_A_ZIP, "central directory");
+        assertRejected(Arrays.copyOf(whole, whole.length - 5), Reason.NOT_A_ZIP, "central directory");
+    }
+
+    // Point 1: the local header of manifest.json claims its data runs over a second manifest's local header,
+    // which the central directory points at: zip tools show the second manifest, a streaming reader the first
+    // (JSON parsers stop after the first document). Such a package is refused.
+    @Test
+    void refusesAZipWhoseLocalHeadersAndCentralDirectoryDisagree() throws Exception {
+        Manifest other = sample.manifest();
+        byte[] shown = ModelPackageWriter.json(new Manifest(other.formatVersion(), other.name(), other.task(),
+                "the description a reviewer reads", other.features(), other.featurePipeline(), other.output(),
+                other.intendedUse(), other.limitations(), other.owner(), other.provenance()));
+        byte[] hiddenHeader = localHeader("manifest.json", shown, shown.length);
+        byte[] smuggled = concat(manifest, hiddenHeader, shown);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.util.List<byte[]> central = new java.util.ArrayList<>();
+        out.writeBytes(localHeader("manifest.json", smuggled, smuggled.length));
+        out.writeBytes(smuggled);
+        central.add(centralHeader("manifest.json", shown, manifest.length + 30 + 13));
+        for (Object[] e : new Object[][] {{"model.onnx", model}, {"reference.json", reference}}) {
+            central.add(centralHeader((String) e[0], (byte[]) e[1], out.size()));
+            out.writeBytes(localHeader((String) e[0], (byte[]) e[1], ((byte[]) e[1]).length));
+            out.writeBytes((byte[]) e[1]);
+        }
+        int cdOffset = out.size();
+        int cdSize = 0;
+        for (byte[] c : central) {
+            out.writeBytes(c);
+            cdSize += c.length;
+        }
+        out.writeBytes(java.nio.ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x06054b50)
+                .putShort((short) 0).putShort((short) 0).putShort((short) 3).putShort((short) 3).putInt(cdSize)
+                .putInt(cdOffset).putShort((short) 0).array());
+        byte[] zip = out.toByteArray();
+        // What every zip tool shows: the second manifest.
+        Path file = Files.createTempFile("disagreeing", ".zip");
+        try {
+            Files.write(file, zip);
+            try (java.util.zip.ZipFile tool = new java.util.zip.ZipFile(file.toFile())) {
+                assertThat(tool.getInputStream(tool.getEntry("manifest.json")).readAllBytes()).isEqualTo(shown);
+            }
+        } finally {
+            Files.delete(file);
+        }
+        assertRejected(zip, Reason.NOT_A_ZIP, "inconsistent");
+    }
+
+    private static byte[] localHeader(String name, byte[] content, int size) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(content);
+        return java.nio.ByteBuffer.allocate(30 + n.length).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x04034b50)
+                .putShort((short) 20).putShort((short) 0x0800).putShort((short) 0).putShort((short) 0).putShort((short) 0x21)
+                .putInt((int) crc.getValue()).putInt(size).putInt(size).putShort((short) n.length).putShort((short) 0)
+                .put(n).array();
+    }
+
+    private static byte[] centralHeader(String name, byte[] content, int offset) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(content);
+        return java.nio.ByteBuffer.allocate(46 + n.length).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x02014b50)
+                .putShort((short) 20).putShort((short) 20).putShort((short) 0x0800).putShort((short) 0).putShort((short) 0)
+                .putShort((short) 0x21).putInt((int) crc.getValue()).putInt(content.length).putInt(content.length)
+                .putShort((short) n.length).putShort((short) 0).putShort((short) 0).putShort((short) 0).putShort((short) 0)
+                .putInt(0).putInt(offset).put(n).array();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    // Point 4: each JSON entry has a cap proportionate to its purpose, far below the package's inflation limit:
+    // a small package whose evaluation.json inflates past 4 MiB is refused while that entry is read.
+    @Test
+    void refusesAJsonEntryOverItsOwnCapWellBelowThePackageLimit() {
+        byte[] padded = ("{\"pad\":\"" + " ".repeat(4 * 1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] zip = new RawZip().stored("manifest.json", manifest).stored("model.onnx", model)
+                .stored("reference.json", reference).deflated("evaluation.json", padded, padded.length).bytes();
+        assertThat(zip.length).isLessThan(64 * 1024);
+        assertRejected(zip, Reason.TOO_LARGE, "evaluation.json inflates to more than 4194304 bytes");
+        byte[] bigManifest = editedManifest(m -> m.put("description", "x".repeat(1024 * 1024)));
+        assertRejected(new RawZip().deflated("manifest.json", bigManifest, bigManifest.length).stored("model.onnx", model)
+                .stored("reference.json", reference).bytes(), Reason.TOO_LARGE, "manifest.json inflates to more than");
+    }
+
+    private static ZipModelPackageReader servingReader() {
+        health.vigil.features.FeaturePipelines standard = health.vigil.features.FeaturePipelines.standard();
+        return new ZipModelPackageReader(runtime, LIMITS, standard::width, standard::forManifest);
+    }
+
+    private static Manifest pipelined(String name, FeaturePipeline pipeline) {
+        Manifest m = sample.manifest();
+        return new Manifest(m.formatVersion(), new health.vigil.model.ModelName(name), m.task(), m.description(),
+                pipeline.rawSchema(), pipeline.id(), new OutputSpec(OnnxModelWriter.PROBABILITIES,
+                OnnxModelWriter.POSITIVE_CLASS_INDEX, m.output().positiveLabel(), m.output().threshold()), m.intendedUse(), m.limitations(), m.owner(), m.provenance());
     }
 
     @Test

@@ -122,12 +122,13 @@ public class ScoringPathBenchmark {
         @TearDown(Level.Trial)
         public void stop() throws OrtException {
             var counts = LocalAdapters.groupCommitCounts(platform.platform().predictionLog());
-            if (counts.isPresent() && counts.get().transactions() > 0) {
+            if (counts.isPresent() && counts.get().groupCommits() > 0) {
                 // How well group commit batched this trial's appends (printed into the JMH output).
                 long records = counts.get().records();
-                long transactions = counts.get().transactions();
-                System.out.printf("%nprediction log: %d records in %d transactions, %.2f records per transaction%n",
-                        records, transactions, (double) records / transactions);
+                long writes = counts.get().groupCommits();
+                System.out.printf("%nprediction log: %d records in %d journal writes (%.2f per write), drained in"
+                        + " %d transactions%n", records, writes, (double) records / writes,
+                        counts.get().drainTransactions());
             }
             try {
                 session.close();

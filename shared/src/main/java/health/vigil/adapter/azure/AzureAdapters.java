@@ -15,7 +15,10 @@ import com.azure.security.keyvault.secrets.SecretClientBuilder;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import health.vigil.config.VigilConfig;
+import com.azure.security.keyvault.keys.cryptography.CryptographyClient;
+import com.azure.security.keyvault.keys.cryptography.CryptographyClientBuilder;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
@@ -60,6 +63,7 @@ public final class AzureAdapters implements AutoCloseable {
     private EventPublisher events;
     private SecretProvider secrets;
     private Telemetry telemetry;
+    private AuditSigner auditSigner;
     private TokenCredential resolvedCredential;
 
     AzureAdapters(AzureSettings settings, Supplier<TokenCredential> credential, OpenTelemetry openTelemetry) {
@@ -159,6 +163,29 @@ public final class AzureAdapters implements AutoCloseable {
                     .buildClient());
         }
         return Optional.ofNullable(secrets);
+    }
+
+    /**
+     * The audit evidence signer on the Key Vault key {@code audit-signing}, when {@code VIGIL_AZURE_KEYVAULT_URI}
+     * is set.
+     */
+    public synchronized Optional<AuditSigner> auditSigner() {
+        if (auditSigner == null && settings.keyVaultUri() != null) {
+            String vault = settings.keyVaultUri().toString().replaceAll("/+$", "");
+            CryptographyClient signing = new CryptographyClientBuilder()
+                    .keyIdentifier(vault + "/keys/" + KeyVaultAuditSigner.KEY_NAME)
+                    .credential(credential())
+                    .httpClient(httpClient)
+                    .disableKeyCaching()
+                    .buildClient();
+            auditSigner = new KeyVaultAuditSigner(signing, versionedKeyId -> new CryptographyClientBuilder()
+                    .keyIdentifier(versionedKeyId)
+                    .credential(credential())
+                    .httpClient(httpClient)
+                    .buildClient()
+                    .getKey().getKey().toEc(false).getPublic().getEncoded());
+        }
+        return Optional.ofNullable(auditSigner);
     }
 
     /**

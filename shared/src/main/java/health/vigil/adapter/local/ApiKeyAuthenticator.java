@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -125,7 +124,7 @@ final class ApiKeyAuthenticator implements Authenticator {
     }
 
     private static void create(Path file) throws IOException {
-        Files.createDirectories(file.getParent());
+        OwnerOnlyFiles.createFolders(file.getParent());
         SecureRandom random = new SecureRandom();
         List<Map<String, Object>> keys = new ArrayList<>();
         PERSONAS.forEach((id, roles) -> {
@@ -137,14 +136,10 @@ final class ApiKeyAuthenticator implements Authenticator {
             entry.put("roles", roles.stream().map(Role::wireName).sorted().toList());
             keys.add(entry);
         });
-        Path tmp = file.resolveSibling(".keys.json.tmp");
+        // Created 0600 before a key is written into it; moved into place whole.
+        Path tmp = OwnerOnlyFiles.createTempFile(file.getParent(), ".keys.json-", ".tmp");
         Files.write(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(Map.of("keys", keys)),
-                StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-        try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system: the folder's own permissions apply.
-        }
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         try {
             Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (java.nio.file.FileAlreadyExistsException e) {

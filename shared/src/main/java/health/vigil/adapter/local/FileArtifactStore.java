@@ -82,8 +82,7 @@ final class FileArtifactStore implements ArtifactStore {
         Objects.requireNonNull(content, "content");
         Path temp;
         try {
-            Files.createDirectories(staging);
-            temp = Files.createTempFile(staging, "put-", ".part");
+            temp = OwnerOnlyFiles.createTempFile(staging, "put-", ".part");
         } catch (IOException e) {
             throw new StoreException("cannot create a staging file in " + staging + " for blob " + container + "/"
                     + name + ": check that the Vigil home folder is writable and the disk is not full", e);
@@ -247,7 +246,7 @@ final class FileArtifactStore implements ArtifactStore {
 
     private void createParentFolders(Path target, String container, String name) throws IOException {
         try {
-            Files.createDirectories(target.getParent());
+            OwnerOnlyFiles.createFolders(target.getParent());
         } catch (FileAlreadyExistsException e) {
             throw new ConflictException(ErrorCode.CONFLICT, "blob " + container + "/" + name + " needs a folder where"
                     + " another blob is stored as a file; the local store cannot keep a blob named like a folder of"
@@ -280,8 +279,8 @@ final class FileArtifactStore implements ArtifactStore {
         Path file = metadataPath(container, name);
         Path temp = null;
         try {
-            Files.createDirectories(file.getParent());
-            temp = Files.createTempFile(staging, "meta-", ".part");
+            OwnerOnlyFiles.createFolders(file.getParent());
+            temp = OwnerOnlyFiles.createTempFile(staging, "meta-", ".part");
             Files.write(temp, Json.writeBytes(meta));
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             temp = null;

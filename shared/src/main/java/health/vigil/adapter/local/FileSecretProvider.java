@@ -11,12 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
@@ -30,19 +26,15 @@ final class FileSecretProvider implements SecretProvider {
     public static final String FOLDER = "secrets";
     static final int KEY_BYTES = 32;
     private static final Pattern NAME = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?");
-    private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
-    private static final Set<PosixFilePermission> OWNER_FOLDER = PosixFilePermissions.fromString("rwx------");
 
     private final Path home;
     private final Path folder;
-    private final boolean posix;
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentMap<String, byte[]> cache = new ConcurrentHashMap<>();
 
     private FileSecretProvider(Path home) {
         this.home = home;
         this.folder = home.resolve(FOLDER);
-        this.posix = home.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
     public static FileSecretProvider open(Path home) {
@@ -85,15 +77,10 @@ final class FileSecretProvider implements SecretProvider {
      * created the key first, and then that key wins, so every caller ends up with the same bytes.
      */
     private void create(Path file, String name) throws IOException {
-        Files.createDirectories(home);
-        try {
-            Files.createDirectory(folder, attributes(OWNER_FOLDER));
-        } catch (FileAlreadyExistsException e) {
-            // created by an earlier key or a concurrent caller
-        }
+        OwnerOnlyFiles.createFolders(folder);
         byte[] key = new byte[KEY_BYTES];
         random.nextBytes(key);
-        Path temp = Files.createTempFile(folder, "." + name + "-", ".tmp", attributes(OWNER_FILE));
+        Path temp = OwnerOnlyFiles.createTempFile(folder, "." + name + "-", ".tmp");
         try {
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 ByteBuffer buffer = ByteBuffer.wrap(key);
@@ -115,10 +102,5 @@ final class FileSecretProvider implements SecretProvider {
                 // already gone
             }
         }
-    }
-
-    private FileAttribute<?>[] attributes(Set<PosixFilePermission> permissions) {
-        return posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
-                : new FileAttribute<?>[0];
     }
 }

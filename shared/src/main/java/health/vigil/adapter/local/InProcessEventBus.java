@@ -292,9 +292,9 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
     }
 
     private void writeDeadLetter(String fileName, ObjectNode record) throws IOException {
-        Files.createDirectories(deadLetterFolder);
+        OwnerOnlyFiles.createFolders(deadLetterFolder);
         Path target = deadLetterFolder.resolve(fileName);
-        Path temp = Files.createTempFile(deadLetterFolder, ".deadletter-", ".tmp");
+        Path temp = OwnerOnlyFiles.createTempFile(deadLetterFolder, ".deadletter-", ".tmp");
         try {
             Files.write(temp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(record)
                     .getBytes(StandardCharsets.UTF_8));

@@ -2,6 +2,7 @@ package health.vigil.adapter.local;
 
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.OutcomeStore;
 import health.vigil.port.PredictionLog;
@@ -29,6 +30,7 @@ public final class LocalAdapters implements AutoCloseable {
     private SqliteOutcomeStore outcomes;
     private SecretProvider secrets;
     private Authenticator authenticator;
+    private AuditSigner signer;
 
     private LocalAdapters(Path home, PredictionLogDurability durability) {
         this.home = Objects.requireNonNull(home, "home");
@@ -75,6 +77,14 @@ public final class LocalAdapters implements AutoCloseable {
         return outcomes;
     }
 
+    /** The audit evidence signing key pair under {@code secrets/audit-signing/} (0600), generated on first use. */
+    public synchronized AuditSigner auditSigner() {
+        if (signer == null) {
+            signer = LocalAuditSigner.open(home);
+        }
+        return signer;
+    }
+
     /** The pseudonymisation key and other secrets, from files under {@code secrets/} (0600). */
     public synchronized SecretProvider secretProvider() {
         if (secrets == null) {
@@ -101,20 +111,29 @@ public final class LocalAdapters implements AutoCloseable {
         return ApiKeyAuthenticator.keyOf(home, persona);
     }
 
+    /** The local audit log's database file: its presence tells a command that a home holds an audit trail. */
+    public static Path auditDatabase(Path home) {
+        return home.resolve(SqliteAuditStore.FILE_NAME);
+    }
+
     /** The folder that holds a container's blobs under {@code home}. */
     public static Path blobFolder(Path home, String container) {
         return home.resolve(FileArtifactStore.FOLDER).resolve(container);
     }
 
-    /** How well group commit batched the prediction log's appends so far, when it is the SQLite log. */
+    /** How well group commit batched the prediction log's appends so far, when it is the local log. */
     public static Optional<GroupCommitCounts> groupCommitCounts(PredictionLog log) {
         return log instanceof SqlitePredictionLog sqlite
-                ? Optional.of(new GroupCommitCounts(sqlite.committedRecords(), sqlite.transactions()))
+                ? Optional.of(new GroupCommitCounts(sqlite.journaledRecords(), sqlite.groupCommits(),
+                        sqlite.drainTransactions()))
                 : Optional.empty();
     }
 
-    /** Records committed and the transactions that committed them. */
-    public record GroupCommitCounts(long records, long transactions) {}
+    /**
+     * Records acknowledged, the journal writes (group commits) that acknowledged them, and the transactions
+     * that moved them into SQLite.
+     */
+    public record GroupCommitCounts(long records, long groupCommits, long drainTransactions) {}
 
     /** Closes the databases that were opened, the prediction log first (its writer flushes into SQLite). */
     @Override

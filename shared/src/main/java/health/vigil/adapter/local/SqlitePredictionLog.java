@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,27 +23,41 @@ import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
- * The local prediction log in {@code {home}/predictions.db}, with group commit: every {@link #append} is
- * queued, and whichever caller holds the commit lock commits everything queued so far (many callers' records)
- * in one transaction and only then releases those callers. Under load one commit serves a whole batch; an idle
- * log commits a lone record at once on the caller's own thread, with no hand-over to another thread and back,
- * which on a busy host costs as much as the commit itself.
+ * The local prediction log: an append-only journal ({@link PredictionJournal}) in front of
+ * {@code {home}/predictions.db}. {@link #append} returns once its records are written to the journal, and a
+ * background thread moves them into SQLite in large transactions (see ADR 0008).
  *
- * <p>Durability ({@link PredictionLogDurability}): WAL, and by default {@code synchronous=NORMAL}. A commit has
- * then written its WAL frames to the operating system before {@code append} returns, so a record is never lost if
- * the process is killed after it answered; an OS crash or power loss may roll back the commits made since the WAL
- * was last fsynced (at a checkpoint). {@link PredictionLogDurability#POWER_LOSS} ({@code synchronous=FULL})
- * fsyncs the WAL at every commit and survives those too, at the price of one fsync (about a millisecond on
- * common disks) per group commit.
+ * <p>Group commit: every append is queued, and whichever caller holds the commit lock writes everything queued
+ * so far (many callers' records) to the journal in one {@code write(2)} and only then releases those callers.
+ * An idle log writes a lone record at once on the caller's own thread, with no hand-over to another thread.
+ *
+ * <p>Durability ({@link PredictionLogDurability}): by default the journal write is not forced to the disk, so
+ * an acknowledged record survives a killed process (the operating system has it) but not an OS crash or a
+ * power loss; {@link PredictionLogDurability#POWER_LOSS} forces every group write (one fsync per group) and
+ * commits the drain with {@code synchronous=FULL}.
+ *
+ * <p>Completeness: {@link #scan} and {@link #purgeOlderThan} first wait until every record acknowledged before
+ * the call is in SQLite. On start the log moves what the journal holds beyond the last drain into SQLite
+ * before it takes appends. A record SQLite refuses (a constraint) is set aside in
+ * {@code journal/predictions.refused} and reported, rather than block the records behind it; any other failure
+ * is retried, and the records stay in the journal meanwhile.
  *
  * <p>Features are stored as a little-endian float32 blob (4 bytes per feature).
  */
@@ -50,44 +65,90 @@ final class SqlitePredictionLog implements PredictionLog {
     public static final String FILE_NAME = "predictions.db";
     /** Bounds one transaction, so one large burst does not hold the write lock (and readers' WAL) for long. */
     static final int MAX_RECORDS_PER_TRANSACTION = 5_000;
-    /** Appends waiting to be committed; beyond this, callers wait to enqueue (back-pressure, not memory growth). */
+    /** Appends waiting to be journaled; beyond this, callers wait to enqueue (back-pressure, not memory growth). */
     static final int MAX_PENDING_APPENDS = 10_000;
+    /** Records journaled and not yet in SQLite; beyond this, group commits wait for the drain to catch up. */
+    static final int MAX_UNDRAINED_RECORDS = 100_000;
+    /** Once everything is drained and the journal is longer than this, it starts again empty. */
+    static final long RESET_BYTES = 8L * 1024 * 1024;
+    private static final long MAX_RETRY_MILLIS = 5_000;
+    /**
+     * How long the drain waits for more records before it commits a small batch. A SQLite transaction costs
+     * about the same for one record as for hundreds, so batching keeps the drain's CPU (taken from the cores
+     * requests run on) to about a microsecond per record. A reader waiting for completeness cuts it short.
+     */
+    static final long DRAIN_LINGER_MILLIS = 20;
+    private static final Logger LOG = Logger.getLogger(SqlitePredictionLog.class.getName());
     private static final int PURGE_CHUNK = 10_000;
     // Nanoseconds since the epoch fit a long from 1677-09-21 to 2262-04-11.
     private static final Instant EARLIEST = Instant.ofEpochSecond(0, Long.MIN_VALUE);
     private static final Instant LATEST = Instant.ofEpochSecond(0, Long.MAX_VALUE);
     private static final int SCHEMA_VERSION = 1;
+    /** Where the drain stopped: one row, written in the same transaction as the records it moved. */
+    private static final String JOURNAL_STATE = "CREATE TABLE IF NOT EXISTS prediction_journal"
+            + " (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, drained_offset INTEGER NOT NULL)";
     private static final List<String> SCHEMA = List.of(
             "CREATE TABLE predictions (seq INTEGER PRIMARY KEY, prediction_id TEXT NOT NULL, model TEXT NOT NULL,"
                     + " version INTEGER NOT NULL, slot TEXT NOT NULL, patient TEXT, time_nanos INTEGER NOT NULL,"
                     + " features BLOB NOT NULL, score REAL NOT NULL, decision INTEGER NOT NULL, explanation TEXT)",
             "CREATE INDEX predictions_by_model_time ON predictions (model, time_nanos)",
-            "CREATE INDEX predictions_by_time ON predictions (time_nanos)");
+            "CREATE INDEX predictions_by_time ON predictions (time_nanos)",
+            JOURNAL_STATE);
     private static final String INSERT = "INSERT INTO predictions (prediction_id, model, version, slot, patient,"
             + " time_nanos, features, score, decision, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String MARK_DRAINED = "INSERT OR REPLACE INTO prediction_journal (id, generation,"
+            + " drained_offset) VALUES (1, ?, ?)";
 
     private final SqliteDatabase db;
+    private final PredictionJournal journal;
     private final BlockingQueue<PendingAppend> queue = new LinkedBlockingQueue<>(MAX_PENDING_APPENDS);
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    /** Held by the one thread committing a batch; the others queue behind it and find their records committed. */
+    /** Held by the one thread writing a group; the others queue behind it and find their records written. */
     private final ReentrantLock commitLock = new ReentrantLock();
     private final Runnable beforeBatch;
-    private final AtomicLong transactions = new AtomicLong();
-    private final AtomicLong committedRecords = new AtomicLong();
+    private final Runnable beforeDrain;
+    private final AtomicLong groupCommits = new AtomicLong();
+    private final AtomicLong journaledRecords = new AtomicLong();
+    private final AtomicLong drainTransactions = new AtomicLong();
+    /**
+     * Groups waiting to be drained. Not a blocking queue: waking the drain for every group would cost each
+     * request a thread wake-up; the drain sleeps through its linger and is woken only when it is idle.
+     */
+    private final ConcurrentLinkedQueue<Journaled> drainQueue = new ConcurrentLinkedQueue<>();
+    private volatile boolean drainIdle;
+    private volatile boolean hurry;
+    private final Object drainMonitor = new Object();
+    private final AtomicInteger waitingReaders = new AtomicInteger();
+    private long drainedRecords; // guarded by drainMonitor
+    private StoreException drainFailure; // guarded by drainMonitor; the last drain attempt's failure, or null
+    private final Thread drainer;
+    private volatile boolean stopping;
+    private volatile boolean abandoned;
     private boolean closed; // guarded by lifecycle's write lock; read under its read lock
-    private PreparedStatement insert; // guarded by commitLock; compiled once, on the writer connection
-    private boolean databaseClosed; // guarded by commitLock
+    private boolean journalClosed; // guarded by commitLock
+    private PreparedStatement insert; // used by the drain only (and by replay, before the drain starts)
+    private PreparedStatement markDrained; // likewise
 
-    /** Records waiting to be committed; a stop marker has none, and is done once everything before it is. */
-    private record PendingAppend(List<PredictionRecord> records, CompletableFuture<Void> done) {
+    /** Records waiting to be journaled, with their frames; a stop marker has none. */
+    private record PendingAppend(List<PredictionRecord> records, List<byte[]> frames, CompletableFuture<Void> done) {
         boolean isStop() {
             return records.isEmpty();
         }
     }
 
-    private SqlitePredictionLog(SqliteDatabase db, Runnable beforeBatch) {
+    /** One group write, waiting to be drained: its records and where the journal ended after it. */
+    private record Journaled(List<PredictionRecord> records, long generation, long endOffset) {
+        static final Journaled STOP = new Journaled(List.of(), 0, 0);
+    }
+
+    private SqlitePredictionLog(SqliteDatabase db, PredictionJournal journal, Runnable beforeBatch,
+            Runnable beforeDrain) {
         this.db = db;
+        this.journal = journal;
         this.beforeBatch = beforeBatch;
+        this.beforeDrain = beforeDrain;
+        this.drainer = new Thread(this::drainLoop, "vigil-prediction-log-drain");
+        this.drainer.setDaemon(true);
     }
 
     /** Opens the log with the {@linkplain PredictionLogDurability#DEFAULT default durability}. */
@@ -96,20 +157,48 @@ final class SqlitePredictionLog implements PredictionLog {
     }
 
     public static SqlitePredictionLog open(Path home, PredictionLogDurability durability) {
-        return open(home, durability, () -> {});
+        return open(home, durability, () -> {}, () -> {});
     }
 
-    /** Opens the log with a hook run before each batch is gathered (tests hold batches with it). */
+    /** Opens the log with a hook run before each group is gathered (tests hold group commits with it). */
     static SqlitePredictionLog open(Path home, Runnable beforeBatch) {
-        return open(home, PredictionLogDurability.DEFAULT, beforeBatch);
+        return open(home, PredictionLogDurability.DEFAULT, beforeBatch, () -> {});
     }
 
-    private static SqlitePredictionLog open(Path home, PredictionLogDurability durability, Runnable beforeBatch) {
+    /** Opens the log with hooks run before each group commit and before each drain transaction (tests). */
+    static SqlitePredictionLog open(Path home, Runnable beforeBatch, Runnable beforeDrain) {
+        return open(home, PredictionLogDurability.DEFAULT, beforeBatch, beforeDrain);
+    }
+
+    private static SqlitePredictionLog open(Path home, PredictionLogDurability durability, Runnable beforeBatch,
+            Runnable beforeDrain) {
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(durability, "durability");
         Objects.requireNonNull(beforeBatch, "beforeBatch");
-        return new SqlitePredictionLog(SqliteDatabase.open(home.resolve(FILE_NAME), "prediction log",
-                synchronous(durability), SCHEMA_VERSION, SCHEMA), beforeBatch);
+        Objects.requireNonNull(beforeDrain, "beforeDrain");
+        SqliteDatabase db = SqliteDatabase.open(home.resolve(FILE_NAME), "prediction log", synchronous(durability),
+                SCHEMA_VERSION, SCHEMA);
+        PredictionJournal journal = null;
+        try {
+            // Files made before the journal existed lack its table.
+            db.write("prepare the journal state of the prediction log", c -> {
+                try (Statement s = c.createStatement()) {
+                    s.execute(JOURNAL_STATE);
+                }
+                return null;
+            });
+            journal = PredictionJournal.open(home, durability == PredictionLogDurability.POWER_LOSS);
+            SqlitePredictionLog log = new SqlitePredictionLog(db, journal, beforeBatch, beforeDrain);
+            log.replay();
+            log.drainer.start();
+            return log;
+        } catch (RuntimeException e) {
+            if (journal != null) {
+                journal.close();
+            }
+            db.close();
+            throw e;
+        }
     }
 
     /**
@@ -123,13 +212,36 @@ final class SqlitePredictionLog implements PredictionLog {
         };
     }
 
+    /** Moves what the journal holds beyond the last drain into SQLite, then starts an empty journal. */
+    private void replay() {
+        long[] state = db.read("read where the prediction journal was drained", c -> {
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT generation, drained_offset FROM prediction_journal")) {
+                return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : new long[] {0, 0};
+            }
+        });
+        long generation = journal.generation();
+        long[] replayed = {0};
+        journal.replay(state[0], state[1], MAX_RECORDS_PER_TRANSACTION, (records, end) -> {
+            store(records, generation, end);
+            replayed[0] += records.size();
+        });
+        if (replayed[0] > 0) {
+            LOG.info(() -> "moved " + replayed[0] + " journaled prediction record(s) into the database on start");
+        }
+        if (journal.end() > PredictionJournal.HEADER_BYTES) {
+            journal.reset();
+        }
+    }
+
     /**
-     * Returns once every record is committed (and, with {@link PredictionLogDurability#POWER_LOSS}, fsynced), or
-     * throws; a record is never silently dropped.
+     * Returns once every record is written to the journal (and, with {@link PredictionLogDurability#POWER_LOSS},
+     * forced to the disk), or throws; a record is never silently dropped.
      */
     @Override
     public void append(List<PredictionRecord> records) {
         Objects.requireNonNull(records, "records");
+        List<byte[]> frames = new ArrayList<>(records.size());
         for (PredictionRecord r : records) {
             if (r == null) {
                 throw new ValidationException("the batch of prediction records contains a null entry");
@@ -138,8 +250,9 @@ final class SqlitePredictionLog implements PredictionLog {
                 throw new ValidationException("prediction " + r.predictionId() + " has a time outside the years"
                         + " 1678-2262 that the prediction log can store; send the time of the scoring decision");
             }
+            frames.add(PredictionJournal.frame(r));
         }
-        PendingAppend pending = new PendingAppend(List.copyOf(records), new CompletableFuture<>());
+        PendingAppend pending = new PendingAppend(List.copyOf(records), frames, new CompletableFuture<>());
         lifecycle.readLock().lock();
         try {
             if (closed) {
@@ -173,6 +286,7 @@ final class SqlitePredictionLog implements PredictionLog {
             return;
         }
         ensureOpen();
+        awaitDrained();
         db.read("scan the predictions of " + model, c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT prediction_id, version, slot, patient, time_nanos,"
                     + " features, score, decision, explanation FROM predictions"
@@ -191,13 +305,15 @@ final class SqlitePredictionLog implements PredictionLog {
         });
     }
 
+
     @Override
     public long purgeOlderThan(Instant cutoff) {
         Objects.requireNonNull(cutoff, "cutoff");
         ensureOpen();
+        awaitDrained();
         long bound = clampedNanos(cutoff);
         long total = 0;
-        // Deleting in chunks lets queued appends commit between them instead of waiting for one long delete.
+        // Deleting in chunks lets the drain commit between them instead of waiting for one long delete.
         while (true) {
             int deleted = db.write("purge old predictions", c -> {
                 try (PreparedStatement s = c.prepareStatement("DELETE FROM predictions WHERE seq IN"
@@ -214,8 +330,9 @@ final class SqlitePredictionLog implements PredictionLog {
     }
 
     /**
-     * Stops taking appends, commits everything already queued (those callers get their answer), then closes the
-     * database. Appends that arrive after this point fail with a StoreException.
+     * Stops taking appends, journals everything already queued (those callers get their answer), moves every
+     * journaled record into SQLite, then closes the journal and the database. Appends that arrive after this
+     * point fail with a StoreException. Records the drain cannot move stay in the journal for the next start.
      */
     @Override
     public void close() {
@@ -230,7 +347,7 @@ final class SqlitePredictionLog implements PredictionLog {
         }
         // Every append admitted before `closed` was set is already queued (appends enqueue under the read
         // lock), so once the marker behind them is reached, all of them have their answer.
-        PendingAppend stop = new PendingAppend(List.of(), new CompletableFuture<>());
+        PendingAppend stop = new PendingAppend(List.of(), List.of(), new CompletableFuture<>());
         boolean interrupted = false;
         while (true) {
             try {
@@ -241,10 +358,22 @@ final class SqlitePredictionLog implements PredictionLog {
             }
         }
         awaitCommitted(stop);
+        stopping = true;
+        drainQueue.add(Journaled.STOP);
+        LockSupport.unpark(drainer);
+        interrupted |= joinDrainer();
         commitLock.lock();
         try {
-            databaseClosed = true;
-            closeInsert();
+            journalClosed = true;
+            if (!abandoned && undrained() == 0 && journal.end() > PredictionJournal.HEADER_BYTES) {
+                try {
+                    journal.reset();
+                } catch (StoreException e) {
+                    // the journal is replayed on the next start instead; nothing is lost
+                }
+            }
+            journal.close();
+            closeStatements();
             db.close();
         } finally {
             commitLock.unlock();
@@ -254,14 +383,29 @@ final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
-    /** Transactions committed since the log was opened; with {@link #committedRecords()}, how well appends batch. */
-    public long transactions() {
-        return transactions.get();
+    /**
+     * Stops as a killed process would: nothing more is drained, the journal keeps what it has, and the files
+     * are closed without the clean-up {@link #close} does. For tests of the start after a crash.
+     */
+    void abandon() {
+        abandoned = true;
+        drainer.interrupt();
+        close();
     }
 
-    /** Records committed since the log was opened. */
-    public long committedRecords() {
-        return committedRecords.get();
+    /** Group writes to the journal since the log was opened; with {@link #journaledRecords()}, how well appends batch. */
+    public long groupCommits() {
+        return groupCommits.get();
+    }
+
+    /** Records acknowledged (written to the journal) since the log was opened. */
+    public long journaledRecords() {
+        return journaledRecords.get();
+    }
+
+    /** Transactions that moved journaled records into SQLite since the log was opened. */
+    public long drainTransactions() {
+        return drainTransactions.get();
     }
 
     /** SQLite's {@code synchronous} level on the connection that commits: 1 is NORMAL, 2 is FULL. */
@@ -269,9 +413,16 @@ final class SqlitePredictionLog implements PredictionLog {
         return db.write("read the durability level", c -> SqliteDatabase.queryInt(c, "PRAGMA synchronous"));
     }
 
-    /** Appends (and a closing log's stop marker) queued and not yet taken into a batch. */
+    /** Appends (and a closing log's stop marker) queued and not yet taken into a group. */
     int pendingAppends() {
         return queue.size();
+    }
+
+    /** Records acknowledged and not yet in SQLite. */
+    long undrained() {
+        synchronized (drainMonitor) {
+            return journaledRecords.get() - drainedRecords;
+        }
     }
 
     private void enqueue(PendingAppend pending) {
@@ -285,9 +436,9 @@ final class SqlitePredictionLog implements PredictionLog {
     }
 
     /**
-     * Commits queued batches on this thread until {@code pending} has its outcome. Whoever holds the commit
-     * lock commits everything queued ahead of it, so a caller that waited for the lock usually finds its
-     * records already committed by the holder, which is what batches many callers into one transaction.
+     * Writes queued groups on this thread until {@code pending} has its outcome. Whoever holds the commit
+     * lock writes everything queued ahead of it, so a caller that waited for the lock usually finds its
+     * records already written by the holder, which is what batches many callers into one write.
      */
     private void awaitCommitted(PendingAppend pending) {
         while (!pending.done().isDone()) {
@@ -302,11 +453,11 @@ final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
-    /** Takes the appends at the head of the queue (up to a transaction's worth) and commits them. */
+    /** Takes the appends at the head of the queue (up to a transaction's worth) and journals them. */
     private void commitNextBatch() {
         PendingAppend first = queue.poll();
         if (first == null) {
-            return; // everything queued was committed by an earlier holder of the lock
+            return; // everything queued was written by an earlier holder of the lock
         }
         if (first.isStop()) {
             first.done().complete(null);
@@ -319,7 +470,7 @@ final class SqlitePredictionLog implements PredictionLog {
             try {
                 beforeBatch.run();
             } catch (RuntimeException e) {
-                // a hook failure must not cost the batch its commit
+                // a hook failure must not cost the group its write
             }
             int count = first.records().size();
             for (PendingAppend next; count < MAX_RECORDS_PER_TRANSACTION && (next = queue.poll()) != null; ) {
@@ -333,8 +484,8 @@ final class SqlitePredictionLog implements PredictionLog {
             commit(batch, count);
         } catch (Throwable t) {
             // Only reached if gathering itself failed: no caller taken from the queue may be left waiting.
-            StoreException failed = new StoreException("the prediction log could not commit these records;"
-                    + " nothing of them was written", t);
+            StoreException failed = new StoreException("the prediction log could not journal these records;"
+                    + " nothing of them was acknowledged", t);
             batch.forEach(p -> p.done().completeExceptionally(failed));
             throw t;
         } finally {
@@ -344,26 +495,296 @@ final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
+    /** One write of the group's frames to the journal; then the callers are released and the drain takes over. */
     private void commit(List<PendingAppend> batch, int count) {
         try {
-            if (databaseClosed) {
-                throw new StoreException("the prediction log's database was closed before these records were"
-                        + " committed; nothing of them was written", null);
+            if (journalClosed) {
+                throw new StoreException("the prediction journal was closed before these records were written;"
+                        + " nothing of them was acknowledged", null);
             }
-            db.write("log " + count + " prediction record(s)", c -> {
-                insert(insertStatement(c), batch);
-                return null;
-            });
-            transactions.incrementAndGet();
-            committedRecords.addAndGet(count);
+            awaitDrainRoom();
+            List<byte[]> frames;
+            List<PredictionRecord> records;
+            if (batch.size() == 1) {
+                frames = batch.get(0).frames();
+                records = batch.get(0).records();
+            } else {
+                frames = new ArrayList<>(count);
+                List<PredictionRecord> all = new ArrayList<>(count);
+                for (PendingAppend p : batch) {
+                    frames.addAll(p.frames());
+                    all.addAll(p.records());
+                }
+                records = all;
+            }
+            long end = journal.write(frames);
+            groupCommits.incrementAndGet();
+            journaledRecords.addAndGet(count);
+            drainQueue.add(new Journaled(records, journal.generation(), end));
+            if (drainIdle) {
+                LockSupport.unpark(drainer);
+            }
             batch.forEach(p -> p.done().complete(null));
         } catch (Throwable t) {
-            // The whole transaction rolled back, so every caller in it learns that its records are not there.
+            // Nothing of the group was acknowledged: every caller in it learns that its records are not logged.
             batch.forEach(p -> p.done().completeExceptionally(t));
         }
     }
 
-    /** The INSERT, compiled once: preparing it for every commit would cost a sizeable part of the commit. */
+    /** Back-pressure: while the drain is far behind, wait for it; if it is failing meanwhile, refuse. */
+    private void awaitDrainRoom() {
+        synchronized (drainMonitor) {
+            while (journaledRecords.get() - drainedRecords >= MAX_UNDRAINED_RECORDS) {
+                if (drainFailure != null || !drainer.isAlive()) {
+                    throw new StoreException("the prediction log cannot move records into its database and "
+                            + MAX_UNDRAINED_RECORDS + " are waiting; nothing of these was acknowledged. Cause: "
+                            + (drainFailure == null ? "the drain stopped" : drainFailure.getMessage()), drainFailure);
+                }
+                waitOnDrain();
+            }
+        }
+    }
+
+    /** Waits until every record acknowledged before this call is in SQLite; readers that must see them call it. */
+    private void awaitDrained() {
+        long target = journaledRecords.get();
+        waitingReaders.incrementAndGet();
+        try {
+            if (undrained() > 0) {
+                hurry = true; // cuts short a drain lingering for more records
+                LockSupport.unpark(drainer);
+            }
+            awaitDrained(target);
+        } finally {
+            waitingReaders.decrementAndGet();
+        }
+    }
+
+    private void awaitDrained(long target) {
+        synchronized (drainMonitor) {
+            while (drainedRecords < target) {
+                if (drainFailure != null) {
+                    throw new StoreException((target - drainedRecords) + " acknowledged prediction record(s) are in"
+                            + " the journal but not yet in the database, which failed: " + drainFailure.getMessage()
+                            + ". They are kept and retried; read again once the database is writable", drainFailure);
+                }
+                if (!drainer.isAlive()) {
+                    throw new StoreException("the prediction log's drain has stopped with " + (target - drainedRecords)
+                            + " record(s) still in the journal; they are moved into the database on the next start",
+                            null);
+                }
+                waitOnDrain();
+            }
+        }
+    }
+
+    private void waitOnDrain() {
+        try {
+            drainMonitor.wait(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for the prediction log's drain", e);
+        }
+    }
+
+    /** The drain thread: moves journaled groups into SQLite, up to a transaction's worth at a time, in order. */
+    private void drainLoop() {
+        List<Journaled> batch = new ArrayList<>();
+        while (true) {
+            Journaled first = drainQueue.poll();
+            if (first == null) {
+                drainIdle = true;
+                // Checked again after saying so: a group added before the flag was visible is not missed.
+                first = drainQueue.poll();
+                if (first == null) {
+                    LockSupport.park(this);
+                    drainIdle = false;
+                    if (abandoned) {
+                        return;
+                    }
+                    continue;
+                }
+                drainIdle = false;
+            }
+            if (first == Journaled.STOP) {
+                return;
+            }
+            // Linger for more groups unless a reader waits or the log closes; nobody wakes this thread meanwhile.
+            long lingerUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRAIN_LINGER_MILLIS);
+            for (long left; !hurry && !stopping && waitingReaders.get() == 0
+                    && (left = lingerUntil - System.nanoTime()) > 0; ) {
+                LockSupport.parkNanos(this, left);
+            }
+            hurry = false;
+            if (abandoned) {
+                return;
+            }
+            batch.clear();
+            batch.add(first);
+            int count = first.records().size();
+            boolean stop = false;
+            for (Journaled next; count < MAX_RECORDS_PER_TRANSACTION && (next = drainQueue.peek()) != null; ) {
+                drainQueue.poll();
+                if (next == Journaled.STOP) {
+                    stop = true;
+                    break;
+                }
+                batch.add(next);
+                count += next.records().size();
+            }
+            try {
+                beforeDrain.run();
+            } catch (RuntimeException e) {
+                // a hook failure must not stop the drain
+            }
+            if (abandoned || !drainWithRetries(batch, count) || stop) {
+                return;
+            }
+            resetJournalIfDrained();
+        }
+    }
+
+    /** Drains one batch, retrying with back-off; false when the log is closing and the batch was not drained. */
+    private boolean drainWithRetries(List<Journaled> batch, int count) {
+        List<PredictionRecord> records;
+        if (batch.size() == 1) {
+            records = batch.get(0).records();
+        } else {
+            records = new ArrayList<>(count);
+            for (Journaled j : batch) {
+                records.addAll(j.records());
+            }
+        }
+        Journaled last = batch.get(batch.size() - 1);
+        long delay = 50;
+        while (true) {
+            try {
+                store(records, last.generation(), last.endOffset());
+                drainTransactions.incrementAndGet();
+                drained(count, null);
+                return true;
+            } catch (StoreException e) {
+                drained(0, e);
+                LOG.log(Level.WARNING, "could not move " + count + " journaled prediction record(s) into the"
+                        + " database; they stay in the journal and are retried: " + e.getMessage());
+                if (stopping) {
+                    return false;
+                }
+                sleep(delay);
+                delay = Math.min(delay * 2, MAX_RETRY_MILLIS);
+            }
+        }
+    }
+
+    /**
+     * Inserts the records and records where the drain stopped in one transaction. If SQLite refuses one of
+     * them (a constraint), the others go in one by one and the refused ones are set aside, so one bad record
+     * does not hold up every record behind it.
+     */
+    private void store(List<PredictionRecord> records, long generation, long endOffset) {
+        try {
+            db.write("log " + records.size() + " prediction record(s)", c -> {
+                insertAll(c, records);
+                mark(c, generation, endOffset);
+                return null;
+            });
+        } catch (StoreException e) {
+            if (!isRefusal(e)) {
+                throw e;
+            }
+            List<PredictionRecord> refused = db.write("log " + records.size() + " prediction record(s) one by one",
+                    c -> insertEachSettingAsideRefused(c, records, generation, endOffset));
+            LOG.severe(() -> "the prediction database refused " + refused.size() + " record(s); they were set aside"
+                    + " in " + PredictionJournal.FOLDER + "/" + PredictionJournal.REFUSED_FILE_NAME);
+        }
+    }
+
+    private List<PredictionRecord> insertEachSettingAsideRefused(Connection c, List<PredictionRecord> records,
+            long generation, long endOffset) throws SQLException {
+        List<PredictionRecord> refused = new ArrayList<>();
+        PreparedStatement s = insertStatement(c);
+        for (PredictionRecord r : records) {
+            exec(c, "SAVEPOINT one_record");
+            try {
+                bind(s, r);
+                s.executeUpdate();
+                exec(c, "RELEASE one_record");
+            } catch (SQLException e) {
+                exec(c, "ROLLBACK TO one_record");
+                exec(c, "RELEASE one_record");
+                if (!isRefusal(e)) {
+                    throw e;
+                }
+                refused.add(r);
+            }
+        }
+        // Set aside (and forced to the disk) before the transaction that moves the drain past them commits.
+        journal.setAside(refused);
+        mark(c, generation, endOffset);
+        return refused;
+    }
+
+    private static boolean isRefusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLiteException se) {
+                int primary = se.getResultCode().code & 0xff;
+                return primary == SQLiteErrorCode.SQLITE_CONSTRAINT.code
+                        || primary == SQLiteErrorCode.SQLITE_MISMATCH.code
+                        || primary == SQLiteErrorCode.SQLITE_TOOBIG.code;
+            }
+        }
+        return false;
+    }
+
+    private void drained(int count, StoreException failure) {
+        synchronized (drainMonitor) {
+            drainedRecords += count;
+            drainFailure = failure;
+            drainMonitor.notifyAll();
+        }
+    }
+
+    /**
+     * Starts an empty journal once it is long and fully drained. Only tries the commit lock: a caller holding it
+     * may be waiting for this thread to drain.
+     */
+    private void resetJournalIfDrained() {
+        if (!drainQueue.isEmpty() || !commitLock.tryLock()) {
+            return;
+        }
+        try {
+            if (!journalClosed && journal.end() > RESET_BYTES && drainQueue.isEmpty() && undrained() == 0) {
+                journal.reset();
+            }
+        } catch (StoreException e) {
+            LOG.warning(() -> "could not start a new prediction journal; the current one grows until the next"
+                    + " attempt: " + e.getMessage());
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    private boolean joinDrainer() {
+        boolean interrupted = false;
+        while (drainer.isAlive()) {
+            try {
+                drainer.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        return interrupted;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The INSERT, compiled once: preparing it for every transaction would cost a sizeable part of it. */
     private PreparedStatement insertStatement(Connection c) throws SQLException {
         if (insert == null) {
             insert = c.prepareStatement(INSERT);
@@ -371,38 +792,59 @@ final class SqlitePredictionLog implements PredictionLog {
         return insert;
     }
 
-    private void closeInsert() {
-        if (insert != null) {
-            try {
-                insert.close();
-            } catch (SQLException ignored) {
-                // closing the database releases it anyway
-            }
-            insert = null;
+    private void mark(Connection c, long generation, long endOffset) throws SQLException {
+        if (markDrained == null) {
+            markDrained = c.prepareStatement(MARK_DRAINED);
         }
+        markDrained.setLong(1, generation);
+        markDrained.setLong(2, endOffset);
+        markDrained.executeUpdate();
     }
 
-    private static void insert(PreparedStatement s, List<PendingAppend> batch) throws SQLException {
+    private void closeStatements() {
+        for (PreparedStatement s : new PreparedStatement[] {insert, markDrained}) {
+            if (s != null) {
+                try {
+                    s.close();
+                } catch (SQLException ignored) {
+                    // closing the database releases it anyway
+                }
+            }
+        }
+        insert = null;
+        markDrained = null;
+    }
+
+    private void insertAll(Connection c, List<PredictionRecord> records) throws SQLException {
+        PreparedStatement s = insertStatement(c);
         s.clearBatch();
         try {
-            for (PendingAppend p : batch) {
-                for (PredictionRecord r : p.records()) {
-                    s.setString(1, r.predictionId());
-                    s.setString(2, r.modelName().value());
-                    s.setInt(3, r.version());
-                    s.setString(4, r.slot().wireName());
-                    setNullable(s, 5, r.patientPseudonym());
-                    s.setLong(6, clampedNanos(r.time()));
-                    s.setBytes(7, encode(r.features()));
-                    s.setDouble(8, r.score());
-                    s.setInt(9, r.decision() ? 1 : 0);
-                    setNullable(s, 10, r.explanation());
-                    s.addBatch();
-                }
+            for (PredictionRecord r : records) {
+                bind(s, r);
+                s.addBatch();
             }
             s.executeBatch();
         } finally {
             s.clearBatch();
+        }
+    }
+
+    private static void bind(PreparedStatement s, PredictionRecord r) throws SQLException {
+        s.setString(1, r.predictionId());
+        s.setString(2, r.modelName().value());
+        s.setInt(3, r.version());
+        s.setString(4, r.slot().wireName());
+        setNullable(s, 5, r.patientPseudonym());
+        s.setLong(6, clampedNanos(r.time()));
+        s.setBytes(7, encode(r.features()));
+        s.setDouble(8, r.score());
+        s.setInt(9, r.decision() ? 1 : 0);
+        setNullable(s, 10, r.explanation());
+    }
+
+    private static void exec(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
 import org.sqlite.SQLiteConfig;
 
@@ -30,6 +31,11 @@ import org.sqlite.SQLiteConfig;
  * The local model registry in {@code {home}/registry.db}: version and deployment documents as JSON (the same
  * documents the Cosmos DB adapter keeps), each with an etag column that conditional updates compare, and
  * the handled-events table that makes event handlers idempotent.
+ *
+ * <p>Scoring reads a model's deployment on every request, so deployments are cached and the cache is dropped
+ * whenever the database changed (any commit, by this process or another, such as a deploy or rollback, moves
+ * SQLite's WAL index: {@link SqliteDatabase#commitMark()}). A change is therefore seen by the very next read,
+ * at the cost of a shared-memory read instead of a query and a JSON parse.
  */
 final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     public static final String FILE_NAME = "registry.db";
@@ -51,6 +57,15 @@ final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
             + " WHERE model = ? AND package_sha256 = ? ORDER BY version LIMIT 1";
 
     private final SqliteDatabase db;
+    private volatile CachedDeployments deployments = new CachedDeployments(null);
+
+    /** Deployments as read while the database stood at one commit; replaced whole when it moves on. */
+    private record CachedDeployments(SqliteDatabase.CommitMark mark,
+            ConcurrentHashMap<ModelName, Optional<Deployment>> byModel) {
+        CachedDeployments(SqliteDatabase.CommitMark mark) {
+            this(mark, new ConcurrentHashMap<>());
+        }
+    }
 
     private SqliteRegistryStore(SqliteDatabase db) {
         this.db = db;
@@ -209,6 +224,23 @@ final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     @Override
     public Optional<Deployment> findDeployment(ModelName model) {
         Objects.requireNonNull(model, "model");
+        // The mark is taken before the read: a commit landing in between moves it on, so the next call
+        // reads again rather than keep what this one read.
+        SqliteDatabase.CommitMark mark = db.commitMark();
+        CachedDeployments cached = deployments;
+        if (!mark.equals(cached.mark())) {
+            cached = new CachedDeployments(mark);
+            deployments = cached;
+        }
+        Optional<Deployment> found = cached.byModel().get(model);
+        if (found == null) {
+            found = readDeployment(model);
+            cached.byModel().putIfAbsent(model, found);
+        }
+        return found;
+    }
+
+    private Optional<Deployment> readDeployment(ModelName model) {
         return db.read("read the deployment of " + model, c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT document, etag FROM deployments WHERE model = ?")) {
                 s.setString(1, model.value());

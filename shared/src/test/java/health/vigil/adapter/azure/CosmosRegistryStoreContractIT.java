@@ -1,6 +1,7 @@
 package health.vigil.adapter.azure;
 
 import health.vigil.contract.RegistryStoreContract;
+import health.vigil.port.AuditStore;
 import health.vigil.port.RegistryStore;
 import health.vigil.testing.emulators.AzureEmulators;
 import org.junit.jupiter.api.AfterAll;
@@ -15,9 +16,14 @@ class CosmosRegistryStoreContractIT extends RegistryStoreContract {
     protected RegistryStore newStore() {
         // Model names are unique per test, so one database serves the whole class.
         if (db == null) {
-            db = CosmosTestDatabase.create(CosmosRegistryStore.CONTAINER);
+            db = CosmosTestDatabase.create(CosmosRegistryStore.CONTAINER, CosmosAuditStore.CONTAINER);
         }
         return new CosmosRegistryStore(db.container(CosmosRegistryStore.CONTAINER));
+    }
+
+    @Override
+    protected AuditStore newAuditStore() {
+        return new CosmosAuditStore(db.container(CosmosAuditStore.CONTAINER));
     }
 
     @AfterAll

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/settings.md is the one list of setting names the Bicep templates follow: it must name every setting the
- * code reads, and nothing the code does not read; main.bicep and the local.settings.json examples may use only
- * listed names.
+ * code reads, and nothing the code does not read; the Bicep templates and the local.settings.json examples may use
+ * only listed names, and every Functions host or platform setting the templates set is listed too.
  */
 class SettingsDocumentationTest {
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
@@ -59,13 +59,33 @@ class SettingsDocumentationTest {
         assertThat(documented()).containsExactlyInAnyOrderElementsOf(code);
     }
 
+    private static String templates() throws IOException {
+        StringBuilder all = new StringBuilder();
+        try (Stream<Path> files = Files.walk(REPO.resolve("infra/bicep"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".bicep")).sorted().toList()) {
+                all.append(Files.readString(f)).append('\n');
+            }
+        }
+        return all.toString();
+    }
+
     @Test
     void theBicepTemplatesSetOnlyDocumentedSettings() throws IOException {
-        Set<String> set = matches(Pattern.compile("^\\s*(VIGIL_[A-Z0-9_]+)\\s*:", Pattern.MULTILINE),
-                Files.readString(REPO.resolve("infra/bicep/main.bicep")));
-        assertThat(set).as("settings main.bicep gives the apps").contains("VIGIL_MODE", "VIGIL_AZURE_COSMOS_ENDPOINT",
-                "VIGIL_AZURE_EVENTGRID_ENDPOINT", "VIGIL_AZURE_KEYVAULT_URI", "VIGIL_AZURE_BLOB_ENDPOINT");
+        Set<String> set = matches(Pattern.compile("^\\s*(VIGIL_[A-Z0-9_]+)\\s*:", Pattern.MULTILINE), templates());
+        set.addAll(matches(Pattern.compile("name: '(VIGIL_[A-Z0-9_]+)'"), templates()));
+        assertThat(set).as("settings the templates give the apps").contains("VIGIL_MODE", "VIGIL_AZURE_COSMOS_ENDPOINT",
+                "VIGIL_AZURE_EVENTGRID_ENDPOINT", "VIGIL_AZURE_KEYVAULT_URI", "VIGIL_AZURE_BLOB_ENDPOINT",
+                "VIGIL_AZURE_CLIENT_ID");
         assertThat(documented()).containsAll(set);
+    }
+
+    @Test
+    void everyPlatformSettingTheTemplatesSetIsDocumented() throws IOException {
+        Set<String> platform = matches(Pattern.compile("\\{ name: '([A-Za-z_][A-Za-z0-9_.]*)', value:"), templates());
+        assertThat(platform).as("app settings in the templates").contains("FUNCTIONS_WORKER_RUNTIME",
+                "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "AzureWebJobsStorage__clientId");
+        String doc = Files.readString(REPO.resolve("docs/settings.md"));
+        assertThat(platform).allSatisfy(name -> assertThat(doc).as("docs/settings.md").contains("`" + name + "`"));
     }
 
     @Test

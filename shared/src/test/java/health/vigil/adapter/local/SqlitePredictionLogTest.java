@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -72,7 +71,7 @@ class SqlitePredictionLogTest {
     }
 
     @Test
-    void appendsQueuedWhileTheWriterIsBusyCommitInOneTransaction() throws Exception {
+    void appendsQueuedWhileTheWriterIsBusyAreJournaledInOneWrite() throws Exception {
         HeldWriter held = new HeldWriter();
         int callers = 20;
         try (SqlitePredictionLog log = SqlitePredictionLog.open(home, held)) {
@@ -90,14 +89,14 @@ class SqlitePredictionLogTest {
                 append.get(GUARD_SECONDS, TimeUnit.SECONDS);
             }
 
-            assertThat(log.transactions()).isEqualTo(1);
-            assertThat(log.committedRecords()).isEqualTo(callers);
+            assertThat(log.groupCommits()).isEqualTo(1);
+            assertThat(log.journaledRecords()).isEqualTo(callers);
             assertThat(scanAll(log)).hasSize(callers);
         }
     }
 
     @Test
-    void underConcurrentLoadFewerTransactionsThanAppendsAreCommitted() throws Exception {
+    void underConcurrentLoadFewerJournalWritesThanAppendsAreMade() throws Exception {
         HeldWriter held = new HeldWriter();
         try (SqlitePredictionLog log = SqlitePredictionLog.open(home, held)) {
             // Holding the first batch guarantees a queue forms; from then on callers keep the writer busy.
@@ -113,8 +112,8 @@ class SqlitePredictionLogTest {
             });
             releaser.get(GUARD_SECONDS, TimeUnit.SECONDS);
 
-            assertThat(log.committedRecords()).isEqualTo(400);
-            assertThat(log.transactions()).isLessThan(400);
+            assertThat(log.journaledRecords()).isEqualTo(400);
+            assertThat(log.groupCommits()).isLessThan(400);
             assertThat(scanAll(log)).hasSize(400);
         }
     }
@@ -151,30 +150,97 @@ class SqlitePredictionLogTest {
     }
 
     @Test
-    void aBatchThatCannotCommitFailsEveryCallerInItAndTheWriterCarriesOn() throws Exception {
-        HeldWriter held = new HeldWriter();
-        try (SqlitePredictionLog log = SqlitePredictionLog.open(home, held)) {
+    void aRecordTheDatabaseRefusesIsSetAsideAndTheRecordsAroundItAreStored() throws Exception {
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
                     Statement s = c.createStatement()) {
                 s.execute("CREATE TRIGGER refuse_poison BEFORE INSERT ON predictions WHEN NEW.prediction_id = 'poison'"
                         + " BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
             }
-            CompletableFuture<Void> healthy = CompletableFuture.runAsync(
-                    () -> log.append(List.of(prediction(MODEL, "healthy", T0, 1f))), r -> new Thread(r).start());
-            awaitTrue(held::holding);
-            CompletableFuture<Void> poisoned = CompletableFuture.runAsync(
-                    () -> log.append(List.of(prediction(MODEL, "poison", T0, 2f))), r -> new Thread(r).start());
-            awaitTrue(() -> log.pendingAppends() == 1);
-
-            held.release.countDown();
-
-            assertThatThrownBy(() -> healthy.get(GUARD_SECONDS, TimeUnit.SECONDS))
-                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreException.class);
-            assertThatThrownBy(() -> poisoned.get(GUARD_SECONDS, TimeUnit.SECONDS))
-                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(StoreException.class);
+            log.append(List.of(prediction(MODEL, "healthy", T0, 1f), prediction(MODEL, "poison", T0, 2f)));
             log.append(List.of(prediction(MODEL, "after", T0, 3f)));
-            assertThat(scanAll(log)).extracting(PredictionRecord::predictionId).containsExactly("after");
+
+            assertThat(scanAll(log)).extracting(PredictionRecord::predictionId).containsExactly("healthy", "after");
         }
+        Path refused = home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.REFUSED_FILE_NAME);
+        assertThat(refused).exists();
+        assertThat(ownerOnly(refused)).isEqualTo("rw-------");
+    }
+
+    @Test
+    void readersWaitUntilEveryAcknowledgedRecordIsInTheDatabase() throws Exception {
+        HeldWriter drain = new HeldWriter();
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home, () -> {}, drain)) {
+            log.append(List.of(prediction(MODEL, "p-1", T0, 1f)));
+            awaitTrue(drain::holding);
+            assertThat(log.undrained()).isEqualTo(1);
+
+            CompletableFuture<List<PredictionRecord>> scan = CompletableFuture.supplyAsync(() -> scanAll(log),
+                    r -> new Thread(r).start());
+            Thread.sleep(200);
+            assertThat(scan).as("a scan returned before the acknowledged record reached the database").isNotDone();
+
+            drain.release.countDown();
+            assertThat(scan.get(GUARD_SECONDS, TimeUnit.SECONDS)).extracting(PredictionRecord::predictionId)
+                    .containsExactly("p-1");
+        }
+    }
+
+    @Test
+    void journaledRecordsNotYetInTheDatabaseAreMovedThereOnTheNextStartOnce() throws Exception {
+        HeldWriter drain = new HeldWriter();
+        SqlitePredictionLog first = SqlitePredictionLog.open(home, () -> {}, drain);
+        // Drained before the crash: in the database, and still in the journal, which must not add them twice.
+        first.append(List.of(prediction(MODEL, "drained-1", T0, 1f), prediction(MODEL, "drained-2", T0, 2f)));
+        awaitTrue(drain::holding);
+        drain.release.countDown();
+        assertThat(scanAll(first)).hasSize(2);
+        HeldWriter stuck = new HeldWriter();
+        first.abandon();
+
+        SqlitePredictionLog second = SqlitePredictionLog.open(home, () -> {}, stuck);
+        assertThat(scanAll(second)).hasSize(2);
+        // Acknowledged, never drained: only the journal has them when the process dies.
+        second.append(List.of(prediction(MODEL, "journaled-1", T0.plusSeconds(1), 3f)));
+        second.append(List.of(prediction(MODEL, "journaled-2", T0.plusSeconds(2), 4f)));
+        awaitTrue(stuck::holding);
+        second.abandon();
+        // A write the kill cut short: half a frame after the last acknowledged one.
+        Path journal = home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.FILE_NAME);
+        Files.write(journal, new byte[] {40, 0, 0, 0, 1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+
+        try (SqlitePredictionLog third = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(third)).extracting(PredictionRecord::predictionId)
+                    .containsExactly("drained-1", "drained-2", "journaled-1", "journaled-2");
+            assertThat(scanAll(third).get(3)).isEqualTo(prediction(MODEL, "journaled-2", T0.plusSeconds(2), 4f));
+            third.append(List.of(prediction(MODEL, "after-restart", T0.plusSeconds(3), 5f)));
+        }
+        try (SqlitePredictionLog fourth = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(fourth)).hasSize(5);
+        }
+    }
+
+    @Test
+    void theJournalIsReadableByItsOwnerOnlyFromTheStart() throws IOException {
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            log.append(List.of(prediction(MODEL, "p-1", T0, 1f)));
+            Path folder = home.resolve(PredictionJournal.FOLDER);
+            assertThat(ownerOnly(folder)).isEqualTo("rwx------");
+            assertThat(ownerOnly(folder.resolve(PredictionJournal.FILE_NAME))).isEqualTo("rw-------");
+        }
+    }
+
+    @Test
+    void aSecondLogOnTheSameHomeIsRefusedWhileTheFirstIsOpen() {
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            assertThatThrownBy(() -> SqlitePredictionLog.open(home))
+                    .isInstanceOf(StoreException.class).hasMessageContaining("in use");
+            log.append(List.of(prediction(MODEL, "p-1", T0, 1f)));
+        }
+    }
+
+    private static String ownerOnly(Path file) throws IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
     }
 
     @Test

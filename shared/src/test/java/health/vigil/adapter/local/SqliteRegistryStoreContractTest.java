@@ -1,6 +1,7 @@
 package health.vigil.adapter.local;
 
 import health.vigil.contract.RegistryStoreContract;
+import health.vigil.port.AuditStore;
 import health.vigil.port.RegistryStore;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,5 +14,10 @@ class SqliteRegistryStoreContractTest extends RegistryStoreContract {
     @Override
     protected RegistryStore newStore() {
         return SqliteRegistryStore.open(home);
+    }
+
+    @Override
+    protected AuditStore newAuditStore() {
+        return SqliteAuditStore.open(home);
     }
 }

@@ -56,6 +56,25 @@ class SqliteRegistryStoreTest {
     }
 
     @Test
+    void aCachedDeploymentIsReadAgainOnceAnyConnectionChangedTheFile() throws SQLException {
+        try (SqliteRegistryStore store = SqliteRegistryStore.open(home); SqliteRegistryStore other = SqliteRegistryStore.open(home)) {
+            assertThat(store.findDeployment(MODEL)).isEmpty();
+            Deployment first = store.saveDeployment(Deployment.stableOnly(MODEL, 1, 1, "ops", T0, null));
+            assertThat(store.findDeployment(MODEL)).contains(first);
+
+            Deployment second = other.saveDeployment(Deployment.stableOnly(MODEL, 2, 2, "ops", T0, first.etag()));
+            assertThat(store.findDeployment(MODEL)).contains(second);
+
+            // A change made outside Vigil's adapters altogether, straight into the file.
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqliteRegistryStore.FILE_NAME));
+                    Statement s = c.createStatement()) {
+                s.execute("DELETE FROM deployments");
+            }
+            assertThat(store.findDeployment(MODEL)).isEmpty();
+        }
+    }
+
+    @Test
     void twoStoresOnOneFileLikeTheCliBesideVigilUpNeverShareANumber() throws Exception {
         try (SqliteRegistryStore a = SqliteRegistryStore.open(home); SqliteRegistryStore b = SqliteRegistryStore.open(home)) {
             List<List<Integer>> numbers = Parallel.run(6, t -> {

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The HTTP plumbing every Vigil function shares: authentication and the role check, body limits and media
@@ -50,16 +51,20 @@ public final class HttpApi {
         ErrorCode failure = null;
         try {
             Map<String, String> headers = lowerCase(request.getHeaders());
-            checkBody(request.getBody(), headers);
+            // Who is calling before anything about the body: a stranger learns nothing from its checks.
             Principal principal = !access.authenticate() ? Principal.SYSTEM
                     : access.role() == null ? authenticator.authenticate(headers)
                     : authenticator.require(headers, access.role());
+            checkBody(request.getBody(), headers);
             Object result = handler.handle(new Call(principal, requestId, request.getQueryParameters(), request.getBody()));
             Reply reply = result instanceof Reply r ? r : Reply.of(200, result);
             response = json(request, reply.status(), reply.body(), reply.headers());
         } catch (VigilException e) {
             failure = e.code();
             response = error(request, e.code(), e.getMessage(), requestId);
+            if (e.code().httpStatus() == 401 || e.code().httpStatus() == 403) {
+                recordRefusal(request, context, e.code());
+            }
             if (!e.code().isClientError()) {
                 context.getLogger().log(Level.SEVERE, "request " + requestId + " failed with " + e.code(), scrubbed(e));
             }
@@ -69,10 +74,32 @@ public final class HttpApi {
             response = error(request, ErrorCode.INTERNAL, "Vigil could not complete the request; quote request id "
                     + requestId + " to the operators", requestId);
         }
-        long micros = (System.nanoTime() - started) / 1000;
-        context.getLogger().info(request.getHttpMethod() + " " + request.getUri().getPath() + " -> "
-                + response.getStatusCode() + (failure == null ? "" : " " + failure) + " in " + micros + " us");
+        // Request logs belong to the host's telemetry (sampled); one INFO line per request cost a tenth of a
+        // score. Failures are logged above; this line is there only when FINE is switched on.
+        Logger logger = context.getLogger();
+        if (logger.isLoggable(Level.FINE)) {
+            long micros = (System.nanoTime() - started) / 1000;
+            logger.fine(request.getHttpMethod() + " " + request.getUri().getPath() + " -> " + response.getStatusCode()
+                    + (failure == null ? "" : " " + failure) + " in " + micros + " us");
+        }
         return response;
+    }
+
+    /** Hands a refused request to the authenticator's evidence; a failure there is logged, never shown. */
+    private void recordRefusal(HttpRequestMessage<Optional<String>> request, ExecutionContext context, ErrorCode code) {
+        try {
+            String principalId = null;
+            if (code.httpStatus() == 403) {
+                try {
+                    principalId = authenticator.authenticate(lowerCase(request.getHeaders())).id();
+                } catch (VigilException unknown) {
+                    // refused before the caller was known
+                }
+            }
+            authenticator.refused(request.getHttpMethod().name(), request.getUri().getPath(), principalId, code);
+        } catch (RuntimeException e) {
+            context.getLogger().log(Level.SEVERE, "a refused request could not be recorded in the audit log", scrubbed(e));
+        }
     }
 
     private void checkBody(Optional<String> body, Map<String, String> headers) {
@@ -80,9 +107,12 @@ public final class HttpApi {
             return;
         }
         String contentType = headers.get("content-type");
-        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
-            throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the request body is " + contentType
-                    + "; send application/json");
+        // The media type before any parameter (RFC 9110 8.3.1), exactly: "application/jsonx" is not JSON.
+        String mediaType = contentType == null ? null
+                : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (mediaType != null && !mediaType.equals("application/json")) {
+            throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the request body's Content-Type is not"
+                    + " application/json; send JSON with Content-Type: application/json");
         }
         String text = body.get();
         // Cheap bound first: a UTF-8 byte count is at least the char count.

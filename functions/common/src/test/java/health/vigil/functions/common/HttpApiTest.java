@@ -88,6 +88,36 @@ class HttpApiTest {
     }
 
     @Test
+    void refusedRequestsAreHandedToTheAuthenticatorsEvidenceWithRouteAndKnownPrincipalOnly() {
+        java.util.List<String> refusals = new java.util.ArrayList<>();
+        HttpApi audited = new HttpApi(withRefusals(refusals::add), new VigilConfig.Limits(1000, 1000, 4, 10, 64));
+
+        audited.handle(request(Map.of(), null), context, Access.role(Role.SCORING_INVOKE), call -> "never");
+        audited.handle(request(Map.of("x-api-key", "someone"), null), context, Access.role(Role.SCORING_INVOKE),
+                call -> "never");
+        audited.handle(request(Map.of("x-api-key", "scorer"), null), context, Access.role(Role.SCORING_INVOKE),
+                call -> "fine");
+        audited.handle(request(Map.of("x-api-key", "scorer"), "{"), context, Access.role(Role.SCORING_INVOKE),
+                call -> call.json());
+
+        assertThat(refusals).containsExactly("POST /score/demo null UNAUTHENTICATED",
+                "POST /score/demo someone FORBIDDEN");
+    }
+
+    @Test
+    void aRefusalThatCannotBeRecordedIsStillA401AndIsLogged() {
+        Authenticator failing = withRefusals(refusal -> {
+            throw new IllegalStateException("audit store down");
+        });
+        HttpResponseMessage response = new HttpApi(failing, new VigilConfig.Limits(1000, 1000, 4, 10, 64))
+                .handle(request(Map.of(), null), context, Access.role(Role.SCORING_INVOKE), call -> "never");
+
+        assertThat(response.getStatusCode()).isEqualTo(401);
+        flushLogs();
+        assertThat(logged.toString(StandardCharsets.UTF_8)).contains("could not be recorded in the audit log");
+    }
+
+    @Test
     void anOversizedBodyIs413AndTheHandlerNeverRuns() {
         String big = "{\"x\":\"" + "y".repeat(100) + "\"}";
         HttpResponseMessage response = api.handle(request(Map.of("x-api-key", "scorer"), big), context,
@@ -105,6 +135,33 @@ class HttpApiTest {
                 Access.ANONYMOUS, call -> "never");
 
         assertThat(response.getStatusCode()).isEqualTo(415);
+    }
+
+    // Point 14: the media type must be exactly application/json; parameters are allowed, look-alikes are not.
+    @Test
+    void onlyTheJsonMediaTypeItselfIsAccepted() {
+        for (String type : java.util.List.of("application/jsonx", "text/json-ish", "application/x-json-stream",
+                "application/json-patch+json", "multipart/form-data; boundary=json")) {
+            HttpResponseMessage response = api.handle(request(Map.of("Content-Type", type), "{}"), context,
+                    Access.ANONYMOUS, call -> "never");
+            assertThat(response.getStatusCode()).as(type).isEqualTo(415);
+            assertThat(Json.readTree("body", ((String) response.getBody()).getBytes(StandardCharsets.UTF_8))
+                    .at("/error/message").asText()).as(type).doesNotContain(type);
+        }
+        for (String type : java.util.List.of("application/json", "Application/JSON; charset=utf-8", " application/json ;charset=UTF-8")) {
+            HttpResponseMessage response = api.handle(request(Map.of("Content-Type", type), "{}"), context,
+                    Access.ANONYMOUS, call -> "fine");
+            assertThat(response.getStatusCode()).as(type).isEqualTo(200);
+        }
+    }
+
+    // Point 14: every error code is in the documented error table, in the row of its status.
+    @Test
+    void everyErrorCodeIsInTheDocumentedErrorTable() throws Exception {
+        String api = java.nio.file.Files.readString(java.nio.file.Path.of("../../docs/api.md").toAbsolutePath().normalize());
+        for (ErrorCode code : ErrorCode.values()) {
+            assertThat(api).as(code.name()).containsPattern("(?m)^\\| " + code.httpStatus() + " \\|[^\\n]*`" + code.name() + "`");
+        }
     }
 
     @Test
@@ -136,6 +193,21 @@ class HttpApiTest {
         assertThat(response.getBody().toString()).doesNotContain("MRN-4711").contains("inv-1");
         flushLogs();
         assertThat(logged.toString(StandardCharsets.UTF_8)).contains("IllegalStateException").doesNotContain("MRN-4711");
+    }
+
+    /** The test's authenticator, handing each refusal as "METHOD path principal CODE" to {@code refusals}. */
+    private Authenticator withRefusals(java.util.function.Consumer<String> refusals) {
+        return new Authenticator() {
+            @Override
+            public Principal authenticate(Map<String, String> headers) {
+                return authenticator.authenticate(headers);
+            }
+
+            @Override
+            public void refused(String method, String path, String principalId, ErrorCode code) {
+                refusals.accept(method + " " + path + " " + principalId + " " + code);
+            }
+        };
     }
 
     private void flushLogs() {

@@ -38,8 +38,11 @@ public final class AuditFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
             LocalDate[] period = period(call);
-            return Map.of("from", period[0].toString(), "to", period[1].toString(),
-                    "records", audit.read(period[0], period[1]));
+            var records = audit.read(period[0], period[1]);
+            // Reading the log is itself evidence: who looked at which period.
+            audit.record(call.principal().id(), "audit.read", "audit/" + period[0] + ".." + period[1], "read",
+                    Map.of("records", Integer.toString(records.size())));
+            return Map.of("from", period[0].toString(), "to", period[1].toString(), "records", records);
         });
     }
 
@@ -50,22 +53,30 @@ public final class AuditFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
             LocalDate[] period = period(call);
-            return audit.verify(period[0], period[1]);
+            var report = audit.verify(period[0], period[1]);
+            audit.record(call.principal().id(), "audit.verified", "audit/" + period[0] + ".." + period[1],
+                    report.valid() ? "valid" : "broken", Map.of("records", Long.toString(report.recordsChecked())));
+            return report;
         });
     }
 
     /** {@code from} and {@code to} (inclusive, UTC days, default today), at most a year apart. */
-    private static LocalDate[] period(Call call) {
+    static LocalDate[] period(Call call) {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         LocalDate from = day(call, "from", today);
         LocalDate to = day(call, "to", today);
+        checkPeriod(from, to);
+        return new LocalDate[] {from, to};
+    }
+
+    /** A period of the audit log a caller may ask for: in order, at most a year. */
+    static void checkPeriod(LocalDate from, LocalDate to) {
         if (to.isBefore(from)) {
-            throw new ValidationException("'to' (" + to + ") is before 'from' (" + from + ")");
+            throw new ValidationException("'to' (" + to + ") is before 'from' (" + from + "); swap them");
         }
         if (from.plusDays(MAX_DAYS).isBefore(to)) {
             throw new ValidationException("the period is longer than " + MAX_DAYS + " days; ask for a shorter one");
         }
-        return new LocalDate[] {from, to};
     }
 
     private static LocalDate day(Call call, String name, LocalDate fallback) {

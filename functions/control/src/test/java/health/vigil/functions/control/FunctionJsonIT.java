@@ -31,7 +31,11 @@ class FunctionJsonIT {
                 Map.entry("RecordOutcomes", List.of("httpTrigger", "outcomes", "POST", "ANONYMOUS")),
                 Map.entry("LabelledFraction", List.of("httpTrigger", "models/{name}/outcomes", "GET", "ANONYMOUS")),
                 Map.entry("AuditVerify", List.of("httpTrigger", "audit/verify", "GET", "ANONYMOUS")),
-                Map.entry("PredictionRetention", List.of("timerTrigger", "0 30 2 * * *", "", ""))));
+                Map.entry("PredictionRetention", List.of("timerTrigger", "0 30 2 * * *", "", "")),
+                Map.entry("AuditExport", List.of("httpTrigger", "audit/exports", "POST", "ANONYMOUS")),
+                Map.entry("AuditEvidenceVerify", List.of("httpTrigger", "audit/evidence/verify", "GET", "ANONYMOUS")),
+                Map.entry("AuditDailyExport", List.of("timerTrigger", "0 15 0 * * *", "", "")),
+                Map.entry("AuditAnchor", List.of("timerTrigger", "0 0 * * * *", "", ""))));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.control."));
     }
 

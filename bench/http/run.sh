@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# HTTP load benchmark: Vigil's scoring routes on `vigil up` side by side with a minimal Java server calling
+# ONNX Runtime directly (the floor) and a minimal Node.js server on onnxruntime-node (the peer), on the same
+# model.onnx and the same patient record, with the same load generator (wrk), on loopback only.
+# Installs what it needs itself: wrk (Debian) and onnxruntime-node (npm, from the committed lock file).
+#
+#   bench/http/run.sh                 # 10 s per run at 1, 4 and 16 connections
+#   DURATION=30s CONNECTIONS="1 16" bench/http/run.sh
+#
+# Prints a Markdown table (also written to $OUT, default bench/http/target/results.md).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+here="$root/bench/http"
+DURATION="${DURATION:-10s}"
+WARMUP="${WARMUP:-10s}"
+CONNECTIONS="${CONNECTIONS:-1 4 16}"
+VIGIL_PORT="${VIGIL_PORT:-18071}"
+FLOOR_PORT="${FLOOR_PORT:-18081}"
+NODE_PORT="${NODE_PORT:-18091}"
+OUT="${OUT:-$here/target/results.md}"
+JAVA_OPTS="${JAVA_OPTS:--Xss8m -Xms512m -Xmx512m}"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk (Debian package)" >&2
+  (as_root apt-get update -qq && as_root apt-get install -y -qq wrk) >/dev/null
+fi
+if [ ! -d "$here/node/node_modules/onnxruntime-node" ]; then
+  echo "installing onnxruntime-node from bench/http/node/package-lock.json" >&2
+  # Its install script downloads binaries from a host that is not needed: the CPU binaries ship in the package.
+  (cd "$here/node" && npm ci --ignore-scripts --no-audit --no-fund) >/dev/null
+fi
+
+echo "building the CLI and the benchmarks" >&2
+(cd "$root" && mvn -B -q -ntp ${MVN_OPTS:-} -pl bench,cli -am package -DskipTests) >&2
+
+version="$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$root/pom.xml" | head -n 1)"
+bench_cp="$root/bench/target/vigil-bench-$version.jar:$root/bench/target/lib/*"
+cli_cp="$root/cli/target/vigil-cli-$version.jar:$root/cli/target/lib/*"
+work="$(mktemp -d "${TMPDIR:-/tmp}/vigil-http-bench-XXXXXX")"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+await_port() {
+  local port="$1" name="$2"
+  for _ in $(seq 1 600); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "$name did not start listening on port $port" >&2
+  exit 1
+}
+
+java $JAVA_OPTS -cp "$bench_cp" health.vigil.bench.http.HttpLoadFixture prepare "$work"
+model="$(cat "$work/model.name")"
+width="$(cat "$work/model.width")"
+
+# shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+java $JAVA_OPTS -cp "$cli_cp" health.vigil.cli.Main up --home "$work/home" --port "$VIGIL_PORT" >"$work/vigil.log" 2>&1 &
+vigil_pid=$!
+pids+=("$vigil_pid")
+await_port "$VIGIL_PORT" "vigil up"
+java $JAVA_OPTS -cp "$bench_cp" health.vigil.bench.http.HttpLoadFixture deploy "$work/home" \
+    "http://127.0.0.1:$VIGIL_PORT" "$work"
+key="$(cat "$work/scoring.key")"
+
+# shellcheck disable=SC2086
+java $JAVA_OPTS -cp "$bench_cp" health.vigil.bench.http.FloorServer "$work/model.onnx" "$FLOOR_PORT" "$width" \
+    >"$work/floor.log" 2>&1 &
+floor_pid=$!
+pids+=("$floor_pid")
+node "$here/node/server.js" "$work/model.onnx" "$NODE_PORT" "$width" >"$work/node.log" 2>&1 &
+node_pid=$!
+pids+=("$node_pid")
+await_port "$FLOOR_PORT" "the floor server"
+await_port "$NODE_PORT" "the Node peer"
+
+# name | url | body | key | pid
+targets=(
+  "vigil /score explain=false|http://127.0.0.1:$VIGIL_PORT/score/$model?explain=false|$work/score.json|$key|$vigil_pid"
+  "vigil /score with explanation|http://127.0.0.1:$VIGIL_PORT/score/$model|$work/score.json|$key|$vigil_pid"
+  "vigil /v2/models/{name}/infer|http://127.0.0.1:$VIGIL_PORT/v2/models/$model/infer|$work/infer.json|$key|$vigil_pid"
+  "floor: Jetty + ONNX Runtime|http://127.0.0.1:$FLOOR_PORT/score|$work/score.json||$floor_pid"
+  "peer: Node + onnxruntime-node|http://127.0.0.1:$NODE_PORT/score|$work/score.json||$node_pid"
+)
+
+# Prints "requests/s p50_ms p99_ms non2xx" from wrk's output.
+parse_wrk() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec:/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /Non-2xx or 3xx responses:/ { errors = $5 }
+    END { printf "%s %.3f %.3f %d\n", rps, p50, p99, errors + 0 }'
+}
+
+run_wrk() {
+  local url="$1" body="$2" key="$3" connections="$4" duration="$5"
+  local threads=$(( connections < 2 ? 1 : 2 ))
+  WRK_BODY="$body" WRK_KEY="$key" wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$here/post.lua" "$url"
+}
+
+rss_mib() {
+  awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"
+}
+
+echo "warming up every target ($WARMUP at 4 connections each)" >&2
+for target in "${targets[@]}"; do
+  IFS='|' read -r name url body k pid <<<"$target"
+  run_wrk "$url" "$body" "$k" 4 "$WARMUP" >/dev/null
+done
+
+declare -A result
+for c in $CONNECTIONS; do
+  for target in "${targets[@]}"; do
+    IFS='|' read -r name url body k pid <<<"$target"
+    echo "measuring $name at $c connection(s) for $DURATION" >&2
+    result["$name|$c"]="$(run_wrk "$url" "$body" "$k" "$c" "$DURATION" | parse_wrk) $(rss_mib "$pid")"
+  done
+done
+
+mkdir -p "$(dirname "$OUT")"
+{
+  echo "Machine: $(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -n 1); node $(node --version); wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}'); $DURATION per run"
+  echo
+  echo "| target | connections | requests/s | p50 ms | p99 ms | non-2xx | RSS MiB | req/s vs floor | req/s vs peer | p99 vs peer |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for c in $CONNECTIONS; do
+    read -r floor_rps _ _ _ _ <<<"${result["floor: Jetty + ONNX Runtime|$c"]}"
+    read -r peer_rps _ peer_p99 _ _ <<<"${result["peer: Node + onnxruntime-node|$c"]}"
+    for target in "${targets[@]}"; do
+      IFS='|' read -r name _ _ _ _ <<<"$target"
+      read -r rps p50 p99 errors rss <<<"${result["$name|$c"]}"
+      awk -v n="$name" -v c="$c" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v e="$errors" -v rss="$rss" \
+          -v f="$floor_rps" -v p="$peer_rps" -v pp="$peer_p99" 'BEGIN {
+        printf "| %s | %d | %.0f | %.3f | %.3f | %d | %s | %.2fx | %.2fx | %.2fx |\n", n, c, rps, p50, p99, e, rss,
+            (f > 0 ? rps / f : 0), (p > 0 ? rps / p : 0), (pp > 0 ? p99 / pp : 0) }'
+    done
+  done
+} | tee "$OUT"

@@ -1,0 +1,100 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.adapter.local.LocalAuditSigner;
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.audit.AuditLog;
+import health.vigil.audit.SigningKeys;
+import health.vigil.config.VigilConfig;
+import health.vigil.model.AuditRecord;
+import health.vigil.port.AuditStore;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code vigil audit}: export, verify and key rotation on a local home, as an operator runs them. */
+class AuditCommandTest {
+    @TempDir
+    Path home;
+
+    @TempDir
+    Path out;
+
+    @Test
+    void evidenceSignedBeforeAndAfterARotationVerifiesWithBothKeysAndNotWithTheNewOneAlone() throws Exception {
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        record("model.register");
+        byte[] before = LocalAuditSigner.open(home).publicKey();
+        assertThat(run("audit", "export", "--from", today, "--to", today, "--out", out.resolve("first").toString(),
+                "--home", home.toString())).startsWith("0\n");
+
+        assertThat(run("audit", "rotate-key", "--home", home.toString())).startsWith("0\n").contains("rotated");
+        byte[] after = LocalAuditSigner.open(home).publicKey();
+        record("deployment.deploy");
+        Path evidence = out.resolve("second");
+        assertThat(run("audit", "export", "--from", today, "--to", today, "--out", evidence.toString(),
+                "--home", home.toString())).startsWith("0\n");
+
+        Path oldKey = Files.writeString(out.resolve("old.pem"), SigningKeys.pem(before));
+        Path newKey = Files.writeString(out.resolve("new.pem"), SigningKeys.pem(after));
+        assertThat(run("audit", "verify", evidence.toString(), "--public-key", oldKey.toString(), "--public-key",
+                newKey.toString())).startsWith("0\n").contains("VERIFIED");
+        assertThat(run("audit", "verify", evidence.toString(), "--public-key", newKey.toString()))
+                .startsWith("1\n").contains("UNTRUSTED_KEY").contains("digests/00000001.json");
+        try (LocalAdapters local = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            AuditStore store = local.auditStore();
+            assertThat(store.read(today)).filteredOn(r -> r.action().equals("audit.signing-key.rotated"))
+                    .singleElement().satisfies(r -> assertThat(r.details())
+                            .containsEntry("previousKeyId", SigningKeys.keyId(before))
+                            .containsEntry("keyId", SigningKeys.keyId(after)));
+            assertThat(store.read(today)).extracting(AuditRecord::action)
+                    .filteredOn(a -> a.equals("audit.signing-key.published")).hasSize(2);
+        }
+    }
+
+    @Test
+    void withoutAPublicKeyTheFoldersOwnKeysAreTrustedAndTheOutputSaysSo() {
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        record("model.register");
+        run("audit", "export", "--from", today, "--to", today, "--out", out.toString(), "--home", home.toString());
+
+        assertThat(run("audit", "verify", out.toString())).startsWith("0\n").contains("warning: no --public-key");
+    }
+
+    @Test
+    void aHomeWithoutAnAuditLogIsRefusedAndNothingIsCreated() {
+        Path missing = home.resolve("not-a-home");
+
+        assertThat(run("audit", "export", "--from", "2026-01-01", "--to", "2026-01-01", "--out", out.toString(),
+                "--home", missing.toString())).startsWith("2\n");
+        assertThat(missing).doesNotExist();
+    }
+
+    private void record(String action) {
+        try (LocalAdapters local = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            new AuditLog(local.auditStore(), Clock.systemUTC()).record("operator", action, "/models/m/versions/1", "ok", Map.of());
+        }
+    }
+
+    /** Runs the {@code vigil} command; returns its exit code, a newline and what it printed. */
+    static synchronized String run(String... args) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.commandLine().execute(args);
+            return code + "\n" + printed.toString(StandardCharsets.UTF_8);
+        } finally {
+            System.setOut(original);
+        }
+    }
+}

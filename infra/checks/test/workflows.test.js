@@ -1,0 +1,86 @@
+// The workflow files: each passes the GitHub Actions schema (action-validator), pins every action to a commit
+// sha with the release tag beside it, offers choices rather than free text for environments, and never runs two
+// deployments of one environment at once. Dependabot watches every ecosystem the repository pins.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { REPO } = require('../bicep.js');
+
+const WORKFLOWS = path.join(REPO, '.github/workflows');
+const workflows = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
+const validator = path.join(__dirname, '..', 'node_modules', '@action-validator', 'cli', 'cli.mjs');
+
+function validate(file) {
+  try {
+    execFileSync(process.execPath, [validator, file], { stdio: 'pipe' });
+    return null;
+  } catch (e) {
+    return `${path.relative(REPO, file)}: ${e.stdout}${e.stderr}`.slice(0, 2000);
+  }
+}
+
+test('every workflow passes the GitHub Actions schema', () => {
+  assert.ok(workflows.length >= 5);
+  assert.deepEqual(workflows.map((f) => validate(path.join(WORKFLOWS, f))).filter(Boolean), []);
+});
+
+test('the schema check rejects a broken workflow (the check can fail)', () => {
+  const broken = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'wf-')), 'broken.yml');
+  fs.writeFileSync(broken, 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n');
+  assert.notEqual(validate(broken), null);
+});
+
+test('every action is pinned to a full commit sha with its release tag in a comment', () => {
+  const loose = [];
+  for (const f of workflows) {
+    for (const [i, line] of fs.readFileSync(path.join(WORKFLOWS, f), 'utf8').split('\n').entries()) {
+      const m = /^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/.exec(line);
+      if (!m || m[1].startsWith('./')) continue;
+      if (!/@[0-9a-f]{40}$/.test(m[1]) || !/#\s*v\d+(\.\d+)*/.test(m[2])) loose.push(`${f}:${i + 1} ${m[1]}`);
+    }
+  }
+  assert.deepEqual(loose, []);
+});
+
+test('environment inputs are choices and deployments of one environment never overlap', () => {
+  for (const f of ['deploy.yml', 'infra.yml', 'model-pipeline.yml']) {
+    const text = fs.readFileSync(path.join(WORKFLOWS, f), 'utf8');
+    const dispatch = text.slice(text.indexOf('workflow_dispatch:'));
+    assert.match(dispatch, /environment:\s*\n\s+description:[^\n]*\n\s+type: choice\n\s+options: \[ dev, test, prod \]/, f);
+    assert.match(text, /^concurrency:\n\s+group: [^\n]*inputs\.environment/m, f);
+  }
+});
+
+test('the deployment goes through the staging slot: deploy, smoke test, swap', () => {
+  const text = fs.readFileSync(path.join(WORKFLOWS, 'deploy.yml'), 'utf8');
+  const order = ['--slot staging', 'infra/smoke/smoke-test.mjs', 'slot swap', 'uses: ./.github/workflows/infra.yml'];
+  const positions = order.map((s) => text.indexOf(s));
+  assert.ok(positions.every((p) => p > 0), `deploy.yml lacks one of ${order}`);
+  assert.deepEqual([...positions].sort((a, b) => a - b), positions, 'deploy, smoke test, swap, subscriptions: in that order');
+  // Each app is its own artifact, rooted at its staging folder, downloaded back into the same place.
+  for (const app of ['scoring', 'control']) {
+    assert.match(text, new RegExp(`name: vigil-${app}\\n\\s+path: functions/${app}/target/azure-functions/vigil-${app}\\n`), app);
+  }
+});
+
+test('the model pipeline trains inside the network and waits for registration', () => {
+  const text = fs.readFileSync(path.join(WORKFLOWS, 'model-pipeline.yml'), 'utf8');
+  assert.match(text, /runs-on: \[ self-hosted, linux, vigil-vnet/);
+  assert.doesNotMatch(text, /upload-artifact|actions\/cache/);
+  assert.match(text, /Wait for the registration outcome/);
+});
+
+test('Dependabot watches actions, Maven, both npm projects and both images', () => {
+  const text = fs.readFileSync(path.join(REPO, '.github/dependabot.yml'), 'utf8');
+  const entries = [...text.matchAll(/package-ecosystem: (\S+)\n\s+directory: (\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
+  const expected = ['github-actions /', 'maven /'];
+  for (const dir of ['emulators', 'infra/checks']) {
+    assert.ok(fs.existsSync(path.join(REPO, dir, 'package-lock.json')));
+    expected.push(`npm /${dir}`);
+  }
+  for (const app of ['scoring', 'control']) expected.push(`docker /functions/${app}`);
+  assert.deepEqual(entries.sort(), expected.sort());
+});

@@ -1,0 +1,441 @@
+package health.vigil.adapter.local;
+
+import health.vigil.error.StoreException;
+import health.vigil.model.ModelName;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.CRC32C;
+
+/**
+ * The prediction log's append-only journal, {@code {home}/journal/predictions.journal}: the file an
+ * acknowledged record is in before the background drain has moved it into SQLite. A record is one frame
+ * (length, CRC-32C, payload), and one group of callers' frames is one {@code write(2)}; with
+ * {@code fsync} set every write is also forced to the disk before it returns.
+ *
+ * <p>The file starts with a header naming its generation. Once everything in it has been drained, the log
+ * replaces it with an empty file of the next generation (written aside, then renamed over it), so the journal
+ * stays small. Where a drain stopped is kept in SQLite with the drained records, as (generation, offset); a
+ * journal of another generation was never drained at all.
+ *
+ * <p>It holds patient-derived data (pseudonyms, model inputs): the folder is created 0700 and the files 0600
+ * where the file system has POSIX permissions. An exclusive lock keeps a second process from appending to it.
+ * Not thread-safe: the prediction log calls it under its commit lock ({@link #setAside} excepted, which
+ * touches only its own file).
+ */
+final class PredictionJournal implements AutoCloseable {
+    static final String FOLDER = "journal";
+    static final String FILE_NAME = "predictions.journal";
+    /** Records the database refused, kept in the journal's frame format for an operator to inspect. */
+    static final String REFUSED_FILE_NAME = "predictions.refused";
+    static final int HEADER_BYTES = 16;
+    private static final int MAGIC = 0x56504a31; // "VPJ1"
+    private static final int FORMAT = 1;
+    private static final int FRAME_HEADER_BYTES = 8;
+    /** A frame longer than this is damage, not a record (a record is a few hundred bytes to a few KB). */
+    private static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
+    private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_FOLDER = PosixFilePermissions.fromString("rwx------");
+
+    private final Path folder;
+    private final Path file;
+    private final boolean fsync;
+    private final boolean posix;
+    private FileChannel channel;
+    private FileLock lock;
+    private long generation;
+    private long end;
+    /** Reused for every group write: one copy into it, then one system call. */
+    private ByteBuffer outgoing = ByteBuffer.allocateDirect(64 * 1024);
+
+    private PredictionJournal(Path folder, boolean fsync) {
+        this.folder = folder;
+        this.file = folder.resolve(FILE_NAME);
+        this.fsync = fsync;
+        this.posix = folder.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+
+    /**
+     * Opens the journal under {@code home}, creating the folder (0700) and an empty journal (0600) of
+     * generation 1 if there is none, and takes the lock on it.
+     *
+     * @param fsync force every write to the disk before it returns (survives an OS crash or power loss)
+     */
+    static PredictionJournal open(Path home, boolean fsync) {
+        PredictionJournal journal = new PredictionJournal(home.toAbsolutePath().resolve(FOLDER), fsync);
+        try {
+            journal.openFile();
+        } catch (IOException e) {
+            journal.closeQuietly();
+            throw new StoreException("cannot open the prediction journal at " + journal.file + ": check that the"
+                    + " Vigil home folder is writable by this user", e);
+        } catch (RuntimeException e) {
+            journal.closeQuietly();
+            throw e;
+        }
+        return journal;
+    }
+
+    private void openFile() throws IOException {
+        Files.createDirectories(folder.getParent());
+        try {
+            Files.createDirectory(folder, attributes(OWNER_FOLDER));
+        } catch (FileAlreadyExistsException e) {
+            // an earlier start created it
+        }
+        if (!Files.exists(file)) {
+            Path fresh = writeEmpty(1);
+            Files.move(fresh, file, StandardCopyOption.ATOMIC_MOVE);
+        }
+        channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        lock = tryLock(channel);
+        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+        while (header.hasRemaining() && channel.read(header, header.position()) > 0) {
+            // keep reading: a short read is not the end of a 16-byte header
+        }
+        header.flip();
+        if (header.remaining() < HEADER_BYTES || header.getInt() != MAGIC || header.getInt() != FORMAT) {
+            throw new StoreException("the prediction journal at " + file + " is not a Vigil prediction journal of"
+                    + " format " + FORMAT + "; move it away (it may hold predictions not yet in predictions.db)"
+                    + " and start again", null);
+        }
+        generation = header.getLong();
+        end = channel.size();
+    }
+
+    private FileLock tryLock(FileChannel opened) throws IOException {
+        FileLock taken;
+        try {
+            taken = opened.tryLock();
+        } catch (OverlappingFileLockException e) {
+            taken = null;
+        }
+        if (taken == null) {
+            throw new StoreException("the prediction journal at " + file + " is in use by another Vigil process"
+                    + " (or another prediction log in this one); stop it, or point this one at another home", null);
+        }
+        return taken;
+    }
+
+    long generation() {
+        return generation;
+    }
+
+    /** The journal's length: where the next frame goes. */
+    long end() {
+        return end;
+    }
+
+    /** Appends the frames in one write (forced to the disk when asked to) and returns the new end. */
+    long write(List<byte[]> frames) {
+        int total = 0;
+        for (byte[] f : frames) {
+            total += f.length;
+        }
+        if (outgoing.capacity() < total) {
+            outgoing = ByteBuffer.allocateDirect(Integer.highestOneBit(total - 1) << 1);
+        }
+        outgoing.clear();
+        for (byte[] f : frames) {
+            outgoing.put(f);
+        }
+        outgoing.flip();
+        try {
+            long position = end;
+            while (outgoing.hasRemaining()) {
+                position += channel.write(outgoing, position);
+            }
+            if (fsync) {
+                channel.force(false);
+            }
+            end = position;
+            return end;
+        } catch (IOException e) {
+            // A partial frame may be on disk; the next write goes over it and replay stops at a bad frame anyway.
+            throw new StoreException("cannot write to the prediction journal at " + file + ": check free disk space"
+                    + " and that the file is writable; nothing of these records was acknowledged", e);
+        }
+    }
+
+    /**
+     * Reads the records after {@code offset} (or from the start when {@code fromGeneration} is another
+     * generation), in order, stopping at the first incomplete or damaged frame: a write cut short by a crash,
+     * which was never acknowledged. Truncates the file there, so later frames follow the last good one.
+     */
+    void replay(long fromGeneration, long offset, int batchSize, Replayed sink) {
+        long position = fromGeneration == generation ? Math.max(offset, HEADER_BYTES) : HEADER_BYTES;
+        try {
+            long size = channel.size();
+            List<PredictionRecord> batch = new ArrayList<>();
+            ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            while (position + FRAME_HEADER_BYTES <= size) {
+                frameHeader.clear();
+                readFully(frameHeader, position);
+                frameHeader.flip();
+                int length = frameHeader.getInt();
+                int crc = frameHeader.getInt();
+                if (length <= 0 || length > MAX_FRAME_BYTES || position + FRAME_HEADER_BYTES + length > size) {
+                    break;
+                }
+                ByteBuffer payload = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(payload, position + FRAME_HEADER_BYTES);
+                if (crc(payload.array(), 0, length) != crc) {
+                    break;
+                }
+                payload.flip();
+                PredictionRecord record;
+                try {
+                    record = decode(payload);
+                } catch (RuntimeException damaged) {
+                    break;
+                }
+                position += FRAME_HEADER_BYTES + length;
+                batch.add(record);
+                if (batch.size() == batchSize) {
+                    sink.accept(List.copyOf(batch), position);
+                    batch.clear();
+                }
+            }
+            if (!batch.isEmpty()) {
+                sink.accept(List.copyOf(batch), position);
+            }
+            if (position < size) {
+                channel.truncate(position);
+            }
+            end = Math.max(position, HEADER_BYTES);
+        } catch (IOException e) {
+            throw new StoreException("cannot read the prediction journal at " + file + " to move its records into"
+                    + " the database; check that the file is readable", e);
+        }
+    }
+
+    /** Receives replayed records with the journal offset just after the last of them. */
+    @FunctionalInterface
+    interface Replayed {
+        void accept(List<PredictionRecord> records, long endOffset);
+    }
+
+    /**
+     * Replaces the journal with an empty one of the next generation; the caller has made sure everything in it
+     * is in the database. The new file is written aside and renamed over the old, so a crash leaves one or
+     * the other, never a mix.
+     */
+    void reset() {
+        try {
+            Path fresh = writeEmpty(generation + 1);
+            FileChannel next = FileChannel.open(fresh, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock nextLock;
+            try {
+                nextLock = tryLock(next);
+                Files.move(fresh, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException | RuntimeException e) {
+                next.close();
+                Files.deleteIfExists(fresh);
+                throw e;
+            }
+            if (fsync) {
+                forceFolder();
+            }
+            closeQuietly();
+            channel = next;
+            lock = nextLock;
+            generation++;
+            end = HEADER_BYTES;
+        } catch (IOException e) {
+            throw new StoreException("cannot start a new prediction journal at " + file + "; the current one is"
+                    + " kept and is replayed on the next start", e);
+        }
+    }
+
+    /**
+     * Appends records the database refused to {@code predictions.refused} (0600) and forces them to the disk,
+     * so the drain can move past them without losing them.
+     */
+    void setAside(List<PredictionRecord> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        Path refused = folder.resolve(REFUSED_FILE_NAME);
+        try (FileChannel out = FileChannel.open(refused, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND), attributes(OWNER_FILE))) {
+            for (PredictionRecord r : records) {
+                ByteBuffer frame = ByteBuffer.wrap(frame(r));
+                while (frame.hasRemaining()) {
+                    out.write(frame);
+                }
+            }
+            out.force(false);
+        } catch (IOException e) {
+            throw new StoreException("cannot set aside " + records.size() + " prediction record(s) the database"
+                    + " refused in " + refused + "; they stay in the journal", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly();
+    }
+
+    private Path writeEmpty(long newGeneration) throws IOException {
+        Path fresh = folder.resolve(FILE_NAME + ".next");
+        Files.deleteIfExists(fresh);
+        Files.createFile(fresh, attributes(OWNER_FILE));
+        try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.WRITE)) {
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).putInt(MAGIC).putInt(FORMAT).putLong(newGeneration);
+            header.flip();
+            while (header.hasRemaining()) {
+                out.write(header);
+            }
+            out.force(true);
+        }
+        return fresh;
+    }
+
+    private void forceFolder() {
+        try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Not every platform can fsync a folder; the rename is then as durable as the platform makes it.
+        }
+    }
+
+    private void readFully(ByteBuffer into, long position) throws IOException {
+        long at = position;
+        while (into.hasRemaining()) {
+            int n = channel.read(into, at);
+            if (n < 0) {
+                throw new IOException("unexpected end of the journal");
+            }
+            at += n;
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            if (lock != null && lock.isValid()) {
+                lock.release();
+            }
+        } catch (IOException ignored) {
+            // closing the channel releases it anyway
+        }
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+        } catch (IOException ignored) {
+            // nothing left to do with a journal that will not close
+        }
+    }
+
+    private FileAttribute<?>[] attributes(Set<PosixFilePermission> permissions) {
+        return posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
+                : new FileAttribute<?>[0];
+    }
+
+    /** One record as a frame: payload length, CRC-32C of the payload, payload (little-endian). */
+    static byte[] frame(PredictionRecord r) {
+        byte[] id = utf8(r.predictionId());
+        byte[] model = utf8(r.modelName().value());
+        byte[] slot = utf8(r.slot().wireName());
+        byte[] patient = utf8(r.patientPseudonym());
+        byte[] explanation = utf8(r.explanation());
+        float[] features = r.features();
+        int payload = sized(id) + sized(model) + Integer.BYTES + sized(slot) + sized(patient) + Long.BYTES
+                + Integer.BYTES + Integer.BYTES + features.length * Float.BYTES + Double.BYTES + 1 + sized(explanation);
+        byte[] bytes = new byte[FRAME_HEADER_BYTES + payload];
+        ByteBuffer out = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        out.putInt(payload).putInt(0);
+        put(out, id);
+        put(out, model);
+        out.putInt(r.version());
+        put(out, slot);
+        put(out, patient);
+        out.putLong(r.time().getEpochSecond()).putInt(r.time().getNano());
+        out.putInt(features.length);
+        for (float f : features) {
+            out.putFloat(f);
+        }
+        out.putDouble(r.score()).put((byte) (r.decision() ? 1 : 0));
+        put(out, explanation);
+        out.putInt(4, crc(bytes, FRAME_HEADER_BYTES, payload));
+        return bytes;
+    }
+
+    static PredictionRecord decode(ByteBuffer in) {
+        try {
+            String id = string(in);
+            ModelName model = new ModelName(string(in));
+            int version = in.getInt();
+            Slot slot = Slot.fromWire(string(in));
+            String patient = string(in);
+            Instant time = Instant.ofEpochSecond(in.getLong(), in.getInt());
+            int count = in.getInt();
+            if (count < 0 || count > in.remaining() / Float.BYTES) {
+                throw new IllegalArgumentException("feature count out of range");
+            }
+            float[] features = new float[count];
+            in.asFloatBuffer().get(features);
+            in.position(in.position() + count * Float.BYTES);
+            double score = in.getDouble();
+            boolean decision = in.get() != 0;
+            String explanation = string(in);
+            return new PredictionRecord(id, model, version, slot, patient, time, features, score, decision, explanation);
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("frame shorter than its record", e);
+        }
+    }
+
+    private static int crc(byte[] bytes, int offset, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, offset, length);
+        return (int) crc.getValue();
+    }
+
+    private static byte[] utf8(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int sized(byte[] b) {
+        return Integer.BYTES + (b == null ? 0 : b.length);
+    }
+
+    private static void put(ByteBuffer out, byte[] b) {
+        if (b == null) {
+            out.putInt(-1);
+        } else {
+            out.putInt(b.length).put(b);
+        }
+    }
+
+    private static String string(ByteBuffer in) {
+        int length = in.getInt();
+        if (length == -1) {
+            return null;
+        }
+        if (length < 0 || length > in.remaining()) {
+            throw new IllegalArgumentException("string length out of range");
+        }
+        String s = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return s;
+    }
+}

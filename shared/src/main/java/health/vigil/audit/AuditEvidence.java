@@ -1,0 +1,379 @@
+package health.vigil.audit;
+
+import health.vigil.error.ConflictException;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
+import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
+import health.vigil.model.AuditRecord;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditSigner;
+import health.vigil.port.AuditStore;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Takes the audit log out of the database as evidence anyone can check: signed exports of a period (records as
+ * JSON Lines plus a digest naming the previous digest, after AWS CloudTrail's digest files) and hourly signed
+ * anchors of the chain head, both in the {@code audit-exports} container, which is immutable in Azure. A chain
+ * alone cannot show that its tail was cut off or that it was rewritten consistently; the anchors and digests,
+ * signed with a key the store's writers do not hold, can.
+ *
+ * <p>Everything here happens once: records are stored under their own sha256, digests and anchors are
+ * created only if absent, so a replayed timer or a repeated request finds its earlier result and writes nothing.
+ */
+public final class AuditEvidence {
+    /** Attempts to take the next digest number when concurrent exports race for it. */
+    static final int MAX_NUMBER_ATTEMPTS = 16;
+
+    private final AuditStore store;
+    private final AuditLog log;
+    private final ArtifactStore artifacts;
+    private final AuditSigner signer;
+    private final Clock clock;
+    private final Set<String> publishedKeys = ConcurrentHashMap.newKeySet();
+
+    public AuditEvidence(AuditStore store, AuditLog log, ArtifactStore artifacts, AuditSigner signer, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.log = Objects.requireNonNull(log, "log");
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+        this.signer = Objects.requireNonNull(signer, "signer");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The scheduled export: the previous UTC day, by the system. */
+    public ExportResult exportPreviousDay() {
+        LocalDate yesterday = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(1);
+        return export(yesterday, yesterday, "vigil-system");
+    }
+
+    /**
+     * Exports the records of the UTC days {@code from} to {@code to} with a signed digest, and records the export
+     * in the audit log. An export identical to an earlier one (same period, same records) returns the earlier
+     * digest and writes nothing.
+     */
+    public ExportResult export(LocalDate from, LocalDate to, String actor) {
+        checkPeriod(from, to);
+        Objects.requireNonNull(actor, "actor");
+        // Every record that existed at readAt is exported; a verifier holds the export to anchors made before it.
+        Instant readAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        // The head is read before the records, so a head inside the period is always among the exported records.
+        Optional<AuditRecord> head = chainHead();
+        Path temp = null;
+        try {
+            temp = Files.createTempFile("vigil-audit-export-", ".jsonl");
+            Written written = writeRecords(from, to, temp);
+            String recordsName = EvidenceLayout.EXPORTS + from + "_" + to + "-" + written.sha256.substring(0, 16) + ".jsonl";
+            try (InputStream in = Files.newInputStream(temp)) {
+                artifacts.put(ArtifactStore.AUDIT_EXPORTS, recordsName, in, false);
+            } catch (ConflictException alreadyStored) {
+                Optional<ExportResult> earlier = findDigestOf(recordsName, written);
+                if (earlier.isPresent()) {
+                    return earlier.get();
+                }
+                // The records were stored by an export that stopped before its digest: finish it.
+            }
+            ExportResult result = writeDigest(from, to, recordsName, written, head, readAt, actor);
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("from", from.toString());
+            details.put("to", to.toString());
+            details.put("records", Long.toString(written.count));
+            details.put("sha256", written.sha256);
+            details.put("keyId", result.keyId());
+            log.record(actor, "audit.exported", ArtifactStore.AUDIT_EXPORTS + "/" + result.digest(), "exported", details);
+            return result;
+        } catch (IOException e) {
+            throw new StoreException("cannot stage the audit export of " + from + " to " + to + " in the temporary"
+                    + " folder: check that it is writable and has space", e);
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    private static void deleteQuietly(Path temp) {
+        if (temp != null) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // a leftover temporary file is removed with the temporary folder
+            }
+        }
+    }
+
+    /**
+     * Signs the current chain head and stores it as this hour's anchor; empty when this hour already has one
+     * (the timer fired twice, or another instance was first).
+     */
+    public Optional<String> anchor() {
+        Instant now = clock.instant();
+        Instant hour = now.truncatedTo(ChronoUnit.HOURS);
+        String name = EvidenceLayout.anchorName(hour);
+        if (artifacts.describe(ArtifactStore.AUDIT_EXPORTS, name).isPresent()) {
+            return Optional.empty();
+        }
+        Optional<AuditRecord> head = chainHead();
+        // Taken after the head was read: whatever an export read later than this time holds the head.
+        Instant anchoredAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        String previous = previousAnchor(hour, name);
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("format", EvidenceLayout.ANCHOR_FORMAT);
+        fields.put("hour", EvidenceLayout.HOUR.format(hour));
+        fields.put("chainHeadRecord", head.map(r -> EvidenceLayout.recordRef(r.partition(), r.sequence())).orElse(""));
+        fields.put("chainHeadHash", head.map(AuditRecord::hash).orElse(""));
+        fields.put("chainHeadTime", head.map(r -> r.time().toString()).orElse(""));
+        fields.put("previousAnchor", previous == null ? "" : previous);
+        fields.put("previousAnchorSha256", previous == null ? "" : sha256Of(previous));
+        fields.put("anchoredAt", anchoredAt.toString());
+        SignedStatement anchor = SignedStatement.sign(fields, publishingSigner());
+        try {
+            artifacts.put(ArtifactStore.AUDIT_EXPORTS, name, new ByteArrayInputStream(anchor.toJson(
+                    EvidenceLayout.ANCHOR_ORDER)), false);
+            return Optional.of(name);
+        } catch (ConflictException anotherInstanceWasFirst) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Checks the live store's records of the UTC days {@code from} to {@code to} against the signed anchors and
+     * digests in {@code audit-exports}, trusting {@code trustedKeys}: a store cut short or rewritten after they were
+     * signed fails here even when its own hash chain is consistent. Writes nothing.
+     */
+    public EvidenceReport verifyStore(LocalDate from, LocalDate to, java.util.Collection<java.security.PublicKey> trustedKeys) {
+        checkPeriod(from, to);
+        Instant readAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Path temp = null;
+        try {
+            temp = Files.createTempFile("vigil-audit-verify-", ".jsonl");
+            writeRecords(from, to, temp);
+            try (InputStream in = Files.newInputStream(temp)) {
+                return new EvidenceVerifier(trustedKeys).verifyRecords(EvidenceFiles.container(artifacts), in, from, to,
+                        readAt);
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot stage the audit records of " + from + " to " + to + " for verification"
+                    + " in the temporary folder: check that it is writable and has space", e);
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    /** The public keys published in {@code audit-exports/keys/}. */
+    public List<java.security.PublicKey> publishedKeys() {
+        List<java.security.PublicKey> keys = new java.util.ArrayList<>();
+        for (var key : artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.KEYS)) {
+            SigningKeys.fromPem(new String(read(key.name()), java.nio.charset.StandardCharsets.US_ASCII))
+                    .ifPresent(keys::add);
+        }
+        return keys;
+    }
+
+    /**
+     * The names an auditor needs beside an export's records to verify it on their own: every digest up to
+     * {@code digest}, every anchor and every public key. Names are relative to the container.
+     */
+    public List<String> evidenceFor(ExportResult export) {
+        List<String> names = new java.util.ArrayList<>();
+        names.add(export.records());
+        artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS).stream().map(ArtifactStore.StoredArtifact::name)
+                .filter(n -> n.compareTo(export.digest()) <= 0).sorted().forEach(names::add);
+        for (String prefix : List.of(EvidenceLayout.ANCHORS, EvidenceLayout.KEYS)) {
+            artifacts.list(ArtifactStore.AUDIT_EXPORTS, prefix).stream().map(ArtifactStore.StoredArtifact::name)
+                    .sorted().forEach(names::add);
+        }
+        return names;
+    }
+
+    /** The latest record of the whole log, if there is one. */
+    Optional<AuditRecord> chainHead() {
+        return store.partitions().stream().max(String::compareTo).flatMap(store::last);
+    }
+
+    private record Written(long count, String sha256, AuditRecord first, AuditRecord last) {}
+
+    private Written writeRecords(LocalDate from, LocalDate to, Path file) throws IOException {
+        MessageDigest digest = Sha256.newDigest();
+        long count = 0;
+        AuditRecord first = null;
+        AuditRecord last = null;
+        String firstDay = from.toString();
+        String lastDay = to.toString();
+        List<String> partitions = store.partitions().stream()
+                .filter(p -> p.compareTo(firstDay) >= 0 && p.compareTo(lastDay) <= 0).sorted().toList();
+        try (OutputStream out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16),
+                digest)) {
+            var writer = Json.mapper().writer();
+            for (String partition : partitions) {
+                // One partition (a day) in memory at a time: peak memory is the largest day, not the period.
+                for (AuditRecord record : store.read(partition)) {
+                    out.write(writer.writeValueAsBytes(record));
+                    out.write('\n');
+                    if (first == null) {
+                        first = record;
+                    }
+                    last = record;
+                    count++;
+                }
+            }
+        }
+        return new Written(count, Sha256.hex(digest), first, last);
+    }
+
+    private ExportResult writeDigest(LocalDate from, LocalDate to, String recordsName, Written written,
+            Optional<AuditRecord> head, Instant readAt, String actor) {
+        for (int attempt = 1; attempt <= MAX_NUMBER_ATTEMPTS; attempt++) {
+            Optional<String> previous = latest(EvidenceLayout.DIGESTS);
+            long number = previous.map(AuditEvidence::numberOf).orElse(0L) + 1;
+            Map<String, String> fields = new LinkedHashMap<>();
+            fields.put("format", EvidenceLayout.DIGEST_FORMAT);
+            fields.put("number", Long.toString(number));
+            fields.put("from", from.toString());
+            fields.put("to", to.toString());
+            fields.put("records", recordsName);
+            fields.put("sha256", written.sha256);
+            fields.put("count", Long.toString(written.count));
+            fields.put("firstRecord", ref(written.first));
+            fields.put("firstRecordHash", written.first == null ? "" : written.first.hash());
+            fields.put("lastRecord", ref(written.last));
+            fields.put("lastRecordHash", written.last == null ? "" : written.last.hash());
+            fields.put("chainHeadRecord", ref(head.orElse(null)));
+            fields.put("chainHeadHash", head.map(AuditRecord::hash).orElse(""));
+            fields.put("previousDigest", previous.orElse(""));
+            fields.put("previousDigestSha256", previous.map(this::sha256Of).orElse(""));
+            fields.put("readAt", readAt.toString());
+            fields.put("exportedAt", clock.instant().truncatedTo(ChronoUnit.MILLIS).toString());
+            fields.put("exportedBy", actor);
+            SignedStatement digest = SignedStatement.sign(fields, publishingSigner());
+            String name = EvidenceLayout.digestName(number);
+            try {
+                artifacts.put(ArtifactStore.AUDIT_EXPORTS, name,
+                        new ByteArrayInputStream(digest.toJson(EvidenceLayout.DIGEST_ORDER)), false);
+                return new ExportResult(name, recordsName, written.count, written.sha256, digest.keyId(), true);
+            } catch (ConflictException takenByAConcurrentExport) {
+                // re-read the latest digest and chain to it
+            }
+        }
+        throw new VigilException(health.vigil.error.ErrorCode.STORE_UNAVAILABLE, "concurrent exports kept taking the"
+                + " next digest number " + MAX_NUMBER_ATTEMPTS + " times; retry the export");
+    }
+
+    private Optional<ExportResult> findDigestOf(String recordsName, Written written) {
+        List<String> digests = artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS).stream()
+                .map(ArtifactStore.StoredArtifact::name).sorted(java.util.Comparator.reverseOrder()).toList();
+        for (String name : digests) {
+            Optional<SignedStatement> digest = SignedStatement.parse(read(name));
+            if (digest.isPresent() && recordsName.equals(digest.get().field("records"))
+                    && written.sha256.equals(digest.get().field("sha256"))) {
+                return Optional.of(new ExportResult(name, recordsName, written.count, written.sha256,
+                        digest.get().keyId(), false));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private String previousAnchor(Instant hour, String name) {
+        String hourBefore = EvidenceLayout.anchorName(hour.minus(1, ChronoUnit.HOURS));
+        if (artifacts.describe(ArtifactStore.AUDIT_EXPORTS, hourBefore).isPresent()) {
+            return hourBefore;
+        }
+        return artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.ANCHORS).stream()
+                .map(ArtifactStore.StoredArtifact::name).filter(n -> n.compareTo(name) < 0)
+                .max(String::compareTo).orElse(null);
+    }
+
+    private Optional<String> latest(String prefix) {
+        return artifacts.list(ArtifactStore.AUDIT_EXPORTS, prefix).stream().map(ArtifactStore.StoredArtifact::name)
+                .max(String::compareTo);
+    }
+
+    /** Signs and, the first time a key is seen, publishes its public key and records that in the audit log. */
+    private AuditSigner publishingSigner() {
+        return data -> {
+            AuditSigner.Signature signature = signer.sign(data);
+            publish(signature.publicKeyDer());
+            return signature;
+        };
+    }
+
+    private void publish(byte[] publicKeyDer) {
+        String keyId = SigningKeys.keyId(publicKeyDer);
+        if (publishedKeys.contains(keyId)) {
+            return;
+        }
+        String name = EvidenceLayout.keyName(keyId);
+        if (artifacts.describe(ArtifactStore.AUDIT_EXPORTS, name).isEmpty()) {
+            try {
+                artifacts.put(ArtifactStore.AUDIT_EXPORTS, name, new ByteArrayInputStream(
+                        SigningKeys.pem(publicKeyDer).getBytes(java.nio.charset.StandardCharsets.US_ASCII)), false);
+                // A key signs for the first time: after a rotation, or when evidence starts.
+                log.record("vigil-system", "audit.signing-key.published",
+                        ArtifactStore.AUDIT_EXPORTS + "/" + name, "published", Map.of("keyId", keyId));
+            } catch (ConflictException publishedConcurrently) {
+                // another instance published and recorded it
+            }
+        }
+        publishedKeys.add(keyId);
+    }
+
+    private String sha256Of(String name) {
+        try (InputStream in = artifacts.open(ArtifactStore.AUDIT_EXPORTS, name)) {
+            return Sha256.hex(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private byte[] read(String name) {
+        try (InputStream in = artifacts.open(ArtifactStore.AUDIT_EXPORTS, name)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + ArtifactStore.AUDIT_EXPORTS + "/" + name, e);
+        }
+    }
+
+    private static long numberOf(String digestName) {
+        String digits = digestName.substring(EvidenceLayout.DIGESTS.length(), digestName.length() - ".json".length());
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            throw new StoreException("the audit-exports container holds " + digestName + ", which is not a digest"
+                    + " Vigil wrote; digests are named digests/NNNNNNNN.json. Investigate who wrote it"
+                    + " (docs/runbooks/failed-verification.md)", null);
+        }
+    }
+
+    private static String ref(AuditRecord record) {
+        return record == null ? "" : EvidenceLayout.recordRef(record.partition(), record.sequence());
+    }
+
+    private static void checkPeriod(LocalDate from, LocalDate to) {
+        if (from == null || to == null) {
+            throw new ValidationException("give both ends of the period to export (from and to, as yyyy-MM-dd)");
+        }
+        if (from.isAfter(to)) {
+            throw new ValidationException("the export period starts on " + from + ", after it ends on " + to
+                    + "; swap from and to");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package health.vigil.audit;
+
+import health.vigil.port.ArtifactStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The files of audit evidence as a verifier sees them, by their names in {@link EvidenceLayout}: a folder an
+ * auditor received, or the {@code audit-exports} container itself.
+ */
+public interface EvidenceFiles {
+
+    /** The names under {@code prefix} (such as {@code digests/}), sorted. */
+    List<String> list(String prefix);
+
+    /** Opens a file; empty when there is none of that name. */
+    Optional<InputStream> open(String name);
+
+    /** The evidence in a folder laid out as {@link EvidenceLayout} describes. */
+    static EvidenceFiles folder(Path root) {
+        return new EvidenceFiles() {
+            @Override
+            public List<String> list(String prefix) {
+                Path dir = root.resolve(prefix);
+                if (!Files.isDirectory(dir)) {
+                    return List.of();
+                }
+                try (Stream<Path> files = Files.list(dir)) {
+                    return files.filter(Files::isRegularFile).map(p -> prefix + p.getFileName()).sorted().toList();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot list " + dir, e);
+                }
+            }
+
+            @Override
+            public Optional<InputStream> open(String name) {
+                try {
+                    return Optional.of(Files.newInputStream(root.resolve(name)));
+                } catch (NoSuchFileException e) {
+                    return Optional.empty();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + root.resolve(name), e);
+                }
+            }
+        };
+    }
+
+    /** The evidence in the {@code audit-exports} container. */
+    static EvidenceFiles container(ArtifactStore artifacts) {
+        return new EvidenceFiles() {
+            @Override
+            public List<String> list(String prefix) {
+                return artifacts.list(ArtifactStore.AUDIT_EXPORTS, prefix).stream()
+                        .map(ArtifactStore.StoredArtifact::name).sorted().toList();
+            }
+
+            @Override
+            public Optional<InputStream> open(String name) {
+                if (artifacts.describe(ArtifactStore.AUDIT_EXPORTS, name).isEmpty()) {
+                    return Optional.empty();
+                }
+                return Optional.of(artifacts.open(ArtifactStore.AUDIT_EXPORTS, name));
+            }
+        };
+    }
+}

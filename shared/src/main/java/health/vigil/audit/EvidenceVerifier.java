@@ -1,0 +1,428 @@
+package health.vigil.audit;
+
+import health.vigil.audit.EvidenceReport.Kind;
+import health.vigil.audit.EvidenceReport.Problem;
+import health.vigil.error.ValidationException;
+import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
+import health.vigil.model.AuditRecord;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Verifies audit evidence with nothing but its files and the public keys the verifier trusts: every anchor's
+ * and digest's signature and link to the one before, every exported record's hash, its link and sequence, each
+ * export against its digest, and every export against the anchors and digests signed before it was read (a
+ * record they name must be present and unchanged, so a cut-off tail or a consistently rewritten log shows).
+ * Stops at the first problem and names the file, the line and what is wrong. Streams exports line by line, so
+ * memory does not grow with their size.
+ */
+public final class EvidenceVerifier {
+    /** How many of the previous day's hashes the first record of a day may chain to (a write racing midnight). */
+    static final int PREVIOUS_DAY_HASHES = 4096;
+
+    private final Map<String, PublicKey> trusted = new LinkedHashMap<>();
+
+    public EvidenceVerifier(Collection<PublicKey> trustedKeys) {
+        trustedKeys.forEach(key -> trusted.put(SigningKeys.keyId(key), key));
+    }
+
+    /** A signed statement's claim about one record, and when the claim was made. */
+    private record Witness(String partition, long sequence, String hash, Instant time, String source) {}
+
+    private static final class Failed extends RuntimeException {
+        final Problem problem;
+
+        Failed(Kind kind, String file, long line, String message) {
+            super(message, null, false, false);
+            this.problem = new Problem(kind, file, line, message);
+        }
+    }
+
+    /** The signed statements of some evidence, checked, and the records they vouch for. */
+    private record Statements(List<SignedStatement> anchors, List<SignedStatement> digests,
+            Map<String, TreeMap<Long, List<Witness>>> witnesses) {}
+
+    private Statements statements(EvidenceFiles files, List<String> notes) throws IOException {
+        if (trusted.isEmpty()) {
+            throw new Failed(Kind.NO_TRUSTED_KEY, "keys/", 0, "no trusted public key: give the public key(s)"
+                    + " published with the exports, obtained from a source you trust");
+        }
+        Map<String, TreeMap<Long, List<Witness>>> witnesses = new HashMap<>();
+        List<SignedStatement> anchors = chain(files, EvidenceLayout.ANCHORS, EvidenceLayout.ANCHOR_FORMAT,
+                "previousAnchor", "previousAnchorSha256", notes);
+        for (SignedStatement anchor : anchors) {
+            String name = nameOf(anchor);
+            addWitness(witnesses, name, anchor.field("chainHeadRecord"), anchor.field("chainHeadHash"),
+                    instant(anchor, name, "anchoredAt"));
+        }
+        List<SignedStatement> digests = chain(files, EvidenceLayout.DIGESTS, EvidenceLayout.DIGEST_FORMAT,
+                "previousDigest", "previousDigestSha256", notes);
+        for (SignedStatement digest : digests) {
+            String name = nameOf(digest);
+            Instant exportedAt = instant(digest, name, "exportedAt");
+            addWitness(witnesses, name, digest.field("firstRecord"), digest.field("firstRecordHash"), exportedAt);
+            addWitness(witnesses, name, digest.field("lastRecord"), digest.field("lastRecordHash"), exportedAt);
+            addWitness(witnesses, name, digest.field("chainHeadRecord"), digest.field("chainHeadHash"), exportedAt);
+        }
+        return new Statements(anchors, digests, witnesses);
+    }
+
+    /**
+     * Checks records read from the live store (JSON Lines of whole UTC days {@code from} to {@code to}, read
+     * from {@code readAt} on) against signed evidence: their hashes and chain, and every anchor and digest signed
+     * before {@code readAt}. This is what shows a truncated or consistently rewritten store.
+     */
+    public EvidenceReport verifyRecords(EvidenceFiles evidence, InputStream records, LocalDate from, LocalDate to,
+            Instant readAt) {
+        List<String> notes = new ArrayList<>();
+        int anchors = 0;
+        int digests = 0;
+        try {
+            Statements statements = statements(evidence, notes);
+            anchors = statements.anchors().size();
+            digests = statements.digests().size();
+            Checked checked = verifyRecords("the audit store", records, from.toString(), to.toString(), readAt, null,
+                    statements.witnesses());
+            return new EvidenceReport(anchors, digests, 0, checked.count(), null, notes);
+        } catch (Failed failed) {
+            return new EvidenceReport(anchors, digests, 0, 0, failed.problem, notes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the evidence", e);
+        }
+    }
+
+    /** Checks everything in {@code files}; the report's first problem is null when all of it verifies. */
+    public EvidenceReport verify(EvidenceFiles files) {
+        List<String> notes = new ArrayList<>();
+        int anchors = 0;
+        int digestCount = 0;
+        int exports = 0;
+        long records = 0;
+        try {
+            Statements statements = statements(files, notes);
+            Map<String, TreeMap<Long, List<Witness>>> witnesses = statements.witnesses();
+            List<SignedStatement> anchorList = statements.anchors();
+            List<SignedStatement> digests = statements.digests();
+            anchors = anchorList.size();
+            digestCount = digests.size();
+            for (SignedStatement digest : digests) {
+                String recordsName = digest.field("records");
+                Optional<InputStream> in = files.open(recordsName);
+                if (in.isEmpty()) {
+                    notes.add(nameOf(digest) + " names " + recordsName + ", which is not among these files: only the"
+                            + " digest's signature and links were checked for it");
+                    continue;
+                }
+                try (InputStream stream = in.get()) {
+                    records += verifyExport(digest, recordsName, stream, witnesses, notes);
+                }
+                exports++;
+            }
+            Set<String> signed = new HashSet<>();
+            digests.forEach(d -> signed.add(d.field("records")));
+            for (String export : files.list(EvidenceLayout.EXPORTS)) {
+                if (!signed.contains(export)) {
+                    throw new Failed(Kind.UNSIGNED_EXPORT, export, 0, export + " is named by no digest: its digest"
+                            + " was removed, or the file was added");
+                }
+            }
+            if (digests.isEmpty() && anchorList.isEmpty()) {
+                notes.add("there are no digests and no anchors: nothing was verified");
+            }
+        } catch (Failed failed) {
+            return new EvidenceReport(anchors, digestCount, exports, records, failed.problem, notes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the evidence", e);
+        }
+        return new EvidenceReport(anchors, digestCount, exports, records, null, notes);
+    }
+
+    /**
+     * Reads the statements under {@code prefix} in name order and checks each one's format, name, signature and
+     * link to the one before it.
+     */
+    private List<SignedStatement> chain(EvidenceFiles files, String prefix, String format, String previousField,
+            String previousShaField, List<String> notes) throws IOException {
+        List<SignedStatement> out = new ArrayList<>();
+        String previousName = null;
+        String previousSha = null;
+        for (String name : files.list(prefix)) {
+            byte[] bytes;
+            try (InputStream in = files.open(name).orElseThrow()) {
+                bytes = in.readAllBytes();
+            }
+            SignedStatement statement = SignedStatement.parse(bytes).orElseThrow(() -> new Failed(
+                    Kind.MALFORMED_STATEMENT, name, 0, name + " is not a signed statement (a JSON object of strings"
+                    + " with keyId and signature)"));
+            if (!format.equals(statement.field("format"))) {
+                throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has format '" + statement.field("format")
+                        + "'; expected " + format);
+            }
+            String expectedName = nameOf(statement);
+            if (!name.equals(expectedName)) {
+                throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " says it is " + expectedName
+                        + ": the file was renamed or replaced by another statement");
+            }
+            PublicKey key = trusted.get(statement.keyId());
+            if (key == null) {
+                throw new Failed(Kind.UNTRUSTED_KEY, name, 0, name + " is signed by key " + statement.keyId()
+                        + ", which is not a trusted key: it was not signed by Vigil's signing key, or that key's"
+                        + " public half was not given");
+            }
+            if (!statement.verifiesWith(key)) {
+                throw new Failed(Kind.BAD_SIGNATURE, name, 0, "the signature of " + name + " does not verify with"
+                        + " key " + statement.keyId() + ": the statement was changed after it was signed");
+            }
+            String claimed = statement.field(previousField);
+            if (previousName == null) {
+                if (!claimed.isEmpty()) {
+                    throw new Failed(Kind.BROKEN_STATEMENT_CHAIN, name, 0, name + " is the first of " + prefix
+                            + " here but names " + claimed + " before it, which is missing: the earliest statements"
+                            + " were removed (verification needs the whole chain from the first)");
+                }
+            } else if (!claimed.equals(previousName)) {
+                throw new Failed(Kind.BROKEN_STATEMENT_CHAIN, name, 0, name + " names " + (claimed.isEmpty()
+                        ? "no statement" : claimed) + " as the one before it, but " + previousName + " precedes it:"
+                        + " a statement was removed, inserted or replaced");
+            } else if (!statement.field(previousShaField).equals(previousSha)) {
+                throw new Failed(Kind.BROKEN_STATEMENT_CHAIN, name, 0, previousName + " is not the file " + name
+                        + " was chained to (its sha256 differs): " + previousName + " was replaced");
+            }
+            previousName = name;
+            previousSha = Sha256.hex(bytes);
+            out.add(statement);
+        }
+        return out;
+    }
+
+    private long verifyExport(SignedStatement digest, String file, InputStream stream,
+            Map<String, TreeMap<Long, List<Witness>>> witnesses, List<String> notes) throws IOException {
+        String digestName = nameOf(digest);
+        String from = day(digest, digestName, "from");
+        String to = day(digest, digestName, "to");
+        Instant readAt = instant(digest, digestName, "readAt");
+        Checked checked = verifyRecords(file, stream, from, to, readAt, digestName, witnesses);
+        checkAgainstDigest(digest, digestName, file, checked.count(), checked.sha256(), checked.first(), checked.last());
+        return checked.count();
+    }
+
+    /** What streaming through records found: how many, the sha256 of their bytes, the first and last. */
+    private record Checked(long count, String sha256, AuditRecord first, AuditRecord last) {}
+
+    private Checked verifyRecords(String file, InputStream stream, String from, String to, Instant readAt,
+            String digestName, Map<String, TreeMap<Long, List<Witness>>> witnesses) throws IOException {
+        MessageDigest sha = Sha256.newDigest();
+        BufferedReader reader = new BufferedReader(new InputStreamReader(new DigestInputStream(stream, sha),
+                StandardCharsets.UTF_8), 1 << 16);
+        Map<String, Long> lastSequence = new HashMap<>();
+        Set<String> previousDay = new HashSet<>();
+        ArrayDeque<String> currentDay = new ArrayDeque<>();
+        Set<String> currentDaySet = new HashSet<>();
+        AuditRecord first = null;
+        AuditRecord previous = null;
+        long line = 0;
+        for (String text; (text = reader.readLine()) != null; ) {
+            line++;
+            AuditRecord record;
+            try {
+                record = Json.read("line " + line + " of " + file, text.getBytes(StandardCharsets.UTF_8), AuditRecord.class);
+            } catch (ValidationException | NullPointerException e) {
+                throw new Failed(Kind.MALFORMED_RECORD, file, line, "line " + line + " of " + file + " is not an audit"
+                        + " record: " + (e.getMessage() == null ? "a required field is missing" : e.getMessage()));
+            }
+            String at = "line " + line + " of " + file + " (" + EvidenceLayout.recordRef(record.partition(),
+                    record.sequence()) + ")";
+            String partition = record.partition();
+            if (partition.compareTo(from) < 0 || partition.compareTo(to) > 0) {
+                throw new Failed(Kind.WRONG_PARTITION, file, line, at + " is outside the exported period " + from
+                        + " to " + to + ": it was inserted");
+            }
+            if (!partition.equals(AuditLog.partitionOf(record.time()))) {
+                throw new Failed(Kind.WRONG_PARTITION, file, line, at + " has a time on " + AuditLog.partitionOf(
+                        record.time()) + " but names day " + partition + ": it was moved or its time was changed");
+            }
+            if (!AuditChain.hashOf(record).equals(record.hash())) {
+                throw new Failed(Kind.HASH_MISMATCH, file, line, at + " does not match its hash: its content was"
+                        + " changed after it was written");
+            }
+            if (previous == null || !previous.partition().equals(partition)) {
+                if (previous != null && partition.compareTo(previous.partition()) < 0) {
+                    throw new Failed(Kind.WRONG_PARTITION, file, line, at + " follows a record of "
+                            + previous.partition() + ": days are out of order");
+                }
+                if (record.sequence() != 1) {
+                    throw new Failed(Kind.SEQUENCE_GAP, file, line, at + " is the first record of " + partition
+                            + " but has sequence " + record.sequence() + ": records 1 to " + (record.sequence() - 1)
+                            + " of that day are missing");
+                }
+                if (previous != null && !currentDaySet.contains(record.previousHash())) {
+                    throw new Failed(Kind.BROKEN_LINK, file, line, at + " does not chain to any record of "
+                            + previous.partition() + ", the day before it: records of that day were changed or removed");
+                }
+                previousDay = currentDaySet;
+                currentDay = new ArrayDeque<>();
+                currentDaySet = new HashSet<>();
+            } else {
+                if (record.sequence() != previous.sequence() + 1) {
+                    throw new Failed(Kind.SEQUENCE_GAP, file, line, at + " follows record " + previous.sequence()
+                            + "; expected sequence " + (previous.sequence() + 1) + ": records were removed, reordered"
+                            + " or inserted");
+                }
+                if (!record.previousHash().equals(previous.hash())) {
+                    throw new Failed(Kind.BROKEN_LINK, file, line, at + " does not carry the hash of record "
+                            + previous.sequence() + ": that record was replaced, or this record's link was changed");
+                }
+            }
+            checkWitnesses(witnesses, record, readAt, digestName, file, line, at);
+            currentDay.addLast(record.hash());
+            currentDaySet.add(record.hash());
+            if (currentDay.size() > PREVIOUS_DAY_HASHES) {
+                currentDaySet.remove(currentDay.removeFirst());
+            }
+            lastSequence.put(partition, record.sequence());
+            if (first == null) {
+                first = record;
+            }
+            previous = record;
+        }
+        previousDay.clear();
+        checkTruncation(witnesses, from, to, readAt, digestName, file, lastSequence);
+        return new Checked(line, Sha256.hex(sha), first, previous);
+    }
+
+    private static void checkWitnesses(Map<String, TreeMap<Long, List<Witness>>> witnesses, AuditRecord record,
+            Instant readAt, String digestName, String file, long line, String at) {
+        TreeMap<Long, List<Witness>> day = witnesses.get(record.partition());
+        if (day == null) {
+            return;
+        }
+        for (Witness witness : day.getOrDefault(record.sequence(), List.of())) {
+            if (applies(witness, readAt, digestName) && !witness.hash().equals(record.hash())) {
+                throw new Failed(Kind.CONTRADICTS_SIGNED_EVIDENCE, file, line, at + " has hash " + abbreviate(
+                        record.hash()) + " but " + witness.source() + " (signed " + witness.time() + ") says it had "
+                        + abbreviate(witness.hash()) + ": the log was rewritten after that was signed");
+            }
+        }
+    }
+
+    private static void checkTruncation(Map<String, TreeMap<Long, List<Witness>>> witnesses, String from, String to,
+            Instant readAt, String digestName, String file, Map<String, Long> lastSequence) {
+        List<String> days = witnesses.keySet().stream().filter(d -> d.compareTo(from) >= 0 && d.compareTo(to) <= 0)
+                .sorted().toList();
+        for (String day : days) {
+            long last = lastSequence.getOrDefault(day, 0L);
+            for (Map.Entry<Long, List<Witness>> entry : witnesses.get(day).tailMap(last, false).entrySet()) {
+                for (Witness witness : entry.getValue()) {
+                    if (applies(witness, readAt, digestName)) {
+                        throw new Failed(Kind.TRUNCATED, file, 0, file + (last == 0 ? " has no records of " + day
+                                : " ends " + day + " at record " + last) + ", but " + witness.source() + " (signed "
+                                + witness.time() + ") names record " + EvidenceLayout.recordRef(day, entry.getKey())
+                                + ": records were removed from the log");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A witness binds an export if it was signed before the export started reading (every record it names
+     * existed then), or if it is the export's own digest.
+     */
+    private static boolean applies(Witness witness, Instant readAt, String digestName) {
+        return witness.time().isBefore(readAt) || witness.source().equals(digestName);
+    }
+
+    private static void checkAgainstDigest(SignedStatement digest, String name, String file, long count, String sha256,
+            AuditRecord first, AuditRecord last) {
+        if (!Long.toString(count).equals(digest.field("count"))) {
+            throw new Failed(Kind.EXPORT_MISMATCH, file, 0, file + " holds " + count + " records; " + name
+                    + " says " + digest.field("count") + ": lines were removed or added");
+        }
+        if (!sha256.equals(digest.field("sha256"))) {
+            throw new Failed(Kind.EXPORT_MISMATCH, file, 0, "the sha256 of " + file + " is " + abbreviate(sha256)
+                    + "; " + name + " says " + abbreviate(digest.field("sha256")) + ": the file was changed after"
+                    + " it was exported");
+        }
+        String firstHash = first == null ? "" : first.hash();
+        String lastHash = last == null ? "" : last.hash();
+        if (!firstHash.equals(digest.field("firstRecordHash")) || !lastHash.equals(digest.field("lastRecordHash"))) {
+            throw new Failed(Kind.EXPORT_MISMATCH, file, 0, "the first or last record of " + file + " is not the one "
+                    + name + " names");
+        }
+    }
+
+    private static void addWitness(Map<String, TreeMap<Long, List<Witness>>> witnesses, String source, String ref,
+            String hash, Instant time) {
+        if (ref.isEmpty()) {
+            return;
+        }
+        int hashMark = ref.lastIndexOf('#');
+        long sequence;
+        try {
+            sequence = Long.parseLong(ref.substring(hashMark + 1));
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, source, 0, source + " names record '" + ref + "'; records"
+                    + " are named day#sequence");
+        }
+        if (hashMark <= 0 || hash.isEmpty()) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, source, 0, source + " names record '" + ref + "' without"
+                    + " its hash");
+        }
+        witnesses.computeIfAbsent(ref.substring(0, hashMark), d -> new TreeMap<>())
+                .computeIfAbsent(sequence, s -> new ArrayList<>())
+                .add(new Witness(ref.substring(0, hashMark), sequence, hash, time, source));
+    }
+
+    private static String nameOf(SignedStatement statement) {
+        if (EvidenceLayout.ANCHOR_FORMAT.equals(statement.field("format"))) {
+            return EvidenceLayout.ANCHORS + statement.field("hour") + ".json";
+        }
+        try {
+            return EvidenceLayout.digestName(Long.parseLong(statement.field("number")));
+        } catch (NumberFormatException e) {
+            return EvidenceLayout.DIGESTS + "(no number)";
+        }
+    }
+
+    private static Instant instant(SignedStatement statement, String name, String field) {
+        try {
+            return Instant.parse(statement.field(field));
+        } catch (DateTimeParseException e) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid time in '" + field + "'");
+        }
+    }
+
+    private static String day(SignedStatement statement, String name, String field) {
+        try {
+            return LocalDate.parse(statement.field(field)).toString();
+        } catch (DateTimeParseException e) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid day in '" + field + "'");
+        }
+    }
+
+    private static String abbreviate(String hash) {
+        return hash.length() > 16 ? hash.substring(0, 16) + "..." : hash;
+    }
+}

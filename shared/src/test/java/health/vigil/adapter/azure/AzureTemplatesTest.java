@@ -1,0 +1,177 @@
+package health.vigil.adapter.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.json.Json;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.SecretProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Bicep templates give the code everything it uses in Azure — the Cosmos DB containers with the partition
+ * keys the adapters write, the blob containers, the Key Vault secret, the functions the event subscriptions
+ * name, and every access grant the code's calls need — and docs/azure.md lists exactly the grants the
+ * templates make. (infra/checks covers the templates' syntax and their internal consistency.)
+ */
+class AzureTemplatesTest {
+    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    private static final Path MODULES = REPO.resolve("infra/bicep/modules");
+    private static final Pattern GRANT_ARRAY = Pattern.compile("(?ms)^var (\\w+)Grants = \\[\\n(.*?)^\\]");
+    private static final Pattern GRANT = Pattern.compile(
+            "\\{ principal: '(\\w+)', role: '([^']+)'(?:, (container|database|key): '([^']+)')? \\}");
+    private static final Pattern DOC_ROW = Pattern.compile("(?m)^\\| ([^|`]+?) \\| ([^|]+?) \\| ([^|]+?) \\|$");
+
+    private static String module(String name) throws IOException {
+        return Files.readString(MODULES.resolve(name));
+    }
+
+    /** One grant: who, which role, on what (as docs/azure.md names the scope). */
+    record Grant(String principal, String role, String scope) implements Comparable<Grant> {
+        @Override
+        public int compareTo(Grant o) {
+            return toString().compareTo(o.toString());
+        }
+    }
+
+    private static Set<Grant> templateGrants() throws IOException {
+        Set<Grant> grants = new TreeSet<>();
+        Matcher arrays = GRANT_ARRAY.matcher(module("access.bicep"));
+        while (arrays.find()) {
+            Matcher g = GRANT.matcher(arrays.group(2));
+            while (g.find()) {
+                String scope = switch (arrays.group(1)) {
+                    case "cosmos" -> "database `" + g.group(4) + "`";
+                    case "blob" -> "container `" + g.group(4) + "`";
+                    case "vault" -> "Key Vault";
+                    case "signingKey" -> "key `" + g.group(4) + "`";
+                    case "topic" -> "Event Grid topic";
+                    case "insights" -> "Application Insights";
+                    case "registry" -> "container registry";
+                    default -> throw new AssertionError("unknown grant array " + arrays.group(1) + "Grants");
+                };
+                grants.add(new Grant(g.group(1), g.group(2), scope));
+            }
+        }
+        return grants;
+    }
+
+    private static Set<Grant> documentedGrants() throws IOException {
+        String doc = Files.readString(REPO.resolve("docs/azure.md"));
+        String section = doc.substring(doc.indexOf("## Identities and roles"));
+        section = section.substring(0, section.indexOf("\n\n", section.indexOf("| role |")));
+        Set<Grant> grants = new TreeSet<>();
+        Matcher row = DOC_ROW.matcher(section);
+        while (row.find()) {
+            if (row.group(1).equals("role") || row.group(1).startsWith("---")) {
+                continue;
+            }
+            for (String principal : row.group(3).replace("`", "").split(",\\s*")) {
+                grants.add(new Grant(principal.trim(), row.group(1).trim(), row.group(2).trim()));
+            }
+        }
+        return grants;
+    }
+
+    @Test
+    void docsAzureMdListsExactlyTheGrantsTheTemplatesMake() throws IOException {
+        Set<Grant> template = templateGrants();
+        assertThat(template).hasSizeGreaterThan(10);
+        assertThat(documentedGrants()).containsExactlyElementsOf(template);
+    }
+
+    @Test
+    void everyGrantTheCodeNeedsIsMade() throws IOException {
+        Set<Grant> template = templateGrants();
+        for (String app : List.of("scoring", "control")) {
+            // Both apps build the whole platform: registry, audit and prediction log in Cosmos DB, packages from
+            // `models`, the pseudonymisation key, telemetry to Application Insights (local auth is off).
+            assertThat(template).contains(
+                    new Grant(app, "Cosmos DB Built-in Data Contributor", "database `" + AzureSettings.DEFAULT_DATABASE + "`"),
+                    new Grant(app, "Storage Blob Data Reader", "container `" + ArtifactStore.MODELS + "`"),
+                    new Grant(app, "Key Vault Secrets User", "Key Vault"),
+                    new Grant(app, "Monitoring Metrics Publisher", "Application Insights"),
+                    new Grant(app, "AcrPull", "container registry"));
+        }
+        // Registration and deployments, in the control app, publish Vigil's events; audit exports are written there.
+        assertThat(template).contains(
+                new Grant("control", "EventGrid Data Sender", "Event Grid topic"),
+                new Grant("control", "Key Vault Crypto User", "key `" + KeyVaultAuditSigner.KEY_NAME + "`"),
+                new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.AUDIT_EXPORTS + "`"),
+                new Grant("pipeline", "Storage Blob Data Contributor", "container `" + ArtifactStore.MODELS + "`"),
+                new Grant("pipeline", "Storage Blob Data Reader", "container `" + ArtifactStore.DATASETS + "`"),
+                new Grant("eventGridTopic", "Storage Blob Data Contributor", "container `event-deadletter`"),
+                new Grant("storageTopic", "Storage Blob Data Contributor", "container `event-deadletter`"));
+        // Nothing on a whole storage account, and the scoring app never sees datasets or exports.
+        assertThat(template).noneMatch(g -> g.principal().equals("scoring") && g.scope().startsWith("container `")
+                && !g.scope().equals("container `" + ArtifactStore.MODELS + "`"));
+    }
+
+    @Test
+    void cosmosContainersHaveThePartitionKeysTheAdaptersWrite() throws IOException {
+        String cosmos = module("cosmos.bicep");
+        assertThat(cosmos).contains("var databaseName = '" + AzureSettings.DEFAULT_DATABASE + "'");
+        for (String[] container : new String[][] {
+                {CosmosRegistryStore.CONTAINER, CosmosRegistryStore.PARTITION_PROPERTY},
+                {CosmosAuditStore.CONTAINER, CosmosAuditStore.PARTITION_PROPERTY},
+                {CosmosPredictionLog.CONTAINER, CosmosPredictionLog.PARTITION_PROPERTY}}) {
+            assertThat(cosmos).containsPattern("id: '" + container[0] + "'\\n\\s+partitionKey: \\{ paths: \\[ '/"
+                    + container[1] + "' \\], kind: 'Hash' \\}");
+        }
+        // Records carry their own ttl; index documents carry none and must never expire.
+        assertThat(cosmos).contains("defaultTtl: -1");
+    }
+
+    @Test
+    void blobContainersAreTheOnesTheCodeUsesPlusTheDeadLetters() throws IOException {
+        Matcher m = Pattern.compile("var containerNames = \\[ (.*) \\]").matcher(module("storage.bicep"));
+        assertThat(m.find()).isTrue();
+        assertThat(m.group(1).replace("'", "").split(", ")).containsExactlyInAnyOrder(
+                ArtifactStore.MODELS, ArtifactStore.DATASETS, ArtifactStore.AUDIT_EXPORTS, ArtifactStore.OUTCOMES,
+                "event-deadletter");
+        assertThat(module("eventgrid-subscriptions.bicep")).contains("blobContainerName: 'event-deadletter'")
+                .contains("deadLetterWithResourceIdentity: deadLetter").doesNotContain("deadLetterDestination: {\n      endpointType");
+    }
+
+    @Test
+    void thePseudonymisationKeyIsProvisionedUnderTheNameTheCodeReads() throws IOException {
+        assertThat(module("keyvault.bicep")).contains("name: '" + SecretProvider.PSEUDONYMISATION_KEY + "'")
+                .contains("@secure()\nparam pseudonymisationKey string");
+    }
+
+    @Test
+    void everyEventSubscriptionNamesAnEventGridFunctionOfItsApp() throws IOException {
+        Path file = REPO.resolve("infra/bicep/event-subscriptions.json");
+        JsonNode subscriptions = Json.readTree(file.toString(), Files.readAllBytes(file));
+        assertThat(subscriptions.size()).isPositive();
+        for (JsonNode s : subscriptions) {
+            List<String> triggers = eventGridFunctions(REPO.resolve("functions/" + s.path("app").asText() + "/src/main/java"));
+            assertThat(triggers).as("Event Grid functions of the %s app", s.path("app").asText())
+                    .contains(s.path("function").asText());
+        }
+    }
+
+    private static List<String> eventGridFunctions(Path sources) throws IOException {
+        List<String> names = new ArrayList<>();
+        Pattern function = Pattern.compile("@FunctionName\\(\"(\\w+)\"\\)\\s*public\\s+\\S+\\s+\\w+\\(\\s*@EventGridTrigger");
+        try (Stream<Path> files = Files.walk(sources)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                Matcher m = function.matcher(Files.readString(f));
+                while (m.find()) {
+                    names.add(m.group(1));
+                }
+            }
+        }
+        return names;
+    }
+}

@@ -1,0 +1,154 @@
+package health.vigil.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.error.ValidationException;
+import health.vigil.model.AuditRecord;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Exports and anchors happen once, chain to their predecessors, and leave the evidence verifiable. */
+class AuditEvidenceTest {
+    static final LocalDate DAY = LocalDate.of(2026, 11, 3);
+
+    InMemoryAuditStore store = new InMemoryAuditStore();
+    InMemoryArtifactStore artifacts = new InMemoryArtifactStore();
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-03T10:15:00Z"));
+    AuditLog log = new AuditLog(store, clock);
+    KeyPairSigner key = KeyPairSigner.generate(new SecureRandom());
+    AuditEvidence evidence = new AuditEvidence(store, log, artifacts, key, clock);
+
+    @BeforeEach
+    void someRecords() {
+        for (int i = 0; i < 5; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            log.record("user-" + i, "model.register", "/models/m/versions/" + i, "registered", Map.of());
+        }
+    }
+
+    @Test
+    void anExportWritesRecordsADigestAndThePublicKeyAndIsAudited() {
+        ExportResult result = evidence.export(DAY, DAY, "compliance-officer");
+
+        assertThat(result.created()).isTrue();
+        assertThat(result.count()).isEqualTo(5);
+        assertThat(result.digest()).isEqualTo("digests/00000001.json");
+        assertThat(result.keyId()).isEqualTo(SigningKeys.keyId(key.publicKey()));
+        assertThat(artifacts.get(result.records())).isNotNull();
+        assertThat(artifacts.get(EvidenceLayout.keyName(result.keyId()))).isNotNull();
+        SignedStatement digest = SignedStatement.parse(artifacts.get(result.digest())).orElseThrow();
+        assertThat(digest.field("count")).isEqualTo("5");
+        assertThat(digest.field("previousDigest")).isEmpty();
+        assertThat(digest.verifiesWith(key.publicKey())).isTrue();
+        List<AuditRecord> records = store.read(DAY.toString());
+        assertThat(records).extracting(AuditRecord::action)
+                .containsSubsequence("audit.signing-key.published", "audit.exported");
+        AuditRecord exported = records.get(records.size() - 1);
+        assertThat(exported.actor()).isEqualTo("compliance-officer");
+        assertThat(exported.details()).containsEntry("sha256", result.sha256()).containsEntry("records", "5");
+        assertThat(verify().firstProblem()).isNull();
+    }
+
+    @Test
+    void aRepeatedExportOfTheSameRecordsReturnsTheFirstAndWritesNothing() {
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+        ExportResult first = evidence.exportPreviousDay();
+        int blobs = artifacts.size();
+        int records = store.read(DAY.toString()).size() + store.read(DAY.plusDays(1).toString()).size();
+
+        ExportResult replay = evidence.exportPreviousDay();
+
+        assertThat(replay.created()).isFalse();
+        assertThat(replay.digest()).isEqualTo(first.digest());
+        assertThat(artifacts.size()).isEqualTo(blobs);
+        assertThat(store.read(DAY.toString()).size() + store.read(DAY.plusDays(1).toString()).size()).isEqualTo(records);
+    }
+
+    @Test
+    void eachExportNamesThePreviousDigest() {
+        ExportResult first = evidence.export(DAY, DAY, "a");
+        clock.advance(Duration.ofMinutes(1));
+        ExportResult second = evidence.export(DAY, DAY, "b");
+
+        assertThat(second.digest()).isEqualTo("digests/00000002.json");
+        SignedStatement digest = SignedStatement.parse(artifacts.get(second.digest())).orElseThrow();
+        assertThat(digest.field("previousDigest")).isEqualTo(first.digest());
+        assertThat(digest.field("previousDigestSha256")).isEqualTo(health.vigil.hash.Sha256.hex(artifacts.get(first.digest())));
+        // The second export holds the first export's own audit record, so its content differs.
+        assertThat(second.count()).isGreaterThan(first.count());
+        assertThat(verify().firstProblem()).isNull();
+    }
+
+    @Test
+    void anAnchorIsWrittenOncePerHourAndChainsToTheLastOne() {
+        assertThat(evidence.anchor()).contains("anchors/2026-11-03T10Z.json");
+        int blobs = artifacts.size();
+        assertThat(evidence.anchor()).isEmpty();
+        assertThat(artifacts.size()).isEqualTo(blobs);
+
+        clock.advance(Duration.ofHours(3));
+        assertThat(evidence.anchor()).contains("anchors/2026-11-03T13Z.json");
+        SignedStatement anchor = SignedStatement.parse(artifacts.get("anchors/2026-11-03T13Z.json")).orElseThrow();
+        assertThat(anchor.field("previousAnchor")).isEqualTo("anchors/2026-11-03T10Z.json");
+        AuditRecord head = store.last(DAY.toString()).orElseThrow();
+        assertThat(anchor.field("chainHeadRecord")).isEqualTo(DAY + "#" + head.sequence());
+        assertThat(anchor.field("chainHeadHash")).isEqualTo(head.hash());
+        assertThat(verify().firstProblem()).isNull();
+    }
+
+    @Test
+    void aNewSigningKeyIsPublishedAndRecordedOnceAndOldEvidenceKeepsVerifying() {
+        evidence.anchor();
+        KeyPairSigner rotated = KeyPairSigner.generate(new SecureRandom());
+        AuditEvidence afterRotation = new AuditEvidence(store, log, artifacts, rotated, clock);
+        clock.advance(Duration.ofHours(1));
+        afterRotation.anchor();
+        clock.advance(Duration.ofHours(1));
+        afterRotation.anchor();
+
+        assertThat(EvidenceFiles.container(artifacts).list(EvidenceLayout.KEYS)).hasSize(2);
+        assertThat(store.read(DAY.toString())).filteredOn(r -> r.action().equals("audit.signing-key.published"))
+                .extracting(r -> r.details().get("keyId"))
+                .containsExactly(SigningKeys.keyId(key.publicKey()), SigningKeys.keyId(rotated.publicKey()));
+        assertThat(new EvidenceVerifier(List.of(key.publicKey(), rotated.publicKey()))
+                .verify(EvidenceFiles.container(artifacts)).firstProblem()).isNull();
+        assertThat(new EvidenceVerifier(List.of(rotated.publicKey())).verify(EvidenceFiles.container(artifacts))
+                .firstProblem().kind()).isEqualTo(EvidenceReport.Kind.UNTRUSTED_KEY);
+    }
+
+    @Test
+    void theEvidenceForAnExportIsItsRecordsEveryDigestUpToItEveryAnchorAndTheKeys() {
+        evidence.anchor();
+        ExportResult first = evidence.export(DAY, DAY, "a");
+        clock.advance(Duration.ofMinutes(1));
+        evidence.export(DAY, DAY, "b");
+
+        assertThat(evidence.evidenceFor(first)).containsExactly(first.records(), first.digest(),
+                "anchors/2026-11-03T10Z.json", EvidenceLayout.keyName(first.keyId()));
+    }
+
+    @Test
+    void aPeriodThatEndsBeforeItStartsIsRefused() {
+        assertThatThrownBy(() -> evidence.export(DAY, DAY.minusDays(1), "a"))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("swap from and to");
+    }
+
+    @Test
+    void noTrustedKeyIsAProblemNotASuccess() {
+        evidence.export(DAY, DAY, "a");
+        EvidenceReport report = new EvidenceVerifier(List.of()).verify(EvidenceFiles.container(artifacts));
+        assertThat(report.valid()).isFalse();
+        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.NO_TRUSTED_KEY);
+    }
+
+    private EvidenceReport verify() {
+        return new EvidenceVerifier(List.of(key.publicKey())).verify(EvidenceFiles.container(artifacts));
+    }
+}

@@ -1,0 +1,135 @@
+package health.vigil.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.audit.AuditEvidence;
+import health.vigil.audit.AuditLog;
+import health.vigil.audit.EvidenceFiles;
+import health.vigil.audit.EvidenceReport;
+import health.vigil.audit.EvidenceVerifier;
+import health.vigil.audit.ExportResult;
+import health.vigil.audit.KeyPairSigner;
+import health.vigil.audit.MutableClock;
+import health.vigil.audit.Tampering;
+import health.vigil.model.AuditRecord;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditStore;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Signed audit evidence on a real store family: the records come from the audit store, the evidence goes to
+ * the artifact store, and tampering happens below the ports (as someone with write access to the database
+ * could), where the store's own protections do not reach. Anchors and digests must show it.
+ */
+public abstract class AuditEvidenceContract {
+    protected static final LocalDate DAY = LocalDate.of(2026, 10, 14);
+
+    protected abstract AuditStore newStore();
+
+    protected abstract ArtifactStore newArtifacts();
+
+    /** Replaces a stored record with {@code record} (same partition and sequence) below the port. */
+    protected abstract void overwrite(AuditRecord record);
+
+    /** Removes a stored record below the port. */
+    protected abstract void remove(String partition, long sequence);
+
+    protected AuditStore store;
+    protected ArtifactStore artifacts;
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-10-14T08:00:00Z"));
+    private final KeyPairSigner key = KeyPairSigner.generate(new SecureRandom());
+    private AuditEvidence evidence;
+
+    @BeforeEach
+    void writeADayWithAnchors() {
+        store = newStore();
+        artifacts = newArtifacts();
+        AuditLog log = new AuditLog(store, clock);
+        evidence = new AuditEvidence(store, log, artifacts, key, clock);
+        for (int hour = 0; hour < 4; hour++) {
+            clock.set(Instant.parse("2026-10-14T08:01:00Z").plus(Duration.ofHours(hour)));
+            evidence.anchor();
+            for (int i = 0; i < 4; i++) {
+                clock.advance(Duration.ofMinutes(7));
+                log.record("user-" + i, "deployment.deploy", "/models/readmission/versions/" + (hour + 1), "deployed",
+                        Map.of("hour", Integer.toString(hour)));
+            }
+        }
+        clock.set(Instant.parse("2026-10-14T12:01:00Z"));
+        evidence.anchor();
+        clock.advance(Duration.ofMinutes(5));
+    }
+
+    @AfterEach
+    void closeStore() throws Exception {
+        if (store instanceof AutoCloseable closeable) {
+            closeable.close();
+        }
+    }
+
+    @Test
+    void exportsAndAnchorsOfThisStoreVerifyAndARepeatedExportWritesNothing() {
+        clock.set(Instant.parse("2026-10-15T00:15:00Z"));
+        ExportResult first = evidence.exportPreviousDay();
+        int blobs = artifacts.list(ArtifactStore.AUDIT_EXPORTS, "").size();
+        ExportResult replay = evidence.exportPreviousDay();
+
+        assertThat(first.created()).isTrue();
+        assertThat(first.count()).isEqualTo(17);
+        assertThat(replay.created()).isFalse();
+        assertThat(replay.digest()).isEqualTo(first.digest());
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, "")).hasSize(blobs);
+        EvidenceReport report = verifier().verify(EvidenceFiles.container(artifacts));
+        assertThat(report.firstProblem()).isNull();
+        assertThat(report.anchors()).isEqualTo(5);
+        assertThat(report.records()).isEqualTo(17);
+        assertThat(evidence.verifyStore(DAY, DAY, List.of(key.publicKey())).firstProblem()).isNull();
+    }
+
+    @Test
+    void aConsistentRewriteBelowTheStoreContradictsTheAnchors() {
+        List<AuditRecord> day = new ArrayList<>(store.read(DAY.toString()));
+        AuditRecord original = day.get(5);
+        day.set(5, new AuditRecord(original.id(), original.partition(), original.sequence(), original.time(),
+                "someone-else", original.action(), original.subject(), original.outcome(), original.details(),
+                original.previousHash(), original.hash()));
+        List<AuditRecord> rewritten = Tampering.rechain(day, 5);
+        for (AuditRecord record : rewritten.subList(5, rewritten.size())) {
+            overwrite(record);
+        }
+        assertThat(new AuditLog(store, clock).verify(DAY, DAY).valid()).as("the chain alone looks intact").isTrue();
+
+        EvidenceReport report = evidence.verifyStore(DAY, DAY, List.of(key.publicKey()));
+
+        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.CONTRADICTS_SIGNED_EVIDENCE);
+        // Record 6 changed; the first record an anchor vouches for after it is the head at 10:01, record 9.
+        assertThat(report.firstProblem().message()).contains(DAY + "#9").contains("anchors/2026-10-14T10Z.json");
+    }
+
+    @Test
+    void aTailCutBelowTheStoreIsNamedAgainstTheLastAnchor() {
+        List<AuditRecord> day = store.read(DAY.toString());
+        remove(DAY.toString(), day.get(day.size() - 1).sequence());
+        remove(DAY.toString(), day.get(day.size() - 2).sequence());
+        assertThat(new AuditLog(store, clock).verify(DAY, DAY).valid()).as("the chain alone looks intact").isTrue();
+
+        EvidenceReport report = evidence.verifyStore(DAY, DAY, List.of(key.publicKey()));
+
+        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.TRUNCATED);
+        assertThat(report.firstProblem().message()).contains(DAY + "#" + day.size())
+                .contains("anchors/2026-10-14T12Z.json");
+    }
+
+    private EvidenceVerifier verifier() {
+        return new EvidenceVerifier(List.of(key.publicKey()));
+    }
+}

@@ -75,6 +75,9 @@ public final class LocalPlatform implements AutoCloseable {
      * Starts the platform for {@code config}; {@code customise} may adjust the platform (clock, pipelines)
      * before it is built.
      */
+    /** Schedules the functions read from app settings, with the defaults the Bicep templates set in Azure. */
+    static final Map<String, String> SCHEDULE_DEFAULTS = Map.of("VIGIL_DRIFT_CHECK_SCHEDULE", "0 5 * * * *");
+
     public static LocalPlatform start(VigilConfig config, int port, UnaryOperator<VigilPlatform.Builder> customise) {
         AtomicReference<VigilPlatform> platform = new AtomicReference<>();
         LocalHost.Builder hostBuilder = LocalHost.builder();
@@ -91,6 +94,7 @@ public final class LocalPlatform implements AutoCloseable {
                 .maxRequestBodyBytes(config.limits().maxBodyBytes())
                 .knownCaller(headers -> knownCaller(platform.get(), headers))
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
+                .appSettings(name -> java.util.Optional.ofNullable(System.getenv(name)).orElse(SCHEDULE_DEFAULTS.get(name)))
                 .build();
         VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())).build();
         platform.set(built);

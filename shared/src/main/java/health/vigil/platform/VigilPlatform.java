@@ -11,6 +11,7 @@ import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.model.Manifest;
+import health.vigil.model.ModelName;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
@@ -23,7 +24,10 @@ import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.modelpackage.ModelPackageReader;
+import health.vigil.monitoring.MonitoringPolicy;
+import health.vigil.monitoring.MonitoringService;
 import health.vigil.monitoring.OutcomeJoin;
+import health.vigil.monitoring.RetrainPolicy;
 import health.vigil.outcomes.OutcomeService;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
@@ -58,6 +62,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final PredictionRetention retention;
     private final OutcomeService outcomes;
     private final OutcomeJoin outcomeJoin;
+    private final MonitoringService monitoring;
     private final AuditEvidence evidence;
     private final Deque<AutoCloseable> closeables;
 
@@ -86,6 +91,9 @@ public final class VigilPlatform implements AutoCloseable {
         this.deployments = new DeploymentService(registryStore, audit, events, clock, scoring.models()::warm);
         this.outcomes = new OutcomeService(a.outcomes, artifacts, registry, pseudonymizer, audit, clock);
         this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes);
+        this.monitoring = new MonitoringService(registry, artifacts, pipelines, predictionLog, outcomeJoin, audit, events,
+                a.telemetry, clock, b.monitoringPolicies, b.retrainPolicy,
+                Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8));
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
     }
 
@@ -142,6 +150,11 @@ public final class VigilPlatform implements AutoCloseable {
         return retention;
     }
 
+    /** The scheduled monitoring check, its stored reports and the retraining requests it raises. */
+    public MonitoringService monitoring() {
+        return monitoring;
+    }
+
     public OutcomeService outcomes() {
         return outcomes;
     }
@@ -184,6 +197,8 @@ public final class VigilPlatform implements AutoCloseable {
         private EventPublisher events;
         private Function<Manifest, FeaturePipeline> pipelines = STANDARD_PIPELINES::forManifest;
         private Function<String, Optional<Integer>> pipelineWidth = STANDARD_PIPELINES::width;
+        private Function<ModelName, MonitoringPolicy> monitoringPolicies = model -> MonitoringPolicy.DEFAULTS;
+        private RetrainPolicy retrainPolicy = RetrainPolicy.DEFAULTS;
 
         private Builder(VigilConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -220,6 +235,18 @@ public final class VigilPlatform implements AutoCloseable {
         /** Where events go; locally the host's event bus. Required in local mode. */
         public Builder eventPublisher(EventPublisher events) {
             this.events = events;
+            return this;
+        }
+
+        /** Each model's monitoring policy, instead of {@link MonitoringPolicy#DEFAULTS} for all. */
+        public Builder monitoringPolicies(Function<ModelName, MonitoringPolicy> policies) {
+            this.monitoringPolicies = Objects.requireNonNull(policies, "policies");
+            return this;
+        }
+
+        /** When monitoring asks for retraining, instead of {@link RetrainPolicy#DEFAULTS}. */
+        public Builder retrainPolicy(RetrainPolicy policy) {
+            this.retrainPolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 

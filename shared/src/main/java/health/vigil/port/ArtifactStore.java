@@ -6,13 +6,14 @@ import java.util.Optional;
 
 /**
  * Blob storage for model packages, datasets, outcome files and audit exports. Containers are {@code models},
- * {@code datasets}, {@code outcomes} and {@code audit-exports}. Implementations stream and compute the sha256 while they do.
+ * {@code datasets}, {@code outcomes}, {@code audit-exports} and {@code monitoring} (reports of monitoring checks). Implementations stream and compute the sha256 while they do.
  */
 public interface ArtifactStore {
     String MODELS = "models";
     String DATASETS = "datasets";
     String OUTCOMES = "outcomes";
     String AUDIT_EXPORTS = "audit-exports";
+    String MONITORING = "monitoring";
 
     /**
      * Stores {@code content} as {@code container/name}. With {@code overwrite} false an existing blob is

@@ -45,7 +45,7 @@ import java.util.regex.Pattern;
 final class BlobArtifactStore implements ArtifactStore {
     static final String SHA256_METADATA = "sha256";
     static final int BLOCK_SIZE = 4 * 1024 * 1024;
-    static final Set<String> CONTAINERS = Set.of(MODELS, DATASETS, OUTCOMES, AUDIT_EXPORTS);
+    static final Set<String> CONTAINERS = Set.of(MODELS, DATASETS, OUTCOMES, AUDIT_EXPORTS, MONITORING);
     private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
     private final BlobServiceClient service;

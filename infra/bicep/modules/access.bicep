@@ -1,6 +1,6 @@
 // Least-privilege access for the identities, each grant on the narrowest scope that works: the scoring app reads
 // packages and the registry and writes predictions; the control app manages the registry and audit log, reads
-// packages, datasets and outcome files, writes audit exports and publishes events; the model pipeline reads datasets and uploads
+// packages, datasets and outcome files, writes audit exports and monitoring reports and publishes events; the model pipeline reads datasets and uploads
 // packages; the Event Grid topics dead-letter into their own container. docs/azure.md lists the same grants
 // (AzureTemplatesTest compares them).
 @description('Name of the Cosmos DB account.')
@@ -46,6 +46,7 @@ var blobGrants = [
   { principal: 'control', role: 'Storage Blob Data Reader', container: 'models' }
   { principal: 'control', role: 'Storage Blob Data Reader', container: 'datasets' }
   { principal: 'control', role: 'Storage Blob Data Reader', container: 'outcomes' }
+  { principal: 'control', role: 'Storage Blob Data Contributor', container: 'monitoring' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'audit-exports' }
   { principal: 'pipeline', role: 'Storage Blob Data Reader', container: 'datasets' }
   { principal: 'pipeline', role: 'Storage Blob Data Contributor', container: 'models' }

@@ -26,8 +26,8 @@ param lockResources bool
 
 // The containers the code uses (health.vigil.port.ArtifactStore) and the dead-letter container of Event Grid.
 // The index of 'audit-exports' (2) is used below; new containers go at the end. 'outcomes' holds files of realised
-// outcomes (CSV or JSON Lines), ingested on BlobCreated by IngestOutcomes.
-var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'outcomes' ]
+// outcomes (CSV or JSON Lines), ingested on BlobCreated by IngestOutcomes; 'monitoring' the reports of DriftCheck.
+var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'outcomes', 'monitoring' ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: accountName

@@ -34,9 +34,6 @@ class WorkbookQueriesTest {
             TelemetryNames.CANARY_ANALYSES, TelemetryNames.CANARY_CONTROLLER,
             TelemetryNames.GATE_CHECKS, TelemetryNames.GATE_EVALUATION,
             TelemetryNames.APPROVALS, TelemetryNames.APPROVAL,
-            TelemetryNames.DRIFT_CHECKS, TelemetryNames.DRIFT_DETECTION,
-            TelemetryNames.DRIFT_STATISTIC, TelemetryNames.DRIFT_DETECTION,
-            TelemetryNames.PERFORMANCE, TelemetryNames.DRIFT_DETECTION,
             TelemetryNames.AUDIT_EXPORTS, TelemetryNames.AUDIT_EXPORT);
 
     private final TelemetryQueries queries = new TelemetryQueries(PLANNED);
@@ -155,12 +152,12 @@ class WorkbookQueriesTest {
 
     @Test
     void aWorkbookUsingAReservedNameOffTheAllowListFails() {
-        String workbook = workbook("AppMetrics\\n| where Name == \\\"vigil.drift.checks\\\"\\n| summarize sum(Sum)");
+        String workbook = workbook("AppMetrics\\n| where Name == \\\"vigil.gates.checks\\\"\\n| summarize sum(Sum)");
 
         assertThat(new WorkbookQueriesTest().problems("ok.json", workbook)).isEmpty();
         TelemetryQueries strict = new TelemetryQueries(Map.of());
-        assertThat(strict.problems("bad.json", "AppMetrics | where Name == \"vigil.drift.checks\" | summarize sum(Sum)"))
-                .singleElement().asString().contains("reserved for the drift detection");
+        assertThat(strict.problems("bad.json", "AppMetrics | where Name == \"vigil.gates.checks\" | summarize sum(Sum)"))
+                .singleElement().asString().contains("reserved for the gate evaluation");
     }
 
     @Test

@@ -137,7 +137,7 @@ class AzureTemplatesTest {
         Matcher m = Pattern.compile("var containerNames = \\[ (.*) \\]").matcher(module("storage.bicep"));
         assertThat(m.find()).isTrue();
         assertThat(m.group(1).replace("'", "").split(", ")).containsExactlyInAnyOrder(
-                ArtifactStore.MODELS, ArtifactStore.DATASETS, ArtifactStore.AUDIT_EXPORTS, ArtifactStore.OUTCOMES,
+                ArtifactStore.MODELS, ArtifactStore.DATASETS, ArtifactStore.AUDIT_EXPORTS, ArtifactStore.OUTCOMES, ArtifactStore.MONITORING,
                 "event-deadletter");
         assertThat(module("eventgrid-subscriptions.bicep")).contains("blobContainerName: 'event-deadletter'")
                 .contains("deadLetterWithResourceIdentity: deadLetter").doesNotContain("deadLetterDestination: {\n      endpointType");

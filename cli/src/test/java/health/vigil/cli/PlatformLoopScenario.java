@@ -391,8 +391,53 @@ abstract class PlatformLoopScenario {
         assertThat(audited.findValuesAsText("action").stream().filter("outcomes.record"::equals)).hasSize(3);
     }
 
+    // Issue point 2: a monitoring check of a window over HTTP, stored once and served; a second run writes nothing.
     @Test
     @Order(12)
+    void aMonitoringCheckOfAWindowIsStoredOnceAndServed() throws Exception {
+        Instant to = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant from = to.minus(Duration.ofHours(1));
+        String run = "/models/" + MODEL + "/monitoring/run?from=" + from + "&to=" + to;
+        assertThat(post(run, clinicalApp, "", Map.of()).statusCode()).isEqualTo(403);
+        HttpResponse<String> future = post("/models/" + MODEL + "/monitoring/run?from=" + from + "&to="
+                + to.plus(Duration.ofHours(1)), operator, "", Map.of());
+        assertThat(future.statusCode()).isEqualTo(400);
+        assertErrorShape(future.body());
+        assertThat(post("/models/no-such-model/monitoring/run", operator, "", Map.of()).statusCode()).isEqualTo(404);
+
+        HttpResponse<String> first = post(run, operator, "", Map.of());
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        JsonNode reports = json(first.body()).get("reports");
+        JsonNode deployment = get("/models/" + MODEL, operator).at("/summary/deployment/slots");
+        assertThat(reports).hasSize(deployment.size());
+        List<PredictionRecord> logged = logged();
+        for (JsonNode report : reports) {
+            int version = report.get("version").asInt();
+            String slot = report.get("slot").asText();
+            long expected = logged.stream().filter(r -> r.version() == version && r.slot().wireName().equals(slot)
+                    && !r.time().isBefore(from) && r.time().isBefore(to)).count();
+            assertThat(report.get("predictions").asLong()).as(report.toString()).isEqualTo(expected);
+            assertThat(report.get("severity").asText()).isIn("OK", "INSUFFICIENT_DATA", "WARNING", "ALERT");
+            assertThat(report.has("drift")).isTrue();
+            assertThat(report.at("/performance/labelled").asLong()).isGreaterThanOrEqualTo(0);
+        }
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        long checks = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records")
+                .findValuesAsText("action").stream().filter("monitoring.check"::equals).count();
+        assertThat(checks).isEqualTo(reports.size());
+
+        HttpResponse<String> again = post(run, operator, "", Map.of());
+        assertThat(json(again.body()).get("reports")).isEqualTo(reports);
+        assertThat(get("/audit/records?from=" + today + "&to=" + today, compliance).get("records")
+                .findValuesAsText("action").stream().filter("monitoring.check"::equals).count()).isEqualTo(checks);
+        JsonNode served = get("/models/" + MODEL + "/monitoring?from=" + from.minusSeconds(1) + "&to="
+                + from.plusSeconds(1), operator);
+        assertThat(served.get("reports")).isEqualTo(reports);
+        assertThat(served.toString()).doesNotContain(PATIENT_PREFIX);
+    }
+
+    @Test
+    @Order(13)
     void refusalsAuditReadsAndExportsAreAuditRecordsWithoutCredentials() throws Exception {
         String today = LocalDate.now(ZoneOffset.UTC).toString();
         String wrongKey = "wrong-key-" + UUID.randomUUID();
@@ -441,7 +486,7 @@ abstract class PlatformLoopScenario {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void theEvidenceVerifiesWithThePublicKeyAloneAndATamperedExportIsNamed() throws Exception {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         var evidence = platform.platform().auditEvidence();
@@ -487,7 +532,7 @@ abstract class PlatformLoopScenario {
     // Points 10 and 11: permanent errors of the webhook are 4xx (Event Grid would retry a 5xx for a day), and
     // without the system key nothing is delivered at all.
     @Test
-    @Order(14)
+    @Order(15)
     void theWebhookNeedsItsKeyAndAnswersBadEventsWith4xx() throws Exception {
         String key = SystemKeys.eventGrid(home);
         String event = blobCreated(UUID.randomUUID().toString(), "readmission.zip");
@@ -516,7 +561,7 @@ abstract class PlatformLoopScenario {
 
     // Points 10 and 12: a broken query string and patient identifiers that are not UTF-8 are 400s.
     @Test
-    @Order(15)
+    @Order(16)
     void brokenQueryStringsAndIdentifiersThatAreNotUtf8Are400() throws Exception {
         for (String target : List.of("/audit/records?%", "/audit/verify?%", "/models?%")) {
             try (java.net.Socket socket = new java.net.Socket("127.0.0.1", platform.baseUri().getPort())) {
@@ -551,7 +596,7 @@ abstract class PlatformLoopScenario {
 
     // Point 16: the home folder and everything in it are owner-only (the SQLite WAL and SHM files included).
     @Test
-    @Order(16)
+    @Order(17)
     void everyFileUnderTheHomeIsOwnerOnly() throws Exception {
         if (!home.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return;

@@ -20,6 +20,7 @@ import health.vigil.port.ModelRuntime;
 import health.vigil.port.OutcomeStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
+import health.vigil.port.Retrainer;
 import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
@@ -31,6 +32,7 @@ import health.vigil.monitoring.RetrainPolicy;
 import health.vigil.outcomes.OutcomeService;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
+import health.vigil.retraining.RetrainService;
 import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.scoring.PredictionRetention;
 import health.vigil.scoring.ScoringService;
@@ -63,6 +65,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final OutcomeService outcomes;
     private final OutcomeJoin outcomeJoin;
     private final MonitoringService monitoring;
+    private final RetrainService retraining;
     private final AuditEvidence evidence;
     private final Deque<AutoCloseable> closeables;
 
@@ -94,6 +97,8 @@ public final class VigilPlatform implements AutoCloseable {
         this.monitoring = new MonitoringService(registry, artifacts, pipelines, predictionLog, outcomeJoin, audit, events,
                 a.telemetry, clock, b.monitoringPolicies, b.retrainPolicy,
                 Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8));
+        this.retraining = new RetrainService(registry, artifacts, predictionLog, outcomeJoin::outcomesOf, pipelines,
+                Optional.ofNullable(b.retrainer), audit, events, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
     }
 
@@ -155,6 +160,11 @@ public final class VigilPlatform implements AutoCloseable {
         return monitoring;
     }
 
+    /** Retraining on request: trains a successor and uploads it for registration, gates and approval. */
+    public RetrainService retraining() {
+        return retraining;
+    }
+
     public OutcomeService outcomes() {
         return outcomes;
     }
@@ -199,6 +209,7 @@ public final class VigilPlatform implements AutoCloseable {
         private Function<String, Optional<Integer>> pipelineWidth = STANDARD_PIPELINES::width;
         private Function<ModelName, MonitoringPolicy> monitoringPolicies = model -> MonitoringPolicy.DEFAULTS;
         private RetrainPolicy retrainPolicy = RetrainPolicy.DEFAULTS;
+        private Retrainer retrainer;
 
         private Builder(VigilConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -247,6 +258,12 @@ public final class VigilPlatform implements AutoCloseable {
         /** When monitoring asks for retraining, instead of {@link RetrainPolicy#DEFAULTS}. */
         public Builder retrainPolicy(RetrainPolicy policy) {
             this.retrainPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** The training library that retrains a model on request; without one, requests are deferred to the pipeline. */
+        public Builder retrainer(Retrainer retrainer) {
+            this.retrainer = Objects.requireNonNull(retrainer, "retrainer");
             return this;
         }
 

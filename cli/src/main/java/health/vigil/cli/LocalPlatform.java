@@ -5,6 +5,9 @@ import health.vigil.config.VigilConfig;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.host.LocalHost;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.training.CodeVersion;
+import health.vigil.training.ModelTraining;
+import health.vigil.training.retrain.PipelineRetrainer;
 import health.vigil.testing.emulators.EmulatorLauncher;
 import health.vigil.testing.emulators.Emulators;
 import java.util.HashMap;
@@ -96,7 +99,10 @@ public final class LocalPlatform implements AutoCloseable {
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
                 .appSettings(name -> java.util.Optional.ofNullable(System.getenv(name)).orElse(SCHEDULE_DEFAULTS.get(name)))
                 .build();
-        VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())).build();
+        // The local platform has the training library: a retraining request trains here, as `vigil train` does.
+        VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())
+                .retrainer(new PipelineRetrainer(new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()),
+                        java.time.Clock.systemUTC())))).build();
         platform.set(built);
         try {
             host.start();

@@ -23,6 +23,7 @@ class FunctionJsonIT {
         assertThat(GeneratedFunctions.summaries(functions)).isEqualTo(Map.ofEntries(
                 Map.entry("RegisterModel", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("IngestOutcomes", List.of("eventGridTrigger", "", "", "")),
+                Map.entry("Retrain", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("ListModels", List.of("httpTrigger", "models", "GET", "ANONYMOUS")),
                 Map.entry("GetModel", List.of("httpTrigger", "models/{name}", "GET", "ANONYMOUS")),
                 Map.entry("GetModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}", "GET", "ANONYMOUS")),

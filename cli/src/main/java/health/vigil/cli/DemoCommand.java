@@ -2,6 +2,12 @@ package health.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import health.vigil.model.FeatureType;
+import health.vigil.port.ArtifactStore;
+import health.vigil.training.data.Dataset;
+import health.vigil.training.data.DatasetFile;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.models.ReferenceModels;
 import health.vigil.training.export.ModelPackager;
@@ -96,12 +102,29 @@ final class DemoCommand implements Callable<Integer> {
                 Files.delete(written.path());
             }
             Files.delete(trained);
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                // The training data goes to the datasets container under its sha256, where retraining finds it.
+                Dataset data = clinical.synthetic(ReferenceModels.DEMO_ROWS, seed).dataset();
+                String blob = DatasetFile.blobName(data.sha256());
+                ArtifactStore datasets = platform.platform().artifacts();
+                if (datasets.describe(ArtifactStore.DATASETS, blob).isEmpty()) {
+                    datasets.put(ArtifactStore.DATASETS, blob, new java.io.ByteArrayInputStream(
+                            DatasetFile.bytes(clinical.pipeline().rawSchema(), data)), false);
+                }
+            }
+            say("training datasets stored in the datasets container under their sha256 (what retraining reads)");
 
             step("Event Grid (local bus) delivers BlobCreated; RegisterModel validates and registers each package");
             Map<ClinicalModel, Integer> versions = new java.util.EnumMap<>(ClinicalModel.class);
             for (ClinicalModel clinical : ClinicalModel.values()) {
                 JsonNode model = waitForVersions(clinical.modelName().value(), 1, operator);
+                // The version registered from the demo's own upload (a retrained candidate may be newer).
                 JsonNode latest = model.get("summary").get("latest");
+                for (JsonNode v : model.get("versions")) {
+                    if (v.path("packageBlob").asText().equals(clinical + ".zip")) {
+                        latest = v;
+                    }
+                }
                 versions.put(clinical, latest.get("version").asInt());
                 say(clinical + " version " + latest.get("version").asInt() + ": stage " + latest.get("stage").asText()
                         + ", feature pipeline " + latest.at("/manifest/featurePipeline").asText() + ", "
@@ -155,6 +178,8 @@ final class DemoCommand implements Callable<Integer> {
                     Map.of("patientId", "DEMO-BAD", "features", bad), 400);
             say(refused.get("error").get("code").asText() + ": " + refused.get("error").get("message").asText());
 
+            closeTheLoop(first, operator, clinicalApp, LocalAdapters.apiKey(absoluteHome, "outcomes-feed"));
+
             step("Compliance reads and verifies today's audit trail (hash-chained)");
             String today = LocalDate.now(ZoneOffset.UTC).toString();
             JsonNode audit = send("GET", "/audit/records?from=" + today + "&to=" + today, compliance, null, 200);
@@ -178,6 +203,105 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The monitoring half of the loop: an older, sicker population whose outcomes the model no longer ranks, its
+     * outcomes, the monitoring check (drift and degraded performance), the retraining request it raises, and the
+     * retrained candidate, registered and waiting for its gates and a human approval.
+     */
+    private void closeTheLoop(ClinicalModel clinical, String operator, String clinicalApp, String outcomesFeed)
+            throws IOException, InterruptedException {
+        String name = clinical.modelName().value();
+        int shifted = 600;
+        step("Months later: " + shifted + " " + clinical + " patients from a shifted population (older, more"
+                + " prior visits) are scored");
+        Dataset population = clinical.synthetic(shifted, seed + 3).dataset();
+        FeatureSchema schema = clinical.pipeline().rawSchema();
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (int i = 0; i < shifted; i++) {
+            records.add(Map.of("patientId", "DEMO-SHIFT-" + (5000 + i), "features", shift(schema,
+                    population.records().get(i), i)));
+        }
+        JsonNode scored = send("POST", "/score/" + name, clinicalApp, Map.of("records", records), 200);
+        say("scored " + scored.get("predictions").size() + " patients");
+
+        step("Their outcomes arrive (POST /outcomes, role Outcomes.Write): worse than the scores said");
+        List<Map<String, Object>> outcomes = new ArrayList<>();
+        for (int i = 0; i < shifted; i++) {
+            // The realised outcomes run against the model: the ones it rated low risk came back.
+            outcomes.add(Map.of("predictionId", scored.get("predictions").get(i).get("predictionId").asText(),
+                    "outcome", population.label(i) ? 0 : 1));
+        }
+        JsonNode receipt = send("POST", "/outcomes", outcomesFeed, Map.of("model", name, "outcomes", outcomes), 200);
+        say("recorded " + receipt.get("recorded").asInt() + " outcomes");
+
+        step("The monitoring check runs (DriftCheck runs hourly; here on request for the last hour)");
+        java.time.Instant to = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        JsonNode checked = send("POST", "/models/" + name + "/monitoring/run?from=" + to.minus(Duration.ofHours(1))
+                + "&to=" + to, operator, null, 200);
+        for (JsonNode report : checked.get("reports")) {
+            say("report " + report.get("id").asText() + ": " + report.get("severity").asText());
+            for (JsonNode reason : report.get("reasons")) {
+                say("  " + reason.asText());
+            }
+            for (JsonNode f : report.at("/drift/features")) {
+                if (f.get("status").asText().equals("DRIFTED")) {
+                    say(String.format("  %-28s PSI %.3f  drifted", f.get("name").asText(), f.get("psi").asDouble()));
+                }
+            }
+            JsonNode performance = report.get("performance");
+            say(String.format("  AUROC from %d outcomes %.3f (95%% CI %.3f-%.3f); expected from the scores alone %.3f",
+                    performance.get("labelled").asLong(), performance.path("auroc").asDouble(Double.NaN),
+                    performance.path("aurocLower").asDouble(Double.NaN), performance.path("aurocUpper").asDouble(Double.NaN),
+                    report.at("/drift/estimate/expectedAuroc").asDouble(Double.NaN)));
+        }
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        step("Vigil.Drift.Detected and Vigil.Retrain.Requested are published, each with its audit record");
+        JsonNode trail = send("GET", "/audit/records?from=" + today + "&to=" + today, LocalAdapters.apiKey(
+                home.toAbsolutePath().normalize(), "compliance"), null, 200).get("records");
+        for (JsonNode r : trail) {
+            String action = r.get("action").asText();
+            if ((action.equals("monitoring.check") || action.equals("retrain.request"))
+                    && r.get("subject").asText().startsWith("/models/" + name + "/")) {
+                say(action + " " + r.get("outcome").asText() + "  " + r.get("details").path("reportId").asText()
+                        + (r.get("details").has("reason") ? "  (" + r.get("details").get("reason").asText() + ")" : ""));
+            }
+        }
+
+        step("Retrain trains a successor on the training dataset plus the labelled production rows and uploads it;"
+                + " registration takes it like any upload");
+        int stable = send("GET", "/models/" + name, operator, null, 200).at("/summary/deployment/slots/0/version").asInt();
+        JsonNode model = waitForVersions(name, stable + 1, operator);
+        JsonNode candidate = model.at("/summary/latest");
+        JsonNode parameters = candidate.at("/manifest/provenance/parameters");
+        say(name + " version " + candidate.get("version").asInt() + ": stage " + candidate.get("stage").asText()
+                + ", retrained from version " + parameters.path("lineage.parentVersion").asText()
+                + " on " + candidate.at("/manifest/provenance/datasetRows").asLong() + " rows");
+        say("  training dataset " + parameters.path("lineage.trainingDataset").asText().substring(0, 12)
+                + "…, production dataset " + parameters.path("lineage.productionDataset").asText().substring(0, 12)
+                + "… (" + parameters.path("lineage.productionRows").asText() + " labelled rows), report "
+                + parameters.path("lineage.report").asText());
+        say("  it is not deployed: it waits for its gates and a human approval, like any new version");
+    }
+
+    /** A record from an older, sicker population: numeric values pushed up within their ranges. */
+    private static Map<String, Object> shift(FeatureSchema schema, Map<String, Object> record, int i) {
+        Map<String, Object> out = new LinkedHashMap<>(record);
+        for (Feature f : schema.features()) {
+            Object v = out.get(f.name());
+            if (v instanceof Number n && (f.type() == FeatureType.NUMERIC || f.type() == FeatureType.INTEGER)) {
+                double shiftedValue = n.doubleValue() * 1.6 + 1;
+                if (f.max() != null) {
+                    shiftedValue = Math.min(f.max(), shiftedValue);
+                }
+                out.put(f.name(), f.type() == FeatureType.INTEGER ? (Object) Math.round(shiftedValue) : (Object) shiftedValue);
+            } else if (v instanceof String && f.type() == FeatureType.CATEGORICAL && f.categories() != null
+                    && !f.categories().isEmpty() && i % 2 == 0) {
+                out.put(f.name(), f.categories().get(f.categories().size() - 1));
+            }
+        }
+        return out;
     }
 
     private JsonNode waitForVersions(String model, int versions, String key) throws IOException, InterruptedException {

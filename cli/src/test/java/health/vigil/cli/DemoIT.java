@@ -17,13 +17,22 @@ class DemoIT {
         assertThat(first).contains("uploaded readmission.zip", "uploaded adherence.zip", "uploaded complications.zip")
                 .contains("readmission version 1: stage REGISTERED")
                 .contains("INVALID_FEATURE")
-                // three registrations, three deployments, compliance's own read of the trail, and the signing key's
-                // publication when the hourly anchor timer fires during the demo
-                .containsPattern("chain valid: true \\((7|8) records\\)");
+                // The loop closes: drift in the shifted population, degraded performance against its outcomes, a
+                // retraining request, and the retrained candidate registered (not deployed) with its lineage.
+                .containsPattern("report readmission/v1/stable/\\S+: ALERT")
+                .contains("drift in ")
+                .containsPattern("AUROC from 600 outcomes 0\\.[0-4]")
+                .containsPattern("monitoring.check alert")
+                .containsPattern("retrain.request requested")
+                .contains("readmission version 2: stage REGISTERED, retrained from version 1 on ")
+                .contains("(600 labelled rows)")
+                .containsPattern("chain valid: true \\(\\d+ records\\)");
 
         String again = runDemo(home);
         assertThat(again).contains("readmission.zip is already uploaded")
                 .contains("readmission version 1: stage PRODUCTION")
+                // A candidate is pending: the new window's alert asks for no second retraining.
+                .contains("readmission version 2: stage REGISTERED, retrained from version 1")
                 .contains("chain valid: true");
     }
 

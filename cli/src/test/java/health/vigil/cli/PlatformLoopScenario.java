@@ -434,6 +434,13 @@ abstract class PlatformLoopScenario {
                 + from.plusSeconds(1), operator);
         assertThat(served.get("reports")).isEqualTo(reports);
         assertThat(served.toString()).doesNotContain(PATIENT_PREFIX);
+        // The same through `vigil monitor`, which asks the running platform with the operator's key.
+        String cli = AuditCommandTest.run("monitor", "show", MODEL, "--url", platform.baseUri().toString(), "--home",
+                home.toString(), "--from", from.minusSeconds(1).toString(), "--to", from.plusSeconds(1).toString());
+        assertThat(cli).startsWith("0\n").contains(reports.get(0).get("id").asText());
+        assertThat(AuditCommandTest.run("monitor", "run", MODEL, "--url", platform.baseUri().toString(), "--home",
+                home.toString(), "--from", from.toString(), "--to", to.toString())).startsWith("0\n")
+                .contains(reports.get(0).get("id").asText());
     }
 
     @Test

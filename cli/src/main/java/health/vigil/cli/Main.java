@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
         description = "Vigil: lifecycle of clinical prediction models, locally and on Azure.",
         subcommands = {UpCommand.class, DemoCommand.class, TrainCommand.class, ModelsCommand.class, AuditCommand.class,
-                MonitorCommand.class,
+                MonitorCommand.class, LineageCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

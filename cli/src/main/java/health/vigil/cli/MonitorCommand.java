@@ -1,16 +1,10 @@
 package health.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import health.vigil.adapter.local.LocalAdapters;
-import health.vigil.json.Json;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,18 +44,13 @@ final class MonitorCommand {
             if (to != null) {
                 query.append(query.length() == 0 ? "?" : "&").append("to=").append(URLEncoder.encode(to, StandardCharsets.UTF_8));
             }
-            HttpRequest request = HttpRequest.newBuilder(url.resolve("/models/" + URLEncoder.encode(model,
-                            StandardCharsets.UTF_8) + path + query))
-                    .header("x-api-key", LocalAdapters.apiKey(home, "operator")).timeout(Duration.ofMinutes(5))
-                    .method(method, HttpRequest.BodyPublishers.noBody()).build();
-            HttpResponse<String> response = HttpClient.newHttpClient().send(request,
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            JsonNode body = Json.readTree("response", response.body().getBytes(StandardCharsets.UTF_8));
-            if (response.statusCode() != 200) {
-                System.err.println("vigil monitor: " + response.statusCode() + " " + body.at("/error/message").asText());
+            RunningPlatform.Answer answer = new RunningPlatform(url, home).send(method, "/models/"
+                    + URLEncoder.encode(model, StandardCharsets.UTF_8) + path + query, "operator");
+            if (answer.status() != 200) {
+                System.err.println("vigil monitor: " + answer.status() + " " + answer.errorMessage());
                 return 1;
             }
-            JsonNode reports = body.get("reports");
+            JsonNode reports = answer.body().get("reports");
             if (reports.isEmpty()) {
                 System.out.println("no reports for " + model + " in that period");
             }

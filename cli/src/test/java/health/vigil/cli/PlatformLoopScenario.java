@@ -443,8 +443,46 @@ abstract class PlatformLoopScenario {
                 .contains(reports.get(0).get("id").asText());
     }
 
+    // Issue point 4: the lineage of a prediction, over HTTP and through `vigil lineage`.
     @Test
     @Order(13)
+    void theLineageOfAPredictionNamesItsVersionDatasetsAndTheDeploymentAtThatMoment() throws Exception {
+        PredictionRecord first = logged().get(0);
+        String path = "/predictions/" + first.predictionId();
+        assertThat(send(HttpRequest.newBuilder(uri(path)).GET().header("x-api-key", operator)).statusCode())
+                .isEqualTo(403);
+        HttpResponse<String> malformed = send(HttpRequest.newBuilder(uri("/predictions/not-an-id")).GET()
+                .header("x-api-key", compliance));
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertErrorShape(malformed.body());
+        String neverIssued = health.vigil.model.PredictionIds.next(first.time());
+        assertThat(send(HttpRequest.newBuilder(uri("/predictions/" + neverIssued)).GET().header("x-api-key", compliance))
+                .statusCode()).isEqualTo(404);
+
+        JsonNode lineage = get(path, compliance);
+        assertThat(lineage.at("/prediction/predictionId").asText()).isEqualTo(first.predictionId());
+        assertThat(lineage.at("/prediction/patientPseudonym").asText()).isEqualTo(first.patientPseudonym());
+        assertThat(lineage.at("/prediction/score").asDouble()).isEqualTo(first.score());
+        assertThat(lineage.at("/prediction/inputs").size()).isEqualTo(first.features().length);
+        JsonNode version = get("/models/" + MODEL + "/versions/" + first.version(), operator);
+        assertThat(lineage.at("/version/packageSha256").asText()).isEqualTo(version.findValue("packageSha256").asText());
+        assertThat(lineage.at("/version/trainingDatasets/0").asText())
+                .isEqualTo(version.findValue("datasetSha256").asText());
+        assertThat(lineage.at("/versionDecisions").findValuesAsText("action")).contains("model.register");
+        assertThat(lineage.at("/deploymentAtPrediction/action").asText()).isEqualTo("deployment.deploy");
+        assertThat(lineage.at("/deploymentAtPrediction/subject").asText()).endsWith("/versions/" + first.version());
+        assertThat(lineage.toString()).doesNotContain(PATIENT_PREFIX);
+
+        String cli = AuditCommandTest.run("lineage", first.predictionId(), "--url", platform.baseUri().toString(),
+                "--home", home.toString());
+        assertThat(cli).startsWith("0\n").contains(lineage.at("/version/packageSha256").asText());
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        assertThat(get("/audit/records?from=" + today + "&to=" + today, compliance).get("records")
+                .findValuesAsText("action")).contains("lineage.read");
+    }
+
+    @Test
+    @Order(14)
     void refusalsAuditReadsAndExportsAreAuditRecordsWithoutCredentials() throws Exception {
         String today = LocalDate.now(ZoneOffset.UTC).toString();
         String wrongKey = "wrong-key-" + UUID.randomUUID();
@@ -493,7 +531,7 @@ abstract class PlatformLoopScenario {
     }
 
     @Test
-    @Order(14)
+    @Order(15)
     void theEvidenceVerifiesWithThePublicKeyAloneAndATamperedExportIsNamed() throws Exception {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         var evidence = platform.platform().auditEvidence();
@@ -539,7 +577,7 @@ abstract class PlatformLoopScenario {
     // Points 10 and 11: permanent errors of the webhook are 4xx (Event Grid would retry a 5xx for a day), and
     // without the system key nothing is delivered at all.
     @Test
-    @Order(15)
+    @Order(16)
     void theWebhookNeedsItsKeyAndAnswersBadEventsWith4xx() throws Exception {
         String key = SystemKeys.eventGrid(home);
         String event = blobCreated(UUID.randomUUID().toString(), "readmission.zip");
@@ -568,7 +606,7 @@ abstract class PlatformLoopScenario {
 
     // Points 10 and 12: a broken query string and patient identifiers that are not UTF-8 are 400s.
     @Test
-    @Order(16)
+    @Order(17)
     void brokenQueryStringsAndIdentifiersThatAreNotUtf8Are400() throws Exception {
         for (String target : List.of("/audit/records?%", "/audit/verify?%", "/models?%")) {
             try (java.net.Socket socket = new java.net.Socket("127.0.0.1", platform.baseUri().getPort())) {
@@ -603,7 +641,7 @@ abstract class PlatformLoopScenario {
 
     // Point 16: the home folder and everything in it are owner-only (the SQLite WAL and SHM files included).
     @Test
-    @Order(17)
+    @Order(18)
     void everyFileUnderTheHomeIsOwnerOnly() throws Exception {
         if (!home.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return;

@@ -6,6 +6,7 @@ import health.vigil.adapter.onnx.OrtModelRuntime;
 import health.vigil.audit.AccessAudit;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
+import health.vigil.compliance.PredictionLineage;
 import health.vigil.config.VigilConfig;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
@@ -66,6 +67,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final OutcomeJoin outcomeJoin;
     private final MonitoringService monitoring;
     private final RetrainService retraining;
+    private final PredictionLineage lineage;
     private final AuditEvidence evidence;
     private final Deque<AutoCloseable> closeables;
 
@@ -99,6 +101,7 @@ public final class VigilPlatform implements AutoCloseable {
                 Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8));
         this.retraining = new RetrainService(registry, artifacts, predictionLog, outcomeJoin::outcomesOf, pipelines,
                 Optional.ofNullable(b.retrainer), audit, events, clock);
+        this.lineage = new PredictionLineage(predictionLog, registry, audit, pipelines);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
     }
 
@@ -163,6 +166,11 @@ public final class VigilPlatform implements AutoCloseable {
     /** Retraining on request: trains a successor and uploads it for registration, gates and approval. */
     public RetrainService retraining() {
         return retraining;
+    }
+
+    /** Where a prediction came from: version, datasets, decisions and the deployment at that moment. */
+    public PredictionLineage lineage() {
+        return lineage;
     }
 
     public OutcomeService outcomes() {

@@ -36,6 +36,7 @@ class FunctionJsonIT {
                 Map.entry("DriftCheck", List.of("timerTrigger", "%VIGIL_DRIFT_CHECK_SCHEDULE%", "", "")),
                 Map.entry("MonitoringReports", List.of("httpTrigger", "models/{name}/monitoring", "GET", "ANONYMOUS")),
                 Map.entry("RunMonitoring", List.of("httpTrigger", "models/{name}/monitoring/run", "POST", "ANONYMOUS")),
+                Map.entry("PredictionLineage", List.of("httpTrigger", "predictions/{id}", "GET", "ANONYMOUS")),
                 Map.entry("AuditExport", List.of("httpTrigger", "audit/exports", "POST", "ANONYMOUS")),
                 Map.entry("AuditEvidenceVerify", List.of("httpTrigger", "audit/evidence/verify", "GET", "ANONYMOUS")),
                 Map.entry("AuditDailyExport", List.of("timerTrigger", "0 15 0 * * *", "", "")),

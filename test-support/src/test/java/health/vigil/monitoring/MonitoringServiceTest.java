@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.audit.MutableClock;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ValidationException;
 import health.vigil.events.BlobCreated;
@@ -22,11 +23,9 @@ import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,7 +47,7 @@ class MonitoringServiceTest {
 
     @TempDir
     Path home;
-    private final TestClock clock = new TestClock(START);
+    private final MutableClock clock = new MutableClock(START);
     private final List<VigilEvent> published = new CopyOnWriteArrayList<>();
     private VigilPlatform platform;
     private ModelName model;
@@ -240,33 +239,5 @@ class MonitoringServiceTest {
     private List<AuditRecord> auditRecords() {
         LocalDate day = LocalDate.ofInstant(START, ZoneOffset.UTC);
         return platform.audit().read(day, day.plusDays(1));
-    }
-
-    /** A clock the test moves. */
-    static final class TestClock extends Clock {
-        private volatile Instant now;
-
-        TestClock(Instant start) {
-            this.now = start;
-        }
-
-        void set(Instant instant) {
-            now = instant;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -1,5 +1,7 @@
 package health.vigil.bench.monitoring;
 
+import static health.vigil.bench.PeakHeap.measure;
+
 import health.vigil.config.VigilConfig;
 import health.vigil.events.BlobCreated;
 import health.vigil.json.Json;
@@ -14,9 +16,6 @@ import health.vigil.security.Principal;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
 import java.io.ByteArrayInputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +28,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
+import health.vigil.bench.PeakHeap.Measured;
 import java.util.stream.Stream;
 
 /**
@@ -80,8 +79,8 @@ public final class MonitoringCheckBenchmark {
                     return reports.get(0).predictions();
                 }));
                 System.out.printf("round %d: scan %.1f s (%,d MB peak heap), check %.1f s (%,d MB peak heap)%n", r + 1,
-                        baseline.get(r).seconds, baseline.get(r).peakHeapBytes >> 20, check.get(r).seconds,
-                        check.get(r).peakHeapBytes >> 20);
+                        baseline.get(r).seconds(), baseline.get(r).peakHeapBytes() >> 20, check.get(r).seconds(),
+                        check.get(r).peakHeapBytes() >> 20);
             }
             MonitoringReport report = platform.monitoring().reports().list(model.value(), FROM, TO).get(0);
             double scan = median(baseline);
@@ -151,19 +150,7 @@ public final class MonitoringCheckBenchmark {
         }
     }
 
-    private record Measured(double seconds, long peakHeapBytes, long result) {}
 
-    private static Measured measure(Callable<Long> step) throws Exception {
-        System.gc();
-        List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP).toList();
-        heap.forEach(MemoryPoolMXBean::resetPeakUsage);
-        long start = System.nanoTime();
-        long result = step.call();
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
-        return new Measured(seconds, peak, result);
-    }
 
     private static double median(List<Measured> runs) {
         double[] s = runs.stream().mapToDouble(Measured::seconds).toArray();

@@ -11,7 +11,6 @@ import com.microsoft.azure.functions.annotation.HttpTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Access;
-import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.model.ModelName;
 import health.vigil.monitoring.MonitoringReport;
@@ -21,7 +20,6 @@ import health.vigil.registry.ModelRegistry;
 import health.vigil.security.Role;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,8 +60,8 @@ public final class MonitoringFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
             ModelName model = known(name);
-            Instant to = time(call, "to").orElse(Instant.now());
-            Instant from = time(call, "from").orElse(to.minus(Duration.ofDays(1)));
+            Instant to = call.instantParam("to").orElse(Instant.now());
+            Instant from = call.instantParam("from").orElse(to.minus(Duration.ofDays(1)));
             if (!from.isBefore(to) || Duration.between(from, to).compareTo(MAX_PERIOD) > 0) {
                 throw new ValidationException("'from' must be before 'to' and the period at most 366 days");
             }
@@ -88,8 +86,8 @@ public final class MonitoringFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
             ModelName model = known(name);
-            Instant to = time(call, "to").orElse(Instant.now().truncatedTo(ChronoUnit.SECONDS));
-            Instant from = time(call, "from").orElse(to.minus(Duration.ofHours(1)));
+            Instant to = call.instantParam("to").orElse(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+            Instant from = call.instantParam("from").orElse(to.minus(Duration.ofHours(1)));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", model.value());
             out.put("reports", monitoring.check(model, from, to));
@@ -105,14 +103,4 @@ public final class MonitoringFunctions {
         return model;
     }
 
-    private static Optional<Instant> time(Call call, String name) {
-        return call.queryParam(name).map(v -> {
-            try {
-                return Instant.parse(v);
-            } catch (DateTimeParseException e) {
-                throw new ValidationException("query parameter '" + name + "' must be a UTC time like"
-                        + " 2026-11-24T00:00:00Z");
-            }
-        });
-    }
 }

@@ -12,7 +12,6 @@ import com.microsoft.azure.functions.annotation.HttpTrigger;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventEnvelopes;
 import health.vigil.functions.common.Access;
-import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.model.ModelName;
 import health.vigil.monitoring.OutcomeJoin;
@@ -22,7 +21,6 @@ import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Role;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /**
@@ -57,8 +55,8 @@ public final class OutcomeFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
-            Instant to = time(call, "to", Instant.now());
-            Instant from = time(call, "from", to.minus(Duration.ofDays(1)));
+            Instant to = call.instantParam("to").orElseGet(Instant::now);
+            Instant from = call.instantParam("from").orElse(to.minus(Duration.ofDays(1)));
             if (Duration.between(from, to).compareTo(MAX_WINDOW) > 0) {
                 throw new ValidationException("the window is longer than 366 days; ask for a shorter one");
             }
@@ -74,16 +72,5 @@ public final class OutcomeFunctions {
                 .map(r -> r.rows() + " rows, " + r.recorded() + " recorded, " + r.alreadyRecorded() + " already, "
                         + r.conflicts() + " conflicts, " + r.invalid() + " invalid")
                 .orElse("nothing to ingest"));
-    }
-
-    private static Instant time(Call call, String name, Instant fallback) {
-        return call.queryParam(name).map(v -> {
-            try {
-                return Instant.parse(v);
-            } catch (DateTimeParseException e) {
-                throw new ValidationException("query parameter '" + name + "' must be a UTC time like"
-                        + " 2026-11-24T00:00:00Z");
-            }
-        }).orElse(fallback);
     }
 }

@@ -16,13 +16,15 @@ import java.util.Objects;
  * @param labelledFraction share of the window's predictions with an outcome (null without predictions)
  * @param driftedWindows how many windows in a row, ending with this one, found drift
  * @param performanceDegraded realised (or, without enough labels, expected) performance fell below the policy
+ * @param estimateError the label-free expected AUROC minus the AUROC realised on the window's outcomes: the
+ *     estimator's own track record, shown beside it (null until the window has the policy's minimum of outcomes)
  * @param reasons why the severity is what it is, in words
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MonitoringReport(String id, String model, int version, String slot, Instant from, Instant to,
         Instant checkedAt, Severity severity, List<String> reasons, long predictions, Double labelledFraction,
-        int driftedWindows, boolean performanceDegraded, DriftReport drift, LabelledPerformance performance,
-        MonitoringPolicy policy) {
+        int driftedWindows, boolean performanceDegraded, Double estimateError, DriftReport drift,
+        LabelledPerformance performance, MonitoringPolicy policy) {
 
     public MonitoringReport {
         Objects.requireNonNull(id, "id");

@@ -247,9 +247,14 @@ public final class MonitoringService {
             severity = MonitoringReport.Severity.OK;
         }
         Double fraction = predictions == 0 ? null : (double) performance.labelled() / predictions;
+        Double estimateError = null;
+        if (performance.labelled() >= policy.minLabelled() && performance.auroc() != null && drift != null
+                && drift.estimate() != null && !Double.isNaN(drift.estimate().expectedAuroc())) {
+            estimateError = drift.estimate().expectedAuroc() - performance.auroc();
+        }
         return new MonitoringReport(id, model.value(), version.version(), slot.wireName(), from, to,
-                clock.instant(), severity, reasons, predictions, fraction, driftedWindows, degraded, drift,
-                performance, policy);
+                clock.instant(), severity, reasons, predictions, fraction, driftedWindows, degraded, estimateError,
+                drift, performance, policy);
     }
 
     private static String drifted(DriftReport drift) {

@@ -86,6 +86,7 @@ class MonitoringServiceTest {
             assertThat(r.predictions()).isEqualTo(800);
             assertThat(r.drift().estimate().cases()).isEqualTo(800);
             assertThat(r.labelledFraction()).isZero();
+            assertThat(r.estimateError()).isNull();
         });
         assertThat(again).isEqualTo(first);
         assertThat(auditRecords()).hasSize(auditRecords);
@@ -178,6 +179,9 @@ class MonitoringServiceTest {
         assertThat(report.performance().auroc()).isLessThan(0.1);
         assertThat(report.performance().aurocUpper()).isLessThan(0.6);
         assertThat(report.drift().estimate().expectedAuroc()).isGreaterThan(0.6);
+        // The estimator's track record in this window: how far its expected AUROC was from the realised one.
+        assertThat(report.estimateError()).isEqualTo(report.drift().estimate().expectedAuroc()
+                - report.performance().auroc());
         assertThat(report.performanceDegraded()).isTrue();
         assertThat(report.severity()).isEqualTo(MonitoringReport.Severity.ALERT);
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.PERFORMANCE_DEGRADED)).singleElement()

@@ -548,7 +548,7 @@ abstract class PlatformLoopScenario {
             return; // 'vigil audit export' works on a local home; on Azure the container is downloaded instead
         }
         Path out = home.resolve("evidence-copy");
-        Path key = Files.createTempFile("audit-signing", ".pem"); // a test input, created owner-only like the home
+        Path key = Files.createTempFile("audit-signing", ".pem"); // the verifier's own copy, outside the home
         Files.writeString(key, health.vigil.audit.SigningKeys.pem(health.vigil.adapter.local.LocalAuditSigner.open(home)
                 .publicKey()));
         assertThat(AuditCommandTest.run("audit", "export", "--from", today.toString(), "--to", today.toString(), "--out", out.toString(),

@@ -148,16 +148,14 @@ public final class MonitoringService {
     private MonitoringReport checkWindow(VersionRecord version, Slot slot, Instant from, Instant to,
             MonitoringPolicy policy) {
         String id = MonitoringReport.idOf(version.modelName().value(), version.version(), slot.wireName(), from, to);
-        Optional<MonitoringReport> stored = reports.find(id);
-        if (stored.isPresent()) {
-            return stored.get();
+        MonitoringReport report = reports.find(id)
+                .orElseGet(() -> reports.create(compute(id, version, slot, from, to, policy)));
+        // The report is stored before its audit record: whoever finds it without one (the check that stored it, or
+        // a later run after a crash between the two) completes the record, once.
+        if (audit.findOnce(checkKey(report)).isEmpty()) {
+            record(report);
         }
-        MonitoringReport computed = compute(id, version, slot, from, to, policy);
-        MonitoringReport kept = reports.create(computed);
-        if (kept == computed) {
-            record(computed);
-        }
-        return kept;
+        return report;
     }
 
     private MonitoringReport compute(String id, VersionRecord version, Slot slot, Instant from, Instant to,
@@ -266,7 +264,7 @@ public final class MonitoringService {
         return String.join(", ", names);
     }
 
-    /** The audit record and telemetry of a check this call computed and stored. */
+    /** The audit record and telemetry of a stored check that has no audit record yet. */
     private void record(MonitoringReport report) {
         audit.recordOnce(checkKey(report), ACTOR, CHECK_ACTION, subject(report), report.severity().name()
                 .toLowerCase(java.util.Locale.ROOT), details(report));
@@ -345,7 +343,9 @@ public final class MonitoringService {
         if (reason.isEmpty()) {
             return;
         }
-        String key = RETRAIN_ACTION + ":" + report.model() + ":" + retrain.intervalOf(report.to());
+        // The interval is the one the report was computed in, so a later run over the same window finds the same
+        // decision instead of making a new one.
+        String key = RETRAIN_ACTION + ":" + report.model() + ":" + retrain.intervalOf(report.checkedAt());
         Map<String, String> details = new LinkedHashMap<>();
         details.put("reportId", report.id());
         details.put("parentVersion", Integer.toString(stable.version()));

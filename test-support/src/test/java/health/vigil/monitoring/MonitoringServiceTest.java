@@ -133,6 +133,12 @@ class MonitoringServiceTest {
                 .satisfies(e -> assertThat(e.id()).isEqualTo(retrain.id()));
         String stored = Json.write(report);
         assertThat(stored).doesNotContain("patient-");
+        // The same window checked again days later (on request) answers the stored report and decides nothing new.
+        int records = auditRecords().size();
+        clock.set(START.plus(Duration.ofDays(3)));
+        assertThat(platform.monitoring().check(model, START, START.plus(Duration.ofHours(1)))).containsExactly(report);
+        assertThat(auditRecords()).hasSize(records);
+        assertThat(published.stream().map(VigilEvent::id).distinct()).hasSize(afterFirst.size());
     }
 
     @Test
@@ -242,6 +248,6 @@ class MonitoringServiceTest {
 
     private List<AuditRecord> auditRecords() {
         LocalDate day = LocalDate.ofInstant(START, ZoneOffset.UTC);
-        return platform.audit().read(day, day.plusDays(1));
+        return platform.audit().read(day, day.plusDays(5));
     }
 }

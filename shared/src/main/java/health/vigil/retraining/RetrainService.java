@@ -60,8 +60,7 @@ public final class RetrainService {
 
     /**
      * @param outcomes the outcome joined to each of a batch of prediction records, by prediction id
-     * @param retrainer empty where this app has no training library: requests are then recorded as deferred to the
-     *     model pipeline
+     * @param retrainer empty where this app has no training library: requests are then recorded as deferred
      */
     public RetrainService(ModelRegistry registry, ArtifactStore artifacts, PredictionLog predictions,
             BiFunction<ModelName, List<PredictionRecord>, Map<String, Boolean>> outcomes,
@@ -101,7 +100,7 @@ public final class RetrainService {
         details.put("parentVersion", Integer.toString(parent.version()));
         details.put("reportId", request.reportId());
         if (retrainer.isEmpty()) {
-            details.put("reason", "this app has no training library; the model pipeline retrains on this request");
+            details.put("reason", "this app has no training library; retrain with the model pipeline");
             return audit.recordOnce(key, ACTOR, ACTION, subject, "deferred", details);
         }
         String trainingSha256 = parent.manifest().provenance().datasetSha256();

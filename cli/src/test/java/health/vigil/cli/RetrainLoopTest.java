@@ -147,6 +147,19 @@ class RetrainLoopTest {
         assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_COMPLETED);
     }
 
+    @Test
+    void anAppWithoutTheTrainingLibraryRecordsTheRequestAsDeferredAndUploadsNothing() {
+        platform.close();
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(published::add).build();
+
+        AuditRecord deferred = platform.retraining().handle(new RetrainService.Request("request-3", model, 1, "report-9"));
+
+        assertThat(deferred.outcome()).isEqualTo("deferred");
+        assertThat(deferred.details()).containsEntry("reportId", "report-9").containsKey("reason");
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_FOLDER)).isEmpty();
+        assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_COMPLETED);
+    }
+
     private VersionRecord register(byte[] zip, String blob) {
         if (zip != null) {
             platform.artifacts().put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false);

@@ -1,13 +1,11 @@
 package health.vigil.cli;
 
 import health.vigil.json.Json;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code vigil lineage ID}: where a prediction came from, from a running platform (role Audit.Export). */
@@ -17,15 +15,12 @@ final class LineageCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "The prediction id a scoring answer returned")
     String predictionId;
 
-    @Option(names = "--url", defaultValue = "http://127.0.0.1:7071", description = "The platform (default: ${DEFAULT-VALUE})")
-    URI url;
-
-    @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home with keys.json (default: ${DEFAULT-VALUE})")
-    Path home;
+    @Mixin
+    RunningPlatform.Options target;
 
     @Override
     public Integer call() throws Exception {
-        RunningPlatform.Answer answer = new RunningPlatform(url, home).send("GET", "/predictions/"
+        RunningPlatform.Answer answer = target.platform().send("GET", "/predictions/"
                 + URLEncoder.encode(predictionId, StandardCharsets.UTF_8), "compliance");
         if (answer.status() != 200) {
             System.err.println("vigil lineage: " + answer.status() + " " + answer.errorMessage());

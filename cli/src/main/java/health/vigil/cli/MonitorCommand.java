@@ -1,13 +1,12 @@
 package health.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,11 +23,8 @@ final class MonitorCommand {
         @Parameters(index = "0", description = "The model name")
         String model;
 
-        @Option(names = "--url", defaultValue = "http://127.0.0.1:7071", description = "The platform (default: ${DEFAULT-VALUE})")
-        URI url;
-
-        @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home with keys.json (default: ${DEFAULT-VALUE})")
-        Path home;
+        @Mixin
+        RunningPlatform.Options target;
 
         @Option(names = "--from", description = "Window start, ISO-8601 UTC")
         String from;
@@ -44,7 +40,7 @@ final class MonitorCommand {
             if (to != null) {
                 query.append(query.length() == 0 ? "?" : "&").append("to=").append(URLEncoder.encode(to, StandardCharsets.UTF_8));
             }
-            RunningPlatform.Answer answer = new RunningPlatform(url, home).send(method, "/models/"
+            RunningPlatform.Answer answer = target.platform().send(method, "/models/"
                     + URLEncoder.encode(model, StandardCharsets.UTF_8) + path + query, "operator");
             if (answer.status() != 200) {
                 System.err.println("vigil monitor: " + answer.status() + " " + answer.errorMessage());

@@ -18,6 +18,21 @@ import java.time.Duration;
  */
 record RunningPlatform(URI url, Path home) {
 
+    /** The options that name a running platform, shared by the commands that talk to one. */
+    static final class Options {
+        @picocli.CommandLine.Option(names = "--url", defaultValue = "http://127.0.0.1:7071",
+                description = "The platform (default: ${DEFAULT-VALUE})")
+        URI url;
+
+        @picocli.CommandLine.Option(names = "--home", defaultValue = ".vigil",
+                description = "Vigil home with keys.json (default: ${DEFAULT-VALUE})")
+        Path home;
+
+        RunningPlatform platform() {
+            return new RunningPlatform(url, home);
+        }
+    }
+
     /** The answer: its status and its JSON body. */
     record Answer(int status, JsonNode body) {
         String errorMessage() {

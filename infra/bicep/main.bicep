@@ -34,6 +34,10 @@ param driftCheckSchedule string = '0 5 * * * *'
 @minValue(1)
 param auditExportImmutabilityDays int = 2555
 
+@description('Days each registered model package stays immutable (WORM) in Blob Storage: the bytes a version was registered with, kept for the device\'s records.')
+@minValue(1)
+param registeredPackageImmutabilityDays int = 3650
+
 @description('Whether the infrastructure workflow locks the audit exports\' WORM policy after deploying (irreversible: a locked policy can only be extended, and the account cannot be deleted while it holds blobs under it).')
 param lockAuditExportPolicy bool = true
 
@@ -155,6 +159,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     accountName: names.storage
     auditExportImmutabilityDays: auditExportImmutabilityDays
+    registeredPackageImmutabilityDays: registeredPackageImmutabilityDays
     publicNetworkAccess: !privateNetworking
     workspaceId: monitoring.outputs.workspaceId
     tags: allTags

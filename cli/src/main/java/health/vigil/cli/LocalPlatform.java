@@ -128,7 +128,8 @@ public final class LocalPlatform implements AutoCloseable {
 
     private static void publishToBlobStore(VigilPlatform platform, String container, String name, Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            platform.artifacts().put(container, name, in, false);
+            // The emulated store records who dropped the file, as the local file store does: a pipeline identity.
+            platform.artifacts().put(container, name, in, false, LocalAdapters.pipelineIdentity(file));
         } catch (ConflictException alreadyThere) {
             // Uploaded before (blobs are never overwritten); the event is raised again and its handler is idempotent.
         } catch (IOException e) {

@@ -12,28 +12,64 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code vigil demo} runs the whole loop to the end on a fresh home, and again on the same home. */
 class DemoIT {
     @Test
-    void theDemoTrainsRegistersDeploysScoresAndAuditsTheThreeModels(@TempDir Path home) {
+    void theDemoWalksTheGovernedPathForTheThreeModels(@TempDir Path home) {
         String first = runDemo(home);
         assertThat(first).contains("uploaded readmission.zip", "uploaded adherence.zip", "uploaded complications.zip")
-                .contains("readmission version 1: stage REGISTERED")
+                .contains("readmission version 1: stage REGISTERED, uploaded by data-scientist")
+                .contains("403 SEPARATION_OF_DUTIES: 'data-scientist' uploaded readmission:1")
+                .contains("409 INVALID_STATE: readmission:1 cannot move to production")
+                .contains("chain valid: true");
+        // The data steward's datasets judge each version. Readmission and complications pass, are approved by
+        // someone other than their uploader, deployed and scored; the seeded adherence model is over-confident on
+        // held-out patients (calibration slope under the policy's floor), so its gates stop it and it is not deployed.
+        assertThat(first).contains("registered by data-steward")
+                .containsPattern("readmission version 1: gates_passed \\(\\d+ of \\d+ checks passed")
+                .containsPattern("adherence version 1: gates_failed \\([^\\n]*failed: \\[[^\\]]*calibration/slope")
+                .contains("adherence: 409 INVALID_STATE")
+                .contains("signed 'approved for canary' by Avery Approver")
+                .contains("readmission: deployed, revision 1", "complications: deployed, revision 1")
+                .doesNotContain("adherence: deployed")
                 .contains("INVALID_FEATURE")
-                // The loop closes: drift in the shifted population, degraded performance against its outcomes, a
-                // retraining request, and the retrained candidate registered (not deployed) with its lineage.
-                .containsPattern("report readmission/v1/stable/\\S+: ALERT")
+                // A deliberately over-confident retrained candidate is stopped by its calibration gates.
+                .containsPattern("readmission version \\d+: gates_failed; failed \\[[^\\]]*calibration/")
+                .contains("the approver cannot sign it: 409 INVALID_STATE");
+        // The approver reads each card's JSON summary before signing, and the demo ends by saying where the cards are.
+        assertThat(first).containsPattern("card of readmission version 1: gates passed, AUROC 0\\.\\d{3}, calibration"
+                        + " error 0\\.\\d{3}, \\d+ flagged, \\d+ HTI-1 attributes not provided \\[")
+                .containsPattern("card of readmission version 1: [^\\n]+\\n[^\\n]*signed 'approved for canary'")
+                .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
+                .containsPattern("  complications version 1: http://127\\.0\\.0\\.1:\\d+/models/complications/versions/1/card");
+        // A rebuilt readmission package passes its gates, is approved and starts as a canary on 1 %.
+        assertThat(first).containsPattern("uploaded readmission-rebuilt.zip: readmission version \\d+")
+                .containsPattern("stable v1 99 %  canary v\\d+ 1 %")
+                .containsPattern("canary of version \\d+ against 1: running, step 1 of 5 \\(1 %\\)");
+        // The loop closes: drift in the shifted population, degraded performance against its outcomes, a retraining
+        // request, and the retrained candidate uploaded by the platform's retraining identity, judged by its gates on
+        // the steward's dataset, not deployable without an approval and not deployed.
+        assertThat(first).containsPattern("report readmission/v1/stable/\\S+: ALERT")
                 .contains("drift in ")
                 .containsPattern("AUROC from 600 outcomes 0\\.[0-4]")
                 .containsPattern("monitoring.check alert")
                 .containsPattern("retrain.request requested")
-                .contains("readmission version 2: stage REGISTERED, retrained from version 1 on ")
+                .containsPattern("readmission version (\\d+): uploaded by system:retrain, retrained from version 1 on \\d+ rows")
                 .contains("(600 labelled rows)")
+                .containsPattern("gates of the retrained version \\d+: gates_(passed|failed) \\(\\d+ of \\d+ checks passed on the"
+                        + " steward's 5000 rows")
+                .containsPattern("deploying it without an approval: 409 INVALID_STATE")
+                .containsPattern("it is not deployed: gates_(passed|failed); only a human approver can sign it")
                 .containsPattern("chain valid: true \\(\\d+ records\\)");
 
         String again = runDemo(home);
-        assertThat(again).contains("readmission.zip is already uploaded")
+        assertThat(again).contains("readmission.zip is already uploaded").contains("chain valid: true")
                 .contains("readmission version 1: stage PRODUCTION")
+                .containsPattern("already stopped: readmission version \\d+ is gates_failed")
+                .containsPattern("card of readmission version 1: gates passed")
+                .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
+                .containsPattern("readmission-rebuilt.zip is already uploaded: version \\d+")
+                .containsPattern("canary of version \\d+ against 1: running")
                 // A candidate is pending: the new window's alert asks for no second retraining.
-                .contains("readmission version 2: stage REGISTERED, retrained from version 1")
-                .contains("chain valid: true");
+                .containsPattern("readmission version \\d+: uploaded by system:retrain, retrained from version 1")
+                .containsPattern("it is not deployed: gates_(passed|failed)");
     }
 
     private static String runDemo(Path home) {

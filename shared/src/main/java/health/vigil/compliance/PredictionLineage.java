@@ -6,8 +6,10 @@ import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.model.AuditRecord;
+import health.vigil.model.GateReport;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
 import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Provenance;
@@ -29,14 +31,18 @@ import java.util.function.Function;
 /**
  * Where one prediction came from: the logged decision (pseudonym, model inputs by column, score, decision, the
  * explanation, the slot), the version that made it (package and model sha256, provenance with its training datasets
- * and, for a retrained version, its parent and the report that asked for it), the registration, approval and gate
- * records of that version in the audit log, and the deployment in force at that moment (the last deployment record of
- * the model at or before the prediction). The prediction is found by a point read: its id carries its time.
+ * and, for a retrained version, its parent and the report that asked for it; the approvers' signatures), its stored
+ * gate report, the registration, approval and gate records of that version in the audit log, and the deployment in
+ * force at that moment (the last deployment or canary record of the model at or before the prediction). The
+ * prediction is found by a point read: its id carries its time. Every lookup is an audit record, including one that
+ * finds nothing or names no prediction id.
  */
 public final class PredictionLineage {
     public static final String ACTION = "lineage.read";
     /** The audit action of a deployment (the deployment service's; services do not call each other). */
     static final String DEPLOYMENT_ACTION = "deployment.deploy";
+    /** The audit action of a canary ramp's revision of the deployment (the canary service's). */
+    static final String CANARY_ACTION = "deployment.canary";
     /** How far back the audit log is read for the version's and the deployment's records. */
     private static final int MAX_DAYS = 366;
 
@@ -44,20 +50,28 @@ public final class PredictionLineage {
     private final ModelRegistry registry;
     private final AuditLog audit;
     private final Function<Manifest, FeaturePipeline> pipelines;
+    private final Function<ModelVersion, Optional<GateReport>> gateReports;
 
+    /** @param gateReports the stored gate report of a version, as the gates keep it (handed in; no service call) */
     public PredictionLineage(PredictionLog predictions, ModelRegistry registry, AuditLog audit,
-            Function<Manifest, FeaturePipeline> pipelines) {
+            Function<Manifest, FeaturePipeline> pipelines, Function<ModelVersion, Optional<GateReport>> gateReports) {
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
+        this.gateReports = Objects.requireNonNull(gateReports, "gateReports");
     }
 
     /** The lineage of {@code predictionId}, read by {@code reader} (an audit record says who read it). */
     public Map<String, Object> of(String predictionId, String reader) {
-        Instant time = PredictionIds.timeOf(predictionId).orElseThrow(() -> new ValidationException(
-                "'" + (predictionId.length() > 40 ? predictionId.substring(0, 40) + "..." : predictionId)
-                        + "' is not a prediction id; use the predictionId a scoring answer returned"));
+        Optional<Instant> issued = PredictionIds.timeOf(predictionId);
+        if (issued.isEmpty()) {
+            // What was asked stays out of the record: it is not an id and may be anything.
+            audit.record(reader, ACTION, "predictions", "invalid", Map.of());
+            throw new ValidationException("'" + (predictionId.length() > 40 ? predictionId.substring(0, 40) + "..."
+                    : predictionId) + "' is not a prediction id; use the predictionId a scoring answer returned");
+        }
+        Instant time = issued.get();
         PredictionRecord record = null;
         for (ModelName model : registry.listModels()) {
             Optional<PredictionRecord> found = predictions.find(model, predictionId, time);
@@ -67,6 +81,7 @@ public final class PredictionLineage {
             }
         }
         if (record == null) {
+            audit.record(reader, ACTION, "predictions/" + predictionId, "not_found", Map.of());
             throw new VigilException(ErrorCode.NOT_FOUND, "no prediction " + predictionId + " is in the prediction"
                     + " log (it may be past retention)");
         }
@@ -74,6 +89,7 @@ public final class PredictionLineage {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("prediction", prediction(record, version));
         out.put("version", version(version));
+        out.put("gateReport", gateReports.apply(version.id()).orElse(null));
         List<AuditRecord> history = audit.read(LocalDate.ofInstant(version.registeredAt(), ZoneOffset.UTC)
                 .isBefore(LocalDate.ofInstant(record.time(), ZoneOffset.UTC).minusDays(MAX_DAYS))
                 ? LocalDate.ofInstant(record.time(), ZoneOffset.UTC).minusDays(MAX_DAYS)
@@ -85,7 +101,8 @@ public final class PredictionLineage {
             if (a.subject().equals(subject) && !a.action().startsWith("monitoring.")) {
                 decisions.add(summary(a));
             }
-            if (a.action().equals(DEPLOYMENT_ACTION) && !a.time().isAfter(record.time())
+            boolean deploymentRecord = a.action().equals(DEPLOYMENT_ACTION) || a.action().equals(CANARY_ACTION);
+            if (deploymentRecord && !a.time().isAfter(record.time())
                     && a.subject().startsWith("/models/" + record.modelName().value() + "/")) {
                 deployment = summary(a);
             }
@@ -128,6 +145,7 @@ public final class PredictionLineage {
         out.put("packageBlob", v.packageBlob());
         out.put("registeredAt", v.registeredAt().toString());
         out.put("registeredBy", v.registeredBy());
+        out.put("signatures", v.signatures());
         Provenance provenance = v.manifest().provenance();
         out.put("provenance", provenance);
         List<String> datasets = new ArrayList<>();

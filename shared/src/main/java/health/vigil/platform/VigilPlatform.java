@@ -3,14 +3,21 @@ package health.vigil.platform;
 import health.vigil.adapter.azure.AzureAdapters;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
+import health.vigil.approval.ApprovalService;
 import health.vigil.audit.AccessAudit;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.compliance.PredictionLineage;
 import health.vigil.config.VigilConfig;
+import health.vigil.canary.CanaryService;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
+import health.vigil.cards.ModelCards;
+import health.vigil.gates.EvaluationDatasets;
+import health.vigil.gates.GateEvaluation;
+import health.vigil.gates.GatePolicies;
+import health.vigil.modelpackage.RegisteredModelLoader;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.port.ArtifactStore;
@@ -33,6 +40,7 @@ import health.vigil.monitoring.RetrainPolicy;
 import health.vigil.outcomes.OutcomeService;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.retraining.RetrainService;
 import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.scoring.PredictionRetention;
@@ -43,6 +51,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -60,7 +69,10 @@ public final class VigilPlatform implements AutoCloseable {
     private final AuditLog audit;
     private final ModelRegistry registry;
     private final RegistrationService registration;
+    private final VersionLifecycle lifecycle;
+    private final ApprovalService approvals;
     private final DeploymentService deployments;
+    private final CanaryService canaries;
     private final ScoringService scoring;
     private final PredictionRetention retention;
     private final OutcomeService outcomes;
@@ -69,6 +81,10 @@ public final class VigilPlatform implements AutoCloseable {
     private final RetrainService retraining;
     private final PredictionLineage lineage;
     private final AuditEvidence evidence;
+    private final EvaluationDatasets datasets;
+    private final GatePolicies gatePolicies;
+    private final GateEvaluation gates;
+    private final ModelCards cards;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -88,21 +104,33 @@ public final class VigilPlatform implements AutoCloseable {
         this.evidence = new AuditEvidence(a.audit, audit, artifacts, a.signer, clock);
         this.registry = new ModelRegistry(registryStore);
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
+        this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
+        this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
         Pseudonymizer pseudonymizer = new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY));
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog, pseudonymizer, clock,
                 a.telemetry, config.limits());
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
-        this.deployments = new DeploymentService(registryStore, audit, events, clock, scoring.models()::warm);
+        this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
+                scoring.models()::warm);
+        this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
+                scoring.models()::warm, a.telemetry);
         this.outcomes = new OutcomeService(a.outcomes, artifacts, registry, pseudonymizer, audit, clock);
         this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes);
         this.monitoring = new MonitoringService(registry, artifacts, pipelines, predictionLog, outcomeJoin, audit, events,
                 a.telemetry, clock, b.monitoringPolicies, b.retrainPolicy,
                 Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8));
-        this.retraining = new RetrainService(registry, artifacts, predictionLog, outcomeJoin::outcomesOf, pipelines,
+        this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
                 Optional.ofNullable(b.retrainer), audit, events, clock);
-        this.lineage = new PredictionLineage(predictionLog, registry, audit, pipelines);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
+        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
+        this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
+                new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
+                events, clock, a.telemetry);
+        // The card reads the report where the gates stored it; the card service never calls the gates.
+        this.cards = new ModelCards(registry, gates::find, predictionLog, clock);
+        this.lineage = new PredictionLineage(predictionLog, registry, audit, pipelines, gates::find);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -146,8 +174,22 @@ public final class VigilPlatform implements AutoCloseable {
         return registration;
     }
 
+    /** The one writer of a version's stage. */
+    public VersionLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    /** Clinical governance's signed approvals and rejections. */
+    public ApprovalService approvals() {
+        return approvals;
+    }
+
     public DeploymentService deployments() {
         return deployments;
+    }
+
+    public CanaryService canaries() {
+        return canaries;
     }
 
     public ScoringService scoring() {
@@ -179,6 +221,22 @@ public final class VigilPlatform implements AutoCloseable {
 
     public OutcomeJoin outcomeJoin() {
         return outcomeJoin;
+    }
+
+    public EvaluationDatasets datasets() {
+        return datasets;
+    }
+
+    public GatePolicies gatePolicies() {
+        return gatePolicies;
+    }
+
+    public GateEvaluation gates() {
+        return gates;
+    }
+
+    public ModelCards cards() {
+        return cards;
     }
 
     @Override
@@ -218,6 +276,7 @@ public final class VigilPlatform implements AutoCloseable {
         private Function<ModelName, MonitoringPolicy> monitoringPolicies = model -> MonitoringPolicy.DEFAULTS;
         private RetrainPolicy retrainPolicy = RetrainPolicy.DEFAULTS;
         private Retrainer retrainer;
+        private Set<ModelName> twoApproverModels = Set.of();
 
         private Builder(VigilConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -272,6 +331,12 @@ public final class VigilPlatform implements AutoCloseable {
         /** The training library that retrains a model on request; without one, requests are deferred to the pipeline. */
         public Builder retrainer(Retrainer retrainer) {
             this.retrainer = Objects.requireNonNull(retrainer, "retrainer");
+            return this;
+        }
+
+        /** Models whose versions need two distinct approvers instead of one. */
+        public Builder twoApproverModels(Set<ModelName> models) {
+            this.twoApproverModels = Set.copyOf(models);
             return this;
         }
 

@@ -37,4 +37,13 @@ public interface Telemetry {
 
     /** With a check: a performance metric ({@code auroc}, {@code brier}, ...) from {@code labels} or {@code label_free}. */
     default void performance(ModelVersion version, String metric, String source, double value) {}
+
+    /** One gate check of a version's evaluation ended: {@code passed}, {@code failed} or {@code flagged}. */
+    default void gateChecked(ModelVersion version, String gate, String outcome) {}
+
+    /** A canary ramp put {@code version} on {@code slot} with this share of live traffic (basis points). */
+    default void trafficWeight(ModelVersion version, Slot slot, int basisPoints) {}
+
+    /** A canary analysis of a ramp step of {@code version} ended: {@code pass}, {@code fail} or {@code extend}. */
+    default void canaryAnalysis(ModelVersion version, String outcome) {}
 }

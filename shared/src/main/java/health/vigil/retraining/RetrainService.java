@@ -2,6 +2,7 @@ package health.vigil.retraining;
 
 import health.vigil.audit.AuditLog;
 import health.vigil.error.ConflictException;
+import health.vigil.error.ValidationException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.features.FeaturePipeline;
@@ -16,6 +17,9 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.Retrainer;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.RegistrationOutcome;
+import health.vigil.registry.RegistrationService;
+import health.vigil.security.Principal;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,20 +40,25 @@ import java.util.function.Function;
 /**
  * Handles {@code Vigil.Retrain.Requested}: gathers the labelled production rows logged since the parent version was
  * registered (stored as a dataset file named by its sha256 in {@code datasets}), has the {@link Retrainer} train a
- * successor on the parent's training dataset plus those rows, and uploads the package to the {@code models} container,
- * where {@code BlobCreated} takes it through registration (and gates and human approval) like any upload: the platform
- * never deploys its own retrained model. Each request is completed once ({@link AuditLog#recordOnce}, keyed on the
+ * successor on the parent's training dataset plus those rows, and uploads the package as an authenticated upload is
+ * made ({@link RegistrationService#upload}): stored in the {@code models} container with the platform's retraining
+ * identity ({@link #ACTOR}) recorded as its uploader and registered at once. From there it goes through the gates on
+ * the steward's evaluation datasets and a human approval like any upload (the retraining identity can never sign a
+ * version): the platform never deploys its own retrained model. Each request is completed once ({@link AuditLog#recordOnce}, keyed on the
  * request's event id); a redelivered request finds the record and announces the same {@code Vigil.Retrain.Completed}.
  */
 public final class RetrainService {
-    public static final String ACTOR = "system:retrain";
+    /** The platform's retraining identity: the recorded uploader of every retrained package; it never signs. */
+    public static final String ACTOR = Principal.RETRAINING;
+    private static final Principal RETRAINING = new Principal(ACTOR, "Vigil retraining", java.util.Set.of());
     public static final String ACTION = "retrain.complete";
-    /** The folder of the models container retrained packages are uploaded to. */
-    public static final String UPLOAD_FOLDER = "retrained/";
+    /** How the file names of retrained packages in the models container begin. */
+    public static final String UPLOAD_PREFIX = "retrained-";
     private static final int JOIN_BATCH = 1_000;
 
     private final ModelRegistry registry;
     private final ArtifactStore artifacts;
+    private final RegistrationService registration;
     private final PredictionLog predictions;
     private final BiFunction<ModelName, List<PredictionRecord>, Map<String, Boolean>> outcomes;
     private final Function<Manifest, FeaturePipeline> pipelines;
@@ -62,12 +71,14 @@ public final class RetrainService {
      * @param outcomes the outcome joined to each of a batch of prediction records, by prediction id
      * @param retrainer empty where this app has no training library: requests are then recorded as deferred
      */
-    public RetrainService(ModelRegistry registry, ArtifactStore artifacts, PredictionLog predictions,
+    public RetrainService(ModelRegistry registry, ArtifactStore artifacts, RegistrationService registration,
+            PredictionLog predictions,
             BiFunction<ModelName, List<PredictionRecord>, Map<String, Boolean>> outcomes,
             Function<Manifest, FeaturePipeline> pipelines, Optional<Retrainer> retrainer, AuditLog audit,
             EventPublisher events, Clock clock) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+        this.registration = Objects.requireNonNull(registration, "registration");
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
@@ -123,22 +134,26 @@ public final class RetrainService {
         byte[] zip;
         try (InputStream training = artifacts.open(ArtifactStore.DATASETS, trainingBlob)) {
             zip = retrainer.get().retrain(new Retrainer.Request(parent, training, production, lineage));
+        } catch (ValidationException notRetrainable) {
+            // The stored file is not the parent's training data in the dataset file format (a model trained from a
+            // source file names that file): no retry can change that, so it is recorded once as failed.
+            details.put("reason", notRetrainable.getMessage() + "; retrain this model with the model pipeline"
+                    + " (docs/runbooks/drift-alert.md)");
+            return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the training dataset " + trainingSha256, e);
         }
-        String blob = UPLOAD_FOLDER + parent.modelName().value() + "-from-v" + parent.version() + "-"
-                + request.requestId() + ".zip";
-        String packageSha256;
-        try {
-            packageSha256 = artifacts.put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false).sha256();
-        } catch (ConflictException uploadedBefore) {
-            // A concurrent delivery trained too and uploaded first: its package is the one registration sees.
-            packageSha256 = artifacts.describe(ArtifactStore.MODELS, blob).map(ArtifactStore.StoredArtifact::sha256)
-                    .orElse(null);
-        }
+        String blob = UPLOAD_PREFIX + parent.modelName().value() + "-from-v" + parent.version() + "-"
+                + request.requestId().replaceAll("[^A-Za-z0-9._-]", "-") + ".zip";
+        // Uploaded as any authenticated upload is, with the retraining identity recorded as its uploader, and
+        // registered at once (no storage event needed); the gates then judge it on Vigil.Model.Registered. A
+        // concurrent delivery that uploaded the same package first is answered with that version.
+        RegistrationOutcome registered = registration.upload(parent.modelName(), blob, zip, RETRAINING);
+        String packageSha256 = registered.version() == null ? null : registered.version().packageSha256();
         details.put("packageBlob", blob);
         if (packageSha256 != null) {
             details.put("packageSha256", packageSha256);
+            details.put("version", Integer.toString(registered.version().version()));
         }
         details.put("trainingDataset", trainingSha256);
         details.put("productionDataset", production.sha256());
@@ -158,6 +173,9 @@ public final class RetrainService {
         data.put("parentVersion", request.parentVersion());
         data.put("reportId", request.reportId());
         data.put("packageBlob", record.details().get("packageBlob"));
+        if (record.details().containsKey("version")) {
+            data.put("version", Integer.parseInt(record.details().get("version")));
+        }
         data.put("trainingDataset", record.details().get("trainingDataset"));
         data.put("productionDataset", record.details().get("productionDataset"));
         events.publish(new VigilEvent(record.id(), EventTypes.RETRAIN_COMPLETED, VigilEvent.SOURCE, record.subject(),

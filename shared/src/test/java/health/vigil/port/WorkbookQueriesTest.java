@@ -30,9 +30,6 @@ class WorkbookQueriesTest {
      * that capability lands and records the name, it clears the mark in TelemetryNames and removes the line here.
      */
     static final Map<String, String> PLANNED = Map.of(
-            TelemetryNames.TRAFFIC_WEIGHT, TelemetryNames.CANARY_CONTROLLER,
-            TelemetryNames.CANARY_ANALYSES, TelemetryNames.CANARY_CONTROLLER,
-            TelemetryNames.GATE_CHECKS, TelemetryNames.GATE_EVALUATION,
             TelemetryNames.APPROVALS, TelemetryNames.APPROVAL,
             TelemetryNames.AUDIT_EXPORTS, TelemetryNames.AUDIT_EXPORT);
 
@@ -152,12 +149,12 @@ class WorkbookQueriesTest {
 
     @Test
     void aWorkbookUsingAReservedNameOffTheAllowListFails() {
-        String workbook = workbook("AppMetrics\\n| where Name == \\\"vigil.gates.checks\\\"\\n| summarize sum(Sum)");
+        String workbook = workbook("AppMetrics\\n| where Name == \\\"vigil.approvals\\\"\\n| summarize sum(Sum)");
 
         assertThat(new WorkbookQueriesTest().problems("ok.json", workbook)).isEmpty();
         TelemetryQueries strict = new TelemetryQueries(Map.of());
-        assertThat(strict.problems("bad.json", "AppMetrics | where Name == \"vigil.gates.checks\" | summarize sum(Sum)"))
-                .singleElement().asString().contains("reserved for the gate evaluation");
+        assertThat(strict.problems("bad.json", "AppMetrics | where Name == \"vigil.approvals\" | summarize sum(Sum)"))
+                .singleElement().asString().contains("reserved for the approval");
     }
 
     @Test

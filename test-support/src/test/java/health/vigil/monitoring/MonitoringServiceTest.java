@@ -21,6 +21,8 @@ import health.vigil.scoring.ScoredRow;
 import health.vigil.security.Principal;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
+import health.vigil.model.ModelVersion;
+import health.vigil.testing.governance.SetUpApproval;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,6 +68,7 @@ class MonitoringServiceTest {
         platform.artifacts().put(ArtifactStore.MODELS, "readmission.zip", new ByteArrayInputStream(zip), false);
         model = platform.registration().register(new BlobCreated("upload-1", ArtifactStore.MODELS, "readmission.zip",
                 null, zip.length, null)).version().modelName();
+        SetUpApproval.approve(platform, new ModelVersion(model, 1));
         platform.deployments().deploy(model, 1, Principal.SYSTEM);
     }
 

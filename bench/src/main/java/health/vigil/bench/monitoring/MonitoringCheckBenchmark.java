@@ -29,6 +29,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import health.vigil.bench.PeakHeap.Measured;
+import health.vigil.model.ModelVersion;
+import health.vigil.testing.governance.SetUpApproval;
 import java.util.stream.Stream;
 
 /**
@@ -59,6 +61,7 @@ public final class MonitoringCheckBenchmark {
             platform.artifacts().put(ArtifactStore.MODELS, "readmission.zip", new ByteArrayInputStream(zip), false);
             ModelName model = platform.registration().register(new BlobCreated("bench", ArtifactStore.MODELS,
                     "readmission.zip", null, zip.length, null)).version().modelName();
+            SetUpApproval.approve(platform, new ModelVersion(model, 1));
             platform.deployments().deploy(model, 1, Principal.SYSTEM);
             long loadStart = System.nanoTime();
             load(platform, model, rows, labelledShare);

@@ -12,6 +12,7 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.DoubleGauge;
 import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.DoubleGauge;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Span;
@@ -45,6 +46,7 @@ final class OpenTelemetryTelemetry implements Telemetry {
     static final AttributeKey<String> DRIFT_TEST = AttributeKey.stringKey(TelemetryNames.DRIFT_TEST);
     static final AttributeKey<String> METRIC = AttributeKey.stringKey(TelemetryNames.PERFORMANCE_METRIC);
     static final AttributeKey<String> SOURCE = AttributeKey.stringKey(TelemetryNames.PERFORMANCE_SOURCE);
+    static final AttributeKey<String> GATE = AttributeKey.stringKey(TelemetryNames.GATE);
 
     static final String OTHER = "other";
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");
@@ -59,6 +61,9 @@ final class OpenTelemetryTelemetry implements Telemetry {
     private final LongCounter driftChecks;
     private final DoubleGauge driftStatistic;
     private final DoubleGauge performance;
+    private final LongCounter gateChecks;
+    private final DoubleGauge trafficWeight;
+    private final LongCounter canaryAnalyses;
 
     OpenTelemetryTelemetry(OpenTelemetry openTelemetry) {
         Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -83,6 +88,12 @@ final class OpenTelemetryTelemetry implements Telemetry {
         this.performance = meter.gaugeBuilder(TelemetryNames.PERFORMANCE).setUnit(unit(TelemetryNames.PERFORMANCE))
                 .setDescription("A performance metric of a deployed version, from labels or estimated without them")
                 .build();
+        this.gateChecks = counter(meter, TelemetryNames.GATE_CHECKS,
+                "Gate checks of version evaluations, by model, version, gate and outcome");
+        this.trafficWeight = meter.gaugeBuilder(TelemetryNames.TRAFFIC_WEIGHT).setUnit(unit(TelemetryNames.TRAFFIC_WEIGHT))
+                .setDescription("Share of live traffic of a model version's slot, set by canary ramps").build();
+        this.canaryAnalyses = counter(meter, TelemetryNames.CANARY_ANALYSES,
+                "Canary analyses of ramp steps, by model, version and outcome (pass, fail, extend)");
     }
 
     @Override
@@ -150,6 +161,28 @@ final class OpenTelemetryTelemetry implements Telemetry {
     @Override
     public void auditVerified(boolean intact) {
         auditVerifications.add(1, Attributes.of(OUTCOME, intact ? "intact" : "broken"));
+    }
+
+    @Override
+    public void gateChecked(ModelVersion version, String gate, String outcome) {
+        Objects.requireNonNull(version, "version");
+        gateChecks.add(1, Attributes.builder().put(MODEL, version.name().value()).put(VERSION, (long) version.number())
+                .put(GATE, safe(gate)).put(OUTCOME, safe(outcome)).build());
+    }
+
+    @Override
+    public void trafficWeight(ModelVersion version, Slot slot, int basisPoints) {
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(slot, "slot");
+        trafficWeight.set(basisPoints / 100.0, Attributes.of(MODEL, version.name().value(), VERSION,
+                (long) version.number(), SLOT, slot.wireName()));
+    }
+
+    @Override
+    public void canaryAnalysis(ModelVersion version, String outcome) {
+        Objects.requireNonNull(version, "version");
+        canaryAnalyses.add(1, Attributes.builder().put(MODEL, version.name().value()).put(VERSION, (long) version.number())
+                .put(OUTCOME, safe(outcome)).build());
     }
 
     private static LongCounter counter(Meter meter, String name, String description) {

@@ -193,6 +193,9 @@ class OpenTelemetryTelemetryTest {
         telemetry.driftChecked(ModelVersion.of("readmission", 3), "drifted");
         telemetry.driftStatistic(ModelVersion.of("readmission", 3), "age", "psi", 0.31);
         telemetry.performance(ModelVersion.of("readmission", 3), "auroc", "labels", 0.71);
+        telemetry.gateChecked(ModelVersion.of("readmission", 3), "calibration", "failed");
+        telemetry.trafficWeight(ModelVersion.of("readmission", 3), Slot.CANARY, 500);
+        telemetry.canaryAnalysis(ModelVersion.of("readmission", 3), "pass");
 
         Collection<MetricData> all = metrics.collectAllMetrics();
         Set<String> recorded = new java.util.TreeSet<>(all.stream().map(MetricData::getName).toList());

@@ -9,8 +9,21 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 
-/** One HTTP call after authentication: who is calling, its query, and its body parsed on demand. */
-public record Call(Principal principal, String requestId, Map<String, String> query, Optional<String> body) {
+/**
+ * One HTTP call after authentication: who is calling, its query, its headers (names in lower case) and its body
+ * parsed on demand.
+ */
+public record Call(Principal principal, String requestId, Map<String, String> query, Optional<String> body,
+        Map<String, String> headers) {
+
+    public Call {
+        headers = headers == null ? Map.of() : Map.copyOf(headers);
+    }
+
+    /** A request header by its name in any case. */
+    public Optional<String> header(String name) {
+        return Optional.ofNullable(headers.get(name.toLowerCase(java.util.Locale.ROOT)));
+    }
 
     /** The body as JSON; a missing or malformed body is a 400 that says where it went wrong. */
     public JsonNode json() {

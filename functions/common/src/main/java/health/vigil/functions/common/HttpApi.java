@@ -56,9 +56,11 @@ public final class HttpApi {
                     : access.role() == null ? authenticator.authenticate(headers)
                     : authenticator.require(headers, access.role());
             checkBody(request.getBody(), headers);
-            Object result = handler.handle(new Call(principal, requestId, request.getQueryParameters(), request.getBody()));
+            Object result = handler.handle(new Call(principal, requestId, request.getQueryParameters(), request.getBody(),
+                    headers));
             Reply reply = result instanceof Reply r ? r : Reply.of(200, result);
-            response = json(request, reply.status(), reply.body(), reply.headers());
+            response = reply.body() instanceof Reply.Text text ? text(request, reply.status(), text, reply.headers())
+                    : json(request, reply.status(), reply.body(), reply.headers());
         } catch (VigilException e) {
             failure = e.code();
             response = error(request, e.code(), e.getMessage(), requestId);
@@ -134,6 +136,16 @@ public final class HttpApi {
             builder.body(Json.write(body));
         }
         return builder.build();
+    }
+
+    /** A text response in the media type the handler chose. */
+    private static HttpResponseMessage text(HttpRequestMessage<?> request, int status, Reply.Text text,
+            Map<String, String> headers) {
+        HttpResponseMessage.Builder builder = request.createResponseBuilder(HttpStatus.valueOf(status))
+                .header("Content-Type", text.mediaType() + "; charset=utf-8")
+                .header("Cache-Control", "no-store");
+        headers.forEach(builder::header);
+        return builder.body(text.content()).build();
     }
 
     /** The error body of every Vigil API. */

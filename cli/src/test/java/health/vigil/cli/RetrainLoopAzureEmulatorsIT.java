@@ -1,8 +1,6 @@
 package health.vigil.cli;
 
-import health.vigil.testing.emulators.EmulatorLauncher;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The monitoring and retraining loop with the Azure adapters on Azurite and the Cosmos DB server, as
@@ -11,8 +9,6 @@ import org.junit.jupiter.api.Assumptions;
 class RetrainLoopAzureEmulatorsIT extends RetrainLoopScenario {
     @Override
     protected LocalPlatform startPlatform(Path home) {
-        Assumptions.assumeTrue(EmulatorLauncher.unavailableReason().isEmpty(),
-                () -> "skipped: the storage emulators cannot run here: " + EmulatorLauncher.unavailableReason().orElse(""));
-        return LocalPlatform.startOnAzureEmulators(home, 0);
+        return AzureEmulatorsPlatformIT.startOnEmulators(home);
     }
 }

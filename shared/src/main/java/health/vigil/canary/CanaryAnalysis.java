@@ -20,7 +20,8 @@ import org.apache.commons.statistics.distribution.NormalDistribution;
 /**
  * Judges one step of a canary ramp: canary against stable over the step's window, on the score distribution, the
  * flag rate and the missing-input rate (from the prediction log), and on the server-error rate, the refused rate and
- * the latency p99 (from the request statistics), each test held to an equal share of the ramp's false-rollback budget
+ * the latency p99 (from the request statistics), and, where outcomes are known, on calibration and AUROC, each test
+ * held to an equal share of the ramp's false-rollback budget
  * (Bonferroni over every judged step and metric), so a healthy canary is rolled back by chance with probability at
  * most {@link CanaryPolicy#falseRollbackRate()} over the whole ramp. A step is judged once each slot has the policy's
  * minimum of rows; a metric whose own sample is below that minimum on either side is not tested (it spends none of

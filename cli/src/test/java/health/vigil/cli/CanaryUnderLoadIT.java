@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.json.Json;
 import health.vigil.model.CanaryStatus;
-import health.vigil.model.Deployment;
 import health.vigil.testing.samples.SampleModels;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * A canary ramp, its promotion and a rollback on the local platform while clients keep scoring over HTTP: no request
  * fails, and every answer comes from a version that was in the deployment's slots while the request was in flight.
- * The controller's ticks are called here as the timer calls them, so the test need not wait for the minute.
+ * The ramp is moved by the controller's event triggers, as on the platform, so the test need not wait for the minute.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CanaryUnderLoadIT {
@@ -108,19 +107,30 @@ class CanaryUnderLoadIT {
         start.put("policy", Map.of("minSamplePerSlot", 20, "flagRateMargin", 0.99, "missingRateMargin", 0.99,
                 "psiLimit", 9.99, "errorRateMargin", 0.99, "refusedRateMargin", 0.99, "latencyMargin", 0.99,
                 "latencyRatioLimit", 100));
-        change(() -> versions(operator.send("POST", "/models/" + MODEL + "/canary", start, 201).path("slots")));
-        // The controller's ticks, until the ramp ends (a step with too few predictions is extended and judged again).
-        for (int tick = 0; tick < 30 && !ended(); tick++) {
-            Thread.sleep(1_200);
-            change(() -> {
-                List<Deployment> moved = platform.platform().canaries().tick();
-                if (moved.isEmpty()) {
-                    return null;
-                }
-                Set<Integer> versions = new HashSet<>();
-                moved.get(0).slots().forEach(s -> versions.add(s.version()));
-                return versions;
-            });
+        long[] revision = new long[1];
+        change(() -> {
+            JsonNode started = operator.send("POST", "/models/" + MODEL + "/canary", start, 201);
+            revision[0] = started.path("revision").asLong();
+            return versions(started.path("slots"));
+        });
+        // No tick is called here: the controller's event triggers (AdvanceCanary and its wake-ups) move the ramp. The
+        // test watches the deployment; a change it sees may have been visible since the poll before.
+        long previousPoll = System.nanoTime();
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(90);
+        while (java.time.Instant.now().isBefore(deadline)) {
+            long polled = System.nanoTime();
+            JsonNode seen = operator.send("GET", "/models/" + MODEL + "/canary", null, 200);
+            if (seen.path("revision").asLong() != revision[0]) {
+                revision[0] = seen.path("revision").asLong();
+                changeStarts.add(previousPoll);
+                changeEnds.add(System.nanoTime());
+                stateVersions.add(versions(seen.path("slots")));
+            }
+            previousPoll = polled;
+            if (!seen.at("/canary/status").asText().matches("running|paused")) {
+                break;
+            }
+            Thread.sleep(100);
         }
         JsonNode ramp = operator.send("GET", "/models/" + MODEL + "/canary", null, 200);
         assertThat(ramp.at("/canary/status").asText()).as(ramp.toString()).isEqualTo(CanaryStatus.PROMOTED.wireName());
@@ -175,11 +185,6 @@ class CanaryUnderLoadIT {
             }
         }
         return allowed;
-    }
-
-    private boolean ended() throws Exception {
-        return !operator.send("GET", "/models/" + MODEL + "/canary", null, 200).at("/canary/status").asText()
-                .matches("running|paused");
     }
 
     private static Set<Integer> versions(JsonNode slots) {

@@ -87,6 +87,17 @@ final class CosmosDocuments {
         return docs;
     }
 
+    /** Deletes one document; one already gone is fine (a retried or concurrent purge). */
+    static void deleteIfPresent(CosmosContainer container, String id, String partition, String what) {
+        try {
+            container.deleteItem(id, new PartitionKey(partition), new com.azure.cosmos.models.CosmosItemRequestOptions());
+        } catch (CosmosException e) {
+            if (!isMissingItem(e)) {
+                throw CosmosFailures.translate(what, e);
+            }
+        }
+    }
+
     /** 404 of the item itself; a missing container or database also answers 404, with sub-status 1003. */
     static boolean isMissingItem(CosmosException e) {
         return e.getStatusCode() == 404 && e.getSubStatusCode() == 0;

@@ -206,13 +206,7 @@ final class CosmosPredictionLog implements PredictionLog {
     }
 
     private void delete(String id, String partition) {
-        try {
-            container.deleteItem(id, new PartitionKey(partition), new CosmosItemRequestOptions());
-        } catch (CosmosException e) {
-            if (!CosmosDocuments.isMissingItem(e)) {
-                throw CosmosFailures.translate("purging a prediction record", e);
-            }
-        }
+        CosmosDocuments.deleteIfPresent(container, id, partition, "purging a prediction record");
     }
 
     /** The hours a model has records in, with the largest shard count each was written with. */

@@ -138,13 +138,7 @@ final class CosmosRequestStatsStore implements RequestStatsStore {
     }
 
     private void delete(String id, String partition) {
-        try {
-            container.deleteItem(id, new PartitionKey(partition), new CosmosItemRequestOptions());
-        } catch (CosmosException e) {
-            if (!CosmosDocuments.isMissingItem(e)) {
-                throw CosmosFailures.translate("purging request statistics", e);
-            }
-        }
+        CosmosDocuments.deleteIfPresent(container, id, partition, "purging request statistics");
     }
 
     private List<ObjectNode> readPartition(String partition) {

@@ -35,8 +35,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * A canary on the Azure adapters (the Cosmos DB server with its etags, Azurite), driven by the controller's event
  * triggers alone: a candidate that needs the length of stay, which every row of the evaluation data has, ramps while
- * the live requests all carry it; once patients still in hospital (no length of stay yet) are scored too, it refuses
- * them where stable answers, and the next judged step rolls it back on `refused_rate`, counted by the scoring
+ * the live requests all carry it; once the patients scored are those still in hospital (no length of stay yet), it
+ * refuses them where stable answers, and the next judged step rolls it back on `refused_rate`, counted by the scoring
  * instance into Cosmos DB. Skipped, with the reason, where Node.js is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -103,6 +103,11 @@ class CanaryOnAzureEmulatorsIT {
                     if (record.get("length_of_stay_days") == null && !inHospitalToo.get()) {
                         continue;
                     }
+                    if (inHospitalToo.get()) {
+                        // The ward round: patients still in hospital, with no length of stay yet.
+                        record = new LinkedHashMap<>(record);
+                        record.remove("length_of_stay_days");
+                    }
                     // The Cosmos DB server on a loaded machine drops connections now and then; the platform answers
                     // those 503 STORE_UNAVAILABLE, as documented. Any other 5xx would be a bug.
                     int status = score("patient-" + (i % 3000), record);
@@ -120,7 +125,7 @@ class CanaryOnAzureEmulatorsIT {
         start.put("bakeTime", "PT2S");
         // The candidate must refuse nothing stable answers (margin 0); latency on a shared test machine says nothing
         // about the version.
-        start.put("policy", Map.of("minSamplePerSlot", 150, "refusedRateMargin", 0, "latencyRatioLimit", 100));
+        start.put("policy", Map.of("minSamplePerSlot", 60, "refusedRateMargin", 0, "latencyRatioLimit", 100));
         operator.send("POST", "/models/" + MODEL + "/canary", start, 201);
 
         // No tick is called here: AdvanceCanary (on Vigil.Canary.Started/Stepped) and its wake-ups move the ramp.
@@ -165,7 +170,7 @@ class CanaryOnAzureEmulatorsIT {
     }
 
     private JsonNode awaitCanary(java.util.function.Predicate<JsonNode> done) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(180));
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(300));
         JsonNode canary = operator.send("GET", "/models/" + MODEL + "/canary", null, 200);
         while (!done.test(canary) && Instant.now().isBefore(deadline)) {
             Thread.sleep(200);

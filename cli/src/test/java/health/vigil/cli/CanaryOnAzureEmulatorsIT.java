@@ -162,8 +162,10 @@ class CanaryOnAzureEmulatorsIT {
             }
         });
         assertThat(failing).as(failedStep.toString()).containsExactly("refused_rate");
+        // The first step was judged on the request statistics the scoring instance wrote to Cosmos DB (the prediction
+        // metrics too when the window's predictions reached the minimum, which a slow machine may not).
         assertThat(judged.get(0).get("metrics")).extracting(m -> m.path("name").asText()).contains("refused_rate",
-                "server_error_rate", "score_distribution");
+                "server_error_rate");
         assertThat(operator.send("GET", "/models/" + MODEL + "/versions/2", null, 200).get("stage").asText())
                 .isEqualTo("ROLLED_BACK");
         assertThat(serverErrors).hasValue(0);

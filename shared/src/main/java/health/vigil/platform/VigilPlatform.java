@@ -13,6 +13,7 @@ import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.cards.ModelCards;
+import health.vigil.experiment.ExperimentService;
 import health.vigil.gates.EvaluationDatasets;
 import health.vigil.model.MirroredRows;
 import health.vigil.model.ShadowScore;
@@ -79,6 +80,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final ModelCards cards;
     private final ShadowMirror shadowMirror;
     private final ShadowService shadows;
+    private final ExperimentService experiments;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -120,6 +122,8 @@ public final class VigilPlatform implements AutoCloseable {
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
                 model -> Optional.of(shadowMirror.counts(model)));
+        this.experiments = new ExperimentService(registryStore, audit, events, predictionLog, Optional.empty(), clock,
+                scoring.models()::warm);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
@@ -197,6 +201,10 @@ public final class VigilPlatform implements AutoCloseable {
 
     private List<ShadowScore> shadowScores(MirroredRows rows) {
         return scoring.shadowScores(rows);
+    }
+
+    public ExperimentService experiments() {
+        return experiments;
     }
 
     public ShadowService shadows() {

@@ -5,8 +5,6 @@ import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventTypes;
-import health.vigil.events.VigilEvent;
-import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
@@ -70,8 +68,6 @@ public final class ShadowService {
 
     private final ModelRegistry registry;
     private final DeploymentChanges changes;
-    private final AuditLog audit;
-    private final EventPublisher events;
     private final PredictionLog predictions;
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
@@ -85,9 +81,7 @@ public final class ShadowService {
             PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer,
             Function<ModelName, Optional<ShadowMirror.Counts>> localCounts) {
         this.registry = new ModelRegistry(store);
-        this.changes = new DeploymentChanges(store);
-        this.audit = Objects.requireNonNull(audit, "audit");
-        this.events = Objects.requireNonNull(events, "events");
+        this.changes = new DeploymentChanges(store, audit, events, clock);
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.warmer = Objects.requireNonNull(warmer, "warmer");
@@ -229,19 +223,10 @@ public final class ShadowService {
                 + " with POST /models/" + model + "/shadow {\"version\": N, \"basisPoints\": 1000}");
     }
 
-    /** The decision "this revision of the deployment changed the shadow": one audit record per revision. */
-    static String auditKey(Deployment deployment) {
-        return ACTION + ":" + deployment.modelName().value() + ":revision-" + deployment.revision();
-    }
-
     /** Completes the record and event of a revision this service wrote, if its writer did not. */
     private void settle(Deployment deployment) {
         String change = deployment.lastChange();
         if (!CONFIGURED.equals(change) && !STOPPED.equals(change)) {
-            return;
-        }
-        String key = auditKey(deployment);
-        if (audit.findOnce(key).isPresent()) {
             return;
         }
         TrafficSlot shadow = deployment.slot(Slot.SHADOW).orElseThrow();
@@ -251,14 +236,13 @@ public final class ShadowService {
         details.put("revision", Long.toString(deployment.revision()));
         details.put("basisPoints", Integer.toString(shadow.weightBasisPoints()));
         details.put("stableVersion", Integer.toString(deployment.stable().version()));
-        AuditRecord record = audit.recordOnce(key, deployment.updatedBy(), ACTION, id.subject(), outcome, details);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("model", id.name().value());
         data.put("version", id.number());
         data.put("revision", deployment.revision());
         data.put("basisPoints", shadow.weightBasisPoints());
         data.put("outcome", outcome);
-        events.publish(new VigilEvent(record.id(), CONFIGURED.equals(change) ? EventTypes.SHADOW_CONFIGURED
-                : EventTypes.SHADOW_STOPPED, VigilEvent.SOURCE, id.subject(), clock.instant(), data));
+        changes.announceOnce(deployment, ACTION, id, outcome, details,
+                CONFIGURED.equals(change) ? EventTypes.SHADOW_CONFIGURED : EventTypes.SHADOW_STOPPED, data);
     }
 }

@@ -108,47 +108,23 @@ final class ExperimentCommand {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the last experiment.")
-    static final class Status implements Callable<Integer> {
-        @Parameters(index = "0", description = "The model")
-        String model;
-
-        @Mixin
-        ModelsCommand.Target target = new ModelsCommand.Target();
-
-        @Override
-        public Integer call() throws IOException, InterruptedException {
-            return target.print(target.client("operator").exchange("GET", "/models/" + model + "/experiments", null),
-                    ExperimentCommand::experimentLine);
+    static final class Status extends ModelRequest {
+        Status() {
+            super("GET", "/experiments", ExperimentCommand::experimentLine);
         }
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Return all traffic to the control.")
-    static final class Stop implements Callable<Integer> {
-        @Parameters(index = "0", description = "The model")
-        String model;
-
-        @Mixin
-        ModelsCommand.Target target = new ModelsCommand.Target();
-
-        @Override
-        public Integer call() throws IOException, InterruptedException {
-            return target.print(target.client("operator").exchange("POST", "/models/" + model + "/experiments/stop",
-                    Map.of()), ExperimentCommand::statusLines);
+    static final class Stop extends ModelRequest {
+        Stop() {
+            super("POST", "/experiments/stop", ExperimentCommand::statusLines);
         }
     }
 
     @Command(name = "report", mixinStandardHelpOptions = true, description = "Compare the arms.")
-    static final class Report implements Callable<Integer> {
-        @Parameters(index = "0", description = "The model")
-        String model;
-
-        @Mixin
-        ModelsCommand.Target target = new ModelsCommand.Target();
-
-        @Override
-        public Integer call() throws IOException, InterruptedException {
-            return target.print(target.client("operator").exchange("GET", "/models/" + model + "/experiments/report",
-                    null), ExperimentCommand::reportLines);
+    static final class Report extends ModelRequest {
+        Report() {
+            super("GET", "/experiments/report", ExperimentCommand::reportLines);
         }
     }
 

@@ -51,32 +51,16 @@ final class ShadowCommand {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the shadow slot.")
-    static final class Status implements Callable<Integer> {
-        @Parameters(index = "0", description = "The model")
-        String model;
-
-        @Mixin
-        ModelsCommand.Target target = new ModelsCommand.Target();
-
-        @Override
-        public Integer call() throws IOException, InterruptedException {
-            return target.print(target.client("operator").exchange("GET", "/models/" + model + "/shadow", null),
-                    CanaryCommand::statusLines);
+    static final class Status extends ModelRequest {
+        Status() {
+            super("GET", "/shadow", CanaryCommand::statusLines);
         }
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop mirroring (the report stays readable).")
-    static final class Stop implements Callable<Integer> {
-        @Parameters(index = "0", description = "The model")
-        String model;
-
-        @Mixin
-        ModelsCommand.Target target = new ModelsCommand.Target();
-
-        @Override
-        public Integer call() throws IOException, InterruptedException {
-            return target.print(target.client("operator").exchange("POST", "/models/" + model + "/shadow/stop",
-                    Map.of()), CanaryCommand::statusLines);
+    static final class Stop extends ModelRequest {
+        Stop() {
+            super("POST", "/shadow/stop", CanaryCommand::statusLines);
         }
     }
 

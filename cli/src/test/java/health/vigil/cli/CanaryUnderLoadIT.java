@@ -54,15 +54,7 @@ class CanaryUnderLoadIT {
     @BeforeAll
     void start() throws Exception {
         home = Files.createTempDirectory("vigil-canary-it-");
-        platform = LocalPlatform.start(home, 0);
-        Path stable = Files.createTempFile("stable", ".zip");
-        Path candidate = Files.createTempFile("candidate", ".zip");
-        Files.write(stable, SampleModels.readmissionLogistic().zip());
-        Files.write(candidate, SampleModels.readmissionTrees().zip());
-        GovernedPath.deployReadmission(platform, home, stable, "readmission.zip");
-        GovernedPath.approveReadmission(platform, home, candidate, "readmission-trees.zip");
-        Files.delete(stable);
-        Files.delete(candidate);
+        platform = GovernedPath.startWithStableAndApprovedCandidate(home);
         operator = new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, "operator"));
         clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
     }

@@ -52,15 +52,7 @@ class ShadowAndExperimentIT {
     @BeforeAll
     void start() throws Exception {
         home = Files.createTempDirectory("vigil-shadow-it-");
-        platform = LocalPlatform.start(home, 0);
-        Path stable = Files.createTempFile("stable", ".zip");
-        Path candidate = Files.createTempFile("candidate", ".zip");
-        Files.write(stable, SampleModels.readmissionLogistic().zip());
-        Files.write(candidate, SampleModels.readmissionTrees().zip());
-        GovernedPath.deployReadmission(platform, home, stable, "readmission.zip");
-        GovernedPath.approveReadmission(platform, home, candidate, "readmission-trees.zip");
-        Files.delete(stable);
-        Files.delete(candidate);
+        platform = GovernedPath.startWithStableAndApprovedCandidate(home);
         operator = new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, "operator"));
         clinicalApp = new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, "clinical-app"));
         records = SampleModels.readmissionCohort(400, 77).records();

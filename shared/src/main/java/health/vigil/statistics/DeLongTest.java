@@ -46,12 +46,18 @@ public final class DeLongTest {
                 / positives
                 + (covariance(v01[0], v01[0]) + covariance(v01[1], v01[1]) - 2 * covariance(v01[0], v01[1]))
                 / negatives;
+        return result(auc1, auc2, Math.sqrt(Math.max(0.0, var)));
+    }
+
+    /**
+     * The z-test of {@code auc1 - auc2} with standard error {@code se}. A zero standard error means the difference is
+     * known without error (every patient's placements agree between the models, or neither sample varies).
+     */
+    private static Result result(double auc1, double auc2, double se) {
         double difference = auc1 - auc2;
-        double se = Math.sqrt(Math.max(0.0, var));
         double z;
         double p;
         if (se == 0) {
-            // Every patient's placements agree between the models: the difference is known without error.
             z = difference == 0 ? 0 : Math.copySign(Double.POSITIVE_INFINITY, difference);
             p = difference == 0 ? 1.0 : 0.0;
         } else {
@@ -71,18 +77,7 @@ public final class DeLongTest {
             boolean[] secondLabels) {
         double[] first = aurocAndVariance(firstScores, firstLabels, "the first sample's scores");
         double[] second = aurocAndVariance(secondScores, secondLabels, "the second sample's scores");
-        double difference = first[0] - second[0];
-        double se = Math.sqrt(first[1] + second[1]);
-        double z;
-        double p;
-        if (se == 0) {
-            z = difference == 0 ? 0 : Math.copySign(Double.POSITIVE_INFINITY, difference);
-            p = difference == 0 ? 1.0 : 0.0;
-        } else {
-            z = difference / se;
-            p = Math.min(1.0, 2 * STANDARD_NORMAL.survivalProbability(Math.abs(z)));
-        }
-        return new Result(first[0], second[0], difference, se, z, p, difference - Z_95 * se, difference + Z_95 * se);
+        return result(first[0], second[0], Math.sqrt(first[1] + second[1]));
     }
 
     /** One sample's AUROC and DeLong variance of it. */

@@ -58,6 +58,18 @@ final class GovernedPath {
         return platform;
     }
 
+    /** Stops the platform (if it started) and deletes its home. */
+    static void stopAndDelete(LocalPlatform platform, Path home) throws Exception {
+        if (platform != null) {
+            platform.close();
+        }
+        try (var files = Files.walk(home)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** Registers an evaluation dataset for the sample readmission model, uploads {@code zip} and deploys it. */
     static JsonNode deployReadmission(LocalPlatform platform, Path home, Path zip, String fileName) throws Exception {
         String steward = LocalAdapters.apiKey(home, DatasetsCommand.STEWARD);

@@ -60,14 +60,7 @@ class ShadowAndExperimentIT {
 
     @AfterAll
     void stop() throws Exception {
-        if (platform != null) {
-            platform.close();
-        }
-        try (var files = Files.walk(home)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        GovernedPath.stopAndDelete(platform, home);
     }
 
     @Test

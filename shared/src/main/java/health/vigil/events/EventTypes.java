@@ -20,6 +20,7 @@ public final class EventTypes {
     public static final String EXPERIMENT_STOPPED = "Vigil.Experiment.Stopped";
     public static final String DRIFT_DETECTED = "Vigil.Drift.Detected";
     public static final String RETRAIN_REQUESTED = "Vigil.Retrain.Requested";
+    public static final String PERFORMANCE_DEGRADED = "Vigil.Performance.Degraded";
     public static final String RETRAIN_COMPLETED = "Vigil.Retrain.Completed";
 
     private EventTypes() {}

@@ -3,6 +3,7 @@ package health.vigil.shadow;
 import health.vigil.model.MirroredRows;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
+import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.ShadowScore;
 import health.vigil.model.Slot;
@@ -17,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -126,7 +126,7 @@ public final class ShadowMirror implements ShadowTraffic, AutoCloseable {
             List<PredictionRecord> records = new ArrayList<>(scores.size());
             for (ShadowScore s : scores) {
                 MirroredRows.Row row = batch.rows().get(s.row());
-                records.add(new PredictionRecord(UUID.randomUUID().toString(), batch.model(), batch.shadowVersion(),
+                records.add(new PredictionRecord(PredictionIds.next(batch.time()), batch.model(), batch.shadowVersion(),
                         Slot.SHADOW, row.pseudonym(), batch.time(), s.inputs(), s.score(), s.decision(),
                         ShadowPairing.write(row.livePredictionId(), segmentsOf(row.values(), segments))));
             }

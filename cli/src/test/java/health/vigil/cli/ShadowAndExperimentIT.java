@@ -174,6 +174,9 @@ class ShadowAndExperimentIT {
 
         Map<String, Integer> armOf = new HashMap<>();
         int[] byVersion = new int[3];
+        int[] labelledByVersion = new int[3];
+        List<Map<String, Object>> outcomes = new ArrayList<>();
+        boolean[] truth = SampleModels.readmissionCohort(400, 77).outcomes();
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < 150; i++) {
                 String patient = "experiment-" + i;
@@ -181,15 +184,29 @@ class ShadowAndExperimentIT {
                 int version = answer.path("version").asInt();
                 assertThat(armOf.computeIfAbsent(patient, p -> version)).as("sticky by patient").isEqualTo(version);
                 byVersion[version]++;
+                if (round == 0) {
+                    outcomes.add(Map.of("predictionId", answer.path("predictionId").asText(), "outcome",
+                            truth[i] ? 1 : 0));
+                    labelledByVersion[version]++;
+                }
             }
         }
         assertThat(byVersion[1]).isBetween(80, 220);
         assertThat(byVersion[2]).isBetween(80, 220);
+        ControlClient feed = new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, "outcomes-feed"));
+        JsonNode recorded = feed.send("POST", "/outcomes", Map.of("model", MODEL, "outcomes", outcomes), 200);
+        assertThat(recorded.path("recorded").asInt()).isEqualTo(150);
 
         JsonNode report = operator.send("GET", "/models/" + MODEL + "/experiments/report", null, 200);
+        assertThat(report.path("outcomes").asBoolean()).isTrue();
         assertThat(report.path("arms")).extracting(a -> a.path("predictions").asLong())
                 .containsExactly((long) byVersion[1], (long) byVersion[2]);
+        assertThat(report.path("arms")).extracting(a -> a.path("labelled").asLong())
+                .containsExactly((long) labelledByVersion[1], (long) labelledByVersion[2]);
         assertThat(report.at("/flagRate/pValue").isNumber()).isTrue();
+        assertThat(report.at("/positiveRate/pValue").isNumber()).isTrue();
+        assertThat(report.at("/auroc/test").asText()).isEqualTo("DeLong, independent samples");
+        assertThat(report.at("/auroc/lower95").asDouble()).isLessThan(report.at("/auroc/upper95").asDouble());
         assertThat(report.at("/primary/plannedSampleReached").asBoolean()).isFalse();
 
         operator.send("POST", "/models/" + MODEL + "/experiments/stop", Map.of(), 200);

@@ -142,7 +142,8 @@ public final class VigilPlatform implements AutoCloseable {
                 Optional.ofNullable(b.retrainer), audit, events, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
-                model -> Optional.of(shadowMirror.counts(model)));
+                // Only a process that scores has counts to show (in Azure the control app scores nothing).
+                model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0));
         this.experiments = new ExperimentService(registryStore, audit, events, predictionLog,
                 Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);

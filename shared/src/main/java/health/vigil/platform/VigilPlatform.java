@@ -15,7 +15,13 @@ import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.cards.ModelCards;
+import health.vigil.experiment.ExperimentService;
 import health.vigil.gates.EvaluationDatasets;
+import health.vigil.model.MirroredRows;
+import health.vigil.model.ShadowScore;
+import health.vigil.shadow.SegmentColumns;
+import health.vigil.shadow.ShadowMirror;
+import health.vigil.shadow.ShadowService;
 import health.vigil.gates.GateEvaluation;
 import health.vigil.gates.GatePolicies;
 import health.vigil.modelpackage.RegisteredModelLoader;
@@ -53,6 +59,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -92,6 +99,9 @@ public final class VigilPlatform implements AutoCloseable {
     private final GatePolicies gatePolicies;
     private final GateEvaluation gates;
     private final ModelCards cards;
+    private final ShadowMirror shadowMirror;
+    private final ShadowService shadows;
+    private final ExperimentService experiments;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -114,11 +124,19 @@ public final class VigilPlatform implements AutoCloseable {
         this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
         this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
+        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        // The mirror scores through this platform's scoring service, and labels rows with the columns the gates
+        // judge segments by, read from the model's latest evaluation dataset.
+        this.shadowMirror = new ShadowMirror(ShadowMirror.DEFAULT_CAPACITY, this::shadowScores,
+                predictionLog, model -> datasets.latest(model)
+                        .map(d -> new SegmentColumns(d.ageColumn(), d.segmentColumns())).orElse(SegmentColumns.NONE),
+                a.telemetry, clock);
+        closeables.push(shadowMirror);
         Pseudonymizer pseudonymizer = new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY));
         this.requestStats = new RequestStatsRecorder(a.requestStats, clock).startFlushing(REQUEST_STATS_FLUSH);
         closeables.push(requestStats);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog, pseudonymizer, clock,
-                a.telemetry, config.limits(), requestStats);
+                a.telemetry, config.limits(), shadowMirror, requestStats);
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
@@ -134,7 +152,11 @@ public final class VigilPlatform implements AutoCloseable {
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
                 Optional.ofNullable(b.retrainer), audit, events, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);
-        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
+                // Only a process that scores has counts to show (in Azure the control app scores nothing).
+                model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0));
+        this.experiments = new ExperimentService(registryStore, audit, events, predictionLog,
+                Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
@@ -219,6 +241,18 @@ public final class VigilPlatform implements AutoCloseable {
 
     public PredictionRetention predictionRetention() {
         return retention;
+    }
+
+    private List<ShadowScore> shadowScores(MirroredRows rows) {
+        return scoring.shadowScores(rows);
+    }
+
+    public ExperimentService experiments() {
+        return experiments;
+    }
+
+    public ShadowService shadows() {
+        return shadows;
     }
 
     /** The scheduled monitoring check, its stored reports and the retraining requests it raises. */

@@ -67,6 +67,7 @@ public final class ScoringService {
     private final Telemetry telemetry;
     private final VigilConfig.Limits limits;
     private final ConcurrentHashMap<ModelName, LivePlan> livePlans = new ConcurrentHashMap<>();
+    private final RequestStatsRecorder requestStats;
     private final ShadowTraffic shadow;
 
     /**
@@ -82,7 +83,19 @@ public final class ScoringService {
     public ScoringService(ModelRegistry registry, ArtifactStore artifacts, ModelRuntime runtime,
             Function<Manifest, FeaturePipeline> pipelines, PredictionLog log, Pseudonymizer pseudonymizer, Clock clock,
             Telemetry telemetry, VigilConfig.Limits limits, ShadowTraffic shadow) {
+        this(registry, artifacts, runtime, pipelines, log, pseudonymizer, clock, telemetry, limits, shadow, null);
+    }
+
+    /**
+     * @param shadow where rows for a shadow version go; it must return at once (see {@link ShadowTraffic})
+     * @param requestStats counts each request's outcome and latency per version and slot (for canary analysis);
+     *        null counts nothing
+     */
+    public ScoringService(ModelRegistry registry, ArtifactStore artifacts, ModelRuntime runtime,
+            Function<Manifest, FeaturePipeline> pipelines, PredictionLog log, Pseudonymizer pseudonymizer, Clock clock,
+            Telemetry telemetry, VigilConfig.Limits limits, ShadowTraffic shadow, RequestStatsRecorder requestStats) {
         this.shadow = Objects.requireNonNull(shadow, "shadow");
+        this.requestStats = requestStats;
         this.registry = Objects.requireNonNull(registry, "registry");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.models = new LoadedModels(registry, artifacts, runtime,
@@ -139,7 +152,46 @@ public final class ScoringService {
             }
         }
         Routing routing = route(request, pseudonyms);
+        long started = System.nanoTime();
+        try {
+            ScoreResult result = scoreRouted(request, routing, pseudonyms);
+            count(request.model(), routing, RequestStatsRecorder.Outcome.ANSWERED, System.nanoTime() - started);
+            return result;
+        } catch (VigilException e) {
+            count(request.model(), routing, e.code().isClientError() ? RequestStatsRecorder.Outcome.REFUSED
+                    : RequestStatsRecorder.Outcome.FAILED, 0);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            count(request.model(), routing, RequestStatsRecorder.Outcome.FAILED, 0);
+            throw e;
+        }
+    }
 
+    /**
+     * Counts a routed request's rows per version and slot. Latency is from routing to the durable answer, the part
+     * that depends on the version; a request whose rows went to two slots counts its latency in each.
+     */
+    private void count(ModelName model, Routing routing, RequestStatsRecorder.Outcome outcome, long nanos) {
+        if (requestStats == null) {
+            return;
+        }
+        TrafficSlot[] slots = routing.slots();
+        if (slots.length == 0) {
+            return;
+        }
+        if (routing.rowsByVersion().size() == 1) {
+            requestStats.record(model, slots[0].version(), slots[0].slot(), outcome, slots.length, nanos);
+            return;
+        }
+        for (Map.Entry<Integer, List<Integer>> group : routing.rowsByVersion().entrySet()) {
+            TrafficSlot slot = slots[group.getValue().get(0)];
+            requestStats.record(model, slot.version(), slot.slot(), outcome, group.getValue().size(), nanos);
+        }
+    }
+
+    private ScoreResult scoreRouted(ScoreRequest request, Routing routing, String[] pseudonyms) {
+        List<PatientRow> rows = request.rows();
+        int n = rows.size();
         Map<String, Object>[] values = validate(rows, routing);
 
         Instant now = clock.instant();

@@ -389,6 +389,43 @@ class ScoringServiceTest {
     }
 
     @Test
+    void eachRequestsRowsAreCountedPerVersionAndSlotAsAnsweredRefusedOrFailed() {
+        health.vigil.canary.InMemoryRequestStatsStore counts = new health.vigil.canary.InMemoryRequestStatsStore();
+        RequestStatsRecorder recorder = new RequestStatsRecorder(counts, Clock.fixed(NOW, ZoneOffset.UTC));
+        service = new ScoringService(new ModelRegistry(store), artifacts, runtime, FeaturePipelines.identityOnly(), log,
+                pseudonymizer, Clock.fixed(NOW, ZoneOffset.UTC), telemetry, VigilConfig.Limits.DEFAULTS, ShadowTraffic.NONE,
+                recorder);
+        deploy(1, 2, 50);
+        Deployment deployment = store.findDeployment(READMISSION).orElseThrow();
+        List<PatientRow> rows = IntStream.range(0, 40).mapToObj(i -> patient("MRN-" + i, 70, "male", true)).toList();
+        long onCanary = rows.stream().filter(r -> TrafficRouter.route(deployment, pseudonymizer.pseudonym(r.patientId()))
+                .slot() == Slot.CANARY).count();
+
+        service.score(new ScoreRequest(READMISSION, null, rows));
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null,
+                List.of(with(rows.get(0), "age", NODES.numberNode(212)))))).isInstanceOf(FeatureValidationException.class);
+        doThrow(new StoreException("prediction log unavailable", new RuntimeException())).when(log).append(any());
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, rows)))
+                .isInstanceOf(StoreException.class);
+
+        Slot first = TrafficRouter.route(deployment, pseudonymizer.pseudonym("MRN-0")).slot();
+        List<health.vigil.model.SlotMinuteStats> minute = recorder.window(READMISSION, NOW, NOW.plusSeconds(60));
+        assertThat(minute).hasSize(2).allSatisfy(m -> assertThat(m.minute()).isEqualTo(NOW));
+        assertThat(minute).filteredOn(m -> m.slot() == Slot.CANARY).singleElement().satisfies(m -> {
+            assertThat(m.version()).isEqualTo(2);
+            assertThat(m.answered()).isEqualTo(onCanary);
+            assertThat(m.failed()).isEqualTo(onCanary);
+            assertThat(m.refused()).isEqualTo(first == Slot.CANARY ? 1 : 0);
+            assertThat(m.latency().total()).isEqualTo(1);
+        });
+        assertThat(minute).filteredOn(m -> m.slot() == Slot.STABLE).singleElement().satisfies(m -> {
+            assertThat(m.answered()).isEqualTo(40 - onCanary);
+            assertThat(m.failed()).isEqualTo(40 - onCanary);
+            assertThat(m.refused()).isEqualTo(first == Slot.STABLE ? 1 : 0);
+        });
+    }
+
+    @Test
     void aModelThatReturnsSomethingOtherThanAProbabilityIsARuntimeFailure() {
         ScoringFixtures.FormulaModel broken = new ScoringFixtures.FormulaModel(4, row -> Double.NaN);
         when(runtime.load(any(), eq(Sha256.hex(onnxBytes(1))), anyString(), anyInt())).thenReturn(broken);

@@ -29,6 +29,7 @@ class FunctionJsonIT {
                 Map.entry("IngestOutcomes", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("Retrain", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("EvaluateGates", List.of("eventGridTrigger", "", "", "")),
+                Map.entry("AdvanceCanary", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("GetGateReport", List.of("httpTrigger", "models/{name}/versions/{version}/gates", "GET", "ANONYMOUS")),
                 Map.entry("GetModelCard", List.of("httpTrigger", "models/{name}/versions/{version}/card", "GET", "ANONYMOUS")),
                 Map.entry("GetGatePolicy", List.of("httpTrigger", "models/{name}/gate-policy", "GET", "ANONYMOUS")),

@@ -25,6 +25,7 @@ import health.vigil.modelpackage.ModelPackageReader;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.modelpackage.ZipModelPackageReader;
+import health.vigil.scoring.PredictionExplanations;
 import health.vigil.scoring.PredictionRetention;
 import health.vigil.scoring.ScoringService;
 import health.vigil.security.Authenticator;
@@ -53,6 +54,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final DeploymentService deployments;
     private final ScoringService scoring;
     private final PredictionRetention retention;
+    private final PredictionExplanations explanations;
     private final AuditEvidence evidence;
     private final Deque<AutoCloseable> closeables;
 
@@ -80,6 +82,7 @@ public final class VigilPlatform implements AutoCloseable {
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, audit, events, clock, scoring.models()::warm);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
+        this.explanations = new PredictionExplanations(predictionLog, registry);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -133,6 +136,11 @@ public final class VigilPlatform implements AutoCloseable {
 
     public PredictionRetention predictionRetention() {
         return retention;
+    }
+
+    /** Past predictions' explanations, read back from the prediction log. */
+    public PredictionExplanations explanations() {
+        return explanations;
     }
 
     @Override

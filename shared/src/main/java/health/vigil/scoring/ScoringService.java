@@ -16,6 +16,7 @@ import health.vigil.model.Explanation;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.OutputSpec;
+import health.vigil.model.PredictionId;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
@@ -41,7 +42,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -147,7 +147,7 @@ public final class ScoringService {
                 int row = indexes.get(j);
                 double score = scores[j];
                 boolean decision = score >= output.threshold();
-                String predictionId = UUID.randomUUID().toString();
+                String predictionId = PredictionId.next(now);
                 Explanation explanation = null;
                 if (explainer != null) {
                     for (int c = 0; c < width; c++) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.model.ModelName;
+import health.vigil.model.PredictionId;
 import health.vigil.model.PredictionRecord;
 import health.vigil.port.PredictionLog;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -162,6 +164,38 @@ final class CosmosPredictionLog implements PredictionLog {
             inHour.sort(Comparator.comparing(PredictionRecord::time).thenComparing(PredictionRecord::predictionId));
             inHour.forEach(sink);
         }
+    }
+
+    @Override
+    public Optional<PredictionRecord> find(String predictionId) {
+        Objects.requireNonNull(predictionId, "predictionId");
+        checkOpen();
+        Optional<Instant> time = PredictionId.timeOf(predictionId);
+        if (time.isEmpty()) {
+            return Optional.empty();
+        }
+        // The id's hour and shard name the partition once the model is known: one point read per model that
+        // wrote in that hour, never a query.
+        Instant hourStart = time.get().truncatedTo(ChronoUnit.HOURS);
+        for (String name : models.read()) {
+            ModelName model = new ModelName(name);
+            Integer shardCount = hours(model).get(hourStart);
+            if (shardCount == null) {
+                continue;
+            }
+            String partition = partition(model, HOUR.format(hourStart), shardOf(predictionId, shardCount));
+            try {
+                ObjectNode doc = container.readItem(predictionId, new PartitionKey(partition), ObjectNode.class).getItem();
+                if (TYPE_PREDICTION.equals(CosmosDocuments.type(doc))) {
+                    return Optional.of(CosmosDocuments.body(doc, PredictionRecord.class));
+                }
+            } catch (CosmosException e) {
+                if (!CosmosDocuments.isMissingItem(e)) {
+                    throw CosmosFailures.translate("reading a prediction record", e);
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

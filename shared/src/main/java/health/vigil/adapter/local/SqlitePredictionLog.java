@@ -4,6 +4,7 @@ import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.model.ModelName;
+import health.vigil.model.PredictionId;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.port.PredictionLog;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -305,6 +307,33 @@ final class SqlitePredictionLog implements PredictionLog {
         });
     }
 
+
+    @Override
+    public Optional<PredictionRecord> find(String predictionId) {
+        Objects.requireNonNull(predictionId, "predictionId");
+        Optional<Instant> time = PredictionId.timeOf(predictionId);
+        if (time.isEmpty()) {
+            return Optional.empty();
+        }
+        ensureOpen();
+        awaitDrained();
+        // The id's millisecond is the record's: the time index narrows the search to that millisecond.
+        long from = clampedNanos(time.get());
+        long to = clampedNanos(time.get().plusMillis(1));
+        return db.read("find a prediction by its id", c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT prediction_id, version, slot, patient, time_nanos,"
+                    + " features, score, decision, explanation, model FROM predictions"
+                    + " WHERE time_nanos >= ? AND time_nanos < ? AND prediction_id = ?")) {
+                s.setLong(1, from);
+                s.setLong(2, to);
+                s.setString(3, predictionId);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? Optional.of(recordFrom(new ModelName(rs.getString(10)), rs))
+                            : Optional.<PredictionRecord>empty();
+                }
+            }
+        });
+    }
 
     @Override
     public long purgeOlderThan(Instant cutoff) {

@@ -56,9 +56,11 @@ public final class HttpApi {
                     : access.role() == null ? authenticator.authenticate(headers)
                     : authenticator.require(headers, access.role());
             checkBody(request.getBody(), headers);
-            Object result = handler.handle(new Call(principal, requestId, request.getQueryParameters(), request.getBody()));
+            Object result = handler.handle(new Call(principal, requestId, request.getQueryParameters(), request.getBody(),
+                    headers));
             Reply reply = result instanceof Reply r ? r : Reply.of(200, result);
-            response = json(request, reply.status(), reply.body(), reply.headers());
+            response = reply.body() instanceof HtmlPage page ? html(request, reply.status(), page, reply.headers())
+                    : json(request, reply.status(), reply.body(), reply.headers());
         } catch (VigilException e) {
             failure = e.code();
             response = error(request, e.code(), e.getMessage(), requestId);
@@ -134,6 +136,26 @@ public final class HttpApi {
             builder.body(Json.write(body));
         }
         return builder.build();
+    }
+
+    /**
+     * What a page may load: nothing but its own inline style, and forms post only back to Vigil. Pages carry no
+     * script; a clinical application may still frame them, which is what they are for.
+     */
+    public static final String PAGE_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:;"
+            + " form-action 'self'; base-uri 'none'";
+
+    /** A web page (or fragment) with the policy above. */
+    public static HttpResponseMessage html(HttpRequestMessage<?> request, int status, HtmlPage page,
+            Map<String, String> headers) {
+        HttpResponseMessage.Builder builder = request.createResponseBuilder(HttpStatus.valueOf(status))
+                .header("Content-Type", "text/html; charset=utf-8")
+                .header("Cache-Control", "no-store")
+                .header("Content-Security-Policy", PAGE_SECURITY_POLICY)
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Referrer-Policy", "no-referrer");
+        headers.forEach(builder::header);
+        return builder.body(page.markup()).build();
     }
 
     /** The error body of every Vigil API. */

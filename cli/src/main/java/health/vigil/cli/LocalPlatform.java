@@ -2,6 +2,7 @@ package health.vigil.cli;
 
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.config.VigilConfig;
+import health.vigil.dashboard.Dashboard;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.host.LocalHost;
 import health.vigil.platform.VigilPlatform;
@@ -91,6 +92,7 @@ public final class LocalPlatform implements AutoCloseable {
                 .maxRequestBodyBytes(config.limits().maxBodyBytes())
                 .knownCaller(headers -> knownCaller(platform.get(), headers))
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
+                .pages(new Dashboard(platform::get, config.home().resolve("deadletter"), java.time.Clock.systemUTC()))
                 .build();
         VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())).build();
         platform.set(built);

@@ -25,6 +25,11 @@ import health.vigil.modelpackage.ModelPackageReader;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.modelpackage.ZipModelPackageReader;
+import health.vigil.monitoring.DriftCheck;
+import health.vigil.monitoring.DriftThresholds;
+import health.vigil.monitoring.ModelMonitoring;
+import health.vigil.model.VersionRecord;
+import health.vigil.scoring.ScorableModel;
 import health.vigil.scoring.PredictionExplanations;
 import health.vigil.scoring.PredictionRetention;
 import health.vigil.scoring.ScoringService;
@@ -55,6 +60,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final ScoringService scoring;
     private final PredictionRetention retention;
     private final PredictionExplanations explanations;
+    private final ModelMonitoring monitoring;
     private final AuditEvidence evidence;
     private final Deque<AutoCloseable> closeables;
 
@@ -83,6 +89,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.deployments = new DeploymentService(registryStore, audit, events, clock, scoring.models()::warm);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.explanations = new PredictionExplanations(predictionLog, registry);
+        this.monitoring = new ModelMonitoring(registry, predictionLog, this::driftCheck);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -136,6 +143,22 @@ public final class VigilPlatform implements AutoCloseable {
 
     public PredictionRetention predictionRetention() {
         return retention;
+    }
+
+    /** Drift, score distribution and label-free estimates of a version over a period, from the prediction log. */
+    public ModelMonitoring monitoring() {
+        return monitoring;
+    }
+
+    /**
+     * A version's drift check: its reference profile against the columns its feature pipeline gives the model,
+     * as the prediction log records them; empty when the package has no reference profile.
+     */
+    private Optional<DriftCheck> driftCheck(VersionRecord record) {
+        ScorableModel loaded = scoring.models().get(record);
+        return loaded.reference().map(reference -> DriftCheck.of(record.manifest().features(),
+                loaded.pipeline().columns(), reference, record.manifest().output().threshold(),
+                DriftThresholds.DEFAULTS));
     }
 
     /** Past predictions' explanations, read back from the prediction log. */

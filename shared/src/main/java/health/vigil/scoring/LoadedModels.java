@@ -200,7 +200,7 @@ public final class LoadedModels implements AutoCloseable {
                     + "; the package does not match its manifest and cannot score");
         }
         return new ScorableModel(record, model, pipeline, new RecordValidator(pipeline.rawSchema()),
-                Explainers.forModel(runtime.structure(onnx), pipeline, parts.reference()));
+                Explainers.forModel(runtime.structure(onnx), pipeline, parts.reference()), parts.reference());
     }
 
     /**

@@ -71,6 +71,9 @@ public final class Html {
 
     /** A probability as a percentage with one decimal: 0.3127 is "31.3 %". */
     public static String percent(double probability) {
+        if (!Double.isFinite(probability)) {
+            return "\u2013";
+        }
         return String.format(Locale.ROOT, "%.1f %%", probability * 100);
     }
 

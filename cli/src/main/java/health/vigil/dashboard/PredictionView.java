@@ -1,0 +1,56 @@
+package health.vigil.dashboard;
+
+import static health.vigil.functions.common.html.Html.escape;
+
+import health.vigil.error.ValidationException;
+import health.vigil.functions.scoring.explanation.ExplanationPage;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.security.Role;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * A past prediction's explanation, found by its id: the same view the scoring app serves at
+ * {@code /predictions/{id}/explanation}, from the same stored explanation, inside the dashboard.
+ */
+final class PredictionView implements View {
+    private static final Pattern ID = Pattern.compile("[0-9a-fA-F-]{1,64}");
+    private final Supplier<VigilPlatform> platform;
+
+    PredictionView(Supplier<VigilPlatform> platform) {
+        this.platform = platform;
+    }
+
+    @Override
+    public String route() {
+        return "predictions";
+    }
+
+    @Override
+    public String navigation() {
+        return "Explanations";
+    }
+
+    @Override
+    public Role role() {
+        return Role.SCORING_INVOKE;
+    }
+
+    @Override
+    public Rendered render(PageRequest request) {
+        Optional<String> id = request.param("id").map(String::strip);
+        StringBuilder body = new StringBuilder("<form method=\"get\" action=\"/dashboard/predictions\" class=\"login\">"
+                + "<label for=\"id\">Prediction id (from the scoring answer)</label><input id=\"id\" name=\"id\""
+                + " required value=\"" + escape(id.orElse("")) + "\"><button type=\"submit\">Show the explanation"
+                + "</button></form>");
+        if (id.isPresent()) {
+            if (!ID.matcher(id.get()).matches()) {
+                throw new ValidationException("a prediction id is the UUID the scoring answer gave (hexadecimal digits"
+                        + " and hyphens)");
+            }
+            body.append(ExplanationPage.fragment(platform.get().explanations().explanation(id.get())));
+        }
+        return new Rendered("Explanation of a prediction", body.toString());
+    }
+}

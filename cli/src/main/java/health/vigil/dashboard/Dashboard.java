@@ -142,14 +142,8 @@ public final class Dashboard extends Handler.Abstract {
     private void refused(String method, String path, Request request, ErrorCode code) {
         try {
             VigilPlatform p = platform.get();
-            String principalId = sessions.key(cookie(request)).map(k -> {
-                try {
-                    return p.authenticator().authenticate(Map.of("x-api-key", k)).id();
-                } catch (AccessDeniedException unknown) {
-                    return null;
-                }
-            }).orElse(null);
-            p.authenticator().refused(method, path, principalId, code);
+            Principal principal = signedIn(request);
+            p.authenticator().refused(method, path, principal == null ? null : principal.id(), code);
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, () -> "a refused dashboard request could not be audited: " + e.getClass().getName());
         }
@@ -247,13 +241,26 @@ public final class Dashboard extends Handler.Abstract {
         return Html.document("Sign in \u2013 Vigil", body);
     }
 
+    /** An error page; inside the dashboard's frame when the person is signed in, so the navigation stays. */
     private void error(Request request, Response response, Callback callback, int status, ErrorCode code,
             String message, String requestId) {
-        String body = "<main id=\"main\"><h1>" + (status == 403 ? "Not allowed" : status == 404 ? "Not found"
-                : status >= 500 ? "Something went wrong" : "Cannot show this page") + "</h1>"
-                + "<p role=\"alert\"><strong>" + escape(code.name()) + "</strong>: " + escape(message) + "</p>"
-                + "<p class=\"muted\">Request id " + escape(requestId) + ". <a href=\"/\">Overview</a></p></main>";
-        send(request, response, callback, status, Html.document("HTTP " + status + " \u2013 Vigil", body));
+        String title = status == 403 ? "Not allowed" : status == 404 ? "Not found"
+                : status >= 500 ? "Something went wrong" : "Cannot show this page";
+        String body = "<p role=\"alert\"><strong>" + escape(code.name()) + "</strong>: " + escape(message) + "</p>"
+                + "<p class=\"muted\">Request id " + escape(requestId) + ". <a href=\"/\">Overview</a></p>";
+        Principal principal = signedIn(request);
+        send(request, response, callback, status, principal != null ? shell(title, principal, body)
+                : Html.document(title + " \u2013 Vigil", "<main id=\"main\"><h1>" + title + "</h1>" + body + "</main>"));
+    }
+
+    /** Who is signed in on this request, or null. */
+    private Principal signedIn(Request request) {
+        try {
+            Optional<String> key = sessions.key(cookie(request));
+            return key.isEmpty() ? null : platform.get().authenticator().authenticate(Map.of("x-api-key", key.get()));
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static void send(Request request, Response response, Callback callback, int status, String html) {

@@ -495,6 +495,7 @@ public final class LocalHost implements AutoCloseable {
         private Builder copy() {
             Builder b = new Builder();
             b.home = home;
+            b.pages = pages;
             b.host = host;
             b.port = port;
             b.packages = packages;

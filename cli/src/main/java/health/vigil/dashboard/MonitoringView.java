@@ -127,9 +127,21 @@ final class MonitoringView implements View {
             Pages.row(table, d.day().toString(), "#" + d.rows(), "#" + (d.meanScore() == null ? "\u2013"
                     : Html.percent(d.meanScore())), "#" + (d.flaggedRate() == null ? "\u2013" : Html.percent(d.flaggedRate())),
                     "#" + (d.scorePsi() == null ? "\u2013" : Html.number(d.scorePsi(), 3)),
-                    d.rows() == 0 ? "\u2013" : d.drifted() ? "<span class=\"status-bad\">drifted</span>" : "stable");
+                    status(d.status()));
         }
         return html.append(Pages.end(table)).toString();
+    }
+
+    /** A verdict in words; drift also in weight, never by colour alone. */
+    static String status(DriftReport.Status status) {
+        if (status == null) {
+            return "\u2013";
+        }
+        return switch (status) {
+            case DRIFTED -> "<span class=\"status-bad\">drifted</span>";
+            case STABLE -> "stable";
+            case INSUFFICIENT_DATA -> "too few rows to judge";
+        };
     }
 
     /** The features with the largest PSI on any day, largest first. */
@@ -182,8 +194,7 @@ final class MonitoringView implements View {
         for (DriftReport.FeatureDrift f : all) {
             Pages.row(table, escape(f.name()), "#" + (f.psi() == null ? "\u2013" : Html.number(f.psi(), 3)),
                     "#" + Html.percent(f.missingRate()), "#" + Html.percent(f.referenceMissingRate()),
-                    f.status() == DriftReport.Status.DRIFTED ? "<span class=\"status-bad\">drifted</span>"
-                            : escape(f.status().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')),
+                    status(f.status()),
                     escape(String.join("; ", f.reasons())));
         }
         html.append(Pages.end(table));

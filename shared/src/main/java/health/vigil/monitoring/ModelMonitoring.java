@@ -79,7 +79,7 @@ public final class ModelMonitoring {
             rows += t.rows;
             Map<String, Double> psi = new LinkedHashMap<>();
             Double scorePsi = null;
-            boolean drifted = false;
+            DriftReport.Status status = null;
             if (t.drift != null) {
                 DriftSummary summary = t.drift.summary();
                 merged = merged == null ? summary : merged.merge(summary);
@@ -87,11 +87,13 @@ public final class ModelMonitoring {
                     DriftReport report = check.get().report(summary);
                     report.features().forEach(f -> psi.put(f.name(), f.psi()));
                     scorePsi = report.score() == null ? null : report.score().psi();
-                    drifted = report.drifted();
+                    status = report.drifted() ? DriftReport.Status.DRIFTED
+                            : t.rows < report.thresholds().minRows() ? DriftReport.Status.INSUFFICIENT_DATA
+                            : DriftReport.Status.STABLE;
                 }
             }
             result.add(new MonitoringOverview.Day(e.getKey(), t.rows, t.rows == 0 ? null : t.scoreSum / t.rows,
-                    t.rows == 0 ? null : (double) t.flagged / t.rows, scorePsi, psi, drifted));
+                    t.rows == 0 ? null : (double) t.flagged / t.rows, scorePsi, psi, status));
         }
         DriftReport period = null;
         MonitoringOverview.ScoreDistribution distribution = null;

@@ -24,11 +24,13 @@ public record MonitoringOverview(ModelName model, int version, LocalDate from, L
 
     /**
      * One day: its predictions, their mean score and flagged share (null without predictions), the score's PSI and
-     * each monitored input's PSI against the reference (empty without a reference or predictions).
+     * each monitored input's PSI against the reference (empty without a reference or predictions), and the day's
+     * verdict: drifted, stable, or not judged when the day had fewer rows than the thresholds' minimum (null
+     * without predictions or reference).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Day(LocalDate day, long rows, Double meanScore, Double flaggedRate, Double scorePsi,
-            Map<String, Double> featurePsi, boolean drifted) {
+            Map<String, Double> featurePsi, DriftReport.Status status) {
         public Day {
             featurePsi = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(featurePsi));
         }

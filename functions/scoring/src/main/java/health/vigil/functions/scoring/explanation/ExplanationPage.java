@@ -210,7 +210,7 @@ public final class ExplanationPage {
     }
 
     private static String rowLabel(int y, String label, String value) {
-        String shown = label.length() > 38 ? label.substring(0, 37) + "\u2026" : label;
+        String shown = label.length() > 34 ? label.substring(0, 33) + "\u2026" : label;
         return text(LABEL_WIDTH - 8, y + ROW / 2.0 + 5, shown, "end", Html.INK)
                 + text(WIDTH - VALUE_WIDTH + 8, y + ROW / 2.0 + 5, value, "start", Html.INK);
     }

@@ -2,7 +2,7 @@ package health.vigil.cli;
 
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.config.VigilConfig;
-import health.vigil.dashboard.Dashboard;
+import health.vigil.cli.dashboard.Dashboard;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.host.LocalHost;
 import health.vigil.platform.VigilPlatform;

@@ -1,4 +1,4 @@
-package health.vigil.dashboard;
+package health.vigil.cli.dashboard;
 
 import java.security.SecureRandom;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package health.vigil.dashboard;
+package health.vigil.cli.dashboard;
 
 import health.vigil.security.Role;
 

@@ -1,4 +1,4 @@
-package health.vigil.dashboard;
+package health.vigil.cli.dashboard;
 
 import static health.vigil.functions.common.html.Html.escape;
 

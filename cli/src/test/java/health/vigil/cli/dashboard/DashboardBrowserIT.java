@@ -124,6 +124,9 @@ class DashboardBrowserIT {
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(executable("chromedriver"))).usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
+        // A click that submits a form or follows a link returns before the next page is there: look up elements
+        // with a grace period, and wait for the address explicitly (awaitUrl).
+        browser.manage().timeouts().implicitlyWait(Duration.ofSeconds(5));
     }
 
     @AfterAll
@@ -160,6 +163,7 @@ class DashboardBrowserIT {
         screenshot("models");
 
         row.findElement(By.linkText(MODEL)).click();
+        awaitUrl(url -> url.endsWith("/dashboard/models/" + MODEL), "the model's page");
         assertThat(browser.findElements(By.cssSelector("#versions tbody tr"))).hasSize(1);
         assertThat(cells(browser.findElement(By.cssSelector("#versions tbody tr"))).get(1)).isEqualTo("production");
         assertThat(browser.findElement(By.cssSelector("#versions a[href$='/card']")).getAttribute("href"))
@@ -290,7 +294,7 @@ class DashboardBrowserIT {
         WebElement models = browser.switchTo().activeElement();
         assertThat(models.getText()).isEqualTo("Models");
         models.sendKeys(Keys.ENTER);
-        assertThat(browser.getCurrentUrl()).endsWith("/dashboard/models");
+        awaitUrl(url -> url.endsWith("/dashboard/models"), "the models page after Enter");
         screenshot("overview-keyboard");
     }
 
@@ -299,7 +303,23 @@ class DashboardBrowserIT {
         browser.get(url("/login?next=" + URLEncoder.encode(page, StandardCharsets.UTF_8)));
         browser.findElement(By.id("key")).sendKeys(key(persona));
         browser.findElement(By.cssSelector("form.login button")).click();
-        assertThat(browser.getCurrentUrl()).as(browser.findElement(By.tagName("main")).getText()).doesNotContain("/login");
+        awaitUrl(url -> !url.contains("/login"), "signed in as " + persona);
+    }
+
+    private void awaitUrl(java.util.function.Predicate<String> arrived, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!arrived.test(browser.getCurrentUrl())) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not at " + what + " but at " + browser.getCurrentUrl() + ": "
+                        + browser.findElement(By.tagName("main")).getText());
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
     }
 
     /** Nothing on a page comes from elsewhere, and no page runs a script. */

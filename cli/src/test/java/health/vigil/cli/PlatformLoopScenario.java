@@ -481,9 +481,7 @@ abstract class PlatformLoopScenario {
             return; // 'vigil audit export' works on a local home; on Azure the container is downloaded instead
         }
         Path out = home.resolve("evidence-copy");
-        // The test's own input, owner-only like everything else under the home.
-        Path key = Files.createFile(home.resolve("audit-signing.pem"), java.nio.file.attribute.PosixFilePermissions
-                .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Path key = Files.createTempFile("audit-signing", ".pem"); // the verifier's own copy, outside the home
         Files.writeString(key, health.vigil.audit.SigningKeys.pem(health.vigil.adapter.local.LocalAuditSigner.open(home)
                 .publicKey()));
         assertThat(AuditCommandTest.run("audit", "export", "--from", today.toString(), "--to", today.toString(), "--out", out.toString(),

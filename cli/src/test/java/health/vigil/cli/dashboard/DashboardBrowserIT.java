@@ -242,6 +242,33 @@ class DashboardBrowserIT {
     }
 
     @Test
+    void theScoringAppsExplanationPageIsTheSameViewForAClinicalApplication() throws IOException {
+        // A clinical application calls the route with its key in a header; the browser is given the header.
+        ChromeDriver chrome = (ChromeDriver) browser;
+        chrome.executeCdpCommand("Network.enable", Map.of());
+        chrome.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("x-api-key", key("clinical-app"))));
+        try {
+            browser.get(url("/predictions/" + explained.get("predictionId").asText() + "/explanation"));
+            assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Why the model gave this risk");
+            assertThat(browser.findElement(By.cssSelector("[data-fact=risk]")).getText())
+                    .isEqualTo(Html.percent(explained.get("risk").asDouble()));
+            assertThat(browser.findElements(By.cssSelector("svg.waterfall rect.factor")))
+                    .hasSize(explained.at("/explanation/topFactors").size());
+            assertThat(browser.findElement(By.cssSelector(".limitations li")).getText()).contains("synthetic patients");
+            assertThat(browser.findElement(By.linkText("Model card of " + MODEL + " version 1")).getAttribute("href"))
+                    .endsWith("/models/" + MODEL + "/versions/1/card");
+            screenshot("explanation-route");
+            assertSelfContained();
+
+            chrome.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("x-api-key", key("operator"))));
+            browser.get(url("/predictions/" + explained.get("predictionId").asText() + "/explanation"));
+            assertThat(browser.getPageSource()).contains("FORBIDDEN");
+        } finally {
+            chrome.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of()));
+        }
+    }
+
+    @Test
     void theAuditTrailShowsItsVerificationAndAKeyWithoutTheRoleIsRefused() throws Exception {
         signIn("clinical-app", "/dashboard/audit");
         assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Not allowed");

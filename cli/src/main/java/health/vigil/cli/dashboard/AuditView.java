@@ -17,34 +17,18 @@ import java.util.function.Supplier;
  * The audit trail of a period (default the last 7 UTC days) with its verification: the chain recomputed by the
  * audit log, the first broken record named. Reading it is recorded in the audit log, as the audit API's reads are.
  */
-final class AuditView implements View {
+final class AuditView extends View {
     static final int DEFAULT_DAYS = 7;
     static final int MAX_DAYS = 31;
     /** The newest records shown; the period's count and verification cover all of them. */
     static final int SHOWN = 500;
-    private final Supplier<VigilPlatform> platform;
 
     AuditView(Supplier<VigilPlatform> platform) {
-        this.platform = platform;
+        super("audit", "Audit trail", Role.AUDIT_EXPORT, platform);
     }
 
     @Override
-    public String route() {
-        return "audit";
-    }
-
-    @Override
-    public String navigation() {
-        return "Audit trail";
-    }
-
-    @Override
-    public Role role() {
-        return Role.AUDIT_EXPORT;
-    }
-
-    @Override
-    public Rendered render(PageRequest request) {
+    Rendered render(PageRequest request) {
         VigilPlatform p = platform.get();
         LocalDate to = request.day("to", LocalDate.now(p.clock().withZone(java.time.ZoneOffset.UTC)));
         LocalDate from = request.day("from", to.minusDays(DEFAULT_DAYS - 1L));

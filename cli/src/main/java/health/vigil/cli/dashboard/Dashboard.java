@@ -335,8 +335,4 @@ public final class Dashboard extends Handler.Abstract {
         return Optional.of(values);
     }
 
-    /** For tests: the views, in navigation order. */
-    List<View> views() {
-        return new ArrayList<>(views);
-    }
 }

@@ -19,26 +19,12 @@ import java.util.stream.Stream;
  * Events the local event bus gave up on: which function, why, after how many attempts, and the event's type and
  * subject (events carry ids only). What to do with them: {@code docs/runbooks/dead-lettered-events.md}.
  */
-final class DeadLettersView implements View {
+final class DeadLettersView extends View {
     private final Path folder;
 
     DeadLettersView(Path folder) {
+        super("dead-letters", "Dead letters", Role.DEPLOYMENTS_OPERATE, null);
         this.folder = folder;
-    }
-
-    @Override
-    public String route() {
-        return "dead-letters";
-    }
-
-    @Override
-    public String navigation() {
-        return "Dead letters";
-    }
-
-    @Override
-    public Role role() {
-        return Role.DEPLOYMENTS_OPERATE;
     }
 
     /** One dead-lettered event as the bus wrote it. */
@@ -68,7 +54,7 @@ final class DeadLettersView implements View {
     }
 
     @Override
-    public Rendered render(PageRequest request) {
+    Rendered render(PageRequest request) {
         List<DeadLetter> letters = read(folder);
         StringBuilder table = Pages.table("dead-letters", letters.size() + " dead-lettered events", "Event type",
                 "Subject", "Function", "Reason", "#Attempts", "Last error", "Last attempt");

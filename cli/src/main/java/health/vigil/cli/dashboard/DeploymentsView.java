@@ -13,30 +13,14 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /** Each model's deployment: its revision, who changed it when, and the traffic slots with their weights. */
-final class DeploymentsView implements View {
-    private final Supplier<VigilPlatform> platform;
+final class DeploymentsView extends View {
 
     DeploymentsView(Supplier<VigilPlatform> platform) {
-        this.platform = platform;
+        super("deployments", "Deployments", null, platform);
     }
 
     @Override
-    public String route() {
-        return "deployments";
-    }
-
-    @Override
-    public String navigation() {
-        return "Deployments";
-    }
-
-    @Override
-    public Role role() {
-        return null;
-    }
-
-    @Override
-    public Rendered render(PageRequest request) {
+    Rendered render(PageRequest request) {
         VigilPlatform p = platform.get();
         StringBuilder body = new StringBuilder();
         int shown = 0;

@@ -18,32 +18,16 @@ import java.util.function.Supplier;
  * One model: each version with its stage, when and by whom it was registered and last changed, and, for a key
  * that may read the audit trail, the model's history from it (the read is audited, as the audit API's is).
  */
-final class ModelView implements View {
+final class ModelView extends View {
     /** How far back the history reads. */
     static final int HISTORY_DAYS = 30;
-    private final Supplier<VigilPlatform> platform;
 
     ModelView(Supplier<VigilPlatform> platform) {
-        this.platform = platform;
+        super("models/{name}", null, null, platform);
     }
 
     @Override
-    public String route() {
-        return "models/{name}";
-    }
-
-    @Override
-    public String navigation() {
-        return null;
-    }
-
-    @Override
-    public Role role() {
-        return null;
-    }
-
-    @Override
-    public Rendered render(PageRequest request) {
+    Rendered render(PageRequest request) {
         VigilPlatform p = platform.get();
         ModelName model = new ModelName(request.segment("name"));
         ModelSummary summary = p.registry().summary(model);

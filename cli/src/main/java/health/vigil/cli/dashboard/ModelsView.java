@@ -12,30 +12,14 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /** Every registered model with its latest version and stage and what is deployed (the registry's summaries). */
-final class ModelsView implements View {
-    private final Supplier<VigilPlatform> platform;
+final class ModelsView extends View {
 
     ModelsView(Supplier<VigilPlatform> platform) {
-        this.platform = platform;
+        super("models", "Models", null, platform);
     }
 
     @Override
-    public String route() {
-        return "models";
-    }
-
-    @Override
-    public String navigation() {
-        return "Models";
-    }
-
-    @Override
-    public Role role() {
-        return null;
-    }
-
-    @Override
-    public Rendered render(PageRequest request) {
+    Rendered render(PageRequest request) {
         VigilPlatform p = platform.get();
         StringBuilder table = Pages.table("models", "Registered models", "Model", "#Versions", "Latest version",
                 "Latest stage", "Live traffic");

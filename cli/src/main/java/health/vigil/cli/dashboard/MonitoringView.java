@@ -24,11 +24,10 @@ import java.util.function.Supplier;
  * label-free performance estimate. Route {@code monitoring} lists the models; {@code monitoring/{name}} shows one
  * ({@code ?version=} another than the stable one, {@code ?days=} another period than 14 days).
  */
-final class MonitoringView implements View {
+final class MonitoringView extends View {
     static final int DEFAULT_DAYS = 14;
     /** Lines drawn in the drift chart besides the score: the features that moved most. */
     static final int CHARTED_FEATURES = 4;
-    private final Supplier<VigilPlatform> platform;
     private final boolean index;
 
     MonitoringView(Supplier<VigilPlatform> platform) {
@@ -36,7 +35,8 @@ final class MonitoringView implements View {
     }
 
     private MonitoringView(Supplier<VigilPlatform> platform, boolean index) {
-        this.platform = platform;
+        super(index ? "monitoring" : "monitoring/{name}", index ? "Monitoring" : null, Role.DEPLOYMENTS_OPERATE,
+                platform);
         this.index = index;
     }
 
@@ -46,22 +46,7 @@ final class MonitoringView implements View {
     }
 
     @Override
-    public String route() {
-        return index ? "monitoring" : "monitoring/{name}";
-    }
-
-    @Override
-    public String navigation() {
-        return index ? "Monitoring" : null;
-    }
-
-    @Override
-    public Role role() {
-        return Role.DEPLOYMENTS_OPERATE;
-    }
-
-    @Override
-    public Rendered render(PageRequest request) {
+    Rendered render(PageRequest request) {
         return index ? list() : model(request);
     }
 

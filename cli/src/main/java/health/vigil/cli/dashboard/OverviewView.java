@@ -11,32 +11,16 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /** The first page: how many models, versions and deployments there are, and where to look next. */
-final class OverviewView implements View {
-    private final Supplier<VigilPlatform> platform;
+final class OverviewView extends View {
     private final Path deadLetters;
 
     OverviewView(Supplier<VigilPlatform> platform, Path deadLetters) {
-        this.platform = platform;
+        super("", "Overview", null, platform);
         this.deadLetters = deadLetters;
     }
 
     @Override
-    public String route() {
-        return "";
-    }
-
-    @Override
-    public String navigation() {
-        return "Overview";
-    }
-
-    @Override
-    public Role role() {
-        return null;
-    }
-
-    @Override
-    public Rendered render(PageRequest request) {
+    Rendered render(PageRequest request) {
         VigilPlatform p = platform.get();
         List<ModelName> models = p.registry().listModels();
         int versions = 0;

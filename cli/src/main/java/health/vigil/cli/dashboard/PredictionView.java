@@ -14,31 +14,15 @@ import java.util.regex.Pattern;
  * A past prediction's explanation, found by its id: the same view the scoring app serves at
  * {@code /predictions/{id}/explanation}, from the same stored explanation, inside the dashboard.
  */
-final class PredictionView implements View {
+final class PredictionView extends View {
     private static final Pattern ID = Pattern.compile("[0-9a-fA-F-]{1,64}");
-    private final Supplier<VigilPlatform> platform;
 
     PredictionView(Supplier<VigilPlatform> platform) {
-        this.platform = platform;
+        super("predictions", "Explanations", Role.SCORING_INVOKE, platform);
     }
 
     @Override
-    public String route() {
-        return "predictions";
-    }
-
-    @Override
-    public String navigation() {
-        return "Explanations";
-    }
-
-    @Override
-    public Role role() {
-        return Role.SCORING_INVOKE;
-    }
-
-    @Override
-    public Rendered render(PageRequest request) {
+    Rendered render(PageRequest request) {
         Optional<String> id = request.param("id").map(String::strip);
         StringBuilder body = new StringBuilder("<form method=\"get\" action=\"/dashboard/predictions\" class=\"login\">"
                 + "<label for=\"id\">Prediction id (from the scoring answer)</label><input id=\"id\" name=\"id\""

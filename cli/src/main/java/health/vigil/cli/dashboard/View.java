@@ -1,23 +1,45 @@
 package health.vigil.cli.dashboard;
 
+import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Role;
+import java.util.function.Supplier;
 
 /**
  * One page of the dashboard: where it lives, what the navigation calls it, the role it needs (null: any signed-in
- * key, like the read routes of the control API), and how it renders. A capability that lands on the platform
- * becomes one more view, added to {@link Dashboard#views}.
+ * key, like the read routes of the control API), and how it renders from the platform's services. A capability
+ * that lands on the platform becomes one more view, added to {@link Dashboard#views}.
  */
-interface View {
-    /** The path under {@code /dashboard/}, with {@code {name}} for a segment the view reads. */
-    String route();
+abstract class View {
+    private final String route;
+    private final String navigation;
+    private final Role role;
+    protected final Supplier<VigilPlatform> platform;
 
-    /** The navigation's label; null for views reached by links only (one model, one prediction). */
-    String navigation();
+    /**
+     * @param route the path under {@code /dashboard/}, with {@code {name}} for a segment the view reads
+     * @param navigation the navigation's label; null for views reached by links only
+     */
+    View(String route, String navigation, Role role, Supplier<VigilPlatform> platform) {
+        this.route = route;
+        this.navigation = navigation;
+        this.role = role;
+        this.platform = platform;
+    }
 
-    Role role();
+    final String route() {
+        return route;
+    }
+
+    final String navigation() {
+        return navigation;
+    }
+
+    final Role role() {
+        return role;
+    }
 
     /** The page's title and the markup inside its {@code <main>}. */
-    Rendered render(PageRequest request);
+    abstract Rendered render(PageRequest request);
 
     record Rendered(String title, String body) {}
 }

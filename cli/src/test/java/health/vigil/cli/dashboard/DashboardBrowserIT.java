@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.audit.MutableClock;
 import health.vigil.cli.LocalPlatform;
 import health.vigil.config.VigilConfig;
 import health.vigil.functions.common.html.Html;
@@ -23,17 +24,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,7 +64,7 @@ class DashboardBrowserIT {
     private Path home;
     private LocalPlatform platform;
     private WebDriver browser;
-    private final AtomicReference<Instant> now = new AtomicReference<>();
+    private final MutableClock now = new MutableClock(Instant.EPOCH);
     private final List<Double> risks = new ArrayList<>();
     private JsonNode explained;
 
@@ -75,23 +73,7 @@ class DashboardBrowserIT {
         home = Files.createTempDirectory("vigil-dashboard-it-");
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         now.set(today.minusDays(PER_DAY.length - 1L).atTime(9, 0).toInstant(ZoneOffset.UTC));
-        Clock clock = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
-        platform = LocalPlatform.start(VigilConfig.local(home), 0, b -> b.clock(clock));
+        platform = LocalPlatform.start(VigilConfig.local(home), 0, b -> b.clock(now));
         Path zip = home.resolve("trees.zip");
         Files.write(zip, SampleModels.readmissionTrees().zip());
         Files.copy(zip, platform.dropFolder().resolve("readmission-trees.zip"));

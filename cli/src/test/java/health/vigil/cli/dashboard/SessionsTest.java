@@ -2,42 +2,24 @@ package health.vigil.cli.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+import health.vigil.audit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class SessionsTest {
-    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-03T08:00:00Z"));
-    private final Sessions sessions = new Sessions(new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    });
+    private final MutableClock now = new MutableClock(Instant.parse("2026-12-03T08:00:00Z"));
+    private final Sessions sessions = new Sessions(now);
 
     @Test
     void aSessionLastsWhileItIsUsedAndEndsAfterItsIdleTime() {
         String token = sessions.open("key-1");
-        now.set(now.get().plus(Sessions.IDLE).minusSeconds(1));
+        now.advance(Sessions.IDLE.minusSeconds(1));
         assertThat(sessions.key(token)).contains("key-1");
         // Used just now: another idle period from here.
-        now.set(now.get().plus(Sessions.IDLE).minusSeconds(1));
+        now.advance(Sessions.IDLE.minusSeconds(1));
         assertThat(sessions.key(token)).contains("key-1");
-        now.set(now.get().plus(Sessions.IDLE).plus(Duration.ofSeconds(1)));
+        now.advance(Sessions.IDLE.plus(Duration.ofSeconds(1)));
         assertThat(sessions.key(token)).isEmpty();
     }
 

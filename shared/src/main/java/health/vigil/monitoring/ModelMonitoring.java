@@ -4,7 +4,6 @@ import health.vigil.error.ValidationException;
 import health.vigil.model.ModelName;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.PredictionLog;
-import health.vigil.registry.ModelRegistry;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -28,26 +27,25 @@ public final class ModelMonitoring {
     /** The longest period one view reads, in days. */
     public static final int MAX_DAYS = 92;
 
-    private final ModelRegistry registry;
     private final PredictionLog log;
     private final Function<VersionRecord, Optional<DriftCheck>> checks;
 
     /** @param checks the drift check of a version (empty when its package has no reference profile) */
-    public ModelMonitoring(ModelRegistry registry, PredictionLog log, Function<VersionRecord, Optional<DriftCheck>> checks) {
-        this.registry = Objects.requireNonNull(registry, "registry");
+    public ModelMonitoring(PredictionLog log, Function<VersionRecord, Optional<DriftCheck>> checks) {
         this.log = Objects.requireNonNull(log, "log");
         this.checks = Objects.requireNonNull(checks, "checks");
     }
 
     /** A version's monitoring over {@code [from, to]} (UTC days, inclusive). */
-    public MonitoringOverview overview(ModelName model, int version, LocalDate from, LocalDate to) {
+    public MonitoringOverview overview(VersionRecord record, LocalDate from, LocalDate to) {
         if (to.isBefore(from)) {
             throw new ValidationException("'to' (" + to + ") is before 'from' (" + from + "); swap them");
         }
         if (ChronoUnit.DAYS.between(from, to) >= MAX_DAYS) {
             throw new ValidationException("the period is longer than " + MAX_DAYS + " days; ask for a shorter one");
         }
-        VersionRecord record = registry.getVersion(model, version);
+        ModelName model = record.modelName();
+        int version = record.version();
         double threshold = record.manifest().output().threshold();
         Optional<DriftCheck> check = checks.apply(record);
         TreeMap<LocalDate, DayTotals> days = new TreeMap<>();

@@ -89,7 +89,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.deployments = new DeploymentService(registryStore, audit, events, clock, scoring.models()::warm);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.explanations = new PredictionExplanations(predictionLog, registry);
-        this.monitoring = new ModelMonitoring(registry, predictionLog, this::driftCheck);
+        this.monitoring = new ModelMonitoring(predictionLog, this::driftCheck);
     }
 
     public static Builder builder(VigilConfig config) {

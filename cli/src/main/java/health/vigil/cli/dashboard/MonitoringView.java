@@ -70,7 +70,7 @@ final class MonitoringView extends View {
         int version = request.whole("version", stable, 1, Integer.MAX_VALUE);
         LocalDate to = LocalDate.now(p.clock().withZone(java.time.ZoneOffset.UTC));
         LocalDate from = to.minusDays(days - 1L);
-        MonitoringOverview o = p.monitoring().overview(model, version, from, to);
+        MonitoringOverview o = p.monitoring().overview(p.registry().getVersion(model, version), from, to);
 
         StringBuilder body = new StringBuilder();
         body.append("<p>Version ").append(version).append(", ").append(from).append(" to ").append(to)

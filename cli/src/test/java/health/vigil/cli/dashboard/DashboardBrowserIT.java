@@ -24,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -97,6 +98,7 @@ class DashboardBrowserIT {
             }
         }
         now.set(Instant.now());
+        deadLetterOneEvent();
 
         Files.createDirectories(SCREENSHOTS);
         ChromeOptions options = new ChromeOptions();
@@ -281,14 +283,36 @@ class DashboardBrowserIT {
     @Test
     void deadLettersListWhatTheEventBusGaveUpOn() throws IOException {
         signIn("operator", "/dashboard/dead-letters");
-        long files;
-        try (Stream<Path> letters = Files.list(home.resolve("deadletter"))) {
-            files = letters.filter(p -> p.toString().endsWith(".json")).count();
-        }
         assertThat(browser.findElement(By.cssSelector("#dead-letters caption")).getText())
-                .isEqualTo(files + " dead-lettered events");
-        assertThat(browser.findElements(By.cssSelector("#dead-letters tbody tr"))).hasSize((int) files);
+                .isEqualTo("1 dead-lettered events");
+        List<WebElement> rows = browser.findElements(By.cssSelector("#dead-letters tbody tr"));
+        assertThat(rows).hasSize(1);
+        List<String> cells = cells(rows.get(0));
+        assertThat(cells.subList(0, 6)).containsExactly("Vigil.Model.Deployed", "/models/" + MODEL + "/versions/1",
+                "NotifyOperators", "MaxDeliveryAttemptsExceeded", "1", "INTERNAL IllegalStateException");
+        assertThat(cells.get(6)).isNotBlank();
         screenshot("dead-letters");
+    }
+
+    /**
+     * A real dead letter in the platform's folder: an event bus like the host's, with one subscriber that always
+     * fails and one delivery attempt, gives up on a deployment event and writes it there.
+     */
+    private void deadLetterOneEvent() throws InterruptedException {
+        var subscription = new health.vigil.adapter.local.EventBusSubscription("notify-operators", "NotifyOperators",
+                "control", List.of(health.vigil.events.EventTypes.MODEL_DEPLOYED), null,
+                health.vigil.adapter.local.EventBusSubscription.DeliverySchema.CLOUD_EVENTS);
+        var settings = new health.vigil.adapter.local.EventBusSettings(1, Duration.ofMillis(10), Duration.ofMillis(10),
+                Duration.ofMinutes(1), 1, Duration.ofSeconds(5));
+        try (var bus = new health.vigil.adapter.local.InProcessEventBus(List.of(subscription), settings,
+                (function, event) -> {
+                    throw new IllegalStateException("the operators' pager is down");
+                }, home.resolve("deadletter"), Clock.systemUTC())) {
+            bus.start();
+            bus.publish(health.vigil.events.VigilEvent.of(health.vigil.events.EventTypes.MODEL_DEPLOYED,
+                    "/models/" + MODEL + "/versions/1", Instant.now(), Map.of("deployment", 1)));
+            assertThat(bus.awaitIdle(Duration.ofSeconds(10))).isTrue();
+        }
     }
 
     @Test

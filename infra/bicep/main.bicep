@@ -31,6 +31,10 @@ param predictionRetentionDays int = 400
 @minValue(1)
 param auditExportImmutabilityDays int = 2555
 
+@description('Days each registered model package stays immutable (WORM) in Blob Storage: the bytes a version was registered with, kept for the device\'s records.')
+@minValue(1)
+param registeredPackageImmutabilityDays int = 3650
+
 @description('Whether the infrastructure workflow locks the audit exports\' WORM policy after deploying (irreversible: a locked policy can only be extended, and the account cannot be deleted while it holds blobs under it).')
 param lockAuditExportPolicy bool = true
 
@@ -152,6 +156,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     accountName: names.storage
     auditExportImmutabilityDays: auditExportImmutabilityDays
+    registeredPackageImmutabilityDays: registeredPackageImmutabilityDays
     publicNetworkAccess: !privateNetworking
     workspaceId: monitoring.outputs.workspaceId
     tags: allTags

@@ -2,7 +2,10 @@
 // (managed identities only). The firewall denies every public network unless the environment is public (dev):
 // the private endpoint is the way in, and Event Grid, a trusted service, dead-letters with its own identity.
 // Audit exports sit under a time-based immutability (WORM) policy, which the infrastructure workflow locks where
-// `lockAuditExportPolicy` is set (locking cannot be expressed in a template and cannot be undone).
+// `lockAuditExportPolicy` is set (locking cannot be expressed in a template and cannot be undone). Registered model
+// packages (`packages`, one blob per package sha256) have version-level immutability with a default time-based
+// policy: a blob there can be neither overwritten nor deleted while its retention runs, so the bytes every
+// registered version was registered with stay readable, whatever happens to the upload in `models`.
 @description('Azure region of the account.')
 param location string
 
@@ -11,6 +14,9 @@ param accountName string
 
 @description('Days audit exports stay immutable (WORM).')
 param auditExportImmutabilityDays int
+
+@description('Days each registered model package (container `packages`) stays immutable (WORM).')
+param registeredPackageImmutabilityDays int
 
 @description('Allow access from public networks (dev only).')
 param publicNetworkAccess bool
@@ -25,7 +31,9 @@ param tags object
 param lockResources bool
 
 // The containers the code uses (health.vigil.port.ArtifactStore) and the dead-letter container of Event Grid.
-var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter' ]
+// `packages` is last: version-level immutability can only be chosen when a container is created.
+var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'packages' ]
+var versionImmutableContainers = [ 'packages' ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: accountName
@@ -63,7 +71,9 @@ resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in containerNames: {
   parent: blobs
   name: name
-  properties: { publicAccess: 'None' }
+  properties: contains(versionImmutableContainers, name)
+    ? { publicAccess: 'None', immutableStorageWithVersioning: { enabled: true } }
+    : { publicAccess: 'None' }
 }]
 
 resource auditExportsWorm 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
@@ -71,6 +81,17 @@ resource auditExportsWorm 'Microsoft.Storage/storageAccounts/blobServices/contai
   name: 'default'
   properties: {
     immutabilityPeriodSinceCreationInDays: auditExportImmutabilityDays
+    allowProtectedAppendWrites: false
+  }
+}
+
+// On a container with version-level immutability this policy is the default one of every blob version written
+// to it; it is not locked by the template, so a mistaken retention can still be shortened before it is locked.
+resource registeredPackagesWorm 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
+  parent: containers[4]
+  name: 'default'
+  properties: {
+    immutabilityPeriodSinceCreationInDays: registeredPackageImmutabilityDays
     allowProtectedAppendWrites: false
   }
 }
@@ -100,7 +121,7 @@ resource lock 'Microsoft.Authorization/locks@2020-05-01' = if (lockResources) {
   scope: account
   properties: {
     level: 'CanNotDelete'
-    notes: 'Holds model packages, datasets and immutable audit exports.'
+    notes: 'Holds model packages, immutable registered packages, datasets and immutable audit exports.'
   }
 }
 

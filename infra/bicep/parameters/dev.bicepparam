@@ -11,6 +11,7 @@ param privateNetworking = false
 param lockResources = false
 param lockAuditExportPolicy = false
 param auditExportImmutabilityDays = 7
+param registeredPackageImmutabilityDays = 7
 param logRetentionDays = 30
 param deployEventSubscriptions = bool(readEnvironmentVariable('DEPLOY_EVENT_SUBSCRIPTIONS', 'false'))
 param pseudonymisationKey = readEnvironmentVariable('PSEUDONYMISATION_KEY', '')

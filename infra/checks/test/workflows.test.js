@@ -66,11 +66,13 @@ test('the deployment goes through the staging slot: deploy, smoke test, swap', (
   }
 });
 
-test('the model pipeline trains inside the network and waits for registration', () => {
+test('the model pipeline trains inside the network and uploads through the control route', () => {
   const text = fs.readFileSync(path.join(WORKFLOWS, 'model-pipeline.yml'), 'utf8');
   assert.match(text, /runs-on: \[ self-hosted, linux, vigil-vnet/);
   assert.doesNotMatch(text, /upload-artifact|actions\/cache/);
-  assert.match(text, /Wait for the registration outcome/);
+  // The route registers the package as it stores it and answers with the outcome; a refusal fails the job.
+  assert.match(text, /--fail-with-body[^\n]*\n[^\n]*\n[^\n]*\/models\/\$\{\{ inputs\.model \}\}\/packages"/);
+  assert.doesNotMatch(text, /az storage blob upload/);
 });
 
 test('Dependabot watches actions, Maven, both npm projects and both images', () => {

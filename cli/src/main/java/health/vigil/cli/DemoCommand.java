@@ -3,14 +3,14 @@ package health.vigil.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import health.vigil.training.ClinicalModel;
+import health.vigil.training.HeldOutEvaluationData;
+import health.vigil.training.TrainingProgress;
 import health.vigil.training.models.ReferenceModels;
 import health.vigil.training.export.ModelPackager;
 import health.vigil.adapter.local.LocalAdapters;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,6 +35,10 @@ import picocli.CommandLine.Option;
         description = "Train the three clinical models, then upload, register, deploy and score them end to end on the local platform.")
 final class DemoCommand implements Callable<Integer> {
     private static final Duration WAIT = Duration.ofSeconds(90);
+    /** Rows of each held-out evaluation dataset the demo registers. */
+    private static final int EVALUATION_ROWS = 5000;
+    /** How far the demo's over-confident candidate moves every risk's log-odds (about 2.7 times the odds). */
+    private static final double MISCALIBRATION_LOG_ODDS = 1.0;
 
     @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home (default: ${DEFAULT-VALUE})")
     Path home;
@@ -55,7 +59,6 @@ final class DemoCommand implements Callable<Integer> {
     boolean keepRunning;
 
     private final PrintStream out = System.out;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private URI base;
 
     @Override
@@ -78,82 +81,176 @@ final class DemoCommand implements Callable<Integer> {
             String clinicalApp = LocalAdapters.apiKey(absoluteHome, "clinical-app");
             String compliance = LocalAdapters.apiKey(absoluteHome, "compliance");
 
-            step("A data scientist trains the three clinical models on seeded synthetic data and uploads them");
+            String dataScientist = LocalAdapters.apiKey(absoluteHome, "data-scientist");
+            String approver = LocalAdapters.apiKey(absoluteHome, "approver");
+            ControlClient api = new ControlClient(base, null);
+
+            step("A data steward registers each model's held-out evaluation dataset, the data its gates are judged on"
+                    + " (POST /datasets with the steward's key)");
+            String steward = LocalAdapters.apiKey(absoluteHome, DatasetsCommand.STEWARD);
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                HeldOutEvaluationData data = HeldOutEvaluationData.generate(clinical, EVALUATION_ROWS, seed);
+                JsonNode dataset = DatasetsCommand.register(base, steward, data);
+                say(clinical + ": " + dataset.get("rows").asInt() + " rows, sha256 "
+                        + dataset.get("sha256").asText().substring(0, 12) + "…, registered by "
+                        + dataset.get("registeredBy").asText());
+            }
+
+            step("A data scientist trains the three clinical models on seeded synthetic data and uploads them"
+                    + " (POST /models/{name}/packages with the data scientist's key)");
             Path trained = Files.createTempDirectory("vigil-demo-packages-");
             TrainCommand.ProgressBar progress = new TrainCommand.ProgressBar(
                     new java.io.PrintWriter(System.err, true), System.console() != null);
             List<ModelPackager.WrittenPackage> packages = ReferenceModels.trainAll(trained, seed, progress);
             progress.done();
-            for (ModelPackager.WrittenPackage written : packages) {
+            Map<ClinicalModel, Integer> versions = new java.util.EnumMap<>(ClinicalModel.class);
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                ModelPackager.WrittenPackage written = packages.stream()
+                        .filter(w -> w.path().getFileName().toString().equals(clinical.modelName().value() + ".zip"))
+                        .findFirst().orElseThrow();
                 String blob = written.path().getFileName().toString();
-                if (Files.exists(absoluteHome.resolve("blobs/models").resolve(blob))) {
-                    say(blob + " is already uploaded (packages are immutable); the drop folder raises it again at start");
+                JsonNode version;
+                if (Files.exists(LocalAdapters.blobFolder(absoluteHome, "models").resolve(blob))) {
+                    // Packages are immutable; retraining writes a new package (its provenance has a new time).
+                    version = send("GET", "/models/" + clinical.modelName().value(), operator, null, 200)
+                            .get("versions").get(0);
+                    say(blob + " is already uploaded: " + clinical + " version " + version.get("version").asInt()
+                            + ": stage " + version.get("stage").asText() + ", uploaded by "
+                            + version.get("registeredBy").asText());
                 } else {
-                    ModelsCommand.upload(absoluteHome, written.path(), blob);
+                    HttpResponse<String> uploaded = ModelsCommand.upload(api.as(dataScientist),
+                            clinical.modelName().value(), written.path(), blob);
+                    if (uploaded.statusCode() / 100 != 2) {
+                        throw new IllegalStateException("the upload of " + blob + " was refused: " + uploaded.body());
+                    }
+                    version = ControlClient.parse(uploaded.body()).get("version");
                     say("uploaded " + blob + " (" + written.packageBytes() + " bytes, model sha256 "
-                            + written.modelSha256().substring(0, 12) + "…)");
+                            + written.modelSha256().substring(0, 12) + "…): " + clinical + " version "
+                            + version.get("version").asInt() + ": stage " + version.get("stage").asText()
+                            + ", uploaded by " + version.get("registeredBy").asText() + ", feature pipeline "
+                            + version.at("/manifest/featurePipeline").asText());
                 }
+                versions.put(clinical, version.get("version").asInt());
                 Files.delete(written.path());
+            }
+            for (ModelPackager.WrittenPackage left : packages) {
+                Files.deleteIfExists(left.path());
             }
             Files.delete(trained);
 
-            step("Event Grid (local bus) delivers BlobCreated; RegisterModel validates and registers each package");
-            Map<ClinicalModel, Integer> versions = new java.util.EnumMap<>(ClinicalModel.class);
-            for (ClinicalModel clinical : ClinicalModel.values()) {
-                JsonNode model = waitForVersions(clinical.modelName().value(), 1, operator);
-                JsonNode latest = model.get("summary").get("latest");
-                versions.put(clinical, latest.get("version").asInt());
-                say(clinical + " version " + latest.get("version").asInt() + ": stage " + latest.get("stage").asText()
-                        + ", feature pipeline " + latest.at("/manifest/featurePipeline").asText() + ", "
-                        + latest.at("/manifest/features").size() + " raw features");
-            }
-
-            step("An operator deploys each model's latest version as its stable slot");
-            for (ClinicalModel clinical : ClinicalModel.values()) {
-                JsonNode deployment = send("POST", "/models/" + clinical.modelName().value() + "/versions/"
-                        + versions.get(clinical) + "/deploy", operator, null, 200);
-                say(clinical + ": revision " + deployment.get("revision").asLong() + ", slots " + deployment.get("slots"));
-            }
-
-            step("A clinical application scores " + patients + " synthetic patients per model (POST /score, raw clinical records)");
-            for (ClinicalModel clinical : ClinicalModel.values()) {
-                List<Map<String, Object>> cohort = clinical.synthetic(patients, seed + 1).dataset().records();
-                List<Map<String, Object>> records = new ArrayList<>();
-                for (int i = 0; i < patients; i++) {
-                    records.add(Map.of("patientId", "DEMO-" + clinical + "-" + (1000 + i), "features", cohort.get(i)));
-                }
-                JsonNode scored = send("POST", "/score/" + clinical.modelName().value(), clinicalApp,
-                        Map.of("records", records), 200);
-                say(clinical + " (" + clinical.positiveLabel() + "):");
-                for (JsonNode p : scored.get("predictions")) {
-                    say(String.format("  risk %.3f  flagged %-5s  version %d (%s)  prediction %s", p.get("risk").asDouble(),
-                            p.get("decision").asBoolean(), p.get("version").asInt(), p.get("slot").asText(),
-                            p.get("predictionId").asText()));
-                }
-                JsonNode explained = scored.get("predictions").get(0).get("explanation");
-                if (explained != null) {
-                    say("  why (first patient, exact SHAP): " + explained.get("summary").asText());
-                }
-            }
-
             ClinicalModel first = ClinicalModel.values()[0];
-            Map<String, Object> sample = first.synthetic(1, seed + 2).dataset().records().get(0);
-            step("The same through the Open Inference Protocol v2 (POST /v2/models/" + first.modelName() + "/infer)");
-            JsonNode metadata = send("GET", "/v2/models/" + first.modelName().value(), clinicalApp, null, 200);
-            JsonNode inferred = send("POST", "/v2/models/" + first.modelName().value() + "/infer", clinicalApp,
-                    inferRequest(metadata, sample), 200);
-            say("model_version " + inferred.get("model_version").asText() + ", outputs "
-                    + inferred.get("outputs").findValuesAsText("name") + ", probability "
-                    + inferred.get("outputs").get(0).get("data").get(0).asText());
+            String firstPath = "/models/" + first.modelName().value() + "/versions/" + versions.get(first);
+            step("Separation of duties: the data scientist may approve colleagues' models, never their own upload");
+            HttpResponse<String> own = ModelsCommand.decide(api.as(dataScientist), "approve", first.modelName().value(),
+                    versions.get(first), "I trained it and it looks fine");
+            say(own.statusCode() + " " + errorOf(own));
 
-            step("Bad input is refused with a 400 that says what to fix, and nothing is scored");
-            Map<String, Object> bad = new LinkedHashMap<>(sample);
-            String numeric = metadata.get("inputs").findValuesAsText("name").stream()
-                    .filter(n -> sample.get(n) instanceof Number).findFirst().orElseThrow();
-            bad.put(numeric, -999_999);
-            JsonNode refused = send("POST", "/score/" + first.modelName().value(), clinicalApp,
-                    Map.of("patientId", "DEMO-BAD", "features", bad), 400);
-            say(refused.get("error").get("code").asText() + ": " + refused.get("error").get("message").asText());
+            Map<ClinicalModel, String> stages = new java.util.EnumMap<>(ClinicalModel.class);
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                stages.put(clinical, stageOf(api.as(operator), clinical, versions.get(clinical)));
+            }
+            if (!stages.get(first).matches("APPROVED|PRODUCTION|CANARY|RETIRED")) {
+                step("An operator tries to deploy " + first + " before it is approved: refused");
+                HttpResponse<String> early = api.as(operator).exchange("POST", firstPath + "/deploy", null);
+                say(early.statusCode() + " " + errorOf(early));
+            }
+            step("EvaluateGates (on Vigil.Model.Registered) judges each version on the platform's dataset, not the package's");
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                stages.put(clinical, awaitGates(api.as(operator), clinical, versions.get(clinical)));
+                JsonNode report = send("GET", "/models/" + clinical.modelName().value() + "/versions/"
+                        + versions.get(clinical) + "/gates", operator, null, 200);
+                long passed = 0;
+                long flagged = 0;
+                List<String> failed = new ArrayList<>();
+                for (JsonNode check : report.get("checks")) {
+                    switch (check.get("outcome").asText()) {
+                        case "FAILED" -> failed.add(checkName(check));
+                        case "FLAGGED" -> flagged++;
+                        default -> passed++;
+                    }
+                }
+                say(clinical + " version " + versions.get(clinical) + ": " + stages.get(clinical).toLowerCase(
+                        java.util.Locale.ROOT) + " (" + passed + " of " + report.get("checks").size() + " checks passed, " + flagged
+                        + " flagged for the approver, on " + report.get("datasetRows").asInt() + " rows" + (failed.isEmpty() ? "" : "; failed: " + failed) + ")");
+            }
+
+            step("The approver reads each version's model card (its JSON summary), signs each version whose gates"
+                    + " passed, with a justification; an operator deploys it");
+            List<String> cards = new ArrayList<>();
+            java.util.Set<ClinicalModel> deployed = java.util.EnumSet.noneOf(ClinicalModel.class);
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                String model = clinical.modelName().value();
+                int number = versions.get(clinical);
+                JsonNode summary = send("GET", cardPath(model, number), approver, null, 200).get("summary");
+                say(cardLine(model, number, summary));
+                if (stages.get(clinical).equals("GATES_PASSED") && summary.path("gatesPassed").asBoolean(false)) {
+                    HttpResponse<String> signed = ModelsCommand.decide(api.as(approver), "approve", model, number,
+                            "gates passed on the platform's evaluation data; intended use and limitations reviewed");
+                    say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed.body()))
+                            : signed.statusCode() + " " + errorOf(signed));
+                } else if (!stages.get(clinical).matches("APPROVED|PRODUCTION|CANARY|RETIRED")) {
+                    HttpResponse<String> refused = ModelsCommand.decide(api.as(approver), "approve", model, number,
+                            "approving without passed gates");
+                    say(clinical + ": " + refused.statusCode() + " " + errorOf(refused)
+                            + " (it stays out of production until a new version passes its gates)");
+                    continue;
+                }
+                JsonNode deployment = send("POST", "/models/" + model + "/versions/" + number + "/deploy", operator,
+                        null, 200);
+                say(clinical + ": deployed, revision " + deployment.get("revision").asLong() + ", slots "
+                        + deployment.get("slots"));
+                cards.add(model + " version " + number + ": " + base + cardPath(model, number).substring(1));
+                deployed.add(clinical);
+                say(ModelsCommand.historyLines(send("GET", "/models/" + model + "/versions/" + number + "/history",
+                        operator, null, 200)));
+            }
+
+            if (deployed.contains(first)) {
+                step("A clinical application scores " + patients + " synthetic patients per deployed model (POST /score, raw clinical records)");
+                for (ClinicalModel clinical : deployed) {
+                    List<Map<String, Object>> cohort = clinical.synthetic(patients, seed + 1).dataset().records();
+                    List<Map<String, Object>> records = new ArrayList<>();
+                    for (int i = 0; i < patients; i++) {
+                        records.add(Map.of("patientId", "DEMO-" + clinical + "-" + (1000 + i), "features", cohort.get(i)));
+                    }
+                    JsonNode scored = send("POST", "/score/" + clinical.modelName().value(), clinicalApp,
+                            Map.of("records", records), 200);
+                    say(clinical + " (" + clinical.positiveLabel() + "):");
+                    for (JsonNode p : scored.get("predictions")) {
+                        say(String.format("  risk %.3f  flagged %-5s  version %d (%s)  prediction %s", p.get("risk").asDouble(),
+                                p.get("decision").asBoolean(), p.get("version").asInt(), p.get("slot").asText(),
+                                p.get("predictionId").asText()));
+                    }
+                    JsonNode explained = scored.get("predictions").get(0).get("explanation");
+                    if (explained != null) {
+                        say("  why (first patient, exact SHAP): " + explained.get("summary").asText());
+                    }
+                }
+
+                Map<String, Object> sample = first.synthetic(1, seed + 2).dataset().records().get(0);
+                step("The same through the Open Inference Protocol v2 (POST /v2/models/" + first.modelName() + "/infer)");
+                JsonNode metadata = send("GET", "/v2/models/" + first.modelName().value(), clinicalApp, null, 200);
+                JsonNode inferred = send("POST", "/v2/models/" + first.modelName().value() + "/infer", clinicalApp,
+                        inferRequest(metadata, sample), 200);
+                say("model_version " + inferred.get("model_version").asText() + ", outputs "
+                        + inferred.get("outputs").findValuesAsText("name") + ", probability "
+                        + inferred.get("outputs").get(0).get("data").get(0).asText());
+
+                step("Bad input is refused with a 400 that says what to fix, and nothing is scored");
+                Map<String, Object> bad = new LinkedHashMap<>(sample);
+                String numeric = metadata.get("inputs").findValuesAsText("name").stream()
+                        .filter(n -> sample.get(n) instanceof Number).findFirst().orElseThrow();
+                bad.put(numeric, -999_999);
+                JsonNode refused = send("POST", "/score/" + first.modelName().value(), clinicalApp,
+                        Map.of("patientId", "DEMO-BAD", "features", bad), 400);
+                say(refused.get("error").get("code").asText() + ": " + refused.get("error").get("message").asText());
+            }
+            if (deployed.contains(first)) {
+                canary(api, absoluteHome, first, operator, dataScientist, approver);
+            }
+            if (deployed.contains(first)) {
+                stoppedByGates(api, first, operator, dataScientist, approver);
+            }
 
             step("Compliance reads and verifies today's audit trail (hash-chained)");
             String today = LocalDate.now(ZoneOffset.UTC).toString();
@@ -170,6 +267,9 @@ final class DemoCommand implements Callable<Integer> {
             say("API keys (one per role):   " + LocalAdapters.keysFile(absoluteHome));
             say("registry, audit, predictions (SQLite): " + absoluteHome);
             say("drop folder for packages:  " + platform.dropFolder());
+            say("model cards of the deployed versions (HTML with Accept: text/html, Markdown with text/markdown,"
+                    + " JSON otherwise; or ./vigil models card NAME VERSION --format html --out FILE):");
+            cards.forEach(c -> say("  " + c));
             say("try:  curl -s -H \"x-api-key: $(jq -r '.keys[]|select(.id==\"operator\").key' "
                     + LocalAdapters.keysFile(absoluteHome) + ")\" " + base + "models");
             if (keepRunning) {
@@ -180,20 +280,81 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private JsonNode waitForVersions(String model, int versions, String key) throws IOException, InterruptedException {
+    /**
+     * A rebuilt package of {@code clinical} (the same data and seed, so the same model in a new package) goes through
+     * its gates and approval and starts as a canary on 1 % of the patients, judged step by step by the canary
+     * controller (every minute, while the platform runs).
+     */
+    private void canary(ControlClient api, Path absoluteHome, ClinicalModel clinical, String operator,
+            String dataScientist, String approver) throws Exception {
+        String model = clinical.modelName().value();
+        step("A rebuilt " + clinical + " package goes out as a canary: 1 % of patients, then 5, 25, 50, 100 %, each step judged"
+                + " against stable by the canary controller (POST /models/" + model + "/canary)");
+        String blob = model + "-rebuilt.zip";
+        int version;
+        if (Files.exists(LocalAdapters.blobFolder(absoluteHome, "models").resolve(blob))) {
+            version = -1;
+            for (JsonNode v : send("GET", "/models/" + model, operator, null, 200).get("versions")) {
+                if (v.path("packageBlob").asText().endsWith(blob)) {
+                    version = v.get("version").asInt();
+                }
+            }
+            say(blob + " is already uploaded: version " + version);
+        } else {
+            Path out = Files.createTempFile("vigil-demo-retrained-", ".zip");
+            ReferenceModels.trainMiscalibrated(clinical, out, seed, ReferenceModels.DEMO_ROWS, 0.0,
+                    TrainingProgress.NONE);
+            HttpResponse<String> uploaded = ModelsCommand.upload(api.as(dataScientist), model, out, blob);
+            Files.delete(out);
+            if (uploaded.statusCode() / 100 != 2) {
+                throw new IllegalStateException("the upload of " + blob + " was refused: " + uploaded.body());
+            }
+            version = ControlClient.parse(uploaded.body()).at("/version/version").asInt();
+            say("uploaded " + blob + ": " + clinical + " version " + version);
+        }
+        String stage = awaitGates(api.as(operator), clinical, version);
+        if (stage.equals("GATES_PASSED")) {
+            HttpResponse<String> signed = ModelsCommand.decide(api.as(approver), "approve", model, version,
+                    "rebuilt package; gates passed on the platform's evaluation data");
+            say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed.body()))
+                    : signed.statusCode() + " " + errorOf(signed));
+        } else if (!stage.matches("APPROVED|CANARY|PRODUCTION|RETIRED|ROLLED_BACK")) {
+            say(clinical + " version " + version + " is " + stage.toLowerCase(java.util.Locale.ROOT)
+                    + ": no canary (see its gate report)");
+            return;
+        }
+        HttpResponse<String> started = api.as(operator).exchange("POST", "/models/" + model + "/canary",
+                Map.of("version", version, "bakeTime", "PT1M"));
+        say(started.statusCode() / 100 == 2 ? CanaryCommand.statusLines(ControlClient.parse(started.body()))
+                : started.statusCode() + " " + errorOf(started));
+        say("watch it: ./vigil canary status " + model + " (the controller judges a step once the bake time is over"
+                + " and each slot has enough predictions; until then it extends the bake time and says why)");
+    }
+
+    private String stageOf(ControlClient client, ClinicalModel clinical, int version) throws IOException,
+            InterruptedException {
+        return client.send("GET", "/models/" + clinical.modelName().value() + "/versions/" + version, null, 200)
+                .get("stage").asText();
+    }
+
+    /** Waits until the gates have decided: the version leaves registered and gates running. */
+    private String awaitGates(ControlClient client, ClinicalModel clinical, int version) throws IOException,
+            InterruptedException {
         Instant deadline = Instant.now().plus(WAIT);
         while (Instant.now().isBefore(deadline)) {
-            HttpResponse<String> response = exchange("GET", "/models/" + model, key, null);
-            if (response.statusCode() == 200) {
-                JsonNode body = parse(response.body());
-                if (body.get("versions").size() >= versions) {
-                    return body;
-                }
+            String stage = stageOf(client, clinical, version);
+            if (!stage.equals("REGISTERED") && !stage.equals("GATES_RUNNING")) {
+                return stage;
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException("the packages were not registered within " + WAIT.toSeconds()
-                + " s; look in the dead-letter folder and the log above");
+        throw new IllegalStateException("the gates of " + clinical + " version " + version + " did not finish within "
+                + WAIT.toSeconds() + " s; look in the dead-letter folder and the log above");
+    }
+
+    private static String errorOf(HttpResponse<String> response) {
+        JsonNode error = ControlClient.parse(response.body()).path("error");
+        return error.path("code").asText() + ": " + error.path("message").asText();
     }
 
     /** An OIP request for one patient: one tensor per feature, with the datatypes the model's metadata gives. */
@@ -211,29 +372,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private JsonNode send(String method, String path, String key, Object body, int expectedStatus)
             throws IOException, InterruptedException {
-        HttpResponse<String> response = exchange(method, path, key, body);
-        if (response.statusCode() != expectedStatus) {
-            throw new IllegalStateException(method + " " + path + " answered " + response.statusCode() + " (expected "
-                    + expectedStatus + "): " + response.body());
-        }
-        return parse(response.body());
-    }
-
-    private HttpResponse<String> exchange(String method, String path, String key, Object body)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
-                .header("x-api-key", key);
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(Json.write(body)));
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    }
-
-    private static JsonNode parse(String body) {
-        return Json.readTree("response", body.getBytes(StandardCharsets.UTF_8));
+        return new ControlClient(base, key).send(method, path, body, expectedStatus);
     }
 
     private void step(String text) {
@@ -243,5 +382,69 @@ final class DemoCommand implements Callable<Integer> {
 
     private void say(String text) {
         out.println("    " + text);
+    }
+
+    static String cardPath(String model, int version) {
+        return "/models/" + model + "/versions/" + version + "/card";
+    }
+
+    /** What the approver reads first on a card: gates, headline metrics, flags and what the developer left out. */
+    static String cardLine(String model, int version, JsonNode summary) {
+        String gates = summary.path("gatesPassed").isMissingNode() ? "gates not run"
+                : summary.path("gatesPassed").asBoolean() ? "gates passed" : "gates failed " + summary.path("failedGates");
+        return String.format(java.util.Locale.ROOT, "card of %s version %d: %s, AUROC %s, calibration error %s, %d"
+                + " flagged, %d HTI-1 attributes not provided %s", model, version, gates,
+                summary.has("auroc") ? String.format(java.util.Locale.ROOT, "%.3f", summary.get("auroc").asDouble()) : "-",
+                summary.has("expectedCalibrationError") ? String.format(java.util.Locale.ROOT, "%.3f",
+                        summary.get("expectedCalibrationError").asDouble()) : "-",
+                summary.path("flaggedChecks").size(), summary.path("notProvided").size(), summary.path("notProvided"));
+    }
+
+    /**
+     * A retrained candidate that ranks patients as the deployed model does but overstates every risk: its calibration
+     * gates stop it, and the approver cannot sign it. On a home where one was stopped already, says which.
+     */
+    private void stoppedByGates(ControlClient api, ClinicalModel clinical, String operator, String dataScientist,
+            String approver) throws IOException, InterruptedException {
+        step("A retrained " + clinical + " candidate ranks patients as well but overstates every risk: its gates stop it");
+        String model = clinical.modelName().value();
+        for (JsonNode v : send("GET", "/models/" + model, operator, null, 200).get("versions")) {
+            if (v.get("stage").asText().equals("GATES_FAILED")) {
+                say("already stopped: " + clinical + " version " + v.get("version").asInt() + " is gates_failed");
+                return;
+            }
+        }
+        Path folder = Files.createTempDirectory("vigil-demo-candidate-");
+        Path candidate = folder.resolve(model + "-overconfident.zip");
+        ReferenceModels.trainMiscalibrated(clinical, candidate, seed, ReferenceModels.DEMO_ROWS, MISCALIBRATION_LOG_ODDS,
+                TrainingProgress.NONE);
+        HttpResponse<String> uploaded = ModelsCommand.upload(api.as(dataScientist), model, candidate,
+                candidate.getFileName().toString());
+        Files.delete(candidate);
+        Files.delete(folder);
+        if (uploaded.statusCode() / 100 != 2) {
+            throw new IllegalStateException("the upload of the candidate was refused: " + uploaded.body());
+        }
+        int number = ControlClient.parse(uploaded.body()).at("/version/version").asInt();
+        String stage = awaitGates(api.as(operator), clinical, number);
+        JsonNode report = send("GET", "/models/" + model + "/versions/" + number + "/gates", operator, null, 200);
+        List<String> failed = new ArrayList<>();
+        for (JsonNode check : report.get("checks")) {
+            if (check.get("outcome").asText().equals("FAILED")) {
+                failed.add(checkName(check) + " = "
+                        + String.format(java.util.Locale.ROOT, "%.3f", check.get("value").asDouble()) + " ("
+                        + check.get("threshold").asText() + ")");
+            }
+        }
+        say(clinical + " version " + number + ": " + stage.toLowerCase(java.util.Locale.ROOT) + "; failed " + failed);
+        HttpResponse<String> refused = ModelsCommand.decide(api.as(approver), "approve", model, number,
+                "looks fine to me");
+        say("the approver cannot sign it: " + refused.statusCode() + " " + errorOf(refused));
+    }
+
+
+    /** A gate report's check as the demo names it: {@code gate/check}. */
+    private static String checkName(JsonNode check) {
+        return check.get("gate").asText() + "/" + check.get("check").asText();
     }
 }

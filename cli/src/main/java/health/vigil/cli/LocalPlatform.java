@@ -120,7 +120,8 @@ public final class LocalPlatform implements AutoCloseable {
 
     private static void publishToBlobStore(VigilPlatform platform, String name, Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            platform.artifacts().put(ArtifactStore.MODELS, name, in, false);
+            // The emulated store records who dropped the file, as the local file store does: a pipeline identity.
+            platform.artifacts().put(ArtifactStore.MODELS, name, in, false, LocalAdapters.pipelineIdentity(file));
         } catch (ConflictException alreadyThere) {
             // Uploaded before (blobs are never overwritten); the event is raised again and registration is idempotent.
         } catch (IOException e) {

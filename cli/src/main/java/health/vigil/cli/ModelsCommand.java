@@ -1,57 +1,313 @@
 package health.vigil.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import health.vigil.adapter.local.LocalAdapters;
-import health.vigil.config.VigilConfig;
-import health.vigil.port.ArtifactStore;
-import java.io.InputStream;
+import java.util.Base64;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code vigil models ...}: what a data scientist does with model packages locally. */
-@Command(name = "models", mixinStandardHelpOptions = true, description = "Work with model packages.",
-        subcommands = {ModelsCommand.Upload.class})
+/**
+ * {@code vigil models ...}: the registry from the command line, through the control API of a running platform
+ * ({@code vigil up}), each call authenticated with a persona's key from {@code keys.json}: uploads as the data
+ * scientist, approvals and rejections as the approver, reads as the operator. {@code --json} prints the API's
+ * answer unchanged, for scripts.
+ */
+@Command(name = "models", mixinStandardHelpOptions = true, description = "Work with models and their versions.",
+        subcommands = {ModelsCommand.Upload.class, ModelsCommand.ListModels.class, ModelsCommand.Show.class,
+                ModelsCommand.History.class, ModelsCommand.Card.class, ModelsCommand.Approve.class,
+                ModelsCommand.Reject.class})
 final class ModelsCommand {
 
-    /** Puts a package into the local models container; registration starts from its BlobCreated event. */
+    /** Where the platform is and who calls it. */
+    static final class Target {
+        @Option(names = "--url", defaultValue = "http://127.0.0.1:7071", description = "The platform (default: ${DEFAULT-VALUE})")
+        URI url;
+
+        @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home holding keys.json (default: ${DEFAULT-VALUE})")
+        Path home;
+
+        @Option(names = "--as", description = "The persona whose key from keys.json is used")
+        String persona;
+
+        @Option(names = "--json", description = "Print the API's JSON answer")
+        boolean json;
+
+        ControlClient client(String defaultPersona) {
+            String who = persona == null ? defaultPersona : persona;
+            return new ControlClient(url, LocalAdapters.apiKey(home, who));
+        }
+
+        /** Prints the answer as JSON or as the lines {@code text} gives, and maps a refusal to exit code 1. */
+        int print(HttpResponse<String> response, java.util.function.Function<JsonNode, String> text) {
+            PrintStream out = System.out;
+            JsonNode body = ControlClient.parse(response.body());
+            boolean ok = response.statusCode() / 100 == 2;
+            if (json) {
+                out.println(Json.write(body));
+            } else if (ok) {
+                out.println(text.apply(body));
+            } else {
+                JsonNode error = body.path("error");
+                System.err.println(response.statusCode() + " " + error.path("code").asText() + ": "
+                        + error.path("message").asText());
+            }
+            return ok ? 0 : 1;
+        }
+    }
+
     @Command(name = "upload", mixinStandardHelpOptions = true,
-            description = "Upload a model package (zip) to the local models container; a running 'vigil up' registers it.")
+            description = "Upload a model package (zip) as the data scientist; it is registered at once.")
     static final class Upload implements Callable<Integer> {
         @Parameters(index = "0", description = "The package zip")
         Path file;
 
-        @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home (default: ${DEFAULT-VALUE})")
-        Path home;
-
-        @Option(names = "--name", description = "Blob name (default: the file name)")
+        @Option(names = "--name", description = "File name it is stored under (default: the file's name)")
         String name;
 
+        @Option(names = "--model", required = true, description = "The model the package's manifest names")
+        String model;
+
+        @Mixin
+        Target target = new Target();
+
         @Override
-        public Integer call() throws IOException {
-            Path blob = upload(home, file, name == null ? file.getFileName().toString() : name);
-            System.out.println("uploaded " + file + " as " + blob);
+        public Integer call() throws IOException, InterruptedException {
+            HttpResponse<String> response = upload(target.client("data-scientist"), model, file,
+                    name == null ? file.getFileName().toString() : name);
+            return target.print(response, body -> body.path("kind").asText().toLowerCase(java.util.Locale.ROOT) + " "
+                    + body.at("/version/modelName").asText() + " version " + body.at("/version/version").asInt()
+                    + " (uploaded by " + body.at("/version/registeredBy").asText() + ")");
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the registered models.")
+    static final class ListModels implements Callable<Integer> {
+        @Mixin
+        Target target = new Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            return target.print(target.client("operator").exchange("GET", "/models", null), body -> {
+                StringBuilder lines = new StringBuilder();
+                for (JsonNode m : body.path("models")) {
+                    lines.append(String.format("%-16s %3d version(s); latest %d (%s)%n", m.path("name").asText(),
+                            m.path("versionCount").asInt(), m.at("/latest/version").asInt(), m.at("/latest/stage").asText()));
+                }
+                return lines.toString().stripTrailing();
+            });
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a model's versions, or one version.")
+    static final class Show implements Callable<Integer> {
+        @Parameters(index = "0", description = "Model name")
+        String model;
+
+        @Parameters(index = "1", arity = "0..1", description = "Version (default: all versions)")
+        Integer version;
+
+        @Mixin
+        Target target = new Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            ControlClient client = target.client("operator");
+            if (version == null) {
+                return target.print(client.exchange("GET", "/models/" + model, null), body -> {
+                    StringBuilder lines = new StringBuilder();
+                    for (JsonNode v : body.path("versions")) {
+                        lines.append(versionLine(v)).append('\n');
+                    }
+                    return lines.toString().stripTrailing();
+                });
+            }
+            return target.print(client.exchange("GET", "/models/" + model + "/versions/" + version, null),
+                    ModelsCommand::versionLine);
+        }
+    }
+
+    @Command(name = "history", mixinStandardHelpOptions = true, description = "Show every stage a version went through.")
+    static final class History implements Callable<Integer> {
+        @Parameters(index = "0", description = "Model name")
+        String model;
+
+        @Parameters(index = "1", description = "Version")
+        int version;
+
+        @Mixin
+        Target target = new Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            return target.print(target.client("operator").exchange("GET", "/models/" + model + "/versions/" + version
+                    + "/history", null), ModelsCommand::historyLines);
+        }
+    }
+
+    @Command(name = "card", mixinStandardHelpOptions = true,
+            description = "Print or save a version's model card, generated by the platform (HTML, Markdown or JSON).")
+    static final class Card implements Callable<Integer> {
+        @Parameters(index = "0", description = "Model name")
+        String model;
+
+        @Parameters(index = "1", description = "Version")
+        int version;
+
+        @Option(names = "--format", defaultValue = "markdown",
+                description = "html, markdown or json (default: ${DEFAULT-VALUE}; --json means json)")
+        CardFormat format;
+
+        @Option(names = "--out", description = "Write the card to this file (owner-only) instead of printing it")
+        Path out;
+
+        @Mixin
+        Target target = new Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            CardFormat chosen = target.json ? CardFormat.json : format;
+            HttpResponse<String> response = card(target.client("approver"), model, version, chosen);
+            if (response.statusCode() != 200) {
+                return target.print(response, body -> "");
+            }
+            if (out == null) {
+                System.out.println(response.body());
+                return 0;
+            }
+            writeOwnerOnly(out, response.body());
+            System.out.println("model card of " + model + " version " + version + " (" + chosen + ") written to " + out);
             return 0;
         }
     }
 
-    /**
-     * Stores a package in the local models container through the same artifact store the platform uses: it
-     * is staged and moved in atomically (the drop folder never sees a partial file), and an existing package
-     * is never replaced.
-     */
-    static Path upload(Path home, Path file, String blobName) throws IOException {
+    /** The representations of a model card, by the media type each asks for. */
+    enum CardFormat {
+        html("text/html"), markdown("text/markdown"), json("application/json");
+
+        final String mediaType;
+
+        CardFormat(String mediaType) {
+            this.mediaType = mediaType;
+        }
+    }
+
+    /** Fetches a version's card in one format through {@code GET /models/{model}/versions/{version}/card}. */
+    static HttpResponse<String> card(ControlClient client, String model, int version, CardFormat format)
+            throws IOException, InterruptedException {
+        return client.get("/models/" + model + "/versions/" + version + "/card", format.mediaType);
+    }
+
+    /** Writes {@code text} to {@code file} through an owner-only temporary file moved into place. */
+    static void writeOwnerOnly(Path file, String text) throws IOException {
+        Path folder = file.toAbsolutePath().getParent();
+        health.vigil.adapter.local.OwnerOnlyFiles.createFolders(folder);
+        Path temp = health.vigil.adapter.local.OwnerOnlyFiles.createTempFile(folder, ".card-", ".tmp");
+        try {
+            Files.writeString(temp, text, java.nio.charset.StandardCharsets.UTF_8);
+            Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** Approving and rejecting differ only in the decision they sign. */
+    abstract static class Decide implements Callable<Integer> {
+        @Parameters(index = "0", description = "Model name")
+        String model;
+
+        @Parameters(index = "1", description = "Version")
+        int version;
+
+        @Option(names = "--justification", required = true, description = "Why (signed with the decision)")
+        String justification;
+
+        @Mixin
+        Target target = new Target();
+
+        /** {@code approve} or {@code reject}: the last segment of the route. */
+        abstract String decision();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            return target.print(decide(target.client("approver"), decision(), model, version, justification),
+                    ModelsCommand::decisionLine);
+        }
+    }
+
+    @Command(name = "approve", mixinStandardHelpOptions = true,
+            description = "Sign a version 'approved for canary' as the approver (its gates must have passed).")
+    static final class Approve extends Decide {
+        @Override
+        String decision() {
+            return "approve";
+        }
+    }
+
+    @Command(name = "reject", mixinStandardHelpOptions = true, description = "Sign a version 'rejected' as the approver.")
+    static final class Reject extends Decide {
+        @Override
+        String decision() {
+            return "reject";
+        }
+    }
+
+    /** Uploads a package through {@code POST /models/{model}/packages}. */
+    static HttpResponse<String> upload(ControlClient client, String model, Path file, String fileName)
+            throws IOException, InterruptedException {
         if (!Files.isRegularFile(file)) {
             throw new ValidationException("'" + file + "' is not a file: give the path of a model package zip");
         }
-        try (InputStream in = Files.newInputStream(file)) {
-            LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT).artifactStore()
-                    .put(ArtifactStore.MODELS, blobName, in, false);
+        return client.exchange("POST", "/models/" + model + "/packages", Map.of("fileName", fileName,
+                "packageBase64", Base64.getEncoder().encodeToString(Files.readAllBytes(file))));
+    }
+
+    /** Approves or rejects a version with a justification. */
+    static HttpResponse<String> decide(ControlClient client, String decision, String model, int version,
+            String justification) throws IOException, InterruptedException {
+        return client.exchange("POST", "/models/" + model + "/versions/" + version + "/" + decision,
+                Map.of("justification", justification));
+    }
+
+    static String versionLine(JsonNode v) {
+        return String.format("%s version %d: %s, uploaded by %s, package sha256 %s…", v.path("modelName").asText(),
+                v.path("version").asInt(), v.path("stage").asText().toLowerCase(java.util.Locale.ROOT),
+                v.path("registeredBy").asText(), v.path("packageSha256").asText().substring(0, 12));
+    }
+
+    static String historyLines(JsonNode body) {
+        StringBuilder lines = new StringBuilder(body.path("model").asText() + " version " + body.path("version").asInt()
+                + ", now " + body.path("stage").asText().toLowerCase(java.util.Locale.ROOT) + ":\n");
+        for (JsonNode change : body.path("history")) {
+            lines.append(String.format("  %s  %-12s -> %-12s by %s: %s%n", change.path("at").asText(),
+                    change.path("from").isNull() ? "-" : change.path("from").asText().toLowerCase(java.util.Locale.ROOT),
+                    change.path("to").asText().toLowerCase(java.util.Locale.ROOT), change.path("actor").asText(),
+                    change.path("reason").asText()));
         }
-        return LocalAdapters.blobFolder(home, ArtifactStore.MODELS).resolve(blobName);
+        return lines.toString().stripTrailing();
+    }
+
+    static String decisionLine(JsonNode body) {
+        JsonNode signature = body.path("signature");
+        int needed = body.path("approvalsStillNeeded").asInt();
+        return String.format("%s version %d is %s; signed '%s' by %s at %s for package %s…%s",
+                body.at("/version/modelName").asText(), body.at("/version/version").asInt(),
+                body.at("/version/stage").asText().toLowerCase(java.util.Locale.ROOT),
+                signature.path("meaning").asText().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
+                signature.path("printedName").asText(), signature.path("signedAt").asText(),
+                signature.path("packageSha256").asText().substring(0, 12),
+                needed > 0 ? "; " + needed + " more approver(s) needed" : "");
     }
 }

@@ -12,19 +12,46 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code vigil demo} runs the whole loop to the end on a fresh home, and again on the same home. */
 class DemoIT {
     @Test
-    void theDemoTrainsRegistersDeploysScoresAndAuditsTheThreeModels(@TempDir Path home) {
+    void theDemoWalksTheGovernedPathForTheThreeModels(@TempDir Path home) {
         String first = runDemo(home);
         assertThat(first).contains("uploaded readmission.zip", "uploaded adherence.zip", "uploaded complications.zip")
-                .contains("readmission version 1: stage REGISTERED")
+                .contains("readmission version 1: stage REGISTERED, uploaded by data-scientist")
+                .contains("403 SEPARATION_OF_DUTIES: 'data-scientist' uploaded readmission:1")
+                .contains("409 INVALID_STATE: readmission:1 cannot move to production")
+                .contains("chain valid: true");
+        // The data steward's datasets judge each version. Readmission and complications pass, are approved by
+        // someone other than their uploader, deployed and scored; the seeded adherence model is over-confident on
+        // held-out patients (calibration slope under the policy's floor), so its gates stop it and it is not deployed.
+        assertThat(first).contains("registered by data-steward")
+                .containsPattern("readmission version 1: gates_passed \\(\\d+ of \\d+ checks passed")
+                .containsPattern("adherence version 1: gates_failed \\([^\\n]*failed: \\[[^\\]]*calibration/slope")
+                .contains("adherence: 409 INVALID_STATE")
+                .contains("signed 'approved for canary' by Avery Approver")
+                .contains("readmission: deployed, revision 1", "complications: deployed, revision 1")
+                .doesNotContain("adherence: deployed")
                 .contains("INVALID_FEATURE")
-                // three registrations, three deployments, compliance's own read of the trail, and the signing key's
-                // publication when the hourly anchor timer fires during the demo
-                .containsPattern("chain valid: true \\((7|8) records\\)");
+                // A deliberately over-confident retrained candidate is stopped by its calibration gates.
+                .containsPattern("readmission version \\d+: gates_failed; failed \\[[^\\]]*calibration/")
+                .contains("the approver cannot sign it: 409 INVALID_STATE");
+        // The approver reads each card's JSON summary before signing, and the demo ends by saying where the cards are.
+        assertThat(first).containsPattern("card of readmission version 1: gates passed, AUROC 0\\.\\d{3}, calibration"
+                        + " error 0\\.\\d{3}, \\d+ flagged, \\d+ HTI-1 attributes not provided \\[")
+                .containsPattern("card of readmission version 1: [^\\n]+\\n[^\\n]*signed 'approved for canary'")
+                .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
+                .containsPattern("  complications version 1: http://127\\.0\\.0\\.1:\\d+/models/complications/versions/1/card");
+        // A rebuilt readmission package passes its gates, is approved and starts as a canary on 1 %.
+        assertThat(first).containsPattern("uploaded readmission-rebuilt.zip: readmission version \\d+")
+                .containsPattern("stable v1 99 %  canary v\\d+ 1 %")
+                .containsPattern("canary of version \\d+ against 1: running, step 1 of 5 \\(1 %\\)");
 
         String again = runDemo(home);
-        assertThat(again).contains("readmission.zip is already uploaded")
+        assertThat(again).contains("readmission.zip is already uploaded").contains("chain valid: true")
                 .contains("readmission version 1: stage PRODUCTION")
-                .contains("chain valid: true");
+                .containsPattern("already stopped: readmission version \\d+ is gates_failed")
+                .containsPattern("card of readmission version 1: gates passed")
+                .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
+                .containsPattern("readmission-rebuilt.zip is already uploaded: version \\d+")
+                .containsPattern("canary of version \\d+ against 1: running");
     }
 
     private static String runDemo(Path home) {

@@ -3,8 +3,14 @@ package health.vigil.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
+import health.vigil.port.ArtifactStore;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.Stage;
+import health.vigil.security.Principal;
+import java.util.Set;
 import health.vigil.model.PredictionRecord;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
@@ -41,10 +47,12 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The whole foundation loop over real HTTP on a free port, run by each back end's subclass: a package dropped into
- * the models container is registered (once, however often its event arrives), deployed by an operator,
- * scored through /score and the Open Inference Protocol, logged with pseudonymised patients, and audited;
- * malformed requests get 4xx answers, never 5xx.
+ * The whole governed loop over real HTTP on a free port, run by each back end's subclass: a package uploaded by the
+ * data scientist is registered with that principal as its uploader (once, however often its event arrives); it
+ * cannot be deployed before approval; its uploader cannot approve it (403, audited); once its gates passed the
+ * approver signs it and an operator deploys it; it is scored through /score and the Open Inference Protocol
+ * (a version outside the deployment is refused), logged with pseudonymised patients, and audited; malformed
+ * requests get 4xx answers, never 5xx. A file dropped into the folder is attributed to the operating-system user.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -73,8 +81,12 @@ abstract class PlatformLoopScenario {
         public void close() {}
     };
     private String operator;
+    private String dataScientist;
+    private String approver;
     private String clinicalApp;
     private String compliance;
+    private String steward;
+    private static final int EVALUATION_ROWS = 3000;
     private int scoredRows;
 
     /** Starts the platform under test on a free port with its data under {@code home}. */
@@ -86,8 +98,11 @@ abstract class PlatformLoopScenario {
         Logger.getLogger("").addHandler(CAPTURE);
         platform = startPlatform(home);
         operator = LocalAdapters.apiKey(home, "operator");
+        dataScientist = LocalAdapters.apiKey(home, "data-scientist");
+        approver = LocalAdapters.apiKey(home, "approver");
         clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
         compliance = LocalAdapters.apiKey(home, "compliance");
+        steward = LocalAdapters.apiKey(home, "data-steward");
     }
 
     @AfterAll
@@ -104,15 +119,66 @@ abstract class PlatformLoopScenario {
     }
 
     @Test
+    @Order(0)
+    void theDataStewardRegistersThePlatformsEvaluationDataset() throws Exception {
+        byte[] csv = GovernedPath.readmissionCsv(SampleModels.readmissionCohort(EVALUATION_ROWS, 4242));
+        String dataScientist = LocalAdapters.apiKey(home, "data-scientist");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", MODEL);
+        body.put("label", "readmitted");
+        body.put("ageColumn", "age");
+        body.put("segments", List.of("admission_type"));
+        body.put("csv", new String(csv, StandardCharsets.UTF_8));
+        // The uploader's word does not make an evaluation dataset.
+        assertThat(post("/datasets", dataScientist, Json.write(body), Map.of()).statusCode()).isEqualTo(403);
+        HttpResponse<String> noLabel = post("/datasets", steward, Json.write(with(body, "label", "outcome")), Map.of());
+        assertThat(noLabel.statusCode()).isEqualTo(400);
+        assertThat(json(noLabel.body()).at("/error/message").asText()).contains("no label column 'outcome'");
+
+        JsonNode registered = DatasetsCommand.register(platform.baseUri(), steward, MODEL, "evaluation.csv", csv,
+                "readmitted", "age", null, List.of("admission_type"));
+        assertThat(registered.get("sha256").asText()).isEqualTo(health.vigil.hash.Sha256.hex(csv));
+        assertThat(registered.get("rows").asInt()).isEqualTo(EVALUATION_ROWS);
+        assertThat(registered.get("registeredBy").asText()).isEqualTo("data-steward");
+        // The same file again is the same dataset: content-addressed, registered and audited once.
+        JsonNode again = DatasetsCommand.register(platform.baseUri(), steward, MODEL, "copy.csv", csv,
+                "readmitted", "age", null, List.of("admission_type"));
+        assertThat(again.get("registeredAt").asText()).isEqualTo(registered.get("registeredAt").asText());
+        assertThat(get("/datasets?model=" + MODEL, operator).get("datasets")).hasSize(1);
+    }
+
+    @Test
     @Order(1)
-    void aDroppedPackageIsRegisteredAsVersionOne() throws Exception {
+    void anUploadedPackageIsRegisteredAsVersionOneWithItsUploaderAndPassesItsGates() throws Exception {
         Files.write(home.resolve("readmission.zip"), SampleModels.readmissionLogistic().zip());
-        ModelsCommand.upload(home, home.resolve("readmission.zip"), "readmission.zip");
+        assertThat(ModelsCommand.upload(client(clinicalApp), MODEL, home.resolve("readmission.zip"), "readmission.zip")
+                .statusCode()).isEqualTo(403);
+        HttpResponse<String> uploaded = ModelsCommand.upload(client(dataScientist), MODEL, home.resolve("readmission.zip"),
+                "readmission.zip");
+        assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
 
         JsonNode model = awaitVersions(1);
         JsonNode version = model.get("versions").get(0);
         assertThat(version.get("version").asInt()).isEqualTo(1);
-        assertThat(version.get("stage").asText()).isEqualTo("REGISTERED");
+        assertThat(version.get("registeredBy").asText()).isEqualTo("data-scientist");
+        assertThat(get("/models/" + MODEL + "/versions/1/history", operator).get("history").get(0).get("actor").asText())
+                .isEqualTo("data-scientist");
+        JsonNode report = awaitGates(1);
+        assertThat(report.get("passed").asBoolean()).as(report.toPrettyString()).isTrue();
+        assertThat(report.get("datasetRows").asInt()).isEqualTo(EVALUATION_ROWS);
+        assertThat(report.get("policyVersion").asInt()).isZero();
+        assertThat(report.has("productionVersion")).isFalse();
+        assertThat(report.get("checks").findValuesAsText("gate")).contains("discrimination", "calibration",
+                "segments", "compatibility", "latency", "explanation", "provenance", "leakage", "card");
+        // The curves the model card draws are stored with the report.
+        assertThat(report.at("/curves/calibration").size()).isGreaterThan(1);
+        assertThat(report.at("/curves/roc").size()).isGreaterThan(2);
+        assertThat(report.get("checks").findValuesAsText("check")).contains("age=60-69:auroc",
+                "admission_type:worst_auroc_gap", "non_inferiority", "shap_additivity", "p99_row_millis");
+        version = get("/models/" + MODEL + "/versions/1", operator);
+        assertThat(version.get("stage").asText()).isEqualTo("GATES_PASSED");
+        assertThat(get("/models/" + MODEL + "/versions/1/history", operator).get("history").findValuesAsText("actor"))
+                .startsWith("data-scientist");
         assertThat(version.get("modelSha256").asText()).isEqualTo(SampleModels.readmissionLogistic().modelSha256());
         assertThat(version.get("packageSha256").asText()).hasSize(64);
     }
@@ -126,18 +192,67 @@ abstract class PlatformLoopScenario {
                     Map.of("aeg-event-type", "Notification", "x-functions-key", SystemKeys.eventGrid(home)));
             assertThat(response.statusCode()).isBetween(200, 299);
         }
-        ModelsCommand.upload(home, home.resolve("readmission.zip"), "readmission-copy.zip");
+        HttpResponse<String> copy = ModelsCommand.upload(client(dataScientist), MODEL, home.resolve("readmission.zip"),
+                "readmission-copy.zip");
+        assertThat(copy.statusCode()).isEqualTo(200);
+        assertThat(json(copy.body()).get("kind").asText()).isEqualTo("DUPLICATE");
         platform.host().eventBus().awaitIdle(Duration.ofSeconds(30));
-        Thread.sleep(1500); // the drop folder needs two stable looks at the copy before it raises it
+        Thread.sleep(1500); // the drop folder needs two stable looks at a file before it raises it
         platform.host().eventBus().awaitIdle(Duration.ofSeconds(30));
 
         assertThat(get("/models/" + MODEL, operator).get("versions")).hasSize(1);
     }
 
     @Test
+    @Order(2)
+    void gateEventsReplayedChangeNothing() throws Exception {
+        String before = get("/models/" + MODEL + "/versions/1/gates", operator).toString();
+        // The records about the version (its gate evaluation, its stage moves) must stay as they were; reading the
+        // audit log and the platform's timers write records of their own meanwhile.
+        String subject = "/models/" + MODEL + "/versions/1";
+        List<JsonNode> auditBefore = auditRecords().stream().filter(r -> r.get("subject").asText().equals(subject)).toList();
+        assertThat(auditBefore).extracting(r -> r.get("action").asText()).contains("gates.evaluate");
+        String event = Json.write(Map.of("specversion", "1.0", "id", UUID.randomUUID().toString(), "source", "/vigil",
+                "type", "Vigil.Model.Registered", "subject", "/models/" + MODEL + "/versions/1",
+                "time", Instant.now().toString(), "data", Map.of("model", MODEL, "version", 1)));
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> response = post("/runtime/webhooks/eventgrid?functionName=EvaluateGates", null, event,
+                    Map.of("aeg-event-type", "Notification", "Content-Type", "application/cloudevents+json",
+                            "x-functions-key", SystemKeys.eventGrid(home)));
+            assertThat(response.statusCode()).isBetween(200, 299);
+        }
+        platform.host().eventBus().awaitIdle(Duration.ofSeconds(30));
+        assertThat(get("/models/" + MODEL + "/versions/1/gates", operator).toString()).isEqualTo(before);
+        assertThat(auditRecords().stream().filter(r -> r.get("subject").asText().equals(subject)).toList())
+                .isEqualTo(auditBefore);
+        assertThat(get("/models/" + MODEL + "/versions/1", operator).get("stage").asText()).isEqualTo("GATES_PASSED");
+    }
+
+    @Test
     @Order(3)
-    void onlyAnOperatorMayDeploy() throws Exception {
+    void onlyAnApprovedVersionIsDeployedAndItsUploaderCannotApproveIt() throws Exception {
         String path = "/models/" + MODEL + "/versions/1/deploy";
+        HttpResponse<String> early = post(path, operator, "", Map.of());
+        assertThat(early.statusCode()).as(early.body()).isEqualTo(409);
+        assertThat(json(early.body()).at("/error/code").asText()).isEqualTo("INVALID_STATE");
+
+        HttpResponse<String> own = ModelsCommand.decide(client(dataScientist), "approve", MODEL, 1, "my own model is fine");
+        assertThat(own.statusCode()).isEqualTo(403);
+        assertThat(json(own.body()).at("/error/code").asText()).isEqualTo("SEPARATION_OF_DUTIES");
+        assertThat(ModelsCommand.decide(client(operator), "approve", MODEL, 1, "ops says yes").statusCode()).isEqualTo(403);
+
+        passGates(1);
+        assertThat(post("/models/" + MODEL + "/versions/1/approve", approver, "{}", Map.of()).statusCode()).isEqualTo(400);
+        HttpResponse<String> approved = ModelsCommand.decide(client(approver), "approve", MODEL, 1,
+                "gates passed; intended use reviewed");
+        assertThat(approved.statusCode()).as(approved.body()).isEqualTo(200);
+        JsonNode signature = json(approved.body()).get("signature");
+        assertThat(signature.get("printedName").asText()).isEqualTo("Avery Approver (local clinical governance)");
+        assertThat(signature.get("meaning").asText()).isEqualTo("APPROVED_FOR_CANARY");
+        assertThat(signature.get("packageSha256").asText())
+                .isEqualTo(get("/models/" + MODEL + "/versions/1", operator).get("packageSha256").asText());
+        assertThat(get("/models/" + MODEL + "/versions/1", operator).get("stage").asText()).isEqualTo("APPROVED");
+
         assertThat(post(path, null, "", Map.of()).statusCode()).isEqualTo(401);
         assertThat(post(path, clinicalApp, "", Map.of()).statusCode()).isEqualTo(403);
 
@@ -148,6 +263,10 @@ abstract class PlatformLoopScenario {
         assertThat(slots.get(0).get("slot").asText()).isEqualTo("stable");
         assertThat(slots.get(0).get("version").asInt()).isEqualTo(1);
         assertThat(get("/models/" + MODEL + "/versions/1", operator).get("stage").asText()).isEqualTo("PRODUCTION");
+        JsonNode history = get("/models/" + MODEL + "/versions/1/history", operator).get("history");
+        assertThat(history.findValuesAsText("to")).endsWith("GATES_PASSED", "APPROVED", "PRODUCTION");
+        assertThat(history.get(history.size() - 1).get("actor").asText()).isEqualTo("operator");
+        assertThat(history.get(history.size() - 2).get("actor").asText()).isEqualTo("approver");
     }
 
     @Test
@@ -251,6 +370,18 @@ abstract class PlatformLoopScenario {
 
     @Test
     @Order(7)
+    void theModelCardShowsTheDeployedVersionItsSignatureAndItsLoggedDecisions() throws Exception {
+        JsonNode card = get("/models/" + MODEL + "/versions/1/card", operator);
+        assertThat(card.at("/summary/deployedSlot").asText()).isEqualTo("stable");
+        assertThat(card.at("/summary/gatesPassed").asBoolean()).isTrue();
+        assertThat(card.at("/summary/signedBy")).hasSize(1);
+        assertThat(card.at("/monitoring/provided").asBoolean()).isFalse();
+        assertThat(card.at("/monitoring/predictionsLogged").asLong()).isEqualTo(scoredRows);
+        assertThat(card.at("/curves/roc")).isEqualTo(get("/models/" + MODEL + "/versions/1/gates", operator).at("/curves/roc"));
+    }
+
+    @Test
+    @Order(7)
     void thePredictionLogHoldsEveryDecisionWithPseudonymsOnly() throws Exception {
         List<PredictionRecord> records = logged();
         assertThat(records).hasSize(scoredRows);
@@ -276,7 +407,9 @@ abstract class PlatformLoopScenario {
                 .statusCode()).isEqualTo(403);
         JsonNode records = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records");
         List<String> actions = records.findValuesAsText("action");
-        assertThat(actions).contains("model.register", "deployment.deploy");
+        assertThat(actions).contains("model.register", "model.stage", "model.approve", "deployment.deploy",
+                "dataset.register", "gates.evaluate");
+        assertThat(records.findValuesAsText("outcome")).contains("refused", "approved_for_canary", "production");
         assertThat(records.findValuesAsText("outcome")).contains("registered");
         JsonNode verified = get("/audit/verify?from=" + today + "&to=" + today, compliance);
         assertThat(verified.get("valid").asBoolean()).isTrue();
@@ -285,9 +418,14 @@ abstract class PlatformLoopScenario {
     @Test
     @Order(9)
     void aPackageThatIsNotValidIsRejectedAndAudited() throws Exception {
-        Path junk = home.resolve("junk.zip");
-        Files.writeString(junk, "this is not a zip file");
-        ModelsCommand.upload(home, junk, "junk.zip");
+        Path junk = writeTemp("junk", "this is not a zip file".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> refused = post("/models/" + MODEL + "/packages", dataScientist, Json.write(Map.of(
+                "fileName", "junk.zip", "packageBase64", java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(junk)))),
+                Map.of());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        assertThat(json(refused.body()).at("/error/code").asText()).isEqualTo("INVALID_PACKAGE");
+        // Dropped owner-only, as everything under the home must be.
+        Files.copy(junk, platform.dropFolder().resolve("junk.zip"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         String today = LocalDate.now(ZoneOffset.UTC).toString();
         Instant deadline = Instant.now().plusSeconds(60);
         List<String> outcomes = List.of();
@@ -301,11 +439,24 @@ abstract class PlatformLoopScenario {
 
     @Test
     @Order(10)
-    void aTreeModelExplainsEachPredictionWithItsTopFactors() throws Exception {
-        ModelsCommand.upload(home, writeTemp("trees.zip", SampleModels.readmissionTrees().zip()), "readmission-trees.zip");
+    void aDroppedTreeModelScoresOnlyOnceDeployedAndExplainsEachPrediction() throws Exception {
+        Path dropped = writeTemp("trees.zip", SampleModels.readmissionTrees().zip());
+        Files.copy(dropped, platform.dropFolder().resolve("readmission-trees.zip"));
         awaitVersions(2);
+        assertThat(get("/models/" + MODEL + "/versions/2", operator).get("registeredBy").asText())
+                .isEqualTo(LocalAdapters.pipelineIdentity(dropped));
         Map<String, Object> record = present(SampleModels.readmissionCohort(1, 11).records().get(0));
         String body = Json.write(Map.of("version", 2, "patientId", PATIENT_PREFIX + "x", "features", record));
+        Map<String, Object> pinned = new LinkedHashMap<>(oipRequest(record, PATIENT_PREFIX + "z"));
+        for (HttpResponse<String> refused : List.of(post("/score/" + MODEL, clinicalApp, body, Map.of()),
+                post("/v2/models/" + MODEL + "/versions/2/infer", clinicalApp, Json.write(pinned), Map.of()))) {
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+            assertThat(json(refused.body()).at("/error/code").asText()).isEqualTo("VERSION_NOT_DEPLOYED");
+        }
+        passGates(2);
+        assertThat(ModelsCommand.decide(client(approver), "approve", MODEL, 2, "trees pass their gates").statusCode())
+                .isEqualTo(200);
+        assertThat(post("/models/" + MODEL + "/versions/2/deploy", operator, "", Map.of()).statusCode()).isEqualTo(200);
 
         JsonNode scored = json(post("/score/" + MODEL, clinicalApp, body, Map.of()).body());
         JsonNode explanation = scored.get("explanation");
@@ -581,14 +732,117 @@ abstract class PlatformLoopScenario {
         }
         try (Stream<Path> files = Files.walk(home)) {
             for (Path p : files.toList()) {
-                if (p.startsWith(home.resolve("emulators")) || (p.getParent().equals(home) && p.toString().endsWith(".zip"))) {
-                    continue; // the storage emulators' own working files and this test's inputs, not Vigil's
+                if (p.startsWith(home.resolve("emulators")) || (p.getParent().equals(home) && p.toString().endsWith(".zip"))
+                        || p.equals(platform.dropFolder().resolve("junk.zip"))) {
+                    // the storage emulators' own working files and this test's inputs, among them the file it dropped
+                    // into the drop folder as a user would (its mode is the user's), not Vigil's
+                    continue;
                 }
                 String mode = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p,
                         java.nio.file.LinkOption.NOFOLLOW_LINKS));
                 assertThat(mode).as(home.relativize(p).toString()).isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
             }
         }
+    }
+
+    @Test
+    @Order(16)
+    void aReplacedUploadKeepsItsVersionAndAVersionThatCannotLoadIsRefusedWithTheDeploymentUnchanged() throws Exception {
+        ArtifactStore artifacts = platform.platform().artifacts();
+        // The upload version 1 came from is replaced with another package and announced again.
+        artifacts.put(ArtifactStore.MODELS, "readmission.zip",
+                new java.io.ByteArrayInputStream(SampleModels.readmissionTrees().zip()), true);
+        HttpResponse<String> announced = post("/runtime/webhooks/eventgrid?functionName=RegisterModel", null,
+                blobCreated(UUID.randomUUID().toString(), "readmission.zip"),
+                Map.of("aeg-event-type", "Notification", "x-functions-key", SystemKeys.eventGrid(home)));
+        assertThat(announced.statusCode()).isBetween(200, 299);
+        awaitVersions(2);
+        String v1Sha = get("/models/" + MODEL + "/versions/1", operator).get("packageSha256").asText();
+        String v2Sha = get("/models/" + MODEL + "/versions/2", operator).get("packageSha256").asText();
+        assertThat(v2Sha).isNotEqualTo(v1Sha);
+        try (java.io.InputStream kept = artifacts.open(ArtifactStore.PACKAGES, ArtifactStore.registeredPackage(v1Sha))) {
+            assertThat(Sha256.hex(kept)).as("version 1's bytes are kept").isEqualTo(v1Sha);
+        }
+
+        // Storage damage: the bytes kept for an approved version that is not serving (retired) are no longer the ones
+        // it was registered with. It was loaded when it served; the loaded versions are then dropped, as a restart of
+        // the process drops them.
+        platform.host().eventBus().awaitIdle(Duration.ofSeconds(30));
+        JsonNode before = get("/models/" + MODEL, operator).get("summary").get("deployment");
+        int stable = 0;
+        List<Integer> serving = new ArrayList<>();
+        for (JsonNode slot : before.get("slots")) {
+            serving.add(slot.get("version").asInt());
+            if (slot.get("slot").asText().equals("stable")) {
+                stable = slot.get("version").asInt();
+            }
+        }
+        JsonNode retired = null;
+        for (JsonNode v : get("/models/" + MODEL, operator).get("versions")) {
+            if (v.get("stage").asText().equals("RETIRED")) {
+                retired = v;
+            }
+        }
+        assertThat(retired).as("the scenario retired a version when it deployed the next").isNotNull();
+        int target = retired.get("version").asInt();
+        artifacts.put(ArtifactStore.PACKAGES, ArtifactStore.registeredPackage(retired.get("packageSha256").asText()),
+                new java.io.ByteArrayInputStream("not the registered package".getBytes(StandardCharsets.UTF_8)), true);
+        platform.platform().scoring().models().close();
+        HttpResponse<String> refused = post("/models/" + MODEL + "/versions/" + target + "/deploy", operator, "", Map.of());
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+        assertErrorShape(refused.body());
+        JsonNode error = json(refused.body()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("VERSION_NOT_SERVABLE");
+        assertThat(error.get("message").asText()).contains(MODEL + ":" + target, "not deployed",
+                "still serves version " + stable, "sha256", "Upload a corrected package");
+        assertThat(get("/models/" + MODEL, operator).get("summary").get("deployment")).isEqualTo(before);
+        assertThat(get("/models/" + MODEL + "/versions/" + target, operator).get("stage").asText()).isEqualTo("RETIRED");
+        HttpResponse<String> scored = post("/score/" + MODEL, clinicalApp, Json.write(Map.of("patientId",
+                PATIENT_PREFIX + "after-refusal", "features", present(SampleModels.readmissionCohort(1, 5).records().get(0)))),
+                Map.of());
+        assertThat(scored.statusCode()).isEqualTo(200);
+        assertThat(json(scored.body()).get("version").asInt()).isIn(serving);
+    }
+
+    @Test
+    @Order(17)
+    void theAuditRecordsComeInBoundedPagesLinkedByContinuationTokens() throws Exception {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        String period = "/audit/records?from=" + today + "&to=" + today;
+        List<JsonNode> paged = new ArrayList<>();
+        String token = null;
+        int pages = 0;
+        do {
+            JsonNode page = get(period + "&limit=3" + (token == null ? "" : "&continuationToken=" + token), compliance);
+            assertThat(page.get("records").size()).isBetween(1, 3);
+            page.get("records").forEach(paged::add);
+            token = page.hasNonNull("continuationToken") ? page.get("continuationToken").asText() : null;
+            pages++;
+        } while (token != null && pages < 1000);
+
+        assertThat(token).as("the last page has no token").isNull();
+        // Each page read is itself audited at the end of the day, so the day grows while it is paged through: the
+        // pages must still be one gap-free run from the day's first record, matching a full read made afterwards.
+        for (int i = 0; i < paged.size(); i++) {
+            assertThat(paged.get(i).get("sequence").asLong()).isEqualTo(i + 1);
+        }
+        JsonNode all = get(period, compliance).get("records");
+        for (int i = 0; i < paged.size(); i++) {
+            assertThat(paged.get(i).get("id").asText()).isEqualTo(all.get(i).get("id").asText());
+        }
+
+        for (String bad : List.of("&continuationToken=not-a-token", "&limit=0", "&limit=1001", "&limit=three")) {
+            HttpResponse<String> refused = send(HttpRequest.newBuilder(uri(period + bad)).GET()
+                    .header("x-api-key", compliance));
+            assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+            assertErrorShape(refused.body());
+        }
+        String otherPeriod = get("/audit/records?from=" + today.minusDays(1) + "&to=" + today + "&limit=1", compliance)
+                .get("continuationToken").asText();
+        HttpResponse<String> replayed = send(HttpRequest.newBuilder(uri(period + "&continuationToken=" + otherPeriod))
+                .GET().header("x-api-key", compliance));
+        assertThat(replayed.statusCode()).as("a token of another period").isEqualTo(400);
     }
 
     private static void assertErrorShape(String body) {
@@ -609,6 +863,24 @@ abstract class PlatformLoopScenario {
         return out.toByteArray();
     }
 
+    private ControlClient client(String key) {
+        return new ControlClient(platform.baseUri(), key);
+    }
+
+    /** Waits for {@code EvaluateGates}, run by the version's registration event, to pass the version. */
+    private void passGates(int version) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(120);
+        String stage = "";
+        while (Instant.now().isBefore(deadline) && !stage.equals("GATES_PASSED")) {
+            stage = get("/models/" + MODEL + "/versions/" + version, operator).get("stage").asText();
+            if (stage.equals("GATES_FAILED")) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(stage).isEqualTo("GATES_PASSED");
+    }
+
     private Path writeTemp(String name, byte[] bytes) throws IOException {
         Path file = Files.createTempFile(name, ".zip");
         Files.write(file, bytes);
@@ -620,6 +892,33 @@ abstract class PlatformLoopScenario {
         platform.platform().predictionLog().scan(new ModelName(MODEL), Instant.EPOCH, Instant.now().plusSeconds(60),
                 records::add);
         return records;
+    }
+
+    private JsonNode awaitGates(int version) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (Instant.now().isBefore(deadline)) {
+            HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/models/" + MODEL + "/versions/" + version
+                    + "/gates")).GET().header("x-api-key", operator));
+            // The report is stored before the version's stage moves on; wait for both.
+            if (response.statusCode() == 200 && !get("/models/" + MODEL + "/versions/" + version, operator).get("stage")
+                    .asText().matches("REGISTERED|GATES_RUNNING")) {
+                return json(response.body());
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the gates of version " + version + " did not report within 120 s");
+    }
+
+    /** Today's audit records, without the records of this test's own reads of the audit log (each read is audited). */
+    private List<JsonNode> auditRecords() throws Exception {
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        List<JsonNode> out = new ArrayList<>();
+        get("/audit/records?from=" + today + "&to=" + today, compliance).get("records").forEach(r -> {
+            if (!r.path("action").asText().equals("audit.read")) {
+                out.add(r);
+            }
+        });
+        return out;
     }
 
     private JsonNode awaitVersions(int count) throws Exception {

@@ -58,17 +58,8 @@ class RequestFuzzIT {
         webhookKey = SystemKeys.eventGrid(home);
         Path zip = Files.createTempFile("fuzz", ".zip");
         Files.write(zip, SampleModels.readmissionLogistic().zip());
-        ModelsCommand.upload(home, zip, "readmission.zip");
+        GovernedPath.deployReadmission(platform, home, zip, "readmission.zip");
         Files.delete(zip);
-        String operator = LocalAdapters.apiKey(home, "operator");
-        Instant deadline = Instant.now().plusSeconds(60);
-        HttpResponse<String> deployed;
-        do {
-            Thread.sleep(200);
-            deployed = send(HttpRequest.newBuilder(uri("/models/" + MODEL + "/versions/1/deploy"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).header("x-api-key", operator));
-        } while (deployed.statusCode() != 200 && Instant.now().isBefore(deadline));
-        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(200);
     }
 
     @AfterContainer

@@ -2,6 +2,7 @@ package health.vigil.audit;
 
 import health.vigil.audit.VerificationReport.Break;
 import health.vigil.audit.VerificationReport.Problem;
+import health.vigil.port.AuditRecordUnreadableException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
@@ -47,6 +48,8 @@ public final class AuditLog {
     /** The detail under which {@link #recordOnce} records its idempotency key. */
     public static final String KEY_DETAIL = "idempotencyKey";
     public static final int MAX_KEY_LENGTH = 512;
+    /** The most records one page of {@link #readPage} holds. */
+    public static final int MAX_PAGE_SIZE = 1000;
 
     private final AuditStore store;
     private final Clock clock;
@@ -184,6 +187,85 @@ public final class AuditLog {
     }
 
     /**
+     * At most {@code limit} records of the UTC days {@code from} to {@code to} (inclusive) in chain order, starting
+     * where {@code continuationToken} says (the first record of the period when it is null). The token is only
+     * valid for the same period; a token this log did not give for it is a {@link ValidationException}.
+     */
+    public AuditPage readPage(LocalDate from, LocalDate to, String continuationToken, int limit) {
+        if (limit < 1 || limit > MAX_PAGE_SIZE) {
+            throw new ValidationException("a page holds 1 to " + MAX_PAGE_SIZE + " records; ask for a limit in that range");
+        }
+        List<String> partitions = partitionsBetween(from, to);
+        Cursor start = continuationToken == null ? new Cursor(from.toString(), 1) : Cursor.decode(continuationToken, from, to);
+        List<AuditRecord> page = new ArrayList<>();
+        for (int i = 0; i < partitions.size(); i++) {
+            String partition = partitions.get(i);
+            if (partition.compareTo(start.partition()) < 0) {
+                continue;
+            }
+            long fromSequence = partition.equals(start.partition()) ? start.sequence() : 1;
+            int wanted = limit - page.size();
+            List<AuditRecord> read;
+            try {
+                read = store.read(partition, fromSequence, wanted + 1); // one more: is there a next page?
+            } catch (AuditRecordUnreadableException e) {
+                if (e.readBefore().size() < wanted) {
+                    throw e;
+                }
+                // The page is full before the damaged record; the next page starts at it, and names it.
+                page.addAll(e.readBefore().subList(0, wanted));
+                return new AuditPage(from, to, page, new Cursor(partition, e.sequence()).encode(from, to));
+            }
+            if (read.size() > wanted) {
+                page.addAll(read.subList(0, wanted));
+                return new AuditPage(from, to, page, new Cursor(partition, read.get(wanted).sequence()).encode(from, to));
+            }
+            page.addAll(read);
+            if (page.size() == limit && i + 1 < partitions.size()) {
+                return new AuditPage(from, to, page, new Cursor(partitions.get(i + 1), 1).encode(from, to));
+            }
+        }
+        return new AuditPage(from, to, page, null);
+    }
+
+    /** Where a page starts: a partition and the first sequence to read in it. */
+    private record Cursor(String partition, long sequence) {
+        private static final String VERSION = "a1";
+
+        /** Opaque to callers; bound to the period so it cannot be replayed against another one. */
+        String encode(LocalDate from, LocalDate to) {
+            String plain = String.join("|", VERSION, from.toString(), to.toString(), partition, Long.toString(sequence));
+            return java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(plain.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+
+        static Cursor decode(String token, LocalDate from, LocalDate to) {
+            ValidationException refused = new ValidationException("continuationToken is not one this server gave for"
+                    + " the period " + from + " to " + to + "; ask for that period again without a token to start at"
+                    + " its first record");
+            if (token.isEmpty() || token.length() > 200) {
+                throw refused;
+            }
+            try {
+                String[] parts = new String(java.util.Base64.getUrlDecoder().decode(token),
+                        java.nio.charset.StandardCharsets.US_ASCII).split("\\|", -1);
+                if (parts.length != 5 || !VERSION.equals(parts[0]) || !from.toString().equals(parts[1])
+                        || !to.toString().equals(parts[2])) {
+                    throw refused;
+                }
+                LocalDate day = LocalDate.parse(parts[3]);
+                long sequence = Long.parseLong(parts[4]);
+                if (day.isBefore(from) || day.isAfter(to) || sequence < 1) {
+                    throw refused;
+                }
+                return new Cursor(day.toString(), sequence);
+            } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
+                throw refused;
+            }
+        }
+    }
+
+    /**
      * Recomputes every hash and link of the days {@code from} to {@code to} (inclusive) and reports the first
      * record where the chain is broken. The first day in the period is also checked against the latest
      * earlier day in the store, so a period can be verified on its own.
@@ -195,13 +277,21 @@ public final class AuditLog {
         String last = to.toString();
         List<String> notes = new ArrayList<>();
         String previousPartition = stored.stream().filter(p -> p.compareTo(first) < 0).reduce((a, b) -> b).orElse(null);
-        List<AuditRecord> previousRecords = previousPartition == null ? List.of() : store.read(previousPartition);
+        PartitionRead previousRead = previousPartition == null ? new PartitionRead(List.of(), null)
+                : readForVerification(previousPartition);
+        if (previousRead.unreadable() != null) {
+            telemetry.auditVerified(false);
+            return new VerificationReport(from, to, 0, 0, unreadable(previousRead.unreadable(), " (the day before the"
+                    + " period, which its first day chains to)"), notes);
+        }
+        List<AuditRecord> previousRecords = previousRead.records();
         List<String> partitions = stored.stream().filter(p -> p.compareTo(first) >= 0 && p.compareTo(last) <= 0).toList();
         int partitionsChecked = 0;
         long recordsChecked = 0;
         for (String partition : partitions) {
-            List<AuditRecord> records = store.read(partition);
-            if (records.isEmpty()) {
+            PartitionRead read = readForVerification(partition);
+            List<AuditRecord> records = read.records();
+            if (records.isEmpty() && read.unreadable() == null) {
                 continue;
             }
             partitionsChecked++;
@@ -220,11 +310,33 @@ public final class AuditLog {
                 recordsChecked++;
                 previous = record;
             }
+            if (read.unreadable() != null) {
+                telemetry.auditVerified(false);
+                return new VerificationReport(from, to, partitionsChecked, recordsChecked,
+                        unreadable(read.unreadable(), ""), notes);
+            }
             previousPartition = partition;
             previousRecords = records;
         }
         telemetry.auditVerified(true);
         return new VerificationReport(from, to, partitionsChecked, recordsChecked, null, notes);
+    }
+
+    /** The records of a partition that read, up to the first one that does not (then named), in order. */
+    private record PartitionRead(List<AuditRecord> records, AuditRecordUnreadableException unreadable) {}
+
+    private PartitionRead readForVerification(String partition) {
+        try {
+            return new PartitionRead(store.read(partition), null);
+        } catch (AuditRecordUnreadableException e) {
+            return new PartitionRead(e.readBefore(), e);
+        }
+    }
+
+    private static Break unreadable(AuditRecordUnreadableException e, String where) {
+        return new Break(e.partition(), e.sequence(), Problem.UNREADABLE, "record " + e.sequence() + " of "
+                + e.partition() + where + " cannot be read as an audit record: it was damaged or replaced after it was"
+                + " written; restore it from a backup or an export");
     }
 
     private Break checkFirst(String partition, AuditRecord record, String previousPartition,

@@ -42,7 +42,9 @@ public record VerificationReport(
         /** The record's previousHash is not the hash of the record before it. */
         BROKEN_LINK,
         /** The record's content does not hash to its stored hash: it was changed after it was written. */
-        HASH_MISMATCH
+        HASH_MISMATCH,
+        /** The stored document is not an audit record at all: it was damaged or replaced below the store. */
+        UNREADABLE
     }
 
     /** The first broken record: its partition and sequence, what is wrong, and an explanation. */

@@ -3,10 +3,12 @@ package health.vigil.deployment;
 import health.vigil.audit.AuditLog;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
+import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
@@ -16,10 +18,17 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
+import health.vigil.model.StageChange;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,15 +43,20 @@ import java.util.function.Consumer;
  * saved conditionally on the etag that was read, re-reading and retrying a few times when another writer
  * got there first. The stages are written after the deployment and derived from it, so a deploy that
  * failed half-way is completed by calling it again, and concurrent deploys leave stages that match the
- * deployment that won. Each saved revision is audited once ({@link AuditLog#recordOnce}, keyed on the
- * revision): concurrent deploys of one version make one revision and one record. A call that finds its version
- * deployed waits for that revision's record, and completes the record itself only once the call that saved it
- * has had {@link #SETTLE_TIME} to do so (it died), so no call answers before the decision is recorded. Whether the caller may deploy is checked by the HTTP
+ * deployment that won. Only a version the {@link Lifecycle} lets into production is deployed: an approved one,
+ * or a retired or canary one that was approved before; every stage moves through {@link VersionLifecycle}, so it
+ * is audited and kept in the version's history. Each saved revision is audited once ({@link AuditLog#recordOnce},
+ * keyed on the revision): concurrent deploys of one version make one revision and one record. A call that finds its
+ * version deployed waits for that revision's record, and completes the record itself only once the call that saved
+ * it has had {@link #SETTLE_TIME} to do so (it died), so no call answers before the decision is recorded. Whether the
+ * caller may deploy is checked by the HTTP
  * layer (role {@code Deployments.Operate}); this service records who did.
  */
 public final class DeploymentService {
     public static final String ACTION = "deployment.deploy";
     static final int MAX_ATTEMPTS = 5;
+    /** How many of the most recently retired versions a rollback may name. */
+    public static final int ROLLBACK_CHOICES = 5;
     /**
      * How long the call that saved a deployment may take to record it before another call completes the record
      * for it. Far longer than a deploy takes; short enough that a retry after a crash finds it complete.
@@ -52,36 +66,40 @@ public final class DeploymentService {
 
     private final RegistryStore store;
     private final ModelRegistry registry;
+    private final VersionLifecycle lifecycle;
     private final AuditLog audit;
     private final EventPublisher events;
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
     private final Duration settleTime;
 
-    public DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock) {
-        this(store, audit, events, clock, version -> { }, SETTLE_TIME);
+    public DeploymentService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            Clock clock) {
+        this(store, lifecycle, audit, events, clock, version -> { }, SETTLE_TIME);
     }
 
     /**
      * @param warmer loads and warms a version before traffic is switched to it (throwing if it cannot load), so no
      *        request pays for a cold load; the platform passes the scoring service's
      */
-    public DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock,
-            Consumer<VersionRecord> warmer) {
-        this(store, audit, events, clock, warmer, SETTLE_TIME);
+    public DeploymentService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            Clock clock, Consumer<VersionRecord> warmer) {
+        this(store, lifecycle, audit, events, clock, warmer, SETTLE_TIME);
     }
 
     /** With another settle time, so tests can play a deploy that stopped half-way without waiting 30 s. */
-    DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock, Duration settleTime) {
-        this(store, audit, events, clock, version -> { }, settleTime);
+    DeploymentService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            Clock clock, Duration settleTime) {
+        this(store, lifecycle, audit, events, clock, version -> { }, settleTime);
     }
 
-    private DeploymentService(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock,
-            Consumer<VersionRecord> warmer, Duration settleTime) {
+    private DeploymentService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            Clock clock, Consumer<VersionRecord> warmer, Duration settleTime) {
         this.warmer = Objects.requireNonNull(warmer, "warmer");
         this.settleTime = Objects.requireNonNull(settleTime, "settleTime");
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
+        this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.events = Objects.requireNonNull(events, "events");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -102,16 +120,17 @@ public final class DeploymentService {
             Optional<Deployment> current = store.findDeployment(model);
             if (current.isPresent() && servesOnly(current.get(), version)) {
                 Deployment serving = current.get();
-                if (interrupted(serving)) {
+                // A revision a canary ramp wrote (a promotion) is recorded by the canary service, under its own key.
+                if (serving.canary() == null && interrupted(serving)) {
                     // The call that saved this revision stopped before recording it: complete its record, in the
                     // name of whoever made the decision.
                     announce(target, serving, Optional.empty(), serving.updatedBy(), actor);
                 }
-                settleStages(model);
+                settleStages(model, actor);
                 return serving;
             }
             // Loaded and warmed before the switch: the first patient routed to it does not wait for the load.
-            warmer.accept(target);
+            warm(target, current);
             Deployment next = Deployment.stableOnly(model, version, current.map(d -> d.revision() + 1).orElse(1L),
                     actor.id(), clock.instant(), current.map(Deployment::etag).orElse(null));
             Deployment saved;
@@ -125,7 +144,7 @@ public final class DeploymentService {
                 continue;
             }
             announce(target, saved, current, actor.id(), actor);
-            settleStages(model);
+            settleStages(model, actor);
             return saved;
         }
         throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the deployment of `" + model + "` kept changing"
@@ -133,17 +152,81 @@ public final class DeploymentService {
                 + lastConflict.getMessage() + "); check what else is changing it and try again");
     }
 
+    /**
+     * Puts a retired version back on all live traffic: {@code version} if given, which must be one of the
+     * {@value #ROLLBACK_CHOICES} most recently retired versions, otherwise the most recently retired one (the stable
+     * version before the current one). A running canary is taken off traffic like any deploy does.
+     */
+    public Deployment rollback(ModelName model, OptionalInt version, Principal actor) {
+        Objects.requireNonNull(model, "model");
+        List<VersionRecord> retired = registry.listVersions(model).stream()
+                .filter(v -> v.stage() == Stage.RETIRED)
+                .sorted(Comparator.comparing(DeploymentService::retiredAt).reversed())
+                .limit(ROLLBACK_CHOICES)
+                .toList();
+        String choices = retired.isEmpty() ? "none" : retired.stream().map(v -> Integer.toString(v.version()))
+                .collect(Collectors.joining(", "));
+        int target;
+        if (version.isPresent()) {
+            target = version.getAsInt();
+            if (retired.stream().noneMatch(v -> v.version() == target)) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "version " + target + " of `" + model + "` is not"
+                        + " one of its last " + ROLLBACK_CHOICES + " retired versions (" + choices + "); roll back to one"
+                        + " of those, or deploy an approved version");
+            }
+        } else {
+            if (retired.isEmpty()) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "`" + model + "` has no retired version to roll"
+                        + " back to; a version is retired when another one replaces it on the stable slot");
+            }
+            target = retired.get(0).version();
+        }
+        return deploy(model, target, actor);
+    }
+
+    private static Instant retiredAt(VersionRecord version) {
+        Instant at = Instant.MIN;
+        for (StageChange change : version.history()) {
+            if (change.to() == Stage.RETIRED && change.at() != null) {
+                at = change.at();
+            }
+        }
+        return at;
+    }
+
+
+    /**
+     * Loads and warms the version, or refuses the deploy with what to fix: a version whose package cannot be read,
+     * does not match its registered hashes, or does not load and run would take the model out of service. Nothing
+     * has been saved at this point, so the deployment still serves what it served. An unavailable store is not
+     * the version's fault and stays a retryable 503.
+     */
+    private void warm(VersionRecord target, Optional<Deployment> current) {
+        try {
+            warmer.accept(target);
+        } catch (VigilException e) {
+            if (e.code() == ErrorCode.STORE_UNAVAILABLE || e.code() == ErrorCode.SERVER_BUSY) {
+                throw e;
+            }
+            String serving = current.map(d -> "it still serves version " + d.stable().version() + " (revision "
+                    + d.revision() + ")").orElse("it has no deployment yet");
+            throw new VigilException(ErrorCode.VERSION_NOT_SERVABLE, target.id() + " cannot be served, so it was not"
+                    + " deployed and the deployment of `" + target.id().name() + "` is unchanged (" + serving + "): "
+                    + e.getMessage() + ". Upload a corrected package, let it register and deploy its version, or"
+                    + " restore this version's package blob from a backup", e);
+        }
+    }
+
+    /** Only what the lifecycle lets into production: approved (or approved before and since retired or canary). */
     private static void requireDeployable(VersionRecord target) {
-        if (target.stage() == Stage.REJECTED || target.stage() == Stage.GATES_FAILED) {
-            throw new ConflictException(ErrorCode.INVALID_STATE, target.id() + " is in stage "
-                    + target.stage().name().toLowerCase(java.util.Locale.ROOT) + " and cannot be deployed; deploy a"
-                    + " version that passed its gates and was not rejected");
+        if (target.stage() != Stage.PRODUCTION) {
+            Lifecycle.require(target.id(), target.stage(), Stage.PRODUCTION);
         }
     }
 
     private static boolean servesOnly(Deployment deployment, int version) {
         return deployment.slots().size() == 1 && deployment.stable().version() == version
-                && deployment.stable().weightPercent() == 100;
+                && deployment.stable().weightBasisPoints() == TrafficSlot.ALL;
     }
 
     /**
@@ -211,16 +294,17 @@ public final class DeploymentService {
      * stages are settled again against the newer one, so concurrent deploys end with stages that match the
      * deployment that won, whatever order their writes interleave in.
      */
-    private void settleStages(ModelName model) {
+    private void settleStages(ModelName model, Principal actor) {
         for (int attempt = 1; attempt <= 2 * MAX_ATTEMPTS; attempt++) {
             Optional<Deployment> snapshot = store.findDeployment(model);
             if (snapshot.isEmpty()) {
                 return;
             }
             try {
-                applyStages(snapshot.get());
+                applyStages(snapshot.get(), actor);
             } catch (ConflictException e) {
-                if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
+                // A version another writer moved meanwhile is out of turn for this pass; settle again.
+                if (e.code() != ErrorCode.CONCURRENT_MODIFICATION && e.code() != ErrorCode.INVALID_STATE) {
                     throw e;
                 }
                 continue;
@@ -234,8 +318,19 @@ public final class DeploymentService {
                 + " could not be brought in line with its deployment because both kept changing; deploy again");
     }
 
-    private void applyStages(Deployment deployment) {
+    private static String reasonFor(Stage target, Deployment deployment) {
+        String revision = "deployment revision " + deployment.revision();
+        return switch (target) {
+            case PRODUCTION -> revision + " puts it on the stable slot";
+            case RETIRED -> revision + " puts version " + deployment.stable().version() + " on the stable slot";
+            case ROLLED_BACK -> revision + " takes its canary off live traffic";
+            default -> revision;
+        };
+    }
+
+    private void applyStages(Deployment deployment, Principal actor) {
         int stable = deployment.stable().version();
+        String cause = "deployment:" + deployment.modelName().value() + ":revision-" + deployment.revision();
         for (VersionRecord record : store.listVersions(deployment.modelName())) {
             boolean inDeployment = deployment.slots().stream().anyMatch(s -> s.version() == record.version());
             Stage target = record.stage();
@@ -247,7 +342,7 @@ public final class DeploymentService {
                 target = Stage.ROLLED_BACK;
             }
             if (target != record.stage()) {
-                store.updateVersion(record.withStage(target, clock.instant()));
+                lifecycle.move(record.id(), record.stage(), target, actor, reasonFor(target, deployment), cause);
             }
         }
     }

@@ -1,6 +1,7 @@
 package health.vigil.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import health.vigil.error.ValidationException;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -11,8 +12,9 @@ import java.util.Set;
 
 /**
  * What serves a model's traffic: a stable slot and optionally a canary (with its share of traffic) and a
- * shadow. Live weights (stable + canary) add up to 100. {@code revision} increases with every change and
- * {@code etag} is the store's concurrency token.
+ * shadow. Live weights (stable + canary) add up to 10,000 basis points. {@code revision} increases with every
+ * change and {@code etag} is the store's concurrency token. {@code canary} is the last canary ramp (running,
+ * paused or finished), absent when none was started since the last direct deployment.
  */
 public record Deployment(
         ModelName modelName,
@@ -20,7 +22,8 @@ public record Deployment(
         long revision,
         String updatedBy,
         Instant updatedAt,
-        String etag) {
+        String etag,
+        @JsonInclude(JsonInclude.Include.NON_NULL) CanaryRamp canary) {
 
     public Deployment {
         Objects.requireNonNull(modelName, "modelName");
@@ -31,25 +34,43 @@ public record Deployment(
             if (!seen.add(s.slot())) {
                 throw new ValidationException("deployment of " + modelName + " has slot " + s.slot().wireName() + " twice");
             }
-            if (s.slot() == Slot.SHADOW && s.weightPercent() != 0) {
+            if (s.slot() == Slot.SHADOW && s.weightBasisPoints() != 0) {
                 throw new ValidationException("the shadow slot takes no live traffic: its weight must be 0");
             }
             if (s.slot() != Slot.SHADOW) {
-                live += s.weightPercent();
+                live += s.weightBasisPoints();
             }
         }
         if (!seen.contains(Slot.STABLE)) {
             throw new ValidationException("deployment of " + modelName + " has no stable slot");
         }
-        if (live != 100) {
+        if (live != TrafficSlot.ALL) {
             throw new ValidationException("deployment of " + modelName + " has live weights adding up to " + live
-                    + "%; stable and canary must add up to 100%");
+                    + " basis points; stable and canary must add up to 10000 (100 %)");
         }
+        if (canary != null && canary.status().live()) {
+            TrafficSlot canarySlot = slots.stream().filter(s -> s.slot() == Slot.CANARY).findFirst().orElseThrow(
+                    () -> new ValidationException("deployment of " + modelName + " has a live canary ramp but no canary slot"));
+            if (canarySlot.version() != canary.version()) {
+                throw new ValidationException("deployment of " + modelName + " ramps version " + canary.version()
+                        + " but its canary slot holds version " + canarySlot.version());
+            }
+        }
+    }
+
+    public Deployment(ModelName modelName, List<TrafficSlot> slots, long revision, String updatedBy, Instant updatedAt,
+            String etag) {
+        this(modelName, slots, revision, updatedBy, updatedAt, etag, null);
+    }
+
+    /** The same deployment with the store's concurrency token. */
+    public Deployment withEtag(String newEtag) {
+        return new Deployment(modelName, slots, revision, updatedBy, updatedAt, newEtag, canary);
     }
 
     /** A deployment with every live request going to one version. */
     public static Deployment stableOnly(ModelName model, int version, long revision, String by, Instant at, String etag) {
-        return new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, version, 100)), revision, by, at, etag);
+        return new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, version, TrafficSlot.ALL)), revision, by, at, etag);
     }
 
     public Optional<TrafficSlot> slot(Slot slot) {

@@ -1,5 +1,6 @@
 package health.vigil.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import health.vigil.error.ValidationException;
 import java.util.List;
@@ -11,6 +12,8 @@ import java.util.Objects;
  *
  * <p>{@code featurePipeline} names the versioned definition that turns a raw clinical record into the
  * model's input vector ({@code "identity"}: the request already holds the model's inputs, one per feature).
+ * {@code card} (optional) holds what the model card reports as the developer's word ({@link CardFacts});
+ * packages written before it existed stay valid.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -24,12 +27,14 @@ public record Manifest(
         String intendedUse,
         List<String> limitations,
         String owner,
-        Provenance provenance) {
+        Provenance provenance,
+        CardFacts card) {
 
     public static final int FORMAT_VERSION = 1;
     public static final String BINARY_CLASSIFICATION = "binary-classification";
     public static final String IDENTITY_PIPELINE = "identity";
 
+    @JsonCreator
     public Manifest {
         if (formatVersion != FORMAT_VERSION) {
             throw new ValidationException("formatVersion is " + formatVersion + "; this Vigil reads format "
@@ -52,5 +57,18 @@ public record Manifest(
             throw new ValidationException("owner is missing: name the team accountable for the model");
         }
         Objects.requireNonNull(provenance, "provenance is missing");
+    }
+
+    /** A manifest without a {@code card} section. */
+    public Manifest(int formatVersion, ModelName name, String task, String description, FeatureSchema features,
+            String featurePipeline, OutputSpec output, String intendedUse, List<String> limitations, String owner,
+            Provenance provenance) {
+        this(formatVersion, name, task, description, features, featurePipeline, output, intendedUse, limitations, owner,
+                provenance, null);
+    }
+
+    /** The card section, or one that says nothing when the manifest has none. */
+    public CardFacts cardFacts() {
+        return card == null ? CardFacts.none() : card;
     }
 }

@@ -234,21 +234,25 @@ public final class ZipModelPackageReader implements ModelPackageReader {
             }
             for (int i = 0; i < central.size(); i++) {
                 LocalEntry expected = local.get(i);
-                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(8192);
+                // The first pass counted what this entry really inflates to (within its cap): one array of exactly
+                // that size holds it, so the peak is the entry itself, not a growing buffer and its final copy.
+                byte[] out = new byte[(int) expected.size()];
+                int[] filled = {0};
                 CRC32 crc = new CRC32();
                 try (InputStream in = file.getInputStream(central.get(i))) {
                     inflate(in, expected.name(), expected.size(), (b, off, n) -> {
                         crc.update(b, off, n);
-                        out.write(b, off, n);
+                        System.arraycopy(b, off, out, filled[0], n);
+                        filled[0] += n;
                     });
                 } catch (PackageRejectedException e) {
                     throw disagree("entry " + expected.name() + " is longer by its central directory than by its local header");
                 }
-                if (out.size() != expected.size() || crc.getValue() != expected.crc()) {
+                if (filled[0] != expected.size() || crc.getValue() != expected.crc()) {
                     throw disagree("entry " + expected.name() + " has other contents by its central directory than by"
                             + " its local header");
                 }
-                entries.put(expected.name(), out.toByteArray());
+                entries.put(expected.name(), out);
             }
         }
         return entries;

@@ -3,14 +3,22 @@ package health.vigil.platform;
 import health.vigil.adapter.azure.AzureAdapters;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
+import health.vigil.approval.ApprovalService;
 import health.vigil.audit.AccessAudit;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
+import health.vigil.canary.CanaryService;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
+import health.vigil.cards.ModelCards;
+import health.vigil.gates.EvaluationDatasets;
+import health.vigil.gates.GateEvaluation;
+import health.vigil.gates.GatePolicies;
+import health.vigil.modelpackage.RegisteredModelLoader;
 import health.vigil.model.Manifest;
+import health.vigil.model.ModelName;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
@@ -24,6 +32,7 @@ import health.vigil.privacy.Pseudonymizer;
 import health.vigil.modelpackage.ModelPackageReader;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.monitoring.DriftCheck;
 import health.vigil.monitoring.DriftThresholds;
@@ -39,6 +48,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -56,12 +66,19 @@ public final class VigilPlatform implements AutoCloseable {
     private final AuditLog audit;
     private final ModelRegistry registry;
     private final RegistrationService registration;
+    private final VersionLifecycle lifecycle;
+    private final ApprovalService approvals;
     private final DeploymentService deployments;
+    private final CanaryService canaries;
     private final ScoringService scoring;
     private final PredictionRetention retention;
     private final PredictionExplanations explanations;
     private final ModelMonitoring monitoring;
     private final AuditEvidence evidence;
+    private final EvaluationDatasets datasets;
+    private final GatePolicies gatePolicies;
+    private final GateEvaluation gates;
+    private final ModelCards cards;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -81,15 +98,27 @@ public final class VigilPlatform implements AutoCloseable {
         this.evidence = new AuditEvidence(a.audit, audit, artifacts, a.signer, clock);
         this.registry = new ModelRegistry(registryStore);
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
+        this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
+        this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
                 new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
                 config.limits());
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
-        this.deployments = new DeploymentService(registryStore, audit, events, clock, scoring.models()::warm);
+        this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
+                scoring.models()::warm);
+        this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
+                scoring.models()::warm, a.telemetry);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.explanations = new PredictionExplanations(predictionLog, registry);
         this.monitoring = new ModelMonitoring(predictionLog, this::driftCheck);
+        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
+        this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
+                new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
+                events, clock, a.telemetry);
+        // The card reads the report where the gates stored it; the card service never calls the gates.
+        this.cards = new ModelCards(registry, gates::find, predictionLog, clock);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -133,8 +162,22 @@ public final class VigilPlatform implements AutoCloseable {
         return registration;
     }
 
+    /** The one writer of a version's stage. */
+    public VersionLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    /** Clinical governance's signed approvals and rejections. */
+    public ApprovalService approvals() {
+        return approvals;
+    }
+
     public DeploymentService deployments() {
         return deployments;
+    }
+
+    public CanaryService canaries() {
+        return canaries;
     }
 
     public ScoringService scoring() {
@@ -164,6 +207,22 @@ public final class VigilPlatform implements AutoCloseable {
     /** Past predictions' explanations, read back from the prediction log. */
     public PredictionExplanations explanations() {
         return explanations;
+    }
+
+    public EvaluationDatasets datasets() {
+        return datasets;
+    }
+
+    public GatePolicies gatePolicies() {
+        return gatePolicies;
+    }
+
+    public GateEvaluation gates() {
+        return gates;
+    }
+
+    public ModelCards cards() {
+        return cards;
     }
 
     @Override
@@ -200,6 +259,7 @@ public final class VigilPlatform implements AutoCloseable {
         private EventPublisher events;
         private Function<Manifest, FeaturePipeline> pipelines = STANDARD_PIPELINES::forManifest;
         private Function<String, Optional<Integer>> pipelineWidth = STANDARD_PIPELINES::width;
+        private Set<ModelName> twoApproverModels = Set.of();
 
         private Builder(VigilConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -236,6 +296,12 @@ public final class VigilPlatform implements AutoCloseable {
         /** Where events go; locally the host's event bus. Required in local mode. */
         public Builder eventPublisher(EventPublisher events) {
             this.events = events;
+            return this;
+        }
+
+        /** Models whose versions need two distinct approvers instead of one. */
+        public Builder twoApproverModels(Set<ModelName> models) {
+            this.twoApproverModels = Set.copyOf(models);
             return this;
         }
 

@@ -47,8 +47,17 @@ public interface AuditStore {
     /** The record {@code key} is bound to, if a record was appended under it. */
     Optional<AuditRecord> findByKey(String key);
 
-    /** The records of one partition in sequence order. */
+    /**
+     * The records of one partition in sequence order. A record that cannot be read back is an
+     * {@link health.vigil.port.AuditRecordUnreadableException} naming the first such record.
+     */
     List<AuditRecord> read(String partition);
+
+    /**
+     * At most {@code limit} records of one partition whose sequence is {@code fromSequence} or more, in sequence
+     * order (a page of {@link #read(String)}, with the same treatment of records that cannot be read).
+     */
+    List<AuditRecord> read(String partition, long fromSequence, int limit);
 
     /** The partitions that hold records, in order. */
     List<String> partitions();

@@ -28,4 +28,13 @@ public interface Telemetry {
 
     /** The audit chain of a period was verified and found intact or broken. */
     default void auditVerified(boolean intact) {}
+
+    /** One gate check of a version's evaluation ended: {@code passed}, {@code failed} or {@code flagged}. */
+    default void gateChecked(ModelVersion version, String gate, String outcome) {}
+
+    /** A canary ramp put {@code version} on {@code slot} with this share of live traffic (basis points). */
+    default void trafficWeight(ModelVersion version, Slot slot, int basisPoints) {}
+
+    /** A canary analysis of a ramp step of {@code version} ended: {@code pass}, {@code fail} or {@code extend}. */
+    default void canaryAnalysis(ModelVersion version, String outcome) {}
 }

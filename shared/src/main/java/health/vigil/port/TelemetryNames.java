@@ -40,11 +40,11 @@ public final class TelemetryNames {
     public static final String EVENTS = "vigil.events";
     public static final String AUDIT_VERIFICATIONS = "vigil.audit.verifications";
     public static final String SCORE_SPAN = "vigil.score";
+    public static final String GATE_CHECKS = "vigil.gates.checks";
 
     // Reserved for capabilities being built (see plannedFor).
     public static final String TRAFFIC_WEIGHT = "vigil.traffic.weight";
     public static final String CANARY_ANALYSES = "vigil.canary.analyses";
-    public static final String GATE_CHECKS = "vigil.gates.checks";
     public static final String APPROVALS = "vigil.approvals";
     public static final String DRIFT_CHECKS = "vigil.drift.checks";
     public static final String DRIFT_STATISTIC = "vigil.drift.statistic";
@@ -53,7 +53,6 @@ public final class TelemetryNames {
 
     /** Capabilities that will record the reserved names. */
     public static final String CANARY_CONTROLLER = "canary controller";
-    public static final String GATE_EVALUATION = "gate evaluation";
     public static final String APPROVAL = "approval";
     public static final String DRIFT_DETECTION = "drift detection";
     public static final String AUDIT_EXPORT = "audit export";
@@ -103,14 +102,12 @@ public final class TelemetryNames {
                     "the audit chain of a period was verified: intact or broken"),
             emitted(SCORE_SPAN, Kind.SPAN, "", List.of(MODEL_NAME, MODEL_VERSION, TRAFFIC_SLOT, ROWS),
                     "the time spent in the model runtime, as a child of the request's span"),
-            planned(TRAFFIC_WEIGHT, Kind.GAUGE, "%", SCORED,
-                    "a slot's share of live traffic changed (canary step, promotion, rollback, deployment)",
-                    CANARY_CONTROLLER),
-            planned(CANARY_ANALYSES, Kind.COUNTER, "{analysis}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
-                    "a canary analysis ended at a ramp step: continue, promote, rollback or inconclusive",
-                    CANARY_CONTROLLER),
-            planned(GATE_CHECKS, Kind.COUNTER, "{check}", List.of(MODEL_NAME, MODEL_VERSION, GATE, OUTCOME),
-                    "one gate of a version's evaluation ended: passed or failed", GATE_EVALUATION),
+            emitted(TRAFFIC_WEIGHT, Kind.GAUGE, "%", SCORED,
+                    "a canary ramp changed a slot's share of live traffic (start, step, promotion, rollback, abort)"),
+            emitted(CANARY_ANALYSES, Kind.COUNTER, "{analysis}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
+                    "a canary analysis of a ramp step ended: pass, fail or extend (too little evidence)"),
+            emitted(GATE_CHECKS, Kind.COUNTER, "{check}", List.of(MODEL_NAME, MODEL_VERSION, GATE, OUTCOME),
+                    "one check of a gate of a version's evaluation ended: passed, failed or flagged"),
             planned(APPROVALS, Kind.COUNTER, "{decision}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
                     "a governance decision on a version: approved, rejected, or refused (separation of duties)",
                     APPROVAL),

@@ -27,6 +27,7 @@ public record RegistrationOutcome(Kind kind, VersionRecord version, String reaso
     public static final String NOT_MODELS_CONTAINER = "NOT_MODELS_CONTAINER";
     public static final String EVENT_ALREADY_HANDLED = "EVENT_ALREADY_HANDLED";
     public static final String BLOB_GONE = "BLOB_GONE";
+    public static final String ALREADY_REGISTERED = "ALREADY_REGISTERED";
     /** Reason of DUPLICATE outcomes. */
     public static final String SAME_PACKAGE = "SAME_PACKAGE";
 

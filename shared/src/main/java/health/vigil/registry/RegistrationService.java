@@ -3,27 +3,39 @@ package health.vigil.registry;
 import health.vigil.modelpackage.ModelPackage;
 import health.vigil.modelpackage.ModelPackageReader;
 import health.vigil.audit.AuditLog;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.PackageRejectedException;
 import health.vigil.error.StoreException;
 import health.vigil.events.BlobCreated;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
+import health.vigil.hash.Sha256;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.port.ArtifactStore.StoredArtifact;
+import health.vigil.security.Principal;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Registers an uploaded model package as a new version: the handler of {@code BlobCreated} events on the
@@ -61,9 +73,72 @@ public final class RegistrationService {
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
     }
 
-    /** The identity a version's uploader is recorded as, which approval compares with the approver's. */
-    public static String uploaderOf(BlobCreated blob) {
-        return "blob:" + blob.blobName();
+    /** The uploader of a blob nobody is recorded for: approval refuses such a version (ADR 0010). */
+    public static final String UNATTRIBUTED = "unattributed";
+    private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,195}\\.zip");
+
+    /**
+     * Who uploaded the package in a blob, which approval compares with the approver: the authenticated principal
+     * the control API recorded when it stored the blob or, for a file dropped into the local folder, the
+     * operating-system user who owns it (a pipeline identity). Never the blob's name or anything in the package.
+     */
+    private String uploaderOf(BlobCreated blob) {
+        return artifacts.describe(blob.container(), blob.blobName()).map(StoredArtifact::uploadedBy)
+                .orElse(UNATTRIBUTED);
+    }
+
+    /**
+     * A package uploaded through the control API ({@code POST /models/{name}/packages}) by an authenticated
+     * principal: read and checked first (an invalid package, or one whose manifest names another model, is refused
+     * and never stored), stored with its uploader recorded, and registered at once; the storage event that follows
+     * finds it registered. Uploading the same package again answers with its version.
+     */
+    public RegistrationOutcome upload(ModelName model, String fileName, byte[] content, Principal uploader) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(uploader, "uploader");
+        if (fileName == null || !FILE_NAME.matcher(fileName).matches()) {
+            throw new ValidationException("fileName must be a plain file name ending in .zip, at most 200 letters,"
+                    + " digits, '.', '_' or '-', such as readmission-2026-11.zip");
+        }
+        ModelPackage pkg;
+        try {
+            pkg = reader.read(new ByteArrayInputStream(content));
+        } catch (PackageRejectedException e) {
+            audit.record(uploader.id(), ACTION, "/packages/" + fileName, "rejected", Map.of(
+                    "blob", fileName, "reason", e.reason().name()));
+            telemetry.registration("rejected");
+            throw e;
+        }
+        if (!pkg.manifest().name().equals(model)) {
+            throw new ValidationException("the package's manifest names model `" + pkg.manifest().name()
+                    + "`, but it was uploaded to /models/" + model + "/packages; upload it to /models/"
+                    + pkg.manifest().name() + "/packages");
+        }
+        Optional<VersionRecord> existing = registry.findByPackageSha256(model, pkg.packageSha256());
+        if (existing.isPresent()) {
+            return RegistrationOutcome.duplicate(existing.get(), fileName);
+        }
+        try {
+            artifacts.put(ArtifactStore.MODELS, fileName, new ByteArrayInputStream(content), false, uploader.id());
+        } catch (ConflictException e) {
+            boolean sameContent = artifacts.describe(ArtifactStore.MODELS, fileName)
+                    .map(StoredArtifact::sha256).filter(pkg.packageSha256()::equals).isPresent();
+            if (!sameContent) {
+                throw new ConflictException(ErrorCode.CONFLICT, "the models container already holds a package named '"
+                        + fileName + "' with other content; packages are immutable: upload under another file name");
+            }
+            // The same bytes under the same name: a retry of an upload that stopped before registering.
+        }
+        String eventId = "upload:" + fileName + ":" + pkg.packageSha256();
+        RegistrationOutcome outcome = register(new BlobCreated(eventId, ArtifactStore.MODELS, fileName, null,
+                content.length, null));
+        if (outcome.kind() == RegistrationOutcome.Kind.IGNORED) {
+            // A retried upload whose registration finished meanwhile: answer with that version.
+            return registry.findByPackageSha256(model, pkg.packageSha256())
+                    .map(v -> RegistrationOutcome.duplicate(v, fileName)).orElse(outcome);
+        }
+        return outcome;
     }
 
     public RegistrationOutcome register(BlobCreated blob) {
@@ -88,17 +163,19 @@ public final class RegistrationService {
                     + "' no longer exists in the models container; there is nothing to register");
         }
         ModelPackage pkg = read.get();
+        keepRegisteredBytes(blob, pkg);
         ModelName name = pkg.manifest().name();
         Optional<VersionRecord> existing = registry.findByPackageSha256(name, pkg.packageSha256());
         // Either a new package, or a retry of this very event that stored the version but failed before
         // announcing it: finish the announcement instead of leaving the version without its event.
-        VersionRecord version = existing.orElseGet(() -> create(blob, pkg));
+        VersionRecord version = existing.orElseGet(() -> create(blob, pkg, uploaderOf(blob)));
         if (!blob.eventId().equals(version.sourceEventId())) {
             // Registered by another event (earlier, or concurrently with this one): this event made no version.
-            return duplicate(blob, version);
+            return registeredByAnotherEvent(blob, version);
         }
-        AuditRecord record = audit.recordOnce(registeredKey(version), uploaderOf(blob), ACTION, version.id().subject(),
-                "registered", Map.of(
+        // Keyed on the version, not the event: the retry that finds the version stored completes this one record.
+        AuditRecord record = audit.recordOnce(registeredKey(version), version.registeredBy(), ACTION,
+                version.id().subject(), "registered", Map.of(
                         "blob", blob.blobName(),
                         "eventId", blob.eventId(),
                         "packageSha256", version.packageSha256(),
@@ -116,9 +193,24 @@ public final class RegistrationService {
         return RegistrationOutcome.registered(version);
     }
 
-    /** The decision "this version was registered": one record however many deliveries or events announce it. */
+    /**
+     * An event for a package another event registered. The storage event of the very blob the version was
+     * registered from (the control API registers an upload as it stores it; Event Grid redelivers or announces a
+     * blob twice) is nothing new: it is marked handled and not recorded. Another blob with the same package is a
+     * duplicate upload, a decision recorded once per event.
+     */
+    private RegistrationOutcome registeredByAnotherEvent(BlobCreated blob, VersionRecord version) {
+        if (blob.blobName().equals(version.packageBlob())) {
+            registry.markEventHandled(HANDLER, blob.eventId());
+            return ignored(RegistrationOutcome.ALREADY_REGISTERED, "blob '" + blob.blobName() + "' is "
+                    + version.id() + " already");
+        }
+        return duplicate(blob, version);
+    }
+
+    /** The decision "this version was registered": the first entry of its lifecycle history, recorded once. */
     static String registeredKey(VersionRecord version) {
-        return ACTION + ":" + version.modelName().value() + ":" + version.version();
+        return VersionLifecycle.auditKey(version.id(), 0);
     }
 
     /** The decision an event led to when it made no version (rejected, or a duplicate): one record per event. */
@@ -131,13 +223,79 @@ public final class RegistrationService {
      * tried), so {@code registeredAt} rises with the version number: versions are numbered in the order their
      * registrations commit, which is the registry's promise (not the order of uploads).
      */
-    private VersionRecord create(BlobCreated blob, ModelPackage pkg) {
+    private VersionRecord create(BlobCreated blob, ModelPackage pkg, String uploader) {
         ModelName name = pkg.manifest().name();
         return registry.createNextVersion(name, number -> {
             Instant now = clock.instant();
+            StageChange registered = new StageChange(null, Stage.REGISTERED, uploader, "registered from package blob '"
+                    + blob.blobName() + "'", now, blob.eventId());
             return new VersionRecord(name, number, pkg.manifest(), pkg.packageSha256(), pkg.modelSha256(),
-                    blob.blobName(), pkg.packageSize(), Stage.REGISTERED, uploaderOf(blob), now, blob.eventId(), now, null);
+                    blob.blobName(), pkg.packageSize(), Stage.REGISTERED, uploader, now, blob.eventId(), now,
+                    List.of(registered), List.of(), null);
         });
+    }
+
+    /**
+     * Copies the upload into {@link ArtifactStore#PACKAGES} under its sha256, where it is never overwritten, so the
+     * bytes a version was registered with stay there whatever later happens to the uploaded blob. The copy is
+     * checked against the sha256 the package was read with before the store makes it visible: if the upload was
+     * replaced between the two reads, nothing is kept and the event is retried (it then registers what the blob
+     * holds by then).
+     */
+    private void keepRegisteredBytes(BlobCreated blob, ModelPackage pkg) {
+        String kept = ArtifactStore.registeredPackage(pkg.packageSha256());
+        if (artifacts.describe(ArtifactStore.PACKAGES, kept).isPresent()) {
+            return;
+        }
+        try (InputStream upload = artifacts.open(ArtifactStore.MODELS, blob.blobName())) {
+            artifacts.put(ArtifactStore.PACKAGES, kept, new ExpectedContent(upload, pkg.packageSha256(), blob.blobName()),
+                    false);
+        } catch (ConflictException alreadyKept) {
+            if (alreadyKept.code() != ErrorCode.CONFLICT) {
+                throw alreadyKept;
+            }
+        } catch (NotFoundException gone) {
+            throw new StoreException("blob '" + blob.blobName() + "' was removed while it was being registered;"
+                    + " the event is retried", gone);
+        } catch (IOException e) {
+            throw new StoreException("could not read blob '" + blob.blobName() + "' from the models container", e);
+        }
+    }
+
+    /** A stream that fails at its end unless what passed through it has the expected sha256. */
+    private static final class ExpectedContent extends java.io.FilterInputStream {
+        private final java.security.MessageDigest digest = Sha256.newDigest();
+        private final String expected;
+        private final String blobName;
+        private boolean checked;
+
+        ExpectedContent(InputStream in, String expected, String blobName) {
+            super(in);
+            this.expected = expected;
+            this.blobName = blobName;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                digest.update(b, off, n);
+            } else if (n < 0 && !checked) {
+                checked = true; // a reader may ask again after the end; the digest is final by then
+                if (!expected.equals(Sha256.hex(digest))) {
+                    throw new StoreException("blob '" + blobName + "' changed while it was being registered; the"
+                            + " event is retried", null);
+                }
+            }
+            return n;
+        }
     }
 
     /** The package, or empty when the blob is gone; a package that is not valid is thrown. */

@@ -8,9 +8,10 @@ import java.util.Objects;
 
 /**
  * Decides which live slot of a deployment scores a patient. A patient's pseudonym falls in a fixed bucket
- * 0-99, and buckets below the canary's weight go to the canary, so a patient stays on the same version for
- * as long as the weights stay the same, and a canary ramp (5, 25, 50 %) only ever moves patients from
- * stable to canary, never back and forth.
+ * 0-9999 (one per basis point), and buckets below the canary's weight go to the canary. The decision needs
+ * nothing but the deployment and the pseudonym, so every instance routes a patient the same way; a patient stays
+ * on the same version for as long as the weights stay the same, and a rising ramp (1, 5, 25, 50 %) only ever
+ * moves patients from stable to canary, never back and forth.
  */
 public final class TrafficRouter {
     private TrafficRouter() {}
@@ -34,7 +35,7 @@ public final class TrafficRouter {
                 canary = slot;
             }
         }
-        if (canary != null && Pseudonymizer.bucket(pseudonym) < canary.weightPercent()) {
+        if (canary != null && Pseudonymizer.bucket(pseudonym) < canary.weightBasisPoints()) {
             return canary;
         }
         return stable;

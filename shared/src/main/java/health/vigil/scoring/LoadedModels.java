@@ -9,7 +9,7 @@ import health.vigil.features.FeaturePipeline;
 import health.vigil.explain.Explainers;
 import health.vigil.json.Json;
 import health.vigil.model.Deployment;
-import health.vigil.modelpackage.VerifiedPackageExtractor;
+import health.vigil.modelpackage.RegisteredModelLoader;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
@@ -38,25 +38,16 @@ import java.util.function.Supplier;
  * the model's own sha256 before it loads it. A failed load is not remembered: the next request tries again.
  */
 public final class LoadedModels implements AutoCloseable {
-    /** Java arrays stop a little short of Integer.MAX_VALUE. */
-    private static final long LARGEST_ARRAY = Integer.MAX_VALUE - 16;
-
     private final ModelRegistry registry;
-    private final ArtifactStore artifacts;
-    private final ModelRuntime runtime;
-    private final Function<Manifest, FeaturePipeline> pipelines;
-    private final VerifiedPackageExtractor extractor;
+    private final RegisteredModelLoader loader;
     private final ConcurrentHashMap<ModelVersion, Entry> entries = new ConcurrentHashMap<>();
     private final AtomicLong generation = new AtomicLong();
 
     public LoadedModels(ModelRegistry registry, ArtifactStore artifacts, ModelRuntime runtime,
             Function<Manifest, FeaturePipeline> pipelines, VigilConfig.Limits limits) {
         this.registry = Objects.requireNonNull(registry, "registry");
-        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
-        this.runtime = Objects.requireNonNull(runtime, "runtime");
-        this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
-        this.extractor = new VerifiedPackageExtractor(
-                Math.min(Objects.requireNonNull(limits, "limits").maxUncompressedBytes(), LARGEST_ARRAY));
+        this.loader = new RegisteredModelLoader(artifacts, runtime, pipelines,
+                Objects.requireNonNull(limits, "limits").maxUncompressedBytes());
     }
 
     /** The loaded version, loading it first if needed; its record comes from the registry. */
@@ -187,53 +178,8 @@ public final class LoadedModels implements AutoCloseable {
     }
 
     private ScorableModel load(VersionRecord record) {
-        Manifest manifest = record.manifest();
-        FeaturePipeline pipeline = pipelines.apply(manifest);
-        PackageParts parts = extractModel(record);
-        byte[] onnx = parts.onnx();
-        ModelRuntime.LoadedModel model = runtime.load(onnx, record.modelSha256(), manifest.output().onnxOutput(),
-                manifest.output().positiveClassIndex());
-        if (model.inputWidth() != pipeline.width()) {
-            model.close();
-            throw new VigilException(ErrorCode.RUNTIME_FAILURE, record.id() + " takes " + model.inputWidth()
-                    + " inputs but its feature pipeline '" + pipeline.id() + "' produces " + pipeline.width()
-                    + "; the package does not match its manifest and cannot score");
-        }
-        return new ScorableModel(record, model, pipeline, new RecordValidator(pipeline.rawSchema()),
-                Explainers.forModel(runtime.structure(onnx), pipeline, parts.reference()), parts.reference());
-    }
-
-    /**
-     * The training profile, when the package has one that reads: it only gives explanations of linear models
-     * their baseline, so a profile this version of Vigil cannot read leaves them out rather than stop scoring.
-     */
-    private static Optional<ReferenceProfile> referenceProfile(byte[] json) {
-        try {
-            return Optional.of(Json.read("reference.json", json, ReferenceProfile.class));
-        } catch (ValidationException unreadable) {
-            return Optional.empty();
-        }
-    }
-
-    /** What scoring reads from a package: the model, and the training profile (for explanations' baselines). */
-    private record PackageParts(byte[] onnx, Optional<ReferenceProfile> reference) {}
-
-    /**
-     * {@code model.onnx} and {@code reference.json} from the version's package, after checking the package is
-     * the one registered.
-     */
-    private PackageParts extractModel(VersionRecord record) {
-        String blob = record.packageBlob();
-        if (blob == null || record.packageSha256() == null) {
-            throw new VigilException(ErrorCode.INTEGRITY_FAILURE, record.id() + " has no package blob or package"
-                    + " sha256 in the registry; register it again");
-        }
-        try (InputStream raw = artifacts.open(ArtifactStore.MODELS, blob)) {
-            VerifiedPackageExtractor.Contents contents = extractor.extract(raw, record.packageSha256(),
-                    "the package of " + record.id() + " (blob '" + blob + "')");
-            return new PackageParts(contents.onnx(), contents.referenceJson().flatMap(LoadedModels::referenceProfile));
-        } catch (IOException e) {
-            throw new StoreException("could not read the package of " + record.id() + " (blob '" + blob + "')", e);
-        }
+        RegisteredModelLoader.Loaded loaded = loader.load(record);
+        return new ScorableModel(record, loaded.model(), loaded.pipeline(),
+                new RecordValidator(loaded.pipeline().rawSchema()), loaded.explainer(), loaded.reference());
     }
 }

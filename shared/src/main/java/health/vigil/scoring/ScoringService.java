@@ -37,11 +37,11 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -196,16 +196,13 @@ public final class ScoringService {
         Map<Integer, ScorableModel> loaded = new LinkedHashMap<>();
         if (request.version() != null) {
             VersionRecord record = registry.getVersion(model, request.version());
-            if (record.stage() == Stage.REJECTED || record.stage() == Stage.GATES_FAILED) {
-                throw new ConflictException(ErrorCode.INVALID_STATE, record.id() + " is in stage "
-                        + record.stage().name().toLowerCase(Locale.ROOT) + " and may not score patients; use a"
-                        + " version that passed its gates, or leave the version out to use the deployed one");
-            }
-            // A version asked for by number is labelled with the slot it holds, or stable when it holds none.
-            Slot slot = registry.deployment(model)
+            // Only what the model's deployment holds scores patients: a version named by number must be in one of
+            // its slots, so naming a version never bypasses approval and deployment.
+            Optional<Deployment> deployment = registry.deployment(model);
+            Slot slot = deployment
                     .flatMap(d -> d.slots().stream().filter(s -> s.version() == record.version()).findFirst())
                     .map(TrafficSlot::slot)
-                    .orElse(Slot.STABLE);
+                    .orElseThrow(() -> notDeployed(record, deployment));
             Arrays.fill(slots, new TrafficSlot(slot, record.version(), 0));
             loaded.put(record.version(), models.get(record));
         } else {
@@ -266,6 +263,16 @@ public final class ScoringService {
             byVersion.computeIfAbsent(slots[i].version(), v -> new ArrayList<>()).add(i);
         }
         return byVersion;
+    }
+
+    private static ConflictException notDeployed(VersionRecord record, Optional<Deployment> deployment) {
+        String serving = deployment.map(d -> d.slots().stream()
+                        .map(s -> s.slot().wireName() + " " + s.version()).collect(Collectors.joining(", ")))
+                .map(slots -> "its deployment holds " + slots)
+                .orElse("no version of it is deployed");
+        return new ConflictException(ErrorCode.VERSION_NOT_DEPLOYED, record.id() + " is not deployed (" + serving
+                + "; it is " + record.stage().meaning() + "); only the versions in the model's deployment score"
+                + " patients: leave the version out to use the deployment, or name a deployed version");
     }
 
     /** The union of the versions' feature names; with one version (the usual case) its own set, not a copy. */

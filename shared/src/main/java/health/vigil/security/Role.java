@@ -9,7 +9,9 @@ public enum Role {
     MODELS_UPLOAD("Models.Upload"),
     MODELS_APPROVE("Models.Approve"),
     DEPLOYMENTS_OPERATE("Deployments.Operate"),
-    AUDIT_EXPORT("Audit.Export");
+    AUDIT_EXPORT("Audit.Export"),
+    /** Registers the evaluation datasets gates judge on, and changes a model's gate policy. */
+    DATASETS_REGISTER("Datasets.Register");
 
     private final String wireName;
 

@@ -33,6 +33,30 @@ public final class TwoProportionTest {
         return new Result(p1, p2, p1 - p2, z, Math.min(1.0, 2 * STANDARD_NORMAL.survivalProbability(Math.abs(z))));
     }
 
+    /**
+     * One-sided test of {@code H0: p1 - p2 <= margin} against {@code p1 - p2 > margin} (a non-inferiority test,
+     * margin 0 giving the one-sided test of equality), with the unpooled (Wald) standard error
+     * {@code sqrt(p1(1-p1)/n1 + p2(1-p2)/n2)}: the pooled one assumes the groups equal, which a margin does not.
+     * The p-value is {@code P(Z >= z)}; when both groups are all-or-nothing the difference is exact and the p-value
+     * is 0 beyond the margin and 1 within it.
+     */
+    public static Result excess(long successes1, long trials1, long successes2, long trials2, double margin) {
+        check(successes1, trials1, "first");
+        check(successes2, trials2, "second");
+        if (!(margin >= 0 && margin < 1)) {
+            throw new ValidationException("the margin is " + margin + "; it must be 0 or more and below 1");
+        }
+        double p1 = (double) successes1 / trials1;
+        double p2 = (double) successes2 / trials2;
+        double se = Math.sqrt(p1 * (1 - p1) / trials1 + p2 * (1 - p2) / trials2);
+        double beyond = p1 - p2 - margin;
+        if (se == 0) {
+            return new Result(p1, p2, p1 - p2, beyond > 0 ? Double.POSITIVE_INFINITY : 0, beyond > 0 ? 0.0 : 1.0);
+        }
+        double z = beyond / se;
+        return new Result(p1, p2, p1 - p2, z, STANDARD_NORMAL.survivalProbability(z));
+    }
+
     private static void check(long successes, long trials, String which) {
         if (trials < 1) {
             throw new ValidationException("the " + which + " group has " + trials + " trials; it needs at least 1");

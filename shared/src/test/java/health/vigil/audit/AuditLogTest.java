@@ -419,4 +419,48 @@ class AuditLogTest {
                 .isInstanceOf(ValidationException.class).hasMessageContaining("reserves");
         assertThat(store.partitions()).isEmpty();
     }
+
+    @Test
+    void pagesFollowEachOtherAcrossDaysWithoutGapsOrRepeatsAndTheLastHasNoToken() {
+        writeThreeDays();
+        List<AuditRecord> all = audit.read(DAY1, DAY3);
+
+        for (int limit : new int[] {1, 2, 3, 5, 8, 10, 11}) {
+            List<AuditRecord> paged = new ArrayList<>();
+            String token = null;
+            int pages = 0;
+            do {
+                AuditPage page = audit.readPage(DAY1, DAY3, token, limit);
+                assertThat(page.records().size()).isBetween(1, limit);
+                paged.addAll(page.records());
+                token = page.continuationToken();
+                pages++;
+            } while (token != null);
+            assertThat(paged).as("limit " + limit).containsExactlyElementsOf(all);
+            assertThat(pages).as("limit " + limit).isEqualTo((all.size() + limit - 1) / limit);
+        }
+        AuditPage secondDayOnly = audit.readPage(DAY2, DAY2, null, 2);
+        assertThat(secondDayOnly.records()).extracting(AuditRecord::partition).containsOnly("2026-03-02");
+        assertThat(audit.readPage(DAY2, DAY2, secondDayOnly.continuationToken(), 2).records()).hasSize(1);
+    }
+
+    @Test
+    void aTokenThatWasNotGivenForThePeriodAndAnUnboundedPageAreRefused() {
+        writeThreeDays();
+        String token = audit.readPage(DAY1, DAY3, null, 2).continuationToken();
+        String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                "a1|2026-03-01|2026-03-03|2026-03-02|0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String outside = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                "a1|2026-03-01|2026-03-03|2026-04-02|1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+        for (String bad : List.of("", "%%%", "not-a-token", token.substring(1), forged, outside, "x".repeat(300))) {
+            assertThatThrownBy(() -> audit.readPage(DAY1, DAY3, bad, 2)).as(bad)
+                    .isInstanceOf(ValidationException.class).hasMessageContaining("continuationToken");
+        }
+        assertThatThrownBy(() -> audit.readPage(DAY1, DAY2, token, 2)).as("another period")
+                .isInstanceOf(ValidationException.class).hasMessageContaining("continuationToken");
+        assertThatThrownBy(() -> audit.readPage(DAY1, DAY3, null, 0)).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> audit.readPage(DAY1, DAY3, null, AuditLog.MAX_PAGE_SIZE + 1))
+                .isInstanceOf(ValidationException.class);
+    }
 }

@@ -21,7 +21,8 @@ public final class InMemoryArtifactStore implements ArtifactStore {
     private final TreeMap<String, byte[]> blobs = new TreeMap<>();
 
     @Override
-    public synchronized StoredArtifact put(String container, String name, InputStream content, boolean overwrite) {
+    public synchronized StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
+            String uploadedBy) {
         String key = container + "/" + name;
         if (!overwrite && blobs.containsKey(key)) {
             throw new ConflictException(ErrorCode.CONFLICT, key + " exists");
@@ -29,7 +30,8 @@ public final class InMemoryArtifactStore implements ArtifactStore {
         try {
             byte[] bytes = content.readAllBytes();
             blobs.put(key, bytes);
-            return new StoredArtifact(container, name, bytes.length, Sha256.hex(bytes), Integer.toString(bytes.length));
+            return new StoredArtifact(container, name, bytes.length, Sha256.hex(bytes), Integer.toString(bytes.length),
+                    uploadedBy);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -60,6 +60,12 @@ public final class InMemoryAuditStore implements AuditStore {
     }
 
     @Override
+    public synchronized List<AuditRecord> read(String partition, long fromSequence, int limit) {
+        return partitions.getOrDefault(partition, List.of()).stream().filter(r -> r.sequence() >= fromSequence)
+                .limit(limit).toList();
+    }
+
+    @Override
     public synchronized List<String> partitions() {
         return partitions.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(e -> e.getKey()).toList();
     }

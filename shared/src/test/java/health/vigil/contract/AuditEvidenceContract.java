@@ -1,9 +1,11 @@
 package health.vigil.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
+import health.vigil.audit.AuditPage;
 import health.vigil.audit.EvidenceFiles;
 import health.vigil.audit.EvidenceReport;
 import health.vigil.audit.EvidenceVerifier;
@@ -11,6 +13,9 @@ import health.vigil.audit.ExportResult;
 import health.vigil.audit.KeyPairSigner;
 import health.vigil.audit.MutableClock;
 import health.vigil.audit.Tampering;
+import health.vigil.audit.VerificationReport;
+import health.vigil.port.AuditRecordUnreadableException;
+import health.vigil.error.ErrorCode;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditStore;
@@ -42,6 +47,9 @@ public abstract class AuditEvidenceContract {
 
     /** Removes a stored record below the port. */
     protected abstract void remove(String partition, long sequence);
+
+    /** Replaces a stored record's document below the port with something that is not an audit record. */
+    protected abstract void corrupt(String partition, long sequence);
 
     protected AuditStore store;
     protected ArtifactStore artifacts;
@@ -93,6 +101,46 @@ public abstract class AuditEvidenceContract {
         assertThat(report.anchors()).isEqualTo(5);
         assertThat(report.records()).isEqualTo(17);
         assertThat(evidence.verifyStore(DAY, DAY, List.of(key.publicKey())).firstProblem()).isNull();
+    }
+
+    @Test
+    void aDamagedRecordIsNamedByVerificationAndByReadsInsteadOfAnUnavailableStore() {
+        corrupt(DAY.toString(), 6);
+        AuditLog log = new AuditLog(store, clock);
+
+        VerificationReport report = log.verify(DAY, DAY);
+
+        assertThat(report.valid()).isFalse();
+        assertThat(report.firstBreak().partition()).isEqualTo(DAY.toString());
+        assertThat(report.firstBreak().sequence()).isEqualTo(6);
+        assertThat(report.firstBreak().problem()).isEqualTo(VerificationReport.Problem.UNREADABLE);
+        assertThat(report.recordsChecked()).isEqualTo(5);
+        assertThatThrownBy(() -> log.readPage(DAY, DAY, null, 100))
+                .isInstanceOfSatisfying(AuditRecordUnreadableException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INTEGRITY_FAILURE);
+                    assertThat(e.getMessage()).contains(DAY + "#6");
+                });
+        // The pages before the damaged record still read.
+        assertThat(log.readPage(DAY, DAY, null, 5).records()).extracting(AuditRecord::sequence)
+                .containsExactly(1L, 2L, 3L, 4L, 5L);
+    }
+
+    @Test
+    void pagesOfTheStoreFollowEachOtherWithoutGapsOrRepeats() {
+        AuditLog log = new AuditLog(store, clock);
+        List<AuditRecord> all = store.read(DAY.toString());
+        List<AuditRecord> paged = new ArrayList<>();
+        String token = null;
+        do {
+            AuditPage page = log.readPage(DAY, DAY, token, 5);
+            paged.addAll(page.records());
+            token = page.continuationToken();
+        } while (token != null);
+
+        assertThat(all).hasSize(17);
+        assertThat(paged).containsExactlyElementsOf(all);
+        assertThat(store.read(DAY.toString(), 16, 10)).containsExactlyElementsOf(all.subList(15, 17));
+        assertThat(store.read(DAY.toString(), 18, 10)).isEmpty();
     }
 
     @Test

@@ -11,6 +11,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
 import health.vigil.audit.AuditLog;
+import health.vigil.audit.MutableClock;
+import health.vigil.canary.CanaryService;
+import health.vigil.model.PredictionRecord;
+import health.vigil.port.PredictionLog;
+import java.time.Duration;
 import health.vigil.config.VigilConfig;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.deployment.DeploymentService;
@@ -22,9 +27,11 @@ import health.vigil.events.BlobCreated;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
+import health.vigil.model.ElectronicSignature;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
@@ -33,6 +40,7 @@ import health.vigil.port.ModelRuntime;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
 import health.vigil.registry.RegistrationService;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
@@ -197,7 +205,7 @@ public abstract class RegistryStoreContract {
         ModelName model = uniqueModel("readmission");
         VersionRecord created = store.createNextVersion(model, n -> version(model, n, sha256("package")));
 
-        VersionRecord approved = store.updateVersion(created.withStage(Stage.APPROVED, T0.plusSeconds(60)));
+        VersionRecord approved = store.updateVersion(created.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0.plusSeconds(60))));
 
         assertThat(approved.stage()).isEqualTo(Stage.APPROVED);
         assertThat(approved.etag()).isNotBlank().isNotEqualTo(created.etag());
@@ -205,12 +213,31 @@ public abstract class RegistryStoreContract {
     }
 
     @Test
+    void keepsAVersionsHistoryAndSignatures() {
+        ModelName model = uniqueModel("readmission");
+        VersionRecord created = store.createNextVersion(model, n -> version(model, n, sha256("package")));
+        ElectronicSignature signature = new ElectronicSignature("approver-1", "Dr A. Approver", T0.plusSeconds(90),
+                ElectronicSignature.Meaning.APPROVED_FOR_CANARY, created.packageSha256(), "gates passed on the cohort");
+
+        VersionRecord moved = store.updateVersion(created
+                .withStage(new StageChange(Stage.REGISTERED, Stage.GATES_RUNNING, "gates", "evaluation started", T0.plusSeconds(1)))
+                .withStage(new StageChange(Stage.GATES_RUNNING, Stage.GATES_PASSED, "gates", "every gate passed", T0.plusSeconds(2)))
+                .withSignature(signature, T0.plusSeconds(90)));
+
+        VersionRecord read = store.findVersion(model, 1).orElseThrow();
+        assertThat(read).isEqualTo(moved);
+        assertThat(read.history()).extracting(StageChange::to).containsExactly(Stage.GATES_RUNNING, Stage.GATES_PASSED);
+        assertThat(read.signatures()).containsExactly(signature);
+        assertThat(store.listVersions(model)).containsExactly(moved);
+    }
+
+    @Test
     void refusesAnUpdateFromAStaleRead() {
         ModelName model = uniqueModel("readmission");
         VersionRecord read = store.createNextVersion(model, n -> version(model, n, sha256("package")));
-        VersionRecord approved = store.updateVersion(read.withStage(Stage.APPROVED, T0.plusSeconds(60)));
+        VersionRecord approved = store.updateVersion(read.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0.plusSeconds(60))));
 
-        assertThatThrownBy(() -> store.updateVersion(read.withStage(Stage.REJECTED, T0.plusSeconds(61))))
+        assertThatThrownBy(() -> store.updateVersion(read.withStage(new StageChange(null, Stage.REJECTED, "store-test", "written directly to the store", T0.plusSeconds(61)))))
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
         assertThat(store.findVersion(model, 1)).contains(approved);
@@ -221,7 +248,7 @@ public abstract class RegistryStoreContract {
         ModelName model = uniqueModel("readmission");
         VersionRecord read = store.createNextVersion(model, n -> version(model, n, sha256("package")));
 
-        assertThatThrownBy(() -> store.updateVersion(read.withEtag(null).withStage(Stage.APPROVED, T0)))
+        assertThatThrownBy(() -> store.updateVersion(read.withEtag(null).withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0))))
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
         assertThat(store.findVersion(model, 1)).contains(read);
@@ -243,7 +270,7 @@ public abstract class RegistryStoreContract {
 
         List<Boolean> won = Parallel.run(threads, t -> {
             try {
-                store.updateVersion(read.withStage(Stage.APPROVED, T0.plusSeconds(t)));
+                store.updateVersion(read.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0.plusSeconds(t))));
                 return true;
             } catch (ConflictException e) {
                 assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION);
@@ -297,12 +324,12 @@ public abstract class RegistryStoreContract {
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
 
-        Deployment canary = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1, 95),
-                new TrafficSlot(Slot.CANARY, 2, 5)), 2, "ops", T0.plusSeconds(5), created.etag());
+        Deployment canary = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1, 9_500),
+                new TrafficSlot(Slot.CANARY, 2, 500)), 2, "ops", T0.plusSeconds(5), created.etag());
         Deployment replaced = store.saveDeployment(canary);
         assertThat(replaced.etag()).isNotBlank().isNotEqualTo(created.etag());
         assertThat(store.findDeployment(model)).contains(replaced);
-        assertThat(replaced.slot(Slot.CANARY)).contains(new TrafficSlot(Slot.CANARY, 2, 5));
+        assertThat(replaced.slot(Slot.CANARY)).contains(new TrafficSlot(Slot.CANARY, 2, 500));
 
         assertThatThrownBy(() -> store.saveDeployment(Deployment.stableOnly(model, 1, 3, "ops", T0, created.etag())))
                 .isInstanceOfSatisfying(ConflictException.class,
@@ -368,17 +395,23 @@ public abstract class RegistryStoreContract {
 
         assertThat(store.listVersions(model)).hasSize(1);
         List<AuditRecord> records = services.records(model, RegistrationService.ACTION);
-        assertThat(records).filteredOn(r -> r.outcome().equals("registered")).hasSize(1);
-        assertThat(records).filteredOn(r -> r.outcome().equals("duplicate")).hasSize(7);
-        assertThat(records).extracting(r -> r.details().get("eventId")).doesNotHaveDuplicates();
+        // The other seven announce the blob the version was registered from: nothing new happened, so each is
+        // marked handled and none is a decision to record.
+        assertThat(records).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("registered"));
+        for (int t = 0; t < 8; t++) {
+            assertThat(store.isEventHandled(RegistrationService.HANDLER, "event-" + t + "-" + model)).isTrue();
+        }
     }
 
     @Test
     void concurrentDeploysOfOneVersionWriteOneRecordPerRevision() throws Exception {
         Services services = services();
         ModelName model = uniqueModel("readmission");
-        store.createNextVersion(model, n -> version(model, n, sha256("first package")));
-        store.createNextVersion(model, n -> version(model, n, sha256("second package")));
+        // Two versions an approver has signed (how they got there is the approval service's tests' business).
+        for (String content : List.of("first package", "second package")) {
+            store.createNextVersion(model, n -> version(model, n, sha256(content)).withStage(new StageChange(
+                    Stage.REGISTERED, Stage.APPROVED, "approver", "approved", ContractFixtures.T0, "approval")));
+        }
 
         // 160 operators deploy version 1 at once, then one operator double-clicks version 2.
         Parallel.run(160, t -> services.deployments.deploy(model, 1, operator("operator-" + t)));
@@ -390,6 +423,89 @@ public abstract class RegistryStoreContract {
                 .containsExactlyInAnyOrder("1", "2");
         assertThat(store.findVersion(model, 1).orElseThrow().stage()).isEqualTo(Stage.RETIRED);
         assertThat(store.findVersion(model, 2).orElseThrow().stage()).isEqualTo(Stage.PRODUCTION);
+    }
+
+    @Test
+    void eightControllersTickingTogetherTakeEachRampStepOnceAndRecordItOnce() throws Exception {
+        Services services = services();
+        ModelName model = uniqueModel("readmission");
+        for (String content : List.of("stable package", "canary package")) {
+            store.createNextVersion(model, n -> version(model, n, sha256(content)).withStage(new StageChange(
+                    Stage.REGISTERED, Stage.APPROVED, "approver", "approved", ContractFixtures.T0, "approval")));
+        }
+        services.deployments.deploy(model, 1, operator("operator-0"));
+        MutableClock clock = new MutableClock(java.time.Instant.now());
+        List<PredictionRecord> log = new CopyOnWriteArrayList<>();
+        // Eight controller instances, as on eight hosts: nothing shared but the stores.
+        List<CanaryService> controllers = IntStream.range(0, 8).mapToObj(i -> new CanaryService(store,
+                new VersionLifecycle(store, services.audit, clock), services.audit, services.published::add,
+                listLog(log), clock, v -> { })).toList();
+        Duration bake = Duration.ofMinutes(1);
+        controllers.get(0).start(model, new CanaryService.StartCommand(2, null, bake, null), operator("operator-0"));
+
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        for (int round = 0; round < 4; round++) {
+            Deployment before = store.findDeployment(model).orElseThrow();
+            int canaryBp = before.slot(Slot.CANARY).orElseThrow().weightBasisPoints();
+            for (int i = 0; i < 4_000; i++) {
+                boolean canary = i < Math.max(300, 4_000L * canaryBp / TrafficSlot.ALL);
+                double score = random.nextDouble();
+                log.add(new PredictionRecord("p-" + round + "-" + i, model, canary ? 2 : 1,
+                        canary ? Slot.CANARY : Slot.STABLE, "0".repeat(64), clock.instant().plusMillis(i), new float[] {1f},
+                        score, score > 0.5, null));
+            }
+            clock.advance(bake.plusSeconds(1));
+
+            List<List<Deployment>> changed = Parallel.run(8, t -> controllers.get(t).tick());
+
+            Deployment after = store.findDeployment(model).orElseThrow();
+            assertThat(after.revision()).as("one step per round").isEqualTo(before.revision() + 1);
+            assertThat(changed.stream().mapToInt(List::size).sum()).as("one controller took the step").isEqualTo(1);
+        }
+
+        Deployment done = store.findDeployment(model).orElseThrow();
+        assertThat(done.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
+        assertThat(services.records(model, CanaryService.ACTION)).extracting(AuditRecord::outcome)
+                .containsExactlyInAnyOrder("started", "stepped", "stepped", "stepped", "promoted");
+        assertThat(services.published.stream().filter(e -> e.type().startsWith("Vigil.Canary.")).map(VigilEvent::id)
+                .distinct().count()).isEqualTo(5);
+        assertThat(store.findVersion(model, 2).orElseThrow().stage()).isEqualTo(Stage.PRODUCTION);
+        assertThat(store.findVersion(model, 1).orElseThrow().stage()).isEqualTo(Stage.RETIRED);
+        // The moves to canary and to production, each recorded once (the fixture's approval was never audited).
+        assertThat(services.records(model, VersionLifecycle.ACTION)).filteredOn(r -> r.subject().endsWith("/versions/2"))
+                .hasSize(2);
+        assertThat(store.findVersion(model, 2).orElseThrow().history()).extracting(StageChange::to)
+                .containsExactly(Stage.APPROVED, Stage.CANARY, Stage.PRODUCTION);
+    }
+
+    /** A prediction log in a list: the canary's analysis reads it; the log's own adapters have their contract. */
+    private static PredictionLog listLog(List<PredictionRecord> records) {
+        return new PredictionLog() {
+            @Override
+            public void append(List<PredictionRecord> batch) {
+                records.addAll(batch);
+            }
+
+            @Override
+            public void scan(ModelName model, java.time.Instant from, java.time.Instant to,
+                    java.util.function.Consumer<PredictionRecord> sink) {
+                records.stream().filter(r -> r.modelName().equals(model) && !r.time().isBefore(from)
+                        && r.time().isBefore(to)).forEach(sink);
+            }
+
+            @Override
+            public java.util.Optional<PredictionRecord> find(String predictionId) {
+                return records.stream().filter(r -> r.predictionId().equals(predictionId)).findFirst();
+            }
+
+            @Override
+            public long purgeOlderThan(java.time.Instant cutoff) {
+                return 0;
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     @Test
@@ -439,7 +555,8 @@ public abstract class RegistryStoreContract {
             this.registration = new RegistrationService(artifacts,
                     new ZipModelPackageReader(runtime, VigilConfig.Limits.DEFAULTS), store, audit, published::add,
                     clock, Telemetry.NONE);
-            this.deployments = new DeploymentService(store, audit, published::add, clock);
+            this.deployments = new DeploymentService(store, new VersionLifecycle(store, audit, clock), audit, published::add,
+                    clock);
         }
 
         BlobCreated upload(ModelName model, String eventId) {

@@ -17,6 +17,8 @@ import health.vigil.audit.InMemoryAuditStore;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
+import health.vigil.error.StoreException;
+import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
@@ -24,11 +26,13 @@ import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.time.Clock;
@@ -54,14 +58,19 @@ class DeploymentServiceTest {
     private final InMemoryAuditStore auditStore = new InMemoryAuditStore();
     private final EventPublisher events = mock(EventPublisher.class);
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    private final DeploymentService service = new DeploymentService(store, new AuditLog(auditStore, clock), events, clock);
+    private final DeploymentService service = new DeploymentService(store, new VersionLifecycle(store, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock);
 
     private Stage stageOf(int version) {
         return store.findVersion(READMISSION, version).orElseThrow().stage();
     }
 
+    /** The deployment decisions; each stage move is audited too, by the lifecycle, under its own action. */
     private List<AuditRecord> audit() {
-        return auditStore.read("2026-11-06");
+        return auditStore.read("2026-11-06").stream().filter(r -> r.action().equals(DeploymentService.ACTION)).toList();
+    }
+
+    private List<AuditRecord> stageMoves() {
+        return auditStore.read("2026-11-06").stream().filter(r -> r.action().equals(VersionLifecycle.ACTION)).toList();
     }
 
     private List<VigilEvent> published(int times) {
@@ -76,7 +85,7 @@ class DeploymentServiceTest {
 
         Deployment d = service.deploy(READMISSION, 1, OPS);
 
-        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, 100));
+        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL));
         assertThat(d.revision()).isEqualTo(1);
         assertThat(d.updatedBy()).isEqualTo("ops-oncall");
         assertThat(d.updatedAt()).isEqualTo(NOW);
@@ -107,6 +116,27 @@ class DeploymentServiceTest {
         assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
         assertThat(audit().get(1).details()).containsEntry("previousVersion", "1");
         assertThat(published(2).get(1).data()).containsEntry("previousVersion", 1).containsEntry("version", 2);
+        assertThat(store.findVersion(READMISSION, 1).orElseThrow().history()).extracting(StageChange::to)
+                .containsExactly(Stage.PRODUCTION, Stage.RETIRED);
+        assertThat(stageMoves()).extracting(r -> r.subject() + " " + r.outcome() + " by " + r.actor()).containsExactlyInAnyOrder(
+                "/models/readmission/versions/1 production by ops-oncall",
+                "/models/readmission/versions/2 production by ops-oncall",
+                "/models/readmission/versions/1 retired by ops-oncall");
+    }
+
+    @Test
+    void aVersionThatWasNotApprovedIsNotDeployed() {
+        store.put(version(READMISSION, 1, Stage.GATES_PASSED));
+
+        assertThatThrownBy(() -> service.deploy(READMISSION, 1, OPS))
+                .isInstanceOfSatisfying(ConflictException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE);
+                    assertThat(e.getMessage()).contains("it is gates passed: it waits for a human approver")
+                            .contains("production only from approved");
+                });
+        assertThat(service.current(READMISSION)).isEmpty();
+        assertThat(stageOf(1)).isEqualTo(Stage.GATES_PASSED);
+        verifyNoInteractions(events);
     }
 
     @Test
@@ -166,12 +196,12 @@ class DeploymentServiceTest {
         store.put(version(READMISSION, 1, Stage.PRODUCTION));
         store.put(version(READMISSION, 2, Stage.CANARY));
         store.put(version(READMISSION, 3, Stage.APPROVED));
-        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 75),
-                new TrafficSlot(Slot.CANARY, 2, 25)), 7, "canary-controller", NOW, null));
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 7_500),
+                new TrafficSlot(Slot.CANARY, 2, 2_500)), 7, "canary-controller", NOW, null));
 
         Deployment d = service.deploy(READMISSION, 3, OPS);
 
-        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 3, 100));
+        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 3, TrafficSlot.ALL));
         assertThat(d.revision()).isEqualTo(8);
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
         assertThat(stageOf(2)).isEqualTo(Stage.ROLLED_BACK);
@@ -227,7 +257,7 @@ class DeploymentServiceTest {
     @Test
     void aRevisionLeftWithoutItsRecordForTheSettleTimeIsCompleted() {
         givenVersion2SavedByAnotherCall("ops-lead", NOW.minusMillis(200));
-        DeploymentService impatient = new DeploymentService(store, new AuditLog(auditStore, clock), events, clock,
+        DeploymentService impatient = new DeploymentService(store, new VersionLifecycle(store, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock,
                 Duration.ofMillis(400));
 
         impatient.deploy(READMISSION, 2, OPS);
@@ -277,7 +307,7 @@ class DeploymentServiceTest {
             stored.set(call.getArgument(0));
             return stored.get();
         });
-        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+        DeploymentService racingService = new DeploymentService(racing, new VersionLifecycle(racing, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock);
 
         Deployment d = racingService.deploy(READMISSION, 3, OPS);
 
@@ -297,7 +327,7 @@ class DeploymentServiceTest {
         when(racing.findVersion(READMISSION, 3)).thenReturn(Optional.of(version(READMISSION, 3, Stage.APPROVED)));
         when(racing.findDeployment(READMISSION)).thenReturn(Optional.empty());
         when(racing.saveDeployment(any())).thenThrow(new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "etag mismatch"));
-        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+        DeploymentService racingService = new DeploymentService(racing, new VersionLifecycle(racing, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock);
 
         assertThatThrownBy(() -> racingService.deploy(READMISSION, 3, OPS))
                 .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION))
@@ -312,7 +342,8 @@ class DeploymentServiceTest {
         RegistryStore racing = mock(RegistryStore.class);
         VersionRecord v1 = version(READMISSION, 1, Stage.APPROVED);
         VersionRecord v1Fresh = v1.withEtag("etag-fresh");
-        when(racing.findVersion(READMISSION, 1)).thenReturn(Optional.of(v1));
+        // Read by the deploy, by the stage move, and by the move's retry after it lost the race.
+        when(racing.findVersion(READMISSION, 1)).thenReturn(Optional.of(v1), Optional.of(v1), Optional.of(v1Fresh));
         AtomicReference<Deployment> stored = new AtomicReference<>();
         when(racing.findDeployment(READMISSION)).thenAnswer(call -> Optional.ofNullable(stored.get()));
         when(racing.saveDeployment(any())).thenAnswer(call -> {
@@ -323,7 +354,7 @@ class DeploymentServiceTest {
         when(racing.updateVersion(any()))
                 .thenThrow(new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "etag mismatch"))
                 .thenAnswer(call -> call.getArgument(0));
-        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+        DeploymentService racingService = new DeploymentService(racing, new VersionLifecycle(racing, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock);
 
         racingService.deploy(READMISSION, 1, OPS);
 
@@ -338,16 +369,19 @@ class DeploymentServiceTest {
         RegistryStore racing = mock(RegistryStore.class);
         VersionRecord v1 = version(READMISSION, 1, Stage.APPROVED);
         VersionRecord v2 = version(READMISSION, 2, Stage.APPROVED);
-        when(racing.findVersion(READMISSION, 1)).thenReturn(Optional.of(v1));
+        VersionRecord v1InProduction = v1.withStage(new StageChange(Stage.APPROVED, Stage.PRODUCTION, "ops-oncall",
+                "deployment revision 1 puts it on the stable slot", NOW));
+        when(racing.findVersion(READMISSION, 1)).thenReturn(Optional.of(v1), Optional.of(v1), Optional.of(v1InProduction));
+        when(racing.findVersion(READMISSION, 2)).thenReturn(Optional.of(v2));
         Deployment ours = Deployment.stableOnly(READMISSION, 1, 1, "ops-oncall", NOW, "etag-ours");
         Deployment theirs = Deployment.stableOnly(READMISSION, 2, 2, "other", NOW, "etag-theirs");
         // Empty before our save; ours when we first settle; theirs from then on (another deploy landed).
         when(racing.findDeployment(READMISSION)).thenReturn(Optional.empty(), Optional.of(ours), Optional.of(theirs));
         when(racing.saveDeployment(any())).thenReturn(ours);
         when(racing.listVersions(READMISSION)).thenReturn(List.of(v1, v2),
-                List.of(v1.withStage(Stage.PRODUCTION, NOW), v2));
+                List.of(v1InProduction, v2));
         when(racing.updateVersion(any())).thenAnswer(call -> call.getArgument(0));
-        DeploymentService racingService = new DeploymentService(racing, new AuditLog(auditStore, clock), events, clock);
+        DeploymentService racingService = new DeploymentService(racing, new VersionLifecycle(racing, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock);
 
         racingService.deploy(READMISSION, 1, OPS);
 
@@ -375,5 +409,84 @@ class DeploymentServiceTest {
         assertThat(store.listVersions(READMISSION)).filteredOn(v -> v.stage() == Stage.PRODUCTION)
                 .singleElement().extracting(VersionRecord::version).isEqualTo(last.stable().version());
         assertThat(audit()).hasSize(3);
+    }
+
+    @Test
+    void rollbackPutsThePreviousStableBackOrANamedRecentlyRetiredVersionAndNothingElse() {
+        health.vigil.audit.MutableClock moving = new health.vigil.audit.MutableClock(NOW);
+        AuditLog log = new AuditLog(auditStore, moving);
+        DeploymentService deployments = new DeploymentService(store, new VersionLifecycle(store, log, moving), log,
+                events, moving);
+        for (int v = 1; v <= 3; v++) {
+            store.put(version(READMISSION, v, Stage.APPROVED));
+            deployments.deploy(READMISSION, v, OPS);
+            moving.advance(Duration.ofMinutes(1));
+        }
+        store.put(version(READMISSION, 4, Stage.APPROVED));
+
+        // Version 2 was retired last (when 3 replaced it): it is the previous stable.
+        assertThat(deployments.rollback(READMISSION, java.util.OptionalInt.empty(), OPS).stable().version()).isEqualTo(2);
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(3)).isEqualTo(Stage.RETIRED);
+        moving.advance(Duration.ofMinutes(1));
+
+        assertThat(deployments.rollback(READMISSION, java.util.OptionalInt.of(1), OPS).stable().version()).isEqualTo(1);
+        assertThatThrownBy(() -> deployments.rollback(READMISSION, java.util.OptionalInt.of(4), OPS))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                .hasMessageContaining("not one of its last 5 retired versions (2, 3)");
+        assertThat(store.findDeployment(READMISSION).orElseThrow().stable().version()).isEqualTo(1);
+    }
+
+    @Test
+    void rollbackWithoutARetiredVersionSaysWhy() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        service.deploy(READMISSION, 1, OPS);
+
+        assertThatThrownBy(() -> service.rollback(READMISSION, java.util.OptionalInt.empty(), OPS))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("no retired version");
+    }
+
+    @Test
+    void aVersionThatCannotLoadIsRefusedWithWhatToFixAndTheDeploymentIsUnchanged() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        DeploymentService loading = new DeploymentService(store, new VersionLifecycle(store, new AuditLog(auditStore, clock), clock),
+                new AuditLog(auditStore, clock), events, clock,
+                target -> {
+                    if (target.version() == 2) {
+                        throw new VigilException(ErrorCode.INTEGRITY_FAILURE, "the package of readmission:2 does not"
+                                + " match its registered sha256");
+                    }
+                });
+        Deployment first = loading.deploy(READMISSION, 1, OPS);
+
+        assertThatThrownBy(() -> loading.deploy(READMISSION, 2, OPS))
+                .isInstanceOfSatisfying(VigilException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.VERSION_NOT_SERVABLE);
+                    assertThat(e.code().httpStatus()).isEqualTo(409);
+                    assertThat(e.getMessage()).contains("readmission:2", "still serves version 1 (revision 1)",
+                            "does not match its registered sha256", "Upload a corrected package");
+                });
+        assertThat(loading.current(READMISSION)).contains(first);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(2)).isEqualTo(Stage.APPROVED);
+        assertThat(audit()).hasSize(1);
+        published(1);
+    }
+
+    @Test
+    void anUnavailableStoreWhileLoadingStaysARetryableError() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        DeploymentService loading = new DeploymentService(store, new VersionLifecycle(store, new AuditLog(auditStore, clock), clock),
+                new AuditLog(auditStore, clock), events, clock,
+                target -> {
+                    throw new StoreException("the models container did not answer", null);
+                });
+
+        assertThatThrownBy(() -> loading.deploy(READMISSION, 1, OPS))
+                .isInstanceOfSatisfying(StoreException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE));
+        assertThat(loading.current(READMISSION)).isEmpty();
+        assertThat(audit()).isEmpty();
     }
 }

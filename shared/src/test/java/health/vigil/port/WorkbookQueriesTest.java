@@ -30,9 +30,6 @@ class WorkbookQueriesTest {
      * that capability lands and records the name, it clears the mark in TelemetryNames and removes the line here.
      */
     static final Map<String, String> PLANNED = Map.of(
-            TelemetryNames.TRAFFIC_WEIGHT, TelemetryNames.CANARY_CONTROLLER,
-            TelemetryNames.CANARY_ANALYSES, TelemetryNames.CANARY_CONTROLLER,
-            TelemetryNames.GATE_CHECKS, TelemetryNames.GATE_EVALUATION,
             TelemetryNames.APPROVALS, TelemetryNames.APPROVAL,
             TelemetryNames.DRIFT_CHECKS, TelemetryNames.DRIFT_DETECTION,
             TelemetryNames.DRIFT_STATISTIC, TelemetryNames.DRIFT_DETECTION,

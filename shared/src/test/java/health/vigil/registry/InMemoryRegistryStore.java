@@ -84,7 +84,7 @@ public final class InMemoryRegistryStore implements RegistryStore {
             throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "deployment of " + d.modelName()
                     + " changed since it was read");
         }
-        Deployment saved = new Deployment(d.modelName(), d.slots(), d.revision(), d.updatedBy(), d.updatedAt(), nextEtag());
+        Deployment saved = d.withEtag(nextEtag());
         deployments.put(d.modelName(), saved);
         return saved;
     }

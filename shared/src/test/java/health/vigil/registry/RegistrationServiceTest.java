@@ -1,5 +1,11 @@
 package health.vigil.registry;
 
+import static org.mockito.ArgumentMatchers.anyBoolean;
+import java.util.Set;
+import health.vigil.error.ValidationException;
+import health.vigil.security.Role;
+import health.vigil.security.Principal;
+import health.vigil.port.ArtifactStore.StoredArtifact;
 import health.vigil.modelpackage.ModelPackage;
 import health.vigil.modelpackage.ModelPackageReader;
 import static health.vigil.registry.ServiceFixtures.READMISSION;
@@ -85,6 +91,8 @@ class RegistrationServiceTest {
             }
         };
         when(artifacts.open("models", "uploads/readmission-nov.zip")).thenReturn(stream);
+        when(artifacts.describe("models", "uploads/readmission-nov.zip")).thenReturn(Optional.of(new StoredArtifact(
+                "models", "uploads/readmission-nov.zip", 1234, PACKAGE_SHA, "0x1", "data-scientist")));
     }
 
     private void givenAValidPackage() {
@@ -119,11 +127,108 @@ class RegistrationServiceTest {
         assertThat(v.packageSha256()).isEqualTo(PACKAGE_SHA);
         assertThat(v.modelSha256()).isEqualTo(MODEL_SHA);
         assertThat(v.packageSize()).isEqualTo(1234);
-        assertThat(v.registeredBy()).isEqualTo("blob:uploads/readmission-nov.zip");
+        assertThat(v.registeredBy()).isEqualTo("data-scientist");
+        assertThat(v.history()).singleElement().satisfies(change -> {
+            assertThat(change.from()).isNull();
+            assertThat(change.to()).isEqualTo(Stage.REGISTERED);
+            assertThat(change.actor()).isEqualTo("data-scientist");
+            assertThat(change.cause()).isEqualTo("evt-1");
+        });
         assertThat(v.registeredAt()).isEqualTo(NOW);
         assertThat(v.sourceEventId()).isEqualTo("evt-1");
         assertThat(streamClosed).isTrue();
         verify(telemetry).registration("registered");
+        verify(artifacts).put(eq("packages"), eq(PACKAGE_SHA + ".zip"), any(), eq(false));
+    }
+
+    @Test
+    void anUploadReplacedBetweenItsTwoReadsIsNotKeptNorRegistered() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        // The store reads what it is given to the end, as the real ones do before they make a blob visible; the
+        // bytes in the models container (1, 2, 3) are not the ones the package was read and hashed as.
+        when(artifacts.put(eq("packages"), anyString(), any(), eq(false))).thenAnswer(call -> {
+            call.<InputStream>getArgument(2).readAllBytes();
+            return null;
+        });
+
+        assertThatThrownBy(() -> service.register(upload))
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.getMessage())
+                        .contains("changed while it was being registered"));
+        verify(registry, never()).createNextVersion(any(), any());
+        verify(registry, never()).markEventHandled(anyString(), anyString());
+        assertThat(audit()).isEmpty();
+    }
+
+    @Test
+    void theUploadIsKeptWhenItIsWhatWasChecked_evenForAStoreThatReadsAgainAfterTheEnd() {
+        String sha = health.vigil.hash.Sha256.hex(new byte[] {1, 2, 3});
+        when(reader.read(any())).thenReturn(new ModelPackage(manifest(READMISSION), new byte[] {9}, null, sha,
+                MODEL_SHA, 3, new ModelRuntime.Signature(List.of(), List.of())));
+        when(registry.findByPackageSha256(READMISSION, sha)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+        when(artifacts.put(eq("packages"), eq(sha + ".zip"), any(), eq(false))).thenAnswer(call -> {
+            InputStream in = call.getArgument(2);
+            assertThat(in.readAllBytes()).containsExactly(1, 2, 3);
+            assertThat(in.read()).isEqualTo(-1);
+            assertThat(in.read(new byte[8], 0, 8)).isEqualTo(-1);
+            return null;
+        });
+
+        assertThat(service.register(upload).kind()).isEqualTo(Kind.REGISTERED);
+    }
+
+    @Test
+    void aPackageKeptBeforeIsNotCopiedAgain() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+        when(artifacts.describe("packages", PACKAGE_SHA + ".zip")).thenReturn(Optional.of(
+                new ArtifactStore.StoredArtifact("packages", PACKAGE_SHA + ".zip", 1234, PACKAGE_SHA, "etag")));
+
+        assertThat(service.register(upload).kind()).isEqualTo(Kind.REGISTERED);
+        verify(artifacts, never()).put(eq("packages"), anyString(), any(), org.mockito.ArgumentMatchers.anyBoolean());
+    }
+
+    @Test
+    void aBlobWithoutARecordedUploaderIsUnattributedWhateverItsNameOrManifestSay() {
+        givenAValidPackage();
+        when(artifacts.describe("models", "uploads/readmission-nov.zip")).thenReturn(Optional.of(new StoredArtifact(
+                "models", "uploads/readmission-nov.zip", 1234, PACKAGE_SHA, "0x1")));
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+
+        assertThat(service.register(upload).version().registeredBy()).isEqualTo(RegistrationService.UNATTRIBUTED);
+    }
+
+    @Test
+    void anUploadIsStoredWithItsUploaderAndRegisteredAtOnce() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+        when(artifacts.open("models", "readmission-nov.zip")).thenReturn(new ByteArrayInputStream(new byte[] {1}));
+        when(artifacts.describe("models", "readmission-nov.zip")).thenReturn(Optional.of(new StoredArtifact(
+                "models", "readmission-nov.zip", 1, PACKAGE_SHA, "0x2", "data-scientist")));
+        Principal scientist = new Principal("data-scientist", Set.of(Role.MODELS_UPLOAD));
+
+        RegistrationOutcome outcome = service.upload(READMISSION, "readmission-nov.zip", new byte[] {1}, scientist);
+
+        assertThat(outcome.kind()).isEqualTo(Kind.REGISTERED);
+        assertThat(outcome.version().registeredBy()).isEqualTo("data-scientist");
+        verify(artifacts).put(eq("models"), eq("readmission-nov.zip"), any(), eq(false), eq("data-scientist"));
+    }
+
+    @Test
+    void anUploadToAnotherModelsRouteIsRefusedBeforeItIsStored() {
+        givenAValidPackage();
+        Principal scientist = new Principal("data-scientist", Set.of(Role.MODELS_UPLOAD));
+
+        assertThatThrownBy(() -> service.upload(ModelName.of("adherence"), "readmission.zip", new byte[] {1}, scientist))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("the package's manifest names model `readmission`");
+        assertThatThrownBy(() -> service.upload(READMISSION, "../escape.zip", new byte[] {1}, scientist))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("plain file name");
+        verify(artifacts, never()).put(any(), any(), any(), anyBoolean(), any());
     }
 
     @Test
@@ -138,7 +243,7 @@ class RegistrationServiceTest {
         assertThat(record.action()).isEqualTo("model.register");
         assertThat(record.outcome()).isEqualTo("registered");
         assertThat(record.subject()).isEqualTo("/models/readmission/versions/3");
-        assertThat(record.actor()).isEqualTo("blob:uploads/readmission-nov.zip");
+        assertThat(record.actor()).isEqualTo("data-scientist");
         assertThat(record.details()).containsEntry("blob", "uploads/readmission-nov.zip")
                 .containsEntry("packageSha256", PACKAGE_SHA);
         ArgumentCaptor<VigilEvent> published = ArgumentCaptor.forClass(VigilEvent.class);

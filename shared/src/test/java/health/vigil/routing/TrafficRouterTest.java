@@ -24,8 +24,9 @@ class TrafficRouterTest {
     private static final List<String> PSEUDONYMS = IntStream.range(0, 20_000)
             .mapToObj(i -> PSEUDONYMIZER.pseudonym("MRN-" + i)).toList();
 
+    /** A canary at {@code weight} basis points. */
     private static Deployment canary(int weight) {
-        return new Deployment(MODEL, List.of(new TrafficSlot(Slot.STABLE, 1, 100 - weight),
+        return new Deployment(MODEL, List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL - weight),
                 new TrafficSlot(Slot.CANARY, 2, weight)), 3, "ops", Instant.parse("2026-11-01T00:00:00Z"), "e");
     }
 
@@ -38,18 +39,30 @@ class TrafficRouterTest {
 
     @Test
     void bucketsBelowTheCanaryWeightGoToTheCanaryAndTheWeightItselfDoesNot() {
-        // bucket = first 7 hex digits mod 100: 0x0000004 = 4, 0x0000005 = 5, 0x0000063 = 99.
-        Deployment fivePercent = canary(5);
+        // bucket = first 7 hex digits mod 10000: 0x00001f3 = 499, 0x00001f4 = 500, 0x000270f = 9999,
+        // 0x0002710 = 10000 = bucket 0.
+        Deployment fivePercent = canary(500);
 
-        assertThat(TrafficRouter.route(fivePercent, "0000004" + "f".repeat(57)).slot()).isEqualTo(Slot.CANARY);
-        assertThat(TrafficRouter.route(fivePercent, "0000005" + "f".repeat(57)).slot()).isEqualTo(Slot.STABLE);
-        assertThat(TrafficRouter.route(fivePercent, "0000063" + "0".repeat(57)).slot()).isEqualTo(Slot.STABLE);
-        assertThat(TrafficRouter.route(canary(100 - 1), "0000063" + "0".repeat(57)).slot()).isEqualTo(Slot.STABLE);
+        assertThat(TrafficRouter.route(fivePercent, "00001f3" + "f".repeat(57)).slot()).isEqualTo(Slot.CANARY);
+        assertThat(TrafficRouter.route(fivePercent, "00001f4" + "f".repeat(57)).slot()).isEqualTo(Slot.STABLE);
+        assertThat(TrafficRouter.route(fivePercent, "000270f" + "0".repeat(57)).slot()).isEqualTo(Slot.STABLE);
+        assertThat(TrafficRouter.route(fivePercent, "0002710" + "0".repeat(57)).slot()).isEqualTo(Slot.CANARY);
+        assertThat(TrafficRouter.route(canary(TrafficSlot.ALL - 1), "000270f" + "0".repeat(57)).slot())
+                .isEqualTo(Slot.STABLE);
+    }
+
+    @Test
+    void oneBasisPointSendsOneBucketInTenThousandToTheCanary() {
+        Deployment oneBasisPoint = canary(1);
+
+        assertThat(TrafficRouter.route(oneBasisPoint, "0000000" + "f".repeat(57)).slot()).isEqualTo(Slot.CANARY);
+        assertThat(TrafficRouter.route(oneBasisPoint, "0000001" + "f".repeat(57)).slot()).isEqualTo(Slot.STABLE);
+        assertThat(TrafficRouter.route(oneBasisPoint, "0004e20" + "f".repeat(57)).slot()).isEqualTo(Slot.CANARY);
     }
 
     @Test
     void theSamePatientAlwaysGetsTheSameSlot() {
-        Deployment d = canary(25);
+        Deployment d = canary(2_500);
         String pseudonym = PSEUDONYMIZER.pseudonym("MRN-123456");
 
         TrafficSlot first = TrafficRouter.route(d, pseudonym);
@@ -61,29 +74,32 @@ class TrafficRouterTest {
 
     @Test
     void rampingTheCanaryUpOnlyMovesPatientsFromStableToCanary() {
-        for (String p : PSEUDONYMS.subList(0, 2000)) {
-            boolean at5 = TrafficRouter.route(canary(5), p).slot() == Slot.CANARY;
-            boolean at25 = TrafficRouter.route(canary(25), p).slot() == Slot.CANARY;
-            boolean at50 = TrafficRouter.route(canary(50), p).slot() == Slot.CANARY;
-            assertThat(!at5 || at25).isTrue();
-            assertThat(!at25 || at50).isTrue();
+        List<Integer> ramp = List.of(1, 100, 500, 2_500, 5_000, TrafficSlot.ALL);
+        for (String p : PSEUDONYMS) {
+            boolean wasOnCanary = false;
+            for (int weight : ramp) {
+                boolean onCanary = TrafficRouter.route(canary(weight), p).slot() == Slot.CANARY;
+                assertThat(!wasOnCanary || onCanary).as("a patient on the canary stays there as the ramp rises").isTrue();
+                wasOnCanary = onCanary;
+            }
+            assertThat(wasOnCanary).isTrue();
         }
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {5, 25, 50})
+    @ValueSource(ints = {100, 500, 2_500, 5_000})
     void overManyPatientsTheCanaryShareIsCloseToItsWeight(int weight) {
         Deployment d = canary(weight);
 
         long onCanary = PSEUDONYMS.stream().filter(p -> TrafficRouter.route(d, p).slot() == Slot.CANARY).count();
 
         // 20 000 patients: the binomial standard deviation is at most 0.35 points; allow about 4 of them.
-        assertThat(100.0 * onCanary / PSEUDONYMS.size()).isCloseTo(weight, within(1.5));
+        assertThat(100.0 * onCanary / PSEUDONYMS.size()).isCloseTo(weight / 100.0, within(1.5));
     }
 
     @Test
     void aShadowSlotNeverAnswersARequest() {
-        Deployment withShadow = new Deployment(MODEL, List.of(new TrafficSlot(Slot.STABLE, 1, 100),
+        Deployment withShadow = new Deployment(MODEL, List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL),
                 new TrafficSlot(Slot.SHADOW, 2, 0)), 1, "ops", Instant.parse("2026-11-01T00:00:00Z"), "e");
 
         assertThat(PSEUDONYMS.subList(0, 1000)).allSatisfy(p ->
@@ -92,7 +108,7 @@ class TrafficRouterTest {
 
     @Test
     void aRawPatientIdIsRefusedRatherThanRouted() {
-        assertThatThrownBy(() -> TrafficRouter.route(canary(5), "MRN-123456"))
+        assertThatThrownBy(() -> TrafficRouter.route(canary(500), "MRN-123456"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pseudonym")
                 .hasMessageNotContaining("MRN-123456");
     }

@@ -220,8 +220,8 @@ class LoadedModelsTest {
         givenVersion(1);
         givenVersion(2);
         givenTheRuntimeLoadsModelsOfWidth(4);
-        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 95),
-                new TrafficSlot(Slot.CANARY, 2, 5)), 1, "ops", Instant.parse("2026-11-05T00:00:00Z"), null));
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 9_500),
+                new TrafficSlot(Slot.CANARY, 2, 500)), 1, "ops", Instant.parse("2026-11-05T00:00:00Z"), null));
 
         models.warm(READMISSION);
 

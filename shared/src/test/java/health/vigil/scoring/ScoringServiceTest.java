@@ -111,9 +111,11 @@ class ScoringServiceTest {
         when(runtime.load(any(), eq(Sha256.hex(onnxBytes(2))), anyString(), anyInt())).thenReturn(model2);
     }
 
-    private void deploy(int stable, Integer canary, int canaryWeight) {
-        List<TrafficSlot> slots = canary == null ? List.of(new TrafficSlot(Slot.STABLE, stable, 100))
-                : List.of(new TrafficSlot(Slot.STABLE, stable, 100 - canaryWeight), new TrafficSlot(Slot.CANARY, canary, canaryWeight));
+    private void deploy(int stable, Integer canary, int canaryPercent) {
+        int canaryWeight = canaryPercent * 100;
+        List<TrafficSlot> slots = canary == null ? List.of(new TrafficSlot(Slot.STABLE, stable, TrafficSlot.ALL))
+                : List.of(new TrafficSlot(Slot.STABLE, stable, TrafficSlot.ALL - canaryWeight),
+                        new TrafficSlot(Slot.CANARY, canary, canaryWeight));
         store.saveDeployment(new Deployment(READMISSION, slots, 1, "ops", NOW, null));
     }
 
@@ -255,14 +257,20 @@ class ScoringServiceTest {
     }
 
     @Test
-    void aVersionNamedInTheRequestScoresEveryPatientEvenWithoutADeployment() {
-        ScoreResult result = service.score(new ScoreRequest(READMISSION, 2, List.of(
-                patient("a", 70, "male", true), patient("b", 50, "female", false))));
+    void aVersionNamedInTheRequestScoresOnlyWhenTheDeploymentHoldsIt() {
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, 2, List.of(patient("a", 70, "male", true)))))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.VERSION_NOT_DEPLOYED))
+                .hasMessageContaining("readmission:2 is not deployed (no version of it is deployed");
+        deploy(1, null, 0);
 
-        assertThat(result.rows()).extracting(ScoredRow::version).containsExactly(2, 2);
-        assertThat(result.rows()).extracting(ScoredRow::slot).containsExactly(Slot.STABLE, Slot.STABLE);
-        assertThat(result.row(1).score()).isCloseTo(0.85, within(1e-12));
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, 2, List.of(patient("a", 70, "male", true)))))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.VERSION_NOT_DEPLOYED))
+                .hasMessageContaining("its deployment holds stable 1")
+                .hasMessageContaining("leave the version out to use the deployment");
         assertThat(model1.predictCalls).hasValue(0);
+        verify(log, never()).append(any());
     }
 
     @Test
@@ -276,6 +284,7 @@ class ScoringServiceTest {
 
     @Test
     void aNamedVersionOnlyAcceptsItsOwnFeatures() {
+        deploy(1, 2, 5);
         PatientRow row = with(patient("MRN-1", 70, "male", true), "egfr", NODES.numberNode(55));
 
         assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, 1, List.of(row))))
@@ -284,13 +293,15 @@ class ScoringServiceTest {
 
     @Test
     void aRejectedOrGateFailedVersionMayNotScore() {
+        deploy(1, null, 0);
         register(3, Stage.REJECTED, manifest(READMISSION));
         register(4, Stage.GATES_FAILED, manifest(READMISSION));
 
         for (int v : new int[] {3, 4}) {
             assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, v, List.of(patient("a", 70, "male", true)))))
-                    .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
-                    .hasMessageContaining("readmission:" + v);
+                    .isInstanceOfSatisfying(ConflictException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.VERSION_NOT_DEPLOYED))
+                    .hasMessageContaining("readmission:" + v + " is not deployed");
         }
         verify(log, never()).append(any());
     }

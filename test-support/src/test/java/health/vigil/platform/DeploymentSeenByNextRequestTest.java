@@ -1,12 +1,11 @@
 package health.vigil.platform;
 
+import health.vigil.testing.governance.SetUpApproval;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.adapter.local.LocalAdapters;
-import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.config.VigilConfig;
 import health.vigil.events.BlobCreated;
-import health.vigil.json.Json;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
@@ -15,15 +14,9 @@ import health.vigil.port.RegistryStore;
 import health.vigil.registry.RegistrationOutcome;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SamplePackage;
-import health.vigil.scoring.PatientRow;
-import health.vigil.scoring.ScoreRequest;
 import health.vigil.security.Principal;
 import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +37,8 @@ class DeploymentSeenByNextRequestTest {
         platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).build();
         register(SampleModels.readmissionLogistic(), "logistic.zip");
         model = register(SampleModels.readmissionTrees(), "trees.zip");
+        SetUpApproval.approve(platform, new ModelVersion(model, 1));
+        SetUpApproval.approve(platform, new ModelVersion(model, 2));
     }
 
     @Test
@@ -81,13 +76,7 @@ class DeploymentSeenByNextRequestTest {
     }
 
     private int scoredVersion() {
-        Map<String, JsonNode> features = new LinkedHashMap<>();
-        JsonNode record = Json.readTree("the test patient", ("{\"age\": 71, \"prior_inpatient_stays\": 2, \"hba1c\": 8.4,"
-                + " \"on_insulin\": true, \"admission_type\": \"emergency\", \"length_of_stay_days\": 5}")
-                .getBytes(StandardCharsets.UTF_8));
-        record.fields().forEachRemaining(e -> features.put(e.getKey(), e.getValue()));
-        return platform.scoring().score(new ScoreRequest(model, null, List.of(new PatientRow("patient-1", features))))
-                .row(0).version();
+        return TestPatient.scoredVersion(platform, model);
     }
 
     private ModelName register(SamplePackage sample, String blob) {

@@ -6,6 +6,7 @@ import health.vigil.features.AdherenceFeatures;
 import health.vigil.features.ComplicationsFeatures;
 import health.vigil.features.DefinedPipeline;
 import health.vigil.features.ReadmissionFeatures;
+import health.vigil.model.CardFacts;
 import health.vigil.model.ModelName;
 import health.vigil.training.data.DataFiles;
 import health.vigil.training.data.Dataset;
@@ -77,6 +78,63 @@ public enum ClinicalModel {
         this.intendedUse = intendedUse;
         this.limitations = List.copyOf(limitations);
         this.dataFormat = dataFormat;
+    }
+
+    /**
+     * What the model card reports as the developer's word for this model (the manifest's {@code card} section).
+     * Only what holds for every training of it is stated; what depends on the data a model is trained on (its
+     * demographic representativeness) and what no one has done yet (external validation, outcome studies) is left
+     * out and shows as "not provided".
+     */
+    public CardFacts cardFacts() {
+        Map<String, List<String>> variables = new java.util.LinkedHashMap<>();
+        CardFacts.INPUT_VARIABLES.forEach(v -> variables.put(v, List.of()));
+        String fairness = "Performance is measured by segment (age group and sex, and race for readmission) at"
+                + " training (docs/models.md); every version is then judged by the platform's segments gate on the"
+                + " data steward's held-out dataset before anyone may approve it.";
+        String schedule = "Every new version is judged by the platform's gates and approved by someone other than"
+                + " its uploader before it is deployed; no fixed retraining calendar is set.";
+        return switch (this) {
+            case READMISSION -> {
+                variables.put("race", List.of(ReadmissionFeatures.RACE + " (the source's coarse groups)"));
+                variables.put("ethnicity", List.of(ReadmissionFeatures.RACE + " (the source records Hispanic as a race group)"));
+                variables.put("sex", List.of(ReadmissionFeatures.GENDER + " (as recorded by the source)"));
+                variables.put("dateOfBirth", List.of(ReadmissionFeatures.AGE_BAND + " (age in ten-year bands)"));
+                yield new CardFacts(null, null, "Inpatients with diabetes, at discharge from a US acute-care hospital",
+                        "Care-coordination teams and discharge planners", "informs",
+                        List.of("Patients discharged to hospice or who died in hospital",
+                                "Denying, delaying or rationing care", "Patients without diabetes"),
+                        "Inpatient encounters of patients with diabetes, 1 to 14 days in hospital, with laboratory"
+                                + " tests and medications recorded",
+                        "Encounters ending in death or discharge to hospice", variables, null,
+                        "Encounters from US hospitals; check the case mix of the deploying hospital against it",
+                        fairness, null, null, null, null, null, null, null, List.of(), schedule);
+            }
+            case ADHERENCE -> {
+                variables.put("sex", List.of(AdherenceFeatures.SEX));
+                variables.put("dateOfBirth", List.of(AdherenceFeatures.AGE + " (years at the index date)"));
+                variables.put("socialDeterminants", List.of(AdherenceFeatures.COPAY + " (out-of-pocket cost)"));
+                yield new CardFacts(null, null, "Adults on a chronic medication with at least 180 days of dispensing"
+                        + " history", "Pharmacists", "informs",
+                        List.of("Coverage, eligibility or benefit decisions", "Acute or short-course medications"),
+                        "Adults with repeated fills of one chronic drug class", "Patients who leave the plan within"
+                                + " 180 days of follow-up", variables, null,
+                        "Pharmacy dispensing records; adherence is measured as supply, not ingestion",
+                        fairness, null, null, null, null, null, null, null, List.of(), schedule);
+            }
+            case COMPLICATIONS -> {
+                variables.put("sex", List.of(ComplicationsFeatures.SEX));
+                variables.put("dateOfBirth", List.of(ComplicationsFeatures.AGE + " (years on the day of surgery)"));
+                variables.put("healthStatusAssessments", List.of(ComplicationsFeatures.ASA_CLASS
+                        + " (ASA physical status)"));
+                yield new CardFacts(null, null, "Adults having a surgical procedure", "Surgeons and anaesthetists at"
+                        + " pre-operative assessment", "informs",
+                        List.of("Deciding whether to operate", "Children", "Predicting a specific complication"),
+                        "Adults having surgery with pre-operative assessment recorded", null, variables, null,
+                        "Surgical cohorts of the procedure specialties the model groups; other case mixes differ",
+                        fairness, null, null, null, null, null, null, null, List.of(), schedule);
+            }
+        };
     }
 
     public static ClinicalModel of(String name) {

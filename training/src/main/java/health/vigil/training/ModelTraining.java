@@ -116,7 +116,7 @@ public final class ModelTraining {
         Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, model.modelName(), Manifest.BINARY_CLASSIFICATION,
                 model.description(), model.pipeline().rawSchema(), model.pipeline().id(),
                 new OutputSpec(OnnxModelWriter.PROBABILITIES, OnnxModelWriter.POSITIVE_CLASS_INDEX, model.positiveLabel(), evaluation.threshold()),
-                model.intendedUse(), model.limitations(), OWNER, provenance);
+                model.intendedUse(), model.limitations(), OWNER, provenance, model.cardFacts());
         return new TrainedModel(model, settings.algorithm(), ensemble, logistic, manifest, reference, evaluation);
     }
 

@@ -31,6 +31,20 @@ public record TrainedModel(
         Objects.requireNonNull(evaluation, "evaluation");
     }
 
+    /**
+     * The same model with every prediction's log-odds moved by {@code marginShift}: the ranking (and so the AUROC)
+     * is unchanged but the risks are systematically too high (positive shift) or too low. The manifest, its
+     * provenance and the uploader's evaluation stay as they were, which is what makes it a test of gates that
+     * judge on the platform's data rather than on what a package claims.
+     */
+    public TrainedModel withMarginShift(double marginShift) {
+        return algorithm == Algorithm.GBT
+                ? new TrainedModel(model, algorithm, new TreeEnsemble(ensemble.featureCount(),
+                        ensemble.baseMargin() + marginShift, ensemble.trees()), null, manifest, reference, evaluation)
+                : new TrainedModel(model, algorithm, null, new LogisticModel(logistic.columns(),
+                        logistic.coefficients(), logistic.intercept() + marginShift), manifest, reference, evaluation);
+    }
+
     /** The trainer's own probability for one row of model inputs. */
     public double probability(double[] row) {
         return algorithm == Algorithm.GBT ? ensemble.probability(row) : logistic.probability(row);

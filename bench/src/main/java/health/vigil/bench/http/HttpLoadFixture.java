@@ -1,5 +1,6 @@
 package health.vigil.bench.http;
 
+import health.vigil.bench.gates.GateEvaluationRatio;
 import health.vigil.json.Json;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SamplePackage;
@@ -64,31 +65,65 @@ public final class HttpLoadFixture {
         Files.writeString(dir.resolve("model.width"), Integer.toString(row.length));
     }
 
+    /**
+     * Puts the benchmark model live the governed way: a data steward registers its evaluation dataset, the package
+     * is dropped into the models folder (the local uploader), its gates run, an approver signs and an operator deploys.
+     */
     private static void deploy(Path home, URI base, Path dir) throws Exception {
         String model = Files.readString(dir.resolve("model.name")).trim();
         HttpClient http = HttpClient.newHttpClient();
+        Map<String, Object> dataset = new LinkedHashMap<>();
+        dataset.put("model", model);
+        dataset.put("fileName", "benchmark-evaluation.csv");
+        dataset.put("label", "outcome");
+        dataset.put("ageColumn", "age");
+        dataset.put("sexColumn", "sex");
+        dataset.put("segments", List.of("site"));
+        dataset.put("csv", new String(GateEvaluationRatio.csv(5_000), java.nio.charset.StandardCharsets.UTF_8));
+        expect(http, base, LocalAdapters.apiKey(home, "data-steward"), "POST", "/datasets", Json.write(dataset), 201);
         Path drop = LocalAdapters.blobFolder(home, ArtifactStore.MODELS);
         Files.createDirectories(drop);
         Path partial = drop.resolve("." + BLOB + ".part");
         Files.copy(dir.resolve(BLOB), partial, StandardCopyOption.REPLACE_EXISTING);
         Files.move(partial, drop.resolve(BLOB), StandardCopyOption.ATOMIC_MOVE);
         String operator = LocalAdapters.apiKey(home, "operator");
-        // Registration runs on the drop folder's event; until it is done the version is not found (404) or
-        // not deployable yet (409): try again.
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (true) {
-            HttpResponse<String> deployed = http.send(HttpRequest.newBuilder(base.resolve("/models/" + model
-                    + "/versions/1/deploy")).header("x-api-key", operator).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
-            if (deployed.statusCode() / 100 == 2) {
-                break;
-            }
-            if ((deployed.statusCode() != 404 && deployed.statusCode() != 409) || System.nanoTime() > deadline) {
-                throw new IllegalStateException("deploying the benchmark model failed: " + deployed.statusCode() + " "
-                        + deployed.body());
+        String version = "/models/" + model + "/versions/1";
+        // Registration and the gates run on the drop folder's events: until they are done the version is not
+        // found (404) or still registered or being judged.
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        String stage = "";
+        while (!stage.equals("GATES_PASSED")) {
+            HttpResponse<String> read = send(http, base, operator, "GET", version, null);
+            stage = read.statusCode() == 200 ? Json.readTree("version", read.body().getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8)).get("stage").asText() : "";
+            if (stage.equals("GATES_FAILED") || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the benchmark model's gates did not pass: " + stage + " "
+                        + send(http, base, operator, "GET", version + "/gates", null).body());
             }
             Thread.sleep(200);
         }
+        expect(http, base, LocalAdapters.apiKey(home, "approver"), "POST", version + "/approve",
+                "{\"justification\": \"benchmark model; gates passed\"}", 200);
+        expect(http, base, operator, "POST", version + "/deploy", "{}", 200);
         Files.writeString(dir.resolve("scoring.key"), LocalAdapters.apiKey(home, "clinical-app"));
+    }
+
+    private static HttpResponse<String> send(HttpClient http, URI base, String key, String method, String path,
+            String body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).header("x-api-key", key);
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        return http.send(request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void expect(HttpClient http, URI base, String key, String method, String path, String body,
+            int status) throws IOException, InterruptedException {
+        HttpResponse<String> response = send(http, base, key, method, path, body);
+        if (response.statusCode() != status) {
+            throw new IllegalStateException(method + " " + path + " answered " + response.statusCode() + ": "
+                    + response.body());
+        }
     }
 }

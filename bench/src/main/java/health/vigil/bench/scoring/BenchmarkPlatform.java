@@ -1,5 +1,6 @@
 package health.vigil.bench.scoring;
 
+import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.config.VigilConfig;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.events.BlobCreated;
@@ -61,6 +62,7 @@ final class BenchmarkPlatform implements AutoCloseable {
             if (outcome.kind() != RegistrationOutcome.Kind.REGISTERED) {
                 throw new IllegalStateException("the benchmark package was not registered: " + outcome.message());
             }
+            SetUpApproval.approve(platform, outcome.version().id());
             platform.deployments().deploy(sample.manifest().name(), outcome.version().version(), Principal.SYSTEM);
             platform.scoring().warm(sample.manifest().name());
             return new BenchmarkPlatform(home, platform, sample);

@@ -1,5 +1,7 @@
 package health.vigil.bench.scoring;
 
+import health.vigil.model.ModelVersion;
+import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.config.VigilConfig;
 import health.vigil.events.BlobCreated;
 import health.vigil.model.ModelName;
@@ -35,6 +37,8 @@ public final class DeployToFirstScore {
             ModelName model = register(platform, first, "v1.zip");
             byte[] zip2 = secondPackage(first);
             register(platform, zip2, "v2.zip");
+            SetUpApproval.approve(platform, new ModelVersion(model, 1));
+            SetUpApproval.approve(platform, new ModelVersion(model, 2));
             float[] row = SampleModels.benchmarkRows(1, 7);
             ScoreRequest request = new ScoreRequest(model, null, List.of(ScoringPathBenchmark.patient(0, row)));
             platform.deployments().deploy(model, 1, Principal.SYSTEM);
@@ -74,16 +78,20 @@ public final class DeployToFirstScore {
     }
 
     private static byte[] secondPackage(SamplePackage first) {
-        // Another version of the same model: the same trees from another seed.
+        return secondPackage(first, 2L);
+    }
+
+    /** Another version of the same model: the same kind of trees from another seed. */
+    static byte[] secondPackage(SamplePackage first, long seed) {
         return new SamplePackage(first.manifest(), health.vigil.adapter.onnx.OnnxModelWriter.treeEnsemble(
-                SampleModels.benchmarkEnsemble(2L)), first.reference()).zip();
+                SampleModels.benchmarkEnsemble(seed)), first.reference()).zip();
     }
 
     private static ModelName register(VigilPlatform platform, SamplePackage sample, String blob) {
         return register(platform, sample.zip(), blob);
     }
 
-    private static ModelName register(VigilPlatform platform, byte[] zip, String blob) {
+    static ModelName register(VigilPlatform platform, byte[] zip, String blob) {
         ArtifactStore.StoredArtifact stored = platform.artifacts()
                 .put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false);
         RegistrationOutcome outcome = platform.registration().register(new BlobCreated("upload-" + blob,
@@ -94,7 +102,7 @@ public final class DeployToFirstScore {
         return outcome.version().modelName();
     }
 
-    private static double median(long[] values) {
+    static double median(long[] values) {
         long[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];

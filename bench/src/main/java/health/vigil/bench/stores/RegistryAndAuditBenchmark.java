@@ -12,6 +12,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.OutputSpec;
 import health.vigil.model.Provenance;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.AuditStore;
 import health.vigil.port.RegistryStore;
@@ -124,7 +125,7 @@ public class RegistryAndAuditBenchmark {
     @OutputTimeUnit(TimeUnit.SECONDS)
     public VersionRecord updateVersion() {
         Stage next = current.stage() == Stage.APPROVED ? Stage.GATES_PASSED : Stage.APPROVED;
-        current = registry.updateVersion(current.withStage(next, T0));
+        current = registry.updateVersion(current.withStage(new StageChange(null, next, "benchmark", "a registry write under measurement", T0)));
         return current;
     }
 

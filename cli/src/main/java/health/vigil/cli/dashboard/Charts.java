@@ -154,7 +154,7 @@ final class Charts {
     }
 
     /** A deployment's live traffic as one bar split by slot, each part labelled with its slot, version and weight. */
-    static String weights(String id, String title, List<String> labels, List<Integer> percents) {
+    static String weights(String id, String title, List<String> labels, List<Integer> basisPoints) {
         int width = 560;
         int height = 56;
         StringBuilder svg = new StringBuilder("<svg id=\"").append(id).append("\" class=\"chart weights\" role=\"img\""
@@ -164,7 +164,7 @@ final class Charts {
                 .append(escape(title)).append("</title>");
         double x = 0;
         for (int i = 0; i < labels.size(); i++) {
-            double w = width * percents.get(i) / 100.0;
+            double w = width * basisPoints.get(i) / 10_000.0;
             if (w <= 0) {
                 continue;
             }
@@ -172,7 +172,7 @@ final class Charts {
             svg.append("<rect class=\"bar slot\" x=\"").append(f(x)).append("\" y=\"4\" width=\"").append(f(w))
                     .append("\" height=\"28\" fill=\"").append(fill).append("\" stroke=\"#fff\" stroke-width=\"2\"/>");
             svg.append("<text x=\"").append(f(x + 6)).append("\" y=\"48\" font-size=\"13\" fill=\"").append(Html.INK)
-                    .append("\">").append(escape(labels.get(i) + " " + percents.get(i) + "%")).append("</text>");
+                    .append("\">").append(escape(labels.get(i) + " " + Pages.weight(basisPoints.get(i)))).append("</text>");
             x += w;
         }
         return svg.append("</svg>").toString();

@@ -38,12 +38,12 @@ final class DeploymentsView extends View {
             List<String> labels = new ArrayList<>();
             List<Integer> weights = new ArrayList<>();
             StringBuilder table = Pages.table("slots-" + m.value(), "Traffic slots of " + m.value(), "Slot",
-                    "Version", "#Weight (%)");
+                    "Version", "#Weight");
             for (TrafficSlot s : d.slots()) {
                 Pages.row(table, escape(s.slot().wireName()), Pages.link("/dashboard/models/" + m.value(),
-                        "version " + s.version()), "#" + s.weightPercent());
+                        "version " + s.version()), "#" + Pages.weight(s.weightBasisPoints()));
                 labels.add(s.slot().wireName() + " v" + s.version());
-                weights.add(s.weightPercent());
+                weights.add(s.weightBasisPoints());
             }
             body.append(Charts.weights("weights-" + m.value(), "Live traffic of " + m.value() + ": "
                     + ModelsView.traffic(d), labels, weights));

@@ -33,13 +33,13 @@ final class ModelsView extends View {
         return new Rendered("Models", Pages.end(table));
     }
 
-    /** "stable v2 100%", "stable v2 75%, canary v3 25%". */
+    /** "stable v2 100.00 %", "stable v2 99.00 %, canary v3 1.00 %". */
     static String traffic(Deployment d) {
-        return d.slots().stream().filter(s -> s.weightPercent() > 0 || s.slot() != health.vigil.model.Slot.SHADOW)
+        return d.slots().stream().filter(s -> s.weightBasisPoints() > 0 || s.slot() != health.vigil.model.Slot.SHADOW)
                 .map(ModelsView::slot).collect(Collectors.joining(", "));
     }
 
     static String slot(TrafficSlot s) {
-        return s.slot().wireName() + " v" + s.version() + " " + s.weightPercent() + "%";
+        return s.slot().wireName() + " v" + s.version() + " " + Pages.weight(s.weightBasisPoints());
     }
 }

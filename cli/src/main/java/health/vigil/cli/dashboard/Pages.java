@@ -13,6 +13,11 @@ final class Pages {
 
     private Pages() {}
 
+    /** A share of live traffic in basis points, for people: 100 is "1.00 %", 9,900 is "99.00 %". */
+    static String weight(int basisPoints) {
+        return String.format(java.util.Locale.ROOT, "%.2f %%", basisPoints / 100.0);
+    }
+
     static String link(String href, String text) {
         return "<a href=\"" + escape(href) + "\">" + escape(text) + "</a>";
     }

@@ -44,8 +44,10 @@ import java.util.regex.Pattern;
  */
 final class BlobArtifactStore implements ArtifactStore {
     static final String SHA256_METADATA = "sha256";
+    /** Who uploaded the blob through the control API; only the platform writes blobs (ADR 0010). */
+    static final String UPLOADED_BY_METADATA = "vigiluploadedby";
     static final int BLOCK_SIZE = 4 * 1024 * 1024;
-    static final Set<String> CONTAINERS = Set.of(MODELS, DATASETS, AUDIT_EXPORTS);
+    static final Set<String> CONTAINERS = Set.of(MODELS, PACKAGES, DATASETS, AUDIT_EXPORTS);
     private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
     private final BlobServiceClient service;
@@ -64,7 +66,7 @@ final class BlobArtifactStore implements ArtifactStore {
         this.blockSize = blockSize;
     }
 
-    /** Creates the three containers where they are missing (emulators; in Azure the Bicep templates do it). */
+    /** Creates the containers where they are missing (emulators; in Azure the Bicep templates do it). */
     void createContainers() {
         for (String name : CONTAINERS) {
             try {
@@ -76,7 +78,8 @@ final class BlobArtifactStore implements ArtifactStore {
     }
 
     @Override
-    public StoredArtifact put(String container, String name, InputStream content, boolean overwrite) {
+    public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
+            String uploadedBy) {
         Objects.requireNonNull(content, "content");
         BlockBlobClient blob = blob(container, name).getBlockBlobClient();
         String where = container + "/" + name;
@@ -101,13 +104,13 @@ final class BlobArtifactStore implements ArtifactStore {
             }
             String sha256 = Sha256.hex(digest);
             BlockBlobCommitBlockListOptions commit = new BlockBlobCommitBlockListOptions(blockIds)
-                    .setMetadata(Map.of(SHA256_METADATA, sha256))
+                    .setMetadata(metadata(sha256, uploadedBy))
                     .setHeaders(new BlobHttpHeaders().setContentType(contentType(name)));
             if (!overwrite) {
                 commit.setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*"));
             }
             BlockBlobItem item = blob.commitBlockListWithResponse(commit, null, null).getValue();
-            return new StoredArtifact(container, name, size, sha256, item.getETag());
+            return new StoredArtifact(container, name, size, sha256, item.getETag(), uploadedBy);
         } catch (BlobStorageException e) {
             if (!overwrite && (e.getErrorCode() == BlobErrorCode.BLOB_ALREADY_EXISTS
                     || e.getErrorCode() == BlobErrorCode.CONDITION_NOT_MET || e.getStatusCode() == 409
@@ -137,7 +140,8 @@ final class BlobArtifactStore implements ArtifactStore {
         BlobClient blob = blob(container, name);
         try {
             BlobProperties p = blob.getProperties();
-            return Optional.of(new StoredArtifact(container, name, p.getBlobSize(), sha256Of(p.getMetadata()), p.getETag()));
+            return Optional.of(new StoredArtifact(container, name, p.getBlobSize(), sha256Of(p.getMetadata()), p.getETag(),
+                    uploaderOf(p.getMetadata())));
         } catch (BlobStorageException e) {
             if (e.getStatusCode() == 404 && e.getErrorCode() != BlobErrorCode.CONTAINER_NOT_FOUND) {
                 return Optional.empty();
@@ -158,7 +162,7 @@ final class BlobArtifactStore implements ArtifactStore {
         try {
             for (BlobItem item : client.listBlobs(options, null)) {
                 artifacts.add(new StoredArtifact(container, item.getName(), item.getProperties().getContentLength(),
-                        sha256Of(item.getMetadata()), item.getProperties().getETag()));
+                        sha256Of(item.getMetadata()), item.getProperties().getETag(), uploaderOf(item.getMetadata())));
             }
         } catch (BlobStorageException e) {
             throw translate("listing " + container, e);
@@ -185,6 +189,15 @@ final class BlobArtifactStore implements ArtifactStore {
                     + " single /, without . or .. segments or backslashes");
         }
         return client.getBlobClient(name);
+    }
+
+    private static Map<String, String> metadata(String sha256, String uploadedBy) {
+        return uploadedBy == null ? Map.of(SHA256_METADATA, sha256)
+                : Map.of(SHA256_METADATA, sha256, UPLOADED_BY_METADATA, uploadedBy);
+    }
+
+    private static String uploaderOf(Map<String, String> metadata) {
+        return metadata == null ? null : metadata.get(UPLOADED_BY_METADATA);
     }
 
     private static String sha256Of(Map<String, String> metadata) {

@@ -36,6 +36,7 @@ final class ClientPrincipalAuthenticator implements Authenticator {
             throw new AccessDeniedException(ErrorCode.UNAUTHENTICATED, "the client principal header is not valid");
         }
         String id = null;
+        String name = null;
         Set<Role> roles = EnumSet.noneOf(Role.class);
         for (JsonNode claim : principal.path("claims")) {
             String type = claim.path("typ").asText();
@@ -44,6 +45,8 @@ final class ClientPrincipalAuthenticator implements Authenticator {
                 Role.fromWire(value).ifPresent(roles::add);
             } else if ("http://schemas.microsoft.com/identity/claims/objectidentifier".equals(type) || "oid".equals(type)) {
                 id = value;
+            } else if ("name".equals(type)) {
+                name = value;
             }
         }
         if (id == null) {
@@ -52,6 +55,6 @@ final class ClientPrincipalAuthenticator implements Authenticator {
         if (id == null || id.isBlank()) {
             throw new AccessDeniedException(ErrorCode.UNAUTHENTICATED, "the client principal has no object id");
         }
-        return new Principal(id, roles);
+        return new Principal(id, name, roles);
     }
 }

@@ -2,10 +2,12 @@ package health.vigil.adapter.azure;
 
 import com.azure.cosmos.CosmosContainer;
 import com.azure.cosmos.CosmosException;
+import com.azure.cosmos.models.CosmosItemIdentity;
 import com.azure.cosmos.models.CosmosItemRequestOptions;
 import com.azure.cosmos.models.CosmosItemResponse;
 import com.azure.cosmos.models.PartitionKey;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import health.vigil.port.AuditRecordUnreadableException;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.hash.Sha256;
@@ -85,6 +87,9 @@ final class CosmosAuditStore implements AuditStore {
         this.keyLease = Objects.requireNonNull(keyLease, "keyLease");
         this.keyWait = Objects.requireNonNull(keyWait, "keyWait");
     }
+
+    /** Ids per point-read batch of a page. */
+    private static final int READ_BATCH = 100;
 
     static String recordId(String partition, long sequence) {
         return partition + ":" + sequence;
@@ -367,18 +372,93 @@ final class CosmosAuditStore implements AuditStore {
     @Override
     public List<AuditRecord> read(String partition) {
         checkPartition(partition);
-        List<AuditRecord> records = new ArrayList<>();
+        List<ObjectNode> docs = new ArrayList<>();
         try {
             for (ObjectNode doc : container.readAllItems(new PartitionKey(partition), ObjectNode.class)) {
                 if (TYPE_RECORD.equals(CosmosDocuments.type(doc))) {
-                    records.add(CosmosDocuments.body(doc, AuditRecord.class));
+                    docs.add(doc);
                 }
             }
         } catch (CosmosException e) {
             throw CosmosFailures.translate("reading the audit log of " + partition, e);
         }
-        records.sort(Comparator.comparingLong(AuditRecord::sequence));
+        return records(partition, docs);
+    }
+
+    /**
+     * Point reads of the ids {@code <partition>:<sequence>} in batches (no query: a page costs what it returns),
+     * past missing sequences up to the partition's last record.
+     */
+    @Override
+    public List<AuditRecord> read(String partition, long fromSequence, int limit) {
+        checkPartition(partition);
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative");
+        }
+        PartitionKey pk = new PartitionKey(partition);
+        List<AuditRecord> out = new ArrayList<>();
+        long next = Math.max(1, fromSequence);
+        long lastSequence = -1;
+        while (out.size() < limit) {
+            int want = (int) Math.min(limit - out.size(), READ_BATCH);
+            List<CosmosItemIdentity> ids = new ArrayList<>(want);
+            for (long sequence = next; sequence < next + want; sequence++) {
+                ids.add(new CosmosItemIdentity(pk, recordId(partition, sequence)));
+            }
+            List<ObjectNode> docs;
+            try {
+                docs = container.readMany(ids, ObjectNode.class).getResults();
+            } catch (CosmosException e) {
+                throw CosmosFailures.translate("reading the audit log of " + partition, e);
+            }
+            try {
+                out.addAll(records(partition, docs));
+            } catch (AuditRecordUnreadableException e) {
+                List<AuditRecord> before = new ArrayList<>(out);
+                before.addAll(e.readBefore());
+                throw new AuditRecordUnreadableException(e.partition(), e.sequence(), "Cosmos DB document "
+                        + recordId(partition, e.sequence()) + " holds no valid audit record", e.getCause(), before);
+            }
+            next += want;
+            if (docs.size() < want) {
+                if (lastSequence < 0) {
+                    lastSequence = last(partition).map(AuditRecord::sequence).orElse(0L);
+                }
+                if (next > lastSequence) {
+                    break;
+                }
+            }
+        }
+        return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+    }
+
+    /** The records in sequence order; the first document that does not read as a record is named. */
+    private static List<AuditRecord> records(String partition, List<ObjectNode> docs) {
+        List<ObjectNode> sorted = new ArrayList<>(docs);
+        sorted.sort(Comparator.comparingLong(doc -> sequenceOf(partition, doc)));
+        List<AuditRecord> records = new ArrayList<>(sorted.size());
+        for (ObjectNode doc : sorted) {
+            try {
+                records.add(CosmosDocuments.body(doc, AuditRecord.class));
+            } catch (StoreException e) {
+                throw new AuditRecordUnreadableException(partition, sequenceOf(partition, doc),
+                        "Cosmos DB document " + doc.path("id").asText() + " holds no valid audit record", e, records);
+            }
+        }
         return records;
+    }
+
+    /** A record document's sequence: its own field, else the one in its id {@code <partition>:<sequence>}. */
+    private static long sequenceOf(String partition, ObjectNode doc) {
+        if (doc.path(SEQUENCE).canConvertToLong()) {
+            return doc.path(SEQUENCE).asLong();
+        }
+        String id = doc.path("id").asText();
+        try {
+            return Long.parseLong(id.substring(partition.length() + 1));
+        } catch (RuntimeException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     @Override

@@ -290,7 +290,7 @@ final class CosmosRegistryStore implements RegistryStore {
         ObjectNode doc = CosmosDocuments.readOrNull(container, DEPLOYMENT_ID, new PartitionKey(model.value()), "reading the deployment of " + model);
         return Optional.ofNullable(doc).map(d -> {
             Deployment stored = CosmosDocuments.body(d, Deployment.class);
-            return withEtag(stored, CosmosDocuments.etag(d));
+            return stored.withEtag(CosmosDocuments.etag(d));
         });
     }
 
@@ -301,13 +301,13 @@ final class CosmosRegistryStore implements RegistryStore {
         PartitionKey pk = new PartitionKey(model.value());
         ObjectNode doc = CosmosDocuments.withBody(
                 CosmosDocuments.document(DEPLOYMENT_ID, PARTITION_PROPERTY, model.value(), TYPE_DEPLOYMENT),
-                withEtag(deployment, null));
+                deployment.withEtag(null));
         try {
             CosmosItemResponse<ObjectNode> written = deployment.etag() == null
                     ? container.createItem(doc, pk, new CosmosItemRequestOptions())
                     : container.replaceItem(doc, DEPLOYMENT_ID, pk,
                             new CosmosItemRequestOptions().setIfMatchETag(deployment.etag()));
-            return withEtag(deployment, written.getETag());
+            return deployment.withEtag(written.getETag());
         } catch (CosmosException e) {
             boolean lostRace = e.getStatusCode() == 409 || e.getStatusCode() == 412
                     || CosmosDocuments.isMissingItem(e);
@@ -379,7 +379,4 @@ final class CosmosRegistryStore implements RegistryStore {
         return CosmosDocuments.body(doc, VersionRecord.class).withEtag(CosmosDocuments.etag(doc));
     }
 
-    private static Deployment withEtag(Deployment d, String etag) {
-        return new Deployment(d.modelName(), d.slots(), d.revision(), d.updatedBy(), d.updatedAt(), etag);
-    }
 }

@@ -11,6 +11,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.DoubleGauge;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Span;
@@ -40,6 +41,7 @@ final class OpenTelemetryTelemetry implements Telemetry {
     static final AttributeKey<String> ERROR_CODE = AttributeKey.stringKey(TelemetryNames.ERROR_CODE);
     static final AttributeKey<String> OUTCOME = AttributeKey.stringKey(TelemetryNames.OUTCOME);
     static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey(TelemetryNames.EVENT_TYPE);
+    static final AttributeKey<String> GATE = AttributeKey.stringKey(TelemetryNames.GATE);
 
     static final String OTHER = "other";
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");
@@ -51,6 +53,9 @@ final class OpenTelemetryTelemetry implements Telemetry {
     private final LongCounter registrations;
     private final LongCounter events;
     private final LongCounter auditVerifications;
+    private final LongCounter gateChecks;
+    private final DoubleGauge trafficWeight;
+    private final LongCounter canaryAnalyses;
 
     OpenTelemetryTelemetry(OpenTelemetry openTelemetry) {
         Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -68,6 +73,12 @@ final class OpenTelemetryTelemetry implements Telemetry {
         this.events = counter(meter, TelemetryNames.EVENTS, "Vigil events published, by type, model and outcome");
         this.auditVerifications = counter(meter, TelemetryNames.AUDIT_VERIFICATIONS,
                 "Audit chain verifications by outcome (intact, broken)");
+        this.gateChecks = counter(meter, TelemetryNames.GATE_CHECKS,
+                "Gate checks of version evaluations, by model, version, gate and outcome");
+        this.trafficWeight = meter.gaugeBuilder(TelemetryNames.TRAFFIC_WEIGHT).setUnit(unit(TelemetryNames.TRAFFIC_WEIGHT))
+                .setDescription("Share of live traffic of a model version's slot, set by canary ramps").build();
+        this.canaryAnalyses = counter(meter, TelemetryNames.CANARY_ANALYSES,
+                "Canary analyses of ramp steps, by model, version and outcome (pass, fail, extend)");
     }
 
     @Override
@@ -117,6 +128,28 @@ final class OpenTelemetryTelemetry implements Telemetry {
     @Override
     public void auditVerified(boolean intact) {
         auditVerifications.add(1, Attributes.of(OUTCOME, intact ? "intact" : "broken"));
+    }
+
+    @Override
+    public void gateChecked(ModelVersion version, String gate, String outcome) {
+        Objects.requireNonNull(version, "version");
+        gateChecks.add(1, Attributes.builder().put(MODEL, version.name().value()).put(VERSION, (long) version.number())
+                .put(GATE, safe(gate)).put(OUTCOME, safe(outcome)).build());
+    }
+
+    @Override
+    public void trafficWeight(ModelVersion version, Slot slot, int basisPoints) {
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(slot, "slot");
+        trafficWeight.set(basisPoints / 100.0, Attributes.of(MODEL, version.name().value(), VERSION,
+                (long) version.number(), SLOT, slot.wireName()));
+    }
+
+    @Override
+    public void canaryAnalysis(ModelVersion version, String outcome) {
+        Objects.requireNonNull(version, "version");
+        canaryAnalyses.add(1, Attributes.builder().put(MODEL, version.name().value()).put(VERSION, (long) version.number())
+                .put(OUTCOME, safe(outcome)).build());
     }
 
     private static LongCounter counter(Meter meter, String name, String description) {

@@ -27,13 +27,22 @@ import java.util.Set;
 
 /**
  * Local authentication from API keys kept in {@code keys.json} under the Vigil home. On first use it
- * generates one key per built-in persona, each with the roles that persona needs; the uploader persona
- * holds no approval role, so separation of duties holds locally too. Keys are compared by their sha256 in
+ * generates one key per built-in persona, each with the roles that persona needs. The data scientist may both
+ * upload and approve (review a colleague's model), so separation of duties is enforced on the version, not left
+ * to the role list: whoever uploaded a version can never approve it; the approver persona only approves. Each entry may carry the {@code name} its
+ * holder signs with (an approval's printed name); without one the id is the name. Keys are compared by their sha256 in
  * constant time. A request sends its key as {@code x-api-key: KEY} or {@code Authorization: Bearer KEY}.
  */
 final class ApiKeyAuthenticator implements Authenticator {
     /** The personas {@code keys.json} starts with, and their roles. */
     public static final Map<String, Set<Role>> PERSONAS = personas();
+    /** The printed names of the built-in personas, for their signatures. */
+    private static final Map<String, String> NAMES = Map.of(
+            "data-scientist", "Dana Scientist (local data scientist)",
+            "approver", "Avery Approver (local clinical governance)",
+            "operator", "Olu Operator (local operations)",
+            "clinical-app", "Clinical application (local)",
+            "compliance", "Casey Compliance (local)");
 
     private final Map<String, Principal> byKeyHash;
 
@@ -87,7 +96,7 @@ final class ApiKeyAuthenticator implements Authenticator {
                 roles.add(Role.fromWire(role.asText()).orElseThrow(() -> new IllegalStateException(
                         "keys.json gives '" + id + "' the unknown role '" + role.asText() + "'")));
             }
-            byHash.put(Sha256.hex(key), new Principal(id, roles));
+            byHash.put(Sha256.hex(key), new Principal(id, entry.path("name").asText(id), roles));
         }
         return new ApiKeyAuthenticator(byHash);
     }
@@ -132,6 +141,7 @@ final class ApiKeyAuthenticator implements Authenticator {
             random.nextBytes(bytes);
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("id", id);
+            entry.put("name", NAMES.getOrDefault(id, id));
             entry.put("key", "vk_" + HexFormat.of().formatHex(bytes));
             entry.put("roles", roles.stream().map(Role::wireName).sorted().toList());
             keys.add(entry);
@@ -149,11 +159,12 @@ final class ApiKeyAuthenticator implements Authenticator {
 
     private static Map<String, Set<Role>> personas() {
         Map<String, Set<Role>> personas = new LinkedHashMap<>();
-        personas.put("data-scientist", Set.of(Role.MODELS_UPLOAD));
+        personas.put("data-scientist", Set.of(Role.MODELS_UPLOAD, Role.MODELS_APPROVE));
         personas.put("approver", Set.of(Role.MODELS_APPROVE));
         personas.put("operator", Set.of(Role.DEPLOYMENTS_OPERATE));
         personas.put("clinical-app", Set.of(Role.SCORING_INVOKE));
         personas.put("compliance", Set.of(Role.AUDIT_EXPORT));
+        personas.put("data-steward", Set.of(Role.DATASETS_REGISTER));
         return java.util.Collections.unmodifiableMap(personas);
     }
 }

@@ -77,7 +77,8 @@ final class FileArtifactStore implements ArtifactStore {
     }
 
     @Override
-    public StoredArtifact put(String container, String name, InputStream content, boolean overwrite) {
+    public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
+            String uploadedBy) {
         Path target = blobPath(container, name);
         Objects.requireNonNull(content, "content");
         Path temp;
@@ -104,10 +105,10 @@ final class FileArtifactStore implements ArtifactStore {
             }
             syncFolder(target.getParent());
             BlobMetadata meta = new BlobMetadata(Sha256.hex(digest), size, nanos(staged.lastModifiedTime()),
-                    fileKey(staged));
+                    fileKey(staged), uploadedBy);
             writeMetadata(container, name, meta);
             return new StoredArtifact(container, name, size, meta.sha256(), etag(meta.modifiedNanos(), size,
-                    meta.fileKey()));
+                    meta.fileKey()), uploadedBy != null ? uploadedBy : owner(target));
         } catch (AtomicMoveNotSupportedException e) {
             throw new StoreException("cannot move blob " + container + "/" + name + " into place atomically: "
                     + staging + " and the container folder must be on the same file system", e);
@@ -198,7 +199,15 @@ final class FileArtifactStore implements ArtifactStore {
     }
 
     /** What {@link #put} recorded about a blob's file, to recognise the same file later. */
-    record BlobMetadata(String sha256, long size, long modifiedNanos, String fileKey) {}
+    record BlobMetadata(String sha256, long size, long modifiedNanos, String fileKey, String uploadedBy) {}
+
+    /**
+     * The operating-system user owning a blob's file: who dropped it into the folder. The platform's own writes
+     * are owned by the user running it.
+     */
+    private static String owner(Path file) {
+        return LocalAdapters.pipelineIdentity(file);
+    }
 
     private long copy(InputStream content, Path temp, MessageDigest digest, String container, String name)
             throws IOException {
@@ -272,7 +281,10 @@ final class FileArtifactStore implements ArtifactStore {
         BlobMetadata meta = readMetadata(container, name);
         boolean same = meta != null && meta.size() == size && meta.modifiedNanos() == modified
                 && Objects.equals(meta.fileKey(), key);
-        return new StoredArtifact(container, name, size, same ? meta.sha256() : null, etag(modified, size, key));
+        // What put recorded holds only for the file put wrote; a file replaced since belongs to its owner.
+        String uploadedBy = same && meta.uploadedBy() != null ? meta.uploadedBy() : owner(blobPath(container, name));
+        return new StoredArtifact(container, name, size, same ? meta.sha256() : null, etag(modified, size, key),
+                uploadedBy);
     }
 
     private void writeMetadata(String container, String name, BlobMetadata meta) {

@@ -8,6 +8,9 @@ import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.SecretProvider;
 import health.vigil.security.Authenticator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -95,6 +98,18 @@ public final class LocalAdapters implements AutoCloseable {
     /** Where {@code keys.json} is under {@code home}. */
     public static Path keysFile(Path home) {
         return ApiKeyAuthenticator.keysFile(home);
+    }
+
+    /**
+     * The pipeline identity of a file dropped into a local folder: the operating-system user who owns it, as
+     * {@code os-user:NAME}; null where the file system has no owners.
+     */
+    public static String pipelineIdentity(Path file) {
+        try {
+            return "os-user:" + Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     /** The API key of a persona ({@code operator}, {@code clinical-app}, {@code compliance}, ...) under {@code home}. */

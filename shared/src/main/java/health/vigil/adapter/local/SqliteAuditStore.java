@@ -1,5 +1,6 @@
 package health.vigil.adapter.local;
 
+import health.vigil.port.AuditRecordUnreadableException;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
@@ -159,14 +160,25 @@ final class SqliteAuditStore implements AuditStore, AutoCloseable {
     @Override
     public List<AuditRecord> read(String partition) {
         requirePartition(partition);
+        return read(partition, 1, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public List<AuditRecord> read(String partition, long fromSequence, int limit) {
+        requirePartition(partition);
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative");
+        }
         return db.read("read the audit records of " + partition, c -> {
-            try (PreparedStatement s = c.prepareStatement(
-                    "SELECT document FROM audit WHERE partition = ? ORDER BY sequence")) {
+            try (PreparedStatement s = c.prepareStatement("SELECT sequence, document FROM audit"
+                    + " WHERE partition = ? AND sequence >= ? ORDER BY sequence LIMIT ?")) {
                 s.setString(1, partition);
+                s.setLong(2, fromSequence);
+                s.setInt(3, limit);
                 List<AuditRecord> out = new ArrayList<>();
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
-                        out.add(recordFrom(rs.getString(1)));
+                        out.add(recordFrom(partition, rs.getLong(1), rs.getString(2), out));
                     }
                 }
                 return List.copyOf(out);
@@ -199,6 +211,15 @@ final class SqliteAuditStore implements AuditStore, AutoCloseable {
         } catch (ValidationException e) {
             throw new StoreException("a stored audit record cannot be read; the audit database is damaged: verify"
                     + " the chain and restore the database from a backup", e);
+        }
+    }
+
+    /** The record stored at {@code partition}#{@code sequence}; one that does not read is named. */
+    private static AuditRecord recordFrom(String partition, long sequence, String json, List<AuditRecord> before) {
+        try {
+            return Json.read("stored audit record", json.getBytes(StandardCharsets.UTF_8), AuditRecord.class);
+        } catch (ValidationException e) {
+            throw new AuditRecordUnreadableException(partition, sequence, "not a valid audit record", e, before);
         }
     }
 

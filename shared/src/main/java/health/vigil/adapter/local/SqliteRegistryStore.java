@@ -265,7 +265,7 @@ final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
                 throw concurrentModification("the deployment of " + model);
             }
             String etag = newEtag();
-            String document = Json.write(withEtag(deployment, null));
+            String document = Json.write(deployment.withEtag(null));
             String sql = stored == null
                     ? "INSERT INTO deployments (etag, document, model) VALUES (?, ?, ?)"
                     : "UPDATE deployments SET etag = ?, document = ? WHERE model = ?";
@@ -275,7 +275,7 @@ final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
                 s.setString(3, model.value());
                 s.executeUpdate();
             }
-            return withEtag(deployment, etag);
+            return deployment.withEtag(etag);
         });
     }
 
@@ -332,7 +332,7 @@ final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     }
 
     private static Deployment deploymentFrom(ResultSet rs) throws SQLException {
-        return withEtag(readDocument(rs.getString(1), Deployment.class), rs.getString(2));
+        return readDocument(rs.getString(1), Deployment.class).withEtag(rs.getString(2));
     }
 
     /** A stored document that no longer parses is damage to the store, not a mistake of the caller. */
@@ -345,9 +345,6 @@ final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
         }
     }
 
-    private static Deployment withEtag(Deployment d, String etag) {
-        return new Deployment(d.modelName(), d.slots(), d.revision(), d.updatedBy(), d.updatedAt(), etag);
-    }
 
     private static ConflictException concurrentModification(String what) {
         return new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, what + " was changed by someone else since it"

@@ -9,7 +9,11 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -26,10 +30,47 @@ final class OnnxProtos {
     static final long DEFAULT_OPSET = 17;
     static final long ML_OPSET = 3;
 
+    /** Far deeper than any ONNX graph's messages nest (a subgraph adds a few levels). */
+    private static final int MAX_NESTING = 64;
+
     private OnnxProtos() {}
 
+    /**
+     * Parses a model after a scan that refuses, at any depth, a field ONNX does not declare or one with the wrong
+     * wire type: protobuf keeps every unknown field on the heap, so a large model.onnx of junk would otherwise cost
+     * several times its size in memory before it is found not to be a model (1 GiB of junk took over 4 GiB).
+     */
     static ModelProto parse(byte[] onnx) throws InvalidProtocolBufferException {
+        try {
+            requireDeclaredFields(CodedInputStream.newInstance(onnx), ModelProto.getDescriptor(), 0);
+        } catch (InvalidProtocolBufferException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new InvalidProtocolBufferException(e);
+        }
         return ModelProto.parseFrom(onnx);
+    }
+
+    private static void requireDeclaredFields(CodedInputStream in, Descriptor type, int depth) throws java.io.IOException {
+        if (depth > MAX_NESTING) {
+            throw new InvalidProtocolBufferException("messages nested deeper than " + MAX_NESTING);
+        }
+        for (int tag; (tag = in.readTag()) != 0; ) {
+            int wireType = WireFormat.getTagWireType(tag);
+            FieldDescriptor field = type.findFieldByNumber(WireFormat.getTagFieldNumber(tag));
+            if (field == null || !(field.getLiteType().getWireType() == wireType
+                    || field.isPackable() && wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
+                throw new InvalidProtocolBufferException("field " + WireFormat.getTagFieldNumber(tag) + " (wire type "
+                        + wireType + ") is not a field of " + type.getName());
+            }
+            if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+                int limit = in.pushLimit(in.readRawVarint32());
+                requireDeclaredFields(in, field.getMessageType(), depth + 1);
+                in.popLimit(limit);
+            } else {
+                in.skipField(tag);
+            }
+        }
     }
 
     static List<OperatorSetIdProto> opsets() {

@@ -98,7 +98,8 @@ class AzureTemplatesTest {
             // `models`, the pseudonymisation key, telemetry to Application Insights (local auth is off).
             assertThat(template).contains(
                     new Grant(app, "Cosmos DB Built-in Data Contributor", "database `" + AzureSettings.DEFAULT_DATABASE + "`"),
-                    new Grant(app, "Storage Blob Data Reader", "container `" + ArtifactStore.MODELS + "`"),
+                    new Grant(app, app.equals("control") ? "Storage Blob Data Contributor" : "Storage Blob Data Reader",
+                            "container `" + ArtifactStore.MODELS + "`"),
                     new Grant(app, "Key Vault Secrets User", "Key Vault"),
                     new Grant(app, "Monitoring Metrics Publisher", "Application Insights"),
                     new Grant(app, "AcrPull", "container registry"));
@@ -108,13 +109,20 @@ class AzureTemplatesTest {
                 new Grant("control", "EventGrid Data Sender", "Event Grid topic"),
                 new Grant("control", "Key Vault Crypto User", "key `" + KeyVaultAuditSigner.KEY_NAME + "`"),
                 new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.AUDIT_EXPORTS + "`"),
-                new Grant("pipeline", "Storage Blob Data Contributor", "container `" + ArtifactStore.MODELS + "`"),
                 new Grant("pipeline", "Storage Blob Data Reader", "container `" + ArtifactStore.DATASETS + "`"),
                 new Grant("eventGridTopic", "Storage Blob Data Contributor", "container `event-deadletter`"),
                 new Grant("storageTopic", "Storage Blob Data Contributor", "container `event-deadletter`"));
+        // The control app is the only writer of packages (ADR 0010): the pipeline uploads through its route.
+        assertThat(template).noneMatch(g -> !g.principal().equals("control") && g.role().equals("Storage Blob Data Contributor")
+                && g.scope().equals("container `" + ArtifactStore.MODELS + "`"));
+        // Registration (control) keeps each registered package; both apps load versions from there.
+        assertThat(template).contains(
+                new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.PACKAGES + "`"),
+                new Grant("scoring", "Storage Blob Data Reader", "container `" + ArtifactStore.PACKAGES + "`"));
         // Nothing on a whole storage account, and the scoring app never sees datasets or exports.
         assertThat(template).noneMatch(g -> g.principal().equals("scoring") && g.scope().startsWith("container `")
-                && !g.scope().equals("container `" + ArtifactStore.MODELS + "`"));
+                && !g.scope().equals("container `" + ArtifactStore.MODELS + "`")
+                && !g.scope().equals("container `" + ArtifactStore.PACKAGES + "`"));
     }
 
     @Test
@@ -137,9 +145,45 @@ class AzureTemplatesTest {
         Matcher m = Pattern.compile("var containerNames = \\[ (.*) \\]").matcher(module("storage.bicep"));
         assertThat(m.find()).isTrue();
         assertThat(m.group(1).replace("'", "").split(", ")).containsExactlyInAnyOrder(
-                ArtifactStore.MODELS, ArtifactStore.DATASETS, ArtifactStore.AUDIT_EXPORTS, "event-deadletter");
+                ArtifactStore.MODELS, ArtifactStore.PACKAGES, ArtifactStore.DATASETS, ArtifactStore.AUDIT_EXPORTS,
+                "event-deadletter");
         assertThat(module("eventgrid-subscriptions.bicep")).contains("blobContainerName: 'event-deadletter'")
                 .contains("deadLetterWithResourceIdentity: deadLetter").doesNotContain("deadLetterDestination: {\n      endpointType");
+    }
+
+    /**
+     * Registered packages and audit exports cannot be overwritten or deleted in Azure: each container has a
+     * time-based immutability policy (its parent resolved through the container list, as Bicep indexes it), and
+     * the registered packages' container is created with version-level immutability, so every blob version written
+     * there is under the policy; the retention comes from main.bicep's parameter.
+     */
+    @Test
+    void registeredPackagesAndAuditExportsAreImmutable() throws IOException {
+        String storage = module("storage.bicep");
+        Matcher names = Pattern.compile("var containerNames = \\[ (.*) \\]").matcher(storage);
+        assertThat(names.find()).isTrue();
+        List<String> containers = List.of(names.group(1).replace("'", "").split(", "));
+        Matcher versioned = Pattern.compile("var versionImmutableContainers = \\[ (.*) \\]").matcher(storage);
+        assertThat(versioned.find()).isTrue();
+        assertThat(versioned.group(1).replace("'", "").split(", ")).containsExactly(ArtifactStore.PACKAGES);
+        assertThat(storage).containsPattern("properties: contains\\(versionImmutableContainers, name\\)\\n\\s+\\? \\{"
+                + " publicAccess: 'None', immutableStorageWithVersioning: \\{ enabled: true \\} \\}");
+        assertThat(storage).contains("isVersioningEnabled: true"); // version-level immutability requires it
+
+        Matcher policies = Pattern.compile("(?s)resource \\w+ 'Microsoft\\.Storage/storageAccounts/blobServices/containers"
+                + "/immutabilityPolicies@[0-9-]+' = \\{\\n  parent: containers\\[(\\d)\\]\\n  name: 'default'\\n"
+                + "  properties: \\{\\n    immutabilityPeriodSinceCreationInDays: (\\w+)\\n"
+                + "    allowProtectedAppendWrites: false").matcher(storage);
+        java.util.Map<String, String> periodByContainer = new java.util.TreeMap<>();
+        while (policies.find()) {
+            periodByContainer.put(containers.get(Integer.parseInt(policies.group(1))), policies.group(2));
+        }
+        assertThat(periodByContainer).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
+                ArtifactStore.PACKAGES, "registeredPackageImmutabilityDays",
+                ArtifactStore.AUDIT_EXPORTS, "auditExportImmutabilityDays"));
+        assertThat(Files.readString(REPO.resolve("infra/bicep/main.bicep")))
+                .containsPattern("@minValue\\(1\\)\\nparam registeredPackageImmutabilityDays int = \\d+")
+                .contains("registeredPackageImmutabilityDays: registeredPackageImmutabilityDays");
     }
 
     @Test

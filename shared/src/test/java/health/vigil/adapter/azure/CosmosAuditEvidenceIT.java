@@ -50,6 +50,16 @@ class CosmosAuditEvidenceIT extends AuditEvidenceContract {
     }
 
     @Override
+    protected void corrupt(String partition, long sequence) {
+        ObjectNode doc = CosmosDocuments.document(CosmosAuditStore.recordId(partition, sequence),
+                CosmosAuditStore.PARTITION_PROPERTY, partition, CosmosAuditStore.TYPE_RECORD);
+        doc.put("sequence", sequence);
+        doc.put("body", "damaged");
+        db.container(CosmosAuditStore.CONTAINER).upsertItem(doc, new PartitionKey(partition),
+                new CosmosItemRequestOptions());
+    }
+
+    @Override
     protected void remove(String partition, long sequence) {
         db.container(CosmosAuditStore.CONTAINER).deleteItem(CosmosAuditStore.recordId(partition, sequence),
                 new PartitionKey(partition), new CosmosItemRequestOptions());

@@ -23,6 +23,7 @@ import health.vigil.hash.Sha256;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
@@ -56,7 +57,7 @@ class CosmosRequestsTest {
         when(container.replaceItem(any(ObjectNode.class), anyString(), any(PartitionKey.class),
                 any(CosmosItemRequestOptions.class))).thenReturn(answer0);
 
-        VersionRecord updated = new CosmosRegistryStore(container).updateVersion(read.withStage(Stage.APPROVED, Fixtures.T0));
+        VersionRecord updated = new CosmosRegistryStore(container).updateVersion(read.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", Fixtures.T0)));
 
         ArgumentCaptor<ObjectNode> doc = ArgumentCaptor.forClass(ObjectNode.class);
         ArgumentCaptor<CosmosItemRequestOptions> options = ArgumentCaptor.forClass(CosmosItemRequestOptions.class);

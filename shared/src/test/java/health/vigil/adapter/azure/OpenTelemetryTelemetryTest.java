@@ -166,6 +166,9 @@ class OpenTelemetryTelemetryTest {
         telemetry.registration("registered");
         telemetry.event("Vigil.Model.Registered", Optional.of(ModelName.of("readmission")), "published");
         telemetry.auditVerified(true);
+        telemetry.gateChecked(ModelVersion.of("readmission", 3), "calibration", "failed");
+        telemetry.trafficWeight(ModelVersion.of("readmission", 3), Slot.CANARY, 500);
+        telemetry.canaryAnalysis(ModelVersion.of("readmission", 3), "pass");
 
         Collection<MetricData> all = metrics.collectAllMetrics();
         Set<String> recorded = new java.util.TreeSet<>(all.stream().map(MetricData::getName).toList());

@@ -42,6 +42,12 @@ class SqliteAuditEvidenceTest extends AuditEvidenceContract {
         below("DELETE FROM audit WHERE partition = ? AND sequence = ?", null, partition, sequence);
     }
 
+    @Override
+    protected void corrupt(String partition, long sequence) {
+        below("UPDATE audit SET document = ? WHERE partition = ? AND sequence = ?", "{\"damaged\": ", partition,
+                sequence);
+    }
+
     private void below(String sql, String document, String partition, long sequence) {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqliteAuditStore.FILE_NAME))) {
             try (Statement s = c.createStatement()) {

@@ -13,6 +13,7 @@ import health.vigil.error.StoreException;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ class SqliteRegistryStoreTest {
         Deployment deployment;
         try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
             VersionRecord first = store.createNextVersion(MODEL, n -> version(MODEL, n, sha256("p1")));
-            approved = store.updateVersion(first.withStage(Stage.APPROVED, T0));
+            approved = store.updateVersion(first.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0)));
             deployment = store.saveDeployment(Deployment.stableOnly(MODEL, 1, 1, "ops", T0, null));
             store.markEventHandled("RegisterModel", "event-1");
         }
@@ -89,8 +90,8 @@ class SqliteRegistryStoreTest {
             assertThat(numbers.stream().flatMap(List::stream).sorted().toList())
                     .containsExactlyElementsOf(IntStream.rangeClosed(1, 60).boxed().toList());
             VersionRecord readByA = a.findVersion(MODEL, 1).orElseThrow();
-            b.updateVersion(b.findVersion(MODEL, 1).orElseThrow().withStage(Stage.REJECTED, T0));
-            assertThatThrownBy(() -> a.updateVersion(readByA.withStage(Stage.APPROVED, T0)))
+            b.updateVersion(b.findVersion(MODEL, 1).orElseThrow().withStage(new StageChange(null, Stage.REJECTED, "store-test", "written directly to the store", T0)));
+            assertThatThrownBy(() -> a.updateVersion(readByA.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0))))
                     .isInstanceOfSatisfying(ConflictException.class,
                             e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
         }

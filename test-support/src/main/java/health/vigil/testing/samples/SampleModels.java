@@ -3,6 +3,7 @@ package health.vigil.testing.samples;
 import health.vigil.adapter.onnx.OnnxModelWriter;
 import health.vigil.features.IdentityPipeline;
 import health.vigil.hash.Sha256;
+import health.vigil.model.CardFacts;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.FeatureType;
@@ -222,7 +223,20 @@ public final class SampleModels {
                         + " Not for clinical use.",
                 List.of("Trained on synthetic patients only; it has never seen a real patient.",
                         "Admission type enters as its category index, a simplification of the identity pipeline."),
-                "vigil-demo", provenance);
+                "vigil-demo", provenance, readmissionCard());
+    }
+
+    /**
+     * The sample readmission model's card section: some facts given, the rest left out, so a card shows both what
+     * the developer said and "not provided".
+     */
+    private static CardFacts readmissionCard() {
+        Map<String, List<String>> variables = new java.util.LinkedHashMap<>();
+        CardFacts.INPUT_VARIABLES.forEach(v -> variables.put(v, List.of()));
+        variables.put("dateOfBirth", List.of("age (years)"));
+        return new CardFacts(null, null, "Synthetic adult inpatients at discharge", "Care coordinators", "informs",
+                List.of("Any real patient", "Children"), "Synthetic inpatients aged 18 to 95", null, variables, null, null,
+                null, null, null, null, null, null, null, null, List.of(), "Never: a demonstration model");
     }
 
     // ---------------------------------------------------------------- benchmark-trees

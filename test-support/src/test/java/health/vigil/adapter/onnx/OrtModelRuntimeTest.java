@@ -330,6 +330,22 @@ class OrtModelRuntimeTest {
                         e -> assertThat(e.reason()).isEqualTo(Reason.ONNX_UNLOADABLE));
     }
 
+    @Test
+    void junkThatProtobufWouldKeepAsUnknownFieldsIsRefusedBeforeItIsParsed() throws Exception {
+        byte[] spaces = new byte[1 << 20];
+        Arrays.fill(spaces, (byte) ' ');
+        // Plain protobuf accepts it: half a million unknown fields, each an object on the heap.
+        assertThat(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(spaces).hasGraph()).isFalse();
+
+        assertThatThrownBy(() -> runtime.inspect(spaces))
+                .isInstanceOfSatisfying(PackageRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.ONNX_UNLOADABLE))
+                .hasMessageContaining("not an ONNX model");
+        // Every real model still reads, subgraphs and packed fields included.
+        assertThat(runtime.inspect(trees.onnx()).inputs()).isNotEmpty();
+        assertThat(runtime.inspect(SampleModels.readmissionLogistic().onnx()).inputs()).isNotEmpty();
+    }
+
     private static float[] slice(float[] inputs, int[] slice, int width) {
         return Arrays.copyOfRange(inputs, slice[0] * width, (slice[0] + slice[1]) * width);
     }

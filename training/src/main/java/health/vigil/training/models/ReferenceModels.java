@@ -41,4 +41,18 @@ public final class ReferenceModels {
         }
         return written;
     }
+
+    /**
+     * Trains {@code model} as {@link #trainAll} does and writes it with every risk's log-odds moved by
+     * {@code marginShift} (see {@link TrainedModel#withMarginShift}): a candidate that ranks patients as well as the
+     * honest one but whose risks are miscalibrated, for showing that the platform's calibration gates stop it.
+     */
+    public static WrittenPackage trainMiscalibrated(ClinicalModel model, Path out, long seed, int rows,
+            double marginShift, TrainingProgress progress) {
+        ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
+        Dataset data = model.synthetic(rows, seed).dataset();
+        TrainedModel shifted = training.train(model, data, TrainingSettings.defaults().withSeed(seed), progress)
+                .withMarginShift(marginShift);
+        return ModelPackager.write(shifted, ModelPackager.onnx(shifted), out);
+    }
 }

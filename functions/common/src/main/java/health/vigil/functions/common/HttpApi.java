@@ -59,7 +59,7 @@ public final class HttpApi {
             Object result = handler.handle(new Call(principal, requestId, request.getQueryParameters(), request.getBody(),
                     headers));
             Reply reply = result instanceof Reply r ? r : Reply.of(200, result);
-            response = reply.body() instanceof HtmlPage page ? html(request, reply.status(), page, reply.headers())
+            response = reply.body() instanceof Reply.Text text ? text(request, reply.status(), text, reply.headers())
                     : json(request, reply.status(), reply.body(), reply.headers());
         } catch (VigilException e) {
             failure = e.code();
@@ -140,22 +140,20 @@ public final class HttpApi {
 
     /**
      * What a page may load: nothing but its own inline style, and forms post only back to Vigil. Pages carry no
-     * script; a clinical application may still frame them, which is what they are for.
+     * script; a clinical application may still frame them, which is what the clinician's view is for.
      */
     public static final String PAGE_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:;"
             + " form-action 'self'; base-uri 'none'";
 
-    /** A web page (or fragment) with the policy above. */
-    public static HttpResponseMessage html(HttpRequestMessage<?> request, int status, HtmlPage page,
+    /** A text response in the media type the handler chose. */
+    private static HttpResponseMessage text(HttpRequestMessage<?> request, int status, Reply.Text text,
             Map<String, String> headers) {
         HttpResponseMessage.Builder builder = request.createResponseBuilder(HttpStatus.valueOf(status))
-                .header("Content-Type", "text/html; charset=utf-8")
+                .header("Content-Type", text.mediaType() + "; charset=utf-8")
                 .header("Cache-Control", "no-store")
-                .header("Content-Security-Policy", PAGE_SECURITY_POLICY)
-                .header("X-Content-Type-Options", "nosniff")
-                .header("Referrer-Policy", "no-referrer");
+                .header("X-Content-Type-Options", "nosniff");
         headers.forEach(builder::header);
-        return builder.body(page.markup()).build();
+        return builder.body(text.content()).build();
     }
 
     /** The error body of every Vigil API. */

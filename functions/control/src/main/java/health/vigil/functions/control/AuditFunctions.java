@@ -8,6 +8,7 @@ import com.microsoft.azure.functions.annotation.AuthorizationLevel;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import health.vigil.audit.AuditLog;
+import health.vigil.audit.AuditPage;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.Call;
@@ -38,11 +39,12 @@ public final class AuditFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
             LocalDate[] period = period(call);
-            var records = audit.read(period[0], period[1]);
+            int limit = pageSize(call);
+            AuditPage page = audit.readPage(period[0], period[1], call.queryParam("continuationToken").orElse(null), limit);
             // Reading the log is itself evidence: who looked at which period.
             audit.record(call.principal().id(), "audit.read", "audit/" + period[0] + ".." + period[1], "read",
-                    Map.of("records", Integer.toString(records.size())));
-            return Map.of("from", period[0].toString(), "to", period[1].toString(), "records", records);
+                    Map.of("records", Integer.toString(page.records().size())));
+            return page;
         });
     }
 
@@ -58,6 +60,23 @@ public final class AuditFunctions {
                     report.valid() ? "valid" : "broken", Map.of("records", Long.toString(report.recordsChecked())));
             return report;
         });
+    }
+
+    /** {@code limit}: records per page, 1 to {@link AuditLog#MAX_PAGE_SIZE} (the default). */
+    private static int pageSize(Call call) {
+        return call.queryParam("limit").map(v -> {
+            try {
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }).map(n -> {
+            if (n < 1 || n > AuditLog.MAX_PAGE_SIZE) {
+                throw new ValidationException("query parameter 'limit' must be a whole number from 1 to "
+                        + AuditLog.MAX_PAGE_SIZE);
+            }
+            return n;
+        }).orElse(AuditLog.MAX_PAGE_SIZE);
     }
 
     /** {@code from} and {@code to} (inclusive, UTC days, default today), at most a year apart. */

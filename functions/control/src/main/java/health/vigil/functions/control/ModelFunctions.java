@@ -10,23 +10,33 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.functions.common.Access;
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.error.ValidationException;
 import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
+import health.vigil.registry.RegistrationOutcome;
+import health.vigil.registry.RegistrationService;
+import java.util.Base64;
 import health.vigil.model.ModelName;
+import health.vigil.model.VersionRecord;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.security.Role;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** The control API for models: the registry (read) and deployment of a registered version. */
 public final class ModelFunctions {
     private final ModelRegistry registry;
     private final DeploymentService deployments;
+    private final RegistrationService registration;
     private final HttpApi http;
 
     public ModelFunctions(VigilPlatform platform, HttpApi http) {
         this.registry = platform.registry();
         this.deployments = platform.deployments();
+        this.registration = platform.registration();
         this.http = http;
     }
 
@@ -62,6 +72,49 @@ public final class ModelFunctions {
                 call -> registry.getVersion(new ModelName(name), HttpApi.version(version)));
     }
 
+    /**
+     * A data scientist's upload: {@code {"fileName": "readmission-2026-11.zip", "packageBase64": "..."}}. The
+     * package is stored with the caller recorded as its uploader and registered at once (ADR 0010).
+     */
+    @FunctionName("UploadModelPackage")
+    public HttpResponseMessage upload(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/packages",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.MODELS_UPLOAD), call -> {
+            JsonNode body = call.json();
+            String fileName = body.path("fileName").asText(null);
+            byte[] content;
+            try {
+                content = Base64.getDecoder().decode(body.path("packageBase64").asText(""));
+            } catch (IllegalArgumentException e) {
+                throw new ValidationException("packageBase64 is not valid base64: send the package zip's bytes"
+                        + " base64-encoded");
+            }
+            if (content.length == 0) {
+                throw new ValidationException("packageBase64 is missing or empty: send the package zip's bytes"
+                        + " base64-encoded, with fileName naming it");
+            }
+            RegistrationOutcome outcome = registration.upload(new ModelName(name), fileName, content, call.principal());
+            return Reply.of(outcome.kind() == RegistrationOutcome.Kind.REGISTERED ? 201 : 200, outcome);
+        });
+    }
+
+    @FunctionName("GetModelVersionHistory")
+    public HttpResponseMessage history(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "models/{name}/versions/{version}/history",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            @BindingName("version") String version,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.AUTHENTICATED, call -> {
+            VersionRecord record = registry.getVersion(new ModelName(name), HttpApi.version(version));
+            return Map.of("model", record.modelName(), "version", record.version(), "stage", record.stage(),
+                    "history", record.history());
+        });
+    }
+
     @FunctionName("DeployModelVersion")
     public HttpResponseMessage deploy(
             @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/versions/{version}/deploy",
@@ -71,5 +124,33 @@ public final class ModelFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
                 call -> deployments.deploy(new ModelName(name), HttpApi.version(version), call.principal()));
+    }
+
+    /**
+     * Puts the previous stable version back on all traffic, or {@code {"version": N}}, one of the last retired
+     * versions; takes effect on the next request.
+     */
+    @FunctionName("RollbackModel")
+    public HttpResponseMessage rollback(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/rollback",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
+            OptionalInt version = OptionalInt.empty();
+            if (call.body().filter(b -> !b.isBlank()).isPresent()) {
+                JsonNode body = call.json();
+                JsonNode named = body.path("version");
+                if (!body.isObject() || body.size() > 1 || (body.size() == 1 && !body.has("version"))
+                        || (body.has("version") && !(named.isIntegralNumber() && named.canConvertToInt()))) {
+                    throw new ValidationException("send no body to roll back to the previous stable version, or"
+                            + " {\"version\": N} naming one of the last retired versions");
+                }
+                if (body.has("version")) {
+                    version = OptionalInt.of(named.intValue());
+                }
+            }
+            return deployments.rollback(new ModelName(name), version, call.principal());
+        });
     }
 }

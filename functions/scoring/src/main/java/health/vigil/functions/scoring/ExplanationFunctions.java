@@ -10,13 +10,16 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Access;
-import health.vigil.functions.common.HtmlPage;
+import health.vigil.functions.common.ContentNegotiation;
 import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
 import health.vigil.functions.scoring.explanation.ExplanationPage;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.scoring.PredictionExplanation;
 import health.vigil.scoring.PredictionExplanations;
 import health.vigil.security.Role;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -26,6 +29,9 @@ import java.util.regex.Pattern;
  * for {@code Accept: application/json}.
  */
 public final class ExplanationFunctions {
+    private static final String JSON = "application/json";
+    /** A page first: a browser's Accept header names HTML, a client that wants JSON says so. */
+    private static final List<String> OFFERED = List.of("text/html", JSON);
     private static final Pattern PREDICTION_ID = Pattern.compile("[0-9a-fA-F-]{1,64}");
     private final PredictionExplanations explanations;
     private final HttpApi http;
@@ -47,10 +53,10 @@ public final class ExplanationFunctions {
                         + " and hyphens)");
             }
             PredictionExplanation explanation = explanations.explanation(id);
-            if (call.prefersJson()) {
-                return explanation;
+            if (ContentNegotiation.choose(call.header("accept"), OFFERED).equals(JSON)) {
+                return new Reply(200, explanation, Map.of("Vary", "Accept"));
             }
-            return new HtmlPage(call.flag("fragment", false) ? ExplanationPage.embeddable(explanation)
+            return Reply.page(call.flag("fragment", false) ? ExplanationPage.embeddable(explanation)
                     : ExplanationPage.page(explanation));
         });
     }

@@ -1,0 +1,183 @@
+package health.vigil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.canary.CanaryAnalysis;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code vigil canary ...}: start a canary of an approved version, watch it, and promote, pause, resume or abort
+ * it, as the operator, through the control API of a running platform.
+ */
+@Command(name = "canary", mixinStandardHelpOptions = true, description = "Canary ramps: start, status, promote, pause, resume, abort.",
+        subcommands = {CanaryCommand.Start.class, CanaryCommand.Status.class, CanaryCommand.Promote.class,
+                CanaryCommand.Pause.class, CanaryCommand.Resume.class, CanaryCommand.Abort.class})
+final class CanaryCommand {
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Start a canary of an approved version against the stable one.")
+    static final class Start implements Callable<Integer> {
+        @Parameters(index = "0", description = "The model")
+        String model;
+
+        @Parameters(index = "1", description = "The approved version to ramp up")
+        int version;
+
+        @Option(names = "--steps", split = ",", description = "Ramp in basis points (default 100,500,2500,5000,10000)")
+        List<Integer> steps;
+
+        @Option(names = "--bake", description = "Bake time per step, ISO-8601 (default PT10M)")
+        String bake;
+
+        @Option(names = "--false-rollback-rate", description = "Chance of rolling back a healthy canary over the ramp (default 0.01)")
+        Double falseRollbackRate;
+
+        @Option(names = "--min-sample", description = "Predictions per slot before a step is judged (default 200)")
+        Integer minSample;
+
+        @Mixin
+        ModelsCommand.Target target = new ModelsCommand.Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("version", version);
+            if (steps != null) {
+                body.put("steps", steps);
+            }
+            if (bake != null) {
+                body.put("bakeTime", bake);
+            }
+            Map<String, Object> policy = new LinkedHashMap<>();
+            if (falseRollbackRate != null) {
+                policy.put("falseRollbackRate", falseRollbackRate);
+            }
+            if (minSample != null) {
+                policy.put("minSamplePerSlot", minSample);
+            }
+            if (!policy.isEmpty()) {
+                body.put("policy", policy);
+            }
+            return target.print(target.client("operator").exchange("POST", "/models/" + model + "/canary", body),
+                    CanaryCommand::statusLines);
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the canary ramp and its analyses.")
+    static final class Status implements Callable<Integer> {
+        @Parameters(index = "0", description = "The model")
+        String model;
+
+        @Mixin
+        ModelsCommand.Target target = new ModelsCommand.Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            ControlClient client = target.client("operator");
+            int status = target.print(client.exchange("GET", "/models/" + model + "/canary", null), CanaryCommand::statusLines);
+            if (status != 0 || target.json) {
+                return status;
+            }
+            return target.print(client.exchange("GET", "/models/" + model + "/canary/analysis", null),
+                    CanaryCommand::analysisLines);
+        }
+    }
+
+    /** An operator's action on the running ramp. */
+    abstract static class Act implements Callable<Integer> {
+        @Parameters(index = "0", description = "The model")
+        String model;
+
+        @Mixin
+        ModelsCommand.Target target = new ModelsCommand.Target();
+
+        abstract String action();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            return target.print(target.client("operator").exchange("POST", "/models/" + model + "/canary/" + action(),
+                    Map.of()), CanaryCommand::statusLines);
+        }
+    }
+
+    @Command(name = "promote", mixinStandardHelpOptions = true, description = "Put the canary on all traffic now.")
+    static final class Promote extends Act {
+        @Override
+        String action() {
+            return "promote";
+        }
+    }
+
+    @Command(name = "pause", mixinStandardHelpOptions = true, description = "Hold the ramp at its current weight.")
+    static final class Pause extends Act {
+        @Override
+        String action() {
+            return "pause";
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused ramp (a fresh window).")
+    static final class Resume extends Act {
+        @Override
+        String action() {
+            return "resume";
+        }
+    }
+
+    @Command(name = "abort", mixinStandardHelpOptions = true, description = "Return all traffic to stable now.")
+    static final class Abort extends Act {
+        @Override
+        String action() {
+            return "abort";
+        }
+    }
+
+    static String statusLines(JsonNode body) {
+        JsonNode c = body.path("canary");
+        StringBuilder out = new StringBuilder();
+        out.append(body.path("model").asText()).append(" revision ").append(body.path("revision").asLong()).append(": ");
+        for (JsonNode slot : body.path("slots")) {
+            out.append(slot.path("slot").asText()).append(" v").append(slot.path("version").asInt()).append(' ')
+                    .append(percent(slot.path("weightBasisPoints").asInt())).append("  ");
+        }
+        if (!c.isMissingNode()) {
+            out.append("\ncanary of version ").append(c.path("version").asInt()).append(" against ")
+                    .append(c.path("stableVersion").asInt()).append(": ").append(c.path("status").asText())
+                    .append(", step ").append(c.path("step").asInt()).append(" of ").append(c.path("steps").size())
+                    .append(" (").append(percent(c.path("weightBasisPoints").asInt())).append("), judged at ")
+                    .append(c.path("judgeAt").asText()).append("\nlast change: ").append(c.path("lastChange").asText())
+                    .append(" (").append(c.path("reason").asText()).append(")");
+        }
+        return out.toString();
+    }
+
+    static String analysisLines(JsonNode body) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "analyses (each test at level %.3g):",
+                body.path("testLevel").asDouble()));
+        for (JsonNode step : body.path("steps")) {
+            out.append(String.format(Locale.ROOT, "%n  step %d at %s: %s, %d canary / %d stable predictions: %s",
+                    step.path("step").asInt() + 1, percent(step.path("weightBasisPoints").asInt()),
+                    step.path("decision").asText(), step.path("canaryCount").asLong(), step.path("stableCount").asLong(),
+                    step.path("reason").asText()));
+            for (JsonNode m : step.path("metrics")) {
+                out.append(String.format(Locale.ROOT, "%n    %-20s canary %.4f  stable %.4f  statistic %.3f  p %.3g%s",
+                        m.path("name").asText(), m.path("canary").asDouble(), m.path("stable").asDouble(),
+                        m.path("statistic").asDouble(), m.path("pValue").asDouble(), m.path("failed").asBoolean()
+                                ? "  FAILED" : ""));
+            }
+        }
+        return out.toString();
+    }
+
+    private static String percent(int basisPoints) {
+        return CanaryAnalysis.percent(basisPoints);
+    }
+}

@@ -1,0 +1,200 @@
+package health.vigil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
+import health.vigil.training.ClinicalModel;
+import health.vigil.training.HeldOutEvaluationData;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code vigil datasets ...}: the evaluation datasets the platform's gates judge on. {@code register} and
+ * {@code list} talk to a running platform over HTTP with the data steward's key ({@code Datasets.Register});
+ * {@code generate} writes a held-out synthetic dataset for one of the clinical models.
+ */
+@Command(name = "datasets", mixinStandardHelpOptions = true, description = "Register and list evaluation datasets.",
+        subcommands = {DatasetsCommand.Register.class, DatasetsCommand.ListDatasets.class,
+                DatasetsCommand.Generate.class})
+final class DatasetsCommand {
+    static final String STEWARD = "data-steward";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** Where a running platform is and whose key to use. */
+    static final class Connection {
+        @Option(names = "--url", defaultValue = "http://127.0.0.1:7071", description = "Platform URL (default: ${DEFAULT-VALUE})")
+        URI url;
+
+        @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home with keys.json (default: ${DEFAULT-VALUE})")
+        Path home;
+
+        @Option(names = "--as", defaultValue = STEWARD, description = "Persona in keys.json to call as (default: ${DEFAULT-VALUE})")
+        String persona;
+
+        String key() {
+            return LocalAdapters.apiKey(home, persona);
+        }
+    }
+
+    @Command(name = "register", mixinStandardHelpOptions = true,
+            description = "Register a CSV file as the evaluation dataset of a model (POST /datasets).")
+    static final class Register implements Callable<Integer> {
+        @Parameters(index = "0", description = "The CSV file (header row; raw clinical fields, label, segment columns)")
+        Path file;
+
+        @Option(names = "--model", required = true, description = "The model it evaluates")
+        String model;
+
+        @Option(names = "--label", required = true, description = "The label column (0/1 or true/false)")
+        String label;
+
+        @Option(names = "--age-column", description = "The column of age or age band")
+        String ageColumn;
+
+        @Option(names = "--sex-column", description = "The column of sex")
+        String sexColumn;
+
+        @Option(names = "--segment", description = "Another column to judge segments by (race, ethnicity, payer...); repeatable")
+        List<String> segments = new ArrayList<>();
+
+        @Option(names = "--json", description = "Print the registered manifest as JSON")
+        boolean json;
+
+        @picocli.CommandLine.Mixin
+        Connection connection = new Connection();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            if (!Files.isRegularFile(file)) {
+                throw new ValidationException("'" + file + "' is not a file: give the path of a CSV file");
+            }
+            JsonNode registered = register(connection.url, connection.key(), model, file.getFileName().toString(),
+                    Files.readAllBytes(file), label, ageColumn, sexColumn, segments);
+            print(System.out, registered, json);
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List evaluation datasets (GET /datasets).")
+    static final class ListDatasets implements Callable<Integer> {
+        @Option(names = "--model", description = "Only this model's")
+        String model;
+
+        @Option(names = "--json", description = "Print JSON")
+        boolean json;
+
+        @picocli.CommandLine.Mixin
+        Connection connection = new Connection();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            JsonNode listed = send(connection.url, connection.key(), "GET",
+                    "/datasets" + (model == null ? "" : "?model=" + model), null, 200);
+            if (json) {
+                System.out.println(listed.toPrettyString());
+            } else {
+                for (JsonNode d : listed.path("datasets")) {
+                    print(System.out, d, false);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Write a held-out synthetic evaluation dataset for a clinical model, and the register command for it.")
+    static final class Generate implements Callable<Integer> {
+        @Parameters(index = "0", description = "readmission, adherence or complications")
+        String model;
+
+        @Option(names = "--seed", defaultValue = "20261124", description = "The seed the model was trained with (default: ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--rows", defaultValue = "5000", description = "About how many rows (default: ${DEFAULT-VALUE})")
+        int rows;
+
+        @Option(names = "--out", required = true, description = "The CSV file to write")
+        Path out;
+
+        @Override
+        public Integer call() throws IOException {
+            HeldOutEvaluationData data = HeldOutEvaluationData.generate(ClinicalModel.of(model), rows, seed);
+            Files.write(out, data.csv());
+            System.out.println("wrote " + data.rows() + " held-out rows to " + out);
+            System.out.println("register: vigil datasets register " + out + " --model " + model + " --label "
+                    + data.label() + " --age-column " + data.ageColumn() + " --sex-column " + data.sexColumn()
+                    + data.segments().stream().map(s -> " --segment " + s).reduce("", String::concat));
+            return 0;
+        }
+    }
+
+    /** Registers a held-out dataset generated for {@code data.model()} (what {@code vigil demo} calls). */
+    static JsonNode register(URI base, String key, HeldOutEvaluationData data) throws IOException, InterruptedException {
+        return register(base, key, data.model().modelName().value(), data.model() + "-evaluation.csv", data.csv(),
+                data.label(), data.ageColumn(), data.sexColumn(), data.segments());
+    }
+
+    static JsonNode register(URI base, String key, String model, String fileName, byte[] csv, String label,
+            String ageColumn, String sexColumn, List<String> segments) throws IOException, InterruptedException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", model);
+        body.put("fileName", fileName);
+        body.put("label", label);
+        if (ageColumn != null) {
+            body.put("ageColumn", ageColumn);
+        }
+        if (sexColumn != null) {
+            body.put("sexColumn", sexColumn);
+        }
+        body.put("segments", segments);
+        body.put("csv", new String(csv, StandardCharsets.UTF_8));
+        return send(base, key, "POST", "/datasets", body, 201);
+    }
+
+    private static void print(PrintStream out, JsonNode dataset, boolean json) {
+        if (json) {
+            out.println(dataset.toPrettyString());
+            return;
+        }
+        out.println(dataset.path("model").asText() + "  sha256 " + dataset.path("sha256").asText() + "  "
+                + dataset.path("rows").asInt() + " rows (" + dataset.path("positives").asInt() + " positive)  label "
+                + dataset.path("label").asText() + "  registered by " + dataset.path("registeredBy").asText() + " at "
+                + dataset.path("registeredAt").asText());
+    }
+
+    private static JsonNode send(URI base, String key, String method, String path, Object body, int expected)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
+                .header("x-api-key", key);
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(Json.write(body)));
+        }
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        JsonNode parsed = Json.readTree("the platform's answer", response.body().getBytes(StandardCharsets.UTF_8));
+        if (response.statusCode() != expected) {
+            throw new ValidationException(method + " " + path + " answered " + response.statusCode() + ": "
+                    + parsed.path("error").path("message").asText(response.body()));
+        }
+        return parsed;
+    }
+}

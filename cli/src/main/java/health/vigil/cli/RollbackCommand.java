@@ -1,0 +1,30 @@
+package health.vigil.cli;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code vigil rollback MODEL [--version N]}: all live traffic back to the previous stable (or a retired) version. */
+@Command(name = "rollback", mixinStandardHelpOptions = true,
+        description = "Put the previous stable version (or --version N, one of the last retired) back on all traffic.")
+final class RollbackCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "The model")
+    String model;
+
+    @Option(names = "--version", description = "A recently retired version (default: the previous stable one)")
+    Integer version;
+
+    @Mixin
+    ModelsCommand.Target target = new ModelsCommand.Target();
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        return target.print(target.client("operator").exchange("POST", "/models/" + model + "/rollback",
+                version == null ? Map.of() : Map.of("version", version)), body -> "rolled back: "
+                        + CanaryCommand.statusLines(body));
+    }
+}

@@ -1,0 +1,251 @@
+package health.vigil.functions.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.annotation.AuthorizationLevel;
+import com.microsoft.azure.functions.annotation.BindingName;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.HttpTrigger;
+import com.microsoft.azure.functions.annotation.TimerTrigger;
+import health.vigil.canary.CanaryAnalysis;
+import health.vigil.canary.CanaryService;
+import health.vigil.error.ValidationException;
+import health.vigil.functions.common.Access;
+import health.vigil.functions.common.Call;
+import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
+import health.vigil.model.CanaryPolicy;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.security.Role;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Canary ramps: start one of an approved version, read its state and its analyses, promote, pause, resume or abort
+ * it (role {@code Deployments.Operate} for changes), and the controller that advances every ramp each minute.
+ */
+public final class CanaryFunctions {
+    private static final Set<String> START_FIELDS = Set.of("version", "steps", "bakeTime", "policy");
+    private static final Set<String> POLICY_FIELDS = Set.of("falseRollbackRate", "minSamplePerSlot", "flagRateMargin",
+            "missingRateMargin", "psiLimit");
+
+    private final CanaryService canaries;
+    private final HttpApi http;
+
+    public CanaryFunctions(VigilPlatform platform, HttpApi http) {
+        this.canaries = platform.canaries();
+        this.http = http;
+    }
+
+    /**
+     * {@code {"version": 2, "steps": [100, 500, 2500, 5000, 10000], "bakeTime": "PT10M", "policy": {...}}}; all but
+     * the version may be left out (the default ramp, ten minutes, the default policy).
+     */
+    @FunctionName("StartCanary")
+    public HttpResponseMessage start(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/canary",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
+            ModelName model = new ModelName(name);
+            return Reply.of(201, view(canaries.start(model, startCommand(call), call.principal())));
+        });
+    }
+
+    @FunctionName("GetCanary")
+    public HttpResponseMessage status(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "models/{name}/canary",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.AUTHENTICATED, call -> view(canaries.status(new ModelName(name))));
+    }
+
+    @FunctionName("GetCanaryAnalysis")
+    public HttpResponseMessage analysis(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "models/{name}/canary/analysis",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.AUTHENTICATED, call -> {
+            CanaryRamp ramp = canaries.status(new ModelName(name)).canary();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("model", name);
+            body.put("version", ramp.version());
+            body.put("stableVersion", ramp.stableVersion());
+            body.put("status", ramp.status());
+            body.put("policy", ramp.policy());
+            body.put("metrics", CanaryAnalysis.METRICS);
+            body.put("testLevel", CanaryAnalysis.testLevel(ramp));
+            body.put("steps", ramp.analyses());
+            return body;
+        });
+    }
+
+    @FunctionName("PromoteCanary")
+    public HttpResponseMessage promote(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/canary/promote",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
+                call -> view(canaries.promote(new ModelName(name), call.principal())));
+    }
+
+    @FunctionName("PauseCanary")
+    public HttpResponseMessage pause(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/canary/pause",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
+                call -> view(canaries.pause(new ModelName(name), call.principal())));
+    }
+
+    @FunctionName("ResumeCanary")
+    public HttpResponseMessage resume(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/canary/resume",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
+                call -> view(canaries.resume(new ModelName(name), call.principal())));
+    }
+
+    @FunctionName("AbortCanary")
+    public HttpResponseMessage abort(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/canary/abort",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
+                call -> view(canaries.abort(new ModelName(name), call.principal())));
+    }
+
+    /** Advances every canary ramp whose bake time is over; every minute (the ramp's state is in its deployment). */
+    @FunctionName("CanaryController")
+    public void controller(@TimerTrigger(name = "timer", schedule = "0 * * * * *") String timer, ExecutionContext context) {
+        List<Deployment> changed = canaries.tick();
+        for (Deployment d : changed) {
+            context.getLogger().info("CanaryController moved the canary of " + d.modelName() + " to revision "
+                    + d.revision() + ": " + d.canary().transition());
+        }
+    }
+
+    /** The deployment with the ramp, without the analyses (served by the analysis route). */
+    private static Map<String, Object> view(Deployment d) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", d.modelName());
+        body.put("slots", d.slots());
+        body.put("revision", d.revision());
+        body.put("updatedBy", d.updatedBy());
+        body.put("updatedAt", d.updatedAt());
+        CanaryRamp r = d.canary();
+        if (r != null) {
+            Map<String, Object> ramp = new LinkedHashMap<>();
+            ramp.put("version", r.version());
+            ramp.put("stableVersion", r.stableVersion());
+            ramp.put("status", r.status());
+            ramp.put("step", r.step() + 1);
+            ramp.put("steps", r.steps());
+            ramp.put("weightBasisPoints", r.weightBasisPoints());
+            ramp.put("bakeTime", r.bakeTime().toString());
+            ramp.put("stepStartedAt", r.stepStartedAt());
+            ramp.put("judgeAt", r.judgeAt());
+            ramp.put("extensions", r.extensions());
+            ramp.put("startedBy", r.startedBy());
+            ramp.put("startedAt", r.startedAt());
+            ramp.put("lastChange", r.transition());
+            ramp.put("reason", r.reason());
+            ramp.put("policy", r.policy());
+            body.put("canary", ramp);
+        }
+        return body;
+    }
+
+    static CanaryService.StartCommand startCommand(Call call) {
+        JsonNode body = call.json();
+        if (!body.isObject()) {
+            throw new ValidationException("send a JSON object such as {\"version\": 2}");
+        }
+        requireKnown(body, START_FIELDS, "the canary request");
+        JsonNode version = body.path("version");
+        if (!version.canConvertToInt() || !version.isIntegralNumber()) {
+            throw new ValidationException("\"version\" must be the whole number of an approved version, for example"
+                    + " {\"version\": 2}");
+        }
+        List<Integer> steps = null;
+        if (body.has("steps")) {
+            JsonNode raw = body.get("steps");
+            if (!raw.isArray()) {
+                throw new ValidationException("\"steps\" must be an array of basis points, for example"
+                        + " [100, 500, 2500, 5000, 10000]");
+            }
+            steps = new ArrayList<>();
+            for (JsonNode s : raw) {
+                if (!s.isIntegralNumber() || !s.canConvertToInt()) {
+                    throw new ValidationException("\"steps\" must hold whole numbers of basis points (1-10000)");
+                }
+                steps.add(s.intValue());
+            }
+        }
+        Duration bake = null;
+        if (body.has("bakeTime")) {
+            try {
+                bake = Duration.parse(body.get("bakeTime").asText(""));
+            } catch (DateTimeParseException e) {
+                throw new ValidationException("\"bakeTime\" must be an ISO-8601 duration such as \"PT10M\"");
+            }
+        }
+        return new CanaryService.StartCommand(version.intValue(), steps, bake,
+                body.has("policy") ? policy(body.get("policy")) : null);
+    }
+
+    private static CanaryPolicy policy(JsonNode node) {
+        if (!node.isObject()) {
+            throw new ValidationException("\"policy\" must be an object with any of " + POLICY_FIELDS);
+        }
+        requireKnown(node, POLICY_FIELDS, "the policy");
+        CanaryPolicy d = CanaryPolicy.DEFAULT;
+        return new CanaryPolicy(number(node, "falseRollbackRate", d.falseRollbackRate()),
+                (int) number(node, "minSamplePerSlot", d.minSamplePerSlot()),
+                number(node, "flagRateMargin", d.flagRateMargin()),
+                number(node, "missingRateMargin", d.missingRateMargin()),
+                number(node, "psiLimit", d.psiLimit()));
+    }
+
+    private static double number(JsonNode node, String field, double fallback) {
+        if (!node.has(field)) {
+            return fallback;
+        }
+        JsonNode value = node.get(field);
+        if (!value.isNumber()) {
+            throw new ValidationException("policy field \"" + field + "\" must be a number");
+        }
+        return value.doubleValue();
+    }
+
+    private static void requireKnown(JsonNode node, Set<String> known, String what) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!known.contains(field)) {
+                throw new ValidationException(what + " has an unknown field \""
+                        + (field.length() > 40 ? field.substring(0, 40) + "..." : field) + "\"; allowed: " + known);
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package health.vigil.functions.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.annotation.AuthorizationLevel;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.HttpTrigger;
+import health.vigil.error.ValidationException;
+import health.vigil.functions.common.Access;
+import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
+import health.vigil.gates.EvaluationDataset;
+import health.vigil.gates.EvaluationDatasets;
+import health.vigil.model.ModelName;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.security.Role;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Evaluation datasets the platform owns: registration (role {@code Datasets.Register}) and listing. */
+public final class DatasetFunctions {
+    private final EvaluationDatasets datasets;
+    private final HttpApi http;
+
+    public DatasetFunctions(VigilPlatform platform, HttpApi http) {
+        this.datasets = platform.datasets();
+        this.http = http;
+    }
+
+    @FunctionName("RegisterDataset")
+    public HttpResponseMessage register(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "datasets",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DATASETS_REGISTER), call -> {
+            JsonNode body = call.json();
+            JsonNode csv = body.path("csv");
+            if (!csv.isTextual()) {
+                throw new ValidationException("send the CSV file's text as \"csv\", with \"model\", \"label\" and"
+                        + " the segment columns (\"ageColumn\", \"sexColumn\", \"segments\")");
+            }
+            List<String> segments = new ArrayList<>();
+            body.path("segments").forEach(s -> segments.add(s.asText()));
+            EvaluationDataset.Declaration declaration = new EvaluationDataset.Declaration(text(body, "model"),
+                    text(body, "fileName"), text(body, "label"), text(body, "ageColumn"), text(body, "sexColumn"),
+                    segments);
+            EvaluationDataset dataset = datasets.register(declaration, csv.asText().getBytes(StandardCharsets.UTF_8),
+                    call.principal());
+            return Reply.of(201, dataset);
+        });
+    }
+
+    @FunctionName("ListDatasets")
+    public HttpResponseMessage list(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "datasets",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.AUTHENTICATED, call -> Map.of("datasets",
+                datasets.list(call.queryParam("model").map(ModelName::new))));
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.path(field);
+        return value.isTextual() ? value.asText() : null;
+    }
+}

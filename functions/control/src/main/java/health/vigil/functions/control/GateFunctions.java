@@ -1,0 +1,105 @@
+package health.vigil.functions.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.annotation.AuthorizationLevel;
+import com.microsoft.azure.functions.annotation.BindingName;
+import com.microsoft.azure.functions.annotation.EventGridTrigger;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.HttpTrigger;
+import health.vigil.error.ValidationException;
+import health.vigil.events.EventEnvelope;
+import health.vigil.events.EventEnvelopes;
+import health.vigil.events.EventTypes;
+import health.vigil.functions.common.Access;
+import health.vigil.functions.common.HttpApi;
+import health.vigil.gates.GateEvaluation;
+import health.vigil.gates.GatePolicies;
+import health.vigil.gates.GatePolicy;
+import health.vigil.model.GateReport;
+import health.vigil.json.Json;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.security.Role;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Quality gates: {@code EvaluateGates} on {@code Vigil.Model.Registered}, the gate report of a version, and the
+ * model's gate policy (read by anyone authenticated; changed by {@code Datasets.Register}, never by an uploader).
+ */
+public final class GateFunctions {
+    private final GateEvaluation gates;
+    private final GatePolicies policies;
+    private final HttpApi http;
+
+    public GateFunctions(VigilPlatform platform, HttpApi http) {
+        this.gates = platform.gates();
+        this.policies = platform.gatePolicies();
+        this.http = http;
+    }
+
+    @FunctionName("EvaluateGates")
+    public void evaluate(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
+        EventEnvelope envelope = EventEnvelopes.parseSingle(event);
+        if (!EventTypes.MODEL_REGISTERED.equals(envelope.type())) {
+            context.getLogger().info("EvaluateGates ignored event " + envelope.id() + " of type " + envelope.type());
+            return;
+        }
+        JsonNode data = envelope.data();
+        ModelVersion id = new ModelVersion(new ModelName(data.path("model").asText()), data.path("version").asInt());
+        Optional<GateReport> report = gates.onRegistered(id, envelope.id());
+        context.getLogger().info("EvaluateGates event " + envelope.id() + ": " + id + " "
+                + report.map(r -> r.passed() ? "passed" : "failed " + r.failedGates()).orElse("already past its gates"));
+    }
+
+    @FunctionName("GetGateReport")
+    public HttpResponseMessage report(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "models/{name}/versions/{version}/gates",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            @BindingName("version") String version,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.AUTHENTICATED,
+                call -> gates.get(new ModelName(name), HttpApi.version(version)));
+    }
+
+    @FunctionName("GetGatePolicy")
+    public HttpResponseMessage policy(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "models/{name}/gate-policy",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.AUTHENTICATED, call -> {
+            ModelName model = new ModelName(name);
+            return Map.of("current", policies.current(model), "history", policies.history(model));
+        });
+    }
+
+    @FunctionName("SetGatePolicy")
+    public HttpResponseMessage setPolicy(
+            @HttpTrigger(name = "request", methods = HttpMethod.PUT, route = "models/{name}/gate-policy",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DATASETS_REGISTER), call -> {
+            JsonNode body = call.json();
+            String reason = body.path("reason").asText(null);
+            if (!body.path("policy").isObject()) {
+                throw new ValidationException("send {\"policy\": {...thresholds...}, \"reason\": \"...\"}; read the"
+                        + " current policy with GET /models/" + name + "/gate-policy and change what you need");
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode thresholds = ((com.fasterxml.jackson.databind.node.ObjectNode)
+                    body.path("policy")).deepCopy();
+            // Who changed it, when and why come from the call, never from the body.
+            thresholds.put("version", 0);
+            thresholds.remove(java.util.List.of("changedBy", "changedAt", "reason"));
+            GatePolicy policy = Json.convert("the gate policy", thresholds, GatePolicy.class);
+            return policies.update(new ModelName(name), policy, call.principal(), reason);
+        });
+    }
+}

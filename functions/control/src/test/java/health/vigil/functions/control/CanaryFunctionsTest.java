@@ -1,0 +1,76 @@
+package health.vigil.functions.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.canary.CanaryService;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.functions.common.Call;
+import health.vigil.model.CanaryPolicy;
+import health.vigil.model.CanaryRamp;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** How a canary request's body becomes a start command, and how a bad one is refused. */
+class CanaryFunctionsTest {
+    private static Call call(String body) {
+        return new Call(new Principal("operator", Set.of(Role.DEPLOYMENTS_OPERATE)), "request-1", Map.of(),
+                Optional.of(body), Map.of());
+    }
+
+    @Test
+    void onlyTheVersionIsNeededAndTheRestDefaults() {
+        CanaryService.StartCommand command = CanaryFunctions.startCommand(call("{\"version\": 2}"));
+
+        assertThat(command.version()).isEqualTo(2);
+        assertThat(command.steps()).isEqualTo(CanaryRamp.DEFAULT_STEPS);
+        assertThat(command.bakeTime()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(command.policy()).isEqualTo(CanaryPolicy.DEFAULT);
+    }
+
+    @Test
+    void readsStepsBakeTimeAndAPartialPolicy() {
+        CanaryService.StartCommand command = CanaryFunctions.startCommand(call("{\"version\": 3, \"steps\": [50, 2500,"
+                + " 10000], \"bakeTime\": \"PT30M\", \"policy\": {\"falseRollbackRate\": 0.05, \"minSamplePerSlot\": 500}}"));
+
+        assertThat(command.steps()).containsExactly(50, 2_500, 10_000);
+        assertThat(command.bakeTime()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(command.policy()).isEqualTo(new CanaryPolicy(0.05, 500, 0.05, 0.02, 0.2));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{}|\"version\" must be the whole number",
+            "{\"version\": \"two\"}|\"version\" must be the whole number",
+            "{\"version\": 2.5}|\"version\" must be the whole number",
+            "{\"version\": 0}|versions start at 1",
+            "{\"version\": 2, \"colour\": \"red\"}|unknown field \"colour\"",
+            "{\"version\": 2, \"steps\": [500, 100, 10000]}|must rise strictly",
+            "{\"version\": 2, \"steps\": [100, 5000]}|must be 10000",
+            "{\"version\": 2, \"steps\": \"fast\"}|array of basis points",
+            "{\"version\": 2, \"bakeTime\": \"ten minutes\"}|ISO-8601 duration",
+            "{\"version\": 2, \"bakeTime\": \"PT0S\"}|1 s to 7 days",
+            "{\"version\": 2, \"policy\": {\"falseRollbackRate\": 0.7}}|falseRollbackRate is 0.7",
+            "{\"version\": 2, \"policy\": {\"minSamplePerSlot\": 3}}|minSamplePerSlot is 3",
+            "{\"version\": 2, \"policy\": {\"alpha\": 0.01}}|unknown field \"alpha\"",
+            "[2]|JSON object"})
+    void refusesABadBodyWithWhatToFix(String body, String message) {
+        assertThatThrownBy(() -> CanaryFunctions.startCommand(call(body)))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.code().httpStatus()).isEqualTo(400))
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void aMalformedBodyIsA400() {
+        assertThatThrownBy(() -> CanaryFunctions.startCommand(call("{\"version\": ")))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_JSON));
+    }
+}

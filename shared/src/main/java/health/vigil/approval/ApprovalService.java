@@ -1,0 +1,198 @@
+package health.vigil.approval;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.error.AccessDeniedException;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.model.ElectronicSignature;
+import health.vigil.model.ElectronicSignature.Meaning;
+import health.vigil.model.Lifecycle;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.Stage;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.EventPublisher;
+import health.vigil.port.RegistryStore;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.RegistrationService;
+import health.vigil.registry.VersionLifecycle;
+import health.vigil.security.Principal;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Clinical governance's decision on a version whose gates passed: an approval ("approved for canary") or a
+ * rejection, each an electronic signature kept on the version and bound to its package's sha256.
+ *
+ * <p>Separation of duties: the uploader of a version can never sign it, and a version whose uploader is not known
+ * cannot be approved at all; every refusal is audited. A model may require two distinct approvers; the version
+ * becomes APPROVED with the signature that completes the count. Signing is idempotent per signer: the same
+ * approver signing again changes nothing. Whether the caller holds {@code Models.Approve} is checked by the HTTP
+ * layer.
+ */
+public final class ApprovalService {
+    public static final String APPROVE = "model.approve";
+    public static final String REJECT = "model.reject";
+    static final int MAX_JUSTIFICATION = 2000;
+    static final int MAX_ATTEMPTS = 5;
+
+    private final RegistryStore store;
+    private final ModelRegistry registry;
+    private final VersionLifecycle lifecycle;
+    private final AuditLog audit;
+    private final EventPublisher events;
+    private final Clock clock;
+    private final Set<ModelName> twoApproverModels;
+
+    public ApprovalService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            Clock clock, Set<ModelName> twoApproverModels) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.registry = new ModelRegistry(store);
+        this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.events = Objects.requireNonNull(events, "events");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.twoApproverModels = Set.copyOf(twoApproverModels);
+    }
+
+    /** What a signature did: the version after it, and how many approvals it still needs (0 once approved). */
+    public record Decision(VersionRecord version, ElectronicSignature signature, int approvalsStillNeeded) {}
+
+    /** How many distinct approvers a version of {@code model} needs. */
+    public int requiredApprovals(ModelName model) {
+        return twoApproverModels.contains(model) ? 2 : 1;
+    }
+
+    /** Signs {@code version} "approved for canary"; it becomes APPROVED once enough approvers signed. */
+    public Decision approve(ModelVersion version, Principal approver, String justification) {
+        return sign(version, approver, justification, Meaning.APPROVED_FOR_CANARY);
+    }
+
+    /** Signs {@code version} "rejected"; it becomes REJECTED and can never be deployed. */
+    public Decision reject(ModelVersion version, Principal approver, String justification) {
+        return sign(version, approver, justification, Meaning.REJECTED);
+    }
+
+    private Decision sign(ModelVersion id, Principal signer, String justification, Meaning meaning) {
+        Objects.requireNonNull(id, "version");
+        Objects.requireNonNull(signer, "signer");
+        String action = meaning == Meaning.REJECTED ? REJECT : APPROVE;
+        String why = checkedJustification(justification, meaning);
+        Stage target = meaning == Meaning.REJECTED ? Stage.REJECTED : Stage.APPROVED;
+        ConflictException lastConflict = null;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            VersionRecord record = registry.getVersion(id.name(), id.number());
+            requireSeparation(record, signer, action);
+            ElectronicSignature earlier = record.signatures().stream()
+                    .filter(s -> s.signerId().equals(signer.id()) && s.meaning() == meaning
+                            && s.covers(record.packageSha256()))
+                    .findFirst().orElse(null);
+            if (earlier == null) {
+                // Approval needs passed gates; a rejection may also follow failed ones.
+                Lifecycle.require(id, record.stage(), target);
+            }
+            VersionRecord signed = record;
+            ElectronicSignature signature = earlier;
+            if (earlier == null) {
+                signature = new ElectronicSignature(signer.id(), signer.name(), clock.instant(), meaning,
+                        record.packageSha256(), why);
+                try {
+                    signed = store.updateVersion(record.withSignature(signature, signature.signedAt()));
+                } catch (ConflictException e) {
+                    if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
+                        throw e;
+                    }
+                    lastConflict = e;
+                    continue;
+                }
+            }
+            audit.recordOnce(action + ":" + id.name().value() + ":" + id.number() + ":" + signer.id(), signer.id(),
+                    action, id.subject(), meaning.wireName(), signatureDetails(signature, requiredApprovals(id.name())));
+            return settle(signed, signer, signature, target);
+        }
+        throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, id + " kept changing while it was being signed ("
+                + MAX_ATTEMPTS + " attempts; last: " + lastConflict.getMessage() + "); sign again");
+    }
+
+    /** Moves the version once its signatures decide it, and announces the decision. */
+    private Decision settle(VersionRecord signed, Principal signer, ElectronicSignature signature, Stage target) {
+        ModelVersion id = signed.id();
+        int needed = 0;
+        if (target == Stage.APPROVED) {
+            long approvers = signed.signatures().stream()
+                    .filter(s -> s.meaning() == Meaning.APPROVED_FOR_CANARY && s.covers(signed.packageSha256()))
+                    .map(ElectronicSignature::signerId).distinct().count();
+            needed = (int) Math.max(0, requiredApprovals(id.name()) - approvers);
+            if (needed > 0) {
+                return new Decision(signed, signature, needed);
+            }
+        }
+        if (!Lifecycle.allows(signed.stage(), target)) {
+            // Decided before (a repeated signature): the version is there already, or has moved on since.
+            return new Decision(signed, signature, 0);
+        }
+        String cause = (target == Stage.APPROVED ? APPROVE : REJECT) + ":" + id.name().value() + ":" + id.number();
+        VersionLifecycle.Move move = lifecycle.move(id, signed.stage(), target, signer,
+                signature.meaning().phrase() + ": " + signature.justification(), cause);
+        if (move.outcome() != VersionLifecycle.Outcome.ALREADY_MOVED) {
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("model", id.name().value());
+            data.put("version", id.number());
+            data.put("packageSha256", signed.packageSha256());
+            events.publish(VigilEvent.of(target == Stage.APPROVED ? EventTypes.MODEL_APPROVED : EventTypes.MODEL_REJECTED,
+                    id.subject(), clock.instant(), data));
+        }
+        return new Decision(move.version(), signature, 0);
+    }
+
+    /** The uploader never signs their own version; an unknown uploader means nobody can show they did not. */
+    private void requireSeparation(VersionRecord record, Principal signer, String action) {
+        String uploader = record.registeredBy();
+        boolean unknown = uploader == null || RegistrationService.UNATTRIBUTED.equals(uploader);
+        if (!unknown && !uploader.equals(signer.id())) {
+            return;
+        }
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("reason", ErrorCode.SEPARATION_OF_DUTIES.name());
+        details.put("uploader", unknown ? RegistrationService.UNATTRIBUTED : uploader);
+        details.put("packageSha256", String.valueOf(record.packageSha256()));
+        audit.record(signer.id(), action, record.id().subject(), "refused", details);
+        throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, unknown
+                ? record.id() + " has no known uploader, so nobody can show they are not signing their own upload;"
+                        + " upload the package again through POST /models/" + record.modelName() + "/packages"
+                : "'" + signer.id() + "' uploaded " + record.id() + " and so may not sign it; another approver must");
+    }
+
+    private static String checkedJustification(String justification, Meaning meaning) {
+        if (justification == null || justification.isBlank()) {
+            throw new ValidationException("a justification is required: say why the version is "
+                    + meaning.phrase() + " (it is part of the signed record)");
+        }
+        String trimmed = justification.strip();
+        if (trimmed.length() > MAX_JUSTIFICATION) {
+            throw new ValidationException("the justification has " + trimmed.length() + " characters; at most "
+                    + MAX_JUSTIFICATION + " are kept with a signature");
+        }
+        if (trimmed.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n')) {
+            throw new ValidationException("the justification holds control characters; write it as plain text");
+        }
+        return trimmed;
+    }
+
+    private static Map<String, String> signatureDetails(ElectronicSignature signature, int required) {
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("printedName", signature.printedName());
+        details.put("meaning", signature.meaning().phrase());
+        details.put("signedAt", signature.signedAt().toString());
+        details.put("packageSha256", signature.packageSha256());
+        details.put("justification", signature.justification());
+        details.put("requiredApprovers", Integer.toString(required));
+        return details;
+    }
+}

@@ -1,0 +1,455 @@
+package health.vigil.canary;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.ValidationException;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.CanaryMetric;
+import health.vigil.model.CanaryPolicy;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryStatus;
+import health.vigil.model.Deployment;
+import health.vigil.model.Lifecycle;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.Slot;
+import health.vigil.model.Stage;
+import health.vigil.model.StepAnalysis;
+import health.vigil.model.TrafficSlot;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.EventPublisher;
+import health.vigil.port.PredictionLog;
+import health.vigil.port.RegistryStore;
+import health.vigil.port.Telemetry;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.VersionLifecycle;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Canary ramps: an operator starts one for an approved version, and the controller ({@link #tick()}, every minute)
+ * judges each step once its bake time is over and moves the ramp on, promotes the canary, or rolls it back.
+ *
+ * <p>The ramp's whole state lives in the model's deployment document, and every change is one conditional write of
+ * that document (on the etag that was read) to its next revision. Two controllers, or a controller and an operator,
+ * that decide from the same revision cannot both write: the loser re-reads and decides again from what the winner
+ * wrote, so no step is taken twice or lost, and a restarted controller simply carries on from the document. Each
+ * revision is audited once ({@link AuditLog#recordOnce}, keyed on the revision, with what the document says) and
+ * published with the record's id; stages move through {@link VersionLifecycle} with the revision as their cause.
+ * Every tick first completes the record, event and stages of each model's current revision, so a writer that died
+ * after its write loses nothing.
+ */
+public final class CanaryService {
+    public static final String ACTION = "deployment.canary";
+    /** The identity the controller records its decisions under. */
+    public static final Principal CONTROLLER = new Principal("canary-controller", Set.of(Role.DEPLOYMENTS_OPERATE));
+    static final int MAX_ATTEMPTS = 5;
+    /** Scores kept per slot and window for the distribution tests (counts are always exact). */
+    static final int SCORE_SAMPLE = 50_000;
+
+    /** What an operator asks for when starting a canary. */
+    public record StartCommand(int version, List<Integer> steps, Duration bakeTime, CanaryPolicy policy) {
+        public StartCommand {
+            steps = steps == null ? CanaryRamp.DEFAULT_STEPS : List.copyOf(steps);
+            bakeTime = bakeTime == null ? Duration.ofMinutes(10) : bakeTime;
+            policy = policy == null ? CanaryPolicy.DEFAULT : policy;
+            if (version < 1) {
+                throw new ValidationException("name the version to start as a canary: \"version\" is " + version
+                        + "; versions start at 1");
+            }
+            if (bakeTime.isNegative() || bakeTime.getSeconds() < 1 || bakeTime.compareTo(Duration.ofDays(7)) > 0) {
+                throw new ValidationException("the bake time is " + bakeTime + "; give 1 s to 7 days, for example PT10M");
+            }
+            CanaryRamp.requireSteps(steps);
+        }
+    }
+
+    private final RegistryStore store;
+    private final ModelRegistry registry;
+    private final VersionLifecycle lifecycle;
+    private final AuditLog audit;
+    private final EventPublisher events;
+    private final PredictionLog predictions;
+    private final Clock clock;
+    private final Consumer<VersionRecord> warmer;
+    private final Telemetry telemetry;
+
+    /**
+     * @param warmer loads and warms a version before traffic is sent to it (throwing if it cannot load); the
+     *        platform passes the scoring service's
+     */
+    public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer) {
+        this(store, lifecycle, audit, events, predictions, clock, warmer, Telemetry.NONE);
+    }
+
+    public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry) {
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+        this.store = Objects.requireNonNull(store, "store");
+        this.registry = new ModelRegistry(store);
+        this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.events = Objects.requireNonNull(events, "events");
+        this.predictions = Objects.requireNonNull(predictions, "predictions");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.warmer = Objects.requireNonNull(warmer, "warmer");
+    }
+
+    /** Starts a canary of {@code command.version()} against the model's stable version. */
+    public Deployment start(ModelName model, StartCommand command, Principal actor) {
+        Objects.requireNonNull(command, "command");
+        VersionRecord target = registry.getVersion(model, command.version());
+        return change(model, actor, current -> {
+            CanaryRamp running = current.canary();
+            if (running != null && running.status().live()) {
+                if (running.version() == command.version()) {
+                    return Optional.empty();
+                }
+                throw new ConflictException(ErrorCode.INVALID_STATE, "a canary of version " + running.version()
+                        + " of `" + model + "` is " + running.status().wireName() + "; promote or abort it first");
+            }
+            int stable = current.stable().version();
+            if (stable == command.version()) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "version " + stable + " of `" + model
+                        + "` is already the stable version; a canary must be another approved version");
+            }
+            VersionRecord version = registry.getVersion(model, command.version());
+            if (version.stage() != Stage.CANARY) {
+                Lifecycle.require(version.id(), version.stage(), Stage.CANARY);
+            }
+            warmer.accept(target);
+            Instant now = clock.instant();
+            CanaryRamp ramp = new CanaryRamp(command.version(), stable, command.steps(), command.bakeTime().getSeconds(),
+                    command.policy(), CanaryStatus.RUNNING, 0, now, now.plus(command.bakeTime()), 0, actor.id(), now,
+                    "started", "started by " + actor.id() + " at " + CanaryAnalysis.percent(command.steps().get(0)),
+                    List.of());
+            return Optional.of(ramp);
+        });
+    }
+
+    /** The model's deployment with its last canary ramp. */
+    public Deployment status(ModelName model) {
+        Deployment deployment = deployment(model);
+        if (deployment.canary() == null) {
+            throw new NotFoundException(ErrorCode.NOT_FOUND, "no canary of `" + model + "` has been started since its"
+                    + " last deployment; start one with POST /models/" + model + "/canary");
+        }
+        return deployment;
+    }
+
+    /** Ends the ramp now with the canary on all traffic. */
+    public Deployment promote(ModelName model, Principal actor) {
+        return change(model, actor, current -> {
+            CanaryRamp ramp = live(model, current);
+            if (ramp == null) {
+                return Optional.empty();
+            }
+            Instant now = clock.instant();
+            return Optional.of(ramp.with(CanaryStatus.PROMOTED, ramp.step(), ramp.stepStartedAt(), now,
+                    ramp.extensions(), "promoted", "promoted by " + actor.id() + " at step " + (ramp.step() + 1), null));
+        });
+    }
+
+    /** Holds the ramp at its current weight; the controller leaves it alone until it is resumed. */
+    public Deployment pause(ModelName model, Principal actor) {
+        return change(model, actor, current -> {
+            CanaryRamp ramp = live(model, current);
+            if (ramp == null || ramp.status() == CanaryStatus.PAUSED) {
+                return Optional.empty();
+            }
+            return Optional.of(ramp.with(CanaryStatus.PAUSED, ramp.step(), ramp.stepStartedAt(), ramp.judgeAt(),
+                    ramp.extensions(), "paused", "paused by " + actor.id() + " at step " + (ramp.step() + 1), null));
+        });
+    }
+
+    /** Resumes a paused ramp; the current step starts a fresh window and bake time. */
+    public Deployment resume(ModelName model, Principal actor) {
+        return change(model, actor, current -> {
+            CanaryRamp ramp = live(model, current);
+            if (ramp == null || ramp.status() == CanaryStatus.RUNNING) {
+                return Optional.empty();
+            }
+            Instant now = clock.instant();
+            return Optional.of(ramp.with(CanaryStatus.RUNNING, ramp.step(), now, now.plus(ramp.bakeTime()), 0,
+                    "resumed", "resumed by " + actor.id() + "; step " + (ramp.step() + 1) + " starts a new window", null));
+        });
+    }
+
+    /** Takes the canary off traffic now: all traffic returns to stable and the canary version is rolled back. */
+    public Deployment abort(ModelName model, Principal actor) {
+        return change(model, actor, current -> {
+            CanaryRamp ramp = live(model, current);
+            if (ramp == null) {
+                return Optional.empty();
+            }
+            return Optional.of(ramp.with(CanaryStatus.ABORTED, ramp.step(), ramp.stepStartedAt(), clock.instant(),
+                    ramp.extensions(), "aborted", "aborted by " + actor.id() + " at step " + (ramp.step() + 1), null));
+        });
+    }
+
+    /** One controller pass over every model; returns the deployments it changed. */
+    public List<Deployment> tick() {
+        List<Deployment> changed = new ArrayList<>();
+        for (ModelName model : store.listModels()) {
+            tick(model).ifPresent(changed::add);
+        }
+        return changed;
+    }
+
+    /**
+     * One controller pass over one model: completes the current revision's record, event and stages, then judges
+     * the running step if its bake time is over. Empty when nothing changed.
+     */
+    public Optional<Deployment> tick(ModelName model) {
+        Optional<Deployment> found = store.findDeployment(model);
+        if (found.isEmpty() || found.get().canary() == null) {
+            return Optional.empty();
+        }
+        settle(found.get());
+        Change change = changeOf(model, CONTROLLER, current -> {
+            CanaryRamp ramp = current.canary();
+            Instant now = clock.instant();
+            if (ramp == null || ramp.status() != CanaryStatus.RUNNING || now.isBefore(ramp.judgeAt())) {
+                return Optional.empty();
+            }
+            return Optional.of(decide(model, ramp, now));
+        });
+        return change.written() ? Optional.of(change.deployment()) : Optional.empty();
+    }
+
+    private CanaryRamp decide(ModelName model, CanaryRamp ramp, Instant now) {
+        WindowSample canary = new WindowSample(SCORE_SAMPLE, 1);
+        WindowSample stable = new WindowSample(SCORE_SAMPLE, 2);
+        predictions.scan(model, ramp.stepStartedAt(), now, record -> {
+            if (record.slot() == Slot.CANARY && record.version() == ramp.version()) {
+                canary.add(record);
+            } else if (record.slot() == Slot.STABLE && record.version() == ramp.stableVersion()) {
+                stable.add(record);
+            }
+        });
+        StepAnalysis analysis = CanaryAnalysis.judge(ramp, canary, stable, ramp.stepStartedAt(), now);
+        return switch (analysis.decision()) {
+            case StepAnalysis.EXTEND -> ramp.with(CanaryStatus.RUNNING, ramp.step(), ramp.stepStartedAt(),
+                    now.plus(ramp.bakeTime()), ramp.extensions() + 1, "extended", analysis.reason(), analysis);
+            case StepAnalysis.FAIL -> ramp.with(CanaryStatus.ROLLED_BACK, ramp.step(), ramp.stepStartedAt(), now,
+                    ramp.extensions(), "rolled_back", analysis.reason(), analysis);
+            default -> ramp.lastJudgedStep()
+                    ? ramp.with(CanaryStatus.PROMOTED, ramp.step() + 1, now, now, 0, "promoted", analysis.reason()
+                            + "; every step passed, the canary takes all traffic", analysis)
+                    : ramp.with(CanaryStatus.RUNNING, ramp.step() + 1, now, now.plus(ramp.bakeTime()), 0, "stepped",
+                            analysis.reason() + "; moving to " + CanaryAnalysis.percent(ramp.steps().get(ramp.step() + 1)),
+                            analysis);
+        };
+    }
+
+    private static CanaryRamp live(ModelName model, Deployment current) {
+        CanaryRamp ramp = current.canary();
+        if (ramp == null) {
+            throw new ConflictException(ErrorCode.INVALID_STATE, "no canary of `" + model + "` is running; start one"
+                    + " with POST /models/" + model + "/canary");
+        }
+        return ramp.status().live() ? ramp : null;
+    }
+
+    private Deployment deployment(ModelName model) {
+        return registry.deployment(model).orElseThrow(() -> {
+            registry.listVersions(model);
+            return new ConflictException(ErrorCode.MODEL_NOT_DEPLOYED, "model `" + model + "` has no deployment yet;"
+                    + " deploy a stable version before starting a canary");
+        });
+    }
+
+    /**
+     * Reads the deployment, lets {@code decide} build the next ramp (empty: nothing to do) and writes it as the next
+     * revision, conditionally on the etag read; on a lost race it reads again and decides again. The write is then
+     * recorded, published and the stages settled.
+     */
+    private Deployment change(ModelName model, Principal actor, Function<Deployment, Optional<CanaryRamp>> decide) {
+        return changeOf(model, actor, decide).deployment();
+    }
+
+    /** The deployment after a change, and whether this call wrote it (false: nothing to do, or another writer did). */
+    private record Change(Deployment deployment, boolean written) {}
+
+    private Change changeOf(ModelName model, Principal actor, Function<Deployment, Optional<CanaryRamp>> decide) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(actor, "actor");
+        ConflictException lastConflict = null;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            Deployment current = deployment(model);
+            Optional<CanaryRamp> next = decide.apply(current);
+            if (next.isEmpty()) {
+                settle(current);
+                return new Change(current, false);
+            }
+            Deployment saved;
+            try {
+                saved = store.saveDeployment(new Deployment(model, slots(current, next.get()), current.revision() + 1,
+                        actor.id(), clock.instant(), current.etag(), next.get()));
+            } catch (ConflictException e) {
+                if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
+                    throw e;
+                }
+                lastConflict = e;
+                continue;
+            }
+            settle(saved);
+            return new Change(saved, true);
+        }
+        throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the deployment of `" + model + "` kept changing"
+                + " (" + MAX_ATTEMPTS + " attempts; last: " + lastConflict.getMessage() + "); try again");
+    }
+
+    /** Live traffic as the ramp says; a shadow slot stays as it was. */
+    private static List<TrafficSlot> slots(Deployment current, CanaryRamp ramp) {
+        List<TrafficSlot> slots = new ArrayList<>();
+        switch (ramp.status()) {
+            case RUNNING, PAUSED -> {
+                int canary = ramp.weightBasisPoints();
+                slots.add(new TrafficSlot(Slot.STABLE, ramp.stableVersion(), TrafficSlot.ALL - canary));
+                slots.add(new TrafficSlot(Slot.CANARY, ramp.version(), canary));
+            }
+            case PROMOTED -> slots.add(new TrafficSlot(Slot.STABLE, ramp.version(), TrafficSlot.ALL));
+            default -> slots.add(new TrafficSlot(Slot.STABLE, ramp.stableVersion(), TrafficSlot.ALL));
+        }
+        current.slot(Slot.SHADOW).ifPresent(slots::add);
+        return slots;
+    }
+
+    /** The decision "this revision of the ramp was written": one audit record per revision. */
+    static String auditKey(Deployment deployment) {
+        return ACTION + ":" + deployment.modelName().value() + ":revision-" + deployment.revision();
+    }
+
+    /**
+     * Completes what follows a write of {@code deployment}, all of it idempotent: its audit record (from the document
+     * alone, so whoever completes it writes the same record), its event (once the record is new; a race publishes
+     * the same event id twice, which at-least-once delivery allows), and the versions' stages.
+     */
+    private void settle(Deployment deployment) {
+        CanaryRamp ramp = deployment.canary();
+        if (ramp == null) {
+            return;
+        }
+        String key = auditKey(deployment);
+        if (audit.findOnce(key).isEmpty()) {
+            announce(deployment, key);
+        }
+        settleStages(deployment);
+    }
+
+    private void announce(Deployment deployment, String key) {
+        CanaryRamp ramp = deployment.canary();
+        ModelVersion id = new ModelVersion(deployment.modelName(), ramp.version());
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("revision", Long.toString(deployment.revision()));
+        details.put("stableVersion", Integer.toString(ramp.stableVersion()));
+        details.put("step", Integer.toString(ramp.step() + 1));
+        details.put("weightBasisPoints", Integer.toString(deployment.slot(Slot.CANARY)
+                .map(TrafficSlot::weightBasisPoints).orElse(ramp.status() == CanaryStatus.PROMOTED ? TrafficSlot.ALL : 0)));
+        details.put("reason", ramp.reason());
+        if (!ramp.analyses().isEmpty() && "rolled_back".equals(ramp.transition())) {
+            StepAnalysis last = ramp.analyses().get(ramp.analyses().size() - 1);
+            details.put("failingMetrics", last.metrics().stream().filter(CanaryMetric::failed).map(CanaryMetric::name)
+                    .collect(Collectors.joining(",")));
+        }
+        AuditRecord record = audit.recordOnce(key, deployment.updatedBy(), ACTION, id.subject(), ramp.transition(),
+                details);
+        for (TrafficSlot slot : deployment.slots()) {
+            if (slot.slot() != Slot.SHADOW) {
+                telemetry.trafficWeight(new ModelVersion(deployment.modelName(), slot.version()), slot.slot(),
+                        slot.weightBasisPoints());
+            }
+        }
+        if (!ramp.status().live()) {
+            // The canary slot is gone: its gauge falls to zero rather than keeping its last share.
+            telemetry.trafficWeight(id, Slot.CANARY, 0);
+        }
+        if (deployment.updatedBy().equals(CONTROLLER.id()) && !ramp.analyses().isEmpty()) {
+            telemetry.canaryAnalysis(id, ramp.analyses().get(ramp.analyses().size() - 1).decision());
+        }
+        String type = switch (ramp.transition()) {
+            case "started" -> EventTypes.CANARY_STARTED;
+            case "stepped" -> EventTypes.CANARY_STEPPED;
+            case "promoted" -> EventTypes.CANARY_PROMOTED;
+            case "rolled_back", "aborted" -> EventTypes.CANARY_ROLLED_BACK;
+            default -> null;
+        };
+        if (type == null) {
+            return;
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("model", id.name().value());
+        data.put("version", id.number());
+        data.put("stableVersion", ramp.stableVersion());
+        data.put("revision", deployment.revision());
+        data.put("step", ramp.step() + 1);
+        data.put("weightBasisPoints", Integer.valueOf(details.get("weightBasisPoints")));
+        data.put("outcome", ramp.transition());
+        events.publish(new VigilEvent(record.id(), type, VigilEvent.SOURCE, id.subject(), clock.instant(), data));
+    }
+
+    /**
+     * Moves the stages the revision implies: a live canary is CANARY; a promoted one is PRODUCTION and the stable
+     * it replaced RETIRED; a rolled-back or aborted one ROLLED_BACK. A move another writer made meanwhile is left
+     * to it; the next tick settles against whatever the document then says.
+     */
+    private void settleStages(Deployment deployment) {
+        CanaryRamp ramp = deployment.canary();
+        ModelName model = deployment.modelName();
+        String cause = "canary:" + model.value() + ":revision-" + deployment.revision();
+        Principal actor = new Principal(deployment.updatedBy(), Set.of(Role.DEPLOYMENTS_OPERATE));
+        try {
+            switch (ramp.status()) {
+                case RUNNING, PAUSED -> moveTo(model, ramp.version(), Stage.CANARY, actor,
+                        "canary ramp of deployment revision " + deployment.revision(), cause);
+                case PROMOTED -> {
+                    if (deployment.stable().version() == ramp.version()) {
+                        moveTo(model, ramp.version(), Stage.PRODUCTION, actor, "canary promoted in deployment revision "
+                                + deployment.revision(), cause);
+                        moveTo(model, ramp.stableVersion(), Stage.RETIRED, actor, "replaced by version "
+                                + ramp.version() + " (canary promoted in deployment revision " + deployment.revision()
+                                + ")", cause);
+                    }
+                }
+                default -> moveTo(model, ramp.version(), Stage.ROLLED_BACK, actor, ramp.reason(), cause);
+            }
+        } catch (ConflictException e) {
+            if (e.code() != ErrorCode.CONCURRENT_MODIFICATION && e.code() != ErrorCode.INVALID_STATE) {
+                throw e;
+            }
+        }
+    }
+
+    private void moveTo(ModelName model, int version, Stage target, Principal actor, String reason, String cause) {
+        VersionRecord record = registry.getVersion(model, version);
+        if (record.stage() == target) {
+            return;
+        }
+        if (target == Stage.RETIRED && record.stage() != Stage.PRODUCTION) {
+            return;
+        }
+        if (target == Stage.ROLLED_BACK && record.stage() != Stage.CANARY) {
+            return;
+        }
+        lifecycle.move(record.id(), record.stage(), target, actor, reason, cause);
+    }
+}

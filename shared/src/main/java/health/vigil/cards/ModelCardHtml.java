@@ -1,0 +1,187 @@
+package health.vigil.cards;
+
+import health.vigil.model.ElectronicSignature;
+import health.vigil.model.StageChange;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A {@link ModelCard} as one self-contained HTML page: inline style, inline SVG charts, no script, font, image or
+ * link to anything outside the page. Every value is escaped; manifest text is the uploader's and never markup.
+ */
+public final class ModelCardHtml {
+    private static final String STYLE = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;"
+            + "padding:0 1em;color:#222}h1{margin-bottom:0}table{border-collapse:collapse;margin:.5em 0}"
+            + "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
+            + ".missing{color:#a33;font-style:italic}.source{color:#666;font-size:.85em}"
+            + ".charts{display:flex;flex-wrap:wrap;gap:1em}.failed{color:#a33}.passed{color:#276}";
+
+    private ModelCardHtml() {}
+
+    public static String render(ModelCard card) {
+        StringBuilder h = new StringBuilder(16_384);
+        String name = card.model() + " version " + card.version();
+        h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Model card: ")
+                .append(escape(name)).append("</title><style>").append(STYLE).append("</style></head><body>");
+        h.append("<h1>Model card: ").append(escape(name)).append("</h1>");
+        h.append("<p>Stage <strong>").append(escape(card.stage().toLowerCase(Locale.ROOT))).append("</strong>; generated ")
+                .append(card.generatedAt()).append(" from the manifest, the registry, the gate report and the approvals."
+                        + " The attributes follow ONC HTI-1, 45 CFR 170.315(b)(11)(iv)(B).</p>");
+        summary(h, card.summary());
+        segments(h, card.segments());
+        h.append("<section><h2>Calibration and discrimination</h2><div class=\"charts\">");
+        if (card.curves() == null || card.curves().calibration().isEmpty()) {
+            h.append("<p class=\"missing\">no curves: the gates did not score this version on an evaluation dataset</p>");
+        } else {
+            h.append(CardCharts.calibration(card.curves().calibration())).append(CardCharts.roc(card.curves().roc()));
+        }
+        h.append("</div></section>");
+        for (ModelCard.Section section : card.hti1()) {
+            h.append("<section><h2>").append(escape(section.paragraph() + " " + section.title())).append("</h2>");
+            for (ModelCard.Attribute a : section.attributes()) {
+                h.append("<h3 id=\"").append(a.key()).append("\">").append(escape(a.paragraph() + " " + a.title()))
+                        .append("</h3>");
+                if (!a.values().isEmpty()) {
+                    h.append("<ul>");
+                    a.values().forEach(v -> h.append("<li>").append(escape(v)).append("</li>"));
+                    h.append("</ul>");
+                }
+                if (!a.provided()) {
+                    h.append("<p class=\"missing\">").append(ModelCard.NOT_PROVIDED)
+                            .append(a.missing() == null ? "" : " (" + escape(a.missing()) + ")").append("</p>");
+                }
+                h.append("<p class=\"source\">Source: ").append(escape(a.source())).append("</p>");
+            }
+            h.append("</section>");
+        }
+        gates(h, card.gates());
+        signatures(h, card.signatures());
+        registry(h, card.registry());
+        history(h, card.history());
+        return h.append("</body></html>").toString();
+    }
+
+    private static void summary(StringBuilder h, ModelCard.Summary s) {
+        h.append("<section><h2>Summary</h2><table>");
+        row(h, "Description", s.description());
+        row(h, "Owner", s.owner());
+        row(h, "Gates", s.gatesPassed() == null ? "not run yet" : s.gatesPassed() ? "passed"
+                : "failed: " + String.join(", ", s.failedGates()));
+        row(h, "Flagged for review", s.flaggedChecks().isEmpty() ? "none" : String.join(", ", s.flaggedChecks()));
+        row(h, "AUROC", s.auroc() == null ? ModelCard.NOT_PROVIDED : String.format(Locale.ROOT, "%.4f", s.auroc()));
+        row(h, "Expected calibration error", s.expectedCalibrationError() == null ? ModelCard.NOT_PROVIDED
+                : String.format(Locale.ROOT, "%.4f", s.expectedCalibrationError()));
+        row(h, "Signed by", s.signedBy().isEmpty() ? "nobody yet" : String.join("; ", s.signedBy()));
+        row(h, "Deployed", s.deployedSlot() == null ? "no" : s.deployedSlot() + " slot");
+        row(h, "HTI-1 attributes not provided", s.notProvided().isEmpty() ? "none" : s.notProvided().size() + ": "
+                + String.join(", ", s.notProvided()));
+        h.append("</table></section>");
+    }
+
+    private static void segments(StringBuilder h, List<ModelCard.Segment> segments) {
+        h.append("<section><h2>Performance by segment</h2>");
+        if (segments.isEmpty()) {
+            h.append("<p class=\"missing\">").append(ModelCard.NOT_PROVIDED)
+                    .append(" (no segment was judged by the gates)</p></section>");
+            return;
+        }
+        h.append("<table id=\"segment-table\"><tr><th>Column</th><th>Value</th><th>Rows</th><th>AUROC</th>"
+                + "<th>Calibration error</th><th>Gate</th></tr>");
+        for (ModelCard.Segment s : segments) {
+            h.append("<tr><td>").append(escape(s.column())).append("</td><td>").append(escape(s.value()))
+                    .append("</td><td>").append(s.rows()).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.4f", s.auroc())).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.4f", s.calibrationError())).append("</td><td class=\"")
+                    .append(s.passed() ? "passed\">passed" : "failed\">failed").append("</td></tr>");
+        }
+        h.append("</table></section>");
+    }
+
+    private static void gates(StringBuilder h, ModelCard.Gates g) {
+        h.append("<section><h2>Gate report</h2>");
+        if (g == null) {
+            h.append("<p class=\"missing\">the version's gates have not run yet</p></section>");
+            return;
+        }
+        h.append("<p>").append(g.passed() ? "Every gate passed" : "Gates failed").append(" under gate policy version ")
+                .append(g.policyVersion()).append(g.productionVersion() == null ? "; no production version to compare with"
+                        : "; compared with production version " + g.productionVersion()).append(".</p>");
+        h.append("<table><tr><th>Gate</th><th>Check</th><th>Value</th><th>Threshold</th><th>Outcome</th><th>Note</th></tr>");
+        for (var c : g.checks()) {
+            h.append("<tr><td>").append(escape(c.gate())).append("</td><td>").append(escape(c.check())).append("</td><td>")
+                    .append(c.value() == null ? "" : String.format(Locale.ROOT, "%.4g", c.value())).append("</td><td>")
+                    .append(escape(c.threshold() == null ? "" : c.threshold())).append("</td><td>")
+                    .append(c.outcome().name().toLowerCase(Locale.ROOT)).append("</td><td>")
+                    .append(escape(c.note() == null ? "" : c.note())).append("</td></tr>");
+        }
+        h.append("</table>");
+        if (!g.notes().isEmpty()) {
+            h.append("<ul>");
+            g.notes().forEach(n -> h.append("<li>").append(escape(n)).append("</li>"));
+            h.append("</ul>");
+        }
+        h.append("</section>");
+    }
+
+    private static void signatures(StringBuilder h, List<ElectronicSignature> signatures) {
+        h.append("<section><h2>Approvals</h2>");
+        if (signatures.isEmpty()) {
+            h.append("<p class=\"missing\">no signature yet</p></section>");
+            return;
+        }
+        h.append("<table><tr><th>Signed by</th><th>Meaning</th><th>At</th><th>Package sha256</th><th>Justification</th></tr>");
+        for (ElectronicSignature s : signatures) {
+            h.append("<tr><td>").append(escape(s.printedName() + " (" + s.signerId() + ")")).append("</td><td>")
+                    .append(escape(s.meaning().phrase())).append("</td><td>").append(s.signedAt()).append("</td><td>")
+                    .append(escape(s.packageSha256())).append("</td><td>").append(escape(s.justification()))
+                    .append("</td></tr>");
+        }
+        h.append("</table></section>");
+    }
+
+    private static void registry(StringBuilder h, ModelCard.Registry r) {
+        h.append("<section><h2>Registry record</h2><table>");
+        row(h, "Package sha256", r.packageSha256());
+        row(h, "Model sha256", r.modelSha256());
+        row(h, "Registered by", r.registeredBy() + (r.registeredAt() == null ? "" : " at " + r.registeredAt()));
+        row(h, "Training data", r.trainingRows() + " rows, sha256 " + r.trainingDatasetSha256()
+                + (r.trainingDateRange() == null ? "" : ", " + r.trainingDateRange()));
+        row(h, "Code commit", r.codeCommit());
+        row(h, "Trainer", r.trainer() == null ? ModelCard.NOT_PROVIDED : r.trainer());
+        row(h, "Feature pipeline", r.featurePipeline());
+        row(h, "Model inputs", String.join(", ", r.features()));
+        h.append("</table></section>");
+    }
+
+    private static void history(StringBuilder h, List<StageChange> history) {
+        h.append("<section><h2>History</h2><table><tr><th>At</th><th>From</th><th>To</th><th>By</th><th>Reason</th></tr>");
+        for (StageChange c : history) {
+            h.append("<tr><td>").append(c.at()).append("</td><td>")
+                    .append(c.from() == null ? "" : c.from().name().toLowerCase(Locale.ROOT)).append("</td><td>")
+                    .append(c.to().name().toLowerCase(Locale.ROOT)).append("</td><td>").append(escape(c.actor()))
+                    .append("</td><td>").append(escape(c.reason() == null ? "" : c.reason())).append("</td></tr>");
+        }
+        h.append("</table></section>");
+    }
+
+    private static void row(StringBuilder h, String label, String value) {
+        h.append("<tr><th>").append(escape(label)).append("</th><td>").append(escape(value == null ? "" : value))
+                .append("</td></tr>");
+    }
+
+    static String escape(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '&' -> out.append("&amp;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,133 @@
+package health.vigil.gates;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.VigilException;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
+import health.vigil.model.ModelName;
+import health.vigil.port.ArtifactStore;
+import health.vigil.security.Principal;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The evaluation datasets the platform owns. A registration stores the CSV file in the {@code datasets} container
+ * under its sha256 ({@code data/{sha256}.csv}) and its manifest under the model
+ * ({@code manifests/{model}/{sha256}.json}), neither ever overwritten, and audits it once under
+ * {@code dataset.register:{model}:{sha256}}: registering the same file again for the same model changes nothing.
+ * A model's gates use its most recently registered dataset.
+ */
+public final class EvaluationDatasets {
+    public static final String ACTION = "dataset.register";
+    private final ArtifactStore artifacts;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public EvaluationDatasets(ArtifactStore artifacts, AuditLog audit, Clock clock) {
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Registers {@code csv} as an evaluation dataset of the declared model; the same file twice is one dataset. */
+    public EvaluationDataset register(EvaluationDataset.Declaration declaration, byte[] csv, Principal by) {
+        Objects.requireNonNull(declaration, "declaration");
+        Objects.requireNonNull(by, "by");
+        if (csv == null || csv.length == 0) {
+            throw new ValidationException("the dataset is empty; send the CSV file as the request body");
+        }
+        EvaluationRows.Summary summary = EvaluationRows.summarise(csv, declaration.label());
+        for (String column : columnsNamed(declaration)) {
+            if (!summary.columns().contains(column)) {
+                throw new ValidationException("the dataset has no column '" + column + "' to judge segments by; its"
+                        + " columns are " + summary.columns());
+            }
+        }
+        if (summary.positives() == 0 || summary.positives() == summary.rows()) {
+            throw new ValidationException("the dataset's label '" + declaration.label() + "' has only one outcome in "
+                    + summary.rows() + " rows; discrimination and calibration need both");
+        }
+        String sha256 = Sha256.hex(csv);
+        String manifestName = manifestName(declaration.model(), sha256);
+        Optional<EvaluationDataset> existing = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        DatasetsContainer.putOnce(artifacts, dataName(sha256), csv);
+        EvaluationDataset dataset = new EvaluationDataset(declaration.model(), sha256, declaration.fileName(),
+                summary.rows(), summary.positives(), summary.columns(), declaration.label(), declaration.ageColumn(),
+                declaration.sexColumn(), declaration.segments(), by.id(), clock.instant());
+        DatasetsContainer.putOnce(artifacts, manifestName, Json.writeBytes(dataset));
+        EvaluationDataset stored = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class).orElse(dataset);
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("sha256", sha256);
+        details.put("rows", Integer.toString(stored.rows()));
+        details.put("label", stored.label());
+        details.put("segments", String.join(",", stored.segmentColumns()));
+        audit.recordOnce(ACTION + ":" + stored.model() + ":" + sha256, stored.registeredBy(), ACTION,
+                "/datasets/" + stored.model() + "/" + sha256, "registered", details);
+        return stored;
+    }
+
+    /** The datasets of a model, newest first; all models' when {@code model} is empty. */
+    public List<EvaluationDataset> list(Optional<ModelName> model) {
+        String prefix = "manifests/" + model.map(m -> m.value() + "/").orElse("");
+        return artifacts.list(ArtifactStore.DATASETS, prefix).stream()
+                .map(a -> DatasetsContainer.readJson(artifacts, a.name(), EvaluationDataset.class))
+                .flatMap(Optional::stream)
+                .sorted(Comparator.comparing(EvaluationDataset::registeredAt).reversed()
+                        .thenComparing(EvaluationDataset::sha256))
+                .toList();
+    }
+
+    /** The model's most recently registered dataset, which its gates evaluate on. */
+    public Optional<EvaluationDataset> latest(ModelName model) {
+        return list(Optional.of(model)).stream().findFirst();
+    }
+
+    /** The dataset's file, after checking it still has the sha256 it is addressed by. */
+    public byte[] content(EvaluationDataset dataset) {
+        byte[] bytes;
+        try (InputStream in = artifacts.open(ArtifactStore.DATASETS, dataName(dataset.sha256()))) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new StoreException("could not read evaluation dataset " + dataset.sha256(), e);
+        }
+        if (!Sha256.hex(bytes).equals(dataset.sha256())) {
+            throw new VigilException(ErrorCode.INTEGRITY_FAILURE, "evaluation dataset " + dataset.sha256() + " no longer has that sha256: the"
+                    + " file in the datasets container was changed; register the dataset again");
+        }
+        return bytes;
+    }
+
+    private static List<String> columnsNamed(EvaluationDataset.Declaration d) {
+        java.util.List<String> columns = new java.util.ArrayList<>(d.segments());
+        if (d.ageColumn() != null) {
+            columns.add(d.ageColumn());
+        }
+        if (d.sexColumn() != null) {
+            columns.add(d.sexColumn());
+        }
+        return columns;
+    }
+
+
+
+    static String dataName(String sha256) {
+        return "data/" + sha256 + ".csv";
+    }
+
+    static String manifestName(String model, String sha256) {
+        return "manifests/" + model + "/" + sha256 + ".json";
+    }
+}

@@ -1,0 +1,315 @@
+package health.vigil.gates;
+
+import health.vigil.model.GateCheck;
+import health.vigil.model.CardFacts;
+import health.vigil.model.Feature;
+import health.vigil.model.GateCurves;
+import health.vigil.model.Manifest;
+import health.vigil.model.Provenance;
+import health.vigil.statistics.Auroc;
+import health.vigil.statistics.BrierScore;
+import health.vigil.statistics.DeLongTest;
+import health.vigil.statistics.LogisticRecalibration;
+import health.vigil.statistics.ReliabilityCurve;
+import health.vigil.statistics.RocCurve;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.commons.statistics.distribution.NormalDistribution;
+
+/**
+ * The gates themselves, as functions of scores, labels, manifests and a {@link GatePolicy}: each returns its
+ * checks with the measured value, the threshold and the outcome. Every statistic comes from
+ * {@code health.vigil.statistics}; nothing here reads a store or runs a model.
+ */
+public final class GateChecks {
+    public static final String DISCRIMINATION = "discrimination";
+    public static final String CALIBRATION = "calibration";
+    public static final String SEGMENTS = "segments";
+    public static final String COMPATIBILITY = "compatibility";
+    public static final String LATENCY = "latency";
+    public static final String EXPLANATION = "explanation";
+    public static final String PROVENANCE = "provenance";
+    public static final String LEAKAGE = "leakage";
+    public static final String CARD = "card";
+    /** The gates that need an evaluation dataset; without one they fail. */
+    public static final List<String> DATA_GATES = List.of(DISCRIMINATION, CALIBRATION, SEGMENTS, LATENCY,
+            EXPLANATION, LEAKAGE);
+    static final int CALIBRATION_BINS = 10;
+    /** How many points of the ROC curve a report keeps for drawing. */
+    static final int ROC_POINTS = 101;
+    /** What training records as the commit when it ran outside a git work tree. */
+    static final String UNKNOWN_COMMIT = "unknown";
+    private static final NormalDistribution STANDARD_NORMAL = NormalDistribution.of(0, 1);
+
+    private GateChecks() {}
+
+    /**
+     * The absolute floor on the candidate's AUROC (with its DeLong 95% interval), and, when a production version
+     * scored the same rows, non-inferiority: the one-sided lower bound of AUROC(candidate) - AUROC(production) at
+     * level {@code alpha} must lie above {@code -margin}.
+     */
+    public static List<GateCheck> discrimination(double[] candidate, double[] production, boolean[] labels,
+            GatePolicy policy) {
+        List<GateCheck> checks = new ArrayList<>();
+        // Against a constant score every placement of the second model is 1/2 and has no variance, so DeLong's
+        // variance of the difference is the candidate's own AUROC variance.
+        double[] constant = new double[candidate.length];
+        Arrays.fill(constant, 0.5);
+        DeLongTest.Result alone = DeLongTest.compare(candidate, constant, labels);
+        double z95 = STANDARD_NORMAL.inverseSurvivalProbability(0.025);
+        checks.add(GateCheck.of(DISCRIMINATION, "auroc", alone.aurocFirst(), ">= " + policy.aurocFloor(),
+                alone.aurocFirst() >= policy.aurocFloor(), "absolute floor; 95% DeLong interval")
+                .withInterval(Math.max(0, alone.aurocFirst() - z95 * alone.standardError()),
+                        Math.min(1, alone.aurocFirst() + z95 * alone.standardError())));
+        if (production == null) {
+            checks.add(new GateCheck(DISCRIMINATION, "non_inferiority", null, null, null, null,
+                    GateCheck.Outcome.PASSED, "no production version: judged against the absolute floor alone"));
+            return checks;
+        }
+        DeLongTest.Result paired = DeLongTest.compare(candidate, production, labels);
+        double zAlpha = STANDARD_NORMAL.inverseSurvivalProbability(policy.alpha());
+        double lower = paired.difference() - zAlpha * paired.standardError();
+        double pValue = paired.standardError() == 0
+                ? (paired.difference() > -policy.nonInferiorityMargin() ? 0 : 1)
+                : STANDARD_NORMAL.survivalProbability(
+                        (paired.difference() + policy.nonInferiorityMargin()) / paired.standardError());
+        checks.add(GateCheck.of(DISCRIMINATION, "non_inferiority", paired.difference(),
+                "lower bound > -" + policy.nonInferiorityMargin(), lower > -policy.nonInferiorityMargin(),
+                String.format(Locale.ROOT, "AUROC candidate %.4f vs production %.4f on the same rows; paired DeLong,"
+                        + " one-sided, alpha %s, p = %.4g", paired.aurocFirst(), paired.aurocSecond(), policy.alpha(),
+                        pValue))
+                .withInterval(lower, null));
+        return checks;
+    }
+
+    /** Expected calibration error, Brier score, calibration intercept (in the large) and slope. */
+    public static List<GateCheck> calibration(double[] candidate, boolean[] labels, GatePolicy policy) {
+        double ece = ReliabilityCurve.of(candidate, labels, CALIBRATION_BINS).expectedCalibrationError();
+        double brier = BrierScore.of(candidate, labels);
+        LogisticRecalibration fit = LogisticRecalibration.of(candidate, labels);
+        return List.of(
+                GateCheck.of(CALIBRATION, "expected_calibration_error", ece, "<= " + policy.maxCalibrationError(),
+                        ece <= policy.maxCalibrationError(), CALIBRATION_BINS + " equal-width bins"),
+                GateCheck.of(CALIBRATION, "brier", brier, "<= " + policy.maxBrier(), brier <= policy.maxBrier(), null),
+                GateCheck.of(CALIBRATION, "intercept", fit.intercept(), "within ±" + policy.maxInterceptDeviation(),
+                        Math.abs(fit.intercept()) <= policy.maxInterceptDeviation(),
+                        "calibration in the large: logistic recalibration with the slope fixed at 1"),
+                GateCheck.of(CALIBRATION, "slope", fit.slope(), "within [" + policy.minSlope() + ", "
+                        + policy.maxSlope() + "]", fit.slope() >= policy.minSlope() && fit.slope() <= policy.maxSlope(),
+                        "logistic recalibration; below 1: predictions too extreme"));
+    }
+
+    /**
+     * Per segment column (age band, sex and every declared segment): each value's AUROC and calibration error,
+     * judged only where the segment has {@code minSegmentSize} rows and both outcomes. The fairness check is the
+     * worst segment's gap to the overall value, for AUROC (below) and calibration error (above).
+     */
+    public static List<GateCheck> segments(double[] candidate, boolean[] labels, Map<String, String[]> columns,
+            GatePolicy policy) {
+        double overallAuroc = Auroc.of(candidate, labels);
+        double overallEce = ReliabilityCurve.of(candidate, labels, CALIBRATION_BINS).expectedCalibrationError();
+        List<GateCheck> checks = new ArrayList<>();
+        for (Map.Entry<String, String[]> column : columns.entrySet()) {
+            Map<String, List<Integer>> groups = new LinkedHashMap<>();
+            String[] values = column.getValue();
+            for (int i = 0; i < values.length; i++) {
+                groups.computeIfAbsent(values[i] == null ? "(missing)" : values[i], v -> new ArrayList<>()).add(i);
+            }
+            double worstAurocGap = Double.NEGATIVE_INFINITY;
+            double worstEceGap = Double.NEGATIVE_INFINITY;
+            String worstAuroc = null;
+            String worstEce = null;
+            List<String> skipped = new ArrayList<>();
+            for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
+                List<Integer> rows = group.getValue();
+                double[] s = new double[rows.size()];
+                boolean[] y = new boolean[rows.size()];
+                int positives = 0;
+                for (int j = 0; j < s.length; j++) {
+                    s[j] = candidate[rows.get(j)];
+                    y[j] = labels[rows.get(j)];
+                    positives += y[j] ? 1 : 0;
+                }
+                if (rows.size() < policy.minSegmentSize() || positives == 0 || positives == rows.size()) {
+                    skipped.add(group.getKey() + " (" + rows.size() + " rows)");
+                    continue;
+                }
+                double auroc = Auroc.of(s, y);
+                double ece = ReliabilityCurve.of(s, y, CALIBRATION_BINS).expectedCalibrationError();
+                String name = column.getKey() + "=" + group.getKey();
+                checks.add(GateCheck.of(SEGMENTS, name + ":auroc", auroc, "gap <= " + policy.maxSegmentAurocGap(),
+                        overallAuroc - auroc <= policy.maxSegmentAurocGap(), rows.size() + " rows"));
+                checks.add(GateCheck.of(SEGMENTS, name + ":calibration_error", ece, "gap <= "
+                        + policy.maxSegmentCalibrationGap(), ece - overallEce <= policy.maxSegmentCalibrationGap(),
+                        rows.size() + " rows"));
+                if (overallAuroc - auroc > worstAurocGap) {
+                    worstAurocGap = overallAuroc - auroc;
+                    worstAuroc = name;
+                }
+                if (ece - overallEce > worstEceGap) {
+                    worstEceGap = ece - overallEce;
+                    worstEce = name;
+                }
+            }
+            String skippedNote = skipped.isEmpty() ? "" : "; not judged (under " + policy.minSegmentSize()
+                    + " rows or one outcome only): " + String.join(", ", skipped);
+            if (worstAuroc == null) {
+                checks.add(GateCheck.failed(SEGMENTS, column.getKey() + ":worst_auroc_gap",
+                        "no segment of '" + column.getKey() + "' is large enough to judge" + skippedNote));
+                continue;
+            }
+            checks.add(GateCheck.of(SEGMENTS, column.getKey() + ":worst_auroc_gap", worstAurocGap,
+                    "<= " + policy.maxSegmentAurocGap(), worstAurocGap <= policy.maxSegmentAurocGap(),
+                    "fairness: worst segment " + worstAuroc + skippedNote));
+            checks.add(GateCheck.of(SEGMENTS, column.getKey() + ":worst_calibration_gap", worstEceGap,
+                    "<= " + policy.maxSegmentCalibrationGap(), worstEceGap <= policy.maxSegmentCalibrationGap(),
+                    "fairness: worst segment " + worstEce));
+        }
+        return checks;
+    }
+
+    /**
+     * The candidate's raw feature schema against production's: a feature production reads that the candidate
+     * removed or retyped fails unless the policy allows schema changes; the feature pipeline family (the
+     * pipeline's name without its definition hash) must be the same.
+     */
+    public static List<GateCheck> compatibility(Manifest candidate, Manifest production, GatePolicy policy) {
+        if (production == null) {
+            return List.of(new GateCheck(COMPATIBILITY, "schema", null, null, null, null, GateCheck.Outcome.PASSED,
+                    "no production version to be compatible with"));
+        }
+        List<String> removed = new ArrayList<>();
+        List<String> retyped = new ArrayList<>();
+        for (Feature old : production.features().features()) {
+            var now = candidate.features().features().stream().filter(f -> f.name().equals(old.name())).findFirst();
+            if (now.isEmpty()) {
+                removed.add(old.name());
+            } else if (now.get().type() != old.type()) {
+                retyped.add(old.name() + " (" + old.type() + " -> " + now.get().type() + ")");
+            }
+        }
+        int changes = removed.size() + retyped.size();
+        String family = family(candidate.featurePipeline());
+        String productionFamily = family(production.featurePipeline());
+        return List.of(
+                GateCheck.of(COMPATIBILITY, "schema", changes, policy.allowSchemaChanges() ? "changes allowed"
+                        : "== 0 removed or retyped", changes == 0 || policy.allowSchemaChanges(),
+                        changes == 0 ? "every production feature is read with the same type"
+                                : "removed " + removed + ", retyped " + retyped),
+                GateCheck.of(COMPATIBILITY, "pipeline_family", family.equals(productionFamily) ? 1 : 0,
+                        "== " + productionFamily, family.equals(productionFamily), "candidate: " + family));
+    }
+
+    static String family(String pipelineId) {
+        if (pipelineId == null) {
+            return "identity";
+        }
+        int at = pipelineId.indexOf('@');
+        return at < 0 ? pipelineId : pipelineId.substring(0, at);
+    }
+
+    /** The 99th percentile (nearest rank) of one row's scoring time, in milliseconds, within the budget. */
+    public static GateCheck latency(long[] rowNanos, GatePolicy policy) {
+        long[] sorted = rowNanos.clone();
+        Arrays.sort(sorted);
+        int rank = (int) Math.ceil(0.99 * sorted.length);
+        double p99 = sorted[Math.max(0, rank - 1)] / 1e6;
+        return GateCheck.of(LATENCY, "p99_row_millis", p99, "<= " + policy.maxP99LatencyMillis(),
+                p99 <= policy.maxP99LatencyMillis(), sorted.length + " rows scored one at a time on the platform's runtime");
+    }
+
+    /**
+     * SHAP values must add up to the model's margin: {@code deviations[i]} is row i's
+     * |expected margin + sum of SHAP values - logit(runtime's probability)|; every row within tolerance passes.
+     */
+    public static GateCheck explanation(double[] deviations, GatePolicy policy) {
+        if (deviations == null) {
+            return GateCheck.failed(EXPLANATION, "shap_additivity", "the model has no explainer (neither a tree"
+                    + " ensemble nor a logistic regression with a training profile), so its predictions cannot be explained");
+        }
+        double worst = 0;
+        int over = 0;
+        for (double d : deviations) {
+            worst = Math.max(worst, Double.isNaN(d) ? Double.POSITIVE_INFINITY : d);
+            over += d <= policy.shapTolerance() ? 0 : 1;
+        }
+        return GateCheck.of(EXPLANATION, "shap_additivity", worst, "<= " + policy.shapTolerance(), over == 0,
+                over + " of " + deviations.length + " rows out of tolerance");
+    }
+
+    /**
+     * What the package says about where it came from: dataset sha256, code commit, seed and library versions
+     * must be present; a tree with uncommitted changes (or an unknown one) fails when the policy requires a clean
+     * tree, and is flagged for the approver otherwise.
+     */
+    public static List<GateCheck> provenance(Provenance provenance, GatePolicy policy) {
+        if (provenance == null) {
+            return List.of(GateCheck.failed(PROVENANCE, "present", "the manifest has no provenance"));
+        }
+        List<GateCheck> checks = new ArrayList<>();
+        checks.add(present("dataset_sha256", provenance.datasetSha256()));
+        boolean commitKnown = !UNKNOWN_COMMIT.equals(provenance.codeCommit());
+        checks.add(commitKnown ? present("code_commit", provenance.codeCommit())
+                : new GateCheck(PROVENANCE, "code_commit", 0.0, "present", null, null, GateCheck.Outcome.FLAGGED,
+                        "trained outside a git work tree: the commit is unknown"));
+        boolean clean = Boolean.FALSE.equals(provenance.codeDirty()) && commitKnown;
+        String cleanNote = clean ? "clean" : provenance.codeDirty() == null || !commitKnown
+                ? "the manifest does not say whether the tree was clean"
+                : "trained from uncommitted changes: not reproducible";
+        checks.add(new GateCheck(PROVENANCE, "clean_tree", clean ? 1.0 : 0.0, "== 1", null, null,
+                clean ? GateCheck.Outcome.PASSED : policy.requireCleanTree() ? GateCheck.Outcome.FAILED
+                        : GateCheck.Outcome.FLAGGED, cleanNote));
+        checks.add(present("seed", provenance.seed() == null ? null : provenance.seed().toString()));
+        checks.add(GateCheck.of(PROVENANCE, "library_versions", provenance.libraries().size(), ">= 1",
+                !provenance.libraries().isEmpty(), String.join(", ", provenance.libraries().keySet())));
+        return checks;
+    }
+
+    private static GateCheck present(String check, String value) {
+        boolean ok = value != null && !value.isBlank();
+        return GateCheck.of(PROVENANCE, check, ok ? 1 : 0, "present", ok, ok ? null : check + " is missing");
+    }
+
+    /** An AUROC at or above the policy's ceiling is flagged: a label may have leaked into the features. */
+    public static GateCheck leakage(double auroc, GatePolicy policy) {
+        boolean flagged = auroc >= policy.leakageAuroc();
+        return new GateCheck(LEAKAGE, "implausible_auroc", auroc, "< " + policy.leakageAuroc(), null, null,
+                flagged ? GateCheck.Outcome.FLAGGED : GateCheck.Outcome.PASSED, flagged
+                        ? "implausibly high for the task: check the features for the outcome leaking in" : null);
+    }
+
+    /**
+     * Every card field the policy requires must be in the manifest's {@code card} section; a missing one fails,
+     * named, so the data scientist knows what to add before uploading again.
+     */
+    public static List<GateCheck> card(Manifest manifest, GatePolicy policy) {
+        if (policy.requiredCardFields().isEmpty()) {
+            return List.of(new GateCheck(CARD, "required_fields", 0.0, "none required", null, null,
+                    GateCheck.Outcome.PASSED, "the gate policy requires no model card field"));
+        }
+        CardFacts facts = manifest.cardFacts();
+        List<GateCheck> checks = new ArrayList<>();
+        for (String field : policy.requiredCardFields()) {
+            boolean provided = facts.provides(field);
+            checks.add(GateCheck.of(CARD, field, provided ? 1 : 0, "provided", provided, provided ? null
+                    : "card." + field + " is not provided; the gate policy requires it: add it to the manifest's card section"));
+        }
+        return checks;
+    }
+
+    /** The candidate's reliability curve (the calibration gate's bins) and its ROC curve, thinned for drawing. */
+    public static GateCurves curves(double[] candidate, boolean[] labels) {
+        List<GateCurves.CalibrationBin> bins = ReliabilityCurve.of(candidate, labels, CALIBRATION_BINS).bins().stream()
+                .map(b -> new GateCurves.CalibrationBin(b.lower(), b.upper(), b.count(), b.meanScore(), b.observedRate()))
+                .toList();
+        List<GateCurves.RocPoint> roc = RocCurve.of(candidate, labels).thinned(ROC_POINTS).points().stream()
+                .map(p -> new GateCurves.RocPoint(Double.isInfinite(p.threshold()) ? null : p.threshold(),
+                        p.falsePositiveRate(), p.truePositiveRate()))
+                .toList();
+        return new GateCurves(bins, roc);
+    }
+}

@@ -1,0 +1,405 @@
+package health.vigil.gates;
+
+import health.vigil.model.GateReport;
+import health.vigil.model.GateCheck;
+import health.vigil.audit.AuditLog;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.ValidationException;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.features.RawRecordValidator;
+import health.vigil.json.Json;
+import health.vigil.model.Explanation;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.Stage;
+import health.vigil.model.VersionRecord;
+import health.vigil.modelpackage.RegisteredModelLoader;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.EventPublisher;
+import health.vigil.port.RegistryStore;
+import health.vigil.port.Telemetry;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.VersionLifecycle;
+import health.vigil.security.Principal;
+import health.vigil.statistics.Auroc;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.IntStream;
+
+/**
+ * {@code EvaluateGates}: judges a newly registered version on the platform's own evaluation data. The candidate
+ * and the current production version score the same rows of the model's registered evaluation dataset through the
+ * real runtime and feature pipeline; {@link GateChecks} judges the scores against the model's {@link GatePolicy};
+ * the report is stored once ({@code gate-reports/{model}/{version}.json} in the {@code datasets} container, never
+ * overwritten), the version moves REGISTERED → GATES_RUNNING → GATES_PASSED or GATES_FAILED, the outcome is
+ * audited once under {@code gates:{model}:{version}}, and {@code Vigil.Gates.Passed} or {@code Vigil.Gates.Failed}
+ * is published.
+ *
+ * <p>Event Grid delivers at least once and out of order: an event already handled does nothing; a delivery that
+ * finds the report already stored (a concurrent or interrupted earlier one) completes what is missing from that
+ * report instead of evaluating again; a version already past its gates is left alone.
+ */
+public final class GateEvaluation {
+    public static final String HANDLER = "EvaluateGates";
+    public static final String ACTION = "gates.evaluate";
+    /** How many rows are also scored one at a time to measure per-row latency. */
+    static final int LATENCY_ROWS = 1000;
+    private static final Principal ACTOR = Principal.SYSTEM;
+
+    private final RegistryStore store;
+    private final ModelRegistry registry;
+    private final VersionLifecycle lifecycle;
+    private final ArtifactStore artifacts;
+    private final EvaluationDatasets datasets;
+    private final GatePolicies policies;
+    private final RegisteredModelLoader loader;
+    private final AuditLog audit;
+    private final EventPublisher events;
+    private final Clock clock;
+    private final Telemetry telemetry;
+
+    public GateEvaluation(RegistryStore store, VersionLifecycle lifecycle, ArtifactStore artifacts, EvaluationDatasets datasets,
+            GatePolicies policies, RegisteredModelLoader loader, AuditLog audit, EventPublisher events, Clock clock,
+            Telemetry telemetry) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.registry = new ModelRegistry(store);
+        this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+        this.datasets = Objects.requireNonNull(datasets, "datasets");
+        this.policies = Objects.requireNonNull(policies, "policies");
+        this.loader = Objects.requireNonNull(loader, "loader");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.events = Objects.requireNonNull(events, "events");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+    }
+
+    /**
+     * Handles one {@code Vigil.Model.Registered} event for {@code id}. Returns the version's report, or empty when
+     * the version is past its gates without one (an old event).
+     */
+    public Optional<GateReport> onRegistered(ModelVersion id, String eventId) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(eventId, "eventId");
+        if (store.isEventHandled(HANDLER, eventId)) {
+            return report(id);
+        }
+        VersionRecord candidate = registry.getVersion(id.name(), id.number());
+        Optional<GateReport> stored = report(id);
+        if (stored.isEmpty()) {
+            if (candidate.stage() != Stage.REGISTERED && candidate.stage() != Stage.GATES_RUNNING) {
+                store.markEventHandled(HANDLER, eventId);
+                return Optional.empty();
+            }
+            if (candidate.stage() == Stage.REGISTERED) {
+                candidate = moveStage(candidate, Stage.GATES_RUNNING, "gate evaluation started", eventId);
+            }
+            GateReport evaluated = evaluate(candidate);
+            stored = Optional.of(storeOnce(evaluated));
+            if (stored.get() == evaluated) {
+                evaluated.checks().forEach(c -> telemetry.gateChecked(id, c.gate(), c.outcome().name()
+                        .toLowerCase(java.util.Locale.ROOT)));
+            }
+        }
+        finish(stored.get());
+        store.markEventHandled(HANDLER, eventId);
+        return stored;
+    }
+
+    /** The stored gate report of a version; NOT_FOUND from the registry when the version does not exist. */
+    public GateReport get(ModelName model, int version) {
+        registry.getVersion(model, version);
+        return report(new ModelVersion(model, version)).orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND,
+                "version " + version + " of `" + model + "` has no gate report yet: its gates run when it is"
+                        + " registered; check its stage with GET /models/" + model + "/versions/" + version));
+    }
+
+    /** The stored gate report of a version, if its gates have run. */
+    public Optional<GateReport> find(ModelVersion id) {
+        return report(id);
+    }
+
+    /** Judges {@code candidate} on the model's latest evaluation dataset against its production version. */
+    GateReport evaluate(VersionRecord candidate) {
+        ModelName model = candidate.modelName();
+        GatePolicy policy = policies.current(model);
+        Optional<VersionRecord> production = registry.listVersions(model).stream()
+                .filter(v -> v.stage() == Stage.PRODUCTION && v.version() != candidate.version())
+                .reduce((a, b) -> b);
+        List<GateCheck> checks = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        checks.addAll(GateChecks.compatibility(candidate.manifest(), production.map(VersionRecord::manifest).orElse(null),
+                policy));
+        checks.addAll(GateChecks.provenance(candidate.manifest().provenance(), policy));
+        checks.addAll(GateChecks.card(candidate.manifest(), policy));
+        Optional<EvaluationDataset> dataset = datasets.latest(model);
+        if (production.isEmpty()) {
+            notes.add("no production version: judged against the absolute floors alone");
+        }
+        if (dataset.isEmpty()) {
+            notes.add("no evaluation dataset is registered for `" + model + "`: the data gates fail; register one"
+                    + " with `vigil datasets register FILE --model " + model + "` (POST /datasets)");
+            for (String gate : GateChecks.DATA_GATES) {
+                checks.add(GateCheck.failed(gate, "dataset", "no registered evaluation dataset"));
+            }
+            return report(candidate, policy, null, production, checks, notes);
+        }
+        Scored scored = score(candidate, production, dataset.get(), policy, notes);
+        if (scored == null) {
+            for (String gate : GateChecks.DATA_GATES) {
+                checks.add(GateCheck.failed(gate, "dataset", "the evaluation dataset could not be scored: " + notes.get(notes.size() - 1)));
+            }
+            return report(candidate, policy, dataset.get(), production, checks, notes);
+        }
+        checks.addAll(GateChecks.discrimination(scored.candidate(), scored.production(), scored.labels(), policy));
+        checks.addAll(GateChecks.calibration(scored.candidate(), scored.labels(), policy));
+        checks.addAll(GateChecks.segments(scored.candidate(), scored.labels(), scored.segments(), policy));
+        checks.add(GateChecks.latency(scored.rowNanos(), policy));
+        checks.add(GateChecks.explanation(scored.shapDeviations(), policy));
+        checks.add(GateChecks.leakage(Auroc.of(scored.candidate(), scored.labels()), policy));
+        return new GateReport(model.value(), candidate.version(), checks.stream().noneMatch(GateCheck::failed),
+                clock.instant(), dataset.get().sha256(), scored.labels().length,
+                production.map(VersionRecord::version).orElse(null), policy.version(), checks, notes,
+                GateChecks.curves(scored.candidate(), scored.labels()));
+    }
+
+    private GateReport report(VersionRecord candidate, GatePolicy policy, EvaluationDataset dataset,
+            Optional<VersionRecord> production, List<GateCheck> checks, List<String> notes) {
+        return new GateReport(candidate.modelName().value(), candidate.version(), false, clock.instant(),
+                dataset == null ? null : dataset.sha256(), null, production.map(VersionRecord::version).orElse(null),
+                policy.version(), checks, notes, null);
+    }
+
+    /** What scoring the evaluation rows produced. */
+    record Scored(double[] candidate, double[] production, boolean[] labels, Map<String, String[]> segments,
+            long[] rowNanos, double[] shapDeviations) {}
+
+    private Scored score(VersionRecord candidate, Optional<VersionRecord> production, EvaluationDataset dataset,
+            GatePolicy policy, List<String> notes) {
+        RegisteredModelLoader.Loaded model = loader.load(candidate);
+        RegisteredModelLoader.Loaded current = production.map(loader::load).orElse(null);
+        try {
+            EvaluationRows rows;
+            try {
+                rows = EvaluationRows.read(datasets.content(dataset), dataset, union(model, current));
+            } catch (ValidationException e) {
+                notes.add(e.getMessage());
+                return null;
+            }
+            List<Integer> usable = usableRows(rows, model, current, notes);
+            if (usable.size() < 2) {
+                notes.add("fewer than 2 rows of the dataset are valid for the model's schema");
+                return null;
+            }
+            int n = usable.size();
+            boolean[] labels = new boolean[n];
+            Map<String, String[]> segments = new LinkedHashMap<>();
+            rows.segments().forEach((c, v) -> segments.put(c, new String[n]));
+            boolean[] all = rows.labels();
+            for (int j = 0; j < n; j++) {
+                int i = usable.get(j);
+                labels[j] = all[i];
+                for (Map.Entry<String, String[]> s : rows.segments().entrySet()) {
+                    segments.get(s.getKey())[j] = s.getValue()[i];
+                }
+            }
+            if (IntStream.range(0, n).allMatch(j -> labels[j]) || IntStream.range(0, n).noneMatch(j -> labels[j])) {
+                notes.add("the usable rows have only one outcome");
+                return null;
+            }
+            float[] matrix = matrix(rows, usable, model);
+            double[] scores = model.model().predict(matrix, n);
+            double[] productionScores = current == null ? null
+                    : current.model().predict(matrix(rows, usable, current), n);
+            return new Scored(scores, productionScores, labels, segments, latencies(model, matrix, n),
+                    shapDeviations(model, matrix, scores, n, policy.shapRows()));
+        } finally {
+            model.model().close();
+            if (current != null) {
+                current.model().close();
+            }
+        }
+    }
+
+    /** Rows both versions' schemas accept; the others are left out and counted in a note. */
+    private static List<Integer> usableRows(EvaluationRows rows, RegisteredModelLoader.Loaded model,
+            RegisteredModelLoader.Loaded current, List<String> notes) {
+        RawRecordValidator candidate = new RawRecordValidator(model.pipeline().rawSchema());
+        RawRecordValidator production = current == null ? null : new RawRecordValidator(current.pipeline().rawSchema());
+        java.util.Set<String> candidateNames = java.util.Set.copyOf(model.pipeline().rawSchema().names());
+        java.util.Set<String> productionNames = current == null ? null
+                : java.util.Set.copyOf(current.pipeline().rawSchema().names());
+        List<Integer> usable = new ArrayList<>(rows.size());
+        String firstProblem = null;
+        for (int i = 0; i < rows.size(); i++) {
+            Map<String, Object> record = rows.records().get(i);
+            try {
+                candidate.validate(onlyKnown(record, candidateNames), "row " + (i + 1));
+                if (production != null) {
+                    production.validate(onlyKnown(record, productionNames), "row " + (i + 1));
+                }
+                usable.add(i);
+            } catch (ValidationException e) {
+                firstProblem = firstProblem == null ? e.getMessage() : firstProblem;
+            }
+        }
+        if (usable.size() < rows.size()) {
+            notes.add((rows.size() - usable.size()) + " of " + rows.size() + " rows left out as invalid for the"
+                    + " model's schema (first: " + firstProblem + ")");
+        }
+        return usable;
+    }
+
+    /** The raw fields either version reads, so one parse of the file serves both (the candidate's type wins). */
+    private static FeatureSchema union(RegisteredModelLoader.Loaded model, RegisteredModelLoader.Loaded current) {
+        List<Feature> features = new ArrayList<>(model.pipeline().rawSchema().features());
+        if (current != null) {
+            for (Feature feature : current.pipeline().rawSchema().features()) {
+                if (model.pipeline().rawSchema().indexOf(feature.name()).isEmpty()) {
+                    features.add(feature);
+                }
+            }
+        }
+        return FeatureSchema.of(features);
+    }
+
+    /** The record restricted to the fields the version reads; the record itself when it reads them all. */
+    private static Map<String, Object> onlyKnown(Map<String, Object> record, java.util.Set<String> names) {
+        boolean allKnown = true;
+        for (String key : record.keySet()) {
+            if (!names.contains(key)) {
+                allKnown = false;
+                break;
+            }
+        }
+        if (allKnown) {
+            return record;
+        }
+        Map<String, Object> known = new java.util.HashMap<>(record);
+        known.keySet().retainAll(names);
+        return known;
+    }
+
+    private static float[] matrix(EvaluationRows rows, List<Integer> usable, RegisteredModelLoader.Loaded model) {
+        int width = model.pipeline().width();
+        java.util.Set<String> names = java.util.Set.copyOf(model.pipeline().rawSchema().names());
+        float[] matrix = new float[usable.size() * width];
+        for (int j = 0; j < usable.size(); j++) {
+            Map<String, Object> record = rows.records().get(usable.get(j));
+            model.pipeline().transform(onlyKnown(record, names), matrix, j * width);
+        }
+        return matrix;
+    }
+
+    /** Scores the first rows one at a time, as a single-patient request would be, and times each. */
+    private static long[] latencies(RegisteredModelLoader.Loaded model, float[] matrix, int n) {
+        int width = model.pipeline().width();
+        int count = Math.min(n, LATENCY_ROWS);
+        long[] nanos = new long[count];
+        for (int j = 0; j < count; j++) {
+            float[] row = java.util.Arrays.copyOfRange(matrix, j * width, (j + 1) * width);
+            long started = System.nanoTime();
+            model.model().predict(row, 1);
+            nanos[j] = System.nanoTime() - started;
+        }
+        return nanos;
+    }
+
+    /**
+     * Per explained row: |expected margin + sum of SHAP values - logit of the runtime's probability|; null without an
+     * explainer. {@code rows} evenly spaced rows are explained (every row when 0 or at least n).
+     */
+    static double[] shapDeviations(RegisteredModelLoader.Loaded model, float[] matrix, double[] scores, int n,
+            int rows) {
+        if (model.explainer().isEmpty()) {
+            return null;
+        }
+        var explainer = model.explainer().get();
+        int width = model.pipeline().width();
+        int count = rows == 0 || rows >= n ? n : rows;
+        double[] deviations = new double[count];
+        IntStream.range(0, count).parallel().forEach(k -> {
+            int j = (int) ((long) k * n / count);
+            double[] inputs = new double[width];
+            for (int c = 0; c < width; c++) {
+                inputs[c] = matrix[j * width + c];
+            }
+            Explanation e = explainer.explain(inputs);
+            double sum = e.expectedMargin();
+            for (Explanation.Factor f : e.contributions()) {
+                sum += f.marginContribution();
+            }
+            double p = Math.min(1 - 1e-12, Math.max(1e-12, scores[j]));
+            deviations[k] = Math.abs(sum - Math.log(p / (1 - p)));
+        });
+        return deviations;
+    }
+
+    /** Completes what a stored report still needs: the stage, the audit record, the event. */
+    private void finish(GateReport report) {
+        ModelVersion id = new ModelVersion(new ModelName(report.model()), report.version());
+        VersionRecord record = registry.getVersion(id.name(), id.number());
+        Stage outcome = report.passed() ? Stage.GATES_PASSED : Stage.GATES_FAILED;
+        if (record.stage() == Stage.GATES_RUNNING) {
+            moveStage(record, outcome, report.passed() ? "every gate passed" : "gates failed: "
+                    + String.join(", ", report.failedGates()), auditKey(id));
+        }
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("policyVersion", Integer.toString(report.policyVersion()));
+        if (report.datasetSha256() != null) {
+            details.put("datasetSha256", report.datasetSha256());
+        }
+        if (report.productionVersion() != null) {
+            details.put("productionVersion", Integer.toString(report.productionVersion()));
+        }
+        details.put("failedGates", String.join(",", report.failedGates()));
+        boolean announced = audit.findOnce(auditKey(id)).isPresent();
+        audit.recordOnce(auditKey(id), ACTOR.id(), ACTION, id.subject(), report.passed() ? "passed" : "failed", details);
+        if (!announced) {
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("model", id.name().value());
+            data.put("version", id.number());
+            data.put("passed", report.passed());
+            data.put("failedGates", report.failedGates());
+            data.put("policyVersion", report.policyVersion());
+            events.publish(VigilEvent.of(report.passed() ? EventTypes.GATES_PASSED : EventTypes.GATES_FAILED,
+                    id.subject(), clock.instant(), data));
+        }
+    }
+
+    static String auditKey(ModelVersion id) {
+        return "gates:" + id.name().value() + ":" + id.number();
+    }
+
+    /** Moves the version's stage through the lifecycle (ETag-conditional, in its history, audited once). */
+    private VersionRecord moveStage(VersionRecord record, Stage to, String reason, String cause) {
+        return lifecycle.move(record.id(), record.stage(), to, ACTOR, reason, cause).version();
+    }
+
+    private Optional<GateReport> report(ModelVersion id) {
+        return DatasetsContainer.readJson(artifacts, reportName(id), GateReport.class);
+    }
+
+    /** Stores the report unless one is stored already; returns the one that is stored. */
+    private GateReport storeOnce(GateReport report) {
+        ModelVersion id = new ModelVersion(new ModelName(report.model()), report.version());
+        if (DatasetsContainer.putOnce(artifacts, reportName(id), Json.writeBytes(report))) {
+            return report;
+        }
+        return report(id).orElseThrow(() -> new IllegalStateException("the gate report of " + id
+                + " was there and is gone; reports are never deleted"));
+    }
+
+    static String reportName(ModelVersion id) {
+        return "gate-reports/" + id.name().value() + "/" + id.number() + ".json";
+    }
+}

@@ -1,0 +1,92 @@
+package health.vigil.gates;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.error.AccessDeniedException;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.json.Json;
+import health.vigil.model.ModelName;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.RegistryStore;
+import health.vigil.security.Principal;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Each model's gate policy, versioned: version n is stored once as {@code gate-policies/{model}/{n}.json} in the
+ * {@code datasets} container and never overwritten, so the policy a report names can always be read back. A
+ * change is refused to anyone who uploaded a version of the model (they would be setting their own bar), and is
+ * audited once under {@code gate-policy:{model}:{n}}. Without a stored version the model is judged by
+ * {@link GatePolicy#defaults()}.
+ */
+public final class GatePolicies {
+    public static final String ACTION = "gates.policy";
+    private static final int MAX_ATTEMPTS = 5;
+    private final ArtifactStore artifacts;
+    private final RegistryStore registry;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public GatePolicies(ArtifactStore artifacts, RegistryStore registry, AuditLog audit, Clock clock) {
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The policy in force for the model: its newest version, or the defaults. */
+    public GatePolicy current(ModelName model) {
+        return history(model).stream().findFirst().orElseGet(GatePolicy::defaults);
+    }
+
+    /** Every stored version of the model's policy, newest first. */
+    public List<GatePolicy> history(ModelName model) {
+        return artifacts.list(ArtifactStore.DATASETS, prefix(model)).stream()
+                .map(a -> DatasetsContainer.readJson(artifacts, a.name(), GatePolicy.class))
+                .flatMap(Optional::stream)
+                .sorted(Comparator.comparingInt(GatePolicy::version).reversed())
+                .toList();
+    }
+
+    /** Stores {@code thresholds} as the model's next policy version, changed by {@code by} for {@code reason}. */
+    public GatePolicy update(ModelName model, GatePolicy thresholds, Principal by, String reason) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(thresholds, "thresholds");
+        Objects.requireNonNull(by, "by");
+        if (reason == null || reason.isBlank()) {
+            throw new health.vigil.error.ValidationException("a gate policy change needs a reason; say why the"
+                    + " thresholds change (\"reason\": \"...\")");
+        }
+        for (VersionRecord version : registry.listVersions(model)) {
+            if (by.id().equals(version.registeredBy())) {
+                audit.record(by.id(), ACTION, "/models/" + model + "/gate-policy", "refused",
+                        Map.of("reason", "uploader of version " + version.version()));
+                throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, by.id() + " uploaded version "
+                        + version.version() + " of `" + model + "` and cannot set the bar it is judged by; ask"
+                        + " someone who did not upload it to change the gate policy");
+            }
+        }
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            int next = current(model).version() + 1;
+            GatePolicy policy = thresholds.asVersion(next, by.id(), clock.instant(), reason);
+            if (!DatasetsContainer.putOnce(artifacts, prefix(model) + next + ".json", Json.writeBytes(policy))) {
+                continue;
+            }
+            audit.recordOnce(ACTION + ":" + model + ":" + next, by.id(), ACTION, "/models/" + model + "/gate-policy",
+                    "changed", Map.of("version", Integer.toString(next), "reason", reason));
+            return policy;
+        }
+        throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the gate policy of `" + model + "` kept"
+                + " changing while it was being updated; read it again and retry");
+    }
+
+
+    private static String prefix(ModelName model) {
+        return "gate-policies/" + model.value() + "/";
+    }
+}

@@ -1,0 +1,114 @@
+package health.vigil.gates;
+
+import health.vigil.error.ValidationException;
+import health.vigil.model.CardFacts;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The thresholds one model's gates are judged by, owned by the platform and versioned: version 0 is
+ * {@link #defaults()}; every change through {@link GatePolicies#update} is the next version, audited, made by
+ * someone who never uploaded a version of the model. What each threshold means is in docs/governance.md.
+ *
+ * @param aurocFloor the candidate's AUROC must be at least this (absolute floor)
+ * @param nonInferiorityMargin the candidate may be worse than production by less than this AUROC (one-sided
+ *     DeLong test at {@code alpha})
+ * @param alpha the one-sided significance level of the non-inferiority test
+ * @param maxCalibrationError the largest expected calibration error (10 equal-width bins)
+ * @param maxBrier the largest Brier score
+ * @param maxInterceptDeviation calibration-in-the-large must lie within {@code ±} this
+ * @param minSlope the calibration slope must lie in {@code [minSlope, maxSlope]}
+ * @param minSegmentSize segments with fewer rows (or without both outcomes) are reported but not judged
+ * @param maxSegmentAurocGap the worst segment's AUROC may fall below the overall AUROC by at most this
+ * @param maxSegmentCalibrationGap the worst segment's calibration error may exceed the overall one by at most this
+ * @param maxP99LatencyMillis the 99th percentile of one row's scoring time on the platform's runtime
+ * @param shapTolerance largest allowed |sum of SHAP values + expected margin - model margin| on any row
+ * @param shapRows how many rows (an evenly spaced, deterministic selection) the SHAP check explains; 0 means
+ *     every row. Exact TreeSHAP costs about 0.5 ms a row for 200 trees of depth 6, so every row of a 100,000-row
+ *     dataset would take a minute
+ * @param leakageAuroc an AUROC at or above this is flagged as implausible for the task
+ * @param allowSchemaChanges whether a feature removed or retyped against production passes
+ * @param requireCleanTree whether a version trained from uncommitted changes (or an unknown tree) fails the
+ *     provenance gate; when false it is flagged for the approver
+ * @param requiredCardFields the manifest's {@code card} fields ({@link CardFacts#FIELDS}) a version must provide; each
+ *     one missing fails the {@code card} gate (none by default: older packages have no card section)
+ */
+public record GatePolicy(
+        int version,
+        double aurocFloor,
+        double nonInferiorityMargin,
+        double alpha,
+        double maxCalibrationError,
+        double maxBrier,
+        double maxInterceptDeviation,
+        double minSlope,
+        double maxSlope,
+        int minSegmentSize,
+        double maxSegmentAurocGap,
+        double maxSegmentCalibrationGap,
+        double maxP99LatencyMillis,
+        double shapTolerance,
+        int shapRows,
+        double leakageAuroc,
+        boolean allowSchemaChanges,
+        boolean requireCleanTree,
+        List<String> requiredCardFields,
+        String changedBy,
+        Instant changedAt,
+        String reason) {
+
+    public GatePolicy {
+        if (version < 0) {
+            throw new ValidationException("a gate policy version is 0 (the defaults) or more, not " + version);
+        }
+        unit("aurocFloor", aurocFloor);
+        unit("leakageAuroc", leakageAuroc);
+        if (leakageAuroc <= aurocFloor) {
+            throw new ValidationException("leakageAuroc (" + leakageAuroc + ") must be above aurocFloor ("
+                    + aurocFloor + "): no AUROC could then pass without being flagged");
+        }
+        between("nonInferiorityMargin", nonInferiorityMargin, 0, 0.5);
+        between("alpha", alpha, 1e-6, 0.5);
+        between("maxCalibrationError", maxCalibrationError, 0, 1);
+        between("maxBrier", maxBrier, 0, 1);
+        between("maxInterceptDeviation", maxInterceptDeviation, 0, 10);
+        between("minSlope", minSlope, 0, 10);
+        between("maxSlope", maxSlope, minSlope, 10);
+        if (minSegmentSize < 10) {
+            throw new ValidationException("minSegmentSize is " + minSegmentSize + "; segments under 10 rows say"
+                    + " nothing about a model: use 10 or more");
+        }
+        between("maxSegmentAurocGap", maxSegmentAurocGap, 0, 1);
+        between("maxSegmentCalibrationGap", maxSegmentCalibrationGap, 0, 1);
+        between("maxP99LatencyMillis", maxP99LatencyMillis, 0.001, 60_000);
+        between("shapTolerance", shapTolerance, 0, 1);
+        requiredCardFields = CardFacts.checkFieldNames("requiredCardFields", requiredCardFields);
+        if (shapRows < 0) {
+            throw new ValidationException("shapRows is " + shapRows + "; use 0 for every row or a positive count");
+        }
+    }
+
+    /** The platform's defaults (version 0), in force until someone changes the model's policy. */
+    public static GatePolicy defaults() {
+        return new GatePolicy(0, 0.65, 0.02, 0.05, 0.05, 0.25, 0.25, 0.8, 1.25, 100, 0.10, 0.10, 5.0, 1e-4, 2000, 0.97,
+                false, false, List.of(), "platform", null, "platform defaults");
+    }
+
+    /** The same thresholds as the next version, changed by {@code by} at {@code at} for {@code why}. */
+    GatePolicy asVersion(int next, String by, Instant at, String why) {
+        return new GatePolicy(next, aurocFloor, nonInferiorityMargin, alpha, maxCalibrationError, maxBrier,
+                maxInterceptDeviation, minSlope, maxSlope, minSegmentSize, maxSegmentAurocGap, maxSegmentCalibrationGap,
+                maxP99LatencyMillis, shapTolerance, shapRows, leakageAuroc, allowSchemaChanges, requireCleanTree, requiredCardFields,
+                by, at, why);
+    }
+
+    private static void unit(String name, double value) {
+        between(name, value, 0.5, 1);
+    }
+
+    private static void between(String name, double value, double low, double high) {
+        if (!(value >= low && value <= high)) {
+            throw new ValidationException(name + " is " + value + "; it must lie between " + low + " and " + high);
+        }
+    }
+}

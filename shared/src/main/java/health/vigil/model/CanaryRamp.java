@@ -1,0 +1,118 @@
+package health.vigil.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import health.vigil.error.ValidationException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A canary ramp as the deployment document keeps it: which version against which stable, the steps (basis points
+ * of live traffic, rising, the last 10,000 = promotion), where it stands, when the current step is judged, and
+ * every step's analysis. {@code transition} and {@code reason} say what the last change of the document was, so
+ * that its audit record and event can be rebuilt from the document alone.
+ */
+public record CanaryRamp(
+        int version,
+        int stableVersion,
+        List<Integer> steps,
+        long bakeSeconds,
+        CanaryPolicy policy,
+        CanaryStatus status,
+        int step,
+        Instant stepStartedAt,
+        Instant judgeAt,
+        int extensions,
+        String startedBy,
+        Instant startedAt,
+        String transition,
+        String reason,
+        List<StepAnalysis> analyses) {
+
+    /** The default ramp: 1 % → 5 % → 25 % → 50 % → 100 %. */
+    public static final List<Integer> DEFAULT_STEPS = List.of(100, 500, 2_500, 5_000, TrafficSlot.ALL);
+    /** Analyses kept in the document; the oldest extensions are dropped first beyond this. */
+    static final int MAX_ANALYSES = 64;
+
+    public CanaryRamp {
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(stepStartedAt, "stepStartedAt");
+        Objects.requireNonNull(judgeAt, "judgeAt");
+        steps = List.copyOf(steps);
+        analyses = analyses == null ? List.of() : List.copyOf(analyses);
+        requireSteps(steps);
+        if (version == stableVersion) {
+            throw new ValidationException("the canary is version " + version + ", which is already the stable version");
+        }
+        if (bakeSeconds < 1) {
+            throw new ValidationException("the bake time is " + bakeSeconds + " s; it must be at least 1 s");
+        }
+        if (step < 0 || step >= steps.size()) {
+            throw new ValidationException("step " + step + " is outside the ramp of " + steps.size() + " steps");
+        }
+    }
+
+    /** Steps must rise strictly within 1-10000 basis points and end at 10000 (promotion). */
+    public static void requireSteps(List<Integer> steps) {
+        if (steps.size() < 2 || steps.size() > 20) {
+            throw new ValidationException("a ramp has " + steps.size() + " steps; give 2-20 steps in basis points"
+                    + " ending with 10000, for example [100, 500, 2500, 5000, 10000]");
+        }
+        int previous = 0;
+        for (Integer s : steps) {
+            if (s == null || s <= previous || s > TrafficSlot.ALL) {
+                throw new ValidationException("ramp steps must rise strictly within 1-10000 basis points; got " + steps);
+            }
+            previous = s;
+        }
+        if (previous != TrafficSlot.ALL) {
+            throw new ValidationException("the last ramp step must be 10000 basis points (all traffic: promotion); got "
+                    + steps);
+        }
+    }
+
+    @JsonIgnore
+    public Duration bakeTime() {
+        return Duration.ofSeconds(bakeSeconds);
+    }
+
+    /** The canary's share of live traffic at the current step. */
+    @JsonIgnore
+    public int weightBasisPoints() {
+        return steps.get(step);
+    }
+
+    /** The steps at which canary and stable are compared: all but the final 100 %. */
+    @JsonIgnore
+    public int judgedSteps() {
+        return steps.size() - 1;
+    }
+
+    @JsonIgnore
+    public boolean lastJudgedStep() {
+        return step == steps.size() - 2;
+    }
+
+    public CanaryRamp with(CanaryStatus newStatus, int newStep, Instant newStepStartedAt, Instant newJudgeAt,
+            int newExtensions, String newTransition, String newReason, StepAnalysis analysis) {
+        List<StepAnalysis> kept = new ArrayList<>(analyses);
+        if (analysis != null) {
+            kept.add(analysis);
+            for (int i = 0; kept.size() > MAX_ANALYSES && i < kept.size(); ) {
+                if (StepAnalysis.EXTEND.equals(kept.get(i).decision())) {
+                    kept.remove(i);
+                } else {
+                    i++;
+                }
+            }
+            while (kept.size() > MAX_ANALYSES) {
+                kept.remove(0);
+            }
+        }
+        return new CanaryRamp(version, stableVersion, steps, bakeSeconds, policy, newStatus, newStep, newStepStartedAt,
+                newJudgeAt, newExtensions, startedBy, startedAt, newTransition, newReason, kept);
+    }
+}

@@ -1,0 +1,210 @@
+package health.vigil.approval;
+
+import static health.vigil.registry.ServiceFixtures.READMISSION;
+import static health.vigil.registry.ServiceFixtures.version;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.audit.InMemoryAuditStore;
+import health.vigil.error.AccessDeniedException;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.ElectronicSignature;
+import health.vigil.model.ElectronicSignature.Meaning;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.EventPublisher;
+import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.RegistrationService;
+import health.vigil.registry.VersionLifecycle;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+
+class ApprovalServiceTest {
+    private static final Instant NOW = Instant.parse("2026-11-06T09:30:00Z");
+    private static final ModelVersion V1 = new ModelVersion(READMISSION, 1);
+    private static final Principal UPLOADER = new Principal("data-scientist", "Dana Scientist", Set.of(Role.MODELS_UPLOAD,
+            Role.MODELS_APPROVE));
+    private static final Principal APPROVER = new Principal("approver", "Dr Avery Approver", Set.of(Role.MODELS_APPROVE));
+    private static final Principal SECOND = new Principal("approver-2", "Dr Blake Second", Set.of(Role.MODELS_APPROVE));
+
+    private final InMemoryRegistryStore store = new InMemoryRegistryStore();
+    private final InMemoryAuditStore auditStore = new InMemoryAuditStore();
+    private final EventPublisher events = mock(EventPublisher.class);
+    private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+
+    private ApprovalService service(Set<health.vigil.model.ModelName> twoApprovers) {
+        AuditLog audit = new AuditLog(auditStore, clock);
+        return new ApprovalService(store, new VersionLifecycle(store, audit, clock), audit, events, clock, twoApprovers);
+    }
+
+    private VersionRecord put(Stage stage, String uploader) {
+        VersionRecord v = version(READMISSION, 1, stage);
+        return store.put(new VersionRecord(v.modelName(), 1, v.manifest(), v.packageSha256(), v.modelSha256(),
+                v.packageBlob(), v.packageSize(), stage, uploader, v.registeredAt(), v.sourceEventId(), v.updatedAt(),
+                null));
+    }
+
+    private VersionRecord stored() {
+        return store.findVersion(READMISSION, 1).orElseThrow();
+    }
+
+    private List<AuditRecord> audit(String action) {
+        return auditStore.read("2026-11-06").stream().filter(r -> r.action().equals(action)).toList();
+    }
+
+    @Test
+    void anApprovalIsASignatureBoundToThePackageAndMovesTheVersionToApproved() {
+        VersionRecord before = put(Stage.GATES_PASSED, "data-scientist");
+
+        ApprovalService.Decision decision = service(Set.of()).approve(V1, APPROVER, "  every gate passed; calibration fine ");
+
+        assertThat(decision.approvalsStillNeeded()).isZero();
+        assertThat(stored().stage()).isEqualTo(Stage.APPROVED);
+        assertThat(stored().signatures()).containsExactly(new ElectronicSignature("approver", "Dr Avery Approver", NOW,
+                Meaning.APPROVED_FOR_CANARY, before.packageSha256(), "every gate passed; calibration fine"));
+        StageChange last = stored().history().get(stored().history().size() - 1);
+        assertThat(last.from()).isEqualTo(Stage.GATES_PASSED);
+        assertThat(last.actor()).isEqualTo("approver");
+        assertThat(last.reason()).isEqualTo("approved for canary: every gate passed; calibration fine");
+        assertThat(audit(ApprovalService.APPROVE)).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("approved_for_canary");
+            assertThat(r.details()).containsEntry("printedName", "Dr Avery Approver")
+                    .containsEntry("meaning", "approved for canary")
+                    .containsEntry("packageSha256", before.packageSha256());
+        });
+        ArgumentCaptor<VigilEvent> published = ArgumentCaptor.forClass(VigilEvent.class);
+        verify(events).publish(published.capture());
+        assertThat(published.getValue().type()).isEqualTo(EventTypes.MODEL_APPROVED);
+    }
+
+    @Test
+    void theUploaderCanNeverApproveTheirOwnVersionAndTheRefusalIsAudited() {
+        put(Stage.GATES_PASSED, "data-scientist");
+
+        assertThatThrownBy(() -> service(Set.of()).approve(V1, UPLOADER, "looks good to me"))
+                .isInstanceOfSatisfying(AccessDeniedException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.SEPARATION_OF_DUTIES);
+                    assertThat(e.code().httpStatus()).isEqualTo(403);
+                    assertThat(e.getMessage()).contains("'data-scientist' uploaded readmission:1");
+                });
+        assertThat(stored().stage()).isEqualTo(Stage.GATES_PASSED);
+        assertThat(stored().signatures()).isEmpty();
+        assertThat(audit(ApprovalService.APPROVE)).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("refused");
+            assertThat(r.actor()).isEqualTo("data-scientist");
+            assertThat(r.details()).containsEntry("reason", "SEPARATION_OF_DUTIES");
+        });
+        verifyNoInteractions(events);
+    }
+
+    @Test
+    void aVersionWithoutAKnownUploaderCannotBeApproved() {
+        put(Stage.GATES_PASSED, RegistrationService.UNATTRIBUTED);
+
+        assertThatThrownBy(() -> service(Set.of()).approve(V1, APPROVER, "fine"))
+                .isInstanceOfSatisfying(AccessDeniedException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.SEPARATION_OF_DUTIES))
+                .hasMessageContaining("no known uploader");
+    }
+
+    @Test
+    void approvalNeedsPassedGates() {
+        for (Stage stage : List.of(Stage.REGISTERED, Stage.GATES_RUNNING, Stage.GATES_FAILED)) {
+            put(stage, "data-scientist");
+            assertThatThrownBy(() -> service(Set.of()).approve(V1, APPROVER, "fine"))
+                    .isInstanceOfSatisfying(ConflictException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE);
+                        assertThat(e.getMessage()).contains("approved only from gates_passed");
+                    });
+            assertThat(stored().signatures()).isEmpty();
+        }
+    }
+
+    @Test
+    void aJustificationIsRequired() {
+        put(Stage.GATES_PASSED, "data-scientist");
+
+        for (String missing : new String[] {null, "", "   "}) {
+            assertThatThrownBy(() -> service(Set.of()).approve(V1, APPROVER, missing))
+                    .isInstanceOf(ValidationException.class).hasMessageContaining("a justification is required");
+        }
+        assertThat(stored().signatures()).isEmpty();
+    }
+
+    @Test
+    void signingAgainChangesNothing() {
+        put(Stage.GATES_PASSED, "data-scientist");
+        ApprovalService approvals = service(Set.of());
+        approvals.approve(V1, APPROVER, "fine");
+        String etag = stored().etag();
+
+        approvals.approve(V1, APPROVER, "fine, again");
+
+        assertThat(stored().etag()).isEqualTo(etag);
+        assertThat(stored().signatures()).hasSize(1);
+        assertThat(audit(ApprovalService.APPROVE)).hasSize(1);
+        verify(events, times(1)).publish(org.mockito.ArgumentMatchers.any());
+    }
+
+    @Test
+    void aTwoApproverModelIsApprovedByTheSecondDistinctApprover() {
+        put(Stage.GATES_PASSED, "data-scientist");
+        ApprovalService approvals = service(Set.of(READMISSION));
+
+        ApprovalService.Decision first = approvals.approve(V1, APPROVER, "fine");
+        ApprovalService.Decision same = approvals.approve(V1, APPROVER, "fine");
+
+        assertThat(first.approvalsStillNeeded()).isEqualTo(1);
+        assertThat(same.approvalsStillNeeded()).isEqualTo(1);
+        assertThat(stored().stage()).isEqualTo(Stage.GATES_PASSED);
+
+        ApprovalService.Decision second = approvals.approve(V1, SECOND, "agreed");
+
+        assertThat(second.approvalsStillNeeded()).isZero();
+        assertThat(stored().stage()).isEqualTo(Stage.APPROVED);
+        assertThat(stored().signatures()).extracting(ElectronicSignature::signerId).containsExactly("approver", "approver-2");
+    }
+
+    @Test
+    void aRejectionIsSignedAndFinal() {
+        put(Stage.GATES_FAILED, "data-scientist");
+
+        service(Set.of()).reject(V1, APPROVER, "calibration slope far from 1");
+
+        assertThat(stored().stage()).isEqualTo(Stage.REJECTED);
+        assertThat(stored().signatures()).singleElement().extracting(ElectronicSignature::meaning).isEqualTo(Meaning.REJECTED);
+        assertThat(audit(ApprovalService.REJECT)).singleElement().extracting(AuditRecord::outcome).isEqualTo("rejected");
+        assertThatThrownBy(() -> service(Set.of()).approve(V1, SECOND, "changed my mind"))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE));
+    }
+
+    @Test
+    void aSignatureCoversOnlyThePackageItWasMadeOn() {
+        ElectronicSignature signature = new ElectronicSignature("approver", "Dr Avery Approver", NOW,
+                Meaning.APPROVED_FOR_CANARY, "a".repeat(64), "fine");
+
+        assertThat(signature.covers("a".repeat(64))).isTrue();
+        assertThat(signature.covers("b".repeat(64))).isFalse();
+        assertThatThrownBy(() -> new ElectronicSignature("approver", "Dr Avery Approver", NOW,
+                Meaning.APPROVED_FOR_CANARY, "not-a-digest", "fine")).isInstanceOf(ValidationException.class);
+    }
+}

@@ -1,0 +1,264 @@
+package health.vigil.canary;
+
+import static health.vigil.registry.ServiceFixtures.READMISSION;
+import static health.vigil.registry.ServiceFixtures.version;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.audit.InMemoryAuditStore;
+import health.vigil.audit.MutableClock;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.CanaryPolicy;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryStatus;
+import health.vigil.model.Deployment;
+import health.vigil.model.Slot;
+import health.vigil.model.Stage;
+import health.vigil.model.StepAnalysis;
+import health.vigil.model.TrafficSlot;
+import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.VersionLifecycle;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CanaryServiceTest {
+    private static final Instant START = Instant.parse("2026-12-01T08:00:00Z");
+    private static final Principal OPS = new Principal("ops-oncall", Set.of(Role.DEPLOYMENTS_OPERATE));
+    private static final Duration BAKE = Duration.ofMinutes(5);
+
+    private final InMemoryRegistryStore store = new InMemoryRegistryStore();
+    private final InMemoryAuditStore auditStore = new InMemoryAuditStore();
+    private final InMemoryPredictionLog log = new InMemoryPredictionLog();
+    private final MutableClock clock = new MutableClock(START);
+    private final AuditLog audit = new AuditLog(auditStore, clock);
+    private final List<VigilEvent> published = new CopyOnWriteArrayList<>();
+    private final List<Integer> warmed = new CopyOnWriteArrayList<>();
+    private final CanaryService canaries = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit,
+            published::add, log, clock, v -> warmed.add(v.version()));
+    private final CanaryTraffic traffic = new CanaryTraffic(20261201L);
+
+    @BeforeEach
+    void stableVersionOneAndApprovedVersionTwo() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        store.saveDeployment(Deployment.stableOnly(READMISSION, 1, 1, "ops", START.minusSeconds(3600), null));
+    }
+
+    private Deployment start() {
+        return canaries.start(READMISSION, new CanaryService.StartCommand(2, null, BAKE, null), OPS);
+    }
+
+    private Stage stageOf(int version) {
+        return store.findVersion(READMISSION, version).orElseThrow().stage();
+    }
+
+    private List<AuditRecord> canaryRecords() {
+        return auditStore.read("2026-12-01").stream().filter(r -> r.action().equals(CanaryService.ACTION)).toList();
+    }
+
+    /** One bake time of traffic at the deployment's current weights, 20,000 requests, then the clock past it. */
+    private void bakeWithTraffic(double canaryShift, double canaryMissing) {
+        Deployment d = store.findDeployment(READMISSION).orElseThrow();
+        int canaryBp = d.slot(Slot.CANARY).orElseThrow().weightBasisPoints();
+        Instant from = clock.instant();
+        int canaryCount = (int) (20_000L * canaryBp / TrafficSlot.ALL);
+        traffic.write(log, READMISSION, Slot.CANARY, 2, canaryCount, from, BAKE, canaryShift, canaryMissing);
+        traffic.write(log, READMISSION, Slot.STABLE, 1, 20_000 - canaryCount, from, BAKE, 0, 0.01);
+        clock.advance(BAKE.plusSeconds(1));
+    }
+
+    @Test
+    void startingPutsTheApprovedVersionOnOnePercentAuditedAndAnnouncedOnce() {
+        Deployment d = start();
+
+        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, 9_900), new TrafficSlot(Slot.CANARY, 2, 100));
+        assertThat(d.canary().status()).isEqualTo(CanaryStatus.RUNNING);
+        assertThat(d.canary().steps()).isEqualTo(CanaryRamp.DEFAULT_STEPS);
+        assertThat(stageOf(2)).isEqualTo(Stage.CANARY);
+        assertThat(warmed).containsExactly(2);
+        assertThat(canaryRecords()).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("started");
+            assertThat(r.actor()).isEqualTo("ops-oncall");
+        });
+        assertThat(published).extracting(VigilEvent::type).containsExactly(EventTypes.CANARY_STARTED);
+
+        // A double click changes nothing.
+        assertThat(start().revision()).isEqualTo(d.revision());
+        assertThat(canaryRecords()).hasSize(1);
+    }
+
+    @Test
+    void onlyAVersionApprovedForCanaryMayStart() {
+        store.put(version(READMISSION, 3, Stage.GATES_PASSED));
+
+        assertThatThrownBy(() -> canaries.start(READMISSION, new CanaryService.StartCommand(3, null, BAKE, null), OPS))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                .hasMessageContaining("canary");
+        assertThat(store.findDeployment(READMISSION).orElseThrow().canary()).isNull();
+    }
+
+    @Test
+    void aHealthyCanaryRampsStepByStepAndIsPromoted() {
+        start();
+        List<Integer> weights = new java.util.ArrayList<>();
+        for (int tick = 0; tick < 10 && store.findDeployment(READMISSION).orElseThrow().canary().status().live(); tick++) {
+            weights.add(store.findDeployment(READMISSION).orElseThrow().slot(Slot.CANARY).orElseThrow().weightBasisPoints());
+            bakeWithTraffic(0, 0.01);
+            assertThat(canaries.tick()).hasSize(1);
+        }
+
+        Deployment d = store.findDeployment(READMISSION).orElseThrow();
+        assertThat(weights).containsExactly(100, 500, 2_500, 5_000);
+        assertThat(d.canary().status()).isEqualTo(CanaryStatus.PROMOTED);
+        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
+        assertThat(d.canary().analyses()).extracting(StepAnalysis::decision).containsOnly(StepAnalysis.PASS).hasSize(4);
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        assertThat(published).extracting(VigilEvent::type).containsExactly(EventTypes.CANARY_STARTED,
+                EventTypes.CANARY_STEPPED, EventTypes.CANARY_STEPPED, EventTypes.CANARY_STEPPED, EventTypes.CANARY_PROMOTED);
+        assertThat(canaryRecords()).extracting(AuditRecord::outcome)
+                .containsExactly("started", "stepped", "stepped", "stepped", "promoted");
+    }
+
+    @Test
+    void aCanaryWhoseScoresShiftIsRolledBackOnTheTickThatJudgesItWithTheFailingMetricAudited() {
+        start();
+
+        bakeWithTraffic(0.3, 0.01);
+        canaries.tick();
+
+        Deployment d = store.findDeployment(READMISSION).orElseThrow();
+        assertThat(d.canary().status()).isEqualTo(CanaryStatus.ROLLED_BACK);
+        assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL));
+        assertThat(stageOf(2)).isEqualTo(Stage.ROLLED_BACK);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+        StepAnalysis analysis = d.canary().analyses().get(0);
+        assertThat(analysis.decision()).isEqualTo(StepAnalysis.FAIL);
+        assertThat(analysis.metrics()).filteredOn(m -> m.failed()).extracting(m -> m.name())
+                .contains("score_distribution", "flag_rate");
+        assertThat(canaryRecords()).last().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("rolled_back");
+            assertThat(r.actor()).isEqualTo(CanaryService.CONTROLLER.id());
+            assertThat(r.details().get("failingMetrics")).contains("score_distribution").contains("flag_rate");
+        });
+        assertThat(published).extracting(VigilEvent::type).endsWith(EventTypes.CANARY_ROLLED_BACK);
+    }
+
+    @Test
+    void aCanaryThatMissesInputsMoreOftenIsRolledBack() {
+        start();
+
+        bakeWithTraffic(0, 0.25);
+        canaries.tick();
+
+        StepAnalysis analysis = store.findDeployment(READMISSION).orElseThrow().canary().analyses().get(0);
+        assertThat(analysis.decision()).isEqualTo(StepAnalysis.FAIL);
+        assertThat(analysis.metrics()).filteredOn(m -> m.failed()).extracting(m -> m.name())
+                .containsExactly("missing_input_rate");
+    }
+
+    @Test
+    void tooFewPredictionsExtendTheBakeTimeAndSaySo() {
+        start();
+        traffic.write(log, READMISSION, Slot.CANARY, 2, 50, START, BAKE, 0.3, 0);
+        traffic.write(log, READMISSION, Slot.STABLE, 1, 5_000, START, BAKE, 0, 0);
+        clock.advance(BAKE.plusSeconds(1));
+
+        canaries.tick();
+
+        CanaryRamp ramp = store.findDeployment(READMISSION).orElseThrow().canary();
+        assertThat(ramp.status()).isEqualTo(CanaryStatus.RUNNING);
+        assertThat(ramp.step()).isZero();
+        assertThat(ramp.extensions()).isEqualTo(1);
+        assertThat(ramp.judgeAt()).isEqualTo(clock.instant().plus(BAKE));
+        assertThat(ramp.analyses()).singleElement().satisfies(a -> {
+            assertThat(a.decision()).isEqualTo(StepAnalysis.EXTEND);
+            assertThat(a.reason()).contains("too little evidence").contains("50 canary").contains("at least 200");
+        });
+        assertThat(stageOf(2)).isEqualTo(Stage.CANARY);
+        // Until the extended bake time is over, the controller leaves it alone.
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(canaries.tick()).isEmpty();
+    }
+
+    @Test
+    void aTickBeforeTheBakeTimeIsOverAndARepeatedTickChangeNothing() {
+        start();
+        clock.advance(BAKE.minusSeconds(1));
+        assertThat(canaries.tick()).isEmpty();
+
+        bakeWithTraffic(0, 0.01);
+        assertThat(canaries.tick()).hasSize(1);
+        assertThat(canaries.tick()).isEmpty();
+
+        assertThat(store.findDeployment(READMISSION).orElseThrow().canary().step()).isEqualTo(1);
+        assertThat(canaryRecords()).extracting(AuditRecord::outcome).containsExactly("started", "stepped");
+    }
+
+    @Test
+    void pausedRampsWaitAndResumedOnesStartAFreshWindow() {
+        start();
+        canaries.pause(READMISSION, OPS);
+        bakeWithTraffic(0, 0.01);
+
+        assertThat(canaries.tick()).isEmpty();
+
+        Deployment resumed = canaries.resume(READMISSION, OPS);
+        assertThat(resumed.canary().status()).isEqualTo(CanaryStatus.RUNNING);
+        assertThat(resumed.canary().stepStartedAt()).isEqualTo(clock.instant());
+        assertThat(canaryRecords()).extracting(AuditRecord::outcome).containsExactly("started", "paused", "resumed");
+    }
+
+    @Test
+    void abortReturnsAllTrafficToStableAndPromoteMakesTheCanaryStable() {
+        start();
+        Deployment aborted = canaries.abort(READMISSION, OPS);
+
+        assertThat(aborted.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL));
+        assertThat(stageOf(2)).isEqualTo(Stage.ROLLED_BACK);
+        assertThat(published).extracting(VigilEvent::type).endsWith(EventTypes.CANARY_ROLLED_BACK);
+
+        // A rolled-back version may be tried again as a canary, and promoted by hand.
+        start();
+        Deployment promoted = canaries.promote(READMISSION, OPS);
+        assertThat(promoted.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+    }
+
+    @Test
+    void aWriteWhoseWriterDiedBeforeRecordingItIsRecordedAndAnnouncedByTheNextTick() {
+        Deployment current = store.findDeployment(READMISSION).orElseThrow();
+        CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, BAKE.getSeconds(), CanaryPolicy.DEFAULT,
+                CanaryStatus.RUNNING, 0, START, START.plus(BAKE), 0, "ops-oncall", START, "started", "started by ops-oncall",
+                List.of());
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 9_900),
+                new TrafficSlot(Slot.CANARY, 2, 100)), current.revision() + 1, "ops-oncall", START, current.etag(), ramp));
+
+        canaries.tick();
+        canaries.tick();
+
+        assertThat(canaryRecords()).singleElement().satisfies(r -> assertThat(r.actor()).isEqualTo("ops-oncall"));
+        assertThat(published).extracting(VigilEvent::type).containsExactly(EventTypes.CANARY_STARTED);
+        assertThat(stageOf(2)).isEqualTo(Stage.CANARY);
+    }
+
+    @Test
+    void operatorActionsWithoutACanaryAreRefusedClearly() {
+        assertThatThrownBy(() -> canaries.promote(READMISSION, OPS))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                .hasMessageContaining("no canary");
+    }
+}

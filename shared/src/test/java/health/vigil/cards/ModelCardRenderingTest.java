@@ -1,0 +1,92 @@
+package health.vigil.cards;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+
+import health.vigil.model.GateReport;
+import health.vigil.model.Manifest;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.Stage;
+import health.vigil.port.PredictionLog;
+import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.ServiceFixtures;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ModelCardRenderingTest {
+    private static final String HOSTILE = "<script>alert(1)</script> & <img src=x>";
+
+    private ModelCard card(boolean withReport) {
+        InMemoryRegistryStore store = new InMemoryRegistryStore();
+        Manifest m = ServiceFixtures.manifest(ServiceFixtures.READMISSION);
+        store.put(ServiceFixtures.version(ServiceFixtures.READMISSION, 1, Stage.GATES_PASSED, new Manifest(m.formatVersion(),
+                m.name(), m.task(), HOSTILE, m.features(), m.featurePipeline(), m.output(), HOSTILE, List.of(HOSTILE),
+                m.owner(), m.provenance())));
+        GateReport report = ModelCardsTest.report(1);
+        return new ModelCards(new ModelRegistry(store),
+                id -> withReport && id.equals(new ModelVersion(ServiceFixtures.READMISSION, 1)) ? Optional.of(report)
+                        : Optional.empty(),
+                mock(PredictionLog.class), Clock.fixed(Instant.parse("2026-11-20T12:00:00Z"), ZoneOffset.UTC))
+                .card(ServiceFixtures.READMISSION, 1);
+    }
+
+    @Test
+    void theHtmlCardIsOnePageThatLoadsNothingFromOutside() {
+        String html = ModelCardHtml.render(card(true));
+
+        assertThat(html).startsWith("<!DOCTYPE html>").doesNotContain("<script", "<link", "<img", "@import", "url(",
+                "<iframe", "<object");
+        // The only URL is the SVG namespace, which is a name, not a fetch.
+        assertThat(html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "")).doesNotContain("http:", "https:")
+                .doesNotContainPattern("<[^>]*\\s(src|href)=");
+        assertThat(html).contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src=x&gt;");
+    }
+
+    @Test
+    void theHtmlCardHasEveryAttributeHeadingTheSegmentTableAndBothCharts() {
+        ModelCard card = card(true);
+        String html = ModelCardHtml.render(card);
+
+        for (Hti1Attribute.Group group : Hti1Attribute.Group.values()) {
+            assertThat(html).contains("<h2>" + group.paragraph() + " " + ModelCardHtml.escape(group.title()) + "</h2>");
+        }
+        for (Hti1Attribute attribute : Hti1Attribute.values()) {
+            assertThat(html).contains("<h3 id=\"" + attribute.key() + "\">" + attribute.paragraph() + " "
+                    + ModelCardHtml.escape(attribute.title()) + "</h3>");
+        }
+        assertThat(html).contains("<table id=\"segment-table\">", "<td>sex</td><td>female</td>",
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"calibration-plot\"",
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"roc-curve\"");
+        // One circle per calibration bin, one ROC point per stored point.
+        String calibration = html.substring(html.indexOf("id=\"calibration-plot\""), html.indexOf("id=\"roc-curve\""));
+        assertThat(calibration.split("<circle", -1)).hasSize(card.curves().calibration().size() + 1);
+        String roc = html.substring(html.indexOf("id=\"roc-curve\""));
+        String points = roc.substring(roc.indexOf("points=\"") + 8, roc.indexOf('"', roc.indexOf("points=\"") + 8));
+        assertThat(points.split(" ")).hasSize(card.curves().roc().size());
+        assertThat(html).contains("not provided (card.fundingSource)");
+    }
+
+    @Test
+    void withoutAGateReportTheCardSaysSoInsteadOfDrawing() {
+        String html = ModelCardHtml.render(card(false));
+
+        assertThat(html).doesNotContain("<svg").contains("no curves: the gates did not score this version")
+                .contains("the version&#39;s gates have not run yet");
+    }
+
+    @Test
+    void theMarkdownCardHasEveryAttributeHeadingAndEscapesTheUploadersText() {
+        String markdown = ModelCardMarkdown.render(card(true));
+
+        for (Hti1Attribute attribute : Hti1Attribute.values()) {
+            assertThat(markdown).contains("### " + attribute.paragraph() + " " + attribute.title() + "\n");
+        }
+        assertThat(markdown).contains("| sex | female |", "## ROC curve", "*not provided (card.fundingSource)*")
+                .doesNotContain("<script>");
+    }
+}

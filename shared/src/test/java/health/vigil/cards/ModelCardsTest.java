@@ -1,0 +1,200 @@
+package health.vigil.cards;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
+
+import health.vigil.gates.GateChecks;
+import health.vigil.gates.GatePolicy;
+import health.vigil.model.CardFacts;
+import health.vigil.model.ElectronicSignature;
+import health.vigil.model.GateCheck;
+import health.vigil.model.GateReport;
+import health.vigil.model.Manifest;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
+import health.vigil.model.Stage;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.PredictionLog;
+import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.ServiceFixtures;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ModelCardsTest {
+    private static final ModelName MODEL = ServiceFixtures.READMISSION;
+    private static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
+
+    private final InMemoryRegistryStore store = new InMemoryRegistryStore();
+    private final PredictionLog predictions = mock(PredictionLog.class);
+    private final Map<ModelVersion, GateReport> reports = new LinkedHashMap<>();
+    private ModelCards cards;
+
+    @BeforeEach
+    void setUp() {
+        cards = new ModelCards(new ModelRegistry(store), id -> Optional.ofNullable(reports.get(id)), predictions,
+                Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    @Test
+    void everyHti1SourceAttributeIsOnTheCardGroupedAsTheRuleGroupsThem() {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.REGISTERED));
+
+        ModelCard card = cards.card(MODEL, 1);
+
+        assertThat(card.hti1()).extracting(ModelCard.Section::title)
+                .containsExactly("Details and output of the intervention", "Purpose of the intervention",
+                        "Cautioned out-of-scope use", "Development details and input features",
+                        "Process used to ensure fairness in development", "External validation process",
+                        "Quantitative measures of performance", "Ongoing maintenance of implementation and use");
+        List<String> keys = card.hti1().stream().flatMap(s -> s.attributes().stream()).map(ModelCard.Attribute::key).toList();
+        assertThat(keys).hasSize(28).doesNotHaveDuplicates()
+                .containsExactlyElementsOf(Arrays.stream(Hti1Attribute.values()).map(Hti1Attribute::key).toList());
+        assertThat(card.hti1().get(6).attributes()).extracting(ModelCard.Attribute::paragraph)
+                .containsExactly("(7)(i)", "(7)(ii)", "(7)(iii)", "(7)(iv)", "(7)(v)");
+    }
+
+    @Test
+    void aManifestWithoutACardSectionShowsTheDevelopersFactsAsNotProvidedAndSaysWhatWouldProvideThem() {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.REGISTERED));
+
+        ModelCard card = cards.card(MODEL, 1);
+
+        ModelCard.Attribute funding = attribute(card, "funding");
+        assertThat(funding.provided()).isFalse();
+        assertThat(funding.values()).isEmpty();
+        assertThat(funding.missing()).isEqualTo("card.fundingSource");
+        assertThat(funding.source()).isEqualTo("manifest card.fundingSource");
+        // What the registry knows is there whatever the manifest says.
+        assertThat(attribute(card, "intendedUse").values()).containsExactly("care coordinators prioritising follow-up calls");
+        assertThat(attribute(card, "outputValue").values().get(0)).contains("readmitted within 30 days", "0.3");
+        assertThat(attribute(card, "risksAndLimitations").values()).containsExactly("adults only");
+        assertThat(card.summary().notProvided()).contains("funding", "patientPopulation", "inputVariables",
+                "testValidity", "localValidity", "localFairness").doesNotContain("intendedUse", "outputType");
+        assertThat(card.summary().gatesPassed()).isNull();
+        assertThat(card.gates()).isNull();
+        assertThat(card.curves()).isNull();
+    }
+
+    @Test
+    void theDevelopersFactsAreShownAsGivenWithEveryInputVariableStated() {
+        Map<String, List<String>> variables = new LinkedHashMap<>();
+        CardFacts.INPUT_VARIABLES.forEach(v -> variables.put(v, List.of()));
+        variables.put("sex", List.of("sex"));
+        CardFacts facts = new CardFacts("ml-team@example.org", "Hospital quality budget", "Adult inpatients",
+                "Care coordinators", "augments", List.of("Children"), "Adults discharged alive", "Hospice", variables,
+                "Mirrors the hospital's 2024 census", "Same hospital", "Segment gates", "Reweighting", null, null, null,
+                null, null, null, List.of("doi:10.0000/example"), "Quarterly");
+        Manifest m = ServiceFixtures.manifest(MODEL);
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.REGISTERED, new Manifest(m.formatVersion(), m.name(), m.task(),
+                m.description(), m.features(), m.featurePipeline(), m.output(), m.intendedUse(), m.limitations(),
+                m.owner(), m.provenance(), facts)));
+
+        ModelCard card = cards.card(MODEL, 1);
+
+        assertThat(attribute(card, "developer").values()).containsExactly("Owner: clinical-ml", "Contact: ml-team@example.org");
+        assertThat(attribute(card, "developer").provided()).isTrue();
+        assertThat(attribute(card, "decisionRole").values()).containsExactly("The output augments clinical management");
+        assertThat(attribute(card, "inputVariables").values()).hasSize(9).contains("sex: used, as sex", "race: not used");
+        assertThat(attribute(card, "trainingCriteria").values())
+                .containsExactly("Inclusion: Adults discharged alive", "Exclusion: Hospice",
+                        "Training data (registry): 5000 rows, sha256 " + "ab".repeat(32) + ", 2019-2024");
+        assertThat(attribute(card, "outcomeEvaluations").values()).containsExactly("doi:10.0000/example");
+        assertThat(attribute(card, "externalSource").provided()).isFalse();
+        assertThat(card.summary().notProvided()).doesNotContain("developer", "funding", "inputVariables", "updateSchedule")
+                .contains("externalSource", "externalParty", "externalValidity", "externalFairness");
+    }
+
+    @Test
+    void performanceSegmentsAndCurvesAreTheGateReportsOwn() {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.GATES_PASSED));
+        GateReport report = report(1);
+        reports.put(new ModelVersion(MODEL, 1), report);
+
+        ModelCard card = cards.card(MODEL, 1);
+
+        double auroc = report.checksOf("discrimination").get(0).value();
+        assertThat(card.summary().auroc()).isEqualTo(auroc);
+        assertThat(card.summary().gatesPassed()).isEqualTo(report.passed());
+        assertThat(attribute(card, "testValidity").values()).anySatisfy(v -> assertThat(v).startsWith("auroc ")
+                .contains("95% CI"));
+        assertThat(card.curves()).isEqualTo(report.curves());
+        assertThat(card.gates().checks()).isEqualTo(report.checks());
+        // The segment table holds each judged segment once, with the report's numbers.
+        List<GateCheck> segmentChecks = report.checksOf("segments").stream()
+                .filter(c -> c.check().endsWith(":auroc")).toList();
+        assertThat(card.segments()).hasSize(segmentChecks.size());
+        ModelCard.Segment first = card.segments().get(0);
+        assertThat(first.column() + "=" + first.value() + ":auroc").isEqualTo(segmentChecks.get(0).check());
+        assertThat(first.auroc()).isEqualTo(segmentChecks.get(0).value());
+        assertThat(first.rows()).isEqualTo(Integer.parseInt(segmentChecks.get(0).note().split(" ")[0]));
+        assertThat(attribute(card, "testFairness").values()).anySatisfy(v -> assertThat(v).startsWith("sex:worst_auroc_gap"));
+    }
+
+    @Test
+    void approvalsHistoryAndTheLoggedDecisionsOfThisVersionAreShownWhileMonitoringIsNotProvided() {
+        VersionRecord version = ServiceFixtures.version(MODEL, 2, Stage.APPROVED)
+                .withSignature(new ElectronicSignature("approver", "Avery Approver", NOW, ElectronicSignature.Meaning.APPROVED_FOR_CANARY,
+                        ServiceFixtures.sha('p', 2), "gates passed"), NOW);
+        store.put(version);
+        doAnswer(call -> {
+            Consumer<PredictionRecord> sink = call.getArgument(3);
+            for (int v : new int[] {1, 2, 2}) {
+                sink.accept(new PredictionRecord("p" + v, MODEL, v, Slot.STABLE, "pseudonym", NOW, null, 0.4, false, null));
+            }
+            return null;
+        }).when(predictions).scan(eq(MODEL), eq(NOW.minus(java.time.Duration.ofHours(24))), eq(NOW), any());
+
+        ModelCard card = cards.card(MODEL, 2);
+
+        assertThat(card.summary().signedBy()).containsExactly("Avery Approver (approved for canary)");
+        assertThat(card.signatures()).isEqualTo(version.signatures());
+        assertThat(card.monitoring().provided()).isFalse();
+        assertThat(card.monitoring().predictionsLogged()).isEqualTo(2);
+        assertThat(card.monitoring().deployedSlot()).isNull();
+        assertThat(attribute(card, "localValidity").values()).containsExactly(
+                "2 decisions of this version logged in the last 24 hours; not deployed");
+        assertThat(attribute(card, "localValidity").missing()).contains("no production monitoring report");
+    }
+
+    static ModelCard.Attribute attribute(ModelCard card, String key) {
+        return card.hti1().stream().flatMap(s -> s.attributes().stream()).filter(a -> a.key().equals(key)).findFirst()
+                .orElse(null);
+    }
+
+    /** A report of the real gate checks on 2,000 seeded rows with two segments of sex. */
+    static GateReport report(int version) {
+        Random random = new Random(20261120);
+        int n = 2000;
+        double[] scores = new double[n];
+        boolean[] labels = new boolean[n];
+        String[] sex = new String[n];
+        for (int i = 0; i < n; i++) {
+            scores[i] = random.nextDouble();
+            labels[i] = random.nextDouble() < scores[i];
+            sex[i] = i % 2 == 0 ? "female" : "male";
+        }
+        GatePolicy policy = GatePolicy.defaults();
+        List<GateCheck> checks = new ArrayList<>(GateChecks.discrimination(scores, null, labels, policy));
+        checks.addAll(GateChecks.calibration(scores, labels, policy));
+        checks.addAll(GateChecks.segments(scores, labels, Map.of("sex", sex), policy));
+        return new GateReport(MODEL.value(), version, checks.stream().noneMatch(GateCheck::failed), NOW, "cd".repeat(32), n,
+                null, 0, checks, List.of(), GateChecks.curves(scores, labels));
+    }
+}

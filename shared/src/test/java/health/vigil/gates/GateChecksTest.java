@@ -1,0 +1,273 @@
+package health.vigil.gates;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import health.vigil.model.GateCheck;
+import health.vigil.model.Manifest;
+import health.vigil.model.ModelName;
+import health.vigil.model.OutputSpec;
+import health.vigil.model.Provenance;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Each gate on inputs small enough to work out by hand; the expected values are derived in the comments. */
+class GateChecksTest {
+    private static final GatePolicy DEFAULTS = GatePolicy.defaults();
+    // Rows 0 and 1 negative, rows 2 and 3 positive.
+    private static final boolean[] LABELS = {false, false, true, true};
+    private static final double[] CANDIDATE = {0.1, 0.4, 0.35, 0.8};
+    private static final double[] PRODUCTION = {0.1, 0.2, 0.8, 0.9};
+
+    private static GateCheck check(List<GateCheck> checks, String name) {
+        return checks.stream().filter(c -> c.check().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aurocFloorWithItsDeLongInterval() {
+        // Pairs: 0.35 beats 0.1 not 0.4; 0.8 beats both: AUROC 3/4. Placements of positives [1/2, 1], of
+        // negatives [1, 1/2]: sample variances 1/8 each, var = 1/8/2 + 1/8/2 = 1/8, se = 0.353553.
+        GateCheck floor = check(GateChecks.discrimination(CANDIDATE, null, LABELS, DEFAULTS), "auroc");
+        assertThat(floor.value()).isEqualTo(0.75);
+        assertThat(floor.outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+        assertThat(floor.ciLower()).isCloseTo(0.75 - 1.959964 * 0.353553, within(1e-5));
+        assertThat(floor.ciUpper()).isEqualTo(1.0);
+        assertThat(check(GateChecks.discrimination(CANDIDATE, null, LABELS, DEFAULTS), "non_inferiority").note())
+                .contains("no production version");
+    }
+
+    @Test
+    void nonInferiorityIsAOneSidedPairedDeLongBound() {
+        // Production ranks perfectly: AUROC 1, placements all 1 (no variance, no covariance). The difference is
+        // -1/4 with var 1/8 (the candidate's own), se 0.353553; one-sided 95% lower bound -0.25 - 1.644854 * se.
+        GateCheck paired = check(GateChecks.discrimination(CANDIDATE, PRODUCTION, LABELS, DEFAULTS), "non_inferiority");
+        assertThat(paired.value()).isCloseTo(-0.25, within(1e-12));
+        assertThat(paired.ciLower()).isCloseTo(-0.25 - 1.644854 * 0.353553, within(1e-5));
+        assertThat(paired.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        // p = P(Z > (-0.25 + 0.02) / 0.353553) = P(Z > -0.650538) = 0.7423
+        assertThat(paired.note()).contains("p = 0.742");
+    }
+
+    @Test
+    void aCandidateThatRanksAsProductionDoesIsNotInferior() {
+        GateCheck same = check(GateChecks.discrimination(PRODUCTION, PRODUCTION.clone(), LABELS, DEFAULTS),
+                "non_inferiority");
+        assertThat(same.value()).isZero();
+        assertThat(same.outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+    }
+
+    @Test
+    void aurocBelowTheFloorFails() {
+        double[] reversed = {0.9, 0.8, 0.2, 0.1};
+        assertThat(check(GateChecks.discrimination(reversed, null, LABELS, DEFAULTS), "auroc").outcome())
+                .isEqualTo(GateCheck.Outcome.FAILED);
+    }
+
+    @Test
+    void calibrationErrorBrierInterceptAndSlope() {
+        // Scores 0.1, 0.1, 0.9, 0.9 with labels F, T, T, T. Bin 1: mean 0.1, observed 0.5 -> 0.4 * 2/4 = 0.2;
+        // bin 9: mean 0.9, observed 1 -> 0.1 * 2/4 = 0.05; ECE 0.25. Brier (0.01 + 0.81 + 0.01 + 0.01) / 4 = 0.21.
+        double[] scores = {0.1, 0.1, 0.9, 0.9};
+        boolean[] labels = {false, true, true, true};
+        List<GateCheck> checks = GateChecks.calibration(scores, labels, DEFAULTS);
+        assertThat(check(checks, "expected_calibration_error").value()).isCloseTo(0.25, within(1e-12));
+        assertThat(check(checks, "expected_calibration_error").outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(check(checks, "brier").value()).isCloseTo(0.21, within(1e-12));
+        assertThat(check(checks, "brier").outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+        // The recalibration fit itself is checked in LogisticRecalibrationTest; here that both are reported.
+        assertThat(check(checks, "slope").threshold()).isEqualTo("within [0.8, 1.25]");
+        assertThat(check(checks, "intercept").threshold()).isEqualTo("within ±0.25");
+    }
+
+    @Test
+    void wellCalibratedScoresPassEveryCalibrationCheck() {
+        // 10 rows at 0.2 with 2 positives, 10 at 0.7 with 7: each bin's mean equals its observed rate (ECE 0),
+        // and the saturated recalibration gives intercept 0 and slope 1.
+        double[] scores = new double[20];
+        boolean[] labels = new boolean[20];
+        for (int i = 0; i < 10; i++) {
+            scores[i] = 0.2;
+            labels[i] = i < 2;
+            scores[10 + i] = 0.7;
+            labels[10 + i] = i < 7;
+        }
+        List<GateCheck> checks = GateChecks.calibration(scores, labels, DEFAULTS);
+        assertThat(checks).allMatch(c -> c.outcome() == GateCheck.Outcome.PASSED);
+        assertThat(check(checks, "expected_calibration_error").value()).isCloseTo(0, within(1e-12));
+        assertThat(check(checks, "intercept").value()).isCloseTo(0, within(1e-8));
+        assertThat(check(checks, "slope").value()).isCloseTo(1, within(1e-8));
+    }
+
+    @Test
+    void theWorstSegmentGapIsTheFairnessCheck() {
+        // Segment A: negatives 0.1 x5, positives 0.4 x5 (AUROC 1). Segment B: negatives 0.3 x5, positives 0.2 x5
+        // (AUROC 0). Overall: 0.4 beats all 10 negatives (50 pairs), 0.2 beats the five 0.1s (25): 75/100.
+        // ECE: A = 0.1*0.5 + 0.6*0.5 = 0.35; B = 0.3*0.5 + 0.8*0.5 = 0.55; overall = (0.1+0.8+0.3+0.6)/4 = 0.45.
+        double[] scores = new double[20];
+        boolean[] labels = new boolean[20];
+        String[] segment = new String[20];
+        for (int i = 0; i < 5; i++) {
+            set(scores, labels, segment, i, 0.1, false, "A");
+            set(scores, labels, segment, 5 + i, 0.4, true, "A");
+            set(scores, labels, segment, 10 + i, 0.3, false, "B");
+            set(scores, labels, segment, 15 + i, 0.2, true, "B");
+        }
+        GatePolicy policy = withMinSegment(10);
+        List<GateCheck> checks = GateChecks.segments(scores, labels, Map.of("race", segment), policy);
+        assertThat(check(checks, "race=A:auroc").value()).isEqualTo(1.0);
+        assertThat(check(checks, "race=B:auroc").value()).isEqualTo(0.0);
+        assertThat(check(checks, "race=B:auroc").outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        GateCheck worst = check(checks, "race:worst_auroc_gap");
+        assertThat(worst.value()).isCloseTo(0.75, within(1e-12));
+        assertThat(worst.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(worst.note()).contains("race=B");
+        assertThat(check(checks, "race=A:calibration_error").value()).isCloseTo(0.35, within(1e-12));
+        assertThat(check(checks, "race:worst_calibration_gap").value()).isCloseTo(0.10, within(1e-12));
+    }
+
+    @Test
+    void segmentsUnderTheMinimumSizeAreReportedButNotJudged() {
+        double[] scores = new double[20];
+        boolean[] labels = new boolean[20];
+        String[] payer = new String[20];
+        for (int i = 0; i < 20; i++) {
+            scores[i] = i < 10 ? 0.2 : 0.7;
+            labels[i] = i % 10 < (i < 10 ? 2 : 7);
+            payer[i] = i % 4 == 0 ? "self-pay" : "medicare";
+        }
+        Map<String, String[]> columns = new LinkedHashMap<>();
+        columns.put("payer", payer);
+        List<GateCheck> checks = GateChecks.segments(scores, labels, columns, withMinSegment(10));
+        assertThat(checks).noneMatch(c -> c.check().startsWith("payer=self-pay"));
+        assertThat(check(checks, "payer:worst_auroc_gap").note()).contains("self-pay (5 rows)");
+    }
+
+    @Test
+    void aRemovedOrRetypedFeatureIsIncompatibleUnlessThePolicyAllowsIt() {
+        Manifest production = manifest(List.of(Feature.integer("age", "years", 18, 110), Feature.bool("diabetic"),
+                Feature.numeric("bmi", "kg/m2", 10, 80)), "readmission@1111aaaa");
+        Manifest candidate = manifest(List.of(Feature.numeric("age", "years", 18, 110), Feature.bool("diabetic"),
+                Feature.bool("smoker")), "readmission@2222bbbb");
+        List<GateCheck> checks = GateChecks.compatibility(candidate, production, DEFAULTS);
+        assertThat(check(checks, "schema").value()).isEqualTo(2.0);
+        assertThat(check(checks, "schema").outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(check(checks, "schema").note()).contains("removed [bmi]").contains("age (INTEGER -> NUMERIC)");
+        assertThat(check(checks, "pipeline_family").outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+
+        Manifest otherFamily = manifest(production.features().features(), "adherence@3333cccc");
+        assertThat(check(GateChecks.compatibility(otherFamily, production, DEFAULTS), "pipeline_family").outcome())
+                .isEqualTo(GateCheck.Outcome.FAILED);
+    }
+
+    @Test
+    void p99IsTheNearestRankPercentile() {
+        long[] nanos = new long[100];
+        for (int i = 0; i < 100; i++) {
+            nanos[i] = (100 - i) * 1_000_000L; // 100 ms down to 1 ms
+        }
+        GateCheck latency = GateChecks.latency(nanos, DEFAULTS);
+        assertThat(latency.value()).isEqualTo(99.0); // rank ceil(0.99 * 100) = 99 of 1..100 ms
+        assertThat(latency.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        Arrays.fill(nanos, 200_000L);
+        assertThat(GateChecks.latency(nanos, DEFAULTS).outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+    }
+
+    @Test
+    void oneRowWhoseShapValuesMissTheMarginFailsExplanationSanity() {
+        GateCheck failed = GateChecks.explanation(new double[] {0, 5e-5, 2e-4}, DEFAULTS);
+        assertThat(failed.value()).isEqualTo(2e-4);
+        assertThat(failed.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(failed.note()).isEqualTo("1 of 3 rows out of tolerance");
+        assertThat(GateChecks.explanation(new double[] {0, 5e-5}, DEFAULTS).outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+        assertThat(GateChecks.explanation(null, DEFAULTS).outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+    }
+
+    @Test
+    void provenanceNeedsACleanTreeSeedAndLibraries() {
+        Provenance dirty = new Provenance("ab".repeat(32), 10, null, "0123abc", true, "xgboost", null, null, null,
+                null, null, null);
+        List<GateCheck> checks = GateChecks.provenance(dirty, DEFAULTS);
+        assertThat(check(checks, "dataset_sha256").outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+        assertThat(check(checks, "code_commit").outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+        assertThat(check(checks, "clean_tree").outcome()).isEqualTo(GateCheck.Outcome.FLAGGED);
+        GatePolicy strict = GatePolicy.defaults();
+        strict = new GatePolicy(1, strict.aurocFloor(), strict.nonInferiorityMargin(), strict.alpha(),
+                strict.maxCalibrationError(), strict.maxBrier(), strict.maxInterceptDeviation(), strict.minSlope(),
+                strict.maxSlope(), strict.minSegmentSize(), strict.maxSegmentAurocGap(),
+                strict.maxSegmentCalibrationGap(), strict.maxP99LatencyMillis(), strict.shapTolerance(),
+                strict.shapRows(), strict.leakageAuroc(), false, true, List.of(), "steward", null, "production models need a clean tree");
+        assertThat(check(GateChecks.provenance(dirty, strict), "clean_tree").outcome())
+                .isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(check(checks, "seed").outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(check(checks, "library_versions").outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+    }
+
+    @Test
+    void anImplausiblyHighAurocIsFlaggedNotFailed() {
+        assertThat(GateChecks.leakage(0.98, DEFAULTS).outcome()).isEqualTo(GateCheck.Outcome.FLAGGED);
+        assertThat(GateChecks.leakage(0.80, DEFAULTS).outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+    }
+
+    @Test
+    void aCardFieldThePolicyRequiresFailsTheCardGateWhenTheManifestLacksIt() {
+        Manifest without = manifest(List.of(Feature.integer("age", "years", 0, 120)), Manifest.IDENTITY_PIPELINE);
+        assertThat(GateChecks.card(without, DEFAULTS)).singleElement()
+                .satisfies(c -> assertThat(c.outcome()).isEqualTo(GateCheck.Outcome.PASSED));
+        GatePolicy d = DEFAULTS;
+        GatePolicy requiring = new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(),
+                d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(), d.minSegmentSize(),
+                d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(),
+                d.shapRows(), d.leakageAuroc(), false, false, List.of("fundingSource", "updateSchedule"), "steward", null,
+                "the card must say who pays and when it is revalidated");
+
+        List<GateCheck> missing = GateChecks.card(without, requiring);
+        assertThat(missing).extracting(GateCheck::check).containsExactly("fundingSource", "updateSchedule");
+        assertThat(missing).allSatisfy(c -> assertThat(c.outcome()).isEqualTo(GateCheck.Outcome.FAILED));
+        assertThat(missing.get(0).note()).contains("card.fundingSource is not provided");
+
+        health.vigil.model.CardFacts facts = new health.vigil.model.CardFacts(null, "Hospital quality budget", null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        Manifest with = new Manifest(without.formatVersion(), without.name(), without.task(), without.description(),
+                without.features(), without.featurePipeline(), without.output(), without.intendedUse(),
+                without.limitations(), without.owner(), without.provenance(), facts);
+        assertThat(GateChecks.card(with, requiring)).extracting(GateCheck::outcome)
+                .containsExactly(GateCheck.Outcome.PASSED, GateCheck.Outcome.FAILED);
+        assertThatThrownByPolicy(List.of("owner"));
+    }
+
+    private static void assertThatThrownByPolicy(List<String> fields) {
+        GatePolicy d = DEFAULTS;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(),
+                d.alpha(), d.maxCalibrationError(), d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(),
+                d.minSegmentSize(), d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(),
+                d.shapTolerance(), d.shapRows(), d.leakageAuroc(), false, false, fields, "steward", null, "why"))
+                .hasMessageContaining("requiredCardFields names `owner`, which is not a card field");
+    }
+
+    private static void set(double[] scores, boolean[] labels, String[] segment, int i, double s, boolean y, String v) {
+        scores[i] = s;
+        labels[i] = y;
+        segment[i] = v;
+    }
+
+    private static GatePolicy withMinSegment(int size) {
+        GatePolicy d = DEFAULTS;
+        return new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(),
+                d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(), size, d.maxSegmentAurocGap(),
+                d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(), d.shapRows(), d.leakageAuroc(),
+                d.allowSchemaChanges(), d.requireCleanTree(), List.of(), "steward", null, "test");
+    }
+
+    private static Manifest manifest(List<Feature> features, String pipeline) {
+        Provenance provenance = new Provenance("0".repeat(64), 10, null, "abc", false, "test", 1L, null, null, null,
+                null, null);
+        return new Manifest(Manifest.FORMAT_VERSION, ModelName.of("readmission"), Manifest.BINARY_CLASSIFICATION, "d",
+                new FeatureSchema(features), pipeline, new OutputSpec("probabilities", 1, "readmitted", 0.5), "use",
+                List.of(), "team", provenance);
+    }
+}

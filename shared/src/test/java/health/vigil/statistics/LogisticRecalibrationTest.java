@@ -1,0 +1,57 @@
+package health.vigil.statistics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * With two distinct scores the two-parameter fit is saturated, so it must reproduce each group's observed log-odds
+ * exactly; that gives closed forms to check against.
+ */
+class LogisticRecalibrationTest {
+
+    @Test
+    void slopeAndInterceptOfTwoScoreGroupsAreTheirObservedLogOdds() {
+        // 10 rows at 0.2 with 2 positives, 10 rows at 0.5 with 7 positives.
+        double[] scores = new double[20];
+        boolean[] labels = new boolean[20];
+        for (int i = 0; i < 10; i++) {
+            scores[i] = 0.2;
+            labels[i] = i < 2;
+            scores[10 + i] = 0.5;
+            labels[10 + i] = i < 7;
+        }
+        LogisticRecalibration fit = LogisticRecalibration.of(scores, labels);
+        // a + b*logit(0.5) = logit(0.7); a + b*logit(0.2) = logit(0.2)
+        double a = Math.log(0.7 / 0.3);
+        double b = (a - Math.log(0.2 / 0.8)) / -Math.log(0.2 / 0.8);
+        assertThat(fit.slopeIntercept()).isCloseTo(a, within(1e-8));
+        assertThat(fit.slope()).isCloseTo(b, within(1e-8));
+        assertThat(fit.slope()).isCloseTo(1.61120, within(1e-5));
+    }
+
+    @Test
+    void symmetricOverconfidenceHasInterceptZeroAndSlopeBelowOne() {
+        // 10 rows at 0.2 with 4 positives, 10 rows at 0.8 with 6 positives: observed 0.4 and 0.6.
+        double[] scores = new double[20];
+        boolean[] labels = new boolean[20];
+        for (int i = 0; i < 10; i++) {
+            scores[i] = 0.2;
+            labels[i] = i < 4;
+            scores[10 + i] = 0.8;
+            labels[10 + i] = i < 6;
+        }
+        LogisticRecalibration fit = LogisticRecalibration.of(scores, labels);
+        assertThat(fit.intercept()).isCloseTo(0, within(1e-9));
+        assertThat(fit.slope()).isCloseTo(Math.log(1.5) / Math.log(4), within(1e-8));
+    }
+
+    @Test
+    void calibrationInTheLargeOfAConstantScoreIsTheLogOddsRatio() {
+        // Every score 0.5 and 3 of 10 positive: logit P(y) = a + 0 gives a = logit(0.3).
+        double[] scores = {0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+        boolean[] labels = {true, true, true, false, false, false, false, false, false, false};
+        assertThat(LogisticRecalibration.of(scores, labels).intercept()).isCloseTo(Math.log(0.3 / 0.7), within(1e-9));
+    }
+}

@@ -2,7 +2,10 @@ package health.vigil.cli.dashboard;
 
 import static health.vigil.functions.common.html.Html.escape;
 
+import health.vigil.audit.EvidenceLayout;
+import health.vigil.audit.EvidenceReport;
 import health.vigil.audit.VerificationReport;
+import health.vigil.port.ArtifactStore;
 import health.vigil.error.ValidationException;
 import health.vigil.model.AuditRecord;
 import health.vigil.platform.VigilPlatform;
@@ -25,6 +28,50 @@ final class AuditView extends View {
 
     AuditView(Supplier<VigilPlatform> platform) {
         super("audit", "Audit trail", Role.AUDIT_EXPORT, platform);
+    }
+
+    /**
+     * The live store checked against the signed anchors and export digests, trusting the published keys (what
+     * {@code GET /audit/evidence/verify} answers, recorded the same way), and the newest anchor and digest.
+     */
+    private static String evidence(VigilPlatform p, LocalDate from, LocalDate to, String actor) {
+        EvidenceReport report = p.auditEvidence().verifyStore(from, to, p.auditEvidence().publishedKeys());
+        p.audit().record(actor, "audit.evidence.verified", "audit/" + from + ".." + to, report.valid() ? "valid" : "broken",
+                Map.of("records", Long.toString(report.records()), "view", "dashboard audit trail"));
+        StringBuilder out = new StringBuilder("<h2>Signed evidence</h2><p id=\"evidence\"");
+        boolean nothingSigned = report.anchors() == 0 && report.digests() == 0 && report.firstProblem() != null
+                && report.firstProblem().kind() == EvidenceReport.Kind.NO_TRUSTED_KEY;
+        if (nothingSigned) {
+            out.append(">Nothing signed yet: no anchor or export digest has been written. The hourly anchor and the"
+                    + " daily export write them; <code>vigil audit export</code> writes one now");
+        } else {
+            out.append(" class=\"").append(report.valid() ? "status-ok" : "status-bad").append("\">")
+                    .append(report.valid() ? "\u2714 Consistent: " : "\u2718 Not consistent: ").append(report.records())
+                    .append(" records checked against ").append(report.anchors()).append(" signed anchors, ")
+                    .append(report.digests()).append(" export digests and ").append(report.exports()).append(" exports");
+        }
+        if (!report.valid() && !nothingSigned) {
+            EvidenceReport.Problem problem = report.firstProblem();
+            out.append("; first problem: ").append(escape(problem.kind().name().toLowerCase(java.util.Locale.ROOT)))
+                    .append(" in ").append(escape(problem.file())).append(problem.line() > 0 ? " line " + problem.line() : "")
+                    .append(": ").append(escape(problem.message())).append(". Follow the runbook for a failed"
+                    + " verification");
+        }
+        out.append(".</p><dl class=\"facts\"><dt>Newest anchor</dt><dd data-fact=\"anchor\">")
+                .append(escape(newest(p, EvidenceLayout.ANCHORS))).append("</dd><dt>Newest export digest</dt>"
+                + "<dd data-fact=\"digest\">").append(escape(newest(p, EvidenceLayout.DIGESTS))).append("</dd></dl>");
+        if (!report.notes().isEmpty()) {
+            out.append("<ul>");
+            report.notes().forEach(n -> out.append("<li>").append(escape(n)).append("</li>"));
+            out.append("</ul>");
+        }
+        return out.toString();
+    }
+
+    /** The newest file under a folder of the evidence container (names sort by time), or "none yet". */
+    private static String newest(VigilPlatform p, String folder) {
+        return p.artifacts().list(ArtifactStore.AUDIT_EXPORTS, folder).stream().map(ArtifactStore.StoredArtifact::name)
+                .max(String::compareTo).orElse("none yet");
     }
 
     @Override
@@ -63,6 +110,7 @@ final class AuditView extends View {
             report.notes().forEach(n -> body.append("<li>").append(escape(n)).append("</li>"));
             body.append("</ul>");
         }
+        body.append(evidence(p, from, to, request.principal().id()));
         int skip = Math.max(0, records.size() - SHOWN);
         StringBuilder table = Pages.table("audit-records", records.size() + " records from " + from + " to " + to
                 + (skip > 0 ? ", the newest " + SHOWN + " shown" : "") + ", newest first", "Time", "Action", "Subject",

@@ -178,6 +178,48 @@ final class Charts {
         return svg.append("</svg>").toString();
     }
 
+    /**
+     * A share of traffic over time as a step line: it holds each point's value until the next point. The x axis is
+     * time (proportional), the y axis 0-100 %; each point is a marker of class {@code point}.
+     */
+    static String steps(String id, String title, String description, List<java.time.Instant> times,
+            List<Integer> basisPoints, String seriesName) {
+        int plotWidth = WIDTH - LEFT - RIGHT;
+        int plotHeight = HEIGHT - TOP - BOTTOM;
+        StringBuilder svg = open(id, title, description);
+        double top = 1.0;
+        axes(svg, top, "share of live traffic", v -> Math.round(v * 100) + " %");
+        long first = times.get(0).toEpochMilli();
+        long span = Math.max(1, times.get(times.size() - 1).toEpochMilli() - first);
+        java.time.format.DateTimeFormatter clock = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")
+                .withZone(java.time.ZoneOffset.UTC);
+        StringBuilder path = new StringBuilder();
+        StringBuilder points = new StringBuilder();
+        double previousY = 0;
+        for (int i = 0; i < times.size(); i++) {
+            double px = times.size() == 1 ? LEFT + plotWidth / 2.0
+                    : LEFT + 10 + (plotWidth - 20) * (double) (times.get(i).toEpochMilli() - first) / span;
+            double py = y(basisPoints.get(i) / 10_000.0, top, plotHeight);
+            if (i == 0) {
+                path.append("M").append(f(px)).append(' ').append(f(py));
+            } else {
+                path.append(" L").append(f(px)).append(' ').append(f(previousY)).append(" L").append(f(px)).append(' ')
+                        .append(f(py));
+            }
+            previousY = py;
+            points.append(marker(0, px, py, COLOURS[1], seriesName + " " + Pages.weight(basisPoints.get(i)) + " from "
+                    + clock.format(times.get(i)) + " UTC"));
+            if (i == 0 || i == times.size() - 1) {
+                svg.append(text(px, HEIGHT - BOTTOM + 18, clock.format(times.get(i)), i == 0 ? "start" : "end"));
+            }
+        }
+        svg.append("<g class=\"series\" data-series=\"").append(escape(seriesName)).append("\"><path d=\"")
+                .append(path).append("\" fill=\"none\" stroke=\"").append(COLOURS[1]).append("\" stroke-width=\"2\"/>")
+                .append(points).append("</g>");
+        svg.append(text(LEFT + plotWidth / 2.0, HEIGHT - 12, "time (UTC)", "middle"));
+        return close(svg);
+    }
+
     private static StringBuilder open(String id, String title, String description) {
         return new StringBuilder(4096).append("<figure><svg id=\"").append(id).append("\" class=\"chart\" role=\"img\""
                 + " aria-labelledby=\"").append(id).append("-title ").append(id).append("-desc\" viewBox=\"0 0 ")
@@ -192,6 +234,11 @@ final class Charts {
     }
 
     private static void axes(StringBuilder svg, double top, String yLabel) {
+        axes(svg, top, yLabel, v -> Html.number(v, top < 0.1 ? 3 : 2));
+    }
+
+    private static void axes(StringBuilder svg, double top, String yLabel,
+            java.util.function.DoubleFunction<String> tickLabel) {
         int plotWidth = WIDTH - LEFT - RIGHT;
         int plotHeight = HEIGHT - TOP - BOTTOM;
         for (int t = 0; t <= 4; t++) {
@@ -199,7 +246,7 @@ final class Charts {
             double py = y(value, top, plotHeight);
             svg.append("<line x1=\"").append(LEFT).append("\" x2=\"").append(LEFT + plotWidth).append("\" y1=\"")
                     .append(f(py)).append("\" y2=\"").append(f(py)).append("\" stroke=\"#d0d0d0\"/>");
-            svg.append(text(LEFT - 6, py + 4, Html.number(value, top < 0.1 ? 3 : 2), "end"));
+            svg.append(text(LEFT - 6, py + 4, tickLabel.apply(value), "end"));
         }
         svg.append("<line x1=\"").append(LEFT).append("\" x2=\"").append(LEFT).append("\" y1=\"").append(TOP)
                 .append("\" y2=\"").append(TOP + plotHeight).append("\" stroke=\"").append(Html.INK).append("\"/>");

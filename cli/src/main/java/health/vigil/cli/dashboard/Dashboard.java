@@ -69,6 +69,8 @@ public final class Dashboard extends Handler.Abstract {
                 new OverviewView(platform, deadLetters),
                 new ModelsView(platform),
                 new ModelView(platform),
+                new VersionView(platform),
+                new VersionView.CardView(platform),
                 new DeploymentsView(platform),
                 monitoring,
                 monitoring.ofOneModel(),
@@ -127,7 +129,8 @@ public final class Dashboard extends Handler.Abstract {
             }
             Principal principal = authorise(key.get(), view.role());
             View.Rendered rendered = view.render(new PageRequest(principal, values.get(), query(request)));
-            send(request, response, callback, 200, shell(rendered.title(), principal, rendered.body()));
+            send(request, response, callback, 200, rendered.document() ? rendered.body()
+                    : shell(rendered.title(), principal, rendered.body()));
             return;
         }
         throw new VigilException(ErrorCode.NOT_FOUND, "the dashboard has no such page; start from the overview");

@@ -2,25 +2,22 @@ package health.vigil.cli.dashboard;
 
 import static health.vigil.functions.common.html.Html.escape;
 
-import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
+import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.registry.ModelSummary;
-import health.vigil.security.Role;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * One model: each version with its stage, when and by whom it was registered and last changed, and, for a key
- * that may read the audit trail, the model's history from it (the read is audited, as the audit API's is).
+ * One model: each version with its stage, when and by whom it was registered and last changed, and the stage
+ * history of all its versions, newest first, as the registry keeps it (the same entries
+ * {@code GET /models/{name}/versions/{version}/history} answers with).
  */
 final class ModelView extends View {
-    /** How far back the history reads. */
-    static final int HISTORY_DAYS = 30;
 
     ModelView(Supplier<VigilPlatform> platform) {
         super("models/{name}", null, null, platform);
@@ -33,38 +30,55 @@ final class ModelView extends View {
         ModelSummary summary = p.registry().summary(model);
         List<VersionRecord> versions = p.registry().listVersions(model);
         StringBuilder body = new StringBuilder();
-        body.append("<p>Live traffic: ").append(escape(summary.currentDeployment().map(ModelsView::traffic).orElse("not deployed")))
-                .append(". ").append(Pages.link("/dashboard/monitoring/" + model.value(), "Monitoring of " + model.value()))
-                .append("</p>");
+        body.append("<p>Live traffic: ").append(escape(summary.currentDeployment().map(ModelsView::traffic)
+                .orElse("not deployed"))).append(". ").append(Pages.link("/dashboard/deployments#deployment-"
+                + model.value(), "Deployment and canary")).append(". ").append(Pages.link("/dashboard/monitoring/"
+                + model.value(), "Monitoring of " + model.value())).append(".</p>");
         StringBuilder table = Pages.table("versions", "Versions of " + model.value(), "Version", "Stage", "Registered",
-                "Registered by", "Last change", "Package sha256", "Model card");
+                "Registered by", "Last change", "Package sha256", "Gates and card");
+        List<Change> changes = new ArrayList<>();
         for (VersionRecord v : versions) {
-            Pages.row(table, "#" + v.version(), "<span title=\"" + escape(v.stage().meaning()) + "\">"
-                    + escape(v.stage().wireName()) + "</span>", Pages.time(v.registeredAt()),
+            String page = VersionView.href(model, v.version());
+            Pages.row(table, "#" + Pages.link(page, "version " + v.version()), stage(v), Pages.time(v.registeredAt()),
                     escape(v.registeredBy() == null ? "\u2013" : v.registeredBy()), Pages.time(v.updatedAt()),
                     "<code>" + escape(v.packageSha256() == null ? "" : v.packageSha256().substring(0, 12)) + "\u2026</code>",
-                    Pages.link("/models/" + model.value() + "/versions/" + v.version() + "/card", "card"));
+                    Pages.link(page + "#gates", "gate report") + ", " + Pages.link(page + "/card", "model card"));
+            v.history().forEach(c -> changes.add(new Change(v.version(), c)));
         }
         body.append(Pages.end(table));
-        body.append("<h2>History</h2>");
-        if (request.principal().has(Role.AUDIT_EXPORT)) {
-            LocalDate to = LocalDate.now(ZoneOffset.UTC);
-            LocalDate from = to.minusDays(HISTORY_DAYS - 1);
-            String prefix = "/models/" + model.value() + "/";
-            List<AuditRecord> records = p.audit().read(from, to).stream()
-                    .filter(r -> r.subject() != null && r.subject().startsWith(prefix)).toList();
-            p.audit().record(request.principal().id(), "audit.read", "audit/" + from + ".." + to, "read",
-                    Map.of("records", Integer.toString(records.size()), "view", "dashboard model history"));
-            StringBuilder history = Pages.table("history", "What happened to " + model.value() + " in the last "
-                    + HISTORY_DAYS + " days (from the audit trail)", "When", "Action", "Subject", "Outcome", "By");
-            for (AuditRecord r : records) {
-                Pages.row(history, Pages.time(r.time()), escape(r.action()), escape(r.subject()), escape(r.outcome()),
-                        escape(r.actor()));
-            }
-            body.append(Pages.end(history));
-        } else {
-            body.append("<p>The history comes from the audit trail, which a key with the Audit.Export role reads.</p>");
-        }
+        changes.sort(Comparator.comparing((Change c) -> c.change().at()).reversed());
+        body.append("<h2>Stage history</h2>").append(history("history", "Every stage change of " + model.value()
+                + "'s versions, newest first", changes, true));
         return new Rendered("Model " + model.value(), body.toString());
+    }
+
+    /** A version's stage, with what it means on hover and in the accessible name. */
+    static String stage(VersionRecord v) {
+        return "<span title=\"" + escape(v.stage().meaning()) + "\">" + escape(v.stage().wireName()) + "</span>";
+    }
+
+    /** A stage change of one version. */
+    record Change(int version, StageChange change) {}
+
+    /** The history table: when, the version (optional), from, to, who and why. */
+    static String history(String id, String caption, List<Change> changes, boolean withVersion) {
+        List<String> headers = new ArrayList<>(List.of("When"));
+        if (withVersion) {
+            headers.add("#Version");
+        }
+        headers.addAll(List.of("From", "To", "By", "Why"));
+        StringBuilder table = Pages.table(id, caption, headers.toArray(String[]::new));
+        for (Change c : changes) {
+            List<String> cells = new ArrayList<>(List.of(Pages.time(c.change().at())));
+            if (withVersion) {
+                cells.add("#" + c.version());
+            }
+            cells.add(escape(c.change().from() == null ? "(registered)" : c.change().from().wireName()));
+            cells.add(escape(c.change().to().wireName()));
+            cells.add(escape(c.change().actor()));
+            cells.add(escape(c.change().reason()));
+            Pages.row(table, cells.toArray(String[]::new));
+        }
+        return Pages.end(table);
     }
 }

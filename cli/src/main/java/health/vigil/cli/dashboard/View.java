@@ -41,5 +41,17 @@ abstract class View {
     /** The page's title and the markup inside its {@code <main>}. */
     abstract Rendered render(PageRequest request);
 
-    record Rendered(String title, String body) {}
+    /**
+     * What a view drew: a title and the markup of its {@code <main>}, or (when {@code document} is true) a whole
+     * self-contained page of its own that the dashboard sends as it is.
+     */
+    record Rendered(String title, String body, boolean document) {
+        Rendered(String title, String body) {
+            this(title, body, false);
+        }
+
+        static Rendered document(String title, String html) {
+            return new Rendered(title, html, true);
+        }
+    }
 }

@@ -5,16 +5,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.audit.MutableClock;
+import health.vigil.audit.EvidenceLayout;
 import health.vigil.cli.LocalPlatform;
+import health.vigil.cli.Main;
 import health.vigil.config.VigilConfig;
 import health.vigil.functions.common.html.Html;
 import health.vigil.json.Json;
+import health.vigil.model.CanaryPolicy;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.Deployment;
+import health.vigil.model.GateCheck;
+import health.vigil.model.GateReport;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
 import health.vigil.model.ReferenceProfile;
-import health.vigil.testing.samples.SampleModels;
-import health.vigil.testing.samples.SamplePackage;
-import health.vigil.testing.samples.SyntheticCohort;
+import health.vigil.model.VersionRecord;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.SecretProvider;
+import health.vigil.privacy.Pseudonymizer;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.ModelSummary;
+import health.vigil.training.ClinicalModel;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.PrintStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -49,55 +64,41 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The dashboard as a person sees it, in headless Chromium (Debian's chromium and chromium-driver, which
- * {@code ./test} installs): a platform with a deployed readmission model and three days of scored patients, then
- * every page opened after signing in with the key of the role it needs. Each check is what a person would look
- * at: the numbers in a table against what the platform was given, the points of a chart, the page a key without
- * the role gets. Screenshots go to {@code target/screenshots/}.
+ * {@code ./test} installs). {@code vigil demo} fills a home (three trained models through their gates and approval,
+ * two deployed, patients scored, a rebuilt readmission package started as a canary); then the platform is started on
+ * that home as {@code vigil up} starts it, a clinical application scores patients on both slots and the canary
+ * controller judges two steps, and every page is opened after signing in with the key of the role it needs. Each
+ * check is what a person would look at: the numbers in a table against what the platform's services hold, the
+ * points of a chart, the page a key without the role gets. Screenshots go to {@code target/screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DashboardBrowserIT {
-    private static final String MODEL = SampleModels.READMISSION_NAME;
-    /** Patients scored on each of the three days, oldest first. */
-    private static final int[] PER_DAY = {12, 7, 9};
+    private static final String MODEL = "readmission";
+    private static final ModelName READMISSION = new ModelName(MODEL);
+    /** Predictions each slot needs before a canary step is judged (the demo's canary keeps the default policy). */
+    private static final int PER_SLOT = CanaryPolicy.DEFAULT.minSamplePerSlot();
+    /** Canary steps the test has the controller judge. */
+    private static final int JUDGED = 2;
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private Path home;
     private LocalPlatform platform;
     private WebDriver browser;
-    private final MutableClock now = new MutableClock(Instant.EPOCH);
-    private final List<Double> risks = new ArrayList<>();
+    private final MutableClock now = new MutableClock(Instant.now());
     private JsonNode explained;
+    private int canaryVersion;
 
     @BeforeAll
     void start() throws Exception {
         home = Files.createTempDirectory("vigil-dashboard-it-");
-        LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        now.set(today.minusDays(PER_DAY.length - 1L).atTime(9, 0).toInstant(ZoneOffset.UTC));
+        runDemo();
         platform = LocalPlatform.start(VigilConfig.local(home), 0, b -> b.clock(now));
-        Path zip = home.resolve("trees.zip");
-        Files.write(zip, SampleModels.readmissionTrees().zip());
-        Files.copy(zip, platform.dropFolder().resolve("readmission-trees.zip"));
-        awaitVersion();
-        HttpResponse<String> deployed = post("/models/" + MODEL + "/versions/1/deploy", key("operator"), "");
-        assertThat(deployed.statusCode()).as(deployed.body()).isEqualTo(200);
-
-        SyntheticCohort cohort = SampleModels.readmissionCohort(PER_DAY[0] + PER_DAY[1] + PER_DAY[2], 404);
-        int row = 0;
-        for (int day = 0; day < PER_DAY.length; day++) {
-            now.set(today.minusDays(PER_DAY.length - 1L - day).atTime(10, 0).toInstant(ZoneOffset.UTC));
-            List<Map<String, Object>> records = new ArrayList<>();
-            for (int i = 0; i < PER_DAY[day]; i++, row++) {
-                records.add(Map.of("patientId", "MRN-dashboard-" + row, "features", present(cohort.records().get(row))));
-            }
-            HttpResponse<String> scored = post("/score/" + MODEL, key("clinical-app"), Json.write(Map.of("records", records)));
-            assertThat(scored.statusCode()).as(scored.body()).isEqualTo(200);
-            for (JsonNode p : json(scored.body()).get("predictions")) {
-                risks.add(p.get("risk").asDouble());
-                explained = p;
-            }
-        }
         now.set(Instant.now());
+        Deployment deployment = platform.platform().registry().deployment(READMISSION).orElseThrow();
+        assertThat(deployment.canary()).as("the demo's canary").isNotNull();
+        canaryVersion = deployment.canary().version();
+        driveTheCanary();
         deadLetterOneEvent();
 
         Files.createDirectories(SCREENSHOTS);
@@ -111,6 +112,54 @@ class DashboardBrowserIT {
         // A click that submits a form or follows a link returns before the next page is there: look up elements
         // with a grace period, and wait for the address explicitly (awaitUrl).
         browser.manage().timeouts().implicitlyWait(Duration.ofSeconds(5));
+    }
+
+    /** {@code vigil demo} on the test's home, as a person runs it. */
+    private void runDemo() {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = Main.commandLine().execute("demo", "--home", home.toString(), "--patients", "3");
+        } finally {
+            System.setOut(original);
+        }
+        assertThat(exit).as(captured.toString(StandardCharsets.UTF_8)).isZero();
+    }
+
+    /**
+     * Patients the router sends to each slot at the current step score until each slot has enough predictions, and the
+     * controller's tick (as the minute timer calls it) judges the step once its bake time is over; twice.
+     */
+    private void driveTheCanary() throws Exception {
+        Pseudonymizer pseudonyms = new Pseudonymizer(LocalAdapters.at(home, VigilConfig.local(home).predictionLogDurability())
+                .secretProvider().secret(SecretProvider.PSEUDONYMISATION_KEY));
+        List<Map<String, Object>> cohort = ClinicalModel.values()[0].synthetic(2 * PER_SLOT * JUDGED, 20261203L).dataset()
+                .records();
+        int next = 0;
+        int patient = 0;
+        for (int step = 0; step < JUDGED; step++) {
+            CanaryRamp ramp = platform.platform().registry().deployment(READMISSION).orElseThrow().canary();
+            int weight = ramp.weightBasisPoints();
+            List<Map<String, Object>> records = new ArrayList<>();
+            int canary = 0;
+            int stable = 0;
+            while (canary < PER_SLOT || stable < PER_SLOT) {
+                String id = "MRN-dashboard-" + patient++;
+                boolean toCanary = Pseudonymizer.bucket(pseudonyms.pseudonym(id)) < weight;
+                if (toCanary ? canary++ < PER_SLOT : stable++ < PER_SLOT) {
+                    records.add(Map.of("patientId", id, "features", cohort.get(next++)));
+                }
+            }
+            HttpResponse<String> scored = post("/score/" + MODEL, key("clinical-app"), Json.write(Map.of("records", records)));
+            assertThat(scored.statusCode()).as(scored.body()).isEqualTo(200);
+            explained = json(scored.body()).get("predictions").get(0);
+            now.set(Instant.now().isAfter(ramp.judgeAt()) ? Instant.now() : ramp.judgeAt().plusSeconds(1));
+            platform.platform().canaries().tick();
+            CanaryRamp judged = platform.platform().registry().deployment(READMISSION).orElseThrow().canary();
+            assertThat(judged.step()).as("step %d judged: %s", step + 1, judged.reason()).isEqualTo(step + 1);
+        }
     }
 
     @AfterAll
@@ -140,51 +189,161 @@ class DashboardBrowserIT {
     }
 
     @Test
-    void theModelsAndDeploymentsShowTheRegistryAndTheSlotWeights() throws IOException {
+    void theModelsPageListsEveryModelWithItsLatestStageAndLiveTraffic() throws IOException {
         signIn("operator", "/dashboard/models");
-        WebElement row = browser.findElement(By.cssSelector("#models tbody tr"));
-        assertThat(cells(row)).containsExactly(MODEL, "1", "1", "production", "stable v1 100%");
+        ModelRegistry registry = platform.platform().registry();
+        List<WebElement> rows = browser.findElements(By.cssSelector("#models tbody tr"));
+        assertThat(rows.stream().map(r -> cells(r).get(0))).containsExactlyInAnyOrderElementsOf(
+                registry.listModels().stream().map(ModelName::value).toList());
+        for (WebElement row : rows) {
+            List<String> cells = cells(row);
+            ModelSummary summary = registry.summary(new ModelName(cells.get(0)));
+            assertThat(cells.subList(1, 4)).containsExactly(Integer.toString(summary.versionCount()),
+                    Integer.toString(summary.latest().version()), summary.latest().stage().wireName());
+        }
+        // Two judged steps of the demo's canary: 1 %, then 5 %, now 25 % of readmission's patients.
+        assertThat(cells(row(rows, MODEL)).get(4)).isEqualTo("stable v1 75.00 %, canary v" + canaryVersion + " 25.00 %");
+        assertThat(cells(row(rows, "adherence")).get(4)).isEqualTo("not deployed");
         screenshot("models");
+        assertSelfContained();
+    }
 
-        row.findElement(By.linkText(MODEL)).click();
-        awaitUrl(url -> url.endsWith("/dashboard/models/" + MODEL), "the model's page");
-        assertThat(browser.findElements(By.cssSelector("#versions tbody tr"))).hasSize(1);
-        assertThat(cells(browser.findElement(By.cssSelector("#versions tbody tr"))).get(1)).isEqualTo("production");
-        assertThat(browser.findElement(By.cssSelector("#versions a[href$='/card']")).getAttribute("href"))
-                .endsWith("/models/" + MODEL + "/versions/1/card");
+    @Test
+    void aModelsPageShowsEachVersionsStageAndTheStageHistory() throws IOException {
+        signIn("operator", "/dashboard/models/" + MODEL);
+        List<VersionRecord> versions = platform.platform().registry().listVersions(READMISSION);
+        List<WebElement> rows = browser.findElements(By.cssSelector("#versions tbody tr"));
+        assertThat(rows.stream().map(r -> cells(r).subList(0, 2))).containsExactlyElementsOf(versions.stream()
+                .map(v -> List.of("version " + v.version(), v.stage().wireName())).toList());
+        int changes = versions.stream().mapToInt(v -> v.history().size()).sum();
+        assertThat(browser.findElements(By.cssSelector("#history tbody tr"))).hasSize(changes);
+        // The canary version went through its gates and approval into the canary: each move with who made it.
+        assertThat(browser.findElements(By.cssSelector("#history tbody tr")).stream().map(this::cells)
+                .filter(c -> c.get(1).equals(Integer.toString(canaryVersion))).map(c -> c.get(3)))
+                .contains("approved", "canary");
         screenshot("model");
+        assertSelfContained();
+    }
 
-        browser.get(url("/dashboard/deployments"));
+    @Test
+    void aVersionsPageShowsItsGateReportAndModelCard() throws IOException {
+        signIn("operator", "/dashboard/models/" + MODEL);
+        browser.findElement(By.linkText("version 1")).click();
+        awaitUrl(url -> url.endsWith("/dashboard/models/" + MODEL + "/versions/1"), "version 1's page");
+        VersionRecord v1 = platform.platform().registry().getVersion(READMISSION, 1);
+        assertThat(browser.findElements(By.cssSelector("#stage-history tbody tr")).stream().map(r -> cells(r).get(2)))
+                .containsExactlyElementsOf(v1.history().stream().map(c -> c.to().wireName()).toList());
+        GateReport report = platform.platform().gates().find(v1.id()).orElseThrow();
+        List<WebElement> checks = browser.findElements(By.cssSelector("#gate-checks tbody tr"));
+        assertThat(checks).hasSize(report.checks().size());
+        for (int i = 0; i < checks.size(); i++) {
+            GateCheck check = report.checks().get(i);
+            List<String> cells = cells(checks.get(i));
+            assertThat(cells.subList(0, 2)).containsExactly(check.gate(), check.check());
+            if (check.value() != null) {
+                assertThat(cells.get(2)).isEqualTo(Html.number(check.value(), 4));
+            }
+            // The outcome is said in words beside its symbol.
+            assertThat(cells.get(5)).endsWith(check.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        assertThat(browser.findElement(By.id("gate-verdict")).getText()).startsWith("\u2714 Passed: "
+                + report.checks().size() + " checks, 0 failed");
+        assertThat(browser.findElement(By.id("card-summary")).getText()).contains("Avery Approver");
+        screenshot("version");
+        assertSelfContained();
+
+        browser.findElement(By.partialLinkText("The whole model card")).click();
+        awaitUrl(url -> url.endsWith("/versions/1/card"), "the model card");
+        assertThat(browser.findElement(By.tagName("h1")).getText()).contains(MODEL);
+        screenshot("model-card");
+        assertSelfContained();
+
+        // The adherence model the demo's gates stopped: its failed checks are named.
+        browser.get(url("/dashboard/models/adherence/versions/1"));
+        GateReport failed = platform.platform().gates().find(new ModelVersion(new ModelName("adherence"), 1)).orElseThrow();
+        long failedChecks = failed.checks().stream().filter(c -> c.outcome() == GateCheck.Outcome.FAILED).count();
+        assertThat(failedChecks).isPositive();
+        assertThat(browser.findElement(By.id("gate-verdict")).getText()).startsWith("\u2718 Failed: "
+                + failed.checks().size() + " checks, " + failedChecks + " failed");
+        assertThat(browser.findElements(By.cssSelector("#gate-checks .outcome.failed"))).hasSize((int) failedChecks);
+        screenshot("version-gates-failed");
+    }
+
+    @Test
+    void theDeploymentsShowSlotWeightsAndTheCanarysRampAndStepAnalysis() throws Exception {
+        signIn("operator", "/dashboard/deployments");
+        int weight = CanaryRamp.DEFAULT_STEPS.get(JUDGED);
         assertThat(browser.findElements(By.cssSelector("#slots-" + MODEL + " tbody tr")).stream().map(this::cells))
-                .containsExactly(List.of("stable", "version 1", "100"));
-        assertThat(browser.findElements(By.cssSelector("#weights-" + MODEL + " rect.slot"))).hasSize(1);
+                .containsExactly(List.of("stable", "version 1", "75.00 %"),
+                        List.of("canary", "version " + canaryVersion, Pages.weight(weight)));
+        assertThat(browser.findElements(By.cssSelector("#weights-" + MODEL + " rect.slot"))).hasSize(2);
+
+        // The canary's analysis as the API gives it, step by step.
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(url("/models/" + MODEL
+                + "/canary/analysis"))).header("x-api-key", key("operator")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode steps = json(answer.body()).get("steps");
+        assertThat(steps.size()).isGreaterThanOrEqualTo(JUDGED);
+        List<WebElement> rows = browser.findElements(By.cssSelector("#steps-" + MODEL + " tbody tr"));
+        assertThat(rows).hasSize(steps.size());
+        int metrics = 0;
+        for (int i = 0; i < steps.size(); i++) {
+            JsonNode step = steps.get(i);
+            List<String> cells = cells(rows.get(i));
+            assertThat(cells.get(0)).isEqualTo(Integer.toString(step.get("step").asInt() + 1));
+            assertThat(cells.get(1)).isEqualTo(Pages.weight(step.get("weightBasisPoints").asInt()));
+            assertThat(cells.subList(3, 5)).containsExactly(step.get("canaryCount").asText(),
+                    step.get("stableCount").asText());
+            assertThat(cells.get(5)).contains(step.get("decision").asText());
+            metrics += step.get("metrics").size();
+        }
+        assertThat(cells(rows.get(rows.size() - 1)).get(5)).endsWith("pass");
+        // Every metric of every step, with its p-value as the analysis computed it.
+        List<WebElement> metricRows = browser.findElements(By.cssSelector("#step-metrics-" + MODEL + " tbody tr"));
+        assertThat(metricRows).hasSize(metrics);
+        int at = 0;
+        for (JsonNode step : steps) {
+            for (JsonNode metric : step.get("metrics")) {
+                List<String> cells = cells(metricRows.get(at++));
+                assertThat(cells.get(1)).isEqualTo(metric.get("name").asText());
+                assertThat(cells.get(5)).isEqualTo(DeploymentsView.pValue(metric.get("pValue").asDouble())
+                        .replace("&lt;", "<"));
+                assertThat(cells.get(7)).endsWith(metric.get("failed").asBoolean() ? "failed" : "healthy");
+            }
+        }
+        // The ramp over time: where it started and one point per analysed step, the last at the current weight.
+        List<WebElement> points = browser.findElements(By.cssSelector("#ramp-" + MODEL + " .point"));
+        assertThat(points).hasSize(1 + steps.size());
+        assertThat(points.get(points.size() - 1).findElement(By.tagName("title")).getAttribute("textContent"))
+                .startsWith("canary v" + canaryVersion + " " + Pages.weight(weight));
+        assertThat(browser.findElement(By.id("ramp-" + MODEL + "-desc")).getAttribute("textContent"))
+                .startsWith("Canary weight over time: 1.00 % from ");
         screenshot("deployments");
         assertSelfContained();
     }
 
     @Test
-    void monitoringCountsEachDaysPredictionsAndComparesScoresWithTraining() throws IOException {
+    void monitoringCountsThePredictionsAndComparesScoresWithTraining() throws IOException {
         signIn("operator", "/dashboard/monitoring/" + MODEL);
-        int total = PER_DAY[0] + PER_DAY[1] + PER_DAY[2];
-        assertThat(browser.findElement(By.cssSelector("[data-fact=rows]")).getText()).isEqualTo(Integer.toString(total));
-        // The last three days of the table are the three scored days, with their counts and mean risks.
+        VigilPlatform p = platform.platform();
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        List<Double> risks = new ArrayList<>();
+        p.predictionLog().scan(READMISSION, today.minusDays(MonitoringView.DEFAULT_DAYS - 1L).atStartOfDay(ZoneOffset.UTC)
+                .toInstant(), today.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant(), r -> {
+                    if (r.version() == 1) {
+                        risks.add(r.score());
+                    }
+                });
+        assertThat(browser.findElement(By.cssSelector("[data-fact=rows]")).getText()).isEqualTo(Integer.toString(risks.size()));
         List<WebElement> days = browser.findElements(By.cssSelector("#days tbody tr"));
         assertThat(days).hasSize(MonitoringView.DEFAULT_DAYS);
-        int from = 0;
-        for (int d = 0; d < PER_DAY.length; d++) {
-            List<String> cells = cells(days.get(days.size() - PER_DAY.length + d));
-            assertThat(cells.get(1)).isEqualTo(Integer.toString(PER_DAY[d]));
-            double mean = risks.subList(from, from + PER_DAY[d]).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-            assertThat(cells.get(2)).isEqualTo(Html.percent(mean));
-            from += PER_DAY[d];
-        }
-        assertThat(days.subList(0, days.size() - PER_DAY.length)).allSatisfy(r -> assertThat(cells(r).get(1)).isEqualTo("0"));
-        // One point per day with predictions on the score's line; none on the days without.
-        assertThat(browser.findElements(By.cssSelector("#drift-chart g.series[data-series=score] .point")))
-                .hasSize(PER_DAY.length);
+        assertThat(cells(days.get(days.size() - 1)).get(1)).isEqualTo(Integer.toString(risks.size()));
+        assertThat(cells(days.get(days.size() - 1)).get(2)).isEqualTo(Html.percent(risks.stream()
+                .mapToDouble(Double::doubleValue).average().orElseThrow()));
 
         // The score's distribution: one production bar per reference bin, with the shares of the risks scored.
-        ReferenceProfile.FeatureProfile reference = SampleModels.readmissionTrees().reference().score();
+        ReferenceProfile.FeatureProfile reference = p.scoring().models().get(p.registry().getVersion(READMISSION, 1))
+                .reference().orElseThrow().score();
         List<Double> edges = reference.binEdges();
         assertThat(browser.findElements(By.cssSelector("#score-chart rect.bar.production"))).hasSize(edges.size() - 1);
         List<WebElement> bins = browser.findElements(By.cssSelector("#score-bins tbody tr"));
@@ -210,7 +369,9 @@ class DashboardBrowserIT {
                 .isEqualTo(Html.percent(explained.get("risk").asDouble()));
         assertThat(browser.findElement(By.cssSelector("[data-fact=baseline]")).getText())
                 .isEqualTo(Html.percent(explained.at("/explanation/baselineRisk").asDouble()));
-        assertThat(browser.findElement(By.cssSelector("[data-fact=threshold]")).getText()).isEqualTo("20.0 %");
+        VersionRecord version = platform.platform().registry().getVersion(READMISSION, explained.get("version").asInt());
+        assertThat(browser.findElement(By.cssSelector("[data-fact=threshold]")).getText())
+                .isEqualTo(Html.percent(version.manifest().output().threshold()));
         int factors = explained.at("/explanation/topFactors").size();
         assertThat(browser.findElements(By.cssSelector("svg.waterfall rect.factor"))).hasSize(factors);
         assertThat(browser.findElements(By.cssSelector("table.factors tbody tr"))).hasSize(factors + 1);
@@ -221,6 +382,7 @@ class DashboardBrowserIT {
         assertThat(browser.findElements(By.cssSelector("table.factors td.raises, table.factors td.lowers")).stream()
                 .map(WebElement::getText)).allSatisfy(t -> assertThat(t).matches("(raises|lowers) risk"));
         assertThat(browser.getPageSource()).doesNotContain("MRN-dashboard");
+        assertReadableContrast();
         screenshot("explanation");
         assertSelfContained();
     }
@@ -238,9 +400,15 @@ class DashboardBrowserIT {
                     .isEqualTo(Html.percent(explained.get("risk").asDouble()));
             assertThat(browser.findElements(By.cssSelector("svg.waterfall rect.factor")))
                     .hasSize(explained.at("/explanation/topFactors").size());
-            assertThat(browser.findElement(By.cssSelector(".limitations li")).getText()).contains("synthetic patients");
-            assertThat(browser.findElement(By.linkText("Model card of " + MODEL + " version 1")).getAttribute("href"))
-                    .endsWith("/models/" + MODEL + "/versions/1/card");
+            int version = explained.get("version").asInt();
+            List<String> limitations = platform.platform().registry().getVersion(READMISSION, version).manifest()
+                    .limitations();
+            assertThat(browser.findElements(By.cssSelector(".limitations li")).stream().map(WebElement::getText))
+                    .containsExactlyElementsOf(limitations);
+            assertThat(browser.findElement(By.linkText("Model card of " + MODEL + " version " + version))
+                    .getAttribute("href")).endsWith("/models/" + MODEL + "/versions/" + version + "/card");
+            assertThat(browser.findElement(By.cssSelector("svg.waterfall")).getAttribute("role")).isEqualTo("img");
+            assertReadableContrast();
             screenshot("explanation-route");
             assertSelfContained();
 
@@ -265,14 +433,21 @@ class DashboardBrowserIT {
         assertThat(browser.findElements(By.cssSelector("nav a")).stream().map(WebElement::getText))
                 .containsExactly("Overview", "Models", "Deployments", "Explanations");
 
+        // This hour's signed anchor, as the hourly timer writes it (none if the timer already has).
+        platform.platform().auditEvidence().anchor();
+        String newestAnchor = platform.platform().artifacts().list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.ANCHORS)
+                .stream().map(ArtifactStore.StoredArtifact::name).max(String::compareTo).orElseThrow();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         int before = platform.platform().audit().read(today.minusDays(AuditView.DEFAULT_DAYS - 1L), today).size();
         signIn("compliance", "/dashboard/audit");
         int after = platform.platform().audit().read(today.minusDays(AuditView.DEFAULT_DAYS - 1L), today).size();
         assertThat(browser.findElement(By.id("verification")).getText()).startsWith("\u2714 Intact");
-        int shown = browser.findElements(By.cssSelector("#audit-records tbody tr")).size();
-        assertThat(shown).isBetween(before, after);
-        assertThat(browser.findElement(By.cssSelector("#audit-records caption")).getText()).startsWith(shown + " records");
+        assertThat(browser.findElement(By.id("evidence")).getText()).startsWith("\u2714 Consistent: ");
+        assertThat(browser.findElement(By.cssSelector("[data-fact=anchor]")).getText()).isEqualTo(newestAnchor);
+        String caption = browser.findElement(By.cssSelector("#audit-records caption")).getText();
+        int counted = Integer.parseInt(caption.substring(0, caption.indexOf(' ')));
+        assertThat(counted).isBetween(before, after);
+        assertThat(browser.findElements(By.cssSelector("#audit-records tbody tr"))).hasSize(Math.min(counted, AuditView.SHOWN));
         // The registration and the deployment are among them.
         assertThat(browser.findElements(By.cssSelector("#audit-records tbody tr")).stream().map(r -> cells(r).get(1)))
                 .contains("model.register", "deployment.deploy");
@@ -281,7 +456,9 @@ class DashboardBrowserIT {
     }
 
     @Test
-    void deadLettersListWhatTheEventBusGaveUpOn() throws IOException {
+    void deadLettersListWhatTheEventBusGaveUpOn() throws Exception {
+        signIn("clinical-app", "/dashboard/dead-letters");
+        assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Not allowed");
         signIn("operator", "/dashboard/dead-letters");
         assertThat(browser.findElement(By.cssSelector("#dead-letters caption")).getText())
                 .isEqualTo("1 dead-lettered events");
@@ -361,9 +538,56 @@ class DashboardBrowserIT {
         assertThat(source).doesNotContain("<script", "http://", "https://");
     }
 
+    /**
+     * Every piece of text on the page is at least 4.5:1 against what it is drawn on (WCAG 2.1 AA, the formula of
+     * 1.4.3), computed by the browser from the styles it applied.
+     */
+    private void assertReadableContrast() {
+        @SuppressWarnings("unchecked")
+        List<Object> worst = (List<Object>) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(CONTRAST);
+        assertThat(((Number) worst.get(0)).doubleValue()).as("lowest contrast, of %s", worst.get(1))
+                .isGreaterThanOrEqualTo(4.5);
+    }
+
+    private static final String CONTRAST = """
+            function channels(c) { return c.match(/[\\d.]+/g).map(Number); }
+            function luminance(c) {
+              var v = channels(c).slice(0, 3).map(function (x) { x /= 255;
+                return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+              return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+            }
+            function background(el) {
+              for (; el; el = el.parentElement) {
+                var c = getComputedStyle(el).backgroundColor, m = channels(c);
+                if (m.length < 4 || m[3] > 0) { return c; }
+              }
+              return 'rgb(255, 255, 255)';
+            }
+            var worst = [99, 'nothing'];
+            document.querySelectorAll('body *').forEach(function (el) {
+              var own = Array.prototype.some.call(el.childNodes, function (n) {
+                return n.nodeType === 3 && n.textContent.trim().length > 0; });
+              var box = el.getBoundingClientRect();
+              if (!own || box.width === 0 || box.height === 0 || box.right < 0) { return; }
+              var style = getComputedStyle(el);
+              var ink = el instanceof SVGElement ? style.fill : style.color;
+              if (!ink || ink === 'none') { return; }
+              var a = luminance(ink), b = luminance(background(el));
+              var ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+              if (ratio < worst[0]) { worst = [ratio, el.tagName + ' "' + el.textContent.trim().slice(0, 40) + '"']; }
+            });
+            return worst;
+            """;
+
     private void screenshot(String name) throws IOException {
         byte[] png = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
         Files.write(SCREENSHOTS.resolve(name + ".png"), png);
+    }
+
+    /** The row of a table whose first cell is {@code heading}. */
+    private WebElement row(List<WebElement> rows, String heading) {
+        return rows.stream().filter(r -> cells(r).get(0).equals(heading)).findFirst()
+                .orElseThrow(() -> new AssertionError("no row " + heading));
     }
 
     private List<String> cells(WebElement row) {
@@ -387,18 +611,6 @@ class DashboardBrowserIT {
 
     private String url(String path) {
         return platform.baseUri().resolve(path).toString();
-    }
-
-    private void awaitVersion() throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!platform.platform().registry().listModels().isEmpty()
-                    && !platform.platform().registry().listVersions(new ModelName(MODEL)).isEmpty()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the sample package was not registered within 60 s");
     }
 
     private HttpResponse<String> post(String path, String key, String body) throws Exception {

@@ -33,7 +33,9 @@ final class PredictionView extends View {
                 throw new ValidationException("a prediction id is the UUID the scoring answer gave (hexadecimal digits"
                         + " and hyphens)");
             }
-            body.append(ExplanationPage.fragment(platform.get().explanations().explanation(id.get())));
+            var explanation = platform.get().explanations().explanation(id.get());
+            body.append(ExplanationPage.fragment(explanation, VersionView.href(explanation.model(),
+                    explanation.version()) + "/card"));
         }
         return new Rendered("Explanation of a prediction", body.toString());
     }

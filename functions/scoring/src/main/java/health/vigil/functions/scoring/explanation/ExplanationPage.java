@@ -38,8 +38,13 @@ public final class ExplanationPage {
         return "<style>" + Html.STYLE + "</style>" + fragment(e);
     }
 
-    /** The section itself, styled by the page around it. */
+    /** The section itself, styled by the page around it, linking to the card API. */
     public static String fragment(PredictionExplanation e) {
+        return fragment(e, e.modelCard());
+    }
+
+    /** The section itself, its card link going to {@code cardHref} (where the page around it shows cards). */
+    public static String fragment(PredictionExplanation e, String cardHref) {
         StringBuilder html = new StringBuilder(8192);
         html.append("<section class=\"vigil-explanation\" aria-labelledby=\"explanation-title\">");
         html.append("<h1 id=\"explanation-title\">Why the model gave this risk</h1>");
@@ -56,7 +61,7 @@ public final class ExplanationPage {
         html.append(table(e));
         html.append("<h2>Model</h2><p>").append(escape(e.model().value())).append(" version ").append(e.version())
                 .append(" (").append(escape(e.slot().wireName())).append(" slot), scored ")
-                .append(escape(e.time().toString())).append(". <a href=\"").append(escape(e.modelCard()))
+                .append(escape(e.time().toString())).append(". <a href=\"").append(escape(cardHref))
                 .append("\">Model card of ").append(escape(e.model().value())).append(" version ").append(e.version())
                 .append("</a></p>");
         if (e.intendedUse() != null && !e.intendedUse().isBlank()) {

@@ -52,7 +52,7 @@ final class VersionView extends View {
         StringBuilder body = new StringBuilder("<p>").append(Pages.link("/dashboard/models/" + model.value(),
                 "All versions of " + model.value())).append("</p>");
         body.append("<dl class=\"facts\" id=\"version-facts\"><dt>Stage</dt><dd data-fact=\"stage\">")
-                .append(ModelView.stage(v)).append(" \u2013 ").append(escape(v.stage().meaning())).append("</dd>")
+                .append(escape(v.stage().meaning())).append("</dd>")
                 .append("<dt>Registered</dt><dd>").append(Pages.time(v.registeredAt())).append(" by ")
                 .append(escape(v.registeredBy() == null ? "\u2013" : v.registeredBy())).append("</dd>")
                 .append("<dt>Feature pipeline</dt><dd><code>").append(escape(v.manifest().featurePipeline()))

@@ -55,7 +55,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -579,9 +578,17 @@ class DashboardBrowserIT {
             return worst;
             """;
 
+    /** The whole page, not only the window, as a PNG (Chromium's DevTools protocol draws beyond the viewport). */
     private void screenshot(String name) throws IOException {
-        byte[] png = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
-        Files.write(SCREENSHOTS.resolve(name + ".png"), png);
+        ChromeDriver chrome = (ChromeDriver) browser;
+        @SuppressWarnings("unchecked")
+        Map<String, Object> size = (Map<String, Object>) chrome.executeCdpCommand("Page.getLayoutMetrics", Map.of())
+                .get("cssContentSize");
+        Map<String, Object> clip = Map.of("x", 0, "y", 0, "width", size.get("width"), "height", size.get("height"),
+                "scale", 1);
+        String png = (String) chrome.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png",
+                "captureBeyondViewport", true, "clip", clip)).get("data");
+        Files.write(SCREENSHOTS.resolve(name + ".png"), java.util.Base64.getDecoder().decode(png));
     }
 
     /** The row of a table whose first cell is {@code heading}. */

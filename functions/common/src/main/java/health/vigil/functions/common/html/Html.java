@@ -1,5 +1,6 @@
 package health.vigil.functions.common.html;
 
+import health.vigil.html.HtmlText;
 import java.util.Locale;
 
 /**
@@ -53,20 +54,7 @@ public final class Html {
 
     /** Text made safe for element content and for attribute values in double quotes. */
     public static String escape(Object value) {
-        String text = String.valueOf(value);
-        StringBuilder out = new StringBuilder(text.length() + 16);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '"' -> out.append("&quot;");
-                case '\'' -> out.append("&#39;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
+        return HtmlText.escape(String.valueOf(value));
     }
 
     /** A probability as a percentage with one decimal: 0.3127 is "31.3 %". */

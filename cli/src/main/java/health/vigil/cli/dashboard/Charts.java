@@ -32,6 +32,18 @@ final class Charts {
      */
     static String lines(String id, String title, String description, List<String> xLabels, List<Series> series,
             String yLabel, Double rule, String ruleLabel) {
+        return lines(id, title, description, xLabels, series, yLabel, rule, ruleLabel, null, null);
+    }
+
+    /** A shaded interval around a line (a confidence band): its name and its lower and upper values per x position. */
+    record Band(String name, List<Double> lower, List<Double> upper) {}
+
+    /**
+     * The line chart with a band drawn under the lines (hatched, and named in the legend) and, when {@code top} is
+     * given, a fixed upper end of the y axis (1 for probabilities and AUROC).
+     */
+    static String lines(String id, String title, String description, List<String> xLabels, List<Series> series,
+            String yLabel, Double rule, String ruleLabel, Band band, Double fixedTop) {
         double max = rule == null ? 0 : rule;
         for (Series s : series) {
             for (Double v : s.values()) {
@@ -40,12 +52,53 @@ final class Charts {
                 }
             }
         }
-        double top = niceCeiling(max);
+        double top = fixedTop != null ? fixedTop : niceCeiling(max);
         int plotWidth = WIDTH - LEFT - RIGHT;
         int plotHeight = HEIGHT - TOP - BOTTOM;
         int n = xLabels.size();
         StringBuilder svg = open(id, title, description);
         axes(svg, top, yLabel);
+        int legendY = TOP + 8;
+        if (band != null) {
+            svg.append(hatch(id + "-band", "#8a8a8a"));
+            // One polygon per run of positions that have both ends.
+            int i = 0;
+            while (i < n) {
+                List<Integer> run = new java.util.ArrayList<>();
+                while (i < n && band.lower().get(i) != null && band.upper().get(i) != null) {
+                    run.add(i++);
+                }
+                if (!run.isEmpty()) {
+                    StringBuilder poly = new StringBuilder();
+                    for (int r : run) {
+                        poly.append(f(x(r, n, plotWidth))).append(',').append(f(y(band.upper().get(r), top, plotHeight))).append(' ');
+                    }
+                    for (int k = run.size() - 1; k >= 0; k--) {
+                        int r = run.get(k);
+                        poly.append(f(x(r, n, plotWidth))).append(',').append(f(y(band.lower().get(r), top, plotHeight))).append(' ');
+                    }
+                    if (run.size() == 1) {
+                        // A band of one position is drawn as a short bar so it can be seen.
+                        int r = run.get(0);
+                        double px = x(r, n, plotWidth);
+                        poly = new StringBuilder(f(px - 4) + "," + f(y(band.upper().get(r), top, plotHeight)) + " "
+                                + f(px + 4) + "," + f(y(band.upper().get(r), top, plotHeight)) + " " + f(px + 4) + ","
+                                + f(y(band.lower().get(r), top, plotHeight)) + " " + f(px - 4) + ","
+                                + f(y(band.lower().get(r), top, plotHeight)));
+                    }
+                    svg.append("<polygon class=\"band\" points=\"").append(poly.toString().strip())
+                            .append("\" fill=\"url(#").append(id).append("-band)\" stroke=\"#8a8a8a\"/>");
+                }
+                while (i < n && (band.lower().get(i) == null || band.upper().get(i) == null)) {
+                    i++;
+                }
+            }
+            int lx = WIDTH - RIGHT + 12;
+            svg.append("<rect x=\"").append(lx).append("\" y=\"").append(legendY - 6).append("\" width=\"26\" height=\"12\""
+                    + " fill=\"url(#").append(id).append("-band)\" stroke=\"#8a8a8a\"/>");
+            svg.append(text(lx + 32, legendY + 4, truncate(band.name(), 18), "start"));
+            legendY += 20;
+        }
         int every = Math.max(1, (int) Math.ceil(n / 8.0));
         for (int i = 0; i < n; i++) {
             if (i % every == 0 || i == n - 1) {
@@ -58,7 +111,6 @@ final class Charts {
                     .append("\" y1=\"").append(f(ry)).append("\" y2=\"").append(f(ry))
                     .append("\" stroke=\"").append(Html.INK).append("\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>");
         }
-        int legendY = TOP + 8;
         for (int s = 0; s < series.size(); s++) {
             Series line = series.get(s);
             String colour = COLOURS[s % COLOURS.length];
@@ -217,6 +269,59 @@ final class Charts {
                 .append(path).append("\" fill=\"none\" stroke=\"").append(COLOURS[1]).append("\" stroke-width=\"2\"/>")
                 .append(points).append("</g>");
         svg.append(text(LEFT + plotWidth / 2.0, HEIGHT - 12, "time (UTC)", "middle"));
+        return close(svg);
+    }
+
+    /** A diagonal hatch pattern: areas differ by pattern as well as by colour. */
+    private static String hatch(String patternId, String colour) {
+        return "<defs><pattern id=\"" + patternId + "\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\""
+                + " patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/><line x1=\"0\" y1=\"0\""
+                + " x2=\"0\" y2=\"6\" stroke=\"" + colour + "\" stroke-width=\"2\"/></pattern></defs>";
+    }
+
+    /** One bin of a calibration plot: the mean predicted risk, the share that happened, and how many cases. */
+    record CalibrationPoint(double predicted, double observed, long cases) {}
+
+    /**
+     * A calibration plot: observed share against mean predicted risk per bin, on 0-1 both ways, with the diagonal
+     * of perfect calibration dashed. Each bin with cases is one point of class {@code point}.
+     */
+    static String calibration(String id, String title, String description, List<CalibrationPoint> bins) {
+        int plotWidth = WIDTH - LEFT - RIGHT;
+        int plotHeight = HEIGHT - TOP - BOTTOM;
+        StringBuilder svg = open(id, title, description);
+        axes(svg, 1.0, "share that happened");
+        double x0 = LEFT;
+        double y0 = TOP + plotHeight;
+        svg.append("<line class=\"rule\" x1=\"").append(f(x0)).append("\" y1=\"").append(f(y0)).append("\" x2=\"")
+                .append(f(x0 + plotWidth)).append("\" y2=\"").append(TOP).append("\" stroke=\"").append(Html.INK)
+                .append("\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>");
+        for (int t = 0; t <= 4; t++) {
+            svg.append(text(x0 + plotWidth * t / 4.0, HEIGHT - BOTTOM + 18, Html.number(t / 4.0, 2), "middle"));
+        }
+        svg.append(text(x0 + plotWidth / 2.0, HEIGHT - 12, "mean predicted risk", "middle"));
+        StringBuilder path = new StringBuilder();
+        StringBuilder points = new StringBuilder();
+        for (CalibrationPoint b : bins) {
+            if (b.cases() == 0) {
+                continue;
+            }
+            double px = x0 + b.predicted() * plotWidth;
+            double py = y0 - b.observed() * plotHeight;
+            path.append(path.length() == 0 ? "M" : " L").append(f(px)).append(' ').append(f(py));
+            points.append(marker(1, px, py, COLOURS[0], "predicted " + Html.percent(b.predicted()) + ", happened "
+                    + Html.percent(b.observed()) + " of " + b.cases()));
+        }
+        svg.append("<g class=\"series\" data-series=\"observed\"><path d=\"").append(path)
+                .append("\" fill=\"none\" stroke=\"").append(COLOURS[0]).append("\" stroke-width=\"2\"/>")
+                .append(points).append("</g>");
+        int lx = WIDTH - RIGHT + 12;
+        svg.append("<line x1=\"").append(lx).append("\" x2=\"").append(lx + 26).append("\" y1=\"").append(TOP + 8)
+                .append("\" y2=\"").append(TOP + 8).append("\" stroke=\"").append(Html.INK)
+                .append("\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>")
+                .append(text(lx + 32, TOP + 12, "perfectly calibrated", "start"));
+        svg.append(marker(1, lx + 13, TOP + 28, COLOURS[0], null).replace("class=\"point\"", "class=\"legend-mark\""))
+                .append(text(lx + 32, TOP + 32, "observed per risk bin", "start"));
         return close(svg);
     }
 

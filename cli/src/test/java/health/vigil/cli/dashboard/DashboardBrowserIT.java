@@ -87,6 +87,7 @@ class DashboardBrowserIT {
     private final MutableClock now = new MutableClock(Instant.now());
     private JsonNode explained;
     private int canaryVersion;
+    private int stableVersion;
 
     @BeforeAll
     void start() throws Exception {
@@ -97,6 +98,7 @@ class DashboardBrowserIT {
         Deployment deployment = platform.platform().registry().deployment(READMISSION).orElseThrow();
         assertThat(deployment.canary()).as("the demo's canary").isNotNull();
         canaryVersion = deployment.canary().version();
+        stableVersion = deployment.canary().stableVersion();
         driveTheCanary();
         deadLetterOneEvent();
 
@@ -201,7 +203,8 @@ class DashboardBrowserIT {
                     Integer.toString(summary.latest().version()), summary.latest().stage().wireName());
         }
         // Two judged steps of the demo's canary: 1 %, then 5 %, now 25 % of readmission's patients.
-        assertThat(cells(row(rows, MODEL)).get(4)).isEqualTo("stable v1 75.00 %, canary v" + canaryVersion + " 25.00 %");
+        assertThat(cells(row(rows, MODEL)).get(4)).isEqualTo("stable v" + stableVersion + " 75.00 %, canary v"
+                + canaryVersion + " 25.00 %");
         assertThat(cells(row(rows, "adherence")).get(4)).isEqualTo("not deployed");
         screenshot("models");
         assertSelfContained();
@@ -273,7 +276,7 @@ class DashboardBrowserIT {
         signIn("operator", "/dashboard/deployments");
         int weight = CanaryRamp.DEFAULT_STEPS.get(JUDGED);
         assertThat(browser.findElements(By.cssSelector("#slots-" + MODEL + " tbody tr")).stream().map(this::cells))
-                .containsExactly(List.of("stable", "version 1", "75.00 %"),
+                .containsExactly(List.of("stable", "version " + stableVersion, "75.00 %"),
                         List.of("canary", "version " + canaryVersion, Pages.weight(weight)));
         assertThat(browser.findElements(By.cssSelector("#weights-" + MODEL + " rect.slot"))).hasSize(2);
 

@@ -49,6 +49,8 @@ public final class LocalHost implements AutoCloseable {
     /** Where the cli jar carries {@code infra/bicep/event-subscriptions.json}. */
     public static final String SUBSCRIPTIONS_RESOURCE = "health/vigil/host/event-subscriptions.json";
     public static final String MODELS_CONTAINER = "models";
+    /** The container whose files of realised outcomes are ingested (IngestOutcomes). */
+    public static final String OUTCOMES_CONTAINER = "outcomes";
 
     private final Builder settings;
     private final InProcessEventBus bus;
@@ -58,6 +60,7 @@ public final class LocalHost implements AutoCloseable {
     private Server server;
     private TimerScheduler timers;
     private DropFolderWatcher dropFolder;
+    private DropFolderWatcher outcomesFolder;
     private boolean started;
     private boolean closed;
 
@@ -67,6 +70,12 @@ public final class LocalHost implements AutoCloseable {
                 : EventBusSubscription.readResource(builder.classLoader, SUBSCRIPTIONS_RESOURCE);
         this.bus = new InProcessEventBus(subscriptions, builder.eventBus, this::deliverEvent,
                 builder.home.resolve("deadletter"), builder.clock);
+    }
+
+    /** Copies a dropped file into the blob store the functions read, before its BlobCreated is raised. */
+    @FunctionalInterface
+    public interface BlobPublisher {
+        void publish(String container, String name, Path file);
     }
 
     public static Builder builder() {
@@ -99,9 +108,14 @@ public final class LocalHost implements AutoCloseable {
                 timers.start();
                 if (settings.watchDropFolder) {
                     dropFolder = new DropFolderWatcher(dropFolder(), MODELS_CONTAINER, settings.dropFolderInterval,
-                            settings.dropFolderPublisher, bus::publishEventGridEvent, settings.clock,
-                            settings.home.toAbsolutePath().resolve("host-state").resolve("drop-folder-raised.json"));
+                            (name, file) -> settings.dropFolderPublisher.publish(MODELS_CONTAINER, name, file),
+                            bus::publishEventGridEvent, settings.clock, hostState().resolve("drop-folder-raised.json"));
                     dropFolder.start();
+                    outcomesFolder = new DropFolderWatcher(outcomesFolder(), OUTCOMES_CONTAINER,
+                            settings.dropFolderInterval,
+                            (name, file) -> settings.dropFolderPublisher.publish(OUTCOMES_CONTAINER, name, file),
+                            bus::publishEventGridEvent, settings.clock, hostState().resolve("outcomes-folder-raised.json"));
+                    outcomesFolder.start();
                 }
             } catch (IOException e) {
                 closeQuietly();
@@ -149,6 +163,16 @@ public final class LocalHost implements AutoCloseable {
         return settings.home.resolve("blobs").resolve(MODELS_CONTAINER);
     }
 
+    /** Where the host keeps what it must remember across restarts (which dropped files were raised). */
+    private Path hostState() {
+        return settings.home.toAbsolutePath().resolve("host-state");
+    }
+
+    /** The folder whose files become blobs of the {@code outcomes} container. */
+    public Path outcomesFolder() {
+        return settings.home.resolve("blobs").resolve(OUTCOMES_CONTAINER);
+    }
+
     /** What the host serves, for banners and logs. */
     public List<LocalFunction> functions() {
         synchronized (lifecycle) {
@@ -184,6 +208,9 @@ public final class LocalHost implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        if (outcomesFolder != null) {
+            outcomesFolder.close();
+        }
         if (dropFolder != null) {
             dropFolder.close();
         }
@@ -317,7 +344,7 @@ public final class LocalHost implements AutoCloseable {
         private EventBusSettings eventBus = EventBusSettings.DEFAULTS;
         private int maxRequestBodyBytes = 4 * 1024 * 1024;
         private Duration dropFolderInterval = Duration.ofSeconds(1);
-        private java.util.function.BiConsumer<String, Path> dropFolderPublisher = (name, file) -> { };
+        private BlobPublisher dropFolderPublisher = (container, name, file) -> { };
         private boolean watchDropFolder = true;
         private Set<String> runOnStartup = Set.of();
         private UnaryOperator<String> appSettings = System::getenv;
@@ -405,10 +432,11 @@ public final class LocalHost implements AutoCloseable {
 
         /** How often the drop folder is scanned; a file must stay unchanged this long to count as complete. */
         /**
-         * Called with the blob name and file for every complete file in the drop folder, before its BlobCreated
-         * is raised: where blobs are read from another store (the storage emulator), this copies the file there.
+         * Called with the container, blob name and file for every complete file in a drop folder, before its
+         * BlobCreated is raised: where blobs are read from another store (the storage emulator), this copies the
+         * file there.
          */
-        public Builder dropFolderPublisher(java.util.function.BiConsumer<String, Path> value) {
+        public Builder dropFolderPublisher(BlobPublisher value) {
             this.dropFolderPublisher = java.util.Objects.requireNonNull(value, "dropFolderPublisher");
             return this;
         }

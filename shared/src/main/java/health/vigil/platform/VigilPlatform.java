@@ -7,6 +7,7 @@ import health.vigil.approval.ApprovalService;
 import health.vigil.audit.AccessAudit;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
+import health.vigil.compliance.PredictionLineage;
 import health.vigil.config.VigilConfig;
 import health.vigil.canary.CanaryService;
 import health.vigil.deployment.DeploymentService;
@@ -24,21 +25,24 @@ import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.ModelRuntime;
+import health.vigil.port.OutcomeStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
+import health.vigil.port.Retrainer;
 import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.modelpackage.ModelPackageReader;
+import health.vigil.monitoring.MonitoringPolicy;
+import health.vigil.monitoring.MonitoringService;
+import health.vigil.monitoring.OutcomeJoin;
+import health.vigil.monitoring.RetrainPolicy;
+import health.vigil.outcomes.OutcomeService;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
+import health.vigil.retraining.RetrainService;
 import health.vigil.modelpackage.ZipModelPackageReader;
-import health.vigil.monitoring.DriftCheck;
-import health.vigil.monitoring.DriftThresholds;
-import health.vigil.monitoring.ModelMonitoring;
-import health.vigil.model.VersionRecord;
-import health.vigil.scoring.ScorableModel;
 import health.vigil.scoring.PredictionExplanations;
 import health.vigil.scoring.PredictionRetention;
 import health.vigil.scoring.ScoringService;
@@ -73,7 +77,11 @@ public final class VigilPlatform implements AutoCloseable {
     private final ScoringService scoring;
     private final PredictionRetention retention;
     private final PredictionExplanations explanations;
-    private final ModelMonitoring monitoring;
+    private final OutcomeService outcomes;
+    private final OutcomeJoin outcomeJoin;
+    private final MonitoringService monitoring;
+    private final RetrainService retraining;
+    private final PredictionLineage lineage;
     private final AuditEvidence evidence;
     private final EvaluationDatasets datasets;
     private final GatePolicies gatePolicies;
@@ -101,17 +109,23 @@ public final class VigilPlatform implements AutoCloseable {
         this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
         this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
-        this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
-                new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
-                config.limits());
+        Pseudonymizer pseudonymizer = new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY));
+        this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog, pseudonymizer, clock,
+                a.telemetry, config.limits());
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
         this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
                 scoring.models()::warm, a.telemetry);
+        this.outcomes = new OutcomeService(a.outcomes, artifacts, registry, pseudonymizer, audit, clock);
+        this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes);
+        this.monitoring = new MonitoringService(registry, artifacts, pipelines, predictionLog, outcomeJoin, audit, events,
+                a.telemetry, clock, b.monitoringPolicies, b.retrainPolicy,
+                Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8));
+        this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
+                Optional.ofNullable(b.retrainer), audit, events, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.explanations = new PredictionExplanations(predictionLog, registry);
-        this.monitoring = new ModelMonitoring(predictionLog, this::driftCheck);
         this.datasets = new EvaluationDatasets(artifacts, audit, clock);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
@@ -119,6 +133,7 @@ public final class VigilPlatform implements AutoCloseable {
                 events, clock, a.telemetry);
         // The card reads the report where the gates stored it; the card service never calls the gates.
         this.cards = new ModelCards(registry, gates::find, predictionLog, clock);
+        this.lineage = new PredictionLineage(predictionLog, registry, audit, pipelines, gates::find);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -188,25 +203,32 @@ public final class VigilPlatform implements AutoCloseable {
         return retention;
     }
 
-    /** Drift, score distribution and label-free estimates of a version over a period, from the prediction log. */
-    public ModelMonitoring monitoring() {
-        return monitoring;
-    }
-
-    /**
-     * A version's drift check: its reference profile against the columns its feature pipeline gives the model,
-     * as the prediction log records them; empty when the package has no reference profile.
-     */
-    private Optional<DriftCheck> driftCheck(VersionRecord record) {
-        ScorableModel loaded = scoring.models().get(record);
-        return loaded.reference().map(reference -> DriftCheck.of(record.manifest().features(),
-                loaded.pipeline().columns(), reference, record.manifest().output().threshold(),
-                DriftThresholds.DEFAULTS));
-    }
-
     /** Past predictions' explanations, read back from the prediction log. */
     public PredictionExplanations explanations() {
         return explanations;
+    }
+
+    /** The scheduled monitoring check, its stored reports and the retraining requests it raises. */
+    public MonitoringService monitoring() {
+        return monitoring;
+    }
+
+    /** Retraining on request: trains a successor and uploads it for registration, gates and approval. */
+    public RetrainService retraining() {
+        return retraining;
+    }
+
+    /** Where a prediction came from: version, datasets, decisions and the deployment at that moment. */
+    public PredictionLineage lineage() {
+        return lineage;
+    }
+
+    public OutcomeService outcomes() {
+        return outcomes;
+    }
+
+    public OutcomeJoin outcomeJoin() {
+        return outcomeJoin;
     }
 
     public EvaluationDatasets datasets() {
@@ -244,7 +266,7 @@ public final class VigilPlatform implements AutoCloseable {
 
     /** The adapters behind the ports. */
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
-            SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
+            OutcomeStore outcomes, SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
             AuditSigner signer) {}
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
@@ -259,6 +281,9 @@ public final class VigilPlatform implements AutoCloseable {
         private EventPublisher events;
         private Function<Manifest, FeaturePipeline> pipelines = STANDARD_PIPELINES::forManifest;
         private Function<String, Optional<Integer>> pipelineWidth = STANDARD_PIPELINES::width;
+        private Function<ModelName, MonitoringPolicy> monitoringPolicies = model -> MonitoringPolicy.DEFAULTS;
+        private RetrainPolicy retrainPolicy = RetrainPolicy.DEFAULTS;
+        private Retrainer retrainer;
         private Set<ModelName> twoApproverModels = Set.of();
 
         private Builder(VigilConfig config) {
@@ -296,6 +321,24 @@ public final class VigilPlatform implements AutoCloseable {
         /** Where events go; locally the host's event bus. Required in local mode. */
         public Builder eventPublisher(EventPublisher events) {
             this.events = events;
+            return this;
+        }
+
+        /** Each model's monitoring policy, instead of {@link MonitoringPolicy#DEFAULTS} for all. */
+        public Builder monitoringPolicies(Function<ModelName, MonitoringPolicy> policies) {
+            this.monitoringPolicies = Objects.requireNonNull(policies, "policies");
+            return this;
+        }
+
+        /** When monitoring asks for retraining, instead of {@link RetrainPolicy#DEFAULTS}. */
+        public Builder retrainPolicy(RetrainPolicy policy) {
+            this.retrainPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** The training library that retrains a model on request; without one, requests are deferred to the pipeline. */
+        public Builder retrainer(Retrainer retrainer) {
+            this.retrainer = Objects.requireNonNull(retrainer, "retrainer");
             return this;
         }
 
@@ -345,7 +388,7 @@ public final class VigilPlatform implements AutoCloseable {
             RegistryStore registry = local.registryStore();
             AuditStore audit = local.auditStore();
             PredictionLog predictions = local.predictionLog();
-            return new Adapters(artifacts, registry, audit, predictions,
+            return new Adapters(artifacts, registry, audit, predictions, local.outcomeStore(),
                     secrets != null ? secrets : local.secretProvider(),
                     authenticator != null ? authenticator : local.authenticator(), events, telemetry,
                     auditSigner != null ? auditSigner : local.auditSigner());
@@ -360,7 +403,7 @@ public final class VigilPlatform implements AutoCloseable {
                     new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil needs Key Vault for the"
                             + " pseudonymisation key (docs/settings.md)"));
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
-                    secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
+                    azure.outcomeStore(), secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
                     telemetry != Telemetry.NONE ? telemetry : azure.telemetry(),
                     auditSigner != null ? auditSigner : azure.auditSigner().orElse(data -> {
                         throw new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil signs audit"

@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Blob storage for model packages, datasets and audit exports. Containers are {@code models} (uploads),
- * {@code packages} (the registered packages by sha256), {@code datasets} and {@code audit-exports}.
+ * Blob storage for model packages, datasets, outcome files, monitoring reports and audit exports. Containers are
+ * {@code models} (uploads), {@code packages} (the registered packages by sha256), {@code datasets},
+ * {@code outcomes}, {@code audit-exports} and {@code monitoring} (reports of monitoring checks).
  * Implementations stream and compute the sha256 while they do.
  */
 public interface ArtifactStore {
@@ -18,7 +19,9 @@ public interface ArtifactStore {
      */
     String PACKAGES = "packages";
     String DATASETS = "datasets";
+    String OUTCOMES = "outcomes";
     String AUDIT_EXPORTS = "audit-exports";
+    String MONITORING = "monitoring";
 
     /** The name in {@link #PACKAGES} of the package whose sha256 is {@code packageSha256}. */
     static String registeredPackage(String packageSha256) {

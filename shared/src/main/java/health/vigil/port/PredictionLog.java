@@ -1,8 +1,10 @@
 package health.vigil.port;
 
 import health.vigil.model.ModelName;
+import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -19,11 +21,28 @@ public interface PredictionLog extends AutoCloseable {
     void scan(ModelName model, Instant from, Instant to, Consumer<PredictionRecord> sink);
 
     /**
-     * The record of one prediction, by the id scoring gave it; empty when no record has that id (never made, or
-     * purged at the end of its retention). Ids carry their time ({@link health.vigil.model.PredictionId}), so
-     * the log looks only where that time's records are; an id without a time is never found.
+     * The record of {@code predictionId} of {@code model}, logged at {@code time} (to the millisecond, as the
+     * prediction id carries it); a point read within that hour, never a scan of the log.
      */
-    Optional<PredictionRecord> find(String predictionId);
+    Optional<PredictionRecord> find(ModelName model, String predictionId, Instant time);
+
+    /**
+     * The record of {@code predictionId} in whichever of {@code models} logged it, the time read from the id
+     * (one point read per model); empty when the id is not a prediction id or no model has it.
+     */
+    default Optional<PredictionRecord> find(String predictionId, Collection<ModelName> models) {
+        Optional<Instant> time = PredictionIds.timeOf(predictionId);
+        if (time.isEmpty()) {
+            return Optional.empty();
+        }
+        for (ModelName model : models) {
+            Optional<PredictionRecord> found = find(model, predictionId, time.get());
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return Optional.empty();
+    }
 
     /** Deletes records older than {@code cutoff}; returns how many went. */
     long purgeOlderThan(Instant cutoff);

@@ -46,7 +46,7 @@ public final class PredictionExplanations {
      */
     public PredictionExplanation explanation(String predictionId) {
         Objects.requireNonNull(predictionId, "predictionId");
-        PredictionRecord record = log.find(predictionId).orElseThrow(() -> new NotFoundException(
+        PredictionRecord record = log.find(predictionId, registry.listModels()).orElseThrow(() -> new NotFoundException(
                 ErrorCode.PREDICTION_NOT_FOUND, "no prediction with this id is in the prediction log: check the id the"
                         + " scoring answer gave, or the prediction is older than the log's retention period"));
         if (record.explanation() == null) {

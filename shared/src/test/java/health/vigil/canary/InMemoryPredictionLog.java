@@ -6,6 +6,7 @@ import health.vigil.port.PredictionLog;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -25,8 +26,9 @@ final class InMemoryPredictionLog implements PredictionLog {
     }
 
     @Override
-    public java.util.Optional<PredictionRecord> find(String predictionId) {
-        return records.stream().filter(r -> r.predictionId().equals(predictionId)).findFirst();
+    public Optional<PredictionRecord> find(ModelName model, String predictionId, Instant time) {
+        return records.stream().filter(r -> r.modelName().equals(model) && r.predictionId().equals(predictionId))
+                .findFirst();
     }
 
     @Override

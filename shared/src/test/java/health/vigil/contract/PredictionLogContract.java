@@ -60,32 +60,6 @@ public abstract class PredictionLogContract {
     }
 
     @Test
-    void findsOneRecordByItsIdAmongOtherModelsAndTimes() {
-        ModelName model = uniqueModel("readmission");
-        ModelName other = uniqueModel("adherence");
-        Instant at = T0.plusMillis(1234).plusNanos(567);
-        String id = health.vigil.model.PredictionId.next(at);
-        PredictionRecord wanted = new PredictionRecord(id, model, 2, Slot.STABLE, "e".repeat(64), at,
-                new float[] {1f, 2f}, 0.25, false, "{\"margin\":-1.1}");
-        List<PredictionRecord> noise = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            Instant t = at.plusSeconds(i - 3L).plusMillis(i % 2);
-            noise.add(prediction(i % 2 == 0 ? model : other, health.vigil.model.PredictionId.next(t), t, i));
-        }
-        // The same millisecond in another model: the id, not the time, decides.
-        noise.add(prediction(other, health.vigil.model.PredictionId.next(at), at, 9));
-        log.append(noise.subList(0, 3));
-        log.append(List.of(wanted));
-        log.append(noise.subList(3, noise.size()));
-
-        assertThat(log.find(id)).contains(wanted);
-        assertThat(log.find(noise.get(1).predictionId())).contains(noise.get(1));
-        assertThat(log.find(health.vigil.model.PredictionId.next(at))).as("an id never appended").isEmpty();
-        assertThat(log.find("p-1")).as("an id without a time").isEmpty();
-        assertThat(log.find(id.toUpperCase(java.util.Locale.ROOT))).as("not the canonical form").isEmpty();
-    }
-
-    @Test
     void scansHalfOpenIntervalsInTimeOrderWhateverTheAppendOrder() {
         ModelName model = uniqueModel("readmission");
         List<PredictionRecord> records = IntStream.range(0, 20)

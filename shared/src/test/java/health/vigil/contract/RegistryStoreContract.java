@@ -494,8 +494,10 @@ public abstract class RegistryStoreContract {
             }
 
             @Override
-            public java.util.Optional<PredictionRecord> find(String predictionId) {
-                return records.stream().filter(r -> r.predictionId().equals(predictionId)).findFirst();
+            public java.util.Optional<PredictionRecord> find(ModelName model, String predictionId,
+                    java.time.Instant time) {
+                return records.stream().filter(r -> r.modelName().equals(model)
+                        && r.predictionId().equals(predictionId)).findFirst();
             }
 
             @Override

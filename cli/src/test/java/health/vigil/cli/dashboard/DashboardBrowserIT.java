@@ -20,6 +20,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.ReferenceProfile;
 import health.vigil.model.VersionRecord;
+import health.vigil.monitoring.MonitoringReport;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.SecretProvider;
@@ -100,6 +101,7 @@ class DashboardBrowserIT {
         canaryVersion = deployment.canary().version();
         stableVersion = deployment.canary().stableVersion();
         driveTheCanary();
+        checkTheCanarysWindow();
         deadLetterOneEvent();
 
         Files.createDirectories(SCREENSHOTS);
@@ -161,6 +163,19 @@ class DashboardBrowserIT {
             CanaryRamp judged = platform.platform().registry().deployment(READMISSION).orElseThrow().canary();
             assertThat(judged.step()).as("step %d judged: %s", step + 1, judged.reason()).isEqualTo(step + 1);
         }
+    }
+
+    /**
+     * The monitoring check of the window after the demo's (which held its shifted patients and their outcomes): the
+     * canary's steps, as an operator runs it with {@code POST /models/{name}/monitoring/run}.
+     */
+    private void checkTheCanarysWindow() throws Exception {
+        Instant to = now.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant from = platform.platform().monitoring().reports().list(MODEL, to.minus(Duration.ofDays(1)), to).stream()
+                .map(MonitoringReport::to).max(java.util.Comparator.naturalOrder()).orElseThrow();
+        HttpResponse<String> run = post("/models/" + MODEL + "/monitoring/run?from=" + from + "&to=" + to,
+                key("operator"), "");
+        assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
     }
 
     @AfterAll
@@ -325,41 +340,85 @@ class DashboardBrowserIT {
     }
 
     @Test
-    void monitoringCountsThePredictionsAndComparesScoresWithTraining() throws IOException {
+    void monitoringDrawsTheStoredReportsAndThePeriodsScoresAndCalibration() throws Exception {
         signIn("operator", "/dashboard/monitoring/" + MODEL);
         VigilPlatform p = platform.platform();
-        LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        List<Double> risks = new ArrayList<>();
-        p.predictionLog().scan(READMISSION, today.minusDays(MonitoringView.DEFAULT_DAYS - 1L).atStartOfDay(ZoneOffset.UTC)
-                .toInstant(), today.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant(), r -> {
-                    if (r.version() == 1) {
-                        risks.add(r.score());
-                    }
-                });
-        assertThat(browser.findElement(By.cssSelector("[data-fact=rows]")).getText()).isEqualTo(Integer.toString(risks.size()));
-        List<WebElement> days = browser.findElements(By.cssSelector("#days tbody tr"));
-        assertThat(days).hasSize(MonitoringView.DEFAULT_DAYS);
-        assertThat(cells(days.get(days.size() - 1)).get(1)).isEqualTo(Integer.toString(risks.size()));
-        assertThat(cells(days.get(days.size() - 1)).get(2)).isEqualTo(Html.percent(risks.stream()
-                .mapToDouble(Double::doubleValue).average().orElseThrow()));
-
-        // The score's distribution: one production bar per reference bin, with the shares of the risks scored.
-        ReferenceProfile.FeatureProfile reference = p.scoring().models().get(p.registry().getVersion(READMISSION, 1))
-                .reference().orElseThrow().score();
-        List<Double> edges = reference.binEdges();
-        assertThat(browser.findElements(By.cssSelector("#score-chart rect.bar.production"))).hasSize(edges.size() - 1);
-        List<WebElement> bins = browser.findElements(By.cssSelector("#score-bins tbody tr"));
-        assertThat(bins).hasSize(edges.size() - 1);
-        for (int b = 0; b < bins.size(); b++) {
-            long inBin = 0;
-            for (double r : risks) {
-                if (bin(edges, r) == b) {
-                    inBin++;
-                }
+        Instant to = p.clock().instant();
+        Instant from = to.minus(Duration.ofDays(MonitoringView.DEFAULT_DAYS));
+        // The reports as the monitoring API gives them, of the stable version in the stable slot.
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(url("/models/" + MODEL
+                + "/monitoring?from=" + from + "&to=" + to))).header("x-api-key", key("operator")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        List<JsonNode> reports = new ArrayList<>();
+        json(answer.body()).get("reports").forEach(r -> {
+            if (r.get("version").asInt() == stableVersion && r.get("slot").asText().equals("stable")) {
+                reports.add(r);
             }
-            assertThat(cells(bins.get(b)).get(1)).isEqualTo(Html.percent(reference.proportions().get(b)));
-            assertThat(cells(bins.get(b)).get(2)).as("bin " + b).isEqualTo(Html.percent((double) inBin / risks.size()));
+        });
+        assertThat(reports).as("the demo's window and the one checked after the canary's steps")
+                .hasSizeGreaterThanOrEqualTo(2);
+        assertThat(browser.findElement(By.cssSelector("[data-fact=windows]")).getText())
+                .isEqualTo(Integer.toString(reports.size()));
+        List<WebElement> windows = browser.findElements(By.cssSelector("#windows tbody tr"));
+        assertThat(windows).hasSize(reports.size());
+        for (int i = 0; i < reports.size(); i++) {
+            assertThat(cells(windows.get(i)).get(1)).isEqualTo(reports.get(i).get("predictions").asText());
         }
+        // Drift: one point per window on the score's line, every window's score PSI in the table.
+        assertThat(browser.findElements(By.cssSelector("#drift-chart g.series[data-series=score] .point")))
+                .hasSize(reports.size());
+        List<WebElement> drift = browser.findElements(By.cssSelector("#drift tbody tr"));
+        for (int i = 0; i < reports.size(); i++) {
+            assertThat(cells(drift.get(i)).get(1)).startsWith(Html.number(reports.get(i).at("/drift/score/psi").asDouble(), 3));
+        }
+        // Performance: the realised AUROC where outcomes arrived (the demo's window), its band, and the estimate in
+        // every window.
+        long realised = reports.stream().filter(r -> r.at("/performance/auroc").isNumber()).count();
+        assertThat(realised).isPositive();
+        assertThat(browser.findElements(By.cssSelector("#performance-chart g.series[data-series='realised AUROC'] .point")))
+                .hasSize((int) realised);
+        assertThat(browser.findElements(By.cssSelector("#performance-chart g.series[data-series='expected AUROC'] .point")))
+                .hasSize(reports.size());
+        assertThat(browser.findElements(By.cssSelector("#performance-chart polygon.band"))).isNotEmpty();
+        List<WebElement> performance = browser.findElements(By.cssSelector("#performance tbody tr"));
+        for (int i = 0; i < reports.size(); i++) {
+            JsonNode r = reports.get(i);
+            List<String> cells = cells(performance.get(i));
+            assertThat(cells.get(1)).isEqualTo(r.at("/performance/labelled").asText());
+            assertThat(cells.get(3)).isEqualTo(r.at("/performance/auroc").isNumber()
+                    ? Html.number(r.at("/performance/auroc").asDouble(), 3) : "\u2013");
+            assertThat(cells.get(5)).isEqualTo(Html.number(r.at("/drift/estimate/expectedAuroc").asDouble(), 3));
+        }
+
+        // The period's scores against training, and calibration on the outcomes that arrived.
+        long rows = 0;
+        long labelled = 0;
+        var window = p.outcomeJoin().labelled(READMISSION, from, to);
+        for (var part : window.parts()) {
+            if (part.version() == stableVersion && part.slot().equals("stable")) {
+                rows += part.predictions();
+                labelled += part.labelled();
+            }
+        }
+        assertThat(browser.findElement(By.cssSelector("[data-fact=rows]")).getText()).isEqualTo(Long.toString(rows));
+        assertThat(browser.findElement(By.cssSelector("[data-fact=labelled]")).getText()).isEqualTo(Long.toString(labelled));
+        ReferenceProfile.FeatureProfile reference = p.scoring().models().get(p.registry().getVersion(READMISSION,
+                stableVersion)).reference().orElseThrow().score();
+        List<WebElement> bins = browser.findElements(By.cssSelector("#score-bins tbody tr"));
+        assertThat(bins).hasSize(reference.binEdges().size() - 1);
+        assertThat(browser.findElements(By.cssSelector("#score-chart rect.bar.production"))).hasSize(bins.size());
+        assertThat(bins.stream().mapToLong(b -> Long.parseLong(cells(b).get(3))).sum()).isEqualTo(rows);
+        for (int b = 0; b < bins.size(); b++) {
+            assertThat(cells(bins.get(b)).get(1)).isEqualTo(Html.percent(reference.proportions().get(b)));
+        }
+        List<WebElement> calibration = browser.findElements(By.cssSelector("#calibration tbody tr"));
+        assertThat(calibration).hasSize(MonitoringView.CALIBRATION_BINS);
+        assertThat(calibration.stream().mapToLong(b -> Long.parseLong(cells(b).get(1))).sum()).isEqualTo(labelled);
+        long filled = calibration.stream().filter(b -> !cells(b).get(1).equals("0")).count();
+        assertThat(browser.findElements(By.cssSelector("#calibration-chart g.series .point"))).hasSize((int) filled);
+        assertThat(browser.findElement(By.id("calibration-chart-desc")).getAttribute("textContent"))
+                .startsWith("For " + labelled + " predictions with an outcome");
         screenshot("monitoring");
         assertSelfContained();
     }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.model.ModelName;
-import health.vigil.model.PredictionId;
 import health.vigil.model.PredictionRecord;
 import health.vigil.port.PredictionLog;
 import java.time.Duration;
@@ -167,38 +166,6 @@ final class CosmosPredictionLog implements PredictionLog {
     }
 
     @Override
-    public Optional<PredictionRecord> find(String predictionId) {
-        Objects.requireNonNull(predictionId, "predictionId");
-        checkOpen();
-        Optional<Instant> time = PredictionId.timeOf(predictionId);
-        if (time.isEmpty()) {
-            return Optional.empty();
-        }
-        // The id's hour and shard name the partition once the model is known: one point read per model that
-        // wrote in that hour, never a query.
-        Instant hourStart = time.get().truncatedTo(ChronoUnit.HOURS);
-        for (String name : models.read()) {
-            ModelName model = new ModelName(name);
-            Integer shardCount = hours(model).get(hourStart);
-            if (shardCount == null) {
-                continue;
-            }
-            String partition = partition(model, HOUR.format(hourStart), shardOf(predictionId, shardCount));
-            try {
-                ObjectNode doc = container.readItem(predictionId, new PartitionKey(partition), ObjectNode.class).getItem();
-                if (TYPE_PREDICTION.equals(CosmosDocuments.type(doc))) {
-                    return Optional.of(CosmosDocuments.body(doc, PredictionRecord.class));
-                }
-            } catch (CosmosException e) {
-                if (!CosmosDocuments.isMissingItem(e)) {
-                    throw CosmosFailures.translate("reading a prediction record", e);
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    @Override
     public long purgeOlderThan(Instant cutoff) {
         Objects.requireNonNull(cutoff, "cutoff");
         checkOpen();
@@ -249,6 +216,31 @@ final class CosmosPredictionLog implements PredictionLog {
     }
 
     /** The hours a model has records in, with the largest shard count each was written with. */
+    @Override
+    public Optional<PredictionRecord> find(ModelName model, String predictionId, Instant time) {
+        Objects.requireNonNull(model, "model");
+        checkOpen();
+        Instant hour = time.truncatedTo(ChronoUnit.HOURS);
+        Integer shards = hours(model).get(hour);
+        if (shards == null) {
+            return Optional.empty();
+        }
+        // The hour's shard count is the largest any writer used: try the id's shard under it first, then the others.
+        int first = shardOf(predictionId, shards);
+        for (int k = 0; k < shards; k++) {
+            String partition = partition(model, HOUR.format(hour), (first + k) % shards);
+            try {
+                ObjectNode doc = container.readItem(predictionId, new PartitionKey(partition), ObjectNode.class).getItem();
+                return Optional.of(CosmosDocuments.body(doc, PredictionRecord.class));
+            } catch (CosmosException e) {
+                if (e.getStatusCode() != 404) {
+                    throw CosmosFailures.translate("reading a prediction record", e);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     private TreeMap<Instant, Integer> hours(ModelName model) {
         return hours(hoursIndex(model).read());
     }

@@ -4,7 +4,6 @@ import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.model.ModelName;
-import health.vigil.model.PredictionId;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.port.PredictionLog;
@@ -309,27 +308,23 @@ final class SqlitePredictionLog implements PredictionLog {
 
 
     @Override
-    public Optional<PredictionRecord> find(String predictionId) {
+    public Optional<PredictionRecord> find(ModelName model, String predictionId, Instant time) {
+        Objects.requireNonNull(model, "model");
         Objects.requireNonNull(predictionId, "predictionId");
-        Optional<Instant> time = PredictionId.timeOf(predictionId);
-        if (time.isEmpty()) {
-            return Optional.empty();
-        }
         ensureOpen();
         awaitDrained();
-        // The id's millisecond is the record's: the time index narrows the search to that millisecond.
-        long from = clampedNanos(time.get());
-        long to = clampedNanos(time.get().plusMillis(1));
-        return db.read("find a prediction by its id", c -> {
+        // The id's time is the record's to the millisecond: the (model, time) index narrows the read to that moment.
+        long from = clampedNanos(time.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        return db.read("find a prediction of " + model, c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT prediction_id, version, slot, patient, time_nanos,"
-                    + " features, score, decision, explanation, model FROM predictions"
-                    + " WHERE time_nanos >= ? AND time_nanos < ? AND prediction_id = ?")) {
-                s.setLong(1, from);
-                s.setLong(2, to);
-                s.setString(3, predictionId);
+                    + " features, score, decision, explanation FROM predictions"
+                    + " WHERE model = ? AND time_nanos >= ? AND time_nanos < ? AND prediction_id = ?")) {
+                s.setString(1, model.value());
+                s.setLong(2, from);
+                s.setLong(3, from + 1_000_000L);
+                s.setString(4, predictionId);
                 try (ResultSet rs = s.executeQuery()) {
-                    return rs.next() ? Optional.of(recordFrom(new ModelName(rs.getString(10)), rs))
-                            : Optional.<PredictionRecord>empty();
+                    return rs.next() ? Optional.of(recordFrom(model, rs)) : Optional.<PredictionRecord>empty();
                 }
             }
         });

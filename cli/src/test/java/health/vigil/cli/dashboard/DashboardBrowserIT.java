@@ -18,7 +18,9 @@ import health.vigil.model.GateCheck;
 import health.vigil.model.GateReport;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
+import health.vigil.model.PredictionRecord;
 import health.vigil.model.ReferenceProfile;
+import health.vigil.model.Slot;
 import health.vigil.model.VersionRecord;
 import health.vigil.monitoring.MonitoringReport;
 import health.vigil.platform.VigilPlatform;
@@ -412,11 +414,34 @@ class DashboardBrowserIT {
         for (int b = 0; b < bins.size(); b++) {
             assertThat(cells(bins.get(b)).get(1)).isEqualTo(Html.percent(reference.proportions().get(b)));
         }
+        // Calibration, against bins counted here from the log and the outcomes joined to it: one row and one point
+        // per risk tenth that has outcomes, with its count and the share that happened.
+        List<PredictionRecord> stable = new ArrayList<>();
+        p.predictionLog().scan(READMISSION, from, to, r -> {
+            if (r.version() == stableVersion && r.slot() == Slot.STABLE) {
+                stable.add(r);
+            }
+        });
+        Map<String, Boolean> outcomes = p.outcomeJoin().outcomesOf(READMISSION, stable);
+        java.util.TreeMap<Integer, long[]> tenths = new java.util.TreeMap<>();
+        for (PredictionRecord r : stable) {
+            Boolean happened = outcomes.get(r.predictionId());
+            if (happened != null) {
+                long[] c = tenths.computeIfAbsent(Math.min(9, (int) (r.score() * 10)), k -> new long[2]);
+                c[0]++;
+                c[1] += happened ? 1 : 0;
+            }
+        }
         List<WebElement> calibration = browser.findElements(By.cssSelector("#calibration tbody tr"));
-        assertThat(calibration).hasSize(MonitoringView.CALIBRATION_BINS);
-        assertThat(calibration.stream().mapToLong(b -> Long.parseLong(cells(b).get(1))).sum()).isEqualTo(labelled);
-        long filled = calibration.stream().filter(b -> !cells(b).get(1).equals("0")).count();
-        assertThat(browser.findElements(By.cssSelector("#calibration-chart g.series .point"))).hasSize((int) filled);
+        assertThat(calibration).hasSize(tenths.size());
+        int at = 0;
+        for (long[] c : tenths.values()) {
+            List<String> cells = cells(calibration.get(at++));
+            assertThat(cells.get(1)).isEqualTo(Long.toString(c[0]));
+            assertThat(cells.get(3)).isEqualTo(Html.percent((double) c[1] / c[0]));
+        }
+        assertThat(tenths.values().stream().mapToLong(c -> c[0]).sum()).isEqualTo(labelled);
+        assertThat(browser.findElements(By.cssSelector("#calibration-chart g.series .point"))).hasSize(tenths.size());
         assertThat(browser.findElement(By.id("calibration-chart-desc")).getAttribute("textContent"))
                 .startsWith("For " + labelled + " predictions with an outcome");
         screenshot("monitoring");

@@ -171,13 +171,13 @@ final class MonitoringView extends View {
                     + " runs every hour; <code>POST /models/{name}/monitoring/run</code> checks a window now.</p>").toString();
         }
         StringBuilder table = Pages.table("windows", "Every checked window, oldest first", "Window (UTC)",
-                "#Predictions", "#With outcome", "Verdict", "Drifted", "Why");
+                "#Predictions", "#With outcome", "#Score PSI", "Verdict", "Drifted", "Why");
         for (MonitoringReport r : reports) {
             List<String> drifted = r.drift() == null ? List.of() : r.drift().features().stream()
                     .filter(f -> f.status() == DriftReport.Status.DRIFTED).map(DriftReport.FeatureDrift::name).toList();
             Pages.row(table, Pages.time(r.from()) + " \u2013 " + Pages.time(r.to()), "#" + r.predictions(),
                     "#" + (r.labelledFraction() == null ? "\u2013" : Html.percent(r.labelledFraction())),
-                    severity(r.severity()), escape(drifted.isEmpty() ? (r.drifted() ? "score" : "none")
+                    "#" + value(r.drift() == null ? null : r.drift().score()), severity(r.severity()), escape(drifted.isEmpty() ? (r.drifted() ? "score" : "none")
                             : String.join(", ", drifted)), escape(String.join("; ", r.reasons())));
         }
         return html.append(Pages.end(table)).toString();
@@ -214,21 +214,34 @@ final class MonitoringView extends View {
                         + " most, one point per checked window; above " + Html.number(threshold, 2) + " counts as"
                         + " drift. The table below has every feature's value in every window.", labels, series, "PSI",
                 threshold, "drift at " + Html.number(threshold, 2)));
-        List<String> headers = new ArrayList<>(List.of("Window (UTC)", "#score"));
-        List<String> all = withDrift.get(withDrift.size() - 1).drift().features().stream()
-                .map(DriftReport.FeatureDrift::name).toList();
-        all.forEach(f -> headers.add("#" + f));
-        StringBuilder table = Pages.table("drift", "PSI of the score and each monitored input per window",
-                headers.toArray(String[]::new));
-        for (MonitoringReport r : withDrift) {
-            List<String> cells = new ArrayList<>(List.of(label(r), "#" + value(r.drift().score())));
-            for (String f : all) {
-                cells.add("#" + r.drift().features().stream().filter(d -> d.name().equals(f)).findFirst()
-                        .map(MonitoringView::value).orElse("\u2013"));
+        // One row per input (the score first): the windows stay in the chart and the table above, however many.
+        List<String> inputs = new ArrayList<>(List.of("score"));
+        withDrift.get(withDrift.size() - 1).drift().features().forEach(f -> inputs.add(f.name()));
+        StringBuilder table = Pages.table("drift", "Each monitored input over the " + withDrift.size() + " windows",
+                "Input", "#Windows", "#Drifted in", "#Largest PSI", "#Latest PSI", "Latest status");
+        for (String input : inputs) {
+            List<DriftReport.FeatureDrift> seen = withDrift.stream().map(r -> input.equals("score") ? r.drift().score()
+                    : r.drift().features().stream().filter(f -> f.name().equals(input)).findFirst().orElse(null))
+                    .filter(f -> f != null).toList();
+            if (seen.isEmpty()) {
+                continue;
             }
-            Pages.row(table, cells.toArray(String[]::new));
+            DriftReport.FeatureDrift latest = seen.get(seen.size() - 1);
+            Pages.row(table, escape(input), "#" + seen.size(),
+                    "#" + seen.stream().filter(f -> f.status() == DriftReport.Status.DRIFTED).count(),
+                    "#" + number(seen.stream().map(DriftReport.FeatureDrift::psi).filter(v -> v != null)
+                            .max(Double::compare).orElse(null)), "#" + number(latest.psi()), status(latest.status()));
         }
-        return html.append("<div class=\"wide\">").append(Pages.end(table)).append("</div>").toString();
+        return html.append(Pages.end(table)).toString();
+    }
+
+    /** A verdict in words; drift also in weight, never by colour alone. */
+    static String status(DriftReport.Status status) {
+        return switch (status) {
+            case DRIFTED -> "<strong>drifted</strong>";
+            case STABLE -> "stable";
+            case INSUFFICIENT_DATA -> "too few rows to judge";
+        };
     }
 
     /** A feature's PSI, with "drifted" after it in words when it drifted. */

@@ -362,18 +362,19 @@ class DashboardBrowserIT {
                 .hasSizeGreaterThanOrEqualTo(2);
         assertThat(browser.findElement(By.cssSelector("[data-fact=windows]")).getText())
                 .isEqualTo(Integer.toString(reports.size()));
+        // Every window with its predictions and the score's PSI; one point per window on the score's drift line.
         List<WebElement> windows = browser.findElements(By.cssSelector("#windows tbody tr"));
         assertThat(windows).hasSize(reports.size());
         for (int i = 0; i < reports.size(); i++) {
             assertThat(cells(windows.get(i)).get(1)).isEqualTo(reports.get(i).get("predictions").asText());
+            assertThat(cells(windows.get(i)).get(3)).startsWith(Html.number(reports.get(i).at("/drift/score/psi")
+                    .asDouble(), 3));
         }
-        // Drift: one point per window on the score's line, every window's score PSI in the table.
         assertThat(browser.findElements(By.cssSelector("#drift-chart g.series[data-series=score] .point")))
                 .hasSize(reports.size());
-        List<WebElement> drift = browser.findElements(By.cssSelector("#drift tbody tr"));
-        for (int i = 0; i < reports.size(); i++) {
-            assertThat(cells(drift.get(i)).get(1)).startsWith(Html.number(reports.get(i).at("/drift/score/psi").asDouble(), 3));
-        }
+        long scoreDrifted = reports.stream().filter(r -> r.at("/drift/score/status").asText().equals("DRIFTED")).count();
+        assertThat(cells(row(browser.findElements(By.cssSelector("#drift tbody tr")), "score")).subList(1, 3))
+                .containsExactly(Integer.toString(reports.size()), Long.toString(scoreDrifted));
         // Performance: the realised AUROC where outcomes arrived (the demo's window), its band, and the estimate in
         // every window.
         long realised = reports.stream().filter(r -> r.at("/performance/auroc").isNumber()).count();

@@ -54,29 +54,14 @@ class CanaryUnderLoadIT {
     @BeforeAll
     void start() throws Exception {
         home = Files.createTempDirectory("vigil-canary-it-");
-        platform = LocalPlatform.start(home, 0);
-        Path stable = Files.createTempFile("stable", ".zip");
-        Path candidate = Files.createTempFile("candidate", ".zip");
-        Files.write(stable, SampleModels.readmissionLogistic().zip());
-        Files.write(candidate, SampleModels.readmissionTrees().zip());
-        GovernedPath.deployReadmission(platform, home, stable, "readmission.zip");
-        GovernedPath.approveReadmission(platform, home, candidate, "readmission-trees.zip");
-        Files.delete(stable);
-        Files.delete(candidate);
+        platform = GovernedPath.startWithStableAndApprovedCandidate(home);
         operator = new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, "operator"));
         clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (platform != null) {
-            platform.close();
-        }
-        try (var files = Files.walk(home)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        GovernedPath.stopAndDelete(platform, home);
     }
 
     @Test

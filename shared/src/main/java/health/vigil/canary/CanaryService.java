@@ -126,6 +126,11 @@ public final class CanaryService {
                 throw new ConflictException(ErrorCode.INVALID_STATE, "a canary of version " + running.version()
                         + " of `" + model + "` is " + running.status().wireName() + "; promote or abort it first");
             }
+            if (current.experiment() != null && current.experiment().running()) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "an experiment of version "
+                        + current.experiment().treatmentVersion() + " of `" + model + "` is running on the canary slot;"
+                        + " stop it with POST /models/" + model + "/experiments/stop first");
+            }
             int stable = current.stable().version();
             if (stable == command.version()) {
                 throw new ConflictException(ErrorCode.INVALID_STATE, "version " + stable + " of `" + model

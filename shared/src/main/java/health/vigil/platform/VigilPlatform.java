@@ -14,7 +14,13 @@ import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.cards.ModelCards;
+import health.vigil.experiment.ExperimentService;
 import health.vigil.gates.EvaluationDatasets;
+import health.vigil.model.MirroredRows;
+import health.vigil.model.ShadowScore;
+import health.vigil.shadow.SegmentColumns;
+import health.vigil.shadow.ShadowMirror;
+import health.vigil.shadow.ShadowService;
 import health.vigil.gates.GateEvaluation;
 import health.vigil.gates.GatePolicies;
 import health.vigil.modelpackage.RegisteredModelLoader;
@@ -51,6 +57,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -87,6 +94,9 @@ public final class VigilPlatform implements AutoCloseable {
     private final GatePolicies gatePolicies;
     private final GateEvaluation gates;
     private final ModelCards cards;
+    private final ShadowMirror shadowMirror;
+    private final ShadowService shadows;
+    private final ExperimentService experiments;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -109,9 +119,17 @@ public final class VigilPlatform implements AutoCloseable {
         this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
         this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
+        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        // The mirror scores through this platform's scoring service, and labels rows with the columns the gates
+        // judge segments by, read from the model's latest evaluation dataset.
+        this.shadowMirror = new ShadowMirror(ShadowMirror.DEFAULT_CAPACITY, this::shadowScores,
+                predictionLog, model -> datasets.latest(model)
+                        .map(d -> new SegmentColumns(d.ageColumn(), d.segmentColumns())).orElse(SegmentColumns.NONE),
+                a.telemetry, clock);
+        closeables.push(shadowMirror);
         Pseudonymizer pseudonymizer = new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY));
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog, pseudonymizer, clock,
-                a.telemetry, config.limits());
+                a.telemetry, config.limits(), shadowMirror);
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
@@ -126,7 +144,11 @@ public final class VigilPlatform implements AutoCloseable {
                 Optional.ofNullable(b.retrainer), audit, events, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.explanations = new PredictionExplanations(predictionLog, registry);
-        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
+                // Only a process that scores has counts to show (in Azure the control app scores nothing).
+                model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0));
+        this.experiments = new ExperimentService(registryStore, audit, events, predictionLog,
+                Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
@@ -206,6 +228,18 @@ public final class VigilPlatform implements AutoCloseable {
     /** Past predictions' explanations, read back from the prediction log. */
     public PredictionExplanations explanations() {
         return explanations;
+    }
+
+    private List<ShadowScore> shadowScores(MirroredRows rows) {
+        return scoring.shadowScores(rows);
+    }
+
+    public ExperimentService experiments() {
+        return experiments;
+    }
+
+    public ShadowService shadows() {
+        return shadows;
     }
 
     /** The scheduled monitoring check, its stored reports and the retraining requests it raises. */

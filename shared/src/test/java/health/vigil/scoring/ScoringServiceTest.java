@@ -46,6 +46,7 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.ModelRuntime;
 import health.vigil.port.PredictionLog;
+import health.vigil.port.ShadowTraffic;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.InMemoryRegistryStore;
@@ -405,5 +406,123 @@ class ScoringServiceTest {
 
         assertThat(row.toString()).doesNotContain("MRN-998877").doesNotContain("71").contains("age");
         assertThat(new ScoreRequest(READMISSION, null, List.of(row)).toString()).doesNotContain("MRN-998877");
+    }
+
+    private void deployWithShadow(int stable, int shadow, int basisPoints) {
+        redeploy(List.of(new TrafficSlot(Slot.STABLE, stable, TrafficSlot.ALL),
+                new TrafficSlot(Slot.SHADOW, shadow, basisPoints)));
+    }
+
+    /** Saves the next revision of the deployment over whatever is there. */
+    private void redeploy(List<TrafficSlot> slots) {
+        java.util.Optional<Deployment> current = store.findDeployment(READMISSION);
+        store.saveDeployment(new Deployment(READMISSION, slots, current.map(d -> d.revision() + 1).orElse(1L), "ops",
+                NOW, current.map(Deployment::etag).orElse(null)));
+    }
+
+    private ScoringService withShadow(ShadowTraffic shadow) {
+        return new ScoringService(new ModelRegistry(store), artifacts, runtime, FeaturePipelines.identityOnly(), log,
+                pseudonymizer, Clock.fixed(NOW, ZoneOffset.UTC), telemetry, VigilConfig.Limits.DEFAULTS, shadow);
+    }
+
+    private static List<PatientRow> patients(int n) {
+        return IntStream.range(0, n).mapToObj(i -> patient("MRN-" + i, 40 + i % 50, "female", i % 3 == 0)).toList();
+    }
+
+    @Test
+    void aSlowOrFailingShadowNeverChangesTheLiveAnswerNorHoldsItUp() throws Exception {
+        redeploy(List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL)));
+        ScoreResult withoutShadow = service.score(new ScoreRequest(READMISSION, null, patients(30)));
+        deployWithShadow(1, 2, TrafficSlot.ALL);
+
+        // A shadow that never finishes scoring: the queue of one batch fills and every further batch is dropped.
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger handed = new java.util.concurrent.atomic.AtomicInteger();
+        try (health.vigil.shadow.ShadowMirror slow = new health.vigil.shadow.ShadowMirror(1, rows -> {
+            handed.incrementAndGet();
+            try {
+                never.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of();
+        }, log, m -> health.vigil.shadow.SegmentColumns.NONE, telemetry, Clock.fixed(NOW, ZoneOffset.UTC))) {
+            ScoringService slowShadow = withShadow(slow);
+            for (int request = 0; request < 5; request++) {
+                ScoreResult answered = slowShadow.score(new ScoreRequest(READMISSION, null, patients(30)));
+                assertSameAnswers(answered, withoutShadow);
+            }
+            health.vigil.shadow.ShadowMirror.Counts counts = slow.counts(READMISSION);
+            assertThat(counts.offered()).isEqualTo(150);
+            assertThat(counts.dropped()).as("one batch scoring, one queued, the rest dropped").isBetween(90L, 120L);
+            assertThat(counts.scored()).isZero();
+            verify(telemetry, org.mockito.Mockito.atLeast(3)).shadowMirrored(V2, "dropped", 30);
+        }
+
+        // A shadow that throws on the hand-off itself.
+        ScoringService throwing = withShadow(rows -> {
+            throw new IllegalStateException("shadow down");
+        });
+        assertSameAnswers(throwing.score(new ScoreRequest(READMISSION, null, patients(30))), withoutShadow);
+    }
+
+    private static void assertSameAnswers(ScoreResult actual, ScoreResult expected) {
+        assertThat(actual.rows()).hasSameSizeAs(expected.rows());
+        for (int i = 0; i < expected.rows().size(); i++) {
+            assertThat(actual.row(i).version()).isEqualTo(expected.row(i).version());
+            assertThat(actual.row(i).slot()).isEqualTo(Slot.STABLE);
+            assertThat(actual.row(i).score()).isEqualTo(expected.row(i).score());
+            assertThat(actual.row(i).decision()).isEqualTo(expected.row(i).decision());
+        }
+    }
+
+    @Test
+    void theSampledShareOfRowsIsMirroredWithTheLivePredictionIdsAndScoredByTheShadowsOwnModel() {
+        deployWithShadow(1, 2, 2_500);
+        List<health.vigil.model.MirroredRows> mirrored = new ArrayList<>();
+        ScoringService scoring = withShadow(mirrored::add);
+
+        ScoreResult result = scoring.score(new ScoreRequest(READMISSION, null, patients(400)));
+
+        assertThat(mirrored).hasSize(1);
+        health.vigil.model.MirroredRows batch = mirrored.get(0);
+        assertThat(batch.shadowVersion()).isEqualTo(2);
+        assertThat(batch.time()).isEqualTo(NOW);
+        List<String> expected = result.rows().stream().map(ScoredRow::predictionId)
+                .filter(id -> health.vigil.routing.MirrorSampling.mirrored(id, 2_500)).toList();
+        assertThat(batch.rows()).extracting(health.vigil.model.MirroredRows.Row::livePredictionId)
+                .containsExactlyElementsOf(expected);
+        assertThat(expected.size()).isBetween(60, 140);
+
+        List<health.vigil.model.ShadowScore> scores = scoring.shadowScores(batch);
+        assertThat(scores).hasSize(batch.rows().size());
+        for (health.vigil.model.ShadowScore s : scores) {
+            double age = ((Number) batch.rows().get(s.row()).values().get("age")).doubleValue();
+            assertThat(s.score()).isCloseTo(0.9 - age / 1000.0, within(1e-12));
+            assertThat(s.decision()).as("version 2's own threshold, 0.5").isEqualTo(s.score() >= 0.5);
+            assertThat(s.inputs()).hasSize(5);
+        }
+    }
+
+    @Test
+    void nothingIsMirroredAtShareZeroNorForARequestThatNamesItsVersion() {
+        List<health.vigil.model.MirroredRows> mirrored = new ArrayList<>();
+        ScoringService scoring = withShadow(mirrored::add);
+        deployWithShadow(1, 2, 0);
+        scoring.score(new ScoreRequest(READMISSION, null, patients(50)));
+        deployWithShadow(1, 2, TrafficSlot.ALL);
+        scoring.score(new ScoreRequest(READMISSION, 1, patients(50)));
+        assertThat(mirrored).isEmpty();
+    }
+
+    @Test
+    void aShadowBatchForAVersionNoLongerTheShadowIsRefused() {
+        deployWithShadow(1, 2, TrafficSlot.ALL);
+        List<health.vigil.model.MirroredRows> mirrored = new ArrayList<>();
+        ScoringService scoring = withShadow(mirrored::add);
+        scoring.score(new ScoreRequest(READMISSION, null, patients(5)));
+        redeploy(List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL)));
+        assertThatThrownBy(() -> scoring.shadowScores(mirrored.get(0))).isInstanceOf(ConflictException.class)
+                .hasMessageContaining("no longer its shadow");
     }
 }

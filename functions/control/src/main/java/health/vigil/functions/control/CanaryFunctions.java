@@ -239,7 +239,7 @@ public final class CanaryFunctions {
         return value.doubleValue();
     }
 
-    private static void requireKnown(JsonNode node, Set<String> known, String what) {
+    static void requireKnown(JsonNode node, Set<String> known, String what) {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!known.contains(field)) {

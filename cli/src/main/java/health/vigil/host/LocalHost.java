@@ -24,6 +24,7 @@ import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -284,9 +285,11 @@ public final class LocalHost implements AutoCloseable {
         server.addConnector(connector);
         // Workers kept for health probes: a quarter of the pool, at least two.
         int kept = Math.max(2, settings.httpThreads / 4);
-        server.setHandler(new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes,
+        Handler functions = new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes,
                 SystemKeys.eventGrid(settings.home), settings.knownCaller, settings.probeFunctions,
-                Math.max(1, settings.httpThreads - kept - JETTY_OWN_THREADS)));
+                Math.max(1, settings.httpThreads - kept - JETTY_OWN_THREADS));
+        // Pages first: they answer only their own paths and leave every other one to the functions.
+        server.setHandler(settings.pages == null ? functions : new Handler.Sequence(settings.pages, functions));
         server.setErrorHandler(new JsonErrorHandler());
         try {
             server.start();
@@ -351,6 +354,7 @@ public final class LocalHost implements AutoCloseable {
         private Set<String> probeFunctions = Set.of();
         private Duration idleTimeout = Duration.ofSeconds(30);
         private long minRequestBytesPerSecond = 1024;
+        private Handler pages;
 
         private Builder() {}
 
@@ -362,6 +366,15 @@ public final class LocalHost implements AutoCloseable {
         /** The Vigil home folder ({@code .vigil}): drop folder and dead letters live under it. */
         public Builder home(Path value) {
             this.home = Objects.requireNonNull(value, "home").toAbsolutePath();
+            return this;
+        }
+
+        /**
+         * Web pages served beside the functions (the dashboard): asked first for every request, they answer the
+         * paths that are theirs and return false for the rest.
+         */
+        public Builder pages(Handler value) {
+            this.pages = Objects.requireNonNull(value, "pages");
             return this;
         }
 
@@ -510,6 +523,7 @@ public final class LocalHost implements AutoCloseable {
         private Builder copy() {
             Builder b = new Builder();
             b.home = home;
+            b.pages = pages;
             b.host = host;
             b.port = port;
             b.packages = packages;

@@ -51,6 +51,7 @@ import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.retraining.RetrainService;
 import health.vigil.modelpackage.ZipModelPackageReader;
+import health.vigil.scoring.PredictionExplanations;
 import health.vigil.scoring.PredictionRetention;
 import health.vigil.scoring.RequestStatsRecorder;
 import health.vigil.scoring.ScoringService;
@@ -89,6 +90,7 @@ public final class VigilPlatform implements AutoCloseable {
     /** How often an instance writes its request counts for the canary controller to read. */
     static final java.time.Duration REQUEST_STATS_FLUSH = java.time.Duration.ofSeconds(5);
     private final PredictionRetention retention;
+    private final PredictionExplanations explanations;
     private final OutcomeService outcomes;
     private final OutcomeJoin outcomeJoin;
     private final MonitoringService monitoring;
@@ -152,6 +154,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
                 Optional.ofNullable(b.retrainer), audit, events, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);
+        this.explanations = new PredictionExplanations(predictionLog, registry);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
                 // Only a process that scores has counts to show (in Azure the control app scores nothing).
                 model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0));
@@ -241,6 +244,11 @@ public final class VigilPlatform implements AutoCloseable {
 
     public PredictionRetention predictionRetention() {
         return retention;
+    }
+
+    /** Past predictions' explanations, read back from the prediction log. */
+    public PredictionExplanations explanations() {
+        return explanations;
     }
 
     private List<ShadowScore> shadowScores(MirroredRows rows) {

@@ -23,6 +23,9 @@ import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.EventPublisher;
+import health.vigil.port.WorkQueue;
+import health.vigil.scoring.batch.BatchService;
+import health.vigil.scoring.batch.BatchSettings;
 import health.vigil.port.ModelRuntime;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
@@ -71,6 +74,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final GatePolicies gatePolicies;
     private final GateEvaluation gates;
     private final ModelCards cards;
+    private final BatchService batches;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -93,9 +97,12 @@ public final class VigilPlatform implements AutoCloseable {
         this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
         this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
-        this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog,
-                new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY)), clock, a.telemetry,
-                config.limits());
+        Pseudonymizer pseudonymizer = new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY));
+        this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog, pseudonymizer, clock,
+                a.telemetry, config.limits());
+        // Batch files are scored by the same loaded versions, validator, pipelines and runtime as requests.
+        this.batches = new BatchService(registry, scoring.models(), artifacts, predictionLog, pseudonymizer, audit,
+                events, b.workQueue, clock, b.batchSettings);
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
@@ -174,6 +181,10 @@ public final class VigilPlatform implements AutoCloseable {
         return scoring;
     }
 
+    public BatchService batches() {
+        return batches;
+    }
+
     public PredictionRetention predictionRetention() {
         return retention;
     }
@@ -229,6 +240,11 @@ public final class VigilPlatform implements AutoCloseable {
         private Function<Manifest, FeaturePipeline> pipelines = STANDARD_PIPELINES::forManifest;
         private Function<String, Optional<Integer>> pipelineWidth = STANDARD_PIPELINES::width;
         private Set<ModelName> twoApproverModels = Set.of();
+        private WorkQueue workQueue = (queue, id, message) -> {
+            throw new IllegalStateException("this platform has no work queue for " + queue + ": run it with 'vigil up'"
+                    + " or in Azure, where batch partitions are queued");
+        };
+        private BatchSettings batchSettings = BatchSettings.DEFAULTS;
 
         private Builder(VigilConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -265,6 +281,18 @@ public final class VigilPlatform implements AutoCloseable {
         /** Where events go; locally the host's event bus. Required in local mode. */
         public Builder eventPublisher(EventPublisher events) {
             this.events = events;
+            return this;
+        }
+
+        /** Where batch partitions are queued; locally the host's queue, in Azure a Storage queue. */
+        public Builder workQueue(WorkQueue workQueue) {
+            this.workQueue = Objects.requireNonNull(workQueue, "workQueue");
+            return this;
+        }
+
+        /** How batch files are partitioned and chunked, instead of {@link BatchSettings#DEFAULTS}. */
+        public Builder batchSettings(BatchSettings batchSettings) {
+            this.batchSettings = Objects.requireNonNull(batchSettings, "batchSettings");
             return this;
         }
 

@@ -136,6 +136,20 @@ final class BlobArtifactStore implements ArtifactStore {
     }
 
     @Override
+    public InputStream open(String container, String name, long offset) {
+        BlobClient blob = blob(container, name);
+        try {
+            return blob.openInputStream(new com.azure.storage.blob.options.BlobInputStreamOptions()
+                    .setRange(new com.azure.storage.blob.models.BlobRange(offset)));
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404) {
+                throw new NotFoundException(ErrorCode.NOT_FOUND, "blob " + container + "/" + name + " does not exist");
+            }
+            throw translate("opening " + container + "/" + name + " from byte " + offset, e);
+        }
+    }
+
+    @Override
     public Optional<StoredArtifact> describe(String container, String name) {
         BlobClient blob = blob(container, name);
         try {

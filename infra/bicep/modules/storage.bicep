@@ -31,8 +31,9 @@ param tags object
 param lockResources bool
 
 // The containers the code uses (health.vigil.port.ArtifactStore) and the dead-letter container of Event Grid.
-// `packages` is last: version-level immutability can only be chosen when a container is created.
-var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'packages' ]
+// `packages` is last: version-level immutability can only be chosen when a container is created. A file uploaded
+// to `batch-input` starts a batch job (BlobCreated); `batch-output` holds each job's plan, checkpoints and results.
+var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'batch-input', 'batch-output', 'packages' ]
 var versionImmutableContainers = [ 'packages' ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -88,7 +89,7 @@ resource auditExportsWorm 'Microsoft.Storage/storageAccounts/blobServices/contai
 // On a container with version-level immutability this policy is the default one of every blob version written
 // to it; it is not locked by the template, so a mistaken retention can still be shortened before it is locked.
 resource registeredPackagesWorm 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
-  parent: containers[4]
+  parent: containers[6]
   name: 'default'
   properties: {
     immutabilityPeriodSinceCreationInDays: registeredPackageImmutabilityDays
@@ -121,7 +122,7 @@ resource lock 'Microsoft.Authorization/locks@2020-05-01' = if (lockResources) {
   scope: account
   properties: {
     level: 'CanNotDelete'
-    notes: 'Holds model packages, immutable registered packages, datasets and immutable audit exports.'
+    notes: 'Holds model packages, immutable registered packages, datasets, batch files and immutable audit exports.'
   }
 }
 

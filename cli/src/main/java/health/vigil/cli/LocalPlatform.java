@@ -81,7 +81,10 @@ public final class LocalPlatform implements AutoCloseable {
         LocalHost.Builder hostBuilder = LocalHost.builder();
         if (config.mode() == VigilConfig.Mode.AZURE) {
             // Blobs are read from the emulated Blob Storage: a file dropped locally is uploaded there first.
-            hostBuilder.dropFolderPublisher((name, file) -> publishToBlobStore(platform.get(), name, file));
+            hostBuilder.dropFolderPublisher((name, file) -> publishToBlobStore(platform.get(), ArtifactStore.MODELS, name,
+                    file));
+            hostBuilder.batchDropFolderPublisher((name, file) -> publishToBlobStore(platform.get(),
+                    ArtifactStore.BATCH_INPUT, name, file));
         }
         LocalHost host = hostBuilder
                 .home(config.home())
@@ -92,7 +95,8 @@ public final class LocalPlatform implements AutoCloseable {
                 .knownCaller(headers -> knownCaller(platform.get(), headers))
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
                 .build();
-        VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())).build();
+        VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())
+                .workQueue(host.workQueue())).build();
         platform.set(built);
         try {
             host.start();
@@ -116,10 +120,10 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    private static void publishToBlobStore(VigilPlatform platform, String name, Path file) {
+    private static void publishToBlobStore(VigilPlatform platform, String container, String name, Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             // The emulated store records who dropped the file, as the local file store does: a pipeline identity.
-            platform.artifacts().put(ArtifactStore.MODELS, name, in, false, LocalAdapters.pipelineIdentity(file));
+            platform.artifacts().put(container, name, in, false, LocalAdapters.pipelineIdentity(file));
         } catch (ConflictException alreadyThere) {
             // Uploaded before (blobs are never overwritten); the event is raised again and registration is idempotent.
         } catch (IOException e) {

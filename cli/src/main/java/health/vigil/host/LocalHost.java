@@ -6,6 +6,7 @@ import health.vigil.adapter.local.EventBusSubscription;
 import health.vigil.adapter.local.InProcessEventBus;
 import health.vigil.error.ValidationException;
 import health.vigil.port.EventPublisher;
+import health.vigil.port.WorkQueue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -48,15 +49,19 @@ public final class LocalHost implements AutoCloseable {
     /** Where the cli jar carries {@code infra/bicep/event-subscriptions.json}. */
     public static final String SUBSCRIPTIONS_RESOURCE = "health/vigil/host/event-subscriptions.json";
     public static final String MODELS_CONTAINER = "models";
+    /** Files dropped here start batch jobs, as uploads to the {@code batch-input} container do in Azure. */
+    public static final String BATCH_INPUT_CONTAINER = "batch-input";
 
     private final Builder settings;
     private final InProcessEventBus bus;
+    private final LocalQueues queues;
     private final Object lifecycle = new Object();
     private volatile FunctionInvoker invoker;
     private FunctionCatalog catalog;
     private Server server;
     private TimerScheduler timers;
     private DropFolderWatcher dropFolder;
+    private DropFolderWatcher batchDropFolder;
     private boolean started;
     private boolean closed;
 
@@ -66,6 +71,7 @@ public final class LocalHost implements AutoCloseable {
                 : EventBusSubscription.readResource(builder.classLoader, SUBSCRIPTIONS_RESOURCE);
         this.bus = new InProcessEventBus(subscriptions, builder.eventBus, this::deliverEvent,
                 builder.home.resolve("deadletter"), builder.clock);
+        this.queues = new LocalQueues(builder.home.resolve("queues"), builder.queueWorkers);
     }
 
     public static Builder builder() {
@@ -94,6 +100,7 @@ public final class LocalHost implements AutoCloseable {
                 health.vigil.adapter.local.OwnerOnlyFiles.createFolders(bus.deadLetterFolder());
                 startHttp();
                 bus.start();
+                queues.start(this::deliverQueueMessage, catalog.queueNames());
                 timers = new TimerScheduler(catalog.timerFunctions(), invoker, settings.runOnStartup, settings.clock);
                 timers.start();
                 if (settings.watchDropFolder) {
@@ -101,6 +108,13 @@ public final class LocalHost implements AutoCloseable {
                             settings.dropFolderPublisher, bus::publishEventGridEvent, settings.clock,
                             settings.home.toAbsolutePath().resolve("host-state").resolve("drop-folder-raised.json"));
                     dropFolder.start();
+                    Path batchInput = settings.home.resolve("blobs").resolve(BATCH_INPUT_CONTAINER);
+                    health.vigil.adapter.local.OwnerOnlyFiles.createFolders(batchInput);
+                    batchDropFolder = new DropFolderWatcher(batchInput, BATCH_INPUT_CONTAINER,
+                            settings.dropFolderInterval, settings.batchDropFolderPublisher, bus::publishEventGridEvent,
+                            settings.clock, settings.home.toAbsolutePath().resolve("host-state")
+                                    .resolve("batch-drop-folder-raised.json"));
+                    batchDropFolder.start();
                 }
             } catch (IOException e) {
                 closeQuietly();
@@ -134,6 +148,14 @@ public final class LocalHost implements AutoCloseable {
         return bus;
     }
 
+    /**
+     * The queues the queue-triggered functions listen on, kept under {@code home/queues/}; usable before start
+     * (messages wait for the host).
+     */
+    public WorkQueue workQueue() {
+        return queues;
+    }
+
     /** The bus itself, for waiting until deliveries are done and for raising storage events. */
     public InProcessEventBus eventBus() {
         return bus;
@@ -160,6 +182,9 @@ public final class LocalHost implements AutoCloseable {
                     list.add(new LocalFunction(f.name(), LocalFunction.Kind.HTTP,
                             http.methods().stream().map(Enum::name).sorted().toList(), http.route().toString(), null,
                             http.authLevel()));
+                } else if (f.trigger() instanceof FunctionDefinition.Queue queue) {
+                    list.add(new LocalFunction(f.name(), LocalFunction.Kind.QUEUE, List.of(), queue.queueName(), null,
+                            null));
                 } else if (f.trigger() instanceof FunctionDefinition.Timer timer) {
                     list.add(new LocalFunction(f.name(), LocalFunction.Kind.TIMER, List.of(), null, timer.schedule(), null));
                 } else {
@@ -186,9 +211,13 @@ public final class LocalHost implements AutoCloseable {
         if (dropFolder != null) {
             dropFolder.close();
         }
+        if (batchDropFolder != null) {
+            batchDropFolder.close();
+        }
         if (timers != null) {
             timers.close();
         }
+        queues.close();
         if (server != null) {
             try {
                 server.stop();
@@ -197,6 +226,12 @@ public final class LocalHost implements AutoCloseable {
             }
         }
         bus.close();
+    }
+
+    private void deliverQueueMessage(String queue, String message) throws Exception {
+        FunctionDefinition function = catalog.queueFunction(queue).orElseThrow(() -> new IllegalStateException(
+                "no function listens on queue " + queue));
+        deliverEvent(function.name(), message);
     }
 
     private void deliverEvent(String functionName, String eventJson) throws Exception {
@@ -315,6 +350,7 @@ public final class LocalHost implements AutoCloseable {
         private int maxRequestBodyBytes = 4 * 1024 * 1024;
         private Duration dropFolderInterval = Duration.ofSeconds(1);
         private java.util.function.BiConsumer<String, Path> dropFolderPublisher = (name, file) -> { };
+        private java.util.function.BiConsumer<String, Path> batchDropFolderPublisher = (name, file) -> { };
         private boolean watchDropFolder = true;
         private Set<String> runOnStartup = Set.of();
         private UnaryOperator<String> appSettings = System::getenv;
@@ -324,6 +360,7 @@ public final class LocalHost implements AutoCloseable {
         private Set<String> probeFunctions = Set.of();
         private Duration idleTimeout = Duration.ofSeconds(30);
         private long minRequestBytesPerSecond = 1024;
+        private int queueWorkers = 2;
 
         private Builder() {}
 
@@ -344,6 +381,21 @@ public final class LocalHost implements AutoCloseable {
                 throw new ValidationException("port is " + value + "; allowed range is 0-65535");
             }
             this.port = value;
+            return this;
+        }
+
+        /** As {@link #dropFolderPublisher}, for files dropped into {@code blobs/batch-input/}. */
+        public Builder batchDropFolderPublisher(java.util.function.BiConsumer<String, Path> value) {
+            this.batchDropFolderPublisher = java.util.Objects.requireNonNull(value, "batchDropFolderPublisher");
+            return this;
+        }
+
+        /** How many queue messages are handled at once (the instances a Function App would scale to). */
+        public Builder queueWorkers(int value) {
+            if (value < 1) {
+                throw new ValidationException("queueWorkers must be at least 1");
+            }
+            this.queueWorkers = value;
             return this;
         }
 

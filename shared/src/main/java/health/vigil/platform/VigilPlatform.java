@@ -244,6 +244,7 @@ public final class VigilPlatform implements AutoCloseable {
             throw new IllegalStateException("this platform has no work queue for " + queue + ": run it with 'vigil up'"
                     + " or in Azure, where batch partitions are queued");
         };
+        private boolean workQueueGiven;
         private BatchSettings batchSettings = BatchSettings.DEFAULTS;
 
         private Builder(VigilConfig config) {
@@ -287,6 +288,7 @@ public final class VigilPlatform implements AutoCloseable {
         /** Where batch partitions are queued; locally the host's queue, in Azure a Storage queue. */
         public Builder workQueue(WorkQueue workQueue) {
             this.workQueue = Objects.requireNonNull(workQueue, "workQueue");
+            this.workQueueGiven = true;
             return this;
         }
 
@@ -356,6 +358,10 @@ public final class VigilPlatform implements AutoCloseable {
             SecretProvider secretProvider = secrets != null ? secrets : azure.secretProvider().orElseThrow(() ->
                     new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil needs Key Vault for the"
                             + " pseudonymisation key (docs/settings.md)"));
+            if (!workQueueGiven) {
+                // Resolved on first use: only the control app queues work, so the scoring app needs no queue setting.
+                workQueue = (queue, id, message) -> azure.workQueue().send(queue, id, message);
+            }
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
                     secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
                     telemetry != Telemetry.NONE ? telemetry : azure.telemetry(),

@@ -559,13 +559,52 @@ public final class BatchService {
 
     /** The merged per-row results of a completed job, one JSON object per line in row order. */
     public InputStream openResults(String id) {
+        requireCompleted(id);
+        return artifacts.open(ArtifactStore.BATCH_OUTPUT, resultsName(id));
+    }
+
+    private void requireCompleted(String id) {
         BatchStatus status = status(id);
         if (status.state() != BatchStatus.State.COMPLETED) {
             throw new ConflictException(ErrorCode.INVALID_STATE, "batch " + id + " is " + status.state().name()
                     .toLowerCase(java.util.Locale.ROOT) + " (" + status.rowsDone() + " of " + status.rows()
                     + " rows done); its results are written when every row is scored or refused");
         }
-        return artifacts.open(ArtifactStore.BATCH_OUTPUT, resultsName(id));
+    }
+
+    /** A page of the results file: whole lines from {@code offset}, where the next page starts, and the file's size. */
+    public record ResultsPage(byte[] lines, long offset, long nextOffset, long totalBytes) {}
+
+    /**
+     * Up to {@code maxBytes} of a completed job's results from byte {@code offset}, cut after the last whole line,
+     * so a client downloads any size of file in bounded pages.
+     */
+    public ResultsPage readResults(String id, long offset, int maxBytes) {
+        if (offset < 0 || maxBytes < 1) {
+            throw new ValidationException("offset must be 0 or more (the nextOffset of the previous page)");
+        }
+        requireCompleted(id);
+        long total = artifacts.describe(ArtifactStore.BATCH_OUTPUT, resultsName(id)).orElseThrow(() -> notFound(id))
+                .size();
+        if (offset >= total) {
+            return new ResultsPage(new byte[0], offset, total, total);
+        }
+        try (InputStream in = artifacts.open(ArtifactStore.BATCH_OUTPUT, resultsName(id), offset)) {
+            byte[] page = in.readNBytes((int) Math.min(maxBytes, total - offset));
+            int end = page.length;
+            if (offset + end < total) {
+                while (end > 0 && page[end - 1] != '\n') {
+                    end--;
+                }
+                if (end == 0) {
+                    throw new ValidationException("a line of the results is longer than " + maxBytes
+                            + " bytes; ask for a larger page");
+                }
+            }
+            return new ResultsPage(java.util.Arrays.copyOf(page, end), offset, offset + end, total);
+        } catch (IOException e) {
+            throw new StoreException("cannot read the results of batch " + id, e);
+        }
     }
 
     /** The summary of a completed job. */

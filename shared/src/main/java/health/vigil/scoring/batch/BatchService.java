@@ -75,6 +75,8 @@ public final class BatchService {
     private static final Set<Stage> SCORABLE = EnumSet.of(Stage.APPROVED, Stage.CANARY, Stage.PRODUCTION);
     /** {@code {model}/{file}} or {@code {model}/v{version}/{file}} in {@code batch-input}. */
     private static final Pattern UPLOAD_NAME = Pattern.compile("([a-z0-9][a-z0-9-]{0,62})/(?:v([1-9][0-9]{0,8})/)?[^/].*");
+    /** Where files go that a {@code POST /batches} will name (with its options), so their upload starts nothing. */
+    public static final String REQUESTED_PREFIX = "requests/";
     private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final ModelRegistry registry;
@@ -115,18 +117,22 @@ public final class BatchService {
      * A file landed in {@code batch-input}: its name says the model ({@code readmission/nightly.csv}) and may pin
      * a version ({@code readmission/v3/nightly.csv}). The job's id is fixed by the blob and its ETag, so a replayed
      * or duplicated event finds the job it started and adds nothing. A file that cannot be scored becomes a failed
-     * job (audited, {@code Vigil.Batch.Failed}), since there is no caller to answer.
+     * job (audited, {@code Vigil.Batch.Failed}), since there is no caller to answer. Files under
+     * {@value #REQUESTED_PREFIX} wait for {@code POST /batches} to name them, and start nothing by themselves.
      */
-    public BatchStatus submitUpload(BlobCreated blob) {
+    public Optional<BatchStatus> submitUpload(BlobCreated blob) {
         Objects.requireNonNull(blob, "blob");
         if (!ArtifactStore.BATCH_INPUT.equals(blob.container())) {
             throw new ValidationException("batch jobs start from the " + ArtifactStore.BATCH_INPUT
                     + " container; this event is for " + blob.container());
         }
+        if (blob.blobName().startsWith(REQUESTED_PREFIX)) {
+            return Optional.empty();
+        }
         String id = UUID.nameUUIDFromBytes((blob.container() + "/" + blob.blobName() + "#" + blob.eTag())
                 .getBytes(StandardCharsets.UTF_8)).toString();
         if (readJob(id).isPresent() || read(failureName(id), BatchFailure.class).isPresent()) {
-            return status(id);
+            return Optional.of(status(id));
         }
         String submitter = artifacts.describe(blob.container(), blob.blobName())
                 .map(ArtifactStore.StoredArtifact::uploadedBy).orElse(null);
@@ -143,7 +149,7 @@ public final class BatchService {
             fail(id, name.matches() ? name.group(1) : null, actor,
                     new BatchFailure(id, blob.blobName(), e.getMessage(), clock.instant()));
         }
-        return status(id);
+        return Optional.of(status(id));
     }
 
     private BatchJob start(String id, BatchRequest request, String submittedBy) {

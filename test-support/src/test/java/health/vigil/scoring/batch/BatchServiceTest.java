@@ -190,12 +190,12 @@ class BatchServiceTest {
         BlobCreated event = new BlobCreated("event-1", ArtifactStore.BATCH_INPUT, model.value() + "/nightly.csv",
                 "file:nightly.csv", 100, etag);
 
-        BatchStatus first = platform.batches().submitUpload(event);
+        BatchStatus first = platform.batches().submitUpload(event).orElseThrow();
         int messages = queued.size();
         int published = events.size();
-        BatchStatus replayed = platform.batches().submitUpload(event);
+        BatchStatus replayed = platform.batches().submitUpload(event).orElseThrow();
         BatchStatus redelivered = platform.batches().submitUpload(new BlobCreated("event-2", event.container(),
-                event.blobName(), event.url(), event.contentLength(), etag));
+                event.blobName(), event.url(), event.contentLength(), etag)).orElseThrow();
 
         assertThat(replayed.id()).isEqualTo(first.id());
         assertThat(redelivered.id()).isEqualTo(first.id());
@@ -210,7 +210,7 @@ class BatchServiceTest {
         String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv")
                 .orElseThrow().etag();
         BatchStatus status = platform.batches().submitUpload(new BlobCreated("event-9", ArtifactStore.BATCH_INPUT,
-                "no-such-model/nightly.csv", "file:x", 10, etag));
+                "no-such-model/nightly.csv", "file:x", 10, etag)).orElseThrow();
 
         assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
         assertThat(status.failure()).contains("no-such-model");

@@ -114,9 +114,9 @@ public final class BatchFunctions {
     @FunctionName("StartBatchOnUpload")
     public void onUpload(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
         var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
-        BatchStatus status = batches.submitUpload(blob);
-        context.getLogger().info("StartBatchOnUpload event " + blob.eventId() + ": batch " + status.id() + " "
-                + status.state());
+        Optional<BatchStatus> status = batches.submitUpload(blob);
+        context.getLogger().info("StartBatchOnUpload event " + blob.eventId() + ": "
+                + status.map(s -> "batch " + s.id() + " " + s.state()).orElse("waits for POST /batches"));
     }
 
     /**

@@ -27,6 +27,9 @@ param apiClientId string
 @minValue(30)
 param predictionRetentionDays int = 400
 
+@description('When the control app\'s DriftCheck runs (NCRONTAB, six fields); hourly, five minutes past, by default.')
+param driftCheckSchedule string = '0 5 * * * *'
+
 @description('Days audit exports stay immutable (WORM) in Blob Storage.')
 @minValue(1)
 param auditExportImmutabilityDays int = 2555
@@ -245,6 +248,7 @@ module apps 'modules/functionapps.bicep' = {
     settings: {
       VIGIL_MODE: 'azure'
       VIGIL_PREDICTION_RETENTION_DAYS: string(predictionRetentionDays)
+      VIGIL_DRIFT_CHECK_SCHEDULE: driftCheckSchedule
       VIGIL_AZURE_COSMOS_ENDPOINT: cosmos.outputs.endpoint
       VIGIL_AZURE_COSMOS_DATABASE: cosmos.outputs.databaseName
       VIGIL_AZURE_BLOB_ENDPOINT: storage.outputs.blobEndpoint

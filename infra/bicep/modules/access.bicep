@@ -5,6 +5,10 @@
 // events; the model pipeline reads datasets and uploads through that route with the app role Models.Upload; the
 // Event Grid topics dead-letter into their own container. docs/azure.md lists the same grants (AzureTemplatesTest
 // compares them).
+// packages and the registry and writes predictions; the control app manages the registry and audit log, reads
+// packages, datasets and outcome files, writes audit exports and monitoring reports and publishes events; the model pipeline reads datasets and uploads
+// packages; the Event Grid topics dead-letter into their own container. docs/azure.md lists the same grants
+// (AzureTemplatesTest compares them).
 @description('Name of the Cosmos DB account.')
 param cosmosAccountName string
 
@@ -49,6 +53,8 @@ var blobGrants = [
   { principal: 'control', role: 'Storage Blob Data Reader', container: 'datasets' }
   { principal: 'scoring', role: 'Storage Blob Data Reader', container: 'packages' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'packages' }
+  { principal: 'control', role: 'Storage Blob Data Reader', container: 'outcomes' }
+  { principal: 'control', role: 'Storage Blob Data Contributor', container: 'monitoring' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'audit-exports' }
   { principal: 'pipeline', role: 'Storage Blob Data Reader', container: 'datasets' }
   { principal: 'eventGridTopic', role: 'Storage Blob Data Contributor', container: 'event-deadletter' }

@@ -82,6 +82,24 @@ resource audit 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@20
   }
 }
 
+// Outcomes: written once per key (create, 409 = already there), read by id with readMany; partition
+// <model>:<bucket of the key>, so no query is ever needed.
+resource outcomes 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = {
+  parent: database
+  name: 'outcomes'
+  properties: {
+    resource: {
+      id: 'outcomes'
+      partitionKey: { paths: [ '/partition' ], kind: 'Hash' }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        includedPaths: []
+        excludedPaths: [ { path: '/*' } ]
+      }
+    }
+  }
+}
+
 resource predictions 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = {
   parent: database
   name: 'predictions'

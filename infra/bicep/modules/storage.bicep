@@ -1,4 +1,4 @@
-// Blob Storage for model packages, datasets, audit exports and dead-lettered events. Shared-key access is off
+// Blob Storage for model packages, datasets, audit exports, realised outcomes and dead-lettered events. Shared-key access is off
 // (managed identities only). The firewall denies every public network unless the environment is public (dev):
 // the private endpoint is the way in, and Event Grid, a trusted service, dead-letters with its own identity.
 // Audit exports sit under a time-based immutability (WORM) policy, which the infrastructure workflow locks where
@@ -31,9 +31,13 @@ param tags object
 param lockResources bool
 
 // The containers the code uses (health.vigil.port.ArtifactStore) and the dead-letter container of Event Grid.
-// `packages` is last: version-level immutability can only be chosen when a container is created. A file uploaded
-// to `batch-input` starts a batch job (BlobCreated); `batch-output` holds each job's plan, checkpoints and results.
-var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'batch-input', 'batch-output', 'packages' ]
+// The indexes of 'audit-exports' (2) and 'packages' (4) are used below; new containers go at the end. `packages`
+// was created with version-level immutability, which can only be chosen when a container is created. 'outcomes'
+// holds files of realised outcomes (CSV or JSON Lines), ingested on BlobCreated by IngestOutcomes; 'monitoring'
+// the reports of DriftCheck. A file uploaded to 'batch-input' starts a batch job (BlobCreated, StartBatchOnUpload);
+// 'batch-output' holds each job's plan, checkpoints, per-row results and summary.
+var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'packages', 'outcomes', 'monitoring',
+  'batch-input', 'batch-output' ]
 var versionImmutableContainers = [ 'packages' ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -89,7 +93,7 @@ resource auditExportsWorm 'Microsoft.Storage/storageAccounts/blobServices/contai
 // On a container with version-level immutability this policy is the default one of every blob version written
 // to it; it is not locked by the template, so a mistaken retention can still be shortened before it is locked.
 resource registeredPackagesWorm 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
-  parent: containers[6]
+  parent: containers[4]
   name: 'default'
   properties: {
     immutabilityPeriodSinceCreationInDays: registeredPackageImmutabilityDays

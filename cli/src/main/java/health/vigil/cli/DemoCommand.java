@@ -2,6 +2,12 @@ package health.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import health.vigil.model.FeatureType;
+import health.vigil.port.ArtifactStore;
+import health.vigil.training.data.Dataset;
+import health.vigil.training.data.DatasetFile;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.HeldOutEvaluationData;
 import health.vigil.training.TrainingProgress;
@@ -137,6 +143,17 @@ final class DemoCommand implements Callable<Integer> {
                 Files.deleteIfExists(left.path());
             }
             Files.delete(trained);
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                // The training data goes to the datasets container under its sha256, where retraining finds it.
+                Dataset data = clinical.synthetic(ReferenceModels.DEMO_ROWS, seed).dataset();
+                String blob = DatasetFile.blobName(data.sha256());
+                ArtifactStore datasets = platform.platform().artifacts();
+                if (datasets.describe(ArtifactStore.DATASETS, blob).isEmpty()) {
+                    datasets.put(ArtifactStore.DATASETS, blob, new java.io.ByteArrayInputStream(
+                            DatasetFile.bytes(clinical.pipeline().rawSchema(), data)), false);
+                }
+            }
+            say("training datasets stored in the datasets container under their sha256 (what retraining reads)");
 
             ClinicalModel first = ClinicalModel.values()[0];
             String firstPath = "/models/" + first.modelName().value() + "/versions/" + versions.get(first);
@@ -246,6 +263,10 @@ final class DemoCommand implements Callable<Integer> {
                 say(refused.get("error").get("code").asText() + ": " + refused.get("error").get("message").asText());
             }
             if (deployed.contains(first)) {
+                closeTheLoop(api, first, operator, clinicalApp, LocalAdapters.apiKey(absoluteHome, "outcomes-feed"),
+                        compliance);
+            }
+            if (deployed.contains(first)) {
                 canary(api, absoluteHome, first, operator, dataScientist, approver);
             }
             if (deployed.contains(first)) {
@@ -278,6 +299,147 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The monitoring half of the loop: an older, sicker population whose outcomes the model no longer ranks, its
+     * outcomes, the monitoring check (drift and degraded performance), the retraining request it raises, and the
+     * retrained candidate, uploaded under the platform's retraining identity, judged by its gates on the steward's
+     * dataset and waiting for a human approval: the platform never deploys its own retrained model.
+     */
+    private void closeTheLoop(ControlClient api, ClinicalModel clinical, String operator, String clinicalApp,
+            String outcomesFeed, String compliance) throws IOException, InterruptedException {
+        String name = clinical.modelName().value();
+        int shifted = 600;
+        step("Months later: " + shifted + " " + clinical + " patients from a shifted population (older, more"
+                + " prior visits) are scored");
+        Dataset population = clinical.synthetic(shifted, seed + 3).dataset();
+        FeatureSchema schema = clinical.pipeline().rawSchema();
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (int i = 0; i < shifted; i++) {
+            records.add(Map.of("patientId", "DEMO-SHIFT-" + (5000 + i), "features", shift(schema,
+                    population.records().get(i), i)));
+        }
+        JsonNode scored = send("POST", "/score/" + name, clinicalApp, Map.of("records", records), 200);
+        say("scored " + scored.get("predictions").size() + " patients");
+
+        step("Their outcomes arrive (POST /outcomes, role Outcomes.Write): worse than the scores said");
+        List<Map<String, Object>> outcomes = new ArrayList<>();
+        for (int i = 0; i < shifted; i++) {
+            // The realised outcomes run against the model: the ones it rated low risk came back.
+            outcomes.add(Map.of("predictionId", scored.get("predictions").get(i).get("predictionId").asText(),
+                    "outcome", population.label(i) ? 0 : 1));
+        }
+        JsonNode receipt = send("POST", "/outcomes", outcomesFeed, Map.of("model", name, "outcomes", outcomes), 200);
+        say("recorded " + receipt.get("recorded").asInt() + " outcomes");
+
+        step("The monitoring check runs (DriftCheck runs hourly; here on request for the last hour)");
+        Instant to = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        JsonNode checked = send("POST", "/models/" + name + "/monitoring/run?from=" + to.minus(Duration.ofHours(1))
+                + "&to=" + to, operator, null, 200);
+        for (JsonNode report : checked.get("reports")) {
+            say("report " + report.get("id").asText() + ": " + report.get("severity").asText());
+            for (JsonNode reason : report.get("reasons")) {
+                say("  " + reason.asText());
+            }
+            for (JsonNode f : report.at("/drift/features")) {
+                if (f.get("status").asText().equals("DRIFTED")) {
+                    say(String.format("  %-28s PSI %.3f  drifted", f.get("name").asText(), f.get("psi").asDouble()));
+                }
+            }
+            JsonNode performance = report.get("performance");
+            say(String.format("  AUROC from %d outcomes %.3f (95%% CI %.3f-%.3f); expected from the scores alone %.3f",
+                    performance.get("labelled").asLong(), performance.path("auroc").asDouble(Double.NaN),
+                    performance.path("aurocLower").asDouble(Double.NaN), performance.path("aurocUpper").asDouble(Double.NaN),
+                    report.at("/drift/estimate/expectedAuroc").asDouble(Double.NaN)));
+        }
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        step("Vigil.Drift.Detected and Vigil.Retrain.Requested are published, each with its audit record");
+        JsonNode trail = send("GET", "/audit/records?from=" + today + "&to=" + today, compliance, null, 200)
+                .get("records");
+        for (JsonNode r : trail) {
+            String action = r.get("action").asText();
+            if ((action.equals("monitoring.check") || action.equals("retrain.request"))
+                    && r.get("subject").asText().startsWith("/models/" + name + "/")) {
+                say(action + " " + r.get("outcome").asText() + "  " + r.get("details").path("reportId").asText()
+                        + (r.get("details").has("reason") ? "  (" + r.get("details").get("reason").asText() + ")" : ""));
+            }
+        }
+
+        step("Retrain trains a successor on the training dataset plus the labelled production rows and uploads it"
+                + " under the platform's retraining identity; registration and the gates take it like any upload");
+        JsonNode candidate = awaitRetrained(api.as(operator), name);
+        int number = candidate.get("version").asInt();
+        JsonNode parameters = candidate.at("/manifest/provenance/parameters");
+        say(name + " version " + number + ": uploaded by " + candidate.get("registeredBy").asText()
+                + ", retrained from version " + parameters.path("lineage.parentVersion").asText()
+                + " on " + candidate.at("/manifest/provenance/datasetRows").asLong() + " rows");
+        say("  training dataset " + abbreviated(parameters.path("lineage.trainingDataset").asText())
+                + ", production dataset " + abbreviated(parameters.path("lineage.productionDataset").asText())
+                + " (" + parameters.path("lineage.productionRows").asText() + " labelled rows), report "
+                + parameters.path("lineage.report").asText());
+        String stage = awaitGates(api.as(operator), clinical, number);
+        JsonNode gates = send("GET", "/models/" + name + "/versions/" + number + "/gates", operator, null, 200);
+        long passed = 0;
+        List<String> failed = new ArrayList<>();
+        for (JsonNode check : gates.get("checks")) {
+            if (check.get("outcome").asText().equals("FAILED")) {
+                failed.add(checkName(check));
+            } else if (check.get("outcome").asText().equals("PASSED")) {
+                passed++;
+            }
+        }
+        say("gates of the retrained version " + number + ": " + stage.toLowerCase(java.util.Locale.ROOT) + " ("
+                + passed + " of " + gates.get("checks").size() + " checks passed on the steward's "
+                + gates.get("datasetRows").asInt() + " rows" + (failed.isEmpty() ? "" : "; failed: " + failed) + ")");
+        HttpResponse<String> deploy = api.as(operator).exchange("POST", "/models/" + name + "/versions/" + number
+                + "/deploy", null);
+        say("deploying it without an approval: " + deploy.statusCode() + " " + errorOf(deploy));
+        say("  it is not deployed: " + send("GET", "/models/" + name + "/versions/" + number, operator, null, 200)
+                .get("stage").asText().toLowerCase(java.util.Locale.ROOT) + "; only a human approver can sign it");
+    }
+
+    /** The newest version of {@code model} that the platform retrained, once registration has numbered it. */
+    private JsonNode awaitRetrained(ControlClient client, String model) throws IOException, InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (Instant.now().isBefore(deadline)) {
+            JsonNode newest = null;
+            for (JsonNode v : client.send("GET", "/models/" + model, null, 200).get("versions")) {
+                if (v.at("/manifest/provenance/parameters").has("lineage.parentVersion")
+                        && (newest == null || v.get("version").asInt() > newest.get("version").asInt())) {
+                    newest = v;
+                }
+            }
+            if (newest != null) {
+                return newest;
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("no retrained version of " + model + " was registered within "
+                + WAIT.toSeconds() + " s; look in the dead-letter folder and the log above");
+    }
+
+    private static String abbreviated(String sha256) {
+        return sha256.length() > 12 ? sha256.substring(0, 12) + "…" : sha256;
+    }
+
+    /** A record from an older, sicker population: numeric values pushed up within their ranges. */
+    static Map<String, Object> shift(FeatureSchema schema, Map<String, Object> record, int i) {
+        Map<String, Object> out = new LinkedHashMap<>(record);
+        for (Feature f : schema.features()) {
+            Object v = out.get(f.name());
+            if (v instanceof Number n && (f.type() == FeatureType.NUMERIC || f.type() == FeatureType.INTEGER)) {
+                double shiftedValue = n.doubleValue() * 1.6 + 1;
+                if (f.max() != null) {
+                    shiftedValue = Math.min(f.max(), shiftedValue);
+                }
+                out.put(f.name(), f.type() == FeatureType.INTEGER ? (Object) Math.round(shiftedValue) : (Object) shiftedValue);
+            } else if (v instanceof String && f.type() == FeatureType.CATEGORICAL && f.categories() != null
+                    && !f.categories().isEmpty() && i % 2 == 0) {
+                out.put(f.name(), f.categories().get(f.categories().size() - 1));
+            }
+        }
+        return out;
     }
 
     /**
@@ -409,7 +571,7 @@ final class DemoCommand implements Callable<Integer> {
         step("A retrained " + clinical + " candidate ranks patients as well but overstates every risk: its gates stop it");
         String model = clinical.modelName().value();
         for (JsonNode v : send("GET", "/models/" + model, operator, null, 200).get("versions")) {
-            if (v.get("stage").asText().equals("GATES_FAILED")) {
+            if (v.get("stage").asText().equals("GATES_FAILED") && v.path("packageBlob").asText().endsWith("-overconfident.zip")) {
                 say("already stopped: " + clinical + " version " + v.get("version").asInt() + " is gates_failed");
                 return;
             }

@@ -5,13 +5,15 @@ import health.vigil.config.VigilConfig;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.host.LocalHost;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.training.CodeVersion;
+import health.vigil.training.ModelTraining;
+import health.vigil.training.retrain.PipelineRetrainer;
 import health.vigil.testing.emulators.EmulatorLauncher;
 import health.vigil.testing.emulators.Emulators;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import health.vigil.error.ConflictException;
-import health.vigil.port.ArtifactStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -76,15 +78,16 @@ public final class LocalPlatform implements AutoCloseable {
      * Starts the platform for {@code config}; {@code customise} may adjust the platform (clock, pipelines)
      * before it is built.
      */
+    /** Schedules the functions read from app settings, with the defaults the Bicep templates set in Azure. */
+    static final Map<String, String> SCHEDULE_DEFAULTS = Map.of("VIGIL_DRIFT_CHECK_SCHEDULE", "0 5 * * * *");
+
     public static LocalPlatform start(VigilConfig config, int port, UnaryOperator<VigilPlatform.Builder> customise) {
         AtomicReference<VigilPlatform> platform = new AtomicReference<>();
         LocalHost.Builder hostBuilder = LocalHost.builder();
         if (config.mode() == VigilConfig.Mode.AZURE) {
             // Blobs are read from the emulated Blob Storage: a file dropped locally is uploaded there first.
-            hostBuilder.dropFolderPublisher((name, file) -> publishToBlobStore(platform.get(), ArtifactStore.MODELS, name,
+            hostBuilder.dropFolderPublisher((container, name, file) -> publishToBlobStore(platform.get(), container, name,
                     file));
-            hostBuilder.batchDropFolderPublisher((name, file) -> publishToBlobStore(platform.get(),
-                    ArtifactStore.BATCH_INPUT, name, file));
         }
         LocalHost host = hostBuilder
                 .home(config.home())
@@ -94,9 +97,13 @@ public final class LocalPlatform implements AutoCloseable {
                 .maxRequestBodyBytes(config.limits().maxBodyBytes())
                 .knownCaller(headers -> knownCaller(platform.get(), headers))
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
+                .appSettings(name -> java.util.Optional.ofNullable(System.getenv(name)).orElse(SCHEDULE_DEFAULTS.get(name)))
                 .build();
+        // The local platform has the training library: a retraining request trains here, as `vigil train` does.
         VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())
-                .workQueue(host.workQueue())).build();
+                .workQueue(host.workQueue())
+                .retrainer(new PipelineRetrainer(new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()),
+                        java.time.Clock.systemUTC())))).build();
         platform.set(built);
         try {
             host.start();
@@ -125,7 +132,7 @@ public final class LocalPlatform implements AutoCloseable {
             // The emulated store records who dropped the file, as the local file store does: a pipeline identity.
             platform.artifacts().put(container, name, in, false, LocalAdapters.pipelineIdentity(file));
         } catch (ConflictException alreadyThere) {
-            // Uploaded before (blobs are never overwritten); the event is raised again and registration is idempotent.
+            // Uploaded before (blobs are never overwritten); the event is raised again and its handler is idempotent.
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the dropped file " + file.getFileName(), e);
         }

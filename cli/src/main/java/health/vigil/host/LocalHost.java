@@ -49,6 +49,8 @@ public final class LocalHost implements AutoCloseable {
     /** Where the cli jar carries {@code infra/bicep/event-subscriptions.json}. */
     public static final String SUBSCRIPTIONS_RESOURCE = "health/vigil/host/event-subscriptions.json";
     public static final String MODELS_CONTAINER = "models";
+    /** The container whose files of realised outcomes are ingested (IngestOutcomes). */
+    public static final String OUTCOMES_CONTAINER = "outcomes";
     /** Files dropped here start batch jobs, as uploads to the {@code batch-input} container do in Azure. */
     public static final String BATCH_INPUT_CONTAINER = "batch-input";
 
@@ -61,6 +63,7 @@ public final class LocalHost implements AutoCloseable {
     private Server server;
     private TimerScheduler timers;
     private DropFolderWatcher dropFolder;
+    private DropFolderWatcher outcomesFolder;
     private DropFolderWatcher batchDropFolder;
     private boolean started;
     private boolean closed;
@@ -72,6 +75,12 @@ public final class LocalHost implements AutoCloseable {
         this.bus = new InProcessEventBus(subscriptions, builder.eventBus, this::deliverEvent,
                 builder.home.resolve("deadletter"), builder.clock);
         this.queues = new LocalQueues(builder.home.resolve("queues"), builder.queueWorkers);
+    }
+
+    /** Copies a dropped file into the blob store the functions read, before its BlobCreated is raised. */
+    @FunctionalInterface
+    public interface BlobPublisher {
+        void publish(String container, String name, Path file);
     }
 
     public static Builder builder() {
@@ -105,15 +114,18 @@ public final class LocalHost implements AutoCloseable {
                 timers.start();
                 if (settings.watchDropFolder) {
                     dropFolder = new DropFolderWatcher(dropFolder(), MODELS_CONTAINER, settings.dropFolderInterval,
-                            settings.dropFolderPublisher, bus::publishEventGridEvent, settings.clock,
-                            settings.home.toAbsolutePath().resolve("host-state").resolve("drop-folder-raised.json"));
+                            (name, file) -> settings.dropFolderPublisher.publish(MODELS_CONTAINER, name, file),
+                            bus::publishEventGridEvent, settings.clock, hostState().resolve("drop-folder-raised.json"));
                     dropFolder.start();
-                    Path batchInput = settings.home.resolve("blobs").resolve(BATCH_INPUT_CONTAINER);
-                    health.vigil.adapter.local.OwnerOnlyFiles.createFolders(batchInput);
-                    batchDropFolder = new DropFolderWatcher(batchInput, BATCH_INPUT_CONTAINER,
-                            settings.dropFolderInterval, settings.batchDropFolderPublisher, bus::publishEventGridEvent,
-                            settings.clock, settings.home.toAbsolutePath().resolve("host-state")
-                                    .resolve("batch-drop-folder-raised.json"));
+                    outcomesFolder = new DropFolderWatcher(outcomesFolder(), OUTCOMES_CONTAINER,
+                            settings.dropFolderInterval,
+                            (name, file) -> settings.dropFolderPublisher.publish(OUTCOMES_CONTAINER, name, file),
+                            bus::publishEventGridEvent, settings.clock, hostState().resolve("outcomes-folder-raised.json"));
+                    outcomesFolder.start();
+                    batchDropFolder = new DropFolderWatcher(batchInputFolder(), BATCH_INPUT_CONTAINER,
+                            settings.dropFolderInterval,
+                            (name, file) -> settings.dropFolderPublisher.publish(BATCH_INPUT_CONTAINER, name, file),
+                            bus::publishEventGridEvent, settings.clock, hostState().resolve("batch-input-raised.json"));
                     batchDropFolder.start();
                 }
             } catch (IOException e) {
@@ -170,6 +182,21 @@ public final class LocalHost implements AutoCloseable {
         return settings.home.resolve("blobs").resolve(MODELS_CONTAINER);
     }
 
+    /** Where the host keeps what it must remember across restarts (which dropped files were raised). */
+    private Path hostState() {
+        return settings.home.toAbsolutePath().resolve("host-state");
+    }
+
+    /** The folder whose files become blobs of the {@code outcomes} container. */
+    public Path outcomesFolder() {
+        return settings.home.resolve("blobs").resolve(OUTCOMES_CONTAINER);
+    }
+
+    /** The folder whose files become blobs of the {@code batch-input} container (each starts a batch job). */
+    public Path batchInputFolder() {
+        return settings.home.resolve("blobs").resolve(BATCH_INPUT_CONTAINER);
+    }
+
     /** What the host serves, for banners and logs. */
     public List<LocalFunction> functions() {
         synchronized (lifecycle) {
@@ -208,6 +235,9 @@ public final class LocalHost implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        if (outcomesFolder != null) {
+            outcomesFolder.close();
+        }
         if (dropFolder != null) {
             dropFolder.close();
         }
@@ -349,8 +379,7 @@ public final class LocalHost implements AutoCloseable {
         private EventBusSettings eventBus = EventBusSettings.DEFAULTS;
         private int maxRequestBodyBytes = 4 * 1024 * 1024;
         private Duration dropFolderInterval = Duration.ofSeconds(1);
-        private java.util.function.BiConsumer<String, Path> dropFolderPublisher = (name, file) -> { };
-        private java.util.function.BiConsumer<String, Path> batchDropFolderPublisher = (name, file) -> { };
+        private BlobPublisher dropFolderPublisher = (container, name, file) -> { };
         private boolean watchDropFolder = true;
         private Set<String> runOnStartup = Set.of();
         private UnaryOperator<String> appSettings = System::getenv;
@@ -381,12 +410,6 @@ public final class LocalHost implements AutoCloseable {
                 throw new ValidationException("port is " + value + "; allowed range is 0-65535");
             }
             this.port = value;
-            return this;
-        }
-
-        /** As {@link #dropFolderPublisher}, for files dropped into {@code blobs/batch-input/}. */
-        public Builder batchDropFolderPublisher(java.util.function.BiConsumer<String, Path> value) {
-            this.batchDropFolderPublisher = java.util.Objects.requireNonNull(value, "batchDropFolderPublisher");
             return this;
         }
 
@@ -444,10 +467,11 @@ public final class LocalHost implements AutoCloseable {
 
         /** How often the drop folder is scanned; a file must stay unchanged this long to count as complete. */
         /**
-         * Called with the blob name and file for every complete file in the drop folder, before its BlobCreated
-         * is raised: where blobs are read from another store (the storage emulator), this copies the file there.
+         * Called with the container, blob name and file for every complete file in a drop folder, before its
+         * BlobCreated is raised: where blobs are read from another store (the storage emulator), this copies the
+         * file there.
          */
-        public Builder dropFolderPublisher(java.util.function.BiConsumer<String, Path> value) {
+        public Builder dropFolderPublisher(BlobPublisher value) {
             this.dropFolderPublisher = java.util.Objects.requireNonNull(value, "dropFolderPublisher");
             return this;
         }

@@ -11,6 +11,11 @@ import org.junit.jupiter.api.Assumptions;
 class AzureEmulatorsPlatformIT extends PlatformLoopScenario {
     @Override
     protected LocalPlatform startPlatform(Path home) {
+        return startOnEmulators(home);
+    }
+
+    /** The local platform on the Azure emulators; the calling test is skipped, with the reason, where they cannot run. */
+    static LocalPlatform startOnEmulators(Path home) {
         Assumptions.assumeTrue(EmulatorLauncher.unavailableReason().isEmpty(),
                 () -> "skipped: the storage emulators cannot run here: " + EmulatorLauncher.unavailableReason().orElse(""));
         return LocalPlatform.startOnAzureEmulators(home, 0);

@@ -43,6 +43,21 @@ class DemoIT {
         assertThat(first).containsPattern("uploaded readmission-rebuilt.zip: readmission version \\d+")
                 .containsPattern("stable v1 99 %  canary v\\d+ 1 %")
                 .containsPattern("canary of version \\d+ against 1: running, step 1 of 5 \\(1 %\\)");
+        // The loop closes: drift in the shifted population, degraded performance against its outcomes, a retraining
+        // request, and the retrained candidate uploaded by the platform's retraining identity, judged by its gates on
+        // the steward's dataset, not deployable without an approval and not deployed.
+        assertThat(first).containsPattern("report readmission/v1/stable/\\S+: ALERT")
+                .contains("drift in ")
+                .containsPattern("AUROC from 600 outcomes 0\\.[0-4]")
+                .containsPattern("monitoring.check alert")
+                .containsPattern("retrain.request requested")
+                .containsPattern("readmission version (\\d+): uploaded by system:retrain, retrained from version 1 on \\d+ rows")
+                .contains("(600 labelled rows)")
+                .containsPattern("gates of the retrained version \\d+: gates_(passed|failed) \\(\\d+ of \\d+ checks passed on the"
+                        + " steward's 5000 rows")
+                .containsPattern("deploying it without an approval: 409 INVALID_STATE")
+                .containsPattern("it is not deployed: gates_(passed|failed); only a human approver can sign it")
+                .containsPattern("chain valid: true \\(\\d+ records\\)");
 
         String again = runDemo(home);
         assertThat(again).contains("readmission.zip is already uploaded").contains("chain valid: true")
@@ -51,7 +66,10 @@ class DemoIT {
                 .containsPattern("card of readmission version 1: gates passed")
                 .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
                 .containsPattern("readmission-rebuilt.zip is already uploaded: version \\d+")
-                .containsPattern("canary of version \\d+ against 1: running");
+                .containsPattern("canary of version \\d+ against 1: running")
+                // A candidate is pending: the new window's alert asks for no second retraining.
+                .containsPattern("readmission version \\d+: uploaded by system:retrain, retrained from version 1")
+                .containsPattern("it is not deployed: gates_(passed|failed)");
     }
 
     private static String runDemo(Path home) {

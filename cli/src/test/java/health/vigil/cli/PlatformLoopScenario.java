@@ -52,7 +52,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * cannot be deployed before approval; its uploader cannot approve it (403, audited); once its gates passed the
  * approver signs it and an operator deploys it; it is scored through /score and the Open Inference Protocol
  * (a version outside the deployment is refused), logged with pseudonymised patients, and audited; malformed
- * requests get 4xx answers, never 5xx. A file dropped into the folder is attributed to the operating-system user.
+ * requests get 4xx answers, never 5xx. A file dropped into the folder is attributed to the operating-system user. Outcomes arrive over HTTP and as
+ * files and are joined to the predictions they belong to; a drifted, degraded window raises a retraining request,
+ * and the retrained package goes back through registration and gates and waits for a human approval.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -85,6 +87,7 @@ abstract class PlatformLoopScenario {
     private String approver;
     private String clinicalApp;
     private String compliance;
+    private String outcomesFeed;
     private String steward;
     private static final int EVALUATION_ROWS = 3000;
     private int scoredRows;
@@ -102,6 +105,7 @@ abstract class PlatformLoopScenario {
         approver = LocalAdapters.apiKey(home, "approver");
         clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
         compliance = LocalAdapters.apiKey(home, "compliance");
+        outcomesFeed = LocalAdapters.apiKey(home, "outcomes-feed");
         steward = LocalAdapters.apiKey(home, "data-steward");
     }
 
@@ -490,6 +494,162 @@ abstract class PlatformLoopScenario {
 
     @Test
     @Order(11)
+    void outcomesArriveOverHttpAndAsFilesAndAreJoinedToTheirPredictions() throws Exception {
+        List<PredictionRecord> v1 = logged().stream().filter(r -> r.version() == 1).toList();
+        String window = "?from=" + Instant.now().minusSeconds(3600) + "&to=" + Instant.now().plusSeconds(60);
+        JsonNode before = get("/models/" + MODEL + "/outcomes" + window, operator);
+        assertThat(before.get("predictions").asLong()).isEqualTo(scoredRows);
+        assertThat(before.get("labelled").asLong()).isZero();
+
+        String batch = Json.write(Map.of("model", MODEL, "outcomes", List.of(
+                Map.of("predictionId", v1.get(0).predictionId(), "outcome", 1),
+                Map.of("patientId", PATIENT_PREFIX + "1", "indexTime", Instant.now().toString(), "outcome", 0),
+                Map.of("patientId", PATIENT_PREFIX + "2", "indexTime", "not a time", "outcome", 1))));
+        assertThat(post("/outcomes", clinicalApp, batch, Map.of()).statusCode()).isEqualTo(403);
+        HttpResponse<String> sent = post("/outcomes", outcomesFeed, batch, Map.of());
+        assertThat(sent.statusCode()).isEqualTo(200);
+        JsonNode receipt = json(sent.body());
+        assertThat(receipt.get("recorded").asInt()).isEqualTo(2);
+        assertThat(receipt.at("/refused/0/row").asInt()).isEqualTo(3);
+        assertThat(sent.body()).doesNotContain(PATIENT_PREFIX).doesNotContain("not a time");
+
+        String conflicting = Json.write(Map.of("model", MODEL, "outcomes", List.of(
+                Map.of("predictionId", v1.get(0).predictionId(), "outcome", 0))));
+        JsonNode refused = json(post("/outcomes", outcomesFeed, conflicting, Map.of()).body());
+        assertThat(refused.get("conflicts").asInt()).isEqualTo(1);
+        assertThat(post("/outcomes", outcomesFeed, "{\"model\": \"" + MODEL + "\"}", Map.of()).statusCode())
+                .isEqualTo(400);
+
+        Map<String, Boolean> joined = platform.platform().outcomeJoin().outcomesOf(new ModelName(MODEL), v1);
+        assertThat(joined).hasSize(2).containsEntry(v1.get(0).predictionId(), true);
+        List<String> unlabelled = v1.stream().map(PredictionRecord::predictionId).filter(id -> !joined.containsKey(id))
+                .toList();
+        Path file = Files.createTempFile(home, "outcomes", ".tmp");
+        Files.writeString(file, "model,predictionId,outcome\n" + MODEL + "," + unlabelled.get(0) + ",1\n"
+                + MODEL + "," + unlabelled.get(1) + ",0\n");
+        Path folder = Files.createDirectories(LocalAdapters.blobFolder(home, "outcomes"));
+        Files.move(file, folder.resolve("week-48.csv"));
+        Instant deadline = Instant.now().plusSeconds(60);
+        JsonNode after = before;
+        while (Instant.now().isBefore(deadline) && after.get("labelled").asLong() < 4) {
+            Thread.sleep(200);
+            after = get("/models/" + MODEL + "/outcomes" + window, operator);
+        }
+        assertThat(after.get("labelled").asLong()).isEqualTo(4);
+        assertThat(after.get("positives").asLong()).isEqualTo(2);
+        assertThat(after.get("labelledFraction").asDouble()).isEqualTo(4.0 / scoredRows);
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        JsonNode audited = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records");
+        assertThat(audited.findValuesAsText("action").stream().filter("outcomes.record"::equals)).hasSize(3);
+    }
+
+    // A monitoring check of a window over HTTP, stored once and served; a second run writes nothing.
+    @Test
+    @Order(12)
+    void aMonitoringCheckOfAWindowIsStoredOnceAndServed() throws Exception {
+        Instant to = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant from = to.minus(Duration.ofHours(1));
+        String run = "/models/" + MODEL + "/monitoring/run?from=" + from + "&to=" + to;
+        assertThat(post(run, clinicalApp, "", Map.of()).statusCode()).isEqualTo(403);
+        HttpResponse<String> future = post("/models/" + MODEL + "/monitoring/run?from=" + from + "&to="
+                + to.plus(Duration.ofHours(1)), operator, "", Map.of());
+        assertThat(future.statusCode()).isEqualTo(400);
+        assertErrorShape(future.body());
+        assertThat(post("/models/no-such-model/monitoring/run", operator, "", Map.of()).statusCode()).isEqualTo(404);
+
+        HttpResponse<String> first = post(run, operator, "", Map.of());
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        JsonNode reports = json(first.body()).get("reports");
+        JsonNode deployment = get("/models/" + MODEL, operator).at("/summary/deployment/slots");
+        assertThat(reports).hasSize(deployment.size());
+        List<PredictionRecord> logged = logged();
+        for (JsonNode report : reports) {
+            int version = report.get("version").asInt();
+            String slot = report.get("slot").asText();
+            long expected = logged.stream().filter(r -> r.version() == version && r.slot().wireName().equals(slot)
+                    && !r.time().isBefore(from) && r.time().isBefore(to)).count();
+            assertThat(report.get("predictions").asLong()).as(report.toString()).isEqualTo(expected);
+            assertThat(report.get("severity").asText()).isIn("OK", "INSUFFICIENT_DATA", "WARNING", "ALERT");
+            assertThat(report.has("drift")).isTrue();
+            assertThat(report.at("/performance/labelled").asLong()).isGreaterThanOrEqualTo(0);
+        }
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        long checks = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records")
+                .findValuesAsText("action").stream().filter("monitoring.check"::equals).count();
+        assertThat(checks).isEqualTo(reports.size());
+
+        HttpResponse<String> again = post(run, operator, "", Map.of());
+        assertThat(json(again.body()).get("reports")).isEqualTo(reports);
+        assertThat(get("/audit/records?from=" + today + "&to=" + today, compliance).get("records")
+                .findValuesAsText("action").stream().filter("monitoring.check"::equals).count()).isEqualTo(checks);
+        JsonNode served = get("/models/" + MODEL + "/monitoring?from=" + from.minusSeconds(1) + "&to="
+                + from.plusSeconds(1), operator);
+        assertThat(served.get("reports")).isEqualTo(reports);
+        assertThat(served.toString()).doesNotContain(PATIENT_PREFIX);
+        // The same through `vigil monitor`, which asks the running platform with the operator's key.
+        String cli = AuditCommandTest.run("monitor", "show", MODEL, "--url", platform.baseUri().toString(), "--home",
+                home.toString(), "--from", from.minusSeconds(1).toString(), "--to", from.plusSeconds(1).toString());
+        assertThat(cli).startsWith("0\n").contains(reports.get(0).get("id").asText());
+        assertThat(AuditCommandTest.run("monitor", "run", MODEL, "--url", platform.baseUri().toString(), "--home",
+                home.toString(), "--from", from.toString(), "--to", to.toString())).startsWith("0\n")
+                .contains(reports.get(0).get("id").asText());
+    }
+
+    // The lineage of a prediction, over HTTP and through `vigil lineage`.
+    @Test
+    @Order(13)
+    void theLineageOfAPredictionNamesItsVersionDatasetsAndTheDeploymentAtThatMoment() throws Exception {
+        PredictionRecord first = logged().get(0);
+        String path = "/predictions/" + first.predictionId();
+        assertThat(send(HttpRequest.newBuilder(uri(path)).GET().header("x-api-key", operator)).statusCode())
+                .isEqualTo(403);
+        HttpResponse<String> malformed = send(HttpRequest.newBuilder(uri("/predictions/not-an-id")).GET()
+                .header("x-api-key", compliance));
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertErrorShape(malformed.body());
+        String neverIssued = health.vigil.model.PredictionIds.next(first.time());
+        assertThat(send(HttpRequest.newBuilder(uri("/predictions/" + neverIssued)).GET().header("x-api-key", compliance))
+                .statusCode()).isEqualTo(404);
+
+        JsonNode lineage = get(path, compliance);
+        assertThat(lineage.at("/prediction/predictionId").asText()).isEqualTo(first.predictionId());
+        assertThat(lineage.at("/prediction/patientPseudonym").asText()).isEqualTo(first.patientPseudonym());
+        assertThat(lineage.at("/prediction/score").asDouble()).isEqualTo(first.score());
+        assertThat(lineage.at("/prediction/inputs").size()).isEqualTo(first.features().length);
+        JsonNode version = get("/models/" + MODEL + "/versions/" + first.version(), operator);
+        assertThat(lineage.at("/version/packageSha256").asText()).isEqualTo(version.findValue("packageSha256").asText());
+        assertThat(lineage.at("/version/trainingDatasets/0").asText())
+                .isEqualTo(version.findValue("datasetSha256").asText());
+        assertThat(lineage.at("/versionDecisions").findValuesAsText("action")).contains("model.register",
+                "gates.evaluate", "model.approve");
+        // The gate report and the approvers' signatures of the version that made it.
+        JsonNode gateReport = get("/models/" + MODEL + "/versions/" + first.version() + "/gates", operator);
+        assertThat(lineage.at("/gateReport/datasetSha256").asText()).isEqualTo(gateReport.get("datasetSha256").asText());
+        assertThat(lineage.at("/gateReport/passed").asBoolean()).isTrue();
+        assertThat(lineage.at("/version/signatures/0/meaning").asText()).isEqualTo("APPROVED_FOR_CANARY");
+        assertThat(lineage.at("/version/signatures/0/signerId").asText()).isEqualTo("approver");
+        assertThat(lineage.at("/deploymentAtPrediction/action").asText()).isEqualTo("deployment.deploy");
+        assertThat(lineage.at("/deploymentAtPrediction/subject").asText()).endsWith("/versions/" + first.version());
+        assertThat(lineage.toString()).doesNotContain(PATIENT_PREFIX);
+
+        String cli = AuditCommandTest.run("lineage", first.predictionId(), "--url", platform.baseUri().toString(),
+                "--home", home.toString());
+        assertThat(cli).startsWith("0\n").contains(lineage.at("/version/packageSha256").asText());
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        // Every lookup is an audit record: the one that found it, the one that found nothing, and the malformed one.
+        List<String> lookups = new ArrayList<>();
+        get("/audit/records?from=" + today + "&to=" + today, compliance).get("records").forEach(r -> {
+            if (r.get("action").asText().equals("lineage.read")) {
+                lookups.add(r.get("outcome").asText() + " " + r.get("subject").asText() + " by " + r.get("actor").asText());
+            }
+        });
+        assertThat(lookups).contains("read " + path.substring(1) + " by compliance",
+                "not_found predictions/" + neverIssued + " by compliance", "invalid predictions by compliance");
+        assertThat(lookups.toString()).doesNotContain("not-an-id");
+    }
+
+    @Test
+    @Order(14)
     void refusalsAuditReadsAndExportsAreAuditRecordsWithoutCredentials() throws Exception {
         String today = LocalDate.now(ZoneOffset.UTC).toString();
         String wrongKey = "wrong-key-" + UUID.randomUUID();
@@ -538,7 +698,7 @@ abstract class PlatformLoopScenario {
     }
 
     @Test
-    @Order(12)
+    @Order(15)
     void theEvidenceVerifiesWithThePublicKeyAloneAndATamperedExportIsNamed() throws Exception {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         var evidence = platform.platform().auditEvidence();
@@ -584,7 +744,7 @@ abstract class PlatformLoopScenario {
     // Points 10 and 11: permanent errors of the webhook are 4xx (Event Grid would retry a 5xx for a day), and
     // without the system key nothing is delivered at all.
     @Test
-    @Order(13)
+    @Order(16)
     void theWebhookNeedsItsKeyAndAnswersBadEventsWith4xx() throws Exception {
         String key = SystemKeys.eventGrid(home);
         String event = blobCreated(UUID.randomUUID().toString(), "readmission.zip");
@@ -613,7 +773,7 @@ abstract class PlatformLoopScenario {
 
     // Points 10 and 12: a broken query string and patient identifiers that are not UTF-8 are 400s.
     @Test
-    @Order(14)
+    @Order(17)
     void brokenQueryStringsAndIdentifiersThatAreNotUtf8Are400() throws Exception {
         for (String target : List.of("/audit/records?%", "/audit/verify?%", "/models?%")) {
             try (java.net.Socket socket = new java.net.Socket("127.0.0.1", platform.baseUri().getPort())) {
@@ -648,7 +808,7 @@ abstract class PlatformLoopScenario {
 
     // Point 16: the home folder and everything in it are owner-only (the SQLite WAL and SHM files included).
     @Test
-    @Order(15)
+    @Order(18)
     void everyFileUnderTheHomeIsOwnerOnly() throws Exception {
         if (!home.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return;

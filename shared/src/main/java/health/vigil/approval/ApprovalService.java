@@ -151,11 +151,16 @@ public final class ApprovalService {
         return new Decision(move.version(), signature, 0);
     }
 
-    /** The uploader never signs their own version; an unknown uploader means nobody can show they did not. */
+    /**
+     * The uploader never signs their own version; an unknown uploader means nobody can show they did not; and the
+     * platform's own identities (retraining among them) never sign anything, so a version the platform retrained
+     * always waits for a person.
+     */
     private void requireSeparation(VersionRecord record, Principal signer, String action) {
         String uploader = record.registeredBy();
         boolean unknown = uploader == null || RegistrationService.UNATTRIBUTED.equals(uploader);
-        if (!unknown && !uploader.equals(signer.id())) {
+        boolean platform = Principal.isPlatform(signer.id());
+        if (!unknown && !platform && !uploader.equals(signer.id())) {
             return;
         }
         Map<String, String> details = new LinkedHashMap<>();
@@ -163,6 +168,10 @@ public final class ApprovalService {
         details.put("uploader", unknown ? RegistrationService.UNATTRIBUTED : uploader);
         details.put("packageSha256", String.valueOf(record.packageSha256()));
         audit.record(signer.id(), action, record.id().subject(), "refused", details);
+        if (platform) {
+            throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' is one of the"
+                    + " platform's own identities and never signs a version; a human approver must");
+        }
         throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, unknown
                 ? record.id() + " has no known uploader, so nobody can show they are not signing their own upload;"
                         + " upload the package again through POST /models/" + record.modelName() + "/packages"

@@ -16,6 +16,7 @@ public final class EventTypes {
     public static final String CANARY_ROLLED_BACK = "Vigil.Canary.RolledBack";
     public static final String DRIFT_DETECTED = "Vigil.Drift.Detected";
     public static final String RETRAIN_REQUESTED = "Vigil.Retrain.Requested";
+    public static final String PERFORMANCE_DEGRADED = "Vigil.Performance.Degraded";
     public static final String RETRAIN_COMPLETED = "Vigil.Retrain.Completed";
     /** A batch file was accepted and planned; its partitions are queued. */
     public static final String BATCH_SUBMITTED = "Vigil.Batch.Submitted";

@@ -11,13 +11,32 @@ import java.util.Map;
  * bin; categorical features carry category frequencies; the score carries the same as a numeric feature.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ReferenceProfile(long rows, List<FeatureProfile> features, FeatureProfile score) {
+public record ReferenceProfile(long rows, List<FeatureProfile> features, FeatureProfile score, Long scoreRows) {
 
+    /**
+     * {@code rows} counts the rows the features were profiled on (the training split); {@code scoreRows} the scores
+     * the score profile was built from (training profiles the held-out test split's scores), null in packages written
+     * before it was recorded, where it is taken to be {@code rows}.
+     */
     public ReferenceProfile {
         if (rows < 1) {
             throw new ValidationException("reference.rows is " + rows + "; a reference profile needs at least 1 row");
         }
+        if (scoreRows != null && scoreRows < 1) {
+            throw new ValidationException("reference.scoreRows is " + scoreRows + "; the score profile needs at least"
+                    + " 1 scored row");
+        }
         features = features == null ? List.of() : List.copyOf(features);
+    }
+
+    /** A profile whose score part, if any, was built on the same rows as its features. */
+    public ReferenceProfile(long rows, List<FeatureProfile> features, FeatureProfile score) {
+        this(rows, features, score, null);
+    }
+
+    /** How many scores the score profile describes: the sample size its drift tests must use. */
+    public long scoreSampleRows() {
+        return scoreRows != null ? scoreRows : rows;
     }
 
     /**

@@ -131,7 +131,7 @@ public final class DriftBaseline {
                 throw rejected("reference.json's score profile has no bin edges; the score is profiled like a"
                         + " numeric feature");
             }
-            score = numeric("score", -1, p, reference.rows());
+            score = numeric("score", -1, p, reference.scoreSampleRows());
         }
         return new DriftBaseline(entries, score, inputColumns.size(), threshold, unmonitored);
     }

@@ -55,7 +55,7 @@ public final class LabelFreeEstimator {
             }
             above += count * v;
         }
-        double denominator = total * (n - total) - selfPairs;
+        double denominator = expectedPairs(n, total, selfPairs);
         return build(threshold, n, total, flaggedCount, flaggedSum, numerator, denominator, 0.0);
     }
 
@@ -90,7 +90,7 @@ public final class LabelFreeEstimator {
             withinBins += inside;
             above += m;
         }
-        double denominator = total * (n - total) - selfPairs;
+        double denominator = expectedPairs(n, total, selfPairs);
         double bound = denominator > 0 ? 0.5 * withinBins / denominator : Double.NaN;
         return build(sketch.threshold(), n, total, sketch.flagged(), sketch.flaggedSum(), numerator, denominator,
                 bound);
@@ -105,6 +105,21 @@ public final class LabelFreeEstimator {
         return new PerformanceEstimate(threshold, n, total / n, flaggedCount / n,
                 ratio(expectedTp, expectedTp + expectedFp), ratio(expectedTp, expectedTp + expectedFn),
                 ratio(expectedTn, expectedTn + expectedFp), ratio(aucNumerator, aucDenominator), bound);
+    }
+
+    /**
+     * The expected number of (positive, negative) pairs of distinct cases, or 0 when there is none: with fewer than
+     * two cases there is no pair at all, and {@code total * (n - total) - selfPairs} is then zero only up to rounding
+     * (a residue of about 1e-17 for some scores), which must not pass for a pair. Residues below a relative
+     * tolerance of the pair count's scale are zero for the same reason.
+     */
+    private static double expectedPairs(long n, double total, double selfPairs) {
+        if (n < 2) {
+            return 0;
+        }
+        double pairs = total * (n - total) - selfPairs;
+        double scale = Math.max(total * (n - total), 1.0);
+        return pairs > 1e-12 * scale ? pairs : 0;
     }
 
     private static double ratio(double numerator, double denominator) {

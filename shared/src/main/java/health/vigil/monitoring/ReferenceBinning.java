@@ -102,7 +102,7 @@ public final class ReferenceBinning {
             features.add(c.isNumeric() ? numericProfile(c.name(), column, BINS)
                     : categoricalProfile(c.name(), c.categories(), column));
         }
-        return new ReferenceProfile(rows, features, numericProfile("score", scores, BINS));
+        return new ReferenceProfile(rows, features, numericProfile("score", scores, BINS), (long) scores.length);
     }
 
     /** Bin index of {@code x} (not NaN) for these k+1 edges, by the convention above. */

@@ -7,6 +7,7 @@ import health.vigil.approval.ApprovalService;
 import health.vigil.audit.AccessAudit;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
+import health.vigil.compliance.PredictionLineage;
 import health.vigil.config.VigilConfig;
 import health.vigil.canary.CanaryService;
 import health.vigil.deployment.DeploymentService;
@@ -27,15 +28,23 @@ import health.vigil.port.WorkQueue;
 import health.vigil.scoring.batch.BatchService;
 import health.vigil.scoring.batch.BatchSettings;
 import health.vigil.port.ModelRuntime;
+import health.vigil.port.OutcomeStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
+import health.vigil.port.Retrainer;
 import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.modelpackage.ModelPackageReader;
+import health.vigil.monitoring.MonitoringPolicy;
+import health.vigil.monitoring.MonitoringService;
+import health.vigil.monitoring.OutcomeJoin;
+import health.vigil.monitoring.RetrainPolicy;
+import health.vigil.outcomes.OutcomeService;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
+import health.vigil.retraining.RetrainService;
 import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.scoring.PredictionRetention;
 import health.vigil.scoring.ScoringService;
@@ -69,6 +78,11 @@ public final class VigilPlatform implements AutoCloseable {
     private final CanaryService canaries;
     private final ScoringService scoring;
     private final PredictionRetention retention;
+    private final OutcomeService outcomes;
+    private final OutcomeJoin outcomeJoin;
+    private final MonitoringService monitoring;
+    private final RetrainService retraining;
+    private final PredictionLineage lineage;
     private final AuditEvidence evidence;
     private final EvaluationDatasets datasets;
     private final GatePolicies gatePolicies;
@@ -108,6 +122,13 @@ public final class VigilPlatform implements AutoCloseable {
                 scoring.models()::warm);
         this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
                 scoring.models()::warm, a.telemetry);
+        this.outcomes = new OutcomeService(a.outcomes, artifacts, registry, pseudonymizer, audit, clock);
+        this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes);
+        this.monitoring = new MonitoringService(registry, artifacts, pipelines, predictionLog, outcomeJoin, audit, events,
+                a.telemetry, clock, b.monitoringPolicies, b.retrainPolicy,
+                Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8));
+        this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
+                Optional.ofNullable(b.retrainer), audit, events, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
         this.datasets = new EvaluationDatasets(artifacts, audit, clock);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
@@ -116,6 +137,7 @@ public final class VigilPlatform implements AutoCloseable {
                 events, clock, a.telemetry);
         // The card reads the report where the gates stored it; the card service never calls the gates.
         this.cards = new ModelCards(registry, gates::find, predictionLog, clock);
+        this.lineage = new PredictionLineage(predictionLog, registry, audit, pipelines, gates::find);
     }
 
     public static Builder builder(VigilConfig config) {
@@ -189,6 +211,29 @@ public final class VigilPlatform implements AutoCloseable {
         return retention;
     }
 
+    /** The scheduled monitoring check, its stored reports and the retraining requests it raises. */
+    public MonitoringService monitoring() {
+        return monitoring;
+    }
+
+    /** Retraining on request: trains a successor and uploads it for registration, gates and approval. */
+    public RetrainService retraining() {
+        return retraining;
+    }
+
+    /** Where a prediction came from: version, datasets, decisions and the deployment at that moment. */
+    public PredictionLineage lineage() {
+        return lineage;
+    }
+
+    public OutcomeService outcomes() {
+        return outcomes;
+    }
+
+    public OutcomeJoin outcomeJoin() {
+        return outcomeJoin;
+    }
+
     public EvaluationDatasets datasets() {
         return datasets;
     }
@@ -224,7 +269,7 @@ public final class VigilPlatform implements AutoCloseable {
 
     /** The adapters behind the ports. */
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
-            SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
+            OutcomeStore outcomes, SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
             AuditSigner signer) {}
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
@@ -239,6 +284,9 @@ public final class VigilPlatform implements AutoCloseable {
         private EventPublisher events;
         private Function<Manifest, FeaturePipeline> pipelines = STANDARD_PIPELINES::forManifest;
         private Function<String, Optional<Integer>> pipelineWidth = STANDARD_PIPELINES::width;
+        private Function<ModelName, MonitoringPolicy> monitoringPolicies = model -> MonitoringPolicy.DEFAULTS;
+        private RetrainPolicy retrainPolicy = RetrainPolicy.DEFAULTS;
+        private Retrainer retrainer;
         private Set<ModelName> twoApproverModels = Set.of();
         private WorkQueue workQueue = (queue, id, message) -> {
             throw new IllegalStateException("this platform has no work queue for " + queue + ": run it with 'vigil up'"
@@ -298,6 +346,24 @@ public final class VigilPlatform implements AutoCloseable {
             return this;
         }
 
+        /** Each model's monitoring policy, instead of {@link MonitoringPolicy#DEFAULTS} for all. */
+        public Builder monitoringPolicies(Function<ModelName, MonitoringPolicy> policies) {
+            this.monitoringPolicies = Objects.requireNonNull(policies, "policies");
+            return this;
+        }
+
+        /** When monitoring asks for retraining, instead of {@link RetrainPolicy#DEFAULTS}. */
+        public Builder retrainPolicy(RetrainPolicy policy) {
+            this.retrainPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** The training library that retrains a model on request; without one, requests are deferred to the pipeline. */
+        public Builder retrainer(Retrainer retrainer) {
+            this.retrainer = Objects.requireNonNull(retrainer, "retrainer");
+            return this;
+        }
+
         /** Models whose versions need two distinct approvers instead of one. */
         public Builder twoApproverModels(Set<ModelName> models) {
             this.twoApproverModels = Set.copyOf(models);
@@ -344,7 +410,7 @@ public final class VigilPlatform implements AutoCloseable {
             RegistryStore registry = local.registryStore();
             AuditStore audit = local.auditStore();
             PredictionLog predictions = local.predictionLog();
-            return new Adapters(artifacts, registry, audit, predictions,
+            return new Adapters(artifacts, registry, audit, predictions, local.outcomeStore(),
                     secrets != null ? secrets : local.secretProvider(),
                     authenticator != null ? authenticator : local.authenticator(), events, telemetry,
                     auditSigner != null ? auditSigner : local.auditSigner());
@@ -363,7 +429,7 @@ public final class VigilPlatform implements AutoCloseable {
                 workQueue = (queue, id, message) -> azure.workQueue().send(queue, id, message);
             }
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
-                    secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
+                    azure.outcomeStore(), secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
                     telemetry != Telemetry.NONE ? telemetry : azure.telemetry(),
                     auditSigner != null ? auditSigner : azure.auditSigner().orElse(data -> {
                         throw new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil signs audit"

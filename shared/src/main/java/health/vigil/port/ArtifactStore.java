@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Blob storage for model packages, datasets, audit exports and batch files. Containers are {@code models}
- * (uploads), {@code packages} (the registered packages by sha256), {@code datasets}, {@code audit-exports},
- * {@code batch-input} and {@code batch-output}.
+ * Blob storage for model packages, datasets, outcome files, monitoring reports, audit exports and batch files.
+ * Containers are {@code models} (uploads), {@code packages} (the registered packages by sha256), {@code datasets},
+ * {@code outcomes}, {@code audit-exports}, {@code monitoring} (reports of monitoring checks), {@code batch-input}
+ * and {@code batch-output}.
  * Implementations stream and compute the sha256 while they do.
  */
 public interface ArtifactStore {
@@ -19,7 +20,9 @@ public interface ArtifactStore {
      */
     String PACKAGES = "packages";
     String DATASETS = "datasets";
+    String OUTCOMES = "outcomes";
     String AUDIT_EXPORTS = "audit-exports";
+    String MONITORING = "monitoring";
     /** Files of patients to score in bulk (CSV or JSON Lines), uploaded by the hospital's population jobs. */
     String BATCH_INPUT = "batch-input";
     /** What batch jobs write: per job its plan, checkpoints, per-row results and summary. */

@@ -4,6 +4,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -16,6 +17,12 @@ public interface PredictionLog extends AutoCloseable {
 
     /** Streams a model's records with {@code from <= time < to}, in time order. */
     void scan(ModelName model, Instant from, Instant to, Consumer<PredictionRecord> sink);
+
+    /**
+     * The record of {@code predictionId} of {@code model}, logged at {@code time} (to the millisecond, as the
+     * prediction id carries it); a point read within that hour, never a scan of the log.
+     */
+    Optional<PredictionRecord> find(ModelName model, String predictionId, Instant time);
 
     /** Deletes records older than {@code cutoff}; returns how many went. */
     long purgeOlderThan(Instant cutoff);

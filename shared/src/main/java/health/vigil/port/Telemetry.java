@@ -29,6 +29,15 @@ public interface Telemetry {
     /** The audit chain of a period was verified and found intact or broken. */
     default void auditVerified(boolean intact) {}
 
+    /** A monitoring check of {@code version} ended: {@code drifted}, {@code stable} or {@code insufficient_data}. */
+    default void driftChecked(ModelVersion version, String outcome) {}
+
+    /** With a check: one drift statistic ({@code psi}, {@code ks}, {@code chi_square}) of a feature or the score. */
+    default void driftStatistic(ModelVersion version, String feature, String test, double value) {}
+
+    /** With a check: a performance metric ({@code auroc}, {@code brier}, ...) from {@code labels} or {@code label_free}. */
+    default void performance(ModelVersion version, String metric, String source, double value) {}
+
     /** One gate check of a version's evaluation ended: {@code passed}, {@code failed} or {@code flagged}. */
     default void gateChecked(ModelVersion version, String gate, String outcome) {}
 

@@ -16,6 +16,7 @@ import health.vigil.model.Explanation;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.OutputSpec;
+import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
@@ -40,10 +41,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Scores patients with a model: pseudonymises each patient id before anything else, routes each patient to
@@ -147,7 +147,7 @@ public final class ScoringService {
                 int row = indexes.get(j);
                 double score = scores[j];
                 boolean decision = score >= output.threshold();
-                String predictionId = UUID.randomUUID().toString();
+                String predictionId = PredictionIds.next(now);
                 Explanation explanation = null;
                 if (explainer != null) {
                     for (int c = 0; c < width; c++) {

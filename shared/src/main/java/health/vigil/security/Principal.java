@@ -9,6 +9,10 @@ import java.util.Set;
  */
 public record Principal(String id, String name, Set<Role> roles) {
     public static final Principal SYSTEM = new Principal("vigil-system", Set.of());
+    /** The prefix of the platform's own identities (its timers and event handlers), which act but never sign. */
+    public static final String PLATFORM_PREFIX = "system:";
+    /** The platform's retraining identity: the uploader recorded for every package the platform retrained. */
+    public static final String RETRAINING = PLATFORM_PREFIX + "retrain";
 
     public Principal {
         Objects.requireNonNull(id, "id");
@@ -19,6 +23,11 @@ public record Principal(String id, String name, Set<Role> roles) {
     /** A principal known by its id only, which is also its printed name. */
     public Principal(String id, Set<Role> roles) {
         this(id, id, roles);
+    }
+
+    /** Whether {@code id} is one of the platform's own identities rather than a person or a client application. */
+    public static boolean isPlatform(String id) {
+        return id != null && (id.startsWith(PLATFORM_PREFIX) || id.equals(SYSTEM.id()));
     }
 
     public boolean has(Role role) {

@@ -10,6 +10,7 @@ public enum Role {
     MODELS_APPROVE("Models.Approve"),
     DEPLOYMENTS_OPERATE("Deployments.Operate"),
     AUDIT_EXPORT("Audit.Export"),
+    OUTCOMES_WRITE("Outcomes.Write"),
     /** Registers the evaluation datasets gates judge on, and changes a model's gate policy. */
     DATASETS_REGISTER("Datasets.Register"),
     /** Submits batch files for scoring and reads their status and results (population health, nightly jobs). */

@@ -6,6 +6,7 @@ import health.vigil.port.PredictionLog;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -22,6 +23,12 @@ final class InMemoryPredictionLog implements PredictionLog {
     public void scan(ModelName model, Instant from, Instant to, Consumer<PredictionRecord> sink) {
         records.stream().filter(r -> r.modelName().equals(model) && !r.time().isBefore(from) && r.time().isBefore(to))
                 .sorted(Comparator.comparing(PredictionRecord::time)).forEach(sink);
+    }
+
+    @Override
+    public Optional<PredictionRecord> find(ModelName model, String predictionId, Instant time) {
+        return records.stream().filter(r -> r.modelName().equals(model) && r.predictionId().equals(predictionId))
+                .findFirst();
     }
 
     @Override

@@ -494,6 +494,13 @@ public abstract class RegistryStoreContract {
             }
 
             @Override
+            public java.util.Optional<PredictionRecord> find(ModelName model, String predictionId,
+                    java.time.Instant time) {
+                return records.stream().filter(r -> r.modelName().equals(model)
+                        && r.predictionId().equals(predictionId)).findFirst();
+            }
+
+            @Override
             public long purgeOlderThan(java.time.Instant cutoff) {
                 return 0;
             }

@@ -246,6 +246,30 @@ class DriftCheckTest {
         assertThat(partial.unmonitored()).containsExactly("age_missing", "age_decades", "sex=F", "sex_missing");
     }
 
+    @Test
+    void theScoreIsTestedWithTheNumberOfScoresItsProfileWasBuiltOn() {
+        // Training profiles the features on the training split and the score on the smaller test split.
+        ReferenceProfile training = DriftFixtures.reference();
+        ReferenceProfile testSplitScores = new ReferenceProfile(training.rows(), training.features(), training.score(),
+                500L);
+        ReferenceProfile allOf500Rows = new ReferenceProfile(500, training.features(), training.score());
+        float[][] rows = DriftFixtures.rows(new Random(102), 2_000, new DriftFixtures.Shift(1, 0.3, 0));
+
+        DriftReport split = reportAgainst(testSplitScores, rows);
+        DriftReport asIfTrainingRows = reportAgainst(training, rows);
+        DriftReport small = reportAgainst(allOf500Rows, rows);
+
+        assertThat(split.score().ksPValue()).isEqualTo(small.score().ksPValue());
+        assertThat(split.score().ksPValue()).isGreaterThan(asIfTrainingRows.score().ksPValue());
+        assertThat(feature(split, "age").ksPValue()).isEqualTo(feature(asIfTrainingRows, "age").ksPValue());
+    }
+
+    private static DriftReport reportAgainst(ReferenceProfile reference, float[][] rows) {
+        DriftCheck against = DriftCheck.of(DriftFixtures.SCHEMA, reference, DriftFixtures.THRESHOLD,
+                DriftThresholds.DEFAULTS);
+        return against.report(against.summarise(DriftFixtures.flatten(rows), DriftFixtures.scores(rows), rows.length, 2));
+    }
+
     private static DriftReport run(Random random, int n, DriftFixtures.Shift shift) {
         return report(DriftFixtures.rows(random, n, shift));
     }

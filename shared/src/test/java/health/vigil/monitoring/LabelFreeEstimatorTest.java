@@ -90,6 +90,21 @@ class LabelFreeEstimatorTest {
     }
 
     @Test
+    void oneScoredCaseHasNoExpectedAurocOnEitherPath() {
+        // With one case there is no pair to order: undefined, whatever the score. The sketch path used to answer
+        // 0.5 +/- 0.5 for scores whose rounding left a residue in the pair count (0.1 is one).
+        for (int i = 1; i < 1000; i++) {
+            double score = i / 1000.0;
+            PerformanceEstimate exact = LabelFreeEstimator.estimate(new double[] {score}, 0.5);
+            PerformanceEstimate sketched = LabelFreeEstimator.estimate(ScoreSketch.of(new double[] {score}, 0.5));
+            assertThat(exact.expectedAuroc()).as("exact, score %s", score).isNaN();
+            assertThat(sketched.expectedAuroc()).as("sketch, score %s", score).isNaN();
+            assertThat(sketched.aurocErrorBound()).as("sketch bound, score %s", score).isNaN();
+            assertThat(sketched.expectedPrevalence()).isCloseTo(score, within(1e-12));
+        }
+    }
+
+    @Test
     void rejectsScoresThatAreNotProbabilities() {
         assertThatThrownBy(() -> LabelFreeEstimator.estimate(new double[] {0.2, 1.5}, THRESHOLD))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("outside 0-1");

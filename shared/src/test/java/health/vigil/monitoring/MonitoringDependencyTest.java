@@ -7,7 +7,10 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** Monitoring is pure Java plus Apache Commons Statistics: no cloud, runtime or storage SDK. */
+/**
+ * Monitoring is pure Java plus Apache Commons Statistics and Vigil's own SDK-free packages (the registry and audit
+ * services, events, the feature pipelines, the package extractor, the JSON mapper): no cloud, runtime or storage SDK.
+ */
 class MonitoringDependencyTest {
 
     @Test
@@ -23,6 +26,12 @@ class MonitoringDependencyTest {
                         "health.vigil.port..",
                         "health.vigil.error..",
                         "health.vigil.hash..",
+                        "health.vigil.registry..",
+                        "health.vigil.audit..",
+                        "health.vigil.events..",
+                        "health.vigil.features..",
+                        "health.vigil.modelpackage..",
+                        "health.vigil.json..",
                         "org.apache.commons.statistics.distribution..",
                         "com.fasterxml.jackson.annotation..")
                 .check(monitoring);

@@ -88,6 +88,7 @@ class ReferenceBinningTest {
         float[] inputs = {30, 1, 0, 50, 0, 1, Float.NaN, 0, 1, 70, 0, 1};
         ReferenceProfile profile = ReferenceBinning.profile(columns, inputs, 4, new double[] {0.1, 0.4, 0.6});
         assertThat(profile.rows()).isEqualTo(4);
+        assertThat(profile.scoreSampleRows()).isEqualTo(3); // the scores, not the feature rows
         assertThat(profile.features()).extracting(FeatureProfile::name).containsExactly("age", "on_insulin", "ward");
         FeatureProfile age = profile.features().get(0);
         assertThat(age.missingRate()).isEqualTo(0.25);

@@ -31,9 +31,6 @@ class WorkbookQueriesTest {
      */
     static final Map<String, String> PLANNED = Map.of(
             TelemetryNames.APPROVALS, TelemetryNames.APPROVAL,
-            TelemetryNames.DRIFT_CHECKS, TelemetryNames.DRIFT_DETECTION,
-            TelemetryNames.DRIFT_STATISTIC, TelemetryNames.DRIFT_DETECTION,
-            TelemetryNames.PERFORMANCE, TelemetryNames.DRIFT_DETECTION,
             TelemetryNames.AUDIT_EXPORTS, TelemetryNames.AUDIT_EXPORT);
 
     private final TelemetryQueries queries = new TelemetryQueries(PLANNED);
@@ -152,12 +149,12 @@ class WorkbookQueriesTest {
 
     @Test
     void aWorkbookUsingAReservedNameOffTheAllowListFails() {
-        String workbook = workbook("AppMetrics\\n| where Name == \\\"vigil.drift.checks\\\"\\n| summarize sum(Sum)");
+        String workbook = workbook("AppMetrics\\n| where Name == \\\"vigil.approvals\\\"\\n| summarize sum(Sum)");
 
         assertThat(new WorkbookQueriesTest().problems("ok.json", workbook)).isEmpty();
         TelemetryQueries strict = new TelemetryQueries(Map.of());
-        assertThat(strict.problems("bad.json", "AppMetrics | where Name == \"vigil.drift.checks\" | summarize sum(Sum)"))
-                .singleElement().asString().contains("reserved for the drift detection");
+        assertThat(strict.problems("bad.json", "AppMetrics | where Name == \"vigil.approvals\" | summarize sum(Sum)"))
+                .singleElement().asString().contains("reserved for the approval");
     }
 
     @Test

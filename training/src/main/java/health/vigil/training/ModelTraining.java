@@ -17,6 +17,7 @@ import health.vigil.training.linear.LogisticModel;
 import health.vigil.training.reference.ReferenceProfiler;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,9 +49,45 @@ public final class ModelTraining {
         }
     }
 
+    /**
+     * What the learner trains on: the model inputs (after the feature pipeline), the labels, the key of each row's
+     * patient (to keep a patient's rows in one part of the split), each row's age and sex group for the evaluation
+     * by segment ({@code "unknown"} where the raw record is not at hand), and where the rows came from.
+     */
+    public record TrainingRows(FeatureMatrix x, boolean[] labels, List<String> patientKeys, String[] ageGroups,
+            String[] sexGroups, String sha256, String dateRange, String source) {
+        public TrainingRows {
+            if (labels.length != x.rows() || patientKeys.size() != x.rows() || ageGroups.length != x.rows()
+                    || sexGroups.length != x.rows()) {
+                throw new IllegalArgumentException("training rows need one label, key and group per row");
+            }
+        }
+
+        /** A dataset of raw records, run through the model's feature pipeline as scoring runs it. */
+        public static TrainingRows of(ClinicalModel model, Dataset data) {
+            String[] ages = new String[data.size()];
+            String[] sexes = new String[data.size()];
+            for (int i = 0; i < data.size(); i++) {
+                ages[i] = model.ageGroup(data.records().get(i));
+                sexes[i] = model.sexGroup(data.records().get(i));
+            }
+            return new TrainingRows(FeatureMatrix.of(model.pipeline(), data.records()), data.labels(),
+                    data.patientKeys(), ages, sexes, data.sha256(), data.dateRange(), data.source());
+        }
+    }
+
     public TrainedModel train(ClinicalModel model, Dataset data, TrainingSettings settings, TrainingProgress progress) {
         progress.stage("features", 0);
-        FeatureMatrix all = FeatureMatrix.of(model.pipeline(), data.records());
+        return train(model, TrainingRows.of(model, data), settings, Map.of(), progress);
+    }
+
+    /**
+     * Trains on rows already through the pipeline; {@code lineage} goes into the provenance's parameters (a retrained
+     * model names its parent version, the report that asked for it and every dataset's sha256 there).
+     */
+    public TrainedModel train(ClinicalModel model, TrainingRows data, TrainingSettings settings,
+            Map<String, String> lineage, TrainingProgress progress) {
+        FeatureMatrix all = data.x();
         PatientSplit split = PatientSplit.standard(settings.seed());
         PatientSplit.Part[] parts = split.assign(data.patientKeys());
         boolean[] labels = data.labels();
@@ -82,9 +119,8 @@ public final class ModelTraining {
         String[] ages = new String[test.rows.length];
         String[] sexes = new String[test.rows.length];
         for (int i = 0; i < test.rows.length; i++) {
-            Map<String, Object> record = data.records().get(test.rows[i]);
-            ages[i] = model.ageGroup(record);
-            sexes[i] = model.sexGroup(record);
+            ages[i] = data.ageGroups()[test.rows[i]];
+            sexes[i] = data.sexGroups()[test.rows[i]];
         }
         EvaluationReport evaluation = ModelEvaluation.evaluate(split.describe(), validationScores, validation.y,
                 testScores, test.y, ages, ClinicalModel.AGE_GROUPS, sexes, ClinicalModel.SEX_GROUPS);
@@ -105,10 +141,11 @@ public final class ModelTraining {
         parameters.put("thresholdRule", ModelEvaluation.THRESHOLD_RULE);
         parameters.put("dataset.source", data.source());
         parameters.putAll(settings.algorithm() == Algorithm.GBT ? settings.gbt().describe() : settings.logistic().describe());
+        parameters.putAll(lineage);
         Package training = ModelTraining.class.getPackage();
         libraries.put("vigil-training", training.getImplementationVersion() == null ? "development build"
                 : training.getImplementationVersion());
-        Provenance provenance = new Provenance(data.sha256(), data.size(), data.dateRange(), code.commit(),
+        Provenance provenance = new Provenance(data.sha256(), all.rows(), data.dateRange(), code.commit(),
                 code.dirty(), settings.algorithm().description(), settings.seed(), parameters, libraries,
                 System.getProperty("java.vendor") + " " + System.getProperty("java.version"),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),

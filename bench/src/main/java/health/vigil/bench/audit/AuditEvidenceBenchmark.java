@@ -1,5 +1,7 @@
 package health.vigil.bench.audit;
 
+import static health.vigil.bench.PeakHeap.measure;
+
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.local.LocalAuditSigner;
 import health.vigil.audit.AuditChain;
@@ -20,9 +22,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -39,7 +38,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
+import health.vigil.bench.PeakHeap.Measured;
 
 /**
  * Export and verification of a large audit log, each beside a baseline run in the same JVM, alternately:
@@ -109,8 +108,8 @@ public final class AuditEvidenceBenchmark {
                 });
                 vigilVerify.add(verified);
                 System.out.printf("round %d: export %.2f s (bare %.2f s), verify %.2f s (sha256 %.2f s), %,d bytes%n",
-                        round, exported.seconds, baselineExport.get(round - 1).seconds, verified.seconds,
-                        baselineVerify.get(round - 1).seconds, Files.size(exportFile));
+                        round, exported.seconds(), baselineExport.get(round - 1).seconds(), verified.seconds(),
+                        baselineVerify.get(round - 1).seconds(), Files.size(exportFile));
             }
         }
         report("export", records, vigilExport, "read + JSON Lines", baselineExport);
@@ -127,19 +126,7 @@ public final class AuditEvidenceBenchmark {
         }
     }
 
-    private record Measured(double seconds, long peakHeapBytes, long result) {}
 
-    private static Measured measure(Callable<Long> step) throws Exception {
-        System.gc();
-        List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP).toList();
-        heap.forEach(MemoryPoolMXBean::resetPeakUsage);
-        long start = System.nanoTime();
-        long result = step.call();
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
-        return new Measured(seconds, peak, result);
-    }
 
     private static void report(String what, int records, List<Measured> vigil, String baselineName,
             List<Measured> baseline) {

@@ -25,6 +25,7 @@ import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
+import health.vigil.port.OutcomeStore;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
@@ -61,6 +62,7 @@ public final class AzureAdapters implements AutoCloseable {
     private RegistryStore registry;
     private AuditStore audit;
     private CosmosPredictionLog predictions;
+    private CosmosOutcomeStore outcomes;
     private ArtifactStore artifacts;
     private EventPublisher events;
     private SecretProvider secrets;
@@ -114,6 +116,13 @@ public final class AzureAdapters implements AutoCloseable {
                     settings.predictionShards(), settings.predictionRetention(), PREDICTION_WRITERS);
         }
         return predictions;
+    }
+
+    public synchronized OutcomeStore outcomeStore() {
+        if (outcomes == null) {
+            outcomes = new CosmosOutcomeStore(database().getContainer(CosmosOutcomeStore.CONTAINER));
+        }
+        return outcomes;
     }
 
     public synchronized ArtifactStore artifactStore() {
@@ -263,6 +272,8 @@ public final class AzureAdapters implements AutoCloseable {
                 "/" + CosmosRegistryStore.PARTITION_PROPERTY));
         db.createContainerIfNotExists(new CosmosContainerProperties(CosmosAuditStore.CONTAINER,
                 "/" + CosmosAuditStore.PARTITION_PROPERTY));
+        db.createContainerIfNotExists(new CosmosContainerProperties(CosmosOutcomeStore.CONTAINER,
+                "/" + CosmosOutcomeStore.PARTITION_PROPERTY));
         CosmosContainerProperties predictionsContainer = new CosmosContainerProperties(CosmosPredictionLog.CONTAINER,
                 "/" + CosmosPredictionLog.PARTITION_PROPERTY);
         // -1: TTL on, each record's own ttl (the retention) decides.

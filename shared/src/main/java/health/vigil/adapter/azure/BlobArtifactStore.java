@@ -47,7 +47,8 @@ final class BlobArtifactStore implements ArtifactStore {
     /** Who uploaded the blob through the control API; only the platform writes blobs (ADR 0010). */
     static final String UPLOADED_BY_METADATA = "vigiluploadedby";
     static final int BLOCK_SIZE = 4 * 1024 * 1024;
-    static final Set<String> CONTAINERS = Set.of(MODELS, PACKAGES, DATASETS, AUDIT_EXPORTS, BATCH_INPUT, BATCH_OUTPUT);
+    static final Set<String> CONTAINERS = Set.of(MODELS, PACKAGES, DATASETS, OUTCOMES, AUDIT_EXPORTS, MONITORING,
+            BATCH_INPUT, BATCH_OUTPUT);
     private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
     private final BlobServiceClient service;

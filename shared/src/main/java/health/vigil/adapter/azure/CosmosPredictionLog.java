@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -215,6 +216,31 @@ final class CosmosPredictionLog implements PredictionLog {
     }
 
     /** The hours a model has records in, with the largest shard count each was written with. */
+    @Override
+    public Optional<PredictionRecord> find(ModelName model, String predictionId, Instant time) {
+        Objects.requireNonNull(model, "model");
+        checkOpen();
+        Instant hour = time.truncatedTo(ChronoUnit.HOURS);
+        Integer shards = hours(model).get(hour);
+        if (shards == null) {
+            return Optional.empty();
+        }
+        // The hour's shard count is the largest any writer used: try the id's shard under it first, then the others.
+        int first = shardOf(predictionId, shards);
+        for (int k = 0; k < shards; k++) {
+            String partition = partition(model, HOUR.format(hour), (first + k) % shards);
+            try {
+                ObjectNode doc = container.readItem(predictionId, new PartitionKey(partition), ObjectNode.class).getItem();
+                return Optional.of(CosmosDocuments.body(doc, PredictionRecord.class));
+            } catch (CosmosException e) {
+                if (e.getStatusCode() != 404) {
+                    throw CosmosFailures.translate("reading a prediction record", e);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     private TreeMap<Instant, Integer> hours(ModelName model) {
         return hours(hoursIndex(model).read());
     }

@@ -10,6 +10,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.metrics.DoubleGauge;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.DoubleGauge;
 import io.opentelemetry.api.metrics.LongCounter;
@@ -41,6 +42,10 @@ final class OpenTelemetryTelemetry implements Telemetry {
     static final AttributeKey<String> ERROR_CODE = AttributeKey.stringKey(TelemetryNames.ERROR_CODE);
     static final AttributeKey<String> OUTCOME = AttributeKey.stringKey(TelemetryNames.OUTCOME);
     static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey(TelemetryNames.EVENT_TYPE);
+    static final AttributeKey<String> FEATURE = AttributeKey.stringKey(TelemetryNames.FEATURE);
+    static final AttributeKey<String> DRIFT_TEST = AttributeKey.stringKey(TelemetryNames.DRIFT_TEST);
+    static final AttributeKey<String> METRIC = AttributeKey.stringKey(TelemetryNames.PERFORMANCE_METRIC);
+    static final AttributeKey<String> SOURCE = AttributeKey.stringKey(TelemetryNames.PERFORMANCE_SOURCE);
     static final AttributeKey<String> GATE = AttributeKey.stringKey(TelemetryNames.GATE);
 
     static final String OTHER = "other";
@@ -53,6 +58,9 @@ final class OpenTelemetryTelemetry implements Telemetry {
     private final LongCounter registrations;
     private final LongCounter events;
     private final LongCounter auditVerifications;
+    private final LongCounter driftChecks;
+    private final DoubleGauge driftStatistic;
+    private final DoubleGauge performance;
     private final LongCounter gateChecks;
     private final DoubleGauge trafficWeight;
     private final LongCounter canaryAnalyses;
@@ -73,12 +81,37 @@ final class OpenTelemetryTelemetry implements Telemetry {
         this.events = counter(meter, TelemetryNames.EVENTS, "Vigil events published, by type, model and outcome");
         this.auditVerifications = counter(meter, TelemetryNames.AUDIT_VERIFICATIONS,
                 "Audit chain verifications by outcome (intact, broken)");
+        this.driftChecks = counter(meter, TelemetryNames.DRIFT_CHECKS,
+                "Monitoring checks of deployed versions by outcome (drifted, stable, insufficient_data)");
+        this.driftStatistic = meter.gaugeBuilder(TelemetryNames.DRIFT_STATISTIC).setUnit(unit(TelemetryNames.DRIFT_STATISTIC))
+                .setDescription("One drift statistic of one feature or of the score, at each check").build();
+        this.performance = meter.gaugeBuilder(TelemetryNames.PERFORMANCE).setUnit(unit(TelemetryNames.PERFORMANCE))
+                .setDescription("A performance metric of a deployed version, from labels or estimated without them")
+                .build();
         this.gateChecks = counter(meter, TelemetryNames.GATE_CHECKS,
                 "Gate checks of version evaluations, by model, version, gate and outcome");
         this.trafficWeight = meter.gaugeBuilder(TelemetryNames.TRAFFIC_WEIGHT).setUnit(unit(TelemetryNames.TRAFFIC_WEIGHT))
                 .setDescription("Share of live traffic of a model version's slot, set by canary ramps").build();
         this.canaryAnalyses = counter(meter, TelemetryNames.CANARY_ANALYSES,
                 "Canary analyses of ramp steps, by model, version and outcome (pass, fail, extend)");
+    }
+
+    @Override
+    public void driftChecked(ModelVersion version, String outcome) {
+        driftChecks.add(1, Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(), OUTCOME,
+                safe(outcome)));
+    }
+
+    @Override
+    public void driftStatistic(ModelVersion version, String feature, String test, double value) {
+        driftStatistic.set(value, Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(),
+                FEATURE, safe(feature), DRIFT_TEST, safe(test)));
+    }
+
+    @Override
+    public void performance(ModelVersion version, String metric, String source, double value) {
+        performance.set(value, Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(),
+                METRIC, safe(metric), SOURCE, safe(source)));
     }
 
     @Override

@@ -164,6 +164,7 @@ final class ApiKeyAuthenticator implements Authenticator {
         personas.put("operator", Set.of(Role.DEPLOYMENTS_OPERATE));
         personas.put("clinical-app", Set.of(Role.SCORING_INVOKE));
         personas.put("compliance", Set.of(Role.AUDIT_EXPORT));
+        personas.put("outcomes-feed", Set.of(Role.OUTCOMES_WRITE));
         personas.put("data-steward", Set.of(Role.DATASETS_REGISTER));
         personas.put("population-health", Set.of(Role.BATCHES_SUBMIT));
         return java.util.Collections.unmodifiableMap(personas);

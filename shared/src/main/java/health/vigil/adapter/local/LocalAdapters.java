@@ -4,6 +4,7 @@ import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
+import health.vigil.port.OutcomeStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.SecretProvider;
@@ -29,6 +30,7 @@ public final class LocalAdapters implements AutoCloseable {
     private SqliteRegistryStore registry;
     private SqliteAuditStore audit;
     private SqlitePredictionLog predictions;
+    private SqliteOutcomeStore outcomes;
     private SecretProvider secrets;
     private Authenticator authenticator;
     private AuditSigner signer;
@@ -69,6 +71,13 @@ public final class LocalAdapters implements AutoCloseable {
             predictions = SqlitePredictionLog.open(home, durability);
         }
         return predictions;
+    }
+
+    public synchronized OutcomeStore outcomeStore() {
+        if (outcomes == null) {
+            outcomes = SqliteOutcomeStore.open(home);
+        }
+        return outcomes;
     }
 
     /** The audit evidence signing key pair under {@code secrets/audit-signing/} (0600), generated on first use. */
@@ -145,7 +154,8 @@ public final class LocalAdapters implements AutoCloseable {
     @Override
     @SuppressWarnings("try") // the resources are only there to be closed
     public synchronized void close() {
-        try (SqliteRegistryStore r = registry; SqliteAuditStore a = audit; SqlitePredictionLog p = predictions) {
+        try (SqliteRegistryStore r = registry; SqliteAuditStore a = audit; SqliteOutcomeStore o = outcomes;
+                SqlitePredictionLog p = predictions) {
             // closed in reverse order; the ones never opened are null and skipped; every failure is kept
         }
     }

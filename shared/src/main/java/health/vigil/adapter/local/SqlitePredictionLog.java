@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -306,6 +307,29 @@ final class SqlitePredictionLog implements PredictionLog {
         });
     }
 
+
+    @Override
+    public Optional<PredictionRecord> find(ModelName model, String predictionId, Instant time) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(predictionId, "predictionId");
+        ensureOpen();
+        awaitDrained();
+        // The id's time is the record's to the millisecond: the (model, time) index narrows the read to that moment.
+        long from = clampedNanos(time.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        return db.read("find a prediction of " + model, c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT prediction_id, version, slot, patient, time_nanos,"
+                    + " features, score, decision, explanation FROM predictions"
+                    + " WHERE model = ? AND time_nanos >= ? AND time_nanos < ? AND prediction_id = ?")) {
+                s.setString(1, model.value());
+                s.setLong(2, from);
+                s.setLong(3, from + 1_000_000L);
+                s.setString(4, predictionId);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? Optional.of(recordFrom(model, rs)) : Optional.<PredictionRecord>empty();
+                }
+            }
+        });
+    }
 
     @Override
     public long purgeOlderThan(Instant cutoff) {

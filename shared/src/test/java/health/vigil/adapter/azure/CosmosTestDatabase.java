@@ -14,7 +14,8 @@ final class CosmosTestDatabase implements AutoCloseable {
     private static final Map<String, String> PARTITION_KEYS = Map.of(
             CosmosRegistryStore.CONTAINER, "/" + CosmosRegistryStore.PARTITION_PROPERTY,
             CosmosAuditStore.CONTAINER, "/" + CosmosAuditStore.PARTITION_PROPERTY,
-            CosmosPredictionLog.CONTAINER, "/" + CosmosPredictionLog.PARTITION_PROPERTY);
+            CosmosPredictionLog.CONTAINER, "/" + CosmosPredictionLog.PARTITION_PROPERTY,
+            CosmosOutcomeStore.CONTAINER, "/" + CosmosOutcomeStore.PARTITION_PROPERTY);
     private static CosmosClient client;
     private static String clientEndpoint;
 

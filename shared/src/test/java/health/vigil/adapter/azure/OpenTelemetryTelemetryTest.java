@@ -140,6 +140,30 @@ class OpenTelemetryTelemetryTest {
     }
 
     @Test
+    void monitoringChecksAreCountedAndTheirStatisticsAndPerformanceAreGauges() {
+        ModelVersion v = ModelVersion.of("readmission", 3);
+        telemetry.driftChecked(v, "drifted");
+        telemetry.driftChecked(v, "stable");
+        telemetry.driftChecked(v, "drifted");
+        telemetry.driftStatistic(v, "age", "psi", 0.12);
+        telemetry.driftStatistic(v, "age", "psi", 0.31);
+        telemetry.performance(v, "auroc", "label_free", 0.74);
+
+        Collection<MetricData> all = metrics.collectAllMetrics();
+        assertThat(metric(all, "vigil.drift.checks").getLongSumData().getPoints())
+                .extracting(p -> p.getAttributes().get(OpenTelemetryTelemetry.OUTCOME) + "=" + p.getValue())
+                .containsExactlyInAnyOrder("drifted=2", "stable=1");
+        assertThat(metric(all, "vigil.drift.statistic").getDoubleGaugeData().getPoints()).singleElement()
+                .satisfies(p -> {
+                    assertThat(p.getValue()).isEqualTo(0.31);
+                    assertThat(p.getAttributes().get(OpenTelemetryTelemetry.FEATURE)).isEqualTo("age");
+                    assertThat(p.getAttributes().get(OpenTelemetryTelemetry.DRIFT_TEST)).isEqualTo("psi");
+                });
+        assertThat(metric(all, "vigil.performance").getDoubleGaugeData().getPoints()).singleElement()
+                .satisfies(p -> assertThat(p.getAttributes().get(OpenTelemetryTelemetry.SOURCE)).isEqualTo("label_free"));
+    }
+
+    @Test
     void auditVerificationsAreCountedByOutcome() {
         telemetry.auditVerified(true);
         telemetry.auditVerified(true);
@@ -166,6 +190,9 @@ class OpenTelemetryTelemetryTest {
         telemetry.registration("registered");
         telemetry.event("Vigil.Model.Registered", Optional.of(ModelName.of("readmission")), "published");
         telemetry.auditVerified(true);
+        telemetry.driftChecked(ModelVersion.of("readmission", 3), "drifted");
+        telemetry.driftStatistic(ModelVersion.of("readmission", 3), "age", "psi", 0.31);
+        telemetry.performance(ModelVersion.of("readmission", 3), "auroc", "labels", 0.71);
         telemetry.gateChecked(ModelVersion.of("readmission", 3), "calibration", "failed");
         telemetry.trafficWeight(ModelVersion.of("readmission", 3), Slot.CANARY, 500);
         telemetry.canaryAnalysis(ModelVersion.of("readmission", 3), "pass");

@@ -38,6 +38,18 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
         return Optional.ofNullable(query.get(name)).filter(v -> !v.isBlank());
     }
 
+    /** A moment as an ISO-8601 UTC query parameter; anything else is a 400 that shows the form. */
+    public Optional<java.time.Instant> instantParam(String name) {
+        return queryParam(name).map(v -> {
+            try {
+                return java.time.Instant.parse(v);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new ValidationException("query parameter '" + name + "' must be a UTC time like"
+                        + " 2026-11-24T00:00:00Z");
+            }
+        });
+    }
+
     /** A boolean query parameter; anything but true/false is a 400. */
     public boolean flag(String name, boolean fallback) {
         return queryParam(name).map(v -> switch (v.toLowerCase(java.util.Locale.ROOT)) {

@@ -1,0 +1,51 @@
+package health.vigil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.json.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A running platform's HTTP API as the CLI reaches it: with the key of one persona from the home's {@code keys.json}.
+ * Commands that read a running platform go through here instead of opening its stores.
+ */
+record RunningPlatform(URI url, Path home) {
+
+    /** The options that name a running platform, shared by the commands that talk to one. */
+    static final class Options {
+        @picocli.CommandLine.Option(names = "--url", defaultValue = "http://127.0.0.1:7071",
+                description = "The platform (default: ${DEFAULT-VALUE})")
+        URI url;
+
+        @picocli.CommandLine.Option(names = "--home", defaultValue = ".vigil",
+                description = "Vigil home with keys.json (default: ${DEFAULT-VALUE})")
+        Path home;
+
+        RunningPlatform platform() {
+            return new RunningPlatform(url, home);
+        }
+    }
+
+    /** The answer: its status and its JSON body. */
+    record Answer(int status, JsonNode body) {
+        String errorMessage() {
+            return body.at("/error/message").asText();
+        }
+    }
+
+    Answer send(String method, String pathAndQuery, String persona) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(url.resolve(pathAndQuery))
+                .header("x-api-key", LocalAdapters.apiKey(home, persona)).timeout(Duration.ofMinutes(5))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request,
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return new Answer(response.statusCode(), Json.readTree("response", response.body().getBytes(StandardCharsets.UTF_8)));
+    }
+}

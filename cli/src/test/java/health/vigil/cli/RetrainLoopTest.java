@@ -1,0 +1,239 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.config.VigilConfig;
+import health.vigil.error.AccessDeniedException;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.gates.EvaluationDataset;
+import health.vigil.model.GateReport;
+import health.vigil.security.Role;
+import health.vigil.training.HeldOutEvaluationData;
+import health.vigil.events.BlobCreated;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.json.Json;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.ModelName;
+import health.vigil.model.Stage;
+import health.vigil.model.VersionRecord;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.port.ArtifactStore;
+import health.vigil.registry.RegistrationOutcome;
+import health.vigil.retraining.RetrainService;
+import health.vigil.scoring.PatientRow;
+import health.vigil.scoring.ScoreRequest;
+import health.vigil.scoring.ScoredRow;
+import health.vigil.security.Principal;
+import health.vigil.training.Algorithm;
+import health.vigil.training.ClinicalModel;
+import health.vigil.training.CodeVersion;
+import health.vigil.training.ModelTraining;
+import health.vigil.training.TrainedModel;
+import health.vigil.training.TrainingProgress;
+import health.vigil.training.TrainingSettings;
+import health.vigil.training.data.Dataset;
+import health.vigil.training.data.DatasetFile;
+import health.vigil.training.export.ModelPackager;
+import health.vigil.training.retrain.PipelineRetrainer;
+import health.vigil.model.ModelVersion;
+import health.vigil.testing.governance.SetUpApproval;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Retraining on the wired local platform with the real training library: a deployed clinical model, its training
+ * dataset in {@code datasets}, scored patients with their outcomes, then a retraining request. The successor is
+ * uploaded once under the platform's retraining identity, goes through registration and the gates on the steward's
+ * evaluation dataset like any upload, waits for a human approver (the platform's identities cannot sign it, and it
+ * cannot be deployed before), and names its parent, its datasets and the report in its provenance.
+ */
+class RetrainLoopTest {
+    private static final ClinicalModel CLINICAL = ClinicalModel.READMISSION;
+
+    @TempDir
+    Path home;
+    private final List<VigilEvent> published = new CopyOnWriteArrayList<>();
+    private VigilPlatform platform;
+    private ModelName model;
+    private String trainingSha256;
+
+    @BeforeEach
+    void aDeployedModelWithScoredAndLabelledPatients() {
+        ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(published::add)
+                .retrainer(new PipelineRetrainer(training)).build();
+        Dataset data = CLINICAL.synthetic(3_000, 5).dataset();
+        TrainedModel parent = training.train(CLINICAL, data, TrainingSettings.defaults()
+                .withAlgorithm(Algorithm.LOGISTIC).withSeed(5), TrainingProgress.NONE);
+        model = register(ModelPackager.packageBytes(parent, ModelPackager.onnx(parent)), "readmission.zip")
+                .modelName();
+        SetUpApproval.approve(platform, new ModelVersion(model, 1));
+        platform.deployments().deploy(model, 1, Principal.SYSTEM);
+        trainingSha256 = parent.manifest().provenance().datasetSha256();
+
+        Dataset production = CLINICAL.synthetic(400, 6).dataset();
+        List<PatientRow> rows = new ArrayList<>();
+        for (int i = 0; i < production.size(); i++) {
+            Map<String, JsonNode> features = new LinkedHashMap<>();
+            production.records().get(i).forEach((k, v) -> features.put(k, Json.mapper().valueToTree(v)));
+            rows.add(new PatientRow("MRN-" + i, features));
+        }
+        List<ScoredRow> scored = platform.scoring().score(new ScoreRequest(model, null, rows)).rows();
+        List<Map<String, Object>> outcomes = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            outcomes.add(Map.of("predictionId", scored.get(i).predictionId(), "outcome", production.label(i) ? 1 : 0));
+        }
+        String body = Json.write(Map.of("model", model.value(), "outcomes", outcomes));
+        platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @AfterEach
+    void close() {
+        platform.close();
+    }
+
+    @Test
+    void aRequestTrainsOnTheTrainingDatasetPlusLabelledProductionRowsAndTheSuccessorIsRegisteredNotDeployed() throws Exception {
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+
+        AuditRecord done = platform.retraining().handle(new RetrainService.Request("request-1", model, 1, "report-7"));
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-1", model, 1, "report-7"));
+
+        assertThat(done.outcome()).as(done.details().toString()).isEqualTo("uploaded");
+        assertThat(again.id()).isEqualTo(done.id());
+        assertThat(done.details()).containsEntry("parentVersion", "1").containsEntry("reportId", "report-7")
+                .containsEntry("trainingDataset", trainingSha256).containsEntry("productionRows", "300");
+        List<ArtifactStore.StoredArtifact> uploaded = platform.artifacts().list(ArtifactStore.MODELS,
+                RetrainService.UPLOAD_PREFIX);
+        assertThat(uploaded).singleElement().satisfies(a -> assertThat(a.name()).isEqualTo(done.details().get("packageBlob")));
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_COMPLETED)).hasSize(2)
+                .allSatisfy(e -> assertThat(e.id()).isEqualTo(done.id()))
+                .allSatisfy(e -> assertThat(e.data()).containsEntry("version", 2).containsEntry("reportId", "report-7"));
+        String productionSha256 = done.details().get("productionDataset");
+        try (InputStream in = platform.artifacts().open(ArtifactStore.DATASETS, RetrainService.datasetBlob(productionSha256))) {
+            byte[] stored = in.readAllBytes();
+            assertThat(health.vigil.hash.Sha256.hex(stored)).isEqualTo(productionSha256);
+            String text = new String(stored, StandardCharsets.UTF_8);
+            assertThat(text.lines()).hasSize(301);
+            assertThat(text).doesNotContain("MRN-");
+        }
+
+        // Registered at once, as an authenticated upload is; the storage event that may follow changes nothing.
+        assertThat(done.details()).containsEntry("version", "2");
+        VersionRecord successor = platform.registry().getVersion(model, 2);
+        assertThat(successor.stage()).isEqualTo(Stage.REGISTERED);
+        assertThat(successor.packageBlob()).isEqualTo(done.details().get("packageBlob"));
+        long size = platform.artifacts().describe(ArtifactStore.MODELS, successor.packageBlob()).orElseThrow().size();
+        assertThat(platform.registration().register(new BlobCreated("storage-event-1", ArtifactStore.MODELS,
+                successor.packageBlob(), null, size, null)).kind()).isNotEqualTo(RegistrationOutcome.Kind.REGISTERED);
+        assertThat(platform.registry().listVersions(model)).hasSize(2);
+        // Its recorded uploader is the platform's retraining identity, never a person.
+        assertThat(successor.registeredBy()).isEqualTo(RetrainService.ACTOR).isEqualTo("system:retrain");
+        assertThat(successor.packageSha256()).isEqualTo(done.details().get("packageSha256"));
+        assertThat(successor.manifest().provenance().datasetRows()).isEqualTo(3_300);
+        assertThat(successor.manifest().provenance().parameters())
+                .containsEntry("lineage.parentVersion", "1")
+                .containsEntry("lineage.report", "report-7")
+                .containsEntry("lineage.trainingDataset", trainingSha256)
+                .containsEntry("lineage.productionDataset", productionSha256)
+                .containsEntry("algorithm", "logistic");
+        assertThat(platform.registry().deployment(model).orElseThrow().stable().version()).isEqualTo(1);
+
+        // Back through the gates: judged on the steward's registered evaluation dataset, like any upload.
+        HeldOutEvaluationData held = HeldOutEvaluationData.generate(CLINICAL, 2_000, 5);
+        EvaluationDataset evaluation = platform.datasets().register(new EvaluationDataset.Declaration(model.value(),
+                "evaluation.csv", held.label(), held.ageColumn(), held.sexColumn(), held.segments()), held.csv(),
+                new Principal("data-steward", Set.of(Role.DATASETS_REGISTER)));
+        GateReport gates = platform.gates().onRegistered(successor.id(), "registered-2").orElseThrow();
+        assertThat(gates.datasetSha256()).isEqualTo(evaluation.sha256());
+        Stage judged = platform.registry().getVersion(model, 2).stage();
+        assertThat(judged).isEqualTo(gates.passed() ? Stage.GATES_PASSED : Stage.GATES_FAILED);
+
+        // It waits for a human: not deployable, and the platform's own identities can never sign it.
+        assertThatThrownBy(() -> platform.deployments().deploy(model, 2, Principal.SYSTEM))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("cannot move to production");
+        Principal approver = new Principal("approver", Set.of(Role.MODELS_APPROVE));
+        for (String platformIdentity : List.of(RetrainService.ACTOR, "system:drift-check")) {
+            assertThatThrownBy(() -> platform.approvals().approve(successor.id(),
+                    new Principal(platformIdentity, Set.of(Role.MODELS_APPROVE)), "retrained on fresh data"))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .satisfies(e -> assertThat(((AccessDeniedException) e).code()).isEqualTo(ErrorCode.SEPARATION_OF_DUTIES));
+        }
+        assertThat(platform.registry().getVersion(model, 2).stage()).isEqualTo(judged);
+        assertThat(platform.registry().getVersion(model, 2).signatures()).isEmpty();
+        if (gates.passed()) {
+            platform.approvals().approve(successor.id(), approver, "gates passed on the steward's data");
+            assertThat(platform.registry().getVersion(model, 2).stage()).isEqualTo(Stage.APPROVED);
+        }
+        assertThat(platform.registry().deployment(model).orElseThrow().stable().version()).isEqualTo(1);
+    }
+
+    @Test
+    void withoutItsTrainingDatasetARequestIsRecordedAsFailedAndNothingIsUploaded() {
+        AuditRecord failed = platform.retraining().handle(new RetrainService.Request("request-2", model, 1, "report-8"));
+
+        assertThat(failed.outcome()).isEqualTo("failed");
+        assertThat(failed.details().get("reason")).contains(trainingSha256).contains("datasets");
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).isEmpty();
+        assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_COMPLETED);
+    }
+
+    @Test
+    void aTrainingDatasetFileThatIsNotTheParentsDataIsRecordedAsFailedOnceAndNothingIsUploaded() {
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream("key\tlabel\n".getBytes(StandardCharsets.UTF_8)), false);
+
+        AuditRecord failed = platform.retraining().handle(new RetrainService.Request("request-4", model, 1, "report-10"));
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-4", model, 1, "report-10"));
+
+        assertThat(failed.outcome()).isEqualTo("failed");
+        assertThat(again.id()).isEqualTo(failed.id());
+        assertThat(failed.details().get("reason")).contains("is not the dataset the model was trained on")
+                .contains("model pipeline");
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).isEmpty();
+        assertThat(platform.registry().listVersions(model)).hasSize(1);
+    }
+
+    @Test
+    void anAppWithoutTheTrainingLibraryRecordsTheRequestAsDeferredAndUploadsNothing() {
+        platform.close();
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(published::add).build();
+
+        AuditRecord deferred = platform.retraining().handle(new RetrainService.Request("request-3", model, 1, "report-9"));
+
+        assertThat(deferred.outcome()).isEqualTo("deferred");
+        assertThat(deferred.details()).containsEntry("reportId", "report-9").containsKey("reason");
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).isEmpty();
+        assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_COMPLETED);
+    }
+
+    private VersionRecord register(byte[] zip, String blob) {
+        if (zip != null) {
+            platform.artifacts().put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false);
+        }
+        long size = platform.artifacts().describe(ArtifactStore.MODELS, blob).orElseThrow().size();
+        RegistrationOutcome outcome = platform.registration().register(new BlobCreated("upload-" + blob,
+                ArtifactStore.MODELS, blob, null, size, null));
+        assertThat(outcome.kind()).as(outcome.message()).isEqualTo(RegistrationOutcome.Kind.REGISTERED);
+        return outcome.version();
+    }
+}

@@ -1,0 +1,106 @@
+package health.vigil.functions.control;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.annotation.AuthorizationLevel;
+import com.microsoft.azure.functions.annotation.BindingName;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.HttpTrigger;
+import com.microsoft.azure.functions.annotation.TimerTrigger;
+import health.vigil.error.ValidationException;
+import health.vigil.functions.common.Access;
+import health.vigil.functions.common.HttpApi;
+import health.vigil.model.ModelName;
+import health.vigil.monitoring.MonitoringReport;
+import health.vigil.monitoring.MonitoringService;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.security.Role;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Monitoring of deployed models: the scheduled {@code DriftCheck} (schedule in the app setting
+ * {@code VIGIL_DRIFT_CHECK_SCHEDULE}), a check of a chosen window on request, and the stored reports of a period.
+ */
+public final class MonitoringFunctions {
+    private static final Duration MAX_PERIOD = Duration.ofDays(366);
+    private final MonitoringService monitoring;
+    private final ModelRegistry registry;
+    private final HttpApi http;
+
+    public MonitoringFunctions(VigilPlatform platform, HttpApi http) {
+        this.monitoring = platform.monitoring();
+        this.registry = platform.registry();
+        this.http = http;
+    }
+
+    @FunctionName("DriftCheck")
+    public void driftCheck(@TimerTrigger(name = "timer", schedule = "%VIGIL_DRIFT_CHECK_SCHEDULE%") String timer,
+            ExecutionContext context) {
+        List<MonitoringReport> reports = monitoring.checkAll();
+        Map<MonitoringReport.Severity, Long> bySeverity = new java.util.TreeMap<>();
+        reports.forEach(r -> bySeverity.merge(r.severity(), 1L, Long::sum));
+        context.getLogger().info("DriftCheck checked " + reports.size() + " model slot(s): " + bySeverity);
+    }
+
+    /** {@code GET /models/{name}/monitoring?from=&to=}: the stored reports whose window starts in the period. */
+    @FunctionName("MonitoringReports")
+    public HttpResponseMessage reports(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "models/{name}/monitoring",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
+            ModelName model = known(name);
+            Instant to = call.instantParam("to").orElse(Instant.now());
+            Instant from = call.instantParam("from").orElse(to.minus(Duration.ofDays(1)));
+            if (!from.isBefore(to) || Duration.between(from, to).compareTo(MAX_PERIOD) > 0) {
+                throw new ValidationException("'from' must be before 'to' and the period at most 366 days");
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model", model.value());
+            out.put("from", from.toString());
+            out.put("to", to.toString());
+            out.put("reports", monitoring.reports().list(model.value(), from, to));
+            return out;
+        });
+    }
+
+    /**
+     * {@code POST /models/{name}/monitoring/run?from=&to=}: checks that window now (default: the last hour up to
+     * now, in whole seconds); a window checked before answers its stored report and writes nothing.
+     */
+    @FunctionName("RunMonitoring")
+    public HttpResponseMessage run(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/monitoring/run",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
+            ModelName model = known(name);
+            Instant to = call.instantParam("to").orElse(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+            Instant from = call.instantParam("from").orElse(to.minus(Duration.ofHours(1)));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model", model.value());
+            out.put("reports", monitoring.check(model, from, to));
+            return out;
+        });
+    }
+
+    private ModelName known(String name) {
+        ModelName model = new ModelName(name);
+        if (!registry.listModels().contains(model)) {
+            throw registry.modelNotFound(model);
+        }
+        return model;
+    }
+
+}

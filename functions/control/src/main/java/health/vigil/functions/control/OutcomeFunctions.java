@@ -1,0 +1,76 @@
+package health.vigil.functions.control;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.annotation.AuthorizationLevel;
+import com.microsoft.azure.functions.annotation.BindingName;
+import com.microsoft.azure.functions.annotation.EventGridTrigger;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.HttpTrigger;
+import health.vigil.error.ValidationException;
+import health.vigil.events.EventEnvelopes;
+import health.vigil.functions.common.Access;
+import health.vigil.functions.common.HttpApi;
+import health.vigil.model.ModelName;
+import health.vigil.monitoring.OutcomeJoin;
+import health.vigil.outcomes.OutcomeReceipt;
+import health.vigil.outcomes.OutcomeService;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.security.Role;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Realised outcomes: a batch over HTTP ({@code POST /outcomes}), files dropped into the {@code outcomes} container
+ * (Event Grid {@code BlobCreated}), and how much of a window of predictions has its outcome.
+ */
+public final class OutcomeFunctions {
+    private static final Duration MAX_WINDOW = Duration.ofDays(366);
+    private final OutcomeService outcomes;
+    private final OutcomeJoin join;
+    private final HttpApi http;
+
+    public OutcomeFunctions(VigilPlatform platform, HttpApi http) {
+        this.outcomes = platform.outcomes();
+        this.join = platform.outcomeJoin();
+        this.http = http;
+    }
+
+    @FunctionName("RecordOutcomes")
+    public HttpResponseMessage record(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "outcomes",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.OUTCOMES_WRITE),
+                call -> outcomes.submit(call.principal().id(), call.body().orElse(""), call.json()));
+    }
+
+    @FunctionName("LabelledFraction")
+    public HttpResponseMessage labelled(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "models/{name}/outcomes",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
+            Instant to = call.instantParam("to").orElseGet(Instant::now);
+            Instant from = call.instantParam("from").orElse(to.minus(Duration.ofDays(1)));
+            if (Duration.between(from, to).compareTo(MAX_WINDOW) > 0) {
+                throw new ValidationException("the window is longer than 366 days; ask for a shorter one");
+            }
+            return join.labelled(new ModelName(name), from, to);
+        });
+    }
+
+    @FunctionName("IngestOutcomes")
+    public void ingest(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
+        var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
+        Optional<OutcomeReceipt> receipt = outcomes.ingest(blob);
+        context.getLogger().info("IngestOutcomes event " + blob.eventId() + ": " + receipt
+                .map(r -> r.rows() + " rows, " + r.recorded() + " recorded, " + r.alreadyRecorded() + " already, "
+                        + r.conflicts() + " conflicts, " + r.invalid() + " invalid")
+                .orElse("nothing to ingest"));
+    }
+}

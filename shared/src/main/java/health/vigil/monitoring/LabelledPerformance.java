@@ -1,0 +1,118 @@
+package health.vigil.monitoring;
+
+import health.vigil.statistics.Auroc;
+import health.vigil.statistics.AveragePrecision;
+import health.vigil.statistics.BrierScore;
+import health.vigil.statistics.ReliabilityCurve;
+
+/**
+ * Realised performance over the labelled part of a window: AUROC with its 95 % interval (Hanley and McNeil's
+ * standard error), average precision, the Brier score with its 95 % interval (normal approximation over the
+ * per-case squared errors), the expected calibration error over ten equal-width bins, and the calibration slope
+ * (the logistic regression of the outcome on the score's logit, by Newton's method). A value that the labels
+ * cannot give (one class only) is null.
+ *
+ * @param labelled predictions with an outcome
+ * @param positives of those, how many were positive
+ */
+public record LabelledPerformance(long labelled, long positives, Double auroc, Double aurocLower, Double aurocUpper,
+        Double averagePrecision, Double brier, Double brierLower, Double brierUpper, Double calibrationError,
+        Double calibrationSlope) {
+
+    private static final double Z95 = 1.959963984540054;
+    private static final double EPSILON = 1e-6;
+
+    /** The performance of {@code n} scores against their outcomes (the arrays may be longer than {@code n}). */
+    public static LabelledPerformance of(double[] allScores, boolean[] allLabels, int n) {
+        double[] scores = java.util.Arrays.copyOf(allScores, n);
+        boolean[] labels = java.util.Arrays.copyOf(allLabels, n);
+        long positives = 0;
+        for (boolean y : labels) {
+            positives += y ? 1 : 0;
+        }
+        if (n == 0) {
+            return new LabelledPerformance(0, 0, null, null, null, null, null, null, null, null, null);
+        }
+        double brier = BrierScore.of(scores, labels);
+        double sumSq = 0;
+        for (int i = 0; i < n; i++) {
+            double e = (scores[i] - (labels[i] ? 1 : 0));
+            sumSq += (e * e - brier) * (e * e - brier);
+        }
+        double brierSe = n > 1 ? Math.sqrt(sumSq / (n - 1) / n) : Double.NaN;
+        Double calibrationError = ReliabilityCurve.of(scores, labels, 10).expectedCalibrationError();
+        if (positives == 0 || positives == n) {
+            return new LabelledPerformance(n, positives, null, null, null, null, brier, lower(brier, brierSe),
+                    upper(brier, brierSe), calibrationError, null);
+        }
+        double auroc = Auroc.of(scores, labels);
+        double se = hanleyMcNeil(auroc, positives, n - positives);
+        return new LabelledPerformance(n, positives, auroc, Math.max(0, auroc - Z95 * se), Math.min(1, auroc + Z95 * se),
+                AveragePrecision.of(scores, labels), brier, lower(brier, brierSe), upper(brier, brierSe),
+                calibrationError, calibrationSlope(scores, labels));
+    }
+
+    private static Double lower(double v, double se) {
+        return Double.isNaN(se) ? null : Math.max(0, v - Z95 * se);
+    }
+
+    private static Double upper(double v, double se) {
+        return Double.isNaN(se) ? null : Math.min(1, v + Z95 * se);
+    }
+
+    /** Hanley and McNeil (1982), Radiology 143:29-36, equation 2. */
+    static double hanleyMcNeil(double a, long positives, long negatives) {
+        double q1 = a / (2 - a);
+        double q2 = 2 * a * a / (1 + a);
+        double variance = (a * (1 - a) + (positives - 1) * (q1 - a * a) + (negatives - 1) * (q2 - a * a))
+                / ((double) positives * negatives);
+        return Math.sqrt(Math.max(0, variance));
+    }
+
+    /**
+     * The slope b of logit P(y) = a + b * logit(score), fitted by Newton-Raphson; 1 for calibrated scores, below 1
+     * when the scores are too extreme. Null when the fit does not converge (separable data).
+     */
+    static Double calibrationSlope(double[] scores, boolean[] labels) {
+        int n = scores.length;
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            double p = Math.min(1 - EPSILON, Math.max(EPSILON, scores[i]));
+            x[i] = Math.log(p / (1 - p));
+        }
+        double a = 0;
+        double b = 1;
+        for (int iteration = 0; iteration < 50; iteration++) {
+            double g0 = 0;
+            double g1 = 0;
+            double h00 = 0;
+            double h01 = 0;
+            double h11 = 0;
+            for (int i = 0; i < n; i++) {
+                double p = 1 / (1 + Math.exp(-(a + b * x[i])));
+                double r = (labels[i] ? 1 : 0) - p;
+                double w = p * (1 - p);
+                g0 += r;
+                g1 += r * x[i];
+                h00 += w;
+                h01 += w * x[i];
+                h11 += w * x[i] * x[i];
+            }
+            double det = h00 * h11 - h01 * h01;
+            if (!(Math.abs(det) > 1e-12)) {
+                return null;
+            }
+            double da = (h11 * g0 - h01 * g1) / det;
+            double db = (h00 * g1 - h01 * g0) / det;
+            a += da;
+            b += db;
+            if (!Double.isFinite(a) || !Double.isFinite(b) || Math.abs(b) > 1e6) {
+                return null;
+            }
+            if (Math.abs(da) < 1e-10 && Math.abs(db) < 1e-10) {
+                return b;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,25 @@
+package health.vigil.monitoring;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * How much of a monitoring window has realised outcomes: the predictions logged in {@code [from, to)}, how many
+ * of them an outcome is joined to, and how many of those were positive; overall and per version and slot.
+ * {@code labelledFraction} is null for a window without predictions.
+ */
+public record LabelledWindow(String model, Instant from, Instant to, long predictions, long labelled, long positives,
+        Double labelledFraction, List<Part> parts) {
+
+    public LabelledWindow {
+        parts = List.copyOf(parts);
+    }
+
+    /** The same counts for one version in one traffic slot. */
+    public record Part(int version, String slot, long predictions, long labelled, long positives,
+            Double labelledFraction) {}
+
+    static Double fraction(long labelled, long predictions) {
+        return predictions == 0 ? null : (double) labelled / predictions;
+    }
+}

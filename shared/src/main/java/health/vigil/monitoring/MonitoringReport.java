@@ -1,0 +1,68 @@
+package health.vigil.monitoring;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import health.vigil.error.ValidationException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One check of one deployed version in one traffic slot over one window {@code [from, to)}: the drift against the
+ * version's training reference, the label-free performance estimate (inside {@code drift}), the realised
+ * performance over the predictions whose outcomes have arrived, and the verdict of the model's monitoring policy.
+ * Holds statistics and ids only, never a row, a feature value or a pseudonym.
+ *
+ * @param id {@code model/vVERSION/SLOT/FROM--TO}, the same for every check of that window (a replay finds it)
+ * @param labelledFraction share of the window's predictions with an outcome (null without predictions)
+ * @param driftedWindows how many windows in a row, ending with this one, found drift
+ * @param performanceDegraded realised (or, without enough labels, expected) performance fell below the policy
+ * @param estimateError the label-free expected AUROC minus the AUROC realised on the window's outcomes: the
+ *     estimator's own track record, shown beside it (null until the window has the policy's minimum of outcomes)
+ * @param reasons why the severity is what it is, in words
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record MonitoringReport(String id, String model, int version, String slot, Instant from, Instant to,
+        Instant checkedAt, Severity severity, List<String> reasons, long predictions, Double labelledFraction,
+        int driftedWindows, boolean performanceDegraded, Double estimateError, DriftReport drift,
+        LabelledPerformance performance, MonitoringPolicy policy) {
+
+    public MonitoringReport {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(slot, "slot");
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        Objects.requireNonNull(severity, "severity");
+        reasons = List.copyOf(reasons);
+        if (!from.isBefore(to)) {
+            throw new ValidationException("a monitoring window must end after it starts");
+        }
+    }
+
+    /** What a window's verdict asks of people. */
+    public enum Severity {
+        /** Too few predictions to judge anything. */
+        INSUFFICIENT_DATA,
+        /** Nothing reached a threshold. */
+        OK,
+        /** Drift in this window only: watch. */
+        WARNING,
+        /** Drift in enough consecutive windows, or performance below the policy's floor: act (runbook). */
+        ALERT
+    }
+
+    public boolean drifted() {
+        return drift != null && drift.drifted();
+    }
+
+    /** The report id of a window, readable in a blob name and an audit record. */
+    public static String idOf(String model, int version, String slot, Instant from, Instant to) {
+        return model + "/v" + version + "/" + slot + "/" + compact(from) + "--" + compact(to);
+    }
+
+    /** {@code 2026-12-01T10:00:00Z} as {@code 2026-12-01T100000Z}: no colon, so it is a portable file name. */
+    static String compact(Instant t) {
+        return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
+                .format(t);
+    }
+}

@@ -1,0 +1,86 @@
+package health.vigil.monitoring;
+
+
+import health.vigil.error.ConflictException;
+import health.vigil.error.NotFoundException;
+import health.vigil.json.Json;
+import health.vigil.port.ArtifactStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Monitoring reports as JSON blobs in the {@code monitoring} container, one per window under its report id, written
+ * once: a second check of the same window finds the first report and keeps it (reports are evidence).
+ */
+public final class MonitoringReports {
+    private final ArtifactStore artifacts;
+
+    public MonitoringReports(ArtifactStore artifacts) {
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+    }
+
+    /** Stores {@code report} unless its window has one; returns the report now stored under its id. */
+    public MonitoringReport create(MonitoringReport report) {
+        try {
+            artifacts.put(ArtifactStore.MONITORING, blobName(report.id()),
+                    new ByteArrayInputStream(Json.writeBytes(report)), false);
+            return report;
+        } catch (ConflictException alreadyThere) {
+            return find(report.id()).orElseThrow(() -> alreadyThere);
+        }
+    }
+
+    public Optional<MonitoringReport> find(String id) {
+        if (artifacts.describe(ArtifactStore.MONITORING, blobName(id)).isEmpty()) {
+            return Optional.empty();
+        }
+        try (InputStream in = artifacts.open(ArtifactStore.MONITORING, blobName(id))) {
+            return Optional.of(Json.read("monitoring report " + id, in.readAllBytes(), MonitoringReport.class));
+        } catch (NotFoundException gone) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the monitoring report " + id, e);
+        }
+    }
+
+    /** A model's reports whose window starts in {@code [from, to)}, oldest first. */
+    public List<MonitoringReport> list(String model, Instant from, Instant to) {
+        List<MonitoringReport> out = new ArrayList<>();
+        for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.MONITORING, model + "/")) {
+            String id = blob.name().substring(0, blob.name().length() - ".json".length());
+            Instant start = windowStart(id);
+            if (start != null && !start.isBefore(from) && start.isBefore(to)) {
+                find(id).ifPresent(out::add);
+            }
+        }
+        out.sort(Comparator.comparing(MonitoringReport::from).thenComparing(MonitoringReport::version)
+                .thenComparing(MonitoringReport::slot));
+        return out;
+    }
+
+    static String blobName(String id) {
+        return id + ".json";
+    }
+
+    /** The window start written in a report id (the {@code 2026-12-01T100000Z} before {@code --} in its last segment), or null for a name that is not one. */
+    static Instant windowStart(String id) {
+        String last = id.substring(id.lastIndexOf('/') + 1);
+        int end = last.indexOf("--");
+        if (end != 18) {
+            return null;
+        }
+        try {
+            return Instant.parse(last.substring(0, 13) + ":" + last.substring(13, 15) + ":" + last.substring(15, 18));
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+}

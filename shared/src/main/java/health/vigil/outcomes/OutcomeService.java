@@ -1,0 +1,223 @@
+package health.vigil.outcomes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.audit.AuditLog;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.events.BlobCreated;
+import health.vigil.hash.Sha256;
+import health.vigil.model.ModelName;
+import health.vigil.model.Outcome;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.OutcomeStore;
+import health.vigil.privacy.Pseudonymizer;
+import health.vigil.registry.ModelRegistry;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Receives realised outcomes (labels), which arrive days or weeks after the prediction; monitoring joins them to
+ * the prediction log ({@code health.vigil.monitoring.OutcomeJoin}). An outcome names its prediction by id, or by patient identifier and index time: the identifier is
+ * pseudonymised on arrival with the scoring key, exactly as scoring does, and the outcome applies to that patient's
+ * predictions of the model on the UTC day of the index time. Outcomes are written once: a resend of the same value
+ * changes nothing; another value for a stored outcome is refused and reported, and the stored one stays. Invalid rows
+ * are reported by row number without their values; the good rows of the same batch are kept. Each batch or file is
+ * audited once, under the sha256 of its content, so a resend writes no second record.
+ */
+public final class OutcomeService {
+    public static final String ACTION = "outcomes.record";
+    public static final String API_SOURCE = "api";
+    /** Rows of one HTTP batch; larger sets go as files into the outcomes container. */
+    public static final int MAX_BATCH_ROWS = 10_000;
+    private static final Pattern PREDICTION_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+    private final OutcomeStore store;
+    private final ArtifactStore artifacts;
+    private final ModelRegistry registry;
+    private final Pseudonymizer pseudonymizer;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public OutcomeService(OutcomeStore store, ArtifactStore artifacts,
+            ModelRegistry registry, Pseudonymizer pseudonymizer, AuditLog audit, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.pseudonymizer = Objects.requireNonNull(pseudonymizer, "pseudonymizer");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Records the outcomes of a {@code POST /outcomes} body: {@code {"model": ..., "outcomes": [...]}}, each
+     * outcome with {@code predictionId}, or {@code patientId} and {@code indexTime}, and {@code outcome} (1/0).
+     */
+    public OutcomeReceipt submit(String actor, String body, JsonNode json) {
+        Objects.requireNonNull(actor, "actor");
+        JsonNode rows = json.get("outcomes");
+        if (rows == null || !rows.isArray() || rows.isEmpty()) {
+            throw new ValidationException("the body needs 'outcomes', a non-empty array of {\"predictionId\" or"
+                    + " \"patientId\" and \"indexTime\", \"outcome\": 1 or 0}");
+        }
+        if (rows.size() > MAX_BATCH_ROWS) {
+            throw new ValidationException("the batch has " + rows.size() + " outcomes; send at most " + MAX_BATCH_ROWS
+                    + " per request, or drop a CSV or JSON Lines file into the outcomes container");
+        }
+        JsonNode model = json.get("model");
+        String defaultModel = model == null || model.isNull() ? null : model.asText();
+        Batch batch = new Batch(API_SOURCE);
+        OutcomeRows.fromJsonArray(rows, defaultModel, batch::accept);
+        return batch.finish(actor, "/outcomes/api", Sha256.hex(body));
+    }
+
+    /**
+     * Ingests a file of outcomes that landed in the {@code outcomes} container ({@code .csv}, {@code .jsonl} or
+     * {@code .ndjson}). A blob that is gone, or in another container, is skipped; a store failure is thrown so the
+     * event is delivered again (every row is idempotent).
+     */
+    public Optional<OutcomeReceipt> ingest(BlobCreated blob) {
+        Objects.requireNonNull(blob, "blob");
+        if (!ArtifactStore.OUTCOMES.equals(blob.container())) {
+            return Optional.empty();
+        }
+        String name = blob.blobName().toLowerCase(java.util.Locale.ROOT);
+        boolean csv = name.endsWith(".csv");
+        if (!csv && !name.endsWith(".jsonl") && !name.endsWith(".ndjson")) {
+            Batch batch = new Batch("blob:" + blob.blobName());
+            batch.accept(OutcomeRow.unreadable(0, "outcome files are .csv, .jsonl or .ndjson; rename the file"));
+            return Optional.of(batch.finish("blob:" + blob.blobName(), "/outcomes/files/" + blob.blobName(),
+                    "name:" + blob.blobName() + ":" + blob.eventId()));
+        }
+        InputStream raw;
+        try {
+            raw = artifacts.open(ArtifactStore.OUTCOMES, blob.blobName());
+        } catch (NotFoundException gone) {
+            return Optional.empty();
+        }
+        MessageDigest sha = Sha256.newDigest();
+        Batch batch = new Batch("blob:" + blob.blobName());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(new DigestInputStream(raw, sha),
+                StandardCharsets.UTF_8))) {
+            if (csv) {
+                OutcomeRows.fromCsv(in, batch::accept);
+            } else {
+                OutcomeRows.fromJsonLines(in, batch::accept);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new StoreException("could not read outcome file '" + blob.blobName() + "' from the outcomes"
+                    + " container", e);
+        }
+        return Optional.of(batch.finish("blob:" + blob.blobName(), "/outcomes/files/" + blob.blobName(),
+                Sha256.hex(sha)));
+    }
+
+    /** One batch or file being recorded row by row. */
+    private final class Batch {
+        private final String source;
+        private final Map<String, Boolean> knownModels = new HashMap<>();
+        private final List<OutcomeReceipt.RowProblem> refused = new ArrayList<>();
+        private final Instant now = clock.instant();
+        private int rows;
+        private int recorded;
+        private int already;
+        private int conflicts;
+        private int invalid;
+
+        Batch(String source) {
+            this.source = source;
+        }
+
+        void accept(OutcomeRow row) {
+            rows++;
+            if (row.problem() != null) {
+                refuse(row.row(), "INVALID", row.problem());
+                return;
+            }
+            Outcome outcome;
+            try {
+                outcome = outcome(row);
+            } catch (ValidationException e) {
+                refuse(row.row(), "INVALID", e.getMessage());
+                return;
+            }
+            if (outcome == null) {
+                return;
+            }
+            Optional<Outcome> earlier = store.putIfAbsent(outcome);
+            if (earlier.isEmpty()) {
+                recorded++;
+                return;
+            }
+            Outcome stored = earlier.get();
+            if (stored.sameAs(outcome)) {
+                already++;
+            } else {
+                refuse(row.row(), "CONFLICT", "an outcome with another value was recorded for this prediction on "
+                        + stored.recordedAt() + " and is kept; if it was wrong, correct it through your data steward");
+            }
+        }
+
+        /** The outcome to store, or null when the row was refused here. */
+        private Outcome outcome(OutcomeRow row) {
+            ModelName model = new ModelName(row.model());
+            if (!knownModels.computeIfAbsent(row.model(), m -> !registry.listVersions(model).isEmpty())) {
+                refuse(row.row(), "INVALID", "model '" + model.value() + "' has no registered version");
+                return null;
+            }
+            String key;
+            if (row.predictionId() != null) {
+                if (!PREDICTION_ID.matcher(row.predictionId()).matches()) {
+                    refuse(row.row(), "INVALID", "'predictionId' is not a prediction id: send the id the scoring"
+                            + " answer returned");
+                    return null;
+                }
+                key = Outcome.predictionKey(row.predictionId());
+            } else {
+                key = Outcome.patientDayKey(pseudonymizer.pseudonym(row.patientId()), row.indexTime());
+            }
+            return new Outcome(model, key, row.positive(), now, source);
+        }
+
+        private void refuse(int row, String kind, String reason) {
+            if ("CONFLICT".equals(kind)) {
+                conflicts++;
+            } else {
+                invalid++;
+            }
+            if (refused.size() < OutcomeReceipt.MAX_LISTED) {
+                refused.add(new OutcomeReceipt.RowProblem(row, kind, reason));
+            }
+        }
+
+        OutcomeReceipt finish(String actor, String subject, String contentKey) {
+            OutcomeReceipt receipt = new OutcomeReceipt(source, rows, recorded, already, conflicts, invalid, refused);
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("source", source);
+            details.put("rows", Integer.toString(rows));
+            details.put("recorded", Integer.toString(recorded));
+            details.put("alreadyRecorded", Integer.toString(already));
+            details.put("conflicts", Integer.toString(conflicts));
+            details.put("invalid", Integer.toString(invalid));
+            String outcome = conflicts + invalid == 0 ? "recorded" : recorded + already == 0 ? "refused" : "partial";
+            audit.recordOnce("outcomes:" + contentKey, actor, ACTION, subject, outcome, details);
+            return receipt;
+        }
+    }
+}

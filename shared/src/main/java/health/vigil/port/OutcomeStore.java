@@ -1,0 +1,23 @@
+package health.vigil.port;
+
+import health.vigil.model.ModelName;
+import health.vigil.model.Outcome;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Realised outcomes of predictions, written once: a second outcome under the same key never replaces the first.
+ * Reads are by key only (point reads), so the Cosmos DB adapter needs no query.
+ */
+public interface OutcomeStore {
+
+    /**
+     * Stores {@code outcome} unless an outcome is already stored under its model and key, atomically: returns empty
+     * when it was stored now, or the earlier outcome (whose value may differ), which stays as it was.
+     */
+    Optional<Outcome> putIfAbsent(Outcome outcome);
+
+    /** The outcomes stored under these keys of {@code model}; keys without an outcome are absent from the map. */
+    Map<String, Outcome> get(ModelName model, Collection<String> keys);
+}

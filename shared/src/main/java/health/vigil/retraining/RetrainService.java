@@ -1,0 +1,258 @@
+package health.vigil.retraining;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ValidationException;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.features.FeaturePipeline;
+import health.vigil.hash.Sha256;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.Manifest;
+import health.vigil.model.ModelName;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.EventPublisher;
+import health.vigil.port.PredictionLog;
+import health.vigil.port.Retrainer;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.RegistrationOutcome;
+import health.vigil.registry.RegistrationService;
+import health.vigil.security.Principal;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * Handles {@code Vigil.Retrain.Requested}: gathers the labelled production rows logged since the parent version was
+ * registered (stored as a dataset file named by its sha256 in {@code datasets}), has the {@link Retrainer} train a
+ * successor on the parent's training dataset plus those rows, and uploads the package as an authenticated upload is
+ * made ({@link RegistrationService#upload}): stored in the {@code models} container with the platform's retraining
+ * identity ({@link #ACTOR}) recorded as its uploader and registered at once. From there it goes through the gates on
+ * the steward's evaluation datasets and a human approval like any upload (the retraining identity can never sign a
+ * version): the platform never deploys its own retrained model. Each request is completed once ({@link AuditLog#recordOnce}, keyed on the
+ * request's event id); a redelivered request finds the record and announces the same {@code Vigil.Retrain.Completed}.
+ */
+public final class RetrainService {
+    /** The platform's retraining identity: the recorded uploader of every retrained package; it never signs. */
+    public static final String ACTOR = Principal.RETRAINING;
+    private static final Principal RETRAINING = new Principal(ACTOR, "Vigil retraining", java.util.Set.of());
+    public static final String ACTION = "retrain.complete";
+    /** How the file names of retrained packages in the models container begin. */
+    public static final String UPLOAD_PREFIX = "retrained-";
+    private static final int JOIN_BATCH = 1_000;
+
+    private final ModelRegistry registry;
+    private final ArtifactStore artifacts;
+    private final RegistrationService registration;
+    private final PredictionLog predictions;
+    private final BiFunction<ModelName, List<PredictionRecord>, Map<String, Boolean>> outcomes;
+    private final Function<Manifest, FeaturePipeline> pipelines;
+    private final Optional<Retrainer> retrainer;
+    private final AuditLog audit;
+    private final EventPublisher events;
+    private final Clock clock;
+
+    /**
+     * @param outcomes the outcome joined to each of a batch of prediction records, by prediction id
+     * @param retrainer empty where this app has no training library: requests are then recorded as deferred
+     */
+    public RetrainService(ModelRegistry registry, ArtifactStore artifacts, RegistrationService registration,
+            PredictionLog predictions,
+            BiFunction<ModelName, List<PredictionRecord>, Map<String, Boolean>> outcomes,
+            Function<Manifest, FeaturePipeline> pipelines, Optional<Retrainer> retrainer, AuditLog audit,
+            EventPublisher events, Clock clock) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+        this.registration = Objects.requireNonNull(registration, "registration");
+        this.predictions = Objects.requireNonNull(predictions, "predictions");
+        this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
+        this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
+        this.retrainer = Objects.requireNonNull(retrainer, "retrainer");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.events = Objects.requireNonNull(events, "events");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** What a retraining request asked for: its event id, the model, the version to retrain and the report. */
+    public record Request(String requestId, ModelName model, int parentVersion, String reportId) {
+        public Request {
+            Objects.requireNonNull(requestId, "requestId");
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(reportId, "reportId");
+        }
+    }
+
+    /** Completes {@code request} once; answers the audit record of its outcome (uploaded, deferred or failed). */
+    public AuditRecord handle(Request request) {
+        String key = ACTION + ":" + request.requestId();
+        Optional<AuditRecord> done = audit.findOnce(key);
+        if (done.isPresent()) {
+            announce(done.get(), request);
+            return done.get();
+        }
+        VersionRecord parent = registry.getVersion(request.model(), request.parentVersion());
+        String subject = parent.id().subject();
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("parentVersion", Integer.toString(parent.version()));
+        details.put("reportId", request.reportId());
+        if (retrainer.isEmpty()) {
+            details.put("reason", "this app has no training library; retrain with the model pipeline");
+            return audit.recordOnce(key, ACTOR, ACTION, subject, "deferred", details);
+        }
+        String trainingSha256 = parent.manifest().provenance().datasetSha256();
+        String trainingBlob = datasetBlob(trainingSha256);
+        if (artifacts.describe(ArtifactStore.DATASETS, trainingBlob).isEmpty()) {
+            details.put("reason", "the training dataset " + trainingSha256 + " is not in the datasets container;"
+                    + " upload it as " + trainingBlob + " (docs/runbooks/drift-alert.md)");
+            return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
+        }
+        FeaturePipeline pipeline = pipelines.apply(parent.manifest());
+        Retrainer.ProductionRows production = productionRows(parent, pipeline);
+        Map<String, String> lineage = new LinkedHashMap<>();
+        lineage.put("lineage.parentVersion", Integer.toString(parent.version()));
+        lineage.put("lineage.parentPackageSha256", parent.packageSha256());
+        lineage.put("lineage.report", request.reportId());
+        lineage.put("lineage.request", request.requestId());
+        lineage.put("lineage.trainingDataset", trainingSha256);
+        lineage.put("lineage.productionDataset", production.sha256());
+        lineage.put("lineage.productionRows", Integer.toString(production.rows()));
+        byte[] zip;
+        try (InputStream training = artifacts.open(ArtifactStore.DATASETS, trainingBlob)) {
+            zip = retrainer.get().retrain(new Retrainer.Request(parent, training, production, lineage));
+        } catch (ValidationException notRetrainable) {
+            // The stored file is not the parent's training data in the dataset file format (a model trained from a
+            // source file names that file): no retry can change that, so it is recorded once as failed.
+            details.put("reason", notRetrainable.getMessage() + "; retrain this model with the model pipeline"
+                    + " (docs/runbooks/drift-alert.md)");
+            return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the training dataset " + trainingSha256, e);
+        }
+        String blob = UPLOAD_PREFIX + parent.modelName().value() + "-from-v" + parent.version() + "-"
+                + request.requestId().replaceAll("[^A-Za-z0-9._-]", "-") + ".zip";
+        // Uploaded as any authenticated upload is, with the retraining identity recorded as its uploader, and
+        // registered at once (no storage event needed); the gates then judge it on Vigil.Model.Registered. A
+        // concurrent delivery that uploaded the same package first is answered with that version.
+        RegistrationOutcome registered = registration.upload(parent.modelName(), blob, zip, RETRAINING);
+        String packageSha256 = registered.version() == null ? null : registered.version().packageSha256();
+        details.put("packageBlob", blob);
+        if (packageSha256 != null) {
+            details.put("packageSha256", packageSha256);
+            details.put("version", Integer.toString(registered.version().version()));
+        }
+        details.put("trainingDataset", trainingSha256);
+        details.put("productionDataset", production.sha256());
+        details.put("productionRows", Integer.toString(production.rows()));
+        AuditRecord record = audit.recordOnce(key, ACTOR, ACTION, subject, "uploaded", details);
+        announce(record, request);
+        return record;
+    }
+
+    /** Retrain.Completed for a request whose package was uploaded, with the audit record's id as the event id. */
+    private void announce(AuditRecord record, Request request) {
+        if (!record.outcome().equals("uploaded")) {
+            return;
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("model", request.model().value());
+        data.put("parentVersion", request.parentVersion());
+        data.put("reportId", request.reportId());
+        data.put("packageBlob", record.details().get("packageBlob"));
+        if (record.details().containsKey("version")) {
+            data.put("version", Integer.parseInt(record.details().get("version")));
+        }
+        data.put("trainingDataset", record.details().get("trainingDataset"));
+        data.put("productionDataset", record.details().get("productionDataset"));
+        events.publish(new VigilEvent(record.id(), EventTypes.RETRAIN_COMPLETED, VigilEvent.SOURCE, record.subject(),
+                clock.instant(), data));
+    }
+
+    public static String datasetBlob(String sha256) {
+        return sha256 + ".tsv";
+    }
+
+    /**
+     * The labelled predictions of every version on the parent's feature pipeline since the parent was registered,
+     * stored in {@code datasets} as a file of model inputs (header {@code key, label, pipeline columns}) named by its
+     * sha256. Pseudonyms only; the file stays inside the platform's governed stores, like the prediction log.
+     */
+    private Retrainer.ProductionRows productionRows(VersionRecord parent, FeaturePipeline pipeline) {
+        int width = pipeline.width();
+        Map<Integer, Boolean> samePipeline = new HashMap<>();
+        List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
+        List<PredictionRecord> kept = new ArrayList<>();
+        List<Boolean> labels = new ArrayList<>();
+        ModelName model = parent.modelName();
+        predictions.scan(model, parent.registeredAt(), clock.instant(), r -> {
+            boolean same = samePipeline.computeIfAbsent(r.version(), v -> registry.getVersion(model, v).manifest()
+                    .featurePipeline().equals(parent.manifest().featurePipeline()));
+            if (!same || r.features().length != width) {
+                return;
+            }
+            pending.add(r);
+            if (pending.size() == JOIN_BATCH) {
+                keepLabelled(model, pending, kept, labels);
+                pending.clear();
+            }
+        });
+        keepLabelled(model, pending, kept, labels);
+        float[] inputs = new float[kept.size() * width];
+        boolean[] y = new boolean[kept.size()];
+        List<String> keys = new ArrayList<>(kept.size());
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(("key\tlabel\t" + String.join("\t", pipeline.columns()) + "\n").getBytes(StandardCharsets.UTF_8));
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < kept.size(); i++) {
+            PredictionRecord r = kept.get(i);
+            float[] row = r.features();
+            System.arraycopy(row, 0, inputs, i * width, width);
+            y[i] = labels.get(i);
+            String key = r.patientPseudonym() == null ? r.predictionId() : r.patientPseudonym();
+            keys.add(key);
+            line.setLength(0);
+            line.append(key).append('\t').append(y[i] ? 1 : 0);
+            for (float v : row) {
+                line.append('\t').append(Float.isNaN(v) ? "" : Float.toString(v));
+            }
+            file.writeBytes(line.append('\n').toString().getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] bytes = file.toByteArray();
+        String sha256 = Sha256.hex(bytes);
+        try {
+            artifacts.put(ArtifactStore.DATASETS, datasetBlob(sha256), new ByteArrayInputStream(bytes), false);
+        } catch (ConflictException sameRowsStoredBefore) {
+            // Named by content: the same rows are already there.
+        }
+        return new Retrainer.ProductionRows(inputs, kept.size(), width, y, keys, sha256);
+    }
+
+    private void keepLabelled(ModelName model, List<PredictionRecord> batch, List<PredictionRecord> kept,
+            List<Boolean> labels) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        Map<String, Boolean> joined = outcomes.apply(model, batch);
+        for (PredictionRecord r : batch) {
+            Boolean y = joined.get(r.predictionId());
+            if (y != null) {
+                kept.add(r);
+                labels.add(y);
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package health.vigil.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.audit.MutableClock;
+import health.vigil.config.VigilConfig;
+import health.vigil.error.ValidationException;
+import health.vigil.events.BlobCreated;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.json.Json;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.ModelName;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.port.ArtifactStore;
+import health.vigil.scoring.PatientRow;
+import health.vigil.scoring.ScoreRequest;
+import health.vigil.scoring.ScoredRow;
+import health.vigil.security.Principal;
+import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SyntheticCohort;
+import health.vigil.model.ModelVersion;
+import health.vigil.testing.governance.SetUpApproval;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The scheduled monitoring check on the wired local platform (SQLite, files, the audit log, the real ONNX model):
+ * predictions scored into hourly windows, outcomes sent for some of them, and the check run by the timer's entry
+ * point. Each decision of the policy is shown once, and a second run of a window writes nothing.
+ */
+class MonitoringServiceTest {
+    private static final Instant START = Instant.parse("2026-12-01T10:00:00Z");
+
+    @TempDir
+    Path home;
+    private final MutableClock clock = new MutableClock(START);
+    private final List<VigilEvent> published = new CopyOnWriteArrayList<>();
+    private VigilPlatform platform;
+    private ModelName model;
+
+    @AfterEach
+    void close() {
+        if (platform != null) {
+            platform.close();
+        }
+    }
+
+    private void start(MonitoringPolicy policy) {
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(published::add).clock(clock)
+                .monitoringPolicies(m -> policy).build();
+        byte[] zip = SampleModels.readmissionLogistic().zip();
+        platform.artifacts().put(ArtifactStore.MODELS, "readmission.zip", new ByteArrayInputStream(zip), false);
+        model = platform.registration().register(new BlobCreated("upload-1", ArtifactStore.MODELS, "readmission.zip",
+                null, zip.length, null)).version().modelName();
+        SetUpApproval.approve(platform, new ModelVersion(model, 1));
+        platform.deployments().deploy(model, 1, Principal.SYSTEM);
+    }
+
+    @Test
+    void aWindowLikeTrainingIsOkAndASecondRunOfItWritesNothing() {
+        start(MonitoringPolicy.DEFAULTS);
+        score(SampleModels.readmissionCohort(800, 7), r -> r, START.plusSeconds(600));
+
+        clock.set(START.plus(Duration.ofMinutes(65)));
+        List<MonitoringReport> first = platform.monitoring().checkAll();
+        int auditRecords = auditRecords().size();
+        List<MonitoringReport> again = platform.monitoring().checkAll();
+
+        assertThat(first).singleElement().satisfies(r -> {
+            assertThat(r.severity()).as(r.reasons().toString()).isEqualTo(MonitoringReport.Severity.OK);
+            assertThat(r.from()).isEqualTo(START);
+            assertThat(r.to()).isEqualTo(START.plus(Duration.ofHours(1)));
+            assertThat(r.predictions()).isEqualTo(800);
+            assertThat(r.drift().estimate().cases()).isEqualTo(800);
+            assertThat(r.labelledFraction()).isZero();
+            assertThat(r.estimateError()).isNull();
+        });
+        assertThat(again).isEqualTo(first);
+        assertThat(auditRecords()).hasSize(auditRecords);
+        assertThat(auditRecords().stream().filter(a -> a.action().equals(MonitoringService.CHECK_ACTION)))
+                .singleElement().satisfies(a -> {
+                    assertThat(a.outcome()).isEqualTo("ok");
+                    assertThat(a.details()).containsEntry("reportId", first.get(0).id()).containsEntry("predictions", "800");
+                });
+        assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.DRIFT_DETECTED,
+                EventTypes.RETRAIN_REQUESTED);
+        assertThat(platform.monitoring().reports().list(model.value(), START, START.plusSeconds(1))).isEqualTo(first);
+    }
+
+    @Test
+    void anOlderSickerPopulationIsDriftDetectedOnceAndAsksForRetrainingOnce() {
+        start(MonitoringPolicy.DEFAULTS);
+        score(SampleModels.readmissionCohort(800, 8), MonitoringServiceTest::olderAndSicker, START.plusSeconds(600));
+
+        clock.set(START.plus(Duration.ofMinutes(65)));
+        MonitoringReport report = platform.monitoring().checkAll().get(0);
+        List<VigilEvent> afterFirst = List.copyOf(published);
+        platform.monitoring().checkAll();
+        clock.set(START.plus(Duration.ofMinutes(70)));
+        platform.monitoring().checkAll();
+
+        assertThat(report.severity()).isEqualTo(MonitoringReport.Severity.ALERT);
+        assertThat(report.drift().features()).filteredOn(f -> f.status() == DriftReport.Status.DRIFTED)
+                .extracting(DriftReport.FeatureDrift::name).contains("age", "hba1c");
+        assertThat(report.reasons().get(0)).startsWith("drift in ").contains("age");
+        AuditRecord check = auditRecords().stream().filter(a -> a.action().equals(MonitoringService.CHECK_ACTION))
+                .findFirst().orElseThrow();
+        VigilEvent drift = afterFirst.stream().filter(e -> e.type().equals(EventTypes.DRIFT_DETECTED)).findFirst()
+                .orElseThrow();
+        assertThat(drift.id()).isEqualTo(check.id());
+        assertThat(drift.data()).containsEntry("reportId", report.id()).containsEntry("severity", "ALERT");
+        assertThat(drift.subject()).isEqualTo("/models/" + model.value() + "/versions/1");
+        // Every later run sends the same event ids again (consumers see one event) and writes no audit record.
+        assertThat(published.stream().map(VigilEvent::id).distinct()).hasSize(afterFirst.size());
+        AuditRecord retrain = auditRecords().stream().filter(a -> a.action().equals(MonitoringService.RETRAIN_ACTION))
+                .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(),
+                        list -> { assertThat(list).hasSize(1); return list.get(0); }));
+        assertThat(retrain.details()).containsEntry("reportId", report.id()).containsEntry("parentVersion", "1");
+        assertThat(afterFirst).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED)).singleElement()
+                .satisfies(e -> assertThat(e.id()).isEqualTo(retrain.id()));
+        String stored = Json.write(report);
+        assertThat(stored).doesNotContain("patient-");
+        // The same window checked again days later (on request) answers the stored report and decides nothing new.
+        int records = auditRecords().size();
+        clock.set(START.plus(Duration.ofDays(3)));
+        assertThat(platform.monitoring().check(model, START, START.plus(Duration.ofHours(1)))).containsExactly(report);
+        assertThat(auditRecords()).hasSize(records);
+        assertThat(published.stream().map(VigilEvent::id).distinct()).hasSize(afterFirst.size());
+    }
+
+    @Test
+    void oneDriftedWindowIsAWarningAndTheSecondInARowAnAlertWhenThePolicyAsksForTwo() {
+        start(new MonitoringPolicy(Duration.ofHours(1), DriftThresholds.DEFAULTS, 2, 50, 0.6, 0.25, 0.6));
+        score(SampleModels.readmissionCohort(400, 9), MonitoringServiceTest::olderAndSicker, START.plusSeconds(600));
+        score(SampleModels.readmissionCohort(400, 10), MonitoringServiceTest::olderAndSicker,
+                START.plus(Duration.ofMinutes(70)));
+
+        clock.set(START.plus(Duration.ofMinutes(65)));
+        MonitoringReport first = platform.monitoring().checkAll().get(0);
+        clock.set(START.plus(Duration.ofMinutes(125)));
+        MonitoringReport second = platform.monitoring().checkAll().get(0);
+
+        assertThat(first.severity()).isEqualTo(MonitoringReport.Severity.WARNING);
+        assertThat(first.driftedWindows()).isEqualTo(1);
+        assertThat(second.severity()).isEqualTo(MonitoringReport.Severity.ALERT);
+        assertThat(second.driftedWindows()).isEqualTo(2);
+        // Drift.Detected for both windows (drift was found in each); retraining only once the alert is raised.
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.DRIFT_DETECTED)).hasSize(2);
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED)).singleElement()
+                .satisfies(e -> assertThat(e.data()).containsEntry("reportId", second.id()));
+    }
+
+    @Test
+    void outcomesThatTheScoresNoLongerRankAreDegradedPerformanceBesideTheLabelFreeEstimate() {
+        start(MonitoringPolicy.DEFAULTS);
+        SyntheticCohort cohort = SampleModels.readmissionCohort(600, 11);
+        List<ScoredRow> scored = score(cohort, r -> r, START.plusSeconds(600));
+        // The realised outcomes run against the scores: the highest risks did not come back, the lowest did.
+        List<Map<String, Object>> outcomes = new ArrayList<>();
+        double median = scored.stream().mapToDouble(ScoredRow::score).sorted().toArray()[scored.size() / 2];
+        for (int i = 0; i < 300; i++) {
+            outcomes.add(Map.of("predictionId", scored.get(i).predictionId(), "outcome", scored.get(i).score() < median ? 1 : 0));
+        }
+        String body = Json.write(Map.of("model", model.value(), "outcomes", outcomes));
+        platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes()));
+
+        clock.set(START.plus(Duration.ofMinutes(65)));
+        MonitoringReport report = platform.monitoring().checkAll().get(0);
+
+        assertThat(report.performance().labelled()).isEqualTo(300);
+        assertThat(report.labelledFraction()).isEqualTo(0.5);
+        assertThat(report.performance().auroc()).isLessThan(0.1);
+        assertThat(report.performance().aurocUpper()).isLessThan(0.6);
+        assertThat(report.drift().estimate().expectedAuroc()).isGreaterThan(0.6);
+        // The estimator's track record in this window: how far its expected AUROC was from the realised one.
+        assertThat(report.estimateError()).isEqualTo(report.drift().estimate().expectedAuroc()
+                - report.performance().auroc());
+        assertThat(report.performanceDegraded()).isTrue();
+        assertThat(report.severity()).isEqualTo(MonitoringReport.Severity.ALERT);
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.PERFORMANCE_DEGRADED)).singleElement()
+                .satisfies(e -> assertThat(e.data()).containsEntry("reportId", report.id()));
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED)).singleElement()
+                .satisfies(e -> assertThat(e.data().get("reason")).isEqualTo("performance below the monitoring policy"));
+    }
+
+    @Test
+    void aFewPredictionsAreInsufficientDataAndRaiseNothing() {
+        start(MonitoringPolicy.DEFAULTS);
+        score(SampleModels.readmissionCohort(1, 12), r -> r, START.plusSeconds(600));
+
+        clock.set(START.plus(Duration.ofMinutes(65)));
+        MonitoringReport report = platform.monitoring().checkAll().get(0);
+
+        assertThat(report.severity()).isEqualTo(MonitoringReport.Severity.INSUFFICIENT_DATA);
+        assertThat(report.predictions()).isEqualTo(1);
+        assertThat(report.drift().estimate().expectedAuroc()).isNaN();
+        assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.DRIFT_DETECTED,
+                EventTypes.RETRAIN_REQUESTED, EventTypes.PERFORMANCE_DEGRADED);
+    }
+
+    @Test
+    void aWindowOnRequestMustHaveEndedAndAnUnknownModelIsNotFound() {
+        start(MonitoringPolicy.DEFAULTS);
+        assertThatThrownBy(() -> platform.monitoring().check(model, START, START.plusSeconds(60)))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("not in the future");
+        assertThatThrownBy(() -> platform.monitoring().check(new ModelName("not-deployed"), START.minusSeconds(60), START))
+                .hasMessageContaining("not deployed");
+    }
+
+    private List<ScoredRow> score(SyntheticCohort cohort, UnaryOperator<Map<String, Object>> change, Instant at) {
+        Instant before = clock.instant();
+        clock.set(at);
+        List<ScoredRow> out = new ArrayList<>();
+        List<PatientRow> rows = new ArrayList<>();
+        for (int i = 0; i < cohort.rows(); i++) {
+            Map<String, JsonNode> features = new LinkedHashMap<>();
+            change.apply(new LinkedHashMap<>(cohort.records().get(i)))
+                    .forEach((k, v) -> features.put(k, Json.mapper().valueToTree(v)));
+            rows.add(new PatientRow("patient-" + at.getEpochSecond() + "-" + i, features));
+            if (rows.size() == 500 || i == cohort.rows() - 1) {
+                out.addAll(platform.scoring().score(new ScoreRequest(model, null, rows)).rows());
+                rows = new ArrayList<>();
+            }
+        }
+        clock.set(before.isAfter(at) ? before : at);
+        return out;
+    }
+
+    /** Twenty years older and a much higher HbA1c: a population the model was not trained on. */
+    static Map<String, Object> olderAndSicker(Map<String, Object> record) {
+        record.put("age", Math.min(110, ((Number) record.get("age")).longValue() + 20));
+        record.put("hba1c", Math.min(20, ((Number) record.get("hba1c")).doubleValue() + 3));
+        return record;
+    }
+
+    private List<AuditRecord> auditRecords() {
+        LocalDate day = LocalDate.ofInstant(START, ZoneOffset.UTC);
+        return platform.audit().read(day, day.plusDays(5));
+    }
+}

@@ -36,8 +36,7 @@ param lockResources bool
 // holds files of realised outcomes (CSV or JSON Lines), ingested on BlobCreated by IngestOutcomes; 'monitoring'
 // the reports of DriftCheck. A file uploaded to 'batch-input' starts a batch job (BlobCreated, StartBatchOnUpload);
 // 'batch-output' holds each job's plan, checkpoints, per-row results and summary.
-var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'packages', 'outcomes', 'monitoring',
-  'batch-input', 'batch-output' ]
+var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'packages', 'outcomes', 'monitoring', 'batch-input', 'batch-output' ]
 var versionImmutableContainers = [ 'packages' ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {

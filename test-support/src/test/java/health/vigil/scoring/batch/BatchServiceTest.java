@@ -20,11 +20,11 @@ import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.WorkQueue;
 import health.vigil.privacy.Pseudonymizer;
-import health.vigil.registry.RegistrationOutcome;
 import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.security.Principal;
 import health.vigil.testing.governance.SetUpApproval;
+import health.vigil.testing.governance.SetUpRegistration;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SamplePackage;
 import java.io.ByteArrayInputStream;
@@ -309,13 +309,7 @@ class BatchServiceTest {
     }
 
     private ModelName register(SamplePackage sample, String blob) {
-        byte[] zip = sample.zip();
-        ArtifactStore.StoredArtifact stored = platform.artifacts()
-                .put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false);
-        RegistrationOutcome outcome = platform.registration().register(new BlobCreated("upload-" + blob,
-                ArtifactStore.MODELS, blob, "file:" + blob, zip.length, stored.etag()));
-        assertThat(outcome.kind()).as(outcome.message()).isEqualTo(RegistrationOutcome.Kind.REGISTERED);
-        return outcome.version().modelName();
+        return SetUpRegistration.register(platform, sample, blob);
     }
 
     /** The artifact store, except that a checkpoint write dies when {@code dies} says so (a killed process). */

@@ -318,7 +318,7 @@ final class SqlitePredictionLog implements PredictionLog {
         long from = clampedNanos(time.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
         return db.read("find a prediction of " + model, c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT prediction_id, version, slot, patient, time_nanos,"
-                    + " features, score, decision, explanation FROM predictions"
+                    + " features, score, decision, explanation, batch FROM predictions"
                     + " WHERE model = ? AND time_nanos >= ? AND time_nanos < ? AND prediction_id = ?")) {
                 s.setString(1, model.value());
                 s.setLong(2, from);

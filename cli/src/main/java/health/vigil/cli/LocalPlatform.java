@@ -103,6 +103,7 @@ public final class LocalPlatform implements AutoCloseable {
                 .build();
         // The local platform has the training library: a retraining request trains here, as `vigil train` does.
         VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())
+                .workQueue(host.workQueue())
                 .retrainer(new PipelineRetrainer(new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()),
                         java.time.Clock.systemUTC())))).build();
         platform.set(built);

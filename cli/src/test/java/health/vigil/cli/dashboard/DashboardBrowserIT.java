@@ -30,6 +30,8 @@ import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.ModelSummary;
 import health.vigil.training.ClinicalModel;
+import health.vigil.training.TrainingProgress;
+import health.vigil.training.models.ReferenceModels;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
@@ -98,8 +100,9 @@ class DashboardBrowserIT {
         runDemo();
         platform = LocalPlatform.start(VigilConfig.local(home), 0, b -> b.clock(now));
         now.set(Instant.now());
+        startARebuiltCanary();
         Deployment deployment = platform.platform().registry().deployment(READMISSION).orElseThrow();
-        assertThat(deployment.canary()).as("the demo's canary").isNotNull();
+        assertThat(deployment.canary()).as("the rebuilt version's canary").isNotNull();
         canaryVersion = deployment.canary().version();
         stableVersion = deployment.canary().stableVersion();
         driveTheCanary();
@@ -131,6 +134,41 @@ class DashboardBrowserIT {
             System.setOut(original);
         }
         assertThat(exit).as(captured.toString(StandardCharsets.UTF_8)).isZero();
+    }
+
+    /**
+     * The demo's own canaries have ended (one promoted, one rolled back) by the time it returns, so the pages get a
+     * canary that is still ramping: a package rebuilt from another seed goes the governed way over HTTP (uploaded by
+     * the data scientist, judged by its gates, signed by the approver) and starts on the default ramp, as an operator
+     * starts one.
+     */
+    private void startARebuiltCanary() throws Exception {
+        Path zip = Files.createTempFile("vigil-dashboard-rebuilt-", ".zip");
+        try {
+            ReferenceModels.trainMiscalibrated(ClinicalModel.READMISSION, zip, 20261125L, ReferenceModels.DEMO_ROWS, 0.0,
+                    TrainingProgress.NONE);
+            String upload = Json.write(Map.of("fileName", "readmission-dashboard.zip", "packageBase64",
+                    java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(zip))));
+            HttpResponse<String> uploaded = post("/models/" + MODEL + "/packages", key("data-scientist"), upload);
+            assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
+            int version = json(uploaded.body()).at("/version/version").asInt();
+            ModelVersion id = new ModelVersion(READMISSION, version);
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+            String stage = platform.platform().registry().getVersion(READMISSION, version).stage().name();
+            while (stage.matches("REGISTERED|GATES_RUNNING") && Instant.now().isBefore(deadline)) {
+                Thread.sleep(250);
+                stage = platform.platform().registry().getVersion(READMISSION, version).stage().name();
+            }
+            assertThat(stage).as("the rebuilt version's gates: %s", id).isEqualTo("GATES_PASSED");
+            HttpResponse<String> signed = post("/models/" + MODEL + "/versions/" + version + "/approve",
+                    key("approver"), Json.write(Map.of("justification", "rebuilt package; gates passed")));
+            assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
+            HttpResponse<String> started = post("/models/" + MODEL + "/canary", key("operator"),
+                    Json.write(Map.of("version", version, "bakeTime", "PT1M")));
+            assertThat(started.statusCode() / 100).as(started.body()).isEqualTo(2);
+        } finally {
+            Files.deleteIfExists(zip);
+        }
     }
 
     /**

@@ -37,6 +37,7 @@ import health.vigil.monitoring.MonitoringPolicy;
 import health.vigil.monitoring.MonitoringService;
 import health.vigil.monitoring.OutcomeJoin;
 import health.vigil.monitoring.RetrainPolicy;
+import health.vigil.monitoring.SegmentColumns;
 import health.vigil.outcomes.OutcomeService;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
@@ -117,13 +118,16 @@ public final class VigilPlatform implements AutoCloseable {
                 scoring.models()::warm, a.telemetry);
         this.outcomes = new OutcomeService(a.outcomes, artifacts, registry, pseudonymizer, audit, clock);
         this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes);
+        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        // Realised performance is broken down by the segments the model's gates judge.
         this.monitoring = new MonitoringService(registry, artifacts, pipelines, predictionLog, outcomeJoin, audit, events,
                 a.telemetry, clock, b.monitoringPolicies, b.retrainPolicy,
-                Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8));
+                Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8),
+                model -> datasets.latest(model).map(d -> new SegmentColumns(d.ageColumn(), d.segmentColumns()))
+                        .orElse(SegmentColumns.NONE));
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
                 Optional.ofNullable(b.retrainer), audit, events, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
-        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,

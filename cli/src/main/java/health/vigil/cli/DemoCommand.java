@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,6 +46,19 @@ final class DemoCommand implements Callable<Integer> {
     private static final int EVALUATION_ROWS = 5000;
     /** How far the demo's over-confident candidate moves every risk's log-odds (about 2.7 times the odds). */
     private static final double MISCALIBRATION_LOG_ODDS = 1.0;
+    /**
+     * How far the demo's retrained canary moves every risk's log-odds: within the gates' calibration-in-the-large
+     * bound (0.25), so its gates pass, yet enough to change who is flagged on live patients.
+     */
+    private static final double SLIGHT_LOG_ODDS = 0.2;
+    private static final int LIVE_CLIENTS = 4;
+    /**
+     * The demo's canary policy: every step needs 600 rows of each slot, and the clinical team accepts little change in
+     * who is flagged for a follow-up (flag rate within 2 points, score distribution PSI under 0.02); latency on a
+     * laptop shared with training says nothing about a version.
+     */
+    private static final Map<String, Object> DEMO_POLICY = Map.of("minSamplePerSlot", 600, "flagRateMargin", 0.02,
+            "psiLimit", 0.02, "latencyRatioLimit", 100);
 
     @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home (default: ${DEFAULT-VALUE})")
     Path home;
@@ -267,7 +281,7 @@ final class DemoCommand implements Callable<Integer> {
                         compliance);
             }
             if (deployed.contains(first)) {
-                canary(api, absoluteHome, first, operator, dataScientist, approver);
+                canary(api, absoluteHome, first, operator, dataScientist, approver, clinicalApp);
             }
             if (deployed.contains(first)) {
                 stoppedByGates(api, first, operator, dataScientist, approver);
@@ -443,19 +457,44 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * A rebuilt package of {@code clinical} (the same data and seed, so the same model in a new package) goes through
-     * its gates and approval and starts as a canary on 1 % of the patients, judged step by step by the canary
-     * controller (every minute, while the platform runs).
+     * Two canaries of {@code clinical} on live traffic, each judged step by step by the canary controller, which the
+     * ramp's events and wake-ups drive (no minute timer to wait for): a rebuilt package (the same data and seed, so
+     * the same model) ramps 20 → 50 → 100 % and is promoted; then a retrained candidate whose risks run a little high
+     * passes its gates on the evaluation data (its calibration stays within the gate policy) but flags noticeably more
+     * live patients than stable, and is rolled back automatically, with the analysis that decided it.
      */
     private void canary(ControlClient api, Path absoluteHome, ClinicalModel clinical, String operator,
-            String dataScientist, String approver) throws Exception {
+            String dataScientist, String approver, String clinicalApp) throws Exception {
         String model = clinical.modelName().value();
-        step("A rebuilt " + clinical + " package goes out as a canary: 1 % of patients, then 5, 25, 50, 100 %, each step judged"
-                + " against stable by the canary controller (POST /models/" + model + "/canary)");
-        String blob = model + "-rebuilt.zip";
-        int version;
+        step("A rebuilt " + clinical + " package goes out as a canary on live traffic: 20 %, 50 %, then all patients,"
+                + " each step judged against stable by the canary controller (POST /models/" + model + "/canary)");
+        OptionalInt rebuilt = candidate(api, absoluteHome, clinical, "-rebuilt.zip", 0.0, dataScientist, approver,
+                operator, "rebuilt package; gates passed on the platform's evaluation data");
+        if (rebuilt.isPresent()) {
+            rampUnderLoad(api.as(operator), clinical, rebuilt.getAsInt(), clinicalApp);
+        }
+        step("A retrained " + clinical + " candidate whose risks run a little high (+" + SLIGHT_LOG_ODDS + " log-odds)"
+                + " passes its gates on the evaluation data, goes out as a canary, and is rolled back automatically on"
+                + " live patients");
+        OptionalInt retrained = candidate(api, absoluteHome, clinical, "-retrained.zip", SLIGHT_LOG_ODDS, dataScientist,
+                approver, operator, "retrained candidate; gates passed on the platform's evaluation data");
+        if (retrained.isPresent()) {
+            rampUnderLoad(api.as(operator), clinical, retrained.getAsInt(), clinicalApp);
+            say(CanaryCommand.analysisLines(send("GET", "/models/" + model + "/canary/analysis", operator, null, 200)));
+        }
+    }
+
+    /**
+     * Uploads (once) a package of {@code clinical} with every risk's log-odds moved by {@code shift}, waits for its
+     * gates and has the approver sign it; the version, or empty when it cannot go out as a canary (already promoted
+     * or rolled back by an earlier run, or stopped by its gates).
+     */
+    private OptionalInt candidate(ControlClient api, Path absoluteHome, ClinicalModel clinical, String suffix,
+            double shift, String dataScientist, String approver, String operator, String approval) throws Exception {
+        String model = clinical.modelName().value();
+        String blob = model + suffix;
+        int version = -1;
         if (Files.exists(LocalAdapters.blobFolder(absoluteHome, "models").resolve(blob))) {
-            version = -1;
             for (JsonNode v : send("GET", "/models/" + model, operator, null, 200).get("versions")) {
                 if (v.path("packageBlob").asText().endsWith(blob)) {
                     version = v.get("version").asInt();
@@ -463,8 +502,8 @@ final class DemoCommand implements Callable<Integer> {
             }
             say(blob + " is already uploaded: version " + version);
         } else {
-            Path out = Files.createTempFile("vigil-demo-retrained-", ".zip");
-            ReferenceModels.trainMiscalibrated(clinical, out, seed, ReferenceModels.DEMO_ROWS, 0.0,
+            Path out = Files.createTempFile("vigil-demo-candidate-", ".zip");
+            ReferenceModels.trainMiscalibrated(clinical, out, seed, ReferenceModels.DEMO_ROWS, shift,
                     TrainingProgress.NONE);
             HttpResponse<String> uploaded = ModelsCommand.upload(api.as(dataScientist), model, out, blob);
             Files.delete(out);
@@ -476,21 +515,84 @@ final class DemoCommand implements Callable<Integer> {
         }
         String stage = awaitGates(api.as(operator), clinical, version);
         if (stage.equals("GATES_PASSED")) {
-            HttpResponse<String> signed = ModelsCommand.decide(api.as(approver), "approve", model, version,
-                    "rebuilt package; gates passed on the platform's evaluation data");
+            HttpResponse<String> signed = ModelsCommand.decide(api.as(approver), "approve", model, version, approval);
             say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed.body()))
                     : signed.statusCode() + " " + errorOf(signed));
-        } else if (!stage.matches("APPROVED|CANARY|PRODUCTION|RETIRED|ROLLED_BACK")) {
-            say(clinical + " version " + version + " is " + stage.toLowerCase(java.util.Locale.ROOT)
-                    + ": no canary (see its gate report)");
-            return;
+            return OptionalInt.of(version);
         }
-        HttpResponse<String> started = api.as(operator).exchange("POST", "/models/" + model + "/canary",
-                Map.of("version", version, "bakeTime", "PT1M"));
-        say(started.statusCode() / 100 == 2 ? CanaryCommand.statusLines(ControlClient.parse(started.body()))
-                : started.statusCode() + " " + errorOf(started));
-        say("watch it: ./vigil canary status " + model + " (the controller judges a step once the bake time is over"
-                + " and each slot has enough predictions; until then it extends the bake time and says why)");
+        if (stage.equals("APPROVED")) {
+            return OptionalInt.of(version);
+        }
+        say(clinical + " version " + version + " is already " + stage.toLowerCase(java.util.Locale.ROOT)
+                + ": no new canary");
+        return OptionalInt.empty();
+    }
+
+    /**
+     * Starts a canary of {@code version} and scores live patients from four clients until the controller ends the
+     * ramp, printing each change of the deployment as it happens.
+     */
+    private void rampUnderLoad(ControlClient operator, ClinicalModel clinical, int version, String clinicalApp)
+            throws Exception {
+        String model = clinical.modelName().value();
+        List<Map<String, Object>> live = clinical.synthetic(4_000, seed + 17).dataset().records();
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicLong scored = new java.util.concurrent.atomic.AtomicLong();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(LIVE_CLIENTS);
+        List<java.util.concurrent.Future<?>> load = new java.util.ArrayList<>();
+        for (int c = 0; c < LIVE_CLIENTS; c++) {
+            int client = c;
+            load.add(clients.submit(() -> {
+                for (int i = client; running.get(); i += LIVE_CLIENTS) {
+                    Map<String, Object> features = new LinkedHashMap<>();
+                    live.get(i % live.size()).forEach((k, v) -> {
+                        if (v != null) {
+                            features.put(k, v);
+                        }
+                    });
+                    java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                                    base.resolve("/score/" + model))
+                            .header("x-api-key", clinicalApp).header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(Json.write(
+                                    Map.of("patientId", "LIVE-" + (i % live.size()), "features", features))))
+                            .build();
+                    if (http.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        scored.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        try {
+            HttpResponse<String> started = operator.exchange("POST", "/models/" + model + "/canary",
+                    Map.of("version", version, "steps", List.of(2_000, 5_000, 10_000), "bakeTime", "PT3S",
+                            "policy", DEMO_POLICY));
+            if (started.statusCode() / 100 != 2) {
+                say(started.statusCode() + " " + errorOf(started));
+                return;
+            }
+            JsonNode status = ControlClient.parse(started.body());
+            say(CanaryCommand.statusLines(status));
+            long revision = status.path("revision").asLong();
+            Instant deadline = Instant.now().plus(WAIT);
+            while (status.at("/canary/status").asText().matches("running|paused") && Instant.now().isBefore(deadline)) {
+                Thread.sleep(250);
+                status = operator.send("GET", "/models/" + model + "/canary", null, 200);
+                if (status.path("revision").asLong() != revision) {
+                    revision = status.path("revision").asLong();
+                    say(CanaryCommand.statusLines(status));
+                }
+            }
+        } finally {
+            running.set(false);
+            for (java.util.concurrent.Future<?> f : load) {
+                f.get();
+            }
+            clients.shutdown();
+        }
+        say(scored.get() + " live patients scored meanwhile, none of them refused or failed by the moves");
     }
 
     private String stageOf(ControlClient client, ClinicalModel clinical, int version) throws IOException,

@@ -30,7 +30,7 @@ final class VigilRules {
             "routing");
     /** Services; the lifecycle capabilities still to come are named here so they land under the rules. */
     static final List<String> SERVICES = List.of("registry", "audit", "deployment", "scoring", "monitoring",
-            "outcomes", "gates", "approval", "canary", "retraining", "compliance", "cards");
+            "outcomes", "gates", "approval", "canary", "retraining", "compliance", "cards", "shadow", "experiment");
     /** Services every other service may call; the rest are called only by functions, the CLI and the platform. */
     static final List<String> SHARED_SERVICES = List.of("registry", "audit");
     static final String ADAPTERS = "adapter";

@@ -6,10 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.json.Json;
 import health.vigil.model.CanaryStatus;
-import health.vigil.model.Deployment;
 import health.vigil.testing.samples.SampleModels;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,13 +32,11 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * A canary ramp, its promotion and a rollback on the local platform while clients keep scoring over HTTP: no request
  * fails, and every answer comes from a version that was in the deployment's slots while the request was in flight.
- * The controller's ticks are called here as the timer calls them, so the test need not wait for the minute.
+ * The ramp is moved by the controller's event triggers, as on the platform, so the test need not wait for the minute.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CanaryUnderLoadIT {
     private static final String MODEL = SampleModels.READMISSION_NAME;
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
     private static final int CLIENTS = 4;
 
     private Path home;
@@ -54,29 +49,14 @@ class CanaryUnderLoadIT {
     @BeforeAll
     void start() throws Exception {
         home = Files.createTempDirectory("vigil-canary-it-");
-        platform = LocalPlatform.start(home, 0);
-        Path stable = Files.createTempFile("stable", ".zip");
-        Path candidate = Files.createTempFile("candidate", ".zip");
-        Files.write(stable, SampleModels.readmissionLogistic().zip());
-        Files.write(candidate, SampleModels.readmissionTrees().zip());
-        GovernedPath.deployReadmission(platform, home, stable, "readmission.zip");
-        GovernedPath.approveReadmission(platform, home, candidate, "readmission-trees.zip");
-        Files.delete(stable);
-        Files.delete(candidate);
+        platform = GovernedPath.startWithStableAndApprovedCandidate(home);
         operator = new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, "operator"));
         clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (platform != null) {
-            platform.close();
-        }
-        try (var files = Files.walk(home)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        GovernedPath.stopAndDelete(platform, home);
     }
 
     @Test
@@ -110,20 +90,32 @@ class CanaryUnderLoadIT {
         start.put("bakeTime", "PT1S");
         // A policy every canary passes: this test is about traffic, not about the analysis.
         start.put("policy", Map.of("minSamplePerSlot", 20, "flagRateMargin", 0.99, "missingRateMargin", 0.99,
-                "psiLimit", 9.99));
-        change(() -> versions(operator.send("POST", "/models/" + MODEL + "/canary", start, 201).path("slots")));
-        // The controller's ticks, until the ramp ends (a step with too few predictions is extended and judged again).
-        for (int tick = 0; tick < 30 && !ended(); tick++) {
-            Thread.sleep(1_200);
-            change(() -> {
-                List<Deployment> moved = platform.platform().canaries().tick();
-                if (moved.isEmpty()) {
-                    return null;
-                }
-                Set<Integer> versions = new HashSet<>();
-                moved.get(0).slots().forEach(s -> versions.add(s.version()));
-                return versions;
-            });
+                "psiLimit", 9.99, "errorRateMargin", 0.99, "refusedRateMargin", 0.99, "latencyMargin", 0.99,
+                "latencyRatioLimit", 100));
+        long[] revision = new long[1];
+        change(() -> {
+            JsonNode started = operator.send("POST", "/models/" + MODEL + "/canary", start, 201);
+            revision[0] = started.path("revision").asLong();
+            return versions(started.path("slots"));
+        });
+        // No tick is called here: the controller's event triggers (AdvanceCanary and its wake-ups) move the ramp. The
+        // test watches the deployment; a change it sees may have been visible since the poll before.
+        long previousPoll = System.nanoTime();
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(90);
+        while (java.time.Instant.now().isBefore(deadline)) {
+            long polled = System.nanoTime();
+            JsonNode seen = operator.send("GET", "/models/" + MODEL + "/canary", null, 200);
+            if (seen.path("revision").asLong() != revision[0]) {
+                revision[0] = seen.path("revision").asLong();
+                changeStarts.add(previousPoll);
+                changeEnds.add(System.nanoTime());
+                stateVersions.add(versions(seen.path("slots")));
+            }
+            previousPoll = polled;
+            if (!seen.at("/canary/status").asText().matches("running|paused")) {
+                break;
+            }
+            Thread.sleep(100);
         }
         JsonNode ramp = operator.send("GET", "/models/" + MODEL + "/canary", null, 200);
         assertThat(ramp.at("/canary/status").asText()).as(ramp.toString()).isEqualTo(CanaryStatus.PROMOTED.wireName());
@@ -180,11 +172,6 @@ class CanaryUnderLoadIT {
         return allowed;
     }
 
-    private boolean ended() throws Exception {
-        return !operator.send("GET", "/models/" + MODEL + "/canary", null, 200).at("/canary/status").asText()
-                .matches("running|paused");
-    }
-
     private static Set<Integer> versions(JsonNode slots) {
         Set<Integer> versions = new HashSet<>();
         slots.forEach(s -> versions.add(s.path("version").asInt()));
@@ -192,18 +179,8 @@ class CanaryUnderLoadIT {
     }
 
     private Answer score(String patient, Map<String, Object> features) throws Exception {
-        Map<String, Object> present = new LinkedHashMap<>();
-        features.forEach((k, v) -> {
-            if (v != null) {
-                present.put(k, v);
-            }
-        });
-        HttpRequest request = HttpRequest.newBuilder(platform.baseUri().resolve("/score/" + MODEL))
-                .timeout(Duration.ofSeconds(30)).header("x-api-key", clinicalApp).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("patientId", patient, "features", present))))
-                .build();
         long sent = System.nanoTime();
-        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpResponse<String> response = GovernedPath.score(platform, clinicalApp, patient, features);
         long received = System.nanoTime();
         int version = -1;
         if (response.statusCode() == 200) {

@@ -39,10 +39,19 @@ class DemoIT {
                 .containsPattern("card of readmission version 1: [^\\n]+\\n[^\\n]*signed 'approved for canary'")
                 .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
                 .containsPattern("  complications version 1: http://127\\.0\\.0\\.1:\\d+/models/complications/versions/1/card");
-        // A rebuilt readmission package passes its gates, is approved and starts as a canary on 1 %.
+        // A rebuilt readmission package passes its gates, is approved, ramps on live traffic and is promoted.
         assertThat(first).containsPattern("uploaded readmission-rebuilt.zip: readmission version \\d+")
-                .containsPattern("stable v1 99 %  canary v\\d+ 1 %")
-                .containsPattern("canary of version \\d+ against 1: running, step 1 of 5 \\(1 %\\)");
+                .containsPattern("stable v1 80 %  canary v\\d+ 20 %")
+                .containsPattern("canary of version \\d+ against 1: running, step 1 of 3 \\(20 %\\)")
+                .containsPattern("canary of version \\d+ against 1: running, step 2 of 3 \\(50 %\\)")
+                .containsPattern("canary of version (\\d+) against 1: promoted[^\\n]*\\nlast change: promoted \\(step 2")
+                .containsPattern("\\d+ live patients scored meanwhile");
+        // A retrained candidate passes its gates but flags more live patients: rolled back by the analysis, shown.
+        assertThat(first).containsPattern("uploaded readmission-retrained.zip: readmission version \\d+")
+                .containsPattern("canary of version \\d+ against \\d+: rolled_back[^\\n]*\\nlast change: rolled_back"
+                        + " \\(step \\d \\(\\d+ %\\) failed on (flag_rate|score_distribution)")
+                .containsPattern("step \\d at \\d+ %: fail, \\d+ canary / \\d+ stable predictions")
+                .containsPattern("flag_rate +canary 0\\.\\d+  stable 0\\.\\d+");
         // The loop closes: drift in the shifted population, degraded performance against its outcomes, a retraining
         // request, and the retrained candidate uploaded by the platform's retraining identity, judged by its gates on
         // the steward's dataset, not deployable without an approval and not deployed.
@@ -61,12 +70,13 @@ class DemoIT {
 
         String again = runDemo(home);
         assertThat(again).contains("readmission.zip is already uploaded").contains("chain valid: true")
-                .contains("readmission version 1: stage PRODUCTION")
+                .containsPattern("readmission version 1: stage (PRODUCTION|RETIRED)")
                 .containsPattern("already stopped: readmission version \\d+ is gates_failed")
                 .containsPattern("card of readmission version 1: gates passed")
                 .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
                 .containsPattern("readmission-rebuilt.zip is already uploaded: version \\d+")
-                .containsPattern("canary of version \\d+ against 1: running")
+                .containsPattern("readmission version \\d+ is already (retired|production): no new canary")
+                .containsPattern("readmission version \\d+ is already rolled_back: no new canary")
                 // A candidate is pending: the new window's alert asks for no second retraining.
                 .containsPattern("readmission version \\d+: uploaded by system:retrain, retrained from version 1")
                 .containsPattern("it is not deployed: gates_(passed|failed)");

@@ -6,6 +6,7 @@ import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,6 +36,38 @@ final class GovernedPath {
             csv.append(cohort.outcomes()[i] ? '1' : '0').append('\n');
         }
         return csv.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Starts the local platform in {@code home} with the sample readmission model deployed (version 1, logistic) and
+     * its tree model approved beside it (version 2).
+     */
+    static LocalPlatform startWithStableAndApprovedCandidate(Path home) throws Exception {
+        LocalPlatform platform = LocalPlatform.start(home, 0);
+        Path stable = Files.createTempFile("stable", ".zip");
+        Path candidate = Files.createTempFile("candidate", ".zip");
+        try {
+            Files.write(stable, SampleModels.readmissionLogistic().zip());
+            Files.write(candidate, SampleModels.readmissionTrees().zip());
+            deployReadmission(platform, home, stable, "readmission.zip");
+            approveReadmission(platform, home, candidate, "readmission-trees.zip");
+        } finally {
+            Files.deleteIfExists(stable);
+            Files.deleteIfExists(candidate);
+        }
+        return platform;
+    }
+
+    /** Stops the platform (if it started) and deletes its home. */
+    static void stopAndDelete(LocalPlatform platform, Path home) throws Exception {
+        if (platform != null) {
+            platform.close();
+        }
+        try (var files = Files.walk(home)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Registers an evaluation dataset for the sample readmission model, uploads {@code zip} and deploys it. */
@@ -77,5 +110,26 @@ final class GovernedPath {
             throw new AssertionError("approval refused: " + approved.body());
         }
         return version;
+    }
+
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+
+    /** Scores one patient of the sample readmission model over HTTP, leaving out the fields the record lacks. */
+    static HttpResponse<String> score(LocalPlatform platform, String key, String patient, Map<String, Object> features)
+            throws Exception {
+        Map<String, Object> present = new java.util.LinkedHashMap<>();
+        features.forEach((k, v) -> {
+            if (v != null) {
+                present.put(k, v);
+            }
+        });
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                        platform.baseUri().resolve("/score/" + READMISSION))
+                .timeout(Duration.ofSeconds(30)).header("x-api-key", key).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(health.vigil.json.Json.write(
+                        Map.of("patientId", patient, "features", present))))
+                .build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 }

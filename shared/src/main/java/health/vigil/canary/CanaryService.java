@@ -16,7 +16,9 @@ import health.vigil.model.Deployment;
 import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
+import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
+import health.vigil.model.SlotMinuteStats;
 import health.vigil.model.Stage;
 import health.vigil.model.StepAnalysis;
 import health.vigil.model.TrafficSlot;
@@ -90,6 +92,31 @@ public final class CanaryService {
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
     private final Telemetry telemetry;
+    private final RequestWindow requestStats;
+    private final OutcomeLookup outcomes;
+
+    /**
+     * Every scoring instance's per-minute request statistics of a model in a window; the platform passes the
+     * scoring service's recorder, which writes its own counts first.
+     */
+    @FunctionalInterface
+    public interface RequestWindow {
+        List<SlotMinuteStats> window(ModelName model, Instant from, Instant to);
+    }
+
+    /**
+     * The realised outcomes of logged predictions, by prediction id (those without one absent); the platform passes
+     * the monitoring join of the outcome store.
+     */
+    @FunctionalInterface
+    public interface OutcomeLookup {
+        Map<String, Boolean> outcomesOf(ModelName model, List<PredictionRecord> records);
+
+        OutcomeLookup NONE = (model, records) -> Map.of();
+    }
+
+    /** Predictions joined to outcomes per call of the lookup. */
+    static final int OUTCOME_BATCH = 1_000;
 
     /**
      * @param warmer loads and warms a version before traffic is sent to it (throwing if it cannot load); the
@@ -102,6 +129,24 @@ public final class CanaryService {
 
     public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry) {
+        this(store, lifecycle, audit, events, predictions, clock, warmer, telemetry, null, OutcomeLookup.NONE);
+    }
+
+    /**
+     * @param requestStats every scoring instance's request counts and latencies; null judges on predictions alone
+     */
+    public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry,
+            RequestWindow requestStats) {
+        this(store, lifecycle, audit, events, predictions, clock, warmer, telemetry, requestStats, OutcomeLookup.NONE);
+    }
+
+    /** @param outcomes realised outcomes of logged predictions, for calibration and AUROC */
+    public CanaryService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer, Telemetry telemetry,
+            RequestWindow requestStats, OutcomeLookup outcomes) {
+        this.requestStats = requestStats;
+        this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
@@ -125,6 +170,11 @@ public final class CanaryService {
                 }
                 throw new ConflictException(ErrorCode.INVALID_STATE, "a canary of version " + running.version()
                         + " of `" + model + "` is " + running.status().wireName() + "; promote or abort it first");
+            }
+            if (current.experiment() != null && current.experiment().running()) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "an experiment of version "
+                        + current.experiment().treatmentVersion() + " of `" + model + "` is running on the canary slot;"
+                        + " stop it with POST /models/" + model + "/experiments/stop first");
             }
             int stable = current.stable().version();
             if (stable == command.version()) {
@@ -238,14 +288,31 @@ public final class CanaryService {
     private CanaryRamp decide(ModelName model, CanaryRamp ramp, Instant now) {
         WindowSample canary = new WindowSample(SCORE_SAMPLE, 1);
         WindowSample stable = new WindowSample(SCORE_SAMPLE, 2);
+        LabelledSample canaryLabelled = new LabelledSample(SCORE_SAMPLE, 3);
+        LabelledSample stableLabelled = new LabelledSample(SCORE_SAMPLE, 4);
+        List<PredictionRecord> pending = new ArrayList<>(OUTCOME_BATCH);
         predictions.scan(model, ramp.stepStartedAt(), now, record -> {
-            if (record.slot() == Slot.CANARY && record.version() == ramp.version()) {
+            boolean inCanary = record.slot() == Slot.CANARY && record.version() == ramp.version();
+            boolean inStable = record.slot() == Slot.STABLE && record.version() == ramp.stableVersion();
+            if (inCanary) {
                 canary.add(record);
-            } else if (record.slot() == Slot.STABLE && record.version() == ramp.stableVersion()) {
+            } else if (inStable) {
                 stable.add(record);
             }
+            if (inCanary || inStable) {
+                pending.add(record);
+                if (pending.size() == OUTCOME_BATCH) {
+                    label(model, pending, ramp, canaryLabelled, stableLabelled);
+                }
+            }
         });
-        StepAnalysis analysis = CanaryAnalysis.judge(ramp, canary, stable, ramp.stepStartedAt(), now);
+        label(model, pending, ramp, canaryLabelled, stableLabelled);
+        List<SlotMinuteStats> requests = requestStats == null ? List.of()
+                : requestStats.window(model, ramp.stepStartedAt(), now);
+        StepAnalysis analysis = CanaryAnalysis.judge(ramp, canary, stable,
+                RequestSample.of(requests, Slot.CANARY, ramp.version()),
+                RequestSample.of(requests, Slot.STABLE, ramp.stableVersion()), canaryLabelled, stableLabelled,
+                ramp.stepStartedAt(), now);
         return switch (analysis.decision()) {
             case StepAnalysis.EXTEND -> ramp.with(CanaryStatus.RUNNING, ramp.step(), ramp.stepStartedAt(),
                     now.plus(ramp.bakeTime()), ramp.extensions() + 1, "extended", analysis.reason(), analysis);
@@ -258,6 +325,24 @@ public final class CanaryService {
                             analysis.reason() + "; moving to " + CanaryAnalysis.percent(ramp.steps().get(ramp.step() + 1)),
                             analysis);
         };
+    }
+
+    /** Adds the batch's predictions that have an outcome to their slot's labelled sample, and empties the batch. */
+    private void label(ModelName model, List<PredictionRecord> batch, CanaryRamp ramp, LabelledSample canary,
+            LabelledSample stable) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        Map<String, Boolean> known = outcomes.outcomesOf(model, batch);
+        if (!known.isEmpty()) {
+            for (PredictionRecord r : batch) {
+                Boolean positive = known.get(r.predictionId());
+                if (positive != null) {
+                    (r.slot() == Slot.CANARY && r.version() == ramp.version() ? canary : stable).add(r.score(), positive);
+                }
+            }
+        }
+        batch.clear();
     }
 
     private static CanaryRamp live(ModelName model, Deployment current) {

@@ -14,6 +14,10 @@ public final class EventTypes {
     public static final String CANARY_STEPPED = "Vigil.Canary.Stepped";
     public static final String CANARY_PROMOTED = "Vigil.Canary.Promoted";
     public static final String CANARY_ROLLED_BACK = "Vigil.Canary.RolledBack";
+    public static final String SHADOW_CONFIGURED = "Vigil.Shadow.Configured";
+    public static final String SHADOW_STOPPED = "Vigil.Shadow.Stopped";
+    public static final String EXPERIMENT_STARTED = "Vigil.Experiment.Started";
+    public static final String EXPERIMENT_STOPPED = "Vigil.Experiment.Stopped";
     public static final String DRIFT_DETECTED = "Vigil.Drift.Detected";
     public static final String RETRAIN_REQUESTED = "Vigil.Retrain.Requested";
     public static final String PERFORMANCE_DEGRADED = "Vigil.Performance.Degraded";

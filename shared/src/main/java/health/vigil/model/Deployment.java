@@ -12,9 +12,13 @@ import java.util.Set;
 
 /**
  * What serves a model's traffic: a stable slot and optionally a canary (with its share of traffic) and a
- * shadow. Live weights (stable + canary) add up to 10,000 basis points. {@code revision} increases with every
+ * shadow. Live weights (stable + canary) add up to 10,000 basis points; the shadow slot answers no request and its
+ * weight is the share of scored requests mirrored to it (0 mirrors none). {@code revision} increases with every
  * change and {@code etag} is the store's concurrency token. {@code canary} is the last canary ramp (running,
- * paused or finished), absent when none was started since the last direct deployment.
+ * paused or finished), absent when none was started since the last direct deployment; {@code experiment} likewise
+ * the last A/B experiment, whose treatment arm, while it runs, is the canary slot. {@code lastChange} names the
+ * action that wrote this revision when it was a shadow or experiment change (absent otherwise), so its audit record
+ * and event can be completed from the document alone.
  */
 public record Deployment(
         ModelName modelName,
@@ -23,7 +27,9 @@ public record Deployment(
         String updatedBy,
         Instant updatedAt,
         String etag,
-        @JsonInclude(JsonInclude.Include.NON_NULL) CanaryRamp canary) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) CanaryRamp canary,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Experiment experiment,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String lastChange) {
 
     public Deployment {
         Objects.requireNonNull(modelName, "modelName");
@@ -33,9 +39,6 @@ public record Deployment(
         for (TrafficSlot s : slots) {
             if (!seen.add(s.slot())) {
                 throw new ValidationException("deployment of " + modelName + " has slot " + s.slot().wireName() + " twice");
-            }
-            if (s.slot() == Slot.SHADOW && s.weightBasisPoints() != 0) {
-                throw new ValidationException("the shadow slot takes no live traffic: its weight must be 0");
             }
             if (s.slot() != Slot.SHADOW) {
                 live += s.weightBasisPoints();
@@ -56,16 +59,35 @@ public record Deployment(
                         + " but its canary slot holds version " + canarySlot.version());
             }
         }
+        if (experiment != null && experiment.running()) {
+            if (canary != null && canary.status().live()) {
+                throw new ValidationException("deployment of " + modelName + " cannot run a canary ramp and an"
+                        + " experiment at once");
+            }
+            TrafficSlot treatment = slots.stream().filter(s -> s.slot() == Slot.CANARY).findFirst().orElse(null);
+            if (treatment == null || treatment.version() != experiment.treatmentVersion()
+                    || treatment.weightBasisPoints() != experiment.treatmentBasisPoints()
+                    || slots.stream().noneMatch(s -> s.slot() == Slot.STABLE && s.version() == experiment.controlVersion())) {
+                throw new ValidationException("deployment of " + modelName + " runs an experiment of version "
+                        + experiment.treatmentVersion() + " against " + experiment.controlVersion()
+                        + " but its slots do not hold them at the experiment's split");
+            }
+        }
+    }
+
+    public Deployment(ModelName modelName, List<TrafficSlot> slots, long revision, String updatedBy, Instant updatedAt,
+            String etag, CanaryRamp canary) {
+        this(modelName, slots, revision, updatedBy, updatedAt, etag, canary, null, null);
     }
 
     public Deployment(ModelName modelName, List<TrafficSlot> slots, long revision, String updatedBy, Instant updatedAt,
             String etag) {
-        this(modelName, slots, revision, updatedBy, updatedAt, etag, null);
+        this(modelName, slots, revision, updatedBy, updatedAt, etag, null, null, null);
     }
 
     /** The same deployment with the store's concurrency token. */
     public Deployment withEtag(String newEtag) {
-        return new Deployment(modelName, slots, revision, updatedBy, updatedAt, newEtag, canary);
+        return new Deployment(modelName, slots, revision, updatedBy, updatedAt, newEtag, canary, experiment, lastChange);
     }
 
     /** A deployment with every live request going to one version. */

@@ -3,6 +3,7 @@ package health.vigil.monitoring;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.PredictionRecord;
+import health.vigil.model.SegmentColumns;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -15,6 +15,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.ReferenceProfile;
+import health.vigil.model.SegmentColumns;
 import health.vigil.model.Slot;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;

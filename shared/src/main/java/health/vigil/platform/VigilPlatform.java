@@ -10,16 +10,23 @@ import health.vigil.audit.AuditLog;
 import health.vigil.compliance.PredictionLineage;
 import health.vigil.config.VigilConfig;
 import health.vigil.canary.CanaryService;
+import health.vigil.canary.CanaryWakeups;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.cards.ModelCards;
+import health.vigil.experiment.ExperimentService;
 import health.vigil.gates.EvaluationDatasets;
+import health.vigil.model.MirroredRows;
+import health.vigil.model.ShadowScore;
+import health.vigil.shadow.ShadowMirror;
+import health.vigil.shadow.ShadowService;
 import health.vigil.gates.GateEvaluation;
 import health.vigil.gates.GatePolicies;
 import health.vigil.modelpackage.RegisteredModelLoader;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
+import health.vigil.model.SegmentColumns;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
@@ -28,6 +35,7 @@ import health.vigil.port.ModelRuntime;
 import health.vigil.port.OutcomeStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
+import health.vigil.port.RequestStatsStore;
 import health.vigil.port.Retrainer;
 import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
@@ -37,7 +45,6 @@ import health.vigil.monitoring.MonitoringPolicy;
 import health.vigil.monitoring.MonitoringService;
 import health.vigil.monitoring.OutcomeJoin;
 import health.vigil.monitoring.RetrainPolicy;
-import health.vigil.monitoring.SegmentColumns;
 import health.vigil.outcomes.OutcomeService;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
@@ -45,12 +52,14 @@ import health.vigil.registry.VersionLifecycle;
 import health.vigil.retraining.RetrainService;
 import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.scoring.PredictionRetention;
+import health.vigil.scoring.RequestStatsRecorder;
 import health.vigil.scoring.ScoringService;
 import health.vigil.security.Authenticator;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -74,7 +83,11 @@ public final class VigilPlatform implements AutoCloseable {
     private final ApprovalService approvals;
     private final DeploymentService deployments;
     private final CanaryService canaries;
+    private final CanaryWakeups canaryWakeups;
     private final ScoringService scoring;
+    private final RequestStatsRecorder requestStats;
+    /** How often an instance writes its request counts for the canary controller to read. */
+    static final java.time.Duration REQUEST_STATS_FLUSH = java.time.Duration.ofSeconds(5);
     private final PredictionRetention retention;
     private final OutcomeService outcomes;
     private final OutcomeJoin outcomeJoin;
@@ -86,6 +99,9 @@ public final class VigilPlatform implements AutoCloseable {
     private final GatePolicies gatePolicies;
     private final GateEvaluation gates;
     private final ModelCards cards;
+    private final ShadowMirror shadowMirror;
+    private final ShadowService shadows;
+    private final ExperimentService experiments;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -108,17 +124,28 @@ public final class VigilPlatform implements AutoCloseable {
         this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
         this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
+        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        // The mirror scores through this platform's scoring service, and labels rows with the columns the gates
+        // judge segments by, read from the model's latest evaluation dataset.
+        this.shadowMirror = new ShadowMirror(ShadowMirror.DEFAULT_CAPACITY, this::shadowScores,
+                predictionLog, model -> datasets.latest(model)
+                        .map(d -> new SegmentColumns(d.ageColumn(), d.segmentColumns())).orElse(SegmentColumns.NONE),
+                a.telemetry, clock);
+        closeables.push(shadowMirror);
         Pseudonymizer pseudonymizer = new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY));
+        this.requestStats = new RequestStatsRecorder(a.requestStats, clock).startFlushing(REQUEST_STATS_FLUSH);
+        closeables.push(requestStats);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog, pseudonymizer, clock,
-                a.telemetry, config.limits());
+                a.telemetry, config.limits(), shadowMirror, requestStats);
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
-        this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
-                scoring.models()::warm, a.telemetry);
-        this.outcomes = new OutcomeService(a.outcomes, artifacts, registry, pseudonymizer, audit, clock);
         this.outcomeJoin = new OutcomeJoin(predictionLog, a.outcomes);
-        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        this.canaries = new CanaryService(registryStore, lifecycle, audit, events, predictionLog, clock,
+                scoring.models()::warm, a.telemetry, requestStats::window, outcomeJoin::outcomesOf);
+        this.canaryWakeups = new CanaryWakeups(canaries, registryStore, clock);
+        closeables.push(canaryWakeups);
+        this.outcomes = new OutcomeService(a.outcomes, artifacts, registry, pseudonymizer, audit, clock);
         // Realised performance is broken down by the segments the model's gates judge.
         this.monitoring = new MonitoringService(registry, artifacts, pipelines, predictionLog, outcomeJoin, audit, events,
                 a.telemetry, clock, b.monitoringPolicies, b.retrainPolicy,
@@ -127,7 +154,12 @@ public final class VigilPlatform implements AutoCloseable {
                         .orElse(SegmentColumns.NONE));
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
                 Optional.ofNullable(b.retrainer), audit, events, clock);
-        this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock);
+        this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);
+        this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
+                // Only a process that scores has counts to show (in Azure the control app scores nothing).
+                model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0));
+        this.experiments = new ExperimentService(registryStore, audit, events, predictionLog,
+                Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
@@ -196,12 +228,34 @@ public final class VigilPlatform implements AutoCloseable {
         return canaries;
     }
 
+    /** The canary controller's event triggers: a tick on a ramp event and at each step's judge time. */
+    public CanaryWakeups canaryWakeups() {
+        return canaryWakeups;
+    }
+
     public ScoringService scoring() {
         return scoring;
     }
 
+    /** This instance's request counts and latencies per version and slot, and every instance's in the store. */
+    public RequestStatsRecorder requestStats() {
+        return requestStats;
+    }
+
     public PredictionRetention predictionRetention() {
         return retention;
+    }
+
+    private List<ShadowScore> shadowScores(MirroredRows rows) {
+        return scoring.shadowScores(rows);
+    }
+
+    public ExperimentService experiments() {
+        return experiments;
+    }
+
+    public ShadowService shadows() {
+        return shadows;
     }
 
     /** The scheduled monitoring check, its stored reports and the retraining requests it raises. */
@@ -262,7 +316,7 @@ public final class VigilPlatform implements AutoCloseable {
 
     /** The adapters behind the ports. */
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
-            OutcomeStore outcomes, SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
+            OutcomeStore outcomes, RequestStatsStore requestStats, SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
             AuditSigner signer) {}
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
@@ -384,7 +438,7 @@ public final class VigilPlatform implements AutoCloseable {
             RegistryStore registry = local.registryStore();
             AuditStore audit = local.auditStore();
             PredictionLog predictions = local.predictionLog();
-            return new Adapters(artifacts, registry, audit, predictions, local.outcomeStore(),
+            return new Adapters(artifacts, registry, audit, predictions, local.outcomeStore(), local.requestStatsStore(),
                     secrets != null ? secrets : local.secretProvider(),
                     authenticator != null ? authenticator : local.authenticator(), events, telemetry,
                     auditSigner != null ? auditSigner : local.auditSigner());
@@ -399,7 +453,7 @@ public final class VigilPlatform implements AutoCloseable {
                     new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil needs Key Vault for the"
                             + " pseudonymisation key (docs/settings.md)"));
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
-                    azure.outcomeStore(), secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
+                    azure.outcomeStore(), azure.requestStatsStore(), secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
                     telemetry != Telemetry.NONE ? telemetry : azure.telemetry(),
                     auditSigner != null ? auditSigner : azure.auditSigner().orElse(data -> {
                         throw new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil signs audit"

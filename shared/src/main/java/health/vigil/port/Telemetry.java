@@ -46,4 +46,7 @@ public interface Telemetry {
 
     /** A canary analysis of a ramp step of {@code version} ended: {@code pass}, {@code fail} or {@code extend}. */
     default void canaryAnalysis(ModelVersion version, String outcome) {}
+
+    /** Rows mirrored to a shadow version ended: scored, dropped (queue full) or failed. */
+    default void shadowMirrored(ModelVersion version, String outcome, int rows) {}
 }

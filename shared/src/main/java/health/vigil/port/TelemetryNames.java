@@ -41,6 +41,7 @@ public final class TelemetryNames {
     public static final String AUDIT_VERIFICATIONS = "vigil.audit.verifications";
     public static final String SCORE_SPAN = "vigil.score";
     public static final String GATE_CHECKS = "vigil.gates.checks";
+    public static final String SHADOW_MIRRORED = "vigil.shadow.mirrored";
 
     // Reserved for capabilities being built (see plannedFor).
     public static final String TRAFFIC_WEIGHT = "vigil.traffic.weight";
@@ -106,6 +107,8 @@ public final class TelemetryNames {
                     "a canary ramp changed a slot's share of live traffic (start, step, promotion, rollback, abort)"),
             emitted(CANARY_ANALYSES, Kind.COUNTER, "{analysis}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
                     "a canary analysis of a ramp step ended: pass, fail or extend (too little evidence)"),
+            emitted(SHADOW_MIRRORED, Kind.COUNTER, "{row}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
+                    "rows mirrored to a shadow version ended: scored, dropped (its queue was full) or failed"),
             emitted(GATE_CHECKS, Kind.COUNTER, "{check}", List.of(MODEL_NAME, MODEL_VERSION, GATE, OUTCOME),
                     "one check of a gate of a version's evaluation ended: passed, failed or flagged"),
             planned(APPROVALS, Kind.COUNTER, "{decision}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),

@@ -11,6 +11,7 @@ import health.vigil.model.AuditRecord;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.EventPublisher;
@@ -199,6 +200,9 @@ public final class RetrainService {
         List<Boolean> labels = new ArrayList<>();
         ModelName model = parent.modelName();
         predictions.scan(model, parent.registeredAt(), clock.instant(), r -> {
+            if (r.slot() == Slot.SHADOW) {
+                return; // a shadow prediction repeats a live request's row, which is kept already
+            }
             boolean same = samePipeline.computeIfAbsent(r.version(), v -> registry.getVersion(model, v).manifest()
                     .featurePipeline().equals(parent.manifest().featurePipeline()));
             if (!same || r.features().length != width) {

@@ -5,13 +5,22 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 
-/** Keeps the prediction log within its retention period: deletes the records older than it. */
+/**
+ * Keeps the prediction log, and the request statistics kept beside it, within the retention period: deletes the
+ * records older than it.
+ */
 public final class PredictionRetention {
     private final PredictionLog log;
     private final Duration retention;
     private final Clock clock;
+    private final RequestStatsRecorder requestStats;
 
     public PredictionRetention(PredictionLog log, Duration retention, Clock clock) {
+        this(log, retention, clock, null);
+    }
+
+    public PredictionRetention(PredictionLog log, Duration retention, Clock clock, RequestStatsRecorder requestStats) {
+        this.requestStats = requestStats;
         this.log = Objects.requireNonNull(log, "log");
         this.retention = Objects.requireNonNull(retention, "retention");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -19,6 +28,10 @@ public final class PredictionRetention {
 
     /** Deletes prediction records older than the retention period; returns how many went. */
     public long purgeExpired() {
-        return log.purgeOlderThan(clock.instant().minus(retention));
+        java.time.Instant cutoff = clock.instant().minus(retention);
+        if (requestStats != null) {
+            requestStats.purgeOlderThan(cutoff);
+        }
+        return log.purgeOlderThan(cutoff);
     }
 }

@@ -2,6 +2,7 @@ package health.vigil.scoring;
 
 import health.vigil.features.FeaturePipelines;
 import health.vigil.config.VigilConfig;
+import health.vigil.routing.MirrorSampling;
 import health.vigil.routing.TrafficRouter;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
@@ -14,10 +15,12 @@ import health.vigil.explain.ClinicalExplainer;
 import health.vigil.json.Json;
 import health.vigil.model.Explanation;
 import health.vigil.model.ModelName;
+import health.vigil.model.MirroredRows;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.OutputSpec;
 import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
+import health.vigil.model.ShadowScore;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.TrafficSlot;
@@ -25,6 +28,7 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.ModelRuntime;
 import health.vigil.port.PredictionLog;
+import health.vigil.port.ShadowTraffic;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
@@ -41,6 +45,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -49,7 +54,9 @@ import java.util.stream.Collectors;
  * Scores patients with a model: pseudonymises each patient id before anything else, routes each patient to
  * the stable or canary version by that pseudonym (or uses the version the caller named), validates every
  * row against its version's schema, runs each version once over its rows, and makes the prediction log
- * durable before it answers. Rows keep their request order in the answer.
+ * durable before it answers. Rows keep their request order in the answer. When the deployment has a shadow slot,
+ * the share of rows its weight names is handed to {@link ShadowTraffic} after the answer is settled; the shadow
+ * scores them elsewhere ({@link #shadowScores}) and never touches the answer.
  */
 public final class ScoringService {
     private final ModelRegistry registry;
@@ -60,6 +67,8 @@ public final class ScoringService {
     private final Telemetry telemetry;
     private final VigilConfig.Limits limits;
     private final ConcurrentHashMap<ModelName, LivePlan> livePlans = new ConcurrentHashMap<>();
+    private final RequestStatsRecorder requestStats;
+    private final ShadowTraffic shadow;
 
     /**
      * @param pipelines finds the feature pipeline a manifest names; null means {@link FeaturePipelines#identityOnly()}
@@ -67,6 +76,26 @@ public final class ScoringService {
     public ScoringService(ModelRegistry registry, ArtifactStore artifacts, ModelRuntime runtime,
             Function<Manifest, FeaturePipeline> pipelines, PredictionLog log, Pseudonymizer pseudonymizer, Clock clock,
             Telemetry telemetry, VigilConfig.Limits limits) {
+        this(registry, artifacts, runtime, pipelines, log, pseudonymizer, clock, telemetry, limits, ShadowTraffic.NONE);
+    }
+
+    /** @param shadow where rows for a shadow version go; it must return at once (see {@link ShadowTraffic}) */
+    public ScoringService(ModelRegistry registry, ArtifactStore artifacts, ModelRuntime runtime,
+            Function<Manifest, FeaturePipeline> pipelines, PredictionLog log, Pseudonymizer pseudonymizer, Clock clock,
+            Telemetry telemetry, VigilConfig.Limits limits, ShadowTraffic shadow) {
+        this(registry, artifacts, runtime, pipelines, log, pseudonymizer, clock, telemetry, limits, shadow, null);
+    }
+
+    /**
+     * @param shadow where rows for a shadow version go; it must return at once (see {@link ShadowTraffic})
+     * @param requestStats counts each request's outcome and latency per version and slot (for canary analysis);
+     *        null counts nothing
+     */
+    public ScoringService(ModelRegistry registry, ArtifactStore artifacts, ModelRuntime runtime,
+            Function<Manifest, FeaturePipeline> pipelines, PredictionLog log, Pseudonymizer pseudonymizer, Clock clock,
+            Telemetry telemetry, VigilConfig.Limits limits, ShadowTraffic shadow, RequestStatsRecorder requestStats) {
+        this.shadow = Objects.requireNonNull(shadow, "shadow");
+        this.requestStats = requestStats;
         this.registry = Objects.requireNonNull(registry, "registry");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.models = new LoadedModels(registry, artifacts, runtime,
@@ -123,7 +152,46 @@ public final class ScoringService {
             }
         }
         Routing routing = route(request, pseudonyms);
+        long started = System.nanoTime();
+        try {
+            ScoreResult result = scoreRouted(request, routing, pseudonyms);
+            count(request.model(), routing, RequestStatsRecorder.Outcome.ANSWERED, System.nanoTime() - started);
+            return result;
+        } catch (VigilException e) {
+            count(request.model(), routing, e.code().isClientError() ? RequestStatsRecorder.Outcome.REFUSED
+                    : RequestStatsRecorder.Outcome.FAILED, 0);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            count(request.model(), routing, RequestStatsRecorder.Outcome.FAILED, 0);
+            throw e;
+        }
+    }
 
+    /**
+     * Counts a routed request's rows per version and slot. Latency is from routing to the durable answer, the part
+     * that depends on the version; a request whose rows went to two slots counts its latency in each.
+     */
+    private void count(ModelName model, Routing routing, RequestStatsRecorder.Outcome outcome, long nanos) {
+        if (requestStats == null) {
+            return;
+        }
+        TrafficSlot[] slots = routing.slots();
+        if (slots.length == 0) {
+            return;
+        }
+        if (routing.rowsByVersion().size() == 1) {
+            requestStats.record(model, slots[0].version(), slots[0].slot(), outcome, slots.length, nanos);
+            return;
+        }
+        for (Map.Entry<Integer, List<Integer>> group : routing.rowsByVersion().entrySet()) {
+            TrafficSlot slot = slots[group.getValue().get(0)];
+            requestStats.record(model, slot.version(), slot.slot(), outcome, group.getValue().size(), nanos);
+        }
+    }
+
+    private ScoreResult scoreRouted(ScoreRequest request, Routing routing, String[] pseudonyms) {
+        List<PatientRow> rows = request.rows();
+        int n = rows.size();
         Map<String, Object>[] values = validate(rows, routing);
 
         Instant now = clock.instant();
@@ -166,7 +234,80 @@ public final class ScoringService {
         }
         // Durable before the caller sees an answer: an answered prediction is never missing from the log.
         log.append(List.of(records));
+        mirror(request, routing, records, values, now);
         return new ScoreResult(List.of(scored));
+    }
+
+    /** Hands the sampled rows to the shadow; nothing it does can fail or slow this request beyond the hand-off. */
+    private void mirror(ScoreRequest request, Routing routing, PredictionRecord[] records, Map<String, Object>[] values,
+            Instant now) {
+        TrafficSlot slot = routing.shadow();
+        if (slot == null || slot.weightBasisPoints() == 0) {
+            return;
+        }
+        List<MirroredRows.Row> rows = null;
+        for (int i = 0; i < records.length; i++) {
+            if (MirrorSampling.mirrored(records[i].predictionId(), slot.weightBasisPoints())) {
+                if (rows == null) {
+                    rows = new ArrayList<>();
+                }
+                rows.add(new MirroredRows.Row(records[i].predictionId(), records[i].patientPseudonym(), values[i],
+                        request.rows().get(i).features()));
+            }
+        }
+        if (rows == null) {
+            return;
+        }
+        try {
+            shadow.offer(new MirroredRows(request.model(), slot.version(), now, rows));
+        } catch (RuntimeException e) {
+            // The shadow is never the caller's problem; ShadowTraffic implementations count their own failures.
+            telemetry.failed("shadow", ErrorCode.INTERNAL);
+        }
+    }
+
+    /**
+     * Scores mirrored rows with the model's shadow version, as the live path would (its own schema, pipeline and
+     * threshold), without logging or explaining them. Rows the shadow's schema refuses are left out. Throws when the
+     * version is no longer the model's shadow, or cannot load.
+     */
+    @SuppressWarnings("unchecked")
+    public List<ShadowScore> shadowScores(MirroredRows mirrored) {
+        Deployment deployment = registry.deployment(mirrored.model()).orElseThrow(() -> new ConflictException(
+                ErrorCode.MODEL_NOT_DEPLOYED, "model `" + mirrored.model() + "` has no deployment"));
+        if (deployment.slot(Slot.SHADOW).filter(s -> s.version() == mirrored.shadowVersion()).isEmpty()) {
+            throw new ConflictException(ErrorCode.VERSION_NOT_DEPLOYED, "version " + mirrored.shadowVersion() + " of `"
+                    + mirrored.model() + "` is no longer its shadow");
+        }
+        ScorableModel model = models.get(new ModelVersion(mirrored.model(), mirrored.shadowVersion()));
+        int width = model.pipeline().width();
+        List<Integer> accepted = new ArrayList<>();
+        List<Map<String, Object>> values = new ArrayList<>();
+        for (int i = 0; i < mirrored.rows().size(); i++) {
+            RecordValidator.Checked checked = model.validator().check(i + 1,
+                    (Map<String, JsonNode>) mirrored.rows().get(i).raw(), model.validator().names());
+            if (checked.problems().isEmpty()) {
+                accepted.add(i);
+                values.add(checked.values());
+            }
+        }
+        if (accepted.isEmpty()) {
+            return List.of();
+        }
+        float[] matrix = new float[accepted.size() * width];
+        for (int j = 0; j < accepted.size(); j++) {
+            model.pipeline().transform(values.get(j), matrix, j * width);
+        }
+        long started = System.nanoTime();
+        double[] scores = predict(model, matrix, accepted.size());
+        telemetry.scored(model.id(), Slot.SHADOW, accepted.size(), System.nanoTime() - started);
+        double threshold = model.record().manifest().output().threshold();
+        List<ShadowScore> out = new ArrayList<>(accepted.size());
+        for (int j = 0; j < accepted.size(); j++) {
+            out.add(new ShadowScore(accepted.get(j), scores[j], scores[j] >= threshold,
+                    Arrays.copyOfRange(matrix, j * width, (j + 1) * width)));
+        }
+        return out;
     }
 
     /**
@@ -188,7 +329,7 @@ public final class ScoringService {
 
     /** Which version and slot scores each row, the loaded versions, and the field names the request may use. */
     private record Routing(TrafficSlot[] slots, Map<Integer, List<Integer>> rowsByVersion,
-            Map<Integer, ScorableModel> models, Set<String> acceptedNames) {}
+            Map<Integer, ScorableModel> models, Set<String> acceptedNames, TrafficSlot shadow) {}
 
     private Routing route(ScoreRequest request, String[] pseudonyms) {
         ModelName model = request.model();
@@ -217,9 +358,11 @@ public final class ScoringService {
                 slots[i] = TrafficRouter.route(deployment, pseudonyms[i]);
             }
             LivePlan plan = livePlan(model, deployment);
-            return new Routing(slots, rowsByVersion(slots, plan.models().size()), plan.models(), plan.acceptedNames());
+            return new Routing(slots, rowsByVersion(slots, plan.models().size()), plan.models(), plan.acceptedNames(),
+                    deployment.slot(Slot.SHADOW).orElse(null));
         }
-        return new Routing(slots, rowsByVersion(slots, loaded.size()), loaded, acceptedNames(loaded.values()));
+        // A request that names its version is not mirrored: it asked for that version and nothing else.
+        return new Routing(slots, rowsByVersion(slots, loaded.size()), loaded, acceptedNames(loaded.values()), null);
     }
 
     /**

@@ -57,6 +57,20 @@ public final class TwoProportionTest {
         return new Result(p1, p2, p1 - p2, z, STANDARD_NORMAL.survivalProbability(z));
     }
 
+    /**
+     * The 95 % Wald confidence interval of {@code p1 - p2} with the unpooled standard error (the interval an
+     * experiment report gives beside the pooled test): {@code {lower, upper}}.
+     */
+    public static double[] differenceInterval95(long successes1, long trials1, long successes2, long trials2) {
+        check(successes1, trials1, "first");
+        check(successes2, trials2, "second");
+        double p1 = (double) successes1 / trials1;
+        double p2 = (double) successes2 / trials2;
+        double se = Math.sqrt(p1 * (1 - p1) / trials1 + p2 * (1 - p2) / trials2);
+        double z = STANDARD_NORMAL.inverseSurvivalProbability(0.025);
+        return new double[] {p1 - p2 - z * se, p1 - p2 + z * se};
+    }
+
     private static void check(long successes, long trials, String which) {
         if (trials < 1) {
             throw new ValidationException("the " + which + " group has " + trials + " trials; it needs at least 1");

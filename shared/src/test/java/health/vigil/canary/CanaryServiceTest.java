@@ -22,7 +22,10 @@ import health.vigil.model.Stage;
 import health.vigil.model.StepAnalysis;
 import health.vigil.model.TrafficSlot;
 import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.port.Telemetry;
 import health.vigil.registry.VersionLifecycle;
+import health.vigil.scoring.RequestStatsRecorder;
+import health.vigil.scoring.RequestStatsRecorder.Outcome;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.time.Duration;
@@ -45,8 +48,9 @@ class CanaryServiceTest {
     private final AuditLog audit = new AuditLog(auditStore, clock);
     private final List<VigilEvent> published = new CopyOnWriteArrayList<>();
     private final List<Integer> warmed = new CopyOnWriteArrayList<>();
+    private final RequestStatsRecorder requests = new RequestStatsRecorder(new InMemoryRequestStatsStore(), clock);
     private final CanaryService canaries = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit,
-            published::add, log, clock, v -> warmed.add(v.version()));
+            published::add, log, clock, v -> warmed.add(v.version()), Telemetry.NONE, requests::window);
     private final CanaryTraffic traffic = new CanaryTraffic(20261201L);
 
     @BeforeEach
@@ -167,6 +171,110 @@ class CanaryServiceTest {
         assertThat(analysis.decision()).isEqualTo(StepAnalysis.FAIL);
         assertThat(analysis.metrics()).filteredOn(m -> m.failed()).extracting(m -> m.name())
                 .containsExactly("missing_input_rate");
+    }
+
+    /**
+     * One bake time of scoring requests of one row each at the deployment's current weights, 20,000 in all: exact
+     * shares of the canary's rows fail with a server error or are refused at the given rates and its answers take
+     * {@code canaryMillis} (stable's 4 ms, with one in 200 at 40 ms); the answered ones are also in the prediction
+     * log. Then the clock past the bake time.
+     */
+    private void bakeWithRequests(double canaryFailed, double canaryRefused, long canaryMillis) {
+        Deployment d = store.findDeployment(READMISSION).orElseThrow();
+        int canaryBp = d.slot(Slot.CANARY).orElseThrow().weightBasisPoints();
+        int canaryCount = (int) (20_000L * canaryBp / TrafficSlot.ALL);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        int canaryAnswered = 0;
+        for (int i = 0; i < canaryCount; i++) {
+            double u = (double) i / canaryCount;
+            if (u < canaryFailed) {
+                requests.record(READMISSION, 2, Slot.CANARY, Outcome.FAILED, 1, 0);
+            } else if (u < canaryFailed + canaryRefused) {
+                requests.record(READMISSION, 2, Slot.CANARY, Outcome.REFUSED, 1, 0);
+            } else {
+                requests.record(READMISSION, 2, Slot.CANARY, Outcome.ANSWERED, 1, canaryMillis * 1_000_000
+                        + (random.nextInt(200) == 0 ? 36_000_000 : 0));
+                canaryAnswered++;
+            }
+        }
+        for (int i = 0; i < 20_000 - canaryCount; i++) {
+            requests.record(READMISSION, 1, Slot.STABLE, Outcome.ANSWERED, 1, random.nextInt(200) == 0 ? 40_000_000
+                    : 4_000_000);
+        }
+        traffic.write(log, READMISSION, Slot.CANARY, 2, canaryAnswered, clock.instant(), BAKE, 0, 0.01);
+        traffic.write(log, READMISSION, Slot.STABLE, 1, 20_000 - canaryCount, clock.instant(), BAKE, 0, 0.01);
+        clock.advance(BAKE.plusSeconds(1));
+    }
+
+    private StepAnalysis judgedFirstStep() {
+        canaries.tick();
+        return store.findDeployment(READMISSION).orElseThrow().canary().analyses().get(0);
+    }
+
+    @Test
+    void aHealthyCanaryIsJudgedOnTheSixMetricsThatNeedNoOutcomesAndPasses() {
+        start();
+        bakeWithRequests(0, 0, 4);
+
+        StepAnalysis analysis = judgedFirstStep();
+
+        assertThat(analysis.decision()).isEqualTo(StepAnalysis.PASS);
+        assertThat(analysis.metrics()).extracting(m -> m.name()).containsExactlyElementsOf(
+                CanaryAnalysis.METRICS.subList(0, 6));
+        // The budget is split over all eight metrics, outcomes or not, so the split never depends on the data.
+        assertThat(analysis.metrics()).allSatisfy(m -> assertThat(m.level()).isEqualTo(0.01 / (4 * 8)));
+        assertThat(analysis.reason()).contains("not tested").contains("calibration_error and auroc");
+    }
+
+    @Test
+    void aCanaryWhoseRowsFailWithServerErrorsIsRolledBackOnTheErrorRate() {
+        start();
+        bakeWithRequests(0.10, 0, 4);
+
+        StepAnalysis analysis = judgedFirstStep();
+
+        assertThat(analysis.decision()).as(analysis.reason()).isEqualTo(StepAnalysis.FAIL);
+        assertThat(analysis.metrics()).filteredOn(m -> m.failed()).extracting(m -> m.name())
+                .containsExactly("server_error_rate");
+        assertThat(canaryRecords()).last().satisfies(r ->
+                assertThat(r.details().get("failingMetrics")).isEqualTo("server_error_rate"));
+    }
+
+    @Test
+    void aCanaryThatRefusesInputStableAcceptsIsRolledBackOnTheRefusedRate() {
+        start();
+        bakeWithRequests(0, 0.15, 4);
+
+        assertThat(judgedFirstStep().metrics()).filteredOn(m -> m.failed()).extracting(m -> m.name())
+                .containsExactly("refused_rate");
+    }
+
+    @Test
+    void aSlowerCanaryIsRolledBackOnItsP99() {
+        start();
+        bakeWithRequests(0, 0, 30);
+
+        StepAnalysis analysis = judgedFirstStep();
+
+        assertThat(analysis.metrics()).filteredOn(m -> m.failed()).extracting(m -> m.name())
+                .containsExactly("latency_p99");
+        assertThat(analysis.metrics()).filteredOn(m -> m.name().equals("latency_p99")).singleElement()
+                .satisfies(m -> {
+                    assertThat(m.canary()).isBetween(30.0, 36.0);
+                    assertThat(m.stable()).isBetween(4.0, 4.8);
+                });
+    }
+
+    @Test
+    void aCanaryThatFailsEveryRequestIsJudgedOnItsRowsAndRolledBackThoughItAnsweredNone() {
+        start();
+        bakeWithRequests(1.0, 0, 4);
+
+        StepAnalysis analysis = judgedFirstStep();
+
+        assertThat(analysis.decision()).isEqualTo(StepAnalysis.FAIL);
+        assertThat(analysis.metrics()).extracting(m -> m.name()).containsExactly("server_error_rate", "refused_rate");
+        assertThat(analysis.reason()).contains("server_error_rate (canary 1.000");
     }
 
     @Test

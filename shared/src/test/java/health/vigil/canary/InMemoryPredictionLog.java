@@ -11,7 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /** A prediction log in a list, for the canary service's unit tests. */
-final class InMemoryPredictionLog implements PredictionLog {
+public final class InMemoryPredictionLog implements PredictionLog {
     private final List<PredictionRecord> records = new CopyOnWriteArrayList<>();
 
     @Override

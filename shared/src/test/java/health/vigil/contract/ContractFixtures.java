@@ -71,8 +71,12 @@ public final class ContractFixtures {
 
     /** A freshly registered version record (no etag) built for {@code version}. */
     public static VersionRecord version(ModelName model, int version, String packageSha256) {
+        return version(model, version, packageSha256, Stage.REGISTERED);
+    }
+
+    public static VersionRecord version(ModelName model, int version, String packageSha256, Stage stage) {
         return new VersionRecord(model, version, manifest(model), packageSha256, sha256("onnx-" + version),
-                "models/" + model + "/" + version + ".zip", 4096 + version, Stage.REGISTERED, "alice@example.org",
+                "models/" + model + "/" + version + ".zip", 4096 + version, stage, "alice@example.org",
                 T0.plusSeconds(version), "event-" + UUID.randomUUID(), T0.plusSeconds(version), null);
     }
 

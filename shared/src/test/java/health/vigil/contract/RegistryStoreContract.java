@@ -28,6 +28,8 @@ import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ElectronicSignature;
+import health.vigil.model.Experiment;
+import health.vigil.model.ExperimentMetric;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
@@ -44,6 +46,7 @@ import health.vigil.registry.VersionLifecycle;
 import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
+import health.vigil.shadow.ShadowService;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -345,6 +348,42 @@ public abstract class RegistryStoreContract {
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONCURRENT_MODIFICATION));
         assertThat(store.findDeployment(model)).isEmpty();
+    }
+
+    @Test
+    void aDeploymentWithAShadowShareAndAnExperimentRoundTrips() {
+        ModelName model = uniqueModel("readmission");
+        Deployment created = store.saveDeployment(Deployment.stableOnly(model, 1, 1, "ops", T0, null));
+        Experiment experiment = new Experiment(model.value() + "-2", 1, 2, 2_500, ExperimentMetric.AUROC, 0.7, 0.05,
+                0.12, 0.05, 0.8, 1_234, 412, Experiment.RUNNING, "ops", T0.plusSeconds(5), null, null);
+        Deployment next = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1, 7_500),
+                new TrafficSlot(Slot.CANARY, 2, 2_500), new TrafficSlot(Slot.SHADOW, 3, 1_000)), 2, "ops",
+                T0.plusSeconds(5), created.etag(), null, experiment, "experiment.started");
+
+        Deployment saved = store.saveDeployment(next);
+
+        assertThat(store.findDeployment(model)).contains(saved);
+        assertThat(saved.experiment()).isEqualTo(experiment);
+        assertThat(saved.slot(Slot.SHADOW)).contains(new TrafficSlot(Slot.SHADOW, 3, 1_000));
+        assertThat(saved.lastChange()).isEqualTo("experiment.started");
+    }
+
+    @Test
+    void concurrentConfigurationsOfOneShadowWriteOneRevisionAndOneRecord() throws Exception {
+        Services services = services();
+        ModelName model = uniqueModel("readmission");
+        store.createNextVersion(model, n -> version(model, n, sha256("shadow-1"), Stage.PRODUCTION));
+        store.createNextVersion(model, n -> version(model, n, sha256("shadow-2"), Stage.APPROVED));
+        store.saveDeployment(Deployment.stableOnly(model, 1, 1, "ops", T0, null));
+        ShadowService shadows = new ShadowService(store, services.audit, services.published::add,
+                new health.vigil.canary.InMemoryPredictionLog(), Clock.systemUTC(), v -> {}, m -> java.util.Optional.empty());
+        Principal ops = new Principal("ops", Set.of(Role.DEPLOYMENTS_OPERATE));
+
+        Parallel.run(8, t -> shadows.configure(model, new ShadowService.ConfigureCommand(2, 1_000), ops));
+
+        assertThat(store.findDeployment(model).orElseThrow().revision()).isEqualTo(2);
+        assertThat(services.records(model, ShadowService.ACTION)).singleElement()
+                .satisfies(r -> assertThat(r.outcome()).isEqualTo("configured"));
     }
 
     @Test

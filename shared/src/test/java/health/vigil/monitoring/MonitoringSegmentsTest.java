@@ -8,6 +8,7 @@ import health.vigil.model.FeatureSchema;
 import health.vigil.model.FeatureType;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
+import health.vigil.model.SegmentColumns;
 import health.vigil.model.Slot;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.config.VigilConfig;
+import health.vigil.model.SegmentColumns;
 import health.vigil.routing.TrafficRouter;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
@@ -46,6 +47,7 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.ModelRuntime;
 import health.vigil.port.PredictionLog;
+import health.vigil.port.ShadowTraffic;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.InMemoryRegistryStore;
@@ -388,6 +390,43 @@ class ScoringServiceTest {
     }
 
     @Test
+    void eachRequestsRowsAreCountedPerVersionAndSlotAsAnsweredRefusedOrFailed() {
+        health.vigil.canary.InMemoryRequestStatsStore counts = new health.vigil.canary.InMemoryRequestStatsStore();
+        RequestStatsRecorder recorder = new RequestStatsRecorder(counts, Clock.fixed(NOW, ZoneOffset.UTC));
+        service = new ScoringService(new ModelRegistry(store), artifacts, runtime, FeaturePipelines.identityOnly(), log,
+                pseudonymizer, Clock.fixed(NOW, ZoneOffset.UTC), telemetry, VigilConfig.Limits.DEFAULTS, ShadowTraffic.NONE,
+                recorder);
+        deploy(1, 2, 50);
+        Deployment deployment = store.findDeployment(READMISSION).orElseThrow();
+        List<PatientRow> rows = IntStream.range(0, 40).mapToObj(i -> patient("MRN-" + i, 70, "male", true)).toList();
+        long onCanary = rows.stream().filter(r -> TrafficRouter.route(deployment, pseudonymizer.pseudonym(r.patientId()))
+                .slot() == Slot.CANARY).count();
+
+        service.score(new ScoreRequest(READMISSION, null, rows));
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null,
+                List.of(with(rows.get(0), "age", NODES.numberNode(212)))))).isInstanceOf(FeatureValidationException.class);
+        doThrow(new StoreException("prediction log unavailable", new RuntimeException())).when(log).append(any());
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, rows)))
+                .isInstanceOf(StoreException.class);
+
+        Slot first = TrafficRouter.route(deployment, pseudonymizer.pseudonym("MRN-0")).slot();
+        List<health.vigil.model.SlotMinuteStats> minute = recorder.window(READMISSION, NOW, NOW.plusSeconds(60));
+        assertThat(minute).hasSize(2).allSatisfy(m -> assertThat(m.minute()).isEqualTo(NOW));
+        assertThat(minute).filteredOn(m -> m.slot() == Slot.CANARY).singleElement().satisfies(m -> {
+            assertThat(m.version()).isEqualTo(2);
+            assertThat(m.answered()).isEqualTo(onCanary);
+            assertThat(m.failed()).isEqualTo(onCanary);
+            assertThat(m.refused()).isEqualTo(first == Slot.CANARY ? 1 : 0);
+            assertThat(m.latency().total()).isEqualTo(1);
+        });
+        assertThat(minute).filteredOn(m -> m.slot() == Slot.STABLE).singleElement().satisfies(m -> {
+            assertThat(m.answered()).isEqualTo(40 - onCanary);
+            assertThat(m.failed()).isEqualTo(40 - onCanary);
+            assertThat(m.refused()).isEqualTo(first == Slot.STABLE ? 1 : 0);
+        });
+    }
+
+    @Test
     void aModelThatReturnsSomethingOtherThanAProbabilityIsARuntimeFailure() {
         ScoringFixtures.FormulaModel broken = new ScoringFixtures.FormulaModel(4, row -> Double.NaN);
         when(runtime.load(any(), eq(Sha256.hex(onnxBytes(1))), anyString(), anyInt())).thenReturn(broken);
@@ -405,5 +444,123 @@ class ScoringServiceTest {
 
         assertThat(row.toString()).doesNotContain("MRN-998877").doesNotContain("71").contains("age");
         assertThat(new ScoreRequest(READMISSION, null, List.of(row)).toString()).doesNotContain("MRN-998877");
+    }
+
+    private void deployWithShadow(int stable, int shadow, int basisPoints) {
+        redeploy(List.of(new TrafficSlot(Slot.STABLE, stable, TrafficSlot.ALL),
+                new TrafficSlot(Slot.SHADOW, shadow, basisPoints)));
+    }
+
+    /** Saves the next revision of the deployment over whatever is there. */
+    private void redeploy(List<TrafficSlot> slots) {
+        java.util.Optional<Deployment> current = store.findDeployment(READMISSION);
+        store.saveDeployment(new Deployment(READMISSION, slots, current.map(d -> d.revision() + 1).orElse(1L), "ops",
+                NOW, current.map(Deployment::etag).orElse(null)));
+    }
+
+    private ScoringService withShadow(ShadowTraffic shadow) {
+        return new ScoringService(new ModelRegistry(store), artifacts, runtime, FeaturePipelines.identityOnly(), log,
+                pseudonymizer, Clock.fixed(NOW, ZoneOffset.UTC), telemetry, VigilConfig.Limits.DEFAULTS, shadow);
+    }
+
+    private static List<PatientRow> patients(int n) {
+        return IntStream.range(0, n).mapToObj(i -> patient("MRN-" + i, 40 + i % 50, "female", i % 3 == 0)).toList();
+    }
+
+    @Test
+    void aSlowOrFailingShadowNeverChangesTheLiveAnswerNorHoldsItUp() throws Exception {
+        redeploy(List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL)));
+        ScoreResult withoutShadow = service.score(new ScoreRequest(READMISSION, null, patients(30)));
+        deployWithShadow(1, 2, TrafficSlot.ALL);
+
+        // A shadow that never finishes scoring: the queue of one batch fills and every further batch is dropped.
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger handed = new java.util.concurrent.atomic.AtomicInteger();
+        try (health.vigil.shadow.ShadowMirror slow = new health.vigil.shadow.ShadowMirror(1, rows -> {
+            handed.incrementAndGet();
+            try {
+                never.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return List.of();
+        }, log, m -> health.vigil.model.SegmentColumns.NONE, telemetry, Clock.fixed(NOW, ZoneOffset.UTC))) {
+            ScoringService slowShadow = withShadow(slow);
+            for (int request = 0; request < 5; request++) {
+                ScoreResult answered = slowShadow.score(new ScoreRequest(READMISSION, null, patients(30)));
+                assertSameAnswers(answered, withoutShadow);
+            }
+            health.vigil.shadow.ShadowMirror.Counts counts = slow.counts(READMISSION);
+            assertThat(counts.offered()).isEqualTo(150);
+            assertThat(counts.dropped()).as("one batch scoring, one queued, the rest dropped").isBetween(90L, 120L);
+            assertThat(counts.scored()).isZero();
+            verify(telemetry, org.mockito.Mockito.atLeast(3)).shadowMirrored(V2, "dropped", 30);
+        }
+
+        // A shadow that throws on the hand-off itself.
+        ScoringService throwing = withShadow(rows -> {
+            throw new IllegalStateException("shadow down");
+        });
+        assertSameAnswers(throwing.score(new ScoreRequest(READMISSION, null, patients(30))), withoutShadow);
+    }
+
+    private static void assertSameAnswers(ScoreResult actual, ScoreResult expected) {
+        assertThat(actual.rows()).hasSameSizeAs(expected.rows());
+        for (int i = 0; i < expected.rows().size(); i++) {
+            assertThat(actual.row(i).version()).isEqualTo(expected.row(i).version());
+            assertThat(actual.row(i).slot()).isEqualTo(Slot.STABLE);
+            assertThat(actual.row(i).score()).isEqualTo(expected.row(i).score());
+            assertThat(actual.row(i).decision()).isEqualTo(expected.row(i).decision());
+        }
+    }
+
+    @Test
+    void theSampledShareOfRowsIsMirroredWithTheLivePredictionIdsAndScoredByTheShadowsOwnModel() {
+        deployWithShadow(1, 2, 2_500);
+        List<health.vigil.model.MirroredRows> mirrored = new ArrayList<>();
+        ScoringService scoring = withShadow(mirrored::add);
+
+        ScoreResult result = scoring.score(new ScoreRequest(READMISSION, null, patients(400)));
+
+        assertThat(mirrored).hasSize(1);
+        health.vigil.model.MirroredRows batch = mirrored.get(0);
+        assertThat(batch.shadowVersion()).isEqualTo(2);
+        assertThat(batch.time()).isEqualTo(NOW);
+        List<String> expected = result.rows().stream().map(ScoredRow::predictionId)
+                .filter(id -> health.vigil.routing.MirrorSampling.mirrored(id, 2_500)).toList();
+        assertThat(batch.rows()).extracting(health.vigil.model.MirroredRows.Row::livePredictionId)
+                .containsExactlyElementsOf(expected);
+        assertThat(expected.size()).isBetween(60, 140);
+
+        List<health.vigil.model.ShadowScore> scores = scoring.shadowScores(batch);
+        assertThat(scores).hasSize(batch.rows().size());
+        for (health.vigil.model.ShadowScore s : scores) {
+            double age = ((Number) batch.rows().get(s.row()).values().get("age")).doubleValue();
+            assertThat(s.score()).isCloseTo(0.9 - age / 1000.0, within(1e-12));
+            assertThat(s.decision()).as("version 2's own threshold, 0.5").isEqualTo(s.score() >= 0.5);
+            assertThat(s.inputs()).hasSize(5);
+        }
+    }
+
+    @Test
+    void nothingIsMirroredAtShareZeroNorForARequestThatNamesItsVersion() {
+        List<health.vigil.model.MirroredRows> mirrored = new ArrayList<>();
+        ScoringService scoring = withShadow(mirrored::add);
+        deployWithShadow(1, 2, 0);
+        scoring.score(new ScoreRequest(READMISSION, null, patients(50)));
+        deployWithShadow(1, 2, TrafficSlot.ALL);
+        scoring.score(new ScoreRequest(READMISSION, 1, patients(50)));
+        assertThat(mirrored).isEmpty();
+    }
+
+    @Test
+    void aShadowBatchForAVersionNoLongerTheShadowIsRefused() {
+        deployWithShadow(1, 2, TrafficSlot.ALL);
+        List<health.vigil.model.MirroredRows> mirrored = new ArrayList<>();
+        ScoringService scoring = withShadow(mirrored::add);
+        scoring.score(new ScoreRequest(READMISSION, null, patients(5)));
+        redeploy(List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL)));
+        assertThatThrownBy(() -> scoring.shadowScores(mirrored.get(0))).isInstanceOf(ConflictException.class)
+                .hasMessageContaining("no longer its shadow");
     }
 }

@@ -84,6 +84,81 @@ class DeLongTestTest {
     }
 
     /** AUROCs and SE of their difference from DeLong et al. (1988) directly: psi over all pairs. */
+    @Test
+    void independentSamplesWorkedByHand() {
+        // Arm A: positives 0.8, 0.6, 0.4; negatives 0.5, 0.2. Placements V10 = 1, 1, 1/2 (AUROC 5/6, var 1/12);
+        // V01 = 2/3, 1 (var 1/18): Var(AUROC A) = (1/12) / 3 + (1/18) / 2 = 1/18.
+        // Arm B: positives 0.7, 0.3; negatives 0.4, 0.1. V10 = 1, 1/2 (AUROC 3/4, var 1/8); V01 = 1/2, 1 (var 1/8):
+        // Var(AUROC B) = 1/16 + 1/16 = 1/8. Difference 1/12, SE = sqrt(1/18 + 1/8) = 0.4249183, z = 0.1961161,
+        // p = 0.8445193, 95 % CI (-0.7494912, 0.9161579).
+        DeLongTest.Result r = DeLongTest.independent(new double[] {0.8, 0.6, 0.4, 0.5, 0.2},
+                new boolean[] {true, true, true, false, false}, new double[] {0.7, 0.3, 0.4, 0.1},
+                new boolean[] {true, true, false, false});
+        assertThat(r.aurocFirst()).isCloseTo(5.0 / 6, within(1e-15));
+        assertThat(r.aurocSecond()).isCloseTo(0.75, within(1e-15));
+        assertThat(r.standardError()).isCloseTo(0.42491829, within(1e-8));
+        assertThat(r.z()).isCloseTo(0.19611614, within(1e-8));
+        assertThat(r.pValue()).isCloseTo(0.84451927, within(1e-8));
+        assertThat(r.lower95()).isCloseTo(-0.74949122, within(1e-8));
+        assertThat(r.upper95()).isCloseTo(0.91615788, within(1e-8));
+    }
+
+    @Test
+    void independentSamplesMatchTheDefinitionOverAllPairs() {
+        Random random = new Random(21);
+        for (int trial = 0; trial < 10; trial++) {
+            double[][] scores = new double[2][];
+            boolean[][] labels = new boolean[2][];
+            double[] variance = new double[2];
+            double[] auroc = new double[2];
+            for (int arm = 0; arm < 2; arm++) {
+                int n = 10 + random.nextInt(150);
+                scores[arm] = new double[n];
+                labels[arm] = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    labels[arm][i] = i < 2 || (i >= 4 && random.nextDouble() < 0.3);
+                    scores[arm][i] = Math.round(((labels[arm][i] ? 0.8 : 0) + random.nextGaussian()) * 3) / 3.0;
+                }
+                double[] both = byDefinition(scores[arm], scores[arm], labels[arm]);
+                auroc[arm] = both[0];
+                variance[arm] = singleVariance(scores[arm], labels[arm]);
+            }
+            DeLongTest.Result r = DeLongTest.independent(scores[0], labels[0], scores[1], labels[1]);
+            assertThat(r.aurocFirst()).isCloseTo(auroc[0], within(1e-12));
+            assertThat(r.aurocSecond()).isCloseTo(auroc[1], within(1e-12));
+            assertThat(r.standardError()).isCloseTo(Math.sqrt(variance[0] + variance[1]), within(1e-12));
+        }
+    }
+
+    /** DeLong's variance of one AUROC, from placements computed over all positive-negative pairs. */
+    private static double singleVariance(double[] s, boolean[] labels) {
+        int n1 = 0;
+        for (boolean y : labels) {
+            n1 += y ? 1 : 0;
+        }
+        int n0 = labels.length - n1;
+        double[] v10 = new double[n1];
+        double[] v01 = new double[n0];
+        int p = 0;
+        for (int i = 0; i < labels.length; i++) {
+            if (!labels[i]) {
+                continue;
+            }
+            int q = 0;
+            for (int j = 0; j < labels.length; j++) {
+                if (labels[j]) {
+                    continue;
+                }
+                double psi = s[i] > s[j] ? 1 : s[i] == s[j] ? 0.5 : 0;
+                v10[p] += psi / n0;
+                v01[q] += psi / n1;
+                q++;
+            }
+            p++;
+        }
+        return cov(v10, v10) / n1 + cov(v01, v01) / n0;
+    }
+
     private static double[] byDefinition(double[] a, double[] b, boolean[] labels) {
         int n1 = 0;
         for (boolean y : labels) {

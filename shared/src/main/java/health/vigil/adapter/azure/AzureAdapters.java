@@ -24,6 +24,7 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.OutcomeStore;
 import health.vigil.port.RegistryStore;
+import health.vigil.port.RequestStatsStore;
 import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
 import health.vigil.security.Authenticator;
@@ -58,6 +59,7 @@ public final class AzureAdapters implements AutoCloseable {
     private RegistryStore registry;
     private AuditStore audit;
     private CosmosPredictionLog predictions;
+    private RequestStatsStore requestStats;
     private CosmosOutcomeStore outcomes;
     private ArtifactStore artifacts;
     private EventPublisher events;
@@ -112,6 +114,15 @@ public final class AzureAdapters implements AutoCloseable {
                     settings.predictionShards(), settings.predictionRetention(), PREDICTION_WRITERS);
         }
         return predictions;
+    }
+
+    /** Per-minute request statistics, in the predictions container (its own partitions). */
+    public synchronized RequestStatsStore requestStatsStore() {
+        if (requestStats == null) {
+            requestStats = new CosmosRequestStatsStore(database().getContainer(CosmosPredictionLog.CONTAINER),
+                    settings.predictionRetention());
+        }
+        return requestStats;
     }
 
     public synchronized OutcomeStore outcomeStore() {

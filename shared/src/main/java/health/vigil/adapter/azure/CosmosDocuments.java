@@ -71,6 +71,33 @@ final class CosmosDocuments {
         }
     }
 
+    /** Every document of one logical partition whose type is {@code type}, read without a query. */
+    static java.util.List<ObjectNode> readPartition(CosmosContainer container, String partition, String type,
+            String what) {
+        java.util.List<ObjectNode> docs = new java.util.ArrayList<>();
+        try {
+            for (ObjectNode doc : container.readAllItems(new PartitionKey(partition), ObjectNode.class)) {
+                if (type.equals(type(doc))) {
+                    docs.add(doc);
+                }
+            }
+        } catch (CosmosException e) {
+            throw CosmosFailures.translate(what, e);
+        }
+        return docs;
+    }
+
+    /** Deletes one document; one already gone is fine (a retried or concurrent purge). */
+    static void deleteIfPresent(CosmosContainer container, String id, String partition, String what) {
+        try {
+            container.deleteItem(id, new PartitionKey(partition), new com.azure.cosmos.models.CosmosItemRequestOptions());
+        } catch (CosmosException e) {
+            if (!isMissingItem(e)) {
+                throw CosmosFailures.translate(what, e);
+            }
+        }
+    }
+
     /** 404 of the item itself; a missing container or database also answers 404, with sub-status 1003. */
     static boolean isMissingItem(CosmosException e) {
         return e.getStatusCode() == 404 && e.getSubStatusCode() == 0;

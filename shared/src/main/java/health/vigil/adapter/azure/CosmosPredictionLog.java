@@ -206,13 +206,7 @@ final class CosmosPredictionLog implements PredictionLog {
     }
 
     private void delete(String id, String partition) {
-        try {
-            container.deleteItem(id, new PartitionKey(partition), new CosmosItemRequestOptions());
-        } catch (CosmosException e) {
-            if (!CosmosDocuments.isMissingItem(e)) {
-                throw CosmosFailures.translate("purging a prediction record", e);
-            }
-        }
+        CosmosDocuments.deleteIfPresent(container, id, partition, "purging a prediction record");
     }
 
     /** The hours a model has records in, with the largest shard count each was written with. */
@@ -261,17 +255,7 @@ final class CosmosPredictionLog implements PredictionLog {
     }
 
     private List<ObjectNode> readPartition(String partition) {
-        List<ObjectNode> docs = new ArrayList<>();
-        try {
-            for (ObjectNode doc : container.readAllItems(new PartitionKey(partition), ObjectNode.class)) {
-                if (TYPE_PREDICTION.equals(CosmosDocuments.type(doc))) {
-                    docs.add(doc);
-                }
-            }
-        } catch (CosmosException e) {
-            throw CosmosFailures.translate("reading prediction records", e);
-        }
-        return docs;
+        return CosmosDocuments.readPartition(container, partition, TYPE_PREDICTION, "reading prediction records");
     }
 
     private static void awaitAll(List<Future<?>> futures, String what) {

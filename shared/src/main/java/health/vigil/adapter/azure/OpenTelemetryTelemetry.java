@@ -64,6 +64,7 @@ final class OpenTelemetryTelemetry implements Telemetry {
     private final LongCounter gateChecks;
     private final DoubleGauge trafficWeight;
     private final LongCounter canaryAnalyses;
+    private final LongCounter shadowMirrored;
 
     OpenTelemetryTelemetry(OpenTelemetry openTelemetry) {
         Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -94,6 +95,8 @@ final class OpenTelemetryTelemetry implements Telemetry {
                 .setDescription("Share of live traffic of a model version's slot, set by canary ramps").build();
         this.canaryAnalyses = counter(meter, TelemetryNames.CANARY_ANALYSES,
                 "Canary analyses of ramp steps, by model, version and outcome (pass, fail, extend)");
+        this.shadowMirrored = counter(meter, TelemetryNames.SHADOW_MIRRORED,
+                "Rows mirrored to a shadow version, by model, version and outcome (scored, dropped, failed)");
     }
 
     @Override
@@ -183,6 +186,13 @@ final class OpenTelemetryTelemetry implements Telemetry {
         Objects.requireNonNull(version, "version");
         canaryAnalyses.add(1, Attributes.builder().put(MODEL, version.name().value()).put(VERSION, (long) version.number())
                 .put(OUTCOME, safe(outcome)).build());
+    }
+
+    @Override
+    public void shadowMirrored(ModelVersion version, String outcome, int rows) {
+        Objects.requireNonNull(version, "version");
+        shadowMirrored.add(rows, Attributes.builder().put(MODEL, version.name().value())
+                .put(VERSION, (long) version.number()).put(OUTCOME, safe(outcome)).build());
     }
 
     private static LongCounter counter(Meter meter, String name, String description) {

@@ -330,7 +330,8 @@ final class FileArtifactStore implements ArtifactStore {
         Path folder = root.resolve(container);
         Path path = folder.resolve(name).normalize();
         if (!path.startsWith(folder) || path.equals(folder)) {
-            throw new ValidationException("blob name " + printable(name) + " points outside container " + container);
+            // The name is not echoed: it may come from a caller (an event's subject) and carry anything.
+            throw new ValidationException("the blob name points outside container " + container);
         }
         return path;
     }
@@ -355,30 +356,29 @@ final class FileArtifactStore implements ArtifactStore {
                     + MAX_NAME_LENGTH + " are allowed");
         }
         if (name.indexOf('\\') >= 0) {
-            throw new ValidationException("blob name " + printable(name) + " contains a backslash; separate folders"
+            throw new ValidationException("the blob name contains a backslash; separate folders"
                     + " with '/'");
         }
         if (name.startsWith("/")) {
-            throw new ValidationException("blob name " + printable(name) + " is an absolute path; give a name"
+            throw new ValidationException("the blob name is an absolute path; give a name"
                     + " relative to its container");
         }
         for (char c : NON_PORTABLE.toCharArray()) {
             if (name.indexOf(c) >= 0) {
-                throw new ValidationException("blob name " + printable(name) + " contains '" + c + "', which not"
+                throw new ValidationException("the blob name contains '" + c + "', which not"
                         + " every file system can store; use letters, digits, '-', '_', '.' and '/'");
             }
         }
         for (String segment : name.split("/", -1)) {
             if (segment.isEmpty()) {
-                throw new ValidationException("blob name " + printable(name) + " has an empty folder name (a"
-                        + " trailing or doubled '/')");
+                throw new ValidationException("the blob name has an empty folder name (a trailing or doubled '/')");
             }
             if (segment.equals(".") || segment.equals("..")) {
-                throw new ValidationException("blob name " + printable(name) + " contains the path segment '"
-                        + segment + "'; blob names cannot point outside their container");
+                throw new ValidationException("the blob name contains the path segment '" + segment
+                        + "'; blob names cannot point outside their container");
             }
             if (segment.getBytes(StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
-                throw new ValidationException("blob name " + printable(name) + " has a part longer than "
+                throw new ValidationException("the blob name has a part longer than "
                         + MAX_SEGMENT_BYTES + " bytes between '/'; shorten it");
             }
         }

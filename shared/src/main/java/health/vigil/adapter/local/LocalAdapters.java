@@ -7,6 +7,7 @@ import health.vigil.port.AuditStore;
 import health.vigil.port.OutcomeStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
+import health.vigil.port.RequestStatsStore;
 import health.vigil.port.SecretProvider;
 import health.vigil.security.Authenticator;
 import java.io.IOException;
@@ -30,6 +31,7 @@ public final class LocalAdapters implements AutoCloseable {
     private SqliteRegistryStore registry;
     private SqliteAuditStore audit;
     private SqlitePredictionLog predictions;
+    private SqliteRequestStatsStore requestStats;
     private SqliteOutcomeStore outcomes;
     private SecretProvider secrets;
     private Authenticator authenticator;
@@ -71,6 +73,14 @@ public final class LocalAdapters implements AutoCloseable {
             predictions = SqlitePredictionLog.open(home, durability);
         }
         return predictions;
+    }
+
+    /** Per-minute request counts and latencies of each model version and slot. */
+    public synchronized RequestStatsStore requestStatsStore() {
+        if (requestStats == null) {
+            requestStats = SqliteRequestStatsStore.open(home);
+        }
+        return requestStats;
     }
 
     public synchronized OutcomeStore outcomeStore() {
@@ -155,6 +165,7 @@ public final class LocalAdapters implements AutoCloseable {
     @SuppressWarnings("try") // the resources are only there to be closed
     public synchronized void close() {
         try (SqliteRegistryStore r = registry; SqliteAuditStore a = audit; SqliteOutcomeStore o = outcomes;
+                SqliteRequestStatsStore s = requestStats;
                 SqlitePredictionLog p = predictions) {
             // closed in reverse order; the ones never opened are null and skipped; every failure is kept
         }

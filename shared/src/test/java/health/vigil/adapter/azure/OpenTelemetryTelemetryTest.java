@@ -196,6 +196,7 @@ class OpenTelemetryTelemetryTest {
         telemetry.gateChecked(ModelVersion.of("readmission", 3), "calibration", "failed");
         telemetry.trafficWeight(ModelVersion.of("readmission", 3), Slot.CANARY, 500);
         telemetry.canaryAnalysis(ModelVersion.of("readmission", 3), "pass");
+        telemetry.shadowMirrored(ModelVersion.of("readmission", 4), "dropped", 5);
 
         Collection<MetricData> all = metrics.collectAllMetrics();
         Set<String> recorded = new java.util.TreeSet<>(all.stream().map(MetricData::getName).toList());

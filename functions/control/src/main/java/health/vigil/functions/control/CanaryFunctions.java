@@ -7,11 +7,16 @@ import com.microsoft.azure.functions.HttpRequestMessage;
 import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.annotation.AuthorizationLevel;
 import com.microsoft.azure.functions.annotation.BindingName;
+import com.microsoft.azure.functions.annotation.EventGridTrigger;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import health.vigil.canary.CanaryAnalysis;
 import health.vigil.canary.CanaryService;
+import health.vigil.canary.CanaryWakeups;
+import health.vigil.events.EventEnvelope;
+import health.vigil.events.EventEnvelopes;
+import health.vigil.events.EventTypes;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.Call;
@@ -40,13 +45,16 @@ import java.util.Set;
 public final class CanaryFunctions {
     private static final Set<String> START_FIELDS = Set.of("version", "steps", "bakeTime", "policy");
     private static final Set<String> POLICY_FIELDS = Set.of("falseRollbackRate", "minSamplePerSlot", "flagRateMargin",
-            "missingRateMargin", "psiLimit");
+            "missingRateMargin", "psiLimit", "errorRateMargin", "refusedRateMargin", "latencyMargin",
+            "latencyRatioLimit", "calibrationMargin", "aurocMargin");
 
     private final CanaryService canaries;
+    private final CanaryWakeups wakeups;
     private final HttpApi http;
 
     public CanaryFunctions(VigilPlatform platform, HttpApi http) {
         this.canaries = platform.canaries();
+        this.wakeups = platform.canaryWakeups();
         this.http = http;
     }
 
@@ -123,7 +131,12 @@ public final class CanaryFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
-                call -> view(canaries.resume(new ModelName(name), call.principal())));
+                call -> {
+                    Deployment resumed = canaries.resume(new ModelName(name), call.principal());
+                    // A resume publishes no event; its fresh bake time needs a wake-up all the same.
+                    wakeups.arm(resumed.modelName());
+                    return view(resumed);
+                });
     }
 
     @FunctionName("AbortCanary")
@@ -134,6 +147,24 @@ public final class CanaryFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
                 call -> view(canaries.abort(new ModelName(name), call.principal())));
+    }
+
+    /**
+     * The controller's event trigger: on {@code Vigil.Canary.Started} and {@code .Stepped} the model is ticked at once
+     * and woken again when the new step's bake time is over (in this instance; the minute timer backs it up).
+     */
+    @FunctionName("AdvanceCanary")
+    public void advance(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
+        EventEnvelope envelope = EventEnvelopes.parseSingle(event);
+        if (!EventTypes.CANARY_STARTED.equals(envelope.type()) && !EventTypes.CANARY_STEPPED.equals(envelope.type())) {
+            context.getLogger().info("AdvanceCanary ignored event " + envelope.id() + " of type " + envelope.type());
+            return;
+        }
+        ModelName model = new ModelName(envelope.data().path("model").asText());
+        Optional<Deployment> changed = wakeups.onRampEvent(model);
+        context.getLogger().info("AdvanceCanary event " + envelope.id() + ": " + model + " "
+                + changed.map(d -> "moved to revision " + d.revision() + ": " + d.canary().transition())
+                        .orElse("not due yet; woken when its bake time is over"));
     }
 
     /** Advances every canary ramp whose bake time is over; every minute (the ramp's state is in its deployment). */
@@ -225,7 +256,13 @@ public final class CanaryFunctions {
                 (int) number(node, "minSamplePerSlot", d.minSamplePerSlot()),
                 number(node, "flagRateMargin", d.flagRateMargin()),
                 number(node, "missingRateMargin", d.missingRateMargin()),
-                number(node, "psiLimit", d.psiLimit()));
+                number(node, "psiLimit", d.psiLimit()),
+                number(node, "errorRateMargin", d.errorRateMargin()),
+                number(node, "refusedRateMargin", d.refusedRateMargin()),
+                number(node, "latencyMargin", d.latencyMargin()),
+                number(node, "latencyRatioLimit", d.latencyRatioLimit()),
+                number(node, "calibrationMargin", d.calibrationMargin()),
+                number(node, "aurocMargin", d.aurocMargin()));
     }
 
     private static double number(JsonNode node, String field, double fallback) {
@@ -239,7 +276,7 @@ public final class CanaryFunctions {
         return value.doubleValue();
     }
 
-    private static void requireKnown(JsonNode node, Set<String> known, String what) {
+    static void requireKnown(JsonNode node, Set<String> known, String what) {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!known.contains(field)) {

@@ -1,0 +1,140 @@
+package health.vigil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code vigil shadow ...}: mirror a share of scored requests to an approved version in the background, stop it,
+ * and read how it compares with the live versions, as the operator, through the control API of a running platform.
+ */
+@Command(name = "shadow", mixinStandardHelpOptions = true, description = "Shadow versions: set, status, stop, report.",
+        subcommands = {ShadowCommand.Set.class, ShadowCommand.Status.class, ShadowCommand.Stop.class,
+                ShadowCommand.Report.class})
+final class ShadowCommand {
+
+    @Command(name = "set", mixinStandardHelpOptions = true,
+            description = "Mirror a share of scored requests to an approved version.")
+    static final class Set implements Callable<Integer> {
+        @Parameters(index = "0", description = "The model")
+        String model;
+
+        @Parameters(index = "1", description = "The approved version to run in the shadow")
+        int version;
+
+        @Option(names = "--basis-points", defaultValue = "1000",
+                description = "Share of scored requests to mirror, 1-10000 (default 1000 = 10 %%)")
+        int basisPoints;
+
+        @Mixin
+        ModelsCommand.Target target = new ModelsCommand.Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("version", version);
+            body.put("basisPoints", basisPoints);
+            return target.print(target.client("operator").exchange("POST", "/models/" + model + "/shadow", body),
+                    CanaryCommand::statusLines);
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the shadow slot.")
+    static final class Status extends ModelRequest {
+        Status() {
+            super("GET", "/shadow", CanaryCommand::statusLines);
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop mirroring (the report stays readable).")
+    static final class Stop extends ModelRequest {
+        Stop() {
+            super("POST", "/shadow/stop", CanaryCommand::statusLines);
+        }
+    }
+
+    @Command(name = "report", mixinStandardHelpOptions = true,
+            description = "Compare the shadow with the live versions: agreement, score differences, paired tests.")
+    static final class Report implements Callable<Integer> {
+        @Parameters(index = "0", description = "The model")
+        String model;
+
+        @Option(names = "--from", description = "Start of the window, ISO-8601 (default 24 hours ago)")
+        String from;
+
+        @Option(names = "--to", description = "End of the window, ISO-8601 (default now)")
+        String to;
+
+        @Option(names = "--version", description = "A past shadow version (default the current one)")
+        Integer version;
+
+        @Mixin
+        ModelsCommand.Target target = new ModelsCommand.Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            List<String> query = new ArrayList<>();
+            if (from != null) {
+                query.add("from=" + URLEncoder.encode(from, StandardCharsets.UTF_8));
+            }
+            if (to != null) {
+                query.add("to=" + URLEncoder.encode(to, StandardCharsets.UTF_8));
+            }
+            if (version != null) {
+                query.add("version=" + version);
+            }
+            String path = "/models/" + model + "/shadow/report" + (query.isEmpty() ? "" : "?" + String.join("&", query));
+            return target.print(target.client("operator").exchange("GET", path, null), ShadowCommand::reportLines);
+        }
+    }
+
+    static String reportLines(JsonNode r) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
+                "%s: shadow version %d at %d basis points, %s to %s%n"
+                        + "live predictions %d, picked for mirroring %d, shadow predictions %d, paired %d, missing %d",
+                r.path("model").asText(), r.path("shadowVersion").asInt(), r.path("mirroredBasisPoints").asInt(),
+                r.path("from").asText(), r.path("to").asText(), r.path("livePredictions").asLong(),
+                r.path("expectedMirrored").asLong(), r.path("shadowPredictions").asLong(), r.path("paired").asLong(),
+                r.path("missing").asLong()));
+        JsonNode here = r.path("thisInstance");
+        if (!here.isMissingNode() && !here.isNull()) {
+            out.append(String.format(Locale.ROOT, "%nthis instance: offered %d, dropped %d, scored %d, failed %d",
+                    here.path("offered").asLong(), here.path("dropped").asLong(), here.path("scored").asLong(),
+                    here.path("failed").asLong()));
+        }
+        out.append("\noverall: ").append(comparison(r.path("overall")));
+        for (JsonNode s : r.path("segments")) {
+            out.append("\n  ").append(s.path("column").asText()).append('=').append(s.path("value").asText())
+                    .append(": ").append(comparison(s.path("comparison")));
+        }
+        return out.toString();
+    }
+
+    private static String comparison(JsonNode c) {
+        if (c.path("pairs").asLong() == 0) {
+            return "no pairs";
+        }
+        JsonNode d = c.path("scoreDifference");
+        return String.format(Locale.ROOT, "%d pairs, decisions agree %.4f (live only %d, shadow only %d, McNemar p %s),"
+                + " score difference mean %+.4f (95%% CI %s to %s, paired t p %s; Wilcoxon p %s), median %+.4f",
+                c.path("pairs").asLong(), c.path("agreement").asDouble(), c.path("liveOnly").asLong(),
+                c.path("shadowOnly").asLong(), number(c.path("mcnemar").path("pValue")), d.path("mean").asDouble(),
+                number(d.path("meanLower95")), number(d.path("meanUpper95")), number(d.path("pairedTPValue")),
+                number(d.path("wilcoxonPValue")), d.path("quantiles").path("p50").asDouble());
+    }
+
+    static String number(JsonNode n) {
+        return n.isNumber() ? String.format(Locale.ROOT, "%.3g", n.asDouble()) : "n/a";
+    }
+}

@@ -1,0 +1,71 @@
+package health.vigil.functions.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.error.ValidationException;
+import health.vigil.functions.common.Call;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+
+/** Reads typed fields of a JSON request body and query parameters, with a 400 that names the field and the fix. */
+final class RequestFields {
+    private RequestFields() {}
+
+    static JsonNode object(Call call, String example) {
+        JsonNode body = call.json();
+        if (!body.isObject()) {
+            throw new ValidationException("send a JSON object such as " + example);
+        }
+        return body;
+    }
+
+    static Integer integer(JsonNode body, String field, boolean required, String example) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            if (required) {
+                throw new ValidationException("\"" + field + "\" is missing; for example " + example);
+            }
+            return null;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+            throw new ValidationException("\"" + field + "\" must be a whole number; for example " + example);
+        }
+        return value.intValue();
+    }
+
+    static Double number(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isNumber()) {
+            throw new ValidationException("\"" + field + "\" must be a number");
+        }
+        return value.doubleValue();
+    }
+
+    static Optional<Instant> instant(Call call, String name) {
+        return call.queryParam(name).map(v -> {
+            try {
+                return Instant.parse(v);
+            } catch (DateTimeParseException e) {
+                throw new ValidationException("query parameter '" + name + "' must be an ISO-8601 instant such as"
+                        + " 2026-12-03T00:00:00Z");
+            }
+        });
+    }
+
+    static Optional<Integer> positiveInt(Call call, String name) {
+        return call.queryParam(name).map(v -> {
+            try {
+                int n = Integer.parseInt(v);
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new ValidationException("query parameter '" + name + "' must be a version number (1, 2, ...)");
+        });
+    }
+}

@@ -1,0 +1,367 @@
+package health.vigil.experiment;
+
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.ValidationException;
+import health.vigil.audit.AuditLog;
+import health.vigil.events.EventTypes;
+import health.vigil.model.Deployment;
+import health.vigil.model.Experiment;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
+import health.vigil.model.Stage;
+import health.vigil.model.TrafficSlot;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.EventPublisher;
+import health.vigil.port.PredictionLog;
+import health.vigil.port.RegistryStore;
+import health.vigil.registry.DeploymentChanges;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.security.Principal;
+import health.vigil.statistics.Auroc;
+import health.vigil.statistics.DeLongTest;
+import health.vigil.statistics.SampleSize;
+import health.vigil.statistics.TwoProportionTest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * A/B experiments: two approved versions share live traffic at a fixed split (control on the stable slot, treatment
+ * on the canary slot, each patient assigned by pseudonym and kept there), with a primary metric and a sample size
+ * declared before the first patient is assigned. The report compares the arms once the predictions, and for AUROC and
+ * the positive rate their outcomes, arrive, and says when the planned sample is reached. Start and stop are each one
+ * conditional write of the deployment document, audited once under the revision and published.
+ */
+public final class ExperimentService {
+    public static final String ACTION = "deployment.experiment";
+    static final String STARTED = "experiment.started";
+    static final String STOPPED = "experiment.stopped";
+    /** Approved versions that may take live traffic as a treatment. */
+    static final Set<Stage> TREATABLE = EnumSet.of(Stage.APPROVED, Stage.RETIRED);
+    /** Predictions joined to outcomes per lookup. */
+    static final int JOIN_BATCH = 1_000;
+
+    /** What an operator asks for: the treatment version against the stable one (named to be sure, or left out). */
+    public record StartCommand(int treatmentVersion, Integer controlVersion, ExperimentPlan plan) {
+        public StartCommand {
+            if (treatmentVersion < 1) {
+                throw new ValidationException("name the treatment version: \"treatmentVersion\" is " + treatmentVersion
+                        + "; versions start at 1");
+            }
+            Objects.requireNonNull(plan, "plan");
+        }
+    }
+
+    /** The sample size a plan needs, and how it was computed. */
+    public record PowerResult(ExperimentPlan plan, long control, long treatment, long total, String unit,
+            String method) {}
+
+    private final ModelRegistry registry;
+    private final DeploymentChanges changes;
+    private final PredictionLog predictions;
+    private final Optional<OutcomeSource> outcomes;
+    private final Clock clock;
+    private final Consumer<VersionRecord> warmer;
+
+    /**
+     * @param outcomes joins outcomes to predictions; empty on a platform that stores no outcomes (the report then
+     *        compares flag rates only and says so)
+     * @param warmer loads a version before traffic is sent to it (throwing if it cannot load)
+     */
+    public ExperimentService(RegistryStore store, AuditLog audit, EventPublisher events, PredictionLog predictions,
+            Optional<OutcomeSource> outcomes, Clock clock, Consumer<VersionRecord> warmer) {
+        this.registry = new ModelRegistry(store);
+        this.changes = new DeploymentChanges(store, audit, events, clock);
+        this.predictions = Objects.requireNonNull(predictions, "predictions");
+        this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.warmer = Objects.requireNonNull(warmer, "warmer");
+    }
+
+    /** The sample size each arm needs under {@code plan}. */
+    public PowerResult power(ExperimentPlan plan) {
+        SampleSize.Plan size = plan.sampleSize();
+        return new PowerResult(plan, size.control(), size.treatment(), size.total(), plan.unit(), plan.method());
+    }
+
+    /** Starts the experiment; a repeat of the running one's request changes nothing. */
+    public Deployment start(ModelName model, StartCommand command, Principal actor) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(actor, "actor");
+        VersionRecord treatment = registry.getVersion(model, command.treatmentVersion());
+        SampleSize.Plan size = command.plan().sampleSize();
+        DeploymentChanges.Change change = changes.change(model, "starting an experiment", current -> {
+            Experiment running = current.experiment();
+            int control = current.stable().version();
+            if (running != null && running.running()) {
+                if (running.treatmentVersion() == command.treatmentVersion() && running.controlVersion() == control
+                        && sameplan(running, command.plan())) {
+                    return Optional.empty();
+                }
+                throw new ConflictException(ErrorCode.INVALID_STATE, "experiment " + running.id() + " of `" + model
+                        + "` is running; stop it with POST /models/" + model + "/experiments/stop first");
+            }
+            if (current.canary() != null && current.canary().status().live()) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "a canary of version " + current.canary().version()
+                        + " of `" + model + "` is " + current.canary().status().wireName() + "; promote or abort it"
+                        + " before starting an experiment");
+            }
+            if (command.controlVersion() != null && command.controlVersion() != control) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "the control arm is the stable version, which is "
+                        + control + ", not " + command.controlVersion() + "; deploy version " + command.controlVersion()
+                        + " first or leave \"controlVersion\" out");
+            }
+            if (command.treatmentVersion() == control) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "version " + control + " of `" + model + "` is the"
+                        + " stable version, the control arm; the treatment must be another approved version");
+            }
+            if (!TREATABLE.contains(treatment.stage())) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, treatment.id() + " is " + treatment.stage().meaning()
+                        + "; only an approved (or retired) version can be an experiment's treatment");
+            }
+            warmer.accept(treatment);
+            ExperimentPlan plan = command.plan();
+            Instant now = clock.instant();
+            Experiment experiment = new Experiment(model.value() + "-" + (current.revision() + 1), control,
+                    command.treatmentVersion(), plan.treatmentBasisPoints(), plan.metric(), plan.baseline(),
+                    plan.minimumDetectableEffect(), plan.prevalence(), plan.alpha(), plan.power(), size.control(),
+                    size.treatment(), Experiment.RUNNING, actor.id(), now, null, null);
+            List<TrafficSlot> slots = new ArrayList<>();
+            slots.add(new TrafficSlot(Slot.STABLE, control, TrafficSlot.ALL - plan.treatmentBasisPoints()));
+            slots.add(new TrafficSlot(Slot.CANARY, command.treatmentVersion(), plan.treatmentBasisPoints()));
+            current.slot(Slot.SHADOW).ifPresent(slots::add);
+            return Optional.of(new Deployment(model, slots, current.revision(), actor.id(), now, current.etag(),
+                    current.canary(), experiment, STARTED));
+        });
+        settle(change.deployment());
+        return change.deployment();
+    }
+
+    /** Stops the running experiment: all live traffic returns to the control (stable) version. */
+    public Deployment stop(ModelName model, Principal actor) {
+        Objects.requireNonNull(actor, "actor");
+        DeploymentChanges.Change change = changes.change(model, "stopping an experiment", current -> {
+            Experiment experiment = current.experiment();
+            if (experiment == null) {
+                throw noExperiment(model);
+            }
+            if (!experiment.running()) {
+                return Optional.empty();
+            }
+            Instant now = clock.instant();
+            List<TrafficSlot> slots = new ArrayList<>();
+            slots.add(new TrafficSlot(Slot.STABLE, experiment.controlVersion(), TrafficSlot.ALL));
+            current.slot(Slot.SHADOW).ifPresent(slots::add);
+            return Optional.of(new Deployment(model, slots, current.revision(), actor.id(), now, current.etag(),
+                    current.canary(), experiment.stopped(actor.id(), now), STOPPED));
+        });
+        settle(change.deployment());
+        return change.deployment();
+    }
+
+    /** The model's last experiment. */
+    public Experiment status(ModelName model) {
+        Deployment current = changes.current(model, "starting an experiment");
+        settle(current);
+        if (current.experiment() == null) {
+            throw noExperiment(model);
+        }
+        return current.experiment();
+    }
+
+    /** The arms of the model's last experiment compared over its window. */
+    public ExperimentReport report(ModelName model) {
+        Experiment experiment = status(model);
+        Instant from = experiment.startedAt();
+        Instant to = experiment.running() ? clock.instant() : experiment.stoppedAt();
+        ArmSample control = new ArmSample(experiment.controlVersion());
+        ArmSample treatment = new ArmSample(experiment.treatmentVersion());
+        List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
+        if (to.isAfter(from)) {
+            predictions.scan(model, from, to, r -> {
+                ArmSample arm = r.slot() == Slot.STABLE && r.version() == experiment.controlVersion() ? control
+                        : r.slot() == Slot.CANARY && r.version() == experiment.treatmentVersion() ? treatment : null;
+                if (arm == null) {
+                    return;
+                }
+                arm.add(r);
+                pending.add(r);
+                if (pending.size() == JOIN_BATCH) {
+                    join(model, pending, control, treatment);
+                    pending.clear();
+                }
+            });
+        }
+        join(model, pending, control, treatment);
+        ExperimentReport.Comparison flagRate = control.predictions > 0 && treatment.predictions > 0
+                ? rates(control.flagged, control.predictions, treatment.flagged, treatment.predictions) : null;
+        ExperimentReport.Comparison positiveRate = control.labelled() > 0 && treatment.labelled() > 0
+                ? rates(control.positives, control.labelled(), treatment.positives, treatment.labelled()) : null;
+        ExperimentReport.Comparison auroc = null;
+        if (control.aurocComputable() && treatment.aurocComputable()) {
+            DeLongTest.Result r = DeLongTest.independent(treatment.scores(), treatment.labels(), control.scores(),
+                    control.labels());
+            auroc = new ExperimentReport.Comparison(r.aurocSecond(), r.aurocFirst(), r.difference(), r.lower95(),
+                    r.upper95(), r.z(), r.pValue(), "DeLong, independent samples");
+        }
+        return new ExperimentReport(model.value(), experiment, from, to, outcomes.isPresent(),
+                List.of(control.arm("control"), treatment.arm("treatment")), flagRate, positiveRate, auroc,
+                primary(experiment, control, treatment));
+    }
+
+    private ExperimentReport.Primary primary(Experiment e, ArmSample control, ArmSample treatment) {
+        boolean labelled = e.primaryMetric().needsOutcomes();
+        long c = labelled ? control.labelled() : control.predictions;
+        long t = labelled ? treatment.labelled() : treatment.predictions;
+        boolean reached = c >= e.plannedControl() && t >= e.plannedTreatment();
+        String note;
+        if (labelled && outcomes.isEmpty()) {
+            note = "this platform joins no outcomes to predictions, so " + e.primaryMetric().wireName()
+                    + " cannot be measured here";
+        } else if (reached) {
+            note = "the planned sample is reached: read the " + e.primaryMetric().wireName() + " comparison now, once";
+        } else {
+            note = "the planned sample is not reached (" + c + " of " + e.plannedControl() + " control, " + t + " of "
+                    + e.plannedTreatment() + " treatment " + (labelled ? "labelled predictions" : "predictions")
+                    + "); a comparison read before it does not hold the declared alpha";
+        }
+        return new ExperimentReport.Primary(e.primaryMetric().wireName(), labelled ? "labelled predictions"
+                : "predictions", c, t, e.plannedControl(), e.plannedTreatment(), reached, note);
+    }
+
+    private static ExperimentReport.Comparison rates(long controlHits, long controlN, long treatmentHits,
+            long treatmentN) {
+        TwoProportionTest.Result r = TwoProportionTest.compare(treatmentHits, treatmentN, controlHits, controlN);
+        double[] ci = TwoProportionTest.differenceInterval95(treatmentHits, treatmentN, controlHits, controlN);
+        return new ExperimentReport.Comparison(r.second(), r.first(), r.difference(), ci[0], ci[1], r.z(), r.pValue(),
+                "two-proportion z-test (pooled), 95 % Wald interval");
+    }
+
+    private void join(ModelName model, List<PredictionRecord> batch, ArmSample control, ArmSample treatment) {
+        if (batch.isEmpty() || outcomes.isEmpty()) {
+            return;
+        }
+        Map<String, Boolean> joined = outcomes.get().outcomesOf(model, batch);
+        for (PredictionRecord r : batch) {
+            Boolean positive = joined.get(r.predictionId());
+            if (positive != null) {
+                (r.slot() == Slot.STABLE ? control : treatment).label(r.score(), positive);
+            }
+        }
+    }
+
+    private static boolean sameplan(Experiment e, ExperimentPlan p) {
+        return e.primaryMetric() == p.metric() && e.baseline() == p.baseline()
+                && e.minimumDetectableEffect() == p.minimumDetectableEffect() && Objects.equals(e.prevalence(),
+                        p.prevalence()) && e.alpha() == p.alpha() && e.power() == p.power()
+                && e.treatmentBasisPoints() == p.treatmentBasisPoints();
+    }
+
+    private static NotFoundException noExperiment(ModelName model) {
+        return new NotFoundException(ErrorCode.NOT_FOUND, "no experiment of `" + model + "` has been started since its"
+                + " last deployment; start one with POST /models/" + model + "/experiments");
+    }
+
+    private void settle(Deployment deployment) {
+        String change = deployment.lastChange();
+        Experiment e = deployment.experiment();
+        if (e == null || (!STARTED.equals(change) && !STOPPED.equals(change))) {
+            return;
+        }
+        ModelVersion id = new ModelVersion(deployment.modelName(), e.treatmentVersion());
+        String outcome = STARTED.equals(change) ? "started" : "stopped";
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("revision", Long.toString(deployment.revision()));
+        details.put("experiment", e.id());
+        details.put("controlVersion", Integer.toString(e.controlVersion()));
+        details.put("treatmentBasisPoints", Integer.toString(e.treatmentBasisPoints()));
+        details.put("primaryMetric", e.primaryMetric().wireName());
+        details.put("baseline", Double.toString(e.baseline()));
+        details.put("minimumDetectableEffect", Double.toString(e.minimumDetectableEffect()));
+        details.put("alpha", Double.toString(e.alpha()));
+        details.put("power", Double.toString(e.power()));
+        details.put("plannedControl", Long.toString(e.plannedControl()));
+        details.put("plannedTreatment", Long.toString(e.plannedTreatment()));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("model", id.name().value());
+        data.put("experiment", e.id());
+        data.put("version", e.treatmentVersion());
+        data.put("controlVersion", e.controlVersion());
+        data.put("treatmentBasisPoints", e.treatmentBasisPoints());
+        data.put("primaryMetric", e.primaryMetric().wireName());
+        data.put("revision", deployment.revision());
+        data.put("outcome", outcome);
+        changes.announceOnce(deployment, ACTION, id, outcome, details,
+                STARTED.equals(change) ? EventTypes.EXPERIMENT_STARTED : EventTypes.EXPERIMENT_STOPPED, data);
+    }
+
+    /** One arm's predictions: counts exact, labelled scores kept for AUROC. */
+    private static final class ArmSample {
+        final int version;
+        long predictions;
+        long flagged;
+        long positives;
+        double[] scores = new double[64];
+        boolean[] labels = new boolean[64];
+        int labelled;
+
+        ArmSample(int version) {
+            this.version = version;
+        }
+
+        void add(PredictionRecord r) {
+            predictions++;
+            if (r.decision()) {
+                flagged++;
+            }
+        }
+
+        void label(double score, boolean positive) {
+            if (labelled == scores.length) {
+                scores = Arrays.copyOf(scores, labelled * 2);
+                labels = Arrays.copyOf(labels, labelled * 2);
+            }
+            scores[labelled] = score;
+            labels[labelled++] = positive;
+            if (positive) {
+                positives++;
+            }
+        }
+
+        long labelled() {
+            return labelled;
+        }
+
+        double[] scores() {
+            return Arrays.copyOf(scores, labelled);
+        }
+
+        boolean[] labels() {
+            return Arrays.copyOf(labels, labelled);
+        }
+
+        boolean aurocComputable() {
+            return positives >= 2 && labelled - positives >= 2;
+        }
+
+        ExperimentReport.Arm arm(String name) {
+            Double auroc = aurocComputable() ? Auroc.of(scores(), labels()) : null;
+            return new ExperimentReport.Arm(name, version, predictions, flagged,
+                    predictions == 0 ? null : (double) flagged / predictions, labelled, positives,
+                    labelled == 0 ? null : (double) positives / labelled, auroc);
+        }
+    }
+}

@@ -108,6 +108,14 @@ resource functionsQueues 'Microsoft.Storage/storageAccounts/queueServices@2023-0
   name: 'default'
 }
 
+// One message per range of a batch file, read by the control app's ScoreBatchPartition (queue trigger on
+// AzureWebJobsStorage); the host moves a message that failed maxDequeueCount times (host.json) to
+// batch-partitions-poison.
+resource batchPartitionsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: functionsQueues
+  name: 'batch-partitions'
+}
+
 resource plans 'Microsoft.Web/serverfarms@2023-12-01' = [for app in apps: {
   name: app.plan
   location: location
@@ -167,6 +175,7 @@ var siteProperties = [for (app, i) in apps: {
       { name: 'AzureWebJobsStorage__accountName', value: functionsStorage.name }
       { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
       { name: 'AzureWebJobsStorage__clientId', value: app.identity.clientId }
+      { name: 'VIGIL_AZURE_QUEUE_ENDPOINT', value: functionsStorage.properties.primaryEndpoints.queue }
       { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
       { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${app.identity.clientId}' }
       { name: 'APPLICATIONINSIGHTS_ENABLE_AGENT', value: 'true' }

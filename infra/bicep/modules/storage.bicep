@@ -34,8 +34,9 @@ param lockResources bool
 // The indexes of 'audit-exports' (2) and 'packages' (4) are used below; new containers go at the end. `packages`
 // was created with version-level immutability, which can only be chosen when a container is created. 'outcomes'
 // holds files of realised outcomes (CSV or JSON Lines), ingested on BlobCreated by IngestOutcomes; 'monitoring'
-// the reports of DriftCheck.
-var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'packages', 'outcomes', 'monitoring' ]
+// the reports of DriftCheck. A file uploaded to 'batch-input' starts a batch job (BlobCreated, StartBatchOnUpload);
+// 'batch-output' holds each job's plan, checkpoints, per-row results and summary.
+var containerNames = [ 'models', 'datasets', 'audit-exports', 'event-deadletter', 'packages', 'outcomes', 'monitoring', 'batch-input', 'batch-output' ]
 var versionImmutableContainers = [ 'packages' ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -124,7 +125,7 @@ resource lock 'Microsoft.Authorization/locks@2020-05-01' = if (lockResources) {
   scope: account
   properties: {
     level: 'CanNotDelete'
-    notes: 'Holds model packages, immutable registered packages, datasets and immutable audit exports.'
+    notes: 'Holds model packages, immutable registered packages, datasets, batch files and immutable audit exports.'
   }
 }
 

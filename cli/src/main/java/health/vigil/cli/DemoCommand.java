@@ -348,7 +348,10 @@ final class DemoCommand implements Callable<Integer> {
         say("recorded " + receipt.get("recorded").asInt() + " outcomes");
 
         step("The monitoring check runs (DriftCheck runs hourly; here on request for the last hour)");
-        Instant to = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        // A window ends on a whole second that has passed: the next one after the last prediction, waited for, so
+        // the patients just scored fall inside it however quickly the steps above ran.
+        Instant to = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(1);
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), to).toMillis() + 50));
         JsonNode checked = send("POST", "/models/" + name + "/monitoring/run?from=" + to.minus(Duration.ofHours(1))
                 + "&to=" + to, operator, null, 200);
         for (JsonNode report : checked.get("reports")) {

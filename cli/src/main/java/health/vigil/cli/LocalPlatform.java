@@ -2,6 +2,7 @@ package health.vigil.cli;
 
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.config.VigilConfig;
+import health.vigil.cli.dashboard.Dashboard;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.host.LocalHost;
 import health.vigil.platform.VigilPlatform;
@@ -97,10 +98,12 @@ public final class LocalPlatform implements AutoCloseable {
                 .maxRequestBodyBytes(config.limits().maxBodyBytes())
                 .knownCaller(headers -> knownCaller(platform.get(), headers))
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
+                .pages(new Dashboard(platform::get, config.home().resolve("deadletter"), java.time.Clock.systemUTC()))
                 .appSettings(name -> java.util.Optional.ofNullable(System.getenv(name)).orElse(SCHEDULE_DEFAULTS.get(name)))
                 .build();
         // The local platform has the training library: a retraining request trains here, as `vigil train` does.
         VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())
+                .workQueue(host.workQueue())
                 .retrainer(new PipelineRetrainer(new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()),
                         java.time.Clock.systemUTC())))).build();
         platform.set(built);

@@ -7,6 +7,7 @@ import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.EventGridTrigger;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
+import com.microsoft.azure.functions.annotation.QueueTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import health.vigil.error.ValidationException;
 import health.vigil.host.FunctionDefinition.Argument;
@@ -97,6 +98,20 @@ final class FunctionCatalog {
         return httpByPrecedence;
     }
 
+    /** The queues that queue-triggered functions listen on. */
+    java.util.Set<String> queueNames() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        functions.stream().filter(f -> f.trigger() instanceof FunctionDefinition.Queue)
+                .forEach(f -> names.add(((FunctionDefinition.Queue) f.trigger()).queueName()));
+        return names;
+    }
+
+    /** The function listening on a queue. */
+    Optional<FunctionDefinition> queueFunction(String queue) {
+        return functions.stream().filter(f -> f.trigger() instanceof FunctionDefinition.Queue q
+                && q.queueName().equals(queue)).findFirst();
+    }
+
     List<FunctionDefinition> timerFunctions() {
         return functions.stream().filter(f -> f.trigger() instanceof FunctionDefinition.Timer).toList();
     }
@@ -135,8 +150,10 @@ final class FunctionCatalog {
             HttpTrigger http = p.getAnnotation(HttpTrigger.class);
             EventGridTrigger eventGrid = p.getAnnotation(EventGridTrigger.class);
             TimerTrigger timer = p.getAnnotation(TimerTrigger.class);
+            QueueTrigger queue = p.getAnnotation(QueueTrigger.class);
             BindingName bindingName = p.getAnnotation(BindingName.class);
-            int triggers = (http != null ? 1 : 0) + (eventGrid != null ? 1 : 0) + (timer != null ? 1 : 0);
+            int triggers = (http != null ? 1 : 0) + (eventGrid != null ? 1 : 0) + (timer != null ? 1 : 0)
+                    + (queue != null ? 1 : 0);
             if (triggers > 0 && trigger != null || triggers > 1) {
                 throw new ValidationException("function " + name + " (" + where + ") has more than one trigger; a function has exactly one");
             }
@@ -150,6 +167,13 @@ final class FunctionCatalog {
             } else if (timer != null) {
                 requireString(p, which, "@TimerTrigger");
                 trigger = timerTrigger(name, where, timer.schedule(), appSettings);
+                arguments.add(new FunctionDefinition.Payload());
+            } else if (queue != null) {
+                requireString(p, which, "@QueueTrigger");
+                if (queue.queueName().isBlank()) {
+                    throw new ValidationException(which + " is a @QueueTrigger without a queueName");
+                }
+                trigger = new FunctionDefinition.Queue(queue.queueName());
                 arguments.add(new FunctionDefinition.Payload());
             } else if (bindingName != null) {
                 if (!ROUTE_VALUE_TYPES.contains(p.getType())) {
@@ -166,7 +190,7 @@ final class FunctionCatalog {
         }
         if (trigger == null) {
             throw new ValidationException("function " + name + " (" + where + ") has no trigger; the local host runs "
-                    + "@HttpTrigger, @EventGridTrigger and @TimerTrigger functions");
+                    + "@HttpTrigger, @EventGridTrigger, @TimerTrigger and @QueueTrigger functions");
         }
         if (!(trigger instanceof FunctionDefinition.Http)
                 && arguments.stream().anyMatch(a -> a instanceof FunctionDefinition.RouteValue)) {
@@ -180,7 +204,7 @@ final class FunctionCatalog {
         for (Annotation a : p.getAnnotations()) {
             Class<? extends Annotation> kind = a.annotationType();
             if (kind.getName().startsWith(AZURE_ANNOTATIONS) && kind != HttpTrigger.class && kind != EventGridTrigger.class
-                    && kind != TimerTrigger.class && kind != BindingName.class) {
+                    && kind != TimerTrigger.class && kind != QueueTrigger.class && kind != BindingName.class) {
                 throw new ValidationException(which + " uses @" + kind.getSimpleName()
                         + ", a binding the local host does not run; Vigil's functions reach stores through ports instead");
             }

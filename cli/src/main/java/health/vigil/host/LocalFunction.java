@@ -5,11 +5,12 @@ import java.util.Objects;
 
 /**
  * A function the local host serves, described for people (the {@code vigil up} banner, logs): its name,
- * trigger kind and the trigger's details (HTTP methods and route, or timer schedule).
+ * trigger kind and the trigger's details (HTTP methods and route, timer schedule, or the queue's name in
+ * {@code route}).
  */
 public record LocalFunction(String name, Kind kind, List<String> methods, String route, String schedule, String authLevel) {
     /** The trigger kinds the local host runs. */
-    public enum Kind { HTTP, EVENT_GRID, TIMER }
+    public enum Kind { HTTP, EVENT_GRID, TIMER, QUEUE }
 
     public LocalFunction {
         Objects.requireNonNull(name, "name");
@@ -24,6 +25,7 @@ public record LocalFunction(String name, Kind kind, List<String> methods, String
                     + " (authLevel " + authLevel + ")";
             case EVENT_GRID -> name + ": eventGridTrigger";
             case TIMER -> name + ": timerTrigger \"" + schedule + "\"";
+            case QUEUE -> name + ": queueTrigger " + route;
         };
     }
 }

@@ -6,6 +6,7 @@ import health.vigil.adapter.local.EventBusSubscription;
 import health.vigil.adapter.local.InProcessEventBus;
 import health.vigil.error.ValidationException;
 import health.vigil.port.EventPublisher;
+import health.vigil.port.WorkQueue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -24,6 +25,7 @@ import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -50,9 +52,12 @@ public final class LocalHost implements AutoCloseable {
     public static final String MODELS_CONTAINER = "models";
     /** The container whose files of realised outcomes are ingested (IngestOutcomes). */
     public static final String OUTCOMES_CONTAINER = "outcomes";
+    /** Files dropped here start batch jobs, as uploads to the {@code batch-input} container do in Azure. */
+    public static final String BATCH_INPUT_CONTAINER = "batch-input";
 
     private final Builder settings;
     private final InProcessEventBus bus;
+    private final LocalQueues queues;
     private final Object lifecycle = new Object();
     private volatile FunctionInvoker invoker;
     private FunctionCatalog catalog;
@@ -60,6 +65,7 @@ public final class LocalHost implements AutoCloseable {
     private TimerScheduler timers;
     private DropFolderWatcher dropFolder;
     private DropFolderWatcher outcomesFolder;
+    private DropFolderWatcher batchDropFolder;
     private boolean started;
     private boolean closed;
 
@@ -69,6 +75,7 @@ public final class LocalHost implements AutoCloseable {
                 : EventBusSubscription.readResource(builder.classLoader, SUBSCRIPTIONS_RESOURCE);
         this.bus = new InProcessEventBus(subscriptions, builder.eventBus, this::deliverEvent,
                 builder.home.resolve("deadletter"), builder.clock);
+        this.queues = new LocalQueues(builder.home.resolve("queues"), builder.queueWorkers);
     }
 
     /** Copies a dropped file into the blob store the functions read, before its BlobCreated is raised. */
@@ -103,6 +110,7 @@ public final class LocalHost implements AutoCloseable {
                 health.vigil.adapter.local.OwnerOnlyFiles.createFolders(bus.deadLetterFolder());
                 startHttp();
                 bus.start();
+                queues.start(this::deliverQueueMessage, catalog.queueNames());
                 timers = new TimerScheduler(catalog.timerFunctions(), invoker, settings.runOnStartup, settings.clock);
                 timers.start();
                 if (settings.watchDropFolder) {
@@ -115,6 +123,11 @@ public final class LocalHost implements AutoCloseable {
                             (name, file) -> settings.dropFolderPublisher.publish(OUTCOMES_CONTAINER, name, file),
                             bus::publishEventGridEvent, settings.clock, hostState().resolve("outcomes-folder-raised.json"));
                     outcomesFolder.start();
+                    batchDropFolder = new DropFolderWatcher(batchInputFolder(), BATCH_INPUT_CONTAINER,
+                            settings.dropFolderInterval,
+                            (name, file) -> settings.dropFolderPublisher.publish(BATCH_INPUT_CONTAINER, name, file),
+                            bus::publishEventGridEvent, settings.clock, hostState().resolve("batch-input-raised.json"));
+                    batchDropFolder.start();
                 }
             } catch (IOException e) {
                 closeQuietly();
@@ -148,6 +161,14 @@ public final class LocalHost implements AutoCloseable {
         return bus;
     }
 
+    /**
+     * The queues the queue-triggered functions listen on, kept under {@code home/queues/}; usable before start
+     * (messages wait for the host).
+     */
+    public WorkQueue workQueue() {
+        return queues;
+    }
+
     /** The bus itself, for waiting until deliveries are done and for raising storage events. */
     public InProcessEventBus eventBus() {
         return bus;
@@ -172,6 +193,11 @@ public final class LocalHost implements AutoCloseable {
         return settings.home.resolve("blobs").resolve(OUTCOMES_CONTAINER);
     }
 
+    /** The folder whose files become blobs of the {@code batch-input} container (each starts a batch job). */
+    public Path batchInputFolder() {
+        return settings.home.resolve("blobs").resolve(BATCH_INPUT_CONTAINER);
+    }
+
     /** What the host serves, for banners and logs. */
     public List<LocalFunction> functions() {
         synchronized (lifecycle) {
@@ -184,6 +210,9 @@ public final class LocalHost implements AutoCloseable {
                     list.add(new LocalFunction(f.name(), LocalFunction.Kind.HTTP,
                             http.methods().stream().map(Enum::name).sorted().toList(), http.route().toString(), null,
                             http.authLevel()));
+                } else if (f.trigger() instanceof FunctionDefinition.Queue queue) {
+                    list.add(new LocalFunction(f.name(), LocalFunction.Kind.QUEUE, List.of(), queue.queueName(), null,
+                            null));
                 } else if (f.trigger() instanceof FunctionDefinition.Timer timer) {
                     list.add(new LocalFunction(f.name(), LocalFunction.Kind.TIMER, List.of(), null, timer.schedule(), null));
                 } else {
@@ -213,9 +242,13 @@ public final class LocalHost implements AutoCloseable {
         if (dropFolder != null) {
             dropFolder.close();
         }
+        if (batchDropFolder != null) {
+            batchDropFolder.close();
+        }
         if (timers != null) {
             timers.close();
         }
+        queues.close();
         if (server != null) {
             try {
                 server.stop();
@@ -224,6 +257,12 @@ public final class LocalHost implements AutoCloseable {
             }
         }
         bus.close();
+    }
+
+    private void deliverQueueMessage(String queue, String message) throws Exception {
+        FunctionDefinition function = catalog.queueFunction(queue).orElseThrow(() -> new IllegalStateException(
+                "no function listens on queue " + queue));
+        deliverEvent(function.name(), message);
     }
 
     private void deliverEvent(String functionName, String eventJson) throws Exception {
@@ -284,9 +323,11 @@ public final class LocalHost implements AutoCloseable {
         server.addConnector(connector);
         // Workers kept for health probes: a quarter of the pool, at least two.
         int kept = Math.max(2, settings.httpThreads / 4);
-        server.setHandler(new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes,
+        Handler functions = new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes,
                 SystemKeys.eventGrid(settings.home), settings.knownCaller, settings.probeFunctions,
-                Math.max(1, settings.httpThreads - kept - JETTY_OWN_THREADS)));
+                Math.max(1, settings.httpThreads - kept - JETTY_OWN_THREADS));
+        // Pages first: they answer only their own paths and leave every other one to the functions.
+        server.setHandler(settings.pages == null ? functions : new Handler.Sequence(settings.pages, functions));
         server.setErrorHandler(new JsonErrorHandler());
         try {
             server.start();
@@ -351,6 +392,8 @@ public final class LocalHost implements AutoCloseable {
         private Set<String> probeFunctions = Set.of();
         private Duration idleTimeout = Duration.ofSeconds(30);
         private long minRequestBytesPerSecond = 1024;
+        private Handler pages;
+        private int queueWorkers = 2;
 
         private Builder() {}
 
@@ -365,12 +408,30 @@ public final class LocalHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Web pages served beside the functions (the dashboard): asked first for every request, they answer the
+         * paths that are theirs and return false for the rest.
+         */
+        public Builder pages(Handler value) {
+            this.pages = Objects.requireNonNull(value, "pages");
+            return this;
+        }
+
         /** The port on 127.0.0.1; 0 picks a free one (see {@link LocalHost#port()}). */
         public Builder port(int value) {
             if (value < 0 || value > 65535) {
                 throw new ValidationException("port is " + value + "; allowed range is 0-65535");
             }
             this.port = value;
+            return this;
+        }
+
+        /** How many queue messages are handled at once (the instances a Function App would scale to). */
+        public Builder queueWorkers(int value) {
+            if (value < 1) {
+                throw new ValidationException("queueWorkers must be at least 1");
+            }
+            this.queueWorkers = value;
             return this;
         }
 
@@ -510,6 +571,7 @@ public final class LocalHost implements AutoCloseable {
         private Builder copy() {
             Builder b = new Builder();
             b.home = home;
+            b.pages = pages;
             b.host = host;
             b.port = port;
             b.packages = packages;

@@ -494,6 +494,83 @@ abstract class PlatformLoopScenario {
 
     @Test
     @Order(11)
+    void theExplanationPageShowsTheStoredExplanationWithoutPatientValues() throws Exception {
+        Map<String, Object> record = present(SampleModels.readmissionCohort(1, 12).records().get(0));
+        String patient = PATIENT_PREFIX + "explained";
+        JsonNode scored = json(post("/score/" + MODEL, clinicalApp,
+                Json.write(Map.of("version", 2, "patientId", patient, "features", record)), Map.of()).body());
+        String id = scored.get("predictionId").asText();
+        JsonNode answered = scored.get("explanation");
+        String path = "/predictions/" + id + "/explanation";
+
+        HttpResponse<String> asJson = send(HttpRequest.newBuilder(uri(path)).GET().header("x-api-key", clinicalApp)
+                .header("Accept", "application/json"));
+        assertThat(asJson.statusCode()).as(asJson.body()).isEqualTo(200);
+        JsonNode view = json(asJson.body());
+        // The one computed when the patient was scored, read back: same risk, baseline and factors in order.
+        assertThat(view.get("risk").asDouble()).isEqualTo(scored.get("risk").asDouble());
+        assertThat(view.get("baseline").asDouble()).isCloseTo(answered.get("baselineRisk").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(view.get("threshold").asDouble()).isEqualTo(scored.get("threshold").asDouble());
+        assertThat(view.get("factors").findValuesAsText("feature"))
+                .isEqualTo(answered.get("topFactors").findValuesAsText("feature"));
+        for (int i = 0; i < view.get("factors").size(); i++) {
+            assertThat(view.at("/factors/" + i + "/probabilityContribution").asDouble())
+                    .isEqualTo(answered.at("/topFactors/" + i + "/riskContribution").asDouble());
+        }
+        double sum = view.get("baseline").asDouble() + view.get("otherFactors").asDouble();
+        for (JsonNode f : view.get("factors")) {
+            sum += f.get("probabilityContribution").asDouble();
+        }
+        assertThat(sum).isCloseTo(view.get("risk").asDouble(), org.assertj.core.data.Offset.offset(1e-5));
+        assertThat(view.get("modelCard").asText()).isEqualTo("/models/" + MODEL + "/versions/2/card");
+        assertThat(view.get("limitations")).isNotEmpty();
+
+        HttpResponse<String> page = send(HttpRequest.newBuilder(uri(path)).GET().header("x-api-key", clinicalApp)
+                .header("Accept", "text/html,application/xhtml+xml,application/json;q=0.9"));
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(page.headers().firstValue("Content-Security-Policy").orElse("")).contains("default-src 'none'");
+        String html = page.body();
+        assertThat(html).contains("<svg", "role=\"img\"", "<desc id=\"wf-desc\">",
+                "href=\"/models/" + MODEL + "/versions/2/card\"", "not validated for");
+        assertThat(html.split("<rect class=\"factor ", -1)).hasSize(view.get("factors").size() + 1);
+        assertThat(html).doesNotContain(patient).doesNotContain("<script");
+        for (Map.Entry<String, Object> value : record.entrySet()) {
+            if (value.getValue() instanceof String text && text.length() > 3) {
+                assertThat(html).as("feature value of " + value.getKey()).doesNotContain(text);
+            }
+        }
+
+        HttpResponse<String> fragment = send(HttpRequest.newBuilder(uri(path + "?fragment=true")).GET()
+                .header("x-api-key", clinicalApp));
+        assertThat(fragment.body()).startsWith("<style>").doesNotContain("<html");
+
+        HttpResponse<String> forbidden = send(HttpRequest.newBuilder(uri(path)).GET().header("x-api-key", operator));
+        assertThat(forbidden.statusCode()).isEqualTo(403);
+        HttpResponse<String> unknown = send(HttpRequest.newBuilder(uri("/predictions/"
+                + health.vigil.model.PredictionIds.next(java.time.Instant.now()) + "/explanation")).GET()
+                .header("x-api-key", clinicalApp));
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertErrorShape(unknown.body());
+        assertThat(json(unknown.body()).at("/error/code").asText()).isEqualTo("PREDICTION_NOT_FOUND");
+        HttpResponse<String> notAnId = send(HttpRequest.newBuilder(uri("/predictions/%3Cb%3E/explanation")).GET()
+                .header("x-api-key", clinicalApp));
+        assertThat(notAnId.statusCode()).isEqualTo(400);
+        assertThat(notAnId.body()).doesNotContain("<b>");
+
+        String plainId = json(post("/score/" + MODEL + "?explain=false", clinicalApp,
+                Json.write(Map.of("version", 2, "patientId", patient, "features", record)), Map.of()).body())
+                .get("predictionId").asText();
+        HttpResponse<String> unexplained = send(HttpRequest.newBuilder(uri("/predictions/" + plainId + "/explanation"))
+                .GET().header("x-api-key", clinicalApp));
+        assertThat(unexplained.statusCode()).isEqualTo(404);
+        assertThat(json(unexplained.body()).at("/error/code").asText()).isEqualTo("EXPLANATION_NOT_RECORDED");
+        scoredRows += 2;
+    }
+
+    @Test
+    @Order(11)
     void outcomesArriveOverHttpAndAsFilesAndAreJoinedToTheirPredictions() throws Exception {
         List<PredictionRecord> v1 = logged().stream().filter(r -> r.version() == 1).toList();
         String window = "?from=" + Instant.now().minusSeconds(3600) + "&to=" + Instant.now().plusSeconds(60);

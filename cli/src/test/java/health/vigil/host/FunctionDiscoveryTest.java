@@ -83,8 +83,8 @@ class FunctionDiscoveryTest {
     void triggersTheHostCannotRunStopTheStart() {
         assertThatThrownBy(() -> discover("health.vigil.functions.testinvalid.binding"))
                 .isInstanceOf(ValidationException.class)
-                .hasMessageContaining("@QueueTrigger")
-                .hasMessageContaining("QueueFunction.fromQueue");
+                .hasMessageContaining("@ServiceBusQueueTrigger")
+                .hasMessageContaining("ServiceBusFunction.fromServiceBus");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package health.vigil.cards;
 
+import health.vigil.html.HtmlText;
 import health.vigil.model.ElectronicSignature;
 import health.vigil.model.StageChange;
 import java.util.List;
@@ -170,18 +171,6 @@ public final class ModelCardHtml {
     }
 
     static String escape(String text) {
-        StringBuilder out = new StringBuilder(text.length() + 16);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '"' -> out.append("&quot;");
-                case '\'' -> out.append("&#39;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
+        return HtmlText.escape(text);
     }
 }

@@ -71,15 +71,7 @@ public final class PredictionLineage {
             throw new ValidationException("'" + (predictionId.length() > 40 ? predictionId.substring(0, 40) + "..."
                     : predictionId) + "' is not a prediction id; use the predictionId a scoring answer returned");
         }
-        Instant time = issued.get();
-        PredictionRecord record = null;
-        for (ModelName model : registry.listModels()) {
-            Optional<PredictionRecord> found = predictions.find(model, predictionId, time);
-            if (found.isPresent()) {
-                record = found.get();
-                break;
-            }
-        }
+        PredictionRecord record = predictions.find(predictionId, registry.listModels()).orElse(null);
         if (record == null) {
             audit.record(reader, ACTION, "predictions/" + predictionId, "not_found", Map.of());
             throw new VigilException(ErrorCode.NOT_FOUND, "no prediction " + predictionId + " is in the prediction"

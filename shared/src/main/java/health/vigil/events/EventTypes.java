@@ -22,6 +22,12 @@ public final class EventTypes {
     public static final String RETRAIN_REQUESTED = "Vigil.Retrain.Requested";
     public static final String PERFORMANCE_DEGRADED = "Vigil.Performance.Degraded";
     public static final String RETRAIN_COMPLETED = "Vigil.Retrain.Completed";
+    /** A batch file was accepted and planned; its partitions are queued. */
+    public static final String BATCH_SUBMITTED = "Vigil.Batch.Submitted";
+    /** Every row of a batch file is scored or refused, and the results and summary are written. */
+    public static final String BATCH_COMPLETED = "Vigil.Batch.Completed";
+    /** A batch file could not be scored at all (unreadable, no servable version); the reason is in its status. */
+    public static final String BATCH_FAILED = "Vigil.Batch.Failed";
 
     private EventTypes() {}
 }

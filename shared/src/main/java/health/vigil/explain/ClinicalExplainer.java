@@ -98,6 +98,35 @@ public final class ClinicalExplainer {
             shown.add(known);
         }
 
+        List<Integer> top = top(factors, topK);
+        List<Factor> topFactors = top.stream().map(factors::get).toList();
+        String summary = summary(score, baseScore, top, factors, shown);
+        return new Explanation(score, baseScore, margin, expectedMargin, factors, topFactors, summary);
+    }
+
+    /**
+     * The explanation of a past prediction from what the prediction log kept of it: the margins and each
+     * feature's contributions, without the patient's values. Ranked and summarised as {@link #explain} does, with
+     * the features named without values; the constructor of {@link Explanation} checks that the contributions
+     * still add up to the margin, so a damaged or foreign record is refused rather than shown.
+     *
+     * @param contributions every clinical feature's factor as logged (values null), in the model's order
+     */
+    public static Explanation restore(double margin, double expectedMargin, List<Factor> contributions, int topK) {
+        Objects.requireNonNull(contributions, "contributions");
+        if (topK < 1) {
+            throw new ValidationException("an explanation needs at least 1 top factor, not " + topK);
+        }
+        double score = sigmoid(margin);
+        double baseScore = sigmoid(expectedMargin);
+        List<Integer> top = top(contributions, topK);
+        List<Boolean> shown = java.util.Collections.nCopies(contributions.size(), false);
+        return new Explanation(score, baseScore, margin, expectedMargin, contributions,
+                top.stream().map(contributions::get).toList(), summary(score, baseScore, top, contributions, shown));
+    }
+
+    /** The indexes of the {@code topK} factors that moved the risk most, largest first. */
+    private static List<Integer> top(List<Factor> factors, int topK) {
         List<Integer> ranked = new ArrayList<>();
         for (int f = 0; f < factors.size(); f++) {
             if (factors.get(f).direction() != Direction.NEUTRAL) {
@@ -106,10 +135,7 @@ public final class ClinicalExplainer {
         }
         // Stable sort: equal contributions keep the model's column order.
         ranked.sort(Comparator.comparingDouble(f -> -Math.abs(factors.get(f).marginContribution())));
-        List<Integer> top = ranked.subList(0, Math.min(topK, ranked.size()));
-        List<Factor> topFactors = top.stream().map(factors::get).toList();
-        String summary = summary(score, baseScore, top, factors, shown);
-        return new Explanation(score, baseScore, margin, expectedMargin, factors, topFactors, summary);
+        return ranked.subList(0, Math.min(topK, ranked.size()));
     }
 
     static double sigmoid(double margin) {

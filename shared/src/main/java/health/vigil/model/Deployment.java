@@ -40,6 +40,10 @@ public record Deployment(
             if (!seen.add(s.slot())) {
                 throw new ValidationException("deployment of " + modelName + " has slot " + s.slot().wireName() + " twice");
             }
+            if (s.slot() == Slot.BATCH) {
+                throw new ValidationException("deployment of " + modelName + " names the batch slot, which is not a"
+                        + " traffic slot; use stable, canary or shadow");
+            }
             if (s.slot() != Slot.SHADOW) {
                 live += s.weightBasisPoints();
             }

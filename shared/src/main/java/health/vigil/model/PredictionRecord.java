@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * One scoring decision as the prediction log keeps it: the patient only as a pseudonym, the model inputs
  * (for drift checks; the log is a governed store with a retention period, never a log file), the output
- * and the decision. {@code explanation} is optional compact JSON of the top factors.
+ * and the decision. {@code explanation} is optional compact JSON of the top factors. {@code batchId} names the
+ * batch job that scored the row (null for a prediction answered over HTTP).
  */
 public record PredictionRecord(
         String predictionId,
@@ -19,7 +20,15 @@ public record PredictionRecord(
         float[] features,
         double score,
         boolean decision,
-        String explanation) {
+        String explanation,
+        String batchId) {
+
+    /** A prediction answered over HTTP, not part of a batch job. */
+    public PredictionRecord(String predictionId, ModelName modelName, int version, Slot slot, String patientPseudonym,
+            Instant time, float[] features, double score, boolean decision, String explanation) {
+        this(predictionId, modelName, version, slot, patientPseudonym, time, features, score, decision, explanation,
+                null);
+    }
 
     public PredictionRecord {
         Objects.requireNonNull(predictionId, "predictionId");
@@ -40,7 +49,7 @@ public record PredictionRecord(
                 && version == p.version && slot == p.slot && Objects.equals(patientPseudonym, p.patientPseudonym)
                 && time.equals(p.time) && Arrays.equals(features, p.features)
                 && Double.compare(score, p.score) == 0 && decision == p.decision
-                && Objects.equals(explanation, p.explanation);
+                && Objects.equals(explanation, p.explanation) && Objects.equals(batchId, p.batchId);
     }
 
     @Override

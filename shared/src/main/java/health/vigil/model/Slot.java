@@ -8,7 +8,12 @@ import java.util.Locale;
 public enum Slot {
     STABLE,
     CANARY,
-    SHADOW;
+    SHADOW,
+    /**
+     * Not a traffic slot: the predictions of a batch job, kept apart so that canary analysis, which compares the
+     * stable and canary slots, never counts a nightly file as live traffic.
+     */
+    BATCH;
 
     @JsonValue
     public String wireName() {

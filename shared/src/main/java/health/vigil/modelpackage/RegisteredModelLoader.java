@@ -42,12 +42,17 @@ public final class RegisteredModelLoader {
         this.extractor = new VerifiedPackageExtractor(Math.min(maxUncompressedBytes, LARGEST_ARRAY));
     }
 
-    /** A loaded version: the runtime's model (the caller closes it), its pipeline, and its explainer if any. */
-    public record Loaded(ModelRuntime.LoadedModel model, FeaturePipeline pipeline, Optional<ClinicalExplainer> explainer) {
+    /**
+     * A loaded version: the runtime's model (the caller closes it), its pipeline, its explainer if any, and the
+     * training reference profile when the package has one that reads.
+     */
+    public record Loaded(ModelRuntime.LoadedModel model, FeaturePipeline pipeline, Optional<ClinicalExplainer> explainer,
+            Optional<ReferenceProfile> reference) {
         public Loaded {
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(pipeline, "pipeline");
             Objects.requireNonNull(explainer, "explainer");
+            Objects.requireNonNull(reference, "reference");
         }
     }
 
@@ -64,7 +69,8 @@ public final class RegisteredModelLoader {
                     + " inputs but its feature pipeline '" + pipeline.id() + "' produces " + pipeline.width()
                     + "; the package does not match its manifest and cannot score");
         }
-        return new Loaded(model, pipeline, Explainers.forModel(runtime.structure(onnx), pipeline, parts.reference()));
+        return new Loaded(model, pipeline, Explainers.forModel(runtime.structure(onnx), pipeline, parts.reference()),
+                parts.reference());
     }
 
     /**

@@ -31,6 +31,9 @@ import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.EventPublisher;
+import health.vigil.port.WorkQueue;
+import health.vigil.scoring.batch.BatchService;
+import health.vigil.scoring.batch.BatchSettings;
 import health.vigil.port.ModelRuntime;
 import health.vigil.port.OutcomeStore;
 import health.vigil.port.PredictionLog;
@@ -51,6 +54,7 @@ import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.retraining.RetrainService;
 import health.vigil.modelpackage.ZipModelPackageReader;
+import health.vigil.scoring.PredictionExplanations;
 import health.vigil.scoring.PredictionRetention;
 import health.vigil.scoring.RequestStatsRecorder;
 import health.vigil.scoring.ScoringService;
@@ -89,6 +93,7 @@ public final class VigilPlatform implements AutoCloseable {
     /** How often an instance writes its request counts for the canary controller to read. */
     static final java.time.Duration REQUEST_STATS_FLUSH = java.time.Duration.ofSeconds(5);
     private final PredictionRetention retention;
+    private final PredictionExplanations explanations;
     private final OutcomeService outcomes;
     private final OutcomeJoin outcomeJoin;
     private final MonitoringService monitoring;
@@ -102,6 +107,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final ShadowMirror shadowMirror;
     private final ShadowService shadows;
     private final ExperimentService experiments;
+    private final BatchService batches;
     private final Deque<AutoCloseable> closeables;
 
     private VigilPlatform(Builder b, Adapters a, Deque<AutoCloseable> closeables) {
@@ -137,6 +143,9 @@ public final class VigilPlatform implements AutoCloseable {
         closeables.push(requestStats);
         this.scoring = new ScoringService(registry, artifacts, runtime, pipelines, predictionLog, pseudonymizer, clock,
                 a.telemetry, config.limits(), shadowMirror, requestStats);
+        // Batch files are scored by the same loaded versions, validator, pipelines and runtime as requests.
+        this.batches = new BatchService(registry, scoring.models(), artifacts, predictionLog, pseudonymizer, audit,
+                events, b.workQueue, clock, b.batchSettings);
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);
@@ -155,6 +164,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
                 Optional.ofNullable(b.retrainer), audit, events, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);
+        this.explanations = new PredictionExplanations(predictionLog, registry);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
                 // Only a process that scores has counts to show (in Azure the control app scores nothing).
                 model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0));
@@ -242,8 +252,17 @@ public final class VigilPlatform implements AutoCloseable {
         return requestStats;
     }
 
+    public BatchService batches() {
+        return batches;
+    }
+
     public PredictionRetention predictionRetention() {
         return retention;
+    }
+
+    /** Past predictions' explanations, read back from the prediction log. */
+    public PredictionExplanations explanations() {
+        return explanations;
     }
 
     private List<ShadowScore> shadowScores(MirroredRows rows) {
@@ -335,6 +354,12 @@ public final class VigilPlatform implements AutoCloseable {
         private RetrainPolicy retrainPolicy = RetrainPolicy.DEFAULTS;
         private Retrainer retrainer;
         private Set<ModelName> twoApproverModels = Set.of();
+        private WorkQueue workQueue = (queue, id, message) -> {
+            throw new IllegalStateException("this platform has no work queue for " + queue + ": run it with 'vigil up'"
+                    + " or in Azure, where batch partitions are queued");
+        };
+        private boolean workQueueGiven;
+        private BatchSettings batchSettings = BatchSettings.DEFAULTS;
 
         private Builder(VigilConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -371,6 +396,19 @@ public final class VigilPlatform implements AutoCloseable {
         /** Where events go; locally the host's event bus. Required in local mode. */
         public Builder eventPublisher(EventPublisher events) {
             this.events = events;
+            return this;
+        }
+
+        /** Where batch partitions are queued; locally the host's queue, in Azure a Storage queue. */
+        public Builder workQueue(WorkQueue workQueue) {
+            this.workQueue = Objects.requireNonNull(workQueue, "workQueue");
+            this.workQueueGiven = true;
+            return this;
+        }
+
+        /** How batch files are partitioned and chunked, instead of {@link BatchSettings#DEFAULTS}. */
+        public Builder batchSettings(BatchSettings batchSettings) {
+            this.batchSettings = Objects.requireNonNull(batchSettings, "batchSettings");
             return this;
         }
 
@@ -452,6 +490,10 @@ public final class VigilPlatform implements AutoCloseable {
             SecretProvider secretProvider = secrets != null ? secrets : azure.secretProvider().orElseThrow(() ->
                     new IllegalStateException("VIGIL_AZURE_KEYVAULT_URI is not set: Vigil needs Key Vault for the"
                             + " pseudonymisation key (docs/settings.md)"));
+            if (!workQueueGiven) {
+                // Resolved on first use: only the control app queues work, so the scoring app needs no queue setting.
+                workQueue = (queue, id, message) -> azure.workQueue().send(queue, id, message);
+            }
             return new Adapters(azure.artifactStore(), azure.registryStore(), azure.auditStore(), azure.predictionLog(),
                     azure.outcomeStore(), azure.requestStatsStore(), secretProvider, authenticator != null ? authenticator : azure.authenticator(), publisher,
                     telemetry != Telemetry.NONE ? telemetry : azure.telemetry(),

@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Blob storage for model packages, datasets, outcome files, monitoring reports and audit exports. Containers are
- * {@code models} (uploads), {@code packages} (the registered packages by sha256), {@code datasets},
- * {@code outcomes}, {@code audit-exports} and {@code monitoring} (reports of monitoring checks).
+ * Blob storage for model packages, datasets, outcome files, monitoring reports, audit exports and batch files.
+ * Containers are {@code models} (uploads), {@code packages} (the registered packages by sha256), {@code datasets},
+ * {@code outcomes}, {@code audit-exports}, {@code monitoring} (reports of monitoring checks), {@code batch-input}
+ * and {@code batch-output}.
  * Implementations stream and compute the sha256 while they do.
  */
 public interface ArtifactStore {
@@ -22,6 +23,10 @@ public interface ArtifactStore {
     String OUTCOMES = "outcomes";
     String AUDIT_EXPORTS = "audit-exports";
     String MONITORING = "monitoring";
+    /** Files of patients to score in bulk (CSV or JSON Lines), uploaded by the hospital's population jobs. */
+    String BATCH_INPUT = "batch-input";
+    /** What batch jobs write: per job its plan, checkpoints, per-row results and summary. */
+    String BATCH_OUTPUT = "batch-output";
 
     /** The name in {@link #PACKAGES} of the package whose sha256 is {@code packageSha256}. */
     static String registeredPackage(String packageSha256) {
@@ -45,6 +50,26 @@ public interface ArtifactStore {
 
     /** Opens a blob for reading; a missing blob is a {@link health.vigil.error.NotFoundException}. */
     InputStream open(String container, String name);
+
+    /**
+     * Opens a blob for reading from byte {@code offset} on, so a range of a large file is read without the bytes
+     * before it. Stores that can seek override this; the default reads and drops the bytes before {@code offset}.
+     */
+    default InputStream open(String container, String name, long offset) {
+        InputStream in = open(container, name);
+        try {
+            in.skipNBytes(offset);
+            return in;
+        } catch (java.io.IOException e) {
+            try {
+                in.close();
+            } catch (java.io.IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new health.vigil.error.StoreException("cannot read " + container + "/" + name + " from byte " + offset
+                    + ": the blob is shorter than that or could not be read", e);
+        }
+    }
 
     Optional<StoredArtifact> describe(String container, String name);
 

@@ -1,8 +1,10 @@
 package health.vigil.port;
 
 import health.vigil.model.ModelName;
+import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -23,6 +25,24 @@ public interface PredictionLog extends AutoCloseable {
      * prediction id carries it); a point read within that hour, never a scan of the log.
      */
     Optional<PredictionRecord> find(ModelName model, String predictionId, Instant time);
+
+    /**
+     * The record of {@code predictionId} in whichever of {@code models} logged it, the time read from the id
+     * (one point read per model); empty when the id is not a prediction id or no model has it.
+     */
+    default Optional<PredictionRecord> find(String predictionId, Collection<ModelName> models) {
+        Optional<Instant> time = PredictionIds.timeOf(predictionId);
+        if (time.isEmpty()) {
+            return Optional.empty();
+        }
+        for (ModelName model : models) {
+            Optional<PredictionRecord> found = find(model, predictionId, time.get());
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return Optional.empty();
+    }
 
     /** Deletes records older than {@code cutoff}; returns how many went. */
     long purgeOlderThan(Instant cutoff);

@@ -180,6 +180,6 @@ public final class LoadedModels implements AutoCloseable {
     private ScorableModel load(VersionRecord record) {
         RegisteredModelLoader.Loaded loaded = loader.load(record);
         return new ScorableModel(record, loaded.model(), loaded.pipeline(),
-                new RecordValidator(loaded.pipeline().rawSchema()), loaded.explainer());
+                new RecordValidator(loaded.pipeline().rawSchema()), loaded.explainer(), loaded.reference());
     }
 }

@@ -314,7 +314,7 @@ public final class ScoringService {
      * The explanation as the prediction log keeps it: each clinical feature's signed contribution (margin and
      * probability) and the baseline, without the values (the log already holds the model inputs).
      */
-    private static String loggedExplanation(Explanation explanation) {
+    public static String loggedExplanation(Explanation explanation) {
         Map<String, Object> logged = new LinkedHashMap<>();
         logged.put("baseScore", explanation.baseScore());
         logged.put("expectedMargin", explanation.expectedMargin());
@@ -444,7 +444,8 @@ public final class ScoringService {
         return values;
     }
 
-    private static double[] predict(ScorableModel model, float[] matrix, int rows) {
+    /** Runs the model once over {@code rows} rows and checks that every score is a probability. */
+    public static double[] predict(ScorableModel model, float[] matrix, int rows) {
         double[] scores = model.model().predict(matrix, rows);
         if (scores == null || scores.length != rows) {
             throw new VigilException(ErrorCode.RUNTIME_FAILURE, model.id() + " returned "

@@ -12,7 +12,9 @@ public enum Role {
     AUDIT_EXPORT("Audit.Export"),
     OUTCOMES_WRITE("Outcomes.Write"),
     /** Registers the evaluation datasets gates judge on, and changes a model's gate policy. */
-    DATASETS_REGISTER("Datasets.Register");
+    DATASETS_REGISTER("Datasets.Register"),
+    /** Submits batch files for scoring and reads their status and results (population health, nightly jobs). */
+    BATCHES_SUBMIT("Batches.Submit");
 
     private final String wireName;
 

@@ -53,10 +53,13 @@ public abstract class PredictionLogContract {
                 "{\"age\":0.31}");
         PredictionRecord sparse = new PredictionRecord("p-2", model, 3, Slot.SHADOW, null, T0.plusNanos(1),
                 new float[0], 0.0, false, null);
+        PredictionRecord batched = new PredictionRecord("p-3", model, 3, Slot.BATCH, "e".repeat(64), T0.plusNanos(2),
+                new float[] {1f}, 0.25, false, null, "batch-7f3a");
 
-        log.append(List.of(full, sparse));
+        log.append(List.of(full, sparse, batched));
 
-        assertThat(scanAll(model)).containsExactly(full, sparse);
+        assertThat(scanAll(model)).containsExactly(full, sparse, batched);
+        assertThat(scanAll(model).get(2).batchId()).isEqualTo("batch-7f3a");
     }
 
     @Test

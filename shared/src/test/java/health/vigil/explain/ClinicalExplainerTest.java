@@ -53,6 +53,32 @@ class ClinicalExplainerTest {
     }
 
     @Test
+    void restoringWhatTheLogKeptGivesTheSameFactorsInWordsWithoutValues() {
+        Explanation original = explainer.explain(ROW, RAW);
+        List<Factor> logged = original.contributions().stream().map(f -> Factor.of(f.feature(), null, f.unit(),
+                f.marginContribution(), f.probabilityContribution())).toList();
+
+        Explanation restored = ClinicalExplainer.restore(original.margin(), original.expectedMargin(), logged, 4);
+
+        assertThat(restored.topFactors()).extracting(Factor::feature, Factor::probabilityContribution)
+                .containsExactlyElementsOf(original.topFactors().stream()
+                        .map(f -> org.assertj.core.groups.Tuple.tuple(f.feature(), f.probabilityContribution())).toList());
+        assertThat(restored.baseScore()).isEqualTo(original.baseScore());
+        // The same sentence as the one the caller got, with the features named and no patient value in it.
+        assertThat(restored.summary()).isEqualTo("Risk 0.81 (baseline 0.36); raised by prior inpatient (+0.27), hba1c"
+                + " (+0.13), admission type (+0.12); lowered by age (-0.07).");
+    }
+
+    @Test
+    void aLoggedExplanationWhoseContributionsDoNotAddUpIsRefused() {
+        Explanation original = explainer.explain(ROW, RAW);
+        List<Factor> tampered = original.contributions().stream().map(f -> Factor.of(f.feature(), null, f.unit(),
+                f.marginContribution() * 1.5, f.probabilityContribution())).toList();
+        assertThatThrownBy(() -> ClinicalExplainer.restore(original.margin(), original.expectedMargin(), tampered, 4))
+                .isInstanceOf(health.vigil.error.ValidationException.class).hasMessageContaining("add up");
+    }
+
+    @Test
     void groupedColumnsBecomeOneFeatureWhoseContributionIsTheirSum() {
         Explanation explanation = explainer.explain(ROW, RAW);
         assertThat(explanation.contributions()).extracting(Factor::feature)

@@ -1,21 +1,18 @@
 package health.vigil.platform;
 
 import health.vigil.testing.governance.SetUpApproval;
+import health.vigil.testing.governance.SetUpRegistration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.config.VigilConfig;
-import health.vigil.events.BlobCreated;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
-import health.vigil.port.ArtifactStore;
 import health.vigil.port.RegistryStore;
-import health.vigil.registry.RegistrationOutcome;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SamplePackage;
 import health.vigil.security.Principal;
-import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,12 +77,6 @@ class DeploymentSeenByNextRequestTest {
     }
 
     private ModelName register(SamplePackage sample, String blob) {
-        byte[] zip = sample.zip();
-        ArtifactStore.StoredArtifact stored = platform.artifacts()
-                .put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false);
-        RegistrationOutcome outcome = platform.registration().register(new BlobCreated("upload-" + blob,
-                ArtifactStore.MODELS, blob, "file:" + blob, zip.length, stored.etag()));
-        assertThat(outcome.kind()).as(outcome.message()).isEqualTo(RegistrationOutcome.Kind.REGISTERED);
-        return outcome.version().modelName();
+        return SetUpRegistration.register(platform, sample, blob);
     }
 }

@@ -42,6 +42,12 @@ final class BenchmarkPlatform implements AutoCloseable {
     }
 
     static BenchmarkPlatform start(PredictionLogDurability durability) {
+        return start(durability, builder -> builder);
+    }
+
+    /** As {@link #start(PredictionLogDurability)}, with further platform options (a work queue, batch settings). */
+    static BenchmarkPlatform start(PredictionLogDurability durability,
+            java.util.function.UnaryOperator<VigilPlatform.Builder> options) {
         Path home;
         try {
             home = Files.createTempDirectory("vigil-bench-scoring-");
@@ -52,7 +58,7 @@ final class BenchmarkPlatform implements AutoCloseable {
         try {
             // Events are not what is measured; nothing subscribes to them here.
             VigilConfig config = VigilConfig.local(home).withPredictionLogDurability(durability);
-            platform = VigilPlatform.builder(config).eventPublisher(event -> { }).build();
+            platform = options.apply(VigilPlatform.builder(config).eventPublisher(event -> { })).build();
             SamplePackage sample = SampleModels.benchmarkPackage();
             byte[] zip = sample.zip();
             ArtifactStore.StoredArtifact stored = platform.artifacts()

@@ -14,6 +14,9 @@ import com.azure.messaging.eventgrid.EventGridPublisherClientBuilder;
 import com.azure.security.keyvault.secrets.SecretClientBuilder;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.queue.QueueMessageEncoding;
+import com.azure.storage.queue.QueueServiceClientBuilder;
+import health.vigil.port.WorkQueue;
 import health.vigil.config.VigilConfig;
 import com.azure.security.keyvault.keys.cryptography.CryptographyClient;
 import com.azure.security.keyvault.keys.cryptography.CryptographyClientBuilder;
@@ -53,6 +56,7 @@ public final class AzureAdapters implements AutoCloseable {
     private final Supplier<TokenCredential> credential;
     private final OpenTelemetry openTelemetry;
     private final HttpClient httpClient = new JdkHttpClientBuilder().build();
+    private WorkQueue workQueue;
 
     private CosmosClient cosmos;
     private CosmosDatabase database;
@@ -150,6 +154,26 @@ public final class AzureAdapters implements AutoCloseable {
             artifacts = store;
         }
         return artifacts;
+    }
+
+    /**
+     * The work queues (batch partitions) on the Function App's storage account: {@code VIGIL_AZURE_QUEUE_ENDPOINT}
+     * with the app's identity, or the emulator's connection string.
+     */
+    public synchronized WorkQueue workQueue() {
+        if (workQueue == null) {
+            QueueServiceClientBuilder builder = new QueueServiceClientBuilder().httpClient(httpClient)
+                    .messageEncoding(QueueMessageEncoding.BASE64);
+            if (settings.storageConnectionString() != null) {
+                builder.connectionString(settings.storageConnectionString());
+            } else {
+                builder.endpoint(AzureSettings.require(settings.queueEndpoint(), AzureSettings.QUEUE_ENDPOINT,
+                        "the queue endpoint of the Function App's storage account, https://<account>.queue.core.windows.net")
+                        .toString()).credential(credential());
+            }
+            workQueue = new StorageQueueWorkQueue(builder.buildClient(), settings.createResources());
+        }
+        return workQueue;
     }
 
     /** The Event Grid publisher, when {@code VIGIL_AZURE_EVENTGRID_ENDPOINT} is set (the emulators have none). */

@@ -22,6 +22,7 @@ public record AzureSettings(
         boolean cosmosGatewayMode,
         int predictionShards,
         URI blobEndpoint,
+        URI queueEndpoint,
         String storageConnectionString,
         URI eventGridEndpoint,
         URI keyVaultUri,
@@ -36,6 +37,8 @@ public record AzureSettings(
     public static final String COSMOS_PREDICTION_SHARDS = "VIGIL_AZURE_COSMOS_PREDICTION_SHARDS";
     public static final String BLOB_ENDPOINT = "VIGIL_AZURE_BLOB_ENDPOINT";
     public static final String STORAGE_CONNECTION_STRING = "VIGIL_AZURE_STORAGE_CONNECTION_STRING";
+    /** The queue endpoint of the Function App's own storage account, where queue-triggered functions listen. */
+    public static final String QUEUE_ENDPOINT = "VIGIL_AZURE_QUEUE_ENDPOINT";
     public static final String EVENTGRID_ENDPOINT = "VIGIL_AZURE_EVENTGRID_ENDPOINT";
     public static final String KEYVAULT_URI = "VIGIL_AZURE_KEYVAULT_URI";
     public static final String CLIENT_ID = "VIGIL_AZURE_CLIENT_ID";
@@ -43,7 +46,7 @@ public record AzureSettings(
 
     /** Every setting this record reads, for the documentation check. */
     public static final List<String> NAMES = List.of(COSMOS_ENDPOINT, COSMOS_DATABASE, COSMOS_KEY, COSMOS_CONNECTION_MODE,
-            COSMOS_PREDICTION_SHARDS, BLOB_ENDPOINT, STORAGE_CONNECTION_STRING, EVENTGRID_ENDPOINT, KEYVAULT_URI,
+            COSMOS_PREDICTION_SHARDS, BLOB_ENDPOINT, QUEUE_ENDPOINT, STORAGE_CONNECTION_STRING, EVENTGRID_ENDPOINT, KEYVAULT_URI,
             CLIENT_ID, CREATE_RESOURCES);
 
     public static final String DEFAULT_DATABASE = "vigil";
@@ -76,6 +79,7 @@ public record AzureSettings(
                 mode.equals("gateway"),
                 shards(s),
                 uri(s, BLOB_ENDPOINT),
+                uri(s, QUEUE_ENDPOINT),
                 value(s, STORAGE_CONNECTION_STRING).orElse(null),
                 uri(s, EVENTGRID_ENDPOINT),
                 uri(s, KEYVAULT_URI),

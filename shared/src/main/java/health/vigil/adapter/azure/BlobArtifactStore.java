@@ -47,7 +47,8 @@ final class BlobArtifactStore implements ArtifactStore {
     /** Who uploaded the blob through the control API; only the platform writes blobs (ADR 0010). */
     static final String UPLOADED_BY_METADATA = "vigiluploadedby";
     static final int BLOCK_SIZE = 4 * 1024 * 1024;
-    static final Set<String> CONTAINERS = Set.of(MODELS, PACKAGES, DATASETS, OUTCOMES, AUDIT_EXPORTS, MONITORING);
+    static final Set<String> CONTAINERS = Set.of(MODELS, PACKAGES, DATASETS, OUTCOMES, AUDIT_EXPORTS, MONITORING,
+            BATCH_INPUT, BATCH_OUTPUT);
     private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
     private final BlobServiceClient service;
@@ -132,6 +133,20 @@ final class BlobArtifactStore implements ArtifactStore {
                 throw new NotFoundException(ErrorCode.NOT_FOUND, "blob " + container + "/" + name + " does not exist");
             }
             throw translate("opening " + container + "/" + name, e);
+        }
+    }
+
+    @Override
+    public InputStream open(String container, String name, long offset) {
+        BlobClient blob = blob(container, name);
+        try {
+            return blob.openInputStream(new com.azure.storage.blob.options.BlobInputStreamOptions()
+                    .setRange(new com.azure.storage.blob.models.BlobRange(offset)));
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404) {
+                throw new NotFoundException(ErrorCode.NOT_FOUND, "blob " + container + "/" + name + " does not exist");
+            }
+            throw translate("opening " + container + "/" + name + " from byte " + offset, e);
         }
     }
 

@@ -166,6 +166,7 @@ final class ApiKeyAuthenticator implements Authenticator {
         personas.put("compliance", Set.of(Role.AUDIT_EXPORT));
         personas.put("outcomes-feed", Set.of(Role.OUTCOMES_WRITE));
         personas.put("data-steward", Set.of(Role.DATASETS_REGISTER));
+        personas.put("population-health", Set.of(Role.BATCHES_SUBMIT));
         return java.util.Collections.unmodifiableMap(personas);
     }
 }

@@ -358,9 +358,11 @@ final class PredictionJournal implements AutoCloseable {
         byte[] slot = utf8(r.slot().wireName());
         byte[] patient = utf8(r.patientPseudonym());
         byte[] explanation = utf8(r.explanation());
+        byte[] batch = utf8(r.batchId());
         float[] features = r.features();
         int payload = sized(id) + sized(model) + Integer.BYTES + sized(slot) + sized(patient) + Long.BYTES
-                + Integer.BYTES + Integer.BYTES + features.length * Float.BYTES + Double.BYTES + 1 + sized(explanation);
+                + Integer.BYTES + Integer.BYTES + features.length * Float.BYTES + Double.BYTES + 1 + sized(explanation)
+                + sized(batch);
         byte[] bytes = new byte[FRAME_HEADER_BYTES + payload];
         ByteBuffer out = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         out.putInt(payload).putInt(0);
@@ -376,6 +378,8 @@ final class PredictionJournal implements AutoCloseable {
         }
         out.putDouble(r.score()).put((byte) (r.decision() ? 1 : 0));
         put(out, explanation);
+        // Added after the first journals were written: a frame that ends before it has no batch.
+        put(out, batch);
         out.putInt(4, crc(bytes, FRAME_HEADER_BYTES, payload));
         return bytes;
     }
@@ -398,7 +402,9 @@ final class PredictionJournal implements AutoCloseable {
             double score = in.getDouble();
             boolean decision = in.get() != 0;
             String explanation = string(in);
-            return new PredictionRecord(id, model, version, slot, patient, time, features, score, decision, explanation);
+            String batch = in.hasRemaining() ? string(in) : null;
+            return new PredictionRecord(id, model, version, slot, patient, time, features, score, decision, explanation,
+                    batch);
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("frame shorter than its record", e);
         }

@@ -84,19 +84,20 @@ final class SqlitePredictionLog implements PredictionLog {
     // Nanoseconds since the epoch fit a long from 1677-09-21 to 2262-04-11.
     private static final Instant EARLIEST = Instant.ofEpochSecond(0, Long.MIN_VALUE);
     private static final Instant LATEST = Instant.ofEpochSecond(0, Long.MAX_VALUE);
-    private static final int SCHEMA_VERSION = 1;
     /** Where the drain stopped: one row, written in the same transaction as the records it moved. */
     private static final String JOURNAL_STATE = "CREATE TABLE IF NOT EXISTS prediction_journal"
             + " (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, drained_offset INTEGER NOT NULL)";
-    private static final List<String> SCHEMA = List.of(
+    /** Version 1: the predictions and the journal state; version 2: the batch job a prediction belongs to. */
+    private static final List<List<String>> MIGRATIONS = List.of(List.of(
             "CREATE TABLE predictions (seq INTEGER PRIMARY KEY, prediction_id TEXT NOT NULL, model TEXT NOT NULL,"
                     + " version INTEGER NOT NULL, slot TEXT NOT NULL, patient TEXT, time_nanos INTEGER NOT NULL,"
                     + " features BLOB NOT NULL, score REAL NOT NULL, decision INTEGER NOT NULL, explanation TEXT)",
             "CREATE INDEX predictions_by_model_time ON predictions (model, time_nanos)",
             "CREATE INDEX predictions_by_time ON predictions (time_nanos)",
-            JOURNAL_STATE);
+            JOURNAL_STATE),
+            List.of("ALTER TABLE predictions ADD COLUMN batch TEXT"));
     private static final String INSERT = "INSERT INTO predictions (prediction_id, model, version, slot, patient,"
-            + " time_nanos, features, score, decision, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " time_nanos, features, score, decision, explanation, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String MARK_DRAINED = "INSERT OR REPLACE INTO prediction_journal (id, generation,"
             + " drained_offset) VALUES (1, ?, ?)";
 
@@ -178,7 +179,7 @@ final class SqlitePredictionLog implements PredictionLog {
         Objects.requireNonNull(beforeBatch, "beforeBatch");
         Objects.requireNonNull(beforeDrain, "beforeDrain");
         SqliteDatabase db = SqliteDatabase.open(home.resolve(FILE_NAME), "prediction log", synchronous(durability),
-                SCHEMA_VERSION, SCHEMA);
+                MIGRATIONS);
         PredictionJournal journal = null;
         try {
             // Files made before the journal existed lack its table.
@@ -290,7 +291,7 @@ final class SqlitePredictionLog implements PredictionLog {
         awaitDrained();
         db.read("scan the predictions of " + model, c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT prediction_id, version, slot, patient, time_nanos,"
-                    + " features, score, decision, explanation FROM predictions"
+                    + " features, score, decision, explanation, batch FROM predictions"
                     + " WHERE model = ? AND time_nanos >= ? AND time_nanos < ? ORDER BY time_nanos, seq")) {
                 s.setString(1, model.value());
                 s.setLong(2, clampedNanos(from));
@@ -317,7 +318,7 @@ final class SqlitePredictionLog implements PredictionLog {
         long from = clampedNanos(time.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
         return db.read("find a prediction of " + model, c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT prediction_id, version, slot, patient, time_nanos,"
-                    + " features, score, decision, explanation FROM predictions"
+                    + " features, score, decision, explanation, batch FROM predictions"
                     + " WHERE model = ? AND time_nanos >= ? AND time_nanos < ? AND prediction_id = ?")) {
                 s.setString(1, model.value());
                 s.setLong(2, from);
@@ -864,6 +865,7 @@ final class SqlitePredictionLog implements PredictionLog {
         s.setDouble(8, r.score());
         s.setInt(9, r.decision() ? 1 : 0);
         setNullable(s, 10, r.explanation());
+        setNullable(s, 11, r.batchId());
     }
 
     private static void exec(Connection c, String sql) throws SQLException {
@@ -877,7 +879,7 @@ final class SqlitePredictionLog implements PredictionLog {
         return new PredictionRecord(rs.getString(1), model, rs.getInt(2), Slot.fromWire(rs.getString(3)),
                 rs.getString(4), Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
                         Math.floorMod(nanos, 1_000_000_000L)),
-                decode(rs.getBytes(6)), rs.getDouble(7), rs.getInt(8) != 0, rs.getString(9));
+                decode(rs.getBytes(6)), rs.getDouble(7), rs.getInt(8) != 0, rs.getString(9), rs.getString(10));
     }
 
     static byte[] encode(float[] features) {

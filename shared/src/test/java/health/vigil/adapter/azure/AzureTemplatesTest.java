@@ -146,7 +146,7 @@ class AzureTemplatesTest {
         assertThat(m.find()).isTrue();
         assertThat(m.group(1).replace("'", "").split(", ")).containsExactlyInAnyOrder(
                 ArtifactStore.MODELS, ArtifactStore.PACKAGES, ArtifactStore.DATASETS, ArtifactStore.AUDIT_EXPORTS,
-                ArtifactStore.OUTCOMES, ArtifactStore.MONITORING,
+                ArtifactStore.OUTCOMES, ArtifactStore.MONITORING, ArtifactStore.BATCH_INPUT, ArtifactStore.BATCH_OUTPUT,
                 "event-deadletter");
         assertThat(module("eventgrid-subscriptions.bicep")).contains("blobContainerName: 'event-deadletter'")
                 .contains("deadLetterWithResourceIdentity: deadLetter").doesNotContain("deadLetterDestination: {\n      endpointType");

@@ -138,12 +138,20 @@ public final class HttpApi {
         return builder.build();
     }
 
+    /**
+     * What a page may load: nothing but its own inline style, and forms post only back to Vigil. Pages carry no
+     * script; a clinical application may still frame them, which is what the clinician's view is for.
+     */
+    public static final String PAGE_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:;"
+            + " form-action 'self'; base-uri 'none'";
+
     /** A text response in the media type the handler chose. */
     private static HttpResponseMessage text(HttpRequestMessage<?> request, int status, Reply.Text text,
             Map<String, String> headers) {
         HttpResponseMessage.Builder builder = request.createResponseBuilder(HttpStatus.valueOf(status))
                 .header("Content-Type", text.mediaType() + "; charset=utf-8")
-                .header("Cache-Control", "no-store");
+                .header("Cache-Control", "no-store")
+                .header("X-Content-Type-Options", "nosniff");
         headers.forEach(builder::header);
         return builder.body(text.content()).build();
     }

@@ -17,6 +17,15 @@ public record Reply(int status, Object body, Map<String, String> headers) {
         return new Reply(200, new Text(mediaType, content), headers);
     }
 
+    /**
+     * A 200 web page (or fragment) that may load nothing from anywhere ({@link HttpApi#PAGE_SECURITY_POLICY}),
+     * answered according to the request's {@code Accept} header.
+     */
+    public static Reply page(String markup) {
+        return text("text/html", markup, Map.of("Vary", "Accept", "Content-Security-Policy",
+                HttpApi.PAGE_SECURITY_POLICY, "Referrer-Policy", "no-referrer"));
+    }
+
     /** A body written as it is, with its own media type. */
     public record Text(String mediaType, String content) {}
 }

@@ -71,7 +71,14 @@ class FunctionJsonIT {
                 Map.entry("AuditExport", List.of("httpTrigger", "audit/exports", "POST", "ANONYMOUS")),
                 Map.entry("AuditEvidenceVerify", List.of("httpTrigger", "audit/evidence/verify", "GET", "ANONYMOUS")),
                 Map.entry("AuditDailyExport", List.of("timerTrigger", "0 15 0 * * *", "", "")),
-                Map.entry("AuditAnchor", List.of("timerTrigger", "0 0 * * * *", "", ""))));
+                Map.entry("AuditAnchor", List.of("timerTrigger", "0 0 * * * *", "", "")),
+                Map.entry("SubmitBatch", List.of("httpTrigger", "batches", "POST", "ANONYMOUS")),
+                Map.entry("GetBatch", List.of("httpTrigger", "batches/{id}", "GET", "ANONYMOUS")),
+                Map.entry("GetBatchSummary", List.of("httpTrigger", "batches/{id}/summary", "GET", "ANONYMOUS")),
+                Map.entry("GetBatchResults", List.of("httpTrigger", "batches/{id}/results", "GET", "ANONYMOUS")),
+                Map.entry("StartBatchOnUpload", List.of("eventGridTrigger", "", "", "")),
+                Map.entry("ScoreBatchPartition", List.of("queueTrigger", "batch-partitions on AzureWebJobsStorage", "",
+                        ""))));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.control."));
     }
 

@@ -27,7 +27,8 @@ class FunctionJsonIT {
                 "ModelReady", List.of("httpTrigger", "v2/models/{name}/ready", "GET", "ANONYMOUS"),
                 "Infer", List.of("httpTrigger", "v2/models/{name}/infer", "POST", "ANONYMOUS"),
                 "InferVersion", List.of("httpTrigger", "v2/models/{name}/versions/{version}/infer", "POST", "ANONYMOUS"),
-                "Score", List.of("httpTrigger", "score/{name}", "POST", "ANONYMOUS")));
+                "Score", List.of("httpTrigger", "score/{name}", "POST", "ANONYMOUS"),
+                "PredictionExplanation", List.of("httpTrigger", "predictions/{id}/explanation", "GET", "ANONYMOUS")));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.scoring."));
     }
 

@@ -20,7 +20,7 @@ import java.util.zip.ZipFile;
 public final class GeneratedFunctions {
     private GeneratedFunctions() {}
 
-    /** One generated function: {@code routeOrSchedule} is the HTTP route or the timer's schedule. */
+    /** One generated function: {@code routeOrSchedule} is the HTTP route, the timer's schedule or the queue's name. */
     public record Trigger(String type, String routeOrSchedule, String methods, String authLevel, String entryPoint) {
         public List<String> summary() {
             return List.of(type, routeOrSchedule, methods, authLevel);
@@ -45,6 +45,8 @@ public final class GeneratedFunctions {
                 List<String> methods = new ArrayList<>();
                 trigger.path("methods").forEach(m -> methods.add(m.asText()));
                 String routeOrSchedule = trigger.has("schedule") ? trigger.get("schedule").asText()
+                        : trigger.has("queueName") ? trigger.get("queueName").asText() + " on "
+                                + trigger.path("connection").asText()
                         : trigger.path("route").asText();
                 functions.put(dir.getFileName().toString(), new Trigger(trigger.get("type").asText(), routeOrSchedule,
                         String.join(",", methods), trigger.path("authLevel").asText(),

@@ -1,0 +1,205 @@
+package health.vigil.bench.scoring;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import health.vigil.config.VigilConfig.PredictionLogDurability;
+import health.vigil.port.ArtifactStore;
+import health.vigil.scoring.batch.BatchJob;
+import health.vigil.scoring.batch.BatchRequest;
+import health.vigil.scoring.batch.BatchService;
+import health.vigil.scoring.batch.BatchSettings;
+import health.vigil.scoring.batch.BatchStatus;
+import health.vigil.testing.samples.SampleModels;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A batch file of {@code rows} patients (default 1,000,000) on the 200-tree benchmark model, scored side by side in
+ * one run: (a) ONNX Runtime's own batch throughput, bare {@code OrtSession.run} over the same rows already decoded
+ * into float batches of the chunk size, on as many threads as the batch path's workers; (b) Vigil's batch job from
+ * submission to the summary: planning pass (sha256, rows, partitions), parsing, validation, pseudonymisation, the
+ * feature pipeline, the same ONNX Runtime runs, the prediction log (journal and SQLite) and the results file, with
+ * partitions scored by {@code workers} threads as the local host's queue does. Rounds alternate (bare, Vigil).
+ * Reports rows/s, the ratio, and the peak heap used during each Vigil run (sampled every 5 ms) and the process's
+ * peak resident set (VmHWM).
+ *
+ * <p>Arguments: {@code [rows] [rounds] [workers]}.
+ */
+public final class BatchScoringRatio {
+    private static final int CHUNK_ROWS = BatchSettings.DEFAULTS.chunkRows();
+
+    private BatchScoringRatio() {}
+
+    public static void main(String[] args) throws Exception {
+        int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int workers = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        int width = SampleModels.benchmarkSchema().features().size();
+        float[] matrix = SampleModels.benchmarkRows(rows, 11);
+        ConcurrentLinkedQueue<String> queued = new ConcurrentLinkedQueue<>();
+        // Partitions small enough that every worker has work: a quarter of the file per worker, at most the default.
+        long fileBytes = (long) rows * (width * 11L + 16);
+        BatchSettings settings = new BatchSettings(Math.min(BatchSettings.DEFAULTS.partitionBytes(),
+                Math.max(1 << 20, fileBytes / (4L * workers))), CHUNK_ROWS, BatchSettings.DEFAULTS.maxLineBytes());
+        try (BenchmarkPlatform bench = BenchmarkPlatform.start(PredictionLogDurability.DEFAULT,
+                b -> b.workQueue((queue, id, message) -> queued.add(message)).batchSettings(settings))) {
+            Path csv = Files.createTempFile(bench.home(), "patients", ".csv");
+            writeCsv(csv, matrix, rows, width);
+            try (InputStream in = Files.newInputStream(csv)) {
+                bench.platform().artifacts().put(ArtifactStore.BATCH_INPUT, "bench/patients.csv", in, false);
+            }
+            long size = Files.size(csv);
+            Files.delete(csv);
+            System.out.printf(Locale.ROOT, "file: %,d rows, %,d bytes (%.1f MiB); %d workers; partitions of %,d bytes;"
+                    + " chunks of %,d rows; max heap %,d MiB%n", rows, size, size / 1048576.0, workers,
+                    settings.partitionBytes(), CHUNK_ROWS, Runtime.getRuntime().maxMemory() >> 20);
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                options.setIntraOpNumThreads(1);
+                try (OrtSession session = env.createSession(bench.sample().onnx(), options)) {
+                    for (int round = 1; round <= rounds; round++) {
+                        double bare = bareRowsPerSecond(env, session, matrix, rows, width, workers);
+                        Measured vigil = vigilRun(bench, queued, workers);
+                        System.out.printf(Locale.ROOT, "round %d: bare OrtSession.run %,.0f rows/s | Vigil batch %,.0f"
+                                + " rows/s (%,d scored) | ratio %.2fx of bare | heap before the job %,d MiB (the"
+                                + " benchmark's own float rows), peak during it %,d MiB%n",
+                                round, bare, vigil.rowsPerSecond(), vigil.scored(), vigil.rowsPerSecond() / bare,
+                                vigil.baselineHeapBytes() >> 20, vigil.peakHeapBytes() >> 20);
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "process peak resident set (VmHWM): %s%n", peakResident());
+        }
+    }
+
+    private static void writeCsv(Path file, float[] matrix, int rows, int width) throws IOException {
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            out.write("patientId");
+            for (int c = 0; c < width; c++) {
+                out.write(String.format(Locale.ROOT, ",x%02d", c));
+            }
+            out.write('\n');
+            StringBuilder line = new StringBuilder(16 * width);
+            for (int r = 0; r < rows; r++) {
+                line.setLength(0);
+                line.append("bench-patient-").append(r);
+                for (int c = 0; c < width; c++) {
+                    float v = matrix[r * width + c];
+                    line.append(',');
+                    if (!Float.isNaN(v)) {
+                        line.append(v);
+                    }
+                }
+                out.append(line).append('\n');
+            }
+        }
+    }
+
+    /** Bare ONNX Runtime over the same rows in chunk-sized batches, split between {@code workers} threads. */
+    private static double bareRowsPerSecond(OrtEnvironment env, OrtSession session, float[] matrix, int rows, int width,
+            int workers) throws Exception {
+        String input = session.getInputNames().iterator().next();
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        AtomicLong checksum = new AtomicLong();
+        try {
+            long started = System.nanoTime();
+            List<Future<?>> runs = new ArrayList<>();
+            int share = (rows + workers - 1) / workers;
+            for (int w = 0; w < workers; w++) {
+                int from = w * share;
+                int to = Math.min(rows, from + share);
+                runs.add(pool.submit(() -> {
+                    for (int start = from; start < to; start += CHUNK_ROWS) {
+                        int n = Math.min(CHUNK_ROWS, to - start);
+                        try (OnnxTensor tensor = OnnxTensor.createTensor(env,
+                                FloatBuffer.wrap(matrix, start * width, n * width).slice(), new long[] {n, width});
+                                OrtSession.Result result = session.run(Map.of(input, tensor))) {
+                            checksum.addAndGet(result.size());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> run : runs) {
+                run.get();
+            }
+            return rows / ((System.nanoTime() - started) / 1e9);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private record Measured(double rowsPerSecond, long scored, long peakHeapBytes, long baselineHeapBytes) {}
+
+    /** One batch job of the whole file, from submission to its summary, partitions on {@code workers} threads. */
+    private static Measured vigilRun(BenchmarkPlatform bench, ConcurrentLinkedQueue<String> queued, int workers)
+            throws Exception {
+        BatchService batches = bench.platform().batches();
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        System.gc();
+        long baseline = memory.getHeapMemoryUsage().getUsed();
+        AtomicLong peak = new AtomicLong();
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        sampler.setDaemon(true);
+        sampler.start();
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        try {
+            long started = System.nanoTime();
+            BatchJob job = batches.submit(new BatchRequest(bench.sample().manifest().name(), null, "bench/patients.csv",
+                    false), "bench");
+            List<Future<?>> runs = new ArrayList<>();
+            for (String m; (m = queued.poll()) != null; ) {
+                String message = m;
+                runs.add(pool.submit(() -> batches.scorePartition(message)));
+            }
+            for (Future<?> run : runs) {
+                run.get();
+            }
+            BatchStatus status = batches.status(job.id());
+            double seconds = (System.nanoTime() - started) / 1e9;
+            if (status.state() != BatchStatus.State.COMPLETED) {
+                throw new IllegalStateException("the batch job ended " + status.state() + ": " + status.failure());
+            }
+            return new Measured(job.rows() / seconds, status.scored(), peak.get(), baseline);
+        } finally {
+            pool.shutdown();
+            sampler.interrupt();
+        }
+    }
+
+    private static String peakResident() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return line.substring(6).trim();
+            }
+        }
+        return "not available on this system";
+    }
+}

@@ -1,0 +1,202 @@
+package health.vigil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.adapter.local.OwnerOnlyFiles;
+import health.vigil.json.Json;
+import health.vigil.port.ArtifactStore;
+import health.vigil.scoring.batch.BatchService;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code vigil batch ...}: score a whole file of patients with a model's deployed (or a pinned approved) version,
+ * follow its progress, and download the per-row results, as the population-health role.
+ */
+@Command(name = "batch", mixinStandardHelpOptions = true, description = "Batch scoring of files: submit, status, download.",
+        subcommands = {BatchCommand.Submit.class, BatchCommand.Status.class, BatchCommand.Download.class})
+final class BatchCommand {
+    static final String PERSONA = "population-health";
+    private static final int BAR_WIDTH = 30;
+
+    @Command(name = "submit", mixinStandardHelpOptions = true,
+            description = "Score a CSV or JSON Lines file (one patient per line) and follow it to the end.")
+    static final class Submit implements Callable<Integer> {
+        @Parameters(index = "0", arity = "0..1",
+                description = "The file, copied into the platform's batch-input container (a local platform's home)")
+        Path file;
+
+        @Option(names = "--input", description = "Instead of a file: a blob already in batch-input (as uploaded in Azure)")
+        String input;
+
+        @Option(names = "--model", required = true, description = "The model")
+        String model;
+
+        @Option(names = "--version", description = "An approved version to pin (default: the deployed one)")
+        Integer version;
+
+        @Option(names = "--explain", description = "Explain each scored row (top contributing factors)")
+        boolean explain;
+
+        @Option(names = "--no-wait", description = "Return once the job is accepted")
+        boolean noWait;
+
+        @Mixin
+        ModelsCommand.Target target = new ModelsCommand.Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            if ((file == null) == (input == null)) {
+                System.err.println("give either a FILE or --input NAME (a blob already in batch-input)");
+                return 2;
+            }
+            String blob = input != null ? input : copyIntoBatchInput(target.home, file);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("model", model);
+            if (version != null) {
+                body.put("version", version);
+            }
+            body.put("input", blob);
+            body.put("explain", explain);
+            ControlClient client = target.client(PERSONA);
+            HttpResponse<String> response = client.exchange("POST", "/batches", body);
+            if (response.statusCode() != 202 || noWait) {
+                return target.print(response, BatchCommand::statusLine);
+            }
+            String id = ControlClient.parse(response.body()).path("id").asText();
+            System.out.println("batch " + id + " submitted");
+            return follow(client, id, target.json);
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a batch job's progress.")
+    static final class Status implements Callable<Integer> {
+        @Parameters(index = "0", description = "The batch id")
+        String id;
+
+        @Option(names = "--wait", description = "Follow the job with a progress bar until it ends")
+        boolean await;
+
+        @Mixin
+        ModelsCommand.Target target = new ModelsCommand.Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            ControlClient client = target.client(PERSONA);
+            if (await) {
+                return follow(client, id, target.json);
+            }
+            return target.print(client.exchange("GET", "/batches/" + id, null), BatchCommand::statusLine);
+        }
+    }
+
+    @Command(name = "download", mixinStandardHelpOptions = true,
+            description = "Download a completed job's per-row results (JSON Lines) to a file.")
+    static final class Download implements Callable<Integer> {
+        @Parameters(index = "0", description = "The batch id")
+        String id;
+
+        @Option(names = "--out", required = true, description = "Where to write the results (created owner-only)")
+        Path out;
+
+        @Mixin
+        ModelsCommand.Target target = new ModelsCommand.Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            ControlClient client = target.client(PERSONA);
+            Path parent = out.toAbsolutePath().getParent();
+            Path partial = OwnerOnlyFiles.createTempFile(parent, ".vigil-results-", ".part");
+            long offset = 0;
+            long total = -1;
+            try (OutputStream file = Files.newOutputStream(partial, StandardOpenOption.TRUNCATE_EXISTING)) {
+                do {
+                    HttpResponse<String> page = client.exchange("GET", "/batches/" + id + "/results?offset=" + offset,
+                            null);
+                    if (page.statusCode() != 200) {
+                        Files.deleteIfExists(partial);
+                        return target.print(page, body -> "");
+                    }
+                    file.write(page.body().getBytes(StandardCharsets.UTF_8));
+                    offset = Long.parseLong(page.headers().firstValue("x-vigil-next-offset").orElseThrow());
+                    total = Long.parseLong(page.headers().firstValue("x-vigil-total-bytes").orElseThrow());
+                    bar(System.err, offset, total, "bytes");
+                } while (offset < total);
+            }
+            System.err.println();
+            Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            System.out.println("wrote " + total + " bytes of results to " + out);
+            return 0;
+        }
+    }
+
+    /**
+     * Puts the file into the local platform's {@code batch-input} container under {@code requests/}, where it waits
+     * for the POST that names it (an upload elsewhere in the container starts a job on its own).
+     */
+    static String copyIntoBatchInput(Path home, Path file) throws IOException {
+        String name = BatchService.REQUESTED_PREFIX + UUID.randomUUID() + "/" + file.getFileName();
+        Path target = home.resolve("blobs").resolve(ArtifactStore.BATCH_INPUT).resolve(name);
+        Path folder = OwnerOnlyFiles.createFolders(target.getParent());
+        Path staged = OwnerOnlyFiles.createTempFile(folder, ".staged-", ".tmp");
+        Files.copy(file, staged, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+        return name;
+    }
+
+    /** Polls the job, drawing a progress bar on standard error, until it completes or fails. */
+    private static int follow(ControlClient client, String id, boolean json) throws IOException, InterruptedException {
+        while (true) {
+            HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
+            JsonNode status = ControlClient.parse(response.body());
+            if (response.statusCode() != 200) {
+                System.err.println(response.statusCode() + " " + status.at("/error/message").asText());
+                return 1;
+            }
+            bar(System.err, status.path("rowsDone").asLong(), status.path("rows").asLong(), "rows");
+            String state = status.path("state").asText();
+            if (!state.equals("RUNNING")) {
+                System.err.println();
+                System.out.println(json ? Json.write(status) : statusLine(status));
+                return state.equals("COMPLETED") ? 0 : 1;
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    static void bar(PrintStream out, long done, long total, String unit) {
+        double share = total <= 0 ? 1.0 : Math.min(1.0, (double) done / total);
+        int filled = (int) Math.round(share * BAR_WIDTH);
+        out.printf("\r[%s%s] %3d%% %,d/%,d %s", "#".repeat(filled), ".".repeat(BAR_WIDTH - filled),
+                Math.round(share * 100), done, total, unit);
+        out.flush();
+    }
+
+    static String statusLine(JsonNode s) {
+        String line = "batch " + s.path("id").asText() + " " + s.path("state").asText().toLowerCase(java.util.Locale.ROOT)
+                + ": " + s.path("model").asText() + " version " + s.path("version").asInt() + ", "
+                + s.path("rowsDone").asLong() + " of " + s.path("rows").asLong() + " rows (" + s.path("scored").asLong()
+                + " scored, " + s.path("refused").asLong() + " refused)";
+        if (s.hasNonNull("results")) {
+            line += "; results in " + s.path("results").asText();
+        }
+        if (s.hasNonNull("failure")) {
+            line += "; " + s.path("failure").asText();
+        }
+        return line;
+    }
+}

@@ -1,0 +1,154 @@
+package health.vigil.cli.dashboard;
+
+import static health.vigil.functions.common.html.Html.escape;
+
+import health.vigil.canary.CanaryAnalysis;
+import health.vigil.functions.common.html.Html;
+import health.vigil.model.CanaryMetric;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
+import health.vigil.model.StepAnalysis;
+import health.vigil.model.TrafficSlot;
+import health.vigil.platform.VigilPlatform;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * Each model's deployment: its revision, who changed it when, the traffic slots with their weights, and its
+ * canary ramp when it has one: where the ramp stands, the canary's weight over time, and every step's analysis
+ * with its metrics, p-values and decision (what {@code GET /models/{name}/canary} and {@code .../canary/analysis}
+ * answer with, read from the same deployment document).
+ */
+final class DeploymentsView extends View {
+
+    DeploymentsView(Supplier<VigilPlatform> platform) {
+        super("deployments", "Deployments", null, platform);
+    }
+
+    @Override
+    Rendered render(PageRequest request) {
+        VigilPlatform p = platform.get();
+        StringBuilder body = new StringBuilder();
+        int shown = 0;
+        for (ModelName m : p.registry().listModels()) {
+            Optional<Deployment> found = p.registry().deployment(m);
+            if (found.isEmpty()) {
+                continue;
+            }
+            Deployment d = found.get();
+            shown++;
+            body.append("<section aria-labelledby=\"deployment-").append(escape(m.value())).append("\"><h2 id=\"deployment-")
+                    .append(escape(m.value())).append("\">").append(escape(m.value())).append("</h2><p>Revision ")
+                    .append(d.revision()).append(", changed ").append(Pages.time(d.updatedAt())).append(" by ")
+                    .append(escape(d.updatedBy() == null ? "\u2013" : d.updatedBy())).append(".</p>");
+            List<String> labels = new ArrayList<>();
+            List<Integer> weights = new ArrayList<>();
+            StringBuilder table = Pages.table("slots-" + m.value(), "Traffic slots of " + m.value(), "Slot",
+                    "Version", "#Weight");
+            for (TrafficSlot s : d.slots()) {
+                Pages.row(table, escape(s.slot().wireName()), Pages.link(VersionView.href(m, s.version()),
+                        "version " + s.version()), "#" + Pages.weight(s.weightBasisPoints()));
+                labels.add(s.slot().wireName() + " v" + s.version());
+                weights.add(s.weightBasisPoints());
+            }
+            body.append(Charts.weights("weights-" + m.value(), "Live traffic of " + m.value() + ": "
+                    + ModelsView.traffic(d), labels, weights));
+            body.append(Pages.end(table));
+            if (d.canary() != null) {
+                body.append(canary(m, d.canary()));
+            }
+            body.append("</section>");
+        }
+        if (shown == 0) {
+            body.append("<p>No model is deployed yet. An operator deploys an approved version with"
+                    + " <code>POST /models/{name}/versions/{version}/deploy</code>.</p>");
+        }
+        return new Rendered("Deployments", body.toString());
+    }
+
+    /** The canary's weight from a moment on: where it started, then after each judged step (steps count from 0). */
+    record Point(Instant at, int basisPoints) {}
+
+    /**
+     * The ramp's weight over time from its own record: its first step at its start, then at the end of each
+     * analysed window the weight the decision left (the next step on a pass, 0 on a rollback, the same on an
+     * extension); an abort ends at 0 when it was made.
+     */
+    static List<Point> timeline(CanaryRamp ramp) {
+        List<Point> points = new ArrayList<>();
+        points.add(new Point(ramp.startedAt(), ramp.steps().get(0)));
+        for (StepAnalysis a : ramp.analyses()) {
+            int after = switch (a.decision()) {
+                case StepAnalysis.PASS -> ramp.steps().get(Math.min(a.step() + 1, ramp.steps().size() - 1));
+                case StepAnalysis.FAIL -> 0;
+                default -> a.weightBasisPoints();
+            };
+            points.add(new Point(a.windowTo(), after));
+        }
+        return points;
+    }
+
+    private static String canary(ModelName m, CanaryRamp r) {
+        String id = m.value();
+        StringBuilder out = new StringBuilder("<h3 id=\"canary-").append(escape(id)).append("\">Canary of version ")
+                .append(r.version()).append(" against version ").append(r.stableVersion()).append("</h3>");
+        out.append("<dl class=\"facts\" id=\"canary-facts-").append(escape(id)).append("\"><dt>Status</dt><dd data-fact=\"status\">")
+                .append(escape(r.status().wireName())).append("</dd><dt>Step</dt><dd data-fact=\"step\">")
+                .append(r.step() + 1).append(" of ").append(r.steps().size()).append(" (")
+                .append(Pages.weight(r.weightBasisPoints())).append(")</dd><dt>Ramp</dt><dd>")
+                .append(escape(r.steps().stream().map(Pages::weight).collect(Collectors.joining(" \u2192 "))))
+                .append("</dd><dt>Bake time</dt><dd>").append(escape(r.bakeTime().toString().substring(2).toLowerCase(
+                        java.util.Locale.ROOT))).append("</dd><dt>Started</dt><dd>").append(Pages.time(r.startedAt()))
+                .append(" by ").append(escape(r.startedBy())).append("</dd><dt>Next judgement</dt><dd>")
+                .append(r.status().live() ? Pages.time(r.judgeAt()) : "none (the ramp has ended)")
+                .append("</dd><dt>Last change</dt><dd>").append(escape(r.transition() == null ? "\u2013" : r.transition()))
+                .append(r.reason() == null ? "" : ": " + escape(r.reason())).append("</dd><dt>Test level per metric"
+                + " and step</dt><dd>").append(Html.number(CanaryAnalysis.testLevel(r), 5)).append("</dd></dl>");
+
+        List<Point> points = timeline(r);
+        String description = "Canary weight over time: " + points.stream().map(pt -> Pages.weight(pt.basisPoints())
+                + " from " + pt.at()).collect(Collectors.joining(", ")) + ". The same steps are in the table below.";
+        out.append(Charts.steps("ramp-" + id, "Weight of canary version " + r.version() + " of " + id + " over time",
+                description, points.stream().map(Point::at).toList(), points.stream().map(Point::basisPoints).toList(),
+                "canary v" + r.version()));
+
+        StringBuilder steps = Pages.table("steps-" + id, r.analyses().size() + " analysed steps of the canary of "
+                + id + ", oldest first", "Step", "#Weight", "Window", "#Canary predictions", "#Stable predictions",
+                "Decision", "Reason");
+        StringBuilder metrics = Pages.table("step-metrics-" + id, "Each step's metrics: canary against stable",
+                "Step", "Metric", "#Canary", "#Stable", "#Statistic", "#p-value", "#Level", "Result", "Test");
+        for (StepAnalysis a : r.analyses()) {
+            Pages.row(steps, "#" + (a.step() + 1), "#" + Pages.weight(a.weightBasisPoints()),
+                    Pages.time(a.windowFrom()) + " \u2013 " + Pages.time(a.windowTo()), "#" + a.canaryCount(),
+                    "#" + a.stableCount(), decision(a.decision()), escape(a.reason() == null ? "" : a.reason()));
+            for (CanaryMetric metric : a.metrics()) {
+                Pages.row(metrics, "#" + (a.step() + 1), escape(metric.name()), "#" + Html.number(metric.canary(), 4),
+                        "#" + Html.number(metric.stable(), 4), "#" + Html.number(metric.statistic(), 3),
+                        "#" + pValue(metric.pValue()), "#" + Html.number(metric.level(), 5),
+                        metric.failed() ? "<span class=\"status-bad\">\u2718 failed</span>" : "\u2714 healthy",
+                        escape(metric.test() == null ? "" : metric.test()));
+            }
+        }
+        out.append(Pages.end(steps)).append(Pages.end(metrics));
+        return out.toString();
+    }
+
+    /** A decision in words with a symbol, never by colour alone. */
+    private static String decision(String decision) {
+        return switch (decision) {
+            case StepAnalysis.PASS -> "<span class=\"decision\">\u2714 pass</span>";
+            case StepAnalysis.FAIL -> "<span class=\"decision status-bad\">\u2718 fail (rolled back)</span>";
+            default -> "<span class=\"decision\">\u23f8 extend</span>";
+        };
+    }
+
+    /** A p-value for people: four decimals, or "< 0.0001". */
+    static String pValue(double p) {
+        return Double.isFinite(p) && p < 0.0001 ? "&lt; 0.0001" : Html.number(p, 4);
+    }
+}

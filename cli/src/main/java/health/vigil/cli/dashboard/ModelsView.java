@@ -1,0 +1,45 @@
+package health.vigil.cli.dashboard;
+
+import static health.vigil.functions.common.html.Html.escape;
+
+import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
+import health.vigil.model.TrafficSlot;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.registry.ModelSummary;
+import health.vigil.security.Role;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/** Every registered model with its latest version and stage and what is deployed (the registry's summaries). */
+final class ModelsView extends View {
+
+    ModelsView(Supplier<VigilPlatform> platform) {
+        super("models", "Models", null, platform);
+    }
+
+    @Override
+    Rendered render(PageRequest request) {
+        VigilPlatform p = platform.get();
+        StringBuilder table = Pages.table("models", "Registered models", "Model", "#Versions", "Latest version",
+                "Latest stage", "Live traffic");
+        for (ModelName m : p.registry().listModels()) {
+            ModelSummary s = p.registry().summary(m);
+            Pages.row(table, Pages.link("/dashboard/models/" + m.value(), m.value()), "#" + s.versionCount(),
+                    s.latest() == null ? "\u2013" : "#" + s.latest().version(),
+                    s.latest() == null ? "\u2013" : escape(s.latest().stage().wireName()),
+                    escape(s.currentDeployment().map(ModelsView::traffic).orElse("not deployed")));
+        }
+        return new Rendered("Models", Pages.end(table));
+    }
+
+    /** "stable v2 100.00 %", "stable v2 99.00 %, canary v3 1.00 %". */
+    static String traffic(Deployment d) {
+        return d.slots().stream().filter(s -> s.weightBasisPoints() > 0 || s.slot() != health.vigil.model.Slot.SHADOW)
+                .map(ModelsView::slot).collect(Collectors.joining(", "));
+    }
+
+    static String slot(TrafficSlot s) {
+        return s.slot().wireName() + " v" + s.version() + " " + Pages.weight(s.weightBasisPoints());
+    }
+}

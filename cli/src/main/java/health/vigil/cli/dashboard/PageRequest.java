@@ -1,0 +1,45 @@
+package health.vigil.cli.dashboard;
+
+import health.vigil.error.ValidationException;
+import health.vigil.security.Principal;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Optional;
+
+/** A signed-in request for a page: who asks, the route's values and the query. */
+record PageRequest(Principal principal, Map<String, String> route, Map<String, String> query) {
+
+    String segment(String name) {
+        return route.get(name);
+    }
+
+    Optional<String> param(String name) {
+        return Optional.ofNullable(query.get(name)).filter(v -> !v.isBlank());
+    }
+
+    LocalDate day(String name, LocalDate fallback) {
+        return param(name).map(v -> {
+            try {
+                return LocalDate.parse(v);
+            } catch (DateTimeParseException e) {
+                throw new ValidationException("query parameter '" + name + "' must be a date like 2026-11-24");
+            }
+        }).orElse(fallback);
+    }
+
+    int whole(String name, int fallback, int min, int max) {
+        return param(name).map(v -> {
+            try {
+                int value = Integer.parseInt(v);
+                if (value >= min && value <= max) {
+                    return value;
+                }
+            } catch (NumberFormatException e) {
+                // the message below
+            }
+            throw new ValidationException("query parameter '" + name + "' must be a whole number from " + min + " to "
+                    + max);
+        }).orElse(fallback);
+    }
+}

@@ -1,0 +1,150 @@
+package health.vigil.cli.dashboard;
+
+import static health.vigil.functions.common.html.Html.escape;
+
+import health.vigil.cards.ModelCard;
+import health.vigil.error.ValidationException;
+import health.vigil.functions.common.html.Html;
+import health.vigil.model.GateCheck;
+import health.vigil.model.GateReport;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.VersionRecord;
+import health.vigil.platform.VigilPlatform;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * One version: its stage and stage history, its gate report as the gates stored it (every check with its value,
+ * threshold, interval and outcome) and the summary of its model card, with the whole card one link away. The
+ * same records {@code GET .../history}, {@code GET .../gates} and {@code GET .../card} answer with.
+ */
+final class VersionView extends View {
+
+    VersionView(Supplier<VigilPlatform> platform) {
+        super("models/{name}/versions/{version}", null, null, platform);
+    }
+
+    static String href(ModelName model, int version) {
+        return "/dashboard/models/" + model.value() + "/versions/" + version;
+    }
+
+    /** The version number in a route, or a 400 that says what a version number looks like. */
+    static int version(PageRequest request) {
+        String raw = request.segment("version");
+        try {
+            int version = Integer.parseInt(raw);
+            if (version >= 1) {
+                return version;
+            }
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new ValidationException("a version is a whole number from 1, as the model's page lists them");
+    }
+
+    @Override
+    Rendered render(PageRequest request) {
+        VigilPlatform p = platform.get();
+        ModelName model = new ModelName(request.segment("name"));
+        int number = version(request);
+        VersionRecord v = p.registry().getVersion(model, number);
+        StringBuilder body = new StringBuilder("<p>").append(Pages.link("/dashboard/models/" + model.value(),
+                "All versions of " + model.value())).append("</p>");
+        body.append("<dl class=\"facts\" id=\"version-facts\"><dt>Stage</dt><dd data-fact=\"stage\">")
+                .append(escape(v.stage().meaning())).append("</dd>")
+                .append("<dt>Registered</dt><dd>").append(Pages.time(v.registeredAt())).append(" by ")
+                .append(escape(v.registeredBy() == null ? "\u2013" : v.registeredBy())).append("</dd>")
+                .append("<dt>Feature pipeline</dt><dd><code>").append(escape(v.manifest().featurePipeline()))
+                .append("</code></dd><dt>Package sha256</dt><dd><code>")
+                .append(escape(v.packageSha256() == null ? "\u2013" : v.packageSha256())).append("</code></dd>")
+                .append("<dt>Signatures</dt><dd data-fact=\"signatures\">").append(v.signatures().size()).append("</dd></dl>");
+        body.append("<h2>Stage history</h2>").append(ModelView.history("stage-history", "Stages of version " + number
+                + ", oldest first", v.history().stream().map(c -> new ModelView.Change(number, c)).toList(), false));
+        body.append(gates(p.gates().find(new ModelVersion(model, number))));
+        body.append(card(p.cards().card(model, number), model, number));
+        return new Rendered(model.value() + " version " + number, body.toString());
+    }
+
+    private static String gates(Optional<GateReport> found) {
+        StringBuilder out = new StringBuilder("<h2 id=\"gates\">Gate report</h2>");
+        if (found.isEmpty()) {
+            return out.append("<p id=\"gate-verdict\">No gate report yet: the gates run when a version is registered."
+                    + "</p>").toString();
+        }
+        GateReport r = found.get();
+        long failed = r.checks().stream().filter(c -> c.outcome() == GateCheck.Outcome.FAILED).count();
+        long flagged = r.checks().stream().filter(c -> c.outcome() == GateCheck.Outcome.FLAGGED).count();
+        out.append("<p id=\"gate-verdict\" class=\"").append(r.passed() ? "status-ok" : "status-bad").append("\">")
+                .append(r.passed() ? "\u2714 Passed" : "\u2718 Failed").append(": ").append(r.checks().size())
+                .append(" checks, ").append(failed).append(" failed, ").append(flagged).append(" flagged for the"
+                + " approver; judged ").append(Pages.time(r.evaluatedAt())).append(" on ")
+                .append(r.datasetRows() == null ? "the" : r.datasetRows() + " rows of the").append(" evaluation dataset <code>")
+                .append(escape(r.datasetSha256() == null ? "\u2013" : r.datasetSha256().substring(0, 12) + "\u2026"))
+                .append("</code> under gate policy ").append(r.policyVersion())
+                .append(r.productionVersion() == null ? "" : ", against production version " + r.productionVersion())
+                .append(".</p>");
+        StringBuilder table = Pages.table("gate-checks", "Every check of the gates", "Gate", "Check", "#Value",
+                "Threshold", "#95 % interval", "Outcome", "Note");
+        for (GateCheck c : r.checks()) {
+            String interval = c.ciLower() == null || c.ciUpper() == null ? "\u2013"
+                    : Html.number(c.ciLower(), 3) + " \u2013 " + Html.number(c.ciUpper(), 3);
+            Pages.row(table, escape(c.gate()), escape(c.check()), "#" + (c.value() == null ? "\u2013"
+                    : Html.number(c.value(), 4)), escape(c.threshold() == null ? "\u2013" : c.threshold()), "#" + interval,
+                    outcome(c.outcome()), escape(c.note() == null ? "" : c.note()));
+        }
+        out.append(Pages.end(table));
+        if (!r.notes().isEmpty()) {
+            out.append("<ul>");
+            r.notes().forEach(n -> out.append("<li>").append(escape(n)).append("</li>"));
+            out.append("</ul>");
+        }
+        return out.toString();
+    }
+
+    /** An outcome in words with a symbol, never by colour alone. */
+    private static String outcome(GateCheck.Outcome outcome) {
+        return switch (outcome) {
+            case PASSED -> "<span class=\"outcome passed\">\u2714 passed</span>";
+            case FAILED -> "<span class=\"outcome failed status-bad\">\u2718 failed</span>";
+            case FLAGGED -> "<span class=\"outcome flagged\">\u26a0 flagged</span>";
+        };
+    }
+
+    private static String card(ModelCard card, ModelName model, int number) {
+        ModelCard.Summary s = card.summary();
+        StringBuilder out = new StringBuilder("<h2 id=\"card\">Model card</h2><dl class=\"facts\" id=\"card-summary\">");
+        fact(out, "Description", s.description());
+        fact(out, "Owner", s.owner());
+        fact(out, "AUROC on the gates' data", s.auroc() == null ? null : Html.number(s.auroc(), 3));
+        fact(out, "Expected calibration error", s.expectedCalibrationError() == null ? null
+                : Html.number(s.expectedCalibrationError(), 3));
+        fact(out, "Signed by", s.signedBy().isEmpty() ? "nobody yet" : String.join(", ", s.signedBy()));
+        fact(out, "Deployed", s.deployedSlot() == null ? "not deployed" : s.deployedSlot());
+        fact(out, "HTI-1 attributes not provided", s.notProvided().isEmpty() ? "none"
+                : s.notProvided().size() + ": " + String.join(", ", s.notProvided()));
+        out.append("</dl><p>").append(Pages.link(href(model, number) + "/card", "The whole model card of " + model.value()
+                + " version " + number)).append(" (the page the card API gives for Accept: text/html).</p>");
+        return out.toString();
+    }
+
+    private static void fact(StringBuilder out, String name, String value) {
+        out.append("<dt>").append(escape(name)).append("</dt><dd>").append(escape(value == null ? "not provided" : value))
+                .append("</dd>");
+    }
+
+    /** The whole model card, as the card API draws it for {@code Accept: text/html}. */
+    static final class CardView extends View {
+        CardView(Supplier<VigilPlatform> platform) {
+            super("models/{name}/versions/{version}/card", null, null, platform);
+        }
+
+        @Override
+        Rendered render(PageRequest request) {
+            ModelName model = new ModelName(request.segment("name"));
+            int number = version(request);
+            return Rendered.document("Model card of " + model.value() + " version " + number,
+                    health.vigil.cards.ModelCardHtml.render(platform.get().cards().card(model, number)));
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.json.Json;
+import health.vigil.model.ModelName;
+import health.vigil.model.PredictionRecord;
+import health.vigil.port.ArtifactStore;
+import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SyntheticCohort;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import picocli.CommandLine;
+
+/**
+ * Batch scoring on the local platform over real HTTP: {@code vigil batch submit} copies a file into
+ * {@code batch-input} and follows the job, whose partitions the host's queue scores in parallel; {@code vigil batch
+ * download} pages the results to a file; and a file dropped into the {@code batch-input} folder starts a job by
+ * itself, once.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BatchScoringIT {
+    private static final String MODEL = SampleModels.READMISSION_NAME;
+    private static final int ROWS = 3_000;
+
+    private Path home;
+    private LocalPlatform platform;
+
+    @BeforeAll
+    void start() throws Exception {
+        home = Files.createTempDirectory("vigil-batch-it-");
+        // Small partitions so that a 3,000-row file is scored by several queue invocations.
+        platform = LocalPlatform.start(health.vigil.config.VigilConfig.local(home), 0,
+                b -> b.batchSettings(new health.vigil.scoring.batch.BatchSettings(16 * 1024, 512, 64 * 1024)));
+        Path zip = Files.createTempFile("trees", ".zip");
+        Files.write(zip, SampleModels.readmissionTrees().zip());
+        GovernedPath.deployReadmission(platform, home, zip, "readmission.zip");
+        Files.delete(zip);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (platform != null) {
+            platform.close();
+        }
+        try (var files = Files.walk(home)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Test
+    void aFileSubmittedFromTheCommandLineIsScoredInPartitionsAndDownloaded() throws Exception {
+        Path file = home.resolveSibling(home.getFileName() + "-patients.csv");
+        Files.writeString(file, csv(SampleModels.readmissionCohort(ROWS, 77), 1_500));
+        Path out = home.resolveSibling(home.getFileName() + "-results.jsonl");
+        try {
+            Run submitted = vigil("batch", "submit", file.toString(), "--model", MODEL, "--explain");
+            assertThat(submitted.exit()).as(submitted.err()).isZero();
+            assertThat(submitted.out()).contains("completed").contains(ROWS + " of " + ROWS + " rows")
+                    .contains((ROWS - 1) + " scored, 1 refused");
+            assertThat(submitted.err()).contains("100%");
+            String id = submitted.out().lines().findFirst().orElseThrow().split(" ")[1];
+
+            Run downloaded = vigil("batch", "download", id, "--out", out.toString());
+            assertThat(downloaded.exit()).as(downloaded.err()).isZero();
+            List<String> lines = Files.readAllLines(out);
+            assertThat(lines).hasSize(ROWS);
+            assertThat(Files.getPosixFilePermissions(out)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+            JsonNode refused = Json.readTree("a line", lines.get(1_499).getBytes(StandardCharsets.UTF_8));
+            assertThat(refused.get("row").asInt()).isEqualTo(1_500);
+            assertThat(refused.get("status").asText()).isEqualTo("refused");
+            assertThat(refused.get("reasons").toString()).contains("hba1c").doesNotContain("99.5");
+            JsonNode scored = Json.readTree("a line", lines.get(0).getBytes(StandardCharsets.UTF_8));
+            assertThat(scored.get("topFactors")).isNotEmpty();
+            assertThat(String.join("\n", lines)).doesNotContain("patient-");
+
+            JsonNode status = platform.platform().batches().readJob(id).map(Json.mapper()::valueToTree)
+                    .map(JsonNode.class::cast).orElseThrow();
+            assertThat(status.get("partitions").size()).as("partitions queued").isGreaterThan(2);
+            assertThat(batchPredictions(id)).hasSize(ROWS - 1);
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
+    void aFileDroppedIntoBatchInputStartsOneJobByItself() throws Exception {
+        Path drop = home.resolve("blobs").resolve(ArtifactStore.BATCH_INPUT).resolve(MODEL);
+        Files.createDirectories(drop);
+        Path staged = Files.createTempFile(home, "staged", ".tmp");
+        Files.writeString(staged, csv(SampleModels.readmissionCohort(200, 5), -1));
+        Files.move(staged, drop.resolve("nightly.csv"));
+
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        Optional<String> summary = Optional.empty();
+        while (Instant.now().isBefore(deadline) && summary.isEmpty()) {
+            Thread.sleep(200);
+            summary = platform.platform().artifacts().list(ArtifactStore.BATCH_OUTPUT, "").stream()
+                    .map(ArtifactStore.StoredArtifact::name).filter(n -> n.endsWith("/summary.json"))
+                    .filter(n -> jobInput(n).equals(MODEL + "/nightly.csv")).findFirst();
+        }
+        assertThat(summary).as("the dropped file's job completed").isPresent();
+        String id = summary.get().substring(0, summary.get().indexOf('/'));
+        assertThat(platform.platform().batches().status(id).scored()).isEqualTo(200);
+        assertThat(batchPredictions(id)).hasSize(200);
+    }
+
+    private String jobInput(String summaryName) {
+        String id = summaryName.substring(0, summaryName.indexOf('/'));
+        return platform.platform().batches().readJob(id).map(j -> j.inputName()).orElse("");
+    }
+
+    /** The cohort as a batch file; row {@code badRow} (from 1; -1 for none) has an HbA1c out of range. */
+    private static String csv(SyntheticCohort cohort, int badRow) {
+        List<String> fields = SampleModels.readmissionSchema().names();
+        StringBuilder csv = new StringBuilder("patientId,").append(String.join(",", fields)).append('\n');
+        for (int i = 0; i < cohort.rows(); i++) {
+            Map<String, Object> record = cohort.records().get(i);
+            csv.append("patient-").append(i + 1);
+            for (String field : fields) {
+                Object value = i + 1 == badRow && field.equals("hba1c") ? 99.5 : record.get(field);
+                csv.append(',').append(value == null ? "" : value.toString());
+            }
+            csv.append('\n');
+        }
+        return csv.toString();
+    }
+
+    private List<PredictionRecord> batchPredictions(String id) {
+        List<PredictionRecord> out = new ArrayList<>();
+        platform.platform().predictionLog().scan(new ModelName(MODEL), Instant.EPOCH, Instant.now().plusSeconds(60),
+                r -> {
+                    if (id.equals(r.batchId())) {
+                        out.add(r);
+                    }
+                });
+        return out;
+    }
+
+    private record Run(int exit, String out, String err) {}
+
+    private Run vigil(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--home", home.toString(), "--url", platform.baseUri().toString()));
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int exit = new CommandLine(new Main()).execute(all.toArray(String[]::new));
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}

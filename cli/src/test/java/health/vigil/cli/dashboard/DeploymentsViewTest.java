@@ -1,0 +1,55 @@
+package health.vigil.cli.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.model.CanaryPolicy;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryStatus;
+import health.vigil.model.StepAnalysis;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DeploymentsViewTest {
+    private static final Instant START = Instant.parse("2026-12-03T04:00:00Z");
+
+    private static StepAnalysis analysis(int step, int weight, int minutes, String decision) {
+        return new StepAnalysis(step, weight, START.plusSeconds(60L * (minutes - 1)), START.plusSeconds(60L * minutes),
+                250, 250, decision, "because", List.of());
+    }
+
+    private static CanaryRamp ramp(CanaryStatus status, int step, List<StepAnalysis> analyses) {
+        return new CanaryRamp(2, 1, List.of(100, 500, 2_500, 10_000), 60, CanaryPolicy.DEFAULT, status, step, START,
+                START.plusSeconds(60), 0, "operator", START, "started", "started", analyses);
+    }
+
+    @Test
+    void theRampStartsAtItsFirstStepAndEachDecisionSetsTheWeightFromTheEndOfItsWindow() {
+        CanaryRamp ramp = ramp(CanaryStatus.RUNNING, 2, List.of(analysis(0, 100, 1, StepAnalysis.EXTEND),
+                analysis(0, 100, 2, StepAnalysis.PASS), analysis(1, 500, 3, StepAnalysis.PASS)));
+
+        assertThat(DeploymentsView.timeline(ramp)).containsExactly(new DeploymentsView.Point(START, 100),
+                new DeploymentsView.Point(START.plusSeconds(60), 100), new DeploymentsView.Point(START.plusSeconds(120), 500),
+                new DeploymentsView.Point(START.plusSeconds(180), 2_500));
+    }
+
+    @Test
+    void aRollbackTakesTheCanaryToNothingAndAPassOnTheLastJudgedStepToAllTraffic() {
+        assertThat(DeploymentsView.timeline(ramp(CanaryStatus.ROLLED_BACK, 1, List.of(
+                analysis(0, 100, 1, StepAnalysis.PASS), analysis(1, 500, 2, StepAnalysis.FAIL)))))
+                .extracting(DeploymentsView.Point::basisPoints).containsExactly(100, 500, 0);
+        assertThat(DeploymentsView.timeline(ramp(CanaryStatus.PROMOTED, 3, List.of(
+                analysis(0, 100, 1, StepAnalysis.PASS), analysis(1, 500, 2, StepAnalysis.PASS),
+                analysis(2, 2_500, 3, StepAnalysis.PASS)))))
+                .extracting(DeploymentsView.Point::basisPoints).containsExactly(100, 500, 2_500, 10_000);
+    }
+
+    @Test
+    void weightsAndPValuesReadAsPeopleWriteThem() {
+        assertThat(Pages.weight(100)).isEqualTo("1.00 %");
+        assertThat(Pages.weight(1)).isEqualTo("0.01 %");
+        assertThat(Pages.weight(9_900)).isEqualTo("99.00 %");
+        assertThat(DeploymentsView.pValue(0.04321)).isEqualTo("0.0432");
+        assertThat(DeploymentsView.pValue(0.00001)).isEqualTo("&lt; 0.0001");
+    }
+}

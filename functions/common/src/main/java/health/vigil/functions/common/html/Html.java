@@ -1,0 +1,87 @@
+package health.vigil.functions.common.html;
+
+import health.vigil.html.HtmlText;
+import java.util.Locale;
+
+/**
+ * The one place Vigil's server-rendered pages are written from: escaping, number formats and the page shell
+ * with its stylesheet. Pages are self-contained (no script, font or stylesheet from elsewhere), so they work on
+ * machines without internet and under a Content-Security-Policy that allows nothing but inline styles.
+ */
+public final class Html {
+    /**
+     * Colours chosen for contrast on white (each at least 4.5:1, WCAG AA for text): ink, muted ink, the colour of
+     * what raises a risk and of what lowers it. Meaning is never carried by colour alone: pages say it in words
+     * and patterns too.
+     */
+    public static final String INK = "#1a1a1a";
+    public static final String MUTED = "#4a4a4a";
+    public static final String RAISES = "#a4161a";
+    public static final String LOWERS = "#1d4e89";
+    public static final String FOCUS = "#b35c00";
+
+    /** The stylesheet every page shares. */
+    public static final String STYLE = """
+            body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;\
+            color:%1$s;background:#fff;margin:0;line-height:1.45}
+            header.site{background:#13294b;color:#fff;padding:.6rem 1rem;display:flex;gap:1.5rem;align-items:center;flex-wrap:wrap}
+            header.site a{color:#fff}
+            nav ul{list-style:none;display:flex;gap:1rem;margin:0;padding:0;flex-wrap:wrap}
+            main{padding:1rem 1.5rem;max-width:70rem}
+            a{color:#0b4a8b}
+            a:focus,button:focus,input:focus,summary:focus{outline:3px solid %5$s;outline-offset:2px}
+            table{border-collapse:collapse;margin:.5rem 0 1.5rem}
+            caption{text-align:left;font-weight:600;padding:.3rem 0}
+            th,td{border:1px solid #8a8a8a;padding:.3rem .6rem;text-align:left;vertical-align:top}
+            td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+            .muted{color:%2$s}
+            .raises{color:%3$s}
+            .lowers{color:%4$s}
+            .status-ok{font-weight:600}
+            .status-bad{font-weight:600;color:%3$s}
+            dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}
+            dl.facts dt{font-weight:600}
+            dl.facts dd{margin:0}
+            figure{margin:1rem 0}
+            figcaption{color:%2$s;font-size:.95rem}
+            .skip{position:absolute;left:-999px}
+            .skip:focus{left:1rem;top:.5rem;background:#fff;color:%1$s;padding:.3rem}
+            form.login{display:grid;gap:.5rem;max-width:28rem}
+            input,button{font:inherit;padding:.35rem .5rem}
+            """.formatted(INK, MUTED, RAISES, LOWERS, FOCUS);
+
+    private Html() {}
+
+    /** Text made safe for element content and for attribute values in double quotes. */
+    public static String escape(Object value) {
+        return HtmlText.escape(String.valueOf(value));
+    }
+
+    /** A probability as a percentage with one decimal: 0.3127 is "31.3 %". */
+    public static String percent(double probability) {
+        if (!Double.isFinite(probability)) {
+            return "\u2013";
+        }
+        return String.format(Locale.ROOT, "%.1f %%", probability * 100);
+    }
+
+    /** A change of probability in percentage points with its sign: +0.091 is "+9.1 points". */
+    public static String points(double change) {
+        double rounded = Math.round(change * 1000) / 10.0;
+        String sign = rounded > 0 ? "+" : rounded < 0 ? "\u2212" : "\u00b1";
+        return sign + String.format(Locale.ROOT, "%.1f", Math.abs(rounded)) + " points";
+    }
+
+    /** A number with {@code decimals} decimals, for tables and chart labels. */
+    public static String number(double value, int decimals) {
+        return Double.isFinite(value) ? String.format(Locale.ROOT, "%." + decimals + "f", value) : "\u2013";
+    }
+
+    /** A whole page: the shared style, a title, and the body's markup. */
+    public static String document(String title, String body) {
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                + "<title>" + escape(title) + "</title><style>" + STYLE + "</style></head><body>" + body
+                + "</body></html>\n";
+    }
+}

@@ -1,0 +1,132 @@
+package health.vigil.functions.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.annotation.AuthorizationLevel;
+import com.microsoft.azure.functions.annotation.BindingName;
+import com.microsoft.azure.functions.annotation.EventGridTrigger;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.HttpTrigger;
+import com.microsoft.azure.functions.annotation.QueueTrigger;
+import health.vigil.error.ValidationException;
+import health.vigil.events.EventEnvelopes;
+import health.vigil.functions.common.Access;
+import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
+import health.vigil.model.ModelName;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.port.WorkQueue;
+import health.vigil.scoring.batch.BatchJob;
+import health.vigil.scoring.batch.BatchRequest;
+import health.vigil.scoring.batch.BatchService;
+import health.vigil.scoring.batch.BatchStatus;
+import health.vigil.security.Role;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Batch scoring of files (role {@code Batches.Submit}): {@code POST /batches} names a file in {@code batch-input},
+ * a file uploaded there starts a job by itself (BlobCreated), each partition of a job is scored by one invocation
+ * of the {@code batch-partitions} queue, and the status, summary and results are read back in pages.
+ */
+public final class BatchFunctions {
+    /** The most a page of results holds; the client asks again from {@code nextOffset}. */
+    static final int RESULTS_PAGE_BYTES = 4 * 1024 * 1024;
+
+    private final BatchService batches;
+    private final HttpApi http;
+
+    public BatchFunctions(VigilPlatform platform, HttpApi http) {
+        this.batches = platform.batches();
+        this.http = http;
+    }
+
+    @FunctionName("SubmitBatch")
+    public HttpResponseMessage submit(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "batches",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.BATCHES_SUBMIT), call -> {
+            JsonNode body = call.json();
+            JsonNode model = body.path("model");
+            JsonNode input = body.path("input");
+            JsonNode version = body.path("version");
+            JsonNode explain = body.path("explain");
+            if (!model.isTextual() || !input.isTextual()) {
+                throw new ValidationException("send {\"model\": \"readmission\", \"input\": \"<blob in batch-input>\"},"
+                        + " optionally with \"version\" (an approved version to pin) and \"explain\": true");
+            }
+            if (!version.isMissingNode() && !version.isNull() && !version.canConvertToInt()) {
+                throw new ValidationException("\"version\" must be a whole number (an approved version), or left out");
+            }
+            if (!explain.isMissingNode() && !explain.isBoolean()) {
+                throw new ValidationException("\"explain\" must be true or false");
+            }
+            BatchJob job = batches.submit(new BatchRequest(new ModelName(model.asText()),
+                    version.canConvertToInt() ? version.asInt() : null, input.asText(), explain.asBoolean(false)),
+                    call.principal().id());
+            return new Reply(202, batches.status(job.id()), Map.of("Location", "/batches/" + job.id()));
+        });
+    }
+
+    @FunctionName("GetBatch")
+    public HttpResponseMessage status(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "batches/{id}",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("id") String id, ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.BATCHES_SUBMIT), call -> batches.status(id));
+    }
+
+    @FunctionName("GetBatchSummary")
+    public HttpResponseMessage summary(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "batches/{id}/summary",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("id") String id, ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.BATCHES_SUBMIT), call -> batches.summary(id));
+    }
+
+    /** A page of the per-row results (JSON Lines), from {@code ?offset=} (default 0) to a whole line. */
+    @FunctionName("GetBatchResults")
+    public HttpResponseMessage results(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "batches/{id}/results",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("id") String id, ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.BATCHES_SUBMIT), call -> {
+            long offset;
+            try {
+                offset = Long.parseLong(call.queryParam("offset").orElse("0"));
+            } catch (NumberFormatException e) {
+                throw new ValidationException("offset must be a whole number of bytes (the previous page's"
+                        + " x-vigil-next-offset)");
+            }
+            BatchService.ResultsPage page = batches.readResults(id, offset, RESULTS_PAGE_BYTES);
+            return Reply.text("application/x-ndjson", new String(page.lines(), StandardCharsets.UTF_8),
+                    Map.of("x-vigil-next-offset", Long.toString(page.nextOffset()),
+                            "x-vigil-total-bytes", Long.toString(page.totalBytes())));
+        });
+    }
+
+    /** A file landed in {@code batch-input}: its job starts (a replayed event finds the job and adds nothing). */
+    @FunctionName("StartBatchOnUpload")
+    public void onUpload(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
+        var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
+        Optional<BatchStatus> status = batches.submitUpload(blob);
+        context.getLogger().info("StartBatchOnUpload event " + blob.eventId() + ": "
+                + status.map(s -> "batch " + s.id() + " " + s.state()).orElse("waits for POST /batches"));
+    }
+
+    /**
+     * Scores one partition of a job. A store that is unavailable throws, so the queue delivers the message again
+     * and the partition resumes from its checkpoint.
+     */
+    @FunctionName("ScoreBatchPartition")
+    public void scorePartition(
+            @QueueTrigger(name = "message", queueName = WorkQueue.BATCH_PARTITIONS, connection = "AzureWebJobsStorage")
+            String message, ExecutionContext context) {
+        batches.scorePartition(message);
+    }
+}

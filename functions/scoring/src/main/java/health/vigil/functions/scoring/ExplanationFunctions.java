@@ -1,0 +1,63 @@
+package health.vigil.functions.scoring;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.annotation.AuthorizationLevel;
+import com.microsoft.azure.functions.annotation.BindingName;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.HttpTrigger;
+import health.vigil.error.ValidationException;
+import health.vigil.functions.common.Access;
+import health.vigil.functions.common.ContentNegotiation;
+import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
+import health.vigil.functions.scoring.explanation.ExplanationPage;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.scoring.PredictionExplanation;
+import health.vigil.scoring.PredictionExplanations;
+import health.vigil.security.Role;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The clinician's view of a past prediction: why the model gave the patient that risk, as recorded when the
+ * patient was scored. A page (or, with {@code ?fragment=true}, a section to embed) by default; JSON of the same
+ * for {@code Accept: application/json}.
+ */
+public final class ExplanationFunctions {
+    private static final String JSON = "application/json";
+    /** A page first: a browser's Accept header names HTML, a client that wants JSON says so. */
+    private static final List<String> OFFERED = List.of("text/html", JSON);
+    private static final Pattern PREDICTION_ID = Pattern.compile("[0-9a-fA-F-]{1,64}");
+    private final PredictionExplanations explanations;
+    private final HttpApi http;
+
+    public ExplanationFunctions(VigilPlatform platform, HttpApi http) {
+        this.explanations = platform.explanations();
+        this.http = http;
+    }
+
+    @FunctionName("PredictionExplanation")
+    public HttpResponseMessage explanation(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "predictions/{id}/explanation",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("id") String id,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> {
+            if (!PREDICTION_ID.matcher(id).matches()) {
+                throw new ValidationException("a prediction id is the UUID the scoring answer gave (hexadecimal digits"
+                        + " and hyphens)");
+            }
+            PredictionExplanation explanation = explanations.explanation(id);
+            if (ContentNegotiation.choose(call.header("accept"), OFFERED).equals(JSON)) {
+                return new Reply(200, explanation, Map.of("Vary", "Accept"));
+            }
+            return Reply.page(call.flag("fragment", false) ? ExplanationPage.embeddable(explanation)
+                    : ExplanationPage.page(explanation));
+        });
+    }
+}

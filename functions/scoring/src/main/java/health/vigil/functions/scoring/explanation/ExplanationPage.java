@@ -1,0 +1,253 @@
+package health.vigil.functions.scoring.explanation;
+
+import static health.vigil.functions.common.html.Html.escape;
+import static health.vigil.functions.common.html.Html.percent;
+import static health.vigil.functions.common.html.Html.points;
+
+import health.vigil.functions.common.html.Html;
+import health.vigil.model.Explanation.Direction;
+import health.vigil.scoring.PredictionExplanation;
+import health.vigil.scoring.PredictionExplanation.ClinicalFactor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The clinician's view of one prediction: the risk against the baseline and the decision threshold, a waterfall
+ * of the factors that moved it (an SVG with a text alternative and the same numbers in a table), the model
+ * version with a link to its card, and what the model was not validated for. Direction is said in words and
+ * drawn as solid (raises) or hatched (lowers) bars, never by colour alone.
+ */
+public final class ExplanationPage {
+    private static final int WIDTH = 720;
+    private static final int LABEL_WIDTH = 250;
+    private static final int VALUE_WIDTH = 120;
+    private static final int ROW = 30;
+    private static final int TOP = 34;
+
+    private ExplanationPage() {}
+
+    /** A whole page. */
+    public static String page(PredictionExplanation e) {
+        return Html.document("Why this risk: " + e.model().value() + " version " + e.version(),
+                "<main id=\"main\">" + fragment(e) + "</main>");
+    }
+
+    /** The view as one section a clinical application can embed in its own page (with its own style element). */
+    public static String embeddable(PredictionExplanation e) {
+        return "<style>" + Html.STYLE + "</style>" + fragment(e);
+    }
+
+    /** The section itself, styled by the page around it, linking to the card API. */
+    public static String fragment(PredictionExplanation e) {
+        return fragment(e, e.modelCard());
+    }
+
+    /** The section itself, its card link going to {@code cardHref} (where the page around it shows cards). */
+    public static String fragment(PredictionExplanation e, String cardHref) {
+        StringBuilder html = new StringBuilder(8192);
+        html.append("<section class=\"vigil-explanation\" aria-labelledby=\"explanation-title\">");
+        html.append("<h1 id=\"explanation-title\">Why the model gave this risk</h1>");
+        html.append("<dl class=\"facts\">");
+        fact(html, "Risk of " + e.positiveLabel(), percent(e.risk()), "risk");
+        fact(html, "Baseline (the average patient)", percent(e.baseline()), "baseline");
+        fact(html, "Decision threshold", percent(e.threshold()), "threshold");
+        fact(html, "Decision", e.decision()
+                ? "At or above the threshold: flagged as likely " + e.positiveLabel()
+                : "Below the threshold: not flagged", "decision");
+        html.append("</dl>");
+        html.append("<p class=\"summary\">").append(escape(summary(e))).append("</p>");
+        html.append(waterfall(e));
+        html.append(table(e));
+        html.append("<h2>Model</h2><p>").append(escape(e.model().value())).append(" version ").append(e.version())
+                .append(" (").append(escape(e.slot().wireName())).append(" slot), scored ")
+                .append(escape(e.time().toString())).append(". <a href=\"").append(escape(cardHref))
+                .append("\">Model card of ").append(escape(e.model().value())).append(" version ").append(e.version())
+                .append("</a></p>");
+        if (e.intendedUse() != null && !e.intendedUse().isBlank()) {
+            html.append("<h2>Intended use</h2><p>").append(escape(e.intendedUse())).append("</p>");
+        }
+        html.append("<h2>What this model was not validated for</h2>");
+        if (e.limitations().isEmpty()) {
+            html.append("<p>The model's package states no limitations; read its model card before relying on it.</p>");
+        } else {
+            html.append("<ul class=\"limitations\">");
+            e.limitations().forEach(l -> html.append("<li>").append(escape(l)).append("</li>"));
+            html.append("</ul>");
+        }
+        html.append("<p class=\"muted\">The factors are the model's own attribution (SHAP) recorded when the"
+                + " patient was scored; they explain the model, not the patient's condition.</p>");
+        return html.append("</section>").toString();
+    }
+
+    private static void fact(StringBuilder html, String term, String value, String name) {
+        html.append("<dt>").append(escape(term)).append("</dt><dd data-fact=\"").append(name).append("\">")
+                .append(escape(value)).append("</dd>");
+    }
+
+    /** One sentence in words, read first by screen readers: the chart's text alternative. */
+    static String summary(PredictionExplanation e) {
+        StringBuilder text = new StringBuilder("Risk ").append(percent(e.risk())).append(" against a baseline of ")
+                .append(percent(e.baseline())).append(" and a decision threshold of ").append(percent(e.threshold()))
+                .append('.');
+        List<String> raised = new ArrayList<>();
+        List<String> lowered = new ArrayList<>();
+        for (ClinicalFactor f : e.factors()) {
+            String part = name(f) + " (" + points(f.probabilityContribution()) + ")";
+            (f.direction() == Direction.RAISES ? raised : lowered).add(part);
+        }
+        if (!raised.isEmpty()) {
+            text.append(" Raised by ").append(String.join(", ", raised)).append('.');
+        }
+        if (!lowered.isEmpty()) {
+            text.append(" Lowered by ").append(String.join(", ", lowered)).append('.');
+        }
+        if (e.factors().isEmpty()) {
+            text.append(" No feature moved the risk from the baseline.");
+        }
+        return text.toString();
+    }
+
+    private static String name(ClinicalFactor f) {
+        return f.unit() == null || f.unit().isBlank() ? f.label() : f.label() + " (" + f.unit() + ")";
+    }
+
+    private static String word(Direction d) {
+        return switch (d) {
+            case RAISES -> "raises risk";
+            case LOWERS -> "lowers risk";
+            case NEUTRAL -> "no effect";
+        };
+    }
+
+    /**
+     * Baseline, one step per top factor, the other features together, and the risk; the threshold as a dashed
+     * line. Steps are drawn from the running total, so the last bar ends where the risk is.
+     */
+    static String waterfall(PredictionExplanation e) {
+        List<String[]> rows = new ArrayList<>();
+        double running = e.baseline();
+        double max = Math.max(Math.max(e.baseline(), e.risk()), e.threshold());
+        double min = 0;
+        List<double[]> steps = new ArrayList<>();
+        for (ClinicalFactor f : e.factors()) {
+            steps.add(new double[] {running, running + f.probabilityContribution()});
+            running += f.probabilityContribution();
+            max = Math.max(max, running);
+        }
+        double other = e.otherFactors();
+        boolean showOther = Math.abs(other) >= 0.0005;
+        if (showOther) {
+            max = Math.max(max, running + other);
+        }
+        double scaleMax = Math.min(1, Math.ceil(max * 1.1 * 20) / 20);
+        if (scaleMax <= 0) {
+            scaleMax = 0.05;
+        }
+        int bars = e.factors().size() + (showOther ? 1 : 0) + 2;
+        int height = TOP + bars * ROW + 40;
+        int plotLeft = LABEL_WIDTH;
+        int plotWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
+        final double scale = scaleMax;
+        java.util.function.DoubleFunction<Double> x = p -> plotLeft + (p - min) / (scale - min) * plotWidth;
+
+        StringBuilder svg = new StringBuilder(4096);
+        svg.append("<figure><svg class=\"waterfall\" role=\"img\" aria-labelledby=\"wf-title wf-desc\" viewBox=\"0 0 ")
+                .append(WIDTH).append(' ').append(height).append("\" width=\"100%\" style=\"max-width:").append(WIDTH)
+                .append("px\" xmlns=\"http://www.w3.org/2000/svg\">");
+        svg.append("<title id=\"wf-title\">How each factor moved the risk from the baseline</title>");
+        svg.append("<desc id=\"wf-desc\">").append(escape(summary(e))).append("</desc>");
+        svg.append("<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\""
+                + " patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/>"
+                + "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"").append(Html.LOWERS)
+                .append("\" stroke-width=\"3\"/></pattern></defs>");
+        // Axis ticks every 5 or 10 points.
+        double tick = scaleMax > 0.5 ? 0.1 : scaleMax > 0.2 ? 0.05 : 0.02;
+        int axisY = TOP + bars * ROW + 6;
+        for (double t = 0; t <= scaleMax + 1e-9; t += tick) {
+            double tx = x.apply(t);
+            svg.append(line(tx, TOP - 6, tx, axisY, "#d0d0d0", null));
+            svg.append(text(tx, axisY + 16, String.format(Locale.ROOT, "%.0f%%", t * 100), "middle", Html.MUTED));
+        }
+        double thresholdX = x.apply(Math.min(e.threshold(), scaleMax));
+        svg.append(line(thresholdX, TOP - 14, thresholdX, axisY, Html.INK, "6 4"));
+        svg.append(text(thresholdX, TOP - 18, "threshold " + percent(e.threshold()), "middle", Html.INK));
+
+        int row = 0;
+        svg.append(bar(x.apply(0), x.apply(e.baseline()), TOP + row * ROW, "total", "#6b6b6b"));
+        svg.append(rowLabel(TOP + row * ROW, "Baseline", percent(e.baseline())));
+        row++;
+        for (int i = 0; i < e.factors().size(); i++) {
+            ClinicalFactor f = e.factors().get(i);
+            double[] s = steps.get(i);
+            svg.append(factorBar(x.apply(Math.min(s[0], s[1])), x.apply(Math.max(s[0], s[1])), TOP + row * ROW,
+                    f.direction()));
+            svg.append(rowLabel(TOP + row * ROW, name(f), (f.direction() == Direction.RAISES ? "\u25b2 " : "\u25bc ")
+                    + points(f.probabilityContribution())));
+            row++;
+        }
+        if (showOther) {
+            double from = running;
+            double to = running + other;
+            svg.append(factorBar(x.apply(Math.min(from, to)), x.apply(Math.max(from, to)), TOP + row * ROW,
+                    Direction.of(other)).replace("class=\"factor ", "class=\"other "));
+            svg.append(rowLabel(TOP + row * ROW, "All other features", points(other)));
+            row++;
+        }
+        svg.append(bar(x.apply(0), x.apply(e.explainedRisk()), TOP + row * ROW, "total", Html.INK));
+        svg.append(rowLabel(TOP + row * ROW, "Risk", percent(e.risk())));
+        svg.append("</svg><figcaption>Solid bars raise the risk, hatched bars lower it; the dashed line is the"
+                + " decision threshold. The table below gives the same numbers.</figcaption></figure>");
+        return svg.toString();
+    }
+
+    private static String factorBar(double x0, double x1, int y, Direction d) {
+        String fill = d == Direction.LOWERS ? "url(#hatch)" : Html.RAISES;
+        String stroke = d == Direction.LOWERS ? Html.LOWERS : Html.RAISES;
+        return "<rect class=\"factor " + d.wireName() + "\" x=\"" + f(x0) + "\" y=\"" + (y + 5) + "\" width=\""
+                + f(Math.max(1.5, x1 - x0)) + "\" height=\"" + (ROW - 10) + "\" fill=\"" + fill + "\" stroke=\""
+                + stroke + "\"/>";
+    }
+
+    private static String bar(double x0, double x1, int y, String cls, String fill) {
+        return "<rect class=\"" + cls + "\" x=\"" + f(x0) + "\" y=\"" + (y + 5) + "\" width=\"" + f(Math.max(1.5, x1 - x0))
+                + "\" height=\"" + (ROW - 10) + "\" fill=\"" + fill + "\"/>";
+    }
+
+    private static String rowLabel(int y, String label, String value) {
+        String shown = label.length() > 34 ? label.substring(0, 33) + "\u2026" : label;
+        return text(LABEL_WIDTH - 8, y + ROW / 2.0 + 5, shown, "end", Html.INK)
+                + text(WIDTH - VALUE_WIDTH + 8, y + ROW / 2.0 + 5, value, "start", Html.INK);
+    }
+
+    private static String line(double x1, double y1, double x2, double y2, String stroke, String dash) {
+        return "<line x1=\"" + f(x1) + "\" y1=\"" + f(y1) + "\" x2=\"" + f(x2) + "\" y2=\"" + f(y2) + "\" stroke=\""
+                + stroke + "\"" + (dash == null ? "" : " stroke-dasharray=\"" + dash + "\" stroke-width=\"2\"") + "/>";
+    }
+
+    private static String text(double x, double y, String content, String anchor, String fill) {
+        return "<text x=\"" + f(x) + "\" y=\"" + f(y) + "\" text-anchor=\"" + anchor + "\" font-size=\"13\" fill=\""
+                + fill + "\">" + escape(content) + "</text>";
+    }
+
+    private static String f(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** The chart's numbers as a table: what a screen reader or a copy into a note needs. */
+    static String table(PredictionExplanation e) {
+        StringBuilder t = new StringBuilder("<table class=\"factors\"><caption>Top factors, largest effect first"
+                + "</caption><thead><tr><th scope=\"col\">Factor</th><th scope=\"col\">Unit</th><th scope=\"col\">Effect"
+                + "</th><th scope=\"col\" class=\"num\">Change in risk</th></tr></thead><tbody>");
+        for (ClinicalFactor f : e.factors()) {
+            t.append("<tr><th scope=\"row\">").append(escape(f.label())).append("</th><td>")
+                    .append(escape(f.unit() == null ? "" : f.unit())).append("</td><td class=\"")
+                    .append(f.direction().wireName()).append("\">").append(word(f.direction())).append("</td><td class=\"num\">")
+                    .append(escape(points(f.probabilityContribution()))).append("</td></tr>");
+        }
+        t.append("<tr><th scope=\"row\">All other features</th><td></td><td>")
+                .append(word(Direction.of(e.otherFactors()))).append("</td><td class=\"num\">")
+                .append(escape(points(e.otherFactors()))).append("</td></tr>");
+        return t.append("</tbody></table>").toString();
+    }
+}

@@ -1,0 +1,113 @@
+package health.vigil.scoring;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.explain.ClinicalExplainer;
+import health.vigil.explain.Explainers;
+import health.vigil.json.Json;
+import health.vigil.model.Explanation;
+import health.vigil.model.Explanation.Factor;
+import health.vigil.model.Feature;
+import health.vigil.model.Manifest;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.PredictionLog;
+import health.vigil.registry.ModelRegistry;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Reads back how a past prediction was explained: the prediction log's record (the explanation computed when
+ * the patient was scored, never a new one) and the version's manifest for the features' clinical words, units
+ * and limitations.
+ */
+public final class PredictionExplanations {
+    private final PredictionLog log;
+    private final ModelRegistry registry;
+
+    public PredictionExplanations(PredictionLog log, ModelRegistry registry) {
+        this.log = Objects.requireNonNull(log, "log");
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /**
+     * The explanation of prediction {@code predictionId}.
+     *
+     * @throws NotFoundException PREDICTION_NOT_FOUND when the log has no such prediction, EXPLANATION_NOT_RECORDED
+     *     when it was scored without an explanation
+     */
+    public PredictionExplanation explanation(String predictionId) {
+        Objects.requireNonNull(predictionId, "predictionId");
+        PredictionRecord record = log.find(predictionId, registry.listModels()).orElseThrow(() -> new NotFoundException(
+                ErrorCode.PREDICTION_NOT_FOUND, "no prediction with this id is in the prediction log: check the id the"
+                        + " scoring answer gave, or the prediction is older than the log's retention period"));
+        if (record.explanation() == null) {
+            throw new NotFoundException(ErrorCode.EXPLANATION_NOT_RECORDED, "this prediction was scored without an"
+                    + " explanation (explain=false, or a model Vigil cannot explain); score again with explanations on");
+        }
+        VersionRecord version = registry.getVersion(record.modelName(), record.version());
+        Manifest manifest = version.manifest();
+        Map<String, Feature> features = new HashMap<>();
+        manifest.features().features().forEach(f -> features.put(f.name(), f));
+
+        Explanation explanation = restore(record.explanation(), features);
+        List<PredictionExplanation.ClinicalFactor> top = new ArrayList<>();
+        double shown = 0;
+        for (Factor f : explanation.topFactors()) {
+            Feature feature = features.get(f.feature());
+            top.add(new PredictionExplanation.ClinicalFactor(f.feature(), label(f.feature(), feature), f.unit(),
+                    f.probabilityContribution(), f.marginContribution(), f.direction()));
+            shown += f.probabilityContribution();
+        }
+        double total = explanation.score() - explanation.baseScore();
+        return new PredictionExplanation(record.predictionId(), record.modelName(), record.version(), record.slot(),
+                record.time(), record.score(), explanation.baseScore(), manifest.output().threshold(),
+                manifest.output().positiveLabel(), record.decision(), top, total - shown, explanation.score(),
+                explanation.summary(), manifest.intendedUse(), manifest.limitations(),
+                "/models/" + record.modelName().value() + "/versions/" + record.version() + "/card");
+    }
+
+    /** The explanation the prediction log kept: margins and every feature's two contributions, no values. */
+    private static Explanation restore(String logged, Map<String, Feature> features) {
+        try {
+            JsonNode node = Json.readTree("a logged explanation", logged.getBytes(StandardCharsets.UTF_8));
+            List<Factor> contributions = new ArrayList<>();
+            Iterator<Map.Entry<String, JsonNode>> fields = node.path("contributions").fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> e = fields.next();
+                Feature feature = features.get(e.getKey());
+                contributions.add(Factor.of(e.getKey(), null, feature == null ? null : feature.unit(),
+                        number(e.getValue().get(0)), number(e.getValue().get(1))));
+            }
+            return ClinicalExplainer.restore(number(node.get("margin")), number(node.get("expectedMargin")),
+                    contributions, Explainers.TOP_FACTORS);
+        } catch (ValidationException e) {
+            // What the log holds was written by scoring: if it does not read back, the store is damaged.
+            throw new StoreException("a logged explanation could not be read back (" + e.code() + ")", null);
+        }
+    }
+
+    private static double number(JsonNode node) {
+        if (node == null || !node.isNumber()) {
+            throw new ValidationException("a logged explanation lacks a number");
+        }
+        return node.doubleValue();
+    }
+
+    /** The manifest's description of a feature when it has one, else its name in words. */
+    private static String label(String name, Feature feature) {
+        if (feature != null && feature.description() != null && !feature.description().isBlank()) {
+            return feature.description();
+        }
+        String words = name.replace('_', ' ');
+        return Character.toUpperCase(words.charAt(0)) + words.substring(1);
+    }
+}

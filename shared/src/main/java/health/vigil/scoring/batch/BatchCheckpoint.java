@@ -1,0 +1,44 @@
+package health.vigil.scoring.batch;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Where a partition's scoring stands: the next line to read (byte and row), how many result chunks are written,
+ * the counts so far (refusals by kind), and when the checkpoint was taken: every prediction made after it is
+ * logged at or after {@code at}, which is where a resumed run looks for predictions that a crashed run made but
+ * did not checkpoint.
+ */
+public record BatchCheckpoint(int partition, long nextByte, long nextRow, int chunks, long scored, long refused,
+        Map<String, Long> refusals, Instant at) {
+    /** Refusal kinds kept per partition; more distinct kinds than this are counted under one. */
+    static final int MAX_KINDS = 64;
+    static final String OTHER_KINDS = "other problems";
+
+    public BatchCheckpoint {
+        refusals = Map.copyOf(refusals == null ? Map.of() : refusals);
+    }
+
+    static BatchCheckpoint start(BatchPartition p, Instant submittedAt) {
+        return new BatchCheckpoint(p.index(), p.startByte(), p.firstRow(), 0, 0, 0, Map.of(), submittedAt);
+    }
+
+    long rowsDone(BatchPartition p) {
+        return nextRow - p.firstRow();
+    }
+
+    /** The checkpoint after one more chunk. */
+    BatchCheckpoint next(long nextByte, long nextRow, long scoredInChunk, Map<String, Long> refusedInChunk,
+            Instant at) {
+        Map<String, Long> kinds = new TreeMap<>(refusals);
+        long refusedCount = 0;
+        for (Map.Entry<String, Long> e : refusedInChunk.entrySet()) {
+            String kind = kinds.containsKey(e.getKey()) || kinds.size() < MAX_KINDS ? e.getKey() : OTHER_KINDS;
+            kinds.merge(kind, e.getValue(), Long::sum);
+            refusedCount += e.getValue();
+        }
+        return new BatchCheckpoint(partition, nextByte, nextRow, chunks + 1, scored + scoredInChunk,
+                refused + refusedCount, kinds, at);
+    }
+}

@@ -1,0 +1,49 @@
+package health.vigil.scoring.batch;
+
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A batch job as it was planned when it was submitted: the file (where it is, its size, sha256 and rows), the one
+ * version that scores every row of it (the deployed stable version at submission, or the approved version the
+ * submitter pinned), whether rows are explained, and the ranges the file was split into. Written once, never
+ * changed; progress lives in the partitions' checkpoints.
+ */
+public record BatchJob(
+        String id,
+        ModelName model,
+        int version,
+        boolean explain,
+        BatchFormat format,
+        String inputContainer,
+        String inputName,
+        long inputBytes,
+        String inputSha256,
+        long rows,
+        List<String> header,
+        List<BatchPartition> partitions,
+        String submittedBy,
+        Instant submittedAt) {
+
+    public BatchJob {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(inputName, "inputName");
+        Objects.requireNonNull(submittedAt, "submittedAt");
+        header = header == null ? List.of() : List.copyOf(header);
+        partitions = List.copyOf(partitions);
+    }
+
+    public ModelVersion versionId() {
+        return new ModelVersion(model, version);
+    }
+
+    /** The subject of the job's audit records and events: the version that scores it. */
+    public String subject() {
+        return versionId().subject();
+    }
+}

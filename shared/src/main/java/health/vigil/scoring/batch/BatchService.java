@@ -1,0 +1,691 @@
+package health.vigil.scoring.batch;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
+import health.vigil.events.BlobCreated;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Stage;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.EventPublisher;
+import health.vigil.port.PredictionLog;
+import health.vigil.port.WorkQueue;
+import health.vigil.privacy.Pseudonymizer;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.scoring.LoadedModels;
+import health.vigil.scoring.PatientRow;
+import health.vigil.scoring.ScorableModel;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Scores whole files of patients: a file in {@code batch-input} (uploaded, or named by {@code POST /batches}) is
+ * planned once (read end to end for its sha256 and its rows, cut into partitions at line boundaries), each
+ * partition is scored by its own queued invocation in chunks of one ONNX Runtime run each, and the last partition
+ * to finish merges the chunks into one results file and a summary in {@code batch-output}. Every prediction is
+ * in the prediction log under the job's id.
+ *
+ * <p>Memory is bounded by a chunk, whatever the file's size. A partition checkpoints after each chunk; a run
+ * that dies between logging a chunk's predictions and its checkpoint is resumed from the checkpoint, and the
+ * resumed run looks in the prediction log for the rows it already scored (their prediction ids are fixed by the
+ * job and the row) instead of scoring them again. Everything written is create-once or a checkpoint that only
+ * moves forward, so a redelivered message or a replayed BlobCreated adds nothing.
+ *
+ * <p>Layout of {@code batch-output/{id}/}: {@code job.json} (the plan), {@code partitions/{k}/checkpoint.json},
+ * {@code partitions/{k}/{chunk}.jsonl}, {@code partitions/{k}/done.json}, then {@code results.jsonl} and
+ * {@code summary.json}; or {@code failure.json} when the file could not be scored at all.
+ */
+public final class BatchService {
+    static final String AUDIT_SUBMITTED = "batch.submitted";
+    static final String AUDIT_COMPLETED = "batch.completed";
+    static final String AUDIT_FAILED = "batch.failed";
+    /** The stages whose versions may score a batch: signed by an approver and not taken off since. */
+    private static final Set<Stage> SCORABLE = EnumSet.of(Stage.APPROVED, Stage.CANARY, Stage.PRODUCTION);
+    /** {@code {model}/{file}} or {@code {model}/v{version}/{file}} in {@code batch-input}. */
+    private static final Pattern UPLOAD_NAME = Pattern.compile("([a-z0-9][a-z0-9-]{0,62})/(?:v([1-9][0-9]{0,8})/)?[^/].*");
+    /** Where files go that a {@code POST /batches} will name (with its options), so their upload starts nothing. */
+    public static final String REQUESTED_PREFIX = "requests/";
+    private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    private final ModelRegistry registry;
+    private final LoadedModels models;
+    private final ArtifactStore artifacts;
+    private final PredictionLog log;
+    private final Pseudonymizer pseudonymizer;
+    private final AuditLog audit;
+    private final EventPublisher events;
+    private final WorkQueue queue;
+    private final Clock clock;
+    private final BatchSettings settings;
+
+    public BatchService(ModelRegistry registry, LoadedModels models, ArtifactStore artifacts, PredictionLog log,
+            Pseudonymizer pseudonymizer, AuditLog audit, EventPublisher events, WorkQueue queue, Clock clock,
+            BatchSettings settings) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.models = Objects.requireNonNull(models, "models");
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+        this.log = Objects.requireNonNull(log, "log");
+        this.pseudonymizer = Objects.requireNonNull(pseudonymizer, "pseudonymizer");
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.events = Objects.requireNonNull(events, "events");
+        this.queue = Objects.requireNonNull(queue, "queue");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    // ---------------------------------------------------------------- submission
+
+    /** {@code POST /batches}: plans the job and queues its partitions; a problem the caller can fix is a 4xx. */
+    public BatchJob submit(BatchRequest request, String submittedBy) {
+        Objects.requireNonNull(request, "request");
+        return start(UUID.randomUUID().toString(), request, submittedBy);
+    }
+
+    /**
+     * A file landed in {@code batch-input}: its name says the model ({@code readmission/nightly.csv}) and may pin
+     * a version ({@code readmission/v3/nightly.csv}). The job's id is fixed by the blob and its ETag, so a replayed
+     * or duplicated event finds the job it started and adds nothing. A file that cannot be scored becomes a failed
+     * job (audited, {@code Vigil.Batch.Failed}), since there is no caller to answer. Files under
+     * {@value #REQUESTED_PREFIX} wait for {@code POST /batches} to name them, and start nothing by themselves.
+     */
+    public Optional<BatchStatus> submitUpload(BlobCreated blob) {
+        Objects.requireNonNull(blob, "blob");
+        if (!ArtifactStore.BATCH_INPUT.equals(blob.container())) {
+            throw new ValidationException("batch jobs start from the " + ArtifactStore.BATCH_INPUT
+                    + " container; this event is for " + blob.container());
+        }
+        if (blob.blobName().startsWith(REQUESTED_PREFIX)) {
+            return Optional.empty();
+        }
+        String id = UUID.nameUUIDFromBytes((blob.container() + "/" + blob.blobName() + "#" + blob.eTag())
+                .getBytes(StandardCharsets.UTF_8)).toString();
+        if (readJob(id).isPresent() || read(failureName(id), BatchFailure.class).isPresent()) {
+            return Optional.of(status(id));
+        }
+        String submitter = artifacts.describe(blob.container(), blob.blobName())
+                .map(ArtifactStore.StoredArtifact::uploadedBy).orElse(null);
+        String actor = submitter == null ? "storage-upload" : submitter;
+        Matcher name = UPLOAD_NAME.matcher(blob.blobName());
+        try {
+            if (!name.matches()) {
+                throw new ValidationException("a batch file's name must start with the model's name, optionally"
+                        + " followed by a pinned version: readmission/nightly.csv or readmission/v3/nightly.csv");
+            }
+            Integer version = name.group(2) == null ? null : Integer.valueOf(name.group(2));
+            start(id, new BatchRequest(new ModelName(name.group(1)), version, blob.blobName(), false), actor);
+        } catch (ValidationException | ConflictException | NotFoundException e) {
+            fail(id, name.matches() ? name.group(1) : null, actor,
+                    new BatchFailure(id, blob.blobName(), e.getMessage(), clock.instant()));
+        }
+        return Optional.of(status(id));
+    }
+
+    private BatchJob start(String id, BatchRequest request, String submittedBy) {
+        String actor = submittedBy == null ? "unknown" : submittedBy;
+        BatchFormat format = BatchFormat.ofFileName(request.input());
+        ArtifactStore.StoredArtifact input = artifacts.describe(ArtifactStore.BATCH_INPUT, request.input())
+                .orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND, "the " + ArtifactStore.BATCH_INPUT
+                        + " container has no blob " + request.input() + "; upload the file there first"));
+        VersionRecord version = scoringVersion(request.model(), request.version());
+        ScorableModel model = models.get(version);
+        BatchJob job = plan(id, request, format, input, version, model, actor);
+        try {
+            artifacts.put(ArtifactStore.BATCH_OUTPUT, jobName(id), new ByteArrayInputStream(Json.writeBytes(job)), false);
+        } catch (ConflictException alreadyPlanned) {
+            job = readJob(id).orElseThrow(() -> alreadyPlanned);
+        }
+        Map<String, String> details = new TreeMap<>();
+        details.put("batchId", id);
+        details.put("input", ArtifactStore.BATCH_INPUT + "/" + request.input());
+        details.put("inputSha256", job.inputSha256());
+        details.put("rows", Long.toString(job.rows()));
+        details.put("partitions", Integer.toString(job.partitions().size()));
+        details.put("explain", Boolean.toString(job.explain()));
+        AuditRecord record = audit.recordOnce("batch:" + id + ":submitted", actor, AUDIT_SUBMITTED, job.subject(),
+                "submitted", details);
+        for (BatchPartition p : job.partitions()) {
+            queue.send(WorkQueue.BATCH_PARTITIONS, id + "-" + p.index(), Json.write(new PartitionMessage(id, p.index())));
+        }
+        events.publish(new VigilEvent(record.id(), EventTypes.BATCH_SUBMITTED, VigilEvent.SOURCE, job.subject(),
+                clock.instant(), eventData(job, null)));
+        if (job.partitions().isEmpty()) {
+            tryComplete(job);
+        }
+        return job;
+    }
+
+    private VersionRecord scoringVersion(ModelName model, Integer pinned) {
+        if (pinned != null) {
+            VersionRecord record = registry.getVersion(model, pinned);
+            if (!SCORABLE.contains(record.stage())) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, record.id() + " is " + record.stage().meaning()
+                        + "; a batch is scored only by an approved version (approved, canary or production): pin one"
+                        + " of those, or leave the version out to use the deployed one");
+            }
+            return record;
+        }
+        Optional<Deployment> deployment = registry.deployment(model);
+        if (deployment.isEmpty()) {
+            registry.listVersions(model);
+            throw new ConflictException(ErrorCode.MODEL_NOT_DEPLOYED, "model `" + model + "` has no deployed version"
+                    + " to score the batch with; deploy one, or pin an approved version");
+        }
+        return registry.getVersion(model, deployment.get().stable().version());
+    }
+
+    /** Reads the file once: its sha256, its rows, the CSV header, and partitions cut at line boundaries. */
+    private BatchJob plan(String id, BatchRequest request, BatchFormat format, ArtifactStore.StoredArtifact input,
+            VersionRecord version, ScorableModel model, String actor) {
+        MessageDigest sha256 = Sha256.newDigest();
+        List<BatchPartition> partitions = new ArrayList<>();
+        List<String> header = List.of();
+        long rows = 0;
+        try (InputStream raw = artifacts.open(ArtifactStore.BATCH_INPUT, request.input());
+                LineReader lines = new LineReader(new java.security.DigestInputStream(raw, sha256), 0, Long.MAX_VALUE,
+                        settings.maxLineBytes())) {
+            long start = 0;
+            long firstRow = 1;
+            if (format == BatchFormat.CSV) {
+                if (!lines.next() || lines.tooLong()) {
+                    throw new ValidationException("the CSV file " + request.input() + " has no header line (or one"
+                            + " longer than " + settings.maxLineBytes() + " bytes); start it with patientId and the"
+                            + " features' names");
+                }
+                header = RowParser.csvHeader(lines.bytes(), lines.length());
+                start = lines.position();
+            }
+            long inPartition = 0;
+            while (lines.next()) {
+                rows++;
+                inPartition++;
+                if (lines.position() - start >= settings.partitionBytes()) {
+                    partitions.add(new BatchPartition(partitions.size(), start, lines.position(), firstRow, inPartition));
+                    start = lines.position();
+                    firstRow += inPartition;
+                    inPartition = 0;
+                }
+            }
+            if (inPartition > 0) {
+                partitions.add(new BatchPartition(partitions.size(), start, lines.position(), firstRow, inPartition));
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot read the batch file " + request.input(), e);
+        } catch (UncheckedIOException e) {
+            throw new StoreException("cannot read the batch file " + request.input(), e.getCause());
+        }
+        return new BatchJob(id, request.model(), version.version(), request.explain(), format,
+                ArtifactStore.BATCH_INPUT, request.input(), input.size(), Sha256.hex(sha256.digest()), rows, header,
+                partitions, actor, clock.instant());
+    }
+
+    // ---------------------------------------------------------------- one partition
+
+    /** The queue message of one partition. */
+    record PartitionMessage(String batchId, int partition) {}
+
+    /**
+     * Scores one partition from its last checkpoint to its end (a queue-triggered invocation). A store that is
+     * unavailable throws, so the queue delivers the message again and the run resumes where it stopped; a
+     * version that can no longer be loaded or run fails the job instead of retrying forever.
+     */
+    public void scorePartition(String message) {
+        PartitionMessage m;
+        try {
+            m = Json.read("the batch partition message", message.getBytes(StandardCharsets.UTF_8),
+                    PartitionMessage.class);
+        } catch (ValidationException e) {
+            throw new ValidationException("a batch partition message must be {\"batchId\", \"partition\"}: "
+                    + e.getMessage());
+        }
+        requireId(m.batchId());
+        BatchJob job = readJob(m.batchId()).orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND,
+                "batch " + m.batchId() + " has no plan; the message names a job that was never submitted"));
+        if (m.partition() < 0 || m.partition() >= job.partitions().size()) {
+            throw new ValidationException("batch " + job.id() + " has " + job.partitions().size()
+                    + " partitions; the message names partition " + m.partition());
+        }
+        if (isFinished(job.id())) {
+            return;
+        }
+        BatchPartition partition = job.partitions().get(m.partition());
+        if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, doneName(job.id(), partition.index())).isEmpty()) {
+            try {
+                score(job, partition);
+            } catch (StoreException e) {
+                throw e;
+            } catch (VigilException e) {
+                fail(job.id(), job.model().value(), job.submittedBy(), new BatchFailure(job.id(), job.inputName(),
+                        "partition " + partition.index() + " could not be scored: " + e.getMessage(), clock.instant()));
+                return;
+            }
+        }
+        tryComplete(job);
+    }
+
+    private void score(BatchJob job, BatchPartition partition) {
+        ScorableModel model = models.get(registry.getVersion(job.model(), job.version()));
+        RowParser parser = new RowParser(job.format(), job.header(), model.validator().schema());
+        ChunkScorer scorer = new ChunkScorer(job.id(), model, pseudonymizer, job.explain());
+        Optional<BatchCheckpoint> saved = read(checkpointName(job.id(), partition.index()), BatchCheckpoint.class);
+        BatchCheckpoint checkpoint;
+        if (saved.isPresent()) {
+            checkpoint = saved.get();
+        } else {
+            // Written before the first chunk, so a run that dies in it is resumed with a short window to search.
+            checkpoint = BatchCheckpoint.start(partition, clock.instant());
+            writeCheckpoint(job.id(), checkpoint);
+        }
+        boolean firstChunk = true;
+        try (LineReader lines = new LineReader(artifacts.open(job.inputContainer(), job.inputName(),
+                checkpoint.nextByte()), checkpoint.nextByte(), partition.endByte(), settings.maxLineBytes())) {
+            long row = checkpoint.nextRow();
+            while (true) {
+                List<ChunkScorer.Row> rows = new ArrayList<>(Math.min(settings.chunkRows(), (int) partition.rows()));
+                while (rows.size() < settings.chunkRows() && lines.next()) {
+                    rows.add(parse(parser, row++, lines));
+                }
+                if (rows.isEmpty()) {
+                    break;
+                }
+                // Only the first chunk after a checkpoint can hold rows an earlier run logged before it stopped.
+                Map<Long, PredictionRecord> logged = firstChunk ? loggedEarlier(job, checkpoint, rows) : Map.of();
+                firstChunk = false;
+                ChunkScorer.Outcome outcome = scorer.score(rows, logged, clock.instant());
+                log.append(outcome.predictions());
+                artifacts.put(ArtifactStore.BATCH_OUTPUT, chunkName(job.id(), partition.index(), checkpoint.chunks()),
+                        new ByteArrayInputStream(scorer.results(rows, outcome)), true);
+                checkpoint = checkpoint.next(lines.position(), row, outcome.scored().size(), refusalKinds(outcome),
+                        clock.instant());
+                writeCheckpoint(job.id(), checkpoint);
+            }
+        }
+        if (checkpoint.nextRow() != partition.firstRow() + partition.rows()) {
+            throw new StoreException("partition " + partition.index() + " of batch " + job.id() + " ended at row "
+                    + checkpoint.nextRow() + " instead of " + (partition.firstRow() + partition.rows())
+                    + ": the input file changed after it was submitted", null);
+        }
+        try {
+            artifacts.put(ArtifactStore.BATCH_OUTPUT, doneName(job.id(), partition.index()),
+                    new ByteArrayInputStream(Json.writeBytes(checkpoint)), false);
+        } catch (ConflictException alreadyDone) {
+            // Another delivery of the same message finished it first; its record stands.
+        }
+    }
+
+    private static ChunkScorer.Row parse(RowParser parser, long row, LineReader lines) {
+        if (lines.tooLong()) {
+            return new ChunkScorer.Row(row, null, "it is longer than the limit for one line");
+        }
+        if (isBlank(lines.bytes(), lines.length())) {
+            return new ChunkScorer.Row(row, null, "it is empty");
+        }
+        try {
+            PatientRow parsed = parser.parse(row, lines.bytes(), lines.length());
+            return new ChunkScorer.Row(row, parsed, null);
+        } catch (RowParser.MalformedRow e) {
+            return new ChunkScorer.Row(row, null, e.getMessage());
+        }
+    }
+
+    private static boolean isBlank(byte[] bytes, int length) {
+        for (int i = 0; i < length; i++) {
+            if (bytes[i] != ' ' && bytes[i] != '\t') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The predictions of these rows that an earlier run logged after the checkpoint and then died before the next
+     * one: found by their fixed prediction ids in the log's window since the checkpoint.
+     */
+    private Map<Long, PredictionRecord> loggedEarlier(BatchJob job, BatchCheckpoint checkpoint,
+            List<ChunkScorer.Row> rows) {
+        Map<String, Long> wanted = new HashMap<>(rows.size() * 2);
+        for (ChunkScorer.Row r : rows) {
+            wanted.put(ChunkScorer.predictionId(job.id(), r.number()), r.number());
+        }
+        Map<Long, PredictionRecord> found = new HashMap<>();
+        Instant now = clock.instant();
+        log.scan(job.model(), checkpoint.at(), now.plusNanos(1), r -> {
+            if (job.id().equals(r.batchId())) {
+                Long row = wanted.get(r.predictionId());
+                if (row != null) {
+                    found.put(row, r);
+                }
+            }
+        });
+        return found;
+    }
+
+    /** Each refused row counted once, under its first reason (a rule and a feature name, never a value). */
+    private static Map<String, Long> refusalKinds(ChunkScorer.Outcome outcome) {
+        Map<String, Long> kinds = new HashMap<>();
+        for (List<String> reasons : outcome.refused().values()) {
+            kinds.merge(reasons.isEmpty() ? "refused" : reasons.get(0), 1L, Long::sum);
+        }
+        return kinds;
+    }
+
+    private void writeCheckpoint(String id, BatchCheckpoint checkpoint) {
+        artifacts.put(ArtifactStore.BATCH_OUTPUT, checkpointName(id, checkpoint.partition()),
+                new ByteArrayInputStream(Json.writeBytes(checkpoint)), true);
+    }
+
+    // ---------------------------------------------------------------- completion
+
+    /**
+     * When every partition is done, merges their chunks in row order into {@code results.jsonl}, writes the
+     * summary (create-once: of two partitions finishing together, one writes it and the other reads it), audits
+     * the completion once and announces it.
+     */
+    private void tryComplete(BatchJob job) {
+        List<BatchCheckpoint> done = new ArrayList<>();
+        for (BatchPartition p : job.partitions()) {
+            Optional<BatchCheckpoint> d = read(doneName(job.id(), p.index()), BatchCheckpoint.class);
+            if (d.isEmpty()) {
+                return;
+            }
+            done.add(d.get());
+        }
+        BatchSummary summary = read(summaryName(job.id()), BatchSummary.class).orElse(null);
+        if (summary == null) {
+            String resultsSha256 = mergeResults(job, done);
+            long scored = 0;
+            long refused = 0;
+            Map<String, Long> kinds = new TreeMap<>();
+            for (BatchCheckpoint d : done) {
+                scored += d.scored();
+                refused += d.refused();
+                d.refusals().forEach((k, v) -> kinds.merge(k, v, Long::sum));
+            }
+            summary = new BatchSummary(job.id(), job.model().value(), job.version(),
+                    job.inputContainer() + "/" + job.inputName(), job.inputSha256(), job.rows(), scored, refused, kinds,
+                    ArtifactStore.BATCH_OUTPUT + "/" + resultsName(job.id()), resultsSha256, job.submittedAt(),
+                    clock.instant());
+            try {
+                artifacts.put(ArtifactStore.BATCH_OUTPUT, summaryName(job.id()),
+                        new ByteArrayInputStream(Json.writeBytes(summary)), false);
+            } catch (ConflictException finishedElsewhere) {
+                summary = read(summaryName(job.id()), BatchSummary.class).orElseThrow(() -> finishedElsewhere);
+            }
+        }
+        Map<String, String> details = new TreeMap<>();
+        details.put("batchId", job.id());
+        details.put("rows", Long.toString(summary.rows()));
+        details.put("scored", Long.toString(summary.scored()));
+        details.put("refused", Long.toString(summary.refused()));
+        details.put("resultsSha256", summary.resultsSha256());
+        AuditRecord record = audit.recordOnce("batch:" + job.id() + ":completed", job.submittedBy(), AUDIT_COMPLETED,
+                job.subject(), "completed", details);
+        events.publish(new VigilEvent(record.id(), EventTypes.BATCH_COMPLETED, VigilEvent.SOURCE, job.subject(),
+                clock.instant(), eventData(job, summary)));
+    }
+
+    private String mergeResults(BatchJob job, List<BatchCheckpoint> done) {
+        List<String> chunks = new ArrayList<>();
+        for (BatchCheckpoint d : done) {
+            for (int c = 0; c < d.chunks(); c++) {
+                chunks.add(chunkName(job.id(), d.partition(), c));
+            }
+        }
+        java.util.Iterator<String> next = chunks.iterator();
+        // Chunks are opened one at a time as the merged stream reaches them: memory stays one buffer.
+        InputStream merged = new SequenceInputStream(new java.util.Enumeration<InputStream>() {
+            @Override
+            public boolean hasMoreElements() {
+                return next.hasNext();
+            }
+
+            @Override
+            public InputStream nextElement() {
+                return artifacts.open(ArtifactStore.BATCH_OUTPUT, next.next());
+            }
+        });
+        try {
+            return artifacts.put(ArtifactStore.BATCH_OUTPUT, resultsName(job.id()), merged, false).sha256();
+        } catch (ConflictException mergedElsewhere) {
+            return artifacts.describe(ArtifactStore.BATCH_OUTPUT, resultsName(job.id()))
+                    .map(ArtifactStore.StoredArtifact::sha256).orElse(null);
+        }
+    }
+
+    /** A file that cannot be scored at all: the failure is written once, audited once and announced. */
+    private void fail(String id, String model, String actor, BatchFailure failure) {
+        try {
+            artifacts.put(ArtifactStore.BATCH_OUTPUT, failureName(id), new ByteArrayInputStream(Json.writeBytes(failure)),
+                    false);
+        } catch (ConflictException alreadyFailed) {
+            failure = read(failureName(id), BatchFailure.class).orElse(failure);
+        }
+        String subject = model == null ? "/batches/" + id : "/models/" + model + "/batches/" + id;
+        AuditRecord record = audit.recordOnce("batch:" + id + ":failed", actor, AUDIT_FAILED, subject, "failed",
+                Map.of("batchId", id, "input", ArtifactStore.BATCH_INPUT + "/" + failure.input()));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("batchId", id);
+        if (model != null) {
+            data.put("model", model);
+        }
+        data.put("reason", failure.reason());
+        events.publish(new VigilEvent(record.id(), EventTypes.BATCH_FAILED, VigilEvent.SOURCE, subject,
+                clock.instant(), data));
+    }
+
+    private static Map<String, Object> eventData(BatchJob job, BatchSummary summary) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("batchId", job.id());
+        data.put("model", job.model().value());
+        data.put("version", job.version());
+        data.put("rows", job.rows());
+        data.put("partitions", job.partitions().size());
+        if (summary != null) {
+            data.put("scored", summary.scored());
+            data.put("refused", summary.refused());
+            data.put("results", summary.results());
+        }
+        return data;
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** Where a job stands: running (rows done so far), completed (with its results) or failed (with the reason). */
+    public BatchStatus status(String id) {
+        requireId(id);
+        Optional<BatchFailure> failure = read(failureName(id), BatchFailure.class);
+        Optional<BatchJob> found = readJob(id);
+        if (found.isEmpty()) {
+            if (failure.isPresent()) {
+                return new BatchStatus(id, null, 0, BatchStatus.State.FAILED, 0, 0, 0, 0, 0, 0, null,
+                        failure.get().at(), null, null, failure.get().reason());
+            }
+            throw notFound(id);
+        }
+        BatchJob job = found.get();
+        Optional<BatchSummary> summary = read(summaryName(id), BatchSummary.class);
+        if (summary.isPresent()) {
+            BatchSummary s = summary.get();
+            return new BatchStatus(id, job.model().value(), job.version(), BatchStatus.State.COMPLETED, job.rows(),
+                    job.rows(), s.scored(), s.refused(), job.partitions().size(), job.partitions().size(),
+                    job.submittedAt(), s.completedAt(), s.results(), ArtifactStore.BATCH_OUTPUT + "/" + summaryName(id),
+                    null);
+        }
+        long done = 0;
+        long scored = 0;
+        long refused = 0;
+        int partitionsDone = 0;
+        for (BatchPartition p : job.partitions()) {
+            Optional<BatchCheckpoint> c = read(checkpointName(id, p.index()), BatchCheckpoint.class);
+            if (c.isPresent()) {
+                done += c.get().rowsDone(p);
+                scored += c.get().scored();
+                refused += c.get().refused();
+                if (c.get().nextRow() == p.firstRow() + p.rows()) {
+                    partitionsDone++;
+                }
+            }
+        }
+        BatchStatus.State state = failure.isPresent() ? BatchStatus.State.FAILED : BatchStatus.State.RUNNING;
+        return new BatchStatus(id, job.model().value(), job.version(), state, job.rows(), done, scored, refused,
+                job.partitions().size(), partitionsDone, job.submittedAt(), failure.map(BatchFailure::at).orElse(null),
+                null, null, failure.map(BatchFailure::reason).orElse(null));
+    }
+
+    /** The merged per-row results of a completed job, one JSON object per line in row order. */
+    public InputStream openResults(String id) {
+        requireCompleted(id);
+        return artifacts.open(ArtifactStore.BATCH_OUTPUT, resultsName(id));
+    }
+
+    private void requireCompleted(String id) {
+        BatchStatus status = status(id);
+        if (status.state() != BatchStatus.State.COMPLETED) {
+            throw new ConflictException(ErrorCode.INVALID_STATE, "batch " + id + " is " + status.state().name()
+                    .toLowerCase(java.util.Locale.ROOT) + " (" + status.rowsDone() + " of " + status.rows()
+                    + " rows done); its results are written when every row is scored or refused");
+        }
+    }
+
+    /** A page of the results file: whole lines from {@code offset}, where the next page starts, and the file's size. */
+    public record ResultsPage(byte[] lines, long offset, long nextOffset, long totalBytes) {}
+
+    /**
+     * Up to {@code maxBytes} of a completed job's results from byte {@code offset}, cut after the last whole line,
+     * so a client downloads any size of file in bounded pages.
+     */
+    public ResultsPage readResults(String id, long offset, int maxBytes) {
+        if (offset < 0 || maxBytes < 1) {
+            throw new ValidationException("offset must be 0 or more (the nextOffset of the previous page)");
+        }
+        requireCompleted(id);
+        long total = artifacts.describe(ArtifactStore.BATCH_OUTPUT, resultsName(id)).orElseThrow(() -> notFound(id))
+                .size();
+        if (offset >= total) {
+            return new ResultsPage(new byte[0], offset, total, total);
+        }
+        try (InputStream in = artifacts.open(ArtifactStore.BATCH_OUTPUT, resultsName(id), offset)) {
+            byte[] page = in.readNBytes((int) Math.min(maxBytes, total - offset));
+            int end = page.length;
+            if (offset + end < total) {
+                while (end > 0 && page[end - 1] != '\n') {
+                    end--;
+                }
+                if (end == 0) {
+                    throw new ValidationException("a line of the results is longer than " + maxBytes
+                            + " bytes; ask for a larger page");
+                }
+            }
+            return new ResultsPage(java.util.Arrays.copyOf(page, end), offset, offset + end, total);
+        } catch (IOException e) {
+            throw new StoreException("cannot read the results of batch " + id, e);
+        }
+    }
+
+    /** The summary of a completed job. */
+    public BatchSummary summary(String id) {
+        requireId(id);
+        return read(summaryName(id), BatchSummary.class).orElseThrow(() -> new ConflictException(
+                ErrorCode.INVALID_STATE, "batch " + id + " has no summary yet: it is still running, failed, or unknown;"
+                        + " read its status"));
+    }
+
+    public Optional<BatchJob> readJob(String id) {
+        return read(jobName(id), BatchJob.class);
+    }
+
+    private boolean isFinished(String id) {
+        return artifacts.describe(ArtifactStore.BATCH_OUTPUT, summaryName(id)).isPresent()
+                || artifacts.describe(ArtifactStore.BATCH_OUTPUT, failureName(id)).isPresent();
+    }
+
+    private <T> Optional<T> read(String name, Class<T> type) {
+        if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, name).isEmpty()) {
+            return Optional.empty();
+        }
+        try (InputStream in = artifacts.open(ArtifactStore.BATCH_OUTPUT, name)) {
+            return Optional.of(Json.read(ArtifactStore.BATCH_OUTPUT + "/" + name, in.readAllBytes(), type));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + ArtifactStore.BATCH_OUTPUT + "/" + name, e);
+        }
+    }
+
+    private static void requireId(String id) {
+        if (id == null || !JOB_ID.matcher(id).matches()) {
+            throw new ValidationException("a batch id is a UUID (as POST /batches returned it); this one is not");
+        }
+    }
+
+    private static NotFoundException notFound(String id) {
+        return new NotFoundException(ErrorCode.NOT_FOUND, "there is no batch " + id + "; check the id POST /batches"
+                + " returned, or list the batch-output container");
+    }
+
+    static String jobName(String id) {
+        return id + "/job.json";
+    }
+
+    static String failureName(String id) {
+        return id + "/failure.json";
+    }
+
+    static String summaryName(String id) {
+        return id + "/summary.json";
+    }
+
+    static String resultsName(String id) {
+        return id + "/results.jsonl";
+    }
+
+    private static String partitionFolder(String id, int partition) {
+        return id + "/partitions/" + String.format("%05d", partition);
+    }
+
+    static String checkpointName(String id, int partition) {
+        return partitionFolder(id, partition) + "/checkpoint.json";
+    }
+
+    static String doneName(String id, int partition) {
+        return partitionFolder(id, partition) + "/done.json";
+    }
+
+    static String chunkName(String id, int partition, int chunk) {
+        return partitionFolder(id, partition) + "/" + String.format("%06d", chunk) + ".jsonl";
+    }
+
+    /** Why a file could not be scored at all; the reason names the rule broken, never a value from the file. */
+    public record BatchFailure(String batchId, String input, String reason, Instant at) {}
+}

@@ -1,0 +1,191 @@
+package health.vigil.scoring.batch;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.error.ValidationException;
+import health.vigil.explain.ClinicalExplainer;
+import health.vigil.json.Json;
+import health.vigil.model.Explanation;
+import health.vigil.model.OutputSpec;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
+import health.vigil.privacy.Pseudonymizer;
+import health.vigil.scoring.PatientRow;
+import health.vigil.scoring.RecordValidator;
+import health.vigil.scoring.ScorableModel;
+import health.vigil.scoring.ScoringService;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Scores one chunk of a batch file with one version: each row is checked on its own (a refused row is reported
+ * with its reasons and the others are scored), the valid rows go through the version's feature pipeline into one
+ * matrix and one ONNX Runtime run, and are explained when asked. The same validator, pipeline, runtime and
+ * explainer as {@code POST /score}; what differs is that one bad row refuses that row, not the request.
+ */
+final class ChunkScorer {
+    private static final int TOP_FACTORS = 5;
+
+    private final String batchId;
+    private final ScorableModel model;
+    private final Pseudonymizer pseudonymizer;
+    private final boolean explain;
+
+    ChunkScorer(String batchId, ScorableModel model, Pseudonymizer pseudonymizer, boolean explain) {
+        this.batchId = batchId;
+        this.model = model;
+        this.pseudonymizer = pseudonymizer;
+        this.explain = explain;
+    }
+
+    /** A row of the file as read: parsed, or the reason it is not a row. */
+    record Row(long number, PatientRow parsed, String malformed) {}
+
+    /** A chunk's outcome: the predictions to log, and per row either its prediction or its refusal reasons. */
+    record Outcome(List<PredictionRecord> predictions, Map<Long, PredictionRecord> scored,
+            Map<Long, List<String>> refused) {}
+
+    /** The prediction id of a row of a job: the same on every attempt, so a resumed run finds what it logged. */
+    static String predictionId(String batchId, long row) {
+        return UUID.nameUUIDFromBytes(("batch:" + batchId + ":row:" + row).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** Scores the rows not in {@code alreadyLogged} (predictions of an earlier, interrupted attempt). */
+    Outcome score(List<Row> rows, Map<Long, PredictionRecord> alreadyLogged, Instant now) {
+        Map<Long, List<String>> refused = new LinkedHashMap<>();
+        Map<Long, PredictionRecord> scored = new LinkedHashMap<>(alreadyLogged);
+        RecordValidator validator = model.validator();
+        int width = model.pipeline().width();
+        List<Row> valid = new ArrayList<>(rows.size());
+        List<Map<String, Object>> values = new ArrayList<>(rows.size());
+        List<String> pseudonyms = new ArrayList<>(rows.size());
+        float[] matrix = new float[rows.size() * width];
+        for (Row row : rows) {
+            if (alreadyLogged.containsKey(row.number())) {
+                continue;
+            }
+            if (row.malformed() != null) {
+                refused.put(row.number(), List.of("malformed row: " + row.malformed()));
+                continue;
+            }
+            RecordValidator.Checked checked = validator.check(0, row.parsed().features(), Set.of());
+            if (!checked.valid()) {
+                refused.put(row.number(), checked.problems());
+                continue;
+            }
+            String pseudonym;
+            try {
+                pseudonym = pseudonymizer.pseudonym(row.parsed().patientId());
+                model.pipeline().transform(checked.values(), matrix, valid.size() * width);
+            } catch (ValidationException e) {
+                refused.put(row.number(), List.of(e.getMessage()));
+                continue;
+            }
+            valid.add(row);
+            values.add(checked.values());
+            pseudonyms.add(pseudonym);
+        }
+        List<PredictionRecord> predictions = new ArrayList<>(valid.size());
+        if (!valid.isEmpty()) {
+            float[] inputs = valid.size() == rows.size() ? matrix : Arrays.copyOf(matrix, valid.size() * width);
+            double[] scores = ScoringService.predict(model, inputs, valid.size());
+            OutputSpec output = model.record().manifest().output();
+            ClinicalExplainer explainer = explain ? model.explainer().orElse(null) : null;
+            double[] explained = explainer == null ? null : new double[width];
+            for (int j = 0; j < valid.size(); j++) {
+                String explanation = null;
+                if (explainer != null) {
+                    for (int c = 0; c < width; c++) {
+                        explained[c] = matrix[j * width + c];
+                    }
+                    Explanation e = explainer.explain(explained, values.get(j));
+                    explanation = ScoringService.loggedExplanation(e);
+                }
+                long number = valid.get(j).number();
+                PredictionRecord record = new PredictionRecord(predictionId(batchId, number), model.id().name(),
+                        model.id().number(), Slot.BATCH, pseudonyms.get(j), now,
+                        Arrays.copyOfRange(matrix, j * width, (j + 1) * width), scores[j],
+                        scores[j] >= output.threshold(), explanation, batchId);
+                predictions.add(record);
+                scored.put(number, record);
+            }
+        }
+        return new Outcome(predictions, scored, refused);
+    }
+
+    /**
+     * The chunk's lines of the results file, in row order: a scored row's prediction (with its top factors when
+     * explained: feature and signed contribution, never the value), or a refused row's reasons.
+     */
+    byte[] results(List<Row> rows, Outcome outcome) {
+        OutputSpec output = model.record().manifest().output();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(rows.size() * 160);
+        try (JsonGenerator json = Json.mapper().getFactory().createGenerator(out)) {
+            json.setRootValueSeparator(null);
+            for (Row row : rows) {
+                json.writeStartObject();
+                json.writeNumberField("row", row.number());
+                PredictionRecord p = outcome.scored().get(row.number());
+                if (p != null) {
+                    json.writeStringField("status", "scored");
+                    json.writeStringField("predictionId", p.predictionId());
+                    json.writeNumberField("version", p.version());
+                    json.writeNumberField("score", p.score());
+                    json.writeBooleanField("decision", p.decision());
+                    json.writeStringField("positiveLabel", output.positiveLabel());
+                    json.writeNumberField("threshold", output.threshold());
+                    if (p.explanation() != null) {
+                        writeFactors(json, p.explanation());
+                    }
+                } else {
+                    json.writeStringField("status", "refused");
+                    json.writeArrayFieldStart("reasons");
+                    for (String reason : outcome.refused().getOrDefault(row.number(), List.of())) {
+                        json.writeString(reason);
+                    }
+                    json.writeEndArray();
+                }
+                json.writeEndObject();
+                json.flush();
+                out.write('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** The top factors from the explanation the prediction log keeps (so a resumed row reads the same). */
+    private static void writeFactors(JsonGenerator json, String logged) throws IOException {
+        JsonNode contributions = Json.mapper().readTree(logged).path("contributions");
+        List<Map.Entry<String, JsonNode>> factors = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = contributions.fields(); it.hasNext(); ) {
+            factors.add(it.next());
+        }
+        factors.sort(Comparator.comparingDouble((Map.Entry<String, JsonNode> e) -> -Math.abs(e.getValue().get(0).asDouble()))
+                .thenComparing(Map.Entry::getKey));
+        json.writeArrayFieldStart("topFactors");
+        for (Map.Entry<String, JsonNode> f : factors.subList(0, Math.min(TOP_FACTORS, factors.size()))) {
+            double margin = f.getValue().get(0).asDouble();
+            json.writeStartObject();
+            json.writeStringField("feature", f.getKey());
+            json.writeNumberField("marginContribution", margin);
+            json.writeNumberField("probabilityContribution", f.getValue().get(1).asDouble());
+            json.writeStringField("direction", Explanation.Direction.of(margin).wireName());
+            json.writeEndObject();
+        }
+        json.writeEndArray();
+    }
+}

@@ -1,0 +1,127 @@
+package health.vigil.scoring.batch;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+
+/**
+ * Reads a byte range of a file line by line, keeping each line's end offset, so a checkpoint can say exactly where
+ * the next line starts. A line ends at {@code \n} (a {@code \r} before it is dropped); the last line of the range
+ * may lack one. Only the current line is held, and no line may be longer than {@code maxLineBytes}: a longer one
+ * is skipped and reported as too long, so a file without newlines cannot exhaust memory.
+ */
+final class LineReader implements AutoCloseable {
+    private static final int BUFFER_BYTES = 1 << 16;
+
+    private final InputStream in;
+    private final long end;
+    private final int maxLineBytes;
+    private final byte[] buffer = new byte[BUFFER_BYTES];
+    private int bufferLength;
+    private int bufferPosition;
+    private long position;
+    private byte[] line = new byte[256];
+    private int lineLength;
+    private boolean lineTooLong;
+
+    /** {@code in} is positioned at {@code start}; reading stops at {@code end}. */
+    LineReader(InputStream in, long start, long end, int maxLineBytes) {
+        this.in = in;
+        this.position = start;
+        this.end = end;
+        this.maxLineBytes = maxLineBytes;
+    }
+
+    /** Reads the next line; false at the end of the range. */
+    boolean next() {
+        if (position >= end) {
+            return false;
+        }
+        lineLength = 0;
+        lineTooLong = false;
+        long lineStart = position;
+        while (position < end) {
+            if (bufferPosition == bufferLength && !fill()) {
+                if (position == lineStart) {
+                    return false; // the file ended before the range did
+                }
+                break;
+            }
+            int limit = (int) Math.min(bufferLength, bufferPosition + (end - position));
+            int i = bufferPosition;
+            while (i < limit && buffer[i] != '\n') {
+                i++;
+            }
+            append(bufferPosition, i - bufferPosition);
+            position += i - bufferPosition;
+            bufferPosition = i;
+            if (i < limit) {
+                bufferPosition++;
+                position++;
+                break;
+            }
+        }
+        if (lineLength > 0 && line[lineLength - 1] == '\r') {
+            lineLength--;
+        }
+        return true;
+    }
+
+    /** Where the line just read ends (past its newline): the next line's start. */
+    long position() {
+        return position;
+    }
+
+    byte[] bytes() {
+        return line;
+    }
+
+    int length() {
+        return lineLength;
+    }
+
+    /** Whether the line just read was longer than the limit (its bytes are then not kept). */
+    boolean tooLong() {
+        return lineTooLong;
+    }
+
+    private void append(int from, int count) {
+        if (lineTooLong || count == 0) {
+            return;
+        }
+        if (lineLength + count > maxLineBytes) {
+            lineTooLong = true;
+            lineLength = 0;
+            return;
+        }
+        if (lineLength + count > line.length) {
+            line = Arrays.copyOf(line, Math.min(maxLineBytes + 1, Math.max(line.length * 2, lineLength + count)));
+        }
+        System.arraycopy(buffer, from, line, lineLength, count);
+        lineLength += count;
+    }
+
+    private boolean fill() {
+        try {
+            bufferLength = in.read(buffer, 0, buffer.length);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the batch file could not be read at byte " + position, e);
+        }
+        bufferPosition = 0;
+        if (bufferLength <= 0) {
+            bufferLength = 0;
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // A read-only stream: nothing was lost by failing to close it.
+        }
+    }
+}

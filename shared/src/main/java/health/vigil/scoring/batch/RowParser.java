@@ -1,0 +1,196 @@
+package health.vigil.scoring.batch;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DecimalNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import health.vigil.scoring.PatientRow;
+import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * Turns one line of a batch file into the raw record the scoring path validates: for CSV, the cells under the
+ * header's names, typed by the model's schema (a numeric feature's cell becomes a number, an empty cell a missing
+ * value); for JSON Lines, the object's {@code patientId} and {@code features}. A line that is not a row at all is
+ * a {@link MalformedRow} whose reason names the row and the problem, never a value from it.
+ */
+final class RowParser {
+    static final String PATIENT_ID = "patientId";
+    private static final CSVFormat CSV = CSVFormat.RFC4180.builder().setTrim(true).get();
+
+    private final BatchFormat format;
+    private final List<String> header;
+    private final int patientColumn;
+    private final Feature[] columns;
+
+    RowParser(BatchFormat format, List<String> header, FeatureSchema schema) {
+        this.format = format;
+        this.header = List.copyOf(header);
+        this.patientColumn = header.indexOf(PATIENT_ID);
+        Map<String, Feature> byName = new HashMap<>();
+        schema.features().forEach(f -> byName.put(f.name(), f));
+        this.columns = new Feature[header.size()];
+        for (int i = 0; i < header.size(); i++) {
+            columns[i] = byName.get(header.get(i));
+        }
+    }
+
+    /** The header of a CSV file, checked: it must name {@code patientId} once and no column twice. */
+    static List<String> csvHeader(byte[] line, int length) {
+        List<String> names;
+        try {
+            names = cells(new String(line, 0, length, StandardCharsets.UTF_8));
+        } catch (MalformedRow e) {
+            throw new ValidationException("the CSV file's first line is not a valid CSV header (" + e.getMessage()
+                    + "); start the file with a line naming patientId and the features");
+        }
+        if (!names.contains(PATIENT_ID)) {
+            throw new ValidationException("the CSV file's header has no column patientId; name the column holding"
+                    + " each patient's identifier patientId");
+        }
+        if (names.stream().distinct().count() != names.size()) {
+            throw new ValidationException("the CSV file's header names a column twice; give every column one name");
+        }
+        return names;
+    }
+
+    PatientRow parse(long row, byte[] line, int length) throws MalformedRow {
+        return format == BatchFormat.CSV ? csv(row, line, length) : jsonLine(row, line, length);
+    }
+
+    private PatientRow csv(long row, byte[] line, int length) throws MalformedRow {
+        List<String> cells = cells(new String(line, 0, length, StandardCharsets.UTF_8));
+        if (cells.size() != header.size()) {
+            throw new MalformedRow("it has " + cells.size() + " cells; the header has " + header.size());
+        }
+        String patientId = cells.get(patientColumn);
+        if (patientId.isEmpty()) {
+            throw new MalformedRow("its patientId is empty");
+        }
+        Map<String, JsonNode> features = new HashMap<>(header.size() * 2);
+        for (int i = 0; i < cells.size(); i++) {
+            if (i == patientColumn) {
+                continue;
+            }
+            String cell = cells.get(i);
+            if (!cell.isEmpty()) {
+                features.put(header.get(i), typed(columns[i], cell));
+            }
+        }
+        return new PatientRow(patientId, features);
+    }
+
+    /**
+     * A cell as the JSON value the validator checks: numbers where the schema wants a number (a cell that does not
+     * parse stays text, so the validator names the rule it breaks), true/false for a boolean, text otherwise. An
+     * unknown column stays text; the validator refuses it by name.
+     */
+    private static JsonNode typed(Feature feature, String cell) {
+        if (feature == null) {
+            return TextNode.valueOf(cell);
+        }
+        switch (feature.type()) {
+            case NUMERIC:
+            case INTEGER:
+                try {
+                    if (cell.indexOf('.') < 0 && cell.indexOf('e') < 0 && cell.indexOf('E') < 0 && cell.length() < 19) {
+                        return LongNode.valueOf(Long.parseLong(cell));
+                    }
+                    return feature.type() == health.vigil.model.FeatureType.INTEGER
+                            ? DecimalNode.valueOf(new BigDecimal(cell)) : DoubleNode.valueOf(Double.parseDouble(cell));
+                } catch (NumberFormatException e) {
+                    return TextNode.valueOf(cell);
+                }
+            case BOOLEAN:
+                if (cell.equalsIgnoreCase("true")) {
+                    return BooleanNode.TRUE;
+                }
+                return cell.equalsIgnoreCase("false") ? BooleanNode.FALSE : TextNode.valueOf(cell);
+            default:
+                return TextNode.valueOf(cell);
+        }
+    }
+
+    /**
+     * The cells of one CSV line. A line without a quote character is split at its commas directly: Commons CSV
+     * allocates an 8 KB reader for every parse, which cost more than the rest of reading a row. Quoted lines (and
+     * every header) go through Commons CSV, which owns the quoting rules.
+     */
+    private static List<String> cells(String line) throws MalformedRow {
+        if (line.indexOf('"') < 0) {
+            List<String> cells = new ArrayList<>(32);
+            int start = 0;
+            while (true) {
+                int comma = line.indexOf(',', start);
+                if (comma < 0) {
+                    cells.add(line.substring(start).trim());
+                    return cells;
+                }
+                cells.add(line.substring(start, comma).trim());
+                start = comma + 1;
+            }
+        }
+        try (CSVParser parser = CSVParser.parse(new StringReader(line), CSV)) {
+            Iterator<CSVRecord> records = parser.iterator();
+            if (!records.hasNext()) {
+                return List.of("");
+            }
+            List<String> values = records.next().toList();
+            if (records.hasNext()) {
+                throw new MalformedRow("it holds more than one CSV record");
+            }
+            return values;
+        } catch (IOException | IllegalStateException | java.io.UncheckedIOException e) {
+            throw new MalformedRow("it is not valid CSV (an unclosed or misplaced quote)");
+        }
+    }
+
+    private static PatientRow jsonLine(long row, byte[] line, int length) throws MalformedRow {
+        JsonNode node;
+        try {
+            node = Json.mapper().readTree(line, 0, length);
+        } catch (JsonProcessingException e) {
+            throw new MalformedRow("it is not valid JSON (line column " + e.getLocation().getColumnNr() + ")");
+        } catch (IOException e) {
+            throw new MalformedRow("it is not valid JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw new MalformedRow("it is not a JSON object with patientId and features");
+        }
+        JsonNode patientId = node.get(PATIENT_ID);
+        if (patientId == null || !patientId.isTextual() || patientId.asText().isBlank()) {
+            throw new MalformedRow("its patientId is missing or not a string");
+        }
+        JsonNode features = node.get("features");
+        if (features == null || !features.isObject()) {
+            throw new MalformedRow("its features are missing or not an object");
+        }
+        Map<String, JsonNode> values = new HashMap<>(features.size() * 2);
+        features.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue()));
+        return new PatientRow(patientId.asText(), values);
+    }
+
+    /** A line that is not a row; the message says why without quoting the line. */
+    static final class MalformedRow extends Exception {
+        MalformedRow(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+}

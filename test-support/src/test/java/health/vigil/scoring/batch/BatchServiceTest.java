@@ -1,0 +1,347 @@
+package health.vigil.scoring.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.config.VigilConfig;
+import health.vigil.error.ConflictException;
+import health.vigil.error.StoreException;
+import health.vigil.events.BlobCreated;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.json.Json;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.WorkQueue;
+import health.vigil.privacy.Pseudonymizer;
+import health.vigil.scoring.PatientRow;
+import health.vigil.scoring.ScoreRequest;
+import health.vigil.security.Principal;
+import health.vigil.testing.governance.SetUpApproval;
+import health.vigil.testing.governance.SetUpRegistration;
+import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SamplePackage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Batch files scored through the platform's real local stores and a real ONNX model: row by row outcomes,
+ * partitions scored in parallel and merged, a run killed between logging a chunk and checkpointing it, and a
+ * replayed upload event.
+ */
+class BatchServiceTest {
+    /** Small partitions and chunks, so a 60-row file has several of each. */
+    private static final BatchSettings SMALL = new BatchSettings(1_200, 8, 1_024);
+    private static final String[] ADMISSION = {"emergency", "urgent", "elective"};
+
+    @TempDir
+    Path home;
+
+    private final ConcurrentLinkedQueue<String> queued = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<VigilEvent> events = new ConcurrentLinkedQueue<>();
+    private VigilPlatform platform;
+    private ModelName model;
+
+    @BeforeEach
+    void aDeployedTreeModel() {
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(events::add)
+                .workQueue((queue, id, message) -> queued.add(message)).batchSettings(SMALL).build();
+        model = register(SampleModels.readmissionTrees(), "trees.zip");
+        SetUpApproval.approve(platform, new ModelVersion(model, 1));
+        platform.deployments().deploy(model, 1, Principal.SYSTEM);
+    }
+
+    @AfterEach
+    void close() {
+        platform.close();
+    }
+
+    @Test
+    void everyRowIsScoredOrRefusedByNumberAndTheFileIsNeverFailedByABadRow() throws Exception {
+        StringBuilder csv = new StringBuilder("patientId,age,prior_inpatient_stays,hba1c,on_insulin,admission_type,"
+                + "length_of_stay_days\n");
+        for (int row = 1; row <= 60; row++) {
+            csv.append(switch (row) {
+                case 7 -> "secret-patient-7,71,2,8.4,true\n"; // too few cells
+                case 12 -> "secret-patient-12,212,2,8.4,true,emergency,5\n"; // age out of range
+                case 20 -> "secret-patient-20,\"71,2,8.4,true,emergency,5\n"; // unclosed quote
+                case 33 -> "\n"; // empty line
+                default -> csvRow(row);
+            });
+        }
+        upload("nightly.csv", csv.toString());
+
+        BatchJob job = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", true), "analyst");
+        assertThat(job.rows()).isEqualTo(60);
+        assertThat(job.partitions()).hasSizeGreaterThan(2);
+        assertThat(platform.batches().status(job.id()).state()).isEqualTo(BatchStatus.State.RUNNING);
+        runQueuedInParallel(platform.batches());
+
+        BatchStatus status = platform.batches().status(job.id());
+        assertThat(status.state()).as(String.valueOf(status.failure())).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(status.scored()).isEqualTo(56);
+        assertThat(status.refused()).isEqualTo(4);
+
+        List<JsonNode> results = results(job.id());
+        assertThat(results).extracting(r -> r.get("row").asLong())
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 60).boxed().toList());
+        Map<Long, JsonNode> byRow = new LinkedHashMap<>();
+        results.forEach(r -> byRow.put(r.get("row").asLong(), r));
+        assertThat(byRow.get(7L).get("status").asText()).isEqualTo("refused");
+        assertThat(byRow.get(7L).get("reasons").get(0).asText()).contains("5 cells").contains("header has 7")
+                .doesNotContain("secret");
+        assertThat(byRow.get(12L).get("reasons").get(0).asText()).contains("feature `age`").contains("out of range")
+                .doesNotContain("212");
+        assertThat(byRow.get(20L).get("reasons").get(0).asText()).contains("not valid CSV");
+        assertThat(byRow.get(33L).get("reasons").get(0).asText()).contains("empty");
+        String everything = results.toString();
+        assertThat(everything).doesNotContain("secret-patient");
+
+        // The same pipeline and runtime as a request: each scored row has the score /score gives that patient.
+        for (long row : List.of(1L, 2L, 30L, 60L)) {
+            double online = platform.scoring().score(new ScoreRequest(model, null,
+                    List.of(patient(row)))).row(0).score();
+            assertThat(byRow.get(row).get("score").asDouble()).as("row %d", row).isEqualTo(online);
+            assertThat(byRow.get(row).get("topFactors")).hasSize(5);
+        }
+
+        List<PredictionRecord> logged = batchPredictions(job.id());
+        assertThat(logged).hasSize(56);
+        assertThat(logged).extracting(PredictionRecord::slot).containsOnly(Slot.BATCH);
+        assertThat(logged.stream().map(PredictionRecord::predictionId).distinct().count()).isEqualTo(56);
+
+        BatchSummary summary = platform.batches().summary(job.id());
+        assertThat(summary.scored()).isEqualTo(56);
+        assertThat(summary.refusalsByKind().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(4);
+        assertThat(summary.refusalsByKind().keySet().toString()).doesNotContain("212").doesNotContain("secret");
+        assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.completed");
+        assertThat(events).extracting(VigilEvent::type)
+                .containsSubsequence(EventTypes.BATCH_SUBMITTED, EventTypes.BATCH_COMPLETED);
+        assertThat(events.stream().filter(e -> e.type().startsWith("Vigil.Batch")).map(VigilEvent::data).toList()
+                .toString()).doesNotContain("secret");
+    }
+
+    @Test
+    void aRunKilledAfterLoggingAChunkButBeforeItsCheckpointResumesWithoutScoringARowTwice() throws Exception {
+        upload("discharges.jsonl", jsonLines(40));
+        // The third checkpoint write dies: chunk 2's predictions are in the log, its checkpoint is not.
+        AtomicInteger checkpoints = new AtomicInteger();
+        ArtifactStore dying = new FailingCheckpoints(platform.artifacts(), () -> checkpoints.incrementAndGet() == 3);
+        BatchService crashing = service(dying, new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = crashing.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        assertThat(job.partitions()).hasSize(1);
+        String message = queued.poll();
+
+        assertThatThrownBy(() -> crashing.scorePartition(message)).isInstanceOf(StoreException.class);
+        assertThat(batchPredictions(job.id())).as("chunks 1 and 2 were logged before the crash").hasSize(16);
+
+        BatchService restarted = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+        restarted.scorePartition(message);
+        restarted.scorePartition(message); // a redelivered message after completion adds nothing
+
+        List<PredictionRecord> logged = batchPredictions(job.id());
+        assertThat(logged).hasSize(40);
+        assertThat(logged.stream().map(PredictionRecord::predictionId).distinct().count()).isEqualTo(40);
+        List<JsonNode> results = results(job.id());
+        assertThat(results).hasSize(40);
+        assertThat(results).allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("scored"));
+        Set<String> ids = new HashSet<>();
+        results.forEach(r -> ids.add(r.get("predictionId").asText()));
+        assertThat(ids).containsExactlyInAnyOrderElementsOf(
+                logged.stream().map(PredictionRecord::predictionId).toList());
+        assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.completed");
+    }
+
+    @Test
+    void aReplayedUploadEventStartsNothingNew() throws Exception {
+        upload(model.value() + "/nightly.csv", "patientId,age,prior_inpatient_stays,hba1c,on_insulin,admission_type\n"
+                + csvRow(1).substring(0, csvRow(1).lastIndexOf(',')) + "\n");
+        String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, model.value() + "/nightly.csv")
+                .orElseThrow().etag();
+        BlobCreated event = new BlobCreated("event-1", ArtifactStore.BATCH_INPUT, model.value() + "/nightly.csv",
+                "file:nightly.csv", 100, etag);
+
+        BatchStatus first = platform.batches().submitUpload(event).orElseThrow();
+        int messages = queued.size();
+        int published = events.size();
+        BatchStatus replayed = platform.batches().submitUpload(event).orElseThrow();
+        BatchStatus redelivered = platform.batches().submitUpload(new BlobCreated("event-2", event.container(),
+                event.blobName(), event.url(), event.contentLength(), etag)).orElseThrow();
+
+        assertThat(replayed.id()).isEqualTo(first.id());
+        assertThat(redelivered.id()).isEqualTo(first.id());
+        assertThat(queued).hasSize(messages);
+        assertThat(events).hasSize(published);
+        assertThat(audited(first.id())).containsExactly("batch.submitted");
+    }
+
+    @Test
+    void anUploadThatCannotBeScoredIsAFailedJobNotARetry() {
+        upload("no-such-model/nightly.csv", "patientId,age\nsecret-1,70\n");
+        String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv")
+                .orElseThrow().etag();
+        BatchStatus status = platform.batches().submitUpload(new BlobCreated("event-9", ArtifactStore.BATCH_INPUT,
+                "no-such-model/nightly.csv", "file:x", 10, etag)).orElseThrow();
+
+        assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
+        assertThat(status.failure()).contains("no-such-model");
+        assertThat(queued).isEmpty();
+        assertThat(events).extracting(VigilEvent::type).contains(EventTypes.BATCH_FAILED);
+        assertThat(audited(status.id())).containsExactly("batch.failed");
+    }
+
+    @Test
+    void onlyAnApprovedVersionMayBePinned() {
+        ModelName registeredOnly = register(SampleModels.readmissionLogistic(), "logistic.zip");
+        assertThat(registeredOnly).isEqualTo(model);
+        upload("pinned.csv", "patientId,age\nsecret-1,70\n");
+        assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, 2, "pinned.csv", false), "analyst"))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("approved");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private BatchService service(ArtifactStore artifacts, BatchSettings settings) {
+        return new BatchService(platform.registry(), platform.scoring().models(), artifacts, platform.predictionLog(),
+                new Pseudonymizer(new byte[32]), platform.audit(), events::add,
+                (queue, id, message) -> queued.add(message), Clock.systemUTC(), settings);
+    }
+
+    private void runQueuedInParallel(BatchService batches) throws Exception {
+        ExecutorService workers = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (String message; (message = queued.poll()) != null; ) {
+                String m = message;
+                runs.add(workers.submit(() -> batches.scorePartition(m)));
+            }
+            for (Future<?> run : runs) {
+                run.get();
+            }
+        } finally {
+            workers.shutdown();
+        }
+    }
+
+    private static String csvRow(long row) {
+        return "secret-patient-" + row + "," + (30 + row % 60) + "," + (row % 5) + "," + (5.0 + (row % 40) / 4.0) + ","
+                + (row % 2 == 0) + "," + ADMISSION[(int) (row % 3)] + "," + (1 + row % 9) + "\n";
+    }
+
+    private static PatientRow patient(long row) {
+        String[] cells = csvRow(row).trim().split(",");
+        Map<String, JsonNode> features = new LinkedHashMap<>();
+        JsonNode node = Json.readTree("a test row", ("{\"age\":" + cells[1] + ",\"prior_inpatient_stays\":" + cells[2]
+                + ",\"hba1c\":" + cells[3] + ",\"on_insulin\":" + cells[4] + ",\"admission_type\":\"" + cells[5]
+                + "\",\"length_of_stay_days\":" + cells[6] + "}").getBytes(StandardCharsets.UTF_8));
+        node.fields().forEachRemaining(e -> features.put(e.getKey(), e.getValue()));
+        return new PatientRow(cells[0], features);
+    }
+
+    private static String jsonLines(int rows) {
+        StringBuilder out = new StringBuilder();
+        for (int row = 1; row <= rows; row++) {
+            PatientRow p = patient(row);
+            out.append(Json.write(Map.of("patientId", p.patientId(), "features", p.features()))).append('\n');
+        }
+        return out.toString();
+    }
+
+    private void upload(String name, String content) {
+        platform.artifacts().put(ArtifactStore.BATCH_INPUT, name,
+                new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)), true);
+    }
+
+    private List<JsonNode> results(String id) throws IOException {
+        List<JsonNode> rows = new ArrayList<>();
+        try (InputStream in = platform.batches().openResults(id)) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                rows.add(Json.readTree("a result line", line.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        return rows;
+    }
+
+    private List<PredictionRecord> batchPredictions(String id) {
+        List<PredictionRecord> out = new ArrayList<>();
+        platform.predictionLog().scan(model, Instant.EPOCH, Instant.now().plusSeconds(60), r -> {
+            if (id.equals(r.batchId())) {
+                out.add(r);
+            }
+        });
+        return out;
+    }
+
+    private List<String> audited(String id) {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        return platform.audit().read(today.minusDays(1), today.plusDays(1)).stream()
+                .filter(r -> r.action().startsWith("batch.") && id.equals(r.details().get("batchId")))
+                .map(AuditRecord::action).toList();
+    }
+
+    private ModelName register(SamplePackage sample, String blob) {
+        return SetUpRegistration.register(platform, sample, blob);
+    }
+
+    /** The artifact store, except that a checkpoint write dies when {@code dies} says so (a killed process). */
+    private record FailingCheckpoints(ArtifactStore store, java.util.function.BooleanSupplier dies)
+            implements ArtifactStore {
+        @Override
+        public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
+                String uploadedBy) {
+            if (name.endsWith("/checkpoint.json") && dies.getAsBoolean()) {
+                throw new StoreException("the process was killed here", null);
+            }
+            return store.put(container, name, content, overwrite, uploadedBy);
+        }
+
+        @Override
+        public InputStream open(String container, String name) {
+            return store.open(container, name);
+        }
+
+        @Override
+        public InputStream open(String container, String name, long offset) {
+            return store.open(container, name, offset);
+        }
+
+        @Override
+        public Optional<StoredArtifact> describe(String container, String name) {
+            return store.describe(container, name);
+        }
+
+        @Override
+        public List<StoredArtifact> list(String container, String prefix) {
+            return store.list(container, prefix);
+        }
+    }
+}

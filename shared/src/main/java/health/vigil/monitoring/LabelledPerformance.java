@@ -19,10 +19,16 @@ public record LabelledPerformance(long labelled, long positives, Double auroc, D
         Double averagePrecision, Double brier, Double brierLower, Double brierUpper, Double calibrationError,
         Double calibrationSlope) {
 
+    static final int CALIBRATION_BINS = 10;
+    static final LabelledPerformance EMPTY = new LabelledPerformance(0, 0, null, null, null, null, null, null, null,
+            null, null);
     private static final double Z95 = 1.959963984540054;
     private static final double EPSILON = 1e-6;
 
-    /** The performance of {@code n} scores against their outcomes (the arrays may be longer than {@code n}). */
+    /**
+     * The exact performance of {@code n} scores against their outcomes (the arrays may be longer than {@code n}),
+     * from the scores themselves; the monitoring check reads a {@link LabelledSummary} instead.
+     */
     public static LabelledPerformance of(double[] allScores, boolean[] allLabels, int n) {
         double[] scores = java.util.Arrays.copyOf(allScores, n);
         boolean[] labels = java.util.Arrays.copyOf(allLabels, n);
@@ -31,7 +37,7 @@ public record LabelledPerformance(long labelled, long positives, Double auroc, D
             positives += y ? 1 : 0;
         }
         if (n == 0) {
-            return new LabelledPerformance(0, 0, null, null, null, null, null, null, null, null, null);
+            return EMPTY;
         }
         double brier = BrierScore.of(scores, labels);
         double sumSq = 0;
@@ -40,16 +46,27 @@ public record LabelledPerformance(long labelled, long positives, Double auroc, D
             sumSq += (e * e - brier) * (e * e - brier);
         }
         double brierSe = n > 1 ? Math.sqrt(sumSq / (n - 1) / n) : Double.NaN;
-        Double calibrationError = ReliabilityCurve.of(scores, labels, 10).expectedCalibrationError();
+        double calibrationError = ReliabilityCurve.of(scores, labels, CALIBRATION_BINS).expectedCalibrationError();
         if (positives == 0 || positives == n) {
-            return new LabelledPerformance(n, positives, null, null, null, null, brier, lower(brier, brierSe),
-                    upper(brier, brierSe), calibrationError, null);
+            return withoutDiscrimination(n, positives, brier, brierSe, calibrationError);
         }
-        double auroc = Auroc.of(scores, labels);
+        return withDiscrimination(n, positives, Auroc.of(scores, labels), AveragePrecision.of(scores, labels), brier,
+                brierSe, calibrationError, calibrationSlope(scores, labels));
+    }
+
+    /** The performance of labels of one class only: no AUROC, average precision or slope. */
+    static LabelledPerformance withoutDiscrimination(long n, long positives, double brier, double brierSe,
+            double calibrationError) {
+        return new LabelledPerformance(n, positives, null, null, null, null, brier, lower(brier, brierSe),
+                upper(brier, brierSe), calibrationError, null);
+    }
+
+    static LabelledPerformance withDiscrimination(long n, long positives, double auroc, double averagePrecision,
+            double brier, double brierSe, double calibrationError, Double calibrationSlope) {
         double se = hanleyMcNeil(auroc, positives, n - positives);
         return new LabelledPerformance(n, positives, auroc, Math.max(0, auroc - Z95 * se), Math.min(1, auroc + Z95 * se),
-                AveragePrecision.of(scores, labels), brier, lower(brier, brierSe), upper(brier, brierSe),
-                calibrationError, calibrationSlope(scores, labels));
+                averagePrecision, brier, lower(brier, brierSe), upper(brier, brierSe), calibrationError,
+                calibrationSlope);
     }
 
     private static Double lower(double v, double se) {
@@ -69,6 +86,12 @@ public record LabelledPerformance(long labelled, long positives, Double auroc, D
         return Math.sqrt(Math.max(0, variance));
     }
 
+    /** The score's logit, the score kept 1e-6 away from 0 and 1. */
+    static double logit(double score) {
+        double p = Math.min(1 - EPSILON, Math.max(EPSILON, score));
+        return Math.log(p / (1 - p));
+    }
+
     /**
      * The slope b of logit P(y) = a + b * logit(score), fitted by Newton-Raphson; 1 for calibrated scores, below 1
      * when the scores are too extreme. Null when the fit does not converge (separable data).
@@ -76,10 +99,21 @@ public record LabelledPerformance(long labelled, long positives, Double auroc, D
     static Double calibrationSlope(double[] scores, boolean[] labels) {
         int n = scores.length;
         double[] x = new double[n];
+        long[] cases = new long[n];
+        long[] events = new long[n];
         for (int i = 0; i < n; i++) {
-            double p = Math.min(1 - EPSILON, Math.max(EPSILON, scores[i]));
-            x[i] = Math.log(p / (1 - p));
+            x[i] = logit(scores[i]);
+            cases[i] = 1;
+            events[i] = labels[i] ? 1 : 0;
         }
+        return logisticSlope(x, cases, events, n);
+    }
+
+    /**
+     * The logistic fit of {@code events[i]} out of {@code cases[i]} at {@code x[i]} (the first {@code groups}
+     * entries) by Newton-Raphson: its slope, or null when it does not converge.
+     */
+    static Double logisticSlope(double[] x, long[] cases, long[] events, int groups) {
         double a = 0;
         double b = 1;
         for (int iteration = 0; iteration < 50; iteration++) {
@@ -88,10 +122,10 @@ public record LabelledPerformance(long labelled, long positives, Double auroc, D
             double h00 = 0;
             double h01 = 0;
             double h11 = 0;
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < groups; i++) {
                 double p = 1 / (1 + Math.exp(-(a + b * x[i])));
-                double r = (labels[i] ? 1 : 0) - p;
-                double w = p * (1 - p);
+                double r = events[i] - cases[i] * p;
+                double w = cases[i] * p * (1 - p);
                 g0 += r;
                 g1 += r * x[i];
                 h00 += w;

@@ -19,12 +19,13 @@ import java.util.Objects;
  * @param estimateError the label-free expected AUROC minus the AUROC realised on the window's outcomes: the
  *     estimator's own track record, shown beside it (null until the window has the policy's minimum of outcomes)
  * @param reasons why the severity is what it is, in words
+ * @param segments realised performance per segment (the columns the model's gates judge segments by)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MonitoringReport(String id, String model, int version, String slot, Instant from, Instant to,
         Instant checkedAt, Severity severity, List<String> reasons, long predictions, Double labelledFraction,
         int driftedWindows, boolean performanceDegraded, Double estimateError, DriftReport drift,
-        LabelledPerformance performance, MonitoringPolicy policy) {
+        LabelledPerformance performance, MonitoringPolicy policy, List<SegmentPerformance> segments) {
 
     public MonitoringReport {
         Objects.requireNonNull(id, "id");
@@ -34,6 +35,7 @@ public record MonitoringReport(String id, String model, int version, String slot
         Objects.requireNonNull(to, "to");
         Objects.requireNonNull(severity, "severity");
         reasons = List.copyOf(reasons);
+        segments = segments == null ? List.of() : List.copyOf(segments);
         if (!from.isBefore(to)) {
             throw new ValidationException("a monitoring window must end after it starts");
         }

@@ -15,6 +15,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.ReferenceProfile;
+import health.vigil.model.SegmentColumns;
 import health.vigil.model.Slot;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
@@ -32,7 +33,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,9 +43,9 @@ import java.util.function.Function;
 
 /**
  * The scheduled monitoring check: for every deployed model and traffic slot, reads the last complete window of the
- * prediction log as a stream (memory bounded by features times bins for drift; the labelled part keeps one score and
- * one outcome per labelled prediction), compares it with the version's training reference, joins the outcomes that
- * have arrived, judges the window by the model's {@link MonitoringPolicy}, stores the report once, audits the check
+ * prediction log as a stream (memory bounded by features times bins for drift, and by segments times bins for the
+ * labelled part, see {@link LabelledSummary}), compares it with the version's training reference, joins the outcomes
+ * that have arrived, measures realised performance overall and per segment, judges the window by the model's {@link MonitoringPolicy}, stores the report once, audits the check
  * once ({@link AuditLog#recordOnce}, keyed on the report id) and announces drift, degraded performance and retraining
  * requests with the audit record's id as the event id. A second run over the same window (a timer fired twice, a
  * replay) finds the stored report and the audit record and writes nothing new; it re-publishes the same event ids,
@@ -70,10 +70,12 @@ public final class MonitoringService {
     private final Function<ModelName, MonitoringPolicy> policies;
     private final RetrainPolicy retrain;
     private final VerifiedPackageExtractor extractor;
+    private final Function<ModelName, SegmentColumns> segmentColumns;
 
     public MonitoringService(ModelRegistry registry, ArtifactStore artifacts, Function<Manifest, FeaturePipeline> pipelines,
             PredictionLog predictions, OutcomeJoin outcomes, AuditLog audit, EventPublisher events, Telemetry telemetry,
-            Clock clock, Function<ModelName, MonitoringPolicy> policies, RetrainPolicy retrain, long maxEntryBytes) {
+            Clock clock, Function<ModelName, MonitoringPolicy> policies, RetrainPolicy retrain, long maxEntryBytes,
+            Function<ModelName, SegmentColumns> segmentColumns) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
@@ -87,6 +89,7 @@ public final class MonitoringService {
         this.policies = Objects.requireNonNull(policies, "policies");
         this.retrain = Objects.requireNonNull(retrain, "retrain");
         this.extractor = new VerifiedPackageExtractor(maxEntryBytes);
+        this.segmentColumns = Objects.requireNonNull(segmentColumns, "segmentColumns");
     }
 
     public MonitoringReports reports() {
@@ -164,17 +167,22 @@ public final class MonitoringService {
         ModelName model = version.modelName();
         Optional<ReferenceProfile> reference = reference(version);
         List<String> reasons = new ArrayList<>();
+        FeaturePipeline pipeline = pipelines.apply(manifest);
         DriftAccumulator accumulator = null;
         DriftCheck check = null;
         if (reference.isPresent()) {
-            FeaturePipeline pipeline = pipelines.apply(manifest);
             check = DriftCheck.of(manifest.features(), pipeline.columns(), reference.get(),
                     manifest.output().threshold(), policy.drift());
             accumulator = check.newAccumulator();
         } else {
             reasons.add("the package has no reference profile (reference.json): drift is not checked");
         }
-        Labelled labelled = new Labelled();
+        double threshold = manifest.output().threshold();
+        LabelledSummary labelled = new LabelledSummary(threshold);
+        MonitoringSegments segments = new MonitoringSegments(segmentColumns.apply(model), pipeline.columns(),
+                manifest.features(), threshold);
+        segments.unlogged().forEach(c -> reasons.add("segment column '" + c + "' is not a logged model input:"
+                + " performance is not broken down by it"));
         long[] count = new long[1];
         List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
         DriftAccumulator acc = accumulator;
@@ -188,15 +196,13 @@ public final class MonitoringService {
             }
             pending.add(r);
             if (pending.size() == JOIN_BATCH) {
-                labelled.join(outcomes.outcomesOf(model, pending), pending);
+                join(model, pending, labelled, segments);
                 pending.clear();
             }
         });
-        if (!pending.isEmpty()) {
-            labelled.join(outcomes.outcomesOf(model, pending), pending);
-        }
+        join(model, pending, labelled, segments);
         DriftReport drift = check == null ? null : check.report(acc.summary());
-        LabelledPerformance performance = LabelledPerformance.of(labelled.scores, labelled.labels, labelled.n);
+        LabelledPerformance performance = labelled.performance();
         long predictions = count[0];
 
         int driftedWindows = 0;
@@ -252,7 +258,7 @@ public final class MonitoringService {
         }
         return new MonitoringReport(id, model.value(), version.version(), slot.wireName(), from, to,
                 clock.instant(), severity, reasons, predictions, fraction, driftedWindows, degraded, estimateError,
-                drift, performance, policy);
+                drift, performance, policy, segments.performance(policy.minLabelled()));
     }
 
     private static String drifted(DriftReport drift) {
@@ -398,25 +404,18 @@ public final class MonitoringService {
         }
     }
 
-    /** Scores and outcomes of the labelled predictions, growing as outcomes are joined. */
-    private static final class Labelled {
-        double[] scores = new double[256];
-        boolean[] labels = new boolean[256];
-        int n;
-
-        void join(Map<String, Boolean> joined, List<PredictionRecord> records) {
-            for (PredictionRecord r : records) {
-                Boolean y = joined.get(r.predictionId());
-                if (y == null) {
-                    continue;
-                }
-                if (n == scores.length) {
-                    scores = Arrays.copyOf(scores, n * 2);
-                    labels = Arrays.copyOf(labels, n * 2);
-                }
-                scores[n] = r.score();
-                labels[n] = y;
-                n++;
+    /** Adds the records of {@code batch} that have an outcome to the labelled summary and its segments. */
+    private void join(ModelName model, List<PredictionRecord> batch, LabelledSummary labelled,
+            MonitoringSegments segments) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        Map<String, Boolean> joined = outcomes.outcomesOf(model, batch);
+        for (PredictionRecord r : batch) {
+            Boolean y = joined.get(r.predictionId());
+            if (y != null) {
+                labelled.add(r.score(), y);
+                segments.add(r, y);
             }
         }
     }

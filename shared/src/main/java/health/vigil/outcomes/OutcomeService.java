@@ -46,6 +46,8 @@ public final class OutcomeService {
     public static final String API_SOURCE = "api";
     /** Rows of one HTTP batch; larger sets go as files into the outcomes container. */
     public static final int MAX_BATCH_ROWS = 10_000;
+    /** Outcomes written per store transaction: a request's batch is one, a file is one per this many rows. */
+    public static final int WRITE_CHUNK = 1_000;
     private static final Pattern PREDICTION_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
     private final OutcomeStore store;
@@ -128,8 +130,13 @@ public final class OutcomeService {
                 Sha256.hex(sha)));
     }
 
-    /** One batch or file being recorded row by row. */
+    /**
+     * One batch or file being recorded: rows are read one by one and written {@value #WRITE_CHUNK} at a time, each
+     * chunk in one store transaction. Problems are listed in row order: while the list has room, the pending chunk
+     * is written before a refusal is listed, so an earlier row's conflict comes before a later row's error.
+     */
     private final class Batch {
+        private final List<Pending> pending = new ArrayList<>();
         private final String source;
         private final Map<String, Boolean> knownModels = new HashMap<>();
         private final List<OutcomeReceipt.RowProblem> refused = new ArrayList<>();
@@ -160,17 +167,33 @@ public final class OutcomeService {
             if (outcome == null) {
                 return;
             }
-            Optional<Outcome> earlier = store.putIfAbsent(outcome);
-            if (earlier.isEmpty()) {
-                recorded++;
+            pending.add(new Pending(row.row(), outcome));
+            if (pending.size() == WRITE_CHUNK) {
+                write();
+            }
+        }
+
+        /** Writes the pending outcomes in one transaction and counts what each became. */
+        private void write() {
+            if (pending.isEmpty()) {
                 return;
             }
-            Outcome stored = earlier.get();
-            if (stored.sameAs(outcome)) {
-                already++;
-            } else {
-                refuse(row.row(), "CONFLICT", "an outcome with another value was recorded for this prediction on "
-                        + stored.recordedAt() + " and is kept; if it was wrong, correct it through your data steward");
+            List<Pending> chunk = List.copyOf(pending);
+            pending.clear();
+            List<Optional<Outcome>> earlier = store.putAllIfAbsent(chunk.stream().map(Pending::outcome).toList());
+            for (int i = 0; i < chunk.size(); i++) {
+                if (earlier.get(i).isEmpty()) {
+                    recorded++;
+                    continue;
+                }
+                Outcome stored = earlier.get(i).get();
+                if (stored.sameAs(chunk.get(i).outcome())) {
+                    already++;
+                } else {
+                    refuse(chunk.get(i).row(), "CONFLICT", "an outcome with another value was recorded for this"
+                            + " prediction on " + stored.recordedAt() + " and is kept; if it was wrong, correct it"
+                            + " through your data steward");
+                }
             }
         }
 
@@ -196,6 +219,9 @@ public final class OutcomeService {
         }
 
         private void refuse(int row, String kind, String reason) {
+            if (!"CONFLICT".equals(kind) && refused.size() < OutcomeReceipt.MAX_LISTED) {
+                write();
+            }
             if ("CONFLICT".equals(kind)) {
                 conflicts++;
             } else {
@@ -207,6 +233,7 @@ public final class OutcomeService {
         }
 
         OutcomeReceipt finish(String actor, String subject, String contentKey) {
+            write();
             OutcomeReceipt receipt = new OutcomeReceipt(source, rows, recorded, already, conflicts, invalid, refused);
             Map<String, String> details = new LinkedHashMap<>();
             details.put("source", source);
@@ -220,4 +247,6 @@ public final class OutcomeService {
             return receipt;
         }
     }
+
+    private record Pending(int row, Outcome outcome) {}
 }

@@ -19,7 +19,6 @@ import health.vigil.experiment.ExperimentService;
 import health.vigil.gates.EvaluationDatasets;
 import health.vigil.model.MirroredRows;
 import health.vigil.model.ShadowScore;
-import health.vigil.shadow.SegmentColumns;
 import health.vigil.shadow.ShadowMirror;
 import health.vigil.shadow.ShadowService;
 import health.vigil.gates.GateEvaluation;
@@ -27,6 +26,7 @@ import health.vigil.gates.GatePolicies;
 import health.vigil.modelpackage.RegisteredModelLoader;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
+import health.vigil.model.SegmentColumns;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
@@ -155,9 +155,12 @@ public final class VigilPlatform implements AutoCloseable {
         this.canaryWakeups = new CanaryWakeups(canaries, registryStore, clock);
         closeables.push(canaryWakeups);
         this.outcomes = new OutcomeService(a.outcomes, artifacts, registry, pseudonymizer, audit, clock);
+        // Realised performance is broken down by the segments the model's gates judge.
         this.monitoring = new MonitoringService(registry, artifacts, pipelines, predictionLog, outcomeJoin, audit, events,
                 a.telemetry, clock, b.monitoringPolicies, b.retrainPolicy,
-                Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8));
+                Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8),
+                model -> datasets.latest(model).map(d -> new SegmentColumns(d.ageColumn(), d.segmentColumns()))
+                        .orElse(SegmentColumns.NONE));
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
                 Optional.ofNullable(b.retrainer), audit, events, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);

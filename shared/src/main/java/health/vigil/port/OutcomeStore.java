@@ -2,7 +2,9 @@ package health.vigil.port;
 
 import health.vigil.model.ModelName;
 import health.vigil.model.Outcome;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,6 +19,20 @@ public interface OutcomeStore {
      * when it was stored now, or the earlier outcome (whose value may differ), which stays as it was.
      */
     Optional<Outcome> putIfAbsent(Outcome outcome);
+
+    /**
+     * {@link #putIfAbsent} for each outcome in order, as one durable write where the store can (one transaction
+     * locally; Cosmos DB has no transaction across the partitions outcomes are spread over, so there each outcome is
+     * its own create-once write). Answers in the same order: empty where stored now, else the earlier outcome. A key
+     * twice in the list is stored once: the second finds the first.
+     */
+    default List<Optional<Outcome>> putAllIfAbsent(List<Outcome> outcomes) {
+        List<Optional<Outcome>> out = new ArrayList<>(outcomes.size());
+        for (Outcome outcome : outcomes) {
+            out.add(putIfAbsent(outcome));
+        }
+        return out;
+    }
 
     /** The outcomes stored under these keys of {@code model}; keys without an outcome are absent from the map. */
     Map<String, Outcome> get(ModelName model, Collection<String> keys);

@@ -5,6 +5,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
+import health.vigil.model.SegmentColumns;
 import health.vigil.model.ShadowScore;
 import health.vigil.model.Slot;
 import health.vigil.port.PredictionLog;

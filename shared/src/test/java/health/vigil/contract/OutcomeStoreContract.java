@@ -52,6 +52,24 @@ public abstract class OutcomeStoreContract {
     }
 
     @Test
+    void aListIsStoredInOrderAndEachAnswerSaysWhatItBecame() {
+        Outcome earlier = new Outcome(MODEL, Outcome.predictionKey("p-40"), true, T0, "api");
+        store.putIfAbsent(earlier);
+        Outcome fresh = new Outcome(MODEL, Outcome.predictionKey("p-41"), false, T0, "api");
+        Outcome again = new Outcome(MODEL, earlier.key(), true, T0.plusSeconds(5), "blob:b.csv");
+        Outcome contrary = new Outcome(MODEL, earlier.key(), false, T0.plusSeconds(5), "blob:b.csv");
+        Outcome twiceInTheList = new Outcome(MODEL, fresh.key(), true, T0.plusSeconds(5), "blob:b.csv");
+
+        List<Optional<Outcome>> answers = store.putAllIfAbsent(List.of(fresh, again, contrary, twiceInTheList));
+
+        assertThat(answers).containsExactly(Optional.empty(), Optional.of(earlier), Optional.of(earlier),
+                Optional.of(fresh));
+        assertThat(store.get(MODEL, List.of(earlier.key(), fresh.key()))).containsOnly(
+                Map.entry(earlier.key(), earlier), Map.entry(fresh.key(), fresh));
+        assertThat(store.putAllIfAbsent(List.of())).isEmpty();
+    }
+
+    @Test
     void keysBelongToTheirModel() {
         Outcome o = new Outcome(MODEL, Outcome.predictionKey("p-2"), true, T0, "api");
         store.putIfAbsent(o);

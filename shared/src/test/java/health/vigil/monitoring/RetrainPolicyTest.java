@@ -71,6 +71,6 @@ class RetrainPolicyTest {
         DriftReport drift = new DriftReport(500, drifted, List.of(), null, null, List.of(), DriftThresholds.DEFAULTS);
         return new MonitoringReport("readmission/v1/stable/x", "readmission", 1, "stable",
                 NOW.minus(Duration.ofHours(1)), NOW, NOW, severity, List.of(), 500, 0.0, drifted ? 1 : 0, degraded,
-                null, drift, null, MonitoringPolicy.DEFAULTS);
+                null, drift, null, MonitoringPolicy.DEFAULTS, List.of());
     }
 }

@@ -14,12 +14,14 @@ import health.vigil.events.BlobCreated;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
+import health.vigil.model.Outcome;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.model.VersionRecord;
 import health.vigil.monitoring.LabelledWindow;
 import health.vigil.monitoring.OutcomeJoin;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.OutcomeStore;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
 import java.io.ByteArrayInputStream;
@@ -29,8 +31,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,9 +62,7 @@ class OutcomeServiceTest {
     @BeforeEach
     void setUp() {
         adapters = LocalAdapters.at(home, PredictionLogDurability.DEFAULT);
-        ModelRegistry registry = mock(ModelRegistry.class);
-        when(registry.listVersions(MODEL)).thenReturn(List.of(mock(VersionRecord.class)));
-        when(registry.listVersions(new ModelName("unknown-model"))).thenReturn(List.of());
+        ModelRegistry registry = registryOf(MODEL);
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
         audit = new AuditLog(adapters.auditStore(), clock);
         service = new OutcomeService(adapters.outcomeStore(), adapters.artifactStore(), registry, pseudonymizer, audit,
@@ -192,6 +195,63 @@ class OutcomeServiceTest {
     }
 
     @Test
+    void aFileIsWrittenOneTransactionPerChunkWithConflictsAndErrorsStillReportedInRowOrder() {
+        submit("""
+                {"model": "readmission", "outcomes": [{"predictionId": "q-1500", "outcome": 1}]}""");
+        List<Integer> writes = new ArrayList<>();
+        OutcomeStore real = adapters.outcomeStore();
+        OutcomeStore counted = new OutcomeStore() {
+            @Override
+            public Optional<Outcome> putIfAbsent(Outcome outcome) {
+                writes.add(1);
+                return real.putIfAbsent(outcome);
+            }
+
+            @Override
+            public List<Optional<Outcome>> putAllIfAbsent(List<Outcome> outcomes) {
+                writes.add(outcomes.size());
+                return real.putAllIfAbsent(outcomes);
+            }
+
+            @Override
+            public Map<String, Outcome> get(ModelName model, java.util.Collection<String> keys) {
+                return real.get(model, keys);
+            }
+        };
+        OutcomeService batched = new OutcomeService(counted, adapters.artifactStore(), registryOf(MODEL),
+                pseudonymizer, audit, Clock.fixed(NOW, ZoneOffset.UTC));
+        StringBuilder csv = new StringBuilder("model,predictionId,outcome\n");
+        for (int i = 1; i <= 2_500; i++) {
+            // Row i of the file is line i + 1. Row 1500 contradicts the earlier outcome; row 2000 repeats row 10.
+            String id = i == 2_000 ? "q-10" : "q-" + i;
+            csv.append("readmission,").append(id).append(',').append(i == 1_500 ? 0 : i == 700 ? "x" : "1").append('\n');
+        }
+        put("many.csv", csv.toString());
+
+        OutcomeReceipt receipt = batched.ingest(blob("many.csv", "e-9")).orElseThrow();
+
+        assertThat(receipt.rows()).isEqualTo(2_500);
+        assertThat(receipt.recorded()).isEqualTo(2_497);
+        assertThat(receipt.alreadyRecorded()).isEqualTo(1);
+        assertThat(receipt.conflicts()).isEqualTo(1);
+        assertThat(receipt.invalid()).isEqualTo(1);
+        assertThat(receipt.refused()).extracting(OutcomeReceipt.RowProblem::kind, OutcomeReceipt.RowProblem::row)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("INVALID", 701),
+                        org.assertj.core.groups.Tuple.tuple("CONFLICT", 1_501));
+        // 2,499 good rows: the chunk before the invalid row is written first, then whole chunks of 1,000.
+        assertThat(writes).containsExactly(699, 1_000, 800);
+        assertThat(real.get(MODEL, List.of(Outcome.predictionKey("q-1500"))).get(Outcome.predictionKey("q-1500"))
+                .positive()).isTrue();
+
+        writes.clear();
+        OutcomeReceipt redelivered = batched.ingest(blob("many.csv", "e-10")).orElseThrow();
+        assertThat(redelivered.recorded()).isZero();
+        assertThat(redelivered.alreadyRecorded()).isEqualTo(2_498);
+        assertThat(redelivered.conflicts()).isEqualTo(1);
+        assertThat(writes).containsExactly(699, 1_000, 800);
+    }
+
+    @Test
     void aJsonLinesFileIsIngestedAndAnUnreadableLineIsReportedByNumber() {
         put("late.jsonl", """
                 {"model": "readmission", "predictionId": "p-4", "outcome": 1}
@@ -215,6 +275,13 @@ class OutcomeServiceTest {
     @Test
     void aWindowWithoutPredictionsHasNoLabelledFraction() {
         assertThat(join.labelled(MODEL, NOW, NOW.plusSeconds(1)).labelledFraction()).isNull();
+    }
+
+    private static ModelRegistry registryOf(ModelName model) {
+        ModelRegistry registry = mock(ModelRegistry.class);
+        when(registry.listVersions(model)).thenReturn(List.of(mock(VersionRecord.class)));
+        when(registry.listVersions(new ModelName("unknown-model"))).thenReturn(List.of());
+        return registry;
     }
 
     private OutcomeReceipt submit(String body) {

@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.config.VigilConfig;
+import health.vigil.model.SegmentColumns;
 import health.vigil.routing.TrafficRouter;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
@@ -483,7 +484,7 @@ class ScoringServiceTest {
                 Thread.currentThread().interrupt();
             }
             return List.of();
-        }, log, m -> health.vigil.shadow.SegmentColumns.NONE, telemetry, Clock.fixed(NOW, ZoneOffset.UTC))) {
+        }, log, m -> health.vigil.model.SegmentColumns.NONE, telemetry, Clock.fixed(NOW, ZoneOffset.UTC))) {
             ScoringService slowShadow = withShadow(slow);
             for (int request = 0; request < 5; request++) {
                 ScoreResult answered = slowShadow.score(new ScoreRequest(READMISSION, null, patients(30)));

@@ -6,6 +6,7 @@ import health.vigil.canary.InMemoryPredictionLog;
 import health.vigil.model.MirroredRows;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
+import health.vigil.model.SegmentColumns;
 import health.vigil.model.ShadowScore;
 import health.vigil.model.Slot;
 import health.vigil.port.Telemetry;

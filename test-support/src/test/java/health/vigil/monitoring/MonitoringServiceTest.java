@@ -200,6 +200,64 @@ class MonitoringServiceTest {
     }
 
     @Test
+    void realisedPerformanceIsBrokenDownByTheSegmentsOfTheGatesAndASmallSegmentGivesNoNumber() {
+        start(MonitoringPolicy.DEFAULTS);
+        // The steward's evaluation dataset names the segments: age (banded by decade), admission type, and a payer
+        // column the model never sees.
+        String csv = "age,admission_type,payer,readmitted\n71,emergency,public,1\n45,elective,private,0\n";
+        platform.datasets().register(new health.vigil.gates.EvaluationDataset.Declaration(model.value(), "eval.csv",
+                "readmitted", "age", null, List.of("admission_type", "payer")), csv.getBytes(),
+                new Principal("data-steward", java.util.Set.of(health.vigil.security.Role.DATASETS_REGISTER)));
+        SyntheticCohort cohort = SampleModels.readmissionCohort(600, 11);
+        List<ScoredRow> scored = score(cohort, r -> r, START.plusSeconds(600));
+        List<Map<String, Object>> outcomes = new ArrayList<>();
+        double median = scored.stream().mapToDouble(ScoredRow::score).sorted().toArray()[scored.size() / 2];
+        Map<String, long[]> expected = new java.util.TreeMap<>();
+        for (int i = 0; i < 400; i++) {
+            boolean positive = scored.get(i).score() < median;
+            outcomes.add(Map.of("predictionId", scored.get(i).predictionId(), "outcome", positive ? 1 : 0));
+            int age = ((Number) cohort.records().get(i).get("age")).intValue();
+            String band = (age / 10 * 10) + "-" + (age / 10 * 10 + 9);
+            long[] c = expected.computeIfAbsent(band, b -> new long[2]);
+            c[0]++;
+            c[1] += positive ? 1 : 0;
+        }
+        String body = Json.write(Map.of("model", model.value(), "outcomes", outcomes));
+        platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes()));
+
+        clock.set(START.plus(Duration.ofMinutes(65)));
+        MonitoringReport report = platform.monitoring().checkAll().get(0);
+
+        List<SegmentPerformance> byAge = report.segments().stream().filter(p -> p.column().equals("age")).toList();
+        assertThat(byAge).extracting(SegmentPerformance::value).containsExactlyInAnyOrderElementsOf(expected.keySet());
+        for (SegmentPerformance band : byAge) {
+            long[] c = expected.get(band.value());
+            assertThat(band.labelled()).as(band.value()).isEqualTo(c[0]);
+            assertThat(band.positives()).as(band.value()).isEqualTo(c[1]);
+            if (c[0] < MonitoringPolicy.DEFAULTS.minLabelled() || c[1] == 0 || c[1] == c[0]) {
+                assertThat(band.status()).isEqualTo(SegmentPerformance.Status.INSUFFICIENT_DATA);
+                assertThat(band.performance()).isNull();
+            } else {
+                assertThat(band.status()).isEqualTo(SegmentPerformance.Status.MEASURED);
+                // The outcomes run against the scores in every band, as overall.
+                assertThat(band.performance().auroc()).isLessThan(0.3);
+                assertThat(band.performance().aurocLower()).isLessThanOrEqualTo(band.performance().auroc());
+                assertThat(band.performance().labelled()).isEqualTo(c[0]);
+            }
+        }
+        assertThat(byAge).extracting(SegmentPerformance::status).contains(SegmentPerformance.Status.MEASURED,
+                SegmentPerformance.Status.INSUFFICIENT_DATA);
+        assertThat(report.segments()).filteredOn(p -> p.column().equals("admission_type"))
+                .extracting(SegmentPerformance::value).containsExactlyInAnyOrder("emergency", "urgent", "elective");
+        assertThat(report.segments().stream().filter(p -> p.column().equals("admission_type"))
+                .mapToLong(SegmentPerformance::labelled).sum()).isEqualTo(400);
+        assertThat(report.reasons()).anySatisfy(r -> assertThat(r).contains("'payer' is not a logged model input"));
+        // Stored and served with its segments.
+        assertThat(platform.monitoring().reports().find(report.id()).orElseThrow().segments())
+                .isEqualTo(report.segments());
+    }
+
+    @Test
     void aFewPredictionsAreInsufficientDataAndRaiseNothing() {
         start(MonitoringPolicy.DEFAULTS);
         score(SampleModels.readmissionCohort(1, 12), r -> r, START.plusSeconds(600));

@@ -19,7 +19,8 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * The local outcome store in {@code {home}/outcomes.db}: one row per model and key, written with
- * {@code INSERT OR IGNORE} and read back in the same transaction, so the first outcome under a key stays.
+ * {@code INSERT OR IGNORE} and read back in the same transaction, so the first outcome under a key stays. A batch of
+ * outcomes is one transaction (one durable commit), not one per outcome.
  */
 final class SqliteOutcomeStore implements OutcomeStore, AutoCloseable {
     public static final String FILE_NAME = "outcomes.db";
@@ -46,19 +47,30 @@ final class SqliteOutcomeStore implements OutcomeStore, AutoCloseable {
     @Override
     public Optional<Outcome> putIfAbsent(Outcome outcome) {
         Objects.requireNonNull(outcome, "outcome");
-        return db.write("record an outcome of " + outcome.model(), c -> {
+        return putAllIfAbsent(List.of(outcome)).get(0);
+    }
+
+    /** All in one transaction: one durable commit for the whole list, not one per outcome. */
+    @Override
+    public List<Optional<Outcome>> putAllIfAbsent(List<Outcome> outcomes) {
+        if (outcomes.isEmpty()) {
+            return List.of();
+        }
+        return db.write("record " + outcomes.size() + " outcome(s) of " + outcomes.get(0).model(), c -> {
+            List<Optional<Outcome>> out = new ArrayList<>(outcomes.size());
             try (PreparedStatement s = c.prepareStatement("INSERT OR IGNORE INTO outcomes (model, outcome_key,"
                     + " positive, recorded_at, source) VALUES (?, ?, ?, ?, ?)")) {
-                s.setString(1, outcome.model().value());
-                s.setString(2, outcome.key());
-                s.setInt(3, outcome.positive() ? 1 : 0);
-                s.setString(4, outcome.recordedAt().toString());
-                s.setString(5, outcome.source());
-                if (s.executeUpdate() == 1) {
-                    return Optional.empty();
+                for (Outcome outcome : outcomes) {
+                    s.setString(1, outcome.model().value());
+                    s.setString(2, outcome.key());
+                    s.setInt(3, outcome.positive() ? 1 : 0);
+                    s.setString(4, outcome.recordedAt().toString());
+                    s.setString(5, outcome.source());
+                    out.add(s.executeUpdate() == 1 ? Optional.empty()
+                            : Optional.of(select(c, outcome.model(), List.of(outcome.key())).get(outcome.key())));
                 }
             }
-            return Optional.of(select(c, outcome.model(), List.of(outcome.key())).get(outcome.key()));
+            return out;
         });
     }
 

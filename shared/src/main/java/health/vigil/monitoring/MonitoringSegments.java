@@ -1,0 +1,95 @@
+package health.vigil.monitoring;
+
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.SegmentColumns;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Breaks the labelled part of a window down by segment: one {@link LabelledSummary} per value of each segment column
+ * the prediction log records (a model input). Memory is bounded by columns times {@value #MAX_VALUES} values times the
+ * summary's bins: values past the first {@value #MAX_VALUES} of a column are pooled as {@value #OTHER}.
+ */
+final class MonitoringSegments {
+    static final int MAX_VALUES = 32;
+    static final String MISSING = "(missing)";
+    static final String OTHER = "(other)";
+
+    private final double threshold;
+    private final List<String> names = new ArrayList<>();
+    private final List<Integer> indices = new ArrayList<>();
+    private final List<Boolean> ages = new ArrayList<>();
+    private final List<List<String>> categories = new ArrayList<>();
+    private final List<Map<String, LabelledSummary>> summaries = new ArrayList<>();
+    private final List<String> unlogged = new ArrayList<>();
+
+    MonitoringSegments(SegmentColumns columns, List<String> inputColumns, FeatureSchema schema, double threshold) {
+        this.threshold = threshold;
+        for (String column : columns.columns()) {
+            int index = inputColumns.indexOf(column);
+            if (index < 0) {
+                unlogged.add(column);
+                continue;
+            }
+            names.add(column);
+            indices.add(index);
+            ages.add(column.equals(columns.ageColumn()));
+            categories.add(schema.features().stream().filter(f -> f.name().equals(column)).findFirst()
+                    .map(Feature::categories).orElse(null));
+            summaries.add(new LinkedHashMap<>());
+        }
+    }
+
+    /** Segment columns the prediction log does not record: they cannot be broken down. */
+    List<String> unlogged() {
+        return List.copyOf(unlogged);
+    }
+
+    void add(PredictionRecord record, boolean positive) {
+        float[] features = record.features();
+        for (int c = 0; c < names.size(); c++) {
+            int index = indices.get(c);
+            String value = index < features.length ? valueOf(features[index], ages.get(c), categories.get(c)) : MISSING;
+            Map<String, LabelledSummary> byValue = summaries.get(c);
+            if (!byValue.containsKey(value) && !value.equals(MISSING) && named(byValue) >= MAX_VALUES) {
+                value = OTHER;
+            }
+            byValue.computeIfAbsent(value, v -> new LabelledSummary(threshold)).add(record.score(), positive);
+        }
+    }
+
+    private static long named(Map<String, LabelledSummary> byValue) {
+        return byValue.size() - (byValue.containsKey(MISSING) ? 1 : 0) - (byValue.containsKey(OTHER) ? 1 : 0);
+    }
+
+    /** Every segment seen, by column then in order of first appearance, judged by {@code minLabelled}. */
+    List<SegmentPerformance> performance(long minLabelled) {
+        List<SegmentPerformance> out = new ArrayList<>();
+        for (int c = 0; c < names.size(); c++) {
+            String column = names.get(c);
+            summaries.get(c).forEach((value, summary) -> out.add(SegmentPerformance.of(column, value, summary,
+                    minLabelled)));
+        }
+        return out;
+    }
+
+    /** A logged value as the gates name its segment: a decade band for age, a category's name, else the number. */
+    static String valueOf(float x, boolean age, List<String> categories) {
+        if (Float.isNaN(x)) {
+            return MISSING;
+        }
+        if (age) {
+            int decade = (int) Math.floor(x / 10) * 10;
+            return decade + "-" + (decade + 9);
+        }
+        if (categories != null) {
+            int code = (int) x;
+            return code == x && code >= 0 && code < categories.size() ? categories.get(code) : OTHER;
+        }
+        return x == Math.rint(x) && Math.abs(x) < 1e9 ? Long.toString((long) x) : Float.toString(x);
+    }
+}

@@ -1,0 +1,32 @@
+package health.vigil.monitoring;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * Realised performance of one segment (one value of one segment column) over a window's labelled predictions.
+ * A segment below the policy's minimum of outcomes, or with outcomes of one class only, is
+ * {@link Status#INSUFFICIENT_DATA}: it gives its sample sizes and no statistic.
+ *
+ * @param labelled the segment's predictions with an outcome
+ * @param positives of those, how many were positive
+ * @param performance the statistics with their intervals; null when the data are insufficient
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record SegmentPerformance(String column, String value, long labelled, long positives, Status status,
+        LabelledPerformance performance) {
+
+    public enum Status {
+        MEASURED,
+        INSUFFICIENT_DATA
+    }
+
+    /** The segment judged by the minimum: measured with {@code summary}'s statistics, or insufficient data. */
+    static SegmentPerformance of(String column, String value, LabelledSummary summary, long minLabelled) {
+        long positives = summary.positives().total();
+        long labelled = positives + summary.negatives().total();
+        if (labelled < minLabelled || positives == 0 || positives == labelled) {
+            return new SegmentPerformance(column, value, labelled, positives, Status.INSUFFICIENT_DATA, null);
+        }
+        return new SegmentPerformance(column, value, labelled, positives, Status.MEASURED, summary.performance());
+    }
+}

@@ -83,6 +83,8 @@ class DashboardBrowserIT {
     private static final int PER_SLOT = CanaryPolicy.DEFAULT.minSamplePerSlot();
     /** Canary steps the test has the controller judge. */
     private static final int JUDGED = 2;
+    /** The demo's default seed: the rebuilt package is the model the demo promoted, so its gates pass as they did. */
+    private static final long DEMO_SEED = 20261124L;
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -145,7 +147,7 @@ class DashboardBrowserIT {
     private void startARebuiltCanary() throws Exception {
         Path zip = Files.createTempFile("vigil-dashboard-rebuilt-", ".zip");
         try {
-            ReferenceModels.trainMiscalibrated(ClinicalModel.READMISSION, zip, 20261125L, ReferenceModels.DEMO_ROWS, 0.0,
+            ReferenceModels.trainMiscalibrated(ClinicalModel.READMISSION, zip, DEMO_SEED, ReferenceModels.DEMO_ROWS, 0.0,
                     TrainingProgress.NONE);
             String upload = Json.write(Map.of("fileName", "readmission-dashboard.zip", "packageBase64",
                     java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(zip))));
@@ -159,7 +161,10 @@ class DashboardBrowserIT {
                 Thread.sleep(250);
                 stage = platform.platform().registry().getVersion(READMISSION, version).stage().name();
             }
-            assertThat(stage).as("the rebuilt version's gates: %s", id).isEqualTo("GATES_PASSED");
+            HttpResponse<String> gates = HTTP.send(HttpRequest.newBuilder(URI.create(url("/models/" + MODEL + "/versions/"
+                    + version + "/gates"))).header("x-api-key", key("operator")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(stage).as("the rebuilt version's gates: %s %s", id, gates.body()).isEqualTo("GATES_PASSED");
             HttpResponse<String> signed = post("/models/" + MODEL + "/versions/" + version + "/approve",
                     key("approver"), Json.write(Map.of("justification", "rebuilt package; gates passed")));
             assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);

@@ -18,7 +18,7 @@ import java.util.Map;
  * model and are about something else: the data steward registers the evaluation dataset, the data scientist
  * uploads, the gates pass, the approver signs and the operator deploys, each with their own key.
  */
-final class GovernedPath {
+public final class GovernedPath {
     static final String READMISSION = SampleModels.READMISSION_NAME;
 
     private GovernedPath() {}
@@ -86,15 +86,24 @@ final class GovernedPath {
      * gates to pass and has the approver sign it; returns its version number.
      */
     static int approveReadmission(LocalPlatform platform, Path home, Path zip, String fileName) throws Exception {
+        return approve(platform, home, READMISSION, zip, fileName);
+    }
+
+    /**
+     * Uploads {@code zip} for {@code model} as the data scientist, waits for its gates to pass and has the approver
+     * sign it; returns its version number.
+     */
+    public static int approve(LocalPlatform platform, Path home, String model, Path zip, String fileName)
+            throws Exception {
         ControlClient api = new ControlClient(platform.baseUri(), null);
         HttpResponse<String> uploaded = ModelsCommand.upload(api.as(LocalAdapters.apiKey(home, "data-scientist")),
-                READMISSION, zip, fileName);
+                model, zip, fileName);
         if (uploaded.statusCode() / 100 != 2) {
             throw new AssertionError("upload refused: " + uploaded.body());
         }
         int version = ControlClient.parse(uploaded.body()).at("/version/version").asInt();
         ControlClient operator = api.as(LocalAdapters.apiKey(home, "operator"));
-        String path = "/models/" + READMISSION + "/versions/" + version;
+        String path = "/models/" + model + "/versions/" + version;
         Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
         String stage = "";
         while (Instant.now().isBefore(deadline) && stage.matches("|REGISTERED|GATES_RUNNING")) {
@@ -105,7 +114,7 @@ final class GovernedPath {
             throw new AssertionError(path + " is " + stage + ": " + operator.send("GET", path + "/gates", null, 200));
         }
         HttpResponse<String> approved = ModelsCommand.decide(api.as(LocalAdapters.apiKey(home, "approver")), "approve",
-                READMISSION, version, "gates passed on the platform's evaluation data");
+                model, version, "gates passed on the platform's evaluation data");
         if (approved.statusCode() != 200) {
             throw new AssertionError("approval refused: " + approved.body());
         }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.audit.MutableClock;
 import health.vigil.audit.EvidenceLayout;
+import health.vigil.cli.GovernedPath;
 import health.vigil.cli.LocalPlatform;
 import health.vigil.cli.Main;
 import health.vigil.config.VigilConfig;
@@ -152,25 +153,7 @@ class DashboardBrowserIT {
         try {
             ReferenceModels.trainMiscalibrated(ClinicalModel.READMISSION, zip, DEMO_SEED, ReferenceModels.DEMO_ROWS, 0.0,
                     TrainingProgress.NONE);
-            String upload = Json.write(Map.of("fileName", "readmission-dashboard.zip", "packageBase64",
-                    java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(zip))));
-            HttpResponse<String> uploaded = post("/models/" + MODEL + "/packages", key("data-scientist"), upload);
-            assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
-            int version = json(uploaded.body()).at("/version/version").asInt();
-            ModelVersion id = new ModelVersion(READMISSION, version);
-            Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
-            String stage = platform.platform().registry().getVersion(READMISSION, version).stage().name();
-            while (stage.matches("REGISTERED|GATES_RUNNING") && Instant.now().isBefore(deadline)) {
-                Thread.sleep(250);
-                stage = platform.platform().registry().getVersion(READMISSION, version).stage().name();
-            }
-            HttpResponse<String> gates = HTTP.send(HttpRequest.newBuilder(URI.create(url("/models/" + MODEL + "/versions/"
-                    + version + "/gates"))).header("x-api-key", key("operator")).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(stage).as("the rebuilt version's gates: %s %s", id, gates.body()).isEqualTo("GATES_PASSED");
-            HttpResponse<String> signed = post("/models/" + MODEL + "/versions/" + version + "/approve",
-                    key("approver"), Json.write(Map.of("justification", "rebuilt package; gates passed")));
-            assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
+            int version = GovernedPath.approve(platform, home, MODEL, zip, "readmission-dashboard.zip");
             HttpResponse<String> started = post("/models/" + MODEL + "/canary", key("operator"),
                     Json.write(Map.of("version", version, "bakeTime", "PT1M")));
             assertThat(started.statusCode() / 100).as(started.body()).isEqualTo(2);

@@ -55,6 +55,51 @@ public final class LabelledSummary {
         }
     }
 
+    /**
+     * The summary as data, written with a partition's partial check and read back into an equal summary: the two
+     * sketches and the power sums (score^3 and score^4 of the positives, then of the negatives).
+     */
+    public record Parts(ScoreSketch positives, ScoreSketch negatives, double[] powers) {
+        public Parts {
+            java.util.Objects.requireNonNull(positives, "positives");
+            java.util.Objects.requireNonNull(negatives, "negatives");
+            if (powers == null || powers.length != 4 || positives.threshold() != negatives.threshold()) {
+                throw new ValidationException("a labelled summary has two sketches at one threshold and four power"
+                        + " sums");
+            }
+            powers = powers.clone();
+        }
+
+        @Override
+        public double[] powers() {
+            return powers.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Parts p && positives.equals(p.positives) && negatives.equals(p.negatives)
+                    && java.util.Arrays.equals(powers, p.powers);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * positives.hashCode() + java.util.Arrays.hashCode(powers);
+        }
+    }
+
+    public Parts parts() {
+        return new Parts(positives(), negatives(), powers);
+    }
+
+    /** The summary {@code parts} were taken from. */
+    public static LabelledSummary of(Parts parts) {
+        LabelledSummary summary = new LabelledSummary(parts.positives().threshold());
+        summary.positives.addAll(parts.positives());
+        summary.negatives.addAll(parts.negatives());
+        System.arraycopy(parts.powers, 0, summary.powers, 0, summary.powers.length);
+        return summary;
+    }
+
     public ScoreSketch positives() {
         return positives.toSketch();
     }

@@ -1,14 +1,8 @@
 package health.vigil.monitoring;
 
 
-import health.vigil.error.ConflictException;
-import health.vigil.error.NotFoundException;
-import health.vigil.json.Json;
+import health.vigil.json.StoredJson;
 import health.vigil.port.ArtifactStore;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,33 +16,20 @@ import java.util.Optional;
  */
 public final class MonitoringReports {
     private final ArtifactStore artifacts;
+    private final StoredJson documents;
 
     public MonitoringReports(ArtifactStore artifacts) {
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+        this.documents = new StoredJson(artifacts, ArtifactStore.MONITORING);
     }
 
     /** Stores {@code report} unless its window has one; returns the report now stored under its id. */
     public MonitoringReport create(MonitoringReport report) {
-        try {
-            artifacts.put(ArtifactStore.MONITORING, blobName(report.id()),
-                    new ByteArrayInputStream(Json.writeBytes(report)), false);
-            return report;
-        } catch (ConflictException alreadyThere) {
-            return find(report.id()).orElseThrow(() -> alreadyThere);
-        }
+        return documents.createOnce(blobName(report.id()), report);
     }
 
     public Optional<MonitoringReport> find(String id) {
-        if (artifacts.describe(ArtifactStore.MONITORING, blobName(id)).isEmpty()) {
-            return Optional.empty();
-        }
-        try (InputStream in = artifacts.open(ArtifactStore.MONITORING, blobName(id))) {
-            return Optional.of(Json.read("monitoring report " + id, in.readAllBytes(), MonitoringReport.class));
-        } catch (NotFoundException gone) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read the monitoring report " + id, e);
-        }
+        return documents.find(blobName(id), MonitoringReport.class);
     }
 
     /** A model's reports whose window starts in {@code [from, to)}, oldest first. */

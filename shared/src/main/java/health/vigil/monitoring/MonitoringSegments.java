@@ -66,6 +66,46 @@ final class MonitoringSegments {
         return byValue.size() - (byValue.containsKey(MISSING) ? 1 : 0) - (byValue.containsKey(OTHER) ? 1 : 0);
     }
 
+    /** One segment's labelled summary as data, for a partition's partial check. */
+    record Segment(String column, String value, LabelledSummary.Parts summary) {
+        Segment {
+            java.util.Objects.requireNonNull(column, "column");
+            java.util.Objects.requireNonNull(value, "value");
+            java.util.Objects.requireNonNull(summary, "summary");
+        }
+    }
+
+    /** Every segment seen, by column then in order of first appearance. */
+    List<Segment> segments() {
+        List<Segment> out = new ArrayList<>();
+        for (int c = 0; c < names.size(); c++) {
+            String column = names.get(c);
+            summaries.get(c).forEach((value, summary) -> out.add(new Segment(column, value, summary.parts())));
+        }
+        return out;
+    }
+
+    /**
+     * Adds the segments of another partition of the window, in their order, with the same pooling as {@link #add}:
+     * merged in partition order they give what one pass over the partitions in that order gives.
+     */
+    void merge(List<Segment> segments) {
+        for (Segment segment : segments) {
+            int c = names.indexOf(segment.column());
+            if (c < 0) {
+                throw new health.vigil.error.ValidationException("a partial check has segments of '" + segment.column()
+                        + "', which this check does not break down by; merge only partials of one plan");
+            }
+            Map<String, LabelledSummary> byValue = summaries.get(c);
+            String value = segment.value();
+            if (!byValue.containsKey(value) && !value.equals(MISSING) && named(byValue) >= MAX_VALUES) {
+                value = OTHER;
+            }
+            byValue.computeIfAbsent(value, v -> new LabelledSummary(threshold))
+                    .merge(LabelledSummary.of(segment.summary()));
+        }
+    }
+
     /** Every segment seen, by column then in order of first appearance, judged by {@code minLabelled}. */
     List<SegmentPerformance> performance(long minLabelled) {
         List<SegmentPerformance> out = new ArrayList<>();

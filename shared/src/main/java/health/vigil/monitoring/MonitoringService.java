@@ -8,6 +8,7 @@ import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.json.Json;
+import health.vigil.json.StoredJson;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.Manifest;
@@ -24,6 +25,7 @@ import health.vigil.port.ArtifactStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.Telemetry;
+import health.vigil.port.WorkQueue;
 import health.vigil.registry.ModelRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,6 +52,11 @@ import java.util.function.Function;
  * requests with the audit record's id as the event id. A second run over the same window (a timer fired twice, a
  * replay) finds the stored report and the audit record and writes nothing new; it re-publishes the same event ids,
  * which consumers see as one event.
+ *
+ * <p>A window is checked partition by partition of the prediction log ({@link PredictionLog#partitions}): each
+ * partition gives a partial summary and the partials are merged in partition order. A small window is done so in one
+ * invocation; a large one is fanned out, one queued invocation per partition, and merged by whichever finds every
+ * partial present (ADR 0013). Both merge the same partials in the same order, so they give the same report.
  */
 public final class MonitoringService {
     public static final String ACTOR = "system:drift-check";
@@ -71,11 +78,20 @@ public final class MonitoringService {
     private final RetrainPolicy retrain;
     private final VerifiedPackageExtractor extractor;
     private final Function<ModelName, SegmentColumns> segmentColumns;
+    private final Optional<WorkQueue> queue;
+    private final int fanOutAbove;
+    /** Plans and partial summaries of fanned-out checks, beside the reports. */
+    private final StoredJson documents;
 
+    /**
+     * @param queue where the partitions of a large window are queued; empty where no function listens on
+     *     {@value WorkQueue#MONITORING_PARTITIONS} (an embedded platform), so every check is one invocation
+     * @param fanOutAbove a window over more log partitions than this is fanned out (when there is a queue)
+     */
     public MonitoringService(ModelRegistry registry, ArtifactStore artifacts, Function<Manifest, FeaturePipeline> pipelines,
             PredictionLog predictions, OutcomeJoin outcomes, AuditLog audit, EventPublisher events, Telemetry telemetry,
             Clock clock, Function<ModelName, MonitoringPolicy> policies, RetrainPolicy retrain, long maxEntryBytes,
-            Function<ModelName, SegmentColumns> segmentColumns) {
+            Function<ModelName, SegmentColumns> segmentColumns, Optional<WorkQueue> queue, int fanOutAbove) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
@@ -90,6 +106,12 @@ public final class MonitoringService {
         this.retrain = Objects.requireNonNull(retrain, "retrain");
         this.extractor = new VerifiedPackageExtractor(maxEntryBytes);
         this.segmentColumns = Objects.requireNonNull(segmentColumns, "segmentColumns");
+        this.queue = Objects.requireNonNull(queue, "queue");
+        if (fanOutAbove < 1) {
+            throw new IllegalArgumentException("fanOutAbove must be at least 1 partition");
+        }
+        this.fanOutAbove = fanOutAbove;
+        this.documents = new StoredJson(artifacts, ArtifactStore.MONITORING);
     }
 
     public MonitoringReports reports() {
@@ -100,24 +122,29 @@ public final class MonitoringService {
      * Checks the last complete window of every deployed model (the timer's work): windows have the length of the
      * model's policy and are aligned to it from the epoch, so every run in the same window checks the same one.
      */
-    public List<MonitoringReport> checkAll() {
-        List<MonitoringReport> out = new ArrayList<>();
+    public MonitoringRun checkAll() {
+        List<MonitoringReport> done = new ArrayList<>();
+        List<MonitoringRun.Pending> pending = new ArrayList<>();
         Instant now = clock.instant();
         for (ModelName model : registry.listModels()) {
             if (registry.deployment(model).isPresent()) {
                 Duration window = policies.apply(model).window();
                 Instant to = windowEnd(now, window);
-                out.addAll(check(model, to.minus(window), to));
+                MonitoringRun run = check(model, to.minus(window), to);
+                done.addAll(run.reports());
+                pending.addAll(run.pending());
             }
         }
-        return out;
+        return new MonitoringRun(done, pending);
     }
 
     /**
      * Checks every slot of {@code model}'s deployment over {@code [from, to)} (whole seconds, {@code to} not in the
-     * future, at most 31 days); a window checked before is answered from its stored report.
+     * future, at most 31 days); a window checked before is answered from its stored report. A window over more log
+     * partitions than the fan-out threshold, on a platform with a work queue, is planned and queued one partition per
+     * message ({@link #checkPartition}); its report is pending until the last partition merges it.
      */
-    public List<MonitoringReport> check(ModelName model, Instant from, Instant to) {
+    public MonitoringRun check(ModelName model, Instant from, Instant to) {
         if (from.getNano() != 0 || to.getNano() != 0 || !from.isBefore(to) || to.isAfter(clock.instant())
                 || Duration.between(from, to).compareTo(Duration.ofDays(31)) > 0) {
             throw new health.vigil.error.ValidationException("a monitoring window is whole seconds, 'from' before"
@@ -129,17 +156,158 @@ public final class MonitoringService {
             throw new VigilException(ErrorCode.NOT_FOUND, model.value() + " is not deployed; there is nothing to"
                     + " monitor (deploy a version first)");
         }
-        List<MonitoringReport> out = new ArrayList<>();
+        List<MonitoringReport> done = new ArrayList<>();
+        List<MonitoringRun.Pending> pending = new ArrayList<>();
         for (TrafficSlot slot : deployment.get().slots()) {
             VersionRecord version = registry.getVersion(model, slot.version());
-            MonitoringReport report = checkWindow(version, slot.slot(), from, to, policy);
-            announce(report);
-            if (slot.slot() == Slot.STABLE) {
-                considerRetraining(report, version);
+            String id = MonitoringReport.idOf(model.value(), version.version(), slot.slot().wireName(), from, to);
+            Optional<MonitoringReport> stored = reports.find(id);
+            if (stored.isPresent()) {
+                done.add(settle(stored.get(), version));
+                continue;
             }
-            out.add(report);
+            List<PredictionLog.Partition> partitions = predictions.partitions(model, from, to);
+            if (queue.isPresent() && partitions.size() > fanOutAbove) {
+                MonitoringPlan plan = documents.createOnce(planName(id), new MonitoringPlan(id, model.value(),
+                        version.version(), slot.slot().wireName(), from, to, policy, segmentColumns.apply(model),
+                        partitions, clock.instant()));
+                fanOut(plan, version).ifPresentOrElse(done::add, () -> pending.add(pending(plan)));
+            } else {
+                // One invocation: the same partials, built and merged in the same order as a fanned-out check.
+                WindowCheck check = new WindowCheck(version, slot.slot(), from, to, policy, segmentColumns.apply(model));
+                MonitoringReport report = reports.create(check.report(id, partitions.stream()
+                        .map(p -> check.partial(id, p))));
+                done.add(settle(report, version));
+            }
         }
-        return out;
+        return new MonitoringRun(done, pending);
+    }
+
+    /**
+     * Like {@link #check(ModelName, Instant, Instant)}, then waits up to {@code wait} for the fanned-out windows'
+     * reports (a caller on the other end of an HTTP request); what is not merged by then stays pending.
+     */
+    public MonitoringRun check(ModelName model, Instant from, Instant to, Duration wait) {
+        MonitoringRun run = check(model, from, to);
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<MonitoringReport> done = new ArrayList<>(run.reports());
+        List<MonitoringRun.Pending> pending = new ArrayList<>(run.pending());
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            for (var it = pending.iterator(); it.hasNext(); ) {
+                Optional<MonitoringReport> report = reports.find(it.next().reportId());
+                if (report.isPresent()) {
+                    done.add(report.get());
+                    it.remove();
+                }
+            }
+        }
+        List<MonitoringRun.Pending> still = new ArrayList<>();
+        for (MonitoringRun.Pending p : pending) {
+            still.add(documents.find(planName(p.reportId()), MonitoringPlan.class).map(this::pending).orElse(p));
+        }
+        return new MonitoringRun(done, still);
+    }
+
+    /**
+     * One partition of a fanned-out check (a message of {@value WorkQueue#MONITORING_PARTITIONS}): builds the
+     * partition's partial summary and writes it once; whoever finds every partial present merges them and stores the
+     * report, audited once. A redelivered message, or two partitions completing together, leave one report, one audit
+     * record and one set of event ids. A store that is unavailable throws, so the queue delivers the message again.
+     */
+    public void checkPartition(String message) {
+        PartitionMessage m;
+        try {
+            m = Json.read("the monitoring partition message", message.getBytes(StandardCharsets.UTF_8),
+                    PartitionMessage.class);
+        } catch (health.vigil.error.ValidationException e) {
+            throw new health.vigil.error.ValidationException("a monitoring partition message must be {\"reportId\","
+                    + " \"partition\"}: " + e.getMessage());
+        }
+        if (m.reportId() == null || m.reportId().isBlank()) {
+            throw new health.vigil.error.ValidationException("a monitoring partition message names its report id");
+        }
+        MonitoringPlan plan = documents.find(planName(m.reportId()), MonitoringPlan.class).orElseThrow(() ->
+                new health.vigil.error.NotFoundException(ErrorCode.NOT_FOUND, "the monitoring check " + m.reportId()
+                        + " has no plan; the message names a check that was never started"));
+        if (m.partition() < 0 || m.partition() >= plan.partitions().size()) {
+            throw new health.vigil.error.ValidationException("the monitoring check " + plan.reportId() + " has "
+                    + plan.partitions().size() + " partitions; the message names partition " + m.partition());
+        }
+        VersionRecord version = registry.getVersion(new ModelName(plan.model()), plan.version());
+        Optional<MonitoringReport> stored = reports.find(plan.reportId());
+        if (stored.isPresent()) {
+            settle(stored.get(), version);
+            return;
+        }
+        PredictionLog.Partition partition = plan.partitions().get(m.partition());
+        WindowCheck check = new WindowCheck(version, plan);
+        if (!documents.exists(partialName(plan.reportId(), partition))) {
+            documents.createOnce(partialName(plan.reportId(), partition), check.partial(plan.reportId(), partition));
+        }
+        if (donePartials(plan) == plan.partitions().size()) {
+            merge(plan, version, check);
+        }
+    }
+
+    /** Queues the partitions that have no partial yet; merges at once when none is missing (a run after a crash). */
+    private Optional<MonitoringReport> fanOut(MonitoringPlan plan, VersionRecord version) {
+        int done = 0;
+        for (int k = 0; k < plan.partitions().size(); k++) {
+            if (documents.exists(partialName(plan.reportId(), plan.partitions().get(k)))) {
+                done++;
+            } else {
+                queue.get().send(WorkQueue.MONITORING_PARTITIONS, messageId(plan.reportId(), k),
+                        Json.write(new PartitionMessage(plan.reportId(), k)));
+            }
+        }
+        if (done < plan.partitions().size()) {
+            return Optional.empty();
+        }
+        return Optional.of(merge(plan, version, new WindowCheck(version, plan)));
+    }
+
+    /** Merges every partial of the plan in plan order (read one at a time), stores the report once and settles it. */
+    private MonitoringReport merge(MonitoringPlan plan, VersionRecord version, WindowCheck check) {
+        MonitoringReport report = reports.create(check.report(plan.reportId(), plan.partitions().stream()
+                .map(p -> documents.find(partialName(plan.reportId(), p), MonitoringPartial.class).orElseThrow(() ->
+                        new health.vigil.error.StoreException("the partial summary of " + p.name() + " of the"
+                                + " monitoring check " + plan.reportId() + " disappeared while it was merged", null)))));
+        return settle(report, version);
+    }
+
+    private int donePartials(MonitoringPlan plan) {
+        int done = 0;
+        for (PredictionLog.Partition p : plan.partitions()) {
+            done += documents.exists(partialName(plan.reportId(), p)) ? 1 : 0;
+        }
+        return done;
+    }
+
+    private MonitoringRun.Pending pending(MonitoringPlan plan) {
+        return new MonitoringRun.Pending(plan.reportId(), plan.model(), plan.version(), plan.slot(), plan.from(),
+                plan.to(), plan.partitions().size(), donePartials(plan));
+    }
+
+    /**
+     * What follows a stored report, on every run that finds it: its audit record (once, whoever finds it without one:
+     * the check that stored it, or a later run after a crash between the two), its events with the audit record's id,
+     * and for the stable slot the retraining decision.
+     */
+    private MonitoringReport settle(MonitoringReport report, VersionRecord version) {
+        if (audit.findOnce(checkKey(report)).isEmpty()) {
+            record(report);
+        }
+        announce(report);
+        if (Slot.fromWire(report.slot()) == Slot.STABLE) {
+            considerRetraining(report, version);
+        }
+        return report;
     }
 
     /** The end of the window {@code at} falls after: windows are aligned to their length from the epoch. */
@@ -148,63 +316,124 @@ public final class MonitoringService {
         return Instant.ofEpochMilli(Math.floorDiv(at.toEpochMilli(), w) * w);
     }
 
-    private MonitoringReport checkWindow(VersionRecord version, Slot slot, Instant from, Instant to,
-            MonitoringPolicy policy) {
-        String id = MonitoringReport.idOf(version.modelName().value(), version.version(), slot.wireName(), from, to);
-        MonitoringReport report = reports.find(id)
-                .orElseGet(() -> reports.create(compute(id, version, slot, from, to, policy)));
-        // The report is stored before its audit record: whoever finds it without one (the check that stored it, or
-        // a later run after a crash between the two) completes the record, once.
-        if (audit.findOnce(checkKey(report)).isEmpty()) {
-            record(report);
-        }
-        return report;
+    /** {@code plans/<report id>.json} in the monitoring container. */
+    static String planName(String reportId) {
+        return "plans/" + reportId + ".json";
     }
 
-    private MonitoringReport compute(String id, VersionRecord version, Slot slot, Instant from, Instant to,
-            MonitoringPolicy policy) {
-        Manifest manifest = version.manifest();
-        ModelName model = version.modelName();
-        Optional<ReferenceProfile> reference = reference(version);
-        List<String> reasons = new ArrayList<>();
-        FeaturePipeline pipeline = pipelines.apply(manifest);
-        DriftAccumulator accumulator = null;
-        DriftCheck check = null;
-        if (reference.isPresent()) {
-            check = DriftCheck.of(manifest.features(), pipeline.columns(), reference.get(),
-                    manifest.output().threshold(), policy.drift());
-            accumulator = check.newAccumulator();
-        } else {
-            reasons.add("the package has no reference profile (reference.json): drift is not checked");
-        }
-        double threshold = manifest.output().threshold();
-        LabelledSummary labelled = new LabelledSummary(threshold);
-        MonitoringSegments segments = new MonitoringSegments(segmentColumns.apply(model), pipeline.columns(),
-                manifest.features(), threshold);
-        segments.unlogged().forEach(c -> reasons.add("segment column '" + c + "' is not a logged model input:"
-                + " performance is not broken down by it"));
-        long[] count = new long[1];
-        List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
-        DriftAccumulator acc = accumulator;
-        predictions.scan(model, from, to, r -> {
-            if (r.version() != version.version() || r.slot() != slot) {
-                return;
-            }
-            count[0]++;
-            if (acc != null) {
-                acc.add(r);
-            }
-            pending.add(r);
-            if (pending.size() == JOIN_BATCH) {
-                join(model, pending, labelled, segments);
-                pending.clear();
-            }
-        });
-        join(model, pending, labelled, segments);
-        DriftReport drift = check == null ? null : check.report(acc.summary());
-        LabelledPerformance performance = labelled.performance();
-        long predictions = count[0];
+    /** {@code partials/<report id>/<partition>.json} in the monitoring container. */
+    static String partialName(String reportId, PredictionLog.Partition partition) {
+        return "partials/" + reportId + "/" + partition.name() + ".json";
+    }
 
+    /** A queue message id (letters, digits and '-') naming one partition of one check. */
+    static String messageId(String reportId, int partition) {
+        return UUID.nameUUIDFromBytes(reportId.getBytes(StandardCharsets.UTF_8)) + "-" + partition;
+    }
+
+    /** The message that asks for one partition of a planned check. */
+    record PartitionMessage(String reportId, int partition) {}
+
+    /**
+     * The check of one version's slot over one window, set up once per invocation (the version's reference profile
+     * read from its package, the feature pipeline, the segment columns): it builds the partial summary of any
+     * partition of the window, and judges the merge of all of them.
+     */
+    private final class WindowCheck {
+        private final VersionRecord version;
+        private final Slot slot;
+        private final Instant from;
+        private final Instant to;
+        private final MonitoringPolicy policy;
+        private final SegmentColumns segmentColumns;
+        private final FeaturePipeline pipeline;
+        private final DriftCheck drift;
+        private final double threshold;
+        private final List<String> setupReasons = new ArrayList<>();
+
+        WindowCheck(VersionRecord version, MonitoringPlan plan) {
+            this(version, Slot.fromWire(plan.slot()), plan.from(), plan.to(), plan.policy(), plan.segmentColumns());
+        }
+
+        WindowCheck(VersionRecord version, Slot slot, Instant from, Instant to, MonitoringPolicy policy,
+                SegmentColumns segmentColumns) {
+            this.version = version;
+            this.slot = slot;
+            this.from = from;
+            this.to = to;
+            this.policy = policy;
+            this.segmentColumns = segmentColumns;
+            Manifest manifest = version.manifest();
+            this.pipeline = pipelines.apply(manifest);
+            this.threshold = manifest.output().threshold();
+            Optional<ReferenceProfile> reference = reference(version);
+            if (reference.isPresent()) {
+                this.drift = DriftCheck.of(manifest.features(), pipeline.columns(), reference.get(), threshold,
+                        policy.drift());
+            } else {
+                this.drift = null;
+                setupReasons.add("the package has no reference profile (reference.json): drift is not checked");
+            }
+        }
+
+        private MonitoringSegments newSegments() {
+            return new MonitoringSegments(segmentColumns, pipeline.columns(), version.manifest().features(), threshold);
+        }
+
+        /** Streams one partition of the window once (memory bounded by bins), joining outcomes in batches. */
+        MonitoringPartial partial(String reportId, PredictionLog.Partition partition) {
+            ModelName model = version.modelName();
+            DriftAccumulator accumulator = drift == null ? null : drift.newAccumulator();
+            LabelledSummary labelled = new LabelledSummary(threshold);
+            MonitoringSegments segments = newSegments();
+            long[] count = new long[1];
+            List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
+            predictions.scan(model, partition, from, to, r -> {
+                if (r.version() != version.version() || r.slot() != slot) {
+                    return;
+                }
+                count[0]++;
+                if (accumulator != null) {
+                    accumulator.add(r);
+                }
+                pending.add(r);
+                if (pending.size() == JOIN_BATCH) {
+                    join(model, pending, labelled, segments);
+                    pending.clear();
+                }
+            });
+            join(model, pending, labelled, segments);
+            return new MonitoringPartial(reportId, partition.name(), count[0],
+                    accumulator == null ? null : accumulator.summary(), labelled.parts(), segments.segments());
+        }
+
+        /** Merges the partials in the order given and judges the window by the policy. */
+        MonitoringReport report(String id, java.util.stream.Stream<MonitoringPartial> partials) {
+            DriftSummary[] merged = {drift == null ? null : drift.newAccumulator().summary()};
+            LabelledSummary labelled = new LabelledSummary(threshold);
+            MonitoringSegments segments = newSegments();
+            long[] count = new long[1];
+            partials.forEachOrdered(p -> {
+                count[0] = Math.addExact(count[0], p.predictions());
+                if (merged[0] != null) {
+                    merged[0] = merged[0].merge(p.drift());
+                }
+                labelled.merge(LabelledSummary.of(p.labelled()));
+                segments.merge(p.segments());
+            });
+            List<String> reasons = new ArrayList<>(setupReasons);
+            segments.unlogged().forEach(c -> reasons.add("segment column '" + c + "' is not a logged model input:"
+                    + " performance is not broken down by it"));
+            DriftReport driftReport = drift == null ? null : drift.report(merged[0]);
+            return judge(id, version, slot, from, to, policy, reasons, count[0], driftReport, labelled.performance(),
+                    segments.performance(policy.minLabelled()));
+        }
+    }
+
+    private MonitoringReport judge(String id, VersionRecord version, Slot slot, Instant from, Instant to,
+            MonitoringPolicy policy, List<String> reasons, long predictions, DriftReport drift,
+            LabelledPerformance performance, List<SegmentPerformance> segments) {
+        ModelName model = version.modelName();
         int driftedWindows = 0;
         if (drift != null && drift.drifted()) {
             driftedWindows = 1;
@@ -258,7 +487,7 @@ public final class MonitoringService {
         }
         return new MonitoringReport(id, model.value(), version.version(), slot.wireName(), from, to,
                 clock.instant(), severity, reasons, predictions, fraction, driftedWindows, degraded, estimateError,
-                drift, performance, policy, segments.performance(policy.minLabelled()));
+                drift, performance, policy, segments);
     }
 
     private static String drifted(DriftReport drift) {

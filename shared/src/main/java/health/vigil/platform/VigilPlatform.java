@@ -160,7 +160,10 @@ public final class VigilPlatform implements AutoCloseable {
                 a.telemetry, clock, b.monitoringPolicies, b.retrainPolicy,
                 Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8),
                 model -> datasets.latest(model).map(d -> new SegmentColumns(d.ageColumn(), d.segmentColumns()))
-                        .orElse(SegmentColumns.NONE));
+                        .orElse(SegmentColumns.NONE),
+                // A large window is fanned out where a function listens on the queue: in Azure, and under the host.
+                b.workQueueGiven || config.mode() == VigilConfig.Mode.AZURE ? Optional.of(b.workQueue) : Optional.empty(),
+                b.monitoringFanOutAbove);
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
                 Optional.ofNullable(b.retrainer), audit, events, clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);
@@ -342,6 +345,13 @@ public final class VigilPlatform implements AutoCloseable {
     private static final FeaturePipelines STANDARD_PIPELINES =
             FeaturePipelines.standard();
 
+    /**
+     * A monitoring window over at most this many log partitions is checked in one invocation: an hour of the local
+     * log (two partitions when it is not aligned to the hour); on Cosmos DB an hour has one partition per shard (4 by
+     * default), so a busy model's hourly check is fanned out.
+     */
+    public static final int DEFAULT_MONITORING_FAN_OUT_ABOVE = 2;
+
     /** Options of the platform; everything not set has a production default. */
     public static final class Builder {
         private final VigilConfig config;
@@ -359,6 +369,7 @@ public final class VigilPlatform implements AutoCloseable {
                     + " or in Azure, where batch partitions are queued");
         };
         private boolean workQueueGiven;
+        private int monitoringFanOutAbove = DEFAULT_MONITORING_FAN_OUT_ABOVE;
         private BatchSettings batchSettings = BatchSettings.DEFAULTS;
 
         private Builder(VigilConfig config) {
@@ -409,6 +420,18 @@ public final class VigilPlatform implements AutoCloseable {
         /** How batch files are partitioned and chunked, instead of {@link BatchSettings#DEFAULTS}. */
         public Builder batchSettings(BatchSettings batchSettings) {
             this.batchSettings = Objects.requireNonNull(batchSettings, "batchSettings");
+            return this;
+        }
+
+        /**
+         * Above how many prediction-log partitions a monitoring window is fanned out over the work queue, one
+         * invocation per partition, instead of {@value #DEFAULT_MONITORING_FAN_OUT_ABOVE}.
+         */
+        public Builder monitoringFanOutAbove(int partitions) {
+            if (partitions < 1) {
+                throw new IllegalArgumentException("a monitoring window is fanned out above 1 or more partitions");
+            }
+            this.monitoringFanOutAbove = partitions;
             return this;
         }
 

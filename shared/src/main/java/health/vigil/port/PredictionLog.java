@@ -4,6 +4,10 @@ import health.vigil.model.ModelName;
 import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +23,53 @@ public interface PredictionLog extends AutoCloseable {
 
     /** Streams a model's records with {@code from <= time < to}, in time order. */
     void scan(ModelName model, Instant from, Instant to, Consumer<PredictionRecord> sink);
+
+    /**
+     * A piece of a model's log that one reader can read on its own: the records of one UTC hour, in one shard of
+     * that hour where the store shards its hours (Cosmos DB: the logical partition {@code <model>:<hour>:<shard>}).
+     * A monitoring window is checked partition by partition, and a large one fanned out one partition per invocation.
+     *
+     * @param hour the start of the UTC hour
+     * @param shard the shard within the hour, 0 where the store does not shard
+     */
+    record Partition(Instant hour, int shard) {
+        private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("yyyyMMddHH").withZone(ZoneOffset.UTC);
+
+        public Partition {
+            java.util.Objects.requireNonNull(hour, "hour");
+            if (!hour.truncatedTo(ChronoUnit.HOURS).equals(hour) || shard < 0) {
+                throw new IllegalArgumentException("a log partition is a whole UTC hour and a shard of 0 or more");
+            }
+        }
+
+        /** {@code 2026120310-0}: the hour and the shard, usable as a file or blob name. */
+        public String name() {
+            return NAME.format(hour) + "-" + shard;
+        }
+    }
+
+    /**
+     * The partitions that may hold {@code model}'s records with {@code from <= time < to}, in hour then shard order.
+     * By default one per UTC hour the window touches; a store that shards its hours lists every shard of the hours
+     * it has records in.
+     */
+    default List<Partition> partitions(ModelName model, Instant from, Instant to) {
+        List<Partition> out = new ArrayList<>();
+        for (Instant hour = from.truncatedTo(ChronoUnit.HOURS); hour.isBefore(to); hour = hour.plus(1, ChronoUnit.HOURS)) {
+            out.add(new Partition(hour, 0));
+        }
+        return out;
+    }
+
+    /**
+     * Streams the records of one partition of {@code model} with {@code from <= time < to}. By default the part of
+     * the window inside the partition's hour, read with {@link #scan}; a sharded store reads the one shard.
+     */
+    default void scan(ModelName model, Partition partition, Instant from, Instant to, Consumer<PredictionRecord> sink) {
+        Instant start = partition.hour().isAfter(from) ? partition.hour() : from;
+        Instant hourEnd = partition.hour().plus(1, ChronoUnit.HOURS);
+        scan(model, start, hourEnd.isBefore(to) ? hourEnd : to, sink);
+    }
 
     /**
      * The record of {@code predictionId} of {@code model}, logged at {@code time} (to the millisecond, as the

@@ -8,6 +8,8 @@ package health.vigil.port;
 public interface WorkQueue {
     /** The ranges of batch files waiting to be scored, one message per range. */
     String BATCH_PARTITIONS = "batch-partitions";
+    /** The log partitions of large monitoring windows waiting to be summarised, one message per partition. */
+    String MONITORING_PARTITIONS = "monitoring-partitions";
 
     /**
      * Puts a message on a queue. {@code messageId} names the work item: where the queue can tell (locally), a second

@@ -78,9 +78,9 @@ class MonitoringServiceTest {
         score(SampleModels.readmissionCohort(800, 7), r -> r, START.plusSeconds(600));
 
         clock.set(START.plus(Duration.ofMinutes(65)));
-        List<MonitoringReport> first = platform.monitoring().checkAll();
+        List<MonitoringReport> first = platform.monitoring().checkAll().reports();
         int auditRecords = auditRecords().size();
-        List<MonitoringReport> again = platform.monitoring().checkAll();
+        List<MonitoringReport> again = platform.monitoring().checkAll().reports();
 
         assertThat(first).singleElement().satisfies(r -> {
             assertThat(r.severity()).as(r.reasons().toString()).isEqualTo(MonitoringReport.Severity.OK);
@@ -109,7 +109,7 @@ class MonitoringServiceTest {
         score(SampleModels.readmissionCohort(800, 8), MonitoringServiceTest::olderAndSicker, START.plusSeconds(600));
 
         clock.set(START.plus(Duration.ofMinutes(65)));
-        MonitoringReport report = platform.monitoring().checkAll().get(0);
+        MonitoringReport report = platform.monitoring().checkAll().reports().get(0);
         List<VigilEvent> afterFirst = List.copyOf(published);
         platform.monitoring().checkAll();
         clock.set(START.plus(Duration.ofMinutes(70)));
@@ -139,7 +139,7 @@ class MonitoringServiceTest {
         // The same window checked again days later (on request) answers the stored report and decides nothing new.
         int records = auditRecords().size();
         clock.set(START.plus(Duration.ofDays(3)));
-        assertThat(platform.monitoring().check(model, START, START.plus(Duration.ofHours(1)))).containsExactly(report);
+        assertThat(platform.monitoring().check(model, START, START.plus(Duration.ofHours(1))).reports()).containsExactly(report);
         assertThat(auditRecords()).hasSize(records);
         assertThat(published.stream().map(VigilEvent::id).distinct()).hasSize(afterFirst.size());
     }
@@ -152,9 +152,9 @@ class MonitoringServiceTest {
                 START.plus(Duration.ofMinutes(70)));
 
         clock.set(START.plus(Duration.ofMinutes(65)));
-        MonitoringReport first = platform.monitoring().checkAll().get(0);
+        MonitoringReport first = platform.monitoring().checkAll().reports().get(0);
         clock.set(START.plus(Duration.ofMinutes(125)));
-        MonitoringReport second = platform.monitoring().checkAll().get(0);
+        MonitoringReport second = platform.monitoring().checkAll().reports().get(0);
 
         assertThat(first.severity()).isEqualTo(MonitoringReport.Severity.WARNING);
         assertThat(first.driftedWindows()).isEqualTo(1);
@@ -181,7 +181,7 @@ class MonitoringServiceTest {
         platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes()));
 
         clock.set(START.plus(Duration.ofMinutes(65)));
-        MonitoringReport report = platform.monitoring().checkAll().get(0);
+        MonitoringReport report = platform.monitoring().checkAll().reports().get(0);
 
         assertThat(report.performance().labelled()).isEqualTo(300);
         assertThat(report.labelledFraction()).isEqualTo(0.5);
@@ -226,7 +226,7 @@ class MonitoringServiceTest {
         platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes()));
 
         clock.set(START.plus(Duration.ofMinutes(65)));
-        MonitoringReport report = platform.monitoring().checkAll().get(0);
+        MonitoringReport report = platform.monitoring().checkAll().reports().get(0);
 
         List<SegmentPerformance> byAge = report.segments().stream().filter(p -> p.column().equals("age")).toList();
         assertThat(byAge).extracting(SegmentPerformance::value).containsExactlyInAnyOrderElementsOf(expected.keySet());
@@ -263,7 +263,7 @@ class MonitoringServiceTest {
         score(SampleModels.readmissionCohort(1, 12), r -> r, START.plusSeconds(600));
 
         clock.set(START.plus(Duration.ofMinutes(65)));
-        MonitoringReport report = platform.monitoring().checkAll().get(0);
+        MonitoringReport report = platform.monitoring().checkAll().reports().get(0);
 
         assertThat(report.severity()).isEqualTo(MonitoringReport.Severity.INSUFFICIENT_DATA);
         assertThat(report.predictions()).isEqualTo(1);

@@ -78,7 +78,7 @@ public final class MonitoringCheckBenchmark {
                 }));
                 deleteReports(home);
                 check.add(measure(() -> {
-                    List<MonitoringReport> reports = platform.monitoring().check(model, FROM, TO);
+                    List<MonitoringReport> reports = platform.monitoring().check(model, FROM, TO).reports();
                     return reports.get(0).predictions();
                 }));
                 System.out.printf("round %d: scan %.1f s (%,d MB peak heap), check %.1f s (%,d MB peak heap)%n", r + 1,

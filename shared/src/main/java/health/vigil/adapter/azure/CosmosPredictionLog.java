@@ -165,6 +165,42 @@ final class CosmosPredictionLog implements PredictionLog {
         }
     }
 
+    /** Every shard of every hour of the window that the model's hours index lists. */
+    @Override
+    public List<Partition> partitions(ModelName model, Instant from, Instant to) {
+        Objects.requireNonNull(model, "model");
+        checkOpen();
+        List<Partition> out = new ArrayList<>();
+        for (Map.Entry<Instant, Integer> hour : hours(model).entrySet()) {
+            Instant start = hour.getKey();
+            if (start.isBefore(to) && start.plus(1, ChronoUnit.HOURS).isAfter(from)) {
+                for (int shard = 0; shard < hour.getValue(); shard++) {
+                    out.add(new Partition(start, shard));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One logical partition (it is read whole anyway), in time order so that every reader of it sums its records in
+     * the same order.
+     */
+    @Override
+    public void scan(ModelName model, Partition partition, Instant from, Instant to, Consumer<PredictionRecord> sink) {
+        Objects.requireNonNull(sink, "sink");
+        checkOpen();
+        List<PredictionRecord> inWindow = new ArrayList<>();
+        for (ObjectNode doc : readPartition(partition(model, HOUR.format(partition.hour()), partition.shard()))) {
+            PredictionRecord r = CosmosDocuments.body(doc, PredictionRecord.class);
+            if (!r.time().isBefore(from) && r.time().isBefore(to)) {
+                inWindow.add(r);
+            }
+        }
+        inWindow.sort(Comparator.comparing(PredictionRecord::time).thenComparing(PredictionRecord::predictionId));
+        inWindow.forEach(sink);
+    }
+
     @Override
     public long purgeOlderThan(Instant cutoff) {
         Objects.requireNonNull(cutoff, "cutoff");

@@ -12,6 +12,7 @@ import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
+import health.vigil.json.StoredJson;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
@@ -89,6 +90,7 @@ public final class BatchService {
     private final WorkQueue queue;
     private final Clock clock;
     private final BatchSettings settings;
+    private final StoredJson output;
 
     public BatchService(ModelRegistry registry, LoadedModels models, ArtifactStore artifacts, PredictionLog log,
             Pseudonymizer pseudonymizer, AuditLog audit, EventPublisher events, WorkQueue queue, Clock clock,
@@ -103,6 +105,7 @@ public final class BatchService {
         this.queue = Objects.requireNonNull(queue, "queue");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.output = new StoredJson(artifacts, ArtifactStore.BATCH_OUTPUT);
     }
 
     // ---------------------------------------------------------------- submission
@@ -161,11 +164,7 @@ public final class BatchService {
         VersionRecord version = scoringVersion(request.model(), request.version());
         ScorableModel model = models.get(version);
         BatchJob job = plan(id, request, format, input, version, model, actor);
-        try {
-            artifacts.put(ArtifactStore.BATCH_OUTPUT, jobName(id), new ByteArrayInputStream(Json.writeBytes(job)), false);
-        } catch (ConflictException alreadyPlanned) {
-            job = readJob(id).orElseThrow(() -> alreadyPlanned);
-        }
+        job = output.createOnce(jobName(id), job);
         Map<String, String> details = new TreeMap<>();
         details.put("batchId", id);
         details.put("input", ArtifactStore.BATCH_INPUT + "/" + request.input());
@@ -436,12 +435,7 @@ public final class BatchService {
                     job.inputContainer() + "/" + job.inputName(), job.inputSha256(), job.rows(), scored, refused, kinds,
                     ArtifactStore.BATCH_OUTPUT + "/" + resultsName(job.id()), resultsSha256, job.submittedAt(),
                     clock.instant());
-            try {
-                artifacts.put(ArtifactStore.BATCH_OUTPUT, summaryName(job.id()),
-                        new ByteArrayInputStream(Json.writeBytes(summary)), false);
-            } catch (ConflictException finishedElsewhere) {
-                summary = read(summaryName(job.id()), BatchSummary.class).orElseThrow(() -> finishedElsewhere);
-            }
+            summary = output.createOnce(summaryName(job.id()), summary);
         }
         Map<String, String> details = new TreeMap<>();
         details.put("batchId", job.id());
@@ -631,16 +625,7 @@ public final class BatchService {
     }
 
     private <T> Optional<T> read(String name, Class<T> type) {
-        if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, name).isEmpty()) {
-            return Optional.empty();
-        }
-        try (InputStream in = artifacts.open(ArtifactStore.BATCH_OUTPUT, name)) {
-            return Optional.of(Json.read(ArtifactStore.BATCH_OUTPUT + "/" + name, in.readAllBytes(), type));
-        } catch (NotFoundException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new StoreException("cannot read " + ArtifactStore.BATCH_OUTPUT + "/" + name, e);
-        }
+        return output.find(name, type);
     }
 
     private static void requireId(String id) {

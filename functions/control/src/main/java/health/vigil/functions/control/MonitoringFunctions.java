@@ -8,30 +8,36 @@ import com.microsoft.azure.functions.annotation.AuthorizationLevel;
 import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
+import com.microsoft.azure.functions.annotation.QueueTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
 import health.vigil.model.ModelName;
 import health.vigil.monitoring.MonitoringReport;
+import health.vigil.monitoring.MonitoringRun;
 import health.vigil.monitoring.MonitoringService;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.port.WorkQueue;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.security.Role;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Monitoring of deployed models: the scheduled {@code DriftCheck} (schedule in the app setting
- * {@code VIGIL_DRIFT_CHECK_SCHEDULE}), a check of a chosen window on request, and the stored reports of a period.
+ * {@code VIGIL_DRIFT_CHECK_SCHEDULE}), a check of a chosen window on request, {@code DriftCheckPartition} on the
+ * {@code monitoring-partitions} queue for the partitions of a large window, and the stored reports of a period.
  */
 public final class MonitoringFunctions {
     private static final Duration MAX_PERIOD = Duration.ofDays(366);
+    /** How long a request waits for a fanned-out check's merge (well inside the HTTP timeout of a Function App). */
+    static final Duration RUN_WAIT = Duration.ofSeconds(30);
     private final MonitoringService monitoring;
     private final ModelRegistry registry;
     private final HttpApi http;
@@ -45,10 +51,23 @@ public final class MonitoringFunctions {
     @FunctionName("DriftCheck")
     public void driftCheck(@TimerTrigger(name = "timer", schedule = "%VIGIL_DRIFT_CHECK_SCHEDULE%") String timer,
             ExecutionContext context) {
-        List<MonitoringReport> reports = monitoring.checkAll();
+        MonitoringRun run = monitoring.checkAll();
         Map<MonitoringReport.Severity, Long> bySeverity = new java.util.TreeMap<>();
-        reports.forEach(r -> bySeverity.merge(r.severity(), 1L, Long::sum));
-        context.getLogger().info("DriftCheck checked " + reports.size() + " model slot(s): " + bySeverity);
+        run.reports().forEach(r -> bySeverity.merge(r.severity(), 1L, Long::sum));
+        context.getLogger().info("DriftCheck checked " + run.reports().size() + " model slot(s): " + bySeverity
+                + (run.pending().isEmpty() ? "" : "; " + run.pending().size() + " fanned out over "
+                + run.pending().stream().mapToInt(MonitoringRun.Pending::partitions).sum() + " log partitions"));
+    }
+
+    /**
+     * One log partition of a fanned-out check; the last one to finish merges the report. A store that is unavailable
+     * throws, so the queue delivers the message again.
+     */
+    @FunctionName("DriftCheckPartition")
+    public void checkPartition(
+            @QueueTrigger(name = "message", queueName = WorkQueue.MONITORING_PARTITIONS,
+                    connection = "AzureWebJobsStorage") String message, ExecutionContext context) {
+        monitoring.checkPartition(message);
     }
 
     /** {@code GET /models/{name}/monitoring?from=&to=}: the stored reports whose window starts in the period. */
@@ -76,7 +95,9 @@ public final class MonitoringFunctions {
 
     /**
      * {@code POST /models/{name}/monitoring/run?from=&to=}: checks that window now (default: the last hour up to
-     * now, in whole seconds); a window checked before answers its stored report and writes nothing.
+     * now, in whole seconds); a window checked before answers its stored report and writes nothing. A window fanned
+     * out over its log partitions is waited for up to {@link #RUN_WAIT}; if its report is not merged by then the
+     * answer is 202 with the pending checks, and the report is read later from {@code GET .../monitoring}.
      */
     @FunctionName("RunMonitoring")
     public HttpResponseMessage run(
@@ -88,10 +109,16 @@ public final class MonitoringFunctions {
             ModelName model = known(name);
             Instant to = call.instantParam("to").orElse(Instant.now().truncatedTo(ChronoUnit.SECONDS));
             Instant from = call.instantParam("from").orElse(to.minus(Duration.ofHours(1)));
+            MonitoringRun run = monitoring.check(model, from, to, RUN_WAIT);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", model.value());
-            out.put("reports", monitoring.check(model, from, to));
-            return out;
+            out.put("reports", run.reports());
+            if (run.pending().isEmpty()) {
+                return out;
+            }
+            out.put("pending", run.pending());
+            return new Reply(202, out, Map.of("Location", "/models/" + model.value() + "/monitoring?from=" + from
+                    + "&to=" + from.plusSeconds(1)));
         });
     }
 

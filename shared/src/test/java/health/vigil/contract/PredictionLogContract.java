@@ -81,6 +81,39 @@ public abstract class PredictionLogContract {
     }
 
     @Test
+    void aWindowReadPartitionByPartitionHasEveryRecordOfTheWindowOnce() {
+        ModelName model = uniqueModel("readmission");
+        Instant hour = T0.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+        // Every 7 minutes for four hours, and another model's records at the same times.
+        List<PredictionRecord> records = IntStream.range(0, 35)
+                .mapToObj(i -> prediction(model, "p-" + i, hour.plusSeconds(i * 420L), i)).toList();
+        log.append(records);
+        log.append(IntStream.range(0, 35).mapToObj(i -> prediction(uniqueModel("adherence"), "q-" + i,
+                hour.plusSeconds(i * 420L), i)).toList());
+        Instant from = hour.plusSeconds(1800);
+        Instant to = hour.plusSeconds(3 * 3600 + 1200);
+
+        List<PredictionLog.Partition> partitions = log.partitions(model, from, to);
+        List<PredictionRecord> read = new ArrayList<>();
+        for (PredictionLog.Partition p : partitions) {
+            log.scan(model, p, from, to, r -> {
+                assertThat(r.time().truncatedTo(java.time.temporal.ChronoUnit.HOURS)).isEqualTo(p.hour());
+                read.add(r);
+            });
+        }
+
+        List<PredictionRecord> window = new ArrayList<>();
+        log.scan(model, from, to, window::add);
+        assertThat(window).hasSize(24);
+        assertThat(read).containsExactlyInAnyOrderElementsOf(window);
+        assertThat(partitions).extracting(PredictionLog.Partition::hour).isSorted()
+                .contains(hour, hour.plusSeconds(3600), hour.plusSeconds(7200), hour.plusSeconds(3 * 3600))
+                .allSatisfy(h -> assertThat(h).isBetween(hour, to));
+        assertThat(partitions).extracting(PredictionLog.Partition::name).doesNotHaveDuplicates()
+                .allSatisfy(n -> assertThat(n).matches("[0-9]{10}-[0-9]+"));
+    }
+
+    @Test
     void anEmptyOrInvertedIntervalHasNoRecords() {
         ModelName model = uniqueModel("readmission");
         log.append(List.of(prediction(model, "p-1", T0, 1f)));

@@ -1,0 +1,239 @@
+package health.vigil.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.audit.MutableClock;
+import health.vigil.config.VigilConfig;
+import health.vigil.events.BlobCreated;
+import health.vigil.events.EventTypes;
+import health.vigil.events.VigilEvent;
+import health.vigil.gates.EvaluationDataset;
+import health.vigil.json.Json;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.WorkQueue;
+import health.vigil.scoring.PatientRow;
+import health.vigil.scoring.ScoreRequest;
+import health.vigil.scoring.ScoredRow;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import health.vigil.testing.governance.SetUpApproval;
+import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SyntheticCohort;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A monitoring window over more log partitions than the threshold, checked by fanning it out: one queued message per
+ * hour of the local log, each summarised by {@link MonitoringService#checkPartition}, merged by whichever finds every
+ * partial present. Two platforms log the same predictions and outcomes; the one without a queue checks the window in
+ * one invocation, and its report is the fanned-out report exactly (drift, labelled performance, segments, verdict).
+ */
+class MonitoringFanOutTest {
+    private static final Instant START = Instant.parse("2026-12-01T10:00:00Z");
+    private static final Instant END = START.plus(Duration.ofHours(4));
+
+    @TempDir
+    Path homes;
+    private final List<Site> sites = new ArrayList<>();
+
+    /** One platform with its clock, events and (when it has one) queued messages. */
+    private static final class Site {
+        final MutableClock clock = new MutableClock(START);
+        final List<VigilEvent> published = new CopyOnWriteArrayList<>();
+        final List<String> messages = new CopyOnWriteArrayList<>();
+        VigilPlatform platform;
+        ModelName model;
+    }
+
+    @AfterEach
+    void close() {
+        sites.forEach(s -> s.platform.close());
+    }
+
+    @Test
+    void aFannedOutWindowGivesExactlyTheReportOfTheCheckInOneInvocation() {
+        Site single = site("single", false);
+        Site fanned = site("fanned", true);
+
+        MonitoringRun one = single.platform.monitoring().check(single.model, START, END);
+        MonitoringRun planned = fanned.platform.monitoring().check(fanned.model, START, END);
+
+        assertThat(one.pending()).isEmpty();
+        assertThat(planned.reports()).isEmpty();
+        assertThat(planned.pending()).singleElement().satisfies(p -> {
+            assertThat(p.partitions()).isEqualTo(4);
+            assertThat(p.done()).isZero();
+        });
+        assertThat(fanned.messages).hasSize(4);
+        // Delivered in any order: the last partial to be written merges.
+        for (int k = fanned.messages.size() - 1; k >= 0; k--) {
+            assertThat(fanned.platform.monitoring().reports().find(one.reports().get(0).id())).isEmpty();
+            fanned.platform.monitoring().checkPartition(fanned.messages.get(k));
+        }
+
+        MonitoringReport expected = one.reports().get(0);
+        MonitoringReport merged = fanned.platform.monitoring().reports().find(expected.id()).orElseThrow();
+        assertThat(merged).isEqualTo(expected);
+        // The window is a real one: drift in the later hours, outcomes for part of it, performance per segment.
+        assertThat(merged.predictions()).isEqualTo(4 * 300);
+        assertThat(merged.drifted()).isTrue();
+        assertThat(merged.performance().labelled()).isEqualTo(4 * 150);
+        assertThat(merged.performance().auroc()).isNotNull();
+        assertThat(merged.segments()).extracting(SegmentPerformance::column).contains("age", "admission_type");
+        assertThat(merged.segments()).anySatisfy(s -> assertThat(s.status())
+                .isEqualTo(SegmentPerformance.Status.MEASURED));
+        assertThat(fanned.platform.artifacts().list(ArtifactStore.MONITORING, "partials/")).hasSize(4)
+                .allSatisfy(b -> assertThat(b.name()).startsWith("partials/" + expected.id() + "/"));
+        assertThat(single.platform.artifacts().list(ArtifactStore.MONITORING, "partials/")).isEmpty();
+        // Audited and announced as the check in one invocation is.
+        assertThat(checkRecords(fanned, expected.id())).singleElement().satisfies(a ->
+                assertThat(a.details()).isEqualTo(checkRecords(single, expected.id()).get(0).details()));
+        assertThat(fanned.published).extracting(VigilEvent::type)
+                .containsExactlyInAnyOrderElementsOf(single.published.stream().map(VigilEvent::type).toList());
+        // Asked again, the window answers its stored report and queues nothing.
+        assertThat(fanned.platform.monitoring().check(fanned.model, START, END).reports()).containsExactly(merged);
+        assertThat(fanned.messages).hasSize(4);
+        // A window of one hour is checked in one invocation even where there is a queue.
+        fanned.clock.set(END.plus(Duration.ofMinutes(5)));
+        MonitoringRun hour = fanned.platform.monitoring().check(fanned.model, START, START.plus(Duration.ofHours(1)));
+        assertThat(hour.reports()).singleElement().satisfies(r -> assertThat(r.predictions()).isEqualTo(300));
+        assertThat(fanned.messages).hasSize(4);
+    }
+
+    @Test
+    void redeliveredMessagesAndConcurrentCompletionsLeaveOneReportOneAuditRecordAndOneSetOfEvents() throws Exception {
+        Site fanned = site("fanned", true);
+        MonitoringRun planned = fanned.platform.monitoring().check(fanned.model, START, END);
+        String id = planned.pending().get(0).reportId();
+        List<String> messages = List.copyOf(fanned.messages);
+        for (int k = 0; k < messages.size() - 1; k++) {
+            fanned.platform.monitoring().checkPartition(messages.get(k));
+        }
+        fanned.platform.monitoring().checkPartition(messages.get(0)); // redelivered before the merge
+
+        // The last partition delivered to six invocations at once, with two redeliveries of the first.
+        int invocations = 8;
+        CyclicBarrier start = new CyclicBarrier(invocations);
+        ExecutorService pool = Executors.newFixedThreadPool(invocations);
+        List<Future<?>> runs = new ArrayList<>();
+        for (int i = 0; i < invocations; i++) {
+            String message = i < 6 ? messages.get(messages.size() - 1) : messages.get(0);
+            runs.add(pool.submit(() -> {
+                start.await();
+                fanned.platform.monitoring().checkPartition(message);
+                return null;
+            }));
+        }
+        for (Future<?> run : runs) {
+            run.get();
+        }
+        pool.shutdown();
+        List<VigilEvent> afterCompletion = List.copyOf(fanned.published);
+        int auditRecords = auditRecords(fanned).size();
+        // Every message redelivered after the report is stored.
+        for (String message : messages) {
+            fanned.platform.monitoring().checkPartition(message);
+        }
+
+        assertThat(fanned.platform.monitoring().reports().list(fanned.model.value(), START, END)).singleElement()
+                .satisfies(r -> assertThat(r.id()).isEqualTo(id));
+        assertThat(checkRecords(fanned, id)).hasSize(1);
+        assertThat(auditRecords(fanned)).hasSize(auditRecords)
+                .filteredOn(a -> a.action().equals(MonitoringService.RETRAIN_ACTION)).hasSize(1);
+        AuditRecord check = checkRecords(fanned, id).get(0);
+        // One set of events: every publication of Drift.Detected carries the audit record's id, and nothing new
+        // was announced by the redeliveries.
+        assertThat(fanned.published).filteredOn(e -> e.type().equals(EventTypes.DRIFT_DETECTED))
+                .isNotEmpty().allSatisfy(e -> assertThat(e.id()).isEqualTo(check.id()));
+        assertThat(fanned.published.stream().map(VigilEvent::id).distinct())
+                .containsExactlyInAnyOrderElementsOf(afterCompletion.stream().map(VigilEvent::id).distinct().toList());
+        assertThat(fanned.published.stream().filter(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED))
+                .map(VigilEvent::id).distinct()).hasSize(1);
+        assertThat(fanned.platform.artifacts().list(ArtifactStore.MONITORING, "partials/")).hasSize(4);
+    }
+
+    /**
+     * A platform with the readmission model deployed, an evaluation dataset naming segments, and four hours of
+     * predictions (the last two from an older, sicker population) with outcomes for half of each hour.
+     */
+    private Site site(String name, boolean queue) {
+        Site site = new Site();
+        WorkQueue work = (q, messageId, message) -> {
+            assertThat(q).isEqualTo(WorkQueue.MONITORING_PARTITIONS);
+            site.messages.add(message);
+        };
+        VigilPlatform.Builder builder = VigilPlatform.builder(VigilConfig.local(homes.resolve(name)))
+                .eventPublisher(site.published::add).clock(site.clock);
+        site.platform = (queue ? builder.workQueue(work) : builder).build();
+        sites.add(site);
+        byte[] zip = SampleModels.readmissionLogistic().zip();
+        site.platform.artifacts().put(ArtifactStore.MODELS, "readmission.zip", new ByteArrayInputStream(zip), false);
+        site.model = site.platform.registration().register(new BlobCreated("upload-1", ArtifactStore.MODELS,
+                "readmission.zip", null, zip.length, null)).version().modelName();
+        SetUpApproval.approve(site.platform, new ModelVersion(site.model, 1));
+        site.platform.deployments().deploy(site.model, 1, Principal.SYSTEM);
+        String csv = "age,admission_type,payer,readmitted\n71,emergency,public,1\n45,elective,private,0\n";
+        site.platform.datasets().register(new EvaluationDataset.Declaration(site.model.value(), "eval.csv",
+                "readmitted", "age", null, List.of("admission_type", "payer")), csv.getBytes(),
+                new Principal("data-steward", Set.of(Role.DATASETS_REGISTER)));
+        for (int h = 0; h < 4; h++) {
+            SyntheticCohort cohort = SampleModels.readmissionCohort(300, 20 + h);
+            List<ScoredRow> scored = score(site, cohort, h >= 2, START.plus(Duration.ofMinutes(60L * h + 7)));
+            List<Map<String, Object>> outcomes = new ArrayList<>();
+            for (int i = 0; i < 150; i++) {
+                outcomes.add(Map.of("predictionId", scored.get(i).predictionId(), "outcome", i % 3 == 0 ? 1 : 0));
+            }
+            String body = Json.write(Map.of("model", site.model.value(), "outcomes", outcomes));
+            site.platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes()));
+        }
+        site.clock.set(END.plus(Duration.ofMinutes(5)));
+        return site;
+    }
+
+    private static List<ScoredRow> score(Site site, SyntheticCohort cohort, boolean shifted, Instant at) {
+        site.clock.set(at);
+        List<PatientRow> rows = new ArrayList<>();
+        for (int i = 0; i < cohort.rows(); i++) {
+            Map<String, Object> record = new LinkedHashMap<>(cohort.records().get(i));
+            if (shifted) {
+                MonitoringServiceTest.olderAndSicker(record);
+            }
+            Map<String, JsonNode> features = new LinkedHashMap<>();
+            record.forEach((k, v) -> features.put(k, Json.mapper().valueToTree(v)));
+            rows.add(new PatientRow("patient-" + at.getEpochSecond() + "-" + i, features));
+        }
+        return site.platform.scoring().score(new ScoreRequest(site.model, null, rows)).rows();
+    }
+
+    private static List<AuditRecord> auditRecords(Site site) {
+        LocalDate day = LocalDate.ofInstant(START, ZoneOffset.UTC);
+        return site.platform.audit().read(day, day.plusDays(2));
+    }
+
+    private static List<AuditRecord> checkRecords(Site site, String reportId) {
+        return auditRecords(site).stream().filter(a -> a.action().equals(MonitoringService.CHECK_ACTION)
+                && reportId.equals(a.details().get("reportId"))).toList();
+    }
+}

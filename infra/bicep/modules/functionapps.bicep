@@ -116,6 +116,13 @@ resource batchPartitionsQueue 'Microsoft.Storage/storageAccounts/queueServices/q
   name: 'batch-partitions'
 }
 
+// One message per prediction-log partition (model, hour, shard) of a large monitoring window, read by the control
+// app's DriftCheckPartition (queue trigger on AzureWebJobsStorage); poison messages go to monitoring-partitions-poison.
+resource monitoringPartitionsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: functionsQueues
+  name: 'monitoring-partitions'
+}
+
 resource plans 'Microsoft.Web/serverfarms@2023-12-01' = [for app in apps: {
   name: app.plan
   location: location

@@ -140,6 +140,19 @@ class AzureTemplatesTest {
         assertThat(cosmos).contains("defaultTtl: -1");
     }
 
+    /** Every work queue the code puts messages on is a queue of the Function App's own storage account. */
+    @Test
+    void workQueuesAreTheOnesTheCodeUses() throws IOException {
+        Matcher m = Pattern.compile("resource \\w+ 'Microsoft\\.Storage/storageAccounts/queueServices/queues@[0-9-]+' = \\{"
+                + "\\s*parent: functionsQueues\\s*name: '([a-z0-9-]+)'").matcher(module("functionapps.bicep"));
+        List<String> queues = new java.util.ArrayList<>();
+        while (m.find()) {
+            queues.add(m.group(1));
+        }
+        assertThat(queues).containsExactlyInAnyOrder(health.vigil.port.WorkQueue.BATCH_PARTITIONS,
+                health.vigil.port.WorkQueue.MONITORING_PARTITIONS);
+    }
+
     @Test
     void blobContainersAreTheOnesTheCodeUsesPlusTheDeadLetters() throws IOException {
         Matcher m = Pattern.compile("var containerNames = \\[ (.*) \\]").matcher(module("storage.bicep"));

@@ -78,7 +78,9 @@ class FunctionJsonIT {
                 Map.entry("GetBatchResults", List.of("httpTrigger", "batches/{id}/results", "GET", "ANONYMOUS")),
                 Map.entry("StartBatchOnUpload", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("ScoreBatchPartition", List.of("queueTrigger", "batch-partitions on AzureWebJobsStorage", "",
-                        ""))));
+                        "")),
+                Map.entry("DriftCheckPartition", List.of("queueTrigger",
+                        "monitoring-partitions on AzureWebJobsStorage", "", ""))));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.control."));
     }
 

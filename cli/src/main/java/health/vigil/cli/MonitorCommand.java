@@ -42,16 +42,23 @@ final class MonitorCommand {
             }
             RunningPlatform.Answer answer = target.platform().send(method, "/models/"
                     + URLEncoder.encode(model, StandardCharsets.UTF_8) + path + query, "operator");
-            if (answer.status() != 200) {
+            if (answer.status() != 200 && answer.status() != 202) {
                 System.err.println("vigil monitor: " + answer.status() + " " + answer.errorMessage());
                 return 1;
             }
             JsonNode reports = answer.body().get("reports");
-            if (reports.isEmpty()) {
+            JsonNode pending = answer.body().path("pending");
+            if (reports.isEmpty() && pending.isEmpty()) {
                 System.out.println("no reports for " + model + " in that period");
             }
             for (JsonNode r : reports) {
                 print(r);
+            }
+            // A window fanned out over its log partitions whose merge outlasted the request.
+            for (JsonNode p : pending) {
+                System.out.printf(Locale.ROOT, "%s  pending: %d of %d log partitions checked; see it later with"
+                        + " 'vigil monitor show %s --from %s'%n", p.get("reportId").asText(), p.get("done").asInt(),
+                        p.get("partitions").asInt(), model, p.get("from").asText());
             }
             return 0;
         }

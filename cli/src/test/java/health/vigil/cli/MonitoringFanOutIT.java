@@ -103,7 +103,7 @@ class MonitoringFanOutIT {
                 .hasSize(4);
         assertThat(single.platform.platform().artifacts().list(ArtifactStore.MONITORING, "partials/")).isEmpty();
         try (Stream<Path> files = Files.walk(fanned.home)) {
-            List<Path> partials = files.filter(p -> p.toString().contains("partials") && Files.isRegularFile(p)).toList();
+            List<Path> partials = files.filter(p -> p.toString().contains("partials/" + id + "/") && Files.isRegularFile(p)).toList();
             assertThat(partials).hasSize(4).allSatisfy(p -> assertThat(PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(p))).isEqualTo("rw-------"));
         }
@@ -118,6 +118,22 @@ class MonitoringFanOutIT {
                 end.atZone(java.time.ZoneOffset.UTC).toLocalDate().plusDays(1)).stream()
                 .filter(a -> a.action().equals(MonitoringService.CHECK_ACTION) && id.equals(a.details().get("reportId"))))
                 .hasSize(1);
+    }
+
+    @Test
+    void vigilMonitorRunShowsTheReportOfAFannedOutWindow() throws Exception {
+        Site fanned = sites.get(1);
+        Instant from = start.plus(Duration.ofHours(1));
+
+        String printed = AuditCommandTest.run("monitor", "run", MODEL, "--url", fanned.platform.baseUri().toString(),
+                "--home", fanned.home.toString(), "--from", from.toString(), "--to", end.toString());
+
+        assertThat(printed).startsWith("0\n").contains(" 600 predictions, 50.0 % labelled").doesNotContain("pending");
+        String id = printed.lines().filter(l -> l.startsWith(MODEL + "/v")).findFirst().orElseThrow().split(" ")[0];
+        assertThat(id).contains("/stable/").endsWith("--" + MonitoringFanOutIT.compact(end));
+        // Three hours: three partitions, each summarised by its own queued invocation.
+        assertThat(fanned.platform.platform().artifacts().list(ArtifactStore.MONITORING, "partials/" + id + "/"))
+                .hasSize(3);
     }
 
     /**
@@ -178,6 +194,12 @@ class MonitoringFanOutIT {
         return HTTP.send(HttpRequest.newBuilder(site.platform.baseUri().resolve(URI.create(path)))
                 .timeout(Duration.ofSeconds(30)).header("x-api-key", LocalAdapters.apiKey(site.home, "operator"))
                 .GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /** An instant as a report id writes it. */
+    private static String compact(Instant t) {
+        return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
+                .format(t);
     }
 
     private static JsonNode json(String body) {

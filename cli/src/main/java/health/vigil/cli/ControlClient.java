@@ -28,9 +28,12 @@ final class ControlClient {
         return new ControlClient(base, otherKey);
     }
 
-    /** One call: {@code body} (null for none) is sent as JSON. */
+    /**
+     * One call: {@code body} (null for none) is sent as JSON. The timeout outlasts the longest wait of a call (a
+     * monitoring run waits up to two minutes for a fanned-out window's merge).
+     */
     HttpResponse<String> exchange(String method, String path, Object body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(180));
         if (apiKey != null) {
             request.header("x-api-key", apiKey);
         }

@@ -185,7 +185,7 @@ class MonitoringFanOutIT {
 
     private static HttpResponse<String> post(Site site, String path, String persona, String body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(site.platform.baseUri().resolve(URI.create(path)))
-                .timeout(Duration.ofSeconds(60)).header("x-api-key", LocalAdapters.apiKey(site.home, persona))
+                .timeout(Duration.ofSeconds(180)).header("x-api-key", LocalAdapters.apiKey(site.home, persona))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }

@@ -57,14 +57,9 @@ public final class MonitoringCheckBenchmark {
         Path home = Files.createTempDirectory("vigil-monitoring-bench-");
         try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(e -> { })
                 .clock(Clock.fixed(TO.plusSeconds(300), ZoneOffset.UTC)).build()) {
-            byte[] zip = SampleModels.readmissionLogistic().zip();
-            platform.artifacts().put(ArtifactStore.MODELS, "readmission.zip", new ByteArrayInputStream(zip), false);
-            ModelName model = platform.registration().register(new BlobCreated("bench", ArtifactStore.MODELS,
-                    "readmission.zip", null, zip.length, null)).version().modelName();
-            SetUpApproval.approve(platform, new ModelVersion(model, 1));
-            platform.deployments().deploy(model, 1, Principal.SYSTEM);
+            ModelName model = deploy(platform);
             long loadStart = System.nanoTime();
-            load(platform, model, rows, labelledShare);
+            load(platform, model, rows, labelledShare, FROM, Duration.ofHours(1));
             System.out.printf("loaded %,d predictions (%.0f %% labelled) in %.0f s; log %,d MB%n", rows,
                     100 * labelledShare, (System.nanoTime() - loadStart) / 1e9, size(home) >> 20);
 
@@ -100,15 +95,27 @@ public final class MonitoringCheckBenchmark {
         }
     }
 
-    /** Predictions spread over the hour, from a cohort like the training one, and outcomes for a share of them. */
-    private static void load(VigilPlatform platform, ModelName model, int rows, double labelledShare) {
+    /** Registers, approves and deploys the readmission sample model (logistic) as version 1. */
+    static ModelName deploy(VigilPlatform platform) {
+        byte[] zip = SampleModels.readmissionLogistic().zip();
+        platform.artifacts().put(ArtifactStore.MODELS, "readmission.zip", new ByteArrayInputStream(zip), false);
+        ModelName model = platform.registration().register(new BlobCreated("bench", ArtifactStore.MODELS,
+                "readmission.zip", null, zip.length, null)).version().modelName();
+        SetUpApproval.approve(platform, new ModelVersion(model, 1));
+        platform.deployments().deploy(model, 1, Principal.SYSTEM);
+        return model;
+    }
+
+    /** Predictions spread over the window, from a cohort like the training one, and outcomes for a share of them. */
+    static void load(VigilPlatform platform, ModelName model, int rows, double labelledShare, Instant from,
+            Duration length) {
         SyntheticCohort cohort = SampleModels.readmissionCohort(100_000, 99);
         List<PredictionRecord> batch = new ArrayList<>(10_000);
         List<Map<String, Object>> outcomes = new ArrayList<>(10_000);
-        long step = Duration.ofHours(1).toNanos() / rows;
+        long step = length.toNanos() / rows;
         for (int i = 0; i < rows; i++) {
             int c = i % cohort.rows();
-            Instant time = FROM.plusNanos(step * i);
+            Instant time = from.plusNanos(step * i);
             float[] row = cohort.row(c);
             String id = PredictionIds.next(time);
             batch.add(new PredictionRecord(id, model, 1, Slot.STABLE, "p-" + (i % 500_000), time, row,
@@ -138,7 +145,7 @@ public final class MonitoringCheckBenchmark {
         platform.outcomes().submit("bench", body, Json.readTree("outcomes", body.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static void deleteReports(Path home) throws Exception {
+    static void deleteReports(Path home) throws Exception {
         Path reports = home.resolve("blobs").resolve(ArtifactStore.MONITORING);
         if (Files.exists(reports)) {
             try (Stream<Path> files = Files.walk(reports)) {
@@ -147,7 +154,7 @@ public final class MonitoringCheckBenchmark {
         }
     }
 
-    private static long size(Path home) throws Exception {
+    static long size(Path home) throws Exception {
         try (Stream<Path> files = Files.walk(home)) {
             return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
@@ -155,7 +162,7 @@ public final class MonitoringCheckBenchmark {
 
 
 
-    private static double median(List<Measured> runs) {
+    static double median(List<Measured> runs) {
         double[] s = runs.stream().mapToDouble(Measured::seconds).toArray();
         Arrays.sort(s);
         return s[s.length / 2];

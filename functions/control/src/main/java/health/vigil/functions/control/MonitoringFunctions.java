@@ -36,8 +36,8 @@ import java.util.Optional;
  */
 public final class MonitoringFunctions {
     private static final Duration MAX_PERIOD = Duration.ofDays(366);
-    /** How long a request waits for a fanned-out check's merge (well inside the HTTP timeout of a Function App). */
-    static final Duration RUN_WAIT = Duration.ofSeconds(30);
+    /** How long a request waits for a fanned-out check's merge: inside the 230 s a Function App gives an HTTP request. */
+    static final Duration RUN_WAIT = Duration.ofSeconds(120);
     private final MonitoringService monitoring;
     private final ModelRegistry registry;
     private final HttpApi http;

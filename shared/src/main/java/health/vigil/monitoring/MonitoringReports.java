@@ -1,8 +1,8 @@
 package health.vigil.monitoring;
 
 
-import health.vigil.json.StoredJson;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.StoredJson;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;

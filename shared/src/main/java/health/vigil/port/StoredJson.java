@@ -1,9 +1,9 @@
-package health.vigil.json;
+package health.vigil.port;
 
 import health.vigil.error.ConflictException;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.StoreException;
-import health.vigil.port.ArtifactStore;
+import health.vigil.json.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

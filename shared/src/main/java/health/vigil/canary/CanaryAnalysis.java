@@ -380,7 +380,8 @@ public final class CanaryAnalysis {
         boolean failed = r.pValue() <= level && canaryP99 > ratioLimit * stableP99;
         return new CanaryMetric("latency_p99", canaryP99, stableP99, finite(r.z()), r.pValue(), level, failed,
                 excessTestName(canary.total(), stable.total()) + " of the shares of requests slower than stable's p99,"
-                        + " canary - stable > " + margin + "; values are p99 in ms (limit " + ratioLimit + " x stable)");
+                        + " canary - stable > " + margin + "; values are p99 in ms (limit " + ratioLimit
+                        + " x stable)");
     }
 
     private static boolean bothClasses(LabelledSample sample) {
@@ -416,7 +417,8 @@ public final class CanaryAnalysis {
      * the reservoir samples of labelled predictions.
      */
     static CanaryMetric auroc(LabelledSample canary, LabelledSample stable, double level, double margin) {
-        DeLongTest.Result r = DeLongTest.independent(stable.scores(), stable.labels(), canary.scores(), canary.labels());
+        DeLongTest.Result r = DeLongTest.independent(stable.scores(), stable.labels(), canary.scores(),
+                canary.labels());
         double beyond = r.difference() - margin;
         double se = r.standardError();
         double z = se == 0 ? (beyond > 0 ? Double.MAX_VALUE : 0) : beyond / se;

@@ -76,7 +76,8 @@ public final class TwoProportionTest {
             throw new ValidationException("the margin is " + margin + "; it must be 0 or more and below 1");
         }
         if (!(nuisanceLevel > 0 && nuisanceLevel < 1)) {
-            throw new ValidationException("the nuisance level is " + nuisanceLevel + "; it must be above 0 and below 1");
+            throw new ValidationException("the nuisance level is " + nuisanceLevel
+                    + "; it must be above 0 and below 1");
         }
         double p1 = (double) successes1 / trials1;
         double p2 = (double) successes2 / trials2;

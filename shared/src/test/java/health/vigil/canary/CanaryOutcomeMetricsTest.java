@@ -63,9 +63,9 @@ class CanaryOutcomeMetricsTest {
             detected += CanaryAnalysis.auroc(cohort(300, 0, 3.0, 50_101 + 2L * r), stable, 0.05, 0).failed() ? 1 : 0;
         }
 
-        // DeLong's variance of each AUROC (the A/B report's test): the one-sided test at 5 % with no margin rejects about
-        // 5 % of canaries that rank as stable does (binomial sd 0.5 %), and almost every canary whose log-odds carry
-        // noise with a standard deviation of 3.
+        // DeLong's variance of each AUROC (the A/B report's test): the one-sided test at 5 % with no margin rejects
+        // about 5 % of canaries that rank as stable does (binomial sd 0.5 %), and almost every canary whose log-odds
+        // carry noise with a standard deviation of 3.
         assertThat((double) rejected / replicates).isBetween(0.035, 0.065);
         assertThat((double) detected / replicates).isGreaterThan(0.9);
     }

@@ -18,9 +18,11 @@ import java.util.SplittableRandom;
 import org.apache.commons.statistics.distribution.BetaDistribution;
 
 /**
- * Simulated canaries judged two ways on the very same request streams: by Vigil's analysis ({@link CanaryAnalysis},
- * the controller's own method, with the default policy and ramp) and by a threshold rule in the manner of Flagger
- * (a check every minute over the last five minutes against fixed limits; rolled back after K failed checks).
+ * Simulated canaries judged three ways on the very same request streams: by Vigil's analysis ({@link CanaryAnalysis},
+ * the controller's own judgement and ramp move, with the default policy and ramp), by a threshold rule in the manner
+ * of Flagger with its usual limits (a check every minute over the last five minutes against fixed limits; rolled back
+ * after K failed checks), and by the same rule with its limits and K tuned, on streams of their own, to roll back at
+ * most the policy's false-rollback rate of healthy canaries.
  *
  * <p>Each request carries a traffic bucket and the answer both versions would give, so whichever weight a method's
  * ramp is at, the request goes to the same side for both methods when their weights agree. Stable scores follow a
@@ -28,8 +30,9 @@ import org.apache.commons.statistics.distribution.BetaDistribution;
  * error). Kinds: {@code healthy} (the canary is stable's twin), {@code score-shift} (canary scores +0.10),
  * {@code missing-inputs} (10 % of canary rows miss an input), {@code error-spike} (5 % of canary requests fail),
  * {@code calibration-shift} (canary risks 0.4 log-odds high; stable's scores are the true risks, and every
- * prediction's outcome is known within the step, drawn from the true risk). Prints, per kind and method, the rollback rate, the median requests served by the canary before the
- * rollback, and how many ended undecided within the horizon.
+ * prediction's outcome is known within the step, drawn from the true risk). Prints, per kind and method, the rollback
+ * rate with its 95 % interval, the median requests served by the canary before the rollback, and how many ended
+ * undecided within the horizon. Arguments: canaries per kind for the table, and for the tuning (default: the same).
  */
 public final class CanarySimulation {
     static final int RATE_PER_MINUTE = 120;
@@ -91,7 +94,8 @@ public final class CanarySimulation {
         System.out.println("Flagger-style rule: " + Rule.FLAGGER);
         System.out.printf(Locale.ROOT, "tuned rule (on %d healthy and %d of each degraded kind, seeds from %d): %s%n",
                 tuning, tuning, TUNING_SEEDS, tuned);
-        System.out.println("| kind | method | rolled back (95 % interval) | median canary requests to rollback | undecided |");
+        System.out.println("| kind | method | rolled back (95 % interval) | median canary requests to rollback"
+                + " | undecided |");
         System.out.println("|---|---|---|---|---|");
         for (Kind kind : Kind.values()) {
             List<Outcome> vigil = new ArrayList<>();

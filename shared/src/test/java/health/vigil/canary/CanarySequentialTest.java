@@ -181,4 +181,21 @@ class CanarySequentialTest {
         }
         assertThat((double) detected / trials).isBetween(0.15, 0.6);
     }
+
+    @Test
+    void aFullListOfAnalysesDropsExtensionsThatTestedNothingBeforeTheLooksTheStepHasSpentOn() {
+        CanaryRamp ramp = ramp(CanaryPolicy.DEFAULT);
+        CanaryMetric tested = new CanaryMetric("server_error_rate", 0, 0, 0, 1, 1e-4, false, "test");
+        for (int i = 0; i < 2; i++) {
+            ramp = CanaryAnalysis.advance(ramp, new StepAnalysis(0, 100, T0, T0, 60, 6_000, StepAnalysis.EXTEND,
+                    "interim look", List.of(tested)), T0);
+        }
+        for (int i = 0; i < 100; i++) {
+            ramp = CanaryAnalysis.advance(ramp, new StepAnalysis(0, 100, T0, T0, 10, 1_000, StepAnalysis.EXTEND,
+                    "too little evidence", List.of()), T0);
+        }
+
+        assertThat(ramp.analyses()).hasSize(64);
+        assertThat(CanaryAnalysis.spent(ramp, "server_error_rate")).isCloseTo(2e-4, within(1e-18));
+    }
 }

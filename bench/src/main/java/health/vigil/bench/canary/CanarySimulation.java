@@ -207,12 +207,9 @@ public final class CanarySimulation {
         for (int minute = 1; minute <= HORIZON_MINUTES; minute++) {
             int weight = ramp.weightBasisPoints();
             for (Request r : stream.minute()) {
-                if (r.bucket() < weight) {
-                    canaryServed++;
-                    window.canary(r);
-                } else {
-                    window.stable(r);
-                }
+                boolean toCanary = r.bucket() < weight;
+                canaryServed += toCanary ? 1 : 0;
+                window.add(r, toCanary);
             }
             Instant now = t0.plusSeconds(minute * 60L);
             if (now.isBefore(ramp.judgeAt())) {
@@ -253,24 +250,17 @@ public final class CanarySimulation {
             stableLabelled = new LabelledSample(50_000, seed + 3);
         }
 
-        void canary(Request r) {
-            if (r.canaryFailed()) {
-                canaryRequests[1]++;
-            } else {
-                canaryRequests[0]++;
-                canary.add(r.canaryScore(), r.canaryScore() >= 0.5, r.canaryMissing());
-                canaryLabelled.add(r.canaryScore(), r.outcome());
+        /** A request answered (or failed) by the canary, or by stable. */
+        void add(Request r, boolean toCanary) {
+            long[] requests = toCanary ? canaryRequests : stableRequests;
+            if (toCanary ? r.canaryFailed() : r.stableFailed()) {
+                requests[1]++;
+                return;
             }
-        }
-
-        void stable(Request r) {
-            if (r.stableFailed()) {
-                stableRequests[1]++;
-            } else {
-                stableRequests[0]++;
-                stable.add(r.stableScore(), r.stableScore() >= 0.5, r.stableMissing());
-                stableLabelled.add(r.stableScore(), r.outcome());
-            }
+            requests[0]++;
+            double score = toCanary ? r.canaryScore() : r.stableScore();
+            (toCanary ? canary : stable).add(score, score >= 0.5, toCanary ? r.canaryMissing() : r.stableMissing());
+            (toCanary ? canaryLabelled : stableLabelled).add(score, r.outcome());
         }
     }
 

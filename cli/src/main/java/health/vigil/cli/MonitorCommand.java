@@ -58,7 +58,7 @@ final class MonitorCommand {
             }
             // A window fanned out over its log partitions whose merge outlasted the request.
             for (JsonNode p : pending) {
-                System.out.printf(Locale.ROOT, "%s  pending: %d of %d log partitions checked; see it later with"
+                System.out.printf(Locale.ROOT, "report %s: pending, %d of %d log partitions checked; see it later with"
                         + " 'vigil monitor show %s --from %s'%n", p.get("reportId").asText(), p.get("done").asInt(),
                         p.get("partitions").asInt(), model, p.get("from").asText());
             }

@@ -129,7 +129,8 @@ class MonitoringFanOutIT {
                 "--home", fanned.home.toString(), "--from", from.toString(), "--to", end.toString());
 
         assertThat(printed).startsWith("0\n").contains(" 600 predictions, 50.0 % labelled").doesNotContain("pending");
-        String id = printed.lines().filter(l -> l.startsWith(MODEL + "/v")).findFirst().orElseThrow().split(" ")[0];
+        String id = printed.lines().filter(l -> l.startsWith("report " + MODEL + "/v")).findFirst().orElseThrow()
+                .split(" ")[1].replace(":", "");
         assertThat(id).contains("/stable/").endsWith("--" + MonitoringFanOutIT.compact(end));
         // Three hours: three partitions, each summarised by its own queued invocation.
         assertThat(fanned.platform.platform().artifacts().list(ArtifactStore.MONITORING, "partials/" + id + "/"))

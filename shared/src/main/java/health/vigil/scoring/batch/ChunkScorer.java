@@ -33,7 +33,9 @@ import java.util.UUID;
  * Scores one chunk of a batch file with one version: each row is checked on its own (a refused row is reported
  * with its reasons and the others are scored), the valid rows go through the version's feature pipeline into one
  * matrix and one ONNX Runtime run, and are explained when asked. The same validator, pipeline, runtime and
- * explainer as {@code POST /score}; what differs is that one bad row refuses that row, not the request.
+ * explainer as {@code POST /score}; what differs is that one bad row refuses that row, not the request. A CSV row
+ * of a model with the identity pipeline is first offered to the {@link CsvRowDecoder}, which writes a plainly
+ * valid row straight into the matrix; whatever it does not vouch for takes the general path.
  */
 final class ChunkScorer {
     private static final int TOP_FACTORS = 5;
@@ -42,16 +44,22 @@ final class ChunkScorer {
     private final ScorableModel model;
     private final Pseudonymizer pseudonymizer;
     private final boolean explain;
+    private final RowParser parser;
+    private final CsvRowDecoder decoder;
 
-    ChunkScorer(String batchId, ScorableModel model, Pseudonymizer pseudonymizer, boolean explain) {
+    /** {@code decoder} is null when every row takes the general path (JSON Lines, explanations, other pipelines). */
+    ChunkScorer(String batchId, ScorableModel model, Pseudonymizer pseudonymizer, boolean explain, RowParser parser,
+            CsvRowDecoder decoder) {
         this.batchId = batchId;
         this.model = model;
         this.pseudonymizer = pseudonymizer;
         this.explain = explain;
+        this.parser = parser;
+        this.decoder = explain ? null : decoder;
     }
 
-    /** A row of the file as read: parsed, or the reason it is not a row. */
-    record Row(long number, PatientRow parsed, String malformed) {}
+    /** A line of the file as read (exactly its bytes), or the reason it is not a row at all. */
+    record Row(long number, byte[] line, String malformed) {}
 
     /** A chunk's outcome: the predictions to log, and per row either its prediction or its refusal reasons. */
     record Outcome(List<PredictionRecord> predictions, Map<Long, PredictionRecord> scored,
@@ -80,21 +88,37 @@ final class ChunkScorer {
                 refused.put(row.number(), List.of("malformed row: " + row.malformed()));
                 continue;
             }
-            RecordValidator.Checked checked = validator.check(0, row.parsed().features(), Set.of());
-            if (!checked.valid()) {
-                refused.put(row.number(), checked.problems());
-                continue;
+            int offset = valid.size() * width;
+            String patientId = decoder == null ? null : decoder.decode(row.line(), row.line().length, matrix, offset);
+            Map<String, Object> checkedValues = null;
+            if (patientId == null) {
+                PatientRow parsed;
+                try {
+                    parsed = parser.parse(row.number(), row.line(), row.line().length);
+                } catch (RowParser.MalformedRow e) {
+                    refused.put(row.number(), List.of("malformed row: " + e.getMessage()));
+                    continue;
+                }
+                RecordValidator.Checked checked = validator.check(0, parsed.features(), Set.of());
+                if (!checked.valid()) {
+                    refused.put(row.number(), checked.problems());
+                    continue;
+                }
+                patientId = parsed.patientId();
+                checkedValues = checked.values();
             }
             String pseudonym;
             try {
-                pseudonym = pseudonymizer.pseudonym(row.parsed().patientId());
-                model.pipeline().transform(checked.values(), matrix, valid.size() * width);
+                pseudonym = pseudonymizer.pseudonym(patientId);
+                if (checkedValues != null) {
+                    model.pipeline().transform(checkedValues, matrix, offset);
+                }
             } catch (ValidationException e) {
                 refused.put(row.number(), List.of(e.getMessage()));
                 continue;
             }
             valid.add(row);
-            values.add(checked.values());
+            values.add(checkedValues);
             pseudonyms.add(pseudonym);
         }
         List<PredictionRecord> predictions = new ArrayList<>(valid.size());

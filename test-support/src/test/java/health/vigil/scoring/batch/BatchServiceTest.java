@@ -182,6 +182,50 @@ class BatchServiceTest {
     }
 
     @Test
+    void aRunKilledSeveralChunksPastItsCheckpointResumesWithoutScoringARowTwice() throws Exception {
+        StringBuilder csv = new StringBuilder("patientId,age,prior_inpatient_stays,hba1c,on_insulin,admission_type,"
+                + "length_of_stay_days\n");
+        for (int row = 1; row <= 40; row++) {
+            csv.append(csvRow(row));
+        }
+        upload("discharges.csv", csv.toString());
+        // Chunks of 8 rows and a checkpoint every 3 chunks: the write after rows 1-24 dies with all 24 logged.
+        BatchSettings everyThirdChunk = new BatchSettings(1 << 20, 8, 3, 1_024);
+        AtomicInteger checkpoints = new AtomicInteger();
+        BatchService crashing = service(new FailingCheckpoints(platform.artifacts(),
+                () -> checkpoints.incrementAndGet() == 2), everyThirdChunk);
+        BatchJob job = crashing.submit(new BatchRequest(model, null, "discharges.csv", false), "analyst");
+        String message = queued.poll();
+
+        assertThatThrownBy(() -> crashing.scorePartition(message)).isInstanceOf(StoreException.class);
+        assertThat(batchPredictions(job.id())).as("three chunks were logged before the crash").hasSize(24);
+
+        AtomicInteger resumedCheckpoints = new AtomicInteger();
+        BatchService restarted = service(new FailingCheckpoints(platform.artifacts(), () -> {
+            resumedCheckpoints.incrementAndGet();
+            return false;
+        }), everyThirdChunk);
+        restarted.scorePartition(message);
+
+        List<PredictionRecord> logged = batchPredictions(job.id());
+        assertThat(logged).hasSize(40);
+        assertThat(logged.stream().map(PredictionRecord::predictionId).distinct().count()).isEqualTo(40);
+        List<JsonNode> results = results(job.id());
+        assertThat(results).extracting(r -> r.get("row").asLong())
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 40).boxed().toList());
+        assertThat(results).allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("scored"));
+        assertThat(results).extracting(r -> r.get("predictionId").asText())
+                .containsExactlyInAnyOrderElementsOf(logged.stream().map(PredictionRecord::predictionId).toList());
+        for (long row : List.of(1L, 24L, 25L, 40L)) {
+            double online = platform.scoring().score(new ScoreRequest(model, null, List.of(patient(row)))).row(0).score();
+            assertThat(results.get((int) row - 1).get("score").asDouble()).as("row %d", row).isEqualTo(online);
+        }
+        // Five chunks, two checkpoints: after rows 1-24 (found in the log) and after rows 25-40.
+        assertThat(resumedCheckpoints).hasValue(2);
+        assertThat(platform.batches().status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
+    @Test
     void aReplayedUploadEventStartsNothingNew() throws Exception {
         upload(model.value() + "/nightly.csv", "patientId,age,prior_inpatient_stays,hba1c,on_insulin,admission_type\n"
                 + csvRow(1).substring(0, csvRow(1).lastIndexOf(',')) + "\n");

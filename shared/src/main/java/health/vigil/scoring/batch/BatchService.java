@@ -317,7 +317,7 @@ public final class BatchService {
                 checkpoint.nextByte()), checkpoint.nextByte(), partition.endByte(), settings.maxLineBytes())) {
             long row = checkpoint.nextRow();
             // The chunks since the last checkpoint: their result lines and counts, made durable together.
-            ByteArrayOutputStream results = new ByteArrayOutputStream();
+            ResultLines results = new ResultLines((int) Math.min(64L << 20, settings.rowsPerCheckpoint() * 192));
             long scored = 0;
             Map<String, Long> refusals = new HashMap<>();
             int chunks = 0;
@@ -338,7 +338,7 @@ public final class BatchService {
                     }
                     ChunkScorer.Outcome outcome = scorer.score(rows, logged, clock.instant());
                     log.append(outcome.predictions());
-                    results.writeBytes(scorer.results(rows, outcome));
+                    scorer.writeResults(rows, outcome, results);
                     scored += outcome.scored().size();
                     refusalKinds(outcome).forEach((k, v) -> refusals.merge(k, v, Long::sum));
                     chunks++;
@@ -346,7 +346,7 @@ public final class BatchService {
                 if (chunks > 0 && (chunks == settings.checkpointChunks() || rows.isEmpty())) {
                     // The results first: a checkpoint never points past results that are not written.
                     artifacts.put(ArtifactStore.BATCH_OUTPUT, chunkName(job.id(), partition.index(),
-                            checkpoint.chunks()), new ByteArrayInputStream(results.toByteArray()), true);
+                            checkpoint.chunks()), results.read(), true);
                     checkpoint = checkpoint.next(lines.position(), row, scored, refusals, clock.instant(),
                             settings.rowsPerCheckpoint());
                     writeCheckpoint(job.id(), checkpoint);
@@ -370,6 +370,17 @@ public final class BatchService {
                     new ByteArrayInputStream(Json.writeBytes(checkpoint)), false);
         } catch (ConflictException alreadyDone) {
             // Another delivery of the same message finished it first; its record stands.
+        }
+    }
+
+    /** The result lines since the last checkpoint, read back for the results blob without a copy. */
+    private static final class ResultLines extends ByteArrayOutputStream {
+        ResultLines(int size) {
+            super(size);
+        }
+
+        InputStream read() {
+            return new ByteArrayInputStream(buf, 0, count);
         }
     }
 

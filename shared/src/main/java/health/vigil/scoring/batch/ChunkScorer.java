@@ -17,7 +17,10 @@ import health.vigil.scoring.ScoringService;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,9 +68,26 @@ final class ChunkScorer {
     record Outcome(List<PredictionRecord> predictions, Map<Long, PredictionRecord> scored,
             Map<Long, List<String>> refused) {}
 
-    /** The prediction id of a row of a job: the same on every attempt, so a resumed run finds what it logged. */
+    /** One MD5 per thread: looking the algorithm up for every row cost as much as the hash. */
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides MD5", e);
+        }
+    });
+
+    /**
+     * The prediction id of a row of a job: the same on every attempt, so a resumed run finds what it logged. It is
+     * {@link UUID#nameUUIDFromBytes} of {@code batch:{id}:row:{row}} (a version 3 UUID), computed with a reused
+     * digest; ids logged by earlier releases are the same.
+     */
     static String predictionId(String batchId, long row) {
-        return UUID.nameUUIDFromBytes(("batch:" + batchId + ":row:" + row).getBytes(StandardCharsets.UTF_8)).toString();
+        byte[] md5 = MD5.get().digest(("batch:" + batchId + ":row:" + row).getBytes(StandardCharsets.UTF_8));
+        md5[6] = (byte) ((md5[6] & 0x0f) | 0x30);
+        md5[8] = (byte) ((md5[8] & 0x3f) | 0x80);
+        ByteBuffer bits = ByteBuffer.wrap(md5);
+        return new UUID(bits.getLong(), bits.getLong()).toString();
     }
 
     /** Scores the rows not in {@code alreadyLogged} (predictions of an earlier, interrupted attempt). */
@@ -153,9 +173,8 @@ final class ChunkScorer {
      * The chunk's lines of the results file, in row order: a scored row's prediction (with its top factors when
      * explained: feature and signed contribution, never the value), or a refused row's reasons.
      */
-    byte[] results(List<Row> rows, Outcome outcome) {
+    void writeResults(List<Row> rows, Outcome outcome, ByteArrayOutputStream out) {
         OutputSpec output = model.record().manifest().output();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(rows.size() * 160);
         try (JsonGenerator json = Json.mapper().getFactory().createGenerator(out)) {
             json.setRootValueSeparator(null);
             for (Row row : rows) {
@@ -188,7 +207,6 @@ final class ChunkScorer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
     }
 
     /** The top factors from the explanation the prediction log keeps (so a resumed row reads the same). */

@@ -9,6 +9,7 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import com.microsoft.azure.functions.annotation.QueueTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
+import com.microsoft.azure.functions.annotation.WarmupTrigger;
 import health.vigil.error.ValidationException;
 import health.vigil.host.FunctionDefinition.Argument;
 import health.vigil.host.FunctionDefinition.BodyForm;
@@ -112,6 +113,11 @@ final class FunctionCatalog {
                 && q.queueName().equals(queue)).findFirst();
     }
 
+    /** The functions an instance runs once at start, before it takes traffic. */
+    List<FunctionDefinition> warmupFunctions() {
+        return functions.stream().filter(f -> f.trigger() instanceof FunctionDefinition.Warmup).toList();
+    }
+
     List<FunctionDefinition> timerFunctions() {
         return functions.stream().filter(f -> f.trigger() instanceof FunctionDefinition.Timer).toList();
     }
@@ -151,9 +157,10 @@ final class FunctionCatalog {
             EventGridTrigger eventGrid = p.getAnnotation(EventGridTrigger.class);
             TimerTrigger timer = p.getAnnotation(TimerTrigger.class);
             QueueTrigger queue = p.getAnnotation(QueueTrigger.class);
+            WarmupTrigger warmup = p.getAnnotation(WarmupTrigger.class);
             BindingName bindingName = p.getAnnotation(BindingName.class);
             int triggers = (http != null ? 1 : 0) + (eventGrid != null ? 1 : 0) + (timer != null ? 1 : 0)
-                    + (queue != null ? 1 : 0);
+                    + (queue != null ? 1 : 0) + (warmup != null ? 1 : 0);
             if (triggers > 0 && trigger != null || triggers > 1) {
                 throw new ValidationException("function " + name + " (" + where + ") has more than one trigger; a function has exactly one");
             }
@@ -175,6 +182,10 @@ final class FunctionCatalog {
                 }
                 trigger = new FunctionDefinition.Queue(queue.queueName());
                 arguments.add(new FunctionDefinition.Payload());
+            } else if (warmup != null) {
+                requireString(p, which, "@WarmupTrigger");
+                trigger = new FunctionDefinition.Warmup();
+                arguments.add(new FunctionDefinition.Payload());
             } else if (bindingName != null) {
                 if (!ROUTE_VALUE_TYPES.contains(p.getType())) {
                     throw new ValidationException(which + " is a @BindingName of type " + p.getType().getSimpleName()
@@ -190,7 +201,7 @@ final class FunctionCatalog {
         }
         if (trigger == null) {
             throw new ValidationException("function " + name + " (" + where + ") has no trigger; the local host runs "
-                    + "@HttpTrigger, @EventGridTrigger, @TimerTrigger and @QueueTrigger functions");
+                    + "@HttpTrigger, @EventGridTrigger, @TimerTrigger, @QueueTrigger and @WarmupTrigger functions");
         }
         if (!(trigger instanceof FunctionDefinition.Http)
                 && arguments.stream().anyMatch(a -> a instanceof FunctionDefinition.RouteValue)) {
@@ -204,7 +215,8 @@ final class FunctionCatalog {
         for (Annotation a : p.getAnnotations()) {
             Class<? extends Annotation> kind = a.annotationType();
             if (kind.getName().startsWith(AZURE_ANNOTATIONS) && kind != HttpTrigger.class && kind != EventGridTrigger.class
-                    && kind != TimerTrigger.class && kind != QueueTrigger.class && kind != BindingName.class) {
+                    && kind != TimerTrigger.class && kind != QueueTrigger.class && kind != WarmupTrigger.class
+                    && kind != BindingName.class) {
                 throw new ValidationException(which + " uses @" + kind.getSimpleName()
                         + ", a binding the local host does not run; Vigil's functions reach stores through ports instead");
             }

@@ -29,7 +29,7 @@ record FunctionDefinition(String name, Class<?> type, Method method, Trigger tri
     }
 
     /** The trigger binding. */
-    sealed interface Trigger permits Http, EventGrid, Timer, Queue {}
+    sealed interface Trigger permits Http, EventGrid, Timer, Queue, Warmup {}
 
     /** An HttpTrigger: an empty method set means every method. authLevel is recorded, not enforced (Vigil checks keys itself). */
     record Http(RouteTemplate route, Set<HttpMethod> methods, String authLevel) implements Trigger {
@@ -51,6 +51,9 @@ record FunctionDefinition(String name, Class<?> type, Method method, Trigger tri
 
     /** A QueueTrigger: one message of the named queue per invocation. */
     record Queue(String queueName) implements Trigger {}
+
+    /** A WarmupTrigger: run once when an instance starts, before it takes traffic. */
+    record Warmup() implements Trigger {}
 
     /** A TimerTrigger with its (resolved) NCRONTAB schedule. */
     record Timer(String schedule, NCrontabSchedule parsed) implements Trigger {}

@@ -10,7 +10,7 @@ import java.util.Objects;
  */
 public record LocalFunction(String name, Kind kind, List<String> methods, String route, String schedule, String authLevel) {
     /** The trigger kinds the local host runs. */
-    public enum Kind { HTTP, EVENT_GRID, TIMER, QUEUE }
+    public enum Kind { HTTP, EVENT_GRID, TIMER, QUEUE, WARMUP }
 
     public LocalFunction {
         Objects.requireNonNull(name, "name");
@@ -26,6 +26,7 @@ public record LocalFunction(String name, Kind kind, List<String> methods, String
             case EVENT_GRID -> name + ": eventGridTrigger";
             case TIMER -> name + ": timerTrigger \"" + schedule + "\"";
             case QUEUE -> name + ": queueTrigger " + route;
+            case WARMUP -> name + ": warmupTrigger (once at start, before HTTP opens)";
         };
     }
 }

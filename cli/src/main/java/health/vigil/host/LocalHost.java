@@ -108,6 +108,7 @@ public final class LocalHost implements AutoCloseable {
                 invoker = new FunctionInvoker(instances);
                 health.vigil.adapter.local.OwnerOnlyFiles.createFolders(dropFolder());
                 health.vigil.adapter.local.OwnerOnlyFiles.createFolders(bus.deadLetterFolder());
+                warmUp();
                 startHttp();
                 bus.start();
                 queues.start(this::deliverQueueMessage, catalog.queueNames());
@@ -215,6 +216,8 @@ public final class LocalHost implements AutoCloseable {
                             null));
                 } else if (f.trigger() instanceof FunctionDefinition.Timer timer) {
                     list.add(new LocalFunction(f.name(), LocalFunction.Kind.TIMER, List.of(), null, timer.schedule(), null));
+                } else if (f.trigger() instanceof FunctionDefinition.Warmup) {
+                    list.add(new LocalFunction(f.name(), LocalFunction.Kind.WARMUP, List.of(), null, null, null));
                 } else {
                     list.add(new LocalFunction(f.name(), LocalFunction.Kind.EVENT_GRID, List.of(), null, null, null));
                 }
@@ -301,6 +304,22 @@ public final class LocalHost implements AutoCloseable {
             boolean timer = catalog.byName(name).map(f -> f.trigger() instanceof FunctionDefinition.Timer).orElse(false);
             if (!timer) {
                 throw new ValidationException("runOnStartup names " + name + ", which is not a TimerTrigger function");
+            }
+        }
+    }
+
+    /**
+     * Runs every warm-up function once, before HTTP opens, as the Functions host runs a WarmupTrigger on an instance
+     * before it routes traffic to it. A failing warm-up is logged and the start goes on: what it could not prepare
+     * is prepared (or refused, saying why) by the first request that needs it.
+     */
+    private void warmUp() {
+        for (FunctionDefinition f : catalog.warmupFunctions()) {
+            String invocationId = "warmup-" + java.util.UUID.randomUUID();
+            try {
+                invoker.invoke(f, FunctionInvoker.Input.payload("{}"), LocalExecutionContext.of(invocationId, f.name()));
+            } catch (FunctionInvoker.FunctionFailure failure) {
+                HttpFunctionHandler.logFailure(f, invocationId, failure.getCause());
             }
         }
     }

@@ -166,8 +166,9 @@ class CanaryOnAzureEmulatorsIT {
         // metrics too when the window's predictions reached the minimum, which a slow machine may not).
         assertThat(judged.get(0).get("metrics")).extracting(m -> m.path("name").asText()).contains("refused_rate",
                 "server_error_rate");
-        assertThat(operator.send("GET", "/models/" + MODEL + "/versions/2", null, 200).get("stage").asText())
-                .isEqualTo("ROLLED_BACK");
+        // The version's stage follows the deployment document's write (the same completion step that audits it), so
+        // it is read until that step has run, not at the very moment the document changed.
+        assertThat(awaitStage(2, "ROLLED_BACK")).isEqualTo("ROLLED_BACK");
         assertThat(serverErrors).hasValue(0);
     }
 
@@ -179,6 +180,20 @@ class CanaryOnAzureEmulatorsIT {
             canary = operator.send("GET", "/models/" + MODEL + "/canary", null, 200);
         }
         return canary;
+    }
+
+    private String awaitStage(int version, String expected) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        String stage = stageOf(version);
+        while (!stage.equals(expected) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            stage = stageOf(version);
+        }
+        return stage;
+    }
+
+    private String stageOf(int version) throws Exception {
+        return operator.send("GET", "/models/" + MODEL + "/versions/" + version, null, 200).get("stage").asText();
     }
 
     /** The sample logistic model with the length of stay required: the same scores, a stricter schema. */

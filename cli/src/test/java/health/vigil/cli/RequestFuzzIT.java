@@ -187,7 +187,7 @@ class RequestFuzzIT {
                 String key = new ArrayList<>(map.keySet()).get(index % map.size());
                 switch (kind) {
                     case 0 -> map.remove(key);
-                    case 1 -> map.put(key, value);
+                    case 1 -> map.put(key, isTensorName(map, key) ? asFieldName(value) : value);
                     case 2 -> map.put(key + FIELD, map.remove(key));
                     case 3 -> map.put("k" + FIELD, value);
                     default -> map.put(key, new ArrayList<>(List.of(map.get(key) == null ? "" : map.get(key))));
@@ -205,6 +205,19 @@ class RequestFuzzIT {
                 }
             }
             return root;
+        }
+
+        /**
+         * An inference input's {@code name} is the feature it carries: a field name, which an error may name back
+         * exactly as it names an unknown JSON key. What replaces it keeps its hostile characters but carries the
+         * field mark instead of the value marker, as a renamed key does.
+         */
+        private static boolean isTensorName(Map<String, Object> map, String key) {
+            return key.equals("name") && map.containsKey("datatype");
+        }
+
+        private static Object asFieldName(Object value) {
+            return value instanceof String text ? text.replace(MARKER, FIELD) : value;
         }
 
         private static void collect(Object node, List<Object> out) {

@@ -103,6 +103,35 @@ public final class LoadedModels implements AutoCloseable {
     }
 
     /**
+     * Warms every version a deployment names (its live slots and its shadow), of every model: what an instance
+     * does before it takes traffic, so that no patient's request after a start or a scale-out pays for loading
+     * a version. A version that cannot be warmed is skipped and returned; its first request tries again and,
+     * if it still cannot load, answers why.
+     */
+    public List<ModelVersion> warmDeployed() {
+        List<ModelVersion> failed = new ArrayList<>();
+        for (ModelName model : registry.listModels()) {
+            Optional<Deployment> deployment = registry.deployment(model);
+            if (deployment.isEmpty()) {
+                continue;
+            }
+            List<ModelVersion> versions = new ArrayList<>(liveVersions(deployment.get()));
+            deployment.get().slot(Slot.SHADOW).map(s -> new ModelVersion(model, s.version()))
+                    .filter(v -> !versions.contains(v)).ifPresent(versions::add);
+            for (ModelVersion version : versions) {
+                try {
+                    warm(registry.getVersion(model, version.number()));
+                } catch (RuntimeException e) {
+                    // A missing package, a hash that does not match, a runtime that refuses the model: the
+                    // version's requests will say which; the other versions are still warmed.
+                    failed.add(version);
+                }
+            }
+        }
+        return List.copyOf(failed);
+    }
+
+    /**
      * Loads the version if needed and runs it once on a row of zeros, so the runtime's first-call work (memory
      * planning, caches) is done before a patient's request; throws if the version cannot load or run.
      */

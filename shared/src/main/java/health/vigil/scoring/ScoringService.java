@@ -120,6 +120,11 @@ public final class ScoringService {
         return models.isReady(model);
     }
 
+    /** See {@link LoadedModels#warmDeployed()}. */
+    public List<ModelVersion> warmDeployed() {
+        return models.warmDeployed();
+    }
+
     /** See {@link LoadedModels#warm(ModelName)}. */
     public void warm(ModelName model) {
         models.warm(model);

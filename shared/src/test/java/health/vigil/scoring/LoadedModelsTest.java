@@ -231,6 +231,31 @@ class LoadedModelsTest {
     }
 
     @Test
+    void warmingTheDeployedVersionsLoadsAndRunsEachOnceAndNamesTheOnesThatCannotLoad() {
+        givenVersion(1);
+        givenVersion(2);
+        VersionRecord v3 = givenVersion(3);
+        givenVersion(4);
+        when(artifacts.open("models", v3.packageBlob())).thenThrow(new NotFoundException(ErrorCode.NOT_FOUND, "no blob"));
+        givenTheRuntimeLoadsModelsOfWidth(4);
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 9_500),
+                new TrafficSlot(Slot.CANARY, 2, 500), new TrafficSlot(Slot.SHADOW, 3, 1_000)), 1, "ops",
+                Instant.parse("2026-11-05T00:00:00Z"), null));
+
+        List<ModelVersion> failed = models.warmDeployed();
+
+        // The shadow's package is gone: it is named, and the live versions are warmed all the same.
+        assertThat(failed).containsExactly(new ModelVersion(READMISSION, 3));
+        assertThat(models.isLoaded(V1)).isTrue();
+        assertThat(models.isLoaded(V2)).isTrue();
+        assertThat(models.isLoaded(new ModelVersion(READMISSION, 4))).isFalse();
+        assertThat(created).hasSize(2).allSatisfy(m -> assertThat(m.predictCalls).hasValue(1));
+        // Warming again loads nothing twice.
+        assertThat(models.warmDeployed()).containsExactly(new ModelVersion(READMISSION, 3));
+        assertThat(created).hasSize(2);
+    }
+
+    @Test
     void aModelWithoutADeploymentIsNotReadyAndHasNothingToWarm() {
         givenVersion(1);
 

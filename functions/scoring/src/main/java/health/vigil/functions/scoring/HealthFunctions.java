@@ -7,14 +7,20 @@ import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.annotation.AuthorizationLevel;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
+import com.microsoft.azure.functions.annotation.WarmupTrigger;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
+import health.vigil.model.ModelVersion;
 import health.vigil.platform.VigilPlatform;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Open Inference Protocol v2 server health: liveness and readiness probes, open to the platform's probes. */
+/**
+ * Open Inference Protocol v2 server health: liveness and readiness probes, open to the platform's probes; and the
+ * warm-up an instance runs before it takes traffic.
+ */
 public final class HealthFunctions {
     private final VigilPlatform platform;
     private final HttpApi http;
@@ -41,5 +47,18 @@ public final class HealthFunctions {
             boolean ready = platform.registry().isReady();
             return Reply.of(ready ? 200 : 503, Map.of("ready", ready));
         });
+    }
+
+    /**
+     * Loads and runs once every deployed version before the instance takes traffic (the Functions host runs a
+     * warm-up trigger on each instance it adds; {@code vigil up} runs it at start, before HTTP opens), so that no
+     * patient's request pays for loading a model. Versions that could not be warmed are named in the log.
+     */
+    @FunctionName("Warmup")
+    public void warmup(@WarmupTrigger(name = "warmup") String warmup, ExecutionContext context) {
+        List<ModelVersion> failed = platform.scoring().warmDeployed();
+        if (!failed.isEmpty()) {
+            context.getLogger().warning("warm-up could not load " + failed + "; their first requests will try again");
+        }
     }
 }

@@ -28,7 +28,8 @@ class FunctionJsonIT {
                 "Infer", List.of("httpTrigger", "v2/models/{name}/infer", "POST", "ANONYMOUS"),
                 "InferVersion", List.of("httpTrigger", "v2/models/{name}/versions/{version}/infer", "POST", "ANONYMOUS"),
                 "Score", List.of("httpTrigger", "score/{name}", "POST", "ANONYMOUS"),
-                "PredictionExplanation", List.of("httpTrigger", "predictions/{id}/explanation", "GET", "ANONYMOUS")));
+                "PredictionExplanation", List.of("httpTrigger", "predictions/{id}/explanation", "GET", "ANONYMOUS"),
+                "Warmup", List.of("warmupTrigger", "", "", "")));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.scoring."));
     }
 

@@ -1,0 +1,59 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.testing.samples.SampleModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A restarted platform has loaded and run its deployed version before it answers anything, through the scoring
+ * app's warm-up function, so the first patient's request after a restart does not pay for loading the model.
+ */
+class RestartWarmupIT {
+    private Path home;
+    private LocalPlatform platform;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (platform != null) {
+            platform.close();
+        }
+        if (home != null) {
+            try (var files = Files.walk(home)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theDeployedVersionIsLoadedBeforeTheFirstRequestAfterARestart() throws Exception {
+        home = Files.createTempDirectory("vigil-restart-");
+        platform = LocalPlatform.start(home, 0);
+        Path zip = home.resolve("readmission.zip");
+        Files.write(zip, SampleModels.readmissionLogistic().zip());
+        JsonNode deployment = GovernedPath.deployReadmission(platform, home, zip, "readmission.zip");
+        ModelVersion deployed = new ModelVersion(ModelName.of(GovernedPath.READMISSION),
+                deployment.at("/slots/0/version").asInt());
+        platform.close();
+
+        platform = LocalPlatform.start(home, 0);
+
+        assertThat(platform.platform().scoring().models().isLoaded(deployed))
+                .as("loaded by the warm-up before any request").isTrue();
+        Map<String, Object> features = new LinkedHashMap<>(SampleModels.readmissionCohort(1, 7).records().get(0));
+        features.values().removeIf(java.util.Objects::isNull);
+        String clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
+        assertThat(GovernedPath.score(platform, clinicalApp, "patient-1", features).statusCode()).isEqualTo(200);
+    }
+}

@@ -19,14 +19,6 @@ VIGIL_PORT="${VIGIL_PORT:-18071}"
 FLOOR_PORT="${FLOOR_PORT:-18081}"
 NODE_PORT="${NODE_PORT:-18091}"
 OUT="${OUT:-$here/target/results.md}"
-# The two servers under test run right-sized, as a service would be deployed: a heap that holds the working
-# set (measured: about 45 MiB after a load run) with room, the serial collector (two cores, small heap), and
-# glibc limited to two malloc arenas (ONNX Runtime's and the JVM's threads would otherwise each get a 64 MiB
-# arena). SERVER_JAVA_OPTS overrides it; JAVA_OPTS is for the short-lived fixture steps.
-JAVA_OPTS="${JAVA_OPTS:--Xss8m}"
-SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xss8m -Xms32m -Xmx128m -XX:+UseSerialGC}"
-export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
@@ -41,12 +33,7 @@ if [ ! -d "$here/node/node_modules/onnxruntime-node" ]; then
   (cd "$here/node" && npm ci --ignore-scripts --no-audit --no-fund) >/dev/null
 fi
 
-echo "building the CLI and the benchmarks" >&2
-(cd "$root" && mvn -B -q -ntp ${MVN_OPTS:-} -pl bench,cli -am package -DskipTests) >&2
-
-version="$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$root/pom.xml" | head -n 1)"
-bench_cp="$root/bench/target/vigil-bench-$version.jar:$root/bench/target/lib/*"
-cli_cp="$root/cli/target/vigil-cli-$version.jar:$root/cli/target/lib/*"
+. "$root/bench/servers.sh"
 work="$(mktemp -d "${TMPDIR:-/tmp}/vigil-http-bench-XXXXXX")"
 pids=()
 cleanup() {
@@ -59,18 +46,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-await_port() {
-  local port="$1" name="$2"
-  for _ in $(seq 1 600); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "$name did not start listening on port $port" >&2
-  exit 1
-}
 
 java $JAVA_OPTS -cp "$bench_cp" health.vigil.bench.http.HttpLoadFixture prepare "$work"
 model="$(cat "$work/model.name")"
@@ -122,9 +97,6 @@ run_wrk() {
   WRK_BODY="$body" WRK_KEY="$key" wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$here/post.lua" "$url"
 }
 
-rss_mib() {
-  awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"
-}
 
 echo "warming up every target ($WARMUP at 4 connections each)" >&2
 for target in "${targets[@]}"; do

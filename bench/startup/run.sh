@@ -16,17 +16,7 @@ here="$root/bench/startup"
 ROUNDS="${ROUNDS:-10}"
 PORT="${PORT:-18171}"
 OUT="${OUT:-$here/target/results.md}"
-JAVA_OPTS="${JAVA_OPTS:--Xss8m}"
-# As the HTTP benchmark runs its servers (see bench/http/run.sh).
-SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xss8m -Xms32m -Xmx128m -XX:+UseSerialGC}"
-export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-
-echo "building the CLI and the benchmarks" >&2
-(cd "$root" && mvn -B -q -ntp ${MVN_OPTS:-} -pl bench,cli -am package -DskipTests) >&2
-
-version="$(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$root/pom.xml" | head -n 1)"
-bench_cp="$root/bench/target/vigil-bench-$version.jar:$root/bench/target/lib/*"
-cli_cp="$root/cli/target/vigil-cli-$version.jar:$root/cli/target/lib/*"
+. "$root/bench/servers.sh"
 work="$(mktemp -d "${TMPDIR:-/tmp}/vigil-startup-bench-XXXXXX")"
 server=""
 cleanup() {
@@ -40,7 +30,6 @@ trap cleanup EXIT
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-rss_mib() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
 # Waits until $1 answers 200 (GET), polling every 10 ms; fails after a minute.
 await_ok() {
@@ -52,17 +41,6 @@ await_ok() {
     sleep 0.01
   done
   echo "$url did not answer 200 within a minute" >&2
-  exit 1
-}
-
-await_port() {
-  for _ in $(seq 1 6000); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.01
-  done
-  echo "nothing listened on port $1 within a minute" >&2
   exit 1
 }
 
@@ -118,7 +96,7 @@ start_floor() {
   java $SERVER_JAVA_OPTS -cp "$bench_cp" health.vigil.bench.http.FloorServer "$work/model.onnx" "$PORT" "$width" \
       >>"$work/floor.log" 2>&1 &
   server=$!
-  await_port "$PORT"
+  await_port "$PORT" "the floor server"
   t1="$(now_ms)"
   echo "$(( t1 - t0 )) - $(rss_mib "$server")"
   stop_server

@@ -355,20 +355,7 @@ final class DemoCommand implements Callable<Integer> {
         JsonNode checked = send("POST", "/models/" + name + "/monitoring/run?from=" + to.minus(Duration.ofHours(1))
                 + "&to=" + to, operator, null, 200);
         for (JsonNode report : checked.get("reports")) {
-            say("report " + report.get("id").asText() + ": " + report.get("severity").asText());
-            for (JsonNode reason : report.get("reasons")) {
-                say("  " + reason.asText());
-            }
-            for (JsonNode f : report.at("/drift/features")) {
-                if (f.get("status").asText().equals("DRIFTED")) {
-                    say(String.format("  %-28s PSI %.3f  drifted", f.get("name").asText(), f.get("psi").asDouble()));
-                }
-            }
-            JsonNode performance = report.get("performance");
-            say(String.format("  AUROC from %d outcomes %.3f (95%% CI %.3f-%.3f); expected from the scores alone %.3f",
-                    performance.get("labelled").asLong(), performance.path("auroc").asDouble(Double.NaN),
-                    performance.path("aurocLower").asDouble(Double.NaN), performance.path("aurocUpper").asDouble(Double.NaN),
-                    report.at("/drift/estimate/expectedAuroc").asDouble(Double.NaN)));
+            MonitorCommand.describe(report).forEach(this::say);
         }
         String today = LocalDate.now(ZoneOffset.UTC).toString();
         step("Vigil.Drift.Detected and Vigil.Retrain.Requested are published, each with its audit record");

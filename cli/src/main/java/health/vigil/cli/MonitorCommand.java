@@ -3,6 +3,8 @@ package health.vigil.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -58,18 +60,53 @@ final class MonitorCommand {
     }
 
     static void print(JsonNode r) {
-        System.out.printf(Locale.ROOT, "%s  %s  %s..%s  %d predictions, %s labelled%n", r.get("id").asText(),
+        describe(r).forEach(System.out::println);
+    }
+
+    /**
+     * A report as lines of text: its window, severity and sample; why it has that severity; the inputs that drifted;
+     * the performance measured on outcomes beside the estimate from the scores alone; and each segment's.
+     */
+    static List<String> describe(JsonNode r) {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "report %s: %s, %s to %s, %d predictions, %s labelled", r.get("id").asText(),
                 r.get("severity").asText(), r.get("from").asText(), r.get("to").asText(), r.get("predictions").asLong(),
                 r.path("labelledFraction").isNumber() ? String.format(Locale.ROOT, "%.1f %%",
-                        100 * r.get("labelledFraction").asDouble()) : "none");
-        for (JsonNode reason : r.get("reasons")) {
-            System.out.println("    " + reason.asText());
+                        100 * r.get("labelledFraction").asDouble()) : "none"));
+        for (JsonNode reason : r.path("reasons")) {
+            lines.add("  " + reason.asText());
         }
-        JsonNode estimate = r.at("/drift/estimate/expectedAuroc");
-        JsonNode auroc = r.at("/performance/auroc");
-        System.out.printf(Locale.ROOT, "    AUROC %s from outcomes, %s expected from the scores alone%n",
-                auroc.isNumber() ? String.format(Locale.ROOT, "%.3f", auroc.asDouble()) : "-",
-                estimate.isNumber() ? String.format(Locale.ROOT, "%.3f", estimate.asDouble()) : "-");
+        for (JsonNode f : r.at("/drift/features")) {
+            if (f.path("status").asText().equals("DRIFTED")) {
+                lines.add(String.format(Locale.ROOT, "  %-28s PSI %.3f  drifted", f.get("name").asText(),
+                        f.path("psi").asDouble(Double.NaN)));
+            }
+        }
+        JsonNode performance = r.path("performance");
+        String expected = number(r.at("/drift/estimate/expectedAuroc"));
+        if (performance.path("auroc").isNumber()) {
+            lines.add(String.format(Locale.ROOT, "  AUROC from %d outcomes %s (95%% CI %s-%s); expected from the scores"
+                    + " alone %s", performance.path("labelled").asLong(), number(performance.get("auroc")),
+                    number(performance.path("aurocLower")), number(performance.path("aurocUpper")), expected));
+        } else {
+            lines.add("  AUROC not measured (" + performance.path("labelled").asLong() + " outcomes); expected from the"
+                    + " scores alone " + expected);
+        }
+        for (JsonNode segment : r.path("segments")) {
+            String name = "  segment " + segment.path("column").asText() + "=" + segment.path("value").asText() + ": "
+                    + segment.path("labelled").asLong() + " labelled (" + segment.path("positives").asLong()
+                    + " positive)";
+            JsonNode p = segment.path("performance");
+            lines.add(segment.path("status").asText().equals("MEASURED")
+                    ? name + ", AUROC " + number(p.path("auroc")) + " (95% CI " + number(p.path("aurocLower")) + "-"
+                            + number(p.path("aurocUpper")) + "), calibration slope " + number(p.path("calibrationSlope"))
+                    : name + ", too few outcomes to measure");
+        }
+        return lines;
+    }
+
+    private static String number(JsonNode value) {
+        return value != null && value.isNumber() ? String.format(Locale.ROOT, "%.3f", value.asDouble()) : "-";
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true,

@@ -58,6 +58,7 @@ class DemoIT {
         assertThat(first).containsPattern("report readmission/v1/stable/\\S+: ALERT")
                 .contains("drift in ")
                 .containsPattern("AUROC from 600 outcomes 0\\.[0-4]")
+                .containsPattern("segment \\w+=[^:\\n]+: \\d+ labelled \\(\\d+ positive\\)")
                 .containsPattern("monitoring.check alert")
                 .containsPattern("retrain.request requested")
                 .containsPattern("readmission version (\\d+): uploaded by system:retrain, retrained from version 1 on \\d+ rows")

@@ -13,32 +13,26 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A restarted platform has loaded and run its deployed version before it answers anything, through the scoring
  * app's warm-up function, so the first patient's request after a restart does not pay for loading the model.
  */
 class RestartWarmupIT {
-    private Path home;
+    @TempDir
+    Path home;
     private LocalPlatform platform;
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         if (platform != null) {
             platform.close();
-        }
-        if (home != null) {
-            try (var files = Files.walk(home)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
         }
     }
 
     @Test
     void theDeployedVersionIsLoadedBeforeTheFirstRequestAfterARestart() throws Exception {
-        home = Files.createTempDirectory("vigil-restart-");
         platform = LocalPlatform.start(home, 0);
         Path zip = home.resolve("readmission.zip");
         Files.write(zip, SampleModels.readmissionLogistic().zip());

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Breaks the labelled part of a window down by segment: one {@link LabelledSummary} per value of each segment column
- * the prediction log records (a model input). Memory is bounded by columns times {@value #MAX_VALUES} values times the
+ * the prediction log records, as a model input or, for a categorical input the feature pipeline one-hot encodes,
+ * as its indicator columns ({@code race=Caucasian}, {@code race=Other}...), from which the category is read back. Memory is bounded by columns times {@value #MAX_VALUES} values times the
  * summary's bins: values past the first {@value #MAX_VALUES} of a column are pooled as {@value #OTHER}.
  */
 final class MonitoringSegments {
@@ -22,6 +23,9 @@ final class MonitoringSegments {
     private final double threshold;
     private final List<String> names = new ArrayList<>();
     private final List<Integer> indices = new ArrayList<>();
+    /** Per column read back from one-hot indicators: their input indices and categories; null for a plain input. */
+    private final List<int[]> oneHotIndices = new ArrayList<>();
+    private final List<String[]> oneHotValues = new ArrayList<>();
     private final List<Boolean> ages = new ArrayList<>();
     private final List<List<String>> categories = new ArrayList<>();
     private final List<Map<String, LabelledSummary>> summaries = new ArrayList<>();
@@ -31,12 +35,23 @@ final class MonitoringSegments {
         this.threshold = threshold;
         for (String column : columns.columns()) {
             int index = inputColumns.indexOf(column);
+            List<Integer> indicators = new ArrayList<>();
             if (index < 0) {
-                unlogged.add(column);
-                continue;
+                for (int i = 0; i < inputColumns.size(); i++) {
+                    if (inputColumns.get(i).startsWith(column + "=")) {
+                        indicators.add(i);
+                    }
+                }
+                if (indicators.isEmpty()) {
+                    unlogged.add(column);
+                    continue;
+                }
             }
             names.add(column);
             indices.add(index);
+            oneHotIndices.add(index >= 0 ? null : indicators.stream().mapToInt(Integer::intValue).toArray());
+            oneHotValues.add(index >= 0 ? null : indicators.stream()
+                    .map(i -> inputColumns.get(i).substring(column.length() + 1)).toArray(String[]::new));
             ages.add(column.equals(columns.ageColumn()));
             categories.add(schema.features().stream().filter(f -> f.name().equals(column)).findFirst()
                     .map(Feature::categories).orElse(null));
@@ -53,7 +68,8 @@ final class MonitoringSegments {
         float[] features = record.features();
         for (int c = 0; c < names.size(); c++) {
             int index = indices.get(c);
-            String value = index < features.length ? valueOf(features[index], ages.get(c), categories.get(c)) : MISSING;
+            String value = index < 0 ? oneHotValue(features, oneHotIndices.get(c), oneHotValues.get(c))
+                    : index < features.length ? valueOf(features[index], ages.get(c), categories.get(c)) : MISSING;
             Map<String, LabelledSummary> byValue = summaries.get(c);
             if (!byValue.containsKey(value) && !value.equals(MISSING) && named(byValue) >= MAX_VALUES) {
                 value = OTHER;
@@ -75,6 +91,27 @@ final class MonitoringSegments {
                     minLabelled)));
         }
         return out;
+    }
+
+    /**
+     * The category whose indicator is set; {@value #OTHER} when none is (a category the pipeline did not know) or
+     * more than one is; {@value #MISSING} when the indicators were not logged.
+     */
+    static String oneHotValue(float[] features, int[] indicators, String[] values) {
+        String found = null;
+        for (int k = 0; k < indicators.length; k++) {
+            int i = indicators[k];
+            if (i >= features.length || Float.isNaN(features[i])) {
+                return MISSING;
+            }
+            if (features[i] == 1f) {
+                if (found != null) {
+                    return OTHER;
+                }
+                found = values[k];
+            }
+        }
+        return found == null ? OTHER : found;
     }
 
     /** A logged value as the gates name its segment: a decade band for age, a category's name, else the number. */

@@ -74,6 +74,45 @@ class MonitoringSegmentsTest {
     }
 
     @Test
+    void aCategoryThePipelineOneHotEncodesIsReadBackFromItsIndicators() {
+        List<String> columns = List.of("age", "race=Caucasian", "race=AfricanAmerican", "weight");
+        MonitoringSegments segments = new MonitoringSegments(new SegmentColumns(null, List.of("race")), columns, SCHEMA,
+                0.5);
+        SplittableRandom random = new SplittableRandom(5);
+        List<double[]> black = new ArrayList<>();
+        List<Boolean> blackLabels = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            int race = random.nextInt(3);
+            double score = random.nextDouble();
+            boolean y = random.nextDouble() < score;
+            // The third group is a category the pipeline did not know: no indicator is set.
+            segments.add(record(i, new float[] {50, race == 0 ? 1 : 0, race == 1 ? 1 : 0, 70}, score), y);
+            if (race == 1) {
+                black.add(new double[] {score});
+                blackLabels.add(y);
+            }
+        }
+        segments.add(record(2_000, new float[] {50, Float.NaN, Float.NaN, 70}, 0.5), true);
+
+        List<SegmentPerformance> out = segments.performance(50);
+
+        assertThat(segments.unlogged()).isEmpty();
+        assertThat(out).extracting(SegmentPerformance::value)
+                .containsExactlyInAnyOrder("Caucasian", "AfricanAmerican", "(other)", "(missing)");
+        double[] s = black.stream().mapToDouble(v -> v[0]).toArray();
+        boolean[] y = new boolean[s.length];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = blackLabels.get(i);
+        }
+        SegmentPerformance segment = find(out, "race", "AfricanAmerican");
+        assertThat(segment.labelled()).isEqualTo(s.length);
+        assertThat(segment.performance().brier()).isCloseTo(LabelledPerformance.of(s, y, s.length).brier(),
+                within(1e-12));
+        assertThat(MonitoringSegments.oneHotValue(new float[] {1, 1}, new int[] {0, 1}, new String[] {"A", "B"}))
+                .as("two indicators set is not a category").isEqualTo("(other)");
+    }
+
+    @Test
     void aSegmentOfOneOutcomeClassIsInsufficientAndAColumnOfManyValuesIsPooledPastTheCap() {
         MonitoringSegments segments = new MonitoringSegments(new SegmentColumns(null, List.of("weight")), COLUMNS,
                 SCHEMA, 0.5);

@@ -68,7 +68,7 @@ final class ChunkScorer {
     record Outcome(List<PredictionRecord> predictions, Map<Long, PredictionRecord> scored,
             Map<Long, List<String>> refused) {}
 
-    /** One MD5 per thread: looking the algorithm up for every row cost as much as the hash. */
+    /** One MD5 per thread, instead of a provider look-up and a new digest for every row. */
     private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
         try {
             return MessageDigest.getInstance("MD5");
@@ -170,8 +170,8 @@ final class ChunkScorer {
     }
 
     /**
-     * The chunk's lines of the results file, in row order: a scored row's prediction (with its top factors when
-     * explained: feature and signed contribution, never the value), or a refused row's reasons.
+     * Appends the chunk's lines of the results file to {@code out}, in row order: a scored row's prediction (with its
+     * top factors when explained: feature and signed contribution, never the value), or a refused row's reasons.
      */
     void writeResults(List<Row> rows, Outcome outcome, ByteArrayOutputStream out) {
         OutputSpec output = model.record().manifest().output();

@@ -160,17 +160,18 @@ final class CanaryCommand {
     }
 
     static String analysisLines(JsonNode body) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "analyses (each test at level %.3g):",
-                body.path("testLevel").asDouble()));
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "analyses (false-rollback budget %.3g per"
+                + " step, split over the metrics and up to three looks):", body.path("stepBudget").asDouble()));
         for (JsonNode step : body.path("steps")) {
             out.append(String.format(Locale.ROOT, "%n  step %d at %s: %s, %d canary / %d stable predictions: %s",
                     step.path("step").asInt() + 1, percent(step.path("weightBasisPoints").asInt()),
                     step.path("decision").asText(), step.path("canaryCount").asLong(), step.path("stableCount").asLong(),
                     step.path("reason").asText()));
             for (JsonNode m : step.path("metrics")) {
-                out.append(String.format(Locale.ROOT, "%n    %-20s canary %.4f  stable %.4f  statistic %.3f  p %.3g%s",
-                        m.path("name").asText(), m.path("canary").asDouble(), m.path("stable").asDouble(),
-                        m.path("statistic").asDouble(), m.path("pValue").asDouble(), m.path("failed").asBoolean()
+                out.append(String.format(Locale.ROOT, "%n    %-20s canary %.4f  stable %.4f  statistic %.3f  p %.3g"
+                        + "  level %.3g%s", m.path("name").asText(), m.path("canary").asDouble(),
+                        m.path("stable").asDouble(), m.path("statistic").asDouble(), m.path("pValue").asDouble(),
+                        m.path("level").asDouble(), m.path("failed").asBoolean()
                                 ? "  FAILED" : ""));
             }
         }

@@ -313,18 +313,7 @@ public final class CanaryService {
                 RequestSample.of(requests, Slot.CANARY, ramp.version()),
                 RequestSample.of(requests, Slot.STABLE, ramp.stableVersion()), canaryLabelled, stableLabelled,
                 ramp.stepStartedAt(), now);
-        return switch (analysis.decision()) {
-            case StepAnalysis.EXTEND -> ramp.with(CanaryStatus.RUNNING, ramp.step(), ramp.stepStartedAt(),
-                    now.plus(ramp.bakeTime()), ramp.extensions() + 1, "extended", analysis.reason(), analysis);
-            case StepAnalysis.FAIL -> ramp.with(CanaryStatus.ROLLED_BACK, ramp.step(), ramp.stepStartedAt(), now,
-                    ramp.extensions(), "rolled_back", analysis.reason(), analysis);
-            default -> ramp.lastJudgedStep()
-                    ? ramp.with(CanaryStatus.PROMOTED, ramp.step() + 1, now, now, 0, "promoted", analysis.reason()
-                            + "; every step passed, the canary takes all traffic", analysis)
-                    : ramp.with(CanaryStatus.RUNNING, ramp.step() + 1, now, now.plus(ramp.bakeTime()), 0, "stepped",
-                            analysis.reason() + "; moving to " + CanaryAnalysis.percent(ramp.steps().get(ramp.step() + 1)),
-                            analysis);
-        };
+        return CanaryAnalysis.advance(ramp, analysis, now);
     }
 
     /** Adds the batch's predictions that have an outcome to their slot's labelled sample, and empties the batch. */

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * A canary ramp as the deployment document keeps it: which version against which stable, the steps (basis points
@@ -101,18 +102,26 @@ public record CanaryRamp(
         List<StepAnalysis> kept = new ArrayList<>(analyses);
         if (analysis != null) {
             kept.add(analysis);
-            for (int i = 0; kept.size() > MAX_ANALYSES && i < kept.size(); ) {
-                if (StepAnalysis.EXTEND.equals(kept.get(i).decision())) {
-                    kept.remove(i);
-                } else {
-                    i++;
-                }
-            }
+            // Dropped first: extensions that tested nothing, then those of earlier steps; an analysis of the current
+            // step that tested something is kept, as the step's analysis reads what it spent from them.
+            dropWhileOver(kept, a -> StepAnalysis.EXTEND.equals(a.decision()) && a.metrics().isEmpty());
+            dropWhileOver(kept, a -> StepAnalysis.EXTEND.equals(a.decision()) && a.step() != newStep);
+            dropWhileOver(kept, a -> a.step() != newStep);
             while (kept.size() > MAX_ANALYSES) {
                 kept.remove(0);
             }
         }
         return new CanaryRamp(version, stableVersion, steps, bakeSeconds, policy, newStatus, newStep, newStepStartedAt,
                 newJudgeAt, newExtensions, startedBy, startedAt, newTransition, newReason, kept);
+    }
+
+    private static void dropWhileOver(List<StepAnalysis> kept, Predicate<StepAnalysis> droppable) {
+        for (int i = 0; kept.size() > MAX_ANALYSES && i < kept.size(); ) {
+            if (droppable.test(kept.get(i))) {
+                kept.remove(i);
+            } else {
+                i++;
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 package health.vigil.statistics;
 
 import health.vigil.error.ValidationException;
+import org.apache.commons.statistics.distribution.BetaDistribution;
+import org.apache.commons.statistics.distribution.BinomialDistribution;
 import org.apache.commons.statistics.distribution.NormalDistribution;
 
 /**
@@ -55,6 +57,41 @@ public final class TwoProportionTest {
         }
         double z = beyond / se;
         return new Result(p1, p2, p1 - p2, z, STANDARD_NORMAL.survivalProbability(z));
+    }
+
+    /**
+     * Exact one-sided test of {@code H0: p1 - p2 <= margin} for rare events (server errors, refused rows, missing
+     * inputs), valid at any sample size and level, where the normal approximation is not: Berger and Boos's (1994)
+     * confidence-interval p-value. With {@code u} the one-sided {@code 1 - nuisanceLevel} Clopper-Pearson upper bound
+     * of {@code p2}, the p-value is {@code nuisanceLevel + P(X >= successes1)} for {@code X ~ Binomial(trials1,
+     * min(1, u + margin))}. Under H0, {@code p1 <= p2 + margin <= u + margin} unless {@code p2 > u} (probability at
+     * most {@code nuisanceLevel}), and the binomial tail rises with its probability, so {@code P(p-value <= a) <= a}
+     * for every {@code a}. {@code z} is the Wald statistic, for people.
+     */
+    public static Result excessExact(long successes1, long trials1, long successes2, long trials2, double margin,
+            double nuisanceLevel) {
+        check(successes1, trials1, "first");
+        check(successes2, trials2, "second");
+        if (!(margin >= 0 && margin < 1)) {
+            throw new ValidationException("the margin is " + margin + "; it must be 0 or more and below 1");
+        }
+        if (!(nuisanceLevel > 0 && nuisanceLevel < 1)) {
+            throw new ValidationException("the nuisance level is " + nuisanceLevel
+                    + "; it must be above 0 and below 1");
+        }
+        double p1 = (double) successes1 / trials1;
+        double p2 = (double) successes2 / trials2;
+        double upper = successes2 == trials2 ? 1
+                : BetaDistribution.of(successes2 + 1.0, (double) (trials2 - successes2)).inverseSurvivalProbability(
+                        nuisanceLevel);
+        double boundary = Math.min(1, upper + margin);
+        double tail = successes1 == 0 ? 1
+                : BinomialDistribution.of(Math.toIntExact(trials1), boundary).survivalProbability(
+                        Math.toIntExact(successes1 - 1));
+        double se = Math.sqrt(p1 * (1 - p1) / trials1 + p2 * (1 - p2) / trials2);
+        double beyond = p1 - p2 - margin;
+        double z = se == 0 ? (beyond > 0 ? Double.POSITIVE_INFINITY : 0) : beyond / se;
+        return new Result(p1, p2, p1 - p2, z, Math.min(1.0, nuisanceLevel + tail));
     }
 
     /**

@@ -4,6 +4,7 @@ import static health.vigil.registry.ServiceFixtures.READMISSION;
 import static health.vigil.registry.ServiceFixtures.version;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryAuditStore;
@@ -221,8 +222,10 @@ class CanaryServiceTest {
         assertThat(analysis.decision()).isEqualTo(StepAnalysis.PASS);
         assertThat(analysis.metrics()).extracting(m -> m.name()).containsExactlyElementsOf(
                 CanaryAnalysis.METRICS.subList(0, 6));
-        // The budget is split over all eight metrics, outcomes or not, so the split never depends on the data.
-        assertThat(analysis.metrics()).allSatisfy(m -> assertThat(m.level()).isEqualTo(0.01 / (4 * 8)));
+        // The step's budget is split over all eight metrics by their fixed shares, outcomes or not, so the split never
+        // depends on the data; the first look already has the minimum, so each metric spends its whole share.
+        assertThat(analysis.metrics()).allSatisfy(m -> assertThat(m.level()).isCloseTo(
+                0.01 / 4 * CanaryAnalysis.SHARES.get(m.name()), within(1e-15)));
         assertThat(analysis.reason()).contains("not tested").contains("calibration_error and auroc");
     }
 
@@ -280,7 +283,7 @@ class CanaryServiceTest {
     @Test
     void tooFewPredictionsExtendTheBakeTimeAndSaySo() {
         start();
-        traffic.write(log, READMISSION, Slot.CANARY, 2, 50, START, BAKE, 0.3, 0);
+        traffic.write(log, READMISSION, Slot.CANARY, 2, 40, START, BAKE, 0.3, 0);
         traffic.write(log, READMISSION, Slot.STABLE, 1, 5_000, START, BAKE, 0, 0);
         clock.advance(BAKE.plusSeconds(1));
 
@@ -293,7 +296,8 @@ class CanaryServiceTest {
         assertThat(ramp.judgeAt()).isEqualTo(clock.instant().plus(BAKE));
         assertThat(ramp.analyses()).singleElement().satisfies(a -> {
             assertThat(a.decision()).isEqualTo(StepAnalysis.EXTEND);
-            assertThat(a.reason()).contains("too little evidence").contains("50 canary").contains("at least 200");
+            assertThat(a.reason()).contains("too little evidence").contains("40 canary")
+                    .contains("at least 50 for a first look (200 to pass)");
         });
         assertThat(stageOf(2)).isEqualTo(Stage.CANARY);
         // Until the extended bake time is over, the controller leaves it alone.

@@ -15,11 +15,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.apache.commons.statistics.distribution.BetaDistribution;
 
 /**
- * Simulated canaries judged two ways on the very same request streams: by Vigil's analysis ({@link CanaryAnalysis},
- * the controller's own method, with the default policy and ramp) and by a threshold rule in the manner of Flagger
- * (a check every minute over the last five minutes against fixed limits; rolled back after K failed checks).
+ * Simulated canaries judged three ways on the very same request streams: by Vigil's analysis ({@link CanaryAnalysis},
+ * the controller's own judgement and ramp move, with the default policy and ramp), by a threshold rule in the manner
+ * of Flagger with its usual limits (a check every minute over the last five minutes against fixed limits; rolled back
+ * after K failed checks), and by the same rule with its limits and K tuned, on streams of their own, to roll back at
+ * most the policy's false-rollback rate of healthy canaries.
  *
  * <p>Each request carries a traffic bucket and the answer both versions would give, so whichever weight a method's
  * ramp is at, the request goes to the same side for both methods when their weights agree. Stable scores follow a
@@ -27,8 +30,9 @@ import java.util.SplittableRandom;
  * error). Kinds: {@code healthy} (the canary is stable's twin), {@code score-shift} (canary scores +0.10),
  * {@code missing-inputs} (10 % of canary rows miss an input), {@code error-spike} (5 % of canary requests fail),
  * {@code calibration-shift} (canary risks 0.4 log-odds high; stable's scores are the true risks, and every
- * prediction's outcome is known within the step, drawn from the true risk). Prints, per kind and method, the rollback rate, the median requests served by the canary before the
- * rollback, and how many ended undecided within the horizon.
+ * prediction's outcome is known within the step, drawn from the true risk). Prints, per kind and method, the rollback
+ * rate with its 95 % interval, the median requests served by the canary before the rollback, and how many ended
+ * undecided within the horizon. Arguments: canaries per kind for the table, and for the tuning (default: the same).
  */
 public final class CanarySimulation {
     static final int RATE_PER_MINUTE = 120;
@@ -57,27 +61,120 @@ public final class CanarySimulation {
 
     record Outcome(boolean rolledBack, boolean decided, long canaryRequests) {}
 
+    /** The threshold rule's limits and failed checks before rollback; a limit of 1 or more never fails. */
+    record Rule(double flagRate, double missingRate, double errorRate, double calibration, int failedChecks) {
+        static final Rule FLAGGER = new Rule(FLAG_RATE_LIMIT, MISSING_RATE_LIMIT, ERROR_RATE_LIMIT, CALIBRATION_LIMIT,
+                RULE_FAILED_CHECKS);
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "flag rate > %s, missing > %s, errors > %s or |predicted - observed| > %s"
+                    + " over %d min, rollback after %d failed checks", limit(flagRate), limit(missingRate),
+                    limit(errorRate), limit(calibration), RULE_WINDOW_MINUTES, failedChecks);
+        }
+
+        private static String limit(double value) {
+            return value >= 1 ? "never" : String.format(Locale.ROOT, "%.2f", value);
+        }
+    }
+
+    /** Seeds of the streams the results are measured on; the rule is tuned on {@link #TUNING_SEEDS} instead. */
+    static final long EVALUATION_SEEDS = 0;
+    static final long TUNING_SEEDS = 1L << 40;
+
     public static void main(String[] args) {
         int canaries = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        int tuning = args.length > 1 ? Integer.parseInt(args[1]) : canaries;
+        Rule tuned = tune(tuning, CanaryPolicy.DEFAULT.falseRollbackRate());
         System.out.printf(Locale.ROOT, "%d canaries per kind, %d requests/min, ramp %s, bake %d min, horizon %d h;"
-                + " Vigil: default policy (false-rollback rate %.2f, min %d per slot); rule: flag rate > %.2f, missing"
-                + " > %.2f, errors > %.2f or |predicted - observed| > %.2f over %d min, rollback after %d failed"
-                + " checks%n", canaries, RATE_PER_MINUTE, CanaryRamp.DEFAULT_STEPS, BAKE_MINUTES, HORIZON_MINUTES / 60,
-                CanaryPolicy.DEFAULT.falseRollbackRate(), CanaryPolicy.DEFAULT.minSamplePerSlot(), FLAG_RATE_LIMIT,
-                MISSING_RATE_LIMIT, ERROR_RATE_LIMIT, CALIBRATION_LIMIT, RULE_WINDOW_MINUTES, RULE_FAILED_CHECKS);
-        System.out.println("| kind | method | rolled back | median canary requests to rollback | undecided |");
+                + " Vigil: default policy (false-rollback rate %.2f, min %d per slot, looks at %s rows)%n",
+                canaries, RATE_PER_MINUTE, CanaryRamp.DEFAULT_STEPS, BAKE_MINUTES, HORIZON_MINUTES / 60,
+                CanaryPolicy.DEFAULT.falseRollbackRate(), CanaryPolicy.DEFAULT.minSamplePerSlot(),
+                Arrays.toString(CanaryAnalysis.looks(CanaryPolicy.DEFAULT.minSamplePerSlot())));
+        System.out.println("Flagger-style rule: " + Rule.FLAGGER);
+        System.out.printf(Locale.ROOT, "tuned rule (on %d healthy and %d of each degraded kind, seeds from %d): %s%n",
+                tuning, tuning, TUNING_SEEDS, tuned);
+        System.out.println("| kind | method | rolled back (95 % interval) | median canary requests to rollback"
+                + " | undecided |");
         System.out.println("|---|---|---|---|---|");
         for (Kind kind : Kind.values()) {
             List<Outcome> vigil = new ArrayList<>();
             List<Outcome> rule = new ArrayList<>();
+            List<Outcome> tunedRule = new ArrayList<>();
             for (int i = 0; i < canaries; i++) {
-                long seed = 1_000_003L * (kind.ordinal() + 1) + i;
+                long seed = seed(EVALUATION_SEEDS, kind, i);
                 vigil.add(vigil(new Stream(kind, seed)));
-                rule.add(thresholdRule(new Stream(kind, seed)));
+                RuleTrace trace = RuleTrace.of(new Stream(kind, seed));
+                rule.add(trace.judge(Rule.FLAGGER));
+                tunedRule.add(trace.judge(tuned));
             }
             print(kind, "Vigil", vigil);
-            print(kind, "threshold rule", rule);
+            print(kind, "threshold rule (Flagger's usual limits)", rule);
+            print(kind, "threshold rule (tuned to 1 %)", tunedRule);
         }
+    }
+
+    static long seed(long base, Kind kind, int i) {
+        return base + 1_000_003L * (kind.ordinal() + 1) + i;
+    }
+
+    /**
+     * The threshold rule's limits and K tuned on streams of their own: among the grid's rules that roll back at most
+     * {@code falseRollbackRate} of the healthy tuning canaries, the one that detects the most degraded tuning canaries
+     * (summed over the kinds), the fewest canary requests to rollback on average breaking ties.
+     */
+    static Rule tune(int canaries, double falseRollbackRate) {
+        double[] flag = {0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 1};
+        double[] missing = {0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 1};
+        double[] error = {0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 1};
+        double[] calibration = {0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 1};
+        int[] checks = {1, 2, 3, 5, 8, 12, 16, 20, 25, 30, 40};
+        List<List<RuleTrace>> traces = new ArrayList<>();
+        for (Kind kind : Kind.values()) {
+            List<RuleTrace> ofKind = new ArrayList<>();
+            for (int i = 0; i < canaries; i++) {
+                ofKind.add(RuleTrace.of(new Stream(kind, seed(TUNING_SEEDS, kind, i))));
+            }
+            traces.add(ofKind);
+        }
+        Rule best = null;
+        long bestDetected = -1;
+        long bestDelay = Long.MAX_VALUE;
+        for (double f : flag) {
+            for (double m : missing) {
+                for (double e : error) {
+                    for (double c : calibration) {
+                        for (int k : checks) {
+                            Rule rule = new Rule(f, m, e, c, k);
+                            long falseRollbacks = 0;
+                            for (RuleTrace t : traces.get(Kind.HEALTHY.ordinal())) {
+                                falseRollbacks += t.judge(rule).rolledBack() ? 1 : 0;
+                            }
+                            if (falseRollbacks > falseRollbackRate * canaries) {
+                                continue;
+                            }
+                            long detected = 0;
+                            long delay = 0;
+                            for (int kind = 1; kind < traces.size(); kind++) {
+                                for (RuleTrace t : traces.get(kind)) {
+                                    Outcome o = t.judge(rule);
+                                    if (o.rolledBack()) {
+                                        detected++;
+                                        delay += o.canaryRequests();
+                                    }
+                                }
+                            }
+                            if (detected > bestDetected || detected == bestDetected && delay < bestDelay) {
+                                best = rule;
+                                bestDetected = detected;
+                                bestDelay = delay;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return best;
     }
 
     private static void print(Kind kind, String method, List<Outcome> outcomes) {
@@ -85,139 +182,174 @@ public final class CanarySimulation {
         long undecided = outcomes.stream().filter(o -> !o.decided()).count();
         long[] delays = outcomes.stream().filter(Outcome::rolledBack).mapToLong(Outcome::canaryRequests).sorted().toArray();
         String median = delays.length == 0 ? "-" : Long.toString(delays[delays.length / 2]);
-        System.out.printf(Locale.ROOT, "| %s | %s | %.1f %% (%d of %d) | %s | %d |%n", kind.name().toLowerCase(Locale.ROOT)
-                .replace('_', '-'), method, 100.0 * rolledBack / outcomes.size(), rolledBack, outcomes.size(), median,
-                undecided);
+        double[] interval = clopperPearson95(rolledBack, outcomes.size());
+        System.out.printf(Locale.ROOT, "| %s | %s | %.1f %% (%d of %d; %.1f-%.1f %%) | %s | %d |%n",
+                kind.name().toLowerCase(Locale.ROOT).replace('_', '-'), method, 100.0 * rolledBack / outcomes.size(),
+                rolledBack, outcomes.size(), 100 * interval[0], 100 * interval[1], median, undecided);
     }
 
-    /** Vigil's method: judge each step when its bake time is over, extend while either side has too few. */
+    /** The exact (Clopper-Pearson) 95 % interval of a proportion. */
+    static double[] clopperPearson95(long events, long trials) {
+        double lower = events == 0 ? 0
+                : BetaDistribution.of(events, trials - events + 1.0).inverseCumulativeProbability(0.025);
+        double upper = events == trials ? 1
+                : BetaDistribution.of(events + 1.0, (double) (trials - events)).inverseSurvivalProbability(0.025);
+        return new double[] {lower, upper};
+    }
+
+    /** Vigil's method: the controller's analysis and its move of the ramp, at each look when the bake time is over. */
     static Outcome vigil(Stream stream) {
         Instant t0 = Instant.parse("2026-12-01T00:00:00Z");
         CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, BAKE_MINUTES * 60L, CanaryPolicy.DEFAULT,
                 CanaryStatus.RUNNING, 0, t0, t0.plusSeconds(BAKE_MINUTES * 60L), 0, "simulation", t0, "started", "", List.of());
-        WindowSample canary = new WindowSample(50_000, stream.seed);
-        WindowSample stable = new WindowSample(50_000, stream.seed + 1);
-        long[] canaryRequests = new long[2]; // answered, failed
-        long[] stableRequests = new long[2];
-        LabelledSample canaryLabelled = new LabelledSample(50_000, stream.seed + 3);
-        LabelledSample stableLabelled = new LabelledSample(50_000, stream.seed + 4);
-        int judgeAt = BAKE_MINUTES;
+        Window window = new Window(stream.seed);
         long canaryServed = 0;
         for (int minute = 1; minute <= HORIZON_MINUTES; minute++) {
             int weight = ramp.weightBasisPoints();
             for (Request r : stream.minute()) {
-                if (r.bucket() < weight) {
-                    canaryServed++;
-                    if (r.canaryFailed()) {
-                        canaryRequests[1]++;
-                    } else {
-                        canaryRequests[0]++;
-                        canary.add(r.canaryScore(), r.canaryScore() >= 0.5, r.canaryMissing());
-                        canaryLabelled.add(r.canaryScore(), r.outcome());
-                    }
-                } else if (r.stableFailed()) {
-                    stableRequests[1]++;
-                } else {
-                    stableRequests[0]++;
-                    stable.add(r.stableScore(), r.stableScore() >= 0.5, r.stableMissing());
-                    stableLabelled.add(r.stableScore(), r.outcome());
-                }
+                boolean toCanary = r.bucket() < weight;
+                canaryServed += toCanary ? 1 : 0;
+                window.add(r, toCanary);
             }
-            if (minute < judgeAt) {
+            Instant now = t0.plusSeconds(minute * 60L);
+            if (now.isBefore(ramp.judgeAt())) {
                 continue;
             }
-            StepAnalysis analysis = CanaryAnalysis.judge(ramp, canary, stable,
-                    new RequestSample(canaryRequests[0], 0, canaryRequests[1], LatencyHistogram.empty()),
-                    new RequestSample(stableRequests[0], 0, stableRequests[1], LatencyHistogram.empty()),
-                    canaryLabelled, stableLabelled, t0, t0.plusSeconds(minute * 60L));
-            switch (analysis.decision()) {
-                case StepAnalysis.FAIL -> {
-                    return new Outcome(true, true, canaryServed);
-                }
-                case StepAnalysis.EXTEND -> judgeAt = minute + BAKE_MINUTES;
-                default -> {
-                    if (ramp.lastJudgedStep()) {
-                        return new Outcome(false, true, canaryServed);
-                    }
-                    ramp = ramp.with(CanaryStatus.RUNNING, ramp.step() + 1, t0, t0, 0, "stepped", "", null);
-                    canary = new WindowSample(50_000, stream.seed + 2L * minute);
-                    stable = new WindowSample(50_000, stream.seed + 2L * minute + 1);
-                    canaryRequests = new long[2];
-                    stableRequests = new long[2];
-                    canaryLabelled = new LabelledSample(50_000, stream.seed + 2L * minute + 3);
-                    stableLabelled = new LabelledSample(50_000, stream.seed + 2L * minute + 4);
-                    judgeAt = minute + BAKE_MINUTES;
-                }
+            StepAnalysis analysis = CanaryAnalysis.judge(ramp, window.canary, window.stable,
+                    new RequestSample(window.canaryRequests[0], 0, window.canaryRequests[1], LatencyHistogram.empty()),
+                    new RequestSample(window.stableRequests[0], 0, window.stableRequests[1], LatencyHistogram.empty()),
+                    window.canaryLabelled, window.stableLabelled, ramp.stepStartedAt(), now);
+            int step = ramp.step();
+            ramp = CanaryAnalysis.advance(ramp, analysis, now);
+            if (ramp.status() == CanaryStatus.ROLLED_BACK) {
+                return new Outcome(true, true, canaryServed);
+            }
+            if (ramp.status() == CanaryStatus.PROMOTED) {
+                return new Outcome(false, true, canaryServed);
+            }
+            if (ramp.step() != step) {
+                window = new Window(stream.seed + 7L * minute);
             }
         }
         return new Outcome(false, false, canaryServed);
     }
 
-    /** The threshold rule: the same ramp and bake time, a check a minute, rollback after K failed checks. */
-    static Outcome thresholdRule(Stream stream) {
-        List<Integer> steps = CanaryRamp.DEFAULT_STEPS;
-        int step = 0;
-        int stepStarted = 0;
-        int failedChecks = 0;
-        long canaryServed = 0;
-        // per minute: canary requests, flagged, missing, failed; and the sums of predicted risks and outcomes
-        int[][] window = new int[RULE_WINDOW_MINUTES][4];
-        double[][] risks = new double[RULE_WINDOW_MINUTES][2];
-        for (int minute = 1; minute <= HORIZON_MINUTES; minute++) {
-            int weight = steps.get(step);
-            int[] now = window[minute % RULE_WINDOW_MINUTES];
-            double[] risk = risks[minute % RULE_WINDOW_MINUTES];
-            Arrays.fill(now, 0);
-            Arrays.fill(risk, 0);
-            for (Request r : stream.minute()) {
-                if (r.bucket() < weight) {
-                    canaryServed++;
-                    now[0]++;
-                    if (r.canaryFailed()) {
-                        now[3]++;
-                    } else {
-                        now[1] += r.canaryScore() >= 0.5 ? 1 : 0;
-                        now[2] += r.canaryMissing() ? 1 : 0;
-                        risk[0] += r.canaryScore();
-                        risk[1] += r.outcome() ? 1 : 0;
+    /** What the controller reads for a step's window: predictions, request counts and labelled predictions per slot. */
+    private static final class Window {
+        final WindowSample canary;
+        final WindowSample stable;
+        final LabelledSample canaryLabelled;
+        final LabelledSample stableLabelled;
+        final long[] canaryRequests = new long[2]; // answered, failed
+        final long[] stableRequests = new long[2];
+
+        Window(long seed) {
+            canary = new WindowSample(50_000, seed);
+            stable = new WindowSample(50_000, seed + 1);
+            canaryLabelled = new LabelledSample(50_000, seed + 2);
+            stableLabelled = new LabelledSample(50_000, seed + 3);
+        }
+
+        /** A request answered (or failed) by the canary, or by stable. */
+        void add(Request r, boolean toCanary) {
+            long[] requests = toCanary ? canaryRequests : stableRequests;
+            if (toCanary ? r.canaryFailed() : r.stableFailed()) {
+                requests[1]++;
+                return;
+            }
+            requests[0]++;
+            double score = toCanary ? r.canaryScore() : r.stableScore();
+            (toCanary ? canary : stable).add(score, score >= 0.5, toCanary ? r.canaryMissing() : r.stableMissing());
+            (toCanary ? canaryLabelled : stableLabelled).add(score, r.outcome());
+        }
+    }
+
+    /**
+     * What the threshold rule sees of one stream: the same ramp and bake time (it never extends, so the schedule does
+     * not depend on its limits), and at each minute's check the canary's rates over the last five minutes and the
+     * canary requests served so far. Any rule's outcome on the stream follows from it.
+     */
+    record RuleTrace(double[] flagRate, double[] missingRate, double[] errorRate, double[] calibration,
+            long[] served) {
+        static final double NO_DATA = -1;
+
+        static RuleTrace of(Stream stream) {
+            List<Integer> steps = CanaryRamp.DEFAULT_STEPS;
+            int minutes = BAKE_MINUTES * (steps.size() - 1);
+            double[][] stats = new double[4][minutes];
+            long[] served = new long[minutes];
+            int step = 0;
+            int stepStarted = 0;
+            long canaryServed = 0;
+            // per minute: canary requests, flagged, missing, failed; and the sums of predicted risks and outcomes
+            int[][] window = new int[RULE_WINDOW_MINUTES][4];
+            double[][] risks = new double[RULE_WINDOW_MINUTES][2];
+            for (int minute = 1; minute <= minutes; minute++) {
+                int weight = steps.get(step);
+                int[] now = window[minute % RULE_WINDOW_MINUTES];
+                double[] risk = risks[minute % RULE_WINDOW_MINUTES];
+                Arrays.fill(now, 0);
+                Arrays.fill(risk, 0);
+                for (Request r : stream.minute()) {
+                    if (r.bucket() < weight) {
+                        canaryServed++;
+                        now[0]++;
+                        if (r.canaryFailed()) {
+                            now[3]++;
+                        } else {
+                            now[1] += r.canaryScore() >= 0.5 ? 1 : 0;
+                            now[2] += r.canaryMissing() ? 1 : 0;
+                            risk[0] += r.canaryScore();
+                            risk[1] += r.outcome() ? 1 : 0;
+                        }
+                    }
+                }
+                int n = 0;
+                int flagged = 0;
+                int missing = 0;
+                int failed = 0;
+                for (int[] m : window) {
+                    n += m[0];
+                    flagged += m[1];
+                    missing += m[2];
+                    failed += m[3];
+                }
+                int answered = n - failed;
+                double predicted = 0;
+                double observed = 0;
+                for (double[] m : risks) {
+                    predicted += m[0];
+                    observed += m[1];
+                }
+                // An empty window is no data: not a failed check (kinder to the rule than Flagger's default).
+                int i = minute - 1;
+                stats[0][i] = answered > 0 ? (double) flagged / answered : NO_DATA;
+                stats[1][i] = answered > 0 ? (double) missing / answered : NO_DATA;
+                stats[2][i] = n > 0 ? (double) failed / n : NO_DATA;
+                stats[3][i] = answered > 0 ? Math.abs(predicted - observed) / answered : NO_DATA;
+                served[i] = canaryServed;
+                if (minute - stepStarted >= BAKE_MINUTES) {
+                    step++;
+                    stepStarted = minute;
+                }
+            }
+            return new RuleTrace(stats[0], stats[1], stats[2], stats[3], served);
+        }
+
+        /** The rule on this stream: rolled back at the K-th failed check, or promoted after the last step. */
+        Outcome judge(Rule rule) {
+            int failedChecks = 0;
+            for (int i = 0; i < served.length; i++) {
+                if (flagRate[i] > rule.flagRate() || missingRate[i] > rule.missingRate()
+                        || errorRate[i] > rule.errorRate() || calibration[i] > rule.calibration()) {
+                    failedChecks++;
+                    if (failedChecks >= rule.failedChecks()) {
+                        return new Outcome(true, true, served[i]);
                     }
                 }
             }
-            int n = 0;
-            int flagged = 0;
-            int missing = 0;
-            int failed = 0;
-            for (int[] m : window) {
-                n += m[0];
-                flagged += m[1];
-                missing += m[2];
-                failed += m[3];
-            }
-            int answered = n - failed;
-            double predicted = 0;
-            double observed = 0;
-            for (double[] m : risks) {
-                predicted += m[0];
-                observed += m[1];
-            }
-            boolean miscalibrated = answered > 0 && Math.abs(predicted - observed) / answered > CALIBRATION_LIMIT;
-            // An empty window is no data: not a failed check (kinder to the rule than Flagger's default).
-            if (n > 0 && ((double) failed / n > ERROR_RATE_LIMIT || miscalibrated || answered > 0
-                    && ((double) flagged / answered > FLAG_RATE_LIMIT || (double) missing / answered > MISSING_RATE_LIMIT))) {
-                failedChecks++;
-                if (failedChecks >= RULE_FAILED_CHECKS) {
-                    return new Outcome(true, true, canaryServed);
-                }
-            }
-            if (minute - stepStarted >= BAKE_MINUTES) {
-                if (step == steps.size() - 2) {
-                    return new Outcome(false, true, canaryServed);
-                }
-                step++;
-                stepStarted = minute;
-            }
+            return new Outcome(false, true, served[served.length - 1]);
         }
-        return new Outcome(false, false, canaryServed);
     }
 
     /** A seeded stream of requests, minute by minute. */

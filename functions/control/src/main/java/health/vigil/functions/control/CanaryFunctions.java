@@ -98,7 +98,8 @@ public final class CanaryFunctions {
             body.put("status", ramp.status());
             body.put("policy", ramp.policy());
             body.put("metrics", CanaryAnalysis.METRICS);
-            body.put("testLevel", CanaryAnalysis.testLevel(ramp));
+            body.put("metricShares", CanaryAnalysis.SHARES);
+            body.put("stepBudget", CanaryAnalysis.stepBudget(ramp));
             body.put("steps", ramp.analyses());
             return body;
         });

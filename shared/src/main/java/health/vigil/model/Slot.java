@@ -15,9 +15,12 @@ public enum Slot {
      */
     BATCH;
 
+    /** Computed once: every prediction-log record writes it. */
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     @JsonValue
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     @JsonCreator

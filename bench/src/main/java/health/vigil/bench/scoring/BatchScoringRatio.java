@@ -16,10 +16,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -57,7 +60,8 @@ public final class BatchScoringRatio {
         // Partitions small enough that every worker has work: a quarter of the file per worker, at most the default.
         long fileBytes = (long) rows * (width * 11L + 16);
         BatchSettings settings = new BatchSettings(Math.min(BatchSettings.DEFAULTS.partitionBytes(),
-                Math.max(1 << 20, fileBytes / (4L * workers))), CHUNK_ROWS, BatchSettings.DEFAULTS.maxLineBytes());
+                Math.max(1 << 20, fileBytes / (4L * workers))), CHUNK_ROWS, BatchSettings.DEFAULTS.checkpointChunks(),
+                BatchSettings.DEFAULTS.maxLineBytes());
         try (BenchmarkPlatform bench = BenchmarkPlatform.start(PredictionLogDurability.DEFAULT,
                 b -> b.workQueue((queue, id, message) -> queued.add(message)).batchSettings(settings))) {
             Path csv = Files.createTempFile(bench.home(), "patients", ".csv");
@@ -76,8 +80,17 @@ public final class BatchScoringRatio {
                 options.setIntraOpNumThreads(1);
                 try (OrtSession session = env.createSession(bench.sample().onnx(), options)) {
                     for (int round = 1; round <= rounds; round++) {
+                        long cpuBefore = processCpuNanos();
                         double bare = bareRowsPerSecond(env, session, matrix, rows, width, workers);
+                        double bareCpu = (processCpuNanos() - cpuBefore) / 1e9;
+                        cpuBefore = processCpuNanos();
                         Measured vigil = vigilRun(bench, queued, workers);
+                        double vigilCpu = (processCpuNanos() - cpuBefore) / 1e9;
+                        // CPU time of the whole process (both phases include GC and the JIT; Vigil's includes the
+                        // drain): on a shared machine, rows per CPU second move less with the load than wall time.
+                        System.out.printf(Locale.ROOT, "round %d CPU: bare %,.0f rows per CPU second | Vigil %,.0f"
+                                + " rows per CPU second (drain included) | ratio %.2fx%n", round, rows / bareCpu,
+                                rows / vigilCpu, bareCpu / vigilCpu);
                         System.out.printf(Locale.ROOT, "round %d: bare OrtSession.run %,.0f rows/s | Vigil batch %,.0f"
                                 + " rows/s (%,d scored) | ratio %.2fx of bare | heap before the job %,d MiB (the"
                                 + " benchmark's own float rows), peak during it %,d MiB%n",
@@ -172,12 +185,20 @@ public final class BatchScoringRatio {
         ExecutorService pool = Executors.newFixedThreadPool(workers);
         try {
             long started = System.nanoTime();
+            long drainCpu = drainCpuNanos();
+            long planCpu = THREADS.getCurrentThreadCpuTime();
             BatchJob job = batches.submit(new BatchRequest(bench.sample().manifest().name(), null, "bench/patients.csv",
                     false), "bench");
+            planCpu = THREADS.getCurrentThreadCpuTime() - planCpu;
+            AtomicLong workerCpu = new AtomicLong();
             List<Future<?>> runs = new ArrayList<>();
             for (String m; (m = queued.poll()) != null; ) {
                 String message = m;
-                runs.add(pool.submit(() -> batches.scorePartition(message)));
+                runs.add(pool.submit(() -> {
+                    long cpu = THREADS.getCurrentThreadCpuTime();
+                    batches.scorePartition(message);
+                    workerCpu.addAndGet(THREADS.getCurrentThreadCpuTime() - cpu);
+                }));
             }
             for (Future<?> run : runs) {
                 run.get();
@@ -187,11 +208,35 @@ public final class BatchScoringRatio {
             if (status.state() != BatchStatus.State.COMPLETED) {
                 throw new IllegalStateException("the batch job ended " + status.state() + ": " + status.failure());
             }
+            // Wait for the drain (a scan waits) so its CPU is counted here, not in the next round's bare run.
+            bench.platform().predictionLog().scan(bench.sample().manifest().name(), Instant.EPOCH,
+                    Instant.EPOCH.plusNanos(1), r -> { });
+            drainCpu = drainCpuNanos() - drainCpu;
+            System.out.printf(Locale.ROOT, "  Vigil thread CPU per row: planning pass %.2f us, partition workers %.2f us,"
+                    + " prediction-log drain %.2f us%n", planCpu / 1e3 / job.rows(), workerCpu.get() / 1e3 / job.rows(),
+                    drainCpu / 1e3 / job.rows());
             return new Measured(job.rows() / seconds, status.scored(), peak.get(), baseline);
         } finally {
             pool.shutdown();
             sampler.interrupt();
         }
+    }
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    /** The CPU time of the prediction log's drain thread so far. */
+    private static long drainCpuNanos() {
+        for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t != null && t.getThreadName().contains("prediction-log-drain")) {
+                return Math.max(0, THREADS.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return 0;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static String peakResident() throws IOException {

@@ -26,9 +26,9 @@ import health.vigil.port.WorkQueue;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.scoring.LoadedModels;
-import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScorableModel;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
@@ -58,10 +58,11 @@ import java.util.regex.Pattern;
  * to finish merges the chunks into one results file and a summary in {@code batch-output}. Every prediction is
  * in the prediction log under the job's id.
  *
- * <p>Memory is bounded by a chunk, whatever the file's size. A partition checkpoints after each chunk; a run
- * that dies between logging a chunk's predictions and its checkpoint is resumed from the checkpoint, and the
- * resumed run looks in the prediction log for the rows it already scored (their prediction ids are fixed by the
- * job and the row) instead of scoring them again. Everything written is create-once or a checkpoint that only
+ * <p>Memory is bounded by a checkpoint's worth of chunks, whatever the file's size. A partition logs each chunk's
+ * predictions with one append, and writes its results and a checkpoint every {@link BatchSettings#checkpointChunks}
+ * chunks; a run that dies between logging predictions and the next checkpoint is resumed from the last one, and
+ * the resumed run looks in the prediction log for the rows the dead run could have reached (their prediction ids
+ * are fixed by the job and the row) instead of scoring them again. Everything written is create-once or a checkpoint that only
  * moves forward, so a redelivered message or a replayed BlobCreated adds nothing.
  *
  * <p>Layout of {@code batch-output/{id}/}: {@code job.json} (the plan), {@code partitions/{k}/checkpoint.json},
@@ -296,38 +297,66 @@ public final class BatchService {
     private void score(BatchJob job, BatchPartition partition) {
         ScorableModel model = models.get(registry.getVersion(job.model(), job.version()));
         RowParser parser = new RowParser(job.format(), job.header(), model.validator().schema());
-        ChunkScorer scorer = new ChunkScorer(job.id(), model, pseudonymizer, job.explain());
+        CsvRowDecoder decoder = job.format() == BatchFormat.CSV
+                ? CsvRowDecoder.of(model.pipeline(), model.validator().schema(), job.header()).orElse(null) : null;
+        ChunkScorer scorer = new ChunkScorer(job.id(), model, pseudonymizer, job.explain(), parser, decoder);
         Optional<BatchCheckpoint> saved = read(checkpointName(job.id(), partition.index()), BatchCheckpoint.class);
         BatchCheckpoint checkpoint;
+        Map<Long, PredictionRecord> loggedEarlier;
         if (saved.isPresent()) {
             checkpoint = saved.get();
+            loggedEarlier = loggedEarlier(job, partition, checkpoint);
         } else {
-            // Written before the first chunk, so a run that dies in it is resumed with a short window to search.
-            checkpoint = BatchCheckpoint.start(partition, clock.instant());
+            // Written before anything is logged, so a run that dies after logging always leaves one to resume from.
+            checkpoint = BatchCheckpoint.start(partition, clock.instant(), settings.rowsPerCheckpoint());
             writeCheckpoint(job.id(), checkpoint);
+            loggedEarlier = new HashMap<>();
         }
-        boolean firstChunk = true;
         try (LineReader lines = new LineReader(artifacts.open(job.inputContainer(), job.inputName(),
                 checkpoint.nextByte()), checkpoint.nextByte(), partition.endByte(), settings.maxLineBytes())) {
             long row = checkpoint.nextRow();
+            // The chunks since the last checkpoint: their result lines and counts, made durable together.
+            ResultLines results = new ResultLines((int) Math.min(64L << 20, settings.rowsPerCheckpoint() * 192));
+            long scored = 0;
+            Map<String, Long> refusals = new HashMap<>();
+            int chunks = 0;
             while (true) {
                 List<ChunkScorer.Row> rows = new ArrayList<>(Math.min(settings.chunkRows(), (int) partition.rows()));
                 while (rows.size() < settings.chunkRows() && lines.next()) {
-                    rows.add(parse(parser, row++, lines));
+                    rows.add(line(row++, lines));
+                }
+                if (!rows.isEmpty()) {
+                    Map<Long, PredictionRecord> logged = new HashMap<>();
+                    if (!loggedEarlier.isEmpty()) {
+                        for (ChunkScorer.Row r : rows) {
+                            PredictionRecord earlier = loggedEarlier.remove(r.number());
+                            if (earlier != null) {
+                                logged.put(r.number(), earlier);
+                            }
+                        }
+                    }
+                    ChunkScorer.Outcome outcome = scorer.score(rows, logged, clock.instant());
+                    log.append(outcome.predictions());
+                    scorer.writeResults(rows, outcome, results);
+                    scored += outcome.scored().size();
+                    refusalKinds(outcome).forEach((k, v) -> refusals.merge(k, v, Long::sum));
+                    chunks++;
+                }
+                if (chunks > 0 && (chunks == settings.checkpointChunks() || rows.isEmpty())) {
+                    // The results first: a checkpoint never points past results that are not written.
+                    artifacts.put(ArtifactStore.BATCH_OUTPUT, chunkName(job.id(), partition.index(),
+                            checkpoint.chunks()), results.read(), true);
+                    checkpoint = checkpoint.next(lines.position(), row, scored, refusals, clock.instant(),
+                            settings.rowsPerCheckpoint());
+                    writeCheckpoint(job.id(), checkpoint);
+                    results.reset();
+                    scored = 0;
+                    refusals.clear();
+                    chunks = 0;
                 }
                 if (rows.isEmpty()) {
                     break;
                 }
-                // Only the first chunk after a checkpoint can hold rows an earlier run logged before it stopped.
-                Map<Long, PredictionRecord> logged = firstChunk ? loggedEarlier(job, checkpoint, rows) : Map.of();
-                firstChunk = false;
-                ChunkScorer.Outcome outcome = scorer.score(rows, logged, clock.instant());
-                log.append(outcome.predictions());
-                artifacts.put(ArtifactStore.BATCH_OUTPUT, chunkName(job.id(), partition.index(), checkpoint.chunks()),
-                        new ByteArrayInputStream(scorer.results(rows, outcome)), true);
-                checkpoint = checkpoint.next(lines.position(), row, outcome.scored().size(), refusalKinds(outcome),
-                        clock.instant());
-                writeCheckpoint(job.id(), checkpoint);
             }
         }
         if (checkpoint.nextRow() != partition.firstRow() + partition.rows()) {
@@ -343,19 +372,26 @@ public final class BatchService {
         }
     }
 
-    private static ChunkScorer.Row parse(RowParser parser, long row, LineReader lines) {
+    /** The result lines since the last checkpoint, read back for the results blob without a copy. */
+    private static final class ResultLines extends ByteArrayOutputStream {
+        ResultLines(int size) {
+            super(size);
+        }
+
+        InputStream read() {
+            return new ByteArrayInputStream(buf, 0, count);
+        }
+    }
+
+    /** The line the reader is on, as a row to score, or the reason it is not one. */
+    private static ChunkScorer.Row line(long row, LineReader lines) {
         if (lines.tooLong()) {
             return new ChunkScorer.Row(row, null, "it is longer than the limit for one line");
         }
         if (isBlank(lines.bytes(), lines.length())) {
             return new ChunkScorer.Row(row, null, "it is empty");
         }
-        try {
-            PatientRow parsed = parser.parse(row, lines.bytes(), lines.length());
-            return new ChunkScorer.Row(row, parsed, null);
-        } catch (RowParser.MalformedRow e) {
-            return new ChunkScorer.Row(row, null, e.getMessage());
-        }
+        return new ChunkScorer.Row(row, java.util.Arrays.copyOf(lines.bytes(), lines.length()), null);
     }
 
     private static boolean isBlank(byte[] bytes, int length) {
@@ -368,16 +404,22 @@ public final class BatchService {
     }
 
     /**
-     * The predictions of these rows that an earlier run logged after the checkpoint and then died before the next
-     * one: found by their fixed prediction ids in the log's window since the checkpoint.
+     * The predictions that an earlier run, resumed from {@code checkpoint}, logged after it and then died before
+     * the next checkpoint: found by their fixed prediction ids, among the rows such a run reaches before its next
+     * checkpoint, in the log's window since the checkpoint. At most one checkpoint's worth of rows.
      */
-    private Map<Long, PredictionRecord> loggedEarlier(BatchJob job, BatchCheckpoint checkpoint,
-            List<ChunkScorer.Row> rows) {
-        Map<String, Long> wanted = new HashMap<>(rows.size() * 2);
-        for (ChunkScorer.Row r : rows) {
-            wanted.put(ChunkScorer.predictionId(job.id(), r.number()), r.number());
+    private Map<Long, PredictionRecord> loggedEarlier(BatchJob job, BatchPartition partition,
+            BatchCheckpoint checkpoint) {
+        long reach = checkpoint.rowsUntilNext() > 0 ? checkpoint.rowsUntilNext() : settings.chunkRows();
+        long end = Math.min(partition.firstRow() + partition.rows(), checkpoint.nextRow() + reach);
+        Map<String, Long> wanted = new HashMap<>();
+        for (long r = checkpoint.nextRow(); r < end; r++) {
+            wanted.put(ChunkScorer.predictionId(job.id(), r), r);
         }
         Map<Long, PredictionRecord> found = new HashMap<>();
+        if (wanted.isEmpty()) {
+            return found;
+        }
         Instant now = clock.instant();
         log.scan(job.model(), checkpoint.at(), now.plusNanos(1), r -> {
             if (job.id().equals(r.batchId())) {

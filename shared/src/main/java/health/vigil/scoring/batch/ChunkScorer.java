@@ -17,7 +17,10 @@ import health.vigil.scoring.ScoringService;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,7 +36,9 @@ import java.util.UUID;
  * Scores one chunk of a batch file with one version: each row is checked on its own (a refused row is reported
  * with its reasons and the others are scored), the valid rows go through the version's feature pipeline into one
  * matrix and one ONNX Runtime run, and are explained when asked. The same validator, pipeline, runtime and
- * explainer as {@code POST /score}; what differs is that one bad row refuses that row, not the request.
+ * explainer as {@code POST /score}; what differs is that one bad row refuses that row, not the request. A CSV row
+ * of a model with the identity pipeline is first offered to the {@link CsvRowDecoder}, which writes a plainly
+ * valid row straight into the matrix; whatever it does not vouch for takes the general path.
  */
 final class ChunkScorer {
     private static final int TOP_FACTORS = 5;
@@ -42,24 +47,47 @@ final class ChunkScorer {
     private final ScorableModel model;
     private final Pseudonymizer pseudonymizer;
     private final boolean explain;
+    private final RowParser parser;
+    private final CsvRowDecoder decoder;
 
-    ChunkScorer(String batchId, ScorableModel model, Pseudonymizer pseudonymizer, boolean explain) {
+    /** {@code decoder} is null when every row takes the general path (JSON Lines, explanations, other pipelines). */
+    ChunkScorer(String batchId, ScorableModel model, Pseudonymizer pseudonymizer, boolean explain, RowParser parser,
+            CsvRowDecoder decoder) {
         this.batchId = batchId;
         this.model = model;
         this.pseudonymizer = pseudonymizer;
         this.explain = explain;
+        this.parser = parser;
+        this.decoder = explain ? null : decoder;
     }
 
-    /** A row of the file as read: parsed, or the reason it is not a row. */
-    record Row(long number, PatientRow parsed, String malformed) {}
+    /** A line of the file as read (exactly its bytes), or the reason it is not a row at all. */
+    record Row(long number, byte[] line, String malformed) {}
 
     /** A chunk's outcome: the predictions to log, and per row either its prediction or its refusal reasons. */
     record Outcome(List<PredictionRecord> predictions, Map<Long, PredictionRecord> scored,
             Map<Long, List<String>> refused) {}
 
-    /** The prediction id of a row of a job: the same on every attempt, so a resumed run finds what it logged. */
+    /** One MD5 per thread, instead of a provider look-up and a new digest for every row. */
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides MD5", e);
+        }
+    });
+
+    /**
+     * The prediction id of a row of a job: the same on every attempt, so a resumed run finds what it logged. It is
+     * {@link UUID#nameUUIDFromBytes} of {@code batch:{id}:row:{row}} (a version 3 UUID), computed with a reused
+     * digest; ids logged by earlier releases are the same.
+     */
     static String predictionId(String batchId, long row) {
-        return UUID.nameUUIDFromBytes(("batch:" + batchId + ":row:" + row).getBytes(StandardCharsets.UTF_8)).toString();
+        byte[] md5 = MD5.get().digest(("batch:" + batchId + ":row:" + row).getBytes(StandardCharsets.UTF_8));
+        md5[6] = (byte) ((md5[6] & 0x0f) | 0x30);
+        md5[8] = (byte) ((md5[8] & 0x3f) | 0x80);
+        ByteBuffer bits = ByteBuffer.wrap(md5);
+        return new UUID(bits.getLong(), bits.getLong()).toString();
     }
 
     /** Scores the rows not in {@code alreadyLogged} (predictions of an earlier, interrupted attempt). */
@@ -80,21 +108,37 @@ final class ChunkScorer {
                 refused.put(row.number(), List.of("malformed row: " + row.malformed()));
                 continue;
             }
-            RecordValidator.Checked checked = validator.check(0, row.parsed().features(), Set.of());
-            if (!checked.valid()) {
-                refused.put(row.number(), checked.problems());
-                continue;
+            int offset = valid.size() * width;
+            String patientId = decoder == null ? null : decoder.decode(row.line(), row.line().length, matrix, offset);
+            Map<String, Object> checkedValues = null;
+            if (patientId == null) {
+                PatientRow parsed;
+                try {
+                    parsed = parser.parse(row.number(), row.line(), row.line().length);
+                } catch (RowParser.MalformedRow e) {
+                    refused.put(row.number(), List.of("malformed row: " + e.getMessage()));
+                    continue;
+                }
+                RecordValidator.Checked checked = validator.check(0, parsed.features(), Set.of());
+                if (!checked.valid()) {
+                    refused.put(row.number(), checked.problems());
+                    continue;
+                }
+                patientId = parsed.patientId();
+                checkedValues = checked.values();
             }
             String pseudonym;
             try {
-                pseudonym = pseudonymizer.pseudonym(row.parsed().patientId());
-                model.pipeline().transform(checked.values(), matrix, valid.size() * width);
+                pseudonym = pseudonymizer.pseudonym(patientId);
+                if (checkedValues != null) {
+                    model.pipeline().transform(checkedValues, matrix, offset);
+                }
             } catch (ValidationException e) {
                 refused.put(row.number(), List.of(e.getMessage()));
                 continue;
             }
             valid.add(row);
-            values.add(checked.values());
+            values.add(checkedValues);
             pseudonyms.add(pseudonym);
         }
         List<PredictionRecord> predictions = new ArrayList<>(valid.size());
@@ -126,12 +170,11 @@ final class ChunkScorer {
     }
 
     /**
-     * The chunk's lines of the results file, in row order: a scored row's prediction (with its top factors when
-     * explained: feature and signed contribution, never the value), or a refused row's reasons.
+     * Appends the chunk's lines of the results file to {@code out}, in row order: a scored row's prediction (with its
+     * top factors when explained: feature and signed contribution, never the value), or a refused row's reasons.
      */
-    byte[] results(List<Row> rows, Outcome outcome) {
+    void writeResults(List<Row> rows, Outcome outcome, ByteArrayOutputStream out) {
         OutputSpec output = model.record().manifest().output();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(rows.size() * 160);
         try (JsonGenerator json = Json.mapper().getFactory().createGenerator(out)) {
             json.setRootValueSeparator(null);
             for (Row row : rows) {
@@ -164,7 +207,6 @@ final class ChunkScorer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
     }
 
     /** The top factors from the explanation the prediction log keeps (so a resumed row reads the same). */

@@ -102,7 +102,7 @@ final class RowParser {
      * parse stays text, so the validator names the rule it breaks), true/false for a boolean, text otherwise. An
      * unknown column stays text; the validator refuses it by name.
      */
-    private static JsonNode typed(Feature feature, String cell) {
+    static JsonNode typed(Feature feature, String cell) {
         if (feature == null) {
             return TextNode.valueOf(cell);
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ConflictException;
 import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
 import health.vigil.events.BlobCreated;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
@@ -20,7 +21,9 @@ import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.WorkQueue;
 import health.vigil.privacy.Pseudonymizer;
+import health.vigil.scoring.FeatureValidationException;
 import health.vigil.scoring.PatientRow;
+import health.vigil.scoring.ScorableModel;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.security.Principal;
 import health.vigil.testing.governance.SetUpApproval;
@@ -37,12 +40,14 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,13 +60,26 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Batch files scored through the platform's real local stores and a real ONNX model: row by row outcomes,
- * partitions scored in parallel and merged, a run killed between logging a chunk and checkpointing it, and a
- * replayed upload event.
+ * partitions scored in parallel and merged, a run killed between logging chunks and checkpointing them, a replayed
+ * upload event, and CSV rows that take the short way into the model's inputs getting what a score request gets.
  */
 class BatchServiceTest {
     /** Small partitions and chunks, so a 60-row file has several of each. */
     private static final BatchSettings SMALL = new BatchSettings(1_200, 8, 1_024);
     private static final String[] ADMISSION = {"emergency", "urgent", "elective"};
+    private static final List<String> CSV_HEADER = List.of("patientId", "age", "prior_inpatient_stays", "hba1c",
+            "on_insulin", "admission_type", "length_of_stay_days");
+    /** Per column (after patientId): plain values the decoder takes, then spellings it must leave or refuse alike. */
+    private static final String[][] CELLS = {
+        {"71", "18", "110", "+45", "", "17.0", "9.5", "212", "-3", "abc", "1e1", "70.5", "123456789012345678901", "NaN"},
+        {"0", "2", "50", "", "3.0", "51", "two", "-0", "1.5"},
+        {"8.4", "3", "20", "5.", ".5", "12.25", "7.000000001", "", "2.5", "21", "1e1", "6.02E0", "nan", "Infinity",
+            "0x10p0", "5d", "7.1234567890123456789", "  8.1  ", "--8"},
+        {"true", "false", "TRUE", "False", "", "yes", "1"},
+        {"emergency", "urgent", "elective", "", "Emergency", "walk-in"},
+        {"5", "0", "365", "", "12.5", "366", "-0.0", "-1", "4e-1", "forty", "Infinity"},
+    };
+
 
     @TempDir
     Path home;
@@ -182,6 +200,50 @@ class BatchServiceTest {
     }
 
     @Test
+    void aRunKilledSeveralChunksPastItsCheckpointResumesWithoutScoringARowTwice() throws Exception {
+        StringBuilder csv = new StringBuilder("patientId,age,prior_inpatient_stays,hba1c,on_insulin,admission_type,"
+                + "length_of_stay_days\n");
+        for (int row = 1; row <= 40; row++) {
+            csv.append(csvRow(row));
+        }
+        upload("discharges.csv", csv.toString());
+        // Chunks of 8 rows and a checkpoint every 3 chunks: the write after rows 1-24 dies with all 24 logged.
+        BatchSettings everyThirdChunk = new BatchSettings(1 << 20, 8, 3, 1_024);
+        AtomicInteger checkpoints = new AtomicInteger();
+        BatchService crashing = service(new FailingCheckpoints(platform.artifacts(),
+                () -> checkpoints.incrementAndGet() == 2), everyThirdChunk);
+        BatchJob job = crashing.submit(new BatchRequest(model, null, "discharges.csv", false), "analyst");
+        String message = queued.poll();
+
+        assertThatThrownBy(() -> crashing.scorePartition(message)).isInstanceOf(StoreException.class);
+        assertThat(batchPredictions(job.id())).as("three chunks were logged before the crash").hasSize(24);
+
+        AtomicInteger resumedCheckpoints = new AtomicInteger();
+        BatchService restarted = service(new FailingCheckpoints(platform.artifacts(), () -> {
+            resumedCheckpoints.incrementAndGet();
+            return false;
+        }), everyThirdChunk);
+        restarted.scorePartition(message);
+
+        List<PredictionRecord> logged = batchPredictions(job.id());
+        assertThat(logged).hasSize(40);
+        assertThat(logged.stream().map(PredictionRecord::predictionId).distinct().count()).isEqualTo(40);
+        List<JsonNode> results = results(job.id());
+        assertThat(results).extracting(r -> r.get("row").asLong())
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 40).boxed().toList());
+        assertThat(results).allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("scored"));
+        assertThat(results).extracting(r -> r.get("predictionId").asText())
+                .containsExactlyInAnyOrderElementsOf(logged.stream().map(PredictionRecord::predictionId).toList());
+        for (long row : List.of(1L, 24L, 25L, 40L)) {
+            double online = platform.scoring().score(new ScoreRequest(model, null, List.of(patient(row)))).row(0).score();
+            assertThat(results.get((int) row - 1).get("score").asDouble()).as("row %d", row).isEqualTo(online);
+        }
+        // Five chunks, two checkpoints: after rows 1-24 (found in the log) and after rows 25-40.
+        assertThat(resumedCheckpoints).hasValue(2);
+        assertThat(platform.batches().status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
+    @Test
     void aReplayedUploadEventStartsNothingNew() throws Exception {
         upload(model.value() + "/nightly.csv", "patientId,age,prior_inpatient_stays,hba1c,on_insulin,admission_type\n"
                 + csvRow(1).substring(0, csvRow(1).lastIndexOf(',')) + "\n");
@@ -226,6 +288,110 @@ class BatchServiceTest {
         upload("pinned.csv", "patientId,age\nsecret-1,70\n");
         assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, 2, "pinned.csv", false), "analyst"))
                 .isInstanceOf(ConflictException.class).hasMessageContaining("approved");
+    }
+
+    /**
+     * The short way from CSV cells to the model's inputs ({@link CsvRowDecoder}) against the general path a request
+     * takes: for every row, the same status, score and model inputs as {@code POST /score} gives the same patient (the
+     * cells read as {@link RowParser} reads them), or the same refusal reasons.
+     */
+    @Test
+    void aPlainCsvRowTakesTheShortWayAndEveryRowGetsWhatAScoreRequestGets() {
+        ScorableModel scorable = platform.scoring().models().get(new ModelVersion(model, 1));
+        RowParser parser = new RowParser(BatchFormat.CSV, CSV_HEADER, scorable.validator().schema());
+        CsvRowDecoder decoder = CsvRowDecoder.of(scorable.pipeline(), scorable.validator().schema(), CSV_HEADER)
+                .orElseThrow();
+        ChunkScorer scorer = new ChunkScorer("4f1c2a7e-0000-4000-8000-000000000001", scorable,
+                new Pseudonymizer(new byte[32]), false, parser, decoder);
+
+        List<String> lines = new ArrayList<>();
+        // Every spelling of every column once, the other cells plain.
+        for (int column = 0; column < CELLS.length; column++) {
+            for (String cell : CELLS[column]) {
+                String[] row = plainCsvRow(lines.size());
+                row[column + 1] = cell;
+                lines.add(String.join(",", row));
+            }
+        }
+        // Then random mixtures, so rows with several problems are compared too.
+        SplittableRandom random = new SplittableRandom(20261203L);
+        for (int i = 0; i < 400; i++) {
+            String[] row = plainCsvRow(lines.size());
+            for (int column = 0; column < CELLS.length; column++) {
+                if (random.nextInt(3) == 0) {
+                    row[column + 1] = CELLS[column][random.nextInt(CELLS[column].length)];
+                }
+            }
+            lines.add(String.join(",", row));
+        }
+        lines.add("patient-with-a-comma-too-many,71,2,8.4,true,emergency,5,");
+        lines.add("patient-short,71,2");
+        lines.add(",71,2,8.4,true,emergency,5");
+        lines.add("\"quoted-patient\",71,2,8.4,true,emergency,5");
+        lines.add("patiënt-é,71,2,8.4,true,emergency,5");
+        lines.add("p".repeat(300) + ",71,2,8.4,true,emergency,5");
+
+        List<ChunkScorer.Row> rows = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            rows.add(new ChunkScorer.Row(i + 1, lines.get(i).getBytes(StandardCharsets.UTF_8), null));
+        }
+        ChunkScorer.Outcome outcome = scorer.score(rows, Map.of(), Instant.now());
+
+        int decoded = 0;
+        int scored = 0;
+        for (ChunkScorer.Row row : rows) {
+            long n = row.number();
+            String line = lines.get((int) n - 1);
+            float[] inputs = new float[scorable.pipeline().width()];
+            if (decoder.decode(row.line(), row.line().length, inputs, 0) != null) {
+                decoded++;
+            }
+            Expected expected = requestOutcome(parser, scorable, row);
+            if (expected.reasons() != null) {
+                assertThat(outcome.scored()).as("row %d: %s", n, line).doesNotContainKey(n);
+                assertThat(outcome.refused().get(n)).as("row %d: %s", n, line).isEqualTo(expected.reasons());
+            } else {
+                scored++;
+                PredictionRecord p = outcome.scored().get(n);
+                assertThat(p).as("row %d: %s", n, line).isNotNull();
+                assertThat(p.score()).as("row %d: %s", n, line).isEqualTo(expected.score());
+                assertThat(Arrays.equals(p.features(), expected.inputs())).as("row %d: %s inputs %s, expected %s",
+                        n, line, Arrays.toString(p.features()), Arrays.toString(expected.inputs())).isTrue();
+            }
+        }
+        // Not vacuous: the short way took most rows, and both outcomes are well represented.
+        assertThat(decoded).isGreaterThan(lines.size() / 4);
+        assertThat(scored).isGreaterThan(lines.size() / 4);
+        assertThat(outcome.refused().size()).isGreaterThan(lines.size() / 4);
+        assertThat(outcome.refused().values().toString()).doesNotContain("patient-").doesNotContain("212");
+    }
+
+    /** What a score request gives a row: its score and inputs, or its refusal reasons. */
+    private record Expected(Double score, float[] inputs, List<String> reasons) {}
+
+    /** What {@code POST /score} does with the row as the general parser reads it. */
+    private Expected requestOutcome(RowParser parser, ScorableModel scorable, ChunkScorer.Row row) {
+        PatientRow patient;
+        try {
+            patient = parser.parse(row.number(), row.line(), row.line().length);
+        } catch (RowParser.MalformedRow e) {
+            return new Expected(null, null, List.of("malformed row: " + e.getMessage()));
+        }
+        try {
+            double score = platform.scoring().score(new ScoreRequest(model, 1, List.of(patient))).row(0).score();
+            float[] inputs = new float[scorable.pipeline().width()];
+            scorable.pipeline().transform(scorable.validator().validate(patient.features()), inputs, 0);
+            return new Expected(score, inputs, null);
+        } catch (FeatureValidationException e) {
+            // A request numbers its rows; a batch row's number is in its result line instead.
+            return new Expected(null, null, e.problems().stream().map(p -> p.replaceFirst("^row 1: ", "")).toList());
+        } catch (ValidationException e) {
+            return new Expected(null, null, List.of(e.getMessage().replaceFirst("^row 1: ", "")));
+        }
+    }
+
+    private static String[] plainCsvRow(int index) {
+        return new String[] {"patient-" + index, "71", "2", "8.4", "true", "emergency", "5"};
     }
 
     // ------------------------------------------------------------------ helpers

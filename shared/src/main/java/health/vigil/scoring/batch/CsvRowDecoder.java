@@ -1,0 +1,270 @@
+package health.vigil.scoring.batch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.features.FeaturePipeline;
+import health.vigil.features.IdentityPipeline;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import health.vigil.model.FeatureType;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The short way from a CSV line to a model's input row, for a model whose pipeline is the identity: the line's
+ * bytes are split and each cell is checked against its column's feature and written straight into the float row,
+ * without the per-row map of JSON values, the validator's map of typed values and the boxing between them.
+ *
+ * <p>It decides only the rows it can vouch for: every cell a plain valid value (a number in range, true or false,
+ * one of the categories, or empty where the feature is optional). Every other row (a quote or a non-ASCII byte,
+ * the wrong number of cells, a missing required value, a number out of range or that does not parse, an unknown
+ * category, a value under a column the model does not know) is left to {@link RowParser} and the
+ * {@link health.vigil.scoring.RecordValidator}, which score or refuse it with the very reasons a request gets. A
+ * row it accepts gets the floats the general path would give it: the same parsing rules (a cell without a point
+ * or exponent is a whole number, anything else a correctly rounded decimal) and the identity pipeline's encoding.
+ */
+final class CsvRowDecoder {
+    private static final int PATIENT = -1;
+    private static final int UNKNOWN = -2;
+    /** 10^0 .. 10^22: every one is exact as a double, so a mantissa below 2^53 divided by one rounds once. */
+    private static final double[] POWERS_OF_TEN = new double[23];
+    private static final long MAX_EXACT_MANTISSA = 1L << 53;
+
+    static {
+        POWERS_OF_TEN[0] = 1;
+        for (int i = 1; i < POWERS_OF_TEN.length; i++) {
+            POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
+        }
+    }
+
+    private final FeatureSchema schema;
+    /** Per header column: the feature's index in the schema (its column in the model's input), or a marker. */
+    private final int[] columns;
+    /** Per schema feature: the index of each category, for categorical features. */
+    private final Map<String, Integer>[] categories;
+    /** The features no header column carries: always missing, so NaN. */
+    private final int[] absent;
+
+    @SuppressWarnings("unchecked")
+    private CsvRowDecoder(FeatureSchema schema, List<String> header, int[] absent) {
+        this.schema = schema;
+        this.columns = new int[header.size()];
+        for (int c = 0; c < header.size(); c++) {
+            String name = header.get(c);
+            columns[c] = RowParser.PATIENT_ID.equals(name) ? PATIENT : schema.indexOf(name).orElse(UNKNOWN);
+        }
+        this.categories = new Map[schema.size()];
+        for (int i = 0; i < schema.size(); i++) {
+            Feature f = schema.get(i);
+            if (f.type() == FeatureType.CATEGORICAL) {
+                Map<String, Integer> index = new HashMap<>();
+                for (int k = 0; k < f.categories().size(); k++) {
+                    index.put(f.categories().get(k), k);
+                }
+                categories[i] = index;
+            }
+        }
+        this.absent = absent;
+    }
+
+    /**
+     * The decoder for this pipeline and header, or empty when rows must take the general path: the pipeline is not
+     * the identity over the validator's schema, or a required feature has no column (every row is refused).
+     */
+    static Optional<CsvRowDecoder> of(FeaturePipeline pipeline, FeatureSchema validated, List<String> header) {
+        if (!(pipeline instanceof IdentityPipeline) || !pipeline.rawSchema().equals(validated)) {
+            return Optional.empty();
+        }
+        int[] absent = new int[validated.size()];
+        int absentCount = 0;
+        for (int i = 0; i < validated.size(); i++) {
+            Feature f = validated.get(i);
+            if (!header.contains(f.name())) {
+                if (f.required() || f.type() == FeatureType.CODE) {
+                    return Optional.empty();
+                }
+                absent[absentCount++] = i;
+            }
+        }
+        return Optional.of(new CsvRowDecoder(validated, header, java.util.Arrays.copyOf(absent, absentCount)));
+    }
+
+    /**
+     * Writes the row's model inputs to {@code out[offset .. offset + schema size)} and returns its patient id; null
+     * when the general path must decide the row (what was written is then meaningless).
+     */
+    String decode(byte[] line, int length, float[] out, int offset) {
+        for (int i : absent) {
+            out[offset + i] = Float.NaN;
+        }
+        String patientId = null;
+        int column = 0;
+        int start = 0;
+        for (int end = 0; end <= length; end++) {
+            byte b = end < length ? line[end] : (byte) ',';
+            if (b == '"' || b < 0) {
+                return null; // quoting and non-ASCII text are the general parser's
+            }
+            if (b != ',') {
+                continue;
+            }
+            if (column == columns.length) {
+                return null;
+            }
+            int from = start;
+            int to = end;
+            // As String.trim: every character up to the space.
+            while (from < to && (line[from] & 0xff) <= ' ') {
+                from++;
+            }
+            while (to > from && (line[to - 1] & 0xff) <= ' ') {
+                to--;
+            }
+            int target = columns[column++];
+            start = end + 1;
+            if (target == PATIENT) {
+                if (from == to) {
+                    return null;
+                }
+                patientId = new String(line, from, to - from, StandardCharsets.ISO_8859_1);
+            } else if (target == UNKNOWN) {
+                if (from != to) {
+                    return null;
+                }
+            } else if (!cell(target, line, from, to, out, offset)) {
+                return null;
+            }
+        }
+        return column == columns.length ? patientId : null;
+    }
+
+    /** One feature's cell into its input column; false when the general path must decide. */
+    private boolean cell(int feature, byte[] line, int from, int to, float[] out, int offset) {
+        Feature f = schema.get(feature);
+        if (from == to) {
+            out[offset + feature] = Float.NaN;
+            return !f.required();
+        }
+        switch (f.type()) {
+            case NUMERIC: {
+                double value = plainNumber(line, from, to);
+                if (Double.isNaN(value)) {
+                    value = generalNumber(f, new String(line, from, to - from, StandardCharsets.ISO_8859_1));
+                }
+                if (Double.isNaN(value) || !inRange(f, value)) {
+                    return false;
+                }
+                out[offset + feature] = (float) value;
+                return true;
+            }
+            case INTEGER: {
+                if (to - from >= 19) {
+                    return false;
+                }
+                long whole = wholeNumber(line, from, to);
+                if (whole == Long.MIN_VALUE || !inRange(f, (double) whole)) {
+                    return false;
+                }
+                out[offset + feature] = (float) whole;
+                return true;
+            }
+            case BOOLEAN: {
+                String text = new String(line, from, to - from, StandardCharsets.ISO_8859_1);
+                if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+                    out[offset + feature] = text.length() == 4 ? 1f : 0f;
+                    return true;
+                }
+                return false;
+            }
+            case CATEGORICAL: {
+                Integer index = categories[feature].get(new String(line, from, to - from, StandardCharsets.ISO_8859_1));
+                if (index == null) {
+                    return false;
+                }
+                out[offset + feature] = index;
+                return true;
+            }
+            default:
+                return false;
+        }
+    }
+
+    private static boolean inRange(Feature f, double value) {
+        return (f.min() == null || value >= f.min()) && (f.max() == null || value <= f.max());
+    }
+
+    /**
+     * {@code [+-]digits} (fewer than 19 characters, as the general parser's whole numbers) or {@code [+-]digits.digits}
+     * with at most 15 significant digits and 22 decimals, as a double; NaN for anything else. A whole number is the
+     * long's double, as the general path reads it; a decimal is its mantissa divided by a power of ten, both exact,
+     * which rounds once to the nearest double exactly as {@link Double#parseDouble} does.
+     */
+    private static double plainNumber(byte[] line, int from, int to) {
+        boolean negative = line[from] == '-';
+        int i = line[from] == '-' || line[from] == '+' ? from + 1 : from;
+        long mantissa = 0;
+        int digits = 0;
+        int decimals = -1;
+        for (; i < to; i++) {
+            byte b = line[i];
+            if (b >= '0' && b <= '9') {
+                if (++digits > 18) {
+                    return Double.NaN;
+                }
+                mantissa = mantissa * 10 + (b - '0');
+                if (decimals >= 0) {
+                    decimals++;
+                }
+            } else if (b == '.' && decimals < 0) {
+                decimals = 0;
+            } else {
+                return Double.NaN;
+            }
+        }
+        if (decimals < 0) {
+            // The general parser's whole number: at most 18 characters (with a sign), read as a long.
+            if (digits == 0 || to - from >= 19) {
+                return Double.NaN;
+            }
+            return (double) (negative ? -mantissa : mantissa);
+        }
+        if (digits == 0 || mantissa >= MAX_EXACT_MANTISSA || decimals >= POWERS_OF_TEN.length) {
+            return Double.NaN;
+        }
+        double value = mantissa / POWERS_OF_TEN[decimals];
+        return negative ? -value : value;
+    }
+
+    /** {@code [+-]digits}, as {@link Long#parseLong} reads it (shorter than 19 characters); MIN_VALUE otherwise. */
+    private static long wholeNumber(byte[] line, int from, int to) {
+        boolean negative = line[from] == '-';
+        int i = line[from] == '-' || line[from] == '+' ? from + 1 : from;
+        if (i == to) {
+            return Long.MIN_VALUE;
+        }
+        long value = 0;
+        for (; i < to; i++) {
+            byte b = line[i];
+            if (b < '0' || b > '9') {
+                return Long.MIN_VALUE;
+            }
+            value = value * 10 + (b - '0');
+        }
+        return negative ? -value : value;
+    }
+
+    /**
+     * A numeric cell in any other spelling (an exponent, many digits), read by the general parser's own rule and
+     * accepted only as the validator accepts a numeric value: a finite number. NaN when the validator would refuse.
+     */
+    private static double generalNumber(Feature f, String cell) {
+        JsonNode node = RowParser.typed(f, cell);
+        if (!node.isNumber()) {
+            return Double.NaN;
+        }
+        double value = node.doubleValue();
+        return Double.isFinite(value) ? value : Double.NaN;
+    }
+}

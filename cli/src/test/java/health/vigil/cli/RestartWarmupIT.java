@@ -7,8 +7,12 @@ import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.testing.samples.SampleModels;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -49,5 +53,14 @@ class RestartWarmupIT {
         features.values().removeIf(java.util.Objects::isNull);
         String clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
         assertThat(GovernedPath.score(platform, clinicalApp, "patient-1", features).statusCode()).isEqualTo(200);
+
+        // An instance restarted without a warm-up (the Functions host runs it only on instances it adds) is warmed
+        // by the readiness probe the platform's health check sends to every instance.
+        platform.platform().scoring().models().close();
+        HttpResponse<String> probe = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                platform.baseUri().resolve("/v2/health/ready")).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(probe.statusCode()).isEqualTo(200);
+        assertThat(platform.platform().scoring().models().isLoaded(deployed)).as("loaded by the probe").isTrue();
     }
 }

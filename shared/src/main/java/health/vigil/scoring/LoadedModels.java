@@ -103,10 +103,10 @@ public final class LoadedModels implements AutoCloseable {
     }
 
     /**
-     * Warms every version a deployment names (its live slots and its shadow), of every model: what an instance
-     * does before it takes traffic, so that no patient's request after a start or a scale-out pays for loading
-     * a version. A version that cannot be warmed is skipped and returned; its first request tries again and,
-     * if it still cannot load, answers why.
+     * Warms every version a deployment names (its live slots and its shadow), of every model, that this process has
+     * not loaded yet: what an instance does before it takes traffic, so that no patient's request after a start or a
+     * scale-out pays for loading a version. A version that cannot be warmed is skipped and returned; its first
+     * request tries again and, if it still cannot load, answers why.
      */
     public List<ModelVersion> warmDeployed() {
         List<ModelVersion> failed = new ArrayList<>();
@@ -119,6 +119,9 @@ public final class LoadedModels implements AutoCloseable {
             deployment.get().slot(Slot.SHADOW).map(s -> new ModelVersion(model, s.version()))
                     .filter(v -> !versions.contains(v)).ifPresent(versions::add);
             for (ModelVersion version : versions) {
+                if (isLoaded(version)) {
+                    continue;
+                }
                 try {
                     warm(registry.getVersion(model, version.number()));
                 } catch (RuntimeException e) {

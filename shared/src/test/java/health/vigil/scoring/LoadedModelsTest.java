@@ -250,9 +250,9 @@ class LoadedModelsTest {
         assertThat(models.isLoaded(V2)).isTrue();
         assertThat(models.isLoaded(new ModelVersion(READMISSION, 4))).isFalse();
         assertThat(created).hasSize(2).allSatisfy(m -> assertThat(m.predictCalls).hasValue(1));
-        // Warming again loads nothing twice.
+        // Warming again loads and runs nothing twice.
         assertThat(models.warmDeployed()).containsExactly(new ModelVersion(READMISSION, 3));
-        assertThat(created).hasSize(2);
+        assertThat(created).hasSize(2).allSatisfy(m -> assertThat(m.predictCalls).hasValue(1));
     }
 
     @Test

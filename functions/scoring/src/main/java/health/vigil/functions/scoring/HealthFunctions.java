@@ -45,6 +45,9 @@ public final class HealthFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.ANONYMOUS, call -> {
             boolean ready = platform.registry().isReady();
+            if (ready) {
+                warmQuietly(context);
+            }
             return Reply.of(ready ? 200 : 503, Map.of("ready", ready));
         });
     }
@@ -59,6 +62,22 @@ public final class HealthFunctions {
         List<ModelVersion> failed = platform.scoring().warmDeployed();
         if (!failed.isEmpty()) {
             context.getLogger().warning("warm-up could not load " + failed + "; their first requests will try again");
+        }
+    }
+
+    /**
+     * The readiness probe also loads what the deployments name and this instance has not loaded: the Functions host
+     * runs the warm-up trigger only on instances it adds, not after a restart, and the platform's health check
+     * probes every instance every minute, so a restarted instance, or a version deployed since, is loaded by the
+     * probe rather than by a patient's request. Already loaded versions cost nothing; a failure to warm never
+     * changes the readiness answer.
+     */
+    private void warmQuietly(ExecutionContext context) {
+        try {
+            warmup("{}", context);
+        } catch (RuntimeException e) {
+            context.getLogger().warning("the readiness probe could not warm the deployed versions: "
+                    + e.getClass().getSimpleName());
         }
     }
 }

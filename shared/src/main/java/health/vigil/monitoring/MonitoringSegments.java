@@ -21,19 +21,35 @@ final class MonitoringSegments {
     static final String OTHER = "(other)";
 
     private final double threshold;
-    private final List<String> names = new ArrayList<>();
-    private final List<Integer> indices = new ArrayList<>();
-    /** Per column read back from one-hot indicators: their input indices and categories; null for a plain input. */
-    private final List<int[]> oneHotIndices = new ArrayList<>();
-    private final List<String[]> oneHotValues = new ArrayList<>();
-    private final List<Boolean> ages = new ArrayList<>();
-    private final List<List<String>> categories = new ArrayList<>();
-    private final List<Map<String, LabelledSummary>> summaries = new ArrayList<>();
+    private final List<Column> columns = new ArrayList<>();
     private final List<String> unlogged = new ArrayList<>();
 
-    MonitoringSegments(SegmentColumns columns, List<String> inputColumns, FeatureSchema schema, double threshold) {
+    /**
+     * One segment column and its summaries by value. It is read from the input at {@code index}, or, when that is
+     * -1, back from the one-hot {@code indicators} whose categories are {@code indicatorValues}.
+     */
+    private record Column(String name, int index, boolean age, List<String> categories, int[] indicators,
+            String[] indicatorValues, Map<String, LabelledSummary> byValue) {
+
+        String valueIn(float[] features) {
+            if (index < 0) {
+                return oneHotValue(features, indicators, indicatorValues);
+            }
+            return index < features.length ? valueOf(features[index], age, categories) : MISSING;
+        }
+
+        /** The summary of {@code value}, created on first sight; past {@value #MAX_VALUES} named values, the pool's. */
+        LabelledSummary summaryOf(String value, double threshold) {
+            long named = byValue.size() - (byValue.containsKey(MISSING) ? 1 : 0) - (byValue.containsKey(OTHER) ? 1 : 0);
+            String kept = !byValue.containsKey(value) && !value.equals(MISSING) && named >= MAX_VALUES ? OTHER : value;
+            return byValue.computeIfAbsent(kept, v -> new LabelledSummary(threshold));
+        }
+    }
+
+    MonitoringSegments(SegmentColumns segmentColumns, List<String> inputColumns, FeatureSchema schema,
+            double threshold) {
         this.threshold = threshold;
-        for (String column : columns.columns()) {
+        for (String column : segmentColumns.columns()) {
             int index = inputColumns.indexOf(column);
             List<Integer> indicators = new ArrayList<>();
             if (index < 0) {
@@ -47,15 +63,13 @@ final class MonitoringSegments {
                     continue;
                 }
             }
-            names.add(column);
-            indices.add(index);
-            oneHotIndices.add(index >= 0 ? null : indicators.stream().mapToInt(Integer::intValue).toArray());
-            oneHotValues.add(index >= 0 ? null : indicators.stream()
-                    .map(i -> inputColumns.get(i).substring(column.length() + 1)).toArray(String[]::new));
-            ages.add(column.equals(columns.ageColumn()));
-            categories.add(schema.features().stream().filter(f -> f.name().equals(column)).findFirst()
-                    .map(Feature::categories).orElse(null));
-            summaries.add(new LinkedHashMap<>());
+            columns.add(new Column(column, index, column.equals(segmentColumns.ageColumn()),
+                    schema.features().stream().filter(f -> f.name().equals(column)).findFirst()
+                            .map(Feature::categories).orElse(null),
+                    indicators.stream().mapToInt(Integer::intValue).toArray(),
+                    indicators.stream().map(i -> inputColumns.get(i).substring(column.length() + 1))
+                            .toArray(String[]::new),
+                    new LinkedHashMap<>()));
         }
     }
 
@@ -66,20 +80,9 @@ final class MonitoringSegments {
 
     void add(PredictionRecord record, boolean positive) {
         float[] features = record.features();
-        for (int c = 0; c < names.size(); c++) {
-            int index = indices.get(c);
-            String value = index < 0 ? oneHotValue(features, oneHotIndices.get(c), oneHotValues.get(c))
-                    : index < features.length ? valueOf(features[index], ages.get(c), categories.get(c)) : MISSING;
-            Map<String, LabelledSummary> byValue = summaries.get(c);
-            if (!byValue.containsKey(value) && !value.equals(MISSING) && named(byValue) >= MAX_VALUES) {
-                value = OTHER;
-            }
-            byValue.computeIfAbsent(value, v -> new LabelledSummary(threshold)).add(record.score(), positive);
+        for (Column column : columns) {
+            column.summaryOf(column.valueIn(features), threshold).add(record.score(), positive);
         }
-    }
-
-    private static long named(Map<String, LabelledSummary> byValue) {
-        return byValue.size() - (byValue.containsKey(MISSING) ? 1 : 0) - (byValue.containsKey(OTHER) ? 1 : 0);
     }
 
     /** One segment's labelled summary as data, for a partition's partial check. */
@@ -94,9 +97,8 @@ final class MonitoringSegments {
     /** Every segment seen, by column then in order of first appearance. */
     List<Segment> segments() {
         List<Segment> out = new ArrayList<>();
-        for (int c = 0; c < names.size(); c++) {
-            String column = names.get(c);
-            summaries.get(c).forEach((value, summary) -> out.add(new Segment(column, value, summary.parts())));
+        for (Column column : columns) {
+            column.byValue().forEach((value, summary) -> out.add(new Segment(column.name(), value, summary.parts())));
         }
         return out;
     }
@@ -107,27 +109,19 @@ final class MonitoringSegments {
      */
     void merge(List<Segment> segments) {
         for (Segment segment : segments) {
-            int c = names.indexOf(segment.column());
-            if (c < 0) {
-                throw new health.vigil.error.ValidationException("a partial check has segments of '" + segment.column()
-                        + "', which this check does not break down by; merge only partials of one plan");
-            }
-            Map<String, LabelledSummary> byValue = summaries.get(c);
-            String value = segment.value();
-            if (!byValue.containsKey(value) && !value.equals(MISSING) && named(byValue) >= MAX_VALUES) {
-                value = OTHER;
-            }
-            byValue.computeIfAbsent(value, v -> new LabelledSummary(threshold))
-                    .merge(LabelledSummary.of(segment.summary()));
+            Column column = columns.stream().filter(c -> c.name().equals(segment.column())).findFirst()
+                    .orElseThrow(() -> new health.vigil.error.ValidationException("a partial check has segments of '"
+                            + segment.column() + "', which this check does not break down by; merge only partials of"
+                            + " one plan"));
+            column.summaryOf(segment.value(), threshold).merge(LabelledSummary.of(segment.summary()));
         }
     }
 
     /** Every segment seen, by column then in order of first appearance, judged by {@code minLabelled}. */
     List<SegmentPerformance> performance(long minLabelled) {
         List<SegmentPerformance> out = new ArrayList<>();
-        for (int c = 0; c < names.size(); c++) {
-            String column = names.get(c);
-            summaries.get(c).forEach((value, summary) -> out.add(SegmentPerformance.of(column, value, summary,
+        for (Column column : columns) {
+            column.byValue().forEach((value, summary) -> out.add(SegmentPerformance.of(column.name(), value, summary,
                     minLabelled)));
         }
         return out;

@@ -40,7 +40,8 @@ public final class CanaryAnalysis {
     /**
      * Each metric's share of the ramp's false-rollback budget, fixed in advance (whether outcomes or latencies arrive
      * or not, so the split never depends on the data): most on server errors, the harm a canary most often brings and
-     * one hard to see in a small sample.
+     * one hard to see in a small sample, and more on missing inputs, which the model fills in silently, than on
+     * refused rows, which the caller sees.
      */
     public static final Map<String, Double> SHARES = shares();
     /** The metrics a look may test. */
@@ -68,9 +69,9 @@ public final class CanaryAnalysis {
         shares.put("score_distribution", 0.10);
         shares.put("mean_score", 0.10);
         shares.put("flag_rate", 0.10);
-        shares.put("missing_input_rate", 0.10);
+        shares.put("missing_input_rate", 0.15);
         shares.put("server_error_rate", 0.20);
-        shares.put("refused_rate", 0.10);
+        shares.put("refused_rate", 0.05);
         shares.put("latency_p99", 0.10);
         shares.put("calibration_error", 0.15);
         shares.put("auroc", 0.05);

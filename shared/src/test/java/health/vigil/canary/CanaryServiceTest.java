@@ -129,6 +129,11 @@ class CanaryServiceTest {
         assertThat(d.canary().status()).isEqualTo(CanaryStatus.PROMOTED);
         assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
         assertThat(d.canary().analyses()).extracting(StepAnalysis::decision).containsOnly(StepAnalysis.PASS).hasSize(4);
+        // Each look after the first step also read the windows of the steps passed, read again from the log.
+        assertThat(d.canary().analyses()).extracting(StepAnalysis::reason).satisfiesExactly(
+                r -> assertThat(r).doesNotContain("earlier step"), r -> assertThat(r).contains("with the 1 earlier step"),
+                r -> assertThat(r).contains("with the 2 earlier steps"),
+                r -> assertThat(r).contains("with the 3 earlier steps"));
         assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
         assertThat(published).extracting(VigilEvent::type).containsExactly(EventTypes.CANARY_STARTED,

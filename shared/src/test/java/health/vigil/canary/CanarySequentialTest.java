@@ -218,8 +218,9 @@ class CanarySequentialTest {
     }
 
     @Test
-    void theFirstLookOfTheFirstStepSeesATenfoldMissingInputRateInAQuarterOfTheRamps() {
-        // 10 % of canary rows missing an input against stable's 1 %, default policy: power at the look with 100 rows.
+    void aLookAtOneHundredRowsSeesATenfoldMissingInputRateInAboutHalfOfTheRamps() {
+        // 10 % of canary rows missing an input against stable's 1 %, default policy (margin 0.01): power of a first
+        // test at the look with 100 rows, which may spend what the first two looks allow (0.015 x 0.51 = 7.7e-4).
         int trials = 200;
         int detected = 0;
         for (int t = 0; t < trials; t++) {
@@ -232,7 +233,9 @@ class CanarySequentialTest {
             }
             detected += StepAnalysis.FAIL.equals(window.judge(ramp(CanaryPolicy.DEFAULT)).decision()) ? 1 : 0;
         }
-        assertThat((double) detected / trials).isBetween(0.15, 0.6);
+        // Measured 0.61 on these seeds (binomial sd about 0.035); well below would mean lost power, well above a
+        // level larger than the budget allows.
+        assertThat((double) detected / trials).isBetween(0.45, 0.8);
     }
 
     @Test

@@ -92,6 +92,104 @@ class DriftAccumulatorTest {
     }
 
     @Test
+    void blocksOfRowsCountExactlyWhatAPlainPerValueBinningCounts() {
+        // Numeric features on the edge sets above, two categorical features, scores on uneven bins; values drawn
+        // from a mix of ordinary numbers, the edges themselves and their float neighbours, infinities, signed
+        // zeros, NaN (missing), and codes that are no category.
+        List<Feature> features = new ArrayList<>(numericSchema().features());
+        List<FeatureProfile> profiles = new ArrayList<>(numericReference().features());
+        List<String> wards = List.of("a", "b", "c");
+        for (String name : List.of("ward", "unit")) {
+            features.add(Feature.categorical(name, wards));
+            profiles.add(new FeatureProfile(name, null, null, Map.of("a", 0.5, "b", 0.3, "c", 0.2), 0.0));
+        }
+        double[] scoreEdges = {0.0, 0.05, 0.1, 0.1 + 1e-12, 0.3, 0.30000001, 0.7, 0.999, 1.0};
+        List<Double> scoreEdgeList = new ArrayList<>();
+        List<Double> scoreShares = new ArrayList<>();
+        for (int i = 0; i < scoreEdges.length; i++) {
+            scoreEdgeList.add(scoreEdges[i]);
+            if (i > 0) {
+                scoreShares.add(1.0 / (scoreEdges.length - 1));
+            }
+        }
+        ReferenceProfile reference = new ReferenceProfile(1000, profiles,
+                new FeatureProfile("score", scoreEdgeList, scoreShares, null, 0.0));
+        DriftCheck check = DriftCheck.of(new FeatureSchema(features), reference, 0.3, DriftThresholds.DEFAULTS);
+        int width = features.size();
+
+        List<Float> special = new ArrayList<>();
+        for (double[] edges : EDGES) {
+            for (double e : edges) {
+                float f = (float) e;
+                Collections.addAll(special, f, Math.nextUp(f), Math.nextDown(f), -f);
+            }
+        }
+        Collections.addAll(special, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MAX_VALUE,
+                -Float.MAX_VALUE, 0f, -0f, Float.MIN_VALUE, 1.5f, 3f, -1f, 2.9999998f);
+        Random random = new Random(29);
+        int n = 5_000 + random.nextInt(300); // not a whole number of blocks
+        float[] data = new float[n * width];
+        double[] scores = new double[n];
+        for (int r = 0; r < n; r++) {
+            for (int f = 0; f < width; f++) {
+                int pick = random.nextInt(10);
+                data[r * width + f] = pick == 0 ? special.get(random.nextInt(special.size()))
+                        : pick == 1 ? Float.NaN
+                        : f >= EDGES.length ? random.nextInt(4)
+                        : (float) (random.nextGaussian() * Math.pow(10, random.nextInt(10) - 4));
+            }
+            int pick = random.nextInt(10);
+            scores[r] = pick == 0 ? Double.NaN : pick == 1 ? scoreEdges[random.nextInt(scoreEdges.length)]
+                    : random.nextDouble();
+        }
+
+        // A plain binning of every value, one at a time.
+        long[][] expected = new long[width][];
+        long[] expectedMissing = new long[width];
+        long[] expectedScores = new long[scoreEdges.length - 1];
+        long missingScores = 0;
+        for (int f = 0; f < width; f++) {
+            expected[f] = new long[f < EDGES.length ? EDGES[f].length - 1 : wards.size() + 1];
+        }
+        for (int r = 0; r < n; r++) {
+            for (int f = 0; f < width; f++) {
+                float x = data[r * width + f];
+                if (Float.isNaN(x)) {
+                    expectedMissing[f]++;
+                } else if (f < EDGES.length) {
+                    expected[f][ReferenceBinning.binOf(EDGES[f], x)]++;
+                } else {
+                    boolean known = x == Math.rint(x) && x >= 0 && x < wards.size();
+                    expected[f][known ? (int) x : wards.size()]++;
+                }
+            }
+            if (Double.isNaN(scores[r])) {
+                missingScores++;
+            } else {
+                expectedScores[ReferenceBinning.binOf(scoreEdges, scores[r])]++;
+            }
+        }
+
+        // The same rows through uneven slices of blocks and single rows.
+        DriftAccumulator acc = check.newAccumulator();
+        int first = 7;
+        int middle = 300 + random.nextInt(2_000);
+        acc.addRows(data, scores, 0, first);
+        acc.add(java.util.Arrays.copyOfRange(data, first * width, (first + 1) * width), scores[first]);
+        acc.addRows(data, scores, first + 1, middle);
+        acc.addRows(data, scores, middle, n);
+
+        DriftSummary summary = acc.summary();
+        for (int f = 0; f < width; f++) {
+            assertThat(summary.features().get(f).counts()).as("feature %d", f).containsExactly(expected[f]);
+            assertThat(summary.features().get(f).missing()).as("feature %d missing", f).isEqualTo(expectedMissing[f]);
+        }
+        assertThat(summary.score().counts()).containsExactly(expectedScores);
+        assertThat(summary.sketch().total()).isEqualTo(n - missingScores);
+        assertThat(summary.rows()).isEqualTo(n);
+    }
+
+    @Test
     void countsCategoriesUnknownCodesAndMissingValues() {
         FeatureSchema schema = new FeatureSchema(List.of(Feature.categorical("ward", List.of("a", "b", "c"))));
         ReferenceProfile reference = new ReferenceProfile(100, List.of(

@@ -93,11 +93,27 @@ class DriftAccumulatorTest {
 
     @Test
     void blocksOfRowsCountExactlyWhatAPlainPerValueBinningCounts() {
-        // Numeric features on the edge sets above, two categorical features, scores on uneven bins; values drawn
+        // Numeric features on the edge sets above, twice (so that features whose cells hold one edge at most are
+        // binned both four at a time and alone), two categorical features, scores on uneven bins; values drawn
         // from a mix of ordinary numbers, the edges themselves and their float neighbours, infinities, signed
         // zeros, NaN (missing), and codes that are no category.
-        List<Feature> features = new ArrayList<>(numericSchema().features());
-        List<FeatureProfile> profiles = new ArrayList<>(numericReference().features());
+        List<Feature> features = new ArrayList<>();
+        List<FeatureProfile> profiles = new ArrayList<>();
+        double[][] numericEdges = new double[2 * EDGES.length][];
+        for (int f = 0; f < numericEdges.length; f++) {
+            numericEdges[f] = EDGES[f % EDGES.length];
+            features.add(new Feature("x" + f, health.vigil.model.FeatureType.NUMERIC, null, null, null, null, false,
+                    null));
+            List<Double> edges = new ArrayList<>();
+            List<Double> shares = new ArrayList<>();
+            for (int i = 0; i < numericEdges[f].length; i++) {
+                edges.add(numericEdges[f][i]);
+                if (i > 0) {
+                    shares.add(1.0 / (numericEdges[f].length - 1));
+                }
+            }
+            profiles.add(new FeatureProfile("x" + f, edges, shares, null, 0.0));
+        }
         List<String> wards = List.of("a", "b", "c");
         for (String name : List.of("ward", "unit")) {
             features.add(Feature.categorical(name, wards));
@@ -135,7 +151,7 @@ class DriftAccumulatorTest {
                 int pick = random.nextInt(10);
                 data[r * width + f] = pick == 0 ? special.get(random.nextInt(special.size()))
                         : pick == 1 ? Float.NaN
-                        : f >= EDGES.length ? random.nextInt(4)
+                        : f >= numericEdges.length ? random.nextInt(4)
                         : (float) (random.nextGaussian() * Math.pow(10, random.nextInt(10) - 4));
             }
             int pick = random.nextInt(10);
@@ -149,15 +165,15 @@ class DriftAccumulatorTest {
         long[] expectedScores = new long[scoreEdges.length - 1];
         long missingScores = 0;
         for (int f = 0; f < width; f++) {
-            expected[f] = new long[f < EDGES.length ? EDGES[f].length - 1 : wards.size() + 1];
+            expected[f] = new long[f < numericEdges.length ? numericEdges[f].length - 1 : wards.size() + 1];
         }
         for (int r = 0; r < n; r++) {
             for (int f = 0; f < width; f++) {
                 float x = data[r * width + f];
                 if (Float.isNaN(x)) {
                     expectedMissing[f]++;
-                } else if (f < EDGES.length) {
-                    expected[f][ReferenceBinning.binOf(EDGES[f], x)]++;
+                } else if (f < numericEdges.length) {
+                    expected[f][ReferenceBinning.binOf(numericEdges[f], x)]++;
                 } else {
                     boolean known = x == Math.rint(x) && x >= 0 && x < wards.size();
                     expected[f][known ? (int) x : wards.size()]++;

@@ -295,9 +295,9 @@ public final class DriftAccumulator {
     }
 
     /**
-     * The index in {@link #edges} past the edges at or below x, when x's grid cell holds at most one edge (else the
-     * index of the cell's next edge above the first). x is not NaN. The cell's first edge not certainly below x is
-     * stepped over without a branch when x reaches it.
+     * x's grid cell's first edge not certainly below x (its index in {@link #edges}), stepped over without a branch
+     * when x reaches it: when the cell holds at most one edge, the index just past the feature's edges at or below
+     * x. x is not NaN.
      */
     private static int edgesAtOrBelow(float x, int[] grid, float[] edges, float origin, float scale, int last,
             int offset) {

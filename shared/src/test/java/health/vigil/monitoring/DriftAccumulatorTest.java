@@ -102,17 +102,8 @@ class DriftAccumulatorTest {
         double[][] numericEdges = new double[2 * EDGES.length][];
         for (int f = 0; f < numericEdges.length; f++) {
             numericEdges[f] = EDGES[f % EDGES.length];
-            features.add(new Feature("x" + f, health.vigil.model.FeatureType.NUMERIC, null, null, null, null, false,
-                    null));
-            List<Double> edges = new ArrayList<>();
-            List<Double> shares = new ArrayList<>();
-            for (int i = 0; i < numericEdges[f].length; i++) {
-                edges.add(numericEdges[f][i]);
-                if (i > 0) {
-                    shares.add(1.0 / (numericEdges[f].length - 1));
-                }
-            }
-            profiles.add(new FeatureProfile("x" + f, edges, shares, null, 0.0));
+            features.add(numeric("x" + f));
+            profiles.add(evenProfile("x" + f, numericEdges[f]));
         }
         List<String> wards = List.of("a", "b", "c");
         for (String name : List.of("ward", "unit")) {
@@ -120,16 +111,7 @@ class DriftAccumulatorTest {
             profiles.add(new FeatureProfile(name, null, null, Map.of("a", 0.5, "b", 0.3, "c", 0.2), 0.0));
         }
         double[] scoreEdges = {0.0, 0.05, 0.1, 0.1 + 1e-12, 0.3, 0.30000001, 0.7, 0.999, 1.0};
-        List<Double> scoreEdgeList = new ArrayList<>();
-        List<Double> scoreShares = new ArrayList<>();
-        for (int i = 0; i < scoreEdges.length; i++) {
-            scoreEdgeList.add(scoreEdges[i]);
-            if (i > 0) {
-                scoreShares.add(1.0 / (scoreEdges.length - 1));
-            }
-        }
-        ReferenceProfile reference = new ReferenceProfile(1000, profiles,
-                new FeatureProfile("score", scoreEdgeList, scoreShares, null, 0.0));
+        ReferenceProfile reference = new ReferenceProfile(1000, profiles, evenProfile("score", scoreEdges));
         DriftCheck check = DriftCheck.of(new FeatureSchema(features), reference, 0.3, DriftThresholds.DEFAULTS);
         int width = features.size();
 
@@ -277,24 +259,32 @@ class DriftAccumulatorTest {
     private static FeatureSchema numericSchema() {
         List<Feature> features = new ArrayList<>();
         for (int f = 0; f < EDGES.length; f++) {
-            features.add(new Feature("x" + f, health.vigil.model.FeatureType.NUMERIC, null, null, null, null, false,
-                    null));
+            features.add(numeric("x" + f));
         }
         return new FeatureSchema(features);
+    }
+
+    private static Feature numeric(String name) {
+        return new Feature(name, health.vigil.model.FeatureType.NUMERIC, null, null, null, null, false, null);
+    }
+
+    /** A numeric profile on the given edges with an even share of the reference in each bin. */
+    private static FeatureProfile evenProfile(String name, double[] edges) {
+        List<Double> edgeList = new ArrayList<>();
+        List<Double> shares = new ArrayList<>();
+        for (int i = 0; i < edges.length; i++) {
+            edgeList.add(edges[i]);
+            if (i > 0) {
+                shares.add(1.0 / (edges.length - 1));
+            }
+        }
+        return new FeatureProfile(name, edgeList, shares, null, 0.0);
     }
 
     private static ReferenceProfile numericReference() {
         List<FeatureProfile> profiles = new ArrayList<>();
         for (int f = 0; f < EDGES.length; f++) {
-            List<Double> edges = new ArrayList<>();
-            List<Double> shares = new ArrayList<>();
-            for (int i = 0; i < EDGES[f].length; i++) {
-                edges.add(EDGES[f][i]);
-                if (i > 0) {
-                    shares.add(1.0 / (EDGES[f].length - 1));
-                }
-            }
-            profiles.add(new FeatureProfile("x" + f, edges, shares, null, 0.0));
+            profiles.add(evenProfile("x" + f, EDGES[f]));
         }
         return new ReferenceProfile(1000, profiles, null);
     }

@@ -1,12 +1,13 @@
 # Shared by the benchmark scripts that start Vigil and the floor server (bench/http/run.sh, bench/startup/run.sh):
 # how the servers under test are sized, the build, the class paths and the probes. Source it after setting $root.
 #
-# The servers run right-sized, as a service would be deployed: a heap that holds the working set (measured: about
-# 45 MiB after a load run) with room, the serial collector (two cores, small heap), and glibc limited to two malloc
-# arenas (ONNX Runtime's and the JVM's threads would otherwise each get a 64 MiB arena). SERVER_JAVA_OPTS overrides
-# it; JAVA_OPTS is for the short-lived fixture steps.
+# The servers run as `vigil up` ships: with the JVM options of cli/jvm.options (a small heap that grows with the
+# work, the serial collector, native memory trimmed back after bursts) and glibc limited to two malloc arenas
+# (ONNX Runtime's and the JVM's threads would otherwise each get a 64 MiB arena), both for Vigil and for the floor
+# server. -Xss8m on top: ONNX Runtime's native start-up overflows the default 1 MiB stack when the class path is
+# long. SERVER_JAVA_OPTS replaces it all; JAVA_OPTS is for the short-lived fixture steps.
 JAVA_OPTS="${JAVA_OPTS:--Xss8m}"
-SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xss8m -Xms32m -Xmx128m -XX:+UseSerialGC}"
+SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xss8m $(grep -v '^#' "$root/cli/jvm.options" | tr '\n' ' ')}"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 echo "building the CLI and the benchmarks" >&2

@@ -19,7 +19,10 @@ import java.util.List;
  * edges inside that cell are compared (a NaN sentinel ends each feature's edges, so the loop needs no bound).
  * Edges are kept as float thresholds so the float inputs are never widened. The result equals
  * {@link ReferenceBinning#binOf} exactly; the cost is about one multiply, two table loads and one comparison
- * per value. (Splitting each counter into copies for consecutive rows was measured and made it slower.)
+ * per value. Features whose cells hold one edge at most (the usual case) are binned four to a pass over the
+ * block, which gives the core four independent chains of work per row (measured: about 15% less time than one
+ * feature per pass; two per pass gave about 7%). Splitting each counter into copies for consecutive rows, and
+ * blocks of 64 or 128 rows, were measured and made it slower.
  */
 public final class DriftAccumulator {
     /** Rows per block: 256 rows of 30 floats (30 KB) stay in a typical 32-48 KB L1 data cache. */
@@ -49,6 +52,8 @@ public final class DriftAccumulator {
     private final int[] countDelta;
     /** True when no grid cell of the feature holds more than one edge: one comparison always suffices. */
     private final boolean[] sparseCells;
+    /** Scratch: the numeric features {@link #addBlock} holds for the next {@link #binSparseQuad}. */
+    private final int[] quad = new int[4];
 
     // Categorical features (index c).
     private final int[] categoricalFeature;
@@ -237,8 +242,22 @@ public final class DriftAccumulator {
     }
 
     private void addBlock(float[] data, int start, int end) {
+        // Features with single-edge cells four at a time; any left over, and crowded ones, one at a time.
+        final int[] quad = this.quad;
+        int held = 0;
         for (int i = 0; i < numericColumn.length; i++) {
-            binNumeric(data, start, end, i);
+            if (!sparseCells[i]) {
+                binNumeric(data, start, end, i);
+            } else {
+                quad[held++] = i;
+                if (held == 4) {
+                    binSparseQuad(data, start, end, quad);
+                    held = 0;
+                }
+            }
+        }
+        for (int k = 0; k < held; k++) {
+            binNumeric(data, start, end, quad[k]);
         }
         for (int i = 0; i < categoricalColumn.length; i++) {
             countCategories(data, start, end, i);
@@ -263,12 +282,9 @@ public final class DriftAccumulator {
                 missed++;
                 continue;
             }
-            int c = (int) ((x - origin) * scale);
-            int e = grid[offset + Math.max(0, Math.min(c, last))];
-            // The cell holds at most one edge not yet counted: step over it without a branch...
-            e += x >= edges[e] ? 1 : 0;
+            int e = edgesAtOrBelow(x, grid, edges, origin, scale, last, offset);
             if (!sparse) {
-                // ...and over any further edges of a crowded cell (the NaN sentinel compares false).
+                // A crowded cell: step over its further edges at or below x (the NaN sentinel compares false).
                 while (x >= edges[e]) {
                     e++;
                 }
@@ -276,6 +292,87 @@ public final class DriftAccumulator {
             counts[e + delta]++;
         }
         missing[numericFeature[i]] += missed;
+    }
+
+    /**
+     * x's grid cell's first edge not certainly below x (its index in {@link #edges}), stepped over without a branch
+     * when x reaches it: when the cell holds at most one edge, the index just past the feature's edges at or below
+     * x. x is not NaN.
+     */
+    private static int edgesAtOrBelow(float x, int[] grid, float[] edges, float origin, float scale, int last,
+            int offset) {
+        int e = grid[offset + Math.max(0, Math.min((int) ((x - origin) * scale), last))];
+        return e + (x >= edges[e] ? 1 : 0);
+    }
+
+    /**
+     * {@link #binNumeric} for four features whose cells each hold at most one edge ({@code features} names them):
+     * four independent chains of work per row keep more of the core busy than one, and the loop's own work
+     * (the row, the position, the bound) is shared.
+     */
+    private void binSparseQuad(float[] data, int start, int end, int[] features) {
+        final int[] f = features;
+        final int[] grid = this.grid;
+        final float[] edges = this.edges;
+        final long[] counts = this.counts;
+        final int stride = width;
+        final float originA = gridOrigin[f[0]];
+        final float scaleA = gridScale[f[0]];
+        final int lastA = gridLast[f[0]];
+        final int offsetA = gridOffset[f[0]];
+        final int deltaA = countDelta[f[0]];
+        long missedA = 0;
+        final float originB = gridOrigin[f[1]];
+        final float scaleB = gridScale[f[1]];
+        final int lastB = gridLast[f[1]];
+        final int offsetB = gridOffset[f[1]];
+        final int deltaB = countDelta[f[1]];
+        final int gapB = numericColumn[f[1]] - numericColumn[f[0]];
+        long missedB = 0;
+        final float originC = gridOrigin[f[2]];
+        final float scaleC = gridScale[f[2]];
+        final int lastC = gridLast[f[2]];
+        final int offsetC = gridOffset[f[2]];
+        final int deltaC = countDelta[f[2]];
+        final int gapC = numericColumn[f[2]] - numericColumn[f[0]];
+        long missedC = 0;
+        final float originD = gridOrigin[f[3]];
+        final float scaleD = gridScale[f[3]];
+        final int lastD = gridLast[f[3]];
+        final int offsetD = gridOffset[f[3]];
+        final int deltaD = countDelta[f[3]];
+        final int gapD = numericColumn[f[3]] - numericColumn[f[0]];
+        long missedD = 0;
+        for (int r = start, p = start * stride + numericColumn[f[0]]; r < end; r++, p += stride) {
+            float xA = data[p];
+            if (xA == xA) {
+                counts[edgesAtOrBelow(xA, grid, edges, originA, scaleA, lastA, offsetA) + deltaA]++;
+            } else {
+                missedA++;
+            }
+            float xB = data[p + gapB];
+            if (xB == xB) {
+                counts[edgesAtOrBelow(xB, grid, edges, originB, scaleB, lastB, offsetB) + deltaB]++;
+            } else {
+                missedB++;
+            }
+            float xC = data[p + gapC];
+            if (xC == xC) {
+                counts[edgesAtOrBelow(xC, grid, edges, originC, scaleC, lastC, offsetC) + deltaC]++;
+            } else {
+                missedC++;
+            }
+            float xD = data[p + gapD];
+            if (xD == xD) {
+                counts[edgesAtOrBelow(xD, grid, edges, originD, scaleD, lastD, offsetD) + deltaD]++;
+            } else {
+                missedD++;
+            }
+        }
+        missing[numericFeature[f[0]]] += missedA;
+        missing[numericFeature[f[1]]] += missedB;
+        missing[numericFeature[f[2]]] += missedC;
+        missing[numericFeature[f[3]]] += missedD;
     }
 
     private void countCategories(float[] data, int start, int end, int i) {

@@ -92,6 +92,102 @@ class DriftAccumulatorTest {
     }
 
     @Test
+    void blocksOfRowsCountExactlyWhatAPlainPerValueBinningCounts() {
+        // Numeric features on the edge sets above, twice (so that features whose cells hold one edge at most are
+        // binned both four at a time and alone), two categorical features, scores on uneven bins; values drawn
+        // from a mix of ordinary numbers, the edges themselves and their float neighbours, infinities, signed
+        // zeros, NaN (missing), and codes that are no category.
+        List<Feature> features = new ArrayList<>();
+        List<FeatureProfile> profiles = new ArrayList<>();
+        double[][] numericEdges = new double[2 * EDGES.length][];
+        for (int f = 0; f < numericEdges.length; f++) {
+            numericEdges[f] = EDGES[f % EDGES.length];
+            features.add(numeric("x" + f));
+            profiles.add(evenProfile("x" + f, numericEdges[f]));
+        }
+        List<String> wards = List.of("a", "b", "c");
+        for (String name : List.of("ward", "unit")) {
+            features.add(Feature.categorical(name, wards));
+            profiles.add(new FeatureProfile(name, null, null, Map.of("a", 0.5, "b", 0.3, "c", 0.2), 0.0));
+        }
+        double[] scoreEdges = {0.0, 0.05, 0.1, 0.1 + 1e-12, 0.3, 0.30000001, 0.7, 0.999, 1.0};
+        ReferenceProfile reference = new ReferenceProfile(1000, profiles, evenProfile("score", scoreEdges));
+        DriftCheck check = DriftCheck.of(new FeatureSchema(features), reference, 0.3, DriftThresholds.DEFAULTS);
+        int width = features.size();
+
+        List<Float> special = new ArrayList<>();
+        for (double[] edges : EDGES) {
+            for (double e : edges) {
+                float f = (float) e;
+                Collections.addAll(special, f, Math.nextUp(f), Math.nextDown(f), -f);
+            }
+        }
+        Collections.addAll(special, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MAX_VALUE,
+                -Float.MAX_VALUE, 0f, -0f, Float.MIN_VALUE, 1.5f, 3f, -1f, 2.9999998f);
+        Random random = new Random(29);
+        int n = 5_000 + random.nextInt(300); // not a whole number of blocks
+        float[] data = new float[n * width];
+        double[] scores = new double[n];
+        for (int r = 0; r < n; r++) {
+            for (int f = 0; f < width; f++) {
+                int pick = random.nextInt(10);
+                data[r * width + f] = pick == 0 ? special.get(random.nextInt(special.size()))
+                        : pick == 1 ? Float.NaN
+                        : f >= numericEdges.length ? random.nextInt(4)
+                        : (float) (random.nextGaussian() * Math.pow(10, random.nextInt(10) - 4));
+            }
+            int pick = random.nextInt(10);
+            scores[r] = pick == 0 ? Double.NaN : pick == 1 ? scoreEdges[random.nextInt(scoreEdges.length)]
+                    : random.nextDouble();
+        }
+
+        // A plain binning of every value, one at a time.
+        long[][] expected = new long[width][];
+        long[] expectedMissing = new long[width];
+        long[] expectedScores = new long[scoreEdges.length - 1];
+        long missingScores = 0;
+        for (int f = 0; f < width; f++) {
+            expected[f] = new long[f < numericEdges.length ? numericEdges[f].length - 1 : wards.size() + 1];
+        }
+        for (int r = 0; r < n; r++) {
+            for (int f = 0; f < width; f++) {
+                float x = data[r * width + f];
+                if (Float.isNaN(x)) {
+                    expectedMissing[f]++;
+                } else if (f < numericEdges.length) {
+                    expected[f][ReferenceBinning.binOf(numericEdges[f], x)]++;
+                } else {
+                    boolean known = x == Math.rint(x) && x >= 0 && x < wards.size();
+                    expected[f][known ? (int) x : wards.size()]++;
+                }
+            }
+            if (Double.isNaN(scores[r])) {
+                missingScores++;
+            } else {
+                expectedScores[ReferenceBinning.binOf(scoreEdges, scores[r])]++;
+            }
+        }
+
+        // The same rows through uneven slices of blocks and single rows.
+        DriftAccumulator acc = check.newAccumulator();
+        int first = 7;
+        int middle = 300 + random.nextInt(2_000);
+        acc.addRows(data, scores, 0, first);
+        acc.add(java.util.Arrays.copyOfRange(data, first * width, (first + 1) * width), scores[first]);
+        acc.addRows(data, scores, first + 1, middle);
+        acc.addRows(data, scores, middle, n);
+
+        DriftSummary summary = acc.summary();
+        for (int f = 0; f < width; f++) {
+            assertThat(summary.features().get(f).counts()).as("feature %d", f).containsExactly(expected[f]);
+            assertThat(summary.features().get(f).missing()).as("feature %d missing", f).isEqualTo(expectedMissing[f]);
+        }
+        assertThat(summary.score().counts()).containsExactly(expectedScores);
+        assertThat(summary.sketch().total()).isEqualTo(n - missingScores);
+        assertThat(summary.rows()).isEqualTo(n);
+    }
+
+    @Test
     void countsCategoriesUnknownCodesAndMissingValues() {
         FeatureSchema schema = new FeatureSchema(List.of(Feature.categorical("ward", List.of("a", "b", "c"))));
         ReferenceProfile reference = new ReferenceProfile(100, List.of(
@@ -163,24 +259,32 @@ class DriftAccumulatorTest {
     private static FeatureSchema numericSchema() {
         List<Feature> features = new ArrayList<>();
         for (int f = 0; f < EDGES.length; f++) {
-            features.add(new Feature("x" + f, health.vigil.model.FeatureType.NUMERIC, null, null, null, null, false,
-                    null));
+            features.add(numeric("x" + f));
         }
         return new FeatureSchema(features);
+    }
+
+    private static Feature numeric(String name) {
+        return new Feature(name, health.vigil.model.FeatureType.NUMERIC, null, null, null, null, false, null);
+    }
+
+    /** A numeric profile on the given edges with an even share of the reference in each bin. */
+    private static FeatureProfile evenProfile(String name, double[] edges) {
+        List<Double> edgeList = new ArrayList<>();
+        List<Double> shares = new ArrayList<>();
+        for (int i = 0; i < edges.length; i++) {
+            edgeList.add(edges[i]);
+            if (i > 0) {
+                shares.add(1.0 / (edges.length - 1));
+            }
+        }
+        return new FeatureProfile(name, edgeList, shares, null, 0.0);
     }
 
     private static ReferenceProfile numericReference() {
         List<FeatureProfile> profiles = new ArrayList<>();
         for (int f = 0; f < EDGES.length; f++) {
-            List<Double> edges = new ArrayList<>();
-            List<Double> shares = new ArrayList<>();
-            for (int i = 0; i < EDGES[f].length; i++) {
-                edges.add(EDGES[f][i]);
-                if (i > 0) {
-                    shares.add(1.0 / (EDGES[f].length - 1));
-                }
-            }
-            profiles.add(new FeatureProfile("x" + f, edges, shares, null, 0.0));
+            profiles.add(evenProfile("x" + f, EDGES[f]));
         }
         return new ReferenceProfile(1000, profiles, null);
     }

@@ -50,7 +50,7 @@ final class PredictionJournal implements AutoCloseable {
     static final int HEADER_BYTES = 16;
     private static final int MAGIC = 0x56504a31; // "VPJ1"
     private static final int FORMAT = 1;
-    private static final int FRAME_HEADER_BYTES = 8;
+    static final int FRAME_HEADER_BYTES = 8;
     /** A frame longer than this is damage, not a record (a record is a few hundred bytes to a few KB). */
     private static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
@@ -410,7 +410,7 @@ final class PredictionJournal implements AutoCloseable {
         }
     }
 
-    private static int crc(byte[] bytes, int offset, int length) {
+    static int crc(byte[] bytes, int offset, int length) {
         CRC32C crc = new CRC32C();
         crc.update(bytes, offset, length);
         return (int) crc.getValue();

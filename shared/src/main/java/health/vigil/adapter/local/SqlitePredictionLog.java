@@ -80,6 +80,12 @@ final class SqlitePredictionLog implements PredictionLog {
      * requests run on) to about a microsecond per record. A reader waiting for completeness cuts it short.
      */
     static final long DRAIN_LINGER_MILLIS = 20;
+    /**
+     * The page size of a new log file. A block of batch predictions is hundreds of KB, which SQLite writes (to the
+     * WAL, then at the checkpoint to the file) one page per system call: 64 KiB pages take a sixteenth of the
+     * calls of the default 4 KiB. A file made with another page size keeps it.
+     */
+    static final int PAGE_SIZE = 65_536;
     private static final Logger LOG = Logger.getLogger(SqlitePredictionLog.class.getName());
     private static final int PURGE_CHUNK = 10_000;
     /** Blocks deleted per purge transaction: a few chunks' worth of records. */
@@ -196,7 +202,7 @@ final class SqlitePredictionLog implements PredictionLog {
         Objects.requireNonNull(beforeBatch, "beforeBatch");
         Objects.requireNonNull(beforeDrain, "beforeDrain");
         SqliteDatabase db = SqliteDatabase.open(home.resolve(FILE_NAME), "prediction log", synchronous(durability),
-                MIGRATIONS);
+                MIGRATIONS, PAGE_SIZE);
         PredictionJournal journal = null;
         try {
             // Files made before the journal existed lack its table.

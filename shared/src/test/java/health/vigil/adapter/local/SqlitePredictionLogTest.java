@@ -247,6 +247,12 @@ class SqlitePredictionLogTest {
         }
 
         assertThat(storedRows()).containsExactly(1, 1, 2048);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("PRAGMA page_size")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("a new log's page size").isEqualTo(SqlitePredictionLog.PAGE_SIZE);
+        }
     }
 
     @Test

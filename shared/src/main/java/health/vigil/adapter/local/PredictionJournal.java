@@ -373,9 +373,8 @@ final class PredictionJournal implements AutoCloseable {
         put(out, patient);
         out.putLong(r.time().getEpochSecond()).putInt(r.time().getNano());
         out.putInt(features.length);
-        for (float f : features) {
-            out.putFloat(f);
-        }
+        out.asFloatBuffer().put(features);
+        out.position(out.position() + features.length * Float.BYTES);
         out.putDouble(r.score()).put((byte) (r.decision() ? 1 : 0));
         put(out, explanation);
         // Added after the first journals were written: a frame that ends before it has no batch.

@@ -53,11 +53,11 @@ final class PredictionBlocks {
     }
 
     /**
-     * Splits records (with their journal frames, {@code frames.get(i)} being {@code records.get(i)}'s) into the
-     * rows and blocks the database stores: the records of each (model, batch job) in time order (the order of
-     * the append among equal times), cut where a block would pass {@link #MAX_SPAN_NANOS} or {@link #MAX_RECORDS}.
+     * Splits records into the rows and blocks the database stores, with their journal frames: the records of each
+     * (model, batch job) in time order (the order of the append among equal times), cut where a block would pass
+     * {@link #MAX_SPAN_NANOS} or {@link #MAX_RECORDS}.
      */
-    static Stored split(List<PredictionRecord> records, List<byte[]> frames) {
+    static Stored split(List<PredictionRecord> records) {
         List<PredictionRecord> rows = new ArrayList<>();
         List<byte[]> rowFrames = new ArrayList<>();
         Map<List<String>, List<Integer>> jobs = new LinkedHashMap<>();
@@ -67,7 +67,7 @@ final class PredictionBlocks {
             PredictionRecord r = records.get(i);
             if (r.batchId() == null) {
                 rows.add(r);
-                rowFrames.add(frames.get(i));
+                rowFrames.add(PredictionJournal.frame(r));
                 continue;
             }
             // A chunk's records share their job and model: look the key up once, not for every record.
@@ -96,7 +96,7 @@ final class PredictionBlocks {
             for (int k = 1; k <= ordered.size(); k++) {
                 if (k == ordered.size() || k - start == MAX_RECORDS
                         || nanos[ordered.get(k)] - nanos[ordered.get(start)] > MAX_SPAN_NANOS) {
-                    blocks.add(block(records, frames, ordered.subList(start, k), nanos));
+                    blocks.add(block(records, ordered.subList(start, k), nanos));
                     start = k;
                 }
             }
@@ -104,19 +104,13 @@ final class PredictionBlocks {
         return new Stored(rows, rowFrames, blocks);
     }
 
-    private static Block block(List<PredictionRecord> records, List<byte[]> frames, List<Integer> indexes,
-            long[] nanos) {
-        int length = 0;
+    private static Block block(List<PredictionRecord> records, List<Integer> indexes, long[] nanos) {
+        // Written straight into one array (a batch row's frame is a few hundred bytes), trimmed once at the end.
+        ByteBuffer out = ByteBuffer.allocate(indexes.size() * 384);
         for (int i : indexes) {
-            length += frames.get(i).length;
+            out = PredictionJournal.frameInto(records.get(i), out);
         }
-        byte[] bytes = new byte[length];
-        int at = 0;
-        for (int i : indexes) {
-            byte[] f = frames.get(i);
-            System.arraycopy(f, 0, bytes, at, f.length);
-            at += f.length;
-        }
+        byte[] bytes = out.position() == out.capacity() ? out.array() : Arrays.copyOf(out.array(), out.position());
         return new Block(records.get(indexes.get(0)).modelName(), nanos[indexes.get(0)],
                 nanos[indexes.get(indexes.size() - 1)], indexes.size(), bytes);
     }

@@ -248,8 +248,7 @@ final class SqlitePredictionLog implements PredictionLog {
         long generation = journal.generation();
         long[] replayed = {0};
         journal.replay(state[0], state[1], MAX_RECORDS_PER_TRANSACTION, (records, end) -> {
-            store(PredictionBlocks.split(records, records.stream().map(PredictionJournal::frame).toList()),
-                    generation, end);
+            store(PredictionBlocks.split(records), generation, end);
             replayed[0] += records.size();
         });
         if (replayed[0] > 0) {
@@ -267,7 +266,6 @@ final class SqlitePredictionLog implements PredictionLog {
     @Override
     public void append(List<PredictionRecord> records) {
         Objects.requireNonNull(records, "records");
-        List<byte[]> frames = new ArrayList<>(records.size());
         for (PredictionRecord r : records) {
             if (r == null) {
                 throw new ValidationException("the batch of prediction records contains a null entry");
@@ -276,10 +274,9 @@ final class SqlitePredictionLog implements PredictionLog {
                 throw new ValidationException("prediction " + r.predictionId() + " has a time outside the years"
                         + " 1678-2262 that the prediction log can store; send the time of the scoring decision");
             }
-            frames.add(PredictionJournal.frame(r));
         }
         // A block's bytes are its records' frames one after the other: journaled as they are, in one write.
-        Stored stored = PredictionBlocks.split(records, frames);
+        Stored stored = PredictionBlocks.split(records);
         List<byte[]> journaled = new ArrayList<>(stored.rowFrames());
         stored.blocks().forEach(b -> journaled.add(b.frames()));
         PendingAppend pending = new PendingAppend(stored, records.size(), journaled, new CompletableFuture<>());

@@ -60,7 +60,7 @@ final class PredictionBlocks {
     static Stored split(List<PredictionRecord> records) {
         List<PredictionRecord> rows = new ArrayList<>();
         List<byte[]> rowFrames = new ArrayList<>();
-        Map<List<String>, List<Integer>> jobs = new LinkedHashMap<>();
+        Map<List<String>, List<Integer>> jobs = null; // most appends are answered predictions: no map for them
         List<String> lastKey = null;
         List<Integer> lastIndexes = null;
         for (int i = 0; i < records.size(); i++) {
@@ -73,12 +73,18 @@ final class PredictionBlocks {
             // A chunk's records share their job and model: look the key up once, not for every record.
             if (lastKey == null || !lastKey.get(0).equals(r.modelName().value()) || !lastKey.get(1).equals(r.batchId())) {
                 lastKey = List.of(r.modelName().value(), r.batchId());
+                if (jobs == null) {
+                    jobs = new LinkedHashMap<>();
+                }
                 lastIndexes = jobs.computeIfAbsent(lastKey, k -> new ArrayList<>());
             }
             lastIndexes.add(i);
         }
+        if (jobs == null) {
+            return new Stored(rows, rowFrames, List.of());
+        }
         List<Block> blocks = new ArrayList<>();
-        long[] nanos = jobs.isEmpty() ? null : new long[records.size()];
+        long[] nanos = new long[records.size()];
         for (List<Integer> indexes : jobs.values()) {
             boolean sorted = true;
             long previous = Long.MIN_VALUE;

@@ -699,7 +699,7 @@ final class SqlitePredictionLog implements PredictionLog {
             Stored stored;
             if (batch.size() == 1) {
                 frames = batch.get(0).frames();
-                stored = batch.get(0).stored();
+                stored = together(List.of(batch.get(0).stored())); // the drain needs no row frames
             } else {
                 frames = new ArrayList<>(count);
                 List<Stored> parts = new ArrayList<>(batch.size());

@@ -160,8 +160,8 @@ final class CanaryCommand {
     }
 
     static String analysisLines(JsonNode body) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "analyses (false-rollback budget %.3g per"
-                + " step, split over the metrics and up to three looks):", body.path("stepBudget").asDouble()));
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "analyses (false-rollback budget %.3g over"
+                + " the ramp, split over the metrics and their looks):", body.path("rampBudget").asDouble()));
         for (JsonNode step : body.path("steps")) {
             out.append(String.format(Locale.ROOT, "%n  step %d at %s: %s, %d canary / %d stable predictions: %s",
                     step.path("step").asInt() + 1, percent(step.path("weightBasisPoints").asInt()),

@@ -91,7 +91,7 @@ class CanaryUnderLoadIT {
         // A policy every canary passes: this test is about traffic, not about the analysis.
         start.put("policy", Map.of("minSamplePerSlot", 20, "flagRateMargin", 0.99, "missingRateMargin", 0.99,
                 "psiLimit", 9.99, "errorRateMargin", 0.99, "refusedRateMargin", 0.99, "latencyMargin", 0.99,
-                "latencyRatioLimit", 100));
+                "latencyRatioLimit", 100, "scoreMeanMargin", 0.99));
         long[] revision = new long[1];
         change(() -> {
             JsonNode started = operator.send("POST", "/models/" + MODEL + "/canary", start, 201);

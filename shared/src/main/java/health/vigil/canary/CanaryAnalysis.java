@@ -9,7 +9,7 @@ import health.vigil.model.StepAnalysis;
 import health.vigil.statistics.DeLongTest;
 import health.vigil.statistics.KolmogorovSmirnov;
 import health.vigil.statistics.PopulationStabilityIndex;
-import health.vigil.statistics.TwoProportionTest;
+import health.vigil.statistics.StratifiedDifference;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,40 +18,46 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
+import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
 import org.apache.commons.statistics.distribution.NormalDistribution;
 
 /**
- * Judges one step of a canary ramp: canary against stable over the step's window, on the score distribution, the
- * flag rate and the missing-input rate (from the prediction log), and on the server-error rate, the refused rate and
- * the latency p99 (from the request statistics), and, where outcomes are known, on calibration and AUROC. The ramp's
- * false-rollback budget is split evenly over the judged steps, each step's over the metrics by fixed shares
- * ({@link #SHARES}), and each metric's over up to three looks by the step's sample (a quarter of it when the sample
- * first reaches a quarter of the policy's minimum, another quarter at half, the rest at the minimum), so a healthy
- * canary is rolled back by chance with probability at most {@link CanaryPolicy#falseRollbackRate()} over the whole
- * ramp (union bound over every test made). A step may fail at any look but passes only once each slot has the
- * policy's minimum of rows; until then the bake time is extended. What a step has spent is read from its earlier
- * analyses in the ramp. The method and its guarantee: docs/canary-analysis.md.
+ * Judges a canary ramp as one sequential comparison of the canary with the stable slot: at each look, every metric is
+ * tested on the evidence of every step so far, each step a stratum compared within its own minutes (the score
+ * distribution, the flag rate, the mean score and the missing-input rate from the prediction log; the server-error
+ * rate, the refused rate and the latency p99 from the request statistics; calibration and AUROC where outcomes are
+ * known). The ramp's false-rollback budget is split over the metrics by fixed shares ({@link #SHARES}), and each
+ * metric's share is spent over its looks, fixed by its sample over the ramp ({@link #lookSize}): a look spends
+ * {@link #SPEND_RATE} of what its metric has left. A healthy canary is thus rolled back by chance with probability at
+ * most {@link CanaryPolicy#falseRollbackRate()} over the whole ramp (union bound over every test made). A step may
+ * fail at any look and passes once each slot has the policy's minimum of rows in the step's own window; until then
+ * the bake time is extended. What a metric has spent is read from the ramp's earlier analyses. The method and its
+ * guarantee: docs/canary-analysis.md.
  */
 public final class CanaryAnalysis {
     private static final NormalDistribution STANDARD_NORMAL = NormalDistribution.of(0, 1);
     /**
-     * Each metric's share of a step's false-rollback budget, fixed in advance (whether outcomes or latencies arrive
-     * or not, so the split never depends on the data): more on server errors and calibration, the harms a canary
-     * most often brings and the ones hardest to see in a small sample.
+     * Each metric's share of the ramp's false-rollback budget, fixed in advance (whether outcomes or latencies arrive
+     * or not, so the split never depends on the data): most on server errors, the harm a canary most often brings and
+     * one hard to see in a small sample, and more on missing inputs, which the model fills in silently, than on
+     * refused rows, which the caller sees.
      */
     public static final Map<String, Double> SHARES = shares();
-    /** The metrics each judged step may test. */
+    /** The metrics a look may test. */
     public static final List<String> METRICS = List.copyOf(SHARES.keySet());
-    /** The cumulative part of a metric's step budget spent by the first, second and final look. */
-    static final double[] SPENT_BY_LOOK = {0.25, 0.5, 1.0};
-    /** The looks of a step, as parts of the policy's minimum sample per slot; the last is the minimum itself. */
-    static final double[] LOOK_FRACTIONS = {0.25, 0.5, 1.0};
-    /** The fewest rows per slot at which a step may be looked at before its minimum (normal tests need some). */
+    /** The part of what a metric has left of its share that each of its looks spends. */
+    public static final double SPEND_RATE = 0.3;
+    /**
+     * The looks, as multiples of the policy's minimum sample per slot: four in the first step's sample, then about
+     * every half again (×1.5, ×4/3 in turn) for as long as the ramp runs.
+     */
+    static final double[] FIRST_LOOKS = {0.25, 0.5, 0.75, 1.0};
+    /** The fewest rows per slot at which anything is looked at (normal tests need some). */
     static final int FIRST_LOOK_FLOOR = 50;
-    /** Part of a rare-event test's level spent on the bound of stable's rate (Berger and Boos 1994). */
+    /** Part of a rare-event test's level spent on the bounds of stable's rates (Berger and Boos 1994). */
     static final double NUISANCE_PART = 0.25;
-    /** Stable's rows per canary row from which rates are tested exactly ({@link #excess}). */
+    /** Stable's rows per canary row in every step from which rates are tested exactly ({@link #excessRate}). */
     static final int EXACT_RATIO = 5;
     static final LabelledSample NO_OUTCOMES = new LabelledSample(0, 0);
     static final int BINS = 10;
@@ -60,53 +66,78 @@ public final class CanaryAnalysis {
 
     private static Map<String, Double> shares() {
         Map<String, Double> shares = new LinkedHashMap<>();
-        shares.put("score_distribution", 0.15);
+        shares.put("score_distribution", 0.10);
+        shares.put("mean_score", 0.10);
         shares.put("flag_rate", 0.10);
-        shares.put("missing_input_rate", 0.10);
+        shares.put("missing_input_rate", 0.15);
         shares.put("server_error_rate", 0.20);
-        shares.put("refused_rate", 0.10);
+        shares.put("refused_rate", 0.05);
         shares.put("latency_p99", 0.10);
-        shares.put("calibration_error", 0.20);
+        shares.put("calibration_error", 0.15);
         shares.put("auroc", 0.05);
         return Collections.unmodifiableMap(shares);
     }
 
-    /** The false-rollback budget of each judged step: the policy's rate over the judged steps. */
-    public static double stepBudget(CanaryRamp ramp) {
-        return ramp.policy().falseRollbackRate() / ramp.judgedSteps();
-    }
-
-    /** The rows per slot at the first, second and final look of a step (the final one is the policy's minimum). */
-    public static int[] looks(int minimum) {
-        int[] looks = new int[LOOK_FRACTIONS.length];
-        int previous = 0;
-        for (int i = 0; i < looks.length; i++) {
-            int wanted = (int) Math.ceil(LOOK_FRACTIONS[i] * minimum);
-            previous = Math.min(minimum, Math.max(previous, Math.max(FIRST_LOOK_FLOOR, wanted)));
-            looks[i] = previous;
+    /**
+     * The sample per slot (over the ramp) of look {@code look} (1, 2, ...): at a quarter, half, three quarters and all
+     * of the policy's minimum, then half again, a third again and so on in turn; a size below
+     * {@link #FIRST_LOOK_FLOOR} is raised to it, and sizes that come out alike are one look.
+     */
+    public static long lookSize(int minimum, int look) {
+        if (look < 1) {
+            throw new IllegalArgumentException("looks count from 1");
         }
-        return looks;
+        long size = 0;
+        int found = 0;
+        double multiple = 1;
+        for (int i = 1; found < look; i++) {
+            if (i <= FIRST_LOOKS.length) {
+                multiple = FIRST_LOOKS[i - 1];
+            } else {
+                multiple *= (i - FIRST_LOOKS.length) % 2 == 1 ? 1.5 : 4.0 / 3.0;
+            }
+            long candidate = Math.max(FIRST_LOOK_FLOOR, (long) Math.ceil(multiple * minimum - 1e-9));
+            if (candidate > size) {
+                size = candidate;
+                found++;
+            }
+        }
+        return size;
     }
 
-    /** The last look (1-3) a sample of {@code n} per slot has reached, 0 before the first. */
+    /** The last look a sample of {@code n} per slot has reached, 0 before the first. */
     static int lookReached(long n, int minimum) {
-        int[] looks = looks(minimum);
         int reached = 0;
-        while (reached < looks.length && n >= looks[reached]) {
+        while (n >= lookSize(minimum, reached + 1)) {
             reached++;
         }
         return reached;
     }
 
-    /** What the ramp's current step has already spent on a metric: the levels of its earlier tests in this step. */
+    /** The part of a metric's share spent by the end of look {@code look}: 1 - (1 - {@link #SPEND_RATE})^look. */
+    public static double spentBy(int look) {
+        return 1 - Math.pow(1 - SPEND_RATE, look);
+    }
+
+    /** One look of the schedule: the sample per slot over the ramp, and the part of each share spent by then. */
+    public record Look(int look, long rowsPerSlot, double spentBy) {}
+
+    /** The first {@code count} looks of a policy's schedule (the API shows them beside the analyses). */
+    public static List<Look> lookSchedule(CanaryPolicy policy, int count) {
+        List<Look> looks = new ArrayList<>(count);
+        for (int i = 1; i <= count; i++) {
+            looks.add(new Look(i, lookSize(policy.minSamplePerSlot(), i), spentBy(i)));
+        }
+        return looks;
+    }
+
+    /** What the ramp has already spent on a metric: the levels of its earlier tests, in every step. */
     static double spent(CanaryRamp ramp, String metric) {
         double spent = 0;
         for (StepAnalysis a : ramp.analyses()) {
-            if (a.step() == ramp.step()) {
-                for (CanaryMetric m : a.metrics()) {
-                    if (m.name().equals(metric)) {
-                        spent += m.level();
-                    }
+            for (CanaryMetric m : a.metrics()) {
+                if (m.name().equals(metric)) {
+                    spent += m.level();
                 }
             }
         }
@@ -114,17 +145,17 @@ public final class CanaryAnalysis {
     }
 
     /**
-     * The level a metric is tested at now, with {@code n} the smaller of its two samples: its share of the step budget
-     * spent up to the look reached, less what earlier looks of the step spent; 0 when there is nothing new to spend
-     * (before the first look, or the look already tested).
+     * The level a metric is tested at now, with {@code n} the smaller of its two samples over the ramp: its share of
+     * the ramp's budget spent up to the look reached, less what its earlier tests spent; 0 when there is nothing new
+     * to spend (before the first look, or the look already tested).
      */
     static double levelNow(CanaryRamp ramp, String metric, long n) {
         int look = lookReached(n, ramp.policy().minSamplePerSlot());
         if (look == 0) {
             return 0;
         }
-        double share = stepBudget(ramp) * SHARES.get(metric);
-        double level = share * SPENT_BY_LOOK[look - 1] - spent(ramp, metric);
+        double share = ramp.policy().falseRollbackRate() * SHARES.get(metric);
+        double level = share * spentBy(look) - spent(ramp, metric);
         return level > share * 1e-9 ? level : 0;
     }
 
@@ -146,103 +177,126 @@ public final class CanaryAnalysis {
         };
     }
 
-    /** Judges the ramp's current step on predictions alone (no request statistics in the window). */
+    /** Judges the ramp's current step on predictions alone (no earlier steps, no request statistics). */
     public static StepAnalysis judge(CanaryRamp ramp, WindowSample canary, WindowSample stable, Instant from, Instant to) {
-        return judge(ramp, canary, stable, RequestSample.NONE, RequestSample.NONE, from, to);
+        return judge(ramp, List.of(), StepEvidence.ofPredictions(canary, stable), from, to);
     }
 
     /** Judges the ramp's current step on the two slots' predictions and requests, without outcomes. */
     public static StepAnalysis judge(CanaryRamp ramp, WindowSample canary, WindowSample stable,
             RequestSample canaryRequests, RequestSample stableRequests, Instant from, Instant to) {
-        return judge(ramp, canary, stable, canaryRequests, stableRequests, NO_OUTCOMES, NO_OUTCOMES, from, to);
+        return judge(ramp, List.of(), new StepEvidence(canary, stable, canaryRequests, stableRequests, NO_OUTCOMES,
+                NO_OUTCOMES), from, to);
     }
 
     /**
-     * Judges the ramp's current step on the two slots' predictions, requests and the predictions that have a realised
-     * outcome (the controller's call).
+     * Judges the ramp's current step on its own window ({@code current}) and the windows of the steps it has passed
+     * ({@code earlier}, in order): the controller's call.
      */
-    public static StepAnalysis judge(CanaryRamp ramp, WindowSample canary, WindowSample stable,
-            RequestSample canaryRequests, RequestSample stableRequests, LabelledSample canaryLabelled,
-            LabelledSample stableLabelled, Instant from, Instant to) {
+    public static StepAnalysis judge(CanaryRamp ramp, List<StepEvidence> earlier, StepEvidence current, Instant from,
+            Instant to) {
         CanaryPolicy policy = ramp.policy();
         int minimum = policy.minSamplePerSlot();
-        int firstLook = looks(minimum)[0];
-        // Rows that reached each slot: the request statistics count refused and failed rows too; without them
-        // (none recorded in the window) the prediction log's count.
-        long canaryRows = Math.max(canary.count(), canaryRequests.rows());
-        long stableRows = Math.max(stable.count(), stableRequests.rows());
-        if (canaryRows < firstLook || stableRows < firstLook) {
+        long firstLook = lookSize(minimum, 1);
+        List<StepEvidence> steps = new ArrayList<>(earlier);
+        steps.add(current);
+        long canaryRows = current.canaryRows();
+        long stableRows = current.stableRows();
+        long rampRows = Math.min(sum(steps, StepEvidence::canaryRows), sum(steps, StepEvidence::stableRows));
+        if (rampRows < firstLook) {
             String reason = String.format(Locale.ROOT, "too little evidence to judge step %d (%s): the window holds %d"
-                    + " canary and %d stable requests and each side needs at least %d for a first look (%d to pass);"
-                    + " the bake time is extended by %s and nothing is decided", ramp.step() + 1,
+                    + " canary and %d stable requests and each side needs at least %d for a first look (%d in this"
+                    + " step to pass); the bake time is extended by %s and nothing is decided", ramp.step() + 1,
                     percent(ramp.weightBasisPoints()), canaryRows, stableRows, firstLook, minimum, ramp.bakeTime());
-            return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, canary.count(), stable.count(),
-                    StepAnalysis.EXTEND, reason, List.of());
+            return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, current.canary().count(),
+                    current.stable().count(), StepAnalysis.EXTEND, reason, List.of());
         }
         List<CanaryMetric> metrics = new ArrayList<>();
         List<String> untested = new ArrayList<>();
-        long predictions = Math.min(canary.count(), stable.count());
+        // Predictions: strata where both slots answered.
+        List<StepEvidence> predicted = steps.stream()
+                .filter(s -> s.canary().count() > 0 && s.stable().count() > 0).toList();
+        long predictions = Math.min(sum(predicted, s -> s.canary().count()), sum(predicted, s -> s.stable().count()));
         double level = levelNow(ramp, "score_distribution", predictions);
+        if (level > 0 && Math.min(current.canary().count(), current.stable().count()) >= FIRST_LOOK_FLOOR) {
+            metrics.add(scoreDistribution(current.canary().scores(), current.stable().scores(), level,
+                    policy.psiLimit()));
+        }
+        level = levelNow(ramp, "mean_score", predictions);
         if (level > 0) {
-            metrics.add(scoreDistribution(canary.scores(), stable.scores(), level, policy.psiLimit()));
+            metrics.add(meanScore(predicted, level, policy.scoreMeanMargin()));
         }
         level = levelNow(ramp, "flag_rate", predictions);
         if (level > 0) {
-            metrics.add(flagRate(canary, stable, level, policy.flagRateMargin()));
+            metrics.add(flagRate(predicted, level, policy.flagRateMargin()));
         }
         level = levelNow(ramp, "missing_input_rate", predictions);
         if (level > 0) {
-            metrics.add(missingInputRate(canary, stable, level, policy.missingRateMargin()));
+            metrics.add(excessRate("missing_input_rate", predicted, s -> s.canary().missing(),
+                    s -> s.canary().count(), s -> s.stable().missing(), s -> s.stable().count(), level,
+                    policy.missingRateMargin()));
         }
         if (predictions < firstLook) {
-            untested.add(String.format(Locale.ROOT, "score_distribution, flag_rate and missing_input_rate (%d canary,"
-                    + " %d stable predictions)", canary.count(), stable.count()));
+            untested.add(String.format(Locale.ROOT, "score_distribution, mean_score, flag_rate and missing_input_rate"
+                    + " (%d canary, %d stable predictions)", sum(steps, s -> s.canary().count()),
+                    sum(steps, s -> s.stable().count())));
         }
-        long rows = Math.min(canaryRequests.rows(), stableRequests.rows());
+        List<StepEvidence> counted = steps.stream()
+                .filter(s -> s.canaryRequests().rows() > 0 && s.stableRequests().rows() > 0).toList();
+        long rows = Math.min(sum(counted, s -> s.canaryRequests().rows()), sum(counted, s -> s.stableRequests().rows()));
         level = levelNow(ramp, "server_error_rate", rows);
         if (level > 0) {
-            metrics.add(excessRate("server_error_rate", canaryRequests.failed(), canaryRequests.rows(),
-                    stableRequests.failed(), stableRequests.rows(), level, policy.errorRateMargin()));
+            metrics.add(excessRate("server_error_rate", counted, s -> s.canaryRequests().failed(),
+                    s -> s.canaryRequests().rows(), s -> s.stableRequests().failed(), s -> s.stableRequests().rows(),
+                    level, policy.errorRateMargin()));
         }
         level = levelNow(ramp, "refused_rate", rows);
         if (level > 0) {
-            metrics.add(excessRate("refused_rate", canaryRequests.refused(), canaryRequests.rows(),
-                    stableRequests.refused(), stableRequests.rows(), level, policy.refusedRateMargin()));
+            metrics.add(excessRate("refused_rate", counted, s -> s.canaryRequests().refused(),
+                    s -> s.canaryRequests().rows(), s -> s.stableRequests().refused(), s -> s.stableRequests().rows(),
+                    level, policy.refusedRateMargin()));
         }
         if (rows < firstLook) {
             untested.add(String.format(Locale.ROOT, "server_error_rate and refused_rate (%d canary, %d stable rows"
-                    + " counted)", canaryRequests.rows(), stableRequests.rows()));
+                    + " counted)", sum(steps, s -> s.canaryRequests().rows()),
+                    sum(steps, s -> s.stableRequests().rows())));
         }
-        long canaryTimed = canaryRequests.latency().total();
-        long stableTimed = stableRequests.latency().total();
-        level = levelNow(ramp, "latency_p99", Math.min(canaryTimed, stableTimed));
+        List<StepEvidence> timed = steps.stream().filter(s -> s.canaryRequests().latency().total() > 0
+                && s.stableRequests().latency().total() > 0).toList();
+        long timedRequests = Math.min(sum(timed, s -> s.canaryRequests().latency().total()),
+                sum(timed, s -> s.stableRequests().latency().total()));
+        level = levelNow(ramp, "latency_p99", timedRequests);
         if (level > 0) {
-            metrics.add(latencyP99(canaryRequests.latency(), stableRequests.latency(), level, policy.latencyMargin(),
-                    policy.latencyRatioLimit()));
-        } else if (Math.min(canaryTimed, stableTimed) < firstLook) {
+            metrics.add(latencyP99(timed, level, policy.latencyMargin(), policy.latencyRatioLimit()));
+        } else if (timedRequests < firstLook) {
             untested.add(String.format(Locale.ROOT, "latency_p99 (%d canary, %d stable answered requests)",
-                    canaryTimed, stableTimed));
+                    sum(steps, s -> s.canaryRequests().latency().total()),
+                    sum(steps, s -> s.stableRequests().latency().total())));
         }
-        long labelled = bothClasses(canaryLabelled) && bothClasses(stableLabelled)
-                ? Math.min(canaryLabelled.count(), stableLabelled.count()) : 0;
-        level = levelNow(ramp, "calibration_error", labelled);
+        List<StepEvidence> labelled = steps.stream()
+                .filter(s -> bothClasses(s.canaryLabelled()) && bothClasses(s.stableLabelled())).toList();
+        long outcomes = Math.min(sum(labelled, s -> s.canaryLabelled().count()),
+                sum(labelled, s -> s.stableLabelled().count()));
+        level = levelNow(ramp, "calibration_error", outcomes);
         if (level > 0) {
-            metrics.add(calibration(canaryLabelled, stableLabelled, level, policy.calibrationMargin()));
+            metrics.add(calibration(labelled, level, policy.calibrationMargin()));
         }
-        level = levelNow(ramp, "auroc", labelled);
+        level = levelNow(ramp, "auroc", outcomes);
         if (level > 0) {
-            metrics.add(auroc(canaryLabelled, stableLabelled, level, policy.aurocMargin()));
+            metrics.add(auroc(labelled, level, policy.aurocMargin()));
         }
-        if (labelled < firstLook) {
+        if (outcomes < firstLook) {
             untested.add(String.format(Locale.ROOT, "calibration_error and auroc (%d canary, %d stable predictions with"
-                    + " an outcome, each side needing two of each outcome)", canaryLabelled.count(),
-                    stableLabelled.count()));
+                    + " an outcome, each side needing two of each outcome in a step)",
+                    sum(steps, s -> s.canaryLabelled().count()), sum(steps, s -> s.stableLabelled().count())));
         }
-        boolean finalLook = canaryRows >= minimum && stableRows >= minimum;
+        boolean stepDone = canaryRows >= minimum && stableRows >= minimum;
         List<CanaryMetric> failed = metrics.stream().filter(CanaryMetric::failed).toList();
-        String notTested = untested.isEmpty() ? "" : "; not tested, each side needs " + firstLook + ": "
-                + String.join("; ", untested);
-        String sizes = String.format(Locale.ROOT, "%d canary, %d stable requests", canaryRows, stableRows);
+        String notTested = untested.isEmpty() ? "" : "; not tested yet, each side needs " + firstLook + " over the"
+                + " ramp: " + String.join("; ", untested);
+        String sizes = String.format(Locale.ROOT, "%d canary, %d stable requests in this step%s", canaryRows,
+                stableRows, earlier.isEmpty() ? "" : ", with the " + earlier.size() + " earlier step"
+                        + (earlier.size() == 1 ? "" : "s"));
         String reason;
         String decision;
         if (!failed.isEmpty()) {
@@ -251,20 +305,29 @@ public final class CanaryAnalysis {
                     + failed.stream().map(m -> String.format(Locale.ROOT, "%s (canary %.4g, stable %.4g, p = %.3g"
                             + " < %.3g)", m.name(), m.canary(), m.stable(), m.pValue(), m.level()))
                             .collect(Collectors.joining(", ")) + " (" + sizes + ")";
-        } else if (finalLook) {
+        } else if (stepDone) {
             decision = StepAnalysis.PASS;
             reason = String.format(Locale.ROOT, "step %d (%s) passed: no metric differed beyond its margin (%s, %d"
                     + " tests at this look)%s", ramp.step() + 1, percent(ramp.weightBasisPoints()), sizes,
                     metrics.size(), notTested);
         } else {
             decision = StepAnalysis.EXTEND;
-            reason = String.format(Locale.ROOT, "interim look at step %d (%s): %s; %s, and each side needs %d to"
-                    + " pass; the bake time is extended by %s", ramp.step() + 1, percent(ramp.weightBasisPoints()),
-                    metrics.isEmpty() ? "nothing new to test" : "no metric differed beyond its margin in "
-                            + metrics.size() + " tests", sizes, minimum, ramp.bakeTime());
+            reason = String.format(Locale.ROOT, "interim look at step %d (%s): %s; %s, and each side needs %d in this"
+                    + " step to pass; the bake time is extended by %s", ramp.step() + 1,
+                    percent(ramp.weightBasisPoints()), metrics.isEmpty() ? "nothing new to test"
+                            : "no metric differed beyond its margin in " + metrics.size() + " tests", sizes, minimum,
+                    ramp.bakeTime());
         }
-        return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, canary.count(), stable.count(),
-                decision, reason, metrics);
+        return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, current.canary().count(),
+                current.stable().count(), decision, reason, metrics);
+    }
+
+    private static long sum(List<StepEvidence> steps, ToLongFunction<StepEvidence> count) {
+        long total = 0;
+        for (StepEvidence s : steps) {
+            total += count.applyAsLong(s);
+        }
+        return total;
     }
 
     /**
@@ -314,73 +377,108 @@ public final class CanaryAnalysis {
         return counts;
     }
 
+    /**
+     * Two one-sided tests of |mean score (canary) - mean score (stable)| > margin over the steps (Welch standard
+     * errors, each step compared within itself), p doubled: the most sensitive test of a shift of every risk, which
+     * the distribution test needs several times the sample to see. Values are the means (stable's standardised to
+     * the canary's mix of steps).
+     */
+    static CanaryMetric meanScore(List<StepEvidence> steps, double level, double margin) {
+        List<StratifiedDifference.Stratum> strata = new ArrayList<>();
+        for (StepEvidence s : steps) {
+            strata.add(new StratifiedDifference.Stratum(s.canary().count(), s.canary().meanScore(),
+                    s.canary().scoreVariance(), s.stable().count(), s.stable().meanScore(), s.stable().scoreVariance()));
+        }
+        StratifiedDifference.Result r = StratifiedDifference.beyond(strata, margin);
+        return new CanaryMetric("mean_score", r.first(), r.second(), finite(r.z()), r.pValue(), level,
+                r.pValue() < level, "two one-sided z-tests of |mean score (canary) - mean score (stable)| > " + margin
+                        + " (Welch, within each step; p doubled)");
+    }
+
     /** Two-sided with a margin: the canary's flag rate above stable's by more than the margin, or below by more. */
-    static CanaryMetric flagRate(WindowSample canary, WindowSample stable, double level, double margin) {
-        TwoProportionTest.Result up = TwoProportionTest.excess(canary.flagged(), canary.count(), stable.flagged(),
-                stable.count(), margin);
-        TwoProportionTest.Result down = TwoProportionTest.excess(stable.flagged(), stable.count(), canary.flagged(),
-                canary.count(), margin);
-        boolean upper = up.pValue() <= down.pValue();
-        double p = Math.min(1.0, 2 * Math.min(up.pValue(), down.pValue()));
-        double z = finite(upper ? up.z() : down.z());
-        return new CanaryMetric("flag_rate", up.first(), up.second(), z, p, level, p < level,
-                "two one-sided two-proportion z-tests of |canary - stable| > " + margin + " (p doubled)");
-    }
-
-    /** One-sided: only a canary that misses inputs more often than stable is a problem. */
-    static CanaryMetric missingInputRate(WindowSample canary, WindowSample stable, double level, double margin) {
-        return excessRate("missing_input_rate", canary.missing(), canary.count(), stable.missing(), stable.count(),
-                level, margin);
+    static CanaryMetric flagRate(List<StepEvidence> steps, double level, double margin) {
+        List<StratifiedDifference.Stratum> strata = new ArrayList<>();
+        for (StepEvidence s : steps) {
+            strata.add(StratifiedDifference.Stratum.ofRates(s.canary().flagged(), s.canary().count(),
+                    s.stable().flagged(), s.stable().count()));
+        }
+        StratifiedDifference.Result r = StratifiedDifference.beyond(strata, margin);
+        return new CanaryMetric("flag_rate", r.first(), r.second(), finite(r.z()), r.pValue(), level,
+                r.pValue() < level, "two one-sided two-proportion z-tests of |canary - stable| > " + margin
+                        + " (Wald, within each step; p doubled)");
     }
 
     /**
-     * The one-sided test of a rate's excess over stable's by more than the margin. Chosen by the sample sizes alone (so
-     * each has its level whatever the data): while stable has at least {@link #EXACT_RATIO} times the canary's rows
-     * (the early, small steps) the exact Berger-Boos test, whose bound on stable's rate is then tight; from there on
-     * the Wald z-test, which has more power with samples of like size and keeps its level for rates below about 0.1
-     * (docs/canary-analysis.md, and {@code CanaryRateTestTest}).
+     * The one-sided test of a rate's excess over stable's by more than the margin, over the steps. Chosen by the
+     * sample sizes alone (so each has its level whatever the data): while stable has at least {@link #EXACT_RATIO}
+     * times the canary's rows in every step (the early, small steps) the exact Berger-Boos test, whose bounds on
+     * stable's rates are then tight; from there on the Wald z-test, which has more power with samples of like size
+     * and keeps its level for rates below about 0.1 (docs/canary-analysis.md).
      */
-    static TwoProportionTest.Result excess(long canaryEvents, long canaryRows, long stableEvents, long stableRows,
-            double margin, double level) {
-        return stableRows >= EXACT_RATIO * canaryRows
-                ? TwoProportionTest.excessExact(canaryEvents, canaryRows, stableEvents, stableRows, margin,
-                        NUISANCE_PART * level)
-                : TwoProportionTest.excess(canaryEvents, canaryRows, stableEvents, stableRows, margin);
-    }
-
-    private static String excessTestName(long canaryRows, long stableRows) {
-        return stableRows >= EXACT_RATIO * canaryRows
-                ? "exact one-sided test (binomial tail at stable's Clopper-Pearson upper bound, Berger-Boos)"
-                : "one-sided two-proportion z-test (Wald)";
-    }
-
-    /** One-sided: only a canary whose rows fail or are refused more often than stable's is a problem. */
-    static CanaryMetric excessRate(String name, long canaryEvents, long canaryRows, long stableEvents, long stableRows,
-            double level, double margin) {
-        TwoProportionTest.Result r = excess(canaryEvents, canaryRows, stableEvents, stableRows, margin, level);
+    static CanaryMetric excessRate(String name, List<StepEvidence> steps, ToLongFunction<StepEvidence> canaryEvents,
+            ToLongFunction<StepEvidence> canaryRows, ToLongFunction<StepEvidence> stableEvents,
+            ToLongFunction<StepEvidence> stableRows, double level, double margin) {
+        long[][] events = new long[steps.size()][];
+        long[][] trials = new long[steps.size()][];
+        boolean exact = true;
+        for (int i = 0; i < steps.size(); i++) {
+            StepEvidence s = steps.get(i);
+            events[i] = new long[] {canaryEvents.applyAsLong(s), stableEvents.applyAsLong(s)};
+            trials[i] = new long[] {canaryRows.applyAsLong(s), stableRows.applyAsLong(s)};
+            exact &= trials[i][1] >= EXACT_RATIO * trials[i][0];
+        }
+        StratifiedDifference.Result r = excess(events, trials, margin, level, exact);
         return new CanaryMetric(name, r.first(), r.second(), finite(r.z()), r.pValue(), level, r.pValue() <= level,
-                excessTestName(canaryRows, stableRows) + " of canary - stable > " + margin);
+                excessTestName(exact) + " of canary - stable > " + margin);
+    }
+
+    static StratifiedDifference.Result excess(long[][] events, long[][] trials, double margin, double level,
+            boolean exact) {
+        if (exact) {
+            return StratifiedDifference.excessExact(events, trials, margin, NUISANCE_PART * level);
+        }
+        List<StratifiedDifference.Stratum> strata = new ArrayList<>();
+        for (int i = 0; i < events.length; i++) {
+            strata.add(StratifiedDifference.Stratum.ofRates(events[i][0], trials[i][0], events[i][1], trials[i][1]));
+        }
+        return StratifiedDifference.excess(strata, margin);
+    }
+
+    private static String excessTestName(boolean exact) {
+        return exact ? "exact one-sided test (binomial tails at stable's Clopper-Pearson upper bounds, Berger-Boos,"
+                + " over the steps)" : "one-sided two-proportion z-test (Wald, within each step)";
     }
 
     /**
-     * Whether the canary's requests are slower than stable's p99 more often than stable's own: with T the upper edge of
-     * the histogram bucket that holds stable's p99, a one-sided two-proportion test of (canary share above T) -
-     * (stable share above T) > margin. Values are the p99s in milliseconds (bucket upper edges); like the PSI guard
-     * on the score distribution, a significant excess fails the canary only when its p99 is also above
-     * {@code ratioLimit} times stable's.
+     * Whether the canary's requests are slower than stable's p99 more often than stable's own: in each step, with T
+     * the upper edge of the histogram bucket that holds stable's p99 in that step, the share of requests above T;
+     * then the one-sided test of (canary share) - (stable share) > margin over the steps. Values are the p99s in
+     * milliseconds (bucket upper edges) over the steps; like the PSI guard on the score distribution, a significant
+     * excess fails the canary only when its p99 is also above {@code ratioLimit} times stable's.
      */
-    static CanaryMetric latencyP99(LatencyHistogram canary, LatencyHistogram stable, double level, double margin,
-            double ratioLimit) {
-        int stableBucket = stable.quantileBucket(0.99);
-        int canaryBucket = canary.quantileBucket(0.99);
-        double stableP99 = LatencyHistogram.upperMillis(stableBucket);
-        double canaryP99 = LatencyHistogram.upperMillis(canaryBucket);
-        TwoProportionTest.Result r = excess(canary.countAbove(stableBucket), canary.total(),
-                stable.countAbove(stableBucket), stable.total(), margin, level);
+    static CanaryMetric latencyP99(List<StepEvidence> steps, double level, double margin, double ratioLimit) {
+        long[][] events = new long[steps.size()][];
+        long[][] trials = new long[steps.size()][];
+        boolean exact = true;
+        LatencyHistogram canaryAll = LatencyHistogram.empty();
+        LatencyHistogram stableAll = LatencyHistogram.empty();
+        for (int i = 0; i < steps.size(); i++) {
+            LatencyHistogram canary = steps.get(i).canaryRequests().latency();
+            LatencyHistogram stable = steps.get(i).stableRequests().latency();
+            int stableBucket = stable.quantileBucket(0.99);
+            events[i] = new long[] {canary.countAbove(stableBucket), stable.countAbove(stableBucket)};
+            trials[i] = new long[] {canary.total(), stable.total()};
+            exact &= stable.total() >= EXACT_RATIO * canary.total();
+            canaryAll = canaryAll.plus(canary);
+            stableAll = stableAll.plus(stable);
+        }
+        double stableP99 = LatencyHistogram.upperMillis(stableAll.quantileBucket(0.99));
+        double canaryP99 = LatencyHistogram.upperMillis(canaryAll.quantileBucket(0.99));
+        StratifiedDifference.Result r = excess(events, trials, margin, level, exact);
         boolean failed = r.pValue() <= level && canaryP99 > ratioLimit * stableP99;
         return new CanaryMetric("latency_p99", canaryP99, stableP99, finite(r.z()), r.pValue(), level, failed,
-                excessTestName(canary.total(), stable.total()) + " of the shares of requests slower than stable's p99,"
-                        + " canary - stable > " + margin + "; values are p99 in ms (limit " + ratioLimit
+                excessTestName(exact) + " of the shares of requests slower than stable's p99 of the step, canary -"
+                        + " stable > " + margin + "; values are p99 in ms over the steps (limit " + ratioLimit
                         + " x stable)");
     }
 
@@ -390,42 +488,54 @@ public final class CanaryAnalysis {
 
     /**
      * Calibration-in-the-large, canary against stable: with r = outcome - predicted risk, two one-sided z-tests (Welch
-     * standard error) of |mean r (canary) - mean r (stable)| > margin, p doubled. Values are each slot's mean
-     * predicted risk minus its observed rate.
+     * standard errors, within each step) of |mean r (canary) - mean r (stable)| > margin, p doubled. Values are each
+     * slot's mean predicted risk minus its observed rate (stable's standardised to the canary's mix of steps).
      */
-    static CanaryMetric calibration(LabelledSample canary, LabelledSample stable, double level, double margin) {
-        double difference = stable.meanPredictedMinusObserved() - canary.meanPredictedMinusObserved();
-        double se = Math.sqrt(canary.residualVariance() / canary.count() + stable.residualVariance() / stable.count());
-        double p;
-        double z;
-        if (se == 0) {
-            z = Math.abs(difference) > margin ? Double.MAX_VALUE : 0;
-            p = Math.abs(difference) > margin ? 0 : 1;
-        } else {
-            z = (Math.abs(difference) - margin) / se;
-            p = Math.min(1.0, 2 * STANDARD_NORMAL.survivalProbability(z));
+    static CanaryMetric calibration(List<StepEvidence> steps, double level, double margin) {
+        List<StratifiedDifference.Stratum> strata = new ArrayList<>();
+        for (StepEvidence s : steps) {
+            LabelledSample c = s.canaryLabelled();
+            LabelledSample st = s.stableLabelled();
+            strata.add(new StratifiedDifference.Stratum(c.count(), c.meanPredictedMinusObserved(),
+                    c.residualVariance(), st.count(), st.meanPredictedMinusObserved(), st.residualVariance()));
         }
-        return new CanaryMetric("calibration_error", canary.meanPredictedMinusObserved(),
-                stable.meanPredictedMinusObserved(), z, p, level, p < level,
-                "two one-sided z-tests of |mean residual (canary) - mean residual (stable)| > " + margin
-                        + " (p doubled); values are mean predicted risk minus observed rate");
+        StratifiedDifference.Result r = StratifiedDifference.beyond(strata, margin);
+        return new CanaryMetric("calibration_error", r.first(), r.second(), finite(r.z()), r.pValue(), level,
+                r.pValue() < level, "two one-sided z-tests of |mean residual (canary) - mean residual (stable)| > "
+                        + margin + " (Welch, within each step; p doubled); values are mean predicted risk minus"
+                        + " observed rate");
     }
 
     /**
      * Discrimination, canary against stable on their own (independent) patients: one-sided z-test of AUROC (stable) -
-     * AUROC (canary) > margin, with DeLong's variance of each AUROC (the A/B report's test for independent samples), on
-     * the reservoir samples of labelled predictions.
+     * AUROC (canary) > margin, each step's difference with DeLong's variances (the A/B report's test for independent
+     * samples) on its reservoir samples, the steps weighted by the canary's labelled predictions.
      */
-    static CanaryMetric auroc(LabelledSample canary, LabelledSample stable, double level, double margin) {
-        DeLongTest.Result r = DeLongTest.independent(stable.scores(), stable.labels(), canary.scores(),
-                canary.labels());
-        double beyond = r.difference() - margin;
-        double se = r.standardError();
+    static CanaryMetric auroc(List<StepEvidence> steps, double level, double margin) {
+        double total = 0;
+        for (StepEvidence s : steps) {
+            total += s.canaryLabelled().count();
+        }
+        double difference = 0;
+        double variance = 0;
+        double canaryAuroc = 0;
+        double stableAuroc = 0;
+        for (StepEvidence s : steps) {
+            DeLongTest.Result r = DeLongTest.independent(s.stableLabelled().scores(), s.stableLabelled().labels(),
+                    s.canaryLabelled().scores(), s.canaryLabelled().labels());
+            double w = s.canaryLabelled().count() / total;
+            difference += w * r.difference();
+            variance += w * w * r.standardError() * r.standardError();
+            canaryAuroc += w * r.aurocSecond();
+            stableAuroc += w * r.aurocFirst();
+        }
+        double beyond = difference - margin;
+        double se = Math.sqrt(variance);
         double z = se == 0 ? (beyond > 0 ? Double.MAX_VALUE : 0) : beyond / se;
         double p = se == 0 ? (beyond > 0 ? 0 : 1) : STANDARD_NORMAL.survivalProbability(z);
-        return new CanaryMetric("auroc", r.aurocSecond(), r.aurocFirst(), z, p, level, p < level,
+        return new CanaryMetric("auroc", canaryAuroc, stableAuroc, z, p, level, p < level,
                 "one-sided z-test of AUROC (stable) - AUROC (canary) > " + margin + " (DeLong variances, independent"
-                        + " samples)");
+                        + " samples, within each step)");
     }
 
     private static double finite(double z) {

@@ -286,12 +286,26 @@ public final class CanaryService {
     }
 
     private CanaryRamp decide(ModelName model, CanaryRamp ramp, Instant now) {
+        List<StepEvidence> earlier = new ArrayList<>();
+        for (StepAnalysis passed : ramp.analyses()) {
+            // A passed step's window: from its start (extensions keep it) to the look that passed it.
+            if (StepAnalysis.PASS.equals(passed.decision()) && passed.step() < ramp.step()) {
+                earlier.add(evidence(model, ramp, passed.windowFrom(), passed.windowTo()));
+            }
+        }
+        StepEvidence current = evidence(model, ramp, ramp.stepStartedAt(), now);
+        StepAnalysis analysis = CanaryAnalysis.judge(ramp, earlier, current, ramp.stepStartedAt(), now);
+        return CanaryAnalysis.advance(ramp, analysis, now);
+    }
+
+    /** Both slots' predictions, outcomes and request counts between {@code from} and {@code to}. */
+    private StepEvidence evidence(ModelName model, CanaryRamp ramp, Instant from, Instant to) {
         WindowSample canary = new WindowSample(SCORE_SAMPLE, 1);
         WindowSample stable = new WindowSample(SCORE_SAMPLE, 2);
         LabelledSample canaryLabelled = new LabelledSample(SCORE_SAMPLE, 3);
         LabelledSample stableLabelled = new LabelledSample(SCORE_SAMPLE, 4);
         List<PredictionRecord> pending = new ArrayList<>(OUTCOME_BATCH);
-        predictions.scan(model, ramp.stepStartedAt(), now, record -> {
+        predictions.scan(model, from, to, record -> {
             boolean inCanary = record.slot() == Slot.CANARY && record.version() == ramp.version();
             boolean inStable = record.slot() == Slot.STABLE && record.version() == ramp.stableVersion();
             if (inCanary) {
@@ -307,13 +321,9 @@ public final class CanaryService {
             }
         });
         label(model, pending, ramp, canaryLabelled, stableLabelled);
-        List<SlotMinuteStats> requests = requestStats == null ? List.of()
-                : requestStats.window(model, ramp.stepStartedAt(), now);
-        StepAnalysis analysis = CanaryAnalysis.judge(ramp, canary, stable,
-                RequestSample.of(requests, Slot.CANARY, ramp.version()),
-                RequestSample.of(requests, Slot.STABLE, ramp.stableVersion()), canaryLabelled, stableLabelled,
-                ramp.stepStartedAt(), now);
-        return CanaryAnalysis.advance(ramp, analysis, now);
+        List<SlotMinuteStats> requests = requestStats == null ? List.of() : requestStats.window(model, from, to);
+        return new StepEvidence(canary, stable, RequestSample.of(requests, Slot.CANARY, ramp.version()),
+                RequestSample.of(requests, Slot.STABLE, ramp.stableVersion()), canaryLabelled, stableLabelled);
     }
 
     /** Adds the batch's predictions that have an outcome to their slot's labelled sample, and empties the batch. */

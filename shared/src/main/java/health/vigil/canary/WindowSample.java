@@ -16,6 +16,8 @@ public final class WindowSample {
     private long count;
     private long flagged;
     private long missing;
+    private double scoreSum;
+    private double scoreSquares;
 
     public WindowSample(int capacity, long seed) {
         this.reservoir = new double[capacity];
@@ -37,6 +39,8 @@ public final class WindowSample {
             }
         }
         count++;
+        scoreSum += score;
+        scoreSquares += score * score;
         if (decision) {
             flagged++;
         }
@@ -65,6 +69,17 @@ public final class WindowSample {
 
     long missing() {
         return missing;
+    }
+
+    /** The mean of every score in the window (exact, not the reservoir's). */
+    double meanScore() {
+        return scoreSum / count;
+    }
+
+    /** The sample variance of every score in the window. */
+    double scoreVariance() {
+        double mean = scoreSum / count;
+        return count < 2 ? 0 : Math.max(0, (scoreSquares - count * mean * mean) / (count - 1));
     }
 
     double[] scores() {

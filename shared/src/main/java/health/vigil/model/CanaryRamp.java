@@ -35,7 +35,7 @@ public record CanaryRamp(
     /** The default ramp: 1 % → 5 % → 25 % → 50 % → 100 %. */
     public static final List<Integer> DEFAULT_STEPS = List.of(100, 500, 2_500, 5_000, TrafficSlot.ALL);
     /** Analyses kept in the document; the oldest extensions are dropped first beyond this. */
-    static final int MAX_ANALYSES = 64;
+    static final int MAX_ANALYSES = 96;
 
     public CanaryRamp {
         Objects.requireNonNull(policy, "policy");
@@ -102,11 +102,11 @@ public record CanaryRamp(
         List<StepAnalysis> kept = new ArrayList<>(analyses);
         if (analysis != null) {
             kept.add(analysis);
-            // Dropped first: extensions that tested nothing, then those of earlier steps; an analysis of the current
-            // step that tested something is kept, as the step's analysis reads what it spent from them.
+            // Dropped first: extensions that tested nothing, then other analyses that tested nothing but the passes
+            // (a passed step's window is read again by later looks). What was tested is kept: later looks read what
+            // each metric has spent from it, and a ramp makes few such looks (their samples grow geometrically).
             dropWhileOver(kept, a -> StepAnalysis.EXTEND.equals(a.decision()) && a.metrics().isEmpty());
-            dropWhileOver(kept, a -> StepAnalysis.EXTEND.equals(a.decision()) && a.step() != newStep);
-            dropWhileOver(kept, a -> a.step() != newStep);
+            dropWhileOver(kept, a -> !StepAnalysis.PASS.equals(a.decision()) && a.metrics().isEmpty());
             while (kept.size() > MAX_ANALYSES) {
                 kept.remove(0);
             }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import health.vigil.model.CanaryMetric;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -24,12 +25,18 @@ class CanaryOutcomeMetricsTest {
         return sample;
     }
 
+    /** One step's evidence holding only the two slots' labelled predictions. */
+    private static List<StepEvidence> step(LabelledSample canary, LabelledSample stable) {
+        return List.of(new StepEvidence(new WindowSample(0, 0), new WindowSample(0, 0), RequestSample.NONE,
+                RequestSample.NONE, canary, stable));
+    }
+
     @Test
     void aCalibratedTwinPassesAndRisksRunningHighFailCalibration() {
         LabelledSample stable = cohort(4_000, 0, 0, 1);
 
-        CanaryMetric twin = CanaryAnalysis.calibration(cohort(1_000, 0, 0, 2), stable, LEVEL, 0.03);
-        CanaryMetric high = CanaryAnalysis.calibration(cohort(1_000, 0.8, 0, 3), stable, LEVEL, 0.03);
+        CanaryMetric twin = CanaryAnalysis.calibration(step(cohort(1_000, 0, 0, 2), stable), LEVEL, 0.03);
+        CanaryMetric high = CanaryAnalysis.calibration(step(cohort(1_000, 0.8, 0, 3), stable), LEVEL, 0.03);
 
         assertThat(twin.failed()).isFalse();
         assertThat(twin.canary()).isCloseTo(0, within(0.03));
@@ -43,8 +50,8 @@ class CanaryOutcomeMetricsTest {
     void aCanaryThatRanksWorseFailsAurocAndAShiftedButEquallyRankingOneDoesNot() {
         LabelledSample stable = cohort(4_000, 0, 0, 4);
 
-        CanaryMetric noisy = CanaryAnalysis.auroc(cohort(2_000, 0, 2.0, 5), stable, LEVEL, 0.05);
-        CanaryMetric shifted = CanaryAnalysis.auroc(cohort(2_000, 0.8, 0, 6), stable, LEVEL, 0.05);
+        CanaryMetric noisy = CanaryAnalysis.auroc(step(cohort(2_000, 0, 2.0, 5), stable), LEVEL, 0.05);
+        CanaryMetric shifted = CanaryAnalysis.auroc(step(cohort(2_000, 0.8, 0, 6), stable), LEVEL, 0.05);
 
         assertThat(noisy.failed()).isTrue();
         assertThat(noisy.canary()).isLessThan(noisy.stable() - 0.1);
@@ -59,8 +66,8 @@ class CanaryOutcomeMetricsTest {
         int detected = 0;
         for (int r = 0; r < replicates; r++) {
             LabelledSample stable = cohort(300, 0, 0, 100 + 2L * r);
-            rejected += CanaryAnalysis.auroc(cohort(300, 0, 0, 101 + 2L * r), stable, 0.05, 0).failed() ? 1 : 0;
-            detected += CanaryAnalysis.auroc(cohort(300, 0, 3.0, 50_101 + 2L * r), stable, 0.05, 0).failed() ? 1 : 0;
+            rejected += CanaryAnalysis.auroc(step(cohort(300, 0, 0, 101 + 2L * r), stable), 0.05, 0).failed() ? 1 : 0;
+            detected += CanaryAnalysis.auroc(step(cohort(300, 0, 3.0, 50_101 + 2L * r), stable), 0.05, 0).failed() ? 1 : 0;
         }
 
         // DeLong's variance of each AUROC (the A/B report's test): the one-sided test at 5 % with no margin rejects

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The controller joins the step's predictions to their realised outcomes and judges calibration and AUROC: a canary
- * whose risks run high, with a score distribution and flag rate its policy tolerates, is rolled back on
+ * whose risks run high, with a score distribution, mean score and flag rate its policy tolerates, is rolled back on
  * {@code calibration_error}; the same canary without outcomes passes, with the outcome metrics reported as not tested.
  */
 class CanaryOutcomesTest {
@@ -40,7 +40,8 @@ class CanaryOutcomesTest {
     private static final Duration BAKE = Duration.ofMinutes(5);
     private static final Principal OPS = new Principal("ops-oncall", Set.of(Role.DEPLOYMENTS_OPERATE));
     /** A policy that tolerates the shifted scores themselves: only the outcomes can tell. */
-    private static final CanaryPolicy POLICY = new CanaryPolicy(0.01, 200, 0.5, 0.02, 5.0);
+    private static final CanaryPolicy POLICY = new CanaryPolicy(0.01, 200, 0.5, 0.02, 5.0, null, null, null,
+            null, null, null, 0.5);
 
     private final InMemoryRegistryStore store = new InMemoryRegistryStore();
     private final InMemoryAuditStore auditStore = new InMemoryAuditStore();

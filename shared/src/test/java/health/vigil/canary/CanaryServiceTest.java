@@ -129,6 +129,11 @@ class CanaryServiceTest {
         assertThat(d.canary().status()).isEqualTo(CanaryStatus.PROMOTED);
         assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
         assertThat(d.canary().analyses()).extracting(StepAnalysis::decision).containsOnly(StepAnalysis.PASS).hasSize(4);
+        // Each look after the first step also read the windows of the steps passed, read again from the log.
+        assertThat(d.canary().analyses()).extracting(StepAnalysis::reason).satisfiesExactly(
+                r -> assertThat(r).doesNotContain("earlier step"), r -> assertThat(r).contains("with the 1 earlier step"),
+                r -> assertThat(r).contains("with the 2 earlier steps"),
+                r -> assertThat(r).contains("with the 3 earlier steps"));
         assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
         assertThat(published).extracting(VigilEvent::type).containsExactly(EventTypes.CANARY_STARTED,
@@ -213,7 +218,7 @@ class CanaryServiceTest {
     }
 
     @Test
-    void aHealthyCanaryIsJudgedOnTheSixMetricsThatNeedNoOutcomesAndPasses() {
+    void aHealthyCanaryIsJudgedOnTheSevenMetricsThatNeedNoOutcomesAndPasses() {
         start();
         bakeWithRequests(0, 0, 4);
 
@@ -221,11 +226,12 @@ class CanaryServiceTest {
 
         assertThat(analysis.decision()).isEqualTo(StepAnalysis.PASS);
         assertThat(analysis.metrics()).extracting(m -> m.name()).containsExactlyElementsOf(
-                CanaryAnalysis.METRICS.subList(0, 6));
-        // The step's budget is split over all eight metrics by their fixed shares, outcomes or not, so the split never
-        // depends on the data; the first look already has the minimum, so each metric spends its whole share.
+                CanaryAnalysis.METRICS.subList(0, 7));
+        // The ramp's budget is split over all nine metrics by their fixed shares, outcomes or not, so the split never
+        // depends on the data; the first look already has the step's minimum of 200, the fourth look of the schedule,
+        // so each metric spends what its first four looks would have.
         assertThat(analysis.metrics()).allSatisfy(m -> assertThat(m.level()).isCloseTo(
-                0.01 / 4 * CanaryAnalysis.SHARES.get(m.name()), within(1e-15)));
+                0.01 * CanaryAnalysis.SHARES.get(m.name()) * CanaryAnalysis.spentBy(4), within(1e-15)));
         assertThat(analysis.reason()).contains("not tested").contains("calibration_error and auroc");
     }
 
@@ -297,7 +303,7 @@ class CanaryServiceTest {
         assertThat(ramp.analyses()).singleElement().satisfies(a -> {
             assertThat(a.decision()).isEqualTo(StepAnalysis.EXTEND);
             assertThat(a.reason()).contains("too little evidence").contains("40 canary")
-                    .contains("at least 50 for a first look (200 to pass)");
+                    .contains("at least 50 for a first look (200 in this step to pass)");
         });
         assertThat(stageOf(2)).isEqualTo(Stage.CANARY);
         // Until the extended bake time is over, the controller leaves it alone.

@@ -3,6 +3,7 @@ package health.vigil.bench.canary;
 import health.vigil.canary.CanaryAnalysis;
 import health.vigil.canary.LabelledSample;
 import health.vigil.canary.RequestSample;
+import health.vigil.canary.StepEvidence;
 import health.vigil.canary.WindowSample;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
@@ -15,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.stream.Collectors;
 import org.apache.commons.statistics.distribution.BetaDistribution;
 
 /**
@@ -90,7 +92,8 @@ public final class CanarySimulation {
                 + " Vigil: default policy (false-rollback rate %.2f, min %d per slot, looks at %s rows)%n",
                 canaries, RATE_PER_MINUTE, CanaryRamp.DEFAULT_STEPS, BAKE_MINUTES, HORIZON_MINUTES / 60,
                 CanaryPolicy.DEFAULT.falseRollbackRate(), CanaryPolicy.DEFAULT.minSamplePerSlot(),
-                Arrays.toString(CanaryAnalysis.looks(CanaryPolicy.DEFAULT.minSamplePerSlot())));
+                CanaryAnalysis.lookSchedule(CanaryPolicy.DEFAULT, 8).stream().map(l -> Long.toString(l.rowsPerSlot()))
+                        .collect(Collectors.joining(", ")));
         System.out.println("Flagger-style rule: " + Rule.FLAGGER);
         System.out.printf(Locale.ROOT, "tuned rule (on %d healthy and %d of each degraded kind, seeds from %d): %s%n",
                 tuning, tuning, TUNING_SEEDS, tuned);
@@ -203,6 +206,7 @@ public final class CanarySimulation {
         CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, BAKE_MINUTES * 60L, CanaryPolicy.DEFAULT,
                 CanaryStatus.RUNNING, 0, t0, t0.plusSeconds(BAKE_MINUTES * 60L), 0, "simulation", t0, "started", "", List.of());
         Window window = new Window(stream.seed);
+        List<StepEvidence> earlier = new ArrayList<>();
         long canaryServed = 0;
         for (int minute = 1; minute <= HORIZON_MINUTES; minute++) {
             int weight = ramp.weightBasisPoints();
@@ -215,10 +219,7 @@ public final class CanarySimulation {
             if (now.isBefore(ramp.judgeAt())) {
                 continue;
             }
-            StepAnalysis analysis = CanaryAnalysis.judge(ramp, window.canary, window.stable,
-                    new RequestSample(window.canaryRequests[0], 0, window.canaryRequests[1], LatencyHistogram.empty()),
-                    new RequestSample(window.stableRequests[0], 0, window.stableRequests[1], LatencyHistogram.empty()),
-                    window.canaryLabelled, window.stableLabelled, ramp.stepStartedAt(), now);
+            StepAnalysis analysis = CanaryAnalysis.judge(ramp, earlier, window.evidence(), ramp.stepStartedAt(), now);
             int step = ramp.step();
             ramp = CanaryAnalysis.advance(ramp, analysis, now);
             if (ramp.status() == CanaryStatus.ROLLED_BACK) {
@@ -228,6 +229,7 @@ public final class CanarySimulation {
                 return new Outcome(false, true, canaryServed);
             }
             if (ramp.step() != step) {
+                earlier.add(window.evidence());
                 window = new Window(stream.seed + 7L * minute);
             }
         }
@@ -248,6 +250,13 @@ public final class CanarySimulation {
             stable = new WindowSample(50_000, seed + 1);
             canaryLabelled = new LabelledSample(50_000, seed + 2);
             stableLabelled = new LabelledSample(50_000, seed + 3);
+        }
+
+        StepEvidence evidence() {
+            return new StepEvidence(canary, stable,
+                    new RequestSample(canaryRequests[0], 0, canaryRequests[1], LatencyHistogram.empty()),
+                    new RequestSample(stableRequests[0], 0, stableRequests[1], LatencyHistogram.empty()),
+                    canaryLabelled, stableLabelled);
         }
 
         /** A request answered (or failed) by the canary, or by stable. */

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class CanaryRampLatency {
     private static final CanaryPolicy PASSING = new CanaryPolicy(0.01, 20, 0.99, 0.99, 9.99, 0.99, 0.99, 0.99, 100.0,
-            0.99, 0.99);
+            0.99, 0.99, 0.99);
 
     private CanaryRampLatency() {}
 

@@ -70,6 +70,8 @@ public class ScoringPathBenchmark {
         ModelName model;
         float[][] rows;
         ScoreRequest[] requests;
+        /** The same requests asking for explanations. */
+        ScoreRequest[] explained;
         OrtEnvironment environment;
         OrtSession.SessionOptions options;
         OrtSession session;
@@ -88,10 +90,12 @@ public class ScoringPathBenchmark {
             float[] flat = SampleModels.benchmarkRows(ROWS, ROW_SEED);
             rows = new float[ROWS][];
             requests = new ScoreRequest[ROWS];
+            explained = new ScoreRequest[ROWS];
             for (int r = 0; r < ROWS; r++) {
                 rows[r] = Arrays.copyOfRange(flat, r * SampleModels.BENCHMARK_FEATURES,
                         (r + 1) * SampleModels.BENCHMARK_FEATURES);
                 requests[r] = new ScoreRequest(model, null, List.of(patient(r, rows[r])));
+                explained[r] = new ScoreRequest(model, null, requests[r].rows(), true);
             }
             environment = OrtEnvironment.getEnvironment();
             options = new OrtSession.SessionOptions();

@@ -34,8 +34,8 @@ public final class ScoringRatio {
         long drainThread = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().equals("vigil-prediction-log-drain")).findFirst().map(Thread::getId).orElse(-1L);
         try {
-            long[][] cpu = new long[2][rounds];
-            long[][] wall = new long[2][rounds];
+            long[][] cpu = new long[3][rounds];
+            long[][] wall = new long[3][rounds];
             double sink = 0;
             long drainBefore = 0;
             int row = 0;
@@ -43,12 +43,13 @@ public final class ScoringRatio {
                 if (r == 0) {
                     drainBefore = threads.getThreadCpuTime(drainThread);
                 }
-                for (int k = 0; k < 2; k++) {
+                for (int k = 0; k < 3; k++) {
                     long c0 = threads.getCurrentThreadCpuTime();
                     long w0 = System.nanoTime();
                     for (int i = 0; i < calls; i++) {
                         row = (row + 1) & (ScoringPathBenchmark.ROWS - 1);
-                        sink += k == 0 ? ScoringPathBenchmark.bare(f, row) : f.scoring.score(f.requests[row]).row(0).score();
+                        sink += k == 0 ? ScoringPathBenchmark.bare(f, row)
+                                : f.scoring.score(k == 1 ? f.requests[row] : f.explained[row]).row(0).score();
                     }
                     if (r >= 0) {
                         cpu[k][r] = threads.getCurrentThreadCpuTime() - c0;
@@ -67,6 +68,10 @@ public final class ScoringRatio {
                     service, min(cpu[1]) / calls / 1000.0, median(wall[1]) / calls / 1000.0);
             System.out.printf(Locale.ROOT, "ratio of CPU medians  %.2fx (best/best %.2fx)%n", service / bare,
                     min(cpu[1]) / (double) min(cpu[0]));
+            double explained = median(cpu[2]) / calls / 1000.0;
+            System.out.printf(Locale.ROOT, "with explanation      CPU median %.2f us/call, best %.2f; %.2fx the service"
+                    + " without (explanation %.2f us/call)%n", explained, min(cpu[2]) / calls / 1000.0,
+                    explained / service, explained - service);
             LocalAdapters.groupCommitCounts(f.platform.platform().predictionLog()).ifPresent(counts ->
                     System.out.printf(Locale.ROOT, "drain thread          %.2f us CPU per record, %d records in %d"
                             + " transactions%n", drainCpu / 1000.0 / ((long) rounds * calls), counts.records(),

@@ -2,7 +2,6 @@ package health.vigil.cli.dashboard;
 
 import static health.vigil.functions.common.html.Html.escape;
 
-import health.vigil.canary.CanaryAnalysis;
 import health.vigil.functions.common.html.Html;
 import health.vigil.model.CanaryMetric;
 import health.vigil.model.CanaryRamp;
@@ -107,8 +106,8 @@ final class DeploymentsView extends View {
                 .append(" by ").append(escape(r.startedBy())).append("</dd><dt>Next judgement</dt><dd>")
                 .append(r.status().live() ? Pages.time(r.judgeAt()) : "none (the ramp has ended)")
                 .append("</dd><dt>Last change</dt><dd>").append(escape(r.transition() == null ? "\u2013" : r.transition()))
-                .append(r.reason() == null ? "" : ": " + escape(r.reason())).append("</dd><dt>False-rollback budget per"
-                + " step</dt><dd>").append(Html.number(CanaryAnalysis.stepBudget(r), 5)).append("</dd></dl>");
+                .append(r.reason() == null ? "" : ": " + escape(r.reason())).append("</dd><dt>False-rollback budget over"
+                + " the ramp</dt><dd>").append(Html.number(r.policy().falseRollbackRate(), 5)).append("</dd></dl>");
 
         List<Point> points = timeline(r);
         String description = "Canary weight over time: " + points.stream().map(pt -> Pages.weight(pt.basisPoints())

@@ -46,7 +46,7 @@ public final class CanaryFunctions {
     private static final Set<String> START_FIELDS = Set.of("version", "steps", "bakeTime", "policy");
     private static final Set<String> POLICY_FIELDS = Set.of("falseRollbackRate", "minSamplePerSlot", "flagRateMargin",
             "missingRateMargin", "psiLimit", "errorRateMargin", "refusedRateMargin", "latencyMargin",
-            "latencyRatioLimit", "calibrationMargin", "aurocMargin");
+            "latencyRatioLimit", "calibrationMargin", "aurocMargin", "scoreMeanMargin");
 
     private final CanaryService canaries;
     private final CanaryWakeups wakeups;
@@ -99,7 +99,8 @@ public final class CanaryFunctions {
             body.put("policy", ramp.policy());
             body.put("metrics", CanaryAnalysis.METRICS);
             body.put("metricShares", CanaryAnalysis.SHARES);
-            body.put("stepBudget", CanaryAnalysis.stepBudget(ramp));
+            body.put("rampBudget", ramp.policy().falseRollbackRate());
+            body.put("looks", CanaryAnalysis.lookSchedule(ramp.policy(), 12));
             body.put("steps", ramp.analyses());
             return body;
         });
@@ -263,7 +264,8 @@ public final class CanaryFunctions {
                 number(node, "latencyMargin", d.latencyMargin()),
                 number(node, "latencyRatioLimit", d.latencyRatioLimit()),
                 number(node, "calibrationMargin", d.calibrationMargin()),
-                number(node, "aurocMargin", d.aurocMargin()));
+                number(node, "aurocMargin", d.aurocMargin()),
+                number(node, "scoreMeanMargin", d.scoreMeanMargin()));
     }
 
     private static double number(JsonNode node, String field, double fallback) {

@@ -39,11 +39,14 @@ class CanaryFunctionsTest {
     @Test
     void readsStepsBakeTimeAndAPartialPolicy() {
         CanaryService.StartCommand command = CanaryFunctions.startCommand(call("{\"version\": 3, \"steps\": [50, 2500,"
-                + " 10000], \"bakeTime\": \"PT30M\", \"policy\": {\"falseRollbackRate\": 0.05, \"minSamplePerSlot\": 500}}"));
+                + " 10000], \"bakeTime\": \"PT30M\", \"policy\": {\"falseRollbackRate\": 0.05, \"minSamplePerSlot\": 500,"
+                + " \"scoreMeanMargin\": 0.04}}"));
 
         assertThat(command.steps()).containsExactly(50, 2_500, 10_000);
         assertThat(command.bakeTime()).isEqualTo(Duration.ofMinutes(30));
-        assertThat(command.policy()).isEqualTo(new CanaryPolicy(0.05, 500, 0.05, 0.02, 0.2));
+        // Fields not given take the defaults.
+        assertThat(command.policy()).isEqualTo(new CanaryPolicy(0.05, 500, 0.05, 0.01, 0.2, null, null, null, null,
+                null, null, 0.04));
     }
 
     @ParameterizedTest

@@ -43,6 +43,16 @@ public record PredictionRecord(
         return features.clone();
     }
 
+    /** Copies the model inputs into {@code out} at its position (the log's encoders: no array per record). */
+    public void copyFeaturesTo(java.nio.FloatBuffer out) {
+        out.put(features);
+    }
+
+    /** How many model inputs the record holds. */
+    public int featureCount() {
+        return features.length;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof PredictionRecord p && predictionId.equals(p.predictionId) && modelName.equals(p.modelName)

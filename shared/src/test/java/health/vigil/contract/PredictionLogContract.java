@@ -181,6 +181,98 @@ public abstract class PredictionLogContract {
                 .containsExactlyInAnyOrderElementsOf(acknowledged.stream().flatMap(List::stream).toList());
     }
 
+    /** A batch job's records: the same job, slot and time for a chunk, as a batch partition logs them. */
+    private static List<PredictionRecord> chunk(ModelName model, String batchId, String prefix, Instant time, int rows) {
+        return IntStream.range(0, rows).mapToObj(i -> new PredictionRecord(prefix + i, model, 2, Slot.BATCH,
+                ContractFixtures.sha256((prefix + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)), time,
+                new float[] {i, i / 7f, -i}, i / (double) rows, i % 3 == 0, null, batchId)).toList();
+    }
+
+    @Test
+    void everyReaderSeesEachRecordOfABatchChunkOnceBesideOtherRecordsOfTheSameMoments() {
+        ModelName model = uniqueModel("readmission");
+        Instant hour = T0.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+        Instant at = hour.plusSeconds(3599); // a chunk one second before the next hour
+        List<PredictionRecord> first = chunk(model, "batch-a", "a-", at, 300);
+        List<PredictionRecord> second = chunk(model, "batch-a", "b-", at.plusSeconds(2), 300);
+        List<PredictionRecord> online = List.of(prediction(model, "o-before", at.minusNanos(1), 1f),
+                prediction(model, "o-same", at, 2f), prediction(model, "o-between", at.plusSeconds(1), 3f),
+                prediction(model, "o-after", at.plusSeconds(2).plusNanos(1), 4f));
+        // One append mixing an answered prediction, another job's records and its records out of time order.
+        List<PredictionRecord> mixed = new ArrayList<>(chunk(model, "batch-b", "c-", at.plusSeconds(1), 5));
+        mixed.add(2, prediction(model, "o-mixed", at.plusMillis(500), 5f));
+        mixed.add(0, chunk(model, "batch-b", "d-", at.plusSeconds(3), 1).get(0));
+        ModelName other = uniqueModel("adherence");
+
+        log.append(first);
+        log.append(online);
+        log.append(mixed);
+        log.append(second);
+        log.append(chunk(other, "batch-a", "x-", at, 50));
+
+        List<PredictionRecord> all = new ArrayList<>();
+        all.addAll(first);
+        all.addAll(second);
+        all.addAll(online);
+        all.addAll(mixed);
+        List<PredictionRecord> scanned = scanAll(model);
+        assertThat(scanned).containsExactlyInAnyOrderElementsOf(all);
+        assertThat(scanned).extracting(PredictionRecord::time).isSorted();
+
+        List<PredictionRecord> moment = new ArrayList<>();
+        log.scan(model, at, at.plusNanos(1), moment::add);
+        assertThat(moment).containsExactlyInAnyOrderElementsOf(
+                all.stream().filter(r -> r.time().equals(at)).toList()).hasSize(301);
+        List<PredictionRecord> later = new ArrayList<>();
+        log.scan(model, at.plusNanos(1), at.plusSeconds(2).plusNanos(1), later::add);
+        assertThat(later).containsExactlyInAnyOrderElementsOf(all.stream()
+                .filter(r -> r.time().isAfter(at) && r.time().isBefore(at.plusSeconds(2).plusNanos(1))).toList());
+
+        List<PredictionRecord> byPartition = new ArrayList<>();
+        Instant to = at.plusSeconds(60);
+        for (PredictionLog.Partition p : log.partitions(model, hour, to)) {
+            log.scan(model, p, hour, to, byPartition::add);
+        }
+        assertThat(byPartition).containsExactlyInAnyOrderElementsOf(all);
+
+        assertThat(log.find(model, "a-157", at)).contains(first.get(157));
+        assertThat(log.find(model, "c-4", at.plusSeconds(1))).contains(mixed.get(6));
+        assertThat(log.find(model, "b-0", at.plusSeconds(2))).contains(second.get(0));
+        assertThat(log.find(model, "a-157", at.plusSeconds(2))).as("another moment").isEmpty();
+        assertThat(log.find(model, "a-300", at)).isEmpty();
+        assertThat(log.find(other, "a-157", at)).isEmpty();
+    }
+
+    @Test
+    void purgesABatchJobsRecordsOlderThanTheCutoffEvenWhenOneAppendHoldsBothSides() {
+        ModelName model = uniqueModel("readmission");
+        List<PredictionRecord> old = chunk(model, "batch-a", "old-", T0, 40);
+        // One append of one job over a minute, cut in the middle by the cutoff.
+        List<PredictionRecord> straddling = IntStream.range(0, 12).mapToObj(i -> new PredictionRecord("s-" + i, model,
+                2, Slot.BATCH, null, T0.plusSeconds(10 + i * 5L), new float[] {i}, 0.5, true, null, "batch-b")).toList();
+        List<PredictionRecord> recent = chunk(model, "batch-a", "new-", T0.plusSeconds(120), 40);
+        log.append(old);
+        log.append(straddling);
+        log.append(recent);
+        log.append(List.of(prediction(model, "o-old", T0.plusSeconds(1), 1f),
+                prediction(model, "o-new", T0.plusSeconds(100), 2f)));
+        Instant cutoff = T0.plusSeconds(40); // s-0 .. s-5 are older
+
+        long purged = log.purgeOlderThan(cutoff);
+
+        assertThat(purged).isEqualTo(40 + 6 + 1);
+        List<PredictionRecord> left = new ArrayList<>(straddling.subList(6, 12));
+        left.add(prediction(model, "o-new", T0.plusSeconds(100), 2f));
+        left.addAll(recent);
+        List<PredictionRecord> after = scanAll(model);
+        assertThat(after).containsExactlyInAnyOrderElementsOf(left);
+        assertThat(after).extracting(PredictionRecord::time).isSorted();
+        assertThat(log.find(model, "old-3", T0)).isEmpty();
+        assertThat(log.find(model, "s-2", T0.plusSeconds(20))).isEmpty();
+        assertThat(log.find(model, "s-7", T0.plusSeconds(45))).contains(straddling.get(7));
+        assertThat(log.purgeOlderThan(cutoff)).isZero();
+    }
+
     @Test
     void appendingToAClosedLogFailsLoudly() {
         ModelName model = uniqueModel("readmission");

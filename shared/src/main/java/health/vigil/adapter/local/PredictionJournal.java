@@ -50,7 +50,7 @@ final class PredictionJournal implements AutoCloseable {
     static final int HEADER_BYTES = 16;
     private static final int MAGIC = 0x56504a31; // "VPJ1"
     private static final int FORMAT = 1;
-    private static final int FRAME_HEADER_BYTES = 8;
+    static final int FRAME_HEADER_BYTES = 8;
     /** A frame longer than this is damage, not a record (a record is a few hundred bytes to a few KB). */
     private static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
@@ -353,18 +353,35 @@ final class PredictionJournal implements AutoCloseable {
 
     /** One record as a frame: payload length, CRC-32C of the payload, payload (little-endian). */
     static byte[] frame(PredictionRecord r) {
+        return frameInto(r, null).array();
+    }
+
+    /**
+     * Writes one record's frame at {@code out}'s position and returns the buffer it is in: {@code out}, or a larger
+     * copy of it when it lacks room ({@code null}: a buffer of exactly the frame). Lets a block of frames be written
+     * into one array, without an array per record.
+     */
+    static ByteBuffer frameInto(PredictionRecord r, ByteBuffer out) {
         byte[] id = utf8(r.predictionId());
         byte[] model = utf8(r.modelName().value());
         byte[] slot = utf8(r.slot().wireName());
         byte[] patient = utf8(r.patientPseudonym());
         byte[] explanation = utf8(r.explanation());
         byte[] batch = utf8(r.batchId());
-        float[] features = r.features();
+        int featureCount = r.featureCount();
         int payload = sized(id) + sized(model) + Integer.BYTES + sized(slot) + sized(patient) + Long.BYTES
-                + Integer.BYTES + Integer.BYTES + features.length * Float.BYTES + Double.BYTES + 1 + sized(explanation)
+                + Integer.BYTES + Integer.BYTES + featureCount * Float.BYTES + Double.BYTES + 1 + sized(explanation)
                 + sized(batch);
-        byte[] bytes = new byte[FRAME_HEADER_BYTES + payload];
-        ByteBuffer out = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int length = FRAME_HEADER_BYTES + payload;
+        if (out == null) {
+            out = ByteBuffer.allocate(length);
+        } else if (out.remaining() < length) {
+            ByteBuffer larger = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + length));
+            larger.put(out.array(), 0, out.position());
+            out = larger;
+        }
+        out.order(ByteOrder.LITTLE_ENDIAN);
+        int start = out.position();
         out.putInt(payload).putInt(0);
         put(out, id);
         put(out, model);
@@ -372,16 +389,15 @@ final class PredictionJournal implements AutoCloseable {
         put(out, slot);
         put(out, patient);
         out.putLong(r.time().getEpochSecond()).putInt(r.time().getNano());
-        out.putInt(features.length);
-        for (float f : features) {
-            out.putFloat(f);
-        }
+        out.putInt(featureCount);
+        r.copyFeaturesTo(out.asFloatBuffer());
+        out.position(out.position() + featureCount * Float.BYTES);
         out.putDouble(r.score()).put((byte) (r.decision() ? 1 : 0));
         put(out, explanation);
         // Added after the first journals were written: a frame that ends before it has no batch.
         put(out, batch);
-        out.putInt(4, crc(bytes, FRAME_HEADER_BYTES, payload));
-        return bytes;
+        out.putInt(start + Integer.BYTES, crc(out.array(), start + FRAME_HEADER_BYTES, payload));
+        return out;
     }
 
     static PredictionRecord decode(ByteBuffer in) {
@@ -410,7 +426,7 @@ final class PredictionJournal implements AutoCloseable {
         }
     }
 
-    private static int crc(byte[] bytes, int offset, int length) {
+    static int crc(byte[] bytes, int offset, int length) {
         CRC32C crc = new CRC32C();
         crc.update(bytes, offset, length);
         return (int) crc.getValue();

@@ -88,6 +88,15 @@ final class SqliteDatabase implements AutoCloseable {
      */
     static SqliteDatabase open(Path file, String description, SQLiteConfig.SynchronousMode synchronous,
             List<List<String>> migrations) {
+        return open(file, description, synchronous, migrations, 0);
+    }
+
+    /**
+     * As {@link #open(Path, String, SQLiteConfig.SynchronousMode, List)}, with the page size a new file gets
+     * ({@code 0}: SQLite's default); a file that exists keeps the page size it was made with.
+     */
+    static SqliteDatabase open(Path file, String description, SQLiteConfig.SynchronousMode synchronous,
+            List<List<String>> migrations, int newFilePageSize) {
         int schemaVersion = migrations.size();
         try {
             // SQLite gives the -wal and -shm files it creates the mode of the database file: an empty 0600
@@ -96,6 +105,9 @@ final class SqliteDatabase implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot create the folder of the " + description + " at " + file.getParent()
                     + ": check that the Vigil home folder is writable", e);
+        }
+        if (newFilePageSize > 0) {
+            setPageSizeOfNewFile(file, description, newFilePageSize);
         }
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
@@ -133,6 +145,26 @@ final class SqliteDatabase implements AutoCloseable {
             throw e;
         }
         return db;
+    }
+
+    /**
+     * Gives a new (empty) file its page size. The size must be set before the file is in WAL mode, which fixes it,
+     * so this is done on a connection of its own before the ones the database keeps.
+     */
+    private static void setPageSizeOfNewFile(Path file, String description, int pageSize) {
+        try {
+            if (java.nio.file.Files.size(file) > 0) {
+                return;
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot read the size of the " + description + " at " + file, e);
+        }
+        try (Connection c = new SQLiteConfig().createConnection(url(file)); Statement s = c.createStatement()) {
+            s.execute("PRAGMA page_size = " + pageSize);
+            s.execute("PRAGMA journal_mode = WAL");
+        } catch (SQLException e) {
+            throw translate("set the page size of the " + description + " at " + file, e);
+        }
     }
 
     Path file() {

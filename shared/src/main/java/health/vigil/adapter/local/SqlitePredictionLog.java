@@ -6,6 +6,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
+import health.vigil.adapter.local.PredictionBlocks.Stored;
 import health.vigil.port.PredictionLog;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -79,15 +80,26 @@ final class SqlitePredictionLog implements PredictionLog {
      * requests run on) to about a microsecond per record. A reader waiting for completeness cuts it short.
      */
     static final long DRAIN_LINGER_MILLIS = 20;
+    /**
+     * The page size of a new log file. A block of batch predictions is hundreds of KB, which SQLite writes (to the
+     * WAL, then at the checkpoint to the file) one page per system call: 64 KiB pages take a sixteenth of the
+     * calls of the default 4 KiB. A file made with another page size keeps it.
+     */
+    static final int PAGE_SIZE = 65_536;
     private static final Logger LOG = Logger.getLogger(SqlitePredictionLog.class.getName());
     private static final int PURGE_CHUNK = 10_000;
+    /** Blocks deleted per purge transaction: a few chunks' worth of records. */
+    private static final int PURGE_BLOCKS = 16;
     // Nanoseconds since the epoch fit a long from 1677-09-21 to 2262-04-11.
     private static final Instant EARLIEST = Instant.ofEpochSecond(0, Long.MIN_VALUE);
     private static final Instant LATEST = Instant.ofEpochSecond(0, Long.MAX_VALUE);
     /** Where the drain stopped: one row, written in the same transaction as the records it moved. */
     private static final String JOURNAL_STATE = "CREATE TABLE IF NOT EXISTS prediction_journal"
             + " (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, drained_offset INTEGER NOT NULL)";
-    /** Version 1: the predictions and the journal state; version 2: the batch job a prediction belongs to. */
+    /**
+     * Version 1: the predictions and the journal state; version 2: the batch job a prediction belongs to; version 3:
+     * blocks of a batch job's predictions ({@link PredictionBlocks}).
+     */
     private static final List<List<String>> MIGRATIONS = List.of(List.of(
             "CREATE TABLE predictions (seq INTEGER PRIMARY KEY, prediction_id TEXT NOT NULL, model TEXT NOT NULL,"
                     + " version INTEGER NOT NULL, slot TEXT NOT NULL, patient TEXT, time_nanos INTEGER NOT NULL,"
@@ -95,9 +107,16 @@ final class SqlitePredictionLog implements PredictionLog {
             "CREATE INDEX predictions_by_model_time ON predictions (model, time_nanos)",
             "CREATE INDEX predictions_by_time ON predictions (time_nanos)",
             JOURNAL_STATE),
-            List.of("ALTER TABLE predictions ADD COLUMN batch TEXT"));
+            List.of("ALTER TABLE predictions ADD COLUMN batch TEXT"),
+            List.of("CREATE TABLE prediction_blocks (seq INTEGER PRIMARY KEY, model TEXT NOT NULL,"
+                    + " first_nanos INTEGER NOT NULL, last_nanos INTEGER NOT NULL, records INTEGER NOT NULL,"
+                    + " frames BLOB NOT NULL)",
+                    "CREATE INDEX prediction_blocks_by_model_time ON prediction_blocks (model, first_nanos, last_nanos)",
+                    "CREATE INDEX prediction_blocks_by_time ON prediction_blocks (first_nanos, last_nanos)"));
     private static final String INSERT = "INSERT INTO predictions (prediction_id, model, version, slot, patient,"
             + " time_nanos, features, score, decision, explanation, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String INSERT_BLOCK = "INSERT INTO prediction_blocks (model, first_nanos, last_nanos,"
+            + " records, frames) VALUES (?, ?, ?, ?, ?)";
     private static final String MARK_DRAINED = "INSERT OR REPLACE INTO prediction_journal (id, generation,"
             + " drained_offset) VALUES (1, ?, ?)";
 
@@ -129,18 +148,22 @@ final class SqlitePredictionLog implements PredictionLog {
     private boolean closed; // guarded by lifecycle's write lock; read under its read lock
     private boolean journalClosed; // guarded by commitLock
     private PreparedStatement insert; // used by the drain only (and by replay, before the drain starts)
+    private PreparedStatement insertBlock; // likewise
     private PreparedStatement markDrained; // likewise
 
-    /** Records waiting to be journaled, with their frames; a stop marker has none. */
-    private record PendingAppend(List<PredictionRecord> records, List<byte[]> frames, CompletableFuture<Void> done) {
+    /**
+     * Records waiting to be journaled, as the database will store them (rows and blocks), with the frames that
+     * journal them; a stop marker has none.
+     */
+    private record PendingAppend(Stored stored, int count, List<byte[]> frames, CompletableFuture<Void> done) {
         boolean isStop() {
-            return records.isEmpty();
+            return count == 0;
         }
     }
 
     /** One group write, waiting to be drained: its records and where the journal ended after it. */
-    private record Journaled(List<PredictionRecord> records, long generation, long endOffset) {
-        static final Journaled STOP = new Journaled(List.of(), 0, 0);
+    private record Journaled(Stored stored, int count, long generation, long endOffset) {
+        static final Journaled STOP = new Journaled(new Stored(List.of(), List.of(), List.of()), 0, 0, 0);
     }
 
     private SqlitePredictionLog(SqliteDatabase db, PredictionJournal journal, Runnable beforeBatch,
@@ -179,7 +202,7 @@ final class SqlitePredictionLog implements PredictionLog {
         Objects.requireNonNull(beforeBatch, "beforeBatch");
         Objects.requireNonNull(beforeDrain, "beforeDrain");
         SqliteDatabase db = SqliteDatabase.open(home.resolve(FILE_NAME), "prediction log", synchronous(durability),
-                MIGRATIONS);
+                MIGRATIONS, PAGE_SIZE);
         PredictionJournal journal = null;
         try {
             // Files made before the journal existed lack its table.
@@ -225,7 +248,7 @@ final class SqlitePredictionLog implements PredictionLog {
         long generation = journal.generation();
         long[] replayed = {0};
         journal.replay(state[0], state[1], MAX_RECORDS_PER_TRANSACTION, (records, end) -> {
-            store(records, generation, end);
+            store(PredictionBlocks.split(records), generation, end);
             replayed[0] += records.size();
         });
         if (replayed[0] > 0) {
@@ -243,7 +266,6 @@ final class SqlitePredictionLog implements PredictionLog {
     @Override
     public void append(List<PredictionRecord> records) {
         Objects.requireNonNull(records, "records");
-        List<byte[]> frames = new ArrayList<>(records.size());
         for (PredictionRecord r : records) {
             if (r == null) {
                 throw new ValidationException("the batch of prediction records contains a null entry");
@@ -252,15 +274,18 @@ final class SqlitePredictionLog implements PredictionLog {
                 throw new ValidationException("prediction " + r.predictionId() + " has a time outside the years"
                         + " 1678-2262 that the prediction log can store; send the time of the scoring decision");
             }
-            frames.add(PredictionJournal.frame(r));
         }
-        PendingAppend pending = new PendingAppend(List.copyOf(records), frames, new CompletableFuture<>());
+        // A block's bytes are its records' frames one after the other: journaled as they are, in one write.
+        Stored stored = PredictionBlocks.split(records);
+        List<byte[]> journaled = new ArrayList<>(stored.rowFrames());
+        stored.blocks().forEach(b -> journaled.add(b.frames()));
+        PendingAppend pending = new PendingAppend(stored, records.size(), journaled, new CompletableFuture<>());
         lifecycle.readLock().lock();
         try {
             if (closed) {
                 throw closedException();
             }
-            if (pending.records().isEmpty()) {
+            if (pending.isStop()) {
                 return;
             }
             enqueue(pending);
@@ -289,22 +314,83 @@ final class SqlitePredictionLog implements PredictionLog {
         }
         ensureOpen();
         awaitDrained();
+        long start = clampedNanos(from);
+        long end = clampedNanos(to);
         db.read("scan the predictions of " + model, c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT prediction_id, version, slot, patient, time_nanos,"
                     + " features, score, decision, explanation, batch FROM predictions"
-                    + " WHERE model = ? AND time_nanos >= ? AND time_nanos < ? ORDER BY time_nanos, seq")) {
+                    + " WHERE model = ? AND time_nanos >= ? AND time_nanos < ? ORDER BY time_nanos, seq");
+                    PreparedStatement b = blocksOverlapping(c, model, start, end, "seq, first_nanos, frames",
+                            " ORDER BY first_nanos, seq")) {
                 s.setString(1, model.value());
-                s.setLong(2, clampedNanos(from));
-                s.setLong(3, clampedNanos(to));
+                s.setLong(2, start);
+                s.setLong(3, end);
                 s.setFetchSize(512);
-                try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        sink.accept(recordFrom(model, rs));
-                    }
+                try (ResultSet rows = s.executeQuery(); ResultSet blocks = b.executeQuery()) {
+                    merge(model, rows, blocks, start, end, sink);
                 }
             }
             return null;
         });
+    }
+
+    /**
+     * The blocks of {@code model} that may hold records with {@code from <= time < to}: those that start at most a
+     * block's span before {@code from}, before {@code to}, and end at or after {@code from}.
+     */
+    private static PreparedStatement blocksOverlapping(Connection c, ModelName model, long from, long to,
+            String columns, String order) throws SQLException {
+        PreparedStatement b = c.prepareStatement("SELECT " + columns + " FROM prediction_blocks WHERE model = ?"
+                + " AND first_nanos >= ? AND first_nanos < ? AND last_nanos >= ?" + order);
+        b.setString(1, model.value());
+        b.setLong(2, from < Long.MIN_VALUE + PredictionBlocks.MAX_SPAN_NANOS
+                ? Long.MIN_VALUE : from - PredictionBlocks.MAX_SPAN_NANOS);
+        b.setLong(3, to);
+        b.setLong(4, from);
+        return b;
+    }
+
+    /**
+     * Streams the rows and the blocks' records in time order (a row before a block's record of the same time,
+     * blocks among themselves in the order they were stored). A block is opened once every record before its
+     * first is out, so only the blocks overlapping the current moment are held.
+     */
+    private static void merge(ModelName model, ResultSet rows, ResultSet blocks, long from, long to,
+            Consumer<PredictionRecord> sink) throws SQLException {
+        java.util.PriorityQueue<PredictionBlocks.Cursor> open =
+                new java.util.PriorityQueue<>(PredictionBlocks.Cursor.ORDER);
+        PredictionRecord row = rows.next() ? recordFrom(model, rows) : null;
+        long rowNanos = row == null ? 0 : rows.getLong(5);
+        boolean moreBlocks = blocks.next();
+        while (true) {
+            boolean haveRow = row != null;
+            boolean haveOpen = !open.isEmpty();
+            if (moreBlocks) {
+                long first = blocks.getLong(2);
+                if ((!haveRow || first <= rowNanos) && (!haveOpen || first <= open.peek().currentNanos())) {
+                    PredictionBlocks.Cursor cursor = new PredictionBlocks.Cursor(blocks.getBytes(3), blocks.getLong(1),
+                            from, to);
+                    if (cursor.current() != null) {
+                        open.add(cursor);
+                    }
+                    moreBlocks = blocks.next();
+                    continue;
+                }
+            }
+            if (haveRow && (!haveOpen || rowNanos <= open.peek().currentNanos())) {
+                sink.accept(row);
+                row = rows.next() ? recordFrom(model, rows) : null;
+                rowNanos = row == null ? 0 : rows.getLong(5);
+            } else if (haveOpen) {
+                PredictionBlocks.Cursor cursor = open.poll();
+                sink.accept(cursor.current());
+                if (cursor.advance()) {
+                    open.add(cursor);
+                }
+            } else {
+                return;
+            }
+        }
     }
 
 
@@ -325,9 +411,22 @@ final class SqlitePredictionLog implements PredictionLog {
                 s.setLong(3, from + 1_000_000L);
                 s.setString(4, predictionId);
                 try (ResultSet rs = s.executeQuery()) {
-                    return rs.next() ? Optional.of(recordFrom(model, rs)) : Optional.<PredictionRecord>empty();
+                    if (rs.next()) {
+                        return Optional.of(recordFrom(model, rs));
+                    }
                 }
             }
+            try (PreparedStatement b = blocksOverlapping(c, model, from, from + 1_000_000L, "frames", "");
+                    ResultSet blocks = b.executeQuery()) {
+                while (blocks.next()) {
+                    Optional<PredictionRecord> found = PredictionBlocks.find(blocks.getBytes(1), predictionId, from,
+                            from + 1_000_000L);
+                    if (found.isPresent()) {
+                        return found;
+                    }
+                }
+            }
+            return Optional.<PredictionRecord>empty();
         });
     }
 
@@ -349,9 +448,77 @@ final class SqlitePredictionLog implements PredictionLog {
             });
             total += deleted;
             if (deleted < PURGE_CHUNK) {
-                return total;
+                break;
             }
         }
+        return total + purgeBlocksOlderThan(bound);
+    }
+
+    /**
+     * Deletes the blocks whose every record is older than {@code bound}, a few at a time, then cuts the older
+     * records out of the blocks that straddle it (they start at most a block's span before it).
+     */
+    private long purgeBlocksOlderThan(long bound) {
+        long total = 0;
+        while (true) {
+            long[] deleted = db.write("purge old blocks of predictions", c -> {
+                long records = 0;
+                int blocks = 0;
+                try (PreparedStatement s = c.prepareStatement("SELECT seq, records FROM prediction_blocks"
+                        + " WHERE first_nanos < ? AND last_nanos < ? LIMIT " + PURGE_BLOCKS);
+                        PreparedStatement d = c.prepareStatement("DELETE FROM prediction_blocks WHERE seq = ?")) {
+                    s.setLong(1, bound);
+                    s.setLong(2, bound);
+                    List<Long> seqs = new ArrayList<>();
+                    try (ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            seqs.add(rs.getLong(1));
+                            records += rs.getLong(2);
+                        }
+                    }
+                    for (long seq : seqs) {
+                        d.setLong(1, seq);
+                        d.executeUpdate();
+                        blocks++;
+                    }
+                }
+                return new long[] {blocks, records};
+            });
+            total += deleted[1];
+            if (deleted[0] < PURGE_BLOCKS) {
+                break;
+            }
+        }
+        return total + db.write("purge old predictions from blocks", c -> {
+            long cut = 0;
+            try (PreparedStatement s = c.prepareStatement("SELECT seq, records, frames FROM prediction_blocks"
+                    + " WHERE first_nanos < ? AND last_nanos >= ?");
+                    PreparedStatement u = c.prepareStatement("UPDATE prediction_blocks SET first_nanos = ?,"
+                            + " records = ?, frames = ? WHERE seq = ?")) {
+                s.setLong(1, bound);
+                s.setLong(2, bound);
+                // Read first, then rewritten: not while the query that found them is still walking the index.
+                record Straddling(long seq, int records, byte[] frames) {}
+                List<Straddling> straddling = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        straddling.add(new Straddling(rs.getLong(1), rs.getInt(2), rs.getBytes(3)));
+                    }
+                }
+                for (Straddling block : straddling) {
+                    byte[] kept = PredictionBlocks.keepFrom(block.frames(), bound);
+                    List<PredictionRecord> left = PredictionBlocks.records(kept);
+                    cut += block.records() - left.size();
+                    // Not empty: the block's last record is at or after the bound.
+                    u.setLong(1, clampedNanos(left.get(0).time()));
+                    u.setInt(2, left.size());
+                    u.setBytes(3, kept);
+                    u.setLong(4, block.seq());
+                    u.executeUpdate();
+                }
+            }
+            return cut;
+        });
     }
 
     /**
@@ -372,7 +539,7 @@ final class SqlitePredictionLog implements PredictionLog {
         }
         // Every append admitted before `closed` was set is already queued (appends enqueue under the read
         // lock), so once the marker behind them is reached, all of them have their answer.
-        PendingAppend stop = new PendingAppend(List.of(), List.of(), new CompletableFuture<>());
+        PendingAppend stop = new PendingAppend(Journaled.STOP.stored(), 0, List.of(), new CompletableFuture<>());
         boolean interrupted = false;
         while (true) {
             try {
@@ -497,14 +664,14 @@ final class SqlitePredictionLog implements PredictionLog {
             } catch (RuntimeException e) {
                 // a hook failure must not cost the group its write
             }
-            int count = first.records().size();
+            int count = first.count();
             for (PendingAppend next; count < MAX_RECORDS_PER_TRANSACTION && (next = queue.poll()) != null; ) {
                 if (next.isStop()) {
                     stop = next; // nothing is queued behind it
                     break;
                 }
                 batch.add(next);
-                count += next.records().size();
+                count += next.count();
             }
             commit(batch, count);
         } catch (Throwable t) {
@@ -529,23 +696,23 @@ final class SqlitePredictionLog implements PredictionLog {
             }
             awaitDrainRoom();
             List<byte[]> frames;
-            List<PredictionRecord> records;
+            Stored stored;
             if (batch.size() == 1) {
                 frames = batch.get(0).frames();
-                records = batch.get(0).records();
+                stored = together(List.of(batch.get(0).stored())); // the drain needs no row frames
             } else {
                 frames = new ArrayList<>(count);
-                List<PredictionRecord> all = new ArrayList<>(count);
+                List<Stored> parts = new ArrayList<>(batch.size());
                 for (PendingAppend p : batch) {
                     frames.addAll(p.frames());
-                    all.addAll(p.records());
+                    parts.add(p.stored());
                 }
-                records = all;
+                stored = together(parts);
             }
             long end = journal.write(frames);
             groupCommits.incrementAndGet();
             journaledRecords.addAndGet(count);
-            drainQueue.add(new Journaled(records, journal.generation(), end));
+            drainQueue.add(new Journaled(stored, count, journal.generation(), end));
             if (drainIdle) {
                 LockSupport.unpark(drainer);
             }
@@ -646,7 +813,7 @@ final class SqlitePredictionLog implements PredictionLog {
             }
             batch.clear();
             batch.add(first);
-            int count = first.records().size();
+            int count = first.count();
             boolean stop = false;
             for (Journaled next; count < MAX_RECORDS_PER_TRANSACTION && (next = drainQueue.peek()) != null; ) {
                 drainQueue.poll();
@@ -655,7 +822,7 @@ final class SqlitePredictionLog implements PredictionLog {
                     break;
                 }
                 batch.add(next);
-                count += next.records().size();
+                count += next.count();
             }
             try {
                 beforeDrain.run();
@@ -671,15 +838,8 @@ final class SqlitePredictionLog implements PredictionLog {
 
     /** Drains one batch, retrying with back-off; false when the log is closing and the batch was not drained. */
     private boolean drainWithRetries(List<Journaled> batch, int count) {
-        List<PredictionRecord> records;
-        if (batch.size() == 1) {
-            records = batch.get(0).records();
-        } else {
-            records = new ArrayList<>(count);
-            for (Journaled j : batch) {
-                records.addAll(j.records());
-            }
-        }
+        Stored records = batch.size() == 1 ? batch.get(0).stored()
+                : together(batch.stream().map(Journaled::stored).toList());
         Journaled last = batch.get(batch.size() - 1);
         long delay = 50;
         while (true) {
@@ -701,15 +861,27 @@ final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
+    /** Several appends' records as one. */
+    private static Stored together(List<Stored> parts) {
+        List<PredictionRecord> rows = new ArrayList<>();
+        List<PredictionBlocks.Block> blocks = new ArrayList<>();
+        for (Stored p : parts) {
+            rows.addAll(p.rows());
+            blocks.addAll(p.blocks());
+        }
+        return new Stored(rows, List.of(), blocks);
+    }
+
     /**
-     * Inserts the records and records where the drain stopped in one transaction. If SQLite refuses one of
-     * them (a constraint), the others go in one by one and the refused ones are set aside, so one bad record
-     * does not hold up every record behind it.
+     * Inserts the records (rows and blocks) and records where the drain stopped in one transaction. If SQLite
+     * refuses one of them (a constraint), the others go in one by one and the refused ones are set aside, so one
+     * bad record does not hold up every record behind it.
      */
-    private void store(List<PredictionRecord> records, long generation, long endOffset) {
+    private void store(Stored records, long generation, long endOffset) {
         try {
-            db.write("log " + records.size() + " prediction record(s)", c -> {
-                insertAll(c, records);
+            db.write("log " + records.records() + " prediction record(s)", c -> {
+                insertAll(c, records.rows());
+                insertBlocks(c, records.blocks());
                 mark(c, generation, endOffset);
                 return null;
             });
@@ -717,36 +889,61 @@ final class SqlitePredictionLog implements PredictionLog {
             if (!isRefusal(e)) {
                 throw e;
             }
-            List<PredictionRecord> refused = db.write("log " + records.size() + " prediction record(s) one by one",
+            List<PredictionRecord> refused = db.write("log " + records.records() + " prediction record(s) one by one",
                     c -> insertEachSettingAsideRefused(c, records, generation, endOffset));
             LOG.severe(() -> "the prediction database refused " + refused.size() + " record(s); they were set aside"
                     + " in " + PredictionJournal.FOLDER + "/" + PredictionJournal.REFUSED_FILE_NAME);
         }
     }
 
-    private List<PredictionRecord> insertEachSettingAsideRefused(Connection c, List<PredictionRecord> records,
+    private List<PredictionRecord> insertEachSettingAsideRefused(Connection c, Stored records,
             long generation, long endOffset) throws SQLException {
         List<PredictionRecord> refused = new ArrayList<>();
         PreparedStatement s = insertStatement(c);
-        for (PredictionRecord r : records) {
-            exec(c, "SAVEPOINT one_record");
-            try {
+        for (PredictionRecord r : records.rows()) {
+            if (!insertedAlone(c, () -> {
                 bind(s, r);
                 s.executeUpdate();
-                exec(c, "RELEASE one_record");
-            } catch (SQLException e) {
-                exec(c, "ROLLBACK TO one_record");
-                exec(c, "RELEASE one_record");
-                if (!isRefusal(e)) {
-                    throw e;
-                }
+            })) {
                 refused.add(r);
+            }
+        }
+        PreparedStatement b = insertBlockStatement(c);
+        for (PredictionBlocks.Block block : records.blocks()) {
+            if (!insertedAlone(c, () -> {
+                bind(b, block);
+                b.executeUpdate();
+            })) {
+                refused.addAll(PredictionBlocks.records(block.frames()));
             }
         }
         // Set aside (and forced to the disk) before the transaction that moves the drain past them commits.
         journal.setAside(refused);
         mark(c, generation, endOffset);
         return refused;
+    }
+
+    /** An insert that SQL can fail, run on its own.  */
+    @FunctionalInterface
+    private interface Insert {
+        void run() throws SQLException;
+    }
+
+    /** Runs one insert in a savepoint; false (and nothing of it kept) when SQLite refuses it. */
+    private static boolean insertedAlone(Connection c, Insert insert) throws SQLException {
+        exec(c, "SAVEPOINT one_record");
+        try {
+            insert.run();
+            exec(c, "RELEASE one_record");
+            return true;
+        } catch (SQLException e) {
+            exec(c, "ROLLBACK TO one_record");
+            exec(c, "RELEASE one_record");
+            if (!isRefusal(e)) {
+                throw e;
+            }
+            return false;
+        }
     }
 
     private static boolean isRefusal(Throwable e) {
@@ -817,6 +1014,13 @@ final class SqlitePredictionLog implements PredictionLog {
         return insert;
     }
 
+    private PreparedStatement insertBlockStatement(Connection c) throws SQLException {
+        if (insertBlock == null) {
+            insertBlock = c.prepareStatement(INSERT_BLOCK);
+        }
+        return insertBlock;
+    }
+
     private void mark(Connection c, long generation, long endOffset) throws SQLException {
         if (markDrained == null) {
             markDrained = c.prepareStatement(MARK_DRAINED);
@@ -827,7 +1031,7 @@ final class SqlitePredictionLog implements PredictionLog {
     }
 
     private void closeStatements() {
-        for (PreparedStatement s : new PreparedStatement[] {insert, markDrained}) {
+        for (PreparedStatement s : new PreparedStatement[] {insert, insertBlock, markDrained}) {
             if (s != null) {
                 try {
                     s.close();
@@ -837,6 +1041,7 @@ final class SqlitePredictionLog implements PredictionLog {
             }
         }
         insert = null;
+        insertBlock = null;
         markDrained = null;
     }
 
@@ -852,6 +1057,25 @@ final class SqlitePredictionLog implements PredictionLog {
         } finally {
             s.clearBatch();
         }
+    }
+
+    private void insertBlocks(Connection c, List<PredictionBlocks.Block> blocks) throws SQLException {
+        if (blocks.isEmpty()) {
+            return;
+        }
+        PreparedStatement s = insertBlockStatement(c);
+        for (PredictionBlocks.Block b : blocks) {
+            bind(s, b);
+            s.executeUpdate();
+        }
+    }
+
+    private static void bind(PreparedStatement s, PredictionBlocks.Block b) throws SQLException {
+        s.setString(1, b.model().value());
+        s.setLong(2, b.firstNanos());
+        s.setLong(3, b.lastNanos());
+        s.setInt(4, b.records());
+        s.setBytes(5, b.frames());
     }
 
     private static void bind(PreparedStatement s, PredictionRecord r) throws SQLException {
@@ -898,7 +1122,7 @@ final class SqlitePredictionLog implements PredictionLog {
         return features;
     }
 
-    private static long clampedNanos(Instant t) {
+    static long clampedNanos(Instant t) {
         if (t.isBefore(EARLIEST)) {
             return Long.MIN_VALUE;
         }

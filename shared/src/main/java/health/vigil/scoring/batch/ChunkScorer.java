@@ -44,6 +44,7 @@ final class ChunkScorer {
     private static final int TOP_FACTORS = 5;
 
     private final String batchId;
+    private final byte[] idPrefix;
     private final ScorableModel model;
     private final Pseudonymizer pseudonymizer;
     private final boolean explain;
@@ -54,6 +55,7 @@ final class ChunkScorer {
     ChunkScorer(String batchId, ScorableModel model, Pseudonymizer pseudonymizer, boolean explain, RowParser parser,
             CsvRowDecoder decoder) {
         this.batchId = batchId;
+        this.idPrefix = idPrefix(batchId);
         this.model = model;
         this.pseudonymizer = pseudonymizer;
         this.explain = explain;
@@ -83,7 +85,30 @@ final class ChunkScorer {
      * digest; ids logged by earlier releases are the same.
      */
     static String predictionId(String batchId, long row) {
-        byte[] md5 = MD5.get().digest(("batch:" + batchId + ":row:" + row).getBytes(StandardCharsets.UTF_8));
+        return predictionId(idPrefix(batchId), row);
+    }
+
+    /** {@code batch:{id}:row:} in UTF-8, what every prediction id of the job is digested from before its row. */
+    private static byte[] idPrefix(String batchId) {
+        return ("batch:" + batchId + ":row:").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String predictionId(byte[] prefix, long row) {
+        MessageDigest digest = MD5.get();
+        digest.update(prefix);
+        // The row's decimal digits, without a String for each row.
+        byte[] digits = new byte[20];
+        int at = digits.length;
+        long rest = row;
+        do {
+            digits[--at] = (byte) ('0' + Math.abs(rest % 10));
+            rest /= 10;
+        } while (rest != 0);
+        if (row < 0) {
+            digits[--at] = '-';
+        }
+        digest.update(digits, at, digits.length - at);
+        byte[] md5 = digest.digest();
         md5[6] = (byte) ((md5[6] & 0x0f) | 0x30);
         md5[8] = (byte) ((md5[8] & 0x3f) | 0x80);
         ByteBuffer bits = ByteBuffer.wrap(md5);
@@ -158,7 +183,7 @@ final class ChunkScorer {
                     explanation = ScoringService.loggedExplanation(e);
                 }
                 long number = valid.get(j).number();
-                PredictionRecord record = new PredictionRecord(predictionId(batchId, number), model.id().name(),
+                PredictionRecord record = new PredictionRecord(predictionId(idPrefix, number), model.id().name(),
                         model.id().number(), Slot.BATCH, pseudonyms.get(j), now,
                         Arrays.copyOfRange(matrix, j * width, (j + 1) * width), scores[j],
                         scores[j] >= output.threshold(), explanation, batchId);
@@ -175,6 +200,8 @@ final class ChunkScorer {
      */
     void writeResults(List<Row> rows, Outcome outcome, ByteArrayOutputStream out) {
         OutputSpec output = model.record().manifest().output();
+        // The same text Jackson writes for the number, made once rather than for every row.
+        String threshold = Double.toString(output.threshold());
         try (JsonGenerator json = Json.mapper().getFactory().createGenerator(out)) {
             json.setRootValueSeparator(null);
             for (Row row : rows) {
@@ -188,7 +215,8 @@ final class ChunkScorer {
                     json.writeNumberField("score", p.score());
                     json.writeBooleanField("decision", p.decision());
                     json.writeStringField("positiveLabel", output.positiveLabel());
-                    json.writeNumberField("threshold", output.threshold());
+                    json.writeFieldName("threshold");
+                    json.writeRawValue(threshold);
                     if (p.explanation() != null) {
                         writeFactors(json, p.explanation());
                     }
@@ -201,8 +229,7 @@ final class ChunkScorer {
                     json.writeEndArray();
                 }
                 json.writeEndObject();
-                json.flush();
-                out.write('\n');
+                json.writeRaw('\n');
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

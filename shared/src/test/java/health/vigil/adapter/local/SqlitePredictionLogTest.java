@@ -220,6 +220,82 @@ class SqlitePredictionLogTest {
         }
     }
 
+    private static List<PredictionRecord> batchChunk(String batchId, Instant time, int rows) {
+        return IntStream.range(0, rows).mapToObj(i -> new PredictionRecord(batchId + "-row-" + i, MODEL, 1,
+                health.vigil.model.Slot.BATCH, "f".repeat(64), time, new float[] {i, 1f}, i / 4096.0, false, null,
+                batchId)).toList();
+    }
+
+    private long[] storedRows() throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM predictions),"
+                        + " (SELECT count(*) FROM prediction_blocks),"
+                        + " (SELECT coalesce(sum(records), 0) FROM prediction_blocks)")) {
+            rs.next();
+            return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+        }
+    }
+
+    @Test
+    void aBatchChunkIsOneDatabaseRowAndAnAnsweredPredictionItsOwn() throws SQLException {
+        List<PredictionRecord> chunk = batchChunk("batch-1", T0, 2048);
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            log.append(chunk);
+            log.append(List.of(prediction(MODEL, "answered", T0, 1f)));
+            assertThat(scanAll(log)).hasSize(2049);
+        }
+
+        assertThat(storedRows()).containsExactly(1, 1, 2048);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("PRAGMA page_size")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("a new log's page size").isEqualTo(SqlitePredictionLog.PAGE_SIZE);
+        }
+    }
+
+    @Test
+    void aBatchChunkJournaledButNotYetInTheDatabaseIsMovedThereOnTheNextStartOnce() throws Exception {
+        HeldWriter drain = new HeldWriter();
+        List<PredictionRecord> drained = batchChunk("batch-1", T0, 700);
+        List<PredictionRecord> journaled = batchChunk("batch-2", T0.plusSeconds(1), 700);
+        SqlitePredictionLog first = SqlitePredictionLog.open(home, () -> {}, drain);
+        first.append(drained);
+        awaitTrue(drain::holding);
+        drain.release.countDown();
+        assertThat(scanAll(first)).hasSize(700);
+        first.abandon();
+        HeldWriter stuck = new HeldWriter();
+        SqlitePredictionLog second = SqlitePredictionLog.open(home, () -> {}, stuck);
+        second.append(journaled);
+        awaitTrue(stuck::holding);
+        second.abandon();
+
+        try (SqlitePredictionLog third = SqlitePredictionLog.open(home)) {
+            List<PredictionRecord> all = new ArrayList<>(drained);
+            all.addAll(journaled);
+            assertThat(scanAll(third)).containsExactlyElementsOf(all);
+            assertThat(third.find(MODEL, "batch-2-row-699", T0.plusSeconds(1))).contains(journaled.get(699));
+        }
+        assertThat(storedRows()).containsExactly(0, 2, 1400);
+    }
+
+    @Test
+    void aDamagedBlockFailsTheReadLoudlyInsteadOfReturningWrongRecords() throws SQLException {
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            log.append(batchChunk("batch-1", T0, 10));
+            assertThat(scanAll(log)).hasSize(10);
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
+                    Statement s = c.createStatement()) {
+                // The block's last byte lost: its last frame is shorter than its header says.
+                s.execute("UPDATE prediction_blocks SET frames = substr(frames, 1, length(frames) - 1)");
+            }
+
+            assertThatThrownBy(() -> scanAll(log)).isInstanceOf(StoreException.class).hasMessageContaining("damaged");
+        }
+    }
+
     @Test
     void theJournalIsReadableByItsOwnerOnlyFromTheStart() throws IOException {
         try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {

@@ -1,0 +1,281 @@
+package health.vigil.adapter.local;
+
+import health.vigil.error.StoreException;
+import health.vigil.model.ModelName;
+import health.vigil.model.PredictionRecord;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How the local prediction log stores a batch job's records: the records of one append that belong to one batch
+ * job of one model go into one database row, a <em>block</em>, as their journal frames ({@link PredictionJournal})
+ * one after the other in time order (ADR 0018). A batch chunk of 2,048 predictions is then one insert instead of
+ * 2,048 inserts into a table and two indexes. A prediction answered over HTTP (no batch id) stays a row of its own.
+ *
+ * <p>A block spans at most {@link #MAX_SPAN_NANOS} of time and holds at most {@link #MAX_RECORDS} records, so a
+ * reader looking for the records of a moment looks at the blocks that start within that span before it, and a block
+ * is never large to decode.
+ */
+final class PredictionBlocks {
+    /** The most time between a block's first and last record; a reader looks this far back for blocks. */
+    static final long MAX_SPAN_NANOS = 60_000_000_000L;
+    /** The most records in one block: a chunk is 2,048 rows by default, and a block is decoded whole. */
+    static final int MAX_RECORDS = 8_192;
+
+    private PredictionBlocks() {}
+
+    /** One block: its model, the time of its first and last record, how many it holds, and their frames. */
+    record Block(ModelName model, long firstNanos, long lastNanos, int records, byte[] frames) {
+        Block {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(frames, "frames");
+        }
+    }
+
+    /** An append's records as the database stores them: rows of their own, and blocks. */
+    record Stored(List<PredictionRecord> rows, List<byte[]> rowFrames, List<Block> blocks) {
+        int records() {
+            int n = rows.size();
+            for (Block b : blocks) {
+                n += b.records();
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Splits records into the rows and blocks the database stores, with their journal frames: the records of each
+     * (model, batch job) in time order (the order of the append among equal times), cut where a block would pass
+     * {@link #MAX_SPAN_NANOS} or {@link #MAX_RECORDS}.
+     */
+    static Stored split(List<PredictionRecord> records) {
+        List<PredictionRecord> rows = new ArrayList<>();
+        List<byte[]> rowFrames = new ArrayList<>();
+        Map<List<String>, List<Integer>> jobs = null; // most appends are answered predictions: no map for them
+        List<String> lastKey = null;
+        List<Integer> lastIndexes = null;
+        for (int i = 0; i < records.size(); i++) {
+            PredictionRecord r = records.get(i);
+            if (r.batchId() == null) {
+                rows.add(r);
+                rowFrames.add(PredictionJournal.frame(r));
+                continue;
+            }
+            // A chunk's records share their job and model: look the key up once, not for every record.
+            if (lastKey == null || !lastKey.get(0).equals(r.modelName().value()) || !lastKey.get(1).equals(r.batchId())) {
+                lastKey = List.of(r.modelName().value(), r.batchId());
+                if (jobs == null) {
+                    jobs = new LinkedHashMap<>();
+                }
+                lastIndexes = jobs.computeIfAbsent(lastKey, k -> new ArrayList<>());
+            }
+            lastIndexes.add(i);
+        }
+        if (jobs == null) {
+            return new Stored(rows, rowFrames, List.of());
+        }
+        List<Block> blocks = new ArrayList<>();
+        long[] nanos = new long[records.size()];
+        for (List<Integer> indexes : jobs.values()) {
+            boolean sorted = true;
+            long previous = Long.MIN_VALUE;
+            for (int i : indexes) {
+                nanos[i] = SqlitePredictionLog.clampedNanos(records.get(i).time());
+                sorted &= nanos[i] >= previous;
+                previous = nanos[i];
+            }
+            List<Integer> ordered = indexes;
+            if (!sorted) {
+                ordered = new ArrayList<>(indexes);
+                ordered.sort(Comparator.comparingLong(i -> nanos[i])); // stable: the append's order among equals
+            }
+            int start = 0;
+            for (int k = 1; k <= ordered.size(); k++) {
+                if (k == ordered.size() || k - start == MAX_RECORDS
+                        || nanos[ordered.get(k)] - nanos[ordered.get(start)] > MAX_SPAN_NANOS) {
+                    blocks.add(block(records, ordered.subList(start, k), nanos));
+                    start = k;
+                }
+            }
+        }
+        return new Stored(rows, rowFrames, blocks);
+    }
+
+    private static Block block(List<PredictionRecord> records, List<Integer> indexes, long[] nanos) {
+        // Written straight into one array (a batch row's frame is a few hundred bytes), trimmed once at the end.
+        ByteBuffer out = ByteBuffer.allocate(indexes.size() * 384);
+        for (int i : indexes) {
+            out = PredictionJournal.frameInto(records.get(i), out);
+        }
+        byte[] bytes = out.position() == out.capacity() ? out.array() : Arrays.copyOf(out.array(), out.position());
+        return new Block(records.get(indexes.get(0)).modelName(), nanos[indexes.get(0)],
+                nanos[indexes.get(indexes.size() - 1)], indexes.size(), bytes);
+    }
+
+    /** Every record of a block, in its order. */
+    static List<PredictionRecord> records(byte[] frames) {
+        List<PredictionRecord> out = new ArrayList<>();
+        Reader reader = new Reader(frames);
+        while (reader.hasNext()) {
+            out.add(reader.next());
+        }
+        return out;
+    }
+
+    /** The record of {@code predictionId} in a block with {@code from <= time < to}, decoding only that one. */
+    static Optional<PredictionRecord> find(byte[] frames, String predictionId, long from, long to) {
+        byte[] id = predictionId.getBytes(StandardCharsets.UTF_8);
+        Reader reader = new Reader(frames);
+        while (reader.hasNext()) {
+            if (reader.nextIdIs(id)) {
+                PredictionRecord r = reader.next();
+                long nanos = SqlitePredictionLog.clampedNanos(r.time());
+                if (nanos >= from && nanos < to) {
+                    return Optional.of(r);
+                }
+            } else {
+                reader.skip();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The frames of a block's records with a time at or after {@code cutoff} (a block is in time order). */
+    static byte[] keepFrom(byte[] frames, long cutoff) {
+        Reader reader = new Reader(frames);
+        while (reader.hasNext()) {
+            int at = reader.position();
+            if (SqlitePredictionLog.clampedNanos(reader.next().time()) >= cutoff) {
+                return Arrays.copyOfRange(frames, at, frames.length);
+            }
+        }
+        return new byte[0];
+    }
+
+    /**
+     * Reads a block's records with {@code from <= time < to} one at a time, for a scan that merges blocks and rows
+     * in time order; {@link #current} is the record it is on, null once it has none left.
+     */
+    static final class Cursor {
+        private final Reader reader;
+        private final long sequence;
+        private final long from;
+        private final long to;
+        private PredictionRecord current;
+        private long currentNanos;
+
+        Cursor(byte[] frames, long sequence, long from, long to) {
+            this.reader = new Reader(frames);
+            this.sequence = sequence;
+            this.from = from;
+            this.to = to;
+            advance();
+        }
+
+        /** Orders cursors by their current record's time, then by the block's place in the database. */
+        static final Comparator<Cursor> ORDER = Comparator.comparingLong((Cursor c) -> c.currentNanos)
+                .thenComparingLong(c -> c.sequence);
+
+        PredictionRecord current() {
+            return current;
+        }
+
+        long currentNanos() {
+            return currentNanos;
+        }
+
+        /** Moves to the next record inside the window; false (and no current record) when there is none. */
+        boolean advance() {
+            current = null;
+            while (reader.hasNext()) {
+                PredictionRecord r = reader.next();
+                long nanos = SqlitePredictionLog.clampedNanos(r.time());
+                if (nanos >= to) {
+                    return false; // in time order: nothing after it is inside either
+                }
+                if (nanos >= from) {
+                    current = r;
+                    currentNanos = nanos;
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** Walks a block's frames, checking each one's CRC as it decodes it. */
+    private static final class Reader {
+        private final byte[] frames;
+        private final ByteBuffer in;
+
+        Reader(byte[] frames) {
+            this.frames = frames;
+            this.in = ByteBuffer.wrap(frames).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        boolean hasNext() {
+            return in.hasRemaining();
+        }
+
+        int position() {
+            return in.position();
+        }
+
+        PredictionRecord next() {
+            int length = length();
+            int start = in.position() + PredictionJournal.FRAME_HEADER_BYTES;
+            if (PredictionJournal.crc(frames, start, length) != in.getInt(in.position() + Integer.BYTES)) {
+                throw damaged(null);
+            }
+            ByteBuffer payload = ByteBuffer.wrap(frames, start, length).slice().order(ByteOrder.LITTLE_ENDIAN);
+            PredictionRecord r;
+            try {
+                r = PredictionJournal.decode(payload);
+            } catch (IllegalArgumentException e) {
+                throw damaged(e);
+            }
+            in.position(start + length);
+            return r;
+        }
+
+        void skip() {
+            int length = length();
+            in.position(in.position() + PredictionJournal.FRAME_HEADER_BYTES + length);
+        }
+
+        /** Whether the next record's prediction id is {@code id}, from its bytes (the payload starts with it). */
+        boolean nextIdIs(byte[] id) {
+            length();
+            int at = in.position() + PredictionJournal.FRAME_HEADER_BYTES;
+            if (in.getInt(at) != id.length) {
+                return false;
+            }
+            return Arrays.equals(frames, at + Integer.BYTES, at + Integer.BYTES + id.length, id, 0, id.length);
+        }
+
+        private int length() {
+            if (in.remaining() < PredictionJournal.FRAME_HEADER_BYTES) {
+                throw damaged(null);
+            }
+            int length = in.getInt(in.position());
+            if (length <= 0 || length > in.remaining() - PredictionJournal.FRAME_HEADER_BYTES) {
+                throw damaged(null);
+            }
+            return length;
+        }
+
+        private static StoreException damaged(Throwable cause) {
+            return new StoreException("a stored block of batch predictions does not read back as its records; the"
+                    + " prediction log is damaged", cause);
+        }
+    }
+}

@@ -213,10 +213,8 @@ public final class CanaryAnalysis {
         }
         List<CanaryMetric> metrics = new ArrayList<>();
         List<String> untested = new ArrayList<>();
-        // Predictions: strata where both slots answered.
-        List<StepEvidence> predicted = steps.stream()
-                .filter(s -> s.canary().count() > 0 && s.stable().count() > 0).toList();
-        long predictions = Math.min(sum(predicted, s -> s.canary().count()), sum(predicted, s -> s.stable().count()));
+        Usable predicted = usable(steps, s -> s.canary().count(), s -> s.stable().count());
+        long predictions = predicted.size();
         double level = levelNow(ramp, "score_distribution", predictions);
         if (level > 0 && Math.min(current.canary().count(), current.stable().count()) >= FIRST_LOOK_FLOOR) {
             metrics.add(scoreDistribution(current.canary().scores(), current.stable().scores(), level,
@@ -224,15 +222,15 @@ public final class CanaryAnalysis {
         }
         level = levelNow(ramp, "mean_score", predictions);
         if (level > 0) {
-            metrics.add(meanScore(predicted, level, policy.scoreMeanMargin()));
+            metrics.add(meanScore(predicted.steps(), level, policy.scoreMeanMargin()));
         }
         level = levelNow(ramp, "flag_rate", predictions);
         if (level > 0) {
-            metrics.add(flagRate(predicted, level, policy.flagRateMargin()));
+            metrics.add(flagRate(predicted.steps(), level, policy.flagRateMargin()));
         }
         level = levelNow(ramp, "missing_input_rate", predictions);
         if (level > 0) {
-            metrics.add(excessRate("missing_input_rate", predicted, s -> s.canary().missing(),
+            metrics.add(excessRate("missing_input_rate", predicted.steps(), s -> s.canary().missing(),
                     s -> s.canary().count(), s -> s.stable().missing(), s -> s.stable().count(), level,
                     policy.missingRateMargin()));
         }
@@ -241,18 +239,17 @@ public final class CanaryAnalysis {
                     + " (%d canary, %d stable predictions)", sum(steps, s -> s.canary().count()),
                     sum(steps, s -> s.stable().count())));
         }
-        List<StepEvidence> counted = steps.stream()
-                .filter(s -> s.canaryRequests().rows() > 0 && s.stableRequests().rows() > 0).toList();
-        long rows = Math.min(sum(counted, s -> s.canaryRequests().rows()), sum(counted, s -> s.stableRequests().rows()));
+        Usable counted = usable(steps, s -> s.canaryRequests().rows(), s -> s.stableRequests().rows());
+        long rows = counted.size();
         level = levelNow(ramp, "server_error_rate", rows);
         if (level > 0) {
-            metrics.add(excessRate("server_error_rate", counted, s -> s.canaryRequests().failed(),
+            metrics.add(excessRate("server_error_rate", counted.steps(), s -> s.canaryRequests().failed(),
                     s -> s.canaryRequests().rows(), s -> s.stableRequests().failed(), s -> s.stableRequests().rows(),
                     level, policy.errorRateMargin()));
         }
         level = levelNow(ramp, "refused_rate", rows);
         if (level > 0) {
-            metrics.add(excessRate("refused_rate", counted, s -> s.canaryRequests().refused(),
+            metrics.add(excessRate("refused_rate", counted.steps(), s -> s.canaryRequests().refused(),
                     s -> s.canaryRequests().rows(), s -> s.stableRequests().refused(), s -> s.stableRequests().rows(),
                     level, policy.refusedRateMargin()));
         }
@@ -261,29 +258,29 @@ public final class CanaryAnalysis {
                     + " counted)", sum(steps, s -> s.canaryRequests().rows()),
                     sum(steps, s -> s.stableRequests().rows())));
         }
-        List<StepEvidence> timed = steps.stream().filter(s -> s.canaryRequests().latency().total() > 0
-                && s.stableRequests().latency().total() > 0).toList();
-        long timedRequests = Math.min(sum(timed, s -> s.canaryRequests().latency().total()),
-                sum(timed, s -> s.stableRequests().latency().total()));
+        Usable timed = usable(steps, s -> s.canaryRequests().latency().total(),
+                s -> s.stableRequests().latency().total());
+        long timedRequests = timed.size();
         level = levelNow(ramp, "latency_p99", timedRequests);
         if (level > 0) {
-            metrics.add(latencyP99(timed, level, policy.latencyMargin(), policy.latencyRatioLimit()));
+            metrics.add(latencyP99(timed.steps(), level, policy.latencyMargin(), policy.latencyRatioLimit()));
         } else if (timedRequests < firstLook) {
             untested.add(String.format(Locale.ROOT, "latency_p99 (%d canary, %d stable answered requests)",
                     sum(steps, s -> s.canaryRequests().latency().total()),
                     sum(steps, s -> s.stableRequests().latency().total())));
         }
-        List<StepEvidence> labelled = steps.stream()
-                .filter(s -> bothClasses(s.canaryLabelled()) && bothClasses(s.stableLabelled())).toList();
-        long outcomes = Math.min(sum(labelled, s -> s.canaryLabelled().count()),
-                sum(labelled, s -> s.stableLabelled().count()));
+        // A step's outcomes count once each side has two of each: the AUROC needs both classes.
+        Usable labelled = usable(steps.stream()
+                .filter(s -> bothClasses(s.canaryLabelled()) && bothClasses(s.stableLabelled())).toList(),
+                s -> s.canaryLabelled().count(), s -> s.stableLabelled().count());
+        long outcomes = labelled.size();
         level = levelNow(ramp, "calibration_error", outcomes);
         if (level > 0) {
-            metrics.add(calibration(labelled, level, policy.calibrationMargin()));
+            metrics.add(calibration(labelled.steps(), level, policy.calibrationMargin()));
         }
         level = levelNow(ramp, "auroc", outcomes);
         if (level > 0) {
-            metrics.add(auroc(labelled, level, policy.aurocMargin()));
+            metrics.add(auroc(labelled.steps(), level, policy.aurocMargin()));
         }
         if (outcomes < firstLook) {
             untested.add(String.format(Locale.ROOT, "calibration_error and auroc (%d canary, %d stable predictions with"
@@ -320,6 +317,16 @@ public final class CanaryAnalysis {
         }
         return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, current.canary().count(),
                 current.stable().count(), decision, reason, metrics);
+    }
+
+    /** The steps in which both slots have some of a metric's sample, and the smaller slot's sample over them. */
+    private record Usable(List<StepEvidence> steps, long size) {}
+
+    private static Usable usable(List<StepEvidence> steps, ToLongFunction<StepEvidence> canary,
+            ToLongFunction<StepEvidence> stable) {
+        List<StepEvidence> both = steps.stream()
+                .filter(s -> canary.applyAsLong(s) > 0 && stable.applyAsLong(s) > 0).toList();
+        return new Usable(both, Math.min(sum(both, canary), sum(both, stable)));
     }
 
     private static long sum(List<StepEvidence> steps, ToLongFunction<StepEvidence> count) {

@@ -1,6 +1,7 @@
 package health.vigil.statistics;
 
 import health.vigil.error.ValidationException;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.statistics.distribution.BetaDistribution;
 import org.apache.commons.statistics.distribution.BinomialDistribution;
@@ -117,7 +118,7 @@ public final class StratifiedDifference {
         int k = events.length;
         long observed = 0;
         double[] boundary = new double[k];
-        List<Stratum> strata = new java.util.ArrayList<>(k);
+        List<Stratum> strata = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
             strata.add(Stratum.ofRates(events[i][0], trials[i][0], events[i][1], trials[i][1]));
             observed += events[i][0];

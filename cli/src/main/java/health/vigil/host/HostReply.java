@@ -23,6 +23,12 @@ record HostReply(int status, Map<String, String> headers, byte[] body) {
         }
     }
 
+    HostReply withHeader(String name, String value) {
+        Map<String, String> more = new LinkedHashMap<>(headers);
+        more.put(name, value);
+        return new HostReply(status, more, body);
+    }
+
     static HostReply error(ErrorCode code, String message, String requestId) {
         return error(code.httpStatus(), code, message, requestId, Map.of());
     }

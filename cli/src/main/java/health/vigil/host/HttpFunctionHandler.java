@@ -78,6 +78,11 @@ final class HttpFunctionHandler extends Handler.Abstract {
             LOG.log(Level.SEVERE, () -> "request " + requestId + " failed in the host: " + e.getClass().getName());
             reply = HostReply.internal(requestId);
         }
+        if (!RequestBody.consumed(request)) {
+            // Answered before the body was read (refused on its headers, unknown route, busy): the connection
+            // is closed after the reply and says so, so no client sends its next request down it.
+            reply = reply.withHeader("Connection", "close");
+        }
         if (request.getMethod().equalsIgnoreCase("HEAD")) {
             // What GET would answer, headers and length included, without the body.
             response.setStatus(reply.status());

@@ -15,6 +15,8 @@ import org.eclipse.jetty.server.Request;
  */
 final class RequestBody {
     static final long DISCARD_LIMIT = 64L * 1024 * 1024;
+    /** Set on a request once its body was read to the end (kept or discarded). */
+    private static final String CONSUMED = RequestBody.class.getName() + ".consumed";
 
     private RequestBody() {}
 
@@ -28,30 +30,46 @@ final class RequestBody {
         }
     }
 
+    /**
+     * Whether a reply to this request may leave the connection open: true when the request has no body or its
+     * body was read to the end. Otherwise the client may still be sending it, and a connection left open would
+     * hand the next request on it to a server that is about to close it.
+     */
+    static boolean consumed(Request request) {
+        long length = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        boolean hasBody = length > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        return !hasBody || request.getAttribute(CONSUMED) != null;
+    }
+
     private static byte[] readWithin(Request request, int maxBytes) throws IOException {
         long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = Request.asInputStream(request)) {
             if (declared > maxBytes) {
-                discard(in, buffer, 0);
+                discard(request, in, buffer, 0);
                 throw tooLarge(maxBytes);
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
             for (int n; (n = in.read(buffer)) > 0; ) {
                 if (out.size() + n > maxBytes) {
-                    discard(in, buffer, out.size() + n);
+                    discard(request, in, buffer, out.size() + n);
                     throw tooLarge(maxBytes);
                 }
                 out.write(buffer, 0, n);
             }
+            request.setAttribute(CONSUMED, Boolean.TRUE);
             return out.toByteArray();
         }
     }
 
-    private static void discard(InputStream in, byte[] buffer, long alreadyRead) throws IOException {
+    private static void discard(Request request, InputStream in, byte[] buffer, long alreadyRead) throws IOException {
         long total = alreadyRead;
-        for (int n; total < DISCARD_LIMIT && (n = in.read(buffer)) > 0; ) {
+        int n = 0;
+        while (total < DISCARD_LIMIT && (n = in.read(buffer)) > 0) {
             total += n;
+        }
+        if (n < 0) {
+            request.setAttribute(CONSUMED, Boolean.TRUE);
         }
     }
 

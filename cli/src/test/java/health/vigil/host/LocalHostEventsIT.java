@@ -181,6 +181,9 @@ class LocalHostEventsIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as(suffix).isEqualTo(401);
             assertThat(Json.mapper().readTree(response.body()).at("/error/code").asText()).isEqualTo("UNAUTHENTICATED");
+            // Refused before its body was read: the connection is not offered for reuse, or the client's next
+            // request could go down a socket the server is closing.
+            assertThat(response.headers().firstValue("Connection")).as(suffix).contains("close");
         }
         HttpResponse<String> withCode = CLIENT.send(HttpRequest.newBuilder(host.baseUri().resolve(
                         "/runtime/webhooks/eventgrid?functionName=RecordEvent&code=" + key))

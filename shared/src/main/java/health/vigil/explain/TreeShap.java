@@ -46,8 +46,40 @@ public final class TreeShap implements MarginExplainer {
     private static final byte NEQ = 5;
     private static final byte LEAF = 6;
 
-    /** Quadrature points are processed in blocks of this many, written out so that they stay in registers. */
-    private static final int LANES = 4;
+    /**
+     * Quadrature points are processed in blocks of this many: written out one by one so that they stay in
+     * registers, or as one 256-bit vector (see {@link Arithmetic}).
+     */
+    static final int LANES = 4;
+
+    /**
+     * How the four quadrature points of a block are computed. Both give the same contributions up to the last
+     * bits of rounding (the vector passes add each point's share per feature and sum the four at the end of the
+     * row, the scalar ones sum them at each split); both are tested against brute force.
+     */
+    public enum Arithmetic {
+        /** The four points written out as scalar operations; runs on every JVM. */
+        SCALAR,
+        /**
+         * The four points as one {@code DoubleVector} of the incubating Vector API ({@code jdk.incubator.vector});
+         * needs the module in the boot layer ({@code --add-modules=jdk.incubator.vector}) and 256-bit vectors.
+         */
+        VECTOR;
+
+        /**
+         * {@link #VECTOR} when the JVM was started with the Vector API module, the processor has 256-bit vectors
+         * and C2 compiles (not {@code -XX:TieredStopAtLevel=1} or {@code -Xint}), unless the system property
+         * {@code vigil.explain.vectors} is {@code false}; otherwise {@link #SCALAR}.
+         */
+        public static Arithmetic best() {
+            return VectorLanes.USABLE ? VECTOR : SCALAR;
+        }
+
+        /** Whether this JVM can run it. */
+        public boolean available() {
+            return this == SCALAR || VectorLanes.AVAILABLE;
+        }
+    }
 
     private final int featureCount;
     private final double baseMargin;
@@ -70,24 +102,35 @@ public final class TreeShap implements MarginExplainer {
     private final GaussLegendre[] rules;
 
     // Per branch node (global index); child, parentEdge and previousEdge hold indices local to the tree.
-    private final int[] splitFeature;
-    private final double[] threshold;
+    final int[] splitFeature;
+    final double[] threshold;
     /** Bit i is the branch taken (1 = true) when x is below, at, above the threshold or missing (i = 0..3). */
-    private final byte[] outcomes;
+    final byte[] outcomes;
     /** The edge into this branch, or -1 at the root. */
-    private final int[] parentEdge;
+    final int[] parentEdge;
     /** The nearest edge above on the path that splits on this node's feature, or -1 if there is none. */
-    private final int[] previousEdge;
+    final int[] previousEdge;
+    /**
+     * Vector arithmetic only: {@code outcomes} as four arrays of 1 and 0, whether the row takes the true branch
+     * when x is below, at, above the threshold or missing (padded like {@code threshold}).
+     */
+    final double[][] goesTrue;
 
     // Per edge (global index 2 k + side).
     /** The branch node the edge leads to, or -1 when it leads to a leaf. */
-    private final int[] child;
+    final int[] child;
     /** The value of the leaf the edge leads to (0 when it leads to a branch). */
-    private final double[] leafValue;
+    final double[] leafValue;
     /** z of the feature split on, once this edge is taken: the product of its splits' cover fractions. */
-    private final double[] zero;
+    final double[] zero;
 
+    private final Arithmetic arithmetic;
     private final ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(Workspace::new);
+
+    /** Flattens the ensemble for the best arithmetic this JVM offers ({@link Arithmetic#best()}). */
+    public TreeShap(TreeEnsemble ensemble) {
+        this(ensemble, Arithmetic.best());
+    }
 
     /**
      * Flattens the ensemble and checks that every reachable node can be explained.
@@ -95,9 +138,15 @@ public final class TreeShap implements MarginExplainer {
      * @throws ValidationException (INVALID_PACKAGE) when a reachable branch has no training cover, a cover is
      *     negative or not finite, a reachable leaf value or the base margin is not finite, or the trees are too
      *     large to explain
+     * @throws IllegalArgumentException when this JVM cannot run {@code arithmetic}
      */
-    public TreeShap(TreeEnsemble ensemble) {
+    public TreeShap(TreeEnsemble ensemble, Arithmetic arithmetic) {
         Objects.requireNonNull(ensemble, "ensemble");
+        if (!arithmetic.available()) {
+            throw new IllegalArgumentException("vector arithmetic needs the JVM option "
+                    + "--add-modules=jdk.incubator.vector and a processor with 256-bit vectors");
+        }
+        this.arithmetic = arithmetic;
         if (!Double.isFinite(ensemble.baseMargin())) {
             throw invalid("the ensemble's base margin is not a finite number");
         }
@@ -122,9 +171,11 @@ public final class TreeShap implements MarginExplainer {
         }
         branchStart[trees.size()] = branches;
         mostBranches = most;
-        splitFeature = new int[branches];
-        threshold = new double[branches];
+        // Padded so that the vector passes can read a whole block of splits past a tree's last one.
+        splitFeature = new int[branches + LANES - 1];
+        threshold = new double[branches + LANES - 1];
         outcomes = new byte[branches];
+        goesTrue = new double[4][arithmetic == Arithmetic.VECTOR ? branches + LANES - 1 : 0];
         parentEdge = new int[branches];
         previousEdge = new int[branches];
         child = new int[2 * branches];
@@ -183,6 +234,11 @@ public final class TreeShap implements MarginExplainer {
             splitFeature[k] = tree.feature[c];
             threshold[k] = tree.threshold[c];
             outcomes[k] = outcomes(tree.mode[c], tree.threshold[c], tree.missingTracksTrue[c]);
+            if (arithmetic == Arithmetic.VECTOR) {
+                for (int i = 0; i < 4; i++) {
+                    goesTrue[i][k] = (outcomes[k] >>> i) & 1;
+                }
+            }
             parentEdge[k] = c == 0 ? -1 : edgeInto(tree, branchOf, c);
             // Both children were entered through this node's feature, so they share the earlier split.
             int earlier = tree.previous[tree.trueChild[c]];
@@ -229,6 +285,11 @@ public final class TreeShap implements MarginExplainer {
         }
         int missing = missingTracksTrue ? 1 : 0;
         return (byte) (below | at << 1 | above << 2 | missing << 3);
+    }
+
+    /** The arithmetic this instance computes with. */
+    public Arithmetic arithmetic() {
+        return arithmetic;
     }
 
     @Override
@@ -288,21 +349,32 @@ public final class TreeShap implements MarginExplainer {
      * is 0 and its subtree adds nothing; its inverse is taken as 0 rather than dividing by that 0 when the same
      * feature is split on again below.
      */
-    private final class Workspace {
+    final class Workspace {
         final double[] floatRow = new double[featureCount];
-        final double[] direction = new double[mostBranches];
+        final double[] direction = new double[mostBranches + LANES - 1];
         final double[] one = new double[2 * mostBranches];
         final double[] down = new double[mostBranches * LANES];
         final double[] up = new double[mostBranches * LANES];
         final double[] inverse = new double[mostBranches * LANES];
+        /** Vector arithmetic only: each feature's contribution per point, summed over the row's trees. */
+        final double[] pointShares = new double[arithmetic == Arithmetic.VECTOR ? featureCount * LANES : 0];
 
         double run(double[] row, double[] phi) {
             for (int i = 0; i < featureCount; i++) {
                 phi[i] = 0;
             }
+            if (arithmetic == Arithmetic.VECTOR) {
+                Arrays.fill(pointShares, 0);
+            }
             double margin = baseMargin;
             for (int t = 0; t < treePoints.length; t++) {
                 margin += tree(t, row, phi);
+            }
+            if (arithmetic == Arithmetic.VECTOR) {
+                for (int i = 0; i < featureCount; i++) {
+                    int iq = i * LANES;
+                    phi[i] = pointShares[iq] + pointShares[iq + 1] + pointShares[iq + 2] + pointShares[iq + 3];
+                }
             }
             return margin;
         }
@@ -316,7 +388,11 @@ public final class TreeShap implements MarginExplainer {
             }
             GaussLegendre rule = rules[treePoints[t]];
             for (int block = 0; block < rule.size(); block += LANES) {
-                points(start, count, rule, block, row, phi);
+                if (arithmetic == Arithmetic.VECTOR) {
+                    VectorPasses.points(TreeShap.this, this, start, count, rule, block, row);
+                } else {
+                    points(start, count, rule, block, row, phi);
+                }
             }
             // The row's own path: follow the directions to its leaf.
             int edges = 2 * start;
@@ -329,6 +405,31 @@ public final class TreeShap implements MarginExplainer {
                 }
                 b = next;
             }
+        }
+
+        /**
+         * Which way the row goes at branch b, once per row: 1 or 0 computed without a branch on the data (below
+         * 0, at 1, above 2, missing 3 index the outcome bits), and the one fractions of the two edges as
+         * arithmetic on it, so the row's path costs no mispredicted branches. Level order puts every parent
+         * first, so an earlier split's o is known when a feature recurs.
+         */
+        void follow(int start, int b, double[] row) {
+            int k = start + b;
+            double x = row[splitFeature[k]];
+            double th = threshold[k];
+            int index = (x >= th ? 1 : 0) + (x > th ? 1 : 0) + (x != x ? 3 : 0);
+            double d = (outcomes[k] >>> index) & 1;
+            direction[b] = d;
+            fractions(start, b);
+        }
+
+        /** The one fractions of branch b's two edges, once its direction is known. */
+        void fractions(int start, int b) {
+            double d = direction[b];
+            int earlierSplit = previousEdge[start + b];
+            double incoming = earlierSplit < 0 ? 1 : one[earlierSplit];
+            one[2 * b] = incoming * d;
+            one[2 * b + 1] = incoming - incoming * d;
         }
 
         /**
@@ -368,20 +469,7 @@ public final class TreeShap implements MarginExplainer {
             for (int b = 0; b < count; b++) {
                 int bq = b * LANES;
                 if (block == 0) {
-                    // Which way the row goes, once per row: 1 or 0 computed without a branch on the data
-                    // (below 0, at 1, above 2, missing 3 index the outcome bits), and the one fractions of the
-                    // two edges as arithmetic on it, so the row's path costs no mispredicted branches. Level
-                    // order puts every parent first, so an earlier split's o is known when a feature recurs.
-                    int k = start + b;
-                    double x = row[splitFeature[k]];
-                    double th = threshold[k];
-                    int index = (x >= th ? 1 : 0) + (x > th ? 1 : 0) + (x != x ? 3 : 0);
-                    double d = (outcomes[k] >>> index) & 1;
-                    direction[b] = d;
-                    int earlierSplit = previousEdge[k];
-                    double incoming = earlierSplit < 0 ? 1 : one[earlierSplit];
-                    one[2 * b] = incoming * d;
-                    one[2 * b + 1] = incoming - incoming * d;
+                    follow(start, b, row);
                 }
                 if (b > 0) {
                     int in = parentEdge[start + b];

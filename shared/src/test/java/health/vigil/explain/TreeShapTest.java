@@ -3,13 +3,17 @@ package health.vigil.explain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.explain.RandomTrees.Shape;
+import health.vigil.explain.TreeShap.Arithmetic;
 import health.vigil.model.TreeEnsemble;
 import health.vigil.model.TreeEnsemble.NodeMode;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +31,20 @@ class TreeShapTest {
 
     private static final double EXACT = 1e-9;
 
+    /**
+     * Every arithmetic this JVM can run: the build's test JVMs have the Vector API module, so both; a JVM without
+     * it runs the scalar one only (see {@link #aJvmWithoutTheVectorModuleExplainsWithScalarArithmetic}).
+     */
+    static Stream<Arithmetic> arithmetics() {
+        return Arrays.stream(Arithmetic.values()).filter(Arithmetic::available);
+    }
+
     static Stream<Arguments> shapes() {
+        return arithmetics().flatMap(arithmetic -> namedShapes()
+                .map(shape -> Arguments.of(arithmetic, shape.get()[0], shape.get()[1], shape.get()[2])));
+    }
+
+    private static Stream<Arguments> namedShapes() {
         return Stream.of(
                 Arguments.of("balanced depth 4", Shape.balanced(12, 4), 5),
                 Arguments.of("balanced depth 7, few features", Shape.balanced(5, 7), 3),
@@ -38,13 +55,13 @@ class TreeShapTest {
                 Arguments.of("xgboost-like", Shape.xgboostLike(10, 6), 8));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("shapes")
-    void agreesWithBruteForceShapleyOnRandomTrees(String name, Shape shape, int trees) {
+    void agreesWithBruteForceShapleyOnRandomTrees(Arithmetic arithmetic, String name, Shape shape, int trees) {
         Random rng = new Random(name.hashCode());
         for (int model = 0; model < 4; model++) {
             TreeEnsemble ensemble = RandomTrees.ensemble(rng, shape, trees);
-            TreeShap shap = new TreeShap(ensemble);
+            TreeShap shap = new TreeShap(ensemble, arithmetic);
             for (int r = 0; r < 12; r++) {
                 double[] row = RandomTrees.row(rng, shape.features(), 0.2);
                 double[] expected = BruteForceShapley.explain(ensemble, row);
@@ -57,13 +74,14 @@ class TreeShapTest {
         }
     }
 
-    @Test
-    void agreesWithLundbergsAlgorithm2OnWideDeepModels() {
+    @ParameterizedTest
+    @MethodSource("arithmetics")
+    void agreesWithLundbergsAlgorithm2OnWideDeepModels(Arithmetic arithmetic) {
         Random rng = new Random(5);
         for (Shape shape : List.of(Shape.xgboostLike(30, 8), Shape.unbalanced(30, 40), Shape.repeated(10, 16),
                 Shape.mixed(40, 12))) {
             TreeEnsemble ensemble = RandomTrees.ensemble(rng, shape, 60);
-            TreeShap shap = new TreeShap(ensemble);
+            TreeShap shap = new TreeShap(ensemble, arithmetic);
             ExtendUnwindTreeShap reference = new ExtendUnwindTreeShap(ensemble);
             assertThat(shap.expectedMargin()).isCloseTo(reference.expectedMargin(), within(1e-12));
             for (int r = 0; r < 40; r++) {
@@ -78,12 +96,13 @@ class TreeShapTest {
         }
     }
 
-    @Test
-    void contributionsSumToMarginMinusExpectedMarginOnLargeEnsembles() {
+    @ParameterizedTest
+    @MethodSource("arithmetics")
+    void contributionsSumToMarginMinusExpectedMarginOnLargeEnsembles(Arithmetic arithmetic) {
         Random rng = new Random(6);
         for (Shape shape : List.of(Shape.xgboostLike(30, 6), Shape.mixed(30, 10), Shape.repeated(8, 12))) {
             TreeEnsemble ensemble = RandomTrees.ensemble(rng, shape, 120);
-            TreeShap shap = new TreeShap(ensemble);
+            TreeShap shap = new TreeShap(ensemble, arithmetic);
             double[] phi = new double[shape.features()];
             for (int r = 0; r < 300; r++) {
                 double[] row = RandomTrees.row(rng, shape.features(), 0.1);
@@ -122,19 +141,21 @@ class TreeShapTest {
         assertThat(new TreeShap(ensemble).expectedMargin()).isCloseTo(expected, within(1e-12));
     }
 
-    @Test
-    void featuresTheTreesNeverSplitOnGetExactlyZero() {
+    @ParameterizedTest
+    @MethodSource("arithmetics")
+    void featuresTheTreesNeverSplitOnGetExactlyZero(Arithmetic arithmetic) {
         Random rng = new Random(8);
         // Trees over features 0-4 of a 9-feature model.
         List<TreeEnsemble.Tree> trees = new ArrayList<>(
                 RandomTrees.ensemble(rng, Shape.mixed(5, 6), 10).trees());
         TreeEnsemble ensemble = new TreeEnsemble(9, 0, trees);
-        double[] phi = new TreeShap(ensemble).contributions(RandomTrees.row(rng, 9, 0.1));
+        double[] phi = new TreeShap(ensemble, arithmetic).contributions(RandomTrees.row(rng, 9, 0.1));
         assertThat(Arrays.copyOfRange(phi, 5, 9)).containsOnly(0.0);
     }
 
-    @Test
-    void everyNodeModeRoutesEdgeValuesAsTheEnsembleDoes() {
+    @ParameterizedTest
+    @MethodSource("arithmetics")
+    void everyNodeModeRoutesEdgeValuesAsTheEnsembleDoes(Arithmetic arithmetic) {
         double[] thresholds = {1.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
         double[] values = {Double.NaN, Double.NEGATIVE_INFINITY, 0.5, 1.0, 2.0, Double.POSITIVE_INFINITY};
         for (NodeMode mode : NodeMode.values()) {
@@ -149,7 +170,7 @@ class TreeShapTest {
                             new boolean[] {missingTrue, false, false}, new double[] {0, -1, 2},
                             new double[] {5, 2, 3});
                     TreeEnsemble ensemble = new TreeEnsemble(1, 0, List.of(stump));
-                    TreeShap shap = new TreeShap(ensemble);
+                    TreeShap shap = new TreeShap(ensemble, arithmetic);
                     for (double x : values) {
                         double[] phi = new double[1];
                         double margin = shap.explain(new double[] {x}, phi);
@@ -174,11 +195,12 @@ class TreeShapTest {
         assertThat(phi).containsOnly(0.0);
     }
 
-    @Test
-    void aFloatBatchRowGivesTheSameContributionsAsTheDoubleRow() {
+    @ParameterizedTest
+    @MethodSource("arithmetics")
+    void aFloatBatchRowGivesTheSameContributionsAsTheDoubleRow(Arithmetic arithmetic) {
         Random rng = new Random(9);
         TreeEnsemble ensemble = RandomTrees.ensemble(rng, Shape.xgboostLike(6, 5), 20);
-        TreeShap shap = new TreeShap(ensemble);
+        TreeShap shap = new TreeShap(ensemble, arithmetic);
         float[] batch = new float[3 * 6];
         for (int i = 0; i < batch.length; i++) {
             batch[i] = (float) RandomTrees.row(rng, 1, 0.15)[0];
@@ -193,11 +215,12 @@ class TreeShapTest {
         assertThat(margin).isEqualTo(ensemble.margin(row));
     }
 
-    @Test
-    void concurrentCallersGetTheSameAnswersAsOneCaller() throws Exception {
+    @ParameterizedTest
+    @MethodSource("arithmetics")
+    void concurrentCallersGetTheSameAnswersAsOneCaller(Arithmetic arithmetic) throws Exception {
         Random rng = new Random(10);
         TreeEnsemble ensemble = RandomTrees.ensemble(rng, Shape.mixed(12, 8), 50);
-        TreeShap shap = new TreeShap(ensemble);
+        TreeShap shap = new TreeShap(ensemble, arithmetic);
         double[][] rows = new double[64][];
         double[][] sequential = new double[rows.length][];
         for (int r = 0; r < rows.length; r++) {
@@ -230,7 +253,9 @@ class TreeShapTest {
     void explainingARowAllocatesNothingOnceTheThreadsWorkspaceExists() {
         Random rng = new Random(11);
         TreeEnsemble ensemble = RandomTrees.ensemble(rng, Shape.xgboostLike(30, 6), 50);
-        TreeShap shap = new TreeShap(ensemble);
+        // The scalar passes only: the vector ones allocate nothing once C2 has compiled them (the benchmarks run
+        // them without a collection), but the build's unit tests run on C1, where every vector is an object.
+        TreeShap shap = new TreeShap(ensemble, Arithmetic.SCALAR);
         double[] row = RandomTrees.row(rng, 30, 0.1);
         double[] phi = new double[30];
         shap.explain(row, phi);
@@ -245,6 +270,66 @@ class TreeShapTest {
         // Reading the counter itself allocates a little; 2,000 rows of 50 trees allocating anything per row or
         // per node would be far above this.
         assertThat(allocated).isLessThan(2_000);
+    }
+
+    @Test
+    void vectorAndScalarArithmeticGiveTheSameContributionsToTheLastBitsOfRounding() {
+        assumeTrue(Arithmetic.VECTOR.available(), "this JVM has no Vector API module or no 256-bit vectors");
+        Random rng = new Random(13);
+        for (Shape shape : List.of(Shape.xgboostLike(30, 6), Shape.repeated(6, 9), Shape.mixed(12, 8),
+                Shape.unbalanced(12, 14))) {
+            TreeEnsemble ensemble = RandomTrees.ensemble(rng, shape, 40);
+            TreeShap scalar = new TreeShap(ensemble, Arithmetic.SCALAR);
+            TreeShap vector = new TreeShap(ensemble, Arithmetic.VECTOR);
+            double[] fromScalar = new double[shape.features()];
+            double[] fromVector = new double[shape.features()];
+            for (int r = 0; r < 50; r++) {
+                double[] row = RandomTrees.row(rng, shape.features(), 0.15);
+                assertThat(vector.explain(row, fromVector)).isEqualTo(scalar.explain(row, fromScalar));
+                for (int i = 0; i < fromScalar.length; i++) {
+                    assertThat(fromVector[i]).as("%s, row %d, feature %d", shape, r, i)
+                            .isCloseTo(fromScalar[i], within(1e-12));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aJvmWithoutTheVectorModuleExplainsWithScalarArithmetic() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process process = new ProcessBuilder(java.toString(), "-XX:TieredStopAtLevel=1", "-cp",
+                System.getProperty("java.class.path"), WithoutVectorModule.class.getName())
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(output).isZero();
+        assertThat(output).isEqualTo("SCALAR agrees with brute force; VECTOR refused: vector arithmetic needs the "
+                + "JVM option --add-modules=jdk.incubator.vector and a processor with 256-bit vectors\n");
+    }
+
+    /** Run in a JVM started without {@code --add-modules=jdk.incubator.vector}. */
+    static final class WithoutVectorModule {
+        public static void main(String[] args) {
+            Random rng = new Random(14);
+            TreeEnsemble ensemble = RandomTrees.ensemble(rng, Shape.repeated(6, 9), 4);
+            TreeShap shap = new TreeShap(ensemble);
+            for (int r = 0; r < 12; r++) {
+                double[] row = RandomTrees.row(rng, 6, 0.2);
+                double[] expected = BruteForceShapley.explain(ensemble, row);
+                double[] actual = shap.contributions(row);
+                for (int i = 0; i < expected.length; i++) {
+                    if (Math.abs(actual[i] - expected[i]) > EXACT) {
+                        throw new AssertionError("row " + r + ", feature " + i + ": " + actual[i] + " != " + expected[i]);
+                    }
+                }
+            }
+            System.out.print(shap.arithmetic() + " agrees with brute force; ");
+            try {
+                new TreeShap(ensemble, Arithmetic.VECTOR);
+                System.out.print("VECTOR accepted\n");
+            } catch (IllegalArgumentException e) {
+                System.out.print("VECTOR refused: " + e.getMessage() + "\n");
+            }
+        }
     }
 
     @Test

@@ -28,6 +28,11 @@ import java.util.Objects;
  * of its time in serial extend/unwind recurrences and measured about five times slower on the benchmark model
  * (docs/benchmarks.md); the test suite keeps it as an independent reference.
  *
+ * <p>The four quadrature points of a block are computed either as scalars written out lane by lane, or, when the
+ * JVM runs with the incubating Vector API ({@code --add-modules=jdk.incubator.vector}), as one 256-bit vector
+ * ({@link VectorPasses}, about 1.6 times faster on the benchmark model; docs/adr/0020). {@link Arithmetic#best()}
+ * picks; a JVM without the module uses the scalar passes and never loads a vector class.
+ *
  * <p>Written here rather than taken from a library: no maintained Java library explains ONNX tree ensembles,
  * and scoring needs it allocation-free. The trees are flattened once into parallel arrays over their branch
  * nodes in level order (leaves live on as their parents' edges); each thread keeps one workspace sized for the

@@ -8,7 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link TreeShap}'s two passes over a tree with the four quadrature points of a block as one 256-bit
  * {@link DoubleVector}: the same arithmetic as the scalar passes, one vector operation where they write out four.
  * A split's contribution is not summed over its points here; each point's share is added to the feature's
- * {@code pointShares} and the four are summed once per row, which saves a horizontal sum at every split.
+ * {@code pointShares} and the four are summed once per row, which saves a horizontal sum at every split; and the
+ * products down from the root start from the quadrature weights instead of 1, which saves multiplying by them
+ * at every split. The row's directions are computed four splits at a time (see {@link #directions}).
  *
  * <p>Only loaded when {@link VectorLanes} found the module. Every vector stays in a local variable of this one
  * method and no operation needs a mask or a shuffle: C2 keeps them all in registers. (In the interpreter and C1
@@ -75,7 +77,8 @@ final class VectorPasses {
         if (block == 0) {
             directions(model, ws, start, count, row);
         }
-        unit.intoArray(down, 0);
+        // The weights ride along from the root, so that the sums need not multiply by them at every split.
+        w.intoArray(down, 0);
         for (int b = 0; b < count; b++) {
             int bq = b * TreeShap.LANES;
             if (b > 0) {
@@ -112,7 +115,7 @@ final class VectorPasses {
             int bq = b * TreeShap.LANES;
             int fq = splitFeature[start + b] * TreeShap.LANES;
             int earlier = previousEdge[start + b];
-            DoubleVector weightedDown = w.mul(DoubleVector.fromArray(FOUR, down, bq));
+            DoubleVector weightedDown = DoubleVector.fromArray(FOUR, down, bq);
             DoubleVector share;
             DoubleVector sums;
             if (yesChild < 0 && noChild < 0 && earlier < 0) {

@@ -186,7 +186,7 @@ var siteProperties = [for (app, i) in apps: {
       { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
       { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${app.identity.clientId}' }
       { name: 'APPLICATIONINSIGHTS_ENABLE_AGENT', value: 'true' }
-      { name: 'JAVA_OPTS', value: '-XX:+UseG1GC -XX:MaxRAMPercentage=70' }
+      { name: 'JAVA_OPTS', value: '-XX:+UseG1GC -XX:MaxRAMPercentage=70 --add-modules=jdk.incubator.vector' }
       { name: 'MALLOC_ARENA_MAX', value: '2' }
       { name: 'VIGIL_AZURE_CLIENT_ID', value: app.identity.clientId }
       fromRegistry

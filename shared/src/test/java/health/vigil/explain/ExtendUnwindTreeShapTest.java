@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ExtendUnwindTreeShapTest {
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("health.vigil.explain.TreeShapTest#shapes")
+    @MethodSource("health.vigil.explain.TreeShapTest#namedShapes")
     void agreesWithBruteForceShapleyOnRandomTrees(String name, Shape shape, int trees) {
         Random rng = new Random(name.hashCode() + 1);
         for (int model = 0; model < 3; model++) {

@@ -44,7 +44,8 @@ class TreeShapTest {
                 .map(shape -> Arguments.of(arithmetic, shape.get()[0], shape.get()[1], shape.get()[2])));
     }
 
-    private static Stream<Arguments> namedShapes() {
+    /** The random tree shapes, each with a name and a number of trees per model. */
+    static Stream<Arguments> namedShapes() {
         return Stream.of(
                 Arguments.of("balanced depth 4", Shape.balanced(12, 4), 5),
                 Arguments.of("balanced depth 7, few features", Shape.balanced(5, 7), 3),

@@ -255,7 +255,7 @@ class TreeShapTest {
         Random rng = new Random(11);
         TreeEnsemble ensemble = RandomTrees.ensemble(rng, Shape.xgboostLike(30, 6), 50);
         // The scalar passes only: the vector ones allocate nothing once C2 has compiled them (the benchmarks run
-        // them without a collection), but the build's unit tests run on C1, where every vector is an object.
+        // them without a collection), but until then every vector is an object, and a test cannot tell when C2 is done.
         TreeShap shap = new TreeShap(ensemble, Arithmetic.SCALAR);
         double[] row = RandomTrees.row(rng, 30, 0.1);
         double[] phi = new double[30];

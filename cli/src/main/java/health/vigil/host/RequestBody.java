@@ -43,12 +43,15 @@ final class RequestBody {
 
     private static byte[] readWithin(Request request, int maxBytes) throws IOException {
         long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-        byte[] buffer = new byte[16 * 1024];
         try (InputStream in = Request.asInputStream(request)) {
             if (declared > maxBytes) {
-                discard(request, in, buffer, 0);
+                discard(request, in, new byte[16 * 1024], 0);
                 throw tooLarge(maxBytes);
             }
+            if (declared >= 0) {
+                return readDeclared(request, in, (int) declared);
+            }
+            byte[] buffer = new byte[16 * 1024];
             ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
             for (int n; (n = in.read(buffer)) > 0; ) {
                 if (out.size() + n > maxBytes) {
@@ -60,6 +63,23 @@ final class RequestBody {
             request.setAttribute(CONSUMED, Boolean.TRUE);
             return out.toByteArray();
         }
+    }
+
+    /**
+     * A body with a Content-Length: read straight into an array of that size, with no buffer in between. Jetty ends
+     * the content where the length says, so a body is never longer; a shorter one (the client stopped) ends early.
+     */
+    private static byte[] readDeclared(Request request, InputStream in, int declared) throws IOException {
+        byte[] body = new byte[declared];
+        int read = 0;
+        for (int n; read < declared && (n = in.read(body, read, declared - read)) > 0; ) {
+            read += n;
+        }
+        if (read < declared || in.read() >= 0) {
+            throw new IOException("the body did not match its Content-Length");
+        }
+        request.setAttribute(CONSUMED, Boolean.TRUE);
+        return body;
     }
 
     private static void discard(Request request, InputStream in, byte[] buffer, long alreadyRead) throws IOException {

@@ -156,6 +156,11 @@ final class RouteTemplate implements Comparable<RouteTemplate> {
      * values on a match, with absent optional parameters left out.
      */
     Optional<Map<String, String>> match(List<String> path) {
+        // Every request tries the routes in turn: most differ in their first literal, refused here for nothing.
+        if (!path.isEmpty() && !segments.isEmpty() && segments.get(0) instanceof Literal first
+                && !first.text.equalsIgnoreCase(path.get(0))) {
+            return Optional.empty();
+        }
         Map<String, String> values = new LinkedHashMap<>();
         int i = 0;
         for (Segment segment : segments) {

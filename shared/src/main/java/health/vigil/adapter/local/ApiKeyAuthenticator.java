@@ -44,10 +44,19 @@ final class ApiKeyAuthenticator implements Authenticator {
             "clinical-app", "Clinical application (local)",
             "compliance", "Casey Compliance (local)");
 
-    private final Map<String, Principal> byKeyHash;
+    /** The sha256 of each key, and the principal it stands for at the same index. */
+    private final byte[][] keyHashes;
+    private final Principal[] principals;
 
     private ApiKeyAuthenticator(Map<String, Principal> byKeyHash) {
-        this.byKeyHash = Map.copyOf(byKeyHash);
+        this.keyHashes = new byte[byKeyHash.size()][];
+        this.principals = new Principal[byKeyHash.size()];
+        int i = 0;
+        for (Map.Entry<String, Principal> entry : byKeyHash.entrySet()) {
+            keyHashes[i] = HexFormat.of().parseHex(entry.getKey());
+            principals[i] = entry.getValue();
+            i++;
+        }
     }
 
     /** Reads {@code home/keys.json}, creating it with fresh keys for every persona if it is missing. */
@@ -108,11 +117,12 @@ final class ApiKeyAuthenticator implements Authenticator {
             throw new AccessDeniedException(ErrorCode.UNAUTHENTICATED, "no API key: send it in the x-api-key header"
                     + " or as 'Authorization: Bearer <key>' (local keys are in keys.json in the Vigil home)");
         }
-        byte[] presented = Sha256.hex(key).getBytes(StandardCharsets.US_ASCII);
+        byte[] presented = Sha256.digest(key.getBytes(StandardCharsets.UTF_8));
         Principal match = null;
-        for (Map.Entry<String, Principal> entry : byKeyHash.entrySet()) {
-            if (MessageDigest.isEqual(presented, entry.getKey().getBytes(StandardCharsets.US_ASCII))) {
-                match = entry.getValue();
+        // Every entry compared, each in constant time: how long it takes says nothing about which key came close.
+        for (int i = 0; i < keyHashes.length; i++) {
+            if (MessageDigest.isEqual(presented, keyHashes[i])) {
+                match = principals[i];
             }
         }
         if (match == null) {

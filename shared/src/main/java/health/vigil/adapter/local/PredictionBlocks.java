@@ -19,7 +19,8 @@ import java.util.Optional;
  * How the local prediction log stores a batch job's records: the records of one append that belong to one batch
  * job of one model go into one database row, a <em>block</em>, as their journal frames ({@link PredictionJournal})
  * one after the other in time order (ADR 0018). A batch chunk of 2,048 predictions is then one insert instead of
- * 2,048 inserts into a table and two indexes. A prediction answered over HTTP (no batch id) stays a row of its own.
+ * 2,048 inserts into a table and two indexes. Predictions answered over HTTP (no batch id) that the drain moves in one
+ * transaction become one block per model too (ADR 0022); rows written by earlier versions are still read.
  *
  * <p>A block spans at most {@link #MAX_SPAN_NANOS} of time and holds at most {@link #MAX_RECORDS} records, so a
  * reader looking for the records of a moment looks at the blocks that start within that span before it, and a block
@@ -108,6 +109,58 @@ final class PredictionBlocks {
             }
         }
         return new Stored(rows, rowFrames, blocks);
+    }
+
+    /**
+     * The drain's form of an append's records: its rows (answered predictions) joined into blocks as well, one run per
+     * model in time order (the order of the append among equal times), cut like a batch job's, from the frames the
+     * journal already wrote. Answered predictions then cost the drain one insert per model and transaction instead of
+     * one per prediction (ADR 0022).
+     */
+    static Stored rowsAsBlocks(Stored stored) {
+        if (stored.rows().isEmpty()) {
+            return stored;
+        }
+        List<PredictionRecord> rows = stored.rows();
+        List<byte[]> frames = stored.rowFrames();
+        if (frames.size() != rows.size()) {
+            throw new IllegalArgumentException("every row needs its journal frame to be stored in a block");
+        }
+        Map<String, List<Integer>> byModel = new LinkedHashMap<>();
+        long[] nanos = new long[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            nanos[i] = SqlitePredictionLog.clampedNanos(rows.get(i).time());
+            byModel.computeIfAbsent(rows.get(i).modelName().value(), k -> new ArrayList<>()).add(i);
+        }
+        List<Block> blocks = new ArrayList<>(stored.blocks());
+        for (List<Integer> indexes : byModel.values()) {
+            indexes.sort(Comparator.comparingLong(i -> nanos[i])); // stable: the append's order among equals
+            int start = 0;
+            for (int k = 1; k <= indexes.size(); k++) {
+                if (k == indexes.size() || k - start == MAX_RECORDS
+                        || nanos[indexes.get(k)] - nanos[indexes.get(start)] > MAX_SPAN_NANOS) {
+                    blocks.add(joined(rows, frames, indexes.subList(start, k), nanos));
+                    start = k;
+                }
+            }
+        }
+        return new Stored(List.of(), List.of(), blocks);
+    }
+
+    private static Block joined(List<PredictionRecord> rows, List<byte[]> frames, List<Integer> indexes, long[] nanos) {
+        int size = 0;
+        for (int i : indexes) {
+            size += frames.get(i).length;
+        }
+        byte[] bytes = new byte[size];
+        int at = 0;
+        for (int i : indexes) {
+            byte[] frame = frames.get(i);
+            System.arraycopy(frame, 0, bytes, at, frame.length);
+            at += frame.length;
+        }
+        return new Block(rows.get(indexes.get(0)).modelName(), nanos[indexes.get(0)],
+                nanos[indexes.get(indexes.size() - 1)], indexes.size(), bytes);
     }
 
     private static Block block(List<PredictionRecord> records, List<Integer> indexes, long[] nanos) {
@@ -274,7 +327,7 @@ final class PredictionBlocks {
         }
 
         private static StoreException damaged(Throwable cause) {
-            return new StoreException("a stored block of batch predictions does not read back as its records; the"
+            return new StoreException("a stored block of predictions does not read back as its records; the"
                     + " prediction log is damaged", cause);
         }
     }

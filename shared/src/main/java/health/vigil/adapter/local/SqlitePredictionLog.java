@@ -699,7 +699,7 @@ final class SqlitePredictionLog implements PredictionLog {
             Stored stored;
             if (batch.size() == 1) {
                 frames = batch.get(0).frames();
-                stored = together(List.of(batch.get(0).stored())); // the drain needs no row frames
+                stored = batch.get(0).stored();
             } else {
                 frames = new ArrayList<>(count);
                 List<Stored> parts = new ArrayList<>(batch.size());
@@ -861,15 +861,17 @@ final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
-    /** Several appends' records as one. */
+    /** Several appends' records as one, each row with its frame. */
     private static Stored together(List<Stored> parts) {
         List<PredictionRecord> rows = new ArrayList<>();
+        List<byte[]> rowFrames = new ArrayList<>();
         List<PredictionBlocks.Block> blocks = new ArrayList<>();
         for (Stored p : parts) {
             rows.addAll(p.rows());
+            rowFrames.addAll(p.rowFrames());
             blocks.addAll(p.blocks());
         }
-        return new Stored(rows, List.of(), blocks);
+        return new Stored(rows, rowFrames, blocks);
     }
 
     /**
@@ -878,10 +880,11 @@ final class SqlitePredictionLog implements PredictionLog {
      * bad record does not hold up every record behind it.
      */
     private void store(Stored records, long generation, long endOffset) {
+        Stored blocked = PredictionBlocks.rowsAsBlocks(records);
         try {
             db.write("log " + records.records() + " prediction record(s)", c -> {
-                insertAll(c, records.rows());
-                insertBlocks(c, records.blocks());
+                insertAll(c, blocked.rows());
+                insertBlocks(c, blocked.blocks());
                 mark(c, generation, endOffset);
                 return null;
             });
@@ -1046,6 +1049,9 @@ final class SqlitePredictionLog implements PredictionLog {
     }
 
     private void insertAll(Connection c, List<PredictionRecord> records) throws SQLException {
+        if (records.isEmpty()) {
+            return;
+        }
         PreparedStatement s = insertStatement(c);
         s.clearBatch();
         try {

@@ -154,6 +154,9 @@ class SqlitePredictionLogTest {
         try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
                     Statement s = c.createStatement()) {
+                // Refused wherever it is stored: in a block with others, or on its own as a row.
+                s.execute("CREATE TRIGGER refuse_poison_block BEFORE INSERT ON prediction_blocks"
+                        + " WHEN instr(NEW.frames, CAST('poison' AS BLOB)) > 0 BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
                 s.execute("CREATE TRIGGER refuse_poison BEFORE INSERT ON predictions WHEN NEW.prediction_id = 'poison'"
                         + " BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
             }
@@ -238,15 +241,31 @@ class SqlitePredictionLogTest {
     }
 
     @Test
-    void aBatchChunkIsOneDatabaseRowAndAnAnsweredPredictionItsOwn() throws SQLException {
+    void aBatchChunkIsOneDatabaseRowAndTheAnsweredPredictionsOfOneDrainOneRowPerModel() throws SQLException {
         List<PredictionRecord> chunk = batchChunk("batch-1", T0, 2048);
-        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+        ModelName other = new ModelName("adherence");
+        HeldWriter drain = new HeldWriter();
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home, () -> {}, drain)) {
             log.append(chunk);
-            log.append(List.of(prediction(MODEL, "answered", T0, 1f)));
-            assertThat(scanAll(log)).hasSize(2049);
+            awaitTrue(drain::holding);
+            // Answered while the drain is busy, out of time order and for two models: drained together next.
+            log.append(List.of(prediction(MODEL, "answered-3", T0.plusMillis(3), 3f)));
+            log.append(List.of(prediction(other, "other-1", T0.plusMillis(1), 1f)));
+            log.append(List.of(prediction(MODEL, "answered-1", T0.plusMillis(1), 1f),
+                    prediction(MODEL, "answered-2", T0.plusMillis(2), 2f)));
+            drain.release.countDown();
+
+            assertThat(scanAll(log)).hasSize(2051).extracting(PredictionRecord::predictionId).endsWith(
+                    "answered-1", "answered-2", "answered-3");
+            assertThat(log.find(MODEL, "answered-2", T0.plusMillis(2)))
+                    .contains(prediction(MODEL, "answered-2", T0.plusMillis(2), 2f));
+            assertThat(log.find(other, "other-1", T0.plusMillis(1)))
+                    .contains(prediction(other, "other-1", T0.plusMillis(1), 1f));
+            assertThat(log.find(MODEL, "other-1", T0.plusMillis(1))).isEmpty();
         }
 
-        assertThat(storedRows()).containsExactly(1, 1, 2048);
+        // The chunk, then the three answered predictions of the readmission model and the one of the other model.
+        assertThat(storedRows()).containsExactly(0, 3, 2052);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("PRAGMA page_size")) {
@@ -335,14 +354,18 @@ class SqlitePredictionLogTest {
     void storesFeaturesAsFourBytesEach() throws SQLException {
         try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
             log.append(List.of(prediction(MODEL, "p-1", T0, new float[37])));
+            assertThat(scanAll(log)).hasSize(1);
+            log.append(List.of(prediction(MODEL, "p-2", T0.plusSeconds(1), new float[38])));
         }
 
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
                 Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT typeof(features), length(features) FROM predictions")) {
+                ResultSet rs = s.executeQuery("SELECT typeof(frames), length(frames) FROM prediction_blocks ORDER BY seq")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(1)).isEqualTo("blob");
-            assertThat(rs.getInt(2)).isEqualTo(37 * 4);
+            int one = rs.getInt(2);
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(2) - one).as("one more feature").isEqualTo(4);
         }
     }
 

@@ -1,0 +1,61 @@
+package health.vigil.adapter.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.error.AccessDeniedException;
+import health.vigil.error.ErrorCode;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ApiKeyAuthenticatorTest {
+    @TempDir
+    Path home;
+
+    @Test
+    void eachPersonasKeyAuthenticatesAsThatPersonaWithItsRoles() {
+        ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home);
+        for (Map.Entry<String, java.util.Set<Role>> persona : ApiKeyAuthenticator.PERSONAS.entrySet()) {
+            String key = ApiKeyAuthenticator.keyOf(home, persona.getKey());
+            Principal byHeader = keys.authenticate(Map.of("x-api-key", key));
+            Principal byBearer = keys.authenticate(Map.of("authorization", "Bearer " + key));
+
+            assertThat(byHeader.id()).isEqualTo(persona.getKey());
+            assertThat(byHeader.roles()).containsExactlyInAnyOrderElementsOf(persona.getValue());
+            assertThat(byBearer).isEqualTo(byHeader);
+        }
+    }
+
+    @Test
+    void aKeyThatIsNotInTheFileIsRefusedWhateverItsShape() {
+        ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home);
+        String key = ApiKeyAuthenticator.keyOf(home, "clinical-app");
+        for (String wrong : new String[] {key.substring(1), key + "0", key.toUpperCase(), "vk_" + "0".repeat(48), "é"}) {
+            assertThatThrownBy(() -> keys.authenticate(Map.of("x-api-key", wrong))).as(wrong)
+                    .isInstanceOfSatisfying(AccessDeniedException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED))
+                    .hasMessage("the API key is not valid");
+        }
+        assertThatThrownBy(() -> keys.authenticate(Map.of())).isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("no API key");
+        assertThatThrownBy(() -> keys.authenticate(Map.of("authorization", "Basic " + key)))
+                .isInstanceOf(AccessDeniedException.class).hasMessageContaining("no API key");
+    }
+
+    @Test
+    void theKeyFileIsCreatedReadableByItsOwnerOnlyAndKeptAcrossOpens() throws Exception {
+        ApiKeyAuthenticator.openOrCreate(home);
+        String key = ApiKeyAuthenticator.keyOf(home, "operator");
+        Path file = ApiKeyAuthenticator.keysFile(home);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
+
+        assertThat(ApiKeyAuthenticator.openOrCreate(home).authenticate(Map.of("x-api-key", key)).id())
+                .isEqualTo("operator");
+    }
+}

@@ -98,10 +98,37 @@ run_wrk() {
 }
 
 
-echo "warming up every target ($WARMUP at 4 connections each)" >&2
+# CPU time (clock ticks) the JIT compiler threads of process $1 have used so far; 0 for a process without them.
+compiler_ticks() {
+  local total=0 task
+  for task in /proc/"$1"/task/*; do
+    case "$(cat "$task/comm" 2>/dev/null)" in
+      C1\ Compiler*|C2\ Compiler*) total=$(( total + $(awk '{print $14 + $15}' "$task/stat") )) ;;
+    esac
+  done
+  echo "$total"
+}
+
+# A service is measured as it runs for days: warmed up, and then kept under load until its JIT compiler has
+# settled (its compiler threads used under 5 % of a core over 2 s of load), for at most MAX_SETTLE seconds.
+# On two busy cores the compiler may still be working through its queue long after a fixed warm-up, which would
+# charge compilation to the measurement. The Node peer compiles on its own threads too; it gets the same warm-up.
+MAX_SETTLE="${MAX_SETTLE:-60}"
+settle_ticks=$(( $(getconf CLK_TCK) / 10 ))
+declare -A settled
+echo "warming up every target ($WARMUP at 4 connections each, then until its JIT compiler settles)" >&2
 for target in "${targets[@]}"; do
   IFS='|' read -r name url body k pid <<<"$target"
   run_wrk "$url" "$body" "$k" 4 "$WARMUP" >/dev/null
+  waited=0
+  while [ "$waited" -lt "$MAX_SETTLE" ]; do
+    before="$(compiler_ticks "$pid")"
+    run_wrk "$url" "$body" "$k" 4 2s >/dev/null
+    waited=$(( waited + 2 ))
+    [ $(( $(compiler_ticks "$pid") - before )) -lt "$settle_ticks" ] && break
+  done
+  settled["$name"]="$waited"
+  echo "  $name: settled after $WARMUP + ${waited}s" >&2
 done
 
 declare -A result
@@ -115,7 +142,7 @@ done
 
 mkdir -p "$(dirname "$OUT")"
 {
-  echo "Machine: $(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -n 1); node $(node --version); wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}'); $DURATION per run; Java servers: $SERVER_JAVA_OPTS, MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX"
+  echo "Machine: $(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -n 1); node $(node --version); wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}'); $DURATION per run; Java servers: $SERVER_JAVA_OPTS, MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX; warm-up $WARMUP per target, then until the JIT settled: $(for t in "${targets[@]}"; do IFS='|' read -r n _ <<<"$t"; printf '%s +%ss; ' "$n" "${settled[$n]}"; done)"
   echo
   echo "| target | connections | requests/s | p50 ms | p99 ms | non-2xx | RSS MiB | req/s vs floor | req/s vs peer | p99 vs peer |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -46,6 +46,10 @@ final class CsvRowDecoder {
     private final Map<String, Integer>[] categories;
     /** The features no header column carries: always missing, so NaN. */
     private final int[] absent;
+    /** Per schema feature: whether it is numeric, and its range (infinite where open), read once, not per cell. */
+    private final boolean[] numeric;
+    private final double[] min;
+    private final double[] max;
 
     @SuppressWarnings("unchecked")
     private CsvRowDecoder(FeatureSchema schema, List<String> header, int[] absent) {
@@ -67,6 +71,15 @@ final class CsvRowDecoder {
             }
         }
         this.absent = absent;
+        this.numeric = new boolean[schema.size()];
+        this.min = new double[schema.size()];
+        this.max = new double[schema.size()];
+        for (int i = 0; i < schema.size(); i++) {
+            Feature f = schema.get(i);
+            numeric[i] = f.type() == FeatureType.NUMERIC;
+            min[i] = f.min() == null ? Double.NEGATIVE_INFINITY : f.min();
+            max[i] = f.max() == null ? Double.POSITIVE_INFINITY : f.max();
+        }
     }
 
     /**
@@ -102,42 +115,109 @@ final class CsvRowDecoder {
         String patientId = null;
         int column = 0;
         int start = 0;
-        for (int end = 0; end <= length; end++) {
-            byte b = end < length ? line[end] : (byte) ',';
-            if (b == '"' || b < 0) {
-                return null; // quoting and non-ASCII text are the general parser's
-            }
-            if (b != ',') {
-                continue;
-            }
+        while (true) {
             if (column == columns.length) {
                 return null;
             }
-            int from = start;
-            int to = end;
-            // As String.trim: every character up to the space.
-            while (from < to && (line[from] & 0xff) <= ' ') {
-                from++;
-            }
-            while (to > from && (line[to - 1] & 0xff) <= ' ') {
-                to--;
-            }
             int target = columns[column++];
-            start = end + 1;
-            if (target == PATIENT) {
-                if (from == to) {
+            // The common cell first: a plain number right up to the comma, read in the same pass that finds its end.
+            int end = target >= 0 && numeric[target] ? plainNumberCell(target, line, start, length, out, offset) : -1;
+            if (end < 0) {
+                end = start;
+                while (end < length && line[end] != ',') {
+                    if (line[end] == '"' || line[end] < 0) {
+                        return null; // quoting and non-ASCII text are the general parser's
+                    }
+                    end++;
+                }
+                int from = start;
+                int to = end;
+                // As String.trim: every character up to the space.
+                while (from < to && (line[from] & 0xff) <= ' ') {
+                    from++;
+                }
+                while (to > from && (line[to - 1] & 0xff) <= ' ') {
+                    to--;
+                }
+                if (target == PATIENT) {
+                    if (from == to) {
+                        return null;
+                    }
+                    patientId = new String(line, from, to - from, StandardCharsets.ISO_8859_1);
+                } else if (target == UNKNOWN) {
+                    if (from != to) {
+                        return null;
+                    }
+                } else if (!cell(target, line, from, to, out, offset)) {
                     return null;
                 }
-                patientId = new String(line, from, to - from, StandardCharsets.ISO_8859_1);
-            } else if (target == UNKNOWN) {
-                if (from != to) {
-                    return null;
-                }
-            } else if (!cell(target, line, from, to, out, offset)) {
-                return null;
             }
+            if (end == length) {
+                return column == columns.length ? patientId : null;
+            }
+            start = end + 1;
         }
-        return column == columns.length ? patientId : null;
+    }
+
+    /**
+     * A numeric feature's cell that is plainly a number ({@link #plainNumber}'s spelling, no spaces) ending at a
+     * comma or the line's end, parsed as it is scanned and written to its input column if in range. Returns where
+     * the cell ends; -1 for any other cell (empty, spaced, another spelling, out of range), which the caller then
+     * reads the general way, with the same outcome as before this shortcut.
+     */
+    private int plainNumberCell(int feature, byte[] line, int start, int length, float[] out, int offset) {
+        int i = start;
+        boolean negative = false;
+        if (i < length && (line[i] == '-' || line[i] == '+')) {
+            negative = line[i] == '-';
+            i++;
+        }
+        // More than 18 digits may overflow the mantissa; such a cell is refused below whatever it holds.
+        long mantissa = 0;
+        int wholeStart = i;
+        for (; i < length; i++) {
+            int digit = line[i] - '0';
+            if (digit < 0 || digit > 9) {
+                break;
+            }
+            mantissa = mantissa * 10 + digit;
+        }
+        int wholeDigits = i - wholeStart;
+        int decimals = -1;
+        if (i < length && line[i] == '.') {
+            int point = ++i;
+            for (; i < length; i++) {
+                int digit = line[i] - '0';
+                if (digit < 0 || digit > 9) {
+                    break;
+                }
+                mantissa = mantissa * 10 + digit;
+            }
+            decimals = i - point;
+        }
+        if (i < length && line[i] != ',') {
+            return -1;
+        }
+        double value;
+        if (decimals < 0) {
+            // The general parser's whole number: at most 18 characters (with a sign), read as a long.
+            if (wholeDigits == 0 || i - start >= 19) {
+                return -1;
+            }
+            value = negative ? -mantissa : mantissa;
+        } else {
+            int digits = wholeDigits + decimals;
+            if (digits == 0 || digits > 18 || mantissa >= MAX_EXACT_MANTISSA || decimals >= POWERS_OF_TEN.length) {
+                return -1;
+            }
+            value = mantissa / POWERS_OF_TEN[decimals];
+            value = negative ? -value : value;
+        }
+        if (!(value >= min[feature] && value <= max[feature])) {
+            return -1;
+        }
+        out[offset + feature] = (float) value;
+        return i;
     }
 
     /** One feature's cell into its input column; false when the general path must decide. */

@@ -13,9 +13,8 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>The score is written as the shortest decimal that reads back as the same double (Jackson's Schubfach writer,
  * {@link NumberOutput#toString(double, boolean)}), about twice as fast as Java 17's {@link Double#toString}. The
- * two read back as the same double always; their text is the same for every score ONNX Runtime gives as a float,
- * and may differ only in the last digits of a double that is not a float, where Java 17 gives more digits than
- * needed ({@code ScoredLineTest}).
+ * two always read back as the same double; their text was the same on every float score tried, and can differ only
+ * where Java 17 writes more digits than needed ({@code ScoredLineTest}; ADR 0021).
  */
 final class ScoredLine {
     private static final byte[] ROW = ascii("{\"row\":");

@@ -55,6 +55,8 @@ final class CsvRowDecoder {
     private final Map<String, Integer>[] categories;
     /** The features no header column carries: always missing, so NaN. */
     private final int[] absent;
+    /** Where the last {@link #number} read ended; a decoder serves one partition's run, on one thread. */
+    private int numberEnd;
     /** Per schema feature: whether it is numeric, and its range (infinite where open), read once, not per cell. */
     private final boolean[] numeric;
     private final double[] min;
@@ -169,58 +171,20 @@ final class CsvRowDecoder {
     }
 
     /**
-     * A numeric feature's cell that is plainly a number ({@link #plainNumber}'s spelling, no spaces) ending at a
+     * A numeric feature's cell that is plainly a number ({@link #number}'s spelling, no spaces) ending at a
      * comma or the line's end, parsed as it is scanned and written to its input column if in range. Returns where
      * the cell ends; -1 for any other cell (empty, spaced, another spelling, out of range), which the caller then
      * reads the general way, with the same outcome as before this shortcut.
      */
     private int plainNumberCell(int feature, byte[] line, int start, int length, float[] out, int offset) {
-        int i = start;
-        boolean negative = false;
-        if (i < length && (line[i] == '-' || line[i] == '+')) {
-            negative = line[i] == '-';
-            i++;
-        }
-        int wholeEnd = digitsEnd(line, i, length);
-        int wholeDigits = wholeEnd - i;
-        if (wholeDigits > 18) {
-            return -1;
-        }
-        long mantissa = digitsValue(0, line, i, wholeEnd);
-        i = wholeEnd;
-        int decimals = -1;
-        if (i < length && line[i] == '.') {
-            int point = i + 1;
-            i = digitsEnd(line, point, length);
-            decimals = i - point;
-            if (wholeDigits + decimals > 18) {
-                return -1;
-            }
-            mantissa = digitsValue(mantissa, line, point, i);
-        }
-        if (i < length && line[i] != ',') {
-            return -1;
-        }
-        double value;
-        if (decimals < 0) {
-            // The general parser's whole number: at most 18 characters (with a sign), read as a long.
-            if (wholeDigits == 0 || i - start >= 19) {
-                return -1;
-            }
-            value = negative ? -mantissa : mantissa;
-        } else {
-            int digits = wholeDigits + decimals;
-            if (digits == 0 || digits > 18 || mantissa >= MAX_EXACT_MANTISSA || decimals >= POWERS_OF_TEN.length) {
-                return -1;
-            }
-            value = mantissa / POWERS_OF_TEN[decimals];
-            value = negative ? -value : value;
-        }
-        if (!(value >= min[feature] && value <= max[feature])) {
+        double value = number(line, start, length);
+        int end = numberEnd;
+        if (Double.isNaN(value) || (end < length && line[end] != ',')
+                || !(value >= min[feature] && value <= max[feature])) {
             return -1;
         }
         out[offset + feature] = (float) value;
-        return i;
+        return end;
     }
 
     /**
@@ -330,42 +294,51 @@ final class CsvRowDecoder {
         return (f.min() == null || value >= f.min()) && (f.max() == null || value <= f.max());
     }
 
+    /** {@link #number} of a whole cell: NaN unless the number is all of {@code line[from, to)}. */
+    private double plainNumber(byte[] line, int from, int to) {
+        double value = number(line, from, to);
+        return numberEnd == to ? value : Double.NaN;
+    }
+
     /**
      * {@code [+-]digits} (fewer than 19 characters, as the general parser's whole numbers) or {@code [+-]digits.digits}
-     * with at most 15 significant digits and 22 decimals, as a double; NaN for anything else. A whole number is the
-     * long's double, as the general path reads it; a decimal is its mantissa divided by a power of ten, both exact,
-     * which rounds once to the nearest double exactly as {@link Double#parseDouble} does.
+     * with at most 18 digits, a mantissa below 2^53 and at most 22 decimals, read from {@code from} up to the first
+     * byte that cannot continue it (at most {@code to}; {@link #numberEnd} says where), as a double; NaN when its
+     * spelling is beyond those limits. A whole number is the long's double, as the general path reads it; a decimal is
+     * its mantissa divided by a power of ten, both exact, which rounds once to the nearest double exactly as
+     * {@link Double#parseDouble} does.
      */
-    private static double plainNumber(byte[] line, int from, int to) {
-        boolean negative = line[from] == '-';
-        int i = line[from] == '-' || line[from] == '+' ? from + 1 : from;
-        long mantissa = 0;
-        int digits = 0;
-        int decimals = -1;
-        for (; i < to; i++) {
-            byte b = line[i];
-            if (b >= '0' && b <= '9') {
-                if (++digits > 18) {
-                    return Double.NaN;
-                }
-                mantissa = mantissa * 10 + (b - '0');
-                if (decimals >= 0) {
-                    decimals++;
-                }
-            } else if (b == '.' && decimals < 0) {
-                decimals = 0;
-            } else {
-                return Double.NaN;
-            }
+    private double number(byte[] line, int from, int to) {
+        int i = from;
+        boolean negative = false;
+        if (i < to && (line[i] == '-' || line[i] == '+')) {
+            negative = line[i] == '-';
+            i++;
         }
-        if (decimals < 0) {
+        int wholeEnd = digitsEnd(line, i, to);
+        int wholeDigits = wholeEnd - i;
+        numberEnd = wholeEnd;
+        if (wholeDigits > 18) {
+            return Double.NaN;
+        }
+        long mantissa = digitsValue(0, line, i, wholeEnd);
+        if (wholeEnd == to || line[wholeEnd] != '.') {
             // The general parser's whole number: at most 18 characters (with a sign), read as a long.
-            if (digits == 0 || to - from >= 19) {
+            if (wholeDigits == 0 || wholeEnd - from >= 19) {
                 return Double.NaN;
             }
             return (double) (negative ? -mantissa : mantissa);
         }
-        if (digits == 0 || mantissa >= MAX_EXACT_MANTISSA || decimals >= POWERS_OF_TEN.length) {
+        int point = wholeEnd + 1;
+        int end = digitsEnd(line, point, to);
+        numberEnd = end;
+        int decimals = end - point;
+        int digits = wholeDigits + decimals;
+        if (digits == 0 || digits > 18 || decimals >= POWERS_OF_TEN.length) {
+            return Double.NaN;
+        }
+        mantissa = digitsValue(mantissa, line, point, end);
+        if (mantissa >= MAX_EXACT_MANTISSA) {
             return Double.NaN;
         }
         double value = mantissa / POWERS_OF_TEN[decimals];

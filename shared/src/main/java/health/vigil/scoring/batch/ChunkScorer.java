@@ -200,14 +200,23 @@ final class ChunkScorer {
      */
     void writeResults(List<Row> rows, Outcome outcome, ByteArrayOutputStream out) {
         OutputSpec output = model.record().manifest().output();
+        ScoredLine scoredLine = new ScoredLine(output.positiveLabel(), output.threshold());
         // The same text Jackson writes for the number, made once rather than for every row.
         String threshold = Double.toString(output.threshold());
-        try (JsonGenerator json = Json.mapper().getFactory().createGenerator(out)) {
-            json.setRootValueSeparator(null);
+        JsonGenerator json = null;
+        try {
             for (Row row : rows) {
+                PredictionRecord p = outcome.scored().get(row.number());
+                if (p != null && p.explanation() == null) {
+                    scoredLine.write(row.number(), p.predictionId(), p.version(), p.score(), p.decision(), out);
+                    continue;
+                }
+                if (json == null) {
+                    json = Json.mapper().getFactory().createGenerator(out);
+                    json.setRootValueSeparator(null);
+                }
                 json.writeStartObject();
                 json.writeNumberField("row", row.number());
-                PredictionRecord p = outcome.scored().get(row.number());
                 if (p != null) {
                     json.writeStringField("status", "scored");
                     json.writeStringField("predictionId", p.predictionId());
@@ -217,9 +226,7 @@ final class ChunkScorer {
                     json.writeStringField("positiveLabel", output.positiveLabel());
                     json.writeFieldName("threshold");
                     json.writeRawValue(threshold);
-                    if (p.explanation() != null) {
-                        writeFactors(json, p.explanation());
-                    }
+                    writeFactors(json, p.explanation());
                 } else {
                     json.writeStringField("status", "refused");
                     json.writeArrayFieldStart("reasons");
@@ -230,6 +237,11 @@ final class ChunkScorer {
                 }
                 json.writeEndObject();
                 json.writeRaw('\n');
+                // The next scored line goes straight to out: this one must be there first.
+                json.flush();
+            }
+            if (json != null) {
+                json.close();
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

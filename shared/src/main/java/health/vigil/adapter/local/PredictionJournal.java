@@ -240,8 +240,25 @@ final class PredictionJournal implements AutoCloseable {
      * the other, never a mix.
      */
     void reset() {
+        reset(prepareNext());
+    }
+
+    /**
+     * Writes and forces the empty file the next {@link #reset(Path)} switches to, so that the switch itself, which
+     * callers make while journal writes wait, is a rename. Only the thread that resets may call it.
+     */
+    Path prepareNext() {
         try {
-            Path fresh = writeEmpty(generation + 1);
+            return writeEmpty(generation + 1);
+        } catch (IOException e) {
+            throw new StoreException("cannot start a new prediction journal at " + file + "; the current one is"
+                    + " kept and is replayed on the next start", e);
+        }
+    }
+
+    /** Starts again empty from a file {@link #prepareNext()} wrote. */
+    void reset(Path fresh) {
+        try {
             FileChannel next = FileChannel.open(fresh, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock nextLock;
             try {

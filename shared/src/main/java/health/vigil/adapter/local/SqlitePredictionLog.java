@@ -974,18 +974,31 @@ final class SqlitePredictionLog implements PredictionLog {
      * may be waiting for this thread to drain.
      */
     private void resetJournalIfDrained() {
-        if (!drainQueue.isEmpty() || !commitLock.tryLock()) {
+        // A hint read without the lock (checked again under it): most drains leave the journal short or busy.
+        if (!drainQueue.isEmpty() || undrained() != 0 || journal.end() <= RESET_BYTES) {
             return;
         }
         try {
-            if (!journalClosed && journal.end() > RESET_BYTES && drainQueue.isEmpty() && undrained() == 0) {
-                journal.reset();
+            // The new file is written and forced before the lock is taken: journal writes wait on that lock, and a
+            // forced write can take milliseconds, which every request arriving meanwhile would have waited.
+            java.nio.file.Path next = journal.prepareNext();
+            boolean switched = false;
+            if (commitLock.tryLock()) {
+                try {
+                    if (!journalClosed && journal.end() > RESET_BYTES && drainQueue.isEmpty() && undrained() == 0) {
+                        journal.reset(next);
+                        switched = true;
+                    }
+                } finally {
+                    commitLock.unlock();
+                }
             }
-        } catch (StoreException e) {
+            if (!switched) {
+                java.nio.file.Files.deleteIfExists(next); // records arrived meanwhile: the next drain tries again
+            }
+        } catch (StoreException | java.io.IOException e) {
             LOG.warning(() -> "could not start a new prediction journal; the current one grows until the next"
                     + " attempt: " + e.getMessage());
-        } finally {
-            commitLock.unlock();
         }
     }
 

@@ -301,6 +301,32 @@ class SqlitePredictionLogTest {
     }
 
     @Test
+    void aLongJournalStartsAgainOnceDrainedAndItsRecordsAreReadOnceAfterARestart() throws Exception {
+        Path journal = home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.FILE_NAME);
+        String explanation = "{\"note\":\"" + "x".repeat(64 * 1024) + "\"}";
+        List<String> ids = new ArrayList<>();
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            // Appended one after another, each drained before the next: past the reset size the journal starts again.
+            for (int i = 0; log.drainTransactions() < 400 && i < 400; i++) {
+                String id = "p-" + i;
+                ids.add(id);
+                log.append(List.of(new PredictionRecord(id, MODEL, 1, health.vigil.model.Slot.STABLE, "f".repeat(64),
+                        T0.plusMillis(i), new float[] {i}, 0.5, false, explanation)));
+                assertThat(scanAll(log)).hasSize(i + 1);
+                if (ids.size() * 65L * 1024 > 2 * SqlitePredictionLog.RESET_BYTES) {
+                    break;
+                }
+            }
+            assertThat(Files.size(journal)).as("the journal started again").isLessThan(SqlitePredictionLog.RESET_BYTES);
+            assertThat(journal.resolveSibling(PredictionJournal.FILE_NAME + ".next")).doesNotExist();
+            assertThat(ownerOnly(journal)).isEqualTo("rw-------");
+        }
+        try (SqlitePredictionLog reopened = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(reopened)).extracting(PredictionRecord::predictionId).containsExactlyElementsOf(ids);
+        }
+    }
+
+    @Test
     void aDamagedBlockFailsTheReadLoudlyInsteadOfReturningWrongRecords() throws SQLException {
         try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
             log.append(batchChunk("batch-1", T0, 10));

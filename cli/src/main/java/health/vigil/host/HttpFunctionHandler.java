@@ -145,12 +145,11 @@ final class HttpFunctionHandler extends Handler.Abstract {
     private HostReply invoke(FunctionDefinition f, Request request, HttpMethod method, Map<String, String> routeValues,
             String requestId) throws java.io.IOException {
         Map<String, String> headers = headers(request);
-        if (hasBody(request) && !knownCaller.test(headers)) {
-            // Refused on its headers alone: nothing of the body is read, and the connection is closed so the
-            // rest of it is never waited for.
-            return HostReply.error(401, ErrorCode.UNAUTHENTICATED, "send your API key in the x-api-key header (or as"
-                    + " 'Authorization: Bearer <key>') with a request that has a body", requestId,
-                    Map.of("Connection", "close"));
+        if (RequestBody.hasBody(request) && !knownCaller.test(headers)) {
+            // Refused on its headers alone: nothing of the body is read, and (like every reply sent before the body
+            // was read, see handle) the connection is closed so the rest of it is never waited for.
+            return HostReply.error(ErrorCode.UNAUTHENTICATED, "send your API key in the x-api-key header (or as"
+                    + " 'Authorization: Bearer <key>') with a request that has a body", requestId);
         }
         byte[] body = RequestBody.read(request, maxBodyBytes);
         FunctionDefinition.BodyForm form = f.arguments().stream()
@@ -166,11 +165,6 @@ final class HttpFunctionHandler extends Handler.Abstract {
             logFailure(f, requestId, failure.getCause());
             return HostReply.internal(requestId);
         }
-    }
-
-    private static boolean hasBody(Request request) {
-        long length = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-        return length > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
     private static HostReply busy(String requestId) {

@@ -36,9 +36,13 @@ final class RequestBody {
      * hand the next request on it to a server that is about to close it.
      */
     static boolean consumed(Request request) {
+        return !hasBody(request) || request.getAttribute(CONSUMED) != null;
+    }
+
+    /** Whether the request says a body follows its headers: a Content-Length above 0, or a transfer encoding. */
+    static boolean hasBody(Request request) {
         long length = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-        boolean hasBody = length > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
-        return !hasBody || request.getAttribute(CONSUMED) != null;
+        return length > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
     private static byte[] readWithin(Request request, int maxBytes) throws IOException {
@@ -52,7 +56,7 @@ final class RequestBody {
                 return readDeclared(request, in, (int) declared);
             }
             byte[] buffer = new byte[16 * 1024];
-            ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(256); // no length declared: streamed
             for (int n; (n = in.read(buffer)) > 0; ) {
                 if (out.size() + n > maxBytes) {
                     discard(request, in, buffer, out.size() + n);

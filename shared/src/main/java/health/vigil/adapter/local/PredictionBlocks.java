@@ -99,14 +99,7 @@ final class PredictionBlocks {
                 ordered = new ArrayList<>(indexes);
                 ordered.sort(Comparator.comparingLong(i -> nanos[i])); // stable: the append's order among equals
             }
-            int start = 0;
-            for (int k = 1; k <= ordered.size(); k++) {
-                if (k == ordered.size() || k - start == MAX_RECORDS
-                        || nanos[ordered.get(k)] - nanos[ordered.get(start)] > MAX_SPAN_NANOS) {
-                    blocks.add(block(records, ordered.subList(start, k), nanos));
-                    start = k;
-                }
-            }
+            cut(ordered, nanos, run -> blocks.add(block(records, run, nanos)));
         }
         return new Stored(rows, rowFrames, blocks);
     }
@@ -135,16 +128,24 @@ final class PredictionBlocks {
         List<Block> blocks = new ArrayList<>(stored.blocks());
         for (List<Integer> indexes : byModel.values()) {
             indexes.sort(Comparator.comparingLong(i -> nanos[i])); // stable: the append's order among equals
-            int start = 0;
-            for (int k = 1; k <= indexes.size(); k++) {
-                if (k == indexes.size() || k - start == MAX_RECORDS
-                        || nanos[indexes.get(k)] - nanos[indexes.get(start)] > MAX_SPAN_NANOS) {
-                    blocks.add(joined(rows, frames, indexes.subList(start, k), nanos));
-                    start = k;
-                }
-            }
+            cut(indexes, nanos, run -> blocks.add(joined(rows, frames, run, nanos)));
         }
         return new Stored(List.of(), List.of(), blocks);
+    }
+
+    /**
+     * Hands out the runs of {@code ordered} (record indexes in time order) that make one block each: cut where a
+     * block would pass {@link #MAX_RECORDS} or span more than {@link #MAX_SPAN_NANOS}.
+     */
+    private static void cut(List<Integer> ordered, long[] nanos, java.util.function.Consumer<List<Integer>> block) {
+        int start = 0;
+        for (int k = 1; k <= ordered.size(); k++) {
+            if (k == ordered.size() || k - start == MAX_RECORDS
+                    || nanos[ordered.get(k)] - nanos[ordered.get(start)] > MAX_SPAN_NANOS) {
+                block.accept(ordered.subList(start, k));
+                start = k;
+            }
+        }
     }
 
     private static Block joined(List<PredictionRecord> rows, List<byte[]> frames, List<Integer> indexes, long[] nanos) {

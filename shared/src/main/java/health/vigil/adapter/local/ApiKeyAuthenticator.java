@@ -18,7 +18,6 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,15 +47,9 @@ final class ApiKeyAuthenticator implements Authenticator {
     private final byte[][] keyHashes;
     private final Principal[] principals;
 
-    private ApiKeyAuthenticator(Map<String, Principal> byKeyHash) {
-        this.keyHashes = new byte[byKeyHash.size()][];
-        this.principals = new Principal[byKeyHash.size()];
-        int i = 0;
-        for (Map.Entry<String, Principal> entry : byKeyHash.entrySet()) {
-            keyHashes[i] = HexFormat.of().parseHex(entry.getKey());
-            principals[i] = entry.getValue();
-            i++;
-        }
+    private ApiKeyAuthenticator(List<byte[]> keyHashes, List<Principal> principals) {
+        this.keyHashes = keyHashes.toArray(new byte[0][]);
+        this.principals = principals.toArray(new Principal[0]);
     }
 
     /** Reads {@code home/keys.json}, creating it with fresh keys for every persona if it is missing. */
@@ -93,7 +86,8 @@ final class ApiKeyAuthenticator implements Authenticator {
 
     static ApiKeyAuthenticator fromJson(byte[] json) {
         JsonNode root = Json.readTree("keys.json", json);
-        Map<String, Principal> byHash = new HashMap<>();
+        List<byte[]> keyHashes = new ArrayList<>();
+        List<Principal> principals = new ArrayList<>();
         for (JsonNode entry : root.path("keys")) {
             String id = entry.path("id").asText();
             String key = entry.path("key").asText();
@@ -105,9 +99,10 @@ final class ApiKeyAuthenticator implements Authenticator {
                 roles.add(Role.fromWire(role.asText()).orElseThrow(() -> new IllegalStateException(
                         "keys.json gives '" + id + "' the unknown role '" + role.asText() + "'")));
             }
-            byHash.put(Sha256.hex(key), new Principal(id, entry.path("name").asText(id), roles));
+            keyHashes.add(Sha256.digest(key.getBytes(StandardCharsets.UTF_8)));
+            principals.add(new Principal(id, entry.path("name").asText(id), roles));
         }
-        return new ApiKeyAuthenticator(byHash);
+        return new ApiKeyAuthenticator(keyHashes, principals);
     }
 
     @Override

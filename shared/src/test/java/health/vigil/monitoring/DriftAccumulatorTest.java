@@ -61,16 +61,8 @@ class DriftAccumulatorTest {
     @Test
     void scoreBinningEqualsTheReferenceConvention() {
         double[] edges = {0.0, 0.05, 0.1, 0.1 + 1e-12, 0.3, 0.30000001, 0.7, 0.999, 1.0};
-        List<Double> edgeList = new ArrayList<>();
-        List<Double> shares = new ArrayList<>();
-        for (int i = 0; i < edges.length; i++) {
-            edgeList.add(edges[i]);
-            if (i > 0) {
-                shares.add(1.0 / (edges.length - 1));
-            }
-        }
         ReferenceProfile reference = new ReferenceProfile(1000, numericReference().features(),
-                new FeatureProfile("score", edgeList, shares, null, 0.0));
+                evenProfile("score", edges));
         DriftAccumulator acc = DriftCheck.of(numericSchema(), reference, 0.3, DriftThresholds.DEFAULTS).newAccumulator();
         Random random = new Random(5);
         long[] expected = new long[edges.length - 1];

@@ -1,7 +1,6 @@
 package health.vigil.explain;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
-import java.lang.management.ManagementFactory;
+import health.vigil.config.VectorSupport;
 
 /**
  * Whether {@link TreeShap} can compute its quadrature points with the incubating Vector API. Kept apart from
@@ -21,25 +20,13 @@ final class VectorLanes {
      * {@link #AVAILABLE}, C2 compiles (without it every vector is an object and the passes run about 30 times
      * slower than the scalar ones), and not turned off by {@link #PROPERTY}.
      */
-    static final boolean USABLE = AVAILABLE && optimisingCompiler()
-            && !"false".equalsIgnoreCase(System.getProperty(PROPERTY));
+    static final boolean USABLE = AVAILABLE && VectorSupport.optimisingCompiler()
+            && !VectorSupport.switchedOff(PROPERTY);
 
     private VectorLanes() {}
 
-    private static boolean optimisingCompiler() {
-        if (System.getProperty("java.vm.info", "").contains("interpreted")) {
-            return false;
-        }
-        try {
-            HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            return vm == null || Integer.parseInt(vm.getVMOption("TieredStopAtLevel").getValue()) >= 4;
-        } catch (IllegalArgumentException e) {
-            return true;
-        }
-    }
-
     private static boolean available() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+        if (!VectorSupport.moduleInBootLayer()) {
             return false;
         }
         try {

@@ -6,6 +6,7 @@ import health.vigil.model.PredictionRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Builds a {@link DriftSummary} in one pass over production rows: each row's features are binned against the
@@ -23,12 +24,44 @@ import java.util.List;
  * block, which gives the core four independent chains of work per row (measured: about 15% less time than one
  * feature per pass; two per pass gave about 7%). Splitting each counter into copies for consecutive rows, and
  * blocks of 64 or 128 rows, were measured and made it slower.
+ *
+ * <p>When the JVM has the incubating Vector API ({@link Binning#VECTOR}, ADR 0023), runs of eight contiguous columns
+ * are instead binned across the row, eight features per vector operation ({@link LaneGroups}, {@link VectorBinning});
+ * the columns no group takes go through the scalar code above. Both give the same counts.
  */
 public final class DriftAccumulator {
+    /** How numeric and categorical values are binned; both give the same counts. */
+    public enum Binning {
+        /** Column by column with scalar code (the per-feature grids above). */
+        SCALAR,
+        /**
+         * Runs of eight contiguous columns as one {@code FloatVector} of the incubating Vector API, the rest as
+         * {@link #SCALAR}; needs the module in the boot layer ({@code --add-modules=jdk.incubator.vector}) and
+         * 256-bit vectors.
+         */
+        VECTOR;
+
+        /**
+         * {@link #VECTOR} when the JVM was started with the Vector API module, the processor has 256-bit vectors,
+         * C2 compiles, and the system property {@code vigil.drift.vectors} is not {@code false}; otherwise
+         * {@link #SCALAR}.
+         */
+        public static Binning best() {
+            return DriftVectors.USABLE ? VECTOR : SCALAR;
+        }
+
+        /** Whether this JVM can bin this way at all (C2 or not). */
+        public boolean available() {
+            return this == SCALAR || DriftVectors.AVAILABLE;
+        }
+    }
+
+
     /** Rows per block: 256 rows of 30 floats (30 KB) stay in a typical 32-48 KB L1 data cache. */
     private static final int BLOCK = 256;
 
     private final DriftBaseline baseline;
+    private final Binning binning;
     private final int width;
     private final int monitored;
     private final int[] countOffset;
@@ -54,6 +87,15 @@ public final class DriftAccumulator {
     private final boolean[] sparseCells;
     /** Scratch: the numeric features {@link #addBlock} holds for the next {@link #binSparseQuad}. */
     private final int[] quad = new int[4];
+    /** The numeric features (index i) and categorical features (index c) no lane group bins. */
+    private final int[] scalarNumeric;
+    private final int[] scalarCategorical;
+
+    /** Vector binning only: the lane groups, and eight count indices of scratch. */
+    private final LaneGroups lanes;
+    private final int[] laneScratch = new int[LaneGroups.LANES];
+    /** Index in {@link #counts} of feature 0's missing count kept by the lane groups (feature f's at this + f). */
+    private final int laneMissing;
 
     // Categorical features (index c).
     private final int[] categoricalFeature;
@@ -72,7 +114,16 @@ public final class DriftAccumulator {
     private final ScoreSketch.Accumulator sketch;
 
     DriftAccumulator(DriftBaseline baseline) {
+        this(baseline, Binning.best());
+    }
+
+    DriftAccumulator(DriftBaseline baseline, Binning binning) {
+        if (!binning.available()) {
+            throw new IllegalArgumentException("vector binning needs the JVM option "
+                    + "--add-modules=jdk.incubator.vector and a processor with 256-bit vectors");
+        }
         this.baseline = baseline;
+        this.binning = binning;
         this.width = baseline.width();
         List<DriftBaseline.Entry> entries = baseline.entries();
         this.monitored = entries.size();
@@ -88,8 +139,13 @@ public final class DriftAccumulator {
             totalBins += e.bins();
             (e.kind() == DriftBaseline.Kind.NUMERIC ? numeric : categorical).add(f);
         }
-        counts = new long[totalBins];
+        // Vector binning counts missing values in the counts too: one slot per feature after the bins, then a
+        // spare slot for idle lanes.
+        laneMissing = totalBins;
+        counts = new long[binning == Binning.VECTOR ? totalBins + monitored + 1 : totalBins];
         missing = new long[monitored];
+        lanes = binning == Binning.VECTOR ? LaneGroups.of(entries, width, countOffset, laneMissing, totalBins + monitored)
+                : LaneGroups.none(monitored);
 
         int n = numeric.size();
         numericFeature = numeric.stream().mapToInt(Integer::intValue).toArray();
@@ -105,11 +161,7 @@ public final class DriftAccumulator {
         for (int i = 0; i < n; i++) {
             DriftBaseline.Entry e = entries.get(numericFeature[i]);
             numericColumn[i] = e.column();
-            double[] interior = Arrays.copyOfRange(e.edges(), 1, e.edges().length - 1);
-            float[] thresholds = new float[interior.length];
-            for (int k = 0; k < interior.length; k++) {
-                thresholds[k] = floatThreshold(interior[k]);
-            }
+            float[] thresholds = thresholds(e.edges());
             int edgeOffset = allEdges.size();
             for (float t : thresholds) {
                 allEdges.add(t);
@@ -157,12 +209,24 @@ public final class DriftAccumulator {
             categoricalColumn[i] = e.column();
             categories[i] = e.categories().size();
         }
+        scalarNumeric = IntStream.range(0, n).filter(i -> !lanes.covered[numericFeature[i]]).toArray();
+        scalarCategorical = IntStream.range(0, categoricalFeature.length)
+                .filter(i -> !lanes.covered[categoricalFeature[i]]).toArray();
 
         DriftBaseline.Entry score = baseline.score();
         scoreEdges = score == null ? null : score.edges();
         scoreCounts = score == null ? null : new long[score.bins()];
         scoreGrid = score == null ? null : scoreGrid(scoreEdges);
         sketch = new ScoreSketch.Accumulator(baseline.threshold());
+    }
+
+    /** The interior edges of {@code edges} (k+1 edges) as {@link #floatThreshold float thresholds}. */
+    static float[] thresholds(double[] edges) {
+        float[] thresholds = new float[Math.max(0, edges.length - 2)];
+        for (int k = 0; k < thresholds.length; k++) {
+            thresholds[k] = floatThreshold(edges[k + 1]);
+        }
+        return thresholds;
     }
 
     /** The smallest float at or above {@code edge}: for a float x, {@code x >= it} iff {@code x >= edge}. */
@@ -242,10 +306,13 @@ public final class DriftAccumulator {
     }
 
     private void addBlock(float[] data, int start, int end) {
+        if (lanes.count > 0) {
+            VectorBinning.binRows(lanes, data, start, end, width, counts, laneScratch);
+        }
         // Features with single-edge cells four at a time; any left over, and crowded ones, one at a time.
         final int[] quad = this.quad;
         int held = 0;
-        for (int i = 0; i < numericColumn.length; i++) {
+        for (int i : scalarNumeric) {
             if (!sparseCells[i]) {
                 binNumeric(data, start, end, i);
             } else {
@@ -259,7 +326,7 @@ public final class DriftAccumulator {
         for (int k = 0; k < held; k++) {
             binNumeric(data, start, end, quad[k]);
         }
-        for (int i = 0; i < categoricalColumn.length; i++) {
+        for (int i : scalarCategorical) {
             countCategories(data, start, end, i);
         }
     }
@@ -443,13 +510,24 @@ public final class DriftAccumulator {
         return rows;
     }
 
+    /** The columns binned as vectors (none under scalar binning). */
+    LaneGroups lanes() {
+        return lanes;
+    }
+
+    /** How this accumulator bins. */
+    public Binning binning() {
+        return binning;
+    }
+
     /** A snapshot of what was added so far. */
     public DriftSummary summary() {
         List<DriftSummary.FeatureCounts> features = new ArrayList<>(monitored);
         List<DriftBaseline.Entry> entries = baseline.entries();
         for (int f = 0; f < monitored; f++) {
             features.add(new DriftSummary.FeatureCounts(entries.get(f).name(),
-                    Arrays.copyOfRange(counts, countOffset[f], countOffset[f] + binCount[f]), missing[f]));
+                    Arrays.copyOfRange(counts, countOffset[f], countOffset[f] + binCount[f]),
+                    missing[f] + (lanes.covered[f] ? counts[laneMissing + f] : 0)));
         }
         DriftSummary.FeatureCounts score = scoreCounts == null ? null
                 : new DriftSummary.FeatureCounts("score", scoreCounts, missingScores);

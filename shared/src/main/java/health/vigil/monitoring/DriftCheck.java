@@ -57,8 +57,17 @@ public final class DriftCheck {
         return baseline;
     }
 
+    /** An accumulator that bins the {@link DriftAccumulator.Binning#best() best way} this JVM offers. */
     public DriftAccumulator newAccumulator() {
         return new DriftAccumulator(baseline);
+    }
+
+    /**
+     * An accumulator that bins this way (for comparing the two); {@link DriftAccumulator.Binning#VECTOR} needs the
+     * JVM option {@code --add-modules=jdk.incubator.vector}.
+     */
+    public DriftAccumulator newAccumulator(DriftAccumulator.Binning binning) {
+        return new DriftAccumulator(baseline, binning);
     }
 
     /**

@@ -2,6 +2,7 @@ package health.vigil.monitoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
@@ -9,12 +10,19 @@ import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.ReferenceProfile;
 import health.vigil.model.ReferenceProfile.FeatureProfile;
+import health.vigil.monitoring.DriftAccumulator.Binning;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class DriftAccumulatorTest {
     private static final double[][] EDGES = {
@@ -177,6 +185,223 @@ class DriftAccumulatorTest {
         assertThat(summary.score().counts()).containsExactly(expectedScores);
         assertThat(summary.sketch().total()).isEqualTo(n - missingScores);
         assertThat(summary.rows()).isEqualTo(n);
+    }
+
+    /** The binnings this JVM offers: both in the build's test JVMs, which have the Vector API module. */
+    static Stream<Binning> binnings() {
+        return Arrays.stream(Binning.values()).filter(Binning::available);
+    }
+
+    @ParameterizedTest
+    @MethodSource("binnings")
+    void eachBinningCountsExactlyWhatAPlainPerValueBinningCountsOnAWideRow(Binning binning) {
+        WideRows wide = new WideRows(new Random(31), 3_000 + new Random(31).nextInt(300));
+        DriftAccumulator acc = wide.check.newAccumulator(binning);
+        assertThat(acc.binning()).isEqualTo(binning);
+        if (binning == Binning.VECTOR) {
+            // Four groups (columns 0, 8, 16 and the last eight, 19-26); column 11 (too many edges) and the columns
+            // of no monitored feature are left to the scalar code.
+            LaneGroups lanes = acc.lanes();
+            assertThat(lanes.column).containsExactly(0, 8, 16, 19);
+            List<String> names = wide.check.baseline().entries().stream().map(DriftBaseline.Entry::name).toList();
+            for (int f = 0; f < names.size(); f++) {
+                assertThat(lanes.covered[f]).as(names.get(f)).isEqualTo(!names.get(f).equals("x11"));
+            }
+        }
+        wide.addInUnevenSlices(acc);
+        wide.assertCountsExactly(acc.summary());
+    }
+
+    @Test
+    void vectorAndScalarBinningGiveTheSameSummary() {
+        assumeTrue(Binning.VECTOR.available(), "this JVM has no Vector API module or no 256-bit vectors");
+        WideRows wide = new WideRows(new Random(47), 2_500);
+        DriftAccumulator vector = wide.check.newAccumulator(Binning.VECTOR);
+        DriftAccumulator scalar = wide.check.newAccumulator(Binning.SCALAR);
+        vector.addRows(wide.data, wide.scores, 0, wide.rows);
+        scalar.addRows(wide.data, wide.scores, 0, wide.rows);
+        assertThat(vector.summary()).isEqualTo(scalar.summary());
+        // And on the blocks test's layout and the drift fixtures (eight numeric columns or more, all on lanes).
+        DriftCheck fixtures = DriftCheck.of(DriftFixtures.SCHEMA, DriftFixtures.reference(), DriftFixtures.THRESHOLD,
+                DriftThresholds.DEFAULTS);
+        float[][] rows = DriftFixtures.rows(new Random(8), 3_000, new DriftFixtures.Shift(3, 0.4, 0.1));
+        double[] scores = DriftFixtures.scores(rows);
+        DriftAccumulator v = fixtures.newAccumulator(Binning.VECTOR);
+        DriftAccumulator s = fixtures.newAccumulator(Binning.SCALAR);
+        v.addRows(DriftFixtures.flatten(rows), scores, 0, rows.length);
+        s.addRows(DriftFixtures.flatten(rows), scores, 0, rows.length);
+        assertThat(v.summary()).isEqualTo(s.summary());
+    }
+
+    @Test
+    void aJvmWithoutTheVectorModuleOrWithTheSwitchOffBinsWithScalarCode() throws Exception {
+        String without = runBestBinning("-XX:TieredStopAtLevel=1");
+        assertThat(without).isEqualTo("SCALAR counts exactly; VECTOR refused: vector binning needs the JVM option "
+                + "--add-modules=jdk.incubator.vector and a processor with 256-bit vectors\n");
+        assertThat(runBestBinning("--add-modules=jdk.incubator.vector", "-Dvigil.drift.vectors=false"))
+                .startsWith("SCALAR counts exactly; VECTOR available");
+        assertThat(runBestBinning("--add-modules=jdk.incubator.vector", "-XX:TieredStopAtLevel=1"))
+                .as("C1 only: vectors would allocate").startsWith("SCALAR counts exactly; VECTOR available");
+        if (Binning.VECTOR.available()) {
+            assertThat(runBestBinning("--add-modules=jdk.incubator.vector")).startsWith("VECTOR counts exactly");
+        }
+    }
+
+    private static String runBestBinning(String... options) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(options));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), BestBinning.class.getName()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .replace("WARNING: Using incubator modules: jdk.incubator.vector\n", "");
+        assertThat(process.waitFor()).as(output).isZero();
+        return output;
+    }
+
+    /** Run in a JVM of its own: which binning a new accumulator picks, and whether it counts exactly. */
+    static final class BestBinning {
+        public static void main(String[] args) {
+            WideRows wide = new WideRows(new Random(5), 600);
+            DriftAccumulator acc = wide.check.newAccumulator();
+            wide.addInUnevenSlices(acc);
+            wide.assertCountsExactly(acc.summary());
+            System.out.print(acc.binning() + " counts exactly; ");
+            try {
+                wide.check.newAccumulator(Binning.VECTOR);
+                System.out.println("VECTOR available");
+            } catch (IllegalArgumentException e) {
+                System.out.println("VECTOR refused: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * 27 columns: numeric ones on the edge sets above, one numeric with 30 interior edges (column 11), categorical
+     * ones at columns 3, 20 and 26 (the last), and a column no feature of the reference profiles (9); values drawn
+     * as in {@link #blocksOfRowsCountExactlyWhatAPlainPerValueBinningCounts}, with the edges of every feature and
+     * their float neighbours, and the expected counts from {@link ReferenceBinning#binOf} value by value.
+     */
+    static final class WideRows {
+        static final int WIDTH = 27;
+        final DriftCheck check;
+        final int rows;
+        final float[] data;
+        final double[] scores;
+        final Random random;
+        /** Per column: the edges of a numeric feature, null otherwise. */
+        final double[][] edges = new double[WIDTH][];
+        /** Per column: the categories of a categorical feature, 0 otherwise. */
+        final int[] categories = new int[WIDTH];
+        final double[] scoreEdges = {0.0, 0.05, 0.1, 0.1 + 1e-12, 0.3, 0.30000001, 0.7, 0.999, 1.0};
+
+        WideRows(Random random, int rows) {
+            this.random = random;
+            this.rows = rows;
+            List<Feature> features = new ArrayList<>();
+            List<FeatureProfile> profiles = new ArrayList<>();
+            double[] many = new double[32];
+            for (int k = 0; k < many.length; k++) {
+                many[k] = -4 + k * 0.25 + (k % 3) * 1e-7;
+            }
+            for (int c = 0; c < WIDTH; c++) {
+                String name = "x" + c;
+                if (c == 3 || c == 20 || c == 26) {
+                    categories[c] = c == 20 ? 5 : 3;
+                    List<String> names = List.of("a", "b", "c", "d", "e").subList(0, categories[c]);
+                    features.add(Feature.categorical(name, names));
+                    Map<String, Double> shares = new java.util.HashMap<>();
+                    for (String n : names) {
+                        shares.put(n, 1.0 / names.size());
+                    }
+                    profiles.add(new FeatureProfile(name, null, null, shares, 0.0));
+                } else {
+                    edges[c] = c == 11 ? many : EDGES[c % EDGES.length];
+                    features.add(numeric(name));
+                    if (c != 9) {
+                        profiles.add(evenProfile(name, edges[c]));
+                    }
+                }
+            }
+            ReferenceProfile reference = new ReferenceProfile(1000, profiles, evenProfile("score", scoreEdges));
+            check = DriftCheck.of(new FeatureSchema(features), reference, 0.3, DriftThresholds.DEFAULTS);
+
+            List<Float> special = new ArrayList<>();
+            for (double[] e : EDGES) {
+                addEdges(special, e);
+            }
+            addEdges(special, many);
+            Collections.addAll(special, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MAX_VALUE,
+                    -Float.MAX_VALUE, 0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1.5f, 3f, -1f, 2.9999998f, 4f, 5f,
+                    (float) (1L << 31), 1e10f, -1e10f);
+            data = new float[rows * WIDTH];
+            scores = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < WIDTH; c++) {
+                    int pick = random.nextInt(10);
+                    data[r * WIDTH + c] = pick < 3 ? special.get(random.nextInt(special.size()))
+                            : pick == 3 ? Float.NaN
+                            : categories[c] > 0 ? random.nextInt(categories[c] + 2) - 1
+                            : (float) (random.nextGaussian() * Math.pow(10, random.nextInt(10) - 4));
+                }
+                int pick = random.nextInt(10);
+                scores[r] = pick == 0 ? Double.NaN : pick == 1 ? scoreEdges[random.nextInt(scoreEdges.length)]
+                        : random.nextDouble();
+            }
+        }
+
+        private static void addEdges(List<Float> values, double[] edges) {
+            for (double e : edges) {
+                float f = (float) e;
+                Collections.addAll(values, f, Math.nextUp(f), Math.nextDown(f), -f);
+            }
+        }
+
+        /** The rows through uneven slices of blocks and single rows. */
+        void addInUnevenSlices(DriftAccumulator acc) {
+            int first = 5;
+            int middle = 260 + random.nextInt(rows - 300);
+            acc.addRows(data, scores, 0, first);
+            acc.add(Arrays.copyOfRange(data, first * WIDTH, (first + 1) * WIDTH), scores[first]);
+            acc.addRows(data, scores, first + 1, middle);
+            acc.addRows(data, scores, middle, rows);
+        }
+
+        /** Checks the summary against a plain binning of every value, one at a time. */
+        void assertCountsExactly(DriftSummary summary) {
+            assertThat(summary.rows()).isEqualTo(rows);
+            int f = 0;
+            for (int c = 0; c < WIDTH; c++) {
+                if (c == 9) {
+                    continue; // not monitored
+                }
+                long[] expected = new long[edges[c] != null ? edges[c].length - 1 : categories[c] + 1];
+                long missing = 0;
+                for (int r = 0; r < rows; r++) {
+                    float x = data[r * WIDTH + c];
+                    if (Float.isNaN(x)) {
+                        missing++;
+                    } else if (edges[c] != null) {
+                        expected[ReferenceBinning.binOf(edges[c], x)]++;
+                    } else {
+                        boolean known = x == Math.rint(x) && x >= 0 && x < categories[c];
+                        expected[known ? (int) x : categories[c]]++;
+                    }
+                }
+                DriftSummary.FeatureCounts counts = summary.features().get(f++);
+                assertThat(counts.name()).isEqualTo("x" + c);
+                assertThat(counts.counts()).as("column %d", c).containsExactly(expected);
+                assertThat(counts.missing()).as("column %d missing", c).isEqualTo(missing);
+            }
+            assertThat(f).isEqualTo(summary.features().size());
+            long[] expectedScores = new long[scoreEdges.length - 1];
+            for (double s : scores) {
+                if (!Double.isNaN(s)) {
+                    expectedScores[ReferenceBinning.binOf(scoreEdges, s)]++;
+                }
+            }
+            assertThat(summary.score().counts()).containsExactly(expectedScores);
+        }
     }
 
     @Test

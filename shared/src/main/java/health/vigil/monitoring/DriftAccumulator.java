@@ -93,7 +93,7 @@ public final class DriftAccumulator {
 
     /** Vector binning only: the lane groups, and eight count indices of scratch. */
     private final LaneGroups lanes;
-    private final int[] laneScratch = new int[LaneGroups.LANES];
+    private final float[] laneScratch = new float[LaneGroups.LANES];
     /** Index in {@link #counts} of feature 0's missing count kept by the lane groups (feature f's at this + f). */
     private final int laneMissing;
 

@@ -1,7 +1,6 @@
 package health.vigil.monitoring;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -12,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * value (one comparison and one masked add per threshold row; a NaN threshold compares false), a categorical
  * lane's bin is its code when the value is a whole number within its categories and the extra last bin otherwise,
  * and a missing value (NaN) goes to the feature's missing slot. The eight count indices are stored to a scratch
- * array and the eight counts incremented one by one: the lanes are different features, so they never collide.
+ * array (as floats, exact below 2^24) and the eight counts incremented one by one: the lanes are different features, so they never collide.
  * The same thresholds and the same comparison as the scalar grid, so the counts are the same.
  *
  * <p>Only loaded when {@link DriftVectors} found the module. Every vector stays in a local variable of this one
@@ -21,6 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorBinning {
 
     private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
+
+    /** 2^23: below it, {@code (x + 2^23) - 2^23} is x rounded to a whole number. */
+    private static final float ROUNDING = 8388608f;
 
     private VectorBinning() {}
 
@@ -31,9 +33,9 @@ final class VectorBinning {
 
     /**
      * Counts the grouped columns of rows [start, end) of {@code data} (row-major, {@code width} columns) into
-     * {@code counts} at the indices the groups name; {@code scratch} holds eight ints.
+     * {@code counts} at the indices the groups name; {@code scratch} holds eight floats.
      */
-    static void binRows(LaneGroups groups, float[] data, int start, int end, int width, long[] counts, int[] scratch) {
+    static void binRows(LaneGroups groups, float[] data, int start, int end, int width, long[] counts, float[] scratch) {
         final int[] column = groups.column;
         final int[] edgeRows = groups.edgeRows;
         final int[] thresholdOffset = groups.thresholdOffset;
@@ -56,7 +58,9 @@ final class VectorBinning {
                     // A whole number in [0, k) is its own bin, anything else the extra bin k. A numeric lane has
                     // k = 0, so no value is a code there and the lane adds 0.
                     FloatVector k = FloatVector.fromArray(EIGHT, categories, lane);
-                    FloatVector whole = (FloatVector) x.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+                    // x rounded to a whole number, exact for 0 <= x < 2^23 (JDK 17's conversions are not all
+                    // intrinsified: each would allocate).
+                    FloatVector whole = x.add(ROUNDING).sub(ROUNDING);
                     VectorMask<Float> code = x.compare(VectorOperators.EQ, whole)
                             .and(x.compare(VectorOperators.GE, zero))
                             .and(x.compare(VectorOperators.LT, k));
@@ -64,15 +68,15 @@ final class VectorBinning {
                 }
                 index = index.blend(FloatVector.fromArray(EIGHT, missingSlot, lane),
                         x.compare(VectorOperators.NE, x));
-                ((IntVector) index.convert(VectorOperators.F2I, 0)).intoArray(scratch, 0);
-                counts[scratch[0]]++;
-                counts[scratch[1]]++;
-                counts[scratch[2]]++;
-                counts[scratch[3]]++;
-                counts[scratch[4]]++;
-                counts[scratch[5]]++;
-                counts[scratch[6]]++;
-                counts[scratch[7]]++;
+                index.intoArray(scratch, 0);
+                counts[(int) scratch[0]]++;
+                counts[(int) scratch[1]]++;
+                counts[(int) scratch[2]]++;
+                counts[(int) scratch[3]]++;
+                counts[(int) scratch[4]]++;
+                counts[(int) scratch[5]]++;
+                counts[(int) scratch[6]]++;
+                counts[(int) scratch[7]]++;
             }
         }
     }

@@ -169,6 +169,17 @@ public class DriftCheckBenchmark {
         return check.report(acc.summary());
     }
 
+    /**
+     * {@link #driftCheckOneThread} with scalar binning whatever the JVM offers: the side-by-side figure for the
+     * vector binning (ADR 0023), which {@link #driftCheckOneThread} uses when the JVM has the Vector API module.
+     */
+    @Benchmark
+    public DriftReport driftCheckOneThreadScalarBinning() {
+        DriftAccumulator acc = check.newAccumulator(DriftAccumulator.Binning.SCALAR);
+        acc.addRows(data, scores, 0, ROWS);
+        return check.report(acc.summary());
+    }
+
     /** The same with two shards summarised in parallel and merged (the machine has two cores). */
     @Benchmark
     public DriftReport driftCheckTwoShards() {

@@ -1,5 +1,7 @@
 package health.vigil.bench.monitoring;
 
+import health.vigil.monitoring.DriftAccumulator;
+import health.vigil.monitoring.DriftSummary;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
@@ -17,12 +19,24 @@ import java.util.function.Supplier;
 public final class DriftCheckRatio {
     private DriftCheckRatio() {}
 
+    private static DriftSummary summary(DriftCheckBenchmark b, DriftAccumulator.Binning binning) {
+        DriftAccumulator acc = b.check.newAccumulator(binning);
+        acc.addRows(b.data, b.scores, 0, DriftCheckBenchmark.ROWS);
+        return acc.summary();
+    }
+
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 25;
         DriftCheckBenchmark b = new DriftCheckBenchmark();
         b.setUp();
-        String[] names = {"readOnceSimpleSum", "readOnceUnrolledSum", "driftCheckOneThread"};
-        Supplier<?>[] work = {b::readOnceSimpleSum, b::readOnceUnrolledSum, b::driftCheckOneThread};
+        DriftAccumulator.Binning binning = DriftAccumulator.Binning.best();
+        if (!summary(b, binning).equals(summary(b, DriftAccumulator.Binning.SCALAR))) {
+            throw new IllegalStateException("the " + binning + " and SCALAR binnings counted differently");
+        }
+        System.out.println("driftCheckOneThread bins with " + binning + " (same counts as SCALAR)");
+        String[] names = {"readOnceSimpleSum", "readOnceUnrolledSum", "driftCheckOneThread", "driftCheckScalarBinning"};
+        Supplier<?>[] work = {b::readOnceSimpleSum, b::readOnceUnrolledSum, b::driftCheckOneThread,
+                b::driftCheckOneThreadScalarBinning};
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long[][] times = new long[names.length][rounds];
         long[][] wall = new long[names.length][rounds];
@@ -57,6 +71,10 @@ public final class DriftCheckRatio {
                 median[2] / median[0]);
         System.out.printf(Locale.ROOT, "cpu time ratio, drift / unrolled sum: best %.2f   median %.2f%n", best[2] / best[1],
                 median[2] / median[1]);
+        System.out.printf(Locale.ROOT, "cpu time ratio, scalar-binning drift / unrolled sum: best %.2f   median %.2f%n",
+                best[3] / best[1], median[3] / median[1]);
+        System.out.printf(Locale.ROOT, "cpu time ratio, drift / scalar-binning drift: best %.2f   median %.2f%n",
+                best[2] / best[3], median[2] / median[3]);
         System.out.println(sink == null ? "" : "(" + rounds + " rounds)");
     }
 }

@@ -91,11 +91,9 @@ public final class DriftAccumulator {
     private final int[] scalarNumeric;
     private final int[] scalarCategorical;
 
-    /** Vector binning only: the lane groups, and eight count indices of scratch. */
+    /** Vector binning only: the lane groups, and their counts of one block. */
     private final LaneGroups lanes;
-    private final float[] laneScratch = new float[LaneGroups.LANES];
-    /** Index in {@link #counts} of feature 0's missing count kept by the lane groups (feature f's at this + f). */
-    private final int laneMissing;
+    private final float[] laneScratch = new float[(LaneGroups.ROWS + 1) * LaneGroups.LANES];
 
     // Categorical features (index c).
     private final int[] categoricalFeature;
@@ -139,13 +137,9 @@ public final class DriftAccumulator {
             totalBins += e.bins();
             (e.kind() == DriftBaseline.Kind.NUMERIC ? numeric : categorical).add(f);
         }
-        // Vector binning counts missing values in the counts too: one slot per feature after the bins, then a
-        // spare slot for idle lanes.
-        laneMissing = totalBins;
-        counts = new long[binning == Binning.VECTOR ? totalBins + monitored + 1 : totalBins];
+        counts = new long[totalBins];
         missing = new long[monitored];
-        lanes = binning == Binning.VECTOR ? LaneGroups.of(entries, width, countOffset, laneMissing, totalBins + monitored)
-                : LaneGroups.none(monitored);
+        lanes = binning == Binning.VECTOR ? LaneGroups.of(entries, width, countOffset) : LaneGroups.none(monitored);
 
         int n = numeric.size();
         numericFeature = numeric.stream().mapToInt(Integer::intValue).toArray();
@@ -307,7 +301,7 @@ public final class DriftAccumulator {
 
     private void addBlock(float[] data, int start, int end) {
         if (lanes.count > 0) {
-            VectorBinning.binRows(lanes, data, start, end, width, counts, laneScratch);
+            VectorBinning.binRows(lanes, data, start, end, width, counts, missing, laneScratch);
         }
         // Features with single-edge cells four at a time; any left over, and crowded ones, one at a time.
         final int[] quad = this.quad;
@@ -526,8 +520,7 @@ public final class DriftAccumulator {
         List<DriftBaseline.Entry> entries = baseline.entries();
         for (int f = 0; f < monitored; f++) {
             features.add(new DriftSummary.FeatureCounts(entries.get(f).name(),
-                    Arrays.copyOfRange(counts, countOffset[f], countOffset[f] + binCount[f]),
-                    missing[f] + (lanes.covered[f] ? counts[laneMissing + f] : 0)));
+                    Arrays.copyOfRange(counts, countOffset[f], countOffset[f] + binCount[f]), missing[f]));
         }
         DriftSummary.FeatureCounts score = scoreCounts == null ? null
                 : new DriftSummary.FeatureCounts("score", scoreCounts, missingScores);

@@ -199,13 +199,13 @@ class DriftAccumulatorTest {
         DriftAccumulator acc = wide.check.newAccumulator(binning);
         assertThat(acc.binning()).isEqualTo(binning);
         if (binning == Binning.VECTOR) {
-            // Four groups (columns 0, 8, 16 and the last eight, 19-26); column 11 (too many edges) and the columns
-            // of no monitored feature are left to the scalar code.
+            // Four groups (columns 0, 8, 16 and the last eight, 19-26); column 11 (too many edges), column 26 (too
+            // many categories) and the column of no monitored feature are left to the scalar code.
             LaneGroups lanes = acc.lanes();
             assertThat(lanes.column).containsExactly(0, 8, 16, 19);
             List<String> names = wide.check.baseline().entries().stream().map(DriftBaseline.Entry::name).toList();
             for (int f = 0; f < names.size(); f++) {
-                assertThat(lanes.covered[f]).as(names.get(f)).isEqualTo(!names.get(f).equals("x11"));
+                assertThat(lanes.covered[f]).as(names.get(f)).isEqualTo(!List.of("x11", "x26").contains(names.get(f)));
             }
         }
         wide.addInUnevenSlices(acc);
@@ -278,7 +278,8 @@ class DriftAccumulatorTest {
 
     /**
      * 27 columns: numeric ones on the edge sets above, one numeric with 30 interior edges (column 11), categorical
-     * ones at columns 3, 20 and 26 (the last), and a column no feature of the reference profiles (9); values drawn
+     * ones at columns 3, 20 and 26 (the last, with 12 categories), and a column no feature of the reference profiles
+     * (9); values drawn
      * as in {@link #blocksOfRowsCountExactlyWhatAPlainPerValueBinningCounts}, with the edges of every feature and
      * their float neighbours, and the expected counts from {@link ReferenceBinning#binOf} value by value.
      */
@@ -307,8 +308,9 @@ class DriftAccumulatorTest {
             for (int c = 0; c < WIDTH; c++) {
                 String name = "x" + c;
                 if (c == 3 || c == 20 || c == 26) {
-                    categories[c] = c == 20 ? 5 : 3;
-                    List<String> names = List.of("a", "b", "c", "d", "e").subList(0, categories[c]);
+                    categories[c] = c == 20 ? 5 : c == 26 ? 12 : 3;
+                    List<String> names = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l")
+                            .subList(0, categories[c]);
                     features.add(Feature.categorical(name, names));
                     Map<String, Double> shares = new java.util.HashMap<>();
                     for (String n : names) {

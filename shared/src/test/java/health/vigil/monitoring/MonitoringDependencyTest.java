@@ -1,6 +1,7 @@
 package health.vigil.monitoring;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -9,7 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Monitoring is pure Java plus Apache Commons Statistics and Vigil's own SDK-free packages (the registry and audit
- * services, events, the feature pipelines, the package extractor, the JSON mapper): no cloud, runtime or storage SDK.
+ * services, events, the feature pipelines, the package extractor, the JSON mapper, the JVM's capabilities): no cloud,
+ * runtime or storage SDK. The JDK's incubating Vector API is used by one class only, so that a JVM without the module
+ * never loads it (ADR 0023).
  */
 class MonitoringDependencyTest {
 
@@ -32,8 +35,19 @@ class MonitoringDependencyTest {
                         "health.vigil.features..",
                         "health.vigil.modelpackage..",
                         "health.vigil.json..",
+                        "health.vigil.config..",
+                        "jdk.incubator.vector..",
                         "org.apache.commons.statistics.distribution..",
                         "com.fasterxml.jackson.annotation..")
+                .check(monitoring);
+    }
+
+    @Test
+    void onlyTheVectorBinningUsesTheIncubatingVectorApi() {
+        JavaClasses monitoring = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("health.vigil.monitoring");
+        noClasses().that().resideInAPackage("health.vigil.monitoring..").and().doNotHaveSimpleName("VectorBinning")
+                .should().dependOnClassesThat().resideInAPackage("jdk.incubator.vector..")
                 .check(monitoring);
     }
 }

@@ -2,6 +2,7 @@ package health.vigil.config;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.function.BooleanSupplier;
 
 /**
  * What the JVM offers the code paths that use the incubating Vector API (explanations, ADR 0020; the drift
@@ -12,6 +13,30 @@ import java.lang.management.ManagementFactory;
 public final class VectorSupport {
 
     private VectorSupport() {}
+
+    /**
+     * Whether the JVM was started with {@code --add-modules=jdk.incubator.vector} and {@code supported} (which may
+     * touch vector classes, and is asked only then) says the processor has the vectors a user needs. Pass a lambda,
+     * not a method reference: a method reference resolves its class when it is created.
+     */
+    public static boolean available(BooleanSupplier supported) {
+        if (!moduleInBootLayer()) {
+            return false;
+        }
+        try {
+            return supported.getAsBoolean();
+        } catch (LinkageError e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether a vector path that is {@code available} should run: C2 compiles and {@code property} does not turn it
+     * off.
+     */
+    public static boolean usable(boolean available, String property) {
+        return available && optimisingCompiler() && !switchedOff(property);
+    }
 
     /** Whether the JVM was started with {@code --add-modules=jdk.incubator.vector}. */
     public static boolean moduleInBootLayer() {

@@ -14,25 +14,13 @@ final class VectorLanes {
     static final String PROPERTY = "vigil.explain.vectors";
 
     /** The module is in the boot layer and the processor has 256-bit vectors of doubles. */
-    static final boolean AVAILABLE = available();
+    static final boolean AVAILABLE = VectorSupport.available(() -> VectorPasses.supported());
 
     /**
      * {@link #AVAILABLE}, C2 compiles (without it every vector is an object and the passes run about 30 times
      * slower than the scalar ones), and not turned off by {@link #PROPERTY}.
      */
-    static final boolean USABLE = AVAILABLE && VectorSupport.optimisingCompiler()
-            && !VectorSupport.switchedOff(PROPERTY);
+    static final boolean USABLE = VectorSupport.usable(AVAILABLE, PROPERTY);
 
     private VectorLanes() {}
-
-    private static boolean available() {
-        if (!VectorSupport.moduleInBootLayer()) {
-            return false;
-        }
-        try {
-            return VectorPasses.supported();
-        } catch (LinkageError e) {
-            return false;
-        }
-    }
 }

@@ -13,25 +13,13 @@ final class DriftVectors {
     static final String PROPERTY = "vigil.drift.vectors";
 
     /** The module is in the boot layer and the processor has 256-bit vectors of floats. */
-    static final boolean AVAILABLE = available();
+    static final boolean AVAILABLE = VectorSupport.available(() -> VectorBinning.supported());
 
     /**
      * {@link #AVAILABLE}, C2 compiles (without it every vector is an object and vector binning is far slower than
      * scalar binning), and not turned off by {@link #PROPERTY}.
      */
-    static final boolean USABLE = AVAILABLE && VectorSupport.optimisingCompiler()
-            && !VectorSupport.switchedOff(PROPERTY);
+    static final boolean USABLE = VectorSupport.usable(AVAILABLE, PROPERTY);
 
     private DriftVectors() {}
-
-    private static boolean available() {
-        if (!VectorSupport.moduleInBootLayer()) {
-            return false;
-        }
-        try {
-            return VectorBinning.supported();
-        } catch (LinkageError e) {
-            return false;
-        }
-    }
 }

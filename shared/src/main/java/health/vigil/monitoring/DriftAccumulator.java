@@ -56,7 +56,6 @@ public final class DriftAccumulator {
         }
     }
 
-
     /** Rows per block: 256 rows of 30 floats (30 KB) stay in a typical 32-48 KB L1 data cache. */
     private static final int BLOCK = 256;
 
@@ -91,7 +90,7 @@ public final class DriftAccumulator {
     private final int[] scalarNumeric;
     private final int[] scalarCategorical;
 
-    /** Vector binning only: the lane groups, and their counts of one block. */
+    /** The lane groups (none under scalar binning), and the vector code's counts of one block. */
     private final LaneGroups lanes;
     private final float[] laneScratch = new float[(LaneGroups.ROWS + 1) * LaneGroups.LANES];
 

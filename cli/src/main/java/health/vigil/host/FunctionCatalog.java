@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,6 +52,8 @@ final class FunctionCatalog {
     private final List<FunctionDefinition> functions;
     private final Map<String, FunctionDefinition> byName;
     private final List<FunctionDefinition> httpByPrecedence;
+    private final Map<String, List<FunctionDefinition>> httpByFirstSegment;
+    private final List<FunctionDefinition> httpWithoutFirstLiteral;
 
     private FunctionCatalog(List<FunctionDefinition> functions) {
         this.functions = List.copyOf(functions);
@@ -62,6 +65,27 @@ final class FunctionCatalog {
                 .sorted(Comparator.comparing((FunctionDefinition f) -> ((FunctionDefinition.Http) f.trigger()).route())
                         .thenComparing(FunctionDefinition::name))
                 .toList();
+        this.httpByFirstSegment = byFirstSegment(httpByPrecedence);
+        this.httpWithoutFirstLiteral = httpByPrecedence.stream().filter(f -> route(f).firstLiteral().isEmpty()).toList();
+    }
+
+    private static RouteTemplate route(FunctionDefinition f) {
+        return ((FunctionDefinition.Http) f.trigger()).route();
+    }
+
+    /**
+     * For each first literal of a route (compared as routes compare them, ignoring case): the functions a path
+     * starting with it can match, in precedence order. Those are the routes with that first literal and the
+     * routes that start with a parameter or have no segment.
+     */
+    private static Map<String, List<FunctionDefinition>> byFirstSegment(List<FunctionDefinition> http) {
+        Map<String, List<FunctionDefinition>> index = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (FunctionDefinition f : http) {
+            route(f).firstLiteral().ifPresent(literal -> index.computeIfAbsent(literal, l -> http.stream()
+                    .filter(g -> route(g).firstLiteral().map(l::equalsIgnoreCase).orElse(true))
+                    .toList()));
+        }
+        return index;
     }
 
     /**
@@ -97,6 +121,17 @@ final class FunctionCatalog {
     /** HTTP functions in routing precedence (most specific route first). */
     List<FunctionDefinition> httpFunctions() {
         return httpByPrecedence;
+    }
+
+    /**
+     * The HTTP functions whose routes can match a path of these segments, in routing precedence: the same first
+     * match and the same set of matches as {@link #httpFunctions()}, without trying every route on every request.
+     */
+    List<FunctionDefinition> httpFunctionsFor(List<String> path) {
+        if (path.isEmpty()) {
+            return httpByPrecedence;
+        }
+        return httpByFirstSegment.getOrDefault(path.get(0), httpWithoutFirstLiteral);
     }
 
     /** The queues that queue-triggered functions listen on. */

@@ -111,7 +111,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
         // HEAD is GET without the body (RFC 9110 9.3.2); the body is dropped when the reply is written.
         HttpMethod httpMethod = parseMethod(method.equals("HEAD") ? "GET" : method);
         Set<String> allowed = new LinkedHashSet<>();
-        for (FunctionDefinition f : catalog.httpFunctions()) {
+        for (FunctionDefinition f : catalog.httpFunctionsFor(path)) {
             FunctionDefinition.Http http = (FunctionDefinition.Http) f.trigger();
             Optional<Map<String, String>> values = http.route().match(path);
             if (values.isEmpty()) {

@@ -155,8 +155,13 @@ final class RouteTemplate implements Comparable<RouteTemplate> {
      * Matches decoded path segments (the request path split on '/', each percent-decoded); returns the route
      * values on a match, with absent optional parameters left out.
      */
+    /** The first segment's text when it is a literal, which every path this route matches starts with (ignoring case). */
+    Optional<String> firstLiteral() {
+        return !segments.isEmpty() && segments.get(0) instanceof Literal first ? Optional.of(first.text) : Optional.empty();
+    }
+
     Optional<Map<String, String>> match(List<String> path) {
-        // Every request tries the routes in turn: most differ in their first literal, refused here for nothing.
+        // A route whose first literal differs is refused before anything is allocated.
         if (!path.isEmpty() && !segments.isEmpty() && segments.get(0) instanceof Literal first
                 && !first.text.equalsIgnoreCase(path.get(0))) {
             return Optional.empty();

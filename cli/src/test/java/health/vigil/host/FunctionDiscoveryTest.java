@@ -16,8 +16,12 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Collectors;
@@ -235,5 +239,74 @@ class FunctionDiscoveryTest {
             zip.closeEntry();
         }
         return jar;
+    }
+
+    @Test
+    void theRouteIndexOffersEveryRouteAPathCanMatchInPrecedenceOrder(@TempDir Path dir) throws Exception {
+        // Vigil's own routes, the test routes, and routes that start with a parameter or have no segment at all.
+        routesFoundThroughTheIndexAreThoseFoundByTryingEveryRoute(FunctionCatalog.discover(getClass().getClassLoader(),
+                List.of("health.vigil.functions.scoring", "health.vigil.functions.control"), name -> "0 */5 * * * *"));
+        routesFoundThroughTheIndexAreThoseFoundByTryingEveryRoute(FunctionCatalog.discover(getClass().getClassLoader(),
+                List.of("health.vigil.functions.testing"), name -> "0 */5 * * * *"));
+        StringBuilder source = new StringBuilder("""
+                package health.vigil.functions.routes;
+                import com.microsoft.azure.functions.*;
+                import com.microsoft.azure.functions.annotation.*;
+                import java.util.Optional;
+                public class RouteFunctions {
+                """);
+        List<String> routes = List.of("", "{tenant}/score", "{tenant:int}/score/{name}", "score/{name}", "Score/latest",
+                "SCORE/{name}/explain", "{*rest}", "models/{name?}");
+        for (int i = 0; i < routes.size(); i++) {
+            source.append("    @FunctionName(\"R").append(i).append("\") public HttpResponseMessage r").append(i)
+                    .append("(@HttpTrigger(name = \"req\", methods = {HttpMethod.GET}, route = \"").append(routes.get(i))
+                    .append("\") HttpRequestMessage<Optional<String>> request) { return null; }\n");
+        }
+        Path jar = compileToJar(dir, "health.vigil.functions.routes", "RouteFunctions", source.append("}\n").toString());
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, getClass().getClassLoader())) {
+            FunctionCatalog catalog = discover(loader, "health.vigil.functions.routes");
+            assertThat(catalog.httpFunctions()).hasSize(routes.size());
+            routesFoundThroughTheIndexAreThoseFoundByTryingEveryRoute(catalog);
+        }
+    }
+
+    private static void routesFoundThroughTheIndexAreThoseFoundByTryingEveryRoute(FunctionCatalog catalog) {
+        List<FunctionDefinition> all = catalog.httpFunctions();
+        // Paths made from every route (parameters filled, literals in three cases) and paths no route serves.
+        Set<List<String>> paths = new LinkedHashSet<>();
+        for (FunctionDefinition f : all) {
+            String template = ((FunctionDefinition.Http) f.trigger()).route().toString();
+            for (String value : List.of("7", "abc", "models", "0f0e4a0c-1d2b-4c3d-8e9f-a0b1c2d3e4f5")) {
+                String filled = template.replaceAll("\\{\\*?[^}]*}", value);
+                List<String> segments = filled.isEmpty() ? List.of() : List.of(filled.split("/"));
+                paths.add(segments);
+                paths.add(segments.stream().map(seg -> seg.toUpperCase(Locale.ROOT)).toList());
+                paths.add(segments.stream().map(seg -> seg.isEmpty() ? seg
+                        : seg.substring(0, 1).toUpperCase(Locale.ROOT) + seg.substring(1)).toList());
+                if (!segments.isEmpty()) {
+                    paths.add(segments.subList(0, segments.size() - 1));
+                    List<String> longer = new ArrayList<>(segments);
+                    longer.add("extra");
+                    paths.add(longer);
+                }
+            }
+        }
+        paths.add(List.of());
+        paths.add(List.of("no-such-route"));
+        paths.add(List.of("no-such-route", "score"));
+        paths.add(List.of("ſcore", "x")); // long s: equal to "score" only by upper-casing, which routes do not do
+
+        int matched = 0;
+        for (List<String> path : paths) {
+            List<String> everyRoute = all.stream()
+                    .filter(f -> ((FunctionDefinition.Http) f.trigger()).route().match(path).isPresent())
+                    .map(FunctionDefinition::name).toList();
+            List<String> indexed = catalog.httpFunctionsFor(path).stream()
+                    .filter(f -> ((FunctionDefinition.Http) f.trigger()).route().match(path).isPresent())
+                    .map(FunctionDefinition::name).toList();
+            assertThat(indexed).as("routes matching /%s", String.join("/", path)).isEqualTo(everyRoute);
+            matched += everyRoute.isEmpty() ? 0 : 1;
+        }
+        assertThat(matched).as("paths that some route serves").isGreaterThan(all.size());
     }
 }

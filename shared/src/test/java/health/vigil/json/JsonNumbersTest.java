@@ -55,4 +55,30 @@ class JsonNumbersTest {
             assertSameAsTheJdk(number);
         }
     }
+
+    @Test
+    void responsesWriteEveryDoubleAsTextThatReadsBackAsTheSameDoubleAndTheRestAsTheOneSetupWritesIt() {
+        SplittableRandom random = new SplittableRandom(20261204);
+        List<Double> values = new ArrayList<>(List.of(0.0, -0.0, 1.0, -1.0, 0.1, 1e-3, 9.999999999999999e-4, 1e7,
+                9999999.999999998, 1.0e23, 2.0e-3, Double.MIN_VALUE, Double.MAX_VALUE, Double.MIN_NORMAL, 0.5f + 0.0));
+        for (int i = 0; i < 40_000; i++) {
+            double value = Double.longBitsToDouble(random.nextLong());
+            if (Double.isFinite(value)) {
+                values.add(value);
+            }
+            values.add((double) Float.intBitsToFloat(random.nextInt(0x3f800001))); // scores and contributions
+            values.add(random.nextDouble(-5, 5));
+        }
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("model", "readmission \u00e9 \"quoted\"");
+        body.put("values", values);
+        body.put("nested", java.util.Map.of("count", 3, "flag", true));
+        var tree = Json.readTree("a response", Json.writeResponse(body).getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < values.size(); i++) {
+            assertThat(Double.doubleToRawLongBits(tree.get("values").get(i).doubleValue())).as("value %s", values.get(i))
+                    .isEqualTo(Double.doubleToRawLongBits(values.get(i)));
+        }
+        body.remove("values");
+        assertThat(Json.writeResponse(body)).isEqualTo(Json.write(body));
+    }
 }

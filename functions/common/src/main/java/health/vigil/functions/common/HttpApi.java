@@ -133,7 +133,7 @@ public final class HttpApi {
                 .header("Cache-Control", "no-store");
         headers.forEach(builder::header);
         if (body != null) {
-            builder.body(Json.write(body));
+            builder.body(Json.writeResponse(body));
         }
         return builder.build();
     }

@@ -615,9 +615,17 @@ abstract class PlatformLoopScenario {
         assertThat(after.get("labelled").asLong()).isEqualTo(4);
         assertThat(after.get("positives").asLong()).isEqualTo(2);
         assertThat(after.get("labelledFraction").asDouble()).isEqualTo(4.0 / scoredRows);
+        // A file's receipt is audited once the whole file is read, so just after its outcomes became visible.
         String today = LocalDate.now(ZoneOffset.UTC).toString();
-        JsonNode audited = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records");
-        assertThat(audited.findValuesAsText("action").stream().filter("outcomes.record"::equals)).hasSize(3);
+        long receipts = 0;
+        while (receipts < 3 && Instant.now().isBefore(deadline.plusSeconds(30))) {
+            JsonNode audited = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records");
+            receipts = audited.findValuesAsText("action").stream().filter("outcomes.record"::equals).count();
+            if (receipts < 3) {
+                Thread.sleep(200);
+            }
+        }
+        assertThat(receipts).as("outcomes.record audit records").isEqualTo(3);
     }
 
     // A monitoring check of a window over HTTP, stored once and served; a second run writes nothing.

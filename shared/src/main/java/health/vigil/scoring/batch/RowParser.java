@@ -109,12 +109,17 @@ final class RowParser {
         switch (feature.type()) {
             case NUMERIC:
             case INTEGER:
+                String number = cell.strip();
+                if (!isDecimal(number)) {
+                    return TextNode.valueOf(cell);
+                }
                 try {
-                    if (cell.indexOf('.') < 0 && cell.indexOf('e') < 0 && cell.indexOf('E') < 0 && cell.length() < 19) {
-                        return LongNode.valueOf(Long.parseLong(cell));
+                    if (number.indexOf('.') < 0 && number.indexOf('e') < 0 && number.indexOf('E') < 0
+                            && number.length() < 19) {
+                        return LongNode.valueOf(Long.parseLong(number));
                     }
                     return feature.type() == health.vigil.model.FeatureType.INTEGER
-                            ? DecimalNode.valueOf(new BigDecimal(cell)) : DoubleNode.valueOf(Double.parseDouble(cell));
+                            ? DecimalNode.valueOf(new BigDecimal(number)) : DoubleNode.valueOf(Double.parseDouble(number));
                 } catch (NumberFormatException e) {
                     return TextNode.valueOf(cell);
                 }
@@ -126,6 +131,54 @@ final class RowParser {
             default:
                 return TextNode.valueOf(cell);
         }
+    }
+
+    /**
+     * Whether a cell (blanks around it removed) is a decimal number: an optional sign, ASCII digits with at most one
+     * point and at least one digit, and an optional exponent. The JDK's parsers read more than that, and a CSV cell
+     * must not mean a number by accident: {@code Double.parseDouble} takes "1.5f", "2d" and hexadecimal "0x1.8p1",
+     * {@code Long.parseLong} takes digits of any script. Such cells stay text, which the validator refuses.
+     */
+    static boolean isDecimal(String s) {
+        int i = 0;
+        int n = s.length();
+        if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+            i++;
+        }
+        int digits = 0;
+        while (i < n && isAsciiDigit(s.charAt(i))) {
+            i++;
+            digits++;
+        }
+        if (i < n && s.charAt(i) == '.') {
+            i++;
+            while (i < n && isAsciiDigit(s.charAt(i))) {
+                i++;
+                digits++;
+            }
+        }
+        if (digits == 0) {
+            return false;
+        }
+        if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            i++;
+            if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+                i++;
+            }
+            int exponentDigits = 0;
+            while (i < n && isAsciiDigit(s.charAt(i))) {
+                i++;
+                exponentDigits++;
+            }
+            if (exponentDigits == 0) {
+                return false;
+            }
+        }
+        return i == n;
+    }
+
+    private static boolean isAsciiDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     /**

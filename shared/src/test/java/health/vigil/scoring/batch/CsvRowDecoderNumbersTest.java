@@ -76,9 +76,14 @@ class CsvRowDecoderNumbersTest {
                 float[] out = new float[3];
                 String patient = DECODER.decode(line, line.length, out, 0);
                 if (patient != null && !cell.isEmpty()) {
-                    // Only the general parser's own rule (the JDK's, which also reads "1.5f") may read such a cell.
+                    // Only a decimal number with blanks around it, read by the general parser's rule, may pass.
+                    assertThat(RowParser.isDecimal(cell.strip())).as("cell %s", cell).isTrue();
                     assertThat(Float.floatToRawIntBits(out[column])).as("cell %s", cell)
                             .isEqualTo(Float.floatToRawIntBits((float) Double.parseDouble(cell.strip())));
+                }
+                if (!cell.isEmpty() && !RowParser.isDecimal(cell.strip())) {
+                    assertThat(patient).as("cell %s is not a number and is left to the general path's refusal", cell)
+                            .isNull();
                 }
             }
         }

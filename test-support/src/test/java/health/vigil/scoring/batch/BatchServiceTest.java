@@ -113,6 +113,7 @@ class BatchServiceTest {
                 case 12 -> "secret-patient-12,212,2,8.4,true,emergency,5\n"; // age out of range
                 case 20 -> "secret-patient-20,\"71,2,8.4,true,emergency,5\n"; // unclosed quote
                 case 33 -> "\n"; // empty line
+                case 41 -> "secret-patient-41,71,2,8.4f,true,emergency,5\n"; // Java's float suffix is not a number
                 default -> csvRow(row);
             });
         }
@@ -126,8 +127,8 @@ class BatchServiceTest {
 
         BatchStatus status = platform.batches().status(job.id());
         assertThat(status.state()).as(String.valueOf(status.failure())).isEqualTo(BatchStatus.State.COMPLETED);
-        assertThat(status.scored()).isEqualTo(56);
-        assertThat(status.refused()).isEqualTo(4);
+        assertThat(status.scored()).isEqualTo(55);
+        assertThat(status.refused()).isEqualTo(5);
 
         List<JsonNode> results = results(job.id());
         assertThat(results).extracting(r -> r.get("row").asLong())
@@ -141,6 +142,9 @@ class BatchServiceTest {
                 .doesNotContain("212");
         assertThat(byRow.get(20L).get("reasons").get(0).asText()).contains("not valid CSV");
         assertThat(byRow.get(33L).get("reasons").get(0).asText()).contains("empty");
+        assertThat(byRow.get(41L).get("status").asText()).isEqualTo("refused");
+        assertThat(byRow.get(41L).get("reasons").get(0).asText()).contains("hba1c").contains("number")
+                .doesNotContain("8.4");
         String everything = results.toString();
         assertThat(everything).doesNotContain("secret-patient");
 
@@ -153,13 +157,13 @@ class BatchServiceTest {
         }
 
         List<PredictionRecord> logged = batchPredictions(job.id());
-        assertThat(logged).hasSize(56);
+        assertThat(logged).hasSize(55);
         assertThat(logged).extracting(PredictionRecord::slot).containsOnly(Slot.BATCH);
-        assertThat(logged.stream().map(PredictionRecord::predictionId).distinct().count()).isEqualTo(56);
+        assertThat(logged.stream().map(PredictionRecord::predictionId).distinct().count()).isEqualTo(55);
 
         BatchSummary summary = platform.batches().summary(job.id());
-        assertThat(summary.scored()).isEqualTo(56);
-        assertThat(summary.refusalsByKind().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(4);
+        assertThat(summary.scored()).isEqualTo(55);
+        assertThat(summary.refusalsByKind().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(5);
         assertThat(summary.refusalsByKind().keySet().toString()).doesNotContain("212").doesNotContain("secret");
         assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.completed");
         assertThat(events).extracting(VigilEvent::type)

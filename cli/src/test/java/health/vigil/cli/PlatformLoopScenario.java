@@ -214,7 +214,14 @@ abstract class PlatformLoopScenario {
         // The records about the version (its gate evaluation, its stage moves) must stay as they were; reading the
         // audit log and the platform's timers write records of their own meanwhile.
         String subject = "/models/" + MODEL + "/versions/1";
+        // The evaluation is audited by the step that completes it, just after the stage it moved became visible.
+        Instant deadline = Instant.now().plusSeconds(30);
         List<JsonNode> auditBefore = auditRecords().stream().filter(r -> r.get("subject").asText().equals(subject)).toList();
+        while (auditBefore.stream().noneMatch(r -> r.get("action").asText().equals("gates.evaluate"))
+                && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            auditBefore = auditRecords().stream().filter(r -> r.get("subject").asText().equals(subject)).toList();
+        }
         assertThat(auditBefore).extracting(r -> r.get("action").asText()).contains("gates.evaluate");
         String event = Json.write(Map.of("specversion", "1.0", "id", UUID.randomUUID().toString(), "source", "/vigil",
                 "type", "Vigil.Model.Registered", "subject", "/models/" + MODEL + "/versions/1",

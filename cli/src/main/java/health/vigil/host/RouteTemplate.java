@@ -151,15 +151,15 @@ final class RouteTemplate implements Comparable<RouteTemplate> {
         }
     }
 
-    /**
-     * Matches decoded path segments (the request path split on '/', each percent-decoded); returns the route
-     * values on a match, with absent optional parameters left out.
-     */
     /** The first segment's text when it is a literal, which every path this route matches starts with (ignoring case). */
     Optional<String> firstLiteral() {
         return !segments.isEmpty() && segments.get(0) instanceof Literal first ? Optional.of(first.text) : Optional.empty();
     }
 
+    /**
+     * Matches decoded path segments (the request path split on '/', each percent-decoded); returns the route
+     * values on a match, with absent optional parameters left out.
+     */
     Optional<Map<String, String>> match(List<String> path) {
         // A route whose first literal differs is refused before anything is allocated.
         if (!path.isEmpty() && !segments.isEmpty() && segments.get(0) instanceof Literal first

@@ -34,7 +34,7 @@ public final class Json {
 
     /**
      * For answers to callers, whose text is read, never hashed: doubles in the shortest digits that read back as
-     * the same double (Schubfach), which costs about half of the JDK 17 text an explanation's thirty numbers take.
+     * the same double (Schubfach), written in about half the time Java 17's Double.toString takes.
      */
     private static final ObjectWriter RESPONSE_WRITER = MAPPER.writer()
             .with(StreamWriteFeature.USE_FAST_DOUBLE_WRITER);

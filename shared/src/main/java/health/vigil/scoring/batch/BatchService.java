@@ -514,8 +514,18 @@ public final class BatchService {
         try {
             return artifacts.put(ArtifactStore.BATCH_OUTPUT, resultsName(job.id()), merged, false).sha256();
         } catch (ConflictException mergedElsewhere) {
-            return artifacts.describe(ArtifactStore.BATCH_OUTPUT, resultsName(job.id()))
+            // Another delivery merged the same chunks into the same bytes first. A store may describe a blob before
+            // it has recorded its sha256 (the port allows none), so the stored bytes are digested then.
+            String described = artifacts.describe(ArtifactStore.BATCH_OUTPUT, resultsName(job.id()))
                     .map(ArtifactStore.StoredArtifact::sha256).orElse(null);
+            if (described != null) {
+                return described;
+            }
+            try (InputStream stored = artifacts.open(ArtifactStore.BATCH_OUTPUT, resultsName(job.id()))) {
+                return Sha256.hex(stored);
+            } catch (java.io.IOException e) {
+                throw new StoreException("cannot read back the merged results of batch " + job.id(), e);
+            }
         }
     }
 

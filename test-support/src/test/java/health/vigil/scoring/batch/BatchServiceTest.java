@@ -173,6 +173,23 @@ class BatchServiceTest {
     }
 
     @Test
+    void aJobWhoseResultsAnotherDeliveryMergedFirstIsSummarisedWithTheStoredResultsDigest() throws Exception {
+        upload("discharges.jsonl", jsonLines(20));
+        // The merge loses to another delivery whose blob the store does not yet describe with a sha256.
+        BatchService batches = service(new MergedElsewhere(platform.artifacts()), new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        batches.scorePartition(queued.poll());
+
+        assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        String stored;
+        try (InputStream results = platform.artifacts().open(ArtifactStore.BATCH_OUTPUT, job.id() + "/results.jsonl")) {
+            stored = health.vigil.hash.Sha256.hex(results);
+        }
+        assertThat(batches.summary(job.id()).resultsSha256()).isEqualTo(stored);
+        assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.completed");
+    }
+
+    @Test
     void aRunKilledAfterLoggingAChunkButBeforeItsCheckpointResumesWithoutScoringARowTwice() throws Exception {
         upload("discharges.jsonl", jsonLines(40));
         // The third checkpoint write dies: chunk 2's predictions are in the log, its checkpoint is not.
@@ -480,6 +497,38 @@ class BatchServiceTest {
 
     private ModelName register(SamplePackage sample, String blob) {
         return SetUpRegistration.register(platform, sample, blob);
+    }
+
+    /**
+     * The artifact store, except that a job's merged results are stored as though another delivery had just merged
+     * them: the put stores them and reports a conflict, and the blob is described without its sha256.
+     */
+    private record MergedElsewhere(ArtifactStore store) implements ArtifactStore {
+        @Override
+        public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
+                String uploadedBy) {
+            StoredArtifact stored = store.put(container, name, content, overwrite, uploadedBy);
+            if (name.endsWith("/results.jsonl")) {
+                throw new ConflictException(health.vigil.error.ErrorCode.CONFLICT, "blob " + name + " already exists");
+            }
+            return stored;
+        }
+
+        @Override
+        public InputStream open(String container, String name) {
+            return store.open(container, name);
+        }
+
+        @Override
+        public Optional<StoredArtifact> describe(String container, String name) {
+            return store.describe(container, name).map(a -> name.endsWith("/results.jsonl")
+                    ? new StoredArtifact(a.container(), a.name(), a.size(), null, a.etag(), a.uploadedBy()) : a);
+        }
+
+        @Override
+        public List<StoredArtifact> list(String container, String prefix) {
+            return store.list(container, prefix);
+        }
     }
 
     /** The artifact store, except that a checkpoint write dies when {@code dies} says so (a killed process). */

@@ -48,6 +48,13 @@ public interface ArtifactStore {
      */
     StoredArtifact put(String container, String name, InputStream content, boolean overwrite, String uploadedBy);
 
+    /**
+     * Replaces a blob only if it is still the version whose ETag is {@code ifMatch} (from {@link #describe} or an
+     * earlier put): a compare-and-swap, so of two writers that read the same version exactly one replaces it. A blob
+     * that changed or is gone since is a {@link health.vigil.error.ConflictException}, and nothing is stored.
+     */
+    StoredArtifact replace(String container, String name, InputStream content, String ifMatch);
+
     /** Opens a blob for reading; a missing blob is a {@link health.vigil.error.NotFoundException}. */
     InputStream open(String container, String name);
 

@@ -19,6 +19,9 @@ import java.util.TreeMap;
  */
 public final class InMemoryArtifactStore implements ArtifactStore {
     private final TreeMap<String, byte[]> blobs = new TreeMap<>();
+    /** Each blob's ETag: a new one on every write. */
+    private final java.util.HashMap<String, String> etags = new java.util.HashMap<>();
+    private long writes;
 
     @Override
     public synchronized StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
@@ -30,11 +33,20 @@ public final class InMemoryArtifactStore implements ArtifactStore {
         try {
             byte[] bytes = content.readAllBytes();
             blobs.put(key, bytes);
-            return new StoredArtifact(container, name, bytes.length, Sha256.hex(bytes), Integer.toString(bytes.length),
-                    uploadedBy);
+            etags.put(key, "\"" + (++writes) + "\"");
+            return new StoredArtifact(container, name, bytes.length, Sha256.hex(bytes), etags.get(key), uploadedBy);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Override
+    public synchronized StoredArtifact replace(String container, String name, InputStream content, String ifMatch) {
+        String key = container + "/" + name;
+        if (!ifMatch.equals(etags.get(key)) || !blobs.containsKey(key)) {
+            throw new ConflictException(ErrorCode.CONFLICT, key + " changed or is gone");
+        }
+        return put(container, name, content, true, null);
     }
 
     @Override
@@ -50,7 +62,8 @@ public final class InMemoryArtifactStore implements ArtifactStore {
     public synchronized Optional<StoredArtifact> describe(String container, String name) {
         byte[] bytes = blobs.get(container + "/" + name);
         return bytes == null ? Optional.empty()
-                : Optional.of(new StoredArtifact(container, name, bytes.length, Sha256.hex(bytes), ""));
+                : Optional.of(new StoredArtifact(container, name, bytes.length, Sha256.hex(bytes),
+                        etags.get(container + "/" + name)));
     }
 
     @Override
@@ -58,7 +71,7 @@ public final class InMemoryArtifactStore implements ArtifactStore {
         String start = container + "/" + prefix;
         return blobs.tailMap(start, true).entrySet().stream().takeWhile(e -> e.getKey().startsWith(start))
                 .map(e -> new StoredArtifact(container, e.getKey().substring(container.length() + 1),
-                        e.getValue().length, null, "")).toList();
+                        e.getValue().length, null, etags.get(e.getKey()))).toList();
     }
 
     /** The bytes of an evidence file in {@code audit-exports}, or null. */
@@ -73,6 +86,7 @@ public final class InMemoryArtifactStore implements ArtifactStore {
             blobs.remove(AUDIT_EXPORTS + "/" + name);
         } else {
             blobs.put(AUDIT_EXPORTS + "/" + name, bytes.clone());
+            etags.put(AUDIT_EXPORTS + "/" + name, "\"" + (++writes) + "\"");
         }
     }
 
@@ -83,6 +97,8 @@ public final class InMemoryArtifactStore implements ArtifactStore {
     public synchronized InMemoryArtifactStore copy() {
         InMemoryArtifactStore copy = new InMemoryArtifactStore();
         copy.blobs.putAll(blobs);
+        copy.etags.putAll(etags);
+        copy.writes = writes;
         return copy;
     }
 }

@@ -124,6 +124,68 @@ public abstract class ArtifactStoreContract {
     }
 
     @Test
+    void replacesABlobOnlyWhileItIsTheVersionThatWasRead() {
+        String name = prefix + "lease.json";
+        StoredArtifact first = store.put(ArtifactStore.BATCH_OUTPUT, name, new ByteArrayInputStream(randomBytes(40, 1)),
+                false);
+        String read = store.describe(ArtifactStore.BATCH_OUTPUT, name).orElseThrow().etag();
+
+        StoredArtifact second = store.replace(ArtifactStore.BATCH_OUTPUT, name,
+                new ByteArrayInputStream(randomBytes(30, 2)), read);
+
+        assertThat(read).isEqualTo(first.etag());
+        assertThat(second.etag()).isNotEqualTo(first.etag());
+        assertThat(second.sha256()).isEqualTo(sha256(randomBytes(30, 2)));
+        assertThat(read(ArtifactStore.BATCH_OUTPUT, name)).isEqualTo(randomBytes(30, 2));
+        assertThat(store.describe(ArtifactStore.BATCH_OUTPUT, name).orElseThrow().etag()).isEqualTo(second.etag());
+        // The version read first is gone: replacing it again is refused and keeps the second write.
+        assertThatThrownBy(() -> store.replace(ArtifactStore.BATCH_OUTPUT, name,
+                new ByteArrayInputStream(randomBytes(20, 3)), read)).isInstanceOf(ConflictException.class)
+                .hasMessageContaining("read it again");
+        assertThat(read(ArtifactStore.BATCH_OUTPUT, name)).isEqualTo(randomBytes(30, 2));
+        // An overwrite in between makes the second version stale too.
+        store.put(ArtifactStore.BATCH_OUTPUT, name, new ByteArrayInputStream(randomBytes(25, 4)), true);
+        assertThatThrownBy(() -> store.replace(ArtifactStore.BATCH_OUTPUT, name,
+                new ByteArrayInputStream(randomBytes(20, 5)), second.etag())).isInstanceOf(ConflictException.class);
+        assertThat(read(ArtifactStore.BATCH_OUTPUT, name)).isEqualTo(randomBytes(25, 4));
+    }
+
+    @Test
+    void replacingABlobThatDoesNotExistIsAConflictAndCreatesNothing() {
+        String name = prefix + "missing.json";
+
+        assertThatThrownBy(() -> store.replace(ArtifactStore.BATCH_OUTPUT, name,
+                new ByteArrayInputStream(randomBytes(20, 1)), "\"0x8DC0000000000000\""))
+                .isInstanceOf(ConflictException.class);
+
+        assertThat(store.describe(ArtifactStore.BATCH_OUTPUT, name)).isEmpty();
+    }
+
+    @Test
+    void ofConcurrentReplacesOfOneVersionExactlyOneWinsAndItsContentIsKept() throws Exception {
+        String name = prefix + "race.json";
+        String read = store.put(ArtifactStore.BATCH_OUTPUT, name, new ByteArrayInputStream(randomBytes(10, 99)), false)
+                .etag();
+        int threads = 8;
+
+        List<StoredArtifact> results = Parallel.run(threads, t -> {
+            try {
+                return store.replace(ArtifactStore.BATCH_OUTPUT, name,
+                        new ByteArrayInputStream(randomBytes(1024 + t, t)), read);
+            } catch (ConflictException e) {
+                return null;
+            }
+        });
+
+        List<StoredArtifact> winners = results.stream().filter(r -> r != null).toList();
+        assertThat(winners).hasSize(1);
+        int winner = results.indexOf(winners.get(0));
+        assertThat(read(ArtifactStore.BATCH_OUTPUT, name)).isEqualTo(randomBytes(1024 + winner, winner));
+        assertThat(store.describe(ArtifactStore.BATCH_OUTPUT, name).orElseThrow().etag())
+                .isEqualTo(winners.get(0).etag());
+    }
+
+    @Test
     void ofConcurrentCreatesOfOneNameExactlyOneWinsAndItsContentIsKept() throws Exception {
         String name = prefix + "race.zip";
         int threads = 8;

@@ -84,11 +84,37 @@ final class BlobArtifactStore implements ArtifactStore {
         Objects.requireNonNull(content, "content");
         BlockBlobClient blob = blob(container, name).getBlockBlobClient();
         String where = container + "/" + name;
+        if (!overwrite && exists(blob, where)) {
+            // Refuse early rather than upload a large package only for the commit to be refused.
+            throw alreadyExists(where);
+        }
+        return upload(blob, container, name, content, uploadedBy,
+                overwrite ? null : new BlobRequestConditions().setIfNoneMatch("*"), () -> alreadyExists(where));
+    }
+
+    /** The commit carries {@code If-Match}: Blob Storage itself refuses it when another write came first. */
+    @Override
+    public StoredArtifact replace(String container, String name, InputStream content, String ifMatch) {
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(ifMatch, "ifMatch");
+        BlockBlobClient blob = blob(container, name).getBlockBlobClient();
+        String where = container + "/" + name;
+        return upload(blob, container, name, content, null, new BlobRequestConditions().setIfMatch(ifMatch),
+                () -> changed(where));
+    }
+
+    private boolean exists(BlockBlobClient blob, String where) {
         try {
-            if (!overwrite && blob.exists()) {
-                // Refuse early rather than upload a large package only for the commit to be refused.
-                throw alreadyExists(where);
-            }
+            return blob.exists();
+        } catch (BlobStorageException e) {
+            throw translate("checking " + where, e);
+        }
+    }
+
+    private StoredArtifact upload(BlockBlobClient blob, String container, String name, InputStream content,
+            String uploadedBy, BlobRequestConditions conditions, java.util.function.Supplier<ConflictException> refused) {
+        String where = container + "/" + name;
+        try {
             MessageDigest digest = Sha256.newDigest();
             // Uncommitted blocks belong to the blob name, not to the upload: ids unique to this upload keep two
             // racing uploads of one name from committing each other's blocks.
@@ -107,16 +133,17 @@ final class BlobArtifactStore implements ArtifactStore {
             BlockBlobCommitBlockListOptions commit = new BlockBlobCommitBlockListOptions(blockIds)
                     .setMetadata(metadata(sha256, uploadedBy))
                     .setHeaders(new BlobHttpHeaders().setContentType(contentType(name)));
-            if (!overwrite) {
-                commit.setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*"));
+            if (conditions != null) {
+                commit.setRequestConditions(conditions);
             }
             BlockBlobItem item = blob.commitBlockListWithResponse(commit, null, null).getValue();
             return new StoredArtifact(container, name, size, sha256, item.getETag(), uploadedBy);
         } catch (BlobStorageException e) {
-            if (!overwrite && (e.getErrorCode() == BlobErrorCode.BLOB_ALREADY_EXISTS
+            if (conditions != null && (e.getErrorCode() == BlobErrorCode.BLOB_ALREADY_EXISTS
                     || e.getErrorCode() == BlobErrorCode.CONDITION_NOT_MET || e.getStatusCode() == 409
-                    || e.getStatusCode() == 412)) {
-                throw alreadyExists(where);
+                    || e.getStatusCode() == 412 || (e.getStatusCode() == 404
+                    && e.getErrorCode() != BlobErrorCode.CONTAINER_NOT_FOUND))) {
+                throw refused.get();
             }
             throw translate("uploading " + where, e);
         }
@@ -258,6 +285,11 @@ final class BlobArtifactStore implements ArtifactStore {
     private static ConflictException alreadyExists(String where) {
         return new ConflictException(ErrorCode.CONFLICT, "blob " + where + " already exists and is never overwritten;"
                 + " upload under a new name");
+    }
+
+    private static ConflictException changed(String where) {
+        return new ConflictException(ErrorCode.CONFLICT, "blob " + where + " changed or was removed since it was read;"
+                + " read it again before replacing it");
     }
 
     private static StoreException translate(String what, BlobStorageException e) {

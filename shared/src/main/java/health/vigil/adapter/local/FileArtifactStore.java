@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -50,6 +51,8 @@ final class FileArtifactStore implements ArtifactStore {
     public static final String FOLDER = "blobs";
     static final String STAGING = ".staging";
     static final String METADATA = ".meta";
+    /** Locked (with {@link #replaceLock} inside this process) while a blob is replaced or overwritten. */
+    static final String REPLACE_LOCK = ".replace.lock";
     private static final System.Logger LOG = System.getLogger(FileArtifactStore.class.getName());
     private static final Pattern CONTAINER = Pattern.compile("[a-z0-9](?:-?[a-z0-9])*");
     private static final String NON_PORTABLE = "<>:\"|?*";
@@ -61,6 +64,7 @@ final class FileArtifactStore implements ArtifactStore {
     private final Path root;
     private final Path staging;
     private final Path metadata;
+    private final java.util.concurrent.locks.ReentrantLock replaceLock = new java.util.concurrent.locks.ReentrantLock();
 
     private FileArtifactStore(Path root) {
         this.root = root;
@@ -78,6 +82,23 @@ final class FileArtifactStore implements ArtifactStore {
 
     @Override
     public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
+            String uploadedBy) {
+        return write(container, name, content, overwrite ? Mode.OVERWRITE : Mode.CREATE, null, uploadedBy);
+    }
+
+    /**
+     * The check of the current ETag and the move into place are one step under the store's replace lock (a lock in
+     * this process and a lock on a file for other processes), which overwriting puts take too.
+     */
+    @Override
+    public StoredArtifact replace(String container, String name, InputStream content, String ifMatch) {
+        Objects.requireNonNull(ifMatch, "ifMatch");
+        return write(container, name, content, Mode.REPLACE, ifMatch, null);
+    }
+
+    private enum Mode { CREATE, OVERWRITE, REPLACE }
+
+    private StoredArtifact write(String container, String name, InputStream content, Mode mode, String ifMatch,
             String uploadedBy) {
         Path target = blobPath(container, name);
         Objects.requireNonNull(content, "content");
@@ -97,11 +118,27 @@ final class FileArtifactStore implements ArtifactStore {
             if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                 throw nameIsFolder(container, name);
             }
-            if (overwrite) {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                moved = true;
-            } else {
+            if (mode == Mode.CREATE) {
                 createWithoutReplacing(target, temp, container, name);
+            } else {
+                replaceLock.lock();
+                try (FileChannel lockFile = FileChannel.open(OwnerOnlyFiles.createFileIfAbsent(
+                        root.resolve(REPLACE_LOCK)), StandardOpenOption.WRITE)) {
+                    FileLock held = lockFile.lock();
+                    try {
+                        if (mode == Mode.REPLACE && !describe(container, name).map(StoredArtifact::etag)
+                                .filter(ifMatch::equals).isPresent()) {
+                            throw new ConflictException(ErrorCode.CONFLICT, "blob " + container + "/" + name
+                                    + " changed or was removed since it was read; read it again before replacing it");
+                        }
+                        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                        moved = true;
+                    } finally {
+                        held.release();
+                    }
+                } finally {
+                    replaceLock.unlock();
+                }
             }
             syncFolder(target.getParent());
             BlobMetadata meta = new BlobMetadata(Sha256.hex(digest), size, nanos(staged.lastModifiedTime()),

@@ -280,21 +280,34 @@ public final class BatchService {
             return;
         }
         BatchPartition partition = job.partitions().get(m.partition());
-        if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, doneName(job.id(), partition.index())).isEmpty()) {
+        String what = "partition " + partition.index() + " of batch " + job.id();
+        String done = doneName(job.id(), partition.index());
+        Optional<PartitionLease> lease = PartitionLease.take(artifacts, leaseName(job.id(), partition.index()), what,
+                () -> isFinished(job.id()) || artifacts.describe(ArtifactStore.BATCH_OUTPUT, done).isPresent(), clock,
+                settings.lease());
+        if (lease.isPresent()) {
             try {
-                score(job, partition);
+                score(job, partition, lease.get(), what);
             } catch (StoreException e) {
+                lease.get().release(what);
                 throw e;
             } catch (VigilException e) {
+                lease.get().release(what);
                 fail(job.id(), job.model().value(), job.submittedBy(), new BatchFailure(job.id(), job.inputName(),
                         "partition " + partition.index() + " could not be scored: " + e.getMessage(), clock.instant()));
                 return;
+            } catch (RuntimeException | Error e) {
+                lease.get().release(what);
+                throw e;
             }
+        }
+        if (isFinished(job.id())) {
+            return;
         }
         tryComplete(job);
     }
 
-    private void score(BatchJob job, BatchPartition partition) {
+    private void score(BatchJob job, BatchPartition partition, PartitionLease lease, String what) {
         ScorableModel model = models.get(registry.getVersion(job.model(), job.version()));
         RowParser parser = new RowParser(job.format(), job.header(), model.validator().schema());
         CsvRowDecoder decoder = job.format() == BatchFormat.CSV
@@ -336,6 +349,7 @@ public final class BatchService {
                         }
                     }
                     ChunkScorer.Outcome outcome = scorer.score(rows, logged, clock.instant());
+                    lease.keep(what);
                     log.append(outcome.predictions());
                     scorer.writeResults(rows, outcome, results);
                     scored += outcome.scored().size();
@@ -344,6 +358,7 @@ public final class BatchService {
                 }
                 if (chunks > 0 && (chunks == settings.checkpointChunks() || rows.isEmpty())) {
                     // The results first: a checkpoint never points past results that are not written.
+                    lease.keep(what);
                     artifacts.put(ArtifactStore.BATCH_OUTPUT, chunkName(job.id(), partition.index(),
                             checkpoint.chunks()), results.read(), true);
                     checkpoint = checkpoint.next(lines.position(), row, scored, refusals, clock.instant(),
@@ -364,6 +379,7 @@ public final class BatchService {
                     + checkpoint.nextRow() + " instead of " + (partition.firstRow() + partition.rows())
                     + ": the input file changed after it was submitted", null);
         }
+        lease.keep(what);
         try {
             artifacts.put(ArtifactStore.BATCH_OUTPUT, doneName(job.id(), partition.index()),
                     new ByteArrayInputStream(Json.writeBytes(checkpoint)), false);
@@ -709,6 +725,10 @@ public final class BatchService {
 
     private static String partitionFolder(String id, int partition) {
         return id + "/partitions/" + String.format("%05d", partition);
+    }
+
+    static String leaseName(String id, int partition) {
+        return partitionFolder(id, partition) + "/lease.json";
     }
 
     static String checkpointName(String id, int partition) {

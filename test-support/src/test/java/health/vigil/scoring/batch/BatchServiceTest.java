@@ -19,6 +19,7 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.PredictionLog;
 import health.vigil.port.WorkQueue;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.scoring.FeatureValidationException;
@@ -221,6 +222,118 @@ class BatchServiceTest {
     }
 
     @Test
+    void twoDeliveriesOfOnePartitionAtOnceScoreAndLogEachRowOnce() throws Exception {
+        upload("discharges.jsonl", jsonLines(40));
+        BatchSettings settings = new BatchSettings(1 << 20, 8, 1_024);
+        // The first delivery's first append waits until the other delivery appends too, or 1.5 s: without the
+        // partition's lease, both deliveries would score and log the same rows while they overlap.
+        java.util.concurrent.CountDownLatch firstAppend = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch secondAppend = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger appends = new AtomicInteger();
+        PredictionLog stalling = new DelegatingLog(platform.predictionLog(), () -> {
+            if (appends.incrementAndGet() == 1) {
+                firstAppend.countDown();
+                try {
+                    secondAppend.await(1_500, java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else {
+                secondAppend.countDown();
+            }
+        });
+        BatchService batches = service(platform.artifacts(), stalling, Clock.systemUTC(), settings);
+        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        assertThat(job.partitions()).hasSize(1);
+        String message = queued.poll();
+
+        ExecutorService deliveries = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> first = deliveries.submit(() -> batches.scorePartition(message));
+            assertThat(firstAppend.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Future<?> second = deliveries.submit(() -> batches.scorePartition(message));
+            first.get();
+            second.get();
+        } finally {
+            deliveries.shutdown();
+        }
+
+        List<PredictionRecord> logged = batchPredictions(job.id());
+        assertThat(logged).hasSize(40);
+        assertThat(logged.stream().map(PredictionRecord::predictionId).distinct().count()).isEqualTo(40);
+        assertThat(results(job.id())).extracting(r -> r.get("row").asLong())
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 40).boxed().toList());
+        assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.completed");
+    }
+
+    @Test
+    void aLeaseLeftByARunThatDiedIsTakenOverOnceItExpires() throws Exception {
+        upload("discharges.jsonl", jsonLines(40));
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1, 1_024,
+                java.time.Duration.ofSeconds(20)));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        // A run killed after taking the lease: nothing scored, the lease runs for another second.
+        putLease(job.id(), "run-that-died", Instant.now().plusSeconds(1));
+
+        batches.scorePartition(queued.poll());
+
+        assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(batchPredictions(job.id())).hasSize(40);
+        assertThat(lease(job.id())).doesNotContain("run-that-died");
+    }
+
+    @Test
+    void aDeliveryThatFindsThePartitionLeasedForItsWholeWaitFailsWithoutScoringAndIsRetriedLater() throws Exception {
+        upload("discharges.jsonl", jsonLines(40));
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1, 1_024,
+                java.time.Duration.ofMillis(300)));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        putLease(job.id(), "a-live-run", Instant.now().plusSeconds(3_600));
+        String message = queued.poll();
+
+        assertThatThrownBy(() -> batches.scorePartition(message)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("being scored by another run").hasMessageContaining("tried again later");
+        assertThat(batchPredictions(job.id())).isEmpty();
+        assertThat(lease(job.id())).contains("a-live-run");
+
+        // That run gives the lease up (or it expires): the redelivered message scores the partition.
+        putLease(job.id(), "a-live-run", Instant.EPOCH);
+        batches.scorePartition(message);
+        assertThat(batchPredictions(job.id())).hasSize(40);
+        assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
+    @Test
+    void aRunWhoseLeaseWasTakenOverStopsBeforeLoggingAnotherChunk() throws Exception {
+        upload("discharges.jsonl", jsonLines(40));
+        health.vigil.audit.MutableClock clock = new health.vigil.audit.MutableClock(Instant.now());
+        BatchSettings everyChunk = new BatchSettings(1 << 20, 8, 1, 1_024, java.time.Duration.ofSeconds(30));
+        AtomicInteger checkpoints = new AtomicInteger();
+        // After the first chunk's checkpoint, the run stalls for an hour and another run takes its lease over.
+        ArtifactStore stalls = new FailingCheckpoints(platform.artifacts(), () -> {
+            if (checkpoints.incrementAndGet() == 2) {
+                clock.advance(java.time.Duration.ofHours(1));
+                putLease(queuedJob, "the-run-that-took-over", clock.instant().plusSeconds(30));
+            }
+            return false;
+        });
+        BatchService batches = service(stalls, platform.predictionLog(), clock, everyChunk);
+        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        queuedJob = job.id();
+
+        assertThatThrownBy(() -> batches.scorePartition(queued.poll())).isInstanceOf(StoreException.class)
+                .hasMessageContaining("another run took over");
+
+        assertThat(batchPredictions(job.id())).as("only the chunk logged before the take-over").hasSize(8);
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_OUTPUT, BatchService.doneName(job.id(), 0)))
+                .isEmpty();
+        assertThat(lease(job.id())).contains("the-run-that-took-over");
+    }
+
+    private volatile String queuedJob;
+
+    @Test
     void aRunKilledSeveralChunksPastItsCheckpointResumesWithoutScoringARowTwice() throws Exception {
         StringBuilder csv = new StringBuilder("patientId,age,prior_inpatient_stays,hba1c,on_insulin,admission_type,"
                 + "length_of_stay_days\n");
@@ -418,9 +531,24 @@ class BatchServiceTest {
     // ------------------------------------------------------------------ helpers
 
     private BatchService service(ArtifactStore artifacts, BatchSettings settings) {
-        return new BatchService(platform.registry(), platform.scoring().models(), artifacts, platform.predictionLog(),
+        return service(artifacts, platform.predictionLog(), Clock.systemUTC(), settings);
+    }
+
+    private BatchService service(ArtifactStore artifacts, PredictionLog log, Clock clock, BatchSettings settings) {
+        return new BatchService(platform.registry(), platform.scoring().models(), artifacts, log,
                 new Pseudonymizer(new byte[32]), platform.audit(), events::add,
-                (queue, id, message) -> queued.add(message), Clock.systemUTC(), settings);
+                (queue, id, message) -> queued.add(message), clock, settings);
+    }
+
+    private String lease(String jobId) throws IOException {
+        try (InputStream in = platform.artifacts().open(ArtifactStore.BATCH_OUTPUT, BatchService.leaseName(jobId, 0))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private void putLease(String jobId, String holder, Instant until) {
+        platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, BatchService.leaseName(jobId, 0), new ByteArrayInputStream(
+                Json.writeBytes(new PartitionLease.Lease(holder, until))), true);
     }
 
     private void runQueuedInParallel(BatchService batches) throws Exception {
@@ -515,6 +643,11 @@ class BatchServiceTest {
         }
 
         @Override
+        public StoredArtifact replace(String container, String name, InputStream content, String ifMatch) {
+            return store.replace(container, name, content, ifMatch);
+        }
+
+        @Override
         public InputStream open(String container, String name) {
             return store.open(container, name);
         }
@@ -544,6 +677,11 @@ class BatchServiceTest {
         }
 
         @Override
+        public StoredArtifact replace(String container, String name, InputStream content, String ifMatch) {
+            return store.replace(container, name, content, ifMatch);
+        }
+
+        @Override
         public InputStream open(String container, String name) {
             return store.open(container, name);
         }
@@ -561,6 +699,36 @@ class BatchServiceTest {
         @Override
         public List<StoredArtifact> list(String container, String prefix) {
             return store.list(container, prefix);
+        }
+    }
+
+    /** The prediction log, running {@code beforeAppend} before each append. */
+    private record DelegatingLog(PredictionLog log, Runnable beforeAppend) implements PredictionLog {
+        @Override
+        public void append(List<PredictionRecord> records) {
+            beforeAppend.run();
+            log.append(records);
+        }
+
+        @Override
+        public void scan(ModelName model, Instant from, Instant to,
+                java.util.function.Consumer<PredictionRecord> sink) {
+            log.scan(model, from, to, sink);
+        }
+
+        @Override
+        public Optional<PredictionRecord> find(ModelName model, String predictionId, Instant time) {
+            return log.find(model, predictionId, time);
+        }
+
+        @Override
+        public long purgeOlderThan(Instant cutoff) {
+            return log.purgeOlderThan(cutoff);
+        }
+
+        @Override
+        public void close() {
+            log.close();
         }
     }
 }

@@ -6,9 +6,9 @@ import java.util.TreeMap;
 
 /**
  * Where a partition's scoring stands: the next line to read (byte and row), how many results blobs are written
- * (one per checkpoint), the counts so far (refusals by kind), and when the checkpoint was taken: every prediction
- * made after it is logged at or after {@code at}, which is where a resumed run looks for predictions that a crashed
- * run made but did not checkpoint. {@code rowsUntilNext} is the most rows a run from this checkpoint scores and
+ * (one per checkpoint), the counts so far (refusals by kind), and when the checkpoint was taken: the predictions
+ * made after it, up to the next checkpoint, are logged at {@code at} (their ids carry it), which is where a resumed
+ * run looks for predictions that a crashed run made but did not checkpoint. {@code rowsUntilNext} is the most rows a run from this checkpoint scores and
  * logs before it writes the next one, so a resumed run knows which rows to look up (0 in checkpoints written before
  * it was kept: one chunk).
  */

@@ -348,7 +348,8 @@ public final class BatchService {
                             }
                         }
                     }
-                    ChunkScorer.Outcome outcome = scorer.score(rows, logged, clock.instant());
+                    // Logged at the checkpoint's time: a run resumed from it makes the same prediction ids.
+                    ChunkScorer.Outcome outcome = scorer.score(rows, logged, checkpoint.at());
                     lease.keep(what);
                     log.append(outcome.predictions());
                     scorer.writeResults(rows, outcome, results);
@@ -430,7 +431,8 @@ public final class BatchService {
         long end = Math.min(partition.firstRow() + partition.rows(), checkpoint.nextRow() + reach);
         Map<String, Long> wanted = new HashMap<>();
         for (long r = checkpoint.nextRow(); r < end; r++) {
-            wanted.put(ChunkScorer.predictionId(job.id(), r), r);
+            wanted.put(ChunkScorer.predictionId(job.id(), r, checkpoint.at()), r);
+            wanted.put(ChunkScorer.legacyPredictionId(job.id(), r), r);
         }
         Map<Long, PredictionRecord> found = new HashMap<>();
         if (wanted.isEmpty()) {

@@ -80,12 +80,26 @@ final class ChunkScorer {
     });
 
     /**
-     * The prediction id of a row of a job: the same on every attempt, so a resumed run finds what it logged. It is
-     * {@link UUID#nameUUIDFromBytes} of {@code batch:{id}:row:{row}} (a version 3 UUID), computed with a reused
-     * digest; ids logged by earlier releases are the same.
+     * The prediction id of a row of a job whose prediction is logged at {@code time}: a version 7 UUID like every
+     * prediction id (ADR 0014), so the clinician's view and the lineage find it by the id alone, whose 48 time bits
+     * are {@code time}'s milliseconds and whose other 74 bits are taken from MD5 of {@code batch:{id}:row:{row}}. A
+     * run logs the rows after a checkpoint at that checkpoint's time, so a run resumed from the same checkpoint
+     * makes the same ids and finds what an interrupted run logged.
      */
-    static String predictionId(String batchId, long row) {
-        return predictionId(idPrefix(batchId), row);
+    static String predictionId(String batchId, long row, Instant time) {
+        return predictionId(idPrefix(batchId), row, time.toEpochMilli());
+    }
+
+    /**
+     * The id earlier releases gave the row: {@link UUID#nameUUIDFromBytes} of {@code batch:{id}:row:{row}} (version 3).
+     * A run resumed from a checkpoint that an earlier release wrote also looks for these.
+     */
+    static String legacyPredictionId(String batchId, long row) {
+        byte[] md5 = digest(idPrefix(batchId), row);
+        md5[6] = (byte) ((md5[6] & 0x0f) | 0x30);
+        md5[8] = (byte) ((md5[8] & 0x3f) | 0x80);
+        ByteBuffer bits = ByteBuffer.wrap(md5);
+        return new UUID(bits.getLong(), bits.getLong()).toString();
     }
 
     /** {@code batch:{id}:row:} in UTF-8, what every prediction id of the job is digested from before its row. */
@@ -93,10 +107,19 @@ final class ChunkScorer {
         return ("batch:" + batchId + ":row:").getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String predictionId(byte[] prefix, long row) {
+    private static String predictionId(byte[] prefix, long row, long millis) {
+        ByteBuffer bits = ByteBuffer.wrap(digest(prefix, row));
+        long first = bits.getLong();
+        long second = bits.getLong();
+        long high = (millis << 16) | 0x7000L | (first & 0x0FFFL);
+        long low = (second & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
+    }
+
+    /** MD5 of the prefix and the row's decimal digits, without a String for each row. */
+    private static byte[] digest(byte[] prefix, long row) {
         MessageDigest digest = MD5.get();
         digest.update(prefix);
-        // The row's decimal digits, without a String for each row.
         byte[] digits = new byte[20];
         int at = digits.length;
         long rest = row;
@@ -108,15 +131,15 @@ final class ChunkScorer {
             digits[--at] = '-';
         }
         digest.update(digits, at, digits.length - at);
-        byte[] md5 = digest.digest();
-        md5[6] = (byte) ((md5[6] & 0x0f) | 0x30);
-        md5[8] = (byte) ((md5[8] & 0x3f) | 0x80);
-        ByteBuffer bits = ByteBuffer.wrap(md5);
-        return new UUID(bits.getLong(), bits.getLong()).toString();
+        return digest.digest();
     }
 
-    /** Scores the rows not in {@code alreadyLogged} (predictions of an earlier, interrupted attempt). */
-    Outcome score(List<Row> rows, Map<Long, PredictionRecord> alreadyLogged, Instant now) {
+    /**
+     * Scores the rows not in {@code alreadyLogged} (predictions of an earlier, interrupted attempt); their
+     * predictions are logged at {@code time}, the time of the checkpoint the run started from.
+     */
+    Outcome score(List<Row> rows, Map<Long, PredictionRecord> alreadyLogged, Instant time) {
+        long millis = time.toEpochMilli();
         Map<Long, List<String>> refused = new LinkedHashMap<>();
         Map<Long, PredictionRecord> scored = new LinkedHashMap<>(alreadyLogged);
         RecordValidator validator = model.validator();
@@ -183,8 +206,8 @@ final class ChunkScorer {
                     explanation = ScoringService.loggedExplanation(e);
                 }
                 long number = valid.get(j).number();
-                PredictionRecord record = new PredictionRecord(predictionId(idPrefix, number), model.id().name(),
-                        model.id().number(), Slot.BATCH, pseudonyms.get(j), now,
+                PredictionRecord record = new PredictionRecord(predictionId(idPrefix, number, millis),
+                        model.id().name(), model.id().number(), Slot.BATCH, pseudonyms.get(j), time,
                         Arrays.copyOfRange(matrix, j * width, (j + 1) * width), scores[j],
                         scores[j] >= output.threshold(), explanation, batchId);
                 predictions.add(record);

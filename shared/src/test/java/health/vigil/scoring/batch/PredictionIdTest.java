@@ -2,19 +2,43 @@ package health.vigil.scoring.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import health.vigil.model.PredictionIds;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** A batch row's prediction id must not change between releases: a resumed run finds earlier rows by it. */
+/**
+ * A batch row's prediction id is found by the id alone, like any prediction's (it carries its logging time), and is
+ * fixed by job, row and that time: a resumed run finds earlier rows by it. Ids of earlier releases stay computable.
+ */
 class PredictionIdTest {
+    private static final String JOB = "4f1c2a7e-9b3d-4c1e-8f00-123456789abc";
+
     @Test
-    void aRowsPredictionIdIsTheNameBasedUuidOfTheJobAndRow() {
-        String job = "4f1c2a7e-9b3d-4c1e-8f00-123456789abc";
+    void aRowsPredictionIdIsAVersion7IdCarryingItsLoggingTime() {
+        Instant at = Instant.parse("2026-12-03T10:15:30.123456789Z");
+        Set<String> ids = new HashSet<>();
         for (long row : new long[] {1, 2, 9, 10, 2_048, 1_000_000, Long.MAX_VALUE}) {
-            UUID expected = UUID.nameUUIDFromBytes(("batch:" + job + ":row:" + row).getBytes(StandardCharsets.UTF_8));
-            assertThat(ChunkScorer.predictionId(job, row)).as("row %d", row).isEqualTo(expected.toString());
+            String id = ChunkScorer.predictionId(JOB, row, at);
+            assertThat(PredictionIds.timeOf(id)).as("row %d", row).contains(Instant.parse("2026-12-03T10:15:30.123Z"));
+            assertThat(UUID.fromString(id).version()).isEqualTo(7);
+            assertThat(ChunkScorer.predictionId(JOB, row, at)).as("the same on every attempt").isEqualTo(id);
+            ids.add(id);
         }
-        assertThat(ChunkScorer.predictionId(job, 1)).isNotEqualTo(ChunkScorer.predictionId(job, 2));
+        assertThat(ids).hasSize(7);
+        assertThat(ChunkScorer.predictionId(JOB, 1, at))
+                .isNotEqualTo(ChunkScorer.predictionId("5f1c2a7e-9b3d-4c1e-8f00-123456789abc", 1, at))
+                .isNotEqualTo(ChunkScorer.predictionId(JOB, 1, at.plusMillis(1)));
+    }
+
+    @Test
+    void theIdsOfEarlierReleasesAreTheNameBasedUuidsOfTheJobAndRow() {
+        for (long row : new long[] {1, 2, 9, 10, 2_048, 1_000_000, Long.MAX_VALUE}) {
+            UUID expected = UUID.nameUUIDFromBytes(("batch:" + JOB + ":row:" + row).getBytes(StandardCharsets.UTF_8));
+            assertThat(ChunkScorer.legacyPredictionId(JOB, row)).as("row %d", row).isEqualTo(expected.toString());
+        }
     }
 }

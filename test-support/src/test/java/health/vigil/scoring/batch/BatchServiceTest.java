@@ -222,6 +222,75 @@ class BatchServiceTest {
     }
 
     @Test
+    void aBatchPredictionIsFoundByItsIdAloneForTheCliniciansExplanation() throws Exception {
+        upload("discharges.jsonl", jsonLines(20));
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", true), "analyst");
+        batches.scorePartition(queued.poll());
+
+        List<JsonNode> results = results(job.id());
+        assertThat(results).hasSize(20);
+        for (JsonNode line : results) {
+            String id = line.get("predictionId").asText();
+            health.vigil.scoring.PredictionExplanation shown = platform.explanations().explanation(id);
+            assertThat(shown.predictionId()).isEqualTo(id);
+            assertThat(shown.risk()).isEqualTo(line.get("score").asDouble());
+            assertThat(shown.slot()).isEqualTo(Slot.BATCH);
+            assertThat(platform.predictionLog().find(id, List.of(model)).orElseThrow().batchId()).isEqualTo(job.id());
+        }
+    }
+
+    @Test
+    void aRunResumedFromACheckpointOfAnEarlierReleaseFindsTheRowsItLoggedUnderTheirOldIds() throws Exception {
+        upload("discharges.jsonl", jsonLines(24));
+        BatchSettings settings = new BatchSettings(1 << 20, 8, 1_024);
+        // An earlier release's run: it checkpointed rows 1-8, logged rows 9-16 under version 3 ids, and died.
+        AtomicInteger checkpoints = new AtomicInteger();
+        List<PredictionRecord> secondChunk = new ArrayList<>();
+        BatchService crashing = service(new FailingCheckpoints(platform.artifacts(),
+                () -> checkpoints.incrementAndGet() == 3), new DelegatingLog(platform.predictionLog(), records -> {
+                    if (records.size() == 8 && batchPredictions(records.get(0).batchId()).size() == 8) {
+                        secondChunk.addAll(records);
+                        return false;
+                    }
+                    return true;
+                }), Clock.systemUTC(), settings);
+        BatchJob job = crashing.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        String message = queued.poll();
+        assertThatThrownBy(() -> crashing.scorePartition(message)).isInstanceOf(StoreException.class);
+        assertThat(batchPredictions(job.id())).hasSize(8);
+        assertThat(secondChunk).hasSize(8);
+        List<PredictionRecord> earlier = new ArrayList<>();
+        for (PredictionRecord r : secondChunk) {
+            earlier.add(new PredictionRecord(ChunkScorer.legacyPredictionId(job.id(), rowOf(job.id(), r)),
+                    r.modelName(), r.version(), r.slot(), r.patientPseudonym(), r.time(), r.features(), r.score(),
+                    r.decision(), r.explanation(), r.batchId()));
+        }
+        platform.predictionLog().append(earlier);
+
+        service(platform.artifacts(), settings).scorePartition(message);
+
+        List<PredictionRecord> all = batchPredictions(job.id());
+        assertThat(all).as("rows 9-16 were not scored again").hasSize(24);
+        List<JsonNode> results = results(job.id());
+        assertThat(results).extracting(r -> r.get("row").asLong())
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 24).boxed().toList());
+        assertThat(results.get(8).get("predictionId").asText()).isEqualTo(ChunkScorer.legacyPredictionId(job.id(), 9));
+        assertThat(results).extracting(r -> r.get("predictionId").asText())
+                .containsExactlyInAnyOrderElementsOf(all.stream().map(PredictionRecord::predictionId).toList());
+    }
+
+    /** The row a prediction of this release's ids belongs to, found by recomputing the ids of rows 1-24. */
+    private static long rowOf(String jobId, PredictionRecord r) {
+        for (long row = 1; row <= 24; row++) {
+            if (ChunkScorer.predictionId(jobId, row, r.time()).equals(r.predictionId())) {
+                return row;
+            }
+        }
+        throw new AssertionError("not a prediction of rows 1-24 of the job");
+    }
+
+    @Test
     void twoDeliveriesOfOnePartitionAtOnceScoreAndLogEachRowOnce() throws Exception {
         upload("discharges.jsonl", jsonLines(40));
         BatchSettings settings = new BatchSettings(1 << 20, 8, 1_024);
@@ -230,7 +299,7 @@ class BatchServiceTest {
         java.util.concurrent.CountDownLatch firstAppend = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch secondAppend = new java.util.concurrent.CountDownLatch(1);
         AtomicInteger appends = new AtomicInteger();
-        PredictionLog stalling = new DelegatingLog(platform.predictionLog(), () -> {
+        PredictionLog stalling = new DelegatingLog(platform.predictionLog(), records -> {
             if (appends.incrementAndGet() == 1) {
                 firstAppend.countDown();
                 try {
@@ -241,6 +310,7 @@ class BatchServiceTest {
             } else {
                 secondAppend.countDown();
             }
+            return true;
         });
         BatchService batches = service(platform.artifacts(), stalling, Clock.systemUTC(), settings);
         BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
@@ -702,12 +772,14 @@ class BatchServiceTest {
         }
     }
 
-    /** The prediction log, running {@code beforeAppend} before each append. */
-    private record DelegatingLog(PredictionLog log, Runnable beforeAppend) implements PredictionLog {
+    /** The prediction log, asking {@code beforeAppend} before each append whether to make it. */
+    private record DelegatingLog(PredictionLog log, java.util.function.Predicate<List<PredictionRecord>> beforeAppend)
+            implements PredictionLog {
         @Override
         public void append(List<PredictionRecord> records) {
-            beforeAppend.run();
-            log.append(records);
+            if (beforeAppend.test(records)) {
+                log.append(records);
+            }
         }
 
         @Override

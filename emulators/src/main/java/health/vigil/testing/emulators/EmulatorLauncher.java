@@ -75,6 +75,17 @@ public final class EmulatorLauncher {
         return new Azurite(process);
     }
 
+    /** Starts Azurite's Queue service (always in memory): the Storage queues the Functions host's queue triggers read. */
+    public AzuriteQueue startAzuriteQueue() {
+        NodeRuntime node = runtime();
+        Path npmDir = NpmInstallation.ensureInstalled(node, cacheDir, installTimeout);
+        List<String> command = List.of(node.node(), "azurite-queue.js", "--queueHost", "127.0.0.1", "--queuePort", "0",
+                "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent", "--inMemoryPersistence");
+        EmulatorProcess process = EmulatorProcess.start("azurite-queue", command, npmDir,
+                workDir.resolve("logs").resolve("azurite-queue.log"), AZURITE_READY, startupTimeout);
+        return new AzuriteQueue(process);
+    }
+
     /**
      * Starts the Cosmos DB server over HTTPS with a new certificate. Unless disabled in the builder, it also points
      * this JVM's {@code javax.net.ssl.trustStore} at a store that adds the certificate to the default authorities:

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * folder named after the hash of the npm project, once per machine: later runs find the folder ready.
  */
 final class NpmInstallation {
-    static final List<String> FILES = List.of("package.json", "package-lock.json", "azurite-blob.js", "cosmos-server.js");
+    static final List<String> FILES = List.of("package.json", "package-lock.json", "azurite-blob.js", "azurite-queue.js",
+            "cosmos-server.js");
     private static final String READY_MARKER = ".vigil-installed";
 
     private NpmInstallation() {}

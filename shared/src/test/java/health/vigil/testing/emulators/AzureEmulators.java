@@ -46,6 +46,12 @@ public final class AzureEmulators implements BeforeAllCallback {
         return store().getOrComputeIfAbsent(Azurite.class, k -> launcher().startAzurite(), Azurite.class);
     }
 
+    /** Azurite's Queue service for this JVM's tests (started only by the tests that ask); skips if it cannot run. */
+    public static AzuriteQueue azuriteQueue() {
+        assumeNode();
+        return store().getOrComputeIfAbsent(AzuriteQueue.class, k -> launcher().startAzuriteQueue(), AzuriteQueue.class);
+    }
+
     private static void assumeNode() {
         Optional<String> why = EmulatorLauncher.unavailableReason();
         Assumptions.assumeTrue(why.isEmpty(), () -> "skipped: the Azure emulators cannot run here: " + why.orElse(""));

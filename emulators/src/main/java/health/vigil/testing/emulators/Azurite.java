@@ -4,20 +4,14 @@ package health.vigil.testing.emulators;
  * A running Azurite Blob service on a loopback port, with the well-known development account. Stopping it
  * ({@link #close()}) kills the process by PID.
  */
-public final class Azurite implements AutoCloseable {
+public final class Azurite extends RunningEmulator {
     /** Azurite's documented development account and key; they open nothing outside this machine. */
     public static final String ACCOUNT = "devstoreaccount1";
     public static final String ACCOUNT_KEY =
             "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private final EmulatorProcess process;
-
     Azurite(EmulatorProcess process) {
-        this.process = process;
-    }
-
-    public int port() {
-        return process.port();
+        super(process);
     }
 
     /** {@code http://127.0.0.1:<port>/devstoreaccount1}. */
@@ -29,19 +23,6 @@ public final class Azurite implements AutoCloseable {
     public String connectionString() {
         return "DefaultEndpointsProtocol=http;AccountName=" + ACCOUNT + ";AccountKey=" + ACCOUNT_KEY
                 + ";BlobEndpoint=" + blobEndpoint() + ";";
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    public boolean isRunning() {
-        return process.isAlive();
-    }
-
-    @Override
-    public void close() {
-        process.close();
     }
 
     @Override

@@ -4,15 +4,9 @@ package health.vigil.testing.emulators;
  * A running Azurite Queue service on a loopback port, with the well-known development account. Stopping it
  * ({@link #close()}) kills the process by PID.
  */
-public final class AzuriteQueue implements AutoCloseable {
-    private final EmulatorProcess process;
-
+public final class AzuriteQueue extends RunningEmulator {
     AzuriteQueue(EmulatorProcess process) {
-        this.process = process;
-    }
-
-    public int port() {
-        return process.port();
+        super(process);
     }
 
     /** {@code http://127.0.0.1:<port>/devstoreaccount1}. */
@@ -26,17 +20,8 @@ public final class AzuriteQueue implements AutoCloseable {
                 + ";QueueEndpoint=" + queueEndpoint() + ";";
     }
 
-    public boolean isRunning() {
-        return process.isAlive();
-    }
-
-    @Override
-    public void close() {
-        process.close();
-    }
-
     @Override
     public String toString() {
-        return "AzuriteQueue[" + queueEndpoint() + ", pid " + process.pid() + "]";
+        return "AzuriteQueue[" + queueEndpoint() + ", pid " + pid() + "]";
     }
 }

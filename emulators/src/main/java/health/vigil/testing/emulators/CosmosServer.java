@@ -6,7 +6,7 @@ import java.nio.file.Path;
  * A running Cosmos DB REST server (@vercel/cosmosdb-server) on a loopback port, over HTTPS with a fresh
  * self-signed certificate. It keeps data in memory only. Stopping it ({@link #close()}) kills the process by PID.
  */
-public final class CosmosServer implements AutoCloseable {
+public final class CosmosServer extends RunningEmulator {
     /**
      * The Cosmos DB emulator's documented key. The npm server accepts any key; using the emulator's one lets the
      * same settings work against both.
@@ -14,20 +14,15 @@ public final class CosmosServer implements AutoCloseable {
     public static final String KEY =
             "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU9DDjz9AgeE3X9I8aZEu8Cp9PPDN1b3P7rTpJSEFqEhPFAJg==";
 
-    private final EmulatorProcess process;
     private final SelfSignedCertificate certificate;
     private final Path trustStore;
     private final String trustStorePassword;
 
     CosmosServer(EmulatorProcess process, SelfSignedCertificate certificate, Path trustStore, String trustStorePassword) {
-        this.process = process;
+        super(process);
         this.certificate = certificate;
         this.trustStore = trustStore;
         this.trustStorePassword = trustStorePassword;
-    }
-
-    public int port() {
-        return process.port();
     }
 
     /**
@@ -53,19 +48,6 @@ public final class CosmosServer implements AutoCloseable {
 
     public String trustStorePassword() {
         return trustStorePassword;
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    public boolean isRunning() {
-        return process.isAlive();
-    }
-
-    @Override
-    public void close() {
-        process.close();
     }
 
     @Override

@@ -244,6 +244,24 @@ public abstract class PredictionLogContract {
     }
 
     @Test
+    void aBatchChunkLoggedAgainWithTheSameIdsAndTimesAddsNothing() {
+        ModelName model = uniqueModel("readmission");
+        Instant at = T0.plusSeconds(30);
+        List<PredictionRecord> chunk = chunk(model, "batch-r", "r-", at, 200);
+        List<PredictionRecord> next = chunk(model, "batch-r", "s-", at.plusSeconds(1), 50);
+
+        log.append(chunk);
+        log.append(next);
+        log.append(chunk); // a second run of the same stretch of the job, as a stalled run that lost its lease logs it
+        log.append(chunk.subList(0, 1));
+
+        List<PredictionRecord> all = new ArrayList<>(chunk);
+        all.addAll(next);
+        assertThat(scanAll(model)).containsExactlyInAnyOrderElementsOf(all).hasSize(250);
+        assertThat(log.find(model, "r-0", at)).contains(chunk.get(0));
+    }
+
+    @Test
     void purgesABatchJobsRecordsOlderThanTheCutoffEvenWhenOneAppendHoldsBothSides() {
         ModelName model = uniqueModel("readmission");
         List<PredictionRecord> old = chunk(model, "batch-a", "old-", T0, 40);

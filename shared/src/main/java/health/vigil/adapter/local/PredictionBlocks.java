@@ -34,8 +34,13 @@ final class PredictionBlocks {
 
     private PredictionBlocks() {}
 
-    /** One block: its model, the time of its first and last record, how many it holds, and their frames. */
-    record Block(ModelName model, long firstNanos, long lastNanos, int records, byte[] frames) {
+    /**
+     * One block: its model, the time of its first and last record, how many it holds, and their frames. A batch job's
+     * block also has a key, its job and first prediction id, under which the database stores it once: a batch
+     * prediction's id and time are fixed by its job, row and checkpoint, so an append of records already logged (a
+     * second run of the same stretch) adds nothing. Answered predictions' blocks have none (null).
+     */
+    record Block(ModelName model, long firstNanos, long lastNanos, int records, byte[] frames, String key) {
         Block {
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(frames, "frames");
@@ -161,7 +166,7 @@ final class PredictionBlocks {
             at += frame.length;
         }
         return new Block(rows.get(indexes.get(0)).modelName(), nanos[indexes.get(0)],
-                nanos[indexes.get(indexes.size() - 1)], indexes.size(), bytes);
+                nanos[indexes.get(indexes.size() - 1)], indexes.size(), bytes, null);
     }
 
     private static Block block(List<PredictionRecord> records, List<Integer> indexes, long[] nanos) {
@@ -171,8 +176,9 @@ final class PredictionBlocks {
             out = PredictionJournal.frameInto(records.get(i), out);
         }
         byte[] bytes = out.position() == out.capacity() ? out.array() : Arrays.copyOf(out.array(), out.position());
-        return new Block(records.get(indexes.get(0)).modelName(), nanos[indexes.get(0)],
-                nanos[indexes.get(indexes.size() - 1)], indexes.size(), bytes);
+        PredictionRecord first = records.get(indexes.get(0));
+        return new Block(first.modelName(), nanos[indexes.get(0)], nanos[indexes.get(indexes.size() - 1)],
+                indexes.size(), bytes, first.batchId() + "/" + first.predictionId());
     }
 
     /** Every record of a block, in its order. */

@@ -98,7 +98,7 @@ final class SqlitePredictionLog implements PredictionLog {
             + " (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL, drained_offset INTEGER NOT NULL)";
     /**
      * Version 1: the predictions and the journal state; version 2: the batch job a prediction belongs to; version 3:
-     * blocks of a batch job's predictions ({@link PredictionBlocks}).
+     * blocks of a batch job's predictions ({@link PredictionBlocks}); version 4: a batch block's key, stored once.
      */
     private static final List<List<String>> MIGRATIONS = List.of(List.of(
             "CREATE TABLE predictions (seq INTEGER PRIMARY KEY, prediction_id TEXT NOT NULL, model TEXT NOT NULL,"
@@ -112,11 +112,17 @@ final class SqlitePredictionLog implements PredictionLog {
                     + " first_nanos INTEGER NOT NULL, last_nanos INTEGER NOT NULL, records INTEGER NOT NULL,"
                     + " frames BLOB NOT NULL)",
                     "CREATE INDEX prediction_blocks_by_model_time ON prediction_blocks (model, first_nanos, last_nanos)",
-                    "CREATE INDEX prediction_blocks_by_time ON prediction_blocks (first_nanos, last_nanos)"));
+                    "CREATE INDEX prediction_blocks_by_time ON prediction_blocks (first_nanos, last_nanos)"),
+            List.of("ALTER TABLE prediction_blocks ADD COLUMN block_key TEXT",
+                    "CREATE UNIQUE INDEX prediction_blocks_by_key ON prediction_blocks (block_key)"));
     private static final String INSERT = "INSERT INTO predictions (prediction_id, model, version, slot, patient,"
             + " time_nanos, features, score, decision, explanation, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    /**
+     * A batch block whose key is stored already holds the same records logged again: it adds nothing. Answered
+     * predictions' blocks have no key, and NULL keys never conflict.
+     */
     private static final String INSERT_BLOCK = "INSERT INTO prediction_blocks (model, first_nanos, last_nanos,"
-            + " records, frames) VALUES (?, ?, ?, ?, ?)";
+            + " records, frames, block_key) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (block_key) DO NOTHING";
     private static final String MARK_DRAINED = "INSERT OR REPLACE INTO prediction_journal (id, generation,"
             + " drained_offset) VALUES (1, ?, ?)";
 
@@ -1095,6 +1101,7 @@ final class SqlitePredictionLog implements PredictionLog {
         s.setLong(3, b.lastNanos());
         s.setInt(4, b.records());
         s.setBytes(5, b.frames());
+        setNullable(s, 6, b.key());
     }
 
     private static void bind(PreparedStatement s, PredictionRecord r) throws SQLException {

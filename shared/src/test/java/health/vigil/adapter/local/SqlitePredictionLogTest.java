@@ -301,6 +301,23 @@ class SqlitePredictionLogTest {
     }
 
     @Test
+    void aBatchChunkLoggedAgainIsNeitherStoredTwiceNorSetAsideAsRefused() throws Exception {
+        List<PredictionRecord> chunk = batchChunk("batch-1", T0, 300);
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            log.append(chunk);
+            log.append(chunk);
+            assertThat(scanAll(log)).containsExactlyElementsOf(chunk);
+        }
+        // Journaled twice, stored once, and on the next start the journal's replay adds nothing either.
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            log.append(chunk);
+            assertThat(scanAll(log)).containsExactlyElementsOf(chunk);
+        }
+        assertThat(storedRows()).containsExactly(0, 1, 300);
+        assertThat(home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.REFUSED_FILE_NAME)).doesNotExist();
+    }
+
+    @Test
     void aLongJournalStartsAgainOnceDrainedAndItsRecordsAreReadOnceAfterARestart() throws Exception {
         Path journal = home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.FILE_NAME);
         String explanation = "{\"note\":\"" + "x".repeat(64 * 1024) + "\"}";

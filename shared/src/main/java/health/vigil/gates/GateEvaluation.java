@@ -344,15 +344,14 @@ public final class GateEvaluation {
         return deviations;
     }
 
-    /** Completes what a stored report still needs: the stage, the audit record, the event. */
+    /**
+     * Completes what a stored report still needs: the audit record, the stage, the event. The evaluation is audited
+     * before the stage moves, so whoever sees the version past its gates (an approver about to sign) finds the
+     * evaluation in the audit log before any decision that follows it.
+     */
     private void finish(GateReport report) {
         ModelVersion id = new ModelVersion(new ModelName(report.model()), report.version());
-        VersionRecord record = registry.getVersion(id.name(), id.number());
         Stage outcome = report.passed() ? Stage.GATES_PASSED : Stage.GATES_FAILED;
-        if (record.stage() == Stage.GATES_RUNNING) {
-            moveStage(record, outcome, report.passed() ? "every gate passed" : "gates failed: "
-                    + String.join(", ", report.failedGates()), auditKey(id));
-        }
         Map<String, String> details = new LinkedHashMap<>();
         details.put("policyVersion", Integer.toString(report.policyVersion()));
         if (report.datasetSha256() != null) {
@@ -364,6 +363,11 @@ public final class GateEvaluation {
         details.put("failedGates", String.join(",", report.failedGates()));
         boolean announced = audit.findOnce(auditKey(id)).isPresent();
         audit.recordOnce(auditKey(id), ACTOR.id(), ACTION, id.subject(), report.passed() ? "passed" : "failed", details);
+        VersionRecord record = registry.getVersion(id.name(), id.number());
+        if (record.stage() == Stage.GATES_RUNNING) {
+            moveStage(record, outcome, report.passed() ? "every gate passed" : "gates failed: "
+                    + String.join(", ", report.failedGates()), auditKey(id));
+        }
         if (!announced) {
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("model", id.name().value());

@@ -1,0 +1,55 @@
+package health.vigil.gates;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.config.VigilConfig;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.GateReport;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.Stage;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.testing.governance.SetUpRegistration;
+import health.vigil.testing.samples.SampleModels;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gate evaluation's audit record and the stage move it causes, through the platform's real local stores. */
+class GateEvaluationAuditTest {
+    @TempDir
+    Path home;
+
+    @Test
+    void theEvaluationIsAuditedBeforeTheVersionIsSeenPastItsGates() {
+        try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
+                .build()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
+            // What the control app's GateFunctions does with the version's Registered event.
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
+            Stage judged = report.passed() ? Stage.GATES_PASSED : Stage.GATES_FAILED;
+            assertThat(platform.registry().getVersion(model, 1).stage()).isEqualTo(judged);
+
+            LocalDate today = LocalDate.now(ZoneOffset.UTC);
+            List<AuditRecord> trail = platform.audit().read(today.minusDays(1), today.plusDays(1)).stream()
+                    .filter(r -> r.subject().equals(new ModelVersion(model, 1).subject())).toList();
+            int evaluated = indexOf(trail, "gates.evaluate", report.passed() ? "passed" : "failed");
+            int moved = indexOf(trail, "model.stage", judged.name().toLowerCase(java.util.Locale.ROOT));
+            assertThat(evaluated).as("the evaluation's record").isNotNegative();
+            assertThat(moved).as("the move past the gates").isNotNegative();
+            assertThat(evaluated).as("audited before the stage moves").isLessThan(moved);
+        }
+    }
+
+    private static int indexOf(List<AuditRecord> trail, String action, String outcome) {
+        for (int i = 0; i < trail.size(); i++) {
+            if (trail.get(i).action().equals(action) && trail.get(i).outcome().equals(outcome)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

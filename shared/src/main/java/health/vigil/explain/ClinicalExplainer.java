@@ -226,12 +226,12 @@ public final class ClinicalExplainer {
         if (p < 1 && p >= 0.995) {
             return ">0.99";
         }
-        return String.format(Locale.ROOT, "%.2f", p);
+        return String.format(Locale.US, "%.2f", p);
     }
 
     static String signed(double delta) {
         String sign = delta < 0 ? "-" : "+";
         double size = Math.abs(delta);
-        return size < 0.005 ? sign + "<0.01" : sign + String.format(Locale.ROOT, "%.2f", size);
+        return size < 0.005 ? sign + "<0.01" : sign + String.format(Locale.US, "%.2f", size);
     }
 }

@@ -190,6 +190,31 @@ class ClinicalExplainerTest {
     }
 
     @Test
+    void probabilitiesAndTheirChangesAreWrittenWithTwoDecimalsWhateverTheDefaultLocale() {
+        java.util.Locale before = java.util.Locale.getDefault();
+        try {
+            // A locale whose own digits and decimal separator differ: the sentence must not follow it.
+            java.util.Locale.setDefault(java.util.Locale.forLanguageTag("ar-EG-u-nu-arab"));
+            java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+            for (int i = 0; i < 20_000; i++) {
+                double p = 0.005 + random.nextDouble() * 0.99;
+                double delta = random.nextDouble() * 2 - 1;
+                assertThat(ClinicalExplainer.probability(p)).isEqualTo(new java.math.BigDecimal(Double.toString(p))
+                        .setScale(2, java.math.RoundingMode.HALF_UP).toPlainString());
+                if (Math.abs(delta) >= 0.005) {
+                    assertThat(ClinicalExplainer.signed(delta)).isEqualTo((delta < 0 ? "-" : "+")
+                            + new java.math.BigDecimal(Double.toString(Math.abs(delta)))
+                                    .setScale(2, java.math.RoundingMode.HALF_UP).toPlainString());
+                }
+            }
+            assertThat(ClinicalExplainer.probability(0.125)).isEqualTo("0.13");
+            assertThat(ClinicalExplainer.signed(-0.5)).isEqualTo("-0.50");
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+    }
+
+    @Test
     void printingAnExplanationRevealsNoPatientValue() {
         Explanation explanation = explainer.explain(ROW, RAW);
         assertThat(explanation.toString()).doesNotContain("9.1").doesNotContain("75").doesNotContain("emergency")

@@ -286,23 +286,25 @@ public final class BatchService {
                 () -> isFinished(job.id()) || artifacts.describe(ArtifactStore.BATCH_OUTPUT, done).isPresent(), clock,
                 settings.lease());
         if (lease.isPresent()) {
+            boolean scored = false;
             try {
                 score(job, partition, lease.get(), what);
+                scored = true;
             } catch (StoreException e) {
-                lease.get().release(what);
                 throw e;
             } catch (VigilException e) {
-                lease.get().release(what);
                 fail(job.id(), job.model().value(), job.submittedBy(), new BatchFailure(job.id(), job.inputName(),
                         "partition " + partition.index() + " could not be scored: " + e.getMessage(), clock.instant()));
                 return;
-            } catch (RuntimeException | Error e) {
-                lease.get().release(what);
-                throw e;
+            } finally {
+                if (!scored) {
+                    // So that the next delivery need not wait for the lease to end.
+                    lease.get().release(what);
+                }
             }
         }
         if (isFinished(job.id())) {
-            return;
+            return; // finished while this delivery waited for the lease
         }
         tryComplete(job);
     }

@@ -12,7 +12,6 @@ import health.vigil.testing.emulators.AzureEmulators;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,16 +27,9 @@ class AzureAdaptersIT {
 
     @Test
     void buildsEveryStoreFromSettingsAndCreatesWhatIsMissing() throws Exception {
-        AzureEmulators.CosmosTarget cosmos = AzureEmulators.cosmos();
-        Map<String, String> env = new HashMap<>();
-        env.put("VIGIL_MODE", "azure");
-        env.put("VIGIL_AZURE_COSMOS_ENDPOINT", cosmos.endpoint());
-        env.put("VIGIL_AZURE_COSMOS_KEY", cosmos.key());
-        env.put("VIGIL_AZURE_COSMOS_CONNECTION_MODE", "gateway");
+        Map<String, String> env = Fixtures.emulatorSettings(AzureEmulators.azurite().connectionString(), true);
         String database = "it-factory-" + UUID.randomUUID().toString().substring(0, 8);
         env.put("VIGIL_AZURE_COSMOS_DATABASE", database);
-        env.put("VIGIL_AZURE_STORAGE_CONNECTION_STRING", AzureEmulators.azurite().connectionString());
-        env.put("VIGIL_AZURE_CREATE_RESOURCES", "true");
         ModelName model = new ModelName("factory-" + UUID.randomUUID().toString().substring(0, 8));
 
         try (AzureAdapters adapters = AzureAdapters.create(VigilConfig.fromEnvironment(env))) {

@@ -43,4 +43,21 @@ final class Fixtures {
                 "alice", "model.approve", "/models/readmission/versions/1", "ok", Map.of("stage", "APPROVED"),
                 previousHash, hash);
     }
+
+    /**
+     * The app settings of Vigil in Azure mode on the test emulators: the Cosmos DB server and the storage account of
+     * {@code storageConnectionString}, resources created when {@code createResources}.
+     */
+    static java.util.Map<String, String> emulatorSettings(String storageConnectionString, boolean createResources) {
+        health.vigil.testing.emulators.AzureEmulators.CosmosTarget cosmos =
+                health.vigil.testing.emulators.AzureEmulators.cosmos();
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        env.put("VIGIL_MODE", "azure");
+        env.put("VIGIL_AZURE_COSMOS_ENDPOINT", cosmos.endpoint());
+        env.put("VIGIL_AZURE_COSMOS_KEY", cosmos.key());
+        env.put("VIGIL_AZURE_COSMOS_CONNECTION_MODE", "gateway");
+        env.put("VIGIL_AZURE_STORAGE_CONNECTION_STRING", storageConnectionString);
+        env.put("VIGIL_AZURE_CREATE_RESOURCES", Boolean.toString(createResources));
+        return env;
+    }
 }

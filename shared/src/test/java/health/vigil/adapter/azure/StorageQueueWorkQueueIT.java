@@ -15,9 +15,7 @@ import health.vigil.testing.emulators.AzureEmulators;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -36,7 +34,8 @@ class StorageQueueWorkQueueIT {
         List<String> sent = List.of("{\"batchId\":\"4f1c2a7e-9b3d-4c1e-8f00-123456789abc\",\"partition\":0}",
                 "{\"batchId\":\"4f1c2a7e-9b3d-4c1e-8f00-123456789abc\",\"partition\":1}");
 
-        try (AzureAdapters adapters = AzureAdapters.create(VigilConfig.fromEnvironment(settings(true)))) {
+        try (AzureAdapters adapters = AzureAdapters.create(VigilConfig.fromEnvironment(
+                Fixtures.emulatorSettings(AzureEmulators.azuriteQueue().connectionString(), true)))) {
             WorkQueue queue = adapters.workQueue();
             queue.send(WorkQueue.BATCH_PARTITIONS, "job-0", sent.get(0));
             queue.send(WorkQueue.BATCH_PARTITIONS, "job-1", sent.get(1));
@@ -55,18 +54,6 @@ class StorageQueueWorkQueueIT {
 
         assertThatThrownBy(() -> queue.send("no-such-queue", "m-1", "{}")).isInstanceOf(StoreException.class)
                 .hasMessageContaining("no-such-queue").hasMessageContaining("HTTP 404");
-    }
-
-    private static Map<String, String> settings(boolean createResources) {
-        AzureEmulators.CosmosTarget cosmos = AzureEmulators.cosmos();
-        Map<String, String> env = new HashMap<>();
-        env.put("VIGIL_MODE", "azure");
-        env.put("VIGIL_AZURE_COSMOS_ENDPOINT", cosmos.endpoint());
-        env.put("VIGIL_AZURE_COSMOS_KEY", cosmos.key());
-        env.put("VIGIL_AZURE_COSMOS_CONNECTION_MODE", "gateway");
-        env.put("VIGIL_AZURE_STORAGE_CONNECTION_STRING", AzureEmulators.azuriteQueue().connectionString());
-        env.put("VIGIL_AZURE_CREATE_RESOURCES", Boolean.toString(createResources));
-        return env;
     }
 
     private static QueueServiceClient rawService() {

@@ -1,5 +1,6 @@
 package health.vigil.gates;
 
+import health.vigil.model.AuditRecord;
 import health.vigil.model.GateReport;
 import health.vigil.model.GateCheck;
 import health.vigil.audit.AuditLog;
@@ -347,7 +348,9 @@ public final class GateEvaluation {
     /**
      * Completes what a stored report still needs: the audit record, the stage, the event. The evaluation is audited
      * before the stage moves, so whoever sees the version past its gates (an approver about to sign) finds the
-     * evaluation in the audit log before any decision that follows it.
+     * evaluation in the audit log before any decision that follows it. The event carries the audit record's id, and
+     * every delivery that gets here publishes it: a delivery that died before publishing leaves it to the next one
+     * rather than losing it, and a subscriber recognises a second copy by its id.
      */
     private void finish(GateReport report) {
         ModelVersion id = new ModelVersion(new ModelName(report.model()), report.version());
@@ -361,23 +364,21 @@ public final class GateEvaluation {
             details.put("productionVersion", Integer.toString(report.productionVersion()));
         }
         details.put("failedGates", String.join(",", report.failedGates()));
-        boolean announced = audit.findOnce(auditKey(id)).isPresent();
-        audit.recordOnce(auditKey(id), ACTOR.id(), ACTION, id.subject(), report.passed() ? "passed" : "failed", details);
+        AuditRecord evaluated = audit.recordOnce(auditKey(id), ACTOR.id(), ACTION, id.subject(),
+                report.passed() ? "passed" : "failed", details);
         VersionRecord record = registry.getVersion(id.name(), id.number());
         if (record.stage() == Stage.GATES_RUNNING) {
             moveStage(record, outcome, report.passed() ? "every gate passed" : "gates failed: "
                     + String.join(", ", report.failedGates()), auditKey(id));
         }
-        if (!announced) {
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("model", id.name().value());
-            data.put("version", id.number());
-            data.put("passed", report.passed());
-            data.put("failedGates", report.failedGates());
-            data.put("policyVersion", report.policyVersion());
-            events.publish(VigilEvent.of(report.passed() ? EventTypes.GATES_PASSED : EventTypes.GATES_FAILED,
-                    id.subject(), clock.instant(), data));
-        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("model", id.name().value());
+        data.put("version", id.number());
+        data.put("passed", report.passed());
+        data.put("failedGates", report.failedGates());
+        data.put("policyVersion", report.policyVersion());
+        events.publish(new VigilEvent(evaluated.id(), report.passed() ? EventTypes.GATES_PASSED
+                : EventTypes.GATES_FAILED, VigilEvent.SOURCE, id.subject(), clock.instant(), data));
     }
 
     static String auditKey(ModelVersion id) {

@@ -1,14 +1,18 @@
 package health.vigil.gates;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.config.VigilConfig;
+import health.vigil.error.StoreException;
+import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.GateReport;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Stage;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.port.EventPublisher;
 import health.vigil.testing.governance.SetUpRegistration;
 import health.vigil.testing.samples.SampleModels;
 import java.nio.file.Path;
@@ -41,6 +45,37 @@ class GateEvaluationAuditTest {
             assertThat(evaluated).as("the evaluation's record").isNotNegative();
             assertThat(moved).as("the move past the gates").isNotNegative();
             assertThat(evaluated).as("audited before the stage moves").isLessThan(moved);
+        }
+    }
+
+    @Test
+    void aDeliveryThatDiedBeforeAnnouncingTheOutcomeLeavesTheEventToTheNextDelivery() {
+        List<VigilEvent> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        EventPublisher eventGrid = event -> {
+            if (event.type().startsWith("Vigil.Gates.") && down.getAndSet(false)) {
+                throw new StoreException("Event Grid did not answer", null);
+            }
+            published.add(event);
+        };
+        try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(eventGrid)
+                .build()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
+            ModelVersion version = new ModelVersion(model, 1);
+
+            assertThatThrownBy(() -> platform.gates().onRegistered(version, "registered-1"))
+                    .isInstanceOf(StoreException.class);
+            platform.gates().onRegistered(version, "registered-1"); // Event Grid delivers it again
+            platform.gates().onRegistered(version, "registered-1"); // and again, once handled: nothing more
+
+            List<VigilEvent> announced = published.stream().filter(e -> e.type().startsWith("Vigil.Gates.")).toList();
+            LocalDate today = LocalDate.now(ZoneOffset.UTC);
+            List<AuditRecord> evaluations = platform.audit().read(today.minusDays(1), today.plusDays(1)).stream()
+                    .filter(r -> r.action().equals("gates.evaluate") && r.subject().equals(version.subject()))
+                    .toList();
+            assertThat(evaluations).hasSize(1);
+            assertThat(announced).hasSize(1);
+            assertThat(announced.get(0).id()).as("the event names the audited decision").isEqualTo(evaluations.get(0).id());
         }
     }
 

@@ -83,6 +83,8 @@ public final class CanaryService {
         }
     }
 
+    /** Marks, in the registry's handled-events set, the revisions whose record and event are both out. */
+    static final String ANNOUNCED = "canary-announced";
     private final RegistryStore store;
     private final ModelRegistry registry;
     private final VersionLifecycle lifecycle;
@@ -434,8 +436,11 @@ public final class CanaryService {
             return;
         }
         String key = auditKey(deployment);
-        if (audit.findOnce(key).isEmpty()) {
+        // Marked once published, not once audited: a pass that died between the record and the event leaves the
+        // event to the next pass (under the record's id) instead of losing it.
+        if (!store.isEventHandled(ANNOUNCED, key)) {
             announce(deployment, key);
+            store.markEventHandled(ANNOUNCED, key);
         }
         settleStages(deployment);
     }

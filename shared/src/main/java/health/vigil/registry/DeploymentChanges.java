@@ -50,19 +50,24 @@ public final class DeploymentChanges {
 
     /**
      * Records the revision's decision once (keyed on action and revision, as its writer saved it) and publishes its
-     * event with the record's id; does nothing when the record exists. A race publishes the same event id twice,
-     * which at-least-once delivery allows.
+     * event with the record's id; does nothing once both are out. A call that died between the record and the event
+     * leaves the event to the next call rather than losing it; a race publishes the same event id twice, which
+     * at-least-once delivery allows.
      */
     public void announceOnce(Deployment deployment, String action, ModelVersion subject, String outcome,
             Map<String, String> details, String eventType, Map<String, Object> data) {
         String key = auditKey(action, deployment);
-        if (audit.findOnce(key).isPresent()) {
+        if (store.isEventHandled(ANNOUNCED, key)) {
             return;
         }
         AuditRecord record = audit.recordOnce(key, deployment.updatedBy(), action, subject.subject(), outcome, details);
         events.publish(new VigilEvent(record.id(), eventType, VigilEvent.SOURCE, subject.subject(), clock.instant(),
                 data));
+        store.markEventHandled(ANNOUNCED, key);
     }
+
+    /** Marks, in the registry's handled-events set, the decisions whose record and event are both out. */
+    static final String ANNOUNCED = "deployment-change-announced";
 
     /** The model's deployment; a 409 naming the fix when the model has none (a 404 when it does not exist). */
     public Deployment current(ModelName model, String toDoWhat) {

@@ -105,6 +105,31 @@ class CanaryServiceTest {
     }
 
     @Test
+    void aStartWhoseEventWasNotPublishedIsAnnouncedByTheControllersNextPassUnderItsRecordsId() {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        CanaryService failing = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, event -> {
+            if (down.getAndSet(false)) {
+                throw new health.vigil.error.StoreException("Event Grid did not answer", null);
+            }
+            published.add(event);
+        }, log, clock, v -> warmed.add(v.version()), Telemetry.NONE, requests::window);
+
+        assertThatThrownBy(() -> failing.start(READMISSION, new CanaryService.StartCommand(2, null, BAKE, null), OPS))
+                .isInstanceOf(health.vigil.error.StoreException.class);
+        assertThat(canaryRecords()).as("the revision and its record were saved").hasSize(1);
+        assertThat(published).isEmpty();
+
+        failing.tick(READMISSION);
+        failing.tick(READMISSION);
+
+        assertThat(published).singleElement().satisfies(e -> {
+            assertThat(e.type()).isEqualTo(EventTypes.CANARY_STARTED);
+            assertThat(e.id()).isEqualTo(canaryRecords().get(0).id());
+        });
+        assertThat(canaryRecords()).hasSize(1);
+    }
+
+    @Test
     void onlyAVersionApprovedForCanaryMayStart() {
         store.put(version(READMISSION, 3, Stage.GATES_PASSED));
 

@@ -90,6 +90,30 @@ class ShadowServiceTest {
     }
 
     @Test
+    void aConfigurationWhoseEventWasNotPublishedIsAnnouncedByTheNextCallUnderItsRecordsId() {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        ShadowService failing = new ShadowService(store, audit, event -> {
+            if (down.getAndSet(false)) {
+                throw new health.vigil.error.StoreException("Event Grid did not answer", null);
+            }
+            published.add(event);
+        }, log, clock, v -> warmed.add(v.version()), m -> Optional.empty());
+
+        assertThatThrownBy(() -> failing.configure(READMISSION, new ShadowService.ConfigureCommand(2, 1_000), OPS))
+                .isInstanceOf(health.vigil.error.StoreException.class);
+        assertThat(shadowRecords()).as("the revision and its record were saved").hasSize(1);
+
+        failing.status(READMISSION); // the next call that reads the deployment, as a retried request would
+        failing.status(READMISSION);
+
+        assertThat(published).singleElement().satisfies(e -> {
+            assertThat(e.type()).isEqualTo(EventTypes.SHADOW_CONFIGURED);
+            assertThat(e.id()).isEqualTo(shadowRecords().get(0).id());
+        });
+        assertThat(shadowRecords()).hasSize(1);
+    }
+
+    @Test
     void onlyAnApprovedVersionOtherThanTheLiveOnesCanBeTheShadow() {
         assertThatThrownBy(() -> shadows.configure(READMISSION, new ShadowService.ConfigureCommand(3, 1_000), OPS))
                 .isInstanceOf(ConflictException.class).hasMessageContaining("only an approved version");

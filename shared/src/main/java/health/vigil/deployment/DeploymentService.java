@@ -230,16 +230,16 @@ public final class DeploymentService {
     }
 
     /**
-     * Whether the call that saved {@code deployment} stopped before recording it. A call that saved it less than
-     * the settle time ago is still settling it (the first click of a double click, one of many concurrent
-     * requests): this call waits for that call's record rather than answering before the decision is recorded,
-     * and completes the record itself only once the settle time has passed without it.
+     * Whether the call that saved {@code deployment} stopped before recording and announcing it. A call that saved it
+     * less than the settle time ago is still settling it (the first click of a double click, one of many concurrent
+     * requests): this call waits for that call's record and event rather than answering before the decision is
+     * recorded, and completes them itself only once the settle time has passed without them.
      */
     private boolean interrupted(Deployment deployment) {
         String key = auditKey(deployment);
         Duration age = deployment.updatedAt() == null ? settleTime : Duration.between(deployment.updatedAt(), clock.instant());
         long deadline = System.nanoTime() + Math.max(0, settleTime.minus(age).toNanos());
-        while (audit.findOnce(key).isEmpty()) {
+        while (!store.isEventHandled(ANNOUNCED, key)) {
             if (System.nanoTime() >= deadline) {
                 return true;
             }
@@ -285,7 +285,12 @@ public final class DeploymentService {
         // The event's id is the record's, so a completion that races the original call announces the same event.
         events.publish(new VigilEvent(record.id(), EventTypes.MODEL_DEPLOYED, VigilEvent.SOURCE, id.subject(),
                 clock.instant(), data));
+        // Marked after the event is out: a call that died between the record and the event leaves it to the next.
+        store.markEventHandled(ANNOUNCED, auditKey(saved));
     }
+
+    /** Marks, in the registry's handled-events set, the revisions whose record and event are both out. */
+    static final String ANNOUNCED = "deployment-announced";
 
     /**
      * Makes the stages agree with the model's current deployment: its stable version is in PRODUCTION, any

@@ -242,8 +242,12 @@ class DeploymentServiceTest {
         Deployment saved = store.findDeployment(READMISSION).orElseThrow();
         CompletableFuture<AuditRecord> firstCallRecords = CompletableFuture.supplyAsync(() -> {
             sleep(300);
-            return audit.recordOnce(DeploymentService.auditKey(saved), "ops-oncall", DeploymentService.ACTION,
-                    "/models/readmission/versions/2", "deployed", Map.of("revision", "2", "previousVersion", "1"));
+            AuditRecord record = audit.recordOnce(DeploymentService.auditKey(saved), "ops-oncall",
+                    DeploymentService.ACTION, "/models/readmission/versions/2", "deployed",
+                    Map.of("revision", "2", "previousVersion", "1"));
+            // That call then publishes its event and marks the revision announced.
+            store.markEventHandled(DeploymentService.ANNOUNCED, DeploymentService.auditKey(saved));
+            return record;
         });
 
         service.deploy(READMISSION, 2, OPS);
@@ -264,6 +268,25 @@ class DeploymentServiceTest {
 
         assertThat(audit()).singleElement().satisfies(r -> assertThat(r.details()).containsEntry("completedBy", "ops-oncall"));
         published(1);
+    }
+
+    @Test
+    void aRevisionRecordedButNotAnnouncedIsAnnouncedByTheNextDeployUnderItsRecordsId() {
+        // The call that saved revision 2 recorded it and died before its event went out.
+        givenVersion2SavedByAnotherCall("ops-lead", NOW.minusMillis(200));
+        Deployment saved = store.findDeployment(READMISSION).orElseThrow();
+        AuditRecord recorded = new AuditLog(auditStore, clock).recordOnce(DeploymentService.auditKey(saved), "ops-lead",
+                DeploymentService.ACTION, "/models/readmission/versions/2", "deployed", Map.of("revision", "2"));
+        DeploymentService impatient = new DeploymentService(store, new VersionLifecycle(store, new AuditLog(auditStore, clock), clock), new AuditLog(auditStore, clock), events, clock,
+                Duration.ofMillis(400));
+
+        impatient.deploy(READMISSION, 2, OPS);
+        impatient.deploy(READMISSION, 2, OPS);
+
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.id()).isEqualTo(recorded.id()));
+        VigilEvent event = published(1).get(0);
+        assertThat(event.type()).isEqualTo(EventTypes.MODEL_DEPLOYED);
+        assertThat(event.id()).isEqualTo(recorded.id());
     }
 
     private static void sleep(long millis) {

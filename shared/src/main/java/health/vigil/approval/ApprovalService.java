@@ -20,6 +20,7 @@ import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -133,23 +134,45 @@ public final class ApprovalService {
                 return new Decision(signed, signature, needed);
             }
         }
+        String cause = (target == Stage.APPROVED ? APPROVE : REJECT) + ":" + id.name().value() + ":" + id.number();
         if (!Lifecycle.allows(signed.stage(), target)) {
-            // Decided before (a repeated signature): the version is there already, or has moved on since.
+            // Decided before (a repeated signature): the version is there already, or has moved on since. A call
+            // that moved it and died before its event went out leaves the event to this one.
+            if (signed.stage() == target) {
+                announce(signed, target, cause);
+            }
             return new Decision(signed, signature, 0);
         }
-        String cause = (target == Stage.APPROVED ? APPROVE : REJECT) + ":" + id.name().value() + ":" + id.number();
         VersionLifecycle.Move move = lifecycle.move(id, signed.stage(), target, signer,
                 signature.meaning().phrase() + ": " + signature.justification(), cause);
         if (move.outcome() != VersionLifecycle.Outcome.ALREADY_MOVED) {
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("model", id.name().value());
-            data.put("version", id.number());
-            data.put("packageSha256", signed.packageSha256());
-            events.publish(VigilEvent.of(target == Stage.APPROVED ? EventTypes.MODEL_APPROVED : EventTypes.MODEL_REJECTED,
-                    id.subject(), clock.instant(), data));
+            announce(signed, target, cause);
         }
         return new Decision(move.version(), signature, 0);
     }
+
+    /**
+     * Publishes the decision's event unless it is out already: the id is fixed by the decision, and the registry
+     * marks it announced only after the publish, so a retried call neither loses nor doubles it.
+     */
+    private void announce(VersionRecord signed, Stage target, String cause) {
+        if (store.isEventHandled(ANNOUNCED, cause)) {
+            return;
+        }
+        ModelVersion id = signed.id();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("model", id.name().value());
+        data.put("version", id.number());
+        data.put("packageSha256", signed.packageSha256());
+        String eventId = java.util.UUID.nameUUIDFromBytes(("vigil:" + cause).getBytes(StandardCharsets.UTF_8))
+                .toString();
+        events.publish(new VigilEvent(eventId, target == Stage.APPROVED ? EventTypes.MODEL_APPROVED
+                : EventTypes.MODEL_REJECTED, VigilEvent.SOURCE, id.subject(), clock.instant(), data));
+        store.markEventHandled(ANNOUNCED, cause);
+    }
+
+    /** Marks, in the registry's handled-events set, the approval and rejection decisions whose event is out. */
+    static final String ANNOUNCED = "approval-announced";
 
     /**
      * The uploader never signs their own version; an unknown uploader means nobody can show they did not; and the

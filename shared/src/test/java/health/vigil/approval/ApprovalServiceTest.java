@@ -166,6 +166,28 @@ class ApprovalServiceTest {
     }
 
     @Test
+    void anApprovalWhoseEventDidNotGoOutIsAnnouncedWhenTheApproverSignsAgainAndOnlyThen() {
+        put(Stage.GATES_PASSED, "data-scientist");
+        ApprovalService approvals = service(Set.of());
+        org.mockito.Mockito.doThrow(new health.vigil.error.StoreException("Event Grid did not answer", null))
+                .doNothing().when(events).publish(org.mockito.ArgumentMatchers.any());
+
+        assertThatThrownBy(() -> approvals.approve(V1, APPROVER, "fine"))
+                .isInstanceOf(health.vigil.error.StoreException.class);
+        assertThat(stored().stage()).as("the decision was made before the event failed").isEqualTo(Stage.APPROVED);
+        approvals.approve(V1, APPROVER, "fine"); // the approver's client tries again
+        approvals.approve(V1, APPROVER, "fine");
+
+        ArgumentCaptor<VigilEvent> published = ArgumentCaptor.forClass(VigilEvent.class);
+        verify(events, times(2)).publish(published.capture());
+        assertThat(published.getAllValues()).extracting(VigilEvent::type)
+                .containsExactly(EventTypes.MODEL_APPROVED, EventTypes.MODEL_APPROVED);
+        assertThat(published.getAllValues().get(1).id()).as("the same event, not a second decision")
+                .isEqualTo(published.getAllValues().get(0).id());
+        assertThat(audit(ApprovalService.APPROVE)).hasSize(1);
+    }
+
+    @Test
     void aTwoApproverModelIsApprovedByTheSecondDistinctApprover() {
         put(Stage.GATES_PASSED, "data-scientist");
         ApprovalService approvals = service(Set.of(READMISSION));

@@ -316,14 +316,13 @@ public final class RegistrationService {
     private RegistrationOutcome reject(BlobCreated blob, PackageRejectedException e) {
         String reason = e.reason().name();
         String subject = "/packages/" + blob.blobName();
-        audit.recordOnce(eventKey(blob), uploaderOf(blob), ACTION, subject, "rejected", Map.of(
+        AuditRecord record = audit.recordOnce(eventKey(blob), uploaderOf(blob), ACTION, subject, "rejected", Map.of(
                 "blob", blob.blobName(),
                 "eventId", blob.eventId(),
                 "reason", reason));
-        events.publish(VigilEvent.of(EventTypes.MODEL_REGISTRATION_REJECTED, subject, clock.instant(), Map.of(
-                "blob", blob.blobName(),
-                "reason", reason,
-                "message", e.getMessage())));
+        // Under the record's id: a delivery that died before marking the event handled sends the same event again.
+        events.publish(new VigilEvent(record.id(), EventTypes.MODEL_REGISTRATION_REJECTED, VigilEvent.SOURCE, subject,
+                clock.instant(), Map.of("blob", blob.blobName(), "reason", reason, "message", e.getMessage())));
         registry.markEventHandled(HANDLER, blob.eventId());
         telemetry.registration("rejected");
         return RegistrationOutcome.rejected(reason, e.getMessage());

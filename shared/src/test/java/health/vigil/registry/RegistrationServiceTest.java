@@ -388,6 +388,7 @@ class RegistrationServiceTest {
         ArgumentCaptor<VigilEvent> published = ArgumentCaptor.forClass(VigilEvent.class);
         verify(events).publish(published.capture());
         assertThat(published.getValue().type()).isEqualTo(EventTypes.MODEL_REGISTRATION_REJECTED);
+        assertThat(published.getValue().id()).as("the audited decision's id").isEqualTo(record.id());
         assertThat(published.getValue().data()).containsOnlyKeys("blob", "reason", "message")
                 .containsEntry("reason", "MISSING_ENTRY");
         verify(registry).markEventHandled("RegisterModel", "evt-1");

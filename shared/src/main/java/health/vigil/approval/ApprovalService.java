@@ -16,6 +16,7 @@ import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
+import health.vigil.registry.Announcements;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
@@ -47,7 +48,7 @@ public final class ApprovalService {
     private final ModelRegistry registry;
     private final VersionLifecycle lifecycle;
     private final AuditLog audit;
-    private final EventPublisher events;
+    private final Announcements announcements;
     private final Clock clock;
     private final Set<ModelName> twoApproverModels;
 
@@ -57,7 +58,7 @@ public final class ApprovalService {
         this.registry = new ModelRegistry(store);
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.audit = Objects.requireNonNull(audit, "audit");
-        this.events = Objects.requireNonNull(events, "events");
+        this.announcements = new Announcements(store, events);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.twoApproverModels = Set.copyOf(twoApproverModels);
     }
@@ -156,7 +157,7 @@ public final class ApprovalService {
      * marks it announced only after the publish, so a retried call neither loses nor doubles it.
      */
     private void announce(VersionRecord signed, Stage target, String cause) {
-        if (store.isEventHandled(ANNOUNCED, cause)) {
+        if (announcements.done(cause)) {
             return;
         }
         ModelVersion id = signed.id();
@@ -166,13 +167,9 @@ public final class ApprovalService {
         data.put("packageSha256", signed.packageSha256());
         String eventId = java.util.UUID.nameUUIDFromBytes(("vigil:" + cause).getBytes(StandardCharsets.UTF_8))
                 .toString();
-        events.publish(new VigilEvent(eventId, target == Stage.APPROVED ? EventTypes.MODEL_APPROVED
+        announcements.publish(cause, new VigilEvent(eventId, target == Stage.APPROVED ? EventTypes.MODEL_APPROVED
                 : EventTypes.MODEL_REJECTED, VigilEvent.SOURCE, id.subject(), clock.instant(), data));
-        store.markEventHandled(ANNOUNCED, cause);
     }
-
-    /** Marks, in the registry's handled-events set, the approval and rejection decisions whose event is out. */
-    static final String ANNOUNCED = "approval-announced";
 
     /**
      * The uploader never signs their own version; an unknown uploader means nobody can show they did not; and the

@@ -27,6 +27,7 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
+import health.vigil.registry.Announcements;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
@@ -83,13 +84,11 @@ public final class CanaryService {
         }
     }
 
-    /** Marks, in the registry's handled-events set, the revisions whose record and event are both out. */
-    static final String ANNOUNCED = "canary-announced";
     private final RegistryStore store;
     private final ModelRegistry registry;
     private final VersionLifecycle lifecycle;
     private final AuditLog audit;
-    private final EventPublisher events;
+    private final Announcements announcements;
     private final PredictionLog predictions;
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
@@ -154,7 +153,7 @@ public final class CanaryService {
         this.registry = new ModelRegistry(store);
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.audit = Objects.requireNonNull(audit, "audit");
-        this.events = Objects.requireNonNull(events, "events");
+        this.announcements = new Announcements(store, events);
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.warmer = Objects.requireNonNull(warmer, "warmer");
@@ -438,9 +437,8 @@ public final class CanaryService {
         String key = auditKey(deployment);
         // Marked once published, not once audited: a pass that died between the record and the event leaves the
         // event to the next pass (under the record's id) instead of losing it.
-        if (!store.isEventHandled(ANNOUNCED, key)) {
+        if (!announcements.done(key)) {
             announce(deployment, key);
-            store.markEventHandled(ANNOUNCED, key);
         }
         settleStages(deployment);
     }
@@ -483,6 +481,7 @@ public final class CanaryService {
             default -> null;
         };
         if (type == null) {
+            announcements.markDone(key);
             return;
         }
         Map<String, Object> data = new LinkedHashMap<>();
@@ -493,7 +492,8 @@ public final class CanaryService {
         data.put("step", ramp.step() + 1);
         data.put("weightBasisPoints", Integer.valueOf(details.get("weightBasisPoints")));
         data.put("outcome", ramp.transition());
-        events.publish(new VigilEvent(record.id(), type, VigilEvent.SOURCE, id.subject(), clock.instant(), data));
+        announcements.publish(key, new VigilEvent(record.id(), type, VigilEvent.SOURCE, id.subject(), clock.instant(),
+                data));
     }
 
     /**

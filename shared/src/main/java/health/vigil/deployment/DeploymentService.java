@@ -17,6 +17,7 @@ import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
+import health.vigil.registry.Announcements;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
@@ -68,7 +69,7 @@ public final class DeploymentService {
     private final ModelRegistry registry;
     private final VersionLifecycle lifecycle;
     private final AuditLog audit;
-    private final EventPublisher events;
+    private final Announcements announcements;
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
     private final Duration settleTime;
@@ -101,7 +102,7 @@ public final class DeploymentService {
         this.registry = new ModelRegistry(store);
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.audit = Objects.requireNonNull(audit, "audit");
-        this.events = Objects.requireNonNull(events, "events");
+        this.announcements = new Announcements(store, events);
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -239,7 +240,7 @@ public final class DeploymentService {
         String key = auditKey(deployment);
         Duration age = deployment.updatedAt() == null ? settleTime : Duration.between(deployment.updatedAt(), clock.instant());
         long deadline = System.nanoTime() + Math.max(0, settleTime.minus(age).toNanos());
-        while (!store.isEventHandled(ANNOUNCED, key)) {
+        while (!announcements.done(key)) {
             if (System.nanoTime() >= deadline) {
                 return true;
             }
@@ -283,14 +284,10 @@ public final class DeploymentService {
         }
         AuditRecord record = audit.recordOnce(auditKey(saved), decidedBy, ACTION, id.subject(), "deployed", details);
         // The event's id is the record's, so a completion that races the original call announces the same event.
-        events.publish(new VigilEvent(record.id(), EventTypes.MODEL_DEPLOYED, VigilEvent.SOURCE, id.subject(),
-                clock.instant(), data));
         // Marked after the event is out: a call that died between the record and the event leaves it to the next.
-        store.markEventHandled(ANNOUNCED, auditKey(saved));
+        announcements.publish(auditKey(saved), new VigilEvent(record.id(), EventTypes.MODEL_DEPLOYED,
+                VigilEvent.SOURCE, id.subject(), clock.instant(), data));
     }
-
-    /** Marks, in the registry's handled-events set, the revisions whose record and event are both out. */
-    static final String ANNOUNCED = "deployment-announced";
 
     /**
      * Makes the stages agree with the model's current deployment: its stable version is in PRODUCTION, any

@@ -32,14 +32,14 @@ public final class DeploymentChanges {
     private final RegistryStore store;
     private final ModelRegistry registry;
     private final AuditLog audit;
-    private final EventPublisher events;
+    private final Announcements announcements;
     private final Clock clock;
 
     public DeploymentChanges(RegistryStore store, AuditLog audit, EventPublisher events, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
         this.audit = Objects.requireNonNull(audit, "audit");
-        this.events = Objects.requireNonNull(events, "events");
+        this.announcements = new Announcements(store, events);
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -57,17 +57,13 @@ public final class DeploymentChanges {
     public void announceOnce(Deployment deployment, String action, ModelVersion subject, String outcome,
             Map<String, String> details, String eventType, Map<String, Object> data) {
         String key = auditKey(action, deployment);
-        if (store.isEventHandled(ANNOUNCED, key)) {
+        if (announcements.done(key)) {
             return;
         }
         AuditRecord record = audit.recordOnce(key, deployment.updatedBy(), action, subject.subject(), outcome, details);
-        events.publish(new VigilEvent(record.id(), eventType, VigilEvent.SOURCE, subject.subject(), clock.instant(),
-                data));
-        store.markEventHandled(ANNOUNCED, key);
+        announcements.publish(key, new VigilEvent(record.id(), eventType, VigilEvent.SOURCE, subject.subject(),
+                clock.instant(), data));
     }
-
-    /** Marks, in the registry's handled-events set, the decisions whose record and event are both out. */
-    static final String ANNOUNCED = "deployment-change-announced";
 
     /** The model's deployment; a 409 naming the fix when the model has none (a 404 when it does not exist). */
     public Deployment current(ModelName model, String toDoWhat) {

@@ -246,7 +246,7 @@ class DeploymentServiceTest {
                     DeploymentService.ACTION, "/models/readmission/versions/2", "deployed",
                     Map.of("revision", "2", "previousVersion", "1"));
             // That call then publishes its event and marks the revision announced.
-            store.markEventHandled(DeploymentService.ANNOUNCED, DeploymentService.auditKey(saved));
+            store.markEventHandled(health.vigil.registry.Announcements.HANDLER, DeploymentService.auditKey(saved));
             return record;
         });
 

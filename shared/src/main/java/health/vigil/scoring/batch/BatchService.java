@@ -276,12 +276,10 @@ public final class BatchService {
             throw new ValidationException("batch " + job.id() + " has " + job.partitions().size()
                     + " partitions; the message names partition " + m.partition());
         }
-        if (isFinished(job.id())) {
-            return;
-        }
         BatchPartition partition = job.partitions().get(m.partition());
         String what = "partition " + partition.index() + " of batch " + job.id();
         String done = doneName(job.id(), partition.index());
+        // Empty when the job is finished or the partition done, before or while this delivery waits for the lease.
         Optional<PartitionLease> lease = PartitionLease.take(artifacts, leaseName(job.id(), partition.index()), what,
                 () -> isFinished(job.id()) || artifacts.describe(ArtifactStore.BATCH_OUTPUT, done).isPresent(), clock,
                 settings.lease());
@@ -304,7 +302,7 @@ public final class BatchService {
             }
         }
         if (isFinished(job.id())) {
-            return; // finished while this delivery waited for the lease
+            return;
         }
         tryComplete(job);
     }

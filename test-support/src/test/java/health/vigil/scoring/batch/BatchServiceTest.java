@@ -697,52 +697,17 @@ class BatchServiceTest {
         return SetUpRegistration.register(platform, sample, blob);
     }
 
-    /**
-     * The artifact store, except that a job's merged results are stored as though another delivery had just merged
-     * them: the put stores them and reports a conflict, and the blob is described without its sha256.
-     */
-    private record MergedElsewhere(ArtifactStore store) implements ArtifactStore {
+    /** The artifact store, each call passed on; subclasses change what their test needs. */
+    private abstract static class ForwardingStore implements ArtifactStore {
+        final ArtifactStore store;
+
+        ForwardingStore(ArtifactStore store) {
+            this.store = store;
+        }
+
         @Override
         public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
                 String uploadedBy) {
-            StoredArtifact stored = store.put(container, name, content, overwrite, uploadedBy);
-            if (name.endsWith("/results.jsonl")) {
-                throw new ConflictException(health.vigil.error.ErrorCode.CONFLICT, "blob " + name + " already exists");
-            }
-            return stored;
-        }
-
-        @Override
-        public StoredArtifact replace(String container, String name, InputStream content, String ifMatch) {
-            return store.replace(container, name, content, ifMatch);
-        }
-
-        @Override
-        public InputStream open(String container, String name) {
-            return store.open(container, name);
-        }
-
-        @Override
-        public Optional<StoredArtifact> describe(String container, String name) {
-            return store.describe(container, name).map(a -> name.endsWith("/results.jsonl")
-                    ? new StoredArtifact(a.container(), a.name(), a.size(), null, a.etag(), a.uploadedBy()) : a);
-        }
-
-        @Override
-        public List<StoredArtifact> list(String container, String prefix) {
-            return store.list(container, prefix);
-        }
-    }
-
-    /** The artifact store, except that a checkpoint write dies when {@code dies} says so (a killed process). */
-    private record FailingCheckpoints(ArtifactStore store, java.util.function.BooleanSupplier dies)
-            implements ArtifactStore {
-        @Override
-        public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
-                String uploadedBy) {
-            if (name.endsWith("/checkpoint.json") && dies.getAsBoolean()) {
-                throw new StoreException("the process was killed here", null);
-            }
             return store.put(container, name, content, overwrite, uploadedBy);
         }
 
@@ -769,6 +734,51 @@ class BatchServiceTest {
         @Override
         public List<StoredArtifact> list(String container, String prefix) {
             return store.list(container, prefix);
+        }
+    }
+
+    /**
+     * The artifact store, except that a job's merged results are stored as though another delivery had just merged
+     * them: the put stores them and reports a conflict, and the blob is described without its sha256.
+     */
+    private static final class MergedElsewhere extends ForwardingStore {
+        MergedElsewhere(ArtifactStore store) {
+            super(store);
+        }
+
+        @Override
+        public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
+                String uploadedBy) {
+            StoredArtifact stored = store.put(container, name, content, overwrite, uploadedBy);
+            if (name.endsWith("/results.jsonl")) {
+                throw new ConflictException(health.vigil.error.ErrorCode.CONFLICT, "blob " + name + " already exists");
+            }
+            return stored;
+        }
+
+        @Override
+        public Optional<StoredArtifact> describe(String container, String name) {
+            return store.describe(container, name).map(a -> name.endsWith("/results.jsonl")
+                    ? new StoredArtifact(a.container(), a.name(), a.size(), null, a.etag(), a.uploadedBy()) : a);
+        }
+    }
+
+    /** The artifact store, except that a checkpoint write dies when {@code dies} says so (a killed process). */
+    private static final class FailingCheckpoints extends ForwardingStore {
+        private final java.util.function.BooleanSupplier dies;
+
+        FailingCheckpoints(ArtifactStore store, java.util.function.BooleanSupplier dies) {
+            super(store);
+            this.dies = dies;
+        }
+
+        @Override
+        public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
+                String uploadedBy) {
+            if (name.endsWith("/checkpoint.json") && dies.getAsBoolean()) {
+                throw new StoreException("the process was killed here", null);
+            }
+            return store.put(container, name, content, overwrite, uploadedBy);
         }
     }
 

@@ -140,45 +140,39 @@ final class RowParser {
      * {@code Long.parseLong} takes digits of any script. Such cells stay text, which the validator refuses.
      */
     static boolean isDecimal(String s) {
-        int i = 0;
         int n = s.length();
-        if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-            i++;
-        }
-        int digits = 0;
-        while (i < n && isAsciiDigit(s.charAt(i))) {
-            i++;
-            digits++;
-        }
+        int i = skipSign(s, 0);
+        int whole = digitsEnd(s, i);
+        int digits = whole - i;
+        i = whole;
         if (i < n && s.charAt(i) == '.') {
-            i++;
-            while (i < n && isAsciiDigit(s.charAt(i))) {
-                i++;
-                digits++;
-            }
+            int fraction = digitsEnd(s, i + 1);
+            digits += fraction - (i + 1);
+            i = fraction;
         }
         if (digits == 0) {
             return false;
         }
         if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
-            i++;
-            if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-                i++;
-            }
-            int exponentDigits = 0;
-            while (i < n && isAsciiDigit(s.charAt(i))) {
-                i++;
-                exponentDigits++;
-            }
-            if (exponentDigits == 0) {
+            int exponent = skipSign(s, i + 1);
+            i = digitsEnd(s, exponent);
+            if (i == exponent) {
                 return false;
             }
         }
         return i == n;
     }
 
-    private static boolean isAsciiDigit(char c) {
-        return c >= '0' && c <= '9';
+    private static int skipSign(String s, int i) {
+        return i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-') ? i + 1 : i;
+    }
+
+    /** Where the run of ASCII digits from {@code i} ends. */
+    private static int digitsEnd(String s, int i) {
+        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+            i++;
+        }
+        return i;
     }
 
     /**

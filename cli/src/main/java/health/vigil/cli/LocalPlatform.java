@@ -98,6 +98,7 @@ public final class LocalPlatform implements AutoCloseable {
                 .maxRequestBodyBytes(config.limits().maxBodyBytes())
                 .knownCaller(headers -> knownCaller(platform.get(), headers))
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
+                .inline(LocalPlatform::runsInline)
                 .pages(new Dashboard(platform::get, config.home().resolve("deadletter"), java.time.Clock.systemUTC()))
                 .appSettings(name -> java.util.Optional.ofNullable(System.getenv(name)).orElse(SCHEDULE_DEFAULTS.get(name)))
                 .build();
@@ -115,6 +116,21 @@ public final class LocalPlatform implements AutoCloseable {
         }
         return new LocalPlatform(host, built, null);
     }
+
+    /**
+     * Scoring without explanations is short and CPU-bound: it runs on the selector thread that read it (ADR 0026). An
+     * explained score takes about three times as long and waits for a worker instead, so that it does not hold the
+     * other connections of its selector. {@code explain} is read as the scoring function reads it.
+     */
+    static boolean runsInline(String function, Map<String, String> query) {
+        return switch (function) {
+            case "Infer", "InferVersion" -> true;
+            case "Score" -> NOT_EXPLAINED.contains(query.getOrDefault("explain", "true").toLowerCase(java.util.Locale.ROOT));
+            default -> false;
+        };
+    }
+
+    private static final Set<String> NOT_EXPLAINED = Set.of("false", "0", "no");
 
     /** Whether the headers carry a key the platform knows, whatever its roles; false before the platform is built. */
     private static boolean knownCaller(VigilPlatform platform, Map<String, String> headers) {

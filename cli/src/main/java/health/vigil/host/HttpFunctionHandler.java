@@ -18,7 +18,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -29,6 +32,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.Invocable;
 
 /**
  * The local host's HTTP front: routes each request by method and route template to an HttpTrigger function
@@ -46,6 +50,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
     private final int maxBodyBytes;
     private final Predicate<Map<String, String>> knownCaller;
     private final Set<String> probes;
+    private final BiPredicate<String, Map<String, String>> inline;
     private final Semaphore workers;
 
     /**
@@ -54,24 +59,145 @@ final class HttpFunctionHandler extends Handler.Abstract {
      * @param probes the health probe functions, which never wait behind other requests
      * @param sharedWorkers how many requests other than probes may run at once; the pool's other workers are
      *     kept for probes, so a flood of slow callers cannot make the host look dead to its orchestrator
+     * @param inline which POST requests, by function name and query parameters, may run on the thread that read them
+     *     ({@link #handleInline})
      */
     HttpFunctionHandler(FunctionCatalog catalog, FunctionInvoker invoker, int maxBodyBytes, String eventGridKey,
-            Predicate<Map<String, String>> knownCaller, Set<String> probes, int sharedWorkers) {
+            Predicate<Map<String, String>> knownCaller, Set<String> probes, int sharedWorkers,
+            BiPredicate<String, Map<String, String>> inline) {
         this.catalog = catalog;
         this.invoker = invoker;
         this.maxBodyBytes = maxBodyBytes;
         this.knownCaller = knownCaller;
         this.probes = Set.copyOf(probes);
+        this.inline = inline;
         this.workers = new Semaphore(sharedWorkers);
         this.webhook = new EventGridWebhook(catalog, invoker, eventGridKey);
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        return handle(request, response, callback, RequestBody.NONE);
+    }
+
+    /**
+     * Runs a POST that the inline rule names on the calling thread, Jetty's selector thread that read it, when
+     * its caller is known: no hand-off to a pool thread, which on a busy host costs more than the scoring itself
+     * (docs/adr/0026). A body still arriving is gathered as it comes, in steps Jetty calls back, so a slow client holds
+     * neither the selector nor a worker; a body over the limit, cut short or failed goes to {@code pool}, which answers
+     * it as before. Returns false, having read nothing, for every other request: the caller runs it on the pool.
+     */
+    boolean handleInline(Request request, Response response, Callback callback, Executor pool) {
+        if (!"POST".equals(request.getMethod())) {
+            return false;
+        }
+        List<String> path;
+        try {
+            path = PathSegments.decode(request.getHttpURI().getPath());
+        } catch (RuntimeException e) {
+            return false; // the pool's run answers it
+        }
+        if (String.join("/", path).equalsIgnoreCase(WEBHOOK_PATH.substring(1))) {
+            return false;
+        }
+        // The function the pool's run would pick: the first route in precedence order that matches and takes a POST.
+        FunctionDefinition target = null;
+        Map<String, String> routeValues = null;
+        for (FunctionDefinition f : catalog.httpFunctionsFor(path)) {
+            FunctionDefinition.Http http = (FunctionDefinition.Http) f.trigger();
+            Optional<Map<String, String>> values = http.route().match(path);
+            if (values.isPresent() && http.accepts(HttpMethod.POST)) {
+                target = f;
+                routeValues = values.get();
+                break;
+            }
+        }
+        if (target == null) {
+            return false;
+        }
+        Map<String, String> query;
+        try {
+            query = query(request);
+        } catch (ValidationException e) {
+            return false; // the pool's run answers it
+        }
+        if (!inline.test(target.name(), query)) {
+            return false;
+        }
+        Map<String, String> headers = headers(request);
+        if (RequestBody.hasBody(request) && !knownCaller.test(headers)) {
+            return false; // refused on its headers by the pool's run, before a byte of the body is read
+        }
+        new InlineCall(target, routeValues, headers, request, response, callback, pool).run();
+        return true;
+    }
+
+    /**
+     * One inline request: its body gathered as it arrives, each step on the selector thread that Jetty calls back
+     * when content may be there (no thread waits for a slow body), then the function called there too.
+     */
+    private final class InlineCall implements Invocable.Task {
+        private final FunctionDefinition function;
+        private final Map<String, String> routeValues;
+        private final Map<String, String> headers;
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+        private final Executor pool;
+        private final RequestBody.Collector body;
+
+        InlineCall(FunctionDefinition function, Map<String, String> routeValues, Map<String, String> headers,
+                Request request, Response response, Callback callback, Executor pool) {
+            this.function = function;
+            this.routeValues = routeValues;
+            this.headers = headers;
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.pool = pool;
+            this.body = new RequestBody.Collector(request, maxBodyBytes);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return InvocationType.NON_BLOCKING;
+        }
+
+        @Override
+        public void run() {
+            switch (body.collect()) {
+                case WAITING -> request.demand(this);
+                case ELSEWHERE -> {
+                    byte[] prefix = body.bytes();
+                    try {
+                        pool.execute(() -> handle(request, response, callback, prefix));
+                    } catch (RejectedExecutionException e) {
+                        write(request, response, callback, busy(UUID.randomUUID().toString()).withHeader("Connection", "close"));
+                    }
+                }
+                case COMPLETE -> {
+                    String requestId = UUID.randomUUID().toString();
+                    HostReply reply;
+                    try {
+                        reply = call(function, request, HttpMethod.POST, routeValues, headers, body.bytes(), requestId);
+                    } catch (ValidationException e) {
+                        reply = HostReply.error(e.code(), e.getMessage(), requestId);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.SEVERE, () -> "request " + requestId + " failed in the host: " + e.getClass().getName());
+                        reply = HostReply.internal(requestId);
+                    }
+                    write(request, response, callback, reply);
+                }
+            }
+        }
+    }
+
+    /** {@link #handle(Request, Response, Callback)} of a request of which {@code bodyPrefix} was already read. */
+    boolean handle(Request request, Response response, Callback callback, byte[] bodyPrefix) {
         String requestId = UUID.randomUUID().toString();
         HostReply reply;
         try {
-            reply = dispatch(request, requestId);
+            reply = dispatch(request, requestId, bodyPrefix);
         } catch (ValidationException e) {
             reply = HostReply.error(e.code(), e.getMessage(), requestId);
         } catch (RuntimeException | java.io.IOException e) {
@@ -95,7 +221,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
         return true;
     }
 
-    private HostReply dispatch(Request request, String requestId) throws java.io.IOException {
+    private HostReply dispatch(Request request, String requestId, byte[] bodyPrefix) throws java.io.IOException {
         List<String> path = PathSegments.decode(request.getHttpURI().getPath());
         String method = request.getMethod().toUpperCase(Locale.ROOT);
         if (String.join("/", path).equalsIgnoreCase(WEBHOOK_PATH.substring(1))) {
@@ -119,13 +245,13 @@ final class HttpFunctionHandler extends Handler.Abstract {
             }
             if (httpMethod != null && http.accepts(httpMethod)) {
                 if (probes.contains(f.name())) {
-                    return invoke(f, request, httpMethod, values.get(), requestId);
+                    return invoke(f, request, httpMethod, values.get(), requestId, bodyPrefix);
                 }
                 if (!workers.tryAcquire()) {
                     return busy(requestId);
                 }
                 try {
-                    return invoke(f, request, httpMethod, values.get(), requestId);
+                    return invoke(f, request, httpMethod, values.get(), requestId, bodyPrefix);
                 } finally {
                     workers.release();
                 }
@@ -143,7 +269,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
     }
 
     private HostReply invoke(FunctionDefinition f, Request request, HttpMethod method, Map<String, String> routeValues,
-            String requestId) throws java.io.IOException {
+            String requestId, byte[] bodyPrefix) throws java.io.IOException {
         Map<String, String> headers = headers(request);
         if (RequestBody.hasBody(request) && !knownCaller.test(headers)) {
             // Refused on its headers alone: nothing of the body is read, and (like every reply sent before the body
@@ -151,7 +277,13 @@ final class HttpFunctionHandler extends Handler.Abstract {
             return HostReply.error(ErrorCode.UNAUTHENTICATED, "send your API key in the x-api-key header (or as"
                     + " 'Authorization: Bearer <key>') with a request that has a body", requestId);
         }
-        byte[] body = RequestBody.read(request, maxBodyBytes);
+        byte[] body = RequestBody.read(request, maxBodyBytes, bodyPrefix);
+        return call(f, request, method, routeValues, headers, body, requestId);
+    }
+
+    /** Calls the function with the request's whole body and turns what it returns into the reply. */
+    private HostReply call(FunctionDefinition f, Request request, HttpMethod method, Map<String, String> routeValues,
+            Map<String, String> headers, byte[] body, String requestId) {
         FunctionDefinition.BodyForm form = f.arguments().stream()
                 .filter(a -> a instanceof FunctionDefinition.HttpRequest)
                 .map(a -> ((FunctionDefinition.HttpRequest) a).body())

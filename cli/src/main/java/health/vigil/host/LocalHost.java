@@ -334,7 +334,8 @@ public final class LocalHost implements AutoCloseable {
         config.setSendDateHeader(true);
         // A body that trickles in slower than this is cut off with 408, whatever the idle timeout.
         config.setMinRequestDataRate(settings.minRequestBytesPerSecond);
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(config));
+        int selectors = selectors(settings);
+        ServerConnector connector = new ServerConnector(server, ACCEPTORS, selectors, new HttpConnectionFactory(config));
         connector.setHost(settings.host);
         connector.setPort(settings.port);
         // A connection silent this long is closed: bounds both a half-sent header and a stalled body.
@@ -342,11 +343,12 @@ public final class LocalHost implements AutoCloseable {
         server.addConnector(connector);
         // Workers kept for health probes: a quarter of the pool, at least two.
         int kept = Math.max(2, settings.httpThreads / 4);
-        Handler functions = new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes,
+        HttpFunctionHandler functions = new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes,
                 SystemKeys.eventGrid(settings.home), settings.knownCaller, settings.probeFunctions,
-                Math.max(1, settings.httpThreads - kept - JETTY_OWN_THREADS));
+                Math.max(1, settings.httpThreads - kept - ACCEPTORS - selectors), settings.inline);
         // Pages first: they answer only their own paths and leave every other one to the functions.
-        server.setHandler(settings.pages == null ? functions : new Handler.Sequence(settings.pages, functions));
+        Handler onPool = settings.pages == null ? functions : new Handler.Sequence(settings.pages, functions);
+        server.setHandler(new HostFront(functions, onPool, threads));
         server.setErrorHandler(new JsonErrorHandler());
         try {
             server.start();
@@ -361,8 +363,16 @@ public final class LocalHost implements AutoCloseable {
         }
     }
 
-    /** The acceptor and selector threads Jetty takes from the pool before any request runs. */
-    private static final int JETTY_OWN_THREADS = 2;
+    /** The acceptor thread Jetty takes from the pool; the selectors take one each. */
+    private static final int ACCEPTORS = 1;
+
+    /**
+     * The selector threads: as asked, but at most a quarter of the pool (after the acceptor), so that the workers
+     * and the probes' share keep their threads; at least one.
+     */
+    static int selectors(Builder settings) {
+        return Math.max(1, Math.min(settings.selectors, (settings.httpThreads - ACCEPTORS) / 4));
+    }
 
     /** Errors Jetty raises before a request reaches the host (malformed requests, oversized headers), in Vigil's shape. */
     private static final class JsonErrorHandler extends ErrorHandler {
@@ -409,6 +419,8 @@ public final class LocalHost implements AutoCloseable {
         private int httpThreads = 32;
         private java.util.function.Predicate<Map<String, String>> knownCaller = headers -> true;
         private Set<String> probeFunctions = Set.of();
+        private java.util.function.BiPredicate<String, Map<String, String>> inline = (function, query) -> false;
+        private int selectors = Math.min(8, 2 * Runtime.getRuntime().availableProcessors());
         private Duration idleTimeout = Duration.ofSeconds(30);
         private long minRequestBytesPerSecond = 1024;
         private Handler pages;
@@ -571,6 +583,30 @@ public final class LocalHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Which POST requests run on the selector thread that read them, by function name and query parameters, when
+         * the caller is known (docs/adr/0026; the body is gathered as it arrives, without a thread waiting for it):
+         * short, CPU-bound work such as scoring, never work that waits on a disk, a database or another service for
+         * long. None by default.
+         */
+        public Builder inline(java.util.function.BiPredicate<String, Map<String, String>> rule) {
+            this.inline = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
+         * Selector threads, which read requests and run the inline functions; default twice the processors, at most
+         * 8 (fewer connections per selector, so one connection's requests wait behind fewer others'). The host uses
+         * at most a quarter of {@link #httpThreads}.
+         */
+        public Builder selectors(int value) {
+            if (value < 1 || value > 64) {
+                throw new ValidationException("selectors is " + value + "; allowed range is 1-64");
+            }
+            this.selectors = value;
+            return this;
+        }
+
         public Builder httpThreads(int value) {
             if (value < 4 || value > 512) {
                 throw new ValidationException("httpThreads is " + value + "; allowed range is 4-512");
@@ -606,6 +642,8 @@ public final class LocalHost implements AutoCloseable {
             b.appSettings = appSettings;
             b.clock = clock;
             b.httpThreads = httpThreads;
+            b.inline = inline;
+            b.selectors = selectors;
             b.knownCaller = knownCaller;
             b.probeFunctions = probeFunctions;
             b.idleTimeout = idleTimeout;

@@ -5,7 +5,10 @@ import health.vigil.error.ValidationException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 
 /**
@@ -18,11 +21,97 @@ final class RequestBody {
     /** Set on a request once its body was read to the end (kept or discarded). */
     private static final String CONSUMED = RequestBody.class.getName() + ".consumed";
 
+    static final byte[] NONE = new byte[0];
+
     private RequestBody() {}
 
+    /** What {@link Collector#collect} found. */
+    enum Progress {
+        /** The whole body is in ({@link Collector#bytes}). */
+        COMPLETE,
+        /** More is on its way and nothing more is there yet: ask again once Jetty says content may be there. */
+        WAITING,
+        /**
+         * Over the limit, cut short or failed: left to {@link #read(Request, int, byte[])} with the bytes taken so far,
+         * which answers it as it answers any body.
+         */
+        ELSEWHERE
+    }
+
+    /**
+     * Gathers a body from what has arrived, never waiting: each {@link #collect} takes what is there and says whether
+     * the body is complete, more must be waited for, or the waiting read must take over.
+     */
+    static final class Collector {
+        private final Request request;
+        private final int maxBytes;
+        private final long declared;
+        private byte[] body;
+        private int size;
+
+        Collector(Request request, int maxBytes) {
+            this.request = request;
+            this.maxBytes = maxBytes;
+            this.declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+            this.body = declared >= 0 && declared <= maxBytes ? new byte[(int) declared] : new byte[256];
+        }
+
+        Progress collect() {
+            if (!hasBody(request)) {
+                body = NONE;
+                return Progress.COMPLETE;
+            }
+            if (declared > maxBytes) {
+                return Progress.ELSEWHERE;
+            }
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    return Progress.WAITING;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    return Progress.ELSEWHERE;
+                }
+                try {
+                    ByteBuffer bytes = chunk.getByteBuffer();
+                    int n = bytes.remaining();
+                    if (size + n > body.length) {
+                        body = Arrays.copyOf(body, Math.max(size + n, Math.min(2 * body.length, maxBytes + 1)));
+                    }
+                    bytes.get(body, size, n);
+                    size += n;
+                    if (size > maxBytes) {
+                        return Progress.ELSEWHERE;
+                    }
+                    if (chunk.isLast()) {
+                        if (declared >= 0 && size < declared) {
+                            return Progress.ELSEWHERE;
+                        }
+                        request.setAttribute(CONSUMED, Boolean.TRUE);
+                        return Progress.COMPLETE;
+                    }
+                } finally {
+                    chunk.release();
+                }
+            }
+        }
+
+        /** The body once complete; before that, the bytes taken so far. */
+        byte[] bytes() {
+            return size == body.length ? body : Arrays.copyOf(body, size);
+        }
+    }
+
     static byte[] read(Request request, int maxBytes) throws IOException {
+        return read(request, maxBytes, NONE);
+    }
+
+    /**
+     * Reads the rest of a body of which {@code prefix} was already taken ({@link Collector}), waiting for it.
+     */
+    static byte[] read(Request request, int maxBytes, byte[] prefix) throws IOException {
         try {
-            return readWithin(request, maxBytes);
+            return readWithin(request, maxBytes, prefix);
         } catch (IOException e) {
             // The client stopped sending (idle timeout, too slow a data rate) or went away: its fault, not ours.
             throw new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body stopped arriving before it was"
@@ -45,18 +134,23 @@ final class RequestBody {
         return length > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
-    private static byte[] readWithin(Request request, int maxBytes) throws IOException {
+    private static byte[] readWithin(Request request, int maxBytes, byte[] prefix) throws IOException {
         long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         try (InputStream in = Request.asInputStream(request)) {
             if (declared > maxBytes) {
-                discard(request, in, new byte[16 * 1024], 0);
+                discard(request, in, new byte[16 * 1024], prefix.length);
                 throw tooLarge(maxBytes);
             }
             if (declared >= 0) {
-                return readDeclared(request, in, (int) declared);
+                return readDeclared(request, in, (int) declared, prefix);
             }
             byte[] buffer = new byte[16 * 1024];
-            ByteArrayOutputStream out = new ByteArrayOutputStream(256); // no length declared: streamed
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, prefix.length)); // streamed
+            out.write(prefix, 0, prefix.length);
+            if (out.size() > maxBytes) {
+                discard(request, in, buffer, out.size());
+                throw tooLarge(maxBytes);
+            }
             for (int n; (n = in.read(buffer)) > 0; ) {
                 if (out.size() + n > maxBytes) {
                     discard(request, in, buffer, out.size() + n);
@@ -73,9 +167,13 @@ final class RequestBody {
      * A body with a Content-Length: read straight into an array of that size, with no buffer in between. Jetty ends
      * the content where the length says, so a body is never longer; a shorter one (the client stopped) ends early.
      */
-    private static byte[] readDeclared(Request request, InputStream in, int declared) throws IOException {
+    private static byte[] readDeclared(Request request, InputStream in, int declared, byte[] prefix) throws IOException {
+        if (prefix.length > declared) {
+            throw new IOException("the body did not match its Content-Length");
+        }
         byte[] body = new byte[declared];
-        int read = 0;
+        System.arraycopy(prefix, 0, body, 0, prefix.length);
+        int read = prefix.length;
         for (int n; read < declared && (n = in.read(body, read, declared - read)) > 0; ) {
             read += n;
         }

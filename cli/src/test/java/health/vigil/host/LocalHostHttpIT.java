@@ -38,6 +38,8 @@ class LocalHostHttpIT {
                 .instanceInjector(new TestInjector(new TestRecorder()))
                 .subscriptions(List.of())
                 .maxRequestBodyBytes(BODY_LIMIT)
+                // POSTs to the echo run on the selector, as scoring does in `vigil up`: the routing tests cover both.
+                .inline((function, query) -> function.equals("EchoVersion"))
                 .build()
                 .start();
     }
@@ -45,6 +47,16 @@ class LocalHostHttpIT {
     @AfterAll
     static void stop() {
         host.close();
+    }
+
+    /** A second host on the test functions, with a home of its own under the shared one. */
+    private static LocalHost.Builder another(String prefix) throws java.io.IOException {
+        return LocalHost.builder()
+                .home(java.nio.file.Files.createTempDirectory(home, prefix))
+                .port(0)
+                .packages("health.vigil.functions.testing.http")
+                .instanceInjector(new TestInjector(new TestRecorder()))
+                .subscriptions(List.of());
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
@@ -256,13 +268,7 @@ class LocalHostHttpIT {
     // at most the shared workers, are cut off by the idle timeout, and health probes answer throughout.
     @Test
     void slowClientsNeitherHoldWorkersNorStopHealthProbes() throws Exception {
-        Path slowHome = java.nio.file.Files.createTempDirectory(home, "slow-");
-        LocalHost small = LocalHost.builder()
-                .home(slowHome)
-                .port(0)
-                .packages("health.vigil.functions.testing.http")
-                .instanceInjector(new TestInjector(new TestRecorder()))
-                .subscriptions(List.of())
+        LocalHost small = another("slow-")
                 .httpThreads(8)
                 .knownCaller(headers -> "good-key".equals(headers.get("x-api-key")))
                 .probeFunctions(java.util.Set.of("Greet"))
@@ -324,5 +330,109 @@ class LocalHostHttpIT {
             }
             small.close();
         }
+    }
+
+    // ADR 0026: an inline function's request whose body is still arriving continues on the pool, whole, and holds
+    // neither the selector nor anyone else's request meanwhile.
+    @Test
+    void anInlineRequestWhoseBodyIsStillArrivingHoldsNeitherTheSelectorNorOtherRequests() throws Exception {
+        LocalHost one = another("inline-")
+                .selectors(1)
+                .inline((function, query) -> function.equals("EchoVersion"))
+                .build()
+                .start();
+        try (java.net.Socket slow = new java.net.Socket("127.0.0.1", one.port())) {
+            slow.setSoTimeout(10_000);
+            byte[] body = ("{\"rows\":[" + "1,".repeat(2_000) + "2]}").getBytes(StandardCharsets.US_ASCII);
+            java.io.OutputStream out = slow.getOutputStream();
+            out.write(("POST /echo/slow/versions/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body, 0, body.length / 2);
+            out.flush();
+            Thread.sleep(300); // the selector has read the headers and half the body
+
+            // The one selector goes on serving other connections: inline requests, and the rest.
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<String> other = CLIENT.send(HttpRequest.newBuilder(one.baseUri().resolve("/echo/b/versions/" + i))
+                        .timeout(java.time.Duration.ofSeconds(5))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"i\":" + i + "}")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(other.statusCode()).isEqualTo(200);
+                assertThat(json(other).get("body").asText()).isEqualTo("{\"i\":" + i + "}");
+            }
+            HttpResponse<String> greet = CLIENT.send(HttpRequest.newBuilder(one.baseUri().resolve("/greet/x"))
+                    .timeout(java.time.Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(greet.statusCode()).isEqualTo(200);
+
+            out.write(body, body.length / 2, body.length - body.length / 2);
+            out.flush();
+            java.io.InputStream in = slow.getInputStream();
+            String head = readHead(in);
+            assertThat(head).startsWith("HTTP/1.1 200");
+            int length = Integer.parseInt(head.replaceAll("(?is).*\r\ncontent-length: *(\\d+).*", "$1"));
+            JsonNode seen = Json.readTree("response", in.readNBytes(length));
+            assertThat(seen.get("name").asText()).isEqualTo("slow");
+            assertThat(seen.get("body").asText()).isEqualTo(new String(body, StandardCharsets.US_ASCII));
+        } finally {
+            one.close();
+        }
+    }
+
+    // ADR 0026: inline requests need no pool worker, so they are answered while slow clients hold every one.
+    @Test
+    void inlineRequestsAreAnsweredWhileSlowClientsHoldEveryWorker() throws Exception {
+        LocalHost small = another("inline-busy-")
+                .httpThreads(8)
+                .knownCaller(headers -> "good-key".equals(headers.get("x-api-key")))
+                .inline((function, query) -> function.equals("EchoVersion"))
+                .idleTimeout(java.time.Duration.ofSeconds(20))
+                .build()
+                .start();
+        List<java.net.Socket> sockets = new java.util.ArrayList<>();
+        try {
+            // Stalled bodies of a function that runs on the pool; stalled bodies of an inline one hold no worker at all.
+            String slowHead = "POST /explode HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100000\r\nx-api-key: good-key\r\n\r\n{";
+            String slowInline = slowHead.replace("/explode", "/echo/a/versions/1");
+            for (int i = 0; i < 8; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", small.port());
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(slowInline.getBytes(StandardCharsets.US_ASCII));
+                sockets.add(socket);
+            }
+            for (int i = 0; i < 8; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", small.port());
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(slowHead.getBytes(StandardCharsets.US_ASCII));
+                sockets.add(socket);
+            }
+            Thread.sleep(300); // the first eight wait for their bodies without a thread; the others take every worker
+
+            HttpResponse<String> onPool = CLIENT.send(HttpRequest.newBuilder(small.baseUri().resolve("/models/x"))
+                    .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(onPool.statusCode()).isEqualTo(503);
+            HttpResponse<String> inline = CLIENT.send(HttpRequest.newBuilder(small.baseUri().resolve("/echo/b/versions/2"))
+                    .timeout(java.time.Duration.ofSeconds(10)).header("x-api-key", "good-key")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"patient\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(inline.statusCode()).isEqualTo(200);
+            assertThat(json(inline).get("body").asText()).isEqualTo("{\"patient\":1}");
+        } finally {
+            for (java.net.Socket socket : sockets) {
+                socket.close();
+            }
+            small.close();
+        }
+    }
+
+    /** The status line and headers of a response, up to and including the blank line. */
+    private static String readHead(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+        }
+        return head.toString();
     }
 }

@@ -4,8 +4,8 @@
 # model.onnx and the same patient record, with the same load generator (wrk), on loopback only.
 # Installs what it needs itself: wrk (Debian) and onnxruntime-node (npm, from the committed lock file).
 #
-#   bench/http/run.sh                 # 10 s per run at 1, 4 and 16 connections
-#   DURATION=30s CONNECTIONS="1 16" bench/http/run.sh
+#   bench/http/run.sh                 # 3 alternating rounds of 10 s per run at 1, 4 and 16 connections
+#   DURATION=30s CONNECTIONS="1 16" ROUNDS=5 bench/http/run.sh
 #
 # Prints a Markdown table (also written to $OUT, default bench/http/target/results.md).
 set -euo pipefail
@@ -15,6 +15,7 @@ here="$root/bench/http"
 DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-10s}"
 CONNECTIONS="${CONNECTIONS:-1 4 16}"
+ROUNDS="${ROUNDS:-3}"
 VIGIL_PORT="${VIGIL_PORT:-18071}"
 FLOOR_PORT="${FLOOR_PORT:-18081}"
 NODE_PORT="${NODE_PORT:-18091}"
@@ -131,27 +132,45 @@ for target in "${targets[@]}"; do
   echo "  $name: settled after $WARMUP + ${waited}s" >&2
 done
 
+# Rounds alternate the targets, so that load from other work on a shared machine falls on all of them alike; each
+# figure below is the median over the rounds (resident memory: the largest).
 declare -A result
-for c in $CONNECTIONS; do
-  for target in "${targets[@]}"; do
-    IFS='|' read -r name url body k pid <<<"$target"
-    echo "measuring $name at $c connection(s) for $DURATION" >&2
-    result["$name|$c"]="$(run_wrk "$url" "$body" "$k" "$c" "$DURATION" | parse_wrk) $(rss_mib "$pid")"
+for round in $(seq 1 "$ROUNDS"); do
+  for c in $CONNECTIONS; do
+    for target in "${targets[@]}"; do
+      IFS='|' read -r name url body k pid <<<"$target"
+      echo "round $round of $ROUNDS: measuring $name at $c connection(s) for $DURATION" >&2
+      result["$name|$c"]+="$(run_wrk "$url" "$body" "$k" "$c" "$DURATION" | parse_wrk) $(rss_mib "$pid")"$'\n'
+    done
   done
 done
 
+# The median of field $2 (1-based) over the rounds' lines in $1; with $3 = max, the largest.
+over_rounds() {
+  printf '%s' "$1" | awk -v f="$2" 'NF { print $f }' | sort -g | awk -v how="${3:-median}" '
+    { v[NR] = $1 }
+    END { if (how == "max") print v[NR]; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# "requests/s p50 p99 non-2xx rss" of a target at $2 connections: medians over the rounds (non-2xx summed, RSS max).
+summary() {
+  local lines="${result["$1|$2"]}"
+  echo "$(over_rounds "$lines" 1) $(over_rounds "$lines" 2) $(over_rounds "$lines" 3)" \
+      "$(printf '%s' "$lines" | awk 'NF { s += $4 } END { print s + 0 }') $(over_rounds "$lines" 5 max)"
+}
+
 mkdir -p "$(dirname "$OUT")"
 {
-  echo "Machine: $(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -n 1); node $(node --version); wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}'); $DURATION per run; Java servers: $SERVER_JAVA_OPTS, MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX; warm-up $WARMUP per target, then until the JIT settled: $(for t in "${targets[@]}"; do IFS='|' read -r n _ <<<"$t"; printf '%s +%ss; ' "$n" "${settled[$n]}"; done)"
+  echo "Machine: $(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -n 1); node $(node --version); wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}'); $ROUNDS rounds of $DURATION per run (medians); Java servers: $SERVER_JAVA_OPTS, MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX; warm-up $WARMUP per target, then until the JIT settled: $(for t in "${targets[@]}"; do IFS='|' read -r n _ <<<"$t"; printf '%s +%ss; ' "$n" "${settled[$n]}"; done)"
   echo
   echo "| target | connections | requests/s | p50 ms | p99 ms | non-2xx | RSS MiB | req/s vs floor | req/s vs peer | p99 vs peer |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for c in $CONNECTIONS; do
-    read -r floor_rps _ _ _ _ <<<"${result["floor: Jetty + ONNX Runtime|$c"]}"
-    read -r peer_rps _ peer_p99 _ _ <<<"${result["peer: Node + onnxruntime-node|$c"]}"
+    read -r floor_rps _ _ _ _ <<<"$(summary "floor: Jetty + ONNX Runtime" "$c")"
+    read -r peer_rps _ peer_p99 _ _ <<<"$(summary "peer: Node + onnxruntime-node" "$c")"
     for target in "${targets[@]}"; do
       IFS='|' read -r name _ _ _ _ <<<"$target"
-      read -r rps p50 p99 errors rss <<<"${result["$name|$c"]}"
+      read -r rps p50 p99 errors rss <<<"$(summary "$name" "$c")"
       awk -v n="$name" -v c="$c" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v e="$errors" -v rss="$rss" \
           -v f="$floor_rps" -v p="$peer_rps" -v pp="$peer_p99" 'BEGIN {
         printf "| %s | %d | %.0f | %.3f | %.3f | %d | %s | %.2fx | %.2fx | %.2fx |\n", n, c, rps, p50, p99, e, rss,

@@ -33,7 +33,14 @@ public final class OpenInferenceProtocol {
     public static final String PROBABILITY = "probability";
     public static final String DECISION = "decision";
     private static final List<String> OUTPUTS = List.of(PROBABILITY, DECISION);
-    private static final Pattern PRINTABLE = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
+    /**
+     * A name an error message may repeat: one a feature could have (letters, digits, underscores). Anything else
+     * the caller sent is described, never echoed: it may be a value pasted into the wrong field.
+     */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+    /** The Open Inference Protocol's tensor datatypes: an unsupported one of these is named in the error. */
+    private static final java.util.Set<String> PROTOCOL_DATATYPES = java.util.Set.of("BOOL", "UINT8", "UINT16",
+            "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES");
     private static final BigInteger INT32_MIN = BigInteger.valueOf(Integer.MIN_VALUE);
     private static final BigInteger INT32_MAX = BigInteger.valueOf(Integer.MAX_VALUE);
     private static final BigInteger INT64_MIN = BigInteger.valueOf(Long.MIN_VALUE);
@@ -87,7 +94,7 @@ public final class OpenInferenceProtocol {
             if (input.name() == null || input.name().isBlank()) {
                 throw invalid("inputs[" + k + "] has no name: name each tensor after the feature it holds");
             }
-            String label = PRINTABLE.matcher(input.name()).matches() ? "input `" + input.name() + "`"
+            String label = NAME.matcher(input.name()).matches() ? "input `" + input.name() + "`"
                     : "inputs[" + k + "] (its name is not a valid feature name)";
             if (columns.containsKey(input.name())) {
                 throw invalid(label + " appears twice; send each feature once");
@@ -205,7 +212,7 @@ public final class OpenInferenceProtocol {
         for (RequestedOutput output : request.outputs()) {
             String name = output == null ? null : output.name();
             if (name == null || !OUTPUTS.contains(name)) {
-                throw invalid("outputs names " + (name != null && PRINTABLE.matcher(name).matches() ? "`" + name + "`"
+                throw invalid("outputs names " + (name != null && NAME.matcher(name).matches() ? "`" + name + "`"
                         : "an output") + " that this model does not have; its outputs are " + String.join(" and ", OUTPUTS));
             }
             wanted.add(name);
@@ -221,8 +228,10 @@ public final class OpenInferenceProtocol {
         try {
             return Datatype.valueOf(raw.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            String shown = PRINTABLE.matcher(raw).matches() && raw.length() <= 16 ? " " + raw : "";
-            throw invalid(label + " has datatype" + shown + ", which Vigil does not take; use " + Datatype.SUPPORTED);
+            String name = raw.trim().toUpperCase(Locale.ROOT);
+            throw invalid(PROTOCOL_DATATYPES.contains(name)
+                    ? label + " has datatype " + name + ", which Vigil does not take; use " + Datatype.SUPPORTED
+                    : label + " has a datatype the Open Inference Protocol does not define; use " + Datatype.SUPPORTED);
         }
     }
 

@@ -172,6 +172,19 @@ class OpenInferenceProtocolTest {
                 + " \"data\": [1, 2, 3]}]}", "Jane")).startsWith("inputs[0] (its name is not a valid feature name)");
     }
 
+    @Test
+    void namesAndDatatypesThatCouldBeValuesAreDescribedNotEchoed() {
+        assertThat(rejection("{" + IDS3 + ", \"inputs\": [{\"name\": \"MRN-4411\", \"shape\": [3], \"datatype\": \"FP64\","
+                + " \"data\": [1, 2, 3]}, {\"name\": \"MRN-4411\", \"shape\": [3], \"datatype\": \"FP64\","
+                + " \"data\": [1, 2, 3]}]}", "MRN")).startsWith("inputs[1] (its name is not a valid feature name) appears twice");
+        assertThat(rejection("{" + IDS3 + ", \"inputs\": [" + age("[3]", "MRN-4411", "[70, 45, 80]") + "]}", "MRN"))
+                .isEqualTo("input `age` has a datatype the Open Inference Protocol does not define; use FP32, FP64, INT32,"
+                        + " INT64 (numbers), BOOL (true/false) and BYTES (strings, for categorical features)");
+        assertThat(rejection("{" + IDS3 + ", \"inputs\": [" + age("[3]", "INT64", "[70, 45, 80]")
+                + "], \"outputs\": [{\"name\": \"MRN-4411\"}]}", "MRN"))
+                .startsWith("outputs names an output that this model does not have");
+    }
+
     private static ScoreResult twoRows(int secondVersion, Slot secondSlot) {
         return new ScoreResult(List.of(
                 new ScoredRow("p-1", READMISSION, 1, Slot.STABLE, 0.6, true, "readmitted", 0.3),

@@ -100,18 +100,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
         if (String.join("/", path).equalsIgnoreCase(WEBHOOK_PATH.substring(1))) {
             return false;
         }
-        // The function the pool's run would pick: the first route in precedence order that matches and takes a POST.
-        FunctionDefinition target = null;
-        Map<String, String> routeValues = null;
-        for (FunctionDefinition f : catalog.httpFunctionsFor(path)) {
-            FunctionDefinition.Http http = (FunctionDefinition.Http) f.trigger();
-            Optional<Map<String, String>> values = http.route().match(path);
-            if (values.isPresent() && http.accepts(HttpMethod.POST)) {
-                target = f;
-                routeValues = values.get();
-                break;
-            }
-        }
+        Routed target = route(path, HttpMethod.POST); // the function the pool's run would pick
         if (target == null) {
             return false;
         }
@@ -121,14 +110,14 @@ final class HttpFunctionHandler extends Handler.Abstract {
         } catch (ValidationException e) {
             return false; // the pool's run answers it
         }
-        if (!inline.test(target.name(), query)) {
+        if (!inline.test(target.function().name(), query)) {
             return false;
         }
         Map<String, String> headers = headers(request);
         if (RequestBody.hasBody(request) && !knownCaller.test(headers)) {
             return false; // refused on its headers by the pool's run, before a byte of the body is read
         }
-        new InlineCall(target, routeValues, headers, request, response, callback, pool).run();
+        new InlineCall(target.function(), target.values(), headers, request, response, callback, pool).run();
         return true;
     }
 
@@ -236,29 +225,29 @@ final class HttpFunctionHandler extends Handler.Abstract {
         }
         // HEAD is GET without the body (RFC 9110 9.3.2); the body is dropped when the reply is written.
         HttpMethod httpMethod = parseMethod(method.equals("HEAD") ? "GET" : method);
+        Routed routed = httpMethod == null ? null : route(path, httpMethod);
+        if (routed != null) {
+            FunctionDefinition f = routed.function();
+            if (probes.contains(f.name())) {
+                return invoke(f, request, httpMethod, routed.values(), requestId, bodyPrefix);
+            }
+            if (!workers.tryAcquire()) {
+                return busy(requestId);
+            }
+            try {
+                return invoke(f, request, httpMethod, routed.values(), requestId, bodyPrefix);
+            } finally {
+                workers.release();
+            }
+        }
         Set<String> allowed = new LinkedHashSet<>();
         for (FunctionDefinition f : catalog.httpFunctionsFor(path)) {
             FunctionDefinition.Http http = (FunctionDefinition.Http) f.trigger();
-            Optional<Map<String, String>> values = http.route().match(path);
-            if (values.isEmpty()) {
-                continue;
-            }
-            if (httpMethod != null && http.accepts(httpMethod)) {
-                if (probes.contains(f.name())) {
-                    return invoke(f, request, httpMethod, values.get(), requestId, bodyPrefix);
+            if (http.route().match(path).isPresent()) {
+                http.methods().forEach(m -> allowed.add(m.name()));
+                if (http.accepts(HttpMethod.GET)) {
+                    allowed.add("HEAD");
                 }
-                if (!workers.tryAcquire()) {
-                    return busy(requestId);
-                }
-                try {
-                    return invoke(f, request, httpMethod, values.get(), requestId, bodyPrefix);
-                } finally {
-                    workers.release();
-                }
-            }
-            http.methods().forEach(m -> allowed.add(m.name()));
-            if (http.accepts(HttpMethod.GET)) {
-                allowed.add("HEAD");
             }
         }
         if (!allowed.isEmpty()) {
@@ -266,6 +255,23 @@ final class HttpFunctionHandler extends Handler.Abstract {
                     + "; it accepts " + String.join(", ", allowed), requestId, Map.of("Allow", String.join(", ", allowed)));
         }
         return HostReply.error(ErrorCode.NOT_FOUND, "no function serves this path; check the URL against the API reference", requestId);
+    }
+
+    /** A function a path routes to, and the values of its route's parameters. */
+    private record Routed(FunctionDefinition function, Map<String, String> values) {}
+
+    /** The first function in precedence order whose route matches the path and that takes the method; null if none. */
+    private Routed route(List<String> path, HttpMethod method) {
+        for (FunctionDefinition f : catalog.httpFunctionsFor(path)) {
+            FunctionDefinition.Http http = (FunctionDefinition.Http) f.trigger();
+            if (http.accepts(method)) {
+                Optional<Map<String, String>> values = http.route().match(path);
+                if (values.isPresent()) {
+                    return new Routed(f, values.get());
+                }
+            }
+        }
+        return null;
     }
 
     private HostReply invoke(FunctionDefinition f, Request request, HttpMethod method, Map<String, String> routeValues,

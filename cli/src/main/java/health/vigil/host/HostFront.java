@@ -1,6 +1,5 @@
 package health.vigil.host;
 
-import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.eclipse.jetty.server.Handler;
@@ -10,9 +9,10 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Where Jetty hands every request. It declares itself non-blocking, so Jetty calls it on the selector thread that
- * read the request. A scoring request whose caller is known and whose body is all in runs right there
- * ({@link HttpFunctionHandler#handleInline}); everything else (pages, the control API, webhooks, probes, a body still
- * arriving) goes to the pool, where it may wait on disks, databases and clients as before (docs/adr/0026).
+ * read the request. A scoring request that the inline rule names, from a known caller, runs right there, its body
+ * gathered as it arrives ({@link HttpFunctionHandler#handleInline}); everything else (pages, the control API,
+ * webhooks, probes, explained scores) goes to the pool, where it may wait on disks, databases and clients as before
+ * (docs/adr/0026).
  */
 final class HostFront extends Handler.Wrapper {
     private final HttpFunctionHandler functions;
@@ -43,9 +43,7 @@ final class HostFront extends Handler.Wrapper {
         try {
             pool.execute(() -> runOnPool(request, response, callback));
         } catch (RejectedExecutionException e) {
-            HttpFunctionHandler.write(request, response, callback, HostReply.error(503,
-                    health.vigil.error.ErrorCode.SERVER_BUSY, "every worker is busy; retry in a second",
-                    UUID.randomUUID().toString(), java.util.Map.of("Retry-After", "1", "Connection", "close")));
+            HttpFunctionHandler.write(request, response, callback, HttpFunctionHandler.poolRefused());
         }
         return true;
     }

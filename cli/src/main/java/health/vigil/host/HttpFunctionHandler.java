@@ -161,7 +161,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
                     try {
                         pool.execute(() -> handle(request, response, callback, prefix));
                     } catch (RejectedExecutionException e) {
-                        write(request, response, callback, busy(UUID.randomUUID().toString()).withHeader("Connection", "close"));
+                        write(request, response, callback, poolRefused());
                     }
                 }
                 case COMPLETE -> {
@@ -308,6 +308,13 @@ final class HttpFunctionHandler extends Handler.Abstract {
     private static HostReply busy(String requestId) {
         return HostReply.error(503, ErrorCode.SERVER_BUSY, "every worker is busy; retry in a second", requestId,
                 Map.of("Retry-After", "1"));
+    }
+
+    /**
+     * The 503 for a request the pool would not take: busy, and the connection closed, as its body may be unread.
+     */
+    static HostReply poolRefused() {
+        return busy(UUID.randomUUID().toString()).withHeader("Connection", "close");
     }
 
     static void logFailure(FunctionDefinition f, String invocationId, Throwable cause) {

@@ -85,6 +85,22 @@ public final class Json {
         }
     }
 
+    /**
+     * {@link #readTree(String, byte[])} of text already decoded (a request body handed over as a string): parsed from
+     * the characters, without encoding them back into bytes first.
+     */
+    public static JsonNode readTree(String what, String content) {
+        try {
+            JsonNode node = MAPPER.readTree(content);
+            if (node == null || node.isMissingNode()) {
+                throw new ValidationException(ErrorCode.MALFORMED_JSON, what + " is empty: send a JSON document");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw malformed(what, e);
+        }
+    }
+
     public static <T> T read(String what, byte[] content, Class<T> type) {
         try {
             return MAPPER.readValue(content, type);

@@ -3,17 +3,34 @@ package health.vigil.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import health.vigil.error.ValidationException;
-import java.util.regex.Pattern;
 
 /** A model's name: lower-case letters, digits and hyphens, 3-63 characters, as blob and URL paths allow. */
 public record ModelName(String value) implements Comparable<ModelName> {
-    private static final Pattern VALID = Pattern.compile("[a-z][a-z0-9-]{1,61}[a-z0-9]");
+    /** The rule, as a pattern: {@link #isValid} checks it character by character (names are made per request). */
+    static final String PATTERN = "[a-z][a-z0-9-]{1,61}[a-z0-9]";
 
     public ModelName {
-        if (value == null || !VALID.matcher(value).matches()) {
+        if (!isValid(value)) {
             throw new ValidationException("model name '" + printable(value) + "' is not valid: use 3-63 lower-case"
                     + " letters, digits and hyphens, starting with a letter and not ending with a hyphen");
         }
+    }
+
+    /** Whether {@code value} matches {@link #PATTERN}, without a regular-expression matcher for each name. */
+    static boolean isValid(String value) {
+        if (value == null || value.length() < 3 || value.length() > 63) {
+            return false;
+        }
+        int last = value.length() - 1;
+        for (int i = 0; i <= last; i++) {
+            char c = value.charAt(i);
+            boolean letter = c >= 'a' && c <= 'z';
+            boolean allowed = letter || (i > 0 && (c >= '0' && c <= '9' || (c == '-' && i < last)));
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @JsonCreator

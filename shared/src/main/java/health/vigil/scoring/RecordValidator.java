@@ -8,7 +8,6 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,12 +33,19 @@ public final class RecordValidator {
     private final FeatureSchema schema;
     private final Set<String> names;
     private final String validNames;
+    /** Each feature's position in the schema, by name: the key of the typed values every record gets. */
+    private final Map<String, Integer> positions;
 
     public RecordValidator(FeatureSchema schema) {
         this.schema = Objects.requireNonNull(schema, "schema");
         // A HashSet, not Set.copyOf: a caller's map may hold a null key, which must count as unknown, not throw.
         this.names = Collections.unmodifiableSet(new HashSet<>(schema.names()));
         this.validNames = String.join(", ", schema.names());
+        Map<String, Integer> positions = new java.util.HashMap<>();
+        for (int i = 0; i < schema.size(); i++) {
+            positions.put(schema.get(i).name(), i); // names are unique in a schema
+        }
+        this.positions = positions;
     }
 
     public FeatureSchema schema() {
@@ -69,12 +75,12 @@ public final class RecordValidator {
     public Checked check(int row, Map<String, JsonNode> record, Set<String> alsoAccepted) {
         Map<String, JsonNode> raw = record == null ? Map.of() : record;
         List<String> problems = new ArrayList<>();
-        // Sized for the whole schema up front: growing it twice on the way cost more than the conversions.
-        Map<String, Object> values = new LinkedHashMap<>(schema.features().size() * 4 / 3 + 1);
-        for (Feature feature : schema.features()) {
+        Object[] values = new Object[schema.size()];
+        for (int i = 0; i < values.length; i++) {
+            Feature feature = schema.get(i);
             JsonNode node = raw.get(feature.name());
             boolean present = node != null || raw.containsKey(feature.name());
-            values.put(feature.name(), convert(feature, node, present, row, problems));
+            values[i] = convert(feature, node, present, row, problems);
         }
         for (String name : raw.keySet()) {
             if (!names.contains(name) && !alsoAccepted.contains(name)) {
@@ -82,7 +88,73 @@ public final class RecordValidator {
                         + validNames);
             }
         }
-        return new Checked(problems.isEmpty() ? Collections.unmodifiableMap(values) : null, problems);
+        return new Checked(problems.isEmpty() ? new TypedValues(schema, positions, values) : null, problems);
+    }
+
+    /**
+     * A record's typed values by feature name, in the schema's order, read-only: an array beside the schema's own
+     * names and positions instead of a map entry per feature for every record scored.
+     */
+    private static final class TypedValues extends java.util.AbstractMap<String, Object> {
+        private final FeatureSchema schema;
+        private final Map<String, Integer> positions;
+        private final Object[] values;
+
+        TypedValues(FeatureSchema schema, Map<String, Integer> positions, Object[] values) {
+            this.schema = schema;
+            this.positions = positions;
+            this.values = values;
+        }
+
+        @Override
+        public int size() {
+            return positions.size();
+        }
+
+        @Override
+        public Object get(Object key) {
+            Integer at = positions.get(key);
+            return at == null ? null : values[at];
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return positions.containsKey(key);
+        }
+
+        @Override
+        public Set<Map.Entry<String, Object>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public java.util.Iterator<Map.Entry<String, Object>> iterator() {
+                    return new java.util.Iterator<>() {
+                        private int next;
+
+                        @Override
+                        public boolean hasNext() {
+                            return next < values.length;
+                        }
+
+                        @Override
+                        public Map.Entry<String, Object> next() {
+                            if (next >= values.length) {
+                                throw new java.util.NoSuchElementException();
+                            }
+                            String name = schema.get(next).name();
+                            Map.Entry<String, Object> entry = new java.util.AbstractMap.SimpleImmutableEntry<>(name,
+                                    values[next]);
+                            next++;
+                            return entry;
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return positions.size();
+                }
+            };
+        }
     }
 
     /** The prefix of a problem in row {@code row}; messages are only built once there is a problem. */

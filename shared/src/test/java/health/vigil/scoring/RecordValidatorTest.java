@@ -46,6 +46,57 @@ class RecordValidatorTest {
         return e.getMessage();
     }
 
+    // The typed values are an array beside the schema's names: as a map they must behave as the map of before did.
+    @Test
+    void typedValuesBehaveAsAReadOnlyMapInSchemaOrderWithMissingOptionalsPresentAsNull() {
+        Map<String, Object> values = validator.validate(json("{\"diabetic\": false, \"sex\": \"female\", \"age\": 40}"));
+        java.util.LinkedHashMap<String, Object> expected = new java.util.LinkedHashMap<>();
+        expected.put("age", 40L);
+        expected.put("sex", "female");
+        expected.put("bmi", null);
+        expected.put("diabetic", false);
+
+        assertThat(values).isEqualTo(expected).hasSameHashCodeAs(expected).hasSize(4);
+        assertThat(List.copyOf(values.keySet())).containsExactly("age", "sex", "bmi", "diabetic");
+        assertThat(values.containsKey("bmi")).isTrue();
+        assertThat(values.get("bmi")).isNull();
+        assertThat(values.containsKey("weight")).isFalse();
+        assertThat(values.get("weight")).isNull();
+        assertThat(values.get(null)).isNull();
+        assertThat(values.containsKey(null)).isFalse();
+        assertThatThrownBy(() -> values.put("age", 41L)).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> values.entrySet().iterator().next().setValue(41L))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> values.keySet().remove("age")).isInstanceOf(UnsupportedOperationException.class);
+        assertThat(values).containsEntry("age", 40L);
+    }
+
+    // A scoring request's features are read where the parsed body holds them; the row must still be read-only.
+    @Test
+    void aRowOfParsedFieldsReadsTheFieldsInOrderAndCannotChangeThem() throws Exception {
+        JsonNode features = Json.mapper().readTree("{\"sex\": \"male\", \"age\": 70, \"bmi\": null}");
+        PatientRow row = PatientRow.ofFields("p-1", features);
+
+        Map<String, JsonNode> copied = json("{\"sex\": \"male\", \"age\": 70, \"bmi\": null}");
+        assertThat(row.features()).isEqualTo(copied).hasSize(3);
+        assertThat(row).isEqualTo(new PatientRow("p-1", copied));
+        assertThat(List.copyOf(row.features().keySet())).containsExactly("sex", "age", "bmi");
+        assertThat(row.features().containsKey("bmi")).isTrue();
+        assertThat(row.features().get("bmi").isNull()).isTrue();
+        assertThat(row.features().containsKey("diabetic")).isFalse();
+        assertThatThrownBy(() -> row.features().put("age", null)).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> row.features().remove("age")).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> row.features().keySet().iterator().remove())
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> row.features().entrySet().iterator().next().setValue(null))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> row.features().entrySet().clear()).isInstanceOf(UnsupportedOperationException.class);
+        assertThat(features.size()).isEqualTo(3);
+        assertThat(row.toString()).doesNotContain("male").doesNotContain("70").doesNotContain("p-1");
+        assertThat(validator.check(0, row.features(), Set.of()).problems())
+                .containsExactly("feature `diabetic` is required but missing");
+    }
+
     @Test
     void aValidRecordBecomesTypedValuesInSchemaOrder() {
         Map<String, Object> values = validator.validate(json(

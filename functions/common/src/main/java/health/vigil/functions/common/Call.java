@@ -5,7 +5,6 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.security.Principal;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 
@@ -31,7 +30,7 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
         if (text.isBlank()) {
             throw new ValidationException(ErrorCode.MALFORMED_JSON, "the request has no body: send a JSON document");
         }
-        return Json.readTree("the request body", text.getBytes(StandardCharsets.UTF_8));
+        return Json.readTree("the request body", text);
     }
 
     public Optional<String> queryParam(String name) {

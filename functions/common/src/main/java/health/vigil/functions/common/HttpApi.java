@@ -11,7 +11,6 @@ import health.vigil.error.VigilException;
 import health.vigil.json.Json;
 import health.vigil.security.Authenticator;
 import health.vigil.security.Principal;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -109,20 +108,73 @@ public final class HttpApi {
             return;
         }
         String contentType = headers.get("content-type");
-        // The media type before any parameter (RFC 9110 8.3.1), exactly: "application/jsonx" is not JSON.
-        String mediaType = contentType == null ? null
-                : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-        if (mediaType != null && !mediaType.equals("application/json")) {
+        if (contentType != null && !isJson(contentType)) {
             throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the request body's Content-Type is not"
                     + " application/json; send JSON with Content-Type: application/json");
         }
         String text = body.get();
-        // Cheap bound first: a UTF-8 byte count is at least the char count.
-        if (text.length() > limits.maxBodyBytes()
-                || text.getBytes(StandardCharsets.UTF_8).length > limits.maxBodyBytes()) {
+        // Bounds first: a character takes one to three bytes (a surrogate pair, two characters, takes four).
+        long max = limits.maxBodyBytes();
+        if (text.length() > max || (text.length() * 3L > max && utf8Length(text) > max)) {
             throw new VigilException(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is larger than "
                     + limits.maxBodyBytes() + " bytes; send fewer rows per request");
         }
+    }
+
+    private static final String JSON = "application/json";
+
+    /**
+     * Whether the media type before any parameter (RFC 9110 8.3.1) is exactly {@code application/json}, in any
+     * case and between any white space: "application/jsonx" is not JSON. Read in place, as every request asks.
+     */
+    static boolean isJson(String contentType) {
+        int from = 0;
+        int to = contentType.indexOf(';');
+        if (to < 0) {
+            to = contentType.length();
+        }
+        while (from < to && Character.isWhitespace(contentType.charAt(from))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace(contentType.charAt(to - 1))) {
+            to--;
+        }
+        if (to - from != JSON.length()) {
+            return false;
+        }
+        for (int i = 0; i < JSON.length(); i++) {
+            char c = contentType.charAt(from + i);
+            // ASCII case folding only: no other character lower-cases to one of these letters alone.
+            if ((c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c) != JSON.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * How many bytes {@code text} takes in UTF-8, as {@link String#getBytes} would write it (an unpaired surrogate
+     * as one '?'), counted without writing them.
+     */
+    static long utf8Length(String text) {
+        int n = text.length();
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                bytes++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     /** A JSON response. */
@@ -180,6 +232,14 @@ public final class HttpApi {
     }
 
     private static Map<String, String> lowerCase(Map<String, String> headers) {
+        boolean lowerAlready = true;
+        for (String name : headers.keySet()) {
+            // toLowerCase hands back the very string when nothing changes: no copy to find out.
+            lowerAlready &= name.toLowerCase(Locale.ROOT) == name;
+        }
+        if (lowerAlready) {
+            return headers; // as the local host and the Functions host hand them over: not copied for every request
+        }
         Map<String, String> lower = new LinkedHashMap<>();
         headers.forEach((k, v) -> lower.put(k.toLowerCase(Locale.ROOT), v));
         return lower;

@@ -17,8 +17,7 @@ import java.util.function.Supplier;
  */
 public final class VigilInstanceInjector implements FunctionInstanceInjector {
     private final Supplier<VigilPlatform> platform;
-    private VigilPlatform httpFor;
-    private HttpApi http;
+    private volatile HttpFront http;
 
     /** Used by the Azure Functions worker: the platform comes from the app settings. */
     public VigilInstanceInjector() {
@@ -33,24 +32,45 @@ public final class VigilInstanceInjector implements FunctionInstanceInjector {
         this.platform = Objects.requireNonNull(platform, "platform");
     }
 
-    @Override
-    public <T> T getInstance(Class<T> functionClass) throws Exception {
-        try {
+    /** How a function class is made: which constructor, and what it takes. */
+    private record Maker(Constructor<?> constructor, int arguments) {}
+
+    /**
+     * Each class's constructor, found once: the worker asks for an instance on every invocation, and looking the
+     * constructors up each time copied them (reflection hands out copies) on every request.
+     */
+    private static final ClassValue<Maker> MAKERS = new ClassValue<>() {
+        @Override
+        protected Maker computeValue(Class<?> functionClass) {
             Constructor<?>[] constructors = functionClass.getConstructors();
             for (Constructor<?> constructor : constructors) {
                 Class<?>[] parameters = constructor.getParameterTypes();
                 if (parameters.length == 2 && parameters[0] == VigilPlatform.class && parameters[1] == HttpApi.class) {
-                    VigilPlatform current = current();
-                    return functionClass.cast(constructor.newInstance(current, http(current)));
+                    return new Maker(constructor, 2);
                 }
             }
             for (Constructor<?> constructor : constructors) {
                 Class<?>[] parameters = constructor.getParameterTypes();
                 if (parameters.length == 1 && parameters[0] == VigilPlatform.class) {
-                    return functionClass.cast(constructor.newInstance(current()));
+                    return new Maker(constructor, 1);
                 }
             }
-            return functionClass.getConstructor().newInstance();
+            return new Maker(null, 0);
+        }
+    };
+
+    @Override
+    public <T> T getInstance(Class<T> functionClass) throws Exception {
+        try {
+            Maker maker = MAKERS.get(functionClass);
+            return switch (maker.arguments()) {
+                case 2 -> {
+                    VigilPlatform current = current();
+                    yield functionClass.cast(maker.constructor().newInstance(current, http(current)));
+                }
+                case 1 -> functionClass.cast(maker.constructor().newInstance(current()));
+                default -> functionClass.getConstructor().newInstance();
+            };
         } catch (InvocationTargetException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
@@ -65,13 +85,18 @@ public final class VigilInstanceInjector implements FunctionInstanceInjector {
     }
 
     /** The one HTTP front of a platform, shared by every function class that serves HTTP. */
-    private synchronized HttpApi http(VigilPlatform current) {
-        if (httpFor != current) {
-            http = new HttpApi(current.authenticator(), current.config().limits());
-            httpFor = current;
+    private HttpApi http(VigilPlatform current) {
+        HttpFront front = http;
+        if (front == null || front.platform() != current) {
+            front = new HttpFront(current, new HttpApi(current.authenticator(), current.config().limits()));
+            // Two threads may both make one for a new platform: either serves, and the last one stays.
+            http = front;
         }
-        return http;
+        return front.api();
     }
+
+    /** A platform and its HTTP front, published together. */
+    private record HttpFront(VigilPlatform platform, HttpApi api) {}
 
     /** Builds a value once, on first use, thread-safely. */
     private static final class Lazy<T> implements Supplier<T> {

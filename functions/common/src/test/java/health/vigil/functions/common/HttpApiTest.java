@@ -155,6 +155,46 @@ class HttpApiTest {
         }
     }
 
+    // The media type and the body's size are read in place; they must decide as the JDK's own split, strip,
+    // lower-casing and UTF-8 encoding did, on every spelling.
+    @Test
+    void theMediaTypeAndTheBodySizeAreDecidedAsTheJdksOwnTextFunctionsDecideThem() {
+        java.util.List<String> types = new java.util.ArrayList<>(java.util.List.of("application/json",
+                "APPLICATION/JSON", "\tapplication/json\u2003; q=1", "application/json;", ";application/json", "",
+                " ", "application/jso", "application/jsonn", "appl\u0130cation/json", "application/\u212Aon",
+                "\u0130pplication/json", "application/json\u0000", "application/\u017Fson", "text/plain; application/json"));
+        java.util.Random random = new java.util.Random(7);
+        String alphabet = "aApPlLiIcCtToOnN/jJsS; \t\u2003\u0130\u212A\u017F";
+        for (int n = 0; n < 20_000; n++) {
+            char[] chars = "application/json".toCharArray();
+            for (int k = random.nextInt(3); k >= 0; k--) {
+                chars[random.nextInt(chars.length)] = alphabet.charAt(random.nextInt(alphabet.length()));
+            }
+            types.add((random.nextBoolean() ? " " : "") + new String(chars) + (random.nextBoolean() ? ";x=y" : ""));
+        }
+        for (String type : types) {
+            boolean jdk = type.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT).equals("application/json");
+            assertThat(HttpApi.isJson(type)).as(type).isEqualTo(jdk);
+        }
+        java.util.List<String> texts = new java.util.ArrayList<>(java.util.List.of("", "a", "\u00e9", "\u20ac",
+                "\ud83d\ude00", "\ud83d", "\ude00", "\ude00\ud83d", "x\ud83dy", "\u07ff\u0800\uffff"));
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder text = new StringBuilder();
+            for (int k = random.nextInt(12); k >= 0; k--) {
+                text.append((char) switch (random.nextInt(5)) {
+                    case 0 -> random.nextInt(0x80);
+                    case 1 -> 0x80 + random.nextInt(0x780);
+                    case 2 -> 0xD800 + random.nextInt(0x800);
+                    default -> random.nextInt(0x10000);
+                });
+            }
+            texts.add(text.toString());
+        }
+        for (String text : texts) {
+            assertThat(HttpApi.utf8Length(text)).as(text).isEqualTo(text.getBytes(StandardCharsets.UTF_8).length);
+        }
+    }
+
     // Point 14: every error code is in the documented error table, in the row of its status.
     @Test
     void everyErrorCodeIsInTheDocumentedErrorTable() throws Exception {

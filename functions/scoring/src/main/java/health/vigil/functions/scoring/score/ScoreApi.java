@@ -94,9 +94,7 @@ public final class ScoreApi {
             throw new ValidationException(where + "features is missing or not an object: send the model's"
                     + " features as {\"name\": value, ...}");
         }
-        Map<String, JsonNode> values = new LinkedHashMap<>();
-        features.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue()));
-        return new PatientRow(patientId.asText(), values);
+        return PatientRow.ofFields(patientId.asText(), features);
     }
 
     private static Integer version(JsonNode node) {

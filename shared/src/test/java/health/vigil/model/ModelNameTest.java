@@ -1,0 +1,44 @@
+package health.vigil.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.error.ValidationException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class ModelNameTest {
+    private static final Pattern RULE = Pattern.compile(ModelName.PATTERN);
+
+    @Test
+    void aNameIsAcceptedExactlyWhenItMatchesTheDocumentedPattern() {
+        List<String> names = new ArrayList<>(List.of("readmission-risk", "abc", "a1b", "a-b", "ab", "abc-", "1abc",
+                "-abc", "Abc", "aBc", "a_b", "a.b", "a b", "a\u00e9b", "a\u0661b", "ab\u212A", "a".repeat(63),
+                "a".repeat(64), "a".repeat(62) + "-", "a" + "-".repeat(61) + "b", ""));
+        Random random = new Random(11);
+        String alphabet = "az09-AZ_.é\u212A\u0661 ";
+        for (int n = 0; n < 50_000; n++) {
+            StringBuilder name = new StringBuilder();
+            int length = random.nextInt(8) == 0 ? 60 + random.nextInt(6) : random.nextInt(8);
+            for (int k = 0; k < length; k++) {
+                name.append(random.nextInt(4) == 0 ? alphabet.charAt(random.nextInt(alphabet.length()))
+                        : (char) ('a' + random.nextInt(26)));
+            }
+            names.add(name.toString());
+        }
+        for (String name : names) {
+            boolean rule = RULE.matcher(name).matches();
+            assertThat(ModelName.isValid(name)).as(name).isEqualTo(rule);
+            if (rule) {
+                assertThat(new ModelName(name).value()).isEqualTo(name);
+            } else {
+                assertThatThrownBy(() -> new ModelName(name)).isInstanceOf(ValidationException.class)
+                        .hasMessageContaining("is not valid");
+            }
+        }
+        assertThat(ModelName.isValid(null)).isFalse();
+    }
+}

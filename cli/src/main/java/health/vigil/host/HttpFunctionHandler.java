@@ -5,6 +5,7 @@ import com.microsoft.azure.functions.HttpResponseMessage;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
+import health.vigil.model.RandomIds;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -17,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -165,7 +165,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
                     }
                 }
                 case COMPLETE -> {
-                    String requestId = UUID.randomUUID().toString();
+                    String requestId = RandomIds.uuid();
                     HostReply reply;
                     try {
                         reply = call(function, request, HttpMethod.POST, routeValues, headers, body.bytes(), requestId);
@@ -183,7 +183,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
 
     /** {@link #handle(Request, Response, Callback)} of a request of which {@code bodyPrefix} was already read. */
     boolean handle(Request request, Response response, Callback callback, byte[] bodyPrefix) {
-        String requestId = UUID.randomUUID().toString();
+        String requestId = RandomIds.uuid();
         HostReply reply;
         try {
             reply = dispatch(request, requestId, bodyPrefix);
@@ -314,7 +314,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
      * The 503 for a request the pool would not take: busy, and the connection closed, as its body may be unread.
      */
     static HostReply poolRefused() {
-        return busy(UUID.randomUUID().toString()).withHeader("Connection", "close");
+        return busy(RandomIds.uuid()).withHeader("Connection", "close");
     }
 
     static void logFailure(FunctionDefinition f, String invocationId, Throwable cause) {

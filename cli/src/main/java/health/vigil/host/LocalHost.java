@@ -390,7 +390,7 @@ public final class LocalHost implements AutoCloseable {
                 case 431 -> health.vigil.error.ErrorCode.HEADERS_TOO_LARGE;
                 default -> status >= 500 ? health.vigil.error.ErrorCode.INTERNAL : health.vigil.error.ErrorCode.INVALID_REQUEST;
             };
-            String requestId = java.util.UUID.randomUUID().toString();
+            String requestId = health.vigil.model.RandomIds.uuid();
             HostReply reply = HostReply.error(status < 400 || status > 599 ? 500 : status, code,
                     "the request could not be processed (HTTP " + status + ")", requestId, Map.of());
             response.getHeaders().remove(HttpHeader.CONTENT_TYPE);

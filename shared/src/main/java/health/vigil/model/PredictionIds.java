@@ -1,6 +1,5 @@
 package health.vigil.model;
 
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -11,14 +10,19 @@ import java.util.UUID;
  * partitioned by hour (the Cosmos DB prediction log), with no index and no query.
  */
 public final class PredictionIds {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private PredictionIds() {}
 
     public static String next(Instant time) {
         long millis = time.toEpochMilli();
-        long high = (millis << 16) | 0x7000L | (RANDOM.nextInt() & 0x0FFFL);
-        long low = (RANDOM.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        // 74 random bits (12 and 62), from one draw of this thread's generator.
+        byte[] bits = new byte[10];
+        RandomIds.fill(bits);
+        long random = 0;
+        for (int i = 0; i < 8; i++) {
+            random = (random << 8) | (bits[i] & 0xff);
+        }
+        long high = (millis << 16) | 0x7000L | (((bits[8] & 0xff) << 8 | (bits[9] & 0xff)) & 0x0FFFL);
+        long low = (random & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
         return new UUID(high, low).toString();
     }
 

@@ -1,0 +1,52 @@
+package health.vigil.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What every request body parsed as a tree is held to, from bytes and from text alike. */
+class JsonTreesTest {
+    private static void refused(String body, String... says) {
+        for (Runnable read : List.<Runnable>of(() -> Json.readTree("the body", body),
+                () -> Json.readTree("the body", body.getBytes(StandardCharsets.UTF_8)))) {
+            assertThatThrownBy(read::run).as(body).isInstanceOf(ValidationException.class)
+                    .satisfies(e -> assertThat(((ValidationException) e).code()).isEqualTo(ErrorCode.MALFORMED_JSON))
+                    .hasMessageStartingWith("the body").hasMessageContainingAll(says);
+        }
+    }
+
+    @Test
+    void aRepeatedKeyAnywhereInTheDocumentIsRefusedNotSilentlyResolved() {
+        refused("{\"patientId\": \"a\", \"patientId\": \"b\"}", "line 1");
+        refused("{\"features\": {\"age\": 70, \"bmi\": 20, \"age\": 18}}", "line 1");
+        refused("{\"records\": [{\"features\": {}}, {\"features\": {\"x\": 1, \"x\": 1}}]}", "line 1");
+        refused("{\"a\": 1,\n \"b\": {\"c\": [{\"d\": null,\n \"d\": null}]}}", "line 3");
+        // The typed path keeps the parser's own detector.
+        assertThatThrownBy(() -> Json.read("the body", "{\"a\": 1, \"a\": 2}".getBytes(StandardCharsets.UTF_8),
+                Map.class)).isInstanceOf(ValidationException.class);
+    }
+
+    @Test
+    void emptyTrailingAndBrokenDocumentsAreRefusedAsBefore() {
+        refused("", "is empty");
+        refused("   ", "is empty");
+        refused("{} {}", "line 1");
+        refused("{\"a\": tru}", "is not valid JSON", "line 1");
+    }
+
+    @Test
+    void distinctKeysInDifferentObjectsAreFineAndKeepTheirOrder() {
+        String body = "{\"b\": {\"x\": 1}, \"a\": {\"x\": 2}, \"c\": [{\"x\": 3}, {\"x\": 4}]}";
+        assertThat(Json.readTree("the body", body)).isEqualTo(Json.readTree("the body",
+                body.getBytes(StandardCharsets.UTF_8)));
+        assertThat(List.copyOf(Json.readTree("the body", body).properties()).stream().map(Map.Entry::getKey))
+                .containsExactly("b", "a", "c");
+        assertThat(Json.readTree("the body", body).at("/c/1/x").asInt()).isEqualTo(4);
+    }
+}

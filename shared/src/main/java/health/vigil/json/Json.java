@@ -88,11 +88,7 @@ public final class Json {
     /** Parses a tree; malformed input is a MALFORMED_JSON {@link ValidationException} naming line and column. */
     public static JsonNode readTree(String what, byte[] content) {
         try {
-            JsonNode node = TREE_MAPPER.readTree(content);
-            if (node == null || node.isMissingNode()) {
-                throw new ValidationException(ErrorCode.MALFORMED_JSON, what + " is empty: send a JSON document");
-            }
-            return node;
+            return present(what, TREE_MAPPER.readTree(content));
         } catch (JsonProcessingException e) {
             throw malformed(what, e);
         } catch (java.io.IOException e) {
@@ -106,14 +102,18 @@ public final class Json {
      */
     public static JsonNode readTree(String what, String content) {
         try {
-            JsonNode node = TREE_MAPPER.readTree(content);
-            if (node == null || node.isMissingNode()) {
-                throw new ValidationException(ErrorCode.MALFORMED_JSON, what + " is empty: send a JSON document");
-            }
-            return node;
+            return present(what, TREE_MAPPER.readTree(content));
         } catch (JsonProcessingException e) {
             throw malformed(what, e);
         }
+    }
+
+    /** The parsed document, or a MALFORMED_JSON error when there was none. */
+    private static JsonNode present(String what, JsonNode node) {
+        if (node == null || node.isMissingNode()) {
+            throw new ValidationException(ErrorCode.MALFORMED_JSON, what + " is empty: send a JSON document");
+        }
+        return node;
     }
 
     public static <T> T read(String what, byte[] content, Class<T> type) {

@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * One patient in a scoring request: the caller's identifier (pseudonymised before anything else happens to
@@ -63,21 +64,11 @@ public record PatientRow(String patientId, Map<String, JsonNode> features) {
 
         @Override
         public Set<String> keySet() {
+            // Its own set: the map's default walks the entries, which would copy an entry per name.
             return new AbstractSet<>() {
                 @Override
                 public Iterator<String> iterator() {
-                    Iterator<String> names = object.fieldNames();
-                    return new Iterator<>() {
-                        @Override
-                        public boolean hasNext() {
-                            return names.hasNext();
-                        }
-
-                        @Override
-                        public String next() {
-                            return names.next();
-                        }
-                    };
+                    return readOnly(object.fieldNames(), Function.identity());
                 }
 
                 @Override
@@ -97,25 +88,28 @@ public record PatientRow(String patientId, Map<String, JsonNode> features) {
             return new AbstractSet<>() {
                 @Override
                 public Iterator<Map.Entry<String, JsonNode>> iterator() {
-                    Iterator<Map.Entry<String, JsonNode>> fields = object.properties().iterator();
-                    return new Iterator<>() {
-                        @Override
-                        public boolean hasNext() {
-                            return fields.hasNext();
-                        }
-
-                        @Override
-                        public Map.Entry<String, JsonNode> next() {
-                            // A copy of the entry: the object's own would let a caller set a value in it.
-                            Map.Entry<String, JsonNode> field = fields.next();
-                            return new AbstractMap.SimpleImmutableEntry<>(field.getKey(), field.getValue());
-                        }
-                    };
+                    // A copy of each entry: the object's own would let a caller set a value in it.
+                    return readOnly(object.properties().iterator(), AbstractMap.SimpleImmutableEntry::new);
                 }
 
                 @Override
                 public int size() {
                     return object.size();
+                }
+            };
+        }
+
+        /** {@code items} as {@code as} turns them, with no way back into the object (an iterator's remove throws). */
+        private static <T, R> Iterator<R> readOnly(Iterator<T> items, Function<? super T, ? extends R> as) {
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return items.hasNext();
+                }
+
+                @Override
+                public R next() {
+                    return as.apply(items.next());
                 }
             };
         }

@@ -8,8 +8,10 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.adapter.local.PredictionBlocks.Stored;
 import health.vigil.port.PredictionLog;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -137,6 +139,12 @@ final class SqlitePredictionLog implements PredictionLog {
     private final AtomicLong groupCommits = new AtomicLong();
     private final AtomicLong journaledRecords = new AtomicLong();
     private final AtomicLong drainTransactions = new AtomicLong();
+    private final AtomicLong journalsPrepared = new AtomicLong();
+    /**
+     * The empty journal of the next generation, written and forced ahead of a switch that then lost its race
+     * (records arrived meanwhile), kept for the next attempt; null when none is kept. Drain thread only.
+     */
+    private Path preparedJournal;
     /**
      * Groups waiting to be drained. Not a blocking queue: waking the drain for every group would cost each
      * request a thread wake-up; the drain sleeps through its linger and is woken only when it is idle.
@@ -571,6 +579,14 @@ final class SqlitePredictionLog implements PredictionLog {
                 }
             }
             journal.close();
+            if (preparedJournal != null) {
+                // the drain has stopped (joined above): a next journal kept for a switch that never came is removed
+                try {
+                    Files.deleteIfExists(preparedJournal);
+                } catch (IOException e) {
+                    // an empty file of a generation not in use: the next start's first switch writes it again
+                }
+            }
             closeStatements();
             db.close();
         } finally {
@@ -609,6 +625,14 @@ final class SqlitePredictionLog implements PredictionLog {
     /** SQLite's {@code synchronous} level on the connection that commits: 1 is NORMAL, 2 is FULL. */
     int synchronousLevel() {
         return db.write("read the durability level", c -> SqliteDatabase.queryInt(c, "PRAGMA synchronous"));
+    }
+
+    /**
+     * Empty journals of the next generation written and forced so far: one per switch, plus at most one kept for
+     * a switch still to come, however often a switch finds records arriving and waits for the next drain.
+     */
+    long journalsPrepared() {
+        return journalsPrepared.get();
     }
 
     /** Appends (and a closing log's stop marker) queued and not yet taken into a group. */
@@ -986,23 +1010,26 @@ final class SqlitePredictionLog implements PredictionLog {
         }
         try {
             // The new file is written and forced before the lock is taken: journal writes wait on that lock, and a
-            // forced write can take milliseconds, which every request arriving meanwhile would have waited.
-            java.nio.file.Path next = journal.prepareNext();
-            boolean switched = false;
+            // forced write can take milliseconds, which every request arriving meanwhile would have waited. Under
+            // steady traffic records usually arrive during that force and the switch waits for the next drain:
+            // the file is kept for it, not written and forced again at every drain (each force also makes the file
+            // system commit, which stalls the journal's own appends).
+            if (preparedJournal == null || !Files.exists(preparedJournal)) {
+                preparedJournal = journal.prepareNext();
+                journalsPrepared.incrementAndGet();
+            }
             if (commitLock.tryLock()) {
                 try {
                     if (!journalClosed && journal.end() > RESET_BYTES && drainQueue.isEmpty() && undrained() == 0) {
+                        Path next = preparedJournal;
+                        preparedJournal = null; // reset consumes it, or deletes it if it fails
                         journal.reset(next);
-                        switched = true;
                     }
                 } finally {
                     commitLock.unlock();
                 }
             }
-            if (!switched) {
-                java.nio.file.Files.deleteIfExists(next); // records arrived meanwhile: the next drain tries again
-            }
-        } catch (StoreException | java.io.IOException e) {
+        } catch (StoreException e) {
             LOG.warning(() -> "could not start a new prediction journal; the current one grows until the next"
                     + " attempt: " + e.getMessage());
         }

@@ -30,6 +30,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -340,6 +342,87 @@ class SqlitePredictionLogTest {
         }
         try (SqlitePredictionLog reopened = SqlitePredictionLog.open(home)) {
             assertThat(scanAll(reopened)).extracting(PredictionRecord::predictionId).containsExactlyElementsOf(ids);
+        }
+    }
+
+    @Test
+    void aJournalSwitchThatFindsACommitUnderWayKeepsTheNextFileItWroteForTheNextDrain() throws Exception {
+        Path journal = home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.FILE_NAME);
+        String explanation = "{\"note\":\"" + "x".repeat(64 * 1024) + "\"}";
+        // Once armed, the drain's hook starts an append that stops inside the commit lock (a request being
+        // journaled) and lets the drain go on only then: the drain's switch finds the lock taken, as it finds
+        // records arriving while it writes the next file under steady traffic.
+        AtomicReference<SqlitePredictionLog> opened = new AtomicReference<>();
+        AtomicBoolean armed = new AtomicBoolean();
+        AtomicBoolean holdNextCommit = new AtomicBoolean();
+        CountDownLatch committing = new CountDownLatch(1);
+        CountDownLatch releaseCommit = new CountDownLatch(1);
+        AtomicReference<CompletableFuture<Void>> arriving = new AtomicReference<>();
+        AtomicInteger written = new AtomicInteger();
+        Runnable beforeBatch = () -> {
+            if (holdNextCommit.compareAndSet(true, false)) {
+                committing.countDown();
+                awaitLatch(releaseCommit);
+            }
+        };
+        Runnable beforeDrain = () -> {
+            if (armed.compareAndSet(true, false)) {
+                holdNextCommit.set(true);
+                arriving.set(CompletableFuture.runAsync(
+                        () -> opened.get().append(List.of(explained(written.getAndIncrement(), explanation)))));
+                awaitLatch(committing);
+            }
+        };
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home, beforeBatch, beforeDrain)) {
+            opened.set(log);
+            // Filled to just under the switch size, each record drained before the next: no switch yet.
+            while (Files.size(journal) + 70 * 1024 <= SqlitePredictionLog.RESET_BYTES) {
+                log.append(List.of(explained(written.getAndIncrement(), explanation)));
+                assertThat(scanAll(log)).hasSize(written.get());
+            }
+            assertThat(log.journalsPrepared()).isZero();
+            armed.set(true);
+            log.append(List.of(explained(written.getAndIncrement(), explanation))); // past the switch size
+            awaitTrue(() -> log.journalsPrepared() == 1);
+            assertThat(Files.size(journal)).as("not switched while a commit holds the lock")
+                    .isGreaterThan(SqlitePredictionLog.RESET_BYTES);
+
+            releaseCommit.countDown();
+            arriving.get().get(GUARD_SECONDS, TimeUnit.SECONDS);
+            assertThat(scanAll(log)).hasSize(written.get());
+            awaitTrue(() -> sizeOf(journal) < SqlitePredictionLog.RESET_BYTES);
+            assertThat(log.journalsPrepared()).as("the next drain switched to the file kept from the first attempt")
+                    .isEqualTo(1);
+            assertThat(journal.resolveSibling(PredictionJournal.FILE_NAME + ".next")).doesNotExist();
+            assertThat(ownerOnly(journal)).isEqualTo("rw-------");
+        }
+        try (SqlitePredictionLog reopened = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(reopened)).extracting(PredictionRecord::predictionId)
+                    .containsExactlyElementsOf(IntStream.range(0, written.get()).mapToObj(i -> "p-" + i).toList());
+        }
+    }
+
+    private static PredictionRecord explained(int i, String explanation) {
+        return new PredictionRecord("p-" + i, MODEL, 1, health.vigil.model.Slot.STABLE, "f".repeat(64),
+                T0.plusMillis(i), new float[] {i}, 0.5, false, explanation);
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void awaitLatch(CountDownLatch latch) {
+        try {
+            if (!latch.await(GUARD_SECONDS, TimeUnit.SECONDS)) {
+                throw new AssertionError("a held commit or drain was never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 

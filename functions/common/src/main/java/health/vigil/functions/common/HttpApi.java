@@ -177,10 +177,29 @@ public final class HttpApi {
         return bytes;
     }
 
+    /** The statuses by code, made once: {@link HttpStatus#valueOf(int)} copies the enum's array on every call. */
+    private static final HttpStatus[] STATUSES = statuses();
+
+    private static HttpStatus[] statuses() {
+        HttpStatus[] byCode = new HttpStatus[600];
+        for (HttpStatus s : HttpStatus.values()) {
+            if (s.value() >= 0 && s.value() < byCode.length) {
+                byCode[s.value()] = s;
+            }
+        }
+        return byCode;
+    }
+
+    /** {@link HttpStatus#valueOf(int)} without its copy per call; an unknown code fails as that does. */
+    static HttpStatus status(int code) {
+        HttpStatus known = code >= 0 && code < STATUSES.length ? STATUSES[code] : null;
+        return known != null ? known : HttpStatus.valueOf(code);
+    }
+
     /** A JSON response. */
     public static HttpResponseMessage json(HttpRequestMessage<?> request, int status, Object body,
             Map<String, String> headers) {
-        HttpResponseMessage.Builder builder = request.createResponseBuilder(HttpStatus.valueOf(status))
+        HttpResponseMessage.Builder builder = request.createResponseBuilder(status(status))
                 .header("Content-Type", "application/json; charset=utf-8")
                 .header("Cache-Control", "no-store");
         headers.forEach(builder::header);
@@ -200,7 +219,7 @@ public final class HttpApi {
     /** A text response in the media type the handler chose. */
     private static HttpResponseMessage text(HttpRequestMessage<?> request, int status, Reply.Text text,
             Map<String, String> headers) {
-        HttpResponseMessage.Builder builder = request.createResponseBuilder(HttpStatus.valueOf(status))
+        HttpResponseMessage.Builder builder = request.createResponseBuilder(status(status))
                 .header("Content-Type", text.mediaType() + "; charset=utf-8")
                 .header("Cache-Control", "no-store")
                 .header("X-Content-Type-Options", "nosniff");

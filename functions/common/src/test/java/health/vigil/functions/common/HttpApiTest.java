@@ -155,6 +155,22 @@ class HttpApiTest {
         }
     }
 
+    @Test
+    void aStatusIsLookedUpAsTheLibrarysOwnLookUpFindsItAndAnUnknownCodeFailsAsItDoes() {
+        for (int code = -1; code <= 1000; code++) {
+            HttpStatus expected;
+            try {
+                expected = HttpStatus.valueOf(code);
+            } catch (IllegalArgumentException unknown) {
+                int c = code;
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpApi.status(c))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessage(unknown.getMessage());
+                continue;
+            }
+            assertThat(HttpApi.status(code)).as("status %d", code).isSameAs(expected);
+        }
+    }
+
     // The media type and the body's size are read in place; they must decide as the JDK's own split, strip,
     // lower-casing and UTF-8 encoding did, on every spelling.
     @Test

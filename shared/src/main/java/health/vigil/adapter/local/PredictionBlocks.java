@@ -47,14 +47,39 @@ final class PredictionBlocks {
         }
     }
 
+    /**
+     * An answered prediction on its way to the database: its model, its time and its journal frame. The record itself
+     * is not kept: what waits for the drain (tens of milliseconds, across young collections) is the frame alone.
+     */
+    record Row(ModelName model, long nanos, byte[] frame) {
+        Row {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(frame, "frame");
+        }
+
+        /** The record, decoded from its frame (only where one must be stored or set aside on its own). */
+        PredictionRecord record() {
+            return records(frame).get(0);
+        }
+    }
+
     /** An append's records as the database stores them: rows of their own, and blocks. */
-    record Stored(List<PredictionRecord> rows, List<byte[]> rowFrames, List<Block> blocks) {
+    record Stored(List<Row> rows, List<Block> blocks) {
         int records() {
             int n = rows.size();
             for (Block b : blocks) {
                 n += b.records();
             }
             return n;
+        }
+
+        /** The rows' journal frames, in order. */
+        List<byte[]> rowFrames() {
+            List<byte[]> frames = new ArrayList<>(rows.size());
+            for (Row r : rows) {
+                frames.add(r.frame());
+            }
+            return frames;
         }
     }
 
@@ -64,16 +89,14 @@ final class PredictionBlocks {
      * {@link #MAX_SPAN_NANOS} or {@link #MAX_RECORDS}.
      */
     static Stored split(List<PredictionRecord> records) {
-        List<PredictionRecord> rows = new ArrayList<>();
-        List<byte[]> rowFrames = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
         Map<List<String>, List<Integer>> jobs = null; // most appends are answered predictions: no map for them
         List<String> lastKey = null;
         List<Integer> lastIndexes = null;
         for (int i = 0; i < records.size(); i++) {
             PredictionRecord r = records.get(i);
             if (r.batchId() == null) {
-                rows.add(r);
-                rowFrames.add(PredictionJournal.frame(r));
+                rows.add(new Row(r.modelName(), SqlitePredictionLog.clampedNanos(r.time()), PredictionJournal.frame(r)));
                 continue;
             }
             // A chunk's records share their job and model: look the key up once, not for every record.
@@ -87,7 +110,7 @@ final class PredictionBlocks {
             lastIndexes.add(i);
         }
         if (jobs == null) {
-            return new Stored(rows, rowFrames, List.of());
+            return new Stored(rows, List.of());
         }
         List<Block> blocks = new ArrayList<>();
         long[] nanos = new long[records.size()];
@@ -106,7 +129,7 @@ final class PredictionBlocks {
             }
             cut(ordered, nanos, run -> blocks.add(block(records, run, nanos)));
         }
-        return new Stored(rows, rowFrames, blocks);
+        return new Stored(rows, blocks);
     }
 
     /**
@@ -119,23 +142,19 @@ final class PredictionBlocks {
         if (stored.rows().isEmpty()) {
             return stored;
         }
-        List<PredictionRecord> rows = stored.rows();
-        List<byte[]> frames = stored.rowFrames();
-        if (frames.size() != rows.size()) {
-            throw new IllegalArgumentException("every row needs its journal frame to be stored in a block");
-        }
+        List<Row> rows = stored.rows();
         Map<String, List<Integer>> byModel = new LinkedHashMap<>();
         long[] nanos = new long[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
-            nanos[i] = SqlitePredictionLog.clampedNanos(rows.get(i).time());
-            byModel.computeIfAbsent(rows.get(i).modelName().value(), k -> new ArrayList<>()).add(i);
+            nanos[i] = rows.get(i).nanos();
+            byModel.computeIfAbsent(rows.get(i).model().value(), k -> new ArrayList<>()).add(i);
         }
         List<Block> blocks = new ArrayList<>(stored.blocks());
         for (List<Integer> indexes : byModel.values()) {
             indexes.sort(Comparator.comparingLong(i -> nanos[i])); // stable: the append's order among equals
-            cut(indexes, nanos, run -> blocks.add(joined(rows, frames, run, nanos)));
+            cut(indexes, nanos, run -> blocks.add(joined(rows, run, nanos)));
         }
-        return new Stored(List.of(), List.of(), blocks);
+        return new Stored(List.of(), blocks);
     }
 
     /**
@@ -153,19 +172,19 @@ final class PredictionBlocks {
         }
     }
 
-    private static Block joined(List<PredictionRecord> rows, List<byte[]> frames, List<Integer> indexes, long[] nanos) {
+    private static Block joined(List<Row> rows, List<Integer> indexes, long[] nanos) {
         int size = 0;
         for (int i : indexes) {
-            size += frames.get(i).length;
+            size += rows.get(i).frame().length;
         }
         byte[] bytes = new byte[size];
         int at = 0;
         for (int i : indexes) {
-            byte[] frame = frames.get(i);
+            byte[] frame = rows.get(i).frame();
             System.arraycopy(frame, 0, bytes, at, frame.length);
             at += frame.length;
         }
-        return new Block(rows.get(indexes.get(0)).modelName(), nanos[indexes.get(0)],
+        return new Block(rows.get(indexes.get(0)).model(), nanos[indexes.get(0)],
                 nanos[indexes.get(indexes.size() - 1)], indexes.size(), bytes, null);
     }
 

@@ -177,7 +177,7 @@ final class SqlitePredictionLog implements PredictionLog {
 
     /** One group write, waiting to be drained: its records and where the journal ended after it. */
     private record Journaled(Stored stored, int count, long generation, long endOffset) {
-        static final Journaled STOP = new Journaled(new Stored(List.of(), List.of(), List.of()), 0, 0, 0);
+        static final Journaled STOP = new Journaled(new Stored(List.of(), List.of()), 0, 0, 0);
     }
 
     private SqlitePredictionLog(SqliteDatabase db, PredictionJournal journal, Runnable beforeBatch,
@@ -891,17 +891,15 @@ final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
-    /** Several appends' records as one, each row with its frame. */
+    /** Several appends' records as one. */
     private static Stored together(List<Stored> parts) {
-        List<PredictionRecord> rows = new ArrayList<>();
-        List<byte[]> rowFrames = new ArrayList<>();
+        List<PredictionBlocks.Row> rows = new ArrayList<>();
         List<PredictionBlocks.Block> blocks = new ArrayList<>();
         for (Stored p : parts) {
             rows.addAll(p.rows());
-            rowFrames.addAll(p.rowFrames());
             blocks.addAll(p.blocks());
         }
-        return new Stored(rows, rowFrames, blocks);
+        return new Stored(rows, blocks);
     }
 
     /**
@@ -913,8 +911,7 @@ final class SqlitePredictionLog implements PredictionLog {
         Stored blocked = PredictionBlocks.rowsAsBlocks(records);
         try {
             db.write("log " + records.records() + " prediction record(s)", c -> {
-                insertAll(c, blocked.rows());
-                insertBlocks(c, blocked.blocks());
+                insertBlocks(c, blocked.blocks()); // answered predictions too: rowsAsBlocks leaves no rows
                 mark(c, generation, endOffset);
                 return null;
             });
@@ -933,7 +930,8 @@ final class SqlitePredictionLog implements PredictionLog {
             long generation, long endOffset) throws SQLException {
         List<PredictionRecord> refused = new ArrayList<>();
         PreparedStatement s = insertStatement(c);
-        for (PredictionRecord r : records.rows()) {
+        for (PredictionBlocks.Row row : records.rows()) {
+            PredictionRecord r = row.record();
             if (!insertedAlone(c, () -> {
                 bind(s, r);
                 s.executeUpdate();
@@ -1092,23 +1090,6 @@ final class SqlitePredictionLog implements PredictionLog {
         insert = null;
         insertBlock = null;
         markDrained = null;
-    }
-
-    private void insertAll(Connection c, List<PredictionRecord> records) throws SQLException {
-        if (records.isEmpty()) {
-            return;
-        }
-        PreparedStatement s = insertStatement(c);
-        s.clearBatch();
-        try {
-            for (PredictionRecord r : records) {
-                bind(s, r);
-                s.addBatch();
-            }
-            s.executeBatch();
-        } finally {
-            s.clearBatch();
-        }
     }
 
     private void insertBlocks(Connection c, List<PredictionBlocks.Block> blocks) throws SQLException {

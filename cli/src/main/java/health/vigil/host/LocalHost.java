@@ -332,7 +332,8 @@ public final class LocalHost implements AutoCloseable {
         HttpConfiguration config = new HttpConfiguration();
         config.setSendServerVersion(false);
         config.setSendDateHeader(true);
-        // A body that trickles in slower than this is cut off with 408, whatever the idle timeout.
+        // A body that trickles in slower than this is cut off with 408, whatever the idle timeout. Jetty 12's core only
+        // keeps the setting: RequestBody reads it from the connection and enforces it.
         config.setMinRequestDataRate(settings.minRequestBytesPerSecond);
         int selectors = selectors(settings);
         ServerConnector connector = new ServerConnector(server, ACCEPTORS, selectors, new HttpConnectionFactory(config));

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
 
 /**
@@ -112,6 +113,9 @@ final class RequestBody {
     static byte[] read(Request request, int maxBytes, byte[] prefix) throws IOException {
         try {
             return readWithin(request, maxBytes, prefix);
+        } catch (TooSlow e) {
+            throw new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body arrived slower than "
+                    + e.minBytesPerSecond + " bytes a second; send the whole body at once");
         } catch (IOException e) {
             // The client stopped sending (idle timeout, too slow a data rate) or went away: its fault, not ours.
             throw new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body stopped arriving before it was"
@@ -136,24 +140,26 @@ final class RequestBody {
 
     private static byte[] readWithin(Request request, int maxBytes, byte[] prefix) throws IOException {
         long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        Pace pace = Pace.of(request);
         try (InputStream in = Request.asInputStream(request)) {
             if (declared > maxBytes) {
-                discard(request, in, new byte[16 * 1024], prefix.length);
+                discard(request, in, new byte[16 * 1024], prefix.length, pace);
                 throw tooLarge(maxBytes);
             }
             if (declared >= 0) {
-                return readDeclared(request, in, (int) declared, prefix);
+                return readDeclared(request, in, (int) declared, prefix, pace);
             }
             byte[] buffer = new byte[16 * 1024];
             ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, prefix.length)); // streamed
             out.write(prefix, 0, prefix.length);
             if (out.size() > maxBytes) {
-                discard(request, in, buffer, out.size());
+                discard(request, in, buffer, out.size(), pace);
                 throw tooLarge(maxBytes);
             }
             for (int n; (n = in.read(buffer)) > 0; ) {
+                pace.check(out.size() + n);
                 if (out.size() + n > maxBytes) {
-                    discard(request, in, buffer, out.size() + n);
+                    discard(request, in, buffer, out.size() + n, pace);
                     throw tooLarge(maxBytes);
                 }
                 out.write(buffer, 0, n);
@@ -167,7 +173,8 @@ final class RequestBody {
      * A body with a Content-Length: read straight into an array of that size, with no buffer in between. Jetty ends
      * the content where the length says, so a body is never longer; a shorter one (the client stopped) ends early.
      */
-    private static byte[] readDeclared(Request request, InputStream in, int declared, byte[] prefix) throws IOException {
+    private static byte[] readDeclared(Request request, InputStream in, int declared, byte[] prefix, Pace pace)
+            throws IOException {
         if (prefix.length > declared) {
             throw new IOException("the body did not match its Content-Length");
         }
@@ -176,6 +183,7 @@ final class RequestBody {
         int read = prefix.length;
         for (int n; read < declared && (n = in.read(body, read, declared - read)) > 0; ) {
             read += n;
+            pace.check(read);
         }
         if (read < declared || in.read() >= 0) {
             throw new IOException("the body did not match its Content-Length");
@@ -184,14 +192,66 @@ final class RequestBody {
         return body;
     }
 
-    private static void discard(Request request, InputStream in, byte[] buffer, long alreadyRead) throws IOException {
+    private static void discard(Request request, InputStream in, byte[] buffer, long alreadyRead, Pace pace)
+            throws IOException {
         long total = alreadyRead;
         int n = 0;
         while (total < DISCARD_LIMIT && (n = in.read(buffer)) > 0) {
             total += n;
+            if (pace.tooSlow(total)) {
+                return; // the 413 is answered; the connection closes without the rest
+            }
         }
         if (n < 0) {
             request.setAttribute(CONSUMED, Boolean.TRUE);
+        }
+    }
+
+    /**
+     * The connection's minimum body data rate ({@code HttpConfiguration.setMinRequestDataRate}), which Jetty 12's core
+     * keeps but does not enforce. Counted from when a worker starts waiting for the body (time a request spent
+     * queued for a worker is not the client's): the first {@link #GRACE_NANOS} are free; from then on, whenever a
+     * piece arrives, everything received must be at least what the rate asks for the time past the grace. So a
+     * client that trickles a byte now and then, never silent long enough for the idle timeout, holds a worker for
+     * about a second, not for as long as it likes; one that stops altogether meets the idle timeout.
+     */
+    record Pace(long startNanos, long minBytesPerSecond) {
+        static final long GRACE_NANOS = 1_000_000_000L;
+
+        static Pace of(Request request) {
+            HttpConfiguration config = request.getConnectionMetaData().getHttpConfiguration();
+            return new Pace(System.nanoTime(), config == null ? 0 : config.getMinRequestDataRate());
+        }
+
+        /** Whether {@code received} bytes by now are fewer than the rate asks for. */
+        boolean tooSlow(long received) {
+            return tooSlow(received, System.nanoTime());
+        }
+
+        boolean tooSlow(long received, long nowNanos) {
+            long past = nowNanos - startNanos - GRACE_NANOS;
+            if (minBytesPerSecond <= 0 || past <= 0) {
+                return false;
+            }
+            // bytes asked for: rate x seconds past the grace (exact for any realistic rate and duration)
+            double asked = minBytesPerSecond * (past / 1e9);
+            return received < asked;
+        }
+
+        void check(long received) throws TooSlow {
+            if (tooSlow(received)) {
+                throw new TooSlow(minBytesPerSecond);
+            }
+        }
+    }
+
+    /** A body arriving slower than the connection's minimum data rate. */
+    static final class TooSlow extends IOException {
+        final long minBytesPerSecond;
+
+        TooSlow(long minBytesPerSecond) {
+            super("the request body arrived slower than " + minBytesPerSecond + " bytes a second");
+            this.minBytesPerSecond = minBytesPerSecond;
         }
     }
 

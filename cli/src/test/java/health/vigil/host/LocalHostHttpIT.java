@@ -332,6 +332,52 @@ class LocalHostHttpIT {
         }
     }
 
+    // A known client that trickles its body, a byte at a time and never silent for the idle timeout, is cut off by
+    // the minimum data rate (Jetty 12's core keeps that setting without enforcing it), and frees its worker.
+    @Test
+    void aBodyTricklingInSlowerThanTheMinimumRateIsCutOffWith408() throws Exception {
+        LocalHost small = another("trickle-")
+                .httpThreads(8)
+                .knownCaller(headers -> "good-key".equals(headers.get("x-api-key")))
+                .idleTimeout(java.time.Duration.ofSeconds(30))
+                .minRequestBytesPerSecond(1024)
+                .build()
+                .start();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", small.port())) {
+            socket.setSoTimeout(20_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST /echo/a/versions/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100000\r\nx-api-key: good-key\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            java.io.InputStream in = socket.getInputStream();
+            long started = System.nanoTime();
+            // A byte every 100 ms: far inside the idle timeout, far below 1,024 bytes a second. Without the rate the
+            // loop's guard ends, the idle timeout answers much later with another message, or the read times out.
+            while (in.available() == 0 && System.nanoTime() - started < java.util.concurrent.TimeUnit.SECONDS.toNanos(15)) {
+                try {
+                    out.write('1');
+                    out.flush();
+                } catch (java.io.IOException closed) {
+                    break; // the host answered and closed while this byte was on its way
+                }
+                Thread.sleep(100);
+            }
+            String head = readHead(in);
+            assertThat(head).startsWith("HTTP/1.1 408");
+            assertThat(head.toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+            int length = Integer.parseInt(head.replaceAll("(?is).*\r\ncontent-length: *(\\d+).*", "$1"));
+            JsonNode error = Json.readTree("response", in.readNBytes(length));
+            assertThat(error.at("/error/code").asText()).isEqualTo("REQUEST_TIMEOUT");
+            assertThat(error.at("/error/message").asText()).contains("slower than 1024 bytes a second");
+            HttpResponse<String> after = CLIENT.send(HttpRequest.newBuilder(small.baseUri().resolve("/echo/b/versions/2"))
+                    .header("x-api-key", "good-key").timeout(java.time.Duration.ofSeconds(10))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"i\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(after.statusCode()).isEqualTo(200);
+        } finally {
+            small.close();
+        }
+    }
+
     // ADR 0026: an inline function's request whose body is still arriving continues on the pool, whole, and holds
     // neither the selector nor anyone else's request meanwhile.
     @Test

@@ -117,7 +117,7 @@ final class RequestBody {
             throw new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body arrived slower than "
                     + e.minBytesPerSecond + " bytes a second; send the whole body at once");
         } catch (IOException e) {
-            // The client stopped sending (idle timeout, too slow a data rate) or went away: its fault, not ours.
+            // The client stopped sending (the idle timeout) or went away: its fault, not ours.
             throw new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body stopped arriving before it was"
                     + " complete; send the whole body without pausing");
         }
@@ -233,7 +233,7 @@ final class RequestBody {
             if (minBytesPerSecond <= 0 || past <= 0) {
                 return false;
             }
-            // bytes asked for: rate x seconds past the grace (exact for any realistic rate and duration)
+            // the bytes asked for: the rate times the seconds past the grace
             double asked = minBytesPerSecond * (past / 1e9);
             return received < asked;
         }

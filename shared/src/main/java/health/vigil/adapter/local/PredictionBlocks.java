@@ -73,9 +73,9 @@ final class PredictionBlocks {
             return n;
         }
 
-        /** The rows' journal frames, in order. */
+        /** The rows' journal frames, in order, in a new list with room for the blocks' frames after them. */
         List<byte[]> rowFrames() {
-            List<byte[]> frames = new ArrayList<>(rows.size());
+            List<byte[]> frames = new ArrayList<>(rows.size() + blocks.size());
             for (Row r : rows) {
                 frames.add(r.frame());
             }

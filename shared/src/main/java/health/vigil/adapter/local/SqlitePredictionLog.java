@@ -291,7 +291,7 @@ final class SqlitePredictionLog implements PredictionLog {
         }
         // A block's bytes are its records' frames one after the other: journaled as they are, in one write.
         Stored stored = PredictionBlocks.split(records);
-        List<byte[]> journaled = new ArrayList<>(stored.rowFrames());
+        List<byte[]> journaled = stored.rowFrames();
         stored.blocks().forEach(b -> journaled.add(b.frames()));
         PendingAppend pending = new PendingAppend(stored, records.size(), journaled, new CompletableFuture<>());
         lifecycle.readLock().lock();

@@ -7,6 +7,7 @@ import health.vigil.model.Explanation.Direction;
 import health.vigil.model.Explanation.Factor;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -226,12 +227,33 @@ public final class ClinicalExplainer {
         if (p < 1 && p >= 0.995) {
             return ">0.99";
         }
-        return String.format(Locale.US, "%.2f", p);
+        return twoDecimals(new StringBuilder(4), p).toString();
     }
 
     static String signed(double delta) {
         String sign = delta < 0 ? "-" : "+";
         double size = Math.abs(delta);
-        return size < 0.005 ? sign + "<0.01" : sign + String.format(Locale.US, "%.2f", size);
+        return size < 0.005 ? sign + "<0.01" : twoDecimals(new StringBuilder(5).append(sign), size).toString();
+    }
+
+    /**
+     * Appends {@code v} with two decimals, its {@link Double#toString} digits rounded half up, as
+     * {@code String.format(Locale.US, "%.2f", v)} writes it; that costs about a microsecond a call in Java 17 (it
+     * parses the pattern with a regular expression each time), and a summary has seven. Away from a tie, rounding
+     * {@code v * 100} to the nearest whole number gives the same digits: the product and the decimal differ by far
+     * less than the 1e-7 kept from .5; at a tie, or close to one, the decimal digits decide.
+     */
+    static StringBuilder twoDecimals(StringBuilder text, double v) {
+        if (!(v >= 0 && v < 1e6)) {
+            return text.append(String.format(Locale.US, "%.2f", v));
+        }
+        double scaled = v * 100;
+        double whole = Math.floor(scaled);
+        double fraction = scaled - whole;
+        long hundredths = Math.abs(fraction - 0.5) > 1e-7
+                ? (long) whole + (fraction > 0.5 ? 1 : 0)
+                : new BigDecimal(Double.toString(v)).movePointRight(2).setScale(0, RoundingMode.HALF_UP).longValueExact();
+        int cents = (int) (hundredths % 100);
+        return text.append(hundredths / 100).append('.').append(cents < 10 ? "0" : "").append(cents);
     }
 }

@@ -1,5 +1,6 @@
 package health.vigil.json;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -13,6 +14,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import java.io.IOException;
+import java.io.Writer;
 
 /**
  * The one JSON setup of Vigil: strict on input (unknown properties, trailing tokens and duplicate keys are
@@ -75,6 +78,14 @@ public final class Json {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
         }
+    }
+
+    /**
+     * A streaming generator over {@code out} for text that is read back as values and never hashed, such as the
+     * explanations the prediction log keeps: doubles as {@link #writeResponse} writes them.
+     */
+    public static JsonGenerator readBackGenerator(Writer out) throws IOException {
+        return RESPONSE_WRITER.createGenerator(out);
     }
 
     public static byte[] writeBytes(Object value) {

@@ -32,6 +32,10 @@ import health.vigil.port.ShadowTraffic;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -317,19 +321,31 @@ public final class ScoringService {
 
     /**
      * The explanation as the prediction log keeps it: each clinical feature's signed contribution (margin and
-     * probability) and the baseline, without the values (the log already holds the model inputs).
+     * probability) and the baseline, without the values (the log already holds the model inputs). Written by a
+     * streaming generator, doubles in the shortest digits that read back as the same double (the text is read
+     * back, never hashed): through a map and Java 17's {@code Double.toString} it was about a twentieth of an
+     * explained request's Java time.
      */
     public static String loggedExplanation(Explanation explanation) {
-        Map<String, Object> logged = new LinkedHashMap<>();
-        logged.put("baseScore", explanation.baseScore());
-        logged.put("expectedMargin", explanation.expectedMargin());
-        logged.put("margin", explanation.margin());
-        Map<String, double[]> contributions = new LinkedHashMap<>();
-        for (Explanation.Factor f : explanation.contributions()) {
-            contributions.put(f.feature(), new double[] {f.marginContribution(), f.probabilityContribution()});
+        StringWriter text = new StringWriter(96 + 56 * explanation.contributions().size());
+        try (JsonGenerator json = Json.readBackGenerator(text)) {
+            json.writeStartObject();
+            json.writeNumberField("baseScore", explanation.baseScore());
+            json.writeNumberField("expectedMargin", explanation.expectedMargin());
+            json.writeNumberField("margin", explanation.margin());
+            json.writeObjectFieldStart("contributions");
+            for (Explanation.Factor f : explanation.contributions()) {
+                json.writeArrayFieldStart(f.feature());
+                json.writeNumber(f.marginContribution());
+                json.writeNumber(f.probabilityContribution());
+                json.writeEndArray();
+            }
+            json.writeEndObject();
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write an explanation as JSON", e);
         }
-        logged.put("contributions", contributions);
-        return Json.write(logged);
+        return text.toString();
     }
 
     /** Which version and slot scores each row, the loaded versions, and the field names the request may use. */

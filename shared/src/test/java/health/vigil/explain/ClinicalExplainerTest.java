@@ -190,6 +190,35 @@ class ClinicalExplainerTest {
     }
 
     @Test
+    void twoDecimalsAreTheDigitsFormatterWritesAtTiesNearTiesAndEverywhereElse() {
+        java.util.List<Double> values = new java.util.ArrayList<>(java.util.List.of(0.0, 1.0, 0.005, 0.995, 1.005,
+                0.125, 0.285, 0.145, 2.675, 1.115, 999_999.995, 999_999.99, 0.994999999999999, 1e-300, 123456.785));
+        for (int k = 0; k <= 200_000; k++) {
+            // Every third decimal up to 200, the ties among them (k ending in 5) included, and their neighbours.
+            double v = k / 1000.0;
+            values.add(v);
+            values.add(Math.nextUp(v));
+            values.add(Math.nextDown(v));
+        }
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        for (int i = 0; i < 200_000; i++) {
+            values.add(random.nextDouble());
+            values.add(random.nextDouble() * 1e6);
+            values.add(Math.scalb(random.nextDouble(), -random.nextInt(40)));
+        }
+        for (double v : values) {
+            if (v >= 0) {
+                assertThat(ClinicalExplainer.twoDecimals(new StringBuilder(), v).toString()).as("%s", v)
+                        .isEqualTo(String.format(java.util.Locale.US, "%.2f", v));
+            }
+        }
+        for (double odd : new double[] {Double.NaN, Double.POSITIVE_INFINITY, 1e6, 1e300}) {
+            assertThat(ClinicalExplainer.twoDecimals(new StringBuilder(), odd).toString())
+                    .isEqualTo(String.format(java.util.Locale.US, "%.2f", odd));
+        }
+    }
+
+    @Test
     void probabilitiesAndTheirChangesAreWrittenWithTwoDecimalsWhateverTheDefaultLocale() {
         java.util.Locale before = java.util.Locale.getDefault();
         try {

@@ -99,6 +99,7 @@ public final class LocalPlatform implements AutoCloseable {
                 .knownCaller(headers -> knownCaller(platform.get(), headers))
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
                 .inline(LocalPlatform::runsInline)
+                .inlineWhenAlone(LocalPlatform::runsInlineWhenAlone)
                 .pages(new Dashboard(platform::get, config.home().resolve("deadletter"), java.time.Clock.systemUTC()))
                 .appSettings(name -> java.util.Optional.ofNullable(System.getenv(name)).orElse(SCHEDULE_DEFAULTS.get(name)))
                 .build();
@@ -119,8 +120,9 @@ public final class LocalPlatform implements AutoCloseable {
 
     /**
      * Scoring without explanations is short and CPU-bound: it runs on the selector thread that read it (ADR 0026). An
-     * explained score takes about three times as long and waits for a worker instead, so that it does not hold the
-     * other connections of its selector. {@code explain} is read as the scoring function reads it.
+     * explained score takes about three times as long and waits for a worker instead when other connections share its
+     * selector, so that it does not hold them ({@link #runsInlineWhenAlone}). {@code explain} is read as the scoring
+     * function reads it.
      */
     static boolean runsInline(String function, Map<String, String> query) {
         return switch (function) {
@@ -131,6 +133,14 @@ public final class LocalPlatform implements AutoCloseable {
     }
 
     private static final Set<String> NOT_EXPLAINED = Set.of("false", "0", "no");
+
+    /**
+     * An explained score, which would hold its selector's other connections, runs inline all the same when its
+     * connection is the only one there (ADR 0027): the hand-off to a worker then delays no one's request but its own.
+     */
+    static boolean runsInlineWhenAlone(String function, Map<String, String> query) {
+        return function.equals("Score");
+    }
 
     /** Whether the headers carry a key the platform knows, whatever its roles; false before the platform is built. */
     private static boolean knownCaller(VigilPlatform platform, Map<String, String> headers) {

@@ -51,6 +51,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
     private final Predicate<Map<String, String>> knownCaller;
     private final Set<String> probes;
     private final BiPredicate<String, Map<String, String>> inline;
+    private final BiPredicate<String, Map<String, String>> inlineWhenAlone;
     private final Semaphore workers;
 
     /**
@@ -61,16 +62,18 @@ final class HttpFunctionHandler extends Handler.Abstract {
      *     kept for probes, so a flood of slow callers cannot make the host look dead to its orchestrator
      * @param inline which POST requests, by function name and query parameters, may run on the thread that read them
      *     ({@link #handleInline})
+     * @param inlineWhenAlone which further ones may, when their connection is the only one on its selector
      */
     HttpFunctionHandler(FunctionCatalog catalog, FunctionInvoker invoker, int maxBodyBytes, String eventGridKey,
             Predicate<Map<String, String>> knownCaller, Set<String> probes, int sharedWorkers,
-            BiPredicate<String, Map<String, String>> inline) {
+            BiPredicate<String, Map<String, String>> inline, BiPredicate<String, Map<String, String>> inlineWhenAlone) {
         this.catalog = catalog;
         this.invoker = invoker;
         this.maxBodyBytes = maxBodyBytes;
         this.knownCaller = knownCaller;
         this.probes = Set.copyOf(probes);
         this.inline = inline;
+        this.inlineWhenAlone = inlineWhenAlone;
         this.workers = new Semaphore(sharedWorkers);
         this.webhook = new EventGridWebhook(catalog, invoker, eventGridKey);
     }
@@ -110,7 +113,8 @@ final class HttpFunctionHandler extends Handler.Abstract {
         } catch (ValidationException e) {
             return false; // the pool's run answers it
         }
-        if (!inline.test(target.function().name(), query)) {
+        String name = target.function().name();
+        if (!inline.test(name, query) && !(inlineWhenAlone.test(name, query) && aloneOnSelector(request))) {
             return false;
         }
         Map<String, String> headers = headers(request);
@@ -119,6 +123,12 @@ final class HttpFunctionHandler extends Handler.Abstract {
         }
         new InlineCall(target.function(), target.values(), headers, request, response, callback, pool).run();
         return true;
+    }
+
+    /** Whether the request's connection is the only one its selector serves (always false off a socket). */
+    private static boolean aloneOnSelector(Request request) {
+        return request.getConnectionMetaData().getConnection().getEndPoint() instanceof SelectorAwareEndPoint endPoint
+                && endPoint.aloneOnSelector();
     }
 
     /**

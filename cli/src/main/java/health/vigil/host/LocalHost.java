@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.URI;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,6 +27,8 @@ import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -336,7 +340,16 @@ public final class LocalHost implements AutoCloseable {
         // keeps the setting: RequestBody reads it from the connection and enforces it.
         config.setMinRequestDataRate(settings.minRequestBytesPerSecond);
         int selectors = selectors(settings);
-        ServerConnector connector = new ServerConnector(server, ACCEPTORS, selectors, new HttpConnectionFactory(config));
+        ServerConnector connector = new ServerConnector(server, ACCEPTORS, selectors, new HttpConnectionFactory(config)) {
+            @Override
+            protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector,
+                    SelectionKey key) {
+                // As Jetty's own, plus the selector, for the rule that runs a request inline when it is alone there.
+                SocketChannelEndPoint endPoint = new SelectorAwareEndPoint(channel, selector, key, getScheduler());
+                endPoint.setIdleTimeout(getIdleTimeout());
+                return endPoint;
+            }
+        };
         connector.setHost(settings.host);
         connector.setPort(settings.port);
         // A connection silent this long is closed: bounds both a half-sent header and a stalled body.
@@ -346,7 +359,8 @@ public final class LocalHost implements AutoCloseable {
         int kept = Math.max(2, settings.httpThreads / 4);
         HttpFunctionHandler functions = new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes,
                 SystemKeys.eventGrid(settings.home), settings.knownCaller, settings.probeFunctions,
-                Math.max(1, settings.httpThreads - kept - ACCEPTORS - selectors), settings.inline);
+                Math.max(1, settings.httpThreads - kept - ACCEPTORS - selectors), settings.inline,
+                settings.inlineWhenAlone);
         // Pages first: they answer only their own paths and leave every other one to the functions.
         Handler onPool = settings.pages == null ? functions : new Handler.Sequence(settings.pages, functions);
         server.setHandler(new HostFront(functions, onPool, threads));
@@ -421,6 +435,7 @@ public final class LocalHost implements AutoCloseable {
         private java.util.function.Predicate<Map<String, String>> knownCaller = headers -> true;
         private Set<String> probeFunctions = Set.of();
         private java.util.function.BiPredicate<String, Map<String, String>> inline = (function, query) -> false;
+        private java.util.function.BiPredicate<String, Map<String, String>> inlineWhenAlone = (function, query) -> false;
         private int selectors = Math.min(8, 2 * Runtime.getRuntime().availableProcessors());
         private Duration idleTimeout = Duration.ofSeconds(30);
         private long minRequestBytesPerSecond = 1024;
@@ -596,6 +611,17 @@ public final class LocalHost implements AutoCloseable {
         }
 
         /**
+         * Which further POST requests run on the selector thread that read them when their connection is the only one
+         * that selector serves, the caller being known (docs/adr/0027): work too long for other connections to wait
+         * behind, such as an explained score, which a connection alone on its selector makes no one wait for. Where
+         * another connection shares the selector, they go to the pool as before. None by default.
+         */
+        public Builder inlineWhenAlone(java.util.function.BiPredicate<String, Map<String, String>> rule) {
+            this.inlineWhenAlone = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
          * Selector threads, which read requests and run the inline functions; default twice the processors, at most
          * 8 (fewer connections per selector, so one connection's requests wait behind fewer others'). The host uses
          * at most a quarter of {@link #httpThreads}.
@@ -644,6 +670,7 @@ public final class LocalHost implements AutoCloseable {
             b.clock = clock;
             b.httpThreads = httpThreads;
             b.inline = inline;
+            b.inlineWhenAlone = inlineWhenAlone;
             b.selectors = selectors;
             b.knownCaller = knownCaller;
             b.probeFunctions = probeFunctions;

@@ -423,6 +423,53 @@ class LocalHostHttpIT {
         }
     }
 
+    // ADR 0027: a request that only the when-alone rule names runs on its selector while its connection is the only
+    // one there, and on the pool while another connection shares the selector.
+    @Test
+    void aRequestRunsInlineWhileItsConnectionIsAloneOnItsSelectorAndOnThePoolOtherwise() throws Exception {
+        LocalHost one = another("alone-")
+                .selectors(1)
+                .inlineWhenAlone((function, query) -> function.equals("EchoVersion"))
+                .build()
+                .start();
+        try (java.net.Socket first = new java.net.Socket("127.0.0.1", one.port())) {
+            first.setSoTimeout(10_000);
+            assertThat(echoOnPool(first, 1)).as("alone on the selector").isFalse();
+            try (java.net.Socket second = new java.net.Socket("127.0.0.1", one.port())) {
+                second.setSoTimeout(10_000);
+                assertThat(echoOnPool(second, 2)).as("sharing the selector").isTrue();
+                assertThat(echoOnPool(first, 3)).as("sharing the selector").isTrue();
+            }
+            // The selector drops the closed connections' keys at its next select: alone again soon after.
+            boolean onPool = true;
+            for (int i = 0; i < 50 && onPool; i++) {
+                Thread.sleep(20);
+                onPool = echoOnPool(first, 10 + i);
+            }
+            assertThat(onPool).as("alone again once the others closed").isFalse();
+        } finally {
+            one.close();
+        }
+    }
+
+    /** POSTs to the echo on an open keep-alive connection and returns whether a pool worker ran it. */
+    private static boolean echoOnPool(java.net.Socket socket, int version) throws java.io.IOException {
+        byte[] body = ("{\"v\":" + version + "}").getBytes(StandardCharsets.US_ASCII);
+        java.io.OutputStream out = socket.getOutputStream();
+        out.write(("POST /echo/alone/versions/" + version + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        java.io.InputStream in = socket.getInputStream();
+        String head = readHead(in);
+        assertThat(head).startsWith("HTTP/1.1 200");
+        int length = Integer.parseInt(head.replaceAll("(?is).*\r\ncontent-length: *(\\d+).*", "$1"));
+        JsonNode seen = Json.readTree("response", in.readNBytes(length));
+        assertThat(seen.get("version").asInt()).isEqualTo(version);
+        return seen.get("onPool").asBoolean();
+    }
+
     // ADR 0026: inline requests need no pool worker, so they are answered while slow clients hold every one.
     @Test
     void inlineRequestsAreAnsweredWhileSlowClientsHoldEveryWorker() throws Exception {

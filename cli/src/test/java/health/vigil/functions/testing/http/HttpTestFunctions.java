@@ -36,6 +36,9 @@ public class HttpTestFunctions {
         seen.put("traceHeader", request.getHeaders().get("x-trace"));
         seen.put("headerKeysLowerCase", request.getHeaders().keySet().stream().allMatch(k -> k.equals(k.toLowerCase())));
         seen.put("body", request.getBody().orElse(null));
+        // Whether a pool worker runs it (the host's hand-off) or the selector thread that read it (inline).
+        seen.put("onPool", StackWalker.getInstance().walk(frames -> frames.anyMatch(f -> f.getMethodName().equals("runOnPool")
+                && f.getClassName().endsWith(".HostFront"))));
         context.getLogger().info("echo invoked");
         return request.createResponseBuilder(HttpStatus.OK)
                 .header("Content-Type", "application/json")

@@ -413,16 +413,15 @@ abstract class PlatformLoopScenario {
     @Test
     @Order(8)
     void theAuditTrailRecordsEveryStepAndVerifies() throws Exception {
-        String today = LocalDate.now(ZoneOffset.UTC).toString();
         assertThat(send(HttpRequest.newBuilder(uri("/audit/records")).GET().header("x-api-key", clinicalApp))
                 .statusCode()).isEqualTo(403);
-        JsonNode records = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records");
+        JsonNode records = get("/audit/records?" + auditDays(), compliance).get("records");
         List<String> actions = records.findValuesAsText("action");
         assertThat(actions).contains("model.register", "model.stage", "model.approve", "deployment.deploy",
                 "dataset.register", "gates.evaluate");
         assertThat(records.findValuesAsText("outcome")).contains("refused", "approved_for_canary", "production");
         assertThat(records.findValuesAsText("outcome")).contains("registered");
-        JsonNode verified = get("/audit/verify?from=" + today + "&to=" + today, compliance);
+        JsonNode verified = get("/audit/verify?" + auditDays(), compliance);
         assertThat(verified.get("valid").asBoolean()).isTrue();
     }
 
@@ -437,12 +436,11 @@ abstract class PlatformLoopScenario {
         assertThat(json(refused.body()).at("/error/code").asText()).isEqualTo("INVALID_PACKAGE");
         // Dropped owner-only, as everything under the home must be.
         Files.copy(junk, platform.dropFolder().resolve("junk.zip"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        String today = LocalDate.now(ZoneOffset.UTC).toString();
         Instant deadline = Instant.now().plusSeconds(60);
         List<String> outcomes = List.of();
         while (Instant.now().isBefore(deadline) && !outcomes.contains("rejected")) {
             Thread.sleep(200);
-            outcomes = get("/audit/records?from=" + today + "&to=" + today, compliance).findValuesAsText("outcome");
+            outcomes = get("/audit/records?" + auditDays(), compliance).findValuesAsText("outcome");
         }
         assertThat(outcomes).contains("rejected");
         assertThat(get("/models", operator).get("models")).hasSize(1);
@@ -623,10 +621,9 @@ abstract class PlatformLoopScenario {
         assertThat(after.get("positives").asLong()).isEqualTo(2);
         assertThat(after.get("labelledFraction").asDouble()).isEqualTo(4.0 / scoredRows);
         // A file's receipt is audited once the whole file is read, so just after its outcomes became visible.
-        String today = LocalDate.now(ZoneOffset.UTC).toString();
         long receipts = 0;
         while (receipts < 3 && Instant.now().isBefore(deadline.plusSeconds(30))) {
-            JsonNode audited = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records");
+            JsonNode audited = get("/audit/records?" + auditDays(), compliance).get("records");
             receipts = audited.findValuesAsText("action").stream().filter("outcomes.record"::equals).count();
             if (receipts < 3) {
                 Thread.sleep(200);
@@ -665,14 +662,13 @@ abstract class PlatformLoopScenario {
             assertThat(report.has("drift")).isTrue();
             assertThat(report.at("/performance/labelled").asLong()).isGreaterThanOrEqualTo(0);
         }
-        String today = LocalDate.now(ZoneOffset.UTC).toString();
-        long checks = get("/audit/records?from=" + today + "&to=" + today, compliance).get("records")
+        long checks = get("/audit/records?" + auditDays(), compliance).get("records")
                 .findValuesAsText("action").stream().filter("monitoring.check"::equals).count();
         assertThat(checks).isEqualTo(reports.size());
 
         HttpResponse<String> again = post(run, operator, "", Map.of());
         assertThat(json(again.body()).get("reports")).isEqualTo(reports);
-        assertThat(get("/audit/records?from=" + today + "&to=" + today, compliance).get("records")
+        assertThat(get("/audit/records?" + auditDays(), compliance).get("records")
                 .findValuesAsText("action").stream().filter("monitoring.check"::equals).count()).isEqualTo(checks);
         JsonNode served = get("/models/" + MODEL + "/monitoring?from=" + from.minusSeconds(1) + "&to="
                 + from.plusSeconds(1), operator);
@@ -727,10 +723,9 @@ abstract class PlatformLoopScenario {
         String cli = AuditCommandTest.run("lineage", first.predictionId(), "--url", platform.baseUri().toString(),
                 "--home", home.toString());
         assertThat(cli).startsWith("0\n").contains(lineage.at("/version/packageSha256").asText());
-        String today = LocalDate.now(ZoneOffset.UTC).toString();
         // Every lookup is an audit record: the one that found it, the one that found nothing, and the malformed one.
         List<String> lookups = new ArrayList<>();
-        get("/audit/records?from=" + today + "&to=" + today, compliance).get("records").forEach(r -> {
+        get("/audit/records?" + auditDays(), compliance).get("records").forEach(r -> {
             if (r.get("action").asText().equals("lineage.read")) {
                 lookups.add(r.get("outcome").asText() + " " + r.get("subject").asText() + " by " + r.get("actor").asText());
             }
@@ -765,7 +760,7 @@ abstract class PlatformLoopScenario {
         assertThat(again.statusCode()).isEqualTo(200);
         assertThat(json(again.body()).get("created").asBoolean()).isFalse();
 
-        String records = get("/audit/records?from=" + today + "&to=" + today, compliance).toString();
+        String records = get("/audit/records?" + auditDays(), compliance).toString();
         JsonNode all = json(records).get("records");
         assertThat(records).doesNotContain(wrongKey).doesNotContain(clinicalApp).doesNotContain(compliance)
                 .doesNotContain(operator);
@@ -984,7 +979,7 @@ abstract class PlatformLoopScenario {
     @Order(17)
     void theAuditRecordsComeInBoundedPagesLinkedByContinuationTokens() throws Exception {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        String period = "/audit/records?from=" + today + "&to=" + today;
+        String period = "/audit/records?" + auditDays();
         List<JsonNode> paged = new ArrayList<>();
         String token = null;
         int pages = 0;
@@ -1084,11 +1079,22 @@ abstract class PlatformLoopScenario {
         throw new AssertionError("the gates of version " + version + " did not report within 120 s");
     }
 
-    /** Today's audit records, without the records of this test's own reads of the audit log (each read is audited). */
+    /**
+     * The audit days a check reads: yesterday to tomorrow (UTC). A scenario that runs across midnight, or whose canary
+     * bakes moved the platform's clock ahead of the wall clock, still finds every record of its home, which is new.
+     */
+    private static String auditDays() {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        return "from=" + today.minusDays(1) + "&to=" + today.plusDays(1);
+    }
+
+    /**
+     * The audit records of the days around today ({@link #auditDays}), without the records of this test's own reads
+     * of the audit log (each read is audited).
+     */
     private List<JsonNode> auditRecords() throws Exception {
-        String today = LocalDate.now(ZoneOffset.UTC).toString();
         List<JsonNode> out = new ArrayList<>();
-        get("/audit/records?from=" + today + "&to=" + today, compliance).get("records").forEach(r -> {
+        get("/audit/records?" + auditDays(), compliance).get("records").forEach(r -> {
             if (!r.path("action").asText().equals("audit.read")) {
                 out.add(r);
             }

@@ -365,8 +365,7 @@ class LocalHostHttpIT {
             String head = readHead(in);
             assertThat(head).startsWith("HTTP/1.1 408");
             assertThat(head.toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
-            int length = Integer.parseInt(head.replaceAll("(?is).*\r\ncontent-length: *(\\d+).*", "$1"));
-            JsonNode error = Json.readTree("response", in.readNBytes(length));
+            JsonNode error = jsonBody(head, in);
             assertThat(error.at("/error/code").asText()).isEqualTo("REQUEST_TIMEOUT");
             assertThat(error.at("/error/message").asText()).contains("slower than 1024 bytes a second");
             HttpResponse<String> after = CLIENT.send(HttpRequest.newBuilder(small.baseUri().resolve("/echo/b/versions/2"))
@@ -414,8 +413,7 @@ class LocalHostHttpIT {
             java.io.InputStream in = slow.getInputStream();
             String head = readHead(in);
             assertThat(head).startsWith("HTTP/1.1 200");
-            int length = Integer.parseInt(head.replaceAll("(?is).*\r\ncontent-length: *(\\d+).*", "$1"));
-            JsonNode seen = Json.readTree("response", in.readNBytes(length));
+            JsonNode seen = jsonBody(head, in);
             assertThat(seen.get("name").asText()).isEqualTo("slow");
             assertThat(seen.get("body").asText()).isEqualTo(new String(body, StandardCharsets.US_ASCII));
         } finally {
@@ -464,8 +462,7 @@ class LocalHostHttpIT {
         java.io.InputStream in = socket.getInputStream();
         String head = readHead(in);
         assertThat(head).startsWith("HTTP/1.1 200");
-        int length = Integer.parseInt(head.replaceAll("(?is).*\r\ncontent-length: *(\\d+).*", "$1"));
-        JsonNode seen = Json.readTree("response", in.readNBytes(length));
+        JsonNode seen = jsonBody(head, in);
         assertThat(seen.get("version").asInt()).isEqualTo(version);
         return seen.get("onPool").asBoolean();
     }
@@ -517,6 +514,12 @@ class LocalHostHttpIT {
     }
 
     /** The status line and headers of a response, up to and including the blank line. */
+    /** The JSON body that follows a response head read by {@link #readHead}, as long as its Content-Length says. */
+    private static JsonNode jsonBody(String head, java.io.InputStream in) throws java.io.IOException {
+        int length = Integer.parseInt(head.replaceAll("(?is).*\r\ncontent-length: *(\\d+).*", "$1"));
+        return Json.readTree("response", in.readNBytes(length));
+    }
+
     private static String readHead(java.io.InputStream in) throws java.io.IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {

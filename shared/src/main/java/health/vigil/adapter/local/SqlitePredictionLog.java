@@ -136,6 +136,7 @@ final class SqlitePredictionLog implements PredictionLog {
     private final ReentrantLock commitLock = new ReentrantLock();
     private final Runnable beforeBatch;
     private final Runnable beforeDrain;
+    private final Runnable beforeRelease;
     private final AtomicLong groupCommits = new AtomicLong();
     private final AtomicLong journaledRecords = new AtomicLong();
     private final AtomicLong drainTransactions = new AtomicLong();
@@ -181,11 +182,12 @@ final class SqlitePredictionLog implements PredictionLog {
     }
 
     private SqlitePredictionLog(SqliteDatabase db, PredictionJournal journal, Runnable beforeBatch,
-            Runnable beforeDrain) {
+            Runnable beforeDrain, Runnable beforeRelease) {
         this.db = db;
         this.journal = journal;
         this.beforeBatch = beforeBatch;
         this.beforeDrain = beforeDrain;
+        this.beforeRelease = beforeRelease;
         this.drainer = new Thread(this::drainLoop, "vigil-prediction-log-drain");
         this.drainer.setDaemon(true);
     }
@@ -196,25 +198,34 @@ final class SqlitePredictionLog implements PredictionLog {
     }
 
     public static SqlitePredictionLog open(Path home, PredictionLogDurability durability) {
-        return open(home, durability, () -> {}, () -> {});
+        return open(home, durability, () -> {}, () -> {}, () -> {});
     }
 
     /** Opens the log with a hook run before each group is gathered (tests hold group commits with it). */
     static SqlitePredictionLog open(Path home, Runnable beforeBatch) {
-        return open(home, PredictionLogDurability.DEFAULT, beforeBatch, () -> {});
+        return open(home, PredictionLogDurability.DEFAULT, beforeBatch, () -> {}, () -> {});
     }
 
     /** Opens the log with hooks run before each group commit and before each drain transaction (tests). */
     static SqlitePredictionLog open(Path home, Runnable beforeBatch, Runnable beforeDrain) {
-        return open(home, PredictionLogDurability.DEFAULT, beforeBatch, beforeDrain);
+        return open(home, PredictionLogDurability.DEFAULT, beforeBatch, beforeDrain, () -> {});
+    }
+
+    /**
+     * Opens the log with those hooks and one run on the drain thread before it frees a journal file a switch
+     * replaced (tests).
+     */
+    static SqlitePredictionLog open(Path home, Runnable beforeBatch, Runnable beforeDrain, Runnable beforeRelease) {
+        return open(home, PredictionLogDurability.DEFAULT, beforeBatch, beforeDrain, beforeRelease);
     }
 
     private static SqlitePredictionLog open(Path home, PredictionLogDurability durability, Runnable beforeBatch,
-            Runnable beforeDrain) {
+            Runnable beforeDrain, Runnable beforeRelease) {
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(durability, "durability");
         Objects.requireNonNull(beforeBatch, "beforeBatch");
         Objects.requireNonNull(beforeDrain, "beforeDrain");
+        Objects.requireNonNull(beforeRelease, "beforeRelease");
         SqliteDatabase db = SqliteDatabase.open(home.resolve(FILE_NAME), "prediction log", synchronous(durability),
                 MIGRATIONS, PAGE_SIZE);
         PredictionJournal journal = null;
@@ -227,7 +238,7 @@ final class SqlitePredictionLog implements PredictionLog {
                 return null;
             });
             journal = PredictionJournal.open(home, durability == PredictionLogDurability.POWER_LOSS);
-            SqlitePredictionLog log = new SqlitePredictionLog(db, journal, beforeBatch, beforeDrain);
+            SqlitePredictionLog log = new SqlitePredictionLog(db, journal, beforeBatch, beforeDrain, beforeRelease);
             log.replay();
             log.drainer.start();
             return log;
@@ -1016,16 +1027,23 @@ final class SqlitePredictionLog implements PredictionLog {
                 preparedJournal = journal.prepareNext();
                 journalsPrepared.incrementAndGet();
             }
+            PredictionJournal.Retired replaced = null;
             if (commitLock.tryLock()) {
                 try {
                     if (!journalClosed && journal.end() > RESET_BYTES && drainQueue.isEmpty() && undrained() == 0) {
                         Path next = preparedJournal;
                         preparedJournal = null; // reset consumes it, or deletes it if it fails
-                        journal.reset(next);
+                        replaced = journal.reset(next);
                     }
                 } finally {
                     commitLock.unlock();
                 }
+            }
+            if (replaced != null) {
+                // Freeing the replaced file waits for the kernel to drop its pages (milliseconds once write-back has
+                // begun): done here, after the lock, so that no journal write waits for it.
+                beforeRelease.run();
+                replaced.close();
             }
         } catch (StoreException e) {
             LOG.warning(() -> "could not start a new prediction journal; the current one grows until the next"

@@ -4,6 +4,7 @@ import static health.vigil.contract.ContractFixtures.T0;
 import static health.vigil.contract.ContractFixtures.prediction;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.contract.Parallel;
@@ -44,6 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SqlitePredictionLogTest {
     private static final ModelName MODEL = new ModelName("readmission");
     private static final long GUARD_SECONDS = 120;
+    /** The record a test appends while the drain is about to free a replaced journal file. */
+    private static final int DURING_RELEASE = 1_000_000;
 
     @TempDir
     Path home;
@@ -400,6 +403,78 @@ class SqlitePredictionLogTest {
             assertThat(scanAll(reopened)).extracting(PredictionRecord::predictionId)
                     .containsExactlyElementsOf(IntStream.range(0, written.get()).mapToObj(i -> "p-" + i).toList());
         }
+    }
+
+    @Test
+    void theJournalFileASwitchReplacedIsFreedAfterTheCommitLockSoAppendsDoNotWaitForIt() throws Exception {
+        Path journal = home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.FILE_NAME);
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs Linux's /proc/self/fd to see open files");
+        String explanation = "{\"note\":\"" + "x".repeat(64 * 1024) + "\"}";
+        AtomicReference<SqlitePredictionLog> opened = new AtomicReference<>();
+        AtomicInteger written = new AtomicInteger();
+        AtomicInteger releases = new AtomicInteger();
+        AtomicReference<String> appendDuringRelease = new AtomicReference<>("the hook never ran");
+        AtomicInteger replacedOpenDuringRelease = new AtomicInteger(-1);
+        CountDownLatch hookDone = new CountDownLatch(1);
+        // Run by the drain just before it frees the replaced file: an append made now must complete (the commit lock
+        // is free), and the replaced file must still be open (it is freed after this, not under the lock before).
+        Runnable beforeRelease = () -> {
+            if (releases.incrementAndGet() != 1) {
+                return;
+            }
+            replacedOpenDuringRelease.set(openDeletedFiles(journal));
+            CompletableFuture<Void> append = CompletableFuture.runAsync(
+                    () -> opened.get().append(List.of(explained(DURING_RELEASE, explanation))));
+            try {
+                append.get(10, TimeUnit.SECONDS);
+                appendDuringRelease.set("completed");
+            } catch (java.util.concurrent.TimeoutException e) {
+                appendDuringRelease.set("still waiting after 10 s");
+            } catch (Exception e) {
+                appendDuringRelease.set(e.toString());
+            }
+            hookDone.countDown();
+        };
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home, () -> {}, () -> {}, beforeRelease)) {
+            opened.set(log);
+            // Each record drained before the next (a scan waits for the drain), so a drain finds the journal
+            // drained once it is past the switch size.
+            while (releases.get() == 0 && Files.size(journal) <= 2 * SqlitePredictionLog.RESET_BYTES) {
+                log.append(List.of(explained(written.getAndIncrement(), explanation)));
+                scanAll(log);
+            }
+            awaitLatch(hookDone);
+            assertThat(replacedOpenDuringRelease.get()).as("replaced journal files still open when the hook ran")
+                    .isEqualTo(1);
+            assertThat(appendDuringRelease.get()).as("an append while the replaced journal is freed").isEqualTo("completed");
+            awaitTrue(() -> openDeletedFiles(journal) == 0);
+        }
+        List<String> expected = new ArrayList<>(IntStream.range(0, written.get()).mapToObj(i -> "p-" + i).toList());
+        expected.add("p-" + DURING_RELEASE);
+        try (SqlitePredictionLog reopened = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(reopened)).extracting(PredictionRecord::predictionId)
+                    .containsExactlyInAnyOrderElementsOf(expected);
+        }
+    }
+
+    /** How many of this process's open files are {@code journal} after it was renamed over (Linux). */
+    private static int openDeletedFiles(Path journal) {
+        String deleted = journal.toAbsolutePath() + " (deleted)";
+        int count = 0;
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().equals(deleted)) {
+                        count++;
+                    }
+                } catch (IOException e) {
+                    // a descriptor closed while listing
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return count;
     }
 
     private static PredictionRecord explained(int i, String explanation) {

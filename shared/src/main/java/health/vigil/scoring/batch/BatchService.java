@@ -65,9 +65,10 @@ import java.util.regex.Pattern;
  * are fixed by the job and the row) instead of scoring them again. Everything written is create-once or a checkpoint that only
  * moves forward, so a redelivered message or a replayed BlobCreated adds nothing.
  *
- * <p>Layout of {@code batch-output/{id}/}: {@code job.json} (the plan), {@code partitions/{k}/checkpoint.json},
- * {@code partitions/{k}/{chunk}.jsonl}, {@code partitions/{k}/done.json}, then {@code results.jsonl} and
- * {@code summary.json}; or {@code failure.json} when the file could not be scored at all.
+ * <p>Layout of {@code batch-output/{id}/}: {@code job.json} (the plan), {@code queued.json} (audited, queued and
+ * announced), {@code partitions/{k}/checkpoint.json}, {@code partitions/{k}/{chunk}.jsonl},
+ * {@code partitions/{k}/done.json}, then {@code results.jsonl} and {@code summary.json}; or {@code failure.json} and
+ * {@code failure-announced.json} when the file could not be scored at all.
  */
 public final class BatchService {
     static final String AUDIT_SUBMITTED = "batch.submitted";
@@ -120,7 +121,8 @@ public final class BatchService {
     /**
      * A file landed in {@code batch-input}: its name says the model ({@code readmission/nightly.csv}) and may pin
      * a version ({@code readmission/v3/nightly.csv}). The job's id is fixed by the blob and its ETag, so a replayed
-     * or duplicated event finds the job it started and adds nothing. A file that cannot be scored becomes a failed
+     * or duplicated event finds the job it started: it finishes what an interrupted delivery left undone and
+     * otherwise adds nothing. A file that cannot be scored becomes a failed
      * job (audited, {@code Vigil.Batch.Failed}), since there is no caller to answer. Files under
      * {@value #REQUESTED_PREFIX} wait for {@code POST /batches} to name them, and start nothing by themselves.
      */
@@ -135,13 +137,22 @@ public final class BatchService {
         }
         String id = UUID.nameUUIDFromBytes((blob.container() + "/" + blob.blobName() + "#" + blob.eTag())
                 .getBytes(StandardCharsets.UTF_8)).toString();
-        if (readJob(id).isPresent() || read(failureName(id), BatchFailure.class).isPresent()) {
+        Optional<BatchJob> started = readJob(id);
+        if (started.isPresent()) {
+            // A replay: whatever an earlier delivery left undone after storing the plan (it may have died while
+            // queueing the partitions) is done now; after a whole delivery there is nothing left and nothing is written.
+            announceStart(started.get());
             return Optional.of(status(id));
         }
         String submitter = artifacts.describe(blob.container(), blob.blobName())
                 .map(ArtifactStore.StoredArtifact::uploadedBy).orElse(null);
         String actor = submitter == null ? "storage-upload" : submitter;
         Matcher name = UPLOAD_NAME.matcher(blob.blobName());
+        Optional<BatchFailure> failed = read(failureName(id), BatchFailure.class);
+        if (failed.isPresent()) {
+            fail(id, name.matches() ? name.group(1) : null, actor, failed.get());
+            return Optional.of(status(id));
+        }
         try {
             if (!name.matches()) {
                 throw new ValidationException("a batch file's name must start with the model's name, optionally"
@@ -166,24 +177,43 @@ public final class BatchService {
         ScorableModel model = models.get(version);
         BatchJob job = plan(id, request, format, input, version, model, actor);
         job = output.createOnce(jobName(id), job);
+        announceStart(job);
+        return job;
+    }
+
+    /**
+     * What follows a stored plan: the submission audited, the partitions queued, {@code Vigil.Batch.Submitted}
+     * published, then {@code {id}/queued.json} written to say all of that is done. Each step may be repeated: the
+     * record is written once, a partition already done is not queued again (one queued twice is scored once, under
+     * its lease), and the event keeps the record's id. So a delivery that died half-way is finished by the next
+     * one, and once the marker is there a replay does nothing at all.
+     */
+    private void announceStart(BatchJob job) {
+        String id = job.id();
+        if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, queuedName(id)).isPresent()) {
+            return;
+        }
         Map<String, String> details = new TreeMap<>();
         details.put("batchId", id);
-        details.put("input", ArtifactStore.BATCH_INPUT + "/" + request.input());
+        details.put("input", ArtifactStore.BATCH_INPUT + "/" + job.inputName());
         details.put("inputSha256", job.inputSha256());
         details.put("rows", Long.toString(job.rows()));
         details.put("partitions", Integer.toString(job.partitions().size()));
         details.put("explain", Boolean.toString(job.explain()));
-        AuditRecord record = audit.recordOnce("batch:" + id + ":submitted", actor, AUDIT_SUBMITTED, job.subject(),
-                "submitted", details);
+        AuditRecord record = audit.recordOnce("batch:" + id + ":submitted", job.submittedBy(), AUDIT_SUBMITTED,
+                job.subject(), "submitted", details);
         for (BatchPartition p : job.partitions()) {
-            queue.send(WorkQueue.BATCH_PARTITIONS, id + "-" + p.index(), Json.write(new PartitionMessage(id, p.index())));
+            if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, doneName(id, p.index())).isEmpty()) {
+                queue.send(WorkQueue.BATCH_PARTITIONS, id + "-" + p.index(),
+                        Json.write(new PartitionMessage(id, p.index())));
+            }
         }
         events.publish(new VigilEvent(record.id(), EventTypes.BATCH_SUBMITTED, VigilEvent.SOURCE, job.subject(),
                 clock.instant(), eventData(job, null)));
         if (job.partitions().isEmpty()) {
             tryComplete(job);
         }
-        return job;
+        output.createOnce(queuedName(id), new Queued(id, job.partitions().size(), record.id()));
     }
 
     private VersionRecord scoringVersion(ModelName model, Integer pinned) {
@@ -547,13 +577,20 @@ public final class BatchService {
         }
     }
 
-    /** A file that cannot be scored at all: the failure is written once, audited once and announced. */
+    /**
+     * A file that cannot be scored at all: the failure is written once, audited once and announced, then
+     * {@code {id}/failure-announced.json} says so. A call that finds the failure written but not that marker (an
+     * earlier one died before announcing it) finishes the announcement; one that finds the marker does nothing.
+     */
     private void fail(String id, String model, String actor, BatchFailure failure) {
         try {
             artifacts.put(ArtifactStore.BATCH_OUTPUT, failureName(id), new ByteArrayInputStream(Json.writeBytes(failure)),
                     false);
         } catch (ConflictException alreadyFailed) {
             failure = read(failureName(id), BatchFailure.class).orElse(failure);
+        }
+        if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, failureAnnouncedName(id)).isPresent()) {
+            return;
         }
         String subject = model == null ? "/batches/" + id : "/models/" + model + "/batches/" + id;
         AuditRecord record = audit.recordOnce("batch:" + id + ":failed", actor, AUDIT_FAILED, subject, "failed",
@@ -566,6 +603,7 @@ public final class BatchService {
         data.put("reason", failure.reason());
         events.publish(new VigilEvent(record.id(), EventTypes.BATCH_FAILED, VigilEvent.SOURCE, subject,
                 clock.instant(), data));
+        output.createOnce(failureAnnouncedName(id), new Announced(id, record.id()));
     }
 
     private static Map<String, Object> eventData(BatchJob job, BatchSummary summary) {
@@ -717,6 +755,14 @@ public final class BatchService {
         return id + "/failure.json";
     }
 
+    static String queuedName(String id) {
+        return id + "/queued.json";
+    }
+
+    static String failureAnnouncedName(String id) {
+        return id + "/failure-announced.json";
+    }
+
     static String summaryName(String id) {
         return id + "/summary.json";
     }
@@ -744,6 +790,12 @@ public final class BatchService {
     static String chunkName(String id, int partition, int chunk) {
         return partitionFolder(id, partition) + "/" + String.format("%06d", chunk) + ".jsonl";
     }
+
+    /** Written once a job's submission is audited, its partitions queued and its event published. */
+    record Queued(String batchId, int partitions, String auditRecordId) {}
+
+    /** Written once a failed job's failure is audited and its event published. */
+    record Announced(String batchId, String auditRecordId) {}
 
     /** Why a file could not be scored at all; the reason names the rule broken, never a value from the file. */
     public record BatchFailure(String batchId, String input, String reason, Instant at) {}

@@ -87,13 +87,27 @@ class BatchServiceTest {
 
     private final ConcurrentLinkedQueue<String> queued = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<VigilEvent> events = new ConcurrentLinkedQueue<>();
+    /** The next send to the work queue that fails (counting from 1), as a storage outage would; 0 for none. */
+    private final AtomicInteger failingSend = new AtomicInteger();
+    /** An event type whose next publication fails, as an Event Grid outage would; null for none. */
+    private final java.util.concurrent.atomic.AtomicReference<String> failingPublish =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private VigilPlatform platform;
     private ModelName model;
 
     @BeforeEach
     void aDeployedTreeModel() {
-        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(events::add)
-                .workQueue((queue, id, message) -> queued.add(message)).batchSettings(SMALL).build();
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> {
+            if (failingPublish.compareAndSet(event.type(), null)) {
+                throw new StoreException("event grid is not answering (a test outage)", null);
+            }
+            events.add(event);
+        }).workQueue((queue, id, message) -> {
+            if (failingSend.get() > 0 && failingSend.decrementAndGet() == 0) {
+                throw new StoreException("the queue service is not answering (a test outage)", null);
+            }
+            queued.add(message);
+        }).batchSettings(SMALL).build();
         model = register(SampleModels.readmissionTrees(), "trees.zip");
         SetUpApproval.approve(platform, new ModelVersion(model, 1));
         platform.deployments().deploy(model, 1, Principal.SYSTEM);
@@ -471,6 +485,66 @@ class BatchServiceTest {
     }
 
     @Test
+    void aDeliveryThatDiedWhileQueueingThePartitionsIsFinishedByTheReplayAndTheJobCompletes() throws Exception {
+        StringBuilder csv = new StringBuilder(String.join(",", CSV_HEADER)).append('\n');
+        for (int row = 1; row <= 60; row++) {
+            csv.append(csvRow(row));
+        }
+        upload(model.value() + "/nightly.csv", csv.toString());
+        String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, model.value() + "/nightly.csv")
+                .orElseThrow().etag();
+        BlobCreated event = new BlobCreated("event-1", ArtifactStore.BATCH_INPUT, model.value() + "/nightly.csv",
+                "file:nightly.csv", csv.length(), etag);
+
+        failingSend.set(2); // the first partition is queued, the second send fails: the function fails and is retried
+        assertThatThrownBy(() -> platform.batches().submitUpload(event)).isInstanceOf(StoreException.class);
+        assertThat(queued).hasSize(1);
+        assertThat(batchEvents()).isEmpty();
+        // The partition that was queued is scored before the replay comes: the replay must not queue it again.
+        String first = queued.peek();
+        runQueuedInParallel(platform.batches());
+
+        BatchStatus replayed = platform.batches().submitUpload(event).orElseThrow();
+        BatchJob job = platform.batches().readJob(replayed.id()).orElseThrow();
+        assertThat(job.partitions()).hasSizeGreaterThan(2);
+        assertThat(queued).hasSize(job.partitions().size() - 1).doesNotContain(first);
+        assertThat(batchEvents()).containsExactly(EventTypes.BATCH_SUBMITTED);
+        runQueuedInParallel(platform.batches());
+
+        BatchStatus status = platform.batches().status(replayed.id());
+        assertThat(status.state()).as(String.valueOf(status.failure())).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(status.scored()).isEqualTo(60);
+        assertThat(audited(replayed.id())).containsExactly("batch.submitted", "batch.completed");
+        List<String> published = batchEvents();
+        assertThat(published).containsExactly(EventTypes.BATCH_SUBMITTED, EventTypes.BATCH_COMPLETED);
+        assertThat(platform.batches().submitUpload(event)).contains(status);
+        assertThat(queued).isEmpty();
+        assertThat(batchEvents()).isEqualTo(published);
+        assertThat(audited(replayed.id())).containsExactly("batch.submitted", "batch.completed");
+    }
+
+    @Test
+    void aFailedUploadWhoseEventWasNotPublishedIsAnnouncedByTheReplayOnce() {
+        upload("no-such-model/nightly.csv", "patientId,age\nsecret-1,70\n");
+        String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv")
+                .orElseThrow().etag();
+        BlobCreated event = new BlobCreated("event-9", ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv",
+                "file:x", 10, etag);
+
+        failingPublish.set(EventTypes.BATCH_FAILED);
+        assertThatThrownBy(() -> platform.batches().submitUpload(event)).isInstanceOf(StoreException.class);
+        assertThat(batchEvents()).isEmpty();
+
+        BatchStatus status = platform.batches().submitUpload(event).orElseThrow();
+        assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
+        assertThat(batchEvents()).containsExactly(EventTypes.BATCH_FAILED);
+        assertThat(audited(status.id())).containsExactly("batch.failed");
+        platform.batches().submitUpload(event);
+        assertThat(batchEvents()).containsExactly(EventTypes.BATCH_FAILED);
+        assertThat(audited(status.id())).containsExactly("batch.failed");
+    }
+
+    @Test
     void anUploadThatCannotBeScoredIsAFailedJobNotARetry() {
         upload("no-such-model/nightly.csv", "patientId,age\nsecret-1,70\n");
         String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv")
@@ -684,6 +758,11 @@ class BatchServiceTest {
             }
         });
         return out;
+    }
+
+    /** The types of the batch events published so far, in order. */
+    private List<String> batchEvents() {
+        return events.stream().map(VigilEvent::type).filter(t -> t.startsWith("Vigil.Batch.")).toList();
     }
 
     private List<String> audited(String id) {

@@ -115,10 +115,14 @@ public final class RegistrationService {
                     + "`, but it was uploaded to /models/" + model + "/packages; upload it to /models/"
                     + pkg.manifest().name() + "/packages");
         }
+        String eventId = "upload:" + fileName + ":" + pkg.packageSha256();
         Optional<VersionRecord> existing = registry.findByPackageSha256(model, pkg.packageSha256());
-        if (existing.isPresent()) {
+        if (existing.isPresent() && !(eventId.equals(existing.get().sourceEventId())
+                && !registry.isEventHandled(HANDLER, eventId))) {
             return RegistrationOutcome.duplicate(existing.get(), fileName);
         }
+        // Otherwise new, or a retry of this very upload that stored its version and stopped before announcing it:
+        // registering again under the same event id finishes the announcement.
         try {
             artifacts.put(ArtifactStore.MODELS, fileName, new ByteArrayInputStream(content), false, uploader.id());
         } catch (ConflictException e) {
@@ -130,7 +134,6 @@ public final class RegistrationService {
             }
             // The same bytes under the same name: a retry of an upload that stopped before registering.
         }
-        String eventId = "upload:" + fileName + ":" + pkg.packageSha256();
         RegistrationOutcome outcome = register(new BlobCreated(eventId, ArtifactStore.MODELS, fileName, null,
                 content.length, null));
         if (outcome.kind() == RegistrationOutcome.Kind.IGNORED) {
@@ -173,24 +176,31 @@ public final class RegistrationService {
             // Registered by another event (earlier, or concurrently with this one): this event made no version.
             return registeredByAnotherEvent(blob, version);
         }
-        // Keyed on the version, not the event: the retry that finds the version stored completes this one record.
+        announceRegistered(version);
+        telemetry.registration("registered");
+        return RegistrationOutcome.registered(version);
+    }
+
+    /**
+     * The decision "registered" for the version's own event: its audit record and {@code Vigil.Model.Registered},
+     * then that event marked handled. Run by every delivery that gets here (a replay may follow a crash before the
+     * publish); the record is keyed on the version, so a retry completes the one record, and the event always
+     * carries the record's id, so consumers see one event however often it is sent.
+     */
+    private void announceRegistered(VersionRecord version) {
         AuditRecord record = audit.recordOnce(registeredKey(version), version.registeredBy(), ACTION,
                 version.id().subject(), "registered", Map.of(
-                        "blob", blob.blobName(),
-                        "eventId", blob.eventId(),
+                        "blob", version.packageBlob(),
+                        "eventId", version.sourceEventId(),
                         "packageSha256", version.packageSha256(),
                         "modelSha256", version.modelSha256()));
-        // Published by every delivery that gets here (a replay may follow a crash before the publish), always
-        // with the id of the decision's audit record, so consumers see one event however often it is sent.
         events.publish(new VigilEvent(record.id(), EventTypes.MODEL_REGISTERED, VigilEvent.SOURCE,
                 version.id().subject(), clock.instant(), Map.of(
-                        "model", name.value(),
+                        "model", version.modelName().value(),
                         "version", version.version(),
                         "packageSha256", version.packageSha256(),
                         "modelSha256", version.modelSha256())));
-        registry.markEventHandled(HANDLER, blob.eventId());
-        telemetry.registration("registered");
-        return RegistrationOutcome.registered(version);
+        registry.markEventHandled(HANDLER, version.sourceEventId());
     }
 
     /**
@@ -201,6 +211,11 @@ public final class RegistrationService {
      */
     private RegistrationOutcome registeredByAnotherEvent(BlobCreated blob, VersionRecord version) {
         if (blob.blobName().equals(version.packageBlob())) {
+            if (version.sourceEventId() != null && !registry.isEventHandled(HANDLER, version.sourceEventId())) {
+                // The event that registered it stopped before announcing it and may never be retried (an upload
+                // whose caller gave up): this event of the same blob announces it instead.
+                announceRegistered(version);
+            }
             registry.markEventHandled(HANDLER, blob.eventId());
             return ignored(RegistrationOutcome.ALREADY_REGISTERED, "blob '" + blob.blobName() + "' is "
                     + version.id() + " already");

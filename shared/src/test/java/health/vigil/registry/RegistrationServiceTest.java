@@ -30,6 +30,7 @@ import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryAuditStore;
 import health.vigil.audit.MutableClock;
 import health.vigil.error.NotFoundException;
+import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.PackageRejectedException;
 import health.vigil.error.StoreException;
@@ -289,6 +290,76 @@ class RegistrationServiceTest {
         assertThat(outcome.version()).isEqualTo(storedByFirstAttempt);
         verify(registry, never()).createNextVersion(any(), any());
         verify(events).publish(any());
+        verify(registry).markEventHandled("RegisterModel", "evt-1");
+    }
+
+    /** The event id an upload of readmission-nov.zip registers under. */
+    private static final String UPLOAD_EVENT = "upload:readmission-nov.zip:" + PACKAGE_SHA;
+
+    /** A valid package that an upload stored as version 3 of blob {@code blobName} under {@link #UPLOAD_EVENT}. */
+    private VersionRecord givenAVersionRegisteredByTheUploadOf(String blobName) {
+        givenAValidPackage();
+        VersionRecord stored = new VersionRecord(READMISSION, 3, manifest(READMISSION), PACKAGE_SHA, MODEL_SHA, blobName,
+                1234, Stage.REGISTERED, "data-scientist", NOW, UPLOAD_EVENT, NOW, "e");
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.of(stored));
+        return stored;
+    }
+
+    @Test
+    void aRetriedUploadWhoseRegistrationStoppedBeforeItsEventFinishesTheAnnouncementOnce() {
+        String eventId = UPLOAD_EVENT;
+        VersionRecord storedByFirstAttempt = givenAVersionRegisteredByTheUploadOf("readmission-nov.zip");
+        doThrow(new ConflictException(ErrorCode.CONFLICT, "exists")).when(artifacts)
+                .put(eq("models"), eq("readmission-nov.zip"), any(), eq(false), eq("data-scientist"));
+        when(artifacts.describe("models", "readmission-nov.zip")).thenReturn(Optional.of(new StoredArtifact(
+                "models", "readmission-nov.zip", 1, PACKAGE_SHA, "0x2", "data-scientist")));
+        when(artifacts.open("models", "readmission-nov.zip")).thenAnswer(call -> new ByteArrayInputStream(new byte[] {1}));
+        Principal scientist = new Principal("data-scientist", Set.of(Role.MODELS_UPLOAD));
+
+        RegistrationOutcome retried = service.upload(READMISSION, "readmission-nov.zip", new byte[] {1}, scientist);
+
+        assertThat(retried.kind()).isEqualTo(Kind.REGISTERED);
+        assertThat(retried.version()).isEqualTo(storedByFirstAttempt);
+        verify(registry, never()).createNextVersion(any(), any());
+        verify(events).publish(any());
+        verify(registry).markEventHandled("RegisterModel", eventId);
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("registered"));
+
+        // Once announced, the same upload again is the duplicate it always was: nothing more is published.
+        when(registry.isEventHandled("RegisterModel", eventId)).thenReturn(true);
+        RegistrationOutcome again = service.upload(READMISSION, "readmission-nov.zip", new byte[] {1}, scientist);
+        assertThat(again.kind()).isEqualTo(Kind.DUPLICATE);
+        verify(events, times(1)).publish(any());
+    }
+
+    @Test
+    void theStorageEventOfAnUploadThatStoppedBeforeAnnouncingItsVersionAnnouncesIt() {
+        String uploadEvent = UPLOAD_EVENT;
+        givenAVersionRegisteredByTheUploadOf(upload.blobName());
+
+        RegistrationOutcome outcome = service.register(upload);
+
+        assertThat(outcome.kind()).isEqualTo(Kind.IGNORED);
+        assertThat(outcome.reason()).isEqualTo(RegistrationOutcome.ALREADY_REGISTERED);
+        ArgumentCaptor<VigilEvent> published = ArgumentCaptor.forClass(VigilEvent.class);
+        verify(events).publish(published.capture());
+        assertThat(published.getValue().type()).isEqualTo(EventTypes.MODEL_REGISTERED);
+        assertThat(published.getValue().id()).isEqualTo(audit().get(0).id());
+        verify(registry).markEventHandled("RegisterModel", uploadEvent);
+        verify(registry).markEventHandled("RegisterModel", "evt-1");
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.details()).containsEntry("eventId", uploadEvent));
+    }
+
+    @Test
+    void theStorageEventOfAnAnnouncedUploadChangesNothing() {
+        String uploadEvent = UPLOAD_EVENT;
+        givenAVersionRegisteredByTheUploadOf(upload.blobName());
+        when(registry.isEventHandled("RegisterModel", uploadEvent)).thenReturn(true);
+
+        assertThat(service.register(upload).reason()).isEqualTo(RegistrationOutcome.ALREADY_REGISTERED);
+
+        verifyNoInteractions(events);
+        assertThat(audit()).isEmpty();
         verify(registry).markEventHandled("RegisterModel", "evt-1");
     }
 

@@ -70,6 +70,10 @@ class RetrainLoopTest {
     @TempDir
     Path home;
     private final List<VigilEvent> published = new CopyOnWriteArrayList<>();
+    /** An event type whose next publication fails, as an Event Grid outage would; null for none. */
+    private final java.util.concurrent.atomic.AtomicReference<String> failingPublish =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicInteger trainings = new java.util.concurrent.atomic.AtomicInteger();
     private VigilPlatform platform;
     private ModelName model;
     private String trainingSha256;
@@ -77,8 +81,16 @@ class RetrainLoopTest {
     @BeforeEach
     void aDeployedModelWithScoredAndLabelledPatients() {
         ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
-        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(published::add)
-                .retrainer(new PipelineRetrainer(training)).build();
+        PipelineRetrainer retrainer = new PipelineRetrainer(training);
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> {
+            if (failingPublish.compareAndSet(event.type(), null)) {
+                throw new health.vigil.error.StoreException("event grid is not answering (a test outage)", null);
+            }
+            published.add(event);
+        }).retrainer(request -> {
+            trainings.incrementAndGet();
+            return retrainer.retrain(request);
+        }).build();
         Dataset data = CLINICAL.synthetic(3_000, 5).dataset();
         TrainedModel parent = training.train(CLINICAL, data, TrainingSettings.defaults()
                 .withAlgorithm(Algorithm.LOGISTIC).withSeed(5), TrainingProgress.NONE);
@@ -185,6 +197,34 @@ class RetrainLoopTest {
             assertThat(platform.registry().getVersion(model, 2).stage()).isEqualTo(Stage.APPROVED);
         }
         assertThat(platform.registry().deployment(model).orElseThrow().stable().version()).isEqualTo(1);
+    }
+
+    @Test
+    void aRequestWhoseUploadStoppedBeforeItsVersionWasAnnouncedIsFinishedByTheRetryWithoutTrainingAgain() {
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+        RetrainService.Request request = new RetrainService.Request("request-2", model, 1, "report-8");
+
+        // The successor is trained, uploaded and stored as version 2; then Vigil.Model.Registered cannot be sent.
+        failingPublish.set(EventTypes.MODEL_REGISTERED);
+        assertThatThrownBy(() -> platform.retraining().handle(request))
+                .isInstanceOf(health.vigil.error.StoreException.class);
+        assertThat(platform.registry().listVersions(model)).hasSize(2);
+        assertThat(published).noneMatch(e -> e.subject().endsWith("/versions/2"));
+
+        AuditRecord done = platform.retraining().handle(request);
+
+        assertThat(done.outcome()).as(done.details().toString()).isEqualTo("uploaded");
+        assertThat(trainings).as("trained once, not again on the retry").hasValue(1);
+        assertThat(done.details()).containsEntry("version", "2").containsEntry("trainingDataset", trainingSha256)
+                .containsEntry("productionRows", "300").containsKey("productionDataset");
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.MODEL_REGISTERED)
+                && e.subject().endsWith("/versions/2")).hasSize(1);
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_COMPLETED)).singleElement()
+                .satisfies(e -> assertThat(e.id()).isEqualTo(done.id()));
+        assertThat(platform.registry().listVersions(model)).hasSize(2);
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).hasSize(1);
     }
 
     @Test

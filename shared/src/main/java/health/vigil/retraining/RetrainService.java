@@ -122,43 +122,69 @@ public final class RetrainService {
                     + " upload it as " + trainingBlob + " (docs/runbooks/drift-alert.md)");
             return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
         }
-        FeaturePipeline pipeline = pipelines.apply(parent.manifest());
-        Retrainer.ProductionRows production = productionRows(parent, pipeline);
-        Map<String, String> lineage = new LinkedHashMap<>();
-        lineage.put("lineage.parentVersion", Integer.toString(parent.version()));
-        lineage.put("lineage.parentPackageSha256", parent.packageSha256());
-        lineage.put("lineage.report", request.reportId());
-        lineage.put("lineage.request", request.requestId());
-        lineage.put("lineage.trainingDataset", trainingSha256);
-        lineage.put("lineage.productionDataset", production.sha256());
-        lineage.put("lineage.productionRows", Integer.toString(production.rows()));
-        byte[] zip;
-        try (InputStream training = artifacts.open(ArtifactStore.DATASETS, trainingBlob)) {
-            zip = retrainer.get().retrain(new Retrainer.Request(parent, training, production, lineage));
-        } catch (ValidationException notRetrainable) {
-            // The stored file is not the parent's training data in the dataset file format (a model trained from a
-            // source file names that file): no retry can change that, so it is recorded once as failed.
-            details.put("reason", notRetrainable.getMessage() + "; retrain this model with the model pipeline"
-                    + " (docs/runbooks/drift-alert.md)");
-            return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read the training dataset " + trainingSha256, e);
-        }
         String blob = UPLOAD_PREFIX + parent.modelName().value() + "-from-v" + parent.version() + "-"
                 + request.requestId().replaceAll("[^A-Za-z0-9._-]", "-") + ".zip";
+        byte[] zip;
+        String productionSha256;
+        String productionRows;
+        if (artifacts.describe(ArtifactStore.MODELS, blob).isPresent()) {
+            // An earlier delivery of this request trained and uploaded the package, then stopped before its record
+            // (its registration's event or the record itself failed): it is finished from the stored package.
+            // Training again would give other bytes (the manifest names when it was trained), which the same blob
+            // name would refuse on every retry.
+            try (InputStream stored = artifacts.open(ArtifactStore.MODELS, blob)) {
+                zip = stored.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not read back the uploaded package " + blob, e);
+            }
+            productionSha256 = null;
+            productionRows = null;
+        } else {
+            FeaturePipeline pipeline = pipelines.apply(parent.manifest());
+            Retrainer.ProductionRows production = productionRows(parent, pipeline);
+            Map<String, String> lineage = new LinkedHashMap<>();
+            lineage.put("lineage.parentVersion", Integer.toString(parent.version()));
+            lineage.put("lineage.parentPackageSha256", parent.packageSha256());
+            lineage.put("lineage.report", request.reportId());
+            lineage.put("lineage.request", request.requestId());
+            lineage.put("lineage.trainingDataset", trainingSha256);
+            lineage.put("lineage.productionDataset", production.sha256());
+            lineage.put("lineage.productionRows", Integer.toString(production.rows()));
+            try (InputStream training = artifacts.open(ArtifactStore.DATASETS, trainingBlob)) {
+                zip = retrainer.get().retrain(new Retrainer.Request(parent, training, production, lineage));
+            } catch (ValidationException notRetrainable) {
+                // The stored file is not the parent's training data in the dataset file format (a model trained
+                // from a source file names that file): no retry can change that, so it is recorded once as failed.
+                details.put("reason", notRetrainable.getMessage() + "; retrain this model with the model pipeline"
+                        + " (docs/runbooks/drift-alert.md)");
+                return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not read the training dataset " + trainingSha256, e);
+            }
+            productionSha256 = production.sha256();
+            productionRows = Integer.toString(production.rows());
+        }
         // Uploaded as any authenticated upload is, with the retraining identity recorded as its uploader, and
         // registered at once (no storage event needed); the gates then judge it on Vigil.Model.Registered. A
-        // concurrent delivery that uploaded the same package first is answered with that version.
+        // concurrent delivery that uploaded the same package first is answered with that version, and a retry of
+        // an upload that stopped before announcing its version announces it.
         RegistrationOutcome registered = registration.upload(parent.modelName(), blob, zip, RETRAINING);
         String packageSha256 = registered.version() == null ? null : registered.version().packageSha256();
+        if (productionSha256 == null && registered.version() != null) {
+            Map<String, String> stored = registered.version().manifest().provenance().parameters();
+            productionSha256 = stored.get("lineage.productionDataset");
+            productionRows = stored.get("lineage.productionRows");
+        }
         details.put("packageBlob", blob);
         if (packageSha256 != null) {
             details.put("packageSha256", packageSha256);
             details.put("version", Integer.toString(registered.version().version()));
         }
         details.put("trainingDataset", trainingSha256);
-        details.put("productionDataset", production.sha256());
-        details.put("productionRows", Integer.toString(production.rows()));
+        if (productionSha256 != null) {
+            details.put("productionDataset", productionSha256);
+            details.put("productionRows", productionRows);
+        }
         AuditRecord record = audit.recordOnce(key, ACTOR, ACTION, subject, "uploaded", details);
         announce(record, request);
         return record;

@@ -90,18 +90,14 @@ public final class AuditEvidence {
             } catch (ConflictException alreadyStored) {
                 Optional<ExportResult> earlier = findDigestOf(recordsName, written);
                 if (earlier.isPresent()) {
+                    // Its record exists, so nothing is written; unless the earlier export stopped before it.
+                    recordExport(from, to, recordsName, written, earlier.get(), actor);
                     return earlier.get();
                 }
                 // The records were stored by an export that stopped before its digest: finish it.
             }
             ExportResult result = writeDigest(from, to, recordsName, written, head, readAt, actor);
-            Map<String, String> details = new LinkedHashMap<>();
-            details.put("from", from.toString());
-            details.put("to", to.toString());
-            details.put("records", Long.toString(written.count));
-            details.put("sha256", written.sha256);
-            details.put("keyId", result.keyId());
-            log.record(actor, "audit.exported", ArtifactStore.AUDIT_EXPORTS + "/" + result.digest(), "exported", details);
+            recordExport(from, to, recordsName, written, result, actor);
             return result;
         } catch (IOException e) {
             throw new StoreException("cannot stage the audit export of " + from + " to " + to + " in the temporary"
@@ -109,6 +105,22 @@ public final class AuditEvidence {
         } finally {
             deleteQuietly(temp);
         }
+    }
+
+    /**
+     * The export's audit record, once per exported file: keyed on the records' name (which holds their sha256),
+     * so two exports of the same records that ran at once, or one finished after a crash, leave one record.
+     */
+    private void recordExport(LocalDate from, LocalDate to, String recordsName, Written written, ExportResult result,
+            String actor) {
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("from", from.toString());
+        details.put("to", to.toString());
+        details.put("records", Long.toString(written.count));
+        details.put("sha256", written.sha256);
+        details.put("keyId", result.keyId());
+        log.recordOnce("audit.exported:" + recordsName, actor, "audit.exported",
+                ArtifactStore.AUDIT_EXPORTS + "/" + result.digest(), "exported", details);
     }
 
     private static void deleteQuietly(Path temp) {

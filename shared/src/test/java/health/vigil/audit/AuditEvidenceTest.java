@@ -3,16 +3,20 @@ package health.vigil.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.model.AuditRecord;
+import health.vigil.port.ArtifactStore;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mockito.Mockito;
 
 /** Exports and anchors happen once, chain to their predecessors, and leave the evidence verifiable. */
 class AuditEvidenceTest {
@@ -69,6 +73,40 @@ class AuditEvidenceTest {
         assertThat(replay.digest()).isEqualTo(first.digest());
         assertThat(artifacts.size()).isEqualTo(blobs);
         assertThat(store.read(DAY.toString()).size() + store.read(DAY.plusDays(1).toString()).size()).isEqualTo(records);
+    }
+
+    @Test
+    void anExportThatStoppedAfterItsDigestIsRecordedOnceByTheNextExportOfTheSameRecords() {
+        AtomicBoolean outage = new AtomicBoolean(true);
+        InMemoryAuditStore failing = Mockito.spy(new InMemoryAuditStore());
+        Mockito.doAnswer(call -> {
+            AuditRecord record = call.getArgument(1);
+            if (record.action().equals("audit.exported") && outage.getAndSet(false)) {
+                throw new StoreException("the audit store is not answering (a test outage)", null);
+            }
+            return call.callRealMethod();
+        }).when(failing).tryAppendOnce(Mockito.anyString(), Mockito.any());
+        AuditLog failingLog = new AuditLog(failing, clock);
+        AuditEvidence exports = new AuditEvidence(failing, failingLog, artifacts, key, clock);
+        failingLog.record("user-0", "model.register", "/models/m/versions/0", "registered", Map.of());
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+
+        assertThatThrownBy(exports::exportPreviousDay).isInstanceOf(StoreException.class);
+        assertThat(exported(failing)).isEmpty();
+        ExportResult finished = exports.exportPreviousDay();
+        ExportResult again = exports.exportPreviousDay();
+
+        assertThat(finished.created()).isFalse();
+        assertThat(again.digest()).isEqualTo(finished.digest()).isEqualTo("digests/00000001.json");
+        assertThat(exported(failing)).singleElement().satisfies(r -> {
+            assertThat(r.subject()).isEqualTo(ArtifactStore.AUDIT_EXPORTS + "/" + finished.digest());
+            assertThat(r.details()).containsEntry("sha256", finished.sha256());
+        });
+    }
+
+    private static List<AuditRecord> exported(InMemoryAuditStore in) {
+        return in.partitions().stream().flatMap(p -> in.read(p).stream())
+                .filter(r -> r.action().equals("audit.exported")).toList();
     }
 
     @Test

@@ -334,6 +334,9 @@ public final class BatchService {
         if (isFinished(job.id())) {
             return;
         }
+        // A submission that died while queueing (POST /batches has no redelivery) left partitions that nobody would
+        // queue: any partition that runs finishes the job's announcement first. Nothing once queued.json is there.
+        announceStart(job);
         tryComplete(job);
     }
 

@@ -524,6 +524,34 @@ class BatchServiceTest {
     }
 
     @Test
+    void aSubmissionThatDiedWhileQueueingIsFinishedByThePartitionThatWasQueued() throws Exception {
+        StringBuilder csv = new StringBuilder(String.join(",", CSV_HEADER)).append('\n');
+        for (int row = 1; row <= 60; row++) {
+            csv.append(csvRow(row));
+        }
+        upload("nightly.csv", csv.toString());
+
+        failingSend.set(2); // POST /batches answers 503 after the first partition was queued; no one sends it again
+        assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false),
+                "analyst")).isInstanceOf(StoreException.class);
+        assertThat(queued).hasSize(1);
+        String batchId = Json.readTree("a partition message", queued.peek().getBytes(StandardCharsets.UTF_8))
+                .get("batchId").asText();
+        int partitions = platform.batches().readJob(batchId).orElseThrow().partitions().size();
+        assertThat(partitions).isGreaterThan(2);
+
+        runQueuedInParallel(platform.batches()); // the one partition queued: it queues the others
+        assertThat(queued).hasSize(partitions - 1);
+        runQueuedInParallel(platform.batches());
+
+        BatchStatus status = platform.batches().status(batchId);
+        assertThat(status.state()).as(String.valueOf(status.failure())).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(status.scored()).isEqualTo(60);
+        assertThat(audited(batchId)).containsExactly("batch.submitted", "batch.completed");
+        assertThat(batchEvents()).containsExactly(EventTypes.BATCH_SUBMITTED, EventTypes.BATCH_COMPLETED);
+    }
+
+    @Test
     void aFailedUploadWhoseEventWasNotPublishedIsAnnouncedByTheReplayOnce() {
         upload("no-such-model/nightly.csv", "patientId,age\nsecret-1,70\n");
         String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv")

@@ -117,12 +117,13 @@ public final class RegistrationService {
         }
         String eventId = "upload:" + fileName + ":" + pkg.packageSha256();
         Optional<VersionRecord> existing = registry.findByPackageSha256(model, pkg.packageSha256());
-        if (existing.isPresent() && !(eventId.equals(existing.get().sourceEventId())
-                && !registry.isEventHandled(HANDLER, eventId))) {
+        // A retry of this very upload that stored its version and stopped before announcing it registers again
+        // under the same event id, which finishes the announcement; any other known package is a duplicate.
+        boolean unannounced = existing.isPresent() && eventId.equals(existing.get().sourceEventId())
+                && !registry.isEventHandled(HANDLER, eventId);
+        if (existing.isPresent() && !unannounced) {
             return RegistrationOutcome.duplicate(existing.get(), fileName);
         }
-        // Otherwise new, or a retry of this very upload that stored its version and stopped before announcing it:
-        // registering again under the same event id finishes the announcement.
         try {
             artifacts.put(ArtifactStore.MODELS, fileName, new ByteArrayInputStream(content), false, uploader.id());
         } catch (ConflictException e) {

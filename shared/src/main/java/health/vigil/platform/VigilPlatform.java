@@ -49,6 +49,7 @@ import health.vigil.monitoring.MonitoringService;
 import health.vigil.monitoring.OutcomeJoin;
 import health.vigil.monitoring.RetrainPolicy;
 import health.vigil.outcomes.OutcomeService;
+import health.vigil.registry.Announcements;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
@@ -165,7 +166,7 @@ public final class VigilPlatform implements AutoCloseable {
                 b.workQueueGiven || config.mode() == VigilConfig.Mode.AZURE ? Optional.of(b.workQueue) : Optional.empty(),
                 b.monitoringFanOutAbove);
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
-                Optional.ofNullable(b.retrainer), audit, events, clock);
+                Optional.ofNullable(b.retrainer), audit, new Announcements(registryStore, events), clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);
         this.explanations = new PredictionExplanations(predictionLog, registry);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,

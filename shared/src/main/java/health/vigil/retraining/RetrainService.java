@@ -14,9 +14,9 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
-import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.Retrainer;
+import health.vigil.registry.Announcements;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationOutcome;
 import health.vigil.registry.RegistrationService;
@@ -46,7 +46,8 @@ import java.util.function.Function;
  * identity ({@link #ACTOR}) recorded as its uploader and registered at once. From there it goes through the gates on
  * the steward's evaluation datasets and a human approval like any upload (the retraining identity can never sign a
  * version): the platform never deploys its own retrained model. Each request is completed once ({@link AuditLog#recordOnce}, keyed on the
- * request's event id); a redelivered request finds the record and announces the same {@code Vigil.Retrain.Completed}.
+ * request's event id); a redelivered request finds the record and publishes {@code Vigil.Retrain.Completed} only if
+ * it was not out yet ({@link Announcements}, ADR 0025).
  */
 public final class RetrainService {
     /** The platform's retraining identity: the recorded uploader of every retrained package; it never signs. */
@@ -65,7 +66,7 @@ public final class RetrainService {
     private final Function<Manifest, FeaturePipeline> pipelines;
     private final Optional<Retrainer> retrainer;
     private final AuditLog audit;
-    private final EventPublisher events;
+    private final Announcements announcements;
     private final Clock clock;
 
     /**
@@ -76,7 +77,7 @@ public final class RetrainService {
             PredictionLog predictions,
             BiFunction<ModelName, List<PredictionRecord>, Map<String, Boolean>> outcomes,
             Function<Manifest, FeaturePipeline> pipelines, Optional<Retrainer> retrainer, AuditLog audit,
-            EventPublisher events, Clock clock) {
+            Announcements announcements, Clock clock) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.registration = Objects.requireNonNull(registration, "registration");
@@ -85,7 +86,7 @@ public final class RetrainService {
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
         this.retrainer = Objects.requireNonNull(retrainer, "retrainer");
         this.audit = Objects.requireNonNull(audit, "audit");
-        this.events = Objects.requireNonNull(events, "events");
+        this.announcements = Objects.requireNonNull(announcements, "announcements");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -190,9 +191,13 @@ public final class RetrainService {
         return record;
     }
 
-    /** Retrain.Completed for a request whose package was uploaded, with the audit record's id as the event id. */
+    /**
+     * Retrain.Completed for a request whose package was uploaded, with the audit record's id as the event id, unless
+     * an earlier delivery got it out (marked announced under the record's key).
+     */
     private void announce(AuditRecord record, Request request) {
-        if (!record.outcome().equals("uploaded")) {
+        String key = ACTION + ":" + request.requestId();
+        if (!record.outcome().equals("uploaded") || announcements.done(key)) {
             return;
         }
         Map<String, Object> data = new LinkedHashMap<>();
@@ -205,8 +210,8 @@ public final class RetrainService {
         }
         data.put("trainingDataset", record.details().get("trainingDataset"));
         data.put("productionDataset", record.details().get("productionDataset"));
-        events.publish(new VigilEvent(record.id(), EventTypes.RETRAIN_COMPLETED, VigilEvent.SOURCE, record.subject(),
-                clock.instant(), data));
+        announcements.publish(key, new VigilEvent(record.id(), EventTypes.RETRAIN_COMPLETED, VigilEvent.SOURCE,
+                record.subject(), clock.instant(), data));
     }
 
     public static String datasetBlob(String sha256) {

@@ -57,6 +57,9 @@ public final class RetrainService {
     /** How the file names of retrained packages in the models container begin. */
     public static final String UPLOAD_PREFIX = "retrained-";
     private static final int JOIN_BATCH = 1_000;
+    /** Provenance parameters of a retrained package: written into its manifest, read back by a retry. */
+    private static final String LINEAGE_PRODUCTION_DATASET = "lineage.productionDataset";
+    private static final String LINEAGE_PRODUCTION_ROWS = "lineage.productionRows";
 
     private final ModelRegistry registry;
     private final ArtifactStore artifacts;
@@ -104,7 +107,7 @@ public final class RetrainService {
         String key = ACTION + ":" + request.requestId();
         Optional<AuditRecord> done = audit.findOnce(key);
         if (done.isPresent()) {
-            announce(done.get(), request);
+            announce(key, done.get(), request);
             return done.get();
         }
         VersionRecord parent = registry.getVersion(request.model(), request.parentVersion());
@@ -149,8 +152,8 @@ public final class RetrainService {
             lineage.put("lineage.report", request.reportId());
             lineage.put("lineage.request", request.requestId());
             lineage.put("lineage.trainingDataset", trainingSha256);
-            lineage.put("lineage.productionDataset", production.sha256());
-            lineage.put("lineage.productionRows", Integer.toString(production.rows()));
+            lineage.put(LINEAGE_PRODUCTION_DATASET, production.sha256());
+            lineage.put(LINEAGE_PRODUCTION_ROWS, Integer.toString(production.rows()));
             try (InputStream training = artifacts.open(ArtifactStore.DATASETS, trainingBlob)) {
                 zip = retrainer.get().retrain(new Retrainer.Request(parent, training, production, lineage));
             } catch (ValidationException notRetrainable) {
@@ -173,8 +176,8 @@ public final class RetrainService {
         String packageSha256 = registered.version() == null ? null : registered.version().packageSha256();
         if (productionSha256 == null && registered.version() != null) {
             Map<String, String> stored = registered.version().manifest().provenance().parameters();
-            productionSha256 = stored.get("lineage.productionDataset");
-            productionRows = stored.get("lineage.productionRows");
+            productionSha256 = stored.get(LINEAGE_PRODUCTION_DATASET);
+            productionRows = stored.get(LINEAGE_PRODUCTION_ROWS);
         }
         details.put("packageBlob", blob);
         if (packageSha256 != null) {
@@ -187,7 +190,7 @@ public final class RetrainService {
             details.put("productionRows", productionRows);
         }
         AuditRecord record = audit.recordOnce(key, ACTOR, ACTION, subject, "uploaded", details);
-        announce(record, request);
+        announce(key, record, request);
         return record;
     }
 
@@ -195,8 +198,7 @@ public final class RetrainService {
      * Retrain.Completed for a request whose package was uploaded, with the audit record's id as the event id, unless
      * an earlier delivery got it out (marked announced under the record's key).
      */
-    private void announce(AuditRecord record, Request request) {
-        String key = ACTION + ":" + request.requestId();
+    private void announce(String key, AuditRecord record, Request request) {
         if (!record.outcome().equals("uploaded") || announcements.done(key)) {
             return;
         }

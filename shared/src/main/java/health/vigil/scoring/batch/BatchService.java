@@ -148,21 +148,21 @@ public final class BatchService {
                 .map(ArtifactStore.StoredArtifact::uploadedBy).orElse(null);
         String actor = submitter == null ? "storage-upload" : submitter;
         Matcher name = UPLOAD_NAME.matcher(blob.blobName());
+        String model = name.matches() ? name.group(1) : null;
         Optional<BatchFailure> failed = read(failureName(id), BatchFailure.class);
         if (failed.isPresent()) {
-            fail(id, name.matches() ? name.group(1) : null, actor, failed.get());
+            fail(id, model, actor, failed.get());
             return Optional.of(status(id));
         }
         try {
-            if (!name.matches()) {
+            if (model == null) {
                 throw new ValidationException("a batch file's name must start with the model's name, optionally"
                         + " followed by a pinned version: readmission/nightly.csv or readmission/v3/nightly.csv");
             }
             Integer version = name.group(2) == null ? null : Integer.valueOf(name.group(2));
-            start(id, new BatchRequest(new ModelName(name.group(1)), version, blob.blobName(), false), actor);
+            start(id, new BatchRequest(new ModelName(model), version, blob.blobName(), false), actor);
         } catch (ValidationException | ConflictException | NotFoundException e) {
-            fail(id, name.matches() ? name.group(1) : null, actor,
-                    new BatchFailure(id, blob.blobName(), e.getMessage(), clock.instant()));
+            fail(id, model, actor, new BatchFailure(id, blob.blobName(), e.getMessage(), clock.instant()));
         }
         return Optional.of(status(id));
     }

@@ -419,12 +419,7 @@ class BatchServiceTest {
 
     @Test
     void aRunKilledSeveralChunksPastItsCheckpointResumesWithoutScoringARowTwice() throws Exception {
-        StringBuilder csv = new StringBuilder("patientId,age,prior_inpatient_stays,hba1c,on_insulin,admission_type,"
-                + "length_of_stay_days\n");
-        for (int row = 1; row <= 40; row++) {
-            csv.append(csvRow(row));
-        }
-        upload("discharges.csv", csv.toString());
+        upload("discharges.csv", csvFile(40));
         // Chunks of 8 rows and a checkpoint every 3 chunks: the write after rows 1-24 dies with all 24 logged.
         BatchSettings everyThirdChunk = new BatchSettings(1 << 20, 8, 3, 1_024);
         AtomicInteger checkpoints = new AtomicInteger();
@@ -486,11 +481,8 @@ class BatchServiceTest {
 
     @Test
     void aDeliveryThatDiedWhileQueueingThePartitionsIsFinishedByTheReplayAndTheJobCompletes() throws Exception {
-        StringBuilder csv = new StringBuilder(String.join(",", CSV_HEADER)).append('\n');
-        for (int row = 1; row <= 60; row++) {
-            csv.append(csvRow(row));
-        }
-        upload(model.value() + "/nightly.csv", csv.toString());
+        String csv = csvFile(60);
+        upload(model.value() + "/nightly.csv", csv);
         String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, model.value() + "/nightly.csv")
                 .orElseThrow().etag();
         BlobCreated event = new BlobCreated("event-1", ArtifactStore.BATCH_INPUT, model.value() + "/nightly.csv",
@@ -525,11 +517,7 @@ class BatchServiceTest {
 
     @Test
     void aSubmissionThatDiedWhileQueueingIsFinishedByThePartitionThatWasQueued() throws Exception {
-        StringBuilder csv = new StringBuilder(String.join(",", CSV_HEADER)).append('\n');
-        for (int row = 1; row <= 60; row++) {
-            csv.append(csvRow(row));
-        }
-        upload("nightly.csv", csv.toString());
+        upload("nightly.csv", csvFile(60));
 
         failingSend.set(2); // POST /batches answers 503 after the first partition was queued; no one sends it again
         assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false),
@@ -737,6 +725,15 @@ class BatchServiceTest {
         } finally {
             workers.shutdown();
         }
+    }
+
+    /** The header and rows 1 to {@code rows}, every one valid. */
+    private static String csvFile(int rows) {
+        StringBuilder csv = new StringBuilder(String.join(",", CSV_HEADER)).append('\n');
+        for (int row = 1; row <= rows; row++) {
+            csv.append(csvRow(row));
+        }
+        return csv.toString();
     }
 
     private static String csvRow(long row) {

@@ -3,17 +3,34 @@ package health.vigil.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLSession;
 
-/** The CLI's side of the control and scoring APIs: JSON over HTTP, authenticated with one persona's API key. */
+/**
+ * The CLI's side of the control and scoring APIs: JSON over HTTP, authenticated with one persona's API key.
+ *
+ * <p>Calls go over {@link HttpURLConnection}, not {@code java.net.http.HttpClient}: on Java 17 the latter can hand
+ * the response to a request on a reused keep-alive connection to the idle-connection watcher that connection had while
+ * pooled, which closes it (JDK-8338569, JDK-8357639: "HTTP/1.1 header parser received no bytes", caused by "connection
+ * closed locally"). The request was answered by the platform, so the caller cannot tell whether to send it again;
+ * the blocking client reads each answer on the calling thread and has no such hand-over.
+ */
 final class ControlClient {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final URI base;
     private final String apiKey;
@@ -32,32 +49,25 @@ final class ControlClient {
      * One call: {@code body} (null for none) is sent as JSON. The timeout outlasts the longest wait of a call (a
      * monitoring run waits up to two minutes for a fanned-out window's merge).
      */
-    HttpResponse<String> exchange(String method, String path, Object body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(180));
-        if (apiKey != null) {
-            request.header("x-api-key", apiKey);
+    HttpResponse<String> exchange(String method, String path, Object body) throws IOException {
+        Map<String, String> headers = new LinkedHashMap<>();
+        // Said, not left to the connection: its default Accept would ask for HTML first where a page is offered.
+        headers.put("Accept", "application/json");
+        byte[] content = null;
+        if (body != null) {
+            headers.put("Content-Type", "application/json");
+            content = Json.write(body).getBytes(StandardCharsets.UTF_8);
         }
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(Json.write(body)));
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return call(method, path, headers, content, Duration.ofSeconds(180));
     }
 
     /** A GET that asks for one representation through {@code Accept}. */
-    HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
-                .header("Accept", accept).GET();
-        if (apiKey != null) {
-            request.header("x-api-key", apiKey);
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    HttpResponse<String> get(String path, String accept) throws IOException {
+        return call("GET", path, Map.of("Accept", accept), null, Duration.ofSeconds(60));
     }
 
     /** A call that must answer {@code expectedStatus}; anything else is an error quoting the answer. */
-    JsonNode send(String method, String path, Object body, int expectedStatus) throws IOException, InterruptedException {
+    JsonNode send(String method, String path, Object body, int expectedStatus) throws IOException {
         HttpResponse<String> response = exchange(method, path, body);
         if (response.statusCode() != expectedStatus) {
             throw new CallFailed(method + " " + path + " answered " + response.statusCode() + " (expected "
@@ -68,6 +78,69 @@ final class ControlClient {
 
     static JsonNode parse(String body) {
         return Json.readTree("response", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Sends one request and reads its whole answer, which returns the connection to the keep-alive cache for the next
+     * call. An answer without a body (a 204, or an error the platform sent no body with) reads as the empty string.
+     */
+    private HttpResponse<String> call(String method, String path, Map<String, String> headers, byte[] body,
+            Duration timeout) throws IOException {
+        URI uri = base.resolve(path);
+        HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
+        connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+        connection.setReadTimeout((int) timeout.toMillis());
+        connection.setInstanceFollowRedirects(false);
+        connection.setUseCaches(false);
+        connection.setRequestMethod(method);
+        if (apiKey != null) {
+            connection.setRequestProperty("x-api-key", apiKey);
+        }
+        headers.forEach(connection::setRequestProperty);
+        if (body != null) {
+            connection.setDoOutput(true);
+            connection.setFixedLengthStreamingMode(body.length);
+            try (OutputStream out = connection.getOutputStream()) {
+                out.write(body);
+            }
+        }
+        int status = connection.getResponseCode();
+        String text;
+        try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+            text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Map<String, List<String>> fields = new LinkedHashMap<>();
+        connection.getHeaderFields().forEach((name, values) -> {
+            if (name != null) { // the status line
+                fields.put(name, values);
+            }
+        });
+        HttpRequest sent = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).build();
+        return new Answer(sent, status, HttpHeaders.of(fields, (name, value) -> true), text);
+    }
+
+    /** A finished call's answer, in the shape of the JDK's response type that the commands read. */
+    private record Answer(HttpRequest request, int statusCode, HttpHeaders headers, String body)
+            implements HttpResponse<String> {
+        @Override
+        public Optional<HttpResponse<String>> previousResponse() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<SSLSession> sslSession() {
+            return Optional.empty();
+        }
+
+        @Override
+        public URI uri() {
+            return request.uri();
+        }
+
+        @Override
+        public HttpClient.Version version() {
+            return HttpClient.Version.HTTP_1_1;
+        }
     }
 
     /** A call the platform refused or answered unexpectedly. */

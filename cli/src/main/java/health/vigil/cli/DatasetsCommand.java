@@ -9,13 +9,9 @@ import health.vigil.training.HeldOutEvaluationData;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +31,6 @@ import picocli.CommandLine.Parameters;
                 DatasetsCommand.Generate.class})
 final class DatasetsCommand {
     static final String STEWARD = "data-steward";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Where a running platform is and whose key to use. */
     static final class Connection {
@@ -180,16 +175,8 @@ final class DatasetsCommand {
     }
 
     private static JsonNode send(URI base, String key, String method, String path, Object body, int expected)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
-                .header("x-api-key", key);
-        if (body == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(Json.write(body)));
-        }
-        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            throws IOException {
+        java.net.http.HttpResponse<String> response = new ControlClient(base, key).exchange(method, path, body);
         JsonNode parsed = Json.readTree("the platform's answer", response.body().getBytes(StandardCharsets.UTF_8));
         if (response.statusCode() != expected) {
             throw new ValidationException(method + " " + path + " answered " + response.statusCode() + ": "

@@ -528,8 +528,7 @@ final class DemoCommand implements Callable<Integer> {
         List<Map<String, Object>> live = clinical.synthetic(4_000, seed + 17).dataset().records();
         java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
         java.util.concurrent.atomic.AtomicLong scored = new java.util.concurrent.atomic.AtomicLong();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        ControlClient app = new ControlClient(base, clinicalApp);
         java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(LIVE_CLIENTS);
         List<java.util.concurrent.Future<?>> load = new java.util.ArrayList<>();
         for (int c = 0; c < LIVE_CLIENTS; c++) {
@@ -542,13 +541,8 @@ final class DemoCommand implements Callable<Integer> {
                             features.put(k, v);
                         }
                     });
-                    java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
-                                    base.resolve("/score/" + model))
-                            .header("x-api-key", clinicalApp).header("Content-Type", "application/json")
-                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(Json.write(
-                                    Map.of("patientId", "LIVE-" + (i % live.size()), "features", features))))
-                            .build();
-                    if (http.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    Map<String, Object> request = Map.of("patientId", "LIVE-" + (i % live.size()), "features", features);
+                    if (app.exchange("POST", "/score/" + model, request).statusCode() == 200) {
                         scored.incrementAndGet();
                     }
                 }

@@ -5,12 +5,8 @@ import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.json.Json;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 
 /**
  * A running platform's HTTP API as the CLI reaches it: with the key of one persona from the home's {@code keys.json}.
@@ -40,12 +36,9 @@ record RunningPlatform(URI url, Path home) {
         }
     }
 
-    Answer send(String method, String pathAndQuery, String persona) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(url.resolve(pathAndQuery))
-                .header("x-api-key", LocalAdapters.apiKey(home, persona)).timeout(Duration.ofMinutes(5))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(request,
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    Answer send(String method, String pathAndQuery, String persona) throws IOException {
+        java.net.http.HttpResponse<String> response = new ControlClient(url, LocalAdapters.apiKey(home, persona))
+                .exchange(method, pathAndQuery, null);
         return new Answer(response.statusCode(), Json.readTree("response", response.body().getBytes(StandardCharsets.UTF_8)));
     }
 }

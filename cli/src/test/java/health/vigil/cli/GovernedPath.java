@@ -121,10 +121,10 @@ public final class GovernedPath {
         return version;
     }
 
-    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
-            .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
-
-    /** Scores one patient of the sample readmission model over HTTP, leaving out the fields the record lacks. */
+    /**
+     * Scores one patient of the sample readmission model over HTTP, leaving out the fields the record lacks, through
+     * the CLI's client (safe to share between threads on reused connections).
+     */
     static HttpResponse<String> score(LocalPlatform platform, String key, String patient, Map<String, Object> features)
             throws Exception {
         Map<String, Object> present = new java.util.LinkedHashMap<>();
@@ -133,12 +133,7 @@ public final class GovernedPath {
                 present.put(k, v);
             }
         });
-        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
-                        platform.baseUri().resolve("/score/" + READMISSION))
-                .timeout(Duration.ofSeconds(30)).header("x-api-key", key).header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(health.vigil.json.Json.write(
-                        Map.of("patientId", patient, "features", present))))
-                .build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return new ControlClient(platform.baseUri(), key).exchange("POST", "/score/" + READMISSION,
+                Map.of("patientId", patient, "features", present));
     }
 }

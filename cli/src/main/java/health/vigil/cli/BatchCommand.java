@@ -73,13 +73,44 @@ final class BatchCommand {
             body.put("input", blob);
             body.put("explain", explain);
             ControlClient client = target.client(PERSONA);
-            HttpResponse<String> response = client.exchange("POST", "/batches", body);
+            HttpResponse<String> response = submit(client, body, java.util.UUID.randomUUID().toString());
             if (response.statusCode() != 202 || noWait) {
                 return target.print(response, BatchCommand::statusLine);
             }
             String id = ControlClient.parse(response.body()).path("id").asText();
             System.out.println("batch " + id + " submitted");
             return follow(client, id, target.json);
+        }
+    }
+
+    /** The tries {@link #submit} makes before it gives up. */
+    static final int SUBMIT_TRIES = 3;
+
+    /**
+     * {@code POST /batches} under {@code idempotencyKey}, sent again when no answer came back (the connection was
+     * lost or refused) or the platform was busy (503), at most {@value #SUBMIT_TRIES} times: every try names the same
+     * job, so a submission whose answer was lost is neither lost nor made twice.
+     */
+    static HttpResponse<String> submit(ControlClient client, Map<String, Object> body, String idempotencyKey)
+            throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            HttpResponse<String> response;
+            try {
+                response = client.exchange("POST", "/batches", body, Map.of("Idempotency-Key", idempotencyKey));
+            } catch (IOException e) {
+                if (attempt == SUBMIT_TRIES) {
+                    throw e;
+                }
+                System.err.println("no answer from the platform (" + e.getClass().getSimpleName()
+                        + "); sending the same submission again");
+                Thread.sleep(1_000L * attempt);
+                continue;
+            }
+            if (response.statusCode() != 503 || attempt == SUBMIT_TRIES) {
+                return response;
+            }
+            System.err.println("the platform is busy; sending the same submission again");
+            Thread.sleep(1_000L * attempt);
         }
     }
 

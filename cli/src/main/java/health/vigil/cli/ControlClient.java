@@ -50,6 +50,12 @@ final class ControlClient {
      * monitoring run waits up to two minutes for a fanned-out window's merge).
      */
     HttpResponse<String> exchange(String method, String path, Object body) throws IOException {
+        return exchange(method, path, body, Map.of());
+    }
+
+    /** {@link #exchange(String, String, Object)} with further request headers. */
+    HttpResponse<String> exchange(String method, String path, Object body, Map<String, String> extraHeaders)
+            throws IOException {
         Map<String, String> headers = new LinkedHashMap<>();
         // Said, not left to the connection: its default Accept would ask for HTML first where a page is offered.
         headers.put("Accept", "application/json");
@@ -58,6 +64,7 @@ final class ControlClient {
             headers.put("Content-Type", "application/json");
             content = Json.write(body).getBytes(StandardCharsets.UTF_8);
         }
+        headers.putAll(extraHeaders);
         return call(method, path, headers, content, Duration.ofSeconds(180));
     }
 

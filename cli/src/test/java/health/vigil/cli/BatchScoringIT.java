@@ -12,6 +12,7 @@ import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,6 +123,42 @@ class BatchScoringIT {
         String id = summary.get().substring(0, summary.get().indexOf('/'));
         assertThat(platform.platform().batches().status(id).scored()).isEqualTo(200);
         assertThat(batchPredictions(id)).hasSize(200);
+    }
+
+    @Test
+    void aSubmissionSentTwiceUnderOneIdempotencyKeyIsOneJobAndAKeyReusedOrMalformedIsRefused() throws Exception {
+        platform.platform().artifacts().put(ArtifactStore.BATCH_INPUT, "requests/twice.csv",
+                new java.io.ByteArrayInputStream(csv(SampleModels.readmissionCohort(100, 9), -1)
+                        .getBytes(StandardCharsets.UTF_8)), false);
+        ControlClient client = new ControlClient(platform.baseUri(),
+                LocalAdapters.apiKey(home, BatchCommand.PERSONA));
+        Map<String, Object> body = Map.of("model", MODEL, "input", "requests/twice.csv");
+
+        HttpResponse<String> first = client.exchange("POST", "/batches", body, Map.of("Idempotency-Key", "ward-7-nightly"));
+        HttpResponse<String> second = client.exchange("POST", "/batches", body, Map.of("Idempotency-Key", "ward-7-nightly"));
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(202);
+        String id = ControlClient.parse(first.body()).get("id").asText();
+        assertThat(ControlClient.parse(second.body()).get("id").asText()).isEqualTo(id);
+        assertThat(first.headers().firstValue("Idempotent-Replayed")).isEmpty();
+        assertThat(second.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(second.headers().firstValue("Location")).hasValue("/batches/" + id);
+        long jobs = platform.platform().artifacts().list(ArtifactStore.BATCH_OUTPUT, "").stream()
+                .map(ArtifactStore.StoredArtifact::name).filter(n -> n.endsWith("/job.json"))
+                .filter(n -> jobInput(n).equals("requests/twice.csv")).count();
+        assertThat(jobs).as("jobs for the file").isEqualTo(1);
+
+        HttpResponse<String> reused = client.exchange("POST", "/batches",
+                Map.of("model", MODEL, "input", "requests/twice.csv", "explain", true),
+                Map.of("Idempotency-Key", "ward-7-nightly"));
+        assertThat(reused.statusCode()).isEqualTo(409);
+        assertThat(ControlClient.parse(reused.body()).at("/error/message").asText()).contains("another request")
+                .contains(id);
+        HttpResponse<String> malformed = client.exchange("POST", "/batches", body,
+                Map.of("Idempotency-Key", "ward 7 nightly"));
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(ControlClient.parse(malformed.body()).at("/error/message").asText()).contains("Idempotency-Key");
     }
 
     private String jobInput(String summaryName) {

@@ -65,10 +65,11 @@ import java.util.regex.Pattern;
  * are fixed by the job and the row) instead of scoring them again. Everything written is create-once or a checkpoint that only
  * moves forward, so a redelivered message or a replayed BlobCreated adds nothing.
  *
- * <p>Layout of {@code batch-output/{id}/}: {@code job.json} (the plan), {@code queued.json} (audited, queued and
- * announced), {@code partitions/{k}/checkpoint.json}, {@code partitions/{k}/{chunk}.jsonl},
- * {@code partitions/{k}/done.json}, then {@code results.jsonl} and {@code summary.json}; or {@code failure.json} and
- * {@code failure-announced.json} when the file could not be scored at all.
+ * <p>Layout of {@code batch-output/{id}/}: {@code request.json} (only for a submission with an idempotency key: the
+ * request first sent under it), {@code job.json} (the plan), {@code queued.json} (audited, queued and announced),
+ * {@code partitions/{k}/checkpoint.json}, {@code partitions/{k}/{chunk}.jsonl}, {@code partitions/{k}/done.json}, then
+ * {@code results.jsonl} and {@code summary.json}; or {@code failure.json} and {@code failure-announced.json} when the
+ * file could not be scored at all.
  */
 public final class BatchService {
     static final String AUDIT_SUBMITTED = "batch.submitted";
@@ -117,6 +118,51 @@ public final class BatchService {
         Objects.requireNonNull(request, "request");
         return start(UUID.randomUUID().toString(), request, submittedBy);
     }
+
+    /**
+     * {@code POST /batches} with an {@code Idempotency-Key}: the job's id is fixed by the submitter and the key, so
+     * a client that sends the request again (its answer was lost, or the platform stopped half-way) gets the same
+     * job, never a second one. A job found under the key is answered as it stands, after whatever an interrupted
+     * submission left undone (auditing, queueing, announcing) is finished; a submission that stopped before its plan
+     * was stored is planned now. The same key with another request is refused (409), and nothing is written.
+     *
+     * @param idempotencyKey 1 to {@value #MAX_IDEMPOTENCY_KEY} letters, digits and {@code . _ : -}; null submits
+     *     without one ({@link #submit(BatchRequest, String)})
+     */
+    public Submission submit(BatchRequest request, String submittedBy, String idempotencyKey) {
+        Objects.requireNonNull(request, "request");
+        if (idempotencyKey == null) {
+            return new Submission(submit(request, submittedBy), false);
+        }
+        if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+            throw new ValidationException("the Idempotency-Key header must be 1 to " + MAX_IDEMPOTENCY_KEY
+                    + " letters, digits, '.', '_', ':' or '-' (a UUID is a good key); send a new one for each new job");
+        }
+        String actor = submittedBy == null ? "unknown" : submittedBy;
+        String id = UUID.nameUUIDFromBytes(("batches|" + actor + "|" + idempotencyKey)
+                .getBytes(StandardCharsets.UTF_8)).toString();
+        BatchRequest first = output.createOnce(requestName(id), request);
+        if (!first.equals(request)) {
+            throw new ConflictException(ErrorCode.CONFLICT, "this Idempotency-Key was first sent with another request"
+                    + " (model " + first.model().value() + ", input " + first.input() + ", version "
+                    + (first.version() == null ? "the deployed one" : first.version()) + ", explain " + first.explain()
+                    + ") as job " + id + "; send a new key for a new job");
+        }
+        Optional<BatchJob> started = readJob(id);
+        if (started.isPresent()) {
+            announceStart(started.get());
+            return new Submission(started.get(), true);
+        }
+        return new Submission(start(id, request, actor), false);
+    }
+
+    /** A submitted job, and whether it was found under its idempotency key rather than started by this call. */
+    public record Submission(BatchJob job, boolean replayed) {}
+
+    /** The longest {@code Idempotency-Key} taken. */
+    public static final int MAX_IDEMPOTENCY_KEY = 128;
+
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_IDEMPOTENCY_KEY + "}");
 
     /**
      * A file landed in {@code batch-input}: its name says the model ({@code readmission/nightly.csv}) and may pin
@@ -756,6 +802,11 @@ public final class BatchService {
 
     static String failureName(String id) {
         return id + "/failure.json";
+    }
+
+    /** The request first sent under an idempotency key, which fixed the job's id. */
+    static String requestName(String id) {
+        return id + "/request.json";
     }
 
     static String queuedName(String id) {

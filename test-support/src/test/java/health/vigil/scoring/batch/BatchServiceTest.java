@@ -540,6 +540,81 @@ class BatchServiceTest {
     }
 
     @Test
+    void aSubmissionSentAgainUnderItsIdempotencyKeyIsTheSameJobAndWritesNothingMore() throws Exception {
+        upload("nightly.csv", csvFile(60));
+        BatchRequest request = new BatchRequest(model, null, "nightly.csv", false);
+
+        BatchService.Submission first = platform.batches().submit(request, "analyst", "nightly-2026-12-04");
+        int partitions = first.job().partitions().size();
+        assertThat(first.replayed()).isFalse();
+        assertThat(queued).hasSize(partitions);
+        BatchService.Submission again = platform.batches().submit(request, "analyst", "nightly-2026-12-04");
+
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.job()).isEqualTo(first.job());
+        assertThat(queued).as("nothing queued again").hasSize(partitions);
+        assertThat(audited(first.job().id())).containsExactly("batch.submitted");
+        assertThat(batchEvents()).containsExactly(EventTypes.BATCH_SUBMITTED);
+        // The key is the submitter's: another submitter's same key is another job.
+        BatchService.Submission other = platform.batches().submit(request, "another-analyst", "nightly-2026-12-04");
+        assertThat(other.job().id()).isNotEqualTo(first.job().id());
+        assertThat(other.replayed()).isFalse();
+
+        runQueuedInParallel(platform.batches());
+        assertThat(platform.batches().status(first.job().id()).scored()).isEqualTo(60);
+        assertThat(platform.batches().submit(request, "analyst", "nightly-2026-12-04").replayed()).isTrue();
+        assertThat(audited(first.job().id())).containsExactly("batch.submitted", "batch.completed");
+    }
+
+    @Test
+    void aSubmissionThatStoppedBeforeQueueingAnyPartitionIsFinishedWhenSentAgainUnderItsKey() throws Exception {
+        upload("nightly.csv", csvFile(60));
+        BatchRequest request = new BatchRequest(model, null, "nightly.csv", false);
+
+        failingSend.set(1); // the plan is stored, then the first send fails: the caller gets a 503 and nothing runs
+        assertThatThrownBy(() -> platform.batches().submit(request, "analyst", "k-1"))
+                .isInstanceOf(StoreException.class);
+        assertThat(queued).isEmpty();
+
+        BatchService.Submission retried = platform.batches().submit(request, "analyst", "k-1");
+        assertThat(retried.replayed()).as("the plan the first try stored").isTrue();
+        assertThat(queued).hasSize(retried.job().partitions().size());
+        runQueuedInParallel(platform.batches());
+
+        BatchStatus status = platform.batches().status(retried.job().id());
+        assertThat(status.state()).as(String.valueOf(status.failure())).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(status.scored()).isEqualTo(60);
+        assertThat(batchPredictions(retried.job().id())).hasSize(60);
+        assertThat(audited(retried.job().id())).containsExactly("batch.submitted", "batch.completed");
+        assertThat(batchEvents()).containsExactly(EventTypes.BATCH_SUBMITTED, EventTypes.BATCH_COMPLETED);
+    }
+
+    @Test
+    void aKeySentWithAnotherRequestIsRefusedAndAMalformedKeyIsAValidationError() {
+        upload("nightly.csv", csvFile(10));
+        upload("other.csv", csvFile(10));
+        BatchService.Submission first = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false),
+                "analyst", "k-2");
+        int queuedBefore = queued.size();
+
+        assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, "other.csv", false),
+                "analyst", "k-2")).isInstanceOf(ConflictException.class)
+                .hasMessageContaining("another request").hasMessageContaining("nightly.csv")
+                .hasMessageContaining(first.job().id());
+        assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, "nightly.csv", true),
+                "analyst", "k-2")).isInstanceOf(ConflictException.class);
+        assertThat(queued).hasSize(queuedBefore);
+        assertThat(platform.batches().readJob(first.job().id()).orElseThrow().inputName()).isEqualTo("nightly.csv");
+
+        for (String bad : List.of("", "two words", "x".repeat(BatchService.MAX_IDEMPOTENCY_KEY + 1), "k/1", "é")) {
+            assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, "other.csv", false),
+                    "analyst", bad)).as("key '%s'", bad).isInstanceOf(ValidationException.class)
+                    .hasMessageContaining("Idempotency-Key");
+        }
+        assertThat(queued).hasSize(queuedBefore);
+    }
+
+    @Test
     void aFailedUploadWhoseEventWasNotPublishedIsAnnouncedByTheReplayOnce() {
         upload("no-such-model/nightly.csv", "patientId,age\nsecret-1,70\n");
         String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv")

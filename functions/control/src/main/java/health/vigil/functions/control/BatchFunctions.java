@@ -19,7 +19,6 @@ import health.vigil.functions.common.Reply;
 import health.vigil.model.ModelName;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.WorkQueue;
-import health.vigil.scoring.batch.BatchJob;
 import health.vigil.scoring.batch.BatchRequest;
 import health.vigil.scoring.batch.BatchService;
 import health.vigil.scoring.batch.BatchStatus;
@@ -34,6 +33,9 @@ import java.util.Optional;
  * of the {@code batch-partitions} queue, and the status, summary and results are read back in pages.
  */
 public final class BatchFunctions {
+    /** The header that makes a submission safe to send again: the same key and request give the same job. */
+    static final String IDEMPOTENCY_KEY = "idempotency-key";
+
     /** The most a page of results holds; the client asks again from {@code nextOffset}. */
     static final int RESULTS_PAGE_BYTES = 4 * 1024 * 1024;
 
@@ -66,10 +68,14 @@ public final class BatchFunctions {
             if (!explain.isMissingNode() && !explain.isBoolean()) {
                 throw new ValidationException("\"explain\" must be true or false");
             }
-            BatchJob job = batches.submit(new BatchRequest(new ModelName(model.asText()),
+            BatchService.Submission submitted = batches.submit(new BatchRequest(new ModelName(model.asText()),
                     version.canConvertToInt() ? version.asInt() : null, input.asText(), explain.asBoolean(false)),
-                    call.principal().id());
-            return new Reply(202, batches.status(job.id()), Map.of("Location", "/batches/" + job.id()));
+                    call.principal().id(), call.header(IDEMPOTENCY_KEY).orElse(null));
+            String id = submitted.job().id();
+            Map<String, String> headers = submitted.replayed()
+                    ? Map.of("Location", "/batches/" + id, "Idempotent-Replayed", "true")
+                    : Map.of("Location", "/batches/" + id);
+            return new Reply(202, batches.status(id), headers);
         });
     }
 

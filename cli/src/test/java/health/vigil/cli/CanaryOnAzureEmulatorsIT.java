@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -93,6 +95,7 @@ class CanaryOnAzureEmulatorsIT {
         AtomicBoolean inHospitalToo = new AtomicBoolean(false);
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong serverErrors = new AtomicLong();
+        Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
         ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
         List<Future<?>> load = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
@@ -111,6 +114,7 @@ class CanaryOnAzureEmulatorsIT {
                     // The Cosmos DB server on a loaded machine drops connections now and then; the platform answers
                     // those 503 STORE_UNAVAILABLE, as documented. Any other 5xx would be a bug.
                     int status = score("patient-" + (i % 3000), record);
+                    statuses.computeIfAbsent(status, k -> new AtomicLong()).incrementAndGet();
                     if (status >= 500 && status != 503) {
                         serverErrors.incrementAndGet();
                     }
@@ -131,17 +135,19 @@ class CanaryOnAzureEmulatorsIT {
         // No tick is called here: AdvanceCanary (on Vigil.Canary.Started/Stepped) and its wake-ups move the ramp.
         JsonNode canary = awaitCanary(c -> c.at("/canary/step").asInt() >= 2 || !c.at("/canary/status").asText()
                 .equals("running"));
-        assertThat(canary.at("/canary/status").asText()).as(canary.toString()).isEqualTo("running");
-        assertThat(canary.at("/canary/weightBasisPoints").asInt()).isEqualTo(5_000);
+        String seen = situation(canary, statuses, load);
+        assertThat(canary.at("/canary/status").asText()).as(seen).isEqualTo("running");
+        assertThat(canary.at("/canary/weightBasisPoints").asInt()).as(seen).isEqualTo(5_000);
         inHospitalToo.set(true);
         canary = awaitCanary(c -> !c.at("/canary/status").asText().equals("running"));
+        seen = situation(canary, statuses, load);
         running.set(false);
         for (Future<?> f : load) {
             f.get(60, TimeUnit.SECONDS);
         }
         clients.shutdown();
 
-        assertThat(canary.at("/canary/status").asText()).as(canary.toString()).isEqualTo("rolled_back");
+        assertThat(canary.at("/canary/status").asText()).as(seen).isEqualTo("rolled_back");
         assertThat(canary.get("slots")).hasSize(1);
         assertThat(canary.at("/slots/0/version").asInt()).isEqualTo(1);
         JsonNode analysis = operator.send("GET", "/models/" + MODEL + "/canary/analysis", null, 200);
@@ -180,6 +186,24 @@ class CanaryOnAzureEmulatorsIT {
             canary = operator.send("GET", "/models/" + MODEL + "/canary", null, 200);
         }
         return canary;
+    }
+
+    /** What a failed wait saw: the ramp, its analyses, the answers the load got and any client that stopped. */
+    private String situation(JsonNode canary, Map<Integer, AtomicLong> statuses, List<Future<?>> load)
+            throws Exception {
+        StringBuilder seen = new StringBuilder(canary.toString()).append("\nanswers by status: ").append(statuses);
+        for (Future<?> f : load) {
+            if (f.isDone()) {
+                try {
+                    f.get();
+                    seen.append("\na load client stopped");
+                } catch (ExecutionException e) {
+                    seen.append("\na load client failed: ").append(e.getCause());
+                }
+            }
+        }
+        return seen.append("\nanalysis: ").append(operator.send("GET", "/models/" + MODEL + "/canary/analysis", null,
+                200)).toString();
     }
 
     private String awaitStage(int version, String expected) throws Exception {

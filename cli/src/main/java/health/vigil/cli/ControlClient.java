@@ -93,17 +93,27 @@ final class ControlClient {
      */
     private HttpResponse<String> call(String method, String path, Map<String, String> headers, byte[] body,
             Duration timeout) throws IOException {
-        URI uri = base.resolve(path);
+        Map<String, List<String>> fields = new LinkedHashMap<>();
+        if (apiKey != null) {
+            fields.put("x-api-key", List.of(apiKey));
+        }
+        headers.forEach((name, value) -> fields.put(name, List.of(value)));
+        return call(base.resolve(path), method, fields, body, timeout);
+    }
+
+    /**
+     * One blocking exchange with any URI (the commands' calls, and the tests' helper that sends the JDK's request
+     * type the same way): {@code headers} as given, {@code body} null for none, redirects not followed.
+     */
+    static HttpResponse<String> call(URI uri, String method, Map<String, List<String>> headers, byte[] body,
+            Duration timeout) throws IOException {
         HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
         connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
         connection.setReadTimeout((int) timeout.toMillis());
         connection.setInstanceFollowRedirects(false);
         connection.setUseCaches(false);
         connection.setRequestMethod(method);
-        if (apiKey != null) {
-            connection.setRequestProperty("x-api-key", apiKey);
-        }
-        headers.forEach(connection::setRequestProperty);
+        headers.forEach((name, values) -> values.forEach(value -> connection.addRequestProperty(name, value)));
         if (body != null) {
             connection.setDoOutput(true);
             connection.setFixedLengthStreamingMode(body.length);
@@ -116,14 +126,14 @@ final class ControlClient {
         try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
             text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        Map<String, List<String>> fields = new LinkedHashMap<>();
+        Map<String, List<String>> answered = new LinkedHashMap<>();
         connection.getHeaderFields().forEach((name, values) -> {
             if (name != null) { // the status line
-                fields.put(name, values);
+                answered.put(name, values);
             }
         });
         HttpRequest sent = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).build();
-        return new Answer(sent, status, HttpHeaders.of(fields, (name, value) -> true), text);
+        return new Answer(sent, status, HttpHeaders.of(answered, (name, value) -> true), text);
     }
 
     /** A finished call's answer, in the shape of the JDK's response type that the commands read. */

@@ -8,7 +8,6 @@ import health.vigil.testing.samples.SampleModels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.TestInstance;
 class ModelCardIT {
     private static final String MODEL = SampleModels.READMISSION_NAME;
     private static final String CARD = "/models/" + MODEL + "/versions/1/card";
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Path OUTPUT = Path.of("target", "model-card");
     /** Headless Chromium as root, with nothing reaching the network on its own. */
     private static final List<String> CHROMIUM = List.of("chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
@@ -80,7 +78,7 @@ class ModelCardIT {
         if (key != null) {
             request.header("x-api-key", key);
         }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return BlockingHttp.send(request.build());
     }
 
     @Test

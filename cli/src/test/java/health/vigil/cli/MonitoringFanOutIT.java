@@ -12,7 +12,6 @@ import health.vigil.port.ArtifactStore;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -42,8 +41,6 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MonitoringFanOutIT {
     private static final String MODEL = SampleModels.READMISSION_NAME;
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
     private final Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(6));
     private final Instant end = start.plus(Duration.ofHours(4));
     private final List<Site> sites = new ArrayList<>();
@@ -185,16 +182,15 @@ class MonitoringFanOutIT {
     }
 
     private static HttpResponse<String> post(Site site, String path, String persona, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(site.platform.baseUri().resolve(URI.create(path)))
+        return BlockingHttp.send(HttpRequest.newBuilder(site.platform.baseUri().resolve(URI.create(path)))
                 .timeout(Duration.ofSeconds(180)).header("x-api-key", LocalAdapters.apiKey(site.home, persona))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
     private static HttpResponse<String> get(Site site, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(site.platform.baseUri().resolve(URI.create(path)))
+        return BlockingHttp.send(HttpRequest.newBuilder(site.platform.baseUri().resolve(URI.create(path)))
                 .timeout(Duration.ofSeconds(30)).header("x-api-key", LocalAdapters.apiKey(site.home, "operator"))
-                .GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                .GET().build());
     }
 
     /** An instant as a report id writes it. */

@@ -19,7 +19,6 @@ import health.vigil.host.SystemKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -65,7 +64,6 @@ abstract class PlatformLoopScenario {
     private Path home;
 
     private LocalPlatform platform;
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ByteArrayOutputStream LOGGED = new ByteArrayOutputStream();
     private static final Handler CAPTURE = new Handler() {
         @Override
@@ -879,10 +877,9 @@ abstract class PlatformLoopScenario {
         for (byte[] invalid : List.of(new byte[] {'M', (byte) 0xff, '1'}, new byte[] {'M', (byte) 0xc3, '1'},
                 new byte[] {'M', (byte) 0xed, (byte) 0xa0, (byte) 0x80})) {
             byte[] bytes = splice(body.getBytes(StandardCharsets.UTF_8), "PATIENT-ID-HERE", invalid);
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri("/score/" + MODEL))
+            HttpResponse<String> response = BlockingHttp.send(HttpRequest.newBuilder(uri("/score/" + MODEL))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).header("Content-Type", "application/json")
-                    .header("x-api-key", clinicalApp).timeout(Duration.ofSeconds(60)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+                    .header("x-api-key", clinicalApp).timeout(Duration.ofSeconds(60)).build());
             assertThat(response.statusCode()).isEqualTo(400);
             assertErrorShape(response.body());
             assertThat(json(response.body()).at("/error/message").asText()).contains("UTF-8");
@@ -1191,7 +1188,7 @@ abstract class PlatformLoopScenario {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return HTTP.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        return BlockingHttp.send(request.timeout(Duration.ofSeconds(60)).build());
     }
 
     private URI uri(String path) {

@@ -8,7 +8,6 @@ import health.vigil.host.SystemKeys;
 import health.vigil.json.Json;
 import health.vigil.testing.samples.SampleModels;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +42,6 @@ class RequestFuzzIT {
     private static final String MARKER = "ZQXJ-7731";
     /** Added to field names: naming an unknown field back is how a message says what to fix, so it may be echoed. */
     private static final String FIELD = "_extra";
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static Path home;
     private static LocalPlatform platform;
@@ -253,7 +251,7 @@ class RequestFuzzIT {
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-        return HTTP.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        return BlockingHttp.send(request.timeout(Duration.ofSeconds(60)).build());
     }
 
     private static URI uri(String path) {

@@ -10,7 +10,6 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.statistics.SampleSize;
 import health.vigil.testing.samples.SampleModels;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -40,8 +39,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ShadowAndExperimentIT {
     private static final String MODEL = SampleModels.READMISSION_NAME;
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
 
     private Path home;
     private LocalPlatform platform;
@@ -239,7 +236,7 @@ class ShadowAndExperimentIT {
                 .timeout(Duration.ofSeconds(30)).header("x-api-key", LocalAdapters.apiKey(home, "clinical-app"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build();
-        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpResponse<String> response = BlockingHttp.send(request);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return Json.readTree("answer", response.body().getBytes(StandardCharsets.UTF_8));
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.cli.BlockingHttp;
 import health.vigil.audit.MutableClock;
 import health.vigil.audit.EvidenceLayout;
 import health.vigil.cli.GovernedPath;
@@ -39,7 +40,6 @@ import java.io.PrintStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +87,6 @@ class DashboardBrowserIT {
     /** The demo's default seed: the rebuilt package is the model the demo promoted, so its gates pass as they did. */
     private static final long DEMO_SEED = 20261124L;
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private Path home;
     private LocalPlatform platform;
@@ -338,9 +337,8 @@ class DashboardBrowserIT {
         assertThat(browser.findElements(By.cssSelector("#weights-" + MODEL + " rect.slot"))).hasSize(2);
 
         // The canary's analysis as the API gives it, step by step.
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(url("/models/" + MODEL
-                + "/canary/analysis"))).header("x-api-key", key("operator")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = BlockingHttp.send(HttpRequest.newBuilder(URI.create(url("/models/" + MODEL
+                + "/canary/analysis"))).header("x-api-key", key("operator")).GET().build());
         JsonNode steps = json(answer.body()).get("steps");
         assertThat(steps.size()).isGreaterThanOrEqualTo(JUDGED);
         List<WebElement> rows = browser.findElements(By.cssSelector("#steps-" + MODEL + " tbody tr"));
@@ -388,9 +386,8 @@ class DashboardBrowserIT {
         Instant to = p.clock().instant();
         Instant from = to.minus(Duration.ofDays(MonitoringView.DEFAULT_DAYS));
         // The reports as the monitoring API gives them, of the stable version in the stable slot.
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(url("/models/" + MODEL
-                + "/monitoring?from=" + from + "&to=" + to))).header("x-api-key", key("operator")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = BlockingHttp.send(HttpRequest.newBuilder(URI.create(url("/models/" + MODEL
+                + "/monitoring?from=" + from + "&to=" + to))).header("x-api-key", key("operator")).GET().build());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         List<JsonNode> reports = new ArrayList<>();
         json(answer.body()).get("reports").forEach(r -> {
@@ -556,8 +553,8 @@ class DashboardBrowserIT {
         assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Not allowed");
         screenshot("audit-forbidden");
         String clinicalSession = browser.manage().getCookieNamed(Dashboard.COOKIE).getValue();
-        HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(url("/dashboard/audit")))
-                .header("Cookie", Dashboard.COOKIE + "=" + clinicalSession).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> refused = BlockingHttp.send(HttpRequest.newBuilder(URI.create(url("/dashboard/audit")))
+                .header("Cookie", Dashboard.COOKIE + "=" + clinicalSession).GET().build());
         assertThat(refused.statusCode()).isEqualTo(403);
         // The navigation offers a key only the pages its roles open.
         assertThat(browser.findElements(By.cssSelector("nav a")).stream().map(WebElement::getText))
@@ -756,9 +753,8 @@ class DashboardBrowserIT {
     }
 
     private HttpResponse<String> post(String path, String key, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url(path))).header("x-api-key", key)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return BlockingHttp.send(HttpRequest.newBuilder(URI.create(url(path))).header("x-api-key", key)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
     private static JsonNode json(String body) {

@@ -101,6 +101,21 @@ public final class AuditLog {
      */
     public AuditRecord recordOnce(String key, String actor, String action, String subject, String outcome,
             Map<String, String> details) {
+        return recordFirst(key, actor, action, subject, outcome, details).record();
+    }
+
+    /**
+     * What {@link #recordFirst} did: the record stored under the key, and whether this call appended it (false: an
+     * earlier or concurrent call had).
+     */
+    public record Once(AuditRecord record, boolean appended) {}
+
+    /**
+     * {@link #recordOnce}, telling whether this call was the one that appended the record: for effects that must
+     * follow a decision once, such as its telemetry, when several callers may complete the same decision at once.
+     */
+    public Once recordFirst(String key, String actor, String action, String subject, String outcome,
+            Map<String, String> details) {
         requireKey(key);
         Map<String, String> safeDetails = checked(actor, action, subject, outcome, details);
         if (safeDetails.containsKey(KEY_DETAIL)) {
@@ -109,11 +124,17 @@ public final class AuditLog {
         }
         Optional<AuditRecord> earlier = store.findByKey(key);
         if (earlier.isPresent()) {
-            return earlier.get();
+            return new Once(earlier.get(), false);
         }
         Map<String, String> keyed = new TreeMap<>(safeDetails);
         keyed.put(KEY_DETAIL, key);
-        return append(action, keyed, actor, subject, outcome, signed -> store.tryAppendOnce(key, signed));
+        boolean[] appended = {false};
+        AuditRecord stored = append(action, keyed, actor, subject, outcome, signed -> {
+            KeyedAppend result = store.tryAppendOnce(key, signed);
+            appended[0] = result.appended();
+            return result;
+        });
+        return new Once(stored, appended[0]);
     }
 
     /** The record {@link #recordOnce} stored under {@code key}, if it has been recorded. */

@@ -458,8 +458,9 @@ public final class CanaryService {
             details.put("failingMetrics", last.metrics().stream().filter(CanaryMetric::failed).map(CanaryMetric::name)
                     .collect(Collectors.joining(",")));
         }
-        AuditRecord record = audit.recordOnce(key, deployment.updatedBy(), ACTION, id.subject(), ramp.transition(),
+        AuditLog.Once once = audit.recordFirst(key, deployment.updatedBy(), ACTION, id.subject(), ramp.transition(),
                 details);
+        AuditRecord record = once.record();
         for (TrafficSlot slot : deployment.slots()) {
             if (slot.slot() != Slot.SHADOW) {
                 telemetry.trafficWeight(new ModelVersion(deployment.modelName(), slot.version()), slot.slot(),
@@ -470,7 +471,8 @@ public final class CanaryService {
             // The canary slot is gone: its gauge falls to zero rather than keeping its last share.
             telemetry.trafficWeight(id, Slot.CANARY, 0);
         }
-        if (deployment.updatedBy().equals(CONTROLLER.id()) && !ramp.analyses().isEmpty()) {
+        // A count, not a gauge: only the pass that recorded the change counts its analysis.
+        if (once.appended() && deployment.updatedBy().equals(CONTROLLER.id()) && !ramp.analyses().isEmpty()) {
             telemetry.canaryAnalysis(id, ramp.analyses().get(ramp.analyses().size() - 1).decision());
         }
         String type = switch (ramp.transition()) {

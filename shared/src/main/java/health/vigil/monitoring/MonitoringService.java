@@ -499,10 +499,15 @@ public final class MonitoringService {
         return String.join(", ", names);
     }
 
-    /** The audit record and telemetry of a stored check that has no audit record yet. */
+    /**
+     * The audit record of a stored check that has no audit record yet, and its telemetry from the run that appended
+     * the record: runs that raced to the same window report it once.
+     */
     private void record(MonitoringReport report) {
-        audit.recordOnce(checkKey(report), ACTOR, CHECK_ACTION, subject(report), report.severity().name()
-                .toLowerCase(java.util.Locale.ROOT), details(report));
+        if (!audit.recordFirst(checkKey(report), ACTOR, CHECK_ACTION, subject(report), report.severity().name()
+                .toLowerCase(java.util.Locale.ROOT), details(report)).appended()) {
+            return;
+        }
         ModelVersion v = new ModelVersion(new ModelName(report.model()), report.version());
         telemetry.driftChecked(v, report.drift() == null ? "insufficient_data" : report.drifted() ? "drifted"
                 : report.predictions() < report.policy().drift().minRows() ? "insufficient_data" : "stable");

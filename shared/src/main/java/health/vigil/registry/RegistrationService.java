@@ -177,8 +177,9 @@ public final class RegistrationService {
             // Registered by another event (earlier, or concurrently with this one): this event made no version.
             return registeredByAnotherEvent(blob, version);
         }
-        announceRegistered(version);
-        telemetry.registration("registered");
+        if (announceRegistered(version)) {
+            telemetry.registration("registered");
+        }
         return RegistrationOutcome.registered(version);
     }
 
@@ -186,15 +187,17 @@ public final class RegistrationService {
      * The decision "registered" for the version's own event: its audit record and {@code Vigil.Model.Registered},
      * then that event marked handled. Run by every delivery that gets here (a replay may follow a crash before the
      * publish); the record is keyed on the version, so a retry completes the one record, and the event always
-     * carries the record's id, so consumers see one event however often it is sent.
+     * carries the record's id, so consumers see one event however often it is sent. True when this call appended the
+     * record (the one that counts the registration in telemetry).
      */
-    private void announceRegistered(VersionRecord version) {
-        AuditRecord record = audit.recordOnce(registeredKey(version), version.registeredBy(), ACTION,
+    private boolean announceRegistered(VersionRecord version) {
+        AuditLog.Once once = audit.recordFirst(registeredKey(version), version.registeredBy(), ACTION,
                 version.id().subject(), "registered", Map.of(
                         "blob", version.packageBlob(),
                         "eventId", version.sourceEventId(),
                         "packageSha256", version.packageSha256(),
                         "modelSha256", version.modelSha256()));
+        AuditRecord record = once.record();
         events.publish(new VigilEvent(record.id(), EventTypes.MODEL_REGISTERED, VigilEvent.SOURCE,
                 version.id().subject(), clock.instant(), Map.of(
                         "model", version.modelName().value(),
@@ -202,6 +205,7 @@ public final class RegistrationService {
                         "packageSha256", version.packageSha256(),
                         "modelSha256", version.modelSha256())));
         registry.markEventHandled(HANDLER, version.sourceEventId());
+        return once.appended();
     }
 
     /**
@@ -215,7 +219,9 @@ public final class RegistrationService {
             if (version.sourceEventId() != null && !registry.isEventHandled(HANDLER, version.sourceEventId())) {
                 // The event that registered it stopped before announcing it and may never be retried (an upload
                 // whose caller gave up): this event of the same blob announces it instead.
-                announceRegistered(version);
+                if (announceRegistered(version)) {
+                    telemetry.registration("registered");
+                }
             }
             registry.markEventHandled(HANDLER, blob.eventId());
             return ignored(RegistrationOutcome.ALREADY_REGISTERED, "blob '" + blob.blobName() + "' is "
@@ -332,25 +338,31 @@ public final class RegistrationService {
     private RegistrationOutcome reject(BlobCreated blob, PackageRejectedException e) {
         String reason = e.reason().name();
         String subject = "/packages/" + blob.blobName();
-        AuditRecord record = audit.recordOnce(eventKey(blob), uploaderOf(blob), ACTION, subject, "rejected", Map.of(
+        AuditLog.Once once = audit.recordFirst(eventKey(blob), uploaderOf(blob), ACTION, subject, "rejected", Map.of(
                 "blob", blob.blobName(),
                 "eventId", blob.eventId(),
                 "reason", reason));
+        AuditRecord record = once.record();
         // Under the record's id: a delivery that died before marking the event handled sends the same event again.
         events.publish(new VigilEvent(record.id(), EventTypes.MODEL_REGISTRATION_REJECTED, VigilEvent.SOURCE, subject,
                 clock.instant(), Map.of("blob", blob.blobName(), "reason", reason, "message", e.getMessage())));
         registry.markEventHandled(HANDLER, blob.eventId());
-        telemetry.registration("rejected");
+        if (once.appended()) {
+            telemetry.registration("rejected");
+        }
         return RegistrationOutcome.rejected(reason, e.getMessage());
     }
 
     private RegistrationOutcome duplicate(BlobCreated blob, VersionRecord existing) {
-        audit.recordOnce(eventKey(blob), uploaderOf(blob), ACTION, existing.id().subject(), "duplicate", Map.of(
-                "blob", blob.blobName(),
-                "eventId", blob.eventId(),
-                "packageSha256", existing.packageSha256()));
+        boolean decided = audit.recordFirst(eventKey(blob), uploaderOf(blob), ACTION, existing.id().subject(),
+                "duplicate", Map.of(
+                        "blob", blob.blobName(),
+                        "eventId", blob.eventId(),
+                        "packageSha256", existing.packageSha256())).appended();
         registry.markEventHandled(HANDLER, blob.eventId());
-        telemetry.registration("duplicate");
+        if (decided) {
+            telemetry.registration("duplicate");
+        }
         return RegistrationOutcome.duplicate(existing, blob.blobName());
     }
 

@@ -3,6 +3,7 @@ package health.vigil.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
@@ -407,6 +408,31 @@ class AuditLogTest {
         assertThat(audit.read(DAY1, DAY2)).extracting(AuditRecord::id)
                 .containsExactly(first.id(), audit.read(DAY1, DAY1).get(1).id(), second.id());
         assertThat(audit.verify(DAY1, DAY2).valid()).isTrue();
+    }
+
+    @Test
+    void recordFirstTellsWhetherThisCallAppendedTheRecordEvenWhenAnotherCallerAppendedItMeanwhile() {
+        AuditLog.Once first = audit.recordFirst("check:readmission:w1", "vigil-system", "monitoring.check",
+                "/models/readmission/versions/1", "ok", Map.of());
+        AuditLog.Once again = audit.recordFirst("check:readmission:w1", "vigil-system", "monitoring.check",
+                "/models/readmission/versions/1", "ok", Map.of());
+        assertThat(first.appended()).isTrue();
+        assertThat(again.appended()).isFalse();
+        assertThat(again.record()).isEqualTo(first.record());
+
+        // A caller that found no record, then lost the append to one that recorded the key in between.
+        AuditStore racing = mock(AuditStore.class);
+        when(racing.findByKey("check:readmission:w2")).thenReturn(Optional.empty());
+        when(racing.last(any())).thenReturn(Optional.empty());
+        AuditRecord theirs = sealed(1, "0".repeat(64));
+        when(racing.tryAppendOnce(eq("check:readmission:w2"), any()))
+                .thenReturn(AuditStore.KeyedAppend.alreadyRecorded(theirs));
+
+        AuditLog.Once lost = new AuditLog(racing, clock).recordFirst("check:readmission:w2", "vigil-system",
+                "monitoring.check", "/models/readmission/versions/1", "ok", Map.of());
+
+        assertThat(lost.appended()).isFalse();
+        assertThat(lost.record()).isEqualTo(theirs);
     }
 
     @Test

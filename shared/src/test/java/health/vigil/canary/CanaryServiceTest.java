@@ -105,6 +105,34 @@ class CanaryServiceTest {
     }
 
     @Test
+    void aJudgedStepIsCountedOnceInTelemetryWhenItsAnnouncementIsCompletedByALaterPass() {
+        start();
+        bakeWithTraffic(0, 0);
+        List<String> analyses = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+        CanaryService controller = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, event -> {
+            if (down.getAndSet(false)) {
+                throw new health.vigil.error.StoreException("Event Grid did not answer", null);
+            }
+            published.add(event);
+        }, log, clock, v -> warmed.add(v.version()), new Telemetry() {
+            @Override
+            public void canaryAnalysis(health.vigil.model.ModelVersion version, String outcome) {
+                analyses.add(version + " " + outcome);
+            }
+        }, requests::window);
+
+        // The pass that judged the step recorded it, counted it, and failed to publish; the next pass publishes.
+        assertThatThrownBy(() -> controller.tick(READMISSION)).isInstanceOf(health.vigil.error.StoreException.class);
+        controller.tick(READMISSION);
+
+        assertThat(canaryRecords()).extracting(AuditRecord::outcome).containsExactly("started", "stepped");
+        assertThat(published).extracting(VigilEvent::type).containsExactly(EventTypes.CANARY_STARTED,
+                EventTypes.CANARY_STEPPED);
+        assertThat(analyses).containsExactly(READMISSION.value() + ":2 pass");
+    }
+
+    @Test
     void aStartWhoseEventWasNotPublishedIsAnnouncedByTheControllersNextPassUnderItsRecordsId() {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
         CanaryService failing = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, event -> {

@@ -395,6 +395,8 @@ class RegistrationServiceTest {
         ArgumentCaptor<VigilEvent> published = ArgumentCaptor.forClass(VigilEvent.class);
         verify(events, times(2)).publish(published.capture());
         assertThat(published.getAllValues()).extracting(VigilEvent::id).containsOnly(audit().get(0).id());
+        // Counted by the attempt that wrote the record, not again by the retry.
+        verify(telemetry, times(1)).registration("registered");
     }
 
     @Test

@@ -14,6 +14,7 @@ import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.port.Telemetry;
 import health.vigil.port.ArtifactStore;
 import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScoreRequest;
@@ -34,6 +35,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -62,8 +68,12 @@ class MonitoringServiceTest {
     }
 
     private void start(MonitoringPolicy policy) {
+        start(policy, Telemetry.NONE);
+    }
+
+    private void start(MonitoringPolicy policy, Telemetry telemetry) {
         platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(published::add).clock(clock)
-                .monitoringPolicies(m -> policy).build();
+                .monitoringPolicies(m -> policy).telemetry(telemetry).build();
         byte[] zip = SampleModels.readmissionLogistic().zip();
         platform.artifacts().put(ArtifactStore.MODELS, "readmission.zip", new ByteArrayInputStream(zip), false);
         model = platform.registration().register(new BlobCreated("upload-1", ArtifactStore.MODELS, "readmission.zip",
@@ -101,6 +111,49 @@ class MonitoringServiceTest {
         assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.DRIFT_DETECTED,
                 EventTypes.RETRAIN_REQUESTED);
         assertThat(platform.monitoring().reports().list(model.value(), START, START.plusSeconds(1))).isEqualTo(first);
+    }
+
+    @Test
+    void checksOfOneWindowRunAtOnceRecordItAndReportItsTelemetryOnce() throws Exception {
+        List<String> checked = new CopyOnWriteArrayList<>();
+        start(MonitoringPolicy.DEFAULTS, new Telemetry() {
+            @Override
+            public void driftChecked(ModelVersion version, String outcome) {
+                checked.add(version + " " + outcome);
+            }
+        });
+        // Several instances' timers firing together, window after window: each run finds the window unchecked and
+        // checks it; one of them records it. Which run gets there first is up to the scheduler, so the race is run
+        // over eight windows.
+        int windows = 8;
+        int runs = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(runs);
+        try {
+            for (int w = 0; w < windows; w++) {
+                Instant hour = START.plus(Duration.ofHours(w));
+                score(SampleModels.readmissionCohort(200, 20 + w), MonitoringServiceTest::olderAndSicker,
+                        hour.plusSeconds(600));
+                clock.set(hour.plus(Duration.ofMinutes(65)));
+                CyclicBarrier together = new CyclicBarrier(runs);
+                List<Future<List<MonitoringReport>>> done = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    done.add(pool.submit(() -> {
+                        together.await();
+                        return platform.monitoring().checkAll().reports();
+                    }));
+                }
+                for (Future<List<MonitoringReport>> f : done) {
+                    assertThat(f.get(120, TimeUnit.SECONDS)).last()
+                            .satisfies(r -> assertThat(r.from()).isEqualTo(hour));
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(auditRecords()).filteredOn(a -> a.action().equals(MonitoringService.CHECK_ACTION))
+                .hasSize(windows);
+        assertThat(checked).hasSize(windows).allMatch(c -> c.equals(model.value() + ":1 drifted"));
     }
 
     @Test

@@ -177,9 +177,7 @@ public final class RegistrationService {
             // Registered by another event (earlier, or concurrently with this one): this event made no version.
             return registeredByAnotherEvent(blob, version);
         }
-        if (announceRegistered(version)) {
-            telemetry.registration("registered");
-        }
+        announceRegistered(version);
         return RegistrationOutcome.registered(version);
     }
 
@@ -187,10 +185,10 @@ public final class RegistrationService {
      * The decision "registered" for the version's own event: its audit record and {@code Vigil.Model.Registered},
      * then that event marked handled. Run by every delivery that gets here (a replay may follow a crash before the
      * publish); the record is keyed on the version, so a retry completes the one record, and the event always
-     * carries the record's id, so consumers see one event however often it is sent. True when this call appended the
-     * record (the one that counts the registration in telemetry).
+     * carries the record's id, so consumers see one event however often it is sent. The call that appended the record
+     * counts the registration in telemetry.
      */
-    private boolean announceRegistered(VersionRecord version) {
+    private void announceRegistered(VersionRecord version) {
         AuditLog.Once once = audit.recordFirst(registeredKey(version), version.registeredBy(), ACTION,
                 version.id().subject(), "registered", Map.of(
                         "blob", version.packageBlob(),
@@ -205,7 +203,9 @@ public final class RegistrationService {
                         "packageSha256", version.packageSha256(),
                         "modelSha256", version.modelSha256())));
         registry.markEventHandled(HANDLER, version.sourceEventId());
-        return once.appended();
+        if (once.appended()) {
+            telemetry.registration("registered");
+        }
     }
 
     /**
@@ -219,9 +219,7 @@ public final class RegistrationService {
             if (version.sourceEventId() != null && !registry.isEventHandled(HANDLER, version.sourceEventId())) {
                 // The event that registered it stopped before announcing it and may never be retried (an upload
                 // whose caller gave up): this event of the same blob announces it instead.
-                if (announceRegistered(version)) {
-                    telemetry.registration("registered");
-                }
+                announceRegistered(version);
             }
             registry.markEventHandled(HANDLER, blob.eventId());
             return ignored(RegistrationOutcome.ALREADY_REGISTERED, "blob '" + blob.blobName() + "' is "

@@ -94,22 +94,21 @@ final class BatchCommand {
     static HttpResponse<String> submit(ControlClient client, Map<String, Object> body, String idempotencyKey)
             throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
-            HttpResponse<String> response;
+            String why;
             try {
-                response = client.exchange("POST", "/batches", body, Map.of("Idempotency-Key", idempotencyKey));
+                HttpResponse<String> response = client.exchange("POST", "/batches", body,
+                        Map.of("Idempotency-Key", idempotencyKey));
+                if (response.statusCode() != 503 || attempt == SUBMIT_TRIES) {
+                    return response;
+                }
+                why = "the platform is busy";
             } catch (IOException e) {
                 if (attempt == SUBMIT_TRIES) {
                     throw e;
                 }
-                System.err.println("no answer from the platform (" + e.getClass().getSimpleName()
-                        + "); sending the same submission again");
-                Thread.sleep(1_000L * attempt);
-                continue;
+                why = "no answer from the platform (" + e.getClass().getSimpleName() + ")";
             }
-            if (response.statusCode() != 503 || attempt == SUBMIT_TRIES) {
-                return response;
-            }
-            System.err.println("the platform is busy; sending the same submission again");
+            System.err.println(why + "; sending the same submission again");
             Thread.sleep(1_000L * attempt);
         }
     }

@@ -1,0 +1,105 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code vigil batch submit} against a real server on loopback that is busy (503) or drops the connection without an
+ * answer: the submission is sent again under the same {@code Idempotency-Key}, at most {@link BatchCommand#SUBMIT_TRIES}
+ * times, and any other answer is taken at once.
+ */
+class BatchSubmitRetryTest {
+    private final Server server = new Server();
+    /** The Idempotency-Key of each request the server received, in order. */
+    private final List<String> keys = new CopyOnWriteArrayList<>();
+    private final AtomicInteger received = new AtomicInteger();
+
+    @AfterEach
+    void stop() throws Exception {
+        server.stop();
+    }
+
+    /** A server that answers the n-th request (from 1) with {@code answers[n - 1]}: a status, or 0 to hang up. */
+    private ControlClient serving(int... answers) throws Exception {
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                Content.Source.asString(request, StandardCharsets.UTF_8);
+                keys.add(request.getHeaders().get("Idempotency-Key"));
+                int n = received.incrementAndGet();
+                int status = answers[Math.min(n, answers.length) - 1];
+                if (status == 0) {
+                    request.getConnectionMetaData().getConnection().getEndPoint().close();
+                    callback.succeeded();
+                    return true;
+                }
+                byte[] bytes = ("{\"attempt\":" + n + "}").getBytes(StandardCharsets.UTF_8);
+                response.setStatus(status);
+                response.getHeaders().put("Content-Type", "application/json");
+                response.getHeaders().put("Content-Length", bytes.length);
+                response.write(true, ByteBuffer.wrap(bytes), callback);
+                return true;
+            }
+        });
+        server.start();
+        return new ControlClient(URI.create("http://127.0.0.1:" + connector.getLocalPort()), "analyst-key");
+    }
+
+    @Test
+    void aBusyPlatformAndALostAnswerAreSentAgainUnderTheSameKeyUntilAnAnswerComes() throws Exception {
+        ControlClient client = serving(503, 0, 202);
+
+        HttpResponse<String> answer = BatchCommand.submit(client, Map.of("model", "readmission"), "key-1");
+
+        assertThat(answer.statusCode()).isEqualTo(202);
+        assertThat(answer.body()).isEqualTo("{\"attempt\":3}");
+        assertThat(keys).containsExactly("key-1", "key-1", "key-1");
+    }
+
+    @Test
+    void anAnswerOtherThanBusyIsTakenAtOnce() throws Exception {
+        ControlClient client = serving(409);
+
+        assertThat(BatchCommand.submit(client, Map.of("model", "readmission"), "key-2").statusCode()).isEqualTo(409);
+        assertThat(keys).containsExactly("key-2");
+    }
+
+    @Test
+    void aPlatformThatStaysBusyIsAskedAtMostTheTriesAndItsLastAnswerReturned() throws Exception {
+        ControlClient client = serving(503);
+
+        assertThat(BatchCommand.submit(client, Map.of("model", "readmission"), "key-3").statusCode()).isEqualTo(503);
+        assertThat(keys).hasSize(BatchCommand.SUBMIT_TRIES).containsOnly("key-3");
+    }
+
+    @Test
+    void aPlatformThatNeverAnswersEndsInTheLastTrysError() throws Exception {
+        ControlClient client = serving(0);
+
+        assertThatThrownBy(() -> BatchCommand.submit(client, Map.of("model", "readmission"), "key-4"))
+                .isInstanceOf(IOException.class);
+        assertThat(keys).hasSize(BatchCommand.SUBMIT_TRIES).containsOnly("key-4");
+    }
+}

@@ -853,6 +853,21 @@ abstract class PlatformLoopScenario {
                 Json.write(unknown), Map.of("x-functions-key", key));
         assertThat(batch.statusCode()).isEqualTo(400);
         assertErrorShape(batch.body());
+        // A Vigil event sent to a handler not subscribed to its type, or without the data the handler reads, is
+        // refused like a storage event sent to the wrong handler, not passed over with a 200.
+        Map<String, Object> registered = Map.of("specversion", "1.0", "id", "w-" + UUID.randomUUID(),
+                "source", "/vigil", "type", "Vigil.Model.Registered", "subject", "/models/readmission/versions/1",
+                "time", "2026-03-01T10:00:00Z", "data", Map.of("model", "readmission", "version", 1));
+        Map<String, Object> withoutVersion = new java.util.HashMap<>(registered);
+        withoutVersion.put("data", Map.of("model", "readmission"));
+        for (var wrong : List.of(Map.entry("AdvanceCanary", registered), Map.entry("EvaluateGates", withoutVersion))) {
+            HttpResponse<String> refused = post("/runtime/webhooks/eventgrid?functionName=" + wrong.getKey(), null,
+                    Json.write(wrong.getValue()), Map.of("x-functions-key", key));
+            assertThat(refused.statusCode()).as(wrong.getKey()).isEqualTo(400);
+            assertErrorShape(refused.body());
+            assertThat(json(refused.body()).at("/error/message").asText()).as(wrong.getKey())
+                    .contains(wrong.getKey());
+        }
         assertThat(get("/models", operator).get("models")).hasSize(1);
     }
 

@@ -18,6 +18,8 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -158,6 +160,45 @@ public final class EventEnvelopes {
         Instant time = parseTime(requiredText(event, "eventTime", what), "eventTime", what);
         String topic = optionalText(event, "topic", what);
         return new EventEnvelope(id, type, topic, subject, time, event.get("data"), EventEnvelope.Schema.EVENT_GRID);
+    }
+
+    /**
+     * Checks that an event is one of the types its handler is subscribed to and that its {@code data} object has
+     * the text and whole-number fields the handler reads. A handler given any other event is wired to the wrong
+     * subscription: it is refused (Event Grid retries and then dead-letters it, where operations see it; the local
+     * webhook answers 400) rather than passed over in silence.
+     *
+     * @param handler the function's name, for the message
+     * @param types the event types the handler's subscription filters on
+     * @param textFields fields of {@code data} that must be non-blank text
+     * @param wholeFields fields of {@code data} that must be whole numbers
+     * @return the event's {@code data}
+     */
+    public static JsonNode requireData(EventEnvelope event, String handler, Set<String> types, List<String> textFields,
+            List<String> wholeFields) {
+        if (!types.contains(event.type())) {
+            throw new ValidationException(handler + " handles " + String.join(" and ", new TreeSet<>(types))
+                    + " events only and this one has another type; check the event subscription's filter");
+        }
+        JsonNode data = event.data();
+        List<String> missing = new ArrayList<>();
+        for (String field : textFields) {
+            JsonNode value = data == null ? null : data.get(field);
+            if (value == null || !value.isTextual() || value.asText().isBlank()) {
+                missing.add("'" + field + "' (text)");
+            }
+        }
+        for (String field : wholeFields) {
+            JsonNode value = data == null ? null : data.get(field);
+            if (value == null || !value.isIntegralNumber() || !value.canConvertToInt()) {
+                missing.add("'" + field + "' (a whole number)");
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new ValidationException("a " + event.type() + " event for " + handler + " needs "
+                    + String.join(", ", missing) + " in its data");
+        }
+        return data;
     }
 
     /**

@@ -187,6 +187,35 @@ class EventEnvelopesTest {
                 .hasMessageContaining("`subject`");
     }
 
+    @Test
+    void aHandlerTakesOnlyItsSubscribedTypesWithTheDataItReads() {
+        EventEnvelope registered = EventEnvelopes.parseSingle(CLOUD_EVENT);
+        JsonNode data = EventEnvelopes.requireData(registered, "EvaluateGates", java.util.Set.of(EventTypes.MODEL_REGISTERED),
+                List.of("model"), List.of("version"));
+        assertThat(data.get("version").asInt()).isEqualTo(3);
+
+        // Another type: the subscription is wired wrong, which is refused rather than passed over.
+        assertThatThrownBy(() -> EventEnvelopes.requireData(registered, "AdvanceCanary",
+                java.util.Set.of(EventTypes.CANARY_STEPPED, EventTypes.CANARY_STARTED), List.of("model"), List.of()))
+                .isInstanceOf(ValidationException.class)
+                .hasMessage("AdvanceCanary handles Vigil.Canary.Started and Vigil.Canary.Stepped events only and this"
+                        + " one has another type; check the event subscription's filter");
+
+        // Each missing or mistyped field is named, never its value.
+        for (String badData : List.of("{}", "{\"model\":\"\",\"version\":3}", "{\"model\":7,\"version\":3}",
+                "{\"model\":\"readmission\",\"version\":\"3\"}", "{\"model\":\"readmission\",\"version\":3.5}",
+                "{\"model\":\"readmission\",\"version\":99999999999}", "[1]")) {
+            EventEnvelope bad = EventEnvelopes.parseSingle(CLOUD_EVENT.replace("{\"model\":\"readmission\",\"version\":3}",
+                    badData));
+            assertThatThrownBy(() -> EventEnvelopes.requireData(bad, "EvaluateGates",
+                    java.util.Set.of(EventTypes.MODEL_REGISTERED), List.of("model"), List.of("version")))
+                    .as(badData).isInstanceOf(ValidationException.class)
+                    .hasMessageStartingWith("a Vigil.Model.Registered event for EvaluateGates needs '")
+                    .hasMessageEndingWith(" in its data")
+                    .hasMessageNotContaining("99999999999");
+        }
+    }
+
     /** A sample payload exactly as Event Grid's documentation prints it. */
     static String documented(String file) throws java.io.IOException {
         try (var in = EventEnvelopesTest.class.getResourceAsStream("/eventgrid/" + file)) {

@@ -158,11 +158,9 @@ public final class CanaryFunctions {
     @FunctionName("AdvanceCanary")
     public void advance(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
         EventEnvelope envelope = EventEnvelopes.parseSingle(event);
-        if (!EventTypes.CANARY_STARTED.equals(envelope.type()) && !EventTypes.CANARY_STEPPED.equals(envelope.type())) {
-            context.getLogger().info("AdvanceCanary ignored event " + envelope.id() + " of type " + envelope.type());
-            return;
-        }
-        ModelName model = new ModelName(envelope.data().path("model").asText());
+        JsonNode data = EventEnvelopes.requireData(envelope, "AdvanceCanary",
+                Set.of(EventTypes.CANARY_STARTED, EventTypes.CANARY_STEPPED), List.of("model"), List.of());
+        ModelName model = new ModelName(data.get("model").asText());
         Optional<Deployment> changed = wakeups.onRampEvent(model);
         context.getLogger().info("AdvanceCanary event " + envelope.id() + ": " + model + " "
                 + changed.map(d -> "moved to revision " + d.revision() + ": " + d.canary().transition())

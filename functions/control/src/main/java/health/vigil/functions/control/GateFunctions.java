@@ -25,8 +25,10 @@ import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Role;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Quality gates: {@code EvaluateGates} on {@code Vigil.Model.Registered}, the gate report of a version, and the
@@ -46,12 +48,9 @@ public final class GateFunctions {
     @FunctionName("EvaluateGates")
     public void evaluate(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
         EventEnvelope envelope = EventEnvelopes.parseSingle(event);
-        if (!EventTypes.MODEL_REGISTERED.equals(envelope.type())) {
-            context.getLogger().info("EvaluateGates ignored event " + envelope.id() + " of type " + envelope.type());
-            return;
-        }
-        JsonNode data = envelope.data();
-        ModelVersion id = new ModelVersion(new ModelName(data.path("model").asText()), data.path("version").asInt());
+        JsonNode data = EventEnvelopes.requireData(envelope, "EvaluateGates", Set.of(EventTypes.MODEL_REGISTERED),
+                List.of("model"), List.of("version"));
+        ModelVersion id = new ModelVersion(new ModelName(data.get("model").asText()), data.get("version").asInt());
         Optional<GateReport> report = gates.onRegistered(id, envelope.id());
         context.getLogger().info("EvaluateGates event " + envelope.id() + ": " + id + " "
                 + report.map(r -> r.passed() ? "passed" : "failed " + r.failedGates()).orElse("already past its gates"));

@@ -80,7 +80,7 @@ public final class AuditLog {
     public AuditRecord record(String actor, String action, String subject, String outcome, Map<String, String> details) {
         Map<String, String> safeDetails = checked(actor, action, subject, outcome, details);
         return append(action, safeDetails, actor, subject, outcome,
-                signed -> store.tryAppend(signed) ? KeyedAppend.APPENDED : KeyedAppend.SEQUENCE_TAKEN);
+                signed -> store.tryAppend(signed) ? KeyedAppend.APPENDED : KeyedAppend.SEQUENCE_TAKEN).record();
     }
 
     /**
@@ -128,13 +128,7 @@ public final class AuditLog {
         }
         Map<String, String> keyed = new TreeMap<>(safeDetails);
         keyed.put(KEY_DETAIL, key);
-        boolean[] appended = {false};
-        AuditRecord stored = append(action, keyed, actor, subject, outcome, signed -> {
-            KeyedAppend result = store.tryAppendOnce(key, signed);
-            appended[0] = result.appended();
-            return result;
-        });
-        return new Once(stored, appended[0]);
+        return append(action, keyed, actor, subject, outcome, signed -> store.tryAppendOnce(key, signed));
     }
 
     /** The record {@link #recordOnce} stored under {@code key}, if it has been recorded. */
@@ -146,9 +140,10 @@ public final class AuditLog {
     /**
      * The chaining loop shared by both kinds of append: builds the record for the partition's next sequence and
      * hands it to {@code attempt}, re-chaining while other writers take the sequence. The record id stays the
-     * same across attempts. Returns the appended record, or the earlier one {@code attempt} found under its key.
+     * same across attempts. Returns the appended record, or the earlier one {@code attempt} found under its key,
+     * and which of the two it is.
      */
-    private AuditRecord append(String action, Map<String, String> details, String actor, String subject,
+    private Once append(String action, Map<String, String> details, String actor, String subject,
             String outcome, Function<AuditRecord, KeyedAppend> attempt) {
         String id = UUID.randomUUID().toString();
         for (int n = 1; n <= MAX_APPEND_ATTEMPTS; n++) {
@@ -163,10 +158,10 @@ public final class AuditLog {
             AuditRecord signed = AuditChain.withHash(unsigned, AuditChain.hashOf(unsigned));
             KeyedAppend result = attempt.apply(signed);
             if (result.appended()) {
-                return signed;
+                return new Once(signed, true);
             }
             if (result.existing() != null) {
-                return result.existing();
+                return new Once(result.existing(), false);
             }
         }
         throw new VigilException(ErrorCode.STORE_UNAVAILABLE, "the audit store refused " + MAX_APPEND_ATTEMPTS

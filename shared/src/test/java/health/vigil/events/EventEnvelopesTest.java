@@ -11,6 +11,7 @@ import health.vigil.json.Json;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class EventEnvelopesTest {
@@ -190,13 +191,13 @@ class EventEnvelopesTest {
     @Test
     void aHandlerTakesOnlyItsSubscribedTypesWithTheDataItReads() {
         EventEnvelope registered = EventEnvelopes.parseSingle(CLOUD_EVENT);
-        JsonNode data = EventEnvelopes.requireData(registered, "EvaluateGates", java.util.Set.of(EventTypes.MODEL_REGISTERED),
+        JsonNode data = EventEnvelopes.requireData(registered, "EvaluateGates", Set.of(EventTypes.MODEL_REGISTERED),
                 List.of("model"), List.of("version"));
         assertThat(data.get("version").asInt()).isEqualTo(3);
 
         // Another type: the subscription is wired wrong, which is refused rather than passed over.
         assertThatThrownBy(() -> EventEnvelopes.requireData(registered, "AdvanceCanary",
-                java.util.Set.of(EventTypes.CANARY_STEPPED, EventTypes.CANARY_STARTED), List.of("model"), List.of()))
+                Set.of(EventTypes.CANARY_STEPPED, EventTypes.CANARY_STARTED), List.of("model"), List.of()))
                 .isInstanceOf(ValidationException.class)
                 .hasMessage("AdvanceCanary handles Vigil.Canary.Started and Vigil.Canary.Stepped events only and this"
                         + " one has another type; check the event subscription's filter");
@@ -208,7 +209,7 @@ class EventEnvelopesTest {
             EventEnvelope bad = EventEnvelopes.parseSingle(CLOUD_EVENT.replace("{\"model\":\"readmission\",\"version\":3}",
                     badData));
             assertThatThrownBy(() -> EventEnvelopes.requireData(bad, "EvaluateGates",
-                    java.util.Set.of(EventTypes.MODEL_REGISTERED), List.of("model"), List.of("version")))
+                    Set.of(EventTypes.MODEL_REGISTERED), List.of("model"), List.of("version")))
                     .as(badData).isInstanceOf(ValidationException.class)
                     .hasMessageStartingWith("a Vigil.Model.Registered event for EvaluateGates needs '")
                     .hasMessageEndingWith(" in its data")

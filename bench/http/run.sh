@@ -111,22 +111,29 @@ compiler_ticks() {
 }
 
 # A service is measured as it runs for days: warmed up, and then kept under load until its JIT compiler has
-# settled (its compiler threads used under 5 % of a core over 2 s of load), for at most MAX_SETTLE seconds.
-# On two busy cores the compiler may still be working through its queue long after a fixed warm-up, which would
+# settled (its compiler threads used under 5 % of a core over 2 s of load at each measured concurrency in turn),
+# for at most MAX_SETTLE seconds. Each concurrency is part of the settling because a server may take another path
+# for it (Vigil scores a connection that is alone on its selector on that thread, ADR 0027): warmed at four
+# connections only, Vigil's one-connection path was still being compiled during the first measured rounds. On two
+# busy cores the compiler may also still be working through its queue long after a fixed warm-up, which would
 # charge compilation to the measurement. The Node peer compiles on its own threads too; it gets the same warm-up.
 MAX_SETTLE="${MAX_SETTLE:-60}"
 settle_ticks=$(( $(getconf CLK_TCK) / 10 ))
 declare -A settled
-echo "warming up every target ($WARMUP at 4 connections each, then until its JIT compiler settles)" >&2
+echo "warming up every target ($WARMUP at 4 connections each, then at $CONNECTIONS connections in turn until its JIT compiler settles)" >&2
 for target in "${targets[@]}"; do
   IFS='|' read -r name url body k pid <<<"$target"
   run_wrk "$url" "$body" "$k" 4 "$WARMUP" >/dev/null
   waited=0
   while [ "$waited" -lt "$MAX_SETTLE" ]; do
-    before="$(compiler_ticks "$pid")"
-    run_wrk "$url" "$body" "$k" 4 2s >/dev/null
-    waited=$(( waited + 2 ))
-    [ $(( $(compiler_ticks "$pid") - before )) -lt "$settle_ticks" ] && break
+    quiet=1
+    for c in $CONNECTIONS; do
+      before="$(compiler_ticks "$pid")"
+      run_wrk "$url" "$body" "$k" "$c" 2s >/dev/null
+      waited=$(( waited + 2 ))
+      [ $(( $(compiler_ticks "$pid") - before )) -lt "$settle_ticks" ] || quiet=0
+    done
+    [ "$quiet" = 1 ] && break
   done
   settled["$name"]="$waited"
   echo "  $name: settled after $WARMUP + ${waited}s" >&2

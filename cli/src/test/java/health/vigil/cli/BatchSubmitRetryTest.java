@@ -17,7 +17,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,10 +39,7 @@ class BatchSubmitRetryTest {
 
     /** A server that answers the n-th request (from 1) with {@code answers[n - 1]}: a status, or 0 to hang up. */
     private ControlClient serving(int... answers) throws Exception {
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        URI base = LoopbackServer.start(server, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 Content.Source.asString(request, StandardCharsets.UTF_8);
@@ -63,8 +59,7 @@ class BatchSubmitRetryTest {
                 return true;
             }
         });
-        server.start();
-        return new ControlClient(URI.create("http://127.0.0.1:" + connector.getLocalPort()), "analyst-key");
+        return new ControlClient(base, "analyst-key");
     }
 
     @Test

@@ -22,7 +22,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,10 +41,7 @@ class ControlClientTest {
 
     @BeforeAll
     void start() throws Exception {
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        base = LoopbackServer.start(server, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 clientPorts.add(Request.getRemotePort(request));
@@ -68,8 +64,6 @@ class ControlClientTest {
                 return true;
             }
         });
-        server.start();
-        base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
     }
 
     @AfterAll

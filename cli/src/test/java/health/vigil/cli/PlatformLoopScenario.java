@@ -62,6 +62,8 @@ abstract class PlatformLoopScenario {
     private static final String PATIENT_PREFIX = "MRN-" + UUID.randomUUID().toString().substring(0, 8) + "-";
 
     private Path home;
+    /** Files the scenario hands to the platform from outside its home (uploads, the verifier's key copy). */
+    private Path scratch;
 
     private LocalPlatform platform;
     private static final ByteArrayOutputStream LOGGED = new ByteArrayOutputStream();
@@ -96,6 +98,7 @@ abstract class PlatformLoopScenario {
     @BeforeAll
     void start() throws IOException {
         home = Files.createTempDirectory("vigil-platform-it-");
+        scratch = Files.createTempDirectory("vigil-platform-it-scratch-");
         Logger.getLogger("").addHandler(CAPTURE);
         platform = startPlatform(home);
         operator = LocalAdapters.apiKey(home, "operator");
@@ -113,7 +116,15 @@ abstract class PlatformLoopScenario {
         if (platform != null) {
             platform.close();
         }
-        try (Stream<Path> files = Files.walk(home)) {
+        deleteTree(home);
+        deleteTree(scratch);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (root == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(root)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
@@ -800,7 +811,7 @@ abstract class PlatformLoopScenario {
             return; // 'vigil audit export' works on a local home; on Azure the container is downloaded instead
         }
         Path out = home.resolve("evidence-copy");
-        Path key = Files.createTempFile("audit-signing", ".pem"); // the verifier's own copy, outside the home
+        Path key = Files.createTempFile(scratch, "audit-signing", ".pem"); // the verifier's own copy, outside the home
         Files.writeString(key, health.vigil.audit.SigningKeys.pem(health.vigil.adapter.local.LocalAuditSigner.open(home)
                 .publicKey()));
         assertThat(AuditCommandTest.run("audit", "export", "--from", today.toString(), "--to", today.toString(), "--out", out.toString(),
@@ -1072,7 +1083,7 @@ abstract class PlatformLoopScenario {
     }
 
     private Path writeTemp(String name, byte[] bytes) throws IOException {
-        Path file = Files.createTempFile(name, ".zip");
+        Path file = Files.createTempFile(scratch, name, ".zip");
         Files.write(file, bytes);
         return file;
     }

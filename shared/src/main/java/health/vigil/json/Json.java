@@ -137,6 +137,18 @@ public final class Json {
         }
     }
 
+    /**
+     * {@link #read(String, byte[], Class)} of text already decoded (a request body handed over as a string): bound
+     * from the characters as they are parsed, without a tree in between.
+     */
+    public static <T> T read(String what, String content, Class<T> type) {
+        try {
+            return MAPPER.readValue(content, type);
+        } catch (JsonProcessingException e) {
+            throw malformed(what, e);
+        }
+    }
+
     /** Binds an already parsed tree to a type, with the same error reporting as {@link #read}. */
     public static <T> T convert(String what, JsonNode tree, Class<T> type) {
         try {
@@ -166,7 +178,10 @@ public final class Json {
             return new ValidationException(ErrorCode.MALFORMED_JSON, what + where + ": " + npe.getMessage());
         }
         String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException jme ? jme.getPathReference() : null;
-        String kind = e instanceof com.fasterxml.jackson.core.JsonParseException ? "is not valid JSON"
+        // Binding straight to a type wraps a syntax error met inside a field in a mapping error: still a syntax error.
+        boolean syntax = e instanceof com.fasterxml.jackson.core.JsonParseException
+                || root instanceof com.fasterxml.jackson.core.JsonParseException;
+        String kind = syntax ? "is not valid JSON"
                 : e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u
                         ? "has an unknown field '" + u.getPropertyName() + "'"
                         : "does not have the expected structure" + (path == null ? "" : " (" + shortPath(path) + ")");

@@ -9,10 +9,10 @@ import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import health.vigil.functions.common.Access;
+import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.model.ModelName;
 import health.vigil.platform.VigilPlatform;
-import health.vigil.json.Json;
 import health.vigil.functions.scoring.oip.InferenceRequest;
 import health.vigil.functions.scoring.oip.InferenceService;
 import health.vigil.security.Role;
@@ -55,7 +55,7 @@ public final class InferenceFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
-                call -> oip.infer(new ModelName(name), null, request(call.json())));
+                call -> oip.infer(new ModelName(name), null, request(call)));
     }
 
     @FunctionName("InferVersion")
@@ -66,10 +66,11 @@ public final class InferenceFunctions {
             @BindingName("version") String version,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
-                call -> oip.infer(new ModelName(name), HttpApi.version(version), request(call.json())));
+                call -> oip.infer(new ModelName(name), HttpApi.version(version), request(call)));
     }
 
-    private static InferenceRequest request(com.fasterxml.jackson.databind.JsonNode body) {
-        return Json.convert("the inference request", body, InferenceRequest.class);
+    /** Bound straight from the body's text: a tree first, then a conversion, cost twice the parsing. */
+    private static InferenceRequest request(Call call) {
+        return call.json("the inference request", InferenceRequest.class);
     }
 }

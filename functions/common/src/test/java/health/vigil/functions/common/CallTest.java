@@ -1,0 +1,59 @@
+package health.vigil.functions.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class CallTest {
+
+    /** A body read whole into one record, as the inference routes read theirs. */
+    record Reading(String id, List<Double> values) {}
+
+    private static Call call(String body) {
+        return new Call(null, "req-1", Map.of(), Optional.ofNullable(body), Map.of());
+    }
+
+    @Test
+    void aBodyIsBoundStraightToItsRecordAsTheTreeWouldHaveBeen() {
+        String body = "{\"id\": \"r1\", \"values\": [0.1, 2, -3.5e2]}";
+        Reading direct = call(body).json("the reading", Reading.class);
+        assertThat(direct).isEqualTo(new Reading("r1", List.of(0.1, 2.0, -350.0)));
+        assertThat(direct).isEqualTo(health.vigil.json.Json.convert("the reading", call(body).json(), Reading.class));
+        assertThat(call("null").json("the reading", Reading.class)).isNull();
+    }
+
+    @Test
+    void aMissingOrMalformedBodyIsAClientErrorThatSaysWhereWithoutTheValues() {
+        for (String blank : new String[] {null, "", "  \n"}) {
+            assertThatThrownBy(() -> call(blank).json("the reading", Reading.class))
+                    .isInstanceOfSatisfying(ValidationException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_JSON);
+                        assertThat(e.getMessage()).contains("has no body");
+                    });
+        }
+        assertThatThrownBy(() -> call("{\"id\": \"MRN-4471\",\n \"values\": [1, }").json("the reading", Reading.class))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_JSON);
+                    assertThat(e.getMessage()).startsWith("the reading is not valid JSON at line 2").doesNotContain("MRN");
+                });
+        assertThatThrownBy(() -> call("{\"id\": \"MRN-4471\", \"colour\": \"red\"}").json("the reading", Reading.class))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.getMessage())
+                        .contains("unknown field 'colour'").doesNotContain("MRN").doesNotContain("red"));
+        assertThatThrownBy(() -> call("{\"id\": \"a\", \"id\": \"b\"}").json("the reading", Reading.class))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.code())
+                        .isEqualTo(ErrorCode.MALFORMED_JSON));
+        assertThatThrownBy(() -> call("{\"id\": \"a\"} {}").json("the reading", Reading.class))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.code())
+                        .isEqualTo(ErrorCode.MALFORMED_JSON));
+        assertThatThrownBy(() -> call("{\"id\": \"MRN-4471\", \"values\": \"high\"}").json("the reading", Reading.class))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.getMessage())
+                        .contains("does not have the expected structure").contains("values")
+                        .doesNotContain("MRN").doesNotContain("high"));
+    }
+}

@@ -85,7 +85,7 @@ public final class OpenInferenceProtocol {
         }
         Map<String, List<JsonNode>> columns = new LinkedHashMap<>();
         long rows = -1;
-        String first = null;
+        Label first = null;
         for (int k = 0; k < inputs.size(); k++) {
             InferenceInput input = inputs.get(k);
             if (input == null) {
@@ -94,8 +94,7 @@ public final class OpenInferenceProtocol {
             if (input.name() == null || input.name().isBlank()) {
                 throw invalid("inputs[" + k + "] has no name: name each tensor after the feature it holds");
             }
-            String label = NAME.matcher(input.name()).matches() ? "input `" + input.name() + "`"
-                    : "inputs[" + k + "] (its name is not a valid feature name)";
+            Label label = new Label(k, input.name());
             if (columns.containsKey(input.name())) {
                 throw invalid(label + " appears twice; send each feature once");
             }
@@ -220,7 +219,7 @@ public final class OpenInferenceProtocol {
         return wanted;
     }
 
-    private static Datatype datatype(InferenceInput input, String label) {
+    private static Datatype datatype(InferenceInput input, Label label) {
         String raw = input.datatype();
         if (raw == null || raw.isBlank()) {
             throw invalid(label + " has no datatype; use " + Datatype.SUPPORTED);
@@ -235,7 +234,7 @@ public final class OpenInferenceProtocol {
         }
     }
 
-    private static long rowsOf(InferenceInput input, String label) {
+    private static long rowsOf(InferenceInput input, Label label) {
         List<Long> shape = input.shape();
         if (shape == null || shape.isEmpty()) {
             throw invalid(label + " has no shape: give [N] or [N, 1] for N patients");
@@ -254,7 +253,7 @@ public final class OpenInferenceProtocol {
     }
 
     /** The tensor's values: a flat array, or for shape [N, 1] also an array of one-element arrays. */
-    private static List<JsonNode> flatten(InferenceInput input, String label) {
+    private static List<JsonNode> flatten(InferenceInput input, Label label) {
         JsonNode data = input.data();
         if (data == null || !data.isArray()) {
             throw invalid(label + " has no data array: send its values as a JSON array, in row order");
@@ -277,38 +276,54 @@ public final class OpenInferenceProtocol {
         return values;
     }
 
-    private static void checkElement(Datatype datatype, JsonNode value, String label, int i) {
+    private static void checkElement(Datatype datatype, JsonNode value, Label label, int i) {
         if (value.isNull()) {
             return;
         }
-        String at = label + " is " + datatype + " but data[" + i + "] (row " + (i + 1) + ")";
         switch (datatype) {
             case FP32, FP64 -> {
                 if (!value.isNumber()) {
-                    throw invalid(at + " is not a number");
+                    throw invalid(at(datatype, label, i) + " is not a number");
                 }
             }
             case INT32, INT64 -> {
                 if (!value.isIntegralNumber()) {
-                    throw invalid(at + " is not a whole number");
+                    throw invalid(at(datatype, label, i) + " is not a whole number");
                 }
                 BigInteger whole = value.bigIntegerValue();
                 BigInteger min = datatype == Datatype.INT32 ? INT32_MIN : INT64_MIN;
                 BigInteger max = datatype == Datatype.INT32 ? INT32_MAX : INT64_MAX;
                 if (whole.compareTo(min) < 0 || whole.compareTo(max) > 0) {
-                    throw invalid(at + " is outside the " + datatype + " range");
+                    throw invalid(at(datatype, label, i) + " is outside the " + datatype + " range");
                 }
             }
             case BOOL -> {
                 if (!value.isBoolean()) {
-                    throw invalid(at + " is not true or false");
+                    throw invalid(at(datatype, label, i) + " is not true or false");
                 }
             }
             case BYTES -> {
                 if (!value.isTextual()) {
-                    throw invalid(at + " is not a string");
+                    throw invalid(at(datatype, label, i) + " is not a string");
                 }
             }
+        }
+    }
+
+    /** Where an element is, for its error message: built only when there is an error to report. */
+    private static String at(Datatype datatype, Label label, int i) {
+        return label + " is " + datatype + " but data[" + i + "] (row " + (i + 1) + ")";
+    }
+
+    /**
+     * An input as error messages name it: by its name when it could be a feature's, otherwise by its position.
+     * The text is made only when a message needs it, not for every input of every request.
+     */
+    private record Label(int index, String name) {
+        @Override
+        public String toString() {
+            return NAME.matcher(name).matches() ? "input `" + name + "`"
+                    : "inputs[" + index + "] (its name is not a valid feature name)";
         }
     }
 

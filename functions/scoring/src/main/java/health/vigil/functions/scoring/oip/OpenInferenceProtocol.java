@@ -13,7 +13,6 @@ import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.scoring.ScoreResult;
 import health.vigil.scoring.ScoredRow;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -41,10 +40,6 @@ public final class OpenInferenceProtocol {
     /** The Open Inference Protocol's tensor datatypes: an unsupported one of these is named in the error. */
     private static final java.util.Set<String> PROTOCOL_DATATYPES = java.util.Set.of("BOOL", "UINT8", "UINT16",
             "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES");
-    private static final BigInteger INT32_MIN = BigInteger.valueOf(Integer.MIN_VALUE);
-    private static final BigInteger INT32_MAX = BigInteger.valueOf(Integer.MAX_VALUE);
-    private static final BigInteger INT64_MIN = BigInteger.valueOf(Long.MIN_VALUE);
-    private static final BigInteger INT64_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
     /** The tensor datatypes Vigil accepts, and what their JSON elements must be. */
     enum Datatype {
@@ -290,10 +285,10 @@ public final class OpenInferenceProtocol {
                 if (!value.isIntegralNumber()) {
                     throw invalid(at(datatype, label, i) + " is not a whole number");
                 }
-                BigInteger whole = value.bigIntegerValue();
-                BigInteger min = datatype == Datatype.INT32 ? INT32_MIN : INT64_MIN;
-                BigInteger max = datatype == Datatype.INT32 ? INT32_MAX : INT64_MAX;
-                if (whole.compareTo(min) < 0 || whole.compareTo(max) > 0) {
+                // Exact range checks on the parsed number (an int, a long or a big integer node), with no
+                // BigInteger made for every value.
+                boolean fits = datatype == Datatype.INT32 ? value.canConvertToInt() : value.canConvertToLong();
+                if (!fits) {
                     throw invalid(at(datatype, label, i) + " is outside the " + datatype + " range");
                 }
             }

@@ -141,12 +141,26 @@ class OpenInferenceProtocolTest {
             "INT64|[70, 70.5, 80]|70.5|input `age` is INT64 but data[1] (row 2) is not a whole number",
             "INT32|[70, 3000000000, 80]|3000000000|input `age` is INT32 but data[1] (row 2) is outside the INT32 range",
             "INT64|[70, 99999999999999999999, 80]|99999999999999999999|input `age` is INT64 but data[1] (row 2) is outside the INT64 range",
+            "INT32|[70, 2147483648, 80]|2147483648|input `age` is INT32 but data[1] (row 2) is outside the INT32 range",
+            "INT32|[70, -2147483649, 80]|2147483649|input `age` is INT32 but data[1] (row 2) is outside the INT32 range",
+            "INT64|[70, 9223372036854775808, 80]|9223372036854775808|input `age` is INT64 but data[1] (row 2) is outside the INT64 range",
+            "INT64|[70, -9223372036854775809, 80]|9223372036854775809|input `age` is INT64 but data[1] (row 2) is outside the INT64 range",
             "FP64|[70, \"71\", 80]|71|input `age` is FP64 but data[1] (row 2) is not a number",
             "BOOL|[true, \"yes\", false]|yes|input `age` is BOOL but data[1] (row 2) is not true or false",
             "BYTES|[\"a\", 17, \"b\"]|17|input `age` is BYTES but data[1] (row 2) is not a string"})
     void valuesThatDoNotFitTheDatatypeAreRejectedWithoutEchoingThem(String datatype, String data, String sent,
             String expected) {
         assertThat(rejection("{" + IDS3 + ", \"inputs\": [" + age("[3]", datatype, data) + "]}", sent)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "INT32|[-2147483648, 0, 2147483647]",
+            "INT64|[-9223372036854775808, 2147483648, 9223372036854775807]"})
+    void wholeNumbersUpToTheEndsOfTheirDatatypesRangeAreTaken(String datatype, String data) {
+        ScoreRequest request = convert("{" + IDS3 + ", \"inputs\": [" + age("[3]", datatype, data) + "]}");
+        assertThat(request.rows()).extracting(r -> r.features().get("age").asText())
+                .containsExactlyElementsOf(java.util.Arrays.asList(data.replaceAll("[\\[\\] ]", "").split(",")));
     }
 
     @Test

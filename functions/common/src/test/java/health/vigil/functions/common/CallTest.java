@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +25,7 @@ class CallTest {
         String body = "{\"id\": \"r1\", \"values\": [0.1, 2, -3.5e2]}";
         Reading direct = call(body).json("the reading", Reading.class);
         assertThat(direct).isEqualTo(new Reading("r1", List.of(0.1, 2.0, -350.0)));
-        assertThat(direct).isEqualTo(health.vigil.json.Json.convert("the reading", call(body).json(), Reading.class));
+        assertThat(direct).isEqualTo(Json.convert("the reading", call(body).json(), Reading.class));
         assertThat(call("null").json("the reading", Reading.class)).isNull();
     }
 

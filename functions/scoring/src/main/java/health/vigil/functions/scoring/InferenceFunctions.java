@@ -69,7 +69,7 @@ public final class InferenceFunctions {
                 call -> oip.infer(new ModelName(name), HttpApi.version(version), request(call)));
     }
 
-    /** Bound straight from the body's text: a tree first, then a conversion, cost twice the parsing. */
+    /** Bound straight from the body's text: a tree first and then a conversion cost about half as much again. */
     private static InferenceRequest request(Call call) {
         return call.json("the inference request", InferenceRequest.class);
     }

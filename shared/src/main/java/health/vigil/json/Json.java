@@ -57,6 +57,9 @@ public final class Json {
                 .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER);
     }
 
+    /** A key that error messages may repeat: one a field could have. */
+    private static final java.util.regex.Pattern FIELD_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+
     private Json() {}
 
     public static ObjectMapper mapper() {
@@ -177,19 +180,32 @@ public final class Json {
         if (root instanceof NullPointerException npe && npe.getMessage() != null) {
             return new ValidationException(ErrorCode.MALFORMED_JSON, what + where + ": " + npe.getMessage());
         }
-        String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException jme ? jme.getPathReference() : null;
+        String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException jme ? fieldPath(jme) : null;
         // Binding straight to a type wraps a syntax error met inside a field in a mapping error: still a syntax error.
         boolean syntax = e instanceof com.fasterxml.jackson.core.JsonParseException
                 || root instanceof com.fasterxml.jackson.core.JsonParseException;
         String kind = syntax ? "is not valid JSON"
                 : e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u
                         ? "has an unknown field '" + u.getPropertyName() + "'"
-                        : "does not have the expected structure" + (path == null ? "" : " (" + shortPath(path) + ")");
+                        : "does not have the expected structure" + (path == null ? "" : " (at " + path + ")");
         return new ValidationException(ErrorCode.MALFORMED_JSON, what + " " + kind + where);
     }
 
-    private static String shortPath(String path) {
-        int i = path.indexOf('[');
-        return i >= 0 ? path.substring(i) : path;
+    /**
+     * Where in the document binding failed, as the caller wrote it ({@code inputs[0].shape}), not as Jackson's path
+     * reference names it (with Java class names between the fields); null at the top level. A key that does not look
+     * like a field name (a map's key can be anything the caller typed) is shown as {@code *}, never echoed.
+     */
+    public static String fieldPath(com.fasterxml.jackson.databind.JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (com.fasterxml.jackson.databind.JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                String name = FIELD_NAME.matcher(ref.getFieldName()).matches() ? ref.getFieldName() : "*";
+                path.append(path.length() == 0 ? "" : ".").append(name);
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return path.length() == 0 ? null : path.toString();
     }
 }

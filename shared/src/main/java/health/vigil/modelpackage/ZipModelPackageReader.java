@@ -355,17 +355,10 @@ public final class ZipModelPackageReader implements ModelPackageReader {
     private static String jsonProblem(String file, JsonProcessingException e) {
         String message = Json.malformed(file, e).getMessage();
         if (e instanceof JsonMappingException mapping && message.contains("does not have the expected structure")) {
-            StringBuilder path = new StringBuilder();
-            for (JsonMappingException.Reference ref : mapping.getPath()) {
-                if (ref.getFieldName() != null) {
-                    path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
-                } else if (ref.getIndex() >= 0) {
-                    path.append('[').append(ref.getIndex()).append(']');
-                }
-            }
+            String path = Json.fieldPath(mapping);
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-            return path.length() == 0
+            return path == null
                     ? file + " must be a JSON object" + where
                     : file + ": field '" + path + "' is missing a required value or has a value of the wrong type" + where;
         }

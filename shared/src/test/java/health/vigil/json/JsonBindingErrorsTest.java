@@ -1,0 +1,51 @@
+package health.vigil.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What a caller reads when a body parses as JSON but does not bind to the type it was sent for. */
+class JsonBindingErrorsTest {
+
+    record Tensor(String name, List<Long> shape) {}
+
+    record Request(List<Tensor> inputs, Map<String, Tensor> named) {}
+
+    private static String problem(String json) {
+        ValidationException e = catchThrowableOfType(() -> Json.read("the request", json, Request.class),
+                ValidationException.class);
+        assertThat(e).as("expected a refusal of " + json).isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_JSON);
+        return e.getMessage();
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsPlacedByTheFieldsTheCallerWroteWithoutJavaClassNames() {
+        assertThat(problem("{\"inputs\": [1]}"))
+                .isEqualTo("the request does not have the expected structure (at inputs[0]) at line 1, column 13");
+        assertThat(problem("{\"inputs\": [{\"name\": \"a\", \"shape\": [1]}, {\"name\": \"b\", \"shape\": \"wide\"}]}"))
+                .startsWith("the request does not have the expected structure (at inputs[1].shape)")
+                .doesNotContain("wide").doesNotContain("java.");
+        assertThat(problem("{\"named\": {\"age\": {\"shape\": {}}}}"))
+                .startsWith("the request does not have the expected structure (at named.age.shape)");
+        assertThat(problem("{\"inputs\": 3}")).startsWith("the request does not have the expected structure (at inputs)");
+    }
+
+    @Test
+    void aKeyThatIsNotAFieldNameIsNotEchoed() {
+        assertThat(problem("{\"named\": {\"MRN-4471 Jane Doe\": {\"shape\": \"x\"}}}"))
+                .startsWith("the request does not have the expected structure (at named.*.shape)")
+                .doesNotContain("MRN").doesNotContain("Jane");
+    }
+
+    @Test
+    void aSyntaxErrorInsideAFieldIsStillCalledOne() {
+        assertThat(problem("{\"inputs\": [{\"name\": \"a\",\n \"shape\": [1, }]}"))
+                .startsWith("the request is not valid JSON at line 2");
+    }
+}

@@ -474,7 +474,17 @@ abstract class PlatformLoopScenario {
         passGates(2);
         assertThat(ModelsCommand.decide(client(approver), "approve", MODEL, 2, "trees pass their gates").statusCode())
                 .isEqualTo(200);
-        assertThat(post("/models/" + MODEL + "/versions/2/deploy", operator, "", Map.of()).statusCode()).isEqualTo(200);
+        // Options sent to an action that reads none are refused, not silently ignored, and change nothing.
+        String deploymentBefore = get("/models/" + MODEL, operator).at("/summary/deployment").toString();
+        assertThat(deploymentBefore).contains("\"slots\"");
+        HttpResponse<String> withOptions = post("/models/" + MODEL + "/versions/2/deploy", operator,
+                "{\"version\": 1, \"weight\": 0.1}", Map.of());
+        assertThat(withOptions.statusCode()).as(withOptions.body()).isEqualTo(400);
+        assertThat(json(withOptions.body()).at("/error/code").asText()).isEqualTo("INVALID_REQUEST");
+        assertThat(json(withOptions.body()).at("/error/message").asText()).contains("reads no request body")
+                .contains("version to deploy are in the path");
+        assertThat(get("/models/" + MODEL, operator).at("/summary/deployment").toString()).isEqualTo(deploymentBefore);
+        assertThat(post("/models/" + MODEL + "/versions/2/deploy", operator, "{}", Map.of()).statusCode()).isEqualTo(200);
 
         JsonNode scored = json(post("/score/" + MODEL, clinicalApp, body, Map.of()).body());
         JsonNode explanation = scored.get("explanation");
@@ -654,6 +664,11 @@ abstract class PlatformLoopScenario {
         assertThat(future.statusCode()).isEqualTo(400);
         assertErrorShape(future.body());
         assertThat(post("/models/no-such-model/monitoring/run", operator, "", Map.of()).statusCode()).isEqualTo(404);
+
+        HttpResponse<String> windowInBody = post("/models/" + MODEL + "/monitoring/run", operator,
+                Json.write(Map.of("from", from.toString(), "to", to.toString())), Map.of());
+        assertThat(windowInBody.statusCode()).as(windowInBody.body()).isEqualTo(400);
+        assertThat(json(windowInBody.body()).at("/error/message").asText()).contains("?from=...&to=...");
 
         HttpResponse<String> first = post(run, operator, "", Map.of());
         assertThat(first.statusCode()).as(first.body()).isEqualTo(200);

@@ -7,6 +7,7 @@ import health.vigil.json.Json;
 import health.vigil.security.Principal;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * One HTTP call after authentication: who is calling, its query, its headers (names in lower case) and its body
@@ -14,6 +15,9 @@ import java.util.Optional;
  */
 public record Call(Principal principal, String requestId, Map<String, String> query, Optional<String> body,
         Map<String, String> headers) {
+
+    /** A body that says nothing: an empty JSON object. */
+    private static final Pattern EMPTY_OBJECT = Pattern.compile("\\{\\s*}");
 
     public Call {
         headers = headers == null ? Map.of() : Map.copyOf(headers);
@@ -35,6 +39,19 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
      */
     public <T> T json(String what, Class<T> type) {
         return Json.read(what, text(), type);
+    }
+
+    /**
+     * For actions that the path and query say everything about: a body is refused, not ignored, so that a caller
+     * who sent options (a version, a time window) learns that they were not read. No body, a blank one or an empty
+     * object pass; {@code instead} tells the caller where the action's inputs go.
+     */
+    public void requireNoBody(String instead) {
+        String text = body.orElse("").strip();
+        if (!text.isEmpty() && !EMPTY_OBJECT.matcher(text).matches()) {
+            throw new ValidationException(ErrorCode.INVALID_REQUEST, "this action reads no request body: " + instead
+                    + "; send no body (or {})");
+        }
     }
 
     private String text() {

@@ -57,4 +57,19 @@ class CallTest {
                         .contains("does not have the expected structure").contains("values")
                         .doesNotContain("MRN").doesNotContain("high"));
     }
+
+    @Test
+    void anActionThatReadsNoBodyRefusesOneInsteadOfIgnoringIt() {
+        for (String nothing : new String[] {null, "", " \n", "{}", " { \n } "}) {
+            call(nothing).requireNoBody("the version is in the path");
+        }
+        for (String options : new String[] {"{\"version\": 2}", "[]", "null", "x", "{"}) {
+            assertThatThrownBy(() -> call(options).requireNoBody("the version is in the path"))
+                    .isInstanceOfSatisfying(ValidationException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+                        assertThat(e.getMessage()).isEqualTo("this action reads no request body: the version is in"
+                                + " the path; send no body (or {})");
+                    });
+        }
+    }
 }

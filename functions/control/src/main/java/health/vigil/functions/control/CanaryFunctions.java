@@ -113,7 +113,10 @@ public final class CanaryFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
-                call -> view(canaries.promote(new ModelName(name), call.principal())));
+                call -> {
+                    call.requireNoBody("the model is in the path");
+                    return view(canaries.promote(new ModelName(name), call.principal()));
+                });
     }
 
     @FunctionName("PauseCanary")
@@ -123,7 +126,10 @@ public final class CanaryFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
-                call -> view(canaries.pause(new ModelName(name), call.principal())));
+                call -> {
+                    call.requireNoBody("the model is in the path");
+                    return view(canaries.pause(new ModelName(name), call.principal()));
+                });
     }
 
     @FunctionName("ResumeCanary")
@@ -134,6 +140,7 @@ public final class CanaryFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
                 call -> {
+                    call.requireNoBody("the model is in the path");
                     Deployment resumed = canaries.resume(new ModelName(name), call.principal());
                     // A resume publishes no event; its fresh bake time needs a wake-up all the same.
                     wakeups.arm(resumed.modelName());
@@ -148,7 +155,10 @@ public final class CanaryFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
-                call -> view(canaries.abort(new ModelName(name), call.principal())));
+                call -> {
+                    call.requireNoBody("the model is in the path");
+                    return view(canaries.abort(new ModelName(name), call.principal()));
+                });
     }
 
     /**

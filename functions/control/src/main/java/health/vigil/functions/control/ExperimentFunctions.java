@@ -93,7 +93,10 @@ public final class ExperimentFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
-                call -> view(experiments.stop(new ModelName(name), call.principal())));
+                call -> {
+                    call.requireNoBody("the model is in the path");
+                    return view(experiments.stop(new ModelName(name), call.principal()));
+                });
     }
 
     @FunctionName("GetExperimentReport")

@@ -123,7 +123,10 @@ public final class ModelFunctions {
             @BindingName("version") String version,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
-                call -> deployments.deploy(new ModelName(name), HttpApi.version(version), call.principal()));
+                call -> {
+                    call.requireNoBody("the model and the version to deploy are in the path");
+                    return deployments.deploy(new ModelName(name), HttpApi.version(version), call.principal());
+                });
     }
 
     /**

@@ -106,6 +106,7 @@ public final class MonitoringFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
+            call.requireNoBody("give the window as query parameters, ?from=...&to=... (ISO-8601, UTC)");
             ModelName model = known(name);
             Instant to = call.instantParam("to").orElse(Instant.now().truncatedTo(ChronoUnit.SECONDS));
             Instant from = call.instantParam("from").orElse(to.minus(Duration.ofHours(1)));

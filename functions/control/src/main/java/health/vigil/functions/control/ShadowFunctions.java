@@ -71,7 +71,10 @@ public final class ShadowFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
-                call -> view(shadows.stop(new ModelName(name), call.principal())));
+                call -> {
+                    call.requireNoBody("the model is in the path");
+                    return view(shadows.stop(new ModelName(name), call.principal()));
+                });
     }
 
     /** {@code ?from=...&to=...} (ISO-8601, default the last 24 hours) and {@code ?version=N} (default the shadow's). */

@@ -57,8 +57,8 @@ public final class Json {
                 .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER);
     }
 
-    /** A key that error messages may repeat: one a field could have. */
-    private static final java.util.regex.Pattern FIELD_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+    /** A name that error messages may repeat: one a field or a feature could have. */
+    private static final java.util.regex.Pattern PLAIN_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
     private Json() {}
 
@@ -192,6 +192,15 @@ public final class Json {
     }
 
     /**
+     * Whether {@code text} is a name an error message may repeat back to the caller: letters, digits and underscores,
+     * starting with a letter or underscore, at most 64, as a field or a feature is named. Anything else the caller
+     * put where a name goes is described, never echoed: it may be a value pasted into the wrong place.
+     */
+    public static boolean isPlainName(String text) {
+        return text != null && PLAIN_NAME.matcher(text).matches();
+    }
+
+    /**
      * Where in the document binding failed, as the caller wrote it ({@code inputs[0].shape}), not as Jackson's path
      * reference names it (with Java class names between the fields); null at the top level. A key that does not look
      * like a field name (a map's key can be anything the caller typed) is shown as {@code *}, never echoed.
@@ -200,7 +209,7 @@ public final class Json {
         StringBuilder path = new StringBuilder();
         for (com.fasterxml.jackson.databind.JsonMappingException.Reference ref : e.getPath()) {
             if (ref.getFieldName() != null) {
-                String name = FIELD_NAME.matcher(ref.getFieldName()).matches() ? ref.getFieldName() : "*";
+                String name = isPlainName(ref.getFieldName()) ? ref.getFieldName() : "*";
                 path.append(path.length() == 0 ? "" : ".").append(name);
             } else if (ref.getIndex() >= 0) {
                 path.append('[').append(ref.getIndex()).append(']');

@@ -3,6 +3,7 @@ package health.vigil.functions.scoring.oip;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import health.vigil.model.FeatureType;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Translates between the Open Inference Protocol v2 and Vigil's scoring requests and results. A request
@@ -32,11 +32,6 @@ public final class OpenInferenceProtocol {
     public static final String PROBABILITY = "probability";
     public static final String DECISION = "decision";
     private static final List<String> OUTPUTS = List.of(PROBABILITY, DECISION);
-    /**
-     * A name an error message may repeat: one a feature could have (letters, digits, underscores). Anything else
-     * the caller sent is described, never echoed: it may be a value pasted into the wrong field.
-     */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
     /** The Open Inference Protocol's tensor datatypes: an unsupported one of these is named in the error. */
     private static final java.util.Set<String> PROTOCOL_DATATYPES = java.util.Set.of("BOOL", "UINT8", "UINT16",
             "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES");
@@ -206,7 +201,7 @@ public final class OpenInferenceProtocol {
         for (RequestedOutput output : request.outputs()) {
             String name = output == null ? null : output.name();
             if (name == null || !OUTPUTS.contains(name)) {
-                throw invalid("outputs names " + (name != null && NAME.matcher(name).matches() ? "`" + name + "`"
+                throw invalid("outputs names " + (Json.isPlainName(name) ? "`" + name + "`"
                         : "an output") + " that this model does not have; its outputs are " + String.join(" and ", OUTPUTS));
             }
             wanted.add(name);
@@ -317,7 +312,7 @@ public final class OpenInferenceProtocol {
     private record Label(int index, String name) {
         @Override
         public String toString() {
-            return NAME.matcher(name).matches() ? "input `" + name + "`"
+            return Json.isPlainName(name) ? "input `" + name + "`"
                     : "inputs[" + index + "] (its name is not a valid feature name)";
         }
     }

@@ -57,14 +57,7 @@ class BatchScoringIT {
 
     @AfterAll
     void stop() throws Exception {
-        if (platform != null) {
-            platform.close();
-        }
-        try (var files = Files.walk(home)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        GovernedPath.stopAndDelete(platform, home);
     }
 
     @Test

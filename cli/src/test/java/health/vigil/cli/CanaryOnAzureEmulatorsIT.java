@@ -77,16 +77,7 @@ class CanaryOnAzureEmulatorsIT {
 
     @AfterAll
     void stop() throws Exception {
-        if (platform != null) {
-            platform.close();
-        }
-        if (home != null) {
-            try (var files = Files.walk(home)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+        GovernedPath.stopAndDelete(platform, home);
     }
 
     @Test

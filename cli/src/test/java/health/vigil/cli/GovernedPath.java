@@ -63,7 +63,15 @@ public final class GovernedPath {
         if (platform != null) {
             platform.close();
         }
-        try (var files = Files.walk(home)) {
+        deleteTree(home);
+    }
+
+    /** Deletes a folder and everything in it; nothing when {@code root} is null (a start that failed early). */
+    static void deleteTree(Path root) throws java.io.IOException {
+        if (root == null) {
+            return;
+        }
+        try (var files = Files.walk(root)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }

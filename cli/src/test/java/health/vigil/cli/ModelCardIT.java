@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.testing.samples.SampleModels;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -59,15 +58,8 @@ class ModelCardIT {
     }
 
     @AfterAll
-    void stop() throws IOException {
-        if (platform != null) {
-            platform.close();
-        }
-        try (var files = Files.walk(home)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+    void stop() throws Exception {
+        GovernedPath.stopAndDelete(platform, home);
     }
 
     private HttpResponse<String> get(String path, String accept, String key) throws Exception {

@@ -111,24 +111,10 @@ abstract class PlatformLoopScenario {
     }
 
     @AfterAll
-    void stop() throws IOException {
+    void stop() throws Exception {
         Logger.getLogger("").removeHandler(CAPTURE);
-        if (platform != null) {
-            platform.close();
-        }
-        deleteTree(home);
-        deleteTree(scratch);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (root == null) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        GovernedPath.stopAndDelete(platform, home);
+        GovernedPath.deleteTree(scratch);
     }
 
     @Test

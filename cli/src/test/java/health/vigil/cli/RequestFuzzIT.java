@@ -62,14 +62,7 @@ class RequestFuzzIT {
 
     @AfterContainer
     static void stop() throws Exception {
-        if (platform != null) {
-            platform.close();
-        }
-        try (var files = Files.walk(home)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        GovernedPath.stopAndDelete(platform, home);
     }
 
     @Property(tries = 150)

@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,18 +33,18 @@ class AuditCommandTest {
 
     @Test
     void evidenceSignedBeforeAndAfterARotationVerifiesWithBothKeysAndNotWithTheNewOneAlone() throws Exception {
-        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        LocalDate first = today();
         record("model.register");
         byte[] before = LocalAuditSigner.open(home).publicKey();
-        assertThat(run("audit", "export", "--from", today, "--to", today, "--out", out.resolve("first").toString(),
-                "--home", home.toString())).startsWith("0\n");
+        assertThat(run("audit", "export", "--from", first.toString(), "--to", today().toString(), "--out",
+                out.resolve("first").toString(), "--home", home.toString())).startsWith("0\n");
 
         assertThat(run("audit", "rotate-key", "--home", home.toString())).startsWith("0\n").contains("rotated");
         byte[] after = LocalAuditSigner.open(home).publicKey();
         record("deployment.deploy");
         Path evidence = out.resolve("second");
-        assertThat(run("audit", "export", "--from", today, "--to", today, "--out", evidence.toString(),
-                "--home", home.toString())).startsWith("0\n");
+        assertThat(run("audit", "export", "--from", first.toString(), "--to", today().toString(), "--out",
+                evidence.toString(), "--home", home.toString())).startsWith("0\n");
 
         Path oldKey = Files.writeString(out.resolve("old.pem"), SigningKeys.pem(before));
         Path newKey = Files.writeString(out.resolve("new.pem"), SigningKeys.pem(after));
@@ -51,21 +53,22 @@ class AuditCommandTest {
         assertThat(run("audit", "verify", evidence.toString(), "--public-key", newKey.toString()))
                 .startsWith("1\n").contains("UNTRUSTED_KEY").contains("digests/00000001.json");
         try (LocalAdapters local = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT)) {
-            AuditStore store = local.auditStore();
-            assertThat(store.read(today)).filteredOn(r -> r.action().equals("audit.signing-key.rotated"))
+            List<AuditRecord> written = readDays(local.auditStore(), first);
+            assertThat(written).filteredOn(r -> r.action().equals("audit.signing-key.rotated"))
                     .singleElement().satisfies(r -> assertThat(r.details())
                             .containsEntry("previousKeyId", SigningKeys.keyId(before))
                             .containsEntry("keyId", SigningKeys.keyId(after)));
-            assertThat(store.read(today)).extracting(AuditRecord::action)
+            assertThat(written).extracting(AuditRecord::action)
                     .filteredOn(a -> a.equals("audit.signing-key.published")).hasSize(2);
         }
     }
 
     @Test
     void withoutAPublicKeyTheFoldersOwnKeysAreTrustedAndTheOutputSaysSo() {
-        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        LocalDate first = today();
         record("model.register");
-        run("audit", "export", "--from", today, "--to", today, "--out", out.toString(), "--home", home.toString());
+        run("audit", "export", "--from", first.toString(), "--to", today().toString(), "--out", out.toString(),
+                "--home", home.toString());
 
         assertThat(run("audit", "verify", out.toString())).startsWith("0\n").contains("warning: no --public-key");
     }
@@ -77,6 +80,19 @@ class AuditCommandTest {
         assertThat(run("audit", "export", "--from", "2026-01-01", "--to", "2026-01-01", "--out", out.toString(),
                 "--home", missing.toString())).startsWith("2\n");
         assertThat(missing).doesNotExist();
+    }
+
+    /** The UTC day now: read at each step, so that a run across midnight exports and reads every day it wrote. */
+    private static LocalDate today() {
+        return LocalDate.now(ZoneOffset.UTC);
+    }
+
+    private static List<AuditRecord> readDays(AuditStore store, LocalDate first) {
+        List<AuditRecord> all = new ArrayList<>();
+        for (LocalDate day = first; !day.isAfter(today()); day = day.plusDays(1)) {
+            all.addAll(store.read(day.toString()));
+        }
+        return all;
     }
 
     private void record(String action) {

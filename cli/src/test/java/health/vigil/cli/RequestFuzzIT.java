@@ -32,9 +32,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * Property-based fuzzing of the HTTP surface of the local platform over real HTTP: JSON scoring bodies, Open
  * Inference Protocol bodies and Event Grid deliveries, each built from valid requests with fields dropped,
  * retyped, renamed or filled with hostile values. Whatever arrives, the answer is never a 5xx; an error always
- * has the documented shape; and no value that was sent (each carries a marker) is echoed back (field names may
- * be: a message names the unknown field to fix). The number of
- * tries is bounded so the suite stays quick.
+ * has the documented shape; and no value that was sent (each carries a marker) is echoed back, nor a key that
+ * is not a plain name (a value typed where a name goes; each such key carries the marker too). A plain field name
+ * may be: a message names the unknown field to fix. The number of tries is bounded so the suite stays quick.
  */
 class RequestFuzzIT {
     private static final String MODEL = SampleModels.READMISSION_NAME;
@@ -134,7 +134,7 @@ class RequestFuzzIT {
     /** A valid request with up to three mutations: a field dropped, retyped, renamed, or a hostile value. */
     private static Arbitrary<Object> mutated(Map<String, Object> valid) {
         Arbitrary<Mutation> mutation = Combinators.combine(
-                Arbitraries.integers().between(0, 4), Arbitraries.integers().between(0, 63), hostile())
+                Arbitraries.integers().between(0, 5), Arbitraries.integers().between(0, 63), hostile())
                 .as(Mutation::new);
         return mutation.list().ofMaxSize(3).map(list -> {
             Object tree = deepCopy(valid);
@@ -181,6 +181,7 @@ class RequestFuzzIT {
                     case 1 -> map.put(key, isTensorName(map, key) ? asFieldName(value) : value);
                     case 2 -> map.put(key + FIELD, map.remove(key));
                     case 3 -> map.put("k" + FIELD, value);
+                    case 4 -> map.put("MRN " + MARKER, map.remove(key));
                     default -> map.put(key, new ArrayList<>(List.of(map.get(key) == null ? "" : map.get(key))));
                 }
             } else if (target instanceof List<?> raw) {

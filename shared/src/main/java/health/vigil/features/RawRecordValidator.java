@@ -2,6 +2,7 @@ package health.vigil.features;
 
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import java.util.Map;
@@ -29,7 +30,7 @@ public final class RawRecordValidator {
     public void validate(Map<String, Object> record, String where) {
         for (String key : record.keySet()) {
             if (schema.indexOf(key).isEmpty()) {
-                throw invalid(where, "has an unknown feature '" + key + "'; the schema lists " + schema.names());
+                throw invalid(where, "has an unknown feature " + Json.quotedName(key) + "; the schema lists " + schema.names());
             }
         }
         for (int i = 0; i < schema.size(); i++) {

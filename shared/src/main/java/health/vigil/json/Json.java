@@ -186,7 +186,7 @@ public final class Json {
                 || root instanceof com.fasterxml.jackson.core.JsonParseException;
         String kind = syntax ? "is not valid JSON"
                 : e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u
-                        ? "has an unknown field '" + u.getPropertyName() + "'"
+                        ? "has an unknown field " + quotedName(u.getPropertyName())
                         : "does not have the expected structure" + (path == null ? "" : " (at " + path + ")");
         return new ValidationException(ErrorCode.MALFORMED_JSON, what + " " + kind + where);
     }
@@ -198,6 +198,14 @@ public final class Json {
      */
     public static boolean isPlainName(String text) {
         return text != null && PLAIN_NAME.matcher(text).matches();
+    }
+
+    /**
+     * A name the caller wrote, for an error message: quoted when it is a plain name ({@link #isPlainName}), otherwise
+     * said to be not one and never repeated (a key can be a patient's details typed where a field name goes).
+     */
+    public static String quotedName(String name) {
+        return isPlainName(name) ? "'" + name + "'" : "(its name, not repeated here, is not letters, digits and underscores)";
     }
 
     /**

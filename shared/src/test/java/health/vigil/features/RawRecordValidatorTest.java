@@ -35,6 +35,16 @@ class RawRecordValidatorTest {
     }
 
     @Test
+    void anUnknownFeatureIsNamedOnlyWhenItsNameIsAPlainName() {
+        assertThatThrownBy(() -> validator.validate(Map.of("age", 40L, "weight_kg", 80.0), "row 8"))
+                .hasMessageContaining("row 8 has an unknown feature 'weight_kg'; the schema lists [age, sex, diag]");
+        // A key that is not a name may be a patient's details typed where a feature name goes: never repeated.
+        assertThatThrownBy(() -> validator.validate(Map.of("age", 40L, "MRN-4471 Jane Doe", 1.0), "row 9"))
+                .hasMessageContaining("row 9 has an unknown feature (its name, not repeated here,")
+                .hasMessageNotContaining("MRN").hasMessageNotContaining("Jane");
+    }
+
+    @Test
     void acceptsAValidRecordWithOptionalsMissing() {
         assertThatCode(() -> validator.validate(Map.of("age", 40L, "diag", "V57.1"), "row 1")).doesNotThrowAnyException();
     }

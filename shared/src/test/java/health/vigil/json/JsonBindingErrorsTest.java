@@ -44,6 +44,17 @@ class JsonBindingErrorsTest {
     }
 
     @Test
+    void anUnknownFieldIsNamedOnlyWhenItsNameIsAPlainName() {
+        assertThat(problem("{\"inputs\": [], \"colour\": 1}")).startsWith("the request has an unknown field 'colour'");
+        assertThat(problem("{\"inputs\": [], \"MRN-4471 Jane Doe\": 1}"))
+                .startsWith("the request has an unknown field (its name, not repeated here, is not letters, digits and"
+                        + " underscores)")
+                .doesNotContain("MRN").doesNotContain("Jane");
+        assertThat(problem("{\"inputs\": [{\"name\": \"a\", \"shape\": [1], \"1961-05-02\": 0}]}"))
+                .startsWith("the request has an unknown field (its name").doesNotContain("1961");
+    }
+
+    @Test
     void aSyntaxErrorInsideAFieldIsStillCalledOne() {
         assertThat(problem("{\"inputs\": [{\"name\": \"a\",\n \"shape\": [1, }]}"))
                 .startsWith("the request is not valid JSON at line 2");

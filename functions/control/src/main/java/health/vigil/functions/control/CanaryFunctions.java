@@ -22,6 +22,7 @@ import health.vigil.functions.common.Access;
 import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
+import health.vigil.json.Json;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.Deployment;
@@ -291,8 +292,8 @@ public final class CanaryFunctions {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!known.contains(field)) {
-                throw new ValidationException(what + " has an unknown field \""
-                        + (field.length() > 40 ? field.substring(0, 40) + "..." : field) + "\"; allowed: " + known);
+                throw new ValidationException(what + " has an unknown field " + Json.quotedName(field) + "; allowed: "
+                        + known);
             }
         }
     }

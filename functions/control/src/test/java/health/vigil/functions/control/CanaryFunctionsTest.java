@@ -55,7 +55,8 @@ class CanaryFunctionsTest {
             "{\"version\": \"two\"}|\"version\" must be the whole number",
             "{\"version\": 2.5}|\"version\" must be the whole number",
             "{\"version\": 0}|versions start at 1",
-            "{\"version\": 2, \"colour\": \"red\"}|unknown field \"colour\"",
+            "{\"version\": 2, \"colour\": \"red\"}|unknown field 'colour'",
+            "{\"version\": 2, \"MRN-4471 Jane\": 1}|unknown field (its name, not repeated here,",
             "{\"version\": 2, \"steps\": [500, 100, 10000]}|must rise strictly",
             "{\"version\": 2, \"steps\": [100, 5000]}|must be 10000",
             "{\"version\": 2, \"steps\": \"fast\"}|array of basis points",
@@ -63,7 +64,7 @@ class CanaryFunctionsTest {
             "{\"version\": 2, \"bakeTime\": \"PT0S\"}|1 s to 7 days",
             "{\"version\": 2, \"policy\": {\"falseRollbackRate\": 0.7}}|falseRollbackRate is 0.7",
             "{\"version\": 2, \"policy\": {\"minSamplePerSlot\": 3}}|minSamplePerSlot is 3",
-            "{\"version\": 2, \"policy\": {\"alpha\": 0.01}}|unknown field \"alpha\"",
+            "{\"version\": 2, \"policy\": {\"alpha\": 0.01}}|unknown field 'alpha'",
             "[2]|JSON object"})
     void refusesABadBodyWithWhatToFix(String body, String message) {
         assertThatThrownBy(() -> CanaryFunctions.startCommand(call(body)))

@@ -8,6 +8,7 @@ import health.vigil.scoring.ScoringService;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import health.vigil.model.Explanation;
 import health.vigil.model.ModelName;
 import java.util.ArrayList;
@@ -110,7 +111,7 @@ public final class ScoreApi {
     private static void checkFields(JsonNode node, Set<String> allowed, String where) {
         node.fieldNames().forEachRemaining(name -> {
             if (!allowed.contains(name)) {
-                throw new ValidationException(where + " has an unknown field '" + name + "'; allowed: "
+                throw new ValidationException(where + " has an unknown field " + Json.quotedName(name) + "; allowed: "
                         + String.join(", ", allowed.stream().sorted().toList()));
             }
         });

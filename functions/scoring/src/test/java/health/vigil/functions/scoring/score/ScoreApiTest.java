@@ -87,7 +87,11 @@ class ScoreApiTest {
         assertClientError("{\"patientId\":\"A\",\"features\":{},\"extra\":1}", "unknown field 'extra'");
         assertClientError("{\"records\":{}}", "'records' must be an array");
         assertClientError("{\"records\":[7]}", "records[0]");
-        assertClientError("{\"records\":[{\"patientId\":\"A\",\"features\":{},\"x\":1}]}", "records[0] has an unknown field");
+        assertClientError("{\"records\":[{\"patientId\":\"A\",\"features\":{},\"x\":1}]}", "records[0] has an unknown field 'x'");
+        assertClientError("{\"patientId\":\"A\",\"features\":{},\"MRN-4471 Jane\":1}",
+                "unknown field (its name, not repeated here,");
+        assertThatThrownBy(() -> api.score(MODEL, json("{\"patientId\":\"A\",\"features\":{},\"MRN-4471 Jane\":1}")))
+                .hasMessageNotContaining("MRN").hasMessageNotContaining("Jane");
         assertClientError("{\"patientId\":\"A\",\"features\":{},\"version\":0}", "'version'");
         assertClientError("{\"patientId\":\"A\",\"features\":{},\"version\":1.5}", "'version'");
         verify(scoring, never()).score(any());

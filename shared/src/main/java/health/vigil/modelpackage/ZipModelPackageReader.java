@@ -41,7 +41,6 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
-import java.util.zip.CRC32;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
@@ -133,8 +132,11 @@ public final class ZipModelPackageReader implements ModelPackageReader {
             PackageEntries.REFERENCE, 16L << 20,
             PackageEntries.EVALUATION, 4L << 20);
 
-    /** An entry as its local header and data show it: name, CRC-32 and length of what it inflates to. */
-    private record LocalEntry(String name, long crc, long size) {}
+    /**
+     * An entry as its local header and data show it: name, the sha256 and length of what it inflates to. Not its
+     * CRC-32: a decoy entry with the same CRC-32 and length as the real one is easy to make.
+     */
+    private record LocalEntry(String name, byte[] sha256, long size) {}
 
     /**
      * The entries by name, read by the central directory (what {@code unzip} and every other reader show), after
@@ -180,7 +182,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         }
     }
 
-    /** The local headers in file order, each entry inflated once to count it and take its CRC, never kept. */
+    /** The local headers in file order, each entry inflated once to count it and take its sha256, never kept. */
     private List<LocalEntry> readLocalHeaders(Path zip) throws IOException {
         List<LocalEntry> entries = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -201,10 +203,10 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                     throw new PackageRejectedException(Reason.UNEXPECTED_ENTRY, "the package holds '"
                             + printable(name) + "'; it must hold exactly " + expectedNames() + " at its top level");
                 }
-                CRC32 crc = new CRC32();
-                long size = inflate(in, name, limits.maxUncompressedBytes() - inflated, crc::update);
+                MessageDigest sha = Sha256.newDigest();
+                long size = inflate(in, name, limits.maxUncompressedBytes() - inflated, sha::update);
                 inflated += size;
-                entries.add(new LocalEntry(name, crc.getValue(), size));
+                entries.add(new LocalEntry(name, sha.digest(), size));
             }
         }
         List<String> missing = ENTRIES.stream().filter(name -> !seen.contains(name)).sorted().toList();
@@ -238,17 +240,17 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                 // that size holds it, so the peak is the entry itself, not a growing buffer and its final copy.
                 byte[] out = new byte[(int) expected.size()];
                 int[] filled = {0};
-                CRC32 crc = new CRC32();
+                MessageDigest sha = Sha256.newDigest();
                 try (InputStream in = file.getInputStream(central.get(i))) {
                     inflate(in, expected.name(), expected.size(), (b, off, n) -> {
-                        crc.update(b, off, n);
+                        sha.update(b, off, n);
                         System.arraycopy(b, off, out, filled[0], n);
                         filled[0] += n;
                     });
                 } catch (PackageRejectedException e) {
                     throw disagree("entry " + expected.name() + " is longer by its central directory than by its local header");
                 }
-                if (filled[0] != expected.size() || crc.getValue() != expected.crc()) {
+                if (filled[0] != expected.size() || !MessageDigest.isEqual(sha.digest(), expected.sha256())) {
                     throw disagree("entry " + expected.name() + " has other contents by its central directory than by"
                             + " its local header");
                 }
@@ -324,7 +326,12 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                     + " object describing the model");
         }
         try {
-            return Json.mapper().readValue(bytes, Manifest.class);
+            Manifest manifest = Json.mapper().readValue(bytes, Manifest.class);
+            if (manifest == null) {
+                throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, "manifest.json is the JSON literal null;"
+                        + " it must be a JSON object describing the model");
+            }
+            return manifest;
         } catch (StreamReadException e) {
             throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, jsonProblem("manifest.json", e), e);
         } catch (JsonProcessingException e) {
@@ -340,7 +347,12 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                     + " training data's profile");
         }
         try {
-            return Json.mapper().readValue(bytes, ReferenceProfile.class);
+            ReferenceProfile reference = Json.mapper().readValue(bytes, ReferenceProfile.class);
+            if (reference == null) {
+                throw new PackageRejectedException(Reason.MALFORMED_REFERENCE, "reference.json is the JSON literal null;"
+                        + " it must be a JSON object holding the training data's profile");
+            }
+            return reference;
         } catch (JsonProcessingException e) {
             throw new PackageRejectedException(Reason.MALFORMED_REFERENCE, jsonProblem("reference.json", e), e);
         } catch (IOException e) {

@@ -206,6 +206,13 @@ class ZipModelPackageReaderTest {
     }
 
     @Test
+    void aManifestOrReferenceProfileThatIsTheJsonNullIsRefused() {
+        byte[] nul = "  null \n".getBytes(StandardCharsets.UTF_8);
+        assertRejected(zip(nul, model, reference), Reason.MALFORMED_MANIFEST, "manifest.json is the JSON literal null");
+        assertRejected(zip(manifest, model, nul), Reason.MALFORMED_REFERENCE, "reference.json is the JSON literal null");
+    }
+
+    @Test
     void aBrokenReferenceProfileIsMalformed() {
         assertRejected(zip(manifest, model, "[1, 2".getBytes(StandardCharsets.UTF_8)), Reason.MALFORMED_REFERENCE, "line 1");
         assertRejected(zip(manifest, model, "{\"rows\": 0}".getBytes(StandardCharsets.UTF_8)), Reason.MALFORMED_REFERENCE,
@@ -336,16 +343,7 @@ class ZipModelPackageReaderTest {
             out.writeBytes(localHeader((String) e[0], (byte[]) e[1], ((byte[]) e[1]).length));
             out.writeBytes((byte[]) e[1]);
         }
-        int cdOffset = out.size();
-        int cdSize = 0;
-        for (byte[] c : central) {
-            out.writeBytes(c);
-            cdSize += c.length;
-        }
-        out.writeBytes(java.nio.ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x06054b50)
-                .putShort((short) 0).putShort((short) 0).putShort((short) 3).putShort((short) 3).putInt(cdSize)
-                .putInt(cdOffset).putShort((short) 0).array());
-        byte[] zip = out.toByteArray();
+        byte[] zip = withCentralDirectory(out, central);
         // What every zip tool shows: the second manifest.
         Path file = Files.createTempFile("disagreeing", ".zip");
         try {
@@ -357,6 +355,101 @@ class ZipModelPackageReaderTest {
             Files.delete(file);
         }
         assertRejected(zip, Reason.NOT_A_ZIP, "inconsistent");
+    }
+
+    // Point 1: a decoy reference.json with the real one's length and CRC-32 (four bytes make any CRC-32) in the local
+    // headers, where a streaming reader such as the one scoring loads through stops, and the real one after junk
+    // that ends that reader, where the central directory points. Length and CRC-32 agree; the contents do not.
+    @Test
+    void refusesADecoyEntryThatForgesTheRealOnesLengthAndCrc() throws Exception {
+        byte[] decoy = reference.clone();
+        for (int i = 0; i < decoy.length - 4; i++) {
+            if (decoy[i] >= '1' && decoy[i] <= '8') {
+                decoy[i]++; // every statistic changed, the length kept
+            }
+        }
+        forgeCrc(decoy, crc(reference));
+        assertThat(crc(decoy)).isEqualTo(crc(reference));
+        assertThat(decoy).isNotEqualTo(reference);
+
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.util.List<byte[]> central = new java.util.ArrayList<>();
+        for (Object[] e : new Object[][] {{"manifest.json", manifest}, {"model.onnx", model}}) {
+            central.add(centralHeader((String) e[0], (byte[]) e[1], out.size()));
+            out.writeBytes(localHeader((String) e[0], (byte[]) e[1], ((byte[]) e[1]).length));
+            out.writeBytes((byte[]) e[1]);
+        }
+        out.writeBytes(localHeader("reference.json", decoy, decoy.length));
+        out.writeBytes(decoy);
+        out.writeBytes("JUNK".getBytes(StandardCharsets.US_ASCII));
+        central.add(centralHeader("reference.json", reference, out.size()));
+        out.writeBytes(localHeader("reference.json", reference, reference.length));
+        out.writeBytes(reference);
+        byte[] zip = withCentralDirectory(out, central);
+        // The two views: zip tools (the central directory) show the real profile, a streaming reader the decoy.
+        try (java.util.zip.ZipInputStream streaming = new java.util.zip.ZipInputStream(new ByteArrayInputStream(zip))) {
+            byte[] streamed = null;
+            for (java.util.zip.ZipEntry e; (e = streaming.getNextEntry()) != null; ) {
+                if (e.getName().equals("reference.json")) {
+                    streamed = streaming.readAllBytes();
+                }
+            }
+            assertThat(streamed).isEqualTo(decoy);
+        }
+        assertRejected(zip, Reason.NOT_A_ZIP, "entry reference.json has other contents by its central directory");
+    }
+
+    /** The entries written so far, then the central directory's headers and its end record. */
+    private static byte[] withCentralDirectory(java.io.ByteArrayOutputStream out, java.util.List<byte[]> central) {
+        int cdOffset = out.size();
+        int cdSize = 0;
+        for (byte[] c : central) {
+            out.writeBytes(c);
+            cdSize += c.length;
+        }
+        out.writeBytes(java.nio.ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0x06054b50)
+                .putShort((short) 0).putShort((short) 0).putShort((short) central.size())
+                .putShort((short) central.size()).putInt(cdSize).putInt(cdOffset).putShort((short) 0).array());
+        return out.toByteArray();
+    }
+
+    private static long crc(byte[] bytes) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(bytes);
+        return crc.getValue();
+    }
+
+    /**
+     * Rewrites the last four bytes of {@code data} so that its CRC-32 is {@code target}: after four more bytes the
+     * register holds only what those bytes' table entries put there, so the entries are found backwards from the
+     * target by their top bytes (unique in the table), and then the bytes that select them forwards.
+     */
+    private static void forgeCrc(byte[] data, long target) {
+        int[] table = new int[256];
+        for (int n = 0; n < 256; n++) {
+            int c = n;
+            for (int k = 0; k < 8; k++) {
+                c = (c & 1) != 0 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+            }
+            table[n] = c;
+        }
+        int[] index = new int[4];
+        int r = ~(int) target;
+        for (int k = 3; k >= 0; k--) {
+            for (int i = 0; i < 256; i++) {
+                if ((table[i] >>> 24) == (r >>> 24)) {
+                    index[k] = i;
+                }
+            }
+            r = (r ^ table[index[k]]) << 8;
+        }
+        java.util.zip.CRC32 prefix = new java.util.zip.CRC32();
+        prefix.update(data, 0, data.length - 4);
+        int state = ~(int) prefix.getValue();
+        for (int k = 0; k < 4; k++) {
+            data[data.length - 4 + k] = (byte) ((state ^ index[k]) & 0xff);
+            state = (state >>> 8) ^ table[index[k]];
+        }
     }
 
     private static byte[] localHeader(String name, byte[] content, int size) {

@@ -11,7 +11,7 @@ public record ModelName(String value) implements Comparable<ModelName> {
 
     public ModelName {
         if (!isValid(value)) {
-            throw new ValidationException("model name '" + printable(value) + "' is not valid: use 3-63 lower-case"
+            throw new ValidationException("model name " + quoted(value) + " is not valid: use 3-63 lower-case"
                     + " letters, digits and hyphens, starting with a letter and not ending with a hyphen");
         }
     }
@@ -54,10 +54,16 @@ public record ModelName(String value) implements Comparable<ModelName> {
         return value;
     }
 
-    private static String printable(String value) {
+    /**
+     * The refused name, quoted when it looks like a name (letters, digits, '.', '_' and '-', at most 80): anything
+     * else, spaces included, may be a patient's details typed where the name goes, and is described, not repeated.
+     */
+    private static String quoted(String value) {
         if (value == null) {
             return "null";
         }
-        return value.length() > 80 ? value.substring(0, 80) + "..." : value;
+        boolean nameLike = !value.isEmpty() && value.length() <= 80 && value.chars().allMatch(c -> c >= 'a' && c <= 'z'
+                || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-');
+        return nameLike ? "'" + value + "'" : "(not repeated here: it has characters or a length no model name has)";
     }
 }

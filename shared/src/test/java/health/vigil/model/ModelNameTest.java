@@ -41,4 +41,17 @@ class ModelNameTest {
         }
         assertThat(ModelName.isValid(null)).isFalse();
     }
+
+    @Test
+    void aRefusedNameIsRepeatedOnlyWhenItLooksLikeAName() {
+        assertThatThrownBy(() -> new ModelName("Readmission_Risk")).hasMessageStartingWith(
+                "model name 'Readmission_Risk' is not valid: use 3-63 lower-case letters");
+        // Spaces, slashes, digits of a date with a name: what a patient's details look like, never repeated.
+        for (String typed : List.of("john smith 1950", "MRN 4471/Jane Doe", "x".repeat(81))) {
+            assertThatThrownBy(() -> new ModelName(typed)).isInstanceOf(ValidationException.class)
+                    .hasMessageStartingWith("model name (not repeated here: it has characters or a length no model"
+                            + " name has) is not valid")
+                    .hasMessageNotContaining("john").hasMessageNotContaining("Jane").hasMessageNotContaining("xxx");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package health.vigil.scoring.batch;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
@@ -55,8 +56,10 @@ final class RowParser {
     /** The header of a CSV file, checked: it must name {@code patientId} once and no column twice. */
     static List<String> csvHeader(byte[] line, int length) {
         List<String> names;
+        // Spreadsheets save "CSV UTF-8" with a byte order mark before the header: it is not part of the first name.
+        int start = length >= 3 && line[0] == (byte) 0xEF && line[1] == (byte) 0xBB && line[2] == (byte) 0xBF ? 3 : 0;
         try {
-            names = cells(new String(line, 0, length, StandardCharsets.UTF_8));
+            names = cells(new String(line, start, length - start, StandardCharsets.UTF_8));
         } catch (MalformedRow e) {
             throw new ValidationException("the CSV file's first line is not a valid CSV header (" + e.getMessage()
                     + "); start the file with a line naming patientId and the features");
@@ -214,7 +217,10 @@ final class RowParser {
         try {
             node = Json.mapper().readTree(line, 0, length);
         } catch (JsonProcessingException e) {
-            throw new MalformedRow("it is not valid JSON (line column " + e.getLocation().getColumnNr() + ")");
+            // A limit of the parser (nesting deeper than it reads, a number too long) has no location.
+            JsonLocation at = e.getLocation();
+            throw new MalformedRow("it is not valid JSON" + (at == null || at.getColumnNr() < 1 ? ""
+                    : " (line column " + at.getColumnNr() + ")"));
         } catch (IOException e) {
             throw new MalformedRow("it is not valid JSON");
         }

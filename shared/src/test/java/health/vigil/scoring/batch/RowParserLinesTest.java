@@ -1,0 +1,41 @@
+package health.vigil.scoring.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import health.vigil.model.FeatureType;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Lines a batch file may hold that are not rows as the format describes them: each is one refused row, or a header. */
+class RowParserLinesTest {
+    private static final FeatureSchema SCHEMA = new FeatureSchema(List.of(
+            new Feature("age", FeatureType.NUMERIC, null, 0.0, 120.0, null, true, null)));
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aJsonLineNestedDeeperThanTheParserReadsIsAMalformedRowNotAFailure() {
+        RowParser parser = new RowParser(BatchFormat.JSON_LINES, List.of(), SCHEMA);
+        byte[] deep = bytes("{\"patientId\":\"x\",\"features\":" + "[".repeat(5000) + "]".repeat(5000) + "}");
+
+        assertThatThrownBy(() -> parser.parse(2, deep, deep.length)).isInstanceOf(RowParser.MalformedRow.class)
+                .hasMessageStartingWith("it is not valid JSON");
+        byte[] cut = bytes("{\"patientId\": \"x\", ");
+        assertThatThrownBy(() -> parser.parse(3, cut, cut.length)).isInstanceOf(RowParser.MalformedRow.class)
+                .hasMessageStartingWith("it is not valid JSON (line column ");
+    }
+
+    @Test
+    void aCsvHeaderAfterAByteOrderMarkNamesItsColumnsWithoutIt() {
+        byte[] header = bytes("\uFEFFpatientId,age");
+        assertThat(header[0]).isEqualTo((byte) 0xEF);
+
+        assertThat(RowParser.csvHeader(header, header.length)).containsExactly("patientId", "age");
+    }
+}

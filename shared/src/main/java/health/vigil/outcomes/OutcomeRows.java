@@ -25,6 +25,8 @@ final class OutcomeRows {
     static final String PREDICTION_ID = "predictionId";
     static final String PATIENT_ID = "patientId";
     static final String INDEX_TIME = "indexTime";
+    private static final Instant EARLIEST_INDEX_TIME = Instant.parse("1900-01-01T00:00:00Z");
+    private static final Instant LATEST_INDEX_TIME = Instant.parse("9999-12-31T23:59:59.999999999Z");
     static final String OUTCOME = "outcome";
     private static final List<String> FIELDS = List.of(MODEL, PREDICTION_ID, PATIENT_ID, INDEX_TIME, OUTCOME);
 
@@ -77,7 +79,13 @@ final class OutcomeRows {
             if (columns == null) {
                 columns = new HashMap<>();
                 for (int i = 0; i < cells.size(); i++) {
-                    columns.put(cells.get(i).trim(), i);
+                    // A spreadsheet's "CSV UTF-8" starts with a byte order mark: not part of the first column's name.
+                    String name = (i == 0 ? cells.get(i).replaceFirst("^\uFEFF", "") : cells.get(i)).trim();
+                    if (columns.put(name, i) != null) {
+                        sink.accept(OutcomeRow.unreadable(line, "the header names the column " + Json.quotedName(name)
+                                + " twice; give every column one name"));
+                        return;
+                    }
                 }
                 if (!columns.containsKey(OUTCOME) || !columns.containsKey(MODEL)) {
                     sink.accept(OutcomeRow.unreadable(line, "the header must name the columns model, outcome and either"
@@ -142,6 +150,11 @@ final class OutcomeRows {
             time = Instant.parse(indexTime);
         } catch (DateTimeParseException e) {
             return OutcomeRow.unreadable(row, "'indexTime' must be an ISO-8601 UTC time like 2026-11-24T08:30:00Z");
+        }
+        if (time.isBefore(EARLIEST_INDEX_TIME) || time.isAfter(LATEST_INDEX_TIME)) {
+            // Instant reads years up to a billion; a UTC day is formatted only for years 0 to 9999.
+            return OutcomeRow.unreadable(row, "'indexTime' must be a time in the years 1900 to 9999, like"
+                    + " 2026-11-24T08:30:00Z");
         }
         return new OutcomeRow(row, model, null, patientId, time, positive, null);
     }

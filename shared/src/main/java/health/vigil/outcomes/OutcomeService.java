@@ -48,7 +48,13 @@ public final class OutcomeService {
     public static final int MAX_BATCH_ROWS = 10_000;
     /** Outcomes written per store transaction: a request's batch is one, a file is one per this many rows. */
     public static final int WRITE_CHUNK = 1_000;
-    private static final Pattern PREDICTION_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+    /**
+     * A prediction id as scoring and batch jobs give them: a UUID (version 7 for answered predictions, version 3 for a
+     * batch's rows), read in any case and kept in lower case, so that one prediction has one outcome key. Anything
+     * else (a record number pasted into the field) is refused, never stored.
+     */
+    private static final Pattern PREDICTION_ID = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private final OutcomeStore store;
     private final ArtifactStore artifacts;
@@ -200,22 +206,31 @@ public final class OutcomeService {
         /** The outcome to store, or null when the row was refused here. */
         private Outcome outcome(OutcomeRow row) {
             ModelName model = new ModelName(row.model());
-            if (!knownModels.computeIfAbsent(row.model(), m -> !registry.listVersions(model).isEmpty())) {
+            if (!knownModels.computeIfAbsent(row.model(), m -> isRegistered(model))) {
                 refuse(row.row(), "INVALID", "model '" + model.value() + "' has no registered version");
                 return null;
             }
             String key;
             if (row.predictionId() != null) {
                 if (!PREDICTION_ID.matcher(row.predictionId()).matches()) {
-                    refuse(row.row(), "INVALID", "'predictionId' is not a prediction id: send the id the scoring"
-                            + " answer returned");
+                    refuse(row.row(), "INVALID", "'predictionId' is not a prediction id (a UUID): send the id the"
+                            + " scoring answer or the batch's results gave");
                     return null;
                 }
-                key = Outcome.predictionKey(row.predictionId());
+                key = Outcome.predictionKey(row.predictionId().toLowerCase(java.util.Locale.ROOT));
             } else {
                 key = Outcome.patientDayKey(pseudonymizer.pseudonym(row.patientId()), row.indexTime());
             }
             return new Outcome(model, key, row.positive(), now, source);
+        }
+
+        /** Whether the model has a registered version; a model the registry does not know refuses its rows only. */
+        private boolean isRegistered(ModelName model) {
+            try {
+                return !registry.listVersions(model).isEmpty();
+            } catch (NotFoundException unknown) {
+                return false;
+            }
         }
 
         private void refuse(int row, String kind, String reason) {

@@ -69,10 +69,10 @@ class OutcomeServiceTest {
                 clock);
         join = new OutcomeJoin(adapters.predictionLog(), adapters.outcomeStore());
         adapters.predictionLog().append(List.of(
-                prediction("p-1", "patient-A", SCORED, Slot.STABLE),
-                prediction("p-2", "patient-B", SCORED.plusSeconds(5), Slot.STABLE),
-                prediction("p-3", "patient-C", SCORED.plusSeconds(10), Slot.CANARY),
-                prediction("p-4", "patient-D", SCORED.plusSeconds(15), Slot.STABLE)));
+                prediction("aaaaaaaa-0000-7000-8000-000000000001", "patient-A", SCORED, Slot.STABLE),
+                prediction("aaaaaaaa-0000-7000-8000-000000000002", "patient-B", SCORED.plusSeconds(5), Slot.STABLE),
+                prediction("aaaaaaaa-0000-7000-8000-000000000003", "patient-C", SCORED.plusSeconds(10), Slot.CANARY),
+                prediction("aaaaaaaa-0000-7000-8000-000000000004", "patient-D", SCORED.plusSeconds(15), Slot.STABLE)));
     }
 
     @AfterEach
@@ -84,9 +84,9 @@ class OutcomeServiceTest {
     void outcomesByPredictionIdAndByPatientAndIndexTimeAreJoinedToTheirPredictions() {
         OutcomeReceipt receipt = submit("""
                 {"model": "readmission", "outcomes": [
-                  {"predictionId": "p-1", "outcome": 1},
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 1},
                   {"patientId": "patient-C", "indexTime": "2026-11-03T08:00:00Z", "outcome": 0},
-                  {"predictionId": "p-2", "outcome": "true"}]}""");
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000002", "outcome": "true"}]}""");
 
         assertThat(receipt.recorded()).isEqualTo(3);
         assertThat(receipt.refused()).isEmpty();
@@ -113,7 +113,7 @@ class OutcomeServiceTest {
     @Test
     void aResentBatchChangesNothingAndIsAuditedOnce() {
         String body = """
-                {"model": "readmission", "outcomes": [{"predictionId": "p-1", "outcome": 1}]}""";
+                {"model": "readmission", "outcomes": [{"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 1}]}""";
         submit(body);
 
         OutcomeReceipt again = submit(body);
@@ -127,12 +127,12 @@ class OutcomeServiceTest {
     @Test
     void aConflictingSecondOutcomeIsRefusedAndReportedAndTheFirstIsKept() {
         submit("""
-                {"model": "readmission", "outcomes": [{"predictionId": "p-1", "outcome": 1}]}""");
+                {"model": "readmission", "outcomes": [{"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 1}]}""");
 
         OutcomeReceipt second = submit("""
                 {"model": "readmission", "outcomes": [
-                  {"predictionId": "p-2", "outcome": 0},
-                  {"predictionId": "p-1", "outcome": 0}]}""");
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000002", "outcome": 0},
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 0}]}""");
 
         assertThat(second.recorded()).isEqualTo(1);
         assertThat(second.conflicts()).isEqualTo(1);
@@ -149,12 +149,12 @@ class OutcomeServiceTest {
         OutcomeReceipt receipt = submit("""
                 {"model": "readmission", "outcomes": [
                   {"patientId": "MRN-SECRET-991", "indexTime": "tuesday-SECRET-992", "outcome": 1},
-                  {"predictionId": "p-1", "outcome": "SECRET-993"},
-                  {"predictionId": "p-4", "outcome": 0},
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": "SECRET-993"},
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000004", "outcome": 0},
                   {"predictionId": "bad id/SECRET-994", "outcome": 1},
-                  {"predictionId": "p-3", "patientId": "MRN-SECRET-995", "indexTime": "2026-11-03T08:00:00Z", "outcome": 1},
-                  {"model": "unknown-model", "predictionId": "p-9", "outcome": 1},
-                  {"predictionId": "p-2", "outcome": 1, "SECRET-996": 1},
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000003", "patientId": "MRN-SECRET-995", "indexTime": "2026-11-03T08:00:00Z", "outcome": 1},
+                  {"model": "unknown-model", "predictionId": "aaaaaaaa-0000-7000-8000-000000000009", "outcome": 1},
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000002", "outcome": 1, "SECRET-996": 1},
                   {"patientId": "   ", "indexTime": "2026-11-03T08:00:00Z", "outcome": 1}]}""");
 
         assertThat(receipt.rows()).isEqualTo(8);
@@ -168,6 +168,66 @@ class OutcomeServiceTest {
     }
 
     @Test
+    void aPredictionIdIsAUuidInAnyCaseWithOneOutcomeAndAnythingElseIsRefusedNotStored() {
+        OutcomeReceipt receipt = submit("""
+                {"model": "readmission", "outcomes": [
+                  {"predictionId": "AAAAAAAA-0000-7000-8000-000000000001", "outcome": 1},
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 0},
+                  {"predictionId": "MRN-SECRET-4471", "outcome": 1}]}""");
+
+        assertThat(receipt.recorded()).isEqualTo(1);
+        assertThat(receipt.refused()).extracting(OutcomeReceipt.RowProblem::row, OutcomeReceipt.RowProblem::kind)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(2, "CONFLICT"),
+                        org.assertj.core.groups.Tuple.tuple(3, "INVALID"));
+        assertThat(adapters.outcomeStore().get(MODEL, List.of(Outcome.predictionKey("MRN-SECRET-4471")))).isEmpty();
+        assertThat(join.labelled(MODEL, SCORED.minusSeconds(60), SCORED.plusSeconds(60)).positives()).isEqualTo(1);
+    }
+
+    @Test
+    void anIndexTimeOutsideTheYearsADayCanBeWrittenForIsOneInvalidRow() {
+        OutcomeReceipt receipt = submit("""
+                {"model": "readmission", "outcomes": [
+                  {"patientId": "patient-A", "indexTime": "+1000000000-01-01T00:00:00Z", "outcome": 0},
+                  {"patientId": "patient-A", "indexTime": "-0001-01-01T00:00:00Z", "outcome": 0},
+                  {"patientId": "patient-C", "indexTime": "2026-11-03T08:00:00Z", "outcome": 1}]}""");
+
+        assertThat(receipt.recorded()).isEqualTo(1);
+        assertThat(receipt.refused()).extracting(OutcomeReceipt.RowProblem::row).containsExactly(1, 2);
+        assertThat(receipt.refused().get(0).reason()).contains("years 1900 to 9999");
+    }
+
+    @Test
+    void aModelTheRegistryDoesNotKnowRefusesItsRowsOnly() {
+        ModelRegistry strict = mock(ModelRegistry.class);
+        when(strict.listVersions(MODEL)).thenReturn(List.of(mock(VersionRecord.class)));
+        when(strict.listVersions(new ModelName("adherence"))).thenThrow(new health.vigil.error.NotFoundException(
+                health.vigil.error.ErrorCode.MODEL_NOT_FOUND, "model `adherence` is not registered"));
+        OutcomeService service = new OutcomeService(adapters.outcomeStore(), adapters.artifactStore(), strict,
+                pseudonymizer, audit, Clock.fixed(NOW, ZoneOffset.UTC));
+
+        OutcomeReceipt receipt = service.submit("outcomes-feed", "b", Json.readTree("body", """
+                {"model": "readmission", "outcomes": [
+                  {"model": "adherence", "predictionId": "aaaaaaaa-0000-7000-8000-000000000002", "outcome": 1},
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 1}]}""".getBytes(StandardCharsets.UTF_8)));
+
+        assertThat(receipt.recorded()).isEqualTo(1);
+        assertThat(receipt.refused()).singleElement().satisfies(p -> assertThat(p.reason())
+                .contains("'adherence' has no registered version"));
+    }
+
+    @Test
+    void aCsvHeaderAfterAByteOrderMarkIsReadAndAColumnNamedTwiceIsRefused() {
+        put("bom.csv", "\uFEFFmodel,predictionId,outcome\nreadmission,aaaaaaaa-0000-7000-8000-000000000001,1\n");
+        assertThat(service.ingest(blob("bom.csv", "e-11")).orElseThrow().recorded()).isEqualTo(1);
+
+        put("twice.csv", "model,predictionId,outcome,outcome\nreadmission,aaaaaaaa-0000-7000-8000-000000000002,1,0\n");
+        OutcomeReceipt twice = service.ingest(blob("twice.csv", "e-12")).orElseThrow();
+        assertThat(twice.recorded()).isZero();
+        assertThat(twice.refused()).singleElement().satisfies(p -> assertThat(p.reason())
+                .contains("names the column 'outcome' twice"));
+    }
+
+    @Test
     void aBatchWithoutOutcomesIsRefusedWithWhatToSend() {
         assertThatThrownBy(() -> submit("{\"model\": \"readmission\"}"))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("'outcomes'");
@@ -177,9 +237,9 @@ class OutcomeServiceTest {
     void aCsvFileIsIngestedRowByRowWithRowsNumberedByLine() {
         put("2026-11/outcomes.csv", """
                 model,predictionId,patientId,indexTime,outcome
-                readmission,p-1,,,1
+                readmission,aaaaaaaa-0000-7000-8000-000000000001,,,1
                 readmission,,patient-B,2026-11-03T23:59:00Z,0
-                readmission,"p-3",,,maybe
+                readmission,"aaaaaaaa-0000-7000-8000-000000000003",,,maybe
                 """);
 
         OutcomeReceipt receipt = service.ingest(blob("2026-11/outcomes.csv", "e-1")).orElseThrow();
@@ -197,7 +257,7 @@ class OutcomeServiceTest {
     @Test
     void aFileIsWrittenOneTransactionPerChunkWithConflictsAndErrorsStillReportedInRowOrder() {
         submit("""
-                {"model": "readmission", "outcomes": [{"predictionId": "q-1500", "outcome": 1}]}""");
+                {"model": "readmission", "outcomes": [{"predictionId": "bbbbbbbb-0000-7000-8000-000000001500", "outcome": 1}]}""");
         List<Integer> writes = new ArrayList<>();
         OutcomeStore real = adapters.outcomeStore();
         OutcomeStore counted = new OutcomeStore() {
@@ -223,7 +283,7 @@ class OutcomeServiceTest {
         StringBuilder csv = new StringBuilder("model,predictionId,outcome\n");
         for (int i = 1; i <= 2_500; i++) {
             // Row i of the file is line i + 1. Row 1500 contradicts the earlier outcome; row 2000 repeats row 10.
-            String id = i == 2_000 ? "q-10" : "q-" + i;
+            String id = "bbbbbbbb-0000-7000-8000-%012d".formatted(i == 2_000 ? 10 : i);
             csv.append("readmission,").append(id).append(',').append(i == 1_500 ? 0 : i == 700 ? "x" : "1").append('\n');
         }
         put("many.csv", csv.toString());
@@ -240,8 +300,8 @@ class OutcomeServiceTest {
                         org.assertj.core.groups.Tuple.tuple("CONFLICT", 1_501));
         // 2,499 good rows: the chunk before the invalid row is written first, then whole chunks of 1,000.
         assertThat(writes).containsExactly(699, 1_000, 800);
-        assertThat(real.get(MODEL, List.of(Outcome.predictionKey("q-1500"))).get(Outcome.predictionKey("q-1500"))
-                .positive()).isTrue();
+        String row1500 = Outcome.predictionKey("bbbbbbbb-0000-7000-8000-000000001500");
+        assertThat(real.get(MODEL, List.of(row1500)).get(row1500).positive()).isTrue();
 
         writes.clear();
         OutcomeReceipt redelivered = batched.ingest(blob("many.csv", "e-10")).orElseThrow();
@@ -254,8 +314,8 @@ class OutcomeServiceTest {
     @Test
     void aJsonLinesFileIsIngestedAndAnUnreadableLineIsReportedByNumber() {
         put("late.jsonl", """
-                {"model": "readmission", "predictionId": "p-4", "outcome": 1}
-                {"model": "readmission", "predictionId": "p-2", "outc
+                {"model": "readmission", "predictionId": "aaaaaaaa-0000-7000-8000-000000000004", "outcome": 1}
+                {"model": "readmission", "predictionId": "aaaaaaaa-0000-7000-8000-000000000002", "outc
 
                 {"model": "readmission", "patientId": "patient-A", "indexTime": "2026-11-03T00:00:00Z", "outcome": 0}
                 """);

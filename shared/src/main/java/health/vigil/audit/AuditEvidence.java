@@ -74,7 +74,7 @@ public final class AuditEvidence {
      * digest and writes nothing.
      */
     public ExportResult export(LocalDate from, LocalDate to, String actor) {
-        checkPeriod(from, to);
+        AuditLog.checkPeriod(from, to);
         Objects.requireNonNull(actor, "actor");
         // Every record that existed at readAt is exported; a verifier holds the export to anchors made before it.
         Instant readAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
@@ -173,7 +173,7 @@ public final class AuditEvidence {
      * signed fails here even when its own hash chain is consistent. Writes nothing.
      */
     public EvidenceReport verifyStore(LocalDate from, LocalDate to, java.util.Collection<java.security.PublicKey> trustedKeys) {
-        checkPeriod(from, to);
+        AuditLog.checkPeriod(from, to);
         Instant readAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         Path temp = null;
         try {
@@ -377,15 +377,5 @@ public final class AuditEvidence {
 
     private static String ref(AuditRecord record) {
         return record == null ? "" : EvidenceLayout.recordRef(record.partition(), record.sequence());
-    }
-
-    private static void checkPeriod(LocalDate from, LocalDate to) {
-        if (from == null || to == null) {
-            throw new ValidationException("give both ends of the period to export (from and to, as yyyy-MM-dd)");
-        }
-        if (from.isAfter(to)) {
-            throw new ValidationException("the export period starts on " + from + ", after it ends on " + to
-                    + "; swap from and to");
-        }
     }
 }

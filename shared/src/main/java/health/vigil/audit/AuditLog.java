@@ -453,9 +453,18 @@ public final class AuditLog {
                 .toList();
     }
 
-    private static void checkPeriod(LocalDate from, LocalDate to) {
+    /**
+     * A period of the audit log anyone may ask for: both ends, in order, each a day of the years 1900 to 9999 (the
+     * log's days are named yyyy-MM-dd; a date reader accepts years up to a billion, which name no day of it).
+     */
+    public static void checkPeriod(LocalDate from, LocalDate to) {
         if (from == null || to == null) {
             throw new ValidationException("give both ends of the period (from and to, as yyyy-MM-dd)");
+        }
+        for (LocalDate day : new LocalDate[] {from, to}) {
+            if (day.getYear() < 1900 || day.getYear() > 9999) {
+                throw new ValidationException("the period's days must be in the years 1900 to 9999, as yyyy-MM-dd");
+            }
         }
         if (from.isAfter(to)) {
             throw new ValidationException("the period starts on " + from + ", after it ends on " + to

@@ -18,6 +18,7 @@ import health.vigil.security.Role;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 
@@ -93,7 +94,9 @@ public final class AuditFunctions {
         if (to.isBefore(from)) {
             throw new ValidationException("'to' (" + to + ") is before 'from' (" + from + "); swap them");
         }
-        if (from.plusDays(MAX_DAYS).isBefore(to)) {
+        AuditLog.checkPeriod(from, to);
+        // Both ends count: from 2025-12-05 to 2026-12-05 is 366 days.
+        if (ChronoUnit.DAYS.between(from, to) >= MAX_DAYS) {
             throw new ValidationException("the period is longer than " + MAX_DAYS + " days; ask for a shorter one");
         }
     }

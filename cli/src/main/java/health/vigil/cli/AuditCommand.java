@@ -102,6 +102,10 @@ final class AuditCommand {
                         + " pass the key published with the exports to verify independently.");
             }
             for (Path file : keyFiles) {
+                if (!Files.isRegularFile(file)) {
+                    throw new ValidationException("'" + file + "' is not a file: give --public-key the PEM file of"
+                            + " the key published with the exports");
+                }
                 keys.add(SigningKeys.fromPem(Files.readString(file)).orElseThrow(() -> new ValidationException("'"
                         + file + "' is not a PEM public key (-----BEGIN PUBLIC KEY-----)")));
             }
@@ -109,6 +113,12 @@ final class AuditCommand {
             System.out.println("checked " + report.anchors() + " anchors, " + report.digests() + " digests, "
                     + report.exports() + " exports, " + report.records() + " records");
             report.notes().forEach(note -> System.out.println("note: " + note));
+            if (report.valid() && report.exports() == 0) {
+                // Signatures and links alone say nothing about records: an auditor must not read success here.
+                System.out.println("NOTHING VERIFIED: no export file among these files was checked against its"
+                        + " digest; verify the folder 'vigil audit export' wrote, with its exports/ folder");
+                return 1;
+            }
             if (report.valid()) {
                 System.out.println("VERIFIED");
                 return 0;

@@ -64,14 +64,39 @@ public final class Main implements Runnable {
     /** The command line with Vigil's error handling: a usage or validation problem is a message, not a trace. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.registerConverter(java.time.LocalDate.class, text -> {
+            try {
+                return java.time.LocalDate.parse(text);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new CommandLine.TypeConversionException("'" + text + "' is not a date like 2026-11-24");
+            }
+        });
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             if (e instanceof health.vigil.error.VigilException ve) {
                 line.getErr().println("vigil: " + ve.getMessage() + " (" + ve.code() + ")");
                 return ve.code().isClientError() ? 2 : 1;
             }
+            // A file named on the command line that is missing, a folder, or not writable: the operator's to fix.
+            if (e instanceof java.nio.file.FileSystemException fs) {
+                line.getErr().println("vigil: " + fs.getFile() + ": " + fileProblem(fs));
+                return 2;
+            }
             throw e;
         });
         return cl;
+    }
+
+    private static String fileProblem(java.nio.file.FileSystemException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or folder";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "already exists";
+        }
+        return e.getReason() == null ? "cannot be used here" : e.getReason();
     }
 
     @Override

@@ -74,6 +74,48 @@ class AuditCommandTest {
     }
 
     @Test
+    void aFolderWhoseExportsWereRemovedOrThatHoldsNothingIsNotVerified() throws Exception {
+        LocalDate first = today();
+        record("model.register");
+        Path evidence = out.resolve("evidence");
+        run("audit", "export", "--from", first.toString(), "--to", today().toString(), "--out", evidence.toString(),
+                "--home", home.toString());
+        Path pem = Files.writeString(out.resolve("key.pem"), SigningKeys.pem(LocalAuditSigner.open(home).publicKey()));
+        assertThat(run("audit", "verify", evidence.toString(), "--public-key", pem.toString())).startsWith("0\n")
+                .contains("VERIFIED");
+
+        Path copied = Files.createDirectories(evidence.resolve("exports/sub"));
+        List<Path> exports;
+        try (var files = Files.list(evidence.resolve("exports"))) {
+            exports = files.filter(Files::isRegularFile).toList();
+        }
+        assertThat(exports).isNotEmpty();
+        Files.copy(exports.get(0), copied.resolve("copy.jsonl"));
+        assertThat(run("audit", "verify", evidence.toString(), "--public-key", pem.toString())).startsWith("1\n")
+                .contains("FAILED UNSIGNED_EXPORT in exports/sub/copy.jsonl");
+        GovernedPath.deleteTree(copied);
+
+        for (Path export : exports) {
+            Files.delete(export);
+        }
+        assertThat(run("audit", "verify", evidence.toString(), "--public-key", pem.toString())).startsWith("1\n")
+                .contains("NOTHING VERIFIED").doesNotContain("\nVERIFIED");
+        Path empty = Files.createDirectories(out.resolve("empty"));
+        assertThat(run("audit", "verify", empty.toString(), "--public-key", pem.toString())).startsWith("1\n")
+                .contains("NOTHING VERIFIED");
+    }
+
+    @Test
+    void aMissingKeyFileOrAMalformedDateIsAMessageNotATrace() {
+        Path empty = out.resolve("empty");
+        assertThat(runWithErrors("audit", "verify", out.toString(), "--public-key", out.resolve("none.pem").toString()))
+                .startsWith("2\n").contains("is not a file").doesNotContain("Exception");
+        assertThat(runWithErrors("audit", "export", "--from", "2026-13-01", "--to", "2026-12-01", "--out",
+                empty.toString(), "--home", home.toString()))
+                .startsWith("2\n").contains("'2026-13-01' is not a date like 2026-11-24").doesNotContain("java.");
+    }
+
+    @Test
     void aHomeWithoutAnAuditLogIsRefusedAndNothingIsCreated() {
         Path missing = home.resolve("not-a-home");
 
@@ -98,6 +140,22 @@ class AuditCommandTest {
     private void record(String action) {
         try (LocalAdapters local = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT)) {
             new AuditLog(local.auditStore(), Clock.systemUTC()).record("operator", action, "/models/m/versions/1", "ok", Map.of());
+        }
+    }
+
+    /** Runs the {@code vigil} command; returns its exit code, a newline and what it printed on both streams. */
+    static synchronized String runWithErrors(String... args) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PrintStream both = new PrintStream(printed, true, StandardCharsets.UTF_8);
+        System.setOut(both);
+        try {
+            picocli.CommandLine line = Main.commandLine();
+            line.setErr(new java.io.PrintWriter(both, true));
+            int code = line.execute(args);
+            return code + "\n" + printed.toString(StandardCharsets.UTF_8);
+        } finally {
+            System.setOut(original);
         }
     }
 

@@ -32,8 +32,12 @@ public interface EvidenceFiles {
                 if (!Files.isDirectory(dir)) {
                     return List.of();
                 }
-                try (Stream<Path> files = Files.list(dir)) {
-                    return files.filter(Files::isRegularFile).map(p -> prefix + p.getFileName()).sorted().toList();
+                // Every file under the prefix, in subfolders too, as a container's listing by prefix has them: a
+                // copy of an export tucked into a subfolder is listed, and must be named by a digest like any other.
+                try (Stream<Path> files = Files.walk(dir)) {
+                    return files.filter(Files::isRegularFile)
+                            .map(p -> prefix + dir.relativize(p).toString().replace(java.io.File.separatorChar, '/'))
+                            .sorted().toList();
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot list " + dir, e);
                 }

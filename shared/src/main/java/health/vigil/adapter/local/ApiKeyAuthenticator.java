@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.AccessDeniedException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
 import java.io.IOException;
@@ -71,17 +72,20 @@ final class ApiKeyAuthenticator implements Authenticator {
 
     /** The plain key of a persona, as the local tools (CLI, demo) read it. */
     public static String keyOf(Path home, String persona) {
+        List<String> personas = new ArrayList<>();
         try {
             JsonNode root = Json.readTree("keys.json", Files.readAllBytes(keysFile(home)));
             for (JsonNode entry : root.path("keys")) {
                 if (persona.equals(entry.path("id").asText())) {
                     return entry.path("key").asText();
                 }
+                personas.add(entry.path("id").asText());
             }
         } catch (IOException e) {
             throw new StoreException("cannot read keys.json in the Vigil home", e);
         }
-        throw new IllegalArgumentException("keys.json has no key for '" + persona + "'");
+        throw new ValidationException("keys.json has no key for '" + persona + "'; name one of "
+                + String.join(", ", personas));
     }
 
     static ApiKeyAuthenticator fromJson(byte[] json) {

@@ -209,7 +209,7 @@ public final class CanaryService {
     /** Ends the ramp now with the canary on all traffic. */
     public Deployment promote(ModelName model, Principal actor) {
         return change(model, actor, current -> {
-            CanaryRamp ramp = live(model, current);
+            CanaryRamp ramp = live(model, current, "promoted", CanaryStatus.PROMOTED);
             if (ramp == null) {
                 return Optional.empty();
             }
@@ -222,8 +222,8 @@ public final class CanaryService {
     /** Holds the ramp at its current weight; the controller leaves it alone until it is resumed. */
     public Deployment pause(ModelName model, Principal actor) {
         return change(model, actor, current -> {
-            CanaryRamp ramp = live(model, current);
-            if (ramp == null || ramp.status() == CanaryStatus.PAUSED) {
+            CanaryRamp ramp = live(model, current, "paused");
+            if (ramp.status() == CanaryStatus.PAUSED) {
                 return Optional.empty();
             }
             return Optional.of(ramp.with(CanaryStatus.PAUSED, ramp.step(), ramp.stepStartedAt(), ramp.judgeAt(),
@@ -234,8 +234,8 @@ public final class CanaryService {
     /** Resumes a paused ramp; the current step starts a fresh window and bake time. */
     public Deployment resume(ModelName model, Principal actor) {
         return change(model, actor, current -> {
-            CanaryRamp ramp = live(model, current);
-            if (ramp == null || ramp.status() == CanaryStatus.RUNNING) {
+            CanaryRamp ramp = live(model, current, "resumed");
+            if (ramp.status() == CanaryStatus.RUNNING) {
                 return Optional.empty();
             }
             Instant now = clock.instant();
@@ -247,7 +247,7 @@ public final class CanaryService {
     /** Takes the canary off traffic now: all traffic returns to stable and the canary version is rolled back. */
     public Deployment abort(ModelName model, Principal actor) {
         return change(model, actor, current -> {
-            CanaryRamp ramp = live(model, current);
+            CanaryRamp ramp = live(model, current, "aborted", CanaryStatus.ABORTED, CanaryStatus.ROLLED_BACK);
             if (ramp == null) {
                 return Optional.empty();
             }
@@ -345,13 +345,29 @@ public final class CanaryService {
         batch.clear();
     }
 
-    private static CanaryRamp live(ModelName model, Deployment current) {
+    /**
+     * The running or paused ramp an operator's action applies to. A finished ramp that already ended the way the
+     * action would end it ({@code sameEnd}: a repeated promote or abort) is null, nothing to do; any other finished
+     * ramp is a conflict, so that an abort sent after a promotion is not answered as if it had worked.
+     */
+    private static CanaryRamp live(ModelName model, Deployment current, String action, CanaryStatus... sameEnd) {
         CanaryRamp ramp = current.canary();
         if (ramp == null) {
             throw new ConflictException(ErrorCode.INVALID_STATE, "no canary of `" + model + "` is running; start one"
                     + " with POST /models/" + model + "/canary");
         }
-        return ramp.status().live() ? ramp : null;
+        if (ramp.status().live()) {
+            return ramp;
+        }
+        if (java.util.Arrays.asList(sameEnd).contains(ramp.status())) {
+            return null;
+        }
+        throw new ConflictException(ErrorCode.INVALID_STATE, "the canary of `" + model + "` (version "
+                + ramp.version() + ") has ended: it was " + ramp.status().wireName().replace('_', ' ')
+                + ", so it cannot be " + action + (ramp.status() == CanaryStatus.PROMOTED
+                        ? "; version " + ramp.version() + " is the stable version now: roll back with POST /models/"
+                                + model + "/rollback"
+                        : "; start a new canary with POST /models/" + model + "/canary"));
     }
 
     private Deployment deployment(ModelName model) {

@@ -427,6 +427,29 @@ class CanaryServiceTest {
     }
 
     @Test
+    void anActionOnAFinishedRampIsAConflictUnlessItRepeatsHowTheRampEnded() {
+        start();
+        Deployment aborted = canaries.abort(READMISSION, OPS);
+        assertThat(canaries.abort(READMISSION, OPS).revision()).isEqualTo(aborted.revision());
+        assertThatThrownBy(() -> canaries.promote(READMISSION, OPS)).isInstanceOf(ConflictException.class)
+                .hasMessageContaining("it was aborted").hasMessageContaining("start a new canary");
+
+        start();
+        Deployment promoted = canaries.promote(READMISSION, OPS);
+        int records = canaryRecords().size();
+        assertThat(canaries.promote(READMISSION, OPS).revision()).isEqualTo(promoted.revision());
+        for (Runnable action : List.<Runnable>of(() -> canaries.abort(READMISSION, OPS),
+                () -> canaries.pause(READMISSION, OPS), () -> canaries.resume(READMISSION, OPS))) {
+            assertThatThrownBy(action::run)
+                    .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                    .hasMessageContaining("it was promoted").hasMessageContaining("/rollback");
+        }
+        assertThat(store.findDeployment(READMISSION).orElseThrow().slots())
+                .containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
+        assertThat(canaryRecords()).hasSize(records);
+    }
+
+    @Test
     void operatorActionsWithoutACanaryAreRefusedClearly() {
         assertThatThrownBy(() -> canaries.promote(READMISSION, OPS))
                 .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))

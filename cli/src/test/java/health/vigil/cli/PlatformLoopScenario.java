@@ -705,6 +705,10 @@ abstract class PlatformLoopScenario {
                 .header("x-api-key", compliance));
         assertThat(malformed.statusCode()).isEqualTo(400);
         assertErrorShape(malformed.body());
+        assertThat(malformed.body()).as("what was asked may be anything, a patient's number too")
+                .doesNotContain("not-an-id");
+        assertThat(get(path.toUpperCase(java.util.Locale.ROOT).replace("/PREDICTIONS/", "/predictions/"), compliance)
+                .at("/prediction/predictionId").asText()).as("a UUID in capitals").isEqualTo(first.predictionId());
         String neverIssued = health.vigil.model.PredictionIds.next(first.time());
         assertThat(send(HttpRequest.newBuilder(uri("/predictions/" + neverIssued)).GET().header("x-api-key", compliance))
                 .statusCode()).isEqualTo(404);

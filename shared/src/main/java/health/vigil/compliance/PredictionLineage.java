@@ -63,13 +63,15 @@ public final class PredictionLineage {
     }
 
     /** The lineage of {@code predictionId}, read by {@code reader} (an audit record says who read it). */
-    public Map<String, Object> of(String predictionId, String reader) {
+    public Map<String, Object> of(String asked, String reader) {
+        // Ids are UUIDs, which are read in any case; scoring writes them in lower case.
+        String predictionId = asked.toLowerCase(java.util.Locale.ROOT);
         Optional<Instant> issued = PredictionIds.timeOf(predictionId);
         if (issued.isEmpty()) {
-            // What was asked stays out of the record: it is not an id and may be anything.
+            // What was asked stays out of the record and the answer: it is not an id and may be anything.
             audit.record(reader, ACTION, "predictions", "invalid", Map.of());
-            throw new ValidationException("'" + (predictionId.length() > 40 ? predictionId.substring(0, 40) + "..."
-                    : predictionId) + "' is not a prediction id; use the predictionId a scoring answer returned");
+            throw new ValidationException("the id asked for (not repeated here) is not a prediction id; use the"
+                    + " predictionId a scoring answer returned");
         }
         PredictionRecord record = predictions.find(predictionId, registry.listModels()).orElse(null);
         if (record == null) {

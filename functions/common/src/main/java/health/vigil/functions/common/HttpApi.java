@@ -238,16 +238,33 @@ public final class HttpApi {
 
     /** Parses a path segment that must be a positive whole number. */
     public static int version(String raw) {
-        try {
-            int value = Integer.parseInt(raw);
-            if (value >= 1) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // fall through to the message below
+        int value = positiveWholeNumber(raw);
+        if (value >= 1) {
+            return value;
         }
-        throw new ValidationException("version '" + (raw.length() > 12 ? raw.substring(0, 12) + "..." : raw)
-                + "' is not valid: versions are whole numbers from 1");
+        throw new ValidationException("version " + (raw != null && raw.length() <= 12 && raw.matches("[A-Za-z0-9._+-]+")
+                ? "'" + raw + "'" : "(not repeated here)") + " is not valid: versions are whole numbers from 1, written"
+                + " in ASCII digits (3, not +3, 03 or a full-width digit)");
+    }
+
+    /**
+     * A whole number from 1 written the one way: ASCII digits without sign or leading zero, at most nine, so that
+     * one resource has one spelling in paths and queries (Integer.parseInt also reads "+3", "03" and digits of
+     * other scripts, which a rule matching paths would not see as 3); -1 for anything else.
+     */
+    public static int positiveWholeNumber(String raw) {
+        if (raw == null || raw.isEmpty() || raw.length() > 9 || raw.charAt(0) == '0') {
+            return -1;
+        }
+        int value = 0;
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     private static Map<String, String> lowerCase(Map<String, String> headers) {

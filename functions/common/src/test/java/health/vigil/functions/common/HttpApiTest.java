@@ -221,6 +221,20 @@ class HttpApiTest {
     }
 
     @Test
+    void aVersionHasOneSpellingAndAnythingElseIsRefusedWithoutRepeatingFreeText() {
+        assertThat(HttpApi.version("3")).isEqualTo(3);
+        assertThat(HttpApi.version("123456789")).isEqualTo(123_456_789);
+        // Integer.parseInt reads all of these as a version number.
+        for (String other : new String[] {"+3", "03", "\uFF13", "\u0663", "0", "-1", "1234567890", "", "3 "}) {
+            assertThat(HttpApi.positiveWholeNumber(other)).as(other).isEqualTo(-1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpApi.version(other)).as(other)
+                    .isInstanceOf(ValidationException.class).hasMessageContaining("whole numbers from 1");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpApi.version("John Smith"))
+                .hasMessageStartingWith("version (not repeated here) is not valid").hasMessageNotContaining("John");
+    }
+
+    @Test
     void malformedJsonIs400WithLineAndColumn() {
         HttpResponseMessage response = api.handle(request(Map.of(), "{\"a\":\n  tru}"), context, Access.ANONYMOUS,
                 call -> call.json());

@@ -65,13 +65,7 @@ public final class AuditFunctions {
 
     /** {@code limit}: records per page, 1 to {@link AuditLog#MAX_PAGE_SIZE} (the default). */
     private static int pageSize(Call call) {
-        return call.queryParam("limit").map(v -> {
-            try {
-                return Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                return -1;
-            }
-        }).map(n -> {
+        return call.queryParam("limit").map(HttpApi::positiveWholeNumber).map(n -> {
             if (n < 1 || n > AuditLog.MAX_PAGE_SIZE) {
                 throw new ValidationException("query parameter 'limit' must be a whole number from 1 to "
                         + AuditLog.MAX_PAGE_SIZE);

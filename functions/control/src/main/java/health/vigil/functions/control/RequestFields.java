@@ -3,6 +3,7 @@ package health.vigil.functions.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Call;
+import health.vigil.functions.common.HttpApi;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
@@ -57,13 +58,9 @@ final class RequestFields {
 
     static Optional<Integer> positiveInt(Call call, String name) {
         return call.queryParam(name).map(v -> {
-            try {
-                int n = Integer.parseInt(v);
-                if (n >= 1) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // said below
+            int n = HttpApi.positiveWholeNumber(v);
+            if (n >= 1) {
+                return n;
             }
             throw new ValidationException("query parameter '" + name + "' must be a version number (1, 2, ...)");
         });

@@ -152,6 +152,13 @@ class BatchScoringIT {
                 Map.of("Idempotency-Key", "ward 7 nightly"));
         assertThat(malformed.statusCode()).isEqualTo(400);
         assertThat(ControlClient.parse(malformed.body()).at("/error/message").asText()).contains("Idempotency-Key");
+        // A pinned version that is not a whole number, or a misspelt option, is refused rather than read some other way.
+        for (Map<String, Object> wrong : List.<Map<String, Object>>of(
+                Map.of("model", MODEL, "input", "requests/twice.csv", "version", 1.5),
+                Map.of("model", MODEL, "input", "requests/twice.csv", "explian", true))) {
+            HttpResponse<String> refused = client.exchange("POST", "/batches", wrong, Map.of());
+            assertThat(refused.statusCode()).as(wrong.toString()).isEqualTo(400);
+        }
     }
 
     private String jobInput(String summaryName) {

@@ -249,6 +249,12 @@ abstract class PlatformLoopScenario {
 
         passGates(1);
         assertThat(post("/models/" + MODEL + "/versions/1/approve", approver, "{}", Map.of()).statusCode()).isEqualTo(400);
+        // A justification that is not text, or an option the decision does not have, is refused, not signed as given.
+        for (String body : List.of("{\"justification\": 5}", "{\"justification\": \"ok\", \"approver\": \"me\"}")) {
+            HttpResponse<String> refused = post("/models/" + MODEL + "/versions/1/approve", approver, body, Map.of());
+            assertThat(refused.statusCode()).as(body).isEqualTo(400);
+            assertThat(get("/models/" + MODEL + "/versions/1", operator).get("stage").asText()).isEqualTo("GATES_PASSED");
+        }
         HttpResponse<String> approved = ModelsCommand.decide(client(approver), "approve", MODEL, 1,
                 "gates passed; intended use reviewed");
         assertThat(approved.statusCode()).as(approved.body()).isEqualTo(200);
@@ -763,6 +769,10 @@ abstract class PlatformLoopScenario {
         assertThat(backwards.statusCode()).isEqualTo(400);
         assertThat(json(backwards.body()).at("/error/message").asText()).contains("swap");
 
+        HttpResponse<String> misspelt = post("/audit/exports", compliance, "{\"from\":\"" + today + "\",\"too\":\""
+                + today + "\"}", Map.of());
+        assertThat(misspelt.statusCode()).isEqualTo(400);
+        assertThat(json(misspelt.body()).at("/error/message").asText()).contains("unknown field 'too'");
         HttpResponse<String> exported = post("/audit/exports", compliance, "{\"from\":\"" + today + "\",\"to\":\""
                 + today + "\"}", Map.of());
         assertThat(exported.statusCode()).as(exported.body()).isEqualTo(201);

@@ -1,5 +1,6 @@
 package health.vigil.functions.control;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpRequestMessage;
@@ -17,6 +18,7 @@ import health.vigil.model.ModelVersion;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Role;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Clinical governance's decisions on a version: approve or reject, each with a justification
@@ -59,6 +61,8 @@ public final class ApprovalFunctions {
     }
 
     private static String justification(Call call) {
-        return call.json().path("justification").asText(null);
+        JsonNode body = RequestFields.object(call, "{\"justification\": \"why\"}");
+        RequestFields.requireKnown(body, Set.of("justification"), "the decision");
+        return RequestFields.text(body, "justification", "{\"justification\": \"calibration and subgroup AUROC reviewed\"}");
     }
 }

@@ -25,6 +25,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Audit evidence that leaves the database: signed exports of a period on request and every day, and a signed
@@ -48,7 +49,8 @@ public final class AuditEvidenceFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
-            JsonNode body = call.json();
+            JsonNode body = RequestFields.object(call, "{\"from\": \"2026-11-01\", \"to\": \"2026-11-30\"}");
+            RequestFields.requireKnown(body, Set.of("from", "to"), "the export request");
             LocalDate from = day(body, "from");
             LocalDate to = day(body, "to");
             AuditFunctions.checkPeriod(from, to);

@@ -26,6 +26,7 @@ import health.vigil.security.Role;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Batch scoring of files (role {@code Batches.Submit}): {@code POST /batches} names a file in {@code batch-input},
@@ -53,7 +54,8 @@ public final class BatchFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.BATCHES_SUBMIT), call -> {
-            JsonNode body = call.json();
+            JsonNode body = RequestFields.object(call, "{\"model\": \"readmission\", \"input\": \"nightly.csv\"}");
+            RequestFields.requireKnown(body, Set.of("model", "input", "version", "explain"), "the batch request");
             JsonNode model = body.path("model");
             JsonNode input = body.path("input");
             JsonNode version = body.path("version");
@@ -62,7 +64,8 @@ public final class BatchFunctions {
                 throw new ValidationException("send {\"model\": \"readmission\", \"input\": \"<blob in batch-input>\"},"
                         + " optionally with \"version\" (an approved version to pin) and \"explain\": true");
             }
-            if (!version.isMissingNode() && !version.isNull() && !version.canConvertToInt()) {
+            if (!version.isMissingNode() && !version.isNull()
+                    && !(version.isIntegralNumber() && version.canConvertToInt())) {
                 throw new ValidationException("\"version\" must be a whole number (an approved version), or left out");
             }
             if (!explain.isMissingNode() && !explain.isBoolean()) {

@@ -22,7 +22,6 @@ import health.vigil.functions.common.Access;
 import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
-import health.vigil.json.Json;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.Deployment;
@@ -32,7 +31,6 @@ import health.vigil.security.Role;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -224,7 +222,7 @@ public final class CanaryFunctions {
         if (!body.isObject()) {
             throw new ValidationException("send a JSON object such as {\"version\": 2}");
         }
-        requireKnown(body, START_FIELDS, "the canary request");
+        RequestFields.requireKnown(body, START_FIELDS, "the canary request");
         JsonNode version = body.path("version");
         if (!version.canConvertToInt() || !version.isIntegralNumber()) {
             throw new ValidationException("\"version\" must be the whole number of an approved version, for example"
@@ -261,7 +259,7 @@ public final class CanaryFunctions {
         if (!node.isObject()) {
             throw new ValidationException("\"policy\" must be an object with any of " + POLICY_FIELDS);
         }
-        requireKnown(node, POLICY_FIELDS, "the policy");
+        RequestFields.requireKnown(node, POLICY_FIELDS, "the policy");
         CanaryPolicy d = CanaryPolicy.DEFAULT;
         return new CanaryPolicy(number(node, "falseRollbackRate", d.falseRollbackRate()),
                 (int) number(node, "minSamplePerSlot", d.minSamplePerSlot()),
@@ -288,13 +286,4 @@ public final class CanaryFunctions {
         return value.doubleValue();
     }
 
-    static void requireKnown(JsonNode node, Set<String> known, String what) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!known.contains(field)) {
-                throw new ValidationException(what + " has an unknown field " + Json.quotedName(field) + "; allowed: "
-                        + known);
-            }
-        }
-    }
 }

@@ -55,7 +55,7 @@ public final class ExperimentFunctions {
         return http.handle(request, context, Access.AUTHENTICATED, call -> {
             new ModelName(name);
             JsonNode body = RequestFields.object(call, EXAMPLE);
-            CanaryFunctions.requireKnown(body, PLAN_FIELDS, "the power request");
+            RequestFields.requireKnown(body, PLAN_FIELDS, "the power request");
             return experiments.power(plan(body));
         });
     }
@@ -68,7 +68,7 @@ public final class ExperimentFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
             JsonNode body = RequestFields.object(call, EXAMPLE);
-            CanaryFunctions.requireKnown(body, START_FIELDS, "the experiment request");
+            RequestFields.requireKnown(body, START_FIELDS, "the experiment request");
             ExperimentService.StartCommand command = new ExperimentService.StartCommand(
                     RequestFields.integer(body, "treatmentVersion", true, EXAMPLE),
                     RequestFields.integer(body, "controlVersion", false, EXAMPLE), plan(body));

@@ -25,6 +25,7 @@ import health.vigil.security.Role;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /** The control API for models: the registry (read) and deployment of a registered version. */
 public final class ModelFunctions {
@@ -83,8 +84,9 @@ public final class ModelFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.MODELS_UPLOAD), call -> {
-            JsonNode body = call.json();
-            String fileName = body.path("fileName").asText(null);
+            JsonNode body = RequestFields.object(call, "{\"fileName\": \"readmission-v3.zip\", \"packageBase64\": \"...\"}");
+            RequestFields.requireKnown(body, Set.of("fileName", "packageBase64"), "the upload");
+            String fileName = RequestFields.text(body, "fileName", "\"readmission-v3.zip\"");
             byte[] content;
             try {
                 content = Base64.getDecoder().decode(body.path("packageBase64").asText(""));

@@ -4,9 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
+import health.vigil.json.Json;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Iterator;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Reads typed fields of a JSON request body and query parameters, with a 400 that names the field and the fix. */
 final class RequestFields {
@@ -18,6 +22,29 @@ final class RequestFields {
             throw new ValidationException("send a JSON object such as " + example);
         }
         return body;
+    }
+
+    /** Refuses a field the request does not have, as /score and the canary routes do; a misspelt option is not ignored. */
+    static void requireKnown(JsonNode node, Set<String> known, String what) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!known.contains(field)) {
+                throw new ValidationException(what + " has an unknown field " + Json.quotedName(field) + "; allowed: "
+                        + new TreeSet<>(known));
+            }
+        }
+    }
+
+    /** A text field, or null when it is absent or null; any other type is a 400 naming the field. */
+    static String text(JsonNode body, String field, String example) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw new ValidationException("\"" + field + "\" must be text; for example " + example);
+        }
+        return value.asText();
     }
 
     static Integer integer(JsonNode body, String field, boolean required, String example) {

@@ -47,7 +47,7 @@ public final class ShadowFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
             JsonNode body = RequestFields.object(call, EXAMPLE);
-            CanaryFunctions.requireKnown(body, FIELDS, "the shadow request");
+            RequestFields.requireKnown(body, FIELDS, "the shadow request");
             ShadowService.ConfigureCommand command = new ShadowService.ConfigureCommand(
                     RequestFields.integer(body, "version", true, EXAMPLE),
                     RequestFields.integer(body, "basisPoints", true, EXAMPLE));

@@ -127,7 +127,7 @@ public final class EventEnvelopes {
         if (!CLOUD_EVENTS_SPEC_VERSION.equals(specVersion)) {
             throw new ValidationException(what + " has an unsupported `specversion`; only CloudEvents 1.0 is accepted");
         }
-        String id = requiredText(event, "id", what);
+        String id = eventId(event, what);
         String source = requiredText(event, "source", what);
         String type = requiredText(event, "type", what);
         String subject = optionalText(event, "subject", what);
@@ -153,7 +153,7 @@ public final class EventEnvelopes {
 
     private static EventEnvelope readEventGridEvent(JsonNode event, String label) {
         String what = label + " (Event Grid schema)";
-        String id = requiredText(event, "id", what);
+        String id = eventId(event, what);
         String type = requiredText(event, "eventType", what);
         // Event Grid's own events leave the subject empty (its subscription validation event sends "subject": "").
         String subject = requiredString(event, "subject", what);
@@ -283,6 +283,19 @@ public final class EventEnvelopes {
         Map<String, Object> map = data.isNull() ? Map.of() : Json.mapper().convertValue(data, MAP_TYPE);
         return new VigilEvent(event.id(), event.type(), event.source() == null ? VigilEvent.SOURCE : event.source(),
                 event.subject(), event.time(), map);
+    }
+
+    /**
+     * An event's id: at most 256 characters, none of them a control character. Ids go into logs and idempotency
+     * keys; a forged one holding line breaks or terminal escapes would write lines of its own into a log.
+     */
+    private static String eventId(JsonNode event, String what) {
+        String id = requiredText(event, "id", what);
+        if (id.length() > 256 || id.chars().anyMatch(c -> Character.isISOControl(c) || c == 0x2028 || c == 0x2029)) {
+            throw new ValidationException(what + " has an `id` that is longer than 256 characters or holds control"
+                    + " characters; an event id is printable text such as a GUID");
+        }
+        return id;
     }
 
     private static String requiredText(JsonNode event, String field, String what) {

@@ -110,6 +110,15 @@ class EventEnvelopesTest {
     }
 
     @Test
+    void anEventIdThatCouldForgeLogLinesIsRefused() {
+        String id = Json.readTree("e", BLOB_CREATED.getBytes(java.nio.charset.StandardCharsets.UTF_8)).path("id").asText();
+        for (String forged : new String[] {"x\\u0000\\n\\u001b[31m", "a\\r\\nINFO: forged", "x".repeat(257)}) {
+            assertThatThrownBy(() -> EventEnvelopes.parse(BLOB_CREATED.replace("\"" + id + "\"", "\"" + forged + "\"")))
+                    .as(forged).isInstanceOf(ValidationException.class).hasMessageContaining("control characters");
+        }
+    }
+
+    @Test
     void blobCreatedTakesContainerAndNameFromTheSubject() {
         BlobCreated blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(BLOB_CREATED));
 

@@ -45,16 +45,26 @@ final class LocalQueues implements WorkQueue, AutoCloseable {
     private final Set<Path> pending = ConcurrentHashMap.newKeySet();
     private final List<Thread> threads = new ArrayList<>();
     private volatile Delivery delivery;
+    private volatile Set<String> listened = Set.of();
     private volatile boolean closed;
 
+    private final long backoffMillis;
+
     LocalQueues(Path root, int workers) {
+        this(root, workers, 250);
+    }
+
+    /** @param backoffMillis the first retry's wait, doubled for each later one (at most 10 s) */
+    LocalQueues(Path root, int workers, long backoffMillis) {
         this.root = root;
         this.workers = workers;
+        this.backoffMillis = backoffMillis;
     }
 
     /** Starts the workers, first queueing every message left from an earlier run. */
     void start(Delivery delivery, Set<String> queues) throws IOException {
         this.delivery = delivery;
+        this.listened = Set.copyOf(queues);
         OwnerOnlyFiles.createFolders(root);
         for (String queue : queues) {
             Path folder = OwnerOnlyFiles.createFolders(root.resolve(queue));
@@ -138,7 +148,7 @@ final class LocalQueues implements WorkQueue, AutoCloseable {
                 LOG.log(Level.WARNING, "a message of queue " + queue + " failed (attempt " + tried + " of "
                         + MAX_DEQUEUE + "): " + e.getClass().getSimpleName());
                 try {
-                    Thread.sleep(Math.min(10_000L, 250L << attempt));
+                    Thread.sleep(Math.min(10_000L, backoffMillis << attempt));
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     return;
@@ -147,9 +157,13 @@ final class LocalQueues implements WorkQueue, AutoCloseable {
         }
         if (!closed) {
             Path poison = OwnerOnlyFiles.createFolders(root.resolve(queue + "-poison"));
-            Files.move(file, poison.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            Path moved = Files.move(file, poison.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             LOG.warning(() -> "a message of queue " + queue + " failed " + MAX_DEQUEUE + " times and was moved to "
                     + poison);
+            // As the Functions host does: a function listening on the poison queue gets the message.
+            if (listened.contains(queue + "-poison")) {
+                enqueue(moved);
+            }
         }
     }
 

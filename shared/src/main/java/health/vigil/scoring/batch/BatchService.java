@@ -337,15 +337,7 @@ public final class BatchService {
      * version that can no longer be loaded or run fails the job instead of retrying forever.
      */
     public void scorePartition(String message) {
-        PartitionMessage m;
-        try {
-            m = Json.read("the batch partition message", message.getBytes(StandardCharsets.UTF_8),
-                    PartitionMessage.class);
-        } catch (ValidationException e) {
-            throw new ValidationException("a batch partition message must be {\"batchId\", \"partition\"}: "
-                    + e.getMessage());
-        }
-        requireId(m.batchId());
+        PartitionMessage m = partitionMessage(message);
         BatchJob job = readJob(m.batchId()).orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND,
                 "batch " + m.batchId() + " has no plan; the message names a job that was never submitted"));
         if (m.partition() < 0 || m.partition() >= job.partitions().size()) {
@@ -370,6 +362,11 @@ public final class BatchService {
                 fail(job.id(), job.model().value(), job.submittedBy(), new BatchFailure(job.id(), job.inputName(),
                         "partition " + partition.index() + " could not be scored: " + e.getMessage(), clock.instant()));
                 return;
+            } catch (RuntimeException e) {
+                // Not a store that is away (retried) nor a refusal (fails the job): a fault. The queue retries it;
+                // if every retry meets one, the poison queue's function fails the job (partitionAbandoned).
+                recordFault(job.id(), partition.index(), e);
+                throw e;
             } finally {
                 if (!scored) {
                     // So that the next delivery need not wait for the lease to end.
@@ -384,6 +381,56 @@ public final class BatchService {
         // queue: any partition that runs finishes the job's announcement first. Nothing once queued.json is there.
         announceStart(job);
         tryComplete(job);
+    }
+
+    private static PartitionMessage partitionMessage(String message) {
+        PartitionMessage m;
+        try {
+            m = Json.read("the batch partition message", message.getBytes(StandardCharsets.UTF_8),
+                    PartitionMessage.class);
+        } catch (ValidationException e) {
+            throw new ValidationException("a batch partition message must be {\"batchId\", \"partition\"}: "
+                    + e.getMessage());
+        }
+        requireId(m.batchId());
+        return m;
+    }
+
+    /**
+     * A partition's message that the queue gave up on: every delivery failed with something other than a refusal
+     * (which fails the job at once) or the store being away long enough (the queue's retries outlast an outage),
+     * and the host moved it to the poison queue. The job can no longer complete, so it fails, audited and announced
+     * once, instead of reading RUNNING for good. A partition that is done, or a job that is finished, is left as it
+     * is.
+     */
+    public void partitionAbandoned(String message) {
+        PartitionMessage m = partitionMessage(message);
+        Optional<BatchJob> found = readJob(m.batchId());
+        Optional<Fault> fault = read(faultName(m.batchId(), m.partition()), Fault.class);
+        if (found.isEmpty() || fault.isEmpty() || isFinished(m.batchId())
+                || artifacts.describe(ArtifactStore.BATCH_OUTPUT, doneName(m.batchId(), m.partition())).isPresent()) {
+            // Without a recorded fault the retries met a store that was away: the job stays resumable by sending
+            // the message again once the store is back (the batch-scoring runbook).
+            return;
+        }
+        BatchJob job = found.get();
+        fail(job.id(), job.model().value(), job.submittedBy(), new BatchFailure(job.id(), job.inputName(),
+                "partition " + m.partition() + " could not be scored: every attempt failed with an unexpected "
+                        + fault.get().error() + " (the ScoreBatchPartition function's log has it); submit the file"
+                        + " again once it is fixed", clock.instant()));
+    }
+
+    /** What a partition's last failed delivery met, by the error's type only (its message may hold a row's data). */
+    record Fault(String error, Instant at) {}
+
+    private void recordFault(String id, int partition, RuntimeException e) {
+        try {
+            artifacts.put(ArtifactStore.BATCH_OUTPUT, faultName(id, partition),
+                    new ByteArrayInputStream(Json.writeBytes(new Fault(e.getClass().getSimpleName(), clock.instant()))),
+                    true);
+        } catch (RuntimeException notRecorded) {
+            e.addSuppressed(notRecorded);
+        }
     }
 
     private void score(BatchJob job, BatchPartition partition, PartitionLease lease, String what) {
@@ -835,6 +882,10 @@ public final class BatchService {
 
     static String checkpointName(String id, int partition) {
         return partitionFolder(id, partition) + "/checkpoint.json";
+    }
+
+    static String faultName(String id, int partition) {
+        return partitionFolder(id, partition) + "/fault.json";
     }
 
     static String doneName(String id, int partition) {

@@ -651,6 +651,65 @@ class BatchServiceTest {
     }
 
     @Test
+    void aPartitionTheQueueGaveUpOnAfterAFaultFailsItsJobOnceInsteadOfLeavingItRunning() {
+        upload("discharges.jsonl", jsonLines(20));
+        ArtifactStore faulty = new FailingCheckpoints(platform.artifacts(), () -> true,
+                () -> new IllegalStateException("a fault in the code, not the store"));
+        BatchService failing = service(faulty, new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = failing.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        String message = queued.poll();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            assertThatThrownBy(() -> failing.scorePartition(message)).isInstanceOf(IllegalStateException.class);
+        }
+        assertThat(failing.status(job.id()).state()).isEqualTo(BatchStatus.State.RUNNING);
+
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+        batches.partitionAbandoned(message);
+        batches.partitionAbandoned(message);
+
+        BatchStatus status = batches.status(job.id());
+        assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
+        assertThat(status.failure()).contains("partition 0 could not be scored").contains("IllegalStateException")
+                .contains("submit the file again").doesNotContain("a fault in the code");
+        assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.failed");
+        assertThat(batchEvents()).containsExactly(EventTypes.BATCH_SUBMITTED, EventTypes.BATCH_FAILED);
+        // A late delivery of the same partition finds the job finished and scores nothing.
+        batches.scorePartition(message);
+        assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.FAILED);
+    }
+
+    @Test
+    void aPartitionAbandonedWhileTheStoreWasAwayStaysResumable() {
+        upload("discharges.jsonl", jsonLines(20));
+        BatchService away = service(new FailingCheckpoints(platform.artifacts(), () -> true),
+                new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = away.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        String message = queued.poll();
+        assertThatThrownBy(() -> away.scorePartition(message)).isInstanceOf(StoreException.class);
+
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+        batches.partitionAbandoned(message);
+        assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.RUNNING);
+
+        batches.scorePartition(message); // the operator sends the message again once the store is back
+        assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
+    @Test
+    void aCompletedJobIsNotFailedByAnAbandonedCopyOfItsMessage() {
+        upload("discharges.jsonl", jsonLines(20));
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        String message = queued.poll();
+        batches.scorePartition(message);
+
+        batches.partitionAbandoned(message);
+
+        assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.completed");
+    }
+
+    @Test
     void onlyAnApprovedVersionMayBePinned() {
         ModelName registeredOnly = register(SampleModels.readmissionLogistic(), "logistic.zip");
         assertThat(registeredOnly).isEqualTo(model);
@@ -956,17 +1015,24 @@ class BatchServiceTest {
     /** The artifact store, except that a checkpoint write dies when {@code dies} says so (a killed process). */
     private static final class FailingCheckpoints extends ForwardingStore {
         private final java.util.function.BooleanSupplier dies;
+        private final java.util.function.Supplier<RuntimeException> failure;
 
         FailingCheckpoints(ArtifactStore store, java.util.function.BooleanSupplier dies) {
+            this(store, dies, () -> new StoreException("the process was killed here", null));
+        }
+
+        FailingCheckpoints(ArtifactStore store, java.util.function.BooleanSupplier dies,
+                java.util.function.Supplier<RuntimeException> failure) {
             super(store);
             this.dies = dies;
+            this.failure = failure;
         }
 
         @Override
         public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
                 String uploadedBy) {
             if (name.endsWith("/checkpoint.json") && dies.getAsBoolean()) {
-                throw new StoreException("the process was killed here", null);
+                throw failure.get();
             }
             return store.put(container, name, content, overwrite, uploadedBy);
         }

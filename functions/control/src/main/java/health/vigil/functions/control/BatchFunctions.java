@@ -138,4 +138,17 @@ public final class BatchFunctions {
             String message, ExecutionContext context) {
         batches.scorePartition(message);
     }
+
+    /**
+     * A partition message the host moved to the poison queue after its last retry: the job is failed (audited and
+     * announced once) rather than left running with a partition nobody will score.
+     */
+    @FunctionName("FailAbandonedBatchPartition")
+    public void partitionAbandoned(
+            @QueueTrigger(name = "message", queueName = WorkQueue.BATCH_PARTITIONS + "-poison",
+                    connection = "AzureWebJobsStorage") String message, ExecutionContext context) {
+        batches.partitionAbandoned(message);
+        context.getLogger().warning("FailAbandonedBatchPartition: a batch partition failed every retry; its job is"
+                + " marked failed");
+    }
 }

@@ -79,6 +79,8 @@ class FunctionJsonIT {
                 Map.entry("StartBatchOnUpload", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("ScoreBatchPartition", List.of("queueTrigger", "batch-partitions on AzureWebJobsStorage", "",
                         "")),
+                Map.entry("FailAbandonedBatchPartition", List.of("queueTrigger",
+                        "batch-partitions-poison on AzureWebJobsStorage", "", "")),
                 Map.entry("DriftCheckPartition", List.of("queueTrigger",
                         "monitoring-partitions on AzureWebJobsStorage", "", ""))));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.control."));

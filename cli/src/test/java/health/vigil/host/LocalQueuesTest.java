@@ -1,0 +1,64 @@
+package health.vigil.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The local queues' retries and poison queue, as the Functions host runs them. */
+class LocalQueuesTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void aMessageThatFailsEveryAttemptGoesToThePoisonQueueAndItsListenerGetsIt() throws Exception {
+        List<String> attempts = new CopyOnWriteArrayList<>();
+        List<String> poisoned = new CopyOnWriteArrayList<>();
+        try (LocalQueues queues = new LocalQueues(root, 1, 1)) {
+            queues.start((queue, message) -> {
+                if (queue.equals("work")) {
+                    attempts.add(message);
+                    throw new IllegalStateException("always fails");
+                }
+                poisoned.add(queue + ":" + message);
+            }, Set.of("work", "work-poison"));
+
+            queues.send("work", "m-1", "{\"n\":1}");
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            while (poisoned.isEmpty() && Instant.now().isBefore(deadline)) {
+                Thread.sleep(20);
+            }
+        }
+
+        assertThat(attempts).hasSize(LocalQueues.MAX_DEQUEUE);
+        assertThat(poisoned).containsExactly("work-poison:{\"n\":1}");
+        assertThat(root.resolve("work").resolve("m-1.msg")).doesNotExist();
+        // Handled on the poison queue, the message is gone from it too.
+        assertThat(Files.exists(root.resolve("work-poison").resolve("m-1.msg"))).isFalse();
+    }
+
+    @Test
+    void withoutAListenerThePoisonedMessageStaysForAnOperator() throws Exception {
+        List<String> attempts = new CopyOnWriteArrayList<>();
+        try (LocalQueues queues = new LocalQueues(root, 1, 1)) {
+            queues.start((queue, message) -> {
+                attempts.add(message);
+                throw new IllegalStateException("always fails");
+            }, Set.of("work"));
+            queues.send("work", "m-2", "{}");
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            while (!Files.exists(root.resolve("work-poison").resolve("m-2.msg")) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(20);
+            }
+        }
+        assertThat(attempts).hasSize(LocalQueues.MAX_DEQUEUE);
+        assertThat(root.resolve("work-poison").resolve("m-2.msg")).exists();
+    }
+}

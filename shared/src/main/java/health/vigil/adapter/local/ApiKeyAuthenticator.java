@@ -132,11 +132,14 @@ final class ApiKeyAuthenticator implements Authenticator {
 
     private static String presentedKey(Map<String, String> headers) {
         String key = headers.get("x-api-key");
-        if (key == null) {
-            String authorization = headers.get("authorization");
-            if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                key = authorization.substring(7).trim();
-            }
+        String authorization = headers.get("authorization");
+        if (key != null && authorization != null) {
+            // Two credentials, possibly of two callers: which one acts must not be a guess.
+            throw new AccessDeniedException(ErrorCode.UNAUTHENTICATED, "the request carries both an x-api-key header and"
+                    + " an Authorization header; send one credential");
+        }
+        if (key == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            key = authorization.substring(7).trim();
         }
         return key == null || key.isBlank() ? null : key.trim();
     }

@@ -48,6 +48,18 @@ class ApiKeyAuthenticatorTest {
     }
 
     @Test
+    void twoCredentialsAreRefusedRatherThanOnePickedOverTheOther() {
+        ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home);
+        String approver = ApiKeyAuthenticator.keyOf(home, "approver");
+        String scientist = ApiKeyAuthenticator.keyOf(home, "data-scientist");
+
+        assertThatThrownBy(() -> keys.authenticate(Map.of("x-api-key", approver, "authorization", "Bearer " + scientist)))
+                .isInstanceOfSatisfying(AccessDeniedException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED))
+                .hasMessageContaining("send one credential");
+    }
+
+    @Test
     void theKeyFileIsCreatedReadableByItsOwnerOnlyAndKeptAcrossOpens() throws Exception {
         ApiKeyAuthenticator.openOrCreate(home);
         String key = ApiKeyAuthenticator.keyOf(home, "operator");

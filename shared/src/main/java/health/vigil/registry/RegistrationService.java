@@ -46,7 +46,8 @@ import java.util.regex.Pattern;
  * Registration is idempotent twice over: a redelivered event is recognised by its id, and a package that
  * was registered before (same sha256, under any blob name) returns that version instead of a new one. Each
  * decision is audited with {@link AuditLog#recordOnce}: a version's {@code registered} record is keyed on the
- * version, a rejection or duplicate on the event, so concurrent and repeated deliveries write one record each.
+ * version, a rejection on the event and a duplicate on the blob and its package, so concurrent and repeated
+ * deliveries write one record each.
  * An invalid package is audited, announced and reported as REJECTED rather than thrown, because retrying
  * cannot make it valid; store failures are thrown, so the event is delivered again.
  */
@@ -233,9 +234,17 @@ public final class RegistrationService {
         return VersionLifecycle.auditKey(version.id(), 0);
     }
 
-    /** The decision an event led to when it made no version (rejected, or a duplicate): one record per event. */
+    /** The decision an event led to when it made no version and the package was refused: one record per event. */
     static String eventKey(BlobCreated blob) {
         return ACTION + ":event:" + blob.eventId();
+    }
+
+    /**
+     * The decision "this blob holds a package already registered": one record per blob and package, whichever event
+     * brought it (an upload through the API and the storage event of the blob it stored are two events of one act).
+     */
+    static String duplicateKey(BlobCreated blob, VersionRecord existing) {
+        return ACTION + ":duplicate:" + blob.blobName() + ":" + existing.packageSha256();
     }
 
     /**
@@ -352,7 +361,7 @@ public final class RegistrationService {
     }
 
     private RegistrationOutcome duplicate(BlobCreated blob, VersionRecord existing) {
-        boolean decided = audit.recordFirst(eventKey(blob), uploaderOf(blob), ACTION, existing.id().subject(),
+        boolean decided = audit.recordFirst(duplicateKey(blob, existing), uploaderOf(blob), ACTION, existing.id().subject(),
                 "duplicate", Map.of(
                         "blob", blob.blobName(),
                         "eventId", blob.eventId(),

@@ -278,6 +278,24 @@ class RegistrationServiceTest {
     }
 
     @Test
+    void aDuplicateBlobSeenThroughTwoEventsIsOneDecision() {
+        givenAValidPackage();
+        VersionRecord existing = version(READMISSION, 2, Stage.PRODUCTION);
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.of(existing));
+
+        // The API's upload registers under its own event id; the storage event of the blob it stored follows.
+        service.register(upload);
+        RegistrationOutcome second = service.register(new BlobCreated("evt-storage", upload.container(),
+                upload.blobName(), null, 10, null));
+
+        assertThat(second.kind()).isEqualTo(Kind.DUPLICATE);
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("duplicate"));
+        verify(registry).markEventHandled("RegisterModel", "evt-1");
+        verify(registry).markEventHandled("RegisterModel", "evt-storage");
+        verify(telemetry, times(1)).registration("duplicate");
+    }
+
+    @Test
     void aRetryOfAnEventThatStoredItsVersionButFailedBeforeAnnouncingItFinishesTheJob() {
         givenAValidPackage();
         VersionRecord storedByFirstAttempt = new VersionRecord(READMISSION, 3, manifest(READMISSION), PACKAGE_SHA,

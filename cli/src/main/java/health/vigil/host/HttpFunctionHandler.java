@@ -166,6 +166,12 @@ final class HttpFunctionHandler extends Handler.Abstract {
         public void run() {
             switch (body.collect()) {
                 case WAITING -> request.demand(this);
+                case TOO_SLOW -> {
+                    // Answered before the body is in: the connection closes after the reply, and says so.
+                    ValidationException slow = RequestBody.tooSlow(request);
+                    write(request, response, callback, HostReply.error(slow.code(), slow.getMessage(), RandomIds.uuid())
+                            .withHeader("Connection", "close"));
+                }
                 case ELSEWHERE -> {
                     byte[] prefix = body.bytes();
                     try {

@@ -33,6 +33,11 @@ final class RequestBody {
         /** More is on its way and nothing more is there yet: ask again once Jetty says content may be there. */
         WAITING,
         /**
+         * More is on its way, but what came so far came slower than the connection's minimum data rate: answer 408
+         * ({@link #tooSlow}) instead of waiting for a client that trickles a byte now and then.
+         */
+        TOO_SLOW,
+        /**
          * Over the limit, cut short or failed: left to {@link #read(Request, int, byte[])} with the bytes taken so far,
          * which answers it as it answers any body.
          */
@@ -47,12 +52,14 @@ final class RequestBody {
         private final Request request;
         private final int maxBytes;
         private final long declared;
+        private final Pace pace;
         private byte[] body;
         private int size;
 
         Collector(Request request, int maxBytes) {
             this.request = request;
             this.maxBytes = maxBytes;
+            this.pace = Pace.of(request);
             this.declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
             this.body = declared >= 0 && declared <= maxBytes ? new byte[(int) declared] : new byte[256];
         }
@@ -68,7 +75,8 @@ final class RequestBody {
             while (true) {
                 Content.Chunk chunk = request.read();
                 if (chunk == null) {
-                    return Progress.WAITING;
+                    // Asked each time a piece arrives: a trickle is cut off; a client that stops meets the idle timeout.
+                    return pace.tooSlow(size) ? Progress.TOO_SLOW : Progress.WAITING;
                 }
                 if (Content.Chunk.isFailure(chunk)) {
                     return Progress.ELSEWHERE;
@@ -107,6 +115,17 @@ final class RequestBody {
         return read(request, maxBytes, NONE);
     }
 
+    /** The 408 of a body that arrived slower than {@code request}'s connection allows. */
+    static ValidationException tooSlow(Request request) {
+        HttpConfiguration config = request.getConnectionMetaData().getHttpConfiguration();
+        return tooSlow(config == null ? 0 : config.getMinRequestDataRate());
+    }
+
+    private static ValidationException tooSlow(long minBytesPerSecond) {
+        return new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body arrived slower than "
+                + minBytesPerSecond + " bytes a second; send the whole body at once");
+    }
+
     /**
      * Reads the rest of a body of which {@code prefix} was already taken ({@link Collector}), waiting for it.
      */
@@ -114,8 +133,7 @@ final class RequestBody {
         try {
             return readWithin(request, maxBytes, prefix);
         } catch (TooSlow e) {
-            throw new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body arrived slower than "
-                    + e.minBytesPerSecond + " bytes a second; send the whole body at once");
+            throw tooSlow(e.minBytesPerSecond);
         } catch (IOException e) {
             // The client stopped sending (the idle timeout) or went away: its fault, not ours.
             throw new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body stopped arriving before it was"

@@ -336,7 +336,17 @@ class LocalHostHttpIT {
     // the minimum data rate (Jetty 12's core keeps that setting without enforcing it), and frees its worker.
     @Test
     void aBodyTricklingInSlowerThanTheMinimumRateIsCutOffWith408() throws Exception {
-        LocalHost small = another("trickle-")
+        assertTrickleCutOff(another("trickle-"));
+    }
+
+    // The same on a function answered on the selector thread (ADR 0026), which gathers the body without a worker.
+    @Test
+    void aBodyTricklingInToAnInlineFunctionIsCutOffWith408Too() throws Exception {
+        assertTrickleCutOff(another("trickle-inline-").inline((function, query) -> function.equals("EchoVersion")));
+    }
+
+    private static void assertTrickleCutOff(LocalHost.Builder builder) throws Exception {
+        LocalHost small = builder
                 .httpThreads(8)
                 .knownCaller(headers -> "good-key".equals(headers.get("x-api-key")))
                 .idleTimeout(java.time.Duration.ofSeconds(30))

@@ -793,7 +793,12 @@ public final class BatchService {
         if (offset >= total) {
             return new ResultsPage(new byte[0], offset, total, total);
         }
-        try (InputStream in = artifacts.open(ArtifactStore.BATCH_OUTPUT, resultsName(id), offset)) {
+        // A page starts where a line does: at 0, or just after a line's end (a previous page's next offset).
+        try (InputStream in = artifacts.open(ArtifactStore.BATCH_OUTPUT, resultsName(id), offset == 0 ? 0 : offset - 1)) {
+            if (offset > 0 && in.read() != '\n') {
+                throw new ValidationException("offset " + offset + " is inside a line of the results; start at 0, or at"
+                        + " the x-vigil-next-offset a previous page gave");
+            }
             byte[] page = in.readNBytes((int) Math.min(maxBytes, total - offset));
             int end = page.length;
             if (offset + end < total) {

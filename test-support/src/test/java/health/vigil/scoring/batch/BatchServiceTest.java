@@ -696,6 +696,38 @@ class BatchServiceTest {
     }
 
     @Test
+    void resultsArePagedAtLineEndsAndAnOffsetInsideALineIsRefused() throws Exception {
+        upload("discharges.jsonl", jsonLines(20));
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        batches.scorePartition(queued.poll());
+        byte[] whole;
+        try (InputStream in = batches.openResults(job.id())) {
+            whole = in.readAllBytes();
+        }
+
+        java.io.ByteArrayOutputStream paged = new java.io.ByteArrayOutputStream();
+        long offset = 0;
+        int pages = 0;
+        while (offset < whole.length) {
+            BatchService.ResultsPage page = batches.readResults(job.id(), offset, 700);
+            assertThat(page.lines()).isNotEmpty();
+            assertThat(page.lines()[page.lines().length - 1]).as("a page ends with a whole line").isEqualTo((byte) '\n');
+            paged.writeBytes(page.lines());
+            offset = page.nextOffset();
+            pages++;
+        }
+        assertThat(paged.toByteArray()).isEqualTo(whole);
+        assertThat(pages).isGreaterThan(2);
+
+        int firstLineEnd = new String(whole, StandardCharsets.UTF_8).indexOf('\n') + 1;
+        assertThat(batches.readResults(job.id(), firstLineEnd, 700).lines()).isNotEmpty();
+        assertThatThrownBy(() -> batches.readResults(job.id(), firstLineEnd - 5, 700))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("inside a line");
+        assertThat(batches.readResults(job.id(), whole.length + 10, 700).lines()).isEmpty();
+    }
+
+    @Test
     void aCompletedJobIsNotFailedByAnAbandonedCopyOfItsMessage() {
         upload("discharges.jsonl", jsonLines(20));
         BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));

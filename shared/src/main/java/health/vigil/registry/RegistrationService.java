@@ -106,12 +106,11 @@ public final class RegistrationService {
         try {
             pkg = reader.read(new ByteArrayInputStream(content));
         } catch (PackageRejectedException e) {
-            audit.record(uploader.id(), ACTION, "/packages/" + fileName, "rejected", Map.of(
-                    "blob", fileName, "reason", e.reason().name()));
-            telemetry.registration("rejected");
+            refusedUpload(uploader, fileName, e.reason().name());
             throw e;
         }
         if (!pkg.manifest().name().equals(model)) {
+            refusedUpload(uploader, fileName, "MODEL_MISMATCH");
             throw new ValidationException("the package's manifest names model `" + pkg.manifest().name()
                     + "`, but it was uploaded to /models/" + model + "/packages; upload it to /models/"
                     + pkg.manifest().name() + "/packages");
@@ -131,6 +130,7 @@ public final class RegistrationService {
             boolean sameContent = artifacts.describe(ArtifactStore.MODELS, fileName)
                     .map(StoredArtifact::sha256).filter(pkg.packageSha256()::equals).isPresent();
             if (!sameContent) {
+                refusedUpload(uploader, fileName, "FILE_NAME_TAKEN");
                 throw new ConflictException(ErrorCode.CONFLICT, "the models container already holds a package named '"
                         + fileName + "' with other content; packages are immutable: upload under another file name");
             }
@@ -144,6 +144,12 @@ public final class RegistrationService {
                     .map(v -> RegistrationOutcome.duplicate(v, fileName)).orElse(outcome);
         }
         return outcome;
+    }
+
+    /** An upload refused before anything was stored is still a decision: audited like an invalid package. */
+    private void refusedUpload(Principal uploader, String fileName, String reason) {
+        audit.record(uploader.id(), ACTION, "/packages/" + fileName, "rejected", Map.of("blob", fileName, "reason", reason));
+        telemetry.registration("rejected");
     }
 
     public RegistrationOutcome register(BlobCreated blob) {

@@ -230,6 +230,12 @@ class RegistrationServiceTest {
         assertThatThrownBy(() -> service.upload(READMISSION, "../escape.zip", new byte[] {1}, scientist))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("plain file name");
         verify(artifacts, never()).put(any(), any(), any(), anyBoolean(), any());
+        // The refusal of a package is a decision, audited like an invalid package's (a malformed request is not).
+        assertThat(audit()).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("rejected");
+            assertThat(r.actor()).isEqualTo("data-scientist");
+            assertThat(r.details()).containsEntry("reason", "MODEL_MISMATCH");
+        });
     }
 
     @Test

@@ -44,25 +44,68 @@ final class ApiKeyAuthenticator implements Authenticator {
             "clinical-app", "Clinical application (local)",
             "compliance", "Casey Compliance (local)");
 
-    /** The sha256 of each key, and the principal it stands for at the same index. */
-    private final byte[][] keyHashes;
-    private final Principal[] principals;
+    /** How often the key file is looked at for a change: a key removed from it stops working within this. */
+    static final long RECHECK_NANOS = 1_000_000_000L;
 
-    private ApiKeyAuthenticator(List<byte[]> keyHashes, List<Principal> principals) {
-        this.keyHashes = keyHashes.toArray(new byte[0][]);
-        this.principals = principals.toArray(new Principal[0]);
+    /** The sha256 of each key, and the principal it stands for at the same index. */
+    private record Keys(byte[][] hashes, Principal[] principals) {}
+
+    /** The key file, or null for keys given once ({@link #fromJson}). */
+    private final Path file;
+    private volatile Keys keys;
+    private volatile String stamp;
+    private volatile long nextCheckNanos;
+
+    private ApiKeyAuthenticator(Path file, Keys keys, String stamp) {
+        this.file = file;
+        this.keys = keys;
+        this.stamp = stamp;
+        this.nextCheckNanos = System.nanoTime() + RECHECK_NANOS;
     }
 
-    /** Reads {@code home/keys.json}, creating it with fresh keys for every persona if it is missing. */
+    /**
+     * Reads {@code home/keys.json}, creating it with fresh keys for every persona if it is missing. The file is read
+     * again when it changes (looked at once a second at most): a key taken out of it stops working, for the API and
+     * for a dashboard session signed in with it, without a restart.
+     */
     public static ApiKeyAuthenticator openOrCreate(Path home) {
         Path file = keysFile(home);
         try {
             if (!Files.exists(file)) {
                 create(file);
             }
-            return fromJson(Files.readAllBytes(file));
+            String stamp = stamp(file);
+            return new ApiKeyAuthenticator(file, parse(Files.readAllBytes(file)), stamp);
         } catch (IOException e) {
             throw new StoreException("cannot read or create the API key file keys.json in the Vigil home", e);
+        }
+    }
+
+    private static String stamp(Path file) throws IOException {
+        return Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file);
+    }
+
+    /** The keys in force: read again if the file changed since it was last looked at, a second or more ago. */
+    private Keys current() {
+        if (file == null || System.nanoTime() - nextCheckNanos < 0) {
+            return keys;
+        }
+        synchronized (this) {
+            if (System.nanoTime() - nextCheckNanos >= 0) {
+                nextCheckNanos = System.nanoTime() + RECHECK_NANOS;
+                try {
+                    String now = stamp(file);
+                    if (!now.equals(stamp)) {
+                        keys = parse(Files.readAllBytes(file));
+                        stamp = now;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // Gone, or caught half-written by an editor: no key of the file is trusted until it reads again.
+                    keys = new Keys(new byte[0][], new Principal[0]);
+                    stamp = null;
+                }
+            }
+            return keys;
         }
     }
 
@@ -89,6 +132,10 @@ final class ApiKeyAuthenticator implements Authenticator {
     }
 
     static ApiKeyAuthenticator fromJson(byte[] json) {
+        return new ApiKeyAuthenticator(null, parse(json), null);
+    }
+
+    private static Keys parse(byte[] json) {
         JsonNode root = Json.readTree("keys.json", json);
         List<byte[]> keyHashes = new ArrayList<>();
         List<Principal> principals = new ArrayList<>();
@@ -106,7 +153,7 @@ final class ApiKeyAuthenticator implements Authenticator {
             keyHashes.add(Sha256.digest(key.getBytes(StandardCharsets.UTF_8)));
             principals.add(new Principal(id, entry.path("name").asText(id), roles));
         }
-        return new ApiKeyAuthenticator(keyHashes, principals);
+        return new Keys(keyHashes.toArray(new byte[0][]), principals.toArray(new Principal[0]));
     }
 
     @Override
@@ -118,10 +165,11 @@ final class ApiKeyAuthenticator implements Authenticator {
         }
         byte[] presented = Sha256.digest(key.getBytes(StandardCharsets.UTF_8));
         Principal match = null;
+        Keys inForce = current();
         // Every entry compared, each in constant time: how long it takes says nothing about which key came close.
-        for (int i = 0; i < keyHashes.length; i++) {
-            if (MessageDigest.isEqual(presented, keyHashes[i])) {
-                match = principals[i];
+        for (int i = 0; i < inForce.hashes().length; i++) {
+            if (MessageDigest.isEqual(presented, inForce.hashes()[i])) {
+                match = inForce.principals()[i];
             }
         }
         if (match == null) {

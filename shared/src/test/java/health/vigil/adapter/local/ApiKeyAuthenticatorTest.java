@@ -48,6 +48,31 @@ class ApiKeyAuthenticatorTest {
     }
 
     @Test
+    void aKeyTakenOutOfTheFileStopsWorkingWithoutARestart() throws Exception {
+        ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home);
+        String approver = ApiKeyAuthenticator.keyOf(home, "approver");
+        String operator = ApiKeyAuthenticator.keyOf(home, "operator");
+        assertThat(keys.authenticate(Map.of("x-api-key", approver)).id()).isEqualTo("approver");
+
+        java.nio.file.Path file = ApiKeyAuthenticator.keysFile(home);
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode)
+                health.vigil.json.Json.readTree("keys", java.nio.file.Files.readAllBytes(file));
+        com.fasterxml.jackson.databind.node.ArrayNode kept = health.vigil.json.Json.mapper().createArrayNode();
+        root.get("keys").forEach(k -> {
+            if (!k.path("id").asText().equals("approver")) {
+                kept.add(k);
+            }
+        });
+        root.set("keys", kept);
+        java.nio.file.Files.write(file, health.vigil.json.Json.writeBytes(root));
+        Thread.sleep(ApiKeyAuthenticator.RECHECK_NANOS / 1_000_000 + 100);
+
+        assertThatThrownBy(() -> keys.authenticate(Map.of("x-api-key", approver)))
+                .isInstanceOf(AccessDeniedException.class).hasMessage("the API key is not valid");
+        assertThat(keys.authenticate(Map.of("x-api-key", operator)).id()).isEqualTo("operator");
+    }
+
+    @Test
     void twoCredentialsAreRefusedRatherThanOnePickedOverTheOther() {
         ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home);
         String approver = ApiKeyAuthenticator.keyOf(home, "approver");

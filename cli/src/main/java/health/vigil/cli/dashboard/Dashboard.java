@@ -193,10 +193,14 @@ public final class Dashboard extends Handler.Abstract {
         redirect(response, callback, "/login");
     }
 
-    /** Forms are posted only from the dashboard's own pages: a browser's Origin header says where from. */
-    private static void checkSameOrigin(Request request) {
+    /**
+     * Forms are posted only from the dashboard's own pages: a browser's Origin header says where from. An origin of
+     * "null" (a sandboxed frame, a file or data page) is not this dashboard; no Origin at all is a client that is not
+     * a browser page.
+     */
+    static void checkSameOrigin(Request request) {
         String origin = request.getHeaders().get(HttpHeader.ORIGIN);
-        if (origin == null || origin.equals("null")) {
+        if (origin == null) {
             return;
         }
         String host = request.getHeaders().get(HttpHeader.HOST);
@@ -205,10 +209,16 @@ public final class Dashboard extends Handler.Abstract {
         }
     }
 
-    /** Only a path on this dashboard, so signing in can never send anyone elsewhere. */
-    private static String safeNext(String next) {
+    /**
+     * Only a path on this dashboard, so signing in can never send anyone elsewhere. No white space or control
+     * character anywhere: browsers drop tabs and line breaks from a URL, so "/\t/evil.example" would become
+     * "//evil.example", another site.
+     */
+    static String safeNext(String next) {
         if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\")
-                || next.startsWith("/login") || next.length() > 500) {
+                || next.startsWith("/login") || next.length() > 500
+                || next.chars().anyMatch(c -> c <= 0x20 || c == 0x7f || Character.isWhitespace(c)
+                        || Character.getType(c) == Character.FORMAT)) {
             return "/";
         }
         return next;
@@ -273,7 +283,9 @@ public final class Dashboard extends Handler.Abstract {
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         response.getHeaders().put("Content-Security-Policy", POLICY);
         response.getHeaders().put("X-Content-Type-Options", "nosniff");
-        response.getHeaders().put("Referrer-Policy", "no-referrer");
+        // Nothing of a page's address leaves for another site; its own forms still carry their real Origin (under
+        // no-referrer a browser sends "Origin: null", which sign-in must refuse as it refuses a sandboxed frame's).
+        response.getHeaders().put("Referrer-Policy", "same-origin");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
         boolean head = request.getMethod().equalsIgnoreCase("HEAD");
         response.write(true, head ? ByteBuffer.allocate(0) : ByteBuffer.wrap(bytes), callback);

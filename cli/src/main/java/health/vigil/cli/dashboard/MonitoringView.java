@@ -2,6 +2,7 @@ package health.vigil.cli.dashboard;
 
 import static health.vigil.functions.common.html.Html.escape;
 
+import health.vigil.error.ValidationException;
 import health.vigil.functions.common.html.Html;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
@@ -68,6 +69,16 @@ final class MonitoringView extends View {
         return new MonitoringView(platform, false);
     }
 
+    private static Slot slot(String wire) {
+        for (Slot s : Slot.values()) {
+            if (s.wireName().equals(wire)) {
+                return s;
+            }
+        }
+        throw new ValidationException("query parameter 'slot' must be one of " + java.util.Arrays.stream(Slot.values())
+                .map(Slot::wireName).toList());
+    }
+
     @Override
     Rendered render(PageRequest request) {
         return index ? list() : model(request);
@@ -91,7 +102,7 @@ final class MonitoringView extends View {
                 .filter(s -> s.slot() == Slot.STABLE).findFirst()).map(TrafficSlot::version)
                 .orElse(summary.latest() == null ? 1 : summary.latest().version());
         int version = request.whole("version", stable, 1, Integer.MAX_VALUE);
-        Slot slot = request.param("slot").map(Slot::fromWire).orElse(Slot.STABLE);
+        Slot slot = request.param("slot").map(MonitoringView::slot).orElse(Slot.STABLE);
         VersionRecord record = p.registry().getVersion(model, version);
         Instant to = p.clock().instant();
         Instant from = to.minus(Duration.ofDays(days));

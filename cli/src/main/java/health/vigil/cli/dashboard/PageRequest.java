@@ -20,11 +20,17 @@ record PageRequest(Principal principal, Map<String, String> route, Map<String, S
 
     LocalDate day(String name, LocalDate fallback) {
         return param(name).map(v -> {
+            LocalDate day;
             try {
-                return LocalDate.parse(v);
+                day = LocalDate.parse(v);
             } catch (DateTimeParseException e) {
                 throw new ValidationException("query parameter '" + name + "' must be a date like 2026-11-24");
             }
+            // The date reader takes years up to a billion, past what the pages' arithmetic and the log's days hold.
+            if (day.getYear() < 1900 || day.getYear() > 9999) {
+                throw new ValidationException("query parameter '" + name + "' must be a date of the years 1900 to 9999");
+            }
+            return day;
         }).orElse(fallback);
     }
 

@@ -245,6 +245,48 @@ class DashboardBrowserIT {
         assertThat(browser.findElement(By.cssSelector("[role=alert]")).getText()).contains("not one of this platform's keys");
     }
 
+    // Over HTTP, as an attacker's page or script would send it: sign-in from an opaque origin, a next address that
+    // a browser would turn into another site, and query values the pages' parsers cannot take.
+    @Test
+    void signInStaysOnThisDashboardAndBadQueryValuesAre400() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String form = "key=" + URLEncoder.encode(key("compliance"), StandardCharsets.UTF_8) + "&next="
+                + URLEncoder.encode("/\t/evil.example", StandardCharsets.UTF_8);
+        java.net.http.HttpResponse<String> opaque = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url("/login"))).header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", "null").POST(java.net.http.HttpRequest.BodyPublishers.ofString(form)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(opaque.statusCode()).as("a form sent from a sandboxed frame or a file").isEqualTo(403);
+        assertThat(opaque.headers().firstValue("Set-Cookie")).isEmpty();
+
+        java.net.http.HttpResponse<String> signedIn = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url("/login"))).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(signedIn.statusCode()).isEqualTo(303);
+        assertThat(signedIn.headers().firstValue("Location")).as("a tab would leave '//evil.example'").hasValue("/");
+        String cookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
+        java.net.http.HttpResponse<String> page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                url("/login?next=%2F%09%2Fevil.example"))).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(page.body()).doesNotContain("evil.example");
+
+        for (String path : List.of("/dashboard/audit?to=-999999999-01-01", "/dashboard/audit?from=+10000-01-01")) {
+            assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url(path))).header("Cookie",
+                    cookie).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).as(path)
+                    .isEqualTo(400);
+        }
+        String operator = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url("/login")))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest
+                        .BodyPublishers.ofString("key=" + URLEncoder.encode(key("operator"), StandardCharsets.UTF_8)))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                .headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
+        java.net.http.HttpResponse<String> slot = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                url("/dashboard/monitoring/" + MODEL + "?slot=foo"))).header("Cookie", operator).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(slot.statusCode()).isEqualTo(400);
+        assertThat(slot.body()).contains("slot");
+    }
+
     @Test
     void theModelsPageListsEveryModelWithItsLatestStageAndLiveTraffic() throws IOException {
         signIn("operator", "/dashboard/models");

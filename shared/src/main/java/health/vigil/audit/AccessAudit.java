@@ -39,7 +39,7 @@ public final class AccessAudit implements Authenticator {
 
     @Override
     public void refused(String method, String path, String principalId, ErrorCode code) {
-        String route = path == null ? "" : path.length() > MAX_PATH ? path.substring(0, MAX_PATH) + "..." : path;
+        String route = route(path);
         Map<String, String> details = new LinkedHashMap<>();
         details.put("method", method == null ? "" : method);
         details.put("route", route);
@@ -48,4 +48,25 @@ public final class AccessAudit implements Authenticator {
         log.record(principalId == null ? UNKNOWN_CALLER : principalId, "access.refused",
                 (method == null ? "" : method + " ") + route, "refused", details);
     }
+
+    /**
+     * The path as the record keeps it: each segment that looks like a name, a version or an id (letters, digits and
+     * {@code . _ ~ -}, at most 80) as it came, any other as {@code *}. Anyone may send a request that is refused,
+     * and what a stranger typed into a URL (a patient's name, a record number) is not written into the signed trail.
+     */
+    static String route(String path) {
+        if (path == null) {
+            return "";
+        }
+        String[] segments = path.split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            if (!segments[i].isEmpty() && !NAME_LIKE.matcher(segments[i]).matches()) {
+                segments[i] = "*";
+            }
+        }
+        String route = String.join("/", segments);
+        return route.length() > MAX_PATH ? route.substring(0, MAX_PATH) + "..." : route;
+    }
+
+    private static final java.util.regex.Pattern NAME_LIKE = java.util.regex.Pattern.compile("[A-Za-z0-9._~-]{1,80}");
 }

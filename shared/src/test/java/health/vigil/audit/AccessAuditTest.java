@@ -32,6 +32,21 @@ class AccessAuditTest {
     }
 
     @Test
+    void whatAStrangerTypedIntoAUrlIsNotWrittenIntoTheTrail() {
+        access.refused("GET", "/models/John Smith MRN-5551234 DOB 1950-01-01/versions/3", null, ErrorCode.UNAUTHENTICATED);
+        access.refused("GET", "/predictions/0193a5e2-7c1d-7000-8000-0123456789ab/explanation", null,
+                ErrorCode.UNAUTHENTICATED);
+
+        var records = store.read("2026-11-03");
+        assertThat(records.get(0).subject()).isEqualTo("GET /models/*/versions/3");
+        assertThat(records.get(0).details()).containsEntry("route", "/models/*/versions/3");
+        assertThat(records.get(1).subject()).as("ids and names stay: they say what was asked for")
+                .isEqualTo("GET /predictions/0193a5e2-7c1d-7000-8000-0123456789ab/explanation");
+        assertThat(AccessAudit.route("/" + "a".repeat(400))).isEqualTo("/*");
+        assertThat(AccessAudit.route("/" + "ab/".repeat(200))).endsWith("...").hasSize(AccessAudit.MAX_PATH + 3);
+    }
+
+    @Test
     void authenticationIsTheWrappedAuthenticators() {
         assertThat(access.authenticate(Map.of()).id()).isEqualTo("clinical-app");
         assertThat(store.partitions()).isEmpty();

@@ -159,7 +159,14 @@ final class DatasetsCommand {
             body.put("sexColumn", sexColumn);
         }
         body.put("segments", segments);
-        body.put("csv", new String(csv, StandardCharsets.UTF_8));
+        try {
+            // Strict: a file in another encoding is refused here, not sent with its bytes replaced (and registered
+            // under the sha256 of text that is not the file).
+            body.put("csv", StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(csv)).toString());
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new health.vigil.error.ValidationException("the dataset file is not UTF-8 text; save it as UTF-8"
+                    + " (\"CSV UTF-8\" in a spreadsheet) and register it again");
+        }
         return send(base, key, "POST", "/datasets", body, 201);
     }
 

@@ -64,6 +64,9 @@ public record EvaluationDataset(
             }
             fileName = fileName == null || fileName.isBlank() ? "dataset.csv" : fileName;
             segments = segments == null ? List.of() : List.copyOf(segments);
+            if (new java.util.HashSet<>(segments).size() != segments.size()) {
+                throw new ValidationException("the segments name a column twice; name each segment column once");
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package health.vigil.gates;
 
 import health.vigil.audit.AuditLog;
+import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.VigilException;
 import health.vigil.error.StoreException;
@@ -46,13 +47,28 @@ public final class EvaluationDatasets {
         if (csv == null || csv.length == 0) {
             throw new ValidationException("the dataset is empty; send the CSV file as the request body");
         }
-        EvaluationRows.Summary summary = EvaluationRows.summarise(csv, declaration.label());
-        for (String column : columnsNamed(declaration)) {
+        List<String> segmentColumns = columnsNamed(declaration);
+        if (segmentColumns.contains(declaration.label())) {
+            throw new ValidationException("the label column '" + declaration.label() + "' is also declared as a segment"
+                    + " column; segments are judged by other columns (age, sex, race...)");
+        }
+        List<String> categorical = segmentColumns.stream().filter(c -> !c.equals(declaration.ageColumn())).toList();
+        EvaluationRows.Summary summary = EvaluationRows.summarise(csv, declaration.label(), categorical);
+        for (String column : segmentColumns) {
             if (!summary.columns().contains(column)) {
                 throw new ValidationException("the dataset has no column '" + column + "' to judge segments by; its"
                         + " columns are " + summary.columns());
             }
         }
+        // Each value of a segment column is named in the gate report any caller can read: an identifier or free
+        // text declared as a segment would publish it.
+        summary.distinct().forEach((column, count) -> {
+            if (count > EvaluationRows.MAX_SEGMENT_VALUES) {
+                throw new ValidationException("segment column '" + column + "' has more than "
+                        + EvaluationRows.MAX_SEGMENT_VALUES + " distinct values (an identifier or free text?); declare"
+                        + " columns of a few categories (sex, race, payer), and the age column as ageColumn");
+            }
+        });
         if (summary.positives() == 0 || summary.positives() == summary.rows()) {
             throw new ValidationException("the dataset's label '" + declaration.label() + "' has only one outcome in "
                     + summary.rows() + " rows; discrimination and calibration need both");
@@ -61,7 +77,15 @@ public final class EvaluationDatasets {
         String manifestName = manifestName(declaration.model(), sha256);
         Optional<EvaluationDataset> existing = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class);
         if (existing.isPresent()) {
-            return existing.get();
+            EvaluationDataset first = existing.get();
+            if (!first.label().equals(declaration.label()) || !Objects.equals(first.ageColumn(), declaration.ageColumn())
+                    || !Objects.equals(first.sexColumn(), declaration.sexColumn())
+                    || !first.segments().equals(declaration.segments())) {
+                throw new ConflictException(ErrorCode.CONFLICT, "this file was registered for " + first.model()
+                        + " with label '" + first.label() + "' and segment columns " + first.segmentColumns()
+                        + "; the same file is one dataset: register it as it was, or a changed file");
+            }
+            return first;
         }
         DatasetsContainer.putOnce(artifacts, dataName(sha256), csv);
         EvaluationDataset dataset = new EvaluationDataset(declaration.model(), sha256, declaration.fileName(),

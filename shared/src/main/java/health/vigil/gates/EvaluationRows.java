@@ -42,26 +42,64 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
     }
 
     /** The header and the labels only: what registration checks before it stores a file. */
-    record Summary(List<String> columns, int rows, int positives) {}
+    record Summary(List<String> columns, int rows, int positives, Map<String, Integer> distinct) {}
 
-    static Summary summarise(byte[] csv, String label) {
+    /** Distinct values counted per segment column up to this many; more are reported as this plus one. */
+    static final int MAX_SEGMENT_VALUES = 50;
+
+    /**
+     * Checks the file's shape and counts its labels: a header of distinct column names (a UTF-8 byte order mark
+     * before it is skipped), every row as many cells as the header, a 0/1 label in each; and the distinct values of
+     * each of {@code counted} (up to {@link #MAX_SEGMENT_VALUES} + 1).
+     */
+    static Summary summarise(byte[] csv, String label, List<String> counted) {
         List<String> header;
         int rows = 0;
         int positives = 0;
+        Map<String, java.util.Set<String>> values = new LinkedHashMap<>();
         try (CSVParser parser = parser(csv)) {
             header = parser.getHeaderNames();
-            if (!header.contains(label)) {
-                throw new ValidationException("the dataset has no label column '" + label + "'; its columns are " + header);
+            for (int i = 0; i < header.size(); i++) {
+                if (header.indexOf(header.get(i)) != i) {
+                    throw new ValidationException("the dataset's header names a column twice" + (looksLikeAHeader(header)
+                            ? " ('" + header.get(i) + "')" : "") + "; give every column one name");
+                }
             }
+            if (!header.contains(label)) {
+                throw new ValidationException("the dataset has no label column '" + label + "'; " + (looksLikeAHeader(header)
+                        ? "its columns are " + header
+                        : "its first line does not look like a header of column names (it is not repeated here): start"
+                                + " the file with a line naming the columns"));
+            }
+            counted.stream().filter(header::contains).forEach(c -> values.put(c, new java.util.HashSet<>()));
             for (CSVRecord row : parser) {
                 rows++;
+                if (row.size() != header.size()) {
+                    throw new ValidationException("row " + rows + " has " + row.size() + " cells; the header has "
+                            + header.size() + ": every row needs one cell per column (quote a cell holding a comma)");
+                }
                 positives += label(row, label, rows) ? 1 : 0;
+                values.forEach((column, seen) -> {
+                    if (seen.size() <= MAX_SEGMENT_VALUES) {
+                        seen.add(row.get(column));
+                    }
+                });
             }
         } catch (IOException | IllegalStateException | java.io.UncheckedIOException e) {
-            throw new ValidationException("the dataset is not a CSV file with a header row (" + e.getClass().getSimpleName()
-                    + "); send RFC 4180 CSV whose first line names the columns");
+            throw new ValidationException("the dataset is not RFC 4180 CSV with a header row (a quote is left open, or the"
+                    + " file is not UTF-8 text); send CSV whose first line names the columns");
         }
-        return new Summary(header, rows, positives);
+        Map<String, Integer> distinct = new LinkedHashMap<>();
+        values.forEach((column, seen) -> distinct.put(column, seen.size()));
+        return new Summary(header, rows, positives, distinct);
+    }
+
+    /**
+     * Whether every name of a header looks like a column name, so that a message may list them: a file without a
+     * header has a patient's row there, which is never repeated.
+     */
+    private static boolean looksLikeAHeader(List<String> header) {
+        return header.stream().allMatch(name -> name.matches("[A-Za-z_][A-Za-z0-9_ .()-]{0,63}"));
     }
 
     /** Reads every row for a model whose raw schema is {@code schema}; a value that does not parse fails the row. */
@@ -101,7 +139,7 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
                 }
             }
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw new ValidationException("the dataset could not be read as CSV (" + e.getClass().getSimpleName() + ")");
+            throw new ValidationException("the dataset could not be read as RFC 4180 CSV in UTF-8; register it again");
         }
         boolean[] y = new boolean[labels.size()];
         for (int i = 0; i < y.length; i++) {
@@ -154,7 +192,12 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
     }
 
     private static CSVParser parser(byte[] csv) throws IOException {
-        Reader reader = new InputStreamReader(new ByteArrayInputStream(csv), StandardCharsets.UTF_8);
+        // A spreadsheet's "CSV UTF-8" starts with a byte order mark: it is not part of the first column's name.
+        int start = csv.length >= 3 && csv[0] == (byte) 0xEF && csv[1] == (byte) 0xBB && csv[2] == (byte) 0xBF ? 3 : 0;
+        // Strict: bytes that are not UTF-8 are refused, not read as replacement characters.
+        Reader reader = new InputStreamReader(new ByteArrayInputStream(csv, start, csv.length - start),
+                StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT));
         CSVFormat format = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true)
                 .setIgnoreEmptyLines(true).get();
         return CSVParser.builder().setReader(reader).setFormat(format).get();

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Evaluation datasets the platform owns: registration (role {@code Datasets.Register}) and listing. */
 public final class DatasetFunctions {
@@ -39,11 +40,17 @@ public final class DatasetFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DATASETS_REGISTER), call -> {
-            JsonNode body = call.json();
+            JsonNode body = RequestFields.object(call, "{\"model\": \"readmission\", \"label\": \"readmitted\", \"csv\": \"...\"}");
+            RequestFields.requireKnown(body, Set.of("model", "fileName", "label", "ageColumn", "sexColumn", "segments",
+                    "csv"), "the dataset registration");
             JsonNode csv = body.path("csv");
             if (!csv.isTextual()) {
                 throw new ValidationException("send the CSV file's text as \"csv\", with \"model\", \"label\" and"
                         + " the segment columns (\"ageColumn\", \"sexColumn\", \"segments\")");
+            }
+            if (!isWellFormed(csv.asText())) {
+                throw new ValidationException("the dataset's text holds U+FFFD or half a surrogate pair: bytes that were"
+                        + " not UTF-8 were replaced on the way; save the file as UTF-8 and send it again");
             }
             List<String> segments = new ArrayList<>();
             body.path("segments").forEach(s -> segments.add(s.asText()));
@@ -63,6 +70,25 @@ public final class DatasetFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.AUTHENTICATED, call -> Map.of("datasets",
                 datasets.list(call.queryParam("model").map(ModelName::new))));
+    }
+
+    /** Text whose every character came from UTF-8 as written: no replacement character, no lone surrogate. */
+    static boolean isWellFormed(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\uFFFD') {
+                return false;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String text(JsonNode body, String field) {

@@ -1,0 +1,120 @@
+package health.vigil.gates;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.audit.AuditLog;
+import health.vigil.config.VigilConfig.PredictionLogDurability;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ValidationException;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What registration refuses in an evaluation dataset, and what its messages never repeat. */
+class EvaluationDatasetsTest {
+    private static final Principal STEWARD = new Principal("data-steward", Set.of(Role.DATASETS_REGISTER));
+
+    @TempDir
+    Path home;
+
+    private LocalAdapters adapters;
+    private EvaluationDatasets datasets;
+
+    @BeforeEach
+    void setUp() {
+        adapters = LocalAdapters.at(home, PredictionLogDurability.DEFAULT);
+        datasets = new EvaluationDatasets(adapters.artifactStore(), new AuditLog(adapters.auditStore(), Clock.systemUTC()),
+                Clock.systemUTC());
+    }
+
+    @AfterEach
+    void tearDown() {
+        adapters.close();
+    }
+
+    private EvaluationDataset register(String csv, String label, String age, List<String> segments) {
+        return datasets.register(new EvaluationDataset.Declaration("readmission", "eval.csv", label, age, null, segments),
+                csv.getBytes(StandardCharsets.UTF_8), STEWARD);
+    }
+
+    private static String rows(int n) {
+        StringBuilder csv = new StringBuilder("age,race,outcome\n");
+        for (int i = 0; i < n; i++) {
+            csv.append(30 + i % 50).append(',').append(i % 3 == 0 ? "Caucasian" : "Other").append(',').append(i % 2)
+                    .append('\n');
+        }
+        return csv.toString();
+    }
+
+    @Test
+    void aFileWithoutAHeaderIsRefusedWithoutRepeatingItsFirstRow() {
+        String noHeader = "MRN-0012345,Jane Doe,1950-01-02,1\nMRN-0012346,John Roe,1961-02-03,0\n";
+
+        assertThatThrownBy(() -> register(noHeader, "outcome", null, List.of()))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("does not look like a header")
+                .hasMessageNotContaining("MRN").hasMessageNotContaining("Jane").hasMessageNotContaining("1950");
+    }
+
+    @Test
+    void aByteOrderMarkIsSkippedAndTheHeaderIsRead() {
+        EvaluationDataset dataset = register("\uFEFF" + rows(20), "outcome", "age", List.of("race"));
+
+        assertThat(dataset.columns()).containsExactly("age", "race", "outcome");
+    }
+
+    @Test
+    void aDuplicateColumnARaggedRowOrAnOpenQuoteIsNamedNotGuessed() {
+        assertThatThrownBy(() -> register("age,outcome,outcome\n40,0,1\n50,1,1\n", "outcome", null, List.of()))
+                .hasMessageContaining("names a column twice ('outcome')");
+        assertThatThrownBy(() -> register("age,race,outcome\n40,Other,0\n50,Other,1,extra\n", "outcome", null, List.of()))
+                .hasMessageContaining("row 2 has 4 cells; the header has 3");
+        assertThatThrownBy(() -> register("age,race,outcome\n40,Other\n50,Other,1\n", "outcome", null, List.of()))
+                .hasMessageContaining("row 1 has 2 cells");
+        assertThatThrownBy(() -> register("age,race,outcome\n40,\"Other,0\n50,Other,1\n", "outcome", null, List.of()))
+                .isInstanceOf(ValidationException.class).hasMessageNotContaining("Exception");
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreRefusedNotReplaced() {
+        byte[] latin1 = "age,race,outcome\n40,Bogot\u00e1,0\n50,Other,1\n".getBytes(StandardCharsets.ISO_8859_1);
+
+        assertThatThrownBy(() -> datasets.register(new EvaluationDataset.Declaration("readmission", "x.csv", "outcome",
+                null, null, List.of()), latin1, STEWARD)).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("not UTF-8");
+    }
+
+    @Test
+    void theLabelIsNotASegmentAndASegmentColumnHasFewValues() {
+        assertThatThrownBy(() -> register(rows(20), "outcome", "outcome", List.of()))
+                .hasMessageContaining("also declared as a segment column");
+        assertThatThrownBy(() -> register(rows(20), "outcome", null, List.of("race", "race")))
+                .hasMessageContaining("twice");
+        StringBuilder sites = new StringBuilder("site,outcome\n");
+        for (int i = 0; i < 60; i++) {
+            sites.append("SITE-").append(i).append(',').append(i % 2).append('\n');
+        }
+        assertThatThrownBy(() -> register(sites.toString(), "outcome", null, List.of("site")))
+                .hasMessageContaining("more than 50 distinct values").hasMessageNotContaining("SITE-");
+        // The age column is banded by decade, so its many raw values are fine.
+        assertThat(register(rows(120), "outcome", "age", List.of("race")).rows()).isEqualTo(120);
+    }
+
+    @Test
+    void theSameFileWithOtherDeclarationsIsAConflictNotTheFirstAnswerInSilence() {
+        EvaluationDataset first = register(rows(20), "outcome", "age", List.of("race"));
+
+        assertThat(register(rows(20), "outcome", "age", List.of("race"))).isEqualTo(first);
+        assertThatThrownBy(() -> register(rows(20), "outcome", null, List.of("race")))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("register it as it was");
+    }
+}

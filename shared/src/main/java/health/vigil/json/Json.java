@@ -201,6 +201,29 @@ public final class Json {
     }
 
     /**
+     * Whether text taken from a request came through decoding intact: no U+FFFD (what a lenient decoder puts for bytes
+     * that were not UTF-8) and no unpaired surrogate (which UTF-8 cannot carry). Text that fails would be hashed,
+     * stored or pseudonymised as something other than what the caller holds.
+     */
+    public static boolean isIntactText(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\uFFFD') {
+                return false;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * A name the caller wrote, for an error message: quoted when it is a plain name ({@link #isPlainName}), otherwise
      * said to be not one and never repeated (a key can be a patient's details typed where a field name goes).
      */

@@ -1,6 +1,7 @@
 package health.vigil.privacy;
 
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.HexFormat;
@@ -44,7 +45,7 @@ public final class Pseudonymizer {
         if (patientId.length() > 256) {
             throw new ValidationException("patientId is longer than 256 characters");
         }
-        if (!isWellFormed(patientId)) {
+        if (!Json.isIntactText(patientId)) {
             // A lone surrogate or U+FFFD (what a lossy decoder leaves of invalid UTF-8) would give different
             // identifiers the same bytes, and so the same pseudonym: different patients merged.
             throw new ValidationException("patientId is not valid UTF-8 text (it holds an unpaired surrogate or"
@@ -52,24 +53,6 @@ public final class Pseudonymizer {
         }
         // doFinal leaves the MAC reset and keyed for the next identifier.
         return HexFormat.of().formatHex(macs.get().doFinal(patientId.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static boolean isWellFormed(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\uFFFD') {
-                return false;
-            }
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
-                    return false;
-                }
-                i++;
-            } else if (Character.isLowSurrogate(c)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** How many traffic buckets there are: one per basis point (0.01 %) of live traffic. */

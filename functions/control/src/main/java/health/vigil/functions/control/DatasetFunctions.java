@@ -12,6 +12,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
+import health.vigil.json.Json;
 import health.vigil.gates.EvaluationDataset;
 import health.vigil.gates.EvaluationDatasets;
 import health.vigil.model.ModelName;
@@ -48,7 +49,7 @@ public final class DatasetFunctions {
                 throw new ValidationException("send the CSV file's text as \"csv\", with \"model\", \"label\" and"
                         + " the segment columns (\"ageColumn\", \"sexColumn\", \"segments\")");
             }
-            if (!isWellFormed(csv.asText())) {
+            if (!Json.isIntactText(csv.asText())) {
                 throw new ValidationException("the dataset's text holds U+FFFD or half a surrogate pair: bytes that were"
                         + " not UTF-8 were replaced on the way; save the file as UTF-8 and send it again");
             }
@@ -70,25 +71,6 @@ public final class DatasetFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.AUTHENTICATED, call -> Map.of("datasets",
                 datasets.list(call.queryParam("model").map(ModelName::new))));
-    }
-
-    /** Text whose every character came from UTF-8 as written: no replacement character, no lone surrogate. */
-    static boolean isWellFormed(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\uFFFD') {
-                return false;
-            }
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
-                    return false;
-                }
-                i++;
-            } else if (Character.isLowSurrogate(c)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String text(JsonNode body, String field) {

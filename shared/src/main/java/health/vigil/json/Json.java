@@ -50,6 +50,10 @@ public final class Json {
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                // A whole number is written as one: 10.5 for a count is refused, not cut to 10; and a number is a
+                // number, a string a string ("0.05" for a threshold, 5 for a justification are refused, not converted).
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
                 // Correctly rounded like Double.parseDouble, without its big-integer slow path for long decimals
@@ -173,9 +177,11 @@ public final class Json {
             root = root.getCause();
         }
         JsonLocation at = e.getLocation();
-        String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        // A tree converted to a record has no text, and so no line: say where only when there is a where.
+        String where = at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
         if (root instanceof ValidationException ve) {
-            return new ValidationException(ErrorCode.MALFORMED_JSON, what + where + ": " + ve.getMessage());
+            // The JSON was read; a value in it broke a rule of its record: the record's own code and message.
+            return new ValidationException(ve.code(), what + where + ": " + ve.getMessage());
         }
         if (root instanceof NullPointerException npe && npe.getMessage() != null) {
             return new ValidationException(ErrorCode.MALFORMED_JSON, what + where + ": " + npe.getMessage());

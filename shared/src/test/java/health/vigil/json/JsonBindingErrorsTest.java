@@ -54,6 +54,37 @@ class JsonBindingErrorsTest {
                 .startsWith("the request has an unknown field (its name").doesNotContain("1961");
     }
 
+    record Limited(int count, double share) {
+        Limited {
+            if (count > 100) {
+                throw new ValidationException("count is " + count + "; use 100 or fewer");
+            }
+        }
+    }
+
+    @Test
+    void numbersAreNumbersAndWholeNumbersAreWhole() {
+        for (String body : new String[] {"{\"count\": 10.5, \"share\": 0.5}", "{\"count\": \"10\", \"share\": 0.5}",
+                "{\"count\": 10, \"share\": \"0.5\"}", "{\"count\": true, \"share\": 0.5}"}) {
+            ValidationException e = catchThrowableOfType(() -> Json.read("the body", body, Limited.class),
+                    ValidationException.class);
+            assertThat(e).as(body).isNotNull();
+            assertThat(e.code()).as(body).isEqualTo(ErrorCode.MALFORMED_JSON);
+        }
+        assertThat(Json.read("the body", "{\"count\": 10, \"share\": 1}", Limited.class).share()).isEqualTo(1.0);
+    }
+
+    @Test
+    void aValueThatBreaksItsRecordsRuleIsThatRulesErrorWithoutAPlaceThatIsNotThere() {
+        ValidationException read = catchThrowableOfType(() -> Json.read("the body", "{\"count\": 500, \"share\": 0}",
+                Limited.class), ValidationException.class);
+        assertThat(read.code()).as("the JSON was fine; the value was not").isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(read.getMessage()).isEqualTo("the body at line 1, column 26: count is 500; use 100 or fewer");
+        ValidationException converted = catchThrowableOfType(() -> Json.convert("the body",
+                Json.readTree("t", "{\"count\": 500, \"share\": 0}"), Limited.class), ValidationException.class);
+        assertThat(converted.getMessage()).isEqualTo("the body: count is 500; use 100 or fewer");
+    }
+
     @Test
     void aSyntaxErrorInsideAFieldIsStillCalledOne() {
         assertThat(problem("{\"inputs\": [{\"name\": \"a\",\n \"shape\": [1, }]}"))

@@ -57,6 +57,9 @@ public record GatePolicy(
         Instant changedAt,
         String reason) {
 
+    /** The largest minimum segment size: a segment of about a third of the largest evaluation dataset. */
+    public static final int MAX_SEGMENT_SIZE = 5_000;
+
     public GatePolicy {
         if (version < 0) {
             throw new ValidationException("a gate policy version is 0 (the defaults) or more, not " + version);
@@ -77,6 +80,12 @@ public record GatePolicy(
         if (minSegmentSize < 10) {
             throw new ValidationException("minSegmentSize is " + minSegmentSize + "; segments under 10 rows say"
                     + " nothing about a model: use 10 or more");
+        }
+        // An evaluation dataset holds at most about 15,000 rows (the request body's limit): above what any segment of
+        // one can have, no segment would be judged and the fairness gates would pass without looking.
+        if (minSegmentSize > MAX_SEGMENT_SIZE) {
+            throw new ValidationException("minSegmentSize is " + minSegmentSize + "; above " + MAX_SEGMENT_SIZE
+                    + " no segment of an evaluation dataset could be judged: use 10 to " + MAX_SEGMENT_SIZE);
         }
         between("maxSegmentAurocGap", maxSegmentAurocGap, 0, 1);
         between("maxSegmentCalibrationGap", maxSegmentCalibrationGap, 0, 1);

@@ -2,6 +2,7 @@ package health.vigil.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
@@ -110,8 +111,8 @@ public record CardFacts(
         }
         for (String name : names) {
             if (!FIELDS.contains(name)) {
-                throw new ValidationException(what + " names `" + name + "`, which is not a card field; the fields are "
-                        + FIELDS);
+                throw new ValidationException(what + " names " + Json.quotedName(name) + ", which is not a card field;"
+                        + " the fields are " + FIELDS);
             }
         }
         return List.copyOf(new java.util.LinkedHashSet<>(names));

@@ -3,6 +3,7 @@ package health.vigil.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -40,7 +41,7 @@ public enum ExperimentMetric {
                 return m;
             }
         }
-        throw new ValidationException("the primary metric is '" + value + "'; use one of "
+        throw new ValidationException("the primary metric is " + Json.quotedName(value) + "; use one of "
                 + Arrays.stream(values()).map(ExperimentMetric::wireName).collect(Collectors.joining(", ")));
     }
 }

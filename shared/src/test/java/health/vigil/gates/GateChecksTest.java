@@ -240,13 +240,25 @@ class GateChecksTest {
         assertThatThrownByPolicy(List.of("owner"));
     }
 
+    @Test
+    void aMinimumSegmentSizeAboveAnyDatasetsSegmentIsRefusedRatherThanSwitchingTheFairnessGatesOff() {
+        GatePolicy d = DEFAULTS;
+        for (int size : new int[] {GatePolicy.MAX_SEGMENT_SIZE + 1, Integer.MAX_VALUE}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GatePolicy(1, d.aurocFloor(),
+                    d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(), d.maxBrier(), d.maxInterceptDeviation(),
+                    d.minSlope(), d.maxSlope(), size, d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(),
+                    d.maxP99LatencyMillis(), d.shapTolerance(), d.shapRows(), d.leakageAuroc(), false, false, List.of(),
+                    "steward", null, "why")).hasMessageContaining("no segment of an evaluation dataset could be judged");
+        }
+    }
+
     private static void assertThatThrownByPolicy(List<String> fields) {
         GatePolicy d = DEFAULTS;
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(),
                 d.alpha(), d.maxCalibrationError(), d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(),
                 d.minSegmentSize(), d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(),
                 d.shapTolerance(), d.shapRows(), d.leakageAuroc(), false, false, fields, "steward", null, "why"))
-                .hasMessageContaining("requiredCardFields names `owner`, which is not a card field");
+                .hasMessageContaining("requiredCardFields names 'owner', which is not a card field");
     }
 
     private static void set(double[] scores, boolean[] labels, String[] segment, int i, double s, boolean y, String v) {

@@ -91,7 +91,9 @@ class CardFactsTest {
         assertThat(CardFacts.checkFieldNames("requiredCardFields", List.of("fundingSource", "fundingSource")))
                 .containsExactly("fundingSource");
         assertThatThrownBy(() -> CardFacts.checkFieldNames("requiredCardFields", List.of("owner")))
-                .hasMessageContaining("requiredCardFields names `owner`, which is not a card field");
+                .hasMessageContaining("requiredCardFields names 'owner', which is not a card field");
         assertThatThrownBy(() -> CardFacts.none().provides("owner")).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> CardFacts.checkFieldNames("requiredCardFields", List.of("John Smith MRN 123")))
+                .hasMessageContaining("names (its name, not repeated here").hasMessageNotContaining("John");
     }
 }

@@ -86,8 +86,9 @@ public final class GateFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DATASETS_REGISTER), call -> {
-            JsonNode body = call.json();
-            String reason = body.path("reason").asText(null);
+            JsonNode body = RequestFields.object(call, "{\"policy\": {...thresholds...}, \"reason\": \"...\"}");
+            RequestFields.requireKnown(body, Set.of("policy", "reason"), "the gate policy change");
+            String reason = RequestFields.text(body, "reason", "\"the segment gap was too strict for a small cohort\"");
             if (!body.path("policy").isObject()) {
                 throw new ValidationException("send {\"policy\": {...thresholds...}, \"reason\": \"...\"}; read the"
                         + " current policy with GET /models/" + name + "/gate-policy and change what you need");

@@ -132,6 +132,15 @@ public final class ExperimentService {
                 throw new ConflictException(ErrorCode.INVALID_STATE, treatment.id() + " is " + treatment.stage().meaning()
                         + "; only an approved (or retired) version can be an experiment's treatment");
             }
+            // The other way round (a shadow set while an experiment runs) is refused by the shadow: a version that
+            // answers patients is not also mirrored against itself, which would put identical pairs in its report.
+            for (TrafficSlot slot : current.slots()) {
+                if (slot.slot() == Slot.SHADOW && slot.version() == command.treatmentVersion()) {
+                    throw new ConflictException(ErrorCode.INVALID_STATE, "version " + slot.version() + " of `" + model
+                            + "` is the shadow version; stop the shadow (POST /models/" + model + "/shadow/stop) before"
+                            + " it answers patients as an experiment's treatment");
+                }
+            }
             warmer.accept(treatment);
             ExperimentPlan plan = command.plan();
             Instant now = clock.instant();

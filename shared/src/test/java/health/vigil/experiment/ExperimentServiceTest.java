@@ -137,6 +137,17 @@ class ExperimentServiceTest {
     }
 
     @Test
+    void theShadowVersionIsNotAlsoTheTreatment() {
+        Deployment current = store.findDeployment(READMISSION).orElseThrow();
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL),
+                new TrafficSlot(Slot.SHADOW, 2, 10_000)), current.revision() + 1, "ops", START, current.etag()));
+
+        assertThatThrownBy(() -> experiments.start(READMISSION, new ExperimentService.StartCommand(2, null, FLAG_PLAN),
+                OPS)).isInstanceOf(ConflictException.class).hasMessageContaining("is the shadow version");
+        assertThat(experimentRecords()).isEmpty();
+    }
+
+    @Test
     void patientsAreAssignedByPseudonymAndStayInTheirArm() {
         Deployment d = experiments.start(READMISSION, new ExperimentService.StartCommand(2, null, FLAG_PLAN), OPS);
         Pseudonymizer pseudonymizer = new Pseudonymizer("experiment tests use this fixed 32+ byte key"

@@ -684,8 +684,16 @@ abstract class PlatformLoopScenario {
 
         HttpResponse<String> again = post(run, operator, "", Map.of());
         assertThat(json(again.body()).get("reports")).isEqualTo(reports);
-        assertThat(get("/audit/records?" + auditDays(), compliance).get("records")
-                .findValuesAsText("action").stream().filter("monitoring.check"::equals).count()).isEqualTo(checks);
+        JsonNode trail = get("/audit/records?" + auditDays(), compliance).get("records");
+        assertThat(trail.findValuesAsText("action").stream().filter("monitoring.check"::equals).count()).isEqualTo(checks);
+        // Who asked for the window is in the trail once, however often it was asked.
+        List<JsonNode> asked = new ArrayList<>();
+        trail.forEach(r -> {
+            if (r.get("action").asText().equals("monitoring.run") && r.at("/details/from").asText().equals(from.toString())) {
+                asked.add(r);
+            }
+        });
+        assertThat(asked).singleElement().satisfies(r -> assertThat(r.get("actor").asText()).isEqualTo("operator"));
         JsonNode served = get("/models/" + MODEL + "/monitoring?from=" + from.minusSeconds(1) + "&to="
                 + from.plusSeconds(1), operator);
         assertThat(served.get("reports")).isEqualTo(reports);

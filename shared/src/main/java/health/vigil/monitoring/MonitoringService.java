@@ -62,6 +62,8 @@ public final class MonitoringService {
     public static final String ACTOR = "system:drift-check";
     public static final String CHECK_ACTION = "monitoring.check";
     public static final String RETRAIN_ACTION = "retrain.request";
+    /** Who asked for a window to be checked, once per window: the check itself is the platform's act. */
+    public static final String RUN_ACTION = "monitoring.run";
     private static final int JOIN_BATCH = 1_000;
 
     private final ModelRegistry registry;
@@ -181,6 +183,19 @@ public final class MonitoringService {
             }
         }
         return new MonitoringRun(done, pending);
+    }
+
+    /**
+     * A check a person asked for ({@code POST .../monitoring/run}): like {@link #check(ModelName, Instant, Instant,
+     * Duration)}, and the request is audited once per window under {@code requestedBy}, so the trail says who ran
+     * it (the check's own record, and any retraining request it raises, are the platform's, {@value #ACTOR}).
+     */
+    public MonitoringRun check(ModelName model, Instant from, Instant to, Duration wait, String requestedBy) {
+        MonitoringRun run = check(model, from, to, wait);
+        audit.recordOnce(RUN_ACTION + ":" + model.value() + ":" + from + ":" + to, requestedBy, RUN_ACTION,
+                "/models/" + model.value() + "/monitoring", "requested", Map.of("from", from.toString(),
+                        "to", to.toString()));
+        return run;
     }
 
     /**

@@ -94,8 +94,8 @@ public final class MonitoringFunctions {
     }
 
     /**
-     * {@code POST /models/{name}/monitoring/run?from=&to=}: checks that window now (default: the last hour up to
-     * now, in whole seconds); a window checked before answers its stored report and writes nothing. A window fanned
+     * {@code POST /models/{name}/monitoring/run?from=&to=}: checks that window now (default: the hour up to the
+     * current minute); a window checked before answers its stored report and writes nothing. A window fanned
      * out over its log partitions is waited for up to {@link #RUN_WAIT}; if its report is not merged by then the
      * answer is 202 with the pending checks, and the report is read later from {@code GET .../monitoring}.
      */
@@ -108,9 +108,11 @@ public final class MonitoringFunctions {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
             call.requireNoBody("give the window as query parameters, ?from=...&to=... (ISO-8601, UTC)");
             ModelName model = known(name);
-            Instant to = call.instantParam("to").orElse(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+            // The default window ends at the minute: a second click within it asks for the same window, answered by its
+            // stored report, not a second report of a window one second later.
+            Instant to = call.instantParam("to").orElse(Instant.now().truncatedTo(ChronoUnit.MINUTES));
             Instant from = call.instantParam("from").orElse(to.minus(Duration.ofHours(1)));
-            MonitoringRun run = monitoring.check(model, from, to, RUN_WAIT);
+            MonitoringRun run = monitoring.check(model, from, to, RUN_WAIT, call.principal().id());
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", model.value());
             out.put("reports", run.reports());

@@ -8,6 +8,7 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
+import health.vigil.model.FeatureSchema;
 import health.vigil.model.ModelName;
 import health.vigil.port.ArtifactStore;
 import health.vigil.security.Principal;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The evaluation datasets the platform owns. A registration stores the CSV file in the {@code datasets} container
@@ -33,11 +35,26 @@ public final class EvaluationDatasets {
     private final ArtifactStore artifacts;
     private final AuditLog audit;
     private final Clock clock;
+    private final Function<ModelName, Optional<Schema>> schemas;
+
+    /** The raw features a model's newest registered version reads, and which version that is. */
+    public record Schema(int version, FeatureSchema features) {}
 
     public EvaluationDatasets(ArtifactStore artifacts, AuditLog audit, Clock clock) {
+        this(artifacts, audit, clock, model -> Optional.empty());
+    }
+
+    /**
+     * @param schemas the raw features of a model's newest registered version, when it has one: a dataset is read
+     *     with them before it is registered, so one the model cannot read is refused here instead of failing the
+     *     gates of every later version
+     */
+    public EvaluationDatasets(ArtifactStore artifacts, AuditLog audit, Clock clock,
+            Function<ModelName, Optional<Schema>> schemas) {
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.schemas = Objects.requireNonNull(schemas, "schemas");
     }
 
     /** Registers {@code csv} as an evaluation dataset of the declared model; the same file twice is one dataset. */
@@ -87,10 +104,18 @@ public final class EvaluationDatasets {
             }
             return first;
         }
-        DatasetsContainer.putOnce(artifacts, dataName(sha256), csv);
         EvaluationDataset dataset = new EvaluationDataset(declaration.model(), sha256, declaration.fileName(),
                 summary.rows(), summary.positives(), summary.columns(), declaration.label(), declaration.ageColumn(),
                 declaration.sexColumn(), declaration.segments(), by.id(), clock.instant());
+        schemas.apply(new ModelName(declaration.model())).ifPresent(schema -> {
+            try {
+                EvaluationRows.read(csv, dataset, schema.features());
+            } catch (ValidationException e) {
+                throw new ValidationException("the dataset cannot be read with the features of " + declaration.model()
+                        + " version " + schema.version() + ", which its gates would judge on it: " + e.getMessage());
+            }
+        });
+        DatasetsContainer.putOnce(artifacts, dataName(sha256), csv);
         DatasetsContainer.putOnce(artifacts, manifestName, Json.writeBytes(dataset));
         EvaluationDataset stored = DatasetsContainer.readJson(artifacts, manifestName, EvaluationDataset.class).orElse(dataset);
         Map<String, String> details = new LinkedHashMap<>();

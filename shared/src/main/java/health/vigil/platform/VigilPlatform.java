@@ -27,6 +27,9 @@ import health.vigil.modelpackage.RegisteredModelLoader;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.SegmentColumns;
+import health.vigil.model.VersionRecord;
+import health.vigil.error.NotFoundException;
+import health.vigil.error.VigilException;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
@@ -131,7 +134,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
         this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
-        this.datasets = new EvaluationDatasets(artifacts, audit, clock);
+        this.datasets = new EvaluationDatasets(artifacts, audit, clock, model -> newestSchema(model, pipelines));
         // The mirror scores through this platform's scoring service, and labels rows with the columns the gates
         // judge segments by, read from the model's latest evaluation dataset.
         this.shadowMirror = new ShadowMirror(ShadowMirror.DEFAULT_CAPACITY, this::shadowScores,
@@ -341,6 +344,26 @@ public final class VigilPlatform implements AutoCloseable {
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
             OutcomeStore outcomes, RequestStatsStore requestStats, SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
             AuditSigner signer) {}
+
+    /** The raw features of a model's newest registered version, which a new evaluation dataset must be readable by. */
+    private Optional<EvaluationDatasets.Schema> newestSchema(ModelName model, Function<Manifest, FeaturePipeline> pipelines) {
+        List<VersionRecord> versions;
+        try {
+            versions = registry.listVersions(model);
+        } catch (NotFoundException unknown) {
+            return Optional.empty();
+        }
+        if (versions.isEmpty()) {
+            return Optional.empty();
+        }
+        VersionRecord newest = versions.get(versions.size() - 1);
+        try {
+            return Optional.of(new EvaluationDatasets.Schema(newest.version(),
+                    pipelines.apply(newest.manifest()).rawSchema()));
+        } catch (VigilException unknownPipeline) {
+            return Optional.empty();
+        }
+    }
 
     /** The feature pipelines of this build: the three clinical models' and identity. */
     private static final FeaturePipelines STANDARD_PIPELINES =

@@ -110,6 +110,24 @@ class EvaluationDatasetsTest {
     }
 
     @Test
+    void aDatasetTheNewestVersionCannotReadIsRefusedBeforeItFailsEveryGate() {
+        health.vigil.model.FeatureSchema schema = new health.vigil.model.FeatureSchema(List.of(
+                health.vigil.model.Feature.integer("age", "years", 0, 120)));
+        EvaluationDatasets checked = new EvaluationDatasets(adapters.artifactStore(), new AuditLog(adapters.auditStore(),
+                Clock.systemUTC()), Clock.systemUTC(), model -> java.util.Optional.of(new EvaluationDatasets.Schema(3, schema)));
+        String unreadable = rows(20).replace("\n31,", "\nthirty-one,");
+
+        assertThatThrownBy(() -> checked.register(new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome",
+                "age", null, List.of("race")), unreadable.getBytes(StandardCharsets.UTF_8), STEWARD))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("cannot be read with the features of readmission version 3")
+                .hasMessageContaining("row 2: column 'age' must be integer");
+        assertThat(checked.list(java.util.Optional.empty())).isEmpty();
+        assertThat(checked.register(new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome", "age", null,
+                List.of("race")), rows(20).getBytes(StandardCharsets.UTF_8), STEWARD).rows()).isEqualTo(20);
+    }
+
+    @Test
     void theSameFileWithOtherDeclarationsIsAConflictNotTheFirstAnswerInSilence() {
         EvaluationDataset first = register(rows(20), "outcome", "age", List.of("race"));
 

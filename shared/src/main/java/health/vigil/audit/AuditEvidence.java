@@ -2,7 +2,6 @@ package health.vigil.audit;
 
 import health.vigil.error.ConflictException;
 import health.vigil.error.StoreException;
-import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;

@@ -25,10 +25,11 @@ final class OutcomeRows {
     static final String PREDICTION_ID = "predictionId";
     static final String PATIENT_ID = "patientId";
     static final String INDEX_TIME = "indexTime";
-    private static final Instant EARLIEST_INDEX_TIME = Instant.parse("1900-01-01T00:00:00Z");
-    private static final Instant LATEST_INDEX_TIME = Instant.parse("9999-12-31T23:59:59.999999999Z");
     static final String OUTCOME = "outcome";
     private static final List<String> FIELDS = List.of(MODEL, PREDICTION_ID, PATIENT_ID, INDEX_TIME, OUTCOME);
+    /** The index times whose UTC day can be written as yyyy-MM-dd, with room for any patient's history. */
+    private static final Instant EARLIEST_INDEX_TIME = Instant.parse("1900-01-01T00:00:00Z");
+    private static final Instant LATEST_INDEX_TIME = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     private OutcomeRows() {}
 

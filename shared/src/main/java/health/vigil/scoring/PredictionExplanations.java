@@ -47,7 +47,8 @@ public final class PredictionExplanations {
     public PredictionExplanation explanation(String predictionId) {
         Objects.requireNonNull(predictionId, "predictionId");
         // Ids are UUIDs, which are read in any case; scoring writes them in lower case.
-        PredictionRecord record = log.find(predictionId.toLowerCase(java.util.Locale.ROOT), registry.listModels()).orElseThrow(() -> new NotFoundException(
+        String id = predictionId.toLowerCase(java.util.Locale.ROOT);
+        PredictionRecord record = log.find(id, registry.listModels()).orElseThrow(() -> new NotFoundException(
                 ErrorCode.PREDICTION_NOT_FOUND, "no prediction with this id is in the prediction log: check the id the"
                         + " scoring answer gave, or the prediction is older than the log's retention period"));
         if (record.explanation() == null) {

@@ -145,6 +145,13 @@ class ExperimentServiceTest {
         assertThatThrownBy(() -> experiments.start(READMISSION, new ExperimentService.StartCommand(2, null, FLAG_PLAN),
                 OPS)).isInstanceOf(ConflictException.class).hasMessageContaining("is the shadow version");
         assertThat(experimentRecords()).isEmpty();
+
+        // A stopped shadow keeps its slot at weight 0, mirroring nothing: the version may then be the treatment.
+        Deployment mirroring = store.findDeployment(READMISSION).orElseThrow();
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL),
+                new TrafficSlot(Slot.SHADOW, 2, 0)), mirroring.revision() + 1, "ops", START, mirroring.etag()));
+        assertThat(experiments.start(READMISSION, new ExperimentService.StartCommand(2, null, FLAG_PLAN), OPS)
+                .experiment()).isNotNull();
     }
 
     @Test

@@ -198,7 +198,7 @@ public final class Dashboard extends Handler.Abstract {
      * "null" (a sandboxed frame, a file or data page) is not this dashboard; no Origin at all is a client that is not
      * a browser page.
      */
-    static void checkSameOrigin(Request request) {
+    private static void checkSameOrigin(Request request) {
         String origin = request.getHeaders().get(HttpHeader.ORIGIN);
         if (origin == null) {
             return;
@@ -214,7 +214,7 @@ public final class Dashboard extends Handler.Abstract {
      * character anywhere: browsers drop tabs and line breaks from a URL, so "/\t/evil.example" would become
      * "//evil.example", another site.
      */
-    static String safeNext(String next) {
+    private static String safeNext(String next) {
         if (next == null || !next.startsWith("/") || next.startsWith("//") || next.contains("\\")
                 || next.startsWith("/login") || next.length() > 500
                 || next.chars().anyMatch(c -> c <= 0x20 || c == 0x7f || Character.isWhitespace(c)

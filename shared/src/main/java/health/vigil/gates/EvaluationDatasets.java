@@ -32,6 +32,8 @@ import java.util.function.Function;
  */
 public final class EvaluationDatasets {
     public static final String ACTION = "dataset.register";
+    /** The fewest rows of each outcome a dataset has: as few as a segment the gates judge (minSegmentSize's floor). */
+    static final int MIN_PER_OUTCOME = 10;
     private final ArtifactStore artifacts;
     private final AuditLog audit;
     private final Clock clock;
@@ -89,6 +91,11 @@ public final class EvaluationDatasets {
         if (summary.positives() == 0 || summary.positives() == summary.rows()) {
             throw new ValidationException("the dataset's label '" + declaration.label() + "' has only one outcome in "
                     + summary.rows() + " rows; discrimination and calibration need both");
+        }
+        int fewer = Math.min(summary.positives(), summary.rows() - summary.positives());
+        if (fewer < MIN_PER_OUTCOME) {
+            throw new ValidationException("the dataset has " + fewer + " rows of its rarer outcome; the gates judge"
+                    + " discrimination and calibration on at least " + MIN_PER_OUTCOME + " of each: add rows");
         }
         String sha256 = Sha256.hex(csv);
         String manifestName = manifestName(declaration.model(), sha256);

@@ -128,6 +128,14 @@ class EvaluationDatasetsTest {
     }
 
     @Test
+    void aDatasetNeedsTenRowsOfEachOutcome() {
+        assertThatThrownBy(() -> register("age,race,outcome\n40,Other,0\n50,Other,1\n", "outcome", null, List.of()))
+                .hasMessageContaining("has 1 rows of its rarer outcome").hasMessageContaining("at least 10 of each");
+        assertThatThrownBy(() -> register(rows(19), "outcome", null, List.of())).hasMessageContaining("has 9 rows");
+        assertThat(register(rows(20), "outcome", null, List.of()).positives()).isEqualTo(10);
+    }
+
+    @Test
     void theSameFileWithOtherDeclarationsIsAConflictNotTheFirstAnswerInSilence() {
         EvaluationDataset first = register(rows(20), "outcome", "age", List.of("race"));
 

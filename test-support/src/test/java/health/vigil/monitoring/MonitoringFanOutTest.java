@@ -194,7 +194,8 @@ class MonitoringFanOutTest {
                 "readmission.zip", null, zip.length, null)).version().modelName();
         SetUpApproval.approve(site.platform, new ModelVersion(site.model, 1));
         site.platform.deployments().deploy(site.model, 1, Principal.SYSTEM);
-        String csv = "age,admission_type,payer,readmitted\n71,emergency,public,1\n45,elective,private,0\n";
+        // Ten rows of each outcome, the fewest a dataset may have.
+        String csv = "age,admission_type,payer,readmitted\n" + "71,emergency,public,1\n45,elective,private,0\n".repeat(10);
         site.platform.datasets().register(new EvaluationDataset.Declaration(site.model.value(), "eval.csv",
                 "readmitted", "age", null, List.of("admission_type", "payer")), csv.getBytes(),
                 new Principal("data-steward", Set.of(Role.DATASETS_REGISTER)));

@@ -257,7 +257,8 @@ class MonitoringServiceTest {
         start(MonitoringPolicy.DEFAULTS);
         // The steward's evaluation dataset names the segments: age (banded by decade), admission type, and a payer
         // column the model never sees.
-        String csv = "age,admission_type,payer,readmitted\n71,emergency,public,1\n45,elective,private,0\n";
+        // Ten rows of each outcome, the fewest a dataset may have.
+        String csv = "age,admission_type,payer,readmitted\n" + "71,emergency,public,1\n45,elective,private,0\n".repeat(10);
         platform.datasets().register(new health.vigil.gates.EvaluationDataset.Declaration(model.value(), "eval.csv",
                 "readmitted", "age", null, List.of("admission_type", "payer")), csv.getBytes(),
                 new Principal("data-steward", java.util.Set.of(health.vigil.security.Role.DATASETS_REGISTER)));

@@ -41,6 +41,7 @@ record HostReply(int status, Map<String, String> headers, byte[] body) {
         inner.put("requestId", requestId);
         Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
         headers.put("Content-Type", JSON);
+        headers.put("X-Content-Type-Options", "nosniff");
         return new HostReply(status, headers, error.toString().getBytes(StandardCharsets.UTF_8));
     }
 

@@ -374,7 +374,8 @@ class LocalHostHttpIT {
             }
             String head = readHead(in);
             assertThat(head).startsWith("HTTP/1.1 408");
-            assertThat(head.toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+            assertThat(head.toLowerCase(java.util.Locale.ROOT)).contains("connection: close")
+                    .contains("x-content-type-options: nosniff");
             JsonNode error = jsonBody(head, in);
             assertThat(error.at("/error/code").asText()).isEqualTo("REQUEST_TIMEOUT");
             assertThat(error.at("/error/message").asText()).contains("slower than 1024 bytes a second");

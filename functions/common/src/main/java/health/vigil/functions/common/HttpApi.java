@@ -233,7 +233,8 @@ public final class HttpApi {
         error.put("code", code.name());
         error.put("message", message);
         error.put("requestId", requestId);
-        return json(request, code.httpStatus(), Map.of("error", error), Map.of());
+        // An error may carry what the caller sent in a name: no browser is to read it as anything but JSON.
+        return json(request, code.httpStatus(), Map.of("error", error), Map.of("X-Content-Type-Options", "nosniff"));
     }
 
     /** Parses a path segment that must be a positive whole number. */

@@ -76,6 +76,7 @@ class HttpApiTest {
         JsonNode error = body(response).get("error");
         assertThat(error.get("code").asText()).isEqualTo("UNAUTHENTICATED");
         assertThat(error.get("requestId").asText()).isEqualTo("inv-1");
+        assertThat(response.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
     }
 
     @Test

@@ -144,28 +144,26 @@ class AuditCommandTest {
     }
 
     /** Runs the {@code vigil} command; returns its exit code, a newline and what it printed on both streams. */
-    static synchronized String runWithErrors(String... args) {
-        PrintStream original = System.out;
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        PrintStream both = new PrintStream(printed, true, StandardCharsets.UTF_8);
-        System.setOut(both);
-        try {
-            picocli.CommandLine line = Main.commandLine();
-            line.setErr(new java.io.PrintWriter(both, true));
-            int code = line.execute(args);
-            return code + "\n" + printed.toString(StandardCharsets.UTF_8);
-        } finally {
-            System.setOut(original);
-        }
+    static String runWithErrors(String... args) {
+        return execute(true, args);
     }
 
     /** Runs the {@code vigil} command; returns its exit code, a newline and what it printed. */
-    static synchronized String run(String... args) {
+    static String run(String... args) {
+        return execute(false, args);
+    }
+
+    private static synchronized String execute(boolean withErrors, String... args) {
         PrintStream original = System.out;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+        System.setOut(out);
         try {
-            int code = Main.commandLine().execute(args);
+            picocli.CommandLine line = Main.commandLine();
+            if (withErrors) {
+                line.setErr(new java.io.PrintWriter(out, true));
+            }
+            int code = line.execute(args);
             return code + "\n" + printed.toString(StandardCharsets.UTF_8);
         } finally {
             System.setOut(original);

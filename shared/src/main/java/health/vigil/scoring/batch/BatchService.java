@@ -397,11 +397,10 @@ public final class BatchService {
     }
 
     /**
-     * A partition's message that the queue gave up on: every delivery failed with something other than a refusal
-     * (which fails the job at once) or the store being away long enough (the queue's retries outlast an outage),
-     * and the host moved it to the poison queue. The job can no longer complete, so it fails, audited and announced
-     * once, instead of reading RUNNING for good. A partition that is done, or a job that is finished, is left as it
-     * is.
+     * A partition's message that the queue gave up on after its last retry (the host moved it to the poison queue).
+     * When a delivery met a fault ({@link #recordFault}: neither a refusal, which fails the job at once, nor a store
+     * that was away), the job can no longer complete: it fails, audited and announced once, instead of reading
+     * RUNNING for good (ADR 0030). A partition without a fault, one that is done, or a finished job is left as it is.
      */
     public void partitionAbandoned(String message) {
         PartitionMessage m = partitionMessage(message);

@@ -83,9 +83,8 @@ public final class BatchScoringRatio {
                         long cpuBefore = processCpuNanos();
                         double bare = bareRowsPerSecond(env, session, matrix, rows, width, workers);
                         double bareCpu = (processCpuNanos() - cpuBefore) / 1e9;
-                        cpuBefore = processCpuNanos();
                         Measured vigil = vigilRun(bench, queued, workers);
-                        double vigilCpu = (processCpuNanos() - cpuBefore) / 1e9;
+                        double vigilCpu = vigil.cpuSeconds();
                         // CPU time of the whole process (both phases include GC and the JIT; Vigil's includes the
                         // drain): on a shared machine, rows per CPU second move less with the load than wall time.
                         System.out.printf(Locale.ROOT, "round %d CPU: bare %,.0f rows per CPU second | Vigil %,.0f"
@@ -160,7 +159,12 @@ public final class BatchScoringRatio {
         }
     }
 
-    private record Measured(double rowsPerSecond, long scored, long peakHeapBytes, long baselineHeapBytes) {}
+    /**
+     * A Vigil run: rows/s, rows scored, the heap's peak and baseline, and the process's CPU seconds from submission
+     * to the drained log, without the benchmark's own heap sampler (the bare run has none).
+     */
+    private record Measured(double rowsPerSecond, long scored, long peakHeapBytes, long baselineHeapBytes,
+            double cpuSeconds) {}
 
     /** One batch job of the whole file, from submission to its summary, partitions on {@code workers} threads. */
     private static Measured vigilRun(BenchmarkPlatform bench, ConcurrentLinkedQueue<String> queued, int workers)
@@ -184,6 +188,9 @@ public final class BatchScoringRatio {
         sampler.start();
         ExecutorService pool = Executors.newFixedThreadPool(workers);
         try {
+            // The collection above and the sampler's start are the benchmark's, not the job's: counted from here.
+            long cpuBefore = processCpuNanos();
+            long samplerBefore = Math.max(0, THREADS.getThreadCpuTime(sampler.getId()));
             long started = System.nanoTime();
             long drainCpu = drainCpuNanos();
             long planCpu = THREADS.getCurrentThreadCpuTime();
@@ -212,10 +219,12 @@ public final class BatchScoringRatio {
             bench.platform().predictionLog().scan(bench.sample().manifest().name(), Instant.EPOCH,
                     Instant.EPOCH.plusNanos(1), r -> { });
             drainCpu = drainCpuNanos() - drainCpu;
+            long samplerCpu = Math.max(0, THREADS.getThreadCpuTime(sampler.getId())) - samplerBefore;
+            double cpuSeconds = (processCpuNanos() - cpuBefore - samplerCpu) / 1e9;
             System.out.printf(Locale.ROOT, "  Vigil thread CPU per row: planning pass %.2f us, partition workers %.2f us,"
                     + " prediction-log drain %.2f us%n", planCpu / 1e3 / job.rows(), workerCpu.get() / 1e3 / job.rows(),
                     drainCpu / 1e3 / job.rows());
-            return new Measured(job.rows() / seconds, status.scored(), peak.get(), baseline);
+            return new Measured(job.rows() / seconds, status.scored(), peak.get(), baseline, cpuSeconds);
         } finally {
             pool.shutdown();
             sampler.interrupt();

@@ -24,13 +24,26 @@ import java.util.Optional;
  *
  * <p>A block spans at most {@link #MAX_SPAN_NANOS} of time and holds at most {@link #MAX_RECORDS} records, so a
  * reader looking for the records of a moment looks at the blocks that start within that span before it, and a block
- * is never large to decode.
+ * is never large to decode. Its frames take at most {@link #MAX_BYTES} (beyond when a single frame is larger).
  */
 final class PredictionBlocks {
     /** The most time between a block's first and last record; a reader looks this far back for blocks. */
     static final long MAX_SPAN_NANOS = 60_000_000_000L;
     /** The most records in one block: a chunk is 2,048 rows by default, and a block is decoded whole. */
     static final int MAX_RECORDS = 8_192;
+    /**
+     * The most bytes of frames in one block (unless one frame is larger): below half of G1's smallest region
+     * (1 MiB), so a block's array is never a humongous object. Every humongous allocation may start a young
+     * collection and a marking cycle; a 2,048-row chunk in one block (about 780 KB) started one per chunk, which
+     * cost a batch job about 1 us of CPU per row (docs/benchmarks.md).
+     */
+    static final int MAX_BYTES = 256 * 1024;
+
+    /**
+     * Where a worker thread writes a batch chunk's frames before they are cut into blocks: kept by the thread, so a
+     * chunk's frames take no new array beyond the blocks' own. Dropped when larger than a few blocks.
+     */
+    private static final ThreadLocal<ByteBuffer> SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocate(MAX_BYTES));
 
     private PredictionBlocks() {}
 
@@ -114,6 +127,8 @@ final class PredictionBlocks {
         }
         List<Block> blocks = new ArrayList<>();
         long[] nanos = new long[records.size()];
+        int[] at = new int[records.size()];
+        int[] bytes = new int[records.size()];
         for (List<Integer> indexes : jobs.values()) {
             boolean sorted = true;
             long previous = Long.MIN_VALUE;
@@ -127,7 +142,28 @@ final class PredictionBlocks {
                 ordered = new ArrayList<>(indexes);
                 ordered.sort(Comparator.comparingLong(i -> nanos[i])); // stable: the append's order among equals
             }
-            cut(ordered, nanos, run -> blocks.add(block(records, run, nanos)));
+            // The frames in block order, one after the other in the thread's scratch; each block then copies its run.
+            ByteBuffer frames = SCRATCH.get().clear();
+            PredictionRecord shared = records.get(ordered.get(0));
+            byte[] model = PredictionJournal.utf8(shared.modelName().value());
+            byte[] batch = PredictionJournal.utf8(shared.batchId());
+            for (int i : ordered) {
+                at[i] = frames.position();
+                frames = PredictionJournal.frameInto(records.get(i), frames, model, batch);
+                bytes[i] = frames.position() - at[i];
+            }
+            if (frames.capacity() <= 8 * MAX_BYTES) {
+                SCRATCH.set(frames);
+            }
+            byte[] written = frames.array();
+            cut(ordered, nanos, bytes, run -> {
+                int first = run.get(0);
+                int last = run.get(run.size() - 1);
+                PredictionRecord r = records.get(first);
+                blocks.add(new Block(r.modelName(), nanos[first], nanos[last], run.size(),
+                        Arrays.copyOfRange(written, at[first], at[last] + bytes[last]),
+                        r.batchId() + "/" + r.predictionId()));
+            });
         }
         return new Stored(rows, blocks);
     }
@@ -145,29 +181,39 @@ final class PredictionBlocks {
         List<Row> rows = stored.rows();
         Map<String, List<Integer>> byModel = new LinkedHashMap<>();
         long[] nanos = new long[rows.size()];
+        int[] bytes = new int[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
             nanos[i] = rows.get(i).nanos();
+            bytes[i] = rows.get(i).frame().length;
             byModel.computeIfAbsent(rows.get(i).model().value(), k -> new ArrayList<>()).add(i);
         }
         List<Block> blocks = new ArrayList<>(stored.blocks());
         for (List<Integer> indexes : byModel.values()) {
             indexes.sort(Comparator.comparingLong(i -> nanos[i])); // stable: the append's order among equals
-            cut(indexes, nanos, run -> blocks.add(joined(rows, run, nanos)));
+            cut(indexes, nanos, bytes, run -> blocks.add(joined(rows, run, nanos)));
         }
         return new Stored(List.of(), blocks);
     }
 
     /**
      * Hands out the runs of {@code ordered} (record indexes in time order) that make one block each: cut where a
-     * block would pass {@link #MAX_RECORDS} or span more than {@link #MAX_SPAN_NANOS}.
+     * block would pass {@link #MAX_RECORDS} or {@link #MAX_BYTES} ({@code bytes[i]}: record {@code i}'s frame) or
+     * span more than {@link #MAX_SPAN_NANOS}.
      */
-    private static void cut(List<Integer> ordered, long[] nanos, java.util.function.Consumer<List<Integer>> block) {
+    private static void cut(List<Integer> ordered, long[] nanos, int[] bytes,
+            java.util.function.Consumer<List<Integer>> block) {
         int start = 0;
-        for (int k = 1; k <= ordered.size(); k++) {
-            if (k == ordered.size() || k - start == MAX_RECORDS
-                    || nanos[ordered.get(k)] - nanos[ordered.get(start)] > MAX_SPAN_NANOS) {
+        long size = 0;
+        for (int k = 0; k <= ordered.size(); k++) {
+            if (k > start && (k == ordered.size() || k - start == MAX_RECORDS
+                    || size + bytes[ordered.get(k)] > MAX_BYTES
+                    || nanos[ordered.get(k)] - nanos[ordered.get(start)] > MAX_SPAN_NANOS)) {
                 block.accept(ordered.subList(start, k));
                 start = k;
+                size = 0;
+            }
+            if (k < ordered.size()) {
+                size += bytes[ordered.get(k)];
             }
         }
     }
@@ -186,18 +232,6 @@ final class PredictionBlocks {
         }
         return new Block(rows.get(indexes.get(0)).model(), nanos[indexes.get(0)],
                 nanos[indexes.get(indexes.size() - 1)], indexes.size(), bytes, null);
-    }
-
-    private static Block block(List<PredictionRecord> records, List<Integer> indexes, long[] nanos) {
-        // Written straight into one array (a batch row's frame is a few hundred bytes), trimmed once at the end.
-        ByteBuffer out = ByteBuffer.allocate(indexes.size() * 384);
-        for (int i : indexes) {
-            out = PredictionJournal.frameInto(records.get(i), out);
-        }
-        byte[] bytes = out.position() == out.capacity() ? out.array() : Arrays.copyOf(out.array(), out.position());
-        PredictionRecord first = records.get(indexes.get(0));
-        return new Block(first.modelName(), nanos[indexes.get(0)], nanos[indexes.get(indexes.size() - 1)],
-                indexes.size(), bytes, first.batchId() + "/" + first.predictionId());
     }
 
     /** Every record of a block, in its order. */

@@ -410,12 +410,18 @@ final class PredictionJournal implements AutoCloseable {
      * into one array, without an array per record.
      */
     static ByteBuffer frameInto(PredictionRecord r, ByteBuffer out) {
+        return frameInto(r, out, utf8(r.modelName().value()), utf8(r.batchId()));
+    }
+
+    /**
+     * {@link #frameInto(PredictionRecord, ByteBuffer)} with the record's model name and batch id already in UTF-8
+     * ({@code batch} null when it has none): a block's records share both, which are then encoded once per block.
+     */
+    static ByteBuffer frameInto(PredictionRecord r, ByteBuffer out, byte[] model, byte[] batch) {
         byte[] id = utf8(r.predictionId());
-        byte[] model = utf8(r.modelName().value());
-        byte[] slot = utf8(r.slot().wireName());
+        byte[] slot = SLOTS[r.slot().ordinal()];
         byte[] patient = utf8(r.patientPseudonym());
         byte[] explanation = utf8(r.explanation());
-        byte[] batch = utf8(r.batchId());
         int featureCount = r.featureCount();
         int payload = sized(id) + sized(model) + Integer.BYTES + sized(slot) + sized(patient) + Long.BYTES
                 + Integer.BYTES + Integer.BYTES + featureCount * Float.BYTES + Double.BYTES + 1 + sized(explanation)
@@ -480,7 +486,11 @@ final class PredictionJournal implements AutoCloseable {
         return (int) crc.getValue();
     }
 
-    private static byte[] utf8(String s) {
+    /** Each slot's wire name in UTF-8, by ordinal. */
+    private static final byte[][] SLOTS = java.util.Arrays.stream(Slot.values())
+            .map(slot -> slot.wireName().getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+
+    static byte[] utf8(String s) {
         return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
     }
 

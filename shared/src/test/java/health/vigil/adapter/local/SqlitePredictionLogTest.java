@@ -246,7 +246,8 @@ class SqlitePredictionLogTest {
     }
 
     @Test
-    void aBatchChunkIsOneDatabaseRowAndTheAnsweredPredictionsOfOneDrainOneRowPerModel() throws SQLException {
+    void aBatchChunkIsAsFewDatabaseRowsAsTheBlockSizeAllowsAndTheAnsweredPredictionsOfOneDrainOneRowPerModel()
+            throws SQLException {
         List<PredictionRecord> chunk = batchChunk("batch-1", T0, 2048);
         ModelName other = new ModelName("adherence");
         HeldWriter drain = new HeldWriter();
@@ -269,8 +270,23 @@ class SqlitePredictionLogTest {
             assertThat(log.find(MODEL, "other-1", T0.plusMillis(1))).isEmpty();
         }
 
-        // The chunk, then the three answered predictions of the readmission model and the one of the other model.
-        assertThat(storedRows()).containsExactly(0, 3, 2052);
+        // The chunk in blocks of at most MAX_BYTES (never a humongous array), each cut only where the next frame would
+        // pass the limit; then the three answered predictions of the readmission model and the one of the other model.
+        List<Integer> chunkBlocks = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT length(frames) FROM prediction_blocks WHERE block_key IS NOT NULL"
+                        + " ORDER BY seq")) {
+            while (rs.next()) {
+                chunkBlocks.add(rs.getInt(1));
+            }
+        }
+        assertThat(chunkBlocks).hasSizeGreaterThan(1).allSatisfy(bytes ->
+                assertThat(bytes).isLessThanOrEqualTo(PredictionBlocks.MAX_BYTES));
+        for (int k = 0; k + 1 < chunkBlocks.size(); k++) {
+            assertThat(chunkBlocks.get(k) + chunkBlocks.get(k + 1)).isGreaterThan(PredictionBlocks.MAX_BYTES);
+        }
+        assertThat(storedRows()).containsExactly(0, chunkBlocks.size() + 2, 2052);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqlitePredictionLog.FILE_NAME));
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("PRAGMA page_size")) {

@@ -303,7 +303,7 @@ public final class BatchService {
                 start = lines.position();
             }
             long inPartition = 0;
-            while (lines.next()) {
+            while (lines.skip()) {
                 rows++;
                 inPartition++;
                 if (lines.position() - start >= settings.partitionBytes()) {
@@ -458,10 +458,12 @@ public final class BatchService {
             long scored = 0;
             Map<String, Long> refusals = new HashMap<>();
             int chunks = 0;
+            // Each row's bytes are copied into the array of its place in the chunk, kept from chunk to chunk.
+            byte[][] places = new byte[Math.min(settings.chunkRows(), (int) partition.rows())][];
             while (true) {
-                List<ChunkScorer.Row> rows = new ArrayList<>(Math.min(settings.chunkRows(), (int) partition.rows()));
+                List<ChunkScorer.Row> rows = new ArrayList<>(places.length);
                 while (rows.size() < settings.chunkRows() && lines.next()) {
-                    rows.add(line(row++, lines));
+                    rows.add(line(row++, lines, places, rows.size()));
                 }
                 if (!rows.isEmpty()) {
                     Map<Long, PredictionRecord> logged = new HashMap<>();
@@ -525,15 +527,25 @@ public final class BatchService {
         }
     }
 
-    /** The line the reader is on, as a row to score, or the reason it is not one. */
-    private static ChunkScorer.Row line(long row, LineReader lines) {
+    /**
+     * The line the reader is on, as a row to score (its bytes copied into {@code places[place]}, which grows when
+     * too small), or the reason it is not one.
+     */
+    private static ChunkScorer.Row line(long row, LineReader lines, byte[][] places, int place) {
         if (lines.tooLong()) {
-            return new ChunkScorer.Row(row, null, "it is longer than the limit for one line");
+            return new ChunkScorer.Row(row, null, 0, "it is longer than the limit for one line");
         }
-        if (isBlank(lines.bytes(), lines.length())) {
-            return new ChunkScorer.Row(row, null, "it is empty");
+        int length = lines.length();
+        if (isBlank(lines.bytes(), length)) {
+            return new ChunkScorer.Row(row, null, 0, "it is empty");
         }
-        return new ChunkScorer.Row(row, java.util.Arrays.copyOf(lines.bytes(), lines.length()), null);
+        byte[] bytes = places[place];
+        if (bytes == null || bytes.length < length) {
+            bytes = new byte[Math.max(length, 512)];
+            places[place] = bytes;
+        }
+        System.arraycopy(lines.bytes(), 0, bytes, 0, length);
+        return new ChunkScorer.Row(row, bytes, length, null);
     }
 
     private static boolean isBlank(byte[] bytes, int length) {

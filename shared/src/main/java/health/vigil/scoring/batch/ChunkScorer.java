@@ -63,8 +63,11 @@ final class ChunkScorer {
         this.decoder = explain ? null : decoder;
     }
 
-    /** A line of the file as read (exactly its bytes), or the reason it is not a row at all. */
-    record Row(long number, byte[] line, String malformed) {}
+    /**
+     * A line of the file as read (its bytes are {@code line[0, length)}; the array is reused for a later chunk's
+     * row once this chunk is scored and written), or the reason it is not a row at all.
+     */
+    record Row(long number, byte[] line, int length, String malformed) {}
 
     /** A chunk's outcome: the predictions to log, and per row either its prediction or its refusal reasons. */
     record Outcome(List<PredictionRecord> predictions, Map<Long, PredictionRecord> scored,
@@ -157,12 +160,12 @@ final class ChunkScorer {
                 continue;
             }
             int offset = valid.size() * width;
-            String patientId = decoder == null ? null : decoder.decode(row.line(), row.line().length, matrix, offset);
+            String patientId = decoder == null ? null : decoder.decode(row.line(), row.length(), matrix, offset);
             Map<String, Object> checkedValues = null;
             if (patientId == null) {
                 PatientRow parsed;
                 try {
-                    parsed = parser.parse(row.number(), row.line(), row.line().length);
+                    parsed = parser.parse(row.number(), row.line(), row.length());
                 } catch (RowParser.MalformedRow e) {
                     refused.put(row.number(), List.of("malformed row: " + e.getMessage()));
                     continue;

@@ -6,9 +6,6 @@ import health.vigil.features.IdentityPipeline;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.FeatureType;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -34,12 +31,6 @@ final class CsvRowDecoder {
     /** 10^0 .. 10^22: every one is exact as a double, so a mantissa below 2^53 divided by one rounds once. */
     private static final double[] POWERS_OF_TEN = new double[23];
     private static final long MAX_EXACT_MANTISSA = 1L << 53;
-    /** 10^0 .. 10^8 as longs: what a mantissa is multiplied by before the next n digits are added. */
-    private static final long[] WHOLE_POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000,
-        100_000_000};
-    private static final long ASCII_ZEROS = 0x3030303030303030L;
-    private static final VarHandle LITTLE_ENDIAN_LONGS =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     static {
         POWERS_OF_TEN[0] = 1;
@@ -187,58 +178,6 @@ final class CsvRowDecoder {
         return end;
     }
 
-    /**
-     * Where the run of ASCII digits starting at {@code i} ends (at most at {@code length}): eight bytes at a time,
-     * read as one little-endian long, where the array has eight bytes from {@code i}.
-     */
-    private static int digitsEnd(byte[] line, int i, int length) {
-        while (i < length && i + Long.BYTES <= line.length) {
-            long bytes = (long) LITTLE_ENDIAN_LONGS.get(line, i);
-            // A byte below '0' borrows and sets its high bit, one above '9' sets it when 0x46 is added; a digit
-            // does neither, so the lowest byte flagged is the first that is not a digit.
-            long notDigits = ((bytes + 0x4646464646464646L) | (bytes - ASCII_ZEROS)) & 0x8080808080808080L;
-            if (notDigits != 0) {
-                return Math.min(i + (Long.numberOfTrailingZeros(notDigits) >>> 3), length);
-            }
-            i += Long.BYTES;
-        }
-        while (i < length && line[i] >= '0' && line[i] <= '9') {
-            i++;
-        }
-        return Math.min(i, length);
-    }
-
-    /**
-     * {@code mantissa} followed by the digits {@code line[from, to)} (all ASCII digits), as one whole number: eight
-     * digits at a time where the array has eight bytes to read, the well-known SWAR conversion (as in simdjson and
-     * FastDoubleParser), three multiplications instead of eight dependent ones.
-     */
-    private static long digitsValue(long mantissa, byte[] line, int from, int to) {
-        int i = from;
-        while (i < to) {
-            int n = Math.min(Long.BYTES, to - i);
-            if (i + Long.BYTES > line.length) {
-                for (; i < to; i++) {
-                    mantissa = mantissa * 10 + (line[i] - '0');
-                }
-                return mantissa;
-            }
-            long bytes = (long) LITTLE_ENDIAN_LONGS.get(line, i);
-            // Keep the n digits, moved up into the last places; the places before them read as zeros.
-            long digits = n == Long.BYTES ? bytes : bytes << (Long.BYTES - n) * 8;
-            mantissa = mantissa * WHOLE_POWERS_OF_TEN[n] + eightDigits(digits);
-            i += n;
-        }
-        return mantissa;
-    }
-
-    /** Eight digits (the first in the lowest byte; a 0 byte reads as the digit 0) as their whole number. */
-    private static long eightDigits(long bytes) {
-        long value = ((bytes & 0x0F0F0F0F0F0F0F0FL) * 2561) >>> 8;
-        value = ((value & 0x00FF00FF00FF00FFL) * 6553601) >>> 16;
-        return ((value & 0x0000FFFF0000FFFFL) * 42949672960001L) >>> 32;
-    }
-
     /** One feature's cell into its input column; false when the general path must decide. */
     private boolean cell(int feature, byte[] line, int from, int to, float[] out, int offset) {
         Feature f = schema.get(feature);
@@ -315,13 +254,12 @@ final class CsvRowDecoder {
             negative = line[i] == '-';
             i++;
         }
-        int wholeEnd = digitsEnd(line, i, to);
+        long mantissa = digits(0, line, i, to);
+        int wholeEnd = numberEnd;
         int wholeDigits = wholeEnd - i;
-        numberEnd = wholeEnd;
         if (wholeDigits > 18) {
             return Double.NaN;
         }
-        long mantissa = digitsValue(0, line, i, wholeEnd);
         if (wholeEnd == to || line[wholeEnd] != '.') {
             // The general parser's whole number: at most 18 characters (with a sign), read as a long.
             if (wholeDigits == 0 || wholeEnd - from >= 19) {
@@ -330,19 +268,33 @@ final class CsvRowDecoder {
             return (double) (negative ? -mantissa : mantissa);
         }
         int point = wholeEnd + 1;
-        int end = digitsEnd(line, point, to);
-        numberEnd = end;
-        int decimals = end - point;
+        mantissa = digits(mantissa, line, point, to);
+        int decimals = numberEnd - point;
         int digits = wholeDigits + decimals;
-        if (digits == 0 || digits > 18 || decimals >= POWERS_OF_TEN.length) {
-            return Double.NaN;
-        }
-        mantissa = digitsValue(mantissa, line, point, end);
-        if (mantissa >= MAX_EXACT_MANTISSA) {
+        if (digits == 0 || digits > 18 || decimals >= POWERS_OF_TEN.length || mantissa >= MAX_EXACT_MANTISSA) {
             return Double.NaN;
         }
         double value = mantissa / POWERS_OF_TEN[decimals];
         return negative ? -value : value;
+    }
+
+    /**
+     * {@code mantissa} followed by the ASCII digits from {@code from} up to the first other byte (at most {@code to},
+     * which {@link #numberEnd} is set to), one at a time: on cells of a few digits this measured faster than eight at a
+     * time (docs/benchmarks.md). Past 18 digits the value overflows; the caller refuses such a number by its count.
+     */
+    private long digits(long mantissa, byte[] line, int from, int to) {
+        int i = from;
+        while (i < to) {
+            int d = line[i] - '0';
+            if (d < 0 || d > 9) {
+                break;
+            }
+            mantissa = mantissa * 10 + d;
+            i++;
+        }
+        numberEnd = i;
+        return mantissa;
     }
 
     /** {@code [+-]digits}, as {@link Long#parseLong} reads it (shorter than 19 characters); MIN_VALUE otherwise. */

@@ -3,6 +3,9 @@ package health.vigil.scoring.batch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -13,6 +16,11 @@ import java.util.Arrays;
  */
 final class LineReader implements AutoCloseable {
     private static final int BUFFER_BYTES = 1 << 16;
+    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final VarHandle LITTLE_ENDIAN_LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final InputStream in;
     private final long end;
@@ -35,6 +43,18 @@ final class LineReader implements AutoCloseable {
 
     /** Reads the next line; false at the end of the range. */
     boolean next() {
+        return next(true);
+    }
+
+    /**
+     * Moves past the next line without keeping its bytes ({@link #bytes} and {@link #length} are then meaningless; {@link #tooLong}
+     * still says whether it was over the limit): what planning a job needs, which only counts and places lines.
+     */
+    boolean skip() {
+        return next(false);
+    }
+
+    private boolean next(boolean keep) {
         if (position >= end) {
             return false;
         }
@@ -49,11 +69,12 @@ final class LineReader implements AutoCloseable {
                 break;
             }
             int limit = (int) Math.min(bufferLength, bufferPosition + (end - position));
-            int i = bufferPosition;
-            while (i < limit && buffer[i] != '\n') {
-                i++;
+            int i = newline(buffer, bufferPosition, limit);
+            if (keep) {
+                append(bufferPosition, i - bufferPosition);
+            } else {
+                measure(i - bufferPosition);
             }
-            append(bufferPosition, i - bufferPosition);
             position += i - bufferPosition;
             bufferPosition = i;
             if (i < limit) {
@@ -62,7 +83,7 @@ final class LineReader implements AutoCloseable {
                 break;
             }
         }
-        if (lineLength > 0 && line[lineLength - 1] == '\r') {
+        if (keep && lineLength > 0 && line[lineLength - 1] == '\r') {
             lineLength--;
         }
         return true;
@@ -84,6 +105,37 @@ final class LineReader implements AutoCloseable {
     /** Whether the line just read was longer than the limit (its bytes are then not kept). */
     boolean tooLong() {
         return lineTooLong;
+    }
+
+    /**
+     * The index of the first {@code \n} in {@code bytes[from, limit)}, or {@code limit}: eight bytes at a time, each
+     * read as one long in which a byte equal to the newline becomes zero. Subtracting one from every byte borrows
+     * from the high bit only of a zero byte (or of one above a zero, never below it), so the lowest flagged byte is
+     * the first newline.
+     */
+    static int newline(byte[] bytes, int from, int limit) {
+        int i = from;
+        for (; i + Long.BYTES <= limit; i += Long.BYTES) {
+            long x = (long) LITTLE_ENDIAN_LONGS.get(bytes, i) ^ NEWLINES;
+            long found = (x - ONES) & ~x & HIGH_BITS;
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+        }
+        while (i < limit && bytes[i] != '\n') {
+            i++;
+        }
+        return i;
+    }
+
+    /** Counts a skipped line's bytes against the limit, as {@link #append} does, without keeping them. */
+    private void measure(int count) {
+        if (!lineTooLong && lineLength + count > maxLineBytes) {
+            lineTooLong = true;
+            lineLength = 0;
+        } else if (!lineTooLong) {
+            lineLength += count;
+        }
     }
 
     private void append(int from, int count) {

@@ -34,14 +34,15 @@ final class PredictionBlocks {
     /**
      * The most bytes of frames in one block (unless one frame is larger): below half of G1's smallest region
      * (1 MiB), so a block's array is never a humongous object. Every humongous allocation may start a young
-     * collection and a marking cycle; a 2,048-row chunk in one block (about 780 KB) started one per chunk, which
-     * cost a batch job about 1 us of CPU per row (docs/benchmarks.md).
+     * collection and a marking cycle: with a 2,048-row chunk in one block (about 780 KB), 252 of the 265 collections
+     * of two 1,000,000-row jobs were started that way (docs/benchmarks.md, ADR 0018).
      */
     static final int MAX_BYTES = 256 * 1024;
 
     /**
      * Where a worker thread writes a batch chunk's frames before they are cut into blocks: kept by the thread, so a
-     * chunk's frames take no new array beyond the blocks' own. Dropped when larger than a few blocks.
+     * chunk's frames take no new array beyond the blocks' own. Not kept once it has grown past 2 MiB (a chunk with
+     * long explanations), so a thread holds at most that.
      */
     private static final ThreadLocal<ByteBuffer> SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocate(MAX_BYTES));
 

@@ -286,14 +286,17 @@ public final class EventEnvelopes {
     }
 
     /**
-     * An event's id: at most 256 characters, none of them a control character. Ids go into logs and idempotency
-     * keys; a forged one holding line breaks or terminal escapes would write lines of its own into a log.
+     * An event's id: at most 256 characters, none of them a control or format character, and whole text (no lone
+     * surrogate). Ids go into logs and idempotency keys: a forged one holding line breaks, terminal escapes or a
+     * direction override would write or disguise lines of a log, and two ids with different lone surrogates would be
+     * stored as the same text, so the second event would be taken for the first.
      */
     private static String eventId(JsonNode event, String what) {
         String id = requiredText(event, "id", what);
-        if (id.length() > 256 || id.chars().anyMatch(c -> Character.isISOControl(c) || c == 0x2028 || c == 0x2029)) {
+        if (id.length() > 256 || !Json.isIntactText(id) || id.chars().anyMatch(c -> Character.isISOControl(c)
+                || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.FORMAT)) {
             throw new ValidationException(what + " has an `id` that is longer than 256 characters or holds control"
-                    + " characters; an event id is printable text such as a GUID");
+                    + " characters or broken text; an event id is printable text such as a GUID");
         }
         return id;
     }

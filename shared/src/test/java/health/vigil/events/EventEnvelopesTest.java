@@ -112,7 +112,8 @@ class EventEnvelopesTest {
     @Test
     void anEventIdThatCouldForgeLogLinesIsRefused() {
         String id = Json.readTree("e", BLOB_CREATED.getBytes(java.nio.charset.StandardCharsets.UTF_8)).path("id").asText();
-        for (String forged : new String[] {"x\\u0000\\n\\u001b[31m", "a\\r\\nINFO: forged", "x".repeat(257)}) {
+        for (String forged : new String[] {"x\\u0000\\n\\u001b[31m", "a\\r\\nINFO: forged", "x".repeat(257),
+                "z\\ud800", "z\\udc00", "evil\\u202etxt.exe"}) {
             assertThatThrownBy(() -> EventEnvelopes.parse(BLOB_CREATED.replace("\"" + id + "\"", "\"" + forged + "\"")))
                     .as(forged).isInstanceOf(ValidationException.class).hasMessageContaining("control characters");
         }

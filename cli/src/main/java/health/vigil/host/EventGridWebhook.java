@@ -65,7 +65,8 @@ final class EventGridWebhook {
                 .filter(f -> f.trigger() instanceof FunctionDefinition.EventGrid)
                 .orElse(null);
         if (function == null) {
-            return HostReply.error(ErrorCode.NOT_FOUND, "no EventGridTrigger function is named " + functionName, requestId);
+            return HostReply.error(ErrorCode.NOT_FOUND, "no EventGridTrigger function is named "
+                    + Json.quotedName(functionName), requestId);
         }
         JsonNode payload = Json.readTree("the Event Grid payload", body.read());
         List<EventEnvelope> envelopes = EventEnvelopes.parse(payload);
@@ -75,6 +76,11 @@ final class EventGridWebhook {
                 || (envelopes.size() == 1 && VALIDATION_EVENT.equals(envelopes.get(0).type()))) {
             return validation(envelopes, requestId);
         }
+        // Every event of the delivery is handled, whatever happens to the others: a refused event must not cost the
+        // good ones after it their run (the answer covers the whole delivery, and a 4xx is not delivered again).
+        VigilException firstRefusal = null;
+        int refusedAt = -1;
+        boolean failed = false;
         for (int i = 0; i < events.size(); i++) {
             String invocationId = i == 0 ? requestId : requestId + "-" + (i + 1);
             LocalExecutionContext context = LocalExecutionContext.of(invocationId, function.name());
@@ -83,13 +89,25 @@ final class EventGridWebhook {
             } catch (FunctionInvoker.FunctionFailure failure) {
                 HttpFunctionHandler.logFailure(function, invocationId, failure.getCause());
                 if (failure.getCause() instanceof VigilException refused && refused.code().isClientError()) {
-                    // The event itself is wrong (a subject outside the container, a type the function does not
-                    // take): delivering it again cannot help, so it is a 4xx, which Event Grid does not retry.
-                    return HostReply.error(refused.code(), label(i, events.size()) + " was refused: "
-                            + refused.getMessage(), requestId);
+                    if (firstRefusal == null) {
+                        firstRefusal = refused;
+                        refusedAt = i;
+                    }
+                } else {
+                    failed = true;
                 }
-                return HostReply.internal(requestId);
             }
+        }
+        if (failed) {
+            // Delivered again, the events already handled change nothing (each is handled once by its id).
+            return HostReply.internal(requestId);
+        }
+        if (firstRefusal != null) {
+            // The event itself is wrong (a subject outside the container, a type the function does not take):
+            // delivering it again cannot help, so it is a 4xx, which Event Grid does not retry.
+            return HostReply.error(firstRefusal.code(), label(refusedAt, events.size()) + " was refused"
+                    + (events.size() > 1 ? " (the others were handled)" : "") + ": " + firstRefusal.getMessage(),
+                    requestId);
         }
         return HostReply.empty(202, Map.of());
     }

@@ -219,6 +219,28 @@ class LocalHostEventsIT {
     }
 
     @Test
+    void anEventTheFunctionRefusesCostsTheOthersOfItsDeliveryNothing() throws Exception {
+        String outside = eventGridEvent("eg-outside").replace("/blobServices/default/containers/models/blobs/",
+                "/somewhere/else/");
+        String batch = "[" + outside + "," + eventGridEvent("eg-good") + "]";
+
+        HttpResponse<String> response = webhook("OnBlobCreated", batch, "Notification");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("event 1 of 2 was refused (the others were handled)");
+        assertThat(recorder.calls("OnBlobCreated")).extracting(e -> EventEnvelopes.parseSingle(e).id())
+                .containsExactly("eg-good");
+    }
+
+    @Test
+    void anUnknownFunctionNameIsNotRepeatedUnlessItIsAPlainName() throws Exception {
+        HttpResponse<String> forged = webhook("%0D%0AFAKE%20LOG%20LINE%1B%5B31m", eventGridEvent("x"), "Notification");
+        assertThat(forged.statusCode()).isEqualTo(404);
+        assertThat(forged.body()).doesNotContain("FAKE").contains("not repeated here");
+        assertThat(webhook("NoSuchFunction", eventGridEvent("x"), "Notification").body()).contains("'NoSuchFunction'");
+    }
+
+    @Test
     void webhookAnswers500WhenTheFunctionFailsSoTheSenderRetries() throws Exception {
         HttpResponse<String> response = webhook("AlwaysFails", cloudEvent("ce-f"), null);
 

@@ -74,6 +74,9 @@ class RetrainLoopTest {
     private final java.util.concurrent.atomic.AtomicReference<String> failingPublish =
             new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicInteger trainings = new java.util.concurrent.atomic.AtomicInteger();
+    /** Run once, after the next training and before its package is stored: another delivery's turn. */
+    private final java.util.concurrent.atomic.AtomicReference<Runnable> afterTraining =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private VigilPlatform platform;
     private ModelName model;
     private String trainingSha256;
@@ -89,7 +92,12 @@ class RetrainLoopTest {
             published.add(event);
         }).retrainer(request -> {
             trainings.incrementAndGet();
-            return retrainer.retrain(request);
+            byte[] zip = retrainer.retrain(request);
+            Runnable other = afterTraining.getAndSet(null);
+            if (other != null) {
+                other.run();
+            }
+            return zip;
         }).build();
         Dataset data = CLINICAL.synthetic(3_000, 5).dataset();
         TrainedModel parent = training.train(CLINICAL, data, TrainingSettings.defaults()
@@ -226,6 +234,39 @@ class RetrainLoopTest {
                 .satisfies(e -> assertThat(e.id()).isEqualTo(done.id()));
         assertThat(platform.registry().listVersions(model)).hasSize(2);
         assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).hasSize(1);
+    }
+
+    @Test
+    void twoDeliveriesThatTrainTogetherRegisterOnePackageAndRecordOneOutcome() {
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+        RetrainService.Request request = new RetrainService.Request("request/5", model, 1, "report-11");
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
+
+        // The second delivery runs its whole course while the first is between its training and its upload.
+        java.util.concurrent.atomic.AtomicReference<AuditRecord> second = new java.util.concurrent.atomic.AtomicReference<>();
+        afterTraining.set(() -> second.set(platform.retraining().handle(request)));
+        AuditRecord first = platform.retraining().handle(request);
+
+        assertThat(trainings).hasValue(2);
+        assertThat(first.outcome()).as(first.details().toString()).isEqualTo("uploaded");
+        assertThat(first.id()).isEqualTo(second.get().id());
+        assertThat(platform.registry().listVersions(model)).hasSize(2);
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).singleElement()
+                .satisfies(a -> assertThat(a.name()).isEqualTo(first.details().get("packageBlob")));
+        // Registered (one record), completed (one record); no refused upload under a taken name.
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore + 2)
+                .noneMatch(r -> r.outcome().equals("rejected"));
+
+        // Another request, whose id a file name would have cut to the same characters, is a request of its own.
+        AuditRecord other = platform.retraining().handle(new RetrainService.Request("request 5", model, 1, "report-11"));
+        assertThat(other.id()).isNotEqualTo(first.id());
+        assertThat(other.details().get("packageBlob")).isNotEqualTo(first.details().get("packageBlob"));
+        assertThat(trainings).hasValue(3);
+        assertThatThrownBy(() -> new RetrainService.Request("r", model, 1, "PATIENT MRN 5551234\n"))
+                .isInstanceOf(health.vigil.error.ValidationException.class).hasMessageNotContaining("5551234");
     }
 
     @Test

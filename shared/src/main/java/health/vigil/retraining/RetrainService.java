@@ -99,8 +99,17 @@ public final class RetrainService {
             Objects.requireNonNull(requestId, "requestId");
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(reportId, "reportId");
+            // The id goes into the audit trail, the package's manifest and Retrain.Completed: a monitoring report's id
+            // (model/vN/slot/from--to) and nothing else a sender could write there.
+            if (!REPORT_ID.matcher(reportId).matches()) {
+                throw new ValidationException("reportId must be the id of a monitoring report: at most 256 letters,"
+                        + " digits and '.', '_', '-', '/', ':', such as readmission/v3/stable/2026-12-01T000000Z--"
+                        + "2026-12-02T000000Z");
+            }
         }
     }
+
+    private static final java.util.regex.Pattern REPORT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._/:-]{1,256}");
 
     /** Completes {@code request} once; answers the audit record of its outcome (uploaded, deferred or failed). */
     public AuditRecord handle(Request request) {
@@ -126,8 +135,10 @@ public final class RetrainService {
                     + " upload it as " + trainingBlob + " (docs/runbooks/drift-alert.md)");
             return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
         }
+        // Named by a digest of the request's event id: two requests never share a name (an id cut down to the
+        // characters of a file name could), and any id of up to 256 characters makes a name of bounded length.
         String blob = UPLOAD_PREFIX + parent.modelName().value() + "-from-v" + parent.version() + "-"
-                + request.requestId().replaceAll("[^A-Za-z0-9._-]", "-") + ".zip";
+                + Sha256.hex(request.requestId()).substring(0, 32) + ".zip";
         byte[] zip;
         String productionSha256;
         String productionRows;
@@ -136,11 +147,7 @@ public final class RetrainService {
             // (its registration's event or the record itself failed): it is finished from the stored package.
             // Training again would give other bytes (the manifest names when it was trained), which the same blob
             // name would refuse on every retry.
-            try (InputStream stored = artifacts.open(ArtifactStore.MODELS, blob)) {
-                zip = stored.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not read back the uploaded package " + blob, e);
-            }
+            zip = storedPackage(blob);
             productionSha256 = null;
             productionRows = null;
         } else {
@@ -172,6 +179,15 @@ public final class RetrainService {
         // registered at once (no storage event needed); the gates then judge it on Vigil.Model.Registered. A
         // concurrent delivery that uploaded the same package first is answered with that version, and a retry of
         // an upload that stopped before announcing its version announces it.
+        // Stored once under the request's name before it is registered: of two deliveries that trained together,
+        // the second finds the first's package there and registers those bytes, instead of its own under a taken name.
+        try {
+            artifacts.put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false, ACTOR);
+        } catch (ConflictException storedFirst) {
+            zip = storedPackage(blob);
+            productionSha256 = null;
+            productionRows = null;
+        }
         RegistrationOutcome registered = registration.upload(parent.modelName(), blob, zip, RETRAINING);
         String packageSha256 = registered.version() == null ? null : registered.version().packageSha256();
         if (productionSha256 == null && registered.version() != null) {
@@ -192,6 +208,14 @@ public final class RetrainService {
         AuditRecord record = audit.recordOnce(key, ACTOR, ACTION, subject, "uploaded", details);
         announce(key, record, request);
         return record;
+    }
+
+    private byte[] storedPackage(String blob) {
+        try (InputStream stored = artifacts.open(ArtifactStore.MODELS, blob)) {
+            return stored.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read back the uploaded package " + blob, e);
+        }
     }
 
     /**

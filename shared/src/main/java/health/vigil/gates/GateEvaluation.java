@@ -7,6 +7,7 @@ import health.vigil.audit.AuditLog;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.features.RawRecordValidator;
@@ -154,19 +155,36 @@ public final class GateEvaluation {
             }
             return report(candidate, policy, null, production, checks, notes);
         }
-        Scored scored = score(candidate, production, dataset.get(), policy, notes);
+        Scored scored;
+        List<GateCheck> dataChecks = new ArrayList<>();
+        try {
+            scored = score(candidate, production, dataset.get(), policy, notes);
+            if (scored != null) {
+                dataChecks.addAll(GateChecks.discrimination(scored.candidate(), scored.production(), scored.labels(),
+                        policy));
+                dataChecks.addAll(GateChecks.calibration(scored.candidate(), scored.labels(), policy));
+                dataChecks.addAll(GateChecks.segments(scored.candidate(), scored.labels(), scored.segments(), policy));
+                dataChecks.add(GateChecks.latency(scored.rowNanos(), policy));
+                dataChecks.add(GateChecks.explanation(scored.shapDeviations(), policy));
+                dataChecks.add(GateChecks.leakage(Auroc.of(scored.candidate(), scored.labels()), policy));
+            }
+        } catch (VigilException e) {
+            // A package that registered but cannot run on the rows (a fixed batch size, an input width its reader
+            // accepted and its loader refuses, probabilities outside [0, 1]) fails its data gates with the reason,
+            // rather than leave the version in GATES_RUNNING for good; a store that is away is tried again.
+            if (!(e.code() == ErrorCode.RUNTIME_FAILURE || e.code().isClientError())) {
+                throw e;
+            }
+            notes.add("the version could not be run on the evaluation dataset: " + e.getMessage());
+            scored = null;
+        }
         if (scored == null) {
             for (String gate : GateChecks.DATA_GATES) {
                 checks.add(GateCheck.failed(gate, "dataset", "the evaluation dataset could not be scored: " + notes.get(notes.size() - 1)));
             }
             return report(candidate, policy, dataset.get(), production, checks, notes);
         }
-        checks.addAll(GateChecks.discrimination(scored.candidate(), scored.production(), scored.labels(), policy));
-        checks.addAll(GateChecks.calibration(scored.candidate(), scored.labels(), policy));
-        checks.addAll(GateChecks.segments(scored.candidate(), scored.labels(), scored.segments(), policy));
-        checks.add(GateChecks.latency(scored.rowNanos(), policy));
-        checks.add(GateChecks.explanation(scored.shapDeviations(), policy));
-        checks.add(GateChecks.leakage(Auroc.of(scored.candidate(), scored.labels()), policy));
+        checks.addAll(dataChecks);
         return new GateReport(model.value(), candidate.version(), checks.stream().noneMatch(GateCheck::failed),
                 clock.instant(), dataset.get().sha256(), scored.labels().length,
                 production.map(VersionRecord::version).orElse(null), policy.version(), checks, notes,

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.StoreException;
 import health.vigil.events.VigilEvent;
+import health.vigil.features.FeaturePipeline;
+import health.vigil.features.FeaturePipelines;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.GateReport;
 import health.vigil.model.ModelName;
@@ -15,6 +17,7 @@ import health.vigil.platform.VigilPlatform;
 import health.vigil.port.EventPublisher;
 import health.vigil.testing.governance.SetUpRegistration;
 import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SyntheticCohort;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -76,6 +79,69 @@ class GateEvaluationAuditTest {
             assertThat(evaluations).hasSize(1);
             assertThat(announced).hasSize(1);
             assertThat(announced.get(0).id()).as("the event names the audited decision").isEqualTo(evaluations.get(0).id());
+        }
+    }
+
+    @Test
+    void aVersionThatRegisteredButCannotRunOnTheDatasetFailsItsGatesInsteadOfStayingInGatesRunning() {
+        // A loader that refuses what registration accepted: once the version is registered, the pipeline paired with
+        // its model is one column wider (as a package whose reader accepted a width its loader refuses, or one with a
+        // fixed batch size, meets its gates).
+        FeaturePipelines standard = FeaturePipelines.standard();
+        java.util.concurrent.atomic.AtomicBoolean registered = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.function.Function<health.vigil.model.Manifest, FeaturePipeline> wider = m -> {
+            FeaturePipeline real = standard.forManifest(m);
+            return new FeaturePipeline() {
+                @Override
+                public String id() {
+                    return real.id();
+                }
+
+                @Override
+                public health.vigil.model.FeatureSchema rawSchema() {
+                    return real.rawSchema();
+                }
+
+                @Override
+                public List<String> columns() {
+                    List<String> columns = new java.util.ArrayList<>(real.columns());
+                    if (registered.get()) {
+                        columns.add("one_too_many");
+                    }
+                    return columns;
+                }
+
+                @Override
+                public void transform(java.util.Map<String, Object> record, float[] out, int offset) {
+                    real.transform(record, out, offset);
+                }
+            };
+        };
+        try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
+                .pipelines(wider, standard::width).build()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
+            registered.set(true);
+            SyntheticCohort cohort = SampleModels.readmissionCohort(200, 7);
+            StringBuilder csv = new StringBuilder(String.join(",", cohort.schema().names()) + ",readmitted\n");
+            for (int i = 0; i < cohort.rows(); i++) {
+                java.util.Map<String, Object> row = cohort.records().get(i);
+                for (String name : cohort.schema().names()) {
+                    Object value = row.get(name);
+                    csv.append(value == null ? "" : value.toString()).append(',');
+                }
+                csv.append(cohort.outcomes()[i] ? 1 : 0).append('\n');
+            }
+            platform.datasets().register(new EvaluationDataset.Declaration(model.value(), "eval.csv", "readmitted",
+                    null, null, List.of()), csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    new health.vigil.security.Principal("data-steward",
+                            java.util.Set.of(health.vigil.security.Role.DATASETS_REGISTER)));
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
+
+            assertThat(report.passed()).isFalse();
+            assertThat(report.notes()).anySatisfy(note -> assertThat(note)
+                    .contains("could not be run on the evaluation dataset").contains("feature pipeline"));
+            assertThat(platform.registry().getVersion(model, 1).stage()).isEqualTo(Stage.GATES_FAILED);
         }
     }
 

@@ -170,7 +170,8 @@ public final class BatchService {
      * or duplicated event finds the job it started: it finishes what an interrupted delivery left undone and
      * otherwise adds nothing. A file that cannot be scored becomes a failed
      * job (audited, {@code Vigil.Batch.Failed}), since there is no caller to answer. Files under
-     * {@value #REQUESTED_PREFIX} wait for {@code POST /batches} to name them, and start nothing by themselves.
+     * {@value #REQUESTED_PREFIX} wait for {@code POST /batches} to name them, and start nothing by themselves; nor
+     * does an event for a file that is no longer there (empty).
      */
     public Optional<BatchStatus> submitUpload(BlobCreated blob) {
         Objects.requireNonNull(blob, "blob");
@@ -190,8 +191,13 @@ public final class BatchService {
             announceStart(started.get());
             return Optional.of(status(id));
         }
-        String submitter = artifacts.describe(blob.container(), blob.blobName())
-                .map(ArtifactStore.StoredArtifact::uploadedBy).orElse(null);
+        Optional<ArtifactStore.StoredArtifact> stored = artifacts.describe(blob.container(), blob.blobName());
+        if (stored.isEmpty() && !artifacts.describe(ArtifactStore.BATCH_OUTPUT, failureName(id)).isPresent()) {
+            // The file is gone (deleted since, or the event names one that never was): nothing to score, so no job,
+            // no failure and no record, whatever ETag each such event carries.
+            return Optional.empty();
+        }
+        String submitter = stored.map(ArtifactStore.StoredArtifact::uploadedBy).orElse(null);
         String actor = submitter == null ? "storage-upload" : submitter;
         Matcher name = UPLOAD_NAME.matcher(blob.blobName());
         String model = name.matches() ? name.group(1) : null;

@@ -480,6 +480,19 @@ class BatchServiceTest {
     }
 
     @Test
+    void anUploadEventForAFileThatIsNotThereStartsNoJobAndRecordsNothing() {
+        for (String etag : new String[] {"0x1", "0x2", "0x3"}) {
+            assertThat(platform.batches().submitUpload(new BlobCreated("event-" + etag, ArtifactStore.BATCH_INPUT,
+                    model.value() + "/missing.csv", "file:missing.csv", 100, etag))).isEmpty();
+        }
+        assertThat(queued).isEmpty();
+        assertThat(batchEvents()).isEmpty();
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1)))
+                .noneMatch(r -> r.action().startsWith("batch."));
+    }
+
+    @Test
     void aDeliveryThatDiedWhileQueueingThePartitionsIsFinishedByTheReplayAndTheJobCompletes() throws Exception {
         String csv = csvFile(60);
         upload(model.value() + "/nightly.csv", csv);

@@ -125,7 +125,8 @@ public final class BatchFunctions {
         var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
         Optional<BatchStatus> status = batches.submitUpload(blob);
         context.getLogger().info("StartBatchOnUpload event " + blob.eventId() + ": "
-                + status.map(s -> "batch " + s.id() + " " + s.state()).orElse("waits for POST /batches"));
+                + status.map(s -> "batch " + s.id() + " " + s.state()).orElse("starts nothing (a file under "
+                + BatchService.REQUESTED_PREFIX + " waits for POST /batches; a file that is gone starts no job)"));
     }
 
     /**

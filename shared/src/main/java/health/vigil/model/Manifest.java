@@ -3,6 +3,7 @@ package health.vigil.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import java.util.List;
 import java.util.Objects;
 
@@ -42,7 +43,8 @@ public record Manifest(
         }
         Objects.requireNonNull(name, "name is missing");
         if (!BINARY_CLASSIFICATION.equals(task)) {
-            throw new ValidationException("task is '" + task + "'; supported: '" + BINARY_CLASSIFICATION + "'");
+            throw new ValidationException("task is " + (task == null ? "missing" : task.length() > 64 ? "not supported"
+                    : Json.quotedName(task)) + "; supported: '" + BINARY_CLASSIFICATION + "'");
         }
         Objects.requireNonNull(features, "features is missing");
         if (featurePipeline == null || featurePipeline.isBlank()) {

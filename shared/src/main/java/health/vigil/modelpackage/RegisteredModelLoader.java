@@ -63,7 +63,8 @@ public final class RegisteredModelLoader {
         byte[] onnx = parts.onnx();
         ModelRuntime.LoadedModel model = runtime.load(onnx, record.modelSha256(), manifest.output().onnxOutput(),
                 manifest.output().positiveClassIndex());
-        if (model.inputWidth() != pipeline.width()) {
+        // A width the model declares dynamic (-1) takes the pipeline's, as the package's probe row showed it does.
+        if (model.inputWidth() >= 0 && model.inputWidth() != pipeline.width()) {
             model.close();
             throw new VigilException(ErrorCode.RUNTIME_FAILURE, record.id() + " takes " + model.inputWidth()
                     + " inputs but its feature pipeline '" + pipeline.id() + "' produces " + pipeline.width()

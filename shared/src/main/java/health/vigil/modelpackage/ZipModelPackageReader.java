@@ -487,6 +487,12 @@ public final class ZipModelPackageReader implements ModelPackageReader {
             throw mismatch("model.onnx input '" + input.name() + "' is " + describe(input) + "; Vigil feeds float [N, "
                     + width + "]");
         }
+        long rows = input.shape()[0];
+        if (rows >= 0) {
+            throw mismatch("model.onnx input '" + input.name() + "' takes a fixed batch of " + rows + " row"
+                    + (rows == 1 ? "" : "s") + "; Vigil scores any number of patients in one run (a batch file's chunk,"
+                    + " the gates' dataset): export the model with a dynamic first dimension, float [N, " + width + "]");
+        }
         long columns = input.shape()[1];
         if (columns >= 0 && columns != width) {
             throw mismatch("model.onnx input '" + input.name() + "' takes " + columns + " columns but feature pipeline '"

@@ -3,6 +3,7 @@ package health.vigil.gates;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import health.vigil.adapter.onnx.TestModels;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.StoreException;
 import health.vigil.events.VigilEvent;
@@ -17,6 +18,7 @@ import health.vigil.platform.VigilPlatform;
 import health.vigil.port.EventPublisher;
 import health.vigil.testing.governance.SetUpRegistration;
 import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SamplePackage;
 import health.vigil.testing.samples.SyntheticCohort;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -121,20 +123,7 @@ class GateEvaluationAuditTest {
                 .pipelines(wider, standard::width).build()) {
             ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
             registered.set(true);
-            SyntheticCohort cohort = SampleModels.readmissionCohort(200, 7);
-            StringBuilder csv = new StringBuilder(String.join(",", cohort.schema().names()) + ",readmitted\n");
-            for (int i = 0; i < cohort.rows(); i++) {
-                java.util.Map<String, Object> row = cohort.records().get(i);
-                for (String name : cohort.schema().names()) {
-                    Object value = row.get(name);
-                    csv.append(value == null ? "" : value.toString()).append(',');
-                }
-                csv.append(cohort.outcomes()[i] ? 1 : 0).append('\n');
-            }
-            platform.datasets().register(new EvaluationDataset.Declaration(model.value(), "eval.csv", "readmitted",
-                    null, null, List.of()), csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                    new health.vigil.security.Principal("data-steward",
-                            java.util.Set.of(health.vigil.security.Role.DATASETS_REGISTER)));
+            registerDataset(platform, model);
 
             GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
 
@@ -143,6 +132,43 @@ class GateEvaluationAuditTest {
                     .contains("could not be run on the evaluation dataset").contains("feature pipeline"));
             assertThat(platform.registry().getVersion(model, 1).stage()).isEqualTo(Stage.GATES_FAILED);
         }
+    }
+
+    @Test
+    void aModelWithADynamicInputWidthIsJudgedLikeAnyOther() {
+        // Registration accepts a width declared dynamic once a probe row of the manifest's width scores; the gates
+        // then load it with the pipeline's width, as scoring does.
+        SamplePackage trees = SampleModels.readmissionTrees();
+        SamplePackage dynamic = new SamplePackage(trees.manifest(), TestModels.dynamicWidth(trees.onnx()),
+                trees.reference());
+        try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
+                .build()) {
+            ModelName model = SetUpRegistration.register(platform, dynamic, "dynamic.zip");
+            registerDataset(platform, model);
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
+
+            assertThat(report.notes()).noneMatch(note -> note.contains("could not be"));
+            assertThat(report.datasetRows()).isPositive();
+        }
+    }
+
+    /** The readmission cohort's rows with their outcomes, registered as the model's evaluation dataset. */
+    private static void registerDataset(VigilPlatform platform, ModelName model) {
+        SyntheticCohort cohort = SampleModels.readmissionCohort(200, 7);
+        StringBuilder csv = new StringBuilder(String.join(",", cohort.schema().names()) + ",readmitted\n");
+        for (int i = 0; i < cohort.rows(); i++) {
+            java.util.Map<String, Object> row = cohort.records().get(i);
+            for (String name : cohort.schema().names()) {
+                Object value = row.get(name);
+                csv.append(value == null ? "" : value.toString()).append(',');
+            }
+            csv.append(cohort.outcomes()[i] ? 1 : 0).append('\n');
+        }
+        platform.datasets().register(new EvaluationDataset.Declaration(model.value(), "eval.csv", "readmitted",
+                null, null, List.of()), csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                new health.vigil.security.Principal("data-steward",
+                        java.util.Set.of(health.vigil.security.Role.DATASETS_REGISTER)));
     }
 
     private static int indexOf(List<AuditRecord> trail, String action, String outcome) {

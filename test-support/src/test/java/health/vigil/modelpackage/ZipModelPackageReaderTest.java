@@ -241,6 +241,11 @@ class ZipModelPackageReaderTest {
         assertRejected(zip(manifest, TestModels.logistic(5), reference), Reason.ONNX_SCHEMA_MISMATCH,
                 "takes 5 columns but feature pipeline 'identity' gives 6");
         assertRejected(zip(manifest, TestModels.doubleInput(6), reference), Reason.ONNX_SCHEMA_MISMATCH, "double");
+        // A fixed batch scores the probe row (one patient) but no chunk or dataset: refused here, not at the gates.
+        assertRejected(zip(manifest, TestModels.fixedBatch(model, 1), reference), Reason.ONNX_SCHEMA_MISMATCH,
+                "takes a fixed batch of 1 row;");
+        assertRejected(zip(manifest, TestModels.fixedBatch(model, 7), reference), Reason.ONNX_SCHEMA_MISMATCH,
+                "takes a fixed batch of 7 rows;");
         assertRejected(zip(ModelPackageWriter.json(withOutput(new OutputSpec("scores", 1, "readmitted", 0.2))), model, reference),
                 Reason.ONNX_SCHEMA_MISMATCH, "no such output");
         assertRejected(zip(ModelPackageWriter.json(withOutput(new OutputSpec("probabilities", 2, "readmitted", 0.2))), model,

@@ -145,6 +145,12 @@ public final class TestModels {
                 .getShapeBuilder().setDim(1, TensorShapeProto.Dimension.newBuilder().setDimParam("features")));
     }
 
+    /** The model with its batch dimension fixed at {@code rows}. */
+    public static byte[] fixedBatch(byte[] onnx, int rows) {
+        return alter(onnx, m -> m.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder()
+                .getShapeBuilder().setDim(0, TensorShapeProto.Dimension.newBuilder().setDimValue(rows)));
+    }
+
     /** A model ONNX Runtime cannot load: an operator that does not exist. */
     public static byte[] unknownOperator(int width) {
         return alter(logistic(width), m -> m.getGraphBuilder().addNode(NodeProto.newBuilder().setName("mystery")

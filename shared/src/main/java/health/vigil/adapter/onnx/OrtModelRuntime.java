@@ -25,6 +25,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@link ModelRuntime} on ONNX Runtime: one environment for the process, sessions tuned for scoring a few
@@ -261,13 +263,38 @@ public final class OrtModelRuntime implements ModelRuntime {
         return map.valueType.name().toLowerCase(Locale.ROOT);
     }
 
-    private static String firstLine(String message) {
+    /**
+     * ONNX Runtime's reason, for a message a data scientist reads: its first line, without the source file and line
+     * and the C++ function signature ONNX Runtime puts before the reason (which alone could fill the 300 characters
+     * kept), cut at 300 characters.
+     */
+    static String firstLine(String message) {
         if (message == null) {
             return "no detail";
         }
         String line = message.lines().findFirst().orElse("").strip();
+        Matcher location = SOURCE_LOCATION.matcher(line);
+        if (location.find()) {
+            String rest = line.substring(location.end());
+            int open = rest.indexOf('(');
+            if (open > 0 && rest.substring(0, open).contains("::")) {
+                int depth = 0;
+                for (int i = open; i < rest.length(); i++) {
+                    char c = rest.charAt(i);
+                    depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+                    if (depth == 0) {
+                        rest = rest.substring(i + 1);
+                        break;
+                    }
+                }
+            }
+            line = (line.substring(0, location.start()) + " " + rest.strip()).strip();
+        }
         return line.length() > 300 ? line.substring(0, 300) + "..." : line;
     }
+
+    /** A source path and line as ONNX Runtime writes them: {@code /onnxruntime_src/.../model_load_utils.h:46}. */
+    private static final Pattern SOURCE_LOCATION = Pattern.compile("/\\S*onnxruntime\\S*\\.(?:h|cc|cpp|cu):\\d+\\s*");
 
     private static void closeQuietly(OrtSession session) {
         try {

@@ -15,10 +15,16 @@ public record FeatureSchema(List<Feature> features) {
             throw new ValidationException("the feature schema lists no features");
         }
         features = List.copyOf(features);
-        Map<String, Integer> seen = new HashMap<>();
-        for (int i = 0; i < features.size(); i++) {
-            if (seen.put(features.get(i).name(), i) != null) {
-                throw new ValidationException("feature '" + features.get(i).name() + "' appears twice in the schema");
+        // Names are compared without case: `age` and `Age` side by side read as one feature to a reviewer and a
+        // spreadsheet, and a CSV header or a client would fill the one it did not mean.
+        Map<String, String> seen = new HashMap<>();
+        for (Feature f : features) {
+            String earlier = seen.put(f.name().toLowerCase(java.util.Locale.ROOT), f.name());
+            if (earlier != null) {
+                throw new ValidationException(earlier.equals(f.name())
+                        ? "feature '" + f.name() + "' appears twice in the schema"
+                        : "features '" + earlier + "' and '" + f.name() + "' differ only in case; give them names"
+                                + " that differ in letters");
             }
         }
     }

@@ -30,6 +30,16 @@ class FeatureTest {
     }
 
     @Test
+    void aSchemaNamesEachFeatureOnceWhateverTheCase() {
+        assertThatThrownBy(() -> FeatureSchema.of(List.of(Feature.numeric("age", "years", 0, 120),
+                Feature.numeric("age", "years", 0, 120)))).hasMessageContaining("'age' appears twice");
+        assertThatThrownBy(() -> FeatureSchema.of(List.of(Feature.numeric("age", "years", 0, 120),
+                Feature.numeric("Age", "years", 0, 120)))).hasMessageContaining("'age' and 'Age' differ only in case");
+        assertThat(FeatureSchema.of(List.of(Feature.numeric("age", "years", 0, 120),
+                Feature.numeric("age_at_admission", "years", 0, 120))).size()).isEqualTo(2);
+    }
+
+    @Test
     void categoriesAreShortPrintableWordsEachSpelledOnce() {
         assertThat(categorical(List.of("emergency", "elective", "[70-80)", "café")).categories()).hasSize(4);
         for (String bad : new String[] {"", "x".repeat(101), "emer\u001bgency", "line\nbreak", "evil\u202etxt",

@@ -68,6 +68,12 @@ final class EventGridWebhook {
             return HostReply.error(ErrorCode.NOT_FOUND, "no EventGridTrigger function is named "
                     + Json.quotedName(functionName), requestId);
         }
+        String contentType = request.getHeaders().get("content-type");
+        if (contentType != null && !EVENT_MEDIA_TYPES.contains(mediaType(contentType))) {
+            return HostReply.error(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "an Event Grid delivery is JSON: send it with"
+                    + " Content-Type application/json, application/cloudevents+json or"
+                    + " application/cloudevents-batch+json", requestId);
+        }
         JsonNode payload = Json.readTree("the Event Grid payload", body.read());
         List<EventEnvelope> envelopes = EventEnvelopes.parse(payload);
         List<ObjectNode> events = EventEnvelopes.events(payload);
@@ -110,6 +116,16 @@ final class EventGridWebhook {
                     requestId);
         }
         return HostReply.empty(202, Map.of());
+    }
+
+    /** What Event Grid sends: its own schema as JSON, CloudEvents structured one at a time or batched. */
+    private static final java.util.Set<String> EVENT_MEDIA_TYPES = java.util.Set.of("application/json",
+            "application/cloudevents+json", "application/cloudevents-batch+json");
+
+    /** The media type of a Content-Type value, without its parameters, in lower case. */
+    private static String mediaType(String contentType) {
+        int end = contentType.indexOf(';');
+        return (end < 0 ? contentType : contentType.substring(0, end)).strip().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String label(int index, int count) {

@@ -233,6 +233,30 @@ class LocalHostEventsIT {
     }
 
     @Test
+    void aDeliveryThatIsNotJsonIs415AndNothingIsDelivered() throws Exception {
+        for (String type : new String[] {"text/plain", "application/xml", "application/x-www-form-urlencoded"}) {
+            HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(host.baseUri()
+                    .resolve("/runtime/webhooks/eventgrid?functionName=RecordEvent"))
+                    .header("Content-Type", type).header("x-functions-key", SystemKeys.eventGrid(home))
+                    .header("aeg-event-type", "Notification")
+                    .POST(HttpRequest.BodyPublishers.ofString(eventGridEvent("typed"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(type).isEqualTo(415);
+        }
+        assertThat(recorder.calls("RecordEvent")).isEmpty();
+        // What Event Grid sends, with parameters and in any case, is taken.
+        for (String type : new String[] {"application/json; charset=utf-8", "Application/CloudEvents+JSON",
+                "application/cloudevents-batch+json"}) {
+            HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(host.baseUri()
+                    .resolve("/runtime/webhooks/eventgrid?functionName=RecordEvent"))
+                    .header("Content-Type", type).header("x-functions-key", SystemKeys.eventGrid(home))
+                    .POST(HttpRequest.BodyPublishers.ofString(cloudEvent("typed-" + type.length()))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(type).isEqualTo(202);
+        }
+    }
+
+    @Test
     void anUnknownFunctionNameIsNotRepeatedUnlessItIsAPlainName() throws Exception {
         HttpResponse<String> forged = webhook("%0D%0AFAKE%20LOG%20LINE%1B%5B31m", eventGridEvent("x"), "Notification");
         assertThat(forged.statusCode()).isEqualTo(404);

@@ -246,7 +246,8 @@ class RetrainLoopTest {
         int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
 
         // The second delivery runs its whole course while the first is between its training and its upload.
-        java.util.concurrent.atomic.AtomicReference<AuditRecord> second = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<AuditRecord> second =
+                new java.util.concurrent.atomic.AtomicReference<>();
         afterTraining.set(() -> second.set(platform.retraining().handle(request)));
         AuditRecord first = platform.retraining().handle(request);
 
@@ -261,7 +262,8 @@ class RetrainLoopTest {
                 .noneMatch(r -> r.outcome().equals("rejected"));
 
         // Another request, whose id a file name would have cut to the same characters, is a request of its own.
-        AuditRecord other = platform.retraining().handle(new RetrainService.Request("request 5", model, 1, "report-11"));
+        AuditRecord other = platform.retraining().handle(
+                new RetrainService.Request("request 5", model, 1, "report-11"));
         assertThat(other.id()).isNotEqualTo(first.id());
         assertThat(other.details().get("packageBlob")).isNotEqualTo(first.details().get("packageBlob"));
         assertThat(trainings).hasValue(3);

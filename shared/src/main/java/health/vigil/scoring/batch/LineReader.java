@@ -47,8 +47,9 @@ final class LineReader implements AutoCloseable {
     }
 
     /**
-     * Moves past the next line without keeping its bytes ({@link #bytes} and {@link #length} are then meaningless; {@link #tooLong}
-     * still says whether it was over the limit): what planning a job needs, which only counts and places lines.
+     * Moves past the next line without keeping its bytes ({@link #bytes} and {@link #length} are then meaningless;
+     * {@link #tooLong} still says whether it was over the limit): what planning a job needs, which only counts and
+     * places lines.
      */
     boolean skip() {
         return next(false);

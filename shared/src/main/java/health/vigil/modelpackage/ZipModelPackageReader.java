@@ -449,10 +449,11 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         double[] risk;
         try (ModelRuntime.LoadedModel loaded = runtime.load(model, Sha256.hex(model), manifest.output().onnxOutput(),
                 manifest.output().positiveClassIndex())) {
-            risk = loaded.predict(row, 1);
+            risk = loaded.predict(row, 1, PROBE_BUDGET);
         } catch (VigilException e) {
             throw new PackageRejectedException(Reason.ONNX_UNLOADABLE, "model.onnx loads but cannot score a probe row"
-                    + " built from the manifest's features; check the model's input and output against the manifest", e);
+                    + " built from the manifest's features (" + e.getMessage() + "); check the model's input and"
+                    + " output against the manifest", e);
         }
         if (risk.length != 1 || !(risk[0] >= 0 && risk[0] <= 1)) {
             throw new PackageRejectedException(Reason.ONNX_SCHEMA_MISMATCH, "model.onnx scored a probe row but its"
@@ -547,6 +548,12 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         }
         return true;
     }
+
+    /**
+     * The longest the probe row may take: a clinical model scores a row in milliseconds, and a graph built to run
+     * for hours (a loop of millions of steps) must not hold the registration, then the gates, for that long.
+     */
+    static final java.time.Duration PROBE_BUDGET = java.time.Duration.ofSeconds(10);
 
     private static String expectedNames() {
         return "manifest.json, model.onnx and reference.json";

@@ -231,6 +231,12 @@ class ZipModelPackageReaderTest {
     void rejectsModelsOnnxRuntimeCannotLoadOrMustNotRun() {
         assertRejected(zip(manifest, new byte[] {0x13, 0x37, 0x00, 0x42}, reference), Reason.ONNX_UNLOADABLE, "model.onnx");
         assertRejected(zip(manifest, TestModels.unknownOperator(6), reference), Reason.ONNX_UNLOADABLE, "NoSuchOperator");
+        // A graph built to run for hours is stopped at the probe row's budget, and the package refused.
+        long started = System.nanoTime();
+        assertRejected(zip(manifest, TestModels.slowLoop(6, 40_000_000_000L), reference), Reason.ONNX_UNLOADABLE,
+                "took longer than " + ZipModelPackageReader.PROBE_BUDGET.toMillis() + " ms to score 1 row");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - started))
+                .isLessThan(ZipModelPackageReader.PROBE_BUDGET.multipliedBy(3));
         // ONNX Runtime's reason, not the source line and C++ signature it writes before it.
         byte[] futureOpset = TestModels.alter(TestModels.logistic(6), m -> m.getOpsetImportBuilder(0).setVersion(99));
         assertThatThrownBy(() -> reader.read(new ByteArrayInputStream(zip(manifest, futureOpset, reference))))

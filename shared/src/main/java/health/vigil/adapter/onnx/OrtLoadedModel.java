@@ -21,12 +21,17 @@ import health.vigil.port.ModelRuntime;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -129,6 +134,53 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
                 + " (ZipMap); it cannot hold class probabilities");
     }
 
+    /** Stops budgeted runs that outlast their budget; one daemon thread for the process. */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "vigil-onnx-budget");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /** One budgeted run: its run options, and the watchdog's order to stop them once the budget is spent. */
+    private static final class Budget implements AutoCloseable {
+        private final Duration budget;
+        private final OrtSession.RunOptions options;
+        private final ScheduledFuture<?> stop;
+        private boolean done;
+        private boolean stopped;
+
+        Budget(Duration budget) throws OrtException {
+            this.budget = budget;
+            this.options = new OrtSession.RunOptions();
+            this.stop = WATCHDOG.schedule(this::stop, Math.max(0, budget.toNanos()), TimeUnit.NANOSECONDS);
+        }
+
+        private synchronized void stop() {
+            if (done) {
+                return;
+            }
+            try {
+                options.setTerminate(true);
+                stopped = true;
+            } catch (OrtException e) {
+                // The run goes on; it ends when the graph does.
+            }
+        }
+
+        synchronized boolean stopped() {
+            return stopped;
+        }
+
+        @Override
+        public void close() {
+            synchronized (this) {
+                done = true;
+            }
+            stop.cancel(false);
+            options.close();
+        }
+    }
+
     private static PackageRejectedException mismatch(String message) {
         return new PackageRejectedException(Reason.ONNX_SCHEMA_MISMATCH, message);
     }
@@ -141,6 +193,11 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
 
     @Override
     public double[] predict(float[] rowMajor, int rows) {
+        return predict(rowMajor, rows, null);
+    }
+
+    @Override
+    public double[] predict(float[] rowMajor, int rows, Duration budget) {
         if (rowMajor == null) {
             throw new ValidationException("no input rows were given");
         }
@@ -165,14 +222,27 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
                 throw new VigilException(ErrorCode.INVALID_STATE, "model " + sha256 + " has been unloaded; load it again");
             }
             Scratch scratch = borrow(rows, columns);
+            Budget watch = null;
             try {
+                watch = budget == null ? null : new Budget(budget);
                 scratch.input.put(0, rowMajor, 0, rowMajor.length);
+                OrtSession.RunOptions options = watch == null ? null : watch.options;
                 return switch (outputKind) {
-                    case FIXED_COLUMNS -> fromPinned(scratch, rows);
-                    case DYNAMIC_COLUMNS -> fromDynamicColumns(scratch, rows);
-                    case SEQUENCE_OF_MAPS -> fromMaps(scratch, rows);
+                    case FIXED_COLUMNS -> fromPinned(scratch, rows, options);
+                    case DYNAMIC_COLUMNS -> fromDynamicColumns(scratch, rows, options);
+                    case SEQUENCE_OF_MAPS -> fromMaps(scratch, rows, options);
                 };
+            } catch (OrtException e) {
+                if (watch != null && watch.stopped()) {
+                    throw new VigilException(ErrorCode.RUNTIME_FAILURE, "model " + sha256 + " took longer than "
+                            + watch.budget.toMillis() + " ms to score " + rows + " row" + (rows == 1 ? "" : "s")
+                            + ", and ONNX Runtime stopped it; a clinical model scores a row in milliseconds", e);
+                }
+                throw e;
             } finally {
+                if (watch != null) {
+                    watch.close();
+                }
                 giveBack(scratch);
             }
         } catch (OrtException e) {
@@ -185,8 +255,9 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
         }
     }
 
-    private double[] fromPinned(Scratch scratch, int rows) throws OrtException {
-        try (OrtSession.Result ignored = session.run(scratch.inputs, scratch.pinnedOutputs)) {
+    private double[] fromPinned(Scratch scratch, int rows, OrtSession.RunOptions options) throws OrtException {
+        try (OrtSession.Result ignored = options == null ? session.run(scratch.inputs, scratch.pinnedOutputs)
+                : session.run(scratch.inputs, Set.of(), scratch.pinnedOutputs, options)) {
             double[] result = new double[rows];
             for (int r = 0; r < rows; r++) {
                 result[r] = scratch.output.get(r * classes + positiveClassIndex);
@@ -195,8 +266,10 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
         }
     }
 
-    private double[] fromDynamicColumns(Scratch scratch, int rows) throws OrtException {
-        try (OrtSession.Result result = session.run(scratch.inputs, requestedOutputs)) {
+    private double[] fromDynamicColumns(Scratch scratch, int rows, OrtSession.RunOptions options)
+            throws OrtException {
+        try (OrtSession.Result result = options == null ? session.run(scratch.inputs, requestedOutputs)
+                : session.run(scratch.inputs, requestedOutputs, options)) {
             OnnxTensor tensor = (OnnxTensor) result.get(0);
             long[] shape = tensor.getInfo().getShape();
             if (shape.length != 2 || shape[0] != rows || shape[1] <= positiveClassIndex) {
@@ -216,8 +289,9 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
      * ZipMap keys are the class labels; ORT builds each map from the labels in the classifier's order, which
      * converters write sorted. The positive class is the key at {@code positiveClassIndex} in sorted order.
      */
-    private double[] fromMaps(Scratch scratch, int rows) throws OrtException {
-        try (OrtSession.Result result = session.run(scratch.inputs, requestedOutputs)) {
+    private double[] fromMaps(Scratch scratch, int rows, OrtSession.RunOptions options) throws OrtException {
+        try (OrtSession.Result result = options == null ? session.run(scratch.inputs, requestedOutputs)
+                : session.run(scratch.inputs, requestedOutputs, options)) {
             List<? extends OnnxValue> maps = ((OnnxSequence) result.get(0)).getValue();
             if (maps.size() != rows) {
                 throw new VigilException(ErrorCode.RUNTIME_FAILURE, "model " + sha256 + " returned " + maps.size()

@@ -151,6 +151,51 @@ public final class TestModels {
                 .getShapeBuilder().setDim(0, TensorShapeProto.Dimension.newBuilder().setDimValue(rows)));
     }
 
+    /**
+     * The logistic model with a {@code Loop} of {@code steps} iterations after its probabilities, each passing them on
+     * unchanged: the same answers, as slow as {@code steps} make it (a graph built to hold whoever runs it).
+     */
+    public static byte[] slowLoop(int width, long steps) {
+        String inner = OnnxModelWriter.PROBABILITIES + "_before_loop";
+        GraphProto body = GraphProto.newBuilder().setName("pass_on")
+                .addInput(OnnxProtos.tensor("iteration", OnnxProtos.INT64))
+                .addInput(OnnxProtos.tensor("keep_going", BOOL))
+                .addInput(anyShape("carried"))
+                .addNode(NodeProto.newBuilder().setOpType("Identity").addInput("keep_going").addOutput("keep_going_out"))
+                .addNode(NodeProto.newBuilder().setOpType("Identity").addInput("carried").addOutput("carried_out"))
+                .addOutput(OnnxProtos.tensor("keep_going_out", BOOL))
+                .addOutput(anyShape("carried_out"))
+                .build();
+        return alter(logistic(width), m -> {
+            GraphProto.Builder graph = m.getGraphBuilder();
+            for (NodeProto.Builder node : graph.getNodeBuilderList()) {
+                for (int o = 0; o < node.getOutputCount(); o++) {
+                    if (node.getOutput(o).equals(OnnxModelWriter.PROBABILITIES)) {
+                        node.setOutput(o, inner);
+                    }
+                }
+            }
+            graph.addInitializer(TensorProto.newBuilder().setName("steps").setDataType(OnnxProtos.INT64)
+                    .addInt64Data(steps));
+            graph.addInitializer(TensorProto.newBuilder().setName("always").setDataType(BOOL).addInt32Data(1));
+            graph.addNode(NodeProto.newBuilder().setName("slow").setOpType("Loop").addInput("steps")
+                    .addInput("always").addInput(inner).addOutput(OnnxModelWriter.PROBABILITIES)
+                    .addAttribute(AttributeProto.newBuilder().setName("body").setType(AttributeProto.AttributeType.GRAPH)
+                            .setG(body)));
+        });
+    }
+
+    private static final int BOOL = 9;
+
+    /** A float tensor value of two dimensions, neither fixed. */
+    private static ValueInfoProto anyShape(String name) {
+        TensorShapeProto shape = TensorShapeProto.newBuilder()
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(name + "_rows"))
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(name + "_columns")).build();
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(OnnxProtos.FLOAT).setShape(shape))).build();
+    }
+
     /** A model ONNX Runtime cannot load: an operator that does not exist. */
     public static byte[] unknownOperator(int width) {
         return alter(logistic(width), m -> m.getGraphBuilder().addNode(NodeProto.newBuilder().setName("mystery")

@@ -241,6 +241,30 @@ class OrtModelRuntimeTest {
     }
 
     @Test
+    void aBudgetedRunThatOutlastsItsBudgetIsStoppedAndSaysSo() {
+        byte[] fast = TestModels.slowLoop(6, 1);
+        try (ModelRuntime.LoadedModel model = runtime.load(fast, Sha256.hex(fast), PROBABILITIES, 1)) {
+            double[] passedOn = model.predict(new float[12], 2, java.time.Duration.ofSeconds(10));
+            assertThat(passedOn).hasSize(2);
+            for (double p : passedOn) {
+                assertThat(p).isBetween(0.0, 1.0);
+            }
+        }
+        // About a microsecond an iteration: without the budget this run would take hours.
+        byte[] slow = TestModels.slowLoop(6, 4_000_000_000L);
+        try (ModelRuntime.LoadedModel model = runtime.load(slow, Sha256.hex(slow), PROBABILITIES, 1)) {
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> model.predict(new float[6], 1, java.time.Duration.ofMillis(200)))
+                    .isInstanceOfSatisfying(VigilException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RUNTIME_FAILURE))
+                    .hasMessageContaining("took longer than 200 ms to score 1 row");
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(java.time.Duration.ofMinutes(1));
+            // Each run has its own options: a second one is stopped by its own budget, not by the first's order.
+            assertThatThrownBy(() -> model.predict(new float[6], 1, java.time.Duration.ofMillis(50)))
+                    .hasMessageContaining("took longer than 50 ms");
+        }
+    }
+
+    @Test
     void onnxRuntimeFailuresAreRuntimeFailuresThatKeepTheCause() {
         // The trees split on all six columns; given three, ONNX Runtime itself refuses the batch.
         byte[] onnx = TestModels.dynamicWidth(trees.onnx());

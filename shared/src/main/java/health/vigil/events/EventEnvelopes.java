@@ -293,8 +293,7 @@ public final class EventEnvelopes {
      */
     private static String eventId(JsonNode event, String what) {
         String id = requiredText(event, "id", what);
-        if (id.length() > 256 || !Json.isIntactText(id) || id.chars().anyMatch(c -> Character.isISOControl(c)
-                || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.FORMAT)) {
+        if (id.length() > 256 || !Json.isPrintableText(id)) {
             throw new ValidationException(what + " has an `id` that is longer than 256 characters or holds control"
                     + " characters or broken text; an event id is printable text such as a GUID");
         }

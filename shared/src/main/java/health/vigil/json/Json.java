@@ -230,6 +230,16 @@ public final class Json {
     }
 
     /**
+     * Whether text is {@link #isIntactText intact} and holds no control character, line or paragraph separator, or
+     * format character (a direction override, say): text that a log line, a key or a reviewer's page shows as it is
+     * without it writing or disguising anything there.
+     */
+    public static boolean isPrintableText(String text) {
+        return isIntactText(text) && text.chars().noneMatch(c -> Character.isISOControl(c) || c == 0x2028
+                || c == 0x2029 || Character.getType(c) == Character.FORMAT);
+    }
+
+    /**
      * A name the caller wrote, for an error message: quoted when it is a plain name ({@link #isPlainName}), otherwise
      * said to be not one and never repeated (a key can be a patient's details typed where a field name goes).
      */

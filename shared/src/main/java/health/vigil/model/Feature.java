@@ -91,8 +91,7 @@ public record Feature(
 
     private static boolean isCategory(String category) {
         return category != null && !category.isEmpty() && category.length() <= MAX_CATEGORY_LENGTH
-                && Json.isIntactText(category) && category.chars().noneMatch(c -> Character.isISOControl(c)
-                        || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.FORMAT);
+                && Json.isPrintableText(category);
     }
 
     /** A feature without a pattern: every type but {@link FeatureType#CODE}. */

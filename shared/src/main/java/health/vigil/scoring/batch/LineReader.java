@@ -71,11 +71,7 @@ final class LineReader implements AutoCloseable {
             }
             int limit = (int) Math.min(bufferLength, bufferPosition + (end - position));
             int i = newline(buffer, bufferPosition, limit);
-            if (keep) {
-                append(bufferPosition, i - bufferPosition);
-            } else {
-                measure(i - bufferPosition);
-            }
+            append(bufferPosition, i - bufferPosition, keep);
             position += i - bufferPosition;
             bufferPosition = i;
             if (i < limit) {
@@ -129,17 +125,8 @@ final class LineReader implements AutoCloseable {
         return i;
     }
 
-    /** Counts a skipped line's bytes against the limit, as {@link #append} does, without keeping them. */
-    private void measure(int count) {
-        if (!lineTooLong && lineLength + count > maxLineBytes) {
-            lineTooLong = true;
-            lineLength = 0;
-        } else if (!lineTooLong) {
-            lineLength += count;
-        }
-    }
-
-    private void append(int from, int count) {
+    /** Adds {@code buffer[from, from + count)} to the line: counted against the limit, and copied when {@code keep}. */
+    private void append(int from, int count, boolean keep) {
         if (lineTooLong || count == 0) {
             return;
         }
@@ -148,10 +135,12 @@ final class LineReader implements AutoCloseable {
             lineLength = 0;
             return;
         }
-        if (lineLength + count > line.length) {
-            line = Arrays.copyOf(line, Math.min(maxLineBytes + 1, Math.max(line.length * 2, lineLength + count)));
+        if (keep) {
+            if (lineLength + count > line.length) {
+                line = Arrays.copyOf(line, Math.min(maxLineBytes + 1, Math.max(line.length * 2, lineLength + count)));
+            }
+            System.arraycopy(buffer, from, line, lineLength, count);
         }
-        System.arraycopy(buffer, from, line, lineLength, count);
         lineLength += count;
     }
 

@@ -192,7 +192,8 @@ public final class BatchService {
             return Optional.of(status(id));
         }
         Optional<ArtifactStore.StoredArtifact> stored = artifacts.describe(blob.container(), blob.blobName());
-        if (stored.isEmpty() && !artifacts.describe(ArtifactStore.BATCH_OUTPUT, failureName(id)).isPresent()) {
+        Optional<BatchFailure> failed = read(failureName(id), BatchFailure.class);
+        if (stored.isEmpty() && failed.isEmpty()) {
             // The file is gone (deleted since, or the event names one that never was): nothing to score, so no job,
             // no failure and no record, whatever ETag each such event carries.
             return Optional.empty();
@@ -201,7 +202,6 @@ public final class BatchService {
         String actor = submitter == null ? "storage-upload" : submitter;
         Matcher name = UPLOAD_NAME.matcher(blob.blobName());
         String model = name.matches() ? name.group(1) : null;
-        Optional<BatchFailure> failed = read(failureName(id), BatchFailure.class);
         if (failed.isPresent()) {
             fail(id, model, actor, failed.get());
             return Optional.of(status(id));

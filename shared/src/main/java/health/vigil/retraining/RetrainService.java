@@ -174,20 +174,20 @@ public final class RetrainService {
             }
             productionSha256 = production.sha256();
             productionRows = Integer.toString(production.rows());
+            // Stored once under the request's name before it is registered: of two deliveries that trained together,
+            // the second finds the first's package there and registers those bytes, not its own under a taken name.
+            try {
+                artifacts.put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false, ACTOR);
+            } catch (ConflictException storedFirst) {
+                zip = storedPackage(blob);
+                productionSha256 = null;
+                productionRows = null;
+            }
         }
         // Uploaded as any authenticated upload is, with the retraining identity recorded as its uploader, and
         // registered at once (no storage event needed); the gates then judge it on Vigil.Model.Registered. A
         // concurrent delivery that uploaded the same package first is answered with that version, and a retry of
         // an upload that stopped before announcing its version announces it.
-        // Stored once under the request's name before it is registered: of two deliveries that trained together,
-        // the second finds the first's package there and registers those bytes, instead of its own under a taken name.
-        try {
-            artifacts.put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false, ACTOR);
-        } catch (ConflictException storedFirst) {
-            zip = storedPackage(blob);
-            productionSha256 = null;
-            productionRows = null;
-        }
         RegistrationOutcome registered = registration.upload(parent.modelName(), blob, zip, RETRAINING);
         String packageSha256 = registered.version() == null ? null : registered.version().packageSha256();
         if (productionSha256 == null && registered.version() != null) {

@@ -6,6 +6,8 @@
 #
 #   bench/http/run.sh                 # 3 alternating rounds of 10 s per run at 1, 4 and 16 connections
 #   DURATION=30s CONNECTIONS="1 16" ROUNDS=5 bench/http/run.sh
+#   MODEL=readmission bench/http/run.sh    # a clinical model trained as `vigil demo` trains it (default: benchmark,
+#                                           # the 200-tree, depth-6 model on 30 numbers)
 #
 # Prints a Markdown table (also written to $OUT, default bench/http/target/results.md).
 set -euo pipefail
@@ -16,6 +18,7 @@ DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-10s}"
 CONNECTIONS="${CONNECTIONS:-1 4 16}"
 ROUNDS="${ROUNDS:-3}"
+MODEL="${MODEL:-benchmark}"
 VIGIL_PORT="${VIGIL_PORT:-18071}"
 FLOOR_PORT="${FLOOR_PORT:-18081}"
 NODE_PORT="${NODE_PORT:-18091}"
@@ -48,7 +51,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-java $JAVA_OPTS -cp "$bench_cp" health.vigil.bench.http.HttpLoadFixture prepare "$work"
+java $JAVA_OPTS -cp "$bench_cp" health.vigil.bench.http.HttpLoadFixture prepare "$work" "$MODEL"
 model="$(cat "$work/model.name")"
 width="$(cat "$work/model.width")"
 
@@ -77,8 +80,8 @@ targets=(
   "vigil /score explain=false|http://127.0.0.1:$VIGIL_PORT/score/$model?explain=false|$work/score.json|$key|$vigil_pid"
   "vigil /score with explanation|http://127.0.0.1:$VIGIL_PORT/score/$model|$work/score.json|$key|$vigil_pid"
   "vigil /v2/models/{name}/infer|http://127.0.0.1:$VIGIL_PORT/v2/models/$model/infer|$work/infer.json|$key|$vigil_pid"
-  "floor: Jetty + ONNX Runtime|http://127.0.0.1:$FLOOR_PORT/score|$work/score.json||$floor_pid"
-  "peer: Node + onnxruntime-node|http://127.0.0.1:$NODE_PORT/score|$work/score.json||$node_pid"
+  "floor: Jetty + ONNX Runtime|http://127.0.0.1:$FLOOR_PORT/score|$work/peer.json||$floor_pid"
+  "peer: Node + onnxruntime-node|http://127.0.0.1:$NODE_PORT/score|$work/peer.json||$node_pid"
 )
 
 # Prints "requests/s p50_ms p99_ms non2xx" from wrk's output.
@@ -168,7 +171,7 @@ summary() {
 
 mkdir -p "$(dirname "$OUT")"
 {
-  echo "Machine: $(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -n 1); node $(node --version); wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}'); $ROUNDS rounds of $DURATION per run (medians); Java servers: $SERVER_JAVA_OPTS, MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX; warm-up $WARMUP per target, then until the JIT settled: $(for t in "${targets[@]}"; do IFS='|' read -r n _ <<<"$t"; printf '%s +%ss; ' "$n" "${settled[$n]}"; done)"
+  echo "Model: $MODEL. Machine: $(nproc) vCPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -n 1); node $(node --version); wrk $(wrk -v 2>&1 | head -n 1 | awk '{print $2}'); $ROUNDS rounds of $DURATION per run (medians); Java servers: $SERVER_JAVA_OPTS, MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX; warm-up $WARMUP per target, then until the JIT settled: $(for t in "${targets[@]}"; do IFS='|' read -r n _ <<<"$t"; printf '%s +%ss; ' "$n" "${settled[$n]}"; done)"
   echo
   echo "| target | connections | requests/s | p50 ms | p99 ms | non-2xx | RSS MiB | req/s vs floor | req/s vs peer | p99 vs peer |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -6,6 +6,10 @@ import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SamplePackage;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.port.ArtifactStore;
+import health.vigil.training.ClinicalModel;
+import health.vigil.training.HeldOutEvaluationData;
+import health.vigil.training.TrainingProgress;
+import health.vigil.training.models.ReferenceModels;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,51 +22,115 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 
 /**
  * What the HTTP load benchmark ({@code bench/http/run.sh}) needs from Java:
  * <ul>
- *   <li>{@code prepare DIR}: the benchmark model ({@code model.onnx}, and its package {@code benchmark.zip}), and
- *       one patient's request bodies: {@code score.json} for {@code POST /score/{name}} (which the floor and
- *       the Node peer take too) and {@code infer.json} for the Open Inference Protocol;</li>
- *   <li>{@code deploy HOME BASE_URL DIR}: drops the package into a running {@code vigil up}, waits until it is
- *       registered, deploys it, and writes the scoring key to {@code DIR/scoring.key}.</li>
+ *   <li>{@code prepare DIR [MODEL]}: the model ({@code model.onnx}, and its package {@code benchmark.zip}), and
+ *       one patient's request bodies: {@code score.json} for {@code POST /score/{name}}, {@code peer.json} for the
+ *       floor and the Node peer (the row the model takes, by column: {@code x00}, {@code x01}...) and
+ *       {@code infer.json} for the Open Inference Protocol. MODEL is {@code benchmark} (the default: the 200-tree,
+ *       depth-6 model on 30 numbers with an identity pipeline, so that all three bodies carry the same values) or
+ *       a clinical model ({@code readmission}, {@code adherence}, {@code complications}: trained here on seeded
+ *       synthetic data as {@code vigil demo} trains it, 300 trees of depth 4; Vigil takes a raw clinical record
+ *       and the peers the row its feature pipeline makes of it);</li>
+ *   <li>{@code deploy HOME BASE_URL DIR}: registers the model's evaluation dataset, drops the package into a
+ *       running {@code vigil up}, waits until its gates passed, has it approved and deployed, and writes the
+ *       scoring key to {@code DIR/scoring.key}.</li>
  * </ul>
  */
 public final class HttpLoadFixture {
     static final String BLOB = "benchmark.zip";
+    private static final String BENCHMARK = "benchmark";
     private static final long ROW_SEED = 7L;
+    /** The seed {@code vigil demo} trains with by default. */
+    private static final long CLINICAL_SEED = 20261124L;
 
     private HttpLoadFixture() {}
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "prepare" -> prepare(Path.of(args[1]));
+            case "prepare" -> prepare(Path.of(args[1]), args.length > 2 ? args[2] : BENCHMARK);
             case "deploy" -> deploy(Path.of(args[1]), URI.create(args[2]), Path.of(args[3]));
-            default -> throw new IllegalArgumentException("usage: prepare DIR | deploy HOME BASE_URL DIR");
+            default -> throw new IllegalArgumentException("usage: prepare DIR [MODEL] | deploy HOME BASE_URL DIR");
         }
     }
 
-    private static void prepare(Path dir) throws IOException {
+    private static void prepare(Path dir, String model) throws IOException {
         Files.createDirectories(dir);
+        if (model.equals(BENCHMARK)) {
+            prepareBenchmark(dir);
+        } else {
+            prepareClinical(dir, ClinicalModel.of(model));
+        }
+    }
+
+    private static void prepareBenchmark(Path dir) throws IOException {
         SamplePackage sample = SampleModels.benchmarkPackage();
         Files.write(dir.resolve("model.onnx"), sample.onnx());
         Files.write(dir.resolve(BLOB), sample.zip());
         float[] row = SampleModels.benchmarkRows(1, ROW_SEED);
         Map<String, Object> features = new LinkedHashMap<>();
-        List<Map<String, Object>> inputs = new ArrayList<>();
         for (int c = 0; c < row.length; c++) {
             if (!Float.isNaN(row[c])) {
-                String name = String.format("x%02d", c);
-                features.put(name, (double) row[c]);
-                inputs.add(Map.of("name", name, "shape", List.of(1), "datatype", "FP64", "data", List.of((double) row[c])));
+                features.put(column(c), (double) row[c]);
             }
         }
-        Files.write(dir.resolve("score.json"), Json.writeBytes(Map.of("patientId", "MRN-0000001", "features", features)));
+        writeBodies(dir, features, row);
+        Files.write(dir.resolve("dataset.csv"), GateEvaluationRatio.csv(5_000));
+        Files.writeString(dir.resolve("dataset.columns"), "outcome age sex site");
+        Files.writeString(dir.resolve("model.name"), sample.manifest().name().value());
+    }
+
+    /** A clinical model trained as {@code vigil demo} trains it, one synthetic patient and its held-out dataset. */
+    private static void prepareClinical(Path dir, ClinicalModel model) throws IOException {
+        Path zip = dir.resolve(BLOB);
+        ReferenceModels.train(model, zip, CLINICAL_SEED, ReferenceModels.DEMO_ROWS, TrainingProgress.NONE);
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
+            for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                if (entry.getName().equals("model.onnx")) {
+                    Files.write(dir.resolve("model.onnx"), in.readAllBytes());
+                }
+            }
+        }
+        Map<String, Object> record = model.synthetic(1, ROW_SEED).dataset().records().get(0);
+        float[] row = new float[model.pipeline().columns().size()];
+        model.pipeline().transform(record, row, 0);
+        writeBodies(dir, record, row);
+        HeldOutEvaluationData data = HeldOutEvaluationData.generate(model, 5_000, CLINICAL_SEED);
+        Files.write(dir.resolve("dataset.csv"), data.csv());
+        // "-" where the dataset has no such column
+        List<String> columns = new ArrayList<>(List.of(data.label(), data.ageColumn() == null ? "-" : data.ageColumn(),
+                data.sexColumn() == null ? "-" : data.sexColumn()));
+        columns.addAll(data.segments());
+        Files.writeString(dir.resolve("dataset.columns"), String.join(" ", columns));
+        Files.writeString(dir.resolve("model.name"), model.modelName().value());
+    }
+
+    /** The three bodies of one patient: Vigil's record, the Open Inference Protocol's inputs and the peers' row. */
+    private static void writeBodies(Path dir, Map<String, Object> record, float[] row) throws IOException {
+        List<Map<String, Object>> inputs = new ArrayList<>();
+        record.forEach((name, value) -> inputs.add(Map.of("name", name, "shape", List.of(1), "datatype",
+                value instanceof Boolean ? "BOOL" : value instanceof Number ? "FP64" : "BYTES",
+                "data", List.of(value instanceof Number n ? n.doubleValue() : value))));
+        Map<String, Object> peer = new LinkedHashMap<>();
+        for (int c = 0; c < row.length; c++) {
+            if (!Float.isNaN(row[c])) {
+                peer.put(column(c), (double) row[c]);
+            }
+        }
+        Files.write(dir.resolve("score.json"), Json.writeBytes(Map.of("patientId", "MRN-0000001", "features", record)));
+        Files.write(dir.resolve("peer.json"), Json.writeBytes(Map.of("features", peer)));
         Files.write(dir.resolve("infer.json"), Json.writeBytes(Map.of("id", "bench-1",
                 "parameters", Map.of("patient_ids", List.of("MRN-0000001")), "inputs", inputs)));
-        Files.writeString(dir.resolve("model.name"), sample.manifest().name().value());
         Files.writeString(dir.resolve("model.width"), Integer.toString(row.length));
+    }
+
+    /** The name the floor and the Node peer read column {@code c} of the model's row under. */
+    private static String column(int c) {
+        return String.format("x%02d", c);
     }
 
     /**
@@ -72,14 +140,19 @@ public final class HttpLoadFixture {
     private static void deploy(Path home, URI base, Path dir) throws Exception {
         String model = Files.readString(dir.resolve("model.name")).trim();
         HttpClient http = HttpClient.newHttpClient();
+        String[] columns = Files.readString(dir.resolve("dataset.columns")).trim().split(" ");
         Map<String, Object> dataset = new LinkedHashMap<>();
         dataset.put("model", model);
-        dataset.put("fileName", "benchmark-evaluation.csv");
-        dataset.put("label", "outcome");
-        dataset.put("ageColumn", "age");
-        dataset.put("sexColumn", "sex");
-        dataset.put("segments", List.of("site"));
-        dataset.put("csv", new String(GateEvaluationRatio.csv(5_000), java.nio.charset.StandardCharsets.UTF_8));
+        dataset.put("fileName", model + "-evaluation.csv");
+        dataset.put("label", columns[0]);
+        if (!columns[1].equals("-")) {
+            dataset.put("ageColumn", columns[1]);
+        }
+        if (!columns[2].equals("-")) {
+            dataset.put("sexColumn", columns[2]);
+        }
+        dataset.put("segments", List.of(columns).subList(3, columns.length));
+        dataset.put("csv", Files.readString(dir.resolve("dataset.csv")));
         expect(http, base, LocalAdapters.apiKey(home, "data-steward"), "POST", "/datasets", Json.write(dataset), 201);
         Path drop = LocalAdapters.blobFolder(home, ArtifactStore.MODELS);
         Files.createDirectories(drop);
@@ -97,7 +170,7 @@ public final class HttpLoadFixture {
             stage = read.statusCode() == 200 ? Json.readTree("version", read.body().getBytes(
                     java.nio.charset.StandardCharsets.UTF_8)).get("stage").asText() : "";
             if (stage.equals("GATES_FAILED") || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the benchmark model's gates did not pass: " + stage + " "
+                throw new IllegalStateException("the model's gates did not pass: " + stage + " "
                         + send(http, base, operator, "GET", version + "/gates", null).body());
             }
             Thread.sleep(200);

@@ -30,16 +30,30 @@ public final class ReferenceModels {
 
     /** The same packages trained on about {@code rows} synthetic rows each (tests use a few thousand). */
     public static List<WrittenPackage> trainAll(Path folder, long seed, int rows, TrainingProgress progress) {
-        ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
+        ModelTraining training = training();
         List<WrittenPackage> written = new ArrayList<>();
         for (ClinicalModel model : ClinicalModel.values()) {
-            progress.stage("generating synthetic " + model + " data", 0);
-            Dataset data = model.synthetic(rows, seed).dataset();
-            TrainedModel trained = training.train(model, data, TrainingSettings.defaults().withSeed(seed), progress);
-            progress.stage("packaging " + model, 0);
-            written.add(ModelPackager.write(trained, ModelPackager.onnx(trained), folder.resolve(model + ".zip")));
+            written.add(train(training, model, folder.resolve(model + ".zip"), seed, rows, progress));
         }
         return written;
+    }
+
+    /** One of the packages {@link #trainAll} writes, alone, written to {@code out}. */
+    public static WrittenPackage train(ClinicalModel model, Path out, long seed, int rows, TrainingProgress progress) {
+        return train(training(), model, out, seed, rows, progress);
+    }
+
+    private static WrittenPackage train(ModelTraining training, ClinicalModel model, Path out, long seed, int rows,
+            TrainingProgress progress) {
+        progress.stage("generating synthetic " + model + " data", 0);
+        Dataset data = model.synthetic(rows, seed).dataset();
+        TrainedModel trained = training.train(model, data, TrainingSettings.defaults().withSeed(seed), progress);
+        progress.stage("packaging " + model, 0);
+        return ModelPackager.write(trained, ModelPackager.onnx(trained), out);
+    }
+
+    private static ModelTraining training() {
+        return new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
     }
 
     /**
@@ -49,9 +63,8 @@ public final class ReferenceModels {
      */
     public static WrittenPackage trainMiscalibrated(ClinicalModel model, Path out, long seed, int rows,
             double marginShift, TrainingProgress progress) {
-        ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
         Dataset data = model.synthetic(rows, seed).dataset();
-        TrainedModel shifted = training.train(model, data, TrainingSettings.defaults().withSeed(seed), progress)
+        TrainedModel shifted = training().train(model, data, TrainingSettings.defaults().withSeed(seed), progress)
                 .withMarginShift(marginShift);
         return ModelPackager.write(shifted, ModelPackager.onnx(shifted), out);
     }

@@ -905,7 +905,8 @@ abstract class PlatformLoopScenario {
         assertThat(get("/models", operator).get("models")).hasSize(1);
     }
 
-    // Points 10 and 12: a broken query string and patient identifiers that are not UTF-8 are 400s.
+    // Points 10 and 12: a broken query string, a query parameter given twice and patient identifiers that are not
+    // UTF-8 are 400s.
     @Test
     @Order(17)
     void brokenQueryStringsAndIdentifiersThatAreNotUtf8Are400() throws Exception {
@@ -936,6 +937,12 @@ abstract class PlatformLoopScenario {
         HttpResponse<String> surrogate = post("/score/" + MODEL, clinicalApp,
                 body.replace("PATIENT-ID-HERE", "M\\ud800x"), Map.of());
         assertThat(surrogate.statusCode()).isEqualTo(400);
+        // A query parameter given twice means whichever the host keeps: refused, and nothing is scored.
+        HttpResponse<String> twice = post("/score/" + MODEL + "?explain=false&explain=true", clinicalApp,
+                body.replace("PATIENT-ID-HERE", "MRN-GIVEN-TWICE"), Map.of());
+        assertThat(twice.statusCode()).isEqualTo(400);
+        assertErrorShape(twice.body());
+        assertThat(json(twice.body()).at("/error/message").asText()).contains("'explain' is given more than once");
         assertThat(logged()).hasSize(before);
     }
 

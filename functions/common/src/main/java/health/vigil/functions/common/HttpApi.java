@@ -11,6 +11,8 @@ import health.vigil.error.VigilException;
 import health.vigil.json.Json;
 import health.vigil.security.Authenticator;
 import health.vigil.security.Principal;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -55,6 +57,7 @@ public final class HttpApi {
                     : access.role() == null ? authenticator.authenticate(headers)
                     : authenticator.require(headers, access.role());
             checkBody(request.getBody(), headers);
+            checkQuery(request.getUri());
             Object result = handler.handle(new Call(principal, requestId, request.getQueryParameters(), request.getBody(),
                     headers));
             Reply reply = result instanceof Reply r ? r : Reply.of(200, result);
@@ -100,6 +103,35 @@ public final class HttpApi {
             authenticator.refused(request.getHttpMethod().name(), request.getUri().getPath(), principalId, code);
         } catch (RuntimeException e) {
             context.getLogger().log(Level.SEVERE, "a refused request could not be recorded in the audit log", scrubbed(e));
+        }
+    }
+
+    /**
+     * A query parameter given twice ({@code ?explain=false&explain=true}) is refused: a host hands a function one value
+     * per name, and which one it keeps is the host's choice, not the caller's (ADR 0029: taken as written or refused).
+     * Names are compared as decoded ({@code expl%61in} is {@code explain}).
+     */
+    static void checkQuery(URI uri) {
+        String raw = uri == null ? null : uri.getRawQuery();
+        if (raw == null || raw.indexOf('&') < 0) {
+            return;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String part : raw.split("&")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            int equals = part.indexOf('=');
+            String name = equals < 0 ? part : part.substring(0, equals);
+            try {
+                name = java.net.URLDecoder.decode(name, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new ValidationException("the query string is not valid URL encoding");
+            }
+            if (!seen.add(name)) {
+                throw new ValidationException("query parameter " + Json.quotedName(name) + " is given more than once;"
+                        + " give each query parameter once");
+            }
         }
     }
 

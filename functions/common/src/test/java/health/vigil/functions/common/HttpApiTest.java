@@ -68,6 +68,41 @@ class HttpApiTest {
     }
 
     @Test
+    void aQueryParameterGivenTwiceIsRefusedAndTheHandlerNeverRuns() {
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        HttpApi.Handler counting = call -> {
+            ran.incrementAndGet();
+            return Map.of("explain", call.queryParam("explain").orElse("-"));
+        };
+        for (String query : new String[] {"explain=false&explain=true", "explain=false&explain=false",
+                "explain=false&x=1&expl%61in=true", "explain&explain=true"}) {
+            HttpResponseMessage response = api.handle(request(Map.of("x-api-key", "scorer"), null, query), context,
+                    Access.role(Role.SCORING_INVOKE), counting);
+            assertThat(response.getStatusCode()).as(query).isEqualTo(400);
+            JsonNode error = body(response).get("error");
+            assertThat(error.get("code").asText()).isEqualTo("INVALID_REQUEST");
+            assertThat(error.get("message").asText()).isEqualTo(
+                    "query parameter 'explain' is given more than once; give each query parameter once");
+        }
+        // A name that is not a plain name is described, not repeated.
+        HttpResponseMessage odd = api.handle(request(Map.of("x-api-key", "scorer"), null, "MRN%201234=1&MRN+1234=2"),
+                context, Access.role(Role.SCORING_INVOKE), counting);
+        assertThat(odd.getStatusCode()).isEqualTo(400);
+        assertThat(body(odd).get("error").get("message").asText()).doesNotContain("MRN").contains("more than once");
+        assertThat(ran).hasValue(0);
+
+        // Each name once, empty pieces and a stranger's repeated parameters (401 first) are not this check's business.
+        for (String query : new String[] {"explain=false", "explain=false&version=2", "explain=false&&version=2", ""}) {
+            HttpResponseMessage response = api.handle(request(Map.of("x-api-key", "scorer"), null, query), context,
+                    Access.role(Role.SCORING_INVOKE), counting);
+            assertThat(response.getStatusCode()).as(query).isEqualTo(200);
+        }
+        assertThat(ran).hasValue(4);
+        assertThat(api.handle(request(Map.of(), null, "a=1&a=2"), context, Access.role(Role.SCORING_INVOKE), counting)
+                .getStatusCode()).isEqualTo(401);
+    }
+
+    @Test
     void withoutCredentialsTheAnswerIs401InTheErrorShape() {
         HttpResponseMessage response = api.handle(request(Map.of(), null), context, Access.role(Role.SCORING_INVOKE),
                 call -> "never");
@@ -291,14 +326,20 @@ class HttpApiTest {
         return Json.readTree("response", response.getBody().toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    @SuppressWarnings("unchecked")
     private static HttpRequestMessage<Optional<String>> request(Map<String, String> headers, String body) {
+        return request(headers, body, null);
+    }
+
+    /** A request to {@code /score/demo} with the raw query string {@code query} (none when null or empty). */
+    @SuppressWarnings("unchecked")
+    private static HttpRequestMessage<Optional<String>> request(Map<String, String> headers, String body, String query) {
         HttpRequestMessage<Optional<String>> request = mock(HttpRequestMessage.class);
         when(request.getHeaders()).thenReturn(headers);
         when(request.getBody()).thenReturn(Optional.ofNullable(body));
         when(request.getQueryParameters()).thenReturn(Map.of());
         when(request.getHttpMethod()).thenReturn(HttpMethod.POST);
-        when(request.getUri()).thenReturn(URI.create("http://localhost/score/demo"));
+        when(request.getUri()).thenReturn(URI.create("http://localhost/score/demo"
+                + (query == null || query.isEmpty() ? "" : "?" + query)));
         when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new FakeBuilder(inv.getArgument(0)));
         return request;
     }

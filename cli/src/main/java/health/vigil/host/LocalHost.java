@@ -407,11 +407,45 @@ public final class LocalHost implements AutoCloseable {
             };
             String requestId = health.vigil.model.RandomIds.uuid();
             HostReply reply = HostReply.error(status < 400 || status > 599 ? 500 : status, code,
-                    "the request could not be processed (HTTP " + status + ")", requestId, Map.of());
+                    message(status, request.getAttribute(ERROR_MESSAGE)), requestId, Map.of());
             response.getHeaders().remove(HttpHeader.CONTENT_TYPE);
             HttpFunctionHandler.write(request, response, callback, reply);
             return true;
         }
+    }
+
+    /**
+     * What to tell a caller whose request Jetty refused before it reached the host: for the URL checks Jetty makes
+     * (by the reason it gives), what was wrong and what to send instead; otherwise the status alone. The request's
+     * own text is never repeated.
+     */
+    static String message(int status, Object jettyReason) {
+        if (status == 400 && jettyReason instanceof String reason) {
+            String known = switch (reason) {
+                case "Ambiguous URI path separator" -> "the request path holds an encoded '/' (%2F); no name holds a"
+                        + " '/', so send the path without it";
+                case "Ambiguous URI path segment" -> "the request path holds an encoded '.' or '..' segment (%2E);"
+                        + " name the resource instead";
+                case "Ambiguous URI empty segment" -> "the request path holds an empty segment ('//'); remove the extra"
+                        + " '/'";
+                case "Ambiguous URI path parameter", "Ambiguous URI path encoding" -> "the request path holds an"
+                        + " ambiguous encoding (an encoded ';' or '%'); send names as the API reference gives them";
+                case "Suspicious Path Character" -> "the request path holds a backslash or a control character;"
+                        + " send names as the API reference gives them";
+                case "Bad UTF-8 encoding" -> "the request URL is not percent-encoded UTF-8; encode each character"
+                        + " outside ASCII as its UTF-8 bytes (é is %C3%A9)";
+                case "UTF-16 encoding" -> "the request URL uses %u escapes, which are not URL encoding; encode each"
+                        + " character outside ASCII as its UTF-8 bytes (é is %C3%A9)";
+                case "Bad Request" -> "the request line could not be read; percent-encode the path and query (a '%'"
+                        + " is followed by two hex digits) and send no NUL or control characters";
+                default -> null;
+            };
+            if (known != null) {
+                return known;
+            }
+        }
+        return "the request could not be processed (HTTP " + status + "); check the URL and headers against the API"
+                + " reference";
     }
 
     /** Settings of a local host; every one has a default except {@code home}. */

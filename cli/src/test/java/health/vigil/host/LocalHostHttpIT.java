@@ -249,6 +249,30 @@ class LocalHostHttpIT {
         }
     }
 
+    // A URL Jetty refuses before routing (encoded '/' or '..', '//', a backslash, NUL, bad UTF-8, %u escapes) gets a
+    // 400 in Vigil's shape that says what was wrong, without repeating the URL.
+    @Test
+    void aUrlRefusedBeforeRoutingSaysWhatWasWrong() throws Exception {
+        java.util.Map<String, String> expected = new java.util.LinkedHashMap<>();
+        expected.put("/models/a%2FSECRET", "encoded '/' (%2F)");
+        expected.put("/models/%2e%2e/SECRET", "encoded '.' or '..' segment");
+        expected.put("/models//SECRET", "empty segment");
+        expected.put("/models/a%5CSECRET", "backslash or a control character");
+        expected.put("/models/a%00SECRET", "send no NUL or control characters");
+        expected.put("/models/SECRET%ZZ", "a '%' is followed by two hex digits");
+        expected.put("/models/SECRET%C0%AF", "not percent-encoded UTF-8");
+        expected.put("/models/SECRET%uFF0F", "%u escapes");
+        for (java.util.Map.Entry<String, String> target : expected.entrySet()) {
+            String response = raw("GET " + target.getKey() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            assertThat(response).as(target.getKey()).startsWith("HTTP/1.1 400");
+            String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+            JsonNode error = Json.readTree("error", body.getBytes(StandardCharsets.UTF_8)).get("error");
+            assertThat(error.get("code").asText()).as(target.getKey()).isEqualTo("INVALID_REQUEST");
+            assertThat(error.get("message").asText()).as(target.getKey()).contains(target.getValue())
+                    .doesNotContain("SECRET");
+        }
+    }
+
     // Point 14: HEAD is GET without the body: same status and headers, Content-Length of the body GET would send.
     @Test
     void headAnswersLikeGetWithoutABody() throws Exception {

@@ -35,7 +35,8 @@ import java.util.zip.ZipInputStream;
  *       depth-6 model on 30 numbers with an identity pipeline, so that all three bodies carry the same values) or
  *       a clinical model ({@code readmission}, {@code adherence}, {@code complications}: trained here on seeded
  *       synthetic data as {@code vigil demo} trains it, 300 trees of depth 4; Vigil takes a raw clinical record
- *       and the peers the row its feature pipeline makes of it);</li>
+ *       and the peers the row its feature pipeline makes of it); and the model's evaluation dataset as
+ *       {@code POST /datasets} takes it ({@code dataset.json});</li>
  *   <li>{@code deploy HOME BASE_URL DIR}: registers the model's evaluation dataset, drops the package into a
  *       running {@code vigil up}, waits until its gates passed, has it approved and deployed, and writes the
  *       scoring key to {@code DIR/scoring.key}.</li>
@@ -79,8 +80,8 @@ public final class HttpLoadFixture {
             }
         }
         writeBodies(dir, features, row);
-        Files.write(dir.resolve("dataset.csv"), GateEvaluationRatio.csv(5_000));
-        Files.writeString(dir.resolve("dataset.columns"), "outcome age sex site");
+        writeDataset(dir, sample.manifest().name().value(), GateEvaluationRatio.csv(5_000), "outcome", "age", "sex",
+                List.of("site"));
         Files.writeString(dir.resolve("model.name"), sample.manifest().name().value());
     }
 
@@ -100,13 +101,27 @@ public final class HttpLoadFixture {
         model.pipeline().transform(record, row, 0);
         writeBodies(dir, record, row);
         HeldOutEvaluationData data = HeldOutEvaluationData.generate(model, 5_000, CLINICAL_SEED);
-        Files.write(dir.resolve("dataset.csv"), data.csv());
-        // "-" where the dataset has no such column
-        List<String> columns = new ArrayList<>(List.of(data.label(), data.ageColumn() == null ? "-" : data.ageColumn(),
-                data.sexColumn() == null ? "-" : data.sexColumn()));
-        columns.addAll(data.segments());
-        Files.writeString(dir.resolve("dataset.columns"), String.join(" ", columns));
+        writeDataset(dir, model.modelName().value(), data.csv(), data.label(), data.ageColumn(), data.sexColumn(),
+                data.segments());
         Files.writeString(dir.resolve("model.name"), model.modelName().value());
+    }
+
+    /** The model's evaluation dataset as {@code POST /datasets} takes it ({@code dataset.json}, the CSV in it). */
+    private static void writeDataset(Path dir, String model, byte[] csv, String label, String ageColumn,
+            String sexColumn, List<String> segments) throws IOException {
+        Map<String, Object> dataset = new LinkedHashMap<>();
+        dataset.put("model", model);
+        dataset.put("fileName", model + "-evaluation.csv");
+        dataset.put("label", label);
+        if (ageColumn != null) {
+            dataset.put("ageColumn", ageColumn);
+        }
+        if (sexColumn != null) {
+            dataset.put("sexColumn", sexColumn);
+        }
+        dataset.put("segments", segments);
+        dataset.put("csv", new String(csv, java.nio.charset.StandardCharsets.UTF_8));
+        Files.write(dir.resolve("dataset.json"), Json.writeBytes(dataset));
     }
 
     /** The three bodies of one patient: Vigil's record, the Open Inference Protocol's inputs and the peers' row. */
@@ -140,20 +155,8 @@ public final class HttpLoadFixture {
     private static void deploy(Path home, URI base, Path dir) throws Exception {
         String model = Files.readString(dir.resolve("model.name")).trim();
         HttpClient http = HttpClient.newHttpClient();
-        String[] columns = Files.readString(dir.resolve("dataset.columns")).trim().split(" ");
-        Map<String, Object> dataset = new LinkedHashMap<>();
-        dataset.put("model", model);
-        dataset.put("fileName", model + "-evaluation.csv");
-        dataset.put("label", columns[0]);
-        if (!columns[1].equals("-")) {
-            dataset.put("ageColumn", columns[1]);
-        }
-        if (!columns[2].equals("-")) {
-            dataset.put("sexColumn", columns[2]);
-        }
-        dataset.put("segments", List.of(columns).subList(3, columns.length));
-        dataset.put("csv", Files.readString(dir.resolve("dataset.csv")));
-        expect(http, base, LocalAdapters.apiKey(home, "data-steward"), "POST", "/datasets", Json.write(dataset), 201);
+        expect(http, base, LocalAdapters.apiKey(home, "data-steward"), "POST", "/datasets",
+                Files.readString(dir.resolve("dataset.json")), 201);
         Path drop = LocalAdapters.blobFolder(home, ArtifactStore.MODELS);
         Files.createDirectories(drop);
         Path partial = drop.resolve("." + BLOB + ".part");

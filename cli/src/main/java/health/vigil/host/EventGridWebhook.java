@@ -93,13 +93,14 @@ final class EventGridWebhook {
             try {
                 invoker.invoke(function, FunctionInvoker.Input.payload(events.get(i).toString()), context);
             } catch (FunctionInvoker.FunctionFailure failure) {
-                HttpFunctionHandler.logFailure(function, invocationId, failure.getCause());
                 if (failure.getCause() instanceof VigilException refused && refused.code().isClientError()) {
+                    HttpFunctionHandler.logRefusal(function, invocationId, refused.code());
                     if (firstRefusal == null) {
                         firstRefusal = refused;
                         refusedAt = i;
                     }
                 } else {
+                    HttpFunctionHandler.logFailure(function, invocationId, failure.getCause());
                     failed = true;
                 }
             }

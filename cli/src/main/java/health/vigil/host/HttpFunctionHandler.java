@@ -333,6 +333,14 @@ final class HttpFunctionHandler extends Handler.Abstract {
         return busy(RandomIds.uuid()).withHeader("Connection", "close");
     }
 
+    /**
+     * An event the function refused as the sender's mistake (a 4xx, which Event Grid does not deliver again): not a
+     * failure of Vigil's, so INFO with its code only (the message may carry what the sender wrote).
+     */
+    static void logRefusal(FunctionDefinition f, String invocationId, health.vigil.error.ErrorCode code) {
+        LOG.info(() -> "function " + f.name() + " refused its event (invocation " + invocationId + "): " + code);
+    }
+
     static void logFailure(FunctionDefinition f, String invocationId, Throwable cause) {
         // The exception's class and where it was thrown, not its message: messages can carry request data.
         StackTraceElement at = cause.getStackTrace().length > 0 ? cause.getStackTrace()[0] : null;

@@ -224,12 +224,40 @@ class LocalHostEventsIT {
                 "/somewhere/else/");
         String batch = "[" + outside + "," + eventGridEvent("eg-good") + "]";
 
-        HttpResponse<String> response = webhook("OnBlobCreated", batch, "Notification");
+        java.util.List<java.util.logging.LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(HttpFunctionHandler.class.getName());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Level level = log.getLevel();
+        log.setLevel(java.util.logging.Level.INFO);
+        log.addHandler(capture);
+        HttpResponse<String> response;
+        try {
+            response = webhook("OnBlobCreated", batch, "Notification");
+        } finally {
+            log.removeHandler(capture);
+            log.setLevel(level);
+        }
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.body()).contains("event 1 of 2 was refused (the others were handled)");
         assertThat(recorder.calls("OnBlobCreated")).extracting(e -> EventEnvelopes.parseSingle(e).id())
                 .containsExactly("eg-good");
+        // The sender's mistake, not a failure of Vigil's: logged at INFO with its code, nothing at WARNING or above.
+        assertThat(logged).extracting(java.util.logging.LogRecord::getLevel)
+                .containsExactly(java.util.logging.Level.INFO);
+        assertThat(logged.get(0).getMessage()).contains("OnBlobCreated refused its event").endsWith("INVALID_REQUEST")
+                .doesNotContain("failed");
     }
 
     @Test

@@ -39,9 +39,9 @@ public interface ModelRuntime extends AutoCloseable {
         double[] predict(float[] rowMajor, int rows);
 
         /**
-         * {@link #predict(float[], int)} for a model that is not trusted yet (a package being checked, a version at
-         * its gates): a run still going after {@code budget} is stopped and is a {@code RUNTIME_FAILURE} that says
-         * so, instead of holding a thread for as long as the graph wants.
+         * {@link #predict(float[], int)} within a time budget (a package being checked, a version at its gates, and
+         * every scoring run): a run still going after {@code budget} is stopped and is a {@code RUNTIME_FAILURE} that
+         * says so, instead of holding a thread for as long as the graph wants.
          */
         default double[] predict(float[] rowMajor, int rows, java.time.Duration budget) {
             return predict(rowMajor, rows);

@@ -61,6 +61,8 @@ public final class ScoringFixtures {
         private final int width;
         private final ToDoubleFunction<float[]> formula;
         public final AtomicInteger predictCalls = new AtomicInteger();
+        /** The time budget of the last budgeted call; null before one. */
+        public volatile java.time.Duration lastBudget;
         public volatile boolean closed;
 
         public FormulaModel(int width, ToDoubleFunction<float[]> formula) {
@@ -84,6 +86,12 @@ public final class ScoringFixtures {
                 out[r] = formula.applyAsDouble(java.util.Arrays.copyOfRange(rowMajor, r * width, (r + 1) * width));
             }
             return out;
+        }
+
+        @Override
+        public double[] predict(float[] rowMajor, int rows, java.time.Duration budget) {
+            lastBudget = budget;
+            return predict(rowMajor, rows);
         }
 
         @Override

@@ -427,6 +427,17 @@ class ScoringServiceTest {
     }
 
     @Test
+    void everyScoringRunHasATimeBudgetOfTwoSecondsAndAMillisecondARow() {
+        deploy(1, null, 0);
+
+        service.score(new ScoreRequest(READMISSION, null, List.of(patient("a", 70, "male", true))));
+        assertThat(model1.lastBudget).isEqualTo(java.time.Duration.ofMillis(2_001));
+        service.score(new ScoreRequest(READMISSION, null, List.of(patient("a", 70, "male", true),
+                patient("b", 60, "female", false), patient("c", 50, "male", false))));
+        assertThat(model1.lastBudget).isEqualTo(java.time.Duration.ofMillis(2_003));
+    }
+
+    @Test
     void aModelThatReturnsSomethingOtherThanAProbabilityIsARuntimeFailure() {
         ScoringFixtures.FormulaModel broken = new ScoringFixtures.FormulaModel(4, row -> Double.NaN);
         when(runtime.load(any(), eq(Sha256.hex(onnxBytes(1))), anyString(), anyInt())).thenReturn(broken);

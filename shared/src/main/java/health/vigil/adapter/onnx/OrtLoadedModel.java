@@ -28,10 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -134,53 +130,6 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
                 + " (ZipMap); it cannot hold class probabilities");
     }
 
-    /** Stops budgeted runs that outlast their budget; one daemon thread for the process. */
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, "vigil-onnx-budget");
-        thread.setDaemon(true);
-        return thread;
-    });
-
-    /** One budgeted run: its run options, and the watchdog's order to stop them once the budget is spent. */
-    private static final class Budget implements AutoCloseable {
-        private final Duration budget;
-        private final OrtSession.RunOptions options;
-        private final ScheduledFuture<?> stop;
-        private boolean done;
-        private boolean stopped;
-
-        Budget(Duration budget) throws OrtException {
-            this.budget = budget;
-            this.options = new OrtSession.RunOptions();
-            this.stop = WATCHDOG.schedule(this::stop, Math.max(0, budget.toNanos()), TimeUnit.NANOSECONDS);
-        }
-
-        private synchronized void stop() {
-            if (done) {
-                return;
-            }
-            try {
-                options.setTerminate(true);
-                stopped = true;
-            } catch (OrtException e) {
-                // The run goes on; it ends when the graph does.
-            }
-        }
-
-        synchronized boolean stopped() {
-            return stopped;
-        }
-
-        @Override
-        public void close() {
-            synchronized (this) {
-                done = true;
-            }
-            stop.cancel(false);
-            options.close();
-        }
-    }
-
     private static PackageRejectedException mismatch(String message) {
         return new PackageRejectedException(Reason.ONNX_SCHEMA_MISMATCH, message);
     }
@@ -222,26 +171,25 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
                 throw new VigilException(ErrorCode.INVALID_STATE, "model " + sha256 + " has been unloaded; load it again");
             }
             Scratch scratch = borrow(rows, columns);
-            Budget watch = null;
+            RunWatch.Slot watch = budget == null ? null : RunWatch.arm(budget);
             try {
-                watch = budget == null ? null : new Budget(budget);
                 scratch.input.put(0, rowMajor, 0, rowMajor.length);
-                OrtSession.RunOptions options = watch == null ? null : watch.options;
+                OrtSession.RunOptions options = watch == null ? null : watch.options();
                 return switch (outputKind) {
                     case FIXED_COLUMNS -> fromPinned(scratch, rows, options);
                     case DYNAMIC_COLUMNS -> fromDynamicColumns(scratch, rows, options);
                     case SEQUENCE_OF_MAPS -> fromMaps(scratch, rows, options);
                 };
             } catch (OrtException e) {
-                if (watch != null && watch.stopped()) {
+                if (watch != null && watch.disarm()) {
                     throw new VigilException(ErrorCode.RUNTIME_FAILURE, "model " + sha256 + " took longer than "
-                            + watch.budget.toMillis() + " ms to score " + rows + " row" + (rows == 1 ? "" : "s")
+                            + watch.budget().toMillis() + " ms to score " + rows + " row" + (rows == 1 ? "" : "s")
                             + ", and ONNX Runtime stopped it; a clinical model scores a row in milliseconds", e);
                 }
                 throw e;
             } finally {
                 if (watch != null) {
-                    watch.close();
+                    watch.disarm(); // after a run that returned as the watchdog stopped it: ready for the next
                 }
                 giveBack(scratch);
             }

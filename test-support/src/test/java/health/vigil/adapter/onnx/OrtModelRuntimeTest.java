@@ -258,9 +258,45 @@ class OrtModelRuntimeTest {
                     .isInstanceOfSatisfying(VigilException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RUNTIME_FAILURE))
                     .hasMessageContaining("took longer than 200 ms to score 1 row");
             assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(java.time.Duration.ofMinutes(1));
-            // Each run has its own options: a second one is stopped by its own budget, not by the first's order.
+            // A thread's next run is stopped by its own budget, not by the first's order.
             assertThatThrownBy(() -> model.predict(new float[6], 1, java.time.Duration.ofMillis(50)))
                     .hasMessageContaining("took longer than 50 ms");
+        }
+        // And a run on this thread after two stopped ones runs to its end.
+        try (ModelRuntime.LoadedModel model = runtime.load(fast, Sha256.hex(fast), PROBABILITIES, 1)) {
+            assertThat(model.predict(new float[12], 2, java.time.Duration.ofSeconds(10))).hasSize(2);
+        }
+    }
+
+    @Test
+    void aStoppedRunStopsNoOtherThreadsRuns() throws Exception {
+        byte[] fast = TestModels.slowLoop(6, 1);
+        byte[] slow = TestModels.slowLoop(6, 4_000_000_000L);
+        try (ModelRuntime.LoadedModel quick = runtime.load(fast, Sha256.hex(fast), PROBABILITIES, 1);
+                ModelRuntime.LoadedModel held = runtime.load(slow, Sha256.hex(slow), PROBABILITIES, 1)) {
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(3);
+            try {
+                java.util.List<java.util.concurrent.Future<Integer>> runs = new java.util.ArrayList<>();
+                for (int t = 0; t < 3; t++) {
+                    runs.add(threads.submit(() -> {
+                        int done = 0;
+                        for (int i = 0; i < 300; i++) {
+                            // Budgets under the watchdog's idle second wake it; a run takes microseconds, and none
+                            // of these is reached unless a thread stalls for half a second.
+                            assertThat(quick.predict(new float[6], 1, java.time.Duration.ofMillis(500 + i))).hasSize(1);
+                            done++;
+                        }
+                        return done;
+                    }));
+                }
+                assertThatThrownBy(() -> held.predict(new float[6], 1, java.time.Duration.ofMillis(100)))
+                        .hasMessageContaining("took longer than 100 ms");
+                for (java.util.concurrent.Future<Integer> run : runs) {
+                    assertThat(run.get(1, java.util.concurrent.TimeUnit.MINUTES)).isEqualTo(300);
+                }
+            } finally {
+                threads.shutdownNow();
+            }
         }
     }
 

@@ -183,7 +183,7 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
             } catch (OrtException e) {
                 if (watch != null && watch.disarm()) {
                     throw new VigilException(ErrorCode.RUNTIME_FAILURE, "model " + sha256 + " took longer than "
-                            + watch.budget().toMillis() + " ms to score " + rows + " row" + (rows == 1 ? "" : "s")
+                            + budget.toMillis() + " ms to score " + rows + " row" + (rows == 1 ? "" : "s")
                             + ", and ONNX Runtime stopped it; a clinical model scores a row in milliseconds", e);
                 }
                 throw e;

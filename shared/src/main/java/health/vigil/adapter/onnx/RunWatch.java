@@ -37,7 +37,7 @@ final class RunWatch {
             SLOTS.add(slot);
         }
         long deadline = System.nanoTime() + Math.max(0, budget.toNanos());
-        slot.arm(deadline, budget);
+        slot.arm(deadline);
         if (deadline - plannedWake < 0) {
             LockSupport.unpark(WATCHDOG);
         }
@@ -49,7 +49,6 @@ final class RunWatch {
         private final Thread owner;
         private final OrtSession.RunOptions options;
         private long deadline;
-        private Duration budget;
         private boolean armed;
         private boolean stopped;
         private boolean closed;
@@ -68,14 +67,8 @@ final class RunWatch {
             return options;
         }
 
-        /** The budget of the run the slot was last armed for. */
-        synchronized Duration budget() {
-            return budget;
-        }
-
-        private synchronized void arm(long deadline, Duration budget) {
+        private synchronized void arm(long deadline) {
             this.deadline = deadline;
-            this.budget = budget;
             this.armed = true;
         }
 

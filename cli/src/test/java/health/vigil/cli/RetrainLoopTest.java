@@ -20,6 +20,7 @@ import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
+import health.vigil.monitoring.MonitoringService;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.registry.RegistrationOutcome;
@@ -135,12 +136,12 @@ class RetrainLoopTest {
         platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
                 new ByteArrayInputStream(file), false);
 
-        AuditRecord done = platform.retraining().handle(new RetrainService.Request("request-1", model, 1, "report-7"));
-        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-1", model, 1, "report-7"));
+        AuditRecord done = platform.retraining().handle(new RetrainService.Request("request-1", model, 1, report(7)));
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-1", model, 1, report(7)));
 
         assertThat(done.outcome()).as(done.details().toString()).isEqualTo("uploaded");
         assertThat(again.id()).isEqualTo(done.id());
-        assertThat(done.details()).containsEntry("parentVersion", "1").containsEntry("reportId", "report-7")
+        assertThat(done.details()).containsEntry("parentVersion", "1").containsEntry("reportId", report(7))
                 .containsEntry("trainingDataset", trainingSha256).containsEntry("productionRows", "300");
         List<ArtifactStore.StoredArtifact> uploaded = platform.artifacts().list(ArtifactStore.MODELS,
                 RetrainService.UPLOAD_PREFIX);
@@ -148,7 +149,7 @@ class RetrainLoopTest {
         assertThat(published).as("announced once, the redelivery publishes nothing more")
                 .filteredOn(e -> e.type().equals(EventTypes.RETRAIN_COMPLETED)).hasSize(1)
                 .allSatisfy(e -> assertThat(e.id()).isEqualTo(done.id()))
-                .allSatisfy(e -> assertThat(e.data()).containsEntry("version", 2).containsEntry("reportId", "report-7"));
+                .allSatisfy(e -> assertThat(e.data()).containsEntry("version", 2).containsEntry("reportId", report(7)));
         String productionSha256 = done.details().get("productionDataset");
         try (InputStream in = platform.artifacts().open(ArtifactStore.DATASETS, RetrainService.datasetBlob(productionSha256))) {
             byte[] stored = in.readAllBytes();
@@ -173,7 +174,7 @@ class RetrainLoopTest {
         assertThat(successor.manifest().provenance().datasetRows()).isEqualTo(3_300);
         assertThat(successor.manifest().provenance().parameters())
                 .containsEntry("lineage.parentVersion", "1")
-                .containsEntry("lineage.report", "report-7")
+                .containsEntry("lineage.report", report(7))
                 .containsEntry("lineage.trainingDataset", trainingSha256)
                 .containsEntry("lineage.productionDataset", productionSha256)
                 .containsEntry("algorithm", "logistic");
@@ -213,7 +214,7 @@ class RetrainLoopTest {
         byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
         platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
                 new ByteArrayInputStream(file), false);
-        RetrainService.Request request = new RetrainService.Request("request-2", model, 1, "report-8");
+        RetrainService.Request request = new RetrainService.Request("request-2", model, 1, report(8));
 
         // The successor is trained, uploaded and stored as version 2; then Vigil.Model.Registered cannot be sent.
         failingPublish.set(EventTypes.MODEL_REGISTERED);
@@ -241,7 +242,7 @@ class RetrainLoopTest {
         byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
         platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
                 new ByteArrayInputStream(file), false);
-        RetrainService.Request request = new RetrainService.Request("request/5", model, 1, "report-11");
+        RetrainService.Request request = new RetrainService.Request("request/5", model, 1, report(11));
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
 
@@ -263,7 +264,7 @@ class RetrainLoopTest {
 
         // Another request, whose id a file name would have cut to the same characters, is a request of its own.
         AuditRecord other = platform.retraining().handle(
-                new RetrainService.Request("request 5", model, 1, "report-11"));
+                new RetrainService.Request("request 5", model, 1, report(11)));
         assertThat(other.id()).isNotEqualTo(first.id());
         assertThat(other.details().get("packageBlob")).isNotEqualTo(first.details().get("packageBlob"));
         assertThat(trainings).hasValue(3);
@@ -272,13 +273,71 @@ class RetrainLoopTest {
     }
 
     @Test
-    void withoutItsTrainingDatasetARequestIsRecordedAsFailedAndNothingIsUploaded() {
-        AuditRecord failed = platform.retraining().handle(new RetrainService.Request("request-2", model, 1, "report-8"));
+    void withoutItsTrainingDatasetARequestIsRecordedAsFailedOnceAndTrainsWhenSentAgainAfterTheUpload() {
+        RetrainService.Request request = new RetrainService.Request("request-2", model, 1, report(8));
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
+
+        AuditRecord failed = platform.retraining().handle(request);
+        AuditRecord again = platform.retraining().handle(request);
 
         assertThat(failed.outcome()).isEqualTo("failed");
-        assertThat(failed.details().get("reason")).contains(trainingSha256).contains("datasets");
+        assertThat(failed.details().get("reason")).contains(trainingSha256).contains("datasets").contains("send the request again");
+        assertThat(again.id()).as("a replay while the file is missing writes nothing").isEqualTo(failed.id());
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore + 1);
         assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).isEmpty();
         assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_COMPLETED);
+        assertThat(trainings).hasValue(0);
+
+        // The runbook's remedy: upload the parent's training dataset and send the same request again.
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+        AuditRecord done = platform.retraining().handle(request);
+
+        assertThat(done.outcome()).as(done.details().toString()).isEqualTo("uploaded");
+        assertThat(done.id()).isNotEqualTo(failed.id());
+        assertThat(trainings).hasValue(1);
+        assertThat(platform.registry().listVersions(model)).hasSize(2);
+        assertThat(platform.retraining().handle(request).id()).as("and once uploaded, it is done").isEqualTo(done.id());
+        assertThat(trainings).hasValue(1);
+    }
+
+    @Test
+    void aRequestThatCitesNoReportTheMonitoringCheckRecordedOnTheVersionItRetrainsIsRefusedAndWritesNothing() {
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+        String recorded = report(12);
+        String window = recorded.substring(recorded.indexOf("/stable/") + "/stable/".length());
+        // A report on the canary slot, on another version and on another model, recorded as checks record them.
+        String canary = model.value() + "/v1/canary/" + window;
+        String otherVersion = model.value() + "/v2/stable/" + window;
+        String otherModel = "adherence/v1/stable/" + window;
+        for (String id : List.of(canary, otherVersion, otherModel)) {
+            platform.audit().recordOnce(MonitoringService.checkKey(id), MonitoringService.ACTOR,
+                    MonitoringService.CHECK_ACTION, "/models/x", "alert", Map.of("reportId", id));
+        }
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
+
+        Map<String, String> refusals = Map.of(
+                model.value() + "/v1/stable/2026-10-01T000000Z--2026-10-02T000000Z", "no monitoring report with this reportId is recorded",
+                "report-7", "is not a report on the stable slot of " + model.value() + " v1",
+                canary, "is not a report on the stable slot",
+                otherVersion, "is not a report on the stable slot",
+                otherModel, "is not a report on the stable slot");
+        refusals.forEach((reportId, message) -> assertThatThrownBy(() -> platform.retraining().handle(
+                new RetrainService.Request("forged-" + reportId, model, 1, reportId)))
+                .as(reportId).isInstanceOf(health.vigil.error.ValidationException.class).hasMessageContaining(message));
+
+        assertThat(trainings).hasValue(0);
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore);
+        assertThat(platform.registry().listVersions(model)).hasSize(1);
+        assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_COMPLETED);
+        // The recorded report on the version it retrains is accepted.
+        assertThat(platform.retraining().handle(new RetrainService.Request("request-12", model, 1, recorded)).outcome())
+                .isEqualTo("uploaded");
     }
 
     @Test
@@ -286,8 +345,8 @@ class RetrainLoopTest {
         platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
                 new ByteArrayInputStream("key\tlabel\n".getBytes(StandardCharsets.UTF_8)), false);
 
-        AuditRecord failed = platform.retraining().handle(new RetrainService.Request("request-4", model, 1, "report-10"));
-        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-4", model, 1, "report-10"));
+        AuditRecord failed = platform.retraining().handle(new RetrainService.Request("request-4", model, 1, report(10)));
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-4", model, 1, report(10)));
 
         assertThat(failed.outcome()).isEqualTo("failed");
         assertThat(again.id()).isEqualTo(failed.id());
@@ -302,12 +361,23 @@ class RetrainLoopTest {
         platform.close();
         platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(published::add).build();
 
-        AuditRecord deferred = platform.retraining().handle(new RetrainService.Request("request-3", model, 1, "report-9"));
+        AuditRecord deferred = platform.retraining().handle(new RetrainService.Request("request-3", model, 1, report(9)));
 
         assertThat(deferred.outcome()).isEqualTo("deferred");
-        assertThat(deferred.details()).containsEntry("reportId", "report-9").containsKey("reason");
+        assertThat(deferred.details()).containsEntry("reportId", report(9)).containsKey("reason");
         assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).isEmpty();
         assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_COMPLETED);
+    }
+
+    /**
+     * The id of a monitoring report on version 1's stable slot over day {@code day} of November, recorded as the
+     * monitoring check records the reports it makes (once; the same day gives the same report).
+     */
+    private String report(int day) {
+        String id = String.format("%s/v1/stable/2026-11-%02dT000000Z--2026-11-%02dT000000Z", model.value(), day, day + 1);
+        platform.audit().recordOnce(MonitoringService.checkKey(id), MonitoringService.ACTOR, MonitoringService.CHECK_ACTION,
+                "/models/" + model.value() + "/versions/1", "alert", Map.of("reportId", id));
+        return id;
     }
 
     private VersionRecord register(byte[] zip, String blob) {

@@ -619,7 +619,12 @@ public final class MonitoringService {
     }
 
     static String checkKey(MonitoringReport report) {
-        return CHECK_ACTION + ":" + report.id();
+        return checkKey(report.id());
+    }
+
+    /** The once-key of the audit record of the check that made the report with this id. */
+    public static String checkKey(String reportId) {
+        return CHECK_ACTION + ":" + reportId;
     }
 
     private static String subject(MonitoringReport report) {

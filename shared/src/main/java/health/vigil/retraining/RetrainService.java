@@ -13,6 +13,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.model.VersionRecord;
+import health.vigil.monitoring.MonitoringService;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.Retrainer;
@@ -57,6 +58,8 @@ public final class RetrainService {
     /** How the file names of retrained packages in the models container begin. */
     public static final String UPLOAD_PREFIX = "retrained-";
     private static final int JOIN_BATCH = 1_000;
+    /** Appended to a request's key for its record while the parent's training dataset is missing. */
+    private static final String MISSING_DATASET = ":missing-training-dataset";
     /** Provenance parameters of a retrained package: written into its manifest, read back by a retry. */
     private static final String LINEAGE_PRODUCTION_DATASET = "lineage.productionDataset";
     private static final String LINEAGE_PRODUCTION_ROWS = "lineage.productionRows";
@@ -120,6 +123,7 @@ public final class RetrainService {
             return done.get();
         }
         VersionRecord parent = registry.getVersion(request.model(), request.parentVersion());
+        checkReport(request);
         String subject = parent.id().subject();
         Map<String, String> details = new LinkedHashMap<>();
         details.put("parentVersion", Integer.toString(parent.version()));
@@ -132,8 +136,10 @@ public final class RetrainService {
         String trainingBlob = datasetBlob(trainingSha256);
         if (artifacts.describe(ArtifactStore.DATASETS, trainingBlob).isEmpty()) {
             details.put("reason", "the training dataset " + trainingSha256 + " is not in the datasets container;"
-                    + " upload it as " + trainingBlob + " (docs/runbooks/drift-alert.md)");
-            return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
+                    + " upload it as " + trainingBlob + " and send the request again (docs/runbooks/drift-alert.md)");
+            // Not the request's outcome: once the file is uploaded, the same request sent again trains. Recorded once
+            // per request while the file is missing, so a replay before the upload writes nothing.
+            return audit.recordOnce(key + MISSING_DATASET, ACTOR, ACTION, subject, "failed", details);
         }
         // Named by a digest of the request's event id: two requests never share a name (an id cut down to the
         // characters of a file name could), and any id of up to 256 characters makes a name of bounded length.
@@ -208,6 +214,24 @@ public final class RetrainService {
         AuditRecord record = audit.recordOnce(key, ACTOR, ACTION, subject, "uploaded", details);
         announce(key, record, request);
         return record;
+    }
+
+    /**
+     * A request cites the report that asked for it: the monitoring check's report on the stable slot of the very
+     * version it retrains, recorded in the audit log. Anything else would write into the audit trail and the
+     * successor's manifest a lineage that no check made.
+     */
+    private void checkReport(Request request) {
+        String prefix = request.model().value() + "/v" + request.parentVersion() + "/" + Slot.STABLE.wireName() + "/";
+        if (!request.reportId().startsWith(prefix)) {
+            throw new ValidationException("reportId is not a report on the stable slot of " + request.model().value()
+                    + " v" + request.parentVersion() + ", the version the request retrains: cite the monitoring report"
+                    + " that asked for it (its id begins " + prefix + "; the retrain.request audit record names it)");
+        }
+        if (audit.findOnce(MonitoringService.checkKey(request.reportId())).isEmpty()) {
+            throw new ValidationException("no monitoring report with this reportId is recorded: retraining is asked for"
+                    + " by the monitoring check, for a report it recorded (the retrain.request audit record names it)");
+        }
     }
 
     private byte[] storedPackage(String blob) {

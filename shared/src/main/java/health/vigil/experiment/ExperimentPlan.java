@@ -36,6 +36,12 @@ public record ExperimentPlan(ExperimentMetric metric, double baseline, double mi
             throw new ValidationException("give \"baseline\" (the control arm's expected value of the metric) and"
                     + " \"minimumDetectableEffect\" (the smallest difference worth detecting)");
         }
+        // Refused rather than kept unused: a caller who sends it expects it to shape the sample size, and only
+        // AUROC's does. (Checked here, for what a caller sends; a stored plan is read back as it was written.)
+        if (metric != null && metric != ExperimentMetric.AUROC && prevalence != null) {
+            throw new ValidationException("\"prevalence\" is for auroc experiments only; a " + metric.wireName()
+                    + " experiment's sample size follows from its baseline and effect: leave prevalence out");
+        }
         return new ExperimentPlan(metric, baseline, effect, prevalence, alpha == null ? 0.05 : alpha,
                 power == null ? 0.8 : power, treatmentBasisPoints == null ? TrafficSlot.ALL / 2 : treatmentBasisPoints);
     }

@@ -92,6 +92,12 @@ class ExperimentServiceTest {
         assertThat(power.unit()).isEqualTo("labelled predictions");
         assertThatThrownBy(() -> ExperimentPlan.of(ExperimentMetric.AUROC, 0.7, 0.05, null, null, null, null))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("prevalence");
+        // Given where it shapes nothing, it is refused rather than kept and ignored.
+        for (ExperimentMetric metric : List.of(ExperimentMetric.FLAG_RATE, ExperimentMetric.POSITIVE_RATE)) {
+            assertThatThrownBy(() -> ExperimentPlan.of(metric, 0.2, 0.05, 0.12, null, null, null))
+                    .isInstanceOf(ValidationException.class)
+                    .hasMessageContaining("\"prevalence\" is for auroc experiments only").hasMessageContaining(metric.wireName());
+        }
     }
 
     @Test

@@ -20,6 +20,7 @@ import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
+import health.vigil.audit.OnceKeys;
 import health.vigil.monitoring.MonitoringService;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
@@ -315,7 +316,7 @@ class RetrainLoopTest {
         String otherVersion = model.value() + "/v2/stable/" + window;
         String otherModel = "adherence/v1/stable/" + window;
         for (String id : List.of(canary, otherVersion, otherModel)) {
-            platform.audit().recordOnce(MonitoringService.checkKey(id), MonitoringService.ACTOR,
+            platform.audit().recordOnce(OnceKeys.monitoringCheck(id), MonitoringService.ACTOR,
                     MonitoringService.CHECK_ACTION, "/models/x", "alert", Map.of("reportId", id));
         }
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
@@ -375,7 +376,7 @@ class RetrainLoopTest {
      */
     private String report(int day) {
         String id = String.format("%s/v1/stable/2026-11-%02dT000000Z--2026-11-%02dT000000Z", model.value(), day, day + 1);
-        platform.audit().recordOnce(MonitoringService.checkKey(id), MonitoringService.ACTOR, MonitoringService.CHECK_ACTION,
+        platform.audit().recordOnce(OnceKeys.monitoringCheck(id), MonitoringService.ACTOR, MonitoringService.CHECK_ACTION,
                 "/models/" + model.value() + "/versions/1", "alert", Map.of("reportId", id));
         return id;
     }

@@ -2,6 +2,7 @@ package health.vigil.monitoring;
 
 
 import health.vigil.audit.AuditLog;
+import health.vigil.audit.OnceKeys;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
@@ -619,12 +620,7 @@ public final class MonitoringService {
     }
 
     static String checkKey(MonitoringReport report) {
-        return checkKey(report.id());
-    }
-
-    /** The once-key of the audit record of the check that made the report with this id. */
-    public static String checkKey(String reportId) {
-        return CHECK_ACTION + ":" + reportId;
+        return OnceKeys.monitoringCheck(report.id());
     }
 
     private static String subject(MonitoringReport report) {

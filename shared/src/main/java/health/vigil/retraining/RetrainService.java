@@ -1,6 +1,7 @@
 package health.vigil.retraining;
 
 import health.vigil.audit.AuditLog;
+import health.vigil.audit.OnceKeys;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventTypes;
@@ -13,7 +14,6 @@ import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.model.VersionRecord;
-import health.vigil.monitoring.MonitoringService;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.Retrainer;
@@ -228,7 +228,7 @@ public final class RetrainService {
                     + " v" + request.parentVersion() + ", the version the request retrains: cite the monitoring report"
                     + " that asked for it (its id begins " + prefix + "; the retrain.request audit record names it)");
         }
-        if (audit.findOnce(MonitoringService.checkKey(request.reportId())).isEmpty()) {
+        if (audit.findOnce(OnceKeys.monitoringCheck(request.reportId())).isEmpty()) {
             throw new ValidationException("no monitoring report with this reportId is recorded: retraining is asked for"
                     + " by the monitoring check, for a report it recorded (the retrain.request audit record names it)");
         }

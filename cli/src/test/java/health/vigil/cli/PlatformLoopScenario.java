@@ -133,6 +133,20 @@ abstract class PlatformLoopScenario {
         HttpResponse<String> noLabel = post("/datasets", steward, Json.write(with(body, "label", "outcome")), Map.of());
         assertThat(noLabel.statusCode()).isEqualTo(400);
         assertThat(json(noLabel.body()).at("/error/message").asText()).contains("no label column 'outcome'");
+        // A declared name that is not a plain name (it may be anything the caller typed) is not repeated.
+        HttpResponse<String> oddLabel = post("/datasets", steward, Json.write(with(body, "label", "MRN 5551234 Doe")), Map.of());
+        assertThat(oddLabel.statusCode()).isEqualTo(400);
+        assertThat(oddLabel.body()).contains("no label column").contains("not repeated here").doesNotContain("5551234");
+        // Segments are a list of names: one name as text, or a number as the label, is refused, not read as none.
+        for (Map.Entry<String, Object> wrong : List.of(Map.entry("segments", (Object) "admission_type"),
+                Map.entry("segments", (Object) List.of(7)), Map.entry("label", (Object) 7),
+                Map.entry("ageColumn", (Object) List.of("age")))) {
+            HttpResponse<String> refused = post("/datasets", steward, Json.write(with(body, wrong.getKey(), wrong.getValue())),
+                    Map.of());
+            assertThat(refused.statusCode()).as(wrong.toString()).isEqualTo(400);
+            assertThat(json(refused.body()).at("/error/message").asText()).as(wrong.toString()).contains(wrong.getKey());
+        }
+        assertThat(get("/datasets?model=" + MODEL, operator).get("datasets")).as("nothing was registered").isEmpty();
 
         JsonNode registered = DatasetsCommand.register(platform.baseUri(), steward, MODEL, "evaluation.csv", csv,
                 "readmitted", "age", null, List.of("admission_type"));

@@ -68,14 +68,14 @@ public final class EvaluationDatasets {
         }
         List<String> segmentColumns = columnsNamed(declaration);
         if (segmentColumns.contains(declaration.label())) {
-            throw new ValidationException("the label column '" + declaration.label() + "' is also declared as a segment"
+            throw new ValidationException("the label column " + Json.quotedName(declaration.label()) + " is also declared as a segment"
                     + " column; segments are judged by other columns (age, sex, race...)");
         }
         List<String> categorical = segmentColumns.stream().filter(c -> !c.equals(declaration.ageColumn())).toList();
         EvaluationRows.Summary summary = EvaluationRows.summarise(csv, declaration.label(), categorical);
         for (String column : segmentColumns) {
             if (!summary.columns().contains(column)) {
-                throw new ValidationException("the dataset has no column '" + column + "' to judge segments by; its"
+                throw new ValidationException("the dataset has no column " + Json.quotedName(column) + " to judge segments by; its"
                         + " columns are " + summary.columns());
             }
         }
@@ -83,13 +83,13 @@ public final class EvaluationDatasets {
         // text declared as a segment would publish it.
         summary.distinct().forEach((column, count) -> {
             if (count > EvaluationRows.MAX_SEGMENT_VALUES) {
-                throw new ValidationException("segment column '" + column + "' has more than "
+                throw new ValidationException("segment column " + Json.quotedName(column) + " has more than "
                         + EvaluationRows.MAX_SEGMENT_VALUES + " distinct values (an identifier or free text?); declare"
                         + " columns of a few categories (sex, race, payer), and the age column as ageColumn");
             }
         });
         if (summary.positives() == 0 || summary.positives() == summary.rows()) {
-            throw new ValidationException("the dataset's label '" + declaration.label() + "' has only one outcome in "
+            throw new ValidationException("the dataset's label " + Json.quotedName(declaration.label()) + " has only one outcome in "
                     + summary.rows() + " rows; discrimination and calibration need both");
         }
         int fewer = Math.min(summary.positives(), summary.rows() - summary.positives());

@@ -1,6 +1,7 @@
 package health.vigil.gates;
 
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import java.io.IOException;
@@ -66,7 +67,7 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
                 }
             }
             if (!header.contains(label)) {
-                throw new ValidationException("the dataset has no label column '" + label + "'; " + (looksLikeAHeader(header)
+                throw new ValidationException("the dataset has no label column " + Json.quotedName(label) + "; " + (looksLikeAHeader(header)
                         ? "its columns are " + header
                         : "its first line does not look like a header of column names (it is not repeated here): start"
                                 + " the file with a line naming the columns"));
@@ -113,8 +114,8 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
             List<String> header = parser.getHeaderNames();
             for (String column : segmentColumns) {
                 if (!header.contains(column)) {
-                    throw new ValidationException("the dataset declares segment column '" + column
-                            + "' but has no such column");
+                    throw new ValidationException("the dataset declares segment column " + Json.quotedName(column)
+                            + " but has no such column");
                 }
             }
             int n = 0;
@@ -179,8 +180,8 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
 
     private static boolean label(CSVRecord row, String label, int n) {
         String raw = row.isSet(label) ? row.get(label) : "";
-        return bool(raw).orElseThrow(() -> new ValidationException("row " + n + ": label column '" + label
-                + "' must be 0, 1, true or false"));
+        return bool(raw).orElseThrow(() -> new ValidationException("row " + n + ": label column " + Json.quotedName(label)
+                + " must be 0, 1, true or false"));
     }
 
     private static java.util.Optional<Boolean> bool(String raw) {

@@ -53,11 +53,12 @@ public final class DatasetFunctions {
                 throw new ValidationException("the dataset's text holds U+FFFD or half a surrogate pair: bytes that were"
                         + " not UTF-8 were replaced on the way; save the file as UTF-8 and send it again");
             }
-            List<String> segments = new ArrayList<>();
-            body.path("segments").forEach(s -> segments.add(s.asText()));
-            EvaluationDataset.Declaration declaration = new EvaluationDataset.Declaration(text(body, "model"),
-                    text(body, "fileName"), text(body, "label"), text(body, "ageColumn"), text(body, "sexColumn"),
-                    segments);
+            EvaluationDataset.Declaration declaration = new EvaluationDataset.Declaration(
+                    RequestFields.text(body, "model", "\"readmission\""),
+                    RequestFields.text(body, "fileName", "\"evaluation-2026-12.csv\""),
+                    RequestFields.text(body, "label", "\"readmitted\""),
+                    RequestFields.text(body, "ageColumn", "\"age\""), RequestFields.text(body, "sexColumn", "\"sex\""),
+                    segments(body.get("segments")));
             EvaluationDataset dataset = datasets.register(declaration, csv.asText().getBytes(StandardCharsets.UTF_8),
                     call.principal());
             return Reply.of(201, dataset);
@@ -73,8 +74,26 @@ public final class DatasetFunctions {
                 datasets.list(call.queryParam("model").map(ModelName::new))));
     }
 
-    private static String text(JsonNode body, String field) {
-        JsonNode value = body.path(field);
-        return value.isTextual() ? value.asText() : null;
+    /**
+     * The declared segment columns: a list of column names, or none. Anything else is refused rather than read as
+     * no segments: the gates would then judge the model on no segment at all, and say nothing about it.
+     */
+    private static List<String> segments(JsonNode value) {
+        List<String> segments = new ArrayList<>();
+        if (value == null || value.isNull()) {
+            return segments;
+        }
+        if (!value.isArray()) {
+            throw new ValidationException("\"segments\" must be a list of column names, for example [\"race\","
+                    + " \"admission_type\"] (one column is [\"race\"])");
+        }
+        for (JsonNode column : value) {
+            if (!column.isTextual()) {
+                throw new ValidationException("\"segments\" must be a list of column names (text), for example"
+                        + " [\"race\", \"admission_type\"]");
+            }
+            segments.add(column.asText());
+        }
+        return segments;
     }
 }

@@ -957,7 +957,24 @@ abstract class PlatformLoopScenario {
         assertThat(twice.statusCode()).isEqualTo(400);
         assertErrorShape(twice.body());
         assertThat(json(twice.body()).at("/error/message").asText()).contains("'explain' is given more than once");
+        // A parameter the route does not take is refused, not ignored: ?version=2 would be scored by the deployed
+        // version, ?Explain=false answered with an explanation.
+        for (String query : List.of("?version=2", "?Explain=false", "?explain=false&foo=1")) {
+            HttpResponse<String> unknown = post("/score/" + MODEL + query, clinicalApp,
+                    body.replace("PATIENT-ID-HERE", "MRN-UNKNOWN-PARAMETER"), Map.of());
+            assertThat(unknown.statusCode()).as(query).isEqualTo(400);
+            assertErrorShape(unknown.body());
+            assertThat(json(unknown.body()).at("/error/message").asText()).as(query)
+                    .contains("is not one this route takes; it takes explain");
+        }
+        HttpResponse<String> inferQuery = post("/v2/models/" + MODEL + "/infer?explain=true", clinicalApp, "{}", Map.of());
+        assertThat(inferQuery.statusCode()).isEqualTo(400);
+        assertThat(json(inferQuery.body()).at("/error/message").asText()).contains("'explain' is not one this route takes");
         assertThat(logged()).hasSize(before);
+        // The function key Azure Functions reads from the query is not refused.
+        assertThat(post("/score/" + MODEL + "?explain=false&code=unused", clinicalApp,
+                body.replace("PATIENT-ID-HERE", "MRN-WITH-CODE"), Map.of()).statusCode()).isEqualTo(200);
+        assertThat(logged()).hasSize(before + 1);
     }
 
     // Point 16: the home folder and everything in it are owner-only (the SQLite WAL and SHM files included).

@@ -78,12 +78,32 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
         });
     }
 
+    /**
+     * Refuses a query parameter the route does not take, rather than ignoring it: {@code ?version=2} on a route that
+     * scores the deployed version, or {@code ?Explain=false} (names are case-sensitive), would otherwise be answered
+     * as if it had not been sent. {@code code}, the function key Azure Functions reads from the query, is always
+     * allowed. A name is repeated only when it is a plain name.
+     */
+    public void takesOnlyQuery(java.util.Set<String> names) {
+        for (String name : query.keySet()) {
+            if (!names.contains(name) && !name.equals(FUNCTION_KEY)) {
+                throw new ValidationException("query parameter " + health.vigil.json.Json.quotedName(name)
+                        + " is not one this route takes; it takes " + (names.isEmpty() ? "none"
+                        : String.join(", ", new java.util.TreeSet<>(names))) + " (names are case-sensitive)");
+            }
+        }
+    }
+
+    /** The query parameter in which Azure Functions accepts a function key. */
+    private static final String FUNCTION_KEY = "code";
+
     /** A boolean query parameter; anything but true/false is a 400. */
     public boolean flag(String name, boolean fallback) {
         return queryParam(name).map(v -> switch (v.toLowerCase(java.util.Locale.ROOT)) {
             case "true", "1", "yes" -> true;
             case "false", "0", "no" -> false;
-            default -> throw new ValidationException("query parameter '" + name + "' must be true or false");
+            default -> throw new ValidationException("query parameter '" + name + "' must be true or false"
+                    + " (1 and yes, 0 and no are read the same)");
         }).orElse(fallback);
     }
 }

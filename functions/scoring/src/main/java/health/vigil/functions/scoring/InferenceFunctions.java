@@ -71,6 +71,8 @@ public final class InferenceFunctions {
 
     /** Bound straight from the body's text: a tree first and then a conversion cost about half as much again. */
     private static InferenceRequest request(Call call) {
+        // Explanations and everything else the request asks for are in its body's parameters.
+        call.takesOnlyQuery(java.util.Set.of());
         return call.json("the inference request", InferenceRequest.class);
     }
 }

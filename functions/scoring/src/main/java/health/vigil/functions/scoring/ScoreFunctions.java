@@ -29,6 +29,8 @@ public final class ScoreFunctions {
         this.http = http;
     }
 
+    private static final java.util.Set<String> QUERY = java.util.Set.of("explain");
+
     @FunctionName("Score")
     public HttpResponseMessage score(
             @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "score/{name}",
@@ -36,6 +38,9 @@ public final class ScoreFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
-                call -> scoreApi.score(new ModelName(name), call.json(), call.flag("explain", true)));
+                call -> {
+                    call.takesOnlyQuery(QUERY);
+                    return scoreApi.score(new ModelName(name), call.json(), call.flag("explain", true));
+                });
     }
 }

@@ -160,6 +160,13 @@ class ModelCardIT {
         JsonNode current = steward.send("GET", "/models/" + MODEL + "/gate-policy", null, 200).path("current");
         com.fasterxml.jackson.databind.node.ObjectNode policy = current.deepCopy();
         policy.putArray("requiredCardFields").add("fundingSource").add("patientPopulation");
+        // A reason the history could not keep as one plain line (too long, a line break, a direction override) is refused.
+        for (String reason : List.of("x".repeat(2_001), "cards\nmust", "cards \u202e tsum")) {
+            steward.send("PUT", "/models/" + MODEL + "/gate-policy", java.util.Map.of("policy", policy, "reason", reason),
+                    400);
+        }
+        assertThat(steward.send("GET", "/models/" + MODEL + "/gate-policy", null, 200).path("current").path("version")
+                .asInt()).isEqualTo(current.path("version").asInt());
         steward.send("PUT", "/models/" + MODEL + "/gate-policy", java.util.Map.of("policy", policy,
                 "reason", "cards must say who funds the model"), 200);
 

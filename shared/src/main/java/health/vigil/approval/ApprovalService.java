@@ -211,6 +211,13 @@ public final class ApprovalService {
         if (trimmed.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n')) {
             throw new ValidationException("the justification holds control characters; write it as plain text");
         }
+        // Stored as sent or not at all: half a surrogate pair would be kept as '?' in the signed record, and a
+        // direction override would show a reviewer other text than the one signed.
+        if (!health.vigil.json.Json.isIntactText(trimmed) || trimmed.chars().anyMatch(c -> c == 0x2028 || c == 0x2029
+                || Character.getType(c) == Character.FORMAT)) {
+            throw new ValidationException("the justification holds half a surrogate pair, U+FFFD, a line separator or"
+                    + " an invisible formatting character (such as a direction override); write it as plain UTF-8 text");
+        }
         return trimmed;
     }
 

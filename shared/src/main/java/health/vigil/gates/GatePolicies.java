@@ -54,6 +54,9 @@ public final class GatePolicies {
     }
 
     /** Stores {@code thresholds} as the model's next policy version, changed by {@code by} for {@code reason}. */
+    /** The longest reason a policy change keeps, as long as an approval's justification. */
+    public static final int MAX_REASON = 2_000;
+
     public GatePolicy update(ModelName model, GatePolicy thresholds, Principal by, String reason) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(thresholds, "thresholds");
@@ -61,6 +64,11 @@ public final class GatePolicies {
         if (reason == null || reason.isBlank()) {
             throw new health.vigil.error.ValidationException("a gate policy change needs a reason; say why the"
                     + " thresholds change (\"reason\": \"...\")");
+        }
+        if (reason.length() > MAX_REASON || !health.vigil.json.Json.isPrintableText(reason)) {
+            throw new health.vigil.error.ValidationException("the reason must be one line of at most " + MAX_REASON
+                    + " printable characters (no control or formatting characters, no half surrogate pairs); it is"
+                    + " kept in the policy's history and its audit record");
         }
         for (VersionRecord version : registry.listVersions(model)) {
             if (by.id().equals(version.registeredBy())) {

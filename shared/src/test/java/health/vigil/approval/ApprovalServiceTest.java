@@ -151,6 +151,23 @@ class ApprovalServiceTest {
     }
 
     @Test
+    void aJustificationThatWouldNotBeStoredAsSentIsRefused() {
+        put(Stage.GATES_PASSED, "data-scientist");
+
+        // Half a surrogate pair would be kept as '?'; a direction override or a line separator would show a reviewer
+        // other text than the one signed.
+        for (String altered : new String[] {"gates passed \ud800 fine", "fine \udc00", "fine \u202e desrever",
+                "fine\u2028and more", "fine \ufffd"}) {
+            assertThatThrownBy(() -> service(Set.of()).approve(V1, APPROVER, altered)).as(altered)
+                    .isInstanceOf(ValidationException.class).hasMessageContaining("plain UTF-8 text");
+        }
+        assertThat(stored().signatures()).isEmpty();
+        service(Set.of()).approve(V1, APPROVER, "gates passed on the steward's data \ud83d\ude00\nsecond line");
+        assertThat(stored().signatures()).singleElement().satisfies(s -> assertThat(s.justification())
+                .isEqualTo("gates passed on the steward's data \ud83d\ude00\nsecond line"));
+    }
+
+    @Test
     void signingAgainChangesNothing() {
         put(Stage.GATES_PASSED, "data-scientist");
         ApprovalService approvals = service(Set.of());

@@ -62,11 +62,18 @@ public final class OpenInferenceProtocol {
      */
     /** The request parameter that asks for explanations, and the response parameter that carries them. */
     public static final String EXPLAIN = "explain";
+    /** The longest request id an answer repeats. */
+    static final int MAX_REQUEST_ID = 256;
     public static final String EXPLANATIONS = "explanations";
 
     public static ScoreRequest toScoreRequest(ModelName model, Integer version, InferenceRequest request, int maxRows) {
         if (request == null) {
             throw invalid("the request body is empty: send an inference request with inputs and parameters.patient_ids");
+        }
+        if (request.id() != null && (request.id().length() > MAX_REQUEST_ID
+                || !health.vigil.json.Json.isPrintableText(request.id()))) {
+            throw invalid("id must be at most " + MAX_REQUEST_ID + " printable characters (no control or formatting"
+                    + " characters, no half surrogate pairs): the response repeats it as sent");
         }
         requestedOutputs(request);
         List<InferenceInput> inputs = request.inputs();

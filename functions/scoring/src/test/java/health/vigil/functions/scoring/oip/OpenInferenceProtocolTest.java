@@ -73,6 +73,16 @@ class OpenInferenceProtocolTest {
     }
 
     @Test
+    void anIdTheAnswerCouldNotRepeatAsSentIsRefused() {
+        String inputs = "\"inputs\": [" + age("[3]", "INT64", "[70, 45, 80]") + "]";
+        for (String id : new String[] {"req-\\ud800-x", "req-\\u202e", "a\\u0000b", "x".repeat(257)}) {
+            assertThat(rejection("{\"id\": \"" + id + "\", " + IDS3 + ", " + inputs + "}", null)).as(id)
+                    .startsWith("id must be at most 256 printable characters");
+        }
+        assertThat(convert("{\"id\": \"" + "x".repeat(256) + "\", " + IDS3 + ", " + inputs + "}").rows()).hasSize(3);
+    }
+
+    @Test
     void inputsAreRequired() {
         assertThat(rejection("{" + IDS3 + ", \"inputs\": []}", null)).startsWith("inputs is empty");
         assertThat(rejection("{" + IDS3 + "}", null)).startsWith("inputs is empty");

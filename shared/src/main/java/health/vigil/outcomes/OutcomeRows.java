@@ -122,8 +122,22 @@ final class OutcomeRows {
                 return OutcomeRow.unreadable(row, "the outcome has a field that is not one of " + FIELDS);
             }
         }
+        // An identifier is taken as written (ADR 0029): a number there is refused rather than converted, since
+        // 5551234 cannot say whether the record reads 05551234, and a converted id would silently join nothing.
+        // The outcome is read from its text as a CSV cell is ("1", "true" and 1, true alike), and must be one.
+        for (String field : List.of(MODEL, PREDICTION_ID, PATIENT_ID, INDEX_TIME)) {
+            JsonNode value = node.get(field);
+            if (value != null && !value.isNull() && !value.isTextual()) {
+                return OutcomeRow.unreadable(row, "'" + field + "' must be text (a JSON string), not a number, a"
+                        + " true/false or a list");
+            }
+        }
+        JsonNode outcomeValue = node.get(OUTCOME);
+        if (outcomeValue != null && outcomeValue.isContainerNode()) {
+            return OutcomeRow.unreadable(row, "'outcome' must be 1 or 0 (or true or false)");
+        }
+        String outcome = outcomeValue != null && !outcomeValue.isNull() ? outcomeValue.asText() : null;
         String model = text(node, MODEL);
-        String outcome = node.has(OUTCOME) && !node.get(OUTCOME).isNull() ? node.get(OUTCOME).asText() : null;
         return row(row, model != null ? model : defaultModel, text(node, PREDICTION_ID), text(node, PATIENT_ID),
                 text(node, INDEX_TIME), outcome);
     }

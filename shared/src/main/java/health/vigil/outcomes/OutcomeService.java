@@ -88,7 +88,18 @@ public final class OutcomeService {
             throw new ValidationException("the batch has " + rows.size() + " outcomes; send at most " + MAX_BATCH_ROWS
                     + " per request, or drop a CSV or JSON Lines file into the outcomes container");
         }
+        for (var names = json.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("model") && !name.equals("outcomes")) {
+                // Refused rather than ignored; the name is the sender's text, so say what is allowed instead.
+                throw new ValidationException("the body has a field " + health.vigil.json.Json.quotedName(name)
+                        + " that is not 'model' or 'outcomes'; send {\"model\": ..., \"outcomes\": [...]}");
+            }
+        }
         JsonNode model = json.get("model");
+        if (model != null && !model.isNull() && !model.isTextual()) {
+            throw new ValidationException("'model' must be text, the model's name, such as \"readmission\"");
+        }
         String defaultModel = model == null || model.isNull() ? null : model.asText();
         Batch batch = new Batch(API_SOURCE);
         OutcomeRows.fromJsonArray(rows, defaultModel, batch::accept);

@@ -144,6 +144,36 @@ class OutcomeServiceTest {
         assertThat(outcomeAuditRecords()).extracting(AuditRecord::outcome).containsExactly("recorded", "partial");
     }
 
+    private static final String ROW_1 = "{\"predictionId\": \"aaaaaaaa-0000-7000-8000-000000000002\", \"outcome\": 0}";
+
+    @Test
+    void aRowIsTakenAsWrittenAndAValueOfAnotherTypeIsRefusedNotConverted() {
+        OutcomeReceipt receipt = submit("""
+                {"model": "readmission", "outcomes": [
+                  {"patientId": 5551234, "indexTime": "2026-11-03T08:00:00Z", "outcome": 1},
+                  {"patientId": true, "indexTime": "2026-11-03T08:00:00Z", "outcome": 1},
+                  {"patientId": "patient-C", "indexTime": 1793174400, "outcome": 1},
+                  {"predictionId": ["aaaaaaaa-0000-7000-8000-000000000001"], "outcome": 1},
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": [1]},
+                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": true}]}""");
+
+        assertThat(receipt.rows()).isEqualTo(6);
+        assertThat(receipt.invalid()).isEqualTo(5);
+        assertThat(receipt.recorded()).isEqualTo(1);
+        assertThat(receipt.refused()).extracting(OutcomeReceipt.RowProblem::row).containsExactly(1, 2, 3, 4, 5);
+        assertThat(receipt.refused().get(0).reason()).contains("'patientId' must be text");
+        assertThat(receipt.refused().get(1).reason()).contains("'patientId' must be text");
+        assertThat(receipt.refused().get(2).reason()).contains("'indexTime' must be text");
+        assertThat(receipt.refused().get(3).reason()).contains("'predictionId' must be text");
+        assertThat(receipt.refused().get(4).reason()).contains("'outcome' must be 1 or 0");
+        assertThat(Json.write(receipt)).doesNotContain("5551234");
+        // The body's own fields too: an unknown one, or a model that is not text, refuses the body and stores nothing.
+        for (String body : List.of("{\"model\": \"readmission\", \"extra\": 1, \"outcomes\": [" + ROW_1 + "]}",
+                "{\"model\": 5, \"outcomes\": [" + ROW_1 + "]}")) {
+            assertThatThrownBy(() -> submit(body)).as(body).isInstanceOf(ValidationException.class);
+        }
+    }
+
     @Test
     void badRowsAreReportedByNumberWithoutTheirValuesAndGoodRowsAreKept() {
         OutcomeReceipt receipt = submit("""

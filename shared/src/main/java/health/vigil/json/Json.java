@@ -167,6 +167,54 @@ public final class Json {
         }
     }
 
+    private static final java.util.regex.Pattern READER_LIMIT = java.util.regex.Pattern.compile("maximum allowed \\((\\d+)");
+    /** The parser's and the tree builder's words for a repeated key, with the key between the quotes. */
+    private static final java.util.regex.Pattern DUPLICATE_FIELD = java.util.regex.Pattern.compile(
+            "Duplicate field '(.*)'(?: for `ObjectNode`: not allowed when .*)?", java.util.regex.Pattern.DOTALL);
+
+    /**
+     * What the reader refused, in words, when it was a limit it keeps (nesting depth, number, name or text length) or
+     * a field given twice; null for anything else. Says which limit and how large it is, or the field when its name
+     * is a plain name, never the value.
+     */
+    public static String readerProblem(JsonProcessingException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (!(t instanceof JsonProcessingException found) || found.getOriginalMessage() == null) {
+                continue;
+            }
+            String message = found.getOriginalMessage();
+            if (found instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException) {
+                return limit(message);
+            }
+            java.util.regex.Matcher duplicate = DUPLICATE_FIELD.matcher(message);
+            if (duplicate.matches()) {
+                return "gives the field " + quotedName(duplicate.group(1)) + " more than once";
+            }
+        }
+        return null;
+    }
+
+    private static String limit(String message) {
+        java.util.regex.Matcher max = READER_LIMIT.matcher(message);
+        if (!max.find()) {
+            return "passes a limit of the JSON reader (nesting depth, or the length of a number, name or text)";
+        }
+        String limit = max.group(1);
+        if (message.startsWith("Document nesting depth")) {
+            return "nests arrays or objects more than " + limit + " levels deep";
+        }
+        if (message.startsWith("Number")) {
+            return "has a number longer than " + limit + " characters";
+        }
+        if (message.startsWith("Name length")) {
+            return "has a field name longer than " + limit + " characters";
+        }
+        if (message.startsWith("String value length")) {
+            return "has a text value longer than " + limit + " characters";
+        }
+        return "passes a limit of the JSON reader (" + limit + ")";
+    }
+
     /**
      * A message that says where the JSON went wrong without quoting it (it may hold patient data).
      * Validation problems thrown from records' constructors keep their own message.
@@ -185,6 +233,10 @@ public final class Json {
         }
         if (root instanceof NullPointerException npe && npe.getMessage() != null) {
             return new ValidationException(ErrorCode.MALFORMED_JSON, what + where + ": " + npe.getMessage());
+        }
+        String readerProblem = readerProblem(e);
+        if (readerProblem != null) {
+            return new ValidationException(ErrorCode.MALFORMED_JSON, what + " " + readerProblem + where);
         }
         String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException jme ? fieldPath(jme) : null;
         // Binding straight to a type wraps a syntax error met inside a field in a mapping error: still a syntax error.

@@ -33,6 +33,18 @@ class JsonTreesTest {
     }
 
     @Test
+    void aLimitOfTheReaderOrARepeatedFieldIsNamedInTheMessage() {
+        refused("{\"patientId\": \"a\", \"patientId\": \"b\"}", "gives the field 'patientId' more than once");
+        refused("{\"MRN 5551234\": 1, \"MRN 5551234\": 2}", "gives the field (its name, not repeated here");
+        refused("{\"a\": " + "[".repeat(1_200) + "]".repeat(1_200) + "}", "nests arrays or objects more than 1000 levels deep");
+        refused("{\"a\": " + "9".repeat(5_000) + "}", "has a number longer than 1000 characters");
+        refused("{\"" + "k".repeat(60_000) + "\": 1}", "has a field name longer than 50000 characters");
+        assertThatThrownBy(() -> Json.read("the body", ("{\"a\": " + "[".repeat(1_200) + "]".repeat(1_200) + "}")
+                .getBytes(StandardCharsets.UTF_8), Map.class)).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("more than 1000 levels deep");
+    }
+
+    @Test
     void emptyTrailingAndBrokenDocumentsAreRefusedAsBefore() {
         refused("", "is empty");
         refused("   ", "is empty");

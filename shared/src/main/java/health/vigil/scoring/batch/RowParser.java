@@ -219,13 +219,22 @@ final class RowParser {
         } catch (JsonProcessingException e) {
             // A limit of the parser (nesting deeper than it reads, a number too long) has no location.
             JsonLocation at = e.getLocation();
-            throw new MalformedRow("it is not valid JSON" + (at == null || at.getColumnNr() < 1 ? ""
-                    : " (line column " + at.getColumnNr() + ")"));
+            String problem = Json.readerProblem(e);
+            throw new MalformedRow("it " + (problem == null ? "is not valid JSON" : problem)
+                    + (at == null || at.getColumnNr() < 1 ? "" : " (line column " + at.getColumnNr() + ")"));
         } catch (IOException e) {
             throw new MalformedRow("it is not valid JSON");
         }
         if (node == null || !node.isObject()) {
             throw new MalformedRow("it is not a JSON object with patientId and features");
+        }
+        for (var names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals(PATIENT_ID) && !name.equals("features")) {
+                // As a score request refuses a record's unknown field; the name is the sender's text, not repeated.
+                throw new MalformedRow("it has a field other than patientId and features; each line is"
+                        + " {\"patientId\": \"...\", \"features\": {...}}");
+            }
         }
         JsonNode patientId = node.get(PATIENT_ID);
         if (patientId == null || !patientId.isTextual() || patientId.asText().isBlank()) {

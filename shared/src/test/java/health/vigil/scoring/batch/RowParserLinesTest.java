@@ -25,7 +25,14 @@ class RowParserLinesTest {
         byte[] deep = bytes("{\"patientId\":\"x\",\"features\":" + "[".repeat(5000) + "]".repeat(5000) + "}");
 
         assertThatThrownBy(() -> parser.parse(2, deep, deep.length)).isInstanceOf(RowParser.MalformedRow.class)
-                .hasMessageStartingWith("it is not valid JSON");
+                .hasMessageStartingWith("it nests arrays or objects more than 1000 levels deep");
+        // A field given twice, and a field that is not one of the row's two, are named as such.
+        byte[] twice = bytes("{\"patientId\":\"x\",\"patientId\":\"y\",\"features\":{}}");
+        assertThatThrownBy(() -> parser.parse(4, twice, twice.length)).isInstanceOf(RowParser.MalformedRow.class)
+                .hasMessageStartingWith("it gives the field 'patientId' more than once");
+        byte[] extra = bytes("{\"patientId\":\"x\",\"features\":{},\"MRN 5551234\":1}");
+        assertThatThrownBy(() -> parser.parse(5, extra, extra.length)).isInstanceOf(RowParser.MalformedRow.class)
+                .hasMessageStartingWith("it has a field other than patientId and features").hasMessageNotContaining("5551234");
         byte[] cut = bytes("{\"patientId\": \"x\", ");
         assertThatThrownBy(() -> parser.parse(3, cut, cut.length)).isInstanceOf(RowParser.MalformedRow.class)
                 .hasMessageStartingWith("it is not valid JSON (line column ");

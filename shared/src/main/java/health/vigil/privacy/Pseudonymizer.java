@@ -42,7 +42,8 @@ public final class Pseudonymizer {
             throw new ValidationException("patientId is missing or blank: send the patient identifier the"
                     + " caller uses; Vigil pseudonymises it before use");
         }
-        if (patientId.length() > 256) {
+        // Characters as a person counts them (code points): 129 emoji are 258 UTF-16 units but 129 characters.
+        if (patientId.length() > 256 && patientId.codePointCount(0, patientId.length()) > 256) {
             throw new ValidationException("patientId is longer than 256 characters");
         }
         if (!Json.isIntactText(patientId)) {

@@ -1,0 +1,26 @@
+package health.vigil.privacy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.error.ValidationException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class PseudonymizerTest {
+    private final Pseudonymizer pseudonymizer =
+            new Pseudonymizer("pseudonymiser tests use this fixed 32+ byte key".getBytes(StandardCharsets.UTF_8));
+
+    @Test
+    void anIdentifierOfAtMost256CharactersIsTakenWhateverItsUtf16Length() {
+        String emoji = "\ud83d\ude00";
+        // 256 characters that take two UTF-16 units each: within the limit as the message counts.
+        assertThat(pseudonymizer.pseudonym(emoji.repeat(256))).hasSize(64);
+        assertThat(pseudonymizer.pseudonym("M".repeat(256))).hasSize(64);
+        for (String tooLong : new String[] {emoji.repeat(257), "M".repeat(257)}) {
+            assertThatThrownBy(() -> pseudonymizer.pseudonym(tooLong)).isInstanceOf(ValidationException.class)
+                    .hasMessage("patientId is longer than 256 characters");
+        }
+        assertThat(pseudonymizer.pseudonym(emoji.repeat(3))).isNotEqualTo(pseudonymizer.pseudonym(emoji.repeat(4)));
+    }
+}

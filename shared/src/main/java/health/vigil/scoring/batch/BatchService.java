@@ -738,7 +738,7 @@ public final class BatchService {
 
     /** Where a job stands: running (rows done so far), completed (with its results) or failed (with the reason). */
     public BatchStatus status(String id) {
-        requireId(id);
+        id = canonicalId(id);
         Optional<BatchFailure> failure = read(failureName(id), BatchFailure.class);
         Optional<BatchJob> found = readJob(id);
         if (found.isEmpty()) {
@@ -780,8 +780,9 @@ public final class BatchService {
 
     /** The merged per-row results of a completed job, one JSON object per line in row order. */
     public InputStream openResults(String id) {
-        requireCompleted(id);
-        return artifacts.open(ArtifactStore.BATCH_OUTPUT, resultsName(id));
+        String canonical = canonicalId(id);
+        requireCompleted(canonical);
+        return artifacts.open(ArtifactStore.BATCH_OUTPUT, resultsName(canonical));
     }
 
     private void requireCompleted(String id) {
@@ -804,9 +805,11 @@ public final class BatchService {
         if (offset < 0 || maxBytes < 1) {
             throw new ValidationException("offset must be 0 or more (the nextOffset of the previous page)");
         }
-        requireCompleted(id);
-        long total = artifacts.describe(ArtifactStore.BATCH_OUTPUT, resultsName(id)).orElseThrow(() -> notFound(id))
-                .size();
+        String canonical = canonicalId(id);
+        id = canonical;
+        requireCompleted(canonical);
+        long total = artifacts.describe(ArtifactStore.BATCH_OUTPUT, resultsName(canonical))
+                .orElseThrow(() -> notFound(canonical)).size();
         if (offset >= total) {
             return new ResultsPage(new byte[0], offset, total, total);
         }
@@ -835,10 +838,15 @@ public final class BatchService {
 
     /** The summary of a completed job. */
     public BatchSummary summary(String id) {
-        requireId(id);
-        return read(summaryName(id), BatchSummary.class).orElseThrow(() -> new ConflictException(
-                ErrorCode.INVALID_STATE, "batch " + id + " has no summary yet: it is still running, failed, or unknown;"
-                        + " read its status"));
+        String canonical = canonicalId(id);
+        Optional<BatchSummary> summary = read(summaryName(canonical), BatchSummary.class);
+        if (summary.isPresent()) {
+            return summary.get();
+        }
+        BatchStatus status = status(canonical); // 404 for a job there is none of
+        throw new ConflictException(ErrorCode.INVALID_STATE, "batch " + canonical + " has no summary: it is "
+                + status.state().name().toLowerCase(java.util.Locale.ROOT) + "; a summary is written when every row is"
+                + " scored or refused");
     }
 
     public Optional<BatchJob> readJob(String id) {
@@ -858,6 +866,13 @@ public final class BatchService {
         if (id == null || !JOB_ID.matcher(id).matches()) {
             throw new ValidationException("a batch id is a UUID (as POST /batches returned it); this one is not");
         }
+    }
+
+    /** A job id as stored (lower case), from a UUID in either case, as prediction ids are read. */
+    private static String canonicalId(String id) {
+        String canonical = id == null ? null : id.toLowerCase(java.util.Locale.ROOT);
+        requireId(canonical);
+        return canonical;
     }
 
     private static NotFoundException notFound(String id) {

@@ -738,6 +738,15 @@ class BatchServiceTest {
         assertThatThrownBy(() -> batches.readResults(job.id(), firstLineEnd - 5, 700))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("inside a line");
         assertThat(batches.readResults(job.id(), whole.length + 10, 700).lines()).isEmpty();
+
+        // The id as a UUID in upper case is the same job, as a prediction id is the same prediction.
+        String upper = job.id().toUpperCase(java.util.Locale.ROOT);
+        assertThat(batches.status(upper).id()).isEqualTo(job.id());
+        assertThat(batches.summary(upper)).isEqualTo(batches.summary(job.id()));
+        assertThat(batches.readResults(upper, 0, 700).lines()).isEqualTo(batches.readResults(job.id(), 0, 700).lines());
+        // A job there is none of has no summary because it is not there: 404, not "still running".
+        assertThatThrownBy(() -> batches.summary(java.util.UUID.randomUUID().toString()))
+                .isInstanceOf(health.vigil.error.NotFoundException.class).hasMessageContaining("there is no batch");
     }
 
     @Test

@@ -144,6 +144,16 @@ public final class HttpApi {
             throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the request body's Content-Type is not"
                     + " application/json; send JSON with Content-Type: application/json");
         }
+        if (contentType != null && contentType.indexOf(';') >= 0 && !charsetIsUtf8(contentType)) {
+            // The body is read as UTF-8 whatever the header says: another charset would be misread, not converted.
+            throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the request body's charset is not UTF-8;"
+                    + " send the body as UTF-8 (Content-Type: application/json or application/json; charset=utf-8)");
+        }
+        String encoding = headers.get("content-encoding");
+        if (encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase("identity")) {
+            throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "a Content-Encoding (compressed body) is not"
+                    + " taken; send the body uncompressed, without Content-Encoding");
+        }
         String text = body.get();
         // Bounds first: a character takes one to three bytes (a surrogate pair, two characters, takes four).
         long max = limits.maxBodyBytes();
@@ -178,6 +188,24 @@ public final class HttpApi {
             char c = contentType.charAt(from + i);
             // ASCII case folding only: no other character lower-cases to one of these letters alone.
             if ((c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c) != JSON.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether a Content-Type's charset parameter, if it has one, names UTF-8 (in any case, quoted or not). */
+    static boolean charsetIsUtf8(String contentType) {
+        for (String parameter : contentType.substring(contentType.indexOf(';') + 1).split(";")) {
+            int equals = parameter.indexOf('=');
+            if (equals < 0 || !parameter.substring(0, equals).strip().equalsIgnoreCase("charset")) {
+                continue;
+            }
+            String value = parameter.substring(equals + 1).strip();
+            if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                value = value.substring(1, value.length() - 1);
+            }
+            if (!value.equalsIgnoreCase("utf-8") && !value.equalsIgnoreCase("utf8")) {
                 return false;
             }
         }

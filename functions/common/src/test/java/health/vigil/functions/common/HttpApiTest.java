@@ -191,6 +191,29 @@ class HttpApiTest {
         }
     }
 
+    // A body is read as UTF-8 and uncompressed: another charset or a Content-Encoding is 415, never misread.
+    @Test
+    void aCharsetOtherThanUtf8OrACompressedBodyIs415AndTheHandlerNeverRuns() {
+        for (Map<String, String> headers : java.util.List.of(
+                Map.of("Content-Type", "application/json; charset=iso-8859-1"),
+                Map.of("Content-Type", "application/json; charset=\"bogus\""),
+                Map.of("Content-Type", "application/json; charset=utf-16"),
+                Map.of("Content-Type", "application/json", "Content-Encoding", "gzip"),
+                Map.of("Content-Encoding", "br"))) {
+            HttpResponseMessage response = api.handle(request(headers, "{}"), context, Access.ANONYMOUS, call -> {
+                throw new AssertionError("handler must not run");
+            });
+            assertThat(response.getStatusCode()).as(headers.toString()).isEqualTo(415);
+            assertThat(body(response).at("/error/code").asText()).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+        }
+        for (Map<String, String> headers : java.util.List.of(Map.of("Content-Type", "application/json; charset=UTF-8"),
+                Map.of("Content-Type", "application/json; charset=\"utf-8\""), Map.of("Content-Type", "application/json; charset=utf8"),
+                Map.of("Content-Type", "application/json; q=1"), Map.of("Content-Encoding", "identity"))) {
+            assertThat(api.handle(request(headers, "{}"), context, Access.ANONYMOUS, call -> "fine").getStatusCode())
+                    .as(headers.toString()).isEqualTo(200);
+        }
+    }
+
     @Test
     void aStatusIsLookedUpAsTheLibrarysOwnLookUpFindsItAndAnUnknownCodeFailsAsItDoes() {
         for (int code = -1; code <= 1000; code++) {

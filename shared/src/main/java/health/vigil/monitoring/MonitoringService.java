@@ -141,6 +141,19 @@ public final class MonitoringService {
         return new MonitoringRun(done, pending);
     }
 
+    /** Which rule of a window {@code [from, to)} is broken, if one is, as a 400 that names it. */
+    private void checkWindow(Instant from, Instant to) {
+        String broken = from.getNano() != 0 || to.getNano() != 0 ? "'from' and 'to' must be whole seconds"
+                : !from.isBefore(to) ? "'from' must be before 'to'"
+                : to.isAfter(clock.instant()) ? "'to' is in the future; a window is checked once it has passed"
+                : Duration.between(from, to).compareTo(Duration.ofDays(31)) > 0 ? "the window is longer than 31 days"
+                : null;
+        if (broken != null) {
+            throw new health.vigil.error.ValidationException(broken + " (a monitoring window is whole seconds,"
+                    + " 'from' before 'to', 'to' not in the future, at most 31 days long)");
+        }
+    }
+
     /**
      * Checks every slot of {@code model}'s deployment over {@code [from, to)} (whole seconds, {@code to} not in the
      * future, at most 31 days); a window checked before is answered from its stored report. A window over more log
@@ -148,11 +161,7 @@ public final class MonitoringService {
      * message ({@link #checkPartition}); its report is pending until the last partition merges it.
      */
     public MonitoringRun check(ModelName model, Instant from, Instant to) {
-        if (from.getNano() != 0 || to.getNano() != 0 || !from.isBefore(to) || to.isAfter(clock.instant())
-                || Duration.between(from, to).compareTo(Duration.ofDays(31)) > 0) {
-            throw new health.vigil.error.ValidationException("a monitoring window is whole seconds, 'from' before"
-                    + " 'to', 'to' not in the future, at most 31 days long");
-        }
+        checkWindow(from, to);
         MonitoringPolicy policy = policies.apply(model);
         Optional<Deployment> deployment = registry.deployment(model);
         if (deployment.isEmpty()) {

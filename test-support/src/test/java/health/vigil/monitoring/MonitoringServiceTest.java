@@ -330,7 +330,15 @@ class MonitoringServiceTest {
     void aWindowOnRequestMustHaveEndedAndAnUnknownModelIsNotFound() {
         start(MonitoringPolicy.DEFAULTS);
         assertThatThrownBy(() -> platform.monitoring().check(model, START, START.plusSeconds(60)))
-                .isInstanceOf(ValidationException.class).hasMessageContaining("not in the future");
+                .isInstanceOf(ValidationException.class).hasMessageStartingWith("'to' is in the future");
+        // Each broken rule is named first, then the rules of a window.
+        Map<String, Instant[]> broken = Map.of(
+                "'from' must be before 'to'", new Instant[] {START.minusSeconds(60), START.minusSeconds(120)},
+                "'from' and 'to' must be whole seconds", new Instant[] {START.minusMillis(1500), START.minusSeconds(1)},
+                "the window is longer than 31 days", new Instant[] {START.minus(java.time.Duration.ofDays(34)), START});
+        broken.forEach((rule, window) -> assertThatThrownBy(() -> platform.monitoring().check(model, window[0], window[1]))
+                .as(rule).isInstanceOf(ValidationException.class).hasMessageStartingWith(rule)
+                .hasMessageContaining("at most 31 days long"));
         assertThatThrownBy(() -> platform.monitoring().check(new ModelName("not-deployed"), START.minusSeconds(60), START))
                 .hasMessageContaining("not deployed");
     }

@@ -72,8 +72,8 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
             try {
                 return java.time.Instant.parse(v);
             } catch (java.time.format.DateTimeParseException e) {
-                throw new ValidationException("query parameter '" + name + "' must be a UTC time like"
-                        + " 2026-11-24T00:00:00Z");
+                throw new ValidationException("query parameter '" + name + "' must be an ISO-8601 time like"
+                        + " 2026-11-24T00:00:00Z (with Z for UTC, or an offset such as +01:00, which is read as UTC)");
             }
         });
     }

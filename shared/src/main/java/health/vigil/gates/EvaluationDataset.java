@@ -52,6 +52,9 @@ public record EvaluationDataset(
     }
 
     /** What a registration names besides the file: the model, the label and the segment columns. */
+    /** The longest file name a declaration keeps. */
+    public static final int MAX_FILE_NAME = 200;
+
     public record Declaration(String model, String fileName, String label, String ageColumn, String sexColumn,
             List<String> segments) {
         public Declaration {
@@ -63,6 +66,12 @@ public record EvaluationDataset(
                 throw new ValidationException("name the dataset's label column (label=readmitted_30d)");
             }
             fileName = fileName == null || fileName.isBlank() ? "dataset.csv" : fileName;
+            // Kept and shown as the file's name: one printable name, not a path.
+            if (fileName.length() > MAX_FILE_NAME || fileName.indexOf('/') >= 0 || fileName.indexOf('\\') >= 0
+                    || fileName.equals(".") || fileName.equals("..") || !health.vigil.json.Json.isPrintableText(fileName)) {
+                throw new ValidationException("fileName must be the file's own name (no folders), at most "
+                        + MAX_FILE_NAME + " printable characters, such as evaluation-2026-12.csv");
+            }
             segments = segments == null ? List.of() : List.copyOf(segments);
             if (new java.util.HashSet<>(segments).size() != segments.size()) {
                 throw new ValidationException("the segments name a column twice; name each segment column once");

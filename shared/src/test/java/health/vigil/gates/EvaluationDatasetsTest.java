@@ -66,6 +66,19 @@ class EvaluationDatasetsTest {
     }
 
     @Test
+    void aFileNameIsTheFilesOwnPrintableNameNotAPath() {
+        for (String name : new String[] {"../../etc/passwd", "/etc/x.csv", "C:\\data\\x.csv", "a\u0000b.csv", "..",
+                "x".repeat(201), "eval\u202e.csv"}) {
+            assertThatThrownBy(() -> new EvaluationDataset.Declaration("readmission", name, "outcome", null, null, null))
+                    .as(name).isInstanceOf(ValidationException.class).hasMessageStartingWith("fileName must be the file's own name");
+        }
+        assertThat(new EvaluationDataset.Declaration("readmission", "my evaluation (Dec).csv", "outcome", null, null, null)
+                .fileName()).isEqualTo("my evaluation (Dec).csv");
+        assertThat(new EvaluationDataset.Declaration("readmission", null, "outcome", null, null, null).fileName())
+                .isEqualTo("dataset.csv");
+    }
+
+    @Test
     void aByteOrderMarkIsSkippedAndTheHeaderIsRead() {
         EvaluationDataset dataset = register("\uFEFF" + rows(20), "outcome", "age", List.of("race"));
 

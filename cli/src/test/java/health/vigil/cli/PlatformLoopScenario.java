@@ -330,6 +330,12 @@ abstract class PlatformLoopScenario {
         assertThat(get("/v2/health/live", null).get("live").asBoolean()).isTrue();
         assertThat(get("/v2/health/ready", null).get("ready").asBoolean()).isTrue();
         assertThat(get("/v2/models/" + MODEL + "/ready", clinicalApp).get("ready").asBoolean()).isTrue();
+        // A model there is none of is not "not ready": it is not found, as its metadata is.
+        for (String path : List.of("/v2/models/no-such-model/ready", "/v2/models/no-such-model")) {
+            HttpResponse<String> unknown = send(HttpRequest.newBuilder(uri(path)).GET().header("x-api-key", clinicalApp));
+            assertThat(unknown.statusCode()).as(path).isEqualTo(404);
+            assertThat(json(unknown.body()).at("/error/code").asText()).as(path).isEqualTo("MODEL_NOT_FOUND");
+        }
         JsonNode metadata = get("/v2/models/" + MODEL, clinicalApp);
         assertThat(metadata.get("name").asText()).isEqualTo(MODEL);
         assertThat(metadata.get("inputs").findValuesAsText("name")).containsAll(SampleModels.readmissionSchema().names());

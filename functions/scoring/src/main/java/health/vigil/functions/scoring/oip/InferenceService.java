@@ -51,6 +51,8 @@ public final class InferenceService {
 
     /** Whether the model (its live versions), or one version of it, can score now. */
     public boolean isReady(ModelName model, Integer version) {
+        // A model there is none of is 404, as its metadata is: "not ready" would say it exists and is loading.
+        registry.listVersions(model);
         if (version == null) {
             return scoring.isReady(model);
         }

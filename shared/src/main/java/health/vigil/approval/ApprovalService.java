@@ -213,8 +213,8 @@ public final class ApprovalService {
         }
         // Stored as sent or not at all: half a surrogate pair would be kept as '?' in the signed record, and a
         // direction override would show a reviewer other text than the one signed.
-        if (!health.vigil.json.Json.isIntactText(trimmed) || trimmed.chars().anyMatch(c -> c == 0x2028 || c == 0x2029
-                || Character.getType(c) == Character.FORMAT)) {
+        // Line breaks are a justification's own; anything else that is not printable text is refused.
+        if (!health.vigil.json.Json.isPrintableText(trimmed.replace('\n', ' '))) {
             throw new ValidationException("the justification holds half a surrogate pair, U+FFFD, a line separator or"
                     + " an invisible formatting character (such as a direction override); write it as plain UTF-8 text");
         }

@@ -7,8 +7,11 @@ package health.vigil.audit;
 public final class OnceKeys {
     private OnceKeys() {}
 
-    /** The key of the {@code monitoring.check} record of the check that made the report with this id. */
+    /** The action of the record a monitoring check makes of each new report. */
+    public static final String MONITORING_CHECK = "monitoring.check";
+
+    /** The key of the {@value #MONITORING_CHECK} record of the check that made the report with this id. */
     public static String monitoringCheck(String reportId) {
-        return "monitoring.check:" + reportId;
+        return MONITORING_CHECK + ":" + reportId;
     }
 }

@@ -61,7 +61,7 @@ import java.util.function.Function;
  */
 public final class MonitoringService {
     public static final String ACTOR = "system:drift-check";
-    public static final String CHECK_ACTION = "monitoring.check";
+    public static final String CHECK_ACTION = OnceKeys.MONITORING_CHECK;
     public static final String RETRAIN_ACTION = "retrain.request";
     /** Who asked for a window to be checked, once per window: the check itself is the platform's act. */
     public static final String RUN_ACTION = "monitoring.run";

@@ -51,15 +51,21 @@ public final class InferenceService {
 
     /** Whether the model (its live versions), or one version of it, can score now. */
     public boolean isReady(ModelName model, Integer version) {
-        // A model there is none of is 404, as its metadata is: "not ready" would say it exists and is loading.
-        registry.listVersions(model);
+        boolean ready;
         if (version == null) {
-            return scoring.isReady(model);
+            ready = scoring.isReady(model);
+        } else {
+            try {
+                ready = scoring.models().isReady(new ModelVersion(model, version));
+            } catch (VigilException e) {
+                ready = false;
+            }
         }
-        try {
-            return scoring.models().isReady(new ModelVersion(model, version));
-        } catch (VigilException e) {
-            return false;
+        if (!ready) {
+            // A model there is none of is 404, as its metadata is: "not ready" would say it exists and is loading.
+            // Asked only here: a model that can score exists, and readiness probes come often.
+            registry.listVersions(model);
         }
+        return ready;
     }
 }

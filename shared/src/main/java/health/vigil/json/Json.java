@@ -54,6 +54,15 @@ public final class Json {
                 // number, a string a string ("0.05" for a threshold, 5 for a justification are refused, not converted).
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                // That feature leaves text fields alone: without this a number or true/false bound to a String
+                // ({"id": 5}) became "5". Refused as any other value of the wrong type.
+                .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Textual, text -> text
+                        .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer,
+                                com.fasterxml.jackson.databind.cfg.CoercionAction.Fail)
+                        .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Float,
+                                com.fasterxml.jackson.databind.cfg.CoercionAction.Fail)
+                        .setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.Boolean,
+                                com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
                 // Correctly rounded like Double.parseDouble, without its big-integer slow path for long decimals

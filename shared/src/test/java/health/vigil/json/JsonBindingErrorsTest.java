@@ -74,6 +74,20 @@ class JsonBindingErrorsTest {
         assertThat(Json.read("the body", "{\"count\": 10, \"share\": 1}", Limited.class).share()).isEqualTo(1.0);
     }
 
+    record Named(String id) {}
+
+    @Test
+    void textIsTextAndANumberOrTrueIsNotConvertedToIt() {
+        for (String body : new String[] {"{\"id\": 5}", "{\"id\": 5.5}", "{\"id\": true}"}) {
+            ValidationException e = catchThrowableOfType(() -> Json.read("the body", body, Named.class),
+                    ValidationException.class);
+            assertThat(e).as(body).isNotNull();
+            assertThat(e.code()).as(body).isEqualTo(ErrorCode.MALFORMED_JSON);
+            assertThat(e.getMessage()).as(body).contains("(at id)").doesNotContain("java.lang");
+        }
+        assertThat(Json.read("the body", "{\"id\": \"5\"}", Named.class).id()).isEqualTo("5");
+    }
+
     @Test
     void aValueThatBreaksItsRecordsRuleIsThatRulesErrorWithoutAPlaceThatIsNotThere() {
         ValidationException read = catchThrowableOfType(() -> Json.read("the body", "{\"count\": 500, \"share\": 0}",

@@ -78,6 +78,8 @@ public final class BatchService {
     /** The stages whose versions may score a batch: signed by an approver and not taken off since. */
     private static final Set<Stage> SCORABLE = EnumSet.of(Stage.APPROVED, Stage.CANARY, Stage.PRODUCTION);
     /** {@code {model}/{file}} or {@code {model}/v{version}/{file}} in {@code batch-input}. */
+    /** A first folder after the model's name that reads as a version folder written another way (V2, v02, v+2). */
+    private static final Pattern LOOKS_LIKE_A_VERSION = Pattern.compile("[^/]+/[vV][+-]?[0-9][^/]*/.*");
     private static final Pattern UPLOAD_NAME = Pattern.compile("([a-z0-9][a-z0-9-]{0,62})/(?:v([1-9][0-9]{0,8})/)?[^/].*");
     /** Where files go that a {@code POST /batches} will name (with its options), so their upload starts nothing. */
     public static final String REQUESTED_PREFIX = "requests/";
@@ -182,7 +184,12 @@ public final class BatchService {
         if (blob.blobName().startsWith(REQUESTED_PREFIX)) {
             return Optional.empty();
         }
-        String id = UUID.nameUUIDFromBytes((blob.container() + "/" + blob.blobName() + "#" + blob.eTag())
+        // The job is the stored file's: its id comes from the ETag the store gives the blob now, not from the one the
+        // event carries, so an event replayed with another eTag finds the same job instead of scoring the file again.
+        // (A blob gone since keeps the event's: an earlier delivery's failure is still found under it.)
+        Optional<ArtifactStore.StoredArtifact> stored = artifacts.describe(blob.container(), blob.blobName());
+        String eTag = stored.map(ArtifactStore.StoredArtifact::etag).orElse(blob.eTag());
+        String id = UUID.nameUUIDFromBytes((blob.container() + "/" + blob.blobName() + "#" + eTag)
                 .getBytes(StandardCharsets.UTF_8)).toString();
         Optional<BatchJob> started = readJob(id);
         if (started.isPresent()) {
@@ -191,7 +198,6 @@ public final class BatchService {
             announceStart(started.get());
             return Optional.of(status(id));
         }
-        Optional<ArtifactStore.StoredArtifact> stored = artifacts.describe(blob.container(), blob.blobName());
         Optional<BatchFailure> failed = read(failureName(id), BatchFailure.class);
         if (stored.isEmpty() && failed.isEmpty()) {
             // The file is gone (deleted since, or the event names one that never was): nothing to score, so no job,
@@ -210,6 +216,12 @@ public final class BatchService {
             if (model == null) {
                 throw new ValidationException("a batch file's name must start with the model's name, optionally"
                         + " followed by a pinned version: readmission/nightly.csv or readmission/v3/nightly.csv");
+            }
+            if (name.group(2) == null && LOOKS_LIKE_A_VERSION.matcher(blob.blobName()).matches()) {
+                // readmission/V2/, /v02/ or /v+2/ meant a pinned version: scoring it with the deployed one instead
+                // would be a silent wrong answer.
+                throw new ValidationException("a version folder is a lower-case v and the version's number, as in"
+                        + " readmission/v3/nightly.csv; this file's folder after the model's name is not one");
             }
             Integer version = name.group(2) == null ? null : Integer.valueOf(name.group(2));
             start(id, new BatchRequest(new ModelName(model), version, blob.blobName(), false), actor);

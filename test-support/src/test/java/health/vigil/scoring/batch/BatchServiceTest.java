@@ -474,9 +474,18 @@ class BatchServiceTest {
 
         assertThat(replayed.id()).isEqualTo(first.id());
         assertThat(redelivered.id()).isEqualTo(first.id());
+        // The same event, or a new one, with an eTag that is not the stored blob's: the same file, the same job.
+        for (String forged : new String[] {"0x1", "0xAAA", "abc"}) {
+            BatchStatus again = platform.batches().submitUpload(new BlobCreated("event-" + forged, event.container(),
+                    event.blobName(), event.url(), event.contentLength(), forged)).orElseThrow();
+            assertThat(again.id()).as(forged).isEqualTo(first.id());
+        }
         assertThat(queued).hasSize(messages);
         assertThat(events).hasSize(published);
         assertThat(audited(first.id())).containsExactly("batch.submitted");
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1)))
+                .filteredOn(r -> r.action().equals("batch.submitted")).hasSize(1);
     }
 
     @Test
@@ -646,6 +655,27 @@ class BatchServiceTest {
         platform.batches().submitUpload(event);
         assertThat(batchEvents()).containsExactly(EventTypes.BATCH_FAILED);
         assertThat(audited(status.id())).containsExactly("batch.failed");
+    }
+
+    @Test
+    void aVersionFolderWrittenAnotherWayFailsTheJobInsteadOfScoringWithTheDeployedVersion() {
+        for (String folder : new String[] {"V1", "v01", "v+1", "v1234567890"}) {
+            String name = model.value() + "/" + folder + "/nightly.csv";
+            upload(name, csvFile(5));
+            String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, name).orElseThrow().etag();
+            BatchStatus status = platform.batches().submitUpload(new BlobCreated("event-" + folder,
+                    ArtifactStore.BATCH_INPUT, name, "file:x", 10, etag)).orElseThrow();
+
+            assertThat(status.state()).as(folder).isEqualTo(BatchStatus.State.FAILED);
+            assertThat(status.failure()).as(folder).contains("a version folder is a lower-case v");
+        }
+        assertThat(queued).isEmpty();
+        // A folder of another name is the file's own business; the deployed version scores it.
+        String dated = model.value() + "/2026-12-05/nightly.csv";
+        upload(dated, csvFile(5));
+        String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, dated).orElseThrow().etag();
+        assertThat(platform.batches().submitUpload(new BlobCreated("event-dated", ArtifactStore.BATCH_INPUT, dated,
+                "file:x", 10, etag)).orElseThrow().state()).isEqualTo(BatchStatus.State.RUNNING);
     }
 
     @Test

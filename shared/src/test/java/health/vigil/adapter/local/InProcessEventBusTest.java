@@ -136,7 +136,8 @@ class InProcessEventBusTest {
                 .withEventTimeToLive(Duration.ofMillis(50));
         List<EventBusSubscription> subs = List.of(sub("ttl", "F", DeliverySchema.CLOUD_EVENTS, null, EventTypes.DRIFT_DETECTED));
         try (InProcessEventBus bus = new InProcessEventBus(subs, settings, (f, json) -> {
-            throw new ValidationException("not today");
+            // A failure that is tried again (a store that is down), as the time to live is what this is about.
+            throw new health.vigil.error.StoreException("not today", null);
         }, home.resolve("deadletter"), frozen)) {
             bus.start();
             VigilEvent e = event(EventTypes.DRIFT_DETECTED, "/models/m/versions/1");
@@ -146,9 +147,41 @@ class InProcessEventBusTest {
             JsonNode record = Json.mapper().readTree(Files.readString(deadLetters().get(0)));
             assertThat(record.get("deadLetterReason").asText()).isEqualTo("TimeToLiveExceeded");
             assertThat(record.get("deliveryAttempts").asInt()).isEqualTo(1);
-            assertThat(record.get("lastErrorCode").asText()).isEqualTo("INVALID_REQUEST");
+            assertThat(record.get("lastErrorCode").asText()).isEqualTo("STORE_UNAVAILABLE");
             assertThat(record.get("publishTime").asText()).isEqualTo("2026-03-01T10:00:00Z");
             assertThat(record.toString()).doesNotContain("not today");
+        }
+    }
+
+    @Test
+    void anEventItsFunctionRefusesIsDeadLetteredAtOnceAsEventGridDoesAndOthersAreTriedAgain() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger refusedAttempts = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger notFoundAttempts = new java.util.concurrent.atomic.AtomicInteger();
+        List<EventBusSubscription> subs = List.of(sub("refuses", "R", DeliverySchema.CLOUD_EVENTS, null,
+                EventTypes.DRIFT_DETECTED), sub("not-yet", "N", DeliverySchema.CLOUD_EVENTS, null, EventTypes.DRIFT_DETECTED));
+        try (InProcessEventBus bus = new InProcessEventBus(subs, FAST, (f, json) -> {
+            if (f.equals("R")) {
+                refusedAttempts.incrementAndGet();
+                throw new ValidationException("the event's subject does not have the form ...");
+            }
+            // 404 is delivered again by Event Grid (the resource may appear), and so here.
+            notFoundAttempts.incrementAndGet();
+            throw new health.vigil.error.NotFoundException(health.vigil.error.ErrorCode.MODEL_NOT_FOUND, "not yet");
+        }, home.resolve("deadletter"), Clock.systemUTC())) {
+            bus.start();
+            bus.publish(event(EventTypes.DRIFT_DETECTED, "/models/m/versions/1"));
+
+            assertThat(bus.awaitIdle(WAIT)).isTrue();
+            assertThat(refusedAttempts).hasValue(1);
+            assertThat(notFoundAttempts).hasValue(3);
+            List<String> reasons = new ArrayList<>();
+            for (Path p : deadLetters()) {
+                JsonNode record = Json.mapper().readTree(Files.readString(p));
+                reasons.add(record.get("function").asText() + " " + record.get("deadLetterReason").asText() + " "
+                        + record.get("deliveryAttempts").asInt() + " " + record.get("lastErrorCode").asText());
+            }
+            assertThat(reasons).containsExactlyInAnyOrder("R RefusedByFunction 1 INVALID_REQUEST",
+                    "N MaxDeliveryAttemptsExceeded 3 MODEL_NOT_FOUND");
         }
     }
 

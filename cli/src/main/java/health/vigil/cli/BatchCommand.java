@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.OwnerOnlyFiles;
 import health.vigil.json.Json;
 import health.vigil.port.ArtifactStore;
+import health.vigil.error.ValidationException;
+import health.vigil.scoring.batch.BatchFormat;
 import health.vigil.scoring.batch.BatchService;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -64,6 +66,20 @@ final class BatchCommand {
                 System.err.println("give either a FILE or --input NAME (a blob already in batch-input)");
                 return 2;
             }
+            if (file != null) {
+                // Checked before anything is copied into the platform: a file that could never be a batch (keys.json,
+                // a folder) must not land in batch-input at all.
+                if (!Files.isRegularFile(file)) {
+                    System.err.println("vigil: " + file + " is not a file; give the CSV or JSON Lines file to score");
+                    return 2;
+                }
+                try {
+                    BatchFormat.ofFileName(file.getFileName().toString());
+                } catch (ValidationException e) {
+                    System.err.println("vigil: " + e.getMessage());
+                    return 2;
+                }
+            }
             String blob = input != null ? input : copyIntoBatchInput(target.home, file);
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("model", model);
@@ -74,6 +90,11 @@ final class BatchCommand {
             body.put("explain", explain);
             ControlClient client = target.client(PERSONA);
             HttpResponse<String> response = submit(client, body, java.util.UUID.randomUUID().toString());
+            if (file != null && response.statusCode() >= 400 && response.statusCode() < 500) {
+                // Refused: no job reads the copy, so it does not stay in batch-input. (After a 5xx or no answer the
+                // job may exist and need it, so it stays.)
+                removeCopy(target.home, blob);
+            }
             if (response.statusCode() != 202 || noWait) {
                 return target.print(response, BatchCommand::statusLine);
             }
@@ -183,9 +204,24 @@ final class BatchCommand {
         Path target = home.resolve("blobs").resolve(ArtifactStore.BATCH_INPUT).resolve(name);
         Path folder = OwnerOnlyFiles.createFolders(target.getParent());
         Path staged = OwnerOnlyFiles.createTempFile(folder, ".staged-", ".tmp");
-        Files.copy(file, staged, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.copy(file, staged, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(staged);
+        }
         return name;
+    }
+
+    /** Removes a copy {@link #copyIntoBatchInput} made, and its folder of one. */
+    static void removeCopy(Path home, String name) throws IOException {
+        Path copy = home.resolve("blobs").resolve(ArtifactStore.BATCH_INPUT).resolve(name);
+        Files.deleteIfExists(copy);
+        try {
+            Files.deleteIfExists(copy.getParent());
+        } catch (java.nio.file.DirectoryNotEmptyException othersThere) {
+            // not this copy's alone
+        }
     }
 
     /** Polls the job, drawing a progress bar on standard error, until it completes or fails. */

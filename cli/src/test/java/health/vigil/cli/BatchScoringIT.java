@@ -97,6 +97,39 @@ class BatchScoringIT {
     }
 
     @Test
+    void aFileThatCannotBeABatchOrASubmissionRefusedLeavesNothingInBatchInput() throws Exception {
+        Path requests = home.resolve("blobs").resolve(ArtifactStore.BATCH_INPUT).resolve("requests");
+        java.util.function.Supplier<List<Path>> copies = () -> {
+            if (!Files.isDirectory(requests)) {
+                return List.of();
+            }
+            try (var walk = Files.walk(requests)) {
+                return walk.filter(Files::isRegularFile).toList();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        List<Path> before = copies.get();
+        // The keys file, a folder: refused before anything is copied.
+        Run keys = vigil("batch", "submit", home.resolve("keys.json").toString(), "--model", MODEL);
+        assertThat(keys.exit()).isEqualTo(2);
+        assertThat(keys.err()).contains("must be CSV").doesNotContain("Exception");
+        Run folder = vigil("batch", "submit", home.toString(), "--model", MODEL);
+        assertThat(folder.exit()).isEqualTo(2);
+        assertThat(folder.err()).contains("is not a file");
+        // A CSV the platform refuses (no such model): copied, refused, and the copy removed.
+        Path file = home.resolveSibling(home.getFileName() + "-refused.csv");
+        Files.writeString(file, csv(SampleModels.readmissionCohort(3, 78), 0));
+        try {
+            Run refused = vigil("batch", "submit", file.toString(), "--model", "no-such-model");
+            assertThat(refused.exit()).as(refused.out() + refused.err()).isNotZero();
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        assertThat(copies.get()).isEqualTo(before);
+    }
+
+    @Test
     void aFileDroppedIntoBatchInputStartsOneJobByItself() throws Exception {
         Path drop = home.resolve("blobs").resolve(ArtifactStore.BATCH_INPUT).resolve(MODEL);
         Files.createDirectories(drop);

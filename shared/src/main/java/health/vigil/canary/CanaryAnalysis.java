@@ -10,6 +10,7 @@ import health.vigil.statistics.DeLongTest;
 import health.vigil.statistics.KolmogorovSmirnov;
 import health.vigil.statistics.PopulationStabilityIndex;
 import health.vigil.statistics.StratifiedDifference;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -159,6 +160,28 @@ public final class CanaryAnalysis {
         return level > share * 1e-9 ? level : 0;
     }
 
+    /** The longest an idle extension waits, unless the bake time itself is longer. */
+    static final Duration LONGEST_EXTENSION = Duration.ofHours(1);
+
+    /**
+     * How long an extension of the step waits before its next look. One bake time while predictions come; but when
+     * the canary has had none since the step's last look (an extension too), twice the wait before, up to an hour (or
+     * the bake time when that is longer). A canary without traffic (a night, a holiday) is then looked at, and each
+     * look written as a deployment revision and an audit record, a few times an hour rather than at every bake time
+     * (with PT1S, 86,400 a day); with traffic the looks, and so how soon a bad canary is caught, are as before.
+     */
+    static Duration extension(CanaryRamp ramp, long canaryCount) {
+        List<StepAnalysis> before = ramp.analyses();
+        StepAnalysis last = before.isEmpty() ? null : before.get(before.size() - 1);
+        if (last == null || last.step() != ramp.step() || !StepAnalysis.EXTEND.equals(last.decision())
+                || last.canaryCount() != canaryCount || last.windowTo() == null) {
+            return ramp.bakeTime();
+        }
+        Duration cap = ramp.bakeTime().compareTo(LONGEST_EXTENSION) > 0 ? ramp.bakeTime() : LONGEST_EXTENSION;
+        Duration doubled = Duration.between(last.windowTo(), ramp.judgeAt()).multipliedBy(2);
+        return doubled.compareTo(cap) > 0 ? cap : doubled.compareTo(ramp.bakeTime()) < 0 ? ramp.bakeTime() : doubled;
+    }
+
     /**
      * The ramp after a step's analysis, as the controller writes it: extended (the window keeps its start), rolled
      * back, moved to the next step or, after the last judged step, promoted.
@@ -166,7 +189,8 @@ public final class CanaryAnalysis {
     public static CanaryRamp advance(CanaryRamp ramp, StepAnalysis analysis, Instant now) {
         return switch (analysis.decision()) {
             case StepAnalysis.EXTEND -> ramp.with(CanaryStatus.RUNNING, ramp.step(), ramp.stepStartedAt(),
-                    now.plus(ramp.bakeTime()), ramp.extensions() + 1, "extended", analysis.reason(), analysis);
+                    now.plus(extension(ramp, analysis.canaryCount())), ramp.extensions() + 1, "extended", analysis.reason(),
+                    analysis);
             case StepAnalysis.FAIL -> ramp.with(CanaryStatus.ROLLED_BACK, ramp.step(), ramp.stepStartedAt(), now,
                     ramp.extensions(), "rolled_back", analysis.reason(), analysis);
             default -> ramp.lastJudgedStep()
@@ -207,7 +231,8 @@ public final class CanaryAnalysis {
             String reason = String.format(Locale.ROOT, "too little evidence to judge step %d (%s): the window holds %d"
                     + " canary and %d stable requests and each side needs at least %d for a first look (%d in this"
                     + " step to pass); the bake time is extended by %s and nothing is decided", ramp.step() + 1,
-                    percent(ramp.weightBasisPoints()), canaryRows, stableRows, firstLook, minimum, ramp.bakeTime());
+                    percent(ramp.weightBasisPoints()), canaryRows, stableRows, firstLook, minimum,
+                    extension(ramp, current.canary().count()));
             return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, current.canary().count(),
                     current.stable().count(), StepAnalysis.EXTEND, reason, List.of());
         }
@@ -313,7 +338,7 @@ public final class CanaryAnalysis {
                     + " step to pass; the bake time is extended by %s", ramp.step() + 1,
                     percent(ramp.weightBasisPoints()), metrics.isEmpty() ? "nothing new to test"
                             : "no metric differed beyond its margin in " + metrics.size() + " tests", sizes, minimum,
-                    ramp.bakeTime());
+                    extension(ramp, current.canary().count()));
         }
         return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, current.canary().count(),
                 current.stable().count(), decision, reason, metrics);

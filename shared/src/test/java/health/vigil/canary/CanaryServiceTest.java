@@ -31,6 +31,7 @@ import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -362,6 +363,28 @@ class CanaryServiceTest {
         // Until the extended bake time is over, the controller leaves it alone.
         clock.advance(Duration.ofMinutes(1));
         assertThat(canaries.tick()).isEmpty();
+
+        // Without more traffic each extension in a row waits twice the one before, up to an hour: an idle canary is
+        // looked at (a revision and an audit record each time) a few times an hour, not at every bake time.
+        List<Duration> waits = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            clock.set(store.findDeployment(READMISSION).orElseThrow().canary().judgeAt().plusSeconds(1));
+            assertThat(canaries.tick()).hasSize(1);
+            CanaryRamp extended = store.findDeployment(READMISSION).orElseThrow().canary();
+            waits.add(Duration.between(clock.instant(), extended.judgeAt()));
+            assertThat(extended.analyses().get(extended.analyses().size() - 1).reason())
+                    .contains("extended by " + waits.get(i));
+        }
+        assertThat(waits).containsExactly(BAKE.multipliedBy(2), BAKE.multipliedBy(4), BAKE.multipliedBy(8),
+                Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1));
+        assertThat(canaryRecords()).extracting(AuditRecord::outcome).containsExactly("started", "extended", "extended",
+                "extended", "extended", "extended", "extended", "extended");
+        // Predictions again (still too few): the next extension is one bake time, as looks with traffic always are.
+        Instant due = store.findDeployment(READMISSION).orElseThrow().canary().judgeAt();
+        traffic.write(log, READMISSION, Slot.CANARY, 2, 5, due.minusSeconds(60), Duration.ofSeconds(30), 0.3, 0);
+        clock.set(due.plusSeconds(1));
+        assertThat(canaries.tick()).hasSize(1);
+        assertThat(store.findDeployment(READMISSION).orElseThrow().canary().judgeAt()).isEqualTo(clock.instant().plus(BAKE));
     }
 
     @Test

@@ -62,8 +62,9 @@ public record ModelName(String value) implements Comparable<ModelName> {
         if (value == null) {
             return "null";
         }
-        boolean nameLike = !value.isEmpty() && value.length() <= 80 && value.chars().allMatch(c -> c >= 'a' && c <= 'z'
-                || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-');
-        return nameLike ? "'" + value + "'" : "(not repeated here: it has characters or a length no model name has)";
+        // Repeated only when it is a plain name, as every message repeats what a caller typed: MRN-0012345 or
+        // 123-45-6789 in a model's place may be an identifier.
+        return health.vigil.json.Json.isPlainName(value) ? "'" + value + "'"
+                : "(not repeated here: it has characters or a length no model name has)";
     }
 }

@@ -47,11 +47,14 @@ class ModelNameTest {
         assertThatThrownBy(() -> new ModelName("Readmission_Risk")).hasMessageStartingWith(
                 "model name 'Readmission_Risk' is not valid: use 3-63 lower-case letters");
         // Spaces, slashes, digits of a date with a name: what a patient's details look like, never repeated.
-        for (String typed : List.of("john smith 1950", "MRN 4471/Jane Doe", "x".repeat(81))) {
+        // Nor an identifier in a model's place: hyphens and leading digits are not a plain name.
+        for (String typed : List.of("john smith 1950", "MRN 4471/Jane Doe", "x".repeat(81), "MRN-0012345",
+                "123-45-6789", "Smith-John")) {
             assertThatThrownBy(() -> new ModelName(typed)).isInstanceOf(ValidationException.class)
                     .hasMessageStartingWith("model name (not repeated here: it has characters or a length no model"
                             + " name has) is not valid")
-                    .hasMessageNotContaining("john").hasMessageNotContaining("Jane").hasMessageNotContaining("xxx");
+                    .hasMessageNotContaining("john").hasMessageNotContaining("Jane").hasMessageNotContaining("xxx")
+                    .hasMessageNotContaining("0012345").hasMessageNotContaining("6789").hasMessageNotContaining("Smith");
         }
     }
 }

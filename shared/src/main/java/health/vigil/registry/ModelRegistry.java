@@ -61,7 +61,7 @@ public final class ModelRegistry {
         int latest = versions.get(versions.size() - 1).version();
         throw new NotFoundException(ErrorCode.VERSION_NOT_FOUND, "model `" + model + "` has no version " + version
                 + "; its versions are " + versions.get(0).version() + (latest == versions.get(0).version() ? "" : " to " + latest)
-                + " (see GET /models/" + model + "/versions)");
+                + " (see GET /models/" + model + ")");
     }
 
     /** The newest version of a model. */

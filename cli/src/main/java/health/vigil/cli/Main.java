@@ -76,10 +76,36 @@ public final class Main implements Runnable {
                 line.getErr().println("vigil: " + ve.getMessage() + " (" + ve.code() + ")");
                 return ve.code().isClientError() ? 2 : 1;
             }
+            Throwable cause = e instanceof java.io.UncheckedIOException unchecked && unchecked.getCause() != null
+                    ? unchecked.getCause() : e;
             // A file named on the command line that is missing, a folder, or not writable: the operator's to fix.
-            if (e instanceof java.nio.file.FileSystemException fs) {
+            if (cause instanceof java.nio.file.FileSystemException fs) {
                 line.getErr().println("vigil: " + fs.getFile() + ": " + fileProblem(fs));
                 return 2;
+            }
+            // No platform at the address: a message, not a trace.
+            if (cause instanceof java.net.ConnectException || cause instanceof java.net.http.HttpConnectTimeoutException
+                    || cause instanceof java.net.UnknownHostException) {
+                line.getErr().println("vigil: the platform did not answer (" + cause.getClass().getSimpleName()
+                        + "): is it running (vigil up), and is --url its address?");
+                return 1;
+            }
+            // An argument the command cannot use (a URL that is not one, a count out of range): the operator's to fix.
+            if (cause instanceof IllegalArgumentException bad && bad.getMessage() != null) {
+                line.getErr().println("vigil: " + bad.getMessage());
+                return 2;
+            }
+            if (cause instanceof java.io.IOException io) {
+                line.getErr().println("vigil: " + (io.getMessage() == null ? io.getClass().getSimpleName()
+                        : io.getMessage()));
+                return 1;
+            }
+            if (System.getenv("VIGIL_DEBUG") == null) {
+                // Anything else is a fault of the command: one line, and the trace for whoever asks for it.
+                line.getErr().println("vigil: failed with " + cause.getClass().getSimpleName()
+                        + (cause.getMessage() == null ? "" : ": " + cause.getMessage())
+                        + " (VIGIL_DEBUG=1 shows the stack trace)");
+                return 1;
             }
             throw e;
         });

@@ -29,6 +29,22 @@ class ModelsCommandTest {
         assertThat(errorsOf("models", "upload", "package.zip")).contains("--model");
     }
 
+    /** A command against an address where nothing answers, or one that is not an address: a line, not a trace. */
+    @Test
+    void noPlatformAtTheAddressOrAnAddressThatIsNotOneIsALineNotAStackTrace(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path home) throws Exception {
+        java.nio.file.Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"name\":"
+                + " \"Operator\", \"key\": \"k-operator-0123456789abcdef0123456789\", \"roles\": [\"Deployments.Operate\"]}]}");
+        for (String url : new String[] {"http://127.0.0.1:1", "notaurl"}) {
+            CommandLine line = Main.commandLine();
+            StringWriter err = new StringWriter();
+            line.setErr(new PrintWriter(err));
+            int exit = line.execute("models", "list", "--home", home.toString(), "--url", url);
+            assertThat(exit).as(url).isNotZero();
+            assertThat(err.toString()).as(url).startsWith("vigil: ").doesNotContain("\tat ").doesNotContain("Exception:");
+        }
+    }
+
     @Test
     void aCardIsAskedForInOneOfItsThreeFormats() {
         assertThat(errorsOf("models", "card", "readmission", "1", "--format", "pdf"))

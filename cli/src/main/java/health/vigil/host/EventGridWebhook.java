@@ -7,6 +7,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.events.EventEnvelope;
 import health.vigil.events.EventEnvelopes;
+import health.vigil.functions.common.HttpApi;
 import health.vigil.json.Json;
 import java.io.IOException;
 import java.util.List;
@@ -50,10 +51,7 @@ final class EventGridWebhook {
                     + SystemKeys.EVENT_GRID + " system key as ?code= or in the x-functions-key header; locally it is"
                     + " in host-keys/" + SystemKeys.EVENT_GRID + ".key under the Vigil home", requestId);
         }
-        if (method.equals("OPTIONS")) {
-            return abuseProtection(request, requestId);
-        }
-        if (!method.equals("POST")) {
+        if (!method.equals("POST") && !method.equals("OPTIONS")) {
             return HostReply.error(405, ErrorCode.METHOD_NOT_ALLOWED, "the Event Grid webhook accepts POST and OPTIONS",
                     requestId, Map.of("Allow", "POST, OPTIONS"));
         }
@@ -68,11 +66,22 @@ final class EventGridWebhook {
             return HostReply.error(ErrorCode.NOT_FOUND, "no EventGridTrigger function is named "
                     + Json.quotedName(functionName), requestId);
         }
+        if (method.equals("OPTIONS")) {
+            // Only for a function that takes events: a handshake for one that does not would promise deliveries
+            // that every POST then refuses.
+            return abuseProtection(request, requestId);
+        }
         String contentType = request.getHeaders().get("content-type");
         if (contentType != null && !EVENT_MEDIA_TYPES.contains(mediaType(contentType))) {
             return HostReply.error(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "an Event Grid delivery is JSON: send it with"
                     + " Content-Type application/json, application/cloudevents+json or"
                     + " application/cloudevents-batch+json", requestId);
+        }
+        String encoding = request.getHeaders().get("content-encoding");
+        if ((contentType != null && contentType.indexOf(';') >= 0 && !HttpApi.charsetIsUtf8(contentType))
+                || (encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase("identity"))) {
+            return HostReply.error(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "an Event Grid delivery is read as uncompressed"
+                    + " UTF-8: send it without Content-Encoding and with charset=utf-8 or none", requestId);
         }
         JsonNode payload = Json.readTree("the Event Grid payload", body.read());
         List<EventEnvelope> envelopes = EventEnvelopes.parse(payload);
@@ -143,11 +152,19 @@ final class EventGridWebhook {
         return HostReply.json(200, Map.of("validationResponse", code.textValue()));
     }
 
+    /** A DNS host name, as the CloudEvents webhook spec's WebHook-Request-Origin holds. */
+    private static final java.util.regex.Pattern ORIGIN = java.util.regex.Pattern.compile("[A-Za-z0-9.-]{1,253}");
+
     private static HostReply abuseProtection(Request request, String requestId) {
         String origin = request.getHeaders().get("WebHook-Request-Origin");
         if (origin == null || origin.isBlank()) {
             return HostReply.error(ErrorCode.INVALID_REQUEST,
                     "a CloudEvents validation request needs the WebHook-Request-Origin header", requestId);
+        }
+        if (!ORIGIN.matcher(origin).matches()) {
+            // Repeated in the answer's header only when it is what the header holds: the sender's host name.
+            return HostReply.error(ErrorCode.INVALID_REQUEST, "WebHook-Request-Origin must be the sender's host"
+                    + " name (letters, digits, '-' and '.'), such as eventemitter.example.com", requestId);
         }
         return HostReply.empty(200, Map.of(
                 "WebHook-Allowed-Origin", origin,

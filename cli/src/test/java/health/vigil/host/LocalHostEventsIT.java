@@ -167,6 +167,34 @@ class LocalHostEventsIT {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("WebHook-Allowed-Origin")).contains("eventgrid.azure.net");
+
+        // Not for a function that takes no events, nor for an origin that is not a host name (never echoed).
+        Map<String, Integer> refused = Map.of("?functionName=NoSuchFunction|eventgrid.azure.net", 404,
+                "?functionName=RecordEvent|evil.example<script>", 400, "|eventgrid.azure.net", 400);
+        for (Map.Entry<String, Integer> c : refused.entrySet()) {
+            String[] parts = c.getKey().split("\\|");
+            HttpResponse<String> answer = CLIENT.send(HttpRequest.newBuilder(
+                            host.baseUri().resolve("/runtime/webhooks/eventgrid" + parts[0]))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                    .header("WebHook-Request-Origin", parts[1])
+                    .header("x-functions-key", SystemKeys.eventGrid(home))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(c.getKey()).isEqualTo(c.getValue());
+            assertThat(answer.headers().firstValue("WebHook-Allowed-Origin")).as(c.getKey()).isEmpty();
+            assertThat(answer.body()).as(c.getKey()).doesNotContain("<script>");
+        }
+        // A delivery in another charset or compressed is 415, as on the API routes.
+        for (Map.Entry<String, String> h : Map.of("Content-Type", "application/json; charset=iso-8859-1",
+                "Content-Encoding", "gzip").entrySet()) {
+            HttpResponse<String> answer = CLIENT.send(HttpRequest.newBuilder(
+                            host.baseUri().resolve("/runtime/webhooks/eventgrid?functionName=RecordEvent"))
+                    .header(h.getKey(), h.getValue()).header("x-functions-key", SystemKeys.eventGrid(home))
+                    .header("aeg-event-type", "Notification")
+                    .POST(HttpRequest.BodyPublishers.ofString(eventGridEvent("charset"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(h.toString()).isEqualTo(415);
+        }
+        assertThat(recorder.calls("RecordEvent")).isEmpty();
     }
 
     // Point 11: like the Functions host, the webhook needs the eventgrid_extension system key.

@@ -195,7 +195,7 @@ public final class HttpApi {
     }
 
     /** Whether a Content-Type's charset parameter, if it has one, names UTF-8 (in any case, quoted or not). */
-    static boolean charsetIsUtf8(String contentType) {
+    public static boolean charsetIsUtf8(String contentType) {
         for (String parameter : contentType.substring(contentType.indexOf(';') + 1).split(";")) {
             int equals = parameter.indexOf('=');
             if (equals < 0 || !parameter.substring(0, equals).strip().equalsIgnoreCase("charset")) {

@@ -2,6 +2,7 @@ package health.vigil.cli.dashboard;
 
 import static health.vigil.functions.common.html.Html.escape;
 
+import health.vigil.json.Json;
 import health.vigil.error.AccessDeniedException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.VigilException;
@@ -312,6 +313,11 @@ public final class Dashboard extends Handler.Abstract {
         Map<String, String> query = new LinkedHashMap<>();
         Fields fields = Request.extractQueryParameters(request);
         for (Fields.Field f : fields) {
+            // As the API: which of two values a page would use is not the caller's choice, so neither is taken.
+            if (f.getValues().size() > 1) {
+                throw new health.vigil.error.ValidationException("query parameter " + Json.quotedName(f.getName())
+                        + " is given more than once; give each query parameter once");
+            }
             query.put(f.getName(), f.getValue());
         }
         return query;
@@ -322,8 +328,12 @@ public final class Dashboard extends Handler.Abstract {
         for (String pair : body.split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
-                form.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                String name = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
+                if (form.put(name, URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8)) != null) {
+                    // key=A&key=B signed in as whichever came last.
+                    throw new health.vigil.error.ValidationException("the form gives " + Json.quotedName(name)
+                            + " more than once; send each field once");
+                }
             }
         }
         return form;

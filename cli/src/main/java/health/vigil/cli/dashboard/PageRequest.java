@@ -36,13 +36,9 @@ record PageRequest(Principal principal, Map<String, String> route, Map<String, S
 
     int whole(String name, int fallback, int min, int max) {
         return param(name).map(v -> {
-            try {
-                int value = Integer.parseInt(v);
-                if (value >= min && value <= max) {
-                    return value;
-                }
-            } catch (NumberFormatException e) {
-                // the message below
+            int value = v.equals("0") ? 0 : health.vigil.functions.common.HttpApi.positiveWholeNumber(v);
+            if (value >= min && value <= max) {
+                return value;
             }
             throw new ValidationException("query parameter '" + name + "' must be a whole number from " + min + " to "
                     + max);

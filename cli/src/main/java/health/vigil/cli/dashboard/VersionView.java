@@ -31,16 +31,14 @@ final class VersionView extends View {
 
     /** The version number in a route, or a 400 that says what a version number looks like. */
     static int version(PageRequest request) {
-        String raw = request.segment("version");
-        try {
-            int version = Integer.parseInt(raw);
-            if (version >= 1) {
-                return version;
-            }
-        } catch (NumberFormatException e) {
-            // the message below
+        // Written the one way the API takes (ASCII digits, no sign or leading zero): Integer.parseInt also reads
+        // "01", "+1" and full-width or Arabic-Indic digits, so one page had several addresses the API refuses.
+        int version = health.vigil.functions.common.HttpApi.positiveWholeNumber(request.segment("version"));
+        if (version >= 1) {
+            return version;
         }
-        throw new ValidationException("a version is a whole number from 1, as the model's page lists them");
+        throw new ValidationException("a version is a whole number from 1 in ASCII digits (3, not 03, +3 or a"
+                + " full-width digit), as the model's page lists them");
     }
 
     @Override

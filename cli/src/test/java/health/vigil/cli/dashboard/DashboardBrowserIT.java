@@ -285,6 +285,25 @@ class DashboardBrowserIT {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(slot.statusCode()).isEqualTo(400);
         assertThat(slot.body()).contains("slot");
+
+        // One page, one address: a version as the API writes it, each query parameter once, each form field once.
+        for (String path : List.of("/dashboard/models/" + MODEL + "/versions/01",
+                "/dashboard/models/" + MODEL + "/versions/+1", "/dashboard/models/" + MODEL + "/versions/%EF%BC%91",
+                "/dashboard/models/" + MODEL + "/versions/%D9%A1", "/dashboard/audit?from=2026-12-05&from=2026-12-04")) {
+            assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url(path))).header("Cookie",
+                    path.startsWith("/dashboard/audit") ? cookie : operator).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).as(path).isEqualTo(400);
+        }
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url("/dashboard/models/" + MODEL
+                + "/versions/1"))).header("Cookie", operator).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(200);
+        java.net.http.HttpResponse<String> twoKeys = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url("/login"))).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("key=" + URLEncoder.encode(key("operator"),
+                        StandardCharsets.UTF_8) + "&key=" + URLEncoder.encode(key("compliance"), StandardCharsets.UTF_8)))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(twoKeys.statusCode()).isEqualTo(400);
+        assertThat(twoKeys.headers().firstValue("Set-Cookie")).isEmpty();
     }
 
     @Test

@@ -169,27 +169,39 @@ final class BatchCommand {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
+            if (Files.isDirectory(out)) {
+                System.err.println("vigil: " + out + " is a folder; give --out the results file's own name");
+                return 2;
+            }
             ControlClient client = target.client(PERSONA);
             Path parent = out.toAbsolutePath().getParent();
             Path partial = OwnerOnlyFiles.createTempFile(parent, ".vigil-results-", ".part");
             long offset = 0;
             long total = -1;
-            try (OutputStream file = Files.newOutputStream(partial, StandardOpenOption.TRUNCATE_EXISTING)) {
-                do {
-                    HttpResponse<String> page = client.exchange("GET", "/batches/" + id + "/results?offset=" + offset,
-                            null);
-                    if (page.statusCode() != 200) {
-                        Files.deleteIfExists(partial);
-                        return target.print(page, body -> "");
-                    }
-                    file.write(page.body().getBytes(StandardCharsets.UTF_8));
-                    offset = Long.parseLong(page.headers().firstValue("x-vigil-next-offset").orElseThrow());
-                    total = Long.parseLong(page.headers().firstValue("x-vigil-total-bytes").orElseThrow());
-                    bar(System.err, offset, total, "bytes");
-                } while (offset < total);
+            boolean written = false;
+            try {
+                try (OutputStream file = Files.newOutputStream(partial, StandardOpenOption.TRUNCATE_EXISTING)) {
+                    do {
+                        HttpResponse<String> page = client.exchange("GET", "/batches/" + id + "/results?offset="
+                                + offset, null);
+                        if (page.statusCode() != 200) {
+                            return target.print(page, body -> "");
+                        }
+                        file.write(page.body().getBytes(StandardCharsets.UTF_8));
+                        offset = Long.parseLong(page.headers().firstValue("x-vigil-next-offset").orElseThrow());
+                        total = Long.parseLong(page.headers().firstValue("x-vigil-total-bytes").orElseThrow());
+                        bar(System.err, offset, total, "bytes");
+                    } while (offset < total);
+                }
+                System.err.println();
+                Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                written = true;
+            } finally {
+                // Results hold prediction ids and scores: a download that stopped part-way leaves none of them behind.
+                if (!written) {
+                    Files.deleteIfExists(partial);
+                }
             }
-            System.err.println();
-            Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             System.out.println("wrote " + total + " bytes of results to " + out);
             return 0;
         }

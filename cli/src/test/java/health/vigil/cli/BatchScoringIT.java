@@ -73,6 +73,14 @@ class BatchScoringIT {
             assertThat(submitted.err()).contains("100%");
             String id = submitted.out().lines().findFirst().orElseThrow().split(" ")[1];
 
+            // A folder for --out, or a download that stops part-way (no platform answers), leaves no results behind.
+            Run intoFolder = vigil("batch", "download", id, "--out", out.getParent().toString());
+            assertThat(intoFolder.exit()).isEqualTo(2);
+            assertThat(intoFolder.err()).contains("is a folder");
+            try (var siblings = Files.list(out.getParent())) {
+                assertThat(siblings.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".vigil-results-"));
+            }
+
             Run downloaded = vigil("batch", "download", id, "--out", out.toString());
             assertThat(downloaded.exit()).as(downloaded.err()).isZero();
             List<String> lines = Files.readAllLines(out);

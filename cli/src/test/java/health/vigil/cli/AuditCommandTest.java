@@ -116,6 +116,20 @@ class AuditCommandTest {
     }
 
     @Test
+    void anOutThatIsAFileOrAPeriodOverAYearIsRefusedBeforeAnythingIsExported() throws Exception {
+        record("model.register");
+        Path file = Files.writeString(out.resolve("keys.json"), "{}");
+        assertThat(runWithErrors("audit", "export", "--from", today().toString(), "--to", today().toString(), "--out",
+                file.toString(), "--home", home.toString())).startsWith("2\n").contains("is a file");
+        assertThat(runWithErrors("audit", "export", "--from", "1900-01-01", "--to", "9999-12-31", "--out",
+                out.resolve("all").toString(), "--home", home.toString())).startsWith("2\n").contains("366 days");
+        assertThat(Files.readString(file)).isEqualTo("{}");
+        try (LocalAdapters local = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            assertThat(readDays(local.auditStore(), today())).noneMatch(r -> r.action().startsWith("audit.exported"));
+        }
+    }
+
+    @Test
     void aHomeWithoutAnAuditLogIsRefusedAndNothingIsCreated() {
         Path missing = home.resolve("not-a-home");
 

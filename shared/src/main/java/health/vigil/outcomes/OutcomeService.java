@@ -268,11 +268,28 @@ public final class OutcomeService {
             details.put("alreadyRecorded", Integer.toString(already));
             details.put("conflicts", Integer.toString(conflicts));
             details.put("invalid", Integer.toString(invalid));
+            if (!refused.isEmpty()) {
+                // A file's sender has no answer to read: the record keeps which rows to fix and why (reasons name the
+                // field and the rule, never a value), the first REFUSED_ROWS_KEPT of them.
+                StringBuilder rowsText = new StringBuilder();
+                for (OutcomeReceipt.RowProblem p : refused.subList(0, Math.min(refused.size(), REFUSED_ROWS_KEPT))) {
+                    rowsText.append(rowsText.length() == 0 ? "" : "; ").append("row ").append(p.row()).append(" (")
+                            .append(p.kind()).append("): ").append(p.reason());
+                }
+                int named = Math.min(refused.size(), REFUSED_ROWS_KEPT);
+                if (conflicts + invalid > named) {
+                    rowsText.append("; and ").append(conflicts + invalid - named).append(" more");
+                }
+                details.put("refusedRows", rowsText.toString());
+            }
             String outcome = conflicts + invalid == 0 ? "recorded" : recorded + already == 0 ? "refused" : "partial";
             audit.recordOnce("outcomes:" + contentKey, actor, ACTION, subject, outcome, details);
             return receipt;
         }
     }
+
+    /** How many refused rows an {@code outcomes.record} audit record names. */
+    static final int REFUSED_ROWS_KEPT = 50;
 
     private record Pending(int row, Outcome outcome) {}
 }

@@ -282,6 +282,9 @@ class OutcomeServiceTest {
         assertThat(redelivered.recorded()).isZero();
         assertThat(redelivered.alreadyRecorded()).isEqualTo(2);
         assertThat(outcomeAuditRecords()).hasSize(1);
+        // A file's sender has no answer to read: its audit record names the rows to fix, by number, without values.
+        assertThat(outcomeAuditRecords().get(0).details().get("refusedRows"))
+                .isEqualTo("row 4 (INVALID): " + receipt.refused().get(0).reason()).doesNotContain("maybe");
     }
 
     @Test

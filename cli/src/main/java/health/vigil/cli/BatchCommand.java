@@ -265,10 +265,14 @@ final class BatchCommand {
     }
 
     static String statusLine(JsonNode s) {
-        String line = "batch " + s.path("id").asText() + " " + s.path("state").asText().toLowerCase(java.util.Locale.ROOT)
-                + ": " + s.path("model").asText() + " version " + s.path("version").asInt() + ", "
-                + s.path("rowsDone").asLong() + " of " + s.path("rows").asLong() + " rows (" + s.path("scored").asLong()
-                + " scored, " + s.path("refused").asLong() + " refused)";
+        String state = s.path("state").asText().toLowerCase(java.util.Locale.ROOT);
+        // A job that failed before it was planned has no model or version to show, and no rows.
+        String what = s.hasNonNull("model") && s.path("version").asInt() > 0
+                ? s.path("model").asText() + " version " + s.path("version").asInt() + ", " + s.path("rowsDone").asLong()
+                        + " of " + s.path("rows").asLong() + " rows (" + s.path("scored").asLong() + " scored, "
+                        + s.path("refused").asLong() + " refused)"
+                : "not planned";
+        String line = "batch " + s.path("id").asText() + " " + state + ": " + what;
         if (s.hasNonNull("results")) {
             line += "; results in " + s.path("results").asText();
         }

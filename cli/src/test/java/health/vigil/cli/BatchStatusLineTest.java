@@ -1,0 +1,22 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The one line `vigil batch status` prints for a job. */
+class BatchStatusLineTest {
+
+    @Test
+    void aPlannedJobShowsItsVersionAndRowsAndOneThatFailedBeforeItsPlanSaysSo() {
+        assertThat(BatchCommand.statusLine(ControlClient.parse("""
+                {"id": "j-1", "model": "readmission", "version": 3, "state": "RUNNING", "rows": 10, "rowsDone": 4,
+                 "scored": 3, "refused": 1}""")))
+                .isEqualTo("batch j-1 running: readmission version 3, 4 of 10 rows (3 scored, 1 refused)");
+        // Failed before it was planned (the file could not be scored at all): no model, version 0, no rows.
+        assertThat(BatchCommand.statusLine(ControlClient.parse("""
+                {"id": "j-2", "model": null, "version": 0, "state": "FAILED", "rows": 0, "rowsDone": 0, "scored": 0,
+                 "refused": 0, "failure": "no model is named no-such-model"}""")))
+                .isEqualTo("batch j-2 failed: not planned; no model is named no-such-model");
+    }
+}

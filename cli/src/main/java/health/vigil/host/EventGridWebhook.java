@@ -77,11 +77,9 @@ final class EventGridWebhook {
                     + " Content-Type application/json, application/cloudevents+json or"
                     + " application/cloudevents-batch+json", requestId);
         }
-        String encoding = request.getHeaders().get("content-encoding");
-        if ((contentType != null && contentType.indexOf(';') >= 0 && !HttpApi.charsetIsUtf8(contentType))
-                || (encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase("identity"))) {
-            return HostReply.error(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "an Event Grid delivery is read as uncompressed"
-                    + " UTF-8: send it without Content-Encoding and with charset=utf-8 or none", requestId);
+        String unreadable = HttpApi.encodingProblem(contentType, request.getHeaders().get("content-encoding"));
+        if (unreadable != null) {
+            return HostReply.error(ErrorCode.UNSUPPORTED_MEDIA_TYPE, unreadable, requestId);
         }
         JsonNode payload = Json.readTree("the Event Grid payload", body.read());
         List<EventEnvelope> envelopes = EventEnvelopes.parse(payload);

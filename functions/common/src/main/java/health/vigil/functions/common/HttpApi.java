@@ -144,15 +144,9 @@ public final class HttpApi {
             throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the request body's Content-Type is not"
                     + " application/json; send JSON with Content-Type: application/json");
         }
-        if (contentType != null && contentType.indexOf(';') >= 0 && !charsetIsUtf8(contentType)) {
-            // The body is read as UTF-8 whatever the header says: another charset would be misread, not converted.
-            throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the request body's charset is not UTF-8;"
-                    + " send the body as UTF-8 (Content-Type: application/json or application/json; charset=utf-8)");
-        }
-        String encoding = headers.get("content-encoding");
-        if (encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase("identity")) {
-            throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "a Content-Encoding (compressed body) is not"
-                    + " taken; send the body uncompressed, without Content-Encoding");
+        String unreadable = encodingProblem(contentType, headers.get("content-encoding"));
+        if (unreadable != null) {
+            throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, unreadable);
         }
         String text = body.get();
         // Bounds first: a character takes one to three bytes (a surrogate pair, two characters, takes four).
@@ -194,8 +188,24 @@ public final class HttpApi {
         return true;
     }
 
+    /**
+     * Why a body with these headers would be misread, or null: bodies are read as uncompressed UTF-8 whatever the
+     * headers say, so another charset or a Content-Encoding (other than identity) is refused, not converted.
+     */
+    public static String encodingProblem(String contentType, String contentEncoding) {
+        if (contentType != null && contentType.indexOf(';') >= 0 && !charsetIsUtf8(contentType)) {
+            return "the request body's charset is not UTF-8; send the body as UTF-8 (Content-Type: application/json"
+                    + " or application/json; charset=utf-8)";
+        }
+        if (contentEncoding != null && !contentEncoding.isBlank() && !contentEncoding.strip().equalsIgnoreCase("identity")) {
+            return "a Content-Encoding (compressed body) is not taken; send the body uncompressed, without"
+                    + " Content-Encoding";
+        }
+        return null;
+    }
+
     /** Whether a Content-Type's charset parameter, if it has one, names UTF-8 (in any case, quoted or not). */
-    public static boolean charsetIsUtf8(String contentType) {
+    static boolean charsetIsUtf8(String contentType) {
         for (String parameter : contentType.substring(contentType.indexOf(';') + 1).split(";")) {
             int equals = parameter.indexOf('=');
             if (equals < 0 || !parameter.substring(0, equals).strip().equalsIgnoreCase("charset")) {

@@ -61,8 +61,8 @@ final class AuditCommand {
             // The period and the folder are checked before anything is exported: an export is signed, stored and
             // audited, so a run that then cannot write its copy must not have made one.
             AuditLog.checkPeriod(from, to);
-            if (java.time.temporal.ChronoUnit.DAYS.between(from, to) + 1 > MAX_EXPORT_DAYS) {
-                throw new health.vigil.error.ValidationException("the period is longer than " + MAX_EXPORT_DAYS
+            if (java.time.temporal.ChronoUnit.DAYS.between(from, to) + 1 > AuditLog.MAX_PERIOD_DAYS) {
+                throw new health.vigil.error.ValidationException("the period is longer than " + AuditLog.MAX_PERIOD_DAYS
                         + " days; export a year at a time");
             }
             createFolder(out, out.toAbsolutePath().getFileSystem().supportedFileAttributeViews().contains("posix"));
@@ -181,9 +181,6 @@ final class AuditCommand {
     }
 
     /** Copies evidence blobs into {@code out} with owner-only folders and files, created that way. */
-    /** The longest period one export covers, as the API reads the records of (both ends counted). */
-    static final int MAX_EXPORT_DAYS = 366;
-
     static void copy(ArtifactStore artifacts, List<String> names, Path out) throws IOException {
         boolean posix = out.toAbsolutePath().getFileSystem().supportedFileAttributeViews().contains("posix");
         createFolder(out, posix);

@@ -24,7 +24,7 @@ import java.util.Optional;
 
 /** Compliance's view of the audit log: the records of a period, and a verification of their hash chain. */
 public final class AuditFunctions {
-    private static final int MAX_DAYS = 366;
+    private static final int MAX_DAYS = AuditLog.MAX_PERIOD_DAYS;
     private final AuditLog audit;
     private final HttpApi http;
 

@@ -128,8 +128,15 @@ final class DatasetsCommand {
         @Option(names = "--out", required = true, description = "The CSV file to write")
         Path out;
 
+        /** The most rows one generated file holds: a few hundred MB of CSV, made in memory. */
+        static final int MAX_ROWS = 1_000_000;
+
         @Override
         public Integer call() throws IOException {
+            if (rows < 1 || rows > MAX_ROWS) {
+                // Checked here: two billion rows ran the JVM out of memory before a line was written.
+                throw new health.vigil.error.ValidationException("--rows is " + rows + "; give 1 to " + MAX_ROWS);
+            }
             HeldOutEvaluationData data = HeldOutEvaluationData.generate(ClinicalModel.of(model), rows, seed);
             Files.write(out, data.csv());
             System.out.println("wrote " + data.rows() + " held-out rows to " + out);

@@ -46,6 +46,13 @@ final class ModelsCommand {
 
         ControlClient client(String defaultPersona) {
             String who = persona == null ? defaultPersona : persona;
+            // The platform's address, nothing more: a path (…/v2) was dropped as each call resolved its own route.
+            if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
+                    || url.getHost() == null || (url.getRawPath() != null && !url.getRawPath().isEmpty()
+                            && !url.getRawPath().equals("/")) || url.getRawQuery() != null) {
+                throw new health.vigil.error.ValidationException("--url is the platform's address: http:// or https://,"
+                        + " a host and a port, no path or query (for example http://127.0.0.1:7071)");
+            }
             return new ControlClient(url, LocalAdapters.apiKey(home, who));
         }
 

@@ -45,6 +45,23 @@ class ModelsCommandTest {
         }
     }
 
+    /** An address with a path or of another scheme is refused before anything is sent; so is a row count out of range. */
+    @Test
+    void aUrlThatIsNotThePlatformsAddressOrRowsOutOfRangeAreRefusedUpFront(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path home) throws Exception {
+        java.nio.file.Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"name\":"
+                + " \"Operator\", \"key\": \"k-operator-0123456789abcdef0123456789\", \"roles\": [\"Deployments.Operate\"]}]}");
+        for (String url : new String[] {"http://127.0.0.1:1/v2", "ftp://127.0.0.1:1", "http://127.0.0.1:1?x=1"}) {
+            assertThat(errorsOf("models", "list", "--home", home.toString(), "--url", url)).as(url)
+                    .startsWith("vigil: --url is the platform's address");
+        }
+        for (String rows : new String[] {"0", "-5", "2000000000"}) {
+            assertThat(errorsOf("datasets", "generate", "readmission", "--rows", rows, "--out",
+                    home.resolve("x.csv").toString())).as(rows).contains("--rows is " + rows);
+            assertThat(home.resolve("x.csv")).doesNotExist();
+        }
+    }
+
     @Test
     void aCardIsAskedForInOneOfItsThreeFormats() {
         assertThat(errorsOf("models", "card", "readmission", "1", "--format", "pdf"))

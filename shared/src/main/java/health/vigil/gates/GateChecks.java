@@ -35,8 +35,9 @@ public final class GateChecks {
     public static final String PROVENANCE = "provenance";
     public static final String LEAKAGE = "leakage";
     public static final String CARD = "card";
+    public static final String COVERAGE = "coverage";
     /** The gates that need an evaluation dataset; without one they fail. */
-    public static final List<String> DATA_GATES = List.of(DISCRIMINATION, CALIBRATION, SEGMENTS, LATENCY,
+    public static final List<String> DATA_GATES = List.of(COVERAGE, DISCRIMINATION, CALIBRATION, SEGMENTS, LATENCY,
             EXPLANATION, LEAKAGE);
     static final int CALIBRATION_BINS = 10;
     /** How many points of the ROC curve a report keeps for drawing. */
@@ -275,6 +276,22 @@ public final class GateChecks {
     }
 
     /** An AUROC at or above the policy's ceiling is flagged: a label may have leaked into the features. */
+    /**
+     * The share of the evaluation dataset's rows the candidate's schema refuses: every other data gate is measured
+     * without them, and patients like them would be refused at scoring, so a candidate that cannot score a material
+     * part of the platform's evaluation population fails rather than being judged on the rest alone.
+     *
+     * @param firstProblem why the first refused row was refused (its row number and rule), null when none was
+     */
+    public static GateCheck coverage(int refused, int rows, String firstProblem, GatePolicy policy) {
+        double share = rows == 0 ? 0 : (double) refused / rows;
+        String note = refused + " of " + rows + " rows refused by the candidate's schema"
+                + (firstProblem == null ? "" : " (first: " + firstProblem + ")")
+                + (refused == 0 ? "" : "; the other data gates are measured without them");
+        return GateCheck.of(COVERAGE, "rows_refused", share, "<= " + policy.maxRefusedRowShare(),
+                share <= policy.maxRefusedRowShare(), note);
+    }
+
     public static GateCheck leakage(double auroc, GatePolicy policy) {
         boolean flagged = auroc >= policy.leakageAuroc();
         return new GateCheck(LEAKAGE, "implausible_auroc", auroc, "< " + policy.leakageAuroc(), null, null,

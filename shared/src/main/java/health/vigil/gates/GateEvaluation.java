@@ -160,6 +160,8 @@ public final class GateEvaluation {
         try {
             scored = score(candidate, production, dataset.get(), policy, notes);
             if (scored != null) {
+                dataChecks.add(GateChecks.coverage(scored.rows().refusedByCandidate(), scored.rows().read(),
+                        scored.rows().firstCandidateProblem(), policy));
                 dataChecks.addAll(GateChecks.discrimination(scored.candidate(), scored.production(), scored.labels(),
                         policy));
                 dataChecks.addAll(GateChecks.calibration(scored.candidate(), scored.labels(), policy));
@@ -200,7 +202,13 @@ public final class GateEvaluation {
 
     /** What scoring the evaluation rows produced. */
     record Scored(double[] candidate, double[] production, boolean[] labels, Map<String, String[]> segments,
-            long[] rowNanos, double[] shapDeviations) {}
+            long[] rowNanos, double[] shapDeviations, Usable rows) {}
+
+    /**
+     * The rows both versions' schemas accept (by index), out of {@code read}; how many the candidate's refused and
+     * why the first was.
+     */
+    record Usable(List<Integer> indexes, int read, int refusedByCandidate, String firstCandidateProblem) {}
 
     private Scored score(VersionRecord candidate, Optional<VersionRecord> production, EvaluationDataset dataset,
             GatePolicy policy, List<String> notes) {
@@ -214,7 +222,8 @@ public final class GateEvaluation {
                 notes.add(e.getMessage());
                 return null;
             }
-            List<Integer> usable = usableRows(rows, model, current, notes);
+            Usable usableRows = usableRows(rows, model, current, notes);
+            List<Integer> usable = usableRows.indexes();
             if (usable.size() < 2) {
                 notes.add("fewer than 2 rows of the dataset are valid for the model's schema");
                 return null;
@@ -240,7 +249,7 @@ public final class GateEvaluation {
             double[] productionScores = current == null ? null
                     : current.model().predict(matrix(rows, usable, current), n);
             return new Scored(scores, productionScores, labels, segments, latencies(model, matrix, n),
-                    shapDeviations(model, matrix, scores, n, policy.shapRows()));
+                    shapDeviations(model, matrix, scores, n, policy.shapRows()), usableRows);
         } finally {
             model.model().close();
             if (current != null) {
@@ -250,7 +259,7 @@ public final class GateEvaluation {
     }
 
     /** Rows both versions' schemas accept; the others are left out and counted in a note. */
-    private static List<Integer> usableRows(EvaluationRows rows, RegisteredModelLoader.Loaded model,
+    private static Usable usableRows(EvaluationRows rows, RegisteredModelLoader.Loaded model,
             RegisteredModelLoader.Loaded current, List<String> notes) {
         RawRecordValidator candidate = new RawRecordValidator(model.pipeline().rawSchema());
         RawRecordValidator production = current == null ? null : new RawRecordValidator(current.pipeline().rawSchema());
@@ -259,10 +268,19 @@ public final class GateEvaluation {
                 : java.util.Set.copyOf(current.pipeline().rawSchema().names());
         List<Integer> usable = new ArrayList<>(rows.size());
         String firstProblem = null;
+        String firstCandidateProblem = null;
+        int refusedByCandidate = 0;
         for (int i = 0; i < rows.size(); i++) {
             Map<String, Object> record = rows.records().get(i);
             try {
                 candidate.validate(onlyKnown(record, candidateNames), "row " + (i + 1));
+            } catch (ValidationException e) {
+                refusedByCandidate++;
+                firstCandidateProblem = firstCandidateProblem == null ? e.getMessage() : firstCandidateProblem;
+                firstProblem = firstProblem == null ? e.getMessage() : firstProblem;
+                continue;
+            }
+            try {
                 if (production != null) {
                     production.validate(onlyKnown(record, productionNames), "row " + (i + 1));
                 }
@@ -275,7 +293,7 @@ public final class GateEvaluation {
             notes.add((rows.size() - usable.size()) + " of " + rows.size() + " rows left out as invalid for the"
                     + " model's schema (first: " + firstProblem + ")");
         }
-        return usable;
+        return new Usable(usable, rows.size(), refusedByCandidate, firstCandidateProblem);
     }
 
     /** The raw fields either version reads, so one parse of the file serves both (the candidate's type wins). */

@@ -27,6 +27,10 @@ import java.util.List;
  *     every row. Exact TreeSHAP costs about 0.5 ms a row for 200 trees of depth 6, so every row of a 100,000-row
  *     dataset would take a minute
  * @param leakageAuroc an AUROC at or above this is flagged as implausible for the task
+ * @param maxRefusedRowShare the largest share of the evaluation dataset's rows the candidate's schema may refuse (a
+ *     value out of range, an unknown category, a required value missing): those rows are left out of every other
+ *     data gate, and such patients would be refused at scoring. Optional in a policy sent or stored before it existed:
+ *     {@link #DEFAULT_MAX_REFUSED_ROW_SHARE} then
  * @param allowSchemaChanges whether a feature removed or retyped against production passes
  * @param requireCleanTree whether a version trained from uncommitted changes (or an unknown tree) fails the
  *     provenance gate; when false it is flagged for the approver
@@ -50,6 +54,7 @@ public record GatePolicy(
         double shapTolerance,
         int shapRows,
         double leakageAuroc,
+        Double maxRefusedRowShare,
         boolean allowSchemaChanges,
         boolean requireCleanTree,
         List<String> requiredCardFields,
@@ -59,6 +64,8 @@ public record GatePolicy(
 
     /** The largest minimum segment size: a segment of about a third of the largest evaluation dataset. */
     public static final int MAX_SEGMENT_SIZE = 5_000;
+    /** At most one evaluation row in twenty may be one the candidate cannot score. */
+    public static final double DEFAULT_MAX_REFUSED_ROW_SHARE = 0.05;
 
     public GatePolicy {
         if (version < 0) {
@@ -91,6 +98,10 @@ public record GatePolicy(
         between("maxSegmentCalibrationGap", maxSegmentCalibrationGap, 0, 1);
         between("maxP99LatencyMillis", maxP99LatencyMillis, 0.001, 60_000);
         between("shapTolerance", shapTolerance, 0, 1);
+        if (maxRefusedRowShare == null) {
+            maxRefusedRowShare = DEFAULT_MAX_REFUSED_ROW_SHARE;
+        }
+        between("maxRefusedRowShare", maxRefusedRowShare, 0, 1);
         requiredCardFields = CardFacts.checkFieldNames("requiredCardFields", requiredCardFields);
         if (shapRows < 0) {
             throw new ValidationException("shapRows is " + shapRows + "; use 0 for every row or a positive count");
@@ -100,15 +111,15 @@ public record GatePolicy(
     /** The platform's defaults (version 0), in force until someone changes the model's policy. */
     public static GatePolicy defaults() {
         return new GatePolicy(0, 0.65, 0.02, 0.05, 0.05, 0.25, 0.25, 0.8, 1.25, 100, 0.10, 0.10, 5.0, 1e-4, 2000, 0.97,
-                false, false, List.of(), "platform", null, "platform defaults");
+                DEFAULT_MAX_REFUSED_ROW_SHARE, false, false, List.of(), "platform", null, "platform defaults");
     }
 
     /** The same thresholds as the next version, changed by {@code by} at {@code at} for {@code why}. */
     GatePolicy asVersion(int next, String by, Instant at, String why) {
         return new GatePolicy(next, aurocFloor, nonInferiorityMargin, alpha, maxCalibrationError, maxBrier,
                 maxInterceptDeviation, minSlope, maxSlope, minSegmentSize, maxSegmentAurocGap, maxSegmentCalibrationGap,
-                maxP99LatencyMillis, shapTolerance, shapRows, leakageAuroc, allowSchemaChanges, requireCleanTree, requiredCardFields,
-                by, at, why);
+                maxP99LatencyMillis, shapTolerance, shapRows, leakageAuroc, maxRefusedRowShare, allowSchemaChanges,
+                requireCleanTree, requiredCardFields, by, at, why);
     }
 
     private static void unit(String name, double value) {

@@ -200,7 +200,7 @@ class GateChecksTest {
                 strict.maxCalibrationError(), strict.maxBrier(), strict.maxInterceptDeviation(), strict.minSlope(),
                 strict.maxSlope(), strict.minSegmentSize(), strict.maxSegmentAurocGap(),
                 strict.maxSegmentCalibrationGap(), strict.maxP99LatencyMillis(), strict.shapTolerance(),
-                strict.shapRows(), strict.leakageAuroc(), false, true, List.of(), "steward", null, "production models need a clean tree");
+                strict.shapRows(), strict.leakageAuroc(), strict.maxRefusedRowShare(), false, true, List.of(), "steward", null, "production models need a clean tree");
         assertThat(check(GateChecks.provenance(dirty, strict), "clean_tree").outcome())
                 .isEqualTo(GateCheck.Outcome.FAILED);
         assertThat(check(checks, "seed").outcome()).isEqualTo(GateCheck.Outcome.FAILED);
@@ -222,7 +222,7 @@ class GateChecksTest {
         GatePolicy requiring = new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(),
                 d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(), d.minSegmentSize(),
                 d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(),
-                d.shapRows(), d.leakageAuroc(), false, false, List.of("fundingSource", "updateSchedule"), "steward", null,
+                d.shapRows(), d.leakageAuroc(), d.maxRefusedRowShare(), false, false, List.of("fundingSource", "updateSchedule"), "steward", null,
                 "the card must say who pays and when it is revalidated");
 
         List<GateCheck> missing = GateChecks.card(without, requiring);
@@ -247,7 +247,7 @@ class GateChecksTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GatePolicy(1, d.aurocFloor(),
                     d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(), d.maxBrier(), d.maxInterceptDeviation(),
                     d.minSlope(), d.maxSlope(), size, d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(),
-                    d.maxP99LatencyMillis(), d.shapTolerance(), d.shapRows(), d.leakageAuroc(), false, false, List.of(),
+                    d.maxP99LatencyMillis(), d.shapTolerance(), d.shapRows(), d.leakageAuroc(), d.maxRefusedRowShare(), false, false, List.of(),
                     "steward", null, "why")).hasMessageContaining("no segment of an evaluation dataset could be judged");
         }
     }
@@ -257,7 +257,7 @@ class GateChecksTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(),
                 d.alpha(), d.maxCalibrationError(), d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(),
                 d.minSegmentSize(), d.maxSegmentAurocGap(), d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(),
-                d.shapTolerance(), d.shapRows(), d.leakageAuroc(), false, false, fields, "steward", null, "why"))
+                d.shapTolerance(), d.shapRows(), d.leakageAuroc(), d.maxRefusedRowShare(), false, false, fields, "steward", null, "why"))
                 .hasMessageContaining("requiredCardFields names 'owner', which is not a card field");
     }
 
@@ -271,7 +271,7 @@ class GateChecksTest {
         GatePolicy d = DEFAULTS;
         return new GatePolicy(1, d.aurocFloor(), d.nonInferiorityMargin(), d.alpha(), d.maxCalibrationError(),
                 d.maxBrier(), d.maxInterceptDeviation(), d.minSlope(), d.maxSlope(), size, d.maxSegmentAurocGap(),
-                d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(), d.shapRows(), d.leakageAuroc(),
+                d.maxSegmentCalibrationGap(), d.maxP99LatencyMillis(), d.shapTolerance(), d.shapRows(), d.leakageAuroc(), d.maxRefusedRowShare(),
                 d.allowSchemaChanges(), d.requireCleanTree(), List.of(), "steward", null, "test");
     }
 

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.apache.commons.statistics.distribution.NormalDistribution;
 
 /**
@@ -49,12 +50,14 @@ public final class GateChecks {
     private GateChecks() {}
 
     /**
-     * The absolute floor on the candidate's AUROC (with its DeLong 95% interval), and, when a production version
-     * scored the same rows, non-inferiority: the one-sided lower bound of AUROC(candidate) - AUROC(production) at
-     * level {@code alpha} must lie above {@code -margin}.
+     * The absolute floor on the candidate's AUROC (with its DeLong 95% interval) over every row the candidate reads
+     * ({@code candidate}, {@code labels}); and, with a production version, non-inferiority over the rows both versions
+     * read ({@code pairedCandidate}, {@code production}, {@code pairedLabels}; all null without one): the one-sided
+     * lower bound of AUROC(candidate) - AUROC(production) at level {@code alpha} must lie above {@code -margin}. A
+     * candidate that reads patients production refuses is so judged on them too, and compared where both can be.
      */
-    public static List<GateCheck> discrimination(double[] candidate, double[] production, boolean[] labels,
-            GatePolicy policy) {
+    public static List<GateCheck> discrimination(double[] candidate, boolean[] labels, double[] pairedCandidate,
+            double[] production, boolean[] pairedLabels, GatePolicy policy) {
         List<GateCheck> checks = new ArrayList<>();
         // Against a constant score every placement of the second model is 1/2 and has no variance, so DeLong's
         // variance of the difference is the candidate's own AUROC variance.
@@ -71,7 +74,16 @@ public final class GateChecks {
                     GateCheck.Outcome.PASSED, "no production version: judged against the absolute floor alone"));
             return checks;
         }
-        DeLongTest.Result paired = DeLongTest.compare(candidate, production, labels);
+        long positives = IntStream.range(0, pairedLabels.length).filter(i -> pairedLabels[i]).count();
+        long negatives = pairedLabels.length - positives;
+        if (positives < 2 || negatives < 2) {
+            // DeLong's variance needs two of each; without them nothing shows the candidate is not worse.
+            checks.add(GateCheck.failed(DISCRIMINATION, "non_inferiority", "of the " + pairedLabels.length + " rows both"
+                    + " versions read, " + positives + " have the outcome and " + negatives + " do not: comparing"
+                    + " with production needs at least 2 of each"));
+            return checks;
+        }
+        DeLongTest.Result paired = DeLongTest.compare(pairedCandidate, production, pairedLabels);
         double zAlpha = STANDARD_NORMAL.inverseSurvivalProbability(policy.alpha());
         double lower = paired.difference() - zAlpha * paired.standardError();
         double pValue = paired.standardError() == 0
@@ -80,9 +92,10 @@ public final class GateChecks {
                         (paired.difference() + policy.nonInferiorityMargin()) / paired.standardError());
         checks.add(GateCheck.of(DISCRIMINATION, "non_inferiority", paired.difference(),
                 "lower bound > -" + policy.nonInferiorityMargin(), lower > -policy.nonInferiorityMargin(),
-                String.format(Locale.ROOT, "AUROC candidate %.4f vs production %.4f on the same rows; paired DeLong,"
-                        + " one-sided, alpha %s, p = %.4g", paired.aurocFirst(), paired.aurocSecond(), policy.alpha(),
-                        pValue))
+                String.format(Locale.ROOT, "AUROC candidate %.4f vs production %.4f on the same rows%s; paired DeLong,"
+                        + " one-sided, alpha %s, p = %.4g", paired.aurocFirst(), paired.aurocSecond(),
+                        pairedLabels.length == labels.length ? "" : " (the " + pairedLabels.length + " both read)",
+                        policy.alpha(), pValue))
                 .withInterval(lower, null));
         return checks;
     }

@@ -162,7 +162,8 @@ public final class GateEvaluation {
             if (scored != null) {
                 dataChecks.add(GateChecks.coverage(scored.rows().refusedByCandidate(), scored.rows().read(),
                         scored.rows().firstCandidateProblem(), policy));
-                dataChecks.addAll(GateChecks.discrimination(scored.candidate(), scored.production(), scored.labels(),
+                dataChecks.addAll(GateChecks.discrimination(scored.candidate(), scored.labels(),
+                        scored.pairedCandidate(), scored.pairedProduction(), scored.pairedLabels(),
                         policy));
                 dataChecks.addAll(GateChecks.calibration(scored.candidate(), scored.labels(), policy));
                 dataChecks.addAll(GateChecks.segments(scored.candidate(), scored.labels(), scored.segments(), policy));
@@ -201,14 +202,21 @@ public final class GateEvaluation {
     }
 
     /** What scoring the evaluation rows produced. */
-    record Scored(double[] candidate, double[] production, boolean[] labels, Map<String, String[]> segments,
-            long[] rowNanos, double[] shapDeviations, Usable rows) {}
+    /**
+     * What scoring the evaluation rows produced: the candidate's scores, labels and segments on every row its schema
+     * reads; and, when there is a production version, both versions' scores and the labels on the rows both read (the
+     * paired comparison), else null.
+     */
+    record Scored(double[] candidate, boolean[] labels, Map<String, String[]> segments, long[] rowNanos,
+            double[] shapDeviations, Usable rows, double[] pairedCandidate, double[] pairedProduction,
+            boolean[] pairedLabels) {}
 
     /**
-     * The rows both versions' schemas accept (by index), out of {@code read}; how many the candidate's refused and
-     * why the first was.
+     * The rows (by index) the candidate's schema reads, and those of them the production version's reads too (the
+     * same list without a production version), out of {@code read}; how many the candidate refused and why the first.
      */
-    record Usable(List<Integer> indexes, int read, int refusedByCandidate, String firstCandidateProblem) {}
+    record Usable(List<Integer> candidate, List<Integer> paired, int read, int refusedByCandidate,
+            String firstCandidateProblem) {}
 
     private Scored score(VersionRecord candidate, Optional<VersionRecord> production, EvaluationDataset dataset,
             GatePolicy policy, List<String> notes) {
@@ -222,34 +230,45 @@ public final class GateEvaluation {
                 notes.add(e.getMessage());
                 return null;
             }
-            Usable usableRows = usableRows(rows, model, current, notes);
-            List<Integer> usable = usableRows.indexes();
-            if (usable.size() < 2) {
+            Usable usable = usableRows(rows, model, current, notes);
+            List<Integer> readable = usable.candidate();
+            if (readable.size() < 2) {
                 notes.add("fewer than 2 rows of the dataset are valid for the model's schema");
                 return null;
             }
-            int n = usable.size();
-            boolean[] labels = new boolean[n];
+            int n = readable.size();
+            boolean[] labels = labels(rows, readable);
             Map<String, String[]> segments = new LinkedHashMap<>();
             rows.segments().forEach((c, v) -> segments.put(c, new String[n]));
-            boolean[] all = rows.labels();
             for (int j = 0; j < n; j++) {
-                int i = usable.get(j);
-                labels[j] = all[i];
+                int i = readable.get(j);
                 for (Map.Entry<String, String[]> s : rows.segments().entrySet()) {
                     segments.get(s.getKey())[j] = s.getValue()[i];
                 }
             }
-            if (IntStream.range(0, n).allMatch(j -> labels[j]) || IntStream.range(0, n).noneMatch(j -> labels[j])) {
+            if (oneOutcome(labels)) {
                 notes.add("the usable rows have only one outcome");
                 return null;
             }
-            float[] matrix = matrix(rows, usable, model);
+            float[] matrix = matrix(rows, readable, model);
             double[] scores = model.model().predict(matrix, n, datasetBudget(n));
-            double[] productionScores = current == null ? null
-                    : current.model().predict(matrix(rows, usable, current), n);
-            return new Scored(scores, productionScores, labels, segments, latencies(model, matrix, n),
-                    shapDeviations(model, matrix, scores, n, policy.shapRows()), usableRows);
+            double[] pairedCandidate = null;
+            double[] pairedProduction = null;
+            boolean[] pairedLabels = null;
+            if (current != null) {
+                List<Integer> paired = usable.paired();
+                Map<Integer, Integer> position = new java.util.HashMap<>();
+                for (int j = 0; j < n; j++) {
+                    position.put(readable.get(j), j);
+                }
+                pairedCandidate = paired.stream().mapToDouble(i -> scores[position.get(i)]).toArray();
+                pairedLabels = labels(rows, paired);
+                pairedProduction = paired.isEmpty() ? new double[0]
+                        : current.model().predict(matrix(rows, paired, current), paired.size());
+            }
+            return new Scored(scores, labels, segments, latencies(model, matrix, n),
+                    shapDeviations(model, matrix, scores, n, policy.shapRows()), usable, pairedCandidate,
+                    pairedProduction, pairedLabels);
         } finally {
             model.model().close();
             if (current != null) {
@@ -258,7 +277,25 @@ public final class GateEvaluation {
         }
     }
 
-    /** Rows both versions' schemas accept; the others are left out and counted in a note. */
+    private static boolean[] labels(EvaluationRows rows, List<Integer> indexes) {
+        boolean[] all = rows.labels();
+        boolean[] labels = new boolean[indexes.size()];
+        for (int j = 0; j < labels.length; j++) {
+            labels[j] = all[indexes.get(j)];
+        }
+        return labels;
+    }
+
+    private static boolean oneOutcome(boolean[] labels) {
+        return IntStream.range(0, labels.length).allMatch(j -> labels[j])
+                || IntStream.range(0, labels.length).noneMatch(j -> labels[j]);
+    }
+
+    /**
+     * The rows the candidate's schema accepts, and those the production version's accepts too. Rows the candidate
+     * refuses are left out of every data gate (the coverage gate counts them); rows only production refuses are left
+     * out of the paired comparison alone, counted in a note.
+     */
     private static Usable usableRows(EvaluationRows rows, RegisteredModelLoader.Loaded model,
             RegisteredModelLoader.Loaded current, List<String> notes) {
         RawRecordValidator candidate = new RawRecordValidator(model.pipeline().rawSchema());
@@ -266,9 +303,10 @@ public final class GateEvaluation {
         java.util.Set<String> candidateNames = java.util.Set.copyOf(model.pipeline().rawSchema().names());
         java.util.Set<String> productionNames = current == null ? null
                 : java.util.Set.copyOf(current.pipeline().rawSchema().names());
-        List<Integer> usable = new ArrayList<>(rows.size());
-        String firstProblem = null;
+        List<Integer> readable = new ArrayList<>(rows.size());
+        List<Integer> paired = current == null ? readable : new ArrayList<>(rows.size());
         String firstCandidateProblem = null;
+        String firstProductionProblem = null;
         int refusedByCandidate = 0;
         for (int i = 0; i < rows.size(); i++) {
             Map<String, Object> record = rows.records().get(i);
@@ -277,23 +315,25 @@ public final class GateEvaluation {
             } catch (ValidationException e) {
                 refusedByCandidate++;
                 firstCandidateProblem = firstCandidateProblem == null ? e.getMessage() : firstCandidateProblem;
-                firstProblem = firstProblem == null ? e.getMessage() : firstProblem;
+                continue;
+            }
+            readable.add(i);
+            if (production == null) {
                 continue;
             }
             try {
-                if (production != null) {
-                    production.validate(onlyKnown(record, productionNames), "row " + (i + 1));
-                }
-                usable.add(i);
+                production.validate(onlyKnown(record, productionNames), "row " + (i + 1));
+                paired.add(i);
             } catch (ValidationException e) {
-                firstProblem = firstProblem == null ? e.getMessage() : firstProblem;
+                firstProductionProblem = firstProductionProblem == null ? e.getMessage() : firstProductionProblem;
             }
         }
-        if (usable.size() < rows.size()) {
-            notes.add((rows.size() - usable.size()) + " of " + rows.size() + " rows left out as invalid for the"
-                    + " model's schema (first: " + firstProblem + ")");
+        if (paired.size() < readable.size()) {
+            notes.add((readable.size() - paired.size()) + " of the " + readable.size() + " rows the candidate reads are"
+                    + " refused by the production version's schema and left out of the comparison with it (first: "
+                    + firstProductionProblem + ")");
         }
-        return new Usable(usable, rows.size(), refusedByCandidate, firstCandidateProblem);
+        return new Usable(readable, paired, rows.size(), refusedByCandidate, firstCandidateProblem);
     }
 
     /** The raw fields either version reads, so one parse of the file serves both (the candidate's type wins). */

@@ -191,7 +191,7 @@ class ModelCardsTest {
             sex[i] = i % 2 == 0 ? "female" : "male";
         }
         GatePolicy policy = GatePolicy.defaults();
-        List<GateCheck> checks = new ArrayList<>(GateChecks.discrimination(scores, null, labels, policy));
+        List<GateCheck> checks = new ArrayList<>(GateChecks.discrimination(scores, labels, null, null, null, policy));
         checks.addAll(GateChecks.calibration(scores, labels, policy));
         checks.addAll(GateChecks.segments(scores, labels, Map.of("sex", sex), policy));
         return new GateReport(MODEL.value(), version, checks.stream().noneMatch(GateCheck::failed), NOW, "cd".repeat(32), n,

@@ -32,20 +32,21 @@ class GateChecksTest {
     void aurocFloorWithItsDeLongInterval() {
         // Pairs: 0.35 beats 0.1 not 0.4; 0.8 beats both: AUROC 3/4. Placements of positives [1/2, 1], of
         // negatives [1, 1/2]: sample variances 1/8 each, var = 1/8/2 + 1/8/2 = 1/8, se = 0.353553.
-        GateCheck floor = check(GateChecks.discrimination(CANDIDATE, null, LABELS, DEFAULTS), "auroc");
+        GateCheck floor = check(GateChecks.discrimination(CANDIDATE, LABELS, null, null, null, DEFAULTS), "auroc");
         assertThat(floor.value()).isEqualTo(0.75);
         assertThat(floor.outcome()).isEqualTo(GateCheck.Outcome.PASSED);
         assertThat(floor.ciLower()).isCloseTo(0.75 - 1.959964 * 0.353553, within(1e-5));
         assertThat(floor.ciUpper()).isEqualTo(1.0);
-        assertThat(check(GateChecks.discrimination(CANDIDATE, null, LABELS, DEFAULTS), "non_inferiority").note())
-                .contains("no production version");
+        assertThat(check(GateChecks.discrimination(CANDIDATE, LABELS, null, null, null, DEFAULTS), "non_inferiority")
+                .note()).contains("no production version");
     }
 
     @Test
     void nonInferiorityIsAOneSidedPairedDeLongBound() {
         // Production ranks perfectly: AUROC 1, placements all 1 (no variance, no covariance). The difference is
         // -1/4 with var 1/8 (the candidate's own), se 0.353553; one-sided 95% lower bound -0.25 - 1.644854 * se.
-        GateCheck paired = check(GateChecks.discrimination(CANDIDATE, PRODUCTION, LABELS, DEFAULTS), "non_inferiority");
+        GateCheck paired = check(GateChecks.discrimination(CANDIDATE, LABELS, CANDIDATE, PRODUCTION, LABELS, DEFAULTS),
+                "non_inferiority");
         assertThat(paired.value()).isCloseTo(-0.25, within(1e-12));
         assertThat(paired.ciLower()).isCloseTo(-0.25 - 1.644854 * 0.353553, within(1e-5));
         assertThat(paired.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
@@ -55,16 +56,37 @@ class GateChecksTest {
 
     @Test
     void aCandidateThatRanksAsProductionDoesIsNotInferior() {
-        GateCheck same = check(GateChecks.discrimination(PRODUCTION, PRODUCTION.clone(), LABELS, DEFAULTS),
-                "non_inferiority");
+        GateCheck same = check(GateChecks.discrimination(PRODUCTION, LABELS, PRODUCTION, PRODUCTION.clone(), LABELS,
+                DEFAULTS), "non_inferiority");
         assertThat(same.value()).isZero();
         assertThat(same.outcome()).isEqualTo(GateCheck.Outcome.PASSED);
     }
 
     @Test
+    void theFloorIsOnEveryRowTheCandidateReadsAndTheComparisonOnTheRowsBothRead() {
+        // The candidate reads four rows; production only the last two, both positive: the floor is judged on four,
+        // and without two rows of each outcome among those both read nothing shows the candidate is not worse.
+        List<GateCheck> checks = GateChecks.discrimination(CANDIDATE, LABELS, new double[] {0.35, 0.8},
+                new double[] {0.8, 0.9}, new boolean[] {true, true}, DEFAULTS);
+        assertThat(check(checks, "auroc").value()).isEqualTo(0.75);
+        GateCheck compared = check(checks, "non_inferiority");
+        assertThat(compared.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(compared.note()).isEqualTo("of the 2 rows both versions read, 2 have the outcome and 0 do not:"
+                + " comparing with production needs at least 2 of each");
+        // A fifth row only the candidate reads: the floor counts it, the comparison is on the four both read.
+        double[] wider = {0.1, 0.4, 0.35, 0.8, 0.6};
+        boolean[] widerLabels = {false, false, true, true, true};
+        List<GateCheck> five = GateChecks.discrimination(wider, widerLabels, CANDIDATE, PRODUCTION, LABELS, DEFAULTS);
+        // Pairs: 0.35 beats 0.1; 0.8 and 0.6 beat both: AUROC 5/6.
+        assertThat(check(five, "auroc").value()).isCloseTo(5.0 / 6, within(1e-12));
+        assertThat(check(five, "non_inferiority").value()).isCloseTo(-0.25, within(1e-12));
+        assertThat(check(five, "non_inferiority").note()).contains("on the same rows (the 4 both read)");
+    }
+
+    @Test
     void aurocBelowTheFloorFails() {
         double[] reversed = {0.9, 0.8, 0.2, 0.1};
-        assertThat(check(GateChecks.discrimination(reversed, null, LABELS, DEFAULTS), "auroc").outcome())
+        assertThat(check(GateChecks.discrimination(reversed, LABELS, null, null, null, DEFAULTS), "auroc").outcome())
                 .isEqualTo(GateCheck.Outcome.FAILED);
     }
 

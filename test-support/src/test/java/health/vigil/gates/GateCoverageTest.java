@@ -5,15 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.config.VigilConfig;
 import health.vigil.json.Json;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
 import health.vigil.model.GateCheck;
 import health.vigil.model.GateReport;
+import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
+import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.governance.SetUpRegistration;
 import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SamplePackage;
 import health.vigil.testing.samples.SyntheticCohort;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -95,6 +100,45 @@ class GateCoverageTest {
     }
 
     @Test
+    void aCandidateThatReadsPatientsProductionRefusesIsJudgedOnThemAndComparedWhereBothRead() {
+        try (VigilPlatform platform = platform()) {
+            // Production reads patients from 30 on; the candidate from 18 on, as the schema it was trained for says.
+            SamplePackage trees = SampleModels.readmissionTrees();
+            ModelName model = SetUpRegistration.register(platform, fromAge(trees, 30), "from-30.zip");
+            SetUpApproval.approve(platform, new ModelVersion(model, 1));
+            platform.deployments().deploy(model, 1, Principal.SYSTEM);
+            SetUpRegistration.register(platform, trees, "from-18.zip");
+            registerDataset(platform, model, 0, 20); // 20 patients of 25: only the candidate reads them
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 2), "registered-2").orElseThrow();
+
+            assertThat(report.productionVersion()).isEqualTo(1);
+            assertThat(check(report).value()).isZero();
+            assertThat(report.datasetRows()).as("every row the candidate reads is judged").isEqualTo(ROWS);
+            GateCheck compared = report.checks().stream().filter(c -> c.check().equals("non_inferiority"))
+                    .findFirst().orElseThrow();
+            SyntheticCohort cohort = SampleModels.readmissionCohort(ROWS, 7);
+            long under30 = 20 + java.util.stream.IntStream.range(20, ROWS)
+                    .filter(i -> ((Number) cohort.records().get(i).get("age")).doubleValue() < 30).count();
+            assertThat(compared.note()).contains("on the same rows (the " + (ROWS - under30) + " both read)");
+            assertThat(report.notes()).anySatisfy(note -> assertThat(note).startsWith(under30 + " of the 200 rows the"
+                    + " candidate reads are refused by the production version's schema and left out of the comparison"));
+        }
+    }
+
+    /** The package with its {@code age} feature read from {@code minimum} on. */
+    private static SamplePackage fromAge(SamplePackage sample, double minimum) {
+        Manifest m = sample.manifest();
+        List<Feature> features = m.features().features().stream()
+                .map(f -> f.name().equals("age") ? new Feature(f.name(), f.type(), f.unit(), minimum, f.max(),
+                        f.categories(), f.required(), f.description(), f.pattern()) : f)
+                .toList();
+        return new SamplePackage(new Manifest(m.formatVersion(), m.name(), m.task(), m.description(),
+                FeatureSchema.of(features), m.featurePipeline(), m.output(), m.intendedUse(), m.limitations(), m.owner(),
+                m.provenance(), m.card()), sample.onnx(), sample.reference());
+    }
+
+    @Test
     void aPolicyWrittenBeforeTheThresholdExistedIsReadWithItsDefault() {
         ObjectNode stored = Json.mapper().valueToTree(GatePolicy.defaults());
         stored.remove("maxRefusedRowShare");
@@ -117,12 +161,18 @@ class GateCoverageTest {
 
     /** The readmission cohort's rows with their outcomes; the first {@code minors} are patients of 17. */
     private static void registerDataset(VigilPlatform platform, ModelName model, int minors) {
+        registerDataset(platform, model, minors, 0);
+    }
+
+    /** As above, and the {@code young} rows after the minors are patients of 25. */
+    private static void registerDataset(VigilPlatform platform, ModelName model, int minors, int young) {
         SyntheticCohort cohort = SampleModels.readmissionCohort(ROWS, 7);
         StringBuilder csv = new StringBuilder(String.join(",", cohort.schema().names()) + ",readmitted\n");
         for (int i = 0; i < cohort.rows(); i++) {
             Map<String, Object> row = cohort.records().get(i);
             for (String name : cohort.schema().names()) {
-                Object value = name.equals("age") && i < minors ? 17 : row.get(name);
+                Object value = !name.equals("age") ? row.get(name) : i < minors ? 17 : i < minors + young ? 25
+                        : row.get(name);
                 csv.append(value == null ? "" : value.toString()).append(',');
             }
             csv.append(cohort.outcomes()[i] ? 1 : 0).append('\n');

@@ -179,8 +179,7 @@ public final class Dashboard extends Handler.Abstract {
             return;
         }
         String token = sessions.open(key);
-        response.getHeaders().add(HttpHeader.SET_COOKIE, COOKIE + "=" + token
-                + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + Sessions.IDLE.toSeconds());
+        response.getHeaders().add(HttpHeader.SET_COOKIE, sessionCookie(request, token, Sessions.IDLE.toSeconds()));
         redirect(response, callback, next);
     }
 
@@ -190,8 +189,19 @@ public final class Dashboard extends Handler.Abstract {
         }
         checkSameOrigin(request);
         sessions.close(cookie(request));
-        response.getHeaders().add(HttpHeader.SET_COOKIE, COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        response.getHeaders().add(HttpHeader.SET_COOKIE, sessionCookie(request, "", 0));
         redirect(response, callback, "/login");
+    }
+
+    /**
+     * The session cookie. {@code Secure} when the request came over HTTPS, as its URL's scheme says (Jetty sets it from
+     * the connection; no forwarded header is trusted for it, the host configures none), so a browser never sends the
+     * session back over plain HTTP. Over plain HTTP ({@code vigil up} on loopback) a browser would drop a Secure
+     * cookie, so there it has none.
+     */
+    static String sessionCookie(Request request, String value, long maxAgeSeconds) {
+        return COOKIE + "=" + value + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + maxAgeSeconds
+                + (request.isSecure() ? "; Secure" : "");
     }
 
     /**

@@ -1,0 +1,90 @@
+package health.vigil.cli.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.config.VigilConfig;
+import health.vigil.platform.VigilPlatform;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.eclipse.jetty.http.HttpTester;
+import org.eclipse.jetty.server.LocalConnector;
+import org.eclipse.jetty.server.Server;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The session cookie's attributes, on the dashboard itself behind Jetty's in-memory connector: a request whose URL
+ * is https (as Jetty makes it for a TLS connection) gets a {@code Secure} cookie, a plain-HTTP one (vigil up on
+ * loopback) does not, and both keep HttpOnly and SameSite=Strict.
+ */
+class DashboardCookieTest {
+    private static final String KEY = "k-operator-0123456789abcdef0123456789";
+
+    @TempDir
+    Path home;
+
+    private VigilPlatform platform;
+    private Server server;
+    private LocalConnector connector;
+
+    @BeforeEach
+    void start() throws Exception {
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"name\": \"Operator\","
+                + " \"key\": \"" + KEY + "\", \"roles\": [\"Deployments.Operate\"]}]}");
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).build();
+        server = new Server();
+        connector = new LocalConnector(server);
+        server.addConnector(connector);
+        server.setHandler(new Dashboard(() -> platform, home.resolve("deadletter"), Clock.systemUTC()));
+        server.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.stop();
+        platform.close();
+    }
+
+    private String cookieOf(String target, String form) throws Exception {
+        return cookieOf(target, "", form);
+    }
+
+    /**
+     * The Set-Cookie of a form posted to {@code target} (a path, or an absolute URL with its scheme), with
+     * {@code headers} (whole lines) besides the form's own.
+     */
+    private String cookieOf(String target, String headers, String form) throws Exception {
+        byte[] body = form.getBytes(StandardCharsets.UTF_8);
+        HttpTester.Response response = HttpTester.parseResponse(connector.getResponse("POST " + target
+                + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "Content-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n" + form));
+        assertThat(response.getStatus()).as(response.getContent()).isEqualTo(303);
+        return response.get("Set-Cookie");
+    }
+
+    @Test
+    void overHttpsTheSessionCookieIsSecure() throws Exception {
+        String signIn = cookieOf("https://localhost/login", "key=" + KEY);
+        assertThat(signIn).startsWith(Dashboard.COOKIE + "=").contains("; HttpOnly", "; SameSite=Strict", "; Secure");
+        assertThat(cookieOf("https://localhost/logout", "")).contains("Max-Age=0", "; HttpOnly", "; Secure");
+    }
+
+    @Test
+    void overPlainHttpTheSessionCookieIsNotSecureOrBrowsersWouldDropIt() throws Exception {
+        String signIn = cookieOf("/login", "key=" + KEY);
+        assertThat(signIn).startsWith(Dashboard.COOKIE + "=").contains("; HttpOnly", "; SameSite=Strict")
+                .doesNotContainIgnoringCase("secure");
+        assertThat(cookieOf("/logout", "")).contains("Max-Age=0").doesNotContainIgnoringCase("secure");
+    }
+
+    /** A forwarded header is not taken as the scheme: the host does not trust it. */
+    @Test
+    void aForwardedProtoHeaderDoesNotMakeTheCookieSecure() throws Exception {
+        assertThat(cookieOf("/login", "X-Forwarded-Proto: https\r\n", "key=" + KEY))
+                .startsWith(Dashboard.COOKIE + "=").doesNotContainIgnoringCase("secure");
+    }
+}

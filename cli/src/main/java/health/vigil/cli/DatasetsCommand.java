@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
+import health.vigil.model.ModelName;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.HeldOutEvaluationData;
 import java.io.IOException;
@@ -98,15 +99,28 @@ final class DatasetsCommand {
         @picocli.CommandLine.Mixin
         Connection connection = new Connection();
 
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() throws IOException, InterruptedException {
+            // Checked here: the name goes into the query as it is, and is repeated below.
+            String name = model == null ? null : new ModelName(model).value();
             JsonNode listed = send(connection.url, connection.key(), "GET",
-                    "/datasets" + (model == null ? "" : "?model=" + model), null, 200);
+                    "/datasets" + (name == null ? "" : "?model=" + name), null, 200);
+            java.io.PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                System.out.println(listed.toPrettyString());
+                out.println(listed.toPrettyString());
+            } else if (listed.path("datasets").isEmpty()) {
+                // Not an error: datasets may be registered before a model's first version, so the API answers an
+                // empty list for a name it has no model of as for a model without datasets. Said on stderr, so the
+                // listing itself stays empty for scripts.
+                spec.commandLine().getErr().println("vigil: no evaluation datasets are registered"
+                        + (name == null ? "" : " for model '" + name + "'") + "; register one with vigil datasets"
+                        + " register FILE --model " + (name == null ? "MODEL" : name) + " --label COLUMN");
             } else {
                 for (JsonNode d : listed.path("datasets")) {
-                    print(System.out, d, false);
+                    out.println(line(d));
                 }
             }
             return 0;
@@ -178,14 +192,14 @@ final class DatasetsCommand {
     }
 
     private static void print(PrintStream out, JsonNode dataset, boolean json) {
-        if (json) {
-            out.println(dataset.toPrettyString());
-            return;
-        }
-        out.println(dataset.path("model").asText() + "  sha256 " + dataset.path("sha256").asText() + "  "
+        out.println(json ? dataset.toPrettyString() : line(dataset));
+    }
+
+    private static String line(JsonNode dataset) {
+        return dataset.path("model").asText() + "  sha256 " + dataset.path("sha256").asText() + "  "
                 + dataset.path("rows").asInt() + " rows (" + dataset.path("positives").asInt() + " positive)  label "
                 + dataset.path("label").asText() + "  registered by " + dataset.path("registeredBy").asText() + " at "
-                + dataset.path("registeredAt").asText());
+                + dataset.path("registeredAt").asText();
     }
 
     private static JsonNode send(URI base, String key, String method, String path, Object body, int expected)

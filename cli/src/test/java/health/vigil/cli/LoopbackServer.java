@@ -18,4 +18,14 @@ final class LoopbackServer {
         server.start();
         return URI.create("http://127.0.0.1:" + connector.getLocalPort());
     }
+
+    /** Answers {@code status} with {@code json} as the body. */
+    static void answer(org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback, int status,
+            String json) {
+        byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.getHeaders().put("Content-Type", "application/json");
+        response.getHeaders().put("Content-Length", bytes.length);
+        response.write(true, java.nio.ByteBuffer.wrap(bytes), callback);
+    }
 }

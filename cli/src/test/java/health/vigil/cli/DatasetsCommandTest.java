@@ -1,0 +1,89 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code vigil datasets list} against a server on loopback that answers as the platform's {@code GET /datasets}. */
+class DatasetsCommandTest {
+    private final Server server = new Server();
+    /** The path and query of each request the server received. */
+    private final List<String> asked = new CopyOnWriteArrayList<>();
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private URI base;
+
+    @TempDir
+    Path home;
+
+    /** Answers every request with no datasets, as the platform does for a model it has none of (or no such model). */
+    @BeforeEach
+    void start() throws Exception {
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"data-steward\", \"name\": \"Steward\","
+                + " \"key\": \"k-steward-0123456789abcdef0123456789\", \"roles\": [\"Datasets.Register\"]}]}");
+        base = LoopbackServer.start(server, new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                asked.add(request.getHttpURI().getPathQuery());
+                LoopbackServer.answer(response, callback, 200, "{\"datasets\": []}");
+                return true;
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.stop();
+    }
+
+    private int list(String... options) {
+        CommandLine line = Main.commandLine();
+        line.setOut(new PrintWriter(out, true));
+        line.setErr(new PrintWriter(err, true));
+        List<String> args = new java.util.ArrayList<>(List.of("datasets", "list", "--home", home.toString(), "--url",
+                base.toString()));
+        args.addAll(List.of(options));
+        return line.execute(args.toArray(String[]::new));
+    }
+
+    @Test
+    void aModelWithNoDatasetsSaysSoOnOneLineAndTheListingStaysEmpty() {
+        int exit = list("--model", "sepsis");
+
+        assertThat(asked).containsExactly("/datasets?model=sepsis");
+        assertThat(exit).isZero();
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString()).startsWith("vigil: no evaluation datasets are registered for model 'sepsis';")
+                .contains("vigil datasets register FILE --model sepsis").hasLineCount(1);
+    }
+
+    @Test
+    void asJsonTheEmptyListIsPrintedAsTheApiAnsweredIt() {
+        assertThat(list("--model", "sepsis", "--json")).isZero();
+        assertThat(out.toString()).contains("\"datasets\" : [ ]");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void aNameThatCannotBeAModelIsRefusedBeforeAnythingIsSent() {
+        assertThat(list("--model", "a&b=c")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("vigil: model name").contains("lower-case letters");
+        assertThat(asked).isEmpty();
+    }
+}

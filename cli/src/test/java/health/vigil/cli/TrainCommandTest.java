@@ -54,4 +54,12 @@ class TrainCommandTest {
         assertThat(run("adherence", "--algorithm", "forest")).isEqualTo(TrainCommand.EXIT_BAD_INPUT);
         assertThat(err.toString()).contains("use gbt or logistic");
     }
+
+    @Test
+    void aFolderGivenAsTheDataIsCalledOneWithWhatToGiveInstead() throws Exception {
+        Path folder = Files.createDirectory(dir.resolve("cohort"));
+        assertThat(run("complications", "--data", folder.toString())).isEqualTo(TrainCommand.EXIT_BAD_INPUT);
+        assertThat(err.toString()).contains("is a folder, not a file: cohort", "give the path of the CSV file")
+                .doesNotContain("could not be read");
+    }
 }

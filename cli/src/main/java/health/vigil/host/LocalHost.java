@@ -31,7 +31,6 @@ import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -340,7 +339,8 @@ public final class LocalHost implements AutoCloseable {
         // keeps the setting: RequestBody reads it from the connection and enforces it.
         config.setMinRequestDataRate(settings.minRequestBytesPerSecond);
         int selectors = selectors(settings);
-        ServerConnector connector = new ServerConnector(server, ACCEPTORS, selectors, new HttpConnectionFactory(config)) {
+        ServerConnector connector = new ServerConnector(server, ACCEPTORS, selectors,
+                new HeadDeadline(config, settings.requestHeadTimeout)) {
             @Override
             protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector,
                     SelectionKey key) {
@@ -352,7 +352,8 @@ public final class LocalHost implements AutoCloseable {
         };
         connector.setHost(settings.host);
         connector.setPort(settings.port);
-        // A connection silent this long is closed: bounds both a half-sent header and a stalled body.
+        // A connection silent this long is closed: bounds both a half-sent header and a stalled body. A head that keeps
+        // trickling in is bounded by the request head timeout (HeadDeadline), a body by the minimum data rate.
         connector.setIdleTimeout(settings.idleTimeout.toMillis());
         server.addConnector(connector);
         // Workers kept for health probes: a quarter of the pool, at least two.
@@ -377,6 +378,13 @@ public final class LocalHost implements AutoCloseable {
             throw new IOException("HTTP did not start (" + e.getClass().getSimpleName() + ")", e);
         }
     }
+
+    /**
+     * How long a request's head (request line and headers) may take from its first byte before the connection is
+     * closed, by default: ample for any client that sends its head at once, short for one that sends a byte now and
+     * then to hold the connection.
+     */
+    public static final Duration REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
 
     /** The acceptor thread Jetty takes from the pool; the selectors take one each. */
     private static final int ACCEPTORS = 1;
@@ -473,6 +481,7 @@ public final class LocalHost implements AutoCloseable {
         private int selectors = Math.min(8, 2 * Runtime.getRuntime().availableProcessors());
         private Duration idleTimeout = Duration.ofSeconds(30);
         private long minRequestBytesPerSecond = 1024;
+        private Duration requestHeadTimeout = REQUEST_HEAD_TIMEOUT;
         private Handler pages;
         private int queueWorkers = 2;
 
@@ -624,6 +633,19 @@ public final class LocalHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a request's head may take from its first byte; a connection whose head is not complete by then is
+         * closed, however steadily its bytes come ({@link #REQUEST_HEAD_TIMEOUT} by default). Bodies are not
+         * concerned.
+         */
+        public Builder requestHeadTimeout(Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new ValidationException("requestHeadTimeout must be positive");
+            }
+            this.requestHeadTimeout = value;
+            return this;
+        }
+
         /** The slowest a request body may arrive; a slower one is cut off with 408. */
         public Builder minRequestBytesPerSecond(long value) {
             if (value < 1) {
@@ -710,6 +732,7 @@ public final class LocalHost implements AutoCloseable {
             b.probeFunctions = probeFunctions;
             b.idleTimeout = idleTimeout;
             b.minRequestBytesPerSecond = minRequestBytesPerSecond;
+            b.requestHeadTimeout = requestHeadTimeout;
             return b;
         }
     }

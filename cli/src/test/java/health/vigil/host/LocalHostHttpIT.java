@@ -412,6 +412,72 @@ class LocalHostHttpIT {
         }
     }
 
+    // A client that sends its request line and then a header byte every 200 ms is never silent for the idle timeout;
+    // the request head timeout, counted from the head's first byte, closes its connection.
+    @Test
+    void aHeadTricklingInIsClosedOnceTheRequestHeadTimeoutPasses() throws Exception {
+        java.time.Duration limit = java.time.Duration.ofSeconds(1);
+        LocalHost small = another("head-trickle-").idleTimeout(java.time.Duration.ofSeconds(30))
+                .requestHeadTimeout(limit).build().start();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", small.port())) {
+            socket.setSoTimeout(200);
+            java.io.OutputStream out = socket.getOutputStream();
+            java.io.InputStream in = socket.getInputStream();
+            out.write("GET /greet/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+            long started = System.nanoTime();
+            boolean closed = false;
+            // A generous bound, three times the limit: the test is about the connection ending, not about when.
+            while (!closed && System.nanoTime() - started < 3 * limit.toNanos()) {
+                try {
+                    out.write('a');
+                    out.flush();
+                    closed = in.read() < 0; // waits up to 200 ms: nothing is answered before the head is complete
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // the next byte
+                } catch (java.io.IOException reset) {
+                    closed = true;
+                }
+            }
+            assertThat(closed).as("the connection is closed within three times the request head timeout").isTrue();
+            HttpResponse<String> after = CLIENT.send(HttpRequest.newBuilder(small.baseUri().resolve("/greet/y"))
+                    .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(after.statusCode()).isEqualTo(200);
+        } finally {
+            small.close();
+        }
+    }
+
+    // The request head timeout is the head's alone: a body arriving steadily for longer, and a kept-alive connection
+    // idle between requests for longer, are not cut off by it.
+    @Test
+    void aSteadyBodyAndAnIdleKeptAliveConnectionOutlastTheRequestHeadTimeout() throws Exception {
+        LocalHost small = another("head-steady-").idleTimeout(java.time.Duration.ofSeconds(30))
+                .requestHeadTimeout(java.time.Duration.ofSeconds(1)).build().start();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", small.port())) {
+            socket.setSoTimeout(20_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            java.io.InputStream in = socket.getInputStream();
+            String body = "\"" + "x".repeat(12 * 1024 - 2) + "\"";
+            out.write(("POST /echo/a/versions/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            // 1 KiB every 200 ms, about 5 KiB a second (above the minimum rate), for more than two seconds.
+            for (int i = 0; i < body.length(); i += 1024) {
+                out.write(body.substring(i, Math.min(body.length(), i + 1024)).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                Thread.sleep(200);
+            }
+            String head = readHead(in);
+            assertThat(head).startsWith("HTTP/1.1 200");
+            assertThat(jsonBody(head, in).at("/body").asText()).hasSize(body.length());
+            Thread.sleep(1500); // idle between requests, longer than the request head timeout
+            out.write("GET /greet/y HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(readHead(in)).startsWith("HTTP/1.1 200");
+        } finally {
+            small.close();
+        }
+    }
+
     // ADR 0026: an inline function's request whose body is still arriving continues on the pool, whole, and holds
     // neither the selector nor anyone else's request meanwhile.
     @Test

@@ -84,6 +84,14 @@ final class DatasetsCommand {
             JsonNode registered = register(connection.url, connection.key(), model, file.getFileName().toString(),
                     Files.readAllBytes(file), label, ageColumn, sexColumn, segments);
             print(System.out, registered, json);
+            JsonNode newest = registered.path("newestVersion");
+            if (!json && newest.path("refused").asInt() > 0) {
+                // What the coverage gate will count: said now rather than found in a failed gate report later.
+                System.out.println("  version " + newest.path("version").asInt() + " of " + model + " refuses "
+                        + newest.path("refused").asInt() + " of " + newest.path("rows").asInt() + " rows (first: "
+                        + newest.path("firstRefusal").asText() + "); its gates leave them out and its coverage gate"
+                        + " counts them");
+            }
             return 0;
         }
     }

@@ -153,6 +153,7 @@ abstract class PlatformLoopScenario {
         assertThat(registered.get("sha256").asText()).isEqualTo(health.vigil.hash.Sha256.hex(csv));
         assertThat(registered.get("rows").asInt()).isEqualTo(EVALUATION_ROWS);
         assertThat(registered.get("registeredBy").asText()).isEqualTo("data-steward");
+        assertThat(registered.has("newestVersion")).as("no version reads it yet").isFalse();
         // The same file again is the same dataset: content-addressed, registered and audited once.
         JsonNode again = DatasetsCommand.register(platform.baseUri(), steward, MODEL, "copy.csv", csv,
                 "readmitted", "age", null, List.of("admission_type"));
@@ -190,6 +191,15 @@ abstract class PlatformLoopScenario {
                 "admission_type:worst_auroc_gap", "non_inferiority", "shap_additivity", "p99_row_millis");
         version = get("/models/" + MODEL + "/versions/1", operator);
         assertThat(version.get("stage").asText()).isEqualTo("GATES_PASSED");
+        // The dataset registered again now answers how the newest version reads it: every row, as its coverage gate
+        // counted (the same file is the same dataset, so nothing else changes).
+        JsonNode again = DatasetsCommand.register(platform.baseUri(), steward, MODEL, "evaluation.csv",
+                GovernedPath.readmissionCsv(SampleModels.readmissionCohort(EVALUATION_ROWS, 4242)), "readmitted", "age",
+                null, List.of("admission_type"));
+        assertThat(again.at("/newestVersion/version").asInt()).isEqualTo(1);
+        assertThat(again.at("/newestVersion/rows").asInt()).isEqualTo(EVALUATION_ROWS);
+        assertThat(again.at("/newestVersion/refused").asInt()).isZero();
+        assertThat(report.get("checks").findValuesAsText("check")).contains("rows_refused");
         assertThat(get("/models/" + MODEL + "/versions/1/history", operator).get("history").findValuesAsText("actor"))
                 .startsWith("data-scientist");
         assertThat(version.get("modelSha256").asText()).isEqualTo(SampleModels.readmissionLogistic().modelSha256());

@@ -59,6 +59,25 @@ public final class EvaluationDatasets {
         this.schemas = Objects.requireNonNull(schemas, "schemas");
     }
 
+    /**
+     * How many rows of a dataset a model version's schema refuses: what its coverage gate will count
+     * ({@link GateChecks#coverage}).
+     */
+    public record VersionCoverage(int version, int rows, int refused, String firstRefusal) {}
+
+    /**
+     * {@code dataset}'s rows (the file's bytes in {@code csv}) as the model's newest registered version reads them, so
+     * whoever registers a dataset sees at once how much of it that version's gates would leave out; empty while the
+     * model has no version.
+     */
+    public Optional<VersionCoverage> newestVersionCoverage(EvaluationDataset dataset, byte[] csv) {
+        return schemas.apply(new ModelName(dataset.model())).map(schema -> {
+            EvaluationRows.Acceptance read = EvaluationRows.read(csv, dataset, schema.features())
+                    .acceptedBy(schema.features());
+            return new VersionCoverage(schema.version(), read.problems().length, read.refused(), read.firstRefusal());
+        });
+    }
+
     /** Registers {@code csv} as an evaluation dataset of the declared model; the same file twice is one dataset. */
     public EvaluationDataset register(EvaluationDataset.Declaration declaration, byte[] csv, Principal by) {
         Objects.requireNonNull(declaration, "declaration");

@@ -1,6 +1,7 @@
 package health.vigil.gates;
 
 import health.vigil.error.ValidationException;
+import health.vigil.features.RawRecordValidator;
 import health.vigil.json.Json;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
@@ -40,6 +41,45 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
     @Override
     public boolean[] labels() {
         return labels.clone();
+    }
+
+    /**
+     * Which rows a version whose raw schema is {@code schema} reads, as scoring would validate them (on the fields
+     * the schema names): {@code problems[i]} is null for a row it reads, else why it refuses it (the row number and the
+     * rule, never a value); how many it refuses and why the first.
+     */
+    public record Acceptance(String[] problems, int refused, String firstRefusal) {
+        public boolean reads(int row) {
+            return problems[row] == null;
+        }
+    }
+
+    public Acceptance acceptedBy(FeatureSchema schema) {
+        RawRecordValidator validator = new RawRecordValidator(schema);
+        java.util.Set<String> names = java.util.Set.copyOf(schema.names());
+        String[] problems = new String[size()];
+        int refused = 0;
+        String first = null;
+        for (int i = 0; i < problems.length; i++) {
+            try {
+                validator.validate(onlyKnown(records.get(i), names), "row " + (i + 1));
+            } catch (ValidationException e) {
+                problems[i] = e.getMessage();
+                refused++;
+                first = first == null ? e.getMessage() : first;
+            }
+        }
+        return new Acceptance(problems, refused, first);
+    }
+
+    /** The record restricted to the fields a version reads; the record itself when it reads them all. */
+    static Map<String, Object> onlyKnown(Map<String, Object> record, java.util.Set<String> names) {
+        if (names.containsAll(record.keySet())) {
+            return record;
+        }
+        Map<String, Object> known = new HashMap<>(record);
+        known.keySet().retainAll(names);
+        return known;
     }
 
     /** The header and the labels only: what registration checks before it stores a file. */

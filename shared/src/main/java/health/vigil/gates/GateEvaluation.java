@@ -10,7 +10,6 @@ import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
-import health.vigil.features.RawRecordValidator;
 import health.vigil.json.Json;
 import health.vigil.model.Explanation;
 import health.vigil.model.ModelName;
@@ -298,34 +297,23 @@ public final class GateEvaluation {
      */
     private static Usable usableRows(EvaluationRows rows, RegisteredModelLoader.Loaded model,
             RegisteredModelLoader.Loaded current, List<String> notes) {
-        RawRecordValidator candidate = new RawRecordValidator(model.pipeline().rawSchema());
-        RawRecordValidator production = current == null ? null : new RawRecordValidator(current.pipeline().rawSchema());
-        java.util.Set<String> candidateNames = java.util.Set.copyOf(model.pipeline().rawSchema().names());
-        java.util.Set<String> productionNames = current == null ? null
-                : java.util.Set.copyOf(current.pipeline().rawSchema().names());
+        EvaluationRows.Acceptance byCandidate = rows.acceptedBy(model.pipeline().rawSchema());
+        EvaluationRows.Acceptance byProduction = current == null ? null : rows.acceptedBy(current.pipeline().rawSchema());
         List<Integer> readable = new ArrayList<>(rows.size());
         List<Integer> paired = current == null ? readable : new ArrayList<>(rows.size());
-        String firstCandidateProblem = null;
         String firstProductionProblem = null;
-        int refusedByCandidate = 0;
         for (int i = 0; i < rows.size(); i++) {
-            Map<String, Object> record = rows.records().get(i);
-            try {
-                candidate.validate(onlyKnown(record, candidateNames), "row " + (i + 1));
-            } catch (ValidationException e) {
-                refusedByCandidate++;
-                firstCandidateProblem = firstCandidateProblem == null ? e.getMessage() : firstCandidateProblem;
+            if (!byCandidate.reads(i)) {
                 continue;
             }
             readable.add(i);
-            if (production == null) {
+            if (byProduction == null) {
                 continue;
             }
-            try {
-                production.validate(onlyKnown(record, productionNames), "row " + (i + 1));
+            if (byProduction.reads(i)) {
                 paired.add(i);
-            } catch (ValidationException e) {
-                firstProductionProblem = firstProductionProblem == null ? e.getMessage() : firstProductionProblem;
+            } else if (firstProductionProblem == null) {
+                firstProductionProblem = byProduction.problems()[i];
             }
         }
         if (paired.size() < readable.size()) {
@@ -333,7 +321,7 @@ public final class GateEvaluation {
                     + " refused by the production version's schema and left out of the comparison with it (first: "
                     + firstProductionProblem + ")");
         }
-        return new Usable(readable, paired, rows.size(), refusedByCandidate, firstCandidateProblem);
+        return new Usable(readable, paired, rows.size(), byCandidate.refused(), byCandidate.firstRefusal());
     }
 
     /** The raw fields either version reads, so one parse of the file serves both (the candidate's type wins). */
@@ -349,22 +337,6 @@ public final class GateEvaluation {
         return FeatureSchema.of(features);
     }
 
-    /** The record restricted to the fields the version reads; the record itself when it reads them all. */
-    private static Map<String, Object> onlyKnown(Map<String, Object> record, java.util.Set<String> names) {
-        boolean allKnown = true;
-        for (String key : record.keySet()) {
-            if (!names.contains(key)) {
-                allKnown = false;
-                break;
-            }
-        }
-        if (allKnown) {
-            return record;
-        }
-        Map<String, Object> known = new java.util.HashMap<>(record);
-        known.keySet().retainAll(names);
-        return known;
-    }
 
     private static float[] matrix(EvaluationRows rows, List<Integer> usable, RegisteredModelLoader.Loaded model) {
         int width = model.pipeline().width();
@@ -372,7 +344,7 @@ public final class GateEvaluation {
         float[] matrix = new float[usable.size() * width];
         for (int j = 0; j < usable.size(); j++) {
             Map<String, Object> record = rows.records().get(usable.get(j));
-            model.pipeline().transform(onlyKnown(record, names), matrix, j * width);
+            model.pipeline().transform(EvaluationRows.onlyKnown(record, names), matrix, j * width);
         }
         return matrix;
     }

@@ -141,6 +141,26 @@ class EvaluationDatasetsTest {
     }
 
     @Test
+    void whoRegistersADatasetIsToldHowManyRowsTheNewestVersionRefuses() {
+        // Version 3 reads patients from 40 on: rows of 30-39 are refused, as its coverage gate will count them.
+        health.vigil.model.FeatureSchema schema = new health.vigil.model.FeatureSchema(List.of(
+                health.vigil.model.Feature.integer("age", "years", 40, 120)));
+        EvaluationDatasets checked = new EvaluationDatasets(adapters.artifactStore(), new AuditLog(adapters.auditStore(),
+                Clock.systemUTC()), Clock.systemUTC(), model -> java.util.Optional.of(new EvaluationDatasets.Schema(3, schema)));
+        byte[] file = rows(100).getBytes(StandardCharsets.UTF_8);
+        EvaluationDataset dataset = checked.register(new EvaluationDataset.Declaration("readmission", "eval.csv",
+                "outcome", "age", null, List.of("race")), file, STEWARD);
+
+        EvaluationDatasets.VersionCoverage coverage = checked.newestVersionCoverage(dataset, file).orElseThrow();
+
+        assertThat(coverage.version()).isEqualTo(3);
+        assertThat(coverage.rows()).isEqualTo(100);
+        assertThat(coverage.refused()).isEqualTo(20); // ages 30-39 twice over in 100 rows of 30 + i % 50
+        assertThat(coverage.firstRefusal()).startsWith("row 1").contains("age").doesNotContain("30");
+        assertThat(datasets.newestVersionCoverage(dataset, file)).as("a model without a version").isEmpty();
+    }
+
+    @Test
     void aDatasetNeedsTenRowsOfEachOutcome() {
         assertThatThrownBy(() -> register("age,race,outcome\n40,Other,0\n50,Other,1\n", "outcome", null, List.of()))
                 .hasMessageContaining("has 1 rows of its rarer outcome").hasMessageContaining("at least 10 of each");

@@ -1,6 +1,7 @@
 package health.vigil.functions.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpRequestMessage;
@@ -59,9 +60,13 @@ public final class DatasetFunctions {
                     RequestFields.text(body, "label", "\"readmitted\""),
                     RequestFields.text(body, "ageColumn", "\"age\""), RequestFields.text(body, "sexColumn", "\"sex\""),
                     segments(body.get("segments")));
-            EvaluationDataset dataset = datasets.register(declaration, csv.asText().getBytes(StandardCharsets.UTF_8),
-                    call.principal());
-            return Reply.of(201, dataset);
+            byte[] file = csv.asText().getBytes(StandardCharsets.UTF_8);
+            EvaluationDataset dataset = datasets.register(declaration, file, call.principal());
+            // The manifest, and how much of the file the newest version reads (not stored: the next version may differ).
+            ObjectNode answer = Json.mapper().valueToTree(dataset);
+            datasets.newestVersionCoverage(dataset, file)
+                    .ifPresent(coverage -> answer.set("newestVersion", Json.mapper().valueToTree(coverage)));
+            return Reply.of(201, answer);
         });
     }
 

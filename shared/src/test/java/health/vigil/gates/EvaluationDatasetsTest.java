@@ -47,6 +47,13 @@ class EvaluationDatasetsTest {
                 csv.getBytes(StandardCharsets.UTF_8), STEWARD);
     }
 
+    /** The registry as seen by datasets of a model whose newest version is {@code version}, reading {@code features}. */
+    private EvaluationDatasets readBy(int version, health.vigil.model.Feature... features) {
+        health.vigil.model.FeatureSchema schema = new health.vigil.model.FeatureSchema(List.of(features));
+        return new EvaluationDatasets(adapters.artifactStore(), new AuditLog(adapters.auditStore(), Clock.systemUTC()),
+                Clock.systemUTC(), model -> java.util.Optional.of(new EvaluationDatasets.Schema(version, schema)));
+    }
+
     private static String rows(int n) {
         StringBuilder csv = new StringBuilder("age,race,outcome\n");
         for (int i = 0; i < n; i++) {
@@ -124,10 +131,7 @@ class EvaluationDatasetsTest {
 
     @Test
     void aDatasetTheNewestVersionCannotReadIsRefusedBeforeItFailsEveryGate() {
-        health.vigil.model.FeatureSchema schema = new health.vigil.model.FeatureSchema(List.of(
-                health.vigil.model.Feature.integer("age", "years", 0, 120)));
-        EvaluationDatasets checked = new EvaluationDatasets(adapters.artifactStore(), new AuditLog(adapters.auditStore(),
-                Clock.systemUTC()), Clock.systemUTC(), model -> java.util.Optional.of(new EvaluationDatasets.Schema(3, schema)));
+        EvaluationDatasets checked = readBy(3, health.vigil.model.Feature.integer("age", "years", 0, 120));
         String unreadable = rows(20).replace("\n31,", "\nthirty-one,");
 
         assertThatThrownBy(() -> checked.register(new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome",
@@ -143,10 +147,7 @@ class EvaluationDatasetsTest {
     @Test
     void whoRegistersADatasetIsToldHowManyRowsTheNewestVersionRefuses() {
         // Version 3 reads patients from 40 on: rows of 30-39 are refused, as its coverage gate will count them.
-        health.vigil.model.FeatureSchema schema = new health.vigil.model.FeatureSchema(List.of(
-                health.vigil.model.Feature.integer("age", "years", 40, 120)));
-        EvaluationDatasets checked = new EvaluationDatasets(adapters.artifactStore(), new AuditLog(adapters.auditStore(),
-                Clock.systemUTC()), Clock.systemUTC(), model -> java.util.Optional.of(new EvaluationDatasets.Schema(3, schema)));
+        EvaluationDatasets checked = readBy(3, health.vigil.model.Feature.integer("age", "years", 40, 120));
         byte[] file = rows(100).getBytes(StandardCharsets.UTF_8);
         EvaluationDataset dataset = checked.register(new EvaluationDataset.Declaration("readmission", "eval.csv",
                 "outcome", "age", null, List.of("race")), file, STEWARD);

@@ -5,6 +5,7 @@ import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.port.RegistryStore;
+import health.vigil.registry.ModelRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +35,7 @@ public final class CanaryWakeups implements AutoCloseable {
 
     private final CanaryService canaries;
     private final RegistryStore store;
+    private final ModelRegistry registry;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final Map<ModelName, Wakeup> pending = new ConcurrentHashMap<>();
@@ -43,6 +45,7 @@ public final class CanaryWakeups implements AutoCloseable {
     public CanaryWakeups(CanaryService canaries, RegistryStore store, Clock clock) {
         this.canaries = Objects.requireNonNull(canaries, "canaries");
         this.store = Objects.requireNonNull(store, "store");
+        this.registry = new ModelRegistry(store);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vigil-canary-wakeups");
@@ -51,8 +54,15 @@ public final class CanaryWakeups implements AutoCloseable {
         });
     }
 
-    /** A ramp event of {@code model}: ticks it now and sets a wake-up for its running step; the tick's change. */
+    /**
+     * A ramp event of {@code model}: ticks it now and sets a wake-up for its running step; the tick's change. A model
+     * that is not registered is MODEL_NOT_FOUND, as for every other handler of a model's events; a registered one
+     * without a deployment or a canary has nothing to tick.
+     */
     public Optional<Deployment> onRampEvent(ModelName model) {
+        if (registry.deployment(model).isEmpty()) {
+            registry.listVersions(model);
+        }
         Optional<Deployment> changed = canaries.tick(model);
         arm(model);
         return changed;

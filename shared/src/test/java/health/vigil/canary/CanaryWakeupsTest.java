@@ -3,13 +3,17 @@ package health.vigil.canary;
 import static health.vigil.registry.ServiceFixtures.READMISSION;
 import static health.vigil.registry.ServiceFixtures.version;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryAuditStore;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.StepAnalysis;
@@ -95,5 +99,32 @@ class CanaryWakeupsTest {
             Thread.sleep(20);
         }
         assertThat(first.pendingCount() + second.pendingCount()).isZero();
+    }
+
+    @Test
+    void aRampEventForAModelThatIsNotRegisteredIsModelNotFoundAndChangesNothing() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+
+        assertThatThrownBy(() -> first.onRampEvent(new ModelName("no-such-model")))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.MODEL_NOT_FOUND);
+                    assertThat(e.code().httpStatus()).isEqualTo(404);
+                })
+                .hasMessageContaining("model `no-such-model` is not registered (registered models: readmission)");
+        assertThat(published).isEmpty();
+        assertThat(audit.read(java.time.LocalDate.now(java.time.ZoneOffset.UTC),
+                java.time.LocalDate.now(java.time.ZoneOffset.UTC))).isEmpty();
+        assertThat(first.pendingCount()).isZero();
+    }
+
+    @Test
+    void aRampEventForARegisteredModelWithoutACanaryChangesNothing() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        assertThat(first.onRampEvent(READMISSION)).as("registered, never deployed").isEmpty();
+
+        store.saveDeployment(Deployment.stableOnly(READMISSION, 1, 1, "ops", clock.instant(), null));
+        assertThat(first.onRampEvent(READMISSION)).as("deployed, no canary").isEmpty();
+        assertThat(published).isEmpty();
+        assertThat(first.pendingCount()).isZero();
     }
 }

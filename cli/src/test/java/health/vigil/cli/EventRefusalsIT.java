@@ -1,0 +1,100 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.host.SystemKeys;
+import health.vigil.json.Json;
+import health.vigil.model.ModelName;
+import health.vigil.model.Stage;
+import health.vigil.testing.governance.SetUpRegistration;
+import health.vigil.testing.samples.SampleModels;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real event handlers of the control app behind the local Event Grid webhook, given events they must not act
+ * on: each is answered as the same kind of event is answered by the other handlers, and none writes anything.
+ */
+class EventRefusalsIT {
+    private static final String MODEL = SampleModels.READMISSION_NAME;
+
+    private static Path home;
+    private static LocalPlatform platform;
+    private static String webhookKey;
+
+    @BeforeAll
+    static void start() throws Exception {
+        home = Files.createTempDirectory("vigil-event-refusals-");
+        platform = LocalPlatform.start(home, 0);
+        webhookKey = SystemKeys.eventGrid(home);
+        SetUpRegistration.register(platform.platform(), SampleModels.readmissionLogistic(), "readmission.zip");
+        // Its gates run on the registration event (and fail: no evaluation dataset); wait until they are done.
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
+        while (Instant.now().isBefore(deadline) && List.of(Stage.REGISTERED, Stage.GATES_RUNNING)
+                .contains(platform.platform().registry().getVersion(new ModelName(MODEL), 1).stage())) {
+            Thread.sleep(100);
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        GovernedPath.stopAndDelete(platform, home);
+    }
+
+    @Test
+    void aRampEventForAModelThatIsNotRegisteredIs404LikeTheOtherHandlersAndOneWithoutACanaryIs202() throws Exception {
+        int before = audited();
+        HttpResponse<String> unknown = deliver("AdvanceCanary", vigilEvent("Vigil.Canary.Started",
+                "/models/no-such-model/versions/2", Map.of("model", "no-such-model", "version", 2)));
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+        assertThat(error(unknown).get("code").asText()).isEqualTo("MODEL_NOT_FOUND");
+        assertThat(error(unknown).get("message").asText()).contains("model `no-such-model` is not registered");
+        // The same answer as the handlers that already refused an unknown model.
+        HttpResponse<String> gates = deliver("EvaluateGates", vigilEvent("Vigil.Model.Registered",
+                "/models/no-such-model/versions/2", Map.of("model", "no-such-model", "version", 2)));
+        assertThat(gates.statusCode()).isEqualTo(404);
+        assertThat(error(gates).get("code").asText()).isEqualTo("MODEL_NOT_FOUND");
+
+        // A registered model with no canary (not even a deployment) has nothing to advance: acknowledged, as before.
+        HttpResponse<String> noCanary = deliver("AdvanceCanary", vigilEvent("Vigil.Canary.Stepped",
+                "/models/" + MODEL + "/versions/1", Map.of("model", MODEL, "version", 1)));
+        assertThat(noCanary.statusCode()).as(noCanary.body()).isEqualTo(202);
+        assertThat(audited()).isEqualTo(before);
+    }
+
+    private static String vigilEvent(String type, String subject, Map<String, Object> data) {
+        return Json.write(Map.of("specversion", "1.0", "id", "e-" + UUID.randomUUID(), "source", "/vigil",
+                "type", type, "subject", subject, "time", Instant.now().toString(), "data", data));
+    }
+
+    private static HttpResponse<String> deliver(String function, String event) throws Exception {
+        return BlockingHttp.send(HttpRequest.newBuilder(platform.baseUri()
+                        .resolve("/runtime/webhooks/eventgrid?functionName=" + function))
+                .POST(HttpRequest.BodyPublishers.ofString(event)).header("Content-Type", "application/json")
+                .header("aeg-event-type", "Notification").header("x-functions-key", webhookKey)
+                .timeout(Duration.ofSeconds(60)).build());
+    }
+
+    private static JsonNode error(HttpResponse<String> response) {
+        return Json.readTree("error", response.body().getBytes(StandardCharsets.UTF_8)).get("error");
+    }
+
+    private static int audited() {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        return platform.platform().audit().read(today, today).size();
+    }
+}

@@ -76,6 +76,30 @@ class EventRefusalsIT {
         assertThat(audited()).isEqualTo(before);
     }
 
+    @Test
+    void aRegistrationEventWhoseSubjectAndDataNameDifferentVersionsIs400AndNothingIsEvaluated() throws Exception {
+        int before = audited();
+        // Version 1 exists and its data is right; the subject names another version, then another model.
+        for (String subject : List.of("/models/" + MODEL + "/versions/2", "/models/sepsis-risk/versions/1")) {
+            HttpResponse<String> refused = deliver("EvaluateGates", vigilEvent("Vigil.Model.Registered", subject,
+                    Map.of("model", MODEL, "version", 1)));
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+            assertThat(error(refused).get("code").asText()).isEqualTo("INVALID_REQUEST");
+            assertThat(error(refused).get("message").asText()).as(subject)
+                    .contains("subject names " + subject.replace("/models/", "").replace("/versions/", " version "))
+                    .contains("its data names " + MODEL + " version 1")
+                    .contains("send the event with the same model and version in its subject");
+        }
+        // Retrain follows the same rule: its subject is the parent version it retrains.
+        HttpResponse<String> retrain = deliver("Retrain", vigilEvent("Vigil.Retrain.Requested",
+                "/models/" + MODEL + "/versions/2", Map.of("model", MODEL, "parentVersion", 1, "reportId",
+                        MODEL + "/v1/stable/2026-12-01T000000Z--2026-12-02T000000Z")));
+        assertThat(retrain.statusCode()).as(retrain.body()).isEqualTo(400);
+        assertThat(error(retrain).get("message").asText()).contains("subject names " + MODEL + " version 2")
+                .contains("its data names " + MODEL + " version 1").contains("Retrain did nothing");
+        assertThat(audited()).isEqualTo(before);
+    }
+
     private static String vigilEvent(String type, String subject, Map<String, Object> data) {
         return Json.write(Map.of("specversion", "1.0", "id", "e-" + UUID.randomUUID(), "source", "/vigil",
                 "type", type, "subject", subject, "time", Instant.now().toString(), "data", data));

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -33,6 +35,7 @@ public final class EventEnvelopes {
     public static final String CLOUD_EVENTS_SPEC_VERSION = "1.0";
 
     private static final Pattern BLOB_SUBJECT = Pattern.compile("^/blobServices/default/containers/([^/]+)/blobs/(.+)$");
+    private static final Pattern VERSION_SUBJECT = Pattern.compile("^/models/([^/]+)/versions/([1-9][0-9]{0,8})$");
     private static final TypeRef MAP_TYPE = new TypeRef();
 
     private EventEnvelopes() {}
@@ -199,6 +202,33 @@ public final class EventEnvelopes {
                     + String.join(", ", missing) + " in its data");
         }
         return data;
+    }
+
+    /**
+     * Checks that an event about one model version names the same version in its subject as in its data: Vigil
+     * publishes such an event with the subject {@code /models/{model}/versions/{version}} ({@link ModelVersion#subject})
+     * and the same model and version in its data. One whose subject names another model or version was not published
+     * by Vigil as it is, and acting on either half would act on a version the other half does not name, so it is
+     * refused and nothing is done; the subscription's subject filter reads the subject and the handler the data. An
+     * event without a subject (CloudEvents make it optional) has nothing to disagree with and is judged by its data.
+     *
+     * @param handler the function's name, for the message
+     * @param named the version the event's data names
+     * @return {@code named}
+     */
+    public static ModelVersion requireSubjectNames(EventEnvelope event, String handler, ModelVersion named) {
+        String subject = event.subject();
+        if (subject == null || subject.isEmpty() || subject.equals(named.subject())) {
+            return named;
+        }
+        Matcher m = VERSION_SUBJECT.matcher(subject);
+        // The subject is the sender's text: repeated only when it reads as a model and a version number.
+        String subjectNames = m.matches() && ModelName.isValid(m.group(1))
+                ? "names " + m.group(1) + " version " + m.group(2)
+                : "is not of the form /models/{model}/versions/{version} (it is not repeated here)";
+        throw new ValidationException("the " + event.type() + " event's subject " + subjectNames + " but its data names "
+                + named.name() + " version " + named.number() + "; " + handler + " did nothing: send the event with the"
+                + " same model and version in its subject (/models/{model}/versions/{version}) and its data");
     }
 
     /**

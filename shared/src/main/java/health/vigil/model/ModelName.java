@@ -17,7 +17,7 @@ public record ModelName(String value) implements Comparable<ModelName> {
     }
 
     /** Whether {@code value} matches {@link #PATTERN}, without a regular-expression matcher for each name. */
-    static boolean isValid(String value) {
+    public static boolean isValid(String value) {
         if (value == null || value.length() < 3 || value.length() > 63) {
             return false;
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.model.ModelVersion;
 import health.vigil.json.Json;
 import java.time.Instant;
 import java.util.List;
@@ -224,6 +225,38 @@ class EventEnvelopesTest {
                     .hasMessageStartingWith("a Vigil.Model.Registered event for EvaluateGates needs '")
                     .hasMessageEndingWith(" in its data")
                     .hasMessageNotContaining("99999999999");
+        }
+    }
+
+    @Test
+    void anEventWhoseSubjectNamesAnotherVersionThanItsDataIsRefusedNamingBoth() {
+        ModelVersion three = ModelVersion.of("readmission", 3);
+        assertThat(EventEnvelopes.requireSubjectNames(EventEnvelopes.parseSingle(CLOUD_EVENT), "EvaluateGates", three))
+                .isEqualTo(three);
+        // Without a subject there is nothing to disagree with: the data says which version.
+        assertThat(EventEnvelopes.requireSubjectNames(EventEnvelopes.parseSingle(CLOUD_EVENT.replace(
+                "\"subject\":\"/models/readmission/versions/3\",", "")), "EvaluateGates", three)).isEqualTo(three);
+
+        for (String subject : List.of("/models/readmission/versions/2", "/models/sepsis-risk/versions/3")) {
+            EventEnvelope other = EventEnvelopes.parseSingle(CLOUD_EVENT.replace("/models/readmission/versions/3", subject));
+            String named = subject.replace("/models/", "").replace("/versions/", " version ");
+            assertThatThrownBy(() -> EventEnvelopes.requireSubjectNames(other, "EvaluateGates", three))
+                    .as(subject).isInstanceOfSatisfying(ValidationException.class,
+                            e -> assertThat(e.code().httpStatus()).isEqualTo(400))
+                    .hasMessage("the Vigil.Model.Registered event's subject names " + named + " but its data names"
+                            + " readmission version 3; EvaluateGates did nothing: send the event with the same model"
+                            + " and version in its subject (/models/{model}/versions/{version}) and its data");
+        }
+        // A subject that does not read as a model version is described, never repeated: it is the sender's text.
+        for (String subject : List.of("/models/readmission", "/models/MRN-0012345 Jane/versions/3",
+                "/models/readmission/versions/3/extra", "/models/readmission/versions/03")) {
+            EventEnvelope odd = EventEnvelopes.parseSingle(CLOUD_EVENT.replace("/models/readmission/versions/3", subject));
+            assertThatThrownBy(() -> EventEnvelopes.requireSubjectNames(odd, "EvaluateGates", three))
+                    .as(subject).isInstanceOf(ValidationException.class)
+                    .hasMessageStartingWith("the Vigil.Model.Registered event's subject is not of the form"
+                            + " /models/{model}/versions/{version} (it is not repeated here) but its data names"
+                            + " readmission version 3;")
+                    .hasMessageNotContaining("MRN").hasMessageNotContaining("extra");
         }
     }
 

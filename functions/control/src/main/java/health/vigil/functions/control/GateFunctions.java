@@ -50,7 +50,8 @@ public final class GateFunctions {
         EventEnvelope envelope = EventEnvelopes.parseSingle(event);
         JsonNode data = EventEnvelopes.requireData(envelope, "EvaluateGates", Set.of(EventTypes.MODEL_REGISTERED),
                 List.of("model"), List.of("version"));
-        ModelVersion id = new ModelVersion(new ModelName(data.get("model").asText()), data.get("version").asInt());
+        ModelVersion id = EventEnvelopes.requireSubjectNames(envelope, "EvaluateGates",
+                new ModelVersion(new ModelName(data.get("model").asText()), data.get("version").asInt()));
         Optional<GateReport> report = gates.onRegistered(id, envelope.id());
         context.getLogger().info("EvaluateGates event " + envelope.id() + ": " + id + " "
                 + report.map(r -> r.passed() ? "passed" : "failed " + r.failedGates()).orElse("already past its gates"));

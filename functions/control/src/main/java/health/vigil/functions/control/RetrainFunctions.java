@@ -9,6 +9,7 @@ import health.vigil.events.EventEnvelopes;
 import health.vigil.events.EventTypes;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.retraining.RetrainService;
 import java.util.List;
@@ -27,9 +28,10 @@ public final class RetrainFunctions {
         EventEnvelope envelope = EventEnvelopes.parseSingle(event);
         JsonNode data = EventEnvelopes.requireData(envelope, "Retrain", Set.of(EventTypes.RETRAIN_REQUESTED),
                 List.of("model", "reportId"), List.of("parentVersion"));
-        AuditRecord outcome = retraining.handle(new RetrainService.Request(envelope.id(),
-                new ModelName(data.get("model").asText()), data.get("parentVersion").asInt(),
-                data.get("reportId").asText()));
+        ModelVersion parent = EventEnvelopes.requireSubjectNames(envelope, "Retrain",
+                new ModelVersion(new ModelName(data.get("model").asText()), data.get("parentVersion").asInt()));
+        AuditRecord outcome = retraining.handle(new RetrainService.Request(envelope.id(), parent.name(),
+                parent.number(), data.get("reportId").asText()));
         context.getLogger().info("Retrain " + envelope.id() + ": " + outcome.outcome() + " "
                 + outcome.details().getOrDefault("packageBlob", outcome.details().getOrDefault("reason", "")));
     }

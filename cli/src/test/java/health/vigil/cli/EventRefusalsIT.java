@@ -100,6 +100,30 @@ class EventRefusalsIT {
         assertThat(audited()).isEqualTo(before);
     }
 
+    @Test
+    void aBlobCreatedForAnotherContainerIsRefusedAlikeByEveryStorageHandler() throws Exception {
+        int before = audited();
+        // Each subscription filters on its container; an event for another one means a wrong filter, which is shown
+        // (400: not delivered again, dead-lettered) by all three rather than acknowledged by some.
+        Map<String, String> containers = Map.of("RegisterModel", "models", "IngestOutcomes", "outcomes",
+                "StartBatchOnUpload", "batch-input");
+        for (var handler : containers.entrySet()) {
+            HttpResponse<String> refused = deliver(handler.getKey(), Json.write(Map.of("id", "b-" + UUID.randomUUID(),
+                    "topic", "/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z",
+                    "subject", "/blobServices/default/containers/datasets/blobs/" + MODEL + "/nightly.csv",
+                    "eventType", "Microsoft.Storage.BlobCreated", "eventTime", Instant.now().toString(),
+                    "data", Map.of("api", "PutBlob", "contentLength", 10, "url", "http://127.0.0.1/datasets/x.csv"),
+                    "dataVersion", "", "metadataVersion", "1")));
+            assertThat(refused.statusCode()).as(handler.getKey() + ": " + refused.body()).isEqualTo(400);
+            assertThat(error(refused).get("code").asText()).isEqualTo("INVALID_REQUEST");
+            assertThat(error(refused).get("message").asText()).as(handler.getKey())
+                    .contains(handler.getKey() + " handles BlobCreated events of the '" + handler.getValue()
+                            + "' container only and this one's blob is in container 'datasets'")
+                    .contains("the subject must begin with /blobServices/default/containers/" + handler.getValue() + "/");
+        }
+        assertThat(audited()).isEqualTo(before);
+    }
+
     private static String vigilEvent(String type, String subject, Map<String, Object> data) {
         return Json.write(Map.of("specversion", "1.0", "id", "e-" + UUID.randomUUID(), "source", "/vigil",
                 "type", type, "subject", subject, "time", Instant.now().toString(), "data", data));

@@ -108,14 +108,13 @@ public final class OutcomeService {
 
     /**
      * Ingests a file of outcomes that landed in the {@code outcomes} container ({@code .csv}, {@code .jsonl} or
-     * {@code .ndjson}). A blob that is gone, or in another container, is skipped; a store failure is thrown so the
-     * event is delivered again (every row is idempotent).
+     * {@code .ndjson}). A blob that is gone is skipped; one in another container is refused (a subscription with the
+     * wrong filter, {@link BlobCreated#requireContainer}); a store failure is thrown so the event is delivered again
+     * (every row is idempotent).
      */
     public Optional<OutcomeReceipt> ingest(BlobCreated blob) {
         Objects.requireNonNull(blob, "blob");
-        if (!ArtifactStore.OUTCOMES.equals(blob.container())) {
-            return Optional.empty();
-        }
+        blob.requireContainer("IngestOutcomes", ArtifactStore.OUTCOMES);
         String name = blob.blobName().toLowerCase(java.util.Locale.ROOT);
         boolean csv = name.endsWith(".csv");
         if (!csv && !name.endsWith(".jsonl") && !name.endsWith(".ndjson")) {

@@ -19,12 +19,11 @@ public record RegistrationOutcome(Kind kind, VersionRecord version, String reaso
         DUPLICATE,
         /** The package is not valid; {@code reason} is a {@link health.vigil.error.PackageRejectedException.Reason}. */
         REJECTED,
-        /** Nothing to do: not a model package, or the event was handled already. */
+        /** Nothing to do: the event was handled already, the blob is gone, or its package is registered. */
         IGNORED
     }
 
     /** Reasons of IGNORED outcomes. */
-    public static final String NOT_MODELS_CONTAINER = "NOT_MODELS_CONTAINER";
     public static final String EVENT_ALREADY_HANDLED = "EVENT_ALREADY_HANDLED";
     public static final String BLOB_GONE = "BLOB_GONE";
     public static final String ALREADY_REGISTERED = "ALREADY_REGISTERED";

@@ -154,10 +154,7 @@ public final class RegistrationService {
 
     public RegistrationOutcome register(BlobCreated blob) {
         Objects.requireNonNull(blob, "blob");
-        if (!ArtifactStore.MODELS.equals(blob.container())) {
-            return ignored(RegistrationOutcome.NOT_MODELS_CONTAINER, "blob '" + blob.blobName() + "' is in container '"
-                    + blob.container() + "'; only blobs in '" + ArtifactStore.MODELS + "' are model packages");
-        }
+        blob.requireContainer(HANDLER, ArtifactStore.MODELS);
         if (registry.isEventHandled(HANDLER, blob.eventId())) {
             return ignored(RegistrationOutcome.EVENT_ALREADY_HANDLED, "event " + blob.eventId()
                     + " was handled before; nothing to do");

@@ -360,9 +360,14 @@ class OutcomeServiceTest {
     }
 
     @Test
-    void blobsOfOtherContainersOrGoneAreNotOutcomes() {
-        assertThat(service.ingest(new BlobCreated("e-4", ArtifactStore.MODELS, "x.csv", null, 1, null))).isEmpty();
+    void aBlobThatIsGoneIsNotOutcomesAndOneOfAnotherContainerIsRefused() {
         assertThat(service.ingest(blob("never-written.csv", "e-5"))).isEmpty();
+        // Only a subscription with the wrong filter delivers one: refused (dead-lettered, seen), not acknowledged.
+        assertThatThrownBy(() -> service.ingest(new BlobCreated("e-4", ArtifactStore.MODELS, "x.csv", null, 1, null)))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.code().httpStatus()).isEqualTo(400))
+                .hasMessageStartingWith("IngestOutcomes handles BlobCreated events of the 'outcomes' container only"
+                        + " and this one's blob is in container 'models'; check the event subscription's filter");
+        assertThat(outcomeAuditRecords()).isEmpty();
     }
 
     @Test

@@ -457,13 +457,15 @@ class RegistrationServiceTest {
     }
 
     @Test
-    void blobsOutsideTheModelsContainerAreIgnored() {
-        RegistrationOutcome outcome = service.register(new BlobCreated("evt-2", "datasets", "x.csv", null, 1, null));
-
-        assertThat(outcome.kind()).isEqualTo(Kind.IGNORED);
-        assertThat(outcome.reason()).isEqualTo(RegistrationOutcome.NOT_MODELS_CONTAINER);
-        assertThat(outcome.message()).contains("datasets");
+    void blobsOutsideTheModelsContainerAreRefusedAsAWrongSubscriptionAndNothingIsRead() {
+        // Only a subscription with the wrong filter delivers one: refused (dead-lettered, seen), not acknowledged.
+        assertThatThrownBy(() -> service.register(new BlobCreated("evt-2", "datasets", "x.csv", null, 1, null)))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.code().httpStatus()).isEqualTo(400))
+                .hasMessage("RegisterModel handles BlobCreated events of the 'models' container only and this one's"
+                        + " blob is in container 'datasets'; check the event subscription's filter: the subject must"
+                        + " begin with /blobServices/default/containers/models/");
         verifyNoInteractions(reader, registry, events);
+        assertThat(audit()).isEmpty();
     }
 
     @Test

@@ -177,10 +177,7 @@ public final class BatchService {
      */
     public Optional<BatchStatus> submitUpload(BlobCreated blob) {
         Objects.requireNonNull(blob, "blob");
-        if (!ArtifactStore.BATCH_INPUT.equals(blob.container())) {
-            throw new ValidationException("batch jobs start from the " + ArtifactStore.BATCH_INPUT
-                    + " container; this event is for " + blob.container());
-        }
+        blob.requireContainer("StartBatchOnUpload", ArtifactStore.BATCH_INPUT);
         if (blob.blobName().startsWith(REQUESTED_PREFIX)) {
             return Optional.empty();
         }

@@ -288,7 +288,6 @@ public final class GateChecks {
         return GateCheck.of(PROVENANCE, check, ok ? 1 : 0, "present", ok, ok ? null : check + " is missing");
     }
 
-    /** An AUROC at or above the policy's ceiling is flagged: a label may have leaked into the features. */
     /**
      * The share of the evaluation dataset's rows the candidate's schema refuses: every other data gate is measured
      * without them, and patients like them would be refused at scoring, so a candidate that cannot score a material
@@ -305,6 +304,7 @@ public final class GateChecks {
                 share <= policy.maxRefusedRowShare(), note);
     }
 
+    /** An AUROC at or above the policy's ceiling is flagged: a label may have leaked into the features. */
     public static GateCheck leakage(double auroc, GatePolicy policy) {
         boolean flagged = auroc >= policy.leakageAuroc();
         return new GateCheck(LEAKAGE, "implausible_auroc", auroc, "< " + policy.leakageAuroc(), null, null,

@@ -271,7 +271,9 @@ public final class AuditLog {
                 }
                 LocalDate day = LocalDate.parse(parts[3]);
                 long sequence = Long.parseLong(parts[4]);
-                if (day.isBefore(from) || day.isAfter(to) || sequence < 1) {
+                // As encode writes them, and no other way (04, +4): anything else is a token this log did not give.
+                if (day.isBefore(from) || day.isAfter(to) || sequence < 1 || !day.toString().equals(parts[3])
+                        || !Long.toString(sequence).equals(parts[4])) {
                     throw refused;
                 }
                 return new Cursor(day.toString(), sequence);

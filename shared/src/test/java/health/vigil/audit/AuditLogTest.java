@@ -479,7 +479,14 @@ class AuditLogTest {
         String outside = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
                 "a1|2026-03-01|2026-03-03|2026-04-02|1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
 
-        for (String bad : List.of("", "%%%", "not-a-token", token.substring(1), forged, outside, "x".repeat(300))) {
+        // Spellings encode never writes: a sequence with a leading zero or a sign.
+        List<String> respelled = java.util.stream.Stream.of("04", "+4", "-0").map(sequence -> java.util.Base64
+                .getUrlEncoder().withoutPadding().encodeToString(("a1|2026-03-01|2026-03-03|2026-03-02|" + sequence)
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII))).toList();
+        List<String> refused = new java.util.ArrayList<>(List.of("", "%%%", "not-a-token", token.substring(1), forged,
+                outside, "x".repeat(300)));
+        refused.addAll(respelled);
+        for (String bad : refused) {
             assertThatThrownBy(() -> audit.readPage(DAY1, DAY3, bad, 2)).as(bad)
                     .isInstanceOf(ValidationException.class).hasMessageContaining("continuationToken");
         }

@@ -74,6 +74,25 @@ public abstract class AuditStoreContract {
     }
 
     @Test
+    void aPageFromAnySequenceEndsWithThePartitionEvenNearTheLargestSequence() throws Exception {
+        // A page's start comes from a continuation token a caller sends back, so any sequence may be asked for; a
+        // read from one near Long.MAX_VALUE once ran on for ever on Cosmos DB (the batch's end overflowed).
+        String partition = uniquePartition();
+        AuditRecord first = audit(partition, 1, "alice", null);
+        AuditRecord second = audit(partition, 2, "bob", first.hash());
+        assertThat(store.tryAppend(first)).isTrue();
+        assertThat(store.tryAppend(second)).isTrue();
+
+        assertThat(store.read(partition, 2, 10)).containsExactly(second);
+        assertThat(store.read(partition, 3, 10)).isEmpty();
+        for (long from : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, Long.MAX_VALUE - 5, 1L << 62}) {
+            // A read that never ends fails here, at a bound far beyond any read of an empty range.
+            assertThat(java.util.concurrent.CompletableFuture.supplyAsync(() -> store.read(partition, from, 1001))
+                    .get(60, java.util.concurrent.TimeUnit.SECONDS)).as("from " + from).isEmpty();
+        }
+    }
+
+    @Test
     void aSequenceThatIsTakenIsRefusedAndTheFirstRecordStays() {
         String partition = uniquePartition();
         AuditRecord mine = audit(partition, 1, "alice", null);

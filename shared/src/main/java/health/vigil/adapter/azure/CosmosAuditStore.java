@@ -400,7 +400,12 @@ final class CosmosAuditStore implements AuditStore {
         long next = Math.max(1, fromSequence);
         long lastSequence = -1;
         while (out.size() < limit) {
-            int want = (int) Math.min(limit - out.size(), READ_BATCH);
+            // No id past Long.MAX_VALUE: a batch ending there would overflow and the read never end (a continuation
+            // token is the caller's to send, so any start may be asked for).
+            int want = (int) Math.min(Math.min(limit - out.size(), READ_BATCH), Long.MAX_VALUE - next);
+            if (want <= 0) {
+                break;
+            }
             List<CosmosItemIdentity> ids = new ArrayList<>(want);
             for (long sequence = next; sequence < next + want; sequence++) {
                 ids.add(new CosmosItemIdentity(pk, recordId(partition, sequence)));

@@ -455,13 +455,13 @@ public final class AuditLog {
                 .toList();
     }
 
+    /** The most days one read or export of the log covers, both ends counted (a year, a leap year's too). */
+    public static final int MAX_PERIOD_DAYS = 366;
+
     /**
      * A period of the audit log anyone may ask for: both ends, in order, each a day of the years 1900 to 9999 (the
      * log's days are named yyyy-MM-dd; a date reader accepts years up to a billion, which name no day of it).
      */
-    /** The most days one read or export of the log covers, both ends counted (a year, a leap year's too). */
-    public static final int MAX_PERIOD_DAYS = 366;
-
     public static void checkPeriod(LocalDate from, LocalDate to) {
         if (from == null || to == null) {
             throw new ValidationException("give both ends of the period (from and to, as yyyy-MM-dd)");

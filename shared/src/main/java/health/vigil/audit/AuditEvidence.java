@@ -2,6 +2,7 @@ package health.vigil.audit;
 
 import health.vigil.error.ConflictException;
 import health.vigil.error.StoreException;
+import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
@@ -74,6 +75,12 @@ public final class AuditEvidence {
      */
     public ExportResult export(LocalDate from, LocalDate to, String actor) {
         AuditLog.checkPeriod(from, to);
+        // A signed export of days still to come would say they hold no records; today's holds those so far.
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        if (to.isAfter(today)) {
+            throw new ValidationException("the period ends on " + to + ", after today (" + today + ", UTC): an export"
+                    + " holds days that have begun; end the period today or earlier");
+        }
         Objects.requireNonNull(actor, "actor");
         // Every record that existed at readAt is exported; a verifier holds the export to anchors made before it.
         Instant readAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);

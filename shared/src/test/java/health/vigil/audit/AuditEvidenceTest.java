@@ -179,6 +179,16 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void aPeriodThatEndsAfterTodayIsRefusedAndNothingIsExported() {
+        // The clock reads 2026-11-03: today may be exported as far as it has gone, a day to come may not.
+        assertThatThrownBy(() -> evidence.export(DAY, DAY.plusDays(1), "a")).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("ends on 2026-11-04, after today (2026-11-03, UTC)");
+        assertThatThrownBy(() -> evidence.export(LocalDate.of(9999, 12, 31), LocalDate.of(9999, 12, 31), "a"))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("after today");
+        assertThat(evidence.export(DAY, DAY, "a").created()).isTrue();
+    }
+
+    @Test
     void noTrustedKeyIsAProblemNotASuccess() {
         evidence.export(DAY, DAY, "a");
         EvidenceReport report = new EvidenceVerifier(List.of()).verify(EvidenceFiles.container(artifacts));

@@ -155,7 +155,7 @@ public final class BatchService {
             announceStart(started.get());
             return new Submission(started.get(), true);
         }
-        return new Submission(start(id, request, actor), false);
+        return started(id, request, actor);
     }
 
     /** A submitted job, and whether it was found under its idempotency key rather than started by this call. */
@@ -229,6 +229,14 @@ public final class BatchService {
     }
 
     private BatchJob start(String id, BatchRequest request, String submittedBy) {
+        return started(id, request, submittedBy).job();
+    }
+
+    /**
+     * Plans the job and stores the plan once; {@code replayed} when another submission of the same id stored its plan
+     * first (two identical requests at once: both plan, one plan is kept, and the other caller is told so).
+     */
+    private Submission started(String id, BatchRequest request, String submittedBy) {
         String actor = submittedBy == null ? "unknown" : submittedBy;
         BatchFormat format = BatchFormat.ofFileName(request.input());
         ArtifactStore.StoredArtifact input = artifacts.describe(ArtifactStore.BATCH_INPUT, request.input())
@@ -236,10 +244,10 @@ public final class BatchService {
                         + " container has no blob " + request.input() + "; upload the file there first"));
         VersionRecord version = scoringVersion(request.model(), request.version());
         ScorableModel model = models.get(version);
-        BatchJob job = plan(id, request, format, input, version, model, actor);
-        job = output.createOnce(jobName(id), job);
+        BatchJob planned = plan(id, request, format, input, version, model, actor);
+        BatchJob job = output.createOnce(jobName(id), planned);
         announceStart(job);
-        return job;
+        return new Submission(job, job != planned);
     }
 
     /**

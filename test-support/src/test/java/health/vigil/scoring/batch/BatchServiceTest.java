@@ -589,6 +589,35 @@ class BatchServiceTest {
     }
 
     @Test
+    void identicalSubmissionsAtOnceStartOneJobAndAllButOneAreToldTheyFoundIt() throws Exception {
+        upload("nightly.csv", csvFile(60));
+        BatchRequest request = new BatchRequest(model, null, "nightly.csv", false);
+        int callers = 8;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(callers);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+        List<BatchService.Submission> answers;
+        try {
+            List<java.util.concurrent.Future<BatchService.Submission>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                futures.add(pool.submit(() -> {
+                    together.await();
+                    return platform.batches().submit(request, "analyst", "nightly-at-once");
+                }));
+            }
+            answers = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<BatchService.Submission> f : futures) {
+                answers.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(answers.stream().map(a -> a.job().id()).distinct()).hasSize(1);
+        assertThat(answers.stream().filter(a -> !a.replayed())).as("the one that started it").hasSize(1);
+        assertThat(audited(answers.get(0).job().id())).containsExactly("batch.submitted");
+    }
+
+    @Test
     void aSubmissionThatStoppedBeforeQueueingAnyPartitionIsFinishedWhenSentAgainUnderItsKey() throws Exception {
         upload("nightly.csv", csvFile(60));
         BatchRequest request = new BatchRequest(model, null, "nightly.csv", false);

@@ -1,5 +1,6 @@
 package health.vigil.port;
 
+import health.vigil.error.ValidationException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
@@ -90,6 +91,42 @@ public interface ArtifactStore {
     record StoredArtifact(String container, String name, long size, String sha256, String etag, String uploadedBy) {
         public StoredArtifact(String container, String name, long size, String sha256, String etag) {
             this(container, name, size, sha256, etag, null);
+        }
+    }
+
+    /** The longest blob name a store takes (Azure Blob Storage's limit, which the local store keeps too). */
+    int MAX_NAME_LENGTH = 1024;
+
+    /**
+     * The rules every store holds a blob name to, each refusal naming the rule broken (never repeating the name):
+     * present, printable, at most {@link #MAX_NAME_LENGTH} characters, folders separated by single {@code /}, relative to
+     * its container, no {@code .} or {@code ..} segment. A store may hold names to more rules of its own.
+     */
+    static void requireValidName(String name) {
+        if (name == null || name.isBlank()) {
+            throw new ValidationException("the blob name is missing");
+        }
+        if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new ValidationException("the blob name contains a control character; use printable characters");
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw new ValidationException("the blob name is " + name.length() + " characters long; at most "
+                    + MAX_NAME_LENGTH + " are allowed");
+        }
+        if (name.indexOf('\\') >= 0) {
+            throw new ValidationException("the blob name contains a backslash; separate folders with '/'");
+        }
+        if (name.startsWith("/")) {
+            throw new ValidationException("the blob name is an absolute path; give a name relative to its container");
+        }
+        for (String segment : name.split("/", -1)) {
+            if (segment.isEmpty()) {
+                throw new ValidationException("the blob name has an empty folder name (a trailing or doubled '/')");
+            }
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new ValidationException("the blob name contains the path segment '" + segment
+                        + "'; blob names cannot point outside their container");
+            }
         }
     }
 }

@@ -230,6 +230,21 @@ public abstract class ArtifactStoreContract {
         assertThatThrownBy(() -> store.describe(ArtifactStore.MODELS, bad)).isInstanceOf(ValidationException.class);
     }
 
+    @Test
+    void aRefusedBlobNameIsToldTheRuleItBreaksAlikeOnEveryStore() {
+        java.util.Map<String, String> rules = new java.util.LinkedHashMap<>();
+        rules.put("requests//t1/b.csv", "an empty folder name (a trailing or doubled '/')");
+        rules.put("requests/./t1/b.csv", "the path segment '.'");
+        rules.put("requests/../b.csv", "the path segment '..'");
+        rules.put("requests\\t1\\b.csv", "a backslash");
+        rules.put("/requests/b.csv", "an absolute path");
+        rules.put("requests/b\u0001.csv", "a control character");
+        rules.put("r/" + "x".repeat(1100), "1102 characters long; at most 1024");
+        rules.put("  ", "missing");
+        rules.forEach((bad, rule) -> assertThatThrownBy(() -> store.describe(ArtifactStore.BATCH_INPUT, bad)).as(bad)
+                .isInstanceOf(ValidationException.class).hasMessageContaining(rule));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"Models", "m", "models/x", "..", "-models", "models-"})
     void refusesContainerNamesBlobStorageWouldRefuse(String bad) {

@@ -224,12 +224,7 @@ final class BlobArtifactStore implements ArtifactStore {
 
     private BlobClient blob(String container, String name) {
         BlobContainerClient client = container(container);
-        if (name == null || name.isBlank() || name.length() > 1024 || name.startsWith("/") || name.contains("\\")
-                || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)
-                || List.of(name.split("/", -1)).stream().anyMatch(p -> p.isEmpty() || p.equals(".") || p.equals(".."))) {
-            throw new ValidationException("blob name is not valid: use 1-1024 characters of path segments separated by"
-                    + " single /, without . or .. segments or backslashes");
-        }
+        ArtifactStore.requireValidName(name);
         return client.getBlobClient(name);
     }
 

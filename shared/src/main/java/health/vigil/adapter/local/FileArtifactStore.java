@@ -56,7 +56,6 @@ final class FileArtifactStore implements ArtifactStore {
     private static final System.Logger LOG = System.getLogger(FileArtifactStore.class.getName());
     private static final Pattern CONTAINER = Pattern.compile("[a-z0-9](?:-?[a-z0-9])*");
     private static final String NON_PORTABLE = "<>:\"|?*";
-    private static final int MAX_NAME_LENGTH = 1024;
     private static final int MAX_SEGMENT_BYTES = 255;
     /** Staging files this old belong to a put that died with its process; younger ones may still be written. */
     private static final Duration ABANDONED_AFTER = Duration.ofHours(24);
@@ -381,25 +380,9 @@ final class FileArtifactStore implements ArtifactStore {
         }
     }
 
+    /** {@link ArtifactStore#requireValidName}, and what every file system can store. */
     static void validateName(String name) {
-        if (name == null || name.isEmpty()) {
-            throw new ValidationException("the blob name is missing");
-        }
-        if (hasControlCharacter(name)) {
-            throw new ValidationException("the blob name contains a control character; use printable characters");
-        }
-        if (name.length() > MAX_NAME_LENGTH) {
-            throw new ValidationException("the blob name is " + name.length() + " characters long; at most "
-                    + MAX_NAME_LENGTH + " are allowed");
-        }
-        if (name.indexOf('\\') >= 0) {
-            throw new ValidationException("the blob name contains a backslash; separate folders"
-                    + " with '/'");
-        }
-        if (name.startsWith("/")) {
-            throw new ValidationException("the blob name is an absolute path; give a name"
-                    + " relative to its container");
-        }
+        ArtifactStore.requireValidName(name);
         for (char c : NON_PORTABLE.toCharArray()) {
             if (name.indexOf(c) >= 0) {
                 throw new ValidationException("the blob name contains '" + c + "', which not"
@@ -407,13 +390,6 @@ final class FileArtifactStore implements ArtifactStore {
             }
         }
         for (String segment : name.split("/", -1)) {
-            if (segment.isEmpty()) {
-                throw new ValidationException("the blob name has an empty folder name (a trailing or doubled '/')");
-            }
-            if (segment.equals(".") || segment.equals("..")) {
-                throw new ValidationException("the blob name contains the path segment '" + segment
-                        + "'; blob names cannot point outside their container");
-            }
             if (segment.getBytes(StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
                 throw new ValidationException("the blob name has a part longer than "
                         + MAX_SEGMENT_BYTES + " bytes between '/'; shorten it");

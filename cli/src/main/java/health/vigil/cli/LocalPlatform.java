@@ -47,11 +47,12 @@ public final class LocalPlatform implements AutoCloseable {
      */
     public static LocalPlatform startOnAzureEmulators(Path home, int port) {
         Path absoluteHome = home.toAbsolutePath();
+        refuseBlobsOfAnEarlierRun(absoluteHome);
         EmulatorLauncher.unavailableReason().ifPresent(reason -> {
             throw new health.vigil.error.ValidationException("--azure-emulators needs Node.js: " + reason);
         });
-        Emulators emulators = EmulatorLauncher.builder().workDir(absoluteHome.resolve("emulators")).persistBlobs(true)
-                .build().startAll();
+        Emulators emulators = EmulatorLauncher.builder().workDir(absoluteHome.resolve(EMULATORS_FOLDER))
+                .persistBlobs(true).build().startAll();
         try {
             Map<String, String> settings = new HashMap<>(emulators.settings());
             settings.put("VIGIL_MODE", "azure");
@@ -68,6 +69,35 @@ public final class LocalPlatform implements AutoCloseable {
             emulators.close();
             throw e;
         }
+    }
+
+    /** Where, under the home, the emulators keep their logs and certificate, and Azurite its blobs. */
+    static final String EMULATORS_FOLDER = "emulators";
+    /** Azurite's blobs under the home, as the launcher persists them ({@code workDir/azurite}). */
+    static final String AZURITE_DATA = EMULATORS_FOLDER + "/azurite";
+
+    /**
+     * Azurite keeps its blobs under the home across restarts, but the Cosmos DB server keeps nothing: started again
+     * on the same home, the registry and the audit log would be empty while the package, gate-report and signed
+     * evidence blobs are still there (the evidence then reports the empty log as rewritten). So a home that holds
+     * Azurite data from an earlier run is refused, and nothing is deleted: the operator chooses.
+     */
+    static void refuseBlobsOfAnEarlierRun(Path absoluteHome) {
+        Path azurite = absoluteHome.resolve(AZURITE_DATA);
+        if (!Files.isDirectory(azurite)) {
+            return;
+        }
+        try (var entries = Files.list(azurite)) {
+            if (entries.findAny().isEmpty()) {
+                return;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new health.vigil.error.ValidationException("--azure-emulators cannot start on this --home: it holds"
+                + " Azurite blobs from an earlier run, and the Cosmos DB server keeps nothing across restarts, so those"
+                + " blobs would contradict an empty registry and audit log; start with a new --home, or remove the"
+                + " folder " + AZURITE_DATA + " under this home");
     }
 
     /** Starts the platform on {@code port} (0: any free port) with its data under {@code home}. */

@@ -18,7 +18,9 @@ final class UpCommand implements Callable<Integer> {
     Path home;
 
     @Option(names = "--azure-emulators", description = "Use the Azure adapters on Azurite and the Cosmos DB server"
-            + " (installed from npm on first use) instead of the embedded stores")
+            + " (installed from npm on first use) instead of the embedded stores. Azurite keeps its blobs under the"
+            + " home (" + LocalPlatform.AZURITE_DATA + "), the Cosmos DB server keeps nothing across restarts: a home"
+            + " that holds blobs from an earlier run is refused (start with a new --home, or remove that folder)")
     boolean azureEmulators;
 
     @Override
@@ -35,6 +37,10 @@ final class UpCommand implements Callable<Integer> {
         System.out.println("  drop model packages into  " + platform.dropFolder());
         System.out.println("  API keys (one per role)   " + LocalAdapters.keysFile(platform.home()));
         System.out.println("  health                    " + platform.baseUri().resolve("/v2/health/ready"));
+        if (azureEmulators) {
+            System.out.println("  the Cosmos DB server keeps registry and audit log in memory only: to start again,"
+                    + " use a new --home or remove " + LocalPlatform.AZURITE_DATA + " under this one");
+        }
         System.out.println("Press Ctrl+C to stop.");
         stopped.await();
         return 0;

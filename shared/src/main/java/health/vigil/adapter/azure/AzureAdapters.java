@@ -73,6 +73,7 @@ public final class AzureAdapters implements AutoCloseable {
     private TokenCredential resolvedCredential;
 
     AzureAdapters(AzureSettings settings, Supplier<TokenCredential> credential, OpenTelemetry openTelemetry) {
+        JdkHttpClientLogging.quietTheDroppedContentLength();
         this.settings = Objects.requireNonNull(settings, "settings");
         this.credential = Objects.requireNonNull(credential, "credential");
         this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");

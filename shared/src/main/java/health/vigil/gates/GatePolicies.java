@@ -26,7 +26,14 @@ import java.util.Optional;
  */
 public final class GatePolicies {
     public static final String ACTION = "gates.policy";
-    private static final int MAX_ATTEMPTS = 5;
+    /**
+     * How many version numbers one change tries before it gives up. Each number goes to exactly one of the changes
+     * racing for it, and a change that lost takes the next one, so with fewer concurrent changes than this every
+     * change lands.
+     */
+    static final int MAX_ATTEMPTS = 64;
+    /** The longest pause between two attempts: each pause is drawn at random below a bound that doubles up to this. */
+    private static final long MAX_BACKOFF_MILLIS = 100;
     private final ArtifactStore artifacts;
     private final RegistryStore registry;
     private final AuditLog audit;
@@ -79,18 +86,59 @@ public final class GatePolicies {
                         + " someone who did not upload it to change the gate policy");
             }
         }
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            int next = current(model).version() + 1;
+        // A change is not conditional on the version it read: losing the race for a number to another change is
+        // no reason to refuse it, only to take the number after the winner's.
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            int next = latestVersion(model) + 1;
             GatePolicy policy = thresholds.asVersion(next, by.id(), clock.instant(), reason);
-            if (!DatasetsContainer.putOnce(artifacts, prefix(model) + next + ".json", Json.writeBytes(policy))) {
-                continue;
+            if (DatasetsContainer.putOnce(artifacts, prefix(model) + next + ".json", Json.writeBytes(policy))) {
+                audit.recordOnce(ACTION + ":" + model + ":" + next, by.id(), ACTION,
+                        "/models/" + model + "/gate-policy", "changed",
+                        Map.of("version", Integer.toString(next), "reason", reason));
+                return policy;
             }
-            audit.recordOnce(ACTION + ":" + model + ":" + next, by.id(), ACTION, "/models/" + model + "/gate-policy",
-                    "changed", Map.of("version", Integer.toString(next), "reason", reason));
-            return policy;
+            if (!backOff(attempt)) {
+                break;
+            }
         }
         throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the gate policy of `" + model + "` kept"
                 + " changing while it was being updated; read it again and retry");
+    }
+
+    /**
+     * The newest stored version number, from the blob names alone (a race is decided by the name; reading every
+     * version's JSON on each attempt would only widen the window). 0 when none is stored.
+     */
+    private int latestVersion(ModelName model) {
+        String prefix = prefix(model);
+        int latest = 0;
+        for (ArtifactStore.StoredArtifact stored : artifacts.list(ArtifactStore.DATASETS, prefix)) {
+            String name = stored.name();
+            if (name.startsWith(prefix) && name.endsWith(".json")) {
+                try {
+                    latest = Math.max(latest, Integer.parseInt(name.substring(prefix.length(), name.length() - 5)));
+                } catch (NumberFormatException notAVersion) {
+                    // Not a policy version: nothing else is written here, but a stray name must not stop changes.
+                }
+            }
+        }
+        return latest;
+    }
+
+    /**
+     * Waits a random time below a bound that doubles with each lost race (2, 4, 8 ... ms, at most
+     * {@value #MAX_BACKOFF_MILLIS}), so that changes that lost together do not race again in step. False if the
+     * thread was interrupted: the change then gives up.
+     */
+    private static boolean backOff(int attempt) {
+        long bound = Math.min(MAX_BACKOFF_MILLIS, 1L << Math.min(attempt, 7));
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(bound + 1));
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
 

@@ -60,10 +60,10 @@ public final class GatePolicies {
                 .toList();
     }
 
-    /** Stores {@code thresholds} as the model's next policy version, changed by {@code by} for {@code reason}. */
     /** The longest reason a policy change keeps, as long as an approval's justification. */
     public static final int MAX_REASON = 2_000;
 
+    /** Stores {@code thresholds} as the model's next policy version, changed by {@code by} for {@code reason}. */
     public GatePolicy update(ModelName model, GatePolicy thresholds, Principal by, String reason) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(thresholds, "thresholds");

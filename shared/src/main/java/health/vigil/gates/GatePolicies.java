@@ -86,6 +86,12 @@ public final class GatePolicies {
                         + " someone who did not upload it to change the gate policy");
             }
         }
+        // A change stored before its audit record was written (the audit store failed, or the process stopped in
+        // between) is recorded now, in the name of whoever made it, before any later version follows it.
+        int latest = latestVersion(model);
+        if (latest > 0) {
+            recordChange(model, latest, by);
+        }
         // A change is not conditional on the version it read: losing the race for a number to another change is
         // no reason to refuse it, only to take the number after the winner's.
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -103,6 +109,21 @@ public final class GatePolicies {
         }
         throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the gate policy of `" + model + "` kept"
                 + " changing while it was being updated; read it again and retry");
+    }
+
+    /**
+     * The audit record of the stored version {@code version}, written once under its key: a no-op when it exists; else
+     * written in the name of the change's author, with {@code completedBy} naming the caller that found it missing.
+     */
+    private void recordChange(ModelName model, int version, Principal caller) {
+        String key = ACTION + ":" + model + ":" + version;
+        if (audit.findOnce(key).isPresent()) {
+            return;
+        }
+        DatasetsContainer.readJson(artifacts, prefix(model) + version + ".json", GatePolicy.class)
+                .ifPresent(stored -> audit.recordOnce(key, stored.changedBy(), ACTION, "/models/" + model
+                        + "/gate-policy", "changed", Map.of("version", Integer.toString(version), "reason",
+                        stored.reason(), "completedBy", caller.id())));
     }
 
     /**

@@ -200,7 +200,6 @@ public final class GateEvaluation {
                 policy.version(), checks, notes, null);
     }
 
-    /** What scoring the evaluation rows produced. */
     /**
      * What scoring the evaluation rows produced: the candidate's scores, labels and segments on every row its schema
      * reads; and, when there is a production version, both versions' scores and the labels on the rows both read (the
@@ -256,11 +255,14 @@ public final class GateEvaluation {
             boolean[] pairedLabels = null;
             if (current != null) {
                 List<Integer> paired = usable.paired();
-                Map<Integer, Integer> position = new java.util.HashMap<>();
-                for (int j = 0; j < n; j++) {
-                    position.put(readable.get(j), j);
+                // The paired rows are some of the readable ones, both in the file's order: one walk finds each score.
+                pairedCandidate = new double[paired.size()];
+                for (int p = 0, j = 0; p < pairedCandidate.length; p++) {
+                    while (readable.get(j) < paired.get(p)) {
+                        j++;
+                    }
+                    pairedCandidate[p] = scores[j];
                 }
-                pairedCandidate = paired.stream().mapToDouble(i -> scores[position.get(i)]).toArray();
                 pairedLabels = labels(rows, paired);
                 pairedProduction = paired.isEmpty() ? new double[0]
                         : current.model().predict(matrix(rows, paired, current), paired.size());
@@ -336,7 +338,6 @@ public final class GateEvaluation {
         }
         return FeatureSchema.of(features);
     }
-
 
     private static float[] matrix(EvaluationRows rows, List<Integer> usable, RegisteredModelLoader.Loaded model) {
         int width = model.pipeline().width();

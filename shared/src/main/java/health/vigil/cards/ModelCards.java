@@ -256,7 +256,7 @@ public final class ModelCards {
         lines.add("Platform evaluation dataset " + (r.datasetSha256() == null ? "(none registered)"
                 : "sha256 " + r.datasetSha256() + ", " + r.datasetRows() + " rows") + "; gate policy version "
                 + r.policyVersion());
-        for (String gate : List.of("discrimination", "calibration")) {
+        for (String gate : List.of("coverage", "discrimination", "calibration")) {
             for (GateCheck k : r.checksOf(gate)) {
                 if (k.value() == null) {
                     continue;
@@ -268,7 +268,8 @@ public final class ModelCards {
             }
         }
         boolean measured = lines.size() > 1;
-        return attribute(Hti1Attribute.TEST_VALIDITY, measured, "gate report (discrimination, calibration)", lines,
+        return attribute(Hti1Attribute.TEST_VALIDITY, measured, "gate report (coverage, discrimination, calibration)",
+                lines,
                 measured ? null : "an evaluation dataset registered for the model (POST /datasets)");
     }
 

@@ -207,7 +207,6 @@ final class DemoCommand implements Callable<Integer> {
 
             step("The approver reads each version's model card (its JSON summary), signs each version whose gates"
                     + " passed, with a justification; an operator deploys it");
-            List<String> cards = new ArrayList<>();
             java.util.Set<ClinicalModel> deployed = java.util.EnumSet.noneOf(ClinicalModel.class);
             for (ClinicalModel clinical : ClinicalModel.values()) {
                 String model = clinical.modelName().value();
@@ -230,7 +229,6 @@ final class DemoCommand implements Callable<Integer> {
                         null, 200);
                 say(clinical + ": deployed, revision " + deployment.get("revision").asLong() + ", slots "
                         + deployment.get("slots"));
-                cards.add(model + " version " + number + ": " + base + cardPath(model, number).substring(1));
                 deployed.add(clinical);
                 say(ModelsCommand.historyLines(send("GET", "/models/" + model + "/versions/" + number + "/history",
                         operator, null, 200)));
@@ -302,14 +300,31 @@ final class DemoCommand implements Callable<Integer> {
             say("API keys (one per role):   " + LocalAdapters.keysFile(absoluteHome));
             say("registry, audit, predictions (SQLite): " + absoluteHome);
             say("drop folder for packages:  " + platform.dropFolder());
-            say("model cards of the deployed versions (HTML with Accept: text/html, Markdown with text/markdown,"
-                    + " JSON otherwise; or ./vigil models card NAME VERSION --format html --out FILE):");
-            cards.forEach(c -> say("  " + c));
-            say("try:  curl -s -H \"x-api-key: $(jq -r '.keys[]|select(.id==\"operator\").key' "
-                    + LocalAdapters.keysFile(absoluteHome) + ")\" " + base + "models");
+            // The versions serving now: the demo's canaries and rollbacks have moved them since the first deploys.
+            List<String> serving = new ArrayList<>();
+            for (ClinicalModel clinical : ClinicalModel.values()) {
+                String model = clinical.modelName().value();
+                JsonNode slots = send("GET", "/models/" + model, operator, null, 200).at("/summary/deployment/slots");
+                for (JsonNode slot : slots) {
+                    if (slot.path("slot").asText().equals("stable")) {
+                        serving.add(model + " version " + slot.path("version").asInt());
+                    }
+                }
+            }
             if (keepRunning) {
+                say("model cards of the versions serving now (HTML with Accept: text/html, Markdown with"
+                        + " text/markdown, JSON otherwise; or ./vigil models card NAME VERSION --format html --out FILE):");
+                serving.forEach(v -> say("  " + v + ": " + base + cardPath(v.substring(0, v.indexOf(' ')),
+                        Integer.parseInt(v.substring(v.lastIndexOf(' ') + 1))).substring(1)));
+                say("try:  curl -s -H \"x-api-key: $(jq -r '.keys[]|select(.id==\"operator\").key' "
+                        + LocalAdapters.keysFile(absoluteHome) + ")\" " + base + "models");
                 say("the platform keeps running at " + base + "; press Ctrl+C to stop");
                 Thread.currentThread().join();
+            } else {
+                say("versions serving now: " + String.join(", ", serving));
+                say("the platform stops with the demo; everything above stays in " + absoluteHome + ". To look"
+                        + " around, serve it again with ./vigil up --home " + absoluteHome + " (http://127.0.0.1:7071/,"
+                        + " the dashboard; ./vigil models card NAME VERSION), or run the demo with --keep-running");
             }
         }
         return 0;

@@ -33,12 +33,15 @@ class DemoIT {
                 // A deliberately over-confident retrained candidate is stopped by its calibration gates.
                 .containsPattern("readmission version \\d+: gates_failed; failed \\[[^\\]]*calibration/")
                 .contains("the approver cannot sign it: 409 INVALID_STATE");
-        // The approver reads each card's JSON summary before signing, and the demo ends by saying where the cards are.
+        // The approver reads each card's JSON summary before signing. The demo ends with the versions serving now (the
+        // canary promoted a rebuilt readmission version) and how to look around once the platform has stopped, not
+        // with addresses of a platform that is gone.
         assertThat(first).containsPattern("card of readmission version 1: gates passed, AUROC 0\\.\\d{3}, calibration"
                         + " error 0\\.\\d{3}, \\d+ flagged, \\d+ HTI-1 attributes not provided \\[")
                 .containsPattern("card of readmission version 1: [^\\n]+\\n[^\\n]*signed 'approved for canary'")
-                .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
-                .containsPattern("  complications version 1: http://127\\.0\\.0\\.1:\\d+/models/complications/versions/1/card");
+                .containsPattern("versions serving now: readmission version [2-9], complications version 1")
+                .contains("serve it again with ./vigil up --home ")
+                .doesNotContainPattern("http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/\\d+/card");
         // A rebuilt readmission package passes its gates, is approved, ramps on live traffic and is promoted.
         assertThat(first).containsPattern("uploaded readmission-rebuilt.zip: readmission version \\d+")
                 .containsPattern("stable v1 80 %  canary v\\d+ 20 %")
@@ -74,7 +77,7 @@ class DemoIT {
                 .containsPattern("readmission version 1: stage (PRODUCTION|RETIRED)")
                 .containsPattern("already stopped: readmission version \\d+ is gates_failed")
                 .containsPattern("card of readmission version 1: gates passed")
-                .containsPattern("  readmission version 1: http://127\\.0\\.0\\.1:\\d+/models/readmission/versions/1/card")
+                .containsPattern("versions serving now: readmission version \\d+, complications version 1")
                 .containsPattern("readmission-rebuilt.zip is already uploaded: version \\d+")
                 .containsPattern("readmission version \\d+ is already (retired|production): no new canary")
                 .containsPattern("readmission version \\d+ is already rolled_back: no new canary")

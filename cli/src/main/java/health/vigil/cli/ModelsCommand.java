@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
+import health.vigil.model.ModelName;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "models", mixinStandardHelpOptions = true, description = "Work with models and their versions.",
         subcommands = {ModelsCommand.Upload.class, ModelsCommand.ListModels.class, ModelsCommand.Show.class,
                 ModelsCommand.History.class, ModelsCommand.Card.class, ModelsCommand.Approve.class,
-                ModelsCommand.Reject.class})
+                ModelsCommand.Reject.class, ModelsCommand.Deploy.class})
 final class ModelsCommand {
 
     /** Where the platform is and who calls it. */
@@ -269,6 +270,38 @@ final class ModelsCommand {
         String decision() {
             return "reject";
         }
+    }
+
+    @Command(name = "deploy", mixinStandardHelpOptions = true,
+            description = "Put an approved version on all live traffic as the operator (POST .../deploy); for a"
+                    + " gradual ramp use vigil canary start.")
+    static final class Deploy implements Callable<Integer> {
+        @Parameters(index = "0", description = "Model name")
+        String model;
+
+        @Parameters(index = "1", description = "Version")
+        int version;
+
+        @Mixin
+        Target target = new Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            return target.print(target.client("operator").exchange("POST", "/models/" + new ModelName(model).value()
+                    + "/versions/" + version + "/deploy", null), ModelsCommand::deploymentLine);
+        }
+    }
+
+    /** {@code readmission revision 4: stable v3 100.00 %}, from a deployment document. */
+    static String deploymentLine(JsonNode deployment) {
+        StringBuilder line = new StringBuilder(deployment.path("modelName").asText()).append(" revision ")
+                .append(deployment.path("revision").asLong()).append(':');
+        for (JsonNode slot : deployment.path("slots")) {
+            line.append(' ').append(slot.path("slot").asText()).append(" v").append(slot.path("version").asInt())
+                    .append(' ').append(String.format(java.util.Locale.ROOT, "%.2f %%",
+                            slot.path("weightBasisPoints").asInt() / 100.0));
+        }
+        return line.toString();
     }
 
     /** Uploads a package through {@code POST /models/{model}/packages}. */

@@ -1,0 +1,108 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code vigil models deploy NAME VERSION} against a server on loopback that answers as the platform's
+ * {@code POST /models/{name}/versions/{version}/deploy}: the operator's key, the route, the deployment in one line,
+ * and the platform's refusal as its code and message.
+ */
+class ModelsDeployCommandTest {
+    private static final String OPERATOR_KEY = "k-operator-0123456789abcdef0123456789";
+    private final Server server = new Server();
+    /** Method, path and key of each request the server received. */
+    private final List<String> asked = new CopyOnWriteArrayList<>();
+    private final AtomicInteger status = new AtomicInteger(200);
+    private URI base;
+
+    @TempDir
+    Path home;
+
+    @BeforeEach
+    void start() throws Exception {
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"name\": \"Operator\","
+                + " \"key\": \"" + OPERATOR_KEY + "\", \"roles\": [\"Deployments.Operate\"]}]}");
+        base = LoopbackServer.start(server, new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                asked.add(request.getMethod() + " " + request.getHttpURI().getPath() + " "
+                        + request.getHeaders().get("x-api-key"));
+                LoopbackServer.answer(response, callback, status.get(), status.get() == 200
+                        ? "{\"modelName\": \"readmission\", \"revision\": 4, \"slots\": [{\"slot\": \"stable\","
+                                + " \"version\": 3, \"weightBasisPoints\": 10000}]}"
+                        : "{\"error\": {\"code\": \"INVALID_STATE\", \"message\": \"readmission:3 is registered; only an"
+                                + " approved version is deployed\"}}");
+                return true;
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.stop();
+    }
+
+    @Test
+    void theOperatorDeploysAVersionAndSeesTheDeploymentInOneLine() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit = run(out, new StringWriter());
+
+        assertThat(exit).isZero();
+        assertThat(asked).containsExactly("POST /models/readmission/versions/3/deploy " + OPERATOR_KEY);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("readmission revision 4: stable v3 100.00 %\n");
+    }
+
+    @Test
+    void aRefusalIsTheCodeAndMessageAndANonZeroExit() {
+        status.set(409);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = run(out, new StringWriter());
+        } finally {
+            System.setErr(originalErr);
+        }
+
+        assertThat(exit).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("409 INVALID_STATE: readmission:3 is registered");
+        assertThat(out.size()).isZero();
+    }
+
+    private int run(ByteArrayOutputStream out, StringWriter err) {
+        PrintStream original = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            CommandLine line = Main.commandLine();
+            line.setErr(new PrintWriter(err, true));
+            return line.execute("models", "deploy", "readmission", "3", "--home", home.toString(), "--url",
+                    base.toString());
+        } finally {
+            System.setOut(original);
+        }
+    }
+}

@@ -35,7 +35,7 @@ final class BatchCommand {
     static final String PERSONA = "population-health";
     private static final int BAR_WIDTH = 30;
 
-    @Command(name = "submit", mixinStandardHelpOptions = true,
+    @Command(name = "submit",
             description = "Score a CSV or JSON Lines file (one patient per line) and follow it to the end.")
     static final class Submit implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1",
@@ -47,6 +47,10 @@ final class BatchCommand {
 
         @Option(names = "--model", required = true, description = "The model")
         String model;
+
+        /** Its own --version (a model version) takes the place of the standard -V, so help is declared here. */
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
 
         @Option(names = "--version", description = "An approved version to pin (default: the deployed one)")
         Integer version;

@@ -9,11 +9,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code vigil rollback MODEL [--version N]}: all live traffic back to the previous stable (or a retired) version. */
-@Command(name = "rollback", mixinStandardHelpOptions = true,
+@Command(name = "rollback",
         description = "Put the previous stable version (or --version N, one of the last retired) back on all traffic.")
 final class RollbackCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "The model")
     String model;
+
+    /** Its own --version (a model version) takes the place of the standard -V, so help is declared here. */
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Option(names = "--version", description = "A recently retired version (default: the previous stable one)")
     Integer version;

@@ -64,7 +64,7 @@ final class ShadowCommand {
         }
     }
 
-    @Command(name = "report", mixinStandardHelpOptions = true,
+    @Command(name = "report",
             description = "Compare the shadow with the live versions: agreement, score differences, paired tests.")
     static final class Report implements Callable<Integer> {
         @Parameters(index = "0", description = "The model")
@@ -75,6 +75,10 @@ final class ShadowCommand {
 
         @Option(names = "--to", description = "End of the window, ISO-8601 (default now)")
         String to;
+
+        /** Its own --version (a model version) takes the place of the standard -V, so help is declared here. */
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
 
         @Option(names = "--version", description = "A past shadow version (default the current one)")
         Integer version;

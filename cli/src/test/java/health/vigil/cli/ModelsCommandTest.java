@@ -24,6 +24,21 @@ class ModelsCommandTest {
         assertThat(errorsOf("models", "reject", "readmission", "1")).contains("--justification");
     }
 
+    /** Commands with a --version option of their own (a model version) still answer --help, with exit 0. */
+    @Test
+    void commandsWithTheirOwnVersionOptionStillShowTheirHelp() {
+        for (String[] command : new String[][] {{"rollback"}, {"shadow", "report"}, {"batch", "submit"}}) {
+            CommandLine line = Main.commandLine();
+            StringWriter out = new StringWriter();
+            line.setOut(new PrintWriter(out));
+            String[] args = java.util.Arrays.copyOf(command, command.length + 1);
+            args[command.length] = "--help";
+            assertThat(line.execute(args)).as(String.join(" ", command)).isZero();
+            assertThat(out.toString()).as(String.join(" ", command)).contains("Usage: vigil " + String.join(" ", command))
+                    .contains("--version").contains("-h, --help");
+        }
+    }
+
     @Test
     void uploadingNeedsTheModelItIsFor() {
         assertThat(errorsOf("models", "upload", "package.zip")).contains("--model");

@@ -152,8 +152,11 @@ final class CanaryCommand {
             out.append("\ncanary of version ").append(c.path("version").asInt()).append(" against ")
                     .append(c.path("stableVersion").asInt()).append(": ").append(c.path("status").asText())
                     .append(", step ").append(c.path("step").asInt()).append(" of ").append(c.path("steps").size())
-                    .append(" (").append(percent(c.path("weightBasisPoints").asInt())).append("), judged at ")
-                    .append(c.path("judgeAt").asText()).append("\nlast change: ").append(c.path("lastChange").asText())
+                    .append(" (").append(percent(c.path("weightBasisPoints").asInt())).append(')')
+                    // judgeAt is when the running step is judged next; a paused or ended ramp has no next judgement.
+                    .append(c.path("status").asText().equals("running") ? ", next judgement at " + c.path("judgeAt")
+                            .asText() : "")
+                    .append("\nlast change: ").append(c.path("lastChange").asText())
                     .append(" (").append(c.path("reason").asText()).append(")");
         }
         return out.toString();

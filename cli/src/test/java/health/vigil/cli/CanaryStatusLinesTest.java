@@ -1,0 +1,24 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.json.Json;
+import org.junit.jupiter.api.Test;
+
+/** {@code vigil canary status}'s lines: a running ramp's next judgement, and none for a ramp that is not running. */
+class CanaryStatusLinesTest {
+    private static String lines(String status) {
+        return CanaryCommand.statusLines(Json.readTree("a canary view", "{\"model\": \"readmission\", \"revision\": 5,"
+                + " \"slots\": [{\"slot\": \"stable\", \"version\": 1, \"weightBasisPoints\": 8000}, {\"slot\": \"canary\","
+                + " \"version\": 2, \"weightBasisPoints\": 2000}], \"canary\": {\"version\": 2, \"stableVersion\": 1,"
+                + " \"status\": \"" + status + "\", \"step\": 1, \"steps\": [2000, 10000], \"weightBasisPoints\": 2000,"
+                + " \"judgeAt\": \"2026-12-05T10:20:00Z\", \"lastChange\": \"2026-12-05T10:10:00Z\", \"reason\": \"started\"}}"));
+    }
+
+    @Test
+    void aRunningRampSaysWhenItIsJudgedNextAndAPausedOneDoesNot() {
+        assertThat(lines("running")).contains("step 1 of 2 (20 %), next judgement at 2026-12-05T10:20:00Z")
+                .doesNotContain("judged at");
+        assertThat(lines("paused")).contains("step 1 of 2 (20 %)\nlast change").doesNotContain("judgement");
+    }
+}

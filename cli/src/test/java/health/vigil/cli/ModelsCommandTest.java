@@ -39,6 +39,20 @@ class ModelsCommandTest {
         }
     }
 
+    /** A home without keys.json (not the platform's) is a line that says so and what to give, not a store error. */
+    @Test
+    void aHomeWithoutKeysSaysWhereItLookedAndWhatToGive(@org.junit.jupiter.api.io.TempDir java.nio.file.Path home) {
+        CommandLine line = Main.commandLine();
+        StringWriter err = new StringWriter();
+        line.setErr(new PrintWriter(err));
+        int exit = line.execute("models", "list", "--home", home.resolve("nowhere").toString(), "--url",
+                "http://127.0.0.1:1");
+        assertThat(exit).isNotZero();
+        assertThat(err.toString()).startsWith("vigil: there is no keys.json in the Vigil home ")
+                .contains("nowhere").contains("give the home the platform runs with as --home")
+                .doesNotContain("STORE_UNAVAILABLE");
+    }
+
     @Test
     void uploadingNeedsTheModelItIsFor() {
         assertThat(errorsOf("models", "upload", "package.zip")).contains("--model");

@@ -124,6 +124,11 @@ final class ApiKeyAuthenticator implements Authenticator {
                 }
                 personas.add(entry.path("id").asText());
             }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // The commands that call a running platform read their key here: the likely cause is another home.
+            throw new ValidationException("there is no keys.json in the Vigil home " + home.toAbsolutePath()
+                    + ": the platform writes it the first time it starts there (./vigil up or ./vigil demo); give the"
+                    + " home the platform runs with as --home");
         } catch (IOException e) {
             throw new StoreException("cannot read keys.json in the Vigil home", e);
         }

@@ -215,8 +215,14 @@ final class DatasetsCommand {
         java.net.http.HttpResponse<String> response = new ControlClient(base, key).exchange(method, path, body);
         JsonNode parsed = Json.readTree("the platform's answer", response.body().getBytes(StandardCharsets.UTF_8));
         if (response.statusCode() != expected) {
-            throw new ValidationException(method + " " + path + " answered " + response.statusCode() + ": "
-                    + parsed.path("error").path("message").asText(response.body()));
+            // The platform's own code (403 FORBIDDEN, 409 CONFLICT ...), not one that calls every refusal a bad request.
+            String code = parsed.path("error").path("code").asText();
+            health.vigil.error.ErrorCode known = java.util.Arrays.stream(health.vigil.error.ErrorCode.values())
+                    .filter(c -> c.name().equals(code)).findFirst()
+                    .orElse(response.statusCode() >= 500 ? health.vigil.error.ErrorCode.INTERNAL
+                            : health.vigil.error.ErrorCode.INVALID_REQUEST);
+            throw new health.vigil.error.VigilException(known, method + " " + path + " answered "
+                    + response.statusCode() + ": " + parsed.path("error").path("message").asText(response.body()));
         }
         return parsed;
     }

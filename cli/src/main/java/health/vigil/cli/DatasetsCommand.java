@@ -7,6 +7,7 @@ import health.vigil.json.Json;
 import health.vigil.model.ModelName;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.HeldOutEvaluationData;
+import health.vigil.training.TrainingSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -141,8 +142,9 @@ final class DatasetsCommand {
         @Parameters(index = "0", description = "readmission, adherence or complications")
         String model;
 
-        @Option(names = "--seed", defaultValue = "20261124", description = "The seed the model was trained with (default: ${DEFAULT-VALUE})")
-        long seed;
+        @Option(names = "--seed", description = "The seed the model was trained with (default: vigil train's, "
+                + TrainingSettings.DEFAULT_SEED + ")")
+        long seed = TrainingSettings.DEFAULT_SEED;
 
         @Option(names = "--rows", defaultValue = "5000", description = "About how many rows (default: ${DEFAULT-VALUE})")
         int rows;

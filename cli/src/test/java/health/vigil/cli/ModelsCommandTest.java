@@ -53,6 +53,20 @@ class ModelsCommandTest {
                 .doesNotContain("STORE_UNAVAILABLE");
     }
 
+    /** datasets generate's default seed is vigil train's: the held-out rows are drawn past the seed the model used. */
+    @Test
+    void theEvaluationDataOfAModelTrainedWithoutASeedNeedsNoSeedEither() {
+        CommandLine line = Main.commandLine();
+        StringWriter out = new StringWriter();
+        line.setOut(new PrintWriter(out));
+        line.execute("datasets", "generate", "--help");
+        assertThat(out.toString().replaceAll("\\s+", " ")).contains("default: vigil train's, "
+                + health.vigil.training.TrainingSettings.DEFAULT_SEED);
+        DatasetsCommand.Generate generate = new DatasetsCommand.Generate();
+        new CommandLine(generate).parseArgs("readmission", "--out", "x.csv");
+        assertThat(generate.seed).isEqualTo(health.vigil.training.TrainingSettings.DEFAULT_SEED);
+    }
+
     @Test
     void uploadingNeedsTheModelItIsFor() {
         assertThat(errorsOf("models", "upload", "package.zip")).contains("--model");

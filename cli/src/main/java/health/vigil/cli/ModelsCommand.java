@@ -109,6 +109,11 @@ final class ModelsCommand {
         public Integer call() throws IOException, InterruptedException {
             return target.print(target.client("operator").exchange("GET", "/models", null), body -> {
                 StringBuilder lines = new StringBuilder();
+                if (body.path("models").isEmpty()) {
+                    // On stderr, as datasets list says it: the listing itself stays empty for scripts.
+                    System.err.println("vigil: no models are registered yet; upload a package with vigil models upload"
+                            + " FILE --model NAME (vigil train writes one)");
+                }
                 for (JsonNode m : body.path("models")) {
                     lines.append(String.format("%-16s %3d version(s); latest %d (%s)%n", m.path("name").asText(),
                             m.path("versionCount").asInt(), m.at("/latest/version").asInt(), m.at("/latest/stage").asText()));

@@ -27,7 +27,7 @@ import picocli.CommandLine;
 /**
  * {@code vigil models deploy NAME VERSION} against a server on loopback that answers as the platform's
  * {@code POST /models/{name}/versions/{version}/deploy}: the operator's key, the route, the deployment in one line,
- * and the platform's refusal as its code and message.
+ * and the platform's refusal as its code and message; and {@code vigil models list} on a platform with no model.
  */
 class ModelsDeployCommandTest {
     private static final String OPERATOR_KEY = "k-operator-0123456789abcdef0123456789";
@@ -35,6 +35,8 @@ class ModelsDeployCommandTest {
     /** Method, path and key of each request the server received. */
     private final List<String> asked = new CopyOnWriteArrayList<>();
     private final AtomicInteger status = new AtomicInteger(200);
+    /** Whether GET /models answers that nothing is registered. */
+    private final java.util.concurrent.atomic.AtomicBoolean empty = new java.util.concurrent.atomic.AtomicBoolean();
     private URI base;
 
     @TempDir
@@ -49,6 +51,10 @@ class ModelsDeployCommandTest {
             public boolean handle(Request request, Response response, Callback callback) {
                 asked.add(request.getMethod() + " " + request.getHttpURI().getPath() + " "
                         + request.getHeaders().get("x-api-key"));
+                if (empty.get()) {
+                    LoopbackServer.answer(response, callback, 200, "{\"models\": []}");
+                    return true;
+                }
                 LoopbackServer.answer(response, callback, status.get(), status.get() == 200
                         ? "{\"modelName\": \"readmission\", \"revision\": 4, \"slots\": [{\"slot\": \"stable\","
                                 + " \"version\": 3, \"weightBasisPoints\": 10000}]}"
@@ -72,6 +78,29 @@ class ModelsDeployCommandTest {
         assertThat(exit).isZero();
         assertThat(asked).containsExactly("POST /models/readmission/versions/3/deploy " + OPERATOR_KEY);
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("readmission revision 4: stable v3 100.00 %\n");
+    }
+
+    @Test
+    void anEmptyPlatformsModelListSaysSoOnStderr() {
+        empty.set(true);
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = Main.commandLine().execute("models", "list", "--home", home.toString(), "--url", base.toString());
+        } finally {
+            System.setOut(original);
+            System.setErr(originalErr);
+        }
+
+        assertThat(exit).isZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("vigil: no models are registered yet; upload a"
+                + " package with vigil models upload FILE --model NAME");
+        assertThat(out.toString(StandardCharsets.UTF_8).strip()).isEmpty();
     }
 
     @Test

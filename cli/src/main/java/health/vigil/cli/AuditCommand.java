@@ -80,8 +80,13 @@ final class AuditCommand {
                 System.out.println((result.created() ? "exported " : "already exported ") + result.count()
                         + " records: " + result.records() + ", digest " + result.digest() + ", signed by "
                         + result.keyId());
+                if (result.count() == 0) {
+                    System.out.println("note: the period holds no audit record (the days are UTC; check --from and --to)");
+                }
                 System.out.println("evidence copied to " + out + "; verify it with: vigil audit verify " + out
-                        + " --public-key <the published key, from a source you trust>");
+                        + " --public-key <the published key, from a source you trust>; this platform publishes it as "
+                        + LocalAdapters.blobFolder(home.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS)
+                                .resolve(EvidenceLayout.keyName(result.keyId())));
             }
             return 0;
         }

@@ -64,6 +64,22 @@ class AuditCommandTest {
     }
 
     @Test
+    void anExportSaysWhereThePlatformPublishesItsKeyAndWhenThePeriodHoldsNoRecord() throws Exception {
+        record("model.register");
+        LocalDate empty = today().minusYears(1);
+        String output = run("audit", "export", "--from", empty.toString(), "--to", empty.toString(), "--out",
+                out.resolve("empty").toString(), "--home", home.toString());
+
+        assertThat(output).startsWith("0\n").contains("exported 0 records")
+                .contains("note: the period holds no audit record");
+        String published = output.substring(output.indexOf("this platform publishes it as ") + 30).strip();
+        assertThat(Path.of(published)).isRegularFile();
+        assertThat(SigningKeys.fromPem(Files.readString(Path.of(published)))).isPresent();
+        assertThat(run("audit", "verify", out.resolve("empty").toString(), "--public-key", published))
+                .startsWith("0\n").contains("VERIFIED");
+    }
+
+    @Test
     void withoutAPublicKeyTheFoldersOwnKeysAreTrustedAndTheOutputSaysSo() {
         LocalDate first = today();
         record("model.register");

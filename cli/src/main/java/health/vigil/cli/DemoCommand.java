@@ -301,27 +301,28 @@ final class DemoCommand implements Callable<Integer> {
             say("registry, audit, predictions (SQLite): " + absoluteHome);
             say("drop folder for packages:  " + platform.dropFolder());
             // The versions serving now: the demo's canaries and rollbacks have moved them since the first deploys.
-            List<String> serving = new ArrayList<>();
+            java.util.Map<String, Integer> serving = new java.util.LinkedHashMap<>();
             for (ClinicalModel clinical : ClinicalModel.values()) {
                 String model = clinical.modelName().value();
                 JsonNode slots = send("GET", "/models/" + model, operator, null, 200).at("/summary/deployment/slots");
                 for (JsonNode slot : slots) {
                     if (slot.path("slot").asText().equals("stable")) {
-                        serving.add(model + " version " + slot.path("version").asInt());
+                        serving.put(model, slot.path("version").asInt());
                     }
                 }
             }
             if (keepRunning) {
                 say("model cards of the versions serving now (HTML with Accept: text/html, Markdown with"
                         + " text/markdown, JSON otherwise; or ./vigil models card NAME VERSION --format html --out FILE):");
-                serving.forEach(v -> say("  " + v + ": " + base + cardPath(v.substring(0, v.indexOf(' ')),
-                        Integer.parseInt(v.substring(v.lastIndexOf(' ') + 1))).substring(1)));
+                serving.forEach((model, version) -> say("  " + model + " version " + version + ": " + base
+                        + cardPath(model, version).substring(1)));
                 say("try:  curl -s -H \"x-api-key: $(jq -r '.keys[]|select(.id==\"operator\").key' "
                         + LocalAdapters.keysFile(absoluteHome) + ")\" " + base + "models");
                 say("the platform keeps running at " + base + "; press Ctrl+C to stop");
                 Thread.currentThread().join();
             } else {
-                say("versions serving now: " + String.join(", ", serving));
+                say("versions serving now: " + String.join(", ", serving.entrySet().stream()
+                        .map(e -> e.getKey() + " version " + e.getValue()).toList()));
                 say("the platform stops with the demo; everything above stays in " + absoluteHome + ". To look"
                         + " around, serve it again with ./vigil up --home " + absoluteHome + " (http://127.0.0.1:7071/,"
                         + " the dashboard; ./vigil models card NAME VERSION), or run the demo with --keep-running");

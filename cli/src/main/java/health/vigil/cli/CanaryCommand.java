@@ -140,13 +140,23 @@ final class CanaryCommand {
         }
     }
 
+    /**
+     * {@code stable v3 80 %}; a shadow slot at 0 basis points is a stopped shadow (kept so its report stays readable),
+     * {@code shadow v4 stopped}.
+     */
+    static String slotText(JsonNode slot) {
+        String name = slot.path("slot").asText();
+        int weight = slot.path("weightBasisPoints").asInt();
+        return name + " v" + slot.path("version").asInt() + ' '
+                + (name.equals("shadow") && weight == 0 ? "stopped" : percent(weight));
+    }
+
     static String statusLines(JsonNode body) {
         JsonNode c = body.path("canary");
         StringBuilder out = new StringBuilder();
         out.append(body.path("model").asText()).append(" revision ").append(body.path("revision").asLong()).append(": ");
         for (JsonNode slot : body.path("slots")) {
-            out.append(slot.path("slot").asText()).append(" v").append(slot.path("version").asInt()).append(' ')
-                    .append(percent(slot.path("weightBasisPoints").asInt())).append("  ");
+            out.append(slotText(slot)).append("  ");
         }
         if (!c.isMissingNode()) {
             out.append("\ncanary of version ").append(c.path("version").asInt()).append(" against ")

@@ -297,14 +297,12 @@ final class ModelsCommand {
         }
     }
 
-    /** {@code readmission revision 4: stable v3 100.00 %}, from a deployment document. */
+    /** {@code readmission revision 4: stable v3 100 %}, from a deployment document. */
     static String deploymentLine(JsonNode deployment) {
         StringBuilder line = new StringBuilder(deployment.path("modelName").asText()).append(" revision ")
                 .append(deployment.path("revision").asLong()).append(':');
         for (JsonNode slot : deployment.path("slots")) {
-            line.append(' ').append(slot.path("slot").asText()).append(" v").append(slot.path("version").asInt())
-                    .append(' ').append(String.format(java.util.Locale.ROOT, "%.2f %%",
-                            slot.path("weightBasisPoints").asInt() / 100.0));
+            line.append(' ').append(CanaryCommand.slotText(slot));
         }
         return line.toString();
     }

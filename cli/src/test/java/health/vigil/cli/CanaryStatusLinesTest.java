@@ -16,6 +16,18 @@ class CanaryStatusLinesTest {
     }
 
     @Test
+    void aStoppedShadowIsCalledStoppedNotZeroPercent() {
+        String lines = CanaryCommand.statusLines(Json.readTree("a deployment", "{\"model\": \"readmission\","
+                + " \"revision\": 7, \"slots\": [{\"slot\": \"stable\", \"version\": 1, \"weightBasisPoints\": 10000},"
+                + " {\"slot\": \"shadow\", \"version\": 3, \"weightBasisPoints\": 0}]}"));
+        assertThat(lines).isEqualTo("readmission revision 7: stable v1 100 %  shadow v3 stopped  ");
+        assertThat(ModelsCommand.deploymentLine(Json.readTree("a deployment", "{\"modelName\": \"readmission\","
+                + " \"revision\": 8, \"slots\": [{\"slot\": \"stable\", \"version\": 1, \"weightBasisPoints\": 10000},"
+                + " {\"slot\": \"shadow\", \"version\": 3, \"weightBasisPoints\": 1000}]}")))
+                .isEqualTo("readmission revision 8: stable v1 100 % shadow v3 10 %");
+    }
+
+    @Test
     void aRunningRampSaysWhenItIsJudgedNextAndAPausedOneDoesNot() {
         assertThat(lines("running")).contains("step 1 of 2 (20 %), next judgement at 2026-12-05T10:20:00Z")
                 .doesNotContain("judged at");

@@ -77,7 +77,7 @@ class ModelsDeployCommandTest {
 
         assertThat(exit).isZero();
         assertThat(asked).containsExactly("POST /models/readmission/versions/3/deploy " + OPERATOR_KEY);
-        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("readmission revision 4: stable v3 100.00 %\n");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("readmission revision 4: stable v3 100 %\n");
     }
 
     @Test

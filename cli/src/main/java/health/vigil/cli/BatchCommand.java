@@ -16,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -254,7 +256,19 @@ final class BatchCommand {
             if (!state.equals("RUNNING")) {
                 System.err.println();
                 System.out.println(json ? Json.write(status) : statusLine(status));
-                return state.equals("COMPLETED") ? 0 : 1;
+                if (!state.equals("COMPLETED")) {
+                    return 1;
+                }
+                if (!json && status.path("refused").asLong() > 0) {
+                    // Why rows were refused is in the summary by rule and feature, never a value: said here, not
+                    // only in the downloaded results.
+                    HttpResponse<String> summary = client.exchange("GET", "/batches/" + id + "/summary", null);
+                    if (summary.statusCode() == 200) {
+                        System.out.println(refusalLine(ControlClient.parse(summary.body())));
+                    }
+                }
+                // A job that scored no row produced nothing to use: not a success to a script.
+                return status.path("scored").asLong() == 0 && status.path("rows").asLong() > 0 ? 1 : 0;
             }
             Thread.sleep(500);
         }
@@ -266,6 +280,14 @@ final class BatchCommand {
         out.printf("\r[%s%s] %3d%% %,d/%,d %s", "#".repeat(filled), ".".repeat(BAR_WIDTH - filled),
                 Math.round(share * 100), done, total, unit);
         out.flush();
+    }
+
+    /** {@code refused rows by reason: out of range (age) 3, missing required (hba1c) 2}, from a job's summary. */
+    static String refusalLine(JsonNode summary) {
+        List<String> kinds = new ArrayList<>();
+        summary.path("refusalsByKind").fields().forEachRemaining(e -> kinds.add(e.getKey() + " " + e.getValue().asLong()));
+        return "refused rows by reason: " + (kinds.isEmpty() ? "none given" : String.join(", ", kinds))
+                + " (each row under its first reason; the results name every refused row)";
     }
 
     static String statusLine(JsonNode s) {

@@ -19,4 +19,13 @@ class BatchStatusLineTest {
                  "refused": 0, "failure": "no model is named no-such-model"}""")))
                 .isEqualTo("batch j-2 failed: not planned; no model is named no-such-model");
     }
+
+    @Test
+    void refusedRowsAreCountedByReasonFromTheSummary() {
+        assertThat(BatchCommand.refusalLine(ControlClient.parse("""
+                {"id": "j-3", "rows": 5, "scored": 0, "refused": 5,
+                 "refusalsByKind": {"INVALID_FEATURE: age out of range": 3, "INVALID_FEATURE: hba1c missing": 2}}""")))
+                .isEqualTo("refused rows by reason: INVALID_FEATURE: age out of range 3, INVALID_FEATURE: hba1c missing 2"
+                        + " (each row under its first reason; the results name every refused row)");
+    }
 }

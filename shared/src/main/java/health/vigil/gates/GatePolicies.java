@@ -95,7 +95,8 @@ public final class GatePolicies {
         // A change is not conditional on the version it read: losing the race for a number to another change is
         // no reason to refuse it, only to take the number after the winner's.
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-            int next = latestVersion(model) + 1;
+            // The first attempt takes the number after the one just listed; a lost race lists again.
+            int next = (attempt == 1 ? latest : latestVersion(model)) + 1;
             GatePolicy policy = thresholds.asVersion(next, by.id(), clock.instant(), reason);
             if (DatasetsContainer.putOnce(artifacts, prefix(model) + next + ".json", Json.writeBytes(policy))) {
                 audit.recordOnce(ACTION + ":" + model + ":" + next, by.id(), ACTION,

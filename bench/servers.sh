@@ -1,13 +1,13 @@
 # Shared by the benchmark scripts that start Vigil and the floor server (bench/http/run.sh, bench/startup/run.sh):
 # how the servers under test are sized, the build, the class paths and the probes. Source it after setting $root.
 #
-# The servers run as `vigil up` ships: with the JVM options of cli/jvm.options (a small heap that grows with the
+# The servers run as `vigil up` ships: with the JVM options of cli/jvm.options and cli/platform-jvm.options (a small heap that grows with the
 # work, the serial collector, native memory trimmed back after bursts) and glibc limited to two malloc arenas
 # (ONNX Runtime's and the JVM's threads would otherwise each get a 64 MiB arena), both for Vigil and for the floor
 # server. -Xss8m on top: ONNX Runtime's native start-up overflows the default 1 MiB stack when the class path is
 # long. SERVER_JAVA_OPTS replaces it all; JAVA_OPTS is for the short-lived fixture steps.
 JAVA_OPTS="${JAVA_OPTS:--Xss8m}"
-SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xss8m $(grep -v '^#' "$root/cli/jvm.options" | tr '\n' ' ')}"
+SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xss8m $(cat "$root/cli/jvm.options" "$root/cli/platform-jvm.options" | grep -v '^#' | tr '\n' ' ')}"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 echo "building the CLI and the benchmarks" >&2

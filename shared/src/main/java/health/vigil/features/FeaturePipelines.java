@@ -1,6 +1,7 @@
 package health.vigil.features;
 
 import health.vigil.error.ErrorCode;
+import health.vigil.error.Printable;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.model.Manifest;
@@ -99,10 +100,6 @@ public final class FeaturePipelines {
     }
 
     private static String printable(String id) {
-        if (id == null) {
-            return "null";
-        }
-        String clean = id.replaceAll("[^A-Za-z0-9@._-]", "?");
-        return clean.length() > 80 ? clean.substring(0, 80) + "..." : clean;
+        return Printable.of(id, 80);
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.PackageRejectedException;
 import health.vigil.error.PackageRejectedException.Reason;
+import health.vigil.error.Printable;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.hash.Sha256;
@@ -560,8 +561,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
     }
 
     private static String printable(String value) {
-        String clean = value.replaceAll("\\p{Cntrl}", "?");
-        return clean.length() > 100 ? clean.substring(0, 100) + "..." : clean;
+        return Printable.of(value, 100);
     }
 
     /** A failure of the caller's stream itself, as opposed to bad content in it. */

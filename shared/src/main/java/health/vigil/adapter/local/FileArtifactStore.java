@@ -3,6 +3,7 @@ package health.vigil.adapter.local;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
+import health.vigil.error.Printable;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.hash.Sha256;
@@ -461,10 +462,7 @@ final class FileArtifactStore implements ArtifactStore {
     }
 
     private static String printable(String value) {
-        if (value == null) {
-            return "(none)";
-        }
-        return "'" + (value.length() > 100 ? value.substring(0, 100) + "..." : value) + "'";
+        return value == null ? "(none)" : "'" + Printable.of(value, 100) + "'";
     }
 
     private static void deleteQuietly(Path file) {

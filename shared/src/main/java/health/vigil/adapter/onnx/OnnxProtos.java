@@ -14,6 +14,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
+import health.vigil.error.Printable;
 import java.util.List;
 import java.util.Locale;
 
@@ -145,10 +146,6 @@ final class OnnxProtos {
 
     /** Shortens uploader-supplied names (node names, domains) before they go into a message. */
     static String printable(String value) {
-        if (value == null || value.isEmpty()) {
-            return "(unnamed)";
-        }
-        String clean = value.replaceAll("[\\p{Cntrl}]", "?");
-        return clean.length() > 80 ? clean.substring(0, 80) + "..." : clean;
+        return value == null || value.isEmpty() ? "(unnamed)" : Printable.of(value, 80);
     }
 }

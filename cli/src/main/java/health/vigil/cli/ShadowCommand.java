@@ -70,7 +70,8 @@ final class ShadowCommand {
         @Parameters(index = "0", description = "The model")
         String model;
 
-        @Option(names = "--from", description = "Start of the window, ISO-8601 (default 24 hours ago)")
+        @Option(names = "--from", description = "Start of the window, ISO-8601 (default 24 hours ago, or when the"
+                + " shadow was set if that is later)")
         String from;
 
         @Option(names = "--to", description = "End of the window, ISO-8601 (default now)")
@@ -103,12 +104,18 @@ final class ShadowCommand {
         }
     }
 
+    /**
+     * The report as text; the shadow's start is shown because live predictions before it are never counted as
+     * picked for mirroring, whatever the window.
+     */
     static String reportLines(JsonNode r) {
+        JsonNode since = r.path("shadowSince");
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
-                "%s: shadow version %d at %d basis points, %s to %s%n"
+                "%s: shadow version %d at %d basis points%s, %s to %s%n"
                         + "live predictions %d, picked for mirroring %d, shadow predictions %d, paired %d, missing %d",
                 r.path("model").asText(), r.path("shadowVersion").asInt(), r.path("mirroredBasisPoints").asInt(),
-                r.path("from").asText(), r.path("to").asText(), r.path("livePredictions").asLong(),
+                since.isTextual() ? " since " + since.asText() : "", r.path("from").asText(), r.path("to").asText(),
+                r.path("livePredictions").asLong(),
                 r.path("expectedMirrored").asLong(), r.path("shadowPredictions").asLong(), r.path("paired").asLong(),
                 r.path("missing").asLong()));
         JsonNode here = r.path("thisInstance");

@@ -81,6 +81,8 @@ class ShadowAndExperimentIT {
         JsonNode configured = operator.send("POST", "/models/" + MODEL + "/shadow",
                 Map.of("version", 2, "basisPoints", 10_000), 200);
         assertThat(configured.path("shadowVersion").asInt()).isEqualTo(2);
+        Instant shadowSince = Instant.parse(configured.path("shadowSince").asText());
+        assertThat(shadowSince).isAfterOrEqualTo(from.plusSeconds(1)).isBeforeOrEqualTo(Instant.now());
 
         List<String> liveIds = new ArrayList<>();
         for (int batch = 0; batch < 40; batch++) {
@@ -107,6 +109,10 @@ class ShadowAndExperimentIT {
             Thread.sleep(200);
         }
         assertThat(report.path("livePredictions").asLong()).isEqualTo(200);
+        assertThat(Instant.parse(report.path("shadowSince").asText())).isEqualTo(shadowSince);
+        JsonNode byDefault = operator.send("GET", "/models/" + MODEL + "/shadow/report", null, 200);
+        assertThat(Instant.parse(byDefault.path("from").asText())).as("the default window starts with the shadow")
+                .isEqualTo(shadowSince);
         assertThat(report.path("expectedMirrored").asLong()).isEqualTo(200);
         assertThat(report.path("paired").asLong()).as(report.toString()).isEqualTo(200);
         assertThat(report.path("missing").asLong()).isZero();

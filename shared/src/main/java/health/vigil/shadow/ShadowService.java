@@ -112,8 +112,9 @@ public final class ShadowService {
                         + "; only an approved version (approved, retired or rolled back) can be a shadow");
             }
             warmer.accept(version);
-            return Optional.of(next(current, new TrafficSlot(Slot.SHADOW, command.version(), command.basisPoints()),
-                    actor, CONFIGURED));
+            Instant now = clock.instant();
+            return Optional.of(next(current, new TrafficSlot(Slot.SHADOW, command.version(), command.basisPoints(),
+                    now), actor, now, CONFIGURED));
         });
         settle(change.deployment());
         return change.deployment();
@@ -127,7 +128,8 @@ public final class ShadowService {
             if (shadow.weightBasisPoints() == 0) {
                 return Optional.empty();
             }
-            return Optional.of(next(current, new TrafficSlot(Slot.SHADOW, shadow.version(), 0), actor, STOPPED));
+            return Optional.of(next(current, new TrafficSlot(Slot.SHADOW, shadow.version(), 0, shadow.since()), actor,
+                    clock.instant(), STOPPED));
         });
         settle(change.deployment());
         return change.deployment();
@@ -142,8 +144,9 @@ public final class ShadowService {
     }
 
     /**
-     * Live against shadow over {@code [from, to)} (default: the last 24 hours), for the current shadow version or
-     * the one named.
+     * Live against shadow over {@code [from, to)} (default: the last 24 hours, from no earlier than the moment the
+     * current shadow was set), for the current shadow version or the one named. Live predictions scored before the
+     * shadow was set were never mirrored, so they are not expected to have a shadow partner, whatever the window.
      */
     public ShadowReport report(ModelName model, Optional<Integer> version, Optional<Instant> from,
             Optional<Instant> to) {
@@ -152,9 +155,11 @@ public final class ShadowService {
         Optional<TrafficSlot> slot = current.slot(Slot.SHADOW);
         int shadowVersion = version.or(() -> slot.map(TrafficSlot::version)).orElseThrow(() -> noShadow(model));
         registry.getVersion(model, shadowVersion);
-        int share = slot.filter(s -> s.version() == shadowVersion).map(TrafficSlot::weightBasisPoints).orElse(0);
+        Optional<TrafficSlot> reported = slot.filter(s -> s.version() == shadowVersion);
+        int share = reported.map(TrafficSlot::weightBasisPoints).orElse(0);
+        Instant since = reported.map(TrafficSlot::since).orElse(null);
         Instant end = to.orElseGet(clock::instant);
-        Instant start = from.orElse(end.minus(DEFAULT_WINDOW));
+        Instant start = from.orElseGet(() -> defaultStart(since, end));
         if (!start.isBefore(end)) {
             throw new ValidationException("'from' (" + start + ") must be before 'to' (" + end + ")");
         }
@@ -177,17 +182,22 @@ public final class ShadowService {
         });
         ShadowComparison overall = new ShadowComparison();
         Map<String, ShadowComparison> bySegment = new TreeMap<>();
-        long[] live = {0, 0, 0}; // live, expected, paired
+        long[] live = {0, 0, 0, 0}; // live, expected, paired, missing
         predictions.scan(model, start, end, r -> {
             if (r.slot() == Slot.SHADOW) {
                 return;
             }
             live[0]++;
-            if (share > 0 && MirrorSampling.mirrored(r.predictionId(), share)) {
+            boolean expected = share > 0 && (since == null || !r.time().isBefore(since))
+                    && MirrorSampling.mirrored(r.predictionId(), share);
+            if (expected) {
                 live[1]++;
             }
             PredictionRecord partner = shadowOf.get(r.predictionId());
             if (partner == null) {
+                if (expected) {
+                    live[3]++;
+                }
                 return;
             }
             live[2]++;
@@ -201,12 +211,20 @@ public final class ShadowService {
             int at = key.indexOf('\u0000');
             segments.add(new ShadowReport.Segment(key.substring(0, at), key.substring(at + 1), comparison.result()));
         });
-        return new ShadowReport(model.value(), shadowVersion, share, start, end, live[0], live[1], shadowCount[0],
-                live[2], Math.max(0, live[1] - live[2]), localCounts.apply(model).orElse(null), overall.result(),
-                segments);
+        return new ShadowReport(model.value(), shadowVersion, share, since, start, end, live[0], live[1],
+                shadowCount[0], live[2], live[3], localCounts.apply(model).orElse(null), overall.result(), segments);
     }
 
-    private Deployment next(Deployment current, TrafficSlot shadow, Principal actor, String change) {
+    /**
+     * The last 24 hours before {@code end}, starting no earlier than {@code since} when the shadow was set within
+     * them; a shadow stored before its start was kept ({@code since} null) reads the whole 24 hours.
+     */
+    private static Instant defaultStart(Instant since, Instant end) {
+        Instant dayBefore = end.minus(DEFAULT_WINDOW);
+        return since != null && since.isAfter(dayBefore) && since.isBefore(end) ? since : dayBefore;
+    }
+
+    private static Deployment next(Deployment current, TrafficSlot shadow, Principal actor, Instant now, String change) {
         List<TrafficSlot> slots = new ArrayList<>();
         for (TrafficSlot s : current.slots()) {
             if (s.slot() != Slot.SHADOW) {
@@ -214,7 +232,7 @@ public final class ShadowService {
             }
         }
         slots.add(shadow);
-        return new Deployment(current.modelName(), slots, current.revision(), actor.id(), clock.instant(),
+        return new Deployment(current.modelName(), slots, current.revision(), actor.id(), now,
                 current.etag(), current.canary(), current.experiment(), change);
     }
 

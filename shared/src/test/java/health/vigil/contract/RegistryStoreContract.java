@@ -79,6 +79,12 @@ public abstract class RegistryStoreContract {
      */
     protected abstract AuditStore newAuditStore();
 
+    /**
+     * Writes {@code document}, a model's deployment in the JSON an earlier release stored, straight into the backing
+     * store as that release would have, bypassing {@link RegistryStore#saveDeployment}.
+     */
+    protected abstract void storeDeploymentAsWrittenEarlier(ModelName model, String document) throws Exception;
+
     protected RegistryStore store;
     private AuditStore auditStore;
     private ModelRuntime runtime;
@@ -366,6 +372,42 @@ public abstract class RegistryStoreContract {
         assertThat(saved.experiment()).isEqualTo(experiment);
         assertThat(saved.slot(Slot.SHADOW)).contains(new TrafficSlot(Slot.SHADOW, 3, 1_000));
         assertThat(saved.lastChange()).isEqualTo("experiment.started");
+    }
+
+    @Test
+    void aShadowSlotKeepsWhenItWasSet() {
+        ModelName model = uniqueModel("readmission");
+        Deployment created = store.saveDeployment(Deployment.stableOnly(model, 1, 1, "ops", T0, null));
+        TrafficSlot shadow = new TrafficSlot(Slot.SHADOW, 2, 1_000, T0.plusSeconds(5));
+
+        Deployment saved = store.saveDeployment(new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1,
+                TrafficSlot.ALL), shadow), 2, "ops", T0.plusSeconds(5), created.etag(), null, null, "shadow.configured"));
+
+        assertThat(store.findDeployment(model)).contains(saved);
+        assertThat(store.findDeployment(model).orElseThrow().slot(Slot.SHADOW)).contains(shadow);
+        assertThat(saved.stable().since()).as("a live slot keeps no moment").isNull();
+    }
+
+    @Test
+    void aDeploymentStoredBeforeShadowSlotsKeptWhenTheyWereSetReadsAndIsReplaced() throws Exception {
+        ModelName model = uniqueModel("readmission");
+        storeDeploymentAsWrittenEarlier(model, """
+                {"modelName":"%s","slots":[{"slot":"stable","version":1,"weightBasisPoints":10000},\
+                {"slot":"shadow","version":2,"weightBasisPoints":1000}],"revision":2,"updatedBy":"ops",\
+                "updatedAt":"2026-03-01T08:00:05Z","etag":null,"lastChange":"shadow.configured"}""".formatted(model));
+
+        Deployment read = store.findDeployment(model).orElseThrow();
+
+        assertThat(read.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL),
+                new TrafficSlot(Slot.SHADOW, 2, 1_000));
+        assertThat(read.slot(Slot.SHADOW).orElseThrow().since()).isNull();
+        assertThat(read.revision()).isEqualTo(2);
+        assertThat(read.lastChange()).isEqualTo("shadow.configured");
+        assertThat(read.etag()).isNotBlank();
+        Deployment next = store.saveDeployment(new Deployment(model, List.of(read.stable(),
+                new TrafficSlot(Slot.SHADOW, 2, 0, null)), 3, "ops", T0.plusSeconds(9), read.etag(), null, null,
+                "shadow.stopped"));
+        assertThat(store.findDeployment(model)).contains(next);
     }
 
     @Test

@@ -70,7 +70,7 @@ class ShadowServiceTest {
 
         assertThat(d.revision()).isEqualTo(2);
         assertThat(d.slots()).containsExactly(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL),
-                new TrafficSlot(Slot.SHADOW, 2, 1_000));
+                new TrafficSlot(Slot.SHADOW, 2, 1_000, START));
         assertThat(warmed).containsExactly(2);
         List<AuditRecord> records = shadowRecords();
         assertThat(records).hasSize(1);
@@ -132,7 +132,7 @@ class ShadowServiceTest {
         Deployment stopped = shadows.stop(READMISSION, OPS);
         shadows.stop(READMISSION, OPS);
 
-        assertThat(stopped.slot(Slot.SHADOW)).contains(new TrafficSlot(Slot.SHADOW, 2, 0));
+        assertThat(stopped.slot(Slot.SHADOW)).contains(new TrafficSlot(Slot.SHADOW, 2, 0, START));
         assertThat(shadowRecords()).extracting(AuditRecord::outcome).containsExactly("configured", "stopped");
         assertThat(published).extracting(VigilEvent::type)
                 .containsExactly(EventTypes.SHADOW_CONFIGURED, EventTypes.SHADOW_STOPPED);

@@ -1,6 +1,10 @@
 package health.vigil.adapter.azure;
 
+import com.azure.cosmos.models.CosmosItemRequestOptions;
+import com.azure.cosmos.models.PartitionKey;
 import health.vigil.contract.RegistryStoreContract;
+import health.vigil.json.Json;
+import health.vigil.model.ModelName;
 import health.vigil.port.AuditStore;
 import health.vigil.port.RegistryStore;
 import health.vigil.testing.emulators.AzureEmulators;
@@ -24,6 +28,15 @@ class CosmosRegistryStoreContractIT extends RegistryStoreContract {
     @Override
     protected AuditStore newAuditStore() {
         return new CosmosAuditStore(db.container(CosmosAuditStore.CONTAINER));
+    }
+
+    @Override
+    protected void storeDeploymentAsWrittenEarlier(ModelName model, String document) {
+        db.container(CosmosRegistryStore.CONTAINER).createItem(CosmosDocuments.withBody(
+                CosmosDocuments.document(CosmosRegistryStore.DEPLOYMENT_ID, CosmosRegistryStore.PARTITION_PROPERTY,
+                        model.value(), CosmosRegistryStore.TYPE_DEPLOYMENT),
+                Json.readTree("a deployment as an earlier release stored it", document)),
+                new PartitionKey(model.value()), new CosmosItemRequestOptions());
     }
 
     @AfterAll

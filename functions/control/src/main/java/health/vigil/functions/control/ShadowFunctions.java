@@ -77,7 +77,10 @@ public final class ShadowFunctions {
                 });
     }
 
-    /** {@code ?from=...&to=...} (ISO-8601, default the last 24 hours) and {@code ?version=N} (default the shadow's). */
+    /**
+     * {@code ?from=...&to=...} (ISO-8601, default the last 24 hours, from no earlier than when the shadow was set) and
+     * {@code ?version=N} (default the shadow's).
+     */
     @FunctionName("GetShadowReport")
     public HttpResponseMessage report(
             @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "models/{name}/shadow/report",
@@ -97,6 +100,7 @@ public final class ShadowFunctions {
             body.put("shadowVersion", s.version());
             body.put("basisPoints", s.weightBasisPoints());
             body.put("mirroring", s.weightBasisPoints() > 0);
+            body.put("shadowSince", s.since());
         });
         body.put("revision", d.revision());
         body.put("updatedBy", d.updatedBy());

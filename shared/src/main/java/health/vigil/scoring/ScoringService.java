@@ -16,6 +16,7 @@ import health.vigil.json.Json;
 import health.vigil.model.Explanation;
 import health.vigil.model.ModelName;
 import health.vigil.model.MirroredRows;
+import health.vigil.model.ModelOutputs;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.OutputSpec;
 import health.vigil.model.PredictionIds;
@@ -52,6 +53,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.IntUnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -166,6 +168,11 @@ public final class ScoringService {
             ScoreResult result = scoreRouted(request, routing, pseudonyms);
             count(request.model(), routing, RequestStatsRecorder.Outcome.ANSWERED, System.nanoTime() - started);
             return result;
+        } catch (ModelOutputException e) {
+            // One version failed on its rows: its slot's analysis sees the failure; the other versions' rows of the
+            // request were neither answered nor theirs to fail.
+            count(request.model(), routing, e.version().number(), RequestStatsRecorder.Outcome.FAILED, 0);
+            throw e;
         } catch (VigilException e) {
             count(request.model(), routing, e.code().isClientError() ? RequestStatsRecorder.Outcome.REFUSED
                     : RequestStatsRecorder.Outcome.FAILED, 0);
@@ -181,6 +188,12 @@ public final class ScoringService {
      * that depends on the version; a request whose rows went to two slots counts its latency in each.
      */
     private void count(ModelName model, Routing routing, RequestStatsRecorder.Outcome outcome, long nanos) {
+        count(model, routing, null, outcome, nanos);
+    }
+
+    /** As above, for the rows of {@code onlyVersion} alone (every row when it is null). */
+    private void count(ModelName model, Routing routing, Integer onlyVersion, RequestStatsRecorder.Outcome outcome,
+            long nanos) {
         if (requestStats == null) {
             return;
         }
@@ -188,13 +201,15 @@ public final class ScoringService {
         if (slots.length == 0) {
             return;
         }
-        if (routing.rowsByVersion().size() == 1) {
+        if (routing.rowsByVersion().size() == 1 && onlyVersion == null) {
             requestStats.record(model, slots[0].version(), slots[0].slot(), outcome, slots.length, nanos);
             return;
         }
         for (Map.Entry<Integer, List<Integer>> group : routing.rowsByVersion().entrySet()) {
-            TrafficSlot slot = slots[group.getValue().get(0)];
-            requestStats.record(model, slot.version(), slot.slot(), outcome, group.getValue().size(), nanos);
+            if (onlyVersion == null || group.getKey().equals(onlyVersion)) {
+                TrafficSlot slot = slots[group.getValue().get(0)];
+                requestStats.record(model, slot.version(), slot.slot(), outcome, group.getValue().size(), nanos);
+            }
         }
     }
 
@@ -216,7 +231,7 @@ public final class ScoringService {
             for (int j = 0; j < indexes.size(); j++) {
                 model.pipeline().transform(values[indexes.get(j)], matrix, j * width);
             }
-            double[] scores = predict(model, matrix, indexes.size());
+            double[] scores = probabilities(model, run(model, matrix, indexes.size()), j -> indexes.get(j) + 1);
             OutputSpec output = model.record().manifest().output();
             ClinicalExplainer explainer = request.explain() ? model.explainer().orElse(null) : null;
             double[] inputs = explainer == null ? null : new double[width];
@@ -479,19 +494,30 @@ public final class ScoringService {
 
     /**
      * Runs the model once over {@code rows} rows within {@link #scoringBudget} and checks that every score is a
-     * probability.
+     * probability: the first that is not is a {@link ModelOutputException} naming its row (from 1).
      */
     public static double[] predict(ScorableModel model, float[] matrix, int rows) {
+        return probabilities(model, run(model, matrix, rows), j -> j + 1);
+    }
+
+    /** {@code scores} when every one is a probability; else the first that is not fails, with its request row. */
+    private static double[] probabilities(ScorableModel model, double[] scores, IntUnaryOperator requestRow) {
+        int failed = ModelOutputs.firstNonProbability(scores);
+        if (failed >= 0) {
+            throw new ModelOutputException(model.id(), requestRow.applyAsInt(failed), scores[failed]);
+        }
+        return scores;
+    }
+
+    /**
+     * Runs the model once over {@code rows} rows within {@link #scoringBudget}: one output per row, each still to be
+     * checked with {@link ModelOutputs} (a batch job refuses a row whose output is not a probability and goes on).
+     */
+    public static double[] run(ScorableModel model, float[] matrix, int rows) {
         double[] scores = model.model().predict(matrix, rows, scoringBudget(rows));
         if (scores == null || scores.length != rows) {
             throw new VigilException(ErrorCode.RUNTIME_FAILURE, model.id() + " returned "
                     + (scores == null ? "no" : Integer.toString(scores.length)) + " scores for " + rows + " rows");
-        }
-        for (double s : scores) {
-            if (!(s >= 0.0 && s <= 1.0)) {
-                throw new VigilException(ErrorCode.RUNTIME_FAILURE, model.id() + " returned a score that is not a"
-                        + " probability (NaN or outside 0 to 1); check the manifest's output and positiveClassIndex");
-            }
         }
         return scores;
     }

@@ -389,18 +389,30 @@ class ScoringServiceTest {
         verify(telemetry).failed("score", ErrorCode.STORE_UNAVAILABLE);
     }
 
-    @Test
-    void eachRequestsRowsAreCountedPerVersionAndSlotAsAnsweredRefusedOrFailed() {
-        health.vigil.canary.InMemoryRequestStatsStore counts = new health.vigil.canary.InMemoryRequestStatsStore();
-        RequestStatsRecorder recorder = new RequestStatsRecorder(counts, Clock.fixed(NOW, ZoneOffset.UTC));
+    /** The service, now counting each request's rows in the returned recorder. */
+    private RequestStatsRecorder countingRequests() {
+        RequestStatsRecorder recorder = new RequestStatsRecorder(new health.vigil.canary.InMemoryRequestStatsStore(),
+                Clock.fixed(NOW, ZoneOffset.UTC));
         service = new ScoringService(new ModelRegistry(store), artifacts, runtime, FeaturePipelines.identityOnly(), log,
                 pseudonymizer, Clock.fixed(NOW, ZoneOffset.UTC), telemetry, VigilConfig.Limits.DEFAULTS, ShadowTraffic.NONE,
                 recorder);
+        return recorder;
+    }
+
+    /** How many of {@code rows} the model's deployment routes to its canary. */
+    private long onCanary(List<PatientRow> rows) {
+        Deployment deployment = store.findDeployment(READMISSION).orElseThrow();
+        return rows.stream().filter(r -> TrafficRouter.route(deployment, pseudonymizer.pseudonym(r.patientId()))
+                .slot() == Slot.CANARY).count();
+    }
+
+    @Test
+    void eachRequestsRowsAreCountedPerVersionAndSlotAsAnsweredRefusedOrFailed() {
+        RequestStatsRecorder recorder = countingRequests();
         deploy(1, 2, 50);
         Deployment deployment = store.findDeployment(READMISSION).orElseThrow();
         List<PatientRow> rows = IntStream.range(0, 40).mapToObj(i -> patient("MRN-" + i, 70, "male", true)).toList();
-        long onCanary = rows.stream().filter(r -> TrafficRouter.route(deployment, pseudonymizer.pseudonym(r.patientId()))
-                .slot() == Slot.CANARY).count();
+        long onCanary = onCanary(rows);
 
         service.score(new ScoreRequest(READMISSION, null, rows));
         assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null,
@@ -438,14 +450,48 @@ class ScoringServiceTest {
     }
 
     @Test
-    void aModelThatReturnsSomethingOtherThanAProbabilityIsARuntimeFailure() {
-        ScoringFixtures.FormulaModel broken = new ScoringFixtures.FormulaModel(4, row -> Double.NaN);
+    void aModelThatReturnsSomethingOtherThanAProbabilityFailsWithItsOwnCodeNamingTheRowAndTheOutput() {
+        // Above 1 from the age of 90: the second patient of the request is the first whose output is not a probability.
+        ScoringFixtures.FormulaModel broken = new ScoringFixtures.FormulaModel(4, row -> row[0] < 90 ? 0.5
+                : row[0] / 80.0);
         when(runtime.load(any(), eq(Sha256.hex(onnxBytes(1))), anyString(), anyInt())).thenReturn(broken);
         deploy(1, null, 0);
 
-        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, List.of(patient("a", 70, "male", true)))))
-                .isInstanceOfSatisfying(VigilException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.RUNTIME_FAILURE))
-                .hasMessageContaining("not a probability");
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, List.of(patient("MRN-1", 70, "male",
+                true), patient("MRN-2", 100, "male", true), patient("MRN-3", 96, "female", true)))))
+                .isInstanceOfSatisfying(ModelOutputException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.MODEL_OUTPUT_INVALID);
+                    assertThat(e.httpStatus()).isEqualTo(502);
+                    assertThat(e.version()).isEqualTo(V1);
+                })
+                .hasMessageStartingWith("readmission:1 produced an output that is not a probability for row 2 of the"
+                        + " request (1.25, above 1): the request is valid")
+                .message().doesNotContain("MRN").doesNotContain("100");
+        verify(log, never()).append(any());
+        verify(telemetry).failed("score", ErrorCode.MODEL_OUTPUT_INVALID);
+    }
+
+    @Test
+    void aCanaryWhoseOutputIsNotAProbabilityIsCountedAsFailingInItsSlotAloneEvenInAMixedRequest() {
+        RequestStatsRecorder recorder = countingRequests();
+        when(runtime.load(any(), eq(Sha256.hex(onnxBytes(2))), anyString(), anyInt()))
+                .thenReturn(new ScoringFixtures.FormulaModel(5, row -> -0.1));
+        deploy(1, 2, 50);
+        List<PatientRow> rows = IntStream.range(0, 40).mapToObj(i -> patient("MRN-" + i, 70, "male", true)).toList();
+        long onCanary = onCanary(rows);
+        assertThat(onCanary).as("the request has rows for both slots").isBetween(1L, 39L);
+
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, rows)))
+                .isInstanceOfSatisfying(ModelOutputException.class, e -> assertThat(e.version()).isEqualTo(V2))
+                .hasMessageContaining("(-0.1, below 0)");
+
+        List<health.vigil.model.SlotMinuteStats> minute = recorder.window(READMISSION, NOW, NOW.plusSeconds(60));
+        assertThat(minute).singleElement().satisfies(m -> {
+            assertThat(m.slot()).isEqualTo(Slot.CANARY);
+            assertThat(m.version()).isEqualTo(2);
+            assertThat(m.failed()).isEqualTo(onCanary);
+            assertThat(m.answered()).isZero();
+        });
         verify(log, never()).append(any());
     }
 

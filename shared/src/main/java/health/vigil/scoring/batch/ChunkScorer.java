@@ -6,6 +6,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.explain.ClinicalExplainer;
 import health.vigil.json.Json;
 import health.vigil.model.Explanation;
+import health.vigil.model.ModelOutputs;
 import health.vigil.model.OutputSpec;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
@@ -36,9 +37,10 @@ import java.util.UUID;
  * Scores one chunk of a batch file with one version: each row is checked on its own (a refused row is reported
  * with its reasons and the others are scored), the valid rows go through the version's feature pipeline into one
  * matrix and one ONNX Runtime run, and are explained when asked. The same validator, pipeline, runtime and
- * explainer as {@code POST /score}; what differs is that one bad row refuses that row, not the request. A CSV row
- * of a model with the identity pipeline is first offered to the {@link CsvRowDecoder}, which writes a plainly
- * valid row straight into the matrix; whatever it does not vouch for takes the general path.
+ * explainer as {@code POST /score}; what differs is that one bad row refuses that row, not the request, and so does a
+ * row whose output is not a probability, which {@code /score} answers with a 502. A CSV row of a model with the
+ * identity pipeline is first offered to the {@link CsvRowDecoder}, which writes a plainly valid row straight into the
+ * matrix; whatever it does not vouch for takes the general path.
  */
 final class ChunkScorer {
     private static final int TOP_FACTORS = 5;
@@ -195,11 +197,15 @@ final class ChunkScorer {
         List<PredictionRecord> predictions = new ArrayList<>(valid.size());
         if (!valid.isEmpty()) {
             float[] inputs = valid.size() == rows.size() ? matrix : Arrays.copyOf(matrix, valid.size() * width);
-            double[] scores = ScoringService.predict(model, inputs, valid.size());
+            double[] scores = ScoringService.run(model, inputs, valid.size());
             OutputSpec output = model.record().manifest().output();
             ClinicalExplainer explainer = explain ? model.explainer().orElse(null) : null;
             double[] explained = explainer == null ? null : new double[width];
             for (int j = 0; j < valid.size(); j++) {
+                if (!ModelOutputs.isProbability(scores[j])) {
+                    refused.put(valid.get(j).number(), List.of(outputRefusal(scores[j])));
+                    continue;
+                }
                 String explanation = null;
                 if (explainer != null) {
                     for (int c = 0; c < width; c++) {
@@ -218,6 +224,15 @@ final class ChunkScorer {
             }
         }
         return new Outcome(predictions, scored, refused);
+    }
+
+    /**
+     * Why a valid row got no score: the version's output for it is not a probability. Named by its kind (NaN, above 1,
+     * below 0), not its value, so that a job's refusals counted by reason stay a handful of kinds.
+     */
+    private String outputRefusal(double output) {
+        return model.id() + " produced an output that is not a probability (" + ModelOutputs.kind(output)
+                + ") for this row: the row is valid, the model version fails on it (MODEL_OUTPUT_INVALID)";
     }
 
     /**

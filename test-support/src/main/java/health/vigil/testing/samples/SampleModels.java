@@ -1,5 +1,10 @@
 package health.vigil.testing.samples;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import health.vigil.adapter.onnx.OnnxModelWriter;
 import health.vigil.features.IdentityPipeline;
 import health.vigil.hash.Sha256;
@@ -212,6 +217,63 @@ public final class SampleModels {
                 provenance(cohort, "SampleModels.readmissionTrees", SEED, parameters));
         return new SamplePackage(manifest, OnnxModelWriter.treeEnsemble(ensemble),
                 reference(cohort.schema(), cohort.inputs(), scores));
+    }
+
+    // ---------------------------------------------------------------- outputs that are not always probabilities
+
+    /**
+     * The readmission logistic regression exported without its imputer: a patient whose length of stay is missing
+     * reaches the model as NaN and gets a NaN risk, every other patient the risk {@link #readmissionLogistic()}
+     * gives. Registration's probe row has every value, so the package registers; the fault shows on some patients
+     * only. Its reference profile is the logistic sample's.
+     */
+    public static SamplePackage readmissionWithoutImputation() {
+        SamplePackage logistic = readmissionLogistic();
+        return new SamplePackage(logistic.manifest(), OnnxModelWriter.logisticRegression(TRUE_COEFFICIENTS,
+                TRUE_INTERCEPT), logistic.reference());
+    }
+
+    /** The straight line of {@link #readmissionLinearRisk()}: per year of age and per prior inpatient stay. */
+    private static final double[] LINEAR_RISK_SLOPES = {0.003, 0.03, 0, 0, 0, 0};
+
+    /**
+     * A straight line in a classifier's place, {@code 0.003 * age + 0.03 * prior_inpatient_stays} with no logistic
+     * link (a {@code LinearClassifier} with {@code post_transform} NONE behind the logistic sample's imputer, as a
+     * regression on the outcome exported by mistake gives): between 0.05 and 0.93 for any patient with at most 20 prior stays (about one synthetic patient
+     * in 300,000 has more), and above 1 for any patient with 32 or more (the schema allows 50).
+     */
+    public static SamplePackage readmissionLinearRisk() {
+        SyntheticCohort cohort = readmissionCohort();
+        double[] scores = new double[cohort.rows()];
+        for (int r = 0; r < scores.length; r++) {
+            scores[r] = dot(LINEAR_RISK_SLOPES, toDoubles(cohort.row(r)));
+        }
+        Map<String, String> parameters = new TreeMap<>();
+        parameters.put("slopes", Arrays.toString(LINEAR_RISK_SLOPES));
+        parameters.put("link", "none");
+        Manifest manifest = readmissionManifest(
+                "30-day readmission risk as a straight line without a logistic link (synthetic; not a probability for"
+                        + " every patient)",
+                provenance(cohort, "SampleModels.readmissionLinearRisk", SEED, parameters));
+        return new SamplePackage(manifest, withoutLink(OnnxModelWriter.logisticRegression(LINEAR_RISK_SLOPES, 0, IMPUTED)),
+                reference(cohort.schema(), cohort.inputs(), scores));
+    }
+
+    /** The model with every {@code post_transform} set to NONE: the classifier's raw score is its output. */
+    private static byte[] withoutLink(byte[] onnx) {
+        try {
+            ModelProto.Builder model = ModelProto.parseFrom(onnx).toBuilder();
+            for (NodeProto.Builder node : model.getGraphBuilder().getNodeBuilderList()) {
+                for (AttributeProto.Builder attribute : node.getAttributeBuilderList()) {
+                    if (attribute.getName().equals("post_transform")) {
+                        attribute.setS(ByteString.copyFromUtf8("NONE"));
+                    }
+                }
+            }
+            return model.build().toByteArray();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("OnnxModelWriter wrote a model that does not parse", e);
+        }
     }
 
     private static Manifest readmissionManifest(String description, Provenance provenance) {

@@ -14,6 +14,7 @@ import health.vigil.events.VigilEvent;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelOutputs;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
@@ -185,6 +186,50 @@ class BatchServiceTest {
                 .containsSubsequence(EventTypes.BATCH_SUBMITTED, EventTypes.BATCH_COMPLETED);
         assertThat(events.stream().filter(e -> e.type().startsWith("Vigil.Batch")).map(VigilEvent::data).toList()
                 .toString()).doesNotContain("secret");
+    }
+
+    @Test
+    void aRowWhoseOutputIsNotAProbabilityIsRefusedWithThatReasonAndTheJobGoesOn() throws Exception {
+        // A logistic regression exported without its imputer: NaN for a patient whose length of stay is missing.
+        ModelName nan = register(SampleModels.readmissionWithoutImputation().withName("readmission-no-imputer"),
+                "no-imputer.zip");
+        SetUpApproval.approve(platform, new ModelVersion(nan, 1));
+        platform.deployments().deploy(nan, 1, Principal.SYSTEM);
+        StringBuilder csv = new StringBuilder(String.join(",", CSV_HEADER)).append('\n');
+        for (int row = 1; row <= 30; row++) {
+            String line = csvRow(row);
+            csv.append(row % 7 == 0 ? line.substring(0, line.lastIndexOf(',') + 1) + "\n" : line);
+        }
+        String reason = "readmission-no-imputer:1 produced an output that is not a probability (NaN) for this row: the"
+                + " row is valid, the model version fails on it (MODEL_OUTPUT_INVALID)";
+
+        for (boolean explain : new boolean[] {false, true}) {
+            upload("nightly-" + explain + ".csv", csv.toString());
+            BatchJob job = platform.batches().submit(new BatchRequest(nan, null, "nightly-" + explain + ".csv",
+                    explain), "analyst");
+            runQueuedInParallel(platform.batches());
+
+            BatchStatus status = platform.batches().status(job.id());
+            assertThat(status.state()).as(String.valueOf(status.failure())).isEqualTo(BatchStatus.State.COMPLETED);
+            assertThat(status.scored()).isEqualTo(26);
+            assertThat(status.refused()).isEqualTo(4);
+            Map<Long, JsonNode> byRow = new LinkedHashMap<>();
+            results(job.id()).forEach(r -> byRow.put(r.get("row").asLong(), r));
+            for (long row = 1; row <= 30; row++) {
+                JsonNode result = byRow.get(row);
+                if (row % 7 == 0) {
+                    assertThat(result.get("status").asText()).isEqualTo("refused");
+                    assertThat(result.get("reasons")).singleElement().extracting(JsonNode::asText).isEqualTo(reason);
+                } else {
+                    assertThat(result.get("status").asText()).as("row %d", row).isEqualTo("scored");
+                }
+            }
+            assertThat(platform.batches().summary(job.id()).refusalsByKind()).isEqualTo(Map.of(reason, 4L));
+        }
+        List<PredictionRecord> logged = new ArrayList<>();
+        platform.predictionLog().scan(nan, Instant.EPOCH, Instant.now().plusSeconds(60), logged::add);
+        assertThat(logged).as("the scored rows of both jobs, no refused one").hasSize(52)
+                .allSatisfy(r -> assertThat(ModelOutputs.isProbability(r.score())).isTrue());
     }
 
     @Test

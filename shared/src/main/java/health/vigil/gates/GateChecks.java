@@ -37,6 +37,8 @@ public final class GateChecks {
     public static final String LEAKAGE = "leakage";
     public static final String CARD = "card";
     public static final String COVERAGE = "coverage";
+    /** The coverage gate's check of the rows on which the candidate's output is not a probability. */
+    public static final String OUTPUTS_NOT_PROBABILITY = "outputs_not_probability";
     /** The gates that need an evaluation dataset; without one they fail. */
     public static final List<String> DATA_GATES = List.of(COVERAGE, DISCRIMINATION, CALIBRATION, SEGMENTS, LATENCY,
             EXPLANATION, LEAKAGE);
@@ -302,6 +304,20 @@ public final class GateChecks {
                 + (refused == 0 ? "" : "; the other data gates are measured without them");
         return GateCheck.of(COVERAGE, "rows_refused", share, "<= " + policy.maxRefusedRowShare(),
                 share <= policy.maxRefusedRowShare(), note);
+    }
+
+    /**
+     * The rows the candidate's schema reads on which its output is not a probability (NaN, above 1, below 0): a patient
+     * like them would get no score (502 {@code MODEL_OUTPUT_INVALID}) and nothing a clinician could read as a risk, so
+     * one such row fails the candidate. Every other data gate is measured without them.
+     *
+     * @param first the first such row and its output ({@code row 4, output 1.38, above 1}), null when there is none
+     */
+    public static GateCheck outputs(int notProbability, int read, String first) {
+        String note = notProbability == 0 ? "every one of the " + read + " rows the candidate reads got a probability"
+                : notProbability + " of the " + read + " rows the candidate reads got an output that is not a probability"
+                        + " (first: " + first + "); the other data gates are measured without them";
+        return GateCheck.of(COVERAGE, OUTPUTS_NOT_PROBABILITY, notProbability, "== 0", notProbability == 0, note);
     }
 
     /** An AUROC at or above the policy's ceiling is flagged: a label may have leaked into the features. */

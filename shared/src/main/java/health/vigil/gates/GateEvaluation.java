@@ -13,6 +13,7 @@ import health.vigil.events.VigilEvent;
 import health.vigil.json.Json;
 import health.vigil.model.Explanation;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelOutputs;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
@@ -161,6 +162,8 @@ public final class GateEvaluation {
             if (scored != null) {
                 dataChecks.add(GateChecks.coverage(scored.rows().refusedByCandidate(), scored.rows().read(),
                         scored.rows().firstCandidateProblem(), policy));
+                dataChecks.add(GateChecks.outputs(scored.outputs().notProbability(), scored.outputs().read(),
+                        scored.outputs().first()));
                 dataChecks.addAll(GateChecks.discrimination(scored.candidate(), scored.labels(),
                         scored.pairedCandidate(), scored.pairedProduction(), scored.pairedLabels(),
                         policy));
@@ -172,8 +175,9 @@ public final class GateEvaluation {
             }
         } catch (VigilException e) {
             // A package that registered but cannot run on the rows (a fixed batch size, an input width its reader
-            // accepted and its loader refuses, probabilities outside [0, 1]) fails its data gates with the reason,
-            // rather than leave the version in GATES_RUNNING for good; a store that is away is tried again.
+            // accepted and its loader refuses) fails its data gates with the reason, rather than leave the version in
+            // GATES_RUNNING for good; a store that is away is tried again. Outputs that are not probabilities are
+            // the coverage gate's to count, not a failure to run.
             if (!(e.code() == ErrorCode.RUNTIME_FAILURE || e.code().isClientError())) {
                 throw e;
             }
@@ -206,7 +210,7 @@ public final class GateEvaluation {
      * paired comparison), else null.
      */
     record Scored(double[] candidate, boolean[] labels, Map<String, String[]> segments, long[] rowNanos,
-            double[] shapDeviations, Usable rows, double[] pairedCandidate, double[] pairedProduction,
+            double[] shapDeviations, Usable rows, Outputs outputs, double[] pairedCandidate, double[] pairedProduction,
             boolean[] pairedLabels) {}
 
     /**
@@ -215,6 +219,39 @@ public final class GateEvaluation {
      */
     record Usable(List<Integer> candidate, List<Integer> paired, int read, int refusedByCandidate,
             String firstCandidateProblem) {}
+
+    /**
+     * Of the {@code read} rows the candidate's schema reads, those on which its output is a probability (by index, and
+     * those of them production reads too), with their model inputs and scores; how many got something else, and the
+     * first of them ({@code row 4, output 1.38, above 1}: its row of the file and the output, never a value of the row).
+     */
+    record Outputs(List<Integer> candidate, List<Integer> paired, float[] matrix, double[] scores, int read,
+            int notProbability, String first) {}
+
+    private static Outputs outputs(Usable usable, float[] matrix, double[] scores, int width) {
+        List<Integer> read = usable.candidate();
+        int first = ModelOutputs.firstNonProbability(scores);
+        if (first < 0) {
+            return new Outputs(read, usable.paired(), matrix, scores, read.size(), 0, null);
+        }
+        List<Integer> kept = new ArrayList<>(read.size());
+        java.util.Set<Integer> dropped = new java.util.HashSet<>();
+        float[] keptMatrix = new float[matrix.length];
+        double[] keptScores = new double[scores.length];
+        for (int j = 0; j < scores.length; j++) {
+            if (!ModelOutputs.isProbability(scores[j])) {
+                dropped.add(read.get(j));
+                continue;
+            }
+            System.arraycopy(matrix, j * width, keptMatrix, kept.size() * width, width);
+            keptScores[kept.size()] = scores[j];
+            kept.add(read.get(j));
+        }
+        return new Outputs(kept, usable.paired().stream().filter(i -> !dropped.contains(i)).toList(),
+                java.util.Arrays.copyOf(keptMatrix, kept.size() * width), java.util.Arrays.copyOf(keptScores, kept.size()),
+                read.size(), dropped.size(), "row " + (read.get(first) + 1) + ", output "
+                        + ModelOutputs.describe(scores[first]));
+    }
 
     private Scored score(VersionRecord candidate, Optional<VersionRecord> production, EvaluationDataset dataset,
             GatePolicy policy, List<String> notes) {
@@ -229,9 +266,18 @@ public final class GateEvaluation {
                 return null;
             }
             Usable usable = usableRows(rows, model, current, notes);
-            List<Integer> readable = usable.candidate();
-            if (readable.size() < 2) {
+            int read = usable.candidate().size();
+            if (read < 2) {
                 notes.add("fewer than 2 rows of the dataset are valid for the model's schema");
+                return null;
+            }
+            float[] all = matrix(rows, usable.candidate(), model);
+            Outputs outputs = outputs(usable, all, model.model().predict(all, read, datasetBudget(read)),
+                    model.pipeline().width());
+            List<Integer> readable = outputs.candidate();
+            if (readable.size() < 2) {
+                notes.add("the candidate's output is not a probability on " + outputs.notProbability() + " of the "
+                        + read + " rows it reads (first: " + outputs.first() + "), which leaves fewer than 2 rows");
                 return null;
             }
             int n = readable.size();
@@ -248,13 +294,13 @@ public final class GateEvaluation {
                 notes.add("the usable rows have only one outcome");
                 return null;
             }
-            float[] matrix = matrix(rows, readable, model);
-            double[] scores = model.model().predict(matrix, n, datasetBudget(n));
+            float[] matrix = outputs.matrix();
+            double[] scores = outputs.scores();
             double[] pairedCandidate = null;
             double[] pairedProduction = null;
             boolean[] pairedLabels = null;
             if (current != null) {
-                List<Integer> paired = usable.paired();
+                List<Integer> paired = outputs.paired();
                 // The paired rows are some of the readable ones, both in the file's order: one walk finds each score.
                 pairedCandidate = new double[paired.size()];
                 for (int p = 0, j = 0; p < pairedCandidate.length; p++) {
@@ -268,7 +314,7 @@ public final class GateEvaluation {
                         : current.model().predict(matrix(rows, paired, current), paired.size());
             }
             return new Scored(scores, labels, segments, latencies(model, matrix, n),
-                    shapDeviations(model, matrix, scores, n, policy.shapRows()), usable, pairedCandidate,
+                    shapDeviations(model, matrix, scores, n, policy.shapRows()), usable, outputs, pairedCandidate,
                     pairedProduction, pairedLabels);
         } finally {
             model.model().close();

@@ -2,7 +2,7 @@ package health.vigil.model;
 
 /**
  * What a model version returns for a patient is read as the probability of the positive class, so it must lie
- * between 0 and 1. Scoring and batch jobs check it here, and name an output that is not one by the output
+ * between 0 and 1. Scoring, batch jobs and the gates check it here, and name an output that is not one by the output
  * itself and which way it is off: the model's answer, never a patient's feature value.
  */
 public final class ModelOutputs {

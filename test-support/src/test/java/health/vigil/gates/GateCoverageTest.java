@@ -96,6 +96,11 @@ class GateCoverageTest {
             assertThat(check(report).outcome()).isEqualTo(GateCheck.Outcome.PASSED);
             assertThat(check(report).value()).isZero();
             assertThat(check(report).note()).isEqualTo("0 of 200 rows refused by the candidate's schema");
+            GateCheck outputs = check(report, "outputs_not_probability");
+            assertThat(outputs.gate()).isEqualTo(GateChecks.COVERAGE);
+            assertThat(outputs.outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+            assertThat(outputs.value()).isZero();
+            assertThat(outputs.note()).isEqualTo("every one of the 200 rows the candidate reads got a probability");
         }
     }
 
@@ -123,6 +128,75 @@ class GateCoverageTest {
             assertThat(compared.note()).contains("on the same rows (the " + (ROWS - under30) + " both read)");
             assertThat(report.notes()).anySatisfy(note -> assertThat(note).startsWith(under30 + " of the 200 rows the"
                     + " candidate reads are refused by the production version's schema and left out of the comparison"));
+        }
+    }
+
+    @Test
+    void aCandidateWhoseOutputIsNaNOnSomeRowsFailsWithTheFirstOneNamedAndIsJudgedOnTheRest() {
+        try (VigilPlatform platform = platform()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionWithoutImputation(),
+                    "no-imputer.zip");
+            registerDataset(platform, model, 0); // the cohort's patients without a length of stay get NaN
+            SyntheticCohort cohort = SampleModels.readmissionCohort(ROWS, 7);
+            List<Integer> missing = java.util.stream.IntStream.range(0, ROWS)
+                    .filter(i -> !cohort.records().get(i).containsKey("length_of_stay_days")).boxed().toList();
+            assertThat(missing).as("the dataset has such patients").isNotEmpty();
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
+
+            GateCheck outputs = check(report, "outputs_not_probability");
+            assertThat(outputs.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+            assertThat(outputs.value()).isEqualTo(missing.size());
+            assertThat(outputs.threshold()).isEqualTo("== 0");
+            assertThat(outputs.note()).isEqualTo(missing.size() + " of the 200 rows the candidate reads got an output"
+                    + " that is not a probability (first: row " + (missing.get(0) + 1) + ", output NaN); the other data"
+                    + " gates are measured without them");
+            assertThat(report.passed()).isFalse();
+            assertThat(report.failedGates()).contains(GateChecks.COVERAGE);
+            assertThat(report.datasetRows()).as("the other gates are measured on the rows it scored")
+                    .isEqualTo(ROWS - missing.size());
+            assertThat(check(report, "auroc").value()).as("the discrimination gate was measured").isNotNull();
+        }
+    }
+
+    @Test
+    void aCandidateWhoseOutputIsAboveOneOnOneRowFailsItsGatesWithThatRowAndOutputNamed() {
+        try (VigilPlatform platform = platform()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionLinearRisk(), "linear.zip");
+            // Row 4 (from 1) is a patient with 40 prior inpatient stays: 0.003 x age + 0.03 x 40 is over 1.
+            registerDataset(platform, model, (i, name, value) -> i == 3 && name.equals("prior_inpatient_stays") ? 40
+                    : value);
+            Number age = (Number) SampleModels.readmissionCohort(ROWS, 7).records().get(3).get("age");
+            float output = (float) (0.003 * age.doubleValue() + 0.03 * 40);
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
+
+            GateCheck outputs = check(report, "outputs_not_probability");
+            assertThat(outputs.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+            assertThat(outputs.value()).isEqualTo(1);
+            assertThat(outputs.note()).startsWith("1 of the 200 rows the candidate reads got an output that is not a"
+                    + " probability (first: row 4, output " + output + ", above 1)");
+            assertThat(report.passed()).isFalse();
+            assertThat(report.datasetRows()).isEqualTo(ROWS - 1);
+        }
+    }
+
+    @Test
+    void aCandidateWhoseOutputIsAProbabilityOnFewerThanTwoRowsFailsEveryDataGateWithThatReason() {
+        try (VigilPlatform platform = platform()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionLinearRisk(), "linear.zip");
+            registerDataset(platform, model, (i, name, value) -> i > 0 && name.equals("prior_inpatient_stays") ? 40
+                    : value);
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
+
+            assertThat(report.passed()).isFalse();
+            assertThat(report.failedGates()).containsAll(GateChecks.DATA_GATES);
+            assertThat(report.checks()).filteredOn(c -> GateChecks.DATA_GATES.contains(c.gate())).allSatisfy(c -> {
+                assertThat(c.check()).isEqualTo("dataset");
+                assertThat(c.note()).contains("the candidate's output is not a probability on 199 of the 200 rows it"
+                        + " reads (first: row 2, output ").contains("which leaves fewer than 2 rows");
+            });
         }
     }
 
@@ -156,7 +230,11 @@ class GateCoverageTest {
     }
 
     private static GateCheck check(GateReport report) {
-        return report.checks().stream().filter(c -> c.gate().equals(GateChecks.COVERAGE)).findFirst().orElseThrow();
+        return check(report, "rows_refused");
+    }
+
+    private static GateCheck check(GateReport report, String check) {
+        return report.checks().stream().filter(c -> c.check().equals(check)).findFirst().orElseThrow();
     }
 
     /** The readmission cohort's rows with their outcomes; the first {@code minors} are patients of 17. */
@@ -166,13 +244,23 @@ class GateCoverageTest {
 
     /** As above, and the {@code young} rows after the minors are patients of 25. */
     private static void registerDataset(VigilPlatform platform, ModelName model, int minors, int young) {
+        registerDataset(platform, model, (i, name, value) -> !name.equals("age") ? value : i < minors ? 17
+                : i < minors + young ? 25 : value);
+    }
+
+    /** What the dataset holds in a cell, given its row (from 0), its column and the cohort's value (null: empty). */
+    private interface Cell {
+        Object value(int row, String column, Object cohortValue);
+    }
+
+    /** The readmission cohort's rows with their outcomes, each cell as {@code cell} says. */
+    private static void registerDataset(VigilPlatform platform, ModelName model, Cell cell) {
         SyntheticCohort cohort = SampleModels.readmissionCohort(ROWS, 7);
         StringBuilder csv = new StringBuilder(String.join(",", cohort.schema().names()) + ",readmitted\n");
         for (int i = 0; i < cohort.rows(); i++) {
             Map<String, Object> row = cohort.records().get(i);
             for (String name : cohort.schema().names()) {
-                Object value = !name.equals("age") ? row.get(name) : i < minors ? 17 : i < minors + young ? 25
-                        : row.get(name);
+                Object value = cell.value(i, name, row.get(name));
                 csv.append(value == null ? "" : value.toString()).append(',');
             }
             csv.append(cohort.outcomes()[i] ? 1 : 0).append('\n');

@@ -31,6 +31,9 @@ import org.junit.jupiter.api.Test;
  */
 class EventRefusalsIT {
     private static final String MODEL = SampleModels.READMISSION_NAME;
+    /** The storage handlers and the container each one's subscription filters on. */
+    private static final Map<String, String> STORAGE_HANDLERS = Map.of("RegisterModel", "models",
+            "IngestOutcomes", "outcomes", "StartBatchOnUpload", "batch-input");
 
     private static Path home;
     private static LocalPlatform platform;
@@ -105,15 +108,9 @@ class EventRefusalsIT {
         int before = audited();
         // Each subscription filters on its container; an event for another one means a wrong filter, which is shown
         // (400: not delivered again, dead-lettered) by all three rather than acknowledged by some.
-        Map<String, String> containers = Map.of("RegisterModel", "models", "IngestOutcomes", "outcomes",
-                "StartBatchOnUpload", "batch-input");
-        for (var handler : containers.entrySet()) {
-            HttpResponse<String> refused = deliver(handler.getKey(), Json.write(Map.of("id", "b-" + UUID.randomUUID(),
-                    "topic", "/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z",
-                    "subject", "/blobServices/default/containers/datasets/blobs/" + MODEL + "/nightly.csv",
-                    "eventType", "Microsoft.Storage.BlobCreated", "eventTime", Instant.now().toString(),
-                    "data", Map.of("api", "PutBlob", "contentLength", 10, "url", "http://127.0.0.1/datasets/x.csv"),
-                    "dataVersion", "", "metadataVersion", "1")));
+        for (var handler : STORAGE_HANDLERS.entrySet()) {
+            HttpResponse<String> refused = deliver(handler.getKey(), blobCreated("datasets", MODEL + "/nightly.csv",
+                    "http://127.0.0.1/datasets/x.csv"));
             assertThat(refused.statusCode()).as(handler.getKey() + ": " + refused.body()).isEqualTo(400);
             assertThat(error(refused).get("code").asText()).isEqualTo("INVALID_REQUEST");
             assertThat(error(refused).get("message").asText()).as(handler.getKey())
@@ -122,6 +119,40 @@ class EventRefusalsIT {
                     .contains("the subject must begin with /blobServices/default/containers/" + handler.getValue() + "/");
         }
         assertThat(audited()).isEqualTo(before);
+    }
+
+    @Test
+    void aBlobCreatedWhoseUrlNamesAnotherBlobThanItsSubjectIsRefusedAlikeByEveryStorageHandler() throws Exception {
+        int before = audited();
+        // Each handler reads the subject; a url naming another blob (another name, another container) means the event
+        // was not sent by storage as it is, so none of the three acts on either half.
+        for (var handler : STORAGE_HANDLERS.entrySet()) {
+            String container = handler.getValue();
+            for (String url : List.of("https://vigillocal.blob.core.windows.net/" + container + "/" + MODEL + "/other.csv",
+                    "https://vigillocal.blob.core.windows.net/datasets/" + MODEL + "/nightly.csv")) {
+                HttpResponse<String> refused = deliver(handler.getKey(), blobCreated(container, MODEL + "/nightly.csv",
+                        url));
+                assertThat(refused.statusCode()).as(handler.getKey() + " " + url + ": " + refused.body()).isEqualTo(400);
+                assertThat(error(refused).get("code").asText()).isEqualTo("INVALID_REQUEST");
+                assertThat(error(refused).get("message").asText()).as(handler.getKey())
+                        .contains("the BlobCreated event's data.url names another blob than its subject (the subject"
+                                + " names a blob in container '" + container + "' and the url names a blob in container '"
+                                + (url.contains("/datasets/") ? "datasets" : container) + "'")
+                        .contains(handler.getKey() + " did nothing: send the event with the same blob in its subject")
+                        .doesNotContain("nightly").doesNotContain("other.csv");
+            }
+        }
+        assertThat(audited()).isEqualTo(before);
+    }
+
+    /** A storage account's BlobCreated, in Event Grid's schema, for {@code blob} in {@code container}. */
+    private static String blobCreated(String container, String blob, String url) {
+        return Json.write(Map.of("id", "b-" + UUID.randomUUID(),
+                "topic", "/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/vigillocal",
+                "subject", "/blobServices/default/containers/" + container + "/blobs/" + blob,
+                "eventType", "Microsoft.Storage.BlobCreated", "eventTime", Instant.now().toString(),
+                "data", Map.of("api", "PutBlob", "contentLength", 10, "url", url),
+                "dataVersion", "", "metadataVersion", "1"));
     }
 
     private static String vigilEvent(String type, String subject, Map<String, Object> data) {

@@ -116,7 +116,8 @@ class RequestFuzzIT {
         eventGrid.put("subject", "/blobServices/default/containers/models/blobs/missing-" + MARKER + ".zip");
         eventGrid.put("eventType", "Microsoft.Storage.BlobCreated");
         eventGrid.put("eventTime", "2026-03-01T10:00:00Z");
-        eventGrid.put("data", Map.of("api", "PutBlob", "contentLength", 12, "url", "http://127.0.0.1/models/x.zip"));
+        eventGrid.put("data", Map.of("api", "PutBlob", "contentLength", 12,
+                "url", "http://127.0.0.1/devstoreaccount1/models/missing-" + MARKER + ".zip"));
         eventGrid.put("dataVersion", "");
         eventGrid.put("metadataVersion", "1");
         Map<String, Object> cloud = new LinkedHashMap<>();

@@ -69,7 +69,7 @@ class RegisteredPackageKeptTest {
         ArtifactStore.StoredArtifact stored = platform.artifacts()
                 .put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), overwrite);
         RegistrationOutcome outcome = platform.registration().register(new BlobCreated(eventId,
-                ArtifactStore.MODELS, blob, "file:" + blob, zip.length, stored.etag()));
+                ArtifactStore.MODELS, blob, null, zip.length, stored.etag()));
         assertThat(outcome.kind()).as(outcome.message()).isEqualTo(RegistrationOutcome.Kind.REGISTERED);
         return outcome.version();
     }

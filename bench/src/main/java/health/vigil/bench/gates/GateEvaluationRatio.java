@@ -106,7 +106,7 @@ public final class GateEvaluationRatio {
         ArtifactStore.StoredArtifact stored = platform.artifacts().put(ArtifactStore.MODELS, blob,
                 new ByteArrayInputStream(zip), false);
         RegistrationOutcome outcome = platform.registration().register(new BlobCreated("bench-upload-" + name,
-                ArtifactStore.MODELS, blob, "file:" + blob, zip.length, stored.etag()));
+                ArtifactStore.MODELS, blob, null, zip.length, stored.etag()));
         if (outcome.kind() != RegistrationOutcome.Kind.REGISTERED) {
             throw new IllegalStateException("not registered: " + outcome.message());
         }

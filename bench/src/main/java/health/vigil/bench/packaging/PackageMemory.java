@@ -108,7 +108,7 @@ public final class PackageMemory {
                 .put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false);
         try {
             RegistrationOutcome outcome = platform.registration().register(new BlobCreated("memory-" + blob,
-                    ArtifactStore.MODELS, blob, "file:" + blob, zip.length, stored.etag()));
+                    ArtifactStore.MODELS, blob, null, zip.length, stored.etag()));
             return outcome.kind().name().toLowerCase(Locale.ROOT);
         } catch (RuntimeException | OutOfMemoryError e) {
             StackTraceElement at = java.util.Arrays.stream(e.getStackTrace())

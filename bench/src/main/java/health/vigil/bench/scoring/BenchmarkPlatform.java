@@ -64,7 +64,7 @@ final class BenchmarkPlatform implements AutoCloseable {
             ArtifactStore.StoredArtifact stored = platform.artifacts()
                     .put(ArtifactStore.MODELS, BLOB, new ByteArrayInputStream(zip), false);
             RegistrationOutcome outcome = platform.registration().register(new BlobCreated("bench-upload-1",
-                    ArtifactStore.MODELS, BLOB, "file:" + BLOB, zip.length, stored.etag()));
+                    ArtifactStore.MODELS, BLOB, null, zip.length, stored.etag()));
             if (outcome.kind() != RegistrationOutcome.Kind.REGISTERED) {
                 throw new IllegalStateException("the benchmark package was not registered: " + outcome.message());
             }

@@ -20,7 +20,7 @@ public final class SetUpRegistration {
         ArtifactStore.StoredArtifact stored = platform.artifacts()
                 .put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false);
         RegistrationOutcome outcome = platform.registration().register(new BlobCreated("upload-" + blob,
-                ArtifactStore.MODELS, blob, "file:" + blob, zip.length, stored.etag()));
+                ArtifactStore.MODELS, blob, null, zip.length, stored.etag()));
         if (outcome.kind() != RegistrationOutcome.Kind.REGISTERED) {
             throw new IllegalStateException(blob + " was not registered: " + outcome.message());
         }

@@ -508,7 +508,7 @@ class BatchServiceTest {
         String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, model.value() + "/nightly.csv")
                 .orElseThrow().etag();
         BlobCreated event = new BlobCreated("event-1", ArtifactStore.BATCH_INPUT, model.value() + "/nightly.csv",
-                "file:nightly.csv", 100, etag);
+                null, 100, etag);
 
         BatchStatus first = platform.batches().submitUpload(event).orElseThrow();
         int messages = queued.size();
@@ -537,7 +537,7 @@ class BatchServiceTest {
     void anUploadEventForAFileThatIsNotThereStartsNoJobAndRecordsNothing() {
         for (String etag : new String[] {"0x1", "0x2", "0x3"}) {
             assertThat(platform.batches().submitUpload(new BlobCreated("event-" + etag, ArtifactStore.BATCH_INPUT,
-                    model.value() + "/missing.csv", "file:missing.csv", 100, etag))).isEmpty();
+                    model.value() + "/missing.csv", null, 100, etag))).isEmpty();
         }
         assertThat(queued).isEmpty();
         assertThat(batchEvents()).isEmpty();
@@ -553,7 +553,7 @@ class BatchServiceTest {
         String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, model.value() + "/nightly.csv")
                 .orElseThrow().etag();
         BlobCreated event = new BlobCreated("event-1", ArtifactStore.BATCH_INPUT, model.value() + "/nightly.csv",
-                "file:nightly.csv", csv.length(), etag);
+                null, csv.length(), etag);
 
         failingSend.set(2); // the first partition is queued, the second send fails: the function fails and is retried
         assertThatThrownBy(() -> platform.batches().submitUpload(event)).isInstanceOf(StoreException.class);
@@ -716,7 +716,7 @@ class BatchServiceTest {
         String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv")
                 .orElseThrow().etag();
         BlobCreated event = new BlobCreated("event-9", ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv",
-                "file:x", 10, etag);
+                null, 10, etag);
 
         failingPublish.set(EventTypes.BATCH_FAILED);
         assertThatThrownBy(() -> platform.batches().submitUpload(event)).isInstanceOf(StoreException.class);
@@ -738,7 +738,7 @@ class BatchServiceTest {
             upload(name, csvFile(5));
             String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, name).orElseThrow().etag();
             BatchStatus status = platform.batches().submitUpload(new BlobCreated("event-" + folder,
-                    ArtifactStore.BATCH_INPUT, name, "file:x", 10, etag)).orElseThrow();
+                    ArtifactStore.BATCH_INPUT, name, null, 10, etag)).orElseThrow();
 
             assertThat(status.state()).as(folder).isEqualTo(BatchStatus.State.FAILED);
             assertThat(status.failure()).as(folder).contains("a version folder is a lower-case v");
@@ -749,7 +749,7 @@ class BatchServiceTest {
         upload(dated, csvFile(5));
         String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, dated).orElseThrow().etag();
         assertThat(platform.batches().submitUpload(new BlobCreated("event-dated", ArtifactStore.BATCH_INPUT, dated,
-                "file:x", 10, etag)).orElseThrow().state()).isEqualTo(BatchStatus.State.RUNNING);
+                null, 10, etag)).orElseThrow().state()).isEqualTo(BatchStatus.State.RUNNING);
     }
 
     @Test
@@ -758,7 +758,7 @@ class BatchServiceTest {
         String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv")
                 .orElseThrow().etag();
         BatchStatus status = platform.batches().submitUpload(new BlobCreated("event-9", ArtifactStore.BATCH_INPUT,
-                "no-such-model/nightly.csv", "file:x", 10, etag)).orElseThrow();
+                "no-such-model/nightly.csv", null, 10, etag)).orElseThrow();
 
         assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
         assertThat(status.failure()).contains("no-such-model");

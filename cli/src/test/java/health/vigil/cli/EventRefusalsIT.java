@@ -80,7 +80,7 @@ class EventRefusalsIT {
     }
 
     @Test
-    void aRegistrationEventWhoseSubjectAndDataNameDifferentVersionsIs400AndNothingIsEvaluated() throws Exception {
+    void anEventAboutAVersionWhoseSubjectAndDataNameDifferentVersionsIs400AndNothingIsDone() throws Exception {
         int before = audited();
         // Version 1 exists and its data is right; the subject names another version, then another model.
         for (String subject : List.of("/models/" + MODEL + "/versions/2", "/models/sepsis-risk/versions/1")) {
@@ -92,6 +92,15 @@ class EventRefusalsIT {
                     .contains("subject names " + subject.replace("/models/", "").replace("/versions/", " version "))
                     .contains("its data names " + MODEL + " version 1")
                     .contains("send the event with the same model and version in its subject");
+        }
+        // AdvanceCanary too: its subject is the canary version the ramp moves.
+        for (String type : List.of("Vigil.Canary.Started", "Vigil.Canary.Stepped")) {
+            HttpResponse<String> ramp = deliver("AdvanceCanary", vigilEvent(type, "/models/sepsis-risk/versions/1",
+                    Map.of("model", MODEL, "version", 1, "step", 1)));
+            assertThat(ramp.statusCode()).as(ramp.body()).isEqualTo(400);
+            assertThat(error(ramp).get("code").asText()).isEqualTo("INVALID_REQUEST");
+            assertThat(error(ramp).get("message").asText()).contains("the " + type + " event's subject names sepsis-risk"
+                    + " version 1 but its data names " + MODEL + " version 1").contains("AdvanceCanary did nothing");
         }
         // Retrain follows the same rule: its subject is the parent version it retrains.
         HttpResponse<String> retrain = deliver("Retrain", vigilEvent("Vigil.Retrain.Requested",

@@ -26,6 +26,7 @@ import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Role;
 import java.time.Duration;
@@ -167,13 +168,22 @@ public final class CanaryFunctions {
     @FunctionName("AdvanceCanary")
     public void advance(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
         EventEnvelope envelope = EventEnvelopes.parseSingle(event);
-        JsonNode data = EventEnvelopes.requireData(envelope, "AdvanceCanary",
-                Set.of(EventTypes.CANARY_STARTED, EventTypes.CANARY_STEPPED), List.of("model"), List.of());
-        ModelName model = new ModelName(data.get("model").asText());
+        ModelName model = rampedVersion(envelope).name();
         Optional<Deployment> changed = wakeups.onRampEvent(model);
         context.getLogger().info("AdvanceCanary event " + envelope.id() + ": " + model + " "
                 + changed.map(d -> "moved to revision " + d.revision() + ": " + d.canary().transition())
                         .orElse("not due yet; woken when its bake time is over"));
+    }
+
+    /**
+     * The canary version a {@code Vigil.Canary.Started} or {@code .Stepped} event is about, named alike by its data and
+     * its subject ({@link EventEnvelopes#requireSubjectNames}); any other event is refused before anything is done.
+     */
+    static ModelVersion rampedVersion(EventEnvelope envelope) {
+        JsonNode data = EventEnvelopes.requireData(envelope, "AdvanceCanary",
+                Set.of(EventTypes.CANARY_STARTED, EventTypes.CANARY_STEPPED), List.of("model"), List.of("version"));
+        return EventEnvelopes.requireSubjectNames(envelope, "AdvanceCanary",
+                new ModelVersion(new ModelName(data.get("model").asText()), data.get("version").asInt()));
     }
 
     /** Advances every canary ramp whose bake time is over; every minute (the ramp's state is in its deployment). */

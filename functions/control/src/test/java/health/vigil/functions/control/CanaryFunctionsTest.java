@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import health.vigil.canary.CanaryService;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.events.EventEnvelopes;
 import health.vigil.functions.common.Call;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
+import health.vigil.model.ModelVersion;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.time.Duration;
@@ -19,7 +21,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
-/** How a canary request's body becomes a start command, and how a bad one is refused. */
+/**
+ * How a canary request's body becomes a start command, and how a bad one is refused; which version a ramp event is
+ * about, and which ramp events are refused before anything is advanced.
+ */
 class CanaryFunctionsTest {
     private static Call call(String body) {
         return new Call(new Principal("operator", Set.of(Role.DEPLOYMENTS_OPERATE)), "request-1", Map.of(),
@@ -76,5 +81,40 @@ class CanaryFunctionsTest {
     void aMalformedBodyIsA400() {
         assertThatThrownBy(() -> CanaryFunctions.startCommand(call("{\"version\": ")))
                 .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_JSON));
+    }
+
+    private static String rampEvent(String subject, String data) {
+        return "{\"specversion\":\"1.0\",\"id\":\"e-1\",\"source\":\"/vigil\",\"type\":\"Vigil.Canary.Stepped\","
+                + (subject == null ? "" : "\"subject\":\"" + subject + "\",")
+                + "\"time\":\"2026-12-05T10:00:00Z\",\"data\":" + data + "}";
+    }
+
+    @Test
+    void aRampEventIsAboutTheVersionItsDataAndSubjectBothName() {
+        String data = "{\"model\":\"readmission\",\"version\":3,\"step\":2}";
+        assertThat(CanaryFunctions.rampedVersion(EventEnvelopes.parseSingle(rampEvent("/models/readmission/versions/3",
+                data)))).isEqualTo(ModelVersion.of("readmission", 3));
+        // Without a subject there is nothing to disagree with.
+        assertThat(CanaryFunctions.rampedVersion(EventEnvelopes.parseSingle(rampEvent(null, data))))
+                .isEqualTo(ModelVersion.of("readmission", 3));
+    }
+
+    @Test
+    void aRampEventWhoseSubjectNamesAnotherVersionOrModelThanItsDataIsRefusedAsTheOtherHandlersRefuseIt() {
+        String data = "{\"model\":\"readmission\",\"version\":3}";
+        for (String subject : new String[] {"/models/readmission/versions/2", "/models/sepsis-risk/versions/3"}) {
+            assertThatThrownBy(() -> CanaryFunctions.rampedVersion(EventEnvelopes.parseSingle(rampEvent(subject, data))))
+                    .as(subject)
+                    .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.code().httpStatus()).isEqualTo(400))
+                    .hasMessage("the Vigil.Canary.Stepped event's subject names "
+                            + subject.replace("/models/", "").replace("/versions/", " version ") + " but its data names"
+                            + " readmission version 3; AdvanceCanary did nothing: send the event with the same model and"
+                            + " version in its subject (/models/{model}/versions/{version}) and its data");
+        }
+        // The version is read as EvaluateGates and Retrain read theirs: an event without it is refused, naming the field.
+        assertThatThrownBy(() -> CanaryFunctions.rampedVersion(EventEnvelopes.parseSingle(rampEvent(
+                "/models/readmission/versions/3", "{\"model\":\"readmission\"}"))))
+                .isInstanceOf(ValidationException.class)
+                .hasMessage("a Vigil.Canary.Stepped event for AdvanceCanary needs 'version' (a whole number) in its data");
     }
 }

@@ -6,8 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.host.SystemKeys;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
 import health.vigil.model.Stage;
+import health.vigil.port.ArtifactStore;
+import health.vigil.retraining.RetrainService;
 import health.vigil.testing.governance.SetUpRegistration;
+import health.vigil.testing.monitoring.SetUpMonitoringReport;
 import health.vigil.testing.samples.SampleModels;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -110,6 +114,25 @@ class EventRefusalsIT {
         assertThat(error(retrain).get("message").asText()).contains("subject names " + MODEL + " version 2")
                 .contains("its data names " + MODEL + " version 1").contains("Retrain did nothing");
         assertThat(audited()).isEqualTo(before);
+    }
+
+    @Test
+    void aRetrainRequestCitingARecordedReportThatAskedForNoRetrainingIs409AndStartsNothing() throws Exception {
+        // A report the check made and recorded on the stable slot of version 1, whose verdict asked for nothing.
+        String quiet = SetUpMonitoringReport.stable(platform.platform(), ModelVersion.of(MODEL, 1),
+                LocalDate.of(2026, 11, 20), false);
+        int before = audited();
+        HttpResponse<String> refused = deliver("Retrain", vigilEvent("Vigil.Retrain.Requested",
+                "/models/" + MODEL + "/versions/1", Map.of("model", MODEL, "parentVersion", 1, "reportId", quiet,
+                        "reason", "performance below the monitoring policy")));
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(409);
+        assertThat(error(refused).get("code").asText()).isEqualTo("CONFLICT");
+        assertThat(error(refused).get("message").asText())
+                .contains("the monitoring report " + quiet + " did not ask for retraining")
+                .contains("no retrain.request audit record names it");
+        assertThat(audited()).isEqualTo(before);
+        assertThat(platform.platform().artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).isEmpty();
+        assertThat(platform.platform().registry().listVersions(new ModelName(MODEL))).hasSize(1);
     }
 
     @Test

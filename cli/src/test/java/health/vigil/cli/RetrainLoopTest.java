@@ -43,11 +43,13 @@ import health.vigil.training.export.ModelPackager;
 import health.vigil.training.retrain.PipelineRetrainer;
 import health.vigil.model.ModelVersion;
 import health.vigil.testing.governance.SetUpApproval;
+import health.vigil.testing.monitoring.SetUpMonitoringReport;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -342,6 +344,36 @@ class RetrainLoopTest {
     }
 
     @Test
+    void aRequestCitingARecordedReportThatAskedForNoRetrainingIsRefusedAndTrainsAndWritesNothing() {
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+        // A report the check made on the version it retrains, whose verdict asked for nothing: a request citing it
+        // (made up, or sent by a subscription that should not have sent it) is not the check's.
+        String quiet = SetUpMonitoringReport.stable(platform, new ModelVersion(model, 1), LocalDate.of(2026, 11, 20),
+                false);
+        LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC);
+        int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
+
+        for (int delivery = 1; delivery <= 2; delivery++) {
+            assertThatThrownBy(() -> platform.retraining().handle(new RetrainService.Request("forged-quiet", model, 1,
+                    quiet))).isInstanceOfSatisfying(ConflictException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+                        assertThat(e.code().httpStatus()).isEqualTo(409);
+                    }).hasMessageStartingWith("the monitoring report " + quiet + " did not ask for retraining");
+        }
+
+        assertThat(trainings).hasValue(0);
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore);
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).isEmpty();
+        assertThat(platform.registry().listVersions(model)).hasSize(1);
+        assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_COMPLETED);
+        // The report of the next day asked: its request trains.
+        assertThat(platform.retraining().handle(new RetrainService.Request("request-21", model, 1, report(21)))
+                .outcome()).isEqualTo("uploaded");
+    }
+
+    @Test
     void aTrainingDatasetFileThatIsNotTheParentsDataIsRecordedAsFailedOnceAndNothingIsUploaded() {
         platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
                 new ByteArrayInputStream("key\tlabel\n".getBytes(StandardCharsets.UTF_8)), false);
@@ -371,14 +403,12 @@ class RetrainLoopTest {
     }
 
     /**
-     * The id of a monitoring report on version 1's stable slot over day {@code day} of November, recorded as the
-     * monitoring check records the reports it makes (once; the same day gives the same report).
+     * The id of a monitoring report on version 1's stable slot over day {@code day} of November that asked for
+     * retraining, stored and recorded as the monitoring check stores and records the reports it makes and the
+     * retraining requests it raises (once; the same day gives the same report).
      */
     private String report(int day) {
-        String id = String.format("%s/v1/stable/2026-11-%02dT000000Z--2026-11-%02dT000000Z", model.value(), day, day + 1);
-        platform.audit().recordOnce(OnceKeys.monitoringCheck(id), MonitoringService.ACTOR, MonitoringService.CHECK_ACTION,
-                "/models/" + model.value() + "/versions/1", "alert", Map.of("reportId", id));
-        return id;
+        return SetUpMonitoringReport.stable(platform, new ModelVersion(model, 1), LocalDate.of(2026, 11, day), true);
     }
 
     private VersionRecord register(byte[] zip, String blob) {

@@ -14,4 +14,15 @@ public final class OnceKeys {
     public static String monitoringCheck(String reportId) {
         return MONITORING_CHECK + ":" + reportId;
     }
+
+    /** The action of the record of a retraining request a monitoring check makes. */
+    public static final String RETRAIN_REQUEST = "retrain.request";
+
+    /**
+     * The key of the {@value #RETRAIN_REQUEST} record of a model in one interval of the retraining policy: one request
+     * per model and interval, made for the first report of the interval that asked (its details name that report).
+     */
+    public static String retrainRequest(String model, long interval) {
+        return RETRAIN_REQUEST + ":" + model + ":" + interval;
+    }
 }

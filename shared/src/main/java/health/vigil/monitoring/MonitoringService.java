@@ -62,7 +62,7 @@ import java.util.function.Function;
 public final class MonitoringService {
     public static final String ACTOR = "system:drift-check";
     public static final String CHECK_ACTION = OnceKeys.MONITORING_CHECK;
-    public static final String RETRAIN_ACTION = "retrain.request";
+    public static final String RETRAIN_ACTION = OnceKeys.RETRAIN_REQUEST;
     /** Who asked for a window to be checked, once per window: the check itself is the platform's act. */
     public static final String RUN_ACTION = "monitoring.run";
     private static final int JOIN_BATCH = 1_000;
@@ -608,9 +608,7 @@ public final class MonitoringService {
         if (reason.isEmpty()) {
             return;
         }
-        // The interval is the one the report was computed in, so a later run over the same window finds the same
-        // decision instead of making a new one.
-        String key = RETRAIN_ACTION + ":" + report.model() + ":" + retrain.intervalOf(report.checkedAt());
+        String key = retrainKey(report);
         Map<String, String> details = new LinkedHashMap<>();
         details.put("reportId", report.id());
         details.put("parentVersion", Integer.toString(stable.version()));
@@ -626,6 +624,25 @@ public final class MonitoringService {
         data.put("reason", reason.get());
         events.publish(new VigilEvent(record.id(), EventTypes.RETRAIN_REQUESTED, VigilEvent.SOURCE,
                 stable.id().subject(), clock.instant(), data));
+    }
+
+    /**
+     * The {@value #RETRAIN_ACTION} audit record of the stored report with this id, when the check asked for retraining
+     * on that report: empty for a report the retraining policy asked nothing for (or whose request another window of
+     * its interval had made already), and for an id that names no stored report.
+     */
+    public Optional<AuditRecord> retrainRequestOf(String reportId) {
+        return reports.find(reportId).flatMap(report -> audit.findOnce(retrainKey(report)))
+                .filter(request -> reportId.equals(request.details().get("reportId")));
+    }
+
+    /**
+     * The once-key of the retraining request a report may make: one per model and interval. The interval is the one
+     * the report was computed in, so a later run over the same window finds the same decision instead of making a new
+     * one.
+     */
+    private String retrainKey(MonitoringReport report) {
+        return OnceKeys.retrainRequest(report.model(), retrain.intervalOf(report.checkedAt()));
     }
 
     static String checkKey(MonitoringReport report) {

@@ -168,8 +168,9 @@ public final class VigilPlatform implements AutoCloseable {
                 // A large window is fanned out where a function listens on the queue: in Azure, and under the host.
                 b.workQueueGiven || config.mode() == VigilConfig.Mode.AZURE ? Optional.of(b.workQueue) : Optional.empty(),
                 b.monitoringFanOutAbove);
-        this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf, pipelines,
-                Optional.ofNullable(b.retrainer), audit, new Announcements(registryStore, events), clock);
+        this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf,
+                monitoring::retrainRequestOf, pipelines, Optional.ofNullable(b.retrainer), audit,
+                new Announcements(registryStore, events), clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);
         this.explanations = new PredictionExplanations(predictionLog, registry);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,

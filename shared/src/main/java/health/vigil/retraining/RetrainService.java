@@ -3,6 +3,7 @@ package health.vigil.retraining;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.OnceKeys;
 import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
@@ -69,6 +70,7 @@ public final class RetrainService {
     private final RegistrationService registration;
     private final PredictionLog predictions;
     private final BiFunction<ModelName, List<PredictionRecord>, Map<String, Boolean>> outcomes;
+    private final Function<String, Optional<AuditRecord>> retrainRequests;
     private final Function<Manifest, FeaturePipeline> pipelines;
     private final Optional<Retrainer> retrainer;
     private final AuditLog audit;
@@ -77,11 +79,14 @@ public final class RetrainService {
 
     /**
      * @param outcomes the outcome joined to each of a batch of prediction records, by prediction id
+     * @param retrainRequests the monitoring check's {@code retrain.request} audit record of the report with this id,
+     *     when the check asked for retraining on it; empty for a report that asked for none
      * @param retrainer empty where this app has no training library: requests are then recorded as deferred
      */
     public RetrainService(ModelRegistry registry, ArtifactStore artifacts, RegistrationService registration,
             PredictionLog predictions,
             BiFunction<ModelName, List<PredictionRecord>, Map<String, Boolean>> outcomes,
+            Function<String, Optional<AuditRecord>> retrainRequests,
             Function<Manifest, FeaturePipeline> pipelines, Optional<Retrainer> retrainer, AuditLog audit,
             Announcements announcements, Clock clock) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -89,6 +94,7 @@ public final class RetrainService {
         this.registration = Objects.requireNonNull(registration, "registration");
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
+        this.retrainRequests = Objects.requireNonNull(retrainRequests, "retrainRequests");
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
         this.retrainer = Objects.requireNonNull(retrainer, "retrainer");
         this.audit = Objects.requireNonNull(audit, "audit");
@@ -218,8 +224,10 @@ public final class RetrainService {
 
     /**
      * A request cites the report that asked for it: the monitoring check's report on the stable slot of the very
-     * version it retrains, recorded in the audit log. Anything else would write into the audit trail and the
-     * successor's manifest a lineage that no check made.
+     * version it retrains, recorded in the audit log, for which the check recorded a retraining request. Anything else
+     * would write into the audit trail and the successor's manifest a lineage that no check made, or train a successor
+     * no check asked for (a request made up, or sent by a subscription it was not meant for, with a report that found
+     * nothing to retrain for).
      */
     private void checkReport(Request request) {
         String prefix = request.model().value() + "/v" + request.parentVersion() + "/" + Slot.STABLE.wireName() + "/";
@@ -231,6 +239,13 @@ public final class RetrainService {
         if (audit.findOnce(OnceKeys.monitoringCheck(request.reportId())).isEmpty()) {
             throw new ValidationException("no monitoring report with this reportId is recorded: retraining is asked for"
                     + " by the monitoring check, for a report it recorded (the retrain.request audit record names it)");
+        }
+        if (retrainRequests.apply(request.reportId()).isEmpty()) {
+            // The id is a recorded report's (checked above), so it is the platform's own text, not the sender's.
+            throw new ConflictException(ErrorCode.CONFLICT, "the monitoring report " + request.reportId() + " did not"
+                    + " ask for retraining (no retrain.request audit record names it), so nothing is trained: retrain"
+                    + " only on a request the monitoring check made, the Vigil.Retrain.Requested event whose id is the"
+                    + " retrain.request record's id, with that record's reportId (docs/runbooks/drift-alert.md)");
         }
     }
 

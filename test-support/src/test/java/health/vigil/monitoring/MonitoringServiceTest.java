@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.audit.MutableClock;
 import health.vigil.config.VigilConfig;
+import health.vigil.error.ConflictException;
 import health.vigil.error.ValidationException;
 import health.vigil.events.BlobCreated;
 import health.vigil.events.EventTypes;
@@ -16,6 +17,7 @@ import health.vigil.model.ModelName;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.Telemetry;
 import health.vigil.port.ArtifactStore;
+import health.vigil.retraining.RetrainService;
 import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.scoring.ScoredRow;
@@ -195,6 +197,48 @@ class MonitoringServiceTest {
         assertThat(platform.monitoring().check(model, START, START.plus(Duration.ofHours(1))).reports()).containsExactly(report);
         assertThat(auditRecords()).hasSize(records);
         assertThat(published.stream().map(VigilEvent::id).distinct()).hasSize(afterFirst.size());
+    }
+
+    @Test
+    void aRetrainingRequestIsTakenOnlyForTheReportTheCheckAskedItFor() {
+        start(MonitoringPolicy.DEFAULTS);
+        // A window like training asks for nothing; the first drift alert asks; the next alert of the same day is
+        // debounced (the policy asks once per interval), so it asks for nothing either.
+        List<MonitoringReport> hours = new ArrayList<>();
+        for (int hour = 0; hour < 3; hour++) {
+            score(SampleModels.readmissionCohort(800, 7 + hour), hour == 0 ? r -> r : MonitoringServiceTest::olderAndSicker,
+                    START.plus(Duration.ofMinutes(60L * hour + 10)));
+            clock.set(START.plus(Duration.ofMinutes(60L * hour + 65)));
+            hours.add(platform.monitoring().checkAll().reports().get(0));
+        }
+        MonitoringReport quiet = hours.get(0);
+        MonitoringReport asked = hours.get(1);
+        MonitoringReport debounced = hours.get(2);
+
+        assertThat(List.of(asked.severity(), debounced.severity())).containsOnly(MonitoringReport.Severity.ALERT);
+        assertThat(platform.monitoring().retrainRequestOf(asked.id())).hasValueSatisfying(r -> {
+            assertThat(r.action()).isEqualTo(MonitoringService.RETRAIN_ACTION);
+            assertThat(r.details()).containsEntry("reportId", asked.id());
+        });
+        assertThat(platform.monitoring().retrainRequestOf(quiet.id())).isEmpty();
+        assertThat(platform.monitoring().retrainRequestOf(debounced.id())).isEmpty();
+        assertThat(platform.monitoring().retrainRequestOf(model.value() + "/v1/stable/no-such-window")).isEmpty();
+
+        // Retraining takes the request the check made and refuses one citing either report that asked for nothing,
+        // writing nothing (this platform has no training library: a request it takes is recorded as deferred).
+        int records = auditRecords().size();
+        for (MonitoringReport report : List.of(quiet, debounced)) {
+            assertThatThrownBy(() -> platform.retraining().handle(new RetrainService.Request("forged-" + report.id(),
+                    model, 1, report.id()))).as(report.id())
+                    .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code().httpStatus()).isEqualTo(409))
+                    .hasMessageStartingWith("the monitoring report " + report.id() + " did not ask for retraining");
+        }
+        assertThat(auditRecords()).hasSize(records);
+        VigilEvent request = published.stream().filter(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED))
+                .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(),
+                        list -> { assertThat(list).hasSize(1); return list.get(0); }));
+        assertThat(platform.retraining().handle(new RetrainService.Request(request.id(), model, 1,
+                (String) request.data().get("reportId"))).outcome()).isEqualTo("deferred");
     }
 
     @Test

@@ -122,6 +122,44 @@ class AuditCommandTest {
     }
 
     @Test
+    void aFolderHoldingAnOlderExportOfADayWhoseLaterExportIsSignedThereFailsNamingTheMissingRecords() throws Exception {
+        LocalDate day = today();
+        record("model.register", 90);
+        Path older = out.resolve("older");
+        assertThat(run("audit", "export", "--from", day.toString(), "--to", day.toString(), "--out", older.toString(),
+                "--home", home.toString())).startsWith("0\n").contains("exported 90 records");
+        record("deployment.deploy", 20);
+        Path later = out.resolve("later");
+        assertThat(run("audit", "export", "--from", day.toString(), "--to", day.toString(), "--out", later.toString(),
+                "--home", home.toString())).startsWith("0\n");
+        Path pem = Files.writeString(out.resolve("key.pem"), SigningKeys.pem(LocalAuditSigner.open(home).publicKey()));
+        Path laterExport = onlyExport(later);
+        long laterCount = Files.readAllLines(laterExport).size();
+
+        // The later export's digest is in the folder and signed, but only the older export of the day is.
+        Path aside = Files.move(laterExport, out.resolve("later.jsonl"));
+        Path olderCopy = Files.copy(onlyExport(older), later.resolve("exports").resolve(onlyExport(older).getFileName()));
+        String output = run("audit", "verify", later.toString(), "--public-key", pem.toString());
+
+        assertThat(output).startsWith("1\n").contains("FAILED MISSING_EXPORT in digests/00000002.json")
+                .contains(day + "#91 to " + day + "#" + laterCount)
+                .contains("exports/" + laterExport.getFileName()).doesNotContain("\nVERIFIED");
+        // As exported, the folder verifies: its older digest names an export the later one holds entirely.
+        Files.delete(olderCopy);
+        Files.move(aside, laterExport);
+        assertThat(run("audit", "verify", later.toString(), "--public-key", pem.toString())).startsWith("0\n")
+                .contains("VERIFIED").contains("note: digests/00000001.json names");
+    }
+
+    private static Path onlyExport(Path folder) throws java.io.IOException {
+        try (var files = Files.list(folder.resolve("exports"))) {
+            List<Path> exports = files.filter(Files::isRegularFile).toList();
+            assertThat(exports).hasSize(1);
+            return exports.get(0);
+        }
+    }
+
+    @Test
     void aMissingKeyFileOrAMalformedDateIsAMessageNotATrace() {
         Path empty = out.resolve("empty");
         assertThat(runWithErrors("audit", "verify", out.toString(), "--public-key", out.resolve("none.pem").toString()))
@@ -168,8 +206,15 @@ class AuditCommandTest {
     }
 
     private void record(String action) {
+        record(action, 1);
+    }
+
+    private void record(String action, int times) {
         try (LocalAdapters local = LocalAdapters.at(home, VigilConfig.PredictionLogDurability.DEFAULT)) {
-            new AuditLog(local.auditStore(), Clock.systemUTC()).record("operator", action, "/models/m/versions/1", "ok", Map.of());
+            AuditLog log = new AuditLog(local.auditStore(), Clock.systemUTC());
+            for (int i = 0; i < times; i++) {
+                log.record("operator", action, "/models/m/versions/1", "ok", Map.of());
+            }
         }
     }
 

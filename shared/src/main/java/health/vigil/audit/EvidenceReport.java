@@ -60,6 +60,11 @@ public record EvidenceReport(int anchors, int digests, int exports, long records
         /** An export file differs from its digest (sha256, count, first or last record). */
         EXPORT_MISMATCH,
         /** An export file that no digest names. */
-        UNSIGNED_EXPORT
+        UNSIGNED_EXPORT,
+        /**
+         * A signed digest attests records of the days the exports hold that none of them holds: its export (a later
+         * one of the same day, a longer period) was left out.
+         */
+        MISSING_EXPORT
     }
 }

@@ -34,7 +34,8 @@ import java.util.TreeMap;
  * Verifies audit evidence with nothing but its files and the public keys the verifier trusts: every anchor's
  * and digest's signature and link to the one before, every exported record's hash, its link and sequence, each
  * export against its digest, and every export against the anchors and digests signed before it was read (a
- * record they name must be present and unchanged, so a cut-off tail or a consistently rewritten log shows).
+ * record they name must be present and unchanged, so a cut-off tail or a consistently rewritten log shows), and
+ * that no digest attests records of the exports' days that none of them holds ({@link ExportCoverage}).
  * Stops at the first problem and names the file, the line and what is wrong. Streams exports line by line, so
  * memory does not grow with their size.
  */
@@ -127,16 +128,17 @@ public final class EvidenceVerifier {
             List<SignedStatement> digests = statements.digests();
             anchors = anchorList.size();
             digestCount = digests.size();
+            ExportCoverage coverage = new ExportCoverage();
+            List<SignedStatement> absent = new ArrayList<>();
             for (SignedStatement digest : digests) {
                 String recordsName = digest.field("records");
                 Optional<InputStream> in = files.open(recordsName);
                 if (in.isEmpty()) {
-                    notes.add(nameOf(digest) + " names " + recordsName + ", which is not among these files: only the"
-                            + " digest's signature and links were checked for it");
+                    absent.add(digest);
                     continue;
                 }
                 try (InputStream stream = in.get()) {
-                    records += verifyExport(digest, recordsName, stream, witnesses, notes);
+                    records += verifyExport(digest, recordsName, stream, witnesses, coverage);
                 }
                 exports++;
             }
@@ -147,6 +149,9 @@ public final class EvidenceVerifier {
                     throw new Failed(Kind.UNSIGNED_EXPORT, export, 0, export + " is named by no digest: its digest"
                             + " was removed, or the file was added");
                 }
+            }
+            for (SignedStatement digest : absent) {
+                notes.add(judgeAbsent(digest, coverage));
             }
             if (digests.isEmpty() && anchorList.isEmpty()) {
                 notes.add("there are no digests and no anchors: nothing was verified");
@@ -218,18 +223,60 @@ public final class EvidenceVerifier {
     }
 
     private long verifyExport(SignedStatement digest, String file, InputStream stream,
-            Map<String, TreeMap<Long, List<Witness>>> witnesses, List<String> notes) throws IOException {
+            Map<String, TreeMap<Long, List<Witness>>> witnesses, ExportCoverage coverage) throws IOException {
         String digestName = nameOf(digest);
         String from = day(digest, digestName, "from");
         String to = day(digest, digestName, "to");
         Instant readAt = instant(digest, digestName, "readAt");
         Checked checked = verifyRecords(file, stream, from, to, readAt, digestName, witnesses);
         checkAgainstDigest(digest, digestName, file, checked.count(), checked.sha256(), checked.first(), checked.last());
+        coverage.add(LocalDate.parse(from), LocalDate.parse(to), readAt, checked.lastSequence());
         return checked.count();
     }
 
-    /** What streaming through records found: how many, the sha256 of their bytes, the first and last. */
-    private record Checked(long count, String sha256, AuditRecord first, AuditRecord last) {}
+    /**
+     * A digest whose export is not among the files: a problem when it attests records of the days the exports
+     * here hold that none of them holds (they were left out), otherwise the note to read.
+     */
+    private static String judgeAbsent(SignedStatement digest, ExportCoverage coverage) {
+        String name = nameOf(digest);
+        long count;
+        try {
+            count = Long.parseLong(digest.field("count"));
+        } catch (NumberFormatException e) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid record count in 'count'");
+        }
+        ExportCoverage.Finding finding = coverage.judge(name, digest.field("records"),
+                LocalDate.parse(day(digest, name, "from")), LocalDate.parse(day(digest, name, "to")), count,
+                recordOf(digest, name, "firstRecord"), recordOf(digest, name, "lastRecord"));
+        if (finding.missing()) {
+            throw new Failed(Kind.MISSING_EXPORT, name, 0, finding.text());
+        }
+        return finding.text();
+    }
+
+    /** The record a statement names in {@code field} ({@code day#sequence}), null when it names none. */
+    private static ExportCoverage.Ref recordOf(SignedStatement statement, String name, String field) {
+        String ref = statement.field(field);
+        if (ref.isEmpty()) {
+            return null;
+        }
+        int hashMark = ref.lastIndexOf('#');
+        try {
+            return new ExportCoverage.Ref(LocalDate.parse(ref.substring(0, hashMark)),
+                    Long.parseLong(ref.substring(hashMark + 1)));
+        } catch (DateTimeParseException | NumberFormatException | IndexOutOfBoundsException e) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " names record '" + ref + "' in '" + field
+                    + "'; records are named day#sequence");
+        }
+    }
+
+    /**
+     * What streaming through records found: how many, the sha256 of their bytes, the first and last, and the last
+     * sequence of each day.
+     */
+    private record Checked(long count, String sha256, AuditRecord first, AuditRecord last,
+            Map<String, Long> lastSequence) {}
 
     private Checked verifyRecords(String file, InputStream stream, String from, String to, Instant readAt,
             String digestName, Map<String, TreeMap<Long, List<Witness>>> witnesses) throws IOException {
@@ -309,7 +356,7 @@ public final class EvidenceVerifier {
         }
         previousDay.clear();
         checkTruncation(witnesses, from, to, readAt, digestName, file, lastSequence);
-        return new Checked(line, Sha256.hex(sha), first, previous);
+        return new Checked(line, Sha256.hex(sha), first, previous, lastSequence);
     }
 
     private static void checkWitnesses(Map<String, TreeMap<Long, List<Witness>>> witnesses, AuditRecord record,

@@ -196,6 +196,63 @@ class AuditEvidenceTest {
         assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.NO_TRUSTED_KEY);
     }
 
+    @Test
+    void aDigestOfALongerPeriodWhoseRecordsOfTheExportedDayAreNotAmongTheFilesIsAProblem() {
+        ExportResult morning = evidence.export(DAY, DAY, "a");
+        clock.advance(Duration.ofHours(2));
+        log.record("user-9", "model.approve", "/models/m/versions/4", "approved", Map.of());
+        clock.set(Instant.parse("2026-11-04T09:00:00Z"));
+        log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
+        ExportResult twoDays = evidence.export(DAY, DAY.plusDays(1), "b");
+
+        EvidenceReport report = verifyWithout(twoDays.records());
+
+        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.MISSING_EXPORT);
+        assertThat(report.firstProblem().file()).isEqualTo(twoDays.digest());
+        // The morning's export holds the day's first 5 records; the later ones of the day are signed, not included.
+        long dayRecords = store.read(DAY.toString()).size();
+        assertThat(report.firstProblem().message()).contains("attests " + dayRecords + " records of the days from "
+                + DAY + " to " + DAY.plusDays(1)).contains("they hold " + morning.count())
+                .contains("include " + twoDays.records());
+    }
+
+    @Test
+    void aDigestOfAnotherPeriodOrOfRecordsANewerExportHoldsIsANote() {
+        clock.set(Instant.parse("2026-11-04T09:00:00Z"));
+        log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
+        ExportResult yesterday = evidence.exportPreviousDay();
+        ExportResult older = evidence.export(DAY.plusDays(1), DAY.plusDays(1), "a");
+        clock.advance(Duration.ofMinutes(5));
+        ExportResult newer = evidence.export(DAY.plusDays(1), DAY.plusDays(1), "b");
+
+        EvidenceReport report = verifyWithout(yesterday.records(), older.records());
+
+        assertThat(report.firstProblem()).isNull();
+        assertThat(report.exports()).isEqualTo(1);
+        assertThat(report.notes()).anySatisfy(note -> assertThat(note).startsWith(yesterday.digest() + " names "
+                + yesterday.records()).contains("outside the days these exports hold"));
+        assertThat(report.notes()).anySatisfy(note -> assertThat(note).startsWith(older.digest() + " names "
+                + older.records()).contains("every record it holds of the days these exports hold is among them"));
+        assertThat(newer.count()).isGreaterThan(older.count());
+    }
+
+    /** Verifies the container as a folder would be without {@code left out}. */
+    private EvidenceReport verifyWithout(String... leftOut) {
+        EvidenceFiles all = EvidenceFiles.container(artifacts);
+        List<String> out = List.of(leftOut);
+        return new EvidenceVerifier(List.of(key.publicKey())).verify(new EvidenceFiles() {
+            @Override
+            public List<String> list(String prefix) {
+                return all.list(prefix).stream().filter(n -> !out.contains(n)).toList();
+            }
+
+            @Override
+            public java.util.Optional<java.io.InputStream> open(String name) {
+                return out.contains(name) ? java.util.Optional.empty() : all.open(name);
+            }
+        });
+    }
+
     private EvidenceReport verify() {
         return new EvidenceVerifier(List.of(key.publicKey())).verify(EvidenceFiles.container(artifacts));
     }

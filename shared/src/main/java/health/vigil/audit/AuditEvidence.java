@@ -1,6 +1,7 @@
 package health.vigil.audit;
 
 import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
@@ -89,7 +90,10 @@ public final class AuditEvidence {
         Path temp = null;
         try {
             temp = Files.createTempFile("vigil-audit-export-", ".jsonl");
-            Written written = writeRecords(from, to, temp);
+            Written written = writeRecords(from, to, temp, log.walk(from));
+            if (written.broken != null) {
+                throw refused(from, to, actor, written.broken);
+            }
             String recordsName = EvidenceLayout.EXPORTS + from + "_" + to + "-" + written.sha256.substring(0, 16) + ".jsonl";
             try (InputStream in = Files.newInputStream(temp)) {
                 artifacts.put(ArtifactStore.AUDIT_EXPORTS, recordsName, in, false);
@@ -127,6 +131,31 @@ public final class AuditEvidence {
         details.put("keyId", result.keyId());
         log.recordOnce("audit.exported:" + recordsName, actor, "audit.exported",
                 ArtifactStore.AUDIT_EXPORTS + "/" + result.digest(), "exported", details);
+    }
+
+    /**
+     * The refusal to sign a period whose chain is broken, recorded in the audit log when the log still takes
+     * records: what a digest signs must be what the chain vouches for.
+     */
+    private ConflictException refused(LocalDate from, LocalDate to, String actor, VerificationReport.Break broken) {
+        String at = EvidenceLayout.recordRef(broken.partition(), broken.sequence());
+        ConflictException refusal = new ConflictException(ErrorCode.AUDIT_CHAIN_BROKEN, "the audit chain of " + from
+                + " to " + to + " is broken at record " + at + " (" + broken.problem() + ": " + broken.message()
+                + "), so it was not exported or signed: treat it as a security incident and follow the"
+                + " failed-verification runbook (docs/runbooks/failed-verification.md); GET /audit/verify shows the"
+                + " same break");
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("from", from.toString());
+        details.put("to", to.toString());
+        details.put("brokenAt", at);
+        details.put("problem", broken.problem().name());
+        try {
+            log.record(actor, "audit.export.refused", ArtifactStore.AUDIT_EXPORTS + "/" + from + ".." + to, "refused",
+                    details);
+        } catch (VigilException logRefusedTheRecord) {
+            refusal.addSuppressed(logRefusedTheRecord);
+        }
+        return refusal;
     }
 
     private static void deleteQuietly(Path temp) {
@@ -184,7 +213,7 @@ public final class AuditEvidence {
         Path temp = null;
         try {
             temp = Files.createTempFile("vigil-audit-verify-", ".jsonl");
-            writeRecords(from, to, temp);
+            writeRecords(from, to, temp, null);
             try (InputStream in = Files.newInputStream(temp)) {
                 return new EvidenceVerifier(trustedKeys).verifyRecords(EvidenceFiles.container(artifacts), in, from, to,
                         readAt);
@@ -228,9 +257,18 @@ public final class AuditEvidence {
         return store.partitions().stream().max(String::compareTo).flatMap(store::last);
     }
 
-    private record Written(long count, String sha256, AuditRecord first, AuditRecord last) {}
+    /** What was written: how many records, their sha256, the first and last; or where the chain broke. */
+    private record Written(long count, String sha256, AuditRecord first, AuditRecord last,
+            VerificationReport.Break broken) {}
 
-    private Written writeRecords(LocalDate from, LocalDate to, Path file) throws IOException {
+    /**
+     * Writes the records of {@code from} to {@code to} to {@code file}, day by day. With {@code chain}, each day is
+     * checked before it is written, and the first break stops the writing and is returned.
+     */
+    private Written writeRecords(LocalDate from, LocalDate to, Path file, AuditLog.ChainWalk chain) throws IOException {
+        if (chain != null && chain.start() != null) {
+            return new Written(0, "", null, null, chain.start());
+        }
         MessageDigest digest = Sha256.newDigest();
         long count = 0;
         AuditRecord first = null;
@@ -243,8 +281,19 @@ public final class AuditEvidence {
                 digest)) {
             var writer = Json.mapper().writer();
             for (String partition : partitions) {
-                // One partition (a day) in memory at a time: peak memory is the largest day, not the period.
-                for (AuditRecord record : store.read(partition)) {
+                // One partition (a day) in memory at a time, and the day before it while the chain is checked.
+                List<AuditRecord> records;
+                if (chain == null) {
+                    records = store.read(partition);
+                } else {
+                    AuditLog.PartitionRead read = log.readForVerification(partition);
+                    VerificationReport.Break broken = chain.day(partition, read);
+                    if (broken != null) {
+                        return new Written(count, "", first, last, broken);
+                    }
+                    records = read.records();
+                }
+                for (AuditRecord record : records) {
                     out.write(writer.writeValueAsBytes(record));
                     out.write('\n');
                     if (first == null) {
@@ -255,7 +304,7 @@ public final class AuditEvidence {
                 }
             }
         }
-        return new Written(count, Sha256.hex(digest), first, last);
+        return new Written(count, Sha256.hex(digest), first, last, null);
     }
 
     private ExportResult writeDigest(LocalDate from, LocalDate to, String recordsName, Written written,

@@ -289,28 +289,57 @@ public final class AuditLog {
      * earlier day in the store, so a period can be verified on its own.
      */
     public VerificationReport verify(LocalDate from, LocalDate to) {
-        checkPeriod(from, to);
-        List<String> stored = store.partitions().stream().sorted().toList();
-        String first = from.toString();
-        String last = to.toString();
-        List<String> notes = new ArrayList<>();
-        String previousPartition = stored.stream().filter(p -> p.compareTo(first) < 0).reduce((a, b) -> b).orElse(null);
-        PartitionRead previousRead = previousPartition == null ? new PartitionRead(List.of(), null)
-                : readForVerification(previousPartition);
-        if (previousRead.unreadable() != null) {
-            telemetry.auditVerified(false);
-            return new VerificationReport(from, to, 0, 0, unreadable(previousRead.unreadable(), " (the day before the"
-                    + " period, which its first day chains to)"), notes);
+        List<String> partitions = partitionsBetween(from, to);
+        ChainWalk walk = walk(from);
+        Break problem = walk.start();
+        for (int i = 0; problem == null && i < partitions.size(); i++) {
+            problem = walk.day(partitions.get(i), readForVerification(partitions.get(i)));
         }
-        List<AuditRecord> previousRecords = previousRead.records();
-        List<String> partitions = stored.stream().filter(p -> p.compareTo(first) >= 0 && p.compareTo(last) <= 0).toList();
-        int partitionsChecked = 0;
-        long recordsChecked = 0;
-        for (String partition : partitions) {
-            PartitionRead read = readForVerification(partition);
+        telemetry.auditVerified(problem == null);
+        return new VerificationReport(from, to, walk.partitionsChecked, walk.recordsChecked, problem, walk.notes);
+    }
+
+    /** A walk along the chain of a period that starts on {@code from}. */
+    ChainWalk walk(LocalDate from) {
+        return new ChainWalk(from);
+    }
+
+    /**
+     * Follows the chain of a period a day at a time, as a reader that holds one day (and the day before it) reads
+     * it: each day's records are checked against their hashes, their links and the day before, the period's first
+     * day against the latest earlier day in the store. Used by {@link #verify} and by an export, which checks the
+     * records it is about to sign.
+     */
+    final class ChainWalk {
+        final List<String> notes = new ArrayList<>();
+        int partitionsChecked;
+        long recordsChecked;
+        private String previousPartition;
+        private List<AuditRecord> previousRecords;
+        private final Break start;
+
+        /** Reads the latest day before {@code from} in the store, which the period's first day chains to. */
+        ChainWalk(LocalDate from) {
+            String first = from.toString();
+            previousPartition = store.partitions().stream().filter(p -> p.compareTo(first) < 0)
+                    .max(String::compareTo).orElse(null);
+            PartitionRead before = previousPartition == null ? new PartitionRead(List.of(), null)
+                    : readForVerification(previousPartition);
+            previousRecords = before.records();
+            start = before.unreadable() == null ? null : unreadable(before.unreadable(), " (the day before the"
+                    + " period, which its first day chains to)");
+        }
+
+        /** The break found reading the day before the period, null when it read. */
+        Break start() {
+            return start;
+        }
+
+        /** Checks the next day of the period, as read; the first break in it, null when it chains on intact. */
+        Break day(String partition, PartitionRead read) {
             List<AuditRecord> records = read.records();
             if (records.isEmpty() && read.unreadable() == null) {
-                continue;
+                return null;
             }
             partitionsChecked++;
             AuditRecord previous = null;
@@ -322,28 +351,24 @@ public final class AuditLog {
                     problem = checkOwnHash(partition, record);
                 }
                 if (problem != null) {
-                    telemetry.auditVerified(false);
-                    return new VerificationReport(from, to, partitionsChecked, recordsChecked, problem, notes);
+                    return problem;
                 }
                 recordsChecked++;
                 previous = record;
             }
             if (read.unreadable() != null) {
-                telemetry.auditVerified(false);
-                return new VerificationReport(from, to, partitionsChecked, recordsChecked,
-                        unreadable(read.unreadable(), ""), notes);
+                return unreadable(read.unreadable(), "");
             }
             previousPartition = partition;
             previousRecords = records;
+            return null;
         }
-        telemetry.auditVerified(true);
-        return new VerificationReport(from, to, partitionsChecked, recordsChecked, null, notes);
     }
 
     /** The records of a partition that read, up to the first one that does not (then named), in order. */
-    private record PartitionRead(List<AuditRecord> records, AuditRecordUnreadableException unreadable) {}
+    record PartitionRead(List<AuditRecord> records, AuditRecordUnreadableException unreadable) {}
 
-    private PartitionRead readForVerification(String partition) {
+    PartitionRead readForVerification(String partition) {
         try {
             return new PartitionRead(store.read(partition), null);
         } catch (AuditRecordUnreadableException e) {

@@ -16,6 +16,7 @@ import health.vigil.audit.Tampering;
 import health.vigil.audit.VerificationReport;
 import health.vigil.port.AuditRecordUnreadableException;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.VigilException;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditStore;
@@ -175,6 +176,51 @@ public abstract class AuditEvidenceContract {
         assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.TRUNCATED);
         assertThat(report.firstProblem().message()).contains(DAY + "#" + day.size())
                 .contains("anchors/2026-10-14T12Z.json");
+    }
+
+    @Test
+    void anExportOfAPeriodWhoseChainIsBrokenIsRefusedSignsNothingAndIsRecorded() {
+        AuditRecord original = store.read(DAY.toString()).get(5);
+        overwrite(withActor(original, "someone-else"));
+        int blobs = artifacts.list(ArtifactStore.AUDIT_EXPORTS, "").size();
+
+        assertThatThrownBy(() -> evidence.export(DAY, DAY, "compliance-officer"))
+                .isInstanceOfSatisfying(VigilException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.AUDIT_CHAIN_BROKEN);
+                    assertThat(e.httpStatus()).isEqualTo(409);
+                    assertThat(e.getMessage()).contains("broken at record " + DAY + "#6").contains("HASH_MISMATCH")
+                            .contains("docs/runbooks/failed-verification.md").doesNotContain("someone-else");
+                });
+
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, "")).hasSize(blobs);
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, "digests/")).isEmpty();
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, "exports/")).isEmpty();
+        AuditRecord refusal = store.last(DAY.toString()).orElseThrow();
+        assertThat(refusal.action()).isEqualTo("audit.export.refused");
+        assertThat(refusal.actor()).isEqualTo("compliance-officer");
+        assertThat(refusal.details()).containsEntry("brokenAt", DAY + "#6").containsEntry("problem", "HASH_MISMATCH");
+    }
+
+    @Test
+    void anExportWhoseFirstDayNoLongerChainsToTheDayBeforeIsRefused() {
+        List<AuditRecord> day = store.read(DAY.toString());
+        clock.set(Instant.parse("2026-10-15T00:20:00Z"));
+        new AuditLog(store, clock).record("user-1", "model.register", "/models/m/versions/2", "registered", Map.of());
+        // The day before the period is rewritten consistently within itself: its last record's hash changes.
+        List<AuditRecord> rewritten = new ArrayList<>(day);
+        rewritten.set(day.size() - 1, withActor(day.get(day.size() - 1), "someone-else"));
+        overwrite(Tampering.rechain(rewritten, day.size() - 1).get(day.size() - 1));
+        LocalDate next = DAY.plusDays(1);
+
+        assertThatThrownBy(() -> evidence.export(next, next, "compliance-officer"))
+                .isInstanceOfSatisfying(VigilException.class, e -> assertThat(e.getMessage())
+                        .contains("broken at record " + next + "#1").contains("BROKEN_LINK"));
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, "digests/")).isEmpty();
+    }
+
+    private static AuditRecord withActor(AuditRecord r, String actor) {
+        return new AuditRecord(r.id(), r.partition(), r.sequence(), r.time(), actor, r.action(), r.subject(),
+                r.outcome(), r.details(), r.previousHash(), r.hash());
     }
 
     private EvidenceVerifier verifier() {

@@ -1,6 +1,5 @@
 package health.vigil.audit;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Objects;
@@ -9,7 +8,6 @@ import java.util.Objects;
  * The result of verifying audit evidence: how much was checked, the first problem (null when everything
  * verified) and notes an auditor should read even when it did (for example what the evidence cannot show).
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvidenceReport(int anchors, int digests, int exports, long records, Problem firstProblem,
         List<String> notes) {
 

@@ -1,6 +1,5 @@
 package health.vigil.audit;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import health.vigil.error.ValidationException;
 import java.time.LocalDate;
@@ -12,7 +11,6 @@ import java.util.Objects;
  * chain is broken (null when it is intact), and notes about things that are not breaks but that an
  * auditor should know (for example that the earliest day chains to a day no longer in the store).
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record VerificationReport(
         LocalDate from,
         LocalDate to,

@@ -200,6 +200,11 @@ class AuditLogTest {
         assertThat(report.partitionsChecked()).isEqualTo(3);
         assertThat(report.recordsChecked()).isEqualTo(10);
         assertThat(report.notes()).isEmpty();
+        // The answer of GET /audit/verify says so: firstBreak is there, and null.
+        com.fasterxml.jackson.databind.JsonNode answer = health.vigil.json.Json.readTree("the report",
+                health.vigil.json.Json.writeResponse(report));
+        assertThat(answer.has("firstBreak")).isTrue();
+        assertThat(answer.get("firstBreak").isNull()).isTrue();
     }
 
     @Test

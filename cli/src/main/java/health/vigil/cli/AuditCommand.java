@@ -76,17 +76,30 @@ final class AuditCommand {
                 AuditEvidence evidence = new AuditEvidence(store, new AuditLog(store, Clock.systemUTC()), artifacts,
                         local.auditSigner(), Clock.systemUTC());
                 ExportResult result = evidence.export(from, to, operator());
-                copy(artifacts, evidence.evidenceFor(result), out);
+                List<String> names = evidence.evidenceFor(result);
+                copy(artifacts, names, out);
                 System.out.println((result.created() ? "exported " : "already exported ") + result.count()
                         + " records: " + result.records() + ", digest " + result.digest() + ", signed by "
                         + result.keyId());
                 if (result.count() == 0) {
                     System.out.println("note: the period holds no audit record (the days are UTC; check --from and --to)");
                 }
-                System.out.println("evidence copied to " + out + "; verify it with: vigil audit verify " + out
-                        + " --public-key <the published key, from a source you trust>; this platform publishes it as "
-                        + LocalAdapters.blobFolder(home.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS)
-                                .resolve(EvidenceLayout.keyName(result.keyId())));
+                Path published = LocalAdapters.blobFolder(home.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS);
+                List<String> keyIds = evidence.signingKeysOf(names);
+                List<Path> keys = (keyIds.isEmpty() ? List.of(result.keyId()) : keyIds).stream()
+                        .map(id -> published.resolve(EvidenceLayout.keyName(id))).toList();
+                if (keys.size() == 1) {
+                    System.out.println("evidence copied to " + out + "; verify it with: vigil audit verify " + out
+                            + " --public-key <the published key, from a source you trust>; this platform publishes it"
+                            + " as " + keys.get(0));
+                } else {
+                    // After a rotation the folder's older digests and anchors verify only with the older keys.
+                    System.out.println("evidence copied to " + out + "; it is signed by " + keys.size() + " keys (the"
+                            + " signing key was rotated), and verifying it needs each of them: vigil audit verify "
+                            + out + " --public-key <key>".repeat(keys.size()) + ", with the published keys from a"
+                            + " source you trust; this platform publishes them as " + keys.stream().map(Path::toString)
+                            .collect(java.util.stream.Collectors.joining(" and ")));
+                }
             }
             return 0;
         }

@@ -43,8 +43,14 @@ class AuditCommandTest {
         byte[] after = LocalAuditSigner.open(home).publicKey();
         record("deployment.deploy");
         Path evidence = out.resolve("second");
-        assertThat(run("audit", "export", "--from", first.toString(), "--to", today().toString(), "--out",
-                evidence.toString(), "--home", home.toString())).startsWith("0\n");
+        String exported = run("audit", "export", "--from", first.toString(), "--to", today().toString(), "--out",
+                evidence.toString(), "--home", home.toString());
+        // The folder holds the digest signed before the rotation: its hint names both published keys.
+        Path keys = LocalAdapters.blobFolder(home.toAbsolutePath(), "audit-exports").resolve("keys");
+        assertThat(exported).startsWith("0\n").contains("signed by 2 keys")
+                .contains("--public-key <key> --public-key <key>")
+                .contains(keys.resolve(SigningKeys.fileName(SigningKeys.keyId(before))).toString())
+                .contains(keys.resolve(SigningKeys.fileName(SigningKeys.keyId(after))).toString());
 
         Path oldKey = Files.writeString(out.resolve("old.pem"), SigningKeys.pem(before));
         Path newKey = Files.writeString(out.resolve("new.pem"), SigningKeys.pem(after));

@@ -252,6 +252,21 @@ public final class AuditEvidence {
         return names;
     }
 
+    /**
+     * The ids of the keys that signed the digests and anchors among {@code evidence} (names as {@link #evidenceFor}
+     * gives them), in the order they first sign: every key a verifier of that evidence needs, the ones before a
+     * rotation too.
+     */
+    public List<String> signingKeysOf(List<String> evidence) {
+        java.util.Set<String> keyIds = new java.util.LinkedHashSet<>();
+        for (String name : evidence) {
+            if (name.startsWith(EvidenceLayout.DIGESTS) || name.startsWith(EvidenceLayout.ANCHORS)) {
+                SignedStatement.parse(read(name)).map(SignedStatement::keyId).ifPresent(keyIds::add);
+            }
+        }
+        return List.copyOf(keyIds);
+    }
+
     /** The latest record of the whole log, if there is one. */
     Optional<AuditRecord> chainHead() {
         return store.partitions().stream().max(String::compareTo).flatMap(store::last);

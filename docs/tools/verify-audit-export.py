@@ -1,0 +1,577 @@
+#!/usr/bin/env python3
+"""Verifies a folder of Vigil audit evidence, written from docs/audit-evidence-format.md alone.
+
+Needs Python 3.8 or later (standard library only) and the openssl command for the ECDSA checks. Usage:
+
+    verify-audit-export.py FOLDER --public-key KEY.pem [--public-key OLDER-KEY.pem ...]
+
+Prints what it checked, then VERIFIED (exit code 0), FAILED <KIND> in <file> [line <n>]: <what> (exit code 1), or
+NOTHING VERIFIED (exit code 1). A folder or key file that cannot be used is exit code 2. Without --public-key the
+keys in the folder's keys/ are trusted, which shows only that the folder is consistent with itself.
+"""
+
+import argparse
+import base64
+import binascii
+import calendar
+import collections
+import datetime
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+RECORD_FORMAT = "vigil-audit-record/1"
+STATEMENT_FORMAT = "vigil-signed-statement/1"
+DIGEST_FORMAT = "vigil-audit-digest/1"
+ANCHOR_FORMAT = "vigil-audit-anchor/1"
+P256_KEY_PREFIX = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200")
+PREVIOUS_DAY_HASHES = 4096
+RECORD_MEMBERS = ("id", "partition", "sequence", "time", "actor", "action", "subject", "outcome", "details",
+                  "previousHash", "hash")
+REQUIRED_MEMBERS = frozenset(RECORD_MEMBERS) - {"details", "previousHash"}
+TEXT_MEMBERS = ("id", "partition", "actor", "action", "subject", "outcome")
+TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z")
+DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")
+
+
+class Failed(Exception):
+    """The first problem found: its kind, the file (relative to the folder), the line (0: the whole file)."""
+
+    def __init__(self, kind, file, line, message):
+        super().__init__(message)
+        self.kind = kind
+        self.file = file
+        self.line = line
+        self.message = message
+
+
+class Unusable(Exception):
+    """The verifier cannot run: a folder, key file or tool it was given cannot be used."""
+
+
+# --- conventions ---------------------------------------------------------------------------------------------------
+
+def netstring(text):
+    data = text.encode("utf-8")
+    return str(len(data)).encode("ascii") + b":" + data + b","
+
+
+def key_order(key):
+    """Java's String order: UTF-16 code units."""
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def sha256_hex(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_time(text):
+    """A time as the format writes it: (its canonical text, nanoseconds since 1970), or None."""
+    match = TIME.fullmatch(text) if isinstance(text, str) else None
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    try:
+        datetime.datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+    nanos = int((match.group(7) or "").ljust(9, "0"))
+    if nanos == 0:
+        fraction = ""
+    elif nanos % 1_000_000 == 0:
+        fraction = ".%03d" % (nanos // 1_000_000)
+    elif nanos % 1_000 == 0:
+        fraction = ".%06d" % (nanos // 1_000)
+    else:
+        fraction = ".%09d" % nanos
+    canonical = "%04d-%02d-%02dT%02d:%02d:%02d%sZ" % (year, month, day, hour, minute, second, fraction)
+    epoch = calendar.timegm((year, month, day, hour, minute, second)) * 1_000_000_000 + nanos
+    return canonical, epoch
+
+
+def is_day(text):
+    match = DAY.fullmatch(text) if isinstance(text, str) else None
+    if not match:
+        return False
+    try:
+        datetime.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return False
+    return True
+
+
+def no_repeated_members(pairs):
+    result = {}
+    for name, value in pairs:
+        if name in result:
+            raise ValueError("member '%s' is repeated" % name)
+        result[name] = value
+    return result
+
+
+def read_json(data):
+    return json.loads(data.decode("utf-8"), object_pairs_hook=no_repeated_members)
+
+
+# --- records -------------------------------------------------------------------------------------------------------
+
+def parse_record(raw):
+    """A line of an export as a record (a dict with details as a dict), or a reason it is not one."""
+    if b"\r" in raw:
+        return None, "it holds a carriage return"
+    try:
+        record = read_json(raw)
+    except (UnicodeDecodeError, ValueError) as error:
+        return None, "it is not JSON (%s)" % error
+    if not isinstance(record, dict):
+        return None, "it is not a JSON object"
+    unknown = sorted(set(record) - set(RECORD_MEMBERS))
+    if unknown:
+        return None, "it has a member the format does not have: %s" % unknown[0]
+    missing = sorted(REQUIRED_MEMBERS - set(record))
+    if missing:
+        return None, "it has no '%s'" % missing[0]
+    for name in TEXT_MEMBERS + ("time", "hash"):
+        if not isinstance(record[name], str):
+            return None, "'%s' is not a string" % name
+    sequence = record["sequence"]
+    if not isinstance(sequence, int) or isinstance(sequence, bool):
+        return None, "'sequence' is not an integer"
+    if parse_time(record["time"]) is None:
+        return None, "'time' is not a time like 2026-11-03T09:15:27.120Z"
+    details = record.get("details")
+    if details is None:
+        details = {}
+    if not isinstance(details, dict) or not all(isinstance(v, str) for v in details.values()):
+        return None, "'details' is not an object of strings"
+    record["details"] = details
+    previous = record.get("previousHash")
+    if previous is not None and not isinstance(previous, str):
+        return None, "'previousHash' is not a string"
+    record["previousHash"] = previous
+    try:
+        canonical_bytes(record)
+    except UnicodeEncodeError:
+        return None, "it holds text that is not valid Unicode"
+    return record, None
+
+
+def canonical_bytes(record):
+    out = [netstring(RECORD_FORMAT), netstring(record["id"]), netstring(record["partition"]),
+           netstring(str(record["sequence"])), netstring(parse_time(record["time"])[0]), netstring(record["actor"]),
+           netstring(record["action"]), netstring(record["subject"]), netstring(record["outcome"])]
+    details = record["details"]
+    out.append(netstring(str(len(details))))
+    for key in sorted(details, key=key_order):
+        out.append(netstring(key))
+        out.append(netstring(details[key]))
+    out.append(netstring(record["previousHash"] or ""))
+    return b"".join(out)
+
+
+def record_hash(record):
+    return sha256_hex(canonical_bytes(record))
+
+
+# --- keys and signatures -------------------------------------------------------------------------------------------
+
+def key_from_pem(text):
+    """The DER bytes of a P-256 public key in PEM form, or None."""
+    match = re.search(r"-----BEGIN PUBLIC KEY-----(.*?)-----END PUBLIC KEY-----", text, re.S)
+    if not match:
+        return None
+    try:
+        der = base64.b64decode("".join(match.group(1).split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(der) != 91 or not der.startswith(P256_KEY_PREFIX):
+        return None
+    return der
+
+
+def key_id(der):
+    return "sha256:" + sha256_hex(der)
+
+
+def der_signature(p1363):
+    """The DER form (SEQUENCE of two INTEGERs) of a 64-byte r || s signature."""
+
+    def integer(value):
+        value = value.lstrip(b"\x00") or b"\x00"
+        if value[0] >= 0x80:
+            value = b"\x00" + value
+        return b"\x02" + bytes([len(value)]) + value
+
+    body = integer(p1363[:32]) + integer(p1363[32:])
+    return b"\x30" + bytes([len(body)]) + body
+
+
+class Openssl:
+    """ECDSA P-256 / SHA-256 checks through the openssl command, with files in a private temporary folder."""
+
+    def __init__(self, work):
+        self.command = shutil.which("openssl")
+        if self.command is None:
+            raise Unusable("the openssl command is not on PATH: install OpenSSL (it checks the ECDSA signatures)")
+        self.work = work
+        self.key_files = {}
+
+    def add_key(self, der):
+        path = os.path.join(self.work, "key-%d.pem" % len(self.key_files))
+        body = base64.b64encode(der).decode("ascii")
+        lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+        with open(path, "w", encoding="ascii") as out:
+            out.write("-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n")
+        self.key_files[key_id(der)] = path
+
+    def verifies(self, kid, data, p1363):
+        if len(p1363) != 64:
+            return False
+        data_file = os.path.join(self.work, "signed.bin")
+        signature_file = os.path.join(self.work, "signature.der")
+        with open(data_file, "wb") as out:
+            out.write(data)
+        with open(signature_file, "wb") as out:
+            out.write(der_signature(p1363))
+        result = subprocess.run([self.command, "dgst", "-sha256", "-verify", self.key_files[kid], "-signature",
+                                 signature_file, data_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return result.returncode == 0 and b"Verified OK" in result.stdout
+
+
+# --- signed statements ---------------------------------------------------------------------------------------------
+
+def parse_statement(data):
+    """(signed fields, keyId, signature) of a statement file, or None when it is not one."""
+    try:
+        members = read_json(data)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(members, dict) or not all(isinstance(v, str) for v in members.values()):
+        return None
+    if "keyId" not in members or "signature" not in members:
+        return None
+    kid = members.pop("keyId")
+    signature = members.pop("signature")
+    return members, kid, signature
+
+
+def signed_bytes(fields):
+    out = [netstring(STATEMENT_FORMAT), netstring(str(len(fields)))]
+    for name in sorted(fields, key=key_order):
+        out.append(netstring(name))
+        out.append(netstring(fields[name]))
+    return b"".join(out)
+
+
+def statement_name(prefix, fields):
+    if prefix == "anchors/":
+        return "anchors/" + fields.get("hour", "") + ".json"
+    number = fields.get("number", "")
+    if not re.fullmatch(r"[0-9]+", number):
+        return "digests/(no number)"
+    return "digests/%08d.json" % int(number)
+
+
+class Witness:
+    def __init__(self, day, sequence, hash_, time, source):
+        self.day = day
+        self.sequence = sequence
+        self.hash = hash_
+        self.time = time
+        self.source = source
+
+
+def add_witness(witnesses, source, ref, hash_, time):
+    if ref == "":
+        return
+    day, mark, number = ref.rpartition("#")
+    if not mark or not re.fullmatch(r"[0-9]+", number):
+        raise Failed("MALFORMED_STATEMENT", source, 0, "%s names record '%s'; records are named day#sequence"
+                     % (source, ref))
+    if day == "" or hash_ == "":
+        raise Failed("MALFORMED_STATEMENT", source, 0, "%s names record '%s' without its hash" % (source, ref))
+    witnesses.setdefault(day, {}).setdefault(int(number), []).append(Witness(day, int(number), hash_, time, source))
+
+
+def statement_time(fields, name, field):
+    parsed = parse_time(fields.get(field, ""))
+    if parsed is None:
+        raise Failed("MALFORMED_STATEMENT", name, 0, "%s has no valid time in '%s'" % (name, field))
+    return parsed[1]
+
+
+def statement_day(fields, name, field):
+    if not is_day(fields.get(field, "")):
+        raise Failed("MALFORMED_STATEMENT", name, 0, "%s has no valid day in '%s'" % (name, field))
+    return fields[field]
+
+
+# --- the folder ----------------------------------------------------------------------------------------------------
+
+class Folder:
+    def __init__(self, root):
+        self.root = os.path.realpath(root)
+
+    def list(self, prefix):
+        top = os.path.join(self.root, prefix)
+        names = []
+        for directory, _, files in os.walk(top):
+            for file in files:
+                path = os.path.join(directory, file)
+                if os.path.isfile(path):
+                    names.append(os.path.relpath(path, self.root).replace(os.sep, "/"))
+        return sorted(names, key=key_order)
+
+    def path(self, name):
+        """The file of that name inside the folder, or None when there is none."""
+        path = os.path.realpath(os.path.join(self.root, name))
+        if not path.startswith(self.root + os.sep) or not os.path.isfile(path):
+            return None
+        return path
+
+    def read(self, name):
+        with open(os.path.join(self.root, name), "rb") as file:
+            return file.read()
+
+
+class Verifier:
+    def __init__(self, folder, openssl, trusted):
+        self.folder = folder
+        self.openssl = openssl
+        self.trusted = trusted
+        self.witnesses = {}
+        self.anchors = []
+        self.digests = []
+        self.checked = []
+        self.records = 0
+
+    def verify(self):
+        if not self.trusted:
+            raise Failed("NO_TRUSTED_KEY", "keys/", 0, "no trusted public key: give the public key(s) published"
+                         " with the exports, obtained from a source you trust")
+        self.anchors = self.chain("anchors/", ANCHOR_FORMAT, "previousAnchor", "previousAnchorSha256")
+        for name, fields in self.anchors:
+            at = statement_time(fields, name, "anchoredAt")
+            add_witness(self.witnesses, name, fields.get("chainHeadRecord", ""), fields.get("chainHeadHash", ""), at)
+        self.digests = self.chain("digests/", DIGEST_FORMAT, "previousDigest", "previousDigestSha256")
+        for name, fields in self.digests:
+            at = statement_time(fields, name, "exportedAt")
+            for record, hash_ in (("firstRecord", "firstRecordHash"), ("lastRecord", "lastRecordHash"),
+                                  ("chainHeadRecord", "chainHeadHash")):
+                add_witness(self.witnesses, name, fields.get(record, ""), fields.get(hash_, ""), at)
+        for name, fields in self.digests:
+            path = self.folder.path(fields.get("records", ""))
+            if path is not None:
+                self.verify_export(name, fields, path)
+                self.checked.append((name, fields))
+        signed = {fields.get("records", "") for _, fields in self.digests}
+        for export in self.folder.list("exports/"):
+            if export not in signed:
+                raise Failed("UNSIGNED_EXPORT", export, 0, "%s is named by no digest: its digest was removed, or"
+                             " the file was added" % export)
+        self.check_completeness()
+
+    def chain(self, prefix, format_, previous_field, previous_sha_field):
+        statements = []
+        previous_name = None
+        previous_sha = None
+        for name in self.folder.list(prefix):
+            data = self.folder.read(name)
+            parsed = parse_statement(data)
+            if parsed is None:
+                raise Failed("MALFORMED_STATEMENT", name, 0, "%s is not a signed statement (a JSON object of"
+                             " strings with keyId and signature)" % name)
+            fields, kid, signature = parsed
+            if fields.get("format", "") != format_:
+                raise Failed("MALFORMED_STATEMENT", name, 0, "%s has format '%s'; expected %s"
+                             % (name, fields.get("format", ""), format_))
+            expected = statement_name(prefix, fields)
+            if name != expected:
+                raise Failed("MALFORMED_STATEMENT", name, 0, "%s says it is %s: the file was renamed or replaced"
+                             " by another statement" % (name, expected))
+            if kid not in self.trusted:
+                raise Failed("UNTRUSTED_KEY", name, 0, "%s is signed by key %s, which is not a trusted key"
+                             % (name, kid))
+            try:
+                p1363 = base64.b64decode(signature, validate=True)
+            except (binascii.Error, ValueError):
+                p1363 = b""
+            if not self.openssl.verifies(kid, signed_bytes(fields), p1363):
+                raise Failed("BAD_SIGNATURE", name, 0, "the signature of %s does not verify with key %s: the"
+                             " statement was changed after it was signed" % (name, kid))
+            claimed = fields.get(previous_field, "")
+            if previous_name is None:
+                if claimed != "":
+                    raise Failed("BROKEN_STATEMENT_CHAIN", name, 0, "%s is the first of %s here but names %s before"
+                                 " it, which is missing: the earliest statements were removed" % (name, prefix, claimed))
+            elif claimed != previous_name:
+                raise Failed("BROKEN_STATEMENT_CHAIN", name, 0, "%s names %s as the one before it, but %s precedes"
+                             " it: a statement was removed, inserted or replaced"
+                             % (name, claimed or "no statement", previous_name))
+            elif fields.get(previous_sha_field, "") != previous_sha:
+                raise Failed("BROKEN_STATEMENT_CHAIN", name, 0, "%s is not the file %s was chained to (its sha256"
+                             " differs): it was replaced" % (previous_name, name))
+            previous_name = name
+            previous_sha = sha256_hex(data)
+            statements.append((name, fields))
+        return statements
+
+    def binds(self, witness, read_at, digest_name):
+        return witness.time < read_at or witness.source == digest_name
+
+    def verify_export(self, digest_name, digest, path):
+        file = digest["records"]
+        first_day = statement_day(digest, digest_name, "from")
+        last_day = statement_day(digest, digest_name, "to")
+        read_at = statement_time(digest, digest_name, "readAt")
+        sha = hashlib.sha256()
+        line = 0
+        first = previous = None
+        day_hashes = collections.deque(maxlen=PREVIOUS_DAY_HASHES)
+        last_sequence = {}
+        with open(path, "rb") as stream:
+            for raw in stream:
+                sha.update(raw)
+                line += 1
+                record, problem = parse_record(raw[:-1] if raw.endswith(b"\n") else raw)
+                if record is None:
+                    raise Failed("MALFORMED_RECORD", file, line, "line %d of %s is not an audit record: %s"
+                                 % (line, file, problem))
+                day = record["partition"]
+                at = "line %d of %s (%s#%d)" % (line, file, day, record["sequence"])
+                if day < first_day or day > last_day:
+                    raise Failed("WRONG_PARTITION", file, line, "%s is outside the exported period %s to %s: it"
+                                 " was inserted" % (at, first_day, last_day))
+                if day != record["time"][:10]:
+                    raise Failed("WRONG_PARTITION", file, line, "%s has a time on %s but names day %s: it was"
+                                 " moved or its time was changed" % (at, record["time"][:10], day))
+                if record_hash(record) != record["hash"]:
+                    raise Failed("HASH_MISMATCH", file, line, "%s does not match its hash: its content was changed"
+                                 " after it was written" % at)
+                if previous is None or previous["partition"] != day:
+                    if previous is not None and day < previous["partition"]:
+                        raise Failed("WRONG_PARTITION", file, line, "%s follows a record of %s: days are out of"
+                                     " order" % (at, previous["partition"]))
+                    if record["sequence"] != 1:
+                        raise Failed("SEQUENCE_GAP", file, line, "%s is the first record of %s but has sequence %d:"
+                                     " earlier records of that day are missing" % (at, day, record["sequence"]))
+                    if previous is not None and record["previousHash"] not in day_hashes:
+                        raise Failed("BROKEN_LINK", file, line, "%s does not chain to any record of %s, the day"
+                                     " before it" % (at, previous["partition"]))
+                    day_hashes = collections.deque(maxlen=PREVIOUS_DAY_HASHES)
+                else:
+                    if record["sequence"] != previous["sequence"] + 1:
+                        raise Failed("SEQUENCE_GAP", file, line, "%s follows record %d; expected sequence %d"
+                                     % (at, previous["sequence"], previous["sequence"] + 1))
+                    if record["previousHash"] != previous["hash"]:
+                        raise Failed("BROKEN_LINK", file, line, "%s does not carry the hash of record %d"
+                                     % (at, previous["sequence"]))
+                for witness in self.witnesses.get(day, {}).get(record["sequence"], []):
+                    if self.binds(witness, read_at, digest_name) and witness.hash != record["hash"]:
+                        raise Failed("CONTRADICTS_SIGNED_EVIDENCE", file, line, "%s has hash %s but %s says it had"
+                                     " %s: the log was rewritten after that was signed"
+                                     % (at, record["hash"][:16], witness.source, witness.hash[:16]))
+                day_hashes.append(record["hash"])
+                last_sequence[day] = record["sequence"]
+                first = first or record
+                previous = record
+        for day in sorted(d for d in self.witnesses if first_day <= d <= last_day):
+            last = last_sequence.get(day, 0)
+            for sequence in sorted(s for s in self.witnesses[day] if s > last):
+                for witness in self.witnesses[day][sequence]:
+                    if self.binds(witness, read_at, digest_name):
+                        raise Failed("TRUNCATED", file, 0, "%s %s, but %s names record %s#%d: records were"
+                                     " removed from the log" % (file, "has no records of " + day if last == 0
+                                                                else "ends %s at record %d" % (day, last),
+                                                                witness.source, day, sequence))
+        if str(line) != digest.get("count"):
+            raise Failed("EXPORT_MISMATCH", file, 0, "%s holds %d records; %s says %s: lines were removed or added"
+                         % (file, line, digest_name, digest.get("count")))
+        if sha.hexdigest() != digest.get("sha256"):
+            raise Failed("EXPORT_MISMATCH", file, 0, "the sha256 of %s is not the one %s names: the file was"
+                         " changed after it was exported" % (file, digest_name))
+        if ((first["hash"] if first else "") != digest.get("firstRecordHash")
+                or (previous["hash"] if previous else "") != digest.get("lastRecordHash")):
+            raise Failed("EXPORT_MISMATCH", file, 0, "the first or last record of %s is not the one %s names"
+                         % (file, digest_name))
+        self.records += line
+
+    def check_completeness(self):
+        held = {fields["records"] for _, fields in self.checked}
+        for name, digest in self.digests:
+            if digest.get("count") == "0" or digest.get("records") in held:
+                continue
+            first_day = statement_day(digest, name, "from")
+            last_day = statement_day(digest, name, "to")
+            signed_at = statement_time(digest, name, "exportedAt")
+            if not any(other["from"] <= first_day and last_day <= other["to"]
+                       and signed_at < statement_time(other, other_name, "readAt")
+                       for other_name, other in self.checked):
+                raise Failed("MISSING_EXPORT", name, 0, "%s attests %s records of %s to %s (%s), but no export in"
+                             " this folder holds them: the export was removed or not copied"
+                             % (name, digest.get("count"), first_day, last_day, digest.get("records")))
+
+
+def trusted_keys(paths, folder, openssl):
+    trusted = set()
+    for path in paths:
+        if not os.path.isfile(path):
+            raise Unusable("'%s' is not a file: give --public-key the PEM file of the key published with the"
+                           " exports" % path)
+        with open(path, encoding="ascii", errors="replace") as file:
+            der = key_from_pem(file.read())
+        if der is None:
+            raise Unusable("'%s' is not a P-256 public key in PEM form (-----BEGIN PUBLIC KEY-----)" % path)
+        openssl.add_key(der)
+        trusted.add(key_id(der))
+    return trusted
+
+
+def main(arguments):
+    parser = argparse.ArgumentParser(description="Verify a folder of Vigil audit evidence"
+                                     " (docs/audit-evidence-format.md).")
+    parser.add_argument("folder", help="the evidence folder (exports/, digests/, anchors/, keys/)")
+    parser.add_argument("--public-key", action="append", default=[], metavar="KEY.pem",
+                        help="a trusted public key; repeat for the keys before a rotation")
+    options = parser.parse_args(arguments)
+    try:
+        if not os.path.isdir(options.folder):
+            raise Unusable("'%s' is not a folder: give the folder 'vigil audit export' wrote" % options.folder)
+        folder = Folder(options.folder)
+        with tempfile.TemporaryDirectory(prefix="vigil-verify-") as work:
+            openssl = Openssl(work)
+            keys = options.public_key
+            if not keys:
+                keys = [os.path.join(folder.root, name) for name in folder.list("keys/")]
+                print("warning: no --public-key given; trusting the %d key(s) in the folder's keys/. Anyone who can"
+                      " write the folder can replace them: pass the key published with the exports." % len(keys))
+            verifier = Verifier(folder, openssl, trusted_keys(keys, folder, openssl))
+            problem = None
+            try:
+                verifier.verify()
+            except Failed as failed:
+                problem = failed
+    except Unusable as error:
+        print("error: %s" % error, file=sys.stderr)
+        return 2
+    print("checked %d anchors, %d digests, %d exports, %d records"
+          % (len(verifier.anchors), len(verifier.digests), len(verifier.checked), verifier.records))
+    if problem is not None:
+        print("FAILED %s in %s%s: %s" % (problem.kind, problem.file, " line %d" % problem.line if problem.line else "",
+                                          problem.message))
+        return 1
+    if not verifier.checked:
+        print("NOTHING VERIFIED: no export in this folder was checked against its digest")
+        return 1
+    print("VERIFIED")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

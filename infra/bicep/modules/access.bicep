@@ -1,14 +1,10 @@
 // Least-privilege access for the identities, each grant on the narrowest scope that works: the scoring app reads
 // packages and the registry and writes predictions; the control app manages the registry and audit log, is the only
 // writer of the models container (packages arrive through its POST /models/{name}/packages route, which records
-// the caller's Entra principal as the uploader, ADR 0010), reads datasets, writes audit exports and publishes
-// events; the model pipeline reads datasets and uploads through that route with the app role Models.Upload; the
-// Event Grid topics dead-letter into their own container. docs/azure.md lists the same grants (AzureTemplatesTest
-// compares them).
-// packages and the registry and writes predictions; the control app manages the registry and audit log, reads
-// packages, datasets and outcome files, writes audit exports and monitoring reports and publishes events; the model pipeline reads datasets and uploads
-// packages; the Event Grid topics dead-letter into their own container. docs/azure.md lists the same grants
-// (AzureTemplatesTest compares them).
+// the caller's Entra principal as the uploader, ADR 0010), stores evaluation and retraining datasets, reads outcome
+// and batch input files, writes batch output, monitoring reports and audit exports, and publishes events; the model
+// pipeline reads datasets and uploads through that route with the app role Models.Upload; the Event Grid topics
+// dead-letter into their own container. docs/azure.md lists the same grants (AzureTemplatesTest compares them).
 @description('Name of the Cosmos DB account.')
 param cosmosAccountName string
 
@@ -50,12 +46,14 @@ var cosmosGrants = [
 var blobGrants = [
   { principal: 'scoring', role: 'Storage Blob Data Reader', container: 'models' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'models' }
-  { principal: 'control', role: 'Storage Blob Data Reader', container: 'datasets' }
+  { principal: 'control', role: 'Storage Blob Data Contributor', container: 'datasets' }
   { principal: 'scoring', role: 'Storage Blob Data Reader', container: 'packages' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'packages' }
   { principal: 'control', role: 'Storage Blob Data Reader', container: 'outcomes' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'monitoring' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'audit-exports' }
+  { principal: 'control', role: 'Storage Blob Data Reader', container: 'batch-input' }
+  { principal: 'control', role: 'Storage Blob Data Contributor', container: 'batch-output' }
   { principal: 'pipeline', role: 'Storage Blob Data Reader', container: 'datasets' }
   { principal: 'eventGridTopic', role: 'Storage Blob Data Contributor', container: 'event-deadletter' }
   { principal: 'storageTopic', role: 'Storage Blob Data Contributor', container: 'event-deadletter' }

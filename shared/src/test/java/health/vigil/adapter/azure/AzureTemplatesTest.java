@@ -110,6 +110,12 @@ class AzureTemplatesTest {
                 new Grant("control", "Key Vault Crypto User", "key `" + KeyVaultAuditSigner.KEY_NAME + "`"),
                 new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.AUDIT_EXPORTS + "`"),
                 new Grant("pipeline", "Storage Blob Data Reader", "container `" + ArtifactStore.DATASETS + "`"),
+                // POST /datasets stores evaluation datasets and retraining the production data it trained on.
+                new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.DATASETS + "`"),
+                // Batch jobs (POST /batches, StartBatchOnUpload, ScoreBatchPartition) read their file and write the
+                // plan, checkpoints, results and summary.
+                new Grant("control", "Storage Blob Data Reader", "container `" + ArtifactStore.BATCH_INPUT + "`"),
+                new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.BATCH_OUTPUT + "`"),
                 new Grant("eventGridTopic", "Storage Blob Data Contributor", "container `event-deadletter`"),
                 new Grant("storageTopic", "Storage Blob Data Contributor", "container `event-deadletter`"));
         // The control app is the only writer of packages (ADR 0010): the pipeline uploads through its route.

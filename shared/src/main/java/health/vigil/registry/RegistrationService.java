@@ -127,9 +127,7 @@ public final class RegistrationService {
         try {
             artifacts.put(ArtifactStore.MODELS, fileName, new ByteArrayInputStream(content), false, uploader.id());
         } catch (ConflictException e) {
-            boolean sameContent = artifacts.describe(ArtifactStore.MODELS, fileName)
-                    .map(StoredArtifact::sha256).filter(pkg.packageSha256()::equals).isPresent();
-            if (!sameContent) {
+            if (!storedUploadHolds(fileName, pkg.packageSha256())) {
                 refusedUpload(uploader, fileName, "FILE_NAME_TAKEN");
                 throw new ConflictException(ErrorCode.CONFLICT, "the models container already holds a package named '"
                         + fileName + "' with other content; packages are immutable: upload under another file name");
@@ -144,6 +142,26 @@ public final class RegistrationService {
                     .map(v -> RegistrationOutcome.duplicate(v, fileName)).orElse(outcome);
         }
         return outcome;
+    }
+
+    /**
+     * Whether the upload stored under {@code fileName} is the package with this sha256. A store may describe a blob
+     * without its sha256 (the local one between linking a file into place and recording its digest, so for the
+     * whole time a concurrent upload of the same bytes is being stored; or a file dropped by hand): its bytes are
+     * digested then, rather than taking the same package for other content.
+     */
+    private boolean storedUploadHolds(String fileName, String packageSha256) {
+        Optional<StoredArtifact> stored = artifacts.describe(ArtifactStore.MODELS, fileName);
+        if (stored.isEmpty() || stored.get().sha256() != null) {
+            return stored.map(StoredArtifact::sha256).filter(packageSha256::equals).isPresent();
+        }
+        try (InputStream upload = artifacts.open(ArtifactStore.MODELS, fileName)) {
+            return packageSha256.equals(Sha256.hex(upload));
+        } catch (NotFoundException gone) {
+            return false;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new StoreException("could not read blob '" + fileName + "' from the models container", e);
+        }
     }
 
     /** An upload refused before anything was stored is still a decision: audited like an invalid package. */

@@ -356,6 +356,45 @@ class RegistrationServiceTest {
         verify(events, times(1)).publish(any());
     }
 
+    /**
+     * An upload of {1, 2, 3} as readmission-nov.zip whose name another put took first, while the local store still
+     * describes that file without a sha256 (its put has linked the file but not yet recorded the digest).
+     */
+    private RegistrationOutcome uploadUnderANameJustTakenBy(byte[] stored) {
+        byte[] content = {1, 2, 3};
+        String sha = health.vigil.hash.Sha256.hex(content);
+        when(reader.read(any())).thenReturn(new ModelPackage(manifest(READMISSION), new byte[] {9}, null, sha,
+                MODEL_SHA, content.length, new ModelRuntime.Signature(List.of(), List.of())));
+        when(registry.findByPackageSha256(READMISSION, sha)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+        doThrow(new ConflictException(ErrorCode.CONFLICT, "exists")).when(artifacts)
+                .put(eq("models"), eq("readmission-nov.zip"), any(), eq(false), eq("data-scientist"));
+        when(artifacts.describe("models", "readmission-nov.zip")).thenReturn(Optional.of(new StoredArtifact(
+                "models", "readmission-nov.zip", stored.length, null, "0x2", "data-scientist")));
+        when(artifacts.open("models", "readmission-nov.zip")).thenAnswer(call -> new ByteArrayInputStream(stored));
+        return service.upload(READMISSION, "readmission-nov.zip", content,
+                new Principal("data-scientist", Set.of(Role.MODELS_UPLOAD)));
+    }
+
+    @Test
+    void theSameBytesStoredUnderTheNameAtOnceByAnotherUploadAreNotAConflict() {
+        RegistrationOutcome outcome = uploadUnderANameJustTakenBy(new byte[] {1, 2, 3});
+
+        assertThat(outcome.version().version()).isEqualTo(3);
+        assertThat(audit()).extracting(AuditRecord::outcome).doesNotContain("rejected");
+    }
+
+    @Test
+    void otherBytesUnderTheNameAreAConflictEvenWhenTheStoreHasNotRecordedTheirSha256() {
+        assertThatThrownBy(() -> uploadUnderANameJustTakenBy(new byte[] {4, 5, 6}))
+                .isInstanceOfSatisfying(ConflictException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+                    assertThat(e.getMessage()).contains("with other content");
+                });
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.details()).containsEntry("reason", "FILE_NAME_TAKEN"));
+        verify(registry, never()).createNextVersion(any(), any());
+    }
+
     @Test
     void theStorageEventOfAnUploadThatStoppedBeforeAnnouncingItsVersionAnnouncesIt() {
         String uploadEvent = UPLOAD_EVENT;

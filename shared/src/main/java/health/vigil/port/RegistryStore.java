@@ -4,6 +4,7 @@ import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.VersionRecord;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.IntFunction;
 
@@ -18,9 +19,25 @@ public interface RegistryStore {
      * {@code factory} builds for that number. Two concurrent calls never get the same number. If the model
      * already has a version with the built record's package sha256, that version is returned instead and
      * nothing is created, atomically with the numbering: one package is one version, however many events
-     * announce it.
+     * announce it. The answer says which: of any number of calls for one package, concurrent or not, exactly one
+     * is told it created the version.
      */
-    VersionRecord createNextVersion(ModelName model, IntFunction<VersionRecord> factory);
+    NewVersion createVersionOnce(ModelName model, IntFunction<VersionRecord> factory);
+
+    /** {@link #createVersionOnce}, for a caller that need not know whether it created the version. */
+    default VersionRecord createNextVersion(ModelName model, IntFunction<VersionRecord> factory) {
+        return createVersionOnce(model, factory).version();
+    }
+
+    /**
+     * The version {@link #createVersionOnce} answered with (its etag set), and whether that call stored it rather than
+     * finding it registered from the same package.
+     */
+    record NewVersion(VersionRecord version, boolean created) {
+        public NewVersion {
+            Objects.requireNonNull(version, "version");
+        }
+    }
 
     Optional<VersionRecord> findVersion(ModelName model, int version);
 

@@ -118,7 +118,7 @@ public final class RegistrationService {
         String eventId = "upload:" + fileName + ":" + pkg.packageSha256();
         Optional<VersionRecord> existing = registry.findByPackageSha256(model, pkg.packageSha256());
         // A retry of this very upload that stored its version and stopped before announcing it registers again
-        // under the same event id, which finishes the announcement; any other known package is a duplicate.
+        // under the same event id, which finishes the announcement; either way a known package is a duplicate.
         boolean unannounced = existing.isPresent() && eventId.equals(existing.get().sourceEventId())
                 && !registry.isEventHandled(HANDLER, eventId);
         if (existing.isPresent() && !unannounced) {
@@ -191,16 +191,22 @@ public final class RegistrationService {
         ModelPackage pkg = read.get();
         keepRegisteredBytes(blob, pkg);
         ModelName name = pkg.manifest().name();
-        Optional<VersionRecord> existing = registry.findByPackageSha256(name, pkg.packageSha256());
-        // Either a new package, or a retry of this very event that stored the version but failed before
-        // announcing it: finish the announcement instead of leaving the version without its event.
-        VersionRecord version = existing.orElseGet(() -> create(blob, pkg, uploaderOf(blob)));
+        // Either a new package, or a version this very event stored already: a delivery of the event at the same
+        // time as this one, or an earlier one that failed before announcing the version, which is finished here
+        // instead of leaving the version without its event.
+        RegistryStore.NewVersion numbered = registry.findByPackageSha256(name, pkg.packageSha256())
+                .map(found -> new RegistryStore.NewVersion(found, false))
+                .orElseGet(() -> create(blob, pkg, uploaderOf(blob)));
+        VersionRecord version = numbered.version();
         if (!blob.eventId().equals(version.sourceEventId())) {
             // Registered by another event (earlier, or concurrently with this one): this event made no version.
             return registeredByAnotherEvent(blob, version);
         }
         announceRegistered(version);
-        return RegistrationOutcome.registered(version);
+        // Only the call that stored the version registered it; any other found it, as a later upload of the same
+        // package does (the store tells exactly one of them that it created the version).
+        return numbered.created() ? RegistrationOutcome.registered(version)
+                : RegistrationOutcome.duplicate(version, blob.blobName());
     }
 
     /**
@@ -273,9 +279,9 @@ public final class RegistrationService {
      * tried), so {@code registeredAt} rises with the version number: versions are numbered in the order their
      * registrations commit, which is the registry's promise (not the order of uploads).
      */
-    private VersionRecord create(BlobCreated blob, ModelPackage pkg, String uploader) {
+    private RegistryStore.NewVersion create(BlobCreated blob, ModelPackage pkg, String uploader) {
         ModelName name = pkg.manifest().name();
-        return registry.createNextVersion(name, number -> {
+        return registry.createVersionOnce(name, number -> {
             Instant now = clock.instant();
             StageChange registered = new StageChange(null, Stage.REGISTERED, uploader, "registered from package blob '"
                     + blob.blobName() + "'", now, blob.eventId());

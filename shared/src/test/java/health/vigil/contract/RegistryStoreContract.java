@@ -24,6 +24,7 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.VigilException;
 import health.vigil.events.BlobCreated;
+import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
@@ -41,6 +42,7 @@ import health.vigil.port.AuditStore;
 import health.vigil.port.ModelRuntime;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
+import health.vigil.registry.RegistrationOutcome;
 import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.modelpackage.ZipModelPackageReader;
@@ -126,10 +128,13 @@ public abstract class RegistryStoreContract {
         ModelName model = uniqueModel("readmission");
         String sha = sha256("the same package, announced by two events");
 
-        List<VersionRecord> results = Parallel.run(8, t -> store.createNextVersion(model, n -> version(model, n, sha)));
+        List<RegistryStore.NewVersion> results = Parallel.run(8,
+                t -> store.createVersionOnce(model, n -> version(model, n, sha)));
 
-        assertThat(results).extracting(VersionRecord::version).containsOnly(1);
+        assertThat(results).extracting(r -> r.version().version()).containsOnly(1);
+        assertThat(results).filteredOn(RegistryStore.NewVersion::created).as("the call that stored it").hasSize(1);
         assertThat(store.listVersions(model)).hasSize(1);
+        assertThat(store.createVersionOnce(model, n -> version(model, n, sha)).created()).as("a later call").isFalse();
         VersionRecord other = store.createNextVersion(model, n -> version(model, n, sha256("another package")));
         assertThat(other.version()).isEqualTo(2);
     }
@@ -457,12 +462,41 @@ public abstract class RegistryStoreContract {
         ModelName model = uniqueModel("readmission");
         BlobCreated event = services.upload(model, "event-" + model);
 
-        Parallel.run(8, t -> services.registration.register(event));
+        List<RegistrationOutcome> outcomes = Parallel.run(8, t -> services.registration.register(event));
 
         assertThat(store.listVersions(model)).hasSize(1);
         assertThat(services.records(model, RegistrationService.ACTION)).singleElement()
                 .satisfies(r -> assertThat(r.outcome()).isEqualTo("registered"));
         assertThat(store.isEventHandled(RegistrationService.HANDLER, event.eventId())).isTrue();
+        // Only the delivery that stored the version registered it; the others found it (or the event handled).
+        assertThat(outcomes).extracting(RegistrationOutcome::kind).containsOnlyOnce(RegistrationOutcome.Kind.REGISTERED)
+                .isSubsetOf(RegistrationOutcome.Kind.REGISTERED, RegistrationOutcome.Kind.DUPLICATE,
+                        RegistrationOutcome.Kind.IGNORED);
+    }
+
+    @Test
+    void eightIdenticalUploadsAtOnceRegisterOneVersionAndTellOnlyTheOneThatStoredItThatItRegisteredIt()
+            throws Exception {
+        Services services = services();
+        ModelName model = uniqueModel("readmission");
+        byte[] zip = packageZip(model, "the package, uploaded eight times at once");
+        Principal scientist = new Principal("data-scientist", Set.of(Role.MODELS_UPLOAD));
+
+        List<RegistrationOutcome> outcomes = Parallel.run(8,
+                t -> services.registration.upload(model, "readmission-nov.zip", zip, scientist));
+
+        assertThat(store.listVersions(model)).hasSize(1);
+        assertThat(outcomes).extracting(o -> o.version().version()).containsOnly(1);
+        assertThat(outcomes).extracting(RegistrationOutcome::kind).containsOnlyOnce(RegistrationOutcome.Kind.REGISTERED)
+                .containsOnly(RegistrationOutcome.Kind.REGISTERED, RegistrationOutcome.Kind.DUPLICATE);
+        assertThat(services.records(model, RegistrationService.ACTION)).singleElement()
+                .satisfies(r -> assertThat(r.outcome()).isEqualTo("registered"));
+        assertThat(services.published).filteredOn(e -> e.type().equals(EventTypes.MODEL_REGISTERED))
+                .extracting(VigilEvent::id).containsOnly(services.records(model, RegistrationService.ACTION).get(0).id());
+
+        // The same upload once more, afterwards: found, as any later replay is.
+        assertThat(services.registration.upload(model, "readmission-nov.zip", zip, scientist).kind())
+                .isEqualTo(RegistrationOutcome.Kind.DUPLICATE);
     }
 
     @Test

@@ -36,10 +36,10 @@ public final class InMemoryRegistryStore implements RegistryStore {
     }
 
     @Override
-    public synchronized VersionRecord createNextVersion(ModelName model, IntFunction<VersionRecord> factory) {
+    public synchronized NewVersion createVersionOnce(ModelName model, IntFunction<VersionRecord> factory) {
         TreeMap<Integer, VersionRecord> byNumber = versions.computeIfAbsent(model, m -> new TreeMap<>());
         int next = byNumber.isEmpty() ? 1 : byNumber.lastKey() + 1;
-        return put(factory.apply(next));
+        return new NewVersion(put(factory.apply(next)), true);
     }
 
     @Override

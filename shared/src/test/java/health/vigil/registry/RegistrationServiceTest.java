@@ -102,9 +102,9 @@ class RegistrationServiceTest {
     }
 
     private void givenTheStoreAssignsVersion(int number) {
-        when(registry.createNextVersion(eq(READMISSION), any())).thenAnswer(call -> {
+        when(registry.createVersionOnce(eq(READMISSION), any())).thenAnswer(call -> {
             IntFunction<VersionRecord> factory = call.getArgument(1);
-            return factory.apply(number).withEtag("etag-new");
+            return new RegistryStore.NewVersion(factory.apply(number).withEtag("etag-new"), true);
         });
     }
 
@@ -156,7 +156,7 @@ class RegistrationServiceTest {
         assertThatThrownBy(() -> service.register(upload))
                 .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.getMessage())
                         .contains("changed while it was being registered"));
-        verify(registry, never()).createNextVersion(any(), any());
+        verify(registry, never()).createVersionOnce(any(), any());
         verify(registry, never()).markEventHandled(anyString(), anyString());
         assertThat(audit()).isEmpty();
     }
@@ -255,7 +255,7 @@ class RegistrationServiceTest {
                 .containsEntry("packageSha256", PACKAGE_SHA);
         ArgumentCaptor<VigilEvent> published = ArgumentCaptor.forClass(VigilEvent.class);
         InOrder order = inOrder(registry, events);
-        order.verify(registry).createNextVersion(eq(READMISSION), any());
+        order.verify(registry).createVersionOnce(eq(READMISSION), any());
         order.verify(events).publish(published.capture());
         order.verify(registry).markEventHandled("RegisterModel", "evt-1");
         VigilEvent event = published.getValue();
@@ -276,7 +276,7 @@ class RegistrationServiceTest {
         assertThat(outcome.kind()).isEqualTo(Kind.DUPLICATE);
         assertThat(outcome.version()).isEqualTo(existing);
         assertThat(outcome.message()).contains("readmission:2").contains("no new version");
-        verify(registry, never()).createNextVersion(any(), any());
+        verify(registry, never()).createVersionOnce(any(), any());
         verifyNoInteractions(events);
         verify(registry).markEventHandled("RegisterModel", "evt-1");
         assertThat(audit()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("duplicate"));
@@ -310,9 +310,31 @@ class RegistrationServiceTest {
 
         RegistrationOutcome outcome = service.register(upload);
 
-        assertThat(outcome.kind()).isEqualTo(Kind.REGISTERED);
+        // The first attempt stored the version, so this one found it, as a replay of a finished one would.
+        assertThat(outcome.kind()).isEqualTo(Kind.DUPLICATE);
         assertThat(outcome.version()).isEqualTo(storedByFirstAttempt);
-        verify(registry, never()).createNextVersion(any(), any());
+        verify(registry, never()).createVersionOnce(any(), any());
+        verify(events).publish(any());
+        verify(registry).markEventHandled("RegisterModel", "evt-1");
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("registered"));
+    }
+
+    @Test
+    void aDeliveryWhoseVersionAnotherDeliveryOfTheSameEventStoredAtOnceIsToldItFoundIt() {
+        givenAValidPackage();
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        // Both deliveries looked before either numbered the package; the store kept the other one's record.
+        VersionRecord storedByTheOther = new VersionRecord(READMISSION, 3, manifest(READMISSION), PACKAGE_SHA,
+                MODEL_SHA, upload.blobName(), 1234, Stage.REGISTERED, "data-scientist", NOW, "evt-1", NOW, "e");
+        when(registry.createVersionOnce(eq(READMISSION), any()))
+                .thenReturn(new RegistryStore.NewVersion(storedByTheOther, false));
+
+        RegistrationOutcome outcome = service.register(upload);
+
+        assertThat(outcome.kind()).isEqualTo(Kind.DUPLICATE);
+        assertThat(outcome.version()).isEqualTo(storedByTheOther);
+        // Announcing it is the same for every delivery of the event: one record, one event id.
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("registered"));
         verify(events).publish(any());
         verify(registry).markEventHandled("RegisterModel", "evt-1");
     }
@@ -342,9 +364,10 @@ class RegistrationServiceTest {
 
         RegistrationOutcome retried = service.upload(READMISSION, "readmission-nov.zip", new byte[] {1}, scientist);
 
-        assertThat(retried.kind()).isEqualTo(Kind.REGISTERED);
+        // The first attempt stored the version: the retry finishes its announcement and is told it found it.
+        assertThat(retried.kind()).isEqualTo(Kind.DUPLICATE);
         assertThat(retried.version()).isEqualTo(storedByFirstAttempt);
-        verify(registry, never()).createNextVersion(any(), any());
+        verify(registry, never()).createVersionOnce(any(), any());
         verify(events).publish(any());
         verify(registry).markEventHandled("RegisterModel", eventId);
         assertThat(audit()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("registered"));
@@ -392,7 +415,7 @@ class RegistrationServiceTest {
                     assertThat(e.getMessage()).contains("with other content");
                 });
         assertThat(audit()).singleElement().satisfies(r -> assertThat(r.details()).containsEntry("reason", "FILE_NAME_TAKEN"));
-        verify(registry, never()).createNextVersion(any(), any());
+        verify(registry, never()).createVersionOnce(any(), any());
     }
 
     @Test
@@ -433,7 +456,7 @@ class RegistrationServiceTest {
         // Another event announcing the same package numbered it first, between this event's lookup and its create.
         VersionRecord theirs = new VersionRecord(READMISSION, 3, manifest(READMISSION), PACKAGE_SHA, MODEL_SHA,
                 "uploads/other-name.zip", 1234, Stage.REGISTERED, "blob:uploads/other-name.zip", NOW, "evt-0", NOW, "e");
-        when(registry.createNextVersion(eq(READMISSION), any())).thenReturn(theirs);
+        when(registry.createVersionOnce(eq(READMISSION), any())).thenReturn(new RegistryStore.NewVersion(theirs, false));
 
         RegistrationOutcome outcome = service.register(upload);
 
@@ -469,11 +492,11 @@ class RegistrationServiceTest {
         MutableClock ticking = new MutableClock(NOW);
         RegistrationService timed = new RegistrationService(artifacts, reader, registry,
                 new AuditLog(auditStore, ticking), events, ticking, telemetry);
-        when(registry.createNextVersion(eq(READMISSION), any())).thenAnswer(call -> {
+        when(registry.createVersionOnce(eq(READMISSION), any())).thenAnswer(call -> {
             // Waits behind registrations that commit first, then numbers this one.
             ticking.advance(Duration.ofSeconds(5));
             IntFunction<VersionRecord> factory = call.getArgument(1);
-            return factory.apply(7).withEtag("etag-new");
+            return new RegistryStore.NewVersion(factory.apply(7).withEtag("etag-new"), true);
         });
 
         VersionRecord registered = timed.register(upload).version();
@@ -491,7 +514,7 @@ class RegistrationServiceTest {
         assertThat(outcome.kind()).isEqualTo(Kind.IGNORED);
         assertThat(outcome.reason()).isEqualTo(RegistrationOutcome.EVENT_ALREADY_HANDLED);
         verifyNoInteractions(reader, events);
-        verify(registry, never()).createNextVersion(any(), any());
+        verify(registry, never()).createVersionOnce(any(), any());
         assertThat(audit()).isEmpty();
     }
 
@@ -518,7 +541,7 @@ class RegistrationServiceTest {
         assertThat(outcome.reason()).isEqualTo("MISSING_ENTRY");
         assertThat(outcome.message()).contains("no model.onnx");
         assertThat(outcome.versionRecord()).isEmpty();
-        verify(registry, never()).createNextVersion(any(), any());
+        verify(registry, never()).createVersionOnce(any(), any());
         AuditRecord record = audit().get(0);
         assertThat(record.outcome()).isEqualTo("rejected");
         assertThat(record.details()).containsEntry("reason", "MISSING_ENTRY")
@@ -538,7 +561,7 @@ class RegistrationServiceTest {
     void aStoreFailureWhileCreatingTheVersionIsThrownSoTheEventIsRetried() {
         givenAValidPackage();
         when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
-        when(registry.createNextVersion(eq(READMISSION), any()))
+        when(registry.createVersionOnce(eq(READMISSION), any()))
                 .thenThrow(new StoreException("registry unavailable", new RuntimeException("timeout")));
 
         assertThatThrownBy(() -> service.register(upload)).isInstanceOf(StoreException.class);
@@ -578,9 +601,9 @@ class RegistrationServiceTest {
         when(reader.read(any())).thenReturn(new ModelPackage(manifest(adherence), new byte[] {9}, null, PACKAGE_SHA,
                 MODEL_SHA, 1234, new ModelRuntime.Signature(List.of(), List.of())));
         when(registry.findByPackageSha256(adherence, PACKAGE_SHA)).thenReturn(Optional.empty());
-        when(registry.createNextVersion(eq(adherence), any())).thenAnswer(call -> {
+        when(registry.createVersionOnce(eq(adherence), any())).thenAnswer(call -> {
             IntFunction<VersionRecord> factory = call.getArgument(1);
-            return factory.apply(1);
+            return new RegistryStore.NewVersion(factory.apply(1), true);
         });
 
         RegistrationOutcome outcome = service.register(upload);

@@ -72,7 +72,7 @@ final class CosmosRegistryStore implements RegistryStore {
      * <p>{@code factory} may be called more than once (once per number tried), so it must only build the record.
      */
     @Override
-    public VersionRecord createNextVersion(ModelName model, IntFunction<VersionRecord> factory) {
+    public NewVersion createVersionOnce(ModelName model, IntFunction<VersionRecord> factory) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(factory, "factory");
         PartitionKey pk = new PartitionKey(model.value());
@@ -88,7 +88,7 @@ final class CosmosRegistryStore implements RegistryStore {
         if (packageSha256 != null) {
             PackageClaim outcome = claimPackage(model, pk, packageSha256);
             if (outcome.existing() != null) {
-                return outcome.existing();
+                return new NewVersion(outcome.existing(), false);
             }
             claim = outcome.claim();
         }
@@ -101,7 +101,9 @@ final class CosmosRegistryStore implements RegistryStore {
                 if (claim != null) {
                     settleClaim(pk, claim, next);
                 }
-                return record.withEtag(created.getETag());
+                // Created under this writer's claim on the package (the create is atomic): no other writer of the
+                // package gets here, they find the version the claim names.
+                return new NewVersion(record.withEtag(created.getETag()), true);
             } catch (CosmosException e) {
                 if (e.getStatusCode() != 409) {
                     throw CosmosFailures.translate("registering version " + next + " of " + model, e);

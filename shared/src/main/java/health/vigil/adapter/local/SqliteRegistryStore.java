@@ -82,7 +82,7 @@ final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     }
 
     @Override
-    public VersionRecord createNextVersion(ModelName model, IntFunction<VersionRecord> factory) {
+    public NewVersion createVersionOnce(ModelName model, IntFunction<VersionRecord> factory) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(factory, "factory");
         // The immediate transaction holds SQLite's write lock from the MAX() to the INSERT, so no other
@@ -111,7 +111,8 @@ final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
                     s.setString(2, built.packageSha256());
                     try (ResultSet rs = s.executeQuery()) {
                         if (rs.next()) {
-                            return readDocument(rs.getString(1), VersionRecord.class).withEtag(rs.getString(2));
+                            return new NewVersion(readDocument(rs.getString(1), VersionRecord.class)
+                                    .withEtag(rs.getString(2)), false);
                         }
                     }
                 }
@@ -126,7 +127,7 @@ final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
                 s.setString(5, Json.write(built.withEtag(null)));
                 s.executeUpdate();
             }
-            return built.withEtag(etag);
+            return new NewVersion(built.withEtag(etag), true);
         });
     }
 

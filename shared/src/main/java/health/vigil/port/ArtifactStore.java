@@ -84,6 +84,13 @@ public interface ArtifactStore {
     List<StoredArtifact> list(String container, String prefix);
 
     /**
+     * Removes a blob; a blob that is not there is no error. Only for what the platform wrote and no one was told of
+     * (the plan of a batch submission that failed before it started): registered packages and audit exports are
+     * never removed (in Azure their containers are immutable).
+     */
+    void delete(String container, String name);
+
+    /**
      * What the store knows about a blob; sha256 may be null where the store has not computed it. {@code uploadedBy}
      * is the principal the platform recorded when it stored the blob or, locally, the operating-system user who
      * owns a file dropped into the folder (a pipeline identity); null when neither is known.

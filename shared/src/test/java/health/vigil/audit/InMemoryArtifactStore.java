@@ -50,6 +50,12 @@ public final class InMemoryArtifactStore implements ArtifactStore {
     }
 
     @Override
+    public synchronized void delete(String container, String name) {
+        blobs.remove(container + "/" + name);
+        etags.remove(container + "/" + name);
+    }
+
+    @Override
     public synchronized InputStream open(String container, String name) {
         byte[] bytes = blobs.get(container + "/" + name);
         if (bytes == null) {

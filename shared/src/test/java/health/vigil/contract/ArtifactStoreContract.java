@@ -228,6 +228,25 @@ public abstract class ArtifactStoreContract {
                 .isInstanceOf(ValidationException.class);
         assertThatThrownBy(() -> store.open(ArtifactStore.MODELS, bad)).isInstanceOf(ValidationException.class);
         assertThatThrownBy(() -> store.describe(ArtifactStore.MODELS, bad)).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> store.delete(ArtifactStore.MODELS, bad)).isInstanceOf(ValidationException.class);
+    }
+
+    @Test
+    void aDeletedBlobIsGoneItsNameCanBeUsedAgainAndDeletingItTwiceIsNoError() {
+        String name = prefix + "job.json";
+        String beside = prefix + "queued.json";
+        store.put(ArtifactStore.BATCH_OUTPUT, name, new ByteArrayInputStream(new byte[] {1, 2}), false);
+        store.put(ArtifactStore.BATCH_OUTPUT, beside, new ByteArrayInputStream(new byte[] {3}), false);
+
+        store.delete(ArtifactStore.BATCH_OUTPUT, name);
+        store.delete(ArtifactStore.BATCH_OUTPUT, name);
+
+        assertThat(store.describe(ArtifactStore.BATCH_OUTPUT, name)).isEmpty();
+        assertThatThrownBy(() -> store.open(ArtifactStore.BATCH_OUTPUT, name)).isInstanceOf(NotFoundException.class);
+        assertThat(store.list(ArtifactStore.BATCH_OUTPUT, prefix)).extracting(StoredArtifact::name).containsExactly(beside);
+        StoredArtifact again = store.put(ArtifactStore.BATCH_OUTPUT, name, new ByteArrayInputStream(new byte[] {4}), false);
+        assertThat(again.sha256()).isEqualTo(sha256(new byte[] {4}));
+        assertThat(store.describe(ArtifactStore.BATCH_OUTPUT, name).orElseThrow().sha256()).isEqualTo(again.sha256());
     }
 
     @Test

@@ -193,6 +193,15 @@ final class BlobArtifactStore implements ArtifactStore {
     }
 
     @Override
+    public void delete(String container, String name) {
+        try {
+            blob(container, name).deleteIfExists();
+        } catch (BlobStorageException e) {
+            throw translate("removing " + container + "/" + name, e);
+        }
+    }
+
+    @Override
     public List<StoredArtifact> list(String container, String prefix) {
         BlobContainerClient client = container(container);
         ListBlobsOptions options = new ListBlobsOptions()

@@ -193,6 +193,18 @@ final class FileArtifactStore implements ArtifactStore {
         return attributes.isRegularFile() ? Optional.of(artifact(container, name, attributes)) : Optional.empty();
     }
 
+    @Override
+    public void delete(String container, String name) {
+        Path target = blobPath(container, name);
+        try {
+            Files.deleteIfExists(target);
+            Files.deleteIfExists(metadataPath(container, name));
+        } catch (IOException e) {
+            throw new StoreException("cannot remove blob " + container + "/" + name + " under " + root
+                    + ": check the folder's permissions", e);
+        }
+    }
+
     /** The blobs of a container whose names start with {@code prefix} (null: all), in name order. */
     @Override
     public List<StoredArtifact> list(String container, String prefix) {

@@ -115,10 +115,28 @@ public final class BatchService {
 
     // ---------------------------------------------------------------- submission
 
-    /** {@code POST /batches}: plans the job and queues its partitions; a problem the caller can fix is a 4xx. */
+    /**
+     * {@code POST /batches}: plans the job and queues its partitions; a problem the caller can fix is a 4xx. When the
+     * work queue takes none of the partitions, the stored plan is taken back: nothing could find and start it again
+     * (no key names it, nothing was queued or recorded, the caller is answered 503 without its id), so it would read
+     * RUNNING for good. The caller sends the request again, which is a new job.
+     */
     public BatchJob submit(BatchRequest request, String submittedBy) {
         Objects.requireNonNull(request, "request");
-        return start(UUID.randomUUID().toString(), request, submittedBy);
+        String id = UUID.randomUUID().toString();
+        try {
+            return start(id, request, submittedBy);
+        } catch (NothingQueued e) {
+            String notStarted = e.getMessage() + "; batch scoring did not start";
+            try {
+                artifacts.delete(ArtifactStore.BATCH_OUTPUT, jobName(id));
+            } catch (StoreException kept) {
+                e.addSuppressed(kept);
+                throw new StoreException(notStarted + ", and its plan could not be removed (batch " + id
+                        + " reads RUNNING and never runs): send the request again", e);
+            }
+            throw new StoreException(notStarted + " and nothing of this submission was kept: send it again", e);
+        }
     }
 
     /**
@@ -251,17 +269,19 @@ public final class BatchService {
     }
 
     /**
-     * What follows a stored plan: the submission audited, the partitions queued, {@code Vigil.Batch.Submitted}
-     * published, then {@code {id}/queued.json} written to say all of that is done. Each step may be repeated: the
-     * record is written once, a partition already done is not queued again (one queued twice is scored once, under
-     * its lease), and the event keeps the record's id. So a delivery that died half-way is finished by the next
-     * one, and once the marker is there a replay does nothing at all.
+     * What follows a stored plan: the partitions queued, the submission audited, {@code Vigil.Batch.Submitted}
+     * published, then {@code {id}/queued.json} written to say all of that is done. Each step may be repeated: a
+     * partition already done is not queued again (one queued twice is scored once, under its lease), the record is
+     * written once, and the event keeps the record's id. So a delivery that died half-way is finished by the next
+     * one (a queued partition announces the job before it completes it), and once the marker is there a replay does
+     * nothing at all. The partitions go first so that a submission whose first send fails has recorded nothing.
      */
     private void announceStart(BatchJob job) {
         String id = job.id();
         if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, queuedName(id)).isPresent()) {
             return;
         }
+        queuePartitions(job);
         Map<String, String> details = new TreeMap<>();
         details.put("batchId", id);
         details.put("input", ArtifactStore.BATCH_INPUT + "/" + job.inputName());
@@ -271,18 +291,37 @@ public final class BatchService {
         details.put("explain", Boolean.toString(job.explain()));
         AuditRecord record = audit.recordOnce("batch:" + id + ":submitted", job.submittedBy(), AUDIT_SUBMITTED,
                 job.subject(), "submitted", details);
-        for (BatchPartition p : job.partitions()) {
-            if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, doneName(id, p.index())).isEmpty()) {
-                queue.send(WorkQueue.BATCH_PARTITIONS, id + "-" + p.index(),
-                        Json.write(new PartitionMessage(id, p.index())));
-            }
-        }
         events.publish(new VigilEvent(record.id(), EventTypes.BATCH_SUBMITTED, VigilEvent.SOURCE, job.subject(),
                 clock.instant(), eventData(job, null)));
         if (job.partitions().isEmpty()) {
             tryComplete(job);
         }
         output.createOnce(queuedName(id), new Queued(id, job.partitions().size(), record.id()));
+    }
+
+    /** Queues the partitions not yet done; {@link NothingQueued} when the queue took none of those this call sent. */
+    private void queuePartitions(BatchJob job) {
+        boolean sent = false;
+        for (BatchPartition p : job.partitions()) {
+            if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, doneName(job.id(), p.index())).isEmpty()) {
+                try {
+                    queue.send(WorkQueue.BATCH_PARTITIONS, job.id() + "-" + p.index(),
+                            Json.write(new PartitionMessage(job.id(), p.index())));
+                } catch (StoreException e) {
+                    throw sent ? e : new NothingQueued(e);
+                }
+                sent = true;
+            }
+        }
+    }
+
+    /** The work queue failed before it took any partition of a job: the queue's failure, as it was reported. */
+    private static final class NothingQueued extends StoreException {
+        private static final long serialVersionUID = 1L;
+
+        NothingQueued(StoreException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     private VersionRecord scoringVersion(ModelName model, Integer pinned) {

@@ -607,6 +607,29 @@ class BatchServiceTest {
     }
 
     @Test
+    void aSubmissionWithoutAKeyWhoseFirstSendFailsKeepsNothingAndIsSimplySentAgain() throws Exception {
+        upload("nightly.csv", csvFile(60));
+        BatchRequest request = new BatchRequest(model, null, "nightly.csv", false);
+
+        failingSend.set(1); // the plan is stored, then the first send fails: nothing is queued, nobody knows the id
+        assertThatThrownBy(() -> platform.batches().submit(request, "analyst"))
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.getMessage())
+                        .contains("nothing of this submission was kept").contains("send it again"));
+
+        assertThat(queued).isEmpty();
+        assertThat(platform.artifacts().list(ArtifactStore.BATCH_OUTPUT, null)).as("no plan left behind").isEmpty();
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1)))
+                .noneMatch(r -> r.action().startsWith("batch."));
+        assertThat(batchEvents()).isEmpty();
+
+        BatchJob again = platform.batches().submit(request, "analyst");
+        runQueuedInParallel(platform.batches());
+        assertThat(platform.batches().status(again.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(audited(again.id())).containsExactly("batch.submitted", "batch.completed");
+    }
+
+    @Test
     void aSubmissionSentAgainUnderItsIdempotencyKeyIsTheSameJobAndWritesNothingMore() throws Exception {
         upload("nightly.csv", csvFile(60));
         BatchRequest request = new BatchRequest(model, null, "nightly.csv", false);
@@ -1146,6 +1169,11 @@ class BatchServiceTest {
         @Override
         public List<StoredArtifact> list(String container, String prefix) {
             return store.list(container, prefix);
+        }
+
+        @Override
+        public void delete(String container, String name) {
+            store.delete(container, name);
         }
     }
 

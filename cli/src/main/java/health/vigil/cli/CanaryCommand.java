@@ -76,12 +76,20 @@ final class CanaryCommand {
         @Parameters(index = "0", description = "The model")
         String model;
 
+        @Option(names = "--version", description = "Show the last canary of this version instead, kept after a"
+                + " rollback, deploy or later canary replaced it")
+        Integer version;
+
         @Mixin
         ModelsCommand.Target target = new ModelsCommand.Target();
 
         @Override
         public Integer call() throws IOException, InterruptedException {
             ControlClient client = target.client("operator");
+            if (version != null) {
+                return target.print(client.exchange("GET", "/models/" + model + "/versions/" + version + "/canary",
+                        null), CanaryCommand::keptLines);
+            }
             int status = target.print(client.exchange("GET", "/models/" + model + "/canary", null), CanaryCommand::statusLines);
             if (status != 0 || target.json) {
                 return status;
@@ -159,17 +167,29 @@ final class CanaryCommand {
             out.append(slotText(slot)).append("  ");
         }
         if (!c.isMissingNode()) {
-            out.append("\ncanary of version ").append(c.path("version").asInt()).append(" against ")
-                    .append(c.path("stableVersion").asInt()).append(": ").append(c.path("status").asText())
-                    .append(", step ").append(c.path("step").asInt()).append(" of ").append(c.path("steps").size())
-                    .append(" (").append(percent(c.path("weightBasisPoints").asInt())).append(')')
-                    // judgeAt is when the running step is judged next; a paused or ended ramp has no next judgement.
-                    .append(c.path("status").asText().equals("running") ? ", next judgement at " + c.path("judgeAt")
-                            .asText() : "")
-                    .append("\nlast change: ").append(c.path("lastChange").asText())
-                    .append(" (").append(c.path("reason").asText()).append(")");
+            out.append('\n').append(rampLines(c, true));
         }
         return out.toString();
+    }
+
+    /** A version's kept canary: where its ramp ended and every analysis. */
+    static String keptLines(JsonNode body) {
+        boolean inDeployment = body.path("inDeployment").asBoolean();
+        return body.path("model").asText() + " version " + body.path("version").asInt() + ": its last canary as"
+                + " deployment revision " + body.path("revision").asLong() + " left it"
+                + (inDeployment ? "" : " (no longer in the deployment)") + '\n'
+                + rampLines(body.path("canary"), inDeployment) + '\n' + analysisLines(body.path("analysis"));
+    }
+
+    /** Where a ramp stands; {@code inDeployment} false: it no longer serves, so it is judged no more. */
+    private static String rampLines(JsonNode c, boolean inDeployment) {
+        boolean running = inDeployment && c.path("status").asText().equals("running");
+        return "canary of version " + c.path("version").asInt() + " against " + c.path("stableVersion").asInt() + ": "
+                + c.path("status").asText() + ", step " + c.path("step").asInt() + " of " + c.path("steps").size()
+                + " (" + percent(c.path("weightBasisPoints").asInt()) + ')'
+                // judgeAt is when the running step is judged next; a paused or ended ramp has no next judgement.
+                + (running ? ", next judgement at " + c.path("judgeAt").asText() : "")
+                + "\nlast change: " + c.path("lastChange").asText() + " (" + c.path("reason").asText() + ")";
     }
 
     static String analysisLines(JsonNode body) {

@@ -33,4 +33,23 @@ class CanaryStatusLinesTest {
                 .doesNotContain("judged at");
         assertThat(lines("paused")).contains("step 1 of 2 (20 %)\nlast change").doesNotContain("judgement");
     }
+
+    @Test
+    void aKeptCanaryNoLongerInTheDeploymentShowsItsFailingMetricAndNoNextJudgement() {
+        String lines = CanaryCommand.keptLines(Json.readTree("a kept canary", "{\"model\": \"readmission\", \"version\": 3,"
+                + " \"revision\": 6, \"inDeployment\": false, \"canary\": {\"version\": 3, \"stableVersion\": 2,"
+                + " \"status\": \"running\", \"step\": 2, \"steps\": [100, 500, 10000], \"weightBasisPoints\": 500,"
+                + " \"judgeAt\": \"2026-12-05T10:20:00Z\", \"lastChange\": \"stepped\", \"reason\": \"step 1 passed\"},"
+                + " \"analysis\": {\"rampBudget\": 0.01, \"steps\": [{\"step\": 0, \"weightBasisPoints\": 100,"
+                + " \"decision\": \"fail\", \"canaryCount\": 240, \"stableCount\": 23760, \"reason\": \"mean_score\","
+                + " \"metrics\": [{\"name\": \"mean_score\", \"canary\": 0.41, \"stable\": 0.18, \"statistic\": 9.7,"
+                + " \"pValue\": 1.5e-9, \"level\": 6.0e-4, \"failed\": true}]}]}}"));
+
+        assertThat(lines).startsWith("readmission version 3: its last canary as deployment revision 6 left it (no longer"
+                + " in the deployment)\ncanary of version 3 against 2: running, step 2 of 3 (5 %)\nlast change: stepped")
+                .doesNotContain("judgement")
+                .contains("step 1 at 1 %: fail, 240 canary / 23760 stable predictions")
+                .containsPattern("mean_score +canary 0\\.4100  stable 0\\.1800  statistic 9\\.700  p 1\\.50e-09"
+                        + "  level 0\\.000600  FAILED");
+    }
 }

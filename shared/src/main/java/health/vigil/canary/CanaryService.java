@@ -11,6 +11,7 @@ import health.vigil.model.AuditRecord;
 import health.vigil.model.CanaryMetric;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryRecord;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
 import health.vigil.model.Lifecycle;
@@ -196,14 +197,49 @@ public final class CanaryService {
         });
     }
 
-    /** The model's deployment with its last canary ramp. */
+    /**
+     * The model's deployment with its last canary ramp. Without one (none started since the last deploy or rollback,
+     * which replace the document), a 404 that names where the last kept canary can still be read.
+     */
     public Deployment status(ModelName model) {
         Deployment deployment = deployment(model);
         if (deployment.canary() == null) {
+            String earlier = store.listCanaries(model).stream().findFirst()
+                    .map(last -> "; the last canary, of version " + last.version() + " ("
+                            + last.ramp().status().wireName().replace('_', ' ') + "), and its analysis are kept: GET "
+                            + versionPath(model, last.version()))
+                    .orElse("");
             throw new NotFoundException(ErrorCode.NOT_FOUND, "no canary of `" + model + "` has been started since its"
-                    + " last deployment; start one with POST /models/" + model + "/canary");
+                    + " last deployment" + earlier + "; start one with POST /models/" + model + "/canary");
         }
         return deployment;
+    }
+
+    /** A version's last canary ramp, and whether the model's deployment still holds it. */
+    public record KeptCanary(CanaryRecord record, boolean inDeployment) {}
+
+    /**
+     * The last canary ramp of {@code version}, with its state and every analysis, whatever changed the deployment
+     * since: read from the deployment while it holds that ramp, else as the registry kept it.
+     */
+    public KeptCanary ofVersion(ModelName model, int version) {
+        registry.getVersion(model, version);
+        Optional<Deployment> current = registry.deployment(model);
+        if (current.isPresent() && current.get().canary() != null && current.get().canary().version() == version) {
+            return new KeptCanary(CanaryRecord.of(current.get()), true);
+        }
+        return store.findCanary(model, version).map(kept -> new KeptCanary(kept, false)).orElseThrow(() -> {
+            String kept = store.listCanaries(model).stream().map(c -> Integer.toString(c.version()))
+                    .collect(Collectors.joining(", "));
+            return new NotFoundException(ErrorCode.NOT_FOUND, "no canary of version " + version + " of `" + model
+                    + "` has been started" + (kept.isEmpty() ? "" : "; the canaries kept are of versions " + kept
+                            + " (GET /models/" + model + "/versions/{version}/canary)")
+                    + "; start one with POST /models/" + model + "/canary");
+        });
+    }
+
+    private static String versionPath(ModelName model, int version) {
+        return "/models/" + model + "/versions/" + version + "/canary";
     }
 
     /** Ends the ramp now with the canary on all traffic. */
@@ -454,6 +490,9 @@ public final class CanaryService {
         // Marked once published, not once audited: a pass that died between the record and the event leaves the
         // event to the next pass (under the record's id) instead of losing it.
         if (!announcements.done(key)) {
+            // Kept before it is announced: whoever an alert sends to read the ramp finds it, even once a deploy or
+            // rollback has replaced the document.
+            store.keepCanary(CanaryRecord.of(deployment));
             announce(deployment, key);
         }
         settleStages(deployment);

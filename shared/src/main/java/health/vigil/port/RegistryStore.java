@@ -1,5 +1,6 @@
 package health.vigil.port;
 
+import health.vigil.model.CanaryRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.VersionRecord;
@@ -9,7 +10,8 @@ import java.util.Optional;
 import java.util.function.IntFunction;
 
 /**
- * Persistence of the model registry: one document per version and one deployment document per model.
+ * Persistence of the model registry: one document per version and one deployment document per model, and the
+ * last state of each version's canary ramp, kept beyond the deployment document that held it.
  * Updates are conditional on the etag the caller read, so no concurrent change is lost.
  */
 public interface RegistryStore {
@@ -62,6 +64,19 @@ public interface RegistryStore {
      * {@link health.vigil.error.ConflictException} with code CONCURRENT_MODIFICATION.
      */
     Deployment saveDeployment(Deployment deployment);
+
+    /**
+     * Keeps the canary ramp of {@code record} by its model and canary version, unless what is kept for that version
+     * came from the same or a later deployment revision: a writer that records an older revision late never hides a
+     * newer one, and recording one revision twice keeps one record. Returns what is kept afterwards.
+     */
+    CanaryRecord keepCanary(CanaryRecord record);
+
+    /** The last ramp kept for a canary of this version, if one was ever started. */
+    Optional<CanaryRecord> findCanary(ModelName model, int version);
+
+    /** Every kept ramp of the model, one per canary version, the one of the latest deployment revision first. */
+    List<CanaryRecord> listCanaries(ModelName model);
 
     /**
      * Marks an event as handled by a handler; false when it already was. Handlers call it after their

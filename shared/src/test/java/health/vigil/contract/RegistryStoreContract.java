@@ -27,6 +27,12 @@ import health.vigil.events.BlobCreated;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
+import health.vigil.model.CanaryMetric;
+import health.vigil.model.CanaryPolicy;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryRecord;
+import health.vigil.model.CanaryStatus;
+import health.vigil.model.StepAnalysis;
 import health.vigil.model.Deployment;
 import health.vigil.model.ElectronicSignature;
 import health.vigil.model.Experiment;
@@ -591,6 +597,92 @@ public abstract class RegistryStoreContract {
                 .hasSize(2);
         assertThat(store.findVersion(model, 2).orElseThrow().history()).extracting(StageChange::to)
                 .containsExactly(Stage.APPROVED, Stage.CANARY, Stage.PRODUCTION);
+    }
+
+    @Test
+    void keepsEachCanaryVersionsLastRampAndNeverReplacesItWithAnOlderRevision() throws Exception {
+        ModelName model = uniqueModel("readmission");
+        ModelName other = uniqueModel("adherence");
+        java.time.Instant at = ContractFixtures.T0;
+        CanaryRamp started = new CanaryRamp(3, 2, CanaryRamp.DEFAULT_STEPS, 600, CanaryPolicy.DEFAULT,
+                CanaryStatus.RUNNING, 0, at, at.plusSeconds(600), 0, "operator", at, "started", "started", List.of());
+        StepAnalysis failed = new StepAnalysis(0, 100, at, at.plusSeconds(600), 240, 23_760, StepAnalysis.FAIL,
+                "mean_score differs", List.of(new CanaryMetric("mean_score", 0.41, 0.18, 9.7, 1.5e-9, 6.0e-4, true,
+                        "z-test")));
+        CanaryRamp rolledBack = started.with(CanaryStatus.ROLLED_BACK, 0, at, at.plusSeconds(600), 0, "rolled_back",
+                "mean_score failed", failed);
+
+        assertThat(store.keepCanary(new CanaryRecord(model, 5, "operator", at, started)).revision()).isEqualTo(5);
+        CanaryRecord newer = new CanaryRecord(model, 6, CanaryService.CONTROLLER.id(), at.plusSeconds(600), rolledBack);
+        assertThat(store.keepCanary(newer)).isEqualTo(newer);
+        // A writer that settles revision 5 late, and one that settles 6 again, leave revision 6 as it was.
+        assertThat(store.keepCanary(new CanaryRecord(model, 5, "operator", at, started))).isEqualTo(newer);
+        assertThat(store.keepCanary(newer)).isEqualTo(newer);
+        List<CanaryRecord> racing = Parallel.run(8, t -> store.keepCanary(new CanaryRecord(model, 7 + t % 2,
+                CanaryService.CONTROLLER.id(), at.plusSeconds(1200), rolledBack)));
+        assertThat(racing).allSatisfy(kept -> assertThat(kept.revision()).isBetween(7L, 8L));
+        assertThat(store.findCanary(model, 3).orElseThrow().revision()).isEqualTo(8);
+        store.keepCanary(new CanaryRecord(model, 9, "operator", at.plusSeconds(1800), new CanaryRamp(4, 2,
+                CanaryRamp.DEFAULT_STEPS, 600, CanaryPolicy.DEFAULT, CanaryStatus.RUNNING, 0, at, at, 0, "operator", at,
+                "started", "started", List.of())));
+
+        CanaryRecord kept = store.findCanary(model, 3).orElseThrow();
+        assertThat(kept.ramp().status()).isEqualTo(CanaryStatus.ROLLED_BACK);
+        assertThat(kept.ramp().analyses()).containsExactly(failed);
+        assertThat(store.listCanaries(model)).extracting(CanaryRecord::version, CanaryRecord::revision)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(4, 9L), org.assertj.core.groups.Tuple.tuple(3, 8L));
+        assertThat(store.findCanary(model, 4)).isPresent();
+        assertThat(store.findCanary(model, 2)).isEmpty();
+        assertThat(store.findCanary(other, 3)).isEmpty();
+        assertThat(store.listCanaries(other)).isEmpty();
+    }
+
+    @Test
+    void aCanaryRolledBackOnItsAnalysisStaysReadableAfterTheOperatorRollsTheStableVersionBack() {
+        Services services = services();
+        ModelName model = uniqueModel("readmission");
+        for (String content : List.of("first stable package", "stable package", "canary package")) {
+            store.createNextVersion(model, n -> version(model, n, sha256(content)).withStage(new StageChange(
+                    Stage.REGISTERED, Stage.APPROVED, "approver", "approved", ContractFixtures.T0, "approval")));
+        }
+        services.deployments.deploy(model, 1, operator("operator-0"));
+        services.deployments.deploy(model, 2, operator("operator-0"));
+        MutableClock clock = new MutableClock(java.time.Instant.now());
+        List<PredictionRecord> log = new CopyOnWriteArrayList<>();
+        CanaryService canaries = new CanaryService(store, new VersionLifecycle(store, services.audit, clock),
+                services.audit, services.published::add, listLog(log), clock, v -> { });
+        Duration bake = Duration.ofMinutes(1);
+        canaries.start(model, new CanaryService.StartCommand(3, null, bake, null), operator("operator-0"));
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        for (int i = 0; i < 4_000; i++) {
+            boolean canary = i < 300;
+            // The canary's risks run 0.3 higher than stable's for the same patients.
+            double score = Math.min(1, random.nextDouble() * 0.6 + (canary ? 0.3 : 0));
+            log.add(new PredictionRecord("p-" + i, model, canary ? 3 : 2, canary ? Slot.CANARY : Slot.STABLE,
+                    "0".repeat(64), clock.instant().plusMillis(i), new float[] {1f}, score, score > 0.5, null));
+        }
+        clock.advance(bake.plusSeconds(1));
+        canaries.tick();
+        CanaryRamp rolledBack = canaries.status(model).canary();
+        assertThat(rolledBack.status()).isEqualTo(CanaryStatus.ROLLED_BACK);
+        StepAnalysis failing = rolledBack.analyses().get(rolledBack.analyses().size() - 1);
+        assertThat(failing.metrics()).filteredOn(CanaryMetric::failed).isNotEmpty();
+
+        services.deployments.rollback(model, java.util.OptionalInt.empty(), operator("operator-1"));
+
+        assertThat(store.findDeployment(model).orElseThrow().canary()).isNull();
+        assertThatThrownBy(() -> canaries.status(model)).isInstanceOf(NotFoundException.class)
+                .hasMessageContaining("the last canary, of version 3 (rolled back), and its analysis are kept: GET /models/"
+                        + model + "/versions/3/canary");
+        CanaryService.KeptCanary kept = canaries.ofVersion(model, 3);
+        assertThat(kept.inDeployment()).isFalse();
+        assertThat(kept.record().ramp().status()).isEqualTo(CanaryStatus.ROLLED_BACK);
+        assertThat(kept.record().ramp().stableVersion()).isEqualTo(2);
+        assertThat(kept.record().ramp().analyses()).last().isEqualTo(failing);
+        assertThat(kept.record().ramp().analyses()).last().satisfies(a -> assertThat(a.metrics())
+                .filteredOn(CanaryMetric::failed).allSatisfy(m -> assertThat(m.pValue()).isLessThan(m.level())));
+        assertThatThrownBy(() -> canaries.ofVersion(model, 1)).isInstanceOf(NotFoundException.class)
+                .hasMessageContaining("the canaries kept are of versions 3");
     }
 
     /** A prediction log in a list: the canary's analysis reads it; the log's own adapters have their contract. */

@@ -2,6 +2,7 @@ package health.vigil.registry;
 
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
+import health.vigil.model.CanaryRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.VersionRecord;
@@ -22,6 +23,7 @@ public final class InMemoryRegistryStore implements RegistryStore {
     private final Map<ModelName, TreeMap<Integer, VersionRecord>> versions = new TreeMap<>();
     private final Map<ModelName, Deployment> deployments = new HashMap<>();
     private final Set<String> handled = new HashSet<>();
+    private final Map<ModelName, TreeMap<Integer, CanaryRecord>> canaries = new HashMap<>();
     private long etags;
 
     private String nextEtag() {
@@ -87,6 +89,23 @@ public final class InMemoryRegistryStore implements RegistryStore {
         Deployment saved = d.withEtag(nextEtag());
         deployments.put(d.modelName(), saved);
         return saved;
+    }
+
+    @Override
+    public synchronized CanaryRecord keepCanary(CanaryRecord record) {
+        return canaries.computeIfAbsent(record.modelName(), m -> new TreeMap<>()).merge(record.version(), record,
+                (kept, offered) -> offered.revision() > kept.revision() ? offered : kept);
+    }
+
+    @Override
+    public synchronized Optional<CanaryRecord> findCanary(ModelName model, int version) {
+        return Optional.ofNullable(canaries.getOrDefault(model, new TreeMap<>()).get(version));
+    }
+
+    @Override
+    public synchronized List<CanaryRecord> listCanaries(ModelName model) {
+        return canaries.getOrDefault(model, new TreeMap<>()).values().stream()
+                .sorted(java.util.Comparator.comparingLong(CanaryRecord::revision).reversed()).toList();
     }
 
     @Override

@@ -13,6 +13,7 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.hash.Sha256;
+import health.vigil.model.CanaryRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.VersionRecord;
@@ -26,7 +27,8 @@ import java.util.function.IntFunction;
 
 /**
  * The model registry in the Cosmos DB container {@code models}, partitioned by {@code /modelName}: per model one
- * document per version ({@code version-<n>}), one {@code deployment} document and one {@code counter} document.
+ * document per version ({@code version-<n>}), one {@code deployment} document, one {@code counter} document and one
+ * document per canary version ({@code canary-<n>}: the last state of its ramp).
  * Every read on a hot path is a point read or a read of one model's partition; the list of models is a catalog
  * document, so nothing needs a cross-partition query. Updates are conditional on the ETag the caller read.
  *
@@ -43,6 +45,7 @@ final class CosmosRegistryStore implements RegistryStore {
     static final String TYPE_COUNTER = "counter";
     static final String TYPE_EVENT_HANDLED = "event-handled";
     static final String TYPE_PACKAGE_CLAIM = "package-claim";
+    static final String TYPE_CANARY = "canary";
     /** A claim still without its version after this long belongs to a writer that died; another may take it over. */
     static final java.time.Duration CLAIM_TAKEOVER = java.time.Duration.ofSeconds(60);
     static final String DEPLOYMENT_ID = "deployment";
@@ -52,6 +55,7 @@ final class CosmosRegistryStore implements RegistryStore {
     static final String EVENTS_PARTITION_PREFIX = "_events:";
     private static final String PACKAGE_SHA256 = "packageSha256";
     private static final String LAST = "last";
+    private static final String REVISION = "revision";
     private static final int MAX_ATTEMPTS = 1000;
 
     private final CosmosContainer container;
@@ -319,6 +323,61 @@ final class CosmosRegistryStore implements RegistryStore {
             }
             throw CosmosFailures.translate("saving the deployment of " + model, e);
         }
+    }
+
+    @Override
+    public CanaryRecord keepCanary(CanaryRecord record) {
+        Objects.requireNonNull(record, "record");
+        ModelName model = record.modelName();
+        PartitionKey pk = new PartitionKey(model.value());
+        String id = canaryId(record.version());
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            ObjectNode kept = CosmosDocuments.readOrNull(container, id, pk, "reading the canary of " + model + ":"
+                    + record.version());
+            if (kept != null && kept.path(REVISION).asLong() >= record.revision()) {
+                return CosmosDocuments.body(kept, CanaryRecord.class);
+            }
+            ObjectNode doc = CosmosDocuments.document(id, PARTITION_PROPERTY, model.value(), TYPE_CANARY);
+            doc.put(REVISION, record.revision());
+            CosmosDocuments.withBody(doc, record);
+            try {
+                // Conditional on what was read: of two writers, the one that read a replaced document tries again.
+                if (kept == null) {
+                    container.createItem(doc, pk, new CosmosItemRequestOptions());
+                } else {
+                    container.replaceItem(doc, id, pk,
+                            new CosmosItemRequestOptions().setIfMatchETag(CosmosDocuments.etag(kept)));
+                }
+                return record;
+            } catch (CosmosException e) {
+                if (e.getStatusCode() != 409 && e.getStatusCode() != 412 && !CosmosDocuments.isMissingItem(e)) {
+                    throw CosmosFailures.translate("keeping the canary of " + model + ":" + record.version(), e);
+                }
+                CosmosStringSet.backOff(attempt);
+            }
+        }
+        throw new StoreException("the canary of " + model + ":" + record.version() + " kept changing while it was"
+                + " being kept; try again", null);
+    }
+
+    @Override
+    public Optional<CanaryRecord> findCanary(ModelName model, int version) {
+        ObjectNode doc = CosmosDocuments.readOrNull(container, canaryId(version), new PartitionKey(model.value()),
+                "reading the canary of " + model + ":" + version);
+        return Optional.ofNullable(doc).map(d -> CosmosDocuments.body(d, CanaryRecord.class));
+    }
+
+    @Override
+    public List<CanaryRecord> listCanaries(ModelName model) {
+        return CosmosDocuments.readPartition(container, model.value(), TYPE_CANARY, "listing the canaries of " + model)
+                .stream()
+                .map(d -> CosmosDocuments.body(d, CanaryRecord.class))
+                .sorted(Comparator.comparingLong(CanaryRecord::revision).reversed())
+                .toList();
+    }
+
+    static String canaryId(int version) {
+        return "canary-" + version;
     }
 
     @Override

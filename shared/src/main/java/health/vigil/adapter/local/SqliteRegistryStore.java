@@ -7,6 +7,7 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.json.Json;
+import health.vigil.model.CanaryRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.VersionRecord;
@@ -29,8 +30,8 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * The local model registry in {@code {home}/registry.db}: version and deployment documents as JSON (the same
- * documents the Cosmos DB adapter keeps), each with an etag column that conditional updates compare, and
- * the handled-events table that makes event handlers idempotent.
+ * documents the Cosmos DB adapter keeps), each with an etag column that conditional updates compare, each canary
+ * version's last ramp, and the handled-events table that makes event handlers idempotent.
  *
  * <p>Scoring reads a model's deployment on every request, so deployments are cached and the cache is dropped
  * whenever the database changed (any commit, by this process or another, such as a deploy or rollback, moves
@@ -39,15 +40,18 @@ import org.sqlite.SQLiteConfig;
  */
 final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     public static final String FILE_NAME = "registry.db";
-    private static final int SCHEMA_VERSION = 1;
-    private static final List<String> SCHEMA = List.of(
+    /** Each entry takes the file from one schema version to the next (the first creates it). */
+    private static final List<List<String>> MIGRATIONS = List.of(List.of(
             "CREATE TABLE versions (model TEXT NOT NULL, version INTEGER NOT NULL, package_sha256 TEXT,"
                     + " etag TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (model, version)) WITHOUT ROWID",
             "CREATE INDEX versions_by_package ON versions (model, package_sha256)",
             "CREATE TABLE deployments (model TEXT PRIMARY KEY, etag TEXT NOT NULL, document TEXT NOT NULL)"
                     + " WITHOUT ROWID",
             "CREATE TABLE handled_events (handler TEXT NOT NULL, event_id TEXT NOT NULL, handled_at TEXT NOT NULL,"
-                    + " PRIMARY KEY (handler, event_id)) WITHOUT ROWID");
+                    + " PRIMARY KEY (handler, event_id)) WITHOUT ROWID"),
+            // Version 2: each canary version's last ramp, kept when the deployment document no longer holds it.
+            List.of("CREATE TABLE canaries (model TEXT NOT NULL, version INTEGER NOT NULL, revision INTEGER NOT NULL,"
+                    + " document TEXT NOT NULL, PRIMARY KEY (model, version)) WITHOUT ROWID"));
 
     /**
      * Oldest first: should two versions ever share a package, the first registration is the answer. Without
@@ -78,7 +82,7 @@ final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
     public static SqliteRegistryStore open(Path home) {
         Objects.requireNonNull(home, "home");
         return new SqliteRegistryStore(SqliteDatabase.open(home.resolve(FILE_NAME), "registry database",
-                SQLiteConfig.SynchronousMode.FULL, SCHEMA_VERSION, SCHEMA));
+                SQLiteConfig.SynchronousMode.FULL, MIGRATIONS));
     }
 
     @Override
@@ -278,6 +282,60 @@ final class SqliteRegistryStore implements RegistryStore, AutoCloseable {
             }
             return deployment.withEtag(etag);
         });
+    }
+
+    @Override
+    public CanaryRecord keepCanary(CanaryRecord record) {
+        Objects.requireNonNull(record, "record");
+        return db.write("keep the canary of " + record.modelName() + ":" + record.version(), c -> {
+            // One statement: the revision comparison and the write cannot interleave with another writer's.
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO canaries (model, version, revision, document)"
+                    + " VALUES (?, ?, ?, ?) ON CONFLICT (model, version) DO UPDATE SET revision = excluded.revision,"
+                    + " document = excluded.document WHERE excluded.revision > canaries.revision")) {
+                s.setString(1, record.modelName().value());
+                s.setInt(2, record.version());
+                s.setLong(3, record.revision());
+                s.setString(4, Json.write(record));
+                s.executeUpdate();
+            }
+            return canary(c, record.modelName(), record.version()).orElseThrow();
+        });
+    }
+
+    @Override
+    public Optional<CanaryRecord> findCanary(ModelName model, int version) {
+        Objects.requireNonNull(model, "model");
+        return db.read("read the canary of " + model + ":" + version, c -> canary(c, model, version));
+    }
+
+    private static Optional<CanaryRecord> canary(Connection c, ModelName model, int version) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT document FROM canaries WHERE model = ? AND version = ?")) {
+            s.setString(1, model.value());
+            s.setInt(2, version);
+            return canaries(s).stream().findFirst();
+        }
+    }
+
+    @Override
+    public List<CanaryRecord> listCanaries(ModelName model) {
+        Objects.requireNonNull(model, "model");
+        return db.read("list the canaries of " + model, c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT document FROM canaries WHERE model = ? ORDER BY revision DESC")) {
+                s.setString(1, model.value());
+                return canaries(s);
+            }
+        });
+    }
+
+    private static List<CanaryRecord> canaries(PreparedStatement s) throws SQLException {
+        List<CanaryRecord> out = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.add(readDocument(rs.getString(1), CanaryRecord.class));
+            }
+        }
+        return List.copyOf(out);
     }
 
     @Override

@@ -10,6 +10,10 @@ import health.vigil.contract.Parallel;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
+import health.vigil.model.CanaryPolicy;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryRecord;
+import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
@@ -126,6 +130,30 @@ class SqliteRegistryStoreTest {
                 details.append(plan.getString("detail")).append('\n');
             }
             assertThat(details.toString()).contains("USING INDEX versions_by_package (model=? AND package_sha256=?)");
+        }
+    }
+
+    @Test
+    void aRegistryDatabaseFromBeforeCanariesWereKeptGainsTheirTableAndKeepsItsDocuments() throws SQLException {
+        Deployment deployment;
+        try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
+            store.createNextVersion(MODEL, n -> version(MODEL, n, sha256("p1")));
+            deployment = store.saveDeployment(Deployment.stableOnly(MODEL, 1, 1, "ops", T0, null));
+        }
+        // Take the file back to schema version 1, as the previous release left it.
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqliteRegistryStore.FILE_NAME));
+                Statement s = c.createStatement()) {
+            s.execute("DROP TABLE canaries");
+            s.execute("PRAGMA user_version = 1");
+        }
+
+        try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
+            assertThat(store.findDeployment(MODEL)).contains(deployment);
+            assertThat(store.listCanaries(MODEL)).isEmpty();
+            CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, 600, CanaryPolicy.DEFAULT,
+                    CanaryStatus.ABORTED, 0, T0, T0, 0, "ops", T0, "aborted", "aborted by ops", List.of());
+            CanaryRecord kept = store.keepCanary(new CanaryRecord(MODEL, 3, "ops", T0, ramp));
+            assertThat(store.findCanary(MODEL, 2)).contains(kept);
         }
     }
 

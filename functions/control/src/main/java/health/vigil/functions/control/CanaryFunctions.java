@@ -24,6 +24,7 @@ import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
@@ -39,8 +40,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Canary ramps: start one of an approved version, read its state and its analyses, promote, pause, resume or abort
- * it (role {@code Deployments.Operate} for changes), and the controller that advances every ramp each minute.
+ * Canary ramps: start one of an approved version, read its state and its analyses (and those of an earlier canary,
+ * by its version), promote, pause, resume or abort it (role {@code Deployments.Operate} for changes), and the
+ * controller that advances every ramp each minute.
  */
 public final class CanaryFunctions {
     private static final Set<String> START_FIELDS = Set.of("version", "steps", "bakeTime", "policy");
@@ -89,21 +91,50 @@ public final class CanaryFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("name") String name,
             ExecutionContext context) {
+        return http.handle(request, context, Access.AUTHENTICATED,
+                call -> analysis(name, canaries.status(new ModelName(name)).canary()));
+    }
+
+    /**
+     * The last canary of one version, kept after a deploy, a rollback or a later canary replaced it in the
+     * deployment: the ramp as its last revision left it and every analysis.
+     */
+    @FunctionName("GetVersionCanary")
+    public HttpResponseMessage ofVersion(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "models/{name}/versions/{version}/canary",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            @BindingName("version") String version,
+            ExecutionContext context) {
         return http.handle(request, context, Access.AUTHENTICATED, call -> {
-            CanaryRamp ramp = canaries.status(new ModelName(name)).canary();
+            CanaryService.KeptCanary kept = canaries.ofVersion(new ModelName(name), HttpApi.version(version));
+            CanaryRecord record = kept.record();
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("model", name);
-            body.put("version", ramp.version());
-            body.put("stableVersion", ramp.stableVersion());
-            body.put("status", ramp.status());
-            body.put("policy", ramp.policy());
-            body.put("metrics", CanaryAnalysis.METRICS);
-            body.put("metricShares", CanaryAnalysis.SHARES);
-            body.put("rampBudget", ramp.policy().falseRollbackRate());
-            body.put("looks", CanaryAnalysis.lookSchedule(ramp.policy(), 12));
-            body.put("steps", ramp.analyses());
+            body.put("model", record.modelName());
+            body.put("version", record.version());
+            body.put("revision", record.revision());
+            body.put("updatedBy", record.updatedBy());
+            body.put("updatedAt", record.updatedAt());
+            body.put("inDeployment", kept.inDeployment());
+            body.put("canary", ramp(record.ramp()));
+            body.put("analysis", analysis(name, record.ramp()));
             return body;
         });
+    }
+
+    private static Map<String, Object> analysis(String name, CanaryRamp ramp) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", name);
+        body.put("version", ramp.version());
+        body.put("stableVersion", ramp.stableVersion());
+        body.put("status", ramp.status());
+        body.put("policy", ramp.policy());
+        body.put("metrics", CanaryAnalysis.METRICS);
+        body.put("metricShares", CanaryAnalysis.SHARES);
+        body.put("rampBudget", ramp.policy().falseRollbackRate());
+        body.put("looks", CanaryAnalysis.lookSchedule(ramp.policy(), 12));
+        body.put("steps", ramp.analyses());
+        return body;
     }
 
     @FunctionName("PromoteCanary")
@@ -204,27 +235,31 @@ public final class CanaryFunctions {
         body.put("revision", d.revision());
         body.put("updatedBy", d.updatedBy());
         body.put("updatedAt", d.updatedAt());
-        CanaryRamp r = d.canary();
-        if (r != null) {
-            Map<String, Object> ramp = new LinkedHashMap<>();
-            ramp.put("version", r.version());
-            ramp.put("stableVersion", r.stableVersion());
-            ramp.put("status", r.status());
-            ramp.put("step", r.step() + 1);
-            ramp.put("steps", r.steps());
-            ramp.put("weightBasisPoints", r.weightBasisPoints());
-            ramp.put("bakeTime", r.bakeTime().toString());
-            ramp.put("stepStartedAt", r.stepStartedAt());
-            ramp.put("judgeAt", r.judgeAt());
-            ramp.put("extensions", r.extensions());
-            ramp.put("startedBy", r.startedBy());
-            ramp.put("startedAt", r.startedAt());
-            ramp.put("lastChange", r.transition());
-            ramp.put("reason", r.reason());
-            ramp.put("policy", r.policy());
-            body.put("canary", ramp);
+        if (d.canary() != null) {
+            body.put("canary", ramp(d.canary()));
         }
         return body;
+    }
+
+    /** Where a ramp stands, without its analyses. */
+    private static Map<String, Object> ramp(CanaryRamp r) {
+        Map<String, Object> ramp = new LinkedHashMap<>();
+        ramp.put("version", r.version());
+        ramp.put("stableVersion", r.stableVersion());
+        ramp.put("status", r.status());
+        ramp.put("step", r.step() + 1);
+        ramp.put("steps", r.steps());
+        ramp.put("weightBasisPoints", r.weightBasisPoints());
+        ramp.put("bakeTime", r.bakeTime().toString());
+        ramp.put("stepStartedAt", r.stepStartedAt());
+        ramp.put("judgeAt", r.judgeAt());
+        ramp.put("extensions", r.extensions());
+        ramp.put("startedBy", r.startedBy());
+        ramp.put("startedAt", r.startedAt());
+        ramp.put("lastChange", r.transition());
+        ramp.put("reason", r.reason());
+        ramp.put("policy", r.policy());
+        return ramp;
     }
 
     static CanaryService.StartCommand startCommand(Call call) {

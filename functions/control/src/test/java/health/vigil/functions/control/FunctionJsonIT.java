@@ -44,6 +44,8 @@ class FunctionJsonIT {
                 Map.entry("StartCanary", List.of("httpTrigger", "models/{name}/canary", "POST", "ANONYMOUS")),
                 Map.entry("GetCanary", List.of("httpTrigger", "models/{name}/canary", "GET", "ANONYMOUS")),
                 Map.entry("GetCanaryAnalysis", List.of("httpTrigger", "models/{name}/canary/analysis", "GET", "ANONYMOUS")),
+                Map.entry("GetVersionCanary", List.of("httpTrigger", "models/{name}/versions/{version}/canary", "GET",
+                        "ANONYMOUS")),
                 Map.entry("PromoteCanary", List.of("httpTrigger", "models/{name}/canary/promote", "POST", "ANONYMOUS")),
                 Map.entry("PauseCanary", List.of("httpTrigger", "models/{name}/canary/pause", "POST", "ANONYMOUS")),
                 Map.entry("ResumeCanary", List.of("httpTrigger", "models/{name}/canary/resume", "POST", "ANONYMOUS")),

@@ -337,7 +337,8 @@ public final class EvidenceVerifier {
                             + "; expected sequence " + (previous.sequence() + 1) + ": records were removed, reordered"
                             + " or inserted");
                 }
-                if (!record.previousHash().equals(previous.hash())) {
+                // previous.hash() passed the hash check above, so it is not null; this record's link may be.
+                if (!previous.hash().equals(record.previousHash())) {
                     throw new Failed(Kind.BROKEN_LINK, file, line, at + " does not carry the hash of record "
                             + previous.sequence() + ": that record was replaced, or this record's link was changed");
                 }

@@ -5,14 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.ArtifactStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -242,6 +249,29 @@ class AuditEvidenceTest {
         assertThat(newer.count()).isGreaterThan(older.count());
     }
 
+    @Test
+    void aRecordWhoseLinkIsNullIsABrokenLinkNotACrash() throws IOException {
+        ExportResult export = evidence.export(DAY, DAY, "a");
+        List<String> lines;
+        try (InputStream in = artifacts.open(ArtifactStore.AUDIT_EXPORTS, export.records())) {
+            lines = new ArrayList<>(new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList());
+        }
+        // The second record's link is set to null and its hash recomputed, so only the link is wrong.
+        AuditRecord second = Json.read("line 2", lines.get(1), AuditRecord.class);
+        AuditRecord unlinked = new AuditRecord(second.id(), second.partition(), second.sequence(), second.time(),
+                second.actor(), second.action(), second.subject(), second.outcome(), second.details(), null, null);
+        lines.set(1, lines.get(1)
+                .replace("\"previousHash\":\"" + second.previousHash() + "\"", "\"previousHash\":null")
+                .replace("\"hash\":\"" + second.hash() + "\"", "\"hash\":\"" + AuditChain.hashOf(unlinked) + "\""));
+        assertThat(lines.get(1)).contains("\"previousHash\":null").doesNotContain(second.hash());
+
+        EvidenceReport report = verifyReplacing(export.records(), String.join("\n", lines) + "\n");
+
+        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.BROKEN_LINK);
+        assertThat(report.firstProblem().file()).isEqualTo(export.records());
+        assertThat(report.firstProblem().line()).isEqualTo(2);
+    }
+
     /** Verifies the container as a folder would be without {@code left out}. */
     private EvidenceReport verifyWithout(String... leftOut) {
         EvidenceFiles all = EvidenceFiles.container(artifacts);
@@ -253,8 +283,27 @@ class AuditEvidenceTest {
             }
 
             @Override
-            public java.util.Optional<java.io.InputStream> open(String name) {
-                return out.contains(name) ? java.util.Optional.empty() : all.open(name);
+            public Optional<InputStream> open(String name) {
+                return out.contains(name) ? Optional.empty() : all.open(name);
+            }
+        });
+    }
+
+    /** Verifies the container as a folder would be with {@code name} holding {@code content} instead. */
+    private EvidenceReport verifyReplacing(String name, String content) {
+        EvidenceFiles all = EvidenceFiles.container(artifacts);
+        return new EvidenceVerifier(List.of(key.publicKey())).verify(new EvidenceFiles() {
+            @Override
+            public List<String> list(String prefix) {
+                return all.list(prefix);
+            }
+
+            @Override
+            public Optional<InputStream> open(String file) {
+                if (!file.equals(name)) {
+                    return all.open(file);
+                }
+                return Optional.of(new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)));
             }
         });
     }

@@ -5,9 +5,10 @@ Needs Python 3.8 or later (standard library only) and the openssl command for th
 
     verify-audit-export.py FOLDER --public-key KEY.pem [--public-key OLDER-KEY.pem ...]
 
-Prints what it checked, then VERIFIED (exit code 0), FAILED <KIND> in <file> [line <n>]: <what> (exit code 1), or
-NOTHING VERIFIED (exit code 1). A folder or key file that cannot be used is exit code 2. Without --public-key the
-keys in the folder's keys/ are trusted, which shows only that the folder is consistent with itself.
+Prints what it checked, a line "note: ..." for each digest whose export is not in the folder, then VERIFIED (exit
+code 0), FAILED <KIND> in <file> [line <n>]: <what> (exit code 1), or NOTHING VERIFIED (exit code 1). A folder or
+key file that cannot be used is exit code 2. Without --public-key the keys in the folder's keys/ are trusted, which
+shows only that the folder is consistent with itself.
 """
 
 import argparse
@@ -340,6 +341,58 @@ class Folder:
             return file.read()
 
 
+class Coverage:
+    """The periods the verified exports hold, the UTC day each was read on, and each day's highest sequence held."""
+
+    def __init__(self):
+        self.periods = []
+        self.held = {}
+
+    def add(self, first_day, last_day, read_on, last_sequence):
+        self.periods.append((first_day, last_day, read_on))
+        for day, sequence in last_sequence.items():
+            day = datetime.date.fromisoformat(day)
+            self.held[day] = max(self.held.get(day, 0), sequence)
+
+    def covers(self, day):
+        return any(first <= day <= last for first, last, _ in self.periods)
+
+    def overlaps(self, first_day, last_day):
+        return any(first <= last_day and last >= first_day for first, last, _ in self.periods)
+
+    def covers_all_but(self, first_day, last_day, excepted):
+        return all(self.covers(day) for day in days(first_day, last_day) if day != excepted)
+
+    def partial_days(self, first_day, until):
+        """The read days from first_day up to, not including, until that no export covering them read later."""
+        partial = []
+        for first, last, read_on in self.periods:
+            if (first_day <= read_on < until and first <= read_on <= last
+                    and not any(f <= read_on <= t and r > read_on for f, t, r in self.periods)
+                    and read_on not in partial):
+                partial.append(read_on)
+        return partial
+
+
+def days(first_day, last_day):
+    day = first_day
+    while day <= last_day:
+        yield day
+        day += datetime.timedelta(days=1)
+
+
+def record_ref(fields, name, field):
+    """(day, sequence) of the record a statement names in field, or None when it names none."""
+    ref = fields.get(field, "")
+    if ref == "":
+        return None
+    day, mark, number = ref.rpartition("#")
+    if not mark or not is_day(day) or not re.fullmatch(r"[0-9]+", number):
+        raise Failed("MALFORMED_STATEMENT", name, 0, "%s names record '%s' in '%s'; records are named day#sequence"
+                     % (name, ref, field))
+    return datetime.date.fromisoformat(day), int(number)
+
+
 class Verifier:
     def __init__(self, folder, openssl, trusted):
         self.folder = folder
@@ -350,6 +403,8 @@ class Verifier:
         self.digests = []
         self.checked = []
         self.records = 0
+        self.notes = []
+        self.coverage = Coverage()
 
     def verify(self):
         if not self.trusted:
@@ -365,17 +420,23 @@ class Verifier:
             for record, hash_ in (("firstRecord", "firstRecordHash"), ("lastRecord", "lastRecordHash"),
                                   ("chainHeadRecord", "chainHeadHash")):
                 add_witness(self.witnesses, name, fields.get(record, ""), fields.get(hash_, ""), at)
+        absent = []
         for name, fields in self.digests:
             path = self.folder.path(fields.get("records", ""))
-            if path is not None:
-                self.verify_export(name, fields, path)
-                self.checked.append((name, fields))
+            if path is None:
+                absent.append((name, fields))
+                continue
+            self.verify_export(name, fields, path)
+            self.checked.append((name, fields))
         signed = {fields.get("records", "") for _, fields in self.digests}
         for export in self.folder.list("exports/"):
             if export not in signed:
                 raise Failed("UNSIGNED_EXPORT", export, 0, "%s is named by no digest: its digest was removed, or"
                              " the file was added" % export)
-        self.check_completeness()
+        for name, fields in absent:
+            self.notes.append(self.judge_absent(name, fields))
+        if not self.digests and not self.anchors:
+            self.notes.append("there are no digests and no anchors: nothing was verified")
 
     def chain(self, prefix, format_, previous_field, previous_sha_field):
         statements = []
@@ -501,22 +562,51 @@ class Verifier:
             raise Failed("EXPORT_MISMATCH", file, 0, "the first or last record of %s is not the one %s names"
                          % (file, digest_name))
         self.records += line
+        self.coverage.add(datetime.date.fromisoformat(first_day), datetime.date.fromisoformat(last_day),
+                          datetime.date.fromisoformat(digest["readAt"][:10]), last_sequence)
 
-    def check_completeness(self):
-        held = {fields["records"] for _, fields in self.checked}
-        for name, digest in self.digests:
-            if digest.get("count") == "0" or digest.get("records") in held:
-                continue
-            first_day = statement_day(digest, name, "from")
-            last_day = statement_day(digest, name, "to")
-            signed_at = statement_time(digest, name, "exportedAt")
-            if not any(other["from"] <= first_day and last_day <= other["to"]
-                       and signed_at < statement_time(other, other_name, "readAt")
-                       for other_name, other in self.checked):
-                raise Failed("MISSING_EXPORT", name, 0, "%s attests %s records of %s to %s (%s), but no export in"
-                             " this folder holds them: the export was removed or not copied"
-                             % (name, digest.get("count"), first_day, last_day, digest.get("records")))
-
+    def judge_absent(self, name, digest):
+        """The note on a digest whose export is absent; MISSING_EXPORT when it attests records of the covered days
+        that no export here holds (the completeness rule of the format, step 5)."""
+        count = digest.get("count", "")
+        if not WHOLE_NUMBER.fullmatch(count):
+            raise Failed("MALFORMED_STATEMENT", name, 0, "%s has no valid record count in 'count'" % name)
+        count = int(count)
+        first_day = datetime.date.fromisoformat(statement_day(digest, name, "from"))
+        last_day = datetime.date.fromisoformat(statement_day(digest, name, "to"))
+        first = record_ref(digest, name, "firstRecord")
+        last = record_ref(digest, name, "lastRecord")
+        file = digest.get("records", "")
+        absent = "%s names %s, which is not among these files" % (name, file)
+        include = ": include %s, the export it names, and verify again" % file
+        coverage = self.coverage
+        if not coverage.overlaps(first_day, last_day):
+            return ("%s; its period %s to %s is outside the days these exports hold, so only its signature and links"
+                    " were checked" % (absent, first_day, last_day))
+        if count == 0 or first is None or last is None:
+            return absent + "; it holds no record"
+        for day, sequence in (first, last):
+            held = coverage.held.get(day, 0)
+            if coverage.covers(day) and held < sequence:
+                raise Failed("MISSING_EXPORT", name, 0, "%s attests records %s#%d to %s#%d, which no export among"
+                             " these files holds (they hold %s%s)%s"
+                             % (name, day, held + 1, day, sequence, day,
+                                " without records" if held == 0 else " up to #%d" % held, include))
+        whole = absent + "; every record it holds of the days these exports hold is among them"
+        if coverage.covers_all_but(first[0], last[0], last[0]):
+            attested = count - (0 if coverage.covers(last[0]) else last[1])
+            held = sum(coverage.held.get(day, 0) for day in days(first[0], last[0]))
+            if held < attested:
+                raise Failed("MISSING_EXPORT", name, 0, "%s attests %d records of the days from %s to %s that these"
+                             " exports hold, but they hold %d of them: %d records it attests are missing%s"
+                             % (name, attested, first[0], last[0], held, attested - held, include))
+            return whole
+        partial = coverage.partial_days(first[0], last[0])
+        if not partial:
+            return whole
+        return ("%s; it also holds days no export here holds, so its digest does not say how many records it holds of"
+                " [%s], which these exports read before the day ended: include it to check them"
+                % (absent, ", ".join(str(day) for day in partial)))
 
 def trusted_keys(paths, folder, openssl):
     trusted = set()
@@ -562,6 +652,8 @@ def main(arguments):
         return 2
     print("checked %d anchors, %d digests, %d exports, %d records"
           % (len(verifier.anchors), len(verifier.digests), len(verifier.checked), verifier.records))
+    for note in verifier.notes:
+        print("note: " + note)
     if problem is not None:
         print("FAILED %s in %s%s: %s" % (problem.kind, problem.file, " line %d" % problem.line if problem.line else "",
                                           problem.message))

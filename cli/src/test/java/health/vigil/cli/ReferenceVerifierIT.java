@@ -31,11 +31,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The reference verifier in docs/tools (Python and openssl, written from docs/audit-evidence-format.md alone) on
- * evidence Vigil made: a log over two days with hourly anchors, the daily export of the first day, and the folder
- * {@code vigil audit export} writes for both days. The folder verifies; copies with one record changed, one
- * deleted, two swapped or one signature bit flipped fail, in the Python verifier and in {@code vigil audit verify}
- * alike; and the container without the export a digest attests fails the Python verifier's completeness check.
+ * The reference verifier in docs/tools (Python and openssl, written from docs/audit-evidence-format.md alone) and
+ * {@code vigil audit verify} on the same evidence Vigil made, which they must judge alike: the same verdict, the same
+ * kind of failure in the same file and line, the same notes. One log runs over two days with hourly anchors, the
+ * daily export of the first day, and the folder {@code vigil audit export} writes for both days; copies with one
+ * record changed, one deleted, two swapped or one signature bit flipped fail. Another log has a day exported at
+ * noon and again whole the next morning, then the next day exported: the folder written for that next day holds the
+ * earlier digests without their exports and verifies, the folder of the first day with the noon export instead of
+ * the whole day's fails {@code MISSING_EXPORT}, and with both exports it verifies. A digest of three days whose
+ * export is left out, beside a noon export of some of them, is a note where its count cannot tell how many records
+ * the held days have, and {@code MISSING_EXPORT} where it can.
  */
 class ReferenceVerifierIT {
     static final Path SCRIPT = Path.of("..", "docs", "tools", "verify-audit-export.py").toAbsolutePath().normalize();
@@ -46,6 +51,13 @@ class ReferenceVerifierIT {
     static Path home;
     static Path folder;
     static Path key;
+
+    /** The home of the log whose first day was exported at noon and again whole, and its public key. */
+    static Path twiceHome;
+    static Path twiceKey;
+    static LocalDate twiceDay;
+    /** The noon export of that day, in the container. */
+    static String noonExport;
 
     @BeforeAll
     static void writeALogAndExportIt() throws IOException {
@@ -75,17 +87,86 @@ class ReferenceVerifierIT {
         assertThat(AuditCommandTest.run("audit", "export", "--from", first.toString(), "--to",
                 first.plusDays(1).toString(), "--out", folder.toString(), "--home", home.toString())).startsWith("0\n");
         key = Files.writeString(work.resolve("audit-signing.pem"), SigningKeys.pem(LocalAuditSigner.open(home).publicKey()));
+        writeALogWhoseFirstDayIsExportedTwice();
+    }
+
+    /**
+     * Records on a day, its export at noon (digest 1), more records, the daily export of the whole day the next
+     * morning (digest 2), records on the next day and that day's daily export (digest 3).
+     */
+    static void writeALogWhoseFirstDayIsExportedTwice() throws IOException {
+        twiceHome = work.resolve("home-twice");
+        twiceDay = LocalDate.now(ZoneOffset.UTC).minusDays(3);
+        LocalDate next = twiceDay.plusDays(1);
+        try (LocalAdapters local = LocalAdapters.at(twiceHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            register(local, twiceDay.atTime(9, 0).toInstant(ZoneOffset.UTC), "morning");
+            noonExport = evidence(local, twiceDay.atTime(12, 0).toInstant(ZoneOffset.UTC))
+                    .export(twiceDay, twiceDay, "auditor").records();
+            register(local, twiceDay.atTime(15, 0).toInstant(ZoneOffset.UTC), "afternoon");
+            evidence(local, next.atTime(0, 15).toInstant(ZoneOffset.UTC)).exportPreviousDay();
+            register(local, next.atTime(9, 0).toInstant(ZoneOffset.UTC), "next-day");
+            evidence(local, next.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC)).exportPreviousDay();
+        }
+        twiceKey = Files.writeString(work.resolve("audit-signing-twice.pem"),
+                SigningKeys.pem(LocalAuditSigner.open(twiceHome).publicKey()));
+    }
+
+    private static void register(LocalAdapters local, Instant at, String actor) {
+        for (int i = 0; i < 3; i++) {
+            new AuditLog(local.auditStore(), Clock.fixed(at.plus(Duration.ofMinutes(10L * i)), ZoneOffset.UTC))
+                    .record(actor + "-" + i, "model.register", "/models/readmission/versions/1", "registered",
+                            Map.of());
+        }
     }
 
     @Test
     void theExportedFolderVerifiesAndSoDoesTheWholeContainer() throws Exception {
         assertThat(digests(folder)).hasSize(2);
-        assertThat(pythonVerifies(folder)).startsWith("0\n").contains("\nVERIFIED").contains("1 exports");
-        assertThat(AuditCommandTest.run("audit", "verify", folder.toString(), "--public-key", key.toString()))
-                .startsWith("0\n").contains("\nVERIFIED");
+        // Digest 1's export of the first day is not in the folder; the export of both days holds all its records.
+        assertThat(bothVerify(folder, key)).startsWith("0\n").contains("\nVERIFIED").contains("1 exports")
+                .contains("note: digests/00000001.json names ");
 
         Path container = copy(LocalAdapters.blobFolder(home.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS), "container");
-        assertThat(pythonVerifies(container)).startsWith("0\n").contains("\nVERIFIED").contains("2 exports");
+        assertThat(bothVerify(container, key)).startsWith("0\n").contains("\nVERIFIED").contains("2 exports")
+                .doesNotContain("note:");
+    }
+
+    @Test
+    void theFolderExportedForALaterDayHoldsTheEarlierDigestsWithoutTheirExportsAndVerifies() {
+        LocalDate later = twiceDay.plusDays(1);
+        Path evidence = work.resolve("later-day");
+        assertThat(AuditCommandTest.run("audit", "export", "--from", later.toString(), "--to", later.toString(),
+                "--out", evidence.toString(), "--home", twiceHome.toString())).startsWith("0\n");
+
+        assertThat(bothVerify(evidence, twiceKey)).startsWith("0\n").contains("\nVERIFIED")
+                .contains("3 digests, 1 exports")
+                .contains("note: digests/00000001.json names " + noonExport + ", which is not among these files; its"
+                        + " period " + twiceDay + " to " + twiceDay + " is outside the days these exports hold")
+                .contains("note: digests/00000002.json names ");
+    }
+
+    @Test
+    void aFolderWithTheNoonExportOfADayWhoseWholeDaysDigestIsThereFailsAndWithBothExportsVerifies() throws Exception {
+        Path older = work.resolve("noon-instead");
+        assertThat(AuditCommandTest.run("audit", "export", "--from", twiceDay.toString(), "--to", twiceDay.toString(),
+                "--out", older.toString(), "--home", twiceHome.toString())).startsWith("0\n");
+        assertThat(digests(older)).hasSize(2);
+        Path whole = files(older.resolve("exports")).get(0);
+        Path noon = LocalAdapters.blobFolder(twiceHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS)
+                .resolve(noonExport);
+        Path both = copy(older, "noon-and-whole");
+        Files.copy(noon, both.resolve(noonExport));
+
+        Files.delete(whole);
+        Files.copy(noon, older.resolve(noonExport));
+        // Digest 2 attests the day's records after noon, which the noon export lacks.
+        long atNoon = Files.readAllLines(noon).size();
+        assertThat(bothVerify(older, twiceKey)).startsWith("1\n")
+                .contains("FAILED MISSING_EXPORT in digests/00000002.json: ")
+                .contains(twiceDay + "#" + (atNoon + 1) + " to " + twiceDay + "#").doesNotContain("\nVERIFIED");
+
+        assertThat(bothVerify(both, twiceKey)).startsWith("0\n").contains("\nVERIFIED").contains("2 exports")
+                .doesNotContain("note:");
     }
 
     @Test
@@ -115,17 +196,63 @@ class ReferenceVerifierIT {
     }
 
     @Test
-    void aFolderWithoutTheExportOfRecordsADigestAttestsFails() throws Exception {
+    void aDigestOverDaysTheFolderHoldsInPartIsComparedWhereItsCountSaysHowManyRecordsThoseDaysHave() throws Exception {
+        LocalDate first = LocalDate.now(ZoneOffset.UTC).minusDays(4);
+        LocalDate second = first.plusDays(1);
+        LocalDate third = first.plusDays(2);
+
+        // Only the noon export of the second day is here: the three days' digest gives no count of that day alone.
+        Path secondAtNoon = spanningExportLeftOut("second-at-noon", second, first, third);
+        assertThat(bothVerify(secondAtNoon, secondAtNoon.resolve("trusted.pem"))).startsWith("0\n")
+                .contains("\nVERIFIED").contains("note: digests/00000002.json names ")
+                .contains("so its digest does not say how many records it holds of [" + second + "]");
+
+        // The noon export of the first two days is here: the digest's count less its last day's records is more.
+        Path twoDaysAtNoon = spanningExportLeftOut("two-days-at-noon", first, first, third);
+        assertThat(bothVerify(twoDaysAtNoon, twoDaysAtNoon.resolve("trusted.pem"))).startsWith("1\n")
+                .contains("FAILED MISSING_EXPORT in digests/00000002.json: ")
+                .contains("records of the days from " + first + " to " + third);
+    }
+
+    /**
+     * A log of three days from {@code first} to {@code third}; an export of {@code from} to the second day at its noon
+     * (digest 1), more records, the export of all three days (digest 2). Returns the container without the latter,
+     * with the trusted key in {@code trusted.pem} (outside {@code keys/}, which a verifier does not read as trusted).
+     */
+    private static Path spanningExportLeftOut(String name, LocalDate from, LocalDate first, LocalDate third)
+            throws IOException {
+        Path logHome = work.resolve("home-" + name);
+        LocalDate second = first.plusDays(1);
+        String spanning;
+        try (LocalAdapters local = LocalAdapters.at(logHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            register(local, first.atTime(9, 0).toInstant(ZoneOffset.UTC), "first");
+            register(local, second.atTime(9, 0).toInstant(ZoneOffset.UTC), "morning");
+            evidence(local, second.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(from, second, "auditor");
+            register(local, second.atTime(15, 0).toInstant(ZoneOffset.UTC), "afternoon");
+            register(local, third.atTime(9, 0).toInstant(ZoneOffset.UTC), "third");
+            spanning = evidence(local, third.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC))
+                    .export(first, third, "auditor").records();
+        }
+        Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS), name);
+        Files.delete(evidence.resolve(spanning));
+        Files.writeString(evidence.resolve("trusted.pem"), SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
+        return evidence;
+    }
+
+    @Test
+    void aContainerWithoutTheExportOfBothDaysVerifiesTheFirstDaySaysSoAndLeavesTheSecondDayToTheAuditor()
+            throws Exception {
         Path container = copy(LocalAdapters.blobFolder(home.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS), "partial");
         List<Path> exports = files(container.resolve("exports"));
         assertThat(exports).hasSize(2);
-        // The export of both days is the larger; without it, digest 2 attests the second day's records and no
-        // export here holds them. The first day's own export and digest are still there and verify.
+        // The export of both days is the larger. Without it the folder holds the first day only, whose records
+        // digest 2 attests are all in the first day's export; its second day is not among the days held here.
         Path both = Files.size(exports.get(0)) > Files.size(exports.get(1)) ? exports.get(0) : exports.get(1);
         Files.delete(both);
 
-        assertThat(pythonVerifies(container)).startsWith("1\n")
-                .contains("FAILED MISSING_EXPORT in digests/00000002.json").doesNotContain("\nVERIFIED");
+        assertThat(bothVerify(container, key)).startsWith("0\n").contains("\nVERIFIED")
+                .contains("note: digests/00000002.json names exports/" + both.getFileName() + ", which is not among"
+                        + " these files; every record it holds of the days these exports hold is among them");
     }
 
     private static AuditEvidence evidence(LocalAdapters local, Instant at) {
@@ -135,14 +262,38 @@ class ReferenceVerifierIT {
     }
 
     private static void assertFails(Path evidence, String... expected) {
-        assertThat(pythonVerifies(evidence)).startsWith("1\n").contains(expected).doesNotContain("\nVERIFIED");
-        assertThat(AuditCommandTest.run("audit", "verify", evidence.toString(), "--public-key", key.toString()))
-                .startsWith("1\n").contains(expected[0]);
+        assertThat(pythonVerifies(evidence, key)).startsWith("1\n").contains(expected).doesNotContain("\nVERIFIED");
+        assertThat(bothVerify(evidence, key)).startsWith("1\n").contains(expected[0]);
+    }
+
+    /**
+     * Runs both verifiers with the trusted key and requires the same outcome of them: exit code, notes, and the
+     * verdict (for a failure its kind, file and line; their explanations may be worded differently). Returns what
+     * {@code vigil audit verify} printed, after its exit code and a newline.
+     */
+    private static String bothVerify(Path evidence, Path trusted) {
+        String java = AuditCommandTest.run("audit", "verify", evidence.toString(), "--public-key", trusted.toString());
+        assertThat(outcome(pythonVerifies(evidence, trusted))).as("the reference verifier's outcome on " + evidence)
+                .isEqualTo(outcome(java));
+        return java;
+    }
+
+    private static List<String> outcome(String printed) {
+        List<String> lines = printed.lines().toList();
+        List<String> outcome = new ArrayList<>(List.of(lines.get(0)));
+        for (String line : lines) {
+            if (line.startsWith("note: ") || line.equals("VERIFIED") || line.startsWith("NOTHING VERIFIED")) {
+                outcome.add(line.startsWith("NOTHING VERIFIED") ? "NOTHING VERIFIED" : line);
+            } else if (line.startsWith("FAILED ")) {
+                outcome.add(line.substring(0, line.indexOf(": ")));
+            }
+        }
+        return outcome;
     }
 
     /** Runs the reference verifier with the trusted key; its exit code, a newline and what it printed. */
-    private static String pythonVerifies(Path evidence) {
-        return execute(List.of("python3", SCRIPT.toString(), evidence.toString(), "--public-key", key.toString()));
+    private static String pythonVerifies(Path evidence, Path trusted) {
+        return execute(List.of("python3", SCRIPT.toString(), evidence.toString(), "--public-key", trusted.toString()));
     }
 
     private static void requireTool(String... command) {

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.local.LocalAuditSigner;
+import health.vigil.audit.AuditChain;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.SigningKeys;
 import health.vigil.config.VigilConfig;
+import health.vigil.json.Json;
+import health.vigil.model.AuditRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditStore;
 import java.io.IOException;
@@ -35,12 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code vigil audit verify} on the same evidence Vigil made, which they must judge alike: the same verdict, the same
  * kind of failure in the same file and line, the same notes. One log runs over two days with hourly anchors, the
  * daily export of the first day, and the folder {@code vigil audit export} writes for both days; copies with one
- * record changed, one deleted, two swapped or one signature bit flipped fail. Another log has a day exported at
- * noon and again whole the next morning, then the next day exported: the folder written for that next day holds the
- * earlier digests without their exports and verifies, the folder of the first day with the noon export instead of
- * the whole day's fails {@code MISSING_EXPORT}, and with both exports it verifies. A digest of three days whose
- * export is left out, beside a noon export of some of them, is a note where its count cannot tell how many records
- * the held days have, and {@code MISSING_EXPORT} where it can.
+ * record changed, one deleted, two swapped, one whose link is null or one signature bit flipped fail. Another log
+ * has a day exported at noon and again whole the next morning, then the next day exported: the folder written for
+ * that next day holds the earlier digests without their exports and verifies, the folder of the first day with the
+ * noon export instead of the whole day's fails {@code MISSING_EXPORT}, and with both exports it verifies. A digest
+ * of three days whose export is left out, beside a noon export of some of them, is a note where its count cannot
+ * tell how many records the held days have, and {@code MISSING_EXPORT} where it can.
  */
 class ReferenceVerifierIT {
     static final Path SCRIPT = Path.of("..", "docs", "tools", "verify-audit-export.py").toAbsolutePath().normalize();
@@ -185,6 +188,10 @@ class ReferenceVerifierIT {
         editExport(swapped, lines -> lines.set(1, lines.set(2, lines.get(1))));
         assertFails(swapped, "FAILED SEQUENCE_GAP in exports/", "line 2");
 
+        Path unlinked = copy(folder, "unlinked");
+        editExport(unlinked, lines -> lines.set(2, withoutLink(lines.get(2))));
+        assertFails(unlinked, "FAILED BROKEN_LINK in exports/", "line 3");
+
         Path flipped = copy(folder, "flipped");
         Path digest = flipped.resolve("digests/00000002.json");
         String text = Files.readString(digest);
@@ -253,6 +260,17 @@ class ReferenceVerifierIT {
         assertThat(bothVerify(container, key)).startsWith("0\n").contains("\nVERIFIED")
                 .contains("note: digests/00000002.json names exports/" + both.getFileName() + ", which is not among"
                         + " these files; every record it holds of the days these exports hold is among them");
+    }
+
+    /** The line with "previousHash" set to null and "hash" recomputed to match: only the link is wrong. */
+    private static String withoutLink(String line) {
+        AuditRecord r = Json.read("an exported record", line, AuditRecord.class);
+        AuditRecord unlinked = new AuditRecord(r.id(), r.partition(), r.sequence(), r.time(), r.actor(), r.action(),
+                r.subject(), r.outcome(), r.details(), null, null);
+        String edited = line.replace("\"previousHash\":\"" + r.previousHash() + "\"", "\"previousHash\":null")
+                .replace("\"hash\":\"" + r.hash() + "\"", "\"hash\":\"" + AuditChain.hashOf(unlinked) + "\"");
+        assertThat(edited).contains("\"previousHash\":null").doesNotContain(r.hash());
+        return edited;
     }
 
     private static AuditEvidence evidence(LocalAdapters local, Instant at) {

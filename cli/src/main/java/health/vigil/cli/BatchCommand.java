@@ -223,7 +223,10 @@ final class BatchCommand {
         Path folder = OwnerOnlyFiles.createFolders(target.getParent());
         Path staged = OwnerOnlyFiles.createTempFile(folder, ".staged-", ".tmp");
         try {
-            Files.copy(file, staged, StandardCopyOption.REPLACE_EXISTING);
+            // Into the owner-only file itself: a copy that replaced it would be a new file with the default umask.
+            try (OutputStream out = Files.newOutputStream(staged, StandardOpenOption.TRUNCATE_EXISTING)) {
+                Files.copy(file, out);
+            }
             Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(staged);

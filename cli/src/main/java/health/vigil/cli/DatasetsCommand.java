@@ -164,11 +164,16 @@ final class DatasetsCommand {
             HeldOutEvaluationData data = HeldOutEvaluationData.generate(ClinicalModel.of(model), rows, seed);
             Files.write(out, data.csv());
             System.out.println("wrote " + data.rows() + " held-out rows to " + out);
-            System.out.println("register: vigil datasets register " + out + " --model " + model + " --label "
-                    + data.label() + " --age-column " + data.ageColumn() + " --sex-column " + data.sexColumn()
-                    + data.segments().stream().map(s -> " --segment " + s).reduce("", String::concat));
+            System.out.println("register: " + registerCommand(out, data));
             return 0;
         }
+    }
+
+    /** The {@code vigil datasets register} command that registers {@code data}, written to {@code file}. */
+    static String registerCommand(Path file, HeldOutEvaluationData data) {
+        return "vigil datasets register " + file + " --model " + data.model() + " --label " + data.label()
+                + " --age-column " + data.ageColumn() + " --sex-column " + data.sexColumn()
+                + data.segments().stream().map(s -> " --segment " + s).reduce("", String::concat);
     }
 
     /** Registers a held-out dataset generated for {@code data.model()} (what {@code vigil demo} calls). */

@@ -4,6 +4,7 @@ import health.vigil.error.VigilException;
 import health.vigil.training.Algorithm;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.CodeVersion;
+import health.vigil.training.HeldOutEvaluationData;
 import health.vigil.training.ModelTraining;
 import health.vigil.training.TrainedModel;
 import health.vigil.training.TrainingProgress;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code vigil train <model>}: trains one of the clinical models on a data file (or on seeded synthetic data),
  * evaluates it on a patient-grouped split, exports it to ONNX and writes its model package, showing a progress
- * bar while it works and a one-screen summary of the metrics when done.
+ * bar while it works and a one-screen summary of the metrics when done. Trained on a data file, it also writes the
+ * test part's patients as the evaluation dataset the platform's gates judge on, with the command that registers it.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a clinical model (readmission, adherence or complications) and write its model package.")
@@ -47,6 +49,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "PACKAGE", description = "where to write the package zip (default: <model>.zip)")
     Path out;
+
+    @Option(names = "--evaluation-out", paramLabel = "FILE", description = "with --data: where to write the held-out"
+            + " test patients as an evaluation dataset, owner-only (default: next to the package, <package>-evaluation.csv)")
+    Path evaluationOut;
 
     @Option(names = "--algorithm", defaultValue = "gbt", paramLabel = "gbt|logistic",
             description = "gradient-boosted trees (default) or the interpretable logistic regression")
@@ -72,6 +78,10 @@ public final class TrainCommand implements Callable<Integer> {
             if (data == null && rows < 100) {
                 throw new health.vigil.error.ValidationException("--rows is " + rows + "; train on at least 100 rows");
             }
+            if (data == null && evaluationOut != null) {
+                throw new health.vigil.error.ValidationException("--evaluation-out needs --data: held-out rows of"
+                        + " synthetic data come from vigil datasets generate " + clinical + " --seed " + settings.seed());
+            }
             ProgressBar progress = new ProgressBar(err, System.console() != null);
             progress.stage(data == null ? "generating synthetic " + clinical + " data" : "loading " + data.getFileName(), 0);
             Dataset dataset = data == null ? clinical.synthetic(rows, settings.seed()).dataset() : clinical.load(data);
@@ -80,8 +90,21 @@ public final class TrainCommand implements Callable<Integer> {
             progress.stage("exporting to ONNX and packaging", 0);
             byte[] onnx = ModelPackager.onnx(trained);
             WrittenPackage written = ModelPackager.write(trained, onnx, out == null ? Path.of(clinical + ".zip") : out);
+            HeldOutEvaluationData heldOut = null;
+            Path heldOutFile = null;
+            if (data != null) {
+                progress.stage("writing the test patients as an evaluation dataset", 0);
+                heldOut = HeldOutEvaluationData.testPart(clinical, dataset, settings.seed());
+                heldOutFile = heldOut.write(evaluationOut == null ? besidePackage(written.path()) : evaluationOut);
+            }
             progress.done();
             summary(outWriter, trained, dataset, written);
+            if (heldOut != null) {
+                outWriter.printf("held out  %s: the %,d test rows (%,d positive) as an evaluation dataset, owner-only%n",
+                        heldOutFile, heldOut.rows(), heldOut.positives());
+                outWriter.printf("register  %s%n", DatasetsCommand.registerCommand(heldOutFile, heldOut));
+                outWriter.flush();
+            }
             return 0;
         } catch (VigilException e) {
             err.println("vigil train: " + e.getMessage());
@@ -92,6 +115,13 @@ public final class TrainCommand implements Callable<Integer> {
             err.flush();
             return EXIT_FAILURE;
         }
+    }
+
+    /** {@code readmission.zip} gives {@code readmission-evaluation.csv} in the same folder. */
+    static Path besidePackage(Path packageFile) {
+        String name = packageFile.getFileName().toString();
+        String stem = name.toLowerCase(Locale.ROOT).endsWith(".zip") ? name.substring(0, name.length() - 4) : name;
+        return packageFile.resolveSibling(stem + "-evaluation.csv");
     }
 
     private TrainingSettings settings() {

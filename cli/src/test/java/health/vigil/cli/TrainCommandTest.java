@@ -7,11 +7,26 @@ import health.vigil.config.VigilConfig;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.modelpackage.ModelPackage;
 import health.vigil.modelpackage.ZipModelPackageReader;
+import health.vigil.training.ModelTraining;
+import health.vigil.training.data.PatientSplit;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.Reader;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -61,5 +76,139 @@ class TrainCommandTest {
         assertThat(run("complications", "--data", folder.toString())).isEqualTo(TrainCommand.EXIT_BAD_INPUT);
         assertThat(err.toString()).contains("is a folder, not a file: cohort", "give the path of the CSV file")
                 .doesNotContain("could not be read");
+    }
+
+    @Test
+    void trainingOnADataFileWritesTheTestPatientsAsAnOwnerOnlyEvaluationDatasetAndHowToRegisterIt() throws Exception {
+        Map<Integer, Integer> encounters = writeUciFile(dir.resolve("diabetic_data.csv"), 600);
+        Path pkg = dir.resolve("readmission.zip");
+        int exit = run("readmission", "--data", dir.resolve("diabetic_data.csv").toString(), "--rounds", "20",
+                "--seed", "11", "--out", pkg.toString());
+        assertThat(exit).as(err.toString()).isZero();
+
+        Path evaluation = dir.resolve("readmission-evaluation.csv");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(evaluation))).isEqualTo("rw-------");
+        assertThat(out.toString()).contains("register  vigil datasets register " + evaluation + " --model readmission"
+                + " --label outcome --age-column age_group --sex-column sex_group --segment race");
+        List<CSVRecord> rows;
+        try (Reader in = Files.newBufferedReader(evaluation, StandardCharsets.UTF_8)) {
+            rows = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get().parse(in).getRecords();
+        }
+        assertThat(rows.get(0).getParser().getHeaderNames()).doesNotContain("patient_nbr", "encounter_id")
+                .contains("age_band", "gender", "race", "outcome", "age_group", "sex_group");
+
+        // The fixture writes a patient's number into num_lab_procedures and num_medications of each encounter.
+        PatientSplit split = ModelTraining.split(11);
+        Map<Integer, Integer> written = new HashMap<>();
+        for (CSVRecord row : rows) {
+            int patient = Integer.parseInt(row.get("num_medications")) * 500 + Integer.parseInt(row.get("num_lab_procedures"));
+            written.merge(patient, 1, Integer::sum);
+        }
+        // None of the training (or validation) patients; every encounter of each test patient.
+        assertThat(written.keySet()).isNotEmpty().allSatisfy(patient ->
+                assertThat(split.partOf("uci-" + (100_000 + patient))).as("part of patient %d", patient)
+                        .isEqualTo(PatientSplit.Part.TEST));
+        written.forEach((patient, count) -> assertThat(count).as("encounters of patient %d", patient)
+                .isEqualTo(encounters.get(patient)));
+
+        Matcher overall = Pattern.compile("(?m)^overall\\s+(\\d+)\\s+(\\d+)\\s").matcher(out.toString());
+        assertThat(overall.find()).as(out.toString()).isTrue();
+        assertThat(rows).hasSize(Integer.parseInt(overall.group(1)));
+        assertThat(rows.stream().filter(r -> r.get("outcome").equals("1")).count())
+                .isEqualTo(Long.parseLong(overall.group(2)));
+    }
+
+    @Test
+    void theEvaluationDatasetGoesWhereEvaluationOutSaysAndNeedsADataFile() throws Exception {
+        writeUciFile(dir.resolve("diabetic_data.csv"), 400);
+        Path evaluation = dir.resolve("gates").resolve("held-out.csv");
+        int exit = run("readmission", "--data", dir.resolve("diabetic_data.csv").toString(), "--rounds", "10",
+                "--out", dir.resolve("r.zip").toString(), "--evaluation-out", evaluation.toString());
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(evaluation.getParent())))
+                .isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(evaluation))).isEqualTo("rw-------");
+        assertThat(dir.resolve("r-evaluation.csv")).doesNotExist();
+
+        assertThat(run("readmission", "--rows", "500", "--evaluation-out", evaluation.toString()))
+                .isEqualTo(TrainCommand.EXIT_BAD_INPUT);
+        assertThat(err.toString()).contains("--evaluation-out needs --data", "vigil datasets generate readmission");
+    }
+
+    /**
+     * Writes {@code patients} patients' encounters in the UCI file's format, with its code table beside it, and
+     * returns how many encounters each patient has. Patient {@code p} is {@code patient_nbr} 100000 + p, and each of
+     * its encounters carries p in num_lab_procedures (p mod 500) and num_medications (p / 500).
+     */
+    private static Map<Integer, Integer> writeUciFile(Path file, int patients) throws Exception {
+        Files.writeString(file.resolveSibling("IDs_mapping.csv"), """
+                admission_type_id,description
+                1,Emergency
+                2,Urgent
+                3,Elective
+                ,
+                discharge_disposition_id,description
+                1,Discharged to home
+                3,Discharged/transferred to SNF
+                6,Discharged/transferred to home with home health service
+                11,Expired
+                ,
+                admission_source_id,description
+                1, Physician Referral
+                7, Emergency Room
+                """);
+        List<String> drugs = List.of("metformin", "repaglinide", "nateglinide", "chlorpropamide", "glimepiride",
+                "acetohexamide", "glipizide", "glyburide", "tolbutamide", "pioglitazone", "rosiglitazone", "acarbose",
+                "miglitol", "troglitazone", "tolazamide", "examide", "citoglipton", "glyburide-metformin",
+                "glipizide-metformin", "glimepiride-pioglitazone", "metformin-rosiglitazone", "metformin-pioglitazone");
+        Random random = new Random(3);
+        Map<Integer, Integer> encounters = new HashMap<>();
+        List<Map<String, String>> rows = new ArrayList<>();
+        for (int p = 0; p < patients; p++) {
+            int n = 1 + random.nextInt(3);
+            encounters.put(p, n);
+            String race = List.of("Caucasian", "AfricanAmerican", "Hispanic", "?").get(random.nextInt(4));
+            String gender = random.nextInt(2) == 0 ? "Female" : "Male";
+            int decade = 3 + random.nextInt(6);
+            String age = "[" + decade * 10 + "-" + (decade + 1) * 10 + ")";
+            for (int e = 0; e < n; e++) {
+                int inpatient = random.nextInt(4);
+                Map<String, String> r = new LinkedHashMap<>();
+                r.put("encounter_id", String.valueOf(rows.size() + 1));
+                r.put("patient_nbr", String.valueOf(100_000 + p));
+                r.put("race", race);
+                r.put("gender", gender);
+                r.put("age", age);
+                r.put("weight", "?");
+                r.put("admission_type_id", String.valueOf(1 + random.nextInt(3)));
+                r.put("discharge_disposition_id", List.of("1", "3", "6").get(random.nextInt(3)));
+                r.put("admission_source_id", random.nextBoolean() ? "1" : "7");
+                r.put("time_in_hospital", String.valueOf(1 + random.nextInt(14)));
+                r.put("payer_code", "?");
+                r.put("medical_specialty", "?");
+                r.put("num_lab_procedures", String.valueOf(p % 500));
+                r.put("num_procedures", String.valueOf(random.nextInt(4)));
+                r.put("num_medications", String.valueOf(p / 500));
+                r.put("number_outpatient", String.valueOf(random.nextInt(3)));
+                r.put("number_emergency", String.valueOf(random.nextInt(2)));
+                r.put("number_inpatient", String.valueOf(inpatient));
+                r.put("diag_1", List.of("428", "8", "V45", "250.01").get(random.nextInt(4)));
+                r.put("diag_2", "250.01");
+                r.put("diag_3", "?");
+                r.put("number_diagnoses", String.valueOf(1 + random.nextInt(9)));
+                r.put("max_glu_serum", "None");
+                r.put("A1Cresult", List.of("None", ">8").get(random.nextInt(2)));
+                drugs.forEach(d -> r.put(d, "No"));
+                r.put("insulin", List.of("No", "Up", "Steady", "Down").get(random.nextInt(4)));
+                r.put("change", random.nextBoolean() ? "Ch" : "No");
+                r.put("diabetesMed", random.nextBoolean() ? "Yes" : "No");
+                r.put("readmitted", random.nextDouble() < 0.1 + 0.1 * inpatient ? "<30" : random.nextBoolean() ? ">30" : "NO");
+                rows.add(r);
+            }
+        }
+        StringBuilder csv = new StringBuilder(String.join(",", rows.get(0).keySet())).append('\n');
+        rows.forEach(r -> csv.append(String.join(",", r.values())).append('\n'));
+        Files.writeString(file, csv);
+        return encounters;
     }
 }

@@ -76,6 +76,11 @@ public final class ModelTraining {
         }
     }
 
+    /** The patient split a training with {@code seed} evaluates on; its test part is the model's held-out patients. */
+    public static PatientSplit split(long seed) {
+        return PatientSplit.standard(seed);
+    }
+
     public TrainedModel train(ClinicalModel model, Dataset data, TrainingSettings settings, TrainingProgress progress) {
         progress.stage("features", 0);
         return train(model, TrainingRows.of(model, data), settings, Map.of(), progress);
@@ -88,7 +93,7 @@ public final class ModelTraining {
     public TrainedModel train(ClinicalModel model, TrainingRows data, TrainingSettings settings,
             Map<String, String> lineage, TrainingProgress progress) {
         FeatureMatrix all = data.x();
-        PatientSplit split = PatientSplit.standard(settings.seed());
+        PatientSplit split = split(settings.seed());
         PatientSplit.Part[] parts = split.assign(data.patientKeys());
         boolean[] labels = data.labels();
         SplitRows train = SplitRows.of(all, labels, parts, PatientSplit.Part.TRAIN);

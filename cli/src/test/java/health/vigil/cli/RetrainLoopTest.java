@@ -390,6 +390,47 @@ class RetrainLoopTest {
     }
 
     @Test
+    void aParentTrainedFromASourceFileIsRecordedAsFailedOnceWithoutAskingForAnUploadThatCannotWork() {
+        // Trained as vigil train adherence --data trains: on a dispensing CSV, whose sha256 its provenance names.
+        ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
+        Dataset source = ClinicalModel.ADHERENCE.synthetic(2_000, 5).dataset();
+        TrainedModel parent = training.train(ClinicalModel.ADHERENCE, source, TrainingSettings.defaults()
+                .withAlgorithm(Algorithm.LOGISTIC).withSeed(5), TrainingProgress.NONE);
+        assertThat(parent.manifest().provenance().parameters().get("dataset.source"))
+                .isEqualTo("dispensing histories (synthetic-dispensing-seed-5.csv)");
+        ModelName adherence = register(ModelPackager.packageBytes(parent, ModelPackager.onnx(parent)), "adherence.zip")
+                .modelName();
+        String sourceSha256 = parent.manifest().provenance().datasetSha256();
+        String reportId = SetUpMonitoringReport.stable(platform, new ModelVersion(adherence, 1),
+                LocalDate.of(2026, 11, 14), true);
+        RetrainService.Request request = new RetrainService.Request("request-source", adherence, 1, reportId);
+        LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC);
+        int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
+
+        AuditRecord failed = platform.retraining().handle(request);
+        AuditRecord again = platform.retraining().handle(request);
+
+        assertThat(failed.outcome()).isEqualTo("failed");
+        assertThat(failed.details().get("reason"))
+                .contains("trained from the source file synthetic-dispensing-seed-5.csv").contains(sourceSha256)
+                .contains("vigil train adherence --data").contains("model pipeline").contains("gates")
+                .doesNotContain("upload it as").doesNotContain("send the request again");
+        assertThat(again.id()).as("a replay writes nothing").isEqualTo(failed.id());
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore + 1);
+
+        // The outcome is final: a file stored under the source's sha256, as the demo stores one, changes nothing.
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(sourceSha256),
+                new ByteArrayInputStream(DatasetFile.bytes(ClinicalModel.ADHERENCE.pipeline().rawSchema(), source)),
+                false);
+        assertThat(platform.retraining().handle(request).id()).isEqualTo(failed.id());
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore + 1);
+        assertThat(trainings).hasValue(0);
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).isEmpty();
+        assertThat(platform.registry().listVersions(adherence)).hasSize(1);
+        assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_COMPLETED);
+    }
+
+    @Test
     void anAppWithoutTheTrainingLibraryRecordsTheRequestAsDeferredAndUploadsNothing() {
         platform.close();
         platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(published::add).build();

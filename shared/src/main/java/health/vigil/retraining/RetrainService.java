@@ -64,6 +64,9 @@ public final class RetrainService {
     /** Provenance parameters of a retrained package: written into its manifest, read back by a retry. */
     private static final String LINEAGE_PRODUCTION_DATASET = "lineage.productionDataset";
     private static final String LINEAGE_PRODUCTION_ROWS = "lineage.productionRows";
+    /** Provenance parameter in which training describes the data it was trained on. */
+    private static final String DATASET_SOURCE = "dataset.source";
+    private static final java.util.regex.Pattern SOURCE_FILE = java.util.regex.Pattern.compile(".* \\(([^()]+)\\)");
 
     private final ModelRegistry registry;
     private final ArtifactStore artifacts;
@@ -139,6 +142,17 @@ public final class RetrainService {
             return audit.recordOnce(key, ACTOR, ACTION, subject, "deferred", details);
         }
         String trainingSha256 = parent.manifest().provenance().datasetSha256();
+        Optional<String> sourceFile = sourceFile(parent.manifest().provenance().parameters().get(DATASET_SOURCE));
+        if (sourceFile.isPresent()) {
+            details.put("reason", "v" + parent.version() + " was trained from the source file " + sourceFile.get()
+                    + " (sha256 " + trainingSha256 + "), not from a dataset file in Vigil's format, so it cannot be"
+                    + " retrained here and no file uploaded to the datasets container changes that: train a successor"
+                    + " on the current source file (vigil train " + parent.modelName().value() + " --data FILE, or the"
+                    + " model pipeline) and upload its package, which then goes through the gates and an approval like"
+                    + " any version (docs/runbooks/drift-alert.md)");
+            // The request's outcome: sending it again cannot train, so a replay finds this record and writes nothing.
+            return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
+        }
         String trainingBlob = datasetBlob(trainingSha256);
         if (artifacts.describe(ArtifactStore.DATASETS, trainingBlob).isEmpty()) {
             details.put("reason", "the training dataset " + trainingSha256 + " is not in the datasets container;"
@@ -277,6 +291,22 @@ public final class RetrainService {
         data.put("productionDataset", record.details().get("productionDataset"));
         announcements.publish(key, new VigilEvent(record.id(), EventTypes.RETRAIN_COMPLETED, VigilEvent.SOURCE,
                 record.subject(), clock.instant(), data));
+    }
+
+    /**
+     * The name of the source file a model was trained from, read from its provenance's {@code dataset.source}, which
+     * training writes as {@code <description> (<file name>)} for a file it loaded (such as {@code UCI Diabetes 130-US
+     * hospitals (diabetic_data.csv)}), so that the dataset's sha256 is the source file's; empty for data in the dataset
+     * file format ({@code datasets/<sha256>.tsv}, or generated readmission data, {@code ... (seed <n>)}), for a
+     * retrained model ({@code ... + <n> labelled production rows}) and for a manifest that does not say.
+     */
+    private static Optional<String> sourceFile(String datasetSource) {
+        if (datasetSource == null) {
+            return Optional.empty();
+        }
+        java.util.regex.Matcher named = SOURCE_FILE.matcher(datasetSource);
+        return named.matches() && !named.group(1).matches("seed -?[0-9]+") ? Optional.of(named.group(1))
+                : Optional.empty();
     }
 
     public static String datasetBlob(String sha256) {

@@ -45,30 +45,30 @@ public final class RawRecordValidator {
             switch (feature.type()) {
                 case NUMERIC -> {
                     if (!(value instanceof Double d) || !Double.isFinite(d)) {
-                        throw invalid(where, "feature '" + feature.name() + "' must be a finite number");
+                        throw invalid(where, feature, "must be a finite number");
                     }
                     checkRange(feature, d, where);
                 }
                 case INTEGER -> {
                     if (!(value instanceof Long l)) {
-                        throw invalid(where, "feature '" + feature.name() + "' must be a whole number");
+                        throw invalid(where, feature, "must be a whole number");
                     }
                     checkRange(feature, l.doubleValue(), where);
                 }
                 case BOOLEAN -> {
                     if (!(value instanceof Boolean)) {
-                        throw invalid(where, "feature '" + feature.name() + "' must be true or false");
+                        throw invalid(where, feature, "must be true or false");
                     }
                 }
                 case CATEGORICAL -> {
                     if (!(value instanceof String s) || !feature.categories().contains(s)) {
-                        throw invalid(where, "feature '" + feature.name() + "' is not one of the allowed categories "
+                        throw invalid(where, feature, "is not one of the allowed categories "
                                 + feature.categories());
                     }
                 }
                 case CODE -> {
                     if (!(value instanceof String s) || !patterns[i].matcher(s).matches()) {
-                        throw invalid(where, "feature '" + feature.name() + "' is not a code matching "
+                        throw invalid(where, feature, "is not a code matching "
                                 + feature.pattern());
                     }
                 }
@@ -78,7 +78,7 @@ public final class RawRecordValidator {
 
     private static void checkRange(Feature feature, double value, String where) {
         if ((feature.min() != null && value < feature.min()) || (feature.max() != null && value > feature.max())) {
-            throw invalid(where, "feature '" + feature.name() + "' is out of range; allowed range is "
+            throw invalid(where, feature, "is out of range; allowed range is "
                     + bound(feature.min()) + "-" + bound(feature.max()));
         }
     }
@@ -88,6 +88,15 @@ public final class RawRecordValidator {
             return "any";
         }
         return b == Math.rint(b) ? String.valueOf(b.longValue()) : String.valueOf(b);
+    }
+
+    /**
+     * A refused value of {@code feature}; for an optional feature, also how to send it when it is not known (a
+     * source's own mark for a missing value, such as "?" or 9999, is a value and is refused as one).
+     */
+    private static ValidationException invalid(String where, Feature feature, String problem) {
+        return invalid(where, "feature '" + feature.name() + "' " + problem + (feature.required() ? ""
+                : "; it is optional: when it is not known, leave it out or send null"));
     }
 
     private static ValidationException invalid(String where, String problem) {

@@ -35,6 +35,20 @@ class RawRecordValidatorTest {
     }
 
     @Test
+    void aRefusedValueOfAnOptionalFeatureSaysHowToSendItWhenItIsNotKnown() {
+        // A source's own mark for a missing value ("?" in the UCI files) is a value, and is refused as one.
+        assertThatThrownBy(() -> validator.validate(Map.of("age", 40L, "sex", "?"), "row 10"))
+                .hasMessageContaining("'sex' is not one of the allowed categories [Female, Male]; it is optional:"
+                        + " when it is not known, leave it out or send null")
+                .hasMessageNotContaining("?;");
+        assertThatThrownBy(() -> validator.validate(Map.of("age", 40L, "diag", "?"), "row 11"))
+                .hasMessageEndingWith("; it is optional: when it is not known, leave it out or send null");
+        // A required feature has no such way out.
+        assertThatThrownBy(() -> validator.validate(Map.of("age", 212L), "row 12"))
+                .hasMessageNotContaining("optional");
+    }
+
+    @Test
     void anUnknownFeatureIsNamedOnlyWhenItsNameIsAPlainName() {
         assertThatThrownBy(() -> validator.validate(Map.of("age", 40L, "weight_kg", 80.0), "row 8"))
                 .hasMessageContaining("row 8 has an unknown feature 'weight_kg'; the schema lists [age, sex, diag]");

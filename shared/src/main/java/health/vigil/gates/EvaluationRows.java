@@ -46,11 +46,36 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
     /**
      * Which rows a version whose raw schema is {@code schema} reads, as scoring would validate them (on the fields
      * the schema names): {@code problems[i]} is null for a row it reads, else why it refuses it (the row number and the
-     * rule, never a value); how many it refuses and why the first.
+     * rule, never a value); how many it refuses, why the first, and how many for each rule (first seen first).
      */
-    public record Acceptance(String[] problems, int refused, String firstRefusal) {
+    public record Acceptance(String[] problems, int refused, String firstRefusal, Map<String, Integer> refusedByRule) {
+        /** How many rules {@link #described} counts rows for at most. */
+        static final int RULES_SHOWN = 3;
+
         public boolean reads(int row) {
             return problems[row] == null;
+        }
+
+        /**
+         * Why the first refused row was refused and, when rows are refused by more than one rule, how many by each
+         * (the most first, at most {@value #RULES_SHOWN}): what a data steward needs to tell a source's missing-value
+         * mark from a column in the wrong format. Null when no row is refused.
+         */
+        public String described() {
+            if (firstRefusal == null || refusedByRule.size() < 2) {
+                return firstRefusal;
+            }
+            List<Map.Entry<String, Integer>> rules = new ArrayList<>(refusedByRule.entrySet());
+            rules.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
+            StringBuilder by = new StringBuilder(firstRefusal).append("; by rule: ");
+            for (int i = 0; i < Math.min(RULES_SHOWN, rules.size()); i++) {
+                by.append(i == 0 ? "" : ", ").append(rules.get(i).getValue()).append(" rows: ")
+                        .append(rules.get(i).getKey());
+            }
+            if (rules.size() > RULES_SHOWN) {
+                by.append(", and ").append(rules.size() - RULES_SHOWN).append(" more rules");
+            }
+            return by.toString();
         }
     }
 
@@ -60,16 +85,20 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
         String[] problems = new String[size()];
         int refused = 0;
         String first = null;
+        Map<String, Integer> byRule = new LinkedHashMap<>();
         for (int i = 0; i < problems.length; i++) {
+            String where = "row " + (i + 1);
             try {
-                validator.validate(onlyKnown(records.get(i), names), "row " + (i + 1));
+                validator.validate(onlyKnown(records.get(i), names), where);
             } catch (ValidationException e) {
                 problems[i] = e.getMessage();
                 refused++;
                 first = first == null ? e.getMessage() : first;
+                // The validator's message is the row, a space, then the rule.
+                byRule.merge(e.getMessage().substring(where.length() + 1), 1, Integer::sum);
             }
         }
-        return new Acceptance(problems, refused, first);
+        return new Acceptance(problems, refused, first, byRule);
     }
 
     /** The record restricted to the fields a version reads; the record itself when it reads them all. */

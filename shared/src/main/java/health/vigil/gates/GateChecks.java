@@ -295,7 +295,8 @@ public final class GateChecks {
      * without them, and patients like them would be refused at scoring, so a candidate that cannot score a material
      * part of the platform's evaluation population fails rather than being judged on the rest alone.
      *
-     * @param firstProblem why the first refused row was refused (its row number and rule), null when none was
+     * @param firstProblem why the first refused row was refused (its row number and rule) and, when rows are refused
+     *     by more than one rule, how many by each ({@link EvaluationRows.Acceptance#described}); null when none was
      */
     public static GateCheck coverage(int refused, int rows, String firstProblem, GatePolicy policy) {
         double share = rows == 0 ? 0 : (double) refused / rows;

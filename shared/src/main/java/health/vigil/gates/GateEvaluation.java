@@ -369,7 +369,7 @@ public final class GateEvaluation {
                     + " refused by the production version's schema and left out of the comparison with it (first: "
                     + firstProductionProblem + ")");
         }
-        return new Usable(readable, paired, rows.size(), byCandidate.refused(), byCandidate.firstRefusal());
+        return new Usable(readable, paired, rows.size(), byCandidate.refused(), byCandidate.described());
     }
 
     /** The raw fields either version reads, so one parse of the file serves both (the candidate's type wins). */

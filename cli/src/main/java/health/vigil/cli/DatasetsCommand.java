@@ -85,16 +85,31 @@ final class DatasetsCommand {
             JsonNode registered = register(connection.url, connection.key(), model, file.getFileName().toString(),
                     Files.readAllBytes(file), label, ageColumn, sexColumn, segments);
             print(System.out, registered, json);
-            JsonNode newest = registered.path("newestVersion");
-            if (!json && newest.path("refused").asInt() > 0) {
-                // What the coverage gate will count: said now rather than found in a failed gate report later.
-                System.out.println("  version " + newest.path("version").asInt() + " of " + model + " refuses "
-                        + newest.path("refused").asInt() + " of " + newest.path("rows").asInt() + " rows (first: "
-                        + newest.path("firstRefusal").asText() + "); its gates leave them out and its coverage gate"
-                        + " counts them");
+            if (!json) {
+                refusalLines(model, registered.path("newestVersion")).forEach(System.out::println);
             }
             return 0;
         }
+    }
+
+    /**
+     * What the coverage gate of the model's newest version will count, said at registration rather than found in a
+     * failed gate report later: how many rows it refuses, why the first, and, for more than one rule, how many each.
+     */
+    static List<String> refusalLines(String model, JsonNode newest) {
+        if (newest.path("refused").asInt() == 0) {
+            return List.of();
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add("  version " + newest.path("version").asInt() + " of " + model + " refuses "
+                + newest.path("refused").asInt() + " of " + newest.path("rows").asInt() + " rows (first: "
+                + newest.path("firstRefusal").asText() + "); its gates leave them out and its coverage gate counts them");
+        JsonNode byRule = newest.path("refusedByRule");
+        if (byRule.size() > 1) {
+            byRule.fields().forEachRemaining(rule -> lines.add("    " + rule.getValue().asInt() + " rows: "
+                    + rule.getKey()));
+        }
+        return lines;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List evaluation datasets (GET /datasets).")

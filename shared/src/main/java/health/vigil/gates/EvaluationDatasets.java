@@ -61,9 +61,10 @@ public final class EvaluationDatasets {
 
     /**
      * How many rows of a dataset a model version's schema refuses: what its coverage gate will count
-     * ({@link GateChecks#coverage}).
+     * ({@link GateChecks#coverage}); why the first, and how many rows each rule refuses (rules only, no value).
      */
-    public record VersionCoverage(int version, int rows, int refused, String firstRefusal) {}
+    public record VersionCoverage(int version, int rows, int refused, String firstRefusal,
+            Map<String, Integer> refusedByRule) {}
 
     /**
      * {@code dataset}'s rows (the file's bytes in {@code csv}) as the model's newest registered version reads them, so
@@ -74,7 +75,8 @@ public final class EvaluationDatasets {
         return schemas.apply(new ModelName(dataset.model())).map(schema -> {
             EvaluationRows.Acceptance read = EvaluationRows.read(csv, dataset, schema.features())
                     .acceptedBy(schema.features());
-            return new VersionCoverage(schema.version(), read.problems().length, read.refused(), read.firstRefusal());
+            return new VersionCoverage(schema.version(), read.problems().length, read.refused(), read.firstRefusal(),
+                    read.refusedByRule());
         });
     }
 

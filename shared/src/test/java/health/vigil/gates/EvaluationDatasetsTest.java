@@ -158,6 +158,8 @@ class EvaluationDatasetsTest {
         assertThat(coverage.rows()).isEqualTo(100);
         assertThat(coverage.refused()).isEqualTo(20); // ages 30-39 twice over in 100 rows of 30 + i % 50
         assertThat(coverage.firstRefusal()).startsWith("row 1").contains("age").doesNotContain("30");
+        assertThat(coverage.refusedByRule()).containsExactly(
+                org.assertj.core.api.Assertions.entry("feature 'age' is out of range; allowed range is 40-120", 20));
         assertThat(datasets.newestVersionCoverage(dataset, file)).as("a model without a version").isEmpty();
     }
 

@@ -291,6 +291,9 @@ abstract class PlatformLoopScenario {
 
         assertThat(post(path, null, "", Map.of()).statusCode()).isEqualTo(401);
         assertThat(post(path, clinicalApp, "", Map.of()).statusCode()).isEqualTo(403);
+        // Only an operator deploys: neither who built the version nor who signed it.
+        assertThat(post(path, dataScientist, "", Map.of()).statusCode()).isEqualTo(403);
+        assertThat(post(path, approver, "", Map.of()).statusCode()).isEqualTo(403);
 
         HttpResponse<String> deployed = post(path, operator, "", Map.of());
         assertThat(deployed.statusCode()).isEqualTo(200);

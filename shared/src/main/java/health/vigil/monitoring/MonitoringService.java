@@ -45,7 +45,8 @@ import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * The scheduled monitoring check: for every deployed model and traffic slot, reads the last complete window of the
+ * The scheduled monitoring check: for every deployed model, each traffic slot and the stable version's batch
+ * predictions (slot {@code batch}, reported only for a window that has some), reads the last complete window of the
  * prediction log as a stream (memory bounded by features times bins for drift, and by segments times bins for the
  * labelled part, see {@link LabelledSummary}), compares it with the version's training reference, joins the outcomes
  * that have arrived, measures realised performance overall and per segment, judges the window by the model's {@link MonitoringPolicy}, stores the report once, audits the check
@@ -156,9 +157,11 @@ public final class MonitoringService {
 
     /**
      * Checks every slot of {@code model}'s deployment over {@code [from, to)} (whole seconds, {@code to} not in the
-     * future, at most 31 days); a window checked before is answered from its stored report. A window over more log
-     * partitions than the fan-out threshold, on a platform with a work queue, is planned and queued one partition per
-     * message ({@link #checkPartition}); its report is pending until the last partition merges it.
+     * future, at most 31 days), and the stable version's batch predictions when the window has any (slot
+     * {@code batch}, judged like a slot and never asking for retraining); a window checked before is answered from its
+     * stored report. A window over more log partitions than the fan-out threshold, on a platform with a work queue, is
+     * planned and queued one partition per message ({@link #checkPartition}); its report is pending until the last
+     * partition merges it.
      */
     public MonitoringRun check(ModelName model, Instant from, Instant to) {
         checkWindow(from, to);
@@ -171,28 +174,43 @@ public final class MonitoringService {
         List<MonitoringReport> done = new ArrayList<>();
         List<MonitoringRun.Pending> pending = new ArrayList<>();
         for (TrafficSlot slot : deployment.get().slots()) {
-            VersionRecord version = registry.getVersion(model, slot.version());
-            String id = MonitoringReport.idOf(model.value(), version.version(), slot.slot().wireName(), from, to);
-            Optional<MonitoringReport> stored = reports.find(id);
-            if (stored.isPresent()) {
-                done.add(settle(stored.get(), version));
-                continue;
-            }
-            List<PredictionLog.Partition> partitions = predictions.partitions(model, from, to);
-            if (queue.isPresent() && partitions.size() > fanOutAbove) {
-                MonitoringPlan plan = documents.createOnce(planName(id), new MonitoringPlan(id, model.value(),
-                        version.version(), slot.slot().wireName(), from, to, policy, segmentColumns.apply(model),
-                        partitions, clock.instant()));
-                fanOut(plan, version).ifPresentOrElse(done::add, () -> pending.add(pending(plan)));
-            } else {
-                // One invocation: the same partials, built and merged in the same order as a fanned-out check.
-                WindowCheck check = new WindowCheck(version, slot.slot(), from, to, policy, segmentColumns.apply(model));
-                MonitoringReport report = reports.create(check.report(id, partitions.stream()
-                        .map(p -> check.partial(id, p))));
-                done.add(settle(report, version));
-            }
+            checkSlot(registry.getVersion(model, slot.version()), slot.slot(), from, to, policy, done, pending);
         }
+        // The batch predictions of the stable version, which a batch job scores with unless one is pinned: finding
+        // every version with batch predictions in the window would take a read of the window before the check.
+        int stable = deployment.get().slots().stream().filter(s -> s.slot() == Slot.STABLE).findFirst().orElseThrow()
+                .version();
+        checkSlot(registry.getVersion(model, stable), Slot.BATCH, from, to, policy, done, pending);
         return new MonitoringRun(done, pending);
+    }
+
+    /**
+     * Checks one version's predictions in one slot over the window, adding its report to {@code done} or its
+     * fanned-out check to {@code pending}; a window without batch predictions adds neither.
+     */
+    private void checkSlot(VersionRecord version, Slot slot, Instant from, Instant to, MonitoringPolicy policy,
+            List<MonitoringReport> done, List<MonitoringRun.Pending> pending) {
+        ModelName model = version.modelName();
+        String id = MonitoringReport.idOf(model.value(), version.version(), slot.wireName(), from, to);
+        Optional<MonitoringReport> stored = reports.find(id);
+        if (stored.isPresent()) {
+            done.add(settle(stored.get(), version));
+            return;
+        }
+        List<PredictionLog.Partition> partitions = predictions.partitions(model, from, to);
+        if (queue.isPresent() && partitions.size() > fanOutAbove) {
+            MonitoringPlan plan = documents.createOnce(planName(id), new MonitoringPlan(id, model.value(),
+                    version.version(), slot.wireName(), from, to, policy, segmentColumns.apply(model),
+                    partitions, clock.instant()));
+            if (!fanOut(plan, version, done)) {
+                pending.add(pending(plan));
+            }
+        } else {
+            // One invocation: the same partials, built and merged in the same order as a fanned-out check.
+            WindowCheck check = new WindowCheck(version, slot, from, to, policy, segmentColumns.apply(model));
+            check.report(id, partitions.stream().map(p -> check.partial(id, p)))
+                    .ifPresent(report -> done.add(settle(reports.create(report), version)));
+        }
     }
 
     /**
@@ -225,16 +243,21 @@ public final class MonitoringService {
                 break;
             }
             for (var it = pending.iterator(); it.hasNext(); ) {
-                Optional<MonitoringReport> report = reports.find(it.next().reportId());
+                MonitoringRun.Pending p = it.next();
+                Optional<MonitoringReport> report = reports.find(p.reportId());
                 if (report.isPresent()) {
                     done.add(report.get());
+                    it.remove();
+                } else if (nothingToReport(p)) {
                     it.remove();
                 }
             }
         }
         List<MonitoringRun.Pending> still = new ArrayList<>();
         for (MonitoringRun.Pending p : pending) {
-            still.add(documents.find(planName(p.reportId()), MonitoringPlan.class).map(this::pending).orElse(p));
+            if (!nothingToReport(p)) {
+                still.add(documents.find(planName(p.reportId()), MonitoringPlan.class).map(this::pending).orElse(p));
+            }
         }
         return new MonitoringRun(done, still);
     }
@@ -280,30 +303,56 @@ public final class MonitoringService {
         }
     }
 
-    /** Queues the partitions that have no partial yet; merges at once when none is missing (a run after a crash). */
-    private Optional<MonitoringReport> fanOut(MonitoringPlan plan, VersionRecord version) {
-        int done = 0;
+    /**
+     * Queues the partitions that have no partial yet; merges at once when none is missing (a run after a crash).
+     * Whether the check is complete: merged now, its report added to {@code done} (a window without batch
+     * predictions has none).
+     */
+    private boolean fanOut(MonitoringPlan plan, VersionRecord version, List<MonitoringReport> done) {
+        int partials = 0;
         for (int k = 0; k < plan.partitions().size(); k++) {
             if (documents.exists(partialName(plan.reportId(), plan.partitions().get(k)))) {
-                done++;
+                partials++;
             } else {
                 queue.get().send(WorkQueue.MONITORING_PARTITIONS, messageId(plan.reportId(), k),
                         Json.write(new PartitionMessage(plan.reportId(), k)));
             }
         }
-        if (done < plan.partitions().size()) {
-            return Optional.empty();
+        if (partials < plan.partitions().size()) {
+            return false;
         }
-        return Optional.of(merge(plan, version, new WindowCheck(version, plan)));
+        merge(plan, version, new WindowCheck(version, plan)).ifPresent(done::add);
+        return true;
     }
 
-    /** Merges every partial of the plan in plan order (read one at a time), stores the report once and settles it. */
-    private MonitoringReport merge(MonitoringPlan plan, VersionRecord version, WindowCheck check) {
-        MonitoringReport report = reports.create(check.report(plan.reportId(), plan.partitions().stream()
-                .map(p -> documents.find(partialName(plan.reportId(), p), MonitoringPartial.class).orElseThrow(() ->
-                        new health.vigil.error.StoreException("the partial summary of " + p.name() + " of the"
-                                + " monitoring check " + plan.reportId() + " disappeared while it was merged", null)))));
-        return settle(report, version);
+    /**
+     * Merges every partial of the plan in plan order (read one at a time), stores the report once and settles it;
+     * a batch check whose partials hold no prediction stores nothing.
+     */
+    private Optional<MonitoringReport> merge(MonitoringPlan plan, VersionRecord version, WindowCheck check) {
+        return check.report(plan.reportId(), plan.partitions().stream().map(p -> partial(plan, p)))
+                .map(report -> settle(reports.create(report), version));
+    }
+
+    private MonitoringPartial partial(MonitoringPlan plan, PredictionLog.Partition p) {
+        return documents.find(partialName(plan.reportId(), p), MonitoringPartial.class).orElseThrow(() ->
+                new health.vigil.error.StoreException("the partial summary of " + p.name() + " of the monitoring"
+                        + " check " + plan.reportId() + " disappeared while it was merged", null));
+    }
+
+    /**
+     * Whether the fanned-out check is complete without a report: a batch check whose every partial
+     * is written and holds no prediction (the window had no batch predictions, so it has nothing to judge).
+     */
+    private boolean nothingToReport(MonitoringRun.Pending check) {
+        if (!check.slot().equals(Slot.BATCH.wireName())) {
+            return false;
+        }
+        Optional<MonitoringPlan> plan = documents.find(planName(check.reportId()), MonitoringPlan.class);
+        if (plan.isEmpty() || donePartials(plan.get()) < plan.get().partitions().size()) {
+            return false;
+        }
+        return plan.get().partitions().stream().allMatch(p -> partial(plan.get(), p).predictions() == 0);
     }
 
     private int donePartials(MonitoringPlan plan) {
@@ -432,8 +481,12 @@ public final class MonitoringService {
                     accumulator == null ? null : accumulator.summary(), labelled.parts(), segments.segments());
         }
 
-        /** Merges the partials in the order given and judges the window by the policy. */
-        MonitoringReport report(String id, java.util.stream.Stream<MonitoringPartial> partials) {
+        /**
+         * Merges the partials in the order given and judges the window by the policy; empty for the batch slot when
+         * the window has no batch prediction (a deployment slot is reported every window, the batch slot only when
+         * a job's predictions were logged in it).
+         */
+        Optional<MonitoringReport> report(String id, java.util.stream.Stream<MonitoringPartial> partials) {
             DriftSummary[] merged = {drift == null ? null : drift.newAccumulator().summary()};
             LabelledSummary labelled = new LabelledSummary(threshold);
             MonitoringSegments segments = newSegments();
@@ -449,9 +502,12 @@ public final class MonitoringService {
             List<String> reasons = new ArrayList<>(setupReasons);
             segments.unlogged().forEach(c -> reasons.add("segment column '" + c + "' is not a logged model input:"
                     + " performance is not broken down by it"));
+            if (slot == Slot.BATCH && count[0] == 0) {
+                return Optional.empty();
+            }
             DriftReport driftReport = drift == null ? null : drift.report(merged[0]);
-            return judge(id, version, slot, from, to, policy, reasons, count[0], driftReport, labelled.performance(),
-                    segments.performance(policy.minLabelled()));
+            return Optional.of(judge(id, version, slot, from, to, policy, reasons, count[0], driftReport,
+                    labelled.performance(), segments.performance(policy.minLabelled())));
         }
     }
 

@@ -21,6 +21,7 @@ import health.vigil.scoring.ScoreRequest;
 import health.vigil.scoring.ScoredRow;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
+import health.vigil.testing.batch.SetUpBatchJob;
 import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
@@ -34,7 +35,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -63,6 +66,9 @@ class MonitoringFanOutTest {
         final MutableClock clock = new MutableClock(START);
         final List<VigilEvent> published = new CopyOnWriteArrayList<>();
         final List<String> messages = new CopyOnWriteArrayList<>();
+        final Queue<String> batchPartitions = new ConcurrentLinkedQueue<>();
+        /** Whether each monitoring message is handled as it is queued, as a listening function would. */
+        boolean deliverAtOnce;
         VigilPlatform platform;
         ModelName model;
     }
@@ -81,12 +87,15 @@ class MonitoringFanOutTest {
         MonitoringRun planned = fanned.platform.monitoring().check(fanned.model, START, END);
 
         assertThat(one.pending()).isEmpty();
+        assertThat(one.reports()).extracting(MonitoringReport::slot).containsExactly("stable");
         assertThat(planned.reports()).isEmpty();
-        assertThat(planned.pending()).singleElement().satisfies(p -> {
+        // The stable slot's check and the batch check (which finds no batch prediction in this window).
+        assertThat(planned.pending()).extracting(MonitoringRun.Pending::slot).containsExactly("stable", "batch");
+        assertThat(planned.pending()).allSatisfy(p -> {
             assertThat(p.partitions()).isEqualTo(4);
             assertThat(p.done()).isZero();
         });
-        assertThat(fanned.messages).hasSize(4);
+        assertThat(fanned.messages).hasSize(8);
         // Delivered in any order: the last partial to be written merges.
         for (int k = fanned.messages.size() - 1; k >= 0; k--) {
             assertThat(fanned.platform.monitoring().reports().find(one.reports().get(0).id())).isEmpty();
@@ -104,22 +113,29 @@ class MonitoringFanOutTest {
         assertThat(merged.segments()).extracting(SegmentPerformance::column).contains("age", "admission_type");
         assertThat(merged.segments()).anySatisfy(s -> assertThat(s.status())
                 .isEqualTo(SegmentPerformance.Status.MEASURED));
-        assertThat(fanned.platform.artifacts().list(ArtifactStore.MONITORING, "partials/")).hasSize(4)
-                .allSatisfy(b -> assertThat(b.name()).startsWith("partials/" + expected.id() + "/"));
+        assertThat(fanned.platform.artifacts().list(ArtifactStore.MONITORING, "partials/" + expected.id() + "/"))
+                .hasSize(4);
         assertThat(single.platform.artifacts().list(ArtifactStore.MONITORING, "partials/")).isEmpty();
+        // The batch check merged to nothing: no report, no audit record, as in one invocation.
+        assertThat(fanned.platform.monitoring().reports().list(fanned.model.value(), START, END))
+                .containsExactly(merged);
+        assertThat(auditRecords(fanned)).filteredOn(a -> a.action().equals(MonitoringService.CHECK_ACTION))
+                .hasSize(1);
         // Audited and announced as the check in one invocation is.
         assertThat(checkRecords(fanned, expected.id())).singleElement().satisfies(a ->
                 assertThat(a.details()).isEqualTo(checkRecords(single, expected.id()).get(0).details()));
         assertThat(fanned.published).extracting(VigilEvent::type)
                 .containsExactlyInAnyOrderElementsOf(single.published.stream().map(VigilEvent::type).toList());
-        // Asked again, the window answers its stored report and queues nothing.
-        assertThat(fanned.platform.monitoring().check(fanned.model, START, END).reports()).containsExactly(merged);
-        assertThat(fanned.messages).hasSize(4);
+        // Asked again, the window answers its stored report, has nothing pending and queues nothing.
+        MonitoringRun again = fanned.platform.monitoring().check(fanned.model, START, END);
+        assertThat(again.reports()).containsExactly(merged);
+        assertThat(again.pending()).isEmpty();
+        assertThat(fanned.messages).hasSize(8);
         // A window of one hour is checked in one invocation even where there is a queue.
         fanned.clock.set(END.plus(Duration.ofMinutes(5)));
         MonitoringRun hour = fanned.platform.monitoring().check(fanned.model, START, START.plus(Duration.ofHours(1)));
         assertThat(hour.reports()).singleElement().satisfies(r -> assertThat(r.predictions()).isEqualTo(300));
-        assertThat(fanned.messages).hasSize(4);
+        assertThat(fanned.messages).hasSize(8);
     }
 
     @Test
@@ -127,7 +143,9 @@ class MonitoringFanOutTest {
         Site fanned = site("fanned", true);
         MonitoringRun planned = fanned.platform.monitoring().check(fanned.model, START, END);
         String id = planned.pending().get(0).reportId();
-        List<String> messages = List.copyOf(fanned.messages);
+        // The stable slot's check; the batch check beside it has its own messages.
+        List<String> messages = fanned.messages.stream().filter(m -> m.contains(id)).toList();
+        assertThat(messages).hasSize(4);
         for (int k = 0; k < messages.size() - 1; k++) {
             fanned.platform.monitoring().checkPartition(messages.get(k));
         }
@@ -174,19 +192,96 @@ class MonitoringFanOutTest {
         assertThat(fanned.platform.artifacts().list(ArtifactStore.MONITORING, "partials/")).hasSize(4);
     }
 
+    @Test
+    void aNightlyFilesBatchReportIsTheSameFannedOutAndInOneInvocation() {
+        Site single = site("single", false, true);
+        Site fanned = site("fanned", true, true);
+
+        MonitoringRun one = single.platform.monitoring().check(single.model, START, END);
+        MonitoringRun planned = fanned.platform.monitoring().check(fanned.model, START, END);
+        for (int k = fanned.messages.size() - 1; k >= 0; k--) {
+            fanned.platform.monitoring().checkPartition(fanned.messages.get(k));
+        }
+
+        assertThat(one.reports()).extracting(MonitoringReport::slot).containsExactly("stable", "batch");
+        assertThat(planned.pending()).extracting(MonitoringRun.Pending::slot).containsExactly("stable", "batch");
+        MonitoringReport expected = one.reports().get(1);
+        MonitoringReport merged = fanned.platform.monitoring().reports().find(expected.id()).orElseThrow();
+        assertThat(merged).isEqualTo(expected);
+        assertThat(merged.id()).isEqualTo(fanned.model.value() + "/v1/batch/2026-12-01T100000Z--2026-12-01T140000Z");
+        assertThat(merged.predictions()).isEqualTo(400);
+        assertThat(merged.performance().labelled()).isEqualTo(200);
+        assertThat(merged.performance().positives()).isEqualTo(50);
+        assertThat(merged.drifted()).isTrue();
+        assertThat(merged.segments()).extracting(SegmentPerformance::column).contains("age", "admission_type");
+        // The stable slot's report is the one of its live predictions alone, either way.
+        assertThat(fanned.platform.monitoring().reports().find(one.reports().get(0).id())).contains(one.reports().get(0));
+        assertThat(one.reports().get(0).predictions()).isEqualTo(4 * 300);
+        // Audited and announced once, as in one invocation; only the stable report may ask for retraining.
+        assertThat(checkRecords(fanned, expected.id())).singleElement().satisfies(a ->
+                assertThat(a.details()).isEqualTo(checkRecords(single, expected.id()).get(0).details()));
+        assertThat(fanned.published).extracting(VigilEvent::type)
+                .containsExactlyInAnyOrderElementsOf(single.published.stream().map(VigilEvent::type).toList());
+        assertThat(fanned.published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED))
+                .allSatisfy(e -> assertThat(e.data().get("reportId")).isEqualTo(one.reports().get(0).id()));
+        // Redelivered messages and a second run of the window add nothing.
+        int records = auditRecords(fanned).size();
+        List<String> events = fanned.published.stream().map(VigilEvent::id).distinct().toList();
+        fanned.messages.forEach(fanned.platform.monitoring()::checkPartition);
+        assertThat(fanned.platform.monitoring().check(fanned.model, START, END).reports())
+                .containsExactlyElementsOf(one.reports());
+        assertThat(auditRecords(fanned)).hasSize(records);
+        assertThat(fanned.published.stream().map(VigilEvent::id).distinct()).containsExactlyInAnyOrderElementsOf(events);
+    }
+
+    @Test
+    void aRequestWaitingForAFannedOutWindowWithoutBatchPredictionsIsAnsweredWithoutPendingChecks() {
+        Site fanned = site("fanned", true);
+        fanned.deliverAtOnce = true;
+
+        MonitoringRun run = fanned.platform.monitoring().check(fanned.model, START, END, Duration.ofSeconds(20),
+                "analyst");
+
+        // Both checks were queued, and each merged as its last partition was done: the batch check into nothing.
+        assertThat(fanned.messages).hasSize(8);
+        assertThat(run.reports()).extracting(MonitoringReport::slot).containsExactly("stable");
+        assertThat(run.pending()).isEmpty();
+        assertThat(fanned.platform.monitoring().reports().list(fanned.model.value(), START, END)).hasSize(1);
+    }
+
     /**
      * A platform with the readmission model deployed, an evaluation dataset naming segments, and four hours of
      * predictions (the last two from an older, sicker population) with outcomes for half of each hour.
      */
     private Site site(String name, boolean queue) {
+        return site(name, queue, false);
+    }
+
+    /**
+     * @param nightlyFile whether a batch job also scores a file (of the older, sicker population) in the third hour,
+     *     with outcomes for half of it; a site without a queue for monitoring then checks every window in one
+     *     invocation
+     */
+    private Site site(String name, boolean queue, boolean nightlyFile) {
         Site site = new Site();
         WorkQueue work = (q, messageId, message) -> {
+            if (q.equals(WorkQueue.BATCH_PARTITIONS)) {
+                site.batchPartitions.add(message);
+                return;
+            }
+            assertThat(queue).isTrue();
             assertThat(q).isEqualTo(WorkQueue.MONITORING_PARTITIONS);
             site.messages.add(message);
+            if (site.deliverAtOnce) {
+                site.platform.monitoring().checkPartition(message);
+            }
         };
         VigilPlatform.Builder builder = VigilPlatform.builder(VigilConfig.local(homes.resolve(name)))
                 .eventPublisher(site.published::add).clock(site.clock);
-        site.platform = (queue ? builder.workQueue(work) : builder).build();
+        if (queue || nightlyFile) {
+            builder.workQueue(work);
+        }
+        site.platform = (queue ? builder : builder.monitoringFanOutAbove(Integer.MAX_VALUE)).build();
         sites.add(site);
         byte[] zip = SampleModels.readmissionLogistic().zip();
         site.platform.artifacts().put(ArtifactStore.MODELS, "readmission.zip", new ByteArrayInputStream(zip), false);
@@ -205,6 +300,20 @@ class MonitoringFanOutTest {
             List<Map<String, Object>> outcomes = new ArrayList<>();
             for (int i = 0; i < 150; i++) {
                 outcomes.add(Map.of("predictionId", scored.get(i).predictionId(), "outcome", i % 3 == 0 ? 1 : 0));
+            }
+            String body = Json.write(Map.of("model", site.model.value(), "outcomes", outcomes));
+            site.platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes()));
+        }
+        if (nightlyFile) {
+            SyntheticCohort nightly = SampleModels.readmissionCohort(400, 40);
+            site.clock.set(START.plus(Duration.ofMinutes(150)));
+            List<JsonNode> results = SetUpBatchJob.score(site.platform, site.model, "nightly.csv", nightly.records()
+                    .stream().map(r -> MonitoringServiceTest.olderAndSicker(new LinkedHashMap<>(r))).toList(),
+                    nightly.schema().names(), site.batchPartitions);
+            List<Map<String, Object>> outcomes = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                outcomes.add(Map.of("predictionId", results.get(i).get("predictionId").asText(),
+                        "outcome", i % 4 == 0 ? 1 : 0));
             }
             String body = Json.write(Map.of("model", site.model.value(), "outcomes", outcomes));
             site.platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes()));

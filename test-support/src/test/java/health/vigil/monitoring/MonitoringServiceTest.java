@@ -17,6 +17,7 @@ import health.vigil.model.ModelName;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.Telemetry;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.WorkQueue;
 import health.vigil.retraining.RetrainService;
 import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScoreRequest;
@@ -25,6 +26,7 @@ import health.vigil.security.Principal;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
 import health.vigil.model.ModelVersion;
+import health.vigil.testing.batch.SetUpBatchJob;
 import health.vigil.testing.governance.SetUpApproval;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
@@ -36,6 +38,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -59,6 +63,8 @@ class MonitoringServiceTest {
     Path home;
     private final MutableClock clock = new MutableClock(START);
     private final List<VigilEvent> published = new CopyOnWriteArrayList<>();
+    /** The partitions of batch jobs, run by the test; a one-hour window is never fanned out, so nothing else comes. */
+    private final Queue<String> batchPartitions = new ConcurrentLinkedQueue<>();
     private VigilPlatform platform;
     private ModelName model;
 
@@ -75,7 +81,10 @@ class MonitoringServiceTest {
 
     private void start(MonitoringPolicy policy, Telemetry telemetry) {
         platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(published::add).clock(clock)
-                .monitoringPolicies(m -> policy).telemetry(telemetry).build();
+                .monitoringPolicies(m -> policy).telemetry(telemetry).workQueue((queue, id, message) -> {
+                    assertThat(queue).isEqualTo(WorkQueue.BATCH_PARTITIONS);
+                    batchPartitions.add(message);
+                }).build();
         byte[] zip = SampleModels.readmissionLogistic().zip();
         platform.artifacts().put(ArtifactStore.MODELS, "readmission.zip", new ByteArrayInputStream(zip), false);
         model = platform.registration().register(new BlobCreated("upload-1", ArtifactStore.MODELS, "readmission.zip",
@@ -353,6 +362,122 @@ class MonitoringServiceTest {
         // Stored and served with its segments.
         assertThat(platform.monitoring().reports().find(report.id()).orElseThrow().segments())
                 .isEqualTo(report.segments());
+    }
+
+    @Test
+    void aNightlyFilesPredictionsGetABatchReportWithTheirRealisedPerformanceAndTheStableReportIsUnchanged() {
+        start(MonitoringPolicy.DEFAULTS);
+        score(SampleModels.readmissionCohort(400, 7), r -> r, START.plusSeconds(600));
+        clock.set(START.plus(Duration.ofMinutes(65)));
+        MonitoringReport liveOnly = platform.monitoring().check(model, START, START.plus(Duration.ofHours(1)))
+                .reports().get(0);
+        // The next hour: the same live traffic, and a nightly file of another population scored in a batch job,
+        // whose outcomes run against its scores (the highest risks did not come back, the lowest did).
+        Instant hour = START.plus(Duration.ofHours(1));
+        score(SampleModels.readmissionCohort(400, 7), r -> r, hour.plusSeconds(600));
+        SyntheticCohort nightly = SampleModels.readmissionCohort(500, 31);
+        List<Map<String, Object>> records = nightly.records().stream()
+                .map(r -> olderAndSicker(new LinkedHashMap<>(r))).toList();
+        clock.set(hour.plusSeconds(1200));
+        List<JsonNode> results = SetUpBatchJob.score(platform, model, "nightly.csv", records,
+                nightly.schema().names(), batchPartitions);
+        double median = results.stream().mapToDouble(r -> r.get("score").asDouble()).sorted().toArray()[250];
+        List<Map<String, Object>> outcomes = new ArrayList<>();
+        double squaredErrors = 0;
+        long positives = 0;
+        for (int i = 0; i < 300; i++) {
+            double score = results.get(i).get("score").asDouble();
+            int outcome = score < median ? 1 : 0;
+            outcomes.add(Map.of("predictionId", results.get(i).get("predictionId").asText(), "outcome", outcome));
+            squaredErrors += (score - outcome) * (score - outcome);
+            positives += outcome;
+        }
+        String body = Json.write(Map.of("model", model.value(), "outcomes", outcomes));
+        platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes()));
+        int recordsBefore = auditRecords().size();
+
+        clock.set(hour.plus(Duration.ofMinutes(65)));
+        List<MonitoringReport> checked = platform.monitoring().checkAll().reports();
+        List<VigilEvent> afterFirst = List.copyOf(published);
+        int recordsAfter = auditRecords().size();
+        List<MonitoringReport> again = platform.monitoring().checkAll().reports();
+
+        assertThat(checked).extracting(MonitoringReport::slot).containsExactly("stable", "batch");
+        MonitoringReport stable = checked.get(0);
+        MonitoringReport batch = checked.get(1);
+        // The stable slot is judged on its live predictions alone, as in the hour without a file.
+        assertThat(stable.predictions()).isEqualTo(liveOnly.predictions()).isEqualTo(400);
+        assertThat(stable.drift()).isEqualTo(liveOnly.drift());
+        assertThat(stable.performance().labelled()).isZero();
+        assertThat(stable.severity()).isEqualTo(liveOnly.severity()).isEqualTo(MonitoringReport.Severity.OK);
+        // The file's report: its own drift, estimate, realised performance and segments.
+        assertThat(batch.id()).isEqualTo(model.value() + "/v1/batch/2026-12-01T110000Z--2026-12-01T120000Z");
+        assertThat(batch.version()).isEqualTo(1);
+        assertThat(batch.predictions()).isEqualTo(500);
+        assertThat(batch.drift().features()).filteredOn(f -> f.status() == DriftReport.Status.DRIFTED)
+                .extracting(DriftReport.FeatureDrift::name).contains("age", "hba1c");
+        assertThat(batch.drift().estimate().cases()).isEqualTo(500);
+        assertThat(batch.performance().labelled()).isEqualTo(300);
+        assertThat(batch.performance().positives()).isEqualTo(positives);
+        assertThat(batch.performance().brier()).isCloseTo(squaredErrors / 300, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(batch.performance().auroc()).isLessThan(0.1);
+        assertThat(batch.labelledFraction()).isEqualTo(0.6);
+        assertThat(batch.performanceDegraded()).isTrue();
+        assertThat(batch.severity()).isEqualTo(MonitoringReport.Severity.ALERT);
+        assertThat(batch.segments()).isEmpty(); // this model has no evaluation dataset naming segments
+        // Stored, audited once and announced once like a slot's report; retraining is asked for by stable alone.
+        assertThat(platform.monitoring().reports().find(batch.id())).contains(batch);
+        assertThat(recordsAfter - recordsBefore).isEqualTo(2);
+        AuditRecord check = auditRecords().stream().filter(a -> a.action().equals(MonitoringService.CHECK_ACTION)
+                && batch.id().equals(a.details().get("reportId"))).findFirst().orElseThrow();
+        assertThat(check.details()).containsEntry("slot", "batch").containsEntry("predictions", "500")
+                .containsEntry("labelled", "300");
+        assertThat(afterFirst).filteredOn(e -> e.type().equals(EventTypes.DRIFT_DETECTED)).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.id()).isEqualTo(check.id());
+                    assertThat(e.data()).containsEntry("slot", "batch").containsEntry("reportId", batch.id());
+                });
+        assertThat(afterFirst).filteredOn(e -> e.type().equals(EventTypes.PERFORMANCE_DEGRADED)).singleElement()
+                .satisfies(e -> assertThat(e.data()).containsEntry("slot", "batch"));
+        assertThat(afterFirst).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_REQUESTED);
+        assertThat(platform.monitoring().retrainRequestOf(batch.id())).isEmpty();
+        // A replayed check answers the stored reports, writes nothing and sends the same event ids.
+        assertThat(again).isEqualTo(checked);
+        assertThat(auditRecords()).hasSize(recordsAfter);
+        assertThat(published.stream().map(VigilEvent::id).distinct())
+                .containsExactlyInAnyOrderElementsOf(afterFirst.stream().map(VigilEvent::id).distinct().toList());
+    }
+
+    @Test
+    void aWindowWithoutBatchPredictionsHasNoBatchReportAndNoAuditRecordForIt() {
+        start(MonitoringPolicy.DEFAULTS);
+        // A file scored in the first hour; the second hour has live traffic only.
+        SyntheticCohort nightly = SampleModels.readmissionCohort(100, 32);
+        clock.set(START.plusSeconds(600));
+        SetUpBatchJob.score(platform, model, "nightly.csv", nightly.records(), nightly.schema().names(),
+                batchPartitions);
+        Instant hour = START.plus(Duration.ofHours(1));
+        score(SampleModels.readmissionCohort(300, 33), r -> r, hour.plusSeconds(600));
+        clock.set(hour.plus(Duration.ofMinutes(65)));
+        int records = auditRecords().size();
+
+        MonitoringRun run = platform.monitoring().check(model, hour, hour.plus(Duration.ofHours(1)));
+        platform.monitoring().check(model, hour, hour.plus(Duration.ofHours(1)));
+
+        assertThat(run.pending()).isEmpty();
+        assertThat(run.reports()).singleElement().satisfies(r -> {
+            assertThat(r.slot()).isEqualTo("stable");
+            assertThat(r.predictions()).isEqualTo(300);
+        });
+        assertThat(auditRecords()).hasSize(records + 1);
+        assertThat(platform.monitoring().reports().list(model.value(), hour, hour.plusSeconds(1)))
+                .extracting(MonitoringReport::slot).containsExactly("stable");
+        assertThat(platform.artifacts().list(ArtifactStore.MONITORING, model.value() + "/v1/batch/")).isEmpty();
+        // The hour of the file has its batch report (100 predictions, no live ones beside it).
+        assertThat(platform.monitoring().check(model, START, hour).reports())
+                .extracting(MonitoringReport::slot, MonitoringReport::predictions)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("stable", 0L),
+                        org.assertj.core.groups.Tuple.tuple("batch", 100L));
     }
 
     @Test

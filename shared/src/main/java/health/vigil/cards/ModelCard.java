@@ -108,10 +108,42 @@ public record ModelCard(
     public record Segment(String column, String value, int rows, double auroc, double calibrationError, boolean passed) {}
 
     /**
-     * Production monitoring of the version. Until a monitoring report exists, {@code provided} is false and the card
-     * shows only what the registry and the prediction log hold: the deployment slot and how many decisions were logged.
+     * Production monitoring of the version: what the registry and the prediction log hold (the deployment slot and how
+     * many decisions were logged), and the latest monitoring report of the version, from which (8)(ii) and (8)(iii)
+     * are filled. Without a report {@code provided} is false and {@code report} is absent.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Monitoring(boolean provided, String note, String deployedSlot, Integer weightPercent,
-            long predictionsLogged, int windowHours) {}
+            long predictionsLogged, int windowHours, MonitoringWindow report) {}
+
+    /**
+     * The figures of the monitoring report the card shows: its id, slot, window and when it was checked, the severity
+     * and its reasons, the window's predictions and the share with an outcome, the realised performance over the
+     * predictions whose outcomes arrived, the label-free expected AUROC, and the realised performance per segment.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record MonitoringWindow(String id, String slot, Instant from, Instant to, Instant checkedAt, String severity,
+            List<String> reasons, long predictions, Double labelledFraction, LocalPerformance performance,
+            Double expectedAuroc, List<LocalSegment> segments) {
+        public MonitoringWindow {
+            reasons = List.copyOf(reasons);
+            segments = List.copyOf(segments);
+        }
+    }
+
+    /**
+     * Realised performance over labelled predictions in local data, with 95 % intervals; a value the outcomes cannot
+     * give (one class only) is null.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record LocalPerformance(long labelled, long positives, Double auroc, Double aurocLower, Double aurocUpper,
+            Double brier, Double brierLower, Double brierUpper, Double calibrationError, Double calibrationSlope) {}
+
+    /**
+     * One segment's realised performance in local data; without enough outcomes of both classes, {@code measured} is
+     * false and {@code performance} absent.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record LocalSegment(String column, String value, long labelled, long positives, boolean measured,
+            LocalPerformance performance) {}
 }

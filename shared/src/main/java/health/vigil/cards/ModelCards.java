@@ -10,6 +10,7 @@ import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Provenance;
+import health.vigil.model.Slot;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.PredictionLog;
@@ -31,8 +32,8 @@ import java.util.regex.Pattern;
 /**
  * Generates a version's {@link ModelCard} from what the platform holds, never from text written for the card: the
  * manifest (including its optional {@code card} section), the registry's record (digests, provenance, signatures,
- * history, deployment), the stored gate report, and the prediction log. Nothing is cached: a card always shows the
- * version as it is now.
+ * history, deployment), the stored gate report, the version's latest monitoring report, and the prediction log.
+ * Nothing is cached: a card always shows the version as it is now.
  */
 public final class ModelCards {
     /**
@@ -51,14 +52,26 @@ public final class ModelCards {
         Optional<GateReport> find(ModelVersion id);
     }
 
+    /**
+     * Where the card reads the figures of a version's latest monitoring report on a slot (a wire name such as
+     * {@code stable}); the monitoring check stores the reports.
+     */
+    @FunctionalInterface
+    public interface MonitoringWindows {
+        Optional<ModelCard.MonitoringWindow> latest(ModelVersion id, String slot);
+    }
+
     private final ModelRegistry registry;
     private final GateReports reports;
+    private final MonitoringWindows monitoringWindows;
     private final PredictionLog predictions;
     private final Clock clock;
 
-    public ModelCards(ModelRegistry registry, GateReports reports, PredictionLog predictions, Clock clock) {
+    public ModelCards(ModelRegistry registry, GateReports reports, MonitoringWindows monitoringWindows,
+            PredictionLog predictions, Clock clock) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.reports = Objects.requireNonNull(reports, "reports");
+        this.monitoringWindows = Objects.requireNonNull(monitoringWindows, "monitoringWindows");
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -71,9 +84,15 @@ public final class ModelCards {
         Optional<TrafficSlot> slot = deployment.flatMap(d -> d.slots().stream()
                 .filter(s -> s.version() == version).findFirst());
         Instant now = clock.instant();
-        ModelCard.Monitoring monitoring = new ModelCard.Monitoring(false, NO_MONITORING,
+        // The slot the version serves; a version no longer deployed was last checked where it served patients.
+        String monitoredSlot = slot.map(s -> s.slot().wireName()).orElse(Slot.STABLE.wireName());
+        Optional<ModelCard.MonitoringWindow> window = monitoringWindows.latest(record.id(), monitoredSlot);
+        ModelCard.Monitoring monitoring = new ModelCard.Monitoring(window.isPresent(),
+                window.map(w -> "monitoring report " + w.id() + " (window " + w.from() + " to " + w.to() + ", checked "
+                        + w.checkedAt() + ")").orElse(NO_MONITORING),
                 slot.map(s -> s.slot().name().toLowerCase(Locale.ROOT)).orElse(null),
-                slot.map(s -> s.weightBasisPoints() / 100).orElse(null), logged(model, version, now), PREDICTION_WINDOW_HOURS);
+                slot.map(s -> s.weightBasisPoints() / 100).orElse(null), logged(model, version, now), PREDICTION_WINDOW_HOURS,
+                window.orElse(null));
         List<ModelCard.Segment> segments = report.map(ModelCards::segments).orElse(List.of());
         List<Section> sections = sections(record, report, segments, monitoring);
         return new ModelCard(model.value(), version, record.stage().name(), now,
@@ -234,10 +253,8 @@ public final class ModelCards {
         String logged = monitoring.predictionsLogged() + " decisions of this version logged in the last "
                 + monitoring.windowHours() + " hours" + (monitoring.deployedSlot() == null ? "; not deployed"
                 : "; deployed in the " + monitoring.deployedSlot() + " slot");
-        values.put(Hti1Attribute.LOCAL_VALIDITY, attribute(Hti1Attribute.LOCAL_VALIDITY, false,
-                "production monitoring (prediction log, labels)", List.of(logged), NO_MONITORING));
-        values.put(Hti1Attribute.LOCAL_FAIRNESS, attribute(Hti1Attribute.LOCAL_FAIRNESS, false,
-                "production monitoring (prediction log, labels, segments)", List.of(logged), NO_MONITORING));
+        values.put(Hti1Attribute.LOCAL_VALIDITY, localValidity(monitoring.report(), logged));
+        values.put(Hti1Attribute.LOCAL_FAIRNESS, localFairness(monitoring.report(), logged));
         List<Section> sections = new ArrayList<>();
         for (Hti1Attribute.Group group : Hti1Attribute.Group.values()) {
             sections.add(new Section(group.paragraph(), group.title(),
@@ -261,10 +278,8 @@ public final class ModelCards {
                 if (k.value() == null) {
                     continue;
                 }
-                lines.add(String.format(Locale.ROOT, "%s %.4f%s (%s %s)", k.check(), k.value(),
-                        k.ciLower() != null && k.ciUpper() != null
-                                ? String.format(Locale.ROOT, " [95%% CI %.4f-%.4f]", k.ciLower(), k.ciUpper()) : "",
-                        k.outcome().name().toLowerCase(Locale.ROOT), k.threshold()));
+                lines.add(k.check() + " " + withInterval(k.value(), k.ciLower(), k.ciUpper()) + " ("
+                        + k.outcome().name().toLowerCase(Locale.ROOT) + " " + k.threshold() + ")");
             }
         }
         boolean measured = lines.size() > 1;
@@ -285,6 +300,71 @@ public final class ModelCards {
         boolean measured = !lines.isEmpty();
         return attribute(Hti1Attribute.TEST_FAIRNESS, measured, "gate report (segments gate)", lines,
                 measured ? null : "an evaluation dataset with segment columns, judged by the gates");
+    }
+
+    private static Attribute localValidity(ModelCard.MonitoringWindow w, String logged) {
+        if (w == null) {
+            return attribute(Hti1Attribute.LOCAL_VALIDITY, false, "production monitoring (prediction log, labels)",
+                    List.of(logged), NO_MONITORING);
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(windowLine(w) + "; severity " + w.severity()
+                + (w.reasons().isEmpty() ? "" : ": " + String.join("; ", w.reasons())));
+        ModelCard.LocalPerformance p = w.performance();
+        long labelled = p == null ? 0 : p.labelled();
+        lines.add(w.predictions() + " predictions, " + labelled + " with an outcome" + (w.labelledFraction() == null ? ""
+                : String.format(Locale.ROOT, " (%.1f%%)", 100 * w.labelledFraction())));
+        if (labelled == 0) {
+            lines.add("Realised performance not measured: no outcome of the window's predictions has arrived");
+        } else {
+            lines.add(p.auroc() == null ? "AUROC not measured: the outcomes are all of one class"
+                    : "AUROC " + withInterval(p.auroc(), p.aurocLower(), p.aurocUpper()));
+            lines.add("Brier score " + withInterval(p.brier(), p.brierLower(), p.brierUpper())
+                    + String.format(Locale.ROOT, "; expected calibration error %.4f", p.calibrationError())
+                    + (p.calibrationSlope() == null ? "" : String.format(Locale.ROOT, "; calibration slope %.3f",
+                            p.calibrationSlope())));
+        }
+        if (w.expectedAuroc() != null) {
+            lines.add(String.format(Locale.ROOT, "Expected AUROC from the scores alone (no labels): %.4f", w.expectedAuroc()));
+        }
+        lines.add(logged);
+        return attribute(Hti1Attribute.LOCAL_VALIDITY, true, "production monitoring report " + w.id(), lines, null);
+    }
+
+    private static Attribute localFairness(ModelCard.MonitoringWindow w, String logged) {
+        if (w == null) {
+            return attribute(Hti1Attribute.LOCAL_FAIRNESS, false,
+                    "production monitoring (prediction log, labels, segments)", List.of(logged), NO_MONITORING);
+        }
+        String source = "production monitoring report " + w.id() + " (segments)";
+        if (w.segments().isEmpty()) {
+            return attribute(Hti1Attribute.LOCAL_FAIRNESS, false, source, List.of(logged), "the monitoring report " + w.id()
+                    + " has no segment: the model's evaluation dataset names no segment column that the model logs");
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(windowLine(w));
+        for (ModelCard.LocalSegment g : w.segments()) {
+            String counts = g.labelled() + " with an outcome, " + g.positives() + " positive";
+            ModelCard.LocalPerformance p = g.performance();
+            lines.add(g.column() + "=" + g.value() + ": " + (g.measured() && p != null
+                    && p.auroc() != null
+                    ? "AUROC " + withInterval(p.auroc(), p.aurocLower(), p.aurocUpper())
+                            + String.format(Locale.ROOT, ", expected calibration error %.4f", p.calibrationError())
+                            + " (" + counts + ")"
+                    : "no AUROC: " + counts + (g.positives() == 0 || g.positives() == g.labelled()
+                            ? ", outcomes of one class only" : ", fewer outcomes than the monitoring policy needs")));
+        }
+        lines.add(logged);
+        return attribute(Hti1Attribute.LOCAL_FAIRNESS, true, source, lines, null);
+    }
+
+    private static String windowLine(ModelCard.MonitoringWindow w) {
+        return "Window " + w.from() + " to " + w.to() + " on the " + w.slot() + " slot, checked " + w.checkedAt();
+    }
+
+    private static String withInterval(Double value, Double lower, Double upper) {
+        return String.format(Locale.ROOT, "%.4f", value) + (lower == null || upper == null ? ""
+                : String.format(Locale.ROOT, " [95%% CI %.4f-%.4f]", lower, upper));
     }
 
     private static Attribute inputVariables(CardFacts c) {

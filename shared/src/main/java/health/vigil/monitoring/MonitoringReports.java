@@ -47,6 +47,30 @@ public final class MonitoringReports {
         return out;
     }
 
+    /**
+     * The report of the latest window checked for {@code version} of {@code model} in {@code slot} (a wire name such
+     * as {@code stable}), or empty when that slot of the version was never checked. Reads one report, whatever the
+     * number of windows.
+     */
+    public Optional<MonitoringReport> latest(String model, int version, String slot) {
+        // The start every id of that slot shares, taken from the one method that writes ids.
+        String any = MonitoringReport.idOf(model, version, slot, Instant.EPOCH, Instant.EPOCH.plusSeconds(1));
+        String prefix = any.substring(0, any.lastIndexOf('/') + 1);
+        String latest = null;
+        Instant latestStart = null;
+        for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.MONITORING, prefix)) {
+            String id = blob.name().substring(0, blob.name().length() - ".json".length());
+            Instant start = windowStart(id);
+            // Of two windows starting together, the longer one's id sorts last.
+            if (start != null && (latest == null || start.isAfter(latestStart)
+                    || start.equals(latestStart) && id.compareTo(latest) > 0)) {
+                latest = id;
+                latestStart = start;
+            }
+        }
+        return latest == null ? Optional.empty() : find(latest);
+    }
+
     static String blobName(String id) {
         return id + ".json";
     }

@@ -182,8 +182,9 @@ public final class VigilPlatform implements AutoCloseable {
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
                 events, clock, a.telemetry);
-        // The card reads the report where the gates stored it; the card service never calls the gates.
-        this.cards = new ModelCards(registry, gates::find, predictionLog, clock);
+        // The card reads the reports where the gates and the monitoring check stored them; it never calls either.
+        this.cards = new ModelCards(registry, gates::find, (id, slot) -> monitoring.reports()
+                .latest(id.name().value(), id.number(), slot).map(CardMonitoring::window), predictionLog, clock);
         this.lineage = new PredictionLineage(predictionLog, registry, audit, pipelines, gates::find);
     }
 

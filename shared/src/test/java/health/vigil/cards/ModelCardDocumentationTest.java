@@ -23,6 +23,11 @@ class ModelCardDocumentationTest {
             assertThat(row.start()).as(attribute.key() + " in the rule's order").isGreaterThan(previous);
             previous = row.start();
         }
+        for (String key : new String[] {"localValidity", "localFairness"}) {
+            String row = doc.substring(doc.indexOf("| `" + key + "` |"));
+            assertThat(row.substring(0, row.indexOf('\n'))).as("docs/model-cards.md: where " + key + " comes from")
+                    .contains("monitoring report");
+        }
         for (String field : CardFacts.FIELDS) {
             assertThat(doc).as("docs/model-cards.md names card." + field).contains("\"" + field + "\"");
         }

@@ -3,10 +3,14 @@ package health.vigil.cards;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 
+import health.vigil.audit.InMemoryArtifactStore;
 import health.vigil.model.GateReport;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelVersion;
+import health.vigil.model.Slot;
 import health.vigil.model.Stage;
+import health.vigil.monitoring.MonitoringReport;
+import health.vigil.monitoring.MonitoringReports;
 import health.vigil.port.PredictionLog;
 import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.ModelRegistry;
@@ -22,6 +26,10 @@ class ModelCardRenderingTest {
     private static final String HOSTILE = "<script>alert(1)</script> & <img src=x>";
 
     private ModelCard card(boolean withReport) {
+        return card(withReport, new MonitoringReports(new InMemoryArtifactStore()));
+    }
+
+    private ModelCard card(boolean withReport, MonitoringReports monitoringReports) {
         InMemoryRegistryStore store = new InMemoryRegistryStore();
         Manifest m = ServiceFixtures.manifest(ServiceFixtures.READMISSION);
         store.put(ServiceFixtures.version(ServiceFixtures.READMISSION, 1, Stage.GATES_PASSED, new Manifest(m.formatVersion(),
@@ -31,7 +39,7 @@ class ModelCardRenderingTest {
         return new ModelCards(new ModelRegistry(store),
                 id -> withReport && id.equals(new ModelVersion(ServiceFixtures.READMISSION, 1)) ? Optional.of(report)
                         : Optional.empty(),
-                mock(PredictionLog.class), Clock.fixed(Instant.parse("2026-11-20T12:00:00Z"), ZoneOffset.UTC))
+                ModelCardsTest.windows(monitoringReports), mock(PredictionLog.class), Clock.fixed(Instant.parse("2026-11-20T12:00:00Z"), ZoneOffset.UTC))
                 .card(ServiceFixtures.READMISSION, 1);
     }
 
@@ -69,6 +77,33 @@ class ModelCardRenderingTest {
         String points = roc.substring(roc.indexOf("points=\"") + 8, roc.indexOf('"', roc.indexOf("points=\"") + 8));
         assertThat(points.split(" ")).hasSize(card.curves().roc().size());
         assertThat(html).contains("not provided (card.fundingSource)");
+    }
+
+    @Test
+    void theHtmlAndMarkdownCardsShowTheMonitoringReportsFiguresAsTheJsonCardHoldsThem() {
+        MonitoringReports monitoringReports = new MonitoringReports(new InMemoryArtifactStore());
+        MonitoringReport report = monitoringReports.create(ModelCardsTest.monitoringReport(1, Slot.STABLE,
+                Instant.parse("2026-11-20T10:00:00Z"), true));
+        ModelCard card = card(true, monitoringReports);
+        String html = ModelCardHtml.render(card);
+        String markdown = ModelCardMarkdown.render(card);
+
+        for (String key : List.of("localValidity", "localFairness")) {
+            ModelCard.Attribute attribute = ModelCardsTest.attribute(card, key);
+            assertThat(attribute.provided()).isTrue();
+            String section = html.substring(html.indexOf("<h3 id=\"" + key + "\">"));
+            section = section.substring(0, section.indexOf("</p>") + 4);
+            for (String value : attribute.values()) {
+                assertThat(section).contains("<li>" + ModelCardHtml.escape(value) + "</li>");
+            }
+            assertThat(section).contains("Source: production monitoring report " + report.id())
+                    .doesNotContain(ModelCard.NOT_PROVIDED);
+            String part = markdown.substring(markdown.indexOf("### " + attribute.paragraph()));
+            part = part.substring(0, part.indexOf("\nSource: "));
+            assertThat(part).contains("- " + attribute.values().get(0)).doesNotContain(ModelCard.NOT_PROVIDED);
+        }
+        assertThat(markdown).contains("- sex=male: no AUROC: 12 with an outcome, 3 positive",
+                "Source: production monitoring report " + report.id());
     }
 
     @Test

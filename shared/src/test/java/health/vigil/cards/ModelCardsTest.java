@@ -6,9 +6,11 @@ import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.mock;
 
+import health.vigil.audit.InMemoryArtifactStore;
 import health.vigil.gates.GateChecks;
 import health.vigil.gates.GatePolicy;
 import health.vigil.model.CardFacts;
+import health.vigil.model.Deployment;
 import health.vigil.model.ElectronicSignature;
 import health.vigil.model.GateCheck;
 import health.vigil.model.GateReport;
@@ -18,12 +20,23 @@ import health.vigil.model.ModelVersion;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
+import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
+import health.vigil.monitoring.DriftReport;
+import health.vigil.monitoring.DriftThresholds;
+import health.vigil.monitoring.LabelledPerformance;
+import health.vigil.monitoring.MonitoringPolicy;
+import health.vigil.monitoring.MonitoringReport;
+import health.vigil.monitoring.MonitoringReports;
+import health.vigil.monitoring.PerformanceEstimate;
+import health.vigil.monitoring.SegmentPerformance;
 import health.vigil.port.PredictionLog;
+import health.vigil.platform.CardMonitoring;
 import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.ServiceFixtures;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -44,12 +57,13 @@ class ModelCardsTest {
     private final InMemoryRegistryStore store = new InMemoryRegistryStore();
     private final PredictionLog predictions = mock(PredictionLog.class);
     private final Map<ModelVersion, GateReport> reports = new LinkedHashMap<>();
+    private final MonitoringReports monitoringReports = new MonitoringReports(new InMemoryArtifactStore());
     private ModelCards cards;
 
     @BeforeEach
     void setUp() {
-        cards = new ModelCards(new ModelRegistry(store), id -> Optional.ofNullable(reports.get(id)), predictions,
-                Clock.fixed(NOW, ZoneOffset.UTC));
+        cards = new ModelCards(new ModelRegistry(store), id -> Optional.ofNullable(reports.get(id)),
+                windows(monitoringReports), predictions, Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
     @Test
@@ -171,6 +185,128 @@ class ModelCardsTest {
         assertThat(attribute(card, "localValidity").values()).containsExactly(
                 "2 decisions of this version logged in the last 24 hours; not deployed");
         assertThat(attribute(card, "localValidity").missing()).contains("no production monitoring report");
+    }
+
+    @Test
+    void theLatestMonitoringReportOfTheVersionFillsValidityAndFairnessInLocalData() {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.RETIRED));
+        monitoringReports.create(monitoringReport(1, Slot.STABLE, Instant.parse("2026-11-20T09:00:00Z"), true));
+        MonitoringReport latest = monitoringReports.create(monitoringReport(1, Slot.STABLE,
+                Instant.parse("2026-11-20T10:00:00Z"), true));
+        // Neither another slot of the version nor a version whose number starts with 1 is read.
+        monitoringReports.create(monitoringReport(1, Slot.CANARY, Instant.parse("2026-11-20T11:00:00Z"), true));
+        monitoringReports.create(monitoringReport(10, Slot.STABLE, Instant.parse("2026-11-20T11:00:00Z"), true));
+
+        ModelCard card = cards.card(MODEL, 1);
+
+        assertThat(card.monitoring().provided()).isTrue();
+        assertThat(card.monitoring().note()).contains(latest.id());
+        assertThat(card.monitoring().report().id()).isEqualTo(latest.id());
+        assertThat(card.monitoring().report()).isEqualTo(CardMonitoring.window(latest));
+        assertThat(card.monitoring().report().performance().auroc()).isEqualTo(latest.performance().auroc());
+        assertThat(card.monitoring().report().segments()).extracting(ModelCard.LocalSegment::value)
+                .containsExactly("female", "male");
+        assertThat(card.monitoring().report().expectedAuroc()).isEqualTo(0.7712);
+        LabelledPerformance p = latest.performance();
+        ModelCard.Attribute validity = attribute(card, "localValidity");
+        assertThat(validity.provided()).isTrue();
+        assertThat(validity.missing()).isNull();
+        assertThat(validity.source()).isEqualTo("production monitoring report " + latest.id());
+        assertThat(validity.values()).contains(
+                "Window 2026-11-20T10:00:00Z to 2026-11-20T11:00:00Z on the stable slot, checked 2026-11-20T11:05:00Z;"
+                        + " severity ok",
+                "500 predictions, 400 with an outcome (80.0%)",
+                String.format(java.util.Locale.ROOT, "AUROC %.4f [95%% CI %.4f-%.4f]", p.auroc(), p.aurocLower(),
+                        p.aurocUpper()),
+                String.format(java.util.Locale.ROOT, "Brier score %.4f [95%% CI %.4f-%.4f]; expected calibration error"
+                        + " %.4f; calibration slope %.3f", p.brier(), p.brierLower(), p.brierUpper(),
+                        p.calibrationError(), p.calibrationSlope()),
+                "Expected AUROC from the scores alone (no labels): 0.7712");
+        LabelledPerformance female = latest.segments().get(0).performance();
+        ModelCard.Attribute fairness = attribute(card, "localFairness");
+        assertThat(fairness.provided()).isTrue();
+        assertThat(fairness.source()).contains(latest.id());
+        assertThat(fairness.values()).contains(
+                String.format(java.util.Locale.ROOT, "sex=female: AUROC %.4f [95%% CI %.4f-%.4f], expected calibration"
+                        + " error %.4f (200 with an outcome, %d positive)", female.auroc(), female.aurocLower(),
+                        female.aurocUpper(), female.calibrationError(), female.positives()),
+                "sex=male: no AUROC: 12 with an outcome, 3 positive, fewer outcomes than the monitoring policy needs");
+        assertThat(card.summary().notProvided()).doesNotContain("localValidity", "localFairness");
+    }
+
+    @Test
+    void aDeployedVersionShowsTheReportOfTheSlotItServesAndNoSegmentsIsNotFairness() {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.PRODUCTION));
+        store.put(ServiceFixtures.version(MODEL, 2, Stage.CANARY));
+        store.saveDeployment(new Deployment(MODEL, List.of(new TrafficSlot(Slot.STABLE, 1, 9_000),
+                new TrafficSlot(Slot.CANARY, 2, 1_000)), 1, "deployer", NOW, null));
+        MonitoringReport canary = monitoringReports.create(monitoringReport(2, Slot.CANARY,
+                Instant.parse("2026-11-20T10:00:00Z"), false));
+        monitoringReports.create(monitoringReport(2, Slot.STABLE, Instant.parse("2026-11-20T11:00:00Z"), true));
+
+        ModelCard card = cards.card(MODEL, 2);
+
+        assertThat(card.monitoring().report().id()).isEqualTo(canary.id());
+        assertThat(attribute(card, "localValidity").provided()).isTrue();
+        assertThat(attribute(card, "localValidity").values()).anySatisfy(v -> assertThat(v).contains("on the canary slot"));
+        ModelCard.Attribute fairness = attribute(card, "localFairness");
+        assertThat(fairness.provided()).isFalse();
+        assertThat(fairness.missing()).contains(canary.id(), "no segment");
+        assertThat(card.summary().notProvided()).contains("localFairness").doesNotContain("localValidity");
+    }
+
+    @Test
+    void aVersionWithoutAMonitoringReportOfItsOwnStillSaysNotProvided() {
+        store.put(ServiceFixtures.version(MODEL, 2, Stage.APPROVED));
+        monitoringReports.create(monitoringReport(20, Slot.STABLE, Instant.parse("2026-11-20T10:00:00Z"), true));
+        monitoringReports.create(monitoringReport(1, Slot.STABLE, Instant.parse("2026-11-20T10:00:00Z"), true));
+
+        ModelCard card = cards.card(MODEL, 2);
+
+        assertThat(card.monitoring().provided()).isFalse();
+        assertThat(card.monitoring().report()).isNull();
+        assertThat(card.monitoring().note()).isEqualTo(ModelCards.NO_MONITORING);
+        for (String key : List.of("localValidity", "localFairness")) {
+            assertThat(attribute(card, key).provided()).isFalse();
+            assertThat(attribute(card, key).missing()).isEqualTo(ModelCards.NO_MONITORING);
+            assertThat(attribute(card, key).values()).containsExactly(
+                    "0 decisions of this version logged in the last 24 hours; not deployed");
+        }
+        assertThat(card.summary().notProvided()).contains("localValidity", "localFairness");
+    }
+
+    /**
+     * A monitoring report of one hour from {@code from}, with the realised performance of 400 seeded labelled
+     * predictions, a label-free expected AUROC of 0.7712 and, when {@code withSegments}, a measured segment and one
+     * with too few outcomes.
+     */
+    static MonitoringReport monitoringReport(int version, Slot slot, Instant from, boolean withSegments) {
+        Random random = new Random(20261205);
+        int n = 400;
+        double[] scores = new double[n];
+        boolean[] labels = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            scores[i] = random.nextDouble();
+            labels[i] = random.nextDouble() < scores[i];
+        }
+        LabelledPerformance performance = LabelledPerformance.of(scores, labels, n);
+        LabelledPerformance female = LabelledPerformance.of(scores, labels, 200);
+        List<SegmentPerformance> segments = withSegments ? List.of(
+                new SegmentPerformance("sex", "female", 200, female.positives(), SegmentPerformance.Status.MEASURED, female),
+                new SegmentPerformance("sex", "male", 12, 3, SegmentPerformance.Status.INSUFFICIENT_DATA, null))
+                : List.of();
+        PerformanceEstimate estimate = new PerformanceEstimate(0.3, 500, 0.5, 0.7, 0.6, 0.8, 0.5, 0.7712, 0.001);
+        Instant to = from.plus(Duration.ofHours(1));
+        return new MonitoringReport(MonitoringReport.idOf(MODEL.value(), version, slot.wireName(), from, to),
+                MODEL.value(), version, slot.wireName(), from, to, to.plus(Duration.ofMinutes(5)),
+                MonitoringReport.Severity.OK, List.of(), 500, 0.8, 0, false, 0.7712 - performance.auroc(),
+                new DriftReport(500, false, List.of(), null, estimate, List.of(), DriftThresholds.DEFAULTS), performance,
+                MonitoringPolicy.DEFAULTS, segments);
+    }
+
+    /** The card's view of stored monitoring reports, as the platform wires it. */
+    static ModelCards.MonitoringWindows windows(MonitoringReports monitoringReports) {
+        return (id, slot) -> monitoringReports.latest(id.name().value(), id.number(), slot).map(CardMonitoring::window);
     }
 
     static ModelCard.Attribute attribute(ModelCard card, String key) {

@@ -224,16 +224,7 @@ final class ModelsCommand {
 
     /** Writes {@code text} to {@code file} through an owner-only temporary file moved into place. */
     static void writeOwnerOnly(Path file, String text) throws IOException {
-        Path folder = file.toAbsolutePath().getParent();
-        health.vigil.adapter.local.OwnerOnlyFiles.createFolders(folder);
-        Path temp = health.vigil.adapter.local.OwnerOnlyFiles.createTempFile(folder, ".card-", ".tmp");
-        try {
-            Files.writeString(temp, text, java.nio.charset.StandardCharsets.UTF_8);
-            Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        health.vigil.adapter.local.OwnerOnlyFiles.replace(file, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** Approving and rejecting differ only in the decision they sign. */

@@ -8,10 +8,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -97,15 +94,7 @@ public record HeldOutEvaluationData(ClinicalModel model, byte[] csv, int rows, i
      */
     public Path write(Path file) {
         try {
-            Path staged = OwnerOnlyFiles.createTempFile(file.toAbsolutePath().getParent(), ".evaluation-", ".part");
-            try {
-                // Into the owner-only file itself: a file that replaced it would be created with the default umask.
-                Files.write(staged, csv, StandardOpenOption.TRUNCATE_EXISTING);
-                Files.move(staged, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(staged);
-            }
-            return file;
+            return OwnerOnlyFiles.replace(file, csv);
         } catch (IOException e) {
             throw new UncheckedIOException("the evaluation dataset " + file.getFileName() + " could not be written", e);
         }

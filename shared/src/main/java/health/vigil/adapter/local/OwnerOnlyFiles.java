@@ -5,6 +5,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
@@ -58,6 +60,22 @@ public final class OwnerOnlyFiles {
     public static Path createTempFile(Path folder, String prefix, String suffix) throws IOException {
         createFolders(folder);
         return Files.createTempFile(folder, prefix, suffix, FILE);
+    }
+
+    /**
+     * Writes {@code bytes} to {@code file}, replacing what was there, through a 0600 temporary file in its folder
+     * (created 0700 if missing) moved into place whole: readers see the old file or the new one, and the new one is
+     * owner-only from its first byte (a file written in place, or copied over, takes the default umask).
+     */
+    public static Path replace(Path file, byte[] bytes) throws IOException {
+        Path temp = createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + "-", ".tmp");
+        try {
+            Files.write(temp, bytes, StandardOpenOption.TRUNCATE_EXISTING);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return file;
     }
 
     private static FileAttribute<?>[] attributes(String permissions) {

@@ -265,14 +265,103 @@ class RetrainLoopTest {
         assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore + 2)
                 .noneMatch(r -> r.outcome().equals("rejected"));
 
-        // Another request, whose id a file name would have cut to the same characters, is a request of its own.
+        // Another request citing the same report, whatever its id, is answered as a replay: it trains nothing.
         AuditRecord other = platform.retraining().handle(
                 new RetrainService.Request("request 5", model, 1, report(11)));
-        assertThat(other.id()).isNotEqualTo(first.id());
-        assertThat(other.details().get("packageBlob")).isNotEqualTo(first.details().get("packageBlob"));
-        assertThat(trainings).hasValue(3);
+        assertThat(other.id()).isEqualTo(first.id());
+        assertThat(trainings).hasValue(2);
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore + 2);
         assertThatThrownBy(() -> new RetrainService.Request("r", model, 1, "PATIENT MRN 5551234\n"))
                 .isInstanceOf(health.vigil.error.ValidationException.class).hasMessageNotContaining("5551234");
+    }
+
+    @Test
+    void requestsWithOtherEventIdsCitingAReportThatWasRetrainedAreAnsweredWithItsCandidateAndWriteNothing() {
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+        AuditRecord done = platform.retraining().handle(new RetrainService.Request("platform-event", model, 1,
+                report(13)));
+        LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC);
+        int recordsAfter = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
+
+        // The operator's re-send from the runbook with a fresh id, and the same request from a second subscription.
+        for (String resent : List.of("operator-resend", "second-subscription")) {
+            AuditRecord answer = platform.retraining().handle(new RetrainService.Request(resent, model, 1, report(13)));
+            assertThat(answer.id()).as(resent).isEqualTo(done.id());
+        }
+
+        assertThat(done.outcome()).as(done.details().toString()).isEqualTo("uploaded");
+        assertThat(trainings).as("one report, one retraining").hasValue(1);
+        assertThat(platform.registry().listVersions(model)).hasSize(2);
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).hasSize(1);
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsAfter);
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_COMPLETED)).singleElement()
+                .satisfies(e -> assertThat(e.id()).isEqualTo(done.id()));
+        // Another report that asked is a retraining of its own.
+        assertThat(platform.retraining().handle(new RetrainService.Request("operator-resend", model, 1, report(14)))
+                .id()).isNotEqualTo(done.id());
+        assertThat(trainings).hasValue(2);
+    }
+
+    @Test
+    void requestsWithOtherEventIdsCitingOneReportDeliveredAtOnceRegisterOneCandidateAndRecordOneOutcome()
+            throws Exception {
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+        String reportId = report(15);
+        LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC);
+        int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
+
+        List<AuditRecord> answers = health.vigil.contract.Parallel.run(4, t -> platform.retraining().handle(
+                new RetrainService.Request("delivery-" + t, model, 1, reportId)));
+
+        assertThat(answers).extracting(AuditRecord::id).containsOnly(answers.get(0).id());
+        assertThat(answers.get(0).outcome()).as(answers.get(0).details().toString()).isEqualTo("uploaded");
+        assertThat(platform.registry().listVersions(model)).hasSize(2);
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).singleElement()
+                .satisfies(a -> assertThat(a.name()).isEqualTo(answers.get(0).details().get("packageBlob")));
+        // Registered (one record), completed (one record); no refused upload under a taken name.
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore + 2)
+                .noneMatch(r -> r.outcome().equals("rejected"));
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_COMPLETED)).hasSize(1);
+    }
+
+    @Test
+    void aReportWhoseOutcomeAnEarlierReleaseRecordedUnderAnEventIdIsNotRetrainedAgain() {
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+        String subject = new ModelVersion(model, 1).subject();
+        // Earlier releases keyed the outcome on the event id: the platform's own event, whose id is the
+        // retrain.request record's, and an operator's re-send with a fresh id.
+        String platformReport = report(16);
+        String platformEvent = platform.monitoring().retrainRequestOf(platformReport).orElseThrow().id();
+        AuditRecord deferred = platform.audit().recordOnce(RetrainService.ACTION + ":" + platformEvent,
+                RetrainService.ACTOR, RetrainService.ACTION, subject, "deferred", Map.of("parentVersion", "1",
+                        "reportId", platformReport, "reason", "this app has no training library"));
+        String operatorReport = report(17);
+        AuditRecord operators = platform.audit().recordOnce(RetrainService.ACTION + ":operator-event",
+                RetrainService.ACTOR, RetrainService.ACTION, subject, "deferred", Map.of("parentVersion", "1",
+                        "reportId", operatorReport, "reason", "this app has no training library"));
+        LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC);
+        int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
+
+        for (String eventId : List.of(platformEvent, "operator-resend")) {
+            assertThat(platform.retraining().handle(new RetrainService.Request(eventId, model, 1, platformReport)).id())
+                    .as(eventId).isEqualTo(deferred.id());
+        }
+        assertThat(platform.retraining().handle(new RetrainService.Request("operator-event", model, 1,
+                operatorReport)).id()).isEqualTo(operators.id());
+
+        assertThat(trainings).hasValue(0);
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore);
+        // An event id whose earlier record cites another report is no answer for this one.
+        AuditRecord other = platform.retraining().handle(new RetrainService.Request("operator-event", model, 1,
+                report(18)));
+        assertThat(other.outcome()).as(other.details().toString()).isEqualTo("uploaded");
+        assertThat(trainings).hasValue(1);
     }
 
     @Test
@@ -287,6 +376,8 @@ class RetrainLoopTest {
         assertThat(failed.outcome()).isEqualTo("failed");
         assertThat(failed.details().get("reason")).contains(trainingSha256).contains("datasets").contains("send the request again");
         assertThat(again.id()).as("a replay while the file is missing writes nothing").isEqualTo(failed.id());
+        assertThat(platform.retraining().handle(new RetrainService.Request("request-2-resent", model, 1, report(8)))
+                .id()).as("nor does a request with another id citing the report").isEqualTo(failed.id());
         assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore + 1);
         assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).isEmpty();
         assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_COMPLETED);

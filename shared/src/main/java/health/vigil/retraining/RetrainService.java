@@ -47,9 +47,11 @@ import java.util.function.Function;
  * made ({@link RegistrationService#upload}): stored in the {@code models} container with the platform's retraining
  * identity ({@link #ACTOR}) recorded as its uploader and registered at once. From there it goes through the gates on
  * the steward's evaluation datasets and a human approval like any upload (the retraining identity can never sign a
- * version): the platform never deploys its own retrained model. Each request is completed once ({@link AuditLog#recordOnce}, keyed on the
- * request's event id); a redelivered request finds the record and publishes {@code Vigil.Retrain.Completed} only if
- * it was not out yet ({@link Announcements}, ADR 0025).
+ * version): the platform never deploys its own retrained model. A report that asked for retraining is retrained once
+ * ({@link AuditLog#recordOnce}, keyed on the report's id), whatever the ids of the events that cite it: the platform's
+ * own, an operator's re-send with a fresh id, another subscription's. A later request citing the report finds the
+ * record, as a redelivered one does, and publishes {@code Vigil.Retrain.Completed} only if it was not out yet
+ * ({@link Announcements}, ADR 0025).
  */
 public final class RetrainService {
     /** The platform's retraining identity: the recorded uploader of every retrained package; it never signs. */
@@ -123,16 +125,33 @@ public final class RetrainService {
 
     private static final java.util.regex.Pattern REPORT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._/:-]{1,256}");
 
-    /** Completes {@code request} once; answers the audit record of its outcome (uploaded, deferred or failed). */
+    /**
+     * Retrains once for the report {@code request} cites; answers the audit record of the outcome (uploaded, deferred
+     * or failed), the same for every request citing that report.
+     */
     public AuditRecord handle(Request request) {
-        String key = ACTION + ":" + request.requestId();
+        VersionRecord parent = registry.getVersion(request.model(), request.parentVersion());
+        requireReportOnParent(request);
+        // The report, not the event: every request citing it asks for the one retraining its check decided on. The
+        // report's id names the model and the parent version (checked above), so it is the whole of the key.
+        String key = ACTION + ":" + request.reportId();
         Optional<AuditRecord> done = audit.findOnce(key);
         if (done.isPresent()) {
             announce(key, done.get(), request);
             return done.get();
         }
-        VersionRecord parent = registry.getVersion(request.model(), request.parentVersion());
-        checkReport(request);
+        AuditRecord asked = checkReport(request);
+        for (String eventId : List.of(asked.id(), request.requestId())) {
+            // Earlier releases keyed the outcome on the event id: the platform's own event's (the retrain.request
+            // record's id) or this request's. Such a record is the report's outcome too, if it cites the report.
+            String earlierKey = ACTION + ":" + eventId;
+            Optional<AuditRecord> earlier = audit.findOnce(earlierKey)
+                    .filter(r -> request.reportId().equals(r.details().get("reportId")));
+            if (earlier.isPresent()) {
+                announce(earlierKey, earlier.get(), request);
+                return earlier.get();
+            }
+        }
         String subject = parent.id().subject();
         Map<String, String> details = new LinkedHashMap<>();
         details.put("parentVersion", Integer.toString(parent.version()));
@@ -157,19 +176,20 @@ public final class RetrainService {
         if (artifacts.describe(ArtifactStore.DATASETS, trainingBlob).isEmpty()) {
             details.put("reason", "the training dataset " + trainingSha256 + " is not in the datasets container;"
                     + " upload it as " + trainingBlob + " and send the request again (docs/runbooks/drift-alert.md)");
-            // Not the request's outcome: once the file is uploaded, the same request sent again trains. Recorded once
-            // per request while the file is missing, so a replay before the upload writes nothing.
+            // Not the request's outcome: once the file is uploaded, a request citing the report trains. Recorded once
+            // per report while the file is missing, so a request sent again before the upload writes nothing.
             return audit.recordOnce(key + MISSING_DATASET, ACTOR, ACTION, subject, "failed", details);
         }
-        // Named by a digest of the request's event id: two requests never share a name (an id cut down to the
-        // characters of a file name could), and any id of up to 256 characters makes a name of bounded length.
+        // Named by a digest of the report's id: every request citing the report, whatever its event id, stores its
+        // package under this one name, so that of deliveries that trained together only the first package is kept
+        // (below); two reports never share a name, and an id of up to 256 characters makes a name of bounded length.
         String blob = UPLOAD_PREFIX + parent.modelName().value() + "-from-v" + parent.version() + "-"
-                + Sha256.hex(request.requestId()).substring(0, 32) + ".zip";
+                + Sha256.hex(request.reportId()).substring(0, 32) + ".zip";
         byte[] zip;
         String productionSha256;
         String productionRows;
         if (artifacts.describe(ArtifactStore.MODELS, blob).isPresent()) {
-            // An earlier delivery of this request trained and uploaded the package, then stopped before its record
+            // An earlier request citing the report trained and uploaded the package, then stopped before its record
             // (its registration's event or the record itself failed): it is finished from the stored package.
             // Training again would give other bytes (the manifest names when it was trained), which the same blob
             // name would refuse on every retry.
@@ -200,7 +220,7 @@ public final class RetrainService {
             }
             productionSha256 = production.sha256();
             productionRows = Integer.toString(production.rows());
-            // Stored once under the request's name before it is registered: of two deliveries that trained together,
+            // Stored once under the report's name before it is registered: of two requests that trained together,
             // the second finds the first's package there and registers those bytes, not its own under a taken name.
             try {
                 artifacts.put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false, ACTOR);
@@ -237,30 +257,36 @@ public final class RetrainService {
     }
 
     /**
-     * A request cites the report that asked for it: the monitoring check's report on the stable slot of the very
-     * version it retrains, recorded in the audit log, for which the check recorded a retraining request. Anything else
-     * would write into the audit trail and the successor's manifest a lineage that no check made, or train a successor
-     * no check asked for (a request made up, or sent by a subscription it was not meant for, with a report that found
-     * nothing to retrain for).
+     * A request cites a report on the stable slot of the very version it retrains. Checked before the report's outcome
+     * is looked up, so that a request naming another model or version than its report is refused rather than answered
+     * (and announced) with that report's outcome.
      */
-    private void checkReport(Request request) {
+    private static void requireReportOnParent(Request request) {
         String prefix = request.model().value() + "/v" + request.parentVersion() + "/" + Slot.STABLE.wireName() + "/";
         if (!request.reportId().startsWith(prefix)) {
             throw new ValidationException("reportId is not a report on the stable slot of " + request.model().value()
                     + " v" + request.parentVersion() + ", the version the request retrains: cite the monitoring report"
                     + " that asked for it (its id begins " + prefix + "; the retrain.request audit record names it)");
         }
+    }
+
+    /**
+     * A request cites the report that asked for it: the monitoring check's report, recorded in the audit log, for
+     * which the check recorded a retraining request (answered). Anything else would write into the audit trail and
+     * the successor's manifest a lineage that no check made, or train a successor no check asked for (a request made
+     * up, or sent by a subscription it was not meant for, with a report that found nothing to retrain for).
+     */
+    private AuditRecord checkReport(Request request) {
         if (audit.findOnce(OnceKeys.monitoringCheck(request.reportId())).isEmpty()) {
             throw new ValidationException("no monitoring report with this reportId is recorded: retraining is asked for"
                     + " by the monitoring check, for a report it recorded (the retrain.request audit record names it)");
         }
-        if (retrainRequests.apply(request.reportId()).isEmpty()) {
-            // The id is a recorded report's (checked above), so it is the platform's own text, not the sender's.
-            throw new ConflictException(ErrorCode.CONFLICT, "the monitoring report " + request.reportId() + " did not"
-                    + " ask for retraining (no retrain.request audit record names it), so nothing is trained: retrain"
-                    + " only on a request the monitoring check made, the Vigil.Retrain.Requested event whose id is the"
-                    + " retrain.request record's id, with that record's reportId (docs/runbooks/drift-alert.md)");
-        }
+        // The id is a recorded report's (checked above), so it is the platform's own text, not the sender's.
+        return retrainRequests.apply(request.reportId()).orElseThrow(() -> new ConflictException(ErrorCode.CONFLICT,
+                "the monitoring report " + request.reportId() + " did not ask for retraining (no retrain.request audit"
+                + " record names it), so nothing is trained: retrain only on a request the monitoring check made, the"
+                + " Vigil.Retrain.Requested event whose id is the retrain.request record's id, with that record's"
+                + " reportId (docs/runbooks/drift-alert.md)"));
     }
 
     private byte[] storedPackage(String blob) {

@@ -36,9 +36,11 @@ RECORD_MEMBERS = ("id", "partition", "sequence", "time", "actor", "action", "sub
                   "previousHash", "hash")
 REQUIRED_MEMBERS = frozenset(RECORD_MEMBERS) - {"details", "previousHash"}
 TEXT_MEMBERS = ("id", "partition", "actor", "action", "subject", "outcome")
-TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z")
-DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# [0-9], not \d: in Python \d also matches the digits of other scripts, which the format does not write.
+TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?Z")
+DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")
+LARGEST_WHOLE_NUMBER = 2 ** 63 - 1
 
 
 class Failed(Exception):
@@ -96,6 +98,22 @@ def parse_time(text):
     return canonical, epoch
 
 
+def whole_number(text):
+    """A whole number as the format writes it (no sign, no leading zero, at most 2^63 - 1), or None."""
+    if not isinstance(text, str) or not WHOLE_NUMBER.fullmatch(text) or int(text) > LARGEST_WHOLE_NUMBER:
+        return None
+    return int(text)
+
+
+def is_unicode(text):
+    """Whether text can be written as UTF-8: a JSON escape such as \\ud800 gives text that cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_day(text):
     match = DAY.fullmatch(text) if isinstance(text, str) else None
     if not match:
@@ -142,8 +160,8 @@ def parse_record(raw):
         if not isinstance(record[name], str):
             return None, "'%s' is not a string" % name
     sequence = record["sequence"]
-    if not isinstance(sequence, int) or isinstance(sequence, bool):
-        return None, "'sequence' is not an integer"
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or not 0 <= sequence <= LARGEST_WHOLE_NUMBER:
+        return None, "'sequence' is not a whole number (an integer from 0 to %d)" % LARGEST_WHOLE_NUMBER
     if parse_time(record["time"]) is None:
         return None, "'time' is not a time like 2026-11-03T09:15:27.120Z"
     details = record.get("details")
@@ -156,9 +174,8 @@ def parse_record(raw):
     if previous is not None and not isinstance(previous, str):
         return None, "'previousHash' is not a string"
     record["previousHash"] = previous
-    try:
-        canonical_bytes(record)
-    except UnicodeEncodeError:
+    texts = [record[name] for name in TEXT_MEMBERS + ("time", "hash")] + list(details) + list(details.values())
+    if not all(is_unicode(text) for text in texts + [previous or ""]):
         return None, "it holds text that is not valid Unicode"
     return record, None
 
@@ -255,6 +272,8 @@ def parse_statement(data):
         return None
     if not isinstance(members, dict) or not all(isinstance(v, str) for v in members.values()):
         return None
+    if not all(is_unicode(k) and is_unicode(v) for k, v in members.items()):
+        return None
     if "keyId" not in members or "signature" not in members:
         return None
     kid = members.pop("keyId")
@@ -273,10 +292,10 @@ def signed_bytes(fields):
 def statement_name(prefix, fields):
     if prefix == "anchors/":
         return "anchors/" + fields.get("hour", "") + ".json"
-    number = fields.get("number", "")
-    if not re.fullmatch(r"[0-9]+", number):
+    number = whole_number(fields.get("number", ""))
+    if number is None:
         return "digests/(no number)"
-    return "digests/%08d.json" % int(number)
+    return "digests/%08d.json" % number
 
 
 class Witness:
@@ -292,12 +311,13 @@ def add_witness(witnesses, source, ref, hash_, time):
     if ref == "":
         return
     day, mark, number = ref.rpartition("#")
-    if not mark or not re.fullmatch(r"[0-9]+", number):
+    sequence = whole_number(number)
+    if not mark or sequence is None:
         raise Failed("MALFORMED_STATEMENT", source, 0, "%s names record '%s'; records are named day#sequence"
                      % (source, ref))
     if day == "" or hash_ == "":
         raise Failed("MALFORMED_STATEMENT", source, 0, "%s names record '%s' without its hash" % (source, ref))
-    witnesses.setdefault(day, {}).setdefault(int(number), []).append(Witness(day, int(number), hash_, time, source))
+    witnesses.setdefault(day, {}).setdefault(sequence, []).append(Witness(day, sequence, hash_, time, source))
 
 
 def statement_time(fields, name, field):
@@ -387,10 +407,11 @@ def record_ref(fields, name, field):
     if ref == "":
         return None
     day, mark, number = ref.rpartition("#")
-    if not mark or not is_day(day) or not re.fullmatch(r"[0-9]+", number):
+    sequence = whole_number(number)
+    if not mark or not is_day(day) or sequence is None:
         raise Failed("MALFORMED_STATEMENT", name, 0, "%s names record '%s' in '%s'; records are named day#sequence"
                      % (name, ref, field))
-    return datetime.date.fromisoformat(day), int(number)
+    return datetime.date.fromisoformat(day), sequence
 
 
 class Verifier:
@@ -500,7 +521,10 @@ class Verifier:
             for raw in stream:
                 sha.update(raw)
                 line += 1
-                record, problem = parse_record(raw[:-1] if raw.endswith(b"\n") else raw)
+                if raw.endswith(b"\n"):
+                    record, problem = parse_record(raw[:-1])
+                else:
+                    record, problem = None, "it does not end in a line feed (LF); every line does, the last one too"
                 if record is None:
                     raise Failed("MALFORMED_RECORD", file, line, "line %d of %s is not an audit record: %s"
                                  % (line, file, problem))
@@ -568,10 +592,9 @@ class Verifier:
     def judge_absent(self, name, digest):
         """The note on a digest whose export is absent; MISSING_EXPORT when it attests records of the covered days
         that no export here holds (the completeness rule of the format, step 5)."""
-        count = digest.get("count", "")
-        if not WHOLE_NUMBER.fullmatch(count):
+        count = whole_number(digest.get("count", ""))
+        if count is None:
             raise Failed("MALFORMED_STATEMENT", name, 0, "%s has no valid record count in 'count'" % name)
-        count = int(count)
         first_day = datetime.date.fromisoformat(statement_day(digest, name, "from"))
         last_day = datetime.date.fromisoformat(statement_day(digest, name, "to"))
         first = record_ref(digest, name, "firstRecord")

@@ -7,6 +7,7 @@ import health.vigil.adapter.local.LocalAuditSigner;
 import health.vigil.audit.AuditChain;
 import health.vigil.audit.AuditEvidence;
 import health.vigil.audit.AuditLog;
+import health.vigil.audit.SignedStatement;
 import health.vigil.audit.SigningKeys;
 import health.vigil.config.VigilConfig;
 import health.vigil.json.Json;
@@ -24,8 +25,10 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -200,6 +203,84 @@ class ReferenceVerifierIT {
         bytes[40] ^= 0x01;
         Files.writeString(digest, text.replace(signature, Base64.getEncoder().encodeToString(bytes)));
         assertFails(flipped, "FAILED BAD_SIGNATURE in digests/00000002.json");
+    }
+
+    @Test
+    void recordLinesNotWrittenAsTheFormatDefinesThemAreMalformedForBothVerifiers() throws Exception {
+        // Line 3 is operator-0-1's record; its hash still stands where the line keeps one.
+        Map<String, Consumer<List<String>>> edits = new LinkedHashMap<>();
+        edits.put("no-hash", lines -> lines.set(2, lines.get(2).replaceAll(",\"hash\":\"[0-9a-f]{64}\"", "")));
+        edits.put("null-detail", lines -> lines.set(2, lines.get(2).replace("\"note\":\"geprüft 1\"", "\"note\":null")));
+        edits.put("lower-case-time", lines -> lines.set(2, lines.get(2).replaceAll("\"time\":\"([^\"]*)T([^\"]*)Z\"",
+                "\"time\":\"$1t$2z\"")));
+        edits.put("negative-sequence", lines -> lines.set(2, lines.get(2).replace("\"sequence\":", "\"sequence\":-")));
+        edits.put("unpaired-surrogate", lines -> lines.set(2, lines.get(2).replace("operator-0-1", "operator-0-1\\ud800")));
+        edits.put("carriage-return", lines -> lines.set(2, lines.get(2) + "\r"));
+        for (Map.Entry<String, Consumer<List<String>>> edit : edits.entrySet()) {
+            Path edited = copy(folder, "line-" + edit.getKey());
+            editExport(edited, edit.getValue());
+            assertThat(bothVerify(edited, key)).as(edit.getKey()).startsWith("1\n")
+                    .contains("FAILED MALFORMED_RECORD in exports/").contains(" line 3: ");
+        }
+
+        Path latin1 = copy(folder, "line-latin1");
+        Path export = files(latin1.resolve("exports")).get(0);
+        // "geprüft 0" on line 2 is the first text outside ASCII: its ü becomes the one byte 0xFC, which is not UTF-8.
+        Files.write(export, Files.readString(export).getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(bothVerify(latin1, key)).startsWith("1\n").contains("FAILED MALFORMED_RECORD in exports/")
+                .contains(" line 2: ");
+
+        Path unterminated = copy(folder, "line-unterminated");
+        export = files(unterminated.resolve("exports")).get(0);
+        String text = Files.readString(export);
+        Files.writeString(export, text.substring(0, text.length() - 1));
+        assertThat(bothVerify(unterminated, key)).startsWith("1\n").contains("FAILED MALFORMED_RECORD in exports/")
+                .contains(" line " + text.lines().count() + ": ");
+    }
+
+    @Test
+    void signedNumbersTimesAndTextNotWrittenAsTheFormatDefinesThemAreMalformedForBothVerifiers() throws Exception {
+        String readAt = Files.readString(folder.resolve("digests/00000002.json"))
+                .replaceAll("(?s).*\"readAt\" : \"([^\"]+)\".*", "$1");
+        String otherDigits = readAt.chars().mapToObj(c -> Character.isDigit(c) ? Character.toString(c - '0' + 0x0660)
+                : Character.toString(c)).reduce("", String::concat);
+        Map<String, Map<String, String>> changes = new LinkedHashMap<>();
+        changes.put("count-with-sign", Map.of("count", "+1"));
+        changes.put("number-with-leading-zero", Map.of("number", "02"));
+        changes.put("reference-with-sign", Map.of("lastRecord", "2026-11-03#+2"));
+        changes.put("reference-with-leading-zero", Map.of("lastRecord", "2026-11-03#02"));
+        changes.put("reference-beyond-2^63-1", Map.of("chainHeadRecord", "2026-11-03#9223372036854775808"));
+        changes.put("time-with-offset", Map.of("exportedAt", readAt.replace("Z", "+00:00")));
+        changes.put("time-in-other-digits", Map.of("readAt", otherDigits));
+        for (Map.Entry<String, Map<String, String>> change : changes.entrySet()) {
+            Path edited = copy(folder, "digest-" + change.getKey().replace("^", ""));
+            resignLastDigest(edited, change.getValue());
+            if (change.getKey().startsWith("count")) {
+                // Without its export the digest's count is read as the completeness check reads it.
+                Files.delete(files(edited.resolve("exports")).get(0));
+            }
+            assertThat(bothVerify(edited, key)).as(change.getKey()).startsWith("1\n")
+                    .contains("FAILED MALFORMED_STATEMENT in digests/");
+        }
+
+        Path utf16 = copy(folder, "digest-utf16");
+        Path digest = utf16.resolve("digests/00000002.json");
+        Files.write(digest, Files.readString(digest).getBytes(StandardCharsets.UTF_16LE));
+        assertThat(bothVerify(utf16, key)).startsWith("1\n").contains("FAILED MALFORMED_STATEMENT in digests/00000002.json");
+
+        Path surrogate = copy(folder, "digest-surrogate");
+        digest = surrogate.resolve("digests/00000002.json");
+        Files.writeString(digest, Files.readString(digest).replace("\"format\" :", "\"note\" : \"\\ud800\",\n  \"format\" :"));
+        assertThat(bothVerify(surrogate, key)).startsWith("1\n").contains("FAILED MALFORMED_STATEMENT in digests/00000002.json");
+    }
+
+    /** Changes fields of the folder's last digest and signs it again with Vigil's key, as only Vigil could. */
+    private static void resignLastDigest(Path evidence, Map<String, String> change) throws IOException {
+        Path digest = digests(evidence).get(digests(evidence).size() - 1);
+        SignedStatement statement = SignedStatement.parse(Files.readAllBytes(digest)).orElseThrow();
+        Map<String, String> fields = new TreeMap<>(statement.fields());
+        fields.putAll(change);
+        Files.write(digest, SignedStatement.sign(fields, LocalAuditSigner.open(home)).toJson(List.of()));
     }
 
     @Test

@@ -2,22 +2,17 @@ package health.vigil.audit;
 
 import health.vigil.audit.EvidenceReport.Kind;
 import health.vigil.audit.EvidenceReport.Problem;
-import health.vigil.error.ValidationException;
 import health.vigil.hash.Sha256;
-import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -240,11 +235,10 @@ public final class EvidenceVerifier {
      */
     private static String judgeAbsent(SignedStatement digest, ExportCoverage coverage) {
         String name = nameOf(digest);
-        long count;
-        try {
-            count = Long.parseLong(digest.field("count"));
-        } catch (NumberFormatException e) {
-            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid record count in 'count'");
+        long count = EvidenceValues.wholeNumber(digest.field("count"));
+        if (count < 0) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid record count in 'count' (a whole"
+                    + " number: digits only, without sign or leading zero)");
         }
         ExportCoverage.Finding finding = coverage.judge(name, digest.field("records"),
                 LocalDate.parse(day(digest, name, "from")), LocalDate.parse(day(digest, name, "to")), count,
@@ -262,13 +256,13 @@ public final class EvidenceVerifier {
             return null;
         }
         int hashMark = ref.lastIndexOf('#');
-        try {
-            return new ExportCoverage.Ref(LocalDate.parse(ref.substring(0, hashMark)),
-                    Long.parseLong(ref.substring(hashMark + 1)));
-        } catch (DateTimeParseException | NumberFormatException | IndexOutOfBoundsException e) {
+        LocalDate day = hashMark < 0 ? null : EvidenceValues.day(ref.substring(0, hashMark));
+        long sequence = EvidenceValues.wholeNumber(ref.substring(hashMark + 1));
+        if (day == null || sequence < 0) {
             throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " names record '" + ref + "' in '" + field
                     + "'; records are named day#sequence");
         }
+        return new ExportCoverage.Ref(day, sequence);
     }
 
     /**
@@ -281,8 +275,7 @@ public final class EvidenceVerifier {
     private Checked verifyRecords(String file, InputStream stream, String from, String to, Instant readAt,
             String digestName, Map<String, TreeMap<Long, List<Witness>>> witnesses) throws IOException {
         MessageDigest sha = Sha256.newDigest();
-        BufferedReader reader = new BufferedReader(new InputStreamReader(new DigestInputStream(stream, sha),
-                StandardCharsets.UTF_8), 1 << 16);
+        ExportLines lines = new ExportLines(new BufferedInputStream(new DigestInputStream(stream, sha), 1 << 16));
         Map<String, Long> lastSequence = new HashMap<>();
         Set<String> previousDay = new HashSet<>();
         ArrayDeque<String> currentDay = new ArrayDeque<>();
@@ -290,14 +283,18 @@ public final class EvidenceVerifier {
         AuditRecord first = null;
         AuditRecord previous = null;
         long line = 0;
-        for (String text; (text = reader.readLine()) != null; ) {
+        for (byte[] bytes; (bytes = lines.next()) != null; ) {
             line++;
             AuditRecord record;
             try {
-                record = Json.read("line " + line + " of " + file, text.getBytes(StandardCharsets.UTF_8), AuditRecord.class);
-            } catch (ValidationException | NullPointerException e) {
+                if (!lines.endedInLineFeed()) {
+                    throw new ExportLines.Malformed("it does not end in a line feed (LF); every line does, the last"
+                            + " one too");
+                }
+                record = ExportLines.record(bytes);
+            } catch (ExportLines.Malformed e) {
                 throw new Failed(Kind.MALFORMED_RECORD, file, line, "line " + line + " of " + file + " is not an audit"
-                        + " record: " + (e.getMessage() == null ? "a required field is missing" : e.getMessage()));
+                        + " record: " + e.getMessage());
             }
             String at = "line " + line + " of " + file + " (" + EvidenceLayout.recordRef(record.partition(),
                     record.sequence()) + ")";
@@ -427,10 +424,8 @@ public final class EvidenceVerifier {
             return;
         }
         int hashMark = ref.lastIndexOf('#');
-        long sequence;
-        try {
-            sequence = Long.parseLong(ref.substring(hashMark + 1));
-        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+        long sequence = hashMark < 0 ? -1 : EvidenceValues.wholeNumber(ref.substring(hashMark + 1));
+        if (sequence < 0) {
             throw new Failed(Kind.MALFORMED_STATEMENT, source, 0, source + " names record '" + ref + "'; records"
                     + " are named day#sequence");
         }
@@ -447,27 +442,24 @@ public final class EvidenceVerifier {
         if (EvidenceLayout.ANCHOR_FORMAT.equals(statement.field("format"))) {
             return EvidenceLayout.ANCHORS + statement.field("hour") + ".json";
         }
-        try {
-            return EvidenceLayout.digestName(Long.parseLong(statement.field("number")));
-        } catch (NumberFormatException e) {
-            return EvidenceLayout.DIGESTS + "(no number)";
-        }
+        long number = EvidenceValues.wholeNumber(statement.field("number"));
+        return number < 0 ? EvidenceLayout.DIGESTS + "(no number)" : EvidenceLayout.digestName(number);
     }
 
     private static Instant instant(SignedStatement statement, String name, String field) {
-        try {
-            return Instant.parse(statement.field(field));
-        } catch (DateTimeParseException e) {
+        Instant time = EvidenceValues.time(statement.field(field));
+        if (time == null) {
             throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid time in '" + field + "'");
         }
+        return time;
     }
 
     private static String day(SignedStatement statement, String name, String field) {
-        try {
-            return LocalDate.parse(statement.field(field)).toString();
-        } catch (DateTimeParseException e) {
+        LocalDate day = EvidenceValues.day(statement.field(field));
+        if (day == null) {
             throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid day in '" + field + "'");
         }
+        return day.toString();
     }
 
     private static String abbreviate(String hash) {

@@ -88,15 +88,24 @@ public record SignedStatement(Map<String, String> fields, String keyId, String s
         }
     }
 
-    /** Parses a statement file; empty when it is not a flat JSON object of strings with a signature. */
+    /**
+     * Parses a statement file; empty when it is not a flat JSON object of strings with a signature, in UTF-8 without
+     * a byte order mark (the JSON reader would take UTF-16 or a byte order mark too, which the format does not), its
+     * text all Unicode (an escaped unpaired surrogate cannot be signed as UTF-8).
+     */
     public static Optional<SignedStatement> parse(byte[] content) {
+        String text = EvidenceValues.utf8(content);
+        if (text == null || text.startsWith("\uFEFF")) {
+            return Optional.empty();
+        }
         Map<String, String> all;
         try {
-            all = Json.mapper().readValue(content, new TypeReference<TreeMap<String, String>>() {});
+            all = Json.mapper().readValue(text, new TypeReference<TreeMap<String, String>>() {});
         } catch (java.io.IOException e) {
             return Optional.empty();
         }
-        if (all == null) {
+        if (all == null || all.entrySet().stream().anyMatch(e -> !EvidenceValues.isUnicode(e.getKey())
+                || e.getValue() != null && !EvidenceValues.isUnicode(e.getValue()))) {
             return Optional.empty();
         }
         String signature = all.remove(SIGNATURE);

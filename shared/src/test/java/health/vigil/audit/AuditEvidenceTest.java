@@ -218,7 +218,7 @@ class AuditEvidenceTest {
         log.record("user-9", "deployment.deploy", "/models/m/versions/4", "deployed", Map.of());
         ExportResult twoDays = evidence.export(DAY, DAY.plusDays(1), "b");
 
-        EvidenceReport report = verifyWithout(twoDays.records());
+        EvidenceReport report = verify(Map.of(), twoDays.records());
 
         assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.MISSING_EXPORT);
         assertThat(report.firstProblem().file()).isEqualTo(twoDays.digest());
@@ -238,7 +238,7 @@ class AuditEvidenceTest {
         clock.advance(Duration.ofMinutes(5));
         ExportResult newer = evidence.export(DAY.plusDays(1), DAY.plusDays(1), "b");
 
-        EvidenceReport report = verifyWithout(yesterday.records(), older.records());
+        EvidenceReport report = verify(Map.of(), yesterday.records(), older.records());
 
         assertThat(report.firstProblem()).isNull();
         assertThat(report.exports()).isEqualTo(1);
@@ -265,15 +265,96 @@ class AuditEvidenceTest {
                 .replace("\"hash\":\"" + second.hash() + "\"", "\"hash\":\"" + AuditChain.hashOf(unlinked) + "\""));
         assertThat(lines.get(1)).contains("\"previousHash\":null").doesNotContain(second.hash());
 
-        EvidenceReport report = verifyReplacing(export.records(), String.join("\n", lines) + "\n");
+        EvidenceReport report = verify(Map.of(export.records(), (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8)));
 
         assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.BROKEN_LINK);
         assertThat(report.firstProblem().file()).isEqualTo(export.records());
         assertThat(report.firstProblem().line()).isEqualTo(2);
     }
 
-    /** Verifies the container as a folder would be without {@code left out}. */
-    private EvidenceReport verifyWithout(String... leftOut) {
+    @Test
+    void aRecordLineNotWrittenAsTheFormatDefinesItIsMalformedWhereverItsHashStands() throws IOException {
+        ExportResult export = evidence.export(DAY, DAY, "a");
+        byte[] file;
+        try (InputStream in = artifacts.open(ArtifactStore.AUDIT_EXPORTS, export.records())) {
+            file = in.readAllBytes();
+        }
+        String text = new String(file, StandardCharsets.UTF_8);
+        List<String> lines = text.lines().toList();
+        String second = lines.get(1);
+        AuditRecord record = Json.read("line 2", second, AuditRecord.class);
+        String time = "\"time\":\"" + java.time.format.DateTimeFormatter.ISO_INSTANT.format(record.time()) + "\"";
+        Map<String, String> secondLine = new java.util.LinkedHashMap<>();
+        secondLine.put("without its hash", second.replaceAll(",\"hash\":\"[0-9a-f]{64}\"", ""));
+        secondLine.put("a null details value", second.replace("\"details\":{}", "\"details\":{\"version\":null}"));
+        secondLine.put("a lower-case time", second.replace(time, time.replace('T', 't').replace('Z', 'z')));
+        secondLine.put("a time with an offset", second.replace(time, time.replace("Z\"", "+00:00\"")));
+        secondLine.put("a time as a number", second.replace(time, "\"time\":" + record.time().getEpochSecond()));
+        secondLine.put("a negative sequence", second.replace("\"sequence\":2", "\"sequence\":-2"));
+        secondLine.put("a sequence beyond 2^63-1", second.replace("\"sequence\":2", "\"sequence\":9223372036854775808"));
+        secondLine.put("an escaped unpaired surrogate", second.replace("\"actor\":\"user-1\"", "\"actor\":\"user-1\\ud800\""));
+        secondLine.put("a byte order mark", "\uFEFF" + second);
+        secondLine.put("a carriage return before its line feed", second + "\r");
+        secondLine.forEach((what, edited) -> {
+            assertThat(edited).as(what).isNotEqualTo(second);
+            byte[] tampered = text.replace(second + "\n", edited + "\n").getBytes(StandardCharsets.UTF_8);
+            assertThat(verify(Map.of(export.records(), tampered)).firstProblem()).as(what)
+                    .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::line)
+                    .containsExactly(EvidenceReport.Kind.MALFORMED_RECORD, 2L);
+        });
+
+        byte[] latin1 = text.replace(second, second.replace("user-1", "user-\u00e9")).getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(verify(Map.of(export.records(), latin1)).firstProblem())
+                .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::line)
+                .containsExactly(EvidenceReport.Kind.MALFORMED_RECORD, 2L);
+        byte[] noFinalLineFeed = java.util.Arrays.copyOf(file, file.length - 1);
+        assertThat(verify(Map.of(export.records(), noFinalLineFeed)).firstProblem())
+                .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::line)
+                .containsExactly(EvidenceReport.Kind.MALFORMED_RECORD, (long) lines.size());
+        assertThat(verify(Map.of(export.records(), file)).firstProblem()).isNull();
+    }
+
+    @Test
+    void aSignedDigestWhoseNumbersTimesOrTextAreNotWrittenAsTheFormatDefinesThemIsMalformed() {
+        ExportResult export = evidence.export(DAY, DAY, "a");
+        SignedStatement digest = SignedStatement.parse(artifacts.get(export.digest())).orElseThrow();
+        Map<String, Map<String, String>> changes = new java.util.LinkedHashMap<>();
+        changes.put("a count with a sign", Map.of("count", "+5"));
+        changes.put("a count with a leading zero", Map.of("count", "05"));
+        changes.put("a count in other digits", Map.of("count", "\u0665"));
+        changes.put("a number with a sign", Map.of("number", "+1"));
+        changes.put("a number with a leading zero", Map.of("number", "01"));
+        changes.put("a record reference with a sign", Map.of("lastRecord", DAY + "#+5"));
+        changes.put("a record reference with a leading zero", Map.of("lastRecord", DAY + "#05"));
+        changes.put("a record reference beyond 2^63-1", Map.of("lastRecord", DAY + "#9223372036854775808"));
+        changes.put("a lower-case time", Map.of("exportedAt", digest.field("exportedAt").toLowerCase()));
+        changes.put("a time with an offset", Map.of("exportedAt", digest.field("exportedAt").replace("Z", "+00:00")));
+        changes.put("a day with a five-digit year", Map.of("from", "+1" + DAY));
+        changes.forEach((what, change) -> {
+            Map<String, String> fields = new java.util.TreeMap<>(digest.fields());
+            fields.putAll(change);
+            byte[] resigned = SignedStatement.sign(fields, key).toJson(EvidenceLayout.DIGEST_ORDER);
+            // The export is left out, so the digest's count and records are read as the completeness check reads them.
+            EvidenceReport report = verify(Map.of(export.digest(), resigned), export.records());
+            assertThat(report.firstProblem()).as(what).extracting(EvidenceReport.Problem::kind,
+                    EvidenceReport.Problem::file).containsExactly(EvidenceReport.Kind.MALFORMED_STATEMENT, export.digest());
+        });
+
+        byte[] file = artifacts.get(export.digest());
+        String json = new String(file, StandardCharsets.UTF_8);
+        Map<String, byte[]> unreadable = Map.of(
+                "UTF-16", json.getBytes(StandardCharsets.UTF_16LE),
+                "a byte order mark", ("\uFEFF" + json).getBytes(StandardCharsets.UTF_8),
+                "an unpaired surrogate", json.replace("\"exportedBy\" : \"a\"", "\"exportedBy\" : \"a\\ud800\"")
+                        .getBytes(StandardCharsets.UTF_8));
+        unreadable.forEach((what, bytes) -> assertThat(verify(Map.of(export.digest(), bytes)).firstProblem())
+                .as(what).extracting(EvidenceReport.Problem::kind)
+                .isEqualTo(EvidenceReport.Kind.MALFORMED_STATEMENT));
+        assertThat(verify(Map.of(export.digest(), file)).firstProblem()).isNull();
+    }
+
+    /** Verifies the container as a folder would be with the files in {@code replaced} and without {@code leftOut}. */
+    private EvidenceReport verify(Map<String, byte[]> replaced, String... leftOut) {
         EvidenceFiles all = EvidenceFiles.container(artifacts);
         List<String> out = List.of(leftOut);
         return new EvidenceVerifier(List.of(key.publicKey())).verify(new EvidenceFiles() {
@@ -284,26 +365,11 @@ class AuditEvidenceTest {
 
             @Override
             public Optional<InputStream> open(String name) {
-                return out.contains(name) ? Optional.empty() : all.open(name);
-            }
-        });
-    }
-
-    /** Verifies the container as a folder would be with {@code name} holding {@code content} instead. */
-    private EvidenceReport verifyReplacing(String name, String content) {
-        EvidenceFiles all = EvidenceFiles.container(artifacts);
-        return new EvidenceVerifier(List.of(key.publicKey())).verify(new EvidenceFiles() {
-            @Override
-            public List<String> list(String prefix) {
-                return all.list(prefix);
-            }
-
-            @Override
-            public Optional<InputStream> open(String file) {
-                if (!file.equals(name)) {
-                    return all.open(file);
+                if (out.contains(name)) {
+                    return Optional.empty();
                 }
-                return Optional.of(new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)));
+                return replaced.containsKey(name) ? Optional.of(new ByteArrayInputStream(replaced.get(name)))
+                        : all.open(name);
             }
         });
     }

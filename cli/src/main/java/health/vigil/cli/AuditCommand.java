@@ -60,11 +60,7 @@ final class AuditCommand {
         public Integer call() throws IOException {
             // The period and the folder are checked before anything is exported: an export is signed, stored and
             // audited, so a run that then cannot write its copy must not have made one.
-            AuditLog.checkPeriod(from, to);
-            if (java.time.temporal.ChronoUnit.DAYS.between(from, to) + 1 > AuditLog.MAX_PERIOD_DAYS) {
-                throw new health.vigil.error.ValidationException("the period is longer than " + AuditLog.MAX_PERIOD_DAYS
-                        + " days; export a year at a time");
-            }
+            AuditLog.checkBoundedPeriod(from, to);
             createFolder(out, out.toAbsolutePath().getFileSystem().supportedFileAttributeViews().contains("posix"));
             if (!Files.isDirectory(out)) {
                 throw new health.vigil.error.ValidationException(out + " is a file; give --out a folder to copy the"

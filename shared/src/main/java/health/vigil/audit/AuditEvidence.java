@@ -75,7 +75,7 @@ public final class AuditEvidence {
      * digest and writes nothing.
      */
     public ExportResult export(LocalDate from, LocalDate to, String actor) {
-        AuditLog.checkPeriod(from, to);
+        AuditLog.checkBoundedPeriod(from, to);
         // A signed export of days still to come would say they hold no records; today's holds those so far.
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         if (to.isAfter(today)) {

@@ -502,6 +502,18 @@ public final class AuditLog {
         }
     }
 
+    /**
+     * A period one read or export of the log may cover: {@link #checkPeriod} and at most {@link #MAX_PERIOD_DAYS}
+     * days, both ends counted (from 2025-12-05 to 2026-12-05 is 366 days).
+     */
+    public static void checkBoundedPeriod(LocalDate from, LocalDate to) {
+        checkPeriod(from, to);
+        if (java.time.temporal.ChronoUnit.DAYS.between(from, to) >= MAX_PERIOD_DAYS) {
+            throw new ValidationException("the period is longer than " + MAX_PERIOD_DAYS + " days; ask for a"
+                    + " shorter one");
+        }
+    }
+
     private static void requireText(String name, String value) {
         if (value == null || value.isBlank()) {
             throw new ValidationException("an audit record needs a " + name);

@@ -192,6 +192,19 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void aPeriodLongerThanAYearIsRefusedAndNothingIsExported() {
+        int blobs = artifacts.size();
+        LocalDate yearBefore = DAY.minusDays(AuditLog.MAX_PERIOD_DAYS);
+
+        assertThatThrownBy(() -> evidence.export(yearBefore, DAY, "a")).isInstanceOf(ValidationException.class)
+                .hasMessage("the period is longer than 366 days; ask for a shorter one")
+                .satisfies(e -> assertThat(((ValidationException) e).code()).isEqualTo(
+                        health.vigil.error.ErrorCode.INVALID_REQUEST));
+        assertThat(artifacts.size()).isEqualTo(blobs);
+        assertThat(evidence.export(yearBefore.plusDays(1), DAY, "a").created()).isTrue();
+    }
+
+    @Test
     void aPeriodThatEndsAfterTodayIsRefusedAndNothingIsExported() {
         // The clock reads 2026-11-03: today may be exported as far as it has gone, a day to come may not.
         assertThatThrownBy(() -> evidence.export(DAY, DAY.plusDays(1), "a")).isInstanceOf(ValidationException.class)

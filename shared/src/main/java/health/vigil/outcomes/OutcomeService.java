@@ -9,6 +9,7 @@ import health.vigil.events.BlobCreated;
 import health.vigil.hash.Sha256;
 import health.vigil.model.ModelName;
 import health.vigil.model.Outcome;
+import health.vigil.model.PredictionIds;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.OutcomeStore;
 import health.vigil.privacy.Pseudonymizer;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Receives realised outcomes (labels), which arrive days or weeks after the prediction; monitoring joins them to
@@ -48,13 +48,9 @@ public final class OutcomeService {
     public static final int MAX_BATCH_ROWS = 10_000;
     /** Outcomes written per store transaction: a request's batch is one, a file is one per this many rows. */
     public static final int WRITE_CHUNK = 1_000;
-    /**
-     * A prediction id as scoring and batch jobs give them: a UUID (version 7 for answered predictions, version 3 for a
-     * batch's rows), read in any case and kept in lower case, so that one prediction has one outcome key. Anything
-     * else (a record number pasted into the field) is refused, never stored.
-     */
-    private static final Pattern PREDICTION_ID = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    /** What every refusal of a prediction id asks for instead. */
+    private static final String SEND_AN_ISSUED_ID = ": send the id the scoring answer or the batch's results gave, or"
+            + " name the prediction by 'patientId' and 'indexTime'";
 
     private final OutcomeStore store;
     private final ArtifactStore artifacts;
@@ -222,11 +218,12 @@ public final class OutcomeService {
             }
             String key;
             if (row.predictionId() != null) {
-                if (!PREDICTION_ID.matcher(row.predictionId()).matches()) {
-                    refuse(row.row(), "INVALID", "'predictionId' is not a prediction id (a UUID): send the id the"
-                            + " scoring answer or the batch's results gave");
+                String unissued = unissued(PredictionIds.formOf(row.predictionId()));
+                if (unissued != null) {
+                    refuse(row.row(), "INVALID", unissued + SEND_AN_ISSUED_ID);
                     return null;
                 }
+                // Read in any case and kept in lower case, so that one prediction has one outcome key.
                 key = Outcome.predictionKey(row.predictionId().toLowerCase(java.util.Locale.ROOT));
             } else {
                 key = Outcome.patientDayKey(pseudonymizer.pseudonym(row.patientId()), row.indexTime());
@@ -285,6 +282,24 @@ public final class OutcomeService {
             audit.recordOnce("outcomes:" + contentKey, actor, ACTION, subject, outcome, details);
             return receipt;
         }
+    }
+
+    /**
+     * Why a prediction id of this form was never issued by Vigil (the rule, never the id), or null for the forms
+     * it issues: version 7, and versions 4 and 3 made before ADR 0014 and still in the log.
+     */
+    private static String unissued(PredictionIds.Form form) {
+        return switch (form) {
+            case VERSION_7, EARLIER_VERSION -> null;
+            case NOT_A_UUID -> "'predictionId' is not a prediction id (a UUID in the form 8-4-4-4-12 hexadecimal"
+                    + " digits)";
+            case NIL -> "'predictionId' is the nil UUID (all zeros), which no prediction has";
+            case OTHER_VARIANT -> "'predictionId' is not an RFC 9562 UUID (its variant digit, the first of the"
+                    + " fourth group, must be 8, 9, a or b), which every prediction id is";
+            case OTHER_VERSION -> "'predictionId' is a UUID of a version Vigil never issues prediction ids in"
+                    + " (the first digit of the third group must be 7, or 4 or 3 for predictions made before"
+                    + " version 7 ids)";
+        };
     }
 
     /** How many refused rows an {@code outcomes.record} audit record names. */

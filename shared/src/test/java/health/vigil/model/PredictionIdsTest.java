@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -39,5 +40,33 @@ class PredictionIdsTest {
         assertThat(PredictionIds.timeOf(UUID.randomUUID().toString())).isEmpty();
         assertThat(PredictionIds.timeOf("not-an-id")).isEmpty();
         assertThat(PredictionIds.timeOf(PredictionIds.next(Instant.EPOCH).toUpperCase())).isEmpty();
+    }
+
+    @Test
+    void theFormsVigilIssuedAreVersion7AndBeforeItVersions4And3OfTheRfcVariantOnly() {
+        String version7 = PredictionIds.next(Instant.parse("2026-12-01T10:15:30Z"));
+        assertThat(PredictionIds.formOf(version7)).isEqualTo(PredictionIds.Form.VERSION_7);
+        assertThat(PredictionIds.formOf(version7.toUpperCase())).isEqualTo(PredictionIds.Form.VERSION_7);
+        assertThat(PredictionIds.formOf(UUID.randomUUID().toString())).isEqualTo(PredictionIds.Form.EARLIER_VERSION);
+        assertThat(PredictionIds.formOf(UUID.nameUUIDFromBytes(new byte[] {1}).toString()))
+                .isEqualTo(PredictionIds.Form.EARLIER_VERSION);
+        // RFC 9562's own examples of versions 1, 6 and 8, and a version 5 (SHA-1 name-based) id.
+        for (String other : List.of("c232ab00-9414-11ec-b3c8-9f6bdeced846", "000003e8-9414-21ec-b3c8-9f6bdeced846",
+                "4ebd0208-8328-5d69-8c44-ec50939c0967", "1ec9414c-232a-6b00-b3c8-9f6bdeced846",
+                "2489e9ad-2ee2-8e00-8ec9-32d5f69181c0", "00000000-0000-0000-8000-000000000000")) {
+            assertThat(PredictionIds.formOf(other)).as(other).isEqualTo(PredictionIds.Form.OTHER_VERSION);
+        }
+        // The variant is the top bits of the fourth group's first digit: 0-7 (NCS), c-d (Microsoft), e-f (reserved).
+        for (char variant : "01234567cdef".toCharArray()) {
+            String id = version7.substring(0, 19) + variant + version7.substring(20);
+            assertThat(PredictionIds.formOf(id)).as(id).isEqualTo(PredictionIds.Form.OTHER_VARIANT);
+        }
+        assertThat(PredictionIds.formOf("ffffffff-ffff-ffff-ffff-ffffffffffff")).isEqualTo(PredictionIds.Form.OTHER_VARIANT);
+        assertThat(PredictionIds.formOf("00000000-0000-0000-0000-000000000000")).isEqualTo(PredictionIds.Form.NIL);
+        // UUID.fromString reads shortened groups; an id is the whole 8-4-4-4-12 form.
+        for (String text : List.of("1-1-1-1-1", "MRN-1234", "", " " + version7, version7.replace("-", ""))) {
+            assertThat(PredictionIds.formOf(text)).as(text).isEqualTo(PredictionIds.Form.NOT_A_UUID);
+        }
+        assertThat(PredictionIds.formOf(null)).isEqualTo(PredictionIds.Form.NOT_A_UUID);
     }
 }

@@ -36,6 +36,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -211,6 +212,59 @@ class OutcomeServiceTest {
                         org.assertj.core.groups.Tuple.tuple(3, "INVALID"));
         assertThat(adapters.outcomeStore().get(MODEL, List.of(Outcome.predictionKey("MRN-SECRET-4471")))).isEmpty();
         assertThat(join.labelled(MODEL, SCORED.minusSeconds(60), SCORED.plusSeconds(60)).positives()).isEqualTo(1);
+    }
+
+    /** UUIDs of forms Vigil never issued as prediction ids, each with the rule its refusal must name. */
+    private static final List<List<String>> NEVER_ISSUED = List.of(
+            List.of("00000000-0000-0000-0000-000000000000", "nil UUID"),
+            List.of("c232ab00-9414-11ec-b3c8-9f6bdeced846", "never issues prediction ids in"), // version 1
+            List.of("000003e8-9414-21ec-b3c8-9f6bdeced846", "never issues prediction ids in"), // version 2
+            List.of("4ebd0208-8328-5d69-8c44-ec50939c0967", "never issues prediction ids in"), // version 5
+            List.of("1ec9414c-232a-6b00-b3c8-9f6bdeced846", "never issues prediction ids in"), // version 6
+            List.of("2489e9ad-2ee2-8e00-8ec9-32d5f69181c0", "never issues prediction ids in"), // version 8
+            List.of("017f22e2-79b0-7cc3-18c4-dc0c0c07398f", "not an RFC 9562 UUID"), // version 7, variant 0xx
+            List.of("6f1c2d3e-4a5b-4c6d-c7e8-9fa0b1c2d3e4", "not an RFC 9562 UUID"), // version 4, variant 110
+            List.of("ffffffff-ffff-ffff-ffff-ffffffffffff", "not an RFC 9562 UUID")); // the max UUID
+
+    @Test
+    void aPredictionIdOfAFormVigilNeverIssuedIsRefusedByRuleAndTheOtherRowsAreRecorded() {
+        String version4 = UUID.randomUUID().toString();
+        String version3 = UUID.nameUUIDFromBytes("batch:job-1:row:7".getBytes(StandardCharsets.UTF_8)).toString();
+        StringBuilder body = new StringBuilder("{\"model\": \"readmission\", \"outcomes\": [");
+        StringBuilder csv = new StringBuilder("model,predictionId,outcome\n");
+        List<String> ids = new ArrayList<>(List.of("aaaaaaaa-0000-7000-8000-000000000001", version4, version3));
+        NEVER_ISSUED.forEach(unissued -> ids.add(unissued.get(0)));
+        for (String id : ids) {
+            body.append(body.charAt(body.length() - 1) == '[' ? "" : ",").append("{\"predictionId\": \"").append(id)
+                    .append("\", \"outcome\": 1}");
+            csv.append("readmission,").append(id).append(",0\n");
+        }
+        put("forms.csv", csv.toString());
+
+        OutcomeReceipt receipt = submit(body.append("]}").toString());
+        OutcomeReceipt file = service.ingest(blob("forms.csv", "e-20")).orElseThrow();
+
+        // Version 7 as issued now, version 4 and version 3 as issued before ADR 0014: recorded as before.
+        assertThat(receipt.rows()).isEqualTo(ids.size());
+        assertThat(receipt.recorded()).isEqualTo(3);
+        assertThat(receipt.invalid()).isEqualTo(NEVER_ISSUED.size());
+        assertThat(receipt.refused()).extracting(OutcomeReceipt.RowProblem::row)
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(4, ids.size()).boxed().toList());
+        for (int i = 0; i < NEVER_ISSUED.size(); i++) {
+            OutcomeReceipt.RowProblem refused = receipt.refused().get(i);
+            assertThat(refused.kind()).isEqualTo("INVALID");
+            assertThat(refused.reason()).as(NEVER_ISSUED.get(i).get(0)).contains(NEVER_ISSUED.get(i).get(1))
+                    .contains("send the id the scoring answer or the batch's results gave");
+        }
+        // The same ids in a file, numbered by line: the issued ones already have an outcome of 1, so its 0 conflicts.
+        assertThat(file.conflicts()).isEqualTo(3);
+        assertThat(file.invalid()).isEqualTo(NEVER_ISSUED.size());
+        assertThat(file.refused()).filteredOn(p -> p.kind().equals("INVALID")).extracting(OutcomeReceipt.RowProblem::row)
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(5, ids.size() + 1).boxed().toList());
+        String written = Json.write(receipt) + Json.write(file) + outcomeAuditRecords();
+        NEVER_ISSUED.forEach(unissued -> assertThat(written).doesNotContain(unissued.get(0)));
+        NEVER_ISSUED.forEach(unissued -> assertThat(adapters.outcomeStore().get(MODEL,
+                List.of(Outcome.predictionKey(unissued.get(0))))).isEmpty());
     }
 
     @Test

@@ -12,6 +12,7 @@ import health.vigil.model.Outcome;
 import health.vigil.model.PredictionIds;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.OutcomeStore;
+import health.vigil.port.PredictionLog;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
 import java.io.BufferedReader;
@@ -31,12 +32,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Receives realised outcomes (labels), which arrive days or weeks after the prediction; monitoring joins them to
  * the prediction log ({@code health.vigil.monitoring.OutcomeJoin}). An outcome names its prediction by id, or by patient identifier and index time: the identifier is
  * pseudonymised on arrival with the scoring key, exactly as scoring does, and the outcome applies to that patient's
- * predictions of the model on the UTC day of the index time. Outcomes are written once: a resend of the same value
+ * predictions of the model on the UTC day of the index time. A prediction id must be of a form Vigil issued
+ * ({@link PredictionIds#formOf}), and a version 7 one in the model's prediction log. Outcomes are written once: a resend of the same value
  * changes nothing; another value for a stored outcome is refused and reported, and the stored one stays. Invalid rows
  * are reported by row number without their values; the good rows of the same batch are kept. Each batch or file is
  * audited once, under the sha256 of its content, so a resend writes no second record.
@@ -53,15 +56,17 @@ public final class OutcomeService {
             + " name the prediction by 'patientId' and 'indexTime'";
 
     private final OutcomeStore store;
+    private final PredictionLog predictions;
     private final ArtifactStore artifacts;
     private final ModelRegistry registry;
     private final Pseudonymizer pseudonymizer;
     private final AuditLog audit;
     private final Clock clock;
 
-    public OutcomeService(OutcomeStore store, ArtifactStore artifacts,
+    public OutcomeService(OutcomeStore store, PredictionLog predictions, ArtifactStore artifacts,
             ModelRegistry registry, Pseudonymizer pseudonymizer, AuditLog audit, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
+        this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.pseudonymizer = Objects.requireNonNull(pseudonymizer, "pseudonymizer");
@@ -179,7 +184,9 @@ public final class OutcomeService {
             if (outcome == null) {
                 return;
             }
-            pending.add(new Pending(row.row(), outcome));
+            String id = row.predictionId() == null ? null : row.predictionId().toLowerCase(java.util.Locale.ROOT);
+            boolean checkable = id != null && PredictionIds.formOf(id) == PredictionIds.Form.VERSION_7;
+            pending.add(new Pending(row.row(), outcome, checkable ? id : null));
             if (pending.size() == WRITE_CHUNK) {
                 write();
             }
@@ -192,21 +199,47 @@ public final class OutcomeService {
             }
             List<Pending> chunk = List.copyOf(pending);
             pending.clear();
-            List<Optional<Outcome>> earlier = store.putAllIfAbsent(chunk.stream().map(Pending::outcome).toList());
-            for (int i = 0; i < chunk.size(); i++) {
-                if (earlier.get(i).isEmpty()) {
-                    recorded++;
+            Map<ModelName, Set<String>> logged = logged(chunk);
+            List<Pending> kept = chunk.stream().filter(p -> p.loggedId() == null
+                    || logged.get(p.outcome().model()).contains(p.loggedId())).toList();
+            List<Optional<Outcome>> earlier = kept.isEmpty() ? List.of()
+                    : store.putAllIfAbsent(kept.stream().map(Pending::outcome).toList());
+            int next = 0;
+            for (Pending p : chunk) {
+                if (next == kept.size() || kept.get(next) != p) {
+                    refuse(p.row(), "INVALID", "model '" + p.outcome().model().value() + "' has no prediction with"
+                            + " this 'predictionId' in its prediction log (an id another model gave, or of a"
+                            + " prediction older than the log's retention, has none)" + SEND_AN_ISSUED_ID);
                     continue;
                 }
-                Outcome stored = earlier.get(i).get();
-                if (stored.sameAs(chunk.get(i).outcome())) {
+                Optional<Outcome> stored = earlier.get(next++);
+                if (stored.isEmpty()) {
+                    recorded++;
+                } else if (stored.get().sameAs(p.outcome())) {
                     already++;
                 } else {
-                    refuse(chunk.get(i).row(), "CONFLICT", "an outcome with another value was recorded for this"
-                            + " prediction on " + stored.recordedAt() + " and is kept; if it was wrong, correct it"
-                            + " through your data steward");
+                    refuse(p.row(), "CONFLICT", "an outcome with another value was recorded for this"
+                            + " prediction on " + stored.get().recordedAt() + " and is kept; if it was wrong, correct"
+                            + " it through your data steward");
                 }
             }
+        }
+
+        /**
+         * The version 7 ids of the chunk that each model has logged, one batched look-up per model: an id carries
+         * its time, so the log finds it without a scan. Older forms (versions 4 and 3) carry no time and are taken
+         * on their form alone.
+         */
+        private Map<ModelName, Set<String>> logged(List<Pending> chunk) {
+            Map<ModelName, List<String>> ids = new HashMap<>();
+            for (Pending p : chunk) {
+                if (p.loggedId() != null) {
+                    ids.computeIfAbsent(p.outcome().model(), m -> new ArrayList<>()).add(p.loggedId());
+                }
+            }
+            Map<ModelName, Set<String>> logged = new HashMap<>();
+            ids.forEach((model, modelIds) -> logged.put(model, predictions.logged(model, modelIds)));
+            return logged;
         }
 
         /** The outcome to store, or null when the row was refused here. */
@@ -305,5 +338,6 @@ public final class OutcomeService {
     /** How many refused rows an {@code outcomes.record} audit record names. */
     static final int REFUSED_ROWS_KEPT = 50;
 
-    private record Pending(int row, Outcome outcome) {}
+    /** A row's outcome waiting for its chunk's write; {@code loggedId} is its version 7 id, checked against the log. */
+    private record Pending(int row, Outcome outcome, String loggedId) {}
 }

@@ -9,8 +9,10 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -93,6 +95,23 @@ public interface PredictionLog extends AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Which of {@code predictionIds} (in their canonical lower-case form) {@code model} has logged, each looked for at
+     * the time its version 7 id carries, so never by a scan; an id of any other form is never found. For checking many
+     * ids a sender names at once: by default one {@link #find} per id, and the stores read them in batches. Like every
+     * read of the log, it sees every record whose append has returned.
+     */
+    default Set<String> logged(ModelName model, Collection<String> predictionIds) {
+        Set<String> found = new HashSet<>();
+        for (String id : predictionIds) {
+            Optional<Instant> time = PredictionIds.timeOf(id);
+            if (time.isPresent() && find(model, id, time.get()).isPresent()) {
+                found.add(id);
+            }
+        }
+        return found;
     }
 
     /** Deletes records older than {@code cutoff}; returns how many went. */

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.error.VigilException;
 import health.vigil.model.ModelName;
+import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.port.PredictionLog;
@@ -241,6 +242,43 @@ public abstract class PredictionLogContract {
         assertThat(log.find(model, "a-157", at.plusSeconds(2))).as("another moment").isEmpty();
         assertThat(log.find(model, "a-300", at)).isEmpty();
         assertThat(log.find(other, "a-157", at)).isEmpty();
+    }
+
+    @Test
+    void tellsWhichOfManyIdsAModelLoggedEachLookedForAtTheTimeItsIdCarries() {
+        ModelName model = uniqueModel("readmission");
+        ModelName other = uniqueModel("adherence");
+        Instant at = T0.truncatedTo(java.time.temporal.ChronoUnit.HOURS).plusSeconds(3599);
+        // Answered predictions in two hours, a batch chunk of one moment, and another model's chunk of that moment.
+        List<PredictionRecord> answered = IntStream.range(0, 6).mapToObj(i -> at.plusSeconds(i * 900L))
+                .map(time -> prediction(model, PredictionIds.next(time), time, 1f)).toList();
+        List<PredictionRecord> batch = withVersion7Ids(chunk(model, "batch-v", "", at, 300));
+        List<PredictionRecord> otherBatch = withVersion7Ids(chunk(other, "batch-w", "", at, 20));
+        log.append(answered);
+        log.append(batch);
+        log.append(otherBatch);
+
+        List<String> logged = new ArrayList<>();
+        answered.forEach(r -> logged.add(r.predictionId()));
+        batch.forEach(r -> logged.add(r.predictionId()));
+        List<String> asked = new ArrayList<>(logged);
+        asked.add(PredictionIds.next(at)); // the moment of the chunk, never logged
+        asked.add(PredictionIds.next(at.plusSeconds(86_400))); // an hour without records
+        asked.add(otherBatch.get(3).predictionId()); // logged, by the other model
+        asked.add(java.util.UUID.randomUUID().toString()); // no time to look for it at
+        asked.add("not-an-id");
+        asked.add(logged.get(0)); // asked twice
+        Collections.shuffle(asked, new Random(11));
+
+        assertThat(log.logged(model, asked)).containsExactlyInAnyOrderElementsOf(logged);
+        assertThat(log.logged(other, asked)).containsExactly(otherBatch.get(3).predictionId());
+        assertThat(log.logged(model, List.of())).isEmpty();
+    }
+
+    private static List<PredictionRecord> withVersion7Ids(List<PredictionRecord> records) {
+        return records.stream().map(r -> new PredictionRecord(PredictionIds.next(r.time()), r.modelName(),
+                r.version(), r.slot(), r.patientPseudonym(), r.time(), r.features(), r.score(), r.decision(),
+                r.explanation(), r.batchId())).toList();
     }
 
     @Test

@@ -15,6 +15,7 @@ import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.model.Outcome;
+import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.model.VersionRecord;
@@ -66,14 +67,14 @@ class OutcomeServiceTest {
         ModelRegistry registry = registryOf(MODEL);
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
         audit = new AuditLog(adapters.auditStore(), clock);
-        service = new OutcomeService(adapters.outcomeStore(), adapters.artifactStore(), registry, pseudonymizer, audit,
+        service = new OutcomeService(adapters.outcomeStore(), adapters.predictionLog(), adapters.artifactStore(), registry, pseudonymizer, audit,
                 clock);
         join = new OutcomeJoin(adapters.predictionLog(), adapters.outcomeStore());
         adapters.predictionLog().append(List.of(
-                prediction("aaaaaaaa-0000-7000-8000-000000000001", "patient-A", SCORED, Slot.STABLE),
-                prediction("aaaaaaaa-0000-7000-8000-000000000002", "patient-B", SCORED.plusSeconds(5), Slot.STABLE),
-                prediction("aaaaaaaa-0000-7000-8000-000000000003", "patient-C", SCORED.plusSeconds(10), Slot.CANARY),
-                prediction("aaaaaaaa-0000-7000-8000-000000000004", "patient-D", SCORED.plusSeconds(15), Slot.STABLE)));
+                prediction("01a1a1c7-fa80-7000-8000-000000000001", "patient-A", SCORED, Slot.STABLE),
+                prediction("01a1a1c8-0e08-7000-8000-000000000002", "patient-B", SCORED.plusSeconds(5), Slot.STABLE),
+                prediction("01a1a1c8-2190-7000-8000-000000000003", "patient-C", SCORED.plusSeconds(10), Slot.CANARY),
+                prediction("01a1a1c8-3518-7000-8000-000000000004", "patient-D", SCORED.plusSeconds(15), Slot.STABLE)));
     }
 
     @AfterEach
@@ -85,9 +86,9 @@ class OutcomeServiceTest {
     void outcomesByPredictionIdAndByPatientAndIndexTimeAreJoinedToTheirPredictions() {
         OutcomeReceipt receipt = submit("""
                 {"model": "readmission", "outcomes": [
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 1},
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1},
                   {"patientId": "patient-C", "indexTime": "2026-11-03T08:00:00Z", "outcome": 0},
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000002", "outcome": "true"}]}""");
+                  {"predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": "true"}]}""");
 
         assertThat(receipt.recorded()).isEqualTo(3);
         assertThat(receipt.refused()).isEmpty();
@@ -114,7 +115,7 @@ class OutcomeServiceTest {
     @Test
     void aResentBatchChangesNothingAndIsAuditedOnce() {
         String body = """
-                {"model": "readmission", "outcomes": [{"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 1}]}""";
+                {"model": "readmission", "outcomes": [{"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1}]}""";
         submit(body);
 
         OutcomeReceipt again = submit(body);
@@ -128,12 +129,12 @@ class OutcomeServiceTest {
     @Test
     void aConflictingSecondOutcomeIsRefusedAndReportedAndTheFirstIsKept() {
         submit("""
-                {"model": "readmission", "outcomes": [{"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 1}]}""");
+                {"model": "readmission", "outcomes": [{"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1}]}""");
 
         OutcomeReceipt second = submit("""
                 {"model": "readmission", "outcomes": [
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000002", "outcome": 0},
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 0}]}""");
+                  {"predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": 0},
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 0}]}""");
 
         assertThat(second.recorded()).isEqualTo(1);
         assertThat(second.conflicts()).isEqualTo(1);
@@ -145,7 +146,7 @@ class OutcomeServiceTest {
         assertThat(outcomeAuditRecords()).extracting(AuditRecord::outcome).containsExactly("recorded", "partial");
     }
 
-    private static final String ROW_1 = "{\"predictionId\": \"aaaaaaaa-0000-7000-8000-000000000002\", \"outcome\": 0}";
+    private static final String ROW_1 = "{\"predictionId\": \"01a1a1c8-0e08-7000-8000-000000000002\", \"outcome\": 0}";
 
     @Test
     void aRowIsTakenAsWrittenAndAValueOfAnotherTypeIsRefusedNotConverted() {
@@ -154,9 +155,9 @@ class OutcomeServiceTest {
                   {"patientId": 5551234, "indexTime": "2026-11-03T08:00:00Z", "outcome": 1},
                   {"patientId": true, "indexTime": "2026-11-03T08:00:00Z", "outcome": 1},
                   {"patientId": "patient-C", "indexTime": 1793174400, "outcome": 1},
-                  {"predictionId": ["aaaaaaaa-0000-7000-8000-000000000001"], "outcome": 1},
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": [1]},
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": true}]}""");
+                  {"predictionId": ["01a1a1c7-fa80-7000-8000-000000000001"], "outcome": 1},
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": [1]},
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": true}]}""");
 
         assertThat(receipt.rows()).isEqualTo(6);
         assertThat(receipt.invalid()).isEqualTo(5);
@@ -180,12 +181,12 @@ class OutcomeServiceTest {
         OutcomeReceipt receipt = submit("""
                 {"model": "readmission", "outcomes": [
                   {"patientId": "MRN-SECRET-991", "indexTime": "tuesday-SECRET-992", "outcome": 1},
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": "SECRET-993"},
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000004", "outcome": 0},
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": "SECRET-993"},
+                  {"predictionId": "01a1a1c8-3518-7000-8000-000000000004", "outcome": 0},
                   {"predictionId": "bad id/SECRET-994", "outcome": 1},
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000003", "patientId": "MRN-SECRET-995", "indexTime": "2026-11-03T08:00:00Z", "outcome": 1},
+                  {"predictionId": "01a1a1c8-2190-7000-8000-000000000003", "patientId": "MRN-SECRET-995", "indexTime": "2026-11-03T08:00:00Z", "outcome": 1},
                   {"model": "unknown-model", "predictionId": "aaaaaaaa-0000-7000-8000-000000000009", "outcome": 1},
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000002", "outcome": 1, "SECRET-996": 1},
+                  {"predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": 1, "SECRET-996": 1},
                   {"patientId": "   ", "indexTime": "2026-11-03T08:00:00Z", "outcome": 1}]}""");
 
         assertThat(receipt.rows()).isEqualTo(8);
@@ -202,8 +203,8 @@ class OutcomeServiceTest {
     void aPredictionIdIsAUuidInAnyCaseWithOneOutcomeAndAnythingElseIsRefusedNotStored() {
         OutcomeReceipt receipt = submit("""
                 {"model": "readmission", "outcomes": [
-                  {"predictionId": "AAAAAAAA-0000-7000-8000-000000000001", "outcome": 1},
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 0},
+                  {"predictionId": "01A1A1C7-FA80-7000-8000-000000000001", "outcome": 1},
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 0},
                   {"predictionId": "MRN-SECRET-4471", "outcome": 1}]}""");
 
         assertThat(receipt.recorded()).isEqualTo(1);
@@ -232,7 +233,7 @@ class OutcomeServiceTest {
         String version3 = UUID.nameUUIDFromBytes("batch:job-1:row:7".getBytes(StandardCharsets.UTF_8)).toString();
         StringBuilder body = new StringBuilder("{\"model\": \"readmission\", \"outcomes\": [");
         StringBuilder csv = new StringBuilder("model,predictionId,outcome\n");
-        List<String> ids = new ArrayList<>(List.of("aaaaaaaa-0000-7000-8000-000000000001", version4, version3));
+        List<String> ids = new ArrayList<>(List.of("01a1a1c7-fa80-7000-8000-000000000001", version4, version3));
         NEVER_ISSUED.forEach(unissued -> ids.add(unissued.get(0)));
         for (String id : ids) {
             body.append(body.charAt(body.length() - 1) == '[' ? "" : ",").append("{\"predictionId\": \"").append(id)
@@ -268,6 +269,45 @@ class OutcomeServiceTest {
     }
 
     @Test
+    void aVersion7IdTheModelNeverLoggedIsRefusedAndTheOtherRowsAreRecorded() {
+        ModelName adherence = new ModelName("adherence");
+        String ofAdherence = PredictionIds.next(SCORED);
+        adapters.predictionLog().append(List.of(new PredictionRecord(ofAdherence, adherence, 1, Slot.STABLE, null,
+                SCORED, new float[] {1f}, 0.2, false, null)));
+        String sameMoment = PredictionIds.next(SCORED);
+        String emptyHour = PredictionIds.next(SCORED.plusSeconds(7_200));
+        OutcomeService service = new OutcomeService(adapters.outcomeStore(), adapters.predictionLog(),
+                adapters.artifactStore(), registryOf(MODEL, adherence), pseudonymizer, audit,
+                Clock.fixed(NOW, ZoneOffset.UTC));
+
+        OutcomeReceipt receipt = service.submit("outcomes-feed", "b", Json.readTree("body", """
+                {"model": "readmission", "outcomes": [
+                  {"predictionId": "%s", "outcome": 1},
+                  {"predictionId": "01A1A1C8-0E08-7000-8000-000000000002", "outcome": 1},
+                  {"predictionId": "%s", "outcome": 1},
+                  {"predictionId": "%s", "outcome": 1},
+                  {"model": "adherence", "predictionId": "%s", "outcome": 0},
+                  {"predictionId": "%s", "outcome": 1},
+                  {"predictionId": "01a1a1c8-3518-7000-8000-000000000004", "outcome": 0}]}""".formatted(sameMoment,
+                emptyHour, ofAdherence, ofAdherence, UUID.randomUUID()).getBytes(StandardCharsets.UTF_8)));
+
+        // Logged by readmission (in any case), logged by adherence under its own name, and a version 4 id (which
+        // carries no time, so is taken on its form): recorded. Never logged at that moment or in that hour, or
+        // logged by another model than the row names: refused, each by its row, and the rows after still recorded.
+        assertThat(receipt.recorded()).isEqualTo(4);
+        assertThat(receipt.invalid()).isEqualTo(3);
+        assertThat(receipt.refused()).extracting(OutcomeReceipt.RowProblem::row).containsExactly(1, 3, 4);
+        assertThat(receipt.refused()).allSatisfy(p -> assertThat(p.reason())
+                .contains("model 'readmission' has no prediction with this 'predictionId' in its prediction log"));
+        assertThat(Json.write(receipt) + outcomeAuditRecords()).doesNotContain(sameMoment).doesNotContain(emptyHour)
+                .doesNotContain(ofAdherence);
+        assertThat(adapters.outcomeStore().get(MODEL, List.of(Outcome.predictionKey(sameMoment),
+                Outcome.predictionKey(emptyHour), Outcome.predictionKey(ofAdherence)))).isEmpty();
+        assertThat(adapters.outcomeStore().get(adherence, List.of(Outcome.predictionKey(ofAdherence)))).hasSize(1);
+        assertThat(join.labelled(MODEL, SCORED.minusSeconds(60), SCORED.plusSeconds(60)).labelled()).isEqualTo(2);
+    }
+
+    @Test
     void anIndexTimeOutsideTheYearsADayCanBeWrittenForIsOneInvalidRow() {
         OutcomeReceipt receipt = submit("""
                 {"model": "readmission", "outcomes": [
@@ -286,13 +326,13 @@ class OutcomeServiceTest {
         when(strict.listVersions(MODEL)).thenReturn(List.of(mock(VersionRecord.class)));
         when(strict.listVersions(new ModelName("adherence"))).thenThrow(new health.vigil.error.NotFoundException(
                 health.vigil.error.ErrorCode.MODEL_NOT_FOUND, "model `adherence` is not registered"));
-        OutcomeService service = new OutcomeService(adapters.outcomeStore(), adapters.artifactStore(), strict,
+        OutcomeService service = new OutcomeService(adapters.outcomeStore(), adapters.predictionLog(), adapters.artifactStore(), strict,
                 pseudonymizer, audit, Clock.fixed(NOW, ZoneOffset.UTC));
 
         OutcomeReceipt receipt = service.submit("outcomes-feed", "b", Json.readTree("body", """
                 {"model": "readmission", "outcomes": [
-                  {"model": "adherence", "predictionId": "aaaaaaaa-0000-7000-8000-000000000002", "outcome": 1},
-                  {"predictionId": "aaaaaaaa-0000-7000-8000-000000000001", "outcome": 1}]}""".getBytes(StandardCharsets.UTF_8)));
+                  {"model": "adherence", "predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": 1},
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1}]}""".getBytes(StandardCharsets.UTF_8)));
 
         assertThat(receipt.recorded()).isEqualTo(1);
         assertThat(receipt.refused()).singleElement().satisfies(p -> assertThat(p.reason())
@@ -301,10 +341,10 @@ class OutcomeServiceTest {
 
     @Test
     void aCsvHeaderAfterAByteOrderMarkIsReadAndAColumnNamedTwiceIsRefused() {
-        put("bom.csv", "\uFEFFmodel,predictionId,outcome\nreadmission,aaaaaaaa-0000-7000-8000-000000000001,1\n");
+        put("bom.csv", "\uFEFFmodel,predictionId,outcome\nreadmission,01a1a1c7-fa80-7000-8000-000000000001,1\n");
         assertThat(service.ingest(blob("bom.csv", "e-11")).orElseThrow().recorded()).isEqualTo(1);
 
-        put("twice.csv", "model,predictionId,outcome,outcome\nreadmission,aaaaaaaa-0000-7000-8000-000000000002,1,0\n");
+        put("twice.csv", "model,predictionId,outcome,outcome\nreadmission,01a1a1c8-0e08-7000-8000-000000000002,1,0\n");
         OutcomeReceipt twice = service.ingest(blob("twice.csv", "e-12")).orElseThrow();
         assertThat(twice.recorded()).isZero();
         assertThat(twice.refused()).singleElement().satisfies(p -> assertThat(p.reason())
@@ -321,9 +361,9 @@ class OutcomeServiceTest {
     void aCsvFileIsIngestedRowByRowWithRowsNumberedByLine() {
         put("2026-11/outcomes.csv", """
                 model,predictionId,patientId,indexTime,outcome
-                readmission,aaaaaaaa-0000-7000-8000-000000000001,,,1
+                readmission,01a1a1c7-fa80-7000-8000-000000000001,,,1
                 readmission,,patient-B,2026-11-03T23:59:00Z,0
-                readmission,"aaaaaaaa-0000-7000-8000-000000000003",,,maybe
+                readmission,"01a1a1c8-2190-7000-8000-000000000003",,,maybe
                 """);
 
         OutcomeReceipt receipt = service.ingest(blob("2026-11/outcomes.csv", "e-1")).orElseThrow();
@@ -343,8 +383,14 @@ class OutcomeServiceTest {
 
     @Test
     void aFileIsWrittenOneTransactionPerChunkWithConflictsAndErrorsStillReportedInRowOrder() {
+        List<PredictionRecord> scored = new ArrayList<>();
+        for (int i = 1; i <= 2_500; i++) {
+            scored.add(prediction("01a1a1fe-e900-7000-8000-%012d".formatted(i), "patient-" + i, SCORED.plusSeconds(3_600),
+                    Slot.STABLE));
+        }
+        adapters.predictionLog().append(scored);
         submit("""
-                {"model": "readmission", "outcomes": [{"predictionId": "bbbbbbbb-0000-7000-8000-000000001500", "outcome": 1}]}""");
+                {"model": "readmission", "outcomes": [{"predictionId": "01a1a1fe-e900-7000-8000-000000001500", "outcome": 1}]}""");
         List<Integer> writes = new ArrayList<>();
         OutcomeStore real = adapters.outcomeStore();
         OutcomeStore counted = new OutcomeStore() {
@@ -365,12 +411,12 @@ class OutcomeServiceTest {
                 return real.get(model, keys);
             }
         };
-        OutcomeService batched = new OutcomeService(counted, adapters.artifactStore(), registryOf(MODEL),
+        OutcomeService batched = new OutcomeService(counted, adapters.predictionLog(), adapters.artifactStore(), registryOf(MODEL),
                 pseudonymizer, audit, Clock.fixed(NOW, ZoneOffset.UTC));
         StringBuilder csv = new StringBuilder("model,predictionId,outcome\n");
         for (int i = 1; i <= 2_500; i++) {
             // Row i of the file is line i + 1. Row 1500 contradicts the earlier outcome; row 2000 repeats row 10.
-            String id = "bbbbbbbb-0000-7000-8000-%012d".formatted(i == 2_000 ? 10 : i);
+            String id = "01a1a1fe-e900-7000-8000-%012d".formatted(i == 2_000 ? 10 : i);
             csv.append("readmission,").append(id).append(',').append(i == 1_500 ? 0 : i == 700 ? "x" : "1").append('\n');
         }
         put("many.csv", csv.toString());
@@ -387,7 +433,7 @@ class OutcomeServiceTest {
                         org.assertj.core.groups.Tuple.tuple("CONFLICT", 1_501));
         // 2,499 good rows: the chunk before the invalid row is written first, then whole chunks of 1,000.
         assertThat(writes).containsExactly(699, 1_000, 800);
-        String row1500 = Outcome.predictionKey("bbbbbbbb-0000-7000-8000-000000001500");
+        String row1500 = Outcome.predictionKey("01a1a1fe-e900-7000-8000-000000001500");
         assertThat(real.get(MODEL, List.of(row1500)).get(row1500).positive()).isTrue();
 
         writes.clear();
@@ -401,8 +447,8 @@ class OutcomeServiceTest {
     @Test
     void aJsonLinesFileIsIngestedAndAnUnreadableLineIsReportedByNumber() {
         put("late.jsonl", """
-                {"model": "readmission", "predictionId": "aaaaaaaa-0000-7000-8000-000000000004", "outcome": 1}
-                {"model": "readmission", "predictionId": "aaaaaaaa-0000-7000-8000-000000000002", "outc
+                {"model": "readmission", "predictionId": "01a1a1c8-3518-7000-8000-000000000004", "outcome": 1}
+                {"model": "readmission", "predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outc
 
                 {"model": "readmission", "patientId": "patient-A", "indexTime": "2026-11-03T00:00:00Z", "outcome": 0}
                 """);
@@ -429,9 +475,11 @@ class OutcomeServiceTest {
         assertThat(join.labelled(MODEL, NOW, NOW.plusSeconds(1)).labelledFraction()).isNull();
     }
 
-    private static ModelRegistry registryOf(ModelName model) {
+    private static ModelRegistry registryOf(ModelName... models) {
         ModelRegistry registry = mock(ModelRegistry.class);
-        when(registry.listVersions(model)).thenReturn(List.of(mock(VersionRecord.class)));
+        for (ModelName model : models) {
+            when(registry.listVersions(model)).thenReturn(List.of(mock(VersionRecord.class)));
+        }
         when(registry.listVersions(new ModelName("unknown-model"))).thenReturn(List.of());
         return registry;
     }
@@ -455,7 +503,9 @@ class OutcomeServiceTest {
         return audit.read(day, day).stream().filter(r -> r.action().equals(OutcomeService.ACTION)).toList();
     }
 
+    /** A logged prediction; its id is a version 7 id that carries its time, as every id scoring gives. */
     private PredictionRecord prediction(String id, String patient, Instant time, Slot slot) {
+        assertThat(PredictionIds.timeOf(id)).as(id).contains(time);
         float[] features = new float[3];
         Arrays.fill(features, 1f);
         return new PredictionRecord(id, MODEL, 1, slot, pseudonymizer.pseudonym(patient), time, features, 0.4, false,

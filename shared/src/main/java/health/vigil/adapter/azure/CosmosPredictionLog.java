@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.model.ModelName;
+import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.port.PredictionLog;
 import java.time.Duration;
@@ -16,8 +17,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -245,17 +248,47 @@ final class CosmosPredictionLog implements PredictionLog {
         CosmosDocuments.deleteIfPresent(container, id, partition, "purging a prediction record");
     }
 
-    /** The hours a model has records in, with the largest shard count each was written with. */
     @Override
     public Optional<PredictionRecord> find(ModelName model, String predictionId, Instant time) {
         Objects.requireNonNull(model, "model");
         checkOpen();
         Instant hour = time.truncatedTo(ChronoUnit.HOURS);
         Integer shards = hours(model).get(hour);
-        if (shards == null) {
-            return Optional.empty();
+        return shards == null ? Optional.empty() : read(model, predictionId, hour, shards);
+    }
+
+    /**
+     * Point reads, in parallel on the writers' pool, of each version 7 id in the hour it carries, if the model's hours
+     * index (read once) lists that hour; an id of another form, or of an hour without records, costs no read.
+     */
+    @Override
+    public Set<String> logged(ModelName model, Collection<String> predictionIds) {
+        Objects.requireNonNull(model, "model");
+        checkOpen();
+        TreeMap<Instant, Integer> hours = null;
+        Set<String> found = ConcurrentHashMap.newKeySet();
+        List<Future<?>> reads = new ArrayList<>();
+        for (String id : new LinkedHashSet<>(predictionIds)) {
+            Optional<Instant> time = PredictionIds.timeOf(id);
+            if (time.isEmpty()) {
+                continue;
+            }
+            hours = hours == null ? hours(model) : hours;
+            Instant hour = time.get().truncatedTo(ChronoUnit.HOURS);
+            Integer shards = hours.get(hour);
+            if (shards != null) {
+                reads.add(writers.submit(() -> read(model, id, hour, shards).ifPresent(r -> found.add(id))));
+            }
         }
-        // The hour's shard count is the largest any writer used: try the id's shard under it first, then the others.
+        awaitAll(reads, "looking up " + reads.size() + " prediction ids of " + model);
+        return Set.copyOf(found);
+    }
+
+    /**
+     * The record of {@code predictionId} in {@code hour}, whose shard count is the largest any writer used: the id's
+     * shard under it is read first, then the others.
+     */
+    private Optional<PredictionRecord> read(ModelName model, String predictionId, Instant hour, int shards) {
         int first = shardOf(predictionId, shards);
         for (int k = 0; k < shards; k++) {
             String partition = partition(model, HOUR.format(hour), (first + k) % shards);
@@ -271,6 +304,7 @@ final class CosmosPredictionLog implements PredictionLog {
         return Optional.empty();
     }
 
+    /** The hours a model has records in, with the largest shard count each was written with. */
     private TreeMap<Instant, Integer> hours(ModelName model) {
         return hours(hoursIndex(model).read());
     }

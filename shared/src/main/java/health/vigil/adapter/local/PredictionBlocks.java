@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * How the local prediction log stores a batch job's records: the records of one append that belong to one batch
@@ -263,6 +264,25 @@ final class PredictionBlocks {
         return Optional.empty();
     }
 
+    /**
+     * Adds to {@code found} the ids of {@code wanted} that a block holds with {@code from <= time < to}, decoding only
+     * the records whose id is wanted.
+     */
+    static void findAll(byte[] frames, Set<String> wanted, long from, long to, Set<String> found) {
+        Reader reader = new Reader(frames);
+        while (reader.hasNext()) {
+            if (wanted.contains(reader.nextId())) {
+                PredictionRecord r = reader.next();
+                long nanos = SqlitePredictionLog.clampedNanos(r.time());
+                if (nanos >= from && nanos < to) {
+                    found.add(r.predictionId());
+                }
+            } else {
+                reader.skip();
+            }
+        }
+    }
+
     /** The frames of a block's records with a time at or after {@code cutoff} (a block is in time order). */
     static byte[] keepFrom(byte[] frames, long cutoff) {
         Reader reader = new Reader(frames);
@@ -374,6 +394,17 @@ final class PredictionBlocks {
                 return false;
             }
             return Arrays.equals(frames, at + Integer.BYTES, at + Integer.BYTES + id.length, id, 0, id.length);
+        }
+
+        /** The next record's prediction id, read from its bytes (the payload starts with it) without decoding it. */
+        String nextId() {
+            length();
+            int at = in.position() + PredictionJournal.FRAME_HEADER_BYTES;
+            int idLength = in.getInt(at);
+            if (idLength < 0 || idLength > in.remaining() - PredictionJournal.FRAME_HEADER_BYTES - Integer.BYTES) {
+                throw damaged(null);
+            }
+            return new String(frames, at + Integer.BYTES, idLength, StandardCharsets.UTF_8);
         }
 
         private int length() {

@@ -4,6 +4,7 @@ import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.model.ModelName;
+import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.adapter.local.PredictionBlocks.Stored;
@@ -21,9 +22,14 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -452,6 +458,52 @@ final class SqlitePredictionLog implements PredictionLog {
                 }
             }
             return Optional.<PredictionRecord>empty();
+        });
+    }
+
+    /**
+     * The ids grouped by the millisecond they carry, each moment read once in one read transaction: its rows by the
+     * {@code (model, time)} index, and the blocks that may hold it, decoding only the records of wanted ids.
+     */
+    @Override
+    public Set<String> logged(ModelName model, Collection<String> predictionIds) {
+        Objects.requireNonNull(model, "model");
+        Map<Long, Set<String>> byMoment = new TreeMap<>();
+        for (String id : predictionIds) {
+            PredictionIds.timeOf(id).ifPresent(time -> byMoment.computeIfAbsent(clampedNanos(time),
+                    moment -> new HashSet<>()).add(id));
+        }
+        if (byMoment.isEmpty()) {
+            return Set.of();
+        }
+        ensureOpen();
+        awaitDrained();
+        return db.read("look up predictions of " + model, c -> {
+            Set<String> found = new HashSet<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT prediction_id FROM predictions"
+                    + " WHERE model = ? AND time_nanos >= ? AND time_nanos < ?")) {
+                for (Map.Entry<Long, Set<String>> moment : byMoment.entrySet()) {
+                    long from = moment.getKey();
+                    long to = from + 1_000_000L;
+                    s.setString(1, model.value());
+                    s.setLong(2, from);
+                    s.setLong(3, to);
+                    try (ResultSet rows = s.executeQuery()) {
+                        while (rows.next()) {
+                            if (moment.getValue().contains(rows.getString(1))) {
+                                found.add(rows.getString(1));
+                            }
+                        }
+                    }
+                    try (PreparedStatement b = blocksOverlapping(c, model, from, to, "frames", "");
+                            ResultSet blocks = b.executeQuery()) {
+                        while (blocks.next()) {
+                            PredictionBlocks.findAll(blocks.getBytes(1), moment.getValue(), from, to, found);
+                        }
+                    }
+                }
+            }
+            return found;
         });
     }
 

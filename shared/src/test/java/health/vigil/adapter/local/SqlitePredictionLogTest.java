@@ -195,6 +195,25 @@ class SqlitePredictionLogTest {
     }
 
     @Test
+    void aLookUpOfIdsWaitsForAcknowledgedRecordsStillInTheJournal() throws Exception {
+        HeldWriter drain = new HeldWriter();
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home, () -> {}, drain)) {
+            String id = health.vigil.model.PredictionIds.next(T0);
+            log.append(List.of(prediction(MODEL, id, T0, 1f)));
+            awaitTrue(drain::holding);
+            assertThat(log.undrained()).isEqualTo(1);
+
+            CompletableFuture<java.util.Set<String>> lookUp = CompletableFuture.supplyAsync(
+                    () -> log.logged(MODEL, List.of(id)), r -> new Thread(r).start());
+            Thread.sleep(200);
+            assertThat(lookUp).as("a look-up answered before the acknowledged record reached the database").isNotDone();
+
+            drain.release.countDown();
+            assertThat(lookUp.get(GUARD_SECONDS, TimeUnit.SECONDS)).containsExactly(id);
+        }
+    }
+
+    @Test
     void journaledRecordsNotYetInTheDatabaseAreMovedThereOnTheNextStartOnce() throws Exception {
         HeldWriter drain = new HeldWriter();
         SqlitePredictionLog first = SqlitePredictionLog.open(home, () -> {}, drain);

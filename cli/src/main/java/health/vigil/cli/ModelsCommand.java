@@ -290,7 +290,7 @@ final class ModelsCommand {
 
     /** {@code readmission revision 4: stable v3 100 %}, from a deployment document. */
     static String deploymentLine(JsonNode deployment) {
-        StringBuilder line = new StringBuilder(deployment.path("modelName").asText()).append(" revision ")
+        StringBuilder line = new StringBuilder(deployment.path("model").asText()).append(" revision ")
                 .append(deployment.path("revision").asLong()).append(':');
         for (JsonNode slot : deployment.path("slots")) {
             line.append(' ').append(CanaryCommand.slotText(slot));

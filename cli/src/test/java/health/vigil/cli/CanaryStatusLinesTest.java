@@ -21,7 +21,7 @@ class CanaryStatusLinesTest {
                 + " \"revision\": 7, \"slots\": [{\"slot\": \"stable\", \"version\": 1, \"weightBasisPoints\": 10000},"
                 + " {\"slot\": \"shadow\", \"version\": 3, \"weightBasisPoints\": 0}]}"));
         assertThat(lines).isEqualTo("readmission revision 7: stable v1 100 %  shadow v3 stopped  ");
-        assertThat(ModelsCommand.deploymentLine(Json.readTree("a deployment", "{\"modelName\": \"readmission\","
+        assertThat(ModelsCommand.deploymentLine(Json.readTree("a deployment", "{\"model\": \"readmission\","
                 + " \"revision\": 8, \"slots\": [{\"slot\": \"stable\", \"version\": 1, \"weightBasisPoints\": 10000},"
                 + " {\"slot\": \"shadow\", \"version\": 3, \"weightBasisPoints\": 1000}]}")))
                 .isEqualTo("readmission revision 8: stable v1 100 % shadow v3 10 %");

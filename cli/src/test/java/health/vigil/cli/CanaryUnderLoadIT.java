@@ -121,7 +121,11 @@ class CanaryUnderLoadIT {
         assertThat(ramp.at("/canary/status").asText()).as(ramp.toString()).isEqualTo(CanaryStatus.PROMOTED.wireName());
         assertThat(stateVersions).as("25 %, 50 %, then promoted").contains(Set.of(1, 2), Set.of(2));
         Thread.sleep(500);
-        change(() -> versions(operator.send("POST", "/models/" + MODEL + "/rollback", Map.of(), 200).path("slots")));
+        JsonNode[] rollback = new JsonNode[1];
+        change(() -> {
+            rollback[0] = operator.send("POST", "/models/" + MODEL + "/rollback", Map.of(), 200);
+            return versions(rollback[0].path("slots"));
+        });
         long rolledBack = changeEnds.get(changeEnds.size() - 1);
         Thread.sleep(500);
         running.set(false);
@@ -138,6 +142,12 @@ class CanaryUnderLoadIT {
         assertThat(answers).extracting(Answer::version).contains(1, 2);
         assertThat(answers).filteredOn(a -> a.sent() > rolledBack).isNotEmpty()
                 .allSatisfy(a -> assertThat(a.version()).isEqualTo(1));
+
+        // The rollback answer names the model as the canary's answers do, and keeps modelName for one release.
+        assertThat(ramp.path("model").asText()).isEqualTo(MODEL);
+        assertThat(rollback[0].path("model").asText()).as(rollback[0].toString()).isEqualTo(MODEL);
+        assertThat(rollback[0].path("modelName").asText()).isEqualTo(MODEL);
+        assertThat(CanaryCommand.statusLines(rollback[0])).startsWith(MODEL + " revision ");
     }
 
     /** The deployment's versions after each change, and when each change started and returned. */

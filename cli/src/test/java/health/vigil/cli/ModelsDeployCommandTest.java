@@ -56,7 +56,7 @@ class ModelsDeployCommandTest {
                     return true;
                 }
                 LoopbackServer.answer(response, callback, status.get(), status.get() == 200
-                        ? "{\"modelName\": \"readmission\", \"revision\": 4, \"slots\": [{\"slot\": \"stable\","
+                        ? "{\"model\": \"readmission\", \"revision\": 4, \"slots\": [{\"slot\": \"stable\","
                                 + " \"version\": 3, \"weightBasisPoints\": 10000}]}"
                         : "{\"error\": {\"code\": \"INVALID_STATE\", \"message\": \"readmission:3 is registered; only an"
                                 + " approved version is deployed\"}}");

@@ -11,9 +11,12 @@ import com.microsoft.azure.functions.annotation.HttpTrigger;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.functions.common.Access;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
+import health.vigil.json.Json;
+import health.vigil.model.Deployment;
 import health.vigil.registry.RegistrationOutcome;
 import health.vigil.registry.RegistrationService;
 import java.util.Base64;
@@ -127,7 +130,7 @@ public final class ModelFunctions {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
                 call -> {
                     call.requireNoBody("the model and the version to deploy are in the path");
-                    return deployments.deploy(new ModelName(name), HttpApi.version(version), call.principal());
+                    return answer(deployments.deploy(new ModelName(name), HttpApi.version(version), call.principal()));
                 });
     }
 
@@ -155,7 +158,19 @@ public final class ModelFunctions {
                     version = OptionalInt.of(named.intValue());
                 }
             }
-            return deployments.rollback(new ModelName(name), version, call.principal());
+            return answer(deployments.rollback(new ModelName(name), version, call.principal()));
         });
+    }
+
+    /**
+     * The deployment document as deploy and rollback answer it: the model is named {@code model}, as in every other
+     * answer about a model (the canary, shadow and experiment views among them). {@code modelName}, the document's
+     * own name for it, stays beside it for one release for clients that read it.
+     */
+    static ObjectNode answer(Deployment deployment) {
+        ObjectNode answer = Json.mapper().createObjectNode();
+        answer.put("model", deployment.modelName().value());
+        answer.setAll((ObjectNode) Json.mapper().valueToTree(deployment));
+        return answer;
     }
 }

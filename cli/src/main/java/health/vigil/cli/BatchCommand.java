@@ -50,9 +50,8 @@ final class BatchCommand {
         @Option(names = "--model", required = true, description = "The model")
         String model;
 
-        /** Its own --version (a model version) takes the place of the standard -V, so help is declared here. */
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-        boolean help;
+        @Mixin
+        HelpAndVersionOptions helpAndVersion = new HelpAndVersionOptions();
 
         @Option(names = "--version", description = "An approved version to pin (default: the deployed one)")
         Integer version;

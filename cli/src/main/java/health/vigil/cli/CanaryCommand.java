@@ -71,10 +71,13 @@ final class CanaryCommand {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the canary ramp and its analyses.")
+    @Command(name = "status", description = "Show the canary ramp and its analyses.")
     static final class Status implements Callable<Integer> {
         @Parameters(index = "0", description = "The model")
         String model;
+
+        @Mixin
+        HelpAndVersionOptions helpAndVersion = new HelpAndVersionOptions();
 
         @Option(names = "--version", description = "Show the last canary of this version instead, kept after a"
                 + " rollback, deploy or later canary replaced it")

@@ -64,6 +64,7 @@ public final class Main implements Runnable {
     /** The command line with Vigil's error handling: a usage or validation problem is a message, not a trace. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        giveVersion(cl, cl.getCommandSpec().version());
         cl.registerConverter(java.time.LocalDate.class, text -> {
             try {
                 return java.time.LocalDate.parse(text);
@@ -110,6 +111,14 @@ public final class Main implements Runnable {
             throw e;
         });
         return cl;
+    }
+
+    /** Every command answers -V with vigil's version: picocli gives a subcommand none of its own. */
+    private static void giveVersion(CommandLine line, String[] version) {
+        for (CommandLine sub : line.getSubcommands().values()) {
+            sub.getCommandSpec().version(version);
+            giveVersion(sub, version);
+        }
     }
 
     private static String fileProblem(java.nio.file.FileSystemException e) {

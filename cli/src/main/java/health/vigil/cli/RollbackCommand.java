@@ -15,9 +15,8 @@ final class RollbackCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "The model")
     String model;
 
-    /** Its own --version (a model version) takes the place of the standard -V, so help is declared here. */
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
+    @Mixin
+    HelpAndVersionOptions helpAndVersion = new HelpAndVersionOptions();
 
     @Option(names = "--version", description = "A recently retired version (default: the previous stable one)")
     Integer version;

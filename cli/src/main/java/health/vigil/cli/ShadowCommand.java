@@ -77,9 +77,8 @@ final class ShadowCommand {
         @Option(names = "--to", description = "End of the window, ISO-8601 (default now)")
         String to;
 
-        /** Its own --version (a model version) takes the place of the standard -V, so help is declared here. */
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-        boolean help;
+        @Mixin
+        HelpAndVersionOptions helpAndVersion = new HelpAndVersionOptions();
 
         @Option(names = "--version", description = "A past shadow version (default the current one)")
         Integer version;

@@ -27,7 +27,8 @@ class ModelsCommandTest {
     /** Commands with a --version option of their own (a model version) still answer --help, with exit 0. */
     @Test
     void commandsWithTheirOwnVersionOptionStillShowTheirHelp() {
-        for (String[] command : new String[][] {{"rollback"}, {"shadow", "report"}, {"batch", "submit"}}) {
+        for (String[] command : new String[][] {{"rollback"}, {"shadow", "report"}, {"batch", "submit"},
+                {"canary", "status"}}) {
             CommandLine line = Main.commandLine();
             StringWriter out = new StringWriter();
             line.setOut(new PrintWriter(out));

@@ -28,7 +28,7 @@ final class LineageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunningPlatform.Answer answer = target.platform().send("GET", "/predictions/"
+        RunningPlatform.Answer answer = target.send("GET", "/predictions/"
                 + URLEncoder.encode(predictionId, StandardCharsets.UTF_8), "compliance");
         if (answer.status() != 200) {
             System.err.println("vigil lineage: " + answer.status() + " " + answer.errorMessage());

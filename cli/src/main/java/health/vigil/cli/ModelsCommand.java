@@ -39,14 +39,14 @@ final class ModelsCommand {
         @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home holding keys.json (default: ${DEFAULT-VALUE})")
         Path home;
 
-        @Option(names = "--as", description = "The persona whose key from keys.json is used")
-        String persona;
+        @Mixin
+        PersonaOption persona = new PersonaOption();
 
         @Option(names = "--json", description = "Print the API's JSON answer")
         boolean json;
 
         ControlClient client(String defaultPersona) {
-            String who = persona == null ? defaultPersona : persona;
+            String who = persona.or(defaultPersona);
             // The platform's address, nothing more: a path (…/v2) was dropped as each call resolved its own route.
             if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
                     || url.getHost() == null || (url.getRawPath() != null && !url.getRawPath().isEmpty()

@@ -42,7 +42,7 @@ final class MonitorCommand {
             if (to != null) {
                 query.append(query.length() == 0 ? "?" : "&").append("to=").append(URLEncoder.encode(to, StandardCharsets.UTF_8));
             }
-            RunningPlatform.Answer answer = target.platform().send(method, "/models/"
+            RunningPlatform.Answer answer = target.send(method, "/models/"
                     + URLEncoder.encode(model, StandardCharsets.UTF_8) + path + query, "operator");
             if (answer.status() != 200 && answer.status() != 202) {
                 System.err.println("vigil monitor: " + answer.status() + " " + answer.errorMessage());

@@ -24,8 +24,12 @@ record RunningPlatform(URI url, Path home) {
                 description = "Vigil home with keys.json (default: ${DEFAULT-VALUE})")
         Path home;
 
-        RunningPlatform platform() {
-            return new RunningPlatform(url, home);
+        @picocli.CommandLine.Mixin
+        PersonaOption persona = new PersonaOption();
+
+        /** Sends the request with the key of the persona named with --as, or of {@code usual} when none was. */
+        Answer send(String method, String pathAndQuery, String usual) throws IOException {
+            return new RunningPlatform(url, home).send(method, pathAndQuery, persona.or(usual));
         }
     }
 

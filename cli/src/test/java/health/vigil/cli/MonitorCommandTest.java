@@ -4,10 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MonitorCommandTest {
+    private static final String OPERATOR_KEY = "k-operator-0123456789abcdef0123456789";
+    private static final String ON_CALL_KEY = "k-on-call-0123456789abcdef01234567890";
 
     private static JsonNode report(String performance, String segments) {
         String json = """
@@ -46,5 +61,58 @@ class MonitorCommandTest {
     void aWindowWithoutOutcomesSaysSoBesideTheEstimate() {
         assertThat(MonitorCommand.describe(report("{\"labelled\": 0}", "[]")))
                 .contains("  AUROC not measured (0 outcomes); expected from the scores alone 0.702");
+    }
+
+    /**
+     * {@code vigil monitor show|run} call with the operator's key, or with the key of the persona named by --as, as the
+     * models, canary and other platform commands do; the platform then checks that persona's roles.
+     */
+    @Test
+    void monitorCommandsCallAsTheOperatorOrAsThePersonaNamedByAs(@TempDir Path home) throws Exception {
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": ["
+                + "{\"id\": \"operator\", \"name\": \"Operator\", \"key\": \"" + OPERATOR_KEY + "\","
+                + " \"roles\": [\"Deployments.Operate\"]},"
+                + "{\"id\": \"on-call\", \"name\": \"On call\", \"key\": \"" + ON_CALL_KEY + "\","
+                + " \"roles\": [\"Deployments.Operate\"]}]}");
+        List<String> asked = new CopyOnWriteArrayList<>();
+        Server server = new Server();
+        java.net.URI base = LoopbackServer.start(server, new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                asked.add(request.getMethod() + " " + request.getHttpURI().getPath() + " "
+                        + request.getHeaders().get("x-api-key"));
+                LoopbackServer.answer(response, callback, 200, "{\"model\": \"readmission\", \"reports\": []}");
+                return true;
+            }
+        });
+        try {
+            List<String> common = List.of("readmission", "--home", home.toString(), "--url", base.toString());
+            for (String command : new String[] {"show", "run"}) {
+                assertThat(monitor(command, common)).as(command).isZero();
+                List<String> asOnCall = new ArrayList<>(common);
+                asOnCall.addAll(List.of("--as", "on-call"));
+                assertThat(monitor(command, asOnCall)).as(command + " --as on-call").isZero();
+            }
+        } finally {
+            server.stop();
+        }
+
+        assertThat(asked).containsExactly(
+                "GET /models/readmission/monitoring " + OPERATOR_KEY,
+                "GET /models/readmission/monitoring " + ON_CALL_KEY,
+                "POST /models/readmission/monitoring/run " + OPERATOR_KEY,
+                "POST /models/readmission/monitoring/run " + ON_CALL_KEY);
+    }
+
+    private static int monitor(String command, List<String> options) {
+        PrintStream original = System.out;
+        System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            List<String> args = new ArrayList<>(List.of("monitor", command));
+            args.addAll(options);
+            return Main.commandLine().execute(args.toArray(String[]::new));
+        } finally {
+            System.setOut(original);
+        }
     }
 }

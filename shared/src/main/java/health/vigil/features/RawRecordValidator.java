@@ -90,13 +90,9 @@ public final class RawRecordValidator {
         return b == Math.rint(b) ? String.valueOf(b.longValue()) : String.valueOf(b);
     }
 
-    /**
-     * A refused value of {@code feature}; for an optional feature, also how to send it when it is not known (a
-     * source's own mark for a missing value, such as "?" or 9999, is a value and is refused as one).
-     */
+    /** A refused value of {@code feature}; for an optional feature, also how to send it when it is not known. */
     private static ValidationException invalid(String where, Feature feature, String problem) {
-        return invalid(where, "feature '" + feature.name() + "' " + problem + (feature.required() ? ""
-                : "; it is optional: when it is not known, leave it out or send null"));
+        return invalid(where, "feature '" + feature.name() + "' " + problem + feature.missingValueHint());
     }
 
     private static ValidationException invalid(String where, String problem) {

@@ -133,6 +133,15 @@ public record Feature(
         return new Feature(name, type, unit, min, max, categories, required, newDescription, pattern);
     }
 
+    /**
+     * What a refusal of this feature's value adds, in every validator of records: for an optional feature, how to send
+     * a value that is not known (a source's own mark for a missing value, such as "?" or 9999, is a value and is
+     * refused as one); nothing for a required feature.
+     */
+    public String missingValueHint() {
+        return required ? "" : "; it is optional: when it is not known, leave it out or send null";
+    }
+
     /** Whether {@code value} is a valid code of this {@link FeatureType#CODE} feature. */
     public boolean matchesPattern(String value) {
         if (pattern == null || value == null) {

@@ -166,6 +166,11 @@ public final class RecordValidator {
         return at(row) + "feature `" + f.name() + "`";
     }
 
+    /** Adds a refusal of {@code f}'s value: what is wrong, and for an optional feature how to send one not known. */
+    private static void refuse(List<String> problems, int row, Feature f, String problem) {
+        problems.add(label(row, f) + problem + f.missingValueHint());
+    }
+
     /** The outcome of {@link #check}: typed values when there is no problem, otherwise the problems. */
     public record Checked(Map<String, Object> values, List<String> problems) {
         public Checked {
@@ -202,19 +207,19 @@ public final class RecordValidator {
             case INTEGER -> integer(f, node, row, problems);
             case BOOLEAN -> {
                 if (!node.isBoolean()) {
-                    problems.add(label(row, f) + " must be true or false (boolean); got " + jsonKind(node));
+                    refuse(problems, row, f, " must be true or false (boolean); got " + jsonKind(node));
                     yield null;
                 }
                 yield node.booleanValue();
             }
             case CATEGORICAL -> {
                 if (!node.isTextual()) {
-                    problems.add(label(row, f) + " must be a string (categorical); got " + jsonKind(node)
+                    refuse(problems, row, f, " must be a string (categorical); got " + jsonKind(node)
                             + "; allowed categories are: " + String.join(", ", f.categories()));
                     yield null;
                 }
                 if (!f.categories().contains(node.textValue())) {
-                    problems.add(label(row, f) + " is not one of the allowed categories: "
+                    refuse(problems, row, f, " is not one of the allowed categories: "
                             + String.join(", ", f.categories()) + " (categories are case-sensitive)");
                     yield null;
                 }
@@ -222,7 +227,7 @@ public final class RecordValidator {
             }
             case CODE -> {
                 if (!node.isTextual() || !f.matchesPattern(node.textValue())) {
-                    problems.add(label(row, f) + " must be a code (string) matching " + f.pattern());
+                    refuse(problems, row, f, " must be a code (string) matching " + f.pattern());
                     yield null;
                 }
                 yield node.textValue();
@@ -249,7 +254,7 @@ public final class RecordValidator {
         } else {
             BigDecimal exact = node.decimalValue();
             if (exact.signum() != 0 && exact.stripTrailingZeros().scale() > 0) {
-                problems.add(label(row, f) + " must be a whole number (integer); it has a fractional part");
+                refuse(problems, row, f, " must be a whole number (integer); it has a fractional part");
                 return null;
             }
             whole = exact.toBigInteger();
@@ -258,7 +263,7 @@ public final class RecordValidator {
             return null;
         }
         if (whole.compareTo(LONG_MIN) < 0 || whole.compareTo(LONG_MAX) > 0) {
-            problems.add(label(row, f) + " does not fit a 64-bit integer");
+            refuse(problems, row, f, " does not fit a 64-bit integer");
             return null;
         }
         return whole.longValue();
@@ -267,18 +272,17 @@ public final class RecordValidator {
     /** The node as a finite double, or null after recording why it is not one. */
     private static Double finiteNumber(Feature f, JsonNode node, int row, String type, List<String> problems) {
         if (node.isTextual() && NON_FINITE_SPELLINGS.contains(node.textValue().trim().toLowerCase(Locale.ROOT))) {
-            problems.add(label(row, f) + " must be a finite number; NaN and Infinity are not allowed (leave an optional"
-                    + " feature out, or send null, when it is not known)");
+            refuse(problems, row, f, " must be a finite number; NaN and Infinity are not allowed");
             return null;
         }
         if (!node.isNumber()) {
-            problems.add(label(row, f) + " must be a JSON number (" + type + "); got " + jsonKind(node)
+            refuse(problems, row, f, " must be a JSON number (" + type + "); got " + jsonKind(node)
                     + (node.isTextual() ? ": send it without quotes" : ""));
             return null;
         }
         double value = node.doubleValue();
         if (!Double.isFinite(value)) {
-            problems.add(label(row, f) + " must be a finite number; it is too large for a 64-bit float"
+            refuse(problems, row, f, " must be a finite number; it is too large for a 64-bit float"
                     + " (beyond ±1.8e308), or NaN or Infinity");
             return null;
         }
@@ -299,7 +303,7 @@ public final class RecordValidator {
         } else {
             allowed = "it must be at most " + bound(f.max());
         }
-        problems.add(label(row, f) + " is out of range; " + allowed + (f.unit() == null ? "" : " " + f.unit()));
+        refuse(problems, row, f, " is out of range; " + allowed + (f.unit() == null ? "" : " " + f.unit()));
         return false;
     }
 

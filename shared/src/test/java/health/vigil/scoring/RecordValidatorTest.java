@@ -20,6 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class RecordValidatorTest {
+    /** What a refusal of an optional feature's value ends with. */
+    private static final String OPTIONAL = "; it is optional: when it is not known, leave it out or send null";
     // age: integer 18-110 years; sex: female/male/unknown; bmi: optional numeric 10-80 kg/m2; diabetic: boolean.
     private final RecordValidator validator = new RecordValidator(ServiceFixtures.schema());
 
@@ -174,7 +176,7 @@ class RecordValidatorTest {
         assertThat(problem("{\"age\": 70, \"sex\": \"female\", \"diabetic\": \"yes\"}", "yes"))
                 .isEqualTo("feature `diabetic` must be true or false (boolean); got a string");
         assertThat(problem("{\"age\": 70, \"sex\": \"female\", \"bmi\": [27], \"diabetic\": true}", null))
-                .isEqualTo("feature `bmi` must be a JSON number (numeric); got an array");
+                .isEqualTo("feature `bmi` must be a JSON number (numeric); got an array" + OPTIONAL);
         assertThat(problem("{\"age\": {\"v\": 7}, \"sex\": \"female\", \"diabetic\": true}", null))
                 .isEqualTo("feature `age` must be a JSON number (integer); got an object");
         assertThat(problem("{\"age\": 70, \"sex\": \"female\", \"diabetic\": 1}", null))
@@ -191,7 +193,31 @@ class RecordValidatorTest {
     @Test
     void aNumberOutOfRangeGivesTheRangeButNotTheValue() {
         assertThat(problem("{\"age\": 70, \"sex\": \"female\", \"bmi\": 80.25, \"diabetic\": false}", "80.25"))
-                .isEqualTo("feature `bmi` is out of range; allowed range is 10 to 80 kg/m2");
+                .isEqualTo("feature `bmi` is out of range; allowed range is 10 to 80 kg/m2" + OPTIONAL);
+    }
+
+    /**
+     * As the feature pipeline's validator says it: a refused value of an optional feature says how to send one that is
+     * not known (a source's own mark for a missing value, such as "?" in the UCI files, is a value, refused as one).
+     */
+    @Test
+    void aRefusedValueOfAnOptionalFeatureSaysHowToSendItWhenItIsNotKnown() {
+        RecordValidator withRace = new RecordValidator(new FeatureSchema(List.of(
+                Feature.integer("age", "years", 18, 110),
+                Feature.categorical("race", List.of("Caucasian", "AfricanAmerican")).optional())));
+        assertThatThrownBy(() -> withRace.validate(1, json("{\"age\": 40, \"race\": \"?\"}")))
+                .isInstanceOf(FeatureValidationException.class)
+                .hasMessage("row 1: feature `race` is not one of the allowed categories: Caucasian, AfricanAmerican"
+                        + " (categories are case-sensitive); it is optional: when it is not known, leave it out or send"
+                        + " null");
+        assertThat(problem("{\"age\": 70, \"sex\": \"female\", \"bmi\": \"?\", \"diabetic\": false}", "?"))
+                .isEqualTo("feature `bmi` must be a JSON number (numeric); got a string: send it without quotes"
+                        + OPTIONAL);
+        assertThat(problem("{\"age\": 70, \"sex\": \"female\", \"bmi\": \"NaN\", \"diabetic\": false}", null))
+                .isEqualTo("feature `bmi` must be a finite number; NaN and Infinity are not allowed" + OPTIONAL);
+        // A required feature has no such way out (nor has age out of range, above).
+        assertThat(problem("{\"age\": \"NaN\", \"sex\": \"female\", \"diabetic\": false}", null))
+                .isEqualTo("feature `age` must be a finite number; NaN and Infinity are not allowed");
     }
 
     @Test

@@ -17,6 +17,7 @@ import health.vigil.training.synthetic.ComplicationsGenerator;
 import health.vigil.training.synthetic.ReadmissionGenerator;
 import health.vigil.training.synthetic.SyntheticData;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -89,9 +90,13 @@ public enum ClinicalModel {
     public CardFacts cardFacts() {
         Map<String, List<String>> variables = new java.util.LinkedHashMap<>();
         CardFacts.INPUT_VARIABLES.forEach(v -> variables.put(v, List.of()));
-        String fairness = "Performance is measured by segment (age group and sex, and race for readmission) at"
-                + " training (docs/models.md); every version is then judged by the platform's segments gate on the"
-                + " data steward's held-out dataset before anyone may approve it.";
+        List<String> judged = new ArrayList<>(List.of("age group", "sex"));
+        judged.addAll(evaluationSegments());
+        String fairness = "Performance is measured by age group and by sex at training (docs/models.md); every version"
+                + " is then judged by the platform's segments gate on the data steward's held-out dataset, by "
+                + String.join(", ", judged.subList(0, judged.size() - 1)) + " and " + judged.get(judged.size() - 1)
+                + " (the segment columns of the evaluation data vigil writes for this model), before anyone may"
+                + " approve it.";
         String schedule = "Every new version is judged by the platform's gates and approved by someone other than"
                 + " its uploader before it is deployed; no fixed retraining calendar is set.";
         return switch (this) {
@@ -194,6 +199,14 @@ public enum ClinicalModel {
             case ADHERENCE -> new AdherenceGenerator(seed).generate(rows);
             case COMPLICATIONS -> new ComplicationsGenerator(seed).generate(rows);
         };
+    }
+
+    /**
+     * The segment columns, beside age group and sex, that the evaluation data written for this model declares for the
+     * gates to judge by: race where the model takes it as an input.
+     */
+    public List<String> evaluationSegments() {
+        return pipeline.rawSchema().names().contains("race") ? List.of("race") : List.of();
     }
 
     /** Age groups used to break down evaluation. */

@@ -83,9 +83,8 @@ public record HeldOutEvaluationData(ClinicalModel model, byte[] csv, int rows, i
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        List<String> segments = fields.contains("race") ? List.of("race") : List.of();
         return new HeldOutEvaluationData(model, out.toString().getBytes(StandardCharsets.UTF_8), rows.length, positives,
-                LABEL, AGE_GROUP, SEX_GROUP, segments);
+                LABEL, AGE_GROUP, SEX_GROUP, model.evaluationSegments());
     }
 
     /**

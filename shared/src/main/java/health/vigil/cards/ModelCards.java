@@ -339,7 +339,9 @@ public final class ModelCards {
         String source = "production monitoring report " + w.id() + " (segments)";
         if (w.segments().isEmpty()) {
             return attribute(Hti1Attribute.LOCAL_FAIRNESS, false, source, List.of(logged), "the monitoring report " + w.id()
-                    + " has no segment: the model's evaluation dataset names no segment column that the model logs");
+                    + " has no segment: no prediction of its window has an outcome, or the model's evaluation dataset"
+                    + " names no segment column that the logged model inputs give back (the report's reasons name"
+                    + " such a column)");
         }
         List<String> lines = new ArrayList<>();
         lines.add(windowLine(w));

@@ -66,7 +66,7 @@ public final class Columns {
         throw new IllegalArgumentException("expected a number or a boolean, got " + raw.getClass().getSimpleName());
     }
 
-    private record RawValue(String name, String source, double fill, Column.Kind kind) implements Column {
+    record RawValue(String name, String source, double fill, Column.Kind kind) implements Column {
         RawValue {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(source, "source");
@@ -87,7 +87,7 @@ public final class Columns {
         }
     }
 
-    private record MissingIndicator(String name, String source) implements Column {
+    record MissingIndicator(String name, String source) implements Column {
         @Override
         public Column.Kind kind() {
             return Column.Kind.BINARY;
@@ -104,7 +104,7 @@ public final class Columns {
         }
     }
 
-    private record CategoryIndicator(String name, String source, String category) implements Column {
+    record CategoryIndicator(String name, String source, String category) implements Column {
         @Override
         public Column.Kind kind() {
             return Column.Kind.BINARY;
@@ -121,7 +121,7 @@ public final class Columns {
         }
     }
 
-    private record CategoryScore(String name, String source, TreeMap<String, Double> scores, double fill)
+    record CategoryScore(String name, String source, TreeMap<String, Double> scores, double fill)
             implements Column {
         @Override
         public Column.Kind kind() {

@@ -87,6 +87,11 @@ public final class DefinedPipeline implements FeaturePipeline {
     }
 
     @Override
+    public java.util.Optional<java.util.function.Function<float[], Object>> readBack(String field) {
+        return InputReadBack.defined(rawSchema, definition, field);
+    }
+
+    @Override
     public void transform(Map<String, Object> record, float[] out, int offset) {
         for (int i = 0; i < definition.size(); i++) {
             out[offset + i] = definition.get(i).value(record);

@@ -3,6 +3,8 @@ package health.vigil.features;
 import health.vigil.model.FeatureSchema;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Turns one validated raw clinical record into a model's input vector. The same object runs in training
@@ -31,4 +33,14 @@ public interface FeaturePipeline {
      * A missing value becomes NaN, or whatever the definition says for it.
      */
     void transform(Map<String, Object> record, float[] out, int offset);
+
+    /**
+     * How to read the request field {@code field} back from the model inputs this pipeline wrote, for what keeps
+     * the raw values only as model inputs (the prediction log): the value as {@link #transform} received it, null
+     * when it was missing. Empty when the inputs do not give the value exactly (a code grouped into indicators, a
+     * missing value filled without an indicator saying so).
+     */
+    default Optional<Function<float[], Object>> readBack(String field) {
+        return Optional.empty();
+    }
 }

@@ -45,6 +45,11 @@ public final class IdentityPipeline implements FeaturePipeline {
     }
 
     @Override
+    public java.util.Optional<java.util.function.Function<float[], Object>> readBack(String field) {
+        return InputReadBack.identity(schema, field);
+    }
+
+    @Override
     public void transform(Map<String, Object> record, float[] out, int offset) {
         for (int i = 0; i < schema.size(); i++) {
             Feature feature = schema.get(i);

@@ -2,9 +2,11 @@ package health.vigil.gates;
 
 import health.vigil.error.ValidationException;
 import health.vigil.features.RawRecordValidator;
+import health.vigil.features.SegmentValues;
 import health.vigil.json.Json;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
+import health.vigil.model.SegmentColumns;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.ByteArrayInputStream;
@@ -22,7 +24,8 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * An evaluation dataset read for one model: each row's raw clinical record typed as the model's raw schema
- * says (what the feature pipeline expects), its label, and its value in each segment column. Columns the
+ * says (what the feature pipeline expects), its label, and its segment in each segment column as
+ * {@link SegmentValues} defines it (monitoring segments production by the same definition). Columns the
  * schema does not name (identifiers, the label, segment-only columns) never reach the record. Messages name
  * the row and the column, never a value.
  */
@@ -178,6 +181,9 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
         List<Boolean> labels = new ArrayList<>();
         Map<String, List<String>> segments = new LinkedHashMap<>();
         List<String> segmentColumns = dataset.segmentColumns();
+        // One definition with monitoring: a request field's value, age_group and sex_group derived from the row's
+        // age and sex fields, the file's cell for any other column.
+        SegmentValues definitions = new SegmentValues(new SegmentColumns(dataset.ageColumn(), segmentColumns), schema);
         segmentColumns.forEach(c -> segments.put(c, new ArrayList<>()));
         try (CSVParser parser = parser(csv)) {
             List<String> header = parser.getHeaderNames();
@@ -203,9 +209,14 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
                 }
                 records.add(record);
                 labels.add(label(row, dataset.label(), n));
+                Map<String, Object> withCells = new HashMap<>(record);
                 for (String column : segmentColumns) {
-                    String value = row.isSet(column) ? row.get(column) : "";
-                    segments.get(column).add(column.equals(dataset.ageColumn()) ? ageBand(value) : value.isEmpty() ? null : value);
+                    if (definitions.source(column).isEmpty() && row.isSet(column)) {
+                        withCells.put(column, row.get(column));
+                    }
+                }
+                for (String column : segmentColumns) {
+                    segments.get(column).add(definitions.valueOf(column, withCells));
                 }
             }
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -218,19 +229,6 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
         Map<String, String[]> segmentArrays = new LinkedHashMap<>();
         segments.forEach((c, values) -> segmentArrays.put(c, values.toArray(String[]::new)));
         return new EvaluationRows(records, y, segmentArrays);
-    }
-
-    /** A numeric age becomes its decade ({@code 70-79}); a value that already is a band stays as it is. */
-    static String ageBand(String value) {
-        if (value == null || value.isEmpty()) {
-            return null;
-        }
-        try {
-            int decade = (int) Math.floor(Double.parseDouble(value) / 10) * 10;
-            return decade + "-" + (decade + 9);
-        } catch (NumberFormatException band) {
-            return value;
-        }
     }
 
     private static Object typed(Feature feature, String raw, int row) {

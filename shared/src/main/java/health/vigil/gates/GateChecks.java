@@ -1,5 +1,6 @@
 package health.vigil.gates;
 
+import health.vigil.features.SegmentValues;
 import health.vigil.model.GateCheck;
 import health.vigil.model.CardFacts;
 import health.vigil.model.Feature;
@@ -133,7 +134,7 @@ public final class GateChecks {
             Map<String, List<Integer>> groups = new LinkedHashMap<>();
             String[] values = column.getValue();
             for (int i = 0; i < values.length; i++) {
-                groups.computeIfAbsent(values[i] == null ? "(missing)" : values[i], v -> new ArrayList<>()).add(i);
+                groups.computeIfAbsent(values[i] == null ? SegmentValues.MISSING : values[i], v -> new ArrayList<>()).add(i);
             }
             double worstAurocGap = Double.NEGATIVE_INFINITY;
             double worstEceGap = Double.NEGATIVE_INFINITY;

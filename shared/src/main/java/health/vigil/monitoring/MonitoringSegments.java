@@ -1,42 +1,37 @@
 package health.vigil.monitoring;
 
-import health.vigil.model.Feature;
-import health.vigil.model.FeatureSchema;
+import health.vigil.features.FeaturePipeline;
+import health.vigil.features.SegmentValues;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.SegmentColumns;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * Breaks the labelled part of a window down by segment: one {@link LabelledSummary} per value of each segment column
- * the prediction log records, as a model input or, for a categorical input the feature pipeline one-hot encodes,
- * as its indicator columns ({@code race=Caucasian}, {@code race=Other}...), from which the category is read back. Memory is bounded by columns times {@value #MAX_VALUES} values times the
- * summary's bins: values past the first {@value #MAX_VALUES} of a column are pooled as {@value #OTHER}.
+ * Breaks the labelled part of a window down by segment: one {@link LabelledSummary} per value of each segment column,
+ * named and defined as the gates define it on the evaluation dataset ({@link SegmentValues}). What the prediction log
+ * keeps of a request is its model inputs, so a column's value is read back from them: a request field through the
+ * feature pipeline ({@code race} from its one-hot and missingness indicators, {@code gender} Female, Male or missing,
+ * {@code age_band} from its score), {@code age_group} and {@code sex_group} derived from the age and sex fields read
+ * back so, or a model input itself ({@code age_years}). Memory is bounded by columns times {@value #MAX_VALUES} values
+ * times the summary's bins: values past the first {@value #MAX_VALUES} of a column are pooled as {@value #OTHER}.
  */
 final class MonitoringSegments {
     static final int MAX_VALUES = 32;
-    static final String MISSING = "(missing)";
+    static final String MISSING = SegmentValues.MISSING;
     static final String OTHER = "(other)";
 
     private final double threshold;
     private final List<Column> columns = new ArrayList<>();
     private final List<String> unlogged = new ArrayList<>();
 
-    /**
-     * One segment column and its summaries by value. It is read from the input at {@code index}, or, when that is
-     * -1, back from the one-hot {@code indicators} whose categories are {@code indicatorValues}.
-     */
-    private record Column(String name, int index, boolean age, List<String> categories, int[] indicators,
-            String[] indicatorValues, Map<String, LabelledSummary> byValue) {
-
-        String valueIn(float[] features) {
-            if (index < 0) {
-                return oneHotValue(features, indicators, indicatorValues);
-            }
-            return index < features.length ? valueOf(features[index], age, categories) : MISSING;
-        }
+    /** One segment column, the segment of a logged prediction's inputs, and its summaries by value. */
+    private record Column(String name, Function<float[], String> segment, Map<String, LabelledSummary> byValue) {
 
         /** The summary of {@code value}, created on first sight; past {@value #MAX_VALUES} named values, the pool's. */
         LabelledSummary summaryOf(String value, double threshold) {
@@ -46,34 +41,31 @@ final class MonitoringSegments {
         }
     }
 
-    MonitoringSegments(SegmentColumns segmentColumns, List<String> inputColumns, FeatureSchema schema,
-            double threshold) {
+    MonitoringSegments(SegmentColumns segmentColumns, FeaturePipeline pipeline, double threshold) {
         this.threshold = threshold;
+        SegmentValues values = new SegmentValues(segmentColumns, pipeline.rawSchema());
+        List<String> inputColumns = pipeline.columns();
         for (String column : segmentColumns.columns()) {
+            Optional<String> source = values.source(column);
+            Optional<Function<float[], Object>> reader = source.flatMap(pipeline::readBack);
             int index = inputColumns.indexOf(column);
-            List<Integer> indicators = new ArrayList<>();
-            if (index < 0) {
-                for (int i = 0; i < inputColumns.size(); i++) {
-                    if (inputColumns.get(i).startsWith(column + "=")) {
-                        indicators.add(i);
-                    }
-                }
-                if (indicators.isEmpty()) {
-                    unlogged.add(column);
-                    continue;
-                }
+            Function<float[], String> segment;
+            if (reader.isPresent()) {
+                String field = source.get();
+                segment = inputs -> values.valueOf(column, Collections.singletonMap(field, reader.get().apply(inputs)));
+            } else if (source.isEmpty() && index >= 0) {
+                // A column the pipeline computes (age_years), segmented as the dataset's cell of that name would be.
+                segment = inputs -> values.valueOf(column, Collections.singletonMap(column,
+                        index >= inputs.length || Float.isNaN(inputs[index]) ? null : (double) inputs[index]));
+            } else {
+                unlogged.add(column);
+                continue;
             }
-            columns.add(new Column(column, index, column.equals(segmentColumns.ageColumn()),
-                    schema.features().stream().filter(f -> f.name().equals(column)).findFirst()
-                            .map(Feature::categories).orElse(null),
-                    indicators.stream().mapToInt(Integer::intValue).toArray(),
-                    indicators.stream().map(i -> inputColumns.get(i).substring(column.length() + 1))
-                            .toArray(String[]::new),
-                    new LinkedHashMap<>()));
+            columns.add(new Column(column, segment, new LinkedHashMap<>()));
         }
     }
 
-    /** Segment columns the prediction log does not record: they cannot be broken down. */
+    /** Segment columns whose values the logged model inputs do not give: they cannot be broken down. */
     List<String> unlogged() {
         return List.copyOf(unlogged);
     }
@@ -81,7 +73,7 @@ final class MonitoringSegments {
     void add(PredictionRecord record, boolean positive) {
         float[] features = record.features();
         for (Column column : columns) {
-            column.summaryOf(column.valueIn(features), threshold).add(record.score(), positive);
+            column.summaryOf(column.segment().apply(features), threshold).add(record.score(), positive);
         }
     }
 
@@ -125,42 +117,5 @@ final class MonitoringSegments {
                     minLabelled)));
         }
         return out;
-    }
-
-    /**
-     * The category whose indicator is set; {@value #OTHER} when none is (a category the pipeline did not know) or
-     * more than one is; {@value #MISSING} when the indicators were not logged.
-     */
-    static String oneHotValue(float[] features, int[] indicators, String[] values) {
-        String found = null;
-        for (int k = 0; k < indicators.length; k++) {
-            int i = indicators[k];
-            if (i >= features.length || Float.isNaN(features[i])) {
-                return MISSING;
-            }
-            if (features[i] == 1f) {
-                if (found != null) {
-                    return OTHER;
-                }
-                found = values[k];
-            }
-        }
-        return found == null ? OTHER : found;
-    }
-
-    /** A logged value as the gates name its segment: a decade band for age, a category's name, else the number. */
-    static String valueOf(float x, boolean age, List<String> categories) {
-        if (Float.isNaN(x)) {
-            return MISSING;
-        }
-        if (age) {
-            int decade = (int) Math.floor(x / 10) * 10;
-            return decade + "-" + (decade + 9);
-        }
-        if (categories != null) {
-            int code = (int) x;
-            return code == x && code >= 0 && code < categories.size() ? categories.get(code) : OTHER;
-        }
-        return x == Math.rint(x) && Math.abs(x) < 1e9 ? Long.toString((long) x) : Float.toString(x);
     }
 }

@@ -451,7 +451,7 @@ public final class MonitoringService {
         }
 
         private MonitoringSegments newSegments() {
-            return new MonitoringSegments(segmentColumns, pipeline.columns(), version.manifest().features(), threshold);
+            return new MonitoringSegments(segmentColumns, pipeline, threshold);
         }
 
         /** Streams one partition of the window once (memory bounded by bins), joining outcomes in batches. */
@@ -500,8 +500,9 @@ public final class MonitoringService {
                 segments.merge(p.segments());
             });
             List<String> reasons = new ArrayList<>(setupReasons);
-            segments.unlogged().forEach(c -> reasons.add("segment column '" + c + "' is not a logged model input:"
-                    + " performance is not broken down by it"));
+            segments.unlogged().forEach(c -> reasons.add("segment column '" + c + "' is not a logged model input,"
+                    + " nor a request field (or age_group, sex_group derived from one) that the logged inputs give back"
+                    + " exactly: performance is not broken down by it"));
             if (slot == Slot.BATCH && count[0] == 0) {
                 return Optional.empty();
             }

@@ -3,6 +3,7 @@ package health.vigil.monitoring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import health.vigil.features.IdentityPipeline;
 import health.vigil.json.Json;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.ModelName;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class MonitoringPartialTest {
     private static final FeatureSchema SCHEMA = DriftFixtures.SCHEMA;
-    private static final List<String> COLUMNS = SCHEMA.features().stream().map(f -> f.name()).toList();
+    private static final IdentityPipeline PIPELINE = new IdentityPipeline(SCHEMA);
     private static final SegmentColumns SEGMENTS = new SegmentColumns("age", List.of("age", "admission", "prior_visits"));
     private static final ModelName MODEL = new ModelName("readmission");
 
@@ -34,7 +35,7 @@ class MonitoringPartialTest {
         double[] scores = DriftFixtures.scores(rows);
         DriftAccumulator drift = check.newAccumulator();
         LabelledSummary labelled = new LabelledSummary(DriftFixtures.THRESHOLD);
-        MonitoringSegments segments = new MonitoringSegments(SEGMENTS, COLUMNS, SCHEMA, DriftFixtures.THRESHOLD);
+        MonitoringSegments segments = new MonitoringSegments(SEGMENTS, PIPELINE, DriftFixtures.THRESHOLD);
         Random outcomes = new Random(6);
         for (int r = 0; r < rows.length; r++) {
             drift.add(rows[r], scores[r]);
@@ -56,7 +57,7 @@ class MonitoringPartialTest {
         // The summaries it rebuilds judge exactly as the ones it was taken from.
         assertThat(LabelledSummary.of(readBack.labelled()).performance()).isEqualTo(labelled.performance());
         assertThat(check.report(readBack.drift())).isEqualTo(check.report(drift.summary()));
-        MonitoringSegments rebuilt = new MonitoringSegments(SEGMENTS, COLUMNS, SCHEMA, DriftFixtures.THRESHOLD);
+        MonitoringSegments rebuilt = new MonitoringSegments(SEGMENTS, PIPELINE, DriftFixtures.THRESHOLD);
         rebuilt.merge(readBack.segments());
         assertThat(rebuilt.performance(30)).isEqualTo(segments.performance(30));
         assertThat(new String(json, java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("patient");
@@ -77,15 +78,15 @@ class MonitoringPartialTest {
             (i < 2_000 ? first : second).add(record(i, row, score));
             labels.add(random.nextDouble() < score);
         }
-        MonitoringSegments onePass = new MonitoringSegments(SEGMENTS, COLUMNS, SCHEMA, DriftFixtures.THRESHOLD);
-        MonitoringSegments a = new MonitoringSegments(SEGMENTS, COLUMNS, SCHEMA, DriftFixtures.THRESHOLD);
-        MonitoringSegments b = new MonitoringSegments(SEGMENTS, COLUMNS, SCHEMA, DriftFixtures.THRESHOLD);
+        MonitoringSegments onePass = new MonitoringSegments(SEGMENTS, PIPELINE, DriftFixtures.THRESHOLD);
+        MonitoringSegments a = new MonitoringSegments(SEGMENTS, PIPELINE, DriftFixtures.THRESHOLD);
+        MonitoringSegments b = new MonitoringSegments(SEGMENTS, PIPELINE, DriftFixtures.THRESHOLD);
         for (int i = 0; i < 4_000; i++) {
             PredictionRecord r = i < 2_000 ? first.get(i) : second.get(i - 2_000);
             onePass.add(r, labels.get(i));
             (i < 2_000 ? a : b).add(r, labels.get(i));
         }
-        MonitoringSegments merged = new MonitoringSegments(SEGMENTS, COLUMNS, SCHEMA, DriftFixtures.THRESHOLD);
+        MonitoringSegments merged = new MonitoringSegments(SEGMENTS, PIPELINE, DriftFixtures.THRESHOLD);
         merged.merge(Json.read("a", Json.writeBytes(new Holder(a.segments())), Holder.class).segments());
         merged.merge(Json.read("b", Json.writeBytes(new Holder(b.segments())), Holder.class).segments());
 

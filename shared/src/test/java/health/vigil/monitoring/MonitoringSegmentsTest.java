@@ -3,6 +3,9 @@ package health.vigil.monitoring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import health.vigil.features.Columns;
+import health.vigil.features.DefinedPipeline;
+import health.vigil.features.IdentityPipeline;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.FeatureType;
@@ -22,13 +25,13 @@ class MonitoringSegmentsTest {
             new Feature("age", FeatureType.NUMERIC, "years", 0.0, 120.0, null, true, null, null),
             new Feature("sex", FeatureType.CATEGORICAL, null, null, null, List.of("F", "M"), true, null, null),
             new Feature("weight", FeatureType.NUMERIC, "kg", 0.0, 400.0, null, false, null, null)));
-    private static final List<String> COLUMNS = List.of("age", "sex", "weight");
+    private static final IdentityPipeline PIPELINE = new IdentityPipeline(SCHEMA);
 
     @Test
     void eachSegmentOfTheGatesColumnsHasItsOwnStatisticsAndOnlyAboveTheMinimumOfBothClasses() {
         SplittableRandom random = new SplittableRandom(11);
         MonitoringSegments segments = new MonitoringSegments(new SegmentColumns("age", List.of("age", "sex", "race")),
-                COLUMNS, SCHEMA, 0.5);
+                PIPELINE, 0.5);
         List<double[]> women = new ArrayList<>();
         List<Boolean> womenLabels = new ArrayList<>();
         for (int i = 0; i < 3_000; i++) {
@@ -74,48 +77,55 @@ class MonitoringSegmentsTest {
     }
 
     @Test
-    void aCategoryThePipelineOneHotEncodesIsReadBackFromItsIndicators() {
-        List<String> columns = List.of("age", "race=Caucasian", "race=AfricanAmerican", "weight");
-        MonitoringSegments segments = new MonitoringSegments(new SegmentColumns(null, List.of("race")), columns, SCHEMA,
-                0.5);
+    void eachRequestFieldIsReadBackFromTheModelInputsAndTheDerivedGroupsFromThem() {
+        // A pipeline like readmission's: race one-hot with its missingness indicator, gender with an indicator for
+        // Female only, the age band as its midpoint, weight filled without saying it was missing.
+        FeatureSchema schema = new FeatureSchema(List.of(
+                Feature.categorical("race", List.of("Caucasian", "AfricanAmerican", "Other")).optional(),
+                Feature.categorical("gender", List.of("Female", "Male")).optional(),
+                Feature.categorical("age_band", List.of("[40-50)", "[60-70)", "[70-80)")),
+                Feature.numeric("weight", "kg", 0, 400).optional()));
+        DefinedPipeline pipeline = new DefinedPipeline("segments-test", schema, List.of(
+                Columns.oneHot("race", "Caucasian"), Columns.oneHot("race", "AfricanAmerican"),
+                Columns.oneHot("race", "Other"), Columns.missing("race"), Columns.oneHot("gender", "Female"),
+                Columns.missing("gender"), Columns.scored("age_years", "age_band",
+                        java.util.Map.of("[40-50)", 45.0, "[60-70)", 65.0, "[70-80)", 75.0), 65.0),
+                Columns.value("weight", 70.0)));
+        MonitoringSegments segments = new MonitoringSegments(new SegmentColumns("age_group", List.of("age_group",
+                "sex_group", "race", "gender", "weight", "payer")), pipeline, 0.5);
         SplittableRandom random = new SplittableRandom(5);
-        List<double[]> black = new ArrayList<>();
-        List<Boolean> blackLabels = new ArrayList<>();
+        java.util.Map<String, Long> expected = new java.util.TreeMap<>();
+        String[] races = {"Caucasian", "AfricanAmerican", "Other", null};
+        String[] genders = {"Female", "Male", null};
+        String[] bands = {"[40-50)", "[60-70)", "[70-80)"};
+        String[] groups = {"<50", "50-69", "70-79"};
         for (int i = 0; i < 2_000; i++) {
-            int race = random.nextInt(3);
-            double score = random.nextDouble();
-            boolean y = random.nextDouble() < score;
-            // The third group is a category the pipeline did not know: no indicator is set.
-            segments.add(record(i, new float[] {50, race == 0 ? 1 : 0, race == 1 ? 1 : 0, 70}, score), y);
-            if (race == 1) {
-                black.add(new double[] {score});
-                blackLabels.add(y);
-            }
+            java.util.Map<String, Object> request = new java.util.HashMap<>();
+            String race = races[random.nextInt(4)];
+            String gender = genders[random.nextInt(3)];
+            int band = random.nextInt(3);
+            request.put("race", race);
+            request.put("gender", gender);
+            request.put("age_band", bands[band]);
+            segments.add(record(i, pipeline.transform(request), random.nextDouble()), random.nextBoolean());
+            expected.merge("race=" + (race == null ? "(missing)" : race), 1L, Long::sum);
+            expected.merge("gender=" + (gender == null ? "(missing)" : gender), 1L, Long::sum);
+            expected.merge("sex_group=" + (gender == null ? "unknown" : gender), 1L, Long::sum);
+            expected.merge("age_group=" + groups[band], 1L, Long::sum);
         }
-        segments.add(record(2_000, new float[] {50, Float.NaN, Float.NaN, 70}, 0.5), true);
 
-        List<SegmentPerformance> out = segments.performance(50);
+        java.util.Map<String, Long> counted = new java.util.TreeMap<>();
+        segments.performance(50).forEach(p -> counted.put(p.column() + "=" + p.value(), p.labelled()));
 
-        assertThat(segments.unlogged()).isEmpty();
-        assertThat(out).extracting(SegmentPerformance::value)
-                .containsExactlyInAnyOrder("Caucasian", "AfricanAmerican", "(other)", "(missing)");
-        double[] s = black.stream().mapToDouble(v -> v[0]).toArray();
-        boolean[] y = new boolean[s.length];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = blackLabels.get(i);
-        }
-        SegmentPerformance segment = find(out, "race", "AfricanAmerican");
-        assertThat(segment.labelled()).isEqualTo(s.length);
-        assertThat(segment.performance().brier()).isCloseTo(LabelledPerformance.of(s, y, s.length).brier(),
-                within(1e-12));
-        assertThat(MonitoringSegments.oneHotValue(new float[] {1, 1}, new int[] {0, 1}, new String[] {"A", "B"}))
-                .as("two indicators set is not a category").isEqualTo("(other)");
+        assertThat(counted).isEqualTo(expected);
+        // A weight filled with 70 when missing could be 70 kg; a payer the requests never carry.
+        assertThat(segments.unlogged()).containsExactly("weight", "payer");
     }
 
     @Test
     void aSegmentOfOneOutcomeClassIsInsufficientAndAColumnOfManyValuesIsPooledPastTheCap() {
-        MonitoringSegments segments = new MonitoringSegments(new SegmentColumns(null, List.of("weight")), COLUMNS,
-                SCHEMA, 0.5);
+        MonitoringSegments segments = new MonitoringSegments(new SegmentColumns(null, List.of("weight")), PIPELINE,
+                0.5);
         for (int i = 0; i < 1_000; i++) {
             segments.add(record(i, new float[] {50, 0, i % 100}, 0.3), i % 100 == 0);
         }

@@ -6,6 +6,7 @@ import health.vigil.features.AdherenceFeatures;
 import health.vigil.features.ComplicationsFeatures;
 import health.vigil.features.DefinedPipeline;
 import health.vigil.features.ReadmissionFeatures;
+import health.vigil.features.SegmentValues;
 import health.vigil.model.CardFacts;
 import health.vigil.model.ModelName;
 import health.vigil.training.data.DataFiles;
@@ -209,22 +210,26 @@ public enum ClinicalModel {
         return pipeline.rawSchema().names().contains("race") ? List.of("race") : List.of();
     }
 
-    /** Age groups used to break down evaluation. */
-    public static final List<String> AGE_GROUPS = List.of("<50", "50-69", "70-79", "80+");
-    public static final List<String> SEX_GROUPS = List.of("Female", "Male", "unknown");
+    /** Age groups used to break down evaluation: the platform's {@code age_group} segments. */
+    public static final List<String> AGE_GROUPS = SegmentValues.AGE_GROUPS;
+    public static final List<String> SEX_GROUPS = SegmentValues.SEX_GROUPS;
 
+    /** The record's {@code age_group} segment, as the gates and monitoring define it. */
     public String ageGroup(Map<String, Object> record) {
-        double age = switch (this) {
-            case READMISSION -> ReadmissionFeatures.AGE_BANDS.indexOf((String) record.get(ReadmissionFeatures.AGE_BAND)) * 10 + 5;
-            case ADHERENCE -> ((Number) record.get(AdherenceFeatures.AGE)).doubleValue();
-            case COMPLICATIONS -> ((Number) record.get(ComplicationsFeatures.AGE)).doubleValue();
-        };
-        return age < 50 ? "<50" : age < 70 ? "50-69" : age < 80 ? "70-79" : "80+";
+        return SegmentValues.ageGroup(SegmentValues.years(record.get(switch (this) {
+            case READMISSION -> ReadmissionFeatures.AGE_BAND;
+            case ADHERENCE -> AdherenceFeatures.AGE;
+            case COMPLICATIONS -> ComplicationsFeatures.AGE;
+        })));
     }
 
+    /** The record's {@code sex_group} segment, as the gates and monitoring define it. */
     public String sexGroup(Map<String, Object> record) {
-        Object sex = record.get(this == READMISSION ? ReadmissionFeatures.GENDER : "sex");
-        return sex == null ? "unknown" : (String) sex;
+        return SegmentValues.sexGroup(record.get(switch (this) {
+            case READMISSION -> ReadmissionFeatures.GENDER;
+            case ADHERENCE -> AdherenceFeatures.SEX;
+            case COMPLICATIONS -> ComplicationsFeatures.SEX;
+        }));
     }
 
     @Override

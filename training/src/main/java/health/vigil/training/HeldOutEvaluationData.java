@@ -1,6 +1,7 @@
 package health.vigil.training;
 
 import health.vigil.adapter.local.OwnerOnlyFiles;
+import health.vigil.features.SegmentValues;
 import health.vigil.model.Feature;
 import health.vigil.training.data.Dataset;
 import health.vigil.training.data.PatientSplit;
@@ -26,8 +27,8 @@ import org.apache.commons.csv.CSVPrinter;
 public record HeldOutEvaluationData(ClinicalModel model, byte[] csv, int rows, int positives, String label,
         String ageColumn, String sexColumn, List<String> segments) {
     public static final String LABEL = "outcome";
-    public static final String AGE_GROUP = "age_group";
-    public static final String SEX_GROUP = "sex_group";
+    public static final String AGE_GROUP = SegmentValues.AGE_GROUP;
+    public static final String SEX_GROUP = SegmentValues.SEX_GROUP;
     /** Added to the training seed: the generator then draws other patients than training saw. */
     public static final long HELD_OUT_SEED_OFFSET = 1_000_003L;
 

@@ -13,6 +13,7 @@ import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Stage;
+import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
@@ -26,6 +27,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -87,6 +89,7 @@ public final class ApprovalService {
         String action = meaning == Meaning.REJECTED ? REJECT : APPROVE;
         String why = checkedJustification(justification, meaning);
         Stage target = meaning == Meaning.REJECTED ? Stage.REJECTED : Stage.APPROVED;
+        String cause = action + ":" + id.name().value() + ":" + id.number();
         ConflictException lastConflict = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             VersionRecord record = registry.getVersion(id.name(), id.number());
@@ -95,60 +98,82 @@ public final class ApprovalService {
                     .filter(s -> s.signerId().equals(signer.id()) && s.meaning() == meaning
                             && s.covers(record.packageSha256()))
                     .findFirst().orElse(null);
-            if (earlier == null) {
-                // Approval needs passed gates; a rejection may also follow failed ones.
-                Lifecycle.require(id, record.stage(), target);
+            if (earlier != null) {
+                auditSignature(id, signer, earlier);
+                return signedBefore(record, signer, earlier, target, cause);
             }
-            VersionRecord signed = record;
-            ElectronicSignature signature = earlier;
-            if (earlier == null) {
-                signature = new ElectronicSignature(signer.id(), signer.name(), clock.instant(), meaning,
-                        record.packageSha256(), why);
-                try {
-                    signed = store.updateVersion(record.withSignature(signature, signature.signedAt()));
-                } catch (ConflictException e) {
-                    if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
-                        throw e;
-                    }
-                    lastConflict = e;
-                    continue;
+            // Approval needs passed gates; a rejection may also follow failed ones.
+            Lifecycle.require(id, record.stage(), target);
+            ElectronicSignature signature = new ElectronicSignature(signer.id(), signer.name(), clock.instant(), meaning,
+                    record.packageSha256(), why);
+            int needed = target == Stage.APPROVED ? approvalsStillNeeded(record) - 1 : 0;
+            VersionRecord signed;
+            try {
+                // A signature that decides the version is written with the move it decides, on the version as it
+                // was read: of two decisions racing, the one that lands is the only one the version keeps.
+                signed = needed > 0 ? store.updateVersion(record.withSignature(signature, signature.signedAt()))
+                        : lifecycle.moveSigned(record, signature, target, signer, reason(signature), cause).version();
+            } catch (ConflictException e) {
+                if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
+                    throw e;
                 }
+                lastConflict = e;
+                continue;
             }
-            audit.recordOnce(action + ":" + id.name().value() + ":" + id.number() + ":" + signer.id(), signer.id(),
-                    action, id.subject(), meaning.wireName(), signatureDetails(signature, requiredApprovals(id.name())));
-            return settle(signed, signer, signature, target);
+            auditSignature(id, signer, signature);
+            if (needed == 0) {
+                announce(signed, target, cause);
+            }
+            return new Decision(signed, signature, Math.max(0, needed));
         }
         throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, id + " kept changing while it was being signed ("
                 + MAX_ATTEMPTS + " attempts; last: " + lastConflict.getMessage() + "); sign again");
     }
 
-    /** Moves the version once its signatures decide it, and announces the decision. */
-    private Decision settle(VersionRecord signed, Principal signer, ElectronicSignature signature, Stage target) {
-        ModelVersion id = signed.id();
-        int needed = 0;
-        if (target == Stage.APPROVED) {
-            long approvers = signed.signatures().stream()
-                    .filter(s -> s.meaning() == Meaning.APPROVED_FOR_CANARY && s.covers(signed.packageSha256()))
-                    .map(ElectronicSignature::signerId).distinct().count();
-            needed = (int) Math.max(0, requiredApprovals(id.name()) - approvers);
-            if (needed > 0) {
-                return new Decision(signed, signature, needed);
+    private void auditSignature(ModelVersion id, Principal signer, ElectronicSignature signature) {
+        String action = signature.meaning() == Meaning.REJECTED ? REJECT : APPROVE;
+        audit.recordOnce(action + ":" + id.name().value() + ":" + id.number() + ":" + signer.id(), signer.id(),
+                action, id.subject(), signature.meaning().wireName(), signatureDetails(signature,
+                        requiredApprovals(id.name())));
+    }
+
+    private static String reason(ElectronicSignature signature) {
+        return signature.meaning().phrase() + ": " + signature.justification();
+    }
+
+    /** How many more distinct approvals of its package the version needs to be approved. */
+    private int approvalsStillNeeded(VersionRecord record) {
+        long approvers = record.signatures().stream()
+                .filter(s -> s.meaning() == Meaning.APPROVED_FOR_CANARY && s.covers(record.packageSha256()))
+                .map(ElectronicSignature::signerId).distinct().count();
+        return (int) Math.max(0, requiredApprovals(record.id().name()) - approvers);
+    }
+
+    /**
+     * A signer signing what they signed before: nothing new is written. What a call that stopped part-way left undone
+     * is finished: the decision's stage record and event, or, for a version whose signatures decide it without the
+     * move having been made (the number of approvers a model needs was lowered since), the move itself.
+     */
+    private Decision signedBefore(VersionRecord record, Principal signer, ElectronicSignature signature, Stage target,
+            String cause) {
+        ModelVersion id = record.id();
+        Optional<StageChange> decided = record.history().stream()
+                .filter(c -> cause.equals(c.cause()) && c.to() == target)
+                .reduce((first, second) -> second);
+        if (decided.isPresent()) {
+            // Completes the move's audit record, should the call that made it have stopped before writing it.
+            lifecycle.move(id, decided.get().from(), target, signer, decided.get().reason(), cause);
+            if (record.stage() == target) {
+                announce(record, target, cause);
             }
+            return new Decision(record, signature, 0);
         }
-        String cause = (target == Stage.APPROVED ? APPROVE : REJECT) + ":" + id.name().value() + ":" + id.number();
-        if (!Lifecycle.allows(signed.stage(), target)) {
-            // Decided before (a repeated signature): the version is there already, or has moved on since. A call
-            // that moved it and died before its event went out leaves the event to this one.
-            if (signed.stage() == target) {
-                announce(signed, target, cause);
-            }
-            return new Decision(signed, signature, 0);
+        int needed = target == Stage.APPROVED ? approvalsStillNeeded(record) : 0;
+        if (needed > 0 || !Lifecycle.allows(record.stage(), target)) {
+            return new Decision(record, signature, needed);
         }
-        VersionLifecycle.Move move = lifecycle.move(id, signed.stage(), target, signer,
-                signature.meaning().phrase() + ": " + signature.justification(), cause);
-        if (move.outcome() != VersionLifecycle.Outcome.ALREADY_MOVED) {
-            announce(signed, target, cause);
-        }
+        VersionLifecycle.Move move = lifecycle.move(id, record.stage(), target, signer, reason(signature), cause);
+        announce(move.version(), target, cause);
         return new Decision(move.version(), signature, 0);
     }
 

@@ -4,6 +4,7 @@ import health.vigil.audit.AuditLog;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.model.ElectronicSignature;
 import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Stage;
@@ -85,10 +86,7 @@ public final class VersionLifecycle {
         Objects.requireNonNull(expectedFrom, "expectedFrom");
         Objects.requireNonNull(to, "to");
         Objects.requireNonNull(actor, "actor");
-        if (reason == null || reason.isBlank()) {
-            throw new ValidationException("say why " + version + " moves to " + to.wireName() + ": a stage change"
-                    + " is recorded with its reason");
-        }
+        requireReason(version, to, reason);
         Lifecycle.require(version, expectedFrom, to);
         ConflictException lastConflict = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -121,6 +119,35 @@ public final class VersionLifecycle {
         throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, version + " kept changing while it was being"
                 + " moved to " + to.wireName() + " (" + MAX_ATTEMPTS + " attempts; last: " + lastConflict.getMessage()
                 + "); try again");
+    }
+
+    /**
+     * Moves {@code read}, the version as the caller read it, to {@code to} and adds {@code signature} to it in the
+     * same write, conditional on the etag that was read: a signature that decides a version is kept only with the move
+     * it decides, so a decision that loses a race with another leaves no signature behind. A write that another got
+     * in before fails with {@code CONCURRENT_MODIFICATION}, and the caller reads the version again and decides again.
+     *
+     * @param cause the id of the request behind the decision
+     */
+    public Move moveSigned(VersionRecord read, ElectronicSignature signature, Stage to, Principal actor, String reason,
+            String cause) {
+        Objects.requireNonNull(read, "read");
+        Objects.requireNonNull(signature, "signature");
+        Objects.requireNonNull(to, "to");
+        Objects.requireNonNull(actor, "actor");
+        requireReason(read.id(), to, reason);
+        Lifecycle.require(read.id(), read.stage(), to);
+        StageChange change = new StageChange(read.stage(), to, actor.id(), reason, clock.instant(), cause);
+        VersionRecord saved = store.updateVersion(read.withSignature(signature, signature.signedAt()).withStage(change));
+        audited(saved, saved.history().size() - 1);
+        return new Move(saved, Outcome.MOVED);
+    }
+
+    private static void requireReason(ModelVersion version, Stage to, String reason) {
+        if (reason == null || reason.isBlank()) {
+            throw new ValidationException("say why " + version + " moves to " + to.wireName() + ": a stage change"
+                    + " is recorded with its reason");
+        }
     }
 
     /** The stages a version went through, oldest first. */

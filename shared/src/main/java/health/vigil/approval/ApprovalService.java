@@ -24,7 +24,9 @@ import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -95,11 +97,11 @@ public final class ApprovalService {
             VersionRecord record = registry.getVersion(id.name(), id.number());
             requireSeparation(record, signer, action);
             ElectronicSignature earlier = record.signatures().stream()
-                    .filter(s -> s.signerId().equals(signer.id()) && s.meaning() == meaning
+                    .filter(s -> Principal.sameIdentity(s.signerId(), signer.id()) && s.meaning() == meaning
                             && s.covers(record.packageSha256()))
                     .findFirst().orElse(null);
             if (earlier != null) {
-                auditSignature(id, signer, earlier);
+                auditSignature(id, earlier);
                 return signedBefore(record, signer, earlier, target, cause);
             }
             // Approval needs passed gates; a rejection may also follow failed ones.
@@ -120,7 +122,7 @@ public final class ApprovalService {
                 lastConflict = e;
                 continue;
             }
-            auditSignature(id, signer, signature);
+            auditSignature(id, signature);
             if (needed == 0) {
                 announce(signed, target, cause);
             }
@@ -130,9 +132,11 @@ public final class ApprovalService {
                 + MAX_ATTEMPTS + " attempts; last: " + lastConflict.getMessage() + "); sign again");
     }
 
-    private void auditSignature(ModelVersion id, Principal signer, ElectronicSignature signature) {
+    /** The signature's audit record, once, in the name of whoever made it. */
+    private void auditSignature(ModelVersion id, ElectronicSignature signature) {
         String action = signature.meaning() == Meaning.REJECTED ? REJECT : APPROVE;
-        audit.recordOnce(action + ":" + id.name().value() + ":" + id.number() + ":" + signer.id(), signer.id(),
+        String signer = signature.signerId();
+        audit.recordOnce(action + ":" + id.name().value() + ":" + id.number() + ":" + signer, signer,
                 action, id.subject(), signature.meaning().wireName(), signatureDetails(signature,
                         requiredApprovals(id.name())));
     }
@@ -143,10 +147,13 @@ public final class ApprovalService {
 
     /** How many more distinct approvals of its package the version needs to be approved. */
     private int approvalsStillNeeded(VersionRecord record) {
-        long approvers = record.signatures().stream()
+        List<String> approvers = new ArrayList<>();
+        record.signatures().stream()
                 .filter(s -> s.meaning() == Meaning.APPROVED_FOR_CANARY && s.covers(record.packageSha256()))
-                .map(ElectronicSignature::signerId).distinct().count();
-        return (int) Math.max(0, requiredApprovals(record.id().name()) - approvers);
+                .map(ElectronicSignature::signerId)
+                .filter(signer -> approvers.stream().noneMatch(counted -> Principal.sameIdentity(counted, signer)))
+                .forEach(approvers::add);
+        return Math.max(0, requiredApprovals(record.id().name()) - approvers.size());
     }
 
     /**
@@ -205,7 +212,7 @@ public final class ApprovalService {
         String uploader = record.registeredBy();
         boolean unknown = uploader == null || RegistrationService.UNATTRIBUTED.equals(uploader);
         boolean platform = Principal.isPlatform(signer.id());
-        if (!unknown && !platform && !uploader.equals(signer.id())) {
+        if (!unknown && !platform && !Principal.sameIdentity(uploader, signer.id())) {
             return;
         }
         Map<String, String> details = new LinkedHashMap<>();

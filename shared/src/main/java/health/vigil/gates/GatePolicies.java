@@ -78,7 +78,7 @@ public final class GatePolicies {
                     + " kept in the policy's history and its audit record");
         }
         for (VersionRecord version : registry.listVersions(model)) {
-            if (by.id().equals(version.registeredBy())) {
+            if (Principal.sameIdentity(by.id(), version.registeredBy())) {
                 audit.record(by.id(), ACTION, "/models/" + model + "/gate-policy", "refused",
                         Map.of("reason", "uploader of version " + version.version()));
                 throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, by.id() + " uploaded version "

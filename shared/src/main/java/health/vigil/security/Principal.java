@@ -1,5 +1,7 @@
 package health.vigil.security;
 
+import java.text.Normalizer;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
@@ -27,7 +29,28 @@ public record Principal(String id, String name, Set<Role> roles) {
 
     /** Whether {@code id} is one of the platform's own identities rather than a person or a client application. */
     public static boolean isPlatform(String id) {
-        return id != null && (id.startsWith(PLATFORM_PREFIX) || id.equals(SYSTEM.id()));
+        return id != null && (canonical(id).startsWith(PLATFORM_PREFIX) || sameIdentity(id, SYSTEM.id()));
+    }
+
+    /**
+     * Whether two principal ids name the same caller as a reader of the audit trail would take them: compared in
+     * Unicode compatibility form (NFKC), without white space or invisible formatting characters, and without regard
+     * to case ({@code Alice}, {@code alice } and {@code a\u200Blice} are one person; Entra object ids are GUIDs, whose
+     * case means nothing). Separation of duties compares ids this way, so another spelling of the uploader is the
+     * uploader.
+     */
+    public static boolean sameIdentity(String a, String b) {
+        return a != null && b != null && canonical(a).equals(canonical(b));
+    }
+
+    private static String canonical(String id) {
+        String normalised = Normalizer.normalize(id, Normalizer.Form.NFKC);
+        StringBuilder kept = new StringBuilder(normalised.length());
+        normalised.codePoints()
+                .filter(c -> !Character.isWhitespace(c) && !Character.isSpaceChar(c)
+                        && Character.getType(c) != Character.FORMAT && !Character.isISOControl(c))
+                .forEach(kept::appendCodePoint);
+        return kept.toString().toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
     }
 
     public boolean has(Role role) {

@@ -117,6 +117,38 @@ class ApprovalServiceTest {
     }
 
     @Test
+    void anotherSpellingOfTheUploaderIsTheUploader() {
+        put(Stage.GATES_PASSED, "data-scientist");
+
+        // Case, surrounding white space, a zero-width space, full-width letters (NFKC), a decomposed accent (NFD).
+        for (String spelling : new String[] {"Data-Scientist", " data-scientist ", "data\u200b-scientist",
+                "\uff44\uff41\uff54\uff41-scientist", "DATA-SCIENTIST\u00a0"}) {
+            Principal other = new Principal(spelling, Set.of(Role.MODELS_APPROVE));
+            assertThatThrownBy(() -> service(Set.of()).approve(V1, other, "looks good to me")).as(spelling)
+                    .isInstanceOfSatisfying(AccessDeniedException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.SEPARATION_OF_DUTIES));
+        }
+        assertThat(stored().signatures()).isEmpty();
+        assertThat(stored().stage()).isEqualTo(Stage.GATES_PASSED);
+        assertThat(audit(ApprovalService.APPROVE)).hasSize(5).allSatisfy(r -> assertThat(r.outcome()).isEqualTo("refused"));
+    }
+
+    @Test
+    void oneApproverUnderTwoSpellingsCountsOnceForATwoApproverModel() {
+        put(Stage.GATES_PASSED, "data-scientist");
+        ApprovalService approvals = service(Set.of(READMISSION));
+        approvals.approve(V1, APPROVER, "fine");
+
+        ApprovalService.Decision again = approvals.approve(V1, new Principal("Approver ", Set.of(Role.MODELS_APPROVE)),
+                "fine again");
+
+        assertThat(again.approvalsStillNeeded()).isEqualTo(1);
+        assertThat(stored().stage()).isEqualTo(Stage.GATES_PASSED);
+        assertThat(stored().signatures()).extracting(ElectronicSignature::signerId).containsExactly("approver");
+        assertThat(audit(ApprovalService.APPROVE)).hasSize(1);
+    }
+
+    @Test
     void aVersionWithoutAKnownUploaderCannotBeApproved() {
         put(Stage.GATES_PASSED, RegistrationService.UNATTRIBUTED);
 

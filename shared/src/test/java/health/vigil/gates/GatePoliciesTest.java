@@ -58,6 +58,25 @@ class GatePoliciesTest {
         assertThat(changes(store)).as("each version recorded once").hasSize(3);
     }
 
+    @Test
+    void anotherSpellingOfAnUploaderCannotSetTheBarTheirVersionIsJudgedBy() {
+        InMemoryAuditStore store = new InMemoryAuditStore();
+        RegistryStore registry = Mockito.mock(RegistryStore.class);
+        Mockito.when(registry.listVersions(MODEL)).thenReturn(List.of(health.vigil.registry.ServiceFixtures.version(
+                MODEL, 1, health.vigil.model.Stage.GATES_PASSED)));
+        String uploader = registry.listVersions(MODEL).get(0).registeredBy();
+        GatePolicies policies = new GatePolicies(new InMemoryArtifactStore(), registry,
+                new AuditLog(store, Clock.systemUTC()), Clock.systemUTC());
+        Principal spelledOtherwise = new Principal(" " + uploader.toUpperCase(java.util.Locale.ROOT) + "\u200b",
+                Set.of(Role.DATASETS_REGISTER));
+
+        assertThatThrownBy(() -> policies.update(MODEL, GatePolicy.defaults(), spelledOtherwise, "a lower floor"))
+                .isInstanceOfSatisfying(health.vigil.error.AccessDeniedException.class,
+                        e -> assertThat(e.code()).isEqualTo(health.vigil.error.ErrorCode.SEPARATION_OF_DUTIES));
+        assertThat(policies.current(MODEL).version()).isZero();
+        assertThat(changes(store)).singleElement().extracting(AuditRecord::outcome).isEqualTo("refused");
+    }
+
     private static List<AuditRecord> changes(InMemoryAuditStore store) {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         return java.util.stream.Stream.of(today.minusDays(1), today) // a run across midnight sees both days

@@ -150,6 +150,12 @@ final class ApiKeyAuthenticator implements Authenticator {
             if (id.isEmpty() || key.length() < 16) {
                 throw new IllegalStateException("keys.json has an entry without an id or with a key shorter than 16 characters");
             }
+            if (!id.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+                // A look-alike of another id (a Cyrillic letter, another hyphen) would let one person act as two.
+                throw new IllegalStateException("keys.json has an id with a space or a character other than visible"
+                        + " ASCII; write ids in ASCII letters, digits and punctuation (alice, alice@example.org), and"
+                        + " the holder's name as they sign it in \"name\"");
+            }
             Set<Role> roles = EnumSet.noneOf(Role.class);
             for (JsonNode role : entry.path("roles")) {
                 roles.add(Role.fromWire(role.asText()).orElseThrow(() -> new IllegalStateException(

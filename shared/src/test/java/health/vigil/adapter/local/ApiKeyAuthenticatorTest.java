@@ -32,6 +32,22 @@ class ApiKeyAuthenticatorTest {
     }
 
     @Test
+    void anIdThatCouldLookLikeAnotherIsRefused() {
+        // Trailing space, Cyrillic 'а', a Unicode hyphen, a zero-width space, the decomposed form of 'é'.
+        for (String id : new String[] {"approver ", "\u0430pprover", "data\u2010scientist", "appro\u200bver",
+                "rene\u0301"}) {
+            byte[] json = ("{\"keys\": [{\"id\": \"" + id + "\", \"key\": \"vk_0123456789abcdef\", \"roles\":"
+                    + " [\"Models.Approve\"]}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> ApiKeyAuthenticator.fromJson(json)).as(id)
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("visible ASCII");
+        }
+        byte[] plain = "{\"keys\": [{\"id\": \"alice@example.org\", \"name\": \"Ren\u00e9e Alice\", \"key\": \"vk_0123456789abcdef\", \"roles\": []}]}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(ApiKeyAuthenticator.fromJson(plain).authenticate(Map.of("x-api-key", "vk_0123456789abcdef")).name())
+                .isEqualTo("Ren\u00e9e Alice");
+    }
+
+    @Test
     void aKeyThatIsNotInTheFileIsRefusedWhateverItsShape() {
         ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home);
         String key = ApiKeyAuthenticator.keyOf(home, "clinical-app");

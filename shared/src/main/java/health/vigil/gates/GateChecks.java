@@ -7,6 +7,7 @@ import health.vigil.model.Feature;
 import health.vigil.model.GateCurves;
 import health.vigil.model.Manifest;
 import health.vigil.model.Provenance;
+import health.vigil.security.Principal;
 import health.vigil.statistics.Auroc;
 import health.vigil.statistics.BrierScore;
 import health.vigil.statistics.DeLongTest;
@@ -284,6 +285,17 @@ public final class GateChecks {
         checks.add(GateCheck.of(PROVENANCE, "library_versions", provenance.libraries().size(), ">= 1",
                 !provenance.libraries().isEmpty(), String.join(", ", provenance.libraries().keySet())));
         return checks;
+    }
+
+    /**
+     * Fails when {@code author}, who set the policy or registered the dataset the version is judged by, is its
+     * {@code uploader} under any spelling: separation of duties applies to the bar and the data as to the signature.
+     */
+    public static GateCheck independent(String check, String uploader, String author, String what) {
+        boolean same = Principal.sameIdentity(uploader, author);
+        return GateCheck.of(PROVENANCE, check, same ? 0 : 1, "not the uploader", !same, same ? "the version's uploader "
+                + what + " it is judged by; someone who did not upload it must register the data or set"
+                + " the policy, and the gates run again on a new upload" : null);
     }
 
     private static GateCheck present(String check, String value) {

@@ -144,6 +144,12 @@ public final class GateEvaluation {
         checks.addAll(GateChecks.provenance(candidate.manifest().provenance(), policy));
         checks.addAll(GateChecks.card(candidate.manifest(), policy));
         Optional<EvaluationDataset> dataset = datasets.latest(model);
+        // Whoever uploaded a version may neither have set the bar it is judged by nor chosen the rows it is judged
+        // on, whichever came first: the policy route refuses an uploader only of versions that exist already.
+        checks.add(GateChecks.independent("policy_set_by_another", candidate.registeredBy(), policy.changedBy(),
+                "set policy version " + policy.version()));
+        dataset.ifPresent(d -> checks.add(GateChecks.independent("dataset_registered_by_another",
+                candidate.registeredBy(), d.registeredBy(), "registered evaluation dataset " + d.sha256())));
         if (production.isEmpty()) {
             notes.add("no production version: judged against the absolute floors alone");
         }

@@ -231,9 +231,10 @@ public final class ApprovalService {
     }
 
     private static String checkedJustification(String justification, Meaning meaning) {
-        if (justification == null || justification.isBlank()) {
+        if (!health.vigil.json.Json.saysSomething(justification)) {
             throw new ValidationException("a justification is required: say why the version is "
-                    + meaning.phrase() + " (it is part of the signed record)");
+                    + meaning.phrase() + " in words (it is part of the signed record; white space or punctuation alone says"
+                    + " nothing)");
         }
         String trimmed = justification.strip();
         if (trimmed.length() > MAX_JUSTIFICATION) {

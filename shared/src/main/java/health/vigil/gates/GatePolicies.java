@@ -68,9 +68,9 @@ public final class GatePolicies {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(thresholds, "thresholds");
         Objects.requireNonNull(by, "by");
-        if (reason == null || reason.isBlank()) {
-            throw new health.vigil.error.ValidationException("a gate policy change needs a reason; say why the"
-                    + " thresholds change (\"reason\": \"...\")");
+        if (!Json.saysSomething(reason)) {
+            throw new health.vigil.error.ValidationException("a gate policy change needs a reason; say in words"
+                    + " why the thresholds change (\"reason\": \"...\"; white space or punctuation alone says nothing)");
         }
         if (reason.length() > MAX_REASON || !health.vigil.json.Json.isPrintableText(reason)) {
             throw new health.vigil.error.ValidationException("the reason must be one line of at most " + MAX_REASON

@@ -301,6 +301,16 @@ public final class Json {
     }
 
     /**
+     * Whether text says something a reader can see: it holds a letter or a digit. Space of any script (a no-break or
+     * an ideographic space), punctuation alone, or a character that draws nothing (a Hangul filler, the blank braille
+     * pattern) is no reason to keep in a signed record.
+     */
+    public static boolean saysSomething(String text) {
+        return text != null && text.codePoints().anyMatch(c -> Character.isLetterOrDigit(c) && c != 0x115F
+                && c != 0x1160 && c != 0x3164 && c != 0xFFA0);
+    }
+
+    /**
      * A name the caller wrote, for an error message: quoted when it is a plain name ({@link #isPlainName}), otherwise
      * said to be not one and never repeated (a key can be a patient's details typed where a field name goes).
      */

@@ -175,7 +175,8 @@ class ApprovalServiceTest {
     void aJustificationIsRequired() {
         put(Stage.GATES_PASSED, "data-scientist");
 
-        for (String missing : new String[] {null, "", "   "}) {
+        // A no-break space, an ideographic space, the blank braille pattern, a Hangul filler, punctuation alone.
+        for (String missing : new String[] {null, "", "   ", "\u00a0", "\u3000", "\u2800", "\u3164", "\u115f", " . "}) {
             assertThatThrownBy(() -> service(Set.of()).approve(V1, APPROVER, missing))
                     .isInstanceOf(ValidationException.class).hasMessageContaining("a justification is required");
         }

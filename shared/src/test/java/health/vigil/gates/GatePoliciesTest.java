@@ -77,6 +77,22 @@ class GatePoliciesTest {
         assertThat(changes(store)).singleElement().extracting(AuditRecord::outcome).isEqualTo("refused");
     }
 
+    @Test
+    void aReasonThatSaysNothingIsRefused() {
+        RegistryStore registry = Mockito.mock(RegistryStore.class);
+        Mockito.when(registry.listVersions(MODEL)).thenReturn(List.of());
+        InMemoryAuditStore store = new InMemoryAuditStore();
+        GatePolicies policies = new GatePolicies(new InMemoryArtifactStore(), registry,
+                new AuditLog(store, Clock.systemUTC()), Clock.systemUTC());
+
+        for (String empty : new String[] {"\u00a0", "\u2800", "-"}) {
+            assertThatThrownBy(() -> policies.update(MODEL, GatePolicy.defaults(), STEWARD, empty))
+                    .isInstanceOf(health.vigil.error.ValidationException.class).hasMessageContaining("needs a reason");
+        }
+        assertThat(policies.current(MODEL).version()).isZero();
+        assertThat(changes(store)).isEmpty();
+    }
+
     private static List<AuditRecord> changes(InMemoryAuditStore store) {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         return java.util.stream.Stream.of(today.minusDays(1), today) // a run across midnight sees both days

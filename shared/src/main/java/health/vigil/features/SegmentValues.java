@@ -12,11 +12,12 @@ import java.util.regex.Pattern;
 /**
  * The one definition of the segment a clinical record falls into, for the columns a model's segments are judged by:
  * the gates apply it to the evaluation dataset's rows, monitoring to what the prediction log gives back of each
- * request, and training to the rows it evaluates and writes as held-out data, so a segment has one meaning and one
- * name everywhere. A segment column that is a field of the model's requests is that field's value; {@code age_group}
- * and {@code sex_group} are derived from the request's age ({@code age} in years, or {@code age_band} by its band's
- * midpoint) and sex ({@code sex} or {@code gender}) fields; any other column is the dataset's own cell. The age
- * column's numeric values are banded by decade ({@code 70-79}); a missing value is the segment {@value #MISSING}.
+ * request, the shadow to the requests it mirrors, and training to the rows it evaluates and writes as held-out data,
+ * so a segment has one meaning and one name everywhere. A segment column that is a field of the model's requests is
+ * that field's value; {@code age_group} and {@code sex_group} are derived from the request's age ({@code age} in years,
+ * or {@code age_band} by its band's midpoint) and sex ({@code sex} or {@code gender}) fields; any other column is the
+ * dataset's own cell. The age column's numeric values are banded by decade ({@code 70-79}); a missing value is the
+ * segment {@value #MISSING}.
  */
 public final class SegmentValues {
     public static final String MISSING = "(missing)";
@@ -52,6 +53,17 @@ public final class SegmentValues {
      */
     public Optional<String> source(String column) {
         return Optional.ofNullable(sources.get(column));
+    }
+
+    /**
+     * The segment of a request in each segment column its fields give (each column with a {@link #source}), by
+     * column: how a request is segmented where the request itself is at hand (the shadow's mirrored rows). A column
+     * only a dataset has gives none.
+     */
+    public Map<String, String> segmentsOf(Map<String, Object> request) {
+        Map<String, String> out = new LinkedHashMap<>();
+        sources.keySet().forEach(column -> out.put(column, valueOf(column, request)));
+        return out;
     }
 
     /**

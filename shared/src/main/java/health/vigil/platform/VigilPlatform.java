@@ -16,6 +16,7 @@ import health.vigil.error.NotFoundException;
 import health.vigil.error.VigilException;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
+import health.vigil.features.SegmentValues;
 import health.vigil.cards.ModelCards;
 import health.vigil.experiment.ExperimentService;
 import health.vigil.gates.EvaluationDatasets;
@@ -136,10 +137,10 @@ public final class VigilPlatform implements AutoCloseable {
         this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
         this.datasets = new EvaluationDatasets(artifacts, audit, clock, model -> newestSchema(model, pipelines));
         // The mirror scores through this platform's scoring service, and labels rows with the columns the gates
-        // judge segments by, read from the model's latest evaluation dataset.
+        // judge segments by (the model's latest evaluation dataset's), defined over the shadow version's schema.
         this.shadowMirror = new ShadowMirror(ShadowMirror.DEFAULT_CAPACITY, this::shadowScores,
-                predictionLog, model -> datasets.latest(model)
-                        .map(d -> new SegmentColumns(d.ageColumn(), d.segmentColumns())).orElse(SegmentColumns.NONE),
+                predictionLog, shadow -> new SegmentValues(segmentColumns(shadow.name()), pipelines.apply(
+                        registry.getVersion(shadow.name(), shadow.number()).manifest()).rawSchema()),
                 a.telemetry, clock);
         closeables.push(shadowMirror);
         Pseudonymizer pseudonymizer = new Pseudonymizer(a.secrets.secret(SecretProvider.PSEUDONYMISATION_KEY));
@@ -163,8 +164,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.monitoring = new MonitoringService(registry, artifacts, pipelines, predictionLog, outcomeJoin, audit, events,
                 a.telemetry, clock, b.monitoringPolicies, b.retrainPolicy,
                 Math.min(config.limits().maxUncompressedBytes(), Integer.MAX_VALUE - 8),
-                model -> datasets.latest(model).map(d -> new SegmentColumns(d.ageColumn(), d.segmentColumns()))
-                        .orElse(SegmentColumns.NONE),
+                this::segmentColumns,
                 // A large window is fanned out where a function listens on the queue: in Azure, and under the host.
                 b.workQueueGiven || config.mode() == VigilConfig.Mode.AZURE ? Optional.of(b.workQueue) : Optional.empty(),
                 b.monitoringFanOutAbove);
@@ -346,6 +346,12 @@ public final class VigilPlatform implements AutoCloseable {
     private record Adapters(ArtifactStore artifacts, RegistryStore registry, AuditStore audit, PredictionLog predictions,
             OutcomeStore outcomes, RequestStatsStore requestStats, SecretProvider secrets, Authenticator authenticator, EventPublisher events, Telemetry telemetry,
             AuditSigner signer) {}
+
+    /** The columns a model's segments are judged by: those of its latest evaluation dataset, none without one. */
+    private SegmentColumns segmentColumns(ModelName model) {
+        return datasets.latest(model).map(d -> new SegmentColumns(d.ageColumn(), d.segmentColumns()))
+                .orElse(SegmentColumns.NONE);
+    }
 
     /** The raw features of a model's newest registered version, which a new evaluation dataset must be readable by. */
     private Optional<EvaluationDatasets.Schema> newestSchema(ModelName model, Function<Manifest, FeaturePipeline> pipelines) {

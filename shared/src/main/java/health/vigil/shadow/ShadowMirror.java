@@ -1,11 +1,11 @@
 package health.vigil.shadow;
 
+import health.vigil.features.SegmentValues;
 import health.vigil.model.MirroredRows;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
-import health.vigil.model.SegmentColumns;
 import health.vigil.model.ShadowScore;
 import health.vigil.model.Slot;
 import health.vigil.port.PredictionLog;
@@ -15,7 +15,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,7 +36,7 @@ import java.util.function.Function;
 public final class ShadowMirror implements ShadowTraffic, AutoCloseable {
     /** Batches waiting for the shadow, at most; beyond this, batches are dropped. */
     public static final int DEFAULT_CAPACITY = 256;
-    static final Duration SEGMENT_COLUMNS_FOR = Duration.ofMinutes(5);
+    static final Duration SEGMENT_VALUES_FOR = Duration.ofMinutes(5);
 
     /** Rows of one model this instance handed to the shadow, since it started. */
     public record Counts(long offered, long dropped, long scored, long failed) {}
@@ -45,29 +44,31 @@ public final class ShadowMirror implements ShadowTraffic, AutoCloseable {
     private final BlockingQueue<MirroredRows> queue;
     private final Function<MirroredRows, List<ShadowScore>> scorer;
     private final PredictionLog log;
-    private final Function<ModelName, SegmentColumns> segmentColumns;
+    private final Function<ModelVersion, SegmentValues> segmentValues;
     private final Telemetry telemetry;
     private final Clock clock;
     private final Map<ModelName, LongAdder[]> counts = new ConcurrentHashMap<>();
-    private final Map<ModelName, CachedColumns> columns = new ConcurrentHashMap<>();
+    private final Map<ModelVersion, CachedValues> definitions = new ConcurrentHashMap<>();
     private final Thread worker;
     private volatile boolean closed;
 
-    private record CachedColumns(SegmentColumns columns, Instant until) {}
+    /** A shadow version's segment definition, null when it has none (no evaluation dataset, or it failed to read). */
+    private record CachedValues(SegmentValues values, Instant until) {}
 
     /**
      * @param scorer scores a batch with its shadow version (rows its schema refuses are left out)
-     * @param segmentColumns the columns each model's segments are judged by
+     * @param segmentValues how a shadow version's rows are segmented: the columns the model's gates judge segments
+     *     by, defined over that version's schema as the gates and monitoring define them (null: no segments)
      */
     public ShadowMirror(int capacity, Function<MirroredRows, List<ShadowScore>> scorer, PredictionLog log,
-            Function<ModelName, SegmentColumns> segmentColumns, Telemetry telemetry, Clock clock) {
+            Function<ModelVersion, SegmentValues> segmentValues, Telemetry telemetry, Clock clock) {
         if (capacity < 1) {
             throw new IllegalArgumentException("the shadow queue holds at least one batch");
         }
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.scorer = Objects.requireNonNull(scorer, "scorer");
         this.log = Objects.requireNonNull(log, "log");
-        this.segmentColumns = Objects.requireNonNull(segmentColumns, "segmentColumns");
+        this.segmentValues = Objects.requireNonNull(segmentValues, "segmentValues");
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.worker = new Thread(this::work, "vigil-shadow-mirror");
@@ -123,13 +124,15 @@ public final class ShadowMirror implements ShadowTraffic, AutoCloseable {
         int n = batch.rows().size();
         try {
             List<ShadowScore> scores = scorer.apply(batch);
-            SegmentColumns segments = segmentColumns(batch.model());
+            SegmentValues segments = segmentValues(version);
             List<PredictionRecord> records = new ArrayList<>(scores.size());
             for (ShadowScore s : scores) {
                 MirroredRows.Row row = batch.rows().get(s.row());
                 records.add(new PredictionRecord(PredictionIds.next(batch.time()), batch.model(), batch.shadowVersion(),
                         Slot.SHADOW, row.pseudonym(), batch.time(), s.inputs(), s.score(), s.decision(),
-                        ShadowPairing.write(row.livePredictionId(), segmentsOf(row.values(), segments))));
+                        // The live version's reading of the row: the shadow accepts no field the live one refused.
+                        ShadowPairing.write(row.livePredictionId(),
+                                segments == null ? Map.of() : segments.segmentsOf(row.values()))));
             }
             if (!records.isEmpty()) {
                 log.append(records);
@@ -147,39 +150,21 @@ public final class ShadowMirror implements ShadowTraffic, AutoCloseable {
         }
     }
 
-    private SegmentColumns segmentColumns(ModelName model) {
+    private SegmentValues segmentValues(ModelVersion version) {
         Instant now = clock.instant();
-        CachedColumns cached = columns.get(model);
+        CachedValues cached = definitions.get(version);
         if (cached == null || now.isAfter(cached.until())) {
-            SegmentColumns found;
+            SegmentValues found;
             try {
-                found = segmentColumns.apply(model);
+                found = segmentValues.apply(version);
             } catch (RuntimeException e) {
-                found = SegmentColumns.NONE;
+                // The report then has no segments for these rows; the comparison itself does not depend on them.
+                found = null;
             }
-            cached = new CachedColumns(found == null ? SegmentColumns.NONE : found, now.plus(SEGMENT_COLUMNS_FOR));
-            columns.put(model, cached);
+            cached = new CachedValues(found, now.plus(SEGMENT_VALUES_FOR));
+            definitions.put(version, cached);
         }
-        return cached.columns();
-    }
-
-    /** The row's value in each segment column it carries; a numeric age becomes its decade, as the gates band it. */
-    static Map<String, String> segmentsOf(Map<String, Object> values, SegmentColumns columns) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String column : columns.columns()) {
-            Object value = values.get(column);
-            if (value == null) {
-                continue;
-            }
-            if (value instanceof Number number && column.equals(columns.ageColumn())) {
-                long decade = (long) Math.floor(number.doubleValue() / 10) * 10;
-                out.put(column, decade + "-" + (decade + 9));
-            } else {
-                String text = String.valueOf(value);
-                out.put(column, text.length() > 64 ? text.substring(0, 64) : text);
-            }
-        }
-        return out;
+        return cached.values();
     }
 
     @Override

@@ -10,8 +10,8 @@ import java.util.Optional;
 /**
  * How a shadow prediction names its live partner in the prediction log. A shadow prediction has no explanation
  * (nobody receives it), so the record's explanation field carries {@code {"shadowOf": id, "segments": {...}}}: the
- * live prediction's id and the row's segment values (what the gates judge segments by), written when the row was
- * mirrored. See ADR 0015.
+ * live prediction's id and the row's segments (in the columns the gates judge segments by, as
+ * {@link health.vigil.features.SegmentValues} defines them), written when the row was mirrored. See ADR 0015.
  */
 public final class ShadowPairing {
     static final String SHADOW_OF = "shadowOf";

@@ -541,7 +541,7 @@ class ScoringServiceTest {
                 Thread.currentThread().interrupt();
             }
             return List.of();
-        }, log, m -> health.vigil.model.SegmentColumns.NONE, telemetry, Clock.fixed(NOW, ZoneOffset.UTC))) {
+        }, log, v -> null, telemetry, Clock.fixed(NOW, ZoneOffset.UTC))) {
             ScoringService slowShadow = withShadow(slow);
             for (int request = 0; request < 5; request++) {
                 ScoreResult answered = slowShadow.score(new ScoreRequest(READMISSION, null, patients(30)));

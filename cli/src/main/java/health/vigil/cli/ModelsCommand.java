@@ -1,7 +1,6 @@
 package health.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
@@ -46,15 +45,7 @@ final class ModelsCommand {
         boolean json;
 
         ControlClient client(String defaultPersona) {
-            String who = persona.or(defaultPersona);
-            // The platform's address, nothing more: a path (…/v2) was dropped as each call resolved its own route.
-            if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
-                    || url.getHost() == null || (url.getRawPath() != null && !url.getRawPath().isEmpty()
-                            && !url.getRawPath().equals("/")) || url.getRawQuery() != null) {
-                throw new health.vigil.error.ValidationException("--url is the platform's address: http:// or https://,"
-                        + " a host and a port, no path or query (for example http://127.0.0.1:7071)");
-            }
-            return new ControlClient(url, LocalAdapters.apiKey(home, who));
+            return new RunningPlatform(url, home).client(persona.or(defaultPersona));
         }
 
         /** Prints the answer as JSON or as the lines {@code text} gives, and maps a refusal to exit code 1. */

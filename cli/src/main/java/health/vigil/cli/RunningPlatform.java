@@ -2,6 +2,7 @@ package health.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -13,6 +14,17 @@ import java.nio.file.Path;
  * Commands that read a running platform go through here instead of opening its stores.
  */
 record RunningPlatform(URI url, Path home) {
+
+    /** Refuses a {@code url} that is not a platform's address, before anything is sent. */
+    RunningPlatform {
+        // The platform's address, nothing more: a path (…/v2) was dropped as each call resolved its own route.
+        if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
+                || url.getHost() == null || (url.getRawPath() != null && !url.getRawPath().isEmpty()
+                        && !url.getRawPath().equals("/")) || url.getRawQuery() != null) {
+            throw new ValidationException("--url is the platform's address: http:// or https://, a host and a port, no"
+                    + " path or query (for example http://127.0.0.1:7071)");
+        }
+    }
 
     /** The options that name a running platform, shared by the commands that talk to one. */
     static final class Options {
@@ -40,9 +52,13 @@ record RunningPlatform(URI url, Path home) {
         }
     }
 
+    /** A client that calls the platform with {@code persona}'s key. */
+    ControlClient client(String persona) {
+        return new ControlClient(url, LocalAdapters.apiKey(home, persona));
+    }
+
     Answer send(String method, String pathAndQuery, String persona) throws IOException {
-        java.net.http.HttpResponse<String> response = new ControlClient(url, LocalAdapters.apiKey(home, persona))
-                .exchange(method, pathAndQuery, null);
+        java.net.http.HttpResponse<String> response = client(persona).exchange(method, pathAndQuery, null);
         return new Answer(response.statusCode(), Json.readTree("response", response.body().getBytes(StandardCharsets.UTF_8)));
     }
 }

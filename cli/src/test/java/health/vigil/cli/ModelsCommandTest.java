@@ -18,6 +18,15 @@ class ModelsCommandTest {
         return err.toString();
     }
 
+    /** Addresses that are not a platform's: with a path, of another scheme, with a query. */
+    private static final String[] NOT_AN_ADDRESS = {"http://127.0.0.1:1/v2", "ftp://127.0.0.1:1",
+            "http://127.0.0.1:1?x=1"};
+
+    private static void withOperatorKey(java.nio.file.Path home) throws java.io.IOException {
+        java.nio.file.Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"name\":"
+                + " \"Operator\", \"key\": \"k-operator-0123456789abcdef0123456789\", \"roles\": [\"Deployments.Operate\"]}]}");
+    }
+
     @Test
     void approvingAndRejectingNeedAJustification() {
         assertThat(errorsOf("models", "approve", "readmission", "1")).contains("--justification");
@@ -77,8 +86,7 @@ class ModelsCommandTest {
     @Test
     void noPlatformAtTheAddressOrAnAddressThatIsNotOneIsALineNotAStackTrace(@org.junit.jupiter.api.io.TempDir
             java.nio.file.Path home) throws Exception {
-        java.nio.file.Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"name\":"
-                + " \"Operator\", \"key\": \"k-operator-0123456789abcdef0123456789\", \"roles\": [\"Deployments.Operate\"]}]}");
+        withOperatorKey(home);
         for (String url : new String[] {"http://127.0.0.1:1", "notaurl"}) {
             CommandLine line = Main.commandLine();
             StringWriter err = new StringWriter();
@@ -93,9 +101,8 @@ class ModelsCommandTest {
     @Test
     void aUrlThatIsNotThePlatformsAddressOrRowsOutOfRangeAreRefusedUpFront(@org.junit.jupiter.api.io.TempDir
             java.nio.file.Path home) throws Exception {
-        java.nio.file.Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"name\":"
-                + " \"Operator\", \"key\": \"k-operator-0123456789abcdef0123456789\", \"roles\": [\"Deployments.Operate\"]}]}");
-        for (String url : new String[] {"http://127.0.0.1:1/v2", "ftp://127.0.0.1:1", "http://127.0.0.1:1?x=1"}) {
+        withOperatorKey(home);
+        for (String url : NOT_AN_ADDRESS) {
             assertThat(errorsOf("models", "list", "--home", home.toString(), "--url", url)).as(url)
                     .startsWith("vigil: --url is the platform's address");
         }
@@ -103,6 +110,26 @@ class ModelsCommandTest {
             assertThat(errorsOf("datasets", "generate", "readmission", "--rows", rows, "--out",
                     home.resolve("x.csv").toString())).as(rows).contains("--rows is " + rows);
             assertThat(home.resolve("x.csv")).doesNotExist();
+        }
+    }
+
+    /**
+     * {@code vigil monitor} and {@code vigil lineage} refuse the same addresses as the models commands, with the same
+     * message, before anything is sent (a path would be dropped by every call, as it was for {@code models}).
+     */
+    @Test
+    void monitorAndLineageRefuseAUrlThatIsNotThePlatformsAddressAsTheModelsCommandsDo(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path home) throws Exception {
+        withOperatorKey(home);
+        for (String url : NOT_AN_ADDRESS) {
+            for (String[] command : new String[][] {{"monitor", "show", "readmission"}, {"monitor", "run", "readmission"},
+                    {"lineage", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}}) {
+                String[] args = java.util.Arrays.copyOf(command, command.length + 4);
+                System.arraycopy(new String[] {"--home", home.toString(), "--url", url}, 0, args, command.length, 4);
+                assertThat(errorsOf(args)).as(String.join(" ", command) + " " + url)
+                        .startsWith("vigil: --url is the platform's address: http:// or https://, a host and a port,"
+                                + " no path or query");
+            }
         }
     }
 

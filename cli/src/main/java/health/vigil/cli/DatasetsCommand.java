@@ -33,8 +33,11 @@ import picocli.CommandLine.Parameters;
                 DatasetsCommand.Generate.class})
 final class DatasetsCommand {
     static final String STEWARD = "data-steward";
+    /** How the help of a command that calls the platform names its usual persona. */
+    private static final String AS_THE_STEWARD = ", as the data steward (" + STEWARD + " in keys.json) unless --as names"
+            + " another persona.";
 
-    /** Where a running platform is and whose key to use. */
+    /** Where a running platform is and whose key to use (the data steward's unless --as names another persona). */
     static final class Connection {
         @Option(names = "--url", defaultValue = "http://127.0.0.1:7071", description = "Platform URL (default: ${DEFAULT-VALUE})")
         URI url;
@@ -42,16 +45,16 @@ final class DatasetsCommand {
         @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home with keys.json (default: ${DEFAULT-VALUE})")
         Path home;
 
-        @Option(names = "--as", defaultValue = STEWARD, description = "Persona in keys.json to call as (default: ${DEFAULT-VALUE})")
-        String persona;
+        @picocli.CommandLine.Mixin
+        PersonaOption persona = new PersonaOption();
 
         String key() {
-            return LocalAdapters.apiKey(home, persona);
+            return LocalAdapters.apiKey(home, persona.or(STEWARD));
         }
     }
 
     @Command(name = "register", mixinStandardHelpOptions = true,
-            description = "Register a CSV file as the evaluation dataset of a model (POST /datasets).")
+            description = "Register a CSV file as the evaluation dataset of a model (POST /datasets)" + AS_THE_STEWARD)
     static final class Register implements Callable<Integer> {
         @Parameters(index = "0", description = "The CSV file (header row; raw clinical fields, label, segment columns)")
         Path file;
@@ -112,7 +115,8 @@ final class DatasetsCommand {
         return lines;
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List evaluation datasets (GET /datasets).")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List evaluation datasets (GET /datasets)"
+            + AS_THE_STEWARD)
     static final class ListDatasets implements Callable<Integer> {
         @Option(names = "--model", description = "Only this model's")
         String model;

@@ -23,8 +23,12 @@ import picocli.CommandLine;
 /** {@code vigil datasets list} against a server on loopback that answers as the platform's {@code GET /datasets}. */
 class DatasetsCommandTest {
     private final Server server = new Server();
+    private static final String STEWARD_KEY = "k-steward-0123456789abcdef0123456789";
+    private static final String DEPUTY_KEY = "k-deputy-0123456789abcdef01234567890";
     /** The path and query of each request the server received. */
     private final List<String> asked = new CopyOnWriteArrayList<>();
+    /** The API key each request was sent with. */
+    private final List<String> keys = new CopyOnWriteArrayList<>();
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
     private URI base;
@@ -36,11 +40,14 @@ class DatasetsCommandTest {
     @BeforeEach
     void start() throws Exception {
         Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"data-steward\", \"name\": \"Steward\","
-                + " \"key\": \"k-steward-0123456789abcdef0123456789\", \"roles\": [\"Datasets.Register\"]}]}");
+                + " \"key\": \"" + STEWARD_KEY + "\", \"roles\": [\"Datasets.Register\"]},"
+                + " {\"id\": \"deputy-steward\", \"name\": \"Deputy\", \"key\": \"" + DEPUTY_KEY + "\","
+                + " \"roles\": [\"Datasets.Register\"]}]}");
         base = LoopbackServer.start(server, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 asked.add(request.getHttpURI().getPathQuery());
+                keys.add(request.getHeaders().get("x-api-key"));
                 LoopbackServer.answer(response, callback, 200, "{\"datasets\": []}");
                 return true;
             }
@@ -78,6 +85,30 @@ class DatasetsCommandTest {
         assertThat(list("--model", "sepsis", "--json")).isZero();
         assertThat(out.toString()).contains("\"datasets\" : [ ]");
         assertThat(err.toString()).isEmpty();
+    }
+
+    /** The datasets commands call as the data steward unless --as names another persona of keys.json. */
+    @Test
+    void theDataStewardIsTheUsualPersonaAndAsNamesAnother() {
+        assertThat(list("--model", "sepsis")).isZero();
+        assertThat(list("--model", "sepsis", "--as", "deputy-steward")).isZero();
+
+        assertThat(keys).containsExactly(STEWARD_KEY, DEPUTY_KEY);
+    }
+
+    /** --as is the one the other platform commands share; the help says the data steward is the usual persona. */
+    @Test
+    void theHelpSaysTheCommandsCallAsTheDataStewardAndAsIsTheSharedOption() {
+        for (String command : new String[] {"register", "list"}) {
+            CommandLine line = Main.commandLine();
+            StringWriter help = new StringWriter();
+            line.setOut(new PrintWriter(help, true));
+            assertThat(line.execute("datasets", command, "--help")).isZero();
+            String text = help.toString().replaceAll("\\s+", " ");
+            assertThat(text).as(command).contains("as the data steward (data-steward in keys.json) unless --as names"
+                    + " another persona").contains("--as=<persona> The persona whose key from keys.json is used");
+        }
+        assertThat(asked).isEmpty();
     }
 
     @Test

@@ -19,6 +19,7 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.Announcements;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.RefusedAttempts;
 import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
@@ -39,8 +40,8 @@ import java.util.Set;
  * <p>Separation of duties: the uploader of a version can never sign it, and a version whose uploader is not known
  * cannot be approved at all; every refusal is audited. A model may require two distinct approvers; the version
  * becomes APPROVED with the signature that completes the count. Signing is idempotent per signer: the same
- * approver signing again changes nothing. Whether the caller holds {@code Models.Approve} is checked by the HTTP
- * layer.
+ * approver signing again changes nothing. A decision the lifecycle refuses is audited as a refused attempt
+ * ({@link RefusedAttempts}). Whether the caller holds {@code Models.Approve} is checked by the HTTP layer.
  */
 public final class ApprovalService {
     public static final String APPROVE = "model.approve";
@@ -53,6 +54,7 @@ public final class ApprovalService {
     private final VersionLifecycle lifecycle;
     private final AuditLog audit;
     private final Announcements announcements;
+    private final RefusedAttempts refusals;
     private final Clock clock;
     private final Set<ModelName> twoApproverModels;
 
@@ -63,6 +65,7 @@ public final class ApprovalService {
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.announcements = new Announcements(store, events);
+        this.refusals = new RefusedAttempts(store, audit);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.twoApproverModels = Set.copyOf(twoApproverModels);
     }
@@ -85,11 +88,20 @@ public final class ApprovalService {
         return sign(version, approver, justification, Meaning.REJECTED);
     }
 
+    /**
+     * Signs, or records the attempt as refused when the lifecycle does not let the version take this decision (an
+     * approval of a version whose gates did not pass, any decision on a version decided already).
+     */
     private Decision sign(ModelVersion id, Principal signer, String justification, Meaning meaning) {
         Objects.requireNonNull(id, "version");
         Objects.requireNonNull(signer, "signer");
         String action = meaning == Meaning.REJECTED ? REJECT : APPROVE;
         String why = checkedJustification(justification, meaning);
+        return refusals.attempt(signer, action, id.name(), id.number(), Map.of(),
+                () -> signChecked(id, signer, why, meaning, action));
+    }
+
+    private Decision signChecked(ModelVersion id, Principal signer, String why, Meaning meaning, String action) {
         Stage target = meaning == Meaning.REJECTED ? Stage.REJECTED : Stage.APPROVED;
         String cause = action + ":" + id.name().value() + ":" + id.number();
         ConflictException lastConflict = null;

@@ -30,6 +30,7 @@ import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
 import health.vigil.registry.Announcements;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.RefusedAttempts;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
@@ -90,6 +91,7 @@ public final class CanaryService {
     private final VersionLifecycle lifecycle;
     private final AuditLog audit;
     private final Announcements announcements;
+    private final RefusedAttempts refusals;
     private final PredictionLog predictions;
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
@@ -155,14 +157,24 @@ public final class CanaryService {
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.announcements = new Announcements(store, events);
+        this.refusals = new RefusedAttempts(store, audit);
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.warmer = Objects.requireNonNull(warmer, "warmer");
     }
 
-    /** Starts a canary of {@code command.version()} against the model's stable version. */
+    /**
+     * Starts a canary of {@code command.version()} against the model's stable version; a start the lifecycle refuses is
+     * audited as a refused attempt.
+     */
     public Deployment start(ModelName model, StartCommand command, Principal actor) {
         Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(actor, "actor");
+        return refusals.attempt(actor, ACTION, model, command.version(), Map.of(),
+                () -> startRamp(model, command, actor));
+    }
+
+    private Deployment startRamp(ModelName model, StartCommand command, Principal actor) {
         VersionRecord target = registry.getVersion(model, command.version());
         return change(model, actor, current -> {
             CanaryRamp running = current.canary();

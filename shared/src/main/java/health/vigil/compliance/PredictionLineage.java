@@ -16,6 +16,7 @@ import health.vigil.model.Provenance;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.PredictionLog;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.RefusedAttempts;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -33,9 +34,9 @@ import java.util.function.Function;
  * explanation, the slot), the version that made it (package and model sha256, provenance with its training datasets
  * and, for a retrained version, its parent and the report that asked for it; the approvers' signatures), its stored
  * gate report, the registration, approval and gate records of that version in the audit log, and the deployment in
- * force at that moment (the last deployment or canary record of the model at or before the prediction). The
- * prediction is found by a point read: its id carries its time. Every lookup is an audit record, including one that
- * finds nothing or names no prediction id.
+ * force at that moment (the last deployment or canary record of the model at or before the prediction, a refused
+ * attempt aside). The prediction is found by a point read: its id carries its time. Every lookup is an audit record,
+ * including one that finds nothing or names no prediction id.
  */
 public final class PredictionLineage {
     public static final String ACTION = "lineage.read";
@@ -95,7 +96,9 @@ public final class PredictionLineage {
             if (a.subject().equals(subject) && !a.action().startsWith("monitoring.")) {
                 decisions.add(summary(a));
             }
-            boolean deploymentRecord = a.action().equals(DEPLOYMENT_ACTION) || a.action().equals(CANARY_ACTION);
+            // A refused attempt changed no deployment: it is not the deployment in force.
+            boolean deploymentRecord = (a.action().equals(DEPLOYMENT_ACTION) || a.action().equals(CANARY_ACTION))
+                    && !RefusedAttempts.OUTCOME.equals(a.outcome());
             if (deploymentRecord && !a.time().isAfter(record.time())
                     && a.subject().startsWith("/models/" + record.modelName().value() + "/")) {
                 deployment = summary(a);

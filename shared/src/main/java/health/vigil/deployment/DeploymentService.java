@@ -19,6 +19,7 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.Announcements;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.RefusedAttempts;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import java.time.Clock;
@@ -55,6 +56,8 @@ import java.util.function.Consumer;
  */
 public final class DeploymentService {
     public static final String ACTION = "deployment.deploy";
+    /** The detail of a refused attempt that says whether it was a deploy or a rollback. */
+    static final String REQUEST = "request";
     static final int MAX_ATTEMPTS = 5;
     /** How many of the most recently retired versions a rollback may name. */
     public static final int ROLLBACK_CHOICES = 5;
@@ -70,6 +73,7 @@ public final class DeploymentService {
     private final VersionLifecycle lifecycle;
     private final AuditLog audit;
     private final Announcements announcements;
+    private final RefusedAttempts refusals;
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
     private final Duration settleTime;
@@ -103,6 +107,7 @@ public final class DeploymentService {
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.announcements = new Announcements(store, events);
+        this.refusals = new RefusedAttempts(store, audit);
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -110,10 +115,18 @@ public final class DeploymentService {
         return store.findDeployment(Objects.requireNonNull(model, "model"));
     }
 
-    /** Sends all live traffic of {@code model} to {@code version}. */
+    /**
+     * Sends all live traffic of {@code model} to {@code version}; a deploy the lifecycle refuses is audited as a refused
+     * attempt.
+     */
     public Deployment deploy(ModelName model, int version, Principal actor) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(actor, "actor");
+        return refusals.attempt(actor, ACTION, model, version, Map.of(REQUEST, "deploy"),
+                () -> deployVersion(model, version, actor));
+    }
+
+    private Deployment deployVersion(ModelName model, int version, Principal actor) {
         ConflictException lastConflict = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             VersionRecord target = registry.getVersion(model, version);
@@ -156,10 +169,20 @@ public final class DeploymentService {
     /**
      * Puts a retired version back on all live traffic: {@code version} if given, which must be one of the
      * {@value #ROLLBACK_CHOICES} most recently retired versions, otherwise the most recently retired one (the stable
-     * version before the current one). A running canary is taken off traffic like any deploy does.
+     * version before the current one). A running canary is taken off traffic like any deploy does. A rollback the
+     * lifecycle refuses (nothing retired to go back to, a version that is not, one that cannot serve) is audited as one
+     * refused attempt, of the version it named or went back to, or of the model.
      */
     public Deployment rollback(ModelName model, OptionalInt version, Principal actor) {
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(actor, "actor");
+        Map<String, String> rollback = Map.of(REQUEST, "rollback");
+        int target = refusals.attempt(actor, ACTION, model, version.orElse(0), rollback,
+                () -> rollbackTarget(model, version));
+        return refusals.attempt(actor, ACTION, model, target, rollback, () -> deployVersion(model, target, actor));
+    }
+
+    private int rollbackTarget(ModelName model, OptionalInt version) {
         List<VersionRecord> retired = registry.listVersions(model).stream()
                 .filter(v -> v.stage() == Stage.RETIRED)
                 .sorted(Comparator.comparing(DeploymentService::retiredAt).reversed())
@@ -182,7 +205,7 @@ public final class DeploymentService {
             }
             target = retired.get(0).version();
         }
-        return deploy(model, target, actor);
+        return target;
     }
 
     private static Instant retiredAt(VersionRecord version) {

@@ -20,6 +20,7 @@ import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.DeploymentChanges;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.RefusedAttempts;
 import health.vigil.security.Principal;
 import health.vigil.statistics.Auroc;
 import health.vigil.statistics.DeLongTest;
@@ -71,6 +72,7 @@ public final class ExperimentService {
 
     private final ModelRegistry registry;
     private final DeploymentChanges changes;
+    private final RefusedAttempts refusals;
     private final PredictionLog predictions;
     private final Optional<OutcomeSource> outcomes;
     private final Clock clock;
@@ -85,6 +87,7 @@ public final class ExperimentService {
             Optional<OutcomeSource> outcomes, Clock clock, Consumer<VersionRecord> warmer) {
         this.registry = new ModelRegistry(store);
         this.changes = new DeploymentChanges(store, audit, events, clock);
+        this.refusals = new RefusedAttempts(store, audit);
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -97,10 +100,18 @@ public final class ExperimentService {
         return new PowerResult(plan, size.control(), size.treatment(), size.total(), plan.unit(), plan.method());
     }
 
-    /** Starts the experiment; a repeat of the running one's request changes nothing. */
+    /**
+     * Starts the experiment; a repeat of the running one's request changes nothing, and a start the lifecycle refuses
+     * is audited as a refused attempt.
+     */
     public Deployment start(ModelName model, StartCommand command, Principal actor) {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(actor, "actor");
+        return refusals.attempt(actor, ACTION, model, command.treatmentVersion(), Map.of(),
+                () -> startExperiment(model, command, actor));
+    }
+
+    private Deployment startExperiment(ModelName model, StartCommand command, Principal actor) {
         VersionRecord treatment = registry.getVersion(model, command.treatmentVersion());
         SampleSize.Plan size = command.plan().sampleSize();
         DeploymentChanges.Change change = changes.change(model, "starting an experiment", current -> {

@@ -18,6 +18,7 @@ import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.DeploymentChanges;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.RefusedAttempts;
 import health.vigil.routing.MirrorSampling;
 import health.vigil.security.Principal;
 import java.time.Clock;
@@ -68,6 +69,7 @@ public final class ShadowService {
 
     private final ModelRegistry registry;
     private final DeploymentChanges changes;
+    private final RefusedAttempts refusals;
     private final PredictionLog predictions;
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
@@ -82,16 +84,25 @@ public final class ShadowService {
             Function<ModelName, Optional<ShadowMirror.Counts>> localCounts) {
         this.registry = new ModelRegistry(store);
         this.changes = new DeploymentChanges(store, audit, events, clock);
+        this.refusals = new RefusedAttempts(store, audit);
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.warmer = Objects.requireNonNull(warmer, "warmer");
         this.localCounts = Objects.requireNonNull(localCounts, "localCounts");
     }
 
-    /** Mirrors the command's share of scored requests to its version from the next request on. */
+    /**
+     * Mirrors the command's share of scored requests to its version from the next request on; a shadow the lifecycle
+     * refuses is audited as a refused attempt.
+     */
     public Deployment configure(ModelName model, ConfigureCommand command, Principal actor) {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(actor, "actor");
+        return refusals.attempt(actor, ACTION, model, command.version(), Map.of(),
+                () -> configureShadow(model, command, actor));
+    }
+
+    private Deployment configureShadow(ModelName model, ConfigureCommand command, Principal actor) {
         VersionRecord version = registry.getVersion(model, command.version());
         DeploymentChanges.Change change = changes.change(model, "configuring a shadow", current -> {
             Optional<TrafficSlot> shadow = current.slot(Slot.SHADOW);

@@ -4,6 +4,7 @@ import static health.vigil.registry.ServiceFixtures.READMISSION;
 import static health.vigil.registry.ServiceFixtures.version;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.audit.AuditLog;
@@ -27,6 +28,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -53,10 +55,16 @@ class ApprovalOnLocalStoresTest {
     @BeforeEach
     void aVersionWhoseGatesPassed() {
         adapters = LocalAdapters.at(home, PredictionLogDurability.DEFAULT);
-        VersionRecord v = version(READMISSION, 1, Stage.GATES_PASSED);
-        adapters.registryStore().createNextVersion(READMISSION, n -> new VersionRecord(v.modelName(), n, v.manifest(),
-                v.packageSha256(), v.modelSha256(), v.packageBlob(), v.packageSize(), Stage.GATES_PASSED,
-                "data-scientist", v.registeredAt(), v.sourceEventId(), v.updatedAt(), null));
+        register(Stage.GATES_PASSED);
+    }
+
+    /** The model's next version, uploaded by the data scientist, in {@code stage}. */
+    private VersionRecord register(Stage stage) {
+        return adapters.registryStore().createNextVersion(READMISSION, n -> {
+            VersionRecord v = version(READMISSION, n, stage);
+            return new VersionRecord(v.modelName(), n, v.manifest(), v.packageSha256(), v.modelSha256(), v.packageBlob(),
+                    v.packageSize(), stage, "data-scientist", v.registeredAt(), v.sourceEventId(), v.updatedAt(), null);
+        });
     }
 
     @AfterEach
@@ -101,10 +109,19 @@ class ApprovalOnLocalStoresTest {
                 });
     }
 
-    private List<AuditRecord> decisions() {
+    private List<AuditRecord> signings() {
         return adapters.auditStore().read("2026-11-06").stream()
                 .filter(r -> r.action().equals(ApprovalService.APPROVE) || r.action().equals(ApprovalService.REJECT))
                 .toList();
+    }
+
+    /** The decisions made: every approval or rejection record but those of refused attempts. */
+    private List<AuditRecord> decisions() {
+        return signings().stream().filter(r -> !r.outcome().equals("refused")).toList();
+    }
+
+    private List<AuditRecord> refusals() {
+        return signings().stream().filter(r -> r.outcome().equals("refused")).toList();
     }
 
     @Test
@@ -127,6 +144,13 @@ class ApprovalOnLocalStoresTest {
                     assertThat(r.action()).isEqualTo(ApprovalService.APPROVE);
                     assertThat(r.actor()).isEqualTo("approver");
                 });
+        assertThat(refusals()).as("the rejection that lost is on record as an attempt the lifecycle refused")
+                .singleElement().satisfies(r -> {
+                    assertThat(r.action()).isEqualTo(ApprovalService.REJECT);
+                    assertThat(r.actor()).isEqualTo("approver-2");
+                    assertThat(r.details()).containsEntry("reason", "INVALID_STATE")
+                            .containsEntry("message", rejection.get().getMessage());
+                });
     }
 
     @Test
@@ -144,5 +168,56 @@ class ApprovalOnLocalStoresTest {
         assertThat(decisions()).singleElement().extracting(AuditRecord::action).isEqualTo(ApprovalService.REJECT);
         assertThatThrownBy(() -> service(adapters.registryStore()).approve(V1, SECOND, "looks fine to me"))
                 .isInstanceOf(ConflictException.class);
+        assertThat(refusals()).as("both of the second approver's attempts, the one that lost and the one after it")
+                .hasSize(2).allSatisfy(r -> {
+                    assertThat(r.action()).isEqualTo(ApprovalService.APPROVE);
+                    assertThat(r.actor()).isEqualTo("approver-2");
+                    assertThat(r.details()).containsEntry("stage", "rejected");
+                });
+    }
+
+    @Test
+    void anApprovalOrRejectionTheLifecycleRefusesIsAuditedAsRefusedWithItsReasonAndNothingElseChanges() {
+        VersionRecord failed = register(Stage.GATES_FAILED);
+        ModelVersion v2 = failed.id();
+        ApprovalService approvals = service(adapters.registryStore());
+
+        ConflictException refused = catchThrowableOfType(() -> approvals.approve(v2, APPROVER,
+                "the subgroup gaps look acceptable to me"), ConflictException.class);
+
+        assertThat(refused.code()).isEqualTo(ErrorCode.INVALID_STATE);
+        VersionRecord stored = adapters.registryStore().findVersion(READMISSION, 2).orElseThrow();
+        assertThat(stored.stage()).isEqualTo(Stage.GATES_FAILED);
+        assertThat(stored.signatures()).isEmpty();
+        AuditRecord attempt = refusals().get(0);
+        assertThat(refusals()).hasSize(1);
+        assertThat(List.of(attempt.action(), attempt.actor(), attempt.subject()))
+                .containsExactly(ApprovalService.APPROVE, "approver", "/models/readmission/versions/2");
+        assertThat(attempt.details()).as("the justification of a refused attempt is not kept").isEqualTo(Map.of(
+                "reason", "INVALID_STATE", "message", refused.getMessage(), "stage", "gates_failed",
+                "packageSha256", failed.packageSha256()));
+        assertThat(decisions()).isEmpty();
+
+        approvals.reject(v2, APPROVER, "calibration slope far from 1");
+        assertThatThrownBy(() -> approvals.reject(v2, SECOND, "agreed, reject")).isInstanceOf(ConflictException.class);
+
+        assertThat(decisions()).singleElement().extracting(AuditRecord::outcome).isEqualTo("rejected");
+        assertThat(refusals()).hasSize(2).last().satisfies(r -> {
+            assertThat(r.action()).isEqualTo(ApprovalService.REJECT);
+            assertThat(r.actor()).isEqualTo("approver-2");
+            assertThat(r.details()).containsEntry("stage", "rejected");
+        });
+    }
+
+    @Test
+    void signingAgainWhatOneSignedBeforeIsNoRefusalAndWritesNothing() {
+        ApprovalService approvals = service(adapters.registryStore());
+        approvals.approve(V1, APPROVER, "every gate passed");
+        int records = adapters.auditStore().read("2026-11-06").size();
+
+        approvals.approve(V1, APPROVER, "every gate passed");
+
+        assertThat(adapters.auditStore().read("2026-11-06")).hasSize(records);
+        assertThat(refusals()).isEmpty();
     }
 }

@@ -177,7 +177,10 @@ class DeploymentServiceTest {
                     .hasMessageContaining("readmission:" + v).hasMessageContaining(v == 1 ? "rejected" : "gates_failed");
         }
         assertThat(service.current(READMISSION)).isEmpty();
-        assertThat(audit()).isEmpty();
+        assertThat(audit()).as("nothing was deployed; each attempt is on record as refused, with the stage that refused it")
+                .allSatisfy(r -> assertThat(r.outcome()).isEqualTo("refused"))
+                .extracting(r -> r.subject() + " " + r.details().get("stage"))
+                .containsExactly("/models/readmission/versions/1 rejected", "/models/readmission/versions/2 gates_failed");
         verifyNoInteractions(events);
     }
 
@@ -493,7 +496,8 @@ class DeploymentServiceTest {
         assertThat(loading.current(READMISSION)).contains(first);
         assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
         assertThat(stageOf(2)).isEqualTo(Stage.APPROVED);
-        assertThat(audit()).hasSize(1);
+        assertThat(audit()).extracting(AuditRecord::outcome).containsExactly("deployed", "refused");
+        assertThat(audit().get(1).details()).containsEntry("reason", "VERSION_NOT_SERVABLE");
         published(1);
     }
 

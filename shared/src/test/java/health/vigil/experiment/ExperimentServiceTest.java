@@ -150,7 +150,8 @@ class ExperimentServiceTest {
 
         assertThatThrownBy(() -> experiments.start(READMISSION, new ExperimentService.StartCommand(2, null, FLAG_PLAN),
                 OPS)).isInstanceOf(ConflictException.class).hasMessageContaining("is the shadow version");
-        assertThat(experimentRecords()).isEmpty();
+        assertThat(experimentRecords()).as("no experiment started; the attempt is on record as refused")
+                .singleElement().extracting(AuditRecord::outcome).isEqualTo("refused");
 
         // A stopped shadow keeps its slot at weight 0, mirroring nothing: the version may then be the treatment.
         Deployment mirroring = store.findDeployment(READMISSION).orElseThrow();

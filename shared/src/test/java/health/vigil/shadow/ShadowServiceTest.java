@@ -122,7 +122,8 @@ class ShadowServiceTest {
         assertThatThrownBy(() -> new ShadowService.ConfigureCommand(2, 0)).isInstanceOf(ValidationException.class)
                 .hasMessageContaining("1-10000 basis points");
         assertThat(store.findDeployment(READMISSION).orElseThrow().revision()).isEqualTo(1);
-        assertThat(shadowRecords()).isEmpty();
+        assertThat(shadowRecords()).as("no shadow was set; the two attempts are on record as refused")
+                .extracting(AuditRecord::outcome).containsExactly("refused", "refused");
         assertThat(published).isEmpty();
     }
 

@@ -1,0 +1,84 @@
+package health.vigil.registry;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.VigilException;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.RegistryStore;
+import health.vigil.security.Principal;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The evidence of a caller's decision that the lifecycle refused: approving a version whose gates did not pass,
+ * deploying or ramping out one that was never approved, rolling back to one that cannot serve. Nothing changed, but a
+ * governance board asks who tried, so each such attempt is one audit record of the attempted action, outcome
+ * {@value #OUTCOME}: the caller, the version (or the model) it named, the refusal's code as {@code reason} and the
+ * platform's own message, with the version's stage and package sha256 when it exists. Nothing the caller wrote is
+ * kept (a justification stays with signatures that were made).
+ *
+ * <p>Only callers' requests come through here, never an event or a timer, and every request refused is an attempt
+ * of its own, so each is recorded ({@link AuditLog#record}), as a refused signature or a refused request is. A
+ * request that answers as done without changing anything (the same approver signing again, a deploy of what already
+ * serves) is not refused and records nothing.
+ */
+public final class RefusedAttempts {
+    public static final String OUTCOME = "refused";
+    /** The refusals of a version's or a deployment's state (409): sending the request again changes nothing. */
+    static final Set<ErrorCode> LIFECYCLE = EnumSet.of(ErrorCode.INVALID_STATE, ErrorCode.VERSION_NOT_SERVABLE,
+            ErrorCode.MODEL_NOT_DEPLOYED);
+
+    private final RegistryStore store;
+    private final AuditLog audit;
+
+    public RefusedAttempts(RegistryStore store, AuditLog audit) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.audit = Objects.requireNonNull(audit, "audit");
+    }
+
+    /**
+     * Runs {@code attempt}, {@code actor}'s {@code action} on version {@code version} of {@code model} (below 1: an
+     * action that named no version, such as a rollback to whatever was retired last), recording it if the lifecycle
+     * refuses it.
+     */
+    public <T> T attempt(Principal actor, String action, ModelName model, int version, Map<String, String> details,
+            Supplier<T> attempt) {
+        Objects.requireNonNull(actor, "actor");
+        Objects.requireNonNull(model, "model");
+        try {
+            return attempt.get();
+        } catch (VigilException refusal) {
+            if (LIFECYCLE.contains(refusal.code())) {
+                record(actor, action, model, version, details, refusal);
+            }
+            throw refusal;
+        }
+    }
+
+    private void record(Principal actor, String action, ModelName model, int version, Map<String, String> details,
+            VigilException refusal) {
+        Map<String, String> recorded = new LinkedHashMap<>(details);
+        recorded.put("reason", refusal.code().name());
+        recorded.put("message", String.valueOf(refusal.getMessage()));
+        try {
+            Optional<VersionRecord> named = version < 1 ? Optional.empty() : store.findVersion(model, version);
+            named.ifPresent(found -> {
+                recorded.put("stage", found.stage().wireName());
+                recorded.put("packageSha256", String.valueOf(found.packageSha256()));
+            });
+            audit.record(actor.id(), action, version < 1 ? "/models/" + model.value()
+                    : new ModelVersion(model, version).subject(), OUTCOME, recorded);
+        } catch (RuntimeException unrecorded) {
+            // The attempt must not go unrecorded: the caller is told the store failed (and retries), not the refusal.
+            unrecorded.addSuppressed(refusal);
+            throw unrecorded;
+        }
+    }
+}

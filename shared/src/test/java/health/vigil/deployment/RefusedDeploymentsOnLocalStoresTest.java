@@ -1,0 +1,220 @@
+package health.vigil.deployment;
+
+import static health.vigil.registry.ServiceFixtures.READMISSION;
+import static health.vigil.registry.ServiceFixtures.version;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.audit.AuditLog;
+import health.vigil.canary.CanaryService;
+import health.vigil.compliance.PredictionLineage;
+import health.vigil.config.VigilConfig.PredictionLogDurability;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.VigilException;
+import health.vigil.experiment.ExperimentPlan;
+import health.vigil.experiment.ExperimentService;
+import health.vigil.features.FeaturePipelines;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.Deployment;
+import health.vigil.model.ExperimentMetric;
+import health.vigil.model.PredictionIds;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
+import health.vigil.model.Stage;
+import health.vigil.model.VersionRecord;
+import health.vigil.port.RegistryStore;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.VersionLifecycle;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import health.vigil.shadow.ShadowService;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An operator's attempt to put a version on live traffic that the lifecycle refuses, on the real local stores (the
+ * SQLite registry and audit log): each is one audit record of the attempt, outcome {@code refused}, with the platform's
+ * reason, and the deployment stays as it was. What answers as done without changing anything records nothing.
+ */
+class RefusedDeploymentsOnLocalStoresTest {
+    private static final Instant NOW = Instant.parse("2026-11-06T09:30:00Z");
+    private static final String DAY = "2026-11-06";
+    private static final Principal OPS = new Principal("ops-oncall", Set.of(Role.DEPLOYMENTS_OPERATE));
+
+    @TempDir
+    Path home;
+    private LocalAdapters adapters;
+    private RegistryStore store;
+    private AuditLog audit;
+    private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    /** The version the scoring runtime cannot load, 0 for none. */
+    private final AtomicInteger broken = new AtomicInteger();
+    private final Consumer<VersionRecord> warmer = v -> {
+        if (v.version() == broken.get()) {
+            throw new VigilException(ErrorCode.INTEGRITY_FAILURE, "the package of " + v.id()
+                    + " does not match its registered sha256");
+        }
+    };
+
+    @BeforeEach
+    void versionsApprovedFailedAndWaiting() {
+        adapters = LocalAdapters.at(home, PredictionLogDurability.DEFAULT);
+        store = adapters.registryStore();
+        audit = new AuditLog(adapters.auditStore(), clock);
+        register(Stage.APPROVED);
+        register(Stage.GATES_FAILED);
+        register(Stage.GATES_PASSED);
+        register(Stage.APPROVED);
+    }
+
+    @AfterEach
+    void close() {
+        adapters.close();
+    }
+
+    private void register(Stage stage) {
+        store.createNextVersion(READMISSION, n -> version(READMISSION, n, stage));
+    }
+
+    private DeploymentService deployments() {
+        return new DeploymentService(store, new VersionLifecycle(store, audit, clock), audit, event -> { }, clock,
+                warmer);
+    }
+
+    private List<AuditRecord> refused() {
+        return adapters.auditStore().read(DAY).stream().filter(r -> r.outcome().equals("refused")).toList();
+    }
+
+    private int records() {
+        return adapters.auditStore().read(DAY).size();
+    }
+
+    private static VigilException refusal(Runnable attempt) {
+        return catchThrowableOfType(attempt::run, VigilException.class);
+    }
+
+    @Test
+    void deployingAVersionWhoseGatesFailedIsRefusedAndAuditedOnce() {
+        DeploymentService deployments = deployments();
+        deployments.deploy(READMISSION, 1, OPS);
+        Deployment before = store.findDeployment(READMISSION).orElseThrow();
+
+        VigilException e = refusal(() -> deployments.deploy(READMISSION, 2, OPS));
+
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE);
+        assertThat(store.findDeployment(READMISSION)).contains(before);
+        assertThat(refused()).singleElement().satisfies(r -> {
+            assertThat(r.action()).isEqualTo(DeploymentService.ACTION);
+            assertThat(r.actor()).isEqualTo("ops-oncall");
+            assertThat(r.subject()).isEqualTo("/models/readmission/versions/2");
+            assertThat(r.details()).containsEntry("reason", "INVALID_STATE")
+                    .containsEntry("message", e.getMessage())
+                    .containsEntry("stage", "gates_failed")
+                    .containsEntry("request", "deploy");
+        });
+    }
+
+    @Test
+    void aRefusedRollbackIsOneRecordOfTheRollbackWhetherTheLifecycleOrTheRuntimeRefusedIt() {
+        DeploymentService deployments = deployments();
+
+        VigilException nothingRetired = refusal(() -> deployments.rollback(READMISSION, OptionalInt.empty(), OPS));
+        deployments.deploy(READMISSION, 1, OPS);
+        deployments.deploy(READMISSION, 4, OPS);
+        VigilException notRetired = refusal(() -> deployments.rollback(READMISSION, OptionalInt.of(2), OPS));
+        broken.set(1);
+        VigilException cannotServe = refusal(() -> deployments.rollback(READMISSION, OptionalInt.empty(), OPS));
+
+        assertThat(List.of(nothingRetired.code(), notRetired.code(), cannotServe.code()))
+                .containsExactly(ErrorCode.INVALID_STATE, ErrorCode.INVALID_STATE, ErrorCode.VERSION_NOT_SERVABLE);
+        assertThat(store.findDeployment(READMISSION).orElseThrow().stable().version()).isEqualTo(4);
+        assertThat(refused()).hasSize(3).allSatisfy(r -> {
+            assertThat(r.action()).isEqualTo(DeploymentService.ACTION);
+            assertThat(r.actor()).isEqualTo("ops-oncall");
+            assertThat(r.details()).containsEntry("request", "rollback");
+        });
+        assertThat(refused()).extracting(AuditRecord::subject).containsExactly("/models/readmission",
+                "/models/readmission/versions/2", "/models/readmission/versions/1");
+        assertThat(refused()).extracting(r -> r.details().get("message")).containsExactly(nothingRetired.getMessage(),
+                notRetired.getMessage(), cannotServe.getMessage());
+        assertThat(refused().get(2).details()).containsEntry("reason", "VERSION_NOT_SERVABLE")
+                .containsEntry("stage", "retired");
+    }
+
+    @Test
+    void deployingTheVersionThatAlreadyServesIsNoRefusalAndWritesNothing() {
+        DeploymentService deployments = deployments();
+        deployments.deploy(READMISSION, 1, OPS);
+        int records = records();
+
+        deployments.deploy(READMISSION, 1, OPS);
+
+        assertThat(records()).isEqualTo(records);
+    }
+
+    @Test
+    void startingACanaryShadowOrExperimentWithAVersionThatIsNotApprovedIsRefusedAndAuditedOnce() {
+        CanaryService canaries = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit,
+                event -> { }, adapters.predictionLog(), clock, warmer);
+        ShadowService shadows = new ShadowService(store, audit, event -> { }, adapters.predictionLog(), clock, warmer,
+                model -> Optional.empty());
+        ExperimentService experiments = new ExperimentService(store, audit, event -> { }, adapters.predictionLog(),
+                Optional.empty(), clock, warmer);
+
+        VigilException undeployed = refusal(() -> canaries.start(READMISSION,
+                new CanaryService.StartCommand(4, null, null, null), OPS));
+        deployments().deploy(READMISSION, 1, OPS);
+        Deployment before = store.findDeployment(READMISSION).orElseThrow();
+        VigilException canary = refusal(() -> canaries.start(READMISSION,
+                new CanaryService.StartCommand(2, null, null, null), OPS));
+        VigilException shadow = refusal(() -> shadows.configure(READMISSION,
+                new ShadowService.ConfigureCommand(3, 1_000), OPS));
+        VigilException experiment = refusal(() -> experiments.start(READMISSION, new ExperimentService.StartCommand(3,
+                null, ExperimentPlan.of(ExperimentMetric.FLAG_RATE, 0.20, 0.05, null, null, null, 3_000)), OPS));
+
+        assertThat(undeployed.code()).isEqualTo(ErrorCode.MODEL_NOT_DEPLOYED);
+        assertThat(List.of(canary.code(), shadow.code(), experiment.code())).containsOnly(ErrorCode.INVALID_STATE);
+        assertThat(store.findDeployment(READMISSION)).contains(before);
+        assertThat(refused()).extracting(AuditRecord::action).containsExactly(CanaryService.ACTION,
+                CanaryService.ACTION, ShadowService.ACTION, ExperimentService.ACTION);
+        assertThat(refused()).extracting(AuditRecord::subject).containsExactly("/models/readmission/versions/4",
+                "/models/readmission/versions/2", "/models/readmission/versions/3", "/models/readmission/versions/3");
+        assertThat(refused()).extracting(r -> r.details().get("message")).containsExactly(undeployed.getMessage(),
+                canary.getMessage(), shadow.getMessage(), experiment.getMessage());
+        assertThat(refused()).extracting(r -> r.details().get("stage")).containsExactly("approved", "gates_failed",
+                "gates_passed", "gates_passed");
+        assertThat(refused()).allSatisfy(r -> assertThat(r.actor()).isEqualTo("ops-oncall"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRefusedDeployIsNotTheDeploymentInForceThatALineageNames() {
+        DeploymentService deployments = deployments();
+        deployments.deploy(READMISSION, 1, OPS);
+        refusal(() -> deployments.deploy(READMISSION, 2, OPS));
+        PredictionRecord scored = new PredictionRecord(PredictionIds.next(NOW), READMISSION, 1, Slot.STABLE,
+                "pseudonym-1", NOW, new float[0], 0.3, false, null);
+        adapters.predictionLog().append(List.of(scored));
+        PredictionLineage lineage = new PredictionLineage(adapters.predictionLog(), new ModelRegistry(store), audit,
+                FeaturePipelines.identityOnly(), v -> Optional.empty());
+
+        Map<String, Object> found = lineage.of(scored.predictionId(), "compliance");
+
+        assertThat((Map<String, Object>) found.get("deploymentAtPrediction"))
+                .containsEntry("subject", "/models/readmission/versions/1").containsEntry("outcome", "deployed");
+    }
+}

@@ -5,6 +5,7 @@ import static health.vigil.functions.common.html.Html.escape;
 import health.vigil.functions.common.html.Html;
 import health.vigil.model.CanaryMetric;
 import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.StepAnalysis;
@@ -76,7 +77,7 @@ final class DeploymentsView extends View {
     /**
      * The ramp's weight over time from its own record: its first step at its start, then at the end of each
      * analysed window the weight the decision left (the next step on a pass, 0 on a rollback, the same on an
-     * extension); an abort ends at 0 when it was made.
+     * extension); an abort ends at 0 and a promotion by hand at all traffic, when it was made.
      */
     static List<Point> timeline(CanaryRamp ramp) {
         List<Point> points = new ArrayList<>();
@@ -88,6 +89,13 @@ final class DeploymentsView extends View {
                 default -> a.weightBasisPoints();
             };
             points.add(new Point(a.windowTo(), after));
+        }
+        // An abort or a promotion by hand ends the ramp without an analysis; an ended ramp's judge time is when it ended.
+        if (!ramp.status().live()) {
+            int end = ramp.status() == CanaryStatus.PROMOTED ? TrafficSlot.ALL : 0;
+            if (points.get(points.size() - 1).basisPoints() != end) {
+                points.add(new Point(ramp.judgeAt(), end));
+            }
         }
         return points;
     }

@@ -45,6 +45,26 @@ class DeploymentsViewTest {
     }
 
     @Test
+    void anAbortTakesTheCanaryToNothingAndAPromotionByHandToAllTrafficWhenTheyWereMade() {
+        Instant ended = START.plusSeconds(300);
+        CanaryRamp aborted = ended(CanaryStatus.ABORTED, 1, ended, List.of(analysis(0, 100, 1, StepAnalysis.PASS),
+                analysis(1, 500, 2, StepAnalysis.EXTEND)));
+        CanaryRamp promoted = ended(CanaryStatus.PROMOTED, 0, ended, List.of(analysis(0, 100, 1, StepAnalysis.EXTEND)));
+
+        assertThat(DeploymentsView.timeline(aborted)).containsExactly(new DeploymentsView.Point(START, 100),
+                new DeploymentsView.Point(START.plusSeconds(60), 500), new DeploymentsView.Point(START.plusSeconds(120), 500),
+                new DeploymentsView.Point(ended, 0));
+        assertThat(DeploymentsView.timeline(promoted)).containsExactly(new DeploymentsView.Point(START, 100),
+                new DeploymentsView.Point(START.plusSeconds(60), 100), new DeploymentsView.Point(ended, 10_000));
+    }
+
+    /** A ramp ended by hand, as the canary service writes it: the moment it ended is its judge time. */
+    private static CanaryRamp ended(CanaryStatus status, int step, Instant at, List<StepAnalysis> analyses) {
+        return new CanaryRamp(2, 1, List.of(100, 500, 2_500, 10_000), 60, CanaryPolicy.DEFAULT, status, step, START, at,
+                0, "operator", START, status.wireName(), status.wireName() + " by operator", analyses);
+    }
+
+    @Test
     void weightsAndPValuesReadAsPeopleWriteThem() {
         assertThat(Pages.weight(100)).isEqualTo("1.00 %");
         assertThat(Pages.weight(1)).isEqualTo("0.01 %");

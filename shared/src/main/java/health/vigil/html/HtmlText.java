@@ -1,5 +1,7 @@
 package health.vigil.html;
 
+import java.util.Locale;
+
 /**
  * The one place Vigil makes text safe for HTML, for every page it draws (model cards, the clinician's view, the
  * local dashboard): safe in element content and in attribute values in double or single quotes.
@@ -7,6 +9,12 @@ package health.vigil.html;
 public final class HtmlText {
     private HtmlText() {}
 
+    /**
+     * The text as markup-free HTML. Characters that would make a page show other words than the text holds are
+     * named instead, as {@code [U+202E]}: the bidirectional controls and marks, which reverse or move what follows
+     * them (an uploader's "not for use in children" could read as something else to the approver signing it), line
+     * and paragraph separators, and control characters other than tab and line breaks.
+     */
     public static String escape(String text) {
         StringBuilder out = new StringBuilder(text.length() + 16);
         for (int i = 0; i < text.length(); i++) {
@@ -17,9 +25,22 @@ public final class HtmlText {
                 case '&' -> out.append("&amp;");
                 case '"' -> out.append("&quot;");
                 case '\'' -> out.append("&#39;");
-                default -> out.append(c);
+                default -> {
+                    if (disguises(c)) {
+                        out.append("[U+").append(String.format(Locale.ROOT, "%04X", (int) c)).append(']');
+                    } else {
+                        out.append(c);
+                    }
+                }
             }
         }
         return out.toString();
+    }
+
+    private static boolean disguises(char c) {
+        boolean control = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7f && c <= 0x9f);
+        boolean bidirectional = c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e)
+                || (c >= 0x2066 && c <= 0x2069);
+        return control || bidirectional || c == 0x2028 || c == 0x2029;
     }
 }

@@ -30,11 +30,16 @@ class ModelCardRenderingTest {
     }
 
     private ModelCard card(boolean withReport, MonitoringReports monitoringReports) {
+        return card(withReport, monitoringReports, HOSTILE);
+    }
+
+    /** The card of a version whose manifest's description, intended use and limitation are {@code uploaderText}. */
+    private ModelCard card(boolean withReport, MonitoringReports monitoringReports, String uploaderText) {
         InMemoryRegistryStore store = new InMemoryRegistryStore();
         Manifest m = ServiceFixtures.manifest(ServiceFixtures.READMISSION);
         store.put(ServiceFixtures.version(ServiceFixtures.READMISSION, 1, Stage.GATES_PASSED, new Manifest(m.formatVersion(),
-                m.name(), m.task(), HOSTILE, m.features(), m.featurePipeline(), m.output(), HOSTILE, List.of(HOSTILE),
-                m.owner(), m.provenance())));
+                m.name(), m.task(), uploaderText, m.features(), m.featurePipeline(), m.output(), uploaderText,
+                List.of(uploaderText), m.owner(), m.provenance())));
         GateReport report = ModelCardsTest.report(1);
         return new ModelCards(new ModelRegistry(store),
                 id -> withReport && id.equals(new ModelVersion(ServiceFixtures.READMISSION, 1)) ? Optional.of(report)
@@ -104,6 +109,18 @@ class ModelCardRenderingTest {
         }
         assertThat(markdown).contains("- sex=male: no AUROC: 12 with an outcome, 3 positive",
                 "Source: production monitoring report " + report.id());
+    }
+
+    @Test
+    void textThatWouldShowTheApproverOtherWordsThanItHoldsIsShownWithItsFormattingCharactersNamed() {
+        // Shown as it is, "not for use in children" with a right-to-left override before its last word reads
+        // "nerdlihc" backwards, and an isolate, a mark or a line separator reorders or splits what follows it.
+        String uploaderText = "not for use in \u202enerdlihc\u202c, \u2067see\u2069 \u200f1-2\u2028end\u0007";
+
+        String html = ModelCardHtml.render(card(true, new MonitoringReports(new InMemoryArtifactStore()), uploaderText));
+
+        assertThat(html).doesNotContain("\u202e", "\u202c", "\u2067", "\u2069", "\u200f", "\u2028", "\u0007")
+                .contains("not for use in [U+202E]nerdlihc[U+202C], [U+2067]see[U+2069] [U+200F]1-2[U+2028]end[U+0007]");
     }
 
     @Test

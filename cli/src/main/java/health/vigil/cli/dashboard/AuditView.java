@@ -112,7 +112,7 @@ final class AuditView extends View {
         }
         body.append(evidence(p, from, to, request.principal().id()));
         int skip = Math.max(0, records.size() - SHOWN);
-        StringBuilder table = Pages.table("audit-records", records.size() + " records from " + from + " to " + to
+        Pages.Table table = Pages.table("audit-records", records.size() + " records from " + from + " to " + to
                 + (skip > 0 ? ", the newest " + SHOWN + " shown" : "") + ", newest first", "Time", "Action", "Subject",
                 "Outcome", "By", "Record");
         for (int i = records.size() - 1; i >= skip; i--) {

@@ -56,7 +56,7 @@ final class DeadLettersView extends View {
     @Override
     Rendered render(PageRequest request) {
         List<DeadLetter> letters = read(folder);
-        StringBuilder table = Pages.table("dead-letters", letters.size() + " dead-lettered events", "Event type",
+        Pages.Table table = Pages.table("dead-letters", letters.size() + " dead-lettered events", "Event type",
                 "Subject", "Function", "Reason", "#Attempts", "Last error", "Last attempt");
         for (DeadLetter d : letters) {
             JsonNode c = d.content();
@@ -67,7 +67,7 @@ final class DeadLettersView extends View {
             JsonNode event = c.path("event");
             String type = event.path("eventType").asText(event.path("type").asText(""));
             Pages.row(table, escape(type), escape(event.path("subject").asText("")), escape(c.path("function").asText("")),
-                    escape(c.path("deadLetterReason").asText("")), "#" + c.path("deliveryAttempts").asInt(),
+                    escape(c.path("deadLetterReason").asText("")), c.path("deliveryAttempts").asInt(),
                     escape(c.path("lastErrorCode").asText("") + " " + c.path("lastErrorType").asText("")),
                     escape(c.path("lastDeliveryAttemptTime").asText("")));
         }

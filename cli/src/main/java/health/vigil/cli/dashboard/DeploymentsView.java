@@ -48,11 +48,11 @@ final class DeploymentsView extends View {
                     .append(escape(d.updatedBy() == null ? "\u2013" : d.updatedBy())).append(".</p>");
             List<String> labels = new ArrayList<>();
             List<Integer> weights = new ArrayList<>();
-            StringBuilder table = Pages.table("slots-" + m.value(), "Traffic slots of " + m.value(), "Slot",
+            Pages.Table table = Pages.table("slots-" + m.value(), "Traffic slots of " + m.value(), "Slot",
                     "Version", "#Weight");
             for (TrafficSlot s : d.slots()) {
                 Pages.row(table, escape(s.slot().wireName()), Pages.link(VersionView.href(m, s.version()),
-                        "version " + s.version()), "#" + Pages.weight(s.weightBasisPoints()));
+                        "version " + s.version()), Pages.weight(s.weightBasisPoints()));
                 labels.add(s.slot().wireName() + " v" + s.version());
                 weights.add(s.weightBasisPoints());
             }
@@ -124,19 +124,19 @@ final class DeploymentsView extends View {
                 description, points.stream().map(Point::at).toList(), points.stream().map(Point::basisPoints).toList(),
                 "canary v" + r.version()));
 
-        StringBuilder steps = Pages.table("steps-" + id, r.analyses().size() + " analysed steps of the canary of "
+        Pages.Table steps = Pages.table("steps-" + id, r.analyses().size() + " analysed steps of the canary of "
                 + id + ", oldest first", "Step", "#Weight", "Window", "#Canary predictions", "#Stable predictions",
                 "Decision", "Reason");
-        StringBuilder metrics = Pages.table("step-metrics-" + id, "Each step's metrics: canary against stable",
+        Pages.Table metrics = Pages.table("step-metrics-" + id, "Each step's metrics: canary against stable",
                 "Step", "Metric", "#Canary", "#Stable", "#Statistic", "#p-value", "#Level", "Result", "Test");
         for (StepAnalysis a : r.analyses()) {
-            Pages.row(steps, "#" + (a.step() + 1), "#" + Pages.weight(a.weightBasisPoints()),
-                    Pages.time(a.windowFrom()) + " \u2013 " + Pages.time(a.windowTo()), "#" + a.canaryCount(),
-                    "#" + a.stableCount(), decision(a.decision()), escape(a.reason() == null ? "" : a.reason()));
+            Pages.row(steps, a.step() + 1, Pages.weight(a.weightBasisPoints()),
+                    Pages.time(a.windowFrom()) + " \u2013 " + Pages.time(a.windowTo()), a.canaryCount(),
+                    a.stableCount(), decision(a.decision()), escape(a.reason() == null ? "" : a.reason()));
             for (CanaryMetric metric : a.metrics()) {
-                Pages.row(metrics, "#" + (a.step() + 1), escape(metric.name()), "#" + Html.number(metric.canary(), 4),
-                        "#" + Html.number(metric.stable(), 4), "#" + Html.number(metric.statistic(), 3),
-                        "#" + pValue(metric.pValue()), "#" + Html.number(metric.level(), 5),
+                Pages.row(metrics, a.step() + 1, escape(metric.name()), Html.number(metric.canary(), 4),
+                        Html.number(metric.stable(), 4), Html.number(metric.statistic(), 3),
+                        pValue(metric.pValue()), Html.number(metric.level(), 5),
                         metric.failed() ? "<span class=\"status-bad\">\u2718 failed</span>" : "\u2714 healthy",
                         escape(metric.test() == null ? "" : metric.test()));
             }

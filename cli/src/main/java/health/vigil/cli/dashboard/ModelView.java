@@ -34,12 +34,12 @@ final class ModelView extends View {
                 .orElse("not deployed"))).append(". ").append(Pages.link("/dashboard/deployments#deployment-"
                 + model.value(), "Deployment and canary")).append(". ").append(Pages.link("/dashboard/monitoring/"
                 + model.value(), "Monitoring of " + model.value())).append(".</p>");
-        StringBuilder table = Pages.table("versions", "Versions of " + model.value(), "Version", "Stage", "Registered",
+        Pages.Table table = Pages.table("versions", "Versions of " + model.value(), "Version", "Stage", "Registered",
                 "Registered by", "Last change", "Package sha256", "Gates and card");
         List<Change> changes = new ArrayList<>();
         for (VersionRecord v : versions) {
             String page = VersionView.href(model, v.version());
-            Pages.row(table, "#" + Pages.link(page, "version " + v.version()), stage(v), Pages.time(v.registeredAt()),
+            Pages.row(table, Pages.link(page, "version " + v.version()), stage(v), Pages.time(v.registeredAt()),
                     escape(v.registeredBy() == null ? "\u2013" : v.registeredBy()), Pages.time(v.updatedAt()),
                     "<code>" + escape(v.packageSha256() == null ? "" : v.packageSha256().substring(0, 12)) + "\u2026</code>",
                     Pages.link(page + "#gates", "gate report") + ", " + Pages.link(page + "/card", "model card"));
@@ -67,11 +67,11 @@ final class ModelView extends View {
             headers.add("#Version");
         }
         headers.addAll(List.of("From", "To", "By", "Why"));
-        StringBuilder table = Pages.table(id, caption, headers.toArray(String[]::new));
+        Pages.Table table = Pages.table(id, caption, headers.toArray(String[]::new));
         for (Change c : changes) {
             List<String> cells = new ArrayList<>(List.of(Pages.time(c.change().at())));
             if (withVersion) {
-                cells.add("#" + c.version());
+                cells.add(String.valueOf(c.version()));
             }
             cells.add(escape(c.change().from() == null ? "(registered)" : c.change().from().wireName()));
             cells.add(escape(c.change().to().wireName()));

@@ -21,12 +21,12 @@ final class ModelsView extends View {
     @Override
     Rendered render(PageRequest request) {
         VigilPlatform p = platform.get();
-        StringBuilder table = Pages.table("models", "Registered models", "Model", "#Versions", "Latest version",
+        Pages.Table table = Pages.table("models", "Registered models", "Model", "#Versions", "#Latest version",
                 "Latest stage", "Live traffic");
         for (ModelName m : p.registry().listModels()) {
             ModelSummary s = p.registry().summary(m);
-            Pages.row(table, Pages.link("/dashboard/models/" + m.value(), m.value()), "#" + s.versionCount(),
-                    s.latest() == null ? "\u2013" : "#" + s.latest().version(),
+            Pages.row(table, Pages.link("/dashboard/models/" + m.value(), m.value()), s.versionCount(),
+                    s.latest() == null ? "\u2013" : s.latest().version(),
                     s.latest() == null ? "\u2013" : escape(s.latest().stage().wireName()),
                     escape(s.currentDeployment().map(ModelsView::traffic).orElse("not deployed")));
         }

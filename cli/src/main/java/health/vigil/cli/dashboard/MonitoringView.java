@@ -181,14 +181,14 @@ final class MonitoringView extends View {
             return html.append("<p>No window of this version and slot has been checked in the period. The drift check"
                     + " runs every hour; <code>POST /models/{name}/monitoring/run</code> checks a window now.</p>").toString();
         }
-        StringBuilder table = Pages.table("windows", "Every checked window, oldest first", "Window (UTC)",
+        Pages.Table table = Pages.table("windows", "Every checked window, oldest first", "Window (UTC)",
                 "#Predictions", "#With outcome", "#Score PSI", "Verdict", "Drifted", "Why");
         for (MonitoringReport r : reports) {
             List<String> drifted = r.drift() == null ? List.of() : r.drift().features().stream()
                     .filter(f -> f.status() == DriftReport.Status.DRIFTED).map(DriftReport.FeatureDrift::name).toList();
-            Pages.row(table, Pages.time(r.from()) + " \u2013 " + Pages.time(r.to()), "#" + r.predictions(),
-                    "#" + (r.labelledFraction() == null ? "\u2013" : Html.percent(r.labelledFraction())),
-                    "#" + value(r.drift() == null ? null : r.drift().score()), severity(r.severity()), escape(drifted.isEmpty() ? (r.drifted() ? "score" : "none")
+            Pages.row(table, Pages.time(r.from()) + " \u2013 " + Pages.time(r.to()), r.predictions(),
+                    r.labelledFraction() == null ? "\u2013" : Html.percent(r.labelledFraction()),
+                    value(r.drift() == null ? null : r.drift().score()), severity(r.severity()), escape(drifted.isEmpty() ? (r.drifted() ? "score" : "none")
                             : String.join(", ", drifted)), escape(String.join("; ", r.reasons())));
         }
         return html.append(Pages.end(table)).toString();
@@ -228,7 +228,7 @@ final class MonitoringView extends View {
         // One row per input (the score first): the windows stay in the chart and the table above, however many.
         List<String> inputs = new ArrayList<>(List.of("score"));
         withDrift.get(withDrift.size() - 1).drift().features().forEach(f -> inputs.add(f.name()));
-        StringBuilder table = Pages.table("drift", "Each monitored input over the " + withDrift.size() + " windows",
+        Pages.Table table = Pages.table("drift", "Each monitored input over the " + withDrift.size() + " windows",
                 "Input", "#Windows", "#Drifted in", "#Largest PSI", "#Latest PSI", "Latest status");
         for (String input : inputs) {
             List<DriftReport.FeatureDrift> seen = withDrift.stream().map(r -> input.equals("score") ? r.drift().score()
@@ -238,10 +238,10 @@ final class MonitoringView extends View {
                 continue;
             }
             DriftReport.FeatureDrift latest = seen.get(seen.size() - 1);
-            Pages.row(table, escape(input), "#" + seen.size(),
-                    "#" + seen.stream().filter(f -> f.status() == DriftReport.Status.DRIFTED).count(),
-                    "#" + number(seen.stream().map(DriftReport.FeatureDrift::psi).filter(v -> v != null)
-                            .max(Double::compare).orElse(null)), "#" + number(latest.psi()), status(latest.status()));
+            Pages.row(table, escape(input), seen.size(),
+                    seen.stream().filter(f -> f.status() == DriftReport.Status.DRIFTED).count(),
+                    number(seen.stream().map(DriftReport.FeatureDrift::psi).filter(v -> v != null)
+                            .max(Double::compare).orElse(null)), number(latest.psi()), status(latest.status()));
         }
         return html.append(Pages.end(table)).toString();
     }
@@ -304,18 +304,18 @@ final class MonitoringView extends View {
                         + " checked window; the table below has the same values.", labels,
                 List.of(new Charts.Series("realised AUROC", realised), new Charts.Series("expected AUROC", expected)),
                 "AUROC", null, null, new Charts.Band("95 % interval", lower, upper), 1.0));
-        StringBuilder table = Pages.table("performance", "Realised and expected performance per window",
+        Pages.Table table = Pages.table("performance", "Realised and expected performance per window",
                 "Window (UTC)", "#With outcome", "#Positive", "#AUROC", "#95 % interval", "#Expected AUROC",
                 "#Brier", "#Calibration error");
         for (MonitoringReport r : reports) {
             LabelledPerformance lp = r.performance();
             PerformanceEstimate e = r.drift() == null ? null : r.drift().estimate();
-            Pages.row(table, label(r), "#" + (lp == null ? 0 : lp.labelled()), "#" + (lp == null ? 0 : lp.positives()),
-                    "#" + number(lp == null ? null : lp.auroc()),
-                    "#" + (lp == null || lp.aurocLower() == null ? "\u2013"
-                            : Html.number(lp.aurocLower(), 3) + " \u2013 " + Html.number(lp.aurocUpper(), 3)),
-                    "#" + (e == null ? "\u2013" : Html.number(e.expectedAuroc(), 3)),
-                    "#" + number(lp == null ? null : lp.brier()), "#" + number(lp == null ? null : lp.calibrationError()));
+            Pages.row(table, label(r), lp == null ? 0 : lp.labelled(), lp == null ? 0 : lp.positives(),
+                    number(lp == null ? null : lp.auroc()),
+                    lp == null || lp.aurocLower() == null ? "\u2013"
+                            : Html.number(lp.aurocLower(), 3) + " \u2013 " + Html.number(lp.aurocUpper(), 3),
+                    e == null ? "\u2013" : Html.number(e.expectedAuroc(), 3),
+                    number(lp == null ? null : lp.brier()), number(lp == null ? null : lp.calibrationError()));
         }
         return html.append(Pages.end(table)).toString();
     }
@@ -343,11 +343,11 @@ final class MonitoringView extends View {
         html.append(Charts.distribution("score-chart", "Share of predictions per risk band, training against production",
                 "Hatched bars are the training reference, solid bars this period's predictions; the table below has"
                         + " the same shares.", bins, period.reference(), production));
-        StringBuilder table = Pages.table("score-bins", "Share of predictions per risk band", "Risk band",
+        Pages.Table table = Pages.table("score-bins", "Share of predictions per risk band", "Risk band",
                 "#Training", "#Production", "#Predictions");
         for (int i = 0; i < bins.size(); i++) {
-            Pages.row(table, bins.get(i), "#" + Html.percent(period.reference().get(i)),
-                    "#" + Html.percent(production.get(i)), "#" + period.production()[i]);
+            Pages.row(table, bins.get(i), Html.percent(period.reference().get(i)),
+                    Html.percent(production.get(i)), period.production()[i]);
         }
         return html.append(Pages.end(table)).toString();
     }
@@ -371,13 +371,13 @@ final class MonitoringView extends View {
                         + " bins: the mean predicted risk against the share of patients it happened to; on the dashed"
                         + " diagonal the model is calibrated. Expected calibration error "
                         + Html.number(curve.expectedCalibrationError(), 3) + ". The table below has every bin.", points));
-        StringBuilder table = Pages.table("calibration", "Calibration per risk bin (expected calibration error "
+        Pages.Table table = Pages.table("calibration", "Calibration per risk bin (expected calibration error "
                 + Html.number(curve.expectedCalibrationError(), 3) + ")", "Risk bin", "#Predictions",
                 "#Mean predicted", "#Happened");
         for (ReliabilityCurve.Bin b : curve.bins()) {
-            Pages.row(table, Html.number(b.lower(), 1) + "\u2013" + Html.number(b.upper(), 1), "#" + b.count(),
-                    "#" + (b.count() == 0 ? "\u2013" : Html.percent(b.meanScore())),
-                    "#" + (b.count() == 0 ? "\u2013" : Html.percent(b.observedRate())));
+            Pages.row(table, Html.number(b.lower(), 1) + "\u2013" + Html.number(b.upper(), 1), b.count(),
+                    b.count() == 0 ? "\u2013" : Html.percent(b.meanScore()),
+                    b.count() == 0 ? "\u2013" : Html.percent(b.observedRate()));
         }
         return html.append(Pages.end(table)).toString();
     }

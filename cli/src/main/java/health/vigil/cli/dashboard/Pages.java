@@ -26,35 +26,49 @@ final class Pages {
         return t == null ? "\u2013" : "<time datetime=\"" + t + "\">" + TIME.format(t) + "</time>";
     }
 
+    /**
+     * A table being written: its markup so far and which of its columns hold numbers (right-aligned). Which column is
+     * numeric is said once, by its header, never by a cell's text, which may begin with anything.
+     */
+    static final class Table {
+        private final StringBuilder markup;
+        private final boolean[] numeric;
+
+        private Table(StringBuilder markup, boolean[] numeric) {
+            this.markup = markup;
+            this.numeric = numeric;
+        }
+    }
+
     /** The start of a table with a caption and column headers; a header starting with '#' is a numeric column. */
-    static StringBuilder table(String id, String caption, String... headers) {
+    static Table table(String id, String caption, String... headers) {
         StringBuilder t = new StringBuilder("<table id=\"").append(escape(id)).append("\"><caption>")
                 .append(escape(caption)).append("</caption><thead><tr>");
-        for (String h : headers) {
-            boolean numeric = h.startsWith("#");
-            t.append("<th scope=\"col\"").append(numeric ? " class=\"num\"" : "").append('>')
-                    .append(escape(numeric ? h.substring(1) : h)).append("</th>");
+        boolean[] numeric = new boolean[headers.length];
+        for (int i = 0; i < headers.length; i++) {
+            numeric[i] = headers[i].startsWith("#");
+            t.append("<th scope=\"col\"").append(numeric[i] ? " class=\"num\"" : "").append('>')
+                    .append(escape(numeric[i] ? headers[i].substring(1) : headers[i])).append("</th>");
         }
-        return t.append("</tr></thead><tbody>");
+        return new Table(t.append("</tr></thead><tbody>"), numeric);
     }
 
-    /** A row whose first cell heads it; cells are markup (escape text before). */
-    static void row(StringBuilder table, String... cells) {
-        table.append("<tr>");
+    /** A row whose first cell heads it; cells are markup (escape text before) or numbers, shown as they are. */
+    static void row(Table table, Object... cells) {
+        StringBuilder t = table.markup;
+        t.append("<tr>");
         for (int i = 0; i < cells.length; i++) {
-            String cell = cells[i];
-            boolean numeric = cell.startsWith("#");
-            String content = numeric ? cell.substring(1) : cell;
             if (i == 0) {
-                table.append("<th scope=\"row\">").append(content).append("</th>");
+                t.append("<th scope=\"row\">").append(cells[i]).append("</th>");
             } else {
-                table.append("<td").append(numeric ? " class=\"num\"" : "").append('>').append(content).append("</td>");
+                boolean numeric = i < table.numeric.length && table.numeric[i];
+                t.append("<td").append(numeric ? " class=\"num\"" : "").append('>').append(cells[i]).append("</td>");
             }
         }
-        table.append("</tr>");
+        t.append("</tr>");
     }
 
-    static String end(StringBuilder table) {
-        return table.append("</tbody></table>").toString();
+    static String end(Table table) {
+        return table.markup.append("</tbody></table>").toString();
     }
 }

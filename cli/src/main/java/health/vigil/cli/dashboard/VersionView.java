@@ -82,13 +82,13 @@ final class VersionView extends View {
                 .append("</code> under gate policy ").append(r.policyVersion())
                 .append(r.productionVersion() == null ? "" : ", against production version " + r.productionVersion())
                 .append(".</p>");
-        StringBuilder table = Pages.table("gate-checks", "Every check of the gates", "Gate", "Check", "#Value",
+        Pages.Table table = Pages.table("gate-checks", "Every check of the gates", "Gate", "Check", "#Value",
                 "Threshold", "#95 % interval", "Outcome", "Note");
         for (GateCheck c : r.checks()) {
             String interval = c.ciLower() == null || c.ciUpper() == null ? "\u2013"
                     : Html.number(c.ciLower(), 3) + " \u2013 " + Html.number(c.ciUpper(), 3);
-            Pages.row(table, escape(c.gate()), escape(c.check()), "#" + (c.value() == null ? "\u2013"
-                    : Html.number(c.value(), 4)), escape(c.threshold() == null ? "\u2013" : c.threshold()), "#" + interval,
+            Pages.row(table, escape(c.gate()), escape(c.check()), c.value() == null ? "\u2013"
+                    : Html.number(c.value(), 4), escape(c.threshold() == null ? "\u2013" : c.threshold()), interval,
                     outcome(c.outcome()), escape(c.note() == null ? "" : c.note()));
         }
         out.append(Pages.end(table));

@@ -1,0 +1,19 @@
+package health.vigil.cli.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class PagesTest {
+
+    @Test
+    void aCellShowsItsTextAsItIsAndItsColumnsHeaderSaysWhetherItIsANumber() {
+        // A gate's note lists the package's libraries, and a library's name may begin with '#'.
+        Pages.Table table = Pages.table("gate-checks", "Every check", "Check", "#Value", "Note");
+        Pages.row(table, "library_versions", "1.0000", "#0-internal-lib, xgboost4j");
+
+        assertThat(Pages.end(table)).contains("<th scope=\"col\" class=\"num\">Value</th><th scope=\"col\">Note</th>")
+                .contains("<th scope=\"row\">library_versions</th><td class=\"num\">1.0000</td>"
+                        + "<td>#0-internal-lib, xgboost4j</td>");
+    }
+}

@@ -1,5 +1,6 @@
 package health.vigil.cards;
 
+import health.vigil.html.HtmlText;
 import health.vigil.model.ElectronicSignature;
 import java.util.Locale;
 
@@ -77,8 +78,13 @@ public final class ModelCardMarkdown {
         return m.toString();
     }
 
-    /** Text with the characters that would start Markdown or HTML markup escaped. */
+    /**
+     * Text on one line with the characters that would start Markdown or HTML markup escaped, and control and
+     * bidirectional characters named ({@link HtmlText#named}): the card is read on terminals, where a carriage return
+     * or an escape sequence would rewrite what is shown. Named first, so a name's brackets are escaped too.
+     */
     private static String text(String value) {
-        return value.replaceAll("([\\\\`*_{}\\[\\]<>#|!])", "\\\\$1").replace("\n", " ");
+        return HtmlText.named(value.replace('\r', ' ').replace('\n', ' '))
+                .replaceAll("([\\\\`*_{}\\[\\]<>#|!])", "\\\\$1");
     }
 }

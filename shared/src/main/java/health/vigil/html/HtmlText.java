@@ -25,16 +25,30 @@ public final class HtmlText {
                 case '&' -> out.append("&amp;");
                 case '"' -> out.append("&quot;");
                 case '\'' -> out.append("&#39;");
-                default -> {
-                    if (disguises(c)) {
-                        out.append("[U+").append(String.format(Locale.ROOT, "%04X", (int) c)).append(']');
-                    } else {
-                        out.append(c);
-                    }
-                }
+                default -> appendNamed(out, c);
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The text with the same characters named as {@link #escape} names them, and nothing else changed: for text
+     * shown other than as HTML, such as the Markdown model card printed on a terminal.
+     */
+    public static String named(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < text.length(); i++) {
+            appendNamed(out, text.charAt(i));
+        }
+        return out.toString();
+    }
+
+    private static void appendNamed(StringBuilder out, char c) {
+        if (disguises(c)) {
+            out.append("[U+").append(String.format(Locale.ROOT, "%04X", (int) c)).append(']');
+        } else {
+            out.append(c);
+        }
     }
 
     private static boolean disguises(char c) {

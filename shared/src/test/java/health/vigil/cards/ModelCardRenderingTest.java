@@ -124,6 +124,19 @@ class ModelCardRenderingTest {
     }
 
     @Test
+    void theMarkdownCardOnATerminalNamesControlAndBidirectionalCharactersSoNoTextRewritesWhatIsShown() {
+        // Printed by `vigil models card`: a carriage return would let the text overwrite its own line, an escape
+        // sequence (ESC c) reset the approver's terminal, and an override reverse the words after it.
+        String uploaderText = "team\r- Gates: passed \u001bc \u202enerdlihc";
+
+        String markdown = ModelCardMarkdown.render(card(true, new MonitoringReports(new InMemoryArtifactStore()),
+                uploaderText));
+
+        assertThat(markdown).doesNotContain("\r", "\u001b", "\u202e")
+                .contains("team - Gates: passed \\[U+001B\\]c \\[U+202E\\]nerdlihc");
+    }
+
+    @Test
     void withoutAGateReportTheCardSaysSoInsteadOfDrawing() {
         String html = ModelCardHtml.render(card(false));
 

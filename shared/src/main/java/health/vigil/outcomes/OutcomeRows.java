@@ -67,6 +67,7 @@ final class OutcomeRows {
     static void fromCsv(BufferedReader in, Consumer<OutcomeRow> sink) {
         int line = 0;
         Map<String, Integer> columns = null;
+        int width = 0;
         for (String text : lines(in)) {
             line++;
             if (text.isBlank()) {
@@ -93,16 +94,24 @@ final class OutcomeRows {
                             + " predictionId or patientId and indexTime"));
                     return;
                 }
+                width = cells.size();
                 continue;
             }
             if (cells == null) {
                 sink.accept(OutcomeRow.unreadable(line, "the line has an unterminated quoted field"));
                 continue;
             }
+            if (cells.size() != width) {
+                // A cell too many or too few shifts the others under the wrong names (an unquoted comma in a
+                // patient identifier, a column left out): no cell of the line can be trusted to be what it says.
+                sink.accept(OutcomeRow.unreadable(line, "the line has " + cells.size() + " cells; the header has "
+                        + width + ": quote a cell that holds a comma, and give every line one cell per column"));
+                continue;
+            }
             Map<String, String> values = new HashMap<>();
             for (String field : FIELDS) {
                 Integer at = columns.get(field);
-                if (at != null && at < cells.size() && !cells.get(at).isBlank()) {
+                if (at != null && !cells.get(at).isBlank()) {
                     values.put(field, cells.get(at).trim());
                 }
             }

@@ -352,6 +352,32 @@ class OutcomeServiceTest {
     }
 
     @Test
+    void aCsvLineWithAnotherNumberOfCellsThanTheHeaderIsRefusedAndNothingOfItIsRecorded() {
+        // Line 2 has a cell too many: which of 0 and 1 is the outcome cannot be told. Line 3 lost its outcome cell, and
+        // line 4's unquoted comma splits the identifier over two cells.
+        put("shifted.csv", """
+                model,predictionId,outcome
+                readmission,01a1a1c7-fa80-7000-8000-000000000001,0,1
+                readmission,01a1a1c8-0e08-7000-8000-000000000002
+                readmission,01a1a1c8-2190-7000-8000-000000000003,SECRET-7,1
+                readmission,01a1a1c8-3518-7000-8000-000000000004,1
+                """);
+
+        OutcomeReceipt receipt = service.ingest(blob("shifted.csv", "e-13")).orElseThrow();
+
+        assertThat(receipt.rows()).isEqualTo(4);
+        assertThat(receipt.recorded()).isEqualTo(1);
+        assertThat(receipt.invalid()).isEqualTo(3);
+        String fix = ": quote a cell that holds a comma, and give every line one cell per column";
+        assertThat(refusals(receipt)).containsExactly("row 2: the line has 4 cells; the header has 3" + fix,
+                "row 3: the line has 2 cells; the header has 3" + fix, "row 4: the line has 4 cells; the header has 3" + fix);
+        assertThat(Json.write(receipt)).doesNotContain("SECRET");
+        String first = Outcome.predictionKey("01a1a1c7-fa80-7000-8000-000000000001");
+        assertThat(adapters.outcomeStore().get(MODEL, List.of(first))).isEmpty();
+        assertThat(join.labelled(MODEL, SCORED.minusSeconds(60), SCORED.plusSeconds(60)).labelled()).isEqualTo(1);
+    }
+
+    @Test
     void aBatchWithoutOutcomesIsRefusedWithWhatToSend() {
         assertThatThrownBy(() -> submit("{\"model\": \"readmission\"}"))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("'outcomes'");
@@ -482,6 +508,11 @@ class OutcomeServiceTest {
         }
         when(registry.listVersions(new ModelName("unknown-model"))).thenReturn(List.of());
         return registry;
+    }
+
+    /** Each refused row as its number and reason. */
+    private static List<String> refusals(OutcomeReceipt receipt) {
+        return receipt.refused().stream().map(p -> "row " + p.row() + ": " + p.reason()).toList();
     }
 
     private OutcomeReceipt submit(String body) {

@@ -203,6 +203,19 @@ public final class Json {
         return null;
     }
 
+    /**
+     * Why one line of a JSON Lines file did not read, as words that follow "it" or "the line": the {@link #readerProblem}
+     * when there is one, else that it is not valid JSON; with the column where reading stopped when the parser knows
+     * it. Never a value from the line.
+     */
+    public static String lineProblem(JsonProcessingException e) {
+        // A limit of the parser (nesting deeper than it reads, a number too long) has no location.
+        com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+        String problem = readerProblem(e);
+        return (problem == null ? "is not valid JSON" : problem)
+                + (at == null || at.getColumnNr() < 1 ? "" : " (line column " + at.getColumnNr() + ")");
+    }
+
     private static String limit(String message) {
         java.util.regex.Matcher max = READER_LIMIT.matcher(message);
         if (!max.find()) {

@@ -52,8 +52,9 @@ final class OutcomeRows {
             JsonNode node;
             try {
                 node = Json.mapper().readTree(text);
-            } catch (IOException e) {
-                sink.accept(OutcomeRow.unreadable(line, "the line is not a JSON object"));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                sink.accept(OutcomeRow.unreadable(line, "the line " + Json.lineProblem(e)
+                        + "; each line is one JSON object of an outcome"));
                 continue;
             }
             sink.accept(fromObject(line, node, null));

@@ -486,6 +486,24 @@ class OutcomeServiceTest {
     }
 
     @Test
+    void aJsonLinesLineThatDoesNotReadIsRefusedWithWhatIsWrongWithIt() {
+        put("unreadable.jsonl", """
+                {"model": "readmission", "predictionId": "01a1a1c8-3518-7000-8000-000000000004", "outcome": 1, "outcome": 0}
+                {"model": "readmission", "predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": 1} SECRET-8
+                [{"model": "readmission", "predictionId": "01a1a1c8-2190-7000-8000-000000000003", "outcome": 1}]
+                """);
+
+        OutcomeReceipt receipt = service.ingest(blob("unreadable.jsonl", "e-14")).orElseThrow();
+
+        assertThat(receipt.recorded()).isZero();
+        String shape = "; each line is one JSON object of an outcome";
+        assertThat(refusals(receipt)).containsExactly(
+                "row 1: the line gives the field 'outcome' more than once (line column 105)" + shape,
+                "row 2: the line is not valid JSON (line column 96)" + shape, "row 3: an outcome must be a JSON object");
+        assertThat(Json.write(receipt)).doesNotContain("SECRET");
+    }
+
+    @Test
     void aBlobThatIsGoneIsNotOutcomesAndOneOfAnotherContainerIsRefused() {
         assertThat(service.ingest(blob("never-written.csv", "e-5"))).isEmpty();
         // Only a subscription with the wrong filter delivers one: refused (dead-lettered, seen), not acknowledged.

@@ -1,6 +1,5 @@
 package health.vigil.scoring.batch;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
@@ -217,11 +216,7 @@ final class RowParser {
         try {
             node = Json.mapper().readTree(line, 0, length);
         } catch (JsonProcessingException e) {
-            // A limit of the parser (nesting deeper than it reads, a number too long) has no location.
-            JsonLocation at = e.getLocation();
-            String problem = Json.readerProblem(e);
-            throw new MalformedRow("it " + (problem == null ? "is not valid JSON" : problem)
-                    + (at == null || at.getColumnNr() < 1 ? "" : " (line column " + at.getColumnNr() + ")"));
+            throw new MalformedRow("it " + Json.lineProblem(e));
         } catch (IOException e) {
             throw new MalformedRow("it is not valid JSON");
         }

@@ -791,6 +791,26 @@ class BatchServiceTest {
     }
 
     @Test
+    void aCsvFileWhoseLinesEndWithACarriageReturnAloneIsRefusedForItsLineEndsNotReadAsOneHeader() {
+        // Read as one line, two rows looked like a header naming a column twice, and one row like a header of more
+        // columns over a file of no rows.
+        for (int rows : new int[] {1, 2}) {
+            String name = "classic-mac-" + rows + ".csv";
+            upload(name, csvFile(rows).replace('\n', '\r'));
+
+            assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, name, false), "analyst"))
+                    .as(name).isInstanceOf(ValidationException.class)
+                    .hasMessage("the CSV file's first line holds a carriage return: its lines end with a carriage return"
+                            + " alone (as classic Mac OS saved text); save it with LF or CRLF line ends");
+        }
+        assertThat(queued).isEmpty();
+        // CRLF line ends are read as they always were.
+        upload("windows.csv", csvFile(2).replace("\n", "\r\n"));
+        assertThat(platform.batches().submit(new BatchRequest(model, null, "windows.csv", false), "analyst").rows())
+                .isEqualTo(2);
+    }
+
+    @Test
     void aPartitionTheQueueGaveUpOnAfterAFaultFailsItsJobOnceInsteadOfLeavingItRunning() {
         upload("discharges.jsonl", jsonLines(20));
         ArtifactStore faulty = new FailingCheckpoints(platform.artifacts(), () -> true,

@@ -36,9 +36,15 @@ public final class Pseudonymizer {
         }
     }
 
-    /** The hex HMAC of the identifier. A blank identifier is rejected without echoing it. */
-    public String pseudonym(String patientId) {
-        if (patientId == null || patientId.isBlank()) {
+    /**
+     * The hex HMAC of the identifier without the spaces around it. Every path reads an identifier differently (a batch
+     * or outcome CSV cell is trimmed, a JSON string is not), so the spaces are dropped here, where every path meets:
+     * {@code " MRN1 "} scored over JSON and {@code MRN1} in an outcome file are one patient. Spaces include the no-break
+     * ones, which {@link String#strip} keeps. A blank identifier is rejected without echoing it.
+     */
+    public String pseudonym(String identifier) {
+        String patientId = identifier == null ? null : withoutSurroundingSpace(identifier);
+        if (patientId == null || patientId.isEmpty()) {
             throw new ValidationException("patientId is missing or blank: send the patient identifier the"
                     + " caller uses; Vigil pseudonymises it before use");
         }
@@ -54,6 +60,23 @@ public final class Pseudonymizer {
         }
         // doFinal leaves the MAC reset and keyed for the next identifier.
         return HexFormat.of().formatHex(macs.get().doFinal(patientId.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String withoutSurroundingSpace(String text) {
+        int from = 0;
+        int to = text.length();
+        while (from < to && isSpace(text.charAt(from))) {
+            from++;
+        }
+        while (to > from && isSpace(text.charAt(to - 1))) {
+            to--;
+        }
+        return from == 0 && to == text.length() ? text : text.substring(from, to);
+    }
+
+    /** White space and the space separators (no-break spaces among them); none is a surrogate. */
+    private static boolean isSpace(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
 
     /** How many traffic buckets there are: one per basis point (0.01 %) of live traffic. */

@@ -23,4 +23,18 @@ class PseudonymizerTest {
         }
         assertThat(pseudonymizer.pseudonym(emoji.repeat(3))).isNotEqualTo(pseudonymizer.pseudonym(emoji.repeat(4)));
     }
+
+    @Test
+    void spacesAroundAnIdentifierAreNotPartOfItAndAnIdentifierOfSpacesAloneIsRefused() {
+        // A batch or outcome CSV cell is trimmed, a JSON string is not: one patient must have one pseudonym.
+        String mrn = pseudonymizer.pseudonym("MRN1");
+        for (String spaced : new String[] {" MRN1 ", "\tMRN1", "MRN1\n", "\u00a0MRN1\u202f", "\u2007 MRN1"}) {
+            assertThat(pseudonymizer.pseudonym(spaced)).as(spaced).isEqualTo(mrn);
+        }
+        assertThat(pseudonymizer.pseudonym("MRN 1")).isNotEqualTo(pseudonymizer.pseudonym("MRN1"));
+        for (String blank : new String[] {"", " ", "\u00a0", "\u2007\u202f\u3000", "\t\n"}) {
+            assertThatThrownBy(() -> pseudonymizer.pseudonym(blank)).isInstanceOf(ValidationException.class)
+                    .hasMessageStartingWith("patientId is missing or blank");
+        }
+    }
 }

@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "models", mixinStandardHelpOptions = true, description = "Work with models and their versions.",
         subcommands = {ModelsCommand.Upload.class, ModelsCommand.ListModels.class, ModelsCommand.Show.class,
-                ModelsCommand.History.class, ModelsCommand.Card.class, ModelsCommand.Approve.class,
+                ModelsCommand.History.class, ModelsCommand.Card.class, ModelsCommand.Gates.class, ModelsCommand.Approve.class,
                 ModelsCommand.Reject.class, ModelsCommand.Deploy.class})
 final class ModelsCommand {
 
@@ -157,6 +157,30 @@ final class ModelsCommand {
         public Integer call() throws IOException, InterruptedException {
             return target.print(target.client("operator").exchange("GET", "/models/" + model + "/versions/" + version
                     + "/history", null), ModelsCommand::historyLines);
+        }
+    }
+
+    @Command(name = "gates", mixinStandardHelpOptions = true,
+            description = "Show a version's gate report, or with --rerun (as the approver) run its gates again on the"
+                    + " production version, evaluation dataset and gate policy in force.")
+    static final class Gates implements Callable<Integer> {
+        @Parameters(index = "0", description = "Model name")
+        String model;
+
+        @Parameters(index = "1", description = "Version")
+        int version;
+
+        @Option(names = "--rerun", description = "run the gates again if what they judged the version on changed")
+        boolean rerun;
+
+        @Mixin
+        Target target = new Target();
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            String path = "/models/" + model + "/versions/" + version + "/gates";
+            return target.print(rerun ? target.client("approver").exchange("POST", path, null)
+                    : target.client("operator").exchange("GET", path, null), ModelsCommand::gatesLine);
         }
     }
 
@@ -322,6 +346,20 @@ final class ModelsCommand {
                     change.path("reason").asText()));
         }
         return lines.toString().stripTrailing();
+    }
+
+    static String gatesLine(JsonNode report) {
+        java.util.Set<String> failed = new java.util.LinkedHashSet<>();
+        for (JsonNode check : report.path("checks")) {
+            if (check.path("outcome").asText().equals("FAILED")) {
+                failed.add(check.path("gate").asText());
+            }
+        }
+        return String.format("%s version %d: gates %s (evaluated %s against production version %s, dataset %s, gate"
+                + " policy version %d)", report.path("model").asText(), report.path("version").asInt(),
+                failed.isEmpty() ? "passed" : "failed " + failed, report.path("evaluatedAt").asText(),
+                report.path("productionVersion").asText("none"), report.path("datasetSha256").asText("none"),
+                report.path("policyVersion").asInt());
     }
 
     static String decisionLine(JsonNode body) {

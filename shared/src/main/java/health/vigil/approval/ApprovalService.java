@@ -38,7 +38,9 @@ import java.util.Set;
  * rejection, each an electronic signature kept on the version and bound to its package's sha256.
  *
  * <p>Separation of duties: the uploader of a version can never sign it, and a version whose uploader is not known
- * cannot be approved at all; every refusal is audited. A model may require two distinct approvers; the version
+ * cannot be approved at all; every refusal is audited. An approval is signed only on a gate report judged on the
+ * production version, evaluation dataset and gate policy in force when it is signed: otherwise it is refused with
+ * {@code GATES_OUT_OF_DATE} until the gates run again. A model may require two distinct approvers; the version
  * becomes APPROVED with the signature that completes the count. Signing is idempotent per signer: the same
  * approver signing again changes nothing. A decision the lifecycle refuses is audited as a refused attempt
  * ({@link RefusedAttempts}). Whether the caller holds {@code Models.Approve} is checked by the HTTP layer.
@@ -57,9 +59,16 @@ public final class ApprovalService {
     private final RefusedAttempts refusals;
     private final Clock clock;
     private final Set<ModelName> twoApproverModels;
+    private final StaleGates staleGates;
+
+    /** What changed since a version's gates judged it, one sentence a change; the gates answer it. */
+    @FunctionalInterface
+    public interface StaleGates {
+        List<String> changesSinceGates(VersionRecord version);
+    }
 
     public ApprovalService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
-            Clock clock, Set<ModelName> twoApproverModels) {
+            Clock clock, Set<ModelName> twoApproverModels, StaleGates staleGates) {
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
@@ -68,6 +77,7 @@ public final class ApprovalService {
         this.refusals = new RefusedAttempts(store, audit);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.twoApproverModels = Set.copyOf(twoApproverModels);
+        this.staleGates = Objects.requireNonNull(staleGates, "staleGates");
     }
 
     /** What a signature did: the version after it, and how many approvals it still needs (0 once approved). */
@@ -90,7 +100,8 @@ public final class ApprovalService {
 
     /**
      * Signs, or records the attempt as refused when the lifecycle does not let the version take this decision (an
-     * approval of a version whose gates did not pass, any decision on a version decided already).
+     * approval of a version whose gates did not pass or were judged on what is no longer in force, any decision on a
+     * version decided already).
      */
     private Decision sign(ModelVersion id, Principal signer, String justification, Meaning meaning) {
         Objects.requireNonNull(id, "version");
@@ -118,6 +129,9 @@ public final class ApprovalService {
             }
             // Approval needs passed gates; a rejection may also follow failed ones.
             Lifecycle.require(id, record.stage(), target);
+            if (target == Stage.APPROVED) {
+                requireCurrentGates(record);
+            }
             ElectronicSignature signature = new ElectronicSignature(signer.id(), signer.name(), clock.instant(), meaning,
                     record.packageSha256(), why);
             int needed = target == Stage.APPROVED ? approvalsStillNeeded(record) - 1 : 0;
@@ -191,6 +205,9 @@ public final class ApprovalService {
         if (needed > 0 || !Lifecycle.allows(record.stage(), target)) {
             return new Decision(record, signature, needed);
         }
+        if (target == Stage.APPROVED) {
+            requireCurrentGates(record);
+        }
         VersionLifecycle.Move move = lifecycle.move(id, record.stage(), target, signer, reason(signature), cause);
         announce(move.version(), target, cause);
         return new Decision(move.version(), signature, 0);
@@ -213,6 +230,23 @@ public final class ApprovalService {
                 .toString();
         announcements.publish(cause, new VigilEvent(eventId, target == Stage.APPROVED ? EventTypes.MODEL_APPROVED
                 : EventTypes.MODEL_REJECTED, VigilEvent.SOURCE, id.subject(), clock.instant(), data));
+    }
+
+    /**
+     * An approval vouches for the gate report the approver read: a non-inferiority result against the production
+     * version it names, on its dataset, by its policy. Once another version serves, or a newer dataset or policy is in
+     * force, that report no longer says what an approval would claim, and the gates must run again first.
+     */
+    private void requireCurrentGates(VersionRecord record) {
+        List<String> changes = staleGates.changesSinceGates(record);
+        if (changes.isEmpty()) {
+            return;
+        }
+        ModelVersion id = record.id();
+        throw new ConflictException(ErrorCode.GATES_OUT_OF_DATE, "the gate report of " + id + " is out of date: "
+                + String.join("; ", changes) + ". Run its gates again on what is in force with POST /models/"
+                + id.name() + "/versions/" + id.number() + "/gates (vigil models gates " + id.name() + " "
+                + id.number() + " --rerun), read the new report, then sign");
     }
 
     /**

@@ -50,6 +50,7 @@ public record ModelCard(
             String owner,
             Boolean gatesPassed,
             List<String> failedGates,
+            List<String> gatesOutOfDate,
             List<String> flaggedChecks,
             Double auroc,
             Double expectedCalibrationError,
@@ -58,9 +59,18 @@ public record ModelCard(
             List<String> notProvided) {
         public Summary {
             failedGates = List.copyOf(failedGates);
+            gatesOutOfDate = List.copyOf(gatesOutOfDate);
             flaggedChecks = List.copyOf(flaggedChecks);
             signedBy = List.copyOf(signedBy);
             notProvided = List.copyOf(notProvided);
+        }
+
+        /** The gates' outcome in words, and what has changed since they judged the version, if anything. */
+        public String gatesOutcome() {
+            String outcome = gatesPassed == null ? "not run yet" : gatesPassed ? "passed"
+                    : "failed: " + String.join(", ", failedGates);
+            return gatesOutOfDate.isEmpty() ? outcome : outcome + "; out of date: " + String.join("; ", gatesOutOfDate)
+                    + " (the gates must run again before the version can be approved)";
         }
     }
 

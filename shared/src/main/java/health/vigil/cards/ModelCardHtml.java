@@ -66,8 +66,7 @@ public final class ModelCardHtml {
         h.append("<section><h2>Summary</h2><table>");
         row(h, "Description", s.description());
         row(h, "Owner", s.owner());
-        row(h, "Gates", s.gatesPassed() == null ? "not run yet" : s.gatesPassed() ? "passed"
-                : "failed: " + String.join(", ", s.failedGates()));
+        row(h, "Gates", s.gatesOutcome());
         row(h, "Flagged for review", s.flaggedChecks().isEmpty() ? "none" : String.join(", ", s.flaggedChecks()));
         row(h, "AUROC", s.auroc() == null ? ModelCard.NOT_PROVIDED : String.format(Locale.ROOT, "%.4f", s.auroc()));
         row(h, "Expected calibration error", s.expectedCalibrationError() == null ? ModelCard.NOT_PROVIDED

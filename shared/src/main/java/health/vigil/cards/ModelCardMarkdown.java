@@ -19,8 +19,7 @@ public final class ModelCardMarkdown {
                         + " ONC HTI-1, 45 CFR 170.315(b)(11)(iv)(B).\n\n");
         ModelCard.Summary s = card.summary();
         m.append("## Summary\n\n");
-        m.append("- Gates: ").append(s.gatesPassed() == null ? "not run yet" : s.gatesPassed() ? "passed"
-                : "failed: " + String.join(", ", s.failedGates())).append('\n');
+        m.append("- Gates: ").append(text(s.gatesOutcome())).append('\n');
         m.append("- Flagged for review: ").append(s.flaggedChecks().isEmpty() ? "none" : String.join(", ", s.flaggedChecks()))
                 .append('\n');
         if (s.auroc() != null) {

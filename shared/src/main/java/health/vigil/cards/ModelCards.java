@@ -52,6 +52,12 @@ public final class ModelCards {
         Optional<GateReport> find(ModelVersion id);
     }
 
+    /** What changed since the gates judged a version (empty when its report is current); the gates say. */
+    @FunctionalInterface
+    public interface GateChanges {
+        List<String> changesSinceGates(VersionRecord version);
+    }
+
     /**
      * Where the card reads the figures of a version's latest monitoring report on a slot (a wire name such as
      * {@code stable}); the monitoring check stores the reports.
@@ -63,14 +69,16 @@ public final class ModelCards {
 
     private final ModelRegistry registry;
     private final GateReports reports;
+    private final GateChanges gateChanges;
     private final MonitoringWindows monitoringWindows;
     private final PredictionLog predictions;
     private final Clock clock;
 
-    public ModelCards(ModelRegistry registry, GateReports reports, MonitoringWindows monitoringWindows,
-            PredictionLog predictions, Clock clock) {
+    public ModelCards(ModelRegistry registry, GateReports reports, GateChanges gateChanges,
+            MonitoringWindows monitoringWindows, PredictionLog predictions, Clock clock) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.reports = Objects.requireNonNull(reports, "reports");
+        this.gateChanges = Objects.requireNonNull(gateChanges, "gateChanges");
         this.monitoringWindows = Objects.requireNonNull(monitoringWindows, "monitoringWindows");
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -96,7 +104,8 @@ public final class ModelCards {
         List<ModelCard.Segment> segments = report.map(ModelCards::segments).orElse(List.of());
         List<Section> sections = sections(record, report, segments, monitoring);
         return new ModelCard(model.value(), version, record.stage().name(), now,
-                summary(record, report, slot, sections), sections, registryPart(record), report.map(ModelCards::gates)
+                summary(record, report, report.isEmpty() ? List.of() : gateChanges.changesSinceGates(record), slot,
+                        sections), sections, registryPart(record), report.map(ModelCards::gates)
                 .orElse(null), segments, report.map(GateReport::curves).orElse(null), record.signatures(),
                 record.history(), monitoring);
     }
@@ -111,15 +120,15 @@ public final class ModelCards {
         return count.get();
     }
 
-    private static ModelCard.Summary summary(VersionRecord record, Optional<GateReport> report, Optional<TrafficSlot> slot,
-            List<Section> sections) {
+    private static ModelCard.Summary summary(VersionRecord record, Optional<GateReport> report, List<String> outOfDate,
+            Optional<TrafficSlot> slot, List<Section> sections) {
         List<String> flagged = report.map(r -> r.checks().stream().filter(c -> c.outcome() == GateCheck.Outcome.FLAGGED)
                 .map(c -> c.gate() + "/" + c.check()).toList()).orElse(List.of());
         List<String> notProvided = sections.stream().flatMap(s -> s.attributes().stream())
                 .filter(a -> !a.provided()).map(Attribute::key).toList();
         return new ModelCard.Summary(record.manifest().description(), record.manifest().owner(),
                 report.map(GateReport::passed).orElse(null), report.map(GateReport::failedGates).orElse(List.of()),
-                flagged, report.flatMap(r -> value(r, "discrimination", "auroc")).orElse(null),
+                outOfDate, flagged, report.flatMap(r -> value(r, "discrimination", "auroc")).orElse(null),
                 report.flatMap(r -> value(r, "calibration", "expected_calibration_error")).orElse(null),
                 record.signatures().stream().map(s -> s.printedName() + " (" + s.meaning().phrase() + ")").toList(),
                 slot.map(s -> s.slot().name().toLowerCase(Locale.ROOT)).orElse(null), notProvided);

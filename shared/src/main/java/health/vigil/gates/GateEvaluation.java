@@ -3,7 +3,9 @@ package health.vigil.gates;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.GateReport;
 import health.vigil.model.GateCheck;
+import health.vigil.model.Lifecycle;
 import health.vigil.audit.AuditLog;
+import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.ValidationException;
@@ -12,6 +14,7 @@ import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.json.Json;
 import health.vigil.model.Explanation;
+import health.vigil.model.GateBasis;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelOutputs;
 import health.vigil.model.ModelVersion;
@@ -23,6 +26,7 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.RefusedAttempts;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import health.vigil.statistics.Auroc;
@@ -49,6 +53,12 @@ import java.util.stream.IntStream;
  * <p>Event Grid delivers at least once and out of order: an event already handled does nothing; a delivery that
  * finds the report already stored (a concurrent or interrupted earlier one) completes what is missing from that
  * report instead of evaluating again; a version already past its gates is left alone.
+ *
+ * <p>A report records its {@link GateBasis}: the production version, dataset and policy it was judged on. Until a
+ * human decides, a version whose basis is no longer the one in force runs its gates again on request
+ * ({@link #rerun}, {@code POST /models/{name}/versions/{version}/gates}); each run stores its own report (the first at
+ * {@code gate-reports/{model}/{version}.json}, run n at {@code gate-reports/{model}/{version}-run-n.json}) and the
+ * newest is the version's report. A version whose basis is still in force is not judged again.
  */
 public final class GateEvaluation {
     public static final String HANDLER = "EvaluateGates";
@@ -68,6 +78,7 @@ public final class GateEvaluation {
     private final EventPublisher events;
     private final Clock clock;
     private final Telemetry telemetry;
+    private final RefusedAttempts refusals;
 
     public GateEvaluation(RegistryStore store, VersionLifecycle lifecycle, ArtifactStore artifacts, EvaluationDatasets datasets,
             GatePolicies policies, RegisteredModelLoader loader, AuditLog audit, EventPublisher events, Clock clock,
@@ -83,6 +94,7 @@ public final class GateEvaluation {
         this.events = Objects.requireNonNull(events, "events");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
+        this.refusals = new RefusedAttempts(store, audit);
     }
 
     /**
@@ -93,10 +105,11 @@ public final class GateEvaluation {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(eventId, "eventId");
         if (store.isEventHandled(HANDLER, eventId)) {
-            return report(id);
+            return latest(id);
         }
         VersionRecord candidate = registry.getVersion(id.name(), id.number());
-        Optional<GateReport> stored = report(id);
+        // The registration's event is the first run's: a later run is a request's, finished by its own call.
+        Optional<GateReport> stored = report(id, 1);
         if (stored.isEmpty()) {
             if (candidate.stage() != Stage.REGISTERED && candidate.stage() != Stage.GATES_RUNNING) {
                 store.markEventHandled(HANDLER, eventId);
@@ -105,38 +118,121 @@ public final class GateEvaluation {
             if (candidate.stage() == Stage.REGISTERED) {
                 candidate = moveStage(candidate, Stage.GATES_RUNNING, "gate evaluation started", eventId);
             }
-            GateReport evaluated = evaluate(candidate);
-            stored = Optional.of(storeOnce(evaluated));
-            if (stored.get() == evaluated) {
-                evaluated.checks().forEach(c -> telemetry.gateChecked(id, c.gate(), c.outcome().name()
-                        .toLowerCase(java.util.Locale.ROOT)));
-            }
+            stored = Optional.of(evaluateOnce(candidate, 1));
         }
-        finish(stored.get());
+        finish(stored.get(), 1);
         store.markEventHandled(HANDLER, eventId);
         return stored;
+    }
+
+    /**
+     * Runs the gates of {@code id} again at {@code caller}'s request, on the production version, evaluation dataset
+     * and gate policy in force now, and returns the report that results. Only a version no human has decided runs its
+     * gates again, and only when what its report was judged on is no longer in force: otherwise its report is
+     * answered as it is and nothing is written (judging the same package on the same basis again would only let
+     * someone try until a noisy check passes). A run a call left unfinished (the version in gates running) is
+     * finished, once, whoever calls; requests at once start one run. A refusal is audited as a refused attempt.
+     */
+    public GateReport rerun(ModelVersion id, Principal caller) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(caller, "caller");
+        return refusals.attempt(caller, ACTION, id.name(), id.number(), Map.of(), () -> rerunChecked(id, caller));
+    }
+
+    private GateReport rerunChecked(ModelVersion id, Principal caller) {
+        VersionRecord record = registry.getVersion(id.name(), id.number());
+        if (record.stage() == Stage.REGISTERED) {
+            throw new ConflictException(ErrorCode.INVALID_STATE, id + " is registered and its first gate run is on its"
+                    + " way; read its report with GET /models/" + id.name() + "/versions/" + id.number() + "/gates once"
+                    + " its stage is gates_passed or gates_failed");
+        }
+        if (record.stage() != Stage.GATES_RUNNING) {
+            Lifecycle.require(id, record.stage(), Stage.GATES_RUNNING);
+            VersionRecord judged = record;
+            Optional<GateReport> current = report(id, run(judged));
+            List<String> changes = current.map(r -> changesSince(judged, r))
+                    .orElse(List.of("it has no stored gate report"));
+            if (changes.isEmpty()) {
+                return current.get();
+            }
+            int next = run(record) + 1;
+            record = lifecycle.move(id, record.stage(), Stage.GATES_RUNNING, caller, "gates run again: "
+                    + String.join("; ", changes), auditKey(id, next)).version();
+        }
+        int run = run(record);
+        GateReport stored = report(id, run).orElse(null);
+        if (stored == null) {
+            stored = evaluateOnce(record, run);
+        }
+        finish(stored, run);
+        return stored;
+    }
+
+    /**
+     * What changed since the gates judged {@code version} (production version, evaluation dataset, gate policy), one
+     * sentence a change: empty when its report is still current, when its gates have not decided, or once a human
+     * decided (an approval is signed against the report it read, which is then frozen).
+     */
+    public List<String> changesSinceGates(VersionRecord version) {
+        Objects.requireNonNull(version, "version");
+        if (version.stage() != Stage.GATES_PASSED && version.stage() != Stage.GATES_FAILED) {
+            return List.of();
+        }
+        return report(version.id(), run(version)).map(r -> changesSince(version, r)).orElse(List.of());
+    }
+
+    private List<String> changesSince(VersionRecord version, GateReport report) {
+        return inForce(version).changesSince(GateBasis.of(report));
+    }
+
+    /** What {@code candidate}'s gates would judge it on now. */
+    GateBasis inForce(VersionRecord candidate) {
+        ModelName model = candidate.modelName();
+        return new GateBasis(production(candidate).map(VersionRecord::version).orElse(null),
+                datasets.latest(model).map(EvaluationDataset::sha256).orElse(null), policies.current(model).version());
+    }
+
+    /** The version the candidate is compared with: the model's production version, never the candidate itself. */
+    private Optional<VersionRecord> production(VersionRecord candidate) {
+        return registry.listVersions(candidate.modelName()).stream()
+                .filter(v -> v.stage() == Stage.PRODUCTION && v.version() != candidate.version())
+                .reduce((a, b) -> b);
+    }
+
+    /** Evaluates run {@code run} of {@code candidate} and stores its report, unless one is stored; the one stored. */
+    private GateReport evaluateOnce(VersionRecord candidate, int run) {
+        GateReport evaluated = evaluate(candidate);
+        GateReport stored = storeOnce(evaluated, run);
+        if (stored == evaluated) {
+            evaluated.checks().forEach(c -> telemetry.gateChecked(candidate.id(), c.gate(), c.outcome().name()
+                    .toLowerCase(java.util.Locale.ROOT)));
+        }
+        return stored;
+    }
+
+    /** The number of the version's current gate run: one for each time it entered gates running, at least one. */
+    static int run(VersionRecord version) {
+        return (int) Math.max(1, version.history().stream().filter(c -> c.to() == Stage.GATES_RUNNING).count());
     }
 
     /** The stored gate report of a version; NOT_FOUND from the registry when the version does not exist. */
     public GateReport get(ModelName model, int version) {
         registry.getVersion(model, version);
-        return report(new ModelVersion(model, version)).orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND,
+        return latest(new ModelVersion(model, version)).orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND,
                 "version " + version + " of `" + model + "` has no gate report yet: its gates run when it is"
                         + " registered; check its stage with GET /models/" + model + "/versions/" + version));
     }
 
-    /** The stored gate report of a version, if its gates have run. */
+    /** The stored gate report of a version (its newest run's), if its gates have run. */
     public Optional<GateReport> find(ModelVersion id) {
-        return report(id);
+        return latest(id);
     }
 
     /** Judges {@code candidate} on the model's latest evaluation dataset against its production version. */
     GateReport evaluate(VersionRecord candidate) {
         ModelName model = candidate.modelName();
         GatePolicy policy = policies.current(model);
-        Optional<VersionRecord> production = registry.listVersions(model).stream()
-                .filter(v -> v.stage() == Stage.PRODUCTION && v.version() != candidate.version())
-                .reduce((a, b) -> b);
+        Optional<VersionRecord> production = production(candidate);
         List<GateCheck> checks = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         checks.addAll(GateChecks.compatibility(candidate.manifest(), production.map(VersionRecord::manifest).orElse(null),
@@ -469,10 +565,13 @@ public final class GateEvaluation {
      * every delivery that gets here publishes it: a delivery that died before publishing leaves it to the next one
      * rather than losing it, and a subscriber recognises a second copy by its id.
      */
-    private void finish(GateReport report) {
+    private void finish(GateReport report, int run) {
         ModelVersion id = new ModelVersion(new ModelName(report.model()), report.version());
         Stage outcome = report.passed() ? Stage.GATES_PASSED : Stage.GATES_FAILED;
         Map<String, String> details = new LinkedHashMap<>();
+        if (run > 1) {
+            details.put("run", Integer.toString(run));
+        }
         details.put("policyVersion", Integer.toString(report.policyVersion()));
         if (report.datasetSha256() != null) {
             details.put("datasetSha256", report.datasetSha256());
@@ -481,12 +580,12 @@ public final class GateEvaluation {
             details.put("productionVersion", Integer.toString(report.productionVersion()));
         }
         details.put("failedGates", String.join(",", report.failedGates()));
-        AuditRecord evaluated = audit.recordOnce(auditKey(id), ACTOR.id(), ACTION, id.subject(),
+        AuditRecord evaluated = audit.recordOnce(auditKey(id, run), ACTOR.id(), ACTION, id.subject(),
                 report.passed() ? "passed" : "failed", details);
         VersionRecord record = registry.getVersion(id.name(), id.number());
         if (record.stage() == Stage.GATES_RUNNING) {
             moveStage(record, outcome, report.passed() ? "every gate passed" : "gates failed: "
-                    + String.join(", ", report.failedGates()), auditKey(id));
+                    + String.join(", ", report.failedGates()), auditKey(id, run));
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("model", id.name().value());
@@ -494,12 +593,14 @@ public final class GateEvaluation {
         data.put("passed", report.passed());
         data.put("failedGates", report.failedGates());
         data.put("policyVersion", report.policyVersion());
+        data.put("run", run);
         events.publish(new VigilEvent(evaluated.id(), report.passed() ? EventTypes.GATES_PASSED
                 : EventTypes.GATES_FAILED, VigilEvent.SOURCE, id.subject(), clock.instant(), data));
     }
 
-    static String auditKey(ModelVersion id) {
-        return "gates:" + id.name().value() + ":" + id.number();
+    /** The key of run {@code run}'s evaluation record (and of its stage move); the first run's has no number. */
+    static String auditKey(ModelVersion id, int run) {
+        return "gates:" + id.name().value() + ":" + id.number() + (run == 1 ? "" : ":" + run);
     }
 
     /** Moves the version's stage through the lifecycle (ETag-conditional, in its history, audited once). */
@@ -507,21 +608,33 @@ public final class GateEvaluation {
         return lifecycle.move(record.id(), record.stage(), to, ACTOR, reason, cause).version();
     }
 
-    private Optional<GateReport> report(ModelVersion id) {
-        return DatasetsContainer.readJson(artifacts, reportName(id), GateReport.class);
+    private Optional<GateReport> report(ModelVersion id, int run) {
+        return DatasetsContainer.readJson(artifacts, reportName(id, run), GateReport.class);
     }
 
-    /** Stores the report unless one is stored already; returns the one that is stored. */
-    private GateReport storeOnce(GateReport report) {
+    /** The report of the newest run that stored one (a run under way has none yet). */
+    private Optional<GateReport> latest(ModelVersion id) {
+        int runs = store.findVersion(id.name(), id.number()).map(GateEvaluation::run).orElse(1);
+        for (int run = runs; run >= 1; run--) {
+            Optional<GateReport> stored = report(id, run);
+            if (stored.isPresent()) {
+                return stored;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Stores run {@code run}'s report unless one is stored already; returns the one that is stored. */
+    private GateReport storeOnce(GateReport report, int run) {
         ModelVersion id = new ModelVersion(new ModelName(report.model()), report.version());
-        if (DatasetsContainer.putOnce(artifacts, reportName(id), Json.writeBytes(report))) {
+        if (DatasetsContainer.putOnce(artifacts, reportName(id, run), Json.writeBytes(report))) {
             return report;
         }
-        return report(id).orElseThrow(() -> new IllegalStateException("the gate report of " + id
+        return report(id, run).orElseThrow(() -> new IllegalStateException("the gate report of " + id
                 + " was there and is gone; reports are never deleted"));
     }
 
-    static String reportName(ModelVersion id) {
-        return "gate-reports/" + id.name().value() + "/" + id.number() + ".json";
+    static String reportName(ModelVersion id, int run) {
+        return "gate-reports/" + id.name().value() + "/" + id.number() + (run == 1 ? "" : "-run-" + run) + ".json";
     }
 }

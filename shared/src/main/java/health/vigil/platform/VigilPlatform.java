@@ -134,7 +134,6 @@ public final class VigilPlatform implements AutoCloseable {
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
         this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
         this.registration = new RegistrationService(artifacts, reader, registryStore, audit, events, clock, a.telemetry);
-        this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels);
         this.datasets = new EvaluationDatasets(artifacts, audit, clock, model -> newestSchema(model, pipelines));
         // The mirror scores through this platform's scoring service, and labels rows with the columns the gates
         // judge segments by (the model's latest evaluation dataset's), defined over the shadow version's schema.
@@ -182,8 +181,11 @@ public final class VigilPlatform implements AutoCloseable {
         this.gates = new GateEvaluation(registryStore, lifecycle, artifacts, datasets, gatePolicies,
                 new RegisteredModelLoader(artifacts, runtime, pipelines, config.limits().maxUncompressedBytes()), audit,
                 events, clock, a.telemetry);
+        // An approval is signed only on a gate report judged on what is in force, which the gates say.
+        this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels,
+                gates::changesSinceGates);
         // The card reads the reports where the gates and the monitoring check stored them; it never calls either.
-        this.cards = new ModelCards(registry, gates::find, (id, slot) -> monitoring.reports()
+        this.cards = new ModelCards(registry, gates::find, gates::changesSinceGates, (id, slot) -> monitoring.reports()
                 .latest(id.name().value(), id.number(), slot).map(CardMonitoring::window), predictionLog, clock);
         this.lineage = new PredictionLineage(predictionLog, registry, audit, pipelines, gates::find);
     }

@@ -19,7 +19,8 @@ import java.util.function.Supplier;
 /**
  * The evidence of a caller's decision that the lifecycle refused: approving a version whose gates did not pass,
  * deploying or ramping out one that was never approved, rolling back to one that cannot serve. Nothing changed, but a
- * governance board asks who tried, so each such attempt is one audit record of the attempted action, outcome
+ * governance board asks who tried (an approval of a version whose gates were judged on a production version, dataset
+ * or policy no longer in force among them), so each such attempt is one audit record of the attempted action, outcome
  * {@value #OUTCOME}: the caller, the version (or the model) it named, the refusal's code as {@code reason} and the
  * platform's own message, with the version's stage and package sha256 when it exists. Nothing the caller wrote is
  * kept (a justification stays with signatures that were made).
@@ -32,8 +33,8 @@ import java.util.function.Supplier;
 public final class RefusedAttempts {
     public static final String OUTCOME = "refused";
     /** The refusals of a version's or a deployment's state (409): sending the request again changes nothing. */
-    static final Set<ErrorCode> LIFECYCLE = EnumSet.of(ErrorCode.INVALID_STATE, ErrorCode.VERSION_NOT_SERVABLE,
-            ErrorCode.MODEL_NOT_DEPLOYED);
+    static final Set<ErrorCode> LIFECYCLE = EnumSet.of(ErrorCode.INVALID_STATE, ErrorCode.GATES_OUT_OF_DATE,
+            ErrorCode.VERSION_NOT_SERVABLE, ErrorCode.MODEL_NOT_DEPLOYED);
 
     private final RegistryStore store;
     private final AuditLog audit;

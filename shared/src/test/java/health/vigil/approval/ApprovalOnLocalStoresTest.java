@@ -75,7 +75,7 @@ class ApprovalOnLocalStoresTest {
     private ApprovalService service(RegistryStore store) {
         AuditLog audit = new AuditLog(adapters.auditStore(), clock);
         return new ApprovalService(store, new VersionLifecycle(store, audit, clock), audit, event -> { }, clock,
-                Set.of());
+                Set.of(), version -> List.of());
     }
 
     /**

@@ -51,9 +51,13 @@ class ApprovalServiceTest {
     private final EventPublisher events = mock(EventPublisher.class);
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
 
+    /** What the gates say changed since they judged the version: nothing, unless a test says otherwise. */
+    private List<String> changesSinceGates = List.of();
+
     private ApprovalService service(Set<health.vigil.model.ModelName> twoApprovers) {
         AuditLog audit = new AuditLog(auditStore, clock);
-        return new ApprovalService(store, new VersionLifecycle(store, audit, clock), audit, events, clock, twoApprovers);
+        return new ApprovalService(store, new VersionLifecycle(store, audit, clock), audit, events, clock, twoApprovers,
+                version -> changesSinceGates);
     }
 
     private VersionRecord put(Stage stage, String uploader) {
@@ -169,6 +173,28 @@ class ApprovalServiceTest {
                     });
             assertThat(stored().signatures()).isEmpty();
         }
+    }
+
+    @Test
+    void anApprovalOfGatesJudgedOnWhatIsNoLongerInForceIsRefusedAndAuditedButARejectionIsNot() {
+        put(Stage.GATES_PASSED, "data-scientist");
+        changesSinceGates = List.of("version 3 is in production now, and the gates compared it with version 1");
+
+        assertThatThrownBy(() -> service(Set.of()).approve(V1, APPROVER, "non-inferior to production"))
+                .isInstanceOfSatisfying(ConflictException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.GATES_OUT_OF_DATE);
+                    assertThat(e.getMessage()).contains("version 3 is in production now")
+                            .contains("POST /models/" + READMISSION + "/versions/1/gates");
+                });
+        assertThat(stored().stage()).isEqualTo(Stage.GATES_PASSED);
+        assertThat(stored().signatures()).isEmpty();
+        assertThat(audit(ApprovalService.APPROVE)).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("refused");
+            assertThat(r.details()).containsEntry("reason", ErrorCode.GATES_OUT_OF_DATE.name());
+        });
+
+        assertThat(service(Set.of()).reject(V1, APPROVER, "not judged against what serves").version().stage())
+                .isEqualTo(Stage.REJECTED);
     }
 
     @Test

@@ -44,7 +44,7 @@ class ModelCardRenderingTest {
         return new ModelCards(new ModelRegistry(store),
                 id -> withReport && id.equals(new ModelVersion(ServiceFixtures.READMISSION, 1)) ? Optional.of(report)
                         : Optional.empty(),
-                ModelCardsTest.windows(monitoringReports), mock(PredictionLog.class), Clock.fixed(Instant.parse("2026-11-20T12:00:00Z"), ZoneOffset.UTC))
+                version -> List.of(), ModelCardsTest.windows(monitoringReports), mock(PredictionLog.class), Clock.fixed(Instant.parse("2026-11-20T12:00:00Z"), ZoneOffset.UTC))
                 .card(ServiceFixtures.READMISSION, 1);
     }
 

@@ -57,13 +57,14 @@ class ModelCardsTest {
     private final InMemoryRegistryStore store = new InMemoryRegistryStore();
     private final PredictionLog predictions = mock(PredictionLog.class);
     private final Map<ModelVersion, GateReport> reports = new LinkedHashMap<>();
+    private final Map<ModelVersion, List<String>> changesSinceGates = new LinkedHashMap<>();
     private final MonitoringReports monitoringReports = new MonitoringReports(new InMemoryArtifactStore());
     private ModelCards cards;
 
     @BeforeEach
     void setUp() {
         cards = new ModelCards(new ModelRegistry(store), id -> Optional.ofNullable(reports.get(id)),
-                windows(monitoringReports), predictions, Clock.fixed(NOW, ZoneOffset.UTC));
+                version -> changesSinceGates.getOrDefault(version.id(), List.of()), windows(monitoringReports), predictions, Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
     @Test
@@ -133,6 +134,22 @@ class ModelCardsTest {
         assertThat(attribute(card, "externalSource").provided()).isFalse();
         assertThat(card.summary().notProvided()).doesNotContain("developer", "funding", "inputVariables", "updateSchedule")
                 .contains("externalSource", "externalParty", "externalValidity", "externalFairness");
+    }
+
+    @Test
+    void theSummarySaysWhatChangedSinceTheGatesJudgedTheVersion() {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.GATES_PASSED));
+        reports.put(new ModelVersion(MODEL, 1), report(1));
+        String change = "version 3 is in production now, and the gates compared it with version 1";
+        changesSinceGates.put(new ModelVersion(MODEL, 1), List.of(change));
+
+        ModelCard card = cards.card(MODEL, 1);
+
+        assertThat(card.summary().gatesOutOfDate()).containsExactly(change);
+        assertThat(card.summary().gatesOutcome()).contains("out of date: " + change)
+                .contains("must run again before the version can be approved");
+        assertThat(ModelCardMarkdown.render(card)).contains("out of date: version 3 is in production now");
+        assertThat(ModelCardHtml.render(card)).contains("out of date: version 3 is in production now");
     }
 
     @Test

@@ -154,8 +154,12 @@ class GateEvaluationAuditTest {
     }
 
     /** The readmission cohort's rows with their outcomes, registered as the model's evaluation dataset. */
-    private static void registerDataset(VigilPlatform platform, ModelName model) {
-        SyntheticCohort cohort = SampleModels.readmissionCohort(200, 7);
+    static void registerDataset(VigilPlatform platform, ModelName model) {
+        registerDataset(platform, model, SampleModels.readmissionCohort(200, 7), "eval.csv");
+    }
+
+    /** {@code cohort}'s rows with their outcomes, registered as the model's evaluation dataset {@code fileName}. */
+    static void registerDataset(VigilPlatform platform, ModelName model, SyntheticCohort cohort, String fileName) {
         StringBuilder csv = new StringBuilder(String.join(",", cohort.schema().names()) + ",readmitted\n");
         for (int i = 0; i < cohort.rows(); i++) {
             java.util.Map<String, Object> row = cohort.records().get(i);
@@ -165,7 +169,7 @@ class GateEvaluationAuditTest {
             }
             csv.append(cohort.outcomes()[i] ? 1 : 0).append('\n');
         }
-        platform.datasets().register(new EvaluationDataset.Declaration(model.value(), "eval.csv", "readmitted",
+        platform.datasets().register(new EvaluationDataset.Declaration(model.value(), fileName, "readmitted",
                 null, null, List.of()), csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 new health.vigil.security.Principal("data-steward",
                         java.util.Set.of(health.vigil.security.Role.DATASETS_REGISTER)));

@@ -31,7 +31,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Quality gates: {@code EvaluateGates} on {@code Vigil.Model.Registered}, the gate report of a version, and the
+ * Quality gates: {@code EvaluateGates} on {@code Vigil.Model.Registered}, the gate report of a version, running a
+ * version's gates again once what they judged it on is no longer in force ({@code Models.Approve}), and the
  * model's gate policy (read by anyone authenticated; changed by {@code Datasets.Register}, never by an uploader).
  */
 public final class GateFunctions {
@@ -66,6 +67,17 @@ public final class GateFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.AUTHENTICATED,
                 call -> gates.get(new ModelName(name), HttpApi.version(version)));
+    }
+
+    @FunctionName("RerunGates")
+    public HttpResponseMessage rerun(
+            @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "models/{name}/versions/{version}/gates",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            @BindingName("version") String version,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.MODELS_APPROVE),
+                call -> gates.rerun(new ModelVersion(new ModelName(name), HttpApi.version(version)), call.principal()));
     }
 
     @FunctionName("GetGatePolicy")

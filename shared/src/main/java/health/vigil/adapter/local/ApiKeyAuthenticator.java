@@ -24,6 +24,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * Local authentication from API keys kept in {@code keys.json} under the Vigil home. On first use it
@@ -31,7 +34,9 @@ import java.util.Set;
  * upload and approve (review a colleague's model), so separation of duties is enforced on the version, not left
  * to the role list: whoever uploaded a version can never approve it; the approver persona only approves. Each entry may carry the {@code name} its
  * holder signs with (an approval's printed name); without one the id is the name. Keys are compared by their sha256 in
- * constant time. A request sends its key as {@code x-api-key: KEY} or {@code Authorization: Bearer KEY}.
+ * constant time. A request sends its key as {@code x-api-key: KEY} or {@code Authorization: Bearer KEY}. A file changed
+ * into one that does not read (a malformed entry, an id that could look like another, an unknown role) fails closed: no
+ * key of it is trusted until it is fixed; the platform's log says once per change which entry is wrong and how to fix it.
  */
 final class ApiKeyAuthenticator implements Authenticator {
     /** The personas {@code keys.json} starts with, and their roles. */
@@ -47,14 +52,23 @@ final class ApiKeyAuthenticator implements Authenticator {
     /** How often the key file is looked at for a change: a key removed from it stops working within this. */
     static final long RECHECK_NANOS = 1_000_000_000L;
 
-    /** The sha256 of each key, and the principal it stands for at the same index. */
-    private record Keys(byte[][] hashes, Principal[] principals) {}
+    private static final Logger LOG = Logger.getLogger(ApiKeyAuthenticator.class.getName());
+
+    /**
+     * The sha256 of each key, and the principal it stands for at the same index; {@code fileInvalid} when there are none
+     * because the file did not read, so that a refused caller is told why.
+     */
+    private record Keys(byte[][] hashes, Principal[] principals, boolean fileInvalid) {}
+
+    private static final Keys NONE_FILE_INVALID = new Keys(new byte[0][], new Principal[0], true);
 
     /** The key file, or null for keys given once ({@link #fromJson}). */
     private final Path file;
     private volatile Keys keys;
     private volatile String stamp;
     private volatile long nextCheckNanos;
+    /** The last problem of the file written to the log, with the file's stamp: each change of the file is logged once. */
+    private String loggedProblem;
 
     private ApiKeyAuthenticator(Path file, Keys keys, String stamp) {
         this.file = file;
@@ -93,19 +107,38 @@ final class ApiKeyAuthenticator implements Authenticator {
         synchronized (this) {
             if (System.nanoTime() - nextCheckNanos >= 0) {
                 nextCheckNanos = System.nanoTime() + RECHECK_NANOS;
+                String now = null;
                 try {
-                    String now = stamp(file);
+                    now = stamp(file);
                     if (!now.equals(stamp)) {
                         keys = parse(Files.readAllBytes(file));
                         stamp = now;
+                        if (loggedProblem != null) {
+                            loggedProblem = null;
+                            LOG.info("keys.json in the Vigil home reads again: its keys are accepted");
+                        }
                     }
                 } catch (IOException | RuntimeException e) {
                     // Gone, or caught half-written by an editor: no key of the file is trusted until it reads again.
-                    keys = new Keys(new byte[0][], new Principal[0]);
+                    keys = NONE_FILE_INVALID;
                     stamp = null;
+                    logOnce(now, e);
                 }
             }
             return keys;
+        }
+    }
+
+    /** Says why the file does not read, once per change of the file; the messages name entries, never a key. */
+    private void logOnce(String fileStamp, Exception e) {
+        String problem = e instanceof IOException
+                ? "it cannot be read (" + e.getClass().getSimpleName() + "); restore it, or stop the platform and"
+                        + " remove it to have new keys generated at the next start"
+                : e.getMessage();
+        if (!(fileStamp + " " + problem).equals(loggedProblem)) {
+            loggedProblem = fileStamp + " " + problem;
+            LOG.log(Level.SEVERE, "keys.json in the Vigil home is invalid, so no API key is accepted until it is fixed: "
+                    + problem);
         }
     }
 
@@ -140,31 +173,49 @@ final class ApiKeyAuthenticator implements Authenticator {
         return new ApiKeyAuthenticator(null, parse(json), null);
     }
 
+    /** Every entry checked; a problem is named by the entry's position (and its id once that is known to be plain). */
     private static Keys parse(byte[] json) {
         JsonNode root = Json.readTree("keys.json", json);
+        if (!root.path("keys").isArray()) {
+            throw new IllegalStateException("keys.json has no \"keys\" list; write {\"keys\": [{\"id\": ..., \"key\": ...,"
+                    + " \"roles\": [...]}, ...]}");
+        }
         List<byte[]> keyHashes = new ArrayList<>();
         List<Principal> principals = new ArrayList<>();
+        int position = 0;
         for (JsonNode entry : root.path("keys")) {
+            position++;
             String id = entry.path("id").asText();
             String key = entry.path("key").asText();
             if (id.isEmpty() || key.length() < 16) {
-                throw new IllegalStateException("keys.json has an entry without an id or with a key shorter than 16 characters");
+                throw new IllegalStateException("keys.json entry " + position + " has no \"id\" or a \"key\" shorter than"
+                        + " 16 characters; give each entry an id and a key of 16 characters or more");
             }
             if (!id.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
                 // A look-alike of another id (a Cyrillic letter, another hyphen) would let one person act as two.
-                throw new IllegalStateException("keys.json has an id with a space or a character other than visible"
-                        + " ASCII; write ids in ASCII letters, digits and punctuation (alice, alice@example.org), and"
-                        + " the holder's name as they sign it in \"name\"");
+                throw new IllegalStateException("keys.json entry " + position + " has an id with a space or a character"
+                        + " other than visible ASCII; write ids in ASCII letters, digits and punctuation (alice,"
+                        + " alice@example.org), and the holder's name as they sign it in \"name\"");
+            }
+            String entryName = "keys.json entry " + position + " ('" + id + "')";
+            JsonNode roleList = entry.path("roles");
+            if (!roleList.isMissingNode() && !roleList.isArray()) {
+                throw new IllegalStateException(entryName + " has \"roles\" that are not a list; write them as"
+                        + " [\"Role.Name\", ...], one of " + roleNames());
             }
             Set<Role> roles = EnumSet.noneOf(Role.class);
-            for (JsonNode role : entry.path("roles")) {
+            for (JsonNode role : roleList) {
                 roles.add(Role.fromWire(role.asText()).orElseThrow(() -> new IllegalStateException(
-                        "keys.json gives '" + id + "' the unknown role '" + role.asText() + "'")));
+                        entryName + " gives the unknown role '" + role.asText() + "'; name one of " + roleNames())));
             }
             keyHashes.add(Sha256.digest(key.getBytes(StandardCharsets.UTF_8)));
             principals.add(new Principal(id, entry.path("name").asText(id), roles));
         }
-        return new Keys(keyHashes.toArray(new byte[0][]), principals.toArray(new Principal[0]));
+        return new Keys(keyHashes.toArray(new byte[0][]), principals.toArray(new Principal[0]), false);
+    }
+
+    private static String roleNames() {
+        return java.util.Arrays.stream(Role.values()).map(Role::wireName).collect(Collectors.joining(", "));
     }
 
     @Override
@@ -182,6 +233,10 @@ final class ApiKeyAuthenticator implements Authenticator {
             if (MessageDigest.isEqual(presented, inForce.hashes()[i])) {
                 match = inForce.principals()[i];
             }
+        }
+        if (match == null && inForce.fileInvalid()) {
+            throw new AccessDeniedException(ErrorCode.UNAUTHENTICATED, "no API key is accepted: the platform's key file"
+                    + " keys.json is invalid; the platform's log says which entry is wrong and how to fix it");
         }
         if (match == null) {
             throw new AccessDeniedException(ErrorCode.UNAUTHENTICATED, "the API key is not valid");

@@ -7,6 +7,7 @@ import health.vigil.error.AccessDeniedException;
 import health.vigil.error.ErrorCode;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
+import health.vigil.testing.CapturedLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -86,6 +87,47 @@ class ApiKeyAuthenticatorTest {
         assertThatThrownBy(() -> keys.authenticate(Map.of("x-api-key", approver)))
                 .isInstanceOf(AccessDeniedException.class).hasMessage("the API key is not valid");
         assertThat(keys.authenticate(Map.of("x-api-key", operator)).id()).isEqualTo("operator");
+    }
+
+    @Test
+    void aKeyFileBrokenWhileThePlatformRunsIsLoggedOncePerChangeAndTheRefusalSaysToLookThere() throws Exception {
+        ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home);
+        String operator = ApiKeyAuthenticator.keyOf(home, "operator");
+        Path file = ApiKeyAuthenticator.keysFile(home);
+        String good = Files.readString(file);
+        try (CapturedLog logged = CapturedLog.of(ApiKeyAuthenticator.class)) {
+            String[][] brokenAndSaid = {
+                    {"{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_alice_0123456789\", \"roles\": []},"
+                            + " {\"id\": \"\u0430pprover\", \"key\": \"vk_secret_0123456789\", \"roles\": []}]}",
+                            "entry 2 has an id with a space or a character other than visible ASCII"},
+                    {"{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_secret_0123456789\", \"roles\": [\"Models.Aprove\"]}]}",
+                            "entry 1 ('alice') gives the unknown role 'Models.Aprove'; name one of Scoring.Invoke"},
+                    {"{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_secret_0123456789\" \"roles\": []}]}",
+                            "keys.json is not valid JSON at line 1"}};
+            for (String[] broken : brokenAndSaid) {
+                logged.clear();
+                Files.writeString(file, broken[0]);
+                Thread.sleep(ApiKeyAuthenticator.RECHECK_NANOS / 1_000_000 + 100);
+                for (int attempt = 0; attempt < 2; attempt++) {
+                    assertThatThrownBy(() -> keys.authenticate(Map.of("x-api-key", operator))).as(broken[1])
+                            .isInstanceOfSatisfying(AccessDeniedException.class,
+                                    e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED))
+                            .hasMessage("no API key is accepted: the platform's key file keys.json is invalid; the"
+                                    + " platform's log says which entry is wrong and how to fix it");
+                    Thread.sleep(ApiKeyAuthenticator.RECHECK_NANOS / 1_000_000 + 100);
+                }
+
+                assertThat(logged.records()).as(broken[1]).singleElement().satisfies(record -> {
+                    assertThat(record.getLevel()).isEqualTo(java.util.logging.Level.SEVERE);
+                    assertThat(record.getMessage()).startsWith("keys.json in the Vigil home is invalid, so no API key"
+                            + " is accepted until it is fixed: ").contains(broken[1]).doesNotContain("vk_secret");
+                });
+            }
+
+            Files.writeString(file, good);
+            Thread.sleep(ApiKeyAuthenticator.RECHECK_NANOS / 1_000_000 + 100);
+            assertThat(keys.authenticate(Map.of("x-api-key", operator)).id()).isEqualTo("operator");
+        }
     }
 
     @Test

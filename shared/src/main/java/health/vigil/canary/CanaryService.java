@@ -170,7 +170,7 @@ public final class CanaryService {
     public Deployment start(ModelName model, StartCommand command, Principal actor) {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(actor, "actor");
-        return refusals.attempt(actor, ACTION, model, command.version(), Map.of(),
+        return refusals.attempt(actor, ACTION, model, command.version(), Map.of(RefusedAttempts.REQUEST, "start"),
                 () -> startRamp(model, command, actor));
     }
 
@@ -254,9 +254,20 @@ public final class CanaryService {
         return "/models/" + model + "/versions/" + version + "/canary";
     }
 
+    /**
+     * An operator's {@code request} on the running ramp; one the lifecycle refuses (no deployment, no canary, a ramp
+     * that ended another way) is audited as a refused attempt on the model, since the request names no version.
+     */
+    private Deployment operate(ModelName model, Principal actor, String request,
+            Function<Deployment, Optional<CanaryRamp>> decide) {
+        Objects.requireNonNull(actor, "actor");
+        return refusals.attempt(actor, ACTION, model, 0, Map.of(RefusedAttempts.REQUEST, request),
+                () -> change(model, actor, decide));
+    }
+
     /** Ends the ramp now with the canary on all traffic. */
     public Deployment promote(ModelName model, Principal actor) {
-        return change(model, actor, current -> {
+        return operate(model, actor, "promote", current -> {
             CanaryRamp ramp = live(model, current, "promoted", CanaryStatus.PROMOTED);
             if (ramp == null) {
                 return Optional.empty();
@@ -269,7 +280,7 @@ public final class CanaryService {
 
     /** Holds the ramp at its current weight; the controller leaves it alone until it is resumed. */
     public Deployment pause(ModelName model, Principal actor) {
-        return change(model, actor, current -> {
+        return operate(model, actor, "pause", current -> {
             CanaryRamp ramp = live(model, current, "paused");
             if (ramp.status() == CanaryStatus.PAUSED) {
                 return Optional.empty();
@@ -281,7 +292,7 @@ public final class CanaryService {
 
     /** Resumes a paused ramp; the current step starts a fresh window and bake time. */
     public Deployment resume(ModelName model, Principal actor) {
-        return change(model, actor, current -> {
+        return operate(model, actor, "resume", current -> {
             CanaryRamp ramp = live(model, current, "resumed");
             if (ramp.status() == CanaryStatus.RUNNING) {
                 return Optional.empty();
@@ -294,7 +305,7 @@ public final class CanaryService {
 
     /** Takes the canary off traffic now: all traffic returns to stable and the canary version is rolled back. */
     public Deployment abort(ModelName model, Principal actor) {
-        return change(model, actor, current -> {
+        return operate(model, actor, "abort", current -> {
             CanaryRamp ramp = live(model, current, "aborted", CanaryStatus.ABORTED, CanaryStatus.ROLLED_BACK);
             if (ramp == null) {
                 return Optional.empty();

@@ -57,7 +57,7 @@ import java.util.function.Consumer;
 public final class DeploymentService {
     public static final String ACTION = "deployment.deploy";
     /** The detail of a refused attempt that says whether it was a deploy or a rollback. */
-    static final String REQUEST = "request";
+    static final String REQUEST = RefusedAttempts.REQUEST;
     static final int MAX_ATTEMPTS = 5;
     /** How many of the most recently retired versions a rollback may name. */
     public static final int ROLLBACK_CHOICES = 5;

@@ -107,8 +107,8 @@ public final class ExperimentService {
     public Deployment start(ModelName model, StartCommand command, Principal actor) {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(actor, "actor");
-        return refusals.attempt(actor, ACTION, model, command.treatmentVersion(), Map.of(),
-                () -> startExperiment(model, command, actor));
+        return refusals.attempt(actor, ACTION, model, command.treatmentVersion(),
+                Map.of(RefusedAttempts.REQUEST, "start"), () -> startExperiment(model, command, actor));
     }
 
     private Deployment startExperiment(ModelName model, StartCommand command, Principal actor) {
@@ -172,9 +172,17 @@ public final class ExperimentService {
         return change.deployment();
     }
 
-    /** Stops the running experiment: all live traffic returns to the control (stable) version. */
+    /**
+     * Stops the running experiment: all live traffic returns to the control (stable) version. A stop the lifecycle
+     * refuses (no deployment) is audited as a refused attempt on the model; a model that never had an experiment is 404.
+     */
     public Deployment stop(ModelName model, Principal actor) {
         Objects.requireNonNull(actor, "actor");
+        return refusals.attempt(actor, ACTION, model, 0, Map.of(RefusedAttempts.REQUEST, "stop"),
+                () -> stopExperiment(model, actor));
+    }
+
+    private Deployment stopExperiment(ModelName model, Principal actor) {
         DeploymentChanges.Change change = changes.change(model, "stopping an experiment", current -> {
             Experiment experiment = current.experiment();
             if (experiment == null) {

@@ -18,9 +18,10 @@ import java.util.function.Supplier;
 
 /**
  * The evidence of a caller's decision that the lifecycle refused: approving a version whose gates did not pass,
- * deploying or ramping out one that was never approved, rolling back to one that cannot serve. Nothing changed, but a
- * governance board asks who tried (an approval of a version whose gates were judged on a production version, dataset
- * or policy no longer in force among them), so each such attempt is one audit record of the attempted action, outcome
+ * deploying or ramping out one that was never approved, rolling back to one that cannot serve, promoting a canary that
+ * has ended, stopping a shadow that was never set. Nothing changed, but a governance board asks who tried (an approval
+ * of a version whose gates were judged on a production version, dataset or policy no longer in force among them), so
+ * each such attempt is one audit record of the attempted action, outcome
  * {@value #OUTCOME}: the caller, the version (or the model) it named, the refusal's code as {@code reason} and the
  * platform's own message, with the version's stage and package sha256 when it exists. Nothing the caller wrote is
  * kept (a justification stays with signatures that were made).
@@ -32,6 +33,11 @@ import java.util.function.Supplier;
  */
 public final class RefusedAttempts {
     public static final String OUTCOME = "refused";
+    /**
+     * The detail that says which request of an action was refused, where one action has several (a deploy or a
+     * rollback; a canary's start, promote, pause, resume or abort; a shadow's set or stop; an experiment's start or stop).
+     */
+    public static final String REQUEST = "request";
     /** The refusals of a version's or a deployment's state (409): sending the request again changes nothing. */
     static final Set<ErrorCode> LIFECYCLE = EnumSet.of(ErrorCode.INVALID_STATE, ErrorCode.GATES_OUT_OF_DATE,
             ErrorCode.VERSION_NOT_SERVABLE, ErrorCode.MODEL_NOT_DEPLOYED);

@@ -98,7 +98,7 @@ public final class ShadowService {
     public Deployment configure(ModelName model, ConfigureCommand command, Principal actor) {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(actor, "actor");
-        return refusals.attempt(actor, ACTION, model, command.version(), Map.of(),
+        return refusals.attempt(actor, ACTION, model, command.version(), Map.of(RefusedAttempts.REQUEST, "set"),
                 () -> configureShadow(model, command, actor));
     }
 
@@ -131,9 +131,17 @@ public final class ShadowService {
         return change.deployment();
     }
 
-    /** Stops mirroring; the shadow slot stays with weight 0 so its report can still be read. */
+    /**
+     * Stops mirroring; the shadow slot stays with weight 0 so its report can still be read. A stop the lifecycle refuses
+     * (no deployment, no shadow) is audited as a refused attempt on the model.
+     */
     public Deployment stop(ModelName model, Principal actor) {
         Objects.requireNonNull(actor, "actor");
+        return refusals.attempt(actor, ACTION, model, 0, Map.of(RefusedAttempts.REQUEST, "stop"),
+                () -> stopShadow(model, actor));
+    }
+
+    private Deployment stopShadow(ModelName model, Principal actor) {
         DeploymentChanges.Change change = changes.change(model, "stopping a shadow", current -> {
             TrafficSlot shadow = current.slot(Slot.SHADOW).orElseThrow(() -> noShadow(model));
             if (shadow.weightBasisPoints() == 0) {

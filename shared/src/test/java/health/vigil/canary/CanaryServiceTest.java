@@ -469,7 +469,10 @@ class CanaryServiceTest {
         }
         assertThat(store.findDeployment(READMISSION).orElseThrow().slots())
                 .containsExactly(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL));
-        assertThat(canaryRecords()).hasSize(records);
+        // Each refused request is one record of the refused attempt; nothing else is written.
+        assertThat(canaryRecords().subList(records, canaryRecords().size())).hasSize(3)
+                .allSatisfy(r -> assertThat(r.outcome()).isEqualTo("refused"))
+                .extracting(r -> r.details().get("request")).containsExactly("abort", "pause", "resume");
     }
 
     @Test

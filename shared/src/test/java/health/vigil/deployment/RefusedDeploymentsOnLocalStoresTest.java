@@ -168,12 +168,9 @@ class RefusedDeploymentsOnLocalStoresTest {
 
     @Test
     void startingACanaryShadowOrExperimentWithAVersionThatIsNotApprovedIsRefusedAndAuditedOnce() {
-        CanaryService canaries = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit,
-                event -> { }, adapters.predictionLog(), clock, warmer);
-        ShadowService shadows = new ShadowService(store, audit, event -> { }, adapters.predictionLog(), clock, warmer,
-                model -> Optional.empty());
-        ExperimentService experiments = new ExperimentService(store, audit, event -> { }, adapters.predictionLog(),
-                Optional.empty(), clock, warmer);
+        CanaryService canaries = canaries();
+        ShadowService shadows = shadows();
+        ExperimentService experiments = experiments();
 
         VigilException undeployed = refusal(() -> canaries.start(READMISSION,
                 new CanaryService.StartCommand(4, null, null, null), OPS));
@@ -197,7 +194,92 @@ class RefusedDeploymentsOnLocalStoresTest {
                 canary.getMessage(), shadow.getMessage(), experiment.getMessage());
         assertThat(refused()).extracting(r -> r.details().get("stage")).containsExactly("approved", "gates_failed",
                 "gates_passed", "gates_passed");
+        assertThat(refused()).extracting(r -> r.details().get("request")).containsExactly("start", "start", "set",
+                "start");
         assertThat(refused()).allSatisfy(r -> assertThat(r.actor()).isEqualTo("ops-oncall"));
+    }
+
+    private CanaryService canaries() {
+        return new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, event -> { },
+                adapters.predictionLog(), clock, warmer);
+    }
+
+    private ShadowService shadows() {
+        return new ShadowService(store, audit, event -> { }, adapters.predictionLog(), clock, warmer,
+                model -> Optional.empty());
+    }
+
+    private ExperimentService experiments() {
+        return new ExperimentService(store, audit, event -> { }, adapters.predictionLog(), Optional.empty(), clock,
+                warmer);
+    }
+
+    @Test
+    void promotingPausingResumingOrAbortingACanaryThatIsNotRunningIsRefusedAndAuditedOncePerRequest() {
+        CanaryService canaries = canaries();
+
+        VigilException undeployed = refusal(() -> canaries.promote(READMISSION, OPS));
+        deployments().deploy(READMISSION, 1, OPS);
+        VigilException noCanary = refusal(() -> canaries.pause(READMISSION, OPS));
+        canaries.start(READMISSION, new CanaryService.StartCommand(4, null, null, null), OPS);
+        canaries.promote(READMISSION, OPS);
+        Deployment promoted = store.findDeployment(READMISSION).orElseThrow();
+        int records = records();
+        canaries.promote(READMISSION, OPS);
+        canaries.tick();
+        assertThat(records()).as("a repeated promote and the controller's pass write nothing").isEqualTo(records);
+        VigilException abort = refusal(() -> canaries.abort(READMISSION, OPS));
+        VigilException resume = refusal(() -> canaries.resume(READMISSION, OPS));
+        VigilException pauseAgain = refusal(() -> canaries.pause(READMISSION, OPS));
+        canaries.tick();
+
+        assertThat(undeployed.code()).isEqualTo(ErrorCode.MODEL_NOT_DEPLOYED);
+        assertThat(List.of(noCanary.code(), abort.code(), resume.code(), pauseAgain.code()))
+                .containsOnly(ErrorCode.INVALID_STATE);
+        assertThat(store.findDeployment(READMISSION)).contains(promoted);
+        assertThat(refused()).hasSize(5).allSatisfy(r -> {
+            assertThat(r.action()).isEqualTo(CanaryService.ACTION);
+            assertThat(r.actor()).isEqualTo("ops-oncall");
+            assertThat(r.subject()).isEqualTo("/models/readmission");
+        });
+        assertThat(refused()).extracting(r -> r.details().get("request"))
+                .containsExactly("promote", "pause", "abort", "resume", "pause");
+        assertThat(refused()).extracting(r -> r.details().get("reason")).containsExactly("MODEL_NOT_DEPLOYED",
+                "INVALID_STATE", "INVALID_STATE", "INVALID_STATE", "INVALID_STATE");
+        assertThat(refused()).extracting(r -> r.details().get("message")).containsExactly(undeployed.getMessage(),
+                noCanary.getMessage(), abort.getMessage(), resume.getMessage(), pauseAgain.getMessage());
+    }
+
+    @Test
+    void stoppingAShadowOrExperimentThatIsNotThereIsRefusedAndAuditedOnceAndAStopAgainWritesNothing() {
+        ShadowService shadows = shadows();
+        ExperimentService experiments = experiments();
+
+        VigilException shadowUndeployed = refusal(() -> shadows.stop(READMISSION, OPS));
+        VigilException experimentUndeployed = refusal(() -> experiments.stop(READMISSION, OPS));
+        deployments().deploy(READMISSION, 1, OPS);
+        VigilException noShadow = refusal(() -> shadows.stop(READMISSION, OPS));
+        VigilException noExperiment = refusal(() -> experiments.stop(READMISSION, OPS));
+        shadows.configure(READMISSION, new ShadowService.ConfigureCommand(4, 1_000), OPS);
+        shadows.stop(READMISSION, OPS);
+        int records = records();
+        shadows.stop(READMISSION, OPS);
+
+        assertThat(records()).as("a stop of a stopped shadow writes nothing").isEqualTo(records);
+        assertThat(List.of(shadowUndeployed.code(), experimentUndeployed.code()))
+                .containsOnly(ErrorCode.MODEL_NOT_DEPLOYED);
+        assertThat(noShadow.code()).isEqualTo(ErrorCode.INVALID_STATE);
+        // No experiment to stop is a 404 (nothing by that name), not a refusal of the lifecycle: not recorded.
+        assertThat(noExperiment.code()).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(refused()).extracting(AuditRecord::action).containsExactly(ShadowService.ACTION,
+                ExperimentService.ACTION, ShadowService.ACTION);
+        assertThat(refused()).extracting(r -> r.details().get("message")).containsExactly(
+                shadowUndeployed.getMessage(), experimentUndeployed.getMessage(), noShadow.getMessage());
+        assertThat(refused()).allSatisfy(r -> {
+            assertThat(r.actor()).isEqualTo("ops-oncall");
+            assertThat(r.subject()).isEqualTo("/models/readmission");
+            assertThat(r.details()).containsEntry("request", "stop");
+        });
     }
 
     @Test

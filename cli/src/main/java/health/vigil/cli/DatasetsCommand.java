@@ -1,7 +1,6 @@
 package health.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
@@ -37,22 +36,6 @@ final class DatasetsCommand {
     private static final String AS_THE_STEWARD = ", as the data steward (" + STEWARD + " in keys.json) unless --as names"
             + " another persona.";
 
-    /** Where a running platform is and whose key to use (the data steward's unless --as names another persona). */
-    static final class Connection {
-        @Option(names = "--url", defaultValue = "http://127.0.0.1:7071", description = "Platform URL (default: ${DEFAULT-VALUE})")
-        URI url;
-
-        @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home with keys.json (default: ${DEFAULT-VALUE})")
-        Path home;
-
-        @picocli.CommandLine.Mixin
-        PersonaOption persona = new PersonaOption();
-
-        String key() {
-            return LocalAdapters.apiKey(home, persona.or(STEWARD));
-        }
-    }
-
     @Command(name = "register", mixinStandardHelpOptions = true,
             description = "Register a CSV file as the evaluation dataset of a model (POST /datasets)" + AS_THE_STEWARD)
     static final class Register implements Callable<Integer> {
@@ -77,15 +60,16 @@ final class DatasetsCommand {
         @Option(names = "--json", description = "Print the registered manifest as JSON")
         boolean json;
 
+        /** Where the platform is; the data steward's key unless --as names another persona. */
         @picocli.CommandLine.Mixin
-        Connection connection = new Connection();
+        RunningPlatform.Options platform = new RunningPlatform.Options();
 
         @Override
         public Integer call() throws IOException, InterruptedException {
             if (!Files.isRegularFile(file)) {
                 throw new ValidationException("'" + file + "' is not a file: give the path of a CSV file");
             }
-            JsonNode registered = register(connection.url, connection.key(), model, file.getFileName().toString(),
+            JsonNode registered = register(platform.client(STEWARD), model, file.getFileName().toString(),
                     Files.readAllBytes(file), label, ageColumn, sexColumn, segments);
             print(System.out, registered, json);
             if (!json) {
@@ -124,8 +108,9 @@ final class DatasetsCommand {
         @Option(names = "--json", description = "Print JSON")
         boolean json;
 
+        /** Where the platform is; the data steward's key unless --as names another persona. */
         @picocli.CommandLine.Mixin
-        Connection connection = new Connection();
+        RunningPlatform.Options platform = new RunningPlatform.Options();
 
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -134,7 +119,7 @@ final class DatasetsCommand {
         public Integer call() throws IOException, InterruptedException {
             // Checked here: the name goes into the query as it is, and is repeated below.
             String name = model == null ? null : new ModelName(model).value();
-            JsonNode listed = send(connection.url, connection.key(), "GET",
+            JsonNode listed = send(platform.client(STEWARD), "GET",
                     "/datasets" + (name == null ? "" : "?model=" + name), null, 200);
             java.io.PrintWriter out = spec.commandLine().getOut();
             if (json) {
@@ -203,6 +188,11 @@ final class DatasetsCommand {
 
     static JsonNode register(URI base, String key, String model, String fileName, byte[] csv, String label,
             String ageColumn, String sexColumn, List<String> segments) throws IOException, InterruptedException {
+        return register(new ControlClient(base, key), model, fileName, csv, label, ageColumn, sexColumn, segments);
+    }
+
+    private static JsonNode register(ControlClient platform, String model, String fileName, byte[] csv, String label,
+            String ageColumn, String sexColumn, List<String> segments) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model", model);
         body.put("fileName", fileName);
@@ -222,7 +212,7 @@ final class DatasetsCommand {
             throw new health.vigil.error.ValidationException("the dataset file is not UTF-8 text; save it as UTF-8"
                     + " (\"CSV UTF-8\" in a spreadsheet) and register it again");
         }
-        return send(base, key, "POST", "/datasets", body, 201);
+        return send(platform, "POST", "/datasets", body, 201);
     }
 
     private static void print(PrintStream out, JsonNode dataset, boolean json) {
@@ -236,9 +226,9 @@ final class DatasetsCommand {
                 + dataset.path("registeredAt").asText();
     }
 
-    private static JsonNode send(URI base, String key, String method, String path, Object body, int expected)
+    private static JsonNode send(ControlClient platform, String method, String path, Object body, int expected)
             throws IOException {
-        java.net.http.HttpResponse<String> response = new ControlClient(base, key).exchange(method, path, body);
+        java.net.http.HttpResponse<String> response = platform.exchange(method, path, body);
         JsonNode parsed = Json.readTree("the platform's answer", response.body().getBytes(StandardCharsets.UTF_8));
         if (response.statusCode() != expected) {
             // The platform's own code (403 FORBIDDEN, 409 CONFLICT ...), not one that calls every refusal a bad request.

@@ -43,6 +43,11 @@ record RunningPlatform(URI url, Path home) {
         Answer send(String method, String pathAndQuery, String usual) throws IOException {
             return new RunningPlatform(url, home).send(method, pathAndQuery, persona.or(usual));
         }
+
+        /** A client with the key of the persona named with --as, or of {@code usual} when none was. */
+        ControlClient client(String usual) {
+            return new RunningPlatform(url, home).client(persona.or(usual));
+        }
     }
 
     /** The answer: its status and its JSON body. */

@@ -111,6 +111,30 @@ class DatasetsCommandTest {
         assertThat(asked).isEmpty();
     }
 
+    /**
+     * {@code vigil datasets} refuses the addresses the models, monitor and lineage commands refuse (a path, a query,
+     * another scheme), with the same message, before anything is sent: a path was dropped by every call.
+     */
+    @Test
+    void aUrlThatIsNotThePlatformsAddressIsRefusedAsTheOtherPlatformCommandsDo() throws Exception {
+        Path csv = Files.writeString(home.resolve("evaluation.csv"), "age,label\n70,1\n");
+        for (String url : new String[] {base + "/v2", "ftp://" + base.getAuthority(), base + "/?x=1"}) {
+            for (List<String> command : List.of(List.of("datasets", "list"),
+                    List.of("datasets", "register", csv.toString(), "--model", "readmission", "--label", "label"))) {
+                CommandLine line = Main.commandLine();
+                StringWriter refused = new StringWriter();
+                line.setErr(new PrintWriter(refused, true));
+                List<String> args = new java.util.ArrayList<>(command);
+                args.addAll(List.of("--home", home.toString(), "--url", url));
+
+                assertThat(line.execute(args.toArray(String[]::new))).as(args.toString()).isEqualTo(2);
+                assertThat(refused.toString()).as(args.toString()).startsWith("vigil: --url is the platform's address:"
+                        + " http:// or https://, a host and a port, no path or query");
+            }
+        }
+        assertThat(asked).isEmpty();
+    }
+
     @Test
     void aNameThatCannotBeAModelIsRefusedBeforeAnythingIsSent() {
         assertThat(list("--model", "a&b=c")).isEqualTo(2);

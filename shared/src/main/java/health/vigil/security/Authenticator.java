@@ -17,10 +17,13 @@ public interface Authenticator {
 
     /**
      * Told of every request refused with 401 or 403, so the refusal becomes evidence; the platform's authenticator
-     * writes it to the audit log. {@code principalId} is null when the caller is unknown. Nothing here may carry
-     * a credential.
+     * writes it to the audit log. {@code route} is the route template the request matched as its function or page
+     * declares it ({@code models/{name}/versions/{version}}), null when it matched none; {@code path} is the path as
+     * the caller sent it, without the query string, of which the evidence keeps only what is safe to keep.
+     * {@code principalId} is null when the caller is unknown. Nothing here may carry a credential.
      */
-    default void refused(String method, String path, String principalId, health.vigil.error.ErrorCode code) {
+    default void refused(String method, String route, String path, String principalId,
+            health.vigil.error.ErrorCode code) {
         // plain authenticators keep no evidence
     }
 

@@ -121,8 +121,7 @@ public final class Dashboard extends Handler.Abstract {
             redirect(response, callback, "/login?next=" + java.net.URLEncoder.encode(back, StandardCharsets.UTF_8));
             return;
         }
-        String sub = path.equals("/") || path.equals("/dashboard") ? "" : path.substring("/dashboard/".length());
-        List<String> segments = sub.isEmpty() ? List.of() : List.of(sub.split("/", -1));
+        List<String> segments = pageSegments(path);
         for (View view : views) {
             Optional<Map<String, String>> values = match(view.route(), segments);
             if (values.isEmpty()) {
@@ -147,7 +146,7 @@ public final class Dashboard extends Handler.Abstract {
         try {
             VigilPlatform p = platform.get();
             Principal principal = signedIn(request);
-            p.authenticator().refused(method, path, principal == null ? null : principal.id(), code);
+            p.authenticator().refused(method, declaredRoute(path), path, principal == null ? null : principal.id(), code);
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, () -> "a refused dashboard request could not be audited: " + e.getClass().getName());
         }
@@ -347,6 +346,26 @@ public final class Dashboard extends Handler.Abstract {
             }
         }
         return form;
+    }
+
+    /** The segments of a page's path under {@code /dashboard/} (none for the overview). */
+    private static List<String> pageSegments(String path) {
+        String sub = path.equals("/") || path.equals("/dashboard") ? "" : path.substring("/dashboard/".length());
+        return sub.isEmpty() ? List.of() : List.of(sub.split("/", -1));
+    }
+
+    /** The route of the page or form {@code path} reaches, as declared ({@code dashboard/models/{name}}), or null. */
+    private String declaredRoute(String path) {
+        if (path.equals("/login") || path.equals("/logout")) {
+            return path.substring(1);
+        }
+        List<String> segments = pageSegments(path);
+        for (View view : views) {
+            if (match(view.route(), segments).isPresent()) {
+                return view.route().isEmpty() ? "dashboard" : "dashboard/" + view.route();
+            }
+        }
+        return null;
     }
 
     /** The values of a route such as {@code models/{name}} in the path's segments, or empty when it does not match. */

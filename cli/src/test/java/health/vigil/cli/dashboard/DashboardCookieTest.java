@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The session cookie's attributes, on the dashboard itself behind Jetty's in-memory connector: a request whose URL
  * is https (as Jetty makes it for a TLS connection) gets a {@code Secure} cookie, a plain-HTTP one (vigil up on
- * loopback) does not, and both keep HttpOnly and SameSite=Strict.
+ * loopback) does not, and both keep HttpOnly and SameSite=Strict. Also what a refusal there leaves in the audit trail.
  */
 class DashboardCookieTest {
     private static final String KEY = "k-operator-0123456789abcdef0123456789";
@@ -86,5 +86,25 @@ class DashboardCookieTest {
     void aForwardedProtoHeaderDoesNotMakeTheCookieSecure() throws Exception {
         assertThat(cookieOf("/login", "X-Forwarded-Proto: https\r\n", "key=" + KEY))
                 .startsWith(Dashboard.COOKIE + "=").doesNotContainIgnoringCase("secure");
+    }
+
+    @Test
+    void aRefusedPageOrSignInIsAuditedUnderItsRouteWithoutWhatWasTyped() throws Exception {
+        String session = cookieOf("/login", "key=" + KEY).split(";")[0];
+        HttpTester.Response forbidden = HttpTester.parseResponse(connector.getResponse("GET /dashboard/audit"
+                + "?from=MRN-5551234 HTTP/1.1\r\nHost: localhost\r\nCookie: " + session + "\r\nConnection: close\r\n\r\n"));
+        assertThat(forbidden.getStatus()).isEqualTo(403);
+        byte[] form = "key=MRN-5551234".getBytes(StandardCharsets.UTF_8);
+        HttpTester.Response wrongKey = HttpTester.parseResponse(connector.getResponse("POST /login?next=/dashboard/models/"
+                + "PAT-SECRET-P HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: " + form.length + "\r\nConnection: close\r\n\r\nkey=MRN-5551234"));
+        assertThat(wrongKey.getStatus()).isEqualTo(401);
+
+        var refusals = platform.audit().read(java.time.LocalDate.now(java.time.ZoneOffset.UTC),
+                java.time.LocalDate.now(java.time.ZoneOffset.UTC)).stream()
+                .filter(r -> r.action().equals("access.refused")).toList();
+        assertThat(refusals).extracting(health.vigil.model.AuditRecord::subject)
+                .containsExactly("GET /dashboard/audit", "POST /login");
+        assertThat(refusals.toString()).doesNotContain("MRN").doesNotContain("PAT-SECRET");
     }
 }

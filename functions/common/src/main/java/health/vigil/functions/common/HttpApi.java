@@ -89,7 +89,10 @@ public final class HttpApi {
         return response;
     }
 
-    /** Hands a refused request to the authenticator's evidence; a failure there is logged, never shown. */
+    /**
+     * Hands a refused request to the authenticator's evidence, with the route its function declares; a failure there
+     * is logged, never shown.
+     */
     private void recordRefusal(HttpRequestMessage<Optional<String>> request, ExecutionContext context, ErrorCode code) {
         try {
             String principalId = null;
@@ -100,7 +103,8 @@ public final class HttpApi {
                     // refused before the caller was known
                 }
             }
-            authenticator.refused(request.getHttpMethod().name(), request.getUri().getPath(), principalId, code);
+            authenticator.refused(request.getHttpMethod().name(), DeclaredRoute.ofCaller().orElse(null),
+                    request.getUri().getPath(), principalId, code);
         } catch (RuntimeException e) {
             context.getLogger().log(Level.SEVERE, "a refused request could not be recorded in the audit log", scrubbed(e));
         }

@@ -12,16 +12,22 @@ import com.microsoft.azure.functions.HttpRequestMessage;
 import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.HttpStatus;
 import com.microsoft.azure.functions.HttpStatusType;
+import health.vigil.audit.AccessAudit;
+import health.vigil.audit.AuditLog;
+import health.vigil.audit.InMemoryAuditStore;
+import health.vigil.audit.MutableClock;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
+import health.vigil.model.AuditRecord;
 import health.vigil.security.Authenticator;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -128,16 +134,67 @@ class HttpApiTest {
         java.util.List<String> refusals = new java.util.ArrayList<>();
         HttpApi audited = new HttpApi(withRefusals(refusals::add), new VigilConfig.Limits(1000, 1000, 4, 10, 64));
 
-        audited.handle(request(Map.of(), null), context, Access.role(Role.SCORING_INVOKE), call -> "never");
-        audited.handle(request(Map.of("x-api-key", "someone"), null), context, Access.role(Role.SCORING_INVOKE),
-                call -> "never");
-        audited.handle(request(Map.of("x-api-key", "scorer"), null), context, Access.role(Role.SCORING_INVOKE),
-                call -> "fine");
-        audited.handle(request(Map.of("x-api-key", "scorer"), "{"), context, Access.role(Role.SCORING_INVOKE),
-                call -> call.json());
+        DeclaredFunctions functions = new DeclaredFunctions(audited, context);
 
-        assertThat(refusals).containsExactly("POST /score/demo null UNAUTHENTICATED",
-                "POST /score/demo someone FORBIDDEN");
+        functions.score(request(Map.of(), null), call -> "never");
+        functions.score(request(Map.of("x-api-key", "someone"), null), call -> "never");
+        functions.score(request(Map.of("x-api-key", "scorer"), null), call -> "fine");
+        functions.score(request(Map.of("x-api-key", "scorer"), "{"), call -> call.json());
+
+        assertThat(refusals).containsExactly("POST score/{name} /score/demo null UNAUTHENTICATED",
+                "POST score/{name} /score/demo someone FORBIDDEN");
+    }
+
+    @Test
+    void aRefusalIsRecordedUnderTheRouteAsDeclaredNotThePathAsTyped() {
+        InMemoryAuditStore store = new InMemoryAuditStore();
+        HttpApi audited = new HttpApi(new AccessAudit(authenticator, new AuditLog(store,
+                new MutableClock(Instant.parse("2026-11-03T10:15:00Z")))), new VigilConfig.Limits(1000, 1000, 4, 10, 64));
+        DeclaredFunctions function = new DeclaredFunctions(audited, context);
+
+        function.approve(request(Map.of(), null, "patient=PAT-SECRET-Q", "/models/PAT-SECRET-P/versions/1/approve"));
+        function.approve(request(Map.of("x-api-key", "someone"), null, null, "/models/readmission/versions/1234567/approve"));
+        function.approve(request(Map.of(), null, null, "/models/mrn%205551234/versions/1/approve"));
+
+        var records = store.read("2026-11-03");
+        assertThat(records).extracting(AuditRecord::action).containsOnly("access.refused");
+        assertThat(records).extracting(AuditRecord::subject).containsExactly(
+                "POST /models/{name}/versions/{version}/approve", "POST /models/readmission/versions/{version}/approve",
+                "POST /models/{name}/versions/{version}/approve");
+        assertThat(records.get(0).details()).isEqualTo(Map.of("method", "POST",
+                "route", "/models/{name}/versions/{version}/approve", "status", "401", "code", "UNAUTHENTICATED"));
+        assertThat(records.get(1).actor()).isEqualTo("someone");
+        assertThat(records.toString()).doesNotContain("PAT-SECRET").doesNotContain("1234567").doesNotContain("5551234");
+
+        // A call from no declared function is recorded as matching no route, with nothing of its path.
+        audited.handle(request(Map.of(), null, null, "/models/PAT-SECRET-P"), context, Access.AUTHENTICATED,
+                call -> "never");
+        AuditRecord unrouted = store.read("2026-11-03").get(3);
+        assertThat(unrouted.subject()).isEqualTo("POST " + AccessAudit.NO_ROUTE);
+        assertThat(unrouted.details()).containsEntry("route", AccessAudit.NO_ROUTE);
+    }
+
+    /** Functions as the apps declare them, each route in its trigger. */
+    private static final class DeclaredFunctions {
+        private final HttpApi http;
+        private final ExecutionContext context;
+
+        DeclaredFunctions(HttpApi http, ExecutionContext context) {
+            this.http = http;
+            this.context = context;
+        }
+
+        HttpResponseMessage score(@com.microsoft.azure.functions.annotation.HttpTrigger(name = "request",
+                methods = HttpMethod.POST, route = "score/{name}") HttpRequestMessage<Optional<String>> request,
+                HttpApi.Handler handler) {
+            return http.handle(request, context, Access.role(Role.SCORING_INVOKE), handler);
+        }
+
+        HttpResponseMessage approve(@com.microsoft.azure.functions.annotation.HttpTrigger(name = "request",
+                methods = HttpMethod.POST, route = "models/{name}/versions/{version}/approve")
+                HttpRequestMessage<Optional<String>> request) {
+            return http.handle(request, context, Access.role(Role.MODELS_APPROVE), call -> "never");
+        }
     }
 
     @Test
@@ -324,7 +381,7 @@ class HttpApiTest {
         assertThat(logged.toString(StandardCharsets.UTF_8)).contains("IllegalStateException").doesNotContain("MRN-4711");
     }
 
-    /** The test's authenticator, handing each refusal as "METHOD path principal CODE" to {@code refusals}. */
+    /** The test's authenticator, handing each refusal as "METHOD route path principal CODE" to {@code refusals}. */
     private Authenticator withRefusals(java.util.function.Consumer<String> refusals) {
         return new Authenticator() {
             @Override
@@ -333,8 +390,8 @@ class HttpApiTest {
             }
 
             @Override
-            public void refused(String method, String path, String principalId, ErrorCode code) {
-                refusals.accept(method + " " + path + " " + principalId + " " + code);
+            public void refused(String method, String route, String path, String principalId, ErrorCode code) {
+                refusals.accept(method + " " + route + " " + path + " " + principalId + " " + code);
             }
         };
     }
@@ -356,12 +413,19 @@ class HttpApiTest {
     /** A request to {@code /score/demo} with the raw query string {@code query} (none when null or empty). */
     @SuppressWarnings("unchecked")
     private static HttpRequestMessage<Optional<String>> request(Map<String, String> headers, String body, String query) {
+        return request(headers, body, query, "/score/demo");
+    }
+
+    /** A request to {@code path} with the raw query string {@code query} (none when null or empty). */
+    @SuppressWarnings("unchecked")
+    private static HttpRequestMessage<Optional<String>> request(Map<String, String> headers, String body, String query,
+            String path) {
         HttpRequestMessage<Optional<String>> request = mock(HttpRequestMessage.class);
         when(request.getHeaders()).thenReturn(headers);
         when(request.getBody()).thenReturn(Optional.ofNullable(body));
         when(request.getQueryParameters()).thenReturn(Map.of());
         when(request.getHttpMethod()).thenReturn(HttpMethod.POST);
-        when(request.getUri()).thenReturn(URI.create("http://localhost/score/demo"
+        when(request.getUri()).thenReturn(URI.create("http://localhost" + path
                 + (query == null || query.isEmpty() ? "" : "?" + query)));
         when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new FakeBuilder(inv.getArgument(0)));
         return request;

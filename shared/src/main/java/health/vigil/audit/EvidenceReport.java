@@ -20,6 +20,19 @@ public record EvidenceReport(int anchors, int digests, int exports, long records
         return firstProblem == null;
     }
 
+    /**
+     * Whether there is no signed evidence to check against: no key is published yet, so no anchor or export digest was
+     * ever signed. A check then finds nothing wrong and nothing right, which is not a broken trail.
+     */
+    public boolean nothingSigned() {
+        return anchors == 0 && digests == 0 && firstProblem != null && firstProblem.kind() == Kind.NO_TRUSTED_KEY;
+    }
+
+    /** The outcome an {@code audit.evidence.verified} record gives this check: valid, nothing-signed or broken. */
+    public String outcome() {
+        return valid() ? "valid" : nothingSigned() ? "nothing-signed" : "broken";
+    }
+
     /** What went wrong, where: a file, the line in it (0 when the problem is the whole file) and an explanation. */
     public record Problem(Kind kind, String file, long line, String message) {
         public Problem {

@@ -36,11 +36,10 @@ final class AuditView extends View {
      */
     private static String evidence(VigilPlatform p, LocalDate from, LocalDate to, String actor) {
         EvidenceReport report = p.auditEvidence().verifyStore(from, to, p.auditEvidence().publishedKeys());
-        p.audit().record(actor, "audit.evidence.verified", "audit/" + from + ".." + to, report.valid() ? "valid" : "broken",
+        p.audit().record(actor, "audit.evidence.verified", "audit/" + from + ".." + to, report.outcome(),
                 Map.of("records", Long.toString(report.records()), "view", "dashboard audit trail"));
         StringBuilder out = new StringBuilder("<h2>Signed evidence</h2><p id=\"evidence\"");
-        boolean nothingSigned = report.anchors() == 0 && report.digests() == 0 && report.firstProblem() != null
-                && report.firstProblem().kind() == EvidenceReport.Kind.NO_TRUSTED_KEY;
+        boolean nothingSigned = report.nothingSigned();
         if (nothingSigned) {
             out.append(">Nothing signed yet: no anchor or export digest has been written. The hourly anchor and the"
                     + " daily export write them; <code>vigil audit export</code> writes one now");

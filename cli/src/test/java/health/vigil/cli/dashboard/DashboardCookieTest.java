@@ -19,10 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The session cookie's attributes, on the dashboard itself behind Jetty's in-memory connector: a request whose URL
  * is https (as Jetty makes it for a TLS connection) gets a {@code Secure} cookie, a plain-HTTP one (vigil up on
- * loopback) does not, and both keep HttpOnly and SameSite=Strict. Also what a refusal there leaves in the audit trail.
+ * loopback) does not, and both keep HttpOnly and SameSite=Strict. Also what a refusal and the audit page leave in the audit trail.
  */
 class DashboardCookieTest {
     private static final String KEY = "k-operator-0123456789abcdef0123456789";
+    private static final String COMPLIANCE_KEY = "k-compliance-0123456789abcdef01234567";
 
     @TempDir
     Path home;
@@ -34,7 +35,8 @@ class DashboardCookieTest {
     @BeforeEach
     void start() throws Exception {
         Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"name\": \"Operator\","
-                + " \"key\": \"" + KEY + "\", \"roles\": [\"Deployments.Operate\"]}]}");
+                + " \"key\": \"" + KEY + "\", \"roles\": [\"Deployments.Operate\"]}, {\"id\": \"compliance\","
+                + " \"name\": \"Compliance\", \"key\": \"" + COMPLIANCE_KEY + "\", \"roles\": [\"Audit.Export\"]}]}");
         platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).build();
         server = new Server();
         connector = new LocalConnector(server);
@@ -66,6 +68,12 @@ class DashboardCookieTest {
         return response.get("Set-Cookie");
     }
 
+    /** A page read with the session cookie {@code session} ({@code name=value}). */
+    private HttpTester.Response get(String target, String session) throws Exception {
+        return HttpTester.parseResponse(connector.getResponse("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Cookie: " + session + "\r\nConnection: close\r\n\r\n"));
+    }
+
     @Test
     void overHttpsTheSessionCookieIsSecure() throws Exception {
         String signIn = cookieOf("https://localhost/login", "key=" + KEY);
@@ -91,8 +99,7 @@ class DashboardCookieTest {
     @Test
     void aRefusedPageOrSignInIsAuditedUnderItsRouteWithoutWhatWasTyped() throws Exception {
         String session = cookieOf("/login", "key=" + KEY).split(";")[0];
-        HttpTester.Response forbidden = HttpTester.parseResponse(connector.getResponse("GET /dashboard/audit"
-                + "?from=MRN-5551234 HTTP/1.1\r\nHost: localhost\r\nCookie: " + session + "\r\nConnection: close\r\n\r\n"));
+        HttpTester.Response forbidden = get("/dashboard/audit?from=MRN-5551234", session);
         assertThat(forbidden.getStatus()).isEqualTo(403);
         byte[] form = "key=MRN-5551234".getBytes(StandardCharsets.UTF_8);
         HttpTester.Response wrongKey = HttpTester.parseResponse(connector.getResponse("POST /login?next=/dashboard/models/"
@@ -106,5 +113,17 @@ class DashboardCookieTest {
         assertThat(refusals).extracting(health.vigil.model.AuditRecord::subject)
                 .containsExactly("GET /dashboard/audit", "POST /login");
         assertThat(refusals.toString()).doesNotContain("MRN").doesNotContain("PAT-SECRET");
+    }
+
+    @Test
+    void theAuditPageWithNothingSignedYetDoesNotRecordTheEvidenceAsBroken() throws Exception {
+        String session = cookieOf("/login", "key=" + COMPLIANCE_KEY).split(";")[0];
+        HttpTester.Response page = get("/dashboard/audit", session);
+        assertThat(page.getStatus()).isEqualTo(200);
+        assertThat(page.getContent()).contains("Nothing signed yet");
+
+        var today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        assertThat(platform.audit().read(today, today)).filteredOn(r -> r.action().equals("audit.evidence.verified"))
+                .extracting(health.vigil.model.AuditRecord::outcome).containsExactly("nothing-signed");
     }
 }

@@ -74,7 +74,7 @@ public final class AuditEvidenceFunctions {
             LocalDate to = period[1];
             EvidenceReport report = evidence.verifyStore(from, to, evidence.publishedKeys());
             audit.record(call.principal().id(), "audit.evidence.verified", "audit/" + from + ".." + to,
-                    report.valid() ? "valid" : "broken", Map.of("records", Long.toString(report.records())));
+                    report.outcome(), Map.of("records", Long.toString(report.records())));
             return report;
         });
     }

@@ -429,8 +429,11 @@ class Verifier:
 
     def verify(self):
         if not self.trusted:
-            raise Failed("NO_TRUSTED_KEY", "keys/", 0, "no trusted public key: give the public key(s) published"
-                         " with the exports, obtained from a source you trust")
+            # Named by the first signed statement that cannot be checked, if any: keys removed are not "never signed".
+            unchecked = self.folder.list("anchors/") + self.folder.list("digests/")
+            raise Failed("NO_TRUSTED_KEY", unchecked[0] if unchecked else "keys/", 0, "no trusted public key%s: give"
+                         " the public key(s) published with the exports, obtained from a source you trust"
+                         % (" to check the %d signed statements here" % len(unchecked) if unchecked else ""))
         self.anchors = self.chain("anchors/", ANCHOR_FORMAT, "previousAnchor", "previousAnchorSha256")
         for name, fields in self.anchors:
             at = statement_time(fields, name, "anchoredAt")

@@ -21,11 +21,14 @@ public record EvidenceReport(int anchors, int digests, int exports, long records
     }
 
     /**
-     * Whether there is no signed evidence to check against: no key is published yet, so no anchor or export digest was
-     * ever signed. A check then finds nothing wrong and nothing right, which is not a broken trail.
+     * Whether there is no signed evidence to check against: no key is published yet and no anchor or export digest is
+     * there, so none was ever signed. A check then finds nothing wrong and nothing right, which is not a broken trail.
+     * Anchors or digests without a key to check them (the keys removed) are a problem of the first statement, and
+     * broken.
      */
     public boolean nothingSigned() {
-        return anchors == 0 && digests == 0 && firstProblem != null && firstProblem.kind() == Kind.NO_TRUSTED_KEY;
+        return anchors == 0 && digests == 0 && firstProblem != null && firstProblem.kind() == Kind.NO_TRUSTED_KEY
+                && EvidenceLayout.KEYS.equals(firstProblem.file());
     }
 
     /** The outcome an {@code audit.evidence.verified} record gives this check: valid, nothing-signed or broken. */

@@ -62,8 +62,14 @@ public final class EvidenceVerifier {
 
     private Statements statements(EvidenceFiles files, List<String> notes) throws IOException {
         if (trusted.isEmpty()) {
-            throw new Failed(Kind.NO_TRUSTED_KEY, "keys/", 0, "no trusted public key: give the public key(s)"
-                    + " published with the exports, obtained from a source you trust");
+            // Named by the first signed statement that cannot be checked, if there is one: evidence whose keys are
+            // gone is not evidence that was never signed.
+            List<String> unchecked = new ArrayList<>(files.list(EvidenceLayout.ANCHORS));
+            unchecked.addAll(files.list(EvidenceLayout.DIGESTS));
+            throw new Failed(Kind.NO_TRUSTED_KEY, unchecked.isEmpty() ? EvidenceLayout.KEYS : unchecked.get(0), 0,
+                    "no trusted public key" + (unchecked.isEmpty() ? "" : " to check the " + unchecked.size()
+                    + " signed statements here") + ": give the public key(s) published with the exports, obtained"
+                    + " from a source you trust");
         }
         Map<String, TreeMap<Long, List<Witness>>> witnesses = new HashMap<>();
         List<SignedStatement> anchors = chain(files, EvidenceLayout.ANCHORS, EvidenceLayout.ANCHOR_FORMAT,

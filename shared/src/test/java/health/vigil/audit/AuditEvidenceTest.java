@@ -223,6 +223,27 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void signedStatementsWithoutAKeyToCheckThemAreBrokenEvidenceNotNothingSigned() {
+        EvidenceReport empty = new EvidenceVerifier(List.of()).verify(EvidenceFiles.container(artifacts));
+        assertThat(empty.nothingSigned()).isTrue();
+        assertThat(empty.outcome()).isEqualTo("nothing-signed");
+
+        // The keys removed after anchors and digests were signed: the store-side check trusts none, as the server's
+        // does when keys/ is empty, and must not call the trail one that was never signed.
+        evidence.anchor();
+        evidence.export(DAY, DAY, "a");
+        EvidenceReport keysGone = new EvidenceVerifier(List.of()).verify(EvidenceFiles.container(artifacts));
+        assertThat(keysGone.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.NO_TRUSTED_KEY);
+        assertThat(keysGone.firstProblem().file()).startsWith(EvidenceLayout.ANCHORS);
+        assertThat(keysGone.firstProblem().message()).contains("to check the 2 signed statements here");
+        assertThat(keysGone.nothingSigned()).isFalse();
+        assertThat(keysGone.outcome()).isEqualTo("broken");
+        EvidenceReport storeCheck = new EvidenceVerifier(List.of()).verifyRecords(EvidenceFiles.container(artifacts),
+                new java.io.ByteArrayInputStream(new byte[0]), DAY, DAY, clock.instant());
+        assertThat(storeCheck.outcome()).isEqualTo("broken");
+    }
+
+    @Test
     void aDigestOfALongerPeriodWhoseRecordsOfTheExportedDayAreNotAmongTheFilesIsAProblem() {
         ExportResult morning = evidence.export(DAY, DAY, "a");
         clock.advance(Duration.ofHours(2));

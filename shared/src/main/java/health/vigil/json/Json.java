@@ -309,8 +309,24 @@ public final class Json {
      * without it writing or disguising anything there.
      */
     public static boolean isPrintableText(String text) {
-        return isIntactText(text) && text.chars().noneMatch(c -> Character.isISOControl(c) || c == 0x2028
-                || c == 0x2029 || Character.getType(c) == Character.FORMAT);
+        return firstUnprintable(text) < 0;
+    }
+
+    /**
+     * Where the first character is that makes text not {@link #isPrintableText printable} (the index of its first
+     * {@code char}), or -1 when there is none. Characters are taken whole, so an invisible tag character beyond the
+     * Basic Multilingual Plane (U+E0041) counts as the format character it is.
+     */
+    public static int firstUnprintable(String text) {
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            if (c == 0xFFFD || Character.getType(c) == Character.SURROGATE || Character.isISOControl(c)
+                    || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.FORMAT) {
+                return i;
+            }
+            i += Character.charCount(c);
+        }
+        return -1;
     }
 
     /**

@@ -332,6 +332,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                 throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, "manifest.json is the JSON literal null;"
                         + " it must be a JSON object describing the model");
             }
+            ManifestText.check(Json.readTree("manifest.json", bytes));
             return manifest;
         } catch (StreamReadException e) {
             throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, jsonProblem("manifest.json", e), e);

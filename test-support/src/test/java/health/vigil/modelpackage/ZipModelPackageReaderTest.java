@@ -206,6 +206,55 @@ class ZipModelPackageReaderTest {
     }
 
     @Test
+    void aManifestWhoseTextHidesOrRewritesWhatItSaysIsRefusedByFieldAndCodePoint() {
+        String words = "Not for use in children";
+        assertHiddenCharacterRefused(m -> m.put("description", words + "\u202E"), "field 'description'", "U+202E");
+        assertHiddenCharacterRefused(m -> m.put("intendedUse", words + "\u001B[2K"), "field 'intendedUse'", "U+001B");
+        assertHiddenCharacterRefused(m -> m.putArray("limitations").add(words).add("\u2066" + words),
+                "field 'limitations[1]'", "U+2066");
+        assertHiddenCharacterRefused(m -> m.put("owner", "\u200F" + words), "field 'owner'", "U+200F");
+        assertHiddenCharacterRefused(m -> m.putObject("card").put("fairnessApproach", words + "\u061C"),
+                "field 'card.fairnessApproach'", "U+061C");
+        assertHiddenCharacterRefused(m -> m.putObject("card").putArray("outOfScopeUses").add(words + "\u2028"),
+                "field 'card.outOfScopeUses[0]'", "U+2028");
+        assertHiddenCharacterRefused(m -> ((ObjectNode) m.get("output")).put("positiveLabel", words + "\u200B"),
+                "field 'output.positiveLabel'", "U+200B");
+        assertHiddenCharacterRefused(m -> ((ObjectNode) m.get("features").get(0)).put("description", words + "\u0085"),
+                "field 'features[0].description'", "U+0085");
+        assertHiddenCharacterRefused(m -> m.put("description", words + "\r" + words), "field 'description'", "U+000D");
+        assertHiddenCharacterRefused(m -> m.put("description", words + "\uDB40\uDC41"), "field 'description'", "U+E0041");
+        assertHiddenCharacterRefused(m -> m.put("description", words + "\uD800"), "field 'description'", "U+D800");
+        assertHiddenCharacterRefused(m -> m.put("owner", "clinical-ml\n" + words), "field 'owner'", "U+000A");
+        assertHiddenCharacterRefused(m -> ((ObjectNode) m.get("provenance")).putObject("parameters").put("depth\u202E", "4"),
+                "a key of field 'provenance.parameters'", "U+202E");
+    }
+
+    @Test
+    void aManifestsLongerTextsMayHoldTabsAndLineBreaks() {
+        byte[] multiLine = editedManifest(m -> {
+            m.put("description", "Predicts readmission.\r\nTrained on 2019-2023 discharges.\n\tSee the card.");
+            m.putArray("limitations").add("Not validated\nin children");
+            m.putObject("card").put("exclusionCriteria", "Hospice discharges;\r\n\ttransfers.");
+        });
+
+        ModelPackage read = reader.read(new ByteArrayInputStream(withManifest(multiLine)));
+
+        assertThat(read.manifest().description()).contains("\r\n").contains("\t");
+        assertThat(read.manifest().cardFacts().exclusionCriteria()).contains("\r\n\t");
+    }
+
+    private static void assertHiddenCharacterRefused(Consumer<ObjectNode> edit, String field, String codePoint) {
+        assertThatThrownBy(() -> reader.read(new ByteArrayInputStream(withManifest(editedManifest(edit)))))
+                .isInstanceOfSatisfying(PackageRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_MANIFEST))
+                .hasMessageContaining(field)
+                .hasMessageContaining(codePoint)
+                .hasMessageContaining("remove it")
+                .hasMessageNotContaining("Not for use")
+                .hasMessageNotContaining("children");
+    }
+
+    @Test
     void aManifestOrReferenceProfileThatIsTheJsonNullIsRefused() {
         byte[] nul = "  null \n".getBytes(StandardCharsets.UTF_8);
         assertRejected(zip(nul, model, reference), Reason.MALFORMED_MANIFEST, "manifest.json is the JSON literal null");

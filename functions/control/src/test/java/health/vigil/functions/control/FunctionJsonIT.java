@@ -25,6 +25,7 @@ class FunctionJsonIT {
                 Map.entry("GetModelVersionHistory", List.of("httpTrigger", "models/{name}/versions/{version}/history", "GET", "ANONYMOUS")),
                 Map.entry("ApproveModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}/approve", "POST", "ANONYMOUS")),
                 Map.entry("RejectModelVersion", List.of("httpTrigger", "models/{name}/versions/{version}/reject", "POST", "ANONYMOUS")),
+                Map.entry("RerunGates", List.of("httpTrigger", "models/{name}/versions/{version}/gates", "POST", "ANONYMOUS")),
                 Map.entry("RegisterModel", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("IngestOutcomes", List.of("eventGridTrigger", "", "", "")),
                 Map.entry("Retrain", List.of("eventGridTrigger", "", "", "")),

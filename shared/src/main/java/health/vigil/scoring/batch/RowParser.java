@@ -207,6 +207,7 @@ final class RowParser {
                 start = comma + 1;
             }
         }
+        requireQuotedCellsOnly(line);
         try (CSVParser parser = CSVParser.parse(new StringReader(line), CSV)) {
             Iterator<CSVRecord> records = parser.iterator();
             if (!records.hasNext()) {
@@ -219,6 +220,55 @@ final class RowParser {
             return values;
         } catch (IOException | IllegalStateException | java.io.UncheckedIOException e) {
             throw new MalformedRow("it is not valid CSV (an unclosed or misplaced quote)");
+        }
+    }
+
+    /**
+     * A quote character only opens and closes a whole cell (RFC 4180), with doubled quotes inside: Commons CSV reads a
+     * quote inside an unquoted cell ({@code 2"}) as text. Such a cell is what is left of a record a quoted line break
+     * split: the line that opened the quote is refused as unclosed, and its second half must not be scored as a
+     * patient of its own. The quote opens the cell (a blank before it makes it a quote inside an unquoted cell, as
+     * Commons CSV reads it); blanks after the closing quote are allowed.
+     */
+    private static void requireQuotedCellsOnly(String line) throws MalformedRow {
+        int i = 0;
+        int n = line.length();
+        while (true) {
+            if (i < n && line.charAt(i) == '"') {
+                i++;
+                while (true) {
+                    int quote = line.indexOf('"', i);
+                    if (quote < 0) {
+                        throw new MalformedRow("it is not valid CSV (an unclosed quote: a quoted cell cannot hold a"
+                                + " line break, as every row is one line)");
+                    }
+                    if (quote + 1 < n && line.charAt(quote + 1) == '"') {
+                        i = quote + 2;
+                        continue;
+                    }
+                    i = quote + 1;
+                    break;
+                }
+                while (i < n && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+                    i++;
+                }
+                if (i < n && line.charAt(i) != ',') {
+                    throw new MalformedRow("it is not valid CSV (text after a quoted cell's closing quote)");
+                }
+            } else {
+                int comma = line.indexOf(',', i);
+                int end = comma < 0 ? n : comma;
+                if (line.indexOf('"', i) >= 0 && line.indexOf('"', i) < end) {
+                    throw new MalformedRow("it is not valid CSV (a quote inside a cell that is not quoted: quote the"
+                            + " whole cell and double the quotes in it; a quoted cell cannot hold a line break, as every"
+                            + " row is one line)");
+                }
+                i = end;
+            }
+            if (i >= n) {
+                return;
+            }
+            i++; // the comma
         }
     }
 

@@ -45,4 +45,28 @@ class RowParserLinesTest {
 
         assertThat(RowParser.csvHeader(header, header.length)).containsExactly("patientId", "age");
     }
+
+    @Test
+    void aRecordSplitByAQuotedLineBreakIsTwoRefusedRowsAndNeitherHalfIsAPatient() throws Exception {
+        RowParser parser = new RowParser(BatchFormat.CSV, List.of("patientId", "age"), SCHEMA);
+        // "p<LF>2",41 in a file: rows are lines, so the record arrives as two lines.
+        byte[] opened = bytes("\"p");
+        assertThatThrownBy(() -> parser.parse(2, opened, opened.length)).isInstanceOf(RowParser.MalformedRow.class)
+                .hasMessageStartingWith("it is not valid CSV (an unclosed quote");
+        byte[] rest = bytes("2\",41");
+        assertThatThrownBy(() -> parser.parse(3, rest, rest.length)).isInstanceOf(RowParser.MalformedRow.class)
+                .hasMessageStartingWith("it is not valid CSV (a quote inside a cell that is not quoted")
+                .hasMessageNotContaining("41");
+        byte[] trailing = bytes("\"p-1\"x,41");
+        assertThatThrownBy(() -> parser.parse(4, trailing, trailing.length)).isInstanceOf(RowParser.MalformedRow.class)
+                .hasMessageStartingWith("it is not valid CSV (text after a quoted cell's closing quote)");
+        // Quoted cells, doubled quotes and blanks around them are CSV as RFC 4180 writes it.
+        byte[] blankFirst = bytes(" \"p, 1\",41");
+        assertThatThrownBy(() -> parser.parse(5, blankFirst, blankFirst.length)).isInstanceOf(RowParser.MalformedRow.class)
+                .hasMessageStartingWith("it is not valid CSV (a quote inside a cell that is not quoted");
+        for (String good : new String[] {"\"p-1\",41", "\"p, \"\"one\"\"\" , 41", "\"p\"\"2\",41", "p-1,\"41\""}) {
+            byte[] line = bytes(good);
+            assertThat(parser.parse(5, line, line.length)).as(good).isNotNull();
+        }
+    }
 }

@@ -92,7 +92,7 @@ final class OutcomeRows {
                 }
                 if (!columns.containsKey(OUTCOME) || !columns.containsKey(MODEL)) {
                     sink.accept(OutcomeRow.unreadable(line, "the header must name the columns model, outcome and either"
-                            + " predictionId or patientId and indexTime"));
+                            + " predictionId or patientId and indexTime" + caseHint(columns.keySet())));
                     return;
                 }
                 width = cells.size();
@@ -263,5 +263,19 @@ final class OutcomeRows {
                 return line;
             }
         };
+    }
+
+    /** For a header whose names differ from the columns only in case, which ones to rename: names are case-sensitive. */
+    private static String caseHint(java.util.Set<String> names) {
+        List<String> renames = new ArrayList<>();
+        for (String name : names) {
+            for (String column : List.of(MODEL, PREDICTION_ID, PATIENT_ID, INDEX_TIME, OUTCOME)) {
+                if (!name.equals(column) && name.equalsIgnoreCase(column)) {
+                    renames.add(Json.quotedName(name) + " as " + column);
+                }
+            }
+        }
+        return renames.isEmpty() ? "" : "; column names are case-sensitive: name " + String.join(", ", renames.stream()
+                .sorted().toList());
     }
 }

@@ -378,6 +378,21 @@ class OutcomeServiceTest {
     }
 
     @Test
+    void aHeaderWhoseNamesDifferOnlyInCaseSaysWhichToRename() {
+        put("cased.csv", """
+                Model,predictionId,OUTCOME
+                readmission,01a1a1c7-fa80-7000-8000-000000000001,1
+                """);
+
+        OutcomeReceipt receipt = service.ingest(blob("cased.csv", "e-14")).orElseThrow();
+
+        assertThat(receipt.recorded()).isZero();
+        assertThat(refusals(receipt)).singleElement().asString().contains("the header must name the columns model,"
+                + " outcome and either predictionId or patientId and indexTime; column names are case-sensitive: name"
+                + " 'Model' as model, 'OUTCOME' as outcome");
+    }
+
+    @Test
     void aBatchWithoutOutcomesIsRefusedWithWhatToSend() {
         assertThatThrownBy(() -> submit("{\"model\": \"readmission\"}"))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("'outcomes'");

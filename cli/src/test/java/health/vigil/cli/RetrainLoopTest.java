@@ -241,7 +241,7 @@ class RetrainLoopTest {
     }
 
     @Test
-    void twoDeliveriesThatTrainTogetherRegisterOnePackageAndRecordOneOutcome() {
+    void twoDeliveriesThatTrainTogetherBecauseTheFirstStalledPastItsLeaseRegisterOnePackageAndRecordOneOutcome() {
         byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
         platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
                 new ByteArrayInputStream(file), false);
@@ -249,10 +249,14 @@ class RetrainLoopTest {
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
 
-        // The second delivery runs its whole course while the first is between its training and its upload.
+        // The first stalls between its training and its upload for longer than its lease (its lease is found expired),
+        // and the second delivery runs its whole course meanwhile: it takes the lease over and trains too.
         java.util.concurrent.atomic.AtomicReference<AuditRecord> second =
                 new java.util.concurrent.atomic.AtomicReference<>();
-        afterTraining.set(() -> second.set(platform.retraining().handle(request)));
+        afterTraining.set(() -> {
+            expireLease(request);
+            second.set(platform.retraining().handle(request));
+        });
         AuditRecord first = platform.retraining().handle(request);
 
         assertThat(trainings).hasValue(2);
@@ -317,6 +321,8 @@ class RetrainLoopTest {
         List<AuditRecord> answers = health.vigil.contract.Parallel.run(4, t -> platform.retraining().handle(
                 new RetrainService.Request("delivery-" + t, model, 1, reportId)));
 
+        // One training: the others waited on the report's lease for its outcome.
+        assertThat(trainings).hasValue(1);
         assertThat(answers).extracting(AuditRecord::id).containsOnly(answers.get(0).id());
         assertThat(answers.get(0).outcome()).as(answers.get(0).details().toString()).isEqualTo("uploaded");
         assertThat(platform.registry().listVersions(model)).hasSize(2);
@@ -329,6 +335,41 @@ class RetrainLoopTest {
         // (published at least once, ADR 0025), always under the outcome's id, which subscribers deduplicate on.
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_COMPLETED)).isNotEmpty()
                 .allSatisfy(e -> assertThat(e.id()).isEqualTo(answers.get(0).id()));
+    }
+
+    @Test
+    void aDeliveryWhoseHolderDiedTakesTheExpiredLeaseOverAndTrains() {
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+        RetrainService.Request request = new RetrainService.Request("request/16", model, 1, report(16));
+        // A delivery took the lease and died before anything else: the lease it left has expired.
+        expireLease(request);
+
+        AuditRecord answer = platform.retraining().handle(request);
+
+        assertThat(answer.outcome()).as(answer.details().toString()).isEqualTo("uploaded");
+        assertThat(trainings).hasValue(1);
+        // Given up when the training ended, so a later delivery would not wait for it.
+        health.vigil.port.BlobLease.Lease left = Json.read("the lease", lease(request).getBytes(StandardCharsets.UTF_8),
+                health.vigil.port.BlobLease.Lease.class);
+        assertThat(left.holder()).isNotEqualTo("a run that died");
+        assertThat(left.until()).isBefore(java.time.Instant.now().minusSeconds(60));
+    }
+
+    private void expireLease(RetrainService.Request request) {
+        platform.artifacts().put(ArtifactStore.MONITORING, RetrainService.leaseName(request), new ByteArrayInputStream(
+                Json.writeBytes(new health.vigil.port.BlobLease.Lease("a run that died",
+                        java.time.Instant.now().minusSeconds(1)))), true);
+    }
+
+    private String lease(RetrainService.Request request) {
+        try (java.io.InputStream in = platform.artifacts().open(ArtifactStore.MONITORING,
+                RetrainService.leaseName(request))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -16,6 +16,7 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.BlobLease;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.Retrainer;
 import health.vigil.registry.Announcements;
@@ -30,6 +31,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -37,6 +39,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -51,7 +57,8 @@ import java.util.function.Function;
  * ({@link AuditLog#recordOnce}, keyed on the report's id), whatever the ids of the events that cite it: the platform's
  * own, an operator's re-send with a fresh id, another subscription's. A later request citing the report finds the
  * record, as a redelivered one does, and publishes {@code Vigil.Retrain.Completed} only if it was not out yet
- * ({@link Announcements}, ADR 0025).
+ * ({@link Announcements}, ADR 0025). Requests citing one report that arrive together train once: the training holds
+ * the report's {@link BlobLease} in {@code monitoring}, and the others wait for its outcome.
  */
 public final class RetrainService {
     /** The platform's retraining identity: the recorded uploader of every retrained package; it never signs. */
@@ -68,6 +75,13 @@ public final class RetrainService {
     private static final String LINEAGE_PRODUCTION_ROWS = "lineage.productionRows";
     /** Provenance parameter in which training describes the data it was trained on. */
     private static final String DATASET_SOURCE = "dataset.source";
+    /**
+     * How long a training holds its report's lease after each renewal (renewed every quarter of it while it runs), and
+     * how long another request citing the report waits for the outcome before it fails and is delivered again.
+     */
+    static final Duration LEASE = Duration.ofMinutes(10);
+    static final Duration LEASE_WAIT = Duration.ofMinutes(2);
+    private static final System.Logger LOG = System.getLogger(RetrainService.class.getName());
     private static final java.util.regex.Pattern SOURCE_FILE = java.util.regex.Pattern.compile(".* \\(([^()]+)\\)");
 
     private final ModelRegistry registry;
@@ -81,6 +95,12 @@ public final class RetrainService {
     private final AuditLog audit;
     private final Announcements announcements;
     private final Clock clock;
+    /** Renews the leases of trainings under way, for every platform in the process (one idle thread when none runs). */
+    private static final ScheduledExecutorService RENEWALS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "vigil-retraining-lease");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param outcomes the outcome joined to each of a batch of prediction records, by prediction id
@@ -184,7 +204,31 @@ public final class RetrainService {
         // package under this one name, so that of deliveries that trained together only the first package is kept
         // (below); two reports never share a name, and an id of up to 256 characters makes a name of bounded length.
         String blob = UPLOAD_PREFIX + parent.modelName().value() + "-from-v" + parent.version() + "-"
-                + Sha256.hex(request.reportId()).substring(0, 32) + ".zip";
+                + reportDigest(request.reportId()) + ".zip";
+        // One training per report at a time: requests citing the report that arrive together wait for the holder's
+        // outcome instead of training too (it would be thrown away below); a holder that died leaves a lease that
+        // expires, and the next delivery trains.
+        String what = "the retraining of " + parent.id().subject() + " for report " + request.reportId();
+        Optional<BlobLease> lease = BlobLease.take(artifacts, ArtifactStore.MONITORING, leaseName(request), what,
+                () -> audit.findOnce(key).isPresent(), clock, LEASE, LEASE_WAIT);
+        if (lease.isEmpty()) {
+            AuditRecord recorded = audit.findOnce(key).orElseThrow();
+            announce(key, recorded, request);
+            return recorded;
+        }
+        ScheduledFuture<?> renewal = RENEWALS.scheduleAtFixedRate(() -> renew(lease.get(), what),
+                LEASE.toMillis() / 4, LEASE.toMillis() / 4, TimeUnit.MILLISECONDS);
+        try {
+            return trainAndRegister(request, parent, key, blob, details, trainingSha256, trainingBlob, subject);
+        } finally {
+            renewal.cancel(false);
+            lease.get().release(what);
+        }
+    }
+
+    /** Trains (unless an earlier delivery stored the package), uploads and registers, and records the outcome. */
+    private AuditRecord trainAndRegister(Request request, VersionRecord parent, String key, String blob,
+            Map<String, String> details, String trainingSha256, String trainingBlob, String subject) {
         byte[] zip;
         String productionSha256;
         String productionRows;
@@ -254,6 +298,30 @@ public final class RetrainService {
         AuditRecord record = audit.recordOnce(key, ACTOR, ACTION, subject, "uploaded", details);
         announce(key, record, request);
         return record;
+    }
+
+    /**
+     * The lease of the retraining a report asked for, in {@code monitoring} beside the version's reports (a name that
+     * is not a report's: {@link health.vigil.monitoring.MonitoringReports} lists only window ids).
+     */
+    public static String leaseName(Request request) {
+        return request.model().value() + "/v" + request.parentVersion() + "/retraining/"
+                + reportDigest(request.reportId()) + ".lease.json";
+    }
+
+    private static String reportDigest(String reportId) {
+        return Sha256.hex(reportId).substring(0, 32);
+    }
+
+    private static void renew(BlobLease lease, String what) {
+        try {
+            lease.keep(what);
+        } catch (RuntimeException e) {
+            // The training goes on: its writes are once-only (one package name, one record), so a run that took the
+            // lease over can only duplicate the work, never the outcome.
+            LOG.log(System.Logger.Level.WARNING, what + ": the lease could not be renewed ("
+                    + e.getClass().getSimpleName() + ")");
+        }
     }
 
     /**

@@ -19,6 +19,7 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.BlobLease;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.StoredJson;
@@ -410,7 +411,8 @@ public final class BatchService {
         String what = "partition " + partition.index() + " of batch " + job.id();
         String done = doneName(job.id(), partition.index());
         // Empty when the job is finished or the partition done, before or while this delivery waits for the lease.
-        Optional<PartitionLease> lease = PartitionLease.take(artifacts, leaseName(job.id(), partition.index()), what,
+        Optional<BlobLease> lease = BlobLease.take(artifacts, ArtifactStore.BATCH_OUTPUT,
+                leaseName(job.id(), partition.index()), what,
                 () -> isFinished(job.id()) || artifacts.describe(ArtifactStore.BATCH_OUTPUT, done).isPresent(), clock,
                 settings.lease());
         if (lease.isPresent()) {
@@ -494,7 +496,7 @@ public final class BatchService {
         }
     }
 
-    private void score(BatchJob job, BatchPartition partition, PartitionLease lease, String what) {
+    private void score(BatchJob job, BatchPartition partition, BlobLease lease, String what) {
         ScorableModel model = models.get(registry.getVersion(job.model(), job.version()));
         RowParser parser = new RowParser(job.format(), job.header(), model.validator().schema());
         CsvRowDecoder decoder = job.format() == BatchFormat.CSV

@@ -9,7 +9,7 @@ import java.util.Objects;
  * each; sized to finish well within a function's time limit), a chunk is the rows scored by one ONNX Runtime run
  * and logged by one prediction-log append, {@code checkpointChunks} chunks are made durable together (one results
  * blob and one checkpoint, so one pair of forced writes), and no line may exceed {@code maxLineBytes}. A run holds
- * its partition's lease for {@code lease} after each renewal (see {@link PartitionLease}).
+ * its partition's lease for {@code lease} after each renewal (see {@link health.vigil.port.BlobLease}).
  */
 public record BatchSettings(long partitionBytes, int chunkRows, int checkpointChunks, int maxLineBytes,
         Duration lease) {

@@ -422,7 +422,7 @@ class BatchServiceTest {
         String message = queued.poll();
 
         assertThatThrownBy(() -> batches.scorePartition(message)).isInstanceOf(StoreException.class)
-                .hasMessageContaining("being scored by another run").hasMessageContaining("tried again later");
+                .hasMessageContaining("being worked on by another run").hasMessageContaining("tried again later");
         assertThat(batchPredictions(job.id())).isEmpty();
         assertThat(lease(job.id())).contains("a-live-run");
 
@@ -1048,7 +1048,7 @@ class BatchServiceTest {
 
     private void putLease(String jobId, String holder, Instant until) {
         platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, BatchService.leaseName(jobId, 0), new ByteArrayInputStream(
-                Json.writeBytes(new PartitionLease.Lease(holder, until))), true);
+                Json.writeBytes(new health.vigil.port.BlobLease.Lease(holder, until))), true);
     }
 
     private void runQueuedInParallel(BatchService batches) throws Exception {

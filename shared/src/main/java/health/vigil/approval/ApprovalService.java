@@ -25,6 +25,7 @@ import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +42,8 @@ import java.util.Set;
  * cannot be approved at all; every refusal is audited. An approval is signed only on a gate report judged on the
  * production version, evaluation dataset and gate policy in force when it is signed: otherwise it is refused with
  * {@code GATES_OUT_OF_DATE} until the gates run again. A model may require two distinct approvers; the version
- * becomes APPROVED with the signature that completes the count. Signing is idempotent per signer: the same
+ * becomes APPROVED with the signature that completes the count, counting only approvals signed on the current gate
+ * report (one signed before the gates ran again is signed again). Signing is idempotent per signer: the same
  * approver signing again changes nothing. A decision the lifecycle refuses is audited as a refused attempt
  * ({@link RefusedAttempts}). Whether the caller holds {@code Models.Approve} is checked by the HTTP layer.
  */
@@ -121,10 +123,10 @@ public final class ApprovalService {
             requireSeparation(record, signer, action);
             ElectronicSignature earlier = record.signatures().stream()
                     .filter(s -> Principal.sameIdentity(s.signerId(), signer.id()) && s.meaning() == meaning
-                            && s.covers(record.packageSha256()))
+                            && s.covers(record.packageSha256()) && onCurrentGates(record, s))
                     .findFirst().orElse(null);
             if (earlier != null) {
-                auditSignature(id, earlier);
+                auditSignature(id, earlier, record);
                 return signedBefore(record, signer, earlier, target, cause);
             }
             // Approval needs passed gates; a rejection may also follow failed ones.
@@ -148,7 +150,7 @@ public final class ApprovalService {
                 lastConflict = e;
                 continue;
             }
-            auditSignature(id, signature);
+            auditSignature(id, signature, record);
             if (needed == 0) {
                 announce(signed, target, cause);
             }
@@ -158,11 +160,36 @@ public final class ApprovalService {
                 + MAX_ATTEMPTS + " attempts; last: " + lastConflict.getMessage() + "); sign again");
     }
 
-    /** The signature's audit record, once, in the name of whoever made it. */
-    private void auditSignature(ModelVersion id, ElectronicSignature signature) {
+    /**
+     * Whether {@code signature} was made on the version's current gate report: an approval vouches for the report its
+     * signer read, so one made before the gates ran again (on a two-approver model, the first of two) does not count
+     * towards the approval of what the new report says; its signer signs again. Rejections always count.
+     */
+    private static boolean onCurrentGates(VersionRecord record, ElectronicSignature signature) {
+        if (signature.meaning() != Meaning.APPROVED_FOR_CANARY) {
+            return true;
+        }
+        Instant reportStarted = currentGateRun(record).map(StageChange::at).orElse(null);
+        return reportStarted == null || !signature.signedAt().isBefore(reportStarted);
+    }
+
+    /** The move that started the gate run whose report is current, if the gates ever ran again. */
+    private static Optional<StageChange> currentGateRun(VersionRecord record) {
+        return record.history().stream().filter(c -> c.to() == Stage.GATES_RUNNING).skip(1)
+                .reduce((first, second) -> second);
+    }
+
+    /**
+     * The signature's audit record, once, in the name of whoever made it (an approval signed again on a later gate run
+     * is a record of its own).
+     */
+    private void auditSignature(ModelVersion id, ElectronicSignature signature, VersionRecord record) {
         String action = signature.meaning() == Meaning.REJECTED ? REJECT : APPROVE;
         String signer = signature.signerId();
-        audit.recordOnce(action + ":" + id.name().value() + ":" + id.number() + ":" + signer, signer,
+        long run = signature.meaning() == Meaning.APPROVED_FOR_CANARY
+                ? record.history().stream().filter(c -> c.to() == Stage.GATES_RUNNING).count() : 1;
+        audit.recordOnce(action + ":" + id.name().value() + ":" + id.number() + ":" + signer
+                + (run > 1 ? ":gates-run-" + run : ""), signer,
                 action, id.subject(), signature.meaning().wireName(), signatureDetails(signature,
                         requiredApprovals(id.name())));
     }
@@ -175,7 +202,8 @@ public final class ApprovalService {
     private int approvalsStillNeeded(VersionRecord record) {
         List<String> approvers = new ArrayList<>();
         record.signatures().stream()
-                .filter(s -> s.meaning() == Meaning.APPROVED_FOR_CANARY && s.covers(record.packageSha256()))
+                .filter(s -> s.meaning() == Meaning.APPROVED_FOR_CANARY && s.covers(record.packageSha256())
+                        && onCurrentGates(record, s))
                 .map(ElectronicSignature::signerId)
                 .filter(signer -> approvers.stream().noneMatch(counted -> Principal.sameIdentity(counted, signer)))
                 .forEach(approvers::add);

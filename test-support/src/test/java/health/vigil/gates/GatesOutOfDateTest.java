@@ -3,6 +3,7 @@ package health.vigil.gates;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import health.vigil.approval.ApprovalService;
 import health.vigil.cards.ModelCard;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ConflictException;
@@ -65,12 +66,7 @@ class GatesOutOfDateTest {
 
     @Test
     void anApprovalAfterAnotherVersionWasDeployedIsRefusedUntilTheGatesRunAgainstIt() {
-        SamplePackage trees = SampleModels.readmissionTrees();
-        Manifest m = trees.manifest();
-        int rebuilt = upload(new SamplePackage(new Manifest(m.formatVersion(), m.name(), m.task(),
-                "30-day readmission risk, gradient-boosted trees, rebuilt", m.features(), m.featurePipeline(),
-                m.output(), m.intendedUse(), m.limitations(), m.owner(), m.provenance()), trees.onnx(),
-                trees.reference()), "trees-rebuilt.zip");
+        int rebuilt = uploadRebuiltTrees();
         deploy(rebuilt);
 
         ConflictException refused = catchThrowableOfType(
@@ -129,6 +125,49 @@ class GatesOutOfDateTest {
         assertThat(rerun.datasetSha256()).isNotEqualTo(first.datasetSha256());
         assertThat(platform.registry().getVersion(MODEL, 2).history()).anyMatch(c -> c.actor().equals(APPROVER.id())
                 && c.to() == Stage.GATES_RUNNING);
+    }
+
+    @Test
+    void aFirstOfTwoApprovalsMadeOnAReportThatWentOutOfDateDoesNotCountOnceTheGatesRanAgain() {
+        Principal second = new Principal("second-approver", "Dr Sam Second", Set.of(Role.MODELS_APPROVE));
+        platform.close();
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
+                .twoApproverModels(Set.of(MODEL)).build();
+        assertThat(platform.approvals().approve(CANDIDATE, APPROVER, "non-inferior to version 1").approvalsStillNeeded())
+                .isEqualTo(1);
+        int rebuilt = uploadRebuiltTrees();
+        platform.approvals().approve(new ModelVersion(MODEL, rebuilt), second, "gates passed");
+        deploy(rebuilt);
+        platform.gates().rerun(CANDIDATE, second);
+
+        // The second approver reads the new report (against version 3) and signs; the first signed the old one.
+        ApprovalService.Decision decision = platform.approvals().approve(CANDIDATE, second,
+                "non-inferior to version 3");
+
+        assertThat(decision.approvalsStillNeeded()).isEqualTo(1);
+        assertThat(platform.registry().getVersion(MODEL, 2).stage()).isEqualTo(Stage.GATES_PASSED);
+        // The first approver signs again, on the report in force: that decides it, and both signatures are recorded.
+        ApprovalService.Decision again = platform.approvals().approve(CANDIDATE, APPROVER, "non-inferior to version 3");
+        assertThat(again.version().stage()).isEqualTo(Stage.APPROVED);
+        assertThat(again.version().signatures()).extracting(s -> s.signerId())
+                .containsExactly(APPROVER.id(), second.id(), APPROVER.id());
+        assertThat(trail("model.approve").stream().filter(r -> r.subject().equals(CANDIDATE.subject())
+                && r.actor().equals(APPROVER.id()))).hasSize(2);
+        // A replay of the last approval writes nothing.
+        int records = trail("model.approve").size();
+        platform.approvals().approve(CANDIDATE, APPROVER, "non-inferior to version 3");
+        assertThat(trail("model.approve")).hasSize(records);
+    }
+
+    /** The production model's trees again under another description: another package, version 3. */
+    private int uploadRebuiltTrees() {
+        SamplePackage trees = SampleModels.readmissionTrees();
+        Manifest m = trees.manifest();
+        int rebuilt = upload(new SamplePackage(new Manifest(m.formatVersion(), m.name(), m.task(),
+                "30-day readmission risk, gradient-boosted trees, rebuilt", m.features(), m.featurePipeline(),
+                m.output(), m.intendedUse(), m.limitations(), m.owner(), m.provenance()), trees.onnx(),
+                trees.reference()), "trees-rebuilt.zip");
+        return rebuilt;
     }
 
     /** Uploads {@code sample} as the data scientist and runs its gates as its Registered event would; its number. */

@@ -112,16 +112,21 @@ class RetrainLoopTest {
         platform.deployments().deploy(model, 1, Principal.SYSTEM);
         trainingSha256 = parent.manifest().provenance().datasetSha256();
 
-        Dataset production = CLINICAL.synthetic(400, 6).dataset();
+        scoreAndLabel(400, 6, 300);
+    }
+
+    /** Scores {@code patients} synthetic patients on the deployed version and records outcomes for the first ones. */
+    private void scoreAndLabel(int patients, long seed, int labelled) {
+        Dataset production = CLINICAL.synthetic(patients, seed).dataset();
         List<PatientRow> rows = new ArrayList<>();
         for (int i = 0; i < production.size(); i++) {
             Map<String, JsonNode> features = new LinkedHashMap<>();
             production.records().get(i).forEach((k, v) -> features.put(k, Json.mapper().valueToTree(v)));
-            rows.add(new PatientRow("MRN-" + i, features));
+            rows.add(new PatientRow("MRN-" + seed + "-" + i, features));
         }
         List<ScoredRow> scored = platform.scoring().score(new ScoreRequest(model, null, rows)).rows();
         List<Map<String, Object>> outcomes = new ArrayList<>();
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < labelled; i++) {
             outcomes.add(Map.of("predictionId", scored.get(i).predictionId(), "outcome", production.label(i) ? 1 : 0));
         }
         String body = Json.write(Map.of("model", model.value(), "outcomes", outcomes));
@@ -335,6 +340,38 @@ class RetrainLoopTest {
         // (published at least once, ADR 0025), always under the outcome's id, which subscribers deduplicate on.
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_COMPLETED)).isNotEmpty()
                 .allSatisfy(e -> assertThat(e.id()).isEqualTo(answers.get(0).id()));
+    }
+
+    @Test
+    void aRetrainedVersionIsRetrainedOnTheFileItsLineBeganWithPlusTheRowsEachRetrainingAdded() {
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+        AuditRecord first = platform.retraining().handle(new RetrainService.Request("request/17", model, 1,
+                report(17)));
+        assertThat(first.outcome()).as(first.details().toString()).isEqualTo("uploaded");
+        ModelVersion second = new ModelVersion(model, Integer.parseInt(first.details().get("version")));
+        SetUpApproval.approve(platform, second);
+        platform.deployments().deploy(model, second.number(), Principal.SYSTEM);
+        // The retrained version serves; its patients' outcomes come in, and its own monitoring asks for retraining.
+        scoreAndLabel(300, 7, 200);
+        String report = SetUpMonitoringReport.stable(platform, second, LocalDate.of(2026, 9, 1), true);
+
+        AuditRecord again = platform.retraining().handle(new RetrainService.Request("request/18", model,
+                second.number(), report));
+
+        assertThat(again.outcome()).as(again.details().toString()).isEqualTo("uploaded");
+        assertThat(trainings).hasValue(2);
+        VersionRecord parent = platform.registry().getVersion(model, second.number());
+        VersionRecord third = platform.registry().getVersion(model, Integer.parseInt(again.details().get("version")));
+        Map<String, String> lineage = third.manifest().provenance().parameters();
+        assertThat(lineage).containsEntry("lineage.parentVersion", Integer.toString(second.number()))
+                .containsEntry("lineage.productionRows", "200");
+        // Named by its parent's dataset and the rows added now, as its parent's was by the first file and its rows.
+        assertThat(third.manifest().provenance().datasetSha256()).isEqualTo(health.vigil.port.Retrainer
+                .combinedDataset(parent.manifest().provenance().datasetSha256(), lineage.get("lineage.productionDataset")));
+        assertThat(third.manifest().provenance().parameters().get("dataset.source")).as("300 + 200 labelled rows")
+                .endsWith(" + 500 labelled production rows");
     }
 
     @Test

@@ -181,10 +181,20 @@ public final class RetrainService {
             return audit.recordOnce(key, ACTOR, ACTION, subject, "deferred", details);
         }
         String trainingSha256 = parent.manifest().provenance().datasetSha256();
-        Optional<String> sourceFile = sourceFile(parent.manifest().provenance().parameters().get(DATASET_SOURCE));
+        TrainingData data;
+        try {
+            data = trainingData(parent);
+        } catch (ValidationException brokenLineage) {
+            details.put("reason", brokenLineage.getMessage() + "; retrain this model with the model pipeline"
+                    + " (docs/runbooks/drift-alert.md)");
+            return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
+        }
+        VersionRecord root = data.root();
+        String rootSha256 = root.manifest().provenance().datasetSha256();
+        Optional<String> sourceFile = sourceFile(root.manifest().provenance().parameters().get(DATASET_SOURCE));
         if (sourceFile.isPresent()) {
-            details.put("reason", "v" + parent.version() + " was trained from the source file " + sourceFile.get()
-                    + " (sha256 " + trainingSha256 + "), not from a dataset file in Vigil's format, so it cannot be"
+            details.put("reason", "v" + root.version() + " was trained from the source file " + sourceFile.get()
+                    + " (sha256 " + rootSha256 + "), not from a dataset file in Vigil's format, so it cannot be"
                     + " retrained here and no file uploaded to the datasets container changes that: train a successor"
                     + " on the current source file (vigil train " + parent.modelName().value() + " --data FILE, or the"
                     + " model pipeline) and upload its package, which then goes through the gates and an approval like"
@@ -192,10 +202,16 @@ public final class RetrainService {
             // The request's outcome: sending it again cannot train, so a replay finds this record and writes nothing.
             return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
         }
-        String trainingBlob = datasetBlob(trainingSha256);
-        if (artifacts.describe(ArtifactStore.DATASETS, trainingBlob).isEmpty()) {
-            details.put("reason", "the training dataset " + trainingSha256 + " is not in the datasets container;"
-                    + " upload it as " + trainingBlob + " and send the request again (docs/runbooks/drift-alert.md)");
+        String trainingBlob = datasetBlob(rootSha256);
+        Optional<String> missing = data.earlierProduction().stream().map(RetrainService::datasetBlob)
+                .filter(name -> artifacts.describe(ArtifactStore.DATASETS, name).isEmpty()).findFirst();
+        if (artifacts.describe(ArtifactStore.DATASETS, trainingBlob).isEmpty() || missing.isPresent()) {
+            String name = missing.isPresent() ? missing.get() : trainingBlob;
+            String which = missing.isPresent() ? "the labelled production rows an earlier retraining stored"
+                    : "the training dataset " + rootSha256 + (root == parent ? "" : " (of v" + root.version()
+                            + ", which the versions since were retrained from)");
+            details.put("reason", which + " is not in the datasets container; upload it as " + name + " and send"
+                    + " the request again (docs/runbooks/drift-alert.md)");
             // Not the request's outcome: once the file is uploaded, a request citing the report trains. Recorded once
             // per report while the file is missing, so a request sent again before the upload writes nothing.
             return audit.recordOnce(key + MISSING_DATASET, ACTOR, ACTION, subject, "failed", details);
@@ -219,7 +235,7 @@ public final class RetrainService {
         ScheduledFuture<?> renewal = RENEWALS.scheduleAtFixedRate(() -> renew(lease.get(), what),
                 LEASE.toMillis() / 4, LEASE.toMillis() / 4, TimeUnit.MILLISECONDS);
         try {
-            return trainAndRegister(request, parent, key, blob, details, trainingSha256, trainingBlob, subject);
+            return trainAndRegister(request, parent, key, blob, details, data, trainingBlob, subject);
         } finally {
             renewal.cancel(false);
             lease.get().release(what);
@@ -228,7 +244,8 @@ public final class RetrainService {
 
     /** Trains (unless an earlier delivery stored the package), uploads and registers, and records the outcome. */
     private AuditRecord trainAndRegister(Request request, VersionRecord parent, String key, String blob,
-            Map<String, String> details, String trainingSha256, String trainingBlob, String subject) {
+            Map<String, String> details, TrainingData data, String trainingBlob, String subject) {
+        String trainingSha256 = parent.manifest().provenance().datasetSha256();
         byte[] zip;
         String productionSha256;
         String productionRows;
@@ -252,7 +269,12 @@ public final class RetrainService {
             lineage.put(LINEAGE_PRODUCTION_DATASET, production.sha256());
             lineage.put(LINEAGE_PRODUCTION_ROWS, Integer.toString(production.rows()));
             try (InputStream training = artifacts.open(ArtifactStore.DATASETS, trainingBlob)) {
-                zip = retrainer.get().retrain(new Retrainer.Request(parent, training, production, lineage));
+                List<Retrainer.ProductionRows> earlier = new ArrayList<>();
+                for (String sha256 : data.earlierProduction()) {
+                    earlier.add(storedProductionRows(sha256, pipeline));
+                }
+                zip = retrainer.get().retrain(new Retrainer.Request(parent, training,
+                        data.root().manifest().provenance().datasetSha256(), earlier, production, lineage));
             } catch (ValidationException notRetrainable) {
                 // The stored file is not the parent's training data in the dataset file format (a model trained
                 // from a source file names that file): no retry can change that, so it is recorded once as failed.
@@ -412,6 +434,85 @@ public final class RetrainService {
      * stored in {@code datasets} as a file of model inputs (header {@code key, label, pipeline columns}) named by its
      * sha256. Pseudonyms only; the file stays inside the platform's governed stores, like the prediction log.
      */
+    /**
+     * What a version was trained on: the dataset file of the first version in its line that was not retrained (its
+     * root), plus the labelled production rows each retraining since added, oldest first.
+     */
+    record TrainingData(VersionRecord root, List<String> earlierProduction) {}
+
+    /**
+     * Follows a retrained version's lineage back to the version it all began with. Each step must add up: registered
+     * by the retraining identity, retrained from an earlier version, and trained on a dataset named by the parent's
+     * dataset and the production rows it added (as the retrainer names it), so that a package claiming a lineage it
+     * does not have is not trained on someone else's data.
+     */
+    TrainingData trainingData(VersionRecord version) {
+        List<String> production = new ArrayList<>();
+        VersionRecord v = version;
+        while (ACTOR.equals(v.registeredBy()) && v.manifest().provenance().parameters()
+                .containsKey("lineage.parentVersion")) {
+            Map<String, String> lineage = v.manifest().provenance().parameters();
+            String rows = lineage.get(LINEAGE_PRODUCTION_DATASET);
+            int parentVersion;
+            try {
+                parentVersion = Integer.parseInt(lineage.get("lineage.parentVersion"));
+            } catch (NumberFormatException e) {
+                parentVersion = -1;
+            }
+            if (rows == null || parentVersion < 1 || parentVersion >= v.version()) {
+                throw new ValidationException("v" + v.version() + "'s lineage does not name the version it was"
+                        + " retrained from and the production rows it added");
+            }
+            VersionRecord parent = registry.getVersion(v.modelName(), parentVersion);
+            if (!v.manifest().provenance().datasetSha256().equals(Retrainer.combinedDataset(
+                    parent.manifest().provenance().datasetSha256(), rows))) {
+                throw new ValidationException("v" + v.version() + "'s training dataset is not v" + parentVersion
+                        + "'s dataset plus the production rows its lineage names");
+            }
+            production.add(0, rows);
+            v = parent;
+        }
+        return new TrainingData(v, List.copyOf(production));
+    }
+
+    /** Labelled production rows an earlier retraining stored, read back and checked against their name. */
+    private Retrainer.ProductionRows storedProductionRows(String sha256, FeaturePipeline pipeline) {
+        byte[] bytes;
+        try (InputStream in = artifacts.open(ArtifactStore.DATASETS, datasetBlob(sha256))) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the production rows " + sha256, e);
+        }
+        if (!Sha256.hex(bytes).equals(sha256)) {
+            throw new ValidationException("the stored production rows " + datasetBlob(sha256) + " are not the bytes"
+                    + " their name says");
+        }
+        String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n");
+        String header = "key\tlabel\t" + String.join("\t", pipeline.columns());
+        if (!lines[0].equals(header)) {
+            throw new ValidationException("the stored production rows " + datasetBlob(sha256) + " have other"
+                    + " columns than the model's feature pipeline");
+        }
+        int width = pipeline.width();
+        int rows = lines.length - 1;
+        float[] inputs = new float[rows * width];
+        boolean[] labels = new boolean[rows];
+        List<String> keys = new ArrayList<>(rows);
+        for (int i = 0; i < rows; i++) {
+            String[] cells = lines[i + 1].split("\t", -1);
+            if (cells.length != width + 2 || !(cells[1].equals("0") || cells[1].equals("1"))) {
+                throw new ValidationException("line " + (i + 2) + " of the stored production rows "
+                        + datasetBlob(sha256) + " is not a key, a 0/1 label and " + width + " inputs");
+            }
+            keys.add(cells[0]);
+            labels[i] = cells[1].equals("1");
+            for (int j = 0; j < width; j++) {
+                inputs[i * width + j] = cells[j + 2].isEmpty() ? Float.NaN : Float.parseFloat(cells[j + 2]);
+            }
+        }
+        return new Retrainer.ProductionRows(inputs, rows, width, labels, keys, sha256);
+    }
+
     private Retrainer.ProductionRows productionRows(VersionRecord parent, FeaturePipeline pipeline) {
         int width = pipeline.width();
         Map<Integer, Boolean> samePipeline = new HashMap<>();

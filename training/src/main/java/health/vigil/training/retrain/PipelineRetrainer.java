@@ -1,6 +1,5 @@
 package health.vigil.training.retrain;
 
-import health.vigil.hash.Sha256;
 import health.vigil.model.Provenance;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.Retrainer;
@@ -38,29 +37,39 @@ public final class PipelineRetrainer implements Retrainer {
         ClinicalModel model = ClinicalModel.of(parent.modelName().value());
         Provenance provenance = parent.manifest().provenance();
         Dataset data = DatasetFile.read(model.pipeline().rawSchema(), request.trainingDataset(),
-                provenance.datasetSha256());
+                request.trainingDatasetSha256());
         ModelTraining.TrainingRows base = ModelTraining.TrainingRows.of(model, data);
         ProductionRows production = request.production();
-        if (production.width() != base.x().width()) {
-            throw new IllegalArgumentException("production rows have " + production.width() + " inputs; the "
-                    + model + " pipeline has " + base.x().width());
+        List<ProductionRows> added = new ArrayList<>(request.earlierProduction());
+        added.add(production);
+        int rows = base.x().rows();
+        for (ProductionRows part : added) {
+            if (part.width() != base.x().width()) {
+                throw new IllegalArgumentException("production rows have " + part.width() + " inputs; the "
+                        + model + " pipeline has " + base.x().width());
+            }
+            rows += part.rows();
         }
-        int rows = base.x().rows() + production.rows();
         float[] values = Arrays.copyOf(base.x().values(), rows * base.x().width());
-        System.arraycopy(production.inputs(), 0, values, base.x().rows() * base.x().width(), production.inputs().length);
         boolean[] labels = Arrays.copyOf(base.labels(), rows);
-        System.arraycopy(production.labels(), 0, labels, base.x().rows(), production.rows());
         List<String> keys = new ArrayList<>(base.patientKeys());
-        production.pseudonyms().forEach(p -> keys.add("production:" + p));
+        int at = base.x().rows();
+        for (ProductionRows part : added) {
+            System.arraycopy(part.inputs(), 0, values, at * base.x().width(), part.inputs().length);
+            System.arraycopy(part.labels(), 0, labels, at, part.rows());
+            part.pseudonyms().forEach(p -> keys.add("production:" + p));
+            at += part.rows();
+        }
         String[] ages = Arrays.copyOf(base.ageGroups(), rows);
         String[] sexes = Arrays.copyOf(base.sexGroups(), rows);
         Arrays.fill(ages, base.x().rows(), rows, "unknown");
         Arrays.fill(sexes, base.x().rows(), rows, "unknown");
-        // The combined training set is named by the two files it is made of.
-        String combined = Sha256.hex(provenance.datasetSha256() + "\n" + production.sha256());
+        // The combined training set is named by the two files it is made of: the parent's dataset (itself named so
+        // for a retrained parent) and the production rows added now.
+        String combined = Retrainer.combinedDataset(provenance.datasetSha256(), production.sha256());
         ModelTraining.TrainingRows all = new ModelTraining.TrainingRows(FeatureMatrix.copyOf(values, rows,
                 base.x().columns()), labels, keys, ages, sexes, combined, null, data.source() + " + "
-                + production.rows() + " labelled production rows");
+                + (rows - base.x().rows()) + " labelled production rows");
         TrainingSettings settings = TrainingSettings.defaults()
                 .withAlgorithm(algorithm(provenance.parameters().get("algorithm")))
                 .withSeed(provenance.seed() == null ? TrainingSettings.DEFAULT_SEED : provenance.seed());

@@ -199,7 +199,13 @@ final class ApiKeyAuthenticator implements Authenticator {
             }
             String entryName = "keys.json entry " + position + " ('" + id + "')";
             JsonNode roleList = entry.path("roles");
-            if (!roleList.isMissingNode() && !roleList.isArray()) {
+            // An entry without roles is a mistake, not a key meant to do nothing: it would be accepted, and every
+            // request it made refused with 403, with nothing saying the file is wrong. A key with no role says so: [].
+            if (roleList.isMissingNode()) {
+                throw new IllegalStateException(entryName + " has no \"roles\"; list the roles of its holder as"
+                        + " [\"Role.Name\", ...], one of " + roleNames() + " (write [] for a key with none)");
+            }
+            if (!roleList.isArray()) {
                 throw new IllegalStateException(entryName + " has \"roles\" that are not a list; write them as"
                         + " [\"Role.Name\", ...], one of " + roleNames());
             }

@@ -103,7 +103,13 @@ class ApiKeyAuthenticatorTest {
                     {"{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_secret_0123456789\", \"roles\": [\"Models.Aprove\"]}]}",
                             "entry 1 ('alice') gives the unknown role 'Models.Aprove'; name one of Scoring.Invoke"},
                     {"{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_secret_0123456789\" \"roles\": []}]}",
-                            "keys.json is not valid JSON at line 1"}};
+                            "keys.json is not valid JSON at line 1"},
+                    {"{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_alice_0123456789\", \"roles\": []},"
+                            + " {\"id\": \"bob\", \"key\": \"vk_secret_0123456789\"}]}",
+                            "entry 2 ('bob') has no \"roles\"; list the roles of its holder"},
+                    {"{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_secret_0123456789\", \"roles\":"
+                            + " \"Models.Approve\"}]}",
+                            "entry 1 ('alice') has \"roles\" that are not a list"}};
             for (String[] broken : brokenAndSaid) {
                 logged.clear();
                 Files.writeString(file, broken[0]);

@@ -174,7 +174,8 @@ public final class ExperimentService {
 
     /**
      * Stops the running experiment: all live traffic returns to the control (stable) version. A stop the lifecycle
-     * refuses (no deployment) is audited as a refused attempt on the model; a model that never had an experiment is 404.
+     * refuses (no deployment, no experiment since the last deploy) is audited as a refused attempt on the model, as a
+     * shadow's stop is.
      */
     public Deployment stop(ModelName model, Principal actor) {
         Objects.requireNonNull(actor, "actor");
@@ -186,7 +187,9 @@ public final class ExperimentService {
         DeploymentChanges.Change change = changes.change(model, "stopping an experiment", current -> {
             Experiment experiment = current.experiment();
             if (experiment == null) {
-                throw noExperiment(model);
+                throw new ConflictException(ErrorCode.INVALID_STATE, "no experiment of `" + model + "` is running:"
+                        + " none has been started since its last deployment, so there is nothing to stop; start one"
+                        + " with POST /models/" + model + "/experiments");
             }
             if (!experiment.running()) {
                 return Optional.empty();

@@ -262,19 +262,25 @@ class RefusedDeploymentsOnLocalStoresTest {
         VigilException noExperiment = refusal(() -> experiments.stop(READMISSION, OPS));
         shadows.configure(READMISSION, new ShadowService.ConfigureCommand(4, 1_000), OPS);
         shadows.stop(READMISSION, OPS);
+        experiments.start(READMISSION, new ExperimentService.StartCommand(4, null,
+                ExperimentPlan.of(ExperimentMetric.FLAG_RATE, 0.20, 0.05, null, null, null, 3_000)), OPS);
+        experiments.stop(READMISSION, OPS);
         int records = records();
         shadows.stop(READMISSION, OPS);
+        experiments.stop(READMISSION, OPS);
 
-        assertThat(records()).as("a stop of a stopped shadow writes nothing").isEqualTo(records);
+        assertThat(records()).as("a stop of a stopped shadow or experiment writes nothing").isEqualTo(records);
         assertThat(List.of(shadowUndeployed.code(), experimentUndeployed.code()))
                 .containsOnly(ErrorCode.MODEL_NOT_DEPLOYED);
-        assertThat(noShadow.code()).isEqualTo(ErrorCode.INVALID_STATE);
-        // No experiment to stop is a 404 (nothing by that name), not a refusal of the lifecycle: not recorded.
-        assertThat(noExperiment.code()).isEqualTo(ErrorCode.NOT_FOUND);
+        // Nothing to stop is the same refusal for both, a 409 on record as an attempt.
+        assertThat(List.of(noShadow.code(), noExperiment.code())).containsOnly(ErrorCode.INVALID_STATE);
+        assertThat(noExperiment.getMessage()).contains("no experiment of `readmission` is running")
+                .contains("POST /models/readmission/experiments");
         assertThat(refused()).extracting(AuditRecord::action).containsExactly(ShadowService.ACTION,
-                ExperimentService.ACTION, ShadowService.ACTION);
+                ExperimentService.ACTION, ShadowService.ACTION, ExperimentService.ACTION);
         assertThat(refused()).extracting(r -> r.details().get("message")).containsExactly(
-                shadowUndeployed.getMessage(), experimentUndeployed.getMessage(), noShadow.getMessage());
+                shadowUndeployed.getMessage(), experimentUndeployed.getMessage(), noShadow.getMessage(),
+                noExperiment.getMessage());
         assertThat(refused()).allSatisfy(r -> {
             assertThat(r.actor()).isEqualTo("ops-oncall");
             assertThat(r.subject()).isEqualTo("/models/readmission");

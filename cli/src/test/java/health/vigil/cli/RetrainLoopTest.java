@@ -106,8 +106,8 @@ class RetrainLoopTest {
         Dataset data = CLINICAL.synthetic(3_000, 5).dataset();
         TrainedModel parent = training.train(CLINICAL, data, TrainingSettings.defaults()
                 .withAlgorithm(Algorithm.LOGISTIC).withSeed(5), TrainingProgress.NONE);
-        model = register(ModelPackager.packageBytes(parent, ModelPackager.onnx(parent)), "readmission.zip")
-                .modelName();
+        model = register(ModelPackager.packageBytes(parent, ModelPackager.onnx(parent)), "readmission.zip",
+                "data-scientist").modelName();
         SetUpApproval.approve(platform, new ModelVersion(model, 1));
         platform.deployments().deploy(model, 1, Principal.SYSTEM);
         trainingSha256 = parent.manifest().provenance().datasetSha256();
@@ -208,6 +208,13 @@ class RetrainLoopTest {
                     .isInstanceOf(AccessDeniedException.class)
                     .satisfies(e -> assertThat(((AccessDeniedException) e).code()).isEqualTo(ErrorCode.SEPARATION_OF_DUTIES));
         }
+        // Nor can the person who uploaded the version it was retrained from: the retraining re-ran their upload.
+        assertThatThrownBy(() -> platform.approvals().approve(successor.id(),
+                new Principal("data-scientist", Set.of(Role.MODELS_UPLOAD, Role.MODELS_APPROVE)), "my model, retrained"))
+                .isInstanceOfSatisfying(AccessDeniedException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.SEPARATION_OF_DUTIES))
+                .hasMessageContaining("'data-scientist' uploaded readmission:1, the version readmission:2 was retrained"
+                        + " from");
         assertThat(platform.registry().getVersion(model, 2).stage()).isEqualTo(judged);
         assertThat(platform.registry().getVersion(model, 2).signatures()).isEmpty();
         if (gates.passed()) {
@@ -625,8 +632,13 @@ class RetrainLoopTest {
     }
 
     private VersionRecord register(byte[] zip, String blob) {
+        return register(zip, blob, null);
+    }
+
+    /** Registers {@code blob}, stored first as {@code uploader}'s upload when {@code zip} is given. */
+    private VersionRecord register(byte[] zip, String blob, String uploader) {
         if (zip != null) {
-            platform.artifacts().put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false);
+            platform.artifacts().put(ArtifactStore.MODELS, blob, new ByteArrayInputStream(zip), false, uploader);
         }
         long size = platform.artifacts().describe(ArtifactStore.MODELS, blob).orElseThrow().size();
         RegistrationOutcome outcome = platform.registration().register(new BlobCreated("upload-" + blob,

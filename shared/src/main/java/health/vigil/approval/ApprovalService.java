@@ -12,6 +12,7 @@ import health.vigil.model.ElectronicSignature.Meaning;
 import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
+import health.vigil.model.Provenance;
 import health.vigil.model.Stage;
 import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
@@ -280,28 +281,104 @@ public final class ApprovalService {
     /**
      * The uploader never signs their own version; an unknown uploader means nobody can show they did not; and the
      * platform's own identities (retraining among them) never sign anything, so a version the platform retrained
-     * always waits for a person.
+     * always waits for a person. A retrained version re-runs the recipe and code of the version it was retrained
+     * from, so the person who uploaded that one (the first upload by someone other than the platform up its lineage)
+     * does not sign it either.
      */
     private void requireSeparation(VersionRecord record, Principal signer, String action) {
         String uploader = record.registeredBy();
         boolean unknown = uploader == null || RegistrationService.UNATTRIBUTED.equals(uploader);
         boolean platform = Principal.isPlatform(signer.id());
-        if (!unknown && !platform && !Principal.sameIdentity(uploader, signer.id())) {
+        RetrainedFrom origin = unknown || platform ? null : retrainedFrom(record);
+        boolean originUnknown = origin != null && origin.unknown() != null;
+        boolean originUploader = origin != null && !originUnknown
+                && Principal.sameIdentity(origin.version().registeredBy(), signer.id());
+        if (!unknown && !platform && !Principal.sameIdentity(uploader, signer.id()) && !originUnknown
+                && !originUploader) {
             return;
         }
         Map<String, String> details = new LinkedHashMap<>();
         details.put("reason", ErrorCode.SEPARATION_OF_DUTIES.name());
         details.put("uploader", unknown ? RegistrationService.UNATTRIBUTED : uploader);
         details.put("packageSha256", String.valueOf(record.packageSha256()));
+        if (originUploader) {
+            details.put("retrainedFrom", origin.version().id().toString());
+            details.put("retrainedFromUploader", origin.version().registeredBy());
+        }
         audit.record(signer.id(), action, record.id().subject(), "refused", details);
         if (platform) {
             throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' is one of the"
                     + " platform's own identities and never signs a version; a human approver must");
         }
-        throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, unknown
-                ? record.id() + " has no known uploader, so nobody can show they are not signing their own upload;"
-                        + " upload the package again through POST /models/" + record.modelName() + "/packages"
-                : "'" + signer.id() + "' uploaded " + record.id() + " and so may not sign it; another approver must");
+        if (unknown) {
+            throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, record.id() + " has no known uploader, so"
+                    + " nobody can show they are not signing their own upload; upload the package again through POST"
+                    + " /models/" + record.modelName() + "/packages");
+        }
+        if (originUnknown) {
+            throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, record.id() + " was retrained by the"
+                    + " platform, but " + origin.unknown() + ", so nobody can show they are not signing a retraining of"
+                    + " their own upload; upload the package again through POST /models/" + record.modelName()
+                    + "/packages");
+        }
+        if (originUploader) {
+            ModelVersion parent = origin.version().id();
+            throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' uploaded " + parent
+                    + ", the version " + record.id() + " was retrained from" + (origin.through().isEmpty() ? ""
+                            : " (through " + String.join(", ", origin.through()) + ")")
+                    + ": a retraining re-runs that upload's recipe and code, so its uploader may not sign the result;"
+                    + " another approver must");
+        }
+        throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' uploaded " + record.id()
+                + " and so may not sign it; another approver must");
+    }
+
+    /**
+     * Where a version the platform retrained comes from: the first version up its lineage that the platform did not
+     * upload, and the retrained versions in between, nearest first; or, where the lineage cannot be followed, why.
+     */
+    private record RetrainedFrom(VersionRecord version, List<String> through, String unknown) {}
+
+    /**
+     * The version {@code record} was retrained from, followed up the lineage each retrained package records
+     * ({@link Provenance#PARENT_VERSION}) past versions the platform retrained itself; null for a version the platform
+     * did not retrain. Only the platform's retraining identity writes a lineage that is followed: what an uploader's
+     * own manifest says about its origin is theirs.
+     */
+    private RetrainedFrom retrainedFrom(VersionRecord record) {
+        List<String> through = new ArrayList<>();
+        VersionRecord current = record;
+        while (Principal.sameIdentity(current.registeredBy(), Principal.RETRAINING)) {
+            Map<String, String> lineage = current.manifest().provenance().parameters();
+            String named = lineage.get(Provenance.PARENT_VERSION);
+            int parent;
+            try {
+                parent = named == null ? 0 : Integer.parseInt(named.strip());
+            } catch (NumberFormatException e) {
+                parent = 0;
+            }
+            // A parent is always older; anything else is not a lineage the platform wrote.
+            Optional<VersionRecord> found = parent < 1 || parent >= current.version() ? Optional.empty()
+                    : store.findVersion(current.modelName(), parent);
+            String sha256 = lineage.get(Provenance.PARENT_PACKAGE_SHA256);
+            if (found.isEmpty() || (sha256 != null && !sha256.equals(found.get().packageSha256()))) {
+                return new RetrainedFrom(null, through, current.id() + " names no registered version it was retrained"
+                        + " from");
+            }
+            if (current != record) {
+                through.add(current.id().toString());
+            }
+            current = found.get();
+        }
+        if (current == record) {
+            return null;
+        }
+        String uploader = current.registeredBy();
+        if (uploader == null || RegistrationService.UNATTRIBUTED.equals(uploader)) {
+            return new RetrainedFrom(null, through, current.id() + ", the version it was retrained from, has no known"
+                    + " uploader");
+        }
+        return new RetrainedFrom(current, through, null);
     }
 
     private static String checkedJustification(String justification, Meaning meaning) {

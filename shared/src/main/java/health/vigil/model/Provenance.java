@@ -26,6 +26,11 @@ public record Provenance(
         String os,
         Instant trainedAt) {
 
+    /** The parameter in which a package the platform retrained names the version it was retrained from. */
+    public static final String PARENT_VERSION = "lineage.parentVersion";
+    /** The parameter in which a package the platform retrained names the package sha256 of that version. */
+    public static final String PARENT_PACKAGE_SHA256 = "lineage.parentPackageSha256";
+
     public Provenance {
         if (datasetSha256 == null || !datasetSha256.matches("[0-9a-f]{64}")) {
             throw new ValidationException("provenance.datasetSha256 must be the 64 lower-case hex digits of the"

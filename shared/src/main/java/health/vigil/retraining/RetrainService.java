@@ -13,6 +13,7 @@ import health.vigil.model.AuditRecord;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
+import health.vigil.model.Provenance;
 import health.vigil.model.Slot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
@@ -261,8 +262,8 @@ public final class RetrainService {
             FeaturePipeline pipeline = pipelines.apply(parent.manifest());
             Retrainer.ProductionRows production = productionRows(parent, pipeline);
             Map<String, String> lineage = new LinkedHashMap<>();
-            lineage.put("lineage.parentVersion", Integer.toString(parent.version()));
-            lineage.put("lineage.parentPackageSha256", parent.packageSha256());
+            lineage.put(Provenance.PARENT_VERSION, Integer.toString(parent.version()));
+            lineage.put(Provenance.PARENT_PACKAGE_SHA256, parent.packageSha256());
             lineage.put("lineage.report", request.reportId());
             lineage.put("lineage.request", request.requestId());
             lineage.put("lineage.trainingDataset", trainingSha256);

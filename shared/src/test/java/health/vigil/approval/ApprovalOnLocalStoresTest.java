@@ -9,12 +9,15 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
+import health.vigil.error.AccessDeniedException;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ElectronicSignature;
 import health.vigil.model.ElectronicSignature.Meaning;
+import health.vigil.model.Manifest;
 import health.vigil.model.ModelVersion;
+import health.vigil.model.Provenance;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.RegistryStore;
@@ -60,11 +63,29 @@ class ApprovalOnLocalStoresTest {
 
     /** The model's next version, uploaded by the data scientist, in {@code stage}. */
     private VersionRecord register(Stage stage) {
+        return register(stage, "data-scientist", Map.of());
+    }
+
+    /** The model's next version, uploaded by {@code uploader}, its provenance carrying {@code parameters}. */
+    private VersionRecord register(Stage stage, String uploader, Map<String, String> parameters) {
         return adapters.registryStore().createNextVersion(READMISSION, n -> {
             VersionRecord v = version(READMISSION, n, stage);
-            return new VersionRecord(v.modelName(), n, v.manifest(), v.packageSha256(), v.modelSha256(), v.packageBlob(),
-                    v.packageSize(), stage, "data-scientist", v.registeredAt(), v.sourceEventId(), v.updatedAt(), null);
+            Manifest m = v.manifest();
+            Provenance p = m.provenance();
+            Manifest manifest = new Manifest(m.formatVersion(), m.name(), m.task(), m.description(), m.features(),
+                    m.featurePipeline(), m.output(), m.intendedUse(), m.limitations(), m.owner(),
+                    new Provenance(p.datasetSha256(), p.datasetRows(), p.datasetDateRange(), p.codeCommit(),
+                            p.codeDirty(), p.trainer(), p.seed(), parameters, p.libraries(), p.javaVersion(), p.os(),
+                            p.trainedAt()), m.card());
+            return new VersionRecord(v.modelName(), n, manifest, v.packageSha256(), v.modelSha256(), v.packageBlob(),
+                    v.packageSize(), stage, uploader, v.registeredAt(), v.sourceEventId(), v.updatedAt(), null);
         });
+    }
+
+    /** The model's next version, retrained by the platform from {@code parent} as the retraining service records it. */
+    private VersionRecord retrainedFrom(VersionRecord parent) {
+        return register(Stage.GATES_PASSED, Principal.RETRAINING, Map.of(Provenance.PARENT_VERSION,
+                Integer.toString(parent.version()), Provenance.PARENT_PACKAGE_SHA256, parent.packageSha256()));
     }
 
     @AfterEach
@@ -207,6 +228,62 @@ class ApprovalOnLocalStoresTest {
             assertThat(r.actor()).isEqualTo("approver-2");
             assertThat(r.details()).containsEntry("stage", "rejected");
         });
+    }
+
+    @Test
+    void theUploaderOfTheVersionARetrainingReRanMayNotSignItNorItsRetrainedSuccessors() {
+        VersionRecord parent = adapters.registryStore().findVersion(READMISSION, 1).orElseThrow();
+        ModelVersion retrained = retrainedFrom(parent).id();
+        ModelVersion retrainedAgain = retrainedFrom(adapters.registryStore().findVersion(READMISSION, 2).orElseThrow())
+                .id();
+        Principal parentUploader = new Principal("Data-Scientist", "Dana Scientist", Set.of(Role.MODELS_APPROVE));
+        ApprovalService approvals = service(adapters.registryStore());
+
+        AccessDeniedException refused = catchThrowableOfType(() -> approvals.approve(retrained, parentUploader,
+                "retrained on fresh data, gates passed"), AccessDeniedException.class);
+        AccessDeniedException refusedAgain = catchThrowableOfType(() -> approvals.reject(retrainedAgain,
+                parentUploader, "calibration drifted"), AccessDeniedException.class);
+
+        assertThat(List.of(refused.code(), refusedAgain.code())).containsOnly(ErrorCode.SEPARATION_OF_DUTIES);
+        assertThat(refused.getMessage()).isEqualTo("'Data-Scientist' uploaded readmission:1, the version readmission:2"
+                + " was retrained from: a retraining re-runs that upload's recipe and code, so its uploader may not sign"
+                + " the result; another approver must");
+        assertThat(refusedAgain.getMessage()).startsWith("'Data-Scientist' uploaded readmission:1, the version"
+                + " readmission:3 was retrained from (through readmission:2): ");
+        assertThat(refusals()).hasSize(2).allSatisfy(r -> {
+            assertThat(r.actor()).isEqualTo("Data-Scientist");
+            assertThat(r.details()).containsEntry("reason", "SEPARATION_OF_DUTIES")
+                    .containsEntry("uploader", Principal.RETRAINING)
+                    .containsEntry("retrainedFrom", "readmission:1")
+                    .containsEntry("retrainedFromUploader", "data-scientist");
+        });
+        assertThat(adapters.registryStore().findVersion(READMISSION, 2).orElseThrow().signatures()).isEmpty();
+        assertThat(adapters.registryStore().findVersion(READMISSION, 3).orElseThrow().signatures()).isEmpty();
+
+        // Anyone else signs as usual.
+        assertThat(approvals.approve(retrained, APPROVER, "retrained on fresh data, gates passed").version().stage())
+                .isEqualTo(Stage.APPROVED);
+    }
+
+    @Test
+    void onlyTheLineageThePlatformWroteIsFollowed() {
+        VersionRecord parent = adapters.registryStore().findVersion(READMISSION, 1).orElseThrow();
+        // A person's upload that claims a parent is theirs alone: the parent's uploader may review it.
+        ModelVersion claimed = register(Stage.GATES_PASSED, "colleague", Map.of(Provenance.PARENT_VERSION, "1",
+                Provenance.PARENT_PACKAGE_SHA256, parent.packageSha256())).id();
+        // A retrained version whose recorded parent is not the package registered under that number.
+        ModelVersion astray = register(Stage.GATES_PASSED, Principal.RETRAINING, Map.of(Provenance.PARENT_VERSION, "1",
+                Provenance.PARENT_PACKAGE_SHA256, "0".repeat(64))).id();
+        Principal parentUploader = new Principal("data-scientist", Set.of(Role.MODELS_APPROVE));
+        ApprovalService approvals = service(adapters.registryStore());
+
+        assertThat(approvals.approve(claimed, parentUploader, "reviewed a colleague's model").version().stage())
+                .isEqualTo(Stage.APPROVED);
+        assertThatThrownBy(() -> approvals.approve(astray, APPROVER, "gates passed"))
+                .isInstanceOfSatisfying(AccessDeniedException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.SEPARATION_OF_DUTIES))
+                .hasMessageContaining("readmission:3 was retrained by the platform, but readmission:3 names no"
+                        + " registered version it was retrained from");
     }
 
     @Test

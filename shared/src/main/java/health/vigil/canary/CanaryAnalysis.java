@@ -12,6 +12,7 @@ import health.vigil.statistics.PopulationStabilityIndex;
 import health.vigil.statistics.StratifiedDifference;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -228,10 +229,10 @@ public final class CanaryAnalysis {
         long stableRows = current.stableRows();
         long rampRows = Math.min(sum(steps, StepEvidence::canaryRows), sum(steps, StepEvidence::stableRows));
         if (rampRows < firstLook) {
-            String reason = String.format(Locale.ROOT, "too little evidence to judge step %d (%s): the window holds %d"
-                    + " canary and %d stable requests and each side needs at least %d for a first look (%d in this"
-                    + " step to pass); the bake time is extended by %s and nothing is decided", ramp.step() + 1,
-                    percent(ramp.weightBasisPoints()), canaryRows, stableRows, firstLook, minimum,
+            String reason = String.format(Locale.ROOT, "too little evidence to judge step %d (%s): the window holds %s;"
+                    + " each side needs at least %d for a first look (%d in this step to pass), counting the larger of"
+                    + " its two counts; the bake time is extended by %s and nothing is decided", ramp.step() + 1,
+                    percent(ramp.weightBasisPoints()), counted(current, from), firstLook, minimum,
                     extension(ramp, current.canary().count()));
             return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, current.canary().count(),
                     current.stable().count(), StepAnalysis.EXTEND, reason, List.of());
@@ -316,9 +317,8 @@ public final class CanaryAnalysis {
         List<CanaryMetric> failed = metrics.stream().filter(CanaryMetric::failed).toList();
         String notTested = untested.isEmpty() ? "" : "; not tested yet, each side needs " + firstLook + " over the"
                 + " ramp: " + String.join("; ", untested);
-        String sizes = String.format(Locale.ROOT, "%d canary, %d stable requests in this step%s", canaryRows,
-                stableRows, earlier.isEmpty() ? "" : ", with the " + earlier.size() + " earlier step"
-                        + (earlier.size() == 1 ? "" : "s"));
+        String sizes = "in this step " + counted(current, from) + (earlier.isEmpty() ? "" : ", with the "
+                + earlier.size() + " earlier step" + (earlier.size() == 1 ? "" : "s"));
         String reason;
         String decision;
         if (!failed.isEmpty()) {
@@ -335,13 +335,27 @@ public final class CanaryAnalysis {
         } else {
             decision = StepAnalysis.EXTEND;
             reason = String.format(Locale.ROOT, "interim look at step %d (%s): %s; %s, and each side needs %d in this"
-                    + " step to pass; the bake time is extended by %s", ramp.step() + 1,
+                    + " step to pass, counting the larger of its two counts; the bake time is extended by %s",
+                    ramp.step() + 1,
                     percent(ramp.weightBasisPoints()), metrics.isEmpty() ? "nothing new to test"
                             : "no metric differed beyond its margin in " + metrics.size() + " tests", sizes, minimum,
                     extension(ramp, current.canary().count()));
         }
         return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, current.canary().count(),
                 current.stable().count(), decision, reason, metrics);
+    }
+
+    /**
+     * A step's two counts, each named by its source, so that a reason never seems to contradict the analysis's
+     * {@code canaryCount} and {@code stableCount} (the predictions logged since the step started): the request
+     * statistics count refused and failed rows too, and by whole minutes, from the start of the minute the step
+     * started in. A side's rows, which the step's looks and its pass wait for, are the larger of its two counts.
+     */
+    static String counted(StepEvidence step, Instant from) {
+        return String.format(Locale.ROOT, "%d canary and %d stable rows counted by the request statistics (answered,"
+                + " refused and failed, in whole minutes from %s) and %d canary and %d stable predictions logged since"
+                + " the step started", step.canaryRequests().rows(), step.stableRequests().rows(),
+                from.truncatedTo(ChronoUnit.MINUTES), step.canary().count(), step.stable().count());
     }
 
     /** The steps in which both slots have some of a metric's sample, and the smaller slot's sample over them. */

@@ -341,6 +341,27 @@ class CanaryServiceTest {
     }
 
     @Test
+    void theReasonNamesWhatItCountsSoItsNumbersAgreeWithTheAnalysisCounts() {
+        // Stable answers 300 rows and refuses 20 in the minute the canary starts, before it starts; after it, nothing.
+        clock.advance(Duration.ofSeconds(10));
+        requests.record(READMISSION, 1, Slot.STABLE, Outcome.ANSWERED, 300, 4_000_000);
+        requests.record(READMISSION, 1, Slot.STABLE, Outcome.REFUSED, 20, 0);
+        traffic.write(log, READMISSION, Slot.STABLE, 1, 300, clock.instant(), Duration.ofSeconds(10), 0, 0);
+        clock.advance(Duration.ofSeconds(30));
+        start();
+        clock.advance(BAKE.plusSeconds(1));
+
+        StepAnalysis analysis = judgedFirstStep();
+
+        assertThat(analysis.decision()).isEqualTo(StepAnalysis.EXTEND);
+        assertThat(List.of(analysis.canaryCount(), analysis.stableCount())).containsOnly(0L);
+        assertThat(analysis.reason()).contains("0 canary and 320 stable rows counted by the request statistics"
+                + " (answered, refused and failed, in whole minutes from 2026-12-01T08:00:00Z)")
+                .contains("0 canary and 0 stable predictions logged since the step started")
+                .doesNotContain("320 stable requests");
+    }
+
+    @Test
     void tooFewPredictionsExtendTheBakeTimeAndSaySo() {
         start();
         traffic.write(log, READMISSION, Slot.CANARY, 2, 40, START, BAKE, 0.3, 0);

@@ -5,6 +5,7 @@ import health.vigil.json.Json;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.FeatureType;
+import health.vigil.model.Provenance;
 import health.vigil.port.ArtifactStore;
 import health.vigil.training.data.Dataset;
 import health.vigil.training.data.DatasetFile;
@@ -392,7 +393,7 @@ final class DemoCommand implements Callable<Integer> {
         int number = candidate.get("version").asInt();
         JsonNode parameters = candidate.at("/manifest/provenance/parameters");
         say(name + " version " + number + ": uploaded by " + candidate.get("registeredBy").asText()
-                + ", retrained from version " + parameters.path("lineage.parentVersion").asText()
+                + ", retrained from version " + parameters.path(Provenance.PARENT_VERSION).asText()
                 + " on " + candidate.at("/manifest/provenance/datasetRows").asLong() + " rows");
         say("  training dataset " + abbreviated(parameters.path("lineage.trainingDataset").asText())
                 + ", production dataset " + abbreviated(parameters.path("lineage.productionDataset").asText())
@@ -425,7 +426,7 @@ final class DemoCommand implements Callable<Integer> {
         while (Instant.now().isBefore(deadline)) {
             JsonNode newest = null;
             for (JsonNode v : client.send("GET", "/models/" + model, null, 200).get("versions")) {
-                if (v.at("/manifest/provenance/parameters").has("lineage.parentVersion")
+                if (v.at("/manifest/provenance/parameters").has(Provenance.PARENT_VERSION)
                         && (newest == null || v.get("version").asInt() > newest.get("version").asInt())) {
                     newest = v;
                 }

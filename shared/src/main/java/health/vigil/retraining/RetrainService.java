@@ -451,12 +451,12 @@ public final class RetrainService {
         List<String> production = new ArrayList<>();
         VersionRecord v = version;
         while (ACTOR.equals(v.registeredBy()) && v.manifest().provenance().parameters()
-                .containsKey("lineage.parentVersion")) {
+                .containsKey(Provenance.PARENT_VERSION)) {
             Map<String, String> lineage = v.manifest().provenance().parameters();
             String rows = lineage.get(LINEAGE_PRODUCTION_DATASET);
             int parentVersion;
             try {
-                parentVersion = Integer.parseInt(lineage.get("lineage.parentVersion"));
+                parentVersion = Integer.parseInt(lineage.get(Provenance.PARENT_VERSION));
             } catch (NumberFormatException e) {
                 parentVersion = -1;
             }

@@ -7,6 +7,7 @@ import health.vigil.audit.EvidenceReport;
 import health.vigil.audit.VerificationReport;
 import health.vigil.port.ArtifactStore;
 import health.vigil.error.ValidationException;
+import health.vigil.functions.common.html.Html;
 import health.vigil.model.AuditRecord;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Role;
@@ -116,7 +117,7 @@ final class AuditView extends View {
                 "Outcome", "By", "Record");
         for (int i = records.size() - 1; i >= skip; i--) {
             AuditRecord r = records.get(i);
-            Pages.row(table, Pages.time(r.time()), escape(r.action()), escape(r.subject() == null ? "" : r.subject()),
+            Pages.row(table, Html.time(r.time()), escape(r.action()), escape(r.subject() == null ? "" : r.subject()),
                     escape(r.outcome() == null ? "" : r.outcome()), escape(r.actor()),
                     "<code>" + escape(r.partition()) + "#" + r.sequence() + "</code>");
         }

@@ -44,7 +44,7 @@ final class DeploymentsView extends View {
             shown++;
             body.append("<section aria-labelledby=\"deployment-").append(escape(m.value())).append("\"><h2 id=\"deployment-")
                     .append(escape(m.value())).append("\">").append(escape(m.value())).append("</h2><p>Revision ")
-                    .append(d.revision()).append(", changed ").append(Pages.time(d.updatedAt())).append(" by ")
+                    .append(d.revision()).append(", changed ").append(Html.time(d.updatedAt())).append(" by ")
                     .append(escape(d.updatedBy() == null ? "\u2013" : d.updatedBy())).append(".</p>");
             List<String> labels = new ArrayList<>();
             List<Integer> weights = new ArrayList<>();
@@ -110,9 +110,9 @@ final class DeploymentsView extends View {
                 .append(Pages.weight(r.weightBasisPoints())).append(")</dd><dt>Ramp</dt><dd>")
                 .append(escape(r.steps().stream().map(Pages::weight).collect(Collectors.joining(" \u2192 "))))
                 .append("</dd><dt>Bake time</dt><dd>").append(escape(r.bakeTime().toString().substring(2).toLowerCase(
-                        java.util.Locale.ROOT))).append("</dd><dt>Started</dt><dd>").append(Pages.time(r.startedAt()))
+                        java.util.Locale.ROOT))).append("</dd><dt>Started</dt><dd>").append(Html.time(r.startedAt()))
                 .append(" by ").append(escape(r.startedBy())).append("</dd><dt>Next judgement</dt><dd>")
-                .append(r.status().live() ? Pages.time(r.judgeAt()) : "none (the ramp has ended)")
+                .append(r.status().live() ? Html.time(r.judgeAt()) : "none (the ramp has ended)")
                 .append("</dd><dt>Last change</dt><dd>").append(escape(r.transition() == null ? "\u2013" : r.transition()))
                 .append(r.reason() == null ? "" : ": " + escape(r.reason())).append("</dd><dt>False-rollback budget over"
                 + " the ramp</dt><dd>").append(Html.number(r.policy().falseRollbackRate(), 5)).append("</dd></dl>");
@@ -131,7 +131,7 @@ final class DeploymentsView extends View {
                 "Step", "Metric", "#Canary", "#Stable", "#Statistic", "#p-value", "#Level", "Result", "Test");
         for (StepAnalysis a : r.analyses()) {
             Pages.row(steps, a.step() + 1, Pages.weight(a.weightBasisPoints()),
-                    Pages.time(a.windowFrom()) + " \u2013 " + Pages.time(a.windowTo()), a.canaryCount(),
+                    Html.time(a.windowFrom()) + " \u2013 " + Html.time(a.windowTo()), a.canaryCount(),
                     a.stableCount(), decision(a.decision()), escape(a.reason() == null ? "" : a.reason()));
             for (CanaryMetric metric : a.metrics()) {
                 Pages.row(metrics, a.step() + 1, escape(metric.name()), Html.number(metric.canary(), 4),

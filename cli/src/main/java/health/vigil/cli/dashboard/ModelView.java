@@ -2,6 +2,7 @@ package health.vigil.cli.dashboard;
 
 import static health.vigil.functions.common.html.Html.escape;
 
+import health.vigil.functions.common.html.Html;
 import health.vigil.model.ModelName;
 import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
@@ -39,8 +40,8 @@ final class ModelView extends View {
         List<Change> changes = new ArrayList<>();
         for (VersionRecord v : versions) {
             String page = VersionView.href(model, v.version());
-            Pages.row(table, Pages.link(page, "version " + v.version()), stage(v), Pages.time(v.registeredAt()),
-                    escape(v.registeredBy() == null ? "\u2013" : v.registeredBy()), Pages.time(v.updatedAt()),
+            Pages.row(table, Pages.link(page, "version " + v.version()), stage(v), Html.time(v.registeredAt()),
+                    escape(v.registeredBy() == null ? "\u2013" : v.registeredBy()), Html.time(v.updatedAt()),
                     "<code>" + escape(v.packageSha256() == null ? "" : v.packageSha256().substring(0, 12)) + "\u2026</code>",
                     Pages.link(page + "#gates", "gate report") + ", " + Pages.link(page + "/card", "model card"));
             v.history().forEach(c -> changes.add(new Change(v.version(), c)));
@@ -69,7 +70,7 @@ final class ModelView extends View {
         headers.addAll(List.of("From", "To", "By", "Why"));
         Pages.Table table = Pages.table(id, caption, headers.toArray(String[]::new));
         for (Change c : changes) {
-            List<String> cells = new ArrayList<>(List.of(Pages.time(c.change().at())));
+            List<String> cells = new ArrayList<>(List.of(Html.time(c.change().at())));
             if (withVersion) {
                 cells.add(String.valueOf(c.version()));
             }

@@ -186,7 +186,7 @@ final class MonitoringView extends View {
         for (MonitoringReport r : reports) {
             List<String> drifted = r.drift() == null ? List.of() : r.drift().features().stream()
                     .filter(f -> f.status() == DriftReport.Status.DRIFTED).map(DriftReport.FeatureDrift::name).toList();
-            Pages.row(table, Pages.time(r.from()) + " \u2013 " + Pages.time(r.to()), r.predictions(),
+            Pages.row(table, Html.time(r.from()) + " \u2013 " + Html.time(r.to()), r.predictions(),
                     r.labelledFraction() == null ? "\u2013" : Html.percent(r.labelledFraction()),
                     value(r.drift() == null ? null : r.drift().score()), severity(r.severity()), escape(drifted.isEmpty() ? (r.drifted() ? "score" : "none")
                             : String.join(", ", drifted)), escape(String.join("; ", r.reasons())));

@@ -2,15 +2,8 @@ package health.vigil.cli.dashboard;
 
 import static health.vigil.functions.common.html.Html.escape;
 
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-
-/** Small pieces the views share: links, times, tables. */
+/** Small pieces the views share: links, tables. */
 final class Pages {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
-            .withZone(ZoneOffset.UTC);
-
     private Pages() {}
 
     /** A share of live traffic in basis points, for people: 100 is "1.00 %", 9,900 is "99.00 %". */
@@ -20,10 +13,6 @@ final class Pages {
 
     static String link(String href, String text) {
         return "<a href=\"" + escape(href) + "\">" + escape(text) + "</a>";
-    }
-
-    static String time(Instant t) {
-        return t == null ? "\u2013" : "<time datetime=\"" + t + "\">" + TIME.format(t) + "</time>";
     }
 
     /**

@@ -51,7 +51,7 @@ final class VersionView extends View {
                 "All versions of " + model.value())).append("</p>");
         body.append("<dl class=\"facts\" id=\"version-facts\"><dt>Stage</dt><dd data-fact=\"stage\">")
                 .append(escape(v.stage().meaning())).append("</dd>")
-                .append("<dt>Registered</dt><dd>").append(Pages.time(v.registeredAt())).append(" by ")
+                .append("<dt>Registered</dt><dd>").append(Html.time(v.registeredAt())).append(" by ")
                 .append(escape(v.registeredBy() == null ? "\u2013" : v.registeredBy())).append("</dd>")
                 .append("<dt>Feature pipeline</dt><dd><code>").append(escape(v.manifest().featurePipeline()))
                 .append("</code></dd><dt>Package sha256</dt><dd><code>")
@@ -76,7 +76,7 @@ final class VersionView extends View {
         out.append("<p id=\"gate-verdict\" class=\"").append(r.passed() ? "status-ok" : "status-bad").append("\">")
                 .append(r.passed() ? "\u2714 Passed" : "\u2718 Failed").append(": ").append(r.checks().size())
                 .append(" checks, ").append(failed).append(" failed, ").append(flagged).append(" flagged for the"
-                + " approver; judged ").append(Pages.time(r.evaluatedAt())).append(" on ")
+                + " approver; judged ").append(Html.time(r.evaluatedAt())).append(" on ")
                 .append(r.datasetRows() == null ? "the" : r.datasetRows() + " rows of the").append(" evaluation dataset <code>")
                 .append(escape(r.datasetSha256() == null ? "\u2013" : r.datasetSha256().substring(0, 12) + "\u2026"))
                 .append("</code> under gate policy ").append(r.policyVersion())

@@ -1,6 +1,9 @@
 package health.vigil.functions.common.html;
 
 import health.vigil.html.HtmlText;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
@@ -50,6 +53,9 @@ public final class Html {
             input,button{font:inherit;padding:.35rem .5rem}
             """.formatted(INK, MUTED, RAISES, LOWERS, FOCUS);
 
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
+            .withZone(ZoneOffset.UTC);
+
     private Html() {}
 
     /** Text made safe for element content and for attribute values in double quotes. */
@@ -75,6 +81,14 @@ public final class Html {
     /** A number with {@code decimals} decimals, for tables and chart labels. */
     public static String number(double value, int decimals) {
         return Double.isFinite(value) ? String.format(Locale.ROOT, "%." + decimals + "f", value) : "\u2013";
+    }
+
+    /**
+     * A moment as people read it, to the second in UTC ("2024-05-01 10:15:30 UTC"), in a {@code time} element whose
+     * {@code datetime} keeps the exact instant for machines.
+     */
+    public static String time(Instant t) {
+        return t == null ? "\u2013" : "<time datetime=\"" + t + "\">" + TIME.format(t) + "</time>";
     }
 
     /** A whole page: the shared style, a title, and the body's markup. */

@@ -61,7 +61,7 @@ public final class ExplanationPage {
         html.append(table(e));
         html.append("<h2>Model</h2><p>").append(escape(e.model().value())).append(" version ").append(e.version())
                 .append(" (").append(escape(e.slot().wireName())).append(" slot), scored ")
-                .append(escape(e.time().toString())).append(". <a href=\"").append(escape(cardHref))
+                .append(Html.time(e.time())).append(". <a href=\"").append(escape(cardHref))
                 .append("\">Model card of ").append(escape(e.model().value())).append(" version ").append(e.version())
                 .append("</a></p>");
         if (e.intendedUse() != null && !e.intendedUse().isBlank()) {

@@ -1,0 +1,34 @@
+package health.vigil.functions.scoring.explanation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.model.Explanation.Direction;
+import health.vigil.model.ModelName;
+import health.vigil.model.Slot;
+import health.vigil.scoring.PredictionExplanation;
+import health.vigil.scoring.PredictionExplanation.ClinicalFactor;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ExplanationPageTest {
+
+    private static PredictionExplanation explanation(Instant time, List<ClinicalFactor> factors) {
+        return new PredictionExplanation("0190a3c4-0000-7000-8000-000000000001", new ModelName("readmission"), 3,
+                Slot.STABLE, time, 0.31, 0.2, 0.5, "readmitted", false, factors, 0.01, 0.31, "summary",
+                "adults discharged from hospital", List.of(), "/models/readmission/versions/3/card");
+    }
+
+    private static PredictionExplanation explanation(Instant time) {
+        return explanation(time, List.of(new ClinicalFactor("time_in_hospital", "Length of stay", "days", 0.1, 0.5,
+                Direction.RAISES)));
+    }
+
+    @Test
+    void theScoringTimeReadsAsAClinicianReadsItWithoutItsNanoseconds() {
+        String html = ExplanationPage.page(explanation(Instant.parse("2024-05-01T10:15:30.123456789Z")));
+
+        assertThat(html).contains("scored <time datetime=\"2024-05-01T10:15:30.123456789Z\">2024-05-01 10:15:30 UTC"
+                + "</time>.").doesNotContain(">2024-05-01T10:15:30.123456789Z").doesNotContain("123456789Z<");
+    }
+}

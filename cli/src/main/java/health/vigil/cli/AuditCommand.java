@@ -14,6 +14,7 @@ import health.vigil.config.VigilConfig;
 import health.vigil.error.ValidationException;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditStore;
+import health.vigil.text.Words;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -123,7 +124,7 @@ final class AuditCommand {
             List<Path> keyFiles = publicKeys;
             if (keyFiles.isEmpty()) {
                 keyFiles = EvidenceFiles.folder(dir).list(EvidenceLayout.KEYS).stream().map(dir::resolve).toList();
-                System.out.println("warning: no --public-key given; trusting the " + keyFiles.size() + " key(s) in "
+                System.out.println("warning: no --public-key given; trusting the " + Words.count(keyFiles.size(), "key") + " in "
                         + dir.resolve(EvidenceLayout.KEYS) + ". Anyone who can write the folder can replace them:"
                         + " pass the key published with the exports to verify independently.");
             }
@@ -136,8 +137,9 @@ final class AuditCommand {
                         + file + "' is not a PEM public key (-----BEGIN PUBLIC KEY-----)")));
             }
             EvidenceReport report = new EvidenceVerifier(keys).verify(EvidenceFiles.folder(dir));
-            System.out.println("checked " + report.anchors() + " anchors, " + report.digests() + " digests, "
-                    + report.exports() + " exports, " + report.records() + " records");
+            System.out.println("checked " + Words.count(report.anchors(), "anchor") + ", "
+                    + Words.count(report.digests(), "digest") + ", " + Words.count(report.exports(), "export") + ", "
+                    + Words.count(report.records(), "record"));
             report.notes().forEach(note -> System.out.println("note: " + note));
             if (report.valid() && report.exports() == 0) {
                 // Signatures and links alone say nothing about records: an auditor must not read success here.

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
+import health.vigil.text.Words;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -106,8 +107,7 @@ final class ModelsCommand {
                             + " FILE --model NAME (vigil train writes one)");
                 }
                 for (JsonNode m : body.path("models")) {
-                    lines.append(String.format("%-16s %3d version(s); latest %d (%s)%n", m.path("name").asText(),
-                            m.path("versionCount").asInt(), m.at("/latest/version").asInt(), m.at("/latest/stage").asText()));
+                    lines.append(modelLine(m)).append('\n');
                 }
                 return lines.toString().stripTrailing();
             });
@@ -330,6 +330,13 @@ final class ModelsCommand {
                 Map.of("justification", justification));
     }
 
+    /** {@code readmission      3 versions; latest 3 (CANARY)}, from an entry of the model list. */
+    static String modelLine(JsonNode m) {
+        return String.format("%-16s %s; latest %d (%s)", m.path("name").asText(),
+                Words.count(m.path("versionCount").asInt(), "version"), m.at("/latest/version").asInt(),
+                m.at("/latest/stage").asText());
+    }
+
     static String versionLine(JsonNode v) {
         return String.format("%s version %d: %s, uploaded by %s, package sha256 %s…", v.path("modelName").asText(),
                 v.path("version").asInt(), v.path("stage").asText().toLowerCase(java.util.Locale.ROOT),
@@ -371,6 +378,6 @@ final class ModelsCommand {
                 signature.path("meaning").asText().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
                 signature.path("printedName").asText(), signature.path("signedAt").asText(),
                 signature.path("packageSha256").asText().substring(0, 12),
-                needed > 0 ? "; " + needed + " more approver(s) needed" : "");
+                needed > 0 ? "; " + Words.count(needed, "more approver") + " needed" : "");
     }
 }

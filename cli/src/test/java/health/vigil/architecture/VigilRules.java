@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * services (one package per capability), adapters (one package per technology), and the composition root.
  */
 final class VigilRules {
-    static final List<String> FOUNDATION = List.of("model", "port", "error", "events", "json", "hash", "html", "config", "security");
+    static final List<String> FOUNDATION = List.of("model", "port", "error", "events", "json", "hash", "html", "text", "config", "security");
     static final List<String> LIBRARIES = List.of("features", "explain", "statistics", "modelpackage", "privacy",
             "routing");
     /** Services; the lifecycle capabilities still to come are named here so they land under the rules. */

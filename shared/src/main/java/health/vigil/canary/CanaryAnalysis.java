@@ -10,6 +10,7 @@ import health.vigil.statistics.DeLongTest;
 import health.vigil.statistics.KolmogorovSmirnov;
 import health.vigil.statistics.PopulationStabilityIndex;
 import health.vigil.statistics.StratifiedDifference;
+import health.vigil.text.Words;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -329,16 +330,16 @@ public final class CanaryAnalysis {
                             .collect(Collectors.joining(", ")) + " (" + sizes + ")";
         } else if (stepDone) {
             decision = StepAnalysis.PASS;
-            reason = String.format(Locale.ROOT, "step %d (%s) passed: no metric differed beyond its margin (%s, %d"
-                    + " tests at this look)%s", ramp.step() + 1, percent(ramp.weightBasisPoints()), sizes,
-                    metrics.size(), notTested);
+            reason = String.format(Locale.ROOT, "step %d (%s) passed: no metric differed beyond its margin (%s, %s"
+                    + " at this look)%s", ramp.step() + 1, percent(ramp.weightBasisPoints()), sizes,
+                    Words.count(metrics.size(), "test"), notTested);
         } else {
             decision = StepAnalysis.EXTEND;
             reason = String.format(Locale.ROOT, "interim look at step %d (%s): %s; %s, and each side needs %d in this"
                     + " step to pass, counting the larger of its two counts; the bake time is extended by %s",
                     ramp.step() + 1,
                     percent(ramp.weightBasisPoints()), metrics.isEmpty() ? "nothing new to test"
-                            : "no metric differed beyond its margin in " + metrics.size() + " tests", sizes, minimum,
+                            : "no metric differed beyond its margin in " + Words.count(metrics.size(), "test"), sizes, minimum,
                     extension(ramp, current.canary().count()));
         }
         return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, current.canary().count(),

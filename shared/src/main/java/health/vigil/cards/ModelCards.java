@@ -15,6 +15,7 @@ import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.PredictionLog;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.text.Words;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -259,8 +260,8 @@ public final class ModelCards {
         values.put(Hti1Attribute.OUTCOME_EVALUATIONS, facts(Hti1Attribute.OUTCOME_EVALUATIONS, "outcomeEvaluations",
                 c.outcomeEvaluations()));
         values.put(Hti1Attribute.UPDATE_SCHEDULE, fact(Hti1Attribute.UPDATE_SCHEDULE, "updateSchedule", c.updateSchedule()));
-        String logged = monitoring.predictionsLogged() + " decisions of this version logged in the last "
-                + monitoring.windowHours() + " hours" + (monitoring.deployedSlot() == null ? "; not deployed"
+        String logged = Words.count(monitoring.predictionsLogged(), "decision") + " of this version logged in the last "
+                + Words.count(monitoring.windowHours(), "hour") + (monitoring.deployedSlot() == null ? "; not deployed"
                 : "; deployed in the " + monitoring.deployedSlot() + " slot");
         values.put(Hti1Attribute.LOCAL_VALIDITY, localValidity(monitoring.report(), logged));
         values.put(Hti1Attribute.LOCAL_FAIRNESS, localFairness(monitoring.report(), logged));
@@ -304,7 +305,7 @@ public final class ModelCards {
                         + " (" + k.outcome().name().toLowerCase(Locale.ROOT) + (k.note() == null ? "" : "; " + k.note())
                         + ")")));
         if (!segments.isEmpty()) {
-            lines.add(segments.size() + " segments measured: see the segment table");
+            lines.add(Words.count(segments.size(), "segment") + " measured: see the segment table");
         }
         boolean measured = !lines.isEmpty();
         return attribute(Hti1Attribute.TEST_FAIRNESS, measured, "gate report (segments gate)", lines,
@@ -321,7 +322,7 @@ public final class ModelCards {
                 + (w.reasons().isEmpty() ? "" : ": " + String.join("; ", w.reasons())));
         ModelCard.LocalPerformance p = w.performance();
         long labelled = p == null ? 0 : p.labelled();
-        lines.add(w.predictions() + " predictions, " + labelled + " with an outcome" + (w.labelledFraction() == null ? ""
+        lines.add(Words.count(w.predictions(), "prediction") + ", " + labelled + " with an outcome" + (w.labelledFraction() == null ? ""
                 : String.format(Locale.ROOT, " (%.1f%%)", 100 * w.labelledFraction())));
         if (labelled == 0) {
             lines.add("Realised performance not measured: no outcome of the window's predictions has arrived");

@@ -28,6 +28,7 @@ import health.vigil.port.StoredJson;
 import health.vigil.port.Telemetry;
 import health.vigil.port.WorkQueue;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.text.Words;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -529,7 +530,7 @@ public final class MonitoringService {
                 }
                 driftedWindows++;
             }
-            reasons.add("drift in " + drifted(drift) + " (" + driftedWindows + " window(s) in a row)");
+            reasons.add("drift in " + drifted(drift) + " (" + Words.count(driftedWindows, "window") + " in a row)");
         }
         boolean degraded = false;
         if (performance.labelled() >= policy.minLabelled()) {

@@ -2,6 +2,7 @@ package health.vigil.monitoring;
 
 import health.vigil.error.ValidationException;
 import health.vigil.model.Stage;
+import health.vigil.text.Words;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -49,13 +50,13 @@ public record RetrainPolicy(boolean onDrift, boolean onPerformance, Duration max
             return Optional.empty();
         }
         if (onDrift && report.severity() == MonitoringReport.Severity.ALERT && report.drifted()) {
-            return Optional.of("drift alert in " + report.driftedWindows() + " consecutive window(s)");
+            return Optional.of("drift alert in " + Words.count(report.driftedWindows(), "consecutive window"));
         }
         if (onPerformance && report.performanceDegraded()) {
             return Optional.of("performance below the monitoring policy");
         }
         if (maxModelAge != null && trainedAt != null && Duration.between(trainedAt, now).compareTo(maxModelAge) > 0) {
-            return Optional.of("model older than " + maxModelAge.toDays() + " days");
+            return Optional.of("model older than " + Words.count(maxModelAge.toDays(), "day"));
         }
         return Optional.empty();
     }

@@ -36,6 +36,7 @@ class MonitoringDependencyTest {
                         "health.vigil.modelpackage..",
                         "health.vigil.json..",
                         "health.vigil.config..",
+                        "health.vigil.text..",
                         "jdk.incubator.vector..",
                         "org.apache.commons.statistics.distribution..",
                         "com.fasterxml.jackson.annotation..")

@@ -18,7 +18,7 @@ class RetrainPolicyTest {
     @Test
     void aDriftAlertAsksForRetraining() {
         assertThat(policy.decide(report(MonitoringReport.Severity.ALERT, true, false), TRAINED, false, NOW))
-                .contains("drift alert in 1 consecutive window(s)");
+                .contains("drift alert in 1 consecutive window");
     }
 
     @Test

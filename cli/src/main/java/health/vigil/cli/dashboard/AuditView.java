@@ -11,6 +11,7 @@ import health.vigil.functions.common.html.Html;
 import health.vigil.model.AuditRecord;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Role;
+import health.vigil.text.Words;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -46,9 +47,11 @@ final class AuditView extends View {
                     + " daily export write them; <code>vigil audit export</code> writes one now");
         } else {
             out.append(" class=\"").append(report.valid() ? "status-ok" : "status-bad").append("\">")
-                    .append(report.valid() ? "\u2714 Consistent: " : "\u2718 Not consistent: ").append(report.records())
-                    .append(" records checked against ").append(report.anchors()).append(" signed anchors, ")
-                    .append(report.digests()).append(" export digests and ").append(report.exports()).append(" exports");
+                    .append(report.valid() ? "\u2714 Consistent: " : "\u2718 Not consistent: ")
+                    .append(Words.count(report.records(), "record")).append(" checked against ")
+                    .append(Words.count(report.anchors(), "signed anchor")).append(", ")
+                    .append(Words.count(report.digests(), "export digest")).append(" and ")
+                    .append(Words.count(report.exports(), "export"));
         }
         if (!report.valid() && !nothingSigned) {
             EvidenceReport.Problem problem = report.firstProblem();
@@ -74,6 +77,22 @@ final class AuditView extends View {
                 .max(String::compareTo).orElse("none yet");
     }
 
+    /** The chain's verification in one sentence: intact, or where it first breaks and what to do. */
+    static String verification(VerificationReport report) {
+        StringBuilder out = new StringBuilder("<p id=\"verification\" class=\"")
+                .append(report.valid() ? "status-ok" : "status-bad").append("\">")
+                .append(report.valid() ? "\u2714 Intact: " : "\u2718 Broken: ")
+                .append(Words.count(report.recordsChecked(), "record")).append(" in ")
+                .append(Words.count(report.partitionsChecked(), "day")).append(" checked");
+        if (!report.valid()) {
+            VerificationReport.Break b = report.firstBreak();
+            out.append("; the first broken record is number ").append(b.sequence()).append(" of ")
+                    .append(escape(b.partition())).append(" (").append(escape(b.problem().name().toLowerCase(java.util.Locale.ROOT)))
+                    .append("): ").append(escape(b.message())).append(". Follow the runbook for a failed verification");
+        }
+        return out.append(".</p>").toString();
+    }
+
     @Override
     Rendered render(PageRequest request) {
         VigilPlatform p = platform.get();
@@ -95,16 +114,7 @@ final class AuditView extends View {
                 + "</label> <input id=\"from\" name=\"from\" type=\"date\" value=\"" + from + "\"> <label for=\"to\">To"
                 + "</label> <input id=\"to\" name=\"to\" type=\"date\" value=\"" + to + "\"> <button type=\"submit\">Show"
                 + "</button></form>");
-        body.append("<h2>Verification</h2><p id=\"verification\" class=\"").append(report.valid() ? "status-ok" : "status-bad")
-                .append("\">").append(report.valid() ? "\u2714 Intact: " : "\u2718 Broken: ").append(report.recordsChecked())
-                .append(" records in ").append(report.partitionsChecked()).append(" days checked");
-        if (!report.valid()) {
-            VerificationReport.Break b = report.firstBreak();
-            body.append("; the first broken record is number ").append(b.sequence()).append(" of ")
-                    .append(escape(b.partition())).append(" (").append(escape(b.problem().name().toLowerCase(java.util.Locale.ROOT)))
-                    .append("): ").append(escape(b.message())).append(". Follow the runbook for a failed verification");
-        }
-        body.append(".</p>");
+        body.append("<h2>Verification</h2>").append(verification(report));
         if (!report.notes().isEmpty()) {
             body.append("<ul>");
             report.notes().forEach(n -> body.append("<li>").append(escape(n)).append("</li>"));
@@ -112,7 +122,7 @@ final class AuditView extends View {
         }
         body.append(evidence(p, from, to, request.principal().id()));
         int skip = Math.max(0, records.size() - SHOWN);
-        Pages.Table table = Pages.table("audit-records", records.size() + " records from " + from + " to " + to
+        Pages.Table table = Pages.table("audit-records", Words.count(records.size(), "record") + " from " + from + " to " + to
                 + (skip > 0 ? ", the newest " + SHOWN + " shown" : "") + ", newest first", "Time", "Action", "Subject",
                 "Outcome", "By", "Record");
         for (int i = records.size() - 1; i >= skip; i--) {

@@ -22,6 +22,7 @@ import health.vigil.registry.ModelSummary;
 import health.vigil.scoring.ScorableModel;
 import health.vigil.security.Role;
 import health.vigil.statistics.ReliabilityCurve;
+import health.vigil.text.Words;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -221,14 +222,14 @@ final class MonitoringView extends View {
         }
         double threshold = withDrift.get(withDrift.size() - 1).drift().thresholds().psi();
         html.append(Charts.lines("drift-chart", "Population stability index per checked window",
-                "PSI against the training reference for the score and the " + features.size() + " features that moved"
+                "PSI against the training reference for the score and the " + Words.count(features.size(), "feature") + " that moved"
                         + " most, one point per checked window; above " + Html.number(threshold, 2) + " counts as"
                         + " drift. The table below has every feature's value in every window.", labels, series, "PSI",
                 threshold, "drift at " + Html.number(threshold, 2)));
         // One row per input (the score first): the windows stay in the chart and the table above, however many.
         List<String> inputs = new ArrayList<>(List.of("score"));
         withDrift.get(withDrift.size() - 1).drift().features().forEach(f -> inputs.add(f.name()));
-        Pages.Table table = Pages.table("drift", "Each monitored input over the " + withDrift.size() + " windows",
+        Pages.Table table = Pages.table("drift", "Each monitored input over the " + Words.count(withDrift.size(), "window"),
                 "Input", "#Windows", "#Drifted in", "#Largest PSI", "#Latest PSI", "Latest status");
         for (String input : inputs) {
             List<DriftReport.FeatureDrift> seen = withDrift.stream().map(r -> input.equals("score") ? r.drift().score()

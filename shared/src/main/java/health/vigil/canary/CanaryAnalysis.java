@@ -234,7 +234,7 @@ public final class CanaryAnalysis {
                     + " each side needs at least %d for a first look (%d in this step to pass), counting the larger of"
                     + " its two counts; the bake time is extended by %s and nothing is decided", ramp.step() + 1,
                     percent(ramp.weightBasisPoints()), counted(current, from), firstLook, minimum,
-                    extension(ramp, current.canary().count()));
+                    Words.duration(extension(ramp, current.canary().count())));
             return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, current.canary().count(),
                     current.stable().count(), StepAnalysis.EXTEND, reason, List.of());
         }
@@ -340,7 +340,7 @@ public final class CanaryAnalysis {
                     ramp.step() + 1,
                     percent(ramp.weightBasisPoints()), metrics.isEmpty() ? "nothing new to test"
                             : "no metric differed beyond its margin in " + Words.count(metrics.size(), "test"), sizes, minimum,
-                    extension(ramp, current.canary().count()));
+                    Words.duration(extension(ramp, current.canary().count())));
         }
         return new StepAnalysis(ramp.step(), ramp.weightBasisPoints(), from, to, current.canary().count(),
                 current.stable().count(), decision, reason, metrics);

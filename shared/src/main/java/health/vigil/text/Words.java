@@ -1,8 +1,13 @@
 package health.vigil.text;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+
 /**
- * The one place Vigil words a count for people, in the sentences its pages, reports, reasons and command lines
- * print: "1 day", "3 days", never "1 days" or "day(s)".
+ * The one place Vigil words counts and durations for people, in the sentences its pages, reports, reasons and
+ * command lines print: "1 day", "3 days", never "1 days" or "day(s)"; "1 min 20 s", never {@code PT1M20S}. Fields
+ * read by machines (JSON) keep their own formats.
  */
 public final class Words {
     private Words() {}
@@ -15,5 +20,35 @@ public final class Words {
     /** {@code n} and the noun, for a noun whose plural is not made by an "s": "1 analysis", "2 analyses". */
     public static String count(long n, String one, String many) {
         return n + " " + (n == 1 ? one : many);
+    }
+
+    /**
+     * A duration as people say it: rounded to the second, in days, hours, minutes and seconds with the zero ones left
+     * out ("1 min 20 s", "1 h", "2 days 3 h"); under half a second, in milliseconds to one decimal ("3.2 ms").
+     */
+    public static String duration(Duration duration) {
+        if (duration.isZero()) {
+            return "0 s";
+        }
+        Duration d = duration.abs();
+        String sign = duration.isNegative() ? "-" : "";
+        if (d.compareTo(Duration.ofMillis(500)) < 0) {
+            BigDecimal millis = BigDecimal.valueOf(d.toNanos()).movePointLeft(6).setScale(1, RoundingMode.HALF_UP)
+                    .stripTrailingZeros();
+            return sign + millis.toPlainString() + " ms";
+        }
+        long seconds = d.plusMillis(500).getSeconds();
+        StringBuilder text = new StringBuilder(sign);
+        append(text, seconds / 86_400, count(seconds / 86_400, "day"));
+        append(text, seconds / 3_600 % 24, seconds / 3_600 % 24 + " h");
+        append(text, seconds / 60 % 60, seconds / 60 % 60 + " min");
+        append(text, seconds % 60, seconds % 60 + " s");
+        return text.toString();
+    }
+
+    private static void append(StringBuilder text, long amount, String words) {
+        if (amount > 0) {
+            text.append(text.isEmpty() || text.charAt(text.length() - 1) == '-' ? "" : " ").append(words);
+        }
     }
 }

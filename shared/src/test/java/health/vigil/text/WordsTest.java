@@ -2,6 +2,7 @@ package health.vigil.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class WordsTest {
@@ -14,5 +15,24 @@ class WordsTest {
         assertThat(Words.count(-1, "day")).isEqualTo("-1 days");
         assertThat(Words.count(1, "analysis", "analyses")).isEqualTo("1 analysis");
         assertThat(Words.count(3, "analysis", "analyses")).isEqualTo("3 analyses");
+    }
+
+    @Test
+    void aDurationReadsInItsLargestUnitsAndOmitsTheZeroOnes() {
+        assertThat(Words.duration(Duration.ofSeconds(80))).isEqualTo("1 min 20 s");
+        assertThat(Words.duration(Duration.ofMinutes(10))).isEqualTo("10 min");
+        assertThat(Words.duration(Duration.ofHours(1))).isEqualTo("1 h");
+        assertThat(Words.duration(Duration.ofSeconds(3_723))).isEqualTo("1 h 2 min 3 s");
+        assertThat(Words.duration(Duration.ofDays(1).plusHours(2))).isEqualTo("1 day 2 h");
+        assertThat(Words.duration(Duration.ofDays(7))).isEqualTo("7 days");
+        assertThat(Words.duration(Duration.ZERO)).isEqualTo("0 s");
+    }
+
+    @Test
+    void aDurationIsRoundedToTheSecondAndUnderASecondShownInMilliseconds() {
+        assertThat(Words.duration(Duration.ofSeconds(1, 999_999_999))).isEqualTo("2 s");
+        assertThat(Words.duration(Duration.ofSeconds(600, 1))).isEqualTo("10 min");
+        assertThat(Words.duration(Duration.ofMillis(250))).isEqualTo("250 ms");
+        assertThat(Words.duration(Duration.ofNanos(3_200_000))).isEqualTo("3.2 ms");
     }
 }

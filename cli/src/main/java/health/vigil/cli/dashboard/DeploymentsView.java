@@ -11,6 +11,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.StepAnalysis;
 import health.vigil.model.TrafficSlot;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.text.Words;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,8 +110,7 @@ final class DeploymentsView extends View {
                 .append(r.step() + 1).append(" of ").append(r.steps().size()).append(" (")
                 .append(Pages.weight(r.weightBasisPoints())).append(")</dd><dt>Ramp</dt><dd>")
                 .append(escape(r.steps().stream().map(Pages::weight).collect(Collectors.joining(" \u2192 "))))
-                .append("</dd><dt>Bake time</dt><dd>").append(escape(r.bakeTime().toString().substring(2).toLowerCase(
-                        java.util.Locale.ROOT))).append("</dd><dt>Started</dt><dd>").append(Html.time(r.startedAt()))
+                .append("</dd><dt>Bake time</dt><dd>").append(escape(Words.duration(r.bakeTime()))).append("</dd><dt>Started</dt><dd>").append(Html.time(r.startedAt()))
                 .append(" by ").append(escape(r.startedBy())).append("</dd><dt>Next judgement</dt><dd>")
                 .append(r.status().live() ? Html.time(r.judgeAt()) : "none (the ramp has ended)")
                 .append("</dd><dt>Last change</dt><dd>").append(escape(r.transition() == null ? "\u2013" : r.transition()))

@@ -12,13 +12,15 @@ public final class HtmlText {
     /**
      * The text as markup-free HTML. Characters that would make a page show other words than the text holds are
      * named instead, as {@code [U+202E]}: the bidirectional controls and marks, which reverse or move what follows
-     * them (an uploader's "not for use in children" could read as something else to the approver signing it), line
-     * and paragraph separators, and control characters other than tab and line breaks.
+     * them (an uploader's "not for use in children" could read as something else to the approver signing it), the
+     * other invisible format characters (zero width space and joiners, word joiner, byte order mark, soft hyphen, tag
+     * characters: Unicode's category Cf, which hide inside a word that looks whole), line and paragraph separators,
+     * control characters other than tab and line breaks, and half a surrogate pair alone. Characters beyond the BMP
+     * are read whole, so a tag character is named once and never cut in two.
      */
     public static String escape(String text) {
         StringBuilder out = new StringBuilder(text.length() + 16);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
+        text.codePoints().forEach(c -> {
             switch (c) {
                 case '<' -> out.append("&lt;");
                 case '>' -> out.append("&gt;");
@@ -27,7 +29,7 @@ public final class HtmlText {
                 case '\'' -> out.append("&#39;");
                 default -> appendNamed(out, c);
             }
-        }
+        });
         return out.toString();
     }
 
@@ -37,24 +39,23 @@ public final class HtmlText {
      */
     public static String named(String text) {
         StringBuilder out = new StringBuilder(text.length() + 16);
-        for (int i = 0; i < text.length(); i++) {
-            appendNamed(out, text.charAt(i));
-        }
+        text.codePoints().forEach(c -> appendNamed(out, c));
         return out.toString();
     }
 
-    private static void appendNamed(StringBuilder out, char c) {
+    private static void appendNamed(StringBuilder out, int c) {
         if (disguises(c)) {
-            out.append("[U+").append(String.format(Locale.ROOT, "%04X", (int) c)).append(']');
+            out.append("[U+").append(String.format(Locale.ROOT, "%04X", c)).append(']');
         } else {
-            out.append(c);
+            out.appendCodePoint(c);
         }
     }
 
-    private static boolean disguises(char c) {
+    private static boolean disguises(int c) {
         boolean control = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7f && c <= 0x9f);
-        boolean bidirectional = c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e)
-                || (c >= 0x2066 && c <= 0x2069);
-        return control || bidirectional || c == 0x2028 || c == 0x2029;
+        int type = Character.getType(c);
+        // Cf holds the bidirectional controls and marks (U+061C, U+200E-200F, U+202A-202E, U+2066-2069) too.
+        boolean invisible = type == Character.FORMAT || type == Character.SURROGATE;
+        return control || invisible || c == 0x2028 || c == 0x2029;
     }
 }

@@ -137,6 +137,23 @@ class ModelCardRenderingTest {
     }
 
     @Test
+    void invisibleFormatCharactersAreNamedOnBothCardsAsTheBidirectionalOnesAre() {
+        // A zero width space or a word joiner inside "children" leaves it looking whole while it no longer matches
+        // a search for the word; tag characters (beyond the BMP) carry text nobody sees.
+        String tag = new String(Character.toChars(0xE0041));
+        String uploaderText = "not for use in chil\u200Bdren\u2060\uFEFF" + tag;
+        MonitoringReports reports = new MonitoringReports(new InMemoryArtifactStore());
+
+        String html = ModelCardHtml.render(card(true, reports, uploaderText));
+        String markdown = ModelCardMarkdown.render(card(true, reports, uploaderText));
+
+        assertThat(html).doesNotContain("\u200B", "\u2060", "\uFEFF", tag)
+                .contains("not for use in chil[U+200B]dren[U+2060][U+FEFF][U+E0041]");
+        assertThat(markdown).doesNotContain("\u200B", "\u2060", "\uFEFF", tag)
+                .contains("not for use in chil\\[U+200B\\]dren\\[U+2060\\]\\[U+FEFF\\]\\[U+E0041\\]");
+    }
+
+    @Test
     void withoutAGateReportTheCardSaysSoInsteadOfDrawing() {
         String html = ModelCardHtml.render(card(false));
 

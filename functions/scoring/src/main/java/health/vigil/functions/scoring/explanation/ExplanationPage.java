@@ -215,7 +215,9 @@ public final class ExplanationPage {
     }
 
     private static String rowLabel(int y, String label, String value) {
-        String shown = label.length() > 34 ? label.substring(0, 33) + "\u2026" : label;
+        // Counted in code points, so a character beyond the BMP is never cut in half.
+        String shown = label.codePointCount(0, label.length()) > 34
+                ? label.substring(0, label.offsetByCodePoints(0, 33)) + "\u2026" : label;
         return text(LABEL_WIDTH - 8, y + ROW / 2.0 + 5, shown, "end", Html.INK)
                 + text(WIDTH - VALUE_WIDTH + 8, y + ROW / 2.0 + 5, value, "start", Html.INK);
     }

@@ -31,4 +31,14 @@ class ExplanationPageTest {
         assertThat(html).contains("scored <time datetime=\"2024-05-01T10:15:30.123456789Z\">2024-05-01 10:15:30 UTC"
                 + "</time>.").doesNotContain(">2024-05-01T10:15:30.123456789Z").doesNotContain("123456789Z<");
     }
+
+    @Test
+    void aLongLabelIsCutBetweenCharactersNeverInsideOne() {
+        String mathX = new String(Character.toChars(0x1D465));
+        String label = "a".repeat(32) + mathX + "b".repeat(10);
+        String svg = ExplanationPage.waterfall(explanation(Instant.parse("2024-05-01T10:15:30Z"), List.of(
+                new ClinicalFactor("score", label, null, 0.1, 0.5, Direction.RAISES))));
+
+        assertThat(svg).contains(">" + "a".repeat(32) + mathX + "\u2026</text>").doesNotContain("[U+D835]");
+    }
 }

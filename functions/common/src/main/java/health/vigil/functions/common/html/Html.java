@@ -84,6 +84,28 @@ public final class Html {
     }
 
     /**
+     * The shared stylesheet with every rule confined to the elements under {@code scope} (a CSS selector), and the
+     * page-wide rules for {@code body} moved onto the scope itself: for a section embedded in someone else's page,
+     * which must style itself and nothing around it.
+     */
+    public static String scopedStyle(String scope) {
+        StringBuilder css = new StringBuilder(STYLE.length() * 2);
+        for (String rule : STYLE.split("\n")) {
+            int open = rule.indexOf('{');
+            if (open < 0) {
+                continue;
+            }
+            String[] selectors = rule.substring(0, open).split(",");
+            for (int i = 0; i < selectors.length; i++) {
+                String selector = selectors[i].strip();
+                css.append(i == 0 ? "" : ",").append(selector.equals("body") ? scope : scope + " " + selector);
+            }
+            css.append(rule.substring(open)).append('\n');
+        }
+        return css.toString();
+    }
+
+    /**
      * A moment as people read it, to the second in UTC ("2024-05-01 10:15:30 UTC"), in a {@code time} element whose
      * {@code datetime} keeps the exact instant for machines.
      */

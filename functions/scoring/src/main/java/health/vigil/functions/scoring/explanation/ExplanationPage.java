@@ -33,9 +33,12 @@ public final class ExplanationPage {
                 "<main id=\"main\">" + fragment(e) + "</main>");
     }
 
-    /** The view as one section a clinical application can embed in its own page (with its own style element). */
+    /**
+     * The view as one section a clinical application can embed in its own page, with its own style element whose
+     * rules reach only into the section: embedding it restyles nothing of the page around it.
+     */
     public static String embeddable(PredictionExplanation e) {
-        return "<style>" + Html.STYLE + "</style>" + fragment(e);
+        return "<style>" + Html.scopedStyle("section.vigil-explanation") + "</style>" + fragment(e);
     }
 
     /** The section itself, styled by the page around it, linking to the card API. */

@@ -41,4 +41,20 @@ class ExplanationPageTest {
 
         assertThat(svg).contains(">" + "a".repeat(32) + mathX + "\u2026</text>").doesNotContain("[U+D835]");
     }
+
+    @Test
+    void theEmbeddableSectionStylesOnlyItselfNotThePageItIsEmbeddedIn() {
+        String embedded = ExplanationPage.embeddable(explanation(Instant.parse("2024-05-01T10:15:30Z")));
+        String css = embedded.substring("<style>".length(), embedded.indexOf("</style>"));
+
+        assertThat(css).isNotBlank();
+        for (String rule : css.strip().split("\n")) {
+            for (String selector : rule.substring(0, rule.indexOf('{')).split(",")) {
+                assertThat(selector).as(rule).startsWith("section.vigil-explanation");
+            }
+        }
+        // What the page shell gives body (font, colour, line height) the section gives itself.
+        assertThat(css).contains("section.vigil-explanation{font-family:system-ui").doesNotContain("body");
+        assertThat(embedded).contains("<section class=\"vigil-explanation\"");
+    }
 }

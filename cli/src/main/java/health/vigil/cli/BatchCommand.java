@@ -1,5 +1,7 @@
 package health.vigil.cli;
 
+import static health.vigil.cli.TerminalText.shown;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.OwnerOnlyFiles;
 import health.vigil.json.Json;
@@ -250,7 +252,7 @@ final class BatchCommand {
             HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
             JsonNode status = ControlClient.parse(response.body());
             if (response.statusCode() != 200) {
-                System.err.println(response.statusCode() + " " + status.at("/error/message").asText());
+                System.err.println(response.statusCode() + " " + shown(status.at("/error/message").asText()));
                 return 1;
             }
             bar(System.err, status.path("rowsDone").asLong(), status.path("rows").asLong(), "rows");
@@ -305,7 +307,7 @@ final class BatchCommand {
             line += "; results in " + s.path("results").asText();
         }
         if (s.hasNonNull("failure")) {
-            line += "; " + s.path("failure").asText();
+            line += "; " + shown(s.path("failure").asText());
         }
         return line;
     }

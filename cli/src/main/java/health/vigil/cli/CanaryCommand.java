@@ -1,5 +1,7 @@
 package health.vigil.cli;
 
+import static health.vigil.cli.TerminalText.shown;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.canary.CanaryAnalysis;
 import java.io.IOException;
@@ -192,7 +194,7 @@ final class CanaryCommand {
                 + " (" + percent(c.path("weightBasisPoints").asInt()) + ')'
                 // judgeAt is when the running step is judged next; a paused or ended ramp has no next judgement.
                 + (running ? ", next judgement at " + c.path("judgeAt").asText() : "")
-                + "\nlast change: " + c.path("lastChange").asText() + " (" + c.path("reason").asText() + ")";
+                + "\nlast change: " + c.path("lastChange").asText() + " (" + shown(c.path("reason").asText()) + ")";
     }
 
     static String analysisLines(JsonNode body) {
@@ -202,7 +204,7 @@ final class CanaryCommand {
             out.append(String.format(Locale.ROOT, "%n  step %d at %s: %s, %d canary / %d stable predictions: %s",
                     step.path("step").asInt() + 1, percent(step.path("weightBasisPoints").asInt()),
                     step.path("decision").asText(), step.path("canaryCount").asLong(), step.path("stableCount").asLong(),
-                    step.path("reason").asText()));
+                    shown(step.path("reason").asText())));
             for (JsonNode m : step.path("metrics")) {
                 out.append(String.format(Locale.ROOT, "%n    %-20s canary %.4f  stable %.4f  statistic %.3f  p %.3g"
                         + "  level %.3g%s", m.path("name").asText(), m.path("canary").asDouble(),

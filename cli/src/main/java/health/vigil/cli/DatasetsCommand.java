@@ -1,5 +1,7 @@
 package health.vigil.cli;
 
+import static health.vigil.cli.TerminalText.shown;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
@@ -222,7 +224,7 @@ final class DatasetsCommand {
     private static String line(JsonNode dataset) {
         return dataset.path("model").asText() + "  sha256 " + dataset.path("sha256").asText() + "  "
                 + dataset.path("rows").asInt() + " rows (" + dataset.path("positives").asInt() + " positive)  label "
-                + dataset.path("label").asText() + "  registered by " + dataset.path("registeredBy").asText() + " at "
+                + shown(dataset.path("label").asText()) + "  registered by " + shown(dataset.path("registeredBy").asText()) + " at "
                 + dataset.path("registeredAt").asText();
     }
 

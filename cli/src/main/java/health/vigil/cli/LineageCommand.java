@@ -1,5 +1,7 @@
 package health.vigil.cli;
 
+import static health.vigil.cli.TerminalText.shown;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import java.net.URLEncoder;
@@ -31,7 +33,7 @@ final class LineageCommand implements Callable<Integer> {
         RunningPlatform.Answer answer = target.send("GET", "/predictions/"
                 + URLEncoder.encode(predictionId, StandardCharsets.UTF_8), "compliance");
         if (answer.status() != 200) {
-            System.err.println("vigil lineage: " + answer.status() + " " + answer.errorMessage());
+            System.err.println("vigil lineage: " + answer.status() + " " + shown(answer.errorMessage()));
             return 1;
         }
         System.out.println(json ? Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(answer.body())
@@ -53,7 +55,7 @@ final class LineageCommand implements Callable<Integer> {
                 + ", risk " + p.path("score").asText() + ", decision " + p.path("decision").asText());
         lines.add("version " + v.path("version").asInt() + ": " + v.path("stage").asText().toLowerCase(java.util.Locale.ROOT)
                 + ", package " + v.path("packageBlob").asText() + " (sha256 " + v.path("packageSha256").asText()
-                + "), registered by " + v.path("registeredBy").asText() + " at " + v.path("registeredAt").asText());
+                + "), registered by " + shown(v.path("registeredBy").asText()) + " at " + v.path("registeredAt").asText());
         List<String> trained = new ArrayList<>();
         v.path("trainingDatasets").forEach(d -> trained.add(d.asText()));
         lines.add("trained on dataset" + (trained.size() == 1 ? " " : "s ") + (trained.isEmpty() ? "(none recorded)"
@@ -65,12 +67,12 @@ final class LineageCommand implements Callable<Integer> {
                 + ", dataset " + gates.path("datasetSha256").asText() + ", " + gates.path("datasetRows").asInt()
                 + " rows)" : "gates: no report");
         for (JsonNode s : v.path("signatures")) {
-            lines.add("signed " + s.path("meaning").asText() + " by " + s.path("signerId").asText() + " at "
+            lines.add("signed " + s.path("meaning").asText() + " by " + shown(s.path("signerId").asText()) + " at "
                     + s.path("signedAt").asText());
         }
         JsonNode deployment = lineage.path("deploymentAtPrediction");
         lines.add(deployment.isObject() ? "served under " + deployment.path("action").asText() + " "
-                + deployment.path("subject").asText() + " by " + deployment.path("actor").asText() + " at "
+                + shown(deployment.path("subject").asText()) + " by " + shown(deployment.path("actor").asText()) + " at "
                 + deployment.path("time").asText() : "served under no recorded deployment");
         lines.add(lineage.path("versionDecisions").size() + " audit records of the version; --json prints them, the"
                 + " inputs and the explanation");

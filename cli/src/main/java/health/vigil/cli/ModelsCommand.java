@@ -1,5 +1,7 @@
 package health.vigil.cli;
 
+import static health.vigil.cli.TerminalText.shown;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
@@ -60,8 +62,8 @@ final class ModelsCommand {
                 out.println(text.apply(body));
             } else {
                 JsonNode error = body.path("error");
-                System.err.println(response.statusCode() + " " + error.path("code").asText() + ": "
-                        + error.path("message").asText());
+                System.err.println(response.statusCode() + " " + shown(error.path("code").asText()) + ": "
+                        + shown(error.path("message").asText()));
             }
             return ok ? 0 : 1;
         }
@@ -88,7 +90,7 @@ final class ModelsCommand {
                     name == null ? file.getFileName().toString() : name);
             return target.print(response, body -> body.path("kind").asText().toLowerCase(java.util.Locale.ROOT) + " "
                     + body.at("/version/modelName").asText() + " version " + body.at("/version/version").asInt()
-                    + " (uploaded by " + body.at("/version/registeredBy").asText() + ")");
+                    + " (uploaded by " + shown(body.at("/version/registeredBy").asText()) + ")");
         }
     }
 
@@ -332,7 +334,7 @@ final class ModelsCommand {
 
     /** {@code readmission      3 versions; latest 3 (CANARY)}, from an entry of the model list. */
     static String modelLine(JsonNode m) {
-        return String.format("%-16s %s; latest %d (%s)", m.path("name").asText(),
+        return String.format("%-16s %s; latest %d (%s)", shown(m.path("name").asText()),
                 Words.count(m.path("versionCount").asInt(), "version"), m.at("/latest/version").asInt(),
                 m.at("/latest/stage").asText());
     }
@@ -340,7 +342,7 @@ final class ModelsCommand {
     static String versionLine(JsonNode v) {
         return String.format("%s version %d: %s, uploaded by %s, package sha256 %s…", v.path("modelName").asText(),
                 v.path("version").asInt(), v.path("stage").asText().toLowerCase(java.util.Locale.ROOT),
-                v.path("registeredBy").asText(), v.path("packageSha256").asText().substring(0, 12));
+                shown(v.path("registeredBy").asText()), v.path("packageSha256").asText().substring(0, 12));
     }
 
     static String historyLines(JsonNode body) {
@@ -349,8 +351,8 @@ final class ModelsCommand {
         for (JsonNode change : body.path("history")) {
             lines.append(String.format("  %s  %-12s -> %-12s by %s: %s%n", change.path("at").asText(),
                     change.path("from").isNull() ? "-" : change.path("from").asText().toLowerCase(java.util.Locale.ROOT),
-                    change.path("to").asText().toLowerCase(java.util.Locale.ROOT), change.path("actor").asText(),
-                    change.path("reason").asText()));
+                    change.path("to").asText().toLowerCase(java.util.Locale.ROOT), shown(change.path("actor").asText()),
+                    shown(change.path("reason").asText())));
         }
         return lines.toString().stripTrailing();
     }
@@ -376,7 +378,7 @@ final class ModelsCommand {
                 body.at("/version/modelName").asText(), body.at("/version/version").asInt(),
                 body.at("/version/stage").asText().toLowerCase(java.util.Locale.ROOT),
                 signature.path("meaning").asText().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
-                signature.path("printedName").asText(), signature.path("signedAt").asText(),
+                shown(signature.path("printedName").asText()), signature.path("signedAt").asText(),
                 signature.path("packageSha256").asText().substring(0, 12),
                 needed > 0 ? "; " + Words.count(needed, "more approver") + " needed" : "");
     }

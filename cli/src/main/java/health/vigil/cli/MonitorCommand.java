@@ -1,5 +1,7 @@
 package health.vigil.cli;
 
+import static health.vigil.cli.TerminalText.shown;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +47,7 @@ final class MonitorCommand {
             RunningPlatform.Answer answer = target.send(method, "/models/"
                     + URLEncoder.encode(model, StandardCharsets.UTF_8) + path + query, "operator");
             if (answer.status() != 200 && answer.status() != 202) {
-                System.err.println("vigil monitor: " + answer.status() + " " + answer.errorMessage());
+                System.err.println("vigil monitor: " + answer.status() + " " + shown(answer.errorMessage()));
                 return 1;
             }
             JsonNode reports = answer.body().get("reports");
@@ -81,7 +83,7 @@ final class MonitorCommand {
                 r.path("labelledFraction").isNumber() ? String.format(Locale.ROOT, "%.1f %%",
                         100 * r.get("labelledFraction").asDouble()) : "none"));
         for (JsonNode reason : r.path("reasons")) {
-            lines.add("  " + reason.asText());
+            lines.add("  " + shown(reason.asText()));
         }
         for (JsonNode f : r.at("/drift/features")) {
             if (f.path("status").asText().equals("DRIFTED")) {
@@ -100,7 +102,7 @@ final class MonitorCommand {
                     + " scores alone " + expected);
         }
         for (JsonNode segment : r.path("segments")) {
-            String name = "  segment " + segment.path("column").asText() + "=" + segment.path("value").asText() + ": "
+            String name = "  segment " + shown(segment.path("column").asText()) + "=" + shown(segment.path("value").asText()) + ": "
                     + segment.path("labelled").asLong() + " labelled (" + segment.path("positives").asLong()
                     + " positive)";
             JsonNode p = segment.path("performance");

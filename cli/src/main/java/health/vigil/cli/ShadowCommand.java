@@ -1,5 +1,7 @@
 package health.vigil.cli;
 
+import static health.vigil.cli.TerminalText.shown;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -125,7 +127,7 @@ final class ShadowCommand {
         }
         out.append("\noverall: ").append(comparison(r.path("overall")));
         for (JsonNode s : r.path("segments")) {
-            out.append("\n  ").append(s.path("column").asText()).append('=').append(s.path("value").asText())
+            out.append("\n  ").append(shown(s.path("column").asText())).append('=').append(shown(s.path("value").asText()))
                     .append(": ").append(comparison(s.path("comparison")));
         }
         return out.toString();

@@ -115,6 +115,13 @@ class RetrainLoopTest {
         scoreAndLabel(400, 6, 300);
     }
 
+    /** The parent's training dataset, stored where the retraining reads it. */
+    private void uploadTrainingDataset() {
+        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
+        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
+                new ByteArrayInputStream(file), false);
+    }
+
     /** Scores {@code patients} synthetic patients on the deployed version and records outcomes for the first ones. */
     private void scoreAndLabel(int patients, long seed, int labelled) {
         Dataset production = CLINICAL.synthetic(patients, seed).dataset();
@@ -140,9 +147,7 @@ class RetrainLoopTest {
 
     @Test
     void aRequestTrainsOnTheTrainingDatasetPlusLabelledProductionRowsAndTheSuccessorIsRegisteredNotDeployed() throws Exception {
-        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
-        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
-                new ByteArrayInputStream(file), false);
+        uploadTrainingDataset();
 
         AuditRecord done = platform.retraining().handle(new RetrainService.Request("request-1", model, 1, report(7)));
         AuditRecord again = platform.retraining().handle(new RetrainService.Request("request-1", model, 1, report(7)));
@@ -226,9 +231,7 @@ class RetrainLoopTest {
 
     @Test
     void aRequestWhoseUploadStoppedBeforeItsVersionWasAnnouncedIsFinishedByTheRetryWithoutTrainingAgain() {
-        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
-        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
-                new ByteArrayInputStream(file), false);
+        uploadTrainingDataset();
         RetrainService.Request request = new RetrainService.Request("request-2", model, 1, report(8));
 
         // The successor is trained, uploaded and stored as version 2; then Vigil.Model.Registered cannot be sent.
@@ -254,9 +257,7 @@ class RetrainLoopTest {
 
     @Test
     void twoDeliveriesThatTrainTogetherBecauseTheFirstStalledPastItsLeaseRegisterOnePackageAndRecordOneOutcome() {
-        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
-        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
-                new ByteArrayInputStream(file), false);
+        uploadTrainingDataset();
         RetrainService.Request request = new RetrainService.Request("request/5", model, 1, report(11));
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
@@ -293,9 +294,7 @@ class RetrainLoopTest {
 
     @Test
     void requestsWithOtherEventIdsCitingAReportThatWasRetrainedAreAnsweredWithItsCandidateAndWriteNothing() {
-        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
-        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
-                new ByteArrayInputStream(file), false);
+        uploadTrainingDataset();
         AuditRecord done = platform.retraining().handle(new RetrainService.Request("platform-event", model, 1,
                 report(13)));
         LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC);
@@ -323,9 +322,7 @@ class RetrainLoopTest {
     @Test
     void requestsWithOtherEventIdsCitingOneReportDeliveredAtOnceRegisterOneCandidateAndRecordOneOutcome()
             throws Exception {
-        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
-        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
-                new ByteArrayInputStream(file), false);
+        uploadTrainingDataset();
         String reportId = report(15);
         LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC);
         int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
@@ -350,10 +347,31 @@ class RetrainLoopTest {
     }
 
     @Test
+    void aRetrainedVersionFailsItsGatesOnDataTheUploaderOfTheVersionItWasRetrainedFromRegistered() {
+        uploadTrainingDataset();
+        AuditRecord done = platform.retraining().handle(new RetrainService.Request("request/19", model, 1,
+                report(19)));
+        ModelVersion successor = new ModelVersion(model, Integer.parseInt(done.details().get("version")));
+        // The parent's uploader chose the rows the retrained version is judged on.
+        HeldOutEvaluationData held = HeldOutEvaluationData.generate(CLINICAL, 2_000, 5);
+        platform.datasets().register(new EvaluationDataset.Declaration(model.value(), "evaluation.csv", held.label(),
+                held.ageColumn(), held.sexColumn(), held.segments()), held.csv(),
+                new Principal("data-scientist", Set.of(Role.DATASETS_REGISTER)));
+
+        GateReport gates = platform.gates().onRegistered(successor, "registered-" + successor.number()).orElseThrow();
+
+        assertThat(gates.passed()).isFalse();
+        assertThat(gates.checks()).filteredOn(c -> c.check().equals("dataset_registered_by_another")).singleElement()
+                .satisfies(c -> {
+                    assertThat(c.outcome()).isEqualTo(health.vigil.model.GateCheck.Outcome.FAILED);
+                    assertThat(c.note()).startsWith("the uploader of readmission:1, which this version was retrained"
+                            + " from, registered evaluation dataset");
+                });
+    }
+
+    @Test
     void aRetrainedVersionIsRetrainedOnTheFileItsLineBeganWithPlusTheRowsEachRetrainingAdded() {
-        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
-        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
-                new ByteArrayInputStream(file), false);
+        uploadTrainingDataset();
         AuditRecord first = platform.retraining().handle(new RetrainService.Request("request/17", model, 1,
                 report(17)));
         assertThat(first.outcome()).as(first.details().toString()).isEqualTo("uploaded");
@@ -383,9 +401,7 @@ class RetrainLoopTest {
 
     @Test
     void aDeliveryWhoseHolderDiedTakesTheExpiredLeaseOverAndTrains() {
-        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
-        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
-                new ByteArrayInputStream(file), false);
+        uploadTrainingDataset();
         RetrainService.Request request = new RetrainService.Request("request/16", model, 1, report(16));
         // A delivery took the lease and died before anything else: the lease it left has expired.
         expireLease(request);
@@ -418,9 +434,7 @@ class RetrainLoopTest {
 
     @Test
     void aReportWhoseOutcomeAnEarlierReleaseRecordedUnderAnEventIdIsNotRetrainedAgain() {
-        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
-        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
-                new ByteArrayInputStream(file), false);
+        uploadTrainingDataset();
         String subject = new ModelVersion(model, 1).subject();
         // Earlier releases keyed the outcome on the event id: the platform's own event, whose id is the
         // retrain.request record's, and an operator's re-send with a fresh id.
@@ -472,9 +486,7 @@ class RetrainLoopTest {
         assertThat(trainings).hasValue(0);
 
         // The runbook's remedy: upload the parent's training dataset and send the same request again.
-        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
-        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
-                new ByteArrayInputStream(file), false);
+        uploadTrainingDataset();
         AuditRecord done = platform.retraining().handle(request);
 
         assertThat(done.outcome()).as(done.details().toString()).isEqualTo("uploaded");
@@ -487,9 +499,7 @@ class RetrainLoopTest {
 
     @Test
     void aRequestThatCitesNoReportTheMonitoringCheckRecordedOnTheVersionItRetrainsIsRefusedAndWritesNothing() {
-        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
-        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
-                new ByteArrayInputStream(file), false);
+        uploadTrainingDataset();
         String recorded = report(12);
         String window = recorded.substring(recorded.indexOf("/stable/") + "/stable/".length());
         // A report on the canary slot, on another version and on another model, recorded as checks record them.
@@ -524,9 +534,7 @@ class RetrainLoopTest {
 
     @Test
     void aRequestCitingARecordedReportThatAskedForNoRetrainingIsRefusedAndTrainsAndWritesNothing() {
-        byte[] file = DatasetFile.bytes(CLINICAL.pipeline().rawSchema(), CLINICAL.synthetic(3_000, 5).dataset());
-        platform.artifacts().put(ArtifactStore.DATASETS, RetrainService.datasetBlob(trainingSha256),
-                new ByteArrayInputStream(file), false);
+        uploadTrainingDataset();
         // A report the check made on the version it retrains, whose verdict asked for nothing: a request citing it
         // (made up, or sent by a subscription that should not have sent it) is not the check's.
         String quiet = SetUpMonitoringReport.stable(platform, new ModelVersion(model, 1), LocalDate.of(2026, 11, 20),

@@ -12,13 +12,13 @@ import health.vigil.model.ElectronicSignature.Meaning;
 import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
-import health.vigil.model.Provenance;
 import health.vigil.model.Stage;
 import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.Announcements;
+import health.vigil.registry.Lineage;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
 import health.vigil.registry.RegistrationService;
@@ -340,45 +340,25 @@ public final class ApprovalService {
     private record RetrainedFrom(VersionRecord version, List<String> through, String unknown) {}
 
     /**
-     * The version {@code record} was retrained from, followed up the lineage each retrained package records
-     * ({@link Provenance#PARENT_VERSION}) past versions the platform retrained itself; null for a version the platform
-     * did not retrain. Only the platform's retraining identity writes a lineage that is followed: what an uploader's
-     * own manifest says about its origin is theirs.
+     * The version {@code record} was retrained from, followed up its {@link Lineage} past versions the platform
+     * retrained itself; null for a version the platform did not retrain.
      */
     private RetrainedFrom retrainedFrom(VersionRecord record) {
-        List<String> through = new ArrayList<>();
-        VersionRecord current = record;
-        while (Principal.sameIdentity(current.registeredBy(), Principal.RETRAINING)) {
-            Map<String, String> lineage = current.manifest().provenance().parameters();
-            String named = lineage.get(Provenance.PARENT_VERSION);
-            int parent;
-            try {
-                parent = named == null ? 0 : Integer.parseInt(named.strip());
-            } catch (NumberFormatException e) {
-                parent = 0;
-            }
-            // A parent is always older; anything else is not a lineage the platform wrote.
-            Optional<VersionRecord> found = parent < 1 || parent >= current.version() ? Optional.empty()
-                    : store.findVersion(current.modelName(), parent);
-            String sha256 = lineage.get(Provenance.PARENT_PACKAGE_SHA256);
-            if (found.isEmpty() || (sha256 != null && !sha256.equals(found.get().packageSha256()))) {
-                return new RetrainedFrom(null, through, current.id() + " names no registered version it was retrained"
-                        + " from");
-            }
-            if (current != record) {
-                through.add(current.id().toString());
-            }
-            current = found.get();
-        }
-        if (current == record) {
+        Lineage lineage = Lineage.of(record, store::findVersion);
+        if (!lineage.isRetrained()) {
             return null;
         }
-        String uploader = current.registeredBy();
+        List<String> through = lineage.retrained().stream().skip(1).map(v -> v.id().toString()).toList();
+        if (lineage.broken() != null) {
+            return new RetrainedFrom(null, through, lineage.broken());
+        }
+        VersionRecord origin = lineage.origin();
+        String uploader = origin.registeredBy();
         if (uploader == null || RegistrationService.UNATTRIBUTED.equals(uploader)) {
-            return new RetrainedFrom(null, through, current.id() + ", the version it was retrained from, has no known"
+            return new RetrainedFrom(null, through, origin.id() + ", the version it was retrained from, has no known"
                     + " uploader");
         }
-        return new RetrainedFrom(current, through, null);
+        return new RetrainedFrom(origin, through, null);
     }
 
     private static String checkedJustification(String justification, Meaning meaning) {

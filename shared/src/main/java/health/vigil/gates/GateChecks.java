@@ -288,12 +288,14 @@ public final class GateChecks {
     }
 
     /**
-     * Fails when {@code author}, who set the policy or registered the dataset the version is judged by, is its
-     * {@code uploader} under any spelling: separation of duties applies to the bar and the data as to the signature.
+     * Fails when {@code author}, who set the policy or registered the dataset the version is judged by, is
+     * {@code uploader} (the person answering for the version, described as {@code whose}: its uploader, or for a
+     * version the platform retrained the uploader of the version it was retrained from) under any spelling:
+     * separation of duties applies to the bar and the data as to the signature.
      */
-    public static GateCheck independent(String check, String uploader, String author, String what) {
+    public static GateCheck independent(String check, String uploader, String whose, String author, String what) {
         boolean same = Principal.sameIdentity(uploader, author);
-        return GateCheck.of(PROVENANCE, check, same ? 0 : 1, "not the uploader", !same, same ? "the version's uploader "
+        return GateCheck.of(PROVENANCE, check, same ? 0 : 1, "not the uploader", !same, same ? whose + " "
                 + what + " it is judged by; someone who did not upload it must register the data or set"
                 + " the policy, and the gates run again on a new upload" : null);
     }

@@ -25,6 +25,7 @@ import health.vigil.port.ArtifactStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
+import health.vigil.registry.Lineage;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
 import health.vigil.registry.VersionLifecycle;
@@ -241,11 +242,17 @@ public final class GateEvaluation {
         checks.addAll(GateChecks.card(candidate.manifest(), policy));
         Optional<EvaluationDataset> dataset = datasets.latest(model);
         // Whoever uploaded a version may neither have set the bar it is judged by nor chosen the rows it is judged
-        // on, whichever came first: the policy route refuses an uploader only of versions that exist already.
-        checks.add(GateChecks.independent("policy_set_by_another", candidate.registeredBy(), policy.changedBy(),
+        // on, whichever came first: the policy route refuses an uploader only of versions that exist already. A
+        // version the platform retrained answers for the upload it re-ran (its lineage's origin).
+        Lineage line = registry.lineage(candidate);
+        String author = line.isRetrained() && line.origin() != null ? line.origin().registeredBy()
+                : candidate.registeredBy();
+        String whose = line.isRetrained() && line.origin() != null ? "the uploader of " + line.origin().id()
+                + ", which this version was retrained from," : "the version's uploader";
+        checks.add(GateChecks.independent("policy_set_by_another", author, whose, policy.changedBy(),
                 "set policy version " + policy.version()));
         dataset.ifPresent(d -> checks.add(GateChecks.independent("dataset_registered_by_another",
-                candidate.registeredBy(), d.registeredBy(), "registered evaluation dataset " + d.sha256())));
+                author, whose, d.registeredBy(), "registered evaluation dataset " + d.sha256())));
         if (production.isEmpty()) {
             notes.add("no production version: judged against the absolute floors alone");
         }

@@ -48,6 +48,16 @@ public final class ModelRegistry {
         return versions;
     }
 
+    /** One version, if the model has it. */
+    public Optional<VersionRecord> findVersion(ModelName model, int version) {
+        return store.findVersion(Objects.requireNonNull(model, "model"), version);
+    }
+
+    /** Where {@code version} comes from, back to the first version up its line the platform did not retrain. */
+    public Lineage lineage(VersionRecord version) {
+        return Lineage.of(version, this::findVersion);
+    }
+
     /** One version; MODEL_NOT_FOUND or VERSION_NOT_FOUND with what does exist. */
     public VersionRecord getVersion(ModelName model, int version) {
         Objects.requireNonNull(model, "model");

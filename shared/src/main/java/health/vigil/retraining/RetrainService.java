@@ -21,6 +21,7 @@ import health.vigil.port.BlobLease;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.Retrainer;
 import health.vigil.registry.Announcements;
+import health.vigil.registry.Lineage;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RegistrationOutcome;
 import health.vigil.registry.RegistrationService;
@@ -442,38 +443,28 @@ public final class RetrainService {
     record TrainingData(VersionRecord root, List<String> earlierProduction) {}
 
     /**
-     * Follows a retrained version's lineage back to the version it all began with. Each step must add up: registered
-     * by the retraining identity, retrained from an earlier version, and trained on a dataset named by the parent's
-     * dataset and the production rows it added (as the retrainer names it), so that a package claiming a lineage it
-     * does not have is not trained on someone else's data.
+     * Follows a retrained version's {@link Lineage} back to the version it all began with. Each step must add up: its
+     * dataset named by the parent's dataset and the production rows it added (as the retrainer names it), so that the
+     * successor is trained on exactly what its parent was, plus the new rows.
      */
     TrainingData trainingData(VersionRecord version) {
+        Lineage line = registry.lineage(version);
+        if (line.broken() != null) {
+            throw new ValidationException(line.broken());
+        }
         List<String> production = new ArrayList<>();
-        VersionRecord v = version;
-        while (ACTOR.equals(v.registeredBy()) && v.manifest().provenance().parameters()
-                .containsKey(Provenance.PARENT_VERSION)) {
-            Map<String, String> lineage = v.manifest().provenance().parameters();
-            String rows = lineage.get(LINEAGE_PRODUCTION_DATASET);
-            int parentVersion;
-            try {
-                parentVersion = Integer.parseInt(lineage.get(Provenance.PARENT_VERSION));
-            } catch (NumberFormatException e) {
-                parentVersion = -1;
-            }
-            if (rows == null || parentVersion < 1 || parentVersion >= v.version()) {
-                throw new ValidationException("v" + v.version() + "'s lineage does not name the version it was"
-                        + " retrained from and the production rows it added");
-            }
-            VersionRecord parent = registry.getVersion(v.modelName(), parentVersion);
-            if (!v.manifest().provenance().datasetSha256().equals(Retrainer.combinedDataset(
+        for (int i = 0; i < line.retrained().size(); i++) {
+            VersionRecord v = line.retrained().get(i);
+            VersionRecord parent = line.parentOf(i);
+            String rows = v.manifest().provenance().parameters().get(LINEAGE_PRODUCTION_DATASET);
+            if (rows == null || !v.manifest().provenance().datasetSha256().equals(Retrainer.combinedDataset(
                     parent.manifest().provenance().datasetSha256(), rows))) {
-                throw new ValidationException("v" + v.version() + "'s training dataset is not v" + parentVersion
+                throw new ValidationException("v" + v.version() + "'s training dataset is not v" + parent.version()
                         + "'s dataset plus the production rows its lineage names");
             }
             production.add(0, rows);
-            v = parent;
         }
-        return new TrainingData(v, List.copyOf(production));
+        return new TrainingData(line.origin(), List.copyOf(production));
     }
 
     /** Labelled production rows an earlier retraining stored, read back and checked against their name. */

@@ -4,7 +4,6 @@ import static health.vigil.cli.TerminalText.shown;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.OwnerOnlyFiles;
-import health.vigil.json.Json;
 import health.vigil.port.ArtifactStore;
 import health.vigil.error.ValidationException;
 import health.vigil.scoring.batch.BatchFormat;
@@ -259,7 +258,7 @@ final class BatchCommand {
             String state = status.path("state").asText();
             if (!state.equals("RUNNING")) {
                 System.err.println();
-                System.out.println(json ? Json.write(status) : statusLine(status));
+                System.out.println(json ? TerminalText.json(status, false) : statusLine(status));
                 if (!state.equals("COMPLETED")) {
                     return 1;
                 }

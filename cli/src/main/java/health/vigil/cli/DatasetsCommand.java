@@ -125,7 +125,7 @@ final class DatasetsCommand {
                     "/datasets" + (name == null ? "" : "?model=" + name), null, 200);
             java.io.PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                out.println(listed.toPrettyString());
+                out.println(TerminalText.json(listed, true));
             } else if (listed.path("datasets").isEmpty()) {
                 // Not an error: datasets may be registered before a model's first version, so the API answers an
                 // empty list for a name it has no model of as for a model without datasets. Said on stderr, so the
@@ -218,7 +218,7 @@ final class DatasetsCommand {
     }
 
     private static void print(PrintStream out, JsonNode dataset, boolean json) {
-        out.println(json ? dataset.toPrettyString() : line(dataset));
+        out.println(json ? TerminalText.json(dataset, true) : line(dataset));
     }
 
     private static String line(JsonNode dataset) {

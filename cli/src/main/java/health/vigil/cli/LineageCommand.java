@@ -3,7 +3,6 @@ package health.vigil.cli;
 import static health.vigil.cli.TerminalText.shown;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import health.vigil.json.Json;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -36,7 +35,7 @@ final class LineageCommand implements Callable<Integer> {
             System.err.println("vigil lineage: " + answer.status() + " " + shown(answer.errorMessage()));
             return 1;
         }
-        System.out.println(json ? Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(answer.body())
+        System.out.println(json ? TerminalText.json(answer.body(), true)
                 : summary(answer.body()));
         return 0;
     }

@@ -4,7 +4,6 @@ import static health.vigil.cli.TerminalText.shown;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ValidationException;
-import health.vigil.json.Json;
 import health.vigil.model.ModelName;
 import health.vigil.text.Words;
 import java.io.IOException;
@@ -57,7 +56,7 @@ final class ModelsCommand {
             JsonNode body = ControlClient.parse(response.body());
             boolean ok = response.statusCode() / 100 == 2;
             if (json) {
-                out.println(Json.write(body));
+                out.println(TerminalText.json(body, false));
             } else if (ok) {
                 out.println(text.apply(body));
             } else {
@@ -213,7 +212,10 @@ final class ModelsCommand {
                 return target.print(response, body -> "");
             }
             if (out == null) {
-                System.out.println(response.body());
+                // Printed on a terminal: the JSON card rewritten with its disguising characters escaped (the HTML and
+                // Markdown cards name them already).
+                System.out.println(chosen == CardFormat.json
+                        ? TerminalText.json(ControlClient.parse(response.body()), true) : response.body());
                 return 0;
             }
             writeOwnerOnly(out, response.body());

@@ -51,7 +51,12 @@ public final class HtmlText {
         }
     }
 
-    private static boolean disguises(int c) {
+    /**
+     * Whether {@code c} is one of the characters {@link #escape} and {@link #named} name rather than show: a control
+     * character other than tab and line breaks, an invisible format character (bidirectional ones included), a line
+     * or paragraph separator, or half a surrogate pair.
+     */
+    public static boolean disguises(int c) {
         boolean control = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7f && c <= 0x9f);
         int type = Character.getType(c);
         // Cf holds the bidirectional controls and marks (U+061C, U+200E-200F, U+202A-202E, U+2066-2069) too.

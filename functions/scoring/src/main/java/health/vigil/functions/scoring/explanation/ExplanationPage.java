@@ -49,8 +49,10 @@ public final class ExplanationPage {
     /** The section itself, its card link going to {@code cardHref} (where the page around it shows cards). */
     public static String fragment(PredictionExplanation e, String cardHref) {
         StringBuilder html = new StringBuilder(8192);
-        html.append("<section class=\"vigil-explanation\" aria-labelledby=\"explanation-title\">");
-        html.append("<h1 id=\"explanation-title\">Why the model gave this risk</h1>");
+        String ids = idSuffix(e);
+        html.append("<section class=\"vigil-explanation\" aria-labelledby=\"explanation-title").append(ids)
+                .append("\">");
+        html.append("<h1 id=\"explanation-title").append(ids).append("\">Why the model gave this risk</h1>");
         html.append("<dl class=\"facts\">");
         fact(html, "Risk of " + e.positiveLabel(), percent(e.risk()), "risk");
         fact(html, "Baseline (the average patient)", percent(e.baseline()), "baseline");
@@ -127,6 +129,15 @@ public final class ExplanationPage {
      * Baseline, one step per top factor, the other features together, and the risk; the threshold as a dashed
      * line. Steps are drawn from the running total, so the last bar ends where the risk is.
      */
+    /**
+     * What the fragment's element ids end with: the prediction's id (hexadecimal digits and hyphens), so that a host
+     * page showing several patients' explanations has no two elements of one id, and each waterfall fills its bars
+     * with its own pattern.
+     */
+    static String idSuffix(PredictionExplanation e) {
+        return e.predictionId() == null ? "" : "-" + e.predictionId().replaceAll("[^0-9A-Za-z-]", "");
+    }
+
     static String waterfall(PredictionExplanation e) {
         List<String[]> rows = new ArrayList<>();
         double running = e.baseline();
@@ -154,13 +165,15 @@ public final class ExplanationPage {
         final double scale = scaleMax;
         java.util.function.DoubleFunction<Double> x = p -> plotLeft + (p - min) / (scale - min) * plotWidth;
 
+        String ids = idSuffix(e);
         StringBuilder svg = new StringBuilder(4096);
-        svg.append("<figure><svg class=\"waterfall\" role=\"img\" aria-labelledby=\"wf-title wf-desc\" viewBox=\"0 0 ")
+        svg.append("<figure><svg class=\"waterfall\" role=\"img\" aria-labelledby=\"wf-title").append(ids)
+                .append(" wf-desc").append(ids).append("\" viewBox=\"0 0 ")
                 .append(WIDTH).append(' ').append(height).append("\" width=\"100%\" style=\"max-width:").append(WIDTH)
                 .append("px\" xmlns=\"http://www.w3.org/2000/svg\">");
-        svg.append("<title id=\"wf-title\">How each factor moved the risk from the baseline</title>");
-        svg.append("<desc id=\"wf-desc\">").append(escape(summary(e))).append("</desc>");
-        svg.append("<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\""
+        svg.append("<title id=\"wf-title").append(ids).append("\">How each factor moved the risk from the baseline</title>");
+        svg.append("<desc id=\"wf-desc").append(ids).append("\">").append(escape(summary(e))).append("</desc>");
+        svg.append("<defs><pattern id=\"hatch").append(ids).append("\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\""
                 + " patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/>"
                 + "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"").append(Html.LOWERS)
                 .append("\" stroke-width=\"3\"/></pattern></defs>");
@@ -184,7 +197,7 @@ public final class ExplanationPage {
             ClinicalFactor f = e.factors().get(i);
             double[] s = steps.get(i);
             svg.append(factorBar(x.apply(Math.min(s[0], s[1])), x.apply(Math.max(s[0], s[1])), TOP + row * ROW,
-                    f.direction()));
+                    f.direction(), ids));
             svg.append(rowLabel(TOP + row * ROW, name(f), (f.direction() == Direction.RAISES ? "\u25b2 " : "\u25bc ")
                     + points(f.probabilityContribution())));
             row++;
@@ -193,7 +206,7 @@ public final class ExplanationPage {
             double from = running;
             double to = running + other;
             svg.append(factorBar(x.apply(Math.min(from, to)), x.apply(Math.max(from, to)), TOP + row * ROW,
-                    Direction.of(other)).replace("class=\"factor ", "class=\"other "));
+                    Direction.of(other), ids).replace("class=\"factor ", "class=\"other "));
             svg.append(rowLabel(TOP + row * ROW, "All other features", points(other)));
             row++;
         }
@@ -204,8 +217,8 @@ public final class ExplanationPage {
         return svg.toString();
     }
 
-    private static String factorBar(double x0, double x1, int y, Direction d) {
-        String fill = d == Direction.LOWERS ? "url(#hatch)" : Html.RAISES;
+    private static String factorBar(double x0, double x1, int y, Direction d, String ids) {
+        String fill = d == Direction.LOWERS ? "url(#hatch" + ids + ")" : Html.RAISES;
         String stroke = d == Direction.LOWERS ? Html.LOWERS : Html.RAISES;
         return "<rect class=\"factor " + d.wireName() + "\" x=\"" + f(x0) + "\" y=\"" + (y + 5) + "\" width=\""
                 + f(Math.max(1.5, x1 - x0)) + "\" height=\"" + (ROW - 10) + "\" fill=\"" + fill + "\" stroke=\""

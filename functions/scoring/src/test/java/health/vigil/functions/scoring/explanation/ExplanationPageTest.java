@@ -43,6 +43,27 @@ class ExplanationPageTest {
     }
 
     @Test
+    void twoPatientsExplanationsOnOnePageShareNoElementIdAndEachWaterfallFillsWithItsOwnPattern() {
+        List<ClinicalFactor> lowers = List.of(new ClinicalFactor("time_in_hospital", "Length of stay", "days", -0.1,
+                0.5, Direction.LOWERS));
+        PredictionExplanation first = explanation(Instant.parse("2024-05-01T10:15:30Z"), lowers);
+        PredictionExplanation second = new PredictionExplanation("0190a3c4-0000-7000-8000-000000000002",
+                first.model(), first.version(), first.slot(), first.time(), first.risk(), first.baseline(),
+                first.threshold(), first.positiveLabel(), first.decision(), lowers, 0.01, 0.31, "summary",
+                "adults discharged from hospital", List.of(), "/models/readmission/versions/3/card");
+        String host = ExplanationPage.embeddable(first) + ExplanationPage.embeddable(second);
+
+        java.util.regex.Matcher ids = java.util.regex.Pattern.compile(" id=\"([^\"]+)\"").matcher(host);
+        List<String> seen = new java.util.ArrayList<>();
+        while (ids.find()) {
+            seen.add(ids.group(1));
+        }
+        assertThat(seen).hasSizeGreaterThanOrEqualTo(8).doesNotHaveDuplicates();
+        assertThat(ExplanationPage.fragment(second)).contains("fill=\"url(#hatch-0190a3c4-0000-7000-8000-000000000002)\"")
+                .contains("aria-labelledby=\"explanation-title-0190a3c4-0000-7000-8000-000000000002\"");
+    }
+
+    @Test
     void theEmbeddableSectionStylesOnlyItselfNotThePageItIsEmbeddedIn() {
         String embedded = ExplanationPage.embeddable(explanation(Instant.parse("2024-05-01T10:15:30Z")));
         String css = embedded.substring("<style>".length(), embedded.indexOf("</style>"));

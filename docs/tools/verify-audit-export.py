@@ -327,6 +327,14 @@ def statement_time(fields, name, field):
     return parsed[1]
 
 
+def statement_count(fields, name):
+    count = whole_number(fields.get("count", ""))
+    if count is None:
+        raise Failed("MALFORMED_STATEMENT", name, 0, "%s has no valid record count in 'count' (a whole number: digits"
+                     " only, without sign or leading zero)" % name)
+    return count
+
+
 def statement_day(fields, name, field):
     if not is_day(fields.get(field, "")):
         raise Failed("MALFORMED_STATEMENT", name, 0, "%s has no valid day in '%s'" % (name, field))
@@ -515,6 +523,8 @@ class Verifier:
         first_day = statement_day(digest, digest_name, "from")
         last_day = statement_day(digest, digest_name, "to")
         read_at = statement_time(digest, digest_name, "readAt")
+        # Before the lines: a count the format does not write is malformed, not a count that differs.
+        statement_count(digest, digest_name)
         sha = hashlib.sha256()
         line = 0
         first = previous = None
@@ -595,9 +605,7 @@ class Verifier:
     def judge_absent(self, name, digest):
         """The note on a digest whose export is absent; MISSING_EXPORT when it attests records of the covered days
         that no export here holds (the completeness rule of the format, step 5)."""
-        count = whole_number(digest.get("count", ""))
-        if count is None:
-            raise Failed("MALFORMED_STATEMENT", name, 0, "%s has no valid record count in 'count'" % name)
+        count = statement_count(digest, name)
         first_day = datetime.date.fromisoformat(statement_day(digest, name, "from"))
         last_day = datetime.date.fromisoformat(statement_day(digest, name, "to"))
         first = record_ref(digest, name, "firstRecord")

@@ -263,6 +263,14 @@ class ReferenceVerifierIT {
                     .contains("FAILED MALFORMED_STATEMENT in digests/");
         }
 
+        // The export is there: the count the digest signed is the export's line count, written with a sign.
+        Path signedCount = copy(folder, "digest-count-with-sign-beside-its-export");
+        Path lastExport = signedCount.resolve(SignedStatement.parse(Files.readAllBytes(digests(signedCount).get(1)))
+                .orElseThrow().field("records"));
+        resignLastDigest(signedCount, Map.of("count", "+" + Files.readAllLines(lastExport).size()));
+        assertThat(bothVerify(signedCount, key)).startsWith("1\n")
+                .contains("FAILED MALFORMED_STATEMENT in digests/00000002.json: ").doesNotContain("EXPORT_MISMATCH");
+
         Path utf16 = copy(folder, "digest-utf16");
         Path digest = utf16.resolve("digests/00000002.json");
         Files.write(digest, Files.readString(digest).getBytes(StandardCharsets.UTF_16LE));
@@ -277,10 +285,15 @@ class ReferenceVerifierIT {
     /** Changes fields of the folder's last digest and signs it again with Vigil's key, as only Vigil could. */
     private static void resignLastDigest(Path evidence, Map<String, String> change) throws IOException {
         Path digest = digests(evidence).get(digests(evidence).size() - 1);
-        SignedStatement statement = SignedStatement.parse(Files.readAllBytes(digest)).orElseThrow();
+        Files.write(digest, resigned(digest, change));
+    }
+
+    /** The signed statement in {@code file} with fields changed, signed again with Vigil's key. */
+    private static byte[] resigned(Path file, Map<String, String> change) throws IOException {
+        SignedStatement statement = SignedStatement.parse(Files.readAllBytes(file)).orElseThrow();
         Map<String, String> fields = new TreeMap<>(statement.fields());
         fields.putAll(change);
-        Files.write(digest, SignedStatement.sign(fields, LocalAuditSigner.open(home)).toJson(List.of()));
+        return SignedStatement.sign(fields, LocalAuditSigner.open(home)).toJson(List.of());
     }
 
     @Test

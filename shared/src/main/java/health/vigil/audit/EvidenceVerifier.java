@@ -229,6 +229,8 @@ public final class EvidenceVerifier {
         String from = day(digest, digestName, "from");
         String to = day(digest, digestName, "to");
         Instant readAt = instant(digest, digestName, "readAt");
+        // Before the lines: a count the format does not write is malformed, not a count that differs.
+        count(digest, digestName);
         Checked checked = verifyRecords(file, stream, from, to, readAt, digestName, witnesses);
         checkAgainstDigest(digest, digestName, file, checked.count(), checked.sha256(), checked.first(), checked.last());
         coverage.add(LocalDate.parse(from), LocalDate.parse(to), readAt, checked.lastSequence());
@@ -241,11 +243,7 @@ public final class EvidenceVerifier {
      */
     private static String judgeAbsent(SignedStatement digest, ExportCoverage coverage) {
         String name = nameOf(digest);
-        long count = EvidenceValues.wholeNumber(digest.field("count"));
-        if (count < 0) {
-            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid record count in 'count' (a whole"
-                    + " number: digits only, without sign or leading zero)");
-        }
+        long count = count(digest, name);
         ExportCoverage.Finding finding = coverage.judge(name, digest.field("records"),
                 LocalDate.parse(day(digest, name, "from")), LocalDate.parse(day(digest, name, "to")), count,
                 recordOf(digest, name, "firstRecord"), recordOf(digest, name, "lastRecord"));
@@ -450,6 +448,15 @@ public final class EvidenceVerifier {
         }
         long number = EvidenceValues.wholeNumber(statement.field("number"));
         return number < 0 ? EvidenceLayout.DIGESTS + "(no number)" : EvidenceLayout.digestName(number);
+    }
+
+    private static long count(SignedStatement digest, String name) {
+        long count = EvidenceValues.wholeNumber(digest.field("count"));
+        if (count < 0) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid record count in 'count' (a whole"
+                    + " number: digits only, without sign or leading zero)");
+        }
+        return count;
     }
 
     private static Instant instant(SignedStatement statement, String name, String field) {

@@ -39,6 +39,7 @@ TEXT_MEMBERS = ("id", "partition", "actor", "action", "subject", "outcome")
 # [0-9], not \d: in Python \d also matches the digits of other scripts, which the format does not write.
 TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?Z")
 DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+HOUR = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2})Z")
 WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")
 LARGEST_WHOLE_NUMBER = 2 ** 63 - 1
 
@@ -115,11 +116,21 @@ def is_unicode(text):
 
 
 def is_day(text):
-    match = DAY.fullmatch(text) if isinstance(text, str) else None
+    return is_calendar_text(DAY, text)
+
+
+def is_hour(text):
+    """Whether text is an hour as an anchor names it, yyyy-MM-ddTHHZ."""
+    return is_calendar_text(HOUR, text)
+
+
+def is_calendar_text(pattern, text):
+    """Whether text matches pattern, whose groups are a year, month, day (and hour) that exist."""
+    match = pattern.fullmatch(text) if isinstance(text, str) else None
     if not match:
         return False
     try:
-        datetime.date(*(int(g) for g in match.groups()))
+        datetime.datetime(*(int(g) for g in match.groups()))
     except ValueError:
         return False
     return True
@@ -484,6 +495,9 @@ class Verifier:
             if fields.get("format", "") != format_:
                 raise Failed("MALFORMED_STATEMENT", name, 0, "%s has format '%s'; expected %s"
                              % (name, fields.get("format", ""), format_))
+            if format_ == ANCHOR_FORMAT and not is_hour(fields.get("hour", "")):
+                raise Failed("MALFORMED_STATEMENT", name, 0, "%s has no valid hour in 'hour' (an hour that exists,"
+                             " written yyyy-MM-ddTHHZ like 2026-11-03T10Z)" % name)
             expected = statement_name(prefix, fields)
             if name != expected:
                 raise Failed("MALFORMED_STATEMENT", name, 0, "%s says it is %s: the file was renamed or replaced"

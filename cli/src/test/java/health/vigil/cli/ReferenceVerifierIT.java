@@ -282,6 +282,31 @@ class ReferenceVerifierIT {
         assertThat(bothVerify(surrogate, key)).startsWith("1\n").contains("FAILED MALFORMED_STATEMENT in digests/00000002.json");
     }
 
+    @Test
+    void anAnchorWhoseHourIsNotAnHourIsMalformedForBothVerifiersEvenWhenItsFileIsNamedByIt() throws Exception {
+        Path last = files(folder.resolve("anchors")).get(files(folder.resolve("anchors")).size() - 1);
+        String hour = SignedStatement.parse(Files.readAllBytes(last)).orElseThrow().field("hour");
+        String day = hour.substring(0, 10);
+        // Each sorts after the other anchors, so the changed anchor is the last one and still chains to the one before.
+        Map<String, String> hours = new LinkedHashMap<>();
+        hours.put("past-the-last-hour", day + "T24Z");
+        hours.put("with-minutes", day + "T" + hour.substring(11, 13) + ":00Z");
+        hours.put("lower-case", day + "t" + hour.substring(11, 13) + "z");
+        hours.put("a-month-that-does-not-exist", day.substring(0, 5) + "13-01T00Z");
+        hours.put("in-a-folder", "late/" + hour);
+        for (Map.Entry<String, String> change : hours.entrySet()) {
+            Path edited = copy(folder, "anchor-hour-" + change.getKey());
+            Path anchor = edited.resolve("anchors").resolve(last.getFileName().toString());
+            byte[] resigned = resigned(anchor, Map.of("hour", change.getValue()));
+            Files.delete(anchor);
+            Path renamed = edited.resolve("anchors/" + change.getValue() + ".json");
+            Files.createDirectories(renamed.getParent());
+            Files.write(renamed, resigned);
+            assertThat(bothVerify(edited, key)).as(change.getKey()).startsWith("1\n")
+                    .contains("FAILED MALFORMED_STATEMENT in anchors/" + change.getValue() + ".json: ");
+        }
+    }
+
     /** Changes fields of the folder's last digest and signs it again with Vigil's key, as only Vigil could. */
     private static void resignLastDigest(Path evidence, Map<String, String> change) throws IOException {
         Path digest = digests(evidence).get(digests(evidence).size() - 1);

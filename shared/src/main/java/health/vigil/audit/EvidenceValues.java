@@ -14,13 +14,14 @@ import java.util.regex.Pattern;
 
 /**
  * The values of audit evidence read exactly as docs/audit-evidence-format.md writes them: whole numbers, days,
- * times and text. Java's own readers accept more ({@code Long.parseLong} takes {@code +5}, {@code 007} and other
+ * hours, times and text. Java's own readers accept more ({@code Long.parseLong} takes {@code +5}, {@code 007} and other
  * scripts' digits, {@code Instant.parse} takes {@code t}, {@code z}, offsets and leap seconds), and a verifier
  * that accepted what the format refuses would pass evidence another verifier of the same format fails.
  */
 final class EvidenceValues {
     private static final Pattern WHOLE_NUMBER = Pattern.compile("0|[1-9][0-9]{0,18}");
     private static final Pattern DAY = Pattern.compile("([0-9]{4})-([0-9]{2})-([0-9]{2})");
+    private static final Pattern HOUR = Pattern.compile("([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2})Z");
     private static final Pattern TIME = Pattern.compile(
             "([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\\.([0-9]{1,9}))?Z");
 
@@ -46,6 +47,19 @@ final class EvidenceValues {
         }
         try {
             return LocalDate.of(number(m, 1), number(m, 2), number(m, 3));
+        } catch (DateTimeException e) {
+            return null;
+        }
+    }
+
+    /** The start of an hour written {@code yyyy-MM-ddTHHZ} (UTC, an anchor's hour), or null when the text is not one. */
+    static Instant hour(String text) {
+        Matcher m = text == null ? null : HOUR.matcher(text);
+        if (m == null || !m.matches()) {
+            return null;
+        }
+        try {
+            return LocalDateTime.of(number(m, 1), number(m, 2), number(m, 3), number(m, 4), 0).toInstant(ZoneOffset.UTC);
         } catch (DateTimeException e) {
             return null;
         }

@@ -186,6 +186,10 @@ public final class EvidenceVerifier {
                 throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has format '" + statement.field("format")
                         + "'; expected " + format);
             }
+            if (EvidenceLayout.ANCHOR_FORMAT.equals(format) && EvidenceValues.hour(statement.field("hour")) == null) {
+                throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid hour in 'hour' (an hour"
+                        + " that exists, written yyyy-MM-ddTHHZ like 2026-11-03T10Z): it is not an anchor Vigil wrote");
+            }
             String expectedName = nameOf(statement);
             if (!name.equals(expectedName)) {
                 throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " says it is " + expectedName

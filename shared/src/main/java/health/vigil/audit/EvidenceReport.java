@@ -1,5 +1,6 @@
 package health.vigil.audit;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Objects;
@@ -7,33 +8,43 @@ import java.util.Objects;
 /**
  * The result of verifying audit evidence: how much was checked, the first problem (null when everything
  * verified) and notes an auditor should read even when it did (for example what the evidence cannot show).
+ * {@code nothingSigned} is the live store checked before any anchor or export digest was signed (no key published, no
+ * statement written): nothing is wrong and nothing was verified.
  */
 public record EvidenceReport(int anchors, int digests, int exports, long records, Problem firstProblem,
-        List<String> notes) {
+        List<String> notes, @JsonIgnore boolean nothingSigned) {
 
     public EvidenceReport {
         notes = List.copyOf(notes);
+        if (nothingSigned && (firstProblem != null || anchors != 0 || digests != 0)) {
+            throw new IllegalArgumentException("a check with nothing signed has no statement and no problem");
+        }
     }
 
+    /** A check against signed evidence. */
+    public EvidenceReport(int anchors, int digests, int exports, long records, Problem firstProblem,
+            List<String> notes) {
+        this(anchors, digests, exports, records, firstProblem, notes, false);
+    }
+
+    /** The live store checked while nothing is signed yet: the note says why that shows nothing about it. */
+    static EvidenceReport nothingSignedYet(String note) {
+        return new EvidenceReport(0, 0, 0, 0, null, List.of(note), true);
+    }
+
+    /** Whether the records verified against signed evidence; never when nothing was signed to verify them with. */
     @JsonProperty("valid")
     public boolean valid() {
-        return firstProblem == null;
+        return firstProblem == null && !nothingSigned;
     }
 
     /**
-     * Whether there is no signed evidence to check against: no key is published yet and no anchor or export digest is
-     * there, so none was ever signed. A check then finds nothing wrong and nothing right, which is not a broken trail.
-     * Anchors or digests without a key to check them (the keys removed) are a problem of the first statement, and
-     * broken.
+     * What the check found, as its {@code audit.evidence.verified} record and the answer of
+     * {@code GET /audit/evidence/verify} both say it: valid, nothing-signed or broken.
      */
-    public boolean nothingSigned() {
-        return anchors == 0 && digests == 0 && firstProblem != null && firstProblem.kind() == Kind.NO_TRUSTED_KEY
-                && EvidenceLayout.KEYS.equals(firstProblem.file());
-    }
-
-    /** The outcome an {@code audit.evidence.verified} record gives this check: valid, nothing-signed or broken. */
+    @JsonProperty("outcome")
     public String outcome() {
-        return valid() ? "valid" : nothingSigned() ? "nothing-signed" : "broken";
+        return valid() ? "valid" : nothingSigned ? "nothing-signed" : "broken";
     }
 
     /** What went wrong, where: a file, the line in it (0 when the problem is the whole file) and an explanation. */

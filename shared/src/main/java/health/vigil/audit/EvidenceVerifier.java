@@ -64,8 +64,7 @@ public final class EvidenceVerifier {
         if (trusted.isEmpty()) {
             // Named by the first signed statement that cannot be checked, if there is one: evidence whose keys are
             // gone is not evidence that was never signed.
-            List<String> unchecked = new ArrayList<>(files.list(EvidenceLayout.ANCHORS));
-            unchecked.addAll(files.list(EvidenceLayout.DIGESTS));
+            List<String> unchecked = signedStatements(files);
             throw new Failed(Kind.NO_TRUSTED_KEY, unchecked.isEmpty() ? EvidenceLayout.KEYS : unchecked.get(0), 0,
                     "no trusted public key" + (unchecked.isEmpty() ? "" : " to check the " + unchecked.size()
                     + " signed statements here") + ": give the public key(s) published with the exports, obtained"
@@ -91,10 +90,18 @@ public final class EvidenceVerifier {
         return new Statements(anchors, digests, witnesses);
     }
 
+    /** The names of every anchor and digest, in that order. */
+    private static List<String> signedStatements(EvidenceFiles files) throws IOException {
+        List<String> names = new ArrayList<>(files.list(EvidenceLayout.ANCHORS));
+        names.addAll(files.list(EvidenceLayout.DIGESTS));
+        return names;
+    }
+
     /**
      * Checks records read from the live store (JSON Lines of whole UTC days {@code from} to {@code to}, read
      * from {@code readAt} on) against signed evidence: their hashes and chain, and every anchor and digest signed
-     * before {@code readAt}. This is what shows a truncated or consistently rewritten store.
+     * before {@code readAt}. This is what shows a truncated or consistently rewritten store. With no trusted key and
+     * no anchor or digest (the store before the first was signed) the report is nothing-signed, not a failure.
      */
     public EvidenceReport verifyRecords(EvidenceFiles evidence, InputStream records, LocalDate from, LocalDate to,
             Instant readAt) {
@@ -102,6 +109,12 @@ public final class EvidenceVerifier {
         int anchors = 0;
         int digests = 0;
         try {
+            if (trusted.isEmpty() && signedStatements(evidence).isEmpty()) {
+                return EvidenceReport.nothingSignedYet("nothing is signed yet: there is no anchor, no export digest"
+                        + " and no published key, so the records were not checked against signed evidence, and this"
+                        + " is no proof that they are intact (GET /audit/verify checks their own hash chain); the"
+                        + " hourly anchor and the daily export sign the first evidence");
+            }
             Statements statements = statements(evidence, notes);
             anchors = statements.anchors().size();
             digests = statements.digests().size();

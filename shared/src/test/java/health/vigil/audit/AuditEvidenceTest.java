@@ -223,8 +223,28 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void theStoreCheckedBeforeAnythingIsSignedAnswersNothingSignedAsItIsRecordedAndNotValid() {
+        EvidenceReport report = evidence.verifyStore(DAY, DAY, evidence.publishedKeys());
+
+        // The answer of GET /audit/evidence/verify: the outcome its audit record gives, no problem, and not valid.
+        com.fasterxml.jackson.databind.JsonNode answer = Json.readTree("the report", Json.writeResponse(report));
+        assertThat(answer.get("outcome").asText()).isEqualTo("nothing-signed").isEqualTo(report.outcome());
+        assertThat(answer.get("valid").asBoolean()).isFalse();
+        assertThat(answer.get("firstProblem").isNull()).isTrue();
+        assertThat(answer.get("notes").get(0).asText()).startsWith("nothing is signed yet")
+                .contains("no proof that they are intact");
+        assertThat(answer.has("nothingSigned")).isFalse();
+
+        // An auditor's folder without a key is still a verification that cannot run, whatever it holds.
+        EvidenceReport folder = new EvidenceVerifier(List.of()).verify(EvidenceFiles.container(artifacts));
+        assertThat(folder.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.NO_TRUSTED_KEY);
+        assertThat(folder.outcome()).isEqualTo("broken");
+    }
+
+    @Test
     void signedStatementsWithoutAKeyToCheckThemAreBrokenEvidenceNotNothingSigned() {
-        EvidenceReport empty = new EvidenceVerifier(List.of()).verify(EvidenceFiles.container(artifacts));
+        EvidenceReport empty = new EvidenceVerifier(List.of()).verifyRecords(EvidenceFiles.container(artifacts),
+                new java.io.ByteArrayInputStream(new byte[0]), DAY, DAY, clock.instant());
         assertThat(empty.nothingSigned()).isTrue();
         assertThat(empty.outcome()).isEqualTo("nothing-signed");
 

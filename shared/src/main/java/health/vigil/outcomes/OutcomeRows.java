@@ -2,6 +2,7 @@ package health.vigil.outcomes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
+import health.vigil.model.BlankColumnNames;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -81,9 +83,18 @@ final class OutcomeRows {
             }
             if (columns == null) {
                 columns = new HashMap<>();
+                List<String> names = new ArrayList<>();
                 for (int i = 0; i < cells.size(); i++) {
                     // A spreadsheet's "CSV UTF-8" starts with a byte order mark: not part of the first column's name.
-                    String name = (i == 0 ? cells.get(i).replaceFirst("^\uFEFF", "") : cells.get(i)).trim();
+                    names.add((i == 0 ? cells.get(i).replaceFirst("^\uFEFF", "") : cells.get(i)).trim());
+                }
+                Optional<String> blank = BlankColumnNames.problem(names);
+                if (blank.isPresent()) {
+                    sink.accept(OutcomeRow.unreadable(line, "the header " + blank.get()));
+                    return;
+                }
+                for (int i = 0; i < names.size(); i++) {
+                    String name = names.get(i);
                     if (columns.put(name, i) != null) {
                         sink.accept(OutcomeRow.unreadable(line, "the header names the column " + Json.quotedName(name)
                                 + " twice; give every column one name"));

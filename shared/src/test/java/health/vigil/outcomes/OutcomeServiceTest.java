@@ -352,6 +352,19 @@ class OutcomeServiceTest {
     }
 
     @Test
+    void aCsvHeaderWithSeveralColumnsWithoutANameSaysWhichNotThatOneIsNamedTwice() {
+        // Two trailing commas, as a spreadsheet writes for columns left empty: two columns without a name.
+        put("blank.csv", "model,predictionId,outcome,,\nreadmission,01a1a1c7-fa80-7000-8000-000000000001,1,,\n");
+
+        OutcomeReceipt receipt = service.ingest(blob("blank.csv", "e-15")).orElseThrow();
+
+        assertThat(receipt.recorded()).isZero();
+        assertThat(refusals(receipt)).containsExactly("row 1: the header has blank column names: columns 4 and 5"
+                + " (counted from 1) have no name; name every column, or remove the columns without one (a comma at the"
+                + " end of the header line adds one)");
+    }
+
+    @Test
     void aCsvLineWithAnotherNumberOfCellsThanTheHeaderIsRefusedAndNothingOfItIsRecorded() {
         // Line 2 has a cell too many: which of 0 and 1 is the outcome cannot be told. Line 3 lost its outcome cell, and
         // line 4's unquoted comma splits the identifier over two cells.

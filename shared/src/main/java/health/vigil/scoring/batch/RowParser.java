@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
+import health.vigil.model.BlankColumnNames;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.scoring.PatientRow;
@@ -78,6 +79,9 @@ final class RowParser {
             throw new ValidationException("the CSV file's header has no column patientId; name the column holding"
                     + " each patient's identifier patientId");
         }
+        BlankColumnNames.problem(names).ifPresent(problem -> {
+            throw new ValidationException("the CSV file's header " + problem);
+        });
         if (names.stream().distinct().count() != names.size()) {
             throw new ValidationException("the CSV file's header names a column twice; give every column one name");
         }

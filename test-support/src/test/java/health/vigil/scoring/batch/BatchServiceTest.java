@@ -811,6 +811,19 @@ class BatchServiceTest {
     }
 
     @Test
+    void aCsvHeaderWithSeveralColumnsWithoutANameIsRefusedForThemNotForAColumnNamedTwice() {
+        // A column without a name after patientId, and another from a comma at the end of the header.
+        upload("blank-names.csv", "patientId,," + String.join(",", CSV_HEADER.subList(1, CSV_HEADER.size())) + ",\n"
+                + csvRow(1));
+
+        assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, "blank-names.csv", false),
+                "analyst")).isInstanceOf(ValidationException.class).hasMessage("the CSV file's header has blank column"
+                        + " names: columns 2 and " + (CSV_HEADER.size() + 2) + " (counted from 1) have no name; name every"
+                        + " column, or remove the columns without one (a comma at the end of the header line adds one)");
+        assertThat(queued).isEmpty();
+    }
+
+    @Test
     void aPartitionTheQueueGaveUpOnAfterAFaultFailsItsJobOnceInsteadOfLeavingItRunning() {
         upload("discharges.jsonl", jsonLines(20));
         ArtifactStore faulty = new FailingCheckpoints(platform.artifacts(), () -> true,

@@ -28,6 +28,7 @@ import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.scoring.LoadedModels;
 import health.vigil.scoring.ScorableModel;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -351,9 +352,10 @@ public final class BatchService {
         List<BatchPartition> partitions = new ArrayList<>();
         List<String> header = List.of();
         long rows = 0;
-        try (InputStream raw = artifacts.open(ArtifactStore.BATCH_INPUT, request.input());
+        try (InputStream raw = new BufferedInputStream(artifacts.open(ArtifactStore.BATCH_INPUT, request.input()));
                 LineReader lines = new LineReader(new java.security.DigestInputStream(raw, sha256), 0, Long.MAX_VALUE,
                         settings.maxLineBytes())) {
+            refuseCarriageReturnLineEnds(raw, format);
             long start = 0;
             long firstRow = 1;
             if (format == BatchFormat.CSV) {
@@ -387,6 +389,26 @@ public final class BatchService {
         return new BatchJob(id, request.model(), version.version(), request.explain(), format,
                 ArtifactStore.BATCH_INPUT, request.input(), input.size(), Sha256.hex(sha256.digest()), rows, header,
                 partitions, actor, clock.instant());
+    }
+
+    /**
+     * Refuses a file whose first line holds a carriage return that is not the one of a CRLF line end, or the end of
+     * the file: its lines end with a carriage return alone. Lines end at a line feed, so such a file is one line: a CSV
+     * header naming its rows as columns, a JSON Lines file of one refused row. Looks no further than the longest line
+     * allowed (then resets {@code in}), so a file too large to be one line is refused the same way.
+     */
+    private void refuseCarriageReturnLineEnds(InputStream in, BatchFormat format) throws IOException {
+        int window = settings.maxLineBytes() + 2;
+        in.mark(window);
+        byte[] head = in.readNBytes(window);
+        in.reset();
+        for (int i = 0; i + 1 < head.length && head[i] != '\n'; i++) {
+            if (head[i] == '\r' && head[i + 1] != '\n') {
+                throw new ValidationException("the " + (format == BatchFormat.CSV ? "CSV" : "JSON Lines") + " file's"
+                        + " first line holds a carriage return: its lines end with a carriage return alone (as classic"
+                        + " Mac OS saved text); save it with LF or CRLF line ends");
+            }
+        }
     }
 
     // ---------------------------------------------------------------- one partition

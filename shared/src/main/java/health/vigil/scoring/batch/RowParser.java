@@ -54,21 +54,13 @@ final class RowParser {
     }
 
     /**
-     * The header of a CSV file, checked: it must name {@code patientId} once and no column twice, and hold no carriage
-     * return (a file whose lines end with one alone).
+     * The header of a CSV file, checked: it must name {@code patientId} once, no column twice, and leave at most one
+     * column without a name. A file whose lines end with a carriage return alone is refused before it is read.
      */
     static List<String> csvHeader(byte[] line, int length) {
         List<String> names;
         // Spreadsheets save "CSV UTF-8" with a byte order mark before the header: it is not part of the first name.
         int start = length >= 3 && line[0] == (byte) 0xEF && line[1] == (byte) 0xBB && line[2] == (byte) 0xBF ? 3 : 0;
-        for (int i = start; i < length; i++) {
-            if (line[i] == '\r') {
-                // Lines end at a line feed; a file whose lines end with a carriage return alone is one long line,
-                // whose rows would be read as more column names. Its cells are not repeated.
-                throw new ValidationException("the CSV file's first line holds a carriage return: its lines end with a"
-                        + " carriage return alone (as classic Mac OS saved text); save it with LF or CRLF line ends");
-            }
-        }
         try {
             names = cells(new String(line, start, length - start, StandardCharsets.UTF_8));
         } catch (MalformedRow e) {

@@ -794,20 +794,36 @@ class BatchServiceTest {
     void aCsvFileWhoseLinesEndWithACarriageReturnAloneIsRefusedForItsLineEndsNotReadAsOneHeader() {
         // Read as one line, two rows looked like a header naming a column twice, and one row like a header of more
         // columns over a file of no rows.
-        for (int rows : new int[] {1, 2}) {
-            String name = "classic-mac-" + rows + ".csv";
-            upload(name, csvFile(rows).replace('\n', '\r'));
+        assertRefusedForCarriageReturnLineEnds("CSV", ".csv", BatchServiceTest::csvFile, 1, 2);
+    }
+
+    @Test
+    void aJsonLinesFileWhoseLinesEndWithACarriageReturnAloneIsRefusedForItsLineEndsNotReadAsOneRow() {
+        // Read as one line it was a job of one refused row; a file of more than the longest line allowed, one row
+        // refused as too long.
+        assertRefusedForCarriageReturnLineEnds("JSON Lines", ".jsonl", BatchServiceTest::jsonLines, 2, 1_000);
+        upload("one-line.jsonl", jsonLines(1).replace('\n', '\r'));
+        assertThat(platform.batches().submit(new BatchRequest(model, null, "one-line.jsonl", false), "analyst").rows())
+                .as("a carriage return that ends the file ends its one line").isEqualTo(1);
+    }
+
+    /** Files of each number of rows whose lines end with CR alone are refused; the same file with CRLF is read. */
+    private void assertRefusedForCarriageReturnLineEnds(String kind, String extension,
+            java.util.function.IntFunction<String> file, int... rowCounts) {
+        for (int rows : rowCounts) {
+            String name = "classic-mac-" + rows + extension;
+            upload(name, file.apply(rows).replace('\n', '\r'));
 
             assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, name, false), "analyst"))
                     .as(name).isInstanceOf(ValidationException.class)
-                    .hasMessage("the CSV file's first line holds a carriage return: its lines end with a carriage return"
-                            + " alone (as classic Mac OS saved text); save it with LF or CRLF line ends");
+                    .hasMessage("the " + kind + " file's first line holds a carriage return: its lines end with a"
+                            + " carriage return alone (as classic Mac OS saved text); save it with LF or CRLF line ends");
         }
         assertThat(queued).isEmpty();
         // CRLF line ends are read as they always were.
-        upload("windows.csv", csvFile(2).replace("\n", "\r\n"));
-        assertThat(platform.batches().submit(new BatchRequest(model, null, "windows.csv", false), "analyst").rows())
-                .isEqualTo(2);
+        upload("windows" + extension, file.apply(2).replace("\n", "\r\n"));
+        assertThat(platform.batches().submit(new BatchRequest(model, null, "windows" + extension, false), "analyst")
+                .rows()).isEqualTo(2);
     }
 
     @Test

@@ -193,7 +193,10 @@ final class DropFolderWatcher implements AutoCloseable {
         }
     }
 
-    /** Writes the ledger whole to a 0600 temporary file and moves it into place. */
+    /**
+     * Writes the ledger whole to a 0600 temporary file and moves it into place; the temporary file is removed when
+     * either fails.
+     */
     private void saveLedger() {
         if (ledger == null) {
             return;
@@ -202,10 +205,7 @@ final class DropFolderWatcher implements AutoCloseable {
         raised.forEach((path, version) -> entries.putObject(root.relativize(path).toString())
                 .put("size", version.size()).put("modifiedNanos", version.modifiedNanos()));
         try {
-            Path temp = health.vigil.adapter.local.OwnerOnlyFiles.createTempFile(ledger.getParent(), ".ledger-", ".tmp");
-            Files.write(temp, Json.writeBytes(entries), java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
-            Files.move(temp, ledger, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            health.vigil.adapter.local.OwnerOnlyFiles.replace(ledger, Json.writeBytes(entries));
         } catch (IOException e) {
             LOG.warning(() -> "the drop folder ledger could not be written (" + e.getClass().getSimpleName()
                     + "); after a restart some files may be raised again");

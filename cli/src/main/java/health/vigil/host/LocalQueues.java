@@ -94,12 +94,14 @@ final class LocalQueues implements WorkQueue, AutoCloseable {
                 return;
             }
             Path staged = OwnerOnlyFiles.createTempFile(folder, ".staged-", ".tmp");
-            Files.writeString(staged, message, StandardCharsets.UTF_8);
             try {
+                Files.writeString(staged, message, StandardCharsets.UTF_8);
                 Files.move(staged, file, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException e) {
+                return; // the same message was queued meanwhile
+            } finally {
+                // Gone once moved; left by a write or move that failed, and removed so that none piles up.
                 Files.deleteIfExists(staged);
-                return;
             }
             enqueue(file);
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package health.vigil.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,5 +61,17 @@ class LocalQueuesTest {
         }
         assertThat(attempts).hasSize(LocalQueues.MAX_DEQUEUE);
         assertThat(root.resolve("work-poison").resolve("m-2.msg")).exists();
+    }
+
+    @Test
+    void aMessageThatCannotBeWrittenLeavesNoStagedFileBehind() throws Exception {
+        try (LocalQueues queues = new LocalQueues(root, 1, 1)) {
+            // Text UTF-8 cannot encode (an unpaired surrogate): the staged file is created, then writing it fails.
+            assertThatThrownBy(() -> queues.send("work", "m-3", "{\"n\":\"\ud800\"}"))
+                    .isInstanceOf(java.io.UncheckedIOException.class);
+        }
+        try (java.util.stream.Stream<Path> left = Files.list(root.resolve("work"))) {
+            assertThat(left).isEmpty();
+        }
     }
 }

@@ -574,8 +574,9 @@ class BatchServiceTest {
         assertThat(status.state()).as(String.valueOf(status.failure())).isEqualTo(BatchStatus.State.COMPLETED);
         assertThat(status.scored()).isEqualTo(60);
         assertThat(audited(replayed.id())).containsExactly("batch.submitted", "batch.completed");
+        // The last two partitions ran in parallel and may both announce the completion, under one id.
+        assertThat(distinctBatchEvents()).containsExactly(EventTypes.BATCH_SUBMITTED, EventTypes.BATCH_COMPLETED);
         List<String> published = batchEvents();
-        assertThat(published).containsExactly(EventTypes.BATCH_SUBMITTED, EventTypes.BATCH_COMPLETED);
         assertThat(platform.batches().submitUpload(event)).contains(status);
         assertThat(queued).isEmpty();
         assertThat(batchEvents()).isEqualTo(published);

@@ -132,6 +132,15 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
         Map<String, java.util.Set<String>> values = new LinkedHashMap<>();
         try (CSVParser parser = parser(csv)) {
             header = parser.getHeaderNames();
+            health.vigil.model.BlankColumnNames.problem(header).ifPresent(problem -> {
+                throw new ValidationException("the dataset's header " + problem);
+            });
+            if (header.stream().anyMatch(String::isBlank)) {
+                int column = header.indexOf(header.stream().filter(String::isBlank).findFirst().orElseThrow()) + 1;
+                throw new ValidationException("the dataset's header has a column without a name (column " + column
+                        + ", counted from 1); name it, or remove the column (a comma at the end of the header line adds"
+                        + " one)");
+            }
             for (int i = 0; i < header.size(); i++) {
                 if (header.indexOf(header.get(i)) != i) {
                     throw new ValidationException("the dataset's header names a column twice" + (looksLikeAHeader(header)
@@ -266,8 +275,10 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
         Reader reader = new InputStreamReader(new ByteArrayInputStream(csv, start, csv.length - start),
                 StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                         .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT));
+        // Columns without a name are read, so that the header's check can say which they are (the parser would
+        // throw an IllegalArgumentException naming the cells).
         CSVFormat format = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true)
-                .setIgnoreEmptyLines(true).get();
+                .setIgnoreEmptyLines(true).setAllowMissingColumnNames(true).get();
         return CSVParser.builder().setReader(reader).setFormat(format).get();
     }
 }

@@ -94,6 +94,13 @@ class EvaluationDatasetsTest {
 
     @Test
     void aDuplicateColumnARaggedRowOrAnOpenQuoteIsNamedNotGuessed() {
+        // Two columns without a name are not one column named twice: the message says which, as batch files do.
+        assertThatThrownBy(() -> register("age,outcome,,\n40,0,,\n50,1,,\n", "outcome", null, List.of()))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("the dataset's header has blank column names: columns 3 and 4 (counted from 1)");
+        assertThatThrownBy(() -> register("age,,outcome\n40,x,0\n50,y,1\n", "outcome", null, List.of()))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("has a column without a name (column 2, counted from 1)");
         assertThatThrownBy(() -> register("age,outcome,outcome\n40,0,1\n50,1,1\n", "outcome", null, List.of()))
                 .hasMessageContaining("names a column twice ('outcome')");
         assertThatThrownBy(() -> register("age,race,outcome\n40,Other,0\n50,Other,1,extra\n", "outcome", null, List.of()))

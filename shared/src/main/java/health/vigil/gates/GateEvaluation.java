@@ -245,14 +245,14 @@ public final class GateEvaluation {
         // on, whichever came first: the policy route refuses an uploader only of versions that exist already. A
         // version the platform retrained answers for the upload it re-ran (its lineage's origin).
         Lineage line = registry.lineage(candidate);
-        String author = line.isRetrained() && line.origin() != null ? line.origin().registeredBy()
+        String answering = line.isRetrained() && line.origin() != null ? line.origin().registeredBy()
                 : candidate.registeredBy();
         String whose = line.isRetrained() && line.origin() != null ? "the uploader of " + line.origin().id()
                 + ", which this version was retrained from," : "the version's uploader";
-        checks.add(GateChecks.independent("policy_set_by_another", author, whose, policy.changedBy(),
+        checks.add(GateChecks.independent("policy_set_by_another", answering, whose, policy.changedBy(),
                 "set policy version " + policy.version()));
         dataset.ifPresent(d -> checks.add(GateChecks.independent("dataset_registered_by_another",
-                author, whose, d.registeredBy(), "registered evaluation dataset " + d.sha256())));
+                answering, whose, d.registeredBy(), "registered evaluation dataset " + d.sha256())));
         if (production.isEmpty()) {
             notes.add("no production version: judged against the absolute floors alone");
         }

@@ -171,9 +171,11 @@ public final class ExplanationPage {
                 .append(" wf-desc").append(ids).append("\" viewBox=\"0 0 ")
                 .append(WIDTH).append(' ').append(height).append("\" width=\"100%\" style=\"max-width:").append(WIDTH)
                 .append("px\" xmlns=\"http://www.w3.org/2000/svg\">");
-        svg.append("<title id=\"wf-title").append(ids).append("\">How each factor moved the risk from the baseline</title>");
+        svg.append("<title id=\"wf-title").append(ids)
+                .append("\">How each factor moved the risk from the baseline</title>");
         svg.append("<desc id=\"wf-desc").append(ids).append("\">").append(escape(summary(e))).append("</desc>");
-        svg.append("<defs><pattern id=\"hatch").append(ids).append("\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\""
+        svg.append("<defs><pattern id=\"hatch").append(ids)
+                .append("\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\""
                 + " patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fff\"/>"
                 + "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"").append(Html.LOWERS)
                 .append("\" stroke-width=\"3\"/></pattern></defs>");

@@ -301,9 +301,14 @@ final class BatchCommand {
                         + " of " + s.path("rows").asLong() + " rows (" + s.path("scored").asLong() + " scored, "
                         + s.path("refused").asLong() + " refused)"
                 : "not planned";
-        String line = "batch " + s.path("id").asText() + " " + state + ": " + what;
+        String id = s.path("id").asText();
+        String line = "batch " + id + " " + state + ": " + what;
         if (s.hasNonNull("results")) {
-            line += "; results in " + s.path("results").asText();
+            // The results are a blob of the platform's batch-output container, not a file here: say how to fetch them.
+            line += "; results in " + s.path("results").asText() + "; download them with: vigil batch download " + id
+                    + " --out results.jsonl";
+        } else if (state.equals("running")) {
+            line += "; follow it with: vigil batch status " + id + " --wait";
         }
         if (s.hasNonNull("failure")) {
             line += "; " + shown(s.path("failure").asText());

@@ -34,10 +34,18 @@ final class ControlClient {
 
     private final URI base;
     private final String apiKey;
+    /** Where the key was read, named in a refusal of it; null when the caller gave the key itself. */
+    private final String keyOrigin;
 
     ControlClient(URI base, String apiKey) {
+        this(base, apiKey, null);
+    }
+
+    /** A client whose key came from {@code keyOrigin} (such as "persona 'operator' of HOME/keys.json"). */
+    ControlClient(URI base, String apiKey, String keyOrigin) {
         this.base = Objects.requireNonNull(base, "base");
         this.apiKey = apiKey;
+        this.keyOrigin = keyOrigin;
     }
 
     /** The same platform, called with another key. */
@@ -98,7 +106,28 @@ final class ControlClient {
             fields.put("x-api-key", List.of(apiKey));
         }
         headers.forEach((name, value) -> fields.put(name, List.of(value)));
-        return call(base.resolve(path), method, fields, body, timeout);
+        HttpResponse<String> response = call(base.resolve(path), method, fields, body, timeout);
+        return response.statusCode() == 401 && keyOrigin != null ? withKeyHint(response) : response;
+    }
+
+    /**
+     * A refused key, said with where it came from: on a machine with two platforms (another on the default port), the
+     * usual cause is a --url that names the other one, which knows none of this home's keys.
+     */
+    private HttpResponse<String> withKeyHint(HttpResponse<String> refused) {
+        JsonNode body;
+        try {
+            body = parse(refused.body());
+        } catch (RuntimeException notJson) {
+            return refused;
+        }
+        if (!(body.path("error") instanceof com.fasterxml.jackson.databind.node.ObjectNode error)) {
+            return refused;
+        }
+        error.put("message", error.path("message").asText() + "; the key sent is " + keyOrigin + ", and the platform"
+                + " at " + base + " does not know it: give --url the address of the platform that keeps its data in"
+                + " that home (vigil up --port), or --home the folder that platform runs with");
+        return new Answer(refused.request(), refused.statusCode(), refused.headers(), Json.write(body));
     }
 
     /**
@@ -123,8 +152,16 @@ final class ControlClient {
         }
         int status = connection.getResponseCode();
         String text;
+        boolean unread;
         try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
-            text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            unread = in == null;
+            text = unread ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (status == 401 && unread) {
+            // A connection that streamed a body drops the text of a 401 (it could not send the body again to
+            // authenticate); the refusal is still said in the platform's shape rather than as an empty answer.
+            text = Json.write(Map.of("error", Map.of("code", "UNAUTHENTICATED", "message",
+                    "the platform refused the request's API key (401)")));
         }
         Map<String, List<String>> answered = new LinkedHashMap<>();
         connection.getHeaderFields().forEach((name, values) -> {

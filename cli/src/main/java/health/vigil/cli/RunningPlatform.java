@@ -59,7 +59,8 @@ record RunningPlatform(URI url, Path home) {
 
     /** A client that calls the platform with {@code persona}'s key. */
     ControlClient client(String persona) {
-        return new ControlClient(url, LocalAdapters.apiKey(home, persona));
+        return new ControlClient(url, LocalAdapters.apiKey(home, persona), "persona '" + persona + "' of "
+                + home.resolve("keys.json"));
     }
 
     Answer send(String method, String pathAndQuery, String persona) throws IOException {

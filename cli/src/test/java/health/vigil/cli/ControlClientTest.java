@@ -7,6 +7,8 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The CLI's HTTP client against a real server on loopback: answers read whole (bodies of errors too), connections
@@ -51,6 +54,10 @@ class ControlClientTest {
                 if (path.equals("/refused")) {
                     response.setStatus(422);
                     answer = "{\"error\":{\"message\":\"patientId is missing\"}}";
+                } else if (path.equals("/unknown-key")) {
+                    // What a platform answers a key of another platform's keys.json.
+                    response.setStatus(401);
+                    answer = "{\"error\":{\"code\":\"UNAUTHENTICATED\",\"message\":\"the API key is not valid\"}}";
                 } else {
                     answer = "{\"path\":\"" + path + "\",\"method\":\"" + request.getMethod() + "\",\"key\":\""
                             + request.getHeaders().get("x-api-key") + "\",\"accept\":\"" + request.getHeaders().get("Accept")
@@ -93,6 +100,35 @@ class ControlClientTest {
 
         assertThat(answer.statusCode()).isEqualTo(422);
         assertThat(answer.body()).contains("patientId is missing");
+    }
+
+    /**
+     * With another platform on the default port, a command that was not given --url reaches that one, which knows none
+     * of this home's keys: the refusal names the key's persona and home and what to give instead.
+     */
+    @Test
+    void aRefusedKeyOfAHomeSaysWhereItCameFromAndWhichOptionsToCheck(@TempDir Path home) throws Exception {
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"key\": \"vk_test\","
+                + " \"roles\": [\"Deployments.Operate\"]}]}");
+
+        ControlClient client = new RunningPlatform(base, home).client("operator");
+        HttpResponse<String> read = client.exchange("GET", "/unknown-key", null);
+        // A call with a body (rollback, canary, approve...): its body is streamed, and a connection that streamed a
+        // body does not keep the text of a 401; it is still an error in the platform's shape, with the same hint.
+        HttpResponse<String> act = client.exchange("POST", "/unknown-key", Map.of("version", 3));
+
+        for (HttpResponse<String> answer : List.of(read, act)) {
+            assertThat(answer.statusCode()).isEqualTo(401);
+            JsonNode error = ControlClient.parse(answer.body()).path("error");
+            assertThat(error.path("code").asText()).isEqualTo("UNAUTHENTICATED");
+            assertThat(error.path("message").asText())
+                    .contains("; the key sent is persona 'operator' of " + home.resolve("keys.json")
+                            + ", and the platform at " + base + " does not know it")
+                    .contains("--url", "--home")
+                    .doesNotContain("vk_test");
+        }
+        assertThat(ControlClient.parse(read.body()).at("/error/message").asText())
+                .startsWith("the API key is not valid; ");
     }
 
     @Test

@@ -296,8 +296,14 @@ final class HttpFunctionHandler extends Handler.Abstract {
         if (RequestBody.hasBody(request) && !knownCaller.test(headers)) {
             // Refused on its headers alone: nothing of the body is read, and (like every reply sent before the body
             // was read, see handle) the connection is closed so the rest of it is never waited for.
-            return HostReply.error(ErrorCode.UNAUTHENTICATED, "send your API key in the x-api-key header (or as"
-                    + " 'Authorization: Bearer <key>') with a request that has a body", requestId);
+            // A key that was sent and is unknown (a key of another platform's keys.json, a mistyped one) is said as
+            // such: asking for a key the caller did send leaves it guessing.
+            boolean sent = headers.containsKey("x-api-key") || headers.containsKey("authorization");
+            return HostReply.error(ErrorCode.UNAUTHENTICATED, sent
+                    ? "the API key sent is not one this platform knows; send a key of its keys.json in the x-api-key"
+                            + " header (or as 'Authorization: Bearer <key>')"
+                    : "send your API key in the x-api-key header (or as 'Authorization: Bearer <key>') with a request"
+                            + " that has a body", requestId);
         }
         byte[] body = RequestBody.read(request, maxBodyBytes, bodyPrefix);
         return call(f, request, method, routeValues, headers, body, requestId);

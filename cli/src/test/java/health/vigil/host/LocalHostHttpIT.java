@@ -363,6 +363,33 @@ class LocalHostHttpIT {
         assertTrickleCutOff(another("trickle-"));
     }
 
+    // A request with a body is refused on its headers; one that sent a key the platform does not know is told so,
+    // rather than asked for a key it sent.
+    @Test
+    void aBodyWithAnUnknownKeyIsRefusedNamingTheKeyNotAskingForOne() throws Exception {
+        LocalHost small = another("unknown-key-")
+                .knownCaller(headers -> "good-key".equals(headers.get("x-api-key")))
+                .build()
+                .start();
+        try {
+            HttpRequest.Builder post = HttpRequest.newBuilder(small.baseUri().resolve("/echo/a/versions/1"))
+                    .timeout(java.time.Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString("{\"i\":1}"));
+            HttpResponse<String> wrong = CLIENT.send(post.copy().header("x-api-key", "other-platforms-key").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> none = CLIENT.send(post.build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            assertThat(Json.mapper().readTree(wrong.body()).at("/error/message").asText())
+                    .startsWith("the API key sent is not one this platform knows")
+                    .doesNotContain("other-platforms-key");
+            assertThat(none.statusCode()).isEqualTo(401);
+            assertThat(Json.mapper().readTree(none.body()).at("/error/message").asText())
+                    .startsWith("send your API key in the x-api-key header");
+        } finally {
+            small.close();
+        }
+    }
+
     // The same on a function answered on the selector thread (ADR 0026), which gathers the body without a worker.
     @Test
     void aBodyTricklingInToAnInlineFunctionIsCutOffWith408Too() throws Exception {

@@ -5,6 +5,7 @@ import static health.vigil.cli.TerminalText.shown;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.canary.CanaryAnalysis;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -95,7 +96,13 @@ final class CanaryCommand {
                 return target.print(client.exchange("GET", "/models/" + model + "/versions/" + version + "/canary",
                         null), CanaryCommand::keptLines);
             }
-            int status = target.print(client.exchange("GET", "/models/" + model + "/canary", null), CanaryCommand::statusLines);
+            HttpResponse<String> current = client.exchange("GET", "/models/" + model + "/canary", null);
+            int status = target.print(current, CanaryCommand::statusLines);
+            if (current.statusCode() == 404 && !target.json) {
+                // The platform names the kept canary's route; on the command line it is read with --version.
+                System.err.println("a canary kept after a rollback, deploy or later canary (its version is named"
+                        + " above when there is one) is read with: vigil canary status " + model + " --version N");
+            }
             if (status != 0 || target.json) {
                 return status;
             }

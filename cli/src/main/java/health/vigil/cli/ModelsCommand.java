@@ -334,11 +334,14 @@ final class ModelsCommand {
                 Map.of("justification", justification));
     }
 
-    /** {@code readmission      3 versions; latest 3 (CANARY)}, from an entry of the model list. */
+    /**
+     * {@code readmission      3 versions; latest 3 (canary)}, from an entry of the model list; the stage in lower case,
+     * as {@code models show} and {@code history} print it.
+     */
     static String modelLine(JsonNode m) {
         return String.format("%-16s %s; latest %d (%s)", shown(m.path("name").asText()),
                 Words.count(m.path("versionCount").asInt(), "version"), m.at("/latest/version").asInt(),
-                m.at("/latest/stage").asText());
+                m.at("/latest/stage").asText().toLowerCase(java.util.Locale.ROOT));
     }
 
     static String versionLine(JsonNode v) {

@@ -16,7 +16,7 @@ class ModelsOutputTest {
     @Test
     void oneVersionAndOneMissingApproverAreCountedInTheSingular() {
         assertThat(ModelsCommand.modelLine(json("{'name': 'readmission', 'versionCount': 1, 'latest': {'version': 1,"
-                + " 'stage': 'REGISTERED'}}"))).isEqualTo("readmission      1 version; latest 1 (REGISTERED)");
+                + " 'stage': 'REGISTERED'}}"))).isEqualTo("readmission      1 version; latest 1 (registered)");
         assertThat(ModelsCommand.modelLine(json("{'name': 'readmission', 'versionCount': 2, 'latest': {'version': 2,"
                 + " 'stage': 'REGISTERED'}}"))).contains(" 2 versions; ");
         assertThat(ModelsCommand.decisionLine(json("{'version': {'modelName': 'readmission', 'version': 2, 'stage':"

@@ -246,7 +246,9 @@ public final class OutcomeService {
         private Outcome outcome(OutcomeRow row) {
             ModelName model = new ModelName(row.model());
             if (!knownModels.computeIfAbsent(row.model(), m -> isRegistered(model))) {
-                refuse(row.row(), "INVALID", "model '" + model.value() + "' has no registered version");
+                refuse(row.row(), "INVALID", "model '" + model.value() + "' has no registered version; check the row's"
+                        + " model name against GET /models (vigil models list), which lists the models outcomes can be"
+                        + " sent for");
                 return null;
             }
             String key;

@@ -336,7 +336,7 @@ class OutcomeServiceTest {
 
         assertThat(receipt.recorded()).isEqualTo(1);
         assertThat(receipt.refused()).singleElement().satisfies(p -> assertThat(p.reason())
-                .contains("'adherence' has no registered version"));
+                .contains("'adherence' has no registered version").contains("GET /models"));
     }
 
     @Test

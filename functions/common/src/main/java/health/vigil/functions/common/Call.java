@@ -5,6 +5,8 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.security.Principal;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -68,14 +70,30 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
 
     /** A moment as an ISO-8601 UTC query parameter; anything else is a 400 that shows the form. */
     public Optional<java.time.Instant> instantParam(String name) {
-        return queryParam(name).map(v -> {
-            try {
-                return java.time.Instant.parse(v);
-            } catch (java.time.format.DateTimeParseException e) {
-                throw new ValidationException("query parameter '" + name + "' must be an ISO-8601 time like"
-                        + " 2026-11-24T00:00:00Z (with Z for UTC, or an offset such as +01:00, which is read as UTC)");
-            }
-        });
+        requireInstantParams(name);
+        return queryParam(name).map(java.time.Instant::parse);
+    }
+
+    /**
+     * Refuses at once every one of {@code names} that is given and is not an ISO-8601 time, naming them all, so that a
+     * caller who wrote both ends of a period as dates learns of both in one answer.
+     */
+    public void requireInstantParams(String... names) {
+        List<String> bad = new ArrayList<>();
+        for (String name : names) {
+            queryParam(name).ifPresent(v -> {
+                try {
+                    java.time.Instant.parse(v);
+                } catch (java.time.format.DateTimeParseException e) {
+                    bad.add("'" + name + "'");
+                }
+            });
+        }
+        if (!bad.isEmpty()) {
+            throw new ValidationException((bad.size() == 1 ? "query parameter " + bad.get(0) + " must be an ISO-8601"
+                    + " time" : "query parameters " + String.join(" and ", bad) + " must be ISO-8601 times")
+                    + " like 2026-11-24T00:00:00Z (with Z for UTC, or an offset such as +01:00, which is read as UTC)");
+        }
     }
 
     /**

@@ -21,6 +21,20 @@ class CallTest {
     }
 
     @Test
+    void bothEndsOfAPeriodWrittenAsDatesAreNamedInOneAnswer() {
+        Call call = new Call(null, "req-1", Map.of("from", "2026-11-01", "to", "2026-11-02"), Optional.empty(),
+                Map.of());
+
+        assertThatThrownBy(() -> call.requireInstantParams("from", "to")).isInstanceOf(ValidationException.class)
+                .hasMessageStartingWith("query parameters 'from' and 'to' must be ISO-8601 times like");
+        Call oneBad = new Call(null, "req-1", Map.of("from", "2026-11-01T00:00:00Z", "to", "2026-11-02"),
+                Optional.empty(), Map.of());
+        assertThatThrownBy(() -> oneBad.requireInstantParams("from", "to"))
+                .hasMessageStartingWith("query parameter 'to' must be an ISO-8601 time like");
+        assertThat(oneBad.instantParam("from")).contains(java.time.Instant.parse("2026-11-01T00:00:00Z"));
+    }
+
+    @Test
     void aBodyIsBoundStraightToItsRecordAsTheTreeWouldHaveBeen() {
         String body = "{\"id\": \"r1\", \"values\": [0.1, 2, -3.5e2]}";
         Reading direct = call(body).json("the reading", Reading.class);

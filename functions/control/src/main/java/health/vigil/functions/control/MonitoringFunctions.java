@@ -79,6 +79,7 @@ public final class MonitoringFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
             ModelName model = known(name);
+            call.requireInstantParams("from", "to");
             Instant to = call.instantParam("to").orElse(Instant.now());
             Instant from = call.instantParam("from").orElse(to.minus(Duration.ofDays(1)));
             if (!from.isBefore(to) || Duration.between(from, to).compareTo(MAX_PERIOD) > 0) {
@@ -110,6 +111,7 @@ public final class MonitoringFunctions {
             ModelName model = known(name);
             // The default window ends at the minute: a second click within it asks for the same window, answered by its
             // stored report, not a second report of a window one second later.
+            call.requireInstantParams("from", "to");
             Instant to = call.instantParam("to").orElse(Instant.now().truncatedTo(ChronoUnit.MINUTES));
             Instant from = call.instantParam("from").orElse(to.minus(Duration.ofHours(1)));
             MonitoringRun run = monitoring.check(model, from, to, RUN_WAIT, call.principal().id());

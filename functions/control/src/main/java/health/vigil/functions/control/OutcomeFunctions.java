@@ -55,6 +55,7 @@ public final class OutcomeFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
+            call.requireInstantParams("from", "to");
             Instant to = call.instantParam("to").orElseGet(Instant::now);
             Instant from = call.instantParam("from").orElse(to.minus(Duration.ofDays(1)));
             if (Duration.between(from, to).compareTo(MAX_WINDOW) > 0) {

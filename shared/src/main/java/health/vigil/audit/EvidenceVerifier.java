@@ -212,7 +212,8 @@ public final class EvidenceVerifier {
             if (key == null) {
                 throw new Failed(Kind.UNTRUSTED_KEY, name, 0, name + " is signed by key " + statement.keyId()
                         + ", which is not a trusted key: it was not signed by Vigil's signing key, or that key's"
-                        + " public half was not given");
+                        + " public half was not given (after a key rotation, give the earlier keys too: every key that"
+                        + " signed is published in audit-exports/keys/)");
             }
             if (!statement.verifiesWith(key)) {
                 throw new Failed(Kind.BAD_SIGNATURE, name, 0, "the signature of " + name + " does not verify with"

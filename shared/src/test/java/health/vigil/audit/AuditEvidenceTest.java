@@ -170,8 +170,10 @@ class AuditEvidenceTest {
                 .containsExactly(SigningKeys.keyId(key.publicKey()), SigningKeys.keyId(rotated.publicKey()));
         assertThat(new EvidenceVerifier(List.of(key.publicKey(), rotated.publicKey()))
                 .verify(EvidenceFiles.container(artifacts)).firstProblem()).isNull();
-        assertThat(new EvidenceVerifier(List.of(rotated.publicKey())).verify(EvidenceFiles.container(artifacts))
-                .firstProblem().kind()).isEqualTo(EvidenceReport.Kind.UNTRUSTED_KEY);
+        EvidenceReport.Problem onlyTheNewKey = new EvidenceVerifier(List.of(rotated.publicKey()))
+                .verify(EvidenceFiles.container(artifacts)).firstProblem();
+        assertThat(onlyTheNewKey.kind()).isEqualTo(EvidenceReport.Kind.UNTRUSTED_KEY);
+        assertThat(onlyTheNewKey.message()).contains("after a key rotation, give the earlier keys too");
     }
 
     @Test

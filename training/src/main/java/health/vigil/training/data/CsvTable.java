@@ -30,9 +30,23 @@ final class CsvTable {
     }
 
     static CsvTable read(String what, Reader reader) {
+        // Unnamed and repeated column names are read, so that the check below can say which column is wrong (the
+        // parser's own exception would say only that something is).
         CSVFormat format = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true)
-                .setIgnoreEmptyLines(true).get();
+                .setIgnoreEmptyLines(true).setAllowMissingColumnNames(true)
+                .setDuplicateHeaderMode(org.apache.commons.csv.DuplicateHeaderMode.ALLOW_ALL).get();
         try (CSVParser parser = CSVParser.builder().setReader(reader).setFormat(format).get()) {
+            List<String> header = parser.getHeaderNames().stream().map(String::trim).toList();
+            for (int i = 0; i < header.size(); i++) {
+                if (header.get(i).isEmpty()) {
+                    throw new ValidationException(what + ": column " + (i + 1) + " of the header (counted from 1) has"
+                            + " no name; name it, or remove the column (a comma at the end of the header line adds one)");
+                }
+                if (header.indexOf(header.get(i)) != i) {
+                    throw new ValidationException(what + ": columns " + (header.indexOf(header.get(i)) + 1) + " and "
+                            + (i + 1) + " of the header (counted from 1) have one name; give every column its own");
+                }
+            }
             List<CSVRecord> rows = new ArrayList<>();
             for (CSVRecord row : parser) {
                 rows.add(row);

@@ -73,6 +73,13 @@ class UciDiabetesLoaderTest {
         String mapping = new String(resource("uci-sample-mapping.csv"), StandardCharsets.UTF_8);
         assertThatThrownBy(() -> UciDiabetesLoader.load("x.csv", "a,b\n1,2\n".getBytes(StandardCharsets.UTF_8), mapping))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("no column");
+        // A header with a column without a name, or two of one name, says which column, never the header's text.
+        assertThatThrownBy(() -> UciDiabetesLoader.load("x.csv", "a,,b\n1,2,3\n".getBytes(StandardCharsets.UTF_8),
+                mapping)).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("column 2 of the header (counted from 1) has no name");
+        assertThatThrownBy(() -> UciDiabetesLoader.load("x.csv", "a,b,a\n1,2,3\n".getBytes(StandardCharsets.UTF_8),
+                mapping)).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("columns 1 and 3 of the header (counted from 1) have one name");
         assertThatThrownBy(() -> UciIdsMapping.parse("admission_type_id,description\n1,Emergency\n"))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("discharge_disposition_id");
     }

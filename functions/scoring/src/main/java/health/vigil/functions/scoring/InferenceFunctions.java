@@ -11,6 +11,7 @@ import com.microsoft.azure.functions.annotation.HttpTrigger;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
 import health.vigil.model.ModelName;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.functions.scoring.oip.InferenceRequest;
@@ -19,7 +20,10 @@ import health.vigil.security.Role;
 import java.util.Map;
 import java.util.Optional;
 
-/** Open Inference Protocol v2: model metadata, model readiness and inference, routed or on a pinned version. */
+/**
+ * Open Inference Protocol v2: model metadata, model readiness and inference, of the model (routed by its deployment)
+ * or of a version named in the path.
+ */
 public final class InferenceFunctions {
     private final InferenceService oip;
     private final HttpApi http;
@@ -38,14 +42,35 @@ public final class InferenceFunctions {
         return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> oip.metadata(new ModelName(name), null));
     }
 
+    @FunctionName("ModelVersionMetadata")
+    public HttpResponseMessage versionMetadata(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "v2/models/{name}/versions/{version}",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            @BindingName("version") String version,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
+                call -> oip.metadata(new ModelName(name), HttpApi.version(version)));
+    }
+
     @FunctionName("ModelReady")
     public HttpResponseMessage ready(
             @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "v2/models/{name}/ready",
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("name") String name,
             ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> readiness(name, null));
+    }
+
+    @FunctionName("ModelVersionReady")
+    public HttpResponseMessage versionReady(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "v2/models/{name}/versions/{version}/ready",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            @BindingName("name") String name,
+            @BindingName("version") String version,
+            ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
-                call -> Map.of("name", name, "ready", oip.isReady(new ModelName(name), null)));
+                call -> readiness(name, HttpApi.version(version)));
     }
 
     @FunctionName("Infer")
@@ -67,6 +92,15 @@ public final class InferenceFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
                 call -> oip.infer(new ModelName(name), HttpApi.version(version), request(call)));
+    }
+
+    /**
+     * The protocol's readiness answer: clients read the status (200 ready, anything else not), so a model or version
+     * that cannot score now is 503 with the same body, as the server's readiness probe is.
+     */
+    private Reply readiness(String name, Integer version) {
+        boolean ready = oip.isReady(new ModelName(name), version);
+        return Reply.of(ready ? 200 : 503, Map.of("name", name, "ready", ready));
     }
 
     /** Bound straight from the body's text: a tree first and then a conversion cost about half as much again. */

@@ -20,16 +20,18 @@ class FunctionJsonIT {
         var functions = GeneratedFunctions.read(staging);
 
         assertThat(GeneratedFunctions.hostJson(staging).at("/extensions/http/routePrefix").asText("missing")).isEmpty();
-        assertThat(GeneratedFunctions.summaries(functions)).isEqualTo(Map.of(
-                "HealthLive", List.of("httpTrigger", "v2/health/live", "GET", "ANONYMOUS"),
-                "HealthReady", List.of("httpTrigger", "v2/health/ready", "GET", "ANONYMOUS"),
-                "ModelMetadata", List.of("httpTrigger", "v2/models/{name}", "GET", "ANONYMOUS"),
-                "ModelReady", List.of("httpTrigger", "v2/models/{name}/ready", "GET", "ANONYMOUS"),
-                "Infer", List.of("httpTrigger", "v2/models/{name}/infer", "POST", "ANONYMOUS"),
-                "InferVersion", List.of("httpTrigger", "v2/models/{name}/versions/{version}/infer", "POST", "ANONYMOUS"),
-                "Score", List.of("httpTrigger", "score/{name}", "POST", "ANONYMOUS"),
-                "PredictionExplanation", List.of("httpTrigger", "predictions/{id}/explanation", "GET", "ANONYMOUS"),
-                "Warmup", List.of("warmupTrigger", "", "", "")));
+        assertThat(GeneratedFunctions.summaries(functions)).isEqualTo(Map.ofEntries(
+                Map.entry("HealthLive", List.of("httpTrigger", "v2/health/live", "GET", "ANONYMOUS")),
+                Map.entry("HealthReady", List.of("httpTrigger", "v2/health/ready", "GET", "ANONYMOUS")),
+                Map.entry("ModelMetadata", List.of("httpTrigger", "v2/models/{name}", "GET", "ANONYMOUS")),
+                Map.entry("ModelReady", List.of("httpTrigger", "v2/models/{name}/ready", "GET", "ANONYMOUS")),
+                Map.entry("ModelVersionMetadata", List.of("httpTrigger", "v2/models/{name}/versions/{version}", "GET", "ANONYMOUS")),
+                Map.entry("ModelVersionReady", List.of("httpTrigger", "v2/models/{name}/versions/{version}/ready", "GET", "ANONYMOUS")),
+                Map.entry("Infer", List.of("httpTrigger", "v2/models/{name}/infer", "POST", "ANONYMOUS")),
+                Map.entry("InferVersion", List.of("httpTrigger", "v2/models/{name}/versions/{version}/infer", "POST", "ANONYMOUS")),
+                Map.entry("Score", List.of("httpTrigger", "score/{name}", "POST", "ANONYMOUS")),
+                Map.entry("PredictionExplanation", List.of("httpTrigger", "predictions/{id}/explanation", "GET", "ANONYMOUS")),
+                Map.entry("Warmup", List.of("warmupTrigger", "", "", ""))));
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.scoring."));
     }
 

@@ -1,8 +1,6 @@
 package health.vigil.functions.scoring.oip;
 
-import health.vigil.error.VigilException;
 import health.vigil.model.ModelName;
-import health.vigil.model.ModelVersion;
 import health.vigil.model.VersionRecord;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.scoring.ScoreRequest;
@@ -49,17 +47,21 @@ public final class InferenceService {
         return OpenInferenceProtocol.metadata(model, versions, described.manifest());
     }
 
-    /** Whether the model (its live versions), or one version of it, can score now. */
+    /**
+     * Whether the model (its live versions), or one version of it, can score now. A version can when the model's
+     * deployment holds it (stable, canary or shadow slot: what inference on that version accepts) and it loads; a
+     * version there is none of is VERSION_NOT_FOUND, as its metadata is.
+     */
     public boolean isReady(ModelName model, Integer version) {
         boolean ready;
         if (version == null) {
             ready = scoring.isReady(model);
         } else {
-            try {
-                ready = scoring.models().isReady(new ModelVersion(model, version));
-            } catch (VigilException e) {
-                ready = false;
-            }
+            VersionRecord record = registry.getVersion(model, version);
+            boolean deployed = registry.deployment(model)
+                    .map(d -> d.slots().stream().anyMatch(s -> s.version() == version))
+                    .orElse(false);
+            ready = deployed && scoring.models().isReady(record.id());
         }
         if (!ready) {
             // A model there is none of is 404, as its metadata is: "not ready" would say it exists and is loading.

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The Open Inference Protocol as a KServe or Triton client uses it, over HTTP on the local platform: the readiness
  * and metadata routes of a model and of a version named in the path, with readiness told by the status (200 ready,
- * anything else not ready), as those clients read it.
+ * anything else not ready), as those clients read it, and the server's metadata.
  */
 class OpenInferenceProtocolIT {
     private static final String MODEL = SampleModels.READMISSION_NAME;
@@ -68,6 +68,28 @@ class OpenInferenceProtocolIT {
         } finally {
             Files.deleteIfExists(stable);
             Files.deleteIfExists(candidate);
+            GovernedPath.stopAndDelete(platform, home);
+        }
+    }
+
+    @Test
+    void theServerMetadataNamesTheServerItsVersionAndNoExtensions() throws Exception {
+        Path home = Files.createTempDirectory("vigil-oip-it-");
+        LocalPlatform platform = null;
+        try {
+            platform = LocalPlatform.start(home, 0);
+            ControlClient client = new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, "clinical-app"));
+
+            JsonNode server = client.send("GET", "/v2", null, 200);
+
+            assertThat(server.get("name").asText()).isEqualTo("vigil");
+            assertThat(server.get("version").asText()).as("the project version, filled in by the build")
+                    .matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
+            assertThat(server.get("extensions").isArray()).isTrue();
+            assertThat(server.get("extensions")).isEmpty();
+            assertThat(new ControlClient(platform.baseUri(), null).exchange("GET", "/v2", null).statusCode())
+                    .isEqualTo(401);
+        } finally {
             GovernedPath.stopAndDelete(platform, home);
         }
     }

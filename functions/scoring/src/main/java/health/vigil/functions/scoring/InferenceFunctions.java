@@ -16,13 +16,14 @@ import health.vigil.model.ModelName;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.functions.scoring.oip.InferenceRequest;
 import health.vigil.functions.scoring.oip.InferenceService;
+import health.vigil.functions.scoring.oip.ServerMetadataResponse;
 import health.vigil.security.Role;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Open Inference Protocol v2: model metadata, model readiness and inference, of the model (routed by its deployment)
- * or of a version named in the path.
+ * Open Inference Protocol v2: server metadata; model metadata, model readiness and inference, of the model (routed by
+ * its deployment) or of a version named in the path.
  */
 public final class InferenceFunctions {
     private final InferenceService oip;
@@ -31,6 +32,14 @@ public final class InferenceFunctions {
     public InferenceFunctions(VigilPlatform platform, HttpApi http) {
         this.oip = new InferenceService(platform.scoring(), platform.registry());
         this.http = http;
+    }
+
+    @FunctionName("ServerMetadata")
+    public HttpResponseMessage serverMetadata(
+            @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "v2",
+                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+            ExecutionContext context) {
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> ServerMetadataResponse.current());
     }
 
     @FunctionName("ModelMetadata")

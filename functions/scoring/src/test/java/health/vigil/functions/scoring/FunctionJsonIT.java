@@ -23,6 +23,7 @@ class FunctionJsonIT {
         assertThat(GeneratedFunctions.summaries(functions)).isEqualTo(Map.ofEntries(
                 Map.entry("HealthLive", List.of("httpTrigger", "v2/health/live", "GET", "ANONYMOUS")),
                 Map.entry("HealthReady", List.of("httpTrigger", "v2/health/ready", "GET", "ANONYMOUS")),
+                Map.entry("ServerMetadata", List.of("httpTrigger", "v2", "GET", "ANONYMOUS")),
                 Map.entry("ModelMetadata", List.of("httpTrigger", "v2/models/{name}", "GET", "ANONYMOUS")),
                 Map.entry("ModelReady", List.of("httpTrigger", "v2/models/{name}/ready", "GET", "ANONYMOUS")),
                 Map.entry("ModelVersionMetadata", List.of("httpTrigger", "v2/models/{name}/versions/{version}", "GET", "ANONYMOUS")),

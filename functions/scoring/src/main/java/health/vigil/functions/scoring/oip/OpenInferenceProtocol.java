@@ -14,6 +14,7 @@ import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.scoring.ScoreResult;
 import health.vigil.scoring.ScoredRow;
+import health.vigil.text.Words;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -105,13 +106,13 @@ public final class OpenInferenceProtocol {
                 rows = n;
                 first = label;
             } else if (n != rows) {
-                throw invalid(label + " has " + n + " rows but " + first + " has " + rows
+                throw invalid(label + " has " + Words.count(n, "row") + " but " + first + " has " + rows
                         + "; every input holds one value per patient");
             }
             List<JsonNode> values = flatten(input, label);
             if (values.size() != n) {
-                throw invalid(label + " has shape " + input.shape() + " but " + values.size()
-                        + " values in data; send exactly one value per patient");
+                throw invalid(label + " has shape " + input.shape() + " but " + Words.count(values.size(), "value")
+                        + " in data; send exactly one value per patient");
             }
             for (int i = 0; i < values.size(); i++) {
                 checkElement(datatype, values.get(i), label, i);
@@ -334,8 +335,8 @@ public final class OpenInferenceProtocol {
             throw invalid("parameters.patient_ids must be an array of strings, one per row");
         }
         if (ids.size() != rows) {
-            throw invalid("parameters.patient_ids has " + ids.size() + " ids but the inputs have " + rows
-                    + " rows; send one id per row");
+            throw invalid("parameters.patient_ids has " + Words.count(ids.size(), "id") + " but the inputs have "
+                    + Words.count(rows, "row") + "; send one id per row");
         }
         List<String> out = new ArrayList<>(rows);
         for (int i = 0; i < rows; i++) {

@@ -97,6 +97,9 @@ class OpenInferenceProtocolTest {
                 .startsWith("parameters.patient_ids must be an array of strings");
         assertThat(rejection("{\"parameters\": {\"patient_ids\": [\"MRN-1\", \"MRN-2\"]}, " + age3 + "}", "MRN"))
                 .isEqualTo("parameters.patient_ids has 2 ids but the inputs have 3 rows; send one id per row");
+        assertThat(rejection("{\"parameters\": {\"patient_ids\": [\"MRN-1\", \"MRN-2\"]}, \"inputs\": ["
+                + age("[1]", "INT64", "[70]") + "]}", "MRN"))
+                .isEqualTo("parameters.patient_ids has 2 ids but the inputs have 1 row; send one id per row");
         assertThat(rejection("{\"parameters\": {\"patient_ids\": [\"MRN-1\", 4242, \"MRN-3\"]}, " + age3 + "}", "4242"))
                 .startsWith("parameters.patient_ids[1] is not a string");
     }
@@ -117,6 +120,8 @@ class OpenInferenceProtocolTest {
     void dataMustHoldExactlyOneValuePerPatient() {
         assertThat(rejection("{" + IDS3 + ", \"inputs\": [" + age("[3]", "INT64", "[70, 45]") + "]}", "70"))
                 .isEqualTo("input `age` has shape [3] but 2 values in data; send exactly one value per patient");
+        assertThat(rejection("{" + IDS3 + ", \"inputs\": [" + age("[3]", "INT64", "[70]") + "]}", "70"))
+                .isEqualTo("input `age` has shape [3] but 1 value in data; send exactly one value per patient");
         assertThat(rejection("{" + IDS3 + ", \"inputs\": [" + age("[3]", "INT64", "{\"v\": 1}") + "]}", null))
                 .startsWith("input `age` has no data array");
         assertThat(rejection("{" + IDS3 + ", \"inputs\": [" + age("[3]", "INT64", "[[70], [45], [80]]") + "]}", "70"))
@@ -128,6 +133,9 @@ class OpenInferenceProtocolTest {
         assertThat(rejection("{" + IDS3 + ", \"inputs\": [" + age("[3]", "INT64", "[70, 45, 80]")
                 + ", {\"name\": \"sex\", \"shape\": [2], \"datatype\": \"BYTES\", \"data\": [\"male\", \"female\"]}]}", "male"))
                 .isEqualTo("input `sex` has 2 rows but input `age` has 3; every input holds one value per patient");
+        assertThat(rejection("{" + IDS3 + ", \"inputs\": [" + age("[3]", "INT64", "[70, 45, 80]")
+                + ", {\"name\": \"sex\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"male\"]}]}", "male"))
+                .isEqualTo("input `sex` has 1 row but input `age` has 3; every input holds one value per patient");
     }
 
     @Test

@@ -671,6 +671,11 @@ def trusted_keys(paths, folder, openssl):
     return trusted
 
 
+
+def counted(n, noun):
+    """A count and its noun, singular for one: "1 export", "2 exports"."""
+    return "%d %s%s" % (n, noun, "" if n == 1 else "s")
+
 def main(arguments):
     parser = argparse.ArgumentParser(description="Verify a folder of Vigil audit evidence"
                                      " (docs/audit-evidence-format.md).")
@@ -698,8 +703,8 @@ def main(arguments):
     except Unusable as error:
         print("error: %s" % error, file=sys.stderr)
         return 2
-    print("checked %d anchors, %d digests, %d exports, %d records"
-          % (len(verifier.anchors), len(verifier.digests), len(verifier.checked), verifier.records))
+    print("checked %s, %s, %s, %s" % (counted(len(verifier.anchors), "anchor"), counted(len(verifier.digests), "digest"),
+                                       counted(len(verifier.checked), "export"), counted(verifier.records, "record")))
     for note in verifier.notes:
         print("note: " + note)
     if problem is not None:

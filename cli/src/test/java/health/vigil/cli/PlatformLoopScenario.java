@@ -581,7 +581,7 @@ abstract class PlatformLoopScenario {
         assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
         assertThat(page.headers().firstValue("Content-Security-Policy").orElse("")).contains("default-src 'none'");
         String html = page.body();
-        assertThat(html).contains("<svg", "role=\"img\"", "<desc id=\"wf-desc\">",
+        assertThat(html).contains("<svg", "role=\"img\"", "<desc id=\"wf-desc-",
                 "href=\"/models/" + MODEL + "/versions/2/card\"", "not validated for");
         assertThat(html.split("<rect class=\"factor ", -1)).hasSize(view.get("factors").size() + 1);
         assertThat(html).doesNotContain(patient).doesNotContain("<script");

@@ -129,7 +129,7 @@ class ReferenceVerifierIT {
     void theExportedFolderVerifiesAndSoDoesTheWholeContainer() throws Exception {
         assertThat(digests(folder)).hasSize(2);
         // Digest 1's export of the first day is not in the folder; the export of both days holds all its records.
-        assertThat(bothVerify(folder, key)).startsWith("0\n").contains("\nVERIFIED").contains("1 exports")
+        assertThat(bothVerify(folder, key)).startsWith("0\n").contains("\nVERIFIED").contains("1 export,")
                 .contains("note: digests/00000001.json names ");
 
         Path container = copy(LocalAdapters.blobFolder(home.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS), "container");
@@ -145,7 +145,7 @@ class ReferenceVerifierIT {
                 "--out", evidence.toString(), "--home", twiceHome.toString())).startsWith("0\n");
 
         assertThat(bothVerify(evidence, twiceKey)).startsWith("0\n").contains("\nVERIFIED")
-                .contains("3 digests, 1 exports")
+                .contains("3 digests, 1 export,")
                 .contains("note: digests/00000001.json names " + noonExport + ", which is not among these files; its"
                         + " period " + twiceDay + " to " + twiceDay + " is outside the days these exports hold")
                 .contains("note: digests/00000002.json names ");

@@ -565,7 +565,7 @@ class DashboardBrowserIT {
         assertThat(browser.findElements(By.cssSelector("table.factors tbody tr"))).hasSize(factors + 1);
         WebElement chart = browser.findElement(By.cssSelector("svg.waterfall"));
         assertThat(chart.getAttribute("role")).isEqualTo("img");
-        assertThat(browser.findElement(By.id("wf-desc")).getAttribute("textContent")).startsWith("Risk ");
+        assertThat(browser.findElement(By.cssSelector("svg.waterfall desc")).getAttribute("textContent")).startsWith("Risk ");
         // Direction is said in words, not only in colour.
         assertThat(browser.findElements(By.cssSelector("table.factors td.raises, table.factors td.lowers")).stream()
                 .map(WebElement::getText)).allSatisfy(t -> assertThat(t).matches("(raises|lowers) risk"));

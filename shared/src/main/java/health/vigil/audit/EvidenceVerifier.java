@@ -118,6 +118,14 @@ public final class EvidenceVerifier {
             Statements statements = statements(evidence, notes);
             anchors = statements.anchors().size();
             digests = statements.digests().size();
+            if (anchors == 0 && digests == 0) {
+                // A key is published when it first signs, so a trusted key and no statement means the statements
+                // were removed: checked against nothing, a store cut short or rewritten would pass.
+                throw new Failed(Kind.BROKEN_STATEMENT_CHAIN, EvidenceLayout.ANCHORS, 0, "a signing key is published,"
+                        + " so anchors or digests were signed, but none is there: they were removed (or, as evidence"
+                        + " began, the first anchor failed after publishing its key: see the anchoring's log, and once"
+                        + " an anchor is signed verify again)");
+            }
             Checked checked = verifyRecords("the audit store", records, from.toString(), to.toString(), readAt, null,
                     statements.witnesses());
             return new EvidenceReport(anchors, digests, 0, checked.count(), null, notes);

@@ -266,6 +266,24 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void theStoreCheckedAfterEveryAnchorAndDigestWasRemovedIsBrokenNotValid() {
+        evidence.anchor();
+        evidence.export(DAY, DAY, "a");
+        assertThat(evidence.verifyStore(DAY, DAY, evidence.publishedKeys()).outcome()).isEqualTo("valid");
+
+        // The keys stay; every signed statement is deleted, so the store could be cut short unseen.
+        for (String prefix : List.of(EvidenceLayout.ANCHORS, EvidenceLayout.DIGESTS)) {
+            artifacts.list(health.vigil.port.ArtifactStore.AUDIT_EXPORTS, prefix)
+                    .forEach(a -> artifacts.delete(health.vigil.port.ArtifactStore.AUDIT_EXPORTS, a.name()));
+        }
+        EvidenceReport report = evidence.verifyStore(DAY, DAY, evidence.publishedKeys());
+
+        assertThat(report.outcome()).isEqualTo("broken");
+        assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.BROKEN_STATEMENT_CHAIN);
+        assertThat(report.firstProblem().message()).contains("a signing key is published").contains("removed");
+    }
+
+    @Test
     void aDigestOfALongerPeriodWhoseRecordsOfTheExportedDayAreNotAmongTheFilesIsAProblem() {
         ExportResult morning = evidence.export(DAY, DAY, "a");
         clock.advance(Duration.ofHours(2));

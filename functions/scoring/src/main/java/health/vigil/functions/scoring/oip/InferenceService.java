@@ -1,5 +1,6 @@
 package health.vigil.functions.scoring.oip;
 
+import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
 import health.vigil.model.VersionRecord;
 import health.vigil.registry.ModelRegistry;
@@ -8,6 +9,7 @@ import health.vigil.scoring.ScoreResult;
 import health.vigil.scoring.ScoringService;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The Open Inference Protocol v2 face of scoring: inference, model metadata and readiness, all answered
@@ -32,19 +34,22 @@ public final class InferenceService {
 
     /**
      * Metadata of a model: of {@code version} when given, otherwise of the deployed stable version, or of the
-     * latest version when none is deployed.
+     * latest version when none is deployed. Its {@code versions} are those a client may name in the path: the ones
+     * the deployment holds (stable, canary, shadow), as inference on a named version and its readiness accept them.
      */
     public ModelMetadataResponse metadata(ModelName model, Integer version) {
         List<VersionRecord> versions = registry.listVersions(model);
+        Optional<Deployment> deployment = registry.deployment(model);
         VersionRecord described;
         if (version != null) {
             described = registry.getVersion(model, version);
         } else {
-            described = registry.deployment(model)
-                    .map(d -> registry.getVersion(model, d.stable().version()))
+            described = deployment.map(d -> registry.getVersion(model, d.stable().version()))
                     .orElse(versions.get(versions.size() - 1));
         }
-        return OpenInferenceProtocol.metadata(model, versions, described.manifest());
+        List<Integer> servable = deployment.map(d -> d.slots().stream().map(s -> s.version()).distinct().sorted()
+                .toList()).orElse(List.of());
+        return OpenInferenceProtocol.metadata(model, servable, described.manifest());
     }
 
     /**

@@ -7,8 +7,6 @@ import health.vigil.json.Json;
 import health.vigil.model.FeatureType;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
-import health.vigil.model.Stage;
-import health.vigil.model.VersionRecord;
 import health.vigil.functions.scoring.score.ScoreApi;
 import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScoreRequest;
@@ -184,14 +182,11 @@ public final class OpenInferenceProtocol {
     }
 
     /**
-     * Model metadata: the versions that may be asked for by number (all but rejected and gate-failed ones),
-     * and the inputs of the described version's manifest.
+     * Model metadata: the versions that may be asked for by number ({@code servable}: those the deployment holds), and
+     * the inputs of the described version's manifest.
      */
-    public static ModelMetadataResponse metadata(ModelName model, List<VersionRecord> versions, Manifest described) {
-        List<String> scorable = versions.stream()
-                .filter(v -> v.stage() != Stage.REJECTED && v.stage() != Stage.GATES_FAILED)
-                .map(v -> Integer.toString(v.version()))
-                .toList();
+    public static ModelMetadataResponse metadata(ModelName model, List<Integer> servable, Manifest described) {
+        List<String> scorable = servable.stream().map(v -> Integer.toString(v)).toList();
         List<ModelMetadataResponse.TensorMetadata> inputs = described.features().features().stream()
                 .map(f -> new ModelMetadataResponse.TensorMetadata(f.name(), datatypeOf(f.type()), List.of(-1L)))
                 .toList();

@@ -69,7 +69,9 @@ class InferenceServiceTest {
         ModelMetadataResponse deployed = service.metadata(READMISSION, null);
         ModelMetadataResponse second = service.metadata(READMISSION, 2);
 
-        assertThat(deployed.versions()).containsExactly("1", "2");
+        // Only what may be named in the path: version 2 is registered, not deployed, and inference on it is refused.
+        assertThat(deployed.versions()).containsExactly("1");
+        assertThat(second.versions()).containsExactly("1");
         assertThat(deployed.inputs()).extracting(ModelMetadataResponse.TensorMetadata::name)
                 .containsExactly("age", "sex", "bmi", "diabetic");
         assertThat(second.inputs()).extracting(ModelMetadataResponse.TensorMetadata::name).containsExactly("egfr");
@@ -83,6 +85,7 @@ class InferenceServiceTest {
 
         assertThat(service.metadata(READMISSION, null).inputs()).extracting(ModelMetadataResponse.TensorMetadata::name)
                 .containsExactly("egfr");
+        assertThat(service.metadata(READMISSION, null).versions()).isEmpty();
     }
 
     @Test

@@ -8,13 +8,14 @@ import java.util.Locale;
  */
 public enum Stage {
     REGISTERED("registered: the package was validated and numbered; its gates have not run yet"),
-    GATES_RUNNING("gates running: the quality gates are evaluating it on the platform's data"),
-    GATES_PASSED("gates passed: it waits for a human approver"),
-    GATES_FAILED("gates failed: it cannot be approved until its gates pass on a new evaluation"),
+    GATES_RUNNING("being judged by its gates (gates_running): the quality gates are evaluating it on the platform's"
+            + " data"),
+    GATES_PASSED("through its gates (gates_passed): it waits for a human approver"),
+    GATES_FAILED("failed by its gates (gates_failed): it cannot be approved until its gates pass on a new evaluation"),
     APPROVED("approved: an approver signed it off; it may be deployed or started as a canary"),
     REJECTED("rejected: an approver turned it down; it can never be deployed"),
-    CANARY("canary: it takes a share of live traffic under canary analysis"),
-    PRODUCTION("production: it is the stable version taking live traffic"),
+    CANARY("a canary: it takes a share of live traffic under canary analysis"),
+    PRODUCTION("in production: it is the stable version taking live traffic"),
     ROLLED_BACK("rolled back: it was taken off live traffic because it behaved worse than stable"),
     RETIRED("retired: it was replaced by a newer version and stays loadable for a rollback");
 
@@ -24,7 +25,10 @@ public enum Stage {
         this.meaning = meaning;
     }
 
-    /** What the stage means, in a phrase that starts with its own name. */
+    /**
+     * What the stage means, in a phrase that follows "is" in a sentence about a version ("readmission:2 is through its
+     * gates (gates_passed): it waits for a human approver"), naming the stage as APIs write it where the words differ.
+     */
     public String meaning() {
         return meaning;
     }

@@ -131,7 +131,7 @@ class DeploymentServiceTest {
         assertThatThrownBy(() -> service.deploy(READMISSION, 1, OPS))
                 .isInstanceOfSatisfying(ConflictException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE);
-                    assertThat(e.getMessage()).contains("it is gates passed: it waits for a human approver")
+                    assertThat(e.getMessage()).contains("it is through its gates (gates_passed): it waits for a human approver")
                             .contains("production only from approved");
                 });
         assertThat(service.current(READMISSION)).isEmpty();

@@ -319,7 +319,7 @@ public final class CanaryAnalysis {
         String notTested = untested.isEmpty() ? "" : "; not tested yet, each side needs " + firstLook + " over the"
                 + " ramp: " + String.join("; ", untested);
         String sizes = "in this step " + counted(current, from) + (earlier.isEmpty() ? "" : ", with the "
-                + earlier.size() + " earlier step" + (earlier.size() == 1 ? "" : "s"));
+                + Words.count(earlier.size(), "earlier step"));
         String reason;
         String decision;
         if (!failed.isEmpty()) {

@@ -187,8 +187,7 @@ public final class ApprovalService {
     private void auditSignature(ModelVersion id, ElectronicSignature signature, VersionRecord record) {
         String action = signature.meaning() == Meaning.REJECTED ? REJECT : APPROVE;
         String signer = signature.signerId();
-        long run = signature.meaning() == Meaning.APPROVED_FOR_CANARY
-                ? record.history().stream().filter(c -> c.to() == Stage.GATES_RUNNING).count() : 1;
+        int run = signature.meaning() == Meaning.APPROVED_FOR_CANARY ? record.gateRun() : 1;
         audit.recordOnce(action + ":" + id.name().value() + ":" + id.number() + ":" + signer
                 + (run > 1 ? ":gates-run-" + run : ""), signer,
                 action, id.subject(), signature.meaning().wireName(), signatureDetails(signature,

@@ -150,17 +150,17 @@ public final class GateEvaluation {
         if (record.stage() != Stage.GATES_RUNNING) {
             Lifecycle.require(id, record.stage(), Stage.GATES_RUNNING);
             VersionRecord judged = record;
-            Optional<GateReport> current = report(id, run(judged));
+            Optional<GateReport> current = report(id, judged.gateRun());
             List<String> changes = current.map(r -> changesSince(judged, r))
                     .orElse(List.of("it has no stored gate report"));
             if (changes.isEmpty()) {
                 return current.get();
             }
-            int next = run(record) + 1;
+            int next = record.gateRun() + 1;
             record = lifecycle.move(id, record.stage(), Stage.GATES_RUNNING, caller, "gates run again: "
                     + String.join("; ", changes), auditKey(id, next)).version();
         }
-        int run = run(record);
+        int run = record.gateRun();
         GateReport stored = report(id, run).orElse(null);
         if (stored == null) {
             stored = evaluateOnce(record, run);
@@ -179,7 +179,7 @@ public final class GateEvaluation {
         if (version.stage() != Stage.GATES_PASSED && version.stage() != Stage.GATES_FAILED) {
             return List.of();
         }
-        return report(version.id(), run(version)).map(r -> changesSince(version, r)).orElse(List.of());
+        return report(version.id(), version.gateRun()).map(r -> changesSince(version, r)).orElse(List.of());
     }
 
     private List<String> changesSince(VersionRecord version, GateReport report) {
@@ -209,11 +209,6 @@ public final class GateEvaluation {
                     .toLowerCase(java.util.Locale.ROOT)));
         }
         return stored;
-    }
-
-    /** The number of the version's current gate run: one for each time it entered gates running, at least one. */
-    static int run(VersionRecord version) {
-        return (int) Math.max(1, version.history().stream().filter(c -> c.to() == Stage.GATES_RUNNING).count());
     }
 
     /** The stored gate report of a version; NOT_FOUND from the registry when the version does not exist. */
@@ -621,7 +616,7 @@ public final class GateEvaluation {
 
     /** The report of the newest run that stored one (a run under way has none yet). */
     private Optional<GateReport> latest(ModelVersion id) {
-        int runs = store.findVersion(id.name(), id.number()).map(GateEvaluation::run).orElse(1);
+        int runs = store.findVersion(id.name(), id.number()).map(VersionRecord::gateRun).orElse(1);
         for (int run = runs; run >= 1; run--) {
             Optional<GateReport> stored = report(id, run);
             if (stored.isPresent()) {

@@ -62,6 +62,15 @@ public record VersionRecord(
                 change.to(), registeredBy, registeredAt, sourceEventId, change.at(), longer, signatures, etag);
     }
 
+    /**
+     * The number of the version's current gate run: one for each time it entered gates running, at least one. Run
+     * {@code n}'s report is stored under that number, and an approval signed on it is audited under it.
+     */
+    @JsonIgnore
+    public int gateRun() {
+        return (int) Math.max(1, history.stream().filter(c -> c.to() == Stage.GATES_RUNNING).count());
+    }
+
     /** This version with one more signature. */
     public VersionRecord withSignature(ElectronicSignature signature, Instant at) {
         List<ElectronicSignature> more = new ArrayList<>(signatures);

@@ -357,7 +357,7 @@ public final class DeploymentService {
         int stable = deployment.stable().version();
         String cause = "deployment:" + deployment.modelName().value() + ":revision-" + deployment.revision();
         for (VersionRecord record : store.listVersions(deployment.modelName())) {
-            boolean inDeployment = deployment.slots().stream().anyMatch(s -> s.version() == record.version());
+            boolean inDeployment = deployment.holds(record.version());
             Stage target = record.stage();
             if (record.version() == stable) {
                 target = Stage.PRODUCTION;

@@ -103,6 +103,17 @@ public record Deployment(
         return slots.stream().filter(s -> s.slot() == slot).findFirst();
     }
 
+    /** The versions the deployment holds in any slot (stable, canary, shadow), each once, in ascending order. */
+    @JsonIgnore
+    public List<Integer> versions() {
+        return slots.stream().map(TrafficSlot::version).distinct().sorted().toList();
+    }
+
+    /** Whether the deployment holds {@code version} in any slot. */
+    public boolean holds(int version) {
+        return slots.stream().anyMatch(s -> s.version() == version);
+    }
+
     @JsonIgnore
     public TrafficSlot stable() {
         return slot(Slot.STABLE).orElseThrow();

@@ -47,8 +47,7 @@ public final class InferenceService {
             described = deployment.map(d -> registry.getVersion(model, d.stable().version()))
                     .orElse(versions.get(versions.size() - 1));
         }
-        List<Integer> servable = deployment.map(d -> d.slots().stream().map(s -> s.version()).distinct().sorted()
-                .toList()).orElse(List.of());
+        List<Integer> servable = deployment.map(Deployment::versions).orElse(List.of());
         return OpenInferenceProtocol.metadata(model, servable, described.manifest());
     }
 
@@ -63,9 +62,7 @@ public final class InferenceService {
             ready = scoring.isReady(model);
         } else {
             VersionRecord record = registry.getVersion(model, version);
-            boolean deployed = registry.deployment(model)
-                    .map(d -> d.slots().stream().anyMatch(s -> s.version() == version))
-                    .orElse(false);
+            boolean deployed = registry.deployment(model).map(d -> d.holds(version)).orElse(false);
             ready = deployed && scoring.models().isReady(record.id());
         }
         if (!ready) {

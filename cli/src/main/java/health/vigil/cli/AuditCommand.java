@@ -54,7 +54,8 @@ final class AuditCommand {
         @Option(names = "--out", required = true, description = "Folder to copy the evidence into (created 0700)")
         Path out;
 
-        @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home (default: ${DEFAULT-VALUE})")
+        @Option(names = "--home", defaultValue = RunningPlatform.HOME_DEFAULT,
+            description = "Vigil home (default: $VIGIL_HOME, else .vigil)")
         Path home;
 
         @Override
@@ -162,7 +163,8 @@ final class AuditCommand {
     @Command(name = "rotate-key", mixinStandardHelpOptions = true,
             description = "Replace the local audit signing key pair and record the rotation in the audit log.")
     static final class RotateKey implements Callable<Integer> {
-        @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home (default: ${DEFAULT-VALUE})")
+        @Option(names = "--home", defaultValue = RunningPlatform.HOME_DEFAULT,
+            description = "Vigil home (default: $VIGIL_HOME, else .vigil)")
         Path home;
 
         @Override

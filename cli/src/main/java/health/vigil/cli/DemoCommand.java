@@ -61,7 +61,8 @@ final class DemoCommand implements Callable<Integer> {
     private static final Map<String, Object> DEMO_POLICY = Map.of("minSamplePerSlot", 600, "flagRateMargin", 0.02,
             "psiLimit", 0.02, "latencyRatioLimit", 100);
 
-    @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home (default: ${DEFAULT-VALUE})")
+    @Option(names = "--home", defaultValue = RunningPlatform.HOME_DEFAULT,
+            description = "Vigil home (default: $VIGIL_HOME, else .vigil)")
     Path home;
 
     @Option(names = "--port", defaultValue = "0", description = "HTTP port (default: any free port)")

@@ -34,10 +34,11 @@ final class ModelsCommand {
 
     /** Where the platform is and who calls it. */
     static final class Target {
-        @Option(names = "--url", defaultValue = "http://127.0.0.1:7071", description = "The platform (default: ${DEFAULT-VALUE})")
+        @Option(names = "--url", description = "The platform (default: " + PlatformAddress.DEFAULT_DESCRIPTION + ")")
         URI url;
 
-        @Option(names = "--home", defaultValue = ".vigil", description = "Vigil home holding keys.json (default: ${DEFAULT-VALUE})")
+        @Option(names = "--home", defaultValue = RunningPlatform.HOME_DEFAULT,
+                description = "Vigil home holding keys.json (default: $VIGIL_HOME, else .vigil)")
         Path home;
 
         @Mixin
@@ -47,7 +48,7 @@ final class ModelsCommand {
         boolean json;
 
         ControlClient client(String defaultPersona) {
-            return new RunningPlatform(url, home).client(persona.or(defaultPersona));
+            return RunningPlatform.at(url, home).client(persona.or(defaultPersona));
         }
 
         /** Prints the answer as JSON or as the lines {@code text} gives, and maps a refusal to exit code 1. */

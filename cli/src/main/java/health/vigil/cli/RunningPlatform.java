@@ -26,14 +26,22 @@ record RunningPlatform(URI url, Path home) {
         }
     }
 
+    /** The home a command uses when it names none: {@code VIGIL_HOME}, else {@code .vigil} in the working folder. */
+    static final String HOME_DEFAULT = "${env:VIGIL_HOME:-.vigil}";
+
+    /** The platform at {@code url}, or, when the command names none, where {@link PlatformAddress} finds it. */
+    static RunningPlatform at(URI url, Path home) {
+        return new RunningPlatform(PlatformAddress.resolve(url, home, System::getenv), home);
+    }
+
     /** The options that name a running platform, shared by the commands that talk to one. */
     static final class Options {
-        @picocli.CommandLine.Option(names = "--url", defaultValue = "http://127.0.0.1:7071",
-                description = "The platform (default: ${DEFAULT-VALUE})")
+        @picocli.CommandLine.Option(names = "--url", description = "The platform (default: "
+                + PlatformAddress.DEFAULT_DESCRIPTION + ")")
         URI url;
 
-        @picocli.CommandLine.Option(names = "--home", defaultValue = ".vigil",
-                description = "Vigil home with keys.json (default: ${DEFAULT-VALUE})")
+        @picocli.CommandLine.Option(names = "--home", defaultValue = HOME_DEFAULT,
+                description = "Vigil home with keys.json (default: $VIGIL_HOME, else .vigil)")
         Path home;
 
         @picocli.CommandLine.Mixin
@@ -41,12 +49,12 @@ record RunningPlatform(URI url, Path home) {
 
         /** Sends the request with the key of the persona named with --as, or of {@code usual} when none was. */
         Answer send(String method, String pathAndQuery, String usual) throws IOException {
-            return new RunningPlatform(url, home).send(method, pathAndQuery, persona.or(usual));
+            return at(url, home).send(method, pathAndQuery, persona.or(usual));
         }
 
         /** A client with the key of the persona named with --as, or of {@code usual} when none was. */
         ControlClient client(String usual) {
-            return new RunningPlatform(url, home).client(persona.or(usual));
+            return at(url, home).client(persona.or(usual));
         }
     }
 

@@ -1,6 +1,7 @@
 package health.vigil.cli;
 
 import health.vigil.adapter.local.LocalAdapters;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -14,7 +15,8 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "7071", description = "HTTP port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 = any free port)")
     int port;
 
-    @Option(names = "--home", defaultValue = ".vigil", description = "Folder for the local stores (default: ${DEFAULT-VALUE})")
+    @Option(names = "--home", defaultValue = RunningPlatform.HOME_DEFAULT,
+            description = "Folder for the local stores (default: $VIGIL_HOME, else .vigil)")
     Path home;
 
     @Option(names = "--azure-emulators", description = "Use the Azure adapters on Azurite and the Cosmos DB server"
@@ -29,9 +31,17 @@ final class UpCommand implements Callable<Integer> {
                 : LocalPlatform.start(home, port);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            PlatformAddress.forget(platform.home());
             platform.close();
             stopped.countDown();
         }, "vigil-shutdown"));
+        // The other commands given this home (or none, from the working folder) find the platform here by it.
+        try {
+            PlatformAddress.record(platform.home(), platform.baseUri());
+        } catch (IOException e) {
+            System.err.println("vigil: could not record the platform's address in " + PlatformAddress.FILE + " of the home ("
+                    + e.getMessage() + "): give the other commands --url " + platform.baseUri());
+        }
         System.out.println("Vigil is running at " + platform.baseUri()
                 + (azureEmulators ? " on Azurite and the Cosmos DB server" : " on the embedded stores"));
         System.out.println("  drop model packages into  " + platform.dropFolder());

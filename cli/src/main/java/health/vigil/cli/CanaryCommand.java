@@ -4,6 +4,7 @@ import static health.vigil.cli.TerminalText.shown;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.canary.CanaryAnalysis;
+import health.vigil.text.Words;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
@@ -200,7 +201,7 @@ final class CanaryCommand {
                 + c.path("status").asText() + ", step " + c.path("step").asInt() + " of " + c.path("steps").size()
                 + " (" + percent(c.path("weightBasisPoints").asInt()) + ')'
                 // judgeAt is when the running step is judged next; a paused or ended ramp has no next judgement.
-                + (running ? ", next judgement at " + c.path("judgeAt").asText() : "")
+                + (running ? ", next judgement at " + Words.time(c.path("judgeAt").asText()) : "")
                 + "\nlast change: " + c.path("lastChange").asText() + " (" + shown(c.path("reason").asText()) + ")";
     }
 

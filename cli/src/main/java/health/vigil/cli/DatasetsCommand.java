@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
+import health.vigil.text.Words;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.HeldOutEvaluationData;
 import health.vigil.training.TrainingSettings;
@@ -225,7 +226,7 @@ final class DatasetsCommand {
         return dataset.path("model").asText() + "  sha256 " + dataset.path("sha256").asText() + "  "
                 + dataset.path("rows").asInt() + " rows (" + dataset.path("positives").asInt() + " positive)  label "
                 + shown(dataset.path("label").asText()) + "  registered by " + shown(dataset.path("registeredBy").asText()) + " at "
-                + dataset.path("registeredAt").asText();
+                + Words.time(dataset.path("registeredAt").asText());
     }
 
     private static JsonNode send(ControlClient platform, String method, String path, Object body, int expected)

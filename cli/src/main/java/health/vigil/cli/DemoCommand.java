@@ -7,6 +7,7 @@ import health.vigil.model.FeatureSchema;
 import health.vigil.model.FeatureType;
 import health.vigil.model.Provenance;
 import health.vigil.port.ArtifactStore;
+import health.vigil.text.Words;
 import health.vigil.training.data.Dataset;
 import health.vigil.training.data.DatasetFile;
 import health.vigil.training.ClinicalModel;
@@ -291,7 +292,7 @@ final class DemoCommand implements Callable<Integer> {
             String today = LocalDate.now(ZoneOffset.UTC).toString();
             JsonNode audit = send("GET", "/audit/records?from=" + today + "&to=" + today, compliance, null, 200);
             for (JsonNode r : audit.get("records")) {
-                say(r.get("time").asText() + "  " + r.get("action").asText() + "  " + r.get("subject").asText() + "  "
+                say(Words.time(r.get("time").asText()) + "  " + r.get("action").asText() + "  " + r.get("subject").asText() + "  "
                         + r.get("outcome").asText() + "  by " + r.get("actor").asText());
             }
             JsonNode verified = send("GET", "/audit/verify?from=" + today + "&to=" + today, compliance, null, 200);

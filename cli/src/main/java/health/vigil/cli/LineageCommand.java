@@ -3,6 +3,7 @@ package health.vigil.cli;
 import static health.vigil.cli.TerminalText.shown;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.text.Words;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -50,11 +51,11 @@ final class LineageCommand implements Callable<Integer> {
         JsonNode v = lineage.path("version");
         List<String> lines = new ArrayList<>();
         lines.add("prediction " + p.path("predictionId").asText() + ": " + p.path("model").asText() + " version "
-                + p.path("version").asInt() + " (" + p.path("slot").asText() + ") at " + p.path("time").asText()
+                + p.path("version").asInt() + " (" + p.path("slot").asText() + ") at " + Words.time(p.path("time").asText())
                 + ", risk " + p.path("score").asText() + ", decision " + p.path("decision").asText());
         lines.add("version " + v.path("version").asInt() + ": " + v.path("stage").asText().toLowerCase(java.util.Locale.ROOT)
                 + ", package " + v.path("packageBlob").asText() + " (sha256 " + v.path("packageSha256").asText()
-                + "), registered by " + shown(v.path("registeredBy").asText()) + " at " + v.path("registeredAt").asText());
+                + "), registered by " + shown(v.path("registeredBy").asText()) + " at " + Words.time(v.path("registeredAt").asText()));
         List<String> trained = new ArrayList<>();
         v.path("trainingDatasets").forEach(d -> trained.add(d.asText()));
         lines.add("trained on dataset" + (trained.size() == 1 ? " " : "s ") + (trained.isEmpty() ? "(none recorded)"
@@ -67,12 +68,12 @@ final class LineageCommand implements Callable<Integer> {
                 + " rows)" : "gates: no report");
         for (JsonNode s : v.path("signatures")) {
             lines.add("signed " + s.path("meaning").asText() + " by " + shown(s.path("signerId").asText()) + " at "
-                    + s.path("signedAt").asText());
+                    + Words.time(s.path("signedAt").asText()));
         }
         JsonNode deployment = lineage.path("deploymentAtPrediction");
         lines.add(deployment.isObject() ? "served under " + deployment.path("action").asText() + " "
                 + shown(deployment.path("subject").asText()) + " by " + shown(deployment.path("actor").asText()) + " at "
-                + deployment.path("time").asText() : "served under no recorded deployment");
+                + Words.time(deployment.path("time").asText()) : "served under no recorded deployment");
         lines.add(lineage.path("versionDecisions").size() + " audit records of the version; --json prints them, the"
                 + " inputs and the explanation");
         return String.join("\n", lines);

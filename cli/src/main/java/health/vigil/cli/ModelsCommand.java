@@ -12,7 +12,9 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -182,7 +184,7 @@ final class ModelsCommand {
         public Integer call() throws IOException, InterruptedException {
             String path = "/models/" + model + "/versions/" + version + "/gates";
             return target.print(rerun ? target.client("approver").exchange("POST", path, null)
-                    : target.client("operator").exchange("GET", path, null), ModelsCommand::gatesLine);
+                    : target.client("operator").exchange("GET", path, null), ModelsCommand::gatesText);
         }
     }
 
@@ -355,7 +357,7 @@ final class ModelsCommand {
         StringBuilder lines = new StringBuilder(body.path("model").asText() + " version " + body.path("version").asInt()
                 + ", now " + body.path("stage").asText().toLowerCase(java.util.Locale.ROOT) + ":\n");
         for (JsonNode change : body.path("history")) {
-            lines.append(String.format("  %s  %-12s -> %-12s by %s: %s%n", change.path("at").asText(),
+            lines.append(String.format("  %s  %-12s -> %-12s by %s: %s%n", Words.time(change.path("at").asText()),
                     change.path("from").isNull() ? "-" : change.path("from").asText().toLowerCase(java.util.Locale.ROOT),
                     change.path("to").asText().toLowerCase(java.util.Locale.ROOT), shown(change.path("actor").asText()),
                     shown(change.path("reason").asText())));
@@ -363,18 +365,64 @@ final class ModelsCommand {
         return lines.toString().stripTrailing();
     }
 
-    static String gatesLine(JsonNode report) {
+    /**
+     * A gate report as an approver reads it: whether it passed, what it judged the version on, its notes and the checks
+     * flagged for review, then one line per check (gate, check, value, threshold, outcome, note) in the report's order.
+     */
+    static String gatesText(JsonNode report) {
         java.util.Set<String> failed = new java.util.LinkedHashSet<>();
+        List<String> flagged = new ArrayList<>();
         for (JsonNode check : report.path("checks")) {
-            if (check.path("outcome").asText().equals("FAILED")) {
+            String outcome = check.path("outcome").asText();
+            if (outcome.equals("FAILED")) {
                 failed.add(check.path("gate").asText());
+            } else if (outcome.equals("FLAGGED")) {
+                flagged.add(check.path("gate").asText() + "/" + check.path("check").asText());
             }
         }
-        return String.format("%s version %d: gates %s (evaluated %s against production version %s, dataset %s, gate"
-                + " policy version %d)", report.path("model").asText(), report.path("version").asInt(),
-                failed.isEmpty() ? "passed" : "failed " + failed, report.path("evaluatedAt").asText(),
-                report.path("productionVersion").asText("none"), report.path("datasetSha256").asText("none"),
-                report.path("policyVersion").asInt());
+        String dataset = report.path("datasetSha256").asText("");
+        StringBuilder text = new StringBuilder(String.format("%s version %d: gates %s; evaluated %s%s on dataset %s%s,"
+                + " gate policy version %d%n", report.path("model").asText(), report.path("version").asInt(),
+                failed.isEmpty() ? "passed" : "failed " + String.join(", ", failed),
+                Words.time(report.path("evaluatedAt").asText()),
+                report.path("productionVersion").isNumber() ? " against production version "
+                        + report.path("productionVersion").asInt() : "",
+                dataset.length() > 12 ? dataset.substring(0, 12) + "…" : dataset.isEmpty() ? "none" : dataset,
+                report.path("datasetRows").isNumber() ? " (" + Words.count(report.path("datasetRows").asLong(), "row")
+                        + ")" : "", report.path("policyVersion").asInt()));
+        for (JsonNode note : report.path("notes")) {
+            text.append("  ").append(shown(note.asText())).append('\n');
+        }
+        if (!flagged.isEmpty()) {
+            text.append("  flagged for review: ").append(String.join(", ", flagged)).append('\n');
+        }
+        text.append(String.format("%-15s %-38s %-10s %-20s %-8s %s%n", "GATE", "CHECK", "VALUE", "THRESHOLD", "OUTCOME",
+                "NOTE"));
+        for (JsonNode check : report.path("checks")) {
+            String note = check.path("note").asText("");
+            if (check.has("ciLower") && check.has("ciUpper")) {
+                note += (note.isEmpty() ? "" : "; ") + "interval " + number(check.path("ciLower").asDouble()) + " to "
+                        + number(check.path("ciUpper").asDouble());
+            }
+            text.append(String.format("%-15s %-38s %-10s %-20s %-8s %s", shown(check.path("gate").asText()),
+                    shown(check.path("check").asText()),
+                    check.path("value").isNumber() ? number(check.path("value").asDouble()) : "-",
+                    shown(check.path("threshold").asText("-")),
+                    check.path("outcome").asText().toLowerCase(java.util.Locale.ROOT), shown(note)).stripTrailing())
+                    .append('\n');
+        }
+        return text.toString().stripTrailing();
+    }
+
+    /** A measured value to four significant digits: "0.6728", "5000", "0.61", and "1.874e-06" below a thousandth. */
+    static String number(double value) {
+        if (!Double.isFinite(value)) {
+            return Double.toString(value);
+        }
+        if (value != 0 && Math.abs(value) < 1e-3) {
+            return String.format(java.util.Locale.ROOT, "%.3e", value);
+        }
+        return new java.math.BigDecimal(value).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
     static String decisionLine(JsonNode body) {
@@ -384,7 +432,7 @@ final class ModelsCommand {
                 body.at("/version/modelName").asText(), body.at("/version/version").asInt(),
                 body.at("/version/stage").asText().toLowerCase(java.util.Locale.ROOT),
                 signature.path("meaning").asText().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
-                shown(signature.path("printedName").asText()), signature.path("signedAt").asText(),
+                shown(signature.path("printedName").asText()), Words.time(signature.path("signedAt").asText()),
                 signature.path("packageSha256").asText().substring(0, 12),
                 needed > 0 ? "; " + Words.count(needed, "more approver") + " needed" : "");
     }

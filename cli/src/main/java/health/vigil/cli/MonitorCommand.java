@@ -3,6 +3,7 @@ package health.vigil.cli;
 import static health.vigil.cli.TerminalText.shown;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.text.Words;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -79,7 +80,8 @@ final class MonitorCommand {
     static List<String> describe(JsonNode r) {
         List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT, "report %s: %s, %s to %s, %d predictions, %s labelled", r.get("id").asText(),
-                r.get("severity").asText(), r.get("from").asText(), r.get("to").asText(), r.get("predictions").asLong(),
+                r.get("severity").asText(), Words.time(r.get("from").asText()), Words.time(r.get("to").asText()),
+                r.get("predictions").asLong(),
                 r.path("labelledFraction").isNumber() ? String.format(Locale.ROOT, "%.1f %%",
                         100 * r.get("labelledFraction").asDouble()) : "none"));
         for (JsonNode reason : r.path("reasons")) {

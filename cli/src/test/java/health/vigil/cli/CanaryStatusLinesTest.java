@@ -29,7 +29,7 @@ class CanaryStatusLinesTest {
 
     @Test
     void aRunningRampSaysWhenItIsJudgedNextAndAPausedOneDoesNot() {
-        assertThat(lines("running")).contains("step 1 of 2 (20 %), next judgement at 2026-12-05T10:20:00Z")
+        assertThat(lines("running")).contains("step 1 of 2 (20 %), next judgement at 2026-12-05 10:20:00 UTC")
                 .doesNotContain("judged at");
         assertThat(lines("paused")).contains("step 1 of 2 (20 %)\nlast change").doesNotContain("judgement");
     }

@@ -24,13 +24,13 @@ class LineageSummaryTest {
                   "actor": "operator", "time": "2026-12-04T11:00:00Z"}}"""));
 
         assertThat(summary.lines()).containsExactly(
-                "prediction p-1: readmission version 4 (stable) at 2026-12-05T10:00:00Z, risk 0.21, decision true",
+                "prediction p-1: readmission version 4 (stable) at 2026-12-05 10:00:00 UTC, risk 0.21, decision true",
                 "version 4: production, package retrained-readmission-from-v3-x.zip (sha256 aaa), registered by"
-                        + " system:retrain at 2026-12-04T09:00:00Z",
+                        + " system:retrain at 2026-12-04 09:00:00 UTC",
                 "trained on datasets d1, d2; retrained from version 3",
                 "gates passed (3 checks, policy version 2, dataset e1, 5000 rows)",
-                "signed APPROVED_FOR_CANARY by approver at 2026-12-04T10:00:00Z",
-                "served under deployment.deploy /models/readmission/versions/4 by operator at 2026-12-04T11:00:00Z",
+                "signed APPROVED_FOR_CANARY by approver at 2026-12-04 10:00:00 UTC",
+                "served under deployment.deploy /models/readmission/versions/4 by operator at 2026-12-04 11:00:00 UTC",
                 "4 audit records of the version; --json prints them, the inputs and the explanation");
         assertThat(summary).doesNotContain("ab12").doesNotContain("roc");
     }

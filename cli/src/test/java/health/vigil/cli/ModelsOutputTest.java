@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** What the models commands print from the API's answers, for the operator reading a terminal. */
@@ -43,6 +44,53 @@ class ModelsOutputTest {
                 + " 'APPROVED_FOR_CANARY'}, 'signature': {'meaning': 'APPROVED_FOR_CANARY', 'printedName': 'A\\rB',"
                 + " 'signedAt': '2026-12-01T10:00:00Z', 'packageSha256': '0123456789abcdef0123'}}")))
                 .contains("by A[U+000D]B at");
+    }
+
+    @Test
+    void aGateReportListsEveryCheckWithItsValueThresholdAndOutcome() {
+        JsonNode report = json("{'model': 'readmission', 'version': 3, 'passed': false, 'evaluatedAt':"
+                + " '2026-12-05T21:36:37.011830600Z', 'productionVersion': 2, 'datasetSha256':"
+                + " '766de93f5fdb5b9f253e5820501a13c803587cf1fc3e279f0048edfde4ac28a4', 'datasetRows': 5000,"
+                + " 'policyVersion': 1, 'checks': ["
+                + "{'gate': 'provenance', 'check': 'code_commit', 'value': 0.0, 'threshold': 'present', 'outcome':"
+                + " 'FLAGGED', 'note': 'trained outside a git work tree'},"
+                + "{'gate': 'discrimination', 'check': 'auroc', 'value': 0.6728096701288402, 'threshold': '>= 0.65',"
+                + " 'ciLower': 0.6514966502644128, 'ciUpper': 0.6941226899932675, 'outcome': 'PASSED', 'note':"
+                + " 'absolute floor'},"
+                + "{'gate': 'calibration', 'check': 'slope', 'value': 0.61, 'threshold': 'within [0.8, 1.25]',"
+                + " 'outcome': 'FAILED'},"
+                + "{'gate': 'explanation', 'check': 'shap_additivity', 'value': 1.873617425207641E-6, 'threshold':"
+                + " '<= 1.0E-4', 'outcome': 'PASSED'},"
+                + "{'gate': 'compatibility', 'check': 'schema', 'outcome': 'PASSED', 'note': 'same\\u001b[2J schema'}],"
+                + " 'notes': ['judged against production version 2']}");
+
+        List<String> lines = ModelsCommand.gatesText(report).lines().toList();
+
+        assertThat(lines.get(0)).isEqualTo("readmission version 3: gates failed calibration; evaluated 2026-12-05"
+                + " 21:36:37 UTC against production version 2 on dataset 766de93f5fdb\u2026 (5000 rows), gate policy"
+                + " version 1");
+        assertThat(lines.get(1)).isEqualTo("  judged against production version 2");
+        assertThat(lines.get(2)).isEqualTo("  flagged for review: provenance/code_commit");
+        assertThat(lines.get(3)).startsWith("GATE ").contains("CHECK", "VALUE", "THRESHOLD", "OUTCOME", "NOTE");
+        assertThat(lines.subList(4, lines.size())).satisfiesExactly(
+                l -> assertThat(l.split(" +")).startsWith("provenance", "code_commit", "0", "present", "flagged"),
+                l -> assertThat(l).matches("discrimination +auroc +0\\.6728 +>= 0\\.65 +passed +absolute floor;"
+                        + " interval 0\\.6515 to 0\\.6941"),
+                l -> assertThat(l.split(" +")).containsExactly("calibration", "slope", "0.61", "within", "[0.8,",
+                        "1.25]", "failed"),
+                l -> assertThat(l.split(" +")).startsWith("explanation", "shap_additivity", "1.874e-06"),
+                l -> assertThat(l).matches("compatibility +schema +- +- +passed +same\\[U\\+001B\\]\\[2J schema"));
+    }
+
+    @Test
+    void timesReadToTheSecondInUtc() {
+        assertThat(ModelsCommand.decisionLine(json("{'version': {'modelName': 'readmission', 'version': 2, 'stage':"
+                + " 'APPROVED_FOR_CANARY'}, 'signature': {'meaning': 'APPROVED_FOR_CANARY', 'printedName': 'A',"
+                + " 'signedAt': '2026-12-01T10:00:00.123456789Z', 'packageSha256': '0123456789abcdef0123'}}")))
+                .contains("by A at 2026-12-01 10:00:00 UTC for package");
+        assertThat(ModelsCommand.historyLines(json("{'model': 'readmission', 'version': 2, 'stage': 'REGISTERED',"
+                + " 'history': [{'at': '2026-12-01T10:00:00.5Z', 'from': null, 'to': 'REGISTERED', 'actor': 'ds',"
+                + " 'reason': 'uploaded'}]}"))).contains("  2026-12-01 10:00:00 UTC  -  ");
     }
 
     @Test

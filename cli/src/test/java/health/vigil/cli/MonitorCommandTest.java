@@ -47,7 +47,7 @@ class MonitorCommandTest {
                   "status": "INSUFFICIENT_DATA", "performance": {}}]""");
 
         assertThat(MonitorCommand.describe(r)).containsExactly(
-                "report readmission/v1/stable/20261203T10: ALERT, 2026-12-03T10:00:00Z to 2026-12-03T11:00:00Z, 900"
+                "report readmission/v1/stable/20261203T10: ALERT, 2026-12-03 10:00:00 UTC to 2026-12-03 11:00:00 UTC, 900"
                         + " predictions, 50.0 % labelled",
                 "  drift in 2 of 12 inputs",
                 "  age                          PSI 0.310  drifted",

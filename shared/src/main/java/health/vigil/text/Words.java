@@ -3,6 +3,10 @@ package health.vigil.text;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 
 /**
  * The one place Vigil words counts and durations for people, in the sentences its pages, reports, reasons and
@@ -10,7 +14,27 @@ import java.time.Duration;
  * read by machines (JSON) keep their own formats.
  */
 public final class Words {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
+            .withZone(ZoneOffset.UTC);
+
     private Words() {}
+
+    /** A moment as people read it, to the second in UTC: "2024-05-01 10:15:30 UTC", not {@code 2024-05-01T10:15:30.123456789Z}. */
+    public static String time(Instant moment) {
+        return TIME.format(moment);
+    }
+
+    /**
+     * {@link #time(Instant)} of a moment written as an ISO-8601 instant (a JSON field); text that is not one is
+     * returned as it is, so a line never loses what it was given.
+     */
+    public static String time(String instant) {
+        try {
+            return time(Instant.parse(instant));
+        } catch (DateTimeParseException notAnInstant) {
+            return instant;
+        }
+    }
 
     /** {@code n} and the noun, made plural by an "s" unless {@code n} is one: "1 record", "0 records". */
     public static String count(long n, String noun) {

@@ -35,4 +35,11 @@ class WordsTest {
         assertThat(Words.duration(Duration.ofMillis(250))).isEqualTo("250 ms");
         assertThat(Words.duration(Duration.ofNanos(3_200_000))).isEqualTo("3.2 ms");
     }
+
+    @Test
+    void aMomentReadsToTheSecondInUtcAndTextThatIsNoneIsKept() {
+        assertThat(Words.time(java.time.Instant.parse("2026-12-05T21:36:37.011830600Z"))).isEqualTo("2026-12-05 21:36:37 UTC");
+        assertThat(Words.time("2024-05-01T10:15:30Z")).isEqualTo("2024-05-01 10:15:30 UTC");
+        assertThat(Words.time("yesterday")).isEqualTo("yesterday");
+    }
 }

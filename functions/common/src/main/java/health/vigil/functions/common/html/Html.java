@@ -2,8 +2,6 @@ package health.vigil.functions.common.html;
 
 import health.vigil.html.HtmlText;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
@@ -52,9 +50,6 @@ public final class Html {
             form.login{display:grid;gap:.5rem;max-width:28rem}
             input,button{font:inherit;padding:.35rem .5rem}
             """.formatted(INK, MUTED, RAISES, LOWERS, FOCUS);
-
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
-            .withZone(ZoneOffset.UTC);
 
     private Html() {}
 
@@ -110,7 +105,7 @@ public final class Html {
      * {@code datetime} keeps the exact instant for machines.
      */
     public static String time(Instant t) {
-        return t == null ? "\u2013" : "<time datetime=\"" + t + "\">" + TIME.format(t) + "</time>";
+        return t == null ? "\u2013" : "<time datetime=\"" + t + "\">" + health.vigil.text.Words.time(t) + "</time>";
     }
 
     /** A whole page: the shared style, a title, and the body's markup. */

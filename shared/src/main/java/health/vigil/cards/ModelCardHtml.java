@@ -26,7 +26,7 @@ public final class ModelCardHtml {
                 .append(escape(name)).append("</title><style>").append(STYLE).append("</style></head><body>");
         h.append("<h1>Model card: ").append(escape(name)).append("</h1>");
         h.append("<p>Stage <strong>").append(escape(card.stage().toLowerCase(Locale.ROOT))).append("</strong>; generated ")
-                .append(card.generatedAt()).append(" from the manifest, the registry, the gate report and the approvals."
+                .append(timeElement(card.generatedAt())).append(" from the manifest, the registry, the gate report and the approvals."
                         + " The attributes follow ONC HTI-1, 45 CFR 170.315(b)(11)(iv)(B).</p>");
         summary(h, card.summary());
         segments(h, card.segments());
@@ -132,7 +132,7 @@ public final class ModelCardHtml {
         h.append("<table><tr><th>Signed by</th><th>Meaning</th><th>At</th><th>Package sha256</th><th>Justification</th></tr>");
         for (ElectronicSignature s : signatures) {
             h.append("<tr><td>").append(escape(s.printedName() + " (" + s.signerId() + ")")).append("</td><td>")
-                    .append(escape(s.meaning().phrase())).append("</td><td>").append(s.signedAt()).append("</td><td>")
+                    .append(escape(s.meaning().phrase())).append("</td><td>").append(timeElement(s.signedAt())).append("</td><td>")
                     .append(escape(s.packageSha256())).append("</td><td>").append(escape(s.justification()))
                     .append("</td></tr>");
         }
@@ -156,7 +156,7 @@ public final class ModelCardHtml {
     private static void history(StringBuilder h, List<StageChange> history) {
         h.append("<section><h2>History</h2><table><tr><th>At</th><th>From</th><th>To</th><th>By</th><th>Reason</th></tr>");
         for (StageChange c : history) {
-            h.append("<tr><td>").append(c.at()).append("</td><td>")
+            h.append("<tr><td>").append(timeElement(c.at())).append("</td><td>")
                     .append(c.from() == null ? "" : c.from().name().toLowerCase(Locale.ROOT)).append("</td><td>")
                     .append(c.to().name().toLowerCase(Locale.ROOT)).append("</td><td>").append(escape(c.actor()))
                     .append("</td><td>").append(escape(c.reason() == null ? "" : c.reason())).append("</td></tr>");
@@ -167,6 +167,11 @@ public final class ModelCardHtml {
     private static void row(StringBuilder h, String label, String value) {
         h.append("<tr><th>").append(escape(label)).append("</th><td>").append(escape(value == null ? "" : value))
                 .append("</td></tr>");
+    }
+
+    /** A moment in a {@code time} element: the instant for machines, to the second in UTC for people. */
+    private static String timeElement(java.time.Instant moment) {
+        return "<time datetime=\"" + moment + "\">" + health.vigil.text.Words.time(moment) + "</time>";
     }
 
     static String escape(String text) {

@@ -14,7 +14,7 @@ public final class ModelCardMarkdown {
     public static String render(ModelCard card) {
         StringBuilder m = new StringBuilder(8_192);
         m.append("# Model card: ").append(text(card.model())).append(" version ").append(card.version()).append("\n\n");
-        m.append("Stage **").append(card.stage().toLowerCase(Locale.ROOT)).append("**; generated ").append(card.generatedAt())
+        m.append("Stage **").append(card.stage().toLowerCase(Locale.ROOT)).append("**; generated ").append(health.vigil.text.Words.time(card.generatedAt()))
                 .append(" from the manifest, the registry, the gate report and the approvals. The attributes follow"
                         + " ONC HTI-1, 45 CFR 170.315(b)(11)(iv)(B).\n\n");
         ModelCard.Summary s = card.summary();
@@ -71,7 +71,7 @@ public final class ModelCardMarkdown {
         }
         for (ElectronicSignature sig : card.signatures()) {
             m.append("- ").append(text(sig.printedName())).append(" (").append(text(sig.signerId())).append("), ")
-                    .append(sig.meaning().phrase()).append(", ").append(sig.signedAt()).append(", package sha256 ")
+                    .append(sig.meaning().phrase()).append(", ").append(health.vigil.text.Words.time(sig.signedAt())).append(", package sha256 ")
                     .append(sig.packageSha256()).append(": ").append(text(sig.justification())).append('\n');
         }
         return m.toString();

@@ -97,8 +97,8 @@ public final class ModelCards {
         String monitoredSlot = slot.map(s -> s.slot().wireName()).orElse(Slot.STABLE.wireName());
         Optional<ModelCard.MonitoringWindow> window = monitoringWindows.latest(record.id(), monitoredSlot);
         ModelCard.Monitoring monitoring = new ModelCard.Monitoring(window.isPresent(),
-                window.map(w -> "monitoring report " + w.id() + " (window " + w.from() + " to " + w.to() + ", checked "
-                        + w.checkedAt() + ")").orElse(NO_MONITORING),
+                window.map(w -> "monitoring report " + w.id() + " (window " + Words.time(w.from()) + " to "
+                        + Words.time(w.to()) + ", checked " + Words.time(w.checkedAt()) + ")").orElse(NO_MONITORING),
                 slot.map(s -> s.slot().name().toLowerCase(Locale.ROOT)).orElse(null),
                 slot.map(s -> s.weightBasisPoints() / 100).orElse(null), logged(model, version, now), PREDICTION_WINDOW_HOURS,
                 window.orElse(null));
@@ -371,7 +371,8 @@ public final class ModelCards {
     }
 
     private static String windowLine(ModelCard.MonitoringWindow w) {
-        return "Window " + w.from() + " to " + w.to() + " on the " + w.slot() + " slot, checked " + w.checkedAt();
+        return "Window " + Words.time(w.from()) + " to " + Words.time(w.to()) + " on the " + w.slot() + " slot, checked "
+                + Words.time(w.checkedAt());
     }
 
     private static String withInterval(Double value, Double lower, Double upper) {

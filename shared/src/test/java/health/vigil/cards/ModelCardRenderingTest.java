@@ -85,6 +85,15 @@ class ModelCardRenderingTest {
     }
 
     @Test
+    void bothCardsSayWhenTheyWereGeneratedToTheSecondInUtc() {
+        ModelCard card = card(true);
+
+        assertThat(ModelCardMarkdown.render(card)).contains("; generated 2026-11-20 12:00:00 UTC from the manifest");
+        assertThat(ModelCardHtml.render(card)).contains("; generated <time datetime=\"2026-11-20T12:00:00Z\">2026-11-20"
+                + " 12:00:00 UTC</time> from the manifest");
+    }
+
+    @Test
     void theHtmlAndMarkdownCardsShowTheMonitoringReportsFiguresAsTheJsonCardHoldsThem() {
         MonitoringReports monitoringReports = new MonitoringReports(new InMemoryArtifactStore());
         MonitoringReport report = monitoringReports.create(ModelCardsTest.monitoringReport(1, Slot.STABLE,

@@ -230,7 +230,7 @@ class ModelCardsTest {
         assertThat(validity.missing()).isNull();
         assertThat(validity.source()).isEqualTo("production monitoring report " + latest.id());
         assertThat(validity.values()).contains(
-                "Window 2026-11-20T10:00:00Z to 2026-11-20T11:00:00Z on the stable slot, checked 2026-11-20T11:05:00Z;"
+                "Window 2026-11-20 10:00:00 UTC to 2026-11-20 11:00:00 UTC on the stable slot, checked 2026-11-20 11:05:00 UTC;"
                         + " severity ok",
                 "500 predictions, 400 with an outcome (80.0%)",
                 String.format(java.util.Locale.ROOT, "AUROC %.4f [95%% CI %.4f-%.4f]", p.auroc(), p.aurocLower(),

@@ -401,8 +401,9 @@ final class ModelsCommand {
         for (JsonNode check : report.path("checks")) {
             String note = check.path("note").asText("");
             if (check.has("ciLower") && check.has("ciUpper")) {
-                note += (note.isEmpty() ? "" : "; ") + "interval " + number(check.path("ciLower").asDouble()) + " to "
-                        + number(check.path("ciUpper").asDouble());
+                // The note names the interval ("95% DeLong interval") when the gate says which one it is.
+                note += (note.endsWith("interval") ? " " : (note.isEmpty() ? "" : "; ") + "interval ")
+                        + number(check.path("ciLower").asDouble()) + " to " + number(check.path("ciUpper").asDouble());
             }
             text.append(String.format("%-15s %-38s %-10s %-20s %-8s %s", shown(check.path("gate").asText()),
                     shown(check.path("check").asText()),

@@ -56,7 +56,7 @@ class ModelsOutputTest {
                 + " 'FLAGGED', 'note': 'trained outside a git work tree'},"
                 + "{'gate': 'discrimination', 'check': 'auroc', 'value': 0.6728096701288402, 'threshold': '>= 0.65',"
                 + " 'ciLower': 0.6514966502644128, 'ciUpper': 0.6941226899932675, 'outcome': 'PASSED', 'note':"
-                + " 'absolute floor'},"
+                + " 'absolute floor; 95% DeLong interval'},"
                 + "{'gate': 'calibration', 'check': 'slope', 'value': 0.61, 'threshold': 'within [0.8, 1.25]',"
                 + " 'outcome': 'FAILED'},"
                 + "{'gate': 'explanation', 'check': 'shap_additivity', 'value': 1.873617425207641E-6, 'threshold':"
@@ -74,7 +74,7 @@ class ModelsOutputTest {
         assertThat(lines.get(3)).startsWith("GATE ").contains("CHECK", "VALUE", "THRESHOLD", "OUTCOME", "NOTE");
         assertThat(lines.subList(4, lines.size())).satisfiesExactly(
                 l -> assertThat(l.split(" +")).startsWith("provenance", "code_commit", "0", "present", "flagged"),
-                l -> assertThat(l).matches("discrimination +auroc +0\\.6728 +>= 0\\.65 +passed +absolute floor;"
+                l -> assertThat(l).matches("discrimination +auroc +0\\.6728 +>= 0\\.65 +passed +absolute floor; 95% DeLong"
                         + " interval 0\\.6515 to 0\\.6941"),
                 l -> assertThat(l.split(" +")).containsExactly("calibration", "slope", "0.61", "within", "[0.8,",
                         "1.25]", "failed"),

@@ -68,6 +68,32 @@ public final class RecordValidator {
     }
 
     /**
+     * What would refuse every record that has exactly these fields, whatever their values: fields that are not
+     * inputs of this schema, and required inputs among none of them. A batch file's CSV header is such a list: each
+     * problem then refuses every row for the same reason. Empty when the fields fit.
+     */
+    public List<String> fieldProblems(java.util.Collection<String> fields) {
+        List<String> problems = new ArrayList<>();
+        List<String> unknown = fields.stream().filter(name -> !names.contains(name)).map(RecordValidator::describeUnknown)
+                .toList();
+        if (!unknown.isEmpty()) {
+            problems.add(String.join(", ", unknown) + (unknown.size() == 1 ? " is not an input" : " are not inputs")
+                    + " of this model (valid features are: " + validNames + ")");
+        }
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < schema.size(); i++) {
+            if (schema.get(i).required() && !fields.contains(schema.get(i).name())) {
+                missing.add(schema.get(i).name());
+            }
+        }
+        if (!missing.isEmpty()) {
+            problems.add((missing.size() == 1 ? "the required feature " : "the required features ")
+                    + String.join(", ", missing) + (missing.size() == 1 ? " is" : " are") + " missing");
+        }
+        return problems;
+    }
+
+    /**
      * Checks a record without throwing. {@code alsoAccepted} names fields that are not this schema's but are
      * not an error either (the features of another version serving the same model, so one request body
      * suits both the stable and the canary version); they are ignored. {@code row} 0 means "no row number".

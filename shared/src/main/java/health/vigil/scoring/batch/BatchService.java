@@ -365,6 +365,7 @@ public final class BatchService {
                             + " features' names");
                 }
                 header = RowParser.csvHeader(lines.bytes(), lines.length());
+                refuseColumnsTheVersionCannotRead(header, model, version);
                 start = lines.position();
             }
             long inPartition = 0;
@@ -389,6 +390,23 @@ public final class BatchService {
         return new BatchJob(id, request.model(), version.version(), request.explain(), format,
                 ArtifactStore.BATCH_INPUT, request.input(), input.size(), Sha256.hex(sha256.digest()), rows, header,
                 partitions, actor, clock.instant());
+    }
+
+    /**
+     * Refuses a CSV file whose header has columns the version does not take, or lacks a column for a required input:
+     * every row would be refused for it, the same reason thousands of times, so the file is refused before anything
+     * is scored. Names are shown only when they look like feature names.
+     */
+    private static void refuseColumnsTheVersionCannotRead(List<String> header, ScorableModel model,
+            VersionRecord version) {
+        List<String> features = header.stream().filter(column -> !column.equals(RowParser.PATIENT_ID)).toList();
+        List<String> problems = model.validator().fieldProblems(features);
+        if (!problems.isEmpty()) {
+            throw new ValidationException("the CSV file's header does not fit " + version.modelName().value() + " version "
+                    + version.version() + ": " + String.join("; ", problems) + "; every row would be refused for it,"
+                    + " so nothing was scored: give the file a column for each of the version's features and no other"
+                    + " (besides patientId)");
+        }
     }
 
     /**

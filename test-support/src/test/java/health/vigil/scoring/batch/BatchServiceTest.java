@@ -841,6 +841,25 @@ class BatchServiceTest {
     }
 
     @Test
+    void aCsvHeaderWithColumnsTheVersionDoesNotTakeOrWithoutARequiredOneIsRefusedBeforeAnyRowIsScored() {
+        // An evaluation file reused as a batch: its label and a segment column beside the inputs, and no age column.
+        List<String> header = new ArrayList<>(CSV_HEADER);
+        header.remove("age");
+        header.addAll(List.of("outcome", "sex group"));
+        upload("evaluation-reused.csv", String.join(",", header) + "\n" + "p-1,2,8.4,true,emergency,5,1,F\n");
+
+        assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, "evaluation-reused.csv", false),
+                "analyst")).isInstanceOf(ValidationException.class).hasMessage("the CSV file's header does not fit "
+                        + model.value() + " version 1: feature `outcome`, a field whose name is not a valid feature name"
+                        + " (not shown) are not inputs of this model (valid features are: "
+                        + String.join(", ", CSV_HEADER.subList(1, CSV_HEADER.size())) + "); the required feature age is"
+                        + " missing; every row would be refused for it, so nothing was scored: give the file a column for"
+                        + " each of the version's features and no other (besides patientId)");
+        assertThat(queued).isEmpty();
+        assertThat(events).noneMatch(e -> e.type().startsWith("Vigil.Batch"));
+    }
+
+    @Test
     void aPartitionTheQueueGaveUpOnAfterAFaultFailsItsJobOnceInsteadOfLeavingItRunning() {
         upload("discharges.jsonl", jsonLines(20));
         ArtifactStore faulty = new FailingCheckpoints(platform.artifacts(), () -> true,

@@ -1,6 +1,7 @@
 package health.vigil.scoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.json.Json;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import java.math.BigDecimal;
@@ -13,7 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Checks one raw patient record against a model's feature schema and turns it into the typed values a
@@ -24,7 +24,6 @@ import java.util.regex.Pattern;
  * that was sent, since it is patient data. Rows are numbered from 1 in messages.
  */
 public final class RecordValidator {
-    private static final Pattern PRINTABLE_NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
     private static final Set<String> NON_FINITE_SPELLINGS =
             Set.of("nan", "-nan", "+nan", "infinity", "-infinity", "+infinity", "inf", "-inf", "+inf");
     private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
@@ -357,9 +356,12 @@ public final class RecordValidator {
         return "a " + node.getNodeType().name().toLowerCase(Locale.ROOT);
     }
 
-    /** A field name the caller sent, shown only when it looks like a feature name (it might be anything). */
+    /**
+     * A field name the caller sent, shown only when it could be a feature's name ({@link Json#isPlainName}): it might be
+     * anything, and a record number, a date or a phone number typed as a key has the hyphens or dots no feature has.
+     */
     private static String describeUnknown(String name) {
-        return name != null && PRINTABLE_NAME.matcher(name).matches() ? "feature `" + name + "`"
+        return Json.isPlainName(name) ? "feature `" + name + "`"
                 : "a field whose name is not a valid feature name (not shown)";
     }
 }

@@ -154,6 +154,15 @@ class RecordValidatorTest {
                 "Jane Doe")).contains("not a valid feature name (not shown)").contains("valid features are: age, sex");
     }
 
+    // Hyphens and dots are in no feature name, but in record numbers, dates and phone numbers typed as keys.
+    @ParameterizedTest
+    @ValueSource(strings = {"MRN-4417-0093", "1970-01-01", "555.123.4567"})
+    void anUnknownFieldNamedLikeARecordNumberDateOrPhoneIsNotEchoed(String key) {
+        assertThat(problem("{\"age\": 70, \"" + key + "\": 1, \"sex\": \"female\", \"diabetic\": false}", key))
+                .isEqualTo("a field whose name is not a valid feature name (not shown) is not an input of this"
+                        + " model; valid features are: age, sex, bmi, diabetic");
+    }
+
     @Test
     void anUnknownFieldAcceptedForAnotherVersionIsIgnored() {
         RecordValidator.Checked checked = validator.check(1,

@@ -67,9 +67,9 @@ public final class AccessAudit implements Authenticator {
      * not, and a number there may as well be a record number. A model name is kept because "who tried to approve
      * readmission" is what compliance asks, and a well-formed one (3-63 lower-case letters, digits and hyphens,
      * starting with a letter) cannot hold the upper-case letters, spaces, leading digits, dots or slashes of a record
-     * number, a date or a name as people write them.
+     * number, a date or a name as people write them. The HTTP plumbing's request log line names a request the same way.
      */
-    static String recordedRoute(String route, String path) {
+    public static String recordedRoute(String route, String path) {
         if (route == null) {
             return NO_ROUTE;
         }

@@ -11,7 +11,8 @@ import java.util.Optional;
 /**
  * The route template of the function running a request, as its {@link HttpTrigger} declares it, read from the
  * nearest function method on the call stack. A refused request is recorded under it rather than under the path
- * its caller typed, which may hold anything. Only refusals ask, so the walk is off the path of an admitted request.
+ * its caller typed, which may hold anything, and the request log line names it too. Only refusals and that line
+ * (written when FINE is switched on) ask, so the walk is off the path of an admitted request.
  */
 final class DeclaredRoute {
     /** How far up the stack a function method is looked for: {@link HttpApi#handle} is called from it directly. */

@@ -4,6 +4,7 @@ import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpRequestMessage;
 import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.HttpStatus;
+import health.vigil.audit.AccessAudit;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
@@ -79,11 +80,13 @@ public final class HttpApi {
                     + requestId + " to the operators", requestId);
         }
         // Request logs belong to the host's telemetry (sampled); one INFO line per request cost a tenth of a
-        // score. Failures are logged above; this line is there only when FINE is switched on.
+        // score. Failures are logged above; this line is there only when FINE is switched on. It names the route as
+        // the audit of a refusal does: the path as typed may hold a patient's identifier pasted where an id goes.
         Logger logger = context.getLogger();
         if (logger.isLoggable(Level.FINE)) {
             long micros = (System.nanoTime() - started) / 1000;
-            logger.fine(request.getHttpMethod() + " " + request.getUri().getPath() + " -> " + response.getStatusCode()
+            String route = AccessAudit.recordedRoute(DeclaredRoute.ofCaller().orElse(null), request.getUri().getPath());
+            logger.fine(request.getHttpMethod() + " " + route + " -> " + response.getStatusCode()
                     + (failure == null ? "" : " " + failure) + " in " + micros + " us");
         }
         return response;

@@ -174,6 +174,23 @@ class HttpApiTest {
         assertThat(unrouted.details()).containsEntry("route", AccessAudit.NO_ROUTE);
     }
 
+    @Test
+    void theRequestLogLineNamesTheRouteAsDeclaredNotThePathAsTyped() {
+        context.getLogger().setLevel(java.util.logging.Level.FINE);
+        DeclaredFunctions functions = new DeclaredFunctions(api, context);
+
+        functions.score(request(Map.of("x-api-key", "scorer"), null, null, "/score/PAT-SECRET-P"), call -> "fine");
+        functions.score(request(Map.of("x-api-key", "scorer"), null, null, "/score/readmission"), call -> "fine");
+        functions.approve(request(Map.of("x-api-key", "scorer"), null, null, "/models/readmission/versions/5551234/approve"));
+
+        flushLogs();
+        assertThat(logged.toString(StandardCharsets.UTF_8))
+                .contains("POST /score/{name} -> 200 in ")
+                .contains("POST /score/readmission -> 200 in ")
+                .contains("POST /models/readmission/versions/{version}/approve -> 403 FORBIDDEN in ")
+                .doesNotContain("PAT-SECRET").doesNotContain("5551234");
+    }
+
     /** Functions as the apps declare them, each route in its trigger. */
     private static final class DeclaredFunctions {
         private final HttpApi http;

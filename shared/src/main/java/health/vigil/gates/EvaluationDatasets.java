@@ -93,7 +93,10 @@ public final class EvaluationDatasets {
                     + " column; segments are judged by other columns (age, sex, race...)");
         }
         List<String> categorical = segmentColumns.stream().filter(c -> !c.equals(declaration.ageColumn())).toList();
-        EvaluationRows.Summary summary = EvaluationRows.summarise(csv, declaration.label(), categorical);
+        // What a header of this dataset names: a first line naming none of it is a patient's row, never repeated.
+        java.util.Set<String> expected = new java.util.HashSet<>(segmentColumns);
+        schemas.apply(new ModelName(declaration.model())).ifPresent(schema -> expected.addAll(schema.features().names()));
+        EvaluationRows.Summary summary = EvaluationRows.summarise(csv, declaration.label(), categorical, expected);
         for (String column : segmentColumns) {
             if (!summary.columns().contains(column)) {
                 throw new ValidationException("the dataset has no column " + Json.quotedName(column) + " to judge segments by; its"

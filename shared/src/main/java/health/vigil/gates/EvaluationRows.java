@@ -123,9 +123,10 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
     /**
      * Checks the file's shape and counts its labels: a header of distinct column names (a UTF-8 byte order mark
      * before it is skipped), every row as many cells as the header, a 0/1 label in each; and the distinct values of
-     * each of {@code counted} (up to {@link #MAX_SEGMENT_VALUES} + 1).
+     * each of {@code counted} (up to {@link #MAX_SEGMENT_VALUES} + 1). A message repeats the header's names only
+     * when it names the label or one of {@code expected} (the declared columns, the model's raw features).
      */
-    static Summary summarise(byte[] csv, String label, List<String> counted) {
+    static Summary summarise(byte[] csv, String label, List<String> counted, java.util.Set<String> expected) {
         List<String> header;
         int rows = 0;
         int positives = 0;
@@ -141,14 +142,15 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
                         + ", counted from 1); name it, or remove the column (a comma at the end of the header line adds"
                         + " one)");
             }
+            boolean isHeader = looksLikeAHeader(header, label, expected);
             for (int i = 0; i < header.size(); i++) {
                 if (header.indexOf(header.get(i)) != i) {
-                    throw new ValidationException("the dataset's header names a column twice" + (looksLikeAHeader(header)
-                            ? " ('" + header.get(i) + "')" : "") + "; give every column one name");
+                    throw new ValidationException("the dataset's header names a column twice"
+                            + (isHeader ? " ('" + header.get(i) + "')" : "") + "; give every column one name");
                 }
             }
             if (!header.contains(label)) {
-                throw new ValidationException("the dataset has no label column " + Json.quotedName(label) + "; " + (looksLikeAHeader(header)
+                throw new ValidationException("the dataset has no label column " + Json.quotedName(label) + "; " + (isHeader
                         ? "its columns are " + header
                         : "its first line does not look like a header of column names (it is not repeated here): start"
                                 + " the file with a line naming the columns"));
@@ -177,11 +179,13 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
     }
 
     /**
-     * Whether every name of a header looks like a column name, so that a message may list them: a file without a
-     * header has a patient's row there, which is never repeated.
+     * Whether a header is one, so that a message may list its names: it names the label or a column the dataset is
+     * expected to have, and every name looks like a column name. A file without a header has a patient's row there,
+     * which is never repeated, and a row of words (a record number, a name, categories) looks like names.
      */
-    private static boolean looksLikeAHeader(List<String> header) {
-        return header.stream().allMatch(name -> name.matches("[A-Za-z_][A-Za-z0-9_ .()-]{0,63}"));
+    private static boolean looksLikeAHeader(List<String> header, String label, java.util.Set<String> expected) {
+        return header.stream().anyMatch(name -> name.equals(label) || expected.contains(name))
+                && header.stream().allMatch(name -> name.matches("[A-Za-z_][A-Za-z0-9_ .()-]{0,63}"));
     }
 
     /** Reads every row for a model whose raw schema is {@code schema}; a value that does not parse fails the row. */

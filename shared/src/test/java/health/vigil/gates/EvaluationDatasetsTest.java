@@ -73,6 +73,23 @@ class EvaluationDatasetsTest {
     }
 
     @Test
+    void aFirstRowOfWordsIsRepeatedOnlyWhenItNamesAColumnTheDeclarationOrTheModelReads() {
+        // Every cell starts with a letter, as a header's names do, but none is a column anyone asked for.
+        String noHeader = "MRN-0012345,Jane Doe,emergency,yes\nMRN-0012346,John Roe,elective,no\n";
+
+        assertThatThrownBy(() -> register(noHeader, "outcome", "age", List.of("race")))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("does not look like a header")
+                .hasMessageNotContaining("MRN").hasMessageNotContaining("Jane").hasMessageNotContaining("emergency");
+        // A header whose label is misspelt names the declared age column, or a feature of the model: it is listed.
+        assertThatThrownBy(() -> register("age,race,outcomes\n40,Other,0\n", "outcome", "age", List.of()))
+                .hasMessageContaining("no label column 'outcome'; its columns are [age, race, outcomes]");
+        EvaluationDatasets checked = readBy(3, health.vigil.model.Feature.categorical("race", List.of("Other")));
+        assertThatThrownBy(() -> checked.register(new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome",
+                null, null, null), "race,outcomes\nOther,0\n".getBytes(StandardCharsets.UTF_8), STEWARD))
+                .hasMessageContaining("its columns are [race, outcomes]");
+    }
+
+    @Test
     void aFileNameIsTheFilesOwnPrintableNameNotAPath() {
         for (String name : new String[] {"../../etc/passwd", "/etc/x.csv", "C:\\data\\x.csv", "a\u0000b.csv", "..",
                 "x".repeat(201), "eval\u202e.csv"}) {

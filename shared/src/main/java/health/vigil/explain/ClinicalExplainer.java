@@ -197,9 +197,15 @@ public final class ClinicalExplainer {
         }
         text.append(' ').append(format(value));
         if (factor.unit() != null && !(value instanceof Boolean)) {
-            text.append(' ').append(factor.unit());
+            text.append(' ').append(value instanceof Number n && n.doubleValue() == 1 ? singular(factor.unit())
+                    : factor.unit());
         }
         return text.toString();
+    }
+
+    /** A count noun's singular ("1 admission", "1 day"); a unit such as "%", "mg/dL" or "kg" is left as it is. */
+    static String singular(String unit) {
+        return unit.matches("[a-z]{2,}[^s]s") ? unit.substring(0, unit.length() - 1) : unit;
     }
 
     static String format(Object value) {

@@ -281,4 +281,21 @@ class ClinicalExplainerTest {
         assertThat(hba1c.value()).isNull();
         assertThat(e.summary()).contains("hba1c missing");
     }
+
+    @Test
+    void aCountOfOneReadsInTheSingularAndOtherUnitsAsTheyAre() {
+        assertThat(ClinicalExplainer.describe(factor("number_inpatient", 1L, "admissions"), true))
+                .isEqualTo("number inpatient 1 admission");
+        assertThat(ClinicalExplainer.describe(factor("time_in_hospital", 1.0, "days"), true))
+                .isEqualTo("time in hospital 1 day");
+        assertThat(ClinicalExplainer.describe(factor("number_inpatient", 2L, "admissions"), true))
+                .isEqualTo("number inpatient 2 admissions");
+        for (String unit : new String[] {"%", "mg/dL", "kg", "mmHg", "class", "breaths/min"}) {
+            assertThat(ClinicalExplainer.describe(factor("x", 1L, unit), true)).isEqualTo("x 1 " + unit);
+        }
+    }
+
+    private static Explanation.Factor factor(String feature, Object value, String unit) {
+        return new Explanation.Factor(feature, value, unit, 0.1, 0.01, Explanation.Direction.RAISES);
+    }
 }

@@ -3,13 +3,14 @@ package health.vigil.monitoring;
 import health.vigil.statistics.Auroc;
 import health.vigil.statistics.AveragePrecision;
 import health.vigil.statistics.BrierScore;
+import health.vigil.statistics.LogisticFit;
 import health.vigil.statistics.ReliabilityCurve;
 
 /**
  * Realised performance over the labelled part of a window: AUROC with its 95 % interval (Hanley and McNeil's
  * standard error), average precision, the Brier score with its 95 % interval (normal approximation over the
  * per-case squared errors), the expected calibration error over ten equal-width bins, and the calibration slope
- * (the logistic regression of the outcome on the score's logit, by Newton's method). A value that the labels
+ * (the logistic regression of the outcome on the score's logit, {@link LogisticFit}). A value that the labels
  * cannot give (one class only) is null.
  *
  * @param labelled predictions with an outcome
@@ -93,7 +94,7 @@ public record LabelledPerformance(long labelled, long positives, Double auroc, D
     }
 
     /**
-     * The slope b of logit P(y) = a + b * logit(score), fitted by Newton-Raphson; 1 for calibrated scores, below 1
+     * The slope b of logit P(y) = a + b * logit(score) by maximum likelihood; 1 for calibrated scores, below 1
      * when the scores are too extreme. Null when the fit does not converge (separable data).
      */
     static Double calibrationSlope(double[] scores, boolean[] labels) {
@@ -111,42 +112,10 @@ public record LabelledPerformance(long labelled, long positives, Double auroc, D
 
     /**
      * The logistic fit of {@code events[i]} out of {@code cases[i]} at {@code x[i]} (the first {@code groups}
-     * entries) by Newton-Raphson: its slope, or null when it does not converge.
+     * entries): its slope, or null when it does not converge (separated outcomes) or runs beyond 1e6.
      */
     static Double logisticSlope(double[] x, long[] cases, long[] events, int groups) {
-        double a = 0;
-        double b = 1;
-        for (int iteration = 0; iteration < 50; iteration++) {
-            double g0 = 0;
-            double g1 = 0;
-            double h00 = 0;
-            double h01 = 0;
-            double h11 = 0;
-            for (int i = 0; i < groups; i++) {
-                double p = 1 / (1 + Math.exp(-(a + b * x[i])));
-                double r = events[i] - cases[i] * p;
-                double w = cases[i] * p * (1 - p);
-                g0 += r;
-                g1 += r * x[i];
-                h00 += w;
-                h01 += w * x[i];
-                h11 += w * x[i] * x[i];
-            }
-            double det = h00 * h11 - h01 * h01;
-            if (!(Math.abs(det) > 1e-12)) {
-                return null;
-            }
-            double da = (h11 * g0 - h01 * g1) / det;
-            double db = (h00 * g1 - h01 * g0) / det;
-            a += da;
-            b += db;
-            if (!Double.isFinite(a) || !Double.isFinite(b) || Math.abs(b) > 1e6) {
-                return null;
-            }
-            if (Math.abs(da) < 1e-10 && Math.abs(db) < 1e-10) {
-                return b;
-            }
-        }
-        return null;
+        LogisticFit fit = LogisticFit.of(x, cases, events, groups);
+        return fit.converged() && Math.abs(fit.slope()) <= 1e6 ? fit.slope() : null;
     }
 }

@@ -96,4 +96,34 @@ class LabelledPerformanceTest {
         assertThat(p.auroc()).isNull();
         assertThat(p.brier()).isNull();
     }
+
+    @Test
+    void overconfidentScoresHaveASlopeBelowOneRatherThanNone() {
+        // 10 rows at 0.05 with 4 positives, 10 at 0.95 with 6: the saturated fit reproduces the observed log-odds
+        // -+ln(1.5) at logits -+ln(19), so the slope is ln(1.5) / ln(19) = 0.1377; the data are not separable, so a
+        // slope exists, from the raw scores and from the monitoring check's summary alike.
+        double[] scores = new double[20];
+        boolean[] labels = new boolean[20];
+        LabelledSummary summary = new LabelledSummary(0.5);
+        for (int i = 0; i < 10; i++) {
+            scores[i] = 0.05;
+            labels[i] = i < 4;
+            scores[10 + i] = 0.95;
+            labels[10 + i] = i < 6;
+        }
+        for (int i = 0; i < 20; i++) {
+            summary.add(scores[i], labels[i]);
+        }
+        double slope = Math.log(1.5) / Math.log(19);
+        assertThat(LabelledPerformance.of(scores, labels, 20).calibrationSlope()).isCloseTo(slope, within(1e-8));
+        assertThat(summary.performance().calibrationSlope()).isCloseTo(slope, within(1e-8));
+    }
+
+    @Test
+    void separatedOutcomesHaveNoSlope() {
+        // Every positive scores above every negative: the likelihood rises without bound as the slope grows.
+        double[] scores = {0.1, 0.2, 0.3, 0.6, 0.7, 0.8};
+        boolean[] labels = {false, false, false, true, true, true};
+        assertThat(LabelledPerformance.of(scores, labels, 6).calibrationSlope()).isNull();
+    }
 }

@@ -54,4 +54,40 @@ class LogisticRecalibrationTest {
         boolean[] labels = {true, true, true, false, false, false, false, false, false, false};
         assertThat(LogisticRecalibration.of(scores, labels).intercept()).isCloseTo(Math.log(0.3 / 0.7), within(1e-9));
     }
+
+    @Test
+    void overconfidentScoresGetTheirSmallSlopeNotADivergedOne() {
+        // 10 rows at 0.05 with 4 positives, 10 rows at 0.95 with 6 positives: the saturated fit reproduces the
+        // observed log-odds -+ln(1.5) at logits -+ln(19), so slope = ln(1.5) / ln(19) = 0.137705 and intercepts 0. A
+        // full Newton step from slope 1 overshoots here (the fitted risks at the start are far too extreme).
+        for (double low : new double[] {0.05, 0.01, 0.001}) {
+            double[] scores = new double[20];
+            boolean[] labels = new boolean[20];
+            for (int i = 0; i < 10; i++) {
+                scores[i] = low;
+                labels[i] = i < 4;
+                scores[10 + i] = 1 - low;
+                labels[10 + i] = i < 6;
+            }
+            LogisticRecalibration fit = LogisticRecalibration.of(scores, labels);
+            assertThat(fit.slope()).as("slope at %s", low)
+                    .isCloseTo(Math.log(1.5) / Math.log((1 - low) / low), within(1e-8));
+            assertThat(fit.slopeIntercept()).as("intercept of the slope fit at %s", low).isCloseTo(0, within(1e-8));
+            assertThat(fit.intercept()).as("calibration in the large at %s", low).isCloseTo(0, within(1e-8));
+        }
+        assertThat(Math.log(1.5) / Math.log(19)).isCloseTo(0.137705, within(1e-6));
+    }
+
+    @Test
+    void aFitWithScoresOfExactlyZeroAndOneMatchesAnIndependentMaximumLikelihoodFit() {
+        // Reference: scipy.optimize.minimize (Nelder-Mead, xatol 1e-12) of the negative log-likelihood with the
+        // scores clipped to [1e-12, 1 - 1e-12], and minimize_scalar for the intercept with the slope fixed at 1:
+        // slope -0.1191246, slope intercept 0.0423723, calibration in the large -0.4054651 (= ln(2/3)).
+        double[] scores = {0, 1, 0.2, 0.9};
+        boolean[] labels = {true, false, false, true};
+        LogisticRecalibration fit = LogisticRecalibration.of(scores, labels);
+        assertThat(fit.slope()).isCloseTo(-0.1191246, within(1e-6));
+        assertThat(fit.slopeIntercept()).isCloseTo(0.0423723, within(1e-6));
+        assertThat(fit.intercept()).isCloseTo(Math.log(2.0 / 3), within(1e-8));
+    }
 }

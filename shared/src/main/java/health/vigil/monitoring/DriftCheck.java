@@ -133,6 +133,8 @@ public final class DriftCheck {
         double missingRate = rows == 0 ? 0 : (double) c.missing() / rows;
         List<String> reasons = new ArrayList<>();
         boolean drifted = false;
+        // The missing rate is judged on every row of the window; the distribution only on the present ones.
+        boolean missingDrifted = false;
 
         if (rows >= thresholds.minRows()) {
             // The reference keeps its missing rate, not the count; rounding it back loses less than one row.
@@ -140,13 +142,14 @@ public final class DriftCheck {
             TwoProportionTest.Result t = TwoProportionTest.compare(c.missing(), rows, referenceMissing,
                     e.referenceTotalRows());
             if (Math.abs(t.difference()) >= thresholds.missingRateChange() && t.pValue() < thresholds.alpha()) {
-                drifted = true;
+                missingDrifted = true;
                 reasons.add(String.format(Locale.ROOT, "missing rate %.3f vs %.3f in training (p=%.2g)",
                         missingRate, e.referenceMissingRate(), t.pValue()));
             }
         }
         if (present == 0) {
-            DriftReport.Status status = drifted ? DriftReport.Status.DRIFTED : DriftReport.Status.INSUFFICIENT_DATA;
+            DriftReport.Status status = missingDrifted ? DriftReport.Status.DRIFTED
+                    : DriftReport.Status.INSUFFICIENT_DATA;
             return new FeatureDrift(e.name(), kind, 0, missingRate, e.referenceMissingRate(), null, null, null,
                     null, null, null, null, null, null, null, status, reasons);
         }
@@ -199,10 +202,11 @@ public final class DriftCheck {
         }
         DriftReport.Status status;
         if (present < thresholds.minRows()) {
-            status = DriftReport.Status.INSUFFICIENT_DATA;
-            reasons.clear();
+            // Too few values to judge their distribution; a missing rate judged on enough rows still counts.
+            status = missingDrifted ? DriftReport.Status.DRIFTED : DriftReport.Status.INSUFFICIENT_DATA;
+            reasons.subList(missingDrifted ? 1 : 0, reasons.size()).clear();
         } else {
-            status = drifted ? DriftReport.Status.DRIFTED : DriftReport.Status.STABLE;
+            status = drifted || missingDrifted ? DriftReport.Status.DRIFTED : DriftReport.Status.STABLE;
         }
         return new FeatureDrift(e.name(), kind, present, missingRate, e.referenceMissingRate(), psi, js, ks, ksP,
                 w1, chi, df, chiP, chiValid, pooled, status, reasons);

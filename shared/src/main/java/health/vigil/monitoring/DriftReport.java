@@ -35,7 +35,10 @@ public record DriftReport(long rows, boolean drifted, List<FeatureDrift> feature
         STABLE,
         /** At least one threshold reached; {@link FeatureDrift#reasons()} says which. */
         DRIFTED,
-        /** Fewer non-missing rows than {@link DriftThresholds#minRows()}: statistics are shown, not judged. */
+        /**
+         * Fewer non-missing rows than {@link DriftThresholds#minRows()}: statistics are shown, not judged (a missing
+         * rate that drifted makes the feature {@link #DRIFTED} all the same).
+         */
         INSUFFICIENT_DATA
     }
 

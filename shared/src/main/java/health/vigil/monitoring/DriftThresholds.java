@@ -13,8 +13,9 @@ import health.vigil.error.ValidationException;
  * @param missingRateChange smallest absolute change of the missing rate that counts, together with a
  *     two-proportion p-value below alpha
  * @param alpha significance level of the tests
- * @param minRows below this many non-missing production rows a feature is reported as having too little data
- *     and never as drifted
+ * @param minRows below this many non-missing production rows a feature's distribution is not judged: the feature
+ *     is reported as having too little data, unless its missing rate (judged when the window has this many rows)
+ *     drifted
  */
 public record DriftThresholds(double psi, double ksStatistic, double jsDistance, double missingRateChange,
         double alpha, long minRows) {

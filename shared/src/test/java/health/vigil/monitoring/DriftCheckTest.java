@@ -101,6 +101,22 @@ class DriftCheckTest {
     }
 
     @Test
+    void aLabAlmostNeverRecordedDriftsItsMissingRateThoughItsFewValuesAreNotJudged() {
+        // 1,000 rows with creatinine missing in 99 % (0 % in training): 10 values are too few to judge their
+        // distribution, but the missing rate is judged on all 1,000 rows, and the feature that went (almost) dark
+        // must read as drifted, as one missing in every row does.
+        DriftReport report = run(new Random(108), 1_000, new DriftFixtures.Shift(0, 0.3, 0.99));
+        FeatureDrift creatinine = feature(report, "creatinine");
+        assertThat(creatinine.rows()).isLessThan(DriftThresholds.DEFAULTS.minRows());
+        assertThat(creatinine.status()).isEqualTo(Status.DRIFTED);
+        assertThat(creatinine.reasons()).singleElement().asString().startsWith("missing rate");
+        assertThat(report.drifted()).isTrue();
+
+        DriftReport none = run(new Random(108), 1_000, new DriftFixtures.Shift(0, 0.3, 1.0));
+        assertThat(feature(none, "creatinine").status()).isEqualTo(Status.DRIFTED);
+    }
+
+    @Test
     void tooFewRowsAreReportedAsSuchNeverAsDrift() {
         DriftReport report = run(new Random(104), 50, new DriftFixtures.Shift(30, 0.9, 0));
         assertThat(report.drifted()).isFalse();

@@ -91,13 +91,13 @@ public final class LabelFreeEstimator {
             above += m;
         }
         double denominator = expectedPairs(n, total, selfPairs);
-        double bound = denominator > 0 ? 0.5 * withinBins / denominator : Double.NaN;
+        Double bound = denominator > 0 ? 0.5 * withinBins / denominator : null;
         return build(sketch.threshold(), n, total, sketch.flagged(), sketch.flaggedSum(), numerator, denominator,
                 bound);
     }
 
     private static PerformanceEstimate build(double threshold, long n, double total, double flaggedCount,
-            double flaggedSum, double aucNumerator, double aucDenominator, double bound) {
+            double flaggedSum, double aucNumerator, double aucDenominator, Double bound) {
         double expectedTp = flaggedSum;
         double expectedFp = flaggedCount - flaggedSum;
         double expectedFn = total - flaggedSum;
@@ -122,8 +122,9 @@ public final class LabelFreeEstimator {
         return pairs > 1e-12 * scale ? pairs : 0;
     }
 
-    private static double ratio(double numerator, double denominator) {
-        return denominator > 0 ? numerator / denominator : Double.NaN;
+    /** Null when undefined (no denominator): a report holds no NaN. */
+    private static Double ratio(double numerator, double denominator) {
+        return denominator > 0 ? numerator / denominator : null;
     }
 
     private static void checkThreshold(double threshold) {

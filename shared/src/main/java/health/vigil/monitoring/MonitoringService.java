@@ -545,6 +545,7 @@ public final class MonitoringService {
                         performance.brier(), performance.labelled(), policy.maxBrier()));
             }
         } else if (drift != null && drift.estimate() != null && drift.estimate().cases() >= policy.drift().minRows()
+                && drift.estimate().expectedAuroc() != null
                 && drift.estimate().expectedAuroc() < policy.minExpectedAuroc()) {
             degraded = true;
             reasons.add(String.format(java.util.Locale.ROOT, "expected AUROC from the scores alone %.3f is below %.3f"
@@ -565,7 +566,7 @@ public final class MonitoringService {
         Double fraction = predictions == 0 ? null : (double) performance.labelled() / predictions;
         Double estimateError = null;
         if (performance.labelled() >= policy.minLabelled() && performance.auroc() != null && drift != null
-                && drift.estimate() != null && !Double.isNaN(drift.estimate().expectedAuroc())) {
+                && drift.estimate() != null && drift.estimate().expectedAuroc() != null) {
             estimateError = drift.estimate().expectedAuroc() - performance.auroc();
         }
         return new MonitoringReport(id, model.value(), version.version(), slot.wireName(), from, to,
@@ -611,7 +612,7 @@ public final class MonitoringService {
                     telemetry.driftStatistic(v, feature, "chi_square", f.chiSquare());
                 }
             }
-            if (report.drift().estimate() != null && !Double.isNaN(report.drift().estimate().expectedAuroc())) {
+            if (report.drift().estimate() != null && report.drift().estimate().expectedAuroc() != null) {
                 telemetry.performance(v, "auroc", "label_free", report.drift().estimate().expectedAuroc());
             }
         }

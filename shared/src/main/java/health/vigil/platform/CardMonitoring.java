@@ -14,8 +14,8 @@ public final class CardMonitoring {
     private CardMonitoring() {}
 
     public static ModelCard.MonitoringWindow window(MonitoringReport r) {
-        Double expectedAuroc = r.drift() == null || r.drift().estimate() == null
-                || Double.isNaN(r.drift().estimate().expectedAuroc()) ? null : r.drift().estimate().expectedAuroc();
+        Double expectedAuroc = r.drift() == null || r.drift().estimate() == null ? null
+                : r.drift().estimate().expectedAuroc();
         return new ModelCard.MonitoringWindow(r.id(), r.slot(), r.from(), r.to(), r.checkedAt(),
                 r.severity().name().toLowerCase(Locale.ROOT), r.reasons(), r.predictions(), r.labelledFraction(),
                 performance(r.performance()), expectedAuroc, r.segments().stream().map(CardMonitoring::segment).toList());

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -97,11 +98,27 @@ class LabelFreeEstimatorTest {
             double score = i / 1000.0;
             PerformanceEstimate exact = LabelFreeEstimator.estimate(new double[] {score}, 0.5);
             PerformanceEstimate sketched = LabelFreeEstimator.estimate(ScoreSketch.of(new double[] {score}, 0.5));
-            assertThat(exact.expectedAuroc()).as("exact, score %s", score).isNaN();
-            assertThat(sketched.expectedAuroc()).as("sketch, score %s", score).isNaN();
-            assertThat(sketched.aurocErrorBound()).as("sketch bound, score %s", score).isNaN();
+            assertThat(exact.expectedAuroc()).as("exact, score %s", score).isNull();
+            assertThat(sketched.expectedAuroc()).as("sketch, score %s", score).isNull();
+            assertThat(sketched.aurocErrorBound()).as("sketch bound, score %s", score).isNull();
             assertThat(sketched.expectedPrevalence()).isCloseTo(score, within(1e-12));
         }
+    }
+
+    @Test
+    void anUndefinedValueIsAbsentFromTheJsonAndAStoredNaNReadsBackAsAbsent() {
+        // One score below the threshold: nothing flagged (no precision) and no pair (no AUROC).
+        PerformanceEstimate one = LabelFreeEstimator.estimate(new double[] {0.1}, THRESHOLD);
+        assertThat(one.expectedPrecision()).isNull();
+        assertThat(Json.write(one)).doesNotContain("NaN").doesNotContain("expectedPrecision")
+                .doesNotContain("expectedAuroc").contains("\"expectedRecall\":0.0");
+        String stored = "{\"threshold\":0.3,\"cases\":1,\"expectedPrevalence\":0.1,\"flaggedRate\":0.0,"
+                + "\"expectedPrecision\":\"NaN\",\"expectedRecall\":0.0,\"expectedSpecificity\":1.0,"
+                + "\"expectedAuroc\":\"NaN\",\"aurocErrorBound\":0.0}";
+        PerformanceEstimate read = Json.read("a stored estimate", stored, PerformanceEstimate.class);
+        assertThat(read.expectedAuroc()).isNull();
+        assertThat(read.expectedPrecision()).isNull();
+        assertThat(read.expectedSpecificity()).isEqualTo(1.0);
     }
 
     @Test

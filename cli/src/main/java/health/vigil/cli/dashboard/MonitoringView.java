@@ -315,7 +315,7 @@ final class MonitoringView extends View {
                     number(lp == null ? null : lp.auroc()),
                     lp == null || lp.aurocLower() == null ? "\u2013"
                             : Html.number(lp.aurocLower(), 3) + " \u2013 " + Html.number(lp.aurocUpper(), 3),
-                    e == null ? "\u2013" : Html.number(e.expectedAuroc(), 3),
+                    number(e == null ? null : e.expectedAuroc()),
                     number(lp == null ? null : lp.brier()), number(lp == null ? null : lp.calibrationError()));
         }
         return html.append(Pages.end(table)).toString();

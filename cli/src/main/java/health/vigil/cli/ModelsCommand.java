@@ -357,7 +357,7 @@ final class ModelsCommand {
         StringBuilder lines = new StringBuilder(body.path("model").asText() + " version " + body.path("version").asInt()
                 + ", now " + body.path("stage").asText().toLowerCase(java.util.Locale.ROOT) + ":\n");
         for (JsonNode change : body.path("history")) {
-            lines.append(String.format("  %s  %-12s -> %-12s by %s: %s%n", Words.time(change.path("at").asText()),
+            lines.append(String.format("  %s  %-13s -> %-13s by %s: %s%n", Words.time(change.path("at").asText()),
                     change.path("from").isNull() ? "-" : change.path("from").asText().toLowerCase(java.util.Locale.ROOT),
                     change.path("to").asText().toLowerCase(java.util.Locale.ROOT), shown(change.path("actor").asText()),
                     shown(change.path("reason").asText())));

@@ -91,6 +91,13 @@ class ModelsOutputTest {
         assertThat(ModelsCommand.historyLines(json("{'model': 'readmission', 'version': 2, 'stage': 'REGISTERED',"
                 + " 'history': [{'at': '2026-12-01T10:00:00.5Z', 'from': null, 'to': 'REGISTERED', 'actor': 'ds',"
                 + " 'reason': 'uploaded'}]}"))).contains("  2026-12-01 10:00:00 UTC  -  ");
+        // The longest stage, gates_running, keeps the columns aligned.
+        assertThat(ModelsCommand.historyLines(json("{'model': 'readmission', 'version': 2, 'stage': 'GATES_PASSED',"
+                + " 'history': [{'at': '2026-12-01T09:59:59Z', 'from': null, 'to': 'REGISTERED', 'actor': 's', 'reason':"
+                + " 'r'}, {'at': '2026-12-01T10:00:00Z', 'from': 'REGISTERED', 'to': 'GATES_RUNNING', 'actor': 's',"
+                + " 'reason': 'r'}, {'at': '2026-12-01T10:00:01Z', 'from': 'GATES_RUNNING', 'to': 'GATES_PASSED',"
+                + " 'actor': 's', 'reason': 'r'}]}")).lines().skip(1).map(l -> l.indexOf(" by ")).distinct())
+                .hasSize(1);
     }
 
     @Test

@@ -140,7 +140,12 @@ final class BatchCommand {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a batch job's progress.")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a batch job's progress.",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {
+                "0:the job is running, or it completed and scored rows",
+                "1:the job failed, it completed without scoring a row, or the platform refused the request",
+                "2:the command line was wrong"})
     static final class Status implements Callable<Integer> {
         @Parameters(index = "0", description = "The batch id")
         String id;
@@ -157,7 +162,10 @@ final class BatchCommand {
             if (await) {
                 return follow(client, id, target.json);
             }
-            return target.print(client.exchange("GET", "/batches/" + id, null), BatchCommand::statusLine);
+            HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
+            int printed = target.print(response, BatchCommand::statusLine);
+            // A job that is still running is not a failure; one that has ended tells a script how it ended, as --wait.
+            return printed != 0 ? printed : exitCode(ControlClient.parse(response.body()));
         }
     }
 
@@ -270,11 +278,22 @@ final class BatchCommand {
                         System.out.println(refusalLine(ControlClient.parse(summary.body())));
                     }
                 }
-                // A job that scored no row produced nothing to use: not a success to a script.
-                return status.path("scored").asLong() == 0 && status.path("rows").asLong() > 0 ? 1 : 0;
+                return exitCode(status);
             }
             Thread.sleep(500);
         }
+    }
+
+    /**
+     * The exit code a job's status gives a script: 1 when it failed, or completed without scoring a row (nothing to
+     * use: not a success), else 0 (completed, or still running).
+     */
+    static int exitCode(JsonNode status) {
+        return switch (status.path("state").asText()) {
+            case "FAILED" -> 1;
+            case "COMPLETED" -> status.path("scored").asLong() == 0 && status.path("rows").asLong() > 0 ? 1 : 0;
+            default -> 0;
+        };
     }
 
     static void bar(PrintStream out, long done, long total, String unit) {

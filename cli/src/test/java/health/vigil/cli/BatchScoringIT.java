@@ -74,6 +74,9 @@ class BatchScoringIT {
                     .containsPattern("refused rows by reason: [^\\n]*hba1c[^\\n]* 1 \\(").doesNotContain("99.5");
             assertThat(submitted.err()).contains("100%");
             String id = submitted.out().lines().findFirst().orElseThrow().split(" ")[1];
+            Run completed = vigil("batch", "status", id);
+            assertThat(completed.exit()).as(completed.err()).isZero();
+            assertThat(completed.out()).contains("completed");
 
             // A folder for --out, or a download that stops part-way (no platform answers), leaves no results behind.
             Run intoFolder = vigil("batch", "download", id, "--out", out.getParent().toString());
@@ -141,24 +144,57 @@ class BatchScoringIT {
 
     @Test
     void aFileDroppedIntoBatchInputStartsOneJobByItself() throws Exception {
-        Path drop = home.resolve("blobs").resolve(ArtifactStore.BATCH_INPUT).resolve(MODEL);
-        Files.createDirectories(drop);
-        Path staged = Files.createTempFile(home, "staged", ".tmp");
-        Files.writeString(staged, csv(SampleModels.readmissionCohort(200, 5), -1));
-        Files.move(staged, drop.resolve("nightly.csv"));
-
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        Optional<String> summary = Optional.empty();
-        while (Instant.now().isBefore(deadline) && summary.isEmpty()) {
-            Thread.sleep(200);
-            summary = platform.platform().artifacts().list(ArtifactStore.BATCH_OUTPUT, "").stream()
-                    .map(ArtifactStore.StoredArtifact::name).filter(n -> n.endsWith("/summary.json"))
-                    .filter(n -> jobInput(n).equals(MODEL + "/nightly.csv")).findFirst();
-        }
-        assertThat(summary).as("the dropped file's job completed").isPresent();
-        String id = summary.get().substring(0, summary.get().indexOf('/'));
+        String id = dropAndAwait(MODEL + "/nightly.csv", csv(SampleModels.readmissionCohort(200, 5), -1), "summary.json");
         assertThat(platform.platform().batches().status(id).scored()).isEqualTo(200);
         assertThat(batchPredictions(id)).hasSize(200);
+    }
+
+    @Test
+    void theStatusOfAFailedJobExitsNonZeroWithOrWithoutWait() throws Exception {
+        String id = dropAndAwait("no-such-model/nightly.csv", csv(SampleModels.readmissionCohort(3, 6), -1),
+                "failure.json");
+
+        Run status = vigil("batch", "status", id);
+        assertThat(status.out()).contains("batch " + id + " failed");
+        assertThat(status.exit()).as("a failed job, without --wait").isEqualTo(1);
+        Run json = vigil("batch", "status", id, "--json");
+        assertThat(json.exit()).as("a failed job, as JSON").isEqualTo(1);
+        Run followed = vigil("batch", "status", id, "--wait");
+        assertThat(followed.exit()).as("a failed job, with --wait").isEqualTo(1);
+    }
+
+    /**
+     * Moves {@code content} into {@code batch-input} as {@code input} and waits until the job it starts has written
+     * {@code outcome} ({@code summary.json} when it completed, {@code failure.json} when it failed); the job's id.
+     */
+    private String dropAndAwait(String input, String content, String outcome) throws Exception {
+        Path target = home.resolve("blobs").resolve(ArtifactStore.BATCH_INPUT).resolve(input);
+        Files.createDirectories(target.getParent());
+        Path staged = Files.createTempFile(home, "staged", ".tmp");
+        Files.writeString(staged, content);
+        Files.move(staged, target);
+
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        Optional<String> written = Optional.empty();
+        while (Instant.now().isBefore(deadline) && written.isEmpty()) {
+            Thread.sleep(200);
+            written = platform.platform().artifacts().list(ArtifactStore.BATCH_OUTPUT, "").stream()
+                    .map(ArtifactStore.StoredArtifact::name).filter(n -> n.endsWith("/" + outcome))
+                    .map(n -> n.substring(0, n.indexOf('/'))).filter(id -> jobInput(id).equals(input)).findFirst();
+        }
+        assertThat(written).as("the dropped file's job wrote " + outcome).isPresent();
+        return written.get();
+    }
+
+    /** The input a job was started from, read from its plan or, for a job that failed unplanned, its failure. */
+    private String jobInput(String id) {
+        return platform.platform().batches().readJob(id).map(j -> j.inputName()).orElseGet(() -> {
+            try (var in = platform.platform().artifacts().open(ArtifactStore.BATCH_OUTPUT, id + "/failure.json")) {
+                return Json.readTree("a failure", in.readAllBytes()).path("input").asText();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     @Test
@@ -182,7 +218,7 @@ class BatchScoringIT {
         assertThat(second.headers().firstValue("Location")).hasValue("/batches/" + id);
         long jobs = platform.platform().artifacts().list(ArtifactStore.BATCH_OUTPUT, "").stream()
                 .map(ArtifactStore.StoredArtifact::name).filter(n -> n.endsWith("/job.json"))
-                .filter(n -> jobInput(n).equals("requests/twice.csv")).count();
+                .filter(n -> jobInput(n.substring(0, n.indexOf('/'))).equals("requests/twice.csv")).count();
         assertThat(jobs).as("jobs for the file").isEqualTo(1);
 
         HttpResponse<String> reused = client.exchange("POST", "/batches",
@@ -202,11 +238,6 @@ class BatchScoringIT {
             HttpResponse<String> refused = client.exchange("POST", "/batches", wrong, Map.of());
             assertThat(refused.statusCode()).as(wrong.toString()).isEqualTo(400);
         }
-    }
-
-    private String jobInput(String summaryName) {
-        String id = summaryName.substring(0, summaryName.indexOf('/'));
-        return platform.platform().batches().readJob(id).map(j -> j.inputName()).orElse("");
     }
 
     /** The cohort as a batch file; row {@code badRow} (from 1; -1 for none) has an HbA1c out of range. */

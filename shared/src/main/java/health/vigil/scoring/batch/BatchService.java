@@ -478,7 +478,7 @@ public final class BatchService {
                 }
             }
         }
-        if (isFinished(job.id())) {
+        if (output.exists(failureName(job.id()))) {
             return;
         }
         // A submission that died while queueing (POST /batches has no redelivery) left partitions that nobody would
@@ -709,10 +709,13 @@ public final class BatchService {
 
     /**
      * When every partition is done, merges their chunks in row order into {@code results.jsonl}, writes the
-     * summary (create-once: of two partitions finishing together, one writes it and the other reads it), audits
-     * the completion once and announces it.
+     * summary (create-once: of two partitions finishing together, one writes it and the other reads it), then
+     * announces the completion once ({@link #announceCompletion}). A job whose completion is announced is left as it is.
      */
     private void tryComplete(BatchJob job) {
+        if (output.exists(completionAnnouncedName(job.id()))) {
+            return;
+        }
         List<BatchCheckpoint> done = new ArrayList<>();
         for (BatchPartition p : job.partitions()) {
             Optional<BatchCheckpoint> d = read(doneName(job.id(), p.index()), BatchCheckpoint.class);
@@ -738,16 +741,45 @@ public final class BatchService {
                     clock.instant());
             summary = output.createOnce(summaryName(job.id()), summary);
         }
-        Map<String, String> details = new TreeMap<>();
-        details.put("batchId", job.id());
-        details.put("rows", Long.toString(summary.rows()));
-        details.put("scored", Long.toString(summary.scored()));
-        details.put("refused", Long.toString(summary.refused()));
-        details.put("resultsSha256", summary.resultsSha256());
-        AuditRecord record = audit.recordOnce("batch:" + job.id() + ":completed", job.submittedBy(), AUDIT_COMPLETED,
-                job.subject(), "completed", details);
-        events.publish(new VigilEvent(record.id(), EventTypes.BATCH_COMPLETED, VigilEvent.SOURCE, job.subject(),
-                clock.instant(), eventData(job, summary)));
+        announceCompletion(job, summary);
+    }
+
+    /**
+     * Audits the completion and publishes {@code Vigil.Batch.Completed}, then writes
+     * {@code {id}/completion-announced.json}. Of the runs that reach this together (the last partitions finishing at
+     * once, a redelivered message), the one that creates {@code {id}/completion-lease.json} first announces; the others
+     * wait for the marker and return, so the trail and the subscribers see one completion. A run that dies after
+     * taking the lease and before the marker leaves the announcement to the next delivery, which takes the lease over
+     * once it expires (or at once when the run gave it up after a failed publish) and announces under the same record.
+     */
+    private void announceCompletion(BatchJob job, BatchSummary summary) {
+        String id = job.id();
+        String what = "the completion of batch " + id;
+        Optional<BlobLease> lease = BlobLease.take(artifacts, ArtifactStore.BATCH_OUTPUT, completionLeaseName(id), what,
+                () -> output.exists(completionAnnouncedName(id)), clock, settings.lease());
+        if (lease.isEmpty()) {
+            return;
+        }
+        boolean announced = false;
+        try {
+            Map<String, String> details = new TreeMap<>();
+            details.put("batchId", id);
+            details.put("rows", Long.toString(summary.rows()));
+            details.put("scored", Long.toString(summary.scored()));
+            details.put("refused", Long.toString(summary.refused()));
+            details.put("resultsSha256", summary.resultsSha256());
+            AuditRecord record = audit.recordOnce("batch:" + id + ":completed", job.submittedBy(), AUDIT_COMPLETED,
+                    job.subject(), "completed", details);
+            events.publish(new VigilEvent(record.id(), EventTypes.BATCH_COMPLETED, VigilEvent.SOURCE, job.subject(),
+                    clock.instant(), eventData(job, summary)));
+            output.createOnce(completionAnnouncedName(id), new Announced(id, record.id()));
+            announced = true;
+        } finally {
+            if (!announced) {
+                // So that the next delivery need not wait for the lease to end.
+                lease.get().release(what);
+            }
+        }
     }
 
     private String mergeResults(BatchJob job, List<BatchCheckpoint> done) {
@@ -999,6 +1031,14 @@ public final class BatchService {
         return id + "/failure-announced.json";
     }
 
+    static String completionLeaseName(String id) {
+        return id + "/completion-lease.json";
+    }
+
+    static String completionAnnouncedName(String id) {
+        return id + "/completion-announced.json";
+    }
+
     static String summaryName(String id) {
         return id + "/summary.json";
     }
@@ -1034,7 +1074,7 @@ public final class BatchService {
     /** Written once a job's submission is audited, its partitions queued and its event published. */
     record Queued(String batchId, int partitions, String auditRecordId) {}
 
-    /** Written once a failed job's failure is audited and its event published. */
+    /** Written once a job's failure, or its completion, is audited and its event published. */
     record Announced(String batchId, String auditRecordId) {}
 
     /** Why a file could not be scored at all; the reason names the rule broken, never a value from the file. */

@@ -8,6 +8,7 @@ import health.vigil.port.ArtifactStore;
 import health.vigil.error.ValidationException;
 import health.vigil.scoring.batch.BatchFormat;
 import health.vigil.scoring.batch.BatchService;
+import health.vigil.text.Words;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -317,7 +318,7 @@ final class BatchCommand {
         // A job that failed before it was planned has no model or version to show, and no rows.
         String what = s.hasNonNull("model") && s.path("version").asInt() > 0
                 ? s.path("model").asText() + " version " + s.path("version").asInt() + ", " + s.path("rowsDone").asLong()
-                        + " of " + s.path("rows").asLong() + " rows (" + s.path("scored").asLong() + " scored, "
+                        + " of " + Words.count(s.path("rows").asLong(), "row") + " (" + s.path("scored").asLong() + " scored, "
                         + s.path("refused").asLong() + " refused)"
                 : "not planned";
         String id = s.path("id").asText();

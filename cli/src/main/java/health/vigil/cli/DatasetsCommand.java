@@ -92,11 +92,11 @@ final class DatasetsCommand {
         }
         List<String> lines = new ArrayList<>();
         lines.add("  version " + newest.path("version").asInt() + " of " + model + " refuses "
-                + newest.path("refused").asInt() + " of " + newest.path("rows").asInt() + " rows (first: "
+                + newest.path("refused").asInt() + " of " + Words.count(newest.path("rows").asInt(), "row") + " (first: "
                 + newest.path("firstRefusal").asText() + "); its gates leave them out and its coverage gate counts them");
         JsonNode byRule = newest.path("refusedByRule");
         if (byRule.size() > 1) {
-            byRule.fields().forEachRemaining(rule -> lines.add("    " + rule.getValue().asInt() + " rows: "
+            byRule.fields().forEachRemaining(rule -> lines.add("    " + Words.count(rule.getValue().asInt(), "row") + ": "
                     + rule.getKey()));
         }
         return lines;
@@ -224,7 +224,7 @@ final class DatasetsCommand {
 
     private static String line(JsonNode dataset) {
         return dataset.path("model").asText() + "  sha256 " + dataset.path("sha256").asText() + "  "
-                + dataset.path("rows").asInt() + " rows (" + dataset.path("positives").asInt() + " positive)  label "
+                + Words.count(dataset.path("rows").asInt(), "row") + " (" + dataset.path("positives").asInt() + " positive)  label "
                 + shown(dataset.path("label").asText()) + "  registered by " + shown(dataset.path("registeredBy").asText()) + " at "
                 + Words.time(dataset.path("registeredAt").asText());
     }

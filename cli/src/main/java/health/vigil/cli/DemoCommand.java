@@ -114,7 +114,7 @@ final class DemoCommand implements Callable<Integer> {
             for (ClinicalModel clinical : ClinicalModel.values()) {
                 HeldOutEvaluationData data = HeldOutEvaluationData.generate(clinical, EVALUATION_ROWS, seed);
                 JsonNode dataset = DatasetsCommand.register(base, steward, data);
-                say(clinical + ": " + dataset.get("rows").asInt() + " rows, sha256 "
+                say(clinical + ": " + Words.count(dataset.get("rows").asInt(), "row") + ", sha256 "
                         + dataset.get("sha256").asText().substring(0, 12) + "…, registered by "
                         + dataset.get("registeredBy").asText());
             }
@@ -204,8 +204,9 @@ final class DemoCommand implements Callable<Integer> {
                     }
                 }
                 say(clinical + " version " + versions.get(clinical) + ": " + stages.get(clinical).toLowerCase(
-                        java.util.Locale.ROOT) + " (" + passed + " of " + report.get("checks").size() + " checks passed, " + flagged
-                        + " flagged for the approver, on " + report.get("datasetRows").asInt() + " rows" + (failed.isEmpty() ? "" : "; failed: " + failed) + ")");
+                        java.util.Locale.ROOT) + " (" + passed + " of " + Words.count(report.get("checks").size(), "check")
+                        + " passed, " + flagged + " flagged for the approver, on "
+                        + Words.count(report.get("datasetRows").asInt(), "row") + (failed.isEmpty() ? "" : "; failed: " + failed) + ")");
             }
 
             step("The approver reads each version's model card (its JSON summary), signs each version whose gates"
@@ -396,7 +397,7 @@ final class DemoCommand implements Callable<Integer> {
         JsonNode parameters = candidate.at("/manifest/provenance/parameters");
         say(name + " version " + number + ": uploaded by " + candidate.get("registeredBy").asText()
                 + ", retrained from version " + parameters.path(Provenance.PARENT_VERSION).asText()
-                + " on " + candidate.at("/manifest/provenance/datasetRows").asLong() + " rows");
+                + " on " + Words.count(candidate.at("/manifest/provenance/datasetRows").asLong(), "row"));
         say("  training dataset " + abbreviated(parameters.path("lineage.trainingDataset").asText())
                 + ", production dataset " + abbreviated(parameters.path("lineage.productionDataset").asText())
                 + " (" + parameters.path("lineage.productionRows").asText() + " labelled rows), report "
@@ -413,8 +414,8 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         say("gates of the retrained version " + number + ": " + stage.toLowerCase(java.util.Locale.ROOT) + " ("
-                + passed + " of " + gates.get("checks").size() + " checks passed on the steward's "
-                + gates.get("datasetRows").asInt() + " rows" + (failed.isEmpty() ? "" : "; failed: " + failed) + ")");
+                + passed + " of " + Words.count(gates.get("checks").size(), "check") + " passed on the steward's "
+                + Words.count(gates.get("datasetRows").asInt(), "row") + (failed.isEmpty() ? "" : "; failed: " + failed) + ")");
         HttpResponse<String> deploy = api.as(operator).exchange("POST", "/models/" + name + "/versions/" + number
                 + "/deploy", null);
         say("deploying it without an approval: " + deploy.statusCode() + " " + errorOf(deploy));

@@ -63,9 +63,9 @@ final class LineageCommand implements Callable<Integer> {
                 + v.at("/retrainedFrom/parentVersion").asText() : ""));
         JsonNode gates = lineage.path("gateReport");
         lines.add(gates.isObject() ? "gates " + (gates.path("passed").asBoolean() ? "passed" : "failed") + " ("
-                + gates.path("checks").size() + " checks, policy version " + gates.path("policyVersion").asInt()
-                + ", dataset " + gates.path("datasetSha256").asText() + ", " + gates.path("datasetRows").asInt()
-                + " rows)" : "gates: no report");
+                + Words.count(gates.path("checks").size(), "check") + ", policy version "
+                + gates.path("policyVersion").asInt() + ", dataset " + gates.path("datasetSha256").asText() + ", "
+                + Words.count(gates.path("datasetRows").asInt(), "row") + ")" : "gates: no report");
         for (JsonNode s : v.path("signatures")) {
             lines.add("signed " + s.path("meaning").asText() + " by " + shown(s.path("signerId").asText()) + " at "
                     + Words.time(s.path("signedAt").asText()));

@@ -3,6 +3,7 @@ package health.vigil.cli;
 import static health.vigil.cli.TerminalText.shown;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.text.Words;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -138,9 +139,9 @@ final class ShadowCommand {
             return "no pairs";
         }
         JsonNode d = c.path("scoreDifference");
-        return String.format(Locale.ROOT, "%d pairs, decisions agree %.4f (live only %d, shadow only %d, McNemar p %s),"
-                + " score difference mean %+.4f (95%% CI %s to %s, paired t p %s; Wilcoxon p %s), median %+.4f",
-                c.path("pairs").asLong(), c.path("agreement").asDouble(), c.path("liveOnly").asLong(),
+        return Words.count(c.path("pairs").asLong(), "pair") + String.format(Locale.ROOT, ", decisions agree %.4f (live"
+                + " only %d, shadow only %d, McNemar p %s), score difference mean %+.4f (95%% CI %s to %s, paired t p %s;"
+                + " Wilcoxon p %s), median %+.4f", c.path("agreement").asDouble(), c.path("liveOnly").asLong(),
                 c.path("shadowOnly").asLong(), number(c.path("mcnemar").path("pValue")), d.path("mean").asDouble(),
                 number(d.path("meanLower95")), number(d.path("meanUpper95")), number(d.path("pairedTPValue")),
                 number(d.path("wilcoxonPValue")), d.path("quantiles").path("p50").asDouble());

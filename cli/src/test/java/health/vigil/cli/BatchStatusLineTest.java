@@ -40,4 +40,12 @@ class BatchStatusLineTest {
                 .isEqualTo("refused rows by reason: INVALID_FEATURE: age out of range 3, INVALID_FEATURE: hba1c missing 2"
                         + " (each row under its first reason; the results name every refused row)");
     }
+
+    @Test
+    void aJobOfOneRowCountsItInTheSingular() {
+        assertThat(BatchCommand.statusLine(ControlClient.parse("""
+                {"id": "j-5", "model": "readmission", "version": 3, "state": "RUNNING", "rows": 1, "rowsDone": 0,
+                 "scored": 0, "refused": 0}""")))
+                .startsWith("batch j-5 running: readmission version 3, 0 of 1 row (0 scored, 0 refused)");
+    }
 }

@@ -34,4 +34,15 @@ class LineageSummaryTest {
                 "4 audit records of the version; --json prints them, the inputs and the explanation");
         assertThat(summary).doesNotContain("ab12").doesNotContain("roc");
     }
+
+    @Test
+    void aGateReportOfOneCheckOnOneRowCountsThemInTheSingular() {
+        String summary = LineageCommand.summary(ControlClient.parse("""
+                {"prediction": {"predictionId": "p-2", "model": "readmission", "version": 1, "slot": "stable"},
+                 "version": {"version": 1, "stage": "production"},
+                 "gateReport": {"passed": false, "checks": [{}], "policyVersion": 1, "datasetSha256": "e2",
+                  "datasetRows": 1}}"""));
+
+        assertThat(summary.lines()).contains("gates failed (1 check, policy version 1, dataset e2, 1 row)");
+    }
 }

@@ -27,4 +27,15 @@ class ShadowReportLinesTest {
         assertThat(lines("null")).startsWith("readmission: shadow version 2 at 1000 basis points,"
                 + " 2026-12-02T08:00:00Z to 2026-12-02T09:00:00Z\n");
     }
+
+    @Test
+    void aComparisonOfOnePairSaysPair() {
+        String report = ShadowCommand.reportLines(Json.readTree("a shadow report", "{\"model\": \"readmission\","
+                + " \"shadowVersion\": 2, \"mirroredBasisPoints\": 1000, \"shadowSince\": null,"
+                + " \"from\": \"2026-12-02T08:00:00Z\", \"to\": \"2026-12-02T09:00:00Z\", \"livePredictions\": 10,"
+                + " \"expectedMirrored\": 1, \"shadowPredictions\": 1, \"paired\": 1, \"missing\": 0,"
+                + " \"overall\": {\"pairs\": 1, \"agreement\": 1.0, \"liveOnly\": 0, \"shadowOnly\": 0},"
+                + " \"segments\": []}"));
+        assertThat(report).contains("\noverall: 1 pair, decisions agree 1.0000 (live only 0, shadow only 0,");
+    }
 }

@@ -12,6 +12,7 @@ import health.vigil.model.FeatureSchema;
 import health.vigil.model.ModelName;
 import health.vigil.port.ArtifactStore;
 import health.vigil.security.Principal;
+import health.vigil.text.Words;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -114,11 +115,11 @@ public final class EvaluationDatasets {
         });
         if (summary.positives() == 0 || summary.positives() == summary.rows()) {
             throw new ValidationException("the dataset's label " + Json.quotedName(declaration.label()) + " has only one outcome in "
-                    + summary.rows() + " rows; discrimination and calibration need both");
+                    + Words.count(summary.rows(), "row") + "; discrimination and calibration need both");
         }
         int fewer = Math.min(summary.positives(), summary.rows() - summary.positives());
         if (fewer < MIN_PER_OUTCOME) {
-            throw new ValidationException("the dataset has " + fewer + " rows of its rarer outcome; the gates judge"
+            throw new ValidationException("the dataset has " + Words.count(fewer, "row") + " of its rarer outcome; the gates judge"
                     + " discrimination and calibration on at least " + MIN_PER_OUTCOME + " of each: add rows");
         }
         String sha256 = Sha256.hex(csv);

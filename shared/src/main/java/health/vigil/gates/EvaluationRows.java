@@ -7,6 +7,7 @@ import health.vigil.json.Json;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.SegmentColumns;
+import health.vigil.text.Words;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.ByteArrayInputStream;
@@ -72,11 +73,11 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
             rules.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
             StringBuilder by = new StringBuilder(firstRefusal).append("; by rule: ");
             for (int i = 0; i < Math.min(RULES_SHOWN, rules.size()); i++) {
-                by.append(i == 0 ? "" : ", ").append(rules.get(i).getValue()).append(" rows: ")
+                by.append(i == 0 ? "" : ", ").append(Words.count(rules.get(i).getValue(), "row")).append(": ")
                         .append(rules.get(i).getKey());
             }
             if (rules.size() > RULES_SHOWN) {
-                by.append(", and ").append(rules.size() - RULES_SHOWN).append(" more rules");
+                by.append(", and ").append(Words.count(rules.size() - RULES_SHOWN, "more rule", "more rules"));
             }
             return by.toString();
         }

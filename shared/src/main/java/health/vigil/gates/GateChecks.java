@@ -14,6 +14,7 @@ import health.vigil.statistics.DeLongTest;
 import health.vigil.statistics.LogisticRecalibration;
 import health.vigil.statistics.ReliabilityCurve;
 import health.vigil.statistics.RocCurve;
+import health.vigil.text.Words;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -82,7 +83,7 @@ public final class GateChecks {
         long negatives = pairedLabels.length - positives;
         if (positives < 2 || negatives < 2) {
             // DeLong's variance needs two of each; without them nothing shows the candidate is not worse.
-            checks.add(GateCheck.failed(DISCRIMINATION, "non_inferiority", "of the " + pairedLabels.length + " rows both"
+            checks.add(GateCheck.failed(DISCRIMINATION, "non_inferiority", "of the " + Words.count(pairedLabels.length, "row") + " both"
                     + " versions read, " + positives + " have the outcome and " + negatives + " do not: comparing"
                     + " with production needs at least 2 of each"));
             return checks;
@@ -153,17 +154,17 @@ public final class GateChecks {
                     positives += y[j] ? 1 : 0;
                 }
                 if (rows.size() < policy.minSegmentSize() || positives == 0 || positives == rows.size()) {
-                    skipped.add(group.getKey() + " (" + rows.size() + " rows)");
+                    skipped.add(group.getKey() + " (" + Words.count(rows.size(), "row") + ")");
                     continue;
                 }
                 double auroc = Auroc.of(s, y);
                 double ece = ReliabilityCurve.of(s, y, CALIBRATION_BINS).expectedCalibrationError();
                 String name = column.getKey() + "=" + group.getKey();
                 checks.add(GateCheck.of(SEGMENTS, name + ":auroc", auroc, "gap <= " + policy.maxSegmentAurocGap(),
-                        overallAuroc - auroc <= policy.maxSegmentAurocGap(), rows.size() + " rows"));
+                        overallAuroc - auroc <= policy.maxSegmentAurocGap(), Words.count(rows.size(), "row")));
                 checks.add(GateCheck.of(SEGMENTS, name + ":calibration_error", ece, "gap <= "
                         + policy.maxSegmentCalibrationGap(), ece - overallEce <= policy.maxSegmentCalibrationGap(),
-                        rows.size() + " rows"));
+                        Words.count(rows.size(), "row")));
                 if (overallAuroc - auroc > worstAurocGap) {
                     worstAurocGap = overallAuroc - auroc;
                     worstAuroc = name;
@@ -173,8 +174,8 @@ public final class GateChecks {
                     worstEce = name;
                 }
             }
-            String skippedNote = skipped.isEmpty() ? "" : "; not judged (under " + policy.minSegmentSize()
-                    + " rows or one outcome only): " + String.join(", ", skipped);
+            String skippedNote = skipped.isEmpty() ? "" : "; not judged (under " + Words.count(policy.minSegmentSize(), "row")
+                    + " or one outcome only): " + String.join(", ", skipped);
             if (worstAuroc == null) {
                 checks.add(GateCheck.failed(SEGMENTS, column.getKey() + ":worst_auroc_gap",
                         "no segment of '" + column.getKey() + "' is large enough to judge" + skippedNote));
@@ -237,7 +238,7 @@ public final class GateChecks {
         int rank = (int) Math.ceil(0.99 * sorted.length);
         double p99 = sorted[Math.max(0, rank - 1)] / 1e6;
         return GateCheck.of(LATENCY, "p99_row_millis", p99, "<= " + policy.maxP99LatencyMillis(),
-                p99 <= policy.maxP99LatencyMillis(), sorted.length + " rows scored one at a time on the platform's runtime");
+                p99 <= policy.maxP99LatencyMillis(), Words.count(sorted.length, "row") + " scored one at a time on the platform's runtime");
     }
 
     /**
@@ -256,7 +257,7 @@ public final class GateChecks {
             over += d <= policy.shapTolerance() ? 0 : 1;
         }
         return GateCheck.of(EXPLANATION, "shap_additivity", worst, "<= " + policy.shapTolerance(), over == 0,
-                over + " of " + deviations.length + " rows out of tolerance");
+                over + " of " + Words.count(deviations.length, "row") + " out of tolerance");
     }
 
     /**
@@ -315,7 +316,7 @@ public final class GateChecks {
      */
     public static GateCheck coverage(int refused, int rows, String firstProblem, GatePolicy policy) {
         double share = rows == 0 ? 0 : (double) refused / rows;
-        String note = refused + " of " + rows + " rows refused by the candidate's schema"
+        String note = refused + " of " + Words.count(rows, "row") + " refused by the candidate's schema"
                 + (firstProblem == null ? "" : " (first: " + firstProblem + ")")
                 + (refused == 0 ? "" : "; the other data gates are measured without them");
         return GateCheck.of(COVERAGE, "rows_refused", share, "<= " + policy.maxRefusedRowShare(),
@@ -330,8 +331,8 @@ public final class GateChecks {
      * @param first the first such row and its output ({@code row 4, output 1.38, above 1}), null when there is none
      */
     public static GateCheck outputs(int notProbability, int read, String first) {
-        String note = notProbability == 0 ? "every one of the " + read + " rows the candidate reads got a probability"
-                : notProbability + " of the " + read + " rows the candidate reads got an output that is not a probability"
+        String note = notProbability == 0 ? "every one of the " + Words.count(read, "row") + " the candidate reads got a probability"
+                : notProbability + " of the " + Words.count(read, "row") + " the candidate reads got an output that is not a probability"
                         + " (first: " + first + "); the other data gates are measured without them";
         return GateCheck.of(COVERAGE, OUTPUTS_NOT_PROBABILITY, notProbability, "== 0", notProbability == 0, note);
     }

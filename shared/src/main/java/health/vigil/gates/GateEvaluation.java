@@ -33,6 +33,7 @@ import health.vigil.security.Principal;
 import health.vigil.statistics.Auroc;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
+import health.vigil.text.Words;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -381,7 +382,7 @@ public final class GateEvaluation {
             List<Integer> readable = outputs.candidate();
             if (readable.size() < 2) {
                 notes.add("the candidate's output is not a probability on " + outputs.notProbability() + " of the "
-                        + read + " rows it reads (first: " + outputs.first() + "), which leaves fewer than 2 rows");
+                        + Words.count(read, "row") + " it reads (first: " + outputs.first() + "), which leaves fewer than 2 rows");
                 return null;
             }
             int n = readable.size();
@@ -469,7 +470,8 @@ public final class GateEvaluation {
             }
         }
         if (paired.size() < readable.size()) {
-            notes.add((readable.size() - paired.size()) + " of the " + readable.size() + " rows the candidate reads are"
+            notes.add((readable.size() - paired.size()) + " of the " + Words.count(readable.size(), "row")
+                    + " the candidate reads are"
                     + " refused by the production version's schema and left out of the comparison with it (first: "
                     + firstProductionProblem + ")");
         }

@@ -190,7 +190,7 @@ class EvaluationDatasetsTest {
     @Test
     void aDatasetNeedsTenRowsOfEachOutcome() {
         assertThatThrownBy(() -> register("age,race,outcome\n40,Other,0\n50,Other,1\n", "outcome", null, List.of()))
-                .hasMessageContaining("has 1 rows of its rarer outcome").hasMessageContaining("at least 10 of each");
+                .hasMessageContaining("has 1 row of its rarer outcome").hasMessageContaining("at least 10 of each");
         assertThatThrownBy(() -> register(rows(19), "outcome", null, List.of())).hasMessageContaining("has 9 rows");
         assertThat(register(rows(20), "outcome", null, List.of()).positives()).isEqualTo(10);
     }

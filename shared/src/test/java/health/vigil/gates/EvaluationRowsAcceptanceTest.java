@@ -69,6 +69,6 @@ class EvaluationRowsAcceptanceTest {
             records.add(r);
         }
         String described = new EvaluationRows(records, new boolean[4], Map.of()).acceptedBy(wide).described();
-        assertThat(described).endsWith(", and 1 more rules");
+        assertThat(described).endsWith(", and 1 more rule");
     }
 }

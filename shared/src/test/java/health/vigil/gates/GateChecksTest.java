@@ -304,4 +304,13 @@ class GateChecksTest {
                 new FeatureSchema(features), pipeline, new OutputSpec("probabilities", 1, "readmitted", 0.5), "use",
                 List.of(), "team", provenance);
     }
+
+    @Test
+    void aNoteOfOneRowSaysRowNotRows() {
+        assertThat(GateChecks.coverage(0, 1, null, DEFAULTS).note()).isEqualTo("0 of 1 row refused by the candidate's"
+                + " schema");
+        assertThat(GateChecks.explanation(new double[] {0}, DEFAULTS).note()).isEqualTo("0 of 1 row out of tolerance");
+        assertThat(GateChecks.outputs(1, 1, "row 1, output 1.38, above 1").note()).startsWith("1 of the 1 row the"
+                + " candidate reads got an output that is not a probability");
+    }
 }

@@ -11,6 +11,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.VersionRecord;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.text.Words;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -74,10 +75,10 @@ final class VersionView extends View {
         long failed = r.checks().stream().filter(c -> c.outcome() == GateCheck.Outcome.FAILED).count();
         long flagged = r.checks().stream().filter(c -> c.outcome() == GateCheck.Outcome.FLAGGED).count();
         out.append("<p id=\"gate-verdict\" class=\"").append(r.passed() ? "status-ok" : "status-bad").append("\">")
-                .append(r.passed() ? "\u2714 Passed" : "\u2718 Failed").append(": ").append(r.checks().size())
-                .append(" checks, ").append(failed).append(" failed, ").append(flagged).append(" flagged for the"
+                .append(r.passed() ? "\u2714 Passed" : "\u2718 Failed").append(": ")
+                .append(Words.count(r.checks().size(), "check")).append(", ").append(failed).append(" failed, ").append(flagged).append(" flagged for the"
                 + " approver; judged ").append(Html.time(r.evaluatedAt())).append(" on ")
-                .append(r.datasetRows() == null ? "the" : r.datasetRows() + " rows of the").append(" evaluation dataset <code>")
+                .append(r.datasetRows() == null ? "the" : Words.count(r.datasetRows(), "row") + " of the").append(" evaluation dataset <code>")
                 .append(escape(r.datasetSha256() == null ? "\u2013" : r.datasetSha256().substring(0, 12) + "\u2026"))
                 .append("</code> under gate policy ").append(r.policyVersion())
                 .append(r.productionVersion() == null ? "" : ", against production version " + r.productionVersion())

@@ -19,6 +19,7 @@ import health.vigil.outcomes.OutcomeReceipt;
 import health.vigil.outcomes.OutcomeService;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Role;
+import health.vigil.text.Words;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -70,7 +71,7 @@ public final class OutcomeFunctions {
         var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
         Optional<OutcomeReceipt> receipt = outcomes.ingest(blob);
         context.getLogger().info("IngestOutcomes event " + blob.eventId() + ": " + receipt
-                .map(r -> r.rows() + " rows, " + r.recorded() + " recorded, " + r.alreadyRecorded() + " already, "
+                .map(r -> Words.count(r.rows(), "row") + ", " + r.recorded() + " recorded, " + r.alreadyRecorded() + " already, "
                         + r.conflicts() + " conflicts, " + r.invalid() + " invalid")
                 .orElse("nothing to ingest"));
     }

@@ -107,6 +107,26 @@ class LauncherTest {
         }
     }
 
+    @Test
+    void twoLaunchesThatFindTheCliOutOfDateTogetherBuildItOnceNotOverEachOther() throws Exception {
+        Files.delete(root.resolve("cli/target/vigil-cli-9.9.9.jar"));
+        // A Maven that takes a second to build, and says when it starts and ends.
+        Path mvn = Files.createDirectories(root.resolve("bin")).resolve("mvn");
+        Files.writeString(mvn, "#!/usr/bin/env bash\necho start >> builds.log\nsleep 1\nmkdir -p cli/target/lib\n"
+                + ": > cli/target/vigil-cli-9.9.9.jar\necho end >> builds.log\n");
+        Files.setPosixFilePermissions(mvn, PosixFilePermissions.fromString("rwx------"));
+
+        Process first = start(root.resolve("jdk"), "models", "list");
+        Process second = start(root.resolve("jdk"), "datasets", "list");
+
+        for (Process launch : List.of(first, second)) {
+            assertThat(launch.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(launch.exitValue()).as(errors()).isZero();
+        }
+        assertThat(Files.readAllLines(root.resolve("builds.log"))).as("one build, the other launch waited for it")
+                .containsExactly("start", "end");
+    }
+
     /**
      * A CLI of two classes, as a built checkout holds it: {@code Main} in the jar prints that it started and waits for
      * a line, then prints what {@code Later}, in a library, says; {@code Later} is loaded only then.
@@ -190,6 +210,10 @@ class LauncherTest {
                 .redirectError(ProcessBuilder.Redirect.appendTo(root.resolve("stderr.log").toFile()));
         builder.environment().put("JAVA_HOME", javaHome.toString());
         builder.environment().put("XDG_CACHE_HOME", root.resolve("cache").toString());
+        if (Files.isDirectory(root.resolve("bin"))) {
+            builder.environment().put("PATH", root.resolve("bin") + java.io.File.pathSeparator
+                    + builder.environment().get("PATH"));
+        }
         builder.environment().remove("VIGIL_JAVA_OPTS");
         Process process = builder.start();
         started.add(process);

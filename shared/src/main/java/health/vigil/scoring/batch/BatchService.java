@@ -70,8 +70,9 @@ import java.util.regex.Pattern;
  * <p>Layout of {@code batch-output/{id}/}: {@code request.json} (only for a submission with an idempotency key: the
  * request first sent under it), {@code job.json} (the plan), {@code queued.json} (audited, queued and announced),
  * {@code partitions/{k}/checkpoint.json}, {@code partitions/{k}/{chunk}.jsonl}, {@code partitions/{k}/done.json}, then
- * {@code results.jsonl} and {@code summary.json}; or {@code failure.json} and {@code failure-announced.json} when the
- * file could not be scored at all.
+ * {@code results.jsonl}, {@code summary.json}, {@code completion-lease.json} and {@code completion-announced.json}; or
+ * {@code failure.json}, {@code failure-lease.json} and {@code failure-announced.json} when the file could not be scored
+ * at all.
  */
 public final class BatchService {
     static final String AUDIT_SUBMITTED = "batch.submitted";
@@ -754,14 +755,7 @@ public final class BatchService {
      */
     private void announceCompletion(BatchJob job, BatchSummary summary) {
         String id = job.id();
-        String what = "the completion of batch " + id;
-        Optional<BlobLease> lease = BlobLease.take(artifacts, ArtifactStore.BATCH_OUTPUT, completionLeaseName(id), what,
-                () -> output.exists(completionAnnouncedName(id)), clock, settings.lease());
-        if (lease.isEmpty()) {
-            return;
-        }
-        boolean announced = false;
-        try {
+        announceOnce("the completion of batch " + id, completionLeaseName(id), completionAnnouncedName(id), () -> {
             Map<String, String> details = new TreeMap<>();
             details.put("batchId", id);
             details.put("rows", Long.toString(summary.rows()));
@@ -773,6 +767,24 @@ public final class BatchService {
             events.publish(new VigilEvent(record.id(), EventTypes.BATCH_COMPLETED, VigilEvent.SOURCE, job.subject(),
                     clock.instant(), eventData(job, summary)));
             output.createOnce(completionAnnouncedName(id), new Announced(id, record.id()));
+        });
+    }
+
+    /**
+     * Runs {@code announce} (which audits once, publishes, then writes {@code marker}) in one run of those that reach
+     * it together: the one that creates {@code leaseName} first; the others wait for the marker and return. A run that
+     * fails before the marker gives the lease up, so the next delivery announces at once; one that dies holding it
+     * leaves it to expire.
+     */
+    private void announceOnce(String what, String leaseName, String marker, Runnable announce) {
+        Optional<BlobLease> lease = BlobLease.take(artifacts, ArtifactStore.BATCH_OUTPUT, leaseName, what,
+                () -> output.exists(marker), clock, settings.lease());
+        if (lease.isEmpty()) {
+            return;
+        }
+        boolean announced = false;
+        try {
+            announce.run();
             announced = true;
         } finally {
             if (!announced) {
@@ -832,21 +844,22 @@ public final class BatchService {
         } catch (ConflictException alreadyFailed) {
             failure = read(failureName(id), BatchFailure.class).orElse(failure);
         }
-        if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, failureAnnouncedName(id)).isPresent()) {
-            return;
-        }
-        String subject = model == null ? "/batches/" + id : "/models/" + model + "/batches/" + id;
-        AuditRecord record = audit.recordOnce("batch:" + id + ":failed", actor, AUDIT_FAILED, subject, "failed",
-                Map.of("batchId", id, "input", ArtifactStore.BATCH_INPUT + "/" + failure.input()));
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("batchId", id);
-        if (model != null) {
-            data.put("model", model);
-        }
-        data.put("reason", failure.reason());
-        events.publish(new VigilEvent(record.id(), EventTypes.BATCH_FAILED, VigilEvent.SOURCE, subject,
-                clock.instant(), data));
-        output.createOnce(failureAnnouncedName(id), new Announced(id, record.id()));
+        BatchFailure written = failure;
+        // Partitions that fail together (abandoned by the queue at once) announce the failure once, as a completion.
+        announceOnce("the failure of batch " + id, id + "/failure-lease.json", failureAnnouncedName(id), () -> {
+            String subject = model == null ? "/batches/" + id : "/models/" + model + "/batches/" + id;
+            AuditRecord record = audit.recordOnce("batch:" + id + ":failed", actor, AUDIT_FAILED, subject, "failed",
+                    Map.of("batchId", id, "input", ArtifactStore.BATCH_INPUT + "/" + written.input()));
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("batchId", id);
+            if (model != null) {
+                data.put("model", model);
+            }
+            data.put("reason", written.reason());
+            events.publish(new VigilEvent(record.id(), EventTypes.BATCH_FAILED, VigilEvent.SOURCE, subject,
+                    clock.instant(), data));
+            output.createOnce(failureAnnouncedName(id), new Announced(id, record.id()));
+        });
     }
 
     private static Map<String, Object> eventData(BatchJob job, BatchSummary summary) {

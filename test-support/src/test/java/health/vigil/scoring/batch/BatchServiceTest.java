@@ -965,6 +965,55 @@ class BatchServiceTest {
     }
 
     @Test
+    void partitionsAbandonedTogetherAnnounceTheJobsFailureOnce() throws Exception {
+        upload("discharges.jsonl", jsonLines(40));
+        BatchJob job = platform.batches().submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        List<String> messages = new ArrayList<>(queued).subList(0, 2);
+        // Each partition's every attempt met a fault in the code, as the queue's poison messages say.
+        for (int partition = 0; partition < 2; partition++) {
+            platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, BatchService.faultName(job.id(), partition),
+                    new java.io.ByteArrayInputStream(Json.writeBytes(new BatchService.Fault("IllegalStateException",
+                            Instant.now()))), true);
+        }
+        // Both calls find the job unfinished, then meet before either writes failure.json: as two instances handling
+        // the poison messages of two partitions at the same moment.
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.atomic.AtomicInteger meetings = new java.util.concurrent.atomic.AtomicInteger();
+        ArtifactStore failingTogether = new ForwardingStore(platform.artifacts()) {
+            @Override
+            public Optional<StoredArtifact> describe(String container, String name) {
+                if (name.endsWith("/failure.json") && meetings.getAndIncrement() < 2) {
+                    try {
+                        together.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the partitions were not abandoned together", e);
+                    }
+                }
+                return store.describe(container, name);
+            }
+        };
+        BatchService batches = service(failingTogether, SMALL);
+        events.clear();
+
+        ExecutorService workers = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (String m : messages) {
+                runs.add(workers.submit(() -> batches.partitionAbandoned(m)));
+            }
+            for (Future<?> run : runs) {
+                run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            workers.shutdown();
+        }
+
+        assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.FAILED);
+        assertThat(batchEvents()).containsExactly(EventTypes.BATCH_FAILED);
+        assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.failed");
+    }
+
+    @Test
     void aPartitionAbandonedWhileTheStoreWasAwayStaysResumable() {
         upload("discharges.jsonl", jsonLines(20));
         BatchService away = service(new FailingCheckpoints(platform.artifacts(), () -> true),

@@ -612,18 +612,7 @@ class BatchServiceTest {
         queued.clear();
         events.clear();
 
-        ExecutorService workers = Executors.newFixedThreadPool(partitions);
-        try {
-            List<Future<?>> runs = new ArrayList<>();
-            for (String m : messages) {
-                runs.add(workers.submit(() -> batches.scorePartition(m)));
-            }
-            for (Future<?> run : runs) {
-                run.get(60, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } finally {
-            workers.shutdown();
-        }
+        eachAtOnce(messages, m -> batches.scorePartition(m));
 
         assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
         assertThat(batchEvents()).containsExactly(EventTypes.BATCH_COMPLETED);
@@ -995,18 +984,7 @@ class BatchServiceTest {
         BatchService batches = service(failingTogether, SMALL);
         events.clear();
 
-        ExecutorService workers = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<?>> runs = new ArrayList<>();
-            for (String m : messages) {
-                runs.add(workers.submit(() -> batches.partitionAbandoned(m)));
-            }
-            for (Future<?> run : runs) {
-                run.get(60, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } finally {
-            workers.shutdown();
-        }
+        eachAtOnce(messages, m -> batches.partitionAbandoned(m));
 
         assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.FAILED);
         assertThat(batchEvents()).containsExactly(EventTypes.BATCH_FAILED);
@@ -1218,6 +1196,22 @@ class BatchServiceTest {
     private String lease(String jobId) throws IOException {
         try (InputStream in = platform.artifacts().open(ArtifactStore.BATCH_OUTPUT, BatchService.leaseName(jobId, 0))) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Runs {@code handle} for every message at once, one thread each, and waits for all of them to end well. */
+    private static void eachAtOnce(List<String> messages, java.util.function.Consumer<String> handle) throws Exception {
+        ExecutorService workers = Executors.newFixedThreadPool(messages.size());
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (String m : messages) {
+                runs.add(workers.submit(() -> handle.accept(m)));
+            }
+            for (Future<?> run : runs) {
+                run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            workers.shutdown();
         }
     }
 

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -135,10 +136,28 @@ final class RequestBody {
         } catch (TooSlow e) {
             throw tooSlow(e.minBytesPerSecond);
         } catch (IOException e) {
+            if (malformed(e)) {
+                throw new ValidationException(ErrorCode.INVALID_REQUEST, "the request body's chunked transfer coding is"
+                        + " malformed; send each chunk as its size in hexadecimal, CRLF, that many bytes and CRLF, end with"
+                        + " a chunk of size 0, or send the body with a Content-Length instead");
+            }
             // The client stopped sending (the idle timeout) or went away: its fault, not ours.
             throw new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body stopped arriving before it was"
                     + " complete; send the whole body without pausing");
         }
+    }
+
+    /**
+     * Whether a body failed because Jetty's parser refused its framing (a 4xx of the parser's, raised while the body was
+     * read): only a chunked body has framing inside it, so it is one whose chunks are broken, not one that stopped.
+     */
+    private static boolean malformed(IOException failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof HttpException refused && refused.getCode() >= 400 && refused.getCode() < 500) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

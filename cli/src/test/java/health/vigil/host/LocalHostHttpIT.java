@@ -225,6 +225,12 @@ class LocalHostHttpIT {
                 .contains("EchoVersion", "ModelByName", "LatestModel", "Greet", "Explode", "UploadBytes", "DefaultRoute");
     }
 
+    /** The error object of a whole raw answer ({@link #raw}). */
+    private static JsonNode errorIn(String response) {
+        return Json.readTree("error", response.substring(response.indexOf("\r\n\r\n") + 4)
+                .getBytes(StandardCharsets.UTF_8)).get("error");
+    }
+
     /** Sends raw bytes and reads the whole answer (the request asks the server to close the connection). */
     private static String raw(String request) throws Exception {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", host.port())) {
@@ -242,8 +248,7 @@ class LocalHostHttpIT {
             String response = raw(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
                     + "Connection: close\r\n\r\n");
             assertThat(response).as(target).startsWith("HTTP/1.1 400");
-            String body = response.substring(response.indexOf("\r\n\r\n") + 4);
-            JsonNode error = Json.readTree("error", body.getBytes(StandardCharsets.UTF_8)).get("error");
+            JsonNode error = errorIn(response);
             assertThat(error.get("code").asText()).as(target).isEqualTo("INVALID_REQUEST");
             assertThat(error.get("requestId").asText()).as(target).isNotBlank();
         }
@@ -265,8 +270,7 @@ class LocalHostHttpIT {
         for (java.util.Map.Entry<String, String> target : expected.entrySet()) {
             String response = raw("GET " + target.getKey() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
             assertThat(response).as(target.getKey()).startsWith("HTTP/1.1 400");
-            String body = response.substring(response.indexOf("\r\n\r\n") + 4);
-            JsonNode error = Json.readTree("error", body.getBytes(StandardCharsets.UTF_8)).get("error");
+            JsonNode error = errorIn(response);
             assertThat(error.get("code").asText()).as(target.getKey()).isEqualTo("INVALID_REQUEST");
             assertThat(error.get("message").asText()).as(target.getKey()).contains(target.getValue())
                     .doesNotContain("SECRET");
@@ -639,6 +643,31 @@ class LocalHostHttpIT {
             }
             small.close();
         }
+    }
+
+    // A chunked body that breaks the chunked syntax (a size that is not hexadecimal or overflows, data longer than its
+    // size) is the client's mistake, said as such: not a 408 telling it to send faster. On the pool and inline alike.
+    @Test
+    void aMalformedChunkedBodyIs400SayingHowToChunk() throws Exception {
+        java.util.Map<String, String> bodies = java.util.Map.of(
+                "a size that is not hexadecimal", "zz\r\n{}\r\n0\r\n\r\n",
+                "a size that overflows", "FFFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n",
+                "a negative size", "-2\r\n{}\r\n0\r\n\r\n",
+                "data longer than its size", "2\r\n{}XX\r\n0\r\n\r\n");
+        for (String target : List.of("PUT /upload", "POST /echo/a/versions/1")) {
+            for (java.util.Map.Entry<String, String> body : bodies.entrySet()) {
+                String response = raw(target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + body.getValue());
+                String as = target + ", " + body.getKey();
+                assertThat(response).as(as).startsWith("HTTP/1.1 400");
+                JsonNode error = errorIn(response);
+                assertThat(error.get("code").asText()).as(as).isEqualTo("INVALID_REQUEST");
+                assertThat(error.get("message").asText()).as(as).contains("chunked")
+                        .contains("size in hexadecimal");
+            }
+        }
+        HttpResponse<String> after = send(at("/echo/b/versions/2").POST(HttpRequest.BodyPublishers.ofString("{}")));
+        assertThat(after.statusCode()).isEqualTo(200);
     }
 
     /** The status line and headers of a response, up to and including the blank line. */

@@ -16,7 +16,8 @@ import org.eclipse.jetty.server.Request;
 /**
  * Reads a request body up to a limit; beyond it the request is refused with 413 and the body is never
  * buffered. The rest of an oversized body is read and thrown away (up to {@link #DISCARD_LIMIT}), because an
- * HTTP/1.1 client that is still sending when the connection closes never sees the 413.
+ * HTTP/1.1 client that is still sending when the connection closes never sees the 413; one that waits for
+ * {@code 100 Continue} before sending a body declared over the limit is answered before it sends any.
  */
 final class RequestBody {
     static final long DISCARD_LIMIT = 64L * 1024 * 1024;
@@ -178,6 +179,11 @@ final class RequestBody {
     private static byte[] readWithin(Request request, int maxBytes, byte[] prefix) throws IOException {
         long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         Pace pace = Pace.of(request);
+        if (declared > maxBytes && prefix.length == 0 && request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
+            // The client waits for a 100 Continue before it sends a byte, and Jetty sends one on the first read: answer
+            // without reading, so the client is not invited to send a body that would only be thrown away.
+            throw tooLarge(maxBytes);
+        }
         try (InputStream in = Request.asInputStream(request)) {
             if (declared > maxBytes) {
                 discard(request, in, new byte[16 * 1024], prefix.length, pace);

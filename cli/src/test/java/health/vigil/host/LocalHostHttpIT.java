@@ -670,6 +670,28 @@ class LocalHostHttpIT {
         assertThat(after.statusCode()).isEqualTo(200);
     }
 
+    // A client that asks before sending (Expect: 100-continue) a body its Content-Length puts over the limit is told 413
+    // at once, not invited to send megabytes that are then thrown away. On the pool and inline alike.
+    @Test
+    void aBodyOverTheLimitThatAsksFirstIsRefusedBeforeItIsSent() throws Exception {
+        for (String target : List.of("PUT /upload", "POST /echo/a/versions/1")) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", host.port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write((target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+                        + "\r\nContent-Length: " + 100L * BODY_LIMIT + "\r\nExpect: 100-continue\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                java.io.InputStream in = socket.getInputStream();
+                String head = readHead(in);
+
+                assertThat(head).as(target).startsWith("HTTP/1.1 413");
+                assertThat(head.toLowerCase(java.util.Locale.ROOT)).as(target).contains("connection: close");
+                JsonNode error = jsonBody(head, in).get("error");
+                assertThat(error.get("code").asText()).as(target).isEqualTo("PAYLOAD_TOO_LARGE");
+                assertThat(error.get("message").asText()).as(target).contains(String.valueOf(BODY_LIMIT));
+            }
+        }
+    }
+
     /** The status line and headers of a response, up to and including the blank line. */
     /** The JSON body that follows a response head read by {@link #readHead}, as long as its Content-Length says. */
     private static JsonNode jsonBody(String head, java.io.InputStream in) throws java.io.IOException {

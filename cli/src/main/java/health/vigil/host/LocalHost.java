@@ -411,11 +411,15 @@ public final class LocalHost implements AutoCloseable {
                 case 414 -> health.vigil.error.ErrorCode.URI_TOO_LONG;
                 case 415 -> health.vigil.error.ErrorCode.UNSUPPORTED_MEDIA_TYPE;
                 case 431 -> health.vigil.error.ErrorCode.HEADERS_TOO_LARGE;
+                // The client's HTTP version, not a failure of the host's.
+                case 505 -> health.vigil.error.ErrorCode.INVALID_REQUEST;
                 default -> status >= 500 ? health.vigil.error.ErrorCode.INTERNAL : health.vigil.error.ErrorCode.INVALID_REQUEST;
             };
             String requestId = health.vigil.model.RandomIds.uuid();
+            HttpConfiguration config = request.getConnectionMetaData().getHttpConfiguration();
             HostReply reply = HostReply.error(status < 400 || status > 599 ? 500 : status, code,
-                    message(status, request.getAttribute(ERROR_MESSAGE)), requestId, Map.of());
+                    message(status, request.getAttribute(ERROR_MESSAGE), config.getRequestHeaderSize()), requestId,
+                    Map.of());
             response.getHeaders().remove(HttpHeader.CONTENT_TYPE);
             HttpFunctionHandler.write(request, response, callback, reply);
             return true;
@@ -423,37 +427,69 @@ public final class LocalHost implements AutoCloseable {
     }
 
     /**
-     * What to tell a caller whose request Jetty refused before it reached the host: for the URL checks Jetty makes
-     * (by the reason it gives), what was wrong and what to send instead; otherwise the status alone. The request's
-     * own text is never repeated.
+     * What to tell a caller whose request Jetty refused before it reached the host: by the status, and for a 400 by the
+     * reason Jetty gives, what was wrong and what to send instead; otherwise the status alone. The request's own text is
+     * never repeated.
+     *
+     * @param headBytes the most a request head (request line and headers) may hold, which 414 and 431 enforce
      */
-    static String message(int status, Object jettyReason) {
-        if (status == 400 && jettyReason instanceof String reason) {
-            String known = switch (reason) {
-                case "Ambiguous URI path separator" -> "the request path holds an encoded '/' (%2F); no name holds a"
-                        + " '/', so send the path without it";
-                case "Ambiguous URI path segment" -> "the request path holds an encoded '.' or '..' segment (%2E);"
-                        + " name the resource instead";
-                case "Ambiguous URI empty segment" -> "the request path holds an empty segment ('//'); remove the extra"
-                        + " '/'";
-                case "Ambiguous URI path parameter", "Ambiguous URI path encoding" -> "the request path holds an"
-                        + " ambiguous encoding (an encoded ';' or '%'); send names as the API reference gives them";
-                case "Suspicious Path Character" -> "the request path holds a backslash or a control character;"
-                        + " send names as the API reference gives them";
-                case "Bad UTF-8 encoding" -> "the request URL is not percent-encoded UTF-8; encode each character"
-                        + " outside ASCII as its UTF-8 bytes (é is %C3%A9)";
-                case "UTF-16 encoding" -> "the request URL uses %u escapes, which are not URL encoding; encode each"
-                        + " character outside ASCII as its UTF-8 bytes (é is %C3%A9)";
-                case "Bad Request" -> "the request line could not be read; percent-encode the path and query (a '%'"
-                        + " is followed by two hex digits) and send no NUL or control characters";
-                default -> null;
-            };
-            if (known != null) {
-                return known;
-            }
+    static String message(int status, Object jettyReason, int headBytes) {
+        String known = switch (status) {
+            case 400 -> jettyReason instanceof String reason ? badRequest(reason) : null;
+            case 414 -> "the request URL is too long: the request line and headers may hold " + headBytes + " bytes;"
+                    + " send data in the body instead of the URL";
+            case 417 -> "the host understands only 'Expect: 100-continue'; send that or no Expect header";
+            case 426, 505 -> "the request's HTTP version is not one the host speaks; send HTTP/1.1 (or HTTP/1.0)";
+            case 431 -> "the request headers are too large: the request line and headers may hold " + headBytes
+                    + " bytes; send fewer or shorter headers";
+            default -> null;
+        };
+        return known != null ? known : "the request could not be processed (HTTP " + status + "); check the URL and"
+                + " headers against the API reference";
+    }
+
+    /** What was wrong with a request Jetty refused with 400 for {@code reason}, and what to send; null if not known. */
+    private static String badRequest(String reason) {
+        if (reason.startsWith("Illegal character") || reason.equals("Line Folding not supported")) {
+            return "the request line or a header holds a character HTTP does not allow there (a control character, a"
+                    + " space in a header name, a header without a colon, a header folded onto a second line); send each"
+                    + " header as 'Name: value' on one line";
         }
-        return "the request could not be processed (HTTP " + status + "); check the URL and headers against the API"
-                + " reference";
+        if (reason.startsWith("Bad Transfer-Encoding")) {
+            return "the Transfer-Encoding header is not 'chunked' alone; send a chunked body with 'Transfer-Encoding:"
+                    + " chunked', or the body with a Content-Length";
+        }
+        return switch (reason) {
+            case "Ambiguous URI path separator" -> "the request path holds an encoded '/' (%2F); no name holds a"
+                    + " '/', so send the path without it";
+            case "Ambiguous URI path segment" -> "the request path holds an encoded '.' or '..' segment (%2E);"
+                    + " name the resource instead";
+            case "Ambiguous URI empty segment" -> "the request path holds an empty segment ('//'); remove the extra"
+                    + " '/'";
+            case "Ambiguous URI path parameter", "Ambiguous URI path encoding" -> "the request path holds an"
+                    + " ambiguous encoding (an encoded ';' or '%'); send names as the API reference gives them";
+            case "Suspicious Path Character" -> "the request path holds a backslash or a control character;"
+                    + " send names as the API reference gives them";
+            case "Bad UTF-8 encoding", "Illegal Path Character" -> "the request URL is not percent-encoded UTF-8;"
+                    + " encode each character outside ASCII as its UTF-8 bytes (é is %C3%A9)";
+            case "UTF-16 encoding" -> "the request URL uses %u escapes, which are not URL encoding; encode each"
+                    + " character outside ASCII as its UTF-8 bytes (é is %C3%A9)";
+            case "Bad Request" -> "the request line could not be read; send a path that starts with '/' and does not"
+                    + " climb above the root with '..', percent-encode the path and query (a '%' is followed by two hex"
+                    + " digits) and send no NUL or control characters";
+            case "Invalid Content-Length Value" -> "the Content-Length header is not a whole number of bytes; send the"
+                    + " body's length in bytes, or no Content-Length with a chunked body";
+            case "Multiple Content-Lengths" -> "the request has more than one Content-Length header; send exactly one"
+                    + " Content-Length";
+            case "Transfer-Encoding and Content-Length" -> "the request has both a Transfer-Encoding and a Content-Length"
+                    + " header, which can be read two ways; send 'Transfer-Encoding: chunked' alone or a Content-Length"
+                    + " alone";
+            case "No Host" -> "an HTTP/1.1 request must carry a Host header; send one, such as 'Host: 127.0.0.1'";
+            case "Duplicate Host Header" -> "the request has more than one Host header; send exactly one Host header";
+            case "Authority!=Host" -> "the request target names another host than the Host header; send the path alone"
+                    + " ('/score/readmission'), not a full URL or a host and port";
+            default -> null;
+        };
     }
 
     /** Settings of a local host; every one has a default except {@code home}. */

@@ -231,11 +231,14 @@ class LocalHostHttpIT {
                 .getBytes(StandardCharsets.UTF_8)).get("error");
     }
 
-    /** Sends raw bytes and reads the whole answer (the request asks the server to close the connection). */
+    /**
+     * Sends raw bytes, one for each character of {@code request}, and reads the whole answer (the request asks the server
+     * to close the connection).
+     */
     private static String raw(String request) throws Exception {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", host.port())) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
     }
@@ -689,6 +692,42 @@ class LocalHostHttpIT {
                 assertThat(error.get("code").asText()).as(target).isEqualTo("PAYLOAD_TOO_LARGE");
                 assertThat(error.get("message").asText()).as(target).contains(String.valueOf(BODY_LIMIT));
             }
+        }
+    }
+
+    // A request Jetty refuses on its head (framing headers that can be read two ways, a missing Host, a line HTTP does
+    // not allow, a version the host does not speak, a head over the limit) is told what was wrong and what to send,
+    // in a client error's code, without its own text repeated.
+    @Test
+    void aHeadRefusedBeforeRoutingSaysWhatWasWrongAndWhatToSend() throws Exception {
+        String get = "GET /greet/SECRET HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+        List<List<String>> cases = List.of(
+                List.of(get + "Content-Length: -SECRET\r\n", "400", "INVALID_REQUEST", "Content-Length header is not"),
+                List.of(get + "Content-Length: 2\r\nContent-Length: 3\r\n", "400", "INVALID_REQUEST", "exactly one Content-Length"),
+                List.of(get + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n", "400", "INVALID_REQUEST",
+                        "both a Transfer-Encoding and a Content-Length"),
+                List.of(get + "Transfer-Encoding: identity\r\n", "400", "INVALID_REQUEST", "'Transfer-Encoding: chunked'"),
+                List.of("GET /greet/SECRET HTTP/1.1\r\n", "400", "INVALID_REQUEST", "must carry a Host header"),
+                List.of(get + "Host: SECRET\r\n", "400", "INVALID_REQUEST", "exactly one Host header"),
+                List.of(get + "X-SECRET: a\u0001b\r\n", "400", "INVALID_REQUEST", "'Name: value' on one line"),
+                List.of(get + "X-SECRET: a\r\n folded\r\n", "400", "INVALID_REQUEST", "'Name: value' on one line"),
+                List.of("GET http://SECRET.example/greet/x HTTP/1.1\r\nHost: 127.0.0.1\r\n", "400", "INVALID_REQUEST",
+                        "send the path alone"),
+                List.of("GET /greet/SECRET\u00e9 HTTP/1.1\r\nHost: 127.0.0.1\r\n", "400", "INVALID_REQUEST", "é is %C3%A9"),
+                List.of("GET /../SECRET HTTP/1.1\r\nHost: 127.0.0.1\r\n", "400", "INVALID_REQUEST", "above the root"),
+                List.of("GET /greet/SECRET HTTP/3.0\r\nHost: 127.0.0.1\r\n", "505", "INVALID_REQUEST", "send HTTP/1.1"),
+                List.of("GET /greet/SECRET HTTP/2.0\r\nHost: 127.0.0.1\r\n", "426", "INVALID_REQUEST", "send HTTP/1.1"),
+                List.of(get + "Expect: SECRET\r\n", "417", "INVALID_REQUEST", "only 'Expect: 100-continue'"),
+                List.of("GET /greet/SECRET" + "a".repeat(9_000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n", "414", "URI_TOO_LONG",
+                        "8192 bytes"),
+                List.of(get + "X-SECRET: " + "a".repeat(9_000) + "\r\n", "431", "HEADERS_TOO_LARGE", "8192 bytes"));
+        for (List<String> c : cases) {
+            String response = raw(c.get(0) + "Connection: close\r\n\r\n");
+            String as = c.get(0).substring(0, Math.min(80, c.get(0).length()));
+            assertThat(response).as(as).startsWith("HTTP/1.1 " + c.get(1));
+            JsonNode error = errorIn(response);
+            assertThat(error.get("code").asText()).as(as).isEqualTo(c.get(2));
+            assertThat(error.get("message").asText()).as(as).contains(c.get(3)).doesNotContain("SECRET");
         }
     }
 

@@ -267,8 +267,9 @@ final class HttpFunctionHandler extends Handler.Abstract {
             }
         }
         if (!allowed.isEmpty()) {
-            return HostReply.error(405, ErrorCode.METHOD_NOT_ALLOWED, "this route does not accept " + method
-                    + "; it accepts " + String.join(", ", allowed), requestId, Map.of("Allow", String.join(", ", allowed)));
+            // A method HTTP does not define is the client's own text, of any length: not repeated.
+            return HostReply.error(405, ErrorCode.METHOD_NOT_ALLOWED, "this route does not accept "
+                    + (httpMethod == null ? "the method sent" : method) + "; it accepts " + String.join(", ", allowed), requestId, Map.of("Allow", String.join(", ", allowed)));
         }
         return HostReply.error(ErrorCode.NOT_FOUND, "no function serves this path; check the URL against the API reference", requestId);
     }

@@ -163,6 +163,21 @@ class LocalHostHttpIT {
         assertThat(json(response).at("/error/code").asText()).isEqualTo("METHOD_NOT_ALLOWED");
     }
 
+    // A method HTTP does not define is the client's own text, of any length: the 405 says what the route accepts
+    // without repeating it.
+    @Test
+    void aMethodHttpDoesNotDefineIs405WithoutRepeatingIt() throws Exception {
+        String response = raw("X".repeat(4_000) + "SECRET /models/adherence HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Connection: close\r\n\r\n");
+
+        assertThat(response).startsWith("HTTP/1.1 405");
+        JsonNode error = errorIn(response);
+        assertThat(error.get("code").asText()).isEqualTo("METHOD_NOT_ALLOWED");
+        assertThat(error.get("message").asText()).contains("it accepts GET, HEAD").doesNotContain("SECRET")
+                .hasSizeLessThan(200);
+        assertThat(send(at("/models/adherence").DELETE()).body()).contains("does not accept DELETE");
+    }
+
     @Test
     void bodyOverTheLimitIs413() throws Exception {
         HttpResponse<String> response = send(at("/upload")

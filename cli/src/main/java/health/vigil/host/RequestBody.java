@@ -71,7 +71,7 @@ final class RequestBody {
                 body = NONE;
                 return Progress.COMPLETE;
             }
-            if (declared > maxBytes) {
+            if (declared > maxBytes || coded(request)) {
                 return Progress.ELSEWHERE;
             }
             while (true) {
@@ -132,6 +132,11 @@ final class RequestBody {
      * Reads the rest of a body of which {@code prefix} was already taken ({@link Collector}), waiting for it.
      */
     static byte[] read(Request request, int maxBytes, byte[] prefix) throws IOException {
+        if (coded(request)) {
+            throw new ValidationException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the request's Transfer-Encoding applies a"
+                    + " coding other than chunked, which the host does not decode; send the body uncompressed, chunked"
+                    + " alone ('Transfer-Encoding: chunked') or with a Content-Length");
+        }
         try {
             return readWithin(request, maxBytes, prefix);
         } catch (TooSlow e) {
@@ -168,6 +173,19 @@ final class RequestBody {
      */
     static boolean consumed(Request request) {
         return !hasBody(request) || request.getAttribute(CONSUMED) != null;
+    }
+
+    /**
+     * Whether the body comes under a transfer coding besides chunked (gzip, deflate): Jetty takes the chunks off and
+     * leaves the rest, so the bytes would reach a function still coded, read as if they were the body.
+     */
+    private static boolean coded(Request request) {
+        for (String coding : request.getHeaders().getCSV(HttpHeader.TRANSFER_ENCODING, false)) {
+            if (!coding.equalsIgnoreCase("chunked")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the request says a body follows its headers: a Content-Length above 0, or a transfer encoding. */

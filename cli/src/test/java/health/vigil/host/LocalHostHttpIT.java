@@ -688,6 +688,21 @@ class LocalHostHttpIT {
         assertThat(after.statusCode()).isEqualTo(200);
     }
 
+    // A body under a transfer coding besides chunked (gzip, deflate) would reach the function still coded, read as if it
+    // were the body itself: it is refused (415), on the pool and inline alike, and the connection is closed.
+    @Test
+    void aBodyUnderATransferCodingOtherThanChunkedIs415() throws Exception {
+        for (String target : List.of("PUT /upload", "POST /echo/a/versions/1")) {
+            String response = raw(target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+
+            assertThat(response).as(target).startsWith("HTTP/1.1 415");
+            JsonNode error = errorIn(response);
+            assertThat(error.get("code").asText()).as(target).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+            assertThat(error.get("message").asText()).as(target).contains("Transfer-Encoding").contains("chunked alone");
+        }
+    }
+
     // A client that asks before sending (Expect: 100-continue) a body its Content-Length puts over the limit is told 413
     // at once, not invited to send megabytes that are then thrown away. On the pool and inline alike.
     @Test

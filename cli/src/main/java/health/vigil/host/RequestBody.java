@@ -318,6 +318,7 @@ final class RequestBody {
 
     private static ValidationException tooLarge(int maxBytes) {
         return new ValidationException(ErrorCode.PAYLOAD_TOO_LARGE,
-                "the request body is larger than the limit of " + maxBytes + " bytes; send a smaller body or raise the limit");
+                "the request body is larger than the limit of " + maxBytes + " bytes; send a smaller body (a file of"
+                        + " patients goes to POST /batches), or have the platform's operator raise VIGIL_MAX_BODY_BYTES");
     }
 }

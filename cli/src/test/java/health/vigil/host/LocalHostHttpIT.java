@@ -185,7 +185,8 @@ class LocalHostHttpIT {
 
         assertThat(response.statusCode()).isEqualTo(413);
         assertThat(json(response).at("/error/code").asText()).isEqualTo("PAYLOAD_TOO_LARGE");
-        assertThat(json(response).at("/error/message").asText()).contains(String.valueOf(BODY_LIMIT));
+        assertThat(json(response).at("/error/message").asText()).contains(String.valueOf(BODY_LIMIT))
+                .contains("POST /batches", "VIGIL_MAX_BODY_BYTES");
     }
 
     @Test

@@ -143,6 +143,7 @@ public final class GateChecks {
             String worstAuroc = null;
             String worstEce = null;
             List<String> skipped = new ArrayList<>();
+            int unnamed = 0;
             for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
                 List<Integer> rows = group.getValue();
                 double[] s = new double[rows.size()];
@@ -154,7 +155,11 @@ public final class GateChecks {
                     positives += y[j] ? 1 : 0;
                 }
                 if (rows.size() < policy.minSegmentSize() || positives == 0 || positives == rows.size()) {
-                    skipped.add(group.getKey() + " (" + Words.count(rows.size(), "row") + ")");
+                    if (rows.size() < GatePolicy.SMALLEST_SEGMENT) {
+                        unnamed++;
+                    } else {
+                        skipped.add(group.getKey() + " (" + Words.count(rows.size(), "row") + ")");
+                    }
                     continue;
                 }
                 double auroc = Auroc.of(s, y);
@@ -173,6 +178,11 @@ public final class GateChecks {
                     worstEceGap = ece - overallEce;
                     worstEce = name;
                 }
+            }
+            if (unnamed > 0) {
+                // Counted, not named: a value this rare can point at a patient (an identifier given as a segment).
+                skipped.add(Words.count(unnamed, "value") + " under " + Words.count(GatePolicy.SMALLEST_SEGMENT, "row")
+                        + " each, not named");
             }
             String skippedNote = skipped.isEmpty() ? "" : "; not judged (under " + Words.count(policy.minSegmentSize(), "row")
                     + " or one outcome only): " + String.join(", ", skipped);

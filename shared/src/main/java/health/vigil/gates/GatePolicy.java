@@ -61,6 +61,11 @@ public record GatePolicy(
         String changedBy,
         Instant changedAt,
         String reason) {
+    /**
+     * The fewest rows a segment is judged on, and named by its value in a report: a rarer value (an identifier given
+     * as a segment column, a rare category) could point at a patient.
+     */
+    public static final int SMALLEST_SEGMENT = 10;
 
     /** The largest minimum segment size: a segment of about a third of the largest evaluation dataset. */
     public static final int MAX_SEGMENT_SIZE = 5_000;
@@ -84,9 +89,9 @@ public record GatePolicy(
         between("maxInterceptDeviation", maxInterceptDeviation, 0, 10);
         between("minSlope", minSlope, 0, 10);
         between("maxSlope", maxSlope, minSlope, 10);
-        if (minSegmentSize < 10) {
-            throw new ValidationException("minSegmentSize is " + minSegmentSize + "; segments under 10 rows say"
-                    + " nothing about a model: use 10 or more");
+        if (minSegmentSize < SMALLEST_SEGMENT) {
+            throw new ValidationException("minSegmentSize is " + minSegmentSize + "; segments under " + SMALLEST_SEGMENT
+                    + " rows say nothing about a model: use " + SMALLEST_SEGMENT + " or more");
         }
         // An evaluation dataset holds at most about 15,000 rows (the request body's limit): above what any segment of
         // one can have, no segment would be judged and the fairness gates would pass without looking.

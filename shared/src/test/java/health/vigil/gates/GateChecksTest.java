@@ -166,7 +166,36 @@ class GateChecksTest {
         columns.put("payer", payer);
         List<GateCheck> checks = GateChecks.segments(scores, labels, columns, withMinSegment(10));
         assertThat(checks).noneMatch(c -> c.check().startsWith("payer=self-pay"));
-        assertThat(check(checks, "payer:worst_auroc_gap").note()).contains("self-pay (5 rows)");
+        // Five rows are fewer than a value is named with: it is counted instead.
+        assertThat(check(checks, "payer:worst_auroc_gap").note()).contains("1 value under 10 rows each, not named")
+                .doesNotContain("self-pay");
+    }
+
+    @Test
+    void anIdentifierGivenAsASegmentColumnIsNeverNamedInTheReport() {
+        int n = 240;
+        double[] scores = new double[n];
+        boolean[] labels = new boolean[n];
+        String[] site = new String[n];
+        String[] patient = new String[n];
+        for (int i = 0; i < n; i++) {
+            scores[i] = (i % 10) / 10.0;
+            labels[i] = i % 10 >= 6 ^ i % 7 == 0;
+            site[i] = i < 150 ? "north" : i < 235 ? "south" : "east";
+            patient[i] = "MRN-" + (100_000 + i);
+        }
+        Map<String, String[]> columns = new LinkedHashMap<>();
+        columns.put("site", site);
+        columns.put("patient_id", patient);
+
+        List<GateCheck> checks = GateChecks.segments(scores, labels, columns, withMinSegment(100));
+
+        assertThat(checks.toString()).doesNotContain("MRN-");
+        assertThat(check(checks, "patient_id:worst_auroc_gap").note()).contains("240 values under 10 rows each, not"
+                + " named");
+        // A small segment of ten rows or more is still named, as before.
+        assertThat(check(checks, "site:worst_auroc_gap").note()).contains("south (85 rows)")
+                .contains("1 value under 10 rows each, not named").doesNotContain("east");
     }
 
     @Test

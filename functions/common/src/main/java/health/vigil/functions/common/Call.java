@@ -21,6 +21,14 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
     /** A body that says nothing: an empty JSON object. */
     private static final Pattern EMPTY_OBJECT = Pattern.compile("\\{\\s*}");
 
+    /**
+     * A time written in a query string with its offset's {@code +} not encoded: decoded, that {@code +} is a space,
+     * so {@code 2026-03-29T01:30:00+02:00} arrives as {@code 2026-03-29T01:30:00 02:00}. A space there can mean
+     * nothing else.
+     */
+    private static final Pattern DECODED_PLUS_OFFSET =
+            Pattern.compile("(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?) (\\d{2}:\\d{2})");
+
     public Call {
         headers = headers == null ? Map.of() : Map.copyOf(headers);
     }
@@ -68,10 +76,13 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
         return Optional.ofNullable(query.get(name)).filter(v -> !v.isBlank());
     }
 
-    /** A moment as an ISO-8601 UTC query parameter; anything else is a 400 that shows the form. */
+    /**
+     * A moment as an ISO-8601 query parameter (Z, or an offset converted to UTC); anything else is a 400 that shows
+     * the form.
+     */
     public Optional<java.time.Instant> instantParam(String name) {
         requireInstantParams(name);
-        return queryParam(name).map(java.time.Instant::parse);
+        return queryParam(name).flatMap(Call::instant);
     }
 
     /**
@@ -81,18 +92,23 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
     public void requireInstantParams(String... names) {
         List<String> bad = new ArrayList<>();
         for (String name : names) {
-            queryParam(name).ifPresent(v -> {
-                try {
-                    java.time.Instant.parse(v);
-                } catch (java.time.format.DateTimeParseException e) {
-                    bad.add("'" + name + "'");
-                }
-            });
+            queryParam(name).filter(v -> instant(v).isEmpty()).ifPresent(v -> bad.add("'" + name + "'"));
         }
         if (!bad.isEmpty()) {
             throw new ValidationException((bad.size() == 1 ? "query parameter " + bad.get(0) + " must be an ISO-8601"
                     + " time" : "query parameters " + String.join(" and ", bad) + " must be ISO-8601 times")
-                    + " like 2026-11-24T00:00:00Z (with Z for UTC, or an offset such as +01:00, which is read as UTC)");
+                    + " like 2026-11-24T00:00:00Z (with Z for UTC, or an offset such as +01:00, written %2B01:00 in a"
+                    + " URL, which is converted to UTC)");
+        }
+    }
+
+    private static Optional<java.time.Instant> instant(String value) {
+        java.util.regex.Matcher plus = DECODED_PLUS_OFFSET.matcher(value);
+        String text = plus.matches() ? plus.group(1) + "+" + plus.group(2) : value;
+        try {
+            return Optional.of(java.time.Instant.parse(text));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
         }
     }
 

@@ -35,6 +35,25 @@ class CallTest {
     }
 
     @Test
+    void aTimeWithAnOffsetIsConvertedToUtcEvenWhenItsPlusArrivesAsTheSpaceAQueryStringMakesOfIt() {
+        java.time.Instant utc = java.time.Instant.parse("2026-03-28T23:30:00Z");
+        // '+' in a query string is a space once decoded (both hosts decode it so): what a caller typing the offset sends.
+        for (String written : new String[] {"2026-03-29T01:30:00+02:00", "2026-03-29T01:30:00 02:00",
+            "2026-03-28T18:30:00-05:00", "2026-03-28T23:30:00Z", "2026-03-28T23:30:00.000Z"}) {
+            Call call = new Call(null, "req-1", Map.of("from", written), Optional.empty(), Map.of());
+            assertThat(call.instantParam("from")).as(written).contains(utc);
+        }
+        assertThat(new Call(null, "req-1", Map.of("to", "2026-03-29T01:30:00.5 02:00"), Optional.empty(), Map.of())
+                .instantParam("to")).contains(utc.plusMillis(500));
+        for (String notATime : new String[] {"2026-03-29T01:30:00 0200", "2026-03-29 01:30:00", "2026-03-29T01:30 02:00",
+            "2026-03-29T01:30:00  02:00"}) {
+            Call call = new Call(null, "req-1", Map.of("from", notATime), Optional.empty(), Map.of());
+            assertThatThrownBy(() -> call.instantParam("from")).as(notATime).isInstanceOf(ValidationException.class)
+                    .hasMessageContaining("%2B01:00");
+        }
+    }
+
+    @Test
     void aBodyIsBoundStraightToItsRecordAsTheTreeWouldHaveBeen() {
         String body = "{\"id\": \"r1\", \"values\": [0.1, 2, -3.5e2]}";
         Reading direct = call(body).json("the reading", Reading.class);

@@ -5,8 +5,6 @@ import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.json.Json;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
@@ -70,17 +68,6 @@ final class RequestFields {
             throw new ValidationException("\"" + field + "\" must be a number");
         }
         return value.doubleValue();
-    }
-
-    static Optional<Instant> instant(Call call, String name) {
-        return call.queryParam(name).map(v -> {
-            try {
-                return Instant.parse(v);
-            } catch (DateTimeParseException e) {
-                throw new ValidationException("query parameter '" + name + "' must be an ISO-8601 instant such as"
-                        + " 2026-12-03T00:00:00Z");
-            }
-        });
     }
 
     static Optional<Integer> positiveInt(Call call, String name) {

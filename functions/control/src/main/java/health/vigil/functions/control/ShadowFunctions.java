@@ -87,9 +87,11 @@ public final class ShadowFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("name") String name,
             ExecutionContext context) {
-        return http.handle(request, context, Access.AUTHENTICATED, call -> shadows.report(new ModelName(name),
-                RequestFields.positiveInt(call, "version"), RequestFields.instant(call, "from"),
-                RequestFields.instant(call, "to")));
+        return http.handle(request, context, Access.AUTHENTICATED, call -> {
+            call.requireInstantParams("from", "to");
+            return shadows.report(new ModelName(name), RequestFields.positiveInt(call, "version"),
+                    call.instantParam("from"), call.instantParam("to"));
+        });
     }
 
     private static Map<String, Object> view(Deployment d) {

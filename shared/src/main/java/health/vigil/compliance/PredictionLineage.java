@@ -17,6 +17,7 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.PredictionLog;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -52,15 +53,18 @@ public final class PredictionLineage {
     private final AuditLog audit;
     private final Function<Manifest, FeaturePipeline> pipelines;
     private final Function<ModelVersion, Optional<GateReport>> gateReports;
+    private final Clock clock;
 
     /** @param gateReports the stored gate report of a version, as the gates keep it (handed in; no service call) */
     public PredictionLineage(PredictionLog predictions, ModelRegistry registry, AuditLog audit,
-            Function<Manifest, FeaturePipeline> pipelines, Function<ModelVersion, Optional<GateReport>> gateReports) {
+            Function<Manifest, FeaturePipeline> pipelines, Function<ModelVersion, Optional<GateReport>> gateReports,
+            Clock clock) {
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
         this.gateReports = Objects.requireNonNull(gateReports, "gateReports");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** The lineage of {@code predictionId}, read by {@code reader} (an audit record says who read it). */
@@ -85,10 +89,12 @@ public final class PredictionLineage {
         out.put("prediction", prediction(record, version));
         out.put("version", version(version));
         out.put("gateReport", gateReports.apply(version.id()).orElse(null));
-        List<AuditRecord> history = audit.read(LocalDate.ofInstant(version.registeredAt(), ZoneOffset.UTC)
-                .isBefore(LocalDate.ofInstant(record.time(), ZoneOffset.UTC).minusDays(MAX_DAYS))
-                ? LocalDate.ofInstant(record.time(), ZoneOffset.UTC).minusDays(MAX_DAYS)
-                : LocalDate.ofInstant(version.registeredAt(), ZoneOffset.UTC), LocalDate.now(ZoneOffset.UTC));
+        LocalDate predicted = LocalDate.ofInstant(record.time(), ZoneOffset.UTC);
+        LocalDate registered = LocalDate.ofInstant(version.registeredAt(), ZoneOffset.UTC);
+        // Up to the platform's today (its clock, not the machine's), and never before the prediction's own day.
+        LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+        List<AuditRecord> history = audit.read(registered.isBefore(predicted.minusDays(MAX_DAYS))
+                ? predicted.minusDays(MAX_DAYS) : registered, today.isBefore(predicted) ? predicted : today);
         String subject = version.id().subject();
         List<Map<String, Object>> decisions = new ArrayList<>();
         Map<String, Object> deployment = null;

@@ -187,7 +187,7 @@ public final class VigilPlatform implements AutoCloseable {
         // The card reads the reports where the gates and the monitoring check stored them; it never calls either.
         this.cards = new ModelCards(registry, gates::find, gates::changesSinceGates, (id, slot) -> monitoring.reports()
                 .latest(id.name().value(), id.number(), slot).map(CardMonitoring::window), predictionLog, clock);
-        this.lineage = new PredictionLineage(predictionLog, registry, audit, pipelines, gates::find);
+        this.lineage = new PredictionLineage(predictionLog, registry, audit, pipelines, gates::find, clock);
     }
 
     public static Builder builder(VigilConfig config) {

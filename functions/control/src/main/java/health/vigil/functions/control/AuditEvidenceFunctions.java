@@ -35,11 +35,13 @@ public final class AuditEvidenceFunctions {
     private final AuditEvidence evidence;
     private final AuditLog audit;
     private final HttpApi http;
+    private final java.time.Clock clock;
 
     public AuditEvidenceFunctions(VigilPlatform platform) {
         this.evidence = platform.auditEvidence();
         this.audit = platform.audit();
         this.http = new HttpApi(platform.authenticator(), platform.config().limits());
+        this.clock = platform.clock();
     }
 
     /** {@code POST /audit/exports} with {@code {"from": "yyyy-MM-dd", "to": "yyyy-MM-dd"}}: 201, or 200 if identical. */
@@ -69,7 +71,7 @@ public final class AuditEvidenceFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
-            LocalDate[] period = AuditFunctions.period(call);
+            LocalDate[] period = AuditFunctions.period(call, clock);
             LocalDate from = period[0];
             LocalDate to = period[1];
             EvidenceReport report = evidence.verifyStore(from, to, evidence.publishedKeys());

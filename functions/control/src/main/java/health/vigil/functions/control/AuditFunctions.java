@@ -25,10 +25,12 @@ import java.util.Optional;
 public final class AuditFunctions {
     private final AuditLog audit;
     private final HttpApi http;
+    private final java.time.Clock clock;
 
     public AuditFunctions(VigilPlatform platform, HttpApi http) {
         this.audit = platform.audit();
         this.http = http;
+        this.clock = platform.clock();
     }
 
     @FunctionName("AuditRecords")
@@ -37,7 +39,7 @@ public final class AuditFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
-            LocalDate[] period = period(call);
+            LocalDate[] period = period(call, clock);
             int limit = pageSize(call);
             AuditPage page = audit.readPage(period[0], period[1], call.queryParam("continuationToken").orElse(null), limit);
             // Reading the log is itself evidence: who looked at which period.
@@ -53,7 +55,7 @@ public final class AuditFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.AUDIT_EXPORT), call -> {
-            LocalDate[] period = period(call);
+            LocalDate[] period = period(call, clock);
             var report = audit.verify(period[0], period[1]);
             audit.record(call.principal().id(), "audit.verified", "audit/" + period[0] + ".." + period[1],
                     report.valid() ? "valid" : "broken", Map.of("records", Long.toString(report.recordsChecked())));
@@ -72,9 +74,9 @@ public final class AuditFunctions {
         }).orElse(AuditLog.MAX_PAGE_SIZE);
     }
 
-    /** {@code from} and {@code to} (inclusive, UTC days, default today), at most a year apart. */
-    static LocalDate[] period(Call call) {
-        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    /** {@code from} and {@code to} (inclusive, UTC days, default the platform's today), at most a year apart. */
+    static LocalDate[] period(Call call, java.time.Clock clock) {
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         LocalDate from = day(call, "from", today);
         LocalDate to = day(call, "to", today);
         checkPeriod(from, to);

@@ -41,11 +41,13 @@ public final class MonitoringFunctions {
     private final MonitoringService monitoring;
     private final ModelRegistry registry;
     private final HttpApi http;
+    private final java.time.Clock clock;
 
     public MonitoringFunctions(VigilPlatform platform, HttpApi http) {
         this.monitoring = platform.monitoring();
         this.registry = platform.registry();
         this.http = http;
+        this.clock = platform.clock();
     }
 
     @FunctionName("DriftCheck")
@@ -80,7 +82,7 @@ public final class MonitoringFunctions {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
             ModelName model = known(name);
             call.requireInstantParams("from", "to");
-            Instant to = call.instantParam("to").orElse(Instant.now());
+            Instant to = call.instantParam("to").orElse(clock.instant());
             Instant from = call.instantParam("from").orElse(to.minus(Duration.ofDays(1)));
             if (!from.isBefore(to) || Duration.between(from, to).compareTo(MAX_PERIOD) > 0) {
                 throw new ValidationException("'from' must be before 'to' and the period at most 366 days");
@@ -112,7 +114,7 @@ public final class MonitoringFunctions {
             // The default window ends at the minute: a second click within it asks for the same window, answered by its
             // stored report, not a second report of a window one second later.
             call.requireInstantParams("from", "to");
-            Instant to = call.instantParam("to").orElse(Instant.now().truncatedTo(ChronoUnit.MINUTES));
+            Instant to = call.instantParam("to").orElse(clock.instant().truncatedTo(ChronoUnit.MINUTES));
             Instant from = call.instantParam("from").orElse(to.minus(Duration.ofHours(1)));
             MonitoringRun run = monitoring.check(model, from, to, RUN_WAIT, call.principal().id());
             Map<String, Object> out = new LinkedHashMap<>();

@@ -143,7 +143,8 @@ public final class ModelCardHtml {
         h.append("<section><h2>Registry record</h2><table>");
         row(h, "Package sha256", r.packageSha256());
         row(h, "Model sha256", r.modelSha256());
-        row(h, "Registered by", r.registeredBy() + (r.registeredAt() == null ? "" : " at " + r.registeredAt()));
+        h.append("<tr><th>Registered by</th><td>").append(escape(r.registeredBy()))
+                .append(r.registeredAt() == null ? "" : " at " + timeElement(r.registeredAt())).append("</td></tr>");
         row(h, "Training data", r.trainingRows() + " rows, sha256 " + r.trainingDatasetSha256()
                 + (r.trainingDateRange() == null ? "" : ", " + r.trainingDateRange()));
         row(h, "Code commit", r.codeCommit());

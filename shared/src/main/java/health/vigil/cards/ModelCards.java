@@ -178,6 +178,15 @@ public final class ModelCards {
         return table;
     }
 
+    /**
+     * A decision threshold as a reader of the card takes it in: to four decimals, trailing zeros dropped (0.1821, 0.3),
+     * not the 17 digits a trained threshold has; the manifest keeps it exactly.
+     */
+    static String threshold(double threshold) {
+        return java.math.BigDecimal.valueOf(threshold).setScale(4, java.math.RoundingMode.HALF_UP).stripTrailingZeros()
+                .toPlainString();
+    }
+
     private static List<Section> sections(VersionRecord record, Optional<GateReport> report,
             List<ModelCard.Segment> segments, ModelCard.Monitoring monitoring) {
         Manifest m = record.manifest();
@@ -195,7 +204,7 @@ public final class ModelCards {
         values.put(Hti1Attribute.OUTPUT_VALUE, attribute(Hti1Attribute.OUTPUT_VALUE, true, "manifest output", List.of(
                 String.format(Locale.ROOT, "The probability (0 to 1) that the patient is %s; at %s or above the decision"
                         + " is positive. Each score is returned with its top contributing factors (SHAP values).",
-                        m.output().positiveLabel(), m.output().threshold())), null));
+                        m.output().positiveLabel(), threshold(m.output().threshold()))), null));
         values.put(Hti1Attribute.OUTPUT_TYPE, attribute(Hti1Attribute.OUTPUT_TYPE, true, "manifest task", List.of(
                 "Prediction (a risk probability), with a classification at the decision threshold (task: " + m.task()
                         + ")"), null));

@@ -9,6 +9,7 @@ import health.vigil.model.Manifest;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
+import health.vigil.model.VersionRecord;
 import health.vigil.monitoring.MonitoringReport;
 import health.vigil.monitoring.MonitoringReports;
 import health.vigil.port.PredictionLog;
@@ -82,6 +83,27 @@ class ModelCardRenderingTest {
         String points = roc.substring(roc.indexOf("points=\"") + 8, roc.indexOf('"', roc.indexOf("points=\"") + 8));
         assertThat(points.split(" ")).hasSize(card.curves().roc().size());
         assertThat(html).contains("not provided (card.fundingSource)");
+    }
+
+    @Test
+    void theHtmlCardShowsWhenTheVersionWasRegisteredAndItsThresholdAsPeopleReadThem() {
+        // A trained threshold has 17 digits and the registry keeps its instants to the nanosecond.
+        Instant registered = Instant.parse("2026-11-02T10:15:30.354748287Z");
+        Manifest manifest = ServiceFixtures.manifest(ServiceFixtures.READMISSION, ServiceFixtures.schema(),
+                0.18209678402468013);
+        InMemoryRegistryStore store = new InMemoryRegistryStore();
+        store.put(new VersionRecord(ServiceFixtures.READMISSION, 1, manifest, ServiceFixtures.sha('p', 1),
+                ServiceFixtures.sha('m', 1), "readmission-v1.zip", 1234, Stage.GATES_PASSED, "blob:readmission-v1.zip",
+                registered, "event-1", registered, "etag-1"));
+        ModelCard card = new ModelCards(new ModelRegistry(store), id -> Optional.empty(), version -> List.of(),
+                ModelCardsTest.windows(new MonitoringReports(new InMemoryArtifactStore())), mock(PredictionLog.class),
+                Clock.fixed(Instant.parse("2026-11-20T12:00:00Z"), ZoneOffset.UTC)).card(ServiceFixtures.READMISSION, 1);
+
+        String html = ModelCardHtml.render(card);
+
+        assertThat(html).contains(" at <time datetime=\"2026-11-02T10:15:30.354748287Z\">2026-11-02 10:15:30 UTC</time>")
+                .contains("at 0.1821 or above the decision is positive")
+                .doesNotContain("0.18209678402468013").doesNotContain(" at 2026-11-02T");
     }
 
     @Test

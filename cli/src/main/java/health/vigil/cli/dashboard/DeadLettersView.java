@@ -5,6 +5,7 @@ import static health.vigil.functions.common.html.Html.escape;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import health.vigil.security.Role;
+import health.vigil.text.Words;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -56,7 +57,12 @@ final class DeadLettersView extends View {
     @Override
     Rendered render(PageRequest request) {
         List<DeadLetter> letters = read(folder);
-        Pages.Table table = Pages.table("dead-letters", letters.size() + " dead-lettered events", "Event type",
+        if (letters.isEmpty()) {
+            return new Rendered("Dead-lettered events", "<p id=\"no-dead-letters\">No event is dead-lettered: the event"
+                    + " bus has delivered every event or is still retrying it. An event it gives up on after its last"
+                    + " attempt is listed here, with what to do about it.</p>");
+        }
+        Pages.Table table = Pages.table("dead-letters", Words.count(letters.size(), "dead-lettered event"), "Event type",
                 "Subject", "Function", "Reason", "#Attempts", "Last error", "Last attempt");
         for (DeadLetter d : letters) {
             JsonNode c = d.content();
@@ -69,7 +75,7 @@ final class DeadLettersView extends View {
             Pages.row(table, escape(type), escape(event.path("subject").asText("")), escape(c.path("function").asText("")),
                     escape(c.path("deadLetterReason").asText("")), c.path("deliveryAttempts").asInt(),
                     escape(c.path("lastErrorCode").asText("") + " " + c.path("lastErrorType").asText("")),
-                    escape(c.path("lastDeliveryAttemptTime").asText("")));
+                    escape(Words.time(c.path("lastDeliveryAttemptTime").asText(""))));
         }
         String body = Pages.end(table) + "<p>To redeliver or discard them, follow the runbook for dead-lettered events"
                 + " (docs/runbooks/dead-lettered-events.md in the repository).</p>";

@@ -101,6 +101,12 @@ final class DeploymentsView extends View {
         return points;
     }
 
+    /** The ramp chart's text alternative: each weight and the moment it held from, to the second in UTC. */
+    static String rampDescription(List<Point> points) {
+        return "Canary weight over time: " + points.stream().map(pt -> Pages.weight(pt.basisPoints()) + " from "
+                + Words.time(pt.at())).collect(Collectors.joining(", ")) + ". The same steps are in the table below.";
+    }
+
     private static String canary(ModelName m, CanaryRamp r) {
         String id = m.value();
         StringBuilder out = new StringBuilder("<h3 id=\"canary-").append(escape(id)).append("\">Canary of version ")
@@ -118,10 +124,8 @@ final class DeploymentsView extends View {
                 + " the ramp</dt><dd>").append(Html.number(r.policy().falseRollbackRate(), 5)).append("</dd></dl>");
 
         List<Point> points = timeline(r);
-        String description = "Canary weight over time: " + points.stream().map(pt -> Pages.weight(pt.basisPoints())
-                + " from " + pt.at()).collect(Collectors.joining(", ")) + ". The same steps are in the table below.";
         out.append(Charts.steps("ramp-" + id, "Weight of canary version " + r.version() + " of " + id + " over time",
-                description, points.stream().map(Point::at).toList(), points.stream().map(Point::basisPoints).toList(),
+                rampDescription(points), points.stream().map(Point::at).toList(), points.stream().map(Point::basisPoints).toList(),
                 "canary v" + r.version()));
 
         Pages.Table steps = Pages.table("steps-" + id, r.analyses().size() + " analysed steps of the canary of "

@@ -8,11 +8,18 @@ import health.vigil.model.TrafficSlot;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.registry.ModelSummary;
 import health.vigil.security.Role;
+import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /** Every registered model with its latest version and stage and what is deployed (the registry's summaries). */
 final class ModelsView extends View {
+
+    /** What the pages listing models say while there is none, and how to register the first. */
+    static final String NONE_YET = "<p id=\"no-models\">No model is registered yet. A data steward registers the"
+            + " evaluation data the gates judge on (<code>vigil datasets register</code>), then a data scientist uploads a"
+            + " model package with <code>vigil models upload PACKAGE.zip --model NAME</code> or drops it into the home's"
+            + " <code>blobs/models/</code> folder.</p>";
 
     ModelsView(Supplier<VigilPlatform> platform) {
         super("models", "Models", null, platform);
@@ -21,9 +28,13 @@ final class ModelsView extends View {
     @Override
     Rendered render(PageRequest request) {
         VigilPlatform p = platform.get();
+        List<ModelName> models = p.registry().listModels();
+        if (models.isEmpty()) {
+            return new Rendered("Models", NONE_YET);
+        }
         Pages.Table table = Pages.table("models", "Registered models", "Model", "#Versions", "#Latest version",
                 "Latest stage", "Live traffic");
-        for (ModelName m : p.registry().listModels()) {
+        for (ModelName m : models) {
             ModelSummary s = p.registry().summary(m);
             Pages.row(table, Pages.link("/dashboard/models/" + m.value(), m.value()), s.versionCount(),
                     s.latest() == null ? "\u2013" : s.latest().version(),

@@ -87,6 +87,9 @@ final class MonitoringView extends View {
 
     private Rendered list() {
         VigilPlatform p = platform.get();
+        if (p.registry().listModels().isEmpty()) {
+            return new Rendered("Monitoring", ModelsView.NONE_YET);
+        }
         StringBuilder body = new StringBuilder("<ul id=\"monitored\">");
         for (ModelName m : p.registry().listModels()) {
             body.append("<li>").append(Pages.link("/dashboard/monitoring/" + m.value(), m.value())).append("</li>");
@@ -112,16 +115,27 @@ final class MonitoringView extends View {
         Period period = period(p, record, slot, from, to);
 
         StringBuilder body = new StringBuilder("<p>Version ").append(version).append(" in the ")
-                .append(escape(slot.wireName())).append(" slot, the last ").append(days).append(" days: <strong"
-                + " data-fact=\"windows\">").append(reports.size()).append("</strong> checked windows, <strong"
-                + " data-fact=\"rows\">").append(period.rows()).append("</strong> predictions, <strong"
-                + " data-fact=\"labelled\">").append(period.scores().size()).append("</strong> with an outcome.</p>");
+                .append(escape(slot.wireName())).append(" slot, the last ").append(Words.count(days, "day")).append(": ")
+                .append(counts(reports.size(), period.rows(), period.scores().size())).append(".</p>");
         body.append(windows(reports));
         body.append(driftOverTime(reports));
         body.append(performanceOverTime(reports));
         body.append(scoreDistribution(period));
         body.append(calibration(period));
         return new Rendered("Monitoring of " + model.value(), body.toString());
+    }
+
+    /** How many windows were checked and predictions logged and labelled, each number marked for the tests. */
+    static String counts(long windows, long predictions, long labelled) {
+        return fact("windows", windows, "checked window") + ", " + fact("rows", predictions, "prediction") + ", "
+                + "<strong data-fact=\"labelled\">" + labelled + "</strong> with an outcome";
+    }
+
+    /** A count in words with its number in bold: "<strong>1</strong> prediction", "<strong>2</strong> predictions". */
+    private static String fact(String name, long n, String noun) {
+        String words = Words.count(n, noun);
+        int space = words.indexOf(' ');
+        return "<strong data-fact=\"" + name + "\">" + words.substring(0, space) + "</strong>" + words.substring(space);
     }
 
     /** What one pass over the period's predictions of the version and slot gives the pictures. */

@@ -38,7 +38,7 @@ final class OverviewView extends View {
             body.append("<dt>Dead-lettered events</dt><dd data-fact=\"dead-letters\">")
                     .append(DeadLettersView.read(deadLetters).size()).append("</dd>");
         }
-        body.append("</dl><p>Signed in with the roles: ").append(escape(request.principal().roles().stream()
+        body.append("</dl>").append(models.isEmpty() ? ModelsView.NONE_YET : "").append("<p>Signed in with the roles: ").append(escape(request.principal().roles().stream()
                 .map(Role::wireName).sorted().toList().toString())).append(". The navigation shows the pages those"
                 + " roles open.</p>");
         return new Rendered("Overview", body.toString());

@@ -653,7 +653,7 @@ class DashboardBrowserIT {
         assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Not allowed");
         signIn("operator", "/dashboard/dead-letters");
         assertThat(browser.findElement(By.cssSelector("#dead-letters caption")).getText())
-                .isEqualTo("1 dead-lettered events");
+                .isEqualTo("1 dead-lettered event");
         List<WebElement> rows = browser.findElements(By.cssSelector("#dead-letters tbody tr"));
         assertThat(rows).hasSize(1);
         List<String> cells = cells(rows.get(0));

@@ -65,6 +65,16 @@ class DeploymentsViewTest {
     }
 
     @Test
+    void theRampChartsTextAlternativeSaysFromWhenEachWeightHeldToTheSecondInUtc() {
+        Instant judged = Instant.parse("2026-12-05T22:11:38.106189553Z");
+
+        assertThat(DeploymentsView.rampDescription(List.of(new DeploymentsView.Point(START, 2_000),
+                new DeploymentsView.Point(judged, 0))))
+                .isEqualTo("Canary weight over time: 20.00 % from 2026-12-03 04:00:00 UTC, 0.00 % from 2026-12-05 22:11:38"
+                        + " UTC. The same steps are in the table below.");
+    }
+
+    @Test
     void weightsAndPValuesReadAsPeopleWriteThem() {
         assertThat(Pages.weight(100)).isEqualTo("1.00 %");
         assertThat(Pages.weight(1)).isEqualTo("0.01 %");

@@ -123,7 +123,7 @@ final class AuditView extends View {
         body.append(evidence(p, from, to, request.principal().id()));
         int skip = Math.max(0, records.size() - SHOWN);
         Pages.Table table = Pages.table("audit-records", Words.count(records.size(), "record") + " from " + from + " to " + to
-                + (skip > 0 ? ", the newest " + SHOWN + " shown" : "") + ", newest first", "Time", "Action", "Subject",
+                + (skip > 0 ? ", the newest " + SHOWN + " shown" : "") + ", newest first", "Time", "Action", "~Subject",
                 "Outcome", "By", "Record");
         for (int i = records.size() - 1; i >= skip; i--) {
             AuditRecord r = records.get(i);

@@ -209,7 +209,7 @@ final class Charts {
     static String weights(String id, String title, List<String> labels, List<Integer> basisPoints) {
         int width = 560;
         int height = 56;
-        StringBuilder svg = new StringBuilder("<svg id=\"").append(id).append("\" class=\"chart weights\" role=\"img\""
+        StringBuilder svg = new StringBuilder(figure(title)).append("<svg id=\"").append(id).append("\" class=\"chart weights\" role=\"img\""
                 + " aria-labelledby=\"").append(id).append("-title\" viewBox=\"0 0 ").append(width).append(' ')
                 .append(height).append("\" width=\"100%\" style=\"max-width:").append(width)
                 .append("px\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"").append(id).append("-title\">")
@@ -227,7 +227,7 @@ final class Charts {
                     .append("\">").append(escape(labels.get(i) + " " + Pages.weight(basisPoints.get(i)))).append("</text>");
             x += w;
         }
-        return svg.append("</svg>").toString();
+        return close(svg);
     }
 
     /**
@@ -326,12 +326,20 @@ final class Charts {
     }
 
     private static StringBuilder open(String id, String title, String description) {
-        return new StringBuilder(4096).append("<figure><svg id=\"").append(id).append("\" class=\"chart\" role=\"img\""
+        return new StringBuilder(4096).append(figure(title)).append("<svg id=\"").append(id).append("\" class=\"chart\" role=\"img\""
                 + " aria-labelledby=\"").append(id).append("-title ").append(id).append("-desc\" viewBox=\"0 0 ")
                 .append(WIDTH).append(' ').append(HEIGHT).append("\" width=\"100%\" style=\"max-width:").append(WIDTH)
                 .append("px\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"").append(id).append("-title\">")
                 .append(escape(title)).append("</title><desc id=\"").append(id).append("-desc\">")
                 .append(escape(description)).append("</desc>");
+    }
+
+    /**
+     * A chart's frame, its title shown above it: a box that scrolls sideways on a screen narrower than the chart's
+     * legible width, reachable by keyboard and named by the title.
+     */
+    private static String figure(String title) {
+        return "<figure tabindex=\"0\"><figcaption class=\"title\">" + escape(title) + "</figcaption>";
     }
 
     private static String close(StringBuilder svg) {

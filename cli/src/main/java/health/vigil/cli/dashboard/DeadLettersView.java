@@ -63,7 +63,7 @@ final class DeadLettersView extends View {
                     + " attempt is listed here, with what to do about it.</p>");
         }
         Pages.Table table = Pages.table("dead-letters", Words.count(letters.size(), "dead-lettered event"), "Event type",
-                "Subject", "Function", "Reason", "#Attempts", "Last error", "Last attempt");
+                "~Subject", "Function", "Reason", "#Attempts", "Last error", "Last attempt");
         for (DeadLetter d : letters) {
             JsonNode c = d.content();
             if (c == null) {

@@ -16,30 +16,39 @@ final class Pages {
     }
 
     /**
-     * A table being written: its markup so far and which of its columns hold numbers (right-aligned). Which column is
-     * numeric is said once, by its header, never by a cell's text, which may begin with anything.
+     * A table being written: its markup so far and which of its columns hold numbers (right-aligned) or long
+     * identifiers. A column's kind is said once, by its header, never by a cell's text, which may begin with anything.
      */
     static final class Table {
         private final StringBuilder markup;
-        private final boolean[] numeric;
+        /** Per column: "num", "identifier" or null, the class of its cells. */
+        private final String[] kinds;
 
-        private Table(StringBuilder markup, boolean[] numeric) {
+        private Table(StringBuilder markup, String[] kinds) {
             this.markup = markup;
-            this.numeric = numeric;
+            this.kinds = kinds;
         }
     }
 
-    /** The start of a table with a caption and column headers; a header starting with '#' is a numeric column. */
+    /**
+     * The start of a table with a caption and column headers; a header starting with '#' is a numeric column, one
+     * starting with '~' a column of long identifiers (paths, hashes) that may break anywhere to fit the page. The table
+     * sits in a box that scrolls sideways when it is wider than the screen, reachable by keyboard and named by the
+     * caption.
+     */
     static Table table(String id, String caption, String... headers) {
-        StringBuilder t = new StringBuilder("<table id=\"").append(escape(id)).append("\"><caption>")
-                .append(escape(caption)).append("</caption><thead><tr>");
-        boolean[] numeric = new boolean[headers.length];
+        StringBuilder t = new StringBuilder("<div class=\"table-scroll\" role=\"region\" tabindex=\"0\""
+                + " aria-labelledby=\"").append(escape(id)).append("-caption\"><table id=\"").append(escape(id))
+                .append("\"><caption id=\"").append(escape(id)).append("-caption\">").append(escape(caption))
+                .append("</caption><thead><tr>");
+        String[] kinds = new String[headers.length];
         for (int i = 0; i < headers.length; i++) {
-            numeric[i] = headers[i].startsWith("#");
-            t.append("<th scope=\"col\"").append(numeric[i] ? " class=\"num\"" : "").append('>')
-                    .append(escape(numeric[i] ? headers[i].substring(1) : headers[i])).append("</th>");
+            boolean marked = headers[i].startsWith("#") || headers[i].startsWith("~");
+            kinds[i] = headers[i].startsWith("#") ? "num" : headers[i].startsWith("~") ? "identifier" : null;
+            t.append("<th scope=\"col\"").append("num".equals(kinds[i]) ? " class=\"num\"" : "").append('>')
+                    .append(escape(marked ? headers[i].substring(1) : headers[i])).append("</th>");
         }
-        return new Table(t.append("</tr></thead><tbody>"), numeric);
+        return new Table(t.append("</tr></thead><tbody>"), kinds);
     }
 
     /** A row whose first cell heads it; cells are markup (escape text before) or numbers, shown as they are. */
@@ -50,14 +59,15 @@ final class Pages {
             if (i == 0) {
                 t.append("<th scope=\"row\">").append(cells[i]).append("</th>");
             } else {
-                boolean numeric = i < table.numeric.length && table.numeric[i];
-                t.append("<td").append(numeric ? " class=\"num\"" : "").append('>').append(cells[i]).append("</td>");
+                String kind = i < table.kinds.length ? table.kinds[i] : null;
+                t.append("<td").append(kind == null ? "" : " class=\"" + kind + "\"").append('>').append(cells[i])
+                        .append("</td>");
             }
         }
         t.append("</tr>");
     }
 
     static String end(Table table) {
-        return table.markup.append("</tbody></table>").toString();
+        return table.markup.append("</tbody></table></div>").toString();
     }
 }

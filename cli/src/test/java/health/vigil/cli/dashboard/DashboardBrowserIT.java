@@ -833,7 +833,7 @@ class DashboardBrowserIT {
     }
 
     /** A program on the PATH (Debian installs chromium and chromedriver in /usr/bin). */
-    private static String executable(String name) {
+    static String executable(String name) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
             Path candidate = Path.of(dir, name);
             if (Files.isExecutable(candidate)) {

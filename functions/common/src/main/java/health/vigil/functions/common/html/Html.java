@@ -21,7 +21,11 @@ public final class Html {
     public static final String LOWERS = "#1d4e89";
     public static final String FOCUS = "#b35c00";
 
-    /** The stylesheet every page shares. */
+    /**
+     * The stylesheet every page shares. On a narrow screen (a phone on a ward) nothing makes the page scroll sideways:
+     * a wide table or chart scrolls inside its own box, a chart keeps a width at which its text reads, a fact's name
+     * takes at most 40 % of the line, and a time or a number is never broken over lines.
+     */
     public static final String STYLE = """
             body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;\
             color:%1$s;background:#fff;margin:0;line-height:1.45}
@@ -35,16 +39,21 @@ public final class Html {
             caption{text-align:left;font-weight:600;padding:.3rem 0}
             th,td{border:1px solid #8a8a8a;padding:.3rem .6rem;text-align:left;vertical-align:top}
             td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+            time,td.num{white-space:nowrap}
+            td.identifier{overflow-wrap:anywhere;min-width:16rem}
+            .table-scroll{overflow-x:auto;max-width:100%%}
             .muted{color:%2$s}
             .raises{color:%3$s}
             .lowers{color:%4$s}
             .status-ok{font-weight:600}
             .status-bad{font-weight:600;color:%3$s}
-            dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}
+            dl.facts{display:grid;grid-template-columns:fit-content(40%%) minmax(0,1fr);gap:.2rem 1rem}
             dl.facts dt{font-weight:600}
-            dl.facts dd{margin:0}
-            figure{margin:1rem 0}
+            dl.facts dd{margin:0;overflow-wrap:anywhere}
+            figure{margin:1rem 0;overflow-x:auto}
             figcaption{color:%2$s;font-size:.95rem}
+            figcaption.title{color:%1$s;font-weight:600;font-size:1rem}
+            svg.chart,svg.waterfall{min-width:36rem}
             .skip{position:absolute;left:-999px}
             .skip:focus{left:1rem;top:.5rem;background:#fff;color:%1$s;padding:.3rem}
             form.login{display:grid;gap:.5rem;max-width:28rem}

@@ -167,7 +167,8 @@ public final class ExplanationPage {
 
         String ids = idSuffix(e);
         StringBuilder svg = new StringBuilder(4096);
-        svg.append("<figure><svg class=\"waterfall\" role=\"img\" aria-labelledby=\"wf-title").append(ids)
+        // The figure scrolls sideways on a screen narrower than the chart's legible width.
+        svg.append("<figure tabindex=\"0\"><svg class=\"waterfall\" role=\"img\" aria-labelledby=\"wf-title").append(ids)
                 .append(" wf-desc").append(ids).append("\" viewBox=\"0 0 ")
                 .append(WIDTH).append(' ').append(height).append("\" width=\"100%\" style=\"max-width:").append(WIDTH)
                 .append("px\" xmlns=\"http://www.w3.org/2000/svg\">");
@@ -256,8 +257,10 @@ public final class ExplanationPage {
 
     /** The chart's numbers as a table: what a screen reader or a copy into a note needs. */
     static String table(PredictionExplanation e) {
-        StringBuilder t = new StringBuilder("<table class=\"factors\"><caption>Top factors, largest effect first"
-                + "</caption><thead><tr><th scope=\"col\">Factor</th><th scope=\"col\">Unit</th><th scope=\"col\">Effect"
+        String ids = idSuffix(e);
+        StringBuilder t = new StringBuilder("<div class=\"table-scroll\" role=\"region\" tabindex=\"0\""
+                + " aria-labelledby=\"factors-caption" + ids + "\"><table class=\"factors\"><caption id=\"factors-caption"
+                + ids + "\">Top factors, largest effect first</caption><thead><tr><th scope=\"col\">Factor</th><th scope=\"col\">Unit</th><th scope=\"col\">Effect"
                 + "</th><th scope=\"col\" class=\"num\">Change in risk</th></tr></thead><tbody>");
         for (ClinicalFactor f : e.factors()) {
             t.append("<tr><th scope=\"row\">").append(escape(f.label())).append("</th><td>")
@@ -268,6 +271,6 @@ public final class ExplanationPage {
         t.append("<tr><th scope=\"row\">All other features</th><td></td><td>")
                 .append(word(Direction.of(e.otherFactors()))).append("</td><td class=\"num\">")
                 .append(escape(points(e.otherFactors()))).append("</td></tr>");
-        return t.append("</tbody></table>").toString();
+        return t.append("</tbody></table></div>").toString();
     }
 }

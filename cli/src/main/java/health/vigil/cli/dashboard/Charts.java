@@ -99,11 +99,8 @@ final class Charts {
             svg.append(text(lx + 32, legendY + 4, truncate(band.name(), 18), "start"));
             legendY += 20;
         }
-        int every = Math.max(1, (int) Math.ceil(n / 8.0));
-        for (int i = 0; i < n; i++) {
-            if (i % every == 0 || i == n - 1) {
-                svg.append(text(x(i, n, plotWidth), HEIGHT - BOTTOM + 18, xLabels.get(i), "middle"));
-            }
+        for (int i : labelled(n, n <= 1 ? plotWidth : (plotWidth - 20.0) / (n - 1), xLabels)) {
+            svg.append(text(x(i, n, plotWidth), HEIGHT - BOTTOM + 18, xLabels.get(i), "middle"));
         }
         if (rule != null) {
             double ry = y(rule, top, plotHeight);
@@ -158,10 +155,16 @@ final class Charts {
     }
 
     /**
-     * Two distributions over the same bins, side by side in each bin: the reference hatched, production solid.
+     * Two distributions over the same bins, side by side in each bin: the reference hatched, production solid. The x
+     * axis is marked at the bins' edges ({@code edges}, one more than bins), a short number each, so that ten bins'
+     * labels never run into each other as "0.08–0.09" beside "0.09–0.10" did.
      */
-    static String distribution(String id, String title, String description, List<String> binLabels,
+    static String distribution(String id, String title, String description, List<Double> edges,
             List<Double> reference, List<Double> production) {
+        List<String> binLabels = new java.util.ArrayList<>();
+        for (int i = 0; i + 1 < edges.size(); i++) {
+            binLabels.add(Html.number(edges.get(i), 2) + "\u2013" + Html.number(edges.get(i + 1), 2));
+        }
         double max = 0;
         for (int i = 0; i < binLabels.size(); i++) {
             max = Math.max(max, Math.max(reference.get(i), production.get(i)));
@@ -177,8 +180,12 @@ final class Charts {
                 + " patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\""
                 + " fill=\"#fff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#4a4a4a\" stroke-width=\"3\"/>"
                 + "</pattern></defs>");
-        axes(svg, top, "share of predictions");
-        int every = Math.max(1, (int) Math.ceil(n / 10.0));
+        axes(svg, top, "share of predictions", Html::percent);
+        List<String> edgeLabels = edges.stream().map(e -> Html.number(e, 2)).toList();
+        for (int i : labelled(n + 1, slot, edgeLabels)) {
+            svg.append(text(LEFT + i * slot, HEIGHT - BOTTOM + 18, edgeLabels.get(i), "middle"));
+        }
+        svg.append(text(LEFT + plotWidth / 2.0, HEIGHT - 12, "predicted risk (edges of the risk bands)", "middle"));
         for (int i = 0; i < n; i++) {
             double x0 = LEFT + i * slot + slot * 0.1;
             double refHeight = reference.get(i) / top * plotHeight;
@@ -193,9 +200,6 @@ final class Charts {
                     .append("\" height=\"").append(f(prodHeight)).append("\" fill=\"").append(COLOURS[0])
                     .append("\"><title>production, ").append(escape(binLabels.get(i))).append(": ")
                     .append(Html.percent(production.get(i))).append("</title></rect>");
-            if (i % every == 0) {
-                svg.append(text(LEFT + i * slot + slot / 2, HEIGHT - BOTTOM + 18, binLabels.get(i), "middle"));
-            }
         }
         int lx = WIDTH - RIGHT + 12;
         svg.append("<rect x=\"").append(lx).append("\" y=\"").append(TOP).append("\" width=\"16\" height=\"12\" fill=\"url(#")
@@ -270,6 +274,32 @@ final class Charts {
                 .append(points).append("</g>");
         svg.append(text(LEFT + plotWidth / 2.0, HEIGHT - 12, "time (UTC)", "middle"));
         return close(svg);
+    }
+
+    /** The width of a label in the charts' 12 px text, generously: about 0.62 em a character, and a gap. */
+    static double labelWidth(String label) {
+        return label.length() * 12 * 0.62 + 8;
+    }
+
+    /**
+     * Which of {@code n} evenly spaced x positions ({@code spacing} apart) get their label: the first, then every
+     * k-th, k as small as keeps neighbouring labels apart, and the last, for which the one before it gives way when
+     * the two would touch.
+     */
+    static List<Integer> labelled(int n, double spacing, List<String> labels) {
+        double widest = labels.stream().mapToDouble(Charts::labelWidth).max().orElse(0);
+        int every = Math.max(1, (int) Math.ceil(widest / Math.max(1e-9, spacing)));
+        List<Integer> shown = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i += every) {
+            shown.add(i);
+        }
+        if (n > 1 && shown.get(shown.size() - 1) != n - 1) {
+            if (shown.size() > 1 && n - 1 - shown.get(shown.size() - 1) < every) {
+                shown.remove(shown.size() - 1);
+            }
+            shown.add(n - 1);
+        }
+        return shown;
     }
 
     /** A diagonal hatch pattern: areas differ by pattern as well as by colour. */

@@ -357,7 +357,7 @@ final class MonitoringView extends View {
         }
         html.append(Charts.distribution("score-chart", "Share of predictions per risk band, training against production",
                 "Hatched bars are the training reference, solid bars this period's predictions; the table below has"
-                        + " the same shares.", bins, period.reference(), production));
+                        + " the same shares.", period.edges(), period.reference(), production));
         Pages.Table table = Pages.table("score-bins", "Share of predictions per risk band", "Risk band",
                 "#Training", "#Production", "#Predictions");
         for (int i = 0; i < bins.size(); i++) {

@@ -83,14 +83,13 @@ class NarrowScreenIT {
         body.append(Charts.lines("drift-chart", "Population stability index per checked window", "PSI per window",
                 labels, List.of(new Charts.Series("score", List.of(0.1, 0.3, 2.0)),
                         new Charts.Series("number_emergency", List.of(0.2, 1.0, 6.0))), "PSI", 0.2, "drift at 0.20"));
-        List<String> bands = new ArrayList<>();
-        List<Double> shares = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            bands.add(Html.number(0.02 + i * 0.077, 2) + "\u2013" + Html.number(0.02 + (i + 1) * 0.077, 2));
-            shares.add(0.1);
+        List<Double> edges = new ArrayList<>();
+        for (int i = 0; i <= 10; i++) {
+            edges.add(0.02 + i * 0.077);
         }
+        List<Double> shares = java.util.Collections.nCopies(10, 0.1);
         body.append(Charts.distribution("score-chart", "Share of predictions per risk band", "training and production",
-                bands, shares, shares));
+                edges, shares, shares));
         return Html.document("Narrow", body.append("</main>").toString());
     }
 

@@ -54,7 +54,9 @@ public final class ExplanationPage {
                 .append("\">");
         html.append("<h1 id=\"explanation-title").append(ids).append("\">Why the model gave this risk</h1>");
         html.append("<dl class=\"facts\">");
-        fact(html, "Risk of " + e.positiveLabel(), percent(e.risk()), "risk");
+        // The positive label is an outcome ("readmitted within 30 days", "complication within 30 days of surgery"),
+        // which reads after "Risk" only in brackets: "Risk of readmitted" is not English.
+        fact(html, "Risk (" + e.positiveLabel() + ")", percent(e.risk()), "risk");
         fact(html, "Baseline (the average patient)", percent(e.baseline()), "baseline");
         fact(html, "Decision threshold", percent(e.threshold()), "threshold");
         fact(html, "Decision", e.decision()
@@ -201,8 +203,7 @@ public final class ExplanationPage {
             double[] s = steps.get(i);
             svg.append(factorBar(x.apply(Math.min(s[0], s[1])), x.apply(Math.max(s[0], s[1])), TOP + row * ROW,
                     f.direction(), ids));
-            svg.append(rowLabel(TOP + row * ROW, name(f), (f.direction() == Direction.RAISES ? "\u25b2 " : "\u25bc ")
-                    + points(f.probabilityContribution())));
+            svg.append(rowLabel(TOP + row * ROW, name(f), arrow(f.direction()) + points(f.probabilityContribution())));
             row++;
         }
         if (showOther) {
@@ -210,7 +211,7 @@ public final class ExplanationPage {
             double to = running + other;
             svg.append(factorBar(x.apply(Math.min(from, to)), x.apply(Math.max(from, to)), TOP + row * ROW,
                     Direction.of(other), ids).replace("class=\"factor ", "class=\"other "));
-            svg.append(rowLabel(TOP + row * ROW, "All other features", points(other)));
+            svg.append(rowLabel(TOP + row * ROW, "All other features", arrow(Direction.of(other)) + points(other)));
             row++;
         }
         svg.append(bar(x.apply(0), x.apply(e.explainedRisk()), TOP + row * ROW, "total", Html.INK));
@@ -218,6 +219,15 @@ public final class ExplanationPage {
         svg.append("</svg><figcaption>Solid bars raise the risk, hatched bars lower it; the dashed line is the"
                 + " decision threshold. The table below gives the same numbers.</figcaption></figure>");
         return svg.toString();
+    }
+
+    /** The direction as a symbol before a change: every row of the waterfall that moves the risk has one. */
+    private static String arrow(Direction d) {
+        return switch (d) {
+            case RAISES -> "\u25b2 ";
+            case LOWERS -> "\u25bc ";
+            case NEUTRAL -> "";
+        };
     }
 
     private static String factorBar(double x0, double x1, int y, Direction d, String ids) {

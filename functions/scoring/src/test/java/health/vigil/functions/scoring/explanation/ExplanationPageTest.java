@@ -33,6 +33,15 @@ class ExplanationPageTest {
     }
 
     @Test
+    void theRiskIsNamedByItsOutcomeInBracketsAndTheOtherFeaturesRowSaysItsDirectionAsEveryFactorDoes() {
+        String html = ExplanationPage.page(explanation(Instant.parse("2024-05-01T10:15:30Z")));
+
+        assertThat(html).contains("<dt>Risk (readmitted)</dt><dd data-fact=\"risk\">31.0 %</dd>")
+                .doesNotContain("Risk of readmitted")
+                .contains(">\u25b2 +10.0 points</text>").contains(">\u25b2 +1.0 points</text>");
+    }
+
+    @Test
     void aLongLabelIsCutBetweenCharactersNeverInsideOne() {
         String mathX = new String(Character.toChars(0x1D465));
         String label = "a".repeat(32) + mathX + "b".repeat(10);

@@ -127,7 +127,7 @@ AppRequests
   {
     name: 'scoring-p95-latency'
     severity: 2
-    description: '95th percentile of time in the model runtime above the threshold for a model. Runbook: docs/runbooks/alerts.md#scoring-p95-latency'
+    description: '95th percentile of time in the model runtime of a model\'s live slots (stable, canary) above the threshold. Runbook: docs/runbooks/alerts.md#scoring-p95-latency'
     window: 'PT15M'
     aggregation: 'Maximum'
     measure: 'p95_ms'
@@ -137,6 +137,7 @@ AppRequests
     query: '''
 AppDependencies
 | where Name == "vigil.score"
+| where tostring(Properties["vigil.traffic_slot"]) != "shadow"
 | extend model = tostring(Properties["vigil.model.name"])
 | summarize p95_ms = percentile(DurationMs, 95) by model
 '''

@@ -2,6 +2,7 @@ package health.vigil.port;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import health.vigil.model.Slot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +52,17 @@ class AlertRulesTest {
         assertThat(bicep.split("query: '''", -1)).as("every query is read by this test").hasSize(logAlerts(bicep).size() + 1);
         assertThat(logAlerts(bicep).get("scoring-p95-latency")).contains("percentile(DurationMs, 95)");
         assertThat(logAlerts(bicep).get("scoring-5xx")).contains("ResultCode startswith \"5\"");
+    }
+
+    /**
+     * Mirrored rows are scored in batches off the request path, so a slow shadow delays no patient's answer: the
+     * latency alert, whose runbook remedies are a rollback or more capacity, watches the slots that serve.
+     */
+    @Test
+    void theLatencyAlertLeavesTheShadowSlotOut() throws IOException {
+        String kql = logAlerts(module()).get("scoring-p95-latency");
+        assertThat(kql).contains("| where tostring(Properties[\"" + TelemetryNames.TRAFFIC_SLOT + "\"]) != \""
+                + Slot.SHADOW.wireName() + "\"");
     }
 
     @Test

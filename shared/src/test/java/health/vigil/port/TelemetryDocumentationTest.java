@@ -3,14 +3,21 @@ package health.vigil.port;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.events.EventTypes;
+import health.vigil.gates.GateChecks;
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,6 +72,71 @@ class TelemetryDocumentationTest {
                 assertThat(doc).as("docs/telemetry.md names " + type).contains("`" + type + "`");
             }
         }
+    }
+
+    /**
+     * The events section says which types are counted today: every type the platform's code publishes is in its
+     * "published today" list, and none is still listed as waiting for its capability.
+     */
+    @Test
+    void theEventsThePlatformPublishesAreListedAsPublishedToday() throws IOException {
+        String doc = doc();
+        String section = doc.substring(doc.indexOf("## Events"), doc.indexOf("## Attributes"));
+        int declared = section.indexOf("Declared and counted the moment");
+        String published = declared < 0 ? section : section.substring(0, declared);
+        String waiting = declared < 0 ? "" : section.substring(declared);
+        Set<String> publishedByCode = publishedEventTypes();
+
+        assertThat(publishedByCode).hasSizeGreaterThanOrEqualTo(20);
+        for (String type : publishedByCode) {
+            assertThat(published).as("docs/telemetry.md lists %s as published today", type).contains("`" + type + "`");
+            assertThat(waiting).as("docs/telemetry.md still lists %s as not published yet", type)
+                    .doesNotContain("`" + type + "`");
+        }
+    }
+
+    /** The gate names the gate checks are counted under, in the metric's row and the attribute's. */
+    @Test
+    void theGateAttributeNamesTheGatesTheChecksAreCountedUnder() throws IOException, IllegalAccessException {
+        List<String> gates = new ArrayList<>();
+        for (Field field : GateChecks.class.getFields()) {
+            // The constants of GateChecks are the gates, apart from the names of single checks within one.
+            if (Modifier.isStatic(field.getModifiers()) && field.getType() == String.class
+                    && !field.getName().equals("OUTPUTS_NOT_PROBABILITY")) {
+                gates.add("`" + field.get(null) + "`");
+            }
+        }
+        Map<String, String> rows = rows(doc());
+        String attributeRow = rows.get(TelemetryNames.GATE);
+
+        assertThat(gates).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(rows.get(TelemetryNames.GATE_CHECKS)).contains(gates);
+        assertThat(attributeRow).contains(gates).doesNotContain("reserved");
+        Matcher value = Pattern.compile("`[^`]+`").matcher(attributeRow);
+        while (value.find()) {
+            assertThat(gates).as("a value of vigil.gate in docs/telemetry.md").contains(value.group());
+        }
+    }
+
+    /** The Vigil event types the shared code names outside their catalogue: each one is published there. */
+    private static Set<String> publishedEventTypes() throws IOException {
+        Pattern reference = Pattern.compile("EventTypes\\.([A-Z_]+)");
+        Set<String> types = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(TelemetryQueries.REPO.resolve("shared/src/main/java"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java"))
+                    .filter(f -> !f.getFileName().toString().equals("EventTypes.java")).toList()) {
+                Matcher m = reference.matcher(Files.readString(file));
+                while (m.find()) {
+                    try {
+                        types.add((String) EventTypes.class.getField(m.group(1)).get(null));
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException(file + " names EventTypes." + m.group(1), e);
+                    }
+                }
+            }
+        }
+        types.removeIf(type -> !type.startsWith("Vigil."));
+        return types;
     }
 
     @Test

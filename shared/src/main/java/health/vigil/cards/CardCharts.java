@@ -10,8 +10,9 @@ import java.util.Locale;
  * diagonal of perfect calibration) and the ROC curve (with the diagonal of a useless model).
  */
 final class CardCharts {
-    private static final int SIZE = 320;
-    private static final int MARGIN = 44;
+    // Sized so the smallest text (the ticks, 12 px) reads like the page's small print and the labels fit the margins.
+    private static final int SIZE = 340;
+    private static final int MARGIN = 52;
     private static final int PLOT = SIZE - 2 * MARGIN;
 
     private CardCharts() {}
@@ -54,19 +55,19 @@ final class CardCharts {
                 .append("\" height=\"").append(PLOT).append("\" fill=\"#fff\" stroke=\"#444\"/>");
         for (int t = 0; t <= 4; t++) {
             double v = t / 4.0;
-            svg.append(String.format(Locale.ROOT, "<text x=\"%s\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%.2f</text>",
-                    x(v), SIZE - MARGIN + 14, v));
-            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%s\" font-size=\"10\" text-anchor=\"end\">%.2f</text>",
-                    MARGIN - 4, y(v), v));
+            svg.append(String.format(Locale.ROOT, "<text x=\"%s\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%.2f</text>",
+                    x(v), SIZE - MARGIN + 16, v));
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%s\" font-size=\"12\" text-anchor=\"end\" dominant-baseline=\"middle\">%.2f</text>",
+                    MARGIN - 5, y(v), v));
         }
         svg.append("<line x1=\"").append(x(0)).append("\" y1=\"").append(y(0)).append("\" x2=\"").append(x(1))
                 .append("\" y2=\"").append(y(1)).append("\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>");
         svg.append("<text x=\"").append(SIZE / 2).append("\" y=\"").append(SIZE - 8)
-                .append("\" font-size=\"12\" text-anchor=\"middle\">").append(xLabel).append("</text>");
-        svg.append("<text x=\"12\" y=\"").append(SIZE / 2).append("\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 12 ")
+                .append("\" font-size=\"14\" text-anchor=\"middle\">").append(xLabel).append("</text>");
+        svg.append("<text x=\"16\" y=\"").append(SIZE / 2).append("\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 16 ")
                 .append(SIZE / 2).append(")\">").append(yLabel).append("</text>");
-        svg.append("<text x=\"").append(SIZE / 2).append("\" y=\"").append(MARGIN - 14)
-                .append("\" font-size=\"13\" font-weight=\"bold\" text-anchor=\"middle\">").append(title).append("</text>");
+        svg.append("<text x=\"").append(SIZE / 2).append("\" y=\"").append(MARGIN - 18)
+                .append("\" font-size=\"15\" font-weight=\"bold\" text-anchor=\"middle\">").append(title).append("</text>");
         return svg;
     }
 

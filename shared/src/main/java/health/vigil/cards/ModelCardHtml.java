@@ -5,6 +5,7 @@ import health.vigil.model.ElectronicSignature;
 import health.vigil.model.StageChange;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * A {@link ModelCard} as one self-contained HTML page: inline style, inline SVG charts, no script, font, image or
@@ -14,15 +15,20 @@ public final class ModelCardHtml {
     private static final String STYLE = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;"
             + "padding:0 1em;color:#222}h1{margin-bottom:0}table{border-collapse:collapse;margin:.5em 0}"
             + "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
+            + "caption{text-align:left;font-weight:600;padding:.25em 0}.scroll{overflow-x:auto}"
+            + ".num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}svg{max-width:100%;height:auto}"
             + ".missing{color:#a33;font-style:italic}.source{color:#666;font-size:.85em}"
             + ".charts{display:flex;flex-wrap:wrap;gap:1em}.failed{color:#a33}.passed{color:#276}";
+
+    private static final String END_TABLE = "</tbody></table></div>";
 
     private ModelCardHtml() {}
 
     public static String render(ModelCard card) {
         StringBuilder h = new StringBuilder(16_384);
         String name = card.model() + " version " + card.version();
-        h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Model card: ")
+        h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Model card: ")
                 .append(escape(name)).append("</title><style>").append(STYLE).append("</style></head><body>");
         h.append("<h1>Model card: ").append(escape(name)).append("</h1>");
         h.append("<p>Stage <strong>").append(escape(card.stage().toLowerCase(Locale.ROOT))).append("</strong>; generated ")
@@ -63,7 +69,8 @@ public final class ModelCardHtml {
     }
 
     private static void summary(StringBuilder h, ModelCard.Summary s) {
-        h.append("<section><h2>Summary</h2><table>");
+        h.append("<section><h2>Summary</h2>");
+        facts(h, "summary", "The version at a glance");
         row(h, "Description", s.description());
         row(h, "Owner", s.owner());
         row(h, "Gates", s.gatesOutcome());
@@ -75,7 +82,7 @@ public final class ModelCardHtml {
         row(h, "Deployed", s.deployedSlot() == null ? "no" : s.deployedSlot() + " slot");
         row(h, "HTI-1 attributes not provided", s.notProvided().isEmpty() ? "none" : s.notProvided().size() + ": "
                 + String.join(", ", s.notProvided()));
-        h.append("</table></section>");
+        h.append(END_TABLE).append("</section>");
     }
 
     private static void segments(StringBuilder h, List<ModelCard.Segment> segments) {
@@ -85,16 +92,17 @@ public final class ModelCardHtml {
                     .append(" (no segment was judged by the gates)</p></section>");
             return;
         }
-        h.append("<table id=\"segment-table\"><tr><th>Column</th><th>Value</th><th>Rows</th><th>AUROC</th>"
-                + "<th>Calibration error</th><th>Gate</th></tr>");
+        columns(h, "segment-table", "Each segment the gates judged: its rows, AUROC and calibration error",
+                List.of("Column", "Value", "Rows", "AUROC", "Calibration error", "Gate"), Set.of("Rows", "AUROC",
+                        "Calibration error"));
         for (ModelCard.Segment s : segments) {
             h.append("<tr><td>").append(escape(s.column())).append("</td><td>").append(escape(s.value()))
-                    .append("</td><td>").append(s.rows()).append("</td><td>")
-                    .append(String.format(Locale.ROOT, "%.4f", s.auroc())).append("</td><td>")
-                    .append(String.format(Locale.ROOT, "%.4f", s.calibrationError())).append("</td><td class=\"")
+                    .append("</td>").append(number(Long.toString(s.rows())))
+                    .append(number(String.format(Locale.ROOT, "%.4f", s.auroc())))
+                    .append(number(String.format(Locale.ROOT, "%.4f", s.calibrationError()))).append("<td class=\"")
                     .append(s.passed() ? "passed\">passed" : "failed\">failed").append("</td></tr>");
         }
-        h.append("</table></section>");
+        h.append(END_TABLE).append("</section>");
     }
 
     private static void gates(StringBuilder h, ModelCard.Gates g) {
@@ -106,15 +114,16 @@ public final class ModelCardHtml {
         h.append("<p>").append(g.passed() ? "Every gate passed" : "Gates failed").append(" under gate policy version ")
                 .append(g.policyVersion()).append(g.productionVersion() == null ? "; no production version to compare with"
                         : "; compared with production version " + g.productionVersion()).append(".</p>");
-        h.append("<table><tr><th>Gate</th><th>Check</th><th>Value</th><th>Threshold</th><th>Outcome</th><th>Note</th></tr>");
+        columns(h, "gate-table", "Every check of the gates: its value, threshold and outcome",
+                List.of("Gate", "Check", "Value", "Threshold", "Outcome", "Note"), Set.of("Value"));
         for (var c : g.checks()) {
-            h.append("<tr><td>").append(escape(c.gate())).append("</td><td>").append(escape(c.check())).append("</td><td>")
-                    .append(c.value() == null ? "" : String.format(Locale.ROOT, "%.4g", c.value())).append("</td><td>")
+            h.append("<tr><td>").append(escape(c.gate())).append("</td><td>").append(escape(c.check())).append("</td>")
+                    .append(number(c.value() == null ? "" : String.format(Locale.ROOT, "%.4g", c.value()))).append("<td>")
                     .append(escape(c.threshold() == null ? "" : c.threshold())).append("</td><td>")
                     .append(c.outcome().name().toLowerCase(Locale.ROOT)).append("</td><td>")
                     .append(escape(c.note() == null ? "" : c.note())).append("</td></tr>");
         }
-        h.append("</table>");
+        h.append(END_TABLE);
         if (!g.notes().isEmpty()) {
             h.append("<ul>");
             g.notes().forEach(n -> h.append("<li>").append(escape(n)).append("</li>"));
@@ -129,21 +138,23 @@ public final class ModelCardHtml {
             h.append("<p class=\"missing\">no signature yet</p></section>");
             return;
         }
-        h.append("<table><tr><th>Signed by</th><th>Meaning</th><th>At</th><th>Package sha256</th><th>Justification</th></tr>");
+        columns(h, "signature-table", "The electronic signatures on this version",
+                List.of("Signed by", "Meaning", "At", "Package sha256", "Justification"), Set.of());
         for (ElectronicSignature s : signatures) {
             h.append("<tr><td>").append(escape(s.printedName() + " (" + s.signerId() + ")")).append("</td><td>")
                     .append(escape(s.meaning().phrase())).append("</td><td>").append(timeElement(s.signedAt())).append("</td><td>")
                     .append(escape(s.packageSha256())).append("</td><td>").append(escape(s.justification()))
                     .append("</td></tr>");
         }
-        h.append("</table></section>");
+        h.append(END_TABLE).append("</section>");
     }
 
     private static void registry(StringBuilder h, ModelCard.Registry r) {
-        h.append("<section><h2>Registry record</h2><table>");
+        h.append("<section><h2>Registry record</h2>");
+        facts(h, "registry-table", "What the registry holds for this version");
         row(h, "Package sha256", r.packageSha256());
         row(h, "Model sha256", r.modelSha256());
-        h.append("<tr><th>Registered by</th><td>").append(escape(r.registeredBy()))
+        h.append("<tr><th scope=\"row\">Registered by</th><td>").append(escape(r.registeredBy()))
                 .append(r.registeredAt() == null ? "" : " at " + timeElement(r.registeredAt())).append("</td></tr>");
         row(h, "Training data", r.trainingRows() + " rows, sha256 " + r.trainingDatasetSha256()
                 + (r.trainingDateRange() == null ? "" : ", " + r.trainingDateRange()));
@@ -151,22 +162,50 @@ public final class ModelCardHtml {
         row(h, "Trainer", r.trainer() == null ? ModelCard.NOT_PROVIDED : r.trainer());
         row(h, "Feature pipeline", r.featurePipeline());
         row(h, "Model inputs", String.join(", ", r.features()));
-        h.append("</table></section>");
+        h.append(END_TABLE).append("</section>");
     }
 
     private static void history(StringBuilder h, List<StageChange> history) {
-        h.append("<section><h2>History</h2><table><tr><th>At</th><th>From</th><th>To</th><th>By</th><th>Reason</th></tr>");
+        h.append("<section><h2>History</h2>");
+        columns(h, "history-table", "The version's changes of stage", List.of("At", "From", "To", "By", "Reason"),
+                Set.of());
         for (StageChange c : history) {
             h.append("<tr><td>").append(timeElement(c.at())).append("</td><td>")
                     .append(c.from() == null ? "" : c.from().name().toLowerCase(Locale.ROOT)).append("</td><td>")
                     .append(c.to().name().toLowerCase(Locale.ROOT)).append("</td><td>").append(escape(c.actor()))
                     .append("</td><td>").append(escape(c.reason() == null ? "" : c.reason())).append("</td></tr>");
         }
-        h.append("</table></section>");
+        h.append(END_TABLE).append("</section>");
+    }
+
+    /**
+     * The start of a table of columns: a caption saying what it holds, then its header row; the columns named in
+     * {@code numeric} hold numbers and are right-aligned, header and cells alike, so their digits line up. The table
+     * scrolls sideways on a screen narrower than itself instead of widening the page.
+     */
+    private static void columns(StringBuilder h, String id, String caption, List<String> headers, Set<String> numeric) {
+        h.append("<div class=\"scroll\"><table id=\"").append(id).append("\"><caption>").append(escape(caption))
+                .append("</caption><thead><tr>");
+        for (String header : headers) {
+            h.append("<th scope=\"col\"").append(numeric.contains(header) ? " class=\"num\"" : "").append('>')
+                    .append(escape(header)).append("</th>");
+        }
+        h.append("</tr></thead><tbody>");
+    }
+
+    /** The start of a table of facts, one a row, each headed by its name. */
+    private static void facts(StringBuilder h, String id, String caption) {
+        h.append("<div class=\"scroll\"><table id=\"").append(id).append("\"><caption>").append(escape(caption))
+                .append("</caption><tbody>");
+    }
+
+    /** A cell of a numeric column; the text is a number this class formatted, never the uploader's. */
+    private static String number(String text) {
+        return "<td class=\"num\">" + text + "</td>";
     }
 
     private static void row(StringBuilder h, String label, String value) {
-        h.append("<tr><th>").append(escape(label)).append("</th><td>").append(escape(value == null ? "" : value))
+        h.append("<tr><th scope=\"row\">").append(escape(label)).append("</th><td>").append(escape(value == null ? "" : value))
                 .append("</td></tr>");
     }
 

@@ -86,6 +86,31 @@ class ModelCardRenderingTest {
     }
 
     @Test
+    void theHtmlCardFitsAPhoneItsTablesNameTheirColumnsAndItsNumbersLineUp() {
+        String html = ModelCardHtml.render(card(true));
+
+        assertThat(html).contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+        // Every table says what it holds and marks its header cells for a screen reader.
+        int tables = html.split("<table", -1).length - 1;
+        assertThat(tables).isGreaterThanOrEqualTo(5);
+        assertThat(html.split("<table[^>]*><caption>[^<]+</caption>", -1)).hasSize(tables + 1);
+        assertThat(html).doesNotContain("<th>").contains("<thead><tr><th scope=\"col\">Gate</th>");
+        // A number's column is right-aligned, header and cells alike, so its digits line up.
+        assertThat(html).contains(".num{text-align:right", "<th scope=\"col\" class=\"num\">AUROC</th>")
+                .containsPattern("<td>sex</td><td>female</td><td class=\"num\">\\d+</td><td class=\"num\">0\\.\\d{4}</td>");
+        String gates = html.substring(html.indexOf("<h2>Gate report</h2>"), html.indexOf("<h2>Approvals</h2>"));
+        assertThat(gates).containsPattern("<td class=\"num\">[-0-9.e]+</td>");
+        // Chart text is read at the size of the page's own small print, not smaller.
+        java.util.regex.Matcher size = java.util.regex.Pattern.compile("font-size=\"(\\d+)\"").matcher(html);
+        int sizes = 0;
+        while (size.find()) {
+            assertThat(Integer.parseInt(size.group(1))).as("an SVG font size").isGreaterThanOrEqualTo(12);
+            sizes++;
+        }
+        assertThat(sizes).isPositive();
+    }
+
+    @Test
     void theHtmlCardShowsWhenTheVersionWasRegisteredAndItsThresholdAsPeopleReadThem() {
         // A trained threshold has 17 digits and the registry keeps its instants to the nanosecond.
         Instant registered = Instant.parse("2026-11-02T10:15:30.354748287Z");

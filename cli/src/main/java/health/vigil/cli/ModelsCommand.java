@@ -403,27 +403,17 @@ final class ModelsCommand {
             if (check.has("ciLower") && check.has("ciUpper")) {
                 // The note names the interval ("95% DeLong interval") when the gate says which one it is.
                 note += (note.endsWith("interval") ? " " : (note.isEmpty() ? "" : "; ") + "interval ")
-                        + number(check.path("ciLower").asDouble()) + " to " + number(check.path("ciUpper").asDouble());
+                        + Words.number(check.path("ciLower").asDouble()) + " to "
+                        + Words.number(check.path("ciUpper").asDouble());
             }
             text.append(String.format("%-15s %-38s %-10s %-20s %-8s %s", shown(check.path("gate").asText()),
                     shown(check.path("check").asText()),
-                    check.path("value").isNumber() ? number(check.path("value").asDouble()) : "-",
+                    check.path("value").isNumber() ? Words.number(check.path("value").asDouble()) : "-",
                     shown(check.path("threshold").asText("-")),
                     check.path("outcome").asText().toLowerCase(java.util.Locale.ROOT), shown(note)).stripTrailing())
                     .append('\n');
         }
         return text.toString().stripTrailing();
-    }
-
-    /** A measured value to four significant digits: "0.6728", "5000", "0.61", and "1.874e-06" below a thousandth. */
-    static String number(double value) {
-        if (!Double.isFinite(value)) {
-            return Double.toString(value);
-        }
-        if (value != 0 && Math.abs(value) < 1e-3) {
-            return String.format(java.util.Locale.ROOT, "%.3e", value);
-        }
-        return new java.math.BigDecimal(value).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
     static String decisionLine(JsonNode body) {

@@ -3,6 +3,7 @@ package health.vigil.cards;
 import health.vigil.html.HtmlText;
 import health.vigil.model.ElectronicSignature;
 import health.vigil.model.StageChange;
+import health.vigil.text.Words;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -118,7 +119,7 @@ public final class ModelCardHtml {
                 List.of("Gate", "Check", "Value", "Threshold", "Outcome", "Note"), Set.of("Value"));
         for (var c : g.checks()) {
             h.append("<tr><td>").append(escape(c.gate())).append("</td><td>").append(escape(c.check())).append("</td>")
-                    .append(number(c.value() == null ? "" : String.format(Locale.ROOT, "%.4g", c.value()))).append("<td>")
+                    .append(number(c.value() == null ? "" : Words.number(c.value()))).append("<td>")
                     .append(escape(c.threshold() == null ? "" : c.threshold())).append("</td><td>")
                     .append(c.outcome().name().toLowerCase(Locale.ROOT)).append("</td><td>")
                     .append(escape(c.note() == null ? "" : c.note())).append("</td></tr>");
@@ -211,7 +212,7 @@ public final class ModelCardHtml {
 
     /** A moment in a {@code time} element: the instant for machines, to the second in UTC for people. */
     private static String timeElement(java.time.Instant moment) {
-        return "<time datetime=\"" + moment + "\">" + health.vigil.text.Words.time(moment) + "</time>";
+        return "<time datetime=\"" + moment + "\">" + Words.time(moment) + "</time>";
     }
 
     static String escape(String text) {

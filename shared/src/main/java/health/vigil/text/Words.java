@@ -1,17 +1,19 @@
 package health.vigil.text;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 
 /**
- * The one place Vigil words counts and durations for people, in the sentences its pages, reports, reasons and
- * command lines print: "1 day", "3 days", never "1 days" or "day(s)"; "1 min 20 s", never {@code PT1M20S}. Fields
- * read by machines (JSON) keep their own formats.
+ * The one place Vigil words counts, durations and measured values for people, in the sentences its pages, reports,
+ * reasons and command lines print: "1 day", "3 days", never "1 days" or "day(s)"; "1 min 20 s", never
+ * {@code PT1M20S}; "1", never "1.0000". Fields read by machines (JSON) keep their own formats.
  */
 public final class Words {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
@@ -34,6 +36,21 @@ public final class Words {
         } catch (DateTimeParseException notAnInstant) {
             return instant;
         }
+    }
+
+    /**
+     * A measured value, such as a gate check's, as people read it: a whole number as one ("1", "5000", not "1.000"),
+     * any other to four significant digits ("0.6728", "0.61"), and below a thousandth in scientific form
+     * ("1.874e-06") so a tiny error or p-value never reads as zero.
+     */
+    public static String number(double value) {
+        if (!Double.isFinite(value)) {
+            return Double.toString(value);
+        }
+        if (value != 0 && Math.abs(value) < 1e-3) {
+            return String.format(Locale.ROOT, "%.3e", value);
+        }
+        return new BigDecimal(value).round(new MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
     /** {@code n} and the noun, made plural by an "s" unless {@code n} is one: "1 record", "0 records". */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 
 import health.vigil.audit.InMemoryArtifactStore;
+import health.vigil.model.GateCheck;
 import health.vigil.model.GateReport;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelVersion;
@@ -36,14 +37,18 @@ class ModelCardRenderingTest {
 
     /** The card of a version whose manifest's description, intended use and limitation are {@code uploaderText}. */
     private ModelCard card(boolean withReport, MonitoringReports monitoringReports, String uploaderText) {
+        return card(withReport ? ModelCardsTest.report(1) : null, monitoringReports, uploaderText);
+    }
+
+    /** The card of version 1 with {@code report} (none when null) as its gate report. */
+    private ModelCard card(GateReport report, MonitoringReports monitoringReports, String uploaderText) {
         InMemoryRegistryStore store = new InMemoryRegistryStore();
         Manifest m = ServiceFixtures.manifest(ServiceFixtures.READMISSION);
         store.put(ServiceFixtures.version(ServiceFixtures.READMISSION, 1, Stage.GATES_PASSED, new Manifest(m.formatVersion(),
                 m.name(), m.task(), uploaderText, m.features(), m.featurePipeline(), m.output(), uploaderText,
                 List.of(uploaderText), m.owner(), m.provenance())));
-        GateReport report = ModelCardsTest.report(1);
         return new ModelCards(new ModelRegistry(store),
-                id -> withReport && id.equals(new ModelVersion(ServiceFixtures.READMISSION, 1)) ? Optional.of(report)
+                id -> report != null && id.equals(new ModelVersion(ServiceFixtures.READMISSION, 1)) ? Optional.of(report)
                         : Optional.empty(),
                 version -> List.of(), ModelCardsTest.windows(monitoringReports), mock(PredictionLog.class), Clock.fixed(Instant.parse("2026-11-20T12:00:00Z"), ZoneOffset.UTC))
                 .card(ServiceFixtures.READMISSION, 1);
@@ -108,6 +113,26 @@ class ModelCardRenderingTest {
             sizes++;
         }
         assertThat(sizes).isPositive();
+    }
+
+    @Test
+    void aGateChecksValueReadsAsOnTheDashboardAndTheCommandLine() {
+        // A presence check measures 1, a count 2, an additivity error 1.66e-06: whole numbers are not "1.000".
+        GateReport measured = ModelCardsTest.report(1);
+        List<GateCheck> checks = new java.util.ArrayList<>(measured.checks());
+        checks.add(GateCheck.of("coverage", "label_present", 1.0, "== 1", true, null));
+        checks.add(GateCheck.of("coverage", "segments_measured", 2.0, ">= 1", true, null));
+        checks.add(GateCheck.of("explanation", "shap_additivity", 1.6601e-6, "<= 0.001", true, null));
+        GateReport report = new GateReport(measured.model(), measured.version(), measured.passed(),
+                measured.evaluatedAt(), measured.datasetSha256(), measured.datasetRows(), null, 0, checks, List.of(),
+                measured.curves());
+
+        String html = ModelCardHtml.render(card(report, new MonitoringReports(new InMemoryArtifactStore()), "text"));
+
+        assertThat(html).contains("<td>label_present</td><td class=\"num\">1</td>",
+                "<td>segments_measured</td><td class=\"num\">2</td>",
+                "<td>shap_additivity</td><td class=\"num\">1.660e-06</td>",
+                "<td>expected_calibration_error</td><td class=\"num\">0.0225</td>");
     }
 
     @Test

@@ -3,6 +3,7 @@ package health.vigil.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class WordsTest {
@@ -15,6 +16,14 @@ class WordsTest {
         assertThat(Words.count(-1, "day")).isEqualTo("-1 days");
         assertThat(Words.count(1, "analysis", "analyses")).isEqualTo("1 analysis");
         assertThat(Words.count(3, "analysis", "analyses")).isEqualTo("3 analyses");
+    }
+
+    @Test
+    void aMeasuredValueIsWholeWhenWholeFourSignificantDigitsOtherwiseAndScientificWhenTiny() {
+        // A presence check's 1 and a count's 2 are not "1.0000" and "2.0000"; a p-value is not "0.0000".
+        Map<Double, String> shown = Map.of(1.0, "1", 2.0, "2", 5000.0, "5000", 0.0, "0", 0.672834, "0.6728", 0.61,
+                "0.61", 0.0225, "0.0225", -0.0108512, "-0.01085", 1.6601e-6, "1.660e-06", Double.NaN, "NaN");
+        shown.forEach((value, text) -> assertThat(Words.number(value)).as("%s", value).isEqualTo(text));
     }
 
     @Test

@@ -65,7 +65,7 @@ final class VersionView extends View {
         return new Rendered(model.value() + " version " + number, body.toString());
     }
 
-    private static String gates(Optional<GateReport> found) {
+    static String gates(Optional<GateReport> found) {
         StringBuilder out = new StringBuilder("<h2 id=\"gates\">Gate report</h2>");
         if (found.isEmpty()) {
             return out.append("<p id=\"gate-verdict\">No gate report yet: the gates run when a version is registered."
@@ -89,7 +89,7 @@ final class VersionView extends View {
             String interval = c.ciLower() == null || c.ciUpper() == null ? "\u2013"
                     : Html.number(c.ciLower(), 3) + " \u2013 " + Html.number(c.ciUpper(), 3);
             Pages.row(table, escape(c.gate()), escape(c.check()), c.value() == null ? "\u2013"
-                    : Html.number(c.value(), 4), escape(c.threshold() == null ? "\u2013" : c.threshold()), interval,
+                    : Words.number(c.value()), escape(c.threshold() == null ? "\u2013" : c.threshold()), interval,
                     outcome(c.outcome()), escape(c.note() == null ? "" : c.note()));
         }
         out.append(Pages.end(table));

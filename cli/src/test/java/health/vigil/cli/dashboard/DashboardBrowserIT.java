@@ -360,7 +360,7 @@ class DashboardBrowserIT {
             List<String> cells = cells(checks.get(i));
             assertThat(cells.subList(0, 2)).containsExactly(check.gate(), check.check());
             if (check.value() != null) {
-                assertThat(cells.get(2)).isEqualTo(Html.number(check.value(), 4));
+                assertThat(cells.get(2)).isEqualTo(health.vigil.text.Words.number(check.value()));
             }
             // The outcome is said in words beside its symbol.
             assertThat(cells.get(5)).endsWith(check.outcome().name().toLowerCase(java.util.Locale.ROOT));

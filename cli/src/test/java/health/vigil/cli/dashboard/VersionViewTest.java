@@ -1,0 +1,32 @@
+package health.vigil.cli.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.model.GateCheck;
+import health.vigil.model.GateReport;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class VersionViewTest {
+
+    @Test
+    void aGateChecksValueIsWholeWhenWholeFourSignificantDigitsOtherwiseAndScientificWhenTiny() {
+        // A presence check measures 1 and a count 2; an additivity error of 1.66e-06 is not zero.
+        GateReport report = new GateReport("readmission", 1, true, Instant.parse("2026-11-20T12:00:00Z"), "cd".repeat(32),
+                2000, null, 0, List.of(GateCheck.of("coverage", "label_present", 1.0, "== 1", true, null),
+                        GateCheck.of("coverage", "segments_measured", 2.0, ">= 1", true, null),
+                        GateCheck.of("discrimination", "auroc", 0.830972, ">= 0.65", true, null),
+                        GateCheck.of("explanation", "shap_additivity", 1.6601e-6, "<= 0.001", true, null)),
+                List.of(), null);
+
+        String html = VersionView.gates(Optional.of(report));
+
+        assertThat(html).contains("<td>label_present</td><td class=\"num\">1</td>",
+                "<td>segments_measured</td><td class=\"num\">2</td>",
+                "<td>auroc</td><td class=\"num\">0.831</td>",
+                "<td>shap_additivity</td><td class=\"num\">1.660e-06</td>")
+                .doesNotContain("1.0000", "2.0000", "0.0000");
+    }
+}

@@ -34,8 +34,9 @@ final class PredictionView extends View {
                         + " and hyphens)");
             }
             var explanation = platform.get().explanations().explanation(id.get());
+            // Under the page's own h1, the explanation's title is an h2.
             body.append(ExplanationPage.fragment(explanation, VersionView.href(explanation.model(),
-                    explanation.version()) + "/card"));
+                    explanation.version()) + "/card", 2));
         }
         return new Rendered("Explanation of a prediction", body.toString());
     }

@@ -41,18 +41,27 @@ public final class ExplanationPage {
         return "<style>" + Html.scopedStyle("section.vigil-explanation") + "</style>" + fragment(e);
     }
 
-    /** The section itself, styled by the page around it, linking to the card API. */
+    /** The section itself, styled by the page around it, linking to the card API, headed by an h1. */
     public static String fragment(PredictionExplanation e) {
-        return fragment(e, e.modelCard());
+        return fragment(e, e.modelCard(), 1);
     }
 
-    /** The section itself, its card link going to {@code cardHref} (where the page around it shows cards). */
-    public static String fragment(PredictionExplanation e, String cardHref) {
+    /**
+     * The section itself, its card link going to {@code cardHref} (where the page around it shows cards), its title
+     * a heading of {@code level} and its parts one level below: 2 inside a page that has its own h1, which a page
+     * should have only one of.
+     */
+    public static String fragment(PredictionExplanation e, String cardHref, int level) {
+        if (level < 1 || level > 5) {
+            throw new IllegalArgumentException("a heading level is 1 to 5 (its parts take the level below); got " + level);
+        }
+        String part = "h" + (level + 1);
         StringBuilder html = new StringBuilder(8192);
         String ids = idSuffix(e);
         html.append("<section class=\"vigil-explanation\" aria-labelledby=\"explanation-title").append(ids)
                 .append("\">");
-        html.append("<h1 id=\"explanation-title").append(ids).append("\">Why the model gave this risk</h1>");
+        html.append("<h").append(level).append(" id=\"explanation-title").append(ids)
+                .append("\">Why the model gave this risk</h").append(level).append('>');
         html.append("<dl class=\"facts\">");
         // The positive label is an outcome ("readmitted within 30 days", "complication within 30 days of surgery"),
         // which reads after "Risk" only in brackets: "Risk of readmitted" is not English.
@@ -66,15 +75,15 @@ public final class ExplanationPage {
         html.append("<p class=\"summary\">").append(escape(summary(e))).append("</p>");
         html.append(waterfall(e));
         html.append(table(e));
-        html.append("<h2>Model</h2><p>").append(escape(e.model().value())).append(" version ").append(e.version())
+        html.append('<').append(part).append(">Model</").append(part).append("><p>").append(escape(e.model().value())).append(" version ").append(e.version())
                 .append(" (").append(escape(e.slot().wireName())).append(" slot), scored ")
                 .append(Html.time(e.time())).append(". <a href=\"").append(escape(cardHref))
                 .append("\">Model card of ").append(escape(e.model().value())).append(" version ").append(e.version())
                 .append("</a></p>");
         if (e.intendedUse() != null && !e.intendedUse().isBlank()) {
-            html.append("<h2>Intended use</h2><p>").append(escape(e.intendedUse())).append("</p>");
+            html.append('<').append(part).append(">Intended use</").append(part).append("><p>").append(escape(e.intendedUse())).append("</p>");
         }
-        html.append("<h2>What this model was not validated for</h2>");
+        html.append('<').append(part).append(">What this model was not validated for</").append(part).append('>');
         if (e.limitations().isEmpty()) {
             html.append("<p>The model's package states no limitations; read its model card before relying on it.</p>");
         } else {

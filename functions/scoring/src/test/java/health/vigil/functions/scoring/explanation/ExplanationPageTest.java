@@ -42,6 +42,15 @@ class ExplanationPageTest {
     }
 
     @Test
+    void theStandalonePageIsHeadedByTheExplanationsOneH1WithItsPartsBelow() {
+        String html = ExplanationPage.page(explanation(Instant.parse("2024-05-01T10:15:30Z")));
+
+        assertThat(html.split("<h1", -1)).hasSize(2);
+        assertThat(html).contains(">Why the model gave this risk</h1>", "<h2>Model</h2>", "<h2>Intended use</h2>")
+                .doesNotContain("<h3");
+    }
+
+    @Test
     void aLongLabelIsCutBetweenCharactersNeverInsideOne() {
         String mathX = new String(Character.toChars(0x1D465));
         String label = "a".repeat(32) + mathX + "b".repeat(10);

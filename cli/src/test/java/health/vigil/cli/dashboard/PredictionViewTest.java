@@ -1,0 +1,43 @@
+package health.vigil.cli.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import health.vigil.model.Explanation.Direction;
+import health.vigil.model.ModelName;
+import health.vigil.model.Slot;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.scoring.PredictionExplanation;
+import health.vigil.scoring.PredictionExplanations;
+import health.vigil.security.Principal;
+import health.vigil.security.Role;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PredictionViewTest {
+    private static final String ID = "0190a3c4-0000-7000-8000-000000000001";
+
+    @Test
+    void theExplanationInsideTheDashboardIsASectionUnderThePagesOneHeadingNotASecondH1() {
+        PredictionExplanations explanations = mock(PredictionExplanations.class);
+        when(explanations.explanation(ID)).thenReturn(new PredictionExplanation(ID, new ModelName("readmission"), 3,
+                Slot.STABLE, Instant.parse("2026-11-20T12:00:00Z"), 0.31, 0.2, 0.5, "readmitted", false,
+                List.of(new PredictionExplanation.ClinicalFactor("time_in_hospital", "Length of stay", "days", 0.1, 0.5,
+                        Direction.RAISES)), 0.01, 0.31, "summary", "adults discharged from hospital", List.of(),
+                "/models/readmission/versions/3/card"));
+        VigilPlatform platform = mock(VigilPlatform.class);
+        when(platform.explanations()).thenReturn(explanations);
+
+        // The dashboard puts the page's title in the one h1 above this body.
+        String body = new PredictionView(() -> platform).render(new PageRequest(new Principal("clinician", "Cleo",
+                Set.of(Role.SCORING_INVOKE)), Map.of(), Map.of("id", ID))).body();
+
+        assertThat(body).doesNotContain("<h1")
+                .contains("<h2 id=\"explanation-title-" + ID + "\">Why the model gave this risk</h2>")
+                .contains("<h3>Model</h3>", "<h3>Intended use</h3>", "<h3>What this model was not validated for</h3>");
+    }
+}

@@ -190,21 +190,20 @@ final class MonitoringView extends View {
         return WINDOW.format(r.from());
     }
 
-    private static String windows(List<MonitoringReport> reports) {
+    static String windows(List<MonitoringReport> reports) {
         StringBuilder html = new StringBuilder("<h2>Checked windows</h2>");
         if (reports.isEmpty()) {
             return html.append("<p>No window of this version and slot has been checked in the period. The drift check"
                     + " runs every hour; <code>POST /models/{name}/monitoring/run</code> checks a window now.</p>").toString();
         }
         Pages.Table table = Pages.table("windows", "Every checked window, oldest first", "Window (UTC)",
-                "#Predictions", "#With outcome", "#Score PSI", "Verdict", "Drifted", "Why");
+                "#Predictions", "#With outcome", "#Score PSI", "Verdict", "Why");
         for (MonitoringReport r : reports) {
-            List<String> drifted = r.drift() == null ? List.of() : r.drift().features().stream()
-                    .filter(f -> f.status() == DriftReport.Status.DRIFTED).map(DriftReport.FeatureDrift::name).toList();
+            // The reasons name what drifted ("drift in age, the score (2 windows in a row)"): no column repeats them.
             Pages.row(table, Html.time(r.from()) + " \u2013 " + Html.time(r.to()), r.predictions(),
                     r.labelledFraction() == null ? "\u2013" : Html.percent(r.labelledFraction()),
-                    value(r.drift() == null ? null : r.drift().score()), severity(r.severity()), escape(drifted.isEmpty() ? (r.drifted() ? "score" : "none")
-                            : String.join(", ", drifted)), escape(String.join("; ", r.reasons())));
+                    value(r.drift() == null ? null : r.drift().score()), severity(r.severity()),
+                    r.reasons().isEmpty() ? "\u2013" : escape(String.join("; ", r.reasons())));
         }
         return html.append(Pages.end(table)).toString();
     }

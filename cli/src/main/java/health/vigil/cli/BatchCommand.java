@@ -40,7 +40,8 @@ final class BatchCommand {
     private static final int BAR_WIDTH = 30;
 
     @Command(name = "submit",
-            description = "Score a CSV or JSON Lines file (one patient per line) and follow it to the end.")
+            description = "Score a CSV or JSON Lines file (one patient per line) and follow it to the end, as "
+                    + PERSONA + ".")
     static final class Submit implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1",
                 description = "The file, copied into the platform's batch-input container (a local platform's home)")
@@ -141,14 +142,15 @@ final class BatchCommand {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a batch job's progress.",
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Show a batch job's progress, as " + PERSONA + ".",
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {
                 "0:the job is running, or it completed and scored rows",
                 "1:the job failed, it completed without scoring a row, or the platform refused the request",
                 "2:the command line was wrong"})
     static final class Status implements Callable<Integer> {
-        @Parameters(index = "0", description = "The batch id")
+        @Parameters(index = "0", description = "The batch id vigil batch submit printed")
         String id;
 
         @Option(names = "--wait", description = "Follow the job with a progress bar until it ends")
@@ -171,9 +173,9 @@ final class BatchCommand {
     }
 
     @Command(name = "download", mixinStandardHelpOptions = true,
-            description = "Download a completed job's per-row results (JSON Lines) to a file.")
+            description = "Download a completed job's per-row results (JSON Lines) to a file, as " + PERSONA + ".")
     static final class Download implements Callable<Integer> {
-        @Parameters(index = "0", description = "The batch id")
+        @Parameters(index = "0", description = "The batch id vigil batch submit printed")
         String id;
 
         @Option(names = "--out", required = true, description = "Where to write the results (created owner-only)")

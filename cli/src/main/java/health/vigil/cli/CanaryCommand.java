@@ -35,13 +35,15 @@ final class CanaryCommand {
         @Parameters(index = "1", description = "The approved version to ramp up")
         int version;
 
-        @Option(names = "--steps", split = ",", description = "Ramp in basis points (default 100,500,2500,5000,10000)")
+        @Option(names = "--steps", split = ",", description = "Canary share of traffic at each step, in basis points:"
+                + " 10000 = all (default 100,500,2500,5000,10000)")
         List<Integer> steps;
 
-        @Option(names = "--bake", description = "Bake time per step, ISO-8601 (default PT10M)")
+        @Option(names = "--bake", description = "Bake time per step, an ISO-8601 duration such as PT30M (default PT10M)")
         String bake;
 
-        @Option(names = "--false-rollback-rate", description = "Chance of rolling back a healthy canary over the ramp (default 0.01)")
+        @Option(names = "--false-rollback-rate",
+                description = "Chance of rolling back a healthy canary over the ramp, 0-1 (default 0.01)")
         Double falseRollbackRate;
 
         @Option(names = "--min-sample", description = "Predictions per slot before a step is judged (default 200)")

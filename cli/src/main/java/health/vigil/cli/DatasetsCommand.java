@@ -108,7 +108,7 @@ final class DatasetsCommand {
         @Option(names = "--model", description = "Only this model's")
         String model;
 
-        @Option(names = "--json", description = "Print JSON")
+        @Option(names = "--json", description = "Print the API's JSON answer")
         boolean json;
 
         /** Where the platform is; the data steward's key unless --as names another persona. */

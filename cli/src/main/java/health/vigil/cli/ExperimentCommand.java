@@ -29,10 +29,12 @@ final class ExperimentCommand {
         @Option(names = "--baseline", required = true, description = "The control arm's expected value of the metric")
         double baseline;
 
-        @Option(names = "--effect", required = true, description = "The smallest difference worth detecting")
+        @Option(names = "--effect", required = true,
+                description = "The smallest difference worth detecting, in the metric's units (e.g. 0.05)")
         double effect;
 
-        @Option(names = "--prevalence", description = "Expected share of positive outcomes (auroc only)")
+        @Option(names = "--prevalence",
+                description = "Expected share of positive outcomes: required for auroc, refused for the other metrics")
         Double prevalence;
 
         @Option(names = "--alpha", description = "Two-sided significance level (default 0.05)")

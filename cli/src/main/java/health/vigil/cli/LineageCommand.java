@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code vigil lineage ID}: where a prediction came from, from a running platform (role Audit.Export). */
 @Command(name = "lineage", mixinStandardHelpOptions = true,
-        description = "The lineage of a prediction: inputs, output, version, datasets, decisions, deployment.")
+        description = "The lineage of a prediction: inputs, output, version, datasets, decisions, deployment;"
+                + " as compliance.")
 final class LineageCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "The prediction id a scoring answer returned")
     String predictionId;

@@ -25,16 +25,17 @@ final class MonitorCommand {
 
     /** Options every subcommand shares. */
     static class Target {
-        @Parameters(index = "0", description = "The model name")
+        @Parameters(index = "0", description = "The model")
         String model;
 
         @Mixin
         RunningPlatform.Options target;
 
-        @Option(names = "--from", description = "Window start, ISO-8601 UTC")
+        @Option(names = "--from", description = "Start, e.g. 2026-11-30T00:00:00Z (ISO-8601 with Z or an offset; a plain"
+                + " date is refused)")
         String from;
 
-        @Option(names = "--to", description = "Window end, ISO-8601 UTC")
+        @Option(names = "--to", description = "End, ISO-8601 like --from")
         String to;
 
         int call(String method, String path) throws Exception {

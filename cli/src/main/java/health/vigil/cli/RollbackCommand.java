@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code vigil rollback MODEL [--version N]}: all live traffic back to the previous stable (or a retired) version. */
 @Command(name = "rollback",
-        description = "Put the previous stable version (or --version N, one of the last retired) back on all traffic.")
+        description = "Put the previous stable version (or --version N, one of the last five retired) back on all traffic.")
 final class RollbackCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "The model")
     String model;
@@ -18,7 +18,7 @@ final class RollbackCommand implements Callable<Integer> {
     @Mixin
     HelpAndVersionOptions helpAndVersion = new HelpAndVersionOptions();
 
-    @Option(names = "--version", description = "A recently retired version (default: the previous stable one)")
+    @Option(names = "--version", description = "One of the last five retired versions (default: the previous stable one)")
     Integer version;
 
     @Mixin

@@ -29,6 +29,9 @@ record RunningPlatform(URI url, Path home) {
     /** The home a command uses when it names none: {@code VIGIL_HOME}, else {@code .vigil} in the working folder. */
     static final String HOME_DEFAULT = "${env:VIGIL_HOME:-.vigil}";
 
+    /** What --home is, in every command that calls a running platform. */
+    static final String HOME_DESCRIPTION = "Vigil home holding keys.json (default: $VIGIL_HOME, else .vigil)";
+
     /** The platform at {@code url}, or, when the command names none, where {@link PlatformAddress} finds it. */
     static RunningPlatform at(URI url, Path home) {
         return new RunningPlatform(PlatformAddress.resolve(url, home, System::getenv), home);
@@ -41,7 +44,7 @@ record RunningPlatform(URI url, Path home) {
         URI url;
 
         @picocli.CommandLine.Option(names = "--home", defaultValue = HOME_DEFAULT,
-                description = "Vigil home with keys.json (default: $VIGIL_HOME, else .vigil)")
+                description = HOME_DESCRIPTION)
         Path home;
 
         @picocli.CommandLine.Mixin

@@ -73,11 +73,11 @@ final class ShadowCommand {
         @Parameters(index = "0", description = "The model")
         String model;
 
-        @Option(names = "--from", description = "Start of the window, ISO-8601 (default 24 hours ago, or when the"
-                + " shadow was set if that is later)")
+        @Option(names = "--from", description = "Start of the window, e.g. 2026-11-30T00:00:00Z (ISO-8601 with Z or"
+                + " an offset; default 24 hours ago, or when the shadow was set if that is later)")
         String from;
 
-        @Option(names = "--to", description = "End of the window, ISO-8601 (default now)")
+        @Option(names = "--to", description = "End of the window, ISO-8601 like --from (default now)")
         String to;
 
         @Mixin

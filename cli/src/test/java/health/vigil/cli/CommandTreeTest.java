@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
 
 /** Every command of the {@code vigil} tree, however deep, answers -h with its usage and -V with vigil's version. */
 class CommandTreeTest {
@@ -58,5 +59,62 @@ class CommandTreeTest {
             assertThat(shown.exit()).as("vigil " + command + " -V: " + shown.err()).isZero();
             assertThat(shown.out()).as("vigil " + command + " -V").isEqualTo(version);
         }
+    }
+
+    /** The usage of {@code vigil <path> --help}, its whitespace folded so wrapped lines read as one. */
+    private static String help(String... path) {
+        List<String> args = new ArrayList<>(List.of(path));
+        Run help = run(args, "--help");
+        assertThat(help.exit()).as("vigil " + String.join(" ", path) + " --help").isZero();
+        return help.out().replaceAll("\\s+", " ");
+    }
+
+    @Test
+    void everyOptionAndParameterOfEveryCommandIsDescribed() {
+        List<List<String>> paths = paths(Main.commandLine(), List.of());
+        paths.add(0, List.of());
+        for (List<String> path : paths) {
+            CommandLine line = Main.commandLine();
+            for (String word : path) {
+                line = line.getSubcommands().get(word);
+            }
+            List<ArgSpec> args = new ArrayList<>(line.getCommandSpec().options());
+            args.addAll(line.getCommandSpec().positionalParameters());
+            for (ArgSpec arg : args) {
+                String text = String.join(" ", arg.description()).strip();
+                assertThat(text).as("vigil " + String.join(" ", path) + " " + arg.paramLabel() + " " + arg)
+                        .isNotEmpty();
+            }
+        }
+    }
+
+    @Test
+    void theSharedOptionsSayTheSameWithTheirDefaultsEverywhere() {
+        for (List<String> path : List.of(List.of("models", "list"), List.of("datasets", "list"),
+                List.of("monitor", "run"), List.of("lineage"), List.of("batch", "status"), List.of("canary", "abort"))) {
+            String text = help(path.toArray(String[]::new));
+            assertThat(text).as(String.join(" ", path))
+                    .contains("--home=<home> Vigil home holding keys.json (default: $VIGIL_HOME, else .vigil)")
+                    .contains("--as=<persona> Call with this persona's key from keys.json instead (default: the"
+                            + " operator, or the persona the command names)");
+        }
+        assertThat(help("datasets", "list")).contains("--json Print the API's JSON answer");
+        assertThat(help("models", "card")).contains("as the approver.");
+        assertThat(help("lineage")).contains("as compliance.");
+        assertThat(help("batch", "submit")).contains("as population-health.");
+        assertThat(help("batch", "download")).contains("<id> The batch id vigil batch submit printed");
+    }
+
+    @Test
+    void timesUnitsAndLimitsAreSpeltOut() {
+        assertThat(help("monitor", "show")).contains("--from=<from> Start, e.g. 2026-11-30T00:00:00Z (ISO-8601 with Z or an"
+                + " offset; a plain date is refused)").contains("--to=<to> End, ISO-8601 like --from");
+        assertThat(help("shadow", "report")).contains("--from=<from> Start of the window, e.g. 2026-11-30T00:00:00Z");
+        assertThat(help("canary", "start")).contains("in basis points: 10000 = all")
+                .contains("an ISO-8601 duration such as PT30M (default PT10M)").contains("0-1 (default 0.01)");
+        assertThat(help("experiment", "plan")).contains("in the metric's units (e.g. 0.05)")
+                .contains("required for auroc, refused for the other metrics");
+        assertThat(help("rollback")).contains("one of the last five retired")
+                .contains("One of the last five retired versions (default: the previous stable one)");
     }
 }

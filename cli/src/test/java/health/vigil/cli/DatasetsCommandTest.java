@@ -106,7 +106,7 @@ class DatasetsCommandTest {
             assertThat(line.execute("datasets", command, "--help")).isZero();
             String text = help.toString().replaceAll("\\s+", " ");
             assertThat(text).as(command).contains("as the data steward (data-steward in keys.json) unless --as names"
-                    + " another persona").contains("--as=<persona> The persona whose key from keys.json is used");
+                    + " another persona").contains("--as=<persona> Call with this persona's key from keys.json instead");
         }
         assertThat(asked).isEmpty();
     }

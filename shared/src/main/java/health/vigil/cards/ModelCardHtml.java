@@ -33,7 +33,7 @@ public final class ModelCardHtml {
                 .append(escape(name)).append("</title><style>").append(STYLE).append("</style></head><body>");
         h.append("<h1>Model card: ").append(escape(name)).append("</h1>");
         h.append("<p>Stage <strong>").append(escape(card.stage().toLowerCase(Locale.ROOT))).append("</strong>; generated ")
-                .append(timeElement(card.generatedAt())).append(" from the manifest, the registry, the gate report and the approvals."
+                .append(HtmlText.time(card.generatedAt())).append(" from the manifest, the registry, the gate report and the approvals."
                         + " The attributes follow ONC HTI-1, 45 CFR 170.315(b)(11)(iv)(B).</p>");
         summary(h, card.summary());
         segments(h, card.segments());
@@ -143,7 +143,7 @@ public final class ModelCardHtml {
                 List.of("Signed by", "Meaning", "At", "Package sha256", "Justification"), Set.of());
         for (ElectronicSignature s : signatures) {
             h.append("<tr><td>").append(escape(s.printedName() + " (" + s.signerId() + ")")).append("</td><td>")
-                    .append(escape(s.meaning().phrase())).append("</td><td>").append(timeElement(s.signedAt())).append("</td><td>")
+                    .append(escape(s.meaning().phrase())).append("</td><td>").append(HtmlText.time(s.signedAt())).append("</td><td>")
                     .append(escape(s.packageSha256())).append("</td><td>").append(escape(s.justification()))
                     .append("</td></tr>");
         }
@@ -156,7 +156,7 @@ public final class ModelCardHtml {
         row(h, "Package sha256", r.packageSha256());
         row(h, "Model sha256", r.modelSha256());
         h.append("<tr><th scope=\"row\">Registered by</th><td>").append(escape(r.registeredBy()))
-                .append(r.registeredAt() == null ? "" : " at " + timeElement(r.registeredAt())).append("</td></tr>");
+                .append(r.registeredAt() == null ? "" : " at " + HtmlText.time(r.registeredAt())).append("</td></tr>");
         row(h, "Training data", r.trainingRows() + " rows, sha256 " + r.trainingDatasetSha256()
                 + (r.trainingDateRange() == null ? "" : ", " + r.trainingDateRange()));
         row(h, "Code commit", r.codeCommit());
@@ -171,7 +171,7 @@ public final class ModelCardHtml {
         columns(h, "history-table", "The version's changes of stage", List.of("At", "From", "To", "By", "Reason"),
                 Set.of());
         for (StageChange c : history) {
-            h.append("<tr><td>").append(timeElement(c.at())).append("</td><td>")
+            h.append("<tr><td>").append(HtmlText.time(c.at())).append("</td><td>")
                     .append(c.from() == null ? "" : c.from().name().toLowerCase(Locale.ROOT)).append("</td><td>")
                     .append(c.to().name().toLowerCase(Locale.ROOT)).append("</td><td>").append(escape(c.actor()))
                     .append("</td><td>").append(escape(c.reason() == null ? "" : c.reason())).append("</td></tr>");
@@ -208,11 +208,6 @@ public final class ModelCardHtml {
     private static void row(StringBuilder h, String label, String value) {
         h.append("<tr><th scope=\"row\">").append(escape(label)).append("</th><td>").append(escape(value == null ? "" : value))
                 .append("</td></tr>");
-    }
-
-    /** A moment in a {@code time} element: the instant for machines, to the second in UTC for people. */
-    private static String timeElement(java.time.Instant moment) {
-        return "<time datetime=\"" + moment + "\">" + Words.time(moment) + "</time>";
     }
 
     static String escape(String text) {

@@ -10,6 +10,14 @@ public final class HtmlText {
     private HtmlText() {}
 
     /**
+     * A moment in a {@code time} element: to the second in UTC for people ("2024-05-01 10:15:30 UTC"), with the exact
+     * instant in its {@code datetime} for machines. The pages' and the model card's one way of writing a time.
+     */
+    public static String time(java.time.Instant moment) {
+        return "<time datetime=\"" + moment + "\">" + health.vigil.text.Words.time(moment) + "</time>";
+    }
+
+    /**
      * The text as markup-free HTML. Characters that would make a page show other words than the text holds are
      * named instead, as {@code [U+202E]}: the bidirectional controls and marks, which reverse or move what follows
      * them (an uploader's "not for use in children" could read as something else to the approver signing it), the

@@ -114,7 +114,7 @@ public final class Html {
      * {@code datetime} keeps the exact instant for machines.
      */
     public static String time(Instant t) {
-        return t == null ? "\u2013" : "<time datetime=\"" + t + "\">" + health.vigil.text.Words.time(t) + "</time>";
+        return t == null ? "\u2013" : HtmlText.time(t);
     }
 
     /** A whole page: the shared style, a title, and the body's markup. */

@@ -205,8 +205,11 @@ public final class ClinicalExplainer {
 
     /** A count noun's singular ("1 admission", "1 day"); a unit such as "%", "mg/dL" or "kg" is left as it is. */
     static String singular(String unit) {
-        return unit.matches("[a-z]{2,}[^s]s") ? unit.substring(0, unit.length() - 1) : unit;
+        return PLURAL_NOUN.matcher(unit).matches() ? unit.substring(0, unit.length() - 1) : unit;
     }
+
+    /** Lower-case letters ending in a single s: a count noun's plural. Compiled once, not per explained factor. */
+    private static final java.util.regex.Pattern PLURAL_NOUN = java.util.regex.Pattern.compile("[a-z]{2,}[^s]s");
 
     static String format(Object value) {
         if (value instanceof Boolean b) {

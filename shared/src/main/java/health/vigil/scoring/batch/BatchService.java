@@ -389,7 +389,7 @@ public final class BatchService {
             throw new StoreException("cannot read the batch file " + request.input(), e.getCause());
         }
         return new BatchJob(id, request.model(), version.version(), request.explain(), format,
-                ArtifactStore.BATCH_INPUT, request.input(), input.size(), Sha256.hex(sha256.digest()), rows, header,
+                ArtifactStore.BATCH_INPUT, request.input(), input.size(), Sha256.hex(sha256), rows, header,
                 partitions, actor, clock.instant());
     }
 

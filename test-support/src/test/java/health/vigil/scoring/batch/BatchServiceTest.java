@@ -233,6 +233,16 @@ class BatchServiceTest {
     }
 
     @Test
+    void aJobsInputDigestIsTheSha256OfTheFilesBytes() throws Exception {
+        String content = jsonLines(20);
+        upload("discharges.jsonl", content);
+
+        BatchJob job = platform.batches().submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+
+        assertThat(job.inputSha256()).isEqualTo(health.vigil.hash.Sha256.hex(content.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void aJobWhoseResultsAnotherDeliveryMergedFirstIsSummarisedWithTheStoredResultsDigest() throws Exception {
         upload("discharges.jsonl", jsonLines(20));
         // The merge loses to another delivery whose blob the store does not yet describe with a sha256.

@@ -81,6 +81,15 @@ public interface ArtifactStore {
 
     Optional<StoredArtifact> describe(String container, String name);
 
+    /**
+     * Whether the sha256 that {@link #describe} gives is one this store computed from the bytes themselves and drops
+     * as soon as the bytes change, so that a reader may take it instead of digesting the blob again. False by default:
+     * Blob Storage keeps it in metadata that whoever writes the blob can set, so a caller there digests what it reads.
+     */
+    default boolean computesItsOwnSha256() {
+        return false;
+    }
+
     List<StoredArtifact> list(String container, String prefix);
 
     /**

@@ -175,6 +175,12 @@ final class FileArtifactStore implements ArtifactStore {
         }
     }
 
+    /** The sha256 kept in the metadata folder was computed by {@link #put}, and is not given once the file changes. */
+    @Override
+    public boolean computesItsOwnSha256() {
+        return true;
+    }
+
     @Override
     public Optional<StoredArtifact> describe(String container, String name) {
         Path target = blobPath(container, name);

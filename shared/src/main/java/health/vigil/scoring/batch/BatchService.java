@@ -346,16 +346,34 @@ public final class BatchService {
         return registry.getVersion(model, deployment.get().stable().version());
     }
 
-    /** Reads the file once: its sha256, its rows, the CSV header, and partitions cut at line boundaries. */
+    /**
+     * Reads the file once: its rows, the CSV header, partitions cut at line boundaries and its sha256, which is the
+     * store's own when the store computed it from these very bytes (ADR 0033) rather than digested again.
+     */
     private BatchJob plan(String id, BatchRequest request, BatchFormat format, ArtifactStore.StoredArtifact input,
             VersionRecord version, ScorableModel model, String actor) {
-        MessageDigest sha256 = Sha256.newDigest();
+        String stored = artifacts.computesItsOwnSha256() ? input.sha256() : null;
+        BatchJob planned = plan(id, request, format, input, version, model, actor, stored);
+        if (stored == null) {
+            return planned;
+        }
+        // The store's digest is the described blob's: kept only if that is still the blob that was read.
+        boolean unchanged = artifacts.describe(ArtifactStore.BATCH_INPUT, request.input())
+                .map(now -> now.etag().equals(input.etag()) && stored.equals(now.sha256())).orElse(false);
+        return unchanged ? planned : plan(id, request, format, input, version, model, actor, null);
+    }
+
+    /** One pass over the file, whose sha256 is {@code knownSha256} or, when that is null, digested on the way. */
+    private BatchJob plan(String id, BatchRequest request, BatchFormat format, ArtifactStore.StoredArtifact input,
+            VersionRecord version, ScorableModel model, String actor, String knownSha256) {
+        boolean digest = knownSha256 == null;
+        MessageDigest sha256 = digest ? Sha256.newDigest() : null;
         List<BatchPartition> partitions = new ArrayList<>();
         List<String> header = List.of();
         long rows = 0;
         try (InputStream raw = new BufferedInputStream(artifacts.open(ArtifactStore.BATCH_INPUT, request.input()));
-                LineReader lines = new LineReader(new java.security.DigestInputStream(raw, sha256), 0, Long.MAX_VALUE,
-                        settings.maxLineBytes())) {
+                LineReader lines = new LineReader(digest ? new java.security.DigestInputStream(raw, sha256) : raw, 0,
+                        Long.MAX_VALUE, settings.maxLineBytes())) {
             refuseCarriageReturnLineEnds(raw, format);
             long start = 0;
             long firstRow = 1;
@@ -389,8 +407,8 @@ public final class BatchService {
             throw new StoreException("cannot read the batch file " + request.input(), e.getCause());
         }
         return new BatchJob(id, request.model(), version.version(), request.explain(), format,
-                ArtifactStore.BATCH_INPUT, request.input(), input.size(), Sha256.hex(sha256), rows, header,
-                partitions, actor, clock.instant());
+                ArtifactStore.BATCH_INPUT, request.input(), input.size(),
+                digest ? Sha256.hex(sha256) : knownSha256, rows, header, partitions, actor, clock.instant());
     }
 
     /**

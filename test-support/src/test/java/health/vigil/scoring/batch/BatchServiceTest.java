@@ -233,13 +233,60 @@ class BatchServiceTest {
     }
 
     @Test
-    void aJobsInputDigestIsTheSha256OfTheFilesBytes() throws Exception {
+    void aJobsInputDigestIsTheSha256OfTheFilesBytesAsTheStoreHasIt() throws Exception {
         String content = jsonLines(20);
         upload("discharges.jsonl", content);
+        assertThat(platform.artifacts().computesItsOwnSha256()).isTrue();
 
         BatchJob job = platform.batches().submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
 
-        assertThat(job.inputSha256()).isEqualTo(health.vigil.hash.Sha256.hex(content.getBytes(StandardCharsets.UTF_8)));
+        assertThat(job.inputSha256()).isEqualTo(health.vigil.hash.Sha256.hex(content.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "discharges.jsonl").orElseThrow()
+                        .sha256());
+    }
+
+    @Test
+    void aDigestTheStoreComputedItselfIsTakenAndOneAWriterCouldSetIsNot() throws Exception {
+        String content = jsonLines(20);
+        upload("discharges.jsonl", content);
+        upload("discharges-again.jsonl", content);
+        String bytesDigest = health.vigil.hash.Sha256.hex(content.getBytes(StandardCharsets.UTF_8));
+        String described = "ab".repeat(32);
+        BatchSettings settings = new BatchSettings(1 << 20, 8, 1_024);
+
+        BatchJob fromItsOwn = service(new DescribedDigest(platform.artifacts(), described, true), settings)
+                .submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        BatchJob fromMetadata = service(new DescribedDigest(platform.artifacts(), described, false), settings)
+                .submit(new BatchRequest(model, null, "discharges-again.jsonl", false), "analyst");
+
+        assertThat(fromItsOwn.inputSha256()).as("the store's own digest, not digested again").isEqualTo(described);
+        assertThat(fromMetadata.inputSha256()).as("a digest a writer could set is checked by reading")
+                .isEqualTo(bytesDigest);
+    }
+
+    @Test
+    void aFileReplacedWhileItIsPlannedIsDigestedAsItWasRead() throws Exception {
+        upload("discharges.jsonl", jsonLines(20));
+        String replacement = jsonLines(30);
+        AtomicInteger opened = new AtomicInteger();
+        // The store vouches for the digest of the file it described; the file is replaced once planning opened it.
+        ArtifactStore replacedUnderTheReader = new ForwardingStore(platform.artifacts()) {
+            @Override
+            public InputStream open(String container, String name) {
+                InputStream in = store.open(container, name);
+                if (container.equals(ArtifactStore.BATCH_INPUT) && opened.incrementAndGet() == 1) {
+                    upload("discharges.jsonl", replacement);
+                }
+                return in;
+            }
+        };
+
+        BatchJob job = service(replacedUnderTheReader, new BatchSettings(1 << 20, 8, 1_024))
+                .submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+
+        assertThat(opened).as("read again, digesting it").hasValue(2);
+        assertThat(job.rows()).isEqualTo(30);
+        assertThat(job.inputSha256()).isEqualTo(health.vigil.hash.Sha256.hex(replacement.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -1362,6 +1409,37 @@ class BatchServiceTest {
         @Override
         public void delete(String container, String name) {
             store.delete(container, name);
+        }
+
+        @Override
+        public boolean computesItsOwnSha256() {
+            return store.computesItsOwnSha256();
+        }
+    }
+
+    /**
+     * The artifact store, describing every batch file with {@code sha256} and saying whether it computed that itself:
+     * a store that did is taken at its word, one whose digest anyone who writes the blob can set is not.
+     */
+    private static final class DescribedDigest extends ForwardingStore {
+        private final String sha256;
+        private final boolean computed;
+
+        DescribedDigest(ArtifactStore store, String sha256, boolean computed) {
+            super(store);
+            this.sha256 = sha256;
+            this.computed = computed;
+        }
+
+        @Override
+        public Optional<StoredArtifact> describe(String container, String name) {
+            return store.describe(container, name).map(a -> container.equals(ArtifactStore.BATCH_INPUT)
+                    ? new StoredArtifact(a.container(), a.name(), a.size(), sha256, a.etag(), a.uploadedBy()) : a);
+        }
+
+        @Override
+        public boolean computesItsOwnSha256() {
+            return computed;
         }
     }
 

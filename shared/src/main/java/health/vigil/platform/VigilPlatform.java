@@ -85,6 +85,7 @@ public final class VigilPlatform implements AutoCloseable {
     private final RegistryStore registryStore;
     private final PredictionLog predictionLog;
     private final Authenticator authenticator;
+    private final Telemetry telemetry;
     private final AuditLog audit;
     private final ModelRegistry registry;
     private final RegistrationService registration;
@@ -127,6 +128,7 @@ public final class VigilPlatform implements AutoCloseable {
         Function<Manifest, FeaturePipeline> pipelines = b.pipelines;
         ModelPackageReader reader = new ZipModelPackageReader(runtime, config.limits(),
                 id -> b.pipelineWidth.apply(id), pipelines);
+        this.telemetry = a.telemetry;
         this.audit = new AuditLog(a.audit, clock, a.telemetry);
         this.authenticator = new AccessAudit(a.authenticator, audit);
         this.evidence = new AuditEvidence(a.audit, audit, artifacts, a.signer, clock);
@@ -204,6 +206,11 @@ public final class VigilPlatform implements AutoCloseable {
 
     public Authenticator authenticator() {
         return authenticator;
+    }
+
+    /** Where the platform's metrics and spans go; the HTTP layer counts failed requests on it. */
+    public Telemetry telemetry() {
+        return telemetry;
     }
 
     public ArtifactStore artifacts() {

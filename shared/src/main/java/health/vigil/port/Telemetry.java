@@ -13,8 +13,19 @@ import java.util.Optional;
 public interface Telemetry {
     Telemetry NONE = new Telemetry() {};
 
+    /**
+     * A request's rows routed to {@code version} in {@code slot} (stable or canary) were scored for the caller. A
+     * shadow's mirrored rows are no caller's answer: they go to {@link #shadowScored}.
+     */
     default void scored(ModelVersion version, Slot slot, int rows, long nanos) {}
 
+    /** Mirrored rows were scored by the shadow {@code version}, off the request path: the runtime's time only. */
+    default void shadowScored(ModelVersion version, int rows, long nanos) {}
+
+    /**
+     * {@code operation} (a function's name, such as {@code Score}, or a background step, such as {@code shadow})
+     * failed with {@code code}.
+     */
     default void failed(String operation, ErrorCode code) {}
 
     default void registration(String outcome) {}

@@ -91,8 +91,9 @@ public final class TelemetryNames {
     /** Every signal, recorded or reserved. */
     public static final List<Signal> SIGNALS = List.of(
             emitted(SCORING_DURATION, Kind.HISTOGRAM, "s", SCORED,
-                    "a scoring request (one or many rows) has run through the model"),
-            emitted(SCORING_ROWS, Kind.COUNTER, "{row}", SCORED, "with each scoring request: the patients scored"),
+                    "a scoring request (one or many rows) has run through the model; stable and canary, never shadow"),
+            emitted(SCORING_ROWS, Kind.COUNTER, "{row}", SCORED,
+                    "with each scoring request: the patients scored for the caller; stable and canary, never shadow"),
             emitted(ERRORS, Kind.COUNTER, "{error}", List.of(OPERATION, ERROR_CODE),
                     "an operation failed with a Vigil error code"),
             emitted(REGISTRATIONS, Kind.COUNTER, "{registration}", List.of(OUTCOME),
@@ -102,7 +103,7 @@ public final class TelemetryNames {
             emitted(AUDIT_VERIFICATIONS, Kind.COUNTER, "{verification}", List.of(OUTCOME),
                     "the audit chain of a period was verified: intact or broken"),
             emitted(SCORE_SPAN, Kind.SPAN, "", List.of(MODEL_NAME, MODEL_VERSION, TRAFFIC_SLOT, ROWS),
-                    "the time spent in the model runtime, as a child of the request's span"),
+                    "the time spent in the model runtime, as a child of the request's span; shadow batches too"),
             emitted(TRAFFIC_WEIGHT, Kind.GAUGE, "%", SCORED,
                     "a canary ramp changed a slot's share of live traffic (start, step, promotion, rollback, abort)"),
             emitted(CANARY_ANALYSES, Kind.COUNTER, "{analysis}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),

@@ -138,15 +138,6 @@ public final class ScoringService {
 
     public ScoreResult score(ScoreRequest request) {
         Objects.requireNonNull(request, "request");
-        try {
-            return scoreChecked(request);
-        } catch (VigilException e) {
-            telemetry.failed("score", e.code());
-            throw e;
-        }
-    }
-
-    private ScoreResult scoreChecked(ScoreRequest request) {
         List<PatientRow> rows = request.rows();
         int n = rows.size();
         if (n > limits.maxBatchRows()) {
@@ -324,7 +315,7 @@ public final class ScoringService {
         }
         long started = System.nanoTime();
         double[] scores = predict(model, matrix, accepted.size());
-        telemetry.scored(model.id(), Slot.SHADOW, accepted.size(), System.nanoTime() - started);
+        telemetry.shadowScored(model.id(), accepted.size(), System.nanoTime() - started);
         double threshold = model.record().manifest().output().threshold();
         List<ShadowScore> out = new ArrayList<>(accepted.size());
         for (int j = 0; j < accepted.size(); j++) {

@@ -337,7 +337,7 @@ class ScoringServiceTest {
                 })
                 .hasMessageContaining("3 rows").hasMessageContaining("at most 2");
         verify(runtime, never()).load(any(), any(), any(), anyInt());
-        verify(telemetry).failed("score", ErrorCode.BATCH_TOO_LARGE);
+        verify(telemetry, never()).failed(any(), any()); // counted once, by the HTTP layer
     }
 
     @Test
@@ -376,7 +376,7 @@ class ScoringServiceTest {
                 });
         assertThat(model1.predictCalls).hasValue(0);
         verify(log, never()).append(any());
-        verify(telemetry).failed("score", ErrorCode.INVALID_FEATURE);
+        verify(telemetry, never()).failed(any(), any()); // counted once, by the HTTP layer
     }
 
     @Test
@@ -386,7 +386,7 @@ class ScoringServiceTest {
 
         assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, List.of(patient("a", 70, "male", true)))))
                 .isInstanceOf(StoreException.class);
-        verify(telemetry).failed("score", ErrorCode.STORE_UNAVAILABLE);
+        verify(telemetry, never()).failed(any(), any()); // counted once, by the HTTP layer
     }
 
     /** The service, now counting each request's rows in the returned recorder. */
@@ -468,7 +468,7 @@ class ScoringServiceTest {
                         + " request (1.25, above 1): the request is valid")
                 .message().doesNotContain("MRN").doesNotContain("100");
         verify(log, never()).append(any());
-        verify(telemetry).failed("score", ErrorCode.MODEL_OUTPUT_INVALID);
+        verify(telemetry, never()).failed(any(), any()); // counted once, by the HTTP layer
     }
 
     @Test
@@ -597,6 +597,20 @@ class ScoringServiceTest {
             assertThat(s.decision()).as("version 2's own threshold, 0.5").isEqualTo(s.score() >= 0.5);
             assertThat(s.inputs()).hasSize(5);
         }
+    }
+
+    @Test
+    void aShadowsRowsAreTimedButNotCountedAmongThePatientsScoredForCallers() {
+        deployWithShadow(1, 2, TrafficSlot.ALL);
+        List<health.vigil.model.MirroredRows> mirrored = new ArrayList<>();
+        ScoringService scoring = withShadow(mirrored::add);
+
+        scoring.score(new ScoreRequest(READMISSION, null, patients(20)));
+        scoring.shadowScores(mirrored.get(0));
+
+        verify(telemetry).scored(eq(V1), eq(Slot.STABLE), eq(20), anyLong());
+        verify(telemetry, never()).scored(any(), eq(Slot.SHADOW), anyInt(), anyLong());
+        verify(telemetry).shadowScored(eq(V2), eq(20), anyLong());
     }
 
     @Test

@@ -130,6 +130,18 @@ final class OpenTelemetryTelemetry implements Telemetry {
                 .setSpanKind(SpanKind.INTERNAL)
                 .setStartTimestamp(end.minus(Math.max(0, nanos), ChronoUnit.NANOS))
                 .setAllAttributes(attributes)
+        span(attributes, rows, nanos);
+    }
+
+    /** Only the span: a shadow's rows answer no caller, so they stay out of the scoring duration and rows. */
+    @Override
+    public void shadowScored(ModelVersion version, int rows, long nanos) {
+        Objects.requireNonNull(version, "version");
+        span(Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(), SLOT,
+                Slot.SHADOW.wireName()), rows, nanos);
+    }
+
+    private void span(Attributes attributes, int rows, long nanos) {
                 .setAttribute(ROWS, (long) Math.max(0, rows))
                 .startSpan();
         span.end(end);

@@ -217,6 +217,22 @@ class OpenTelemetryTelemetryTest {
 
     @Test
     void freeTextThatCouldCarryPatientDataNeverBecomesAnAttribute() {
+    @Test
+    void aShadowsBatchIsASpanOfTheShadowSlotAndNeverAmongTheRequestsOrPatientsScored() {
+        telemetry.scored(ModelVersion.of("readmission", 3), Slot.STABLE, 4, 1_000_000L);
+        telemetry.shadowScored(ModelVersion.of("readmission", 4), 7, 2_000_000L);
+
+        Collection<MetricData> all = metrics.collectAllMetrics();
+        assertThat(metric(all, "vigil.scoring.duration").getHistogramData().getPoints()).singleElement()
+                .satisfies(p -> assertThat(p.getAttributes().get(OpenTelemetryTelemetry.SLOT)).isEqualTo("stable"));
+        assertThat(metric(all, "vigil.scoring.rows").getLongSumData().getPoints()).singleElement()
+                .satisfies(p -> assertThat(p.getValue()).isEqualTo(4));
+        assertThat(spans.getFinishedSpanItems()).filteredOn(s -> s.getName().equals("vigil.score"))
+                .extracting(s -> s.getAttributes().get(OpenTelemetryTelemetry.SLOT) + " "
+                        + s.getAttributes().get(OpenTelemetryTelemetry.ROWS))
+                .containsExactlyInAnyOrder("stable 4", "shadow 7");
+    }
+
         telemetry.failed("score patient 12345 (Jane Doe)", ErrorCode.INVALID_FEATURE);
         telemetry.registration("age=87; mrn=00123");
         telemetry.event(null, Optional.empty(), "sent for patient 12345");

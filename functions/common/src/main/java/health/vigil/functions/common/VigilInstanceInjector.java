@@ -88,7 +88,8 @@ public final class VigilInstanceInjector implements FunctionInstanceInjector {
     private HttpApi http(VigilPlatform current) {
         HttpFront front = http;
         if (front == null || front.platform() != current) {
-            front = new HttpFront(current, new HttpApi(current.authenticator(), current.config().limits()));
+            front = new HttpFront(current, new HttpApi(current.authenticator(), current.config().limits(),
+                    current.telemetry()));
             // Two threads may both make one for a new platform: either serves, and the last one stays.
             http = front;
         }

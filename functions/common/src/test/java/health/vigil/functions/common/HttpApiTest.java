@@ -21,6 +21,7 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
+import health.vigil.port.Telemetry;
 import health.vigil.security.Authenticator;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
@@ -28,7 +29,9 @@ import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -106,6 +109,32 @@ class HttpApiTest {
         assertThat(ran).hasValue(4);
         assertThat(api.handle(request(Map.of(), null, "a=1&a=2"), context, Access.role(Role.SCORING_INVOKE), counting)
                 .getStatusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void everyFailedRequestIsCountedOnceUnderTheFunctionsNameAndItsCode() {
+        List<String> counted = new ArrayList<>();
+        HttpApi counting = new HttpApi(authenticator, new VigilConfig.Limits(1000, 1000, 4, 10, 64), new Telemetry() {
+            @Override
+            public void failed(String operation, ErrorCode code) {
+                counted.add(operation + " " + code);
+            }
+        });
+        when(context.getFunctionName()).thenReturn("Infer");
+
+        counting.handle(request(Map.of("x-api-key", "scorer"), null), context, Access.role(Role.SCORING_INVOKE),
+                call -> {
+                    throw new ValidationException(ErrorCode.INVALID_FEATURE, "feature `age` is missing");
+                });
+        counting.handle(request(Map.of(), null), context, Access.role(Role.SCORING_INVOKE), call -> "never");
+        counting.handle(request(Map.of("x-api-key", "scorer"), null), context, Access.role(Role.SCORING_INVOKE),
+                call -> {
+                    throw new IllegalStateException("MRN-1234 broke it");
+                });
+        counting.handle(request(Map.of("x-api-key", "scorer"), null), context, Access.role(Role.SCORING_INVOKE),
+                call -> "fine");
+
+        assertThat(counted).containsExactly("Infer INVALID_FEATURE", "Infer UNAUTHENTICATED", "Infer INTERNAL");
     }
 
     @Test

@@ -40,7 +40,7 @@ public final class AuditEvidenceFunctions {
     public AuditEvidenceFunctions(VigilPlatform platform) {
         this.evidence = platform.auditEvidence();
         this.audit = platform.audit();
-        this.http = new HttpApi(platform.authenticator(), platform.config().limits());
+        this.http = new HttpApi(platform.authenticator(), platform.config().limits(), platform.telemetry());
         this.clock = platform.clock();
     }
 

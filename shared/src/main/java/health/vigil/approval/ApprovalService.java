@@ -20,6 +20,7 @@ import health.vigil.port.RegistryStore;
 import health.vigil.registry.Announcements;
 import health.vigil.registry.Lineage;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.port.Telemetry;
 import health.vigil.registry.RefusedAttempts;
 import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
@@ -63,6 +64,7 @@ public final class ApprovalService {
     private final Clock clock;
     private final Set<ModelName> twoApproverModels;
     private final StaleGates staleGates;
+    private final Telemetry telemetry;
 
     /** What changed since a version's gates judged it, one sentence a change; the gates answer it. */
     @FunctionalInterface
@@ -72,6 +74,12 @@ public final class ApprovalService {
 
     public ApprovalService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
             Clock clock, Set<ModelName> twoApproverModels, StaleGates staleGates) {
+        this(store, lifecycle, audit, events, clock, twoApproverModels, staleGates, Telemetry.NONE);
+    }
+
+    /** As above, counting each decision it stores and each refusal by separation of duties in {@code vigil.approvals}. */
+    public ApprovalService(RegistryStore store, VersionLifecycle lifecycle, AuditLog audit, EventPublisher events,
+            Clock clock, Set<ModelName> twoApproverModels, StaleGates staleGates, Telemetry telemetry) {
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
@@ -81,6 +89,7 @@ public final class ApprovalService {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.twoApproverModels = Set.copyOf(twoApproverModels);
         this.staleGates = Objects.requireNonNull(staleGates, "staleGates");
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
     }
 
     /** What a signature did: the version after it, and how many approvals it still needs (0 once approved). */
@@ -153,6 +162,7 @@ public final class ApprovalService {
             }
             auditSignature(id, signature, record);
             if (needed == 0) {
+                counted(id, target);
                 announce(signed, target, cause);
             }
             return new Decision(signed, signature, Math.max(0, needed));
@@ -237,8 +247,14 @@ public final class ApprovalService {
             requireCurrentGates(record);
         }
         VersionLifecycle.Move move = lifecycle.move(id, record.stage(), target, signer, reason(signature), cause);
+        counted(id, target);
         announce(move.version(), target, cause);
         return new Decision(move.version(), signature, 0);
+    }
+
+    /** The decision this call stored, counted once: a signer signing again stores nothing and counts nothing. */
+    private void counted(ModelVersion id, Stage decided) {
+        telemetry.approval(id, decided == Stage.APPROVED ? "approved" : "rejected");
     }
 
     /**
@@ -305,6 +321,7 @@ public final class ApprovalService {
             details.put("retrainedFromUploader", origin.version().registeredBy());
         }
         audit.record(signer.id(), action, record.id().subject(), "refused", details);
+        telemetry.approval(record.id(), "refused");
         if (platform) {
             throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' is one of the"
                     + " platform's own identities and never signs a version; a human approver must");

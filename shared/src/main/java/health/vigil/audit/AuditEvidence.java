@@ -11,6 +11,7 @@ import health.vigil.model.AuditRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
+import health.vigil.port.Telemetry;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -53,9 +54,17 @@ public final class AuditEvidence {
     private final ArtifactStore artifacts;
     private final AuditSigner signer;
     private final Clock clock;
+    private final Telemetry telemetry;
     private final Set<String> publishedKeys = ConcurrentHashMap.newKeySet();
 
     public AuditEvidence(AuditStore store, AuditLog log, ArtifactStore artifacts, AuditSigner signer, Clock clock) {
+        this(store, log, artifacts, signer, clock, Telemetry.NONE);
+    }
+
+    /** As above, counting each export that was attempted, exported or failed, in {@code vigil.audit.exports}. */
+    public AuditEvidence(AuditStore store, AuditLog log, ArtifactStore artifacts, AuditSigner signer, Clock clock,
+            Telemetry telemetry) {
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.store = Objects.requireNonNull(store, "store");
         this.log = Objects.requireNonNull(log, "log");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
@@ -83,6 +92,18 @@ public final class AuditEvidence {
                     + " holds days that have begun; end the period today or earlier");
         }
         Objects.requireNonNull(actor, "actor");
+        // A period refused before anything is read is the caller's mistake, not an export that failed.
+        try {
+            ExportResult result = exportChecked(from, to, actor);
+            telemetry.auditExport("exported");
+            return result;
+        } catch (RuntimeException e) {
+            telemetry.auditExport("failed");
+            throw e;
+        }
+    }
+
+    private ExportResult exportChecked(LocalDate from, LocalDate to, String actor) {
         // Every record that existed at readAt is exported; a verifier holds the export to anchors made before it.
         Instant readAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         // The head is read before the records, so a head inside the period is always among the exported records.

@@ -131,7 +131,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.telemetry = a.telemetry;
         this.audit = new AuditLog(a.audit, clock, a.telemetry);
         this.authenticator = new AccessAudit(a.authenticator, audit);
-        this.evidence = new AuditEvidence(a.audit, audit, artifacts, a.signer, clock);
+        this.evidence = new AuditEvidence(a.audit, audit, artifacts, a.signer, clock, a.telemetry);
         this.registry = new ModelRegistry(registryStore);
         EventPublisher events = new MeteredEventPublisher(a.events, a.telemetry);
         this.lifecycle = new VersionLifecycle(registryStore, audit, clock);
@@ -185,7 +185,7 @@ public final class VigilPlatform implements AutoCloseable {
                 events, clock, a.telemetry);
         // An approval is signed only on a gate report judged on what is in force, which the gates say.
         this.approvals = new ApprovalService(registryStore, lifecycle, audit, events, clock, b.twoApproverModels,
-                gates::changesSinceGates);
+                gates::changesSinceGates, a.telemetry);
         // The card reads the reports where the gates and the monitoring check stored them; it never calls either.
         this.cards = new ModelCards(registry, gates::find, gates::changesSinceGates, (id, slot) -> monitoring.reports()
                 .latest(id.name().value(), id.number(), slot).map(CardMonitoring::window), predictionLog, clock);

@@ -60,4 +60,13 @@ public interface Telemetry {
 
     /** Rows mirrored to a shadow version ended: scored, dropped (queue full) or failed. */
     default void shadowMirrored(ModelVersion version, String outcome, int rows) {}
+
+    /**
+     * A governance decision on {@code version}: {@code approved} or {@code rejected} (the signature that decided it was
+     * stored), or {@code refused} (separation of duties).
+     */
+    default void approval(ModelVersion version, String outcome) {}
+
+    /** An audit export of a period ended: {@code exported} or {@code failed}. */
+    default void auditExport(String outcome) {}
 }

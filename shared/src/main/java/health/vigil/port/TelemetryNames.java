@@ -42,8 +42,6 @@ public final class TelemetryNames {
     public static final String SCORE_SPAN = "vigil.score";
     public static final String GATE_CHECKS = "vigil.gates.checks";
     public static final String SHADOW_MIRRORED = "vigil.shadow.mirrored";
-
-    // Reserved for capabilities being built (see plannedFor).
     public static final String TRAFFIC_WEIGHT = "vigil.traffic.weight";
     public static final String CANARY_ANALYSES = "vigil.canary.analyses";
     public static final String APPROVALS = "vigil.approvals";
@@ -51,12 +49,6 @@ public final class TelemetryNames {
     public static final String DRIFT_STATISTIC = "vigil.drift.statistic";
     public static final String PERFORMANCE = "vigil.performance";
     public static final String AUDIT_EXPORTS = "vigil.audit.exports";
-
-    /** Capabilities that will record the reserved names. */
-    public static final String CANARY_CONTROLLER = "canary controller";
-    public static final String APPROVAL = "approval";
-    public static final String DRIFT_DETECTION = "drift detection";
-    public static final String AUDIT_EXPORT = "audit export";
 
     /** What kind of signal a name is. */
     public enum Kind {
@@ -112,9 +104,8 @@ public final class TelemetryNames {
                     "rows mirrored to a shadow version ended: scored, dropped (its queue was full) or failed"),
             emitted(GATE_CHECKS, Kind.COUNTER, "{check}", List.of(MODEL_NAME, MODEL_VERSION, GATE, OUTCOME),
                     "one check of a gate of a version's evaluation ended: passed, failed or flagged"),
-            planned(APPROVALS, Kind.COUNTER, "{decision}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
-                    "a governance decision on a version: approved, rejected, or refused (separation of duties)",
-                    APPROVAL),
+            emitted(APPROVALS, Kind.COUNTER, "{decision}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
+                    "a governance decision on a version: approved, rejected, or refused (separation of duties)"),
             emitted(DRIFT_CHECKS, Kind.COUNTER, "{check}", List.of(MODEL_NAME, MODEL_VERSION, OUTCOME),
                     "a drift check of a deployed version ended: drifted, stable or insufficient_data"),
             emitted(DRIFT_STATISTIC, Kind.GAUGE, "1", List.of(MODEL_NAME, MODEL_VERSION, FEATURE, DRIFT_TEST),
@@ -122,8 +113,8 @@ public final class TelemetryNames {
             emitted(PERFORMANCE, Kind.GAUGE, "1", List.of(MODEL_NAME, MODEL_VERSION, PERFORMANCE_METRIC,
                             PERFORMANCE_SOURCE),
                     "with each drift check: auroc, brier or calibration_error, from labels or label_free"),
-            planned(AUDIT_EXPORTS, Kind.COUNTER, "{export}", List.of(OUTCOME),
-                    "an audit export of a period ended: exported or failed", AUDIT_EXPORT));
+            emitted(AUDIT_EXPORTS, Kind.COUNTER, "{export}", List.of(OUTCOME),
+                    "an audit export of a period ended: exported or failed"));
 
     private TelemetryNames() {}
 

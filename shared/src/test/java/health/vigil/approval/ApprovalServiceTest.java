@@ -25,6 +25,7 @@ import health.vigil.model.Stage;
 import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
+import health.vigil.port.Telemetry;
 import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.RegistrationService;
 import health.vigil.registry.VersionLifecycle;
@@ -33,6 +34,7 @@ import health.vigil.security.Role;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -54,10 +56,18 @@ class ApprovalServiceTest {
     /** What the gates say changed since they judged the version: nothing, unless a test says otherwise. */
     private List<String> changesSinceGates = List.of();
 
+    /** Each governance decision counted: {@code readmission:1 approved}. */
+    private final List<String> counted = new ArrayList<>();
+
     private ApprovalService service(Set<health.vigil.model.ModelName> twoApprovers) {
         AuditLog audit = new AuditLog(auditStore, clock);
         return new ApprovalService(store, new VersionLifecycle(store, audit, clock), audit, events, clock, twoApprovers,
-                version -> changesSinceGates);
+                version -> changesSinceGates, new Telemetry() {
+                    @Override
+                    public void approval(ModelVersion version, String outcome) {
+                        counted.add(version + " " + outcome);
+                    }
+                });
     }
 
     private VersionRecord put(Stage stage, String uploader) {
@@ -280,6 +290,32 @@ class ApprovalServiceTest {
         assertThat(second.approvalsStillNeeded()).isZero();
         assertThat(stored().stage()).isEqualTo(Stage.APPROVED);
         assertThat(stored().signatures()).extracting(ElectronicSignature::signerId).containsExactly("approver", "approver-2");
+    }
+
+    @Test
+    void eachDecisionIsCountedByTheSignatureThatStoredItAndEachRefusalByItsAttempt() {
+        put(Stage.GATES_PASSED, "data-scientist");
+        ApprovalService approvals = service(Set.of(READMISSION));
+
+        assertThatThrownBy(() -> approvals.approve(V1, UPLOADER, "mine")).isInstanceOf(AccessDeniedException.class);
+        approvals.approve(V1, APPROVER, "fine");
+        approvals.approve(V1, APPROVER, "fine");
+        assertThat(counted).as("the first of two approvals decides nothing").containsExactly("readmission:1 refused");
+        approvals.approve(V1, SECOND, "agreed");
+        approvals.approve(V1, SECOND, "agreed");
+
+        assertThat(counted).containsExactly("readmission:1 refused", "readmission:1 approved");
+    }
+
+    @Test
+    void aRejectionIsCountedOnce() {
+        put(Stage.GATES_FAILED, "data-scientist");
+        ApprovalService approvals = service(Set.of());
+
+        approvals.reject(V1, APPROVER, "calibration slope far from 1");
+        approvals.reject(V1, APPROVER, "calibration slope far from 1");
+
+        assertThat(counted).containsExactly("readmission:1 rejected");
     }
 
     @Test

@@ -117,6 +117,30 @@ class AuditEvidenceTest {
         });
     }
 
+    @Test
+    void eachExportIsCountedByHowItEndedButAPeriodRefusedBeforeAnyReadIsNot() {
+        List<String> counted = new java.util.ArrayList<>();
+        InMemoryAuditStore failing = Mockito.spy(new InMemoryAuditStore());
+        Mockito.doThrow(new StoreException("the audit store is not answering (a test outage)", null)).doCallRealMethod()
+                .when(failing).tryAppendOnce(Mockito.anyString(), Mockito.any());
+        AuditLog failingLog = new AuditLog(failing, clock);
+        AuditEvidence exports = new AuditEvidence(failing, failingLog, artifacts, key, clock,
+                new health.vigil.port.Telemetry() {
+                    @Override
+                    public void auditExport(String outcome) {
+                        counted.add(outcome);
+                    }
+                });
+
+        assertThatThrownBy(() -> exports.export(DAY, DAY, "compliance-officer")).isInstanceOf(StoreException.class);
+        exports.export(DAY, DAY, "compliance-officer");
+        exports.export(DAY, DAY, "compliance-officer");
+        assertThatThrownBy(() -> exports.export(DAY, DAY.plusDays(2), "compliance-officer"))
+                .isInstanceOf(health.vigil.error.ValidationException.class);
+
+        assertThat(counted).containsExactly("failed", "exported", "exported");
+    }
+
     private static List<AuditRecord> exported(InMemoryAuditStore in) {
         return in.partitions().stream().flatMap(p -> in.read(p).stream())
                 .filter(r -> r.action().equals("audit.exported")).toList();

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -39,12 +40,19 @@ final class TelemetryQueries {
     private static final Pattern FUNCTION_NAME = Pattern.compile("@FunctionName\\(\"([^\"]+)\"\\)");
 
     private final Map<String, String> plannedAllowed;
+    private final Function<String, Optional<TelemetryNames.Signal>> catalogue;
     private final Set<String> eventTypes = eventTypes();
     private final Set<String> functionNames = functionNames();
 
     /** {@code plannedAllowed}: reserved name → the capability that will record it. */
     TelemetryQueries(Map<String, String> plannedAllowed) {
+        this(plannedAllowed, TelemetryNames::signal);
+    }
+
+    /** Against another catalogue than {@link TelemetryNames}: one with a reserved name, for the check's own tests. */
+    TelemetryQueries(Map<String, String> plannedAllowed, Function<String, Optional<TelemetryNames.Signal>> catalogue) {
         this.plannedAllowed = Map.copyOf(plannedAllowed);
+        this.catalogue = catalogue;
     }
 
     /** What is wrong with {@code kql} (found at {@code where}), one sentence each; empty when nothing is. */
@@ -65,7 +73,7 @@ final class TelemetryQueries {
                 }
                 continue;
             }
-            Optional<TelemetryNames.Signal> signal = TelemetryNames.signal(name);
+            Optional<TelemetryNames.Signal> signal = catalogue.apply(name);
             if (signal.isEmpty()) {
                 problems.add(where + ": `" + name + "` is not a metric or span the code records (TelemetryNames)");
                 continue;
@@ -103,7 +111,7 @@ final class TelemetryQueries {
         Matcher literal = STRING.matcher(kql);
         while (literal.find()) {
             String value = literal.group(1);
-            if (value.startsWith("vigil.") && !named.contains(value) && TelemetryNames.signal(value).isEmpty()
+            if (value.startsWith("vigil.") && !named.contains(value) && catalogue.apply(value).isEmpty()
                     && !TelemetryNames.attributes().contains(value)) {
                 problems.add(where + ": `" + value + "` is neither a metric, a span nor a dimension the code records");
             }

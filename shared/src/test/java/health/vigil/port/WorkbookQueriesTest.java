@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -30,9 +32,7 @@ class WorkbookQueriesTest {
      * lands and records the name, it clears the mark in TelemetryNames and removes the line here. The workbooks may
      * not chart them: a tile on a name nobody records is always empty, and reads as "nothing happened".
      */
-    static final Map<String, String> PLANNED = Map.of(
-            TelemetryNames.APPROVALS, TelemetryNames.APPROVAL,
-            TelemetryNames.AUDIT_EXPORTS, TelemetryNames.AUDIT_EXPORT);
+    static final Map<String, String> PLANNED = Map.of();
 
     private final TelemetryQueries queries = new TelemetryQueries(Map.of());
 
@@ -114,7 +114,7 @@ class WorkbookQueriesTest {
         assertThat(joined(all, "monitoring.json")).contains("\"vigil.drift.statistic\"", "\"vigil.performance\"",
                 "\"Vigil.Drift.Detected\"");
         assertThat(joined(all, "governance.json")).contains("\"vigil.registrations\"", "\"Vigil.Gates.Failed\"",
-                "\"Vigil.Model.Approved\"", "\"Vigil.Model.Rejected\"", "\"AuditDailyExport\"",
+                "\"vigil.approvals\"", "\"vigil.audit.exports\"",
                 "\"vigil.audit.verifications\"");
     }
 
@@ -151,12 +151,16 @@ class WorkbookQueriesTest {
 
     @Test
     void aWorkbookChartingAReservedNameFailsEvenThoughTheCatalogueHasIt() {
-        String workbook = workbook("AppMetrics\\n| where Name == \\\"vigil.approvals\\\"\\n| summarize sum(Sum)");
+        TelemetryNames.Signal reserved = new TelemetryNames.Signal("vigil.reviews", TelemetryNames.Kind.COUNTER,
+                "{review}", List.of(TelemetryNames.OUTCOME), "a review ended", Optional.of("review"));
+        Function<String, Optional<TelemetryNames.Signal>> catalogue = name -> name.equals(reserved.name())
+                ? Optional.of(reserved) : TelemetryNames.signal(name);
+        String query = "AppMetrics\n| where Name == \"vigil.reviews\"\n| summarize sum(Sum)";
 
-        assertThat(problems("bad.json", workbook)).singleElement().asString()
-                .contains("`vigil.approvals` is not recorded yet (reserved for the approval)");
-        assertThat(new TelemetryQueries(PLANNED).problems("alert ok", "AppMetrics | where Name == \"vigil.approvals\""
-                + " | summarize sum(Sum)")).isEmpty();
+        assertThat(new TelemetryQueries(Map.of(), catalogue).problems("bad.json", query)).singleElement().asString()
+                .contains("`vigil.reviews` is not recorded yet (reserved for the review)");
+        assertThat(new TelemetryQueries(Map.of(reserved.name(), "review"), catalogue).problems("alert ok", query))
+                .isEmpty();
     }
 
     @Test

@@ -64,6 +64,8 @@ final class OpenTelemetryTelemetry implements Telemetry {
     private final DoubleGauge trafficWeight;
     private final LongCounter canaryAnalyses;
     private final LongCounter shadowMirrored;
+    private final LongCounter approvals;
+    private final LongCounter auditExports;
 
     OpenTelemetryTelemetry(OpenTelemetry openTelemetry) {
         Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -96,6 +98,10 @@ final class OpenTelemetryTelemetry implements Telemetry {
                 "Canary analyses of ramp steps, by model, version and outcome (pass, fail, extend)");
         this.shadowMirrored = counter(meter, TelemetryNames.SHADOW_MIRRORED,
                 "Rows mirrored to a shadow version, by model, version and outcome (scored, dropped, failed)");
+        this.approvals = counter(meter, TelemetryNames.APPROVALS,
+                "Governance decisions on versions, by model, version and outcome (approved, rejected, refused)");
+        this.auditExports = counter(meter, TelemetryNames.AUDIT_EXPORTS,
+                "Audit exports of a period, by outcome (exported, failed)");
     }
 
     @Override
@@ -124,12 +130,6 @@ final class OpenTelemetryTelemetry implements Telemetry {
                 SLOT, slot.wireName());
         scoringDuration.record(Math.max(0, nanos) / 1e9, attributes);
         scoringRows.add(Math.max(0, rows), attributes);
-        // The port reports scoring after the fact, so the span is recorded with the time it actually took.
-        Instant end = Instant.now();
-        Span span = tracer.spanBuilder(TelemetryNames.SCORE_SPAN)
-                .setSpanKind(SpanKind.INTERNAL)
-                .setStartTimestamp(end.minus(Math.max(0, nanos), ChronoUnit.NANOS))
-                .setAllAttributes(attributes)
         span(attributes, rows, nanos);
     }
 
@@ -142,6 +142,12 @@ final class OpenTelemetryTelemetry implements Telemetry {
     }
 
     private void span(Attributes attributes, int rows, long nanos) {
+        // The port reports scoring after the fact, so the span is recorded with the time it actually took.
+        Instant end = Instant.now();
+        Span span = tracer.spanBuilder(TelemetryNames.SCORE_SPAN)
+                .setSpanKind(SpanKind.INTERNAL)
+                .setStartTimestamp(end.minus(Math.max(0, nanos), ChronoUnit.NANOS))
+                .setAllAttributes(attributes)
                 .setAttribute(ROWS, (long) Math.max(0, rows))
                 .startSpan();
         span.end(end);
@@ -204,6 +210,18 @@ final class OpenTelemetryTelemetry implements Telemetry {
         Objects.requireNonNull(version, "version");
         shadowMirrored.add(rows, Attributes.builder().put(MODEL, version.name().value())
                 .put(VERSION, (long) version.number()).put(OUTCOME, safe(outcome)).build());
+    }
+
+    @Override
+    public void approval(ModelVersion version, String outcome) {
+        Objects.requireNonNull(version, "version");
+        approvals.add(1, Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(), OUTCOME,
+                safe(outcome)));
+    }
+
+    @Override
+    public void auditExport(String outcome) {
+        auditExports.add(1, Attributes.of(OUTCOME, safe(outcome)));
     }
 
     private static LongCounter counter(Meter meter, String name, String description) {

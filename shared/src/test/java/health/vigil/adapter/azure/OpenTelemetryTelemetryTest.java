@@ -197,6 +197,8 @@ class OpenTelemetryTelemetryTest {
         telemetry.trafficWeight(ModelVersion.of("readmission", 3), Slot.CANARY, 500);
         telemetry.canaryAnalysis(ModelVersion.of("readmission", 3), "pass");
         telemetry.shadowMirrored(ModelVersion.of("readmission", 4), "dropped", 5);
+        telemetry.approval(ModelVersion.of("readmission", 3), "approved");
+        telemetry.auditExport("exported");
 
         Collection<MetricData> all = metrics.collectAllMetrics();
         Set<String> recorded = new java.util.TreeSet<>(all.stream().map(MetricData::getName).toList());
@@ -216,8 +218,6 @@ class OpenTelemetryTelemetryTest {
     }
 
     @Test
-    void freeTextThatCouldCarryPatientDataNeverBecomesAnAttribute() {
-    @Test
     void aShadowsBatchIsASpanOfTheShadowSlotAndNeverAmongTheRequestsOrPatientsScored() {
         telemetry.scored(ModelVersion.of("readmission", 3), Slot.STABLE, 4, 1_000_000L);
         telemetry.shadowScored(ModelVersion.of("readmission", 4), 7, 2_000_000L);
@@ -233,6 +233,8 @@ class OpenTelemetryTelemetryTest {
                 .containsExactlyInAnyOrder("stable 4", "shadow 7");
     }
 
+    @Test
+    void freeTextThatCouldCarryPatientDataNeverBecomesAnAttribute() {
         telemetry.failed("score patient 12345 (Jane Doe)", ErrorCode.INVALID_FEATURE);
         telemetry.registration("age=87; mrn=00123");
         telemetry.event(null, Optional.empty(), "sent for patient 12345");

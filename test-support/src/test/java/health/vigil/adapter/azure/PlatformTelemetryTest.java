@@ -25,14 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The platform as wired records the telemetry the workbooks and alerts are built on where it happens: an event
- * when it is published, a registration when it ends, an audit verification when it is run.
+ * when it is published, a registration when it ends, an audit verification when it is run, an audit export when it
+ * ends.
  */
 class PlatformTelemetryTest {
     @TempDir
     Path home;
 
     @Test
-    void registeringAPackageAndVerifyingTheAuditLogAreCountedByTheWiredPlatform() {
+    void registeringAPackageAndVerifyingAndExportingTheAuditLogAreCountedByTheWiredPlatform() {
         InMemoryMetricReader metrics = InMemoryMetricReader.create();
         List<VigilEvent> published = new CopyOnWriteArrayList<>();
         byte[] good = SampleModels.readmissionLogistic().zip();
@@ -47,6 +48,7 @@ class PlatformTelemetryTest {
             platform.registration().register(new BlobCreated("evt-2", "models", "uploads/bad.zip", null, bad.length, null));
             LocalDate today = LocalDate.now(ZoneOffset.UTC);
             platform.audit().verify(today, today);
+            platform.auditEvidence().export(today, today, "compliance-officer");
 
             Collection<MetricData> all = metrics.collectAllMetrics();
             assertThat(published).extracting(VigilEvent::type)
@@ -58,6 +60,7 @@ class PlatformTelemetryTest {
             assertThat(points(all, "vigil.registrations"))
                     .containsExactlyInAnyOrder("vigil.outcome=registered =1", "vigil.outcome=rejected =1");
             assertThat(points(all, "vigil.audit.verifications")).containsExactly("vigil.outcome=intact =1");
+            assertThat(points(all, "vigil.audit.exports")).containsExactly("vigil.outcome=exported =1");
         }
     }
 

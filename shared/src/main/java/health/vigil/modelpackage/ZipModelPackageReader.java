@@ -67,6 +67,17 @@ public final class ZipModelPackageReader implements ModelPackageReader {
     private final VigilConfig.Limits limits;
     private final Function<String, Optional<Integer>> pipelineWidth;
     private final Function<Manifest, FeaturePipeline> pipelines;
+    private final ReferenceCheck referenceCheck;
+
+    /**
+     * Reads a package's reference profile as production monitoring will, against the model's input columns (the
+     * feature pipeline's), and throws when it could not be used there. Given by the composition root, which owns
+     * the drift check.
+     */
+    @FunctionalInterface
+    public interface ReferenceCheck {
+        void check(Manifest manifest, List<String> inputColumns, ReferenceProfile reference);
+    }
 
     /** A reader that accepts only the {@code identity} feature pipeline, and proves a probe row scores. */
     public ZipModelPackageReader(ModelRuntime runtime, VigilConfig.Limits limits) {
@@ -80,10 +91,22 @@ public final class ZipModelPackageReader implements ModelPackageReader {
      */
     public ZipModelPackageReader(ModelRuntime runtime, VigilConfig.Limits limits,
             Function<String, Optional<Integer>> pipelineWidth, Function<Manifest, FeaturePipeline> pipelines) {
+        this(runtime, limits, pipelineWidth, pipelines, (manifest, columns, reference) -> { });
+    }
+
+    /**
+     * The reader registration uses, which also refuses a reference profile that {@code referenceCheck} (the drift
+     * check's own reading of it) cannot use: such a package would register, pass its gates and be approved, and
+     * then fail every monitoring run of the deployed version.
+     */
+    public ZipModelPackageReader(ModelRuntime runtime, VigilConfig.Limits limits,
+            Function<String, Optional<Integer>> pipelineWidth, Function<Manifest, FeaturePipeline> pipelines,
+            ReferenceCheck referenceCheck) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.pipelineWidth = Objects.requireNonNull(pipelineWidth, "pipelineWidth");
         this.pipelines = pipelines;
+        this.referenceCheck = Objects.requireNonNull(referenceCheck, "referenceCheck");
     }
 
     /**
@@ -96,6 +119,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.pipelineWidth = Objects.requireNonNull(pipelineWidth, "pipelineWidth");
         this.pipelines = null;
+        this.referenceCheck = (manifest, columns, reference) -> { };
     }
 
     @Override
@@ -117,7 +141,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         ModelRuntime.Signature signature = runtime.inspect(model);
         checkSignature(signature, manifest, width);
         if (pipelines != null) {
-            proveServable(manifest, model, width);
+            proveServable(manifest, model, width, reference);
         }
         return new ModelPackage(manifest, model, reference, Sha256.hex(counted.digest), Sha256.hex(model),
                 counted.count, signature);
@@ -419,7 +443,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
     }
 
     /** Resolves the pipeline as scoring will, checks the model family, and scores one probe row. */
-    private void proveServable(Manifest manifest, byte[] model, int width) {
+    private void proveServable(Manifest manifest, byte[] model, int width, ReferenceProfile reference) {
         FeaturePipeline pipeline;
         try {
             pipeline = pipelines.apply(manifest);
@@ -439,6 +463,14 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         if (pipeline.width() != width) {
             throw mismatch("feature pipeline '" + pipeline.id() + "' gives " + pipeline.width() + " inputs but the"
                     + " package was checked for " + width);
+        }
+        try {
+            referenceCheck.check(manifest, pipeline.columns(), reference);
+        } catch (PackageRejectedException e) {
+            throw e;
+        } catch (VigilException e) {
+            throw new PackageRejectedException(Reason.MALFORMED_REFERENCE, "reference.json cannot be used to check the"
+                    + " model's inputs for drift: " + e.getMessage(), e);
         }
         float[] row = new float[width];
         try {

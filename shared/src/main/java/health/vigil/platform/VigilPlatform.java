@@ -48,6 +48,7 @@ import health.vigil.port.SecretProvider;
 import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.modelpackage.ModelPackageReader;
+import health.vigil.monitoring.DriftBaseline;
 import health.vigil.monitoring.MonitoringPolicy;
 import health.vigil.monitoring.MonitoringService;
 import health.vigil.monitoring.OutcomeJoin;
@@ -127,7 +128,8 @@ public final class VigilPlatform implements AutoCloseable {
         closeables.push(runtime);
         Function<Manifest, FeaturePipeline> pipelines = b.pipelines;
         ModelPackageReader reader = new ZipModelPackageReader(runtime, config.limits(),
-                id -> b.pipelineWidth.apply(id), pipelines);
+                id -> b.pipelineWidth.apply(id), pipelines, (manifest, columns, reference) ->
+                        DriftBaseline.compile(manifest.features(), columns, reference, manifest.output().threshold()));
         this.telemetry = a.telemetry;
         this.audit = new AuditLog(a.audit, clock, a.telemetry);
         this.authenticator = new AccessAudit(a.authenticator, audit);

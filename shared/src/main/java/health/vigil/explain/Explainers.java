@@ -5,10 +5,12 @@ import health.vigil.model.LinearModel;
 import health.vigil.model.ModelStructure;
 import health.vigil.model.ReferenceProfile;
 import health.vigil.model.TreeEnsemble;
+import health.vigil.text.Words;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -32,36 +34,67 @@ public final class Explainers {
      */
     public static Optional<ClinicalExplainer> forModel(Optional<ModelStructure> structure, FeaturePipeline pipeline,
             Optional<ReferenceProfile> reference) {
-        if (structure.isEmpty() || structure.get().featureCount() != pipeline.width()) {
-            return Optional.empty();
-        }
-        if (structure.get() instanceof TreeEnsemble trees) {
-            return Optional.of(new ClinicalExplainer(new TreeShap(trees), mapping(pipeline), TOP_FACTORS));
-        }
-        if (structure.get() instanceof LinearModel linear) {
-            return reference.flatMap(r -> means(r, pipeline.columns()))
-                    .map(means -> new ClinicalExplainer(new ImputingLinearShap(linear, means), mapping(pipeline), TOP_FACTORS));
-        }
-        return Optional.empty();
+        return find(structure, pipeline, reference).explainer();
     }
 
-    /** Each column's training mean, in column order; empty unless the profile has one for every column. */
-    static Optional<double[]> means(ReferenceProfile reference, List<String> columns) {
+    /**
+     * The explainer {@link #forModel} gives, or, when there is none, why, in words the model's author can act on
+     * (column names, never a value).
+     */
+    public record Found(Optional<ClinicalExplainer> explainer, String whyNone) {
+        public Found {
+            Objects.requireNonNull(explainer, "explainer");
+        }
+    }
+
+    public static Found find(Optional<ModelStructure> structure, FeaturePipeline pipeline,
+            Optional<ReferenceProfile> reference) {
+        if (structure.isEmpty()) {
+            return none("model.onnx is neither a tree ensemble (ai.onnx.ml TreeEnsembleClassifier) nor a logistic"
+                    + " regression (ai.onnx.ml LinearClassifier with post_transform LOGISTIC, optionally behind an"
+                    + " Imputer), the two forms whose predictions Vigil explains");
+        }
+        if (structure.get().featureCount() != pipeline.width()) {
+            return none("model.onnx reads " + structure.get().featureCount() + " inputs but feature pipeline '"
+                    + pipeline.id() + "' gives " + pipeline.width());
+        }
+        if (structure.get() instanceof TreeEnsemble trees) {
+            return new Found(Optional.of(new ClinicalExplainer(new TreeShap(trees), mapping(pipeline), TOP_FACTORS)), null);
+        }
+        if (structure.get() instanceof LinearModel linear) {
+            if (reference.isEmpty()) {
+                return none("model.onnx is a logistic regression, but the package has no reference.json that reads:"
+                        + " its explanations measure each input against the training mean the profile gives");
+            }
+            Map<String, Double> profiled = means(reference.get());
+            List<String> unprofiled = pipeline.columns().stream().filter(c -> !profiled.containsKey(c)).toList();
+            if (!unprofiled.isEmpty()) {
+                return none("model.onnx is a logistic regression, but reference.json gives no mean for "
+                        + Words.count(unprofiled.size(), "input column") + " (" + String.join(", ",
+                                unprofiled.subList(0, Math.min(5, unprofiled.size())))
+                        + (unprofiled.size() > 5 ? ", ..." : "") + "): its explanations measure each input against"
+                        + " its training mean, so profile every column with its mean");
+            }
+            double[] means = pipeline.columns().stream().mapToDouble(profiled::get).toArray();
+            return new Found(Optional.of(new ClinicalExplainer(new ImputingLinearShap(linear, means), mapping(pipeline),
+                    TOP_FACTORS)), null);
+        }
+        return none("model.onnx's structure is not one Vigil explains");
+    }
+
+    private static Found none(String why) {
+        return new Found(Optional.empty(), why);
+    }
+
+    /** The training mean of each column the profile gives one for, by column name. */
+    private static Map<String, Double> means(ReferenceProfile reference) {
         Map<String, Double> byName = new java.util.HashMap<>();
         for (ReferenceProfile.FeatureProfile profile : reference.features()) {
             if (profile.mean() != null) {
                 byName.put(profile.name(), profile.mean());
             }
         }
-        double[] means = new double[columns.size()];
-        for (int i = 0; i < means.length; i++) {
-            Double mean = byName.get(columns.get(i));
-            if (mean == null) {
-                return Optional.empty();
-            }
-            means[i] = mean;
-        }
-        return Optional.of(means);
+        return byName;
     }
 
     /**

@@ -256,9 +256,15 @@ public final class GateChecks {
      * |expected margin + sum of SHAP values - logit(runtime's probability)|; every row within tolerance passes.
      */
     public static GateCheck explanation(double[] deviations, GatePolicy policy) {
+        return explanation(deviations, null, policy);
+    }
+
+    /** As {@link #explanation(double[], GatePolicy)}, saying why there is no explainer when the loader said. */
+    public static GateCheck explanation(double[] deviations, String whyNoExplainer, GatePolicy policy) {
         if (deviations == null) {
-            return GateCheck.failed(EXPLANATION, "shap_additivity", "the model has no explainer (neither a tree"
-                    + " ensemble nor a logistic regression with a training profile), so its predictions cannot be explained");
+            return GateCheck.failed(EXPLANATION, "shap_additivity", "the model has no explainer ("
+                    + (whyNoExplainer != null ? whyNoExplainer : "neither a tree ensemble nor a logistic regression with"
+                            + " a training profile") + "), so its predictions cannot be explained");
         }
         double worst = 0;
         int over = 0;

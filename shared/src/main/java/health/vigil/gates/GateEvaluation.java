@@ -275,7 +275,7 @@ public final class GateEvaluation {
                 dataChecks.addAll(GateChecks.calibration(scored.candidate(), scored.labels(), policy));
                 dataChecks.addAll(GateChecks.segments(scored.candidate(), scored.labels(), scored.segments(), policy));
                 dataChecks.add(GateChecks.latency(scored.rowNanos(), policy));
-                dataChecks.add(GateChecks.explanation(scored.shapDeviations(), policy));
+                dataChecks.add(GateChecks.explanation(scored.shapDeviations(), scored.whyNoExplainer(), policy));
                 dataChecks.add(GateChecks.leakage(Auroc.of(scored.candidate(), scored.labels()), policy));
             }
         } catch (VigilException e) {
@@ -315,8 +315,8 @@ public final class GateEvaluation {
      * paired comparison), else null.
      */
     record Scored(double[] candidate, boolean[] labels, Map<String, String[]> segments, long[] rowNanos,
-            double[] shapDeviations, Usable rows, Outputs outputs, double[] pairedCandidate, double[] pairedProduction,
-            boolean[] pairedLabels) {}
+            double[] shapDeviations, String whyNoExplainer, Usable rows, Outputs outputs, double[] pairedCandidate,
+            double[] pairedProduction, boolean[] pairedLabels) {}
 
     /**
      * The rows (by index) the candidate's schema reads, and those of them the production version's reads too (the
@@ -419,8 +419,8 @@ public final class GateEvaluation {
                         : current.model().predict(matrix(rows, paired, current), paired.size());
             }
             return new Scored(scores, labels, segments, latencies(model, matrix, n),
-                    shapDeviations(model, matrix, scores, n, policy.shapRows()), usable, outputs, pairedCandidate,
-                    pairedProduction, pairedLabels);
+                    shapDeviations(model, matrix, scores, n, policy.shapRows()), model.whyNoExplainer(), usable, outputs,
+                    pairedCandidate, pairedProduction, pairedLabels);
         } finally {
             model.model().close();
             if (current != null) {

@@ -43,11 +43,11 @@ public final class RegisteredModelLoader {
     }
 
     /**
-     * A loaded version: the runtime's model (the caller closes it), its pipeline, its explainer if any, and the
-     * training reference profile when the package has one that reads.
+     * A loaded version: the runtime's model (the caller closes it), its pipeline, its explainer if any (else why it
+     * has none, for the gates to say), and the training reference profile when the package has one that reads.
      */
     public record Loaded(ModelRuntime.LoadedModel model, FeaturePipeline pipeline, Optional<ClinicalExplainer> explainer,
-            Optional<ReferenceProfile> reference) {
+            String whyNoExplainer, Optional<ReferenceProfile> reference) {
         public Loaded {
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(pipeline, "pipeline");
@@ -70,8 +70,8 @@ public final class RegisteredModelLoader {
                     + " inputs but its feature pipeline '" + pipeline.id() + "' produces " + pipeline.width()
                     + "; the package does not match its manifest and cannot score");
         }
-        return new Loaded(model, pipeline, Explainers.forModel(runtime.structure(onnx), pipeline, parts.reference()),
-                parts.reference());
+        Explainers.Found explanations = Explainers.find(runtime.structure(onnx), pipeline, parts.reference());
+        return new Loaded(model, pipeline, explanations.explainer(), explanations.whyNone(), parts.reference());
     }
 
     /**

@@ -193,6 +193,12 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         } catch (SourceFailure e) {
             throw new StoreException("the package stream could not be read", e.getCause());
         } catch (IOException e) {
+            if (e instanceof ZipException && String.valueOf(e.getMessage()).contains("compression method")) {
+                // The zip is whole, but an entry is compressed another way than the two the JDK reads.
+                throw new PackageRejectedException(Reason.NOT_A_ZIP, "an entry of the package is compressed with a"
+                        + " method Vigil does not read (such as LZMA, bzip2 or Zstandard); Vigil reads entries stored or"
+                        + " compressed with deflate, the zip format's default: build the zip again with deflate", e);
+            }
             throw new PackageRejectedException(Reason.NOT_A_ZIP, "the package is not a readable zip ("
                     + (e instanceof ZipException ? e.getMessage() : "it ends in the middle of an entry")
                     + "); upload a complete zip of " + expectedNames(), e);
@@ -226,7 +232,8 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                 }
                 if (!ENTRIES.contains(name) && !OPTIONAL_ENTRIES.contains(name)) {
                     throw new PackageRejectedException(Reason.UNEXPECTED_ENTRY, "the package holds '"
-                            + printable(name) + "'; it must hold exactly " + expectedNames() + " at its top level");
+                            + printable(name) + "'; it must hold " + expectedNames() + " at its top level, may hold "
+                            + PackageEntries.EVALUATION + ", and nothing else");
                 }
                 MessageDigest sha = Sha256.newDigest();
                 long size = inflate(in, name, limits.maxUncompressedBytes() - inflated, sha::update);

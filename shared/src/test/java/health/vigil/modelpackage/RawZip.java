@@ -38,6 +38,11 @@ final class RawZip {
         return add(name, content, out.toByteArray(), 8, declaredSize);
     }
 
+    /** An entry whose headers name compression {@code method} (12 bzip2, 14 LZMA, 93 Zstandard) over {@code data}. */
+    RawZip compressed(String name, byte[] content, byte[] data, int method) {
+        return add(name, content, data, method, content.length);
+    }
+
     private RawZip add(String name, byte[] content, byte[] data, int method, long declaredSize) {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
         CRC32 crc = new CRC32();

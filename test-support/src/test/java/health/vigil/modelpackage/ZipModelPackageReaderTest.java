@@ -182,8 +182,21 @@ class ZipModelPackageReaderTest {
         assertRejected(new RawZip().stored("manifest.json", manifest).stored("model.onnx", model)
                 .stored("reference.json", reference).stored("notes.txt", new byte[] {'h', 'i'}).bytes(),
                 Reason.UNEXPECTED_ENTRY, "'notes.txt'");
+        assertRejected(new RawZip().stored("manifest.json", manifest).stored("model.onnx", model)
+                .stored("reference.json", reference).stored("notes.txt", new byte[] {'h', 'i'}).bytes(),
+                Reason.UNEXPECTED_ENTRY, "may hold evaluation.json, and nothing else");
         assertRejected(new RawZip().stored("package/", new byte[0]).stored("manifest.json", manifest).bytes(),
                 Reason.UNEXPECTED_ENTRY, "'package/'");
+    }
+
+    // A whole zip whose entries another archiver compressed with LZMA (or bzip2, Zstandard) is not "cut short": its
+    // author is told which compression to use instead.
+    @Test
+    void anEntryCompressedWithAMethodOtherThanDeflateIsRefusedNamingDeflate() {
+        byte[] zip = new RawZip().stored("manifest.json", manifest).compressed("model.onnx", model, new byte[] {1, 2, 3}, 14)
+                .stored("reference.json", reference).bytes();
+        assertRejected(zip, Reason.NOT_A_ZIP, "compressed with a method Vigil does not read");
+        assertRejected(zip, Reason.NOT_A_ZIP, "build the zip again with deflate");
     }
 
     @Test

@@ -80,6 +80,18 @@ class LauncherTest {
     }
 
     @Test
+    void whatTheCommandWritesToStandardErrorReachesTheOperator() throws Exception {
+        // A refused request is told on standard error only (403, 409 and their reasons): lost, the command just fails.
+        Path java = Files.createDirectories(root.resolve("refusing-jdk/bin")).resolve("java");
+        Files.writeString(java, "#!/usr/bin/env bash\necho '403 FORBIDDEN: needs the role Models.Approve' >&2\nexit 1\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+        Process process = start(root.resolve("refusing-jdk"), "models", "approve", "readmission", "2");
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(1);
+        assertThat(errors()).contains("403 FORBIDDEN: needs the role Models.Approve");
+    }
+
+    @Test
     void aRunningPlatformKeepsLoadingTheClassesOfItsOwnBuildWhileTheCliIsRebuiltUnderIt() throws Exception {
         Path first = compile("the first build");
         Path second = compile("the second build");

@@ -198,9 +198,12 @@ final class CanaryCommand {
 
     /** Where a ramp stands; {@code inDeployment} false: it no longer serves, so it is judged no more. */
     private static String rampLines(JsonNode c, boolean inDeployment) {
-        boolean running = inDeployment && c.path("status").asText().equals("running");
+        String status = c.path("status").asText();
+        boolean running = inDeployment && status.equals("running");
+        // A ramp left running or paused outside the deployment was ended by a deploy or rollback, not written to.
+        boolean endedFromOutside = !inDeployment && (status.equals("running") || status.equals("paused"));
         return "canary of version " + c.path("version").asInt() + " against " + c.path("stableVersion").asInt() + ": "
-                + c.path("status").asText() + ", step " + c.path("step").asInt() + " of " + c.path("steps").size()
+                + status + (endedFromOutside ? " when a deploy or rollback ended it" : "") + ", step " + c.path("step").asInt() + " of " + c.path("steps").size()
                 + " (" + percent(c.path("weightBasisPoints").asInt()) + ')'
                 // judgeAt is when the running step is judged next; a paused or ended ramp has no next judgement.
                 + (running ? ", next judgement at " + Words.time(c.path("judgeAt").asText()) : "")

@@ -46,7 +46,8 @@ class CanaryStatusLinesTest {
                 + " \"pValue\": 1.5e-9, \"level\": 6.0e-4, \"failed\": true}]}]}}"));
 
         assertThat(lines).startsWith("readmission version 3: its last canary as deployment revision 6 left it (no longer"
-                + " in the deployment)\ncanary of version 3 against 2: running, step 2 of 3 (5 %)\nlast change: stepped")
+                + " in the deployment)\ncanary of version 3 against 2: running when a deploy or rollback ended it, step 2 of 3"
+                + " (5 %)\nlast change: stepped")
                 .doesNotContain("judgement")
                 .contains("step 1 at 1 %: fail, 240 canary / 23760 stable predictions")
                 .containsPattern("mean_score +canary 0\\.4100  stable 0\\.1800  statistic 9\\.700  p 1\\.50e-09"

@@ -217,9 +217,8 @@ public final class CanaryService {
         Deployment deployment = deployment(model);
         if (deployment.canary() == null) {
             String earlier = store.listCanaries(model).stream().findFirst()
-                    .map(last -> "; the last canary, of version " + last.version() + " ("
-                            + last.ramp().status().wireName().replace('_', ' ') + "), and its analysis are kept: GET "
-                            + versionPath(model, last.version()))
+                    .map(last -> "; the last canary, of version " + last.version() + " (" + howItEnded(last.ramp())
+                            + "), and its analysis are kept: GET " + versionPath(model, last.version()))
                     .orElse("");
             throw new NotFoundException(ErrorCode.NOT_FOUND, "no canary of `" + model + "` has been started since its"
                     + " last deployment" + earlier + "; start one with POST /models/" + model + "/canary");
@@ -248,6 +247,16 @@ public final class CanaryService {
                             + " (GET /models/" + model + "/versions/{version}/canary)")
                     + "; start one with POST /models/" + model + "/canary");
         });
+    }
+
+    /**
+     * How a ramp the deployment no longer holds ended. One still running or paused was ended by a deploy or rollback,
+     * which replaces the document without writing to the ramp: calling it running would send an operator to a canary
+     * that no longer serves.
+     */
+    private static String howItEnded(CanaryRamp ramp) {
+        String status = ramp.status().wireName().replace('_', ' ');
+        return ramp.status().live() ? status + " when a deploy or rollback ended it" : status;
     }
 
     private static String versionPath(ModelName model, int version) {

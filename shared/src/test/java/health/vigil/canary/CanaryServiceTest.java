@@ -11,6 +11,7 @@ import health.vigil.audit.InMemoryAuditStore;
 import health.vigil.audit.MutableClock;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
@@ -499,6 +500,20 @@ class CanaryServiceTest {
         assertThat(canaryRecords().subList(records, canaryRecords().size())).hasSize(3)
                 .allSatisfy(r -> assertThat(r.outcome()).isEqualTo("refused"))
                 .extracting(r -> r.details().get("request")).containsExactly("abort", "pause", "resume");
+    }
+
+    @Test
+    void aCanaryADeployEndedWhileItRanIsNotCalledRunningAfterwards() {
+        start();
+        Deployment ramping = store.findDeployment(READMISSION).orElseThrow();
+        // A direct deploy replaces the document, ramp and all, and does not write to the ramp it ends.
+        store.saveDeployment(Deployment.stableOnly(READMISSION, 1, ramping.revision() + 1, "ops-oncall",
+                clock.instant(), ramping.etag()));
+
+        assertThatThrownBy(() -> canaries.status(READMISSION)).isInstanceOf(NotFoundException.class)
+                .hasMessageContaining("the last canary, of version 2 (running when a deploy or rollback ended it),"
+                        + " and its analysis are kept")
+                .hasMessageNotContaining("(running)");
     }
 
     @Test

@@ -8,6 +8,7 @@ import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
+import health.vigil.model.Slot;
 import health.vigil.model.StepAnalysis;
 import health.vigil.model.TrafficSlot;
 import health.vigil.platform.VigilPlatform;
@@ -47,19 +48,7 @@ final class DeploymentsView extends View {
                     .append(escape(m.value())).append("\">").append(escape(m.value())).append("</h2><p>Revision ")
                     .append(d.revision()).append(", changed ").append(Html.time(d.updatedAt())).append(" by ")
                     .append(escape(d.updatedBy() == null ? "\u2013" : d.updatedBy())).append(".</p>");
-            List<String> labels = new ArrayList<>();
-            List<Integer> weights = new ArrayList<>();
-            Pages.Table table = Pages.table("slots-" + m.value(), "Traffic slots of " + m.value(), "Slot",
-                    "Version", "#Weight");
-            for (TrafficSlot s : d.slots()) {
-                Pages.row(table, escape(s.slot().wireName()), Pages.link(VersionView.href(m, s.version()),
-                        "version " + s.version()), Pages.weight(s.weightBasisPoints()));
-                labels.add(s.slot().wireName() + " v" + s.version());
-                weights.add(s.weightBasisPoints());
-            }
-            body.append(Charts.weights("weights-" + m.value(), "Live traffic of " + m.value() + ": "
-                    + ModelsView.traffic(d), labels, weights));
-            body.append(Pages.end(table));
+            body.append(slots(m, d));
             if (d.canary() != null) {
                 body.append(canary(m, d.canary()));
             }
@@ -70,6 +59,27 @@ final class DeploymentsView extends View {
                     + " <code>POST /models/{name}/versions/{version}/deploy</code>.</p>");
         }
         return new Rendered("Deployments", body.toString());
+    }
+
+    /** The deployment's live traffic as a bar, and every slot with its version and weight as a table. */
+    static String slots(ModelName m, Deployment d) {
+        List<String> labels = new ArrayList<>();
+        List<Integer> weights = new ArrayList<>();
+        Pages.Table table = Pages.table("slots-" + m.value(), "Traffic slots of " + m.value(), "Slot",
+                "Version", "#Weight");
+        for (TrafficSlot s : d.slots()) {
+            boolean shadow = s.slot() == Slot.SHADOW;
+            Pages.row(table, escape(s.slot().wireName()), Pages.link(VersionView.href(m, s.version()),
+                    "version " + s.version()), !shadow ? Pages.weight(s.weightBasisPoints())
+                            : s.weightBasisPoints() == 0 ? "stopped" : ModelsView.mirrored(s) + " mirrored");
+            // The bar is live traffic, which the shadow takes no share of.
+            if (!shadow) {
+                labels.add(s.slot().wireName() + " v" + s.version());
+                weights.add(s.weightBasisPoints());
+            }
+        }
+        return Charts.weights("weights-" + m.value(), "Live traffic of " + m.value() + ": " + ModelsView.traffic(d),
+                labels, weights) + Pages.end(table);
     }
 
     /** The canary's weight from a moment on: where it started, then after each judged step (steps count from 0). */

@@ -4,6 +4,7 @@ import static health.vigil.functions.common.html.Html.escape;
 
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
+import health.vigil.model.Slot;
 import health.vigil.model.TrafficSlot;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.registry.ModelSummary;
@@ -44,10 +45,21 @@ final class ModelsView extends View {
         return new Rendered("Models", Pages.end(table));
     }
 
-    /** "stable v2 100.00 %", "stable v2 99.00 %, canary v3 1.00 %". */
+    /**
+     * "stable v2 100.00 %", "stable v2 99.00 %, canary v3 1.00 %", "stable v2 100.00 %; shadow v3 mirrors 10.00 % of
+     * predictions".
+     */
     static String traffic(Deployment d) {
-        return d.slots().stream().filter(s -> s.weightBasisPoints() > 0 || s.slot() != health.vigil.model.Slot.SHADOW)
-                .map(ModelsView::slot).collect(Collectors.joining(", "));
+        // A shadow takes no live traffic: it scores again a share of the live predictions, off the request path.
+        String live = d.slots().stream().filter(s -> s.slot() != Slot.SHADOW).map(ModelsView::slot)
+                .collect(Collectors.joining(", "));
+        return live + d.slot(Slot.SHADOW).filter(s -> s.weightBasisPoints() > 0)
+                .map(s -> "; shadow v" + s.version() + " mirrors " + mirrored(s)).orElse("");
+    }
+
+    /** A shadow slot's weight: the share of live predictions it scores again. */
+    static String mirrored(TrafficSlot shadow) {
+        return Pages.weight(shadow.weightBasisPoints()) + " of predictions";
     }
 
     static String slot(TrafficSlot s) {

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryStatus;
+import health.vigil.model.Deployment;
+import health.vigil.model.ModelName;
+import health.vigil.model.Slot;
 import health.vigil.model.StepAnalysis;
+import health.vigil.model.TrafficSlot;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -72,6 +76,26 @@ class DeploymentsViewTest {
                 new DeploymentsView.Point(judged, 0))))
                 .isEqualTo("Canary weight over time: 20.00 % from 2026-12-03 04:00:00 UTC, 0.00 % from 2026-12-05 22:11:38"
                         + " UTC. The same steps are in the table below.");
+    }
+
+    @Test
+    void aShadowIsNoShareOfLiveTrafficButTheShareOfPredictionsItMirrors() {
+        ModelName model = new ModelName("readmission");
+        Deployment experimentAndShadow = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1, 5_000),
+                new TrafficSlot(Slot.CANARY, 4, 5_000), new TrafficSlot(Slot.SHADOW, 2, 5_000)), 18, "operator", START,
+                "etag");
+
+        String traffic = "stable v1 50.00 %, canary v4 50.00 %; shadow v2 mirrors 50.00 % of predictions";
+        assertThat(ModelsView.traffic(experimentAndShadow)).isEqualTo(traffic);
+        String slots = DeploymentsView.slots(model, experimentAndShadow);
+        assertThat(slots).contains("Live traffic of readmission: " + traffic)
+                .contains(">50.00 % of predictions mirrored</td>");
+        // The bar is live traffic: stable and canary fill it once; a third bar would run past its end.
+        assertThat(slots.split("class=\"bar slot\"", -1)).hasSize(3);
+        Deployment stoppedShadow = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1, 10_000),
+                new TrafficSlot(Slot.SHADOW, 2, 0)), 19, "operator", START, "etag");
+        assertThat(ModelsView.traffic(stoppedShadow)).isEqualTo("stable v1 100.00 %");
+        assertThat(DeploymentsView.slots(model, stoppedShadow)).contains(">stopped</td>").doesNotContain(">0.00 %");
     }
 
     @Test

@@ -419,6 +419,14 @@ public final class CanaryService {
      * ramp is a conflict, so that an abort sent after a promotion is not answered as if it had worked.
      */
     private static CanaryRamp live(ModelName model, Deployment current, String action, CanaryStatus... sameEnd) {
+        // An experiment's treatment on the canary slot is no canary: answering for the ended ramp the document still
+        // keeps (a repeated abort "aborted") would tell the operator the slot is empty while it serves patients.
+        if (current.experiment() != null && current.experiment().running()) {
+            throw new ConflictException(ErrorCode.INVALID_STATE, "no canary of `" + model + "` is running: an experiment"
+                    + " of version " + current.experiment().treatmentVersion() + " of `" + model + "` holds the canary"
+                    + " slot, so there is no canary to be " + action + "; to take its treatment off live traffic, stop"
+                    + " it with POST /models/" + model + "/experiments/stop");
+        }
         CanaryRamp ramp = current.canary();
         if (ramp == null) {
             throw new ConflictException(ErrorCode.INVALID_STATE, "no canary of `" + model + "` is running; start one"

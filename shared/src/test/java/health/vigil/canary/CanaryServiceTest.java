@@ -19,6 +19,8 @@ import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
+import health.vigil.model.Experiment;
+import health.vigil.model.ExperimentMetric;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.StepAnalysis;
@@ -514,6 +516,35 @@ class CanaryServiceTest {
                 .hasMessageContaining("the last canary, of version 2 (running when a deploy or rollback ended it),"
                         + " and its analysis are kept")
                 .hasMessageNotContaining("(running)");
+    }
+
+    @Test
+    void aCanaryActionWhileAnExperimentHoldsTheCanarySlotIsRefusedAndSaysToStopTheExperiment() {
+        start();
+        Deployment aborted = canaries.abort(READMISSION, OPS);
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+        // An experiment started since keeps the ended ramp in the document and puts its treatment on the canary slot.
+        Experiment experiment = new Experiment("readmission-9", 1, 3, 5_000, ExperimentMetric.FLAG_RATE, 0.27, 0.05,
+                null, 0.05, 0.8, 1_305, 1_305, Experiment.RUNNING, "ops-oncall", clock.instant(), null, null);
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 5_000),
+                new TrafficSlot(Slot.CANARY, 3, 5_000)), aborted.revision() + 1, "ops-oncall", clock.instant(),
+                aborted.etag(), aborted.canary(), experiment, "experiment.started"));
+
+        int records = canaryRecords().size();
+        // An abort answered "aborted" would tell the operator the canary slot is empty while it serves half the patients.
+        for (Runnable action : List.<Runnable>of(() -> canaries.abort(READMISSION, OPS),
+                () -> canaries.promote(READMISSION, OPS), () -> canaries.pause(READMISSION, OPS),
+                () -> canaries.resume(READMISSION, OPS))) {
+            assertThatThrownBy(action::run)
+                    .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                    .hasMessageContaining("an experiment of version 3 of `readmission` holds the canary slot")
+                    .hasMessageContaining("POST /models/readmission/experiments/stop");
+        }
+        assertThat(store.findDeployment(READMISSION).orElseThrow().slots())
+                .contains(new TrafficSlot(Slot.CANARY, 3, 5_000));
+        assertThat(canaryRecords().subList(records, canaryRecords().size()))
+                .allSatisfy(r -> assertThat(r.outcome()).isEqualTo("refused"))
+                .extracting(r -> r.details().get("request")).containsExactly("abort", "promote", "pause", "resume");
     }
 
     @Test

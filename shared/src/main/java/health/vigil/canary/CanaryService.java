@@ -523,7 +523,9 @@ public final class CanaryService {
      */
     private void settle(Deployment deployment) {
         CanaryRamp ramp = deployment.canary();
-        if (ramp == null) {
+        // A revision the shadow or experiment service wrote keeps the ramp as it was, and is theirs to record: read as
+        // a canary change, it would repeat the ramp's last record and event (a second promotion, rollback or alert).
+        if (ramp == null || deployment.lastChange() != null) {
             return;
         }
         String key = auditKey(deployment);

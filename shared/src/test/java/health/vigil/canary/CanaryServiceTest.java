@@ -548,6 +548,28 @@ class CanaryServiceTest {
     }
 
     @Test
+    void aShadowOrExperimentRevisionThatKeepsAnEndedRampIsNotRecordedOrAnnouncedAsACanaryChange() {
+        start();
+        Deployment promoted = canaries.promote(READMISSION, OPS);
+        int records = canaryRecords().size();
+        int events = published.size();
+        // A shadow set and stopped later: the shadow service writes both revisions and keeps the ended ramp in them.
+        Deployment shadowSet = store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 2,
+                TrafficSlot.ALL), new TrafficSlot(Slot.SHADOW, 1, 1_000)), promoted.revision() + 1, "ops-oncall",
+                clock.instant(), promoted.etag(), promoted.canary(), null, "shadow.configured"));
+        canaries.tick();
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL),
+                new TrafficSlot(Slot.SHADOW, 1, 0)), shadowSet.revision() + 1, "ops-oncall", clock.instant(),
+                shadowSet.etag(), promoted.canary(), null, "shadow.stopped"));
+        canaries.tick();
+
+        assertThat(canaryRecords()).hasSize(records);
+        assertThat(published).hasSize(events);
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+    }
+
+    @Test
     void operatorActionsWithoutACanaryAreRefusedClearly() {
         assertThatThrownBy(() -> canaries.promote(READMISSION, OPS))
                 .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))

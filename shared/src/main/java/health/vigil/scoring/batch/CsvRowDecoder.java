@@ -31,6 +31,14 @@ final class CsvRowDecoder {
     /** 10^0 .. 10^22: every one is exact as a double, so a mantissa below 2^53 divided by one rounds once. */
     private static final double[] POWERS_OF_TEN = new double[23];
     private static final long MAX_EXACT_MANTISSA = 1L << 53;
+    private static final long[] LONG_POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000,
+        100_000_000};
+    private static final long ZEROS = 0x3030303030303030L;
+    /** Added to a byte of 0..9 it stays below 0x80; to one of 10..0x7F it reaches 0x80 or more. */
+    private static final long BELOW_TEN = 0x7676767676767676L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final java.lang.invoke.VarHandle LITTLE_ENDIAN_LONGS = java.lang.invoke.MethodHandles
+            .byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     static {
         POWERS_OF_TEN[0] = 1;
@@ -268,7 +276,7 @@ final class CsvRowDecoder {
             return (double) (negative ? -mantissa : mantissa);
         }
         int point = wholeEnd + 1;
-        mantissa = digits(mantissa, line, point, to);
+        mantissa = decimals(mantissa, line, point, to);
         int decimals = numberEnd - point;
         int digits = wholeDigits + decimals;
         if (digits == 0 || digits > 18 || decimals >= POWERS_OF_TEN.length || mantissa >= MAX_EXACT_MANTISSA) {
@@ -280,8 +288,9 @@ final class CsvRowDecoder {
 
     /**
      * {@code mantissa} followed by the ASCII digits from {@code from} up to the first other byte (at most {@code to},
-     * which {@link #numberEnd} is set to), one at a time: on cells of a few digits this measured faster than eight at a
-     * time (docs/benchmarks.md). Past 18 digits the value overflows; the caller refuses such a number by its count.
+     * which {@link #numberEnd} is set to), one at a time: for a whole part of a digit or two this measured faster than
+     * eight at a time (docs/benchmarks.md). Past 18 digits the value overflows; the caller refuses such a number by its
+     * count.
      */
     private long digits(long mantissa, byte[] line, int from, int to) {
         int i = from;
@@ -295,6 +304,46 @@ final class CsvRowDecoder {
         }
         numberEnd = i;
         return mantissa;
+    }
+
+    /**
+     * {@link #digits}, for the digits after a point: up to eight found and summed from one little-endian {@code long} at
+     * a time (the number's usual seven to nine decimals take one or two reads, with no branch per digit to mispredict
+     * where a cell's count of decimals changes from row to row), then one at a time where fewer than eight bytes of
+     * the array are left. Bytes past {@code to} may be read but never count.
+     */
+    private long decimals(long mantissa, byte[] line, int from, int to) {
+        int i = from;
+        while (i + Long.BYTES <= line.length && i < to) {
+            // Each byte less '0': a digit is 0..9. No byte before the first other one borrows or carries, so the
+            // lowest byte flagged (below '0', or 10 or more above it) is that first other byte.
+            long x = (long) LITTLE_ENDIAN_LONGS.get(line, i) - ZEROS;
+            long others = (x | (x + BELOW_TEN)) & HIGH_BITS;
+            int count = Math.min(Long.numberOfTrailingZeros(others) >>> 3, to - i);
+            if (count == 0) {
+                numberEnd = i;
+                return mantissa;
+            }
+            // The count digits moved to the top bytes: the bytes below are zeros, leading digits that add nothing.
+            long digits = x << ((Long.BYTES - count) << 3);
+            mantissa = mantissa * LONG_POWERS_OF_TEN[count] + eightDigits(digits);
+            i += count;
+            if (count < Long.BYTES) {
+                numberEnd = i;
+                return mantissa;
+            }
+        }
+        return digits(mantissa, line, i, to);
+    }
+
+    /**
+     * The value of eight digit values (0..9), the first in the lowest byte: neighbours paired (ten times the first plus
+     * the second), then pairs of pairs, then the two halves, each step one multiplication over all lanes at once.
+     */
+    private static long eightDigits(long digits) {
+        long pairs = ((digits * 10) + (digits >>> 8)) & 0x00FF00FF00FF00FFL;
+        long quads = ((pairs * 100) + (pairs >>> 16)) & 0x0000FFFF0000FFFFL;
+        return ((quads & 0xFFFFFFFFL) * 10_000) + (quads >>> 32);
     }
 
     /** {@code [+-]digits}, as {@link Long#parseLong} reads it (shorter than 19 characters); MIN_VALUE otherwise. */

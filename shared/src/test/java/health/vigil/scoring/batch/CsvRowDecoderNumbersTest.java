@@ -39,6 +39,7 @@ class CsvRowDecoderNumbersTest {
             byte[] line = lines[column].getBytes(StandardCharsets.UTF_8);
             float[] out = new float[3];
             String patient = DECODER.decode(line, line.length, out, 0);
+            assertReadAlikeInAReusedArray(line, patient, out);
             if (patient == null) {
                 assertThat(plain).as("a plain number the short way must take: %s", cell).isFalse();
                 continue;
@@ -47,6 +48,24 @@ class CsvRowDecoderNumbersTest {
             float expected = (float) jdk(cell);
             assertThat(Float.floatToRawIntBits(out[column])).as("cell %s in column %d", cell, column)
                     .isEqualTo(Float.floatToRawIntBits(expected));
+        }
+    }
+
+    /**
+     * The line decoded as a batch run holds it, at the start of an array kept from a longer row whose bytes after the
+     * line are digits (1 to 16 of them), reads as it did alone: the same patient (or left alike) and the same inputs.
+     */
+    private static void assertReadAlikeInAReusedArray(byte[] line, String patient, float[] inputs) {
+        for (int padding = 1; padding <= 16; padding++) {
+            byte[] reused = java.util.Arrays.copyOf(line, line.length + padding);
+            java.util.Arrays.fill(reused, line.length, reused.length, (byte) '7');
+            float[] out = new float[3];
+            assertThat(DECODER.decode(reused, line.length, out, 0)).as("after %d bytes of digits", padding)
+                    .isEqualTo(patient);
+            for (int c = 0; patient != null && c < 3; c++) {
+                assertThat(Float.floatToRawIntBits(out[c])).as("column %d after %d bytes of digits", c, padding)
+                        .isEqualTo(Float.floatToRawIntBits(inputs[c]));
+            }
         }
     }
 

@@ -17,6 +17,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
+import health.vigil.functions.common.Triggers;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.security.Role;
@@ -36,8 +37,10 @@ public final class AuditEvidenceFunctions {
     private final AuditLog audit;
     private final HttpApi http;
     private final java.time.Clock clock;
+    private final Triggers triggers;
 
     public AuditEvidenceFunctions(VigilPlatform platform) {
+        this.triggers = new Triggers(platform.telemetry());
         this.evidence = platform.auditEvidence();
         this.audit = platform.audit();
         this.http = new HttpApi(platform.authenticator(), platform.config().limits(), platform.telemetry());
@@ -83,16 +86,20 @@ public final class AuditEvidenceFunctions {
 
     @FunctionName("AuditDailyExport")
     public void daily(@TimerTrigger(name = "timer", schedule = "0 15 0 * * *") String timer, ExecutionContext context) {
-        ExportResult result = evidence.exportPreviousDay();
-        context.getLogger().info("AuditDailyExport " + (result.created() ? "wrote " : "found ") + result.digest()
-                + " (" + result.count() + " records)");
+        triggers.run(context, () -> {
+            ExportResult result = evidence.exportPreviousDay();
+            context.getLogger().info("AuditDailyExport " + (result.created() ? "wrote " : "found ") + result.digest()
+                    + " (" + result.count() + " records)");
+        });
     }
 
     @FunctionName("AuditAnchor")
     public void anchor(@TimerTrigger(name = "timer", schedule = "0 0 * * * *") String timer, ExecutionContext context) {
-        Optional<String> anchor = evidence.anchor();
-        context.getLogger().info(anchor.map(a -> "AuditAnchor wrote " + a)
-                .orElse("AuditAnchor found this hour's anchor already written"));
+        triggers.run(context, () -> {
+            Optional<String> anchor = evidence.anchor();
+            context.getLogger().info(anchor.map(a -> "AuditAnchor wrote " + a)
+                    .orElse("AuditAnchor found this hour's anchor already written"));
+        });
     }
 
     private static Map<String, Object> body(ExportResult result) {

@@ -16,6 +16,7 @@ import health.vigil.events.EventEnvelopes;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
+import health.vigil.functions.common.Triggers;
 import health.vigil.model.ModelName;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.WorkQueue;
@@ -42,8 +43,10 @@ public final class BatchFunctions {
 
     private final BatchService batches;
     private final HttpApi http;
+    private final Triggers triggers;
 
     public BatchFunctions(VigilPlatform platform, HttpApi http) {
+        this.triggers = new Triggers(platform.telemetry());
         this.batches = platform.batches();
         this.http = http;
     }
@@ -122,11 +125,13 @@ public final class BatchFunctions {
     /** A file landed in {@code batch-input}: its job starts (a replayed event finds the job and adds nothing). */
     @FunctionName("StartBatchOnUpload")
     public void onUpload(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
-        var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
-        Optional<BatchStatus> status = batches.submitUpload(blob);
-        context.getLogger().info("StartBatchOnUpload event " + blob.eventId() + ": "
-                + status.map(s -> "batch " + s.id() + " " + s.state()).orElse("starts nothing (a file under "
-                + BatchService.REQUESTED_PREFIX + " waits for POST /batches; a file that is gone starts no job)"));
+        triggers.run(context, () -> {
+            var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
+            Optional<BatchStatus> status = batches.submitUpload(blob);
+            context.getLogger().info("StartBatchOnUpload event " + blob.eventId() + ": "
+                    + status.map(s -> "batch " + s.id() + " " + s.state()).orElse("starts nothing (a file under "
+                    + BatchService.REQUESTED_PREFIX + " waits for POST /batches; a file that is gone starts no job)"));
+        });
     }
 
     /**
@@ -137,7 +142,7 @@ public final class BatchFunctions {
     public void scorePartition(
             @QueueTrigger(name = "message", queueName = WorkQueue.BATCH_PARTITIONS, connection = "AzureWebJobsStorage")
             String message, ExecutionContext context) {
-        batches.scorePartition(message);
+        triggers.run(context, () -> batches.scorePartition(message));
     }
 
     /**
@@ -148,8 +153,10 @@ public final class BatchFunctions {
     public void partitionAbandoned(
             @QueueTrigger(name = "message", queueName = WorkQueue.BATCH_PARTITIONS + "-poison",
                     connection = "AzureWebJobsStorage") String message, ExecutionContext context) {
-        batches.partitionAbandoned(message);
-        context.getLogger().warning("FailAbandonedBatchPartition: a batch partition failed every retry; its job is"
-                + " marked failed");
+        triggers.run(context, () -> {
+            batches.partitionAbandoned(message);
+            context.getLogger().warning("FailAbandonedBatchPartition: a batch partition failed every retry; its job is"
+                    + " marked failed");
+        });
     }
 }

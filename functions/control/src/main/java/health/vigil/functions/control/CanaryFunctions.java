@@ -22,6 +22,7 @@ import health.vigil.functions.common.Access;
 import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
+import health.vigil.functions.common.Triggers;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryRecord;
@@ -53,8 +54,10 @@ public final class CanaryFunctions {
     private final CanaryService canaries;
     private final CanaryWakeups wakeups;
     private final HttpApi http;
+    private final Triggers triggers;
 
     public CanaryFunctions(VigilPlatform platform, HttpApi http) {
+        this.triggers = new Triggers(platform.telemetry());
         this.canaries = platform.canaries();
         this.wakeups = platform.canaryWakeups();
         this.http = http;
@@ -198,12 +201,14 @@ public final class CanaryFunctions {
      */
     @FunctionName("AdvanceCanary")
     public void advance(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
-        EventEnvelope envelope = EventEnvelopes.parseSingle(event);
-        ModelName model = rampedVersion(envelope).name();
-        Optional<Deployment> changed = wakeups.onRampEvent(model);
-        context.getLogger().info("AdvanceCanary event " + envelope.id() + ": " + model + " "
-                + changed.map(d -> "moved to revision " + d.revision() + ": " + d.canary().transition())
-                        .orElse("not due yet; woken when its bake time is over"));
+        triggers.run(context, () -> {
+            EventEnvelope envelope = EventEnvelopes.parseSingle(event);
+            ModelName model = rampedVersion(envelope).name();
+            Optional<Deployment> changed = wakeups.onRampEvent(model);
+            context.getLogger().info("AdvanceCanary event " + envelope.id() + ": " + model + " "
+                    + changed.map(d -> "moved to revision " + d.revision() + ": " + d.canary().transition())
+                            .orElse("not due yet; woken when its bake time is over"));
+        });
     }
 
     /**
@@ -220,11 +225,13 @@ public final class CanaryFunctions {
     /** Advances every canary ramp whose bake time is over; every minute (the ramp's state is in its deployment). */
     @FunctionName("CanaryController")
     public void controller(@TimerTrigger(name = "timer", schedule = "0 * * * * *") String timer, ExecutionContext context) {
-        List<Deployment> changed = canaries.tick();
-        for (Deployment d : changed) {
-            context.getLogger().info("CanaryController moved the canary of " + d.modelName() + " to revision "
-                    + d.revision() + ": " + d.canary().transition());
-        }
+        triggers.run(context, () -> {
+            List<Deployment> changed = canaries.tick();
+            for (Deployment d : changed) {
+                context.getLogger().info("CanaryController moved the canary of " + d.modelName() + " to revision "
+                        + d.revision() + ": " + d.canary().transition());
+            }
+        });
     }
 
     /** The deployment with the ramp, without the analyses (served by the analysis route). */

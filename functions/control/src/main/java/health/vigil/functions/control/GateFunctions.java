@@ -16,6 +16,7 @@ import health.vigil.events.EventEnvelopes;
 import health.vigil.events.EventTypes;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Triggers;
 import health.vigil.gates.GateEvaluation;
 import health.vigil.gates.GatePolicies;
 import health.vigil.gates.GatePolicy;
@@ -39,8 +40,10 @@ public final class GateFunctions {
     private final GateEvaluation gates;
     private final GatePolicies policies;
     private final HttpApi http;
+    private final Triggers triggers;
 
     public GateFunctions(VigilPlatform platform, HttpApi http) {
+        this.triggers = new Triggers(platform.telemetry());
         this.gates = platform.gates();
         this.policies = platform.gatePolicies();
         this.http = http;
@@ -48,14 +51,16 @@ public final class GateFunctions {
 
     @FunctionName("EvaluateGates")
     public void evaluate(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
-        EventEnvelope envelope = EventEnvelopes.parseSingle(event);
-        JsonNode data = EventEnvelopes.requireData(envelope, "EvaluateGates", Set.of(EventTypes.MODEL_REGISTERED),
-                List.of("model"), List.of("version"));
-        ModelVersion id = EventEnvelopes.requireSubjectNames(envelope, "EvaluateGates",
-                new ModelVersion(new ModelName(data.get("model").asText()), data.get("version").asInt()));
-        Optional<GateReport> report = gates.onRegistered(id, envelope.id());
-        context.getLogger().info("EvaluateGates event " + envelope.id() + ": " + id + " "
-                + report.map(r -> r.passed() ? "passed" : "failed " + r.failedGates()).orElse("already past its gates"));
+        triggers.run(context, () -> {
+            EventEnvelope envelope = EventEnvelopes.parseSingle(event);
+            JsonNode data = EventEnvelopes.requireData(envelope, "EvaluateGates", Set.of(EventTypes.MODEL_REGISTERED),
+                    List.of("model"), List.of("version"));
+            ModelVersion id = EventEnvelopes.requireSubjectNames(envelope, "EvaluateGates",
+                    new ModelVersion(new ModelName(data.get("model").asText()), data.get("version").asInt()));
+            Optional<GateReport> report = gates.onRegistered(id, envelope.id());
+            context.getLogger().info("EvaluateGates event " + envelope.id() + ": " + id + " "
+                    + report.map(r -> r.passed() ? "passed" : "failed " + r.failedGates()).orElse("already past its gates"));
+        });
     }
 
     @FunctionName("GetGateReport")

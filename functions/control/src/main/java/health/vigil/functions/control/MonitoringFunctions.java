@@ -14,6 +14,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
+import health.vigil.functions.common.Triggers;
 import health.vigil.model.ModelName;
 import health.vigil.monitoring.MonitoringReport;
 import health.vigil.monitoring.MonitoringRun;
@@ -42,8 +43,10 @@ public final class MonitoringFunctions {
     private final ModelRegistry registry;
     private final HttpApi http;
     private final java.time.Clock clock;
+    private final Triggers triggers;
 
     public MonitoringFunctions(VigilPlatform platform, HttpApi http) {
+        this.triggers = new Triggers(platform.telemetry());
         this.monitoring = platform.monitoring();
         this.registry = platform.registry();
         this.http = http;
@@ -53,12 +56,14 @@ public final class MonitoringFunctions {
     @FunctionName("DriftCheck")
     public void driftCheck(@TimerTrigger(name = "timer", schedule = "%VIGIL_DRIFT_CHECK_SCHEDULE%") String timer,
             ExecutionContext context) {
-        MonitoringRun run = monitoring.checkAll();
-        Map<MonitoringReport.Severity, Long> bySeverity = new java.util.TreeMap<>();
-        run.reports().forEach(r -> bySeverity.merge(r.severity(), 1L, Long::sum));
-        context.getLogger().info("DriftCheck checked " + run.reports().size() + " model slot(s): " + bySeverity
-                + (run.pending().isEmpty() ? "" : "; " + run.pending().size() + " fanned out over "
-                + run.pending().stream().mapToInt(MonitoringRun.Pending::partitions).sum() + " log partitions"));
+        triggers.run(context, () -> {
+            MonitoringRun run = monitoring.checkAll();
+            Map<MonitoringReport.Severity, Long> bySeverity = new java.util.TreeMap<>();
+            run.reports().forEach(r -> bySeverity.merge(r.severity(), 1L, Long::sum));
+            context.getLogger().info("DriftCheck checked " + run.reports().size() + " model slot(s): " + bySeverity
+                    + (run.pending().isEmpty() ? "" : "; " + run.pending().size() + " fanned out over "
+                    + run.pending().stream().mapToInt(MonitoringRun.Pending::partitions).sum() + " log partitions"));
+        });
     }
 
     /**
@@ -69,7 +74,7 @@ public final class MonitoringFunctions {
     public void checkPartition(
             @QueueTrigger(name = "message", queueName = WorkQueue.MONITORING_PARTITIONS,
                     connection = "AzureWebJobsStorage") String message, ExecutionContext context) {
-        monitoring.checkPartition(message);
+        triggers.run(context, () -> monitoring.checkPartition(message));
     }
 
     /** {@code GET /models/{name}/monitoring?from=&to=}: the stored reports whose window starts in the period. */

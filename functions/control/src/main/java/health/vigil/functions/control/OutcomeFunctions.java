@@ -13,6 +13,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.events.EventEnvelopes;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Triggers;
 import health.vigil.model.ModelName;
 import health.vigil.monitoring.OutcomeJoin;
 import health.vigil.outcomes.OutcomeReceipt;
@@ -33,8 +34,10 @@ public final class OutcomeFunctions {
     private final OutcomeService outcomes;
     private final OutcomeJoin join;
     private final HttpApi http;
+    private final Triggers triggers;
 
     public OutcomeFunctions(VigilPlatform platform, HttpApi http) {
+        this.triggers = new Triggers(platform.telemetry());
         this.outcomes = platform.outcomes();
         this.join = platform.outcomeJoin();
         this.http = http;
@@ -68,11 +71,13 @@ public final class OutcomeFunctions {
 
     @FunctionName("IngestOutcomes")
     public void ingest(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
-        var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
-        Optional<OutcomeReceipt> receipt = outcomes.ingest(blob);
-        context.getLogger().info("IngestOutcomes event " + blob.eventId() + ": " + receipt
-                .map(r -> Words.count(r.rows(), "row") + ", " + r.recorded() + " recorded, " + r.alreadyRecorded() + " already, "
-                        + r.conflicts() + " conflicts, " + r.invalid() + " invalid")
-                .orElse("nothing to ingest"));
+        triggers.run(context, () -> {
+            var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
+            Optional<OutcomeReceipt> receipt = outcomes.ingest(blob);
+            context.getLogger().info("IngestOutcomes event " + blob.eventId() + ": " + receipt
+                    .map(r -> Words.count(r.rows(), "row") + ", " + r.recorded() + " recorded, " + r.alreadyRecorded() + " already, "
+                            + r.conflicts() + " conflicts, " + r.invalid() + " invalid")
+                    .orElse("nothing to ingest"));
+        });
     }
 }

@@ -4,6 +4,7 @@ import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.annotation.EventGridTrigger;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import health.vigil.events.EventEnvelopes;
+import health.vigil.functions.common.Triggers;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.registry.RegistrationOutcome;
 import health.vigil.registry.RegistrationService;
@@ -15,17 +16,21 @@ import health.vigil.registry.RegistrationService;
  */
 public final class RegistrationFunctions {
     private final RegistrationService registration;
+    private final Triggers triggers;
 
     public RegistrationFunctions(VigilPlatform platform) {
+        this.triggers = new Triggers(platform.telemetry());
         this.registration = platform.registration();
     }
 
     @FunctionName("RegisterModel")
     public void run(@EventGridTrigger(name = "event") String event, ExecutionContext context) {
-        var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
-        RegistrationOutcome outcome = registration.register(blob);
-        context.getLogger().info("RegisterModel event " + blob.eventId() + ": " + outcome.kind()
-                + outcome.versionRecord().map(v -> " " + v.id()).orElse("")
-                + (outcome.reason() == null ? "" : " (" + outcome.reason() + ")"));
+        triggers.run(context, () -> {
+            var blob = EventEnvelopes.blobCreated(EventEnvelopes.parseSingle(event));
+            RegistrationOutcome outcome = registration.register(blob);
+            context.getLogger().info("RegisterModel event " + blob.eventId() + ": " + outcome.kind()
+                    + outcome.versionRecord().map(v -> " " + v.id()).orElse("")
+                    + (outcome.reason() == null ? "" : " (" + outcome.reason() + ")"));
+        });
     }
 }

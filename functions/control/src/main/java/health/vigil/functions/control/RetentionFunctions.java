@@ -3,6 +3,7 @@ package health.vigil.functions.control;
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
+import health.vigil.functions.common.Triggers;
 import health.vigil.platform.VigilPlatform;
 
 /**
@@ -11,14 +12,18 @@ import health.vigil.platform.VigilPlatform;
  */
 public final class RetentionFunctions {
     private final VigilPlatform platform;
+    private final Triggers triggers;
 
     public RetentionFunctions(VigilPlatform platform) {
+        this.triggers = new Triggers(platform.telemetry());
         this.platform = platform;
     }
 
     @FunctionName("PredictionRetention")
     public void run(@TimerTrigger(name = "timer", schedule = "0 30 2 * * *") String timer, ExecutionContext context) {
-        long purged = platform.predictionRetention().purgeExpired();
-        context.getLogger().info("PredictionRetention removed " + purged + " prediction records past retention");
+        triggers.run(context, () -> {
+            long purged = platform.predictionRetention().purgeExpired();
+            context.getLogger().info("PredictionRetention removed " + purged + " prediction records past retention");
+        });
     }
 }

@@ -153,7 +153,7 @@ public final class VigilPlatform implements AutoCloseable {
                 a.telemetry, config.limits(), shadowMirror, requestStats);
         // Batch files are scored by the same loaded versions, validator, pipelines and runtime as requests.
         this.batches = new BatchService(registry, scoring.models(), artifacts, predictionLog, pseudonymizer, audit,
-                events, b.workQueue, clock, b.batchSettings);
+                events, b.workQueue, clock, b.batchSettings, a.telemetry);
         // A deploy returns once the version is loaded and warmed in this process's scoring service.
         this.deployments = new DeploymentService(registryStore, lifecycle, audit, events, clock,
                 scoring.models()::warm);

@@ -23,6 +23,7 @@ import health.vigil.port.BlobLease;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.StoredJson;
+import health.vigil.port.Telemetry;
 import health.vigil.port.WorkQueue;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
@@ -78,6 +79,8 @@ public final class BatchService {
     static final String AUDIT_SUBMITTED = "batch.submitted";
     static final String AUDIT_COMPLETED = "batch.completed";
     static final String AUDIT_FAILED = "batch.failed";
+    /** The operation a failed job is counted under in {@code vigil.errors}. */
+    static final String FAILED_OPERATION = "batch";
     /** The stages whose versions may score a batch: signed by an approver and not taken off since. */
     private static final Set<Stage> SCORABLE = EnumSet.of(Stage.APPROVED, Stage.CANARY, Stage.PRODUCTION);
     /** {@code {model}/{file}} or {@code {model}/v{version}/{file}} in {@code batch-input}. */
@@ -98,11 +101,12 @@ public final class BatchService {
     private final WorkQueue queue;
     private final Clock clock;
     private final BatchSettings settings;
+    private final Telemetry telemetry;
     private final StoredJson output;
 
     public BatchService(ModelRegistry registry, LoadedModels models, ArtifactStore artifacts, PredictionLog log,
             Pseudonymizer pseudonymizer, AuditLog audit, EventPublisher events, WorkQueue queue, Clock clock,
-            BatchSettings settings) {
+            BatchSettings settings, Telemetry telemetry) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.models = Objects.requireNonNull(models, "models");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
@@ -113,6 +117,7 @@ public final class BatchService {
         this.queue = Objects.requireNonNull(queue, "queue");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.output = new StoredJson(artifacts, ArtifactStore.BATCH_OUTPUT);
     }
 
@@ -227,7 +232,7 @@ public final class BatchService {
         Matcher name = UPLOAD_NAME.matcher(blob.blobName());
         String model = name.matches() ? name.group(1) : null;
         if (failed.isPresent()) {
-            fail(id, model, actor, failed.get());
+            announceFailure(id, model, actor, failed.get());
             return Optional.of(status(id));
         }
         try {
@@ -244,7 +249,7 @@ public final class BatchService {
             Integer version = name.group(2) == null ? null : Integer.valueOf(name.group(2));
             start(id, new BatchRequest(new ModelName(model), version, blob.blobName(), false), actor);
         } catch (ValidationException | ConflictException | NotFoundException e) {
-            fail(id, model, actor, new BatchFailure(id, blob.blobName(), e.getMessage(), clock.instant()));
+            fail(id, model, actor, new BatchFailure(id, blob.blobName(), e.getMessage(), clock.instant()), e.code());
         }
         return Optional.of(status(id));
     }
@@ -483,7 +488,8 @@ public final class BatchService {
                 throw e;
             } catch (VigilException e) {
                 fail(job.id(), job.model().value(), job.submittedBy(), new BatchFailure(job.id(), job.inputName(),
-                        "partition " + partition.index() + " could not be scored: " + e.getMessage(), clock.instant()));
+                        "partition " + partition.index() + " could not be scored: " + e.getMessage(), clock.instant()),
+                        e.code());
                 return;
             } catch (RuntimeException e) {
                 // Not a store that is away (retried) nor a refusal (fails the job): a fault. The queue retries it;
@@ -539,7 +545,7 @@ public final class BatchService {
         fail(job.id(), job.model().value(), job.submittedBy(), new BatchFailure(job.id(), job.inputName(),
                 "partition " + m.partition() + " could not be scored: every attempt failed with an unexpected "
                         + fault.get().error() + " (the ScoreBatchPartition function's log has it); submit the file"
-                        + " again once it is fixed", clock.instant()));
+                        + " again once it is fixed", clock.instant()), ErrorCode.INTERNAL);
     }
 
     /** What a partition's last failed delivery met, by the error's type only (its message may hold a row's data). */
@@ -853,16 +859,23 @@ public final class BatchService {
     /**
      * A file that cannot be scored at all: the failure is written once, audited once and announced, then
      * {@code {id}/failure-announced.json} says so. A call that finds the failure written but not that marker (an
-     * earlier one died before announcing it) finishes the announcement; one that finds the marker does nothing.
+     * earlier one died before announcing it) finishes the announcement; one that finds the marker does nothing. The
+     * call that writes the failure counts it in {@code vigil.errors} under {@code batch} with {@code code}.
      */
-    private void fail(String id, String model, String actor, BatchFailure failure) {
+    private void fail(String id, String model, String actor, BatchFailure failure, ErrorCode code) {
         try {
             artifacts.put(ArtifactStore.BATCH_OUTPUT, failureName(id), new ByteArrayInputStream(Json.writeBytes(failure)),
                     false);
+            // Counted by the call that stored the failure, so a replay or a second abandoned partition counts nothing.
+            telemetry.failed(FAILED_OPERATION, code);
         } catch (ConflictException alreadyFailed) {
             failure = read(failureName(id), BatchFailure.class).orElse(failure);
         }
-        BatchFailure written = failure;
+        announceFailure(id, model, actor, failure);
+    }
+
+    /** Audits and announces a stored failure, once; a call that finds it announced does nothing. */
+    private void announceFailure(String id, String model, String actor, BatchFailure written) {
         // Partitions that fail together (abandoned by the queue at once) announce the failure once, as a completion.
         announceOnce("the failure of batch " + id, id + "/failure-lease.json", failureAnnouncedName(id), () -> {
             String subject = model == null ? "/batches/" + id : "/models/" + model + "/batches/" + id;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.events.BlobCreated;
@@ -21,6 +22,7 @@ import health.vigil.model.Slot;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.PredictionLog;
+import health.vigil.port.Telemetry;
 import health.vigil.port.WorkQueue;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.scoring.FeatureValidationException;
@@ -93,6 +95,8 @@ class BatchServiceTest {
     /** An event type whose next publication fails, as an Event Grid outage would; null for none. */
     private final java.util.concurrent.atomic.AtomicReference<String> failingPublish =
             new java.util.concurrent.atomic.AtomicReference<>();
+    /** What the platform counted in {@code vigil.errors}: operation and code. */
+    private final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
     private VigilPlatform platform;
     private ModelName model;
 
@@ -108,6 +112,11 @@ class BatchServiceTest {
                 throw new StoreException("the queue service is not answering (a test outage)", null);
             }
             queued.add(message);
+        }).telemetry(new Telemetry() {
+            @Override
+            public void failed(String operation, ErrorCode code) {
+                errors.add(operation + " " + code);
+            }
         }).batchSettings(SMALL).build();
         model = register(SampleModels.readmissionTrees(), "trees.zip");
         SetUpApproval.approve(platform, new ModelVersion(model, 1));
@@ -876,6 +885,7 @@ class BatchServiceTest {
         platform.batches().submitUpload(event);
         assertThat(batchEvents()).containsExactly(EventTypes.BATCH_FAILED);
         assertThat(audited(status.id())).containsExactly("batch.failed");
+        assertThat(errors).as("the failed job, counted by the delivery that stored it").containsExactly("batch MODEL_NOT_FOUND");
     }
 
     @Test
@@ -1005,6 +1015,7 @@ class BatchServiceTest {
                 .contains("submit the file again").doesNotContain("a fault in the code");
         assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.failed");
         assertThat(batchEvents()).containsExactly(EventTypes.BATCH_SUBMITTED, EventTypes.BATCH_FAILED);
+        assertThat(errors).containsExactly("batch INTERNAL");
         // A late delivery of the same partition finds the job finished and scores nothing.
         batches.scorePartition(message);
         assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.FAILED);
@@ -1247,7 +1258,7 @@ class BatchServiceTest {
     private BatchService service(ArtifactStore artifacts, PredictionLog log, Clock clock, BatchSettings settings) {
         return new BatchService(platform.registry(), platform.scoring().models(), artifacts, log,
                 new Pseudonymizer(new byte[32]), platform.audit(), events::add,
-                (queue, id, message) -> queued.add(message), clock, settings);
+                (queue, id, message) -> queued.add(message), clock, settings, platform.telemetry());
     }
 
     private String lease(String jobId) throws IOException {

@@ -1,5 +1,7 @@
 package health.vigil.events;
 
+import java.util.Set;
+
 /** The event types Vigil publishes and consumes. */
 public final class EventTypes {
     public static final String BLOB_CREATED = "Microsoft.Storage.BlobCreated";
@@ -29,5 +31,16 @@ public final class EventTypes {
     /** A batch file could not be scored at all (unreadable, no servable version); the reason is in its status. */
     public static final String BATCH_FAILED = "Vigil.Batch.Failed";
 
+    private static final Set<String> VIGIL = Set.of(MODEL_REGISTERED, MODEL_REGISTRATION_REJECTED, GATES_PASSED,
+            GATES_FAILED, MODEL_APPROVED, MODEL_REJECTED, MODEL_DEPLOYED, CANARY_STARTED, CANARY_STEPPED,
+            CANARY_PROMOTED, CANARY_ROLLED_BACK, SHADOW_CONFIGURED, SHADOW_STOPPED, EXPERIMENT_STARTED,
+            EXPERIMENT_STOPPED, DRIFT_DETECTED, RETRAIN_REQUESTED, PERFORMANCE_DEGRADED, RETRAIN_COMPLETED,
+            BATCH_SUBMITTED, BATCH_COMPLETED, BATCH_FAILED);
+
     private EventTypes() {}
+
+    /** Every event type Vigil publishes (the storage events it consumes are not among them). */
+    public static Set<String> vigil() {
+        return VIGIL;
+    }
 }

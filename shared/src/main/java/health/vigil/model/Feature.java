@@ -25,9 +25,11 @@ public record Feature(
         boolean required,
         String description,
         String pattern) {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+
 
     public Feature {
-        if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) {
+        if (!isValidName(name)) {
             throw new ValidationException((name == null ? "a feature has no name" : "feature name "
                     + Json.quotedName(name) + " is not valid")
                     + ": use letters, digits and underscores (at most 64), starting with a letter or underscore");
@@ -159,4 +161,9 @@ public record Feature(
 
     private static final int MAX_COMPILED = 256;
     private static final java.util.Map<String, Pattern> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Whether {@code name} can name a feature: letters, digits and underscores (at most 64), not starting with a digit. */
+    public static boolean isValidName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
 }

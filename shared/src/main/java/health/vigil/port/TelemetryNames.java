@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -31,6 +32,21 @@ public final class TelemetryNames {
     public static final String DRIFT_TEST = "vigil.drift.test";
     public static final String PERFORMANCE_METRIC = "vigil.performance.metric";
     public static final String PERFORMANCE_SOURCE = "vigil.performance.source";
+
+    // The values an attribute that is not an id may take; the adapter records anything else as "other".
+    /** Every outcome a signal is recorded with; each signal's own are listed in {@code docs/telemetry.md}. */
+    public static final Set<String> OUTCOMES = Set.of("registered", "rejected", "duplicate", "ignored", "published",
+            "failed", "intact", "broken", "passed", "flagged", "pass", "fail", "extend", "scored", "dropped", "approved",
+            "refused", "drifted", "stable", "insufficient_data", "exported");
+    public static final Set<String> GATES = Set.of("coverage", "discrimination", "calibration", "segments",
+            "compatibility", "latency", "explanation", "provenance", "leakage", "card");
+    public static final Set<String> DRIFT_TESTS = Set.of("psi", "ks", "chi_square");
+    public static final Set<String> PERFORMANCE_METRICS = Set.of("auroc", "brier", "calibration_error");
+    public static final Set<String> PERFORMANCE_SOURCES = Set.of("labels", "label_free");
+    /** The steps off any function's invocation whose failures are counted: a batch job, a shadow's hand-over. */
+    public static final Set<String> BACKGROUND_OPERATIONS = Set.of("batch", "shadow");
+    /** A function's name as the Functions host gives it: words of letters, each capitalised ({@code ScoreBatchPartition}). */
+    private static final Pattern FUNCTION_NAME = Pattern.compile("(?:[A-Z][a-z]+){1,8}");
 
     // Metrics and spans recorded today.
     public static final String SCORING_DURATION = "vigil.scoring.duration";
@@ -126,6 +142,15 @@ public final class TelemetryNames {
     private static Signal planned(String name, Kind kind, String unit, List<String> attributes, String when,
             String capability) {
         return new Signal(name, kind, unit, attributes, when, Optional.ofNullable(capability));
+    }
+
+    /**
+     * Whether {@code operation} may be the {@link #OPERATION} of an error: a function's name or one of the
+     * {@link #BACKGROUND_OPERATIONS}. Digits are never part of one, so an identifier such as {@code MRN00123} is not.
+     */
+    public static boolean isOperation(String operation) {
+        return operation != null && operation.length() <= 64
+                && (BACKGROUND_OPERATIONS.contains(operation) || FUNCTION_NAME.matcher(operation).matches());
     }
 
     /** The signal of that name, if the catalogue has one. */

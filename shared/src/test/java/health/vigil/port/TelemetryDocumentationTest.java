@@ -110,6 +110,8 @@ class TelemetryDocumentationTest {
         String attributeRow = rows.get(TelemetryNames.GATE);
 
         assertThat(gates).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(TelemetryNames.GATES).as("the gates telemetry records by name; any other is recorded as other")
+                .containsExactlyInAnyOrderElementsOf(gates.stream().map(g -> g.replace("`", "")).toList());
         assertThat(rows.get(TelemetryNames.GATE_CHECKS)).contains(gates);
         assertThat(attributeRow).contains(gates).doesNotContain("reserved");
         Matcher value = Pattern.compile("`[^`]+`").matcher(attributeRow);

@@ -1,6 +1,8 @@
 package health.vigil.adapter.azure;
 
 import health.vigil.error.ErrorCode;
+import health.vigil.events.EventTypes;
+import health.vigil.model.Feature;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
@@ -23,14 +25,16 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
  * Vigil's metrics and spans on the OpenTelemetry API. In Azure the Application Insights Java agent supplies the
  * SDK behind {@code GlobalOpenTelemetry} and exports to Azure Monitor; without an agent everything is a no-op. The
  * names, units and attributes come from {@link TelemetryNames}, the catalogue the workbooks and alerts are held to.
- * Attributes are model ids, slots, error codes, outcomes and event types only; free-text values that do not look
- * like an identifier are replaced by {@code other}, so no caller can smuggle patient data into telemetry.
+ * Attributes are model ids, slots, error codes, outcomes and event types only. A value that is not an id is
+ * checked against its closed set in {@link TelemetryNames} (outcomes, gates, statistics, event types) or the rule
+ * of its kind (a function's name, a schema's feature name) and recorded as {@code other} when it fails, so no caller
+ * can smuggle patient data, such as an identifier that merely looks like a name, into telemetry.
  */
 final class OpenTelemetryTelemetry implements Telemetry {
     static final AttributeKey<String> MODEL = AttributeKey.stringKey(TelemetryNames.MODEL_NAME);
@@ -48,7 +52,6 @@ final class OpenTelemetryTelemetry implements Telemetry {
     static final AttributeKey<String> GATE = AttributeKey.stringKey(TelemetryNames.GATE);
 
     static final String OTHER = "other";
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");
 
     private final Tracer tracer;
     private final DoubleHistogram scoringDuration;
@@ -107,19 +110,20 @@ final class OpenTelemetryTelemetry implements Telemetry {
     @Override
     public void driftChecked(ModelVersion version, String outcome) {
         driftChecks.add(1, Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(), OUTCOME,
-                safe(outcome)));
+                outcome(outcome)));
     }
 
     @Override
     public void driftStatistic(ModelVersion version, String feature, String test, double value) {
         driftStatistic.set(value, Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(),
-                FEATURE, safe(feature), DRIFT_TEST, safe(test)));
+                FEATURE, feature(feature), DRIFT_TEST, known(TelemetryNames.DRIFT_TESTS, test)));
     }
 
     @Override
     public void performance(ModelVersion version, String metric, String source, double value) {
         performance.set(value, Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(),
-                METRIC, safe(metric), SOURCE, safe(source)));
+                METRIC, known(TelemetryNames.PERFORMANCE_METRICS, metric), SOURCE,
+                known(TelemetryNames.PERFORMANCE_SOURCES, source)));
     }
 
     @Override
@@ -156,7 +160,7 @@ final class OpenTelemetryTelemetry implements Telemetry {
     @Override
     public void failed(String operation, ErrorCode code) {
         Objects.requireNonNull(code, "code");
-        Attributes attributes = Attributes.of(OPERATION, safe(operation), ERROR_CODE, code.name());
+        Attributes attributes = Attributes.of(OPERATION, operation(operation), ERROR_CODE, code.name());
         errors.add(1, attributes);
         Span current = Span.current();
         current.setAttribute(ERROR_CODE, code.name());
@@ -167,13 +171,14 @@ final class OpenTelemetryTelemetry implements Telemetry {
 
     @Override
     public void registration(String outcome) {
-        registrations.add(1, Attributes.of(OUTCOME, safe(outcome)));
+        registrations.add(1, Attributes.of(OUTCOME, outcome(outcome)));
     }
 
     @Override
     public void event(String eventType, Optional<ModelName> model, String outcome) {
         Objects.requireNonNull(model, "model");
-        AttributesBuilder attributes = Attributes.builder().put(EVENT_TYPE, safe(eventType)).put(OUTCOME, safe(outcome));
+        AttributesBuilder attributes = Attributes.builder().put(EVENT_TYPE, known(EventTypes.vigil(), eventType))
+                .put(OUTCOME, outcome(outcome));
         model.ifPresent(name -> attributes.put(MODEL, name.value()));
         events.add(1, attributes.build());
     }
@@ -187,7 +192,7 @@ final class OpenTelemetryTelemetry implements Telemetry {
     public void gateChecked(ModelVersion version, String gate, String outcome) {
         Objects.requireNonNull(version, "version");
         gateChecks.add(1, Attributes.builder().put(MODEL, version.name().value()).put(VERSION, (long) version.number())
-                .put(GATE, safe(gate)).put(OUTCOME, safe(outcome)).build());
+                .put(GATE, known(TelemetryNames.GATES, gate)).put(OUTCOME, outcome(outcome)).build());
     }
 
     @Override
@@ -202,26 +207,26 @@ final class OpenTelemetryTelemetry implements Telemetry {
     public void canaryAnalysis(ModelVersion version, String outcome) {
         Objects.requireNonNull(version, "version");
         canaryAnalyses.add(1, Attributes.builder().put(MODEL, version.name().value()).put(VERSION, (long) version.number())
-                .put(OUTCOME, safe(outcome)).build());
+                .put(OUTCOME, outcome(outcome)).build());
     }
 
     @Override
     public void shadowMirrored(ModelVersion version, String outcome, int rows) {
         Objects.requireNonNull(version, "version");
         shadowMirrored.add(rows, Attributes.builder().put(MODEL, version.name().value())
-                .put(VERSION, (long) version.number()).put(OUTCOME, safe(outcome)).build());
+                .put(VERSION, (long) version.number()).put(OUTCOME, outcome(outcome)).build());
     }
 
     @Override
     public void approval(ModelVersion version, String outcome) {
         Objects.requireNonNull(version, "version");
         approvals.add(1, Attributes.of(MODEL, version.name().value(), VERSION, (long) version.number(), OUTCOME,
-                safe(outcome)));
+                outcome(outcome)));
     }
 
     @Override
     public void auditExport(String outcome) {
-        auditExports.add(1, Attributes.of(OUTCOME, safe(outcome)));
+        auditExports.add(1, Attributes.of(OUTCOME, outcome(outcome)));
     }
 
     private static LongCounter counter(Meter meter, String name, String description) {
@@ -233,8 +238,23 @@ final class OpenTelemetryTelemetry implements Telemetry {
                 .unit();
     }
 
-    /** Keeps identifiers such as {@code score} or {@code Vigil.Gates.Passed}; anything else becomes {@code other}. */
-    static String safe(String value) {
-        return value != null && IDENTIFIER.matcher(value).matches() ? value : OTHER;
+    /** One of the catalogue's outcomes; anything else is {@code other}. */
+    static String outcome(String value) {
+        return known(TelemetryNames.OUTCOMES, value);
+    }
+
+    /** A function's name or a background step ({@link TelemetryNames#isOperation}); anything else is {@code other}. */
+    static String operation(String value) {
+        return TelemetryNames.isOperation(value) ? value : OTHER;
+    }
+
+    /** A feature's name as a schema may give it ({@link Feature#isValidName}), or {@code score}. */
+    static String feature(String value) {
+        return Feature.isValidName(value) ? value : OTHER;
+    }
+
+    /** {@code value} if the closed set {@code allowed} holds it, else {@code other}. */
+    static String known(Set<String> allowed, String value) {
+        return value != null && allowed.contains(value) ? value : OTHER;
     }
 }

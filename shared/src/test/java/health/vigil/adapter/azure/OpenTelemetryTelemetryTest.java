@@ -3,6 +3,7 @@ package health.vigil.adapter.azure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.error.ErrorCode;
+import health.vigil.events.EventTypes;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
@@ -98,16 +99,16 @@ class OpenTelemetryTelemetryTest {
     void errorsAreCountedByOperationAndCodeAndMarkTheCurrentSpanOnlyForServerErrors() {
         Span request = sdk.getTracer("test").spanBuilder("POST /score/readmission").startSpan();
         try (Scope ignored = request.makeCurrent()) {
-            telemetry.failed("score", ErrorCode.INVALID_FEATURE);
-            telemetry.failed("score", ErrorCode.INVALID_FEATURE);
-            telemetry.failed("register", ErrorCode.STORE_UNAVAILABLE);
+            telemetry.failed("Score", ErrorCode.INVALID_FEATURE);
+            telemetry.failed("Score", ErrorCode.INVALID_FEATURE);
+            telemetry.failed("RegisterModel", ErrorCode.STORE_UNAVAILABLE);
         } finally {
             request.end();
         }
 
         MetricData errors = metric(metrics.collectAllMetrics(), "vigil.errors");
         assertThat(errors.getLongSumData().getPoints()).anySatisfy(p -> {
-            assertThat(p.getAttributes()).isEqualTo(Attributes.of(OpenTelemetryTelemetry.OPERATION, "score",
+            assertThat(p.getAttributes()).isEqualTo(Attributes.of(OpenTelemetryTelemetry.OPERATION, "Score",
                     OpenTelemetryTelemetry.ERROR_CODE, "INVALID_FEATURE"));
             assertThat(p.getValue()).isEqualTo(2);
         });
@@ -250,5 +251,63 @@ class OpenTelemetryTelemetryTest {
                 .noneMatch(v -> v.contains("Jane") || v.contains("12345") || v.contains("87") || v.contains("mrn"));
         assertThat(metric(all, "vigil.errors").getLongSumData().getPoints()).singleElement()
                 .satisfies(p -> assertThat(p.getAttributes().get(OpenTelemetryTelemetry.OPERATION)).isEqualTo("other"));
+    }
+
+    /**
+     * A value shaped like an identifier is no name: a patient's record number passed where an outcome, a gate, an event
+     * type, a statistic or an operation goes is recorded as {@code other}, and so is a feature name no schema could
+     * hold. The names the platform does record are kept.
+     */
+    @Test
+    void anIdentifierShapedValueIsRecordedAsOtherWhereverItIsPassed() {
+        String mrn = "MRN00123";
+        ModelVersion v = ModelVersion.of("readmission", 2);
+        telemetry.failed(mrn, ErrorCode.INTERNAL);
+        telemetry.failed("ScoreBatchPartition", ErrorCode.STORE_UNAVAILABLE);
+        telemetry.failed("batch", ErrorCode.MODEL_NOT_FOUND);
+        telemetry.registration(mrn);
+        telemetry.event(mrn, Optional.empty(), mrn);
+        telemetry.gateChecked(v, mrn, mrn);
+        telemetry.canaryAnalysis(v, mrn);
+        telemetry.shadowMirrored(v, mrn, 1);
+        telemetry.approval(v, mrn);
+        telemetry.auditExport(mrn);
+        telemetry.driftChecked(v, mrn);
+        telemetry.driftStatistic(v, "MRN-00123", mrn, 0.5);
+        telemetry.performance(v, mrn, mrn, 0.7);
+
+        Collection<MetricData> all = metrics.collectAllMetrics();
+        List<String> values = all.stream().flatMap(m -> m.getData().getPoints().stream())
+                .flatMap(p -> p.getAttributes().asMap().entrySet().stream())
+                .filter(e -> !e.getKey().getKey().equals(TelemetryNames.MODEL_NAME)
+                        && !e.getKey().getKey().equals(TelemetryNames.MODEL_VERSION)
+                        && !e.getKey().getKey().equals(TelemetryNames.ERROR_CODE))
+                .map(e -> e.getKey().getKey() + "=" + e.getValue()).toList();
+        assertThat(values).noneMatch(v2 -> v2.contains("MRN")).contains("vigil.operation=ScoreBatchPartition",
+                "vigil.operation=batch");
+        assertThat(values).filteredOn(v2 -> !v2.startsWith("vigil.operation=ScoreBatchPartition")
+                && !v2.startsWith("vigil.operation=batch")).isNotEmpty().allMatch(v2 -> v2.endsWith("=other"));
+        assertThat(all.stream().map(MetricData::getName)).contains("vigil.registrations", "vigil.events",
+                "vigil.gates.checks", "vigil.canary.analyses", "vigil.shadow.mirrored", "vigil.approvals",
+                "vigil.audit.exports", "vigil.drift.checks", "vigil.drift.statistic", "vigil.performance");
+    }
+
+    @Test
+    void theNamesThePlatformRecordsAreKept() throws IllegalAccessException {
+        ModelVersion v = ModelVersion.of("readmission", 2);
+        TelemetryNames.GATES.forEach(gate -> TelemetryNames.OUTCOMES.forEach(outcome ->
+                telemetry.gateChecked(v, gate, outcome)));
+        for (java.lang.reflect.Field field : EventTypes.class.getFields()) {
+            if (field.getType() == String.class && field.get(null).toString().startsWith("Vigil.")) {
+                telemetry.event(field.get(null).toString(), Optional.empty(), "published");
+            }
+        }
+        TelemetryNames.DRIFT_TESTS.forEach(test -> telemetry.driftStatistic(v, "hba1c", test, 0.1));
+        TelemetryNames.DRIFT_TESTS.forEach(test -> telemetry.driftStatistic(v, "score", test, 0.1));
+        TelemetryNames.PERFORMANCE_METRICS.forEach(metric -> TelemetryNames.PERFORMANCE_SOURCES.forEach(source ->
+                telemetry.performance(v, metric, source, 0.7)));
+
+        assertThat(metrics.collectAllMetrics().stream().flatMap(m -> m.getData().getPoints().stream())
+                .flatMap(p -> p.getAttributes().asMap().values().stream())).doesNotContain("other");
     }
 }

@@ -13,6 +13,7 @@ import health.vigil.error.ErrorCode;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.Telemetry;
+import health.vigil.port.TelemetryNames;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -75,6 +76,21 @@ class TriggerFailuresCountedTest {
                     context(function.getKey()))).as(function.getKey()).isInstanceOf(InvocationTargetException.class);
             assertThat(counted).as(function.getKey()).containsExactly(function.getKey());
         }
+    }
+
+    /** Telemetry records any other operation as {@code other}; a function's own name must never be one. */
+    @Test
+    void everyFunctionsNameIsAnOperationTelemetryRecordsAsItIs() throws Exception {
+        List<String> names = new ArrayList<>();
+        for (Class<?> type : functionClasses()) {
+            for (Method method : type.getMethods()) {
+                FunctionName name = method.getAnnotation(FunctionName.class);
+                if (name != null) {
+                    names.add(name.value());
+                }
+            }
+        }
+        assertThat(names).hasSizeGreaterThan(40).allMatch(TelemetryNames::isOperation);
     }
 
     private static boolean isBackground(Method method) {

@@ -160,6 +160,24 @@ AppMetrics
 '''
   }
   {
+    name: 'background-function-failures'
+    severity: 2
+    description: 'An event-, queue- or timer-triggered function failed (batch partitions, registration, gates, monitoring, retraining, canary ramps, audit exports, retention, outcome files). Runbook: docs/runbooks/alerts.md#background-function-failures'
+    window: 'PT15M'
+    aggregation: 'Total'
+    measure: 'failures'
+    dimensions: [ 'operation' ]
+    operator: 'GreaterThanOrEqual'
+    threshold: 1
+    query: '''
+AppMetrics
+| where Name == "vigil.errors"
+| extend operation = tostring(Properties["vigil.operation"])
+| where operation in ("AdvanceCanary", "AuditAnchor", "AuditDailyExport", "CanaryController", "DriftCheck", "DriftCheckPartition", "EvaluateGates", "FailAbandonedBatchPartition", "IngestOutcomes", "PredictionRetention", "RegisterModel", "Retrain", "ScoreBatchPartition", "StartBatchOnUpload")
+| summarize failures = sum(Sum) by operation
+'''
+  }
+  {
     name: 'registration-rejected'
     severity: 3
     description: 'A model package was rejected at registration. Runbook: docs/runbooks/alerts.md#registration-rejected'

@@ -47,7 +47,8 @@ class AlertRulesTest {
     void thereIsALogAlertForEachConditionOperatorsMustHearAbout() throws IOException {
         String bicep = module();
         assertThat(logAlerts(bicep).keySet()).containsExactlyInAnyOrder("scoring-5xx", "scoring-p95-latency",
-                "event-publish-failures", "registration-rejected", "gates-failed", "canary-rolled-back",
+                "event-publish-failures", "background-function-failures", "registration-rejected", "gates-failed",
+                "canary-rolled-back",
                 "drift-detected", "audit-chain-broken");
         assertThat(bicep.split("query: '''", -1)).as("every query is read by this test").hasSize(logAlerts(bicep).size() + 1);
         assertThat(logAlerts(bicep).get("scoring-p95-latency")).contains("percentile(DurationMs, 95)");

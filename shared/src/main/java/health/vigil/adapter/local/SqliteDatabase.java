@@ -204,6 +204,23 @@ final class SqliteDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Copies the write-ahead log into the file and truncates it to nothing, so that it keeps no page image of rows
+     * since deleted; returns false when a reader held a snapshot and the log could not be truncated this time.
+     */
+    boolean truncateWal(String action) {
+        writeLock.lock();
+        try {
+            ensureOpen(action);
+            // A row of (busy, frames in the log, frames checkpointed): busy means a reader kept the log.
+            return queryInt(writer, "PRAGMA wal_checkpoint(TRUNCATE)") == 0;
+        } catch (SQLException e) {
+            throw translate(action + " in the " + description + " at " + file, e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Runs {@code work} on a read-only connection from the pool. */
     <T> T read(String action, Work<T> work) {
         ensureOpen(action);

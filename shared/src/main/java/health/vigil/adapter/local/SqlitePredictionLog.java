@@ -140,6 +140,11 @@ final class SqlitePredictionLog implements PredictionLog {
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     /** Held by the one thread writing a group; the others queue behind it and find their records written. */
     private final ReentrantLock commitLock = new ReentrantLock();
+    /**
+     * Held while a journal switch is prepared and made, by the drain (which only tries it, and skips its switch when
+     * a purge holds it) or by a purge; taken before {@link #commitLock}.
+     */
+    private final ReentrantLock switchLock = new ReentrantLock();
     private final Runnable beforeBatch;
     private final Runnable beforeDrain;
     private final Runnable beforeRelease;
@@ -149,7 +154,7 @@ final class SqlitePredictionLog implements PredictionLog {
     private final AtomicLong journalsPrepared = new AtomicLong();
     /**
      * The empty journal of the next generation, written and forced ahead of a switch that then lost its race
-     * (records arrived meanwhile), kept for the next attempt; null when none is kept. Drain thread only.
+     * (records arrived meanwhile), kept for the next attempt; null when none is kept. Under {@link #switchLock}.
      */
     private Path preparedJournal;
     /**
@@ -240,6 +245,8 @@ final class SqlitePredictionLog implements PredictionLog {
             db.write("prepare the journal state of the prediction log", c -> {
                 try (Statement s = c.createStatement()) {
                     s.execute(JOURNAL_STATE);
+                    // A purged record's bytes are overwritten, not left on a free page of the file.
+                    s.execute("PRAGMA secure_delete = ON");
                 }
                 return null;
             });
@@ -528,7 +535,44 @@ final class SqlitePredictionLog implements PredictionLog {
                 break;
             }
         }
-        return total + purgeBlocksOlderThan(bound);
+        total += purgeBlocksOlderThan(bound);
+        // The purged records must leave the files too: the journal still holds every record since its last switch
+        // (a quiet log may not reach RESET_BYTES for months), and the WAL keeps page images of deleted rows.
+        startEmptyJournalIfDrained();
+        if (!db.truncateWal("remove purged predictions from the write-ahead log")) {
+            LOG.warning("a reader kept the prediction log's write-ahead log from being truncated after a purge; the"
+                    + " next purge truncates it");
+        }
+        return total;
+    }
+
+    /**
+     * Starts an empty journal if everything in it is in the database; a purge calls it so that the records it
+     * deleted are not kept in the journal. Under steady traffic the journal is seldom fully drained, but then it
+     * reaches {@link #RESET_BYTES} and starts again soon enough by itself.
+     */
+    private void startEmptyJournalIfDrained() {
+        PredictionJournal.Retired replaced = null;
+        switchLock.lock();
+        try {
+            commitLock.lock();
+            try {
+                if (!journalClosed && journal.end() > PredictionJournal.HEADER_BYTES && drainQueue.isEmpty()
+                        && undrained() == 0) {
+                    Path next = preparedJournal != null && Files.exists(preparedJournal)
+                            ? preparedJournal : journal.prepareNext();
+                    preparedJournal = null;
+                    replaced = journal.reset(next);
+                }
+            } finally {
+                commitLock.unlock();
+            }
+        } finally {
+            switchLock.unlock();
+        }
+        if (replaced != null) {
+            replaced.close();
+        }
     }
 
     /**
@@ -1069,6 +1113,9 @@ final class SqlitePredictionLog implements PredictionLog {
         if (!drainQueue.isEmpty() || undrained() != 0 || journal.end() <= RESET_BYTES) {
             return;
         }
+        if (!switchLock.tryLock()) {
+            return; // a purge is switching the journal
+        }
         try {
             // The new file is written and forced before the lock is taken: journal writes wait on that lock, and a
             // forced write can take milliseconds, which every request arriving meanwhile would have waited. Under
@@ -1100,6 +1147,8 @@ final class SqlitePredictionLog implements PredictionLog {
         } catch (StoreException e) {
             LOG.warning(() -> "could not start a new prediction journal; the current one grows until the next"
                     + " attempt: " + e.getMessage());
+        } finally {
+            switchLock.unlock();
         }
     }
 

@@ -649,6 +649,57 @@ class SqlitePredictionLogTest {
     }
 
     @Test
+    void aPurgedRecordIsGoneFromTheJournalOfALogThatStaysOpen() throws IOException {
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            PredictionRecord old = prediction(MODEL, "old", T0.minusSeconds(86_400), 1f);
+            log.append(List.of(old));
+            log.append(List.of(prediction(MODEL, "recent", T0, 1f)));
+
+            assertThat(log.purgeOlderThan(T0.minusSeconds(1))).isEqualTo(1);
+
+            assertThat(filesHolding(old.patientPseudonym(), home.resolve("journal"))).isEmpty();
+            assertThat(scanAll(log)).extracting(PredictionRecord::predictionId).containsExactly("recent");
+        }
+    }
+
+    @Test
+    void aPurgedRecordIsGoneFromTheDatabaseFileAndItsWriteAheadLog() throws IOException {
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            List<PredictionRecord> old = IntStream.range(0, 200)
+                    .mapToObj(i -> prediction(MODEL, "old-" + i, T0.minusSeconds(86_400 + i), 1f)).toList();
+            log.append(old);
+            // Moves them out of the journal, so what the file and the log hold is all the database's doing.
+            scanAll(log);
+            log.append(List.of(prediction(MODEL, "recent", T0, 1f)));
+
+            assertThat(log.purgeOlderThan(T0.minusSeconds(1))).isEqualTo(200);
+
+            for (PredictionRecord r : List.of(old.get(0), old.get(199))) {
+                assertThat(filesHolding(r.patientPseudonym(), home)).as(r.predictionId())
+                        .noneMatch(f -> f.getFileName().toString().startsWith(SqlitePredictionLog.FILE_NAME));
+            }
+        }
+    }
+
+    /** The files under {@code folder} whose bytes contain {@code text} (UTF-8), as the journal and SQLite store it. */
+    private static List<Path> filesHolding(String text, Path folder) throws IOException {
+        byte[] wanted = text.getBytes(StandardCharsets.UTF_8);
+        List<Path> holding = new ArrayList<>();
+        try (var files = Files.walk(folder)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                byte[] bytes = Files.readAllBytes(file);
+                for (int i = 0; i + wanted.length <= bytes.length; i++) {
+                    if (java.util.Arrays.equals(bytes, i, i + wanted.length, wanted, 0, wanted.length)) {
+                        holding.add(file);
+                        break;
+                    }
+                }
+            }
+        }
+        return holding;
+    }
+
+    @Test
     void everyAcknowledgedRecordSurvivesAKilledProcess() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         // Files, not pipes: Process.destroyForcibly() closes the pipes, losing acknowledgements still in them.

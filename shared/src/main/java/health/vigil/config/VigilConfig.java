@@ -112,7 +112,7 @@ public record VigilConfig(
                 (int) longSetting(env, "VIGIL_MAX_PACKAGE_ENTRIES", d.maxPackageEntries()),
                 (int) longSetting(env, "VIGIL_MAX_BATCH_ROWS", d.maxBatchRows()),
                 (int) longSetting(env, "VIGIL_MAX_BODY_BYTES", d.maxBodyBytes()));
-        Duration retention = Duration.ofDays(longSetting(env, "VIGIL_PREDICTION_RETENTION_DAYS", 400));
+        Duration retention = Duration.ofDays(retentionDays(env));
         Map<String, String> azure = new java.util.TreeMap<>();
         env.forEach((k, v) -> {
             if (k.startsWith("VIGIL_AZURE_")) {
@@ -133,6 +133,22 @@ public record VigilConfig(
             default -> throw new ValidationException("VIGIL_PREDICTION_LOG_DURABILITY is '" + raw + "'; use"
                     + " process-crash (the default) or power-loss");
         };
+    }
+
+    /**
+     * The longest prediction retention: a Cosmos DB record's time to live is at most 2^31 - 1 seconds, and the
+     * local log keeps to the same period, so a longer one would be quietly shortened in Azure.
+     */
+    public static final long MAX_RETENTION_DAYS = Integer.MAX_VALUE / 86_400L;
+
+    private static long retentionDays(Map<String, String> env) {
+        String name = "VIGIL_PREDICTION_RETENTION_DAYS";
+        long days = longSetting(env, name, 400);
+        if (days > MAX_RETENTION_DAYS) {
+            throw new ValidationException(name + " is '" + env.get(name) + "'; it must be a whole number of days from 1"
+                    + " to " + MAX_RETENTION_DAYS + " (68 years, the longest time to live Cosmos DB gives a record)");
+        }
+        return days;
     }
 
     private static long longSetting(Map<String, String> env, String name, long fallback) {

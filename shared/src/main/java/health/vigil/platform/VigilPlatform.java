@@ -174,7 +174,7 @@ public final class VigilPlatform implements AutoCloseable {
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf,
                 monitoring::retrainRequestOf, pipelines, Optional.ofNullable(b.retrainer), audit,
                 new Announcements(registryStore, events), clock);
-        this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats);
+        this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats, audit);
         this.explanations = new PredictionExplanations(predictionLog, registry);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
                 // Only a process that scores has counts to show (in Azure the control app scores nothing).

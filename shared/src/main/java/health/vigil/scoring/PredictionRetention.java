@@ -1,34 +1,53 @@
 package health.vigil.scoring;
 
+import health.vigil.audit.AuditLog;
+import health.vigil.model.AuditRecord;
 import health.vigil.port.PredictionLog;
+import health.vigil.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * Keeps the prediction log, and the request statistics kept beside it, within the retention period: deletes the
- * records older than it.
+ * records older than it, and audits each day's purge once. The audit log itself is kept whatever the retention.
  */
 public final class PredictionRetention {
+    public static final String ACTION = "prediction.retention";
+    public static final String ACTOR = Principal.PLATFORM_PREFIX + "retention";
+    private static final String CUTOFF = "cutoff";
+
     private final PredictionLog log;
     private final Duration retention;
     private final Clock clock;
     private final RequestStatsRecorder requestStats;
+    private final AuditLog audit;
 
-    public PredictionRetention(PredictionLog log, Duration retention, Clock clock) {
-        this(log, retention, clock, null);
-    }
-
-    public PredictionRetention(PredictionLog log, Duration retention, Clock clock, RequestStatsRecorder requestStats) {
-        this.requestStats = requestStats;
+    public PredictionRetention(PredictionLog log, Duration retention, Clock clock, RequestStatsRecorder requestStats,
+            AuditLog audit) {
         this.log = Objects.requireNonNull(log, "log");
         this.retention = Objects.requireNonNull(retention, "retention");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.requestStats = requestStats;
+        this.audit = Objects.requireNonNull(audit, "audit");
     }
 
-    /** Deletes prediction records older than the retention period; returns how many went. */
+    /**
+     * Deletes prediction records older than the retention period; returns how many this call removed. The cut-off
+     * is recorded before anything is deleted, once per UTC day: a second run that day (the timer fired again, two
+     * instances at once, a retry after a crash) purges to the recorded cut-off and adds no record, so the record
+     * says exactly what was removed.
+     */
     public long purgeExpired() {
-        java.time.Instant cutoff = clock.instant().minus(retention);
+        Instant now = clock.instant();
+        String day = LocalDate.ofInstant(now, ZoneOffset.UTC).toString();
+        AuditRecord decided = audit.recordOnce(ACTION + ":" + day, ACTOR, ACTION, "predictions", "purged",
+                Map.of(CUTOFF, now.minus(retention).toString(), "retentionDays", Long.toString(retention.toDays())));
+        Instant cutoff = Instant.parse(decided.details().get(CUTOFF));
         if (requestStats != null) {
             requestStats.purgeOlderThan(cutoff);
         }

@@ -1,27 +1,158 @@
 package health.vigil.scoring;
 
+import static health.vigil.contract.ContractFixtures.prediction;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.audit.AuditLog;
+import health.vigil.audit.MutableClock;
+import health.vigil.config.VigilConfig.PredictionLogDurability;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.ModelName;
+import health.vigil.model.PredictionRecord;
 import health.vigil.port.PredictionLog;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PredictionRetentionTest {
+    private static final ModelName MODEL = new ModelName("readmission");
+    /** The platform's time, years from the machine's: retention counts from it. */
+    private static final Instant NOW = Instant.parse("2031-06-15T02:30:00Z");
+    private static final Duration RETENTION = Duration.ofDays(400);
+    private static final Instant CUTOFF = NOW.minus(RETENTION);
+
+    @TempDir
+    Path home;
+
     @Test
     void deletesWhatIsOlderThanTheRetentionPeriodCountedFromNow() {
         PredictionLog log = mock(PredictionLog.class);
         Instant now = Instant.parse("2026-03-31T02:30:00Z");
         when(log.purgeOlderThan(Instant.parse("2026-03-01T02:30:00Z"))).thenReturn(42L);
 
-        long purged = new PredictionRetention(log, Duration.ofDays(30), Clock.fixed(now, ZoneOffset.UTC)).purgeExpired();
+        try (LocalAdapters stores = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
+            Clock clock = Clock.fixed(now, ZoneOffset.UTC);
+            long purged = new PredictionRetention(log, Duration.ofDays(30), clock, null,
+                    new AuditLog(stores.auditStore(), clock)).purgeExpired();
 
-        assertThat(purged).isEqualTo(42);
-        verify(log).purgeOlderThan(Instant.parse("2026-03-01T02:30:00Z"));
+            assertThat(purged).isEqualTo(42);
+            verify(log).purgeOlderThan(Instant.parse("2026-03-01T02:30:00Z"));
+        }
+    }
+
+    @Test
+    void aPredictionAtTheCutoffIsKeptAndOneJustBeforeItGoes() {
+        try (LocalAdapters stores = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
+            MutableClock clock = new MutableClock(NOW);
+            stores.predictionLog().append(List.of(prediction(MODEL, "before", CUTOFF.minusNanos(1), 1f),
+                    prediction(MODEL, "at", CUTOFF, 1f), prediction(MODEL, "after", CUTOFF.plusNanos(1), 1f)));
+
+            assertThat(retention(stores, clock).purgeExpired()).isEqualTo(1);
+
+            assertThat(ids(stores.predictionLog())).containsExactly("at", "after");
+        }
+    }
+
+    @Test
+    void aSecondRunOnTheSameDayPurgesToTheRecordedCutoffAndAddsNoRecord() {
+        try (LocalAdapters stores = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
+            MutableClock clock = new MutableClock(NOW);
+            stores.predictionLog().append(List.of(prediction(MODEL, "expired", CUTOFF.minusSeconds(60), 1f),
+                    prediction(MODEL, "expires-in-ten-minutes", CUTOFF.plusSeconds(600), 1f)));
+            PredictionRetention retention = retention(stores, clock);
+
+            assertThat(retention.purgeExpired()).isEqualTo(1);
+            clock.advance(Duration.ofMinutes(20)); // the timer fires again
+            assertThat(retention.purgeExpired()).isZero();
+
+            assertThat(ids(stores.predictionLog())).containsExactly("expires-in-ten-minutes");
+            List<AuditRecord> purges = purgeRecords(stores, clock);
+            assertThat(purges).hasSize(1);
+            assertThat(purges.get(0).actor()).isEqualTo(PredictionRetention.ACTOR);
+            assertThat(purges.get(0).details()).containsEntry("cutoff", CUTOFF.toString())
+                    .containsEntry("retentionDays", "400");
+
+            clock.advance(Duration.ofDays(1));
+            assertThat(retention.purgeExpired()).isEqualTo(1);
+            assertThat(purgeRecords(stores, clock)).hasSize(2);
+        }
+    }
+
+    @Test
+    void twoRunsAtOnceDeleteEachRecordOnceUnderOneRecord() throws Exception {
+        try (LocalAdapters stores = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
+            MutableClock clock = new MutableClock(NOW);
+            List<PredictionRecord> expired = new ArrayList<>();
+            for (int i = 0; i < 2_000; i++) {
+                expired.add(prediction(MODEL, "expired-" + i, CUTOFF.minusSeconds(1 + i), 1f));
+            }
+            stores.predictionLog().append(expired);
+            PredictionRetention one = retention(stores, clock);
+            PredictionRetention other = retention(stores, clock);
+            CyclicBarrier start = new CyclicBarrier(2);
+
+            CompletableFuture<Long> first = CompletableFuture.supplyAsync(() -> awaitThen(start, one));
+            CompletableFuture<Long> second = CompletableFuture.supplyAsync(() -> awaitThen(start, other));
+
+            assertThat(first.get() + second.get()).isEqualTo(2_000);
+            assertThat(purgeRecords(stores, clock)).hasSize(1);
+        }
+    }
+
+    @Test
+    void theAuditLogIsKeptWhateverItsAge() {
+        try (LocalAdapters stores = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
+            MutableClock clock = new MutableClock(CUTOFF.minus(Duration.ofDays(30)));
+            AuditLog audit = new AuditLog(stores.auditStore(), clock);
+            audit.record("operator:amara", "model.deploy", "/models/readmission/versions/1", "deployed", Map.of());
+            LocalDate oldDay = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+            clock.set(NOW);
+
+            retention(stores, clock).purgeExpired();
+
+            assertThat(audit.read(oldDay, oldDay)).extracting(AuditRecord::action).containsExactly("model.deploy");
+            assertThat(audit.verify(oldDay, LocalDate.ofInstant(NOW, ZoneOffset.UTC)).valid()).isTrue();
+        }
+    }
+
+    private static PredictionRetention retention(LocalAdapters stores, Clock clock) {
+        return new PredictionRetention(stores.predictionLog(), RETENTION, clock, null,
+                new AuditLog(stores.auditStore(), clock));
+    }
+
+    private static long awaitThen(CyclicBarrier start, PredictionRetention retention) {
+        try {
+            start.await();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return retention.purgeExpired();
+    }
+
+    private static List<AuditRecord> purgeRecords(LocalAdapters stores, Clock clock) {
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        return new AuditLog(stores.auditStore(), clock).read(today.minusDays(2), today).stream()
+                .filter(r -> r.action().equals(PredictionRetention.ACTION)).toList();
+    }
+
+    private static List<String> ids(PredictionLog log) {
+        List<String> ids = new ArrayList<>();
+        log.scan(MODEL, Instant.parse("2000-01-01T00:00:00Z"), Instant.parse("2100-01-01T00:00:00Z"),
+                r -> ids.add(r.predictionId()));
+        return ids;
     }
 }

@@ -7,8 +7,8 @@ import health.vigil.functions.common.Triggers;
 import health.vigil.platform.VigilPlatform;
 
 /**
- * Deletes prediction-log records older than the retention period once a day (in Cosmos DB the container's
- * TTL does the same; this keeps the local store to the same policy).
+ * Deletes prediction-log records older than the retention period once a day, under one audit record of the day's
+ * cut-off (in Cosmos DB the container's TTL deletes them too; this keeps the local store to the same policy).
  */
 public final class RetentionFunctions {
     private final VigilPlatform platform;

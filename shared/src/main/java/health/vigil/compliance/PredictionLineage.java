@@ -54,17 +54,22 @@ public final class PredictionLineage {
     private final Function<Manifest, FeaturePipeline> pipelines;
     private final Function<ModelVersion, Optional<GateReport>> gateReports;
     private final Clock clock;
+    private final Function<Instant, Optional<String>> removedByRetention;
 
-    /** @param gateReports the stored gate report of a version, as the gates keep it (handed in; no service call) */
+    /**
+     * @param gateReports the stored gate report of a version, as the gates keep it (handed in; no service call)
+     * @param removedByRetention why a prediction of that time is not in the log, if retention removed it
+     */
     public PredictionLineage(PredictionLog predictions, ModelRegistry registry, AuditLog audit,
             Function<Manifest, FeaturePipeline> pipelines, Function<ModelVersion, Optional<GateReport>> gateReports,
-            Clock clock) {
+            Clock clock, Function<Instant, Optional<String>> removedByRetention) {
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
         this.gateReports = Objects.requireNonNull(gateReports, "gateReports");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.removedByRetention = Objects.requireNonNull(removedByRetention, "removedByRetention");
     }
 
     /** The lineage of {@code predictionId}, read by {@code reader} (an audit record says who read it). */
@@ -82,7 +87,8 @@ public final class PredictionLineage {
         if (record == null) {
             audit.record(reader, ACTION, "predictions/" + predictionId, "not_found", Map.of());
             throw new VigilException(ErrorCode.NOT_FOUND, "no prediction " + predictionId + " is in the prediction"
-                    + " log (it may be past retention)");
+                    + " log: " + removedByRetention.apply(issued.get())
+                            .orElse("check the id a scoring answer returned"));
         }
         VersionRecord version = registry.getVersion(record.modelName(), record.version());
         Map<String, Object> out = new LinkedHashMap<>();

@@ -175,7 +175,7 @@ public final class VigilPlatform implements AutoCloseable {
                 monitoring::retrainRequestOf, pipelines, Optional.ofNullable(b.retrainer), audit,
                 new Announcements(registryStore, events), clock);
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats, audit);
-        this.explanations = new PredictionExplanations(predictionLog, registry);
+        this.explanations = new PredictionExplanations(predictionLog, registry, retention);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
                 // Only a process that scores has counts to show (in Azure the control app scores nothing).
                 model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0));
@@ -191,7 +191,8 @@ public final class VigilPlatform implements AutoCloseable {
         // The card reads the reports where the gates and the monitoring check stored them; it never calls either.
         this.cards = new ModelCards(registry, gates::find, gates::changesSinceGates, (id, slot) -> monitoring.reports()
                 .latest(id.name().value(), id.number(), slot).map(CardMonitoring::window), predictionLog, clock);
-        this.lineage = new PredictionLineage(predictionLog, registry, audit, pipelines, gates::find, clock);
+        this.lineage = new PredictionLineage(predictionLog, registry, audit, pipelines, gates::find, clock,
+                retention::removedByRetention);
     }
 
     public static Builder builder(VigilConfig config) {

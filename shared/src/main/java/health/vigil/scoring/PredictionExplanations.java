@@ -12,6 +12,7 @@ import health.vigil.model.Explanation;
 import health.vigil.model.Explanation.Factor;
 import health.vigil.model.Feature;
 import health.vigil.model.Manifest;
+import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.PredictionLog;
@@ -33,9 +34,12 @@ public final class PredictionExplanations {
     private final PredictionLog log;
     private final ModelRegistry registry;
 
-    public PredictionExplanations(PredictionLog log, ModelRegistry registry) {
+    private final PredictionRetention retention;
+
+    public PredictionExplanations(PredictionLog log, ModelRegistry registry, PredictionRetention retention) {
         this.log = Objects.requireNonNull(log, "log");
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.retention = Objects.requireNonNull(retention, "retention");
     }
 
     /**
@@ -49,8 +53,9 @@ public final class PredictionExplanations {
         // Ids are UUIDs, which are read in any case; scoring writes them in lower case.
         String id = predictionId.toLowerCase(java.util.Locale.ROOT);
         PredictionRecord record = log.find(id, registry.listModels()).orElseThrow(() -> new NotFoundException(
-                ErrorCode.PREDICTION_NOT_FOUND, "no prediction with this id is in the prediction log: check the id the"
-                        + " scoring answer gave, or the prediction is older than the log's retention period"));
+                ErrorCode.PREDICTION_NOT_FOUND, "no prediction with this id is in the prediction log: "
+                        + PredictionIds.timeOf(id).flatMap(retention::removedByRetention)
+                                .orElse("check the id the scoring answer gave")));
         if (record.explanation() == null) {
             throw new NotFoundException(ErrorCode.EXPLANATION_NOT_RECORDED, "this prediction was scored without an"
                     + " explanation (explain=false, or a model Vigil cannot explain); score again with explanations on");

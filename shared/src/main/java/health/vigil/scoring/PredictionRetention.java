@@ -11,6 +11,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Keeps the prediction log, and the request statistics kept beside it, within the retention period: deletes the
@@ -34,6 +35,18 @@ public final class PredictionRetention {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.requestStats = requestStats;
         this.audit = Objects.requireNonNull(audit, "audit");
+    }
+
+    /**
+     * Why a prediction logged at {@code logged} (the time its id carries) is not in the log when it is not: the time
+     * is before the retention period, so a purge removed it (or is about to); empty for a time within the period.
+     */
+    public Optional<String> removedByRetention(Instant logged) {
+        if (!logged.isBefore(clock.instant().minus(retention))) {
+            return Optional.empty();
+        }
+        return Optional.of("its id dates it " + logged + ", more than the retention period of " + retention.toDays()
+                + " days (VIGIL_PREDICTION_RETENTION_DAYS) ago: it was removed by retention");
     }
 
     /**

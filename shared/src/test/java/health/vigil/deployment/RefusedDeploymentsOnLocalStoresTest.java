@@ -298,7 +298,7 @@ class RefusedDeploymentsOnLocalStoresTest {
                 "pseudonym-1", NOW, new float[0], 0.3, false, null);
         adapters.predictionLog().append(List.of(scored));
         PredictionLineage lineage = new PredictionLineage(adapters.predictionLog(), new ModelRegistry(store), audit,
-                FeaturePipelines.identityOnly(), v -> Optional.empty(), clock);
+                FeaturePipelines.identityOnly(), v -> Optional.empty(), clock, time -> Optional.empty());
 
         Map<String, Object> found = lineage.of(scored.predictionId(), "compliance");
 

@@ -1,0 +1,71 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.audit.MutableClock;
+import health.vigil.config.VigilConfig;
+import health.vigil.json.Json;
+import health.vigil.testing.samples.SampleModels;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A prediction past the retention period, after the purge: its lineage and its explanation say it was removed by
+ * retention, rather than leave a reader to wonder whether the id was ever issued.
+ */
+class PredictionRetentionIT {
+
+    @Test
+    void theLineageAndExplanationOfAPurgedPredictionSayRetentionRemovedIt() throws Exception {
+        Path home = Files.createTempDirectory("vigil-retention-it-");
+        Path zip = Files.createTempFile("readmission", ".zip");
+        MutableClock clock = new MutableClock(Instant.now());
+        LocalPlatform platform = null;
+        try {
+            VigilConfig config = new VigilConfig(VigilConfig.Mode.LOCAL, home, VigilConfig.Limits.DEFAULTS,
+                    Duration.ofDays(30), Map.of());
+            platform = LocalPlatform.start(config, 0, b -> b.clock(clock));
+            Files.write(zip, SampleModels.readmissionTrees().zip());
+            GovernedPath.deployReadmission(platform, home, zip, "readmission.zip");
+            Map<String, Object> features = new LinkedHashMap<>(SampleModels.readmissionCohort(1, 7).records().get(0));
+            features.values().removeIf(java.util.Objects::isNull);
+            String clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
+            HttpResponse<String> scored = GovernedPath.score(platform, clinicalApp, "patient-1", features);
+            assertThat(scored.statusCode()).as(scored.body()).isEqualTo(200);
+            String id = Json.readTree("the answer", scored.body().getBytes(StandardCharsets.UTF_8))
+                    .findValue("predictionId").asText();
+            ControlClient compliance = new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, "compliance"));
+            ControlClient clinician = new ControlClient(platform.baseUri(), clinicalApp);
+            assertThat(compliance.exchange("GET", "/predictions/" + id, null).statusCode()).isEqualTo(200);
+            // An id of a time within the period that the log does not hold is not said to be purged.
+            String unknown = id.substring(0, id.length() - 4) + (id.endsWith("0000") ? "1111" : "0000");
+            HttpResponse<String> never = compliance.exchange("GET", "/predictions/" + unknown, null);
+            assertThat(never.statusCode()).as(never.body()).isEqualTo(404);
+            assertThat(never.body()).doesNotContain("retention").contains("check the id");
+
+            clock.advance(Duration.ofDays(31));
+            assertThat(platform.platform().predictionRetention().purgeExpired()).isEqualTo(1);
+
+            for (HttpResponse<String> gone : List.of(compliance.exchange("GET", "/predictions/" + id, null),
+                    clinician.exchange("GET", "/predictions/" + id + "/explanation", null,
+                            Map.of("Accept", "application/json")))) {
+                assertThat(gone.statusCode()).as(gone.body()).isEqualTo(404);
+                assertThat(gone.body()).contains("removed by retention").contains("VIGIL_PREDICTION_RETENTION_DAYS")
+                        .contains("30 days");
+            }
+        } finally {
+            Files.deleteIfExists(zip);
+            GovernedPath.stopAndDelete(platform, home);
+        }
+    }
+}

@@ -109,9 +109,9 @@ public record VigilConfig(
         Limits limits = new Limits(
                 longSetting(env, "VIGIL_MAX_PACKAGE_BYTES", d.maxPackageBytes()),
                 longSetting(env, "VIGIL_MAX_UNCOMPRESSED_BYTES", d.maxUncompressedBytes()),
-                (int) longSetting(env, "VIGIL_MAX_PACKAGE_ENTRIES", d.maxPackageEntries()),
-                (int) longSetting(env, "VIGIL_MAX_BATCH_ROWS", d.maxBatchRows()),
-                (int) longSetting(env, "VIGIL_MAX_BODY_BYTES", d.maxBodyBytes()));
+                intSetting(env, "VIGIL_MAX_PACKAGE_ENTRIES", d.maxPackageEntries()),
+                intSetting(env, "VIGIL_MAX_BATCH_ROWS", d.maxBatchRows()),
+                intSetting(env, "VIGIL_MAX_BODY_BYTES", d.maxBodyBytes()));
         Duration retention = Duration.ofDays(retentionDays(env));
         Map<String, String> azure = new java.util.TreeMap<>();
         env.forEach((k, v) -> {
@@ -149,6 +149,16 @@ public record VigilConfig(
                     + " to " + MAX_RETENTION_DAYS + " (68 years, the longest time to live Cosmos DB gives a record)");
         }
         return days;
+    }
+
+    /** {@link #longSetting} of a count held in an int: a value past 2^31 - 1 is refused, not wrapped to a negative. */
+    private static int intSetting(Map<String, String> env, String name, int fallback) {
+        long value = longSetting(env, name, fallback);
+        if (value > Integer.MAX_VALUE) {
+            throw new ValidationException(name + " is '" + env.get(name) + "'; it must be a whole number from 1 to "
+                    + Integer.MAX_VALUE);
+        }
+        return (int) value;
     }
 
     private static long longSetting(Map<String, String> env, String name, long fallback) {

@@ -6,13 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
 import health.vigil.port.ArtifactStore;
+import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Stage;
+import health.vigil.modelpackage.ModelPackageWriter;
 import health.vigil.security.Principal;
 import java.util.Set;
 import health.vigil.model.PredictionRecord;
 import health.vigil.testing.samples.SampleModels;
+import health.vigil.testing.samples.SamplePackage;
 import health.vigil.testing.samples.SyntheticCohort;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.host.SystemKeys;
@@ -468,6 +471,18 @@ abstract class PlatformLoopScenario {
                 Map.of());
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
         assertThat(json(refused.body()).at("/error/code").asText()).isEqualTo("INVALID_PACKAGE");
+        SamplePackage sample = SampleModels.readmissionLogistic();
+        Manifest m = sample.manifest();
+        byte[] wordy = ModelPackageWriter.write(new Manifest(
+                m.formatVersion(), m.name(), m.task(), "Predicts readmission. ".repeat(400), m.features(),
+                m.featurePipeline(), m.output(), m.intendedUse(), m.limitations(), m.owner(), m.provenance()),
+                sample.onnx(), sample.reference());
+        HttpResponse<String> tooLong = post("/models/" + MODEL + "/packages", dataScientist, Json.write(Map.of(
+                "fileName", "wordy.zip", "packageBase64", java.util.Base64.getEncoder().encodeToString(wordy))), Map.of());
+        assertThat(tooLong.statusCode()).as(tooLong.body()).isEqualTo(400);
+        assertThat(json(tooLong.body()).at("/error/code").asText()).isEqualTo("INVALID_PACKAGE");
+        assertThat(json(tooLong.body()).at("/error/message").asText())
+                .contains("field 'description' has 8800 characters", "at most 4000").doesNotContain("Predicts");
         // Dropped owner-only, as everything under the home must be.
         Files.copy(junk, platform.dropFolder().resolve("junk.zip"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         Instant deadline = Instant.now().plusSeconds(60);

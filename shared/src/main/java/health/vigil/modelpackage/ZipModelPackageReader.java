@@ -363,6 +363,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                 throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, "manifest.json is the JSON literal null;"
                         + " it must be a JSON object describing the model");
             }
+            ManifestLimits.check(manifest);
             ManifestText.check(Json.readTree("manifest.json", bytes));
             return manifest;
         } catch (StreamReadException e) {

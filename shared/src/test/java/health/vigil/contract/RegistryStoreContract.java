@@ -37,7 +37,9 @@ import health.vigil.model.Deployment;
 import health.vigil.model.ElectronicSignature;
 import health.vigil.model.Experiment;
 import health.vigil.model.ExperimentMetric;
+import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
+import health.vigil.model.Provenance;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.StageChange;
@@ -65,6 +67,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -167,6 +170,37 @@ public abstract class RegistryStoreContract {
         assertThat(read.withEtag(null)).isEqualTo(built[0]);
         assertThat(read.manifest()).isEqualTo(built[0].manifest());
         assertThat(read.etag()).isEqualTo(created.etag());
+    }
+
+    /** Upload bounds a manifest's fields; a version registered before it did is still read whole. */
+    @Test
+    void readsAVersionWhoseManifestIsLongerThanAnUploadMayNowBe() {
+        ModelName model = uniqueModel("readmission");
+        VersionRecord[] built = new VersionRecord[1];
+        store.createNextVersion(model, n -> {
+            VersionRecord plain = version(model, n, sha256("package"));
+            Manifest m = plain.manifest();
+            Map<String, String> parameters = new TreeMap<>();
+            IntStream.range(0, 2_000).forEach(i -> parameters.put("p" + i, "v" + i));
+            Provenance p = m.provenance();
+            Manifest longer = new Manifest(m.formatVersion(), m.name(), m.task(),
+                    "d".repeat(50_000), m.features(), m.featurePipeline(), m.output(), m.intendedUse(),
+                    IntStream.range(0, 200).mapToObj(i -> "limitation " + i).toList(), m.owner(),
+                    new Provenance(p.datasetSha256(), p.datasetRows(), p.datasetDateRange(),
+                            p.codeCommit(), p.codeDirty(), p.trainer(), p.seed(), parameters, p.libraries(),
+                            p.javaVersion(), p.os(), p.trainedAt()));
+            built[0] = new VersionRecord(model, n, longer, plain.packageSha256(), plain.modelSha256(),
+                    plain.packageBlob(), plain.packageSize(), plain.stage(), plain.registeredBy(), plain.registeredAt(),
+                    plain.sourceEventId(), plain.updatedAt(), null);
+            return built[0];
+        });
+
+        VersionRecord read = store.findVersion(model, 1).orElseThrow();
+
+        assertThat(read.manifest()).isEqualTo(built[0].manifest());
+        assertThat(read.manifest().description()).hasSize(50_000);
+        assertThat(read.manifest().provenance().parameters()).hasSize(2_000);
+        assertThat(store.listVersions(model)).extracting(v -> v.manifest().limitations().size()).containsExactly(200);
     }
 
     @Test

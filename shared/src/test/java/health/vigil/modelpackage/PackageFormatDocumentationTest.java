@@ -23,11 +23,7 @@ class PackageFormatDocumentationTest {
 
     @Test
     void thePackageFormatSectionNamesEveryEntryAndEveryField() throws IOException {
-        String doc = Files.readString(Path.of("..", "docs", "models.md"));
-        int start = doc.indexOf("## The package format");
-        assertThat(start).as("docs/models.md has a section '## The package format'").isGreaterThanOrEqualTo(0);
-        int end = doc.indexOf("\n## ", start + 1);
-        String section = doc.substring(start, end < 0 ? doc.length() : end);
+        String section = packageFormatSection();
 
         Stream.concat(PackageEntries.REQUIRED.stream(), PackageEntries.OPTIONAL.stream()).forEach(entry ->
                 assertThat(section).as("a row for " + entry).contains("| `" + entry + "` |"));
@@ -37,5 +33,36 @@ class PackageFormatDocumentationTest {
                 assertThat(section).as(record.getSimpleName() + "." + field.getName()).contains("`" + field.getName() + "`");
             }
         }
+    }
+
+    @Test
+    void thePackageFormatSectionGivesEachManifestLimitAsTheReaderHoldsIt() throws IOException {
+        String section = packageFormatSection();
+
+        assertThat(section).contains("`description` | string | optional; at most " + thousands(ManifestLimits.TEXT)
+                        + " characters")
+                .contains("`intendedUse` at most " + thousands(ManifestLimits.TEXT) + " characters, `owner` at most "
+                        + thousands(ManifestLimits.LABEL))
+                .contains("optional; at most " + ManifestLimits.LIMITATIONS + ", each at most "
+                        + thousands(ManifestLimits.ITEM) + " characters")
+                .contains("at most " + thousands(ManifestLimits.FEATURES) + " features, each `unit` at most "
+                        + thousands(ManifestLimits.LABEL) + " characters and each `description` and `pattern` at most "
+                        + thousands(ManifestLimits.ITEM))
+                .contains("Each text at most " + thousands(ManifestLimits.LABEL) + " characters, but a parameter's value"
+                        + " at most " + thousands(ManifestLimits.ITEM) + "; at most " + ManifestLimits.PARAMETERS
+                        + " `parameters` and " + ManifestLimits.LIBRARIES + " `libraries`, their keys at most "
+                        + thousands(ManifestLimits.LABEL) + " characters");
+    }
+
+    private static String packageFormatSection() throws IOException {
+        String doc = Files.readString(Path.of("..", "docs", "models.md"));
+        int start = doc.indexOf("## The package format");
+        assertThat(start).as("docs/models.md has a section '## The package format'").isGreaterThanOrEqualTo(0);
+        int end = doc.indexOf("\n## ", start + 1);
+        return doc.substring(start, end < 0 ? doc.length() : end);
+    }
+
+    private static String thousands(int n) {
+        return String.format(java.util.Locale.ROOT, "%,d", n);
     }
 }

@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.assertj.core.api.AbstractThrowableAssert;
 import health.vigil.features.FeaturePipeline;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -243,6 +244,94 @@ class ZipModelPackageReaderTest {
     }
 
     @Test
+    void aManifestFieldLongerThanItsLimitIsRefusedByFieldLimitAndSizeNeverByItsText() {
+        String filler = "Not for use in children. ";
+        assertOverLimit(m -> m.put("description", text(filler, 900_000)), "field 'description' has 900000 characters",
+                "at most 4000");
+        assertOverLimit(m -> m.put("intendedUse", text(filler, 4_001)), "field 'intendedUse' has 4001 characters",
+                "at most 4000");
+        assertOverLimit(m -> m.put("owner", text(filler, 201)), "field 'owner' has 201 characters", "at most 200");
+        assertOverLimit(m -> {
+            var limitations = m.putArray("limitations");
+            for (int i = 0; i < 100_000; i++) {
+                limitations.add("x");
+            }
+        }, "field 'limitations' has 100000 entries", "at most 50");
+        assertOverLimit(m -> {
+            var features = m.putArray("features");
+            for (int i = 0; i < 1_001; i++) {
+                features.addObject().put("name", "f" + i).put("type", "numeric").put("required", false);
+            }
+        }, "field 'features' has 1001 entries", "at most 1000");
+        assertOverLimit(m -> m.putArray("limitations").add(filler).add(text(filler, 1_001)),
+                "field 'limitations[1]' has 1001 characters", "at most 1000");
+        assertOverLimit(m -> ((ObjectNode) m.get("features").get(2)).put("description", text(filler, 5_000)),
+                "field 'features[2].description' has 5000 characters", "at most 1000");
+        assertOverLimit(m -> ((ObjectNode) m.get("features").get(0)).put("unit", text(filler, 300)),
+                "field 'features[0].unit' has 300 characters", "at most 200");
+        assertOverLimit(m -> ((ObjectNode) m.get("output")).put("positiveLabel", text(filler, 250)),
+                "field 'output.positiveLabel' has 250 characters", "at most 200");
+        assertOverLimit(m -> ((ObjectNode) m.get("provenance")).put("trainer", text(filler, 10_000)),
+                "field 'provenance.trainer' has 10000 characters", "at most 200");
+        assertOverLimit(m -> {
+            ObjectNode parameters = ((ObjectNode) m.get("provenance")).putObject("parameters");
+            for (int i = 0; i < 15_000; i++) {
+                parameters.put("p" + i, "1");
+            }
+        }, "field 'provenance.parameters' has 15000 entries", "at most 500");
+        assertOverLimit(m -> ((ObjectNode) m.get("provenance")).putObject("parameters").put("notes", text(filler, 1_500)),
+                "the value of entry 'notes' of field 'provenance.parameters' has 1500 characters", "at most 1000");
+        assertOverLimit(m -> ((ObjectNode) m.get("provenance")).putObject("libraries").put("onnx.version", text(filler, 201)),
+                "the value of entry 1 (in sorted key order) of field 'provenance.libraries' has 201 characters",
+                "at most 200");
+        assertOverLimit(m -> ((ObjectNode) m.get("provenance")).putObject("parameters").put(text(filler, 300), "4"),
+                "the key of entry 1 (in sorted key order) of field 'provenance.parameters' has 300 characters",
+                "at most 200");
+    }
+
+    @Test
+    void aManifestAtEveryLimitIsAccepted() {
+        String filler = "Readmission risk at discharge. ";
+        byte[] full = editedManifest(m -> {
+            m.put("description", text(filler, 4_000));
+            m.put("intendedUse", text(filler, 4_000));
+            m.put("owner", text(filler, 200));
+            var limitations = m.putArray("limitations");
+            for (int i = 0; i < 50; i++) {
+                limitations.add(text(filler, 1_000));
+            }
+            ((ObjectNode) m.get("features").get(0)).put("description", text(filler, 1_000));
+            ObjectNode parameters = ((ObjectNode) m.get("provenance")).putObject("parameters");
+            for (int i = 0; i < 500; i++) {
+                parameters.put("p" + i, text(filler, 1_000));
+            }
+        });
+
+        Manifest read = reader.read(new ByteArrayInputStream(withManifest(full))).manifest();
+
+        assertThat(read.description()).hasSize(4_000);
+        assertThat(read.limitations()).hasSize(50);
+        assertThat(read.provenance().parameters()).hasSize(500);
+    }
+
+    private static void assertOverLimit(Consumer<ObjectNode> edit, String fieldAndSize, String limit) {
+        assertManifestRefused(edit).hasMessageContaining(fieldAndSize).hasMessageContaining(limit);
+    }
+
+    /** The sample package with its manifest edited is refused as an invalid manifest, never repeating its text. */
+    private static AbstractThrowableAssert<?, ? extends Throwable> assertManifestRefused(Consumer<ObjectNode> edit) {
+        return assertThatThrownBy(() -> reader.read(new ByteArrayInputStream(withManifest(editedManifest(edit)))))
+                .isInstanceOfSatisfying(PackageRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_MANIFEST))
+                .hasMessageNotContaining("children");
+    }
+
+    /** {@code length} characters of {@code words} repeated. */
+    private static String text(String words, int length) {
+        return words.repeat(length / words.length() + 1).substring(0, length);
+    }
+
+    @Test
     void aManifestsLongerTextsMayHoldTabsAndLineBreaks() {
         byte[] multiLine = editedManifest(m -> {
             m.put("description", "Predicts readmission.\r\nTrained on 2019-2023 discharges.\n\tSee the card.");
@@ -257,14 +346,11 @@ class ZipModelPackageReaderTest {
     }
 
     private static void assertHiddenCharacterRefused(Consumer<ObjectNode> edit, String field, String codePoint) {
-        assertThatThrownBy(() -> reader.read(new ByteArrayInputStream(withManifest(editedManifest(edit)))))
-                .isInstanceOfSatisfying(PackageRejectedException.class,
-                        e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_MANIFEST))
+        assertManifestRefused(edit)
                 .hasMessageContaining(field)
                 .hasMessageContaining(codePoint)
                 .hasMessageContaining("remove it")
-                .hasMessageNotContaining("Not for use")
-                .hasMessageNotContaining("children");
+                .hasMessageNotContaining("Not for use");
     }
 
     @Test

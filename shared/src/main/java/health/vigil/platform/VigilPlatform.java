@@ -36,6 +36,7 @@ import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.WorkQueue;
+import health.vigil.scoring.batch.BatchRetention;
 import health.vigil.scoring.batch.BatchService;
 import health.vigil.scoring.batch.BatchSettings;
 import health.vigil.port.ModelRuntime;
@@ -174,7 +175,9 @@ public final class VigilPlatform implements AutoCloseable {
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf,
                 monitoring::retrainRequestOf, pipelines, Optional.ofNullable(b.retrainer), audit,
                 new Announcements(registryStore, events), clock);
-        this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats, audit);
+        // The batch files of finished jobs hold the same patients' data, and go at the same day's cut-off.
+        this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats, audit,
+                new BatchRetention(artifacts, audit, clock));
         this.explanations = new PredictionExplanations(predictionLog, registry, retention);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
                 // Only a process that scores has counts to show (in Azure the control app scores nothing).

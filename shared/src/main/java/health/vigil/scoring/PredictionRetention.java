@@ -14,8 +14,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Keeps the prediction log, and the request statistics kept beside it, within the retention period: deletes the
- * records older than it, and audits each day's purge once. The audit log itself is kept whatever the retention.
+ * Keeps the prediction log, the request statistics kept beside it and the batch files of finished jobs within the
+ * retention period: deletes what is older than it, and audits each day's purge once. The audit log itself is kept
+ * whatever the retention.
  */
 public final class PredictionRetention {
     public static final String ACTION = "prediction.retention";
@@ -27,14 +28,22 @@ public final class PredictionRetention {
     private final Clock clock;
     private final RequestStatsRecorder requestStats;
     private final AuditLog audit;
+    private final ExpiredBatchFiles batchFiles;
 
     public PredictionRetention(PredictionLog log, Duration retention, Clock clock, RequestStatsRecorder requestStats,
             AuditLog audit) {
+        this(log, retention, clock, requestStats, audit, null);
+    }
+
+    /** With {@code batchFiles} (null for none): the batch jobs that finished before the day's cut-off go too. */
+    public PredictionRetention(PredictionLog log, Duration retention, Clock clock, RequestStatsRecorder requestStats,
+            AuditLog audit, ExpiredBatchFiles batchFiles) {
         this.log = Objects.requireNonNull(log, "log");
         this.retention = Objects.requireNonNull(retention, "retention");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.requestStats = requestStats;
         this.audit = Objects.requireNonNull(audit, "audit");
+        this.batchFiles = batchFiles;
     }
 
     /**
@@ -53,7 +62,8 @@ public final class PredictionRetention {
      * Deletes prediction records older than the retention period; returns how many this call removed. The cut-off
      * is recorded before anything is deleted, once per UTC day: a second run that day (the timer fired again, two
      * instances at once, a retry after a crash) purges to the recorded cut-off and adds no record, so the record
-     * says exactly what was removed.
+     * says exactly what was removed. The files of batch jobs that finished before the same cut-off are removed
+     * after the records, each job audited in its own trail.
      */
     public long purgeExpired() {
         Instant now = clock.instant();
@@ -64,6 +74,10 @@ public final class PredictionRetention {
         if (requestStats != null) {
             requestStats.purgeOlderThan(cutoff);
         }
-        return log.purgeOlderThan(cutoff);
+        long purged = log.purgeOlderThan(cutoff);
+        if (batchFiles != null) {
+            batchFiles.purgeFinishedBefore(cutoff, retention);
+        }
+        return purged;
     }
 }

@@ -73,7 +73,7 @@ import java.util.regex.Pattern;
  * {@code partitions/{k}/checkpoint.json}, {@code partitions/{k}/{chunk}.jsonl}, {@code partitions/{k}/done.json}, then
  * {@code results.jsonl}, {@code summary.json}, {@code completion-lease.json} and {@code completion-announced.json}; or
  * {@code failure.json}, {@code failure-lease.json} and {@code failure-announced.json} when the file could not be scored
- * at all.
+ * at all. Once a finished job is past the retention period, only {@code purged.json} is left ({@link BatchRetention}).
  */
 public final class BatchService {
     static final String AUDIT_SUBMITTED = "batch.submitted";
@@ -169,6 +169,10 @@ public final class BatchService {
         String actor = submittedBy == null ? "unknown" : submittedBy;
         String id = UUID.nameUUIDFromBytes(("batches|" + actor + "|" + idempotencyKey)
                 .getBytes(StandardCharsets.UTF_8)).toString();
+        Optional<BatchRetention.Purged> purged = read(purgedName(id), BatchRetention.Purged.class);
+        if (purged.isPresent()) {
+            throw purged.get().gone();
+        }
         BatchRequest first = output.createOnce(requestName(id), request);
         if (!first.equals(request)) {
             throw new ConflictException(ErrorCode.CONFLICT, "this Idempotency-Key was first sent with another request"
@@ -212,8 +216,11 @@ public final class BatchService {
         // (A blob gone since keeps the event's: an earlier delivery's failure is still found under it.)
         Optional<ArtifactStore.StoredArtifact> stored = artifacts.describe(blob.container(), blob.blobName());
         String eTag = stored.map(ArtifactStore.StoredArtifact::etag).orElse(blob.eTag());
-        String id = UUID.nameUUIDFromBytes((blob.container() + "/" + blob.blobName() + "#" + eTag)
-                .getBytes(StandardCharsets.UTF_8)).toString();
+        String id = uploadJobId(blob.blobName(), eTag);
+        if (output.exists(purgedName(id))) {
+            // The job this file started finished long ago and retention removed its files: a replay starts nothing.
+            return Optional.empty();
+        }
         Optional<BatchJob> started = readJob(id);
         if (started.isPresent()) {
             // A replay: whatever an earlier delivery left undone after storing the plan (it may have died while
@@ -913,6 +920,10 @@ public final class BatchService {
     /** Where a job stands: running (rows done so far), completed (with its results) or failed (with the reason). */
     public BatchStatus status(String id) {
         id = canonicalId(id);
+        Optional<BatchRetention.Purged> purged = read(purgedName(id), BatchRetention.Purged.class);
+        if (purged.isPresent()) {
+            throw purged.get().gone();
+        }
         Optional<BatchFailure> failure = read(failureName(id), BatchFailure.class);
         Optional<BatchJob> found = readJob(id);
         if (found.isEmpty()) {
@@ -1052,6 +1063,17 @@ public final class BatchService {
     private static NotFoundException notFound(String id) {
         return new NotFoundException(ErrorCode.NOT_FOUND, "there is no batch " + id + "; check the id POST /batches"
                 + " returned, or list the batch-output container");
+    }
+
+    /** The id of the job a file uploaded to {@code batch-input} starts: fixed by the blob and its ETag. */
+    static String uploadJobId(String blobName, String eTag) {
+        return UUID.nameUUIDFromBytes((ArtifactStore.BATCH_INPUT + "/" + blobName + "#" + eTag)
+                .getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** What is left of a job once retention removed its files ({@link BatchRetention}). */
+    static String purgedName(String id) {
+        return id + "/purged.json";
     }
 
     static String jobName(String id) {

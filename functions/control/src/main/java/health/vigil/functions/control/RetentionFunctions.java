@@ -7,8 +7,9 @@ import health.vigil.functions.common.Triggers;
 import health.vigil.platform.VigilPlatform;
 
 /**
- * Deletes prediction-log records older than the retention period once a day, under one audit record of the day's
- * cut-off (in Cosmos DB the container's TTL deletes them too; this keeps the local store to the same policy).
+ * Deletes prediction-log records older than the retention period once a day, and the batch files of jobs that
+ * finished before it, under one audit record of the day's cut-off (in Cosmos DB the container's TTL deletes the
+ * records too; this keeps the local store to the same policy, and Blob Storage has no TTL of its own here).
  */
 public final class RetentionFunctions {
     private final VigilPlatform platform;

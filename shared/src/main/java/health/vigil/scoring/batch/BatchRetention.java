@@ -1,0 +1,181 @@
+package health.vigil.scoring.batch;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.VigilException;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.StoredJson;
+import health.vigil.scoring.ExpiredBatchFiles;
+import health.vigil.scoring.PredictionRetention;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Removes the files of batch jobs that finished (completed or failed) before the retention cut-off: everything under
+ * {@code batch-output/{id}/} and the input file, which hold patient data, leaving {@code {id}/purged.json} (ids,
+ * dates and the reason, no patient data) so that the job's routes say what became of it. A job still running is never
+ * touched, nor an input that a running job reads.
+ *
+ * <p>Each job is audited in its own trail ({@code batch.purged}, beside its {@code batch.submitted} and
+ * {@code batch.completed} or {@code batch.failed}), under the day's {@code prediction.retention} record of the cut-off:
+ * whoever traces one job finds when and why its files went. The tombstone is written before anything is deleted and
+ * the record is made once per job, so a run that stops half-way is finished by the next, and a second run (the timer
+ * again, two instances at once) adds nothing.
+ */
+public final class BatchRetention implements ExpiredBatchFiles {
+    static final String AUDIT_PURGED = "batch.purged";
+    private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    private final ArtifactStore artifacts;
+    private final StoredJson output;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public BatchRetention(ArtifactStore artifacts, AuditLog audit, Clock clock) {
+        this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
+        this.output = new StoredJson(artifacts, ArtifactStore.BATCH_OUTPUT);
+        this.audit = Objects.requireNonNull(audit, "audit");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** What is left of a job whose files retention removed: no patient data, only what its routes answer with. */
+    public record Purged(String batchId, String model, int version, Instant finishedAt, Instant purgedAt,
+            long retentionDays, boolean inputRemoved) {
+
+        public Purged {
+            Objects.requireNonNull(batchId, "batchId");
+            Objects.requireNonNull(finishedAt, "finishedAt");
+            Objects.requireNonNull(purgedAt, "purgedAt");
+        }
+
+        /** The 410 a route of the job answers: when its files went, why, and the setting that decides it. */
+        VigilException gone() {
+            return new VigilException(ErrorCode.PURGED_BY_RETENTION, "batch " + batchId + " finished on "
+                    + LocalDate.ofInstant(finishedAt, ZoneOffset.UTC) + " and its files (input, results, summary) were"
+                    + " removed by retention on " + LocalDate.ofInstant(purgedAt, ZoneOffset.UTC) + ": batch files are"
+                    + " kept " + retentionDays + " days after the job finishes (VIGIL_PREDICTION_RETENTION_DAYS); its"
+                    + " audit records remain (vigil audit export), and the file can be submitted again");
+        }
+    }
+
+    @Override
+    public int purgeFinishedBefore(Instant cutoff, Duration retention) {
+        Map<String, List<String>> byJob = new TreeMap<>();
+        for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.BATCH_OUTPUT, "")) {
+            int slash = blob.name().indexOf('/');
+            if (slash > 0 && JOB_ID.matcher(blob.name().substring(0, slash)).matches()) {
+                byJob.computeIfAbsent(blob.name().substring(0, slash), id -> new ArrayList<>()).add(blob.name());
+            }
+        }
+        Set<String> readByUnfinished = new HashSet<>();
+        for (Map.Entry<String, List<String>> job : byJob.entrySet()) {
+            String id = job.getKey();
+            List<String> files = job.getValue();
+            if (files.contains(BatchService.jobName(id)) && !isFinished(id, files)) {
+                readJob(id).ifPresent(j -> readByUnfinished.add(j.inputName()));
+            }
+        }
+        int purged = 0;
+        for (Map.Entry<String, List<String>> job : byJob.entrySet()) {
+            if (purge(job.getKey(), job.getValue(), cutoff, retention, readByUnfinished)) {
+                purged++;
+            }
+        }
+        return purged;
+    }
+
+    private static boolean isFinished(String id, List<String> files) {
+        return files.contains(BatchService.summaryName(id)) || files.contains(BatchService.failureName(id))
+                || files.contains(BatchService.purgedName(id));
+    }
+
+    /** Purges one job if it finished before {@code cutoff}, or finishes a purge begun earlier; true when it did. */
+    private boolean purge(String id, List<String> files, Instant cutoff, Duration retention,
+            Set<String> readByUnfinished) {
+        Optional<BatchJob> job = readJob(id);
+        Optional<Purged> earlier = output.find(BatchService.purgedName(id), Purged.class);
+        Purged purged;
+        if (earlier.isPresent()) {
+            if (files.size() == 1) {
+                return false; // purged by an earlier run: only the tombstone is left
+            }
+            purged = earlier.get();
+        } else {
+            Optional<Instant> finished = finishedAt(id);
+            if (finished.isEmpty() || !finished.get().isBefore(cutoff)) {
+                return false;
+            }
+            boolean removeInput = inputToRemove(id, job).filter(name -> !readByUnfinished.contains(name)).isPresent();
+            purged = output.createOnce(BatchService.purgedName(id), new Purged(id,
+                    job.map(j -> j.model().value()).orElse(null), job.map(BatchJob::version).orElse(0), finished.get(),
+                    clock.instant(), retention.toDays(), removeInput));
+        }
+        Map<String, String> details = new TreeMap<>();
+        details.put("batchId", id);
+        details.put("finishedAt", purged.finishedAt().toString());
+        details.put("cutoff", cutoff.toString());
+        details.put("retentionDays", Long.toString(purged.retentionDays()));
+        details.put("inputRemoved", Boolean.toString(purged.inputRemoved()));
+        audit.recordOnce("batch:" + id + ":purged", PredictionRetention.ACTOR, AUDIT_PURGED,
+                job.map(BatchJob::subject).orElse("/batches/" + id), "purged", details);
+        if (purged.inputRemoved()) {
+            // Before the job's own files: while job.json or failure.json is there, a run that stopped finds the input.
+            inputToRemove(id, job).ifPresent(name -> artifacts.delete(ArtifactStore.BATCH_INPUT, name));
+        }
+        String plan = BatchService.jobName(id);
+        String failure = BatchService.failureName(id);
+        for (String name : files) {
+            if (!name.equals(BatchService.purgedName(id)) && !name.equals(plan) && !name.equals(failure)) {
+                artifacts.delete(ArtifactStore.BATCH_OUTPUT, name);
+            }
+        }
+        artifacts.delete(ArtifactStore.BATCH_OUTPUT, failure);
+        artifacts.delete(ArtifactStore.BATCH_OUTPUT, plan);
+        return earlier.isEmpty();
+    }
+
+    /** When a job completed or failed; empty while it runs. */
+    private Optional<Instant> finishedAt(String id) {
+        Optional<BatchSummary> summary = output.find(BatchService.summaryName(id), BatchSummary.class);
+        if (summary.isPresent()) {
+            return Optional.of(summary.get().completedAt());
+        }
+        return output.find(BatchService.failureName(id), BatchService.BatchFailure.class)
+                .map(BatchService.BatchFailure::at);
+    }
+
+    /**
+     * The job's input in {@code batch-input} when it is still the file the job read: the same size and sha256 as
+     * planned, or, for an upload that failed before it was planned, the blob and ETag the job's id was made from. A
+     * file uploaded since under the same name is someone else's, and stays.
+     */
+    private Optional<String> inputToRemove(String id, Optional<BatchJob> job) {
+        if (job.isPresent()) {
+            BatchJob j = job.get();
+            return artifacts.describe(ArtifactStore.BATCH_INPUT, j.inputName())
+                    .filter(now -> now.size() == j.inputBytes())
+                    .filter(now -> now.sha256() == null || now.sha256().equals(j.inputSha256()))
+                    .map(ArtifactStore.StoredArtifact::name);
+        }
+        return output.find(BatchService.failureName(id), BatchService.BatchFailure.class)
+                .flatMap(f -> artifacts.describe(ArtifactStore.BATCH_INPUT, f.input()))
+                .filter(now -> BatchService.uploadJobId(now.name(), now.etag()).equals(id))
+                .map(ArtifactStore.StoredArtifact::name);
+    }
+
+    private Optional<BatchJob> readJob(String id) {
+        return output.find(BatchService.jobName(id), BatchJob.class);
+    }
+}

@@ -1,0 +1,262 @@
+package health.vigil.scoring.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.audit.MutableClock;
+import health.vigil.config.VigilConfig;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.VigilException;
+import health.vigil.events.BlobCreated;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.port.ArtifactStore;
+import health.vigil.security.Principal;
+import health.vigil.testing.governance.SetUpApproval;
+import health.vigil.testing.governance.SetUpRegistration;
+import health.vigil.testing.samples.SampleModels;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CyclicBarrier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Batch files through the platform's real local stores, the platform's clock moved past the retention period: the
+ * daily retention run removes the files of jobs that finished before its cut-off, leaves a tombstone the routes answer
+ * 410 from, and keeps what is running, what finished inside the period and an input a running job still reads.
+ */
+class BatchRetentionTest {
+    private static final Duration RETENTION = Duration.ofDays(30);
+    private static final String HEADER = "patientId,age,prior_inpatient_stays,hba1c,on_insulin,admission_type,"
+            + "length_of_stay_days\n";
+
+    @TempDir
+    Path home;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-02T08:00:00Z"));
+    private final ConcurrentLinkedQueue<String> queued = new ConcurrentLinkedQueue<>();
+    private VigilPlatform platform;
+    private ModelName model;
+
+    @BeforeEach
+    void aDeployedTreeModel() {
+        VigilConfig config = new VigilConfig(VigilConfig.Mode.LOCAL, home, VigilConfig.Limits.DEFAULTS, RETENTION,
+                Map.of());
+        platform = VigilPlatform.builder(config).clock(clock).eventPublisher(event -> { })
+                .workQueue((queue, id, message) -> queued.add(message)).build();
+        model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
+        SetUpApproval.approve(platform, new ModelVersion(model, 1));
+        platform.deployments().deploy(model, 1, Principal.SYSTEM);
+    }
+
+    @AfterEach
+    void close() {
+        platform.close();
+    }
+
+    @Test
+    void aJobThatFinishedBeforeTheCutoffLeavesOnlyATombstoneAndItsRoutesAnswerGone() {
+        String id = completedJob("old.csv");
+        clock.advance(RETENTION.plusDays(1));
+
+        platform.predictionRetention().purgeExpired();
+
+        assertThat(outputOf(id)).containsExactly(id + "/purged.json");
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "old.csv")).isEmpty();
+        assertThat(read(ArtifactStore.BATCH_OUTPUT, id + "/purged.json")).doesNotContain("secret-patient")
+                .contains(id);
+        String purgedOn = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString();
+        List<Runnable> routes = List.of(() -> platform.batches().status(id), () -> platform.batches().summary(id),
+                () -> platform.batches().openResults(id), () -> platform.batches().readResults(id, 0, 1024));
+        for (Runnable route : routes) {
+            assertThatThrownBy(route::run).isInstanceOfSatisfying(VigilException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.PURGED_BY_RETENTION);
+                assertThat(e.httpStatus()).isEqualTo(410);
+                assertThat(e.getMessage()).contains("removed by retention on " + purgedOn)
+                        .contains("VIGIL_PREDICTION_RETENTION_DAYS").contains("30 days");
+            });
+        }
+        assertThat(purgeRecords()).singleElement().satisfies(r -> {
+            assertThat(r.details()).containsEntry("batchId", id).containsEntry("inputRemoved", "true");
+            assertThat(r.subject()).isEqualTo(new ModelVersion(model, 1).subject());
+        });
+    }
+
+    @Test
+    void aFailedUploadPastTheCutoffGoesWithItsFile() {
+        platform.artifacts().put(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv", stream(HEADER + row(1)), true);
+        String id = platform.batches().submitUpload(uploaded("no-such-model/nightly.csv")).orElseThrow().id();
+        assertThat(platform.batches().status(id).state()).isEqualTo(BatchStatus.State.FAILED);
+        clock.advance(RETENTION.plusDays(1));
+
+        platform.predictionRetention().purgeExpired();
+
+        assertThat(outputOf(id)).containsExactly(id + "/purged.json");
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "no-such-model/nightly.csv")).isEmpty();
+        assertThatThrownBy(() -> platform.batches().status(id)).isInstanceOfSatisfying(VigilException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.PURGED_BY_RETENTION));
+    }
+
+    @Test
+    void aRunningJobAJobThatFinishedInsideThePeriodAndAnInputARunningJobReadsAreKept() {
+        String old = completedJob("shared.csv");
+        upload("shared.csv");
+        String running = platform.batches().submit(new BatchRequest(model, null, "shared.csv", false), "analyst").id();
+        List<String> runningPartitions = new ArrayList<>(queued);
+        queued.clear();
+        Map<String, String> runningFiles = snapshot(ArtifactStore.BATCH_OUTPUT, running + "/");
+        clock.advance(RETENTION.minusDays(10));
+        String recent = completedJob("recent.csv");
+        clock.advance(Duration.ofDays(11)); // the old job is 31 days past its end, the recent one 11
+
+        platform.predictionRetention().purgeExpired();
+
+        assertThat(outputOf(old)).containsExactly(old + "/purged.json");
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "shared.csv")).isPresent();
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, running + "/")).isEqualTo(runningFiles);
+        assertThat(platform.batches().status(running).state()).isEqualTo(BatchStatus.State.RUNNING);
+        assertThat(platform.batches().status(recent).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "recent.csv")).isPresent();
+        assertThat(purgeRecords()).singleElement().satisfies(r -> assertThat(r.details())
+                .containsEntry("batchId", old).containsEntry("inputRemoved", "false"));
+        // The running job still has its file, and completes.
+        runningPartitions.forEach(platform.batches()::scorePartition);
+        assertThat(platform.batches().status(running).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
+    @Test
+    void aSecondRunTwoRunsAtOnceAndReplayedSubmissionsWriteNothingMore() throws Exception {
+        upload("old.csv");
+        BatchRequest request = new BatchRequest(model, null, "old.csv", false);
+        String submitted = platform.batches().submit(request, "analyst", "nightly-2026-03-02").job().id();
+        upload(model.value() + "/nightly.csv");
+        BlobCreated event = uploaded(model.value() + "/nightly.csv");
+        String byUpload = platform.batches().submitUpload(event).orElseThrow().id();
+        drain();
+        // A job still running reads the uploaded file too, so the file stays and its event can be replayed.
+        platform.batches().submit(new BatchRequest(model, null, event.blobName(), false), "analyst");
+        queued.clear();
+        clock.advance(RETENTION.plusDays(1));
+
+        CyclicBarrier start = new CyclicBarrier(2);
+        CompletableFuture<Void> one = CompletableFuture.runAsync(() -> awaitThenPurge(start));
+        CompletableFuture<Void> other = CompletableFuture.runAsync(() -> awaitThenPurge(start));
+        one.get();
+        other.get();
+        Map<String, String> output = snapshot(ArtifactStore.BATCH_OUTPUT, "");
+        Map<String, String> input = snapshot(ArtifactStore.BATCH_INPUT, "");
+        int records = allRecords().size();
+
+        clock.advance(Duration.ofMinutes(20)); // the timer fires again
+        platform.predictionRetention().purgeExpired();
+        assertThat(platform.batches().submitUpload(event)).isEmpty();
+        assertThatThrownBy(() -> platform.batches().submit(request, "analyst", "nightly-2026-03-02"))
+                .isInstanceOfSatisfying(VigilException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.PURGED_BY_RETENTION));
+        clock.advance(Duration.ofDays(1)); // and the next day
+        platform.predictionRetention().purgeExpired();
+
+        assertThat(outputOf(submitted)).containsExactly(submitted + "/purged.json");
+        assertThat(outputOf(byUpload)).containsExactly(byUpload + "/purged.json");
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, "")).isEqualTo(output);
+        assertThat(snapshot(ArtifactStore.BATCH_INPUT, "")).isEqualTo(input).containsOnlyKeys(event.blobName());
+        assertThat(queued).isEmpty();
+        assertThat(purgeRecords()).extracting(r -> r.details().get("batchId"))
+                .containsExactlyInAnyOrder(submitted, byUpload);
+        // The next day's run adds its prediction.retention record of the cut-off, and nothing else.
+        assertThat(allRecords()).hasSize(records + 1);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private String completedJob(String input) {
+        upload(input);
+        String id = platform.batches().submit(new BatchRequest(model, null, input, false), "analyst").id();
+        drain();
+        assertThat(platform.batches().status(id).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        return id;
+    }
+
+    private void drain() {
+        for (String message; (message = queued.poll()) != null; ) {
+            platform.batches().scorePartition(message);
+        }
+    }
+
+    private void awaitThenPurge(CyclicBarrier start) {
+        try {
+            start.await();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        platform.predictionRetention().purgeExpired();
+    }
+
+    private void upload(String name) {
+        StringBuilder csv = new StringBuilder(HEADER);
+        for (int row = 1; row <= 12; row++) {
+            csv.append(row(row));
+        }
+        platform.artifacts().put(ArtifactStore.BATCH_INPUT, name, stream(csv.toString()), true);
+    }
+
+    private static String row(int row) {
+        return "secret-patient-" + row + "," + (40 + row) + ",1,7.5,true,emergency,3\n";
+    }
+
+    private BlobCreated uploaded(String name) {
+        String etag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, name).orElseThrow().etag();
+        return new BlobCreated("event-" + name, ArtifactStore.BATCH_INPUT, name, null, 100, etag);
+    }
+
+    private static ByteArrayInputStream stream(String text) {
+        return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private List<String> outputOf(String id) {
+        return platform.artifacts().list(ArtifactStore.BATCH_OUTPUT, id + "/").stream()
+                .map(ArtifactStore.StoredArtifact::name).toList();
+    }
+
+    /** Every blob under {@code prefix} with its ETag: a write changes one, a removal or an addition the keys. */
+    private Map<String, String> snapshot(String container, String prefix) {
+        Map<String, String> blobs = new TreeMap<>();
+        platform.artifacts().list(container, prefix).forEach(b -> blobs.put(b.name(), b.etag()));
+        return blobs;
+    }
+
+    private String read(String container, String name) {
+        try (InputStream in = platform.artifacts().open(container, name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<AuditRecord> allRecords() {
+        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+        return platform.audit().read(today.minusDays(90), today.plusDays(1));
+    }
+
+    private List<AuditRecord> purgeRecords() {
+        return allRecords().stream().filter(r -> r.action().equals(BatchRetention.AUDIT_PURGED)).toList();
+    }
+}

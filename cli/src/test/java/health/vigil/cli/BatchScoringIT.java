@@ -10,8 +10,6 @@ import health.vigil.model.PredictionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import picocli.CommandLine;
 
 /**
  * Batch scoring on the local platform over real HTTP: {@code vigil batch submit} copies a file into
@@ -66,7 +63,7 @@ class BatchScoringIT {
         Files.writeString(file, csv(SampleModels.readmissionCohort(ROWS, 77), 1_500));
         Path out = home.resolveSibling(home.getFileName() + "-results.jsonl");
         try {
-            Run submitted = vigil("batch", "submit", file.toString(), "--model", MODEL, "--explain");
+            CommandRun submitted = vigil("batch", "submit", file.toString(), "--model", MODEL, "--explain");
             assertThat(submitted.exit()).as(submitted.err()).isZero();
             assertThat(submitted.out()).contains("completed").contains(ROWS + " of " + ROWS + " rows")
                     .contains((ROWS - 1) + " scored, 1 refused")
@@ -74,19 +71,19 @@ class BatchScoringIT {
                     .containsPattern("refused rows by reason: [^\\n]*hba1c[^\\n]* 1 \\(").doesNotContain("99.5");
             assertThat(submitted.err()).contains("100%");
             String id = submitted.out().lines().findFirst().orElseThrow().split(" ")[1];
-            Run completed = vigil("batch", "status", id);
+            CommandRun completed = vigil("batch", "status", id);
             assertThat(completed.exit()).as(completed.err()).isZero();
             assertThat(completed.out()).contains("completed");
 
             // A folder for --out, or a download that stops part-way (no platform answers), leaves no results behind.
-            Run intoFolder = vigil("batch", "download", id, "--out", out.getParent().toString());
+            CommandRun intoFolder = vigil("batch", "download", id, "--out", out.getParent().toString());
             assertThat(intoFolder.exit()).isEqualTo(2);
             assertThat(intoFolder.err()).contains("is a folder");
             try (var siblings = Files.list(out.getParent())) {
                 assertThat(siblings.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".vigil-results-"));
             }
 
-            Run downloaded = vigil("batch", "download", id, "--out", out.toString());
+            CommandRun downloaded = vigil("batch", "download", id, "--out", out.toString());
             assertThat(downloaded.exit()).as(downloaded.err()).isZero();
             List<String> lines = Files.readAllLines(out);
             assertThat(lines).hasSize(ROWS);
@@ -124,17 +121,17 @@ class BatchScoringIT {
         };
         List<Path> before = copies.get();
         // The keys file, a folder: refused before anything is copied.
-        Run keys = vigil("batch", "submit", home.resolve("keys.json").toString(), "--model", MODEL);
+        CommandRun keys = vigil("batch", "submit", home.resolve("keys.json").toString(), "--model", MODEL);
         assertThat(keys.exit()).isEqualTo(2);
         assertThat(keys.err()).contains("must be CSV").doesNotContain("Exception");
-        Run folder = vigil("batch", "submit", home.toString(), "--model", MODEL);
+        CommandRun folder = vigil("batch", "submit", home.toString(), "--model", MODEL);
         assertThat(folder.exit()).isEqualTo(2);
         assertThat(folder.err()).contains("is not a file");
         // A CSV the platform refuses (no such model): copied, refused, and the copy removed.
         Path file = home.resolveSibling(home.getFileName() + "-refused.csv");
         Files.writeString(file, csv(SampleModels.readmissionCohort(3, 78), 0));
         try {
-            Run refused = vigil("batch", "submit", file.toString(), "--model", "no-such-model");
+            CommandRun refused = vigil("batch", "submit", file.toString(), "--model", "no-such-model");
             assertThat(refused.exit()).as(refused.out() + refused.err()).isNotZero();
         } finally {
             Files.deleteIfExists(file);
@@ -154,12 +151,12 @@ class BatchScoringIT {
         String id = dropAndAwait("no-such-model/nightly.csv", csv(SampleModels.readmissionCohort(3, 6), -1),
                 "failure.json");
 
-        Run status = vigil("batch", "status", id);
+        CommandRun status = vigil("batch", "status", id);
         assertThat(status.out()).contains("batch " + id + " failed");
         assertThat(status.exit()).as("a failed job, without --wait").isEqualTo(1);
-        Run json = vigil("batch", "status", id, "--json");
+        CommandRun json = vigil("batch", "status", id, "--json");
         assertThat(json.exit()).as("a failed job, as JSON").isEqualTo(1);
-        Run followed = vigil("batch", "status", id, "--wait");
+        CommandRun followed = vigil("batch", "status", id, "--wait");
         assertThat(followed.exit()).as("a failed job, with --wait").isEqualTo(1);
     }
 
@@ -267,23 +264,7 @@ class BatchScoringIT {
         return out;
     }
 
-    private record Run(int exit, String out, String err) {}
-
-    private Run vigil(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--home", home.toString(), "--url", platform.baseUri().toString()));
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new Main()).execute(all.toArray(String[]::new));
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private CommandRun vigil(String... args) {
+        return CommandRun.of(home, platform, args);
     }
 }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A prediction past the retention period, after the purge: its lineage and its explanation say it was removed by
- * retention, rather than leave a reader to wonder whether the id was ever issued.
+ * retention, rather than leave a reader to wonder whether the id was ever issued. So do a purged batch job's routes
+ * and the command that reads them.
  */
 class PredictionRetentionIT {
 
@@ -65,6 +66,67 @@ class PredictionRetentionIT {
             }
         } finally {
             Files.deleteIfExists(zip);
+            GovernedPath.stopAndDelete(platform, home);
+        }
+    }
+
+    @Test
+    void aBatchJobPurgedByRetentionIsGoneFromItsRoutesAndTheCommandLine() throws Exception {
+        Path home = Files.createTempDirectory("vigil-batch-retention-it-");
+        Path zip = Files.createTempFile("readmission", ".zip");
+        Path file = home.resolveSibling(home.getFileName() + "-patients.csv");
+        Path out = home.resolveSibling(home.getFileName() + "-results.jsonl");
+        MutableClock clock = new MutableClock(Instant.now());
+        LocalPlatform platform = null;
+        try {
+            VigilConfig config = new VigilConfig(VigilConfig.Mode.LOCAL, home, VigilConfig.Limits.DEFAULTS,
+                    Duration.ofDays(30), Map.of());
+            platform = LocalPlatform.start(config, 0, b -> b.clock(clock));
+            Files.write(zip, SampleModels.readmissionTrees().zip());
+            GovernedPath.deployReadmission(platform, home, zip, "readmission.zip");
+            List<String> fields = SampleModels.readmissionSchema().names();
+            StringBuilder csv = new StringBuilder("patientId,").append(String.join(",", fields)).append('\n');
+            List<Map<String, Object>> records = SampleModels.readmissionCohort(20, 7).records();
+            for (int i = 0; i < records.size(); i++) {
+                csv.append("patient-").append(i + 1);
+                for (String field : fields) {
+                    Object value = records.get(i).get(field);
+                    csv.append(',').append(value == null ? "" : value.toString());
+                }
+                csv.append('\n');
+            }
+            Files.writeString(file, csv);
+            CommandRun submitted = CommandRun.of(home, platform, "batch", "submit", file.toString(), "--model",
+                    GovernedPath.READMISSION);
+            assertThat(submitted.exit()).as(submitted.err()).isZero();
+            String id = submitted.out().lines().findFirst().orElseThrow().split(" ")[1];
+
+            clock.advance(Duration.ofDays(31));
+            platform.platform().predictionRetention().purgeExpired();
+
+            String purgedOn = java.time.LocalDate.ofInstant(clock.instant(), java.time.ZoneOffset.UTC).toString();
+            ControlClient client = new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, "population-health"));
+            for (String route : List.of("/batches/" + id, "/batches/" + id + "/summary",
+                    "/batches/" + id + "/results?offset=0")) {
+                HttpResponse<String> gone = client.exchange("GET", route, null);
+                assertThat(gone.statusCode()).as(route + " " + gone.body()).isEqualTo(410);
+                assertThat(gone.body()).contains("PURGED_BY_RETENTION").contains("removed by retention on " + purgedOn)
+                        .contains("VIGIL_PREDICTION_RETENTION_DAYS").doesNotContain("patient-");
+            }
+            for (CommandRun gone : List.of(CommandRun.of(home, platform, "batch", "status", id),
+                    CommandRun.of(home, platform, "batch", "download", id, "--out", out.toString()))) {
+                assertThat(gone.exit()).as(gone.err()).isEqualTo(1);
+                assertThat(gone.err()).contains("410 PURGED_BY_RETENTION").contains("VIGIL_PREDICTION_RETENTION_DAYS");
+            }
+            assertThat(out).doesNotExist();
+            try (var left = Files.walk(home.resolve("blobs").resolve("batch-input"))) {
+                assertThat(left.filter(Files::isRegularFile).map(Path::toString))
+                        .noneMatch(name -> name.endsWith(file.getFileName().toString()));
+            }
+        } finally {
+            Files.deleteIfExists(zip);
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(out);
             GovernedPath.stopAndDelete(platform, home);
         }
     }

@@ -33,11 +33,8 @@ class PredictionRetentionIT {
         MutableClock clock = new MutableClock(Instant.now());
         LocalPlatform platform = null;
         try {
-            VigilConfig config = new VigilConfig(VigilConfig.Mode.LOCAL, home, VigilConfig.Limits.DEFAULTS,
-                    Duration.ofDays(30), Map.of());
-            platform = LocalPlatform.start(config, 0, b -> b.clock(clock));
-            Files.write(zip, SampleModels.readmissionTrees().zip());
-            GovernedPath.deployReadmission(platform, home, zip, "readmission.zip");
+            platform = keepingThirtyDays(home, clock);
+            deployTrees(platform, home, zip);
             Map<String, Object> features = new LinkedHashMap<>(SampleModels.readmissionCohort(1, 7).records().get(0));
             features.values().removeIf(java.util.Objects::isNull);
             String clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
@@ -73,17 +70,14 @@ class PredictionRetentionIT {
     @Test
     void aBatchJobPurgedByRetentionIsGoneFromItsRoutesAndTheCommandLine() throws Exception {
         Path home = Files.createTempDirectory("vigil-batch-retention-it-");
+        MutableClock clock = new MutableClock(Instant.now());
         Path zip = Files.createTempFile("readmission", ".zip");
         Path file = home.resolveSibling(home.getFileName() + "-patients.csv");
         Path out = home.resolveSibling(home.getFileName() + "-results.jsonl");
-        MutableClock clock = new MutableClock(Instant.now());
         LocalPlatform platform = null;
         try {
-            VigilConfig config = new VigilConfig(VigilConfig.Mode.LOCAL, home, VigilConfig.Limits.DEFAULTS,
-                    Duration.ofDays(30), Map.of());
-            platform = LocalPlatform.start(config, 0, b -> b.clock(clock));
-            Files.write(zip, SampleModels.readmissionTrees().zip());
-            GovernedPath.deployReadmission(platform, home, zip, "readmission.zip");
+            platform = keepingThirtyDays(home, clock);
+            deployTrees(platform, home, zip);
             List<String> fields = SampleModels.readmissionSchema().names();
             StringBuilder csv = new StringBuilder("patientId,").append(String.join(",", fields)).append('\n');
             List<Map<String, Object>> records = SampleModels.readmissionCohort(20, 7).records();
@@ -129,5 +123,18 @@ class PredictionRetentionIT {
             Files.deleteIfExists(out);
             GovernedPath.stopAndDelete(platform, home);
         }
+    }
+
+    /** The sample tree model deployed as readmission version 1, its package written to {@code zip} first. */
+    private static void deployTrees(LocalPlatform platform, Path home, Path zip) throws Exception {
+        Files.write(zip, SampleModels.readmissionTrees().zip());
+        GovernedPath.deployReadmission(platform, home, zip, "readmission.zip");
+    }
+
+    /** The local platform in {@code home} on {@code clock}, keeping predictions and batch files for 30 days. */
+    private static LocalPlatform keepingThirtyDays(Path home, MutableClock clock) throws Exception {
+        VigilConfig config = new VigilConfig(VigilConfig.Mode.LOCAL, home, VigilConfig.Limits.DEFAULTS,
+                Duration.ofDays(30), Map.of());
+        return LocalPlatform.start(config, 0, b -> b.clock(clock));
     }
 }

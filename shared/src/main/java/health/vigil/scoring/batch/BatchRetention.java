@@ -20,7 +20,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Removes the files of batch jobs that finished (completed or failed) before the retention cut-off: everything under
@@ -36,7 +35,6 @@ import java.util.regex.Pattern;
  */
 public final class BatchRetention implements ExpiredBatchFiles {
     static final String AUDIT_PURGED = "batch.purged";
-    private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final ArtifactStore artifacts;
     private final StoredJson output;
@@ -75,7 +73,7 @@ public final class BatchRetention implements ExpiredBatchFiles {
         Map<String, List<String>> byJob = new TreeMap<>();
         for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.BATCH_OUTPUT, "")) {
             int slash = blob.name().indexOf('/');
-            if (slash > 0 && JOB_ID.matcher(blob.name().substring(0, slash)).matches()) {
+            if (slash > 0 && BatchService.JOB_ID.matcher(blob.name().substring(0, slash)).matches()) {
                 byJob.computeIfAbsent(blob.name().substring(0, slash), id -> new ArrayList<>()).add(blob.name());
             }
         }

@@ -89,7 +89,8 @@ public final class BatchService {
     private static final Pattern UPLOAD_NAME = Pattern.compile("([a-z0-9][a-z0-9-]{0,62})/(?:v([1-9][0-9]{0,8})/)?[^/].*");
     /** Where files go that a {@code POST /batches} will name (with its options), so their upload starts nothing. */
     public static final String REQUESTED_PREFIX = "requests/";
-    private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    /** A job's id, as its folder in {@code batch-output} is named. */
+    static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final ModelRegistry registry;
     private final LoadedModels models;

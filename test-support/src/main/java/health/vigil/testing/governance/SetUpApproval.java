@@ -1,9 +1,11 @@
 package health.vigil.testing.governance;
 
+import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Stage;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Principal;
+import health.vigil.testing.samples.SamplePackage;
 import java.util.List;
 
 /**
@@ -27,5 +29,13 @@ public final class SetUpApproval {
                 platform.lifecycle().move(version, now, to, SET_UP, "set up for a test of what follows approval");
             }
         }
+    }
+
+    /** Registers {@code sample} as {@code blob}, approves its version 1 and deploys it as the stable version. */
+    public static ModelName deployFirstVersion(VigilPlatform platform, SamplePackage sample, String blob) {
+        ModelName model = SetUpRegistration.register(platform, sample, blob);
+        approve(platform, new ModelVersion(model, 1));
+        platform.deployments().deploy(model, 1, Principal.SYSTEM);
+        return model;
     }
 }

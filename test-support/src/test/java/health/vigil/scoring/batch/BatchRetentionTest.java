@@ -13,9 +13,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
-import health.vigil.security.Principal;
 import health.vigil.testing.governance.SetUpApproval;
-import health.vigil.testing.governance.SetUpRegistration;
 import health.vigil.testing.samples.SampleModels;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -62,9 +60,7 @@ class BatchRetentionTest {
                 Map.of());
         platform = VigilPlatform.builder(config).clock(clock).eventPublisher(event -> { })
                 .workQueue((queue, id, message) -> queued.add(message)).build();
-        model = SetUpRegistration.register(platform, SampleModels.readmissionTrees(), "trees.zip");
-        SetUpApproval.approve(platform, new ModelVersion(model, 1));
-        platform.deployments().deploy(model, 1, Principal.SYSTEM);
+        model = SetUpApproval.deployFirstVersion(platform, SampleModels.readmissionTrees(), "trees.zip");
     }
 
     @AfterEach

@@ -118,9 +118,7 @@ class BatchServiceTest {
                 errors.add(operation + " " + code);
             }
         }).batchSettings(SMALL).build();
-        model = register(SampleModels.readmissionTrees(), "trees.zip");
-        SetUpApproval.approve(platform, new ModelVersion(model, 1));
-        platform.deployments().deploy(model, 1, Principal.SYSTEM);
+        model = SetUpApproval.deployFirstVersion(platform, SampleModels.readmissionTrees(), "trees.zip");
     }
 
     @AfterEach

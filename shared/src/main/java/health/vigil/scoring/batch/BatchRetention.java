@@ -2,11 +2,15 @@ package health.vigil.scoring.batch;
 
 import health.vigil.audit.AuditLog;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.StoreException;
 import health.vigil.error.VigilException;
+import health.vigil.hash.Sha256;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.StoredJson;
 import health.vigil.scoring.ExpiredBatchFiles;
 import health.vigil.scoring.PredictionRetention;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -163,14 +167,33 @@ public final class BatchRetention implements ExpiredBatchFiles {
         if (job.isPresent()) {
             BatchJob j = job.get();
             return artifacts.describe(ArtifactStore.BATCH_INPUT, j.inputName())
-                    .filter(now -> now.size() == j.inputBytes())
-                    .filter(now -> now.sha256() == null || now.sha256().equals(j.inputSha256()))
+                    .filter(now -> now.size() == j.inputBytes() && sameBytes(id, now, j.inputSha256()))
                     .map(ArtifactStore.StoredArtifact::name);
         }
         return output.find(BatchService.failureName(id), BatchService.BatchFailure.class)
                 .flatMap(f -> artifacts.describe(ArtifactStore.BATCH_INPUT, f.input()))
                 .filter(now -> BatchService.uploadJobId(now.name(), now.etag()).equals(id))
                 .map(ArtifactStore.StoredArtifact::name);
+    }
+
+    /**
+     * Whether {@code now} holds the bytes whose sha256 the job recorded: by the store's own digest where it keeps one,
+     * by the ETag of an upload whose job id was made from it, else by reading the blob again (Blob Storage's metadata
+     * digest is whatever its writer set, so a file of the same size put there since is never taken for the job's).
+     */
+    private boolean sameBytes(String id, ArtifactStore.StoredArtifact now, String sha256) {
+        if (artifacts.computesItsOwnSha256() && now.sha256() != null) {
+            return now.sha256().equals(sha256);
+        }
+        if (BatchService.uploadJobId(now.name(), now.etag()).equals(id)) {
+            return true;
+        }
+        try (InputStream in = artifacts.open(ArtifactStore.BATCH_INPUT, now.name())) {
+            return Sha256.hex(in).equals(sha256);
+        } catch (IOException e) {
+            throw new StoreException("cannot read batch-input/" + now.name() + " to tell whether it is the file batch "
+                    + id + " read", e);
+        }
     }
 
     private Optional<BatchJob> readJob(String id) {

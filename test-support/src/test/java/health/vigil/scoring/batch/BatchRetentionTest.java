@@ -27,6 +27,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -179,6 +180,37 @@ class BatchRetentionTest {
                 .containsExactlyInAnyOrder(submitted, byUpload);
         // The next day's run adds its prediction.retention record of the cut-off, and nothing else.
         assertThat(allRecords()).hasSize(records + 1);
+    }
+
+    @Test
+    void whereTheStoreKeepsNoDigestOfItsOwnAFileOfTheSameSizePutSinceStaysAndTheJobsOwnGoes() {
+        String replacedJob = completedJob("replaced.csv");
+        String original = read(ArtifactStore.BATCH_INPUT, "replaced.csv");
+        String sameSize = original.replace("secret-patient-1,", "secret-patient-9,");
+        platform.artifacts().put(ArtifactStore.BATCH_INPUT, "replaced.csv", stream(sameSize), true);
+        completedJob("own.csv");
+        clock.advance(RETENTION.plusDays(1));
+        // As Blob Storage without the platform's metadata: no digest, and none the store computed itself.
+        ArtifactStore withoutDigests = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public Optional<StoredArtifact> describe(String container, String name) {
+                return store.describe(container, name).map(a -> new StoredArtifact(a.container(), a.name(), a.size(),
+                        null, a.etag(), a.uploadedBy()));
+            }
+
+            @Override
+            public boolean computesItsOwnSha256() {
+                return false;
+            }
+        };
+
+        new BatchRetention(withoutDigests, platform.audit(), clock).purgeFinishedBefore(clock.instant().minus(RETENTION),
+                RETENTION);
+
+        assertThat(outputOf(replacedJob)).containsExactly(replacedJob + "/purged.json");
+        assertThat(read(ArtifactStore.BATCH_INPUT, "replaced.csv")).as("another file of the same size").isEqualTo(sameSize);
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "own.csv")).as("the job's own file, read again")
+                .isEmpty();
     }
 
     // ------------------------------------------------------------------ helpers

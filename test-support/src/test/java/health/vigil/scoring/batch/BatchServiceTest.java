@@ -1376,8 +1376,8 @@ class BatchServiceTest {
         return SetUpRegistration.register(platform, sample, blob);
     }
 
-    /** The artifact store, each call passed on; subclasses change what their test needs. */
-    private abstract static class ForwardingStore implements ArtifactStore {
+    /** The artifact store, each call passed on; subclasses change what their test needs (in this package's tests). */
+    abstract static class ForwardingStore implements ArtifactStore {
         final ArtifactStore store;
 
         ForwardingStore(ArtifactStore store) {

@@ -347,6 +347,12 @@ public final class AuditEvidence {
             Optional<AuditRecord> head, Instant readAt, String actor) {
         for (int attempt = 1; attempt <= MAX_NUMBER_ATTEMPTS; attempt++) {
             Optional<String> previous = latest(EvidenceLayout.DIGESTS);
+            // The same export running on another instance (the daily timer fires on each) may have signed these very
+            // records since they were stored: its digest is this export's, and a second one would sign them twice.
+            Optional<ExportResult> signedConcurrently = previous.flatMap(name -> digestOf(name, recordsName, written));
+            if (signedConcurrently.isPresent()) {
+                return signedConcurrently.get();
+            }
             long number = previous.map(AuditEvidence::numberOf).orElse(0L) + 1;
             Map<String, String> fields = new LinkedHashMap<>();
             fields.put("format", EvidenceLayout.DIGEST_FORMAT);
@@ -385,14 +391,21 @@ public final class AuditEvidence {
         List<String> digests = artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS).stream()
                 .map(ArtifactStore.StoredArtifact::name).sorted(java.util.Comparator.reverseOrder()).toList();
         for (String name : digests) {
-            Optional<SignedStatement> digest = SignedStatement.parse(read(name));
-            if (digest.isPresent() && recordsName.equals(digest.get().field("records"))
-                    && written.sha256.equals(digest.get().field("sha256"))) {
-                return Optional.of(new ExportResult(name, recordsName, written.count, written.sha256,
-                        digest.get().keyId(), false));
+            Optional<ExportResult> found = digestOf(name, recordsName, written);
+            if (found.isPresent()) {
+                return found;
             }
         }
         return Optional.empty();
+    }
+
+    /** The digest stored as {@code name} when it signs these records, as an export that wrote nothing. */
+    private Optional<ExportResult> digestOf(String name, String recordsName, Written written) {
+        return SignedStatement.parse(read(name))
+                .filter(digest -> recordsName.equals(digest.field("records"))
+                        && written.sha256.equals(digest.field("sha256")))
+                .map(digest -> new ExportResult(name, recordsName, written.count, written.sha256, digest.keyId(),
+                        false));
     }
 
     private String previousAnchor(Instant hour, String name) {

@@ -147,6 +147,31 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void theDailyExportOnTwoInstancesAtOnceSignsTheDayOnce() {
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+        AuditEvidence other = new AuditEvidence(store, new AuditLog(store, clock), artifacts, key, clock);
+        List<ExportResult> others = new ArrayList<>();
+        // The other instance's timer runs its whole export while this one has stored the records but not yet signed
+        // them. (A spy of the store shares its blobs.)
+        InMemoryArtifactStore racing = Mockito.spy(artifacts);
+        Mockito.doAnswer(call -> {
+            Object stored = call.callRealMethod();
+            if (call.<String>getArgument(1).startsWith(EvidenceLayout.EXPORTS) && others.isEmpty()) {
+                others.add(other.exportPreviousDay());
+            }
+            return stored;
+        }).when(racing).put(Mockito.anyString(), Mockito.anyString(), Mockito.any(), Mockito.anyBoolean(),
+                Mockito.any());
+
+        ExportResult mine = new AuditEvidence(store, log, racing, key, clock).exportPreviousDay();
+
+        assertThat(others).singleElement().satisfies(o -> assertThat(o.digest()).isEqualTo(mine.digest()));
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS)).hasSize(1);
+        assertThat(exported(store)).hasSize(1);
+        assertThat(verify().firstProblem()).isNull();
+    }
+
+    @Test
     void eachExportNamesThePreviousDigest() {
         ExportResult first = evidence.export(DAY, DAY, "a");
         clock.advance(Duration.ofMinutes(1));

@@ -513,7 +513,24 @@ public final class CanaryService {
 
     /** The decision "this revision of the ramp was written": one audit record per revision. */
     static String auditKey(Deployment deployment) {
-        return ACTION + ":" + deployment.modelName().value() + ":revision-" + deployment.revision();
+        return auditKey(deployment.modelName(), deployment.revision());
+    }
+
+    private static String auditKey(ModelName model, long revision) {
+        return ACTION + ":" + model.value() + ":revision-" + revision;
+    }
+
+    /**
+     * A ramp event was delivered: it is out, so its revision is marked announced (ADR 0025). The tick the delivery
+     * triggers would otherwise find the mark missing while the publisher is still between its publish and its mark,
+     * and publish the event again, triggering itself once more. Only the event that carries the revision's audit
+     * record's id proves it; any other marks nothing.
+     */
+    public void delivered(ModelName model, long revision, String eventId) {
+        String key = auditKey(model, revision);
+        if (!announcements.done(key) && audit.findOnce(key).filter(r -> r.id().equals(eventId)).isPresent()) {
+            announcements.markDone(key);
+        }
     }
 
     /**

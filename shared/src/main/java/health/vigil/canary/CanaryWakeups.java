@@ -55,14 +55,16 @@ public final class CanaryWakeups implements AutoCloseable {
     }
 
     /**
-     * A ramp event of {@code model}: ticks it now and sets a wake-up for its running step; the tick's change. A model
-     * that is not registered is MODEL_NOT_FOUND, as for every other handler of a model's events; a registered one
-     * without a deployment or a canary has nothing to tick.
+     * A ramp event of {@code model} (the event {@code eventId} of its deployment's {@code revision}): ticks it now and
+     * sets a wake-up for its running step; the tick's change. The event is out, so the tick does not publish it again
+     * ({@link CanaryService#delivered}). A model that is not registered is MODEL_NOT_FOUND, as for every other handler
+     * of a model's events; a registered one without a deployment or a canary has nothing to tick.
      */
-    public Optional<Deployment> onRampEvent(ModelName model) {
+    public Optional<Deployment> onRampEvent(ModelName model, long revision, String eventId) {
         if (registry.deployment(model).isEmpty()) {
             registry.listVersions(model);
         }
+        canaries.delivered(model, revision, eventId);
         Optional<Deployment> changed = canaries.tick(model);
         arm(model);
         return changed;

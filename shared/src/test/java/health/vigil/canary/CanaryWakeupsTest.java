@@ -76,8 +76,9 @@ class CanaryWakeupsTest {
             List<VigilEvent> events = List.copyOf(published);
             for (VigilEvent e : events.subList(delivered, events.size())) {
                 if (e.type().equals(EventTypes.CANARY_STARTED) || e.type().equals(EventTypes.CANARY_STEPPED)) {
-                    first.onRampEvent(READMISSION);
-                    second.onRampEvent(READMISSION);
+                    long revision = ((Number) e.data().get("revision")).longValue();
+                    first.onRampEvent(READMISSION, revision, e.id());
+                    second.onRampEvent(READMISSION, revision, e.id());
                 }
             }
             delivered = events.size();
@@ -102,10 +103,38 @@ class CanaryWakeupsTest {
     }
 
     @Test
+    void aStartEventDeliveredBeforeItsPublisherMarkedItAnnouncedIsPublishedAndHandledOnce() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        store.saveDeployment(Deployment.stableOnly(READMISSION, 1, 1, "ops", clock.instant().minusSeconds(3600), null));
+        // The bus hands each ramp event to AdvanceCanary before the publish returns, so before the start request has
+        // marked it announced; the copies the handler would publish are delivered too (a few at most here).
+        List<VigilEvent> delivered = new CopyOnWriteArrayList<>();
+        CanaryWakeups[] advance = new CanaryWakeups[1];
+        CanaryService service = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, event -> {
+            published.add(event);
+            if (published.size() <= 4 && event.type().equals(EventTypes.CANARY_STARTED)) {
+                delivered.add(event);
+                advance[0].onRampEvent(READMISSION, ((Number) event.data().get("revision")).longValue(), event.id());
+            }
+        }, log, clock, v -> { });
+        advance[0] = new CanaryWakeups(service, store, clock);
+        try {
+            service.start(READMISSION, new CanaryService.StartCommand(2, null, Duration.ofMinutes(10), null), OPS);
+        } finally {
+            advance[0].close();
+        }
+
+        assertThat(published).extracting(VigilEvent::type).containsExactly(EventTypes.CANARY_STARTED);
+        assertThat(delivered).hasSize(1);
+        assertThat(store.findDeployment(READMISSION).orElseThrow().revision()).isEqualTo(2);
+    }
+
+    @Test
     void aRampEventForAModelThatIsNotRegisteredIsModelNotFoundAndChangesNothing() {
         store.put(version(READMISSION, 1, Stage.PRODUCTION));
 
-        assertThatThrownBy(() -> first.onRampEvent(new ModelName("no-such-model")))
+        assertThatThrownBy(() -> first.onRampEvent(new ModelName("no-such-model"), 2, "00000000-0000-0000-0000-000000000000"))
                 .isInstanceOfSatisfying(NotFoundException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.MODEL_NOT_FOUND);
                     assertThat(e.code().httpStatus()).isEqualTo(404);
@@ -120,10 +149,10 @@ class CanaryWakeupsTest {
     @Test
     void aRampEventForARegisteredModelWithoutACanaryChangesNothing() {
         store.put(version(READMISSION, 1, Stage.APPROVED));
-        assertThat(first.onRampEvent(READMISSION)).as("registered, never deployed").isEmpty();
+        assertThat(first.onRampEvent(READMISSION, 2, "00000000-0000-0000-0000-000000000000")).as("registered, never deployed").isEmpty();
 
         store.saveDeployment(Deployment.stableOnly(READMISSION, 1, 1, "ops", clock.instant(), null));
-        assertThat(first.onRampEvent(READMISSION)).as("deployed, no canary").isEmpty();
+        assertThat(first.onRampEvent(READMISSION, 2, "00000000-0000-0000-0000-000000000000")).as("deployed, no canary").isEmpty();
         assertThat(published).isEmpty();
         assertThat(first.pendingCount()).isZero();
     }

@@ -204,7 +204,8 @@ public final class CanaryFunctions {
         triggers.run(context, () -> {
             EventEnvelope envelope = EventEnvelopes.parseSingle(event);
             ModelName model = rampedVersion(envelope).name();
-            Optional<Deployment> changed = wakeups.onRampEvent(model);
+            Optional<Deployment> changed = wakeups.onRampEvent(model, envelope.data().path("revision").asLong(0),
+                    envelope.id());
             context.getLogger().info("AdvanceCanary event " + envelope.id() + ": " + model + " "
                     + changed.map(d -> "moved to revision " + d.revision() + ": " + d.canary().transition())
                             .orElse("not due yet; woken when its bake time is over"));

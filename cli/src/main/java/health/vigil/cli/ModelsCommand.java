@@ -307,7 +307,7 @@ final class ModelsCommand {
         @Override
         public Integer call() throws IOException, InterruptedException {
             return target.print(target.client("operator").exchange("POST", "/models/" + new ModelName(model).value()
-                    + "/versions/" + version + "/deploy", null), ModelsCommand::deploymentLine);
+                    + "/versions/" + version + "/deploy", null), body -> deploymentLine(body) + endedLine(body));
         }
     }
 
@@ -319,6 +319,15 @@ final class ModelsCommand {
             line.append(' ').append(CanaryCommand.slotText(slot));
         }
         return line.toString();
+    }
+
+    /**
+     * The line a deploy or rollback adds when it ended a running canary or experiment (the answer's {@code ended}),
+     * so an operator is not left thinking it still ramps; empty otherwise.
+     */
+    static String endedLine(JsonNode deployment) {
+        JsonNode ended = deployment.path("ended");
+        return ended.isMissingNode() ? "" : "\nended: " + ended.path("message").asText();
     }
 
     /** Uploads a package through {@code POST /models/{model}/packages}. */

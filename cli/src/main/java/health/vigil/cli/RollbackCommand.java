@@ -28,6 +28,6 @@ final class RollbackCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         return target.print(target.client("operator").exchange("POST", "/models/" + model + "/rollback",
                 version == null ? Map.of() : Map.of("version", version)), body -> "rolled back: "
-                        + CanaryCommand.statusLines(body));
+                        + CanaryCommand.statusLines(body) + ModelsCommand.endedLine(body));
     }
 }

@@ -28,6 +28,17 @@ class CanaryStatusLinesTest {
     }
 
     @Test
+    void aDeployThatEndedARunningCanarySaysSoAndOneThatEndedNothingAddsNothing() {
+        String answer = "{\"model\": \"readmission\", \"revision\": 9, \"slots\": [{\"slot\": \"stable\","
+                + " \"version\": 3, \"weightBasisPoints\": 10000}]%s}";
+        assertThat(ModelsCommand.endedLine(Json.readTree("a deployment", String.format(answer, ", \"ended\":"
+                + " {\"kind\": \"canary\", \"version\": 2, \"message\": \"the running canary of version 2 of"
+                + " `readmission` has ended\"}")))).isEqualTo("\nended: the running canary of version 2 of `readmission`"
+                + " has ended");
+        assertThat(ModelsCommand.endedLine(Json.readTree("a deployment", String.format(answer, "")))).isEmpty();
+    }
+
+    @Test
     void aRunningRampSaysWhenItIsJudgedNextAndAPausedOneDoesNot() {
         assertThat(lines("running")).contains("step 1 of 2 (20 %), next judgement at 2026-12-05 10:20:00 UTC")
                 .doesNotContain("judged at");

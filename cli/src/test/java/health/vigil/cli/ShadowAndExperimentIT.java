@@ -219,6 +219,25 @@ class ShadowAndExperimentIT {
         }
     }
 
+    @Test
+    @Order(4)
+    void aDeployThatEndsARunningCanarySaysSoInItsAnswer() throws Exception {
+        operator.send("POST", "/models/" + MODEL + "/canary", Map.of("version", 2, "bakeTime", "PT1H"), 201);
+
+        JsonNode deployed = operator.send("POST", "/models/" + MODEL + "/versions/1/deploy", null, 200);
+
+        assertThat(deployed.path("slots")).hasSize(1);
+        assertThat(deployed.at("/ended/kind").asText()).isEqualTo("canary");
+        assertThat(deployed.at("/ended/version").asInt()).isEqualTo(2);
+        assertThat(deployed.at("/ended/message").asText()).contains("the running canary of version 2 of `" + MODEL
+                + "` has ended").contains("GET /models/" + MODEL + "/versions/2/canary");
+        assertThat(ModelsCommand.endedLine(deployed)).startsWith("\nended: the running canary of version 2");
+        // A repeated deploy answers the same revision, and so what it ended.
+        JsonNode again = operator.send("POST", "/models/" + MODEL + "/versions/1/deploy", null, 200);
+        assertThat(again.path("revision").asLong()).isEqualTo(deployed.path("revision").asLong());
+        assertThat(again.at("/ended/version").asInt()).isEqualTo(2);
+    }
+
     private static void assertError(HttpResponse<String> response, int status, String code) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         JsonNode error = ControlClient.parse(response.body()).path("error");

@@ -111,6 +111,38 @@ public final class DeploymentService {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
+    /** The audit detail that says what the canary slot a deploy took off live traffic held. */
+    private static final String DISPLACED = "displaced";
+
+    /**
+     * What a deploy or rollback ended: the canary ramp or the experiment whose version ({@code version}) took part of
+     * live traffic on the canary slot until the deploy sent all of it to the stable version.
+     */
+    public record Ended(String kind, int version, String message) {
+        public static final String CANARY = "canary";
+        public static final String EXPERIMENT = "experiment";
+    }
+
+    /**
+     * What the deploy or rollback that wrote {@code deployment} took off live traffic, as its audit record says; empty
+     * when it ended nothing (or the revision is not a deploy's, such as a canary's promotion).
+     */
+    public Optional<Ended> ended(Deployment deployment) {
+        return audit.findOnce(auditKey(deployment)).map(AuditRecord::details)
+                .filter(details -> details.containsKey("displacedCanary")).map(details -> {
+                    int version = Integer.parseInt(details.get("displacedCanary"));
+                    String kind = details.getOrDefault(DISPLACED, Ended.CANARY);
+                    String model = deployment.modelName().value();
+                    String message = kind.equals(Ended.EXPERIMENT)
+                            ? "the running experiment of version " + version + " of `" + model + "` has ended: its"
+                                    + " treatment no longer takes live traffic"
+                            : "the running canary of version " + version + " of `" + model + "` has ended: it no"
+                                    + " longer takes live traffic and is rolled back; its ramp and analysis stay"
+                                    + " readable at GET /models/" + model + "/versions/" + version + "/canary";
+                    return new Ended(kind, version, message);
+                });
+    }
+
     public Optional<Deployment> current(ModelName model) {
         return store.findDeployment(Objects.requireNonNull(model, "model"));
     }
@@ -299,8 +331,11 @@ public final class DeploymentService {
                 details.put("previousVersion", Integer.toString(previousStable));
                 data.put("previousVersion", previousStable);
             }
-            previous.slot(Slot.CANARY).map(TrafficSlot::version).filter(v -> v != id.number())
-                    .ifPresent(v -> details.put("displacedCanary", Integer.toString(v)));
+            previous.slot(Slot.CANARY).map(TrafficSlot::version).filter(v -> v != id.number()).ifPresent(v -> {
+                details.put("displacedCanary", Integer.toString(v));
+                boolean experiment = previous.experiment() != null && previous.experiment().running();
+                details.put(DISPLACED, experiment ? Ended.EXPERIMENT : Ended.CANARY);
+            });
         });
         if (!caller.id().equals(decidedBy)) {
             details.put("completedBy", caller.id());

@@ -210,6 +210,37 @@ class DeploymentServiceTest {
         assertThat(stageOf(2)).isEqualTo(Stage.ROLLED_BACK);
         assertThat(stageOf(3)).isEqualTo(Stage.PRODUCTION);
         assertThat(audit().get(0).details()).containsEntry("displacedCanary", "2").containsEntry("previousVersion", "1");
+        // The answer says so, and so does the same revision's answer to a repeated deploy.
+        assertThat(service.ended(d)).hasValueSatisfying(ended -> {
+            assertThat(ended.kind()).isEqualTo(DeploymentService.Ended.CANARY);
+            assertThat(ended.version()).isEqualTo(2);
+            assertThat(ended.message()).isEqualTo("the running canary of version 2 of `readmission` has ended: it no"
+                    + " longer takes live traffic and is rolled back; its ramp and analysis stay readable at GET"
+                    + " /models/readmission/versions/2/canary");
+        });
+        assertThat(service.ended(service.deploy(READMISSION, 3, OPS))).map(DeploymentService.Ended::version).hasValue(2);
+    }
+
+    @Test
+    void aDeployOverARunningExperimentSaysItEndedItAndOneOverStableAloneSaysNothingEnded() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+        health.vigil.model.Experiment experiment = new health.vigil.model.Experiment("readmission-2", 1, 2, 5_000,
+                health.vigil.model.ExperimentMetric.FLAG_RATE, 0.27, 0.05, null, 0.05, 0.8, 1_305, 1_305,
+                health.vigil.model.Experiment.RUNNING, "ops-oncall", NOW, null, null);
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 5_000),
+                new TrafficSlot(Slot.CANARY, 2, 5_000)), 4, "ops-oncall", NOW, null, null, experiment,
+                "experiment.started"));
+
+        Deployment d = service.deploy(READMISSION, 3, OPS);
+
+        assertThat(service.ended(d)).hasValueSatisfying(ended -> {
+            assertThat(ended.kind()).isEqualTo(DeploymentService.Ended.EXPERIMENT);
+            assertThat(ended.message()).isEqualTo("the running experiment of version 2 of `readmission` has ended: its"
+                    + " treatment no longer takes live traffic");
+        });
+        assertThat(service.ended(service.rollback(READMISSION, java.util.OptionalInt.empty(), OPS))).isEmpty();
     }
 
     /** Version 1 in production and revision 2 (version 2 on all traffic) saved, with nothing after the save. */

@@ -130,7 +130,8 @@ public final class ModelFunctions {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
                 call -> {
                     call.requireNoBody("the model and the version to deploy are in the path");
-                    return answer(deployments.deploy(new ModelName(name), HttpApi.version(version), call.principal()));
+                    return answer(deployments.deploy(new ModelName(name), HttpApi.version(version), call.principal()),
+                            deployments);
                 });
     }
 
@@ -158,19 +159,21 @@ public final class ModelFunctions {
                     version = OptionalInt.of(named.intValue());
                 }
             }
-            return answer(deployments.rollback(new ModelName(name), version, call.principal()));
+            return answer(deployments.rollback(new ModelName(name), version, call.principal()), deployments);
         });
     }
 
     /**
      * The deployment document as deploy and rollback answer it: the model is named {@code model}, as in every other
      * answer about a model (the canary, shadow and experiment views among them). {@code modelName}, the document's
-     * own name for it, stays beside it for one release for clients that read it.
+     * own name for it, stays beside it for one release for clients that read it. {@code ended} says which running
+     * canary or experiment the deploy took off live traffic, if any.
      */
-    static ObjectNode answer(Deployment deployment) {
+    static ObjectNode answer(Deployment deployment, DeploymentService deployments) {
         ObjectNode answer = Json.mapper().createObjectNode();
         answer.put("model", deployment.modelName().value());
         answer.setAll((ObjectNode) Json.mapper().valueToTree(deployment));
+        deployments.ended(deployment).ifPresent(ended -> answer.set("ended", Json.mapper().valueToTree(ended)));
         return answer;
     }
 }

@@ -291,11 +291,6 @@ class AtLeastOnceDeliveryOnAzureEmulatorsIT {
         long jobs = instance(0).platform().artifacts().list(ArtifactStore.BATCH_OUTPUT, "").stream()
                 .filter(a -> a.name().endsWith("/job.json")).count();
         assertThat(jobs).isEqualTo(1);
-        // Each scored row is logged once, however many runs of its partition there were.
-        List<String> logged = new ArrayList<>();
-        instance(0).platform().predictionLog().scan(new ModelName(MODEL), status.submittedAt().minus(Duration.ofHours(1)),
-                Instant.now().plus(Duration.ofMinutes(1)), r -> logged.add(r.predictionId()));
-        assertThat(logged).hasSize((int) status.scored()).doesNotHaveDuplicates();
         try (var results = instance(0).platform().batches().openResults(jobId)) {
             assertThat(new String(results.readAllBytes(), StandardCharsets.UTF_8).lines().count()).isEqualTo(200);
         }

@@ -36,9 +36,6 @@ final class CsvRowDecoder {
     private static final long ZEROS = 0x3030303030303030L;
     /** Added to a byte of 0..9 it stays below 0x80; to one of 10..0x7F it reaches 0x80 or more. */
     private static final long BELOW_TEN = 0x7676767676767676L;
-    private static final long HIGH_BITS = 0x8080808080808080L;
-    private static final java.lang.invoke.VarHandle LITTLE_ENDIAN_LONGS = java.lang.invoke.MethodHandles
-            .byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     static {
         POWERS_OF_TEN[0] = 1;
@@ -317,8 +314,8 @@ final class CsvRowDecoder {
         while (i + Long.BYTES <= line.length && i < to) {
             // Each byte less '0': a digit is 0..9. No byte before the first other one borrows or carries, so the
             // lowest byte flagged (below '0', or 10 or more above it) is that first other byte.
-            long x = (long) LITTLE_ENDIAN_LONGS.get(line, i) - ZEROS;
-            long others = (x | (x + BELOW_TEN)) & HIGH_BITS;
+            long x = (long) LineReader.LITTLE_ENDIAN_LONGS.get(line, i) - ZEROS;
+            long others = (x | (x + BELOW_TEN)) & LineReader.HIGH_BITS;
             int count = Math.min(Long.numberOfTrailingZeros(others) >>> 3, to - i);
             if (count == 0) {
                 numberEnd = i;

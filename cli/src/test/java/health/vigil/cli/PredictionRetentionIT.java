@@ -52,7 +52,7 @@ class PredictionRetentionIT {
             assertThat(never.body()).doesNotContain("retention").contains("check the id");
 
             clock.advance(Duration.ofDays(31));
-            assertThat(platform.platform().predictionRetention().purgeExpired()).isEqualTo(1);
+            assertThat(platform.platform().predictionRetention().purgeExpired().predictions()).isEqualTo(1);
 
             for (HttpResponse<String> gone : List.of(compliance.exchange("GET", "/predictions/" + id, null),
                     clinician.exchange("GET", "/predictions/" + id + "/explanation", null,

@@ -58,14 +58,18 @@ public final class PredictionRetention {
                 + " days (VIGIL_PREDICTION_RETENTION_DAYS) ago: it was removed by retention");
     }
 
+    /** What one purge removed: prediction records, and batch jobs whose files went. */
+    public record Purge(long predictions, int batchJobs) {}
+
     /**
-     * Deletes prediction records older than the retention period; returns how many this call removed. The cut-off
+     * Deletes prediction records older than the retention period; returns how many this call removed, and how many
+     * finished batch jobs' files went with them. The cut-off
      * is recorded before anything is deleted, once per UTC day: a second run that day (the timer fired again, two
      * instances at once, a retry after a crash) purges to the recorded cut-off and adds no record, so the record
      * says exactly what was removed. The files of batch jobs that finished before the same cut-off are removed
      * after the records, each job audited in its own trail.
      */
-    public long purgeExpired() {
+    public Purge purgeExpired() {
         Instant now = clock.instant();
         String day = LocalDate.ofInstant(now, ZoneOffset.UTC).toString();
         AuditRecord decided = audit.recordOnce(ACTION + ":" + day, ACTOR, ACTION, "predictions", "purged",
@@ -75,9 +79,7 @@ public final class PredictionRetention {
             requestStats.purgeOlderThan(cutoff);
         }
         long purged = log.purgeOlderThan(cutoff);
-        if (batchFiles != null) {
-            batchFiles.purgeFinishedBefore(cutoff, retention);
-        }
-        return purged;
+        int jobs = batchFiles == null ? 0 : batchFiles.purgeFinishedBefore(cutoff, retention);
+        return new Purge(purged, jobs);
     }
 }

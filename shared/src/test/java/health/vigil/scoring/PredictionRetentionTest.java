@@ -47,7 +47,7 @@ class PredictionRetentionTest {
         try (LocalAdapters stores = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
             Clock clock = Clock.fixed(now, ZoneOffset.UTC);
             long purged = new PredictionRetention(log, Duration.ofDays(30), clock, null,
-                    new AuditLog(stores.auditStore(), clock)).purgeExpired();
+                    new AuditLog(stores.auditStore(), clock)).purgeExpired().predictions();
 
             assertThat(purged).isEqualTo(42);
             verify(log).purgeOlderThan(Instant.parse("2026-03-01T02:30:00Z"));
@@ -61,7 +61,7 @@ class PredictionRetentionTest {
             stores.predictionLog().append(List.of(prediction(MODEL, "before", CUTOFF.minusNanos(1), 1f),
                     prediction(MODEL, "at", CUTOFF, 1f), prediction(MODEL, "after", CUTOFF.plusNanos(1), 1f)));
 
-            assertThat(retention(stores, clock).purgeExpired()).isEqualTo(1);
+            assertThat(retention(stores, clock).purgeExpired().predictions()).isEqualTo(1);
 
             assertThat(ids(stores.predictionLog())).containsExactly("at", "after");
         }
@@ -75,9 +75,9 @@ class PredictionRetentionTest {
                     prediction(MODEL, "expires-in-ten-minutes", CUTOFF.plusSeconds(600), 1f)));
             PredictionRetention retention = retention(stores, clock);
 
-            assertThat(retention.purgeExpired()).isEqualTo(1);
+            assertThat(retention.purgeExpired().predictions()).isEqualTo(1);
             clock.advance(Duration.ofMinutes(20)); // the timer fires again
-            assertThat(retention.purgeExpired()).isZero();
+            assertThat(retention.purgeExpired().predictions()).isZero();
 
             assertThat(ids(stores.predictionLog())).containsExactly("expires-in-ten-minutes");
             List<AuditRecord> purges = purgeRecords(stores, clock);
@@ -87,7 +87,7 @@ class PredictionRetentionTest {
                     .containsEntry("retentionDays", "400");
 
             clock.advance(Duration.ofDays(1));
-            assertThat(retention.purgeExpired()).isEqualTo(1);
+            assertThat(retention.purgeExpired().predictions()).isEqualTo(1);
             assertThat(purgeRecords(stores, clock)).hasSize(2);
         }
     }
@@ -140,7 +140,7 @@ class PredictionRetentionTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        return retention.purgeExpired();
+        return retention.purgeExpired().predictions();
     }
 
     private static List<AuditRecord> purgeRecords(LocalAdapters stores, Clock clock) {

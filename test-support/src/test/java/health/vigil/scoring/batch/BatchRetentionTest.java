@@ -74,7 +74,7 @@ class BatchRetentionTest {
         String id = completedJob("old.csv");
         clock.advance(RETENTION.plusDays(1));
 
-        platform.predictionRetention().purgeExpired();
+        assertThat(platform.predictionRetention().purgeExpired().batchJobs()).isEqualTo(1);
 
         assertThat(outputOf(id)).containsExactly(id + "/purged.json");
         assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "old.csv")).isEmpty();
@@ -163,13 +163,13 @@ class BatchRetentionTest {
         int records = allRecords().size();
 
         clock.advance(Duration.ofMinutes(20)); // the timer fires again
-        platform.predictionRetention().purgeExpired();
+        assertThat(platform.predictionRetention().purgeExpired().batchJobs()).isZero();
         assertThat(platform.batches().submitUpload(event)).isEmpty();
         assertThatThrownBy(() -> platform.batches().submit(request, "analyst", "nightly-2026-03-02"))
                 .isInstanceOfSatisfying(VigilException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.PURGED_BY_RETENTION));
         clock.advance(Duration.ofDays(1)); // and the next day
-        platform.predictionRetention().purgeExpired();
+        assertThat(platform.predictionRetention().purgeExpired().batchJobs()).isZero();
 
         assertThat(outputOf(submitted)).containsExactly(submitted + "/purged.json");
         assertThat(outputOf(byUpload)).containsExactly(byUpload + "/purged.json");

@@ -5,6 +5,7 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import health.vigil.functions.common.Triggers;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.scoring.PredictionRetention;
 
 /**
  * Deletes prediction-log records older than the retention period once a day, and the batch files of jobs that
@@ -23,8 +24,9 @@ public final class RetentionFunctions {
     @FunctionName("PredictionRetention")
     public void run(@TimerTrigger(name = "timer", schedule = "0 30 2 * * *") String timer, ExecutionContext context) {
         triggers.run(context, () -> {
-            long purged = platform.predictionRetention().purgeExpired();
-            context.getLogger().info("PredictionRetention removed " + purged + " prediction records past retention");
+            PredictionRetention.Purge purged = platform.predictionRetention().purgeExpired();
+            context.getLogger().info("PredictionRetention removed " + purged.predictions() + " prediction records and"
+                    + " the files of " + purged.batchJobs() + " finished batch jobs past retention");
         });
     }
 }

@@ -17,12 +17,16 @@ public final class CosmosServer extends RunningEmulator {
     private final SelfSignedCertificate certificate;
     private final Path trustStore;
     private final String trustStorePassword;
+    /** This JVM's trust in the server, taken back when it stops; null when the JVM was not told to trust it. */
+    private final JvmTrustStore.Trust trustInThisJvm;
 
-    CosmosServer(EmulatorProcess process, SelfSignedCertificate certificate, Path trustStore, String trustStorePassword) {
+    CosmosServer(EmulatorProcess process, SelfSignedCertificate certificate, Path trustStore, String trustStorePassword,
+            JvmTrustStore.Trust trustInThisJvm) {
         super(process);
         this.certificate = certificate;
         this.trustStore = trustStore;
         this.trustStorePassword = trustStorePassword;
+        this.trustInThisJvm = trustInThisJvm;
     }
 
     /**
@@ -48,6 +52,18 @@ public final class CosmosServer extends RunningEmulator {
 
     public String trustStorePassword() {
         return trustStorePassword;
+    }
+
+    /** Stops the server and, if this JVM trusted it, puts back the trust store settings it found. */
+    @Override
+    public void close() {
+        try {
+            super.close();
+        } finally {
+            if (trustInThisJvm != null) {
+                trustInThisJvm.close();
+            }
+        }
     }
 
     @Override

@@ -90,6 +90,7 @@ public final class EmulatorLauncher {
      * Starts the Cosmos DB server over HTTPS with a new certificate. Unless disabled in the builder, it also points
      * this JVM's {@code javax.net.ssl.trustStore} at a store that adds the certificate to the default authorities:
      * the Cosmos SDK builds its TLS context from the JVM's trust settings and takes no trust store of its own.
+     * Stopping the server puts back the settings it found.
      */
     public CosmosServer startCosmos() {
         NodeRuntime node = runtime();
@@ -103,12 +104,8 @@ public final class EmulatorLauncher {
                 certificate.password(), "127.0.0.1", "0");
         EmulatorProcess process = EmulatorProcess.start("cosmos-server", command, npmDir,
                 workDir.resolve("logs").resolve("cosmos-server.log"), COSMOS_READY, startupTimeout);
-        if (trustCosmosInThisJvm) {
-            System.setProperty("javax.net.ssl.trustStore", trustStore.toString());
-            System.setProperty("javax.net.ssl.trustStorePassword", trustPassword);
-            System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
-        }
-        return new CosmosServer(process, certificate, trustStore, trustPassword);
+        JvmTrustStore.Trust trust = trustCosmosInThisJvm ? JvmTrustStore.trust(trustStore, trustPassword) : null;
+        return new CosmosServer(process, certificate, trustStore, trustPassword, trust);
     }
 
     /** Starts both; if the second fails to start, the first is stopped again. */

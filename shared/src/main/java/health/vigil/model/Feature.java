@@ -3,7 +3,6 @@ package health.vigil.model;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
-import java.text.Normalizer;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -45,23 +44,16 @@ public record Feature(
             if (categories == null || categories.isEmpty()) {
                 throw new ValidationException("categorical feature '" + name + "' lists no categories");
             }
-            if (categories.size() > MAX_CATEGORIES) {
-                throw new ValidationException("categorical feature '" + name + "' lists " + categories.size()
-                        + " categories; at most " + MAX_CATEGORIES + " (a code system is a code feature)");
-            }
+            // How many categories, how long and in which characters are upload's rules (ManifestLimits), newer than
+            // some stored versions, which keep loading.
             for (String category : categories) {
-                if (!isCategory(category)) {
-                    throw new ValidationException("categorical feature '" + name + "' lists a category that is empty,"
-                            + " longer than " + MAX_CATEGORY_LENGTH + " characters, or holds control characters or"
-                            + " broken text; categories are short printable words such as 'emergency'");
+                if (category == null) {
+                    throw new ValidationException("categorical feature '" + name + "' lists a category that is null;"
+                            + " categories are short printable words such as 'emergency'");
                 }
             }
-            // Two spellings of one word (é as one character or as e and an accent) read the same to a reviewer and a
-            // clinician but would be two inputs to the model.
-            if (categories.stream().map(c -> Normalizer.normalize(c, Normalizer.Form.NFC)).distinct().count()
-                    != categories.size()) {
-                throw new ValidationException("categorical feature '" + name + "' lists a category twice (perhaps"
-                        + " in two Unicode spellings of the same word)");
+            if (categories.stream().distinct().count() != categories.size()) {
+                throw new ValidationException("categorical feature '" + name + "' lists a category twice");
             }
             categories = List.copyOf(categories);
         } else if (categories != null && !categories.isEmpty()) {
@@ -85,15 +77,6 @@ public record Feature(
             throw new ValidationException("feature '" + name + "' is " + type.wireName()
                     + " but has a pattern; only code features have a pattern");
         }
-    }
-
-    /** The most categories a categorical feature may list, and the longest a category may be. */
-    public static final int MAX_CATEGORIES = 1_000;
-    public static final int MAX_CATEGORY_LENGTH = 100;
-
-    private static boolean isCategory(String category) {
-        return category != null && !category.isEmpty() && category.length() <= MAX_CATEGORY_LENGTH
-                && Json.isPrintableText(category);
     }
 
     /** A feature without a pattern: every type but {@link FeatureType#CODE}. */

@@ -7,14 +7,16 @@ import health.vigil.model.Feature;
 import health.vigil.model.Manifest;
 import health.vigil.model.OutputSpec;
 import health.vigil.model.Provenance;
+import java.text.Normalizer;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The most each text and list of an uploaded manifest may hold. Everything in a manifest is stored with its version,
  * answered by the API and drawn on the model card and the dashboard, so the whole file's 1 MiB cap is no bound on
- * what one field makes a reader scroll through. Checked at upload only: a version registered before these limits
- * keeps loading from the registry. (The {@code card} section's limits are its record's own, {@code CardFacts}.)
+ * what one field makes a reader scroll through. A categorical feature's categories are held to short printable words,
+ * each spelled once. Checked at upload only: a version registered before these limits keeps loading from the
+ * registry. (The {@code card} section's limits are its record's own, {@code CardFacts}.)
  *
  * <p>The limits leave a real model's documentation room to spare: the clinical models' descriptions run to about
  * 100 characters and their intended uses to 300, they list 3-4 limitations of at most 150 characters, and their
@@ -36,6 +38,9 @@ final class ManifestLimits {
     static final int PARAMETERS = 500;
     /** The libraries a model was trained with, each by name and version; the trainer names a handful. */
     static final int LIBRARIES = 100;
+    /** The most categories a categorical feature may list (a code system is a code feature), and their length. */
+    static final int CATEGORIES = 1_000;
+    static final int CATEGORY = 100;
 
     private ManifestLimits() {
     }
@@ -60,6 +65,30 @@ final class ManifestLimits {
             text(field + ".unit", feature.unit(), LABEL);
             text(field + ".description", feature.description(), ITEM);
             text(field + ".pattern", feature.pattern(), ITEM);
+            if (feature.categories() != null) {
+                categories(feature.name(), feature.categories());
+            }
+        }
+    }
+
+    private static void categories(String feature, List<String> categories) {
+        if (categories.size() > CATEGORIES) {
+            throw refusedCategories(feature, "lists " + categories.size() + " categories; at most " + CATEGORIES
+                    + " (a code system is a code feature)");
+        }
+        for (String category : categories) {
+            if (category.isEmpty() || category.length() > CATEGORY || !Json.isPrintableText(category)) {
+                throw refusedCategories(feature, "lists a category that is empty, longer than " + CATEGORY
+                        + " characters, or holds control characters or broken text; categories are short printable"
+                        + " words such as 'emergency'");
+            }
+        }
+        // Two spellings of one word (é as one character or as e and an accent) read the same to a reviewer and a
+        // clinician but would be two inputs to the model.
+        if (categories.stream().map(c -> Normalizer.normalize(c, Normalizer.Form.NFC)).distinct().count()
+                != categories.size()) {
+            throw refusedCategories(feature, "lists a category twice (perhaps in two Unicode spellings of the same"
+                    + " word)");
         }
     }
 
@@ -118,6 +147,11 @@ final class ManifestLimits {
             throw refused("field '" + field + "' has " + value.length() + " characters; at most " + longest
                     + " are kept: shorten it, or put the whole text in a document the manifest names");
         }
+    }
+
+    private static PackageRejectedException refusedCategories(String feature, String problem) {
+        return new PackageRejectedException(Reason.INVALID_MANIFEST, "manifest.json: categorical feature '" + feature
+                + "' " + problem);
     }
 
     private static PackageRejectedException refused(String problem) {

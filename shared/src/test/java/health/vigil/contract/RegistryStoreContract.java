@@ -8,6 +8,8 @@ import static health.vigil.contract.ContractFixtures.version;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.adapter.onnx.OrtModelRuntime;
 import health.vigil.audit.AuditLog;
@@ -26,6 +28,7 @@ import health.vigil.error.VigilException;
 import health.vigil.events.BlobCreated;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
+import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.CanaryMetric;
 import health.vigil.model.CanaryPolicy;
@@ -95,6 +98,13 @@ public abstract class RegistryStoreContract {
      * store as that release would have, bypassing {@link RegistryStore#saveDeployment}.
      */
     protected abstract void storeDeploymentAsWrittenEarlier(ModelName model, String document) throws Exception;
+
+    /**
+     * Replaces the stored document of a registered version with {@code document}, a version in the JSON an earlier
+     * release stored, straight in the backing store, bypassing {@link RegistryStore#updateVersion}.
+     */
+    protected abstract void replaceVersionAsWrittenEarlier(ModelName model, int version, String document)
+            throws Exception;
 
     protected RegistryStore store;
     private AuditStore auditStore;
@@ -201,6 +211,25 @@ public abstract class RegistryStoreContract {
         assertThat(read.manifest().description()).hasSize(50_000);
         assertThat(read.manifest().provenance().parameters()).hasSize(2_000);
         assertThat(store.listVersions(model)).extracting(v -> v.manifest().limitations().size()).containsExactly(200);
+    }
+
+    /** Upload holds categories to rules added after versions were stored; a version stored before them still reads. */
+    @Test
+    void readsAVersionWhoseCategoriesAnUploadMayNoLongerList() throws Exception {
+        ModelName model = uniqueModel("readmission");
+        store.createNextVersion(model, n -> version(model, n, sha256("package")));
+        ObjectNode document = (ObjectNode) Json.readTree("a stored version",
+                Json.write(store.findVersion(model, 1).orElseThrow().withEtag(null)));
+        ArrayNode categories = ((ObjectNode) document.get("manifest").get("features").get(2)).putArray("categories");
+        categories.add("caf\u00e9").add("cafe\u0301").add("x".repeat(150)).add("skilled\tnursing").add("");
+        IntStream.range(0, 1_200).forEach(i -> categories.add("c" + i));
+        replaceVersionAsWrittenEarlier(model, 1, Json.write(document));
+
+        VersionRecord read = store.findVersion(model, 1).orElseThrow();
+
+        assertThat(read.manifest().features().features().get(2).categories()).hasSize(1_205)
+                .startsWith("caf\u00e9", "cafe\u0301", "x".repeat(150), "skilled\tnursing", "");
+        assertThat(store.listVersions(model)).extracting(v -> v.manifest().features().size()).containsExactly(3);
     }
 
     @Test

@@ -3,6 +3,8 @@ package health.vigil.modelpackage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.adapter.onnx.OnnxModelWriter;
 import health.vigil.adapter.onnx.OrtModelRuntime;
@@ -29,6 +31,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.assertj.core.api.AbstractThrowableAssert;
@@ -287,6 +290,38 @@ class ZipModelPackageReaderTest {
         assertOverLimit(m -> ((ObjectNode) m.get("provenance")).putObject("parameters").put(text(filler, 300), "4"),
                 "the key of entry 1 (in sorted key order) of field 'provenance.parameters' has 300 characters",
                 "at most 200");
+    }
+
+    @Test
+    void aCategoricalFeatureListsShortPrintableCategoriesEachSpelledOnce() {
+        for (String bad : new String[] {"", "x".repeat(101), "emer\u001bgency", "line\nbreak", "evil\u202etxt",
+                "z\ud800"}) {
+            assertManifestRefused(m -> admissionTypes(m).add(bad)).as(bad.length() > 20 ? "long" : bad)
+                    .hasMessageContaining("categorical feature 'admission_type' lists a category that is");
+        }
+        // é as one character, and as e followed by a combining accent: the same word to a reader, two model inputs.
+        assertManifestRefused(m -> admissionTypes(m).add("caf\u00e9").add("cafe\u0301"))
+                .hasMessageContaining("categorical feature 'admission_type' lists a category twice");
+        assertManifestRefused(m -> admissionTypes(m).add("emergency").add("emergency"))
+                .hasMessageContaining("lists a category twice");
+        assertManifestRefused(m -> {
+            ArrayNode categories = admissionTypes(m);
+            IntStream.range(categories.size(), 1_001).forEach(i -> categories.add("c" + i));
+        }).hasMessageContaining("lists 1001 categories; at most 1000");
+
+        byte[] atTheLimit = editedManifest(m -> {
+            ArrayNode categories = admissionTypes(m);
+            IntStream.range(categories.size(), 1_000).forEach(i -> categories.add("c" + i));
+        });
+        Manifest read = reader.read(new ByteArrayInputStream(withManifest(atTheLimit))).manifest();
+        assertThat(read.features().features().get(4).categories()).hasSize(1_000);
+    }
+
+    /** The sample's categories of {@code admission_type}, to add to. */
+    private static ArrayNode admissionTypes(ObjectNode manifest) {
+        JsonNode feature = manifest.get("features").get(4);
+        assertThat(feature.get("name").asText()).isEqualTo("admission_type");
+        return (ArrayNode) feature.get("categories");
     }
 
     @Test

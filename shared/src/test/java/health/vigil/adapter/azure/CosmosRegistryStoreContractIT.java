@@ -2,6 +2,7 @@ package health.vigil.adapter.azure;
 
 import com.azure.cosmos.models.CosmosItemRequestOptions;
 import com.azure.cosmos.models.PartitionKey;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.contract.RegistryStoreContract;
 import health.vigil.json.Json;
 import health.vigil.model.ModelName;
@@ -37,6 +38,16 @@ class CosmosRegistryStoreContractIT extends RegistryStoreContract {
                         model.value(), CosmosRegistryStore.TYPE_DEPLOYMENT),
                 Json.readTree("a deployment as an earlier release stored it", document)),
                 new PartitionKey(model.value()), new CosmosItemRequestOptions());
+    }
+
+    @Override
+    protected void replaceVersionAsWrittenEarlier(ModelName model, int version, String document) {
+        var container = db.container(CosmosRegistryStore.CONTAINER);
+        PartitionKey partition = new PartitionKey(model.value());
+        String id = CosmosRegistryStore.versionId(version);
+        ObjectNode stored = container.readItem(id, partition, ObjectNode.class).getItem();
+        stored.set(CosmosDocuments.BODY, Json.readTree("a version as an earlier release stored it", document));
+        container.replaceItem(stored, id, partition, new CosmosItemRequestOptions());
     }
 
     @AfterAll

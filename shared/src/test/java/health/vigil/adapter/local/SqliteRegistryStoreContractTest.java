@@ -1,5 +1,7 @@
 package health.vigil.adapter.local;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import health.vigil.contract.RegistryStoreContract;
 import health.vigil.model.ModelName;
 import health.vigil.port.AuditStore;
@@ -35,6 +37,18 @@ class SqliteRegistryStoreContractTest extends RegistryStoreContract {
             s.setString(2, "written-earlier");
             s.setString(3, document);
             s.executeUpdate();
+        }
+    }
+
+    @Override
+    protected void replaceVersionAsWrittenEarlier(ModelName model, int version, String document) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqliteRegistryStore.FILE_NAME));
+                PreparedStatement s = c.prepareStatement(
+                        "UPDATE versions SET document = ? WHERE model = ? AND version = ?")) {
+            s.setString(1, document);
+            s.setString(2, model.value());
+            s.setInt(3, version);
+            assertThat(s.executeUpdate()).as("the version's row").isEqualTo(1);
         }
     }
 }

@@ -55,6 +55,9 @@ public final class AuditEvidence {
     private final AuditSigner signer;
     private final Clock clock;
     private final Telemetry telemetry;
+    /** The idempotency key of a signing key's publication record is this followed by the key's id. */
+    private static final String PUBLISHED_KEY_PREFIX = "audit.signing-key.published:";
+
     private final Set<String> publishedKeys = ConcurrentHashMap.newKeySet();
 
     public AuditEvidence(AuditStore store, AuditLog log, ArtifactStore artifacts, AuditSigner signer, Clock clock) {
@@ -432,6 +435,11 @@ public final class AuditEvidence {
         };
     }
 
+    /**
+     * Stores the key's PEM if absent, then records its publication once per key. Storing and recording are two
+     * writes: a process that stopped between them leaves the record to the next one that signs with the key, and
+     * instances that meet the key together record it once.
+     */
     private void publish(byte[] publicKeyDer) {
         String keyId = SigningKeys.keyId(publicKeyDer);
         if (publishedKeys.contains(keyId)) {
@@ -442,13 +450,13 @@ public final class AuditEvidence {
             try {
                 artifacts.put(ArtifactStore.AUDIT_EXPORTS, name, new ByteArrayInputStream(
                         SigningKeys.pem(publicKeyDer).getBytes(java.nio.charset.StandardCharsets.US_ASCII)), false);
-                // A key signs for the first time: after a rotation, or when evidence starts.
-                log.record("vigil-system", "audit.signing-key.published",
-                        ArtifactStore.AUDIT_EXPORTS + "/" + name, "published", Map.of("keyId", keyId));
             } catch (ConflictException publishedConcurrently) {
-                // another instance published and recorded it
+                // another instance stored the same key
             }
         }
+        // A key signs for the first time: after a rotation, or when evidence starts.
+        log.recordOnce(PUBLISHED_KEY_PREFIX + keyId, "vigil-system", "audit.signing-key.published",
+                ArtifactStore.AUDIT_EXPORTS + "/" + name, "published", Map.of("keyId", keyId));
         publishedKeys.add(keyId);
     }
 

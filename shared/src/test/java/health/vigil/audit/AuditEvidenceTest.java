@@ -3,6 +3,7 @@ package health.vigil.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import health.vigil.contract.Parallel;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
@@ -223,6 +224,43 @@ class AuditEvidenceTest {
                 .verify(EvidenceFiles.container(artifacts)).firstProblem();
         assertThat(onlyTheNewKey.kind()).isEqualTo(EvidenceReport.Kind.UNTRUSTED_KEY);
         assertThat(onlyTheNewKey.message()).contains("after a key rotation, give the earlier keys too");
+    }
+
+    @Test
+    void aKeyStoredWithoutItsPublicationRecordIsRecordedOnceByTheNextProcessThatSignsWithIt() {
+        String keyId = storeKeyAsAProcessThatStoppedBeforeRecordingIt();
+
+        new AuditEvidence(store, log, artifacts, key, clock).anchor();
+        clock.advance(Duration.ofHours(1));
+        new AuditEvidence(store, log, artifacts, key, clock).anchor();
+
+        assertThat(publicationRecords()).extracting(r -> r.details().get("keyId")).containsExactly(keyId);
+    }
+
+    @Test
+    void instancesThatSignAtOnceWithAKeyWhosePublicationWasNotRecordedRecordItOnce() throws Exception {
+        String keyId = storeKeyAsAProcessThatStoppedBeforeRecordingIt();
+
+        // Each instance anchors an hour of its own, so every one of them signs with the key.
+        Parallel.run(8, t -> new AuditEvidence(store, log, artifacts, key,
+                new MutableClock(Instant.parse("2026-11-03T11:00:00Z").plus(Duration.ofHours(t)))).anchor());
+
+        assertThat(EvidenceFiles.container(artifacts).list(EvidenceLayout.ANCHORS)).hasSize(8);
+        assertThat(publicationRecords()).extracting(r -> r.details().get("keyId")).containsExactly(keyId);
+    }
+
+    /** The key's PEM in audit-exports, as a process leaves it that stopped before recording the publication. */
+    private String storeKeyAsAProcessThatStoppedBeforeRecordingIt() {
+        byte[] der = key.publicKey().getEncoded();
+        String keyId = SigningKeys.keyId(der);
+        artifacts.put(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.keyName(keyId),
+                new ByteArrayInputStream(SigningKeys.pem(der).getBytes(StandardCharsets.US_ASCII)), false);
+        return keyId;
+    }
+
+    private List<AuditRecord> publicationRecords() {
+        return store.read(DAY.toString()).stream().filter(r -> r.action().equals("audit.signing-key.published"))
+                .toList();
     }
 
     @Test

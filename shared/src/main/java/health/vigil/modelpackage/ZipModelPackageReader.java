@@ -352,6 +352,20 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         return total;
     }
 
+    /**
+     * Refuses {@code manifest} in the words an upload would: a valid record that upload still does not take, because
+     * a text or list is longer than its limit, a category is not a short printable word spelled once, or a text hides
+     * or rewrites what it says. For whoever writes a package, so that one the platform would refuse is not written.
+     */
+    public static void checkManifest(Manifest manifest) {
+        checkManifest(manifest, ModelPackageWriter.json(manifest));
+    }
+
+    private static void checkManifest(Manifest manifest, byte[] json) {
+        ManifestLimits.check(manifest);
+        ManifestText.check(Json.readTree("manifest.json", json));
+    }
+
     private static Manifest parseManifest(byte[] bytes) {
         if (isBlank(bytes)) {
             throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, "manifest.json is empty; it must be a JSON"
@@ -363,8 +377,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
                 throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, "manifest.json is the JSON literal null;"
                         + " it must be a JSON object describing the model");
             }
-            ManifestLimits.check(manifest);
-            ManifestText.check(Json.readTree("manifest.json", bytes));
+            checkManifest(manifest, bytes);
             return manifest;
         } catch (StreamReadException e) {
             throw new PackageRejectedException(Reason.MALFORMED_MANIFEST, jsonProblem("manifest.json", e), e);

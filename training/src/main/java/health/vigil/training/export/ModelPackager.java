@@ -3,6 +3,7 @@ package health.vigil.training.export;
 import health.vigil.adapter.onnx.OnnxModelWriter;
 import health.vigil.hash.Sha256;
 import health.vigil.modelpackage.ModelPackageWriter;
+import health.vigil.modelpackage.ZipModelPackageReader;
 import health.vigil.training.Algorithm;
 import health.vigil.training.TrainedModel;
 import java.io.IOException;
@@ -30,11 +31,16 @@ public final class ModelPackager {
                 : OnnxModelWriter.logisticRegression(model.logistic().coefficients(), model.logistic().intercept());
     }
 
+    /** The package's bytes; refused, in the platform's words, when the platform would refuse its manifest. */
     public static byte[] packageBytes(TrainedModel model, byte[] onnx) {
+        ZipModelPackageReader.checkManifest(model.manifest());
         return ModelPackageWriter.write(model.manifest(), onnx, model.reference(), model.evaluation());
     }
 
-    /** Writes the package to {@code out} (atomically: a temporary file next to it, then a move). */
+    /**
+     * Writes the package to {@code out} (atomically: a temporary file next to it, then a move); nothing when the
+     * platform would refuse its manifest.
+     */
     public static WrittenPackage write(TrainedModel model, byte[] onnx, Path out) {
         byte[] zip = packageBytes(model, onnx);
         try {

@@ -7,11 +7,14 @@ import health.vigil.canary.CanaryAnalysis;
 import health.vigil.text.Words;
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,8 +42,9 @@ final class CanaryCommand {
                 + " 10000 = all (default 100,500,2500,5000,10000)")
         List<Integer> steps;
 
-        @Option(names = "--bake", description = "Bake time per step, an ISO-8601 duration such as PT30M (default PT10M)")
-        String bake;
+        @Option(names = "--bake", converter = IsoDuration.class,
+                description = "Bake time per step, an ISO-8601 duration such as PT30M (default PT10M)")
+        Duration bake;
 
         @Option(names = "--false-rollback-rate",
                 description = "Chance of rolling back a healthy canary over the ramp, 0-1 (default 0.01)")
@@ -60,7 +64,7 @@ final class CanaryCommand {
                 body.put("steps", steps);
             }
             if (bake != null) {
-                body.put("bakeTime", bake);
+                body.put("bakeTime", bake.toString());
             }
             Map<String, Object> policy = new LinkedHashMap<>();
             if (falseRollbackRate != null) {
@@ -74,6 +78,22 @@ final class CanaryCommand {
             }
             return target.print(target.client("operator").exchange("POST", "/models/" + model + "/canary", body),
                     CanaryCommand::statusLines);
+        }
+    }
+
+    /**
+     * Reads {@code --bake} as the API reads its {@code bakeTime}, so that a value it cannot read is refused here, naming
+     * the option rather than the API's field.
+     */
+    static final class IsoDuration implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String text) {
+            try {
+                return Duration.parse(text);
+            } catch (DateTimeParseException e) {
+                throw new CommandLine.TypeConversionException("'" + text + "' is not an ISO-8601 duration: give one"
+                        + " such as PT20S (20 seconds), PT10M (10 minutes) or PT1H30M");
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package health.vigil.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -28,6 +29,13 @@ final class RollbackCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         return target.print(target.client("operator").exchange("POST", "/models/" + model + "/rollback",
                 version == null ? Map.of() : Map.of("version", version)), body -> "rolled back: "
-                        + CanaryCommand.statusLines(body) + ModelsCommand.endedLine(body));
+                        + CanaryCommand.statusLines(body) + leftLine(body) + ModelsCommand.endedLine(body));
+    }
+
+    /** The version the rollback took off live traffic, as the answer's {@code previousVersion} names it. */
+    static String leftLine(JsonNode deployment) {
+        JsonNode previous = deployment.path("previousVersion");
+        return previous.isIntegralNumber() ? "\nleft: version " + previous.asInt() + ", which served before this"
+                + " rollback, takes no live traffic" : "";
     }
 }

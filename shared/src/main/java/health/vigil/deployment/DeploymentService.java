@@ -113,6 +113,8 @@ public final class DeploymentService {
 
     /** The audit detail that says what the canary slot a deploy took off live traffic held. */
     private static final String DISPLACED = "displaced";
+    /** The audit detail that names the stable version a deploy took off live traffic. */
+    private static final String PREVIOUS_VERSION = "previousVersion";
 
     /**
      * What a deploy or rollback ended: the canary ramp or the experiment whose version ({@code version}) took part of
@@ -128,7 +130,7 @@ public final class DeploymentService {
      * when it ended nothing (or the revision is not a deploy's, such as a canary's promotion).
      */
     public Optional<Ended> ended(Deployment deployment) {
-        return audit.findOnce(auditKey(deployment)).map(AuditRecord::details)
+        return recordedDetails(deployment)
                 .filter(details -> details.containsKey("displacedCanary")).map(details -> {
                     int version = Integer.parseInt(details.get("displacedCanary"));
                     String kind = details.getOrDefault(DISPLACED, Ended.CANARY);
@@ -141,6 +143,20 @@ public final class DeploymentService {
                                     + " readable at GET /models/" + model + "/versions/" + version + "/canary";
                     return new Ended(kind, version, message);
                 });
+    }
+
+    /**
+     * The stable version the deploy or rollback that wrote {@code deployment} took off live traffic, as its audit
+     * record says; empty when it replaced none (the first deploy) or the revision is not a deploy's.
+     */
+    public OptionalInt previousVersion(Deployment deployment) {
+        return recordedDetails(deployment).map(details -> details.get(PREVIOUS_VERSION)).map(Integer::parseInt)
+                .map(OptionalInt::of).orElse(OptionalInt.empty());
+    }
+
+    /** The details of the audit record of the deploy or rollback that wrote {@code deployment}. */
+    private Optional<Map<String, String>> recordedDetails(Deployment deployment) {
+        return audit.findOnce(auditKey(deployment)).map(AuditRecord::details);
     }
 
     public Optional<Deployment> current(ModelName model) {
@@ -328,7 +344,7 @@ public final class DeploymentService {
         before.ifPresent(previous -> {
             int previousStable = previous.stable().version();
             if (previousStable != id.number()) {
-                details.put("previousVersion", Integer.toString(previousStable));
+                details.put(PREVIOUS_VERSION, Integer.toString(previousStable));
                 data.put("previousVersion", previousStable);
             }
             previous.slot(Slot.CANARY).map(TrafficSlot::version).filter(v -> v != id.number()).ifPresent(v -> {

@@ -166,13 +166,15 @@ public final class ModelFunctions {
     /**
      * The deployment document as deploy and rollback answer it: the model is named {@code model}, as in every other
      * answer about a model (the canary, shadow and experiment views among them). {@code modelName}, the document's
-     * own name for it, stays beside it for one release for clients that read it. {@code ended} says which running
-     * canary or experiment the deploy took off live traffic, if any.
+     * own name for it, stays beside it for one release for clients that read it. {@code previousVersion} names the
+     * stable version the deploy or rollback took off live traffic, and {@code ended} which running canary or experiment,
+     * if any.
      */
     static ObjectNode answer(Deployment deployment, DeploymentService deployments) {
         ObjectNode answer = Json.mapper().createObjectNode();
         answer.put("model", deployment.modelName().value());
         answer.setAll((ObjectNode) Json.mapper().valueToTree(deployment));
+        deployments.previousVersion(deployment).ifPresent(previous -> answer.put("previousVersion", previous));
         deployments.ended(deployment).ifPresent(ended -> answer.set("ended", Json.mapper().valueToTree(ended)));
         return answer;
     }

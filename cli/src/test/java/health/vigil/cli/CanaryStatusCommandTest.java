@@ -2,17 +2,9 @@ package health.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,18 +24,10 @@ class CanaryStatusCommandTest {
 
     @BeforeEach
     void start() throws Exception {
-        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"key\": \"k-operator\","
-                + " \"roles\": [\"Deployments.Operate\"]}]}");
-        base = LoopbackServer.start(server, new Handler.Abstract() {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback) {
-                LoopbackServer.answer(response, callback, 404, "{\"error\": {\"code\": \"NOT_FOUND\", \"message\":"
-                        + " \"no canary of `readmission` has been started since its last deployment; the last canary,"
-                        + " of version 2 (aborted), and its analysis are kept: GET /models/readmission/versions/2/canary;"
-                        + " start one with POST /models/readmission/canary\"}}");
-                return true;
-            }
-        });
+        base = LoopbackServer.answeringTheOperator(server, home, 404, "{\"error\": {\"code\": \"NOT_FOUND\","
+                + " \"message\": \"no canary of `readmission` has been started since its last deployment; the last"
+                + " canary, of version 2 (aborted), and its analysis are kept: GET /models/readmission/versions/2/canary;"
+                + " start one with POST /models/readmission/canary\"}}", body -> { });
     }
 
     @AfterEach
@@ -53,19 +37,10 @@ class CanaryStatusCommandTest {
 
     @Test
     void aStatusAfterTheCanaryWasReplacedSaysHowTheCommandLineReadsTheKeptOne() {
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = Main.commandLine().execute("canary", "status", "readmission", "--home", home.toString(), "--url",
-                    base.toString());
-        } finally {
-            System.setErr(originalErr);
-        }
+        CommandRun run = CommandRun.at(base, home, "canary", "status", "readmission");
 
-        assertThat(exit).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("404 NOT_FOUND: no canary of `readmission`")
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).startsWith("404 NOT_FOUND: no canary of `readmission`")
                 .contains("\na canary kept after a rollback, deploy or later canary (its version is named above when"
                         + " there is one) is read with: vigil canary status readmission --version N");
     }

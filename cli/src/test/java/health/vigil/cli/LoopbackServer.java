@@ -1,7 +1,13 @@
 package health.vigil.cli;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -17,6 +23,25 @@ final class LoopbackServer {
         server.setHandler(handler);
         server.start();
         return URI.create("http://127.0.0.1:" + connector.getLocalPort());
+    }
+
+    /**
+     * Starts {@code server} on loopback answering every request {@code status} with {@code json}, as the platform would,
+     * after handing the request's body to {@code received}; and gives {@code home} the operator's key.
+     */
+    static URI answeringTheOperator(Server server, Path home, int status, String json, Consumer<String> received)
+            throws Exception {
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"key\": \"k-operator\","
+                + " \"roles\": [\"Deployments.Operate\"]}]}");
+        return start(server, new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, org.eclipse.jetty.server.Response response,
+                    org.eclipse.jetty.util.Callback callback) throws Exception {
+                received.accept(Content.Source.asString(request, StandardCharsets.UTF_8));
+                answer(response, callback, status, json);
+                return true;
+            }
+        });
     }
 
     /** Answers {@code status} with {@code json} as the body. */

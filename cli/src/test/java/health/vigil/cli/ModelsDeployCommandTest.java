@@ -27,7 +27,8 @@ import picocli.CommandLine;
 /**
  * {@code vigil models deploy NAME VERSION} against a server on loopback that answers as the platform's
  * {@code POST /models/{name}/versions/{version}/deploy}: the operator's key, the route, the deployment in one line,
- * and the platform's refusal as its code and message; and {@code vigil models list} on a platform with no model.
+ * and the platform's refusal as its code and message; {@code vigil rollback}, answered alike, with the version it
+ * left; and {@code vigil models list} on a platform with no model.
  */
 class ModelsDeployCommandTest {
     private static final String OPERATOR_KEY = "k-operator-0123456789abcdef0123456789";
@@ -57,7 +58,7 @@ class ModelsDeployCommandTest {
                 }
                 LoopbackServer.answer(response, callback, status.get(), status.get() == 200
                         ? "{\"model\": \"readmission\", \"revision\": 4, \"slots\": [{\"slot\": \"stable\","
-                                + " \"version\": 3, \"weightBasisPoints\": 10000}]}"
+                                + " \"version\": 3, \"weightBasisPoints\": 10000}], \"previousVersion\": 2}"
                         : "{\"error\": {\"code\": \"INVALID_STATE\", \"message\": \"readmission:3 is registered; only an"
                                 + " approved version is deployed\"}}");
                 return true;
@@ -78,6 +79,16 @@ class ModelsDeployCommandTest {
         assertThat(exit).isZero();
         assertThat(asked).containsExactly("POST /models/readmission/versions/3/deploy " + OPERATOR_KEY);
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("readmission revision 4: stable v3 100 %\n");
+    }
+
+    @Test
+    void aRollbackSaysWhichVersionItPutBackAndWhichItLeft() {
+        CommandRun run = CommandRun.at(base, home, "rollback", "readmission");
+
+        assertThat(run.exit()).isZero();
+        assertThat(asked).containsExactly("POST /models/readmission/rollback " + OPERATOR_KEY);
+        assertThat(run.out()).isEqualTo("rolled back: readmission revision 4: stable v3 100 %  \nleft: version 2, which"
+                + " served before this rollback, takes no live traffic\n");
     }
 
     @Test

@@ -174,6 +174,13 @@ class ShadowAndExperimentIT {
         assertThat(started.at("/experiment/plannedControl").asLong()).isEqualTo(expected.control());
         assertError(operator.exchange("POST", "/models/" + MODEL + "/canary", Map.of("version", 2)), 409,
                 "INVALID_STATE");
+        // The canary slot's reader is told whose treatment it holds, not sent to start a canary that would be refused.
+        JsonNode canarySlot = operator.send("GET", "/models/" + MODEL + "/canary", null, 200);
+        assertThat(canarySlot.at("/experiment/id").asText()).isEqualTo(started.at("/experiment/id").asText());
+        assertThat(canarySlot.at("/experiment/treatmentVersion").asInt()).isEqualTo(2);
+        assertThat(canarySlot.at("/experiment/treatmentBasisPoints").asInt()).isEqualTo(5_000);
+        assertThat(canarySlot.at("/experiment/read").asText()).isEqualTo("GET /models/" + MODEL + "/experiments");
+        assertThat(canarySlot.has("canary")).isFalse();
 
         Map<String, Integer> armOf = new HashMap<>();
         int[] byVersion = new int[3];

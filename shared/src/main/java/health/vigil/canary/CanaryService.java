@@ -210,20 +210,39 @@ public final class CanaryService {
     }
 
     /**
-     * The model's deployment with its last canary ramp. Without one (none started since the last deploy or rollback,
-     * which replace the document), a 404 that names where the last kept canary can still be read.
+     * The model's deployment with its last canary ramp, or with the running experiment whose treatment holds the
+     * canary slot (what routes patients there, with or without a ramp from before it). Without either (none started
+     * since the last deploy or rollback, which replace the document), a 404 that names where the last kept canary can
+     * still be read.
      */
     public Deployment status(ModelName model) {
         Deployment deployment = deployment(model);
-        if (deployment.canary() == null) {
-            String earlier = store.listCanaries(model).stream().findFirst()
-                    .map(last -> "; the last canary, of version " + last.version() + " (" + howItEnded(last.ramp())
-                            + "), and its analysis are kept: GET " + versionPath(model, last.version()))
-                    .orElse("");
-            throw new NotFoundException(ErrorCode.NOT_FOUND, "no canary of `" + model + "` has been started since its"
-                    + " last deployment" + earlier + "; start one with POST /models/" + model + "/canary");
+        if (deployment.canary() == null && deployment.runningExperiment().isEmpty()) {
+            throw noRamp(model, deployment);
         }
         return deployment;
+    }
+
+    /** The model's last canary ramp in its deployment, with its analyses; without one, the 404 of {@link #status}. */
+    public CanaryRamp lastRamp(ModelName model) {
+        Deployment deployment = deployment(model);
+        if (deployment.canary() == null) {
+            throw noRamp(model, deployment);
+        }
+        return deployment.canary();
+    }
+
+    private NotFoundException noRamp(ModelName model, Deployment deployment) {
+        String earlier = store.listCanaries(model).stream().findFirst()
+                .map(last -> "; the last canary, of version " + last.version() + " (" + howItEnded(last.ramp())
+                        + "), and its analysis are kept: GET " + versionPath(model, last.version()))
+                .orElse("");
+        // While an experiment holds the canary slot a start would be refused: name the experiment instead.
+        String next = deployment.runningExperiment().map(e -> "; an experiment of version " + e.treatmentVersion()
+                + " holds the canary slot: GET /models/" + model + "/experiments")
+                .orElse("; start one with POST /models/" + model + "/canary");
+        return new NotFoundException(ErrorCode.NOT_FOUND, "no canary of `" + model + "` has been started since its"
+                + " last deployment" + earlier + next);
     }
 
     /** A version's last canary ramp, and whether the model's deployment still holds it. */

@@ -114,6 +114,12 @@ public record Deployment(
         return slots.stream().anyMatch(s -> s.version() == version);
     }
 
+    /** The experiment whose treatment holds the canary slot now, if one runs. */
+    @JsonIgnore
+    public Optional<Experiment> runningExperiment() {
+        return Optional.ofNullable(experiment).filter(Experiment::running);
+    }
+
     @JsonIgnore
     public TrafficSlot stable() {
         return slot(Slot.STABLE).orElseThrow();

@@ -519,6 +519,23 @@ class CanaryServiceTest {
     }
 
     @Test
+    void theStatusWhileAnExperimentHoldsTheCanarySlotAnswersTheDeploymentEvenWithoutAnEarlierRamp() {
+        Deployment deployed = store.findDeployment(READMISSION).orElseThrow();
+        Experiment experiment = new Experiment("readmission-2", 1, 2, 2_000, ExperimentMetric.FLAG_RATE, 0.27, 0.05,
+                null, 0.05, 0.8, 1_305, 1_305, Experiment.RUNNING, "ops-oncall", clock.instant(), null, null);
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 8_000),
+                new TrafficSlot(Slot.CANARY, 2, 2_000)), deployed.revision() + 1, "ops-oncall", clock.instant(),
+                deployed.etag(), null, experiment, "experiment.started"));
+
+        // A 404 saying "start one" would hide who answers a fifth of the patients, and a start is refused anyway.
+        assertThat(canaries.status(READMISSION).runningExperiment()).contains(experiment);
+        assertThatThrownBy(() -> canaries.lastRamp(READMISSION)).isInstanceOf(NotFoundException.class)
+                .hasMessageContaining("an experiment of version 2 holds the canary slot: GET"
+                        + " /models/readmission/experiments")
+                .hasMessageNotContaining("start one");
+    }
+
+    @Test
     void aCanaryActionWhileAnExperimentHoldsTheCanarySlotIsRefusedAndSaysToStopTheExperiment() {
         start();
         Deployment aborted = canaries.abort(READMISSION, OPS);

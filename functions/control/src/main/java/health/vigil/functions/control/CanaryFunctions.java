@@ -27,8 +27,10 @@ import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryRecord;
 import health.vigil.model.Deployment;
+import health.vigil.model.Experiment;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
+import health.vigil.model.TrafficSlot;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Role;
 import java.time.Duration;
@@ -95,7 +97,7 @@ public final class CanaryFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.AUTHENTICATED,
-                call -> analysis(name, canaries.status(new ModelName(name)).canary()));
+                call -> analysis(name, canaries.lastRamp(new ModelName(name))));
     }
 
     /**
@@ -235,18 +237,49 @@ public final class CanaryFunctions {
         });
     }
 
-    /** The deployment with the ramp, without the analyses (served by the analysis route). */
-    private static Map<String, Object> view(Deployment d) {
+    /**
+     * The deployment with the ramp, without the analyses (served by the analysis route). While an experiment runs, its
+     * treatment holds the canary slot and no ramp is in force: the answer names the experiment and where to follow it,
+     * and gives the ramp kept from before it only as {@code lastCanary}, how it ended and where to read it.
+     */
+    static Map<String, Object> view(Deployment d) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model", d.modelName());
         body.put("slots", d.slots());
         body.put("revision", d.revision());
         body.put("updatedBy", d.updatedBy());
         body.put("updatedAt", d.updatedAt());
-        if (d.canary() != null) {
+        Optional<Experiment> experiment = d.runningExperiment();
+        experiment.ifPresent(e -> body.put("experiment", experiment(d.modelName(), e)));
+        if (d.canary() != null && experiment.isPresent()) {
+            Map<String, Object> last = new LinkedHashMap<>();
+            last.put("version", d.canary().version());
+            last.put("status", d.canary().status());
+            last.put("read", "GET /models/" + d.modelName() + "/versions/" + d.canary().version() + "/canary");
+            body.put("lastCanary", last);
+        } else if (d.canary() != null) {
             body.put("canary", ramp(d.canary()));
         }
         return body;
+    }
+
+    /** The running experiment as an operator reading the canary slot needs it: its arms, metric, who and where. */
+    private static Map<String, Object> experiment(ModelName model, Experiment e) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", e.id());
+        view.put("status", e.status());
+        view.put("controlVersion", e.controlVersion());
+        view.put("controlBasisPoints", TrafficSlot.ALL - e.treatmentBasisPoints());
+        view.put("treatmentVersion", e.treatmentVersion());
+        view.put("treatmentBasisPoints", e.treatmentBasisPoints());
+        view.put("primaryMetric", e.primaryMetric());
+        view.put("startedBy", e.startedBy());
+        view.put("startedAt", e.startedAt());
+        String routes = "/models/" + model + "/experiments";
+        view.put("read", "GET " + routes);
+        view.put("report", "GET " + routes + "/report");
+        view.put("stop", "POST " + routes + "/stop");
+        return view;
     }
 
     /** Where a ramp stands, without its analyses. */

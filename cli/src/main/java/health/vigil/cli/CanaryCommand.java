@@ -120,13 +120,14 @@ final class CanaryCommand {
                         null), CanaryCommand::keptLines);
             }
             HttpResponse<String> current = client.exchange("GET", "/models/" + model + "/canary", null);
-            int status = target.print(current, CanaryCommand::statusLines);
+            int status = target.print(current, CanaryCommand::currentLines);
             if (current.statusCode() == 404 && !target.json) {
                 // The platform names the kept canary's route; on the command line it is read with --version.
                 System.err.println("a canary kept after a rollback, deploy or later canary (its version is named"
                         + " above when there is one) is read with: vigil canary status " + model + " --version N");
             }
-            if (status != 0 || target.json) {
+            // While an experiment holds the canary slot no ramp is in force, so there are no analyses of one to show.
+            if (status != 0 || target.json || !ControlClient.parse(current.body()).has("canary")) {
                 return status;
             }
             return target.print(client.exchange("GET", "/models/" + model + "/canary/analysis", null),
@@ -205,6 +206,31 @@ final class CanaryCommand {
             out.append('\n').append(rampLines(c, true));
         }
         return out.toString();
+    }
+
+    /**
+     * {@code vigil canary status}'s first lines: the deployment and its ramp, or, while an experiment's treatment holds
+     * the canary slot, the experiment with the commands that follow it, and the earlier ramp only as how it ended.
+     */
+    static String currentLines(JsonNode body) {
+        JsonNode e = body.path("experiment");
+        if (e.isMissingNode()) {
+            return statusLines(body);
+        }
+        String model = body.path("model").asText();
+        JsonNode last = body.path("lastCanary");
+        return statusLines(body) + "\nno canary is in force: experiment " + shown(e.path("id").asText()) + " holds the"
+                + " canary slot, treatment version " + e.path("treatmentVersion").asInt() + " at "
+                + percent(e.path("treatmentBasisPoints").asInt()) + " against control version "
+                + e.path("controlVersion").asInt() + " at " + percent(e.path("controlBasisPoints").asInt())
+                + ", primary metric " + shown(e.path("primaryMetric").asText()) + ", started by "
+                + shown(e.path("startedBy").asText()) + " at " + Words.time(e.path("startedAt").asText())
+                + "; canary actions are refused until it is stopped"
+                + "\nfollow it with: vigil experiment status " + model + " (its report: vigil experiment report "
+                + model + "; to end it: vigil experiment stop " + model + ")"
+                + (last.isMissingNode() ? "" : "\nthe last canary, of version " + last.path("version").asInt() + " ("
+                        + shown(last.path("status").asText()) + "), is read with: vigil canary status " + model
+                        + " --version " + last.path("version").asInt());
     }
 
     /** A version's kept canary: where its ramp ended and every analysis. */

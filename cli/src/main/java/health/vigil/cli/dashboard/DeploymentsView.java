@@ -7,6 +7,7 @@ import health.vigil.model.CanaryMetric;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
+import health.vigil.model.Experiment;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import health.vigil.model.StepAnalysis;
@@ -24,7 +25,7 @@ import java.util.stream.Collectors;
  * Each model's deployment: its revision, who changed it when, the traffic slots with their weights, and its
  * canary ramp when it has one: where the ramp stands, the canary's weight over time, and every step's analysis
  * with its metrics, p-values and decision (what {@code GET /models/{name}/canary} and {@code .../canary/analysis}
- * answer with, read from the same deployment document).
+ * answer with, read from the same deployment document); while an A/B experiment runs, its arms instead of a ramp.
  */
 final class DeploymentsView extends View {
 
@@ -48,17 +49,57 @@ final class DeploymentsView extends View {
                     .append(escape(m.value())).append("\">").append(escape(m.value())).append("</h2><p>Revision ")
                     .append(d.revision()).append(", changed ").append(Html.time(d.updatedAt())).append(" by ")
                     .append(escape(d.updatedBy() == null ? "\u2013" : d.updatedBy())).append(".</p>");
-            body.append(slots(m, d));
-            if (d.canary() != null) {
-                body.append(canary(m, d.canary()));
-            }
-            body.append("</section>");
+            body.append(traffic(m, d)).append("</section>");
         }
         if (shown == 0) {
             body.append("<p>No model is deployed yet. An operator deploys an approved version with"
                     + " <code>POST /models/{name}/versions/{version}/deploy</code>.</p>");
         }
         return new Rendered("Deployments", body.toString());
+    }
+
+    /**
+     * What routes the model's patients: the slots, then the running experiment whose treatment holds the canary slot
+     * or else the canary ramp. A ramp kept from before a running experiment is not in force, so it is only named.
+     */
+    static String traffic(ModelName m, Deployment d) {
+        StringBuilder out = new StringBuilder(slots(m, d));
+        Optional<Experiment> experiment = d.runningExperiment();
+        if (experiment.isPresent()) {
+            out.append(experiment(m, experiment.get(), d.canary()));
+        } else if (d.canary() != null) {
+            out.append(canary(m, d.canary()));
+        }
+        return out.toString();
+    }
+
+    /** The running experiment: its arms with their shares of live traffic, its metric and plan, and how to follow it. */
+    private static String experiment(ModelName m, Experiment e, CanaryRamp earlier) {
+        String id = escape(m.value());
+        StringBuilder out = new StringBuilder("<h3 id=\"experiment-").append(id).append("\">A/B experiment ")
+                .append(escape(e.id())).append(": version ").append(e.treatmentVersion()).append(" against version ")
+                .append(e.controlVersion()).append("</h3>");
+        Pages.Table arms = Pages.table("experiment-arms-" + m.value(), "Arms of experiment " + e.id()
+                + ", each patient kept in one arm", "Arm", "Version", "#Share of live traffic", "#Planned sample");
+        Pages.row(arms, "control", Pages.link(VersionView.href(m, e.controlVersion()), "version " + e.controlVersion()),
+                Pages.weight(TrafficSlot.ALL - e.treatmentBasisPoints()), e.plannedControl());
+        Pages.row(arms, "treatment (canary slot)", Pages.link(VersionView.href(m, e.treatmentVersion()),
+                "version " + e.treatmentVersion()), Pages.weight(e.treatmentBasisPoints()), e.plannedTreatment());
+        out.append(Pages.end(arms));
+        out.append("<dl class=\"facts\" id=\"experiment-facts-").append(id).append("\"><dt>Status</dt><dd>")
+                .append(escape(e.status())).append("</dd><dt>Primary metric</dt><dd>")
+                .append(escape(e.primaryMetric().wireName())).append("</dd><dt>Started</dt><dd>")
+                .append(Html.time(e.startedAt())).append(" by ").append(escape(e.startedBy()))
+                .append("</dd><dt>Follow it</dt><dd><code>vigil experiment status ").append(id)
+                .append("</code>, <code>vigil experiment report ").append(id).append("</code></dd></dl>");
+        out.append("<p>No canary ramp is in force while the experiment runs, and canary actions are refused until it is"
+                + " stopped (<code>vigil experiment stop ").append(id).append("</code>).");
+        if (earlier != null) {
+            out.append(" The last canary, of version ").append(earlier.version()).append(", ended ")
+                    .append(escape(earlier.status().wireName())).append(" before it: <code>vigil canary status ")
+                    .append(id).append(" --version ").append(earlier.version()).append("</code>.");
+        }
+        return out.append("</p>").toString();
     }
 
     /** The deployment's live traffic as a bar, and every slot with its version and weight as a table. */

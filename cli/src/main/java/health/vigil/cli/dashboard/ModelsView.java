@@ -51,8 +51,10 @@ final class ModelsView extends View {
      */
     static String traffic(Deployment d) {
         // A shadow takes no live traffic: it scores again a share of the live predictions, off the request path.
-        String live = d.slots().stream().filter(s -> s.slot() != Slot.SHADOW).map(ModelsView::slot)
-                .collect(Collectors.joining(", "));
+        // A running experiment's treatment holds the canary slot: say so, or it reads as a canary's ramp.
+        String treatment = d.runningExperiment().map(e -> " (treatment of experiment " + e.id() + ")").orElse("");
+        String live = d.slots().stream().filter(s -> s.slot() != Slot.SHADOW)
+                .map(s -> slot(s) + (s.slot() == Slot.CANARY ? treatment : "")).collect(Collectors.joining(", "));
         return live + d.slot(Slot.SHADOW).filter(s -> s.weightBasisPoints() > 0)
                 .map(s -> "; shadow v" + s.version() + " mirrors " + mirrored(s)).orElse("");
     }

@@ -6,6 +6,8 @@ import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
+import health.vigil.model.Experiment;
+import health.vigil.model.ExperimentMetric;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import health.vigil.model.StepAnalysis;
@@ -96,6 +98,39 @@ class DeploymentsViewTest {
                 new TrafficSlot(Slot.SHADOW, 2, 0)), 19, "operator", START, "etag");
         assertThat(ModelsView.traffic(stoppedShadow)).isEqualTo("stable v1 100.00 %");
         assertThat(DeploymentsView.slots(model, stoppedShadow)).contains(">stopped</td>").doesNotContain(">0.00 %");
+    }
+
+    @Test
+    void aRunningExperimentIsShownWithItsArmsAndTheRampFromBeforeItIsOnlyNamed() {
+        ModelName model = new ModelName("readmission");
+        CanaryRamp promoted = ended(CanaryStatus.PROMOTED, 3, START.plusSeconds(300), List.of());
+        Experiment experiment = new Experiment("readmission-12", 2, 3, 2_000, ExperimentMetric.FLAG_RATE, 0.2, 0.05,
+                null, 0.05, 0.8, 4_000, 1_000, Experiment.RUNNING, "ops-lead", START.plusSeconds(600), null, null);
+        Deployment running = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 2, 8_000),
+                new TrafficSlot(Slot.CANARY, 3, 2_000)), 12, "ops-lead", START.plusSeconds(600), "etag", promoted,
+                experiment, "experiment.started");
+
+        String shown = DeploymentsView.traffic(model, running);
+
+        assertThat(ModelsView.traffic(running))
+                .isEqualTo("stable v2 80.00 %, canary v3 20.00 % (treatment of experiment readmission-12)");
+        assertThat(shown).contains("Live traffic of readmission: " + ModelsView.traffic(running))
+                .contains("A/B experiment readmission-12: version 3 against version 2")
+                .contains("<th scope=\"row\">control</th><td><a href=\"" + VersionView.href(model, 2)
+                        + "\">version 2</a></td><td class=\"num\">80.00 %</td><td class=\"num\">4000</td>")
+                .contains("<th scope=\"row\">treatment (canary slot)</th><td><a href=\"" + VersionView.href(model, 3)
+                        + "\">version 3</a></td><td class=\"num\">20.00 %</td><td class=\"num\">1000</td>")
+                .contains("<dt>Primary metric</dt><dd>flag_rate</dd>")
+                .contains("<code>vigil experiment status readmission</code>")
+                .contains("The last canary, of version 2, ended promoted before it");
+        // The promoted ramp at 100 % is not what routes patients while the treatment holds the canary slot.
+        assertThat(shown).doesNotContain("id=\"canary-readmission\"").doesNotContain("id=\"ramp-readmission\"");
+
+        Deployment afterStop = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 2, 10_000)), 13, "ops-lead",
+                START.plusSeconds(900), "etag", promoted, experiment.stopped("ops-lead", START.plusSeconds(900)),
+                "experiment.stopped");
+        assertThat(DeploymentsView.traffic(model, afterStop)).doesNotContain("A/B experiment")
+                .contains("id=\"canary-readmission\"");
     }
 
     @Test

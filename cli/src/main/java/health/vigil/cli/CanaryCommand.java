@@ -219,7 +219,23 @@ final class CanaryCommand {
         }
         String model = body.path("model").asText();
         JsonNode last = body.path("lastCanary");
-        return statusLines(body) + "\nno canary is in force: experiment " + shown(e.path("id").asText()) + " holds the"
+        return statusLines(body) + "\nno canary is in force: " + experimentLines(model, e)
+                + (last.isMissingNode() ? "" : "\nthe last canary, of version " + last.path("version").asInt() + " ("
+                        + shown(last.path("status").asText()) + "), is read with: vigil canary status " + model
+                        + " --version " + last.path("version").asInt());
+    }
+
+    /**
+     * The running experiment a status answer names ({@code experiment}, as the canary and shadow answers give it):
+     * its arms, metric and starter, and the commands that follow it; empty when the answer names none.
+     */
+    static String experimentLines(JsonNode body) {
+        JsonNode e = body.path("experiment");
+        return e.isMissingNode() ? "" : "\n" + experimentLines(body.path("model").asText(), e);
+    }
+
+    private static String experimentLines(String model, JsonNode e) {
+        return "experiment " + shown(e.path("id").asText()) + " holds the"
                 + " canary slot, treatment version " + e.path("treatmentVersion").asInt() + " at "
                 + percent(e.path("treatmentBasisPoints").asInt()) + " against control version "
                 + e.path("controlVersion").asInt() + " at " + percent(e.path("controlBasisPoints").asInt())
@@ -227,10 +243,7 @@ final class CanaryCommand {
                 + shown(e.path("startedBy").asText()) + " at " + Words.time(e.path("startedAt").asText())
                 + "; canary actions are refused until it is stopped"
                 + "\nfollow it with: vigil experiment status " + model + " (its report: vigil experiment report "
-                + model + "; to end it: vigil experiment stop " + model + ")"
-                + (last.isMissingNode() ? "" : "\nthe last canary, of version " + last.path("version").asInt() + " ("
-                        + shown(last.path("status").asText()) + "), is read with: vigil canary status " + model
-                        + " --version " + last.path("version").asInt());
+                + model + "; to end it: vigil experiment stop " + model + ")";
     }
 
     /** A version's kept canary: where its ramp ended and every analysis. */

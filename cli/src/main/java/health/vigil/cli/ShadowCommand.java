@@ -49,21 +49,21 @@ final class ShadowCommand {
             body.put("version", version);
             body.put("basisPoints", basisPoints);
             return target.print(target.client("operator").exchange("POST", "/models/" + model + "/shadow", body),
-                    CanaryCommand::statusLines);
+                    ShadowCommand::statusLines);
         }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the shadow slot.")
     static final class Status extends ModelRequest {
         Status() {
-            super("GET", "/shadow", CanaryCommand::statusLines);
+            super("GET", "/shadow", ShadowCommand::statusLines);
         }
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop mirroring (the report stays readable).")
     static final class Stop extends ModelRequest {
         Stop() {
-            super("POST", "/shadow/stop", CanaryCommand::statusLines);
+            super("POST", "/shadow/stop", ShadowCommand::statusLines);
         }
     }
 
@@ -110,6 +110,14 @@ final class ShadowCommand {
      * The report as text; the shadow's start is shown because live predictions before it are never counted as
      * picked for mirroring, whatever the window.
      */
+    /**
+     * The deployment's slots, and the running experiment when there is one: its treatment holds the canary slot the
+     * slot line shows, which is not a canary ramp.
+     */
+    static String statusLines(JsonNode body) {
+        return CanaryCommand.statusLines(body) + CanaryCommand.experimentLines(body);
+    }
+
     static String reportLines(JsonNode r) {
         JsonNode since = r.path("shadowSince");
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT,

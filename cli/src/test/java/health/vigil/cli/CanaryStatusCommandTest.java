@@ -27,6 +27,13 @@ class CanaryStatusCommandTest {
             + " \"stop\": \"POST /models/readmission/experiments/stop\"}, \"lastCanary\": {\"version\": 2, \"status\":"
             + " \"promoted\", \"read\": \"GET /models/readmission/versions/2/canary\"}}";
 
+    /** What the canary and shadow status print of the running experiment those answers name. */
+    private static final String EXPERIMENT_LINES = "experiment readmission-7 holds the canary slot, treatment version 3 at 20 % against control version 2"
+                + " at 80 %, primary metric flag_rate, started by ops-lead at 2026-12-05 10:01:00 UTC; canary actions are"
+                + " refused until it is stopped\n"
+                + "follow it with: vigil experiment status readmission (its report: vigil experiment report readmission;"
+                + " to end it: vigil experiment stop readmission)\n";
+
     private final Server server = new Server();
     private final AtomicInteger requests = new AtomicInteger();
 
@@ -64,12 +71,26 @@ class CanaryStatusCommandTest {
 
         assertThat(run.exit()).isEqualTo(0);
         assertThat(run.out()).isEqualTo("readmission revision 7: stable v2 80 %  canary v3 20 %  \n"
-                + "no canary is in force: experiment readmission-7 holds the canary slot, treatment version 3 at 20 %"
-                + " against control version 2 at 80 %, primary metric flag_rate, started by ops-lead at"
-                + " 2026-12-05 10:01:00 UTC; canary actions are refused until it is stopped\n"
-                + "follow it with: vigil experiment status readmission (its report: vigil experiment report readmission;"
-                + " to end it: vigil experiment stop readmission)\n"
+                + "no canary is in force: " + EXPERIMENT_LINES
                 + "the last canary, of version 2 (promoted), is read with: vigil canary status readmission --version 2\n");
         assertThat(requests.get()).as("no analysis of a ramp that is not in force is asked for").isEqualTo(1);
+    }
+
+    @Test
+    void aShadowStatusDuringAnExperimentSaysTheCanarySlotIsItsTreatment() throws Exception {
+        URI base = answering(200, "{\"model\": \"readmission\", \"slots\": [{\"slot\": \"stable\", \"version\": 2,"
+                + " \"weightBasisPoints\": 8000}, {\"slot\": \"canary\", \"version\": 3, \"weightBasisPoints\": 2000},"
+                + " {\"slot\": \"shadow\", \"version\": 4, \"weightBasisPoints\": 1000}], \"shadowVersion\": 4,"
+                + " \"basisPoints\": 1000, \"mirroring\": true, \"revision\": 8, \"updatedBy\": \"ops-lead\","
+                + " \"updatedAt\": \"2026-12-05T10:02:00Z\", \"experiment\": {\"id\": \"readmission-7\", \"status\":"
+                + " \"running\", \"controlVersion\": 2, \"controlBasisPoints\": 8000, \"treatmentVersion\": 3,"
+                + " \"treatmentBasisPoints\": 2000, \"primaryMetric\": \"flag_rate\", \"startedBy\": \"ops-lead\","
+                + " \"startedAt\": \"2026-12-05T10:01:00Z\"}}");
+
+        CommandRun run = CommandRun.at(base, home, "shadow", "status", "readmission");
+
+        assertThat(run.exit()).isEqualTo(0);
+        assertThat(run.out()).isEqualTo("readmission revision 8: stable v2 80 %  canary v3 20 %  shadow v4 10 %  \n"
+                + EXPERIMENT_LINES);
     }
 }

@@ -264,7 +264,7 @@ public final class CanaryFunctions {
     }
 
     /** The running experiment as an operator reading the canary slot needs it: its arms, metric, who and where. */
-    private static Map<String, Object> experiment(ModelName model, Experiment e) {
+    static Map<String, Object> experiment(ModelName model, Experiment e) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", e.id());
         view.put("status", e.status());

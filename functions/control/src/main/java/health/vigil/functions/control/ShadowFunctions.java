@@ -94,7 +94,7 @@ public final class ShadowFunctions {
         });
     }
 
-    private static Map<String, Object> view(Deployment d) {
+    static Map<String, Object> view(Deployment d) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model", d.modelName());
         body.put("slots", d.slots());
@@ -107,6 +107,8 @@ public final class ShadowFunctions {
         body.put("revision", d.revision());
         body.put("updatedBy", d.updatedBy());
         body.put("updatedAt", d.updatedAt());
+        // The canary slot the slots list shows is then an experiment's treatment, not a canary ramp.
+        d.runningExperiment().ifPresent(e -> body.put("experiment", CanaryFunctions.experiment(d.modelName(), e)));
         return body;
     }
 }

@@ -82,4 +82,23 @@ class CanaryViewTest {
         assertThat(answer.has("experiment")).isFalse();
         assertThat(answer.has("lastCanary")).isFalse();
     }
+
+    @Test
+    void theShadowAnswerNamesARunningExperimentWhoseTreatmentHoldsTheCanarySlot() {
+        Deployment withShadow = new Deployment(MODEL, List.of(new TrafficSlot(Slot.STABLE, 2, 8_000),
+                new TrafficSlot(Slot.CANARY, 3, 2_000), new TrafficSlot(Slot.SHADOW, 4, 1_000)), 8, "ops-lead",
+                AT.plusSeconds(120), "etag", PROMOTED, RUNNING, "shadow.started");
+
+        JsonNode answer = Json.readTree("the shadow view", Json.write(ShadowFunctions.view(withShadow)));
+
+        assertThat(answer.path("shadowVersion").asInt()).isEqualTo(4);
+        assertThat(answer.path("experiment").path("id").asText()).isEqualTo("readmission-9");
+        assertThat(answer.path("experiment").path("treatmentBasisPoints").asInt()).isEqualTo(2_000);
+        assertThat(answer.path("experiment").path("stop").asText())
+                .isEqualTo("POST /models/readmission/experiments/stop");
+        JsonNode stopped = Json.readTree("the shadow view", Json.write(ShadowFunctions.view(new Deployment(MODEL,
+                withShadow.slots(), 9, "ops-lead", AT.plusSeconds(180), "etag", PROMOTED,
+                RUNNING.stopped("ops-lead", AT.plusSeconds(170)), null))));
+        assertThat(stopped.has("experiment")).isFalse();
+    }
 }

@@ -196,11 +196,19 @@ public final class ClinicalExplainer {
             return text.append(" missing").toString();
         }
         text.append(' ').append(format(value));
-        if (factor.unit() != null && !(value instanceof Boolean)) {
+        if (factor.unit() != null && isQuantity(value)) {
             text.append(' ').append(value instanceof Number n && n.doubleValue() == 1 ? singular(factor.unit())
                     : factor.unit());
         }
         return text.toString();
+    }
+
+    /**
+     * Whether a unit belongs after the value: a number, or a category that is one (">7", "[70-80)"); not a yes/no or
+     * a category in words, where "HbA1c Norm %" or "glucose None mg/dL" would read as a measurement that is not there.
+     */
+    private static boolean isQuantity(Object value) {
+        return value instanceof Number || value instanceof CharSequence text && text.chars().anyMatch(Character::isDigit);
     }
 
     /** A count noun's singular ("1 admission", "1 day"); a unit such as "%", "mg/dL" or "kg" is left as it is. */

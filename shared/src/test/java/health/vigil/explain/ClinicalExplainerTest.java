@@ -295,6 +295,19 @@ class ClinicalExplainerTest {
         }
     }
 
+    @Test
+    void aUnitFollowsACategoryOnlyWhenTheCategoryIsAQuantity() {
+        // HbA1c reported in bands with the unit %: ">7 %" reads as a measurement, "Norm %" and "None %" do not.
+        assertThat(ClinicalExplainer.describe(factor("A1Cresult", ">7", "%"), true)).isEqualTo("A1Cresult >7 %");
+        assertThat(ClinicalExplainer.describe(factor("max_glu_serum", ">300", "mg/dL"), true))
+                .isEqualTo("max glu serum >300 mg/dL");
+        assertThat(ClinicalExplainer.describe(factor("age_band", "[70-80)", "years"), true))
+                .isEqualTo("age band [70-80) years");
+        assertThat(ClinicalExplainer.describe(factor("A1Cresult", "Norm", "%"), true)).isEqualTo("A1Cresult Norm");
+        assertThat(ClinicalExplainer.describe(factor("max_glu_serum", "None", "mg/dL"), true))
+                .isEqualTo("max glu serum None");
+    }
+
     private static Explanation.Factor factor(String feature, Object value, String unit) {
         return new Explanation.Factor(feature, value, unit, 0.1, 0.01, Explanation.Direction.RAISES);
     }

@@ -35,13 +35,15 @@ public final class ExplanationPage {
 
     /**
      * The view as one section a clinical application can embed in its own page, with its own style element whose
-     * rules reach only into the section: embedding it restyles nothing of the page around it.
+     * rules reach only into the section: embedding it restyles nothing of the page around it. It is headed by an h2
+     * (its parts by h3s): the page around it has its own h1, the patient's or the screen's, and a page should have
+     * only one.
      */
     public static String embeddable(PredictionExplanation e) {
-        return "<style>" + Html.scopedStyle("section.vigil-explanation") + "</style>" + fragment(e);
+        return "<style>" + Html.scopedStyle("section.vigil-explanation") + "</style>" + fragment(e, e.modelCard(), 2);
     }
 
-    /** The section itself, styled by the page around it, linking to the card API, headed by an h1. */
+    /** The section itself, styled by the page around it, linking to the card API, headed by an h1: a page's own. */
     public static String fragment(PredictionExplanation e) {
         return fragment(e, e.modelCard(), 1);
     }

@@ -82,6 +82,14 @@ class ExplanationPageTest {
     }
 
     @Test
+    void theEmbeddableSectionLeavesTheTopLevelHeadingToTheClinicalApplicationsOwnPage() {
+        String embedded = ExplanationPage.embeddable(explanation(Instant.parse("2024-05-01T10:15:30Z")));
+
+        assertThat(embedded).doesNotContain("<h1").contains(">Why the model gave this risk</h2>",
+                "<h3>Model</h3>", "<h3>Intended use</h3>");
+    }
+
+    @Test
     void theEmbeddableSectionStylesOnlyItselfNotThePageItIsEmbeddedIn() {
         String embedded = ExplanationPage.embeddable(explanation(Instant.parse("2024-05-01T10:15:30Z")));
         String css = embedded.substring("<style>".length(), embedded.indexOf("</style>"));

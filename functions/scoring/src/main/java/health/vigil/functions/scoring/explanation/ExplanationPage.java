@@ -1,7 +1,6 @@
 package health.vigil.functions.scoring.explanation;
 
 import static health.vigil.functions.common.html.Html.escape;
-import static health.vigil.functions.common.html.Html.percent;
 import static health.vigil.functions.common.html.Html.points;
 
 import health.vigil.functions.common.html.Html;
@@ -67,9 +66,10 @@ public final class ExplanationPage {
         html.append("<dl class=\"facts\">");
         // The positive label is an outcome ("readmitted within 30 days", "complication within 30 days of surgery"),
         // which reads after "Risk" only in brackets: "Risk of readmitted" is not English.
-        fact(html, "Risk (" + e.positiveLabel() + ")", percent(e.risk()), "risk");
-        fact(html, "Baseline (the average patient)", percent(e.baseline()), "baseline");
-        fact(html, "Decision threshold", percent(e.threshold()), "threshold");
+        int decimals = decimals(e);
+        fact(html, "Risk (" + e.positiveLabel() + ")", percent(e.risk(), decimals), "risk");
+        fact(html, "Baseline (the average patient)", percent(e.baseline(), 1), "baseline");
+        fact(html, "Decision threshold", percent(e.threshold(), decimals), "threshold");
         fact(html, "Decision", e.decision()
                 ? "At or above the threshold: flagged as likely " + e.positiveLabel()
                 : "Below the threshold: not flagged", "decision");
@@ -105,9 +105,10 @@ public final class ExplanationPage {
 
     /** One sentence in words, read first by screen readers: the chart's text alternative. */
     static String summary(PredictionExplanation e) {
-        StringBuilder text = new StringBuilder("Risk ").append(percent(e.risk())).append(" against a baseline of ")
-                .append(percent(e.baseline())).append(" and a decision threshold of ").append(percent(e.threshold()))
-                .append('.');
+        int decimals = decimals(e);
+        StringBuilder text = new StringBuilder("Risk ").append(percent(e.risk(), decimals))
+                .append(" against a baseline of ").append(percent(e.baseline(), 1))
+                .append(" and a decision threshold of ").append(percent(e.threshold(), decimals)).append('.');
         List<String> raised = new ArrayList<>();
         List<String> lowered = new ArrayList<>();
         for (ClinicalFactor f : e.factors()) {
@@ -126,6 +127,39 @@ public final class ExplanationPage {
         return text.toString();
     }
 
+    /**
+     * How many decimals of a percentage the risk and the threshold are shown with: one, or as many more (up to four)
+     * as it takes for a risk that is not the threshold not to read as it. A risk of 16.052 % under a threshold of
+     * 16.053 % would otherwise read "16.1 %" twice beside "Below the threshold: not flagged".
+     */
+    static int decimals(PredictionExplanation e) {
+        int decimals = 1;
+        while (decimals < 4 && e.risk() != e.threshold()
+                && percent(e.risk(), decimals).equals(percent(e.threshold(), decimals))) {
+            decimals++;
+        }
+        return decimals;
+    }
+
+    /**
+     * A probability as a percentage with {@code decimals} decimals, never rounded to certainty or to none: 0.99996
+     * is "&gt;99.9 %", not "100.0 %", and 0.0004 is "&lt;0.1 %", not "0.0 %".
+     */
+    static String percent(double p, int decimals) {
+        if (!Double.isFinite(p)) {
+            return Html.percent(p);
+        }
+        String shown = String.format(Locale.ROOT, "%." + decimals + "f", p * 100);
+        String smallest = String.format(Locale.ROOT, "%." + decimals + "f", Math.pow(10, -decimals));
+        if (p > 0 && Double.parseDouble(shown) == 0) {
+            return "<" + smallest + " %";
+        }
+        if (p < 1 && Double.parseDouble(shown) == 100) {
+            return ">" + String.format(Locale.ROOT, "%." + decimals + "f", 100 - Math.pow(10, -decimals)) + " %";
+        }
+        return shown + " %";
+    }
+
     private static String name(ClinicalFactor f) {
         return f.unit() == null || f.unit().isBlank() ? f.label() : f.label() + " (" + f.unit() + ")";
     }
@@ -139,10 +173,6 @@ public final class ExplanationPage {
     }
 
     /**
-     * Baseline, one step per top factor, the other features together, and the risk; the threshold as a dashed
-     * line. Steps are drawn from the running total, so the last bar ends where the risk is.
-     */
-    /**
      * What the fragment's element ids end with: the prediction's id (hexadecimal digits and hyphens), so that a host
      * page showing several patients' explanations has no two elements of one id, and each waterfall fills its bars
      * with its own pattern.
@@ -151,6 +181,10 @@ public final class ExplanationPage {
         return e.predictionId() == null ? "" : "-" + e.predictionId().replaceAll("[^0-9A-Za-z-]", "");
     }
 
+    /**
+     * Baseline, one step per top factor, the other features together, and the risk; the threshold as a dashed
+     * line. Steps are drawn from the running total, so the last bar ends where the risk is.
+     */
     static String waterfall(PredictionExplanation e) {
         List<String[]> rows = new ArrayList<>();
         double running = e.baseline();
@@ -203,11 +237,12 @@ public final class ExplanationPage {
         }
         double thresholdX = x.apply(Math.min(e.threshold(), scaleMax));
         svg.append(line(thresholdX, TOP - 14, thresholdX, axisY, Html.INK, "6 4"));
-        svg.append(text(thresholdX, TOP - 18, "threshold " + percent(e.threshold()), "middle", Html.INK));
+        int decimals = decimals(e);
+        svg.append(text(thresholdX, TOP - 18, "threshold " + percent(e.threshold(), decimals), "middle", Html.INK));
 
         int row = 0;
         svg.append(bar(x.apply(0), x.apply(e.baseline()), TOP + row * ROW, "total", "#6b6b6b"));
-        svg.append(rowLabel(TOP + row * ROW, "Baseline", percent(e.baseline())));
+        svg.append(rowLabel(TOP + row * ROW, "Baseline", percent(e.baseline(), 1)));
         row++;
         for (int i = 0; i < e.factors().size(); i++) {
             ClinicalFactor f = e.factors().get(i);
@@ -226,7 +261,7 @@ public final class ExplanationPage {
             row++;
         }
         svg.append(bar(x.apply(0), x.apply(e.explainedRisk()), TOP + row * ROW, "total", Html.INK));
-        svg.append(rowLabel(TOP + row * ROW, "Risk", percent(e.risk())));
+        svg.append(rowLabel(TOP + row * ROW, "Risk", percent(e.risk(), decimals)));
         svg.append("</svg><figcaption>Solid bars raise the risk, hatched bars lower it; the dashed line is the"
                 + " decision threshold. The table below gives the same numbers.</figcaption></figure>");
         return svg.toString();

@@ -90,6 +90,33 @@ class ExplanationPageTest {
     }
 
     @Test
+    void aRiskJustBelowTheThresholdNeverReadsAsTheThresholdItself() {
+        // 16.052 % against 16.053 %: at one decimal both are 16.1 %, beside "Below the threshold: not flagged".
+        String html = ExplanationPage.page(scored(0.16052, 0.16053, false));
+
+        assertThat(html).contains("<dd data-fact=\"risk\">16.052 %</dd>", "<dd data-fact=\"threshold\">16.053 %</dd>",
+                "Risk 16.052 % against a baseline of 12.0 % and a decision threshold of 16.053 %.");
+        assertThat(ExplanationPage.page(scored(0.2, 0.16053, true))).contains("<dd data-fact=\"risk\">20.0 %</dd>",
+                "<dd data-fact=\"threshold\">16.1 %</dd>");
+    }
+
+    @Test
+    void aRiskCloseToCertaintyOrToNoneIsNotRoundedToIt() {
+        assertThat(ExplanationPage.page(scored(0.99996, 0.5, true))).contains("<dd data-fact=\"risk\">&gt;99.9 %</dd>")
+                .doesNotContain("100.0 %");
+        assertThat(ExplanationPage.page(scored(0.0004, 0.5, false))).contains("<dd data-fact=\"risk\">&lt;0.1 %</dd>")
+                .doesNotContain(">0.0 %");
+    }
+
+    private static PredictionExplanation scored(double risk, double threshold, boolean decision) {
+        return new PredictionExplanation("0190a3c4-0000-7000-8000-000000000003", new ModelName("readmission"), 3,
+                Slot.STABLE, Instant.parse("2024-05-01T10:15:30Z"), risk, 0.12, threshold, "readmitted", decision,
+                List.of(new ClinicalFactor("time_in_hospital", "Length of stay", "days", risk - 0.12,
+                        risk - 0.12, Direction.of(risk - 0.12))), 0, risk, "summary", "adults discharged from hospital", List.of(),
+                "/models/readmission/versions/3/card");
+    }
+
+    @Test
     void theEmbeddableSectionStylesOnlyItselfNotThePageItIsEmbeddedIn() {
         String embedded = ExplanationPage.embeddable(explanation(Instant.parse("2024-05-01T10:15:30Z")));
         String css = embedded.substring("<style>".length(), embedded.indexOf("</style>"));

@@ -33,6 +33,8 @@ public final class ExplanationFunctions {
     /** A page first: a browser's Accept header names HTML, a client that wants JSON says so. */
     private static final List<String> OFFERED = List.of("text/html", JSON);
     private static final Pattern PREDICTION_ID = Pattern.compile("[0-9a-fA-F-]{1,64}");
+    /** A misspelt {@code ?Fragment=true} is refused rather than answered with the whole page. */
+    private static final java.util.Set<String> QUERY = java.util.Set.of("fragment");
     private final PredictionExplanations explanations;
     private final HttpApi http;
 
@@ -48,6 +50,7 @@ public final class ExplanationFunctions {
             @BindingName("id") String id,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> {
+            call.takesOnlyQuery(QUERY);
             if (!PREDICTION_ID.matcher(id).matches()) {
                 throw new ValidationException("a prediction id is the UUID the scoring answer gave (hexadecimal digits"
                         + " and hyphens)");

@@ -1,0 +1,55 @@
+package health.vigil.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.json.Json;
+import health.vigil.testing.samples.SampleModels;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The clinician's view of a prediction as a clinical application asks for it over HTTP on the local platform: the
+ * section it embeds in its own page, and what a misspelt request gets.
+ */
+class ExplanationRouteIT {
+
+    @Test
+    void aClinicalApplicationEmbedsTheSectionAndAMisspeltParameterIsRefusedNotAnsweredWithThePage() throws Exception {
+        Path home = Files.createTempDirectory("vigil-explanation-it-");
+        Path zip = Files.createTempFile("readmission", ".zip");
+        LocalPlatform platform = null;
+        try {
+            platform = LocalPlatform.start(home, 0);
+            Files.write(zip, SampleModels.readmissionTrees().zip());
+            GovernedPath.deployReadmission(platform, home, zip, "readmission.zip");
+            Map<String, Object> features = new LinkedHashMap<>(SampleModels.readmissionCohort(1, 7).records().get(0));
+            features.values().removeIf(java.util.Objects::isNull);
+            String clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
+            HttpResponse<String> scored = GovernedPath.score(platform, clinicalApp, "patient-1", features);
+            assertThat(scored.statusCode()).as(scored.body()).isEqualTo(200);
+            String path = "/predictions/" + Json.readTree("the answer", scored.body().getBytes(StandardCharsets.UTF_8))
+                    .findValue("predictionId").asText() + "/explanation";
+            ControlClient clinician = new ControlClient(platform.baseUri(), clinicalApp);
+
+            HttpResponse<String> section = clinician.get(path + "?fragment=true", "text/html");
+            assertThat(section.statusCode()).as(section.body()).isEqualTo(200);
+            assertThat(section.body()).startsWith("<style>").doesNotContain("<html", "<h1")
+                    .contains(">Why the model gave this risk</h2>");
+
+            // Parameter names are case-sensitive, as on every route: ?Fragment=true once gave the whole page.
+            HttpResponse<String> misspelt = clinician.get(path + "?Fragment=true", "text/html");
+            assertThat(misspelt.statusCode()).as(misspelt.body()).isEqualTo(400);
+            assertThat(misspelt.body()).contains("query parameter 'Fragment' is not one this route takes; it takes"
+                    + " fragment").doesNotContain("<html");
+        } finally {
+            Files.deleteIfExists(zip);
+            GovernedPath.stopAndDelete(platform, home);
+        }
+    }
+}

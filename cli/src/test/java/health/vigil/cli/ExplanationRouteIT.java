@@ -15,19 +15,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The clinician's view of a prediction as a clinical application asks for it over HTTP on the local platform: the
- * section it embeds in its own page, and what a misspelt request gets.
+ * section it embeds in its own page, what a misspelt request gets, and what the view says once the version that
+ * scored the patient has left live traffic.
  */
 class ExplanationRouteIT {
 
     @Test
-    void aClinicalApplicationEmbedsTheSectionAndAMisspeltParameterIsRefusedNotAnsweredWithThePage() throws Exception {
+    void theSectionAClinicalApplicationEmbedsRefusesAMisspeltParameterAndSaysWhenItsVersionWasReplaced() throws Exception {
         Path home = Files.createTempDirectory("vigil-explanation-it-");
-        Path zip = Files.createTempFile("readmission", ".zip");
         LocalPlatform platform = null;
         try {
-            platform = LocalPlatform.start(home, 0);
-            Files.write(zip, SampleModels.readmissionTrees().zip());
-            GovernedPath.deployReadmission(platform, home, zip, "readmission.zip");
+            platform = GovernedPath.startWithStableAndApprovedCandidate(home);
             Map<String, Object> features = new LinkedHashMap<>(SampleModels.readmissionCohort(1, 7).records().get(0));
             features.values().removeIf(java.util.Objects::isNull);
             String clinicalApp = LocalAdapters.apiKey(home, "clinical-app");
@@ -40,15 +38,25 @@ class ExplanationRouteIT {
             HttpResponse<String> section = clinician.get(path + "?fragment=true", "text/html");
             assertThat(section.statusCode()).as(section.body()).isEqualTo(200);
             assertThat(section.body()).startsWith("<style>").doesNotContain("<html", "<h1")
-                    .contains(">Why the model gave this risk</h2>");
+                    .contains(">Why the model gave this risk</h2>").doesNotContain("version-now");
 
             // Parameter names are case-sensitive, as on every route: ?Fragment=true once gave the whole page.
             HttpResponse<String> misspelt = clinician.get(path + "?Fragment=true", "text/html");
             assertThat(misspelt.statusCode()).as(misspelt.body()).isEqualTo(400);
             assertThat(misspelt.body()).contains("query parameter 'Fragment' is not one this route takes; it takes"
                     + " fragment").doesNotContain("<html");
+
+            // Version 2 replaces version 1, which scored the patient: the explanation is still version 1's, and says
+            // that its risk is no longer the one the model gives.
+            new ControlClient(platform.baseUri(), LocalAdapters.apiKey(home, "operator"))
+                    .send("POST", "/models/" + GovernedPath.READMISSION + "/versions/2/deploy", null, 200);
+            HttpResponse<String> replaced = clinician.get(path, "text/html");
+            assertThat(replaced.statusCode()).as(replaced.body()).isEqualTo(200);
+            assertThat(replaced.body()).contains("data-fact=\"version-now\">Version 1 no longer scores patients",
+                    "Score the patient again for the risk the model gives now.",
+                    GovernedPath.READMISSION + " version 1");
+            assertThat(clinician.exchange("GET", path, null).body()).contains("\"versionStage\":\"RETIRED\"");
         } finally {
-            Files.deleteIfExists(zip);
             GovernedPath.stopAndDelete(platform, home);
         }
     }

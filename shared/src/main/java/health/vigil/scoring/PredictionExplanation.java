@@ -3,6 +3,7 @@ package health.vigil.scoring;
 import health.vigil.model.Explanation.Direction;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
+import health.vigil.model.Stage;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -22,6 +23,8 @@ import java.util.Objects;
  * @param explainedRisk the risk the contributions add up to (equal to {@code risk} up to the runtime's float
  *     precision)
  * @param modelCard the path of the version's model card
+ * @param versionStage the version's stage now, which may have changed since the patient was scored: {@code RETIRED}
+ *     or {@code ROLLED_BACK} when another version has taken its place
  */
 public record PredictionExplanation(
         String predictionId,
@@ -40,11 +43,13 @@ public record PredictionExplanation(
         String summary,
         String intendedUse,
         List<String> limitations,
-        String modelCard) {
+        String modelCard,
+        Stage versionStage) {
 
     public PredictionExplanation {
         Objects.requireNonNull(predictionId, "predictionId");
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(versionStage, "versionStage");
         factors = List.copyOf(factors);
         limitations = limitations == null ? List.of() : List.copyOf(limitations);
     }

@@ -79,7 +79,7 @@ public final class PredictionExplanations {
                 record.time(), record.score(), explanation.baseScore(), manifest.output().threshold(),
                 manifest.output().positiveLabel(), record.decision(), top, total - shown, explanation.score(),
                 explanation.summary(), manifest.intendedUse(), manifest.limitations(),
-                "/models/" + record.modelName().value() + "/versions/" + record.version() + "/card");
+                "/models/" + record.modelName().value() + "/versions/" + record.version() + "/card", version.stage());
     }
 
     /** The explanation the prediction log kept: margins and every feature's two contributions, no values. */

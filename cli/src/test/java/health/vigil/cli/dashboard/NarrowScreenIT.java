@@ -7,6 +7,7 @@ import health.vigil.functions.scoring.explanation.ExplanationPage;
 import health.vigil.model.Explanation.Direction;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
+import health.vigil.model.Stage;
 import health.vigil.scoring.PredictionExplanation;
 import health.vigil.scoring.PredictionExplanation.ClinicalFactor;
 import java.io.File;
@@ -104,7 +105,8 @@ class NarrowScreenIT {
         return new PredictionExplanation("0190a3c4-0000-7000-8000-000000000001", new ModelName("readmission"), 3,
                 Slot.STABLE, AT, 0.568, 0.155, 0.182, "readmitted within 30 days", true, factors, 0.087, 0.568,
                 "summary", "Flags inpatients with diabetes at high risk of readmission within 30 days of discharge",
-                List.of("Trained on 1999-2008 US hospital encounters"), "/models/readmission/versions/3/card");
+                List.of("Trained on 1999-2008 US hospital encounters"), "/models/readmission/versions/3/card",
+                Stage.PRODUCTION);
     }
 
     private Object js(String script) {

@@ -7,6 +7,7 @@ import static org.mockito.Mockito.when;
 import health.vigil.model.Explanation.Direction;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
+import health.vigil.model.Stage;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.scoring.PredictionExplanation;
 import health.vigil.scoring.PredictionExplanations;
@@ -28,7 +29,8 @@ class PredictionViewTest {
                 Slot.STABLE, Instant.parse("2026-11-20T12:00:00Z"), 0.31, 0.2, 0.5, "readmitted", false,
                 List.of(new PredictionExplanation.ClinicalFactor("time_in_hospital", "Length of stay", "days", 0.1, 0.5,
                         Direction.RAISES)), 0.01, 0.31, "summary", "adults discharged from hospital", List.of(),
-                "/models/readmission/versions/3/card"));
+                "/models/readmission/versions/3/card",
+                Stage.PRODUCTION));
         VigilPlatform platform = mock(VigilPlatform.class);
         when(platform.explanations()).thenReturn(explanations);
 

@@ -10,6 +10,7 @@ import health.vigil.scoring.PredictionExplanation.ClinicalFactor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The clinician's view of one prediction: the risk against the baseline and the decision threshold, a waterfall
@@ -74,6 +75,8 @@ public final class ExplanationPage {
                 ? "At or above the threshold: flagged as likely " + e.positiveLabel()
                 : "Below the threshold: not flagged", "decision");
         html.append("</dl>");
+        replaced(e).ifPresent(notice -> html.append("<p class=\"status-bad\" data-fact=\"version-now\">")
+                .append(escape(notice)).append("</p>"));
         html.append("<p class=\"summary\">").append(escape(summary(e))).append("</p>");
         html.append(waterfall(e));
         html.append(table(e));
@@ -96,6 +99,22 @@ public final class ExplanationPage {
         html.append("<p class=\"muted\">The factors are the model's own attribution (SHAP) recorded when the"
                 + " patient was scored; they explain the model, not the patient's condition.</p>");
         return html.append("</section>").toString();
+    }
+
+    /**
+     * What a clinician must know before acting on an explanation read after its version left live traffic: that the
+     * risk is no longer the one the model gives, and what to do.
+     */
+    static Optional<String> replaced(PredictionExplanation e) {
+        String since = switch (e.versionStage()) {
+            case ROLLED_BACK -> " was rolled back after this patient was scored: it was taken off live traffic because"
+                    + " it behaved worse than the version before it.";
+            case RETIRED -> " no longer scores patients: another version of the model has taken its place since this"
+                    + " patient was scored.";
+            default -> null;
+        };
+        return Optional.ofNullable(since).map(s -> "Version " + e.version() + since
+                + " Score the patient again for the risk the model gives now.");
     }
 
     private static void fact(StringBuilder html, String term, String value, String name) {

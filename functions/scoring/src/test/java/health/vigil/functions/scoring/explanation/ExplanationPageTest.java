@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import health.vigil.model.Explanation.Direction;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
+import health.vigil.model.Stage;
 import health.vigil.scoring.PredictionExplanation;
 import health.vigil.scoring.PredictionExplanation.ClinicalFactor;
 import java.time.Instant;
@@ -16,7 +17,8 @@ class ExplanationPageTest {
     private static PredictionExplanation explanation(Instant time, List<ClinicalFactor> factors) {
         return new PredictionExplanation("0190a3c4-0000-7000-8000-000000000001", new ModelName("readmission"), 3,
                 Slot.STABLE, time, 0.31, 0.2, 0.5, "readmitted", false, factors, 0.01, 0.31, "summary",
-                "adults discharged from hospital", List.of(), "/models/readmission/versions/3/card");
+                "adults discharged from hospital", List.of(), "/models/readmission/versions/3/card",
+                Stage.PRODUCTION);
     }
 
     private static PredictionExplanation explanation(Instant time) {
@@ -68,7 +70,8 @@ class ExplanationPageTest {
         PredictionExplanation second = new PredictionExplanation("0190a3c4-0000-7000-8000-000000000002",
                 first.model(), first.version(), first.slot(), first.time(), first.risk(), first.baseline(),
                 first.threshold(), first.positiveLabel(), first.decision(), lowers, 0.01, 0.31, "summary",
-                "adults discharged from hospital", List.of(), "/models/readmission/versions/3/card");
+                "adults discharged from hospital", List.of(), "/models/readmission/versions/3/card",
+                Stage.PRODUCTION);
         String host = ExplanationPage.embeddable(first) + ExplanationPage.embeddable(second);
 
         java.util.regex.Matcher ids = java.util.regex.Pattern.compile(" id=\"([^\"]+)\"").matcher(host);
@@ -108,12 +111,34 @@ class ExplanationPageTest {
                 .doesNotContain(">0.0 %");
     }
 
+    @Test
+    void anExplanationReadAfterItsVersionLeftLiveTrafficSaysSoBeforeTheFactors() {
+        PredictionExplanation served = explanation(Instant.parse("2024-05-01T10:15:30Z"));
+        String rolledBack = ExplanationPage.page(inStage(served, Stage.ROLLED_BACK));
+        String retired = ExplanationPage.page(inStage(served, Stage.RETIRED));
+
+        assertThat(rolledBack).contains("<p class=\"status-bad\" data-fact=\"version-now\">Version 3 was rolled back"
+                + " after this patient was scored: it was taken off live traffic because it behaved worse than the"
+                + " version before it. Score the patient again for the risk the model gives now.</p>");
+        assertThat(rolledBack.indexOf("data-fact=\"version-now\"")).isLessThan(rolledBack.indexOf("<svg"));
+        assertThat(retired).contains(">Version 3 no longer scores patients: another version of the model has taken its"
+                + " place since this patient was scored. Score the patient again for the risk the model gives now.</p>");
+        assertThat(ExplanationPage.page(served)).doesNotContain("version-now");
+    }
+
+    private static PredictionExplanation inStage(PredictionExplanation e, Stage stage) {
+        return new PredictionExplanation(e.predictionId(), e.model(), e.version(), e.slot(), e.time(), e.risk(),
+                e.baseline(), e.threshold(), e.positiveLabel(), e.decision(), e.factors(), e.otherFactors(),
+                e.explainedRisk(), e.summary(), e.intendedUse(), e.limitations(), e.modelCard(), stage);
+    }
+
     private static PredictionExplanation scored(double risk, double threshold, boolean decision) {
         return new PredictionExplanation("0190a3c4-0000-7000-8000-000000000003", new ModelName("readmission"), 3,
                 Slot.STABLE, Instant.parse("2024-05-01T10:15:30Z"), risk, 0.12, threshold, "readmitted", decision,
                 List.of(new ClinicalFactor("time_in_hospital", "Length of stay", "days", risk - 0.12,
                         risk - 0.12, Direction.of(risk - 0.12))), 0, risk, "summary", "adults discharged from hospital", List.of(),
-                "/models/readmission/versions/3/card");
+                "/models/readmission/versions/3/card",
+                Stage.PRODUCTION);
     }
 
     @Test

@@ -135,12 +135,20 @@ public final class ScoreApi {
 
     /**
      * What a clinician reads: the one-line summary, the baseline risk, and the top factors with the value
-     * given, its unit and the signed change in risk (probability) and in log-odds.
+     * given, its unit and the signed change in risk (probability) and in log-odds; and what every other feature
+     * together changed, so that the baseline, the top factors and the others add up to the risk, as a waterfall
+     * drawn from them needs.
      */
     public static Map<String, Object> explanation(Explanation explanation) {
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("summary", explanation.summary());
         document.put("baselineRisk", explanation.baseScore());
+        double otherRisk = explanation.score() - explanation.baseScore();
+        double otherLogOdds = explanation.margin() - explanation.expectedMargin();
+        for (Explanation.Factor f : explanation.topFactors()) {
+            otherRisk -= f.probabilityContribution();
+            otherLogOdds -= f.marginContribution();
+        }
         document.put("topFactors", explanation.topFactors().stream().map(f -> {
             Map<String, Object> factor = new LinkedHashMap<>();
             factor.put("feature", f.feature());
@@ -153,6 +161,10 @@ public final class ScoreApi {
             factor.put("logOddsContribution", f.marginContribution());
             return factor;
         }).toList());
+        Map<String, Object> others = new LinkedHashMap<>();
+        others.put("riskContribution", otherRisk);
+        others.put("logOddsContribution", otherLogOdds);
+        document.put("otherFactors", others);
         return document;
     }
 }

@@ -7,6 +7,7 @@ import health.vigil.scoring.ScoredRow;
 import health.vigil.scoring.ScoringService;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
@@ -18,6 +19,8 @@ import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.VigilException;
 import health.vigil.json.Json;
+import health.vigil.model.Explanation;
+import health.vigil.model.Explanation.Factor;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +78,31 @@ class ScoreApiTest {
                 .satisfies(e -> assertThat(((VigilException) e).code()).isEqualTo(ErrorCode.BATCH_TOO_LARGE))
                 .hasMessageContaining("at most 2");
         verify(scoring, never()).score(any());
+    }
+
+    @Test
+    void theExplanationCarriesWhatTheFeaturesBeyondTheTopFactorsAddSoItsNumbersAddUpToTheRisk() {
+        // Margin 0.5 from an expected -1.5: contributions 1.5, -0.3 (left out of the top two) and 0.8 add up to 2.
+        double score = 1 / (1 + Math.exp(-0.5));
+        double base = 1 / (1 + Math.exp(1.5));
+        double slope = (score - base) / 2;
+        List<Factor> all = List.of(Factor.of("number_inpatient", 3L, "admissions", 1.5, 1.5 * slope),
+                Factor.of("age_years", 75.0, "years", -0.3, -0.3 * slope),
+                Factor.of("num_medications", 16L, "medications", 0.8, 0.8 * slope));
+        Explanation explanation = new Explanation(score, base, 0.5, -1.5, all, List.of(all.get(0), all.get(2)),
+                "Risk 0.62");
+
+        Map<String, Object> document = ScoreApi.explanation(explanation);
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> other = (Map<String, Object>) document.get("otherFactors");
+        assertThat((double) other.get("riskContribution")).isCloseTo(-0.3 * slope, within(1e-12));
+        assertThat((double) other.get("logOddsContribution")).isCloseTo(-0.3, within(1e-12));
+        double sum = (double) document.get("baselineRisk") + (double) other.get("riskContribution");
+        for (Object factor : (List<?>) document.get("topFactors")) {
+            sum += (double) ((Map<?, ?>) factor).get("riskContribution");
+        }
+        assertThat(sum).isCloseTo(score, within(1e-12));
     }
 
     @Test

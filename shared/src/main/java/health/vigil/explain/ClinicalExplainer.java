@@ -187,7 +187,8 @@ public final class ClinicalExplainer {
 
     /** "prior inpatient 4 stays", "hba1c missing", "on insulin yes", "admission type emergency". */
     static String describe(Factor factor, boolean valueKnown) {
-        StringBuilder text = new StringBuilder(factor.feature().replace('_', ' '));
+        String name = factor.feature().replace('_', ' ');
+        StringBuilder text = new StringBuilder(name);
         if (!valueKnown) {
             return text.toString();
         }
@@ -196,7 +197,8 @@ public final class ClinicalExplainer {
             return text.append(" missing").toString();
         }
         text.append(' ').append(format(value));
-        if (factor.unit() != null && isQuantity(value)) {
+        // A unit that only repeats the name ("ASA class" of asa_class) says nothing the name has not.
+        if (factor.unit() != null && isQuantity(value) && !factor.unit().equalsIgnoreCase(name)) {
             text.append(' ').append(value instanceof Number n && n.doubleValue() == 1 ? singular(factor.unit())
                     : factor.unit());
         }

@@ -308,6 +308,13 @@ class ClinicalExplainerTest {
                 .isEqualTo("max glu serum None");
     }
 
+    @Test
+    void aUnitThatOnlyRepeatsTheFeaturesNameIsNotSaidTwice() {
+        // The complications model gives asa_class the unit "ASA class": "asa class 3 ASA class" says it twice.
+        assertThat(ClinicalExplainer.describe(factor("asa_class", 3L, "ASA class"), true)).isEqualTo("asa class 3");
+        assertThat(ClinicalExplainer.describe(factor("duration", 3L, "hours"), true)).isEqualTo("duration 3 hours");
+    }
+
     private static Explanation.Factor factor(String feature, Object value, String unit) {
         return new Explanation.Factor(feature, value, unit, 0.1, 0.01, Explanation.Direction.RAISES);
     }

@@ -349,14 +349,19 @@ public final class CanaryAnalysis {
     /**
      * A step's two counts, each named by its source, so that a reason never seems to contradict the analysis's
      * {@code canaryCount} and {@code stableCount} (the predictions logged since the step started): the request
-     * statistics count refused and failed rows too, and by whole minutes, from the start of the minute the step
-     * started in. A side's rows, which the step's looks and its pass wait for, are the larger of its two counts.
+     * statistics count refused and failed rows too, of the requests the step routed; records whose routing is unknown
+     * (written before steps were recorded) are counted by whole minutes, from the start of the minute the step started
+     * in, and the reason says so. A side's rows, which the step's looks and its pass wait for, are the larger of its
+     * two counts.
      */
     static String counted(StepEvidence step, Instant from) {
+        String which = step.canaryRequests().byMinute() || step.stableRequests().byMinute()
+                ? "in whole minutes from " + from.truncatedTo(ChronoUnit.MINUTES)
+                : "of the requests the step routed";
         return String.format(Locale.ROOT, "%d canary and %d stable rows counted by the request statistics (answered,"
-                + " refused and failed, in whole minutes from %s) and %d canary and %d stable predictions logged since"
-                + " the step started", step.canaryRequests().rows(), step.stableRequests().rows(),
-                from.truncatedTo(ChronoUnit.MINUTES), step.canary().count(), step.stable().count());
+                + " refused and failed, %s) and %d canary and %d stable predictions logged since the step started",
+                step.canaryRequests().rows(), step.stableRequests().rows(), which, step.canary().count(),
+                step.stable().count());
     }
 
     /** The steps in which both slots have some of a metric's sample, and the smaller slot's sample over them. */

@@ -100,8 +100,8 @@ public final class CanaryService {
     private final OutcomeLookup outcomes;
 
     /**
-     * Every scoring instance's per-minute request statistics of a model in a window; the platform passes the
-     * scoring service's recorder, which writes its own counts first.
+     * Every scoring instance's per-minute request statistics of a model in the minutes a window overlaps, of every
+     * step; the platform passes the scoring service's recorder, which writes its own counts first.
      */
     @FunctionalInterface
     public interface RequestWindow {
@@ -386,7 +386,10 @@ public final class CanaryService {
         return CanaryAnalysis.advance(ramp, analysis, now);
     }
 
-    /** Both slots' predictions, outcomes and request counts between {@code from} and {@code to}. */
+    /**
+     * Both slots' predictions, outcomes and request counts between {@code from} and {@code to}, the window of the step
+     * that started at {@code from}: its request counts are those of the requests that step routed (ADR 0035).
+     */
     private StepEvidence evidence(ModelName model, CanaryRamp ramp, Instant from, Instant to) {
         WindowSample canary = new WindowSample(SCORE_SAMPLE, 1);
         WindowSample stable = new WindowSample(SCORE_SAMPLE, 2);
@@ -410,8 +413,8 @@ public final class CanaryService {
         });
         label(model, pending, ramp, canaryLabelled, stableLabelled);
         List<SlotMinuteStats> requests = requestStats == null ? List.of() : requestStats.window(model, from, to);
-        return new StepEvidence(canary, stable, RequestSample.of(requests, Slot.CANARY, ramp.version()),
-                RequestSample.of(requests, Slot.STABLE, ramp.stableVersion()), canaryLabelled, stableLabelled);
+        return new StepEvidence(canary, stable, RequestSample.of(requests, Slot.CANARY, ramp.version(), from),
+                RequestSample.of(requests, Slot.STABLE, ramp.stableVersion(), from), canaryLabelled, stableLabelled);
     }
 
     /** Adds the batch's predictions that have an outcome to their slot's labelled sample, and empties the batch. */

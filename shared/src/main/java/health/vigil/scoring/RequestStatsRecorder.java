@@ -22,9 +22,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Counts this instance's scoring requests per model version, slot and UTC minute (rows answered, refused with a 4xx,
- * failed with a server error; the latency of answered requests) in memory, and writes the counts to the shared
- * {@link RequestStatsStore} every few seconds, each minute's record replacing this instance's earlier one. The
+ * Counts this instance's scoring requests per model version, slot, canary step and UTC minute (rows answered, refused
+ * with a 4xx, failed with a server error; the latency of answered requests) in memory, and writes the counts to the
+ * shared {@link RequestStatsStore} every few seconds, each minute's record replacing this instance's earlier one. The
  * request path only adds to counters; a minute's counters are dropped once the minute is over and written.
  */
 public final class RequestStatsRecorder implements AutoCloseable {
@@ -33,7 +33,7 @@ public final class RequestStatsRecorder implements AutoCloseable {
     /** What became of a request's rows in one slot. */
     public enum Outcome { ANSWERED, REFUSED, FAILED }
 
-    private record Key(ModelName model, int version, Slot slot, Instant minute) {}
+    private record Key(ModelName model, int version, Slot slot, Instant step, Instant minute) {}
 
     private static final class Counts {
         long answered;
@@ -80,9 +80,27 @@ public final class RequestStatsRecorder implements AutoCloseable {
         return this;
     }
 
-    /** Counts {@code rows} rows of one request in one slot, and for an answered request its latency. */
+    /**
+     * Counts {@code rows} rows of one request in one slot, routed under the canary step {@code step} (see
+     * {@link SlotMinuteStats#step()}), and for an answered request its latency.
+     */
+    public void record(ModelName model, int version, Slot slot, Instant step, Outcome outcome, int rows,
+            long latencyNanos) {
+        Objects.requireNonNull(step, "step");
+        count(new Key(model, version, slot, step, clock.instant().truncatedTo(ChronoUnit.MINUTES)), outcome, rows,
+                latencyNanos);
+    }
+
+    /**
+     * Counts rows whose routing is not known, as an instance did before it recorded steps: a step's analysis reads them
+     * by minute.
+     */
     public void record(ModelName model, int version, Slot slot, Outcome outcome, int rows, long latencyNanos) {
-        Key key = new Key(model, version, slot, clock.instant().truncatedTo(ChronoUnit.MINUTES));
+        count(new Key(model, version, slot, null, clock.instant().truncatedTo(ChronoUnit.MINUTES)), outcome, rows,
+                latencyNanos);
+    }
+
+    private void count(Key key, Outcome outcome, int rows, long latencyNanos) {
         Counts counts = minutes.computeIfAbsent(key, k -> new Counts());
         synchronized (counts) {
             switch (outcome) {
@@ -108,7 +126,7 @@ public final class RequestStatsRecorder implements AutoCloseable {
                 Counts c = e.getValue();
                 synchronized (c) {
                     if (c.dirty) {
-                        changed.add(new SlotMinuteStats(k.model(), k.version(), k.slot(), k.minute(), instance,
+                        changed.add(new SlotMinuteStats(k.model(), k.version(), k.slot(), k.step(), k.minute(), instance,
                                 c.answered, c.refused, c.failed, new LatencyHistogram(c.latency)));
                         c.dirty = false;
                     }
@@ -122,7 +140,7 @@ public final class RequestStatsRecorder implements AutoCloseable {
                 store.upsert(changed);
             } catch (RuntimeException e) {
                 for (SlotMinuteStats s : changed) {
-                    Counts c = minutes.get(new Key(s.model(), s.version(), s.slot(), s.minute()));
+                    Counts c = minutes.get(new Key(s.model(), s.version(), s.slot(), s.step(), s.minute()));
                     if (c != null) {
                         synchronized (c) {
                             c.dirty = true;

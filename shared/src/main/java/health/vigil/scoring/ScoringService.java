@@ -22,6 +22,7 @@ import health.vigil.model.OutputSpec;
 import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.ShadowScore;
+import health.vigil.model.SlotMinuteStats;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.TrafficSlot;
@@ -193,13 +194,15 @@ public final class ScoringService {
             return;
         }
         if (routing.rowsByVersion().size() == 1 && onlyVersion == null) {
-            requestStats.record(model, slots[0].version(), slots[0].slot(), outcome, slots.length, nanos);
+            requestStats.record(model, slots[0].version(), slots[0].slot(), routing.step(), outcome, slots.length,
+                    nanos);
             return;
         }
         for (Map.Entry<Integer, List<Integer>> group : routing.rowsByVersion().entrySet()) {
             if (onlyVersion == null || group.getKey().equals(onlyVersion)) {
                 TrafficSlot slot = slots[group.getValue().get(0)];
-                requestStats.record(model, slot.version(), slot.slot(), outcome, group.getValue().size(), nanos);
+                requestStats.record(model, slot.version(), slot.slot(), routing.step(), outcome,
+                        group.getValue().size(), nanos);
             }
         }
     }
@@ -354,14 +357,16 @@ public final class ScoringService {
         return text.toString();
     }
 
-    /** Which version and slot scores each row, the loaded versions, and the field names the request may use. */
+    /**
+     * Which version and slot scores each row, the loaded versions, the field names the request may use, and the canary
+     * step whose weights routed the rows ({@link SlotMinuteStats#stepOf}), under which the request is counted.
+     */
     private record Routing(TrafficSlot[] slots, Map<Integer, List<Integer>> rowsByVersion,
-            Map<Integer, ScorableModel> models, Set<String> acceptedNames, TrafficSlot shadow) {}
+            Map<Integer, ScorableModel> models, Set<String> acceptedNames, TrafficSlot shadow, Instant step) {}
 
     private Routing route(ScoreRequest request, String[] pseudonyms) {
         ModelName model = request.model();
         TrafficSlot[] slots = new TrafficSlot[pseudonyms.length];
-        Map<Integer, ScorableModel> loaded = new LinkedHashMap<>();
         if (request.version() != null) {
             VersionRecord record = registry.getVersion(model, request.version());
             // Only what the model's deployment holds scores patients: a version named by number must be in one of
@@ -372,24 +377,24 @@ public final class ScoringService {
                     .map(TrafficSlot::slot)
                     .orElseThrow(() -> notDeployed(record, deployment));
             Arrays.fill(slots, new TrafficSlot(slot, record.version(), 0));
-            loaded.put(record.version(), models.get(record));
-        } else {
-            Optional<Deployment> found = registry.deployment(model);
-            if (found.isEmpty()) {
-                registry.listVersions(model);
-                throw new ConflictException(ErrorCode.MODEL_NOT_DEPLOYED, "model `" + model + "` is registered but no"
-                        + " version of it is deployed; deploy a version, or name the version to score with");
-            }
-            Deployment deployment = found.get();
-            for (int i = 0; i < pseudonyms.length; i++) {
-                slots[i] = TrafficRouter.route(deployment, pseudonyms[i]);
-            }
-            LivePlan plan = livePlan(model, deployment);
-            return new Routing(slots, rowsByVersion(slots, plan.models().size()), plan.models(), plan.acceptedNames(),
-                    deployment.slot(Slot.SHADOW).orElse(null));
+            Map<Integer, ScorableModel> loaded = Map.of(record.version(), models.get(record));
+            // A request that names its version is not mirrored: it asked for that version and nothing else.
+            return new Routing(slots, rowsByVersion(slots, loaded.size()), loaded, acceptedNames(loaded.values()), null,
+                    SlotMinuteStats.stepOf(deployment.get()));
         }
-        // A request that names its version is not mirrored: it asked for that version and nothing else.
-        return new Routing(slots, rowsByVersion(slots, loaded.size()), loaded, acceptedNames(loaded.values()), null);
+        Optional<Deployment> found = registry.deployment(model);
+        if (found.isEmpty()) {
+            registry.listVersions(model);
+            throw new ConflictException(ErrorCode.MODEL_NOT_DEPLOYED, "model `" + model + "` is registered but no"
+                    + " version of it is deployed; deploy a version, or name the version to score with");
+        }
+        Deployment deployment = found.get();
+        for (int i = 0; i < pseudonyms.length; i++) {
+            slots[i] = TrafficRouter.route(deployment, pseudonyms[i]);
+        }
+        LivePlan plan = livePlan(model, deployment);
+        return new Routing(slots, rowsByVersion(slots, plan.models().size()), plan.models(), plan.acceptedNames(),
+                deployment.slot(Slot.SHADOW).orElse(null), SlotMinuteStats.stepOf(deployment));
     }
 
     /**

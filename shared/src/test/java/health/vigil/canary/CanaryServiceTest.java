@@ -364,6 +364,61 @@ class CanaryServiceTest {
                 .doesNotContain("320 stable requests");
     }
 
+    /**
+     * Requests of one row each, {@code perSlot} in each slot, routed under the ramp's current step and answered in 4 ms
+     * now, and as many predictions logged over the ten seconds from now.
+     */
+    private void trafficOfTheCurrentStep(int perSlot) {
+        Instant step = store.findDeployment(READMISSION).orElseThrow().canary().stepStartedAt();
+        for (int i = 0; i < perSlot; i++) {
+            requests.record(READMISSION, 2, Slot.CANARY, step, Outcome.ANSWERED, 1, 4_000_000);
+            requests.record(READMISSION, 1, Slot.STABLE, step, Outcome.ANSWERED, 1, 4_000_000);
+        }
+        traffic.write(log, READMISSION, Slot.CANARY, 2, perSlot, clock.instant(), Duration.ofSeconds(10), 0, 0.01);
+        traffic.write(log, READMISSION, Slot.STABLE, 1, perSlot, clock.instant(), Duration.ofSeconds(10), 0, 0.01);
+    }
+
+    @Test
+    void aStepIsJudgedOnlyOnWhatItRoutedThoughTheStepBeforeItServedTheSameMinute() {
+        Duration bake = Duration.ofSeconds(20);
+        canaries.start(READMISSION, new CanaryService.StartCommand(2, null, bake, null), OPS);
+        clock.advance(Duration.ofSeconds(5));
+        trafficOfTheCurrentStep(1_000);
+        clock.advance(Duration.ofSeconds(16));
+        canaries.tick();
+        CanaryRamp second = store.findDeployment(READMISSION).orElseThrow().canary();
+        assertThat(second.step()).as("the first step passed on its own traffic").isEqualTo(1);
+        assertThat(second.stepStartedAt()).isEqualTo(START.plusSeconds(21));
+
+        // No traffic since: at the end of its bake time, in the minute the first step's rows were counted in, the
+        // second step has nothing of its own to be judged on.
+        clock.advance(bake.plusSeconds(1));
+        canaries.tick();
+        CanaryRamp waiting = store.findDeployment(READMISSION).orElseThrow().canary();
+        assertThat(waiting.status()).isEqualTo(CanaryStatus.RUNNING);
+        assertThat(waiting.step()).isEqualTo(1);
+        assertThat(waiting.analyses()).last().satisfies(a -> {
+            assertThat(a.decision()).isEqualTo(StepAnalysis.EXTEND);
+            assertThat(a.reason()).startsWith("interim look at step 2").contains("in this step 0 canary and 0 stable"
+                    + " rows counted by the request statistics (answered, refused and failed, of the requests the step"
+                    + " routed) and 0 canary and 0 stable predictions logged since the step started")
+                    .contains("each side needs 200 in this step to pass");
+        });
+
+        // Its own traffic, still in that minute, is what it passes on.
+        clock.advance(Duration.ofSeconds(1));
+        trafficOfTheCurrentStep(300);
+        clock.set(waiting.judgeAt().plusSeconds(1));
+        canaries.tick();
+        CanaryRamp third = store.findDeployment(READMISSION).orElseThrow().canary();
+        assertThat(third.step()).isEqualTo(2);
+        assertThat(third.analyses()).last().satisfies(a -> {
+            assertThat(a.decision()).isEqualTo(StepAnalysis.PASS);
+            assertThat(a.reason()).contains("in this step 300 canary and 300 stable rows counted by the request"
+                    + " statistics").contains("and 300 canary and 300 stable predictions logged since the step started");
+        });
+    }
+
     @Test
     void tooFewPredictionsExtendTheBakeTimeAndSaySo() {
         start();

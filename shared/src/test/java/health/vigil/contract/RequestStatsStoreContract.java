@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 /** What every {@link RequestStatsStore} must do. {@link #newStore()} gives an empty store: purging is store-wide. */
 public abstract class RequestStatsStoreContract {
     private static final Instant MINUTE = Instant.parse("2026-03-01T08:59:00Z");
+    /** The canary step the requests were routed under, started in the minute before. */
+    private static final Instant STEP = Instant.parse("2026-03-01T08:58:41.207318Z");
 
     protected abstract RequestStatsStore newStore();
 
@@ -34,10 +36,15 @@ public abstract class RequestStatsStoreContract {
 
     private static SlotMinuteStats stats(ModelName model, Slot slot, Instant minute, String instance, long answered,
             long refused, long failed, long slowRequests) {
+        return stats(model, slot, STEP, minute, instance, answered, refused, failed, slowRequests);
+    }
+
+    private static SlotMinuteStats stats(ModelName model, Slot slot, Instant step, Instant minute, String instance,
+            long answered, long refused, long failed, long slowRequests) {
         long[] latency = new long[LatencyHistogram.BUCKETS];
         latency[LatencyHistogram.bucketOf(2_000_000)] = answered - slowRequests;
         latency[LatencyHistogram.bucketOf(400_000_000)] = slowRequests;
-        return new SlotMinuteStats(model, slot == Slot.CANARY ? 2 : 1, slot, minute, instance, answered, refused,
+        return new SlotMinuteStats(model, slot == Slot.CANARY ? 2 : 1, slot, step, minute, instance, answered, refused,
                 failed, new LatencyHistogram(latency));
     }
 
@@ -69,6 +76,23 @@ public abstract class RequestStatsStoreContract {
         assertThat(store.read(model, MINUTE.plusSeconds(61), MINUTE.plusSeconds(181))).containsExactlyInAnyOrder(next,
                 later);
         assertThat(store.read(uniqueModel("stats"), MINUTE, MINUTE.plusSeconds(600))).isEmpty();
+    }
+
+    @Test
+    void theRequestsOfTwoStepsInOneMinuteAreKeptApartAndReadBackWithTheirStep() {
+        ModelName model = uniqueModel("stats");
+        Instant nextStep = MINUTE.plusMillis(20_412);
+        SlotMinuteStats first = stats(model, Slot.CANARY, STEP, MINUTE, "a", 40, 1, 0, 0);
+        SlotMinuteStats second = stats(model, Slot.CANARY, nextStep, MINUTE, "a", 9, 0, 2, 1);
+        SlotMinuteStats noCanary = stats(model, Slot.CANARY, SlotMinuteStats.NO_STEP, MINUTE, "a", 3, 0, 0, 0);
+        SlotMinuteStats unknown = stats(model, Slot.CANARY, null, MINUTE, "a", 5, 0, 0, 0);
+        store.upsert(List.of(first, second, noCanary, unknown));
+        SlotMinuteStats secondLater = stats(model, Slot.CANARY, nextStep, MINUTE, "a", 30, 0, 2, 1);
+        store.upsert(List.of(secondLater));
+
+        // The later count of the second step replaces only its own record.
+        assertThat(store.read(model, MINUTE, MINUTE.plusSeconds(60)))
+                .containsExactlyInAnyOrder(first, secondLater, noCanary, unknown);
     }
 
     @Test

@@ -33,6 +33,9 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.hash.Sha256;
+import health.vigil.model.CanaryPolicy;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
@@ -436,6 +439,34 @@ class ScoringServiceTest {
             assertThat(m.failed()).isEqualTo(40 - onCanary);
             assertThat(m.refused()).isEqualTo(first == Slot.STABLE ? 1 : 0);
         });
+    }
+
+    @Test
+    void aRequestIsCountedUnderTheCanaryStepWhoseWeightsRoutedIt() {
+        RequestStatsRecorder recorder = countingRequests();
+        deploy(1, 2, 50);
+        List<PatientRow> rows = IntStream.range(0, 40).mapToObj(i -> patient("MRN-" + i, 70, "male", true)).toList();
+        long onCanary = onCanary(rows);
+        service.score(new ScoreRequest(READMISSION, null, rows));
+        // The controller moves the ramp to its 50 % step, which keeps the weights the rows were routed by before.
+        Deployment before = store.findDeployment(READMISSION).orElseThrow();
+        Instant stepStart = NOW.minusSeconds(7);
+        CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, 20, CanaryPolicy.DEFAULT, CanaryStatus.RUNNING,
+                3, stepStart, stepStart.plusSeconds(20), 0, "ops", NOW.minusSeconds(60), "stepped", "moving to 50 %",
+                List.of());
+        store.saveDeployment(new Deployment(READMISSION, before.slots(), 2, "canary-controller", NOW, before.etag(),
+                ramp));
+
+        service.score(new ScoreRequest(READMISSION, null, rows));
+        service.score(new ScoreRequest(READMISSION, 2, rows.subList(0, 3)));
+
+        List<health.vigil.model.SlotMinuteStats> minute = recorder.window(READMISSION, NOW, NOW.plusSeconds(60));
+        assertThat(minute).filteredOn(m -> m.step().equals(health.vigil.model.SlotMinuteStats.NO_STEP))
+                .extracting(m -> m.slot() + " " + m.answered())
+                .containsExactlyInAnyOrder("CANARY " + onCanary, "STABLE " + (40 - onCanary));
+        assertThat(minute).filteredOn(m -> m.step().equals(stepStart))
+                .extracting(m -> m.slot() + " " + m.answered())
+                .containsExactlyInAnyOrder("CANARY " + (onCanary + 3), "STABLE " + (40 - onCanary));
     }
 
     @Test

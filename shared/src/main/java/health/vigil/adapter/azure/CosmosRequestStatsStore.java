@@ -23,8 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Per-minute request statistics in the {@code predictions} container (its TTL and access already fit: the scoring
  * app writes, the control app reads), partitioned by {@code stats:<model>:<yyyyMMddHH>}, so a canary window is read
- * with one partition read per hour and no query. A record's id is its key (version, slot, minute, instance); an
- * instance's later count of the same minute replaces the earlier one (upsert). Each record carries {@code ttl} = the
+ * with one partition read per hour and no query. A record's id is its key (version, slot, minute, instance and canary
+ * step; a document written before steps were recorded has no step and keeps its id); an instance's later count of the
+ * same minute and step replaces the earlier one (upsert). Each record carries {@code ttl} = the
  * prediction retention. Index documents (in the prediction log's index partition) list the models and each model's
  * hours, so a purge finds its partitions with point reads.
  */

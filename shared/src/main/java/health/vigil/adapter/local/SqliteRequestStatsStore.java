@@ -19,7 +19,8 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * Per-minute request statistics in {@code request-stats.db} under the Vigil home: one row per model, version, slot,
- * minute and instance, replaced as the instance's count of the minute grows. Commits use {@code synchronous=NORMAL}:
+ * canary step, minute and instance, replaced as the instance's count of the minute grows. The step is the ISO-8601
+ * start of the step, or the empty string in rows of schema version 1, whose routing is unknown. Commits use {@code synchronous=NORMAL}:
  * a crash may lose the last few seconds of counts, which only delays a canary step's judgement.
  */
 final class SqliteRequestStatsStore implements RequestStatsStore {
@@ -30,6 +31,23 @@ final class SqliteRequestStatsStore implements RequestStatsStore {
                     + " failed INTEGER NOT NULL, latency TEXT NOT NULL,"
                     + " PRIMARY KEY (model, minute, version, slot, instance))",
             "CREATE INDEX request_stats_by_minute ON request_stats (minute)");
+    /**
+     * Version 2: the canary step that routed the requests, in the key, so that two steps' requests in one minute are
+     * kept apart (ADR 0035); the rows of version 1 keep an empty step.
+     */
+    private static final List<String> SCHEMA_2 = List.of(
+            "CREATE TABLE request_stats_2 (model TEXT NOT NULL, minute INTEGER NOT NULL, version INTEGER NOT NULL,"
+                    + " slot TEXT NOT NULL, step TEXT NOT NULL, instance TEXT NOT NULL, answered INTEGER NOT NULL,"
+                    + " refused INTEGER NOT NULL, failed INTEGER NOT NULL, latency TEXT NOT NULL,"
+                    + " PRIMARY KEY (model, minute, version, slot, step, instance))",
+            "INSERT INTO request_stats_2 (model, minute, version, slot, step, instance, answered, refused, failed,"
+                    + " latency) SELECT model, minute, version, slot, '', instance, answered, refused, failed, latency"
+                    + " FROM request_stats",
+            "DROP TABLE request_stats",
+            "ALTER TABLE request_stats_2 RENAME TO request_stats",
+            "CREATE INDEX request_stats_by_minute ON request_stats (minute)");
+    /** The stored step of a record without one. */
+    private static final String UNKNOWN_STEP = "";
 
     private final SqliteDatabase db;
 
@@ -40,7 +58,7 @@ final class SqliteRequestStatsStore implements RequestStatsStore {
     static SqliteRequestStatsStore open(Path home) {
         Objects.requireNonNull(home, "home");
         return new SqliteRequestStatsStore(SqliteDatabase.open(home.resolve(FILE_NAME), "request statistics database",
-                SQLiteConfig.SynchronousMode.NORMAL, List.of(SCHEMA_1)));
+                SQLiteConfig.SynchronousMode.NORMAL, List.of(SCHEMA_1, SCHEMA_2)));
     }
 
     @Override
@@ -50,17 +68,18 @@ final class SqliteRequestStatsStore implements RequestStatsStore {
         }
         db.write("store " + records.size() + " request statistics", c -> {
             try (PreparedStatement s = c.prepareStatement("INSERT OR REPLACE INTO request_stats (model, minute, version,"
-                    + " slot, instance, answered, refused, failed, latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + " slot, step, instance, answered, refused, failed, latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 for (SlotMinuteStats r : records) {
                     s.setString(1, r.model().value());
                     s.setLong(2, r.minute().getEpochSecond());
                     s.setInt(3, r.version());
                     s.setString(4, r.slot().name());
-                    s.setString(5, r.instance());
-                    s.setLong(6, r.answered());
-                    s.setLong(7, r.refused());
-                    s.setLong(8, r.failed());
-                    s.setString(9, Json.write(r.latency().counts()));
+                    s.setString(5, r.step() == null ? UNKNOWN_STEP : r.step().toString());
+                    s.setString(6, r.instance());
+                    s.setLong(7, r.answered());
+                    s.setLong(8, r.refused());
+                    s.setLong(9, r.failed());
+                    s.setString(10, Json.write(r.latency().counts()));
                     s.addBatch();
                 }
                 s.executeBatch();
@@ -75,8 +94,8 @@ final class SqliteRequestStatsStore implements RequestStatsStore {
         return db.read("read the request statistics of " + model, c -> {
             List<SlotMinuteStats> found = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement("SELECT minute, version, slot, instance, answered, refused,"
-                    + " failed, latency FROM request_stats WHERE model = ? AND minute >= ? AND minute < ?"
-                    + " ORDER BY minute, version, slot, instance")) {
+                    + " failed, latency, step FROM request_stats WHERE model = ? AND minute >= ? AND minute < ?"
+                    + " ORDER BY minute, version, slot, step, instance")) {
                 s.setString(1, model.value());
                 s.setLong(2, from.truncatedTo(ChronoUnit.MINUTES).getEpochSecond());
                 s.setLong(3, to.getEpochSecond() + (to.getNano() > 0 ? 1 : 0));
@@ -84,7 +103,9 @@ final class SqliteRequestStatsStore implements RequestStatsStore {
                     while (rs.next()) {
                         long[] latency = Json.read("request latency counts",
                                 rs.getString(8).getBytes(StandardCharsets.UTF_8), long[].class);
+                        String step = rs.getString(9);
                         found.add(new SlotMinuteStats(model, rs.getInt(2), Slot.valueOf(rs.getString(3)),
+                                step.equals(UNKNOWN_STEP) ? null : Instant.parse(step),
                                 Instant.ofEpochSecond(rs.getLong(1)), rs.getString(4), rs.getLong(5), rs.getLong(6),
                                 rs.getLong(7), new LatencyHistogram(latency)));
                     }

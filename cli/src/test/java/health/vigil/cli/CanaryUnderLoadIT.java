@@ -120,7 +120,15 @@ class CanaryUnderLoadIT {
         JsonNode ramp = operator.send("GET", "/models/" + MODEL + "/canary", null, 200);
         assertThat(ramp.at("/canary/status").asText()).as(ramp.toString()).isEqualTo(CanaryStatus.PROMOTED.wireName());
         assertThat(stateVersions).as("25 %, 50 %, then promoted").contains(Set.of(1, 2), Set.of(2));
-        Thread.sleep(500);
+        // Version 1 is retired just after the promoted deployment is saved (its stage follows the deployment); the
+        // rollback goes back to the most recently retired version, so it waits for that, not for a fixed time.
+        java.time.Instant retiredBy = java.time.Instant.now().plusSeconds(30);
+        String stage = "";
+        while (!stage.equals("RETIRED") && java.time.Instant.now().isBefore(retiredBy)) {
+            Thread.sleep(50);
+            stage = operator.send("GET", "/models/" + MODEL + "/versions/1", null, 200).get("stage").asText();
+        }
+        assertThat(stage).as("version 1 after the promotion").isEqualTo("RETIRED");
         JsonNode[] rollback = new JsonNode[1];
         change(() -> {
             rollback[0] = operator.send("POST", "/models/" + MODEL + "/rollback", Map.of(), 200);

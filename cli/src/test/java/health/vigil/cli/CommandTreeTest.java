@@ -117,4 +117,36 @@ class CommandTreeTest {
         assertThat(help("rollback")).contains("one of the last five retired")
                 .contains("One of the last five retired versions (default: the previous stable one)");
     }
+
+    /** The command line at {@code path} under {@code vigil}. */
+    private static CommandLine command(List<String> path) {
+        CommandLine line = Main.commandLine();
+        for (String word : path) {
+            line = line.getSubcommands().get(word);
+        }
+        return line;
+    }
+
+    /** Every command's path, {@code vigil} itself first. */
+    private static List<List<String>> everyCommand() {
+        List<List<String>> paths = paths(Main.commandLine(), List.of());
+        paths.add(0, List.of());
+        return paths;
+    }
+
+    @Test
+    void whereVersionNamesAModelVersionMinusVSaysItPrintsVigilsOwn() {
+        List<List<String>> modelVersions = new ArrayList<>();
+        for (List<String> path : everyCommand()) {
+            var option = command(path).getCommandSpec().findOption("--version");
+            if (option != null && !option.versionHelp()) {
+                modelVersions.add(path);
+                assertThat(help(path.toArray(String[]::new))).as("vigil " + String.join(" ", path))
+                        .contains("-V Print vigil's own version and exit (--version here is a model version)");
+            }
+        }
+        assertThat(modelVersions).contains(List.of("rollback"), List.of("canary", "status"), List.of("shadow", "report"),
+                List.of("batch", "submit"));
+        assertThat(run(List.of(), "--version").out()).startsWith("vigil ");
+    }
 }

@@ -39,18 +39,18 @@ final class CanaryCommand {
         int version;
 
         @Option(names = "--steps", split = ",", description = "Canary share of traffic at each step, in basis points:"
-                + " 10000 = all (default 100,500,2500,5000,10000)")
+                + " 10000 = all (default: 100,500,2500,5000,10000)")
         List<Integer> steps;
 
         @Option(names = "--bake", converter = IsoDuration.class,
-                description = "Bake time per step, an ISO-8601 duration such as PT30M (default PT10M)")
+                description = "Bake time per step, an ISO-8601 duration such as PT30M (default: PT10M)")
         Duration bake;
 
         @Option(names = "--false-rollback-rate",
-                description = "Chance of rolling back a healthy canary over the ramp, 0-1 (default 0.01)")
+                description = "Chance of rolling back a healthy canary over the ramp, 0-1 (default: 0.01)")
         Double falseRollbackRate;
 
-        @Option(names = "--min-sample", description = "Predictions per slot before a step is judged (default 200)")
+        @Option(names = "--min-sample", description = "Predictions per slot before a step is judged (default: 200)")
         Integer minSample;
 
         @Mixin

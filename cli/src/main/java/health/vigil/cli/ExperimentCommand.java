@@ -37,13 +37,13 @@ final class ExperimentCommand {
                 description = "Expected share of positive outcomes: required for auroc, refused for the other metrics")
         Double prevalence;
 
-        @Option(names = "--alpha", description = "Two-sided significance level (default 0.05)")
+        @Option(names = "--alpha", description = "Two-sided significance level (default: 0.05)")
         Double alpha;
 
-        @Option(names = "--power", description = "Power (default 0.8)")
+        @Option(names = "--power", description = "Power (default: 0.8)")
         Double power;
 
-        @Option(names = "--treatment-basis-points", description = "Treatment arm's share, 1-9999 (default 5000)")
+        @Option(names = "--treatment-basis-points", description = "Treatment arm's share, 1-9999 (default: 5000)")
         Integer treatmentBasisPoints;
 
         Map<String, Object> body() {

@@ -174,7 +174,7 @@ final class ModelsCommand {
         @Parameters(index = "1", description = "Version")
         int version;
 
-        @Option(names = "--rerun", description = "run the gates again if what they judged the version on changed")
+        @Option(names = "--rerun", description = "Run the gates again if what they judged the version on changed")
         boolean rerun;
 
         @Mixin
@@ -199,7 +199,7 @@ final class ModelsCommand {
         int version;
 
         @Option(names = "--format", defaultValue = "markdown",
-                description = "html, markdown or json (default: ${DEFAULT-VALUE}; --json means json)")
+                description = "The card's format: html, markdown or json (default: ${DEFAULT-VALUE}; --json means json)")
         CardFormat format;
 
         @Option(names = "--out", description = "Write the card to this file (owner-only) instead of printing it")

@@ -37,7 +37,7 @@ final class ShadowCommand {
         int version;
 
         @Option(names = "--basis-points", defaultValue = "1000",
-                description = "Share of scored requests to mirror, 1-10000 (default 1000 = 10 %%)")
+                description = "Share of scored requests to mirror, 1-10000 (default: 1000 = 10 %%)")
         int basisPoints;
 
         @Mixin
@@ -74,16 +74,16 @@ final class ShadowCommand {
         String model;
 
         @Option(names = "--from", description = "Start of the window, e.g. 2026-11-30T00:00:00Z (ISO-8601 with Z or"
-                + " an offset; default 24 hours ago, or when the shadow was set if that is later)")
+                + " an offset; default: 24 hours ago, or when the shadow was set if that is later)")
         String from;
 
-        @Option(names = "--to", description = "End of the window, ISO-8601 like --from (default now)")
+        @Option(names = "--to", description = "End of the window, ISO-8601 like --from (default: now)")
         String to;
 
         @Mixin
         HelpAndVersionOptions helpAndVersion = new HelpAndVersionOptions();
 
-        @Option(names = "--version", description = "A past shadow version (default the current one)")
+        @Option(names = "--version", description = "A past shadow version (default: the current one)")
         Integer version;
 
         @Mixin

@@ -43,29 +43,29 @@ public final class TrainCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<model>", description = "readmission, adherence or complications")
     String model;
 
-    @Option(names = "--data", paramLabel = "FILE", description = "the model's real data (see docs/models.md);"
+    @Option(names = "--data", paramLabel = "FILE", description = "The model's real data (see docs/models.md);"
             + " without it, seeded synthetic data is generated")
     Path data;
 
-    @Option(names = "--out", paramLabel = "PACKAGE", description = "where to write the package zip (default: <model>.zip)")
+    @Option(names = "--out", paramLabel = "PACKAGE", description = "Where to write the package zip (default: <model>.zip)")
     Path out;
 
-    @Option(names = "--evaluation-out", paramLabel = "FILE", description = "with --data: where to write the held-out"
+    @Option(names = "--evaluation-out", paramLabel = "FILE", description = "With --data: where to write the held-out"
             + " test patients as an evaluation dataset, owner-only (default: next to the package, <package>-evaluation.csv)")
     Path evaluationOut;
 
     @Option(names = "--algorithm", defaultValue = "gbt", paramLabel = "gbt|logistic",
-            description = "gradient-boosted trees (default) or the interpretable logistic regression")
+            description = "Gradient-boosted trees (default) or the interpretable logistic regression")
     String algorithm;
 
-    @Option(names = "--rows", defaultValue = "20000", description = "synthetic rows when no --data is given (default 20000)")
+    @Option(names = "--rows", defaultValue = "20000", description = "Synthetic rows when no --data is given (default: ${DEFAULT-VALUE})")
     int rows;
 
-    @Option(names = "--seed", description = "seed of the split, the sampling and synthetic data (default "
+    @Option(names = "--seed", description = "Seed of the split, the sampling and synthetic data (default: "
             + TrainingSettings.DEFAULT_SEED + ")")
     Long seed;
 
-    @Option(names = "--rounds", description = "boosting rounds (default 300)")
+    @Option(names = "--rounds", description = "Boosting rounds (default: 300)")
     Integer rounds;
 
     @Override

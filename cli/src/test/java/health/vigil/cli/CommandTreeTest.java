@@ -111,7 +111,7 @@ class CommandTreeTest {
                 + " offset; a plain date is refused)").contains("--to=<to> End, ISO-8601 like --from");
         assertThat(help("shadow", "report")).contains("--from=<from> Start of the window, e.g. 2026-11-30T00:00:00Z");
         assertThat(help("canary", "start")).contains("in basis points: 10000 = all")
-                .contains("an ISO-8601 duration such as PT30M (default PT10M)").contains("0-1 (default 0.01)");
+                .contains("an ISO-8601 duration such as PT30M (default: PT10M)").contains("0-1 (default: 0.01)");
         assertThat(help("experiment", "plan")).contains("in the metric's units (e.g. 0.05)")
                 .contains("required for auroc, refused for the other metrics");
         assertThat(help("rollback")).contains("one of the last five retired")
@@ -148,5 +148,17 @@ class CommandTreeTest {
         assertThat(modelVersions).contains(List.of("rollback"), List.of("canary", "status"), List.of("shadow", "report"),
                 List.of("batch", "submit"));
         assertThat(run(List.of(), "--version").out()).startsWith("vigil ");
+    }
+
+    @Test
+    void everyOptionIsDescribedAsASentenceWithItsDefaultWrittenOneWay() {
+        for (List<String> path : everyCommand()) {
+            String command = "vigil " + String.join(" ", path);
+            assertThat(help(path.toArray(String[]::new))).as(command).doesNotContainPattern("\\bdefault\\b(?![:)])");
+            for (ArgSpec option : command(path).getCommandSpec().options()) {
+                assertThat(String.join(" ", option.description())).as(command + " " + option)
+                        .doesNotStartWith(" ").matches("(?s)[^a-z].*");
+            }
+        }
     }
 }

@@ -41,7 +41,12 @@ final class BatchCommand {
 
     @Command(name = "submit",
             description = "Score a CSV or JSON Lines file (one patient per line) and follow it to the end, as "
-                    + PERSONA + ".")
+                    + PERSONA + ".",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {
+                "0:the job completed and scored rows, or with --no-wait it was accepted",
+                "1:the job failed, it completed without scoring a row, or the platform refused the request",
+                "2:the command line was wrong"})
     static final class Submit implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1",
                 description = "The file, copied into the platform's batch-input container (a local platform's home)")

@@ -161,4 +161,11 @@ class CommandTreeTest {
             }
         }
     }
+
+    @Test
+    void batchSubmitListsItsExitCodesLikeBatchStatus() {
+        assertThat(help("batch", "submit")).contains("Exit codes: 0 the job completed and scored rows, or with"
+                + " --no-wait it was accepted 1 the job failed, it completed without scoring a row, or the platform"
+                + " refused the request 2 the command line was wrong");
+    }
 }

@@ -26,8 +26,11 @@ final class PlatformAddress {
     static final URI DEFAULT = URI.create(DEFAULT_ADDRESS);
     static final String URL_VARIABLE = "VIGIL_URL";
 
-    /** What the {@code --url} options say they default to. */
-    static final String DEFAULT_DESCRIPTION = "$" + URL_VARIABLE + ", else the platform vigil up runs from --home, else "
+    /**
+     * What the {@code --url} options say they default to, as a picocli description. The address starts a line of its
+     * own ({@code %n}): picocli wraps a description where a line break may fall, and that is inside an address too.
+     */
+    static final String DEFAULT_DESCRIPTION = "$" + URL_VARIABLE + ", else the platform vigil up runs from --home, else%n"
             + DEFAULT_ADDRESS;
 
     private PlatformAddress() {}

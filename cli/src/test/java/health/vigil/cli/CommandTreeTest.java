@@ -31,7 +31,10 @@ class CommandTreeTest {
     private record Run(int exit, String out, String err) {}
 
     private static Run run(List<String> path, String option) {
-        CommandLine line = Main.commandLine();
+        return run(Main.commandLine(), path, option);
+    }
+
+    private static Run run(CommandLine line, List<String> path, String option) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         line.setOut(new PrintWriter(out, true));
@@ -167,5 +170,21 @@ class CommandTreeTest {
         assertThat(help("batch", "submit")).contains("Exit codes: 0 the job completed and scored rows, or with"
                 + " --no-wait it was accepted 1 the job failed, it completed without scoring a row, or the platform"
                 + " refused the request 2 the command line was wrong");
+    }
+
+    @Test
+    void thePlatformsDefaultAddressIsNeverBrokenAcrossLines() {
+        for (int width : new int[] {55, 80}) {
+            for (List<String> path : everyCommand()) {
+                if (command(path).getCommandSpec().findOption("--url") == null) {
+                    continue;
+                }
+                CommandLine line = Main.commandLine();
+                line.setUsageHelpWidth(width);
+                Run help = run(line, path, "--help");
+                assertThat(help.out()).as("vigil " + String.join(" ", path) + " --help at " + width + " columns")
+                        .contains("http://127.0.0.1:7071");
+            }
+        }
     }
 }

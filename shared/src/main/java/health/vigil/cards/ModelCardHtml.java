@@ -76,9 +76,9 @@ public final class ModelCardHtml {
         row(h, "Owner", s.owner());
         row(h, "Gates", s.gatesOutcome());
         row(h, "Flagged for review", s.flaggedChecks().isEmpty() ? "none" : String.join(", ", s.flaggedChecks()));
-        row(h, "AUROC", s.auroc() == null ? ModelCard.NOT_PROVIDED : String.format(Locale.ROOT, "%.4f", s.auroc()));
+        row(h, "AUROC", s.auroc() == null ? ModelCard.NOT_PROVIDED : Words.number(s.auroc()));
         row(h, "Expected calibration error", s.expectedCalibrationError() == null ? ModelCard.NOT_PROVIDED
-                : String.format(Locale.ROOT, "%.4f", s.expectedCalibrationError()));
+                : Words.number(s.expectedCalibrationError()));
         row(h, "Signed by", s.signedBy().isEmpty() ? "nobody yet" : String.join("; ", s.signedBy()));
         row(h, "Deployed", s.deployedSlot() == null ? "no" : s.deployedSlot() + " slot");
         row(h, "HTI-1 attributes not provided", s.notProvided().isEmpty() ? "none" : s.notProvided().size() + ": "
@@ -99,8 +99,8 @@ public final class ModelCardHtml {
         for (ModelCard.Segment s : segments) {
             h.append("<tr><td>").append(escape(s.column())).append("</td><td>").append(escape(s.value()))
                     .append("</td>").append(number(Long.toString(s.rows())))
-                    .append(number(String.format(Locale.ROOT, "%.4f", s.auroc())))
-                    .append(number(String.format(Locale.ROOT, "%.4f", s.calibrationError()))).append("<td class=\"")
+                    .append(number(Words.number(s.auroc()))).append(number(Words.number(s.calibrationError())))
+                    .append("<td class=\"")
                     .append(s.passed() ? "passed\">passed" : "failed\">failed").append("</td></tr>");
         }
         h.append(END_TABLE).append("</section>");

@@ -2,6 +2,7 @@ package health.vigil.cards;
 
 import health.vigil.html.HtmlText;
 import health.vigil.model.ElectronicSignature;
+import health.vigil.text.Words;
 import java.util.Locale;
 
 /**
@@ -14,7 +15,7 @@ public final class ModelCardMarkdown {
     public static String render(ModelCard card) {
         StringBuilder m = new StringBuilder(8_192);
         m.append("# Model card: ").append(text(card.model())).append(" version ").append(card.version()).append("\n\n");
-        m.append("Stage **").append(card.stage().toLowerCase(Locale.ROOT)).append("**; generated ").append(health.vigil.text.Words.time(card.generatedAt()))
+        m.append("Stage **").append(card.stage().toLowerCase(Locale.ROOT)).append("**; generated ").append(Words.time(card.generatedAt()))
                 .append(" from the manifest, the registry, the gate report and the approvals. The attributes follow"
                         + " ONC HTI-1, 45 CFR 170.315(b)(11)(iv)(B).\n\n");
         ModelCard.Summary s = card.summary();
@@ -23,10 +24,10 @@ public final class ModelCardMarkdown {
         m.append("- Flagged for review: ").append(s.flaggedChecks().isEmpty() ? "none" : String.join(", ", s.flaggedChecks()))
                 .append('\n');
         if (s.auroc() != null) {
-            m.append(String.format(Locale.ROOT, "- AUROC: %.4f%n", s.auroc()));
+            m.append("- AUROC: ").append(Words.number(s.auroc())).append('\n');
         }
         if (s.expectedCalibrationError() != null) {
-            m.append(String.format(Locale.ROOT, "- Expected calibration error: %.4f%n", s.expectedCalibrationError()));
+            m.append("- Expected calibration error: ").append(Words.number(s.expectedCalibrationError())).append('\n');
         }
         m.append("- Signed by: ").append(s.signedBy().isEmpty() ? "nobody yet" : text(String.join("; ", s.signedBy())))
                 .append('\n');
@@ -51,18 +52,19 @@ public final class ModelCardMarkdown {
         } else {
             m.append("| column | value | rows | AUROC | calibration error | gate |\n|---|---|---:|---:|---:|---|\n");
             for (ModelCard.Segment g : card.segments()) {
-                m.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f | %.4f | %s |%n", text(g.column()),
-                        text(g.value()), g.rows(), g.auroc(), g.calibrationError(), g.passed() ? "passed" : "failed"));
+                m.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s |%n", text(g.column()),
+                        text(g.value()), g.rows(), Words.number(g.auroc()), Words.number(g.calibrationError()),
+                        g.passed() ? "passed" : "failed"));
             }
             m.append('\n');
         }
         if (card.curves() != null && !card.curves().calibration().isEmpty()) {
             m.append("## Calibration\n\n| bin | rows | mean risk | observed rate |\n|---|---:|---:|---:|\n");
-            card.curves().calibration().forEach(b -> m.append(String.format(Locale.ROOT, "| %.1f-%.1f | %d | %.4f | %.4f |%n",
-                    b.lower(), b.upper(), b.count(), b.meanScore(), b.observedRate())));
+            card.curves().calibration().forEach(b -> m.append(String.format(Locale.ROOT, "| %.1f-%.1f | %d | %s | %s |%n",
+                    b.lower(), b.upper(), b.count(), Words.number(b.meanScore()), Words.number(b.observedRate()))));
             m.append("\n## ROC curve\n\n| false positive rate | true positive rate |\n|---:|---:|\n");
-            card.curves().roc().forEach(p -> m.append(String.format(Locale.ROOT, "| %.4f | %.4f |%n",
-                    p.falsePositiveRate(), p.truePositiveRate())));
+            card.curves().roc().forEach(p -> m.append("| ").append(Words.number(p.falsePositiveRate())).append(" | ")
+                    .append(Words.number(p.truePositiveRate())).append(" |\n"));
             m.append('\n');
         }
         m.append("## Approvals\n\n");
@@ -71,7 +73,7 @@ public final class ModelCardMarkdown {
         }
         for (ElectronicSignature sig : card.signatures()) {
             m.append("- ").append(text(sig.printedName())).append(" (").append(text(sig.signerId())).append("), ")
-                    .append(sig.meaning().phrase()).append(", ").append(health.vigil.text.Words.time(sig.signedAt())).append(", package sha256 ")
+                    .append(sig.meaning().phrase()).append(", ").append(Words.time(sig.signedAt())).append(", package sha256 ")
                     .append(sig.packageSha256()).append(": ").append(text(sig.justification())).append('\n');
         }
         return m.toString();

@@ -310,7 +310,7 @@ public final class ModelCards {
     private static Attribute testFairness(Optional<GateReport> report, List<ModelCard.Segment> segments) {
         List<String> lines = new ArrayList<>();
         report.ifPresent(r -> r.checksOf("segments").stream().filter(k -> k.check().contains(":worst_"))
-                .forEach(k -> lines.add(k.check() + (k.value() == null ? "" : String.format(Locale.ROOT, " %.4f", k.value()))
+                .forEach(k -> lines.add(k.check() + (k.value() == null ? "" : " " + Words.number(k.value()))
                         + " (" + k.outcome().name().toLowerCase(Locale.ROOT) + (k.note() == null ? "" : "; " + k.note())
                         + ")")));
         if (!segments.isEmpty()) {
@@ -339,12 +339,11 @@ public final class ModelCards {
             lines.add(p.auroc() == null ? "AUROC not measured: the outcomes are all of one class"
                     : "AUROC " + withInterval(p.auroc(), p.aurocLower(), p.aurocUpper()));
             lines.add("Brier score " + withInterval(p.brier(), p.brierLower(), p.brierUpper())
-                    + String.format(Locale.ROOT, "; expected calibration error %.4f", p.calibrationError())
-                    + (p.calibrationSlope() == null ? "" : String.format(Locale.ROOT, "; calibration slope %.3f",
-                            p.calibrationSlope())));
+                    + "; expected calibration error " + Words.number(p.calibrationError())
+                    + (p.calibrationSlope() == null ? "" : "; calibration slope " + Words.number(p.calibrationSlope())));
         }
         if (w.expectedAuroc() != null) {
-            lines.add(String.format(Locale.ROOT, "Expected AUROC from the scores alone (no labels): %.4f", w.expectedAuroc()));
+            lines.add("Expected AUROC from the scores alone (no labels): " + Words.number(w.expectedAuroc()));
         }
         lines.add(logged);
         return attribute(Hti1Attribute.LOCAL_VALIDITY, true, "production monitoring report " + w.id(), lines, null);
@@ -370,7 +369,7 @@ public final class ModelCards {
             lines.add(g.column() + "=" + g.value() + ": " + (g.measured() && p != null
                     && p.auroc() != null
                     ? "AUROC " + withInterval(p.auroc(), p.aurocLower(), p.aurocUpper())
-                            + String.format(Locale.ROOT, ", expected calibration error %.4f", p.calibrationError())
+                            + ", expected calibration error " + Words.number(p.calibrationError())
                             + " (" + counts + ")"
                     : "no AUROC: " + counts + (g.positives() == 0 || g.positives() == g.labelled()
                             ? ", outcomes of one class only" : ", fewer outcomes than the monitoring policy needs")));
@@ -385,8 +384,8 @@ public final class ModelCards {
     }
 
     private static String withInterval(Double value, Double lower, Double upper) {
-        return String.format(Locale.ROOT, "%.4f", value) + (lower == null || upper == null ? ""
-                : String.format(Locale.ROOT, " [95%% CI %.4f-%.4f]", lower, upper));
+        return Words.number(value) + (lower == null || upper == null ? ""
+                : " [95% CI " + Words.number(lower) + "-" + Words.number(upper) + "]");
     }
 
     private static Attribute inputVariables(CardFacts c) {

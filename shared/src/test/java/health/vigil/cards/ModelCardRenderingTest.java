@@ -135,6 +135,37 @@ class ModelCardRenderingTest {
                 "<td>expected_calibration_error</td><td class=\"num\">0.0225</td>");
     }
 
+    /** A gate report whose figures read differently at four decimals than by the card's number rule. */
+    private static GateReport reportWithRoundFigures() {
+        GateReport measured = ModelCardsTest.report(1);
+        List<GateCheck> checks = List.of(
+                GateCheck.of("discrimination", "auroc", 0.8, ">= 0.7", true, null).withInterval(0.75, 0.85),
+                GateCheck.of("calibration", "expected_calibration_error", 0.02, "<= 0.05", true, null),
+                GateCheck.of("segments", "sex=female:auroc", 0.75, "gap <= 0.1", true, "120 rows"),
+                GateCheck.of("segments", "sex=female:calibration_error", 0.0004, "gap <= 0.05", true, "120 rows"),
+                GateCheck.of("segments", "sex:worst_auroc_gap", 0.05, "<= 0.1", true, "sex=female"));
+        return new GateReport(measured.model(), measured.version(), true, measured.evaluatedAt(),
+                measured.datasetSha256(), measured.datasetRows(), null, 0, checks, List.of(), measured.curves());
+    }
+
+    @Test
+    void theSegmentTableAndTheHti1LinesWriteNumbersByTheCardsOneRule() {
+        ModelCard card = card(reportWithRoundFigures(), new MonitoringReports(new InMemoryArtifactStore()), "text");
+        String html = ModelCardHtml.render(card);
+        String markdown = ModelCardMarkdown.render(card);
+
+        // The gate table's rule: four significant digits, trailing zeros dropped, a tiny value in scientific form.
+        assertThat(html).contains("<td>sex</td><td>female</td><td class=\"num\">120</td><td class=\"num\">0.75</td>"
+                + "<td class=\"num\">4.000e-04</td>");
+        assertThat(markdown).contains("| sex | female | 120 | 0.75 | 4.000e-04 | passed |", "- AUROC: 0.8\n",
+                "- Expected calibration error: 0.02\n");
+        assertThat(ModelCardsTest.attribute(card, "testValidity").values())
+                .contains("auroc 0.8 [95% CI 0.75-0.85] (passed >= 0.7)");
+        assertThat(ModelCardsTest.attribute(card, "testFairness").values())
+                .contains("sex:worst_auroc_gap 0.05 (passed; sex=female)");
+        assertThat(html + markdown).doesNotContain("0.7500", "0.8000", "0.0004 ");
+    }
+
     @Test
     void theHtmlCardShowsWhenTheVersionWasRegisteredAndItsThresholdAsPeopleReadThem() {
         // A trained threshold has 17 digits and the registry keeps its instants to the nanosecond.

@@ -35,6 +35,7 @@ import health.vigil.platform.CardMonitoring;
 import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.ServiceFixtures;
+import health.vigil.text.Words;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -233,20 +234,21 @@ class ModelCardsTest {
                 "Window 2026-11-20 10:00:00 UTC to 2026-11-20 11:00:00 UTC on the stable slot, checked 2026-11-20 11:05:00 UTC;"
                         + " severity ok",
                 "500 predictions, 400 with an outcome (80.0%)",
-                String.format(java.util.Locale.ROOT, "AUROC %.4f [95%% CI %.4f-%.4f]", p.auroc(), p.aurocLower(),
-                        p.aurocUpper()),
-                String.format(java.util.Locale.ROOT, "Brier score %.4f [95%% CI %.4f-%.4f]; expected calibration error"
-                        + " %.4f; calibration slope %.3f", p.brier(), p.brierLower(), p.brierUpper(),
-                        p.calibrationError(), p.calibrationSlope()),
+                "AUROC " + Words.number(p.auroc()) + " [95% CI " + Words.number(p.aurocLower()) + "-"
+                        + Words.number(p.aurocUpper()) + "]",
+                "Brier score " + Words.number(p.brier()) + " [95% CI " + Words.number(p.brierLower()) + "-"
+                        + Words.number(p.brierUpper()) + "]; expected calibration error "
+                        + Words.number(p.calibrationError()) + "; calibration slope " + Words.number(p.calibrationSlope()),
                 "Expected AUROC from the scores alone (no labels): 0.7712");
         LabelledPerformance female = latest.segments().get(0).performance();
         ModelCard.Attribute fairness = attribute(card, "localFairness");
         assertThat(fairness.provided()).isTrue();
         assertThat(fairness.source()).contains(latest.id());
         assertThat(fairness.values()).contains(
-                String.format(java.util.Locale.ROOT, "sex=female: AUROC %.4f [95%% CI %.4f-%.4f], expected calibration"
-                        + " error %.4f (200 with an outcome, %d positive)", female.auroc(), female.aurocLower(),
-                        female.aurocUpper(), female.calibrationError(), female.positives()),
+                "sex=female: AUROC " + Words.number(female.auroc()) + " [95% CI " + Words.number(female.aurocLower())
+                        + "-" + Words.number(female.aurocUpper()) + "], expected calibration error "
+                        + Words.number(female.calibrationError()) + " (200 with an outcome, " + female.positives()
+                        + " positive)",
                 "sex=male: no AUROC: 12 with an outcome, 3 positive, fewer outcomes than the monitoring policy needs");
         assertThat(card.summary().notProvided()).doesNotContain("localValidity", "localFairness");
     }

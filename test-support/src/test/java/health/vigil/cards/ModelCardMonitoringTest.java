@@ -23,12 +23,12 @@ import health.vigil.testing.governance.SetUpApproval;
 import health.vigil.testing.governance.SetUpRegistration;
 import health.vigil.testing.samples.SampleModels;
 import health.vigil.testing.samples.SyntheticCohort;
+import health.vigil.text.Words;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
@@ -92,7 +92,8 @@ class ModelCardMonitoringTest {
         assertThat(validity.provided()).isTrue();
         assertThat(validity.source()).isEqualTo("production monitoring report " + report.id());
         assertThat(validity.values()).contains("400 predictions, 300 with an outcome (75.0%)",
-                String.format(Locale.ROOT, "AUROC %.4f [95%% CI %.4f-%.4f]", p.auroc(), p.aurocLower(), p.aurocUpper()));
+                "AUROC " + Words.number(p.auroc()) + " [95% CI " + Words.number(p.aurocLower()) + "-"
+                        + Words.number(p.aurocUpper()) + "]");
         List<SegmentPerformance> admission = report.segments().stream()
                 .filter(s -> s.column().equals("admission_type")).toList();
         assertThat(admission).isNotEmpty();
@@ -101,7 +102,7 @@ class ModelCardMonitoringTest {
         for (SegmentPerformance segment : admission) {
             assertThat(fairness.values()).anySatisfy(v -> assertThat(v)
                     .startsWith("admission_type=" + segment.value() + ": " + (segment.performance() == null
-                            ? "no AUROC" : String.format(Locale.ROOT, "AUROC %.4f", segment.performance().auroc())))
+                            ? "no AUROC" : "AUROC " + Words.number(segment.performance().auroc())))
                     .contains(segment.labelled() + " with an outcome, " + segment.positives() + " positive"));
         }
         assertThat(card.summary().notProvided()).doesNotContain("localValidity", "localFairness");

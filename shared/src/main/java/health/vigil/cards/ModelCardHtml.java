@@ -76,9 +76,8 @@ public final class ModelCardHtml {
         row(h, "Owner", s.owner());
         row(h, "Gates", s.gatesOutcome());
         row(h, "Flagged for review", s.flaggedChecks().isEmpty() ? "none" : String.join(", ", s.flaggedChecks()));
-        row(h, "AUROC", s.auroc() == null ? ModelCard.NOT_PROVIDED : Words.number(s.auroc()));
-        row(h, "Expected calibration error", s.expectedCalibrationError() == null ? ModelCard.NOT_PROVIDED
-                : Words.number(s.expectedCalibrationError()));
+        measure(h, "AUROC", s.auroc());
+        measure(h, "Expected calibration error", s.expectedCalibrationError());
         row(h, "Signed by", s.signedBy().isEmpty() ? "nobody yet" : String.join("; ", s.signedBy()));
         row(h, "Deployed", s.deployedSlot() == null ? "no" : s.deployedSlot() + " slot");
         row(h, "HTI-1 attributes not provided", s.notProvided().isEmpty() ? "none" : s.notProvided().size() + ": "
@@ -203,6 +202,16 @@ public final class ModelCardHtml {
     /** A cell of a numeric column; the text is a number this class formatted, never the uploader's. */
     private static String number(String text) {
         return "<td class=\"num\">" + text + "</td>";
+    }
+
+    /** A fact that is a measured number, right-aligned as the numbers of the card's tables; text when there is none. */
+    private static void measure(StringBuilder h, String label, Double value) {
+        if (value == null) {
+            row(h, label, ModelCard.NOT_PROVIDED);
+            return;
+        }
+        h.append("<tr><th scope=\"row\">").append(escape(label)).append("</th>").append(number(Words.number(value)))
+                .append("</tr>");
     }
 
     private static void row(StringBuilder h, String label, String value) {

@@ -167,6 +167,15 @@ class ModelCardRenderingTest {
     }
 
     @Test
+    void theSummarysAurocAndCalibrationErrorAreRightAlignedAsTheOtherTablesNumbers() {
+        String html = ModelCardHtml.render(card(reportWithRoundFigures(), new MonitoringReports(
+                new InMemoryArtifactStore()), "text"));
+
+        assertThat(html).contains("<tr><th scope=\"row\">AUROC</th><td class=\"num\">0.8</td></tr>",
+                "<tr><th scope=\"row\">Expected calibration error</th><td class=\"num\">0.02</td></tr>");
+    }
+
+    @Test
     void theHtmlCardShowsWhenTheVersionWasRegisteredAndItsThresholdAsPeopleReadThem() {
         // A trained threshold has 17 digits and the registry keeps its instants to the nanosecond.
         Instant registered = Instant.parse("2026-11-02T10:15:30.354748287Z");

@@ -65,6 +65,9 @@ final class VersionView extends View {
         return new Rendered(model.value() + " version " + number, body.toString());
     }
 
+    /** A gate value or bound that is not a number (NaN, infinite): the check's note says why, where the gate gave one. */
+    private static final String NOT_COMPUTED = "not computed";
+
     static String gates(Optional<GateReport> found) {
         StringBuilder out = new StringBuilder("<h2 id=\"gates\">Gate report</h2>");
         if (found.isEmpty()) {
@@ -87,9 +90,11 @@ final class VersionView extends View {
                 "Threshold", "#95 % interval", "Outcome", "Note");
         for (GateCheck c : r.checks()) {
             String interval = c.ciLower() == null || c.ciUpper() == null ? "\u2013"
-                    : Html.number(c.ciLower(), 3) + " \u2013 " + Html.number(c.ciUpper(), 3);
+                    : !Double.isFinite(c.ciLower()) || !Double.isFinite(c.ciUpper()) ? NOT_COMPUTED
+                    : Words.number(c.ciLower()) + " \u2013 " + Words.number(c.ciUpper());
             Pages.row(table, escape(c.gate()), escape(c.check()), c.value() == null ? "\u2013"
-                    : Words.number(c.value()), escape(c.threshold() == null ? "\u2013" : c.threshold()), interval,
+                    : Double.isFinite(c.value()) ? Words.number(c.value()) : NOT_COMPUTED,
+                    escape(c.threshold() == null ? "\u2013" : c.threshold()), interval,
                     outcome(c.outcome()), escape(c.note() == null ? "" : c.note()));
         }
         out.append(Pages.end(table));

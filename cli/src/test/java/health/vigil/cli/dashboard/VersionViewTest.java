@@ -29,4 +29,20 @@ class VersionViewTest {
                 "<td>shap_additivity</td><td class=\"num\">1.660e-06</td>")
                 .doesNotContain("1.0000", "2.0000", "0.0000");
     }
+
+    @Test
+    void aGateChecksIntervalReadsByTheSameRuleAndANonFiniteValueIsNotComputedNotNaN() {
+        GateReport report = new GateReport("readmission", 1, true, Instant.parse("2026-11-20T12:00:00Z"), "cd".repeat(32),
+                2000, null, 0, List.of(GateCheck.of("discrimination", "auroc", 0.830972, ">= 0.65", true, null)
+                        .withInterval(0.8012345, 0.86), GateCheck.of("calibration", "calibration_slope", Double.NaN,
+                        "0.8-1.2", false, "the outcomes are all of one class").withInterval(Double.NaN, Double.NaN)),
+                List.of(), null);
+
+        String html = VersionView.gates(Optional.of(report));
+
+        // As vigil models gates writes them: four significant digits, not three decimals.
+        assertThat(html).contains("<td class=\"num\">0.8012 \u2013 0.86</td>")
+                .contains("<td>calibration_slope</td><td class=\"num\">not computed</td>")
+                .contains("the outcomes are all of one class").doesNotContain("NaN", "0.801 ");
+    }
 }

@@ -178,7 +178,12 @@ final class BatchCommand {
     }
 
     @Command(name = "download", mixinStandardHelpOptions = true,
-            description = "Download a completed job's per-row results (JSON Lines) to a file, as " + PERSONA + ".")
+            description = "Download a completed job's per-row results (JSON Lines) to a file, as " + PERSONA + ".",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {
+                "0:the results were written",
+                "1:the platform refused the request (an unknown id, a job not completed)",
+                "2:the command line was wrong"})
     static final class Download implements Callable<Integer> {
         @Parameters(index = "0", description = "The batch id vigil batch submit printed")
         String id;

@@ -166,6 +166,15 @@ class CommandTreeTest {
     }
 
     @Test
+    void everyBatchCommandListsItsExitCodes() {
+        for (String command : command(List.of("batch")).getSubcommands().keySet()) {
+            assertThat(help("batch", command)).as("vigil batch " + command).contains("Exit codes: 0 ", " 1 ", " 2 ");
+        }
+        assertThat(help("batch", "download")).contains("Exit codes: 0 the results were written 1 the platform"
+                + " refused the request (an unknown id, a job not completed) 2 the command line was wrong");
+    }
+
+    @Test
     void batchSubmitListsItsExitCodesLikeBatchStatus() {
         assertThat(help("batch", "submit")).contains("Exit codes: 0 the job completed and scored rows, or with"
                 + " --no-wait it was accepted 1 the job failed, it completed without scoring a row, or the platform"

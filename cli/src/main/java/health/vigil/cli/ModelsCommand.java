@@ -412,9 +412,11 @@ final class ModelsCommand {
             String note = check.path("note").asText("");
             if (check.has("ciLower") && check.has("ciUpper")) {
                 // The note names the interval ("95% DeLong interval") when the gate says which one it is.
+                // A bound that is not a finite number reaches JSON as the text "NaN" or "Infinity": not computed.
+                boolean computed = check.path("ciLower").isNumber() && check.path("ciUpper").isNumber();
                 note += (note.endsWith("interval") ? " " : (note.isEmpty() ? "" : "; ") + "interval ")
-                        + Words.number(check.path("ciLower").asDouble()) + " to "
-                        + Words.number(check.path("ciUpper").asDouble());
+                        + (computed ? Words.number(check.path("ciLower").asDouble()) + " to "
+                                + Words.number(check.path("ciUpper").asDouble()) : "not computed");
             }
             text.append(String.format("%-15s %-38s %-10s %-20s %-8s %s", shown(check.path("gate").asText()),
                     shown(check.path("check").asText()),

@@ -83,6 +83,18 @@ class ModelsOutputTest {
     }
 
     @Test
+    void anIntervalWhoseBoundsAreNotFiniteReadsNotComputed() {
+        // DeLong with no variance, or a check on too few rows: the bounds reach JSON as the text "NaN".
+        JsonNode report = json("{'model': 'readmission', 'version': 3, 'evaluatedAt': '2026-12-05T21:36:37Z',"
+                + " 'policyVersion': 1, 'checks': [{'gate': 'discrimination', 'check': 'auroc', 'value': 'NaN',"
+                + " 'threshold': '>= 0.65', 'ciLower': 'NaN', 'ciUpper': 'Infinity', 'outcome': 'FAILED', 'note':"
+                + " '95% DeLong interval'}]}");
+
+        assertThat(ModelsCommand.gatesText(report).lines().toList().get(2))
+                .matches("discrimination +auroc +- +>= 0\\.65 +failed +95% DeLong interval not computed");
+    }
+
+    @Test
     void timesReadToTheSecondInUtc() {
         assertThat(ModelsCommand.decisionLine(json("{'version': {'modelName': 'readmission', 'version': 2, 'stage':"
                 + " 'APPROVED_FOR_CANARY'}, 'signature': {'meaning': 'APPROVED_FOR_CANARY', 'printedName': 'A',"

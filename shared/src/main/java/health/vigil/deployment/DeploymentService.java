@@ -126,37 +126,41 @@ public final class DeploymentService {
     }
 
     /**
-     * What the deploy or rollback that wrote {@code deployment} took off live traffic, as its audit record says; empty
-     * when it ended nothing (or the revision is not a deploy's, such as a canary's promotion).
+     * What the deploy or rollback that wrote a deployment took off live traffic, as its audit record says: the stable
+     * version it replaced (empty for the first deploy) and the canary ramp or experiment it ended (empty when none);
+     * both empty when the revision is not a deploy's, such as a canary's promotion.
      */
-    public Optional<Ended> ended(Deployment deployment) {
-        return recordedDetails(deployment)
-                .filter(details -> details.containsKey("displacedCanary")).map(details -> {
-                    int version = Integer.parseInt(details.get("displacedCanary"));
-                    String kind = details.getOrDefault(DISPLACED, Ended.CANARY);
-                    String model = deployment.modelName().value();
-                    String message = kind.equals(Ended.EXPERIMENT)
-                            ? "the running experiment of version " + version + " of `" + model + "` has ended: its"
-                                    + " treatment no longer takes live traffic"
-                            : "the running canary of version " + version + " of `" + model + "` has ended: it no"
-                                    + " longer takes live traffic and is rolled back; its ramp and analysis stay"
-                                    + " readable at GET /models/" + model + "/versions/" + version + "/canary";
-                    return new Ended(kind, version, message);
-                });
+    public record TakenOff(OptionalInt previousVersion, Optional<Ended> ended) {}
+
+    /** What the deploy or rollback that wrote {@code deployment} took off live traffic, from one read of its record. */
+    public TakenOff takenOff(Deployment deployment) {
+        Optional<Map<String, String>> details = audit.findOnce(auditKey(deployment)).map(AuditRecord::details);
+        OptionalInt previous = details.map(d -> d.get(PREVIOUS_VERSION)).map(Integer::parseInt).map(OptionalInt::of)
+                .orElse(OptionalInt.empty());
+        return new TakenOff(previous, details.flatMap(d -> ended(d, deployment.modelName().value())));
     }
 
     /**
-     * The stable version the deploy or rollback that wrote {@code deployment} took off live traffic, as its audit
-     * record says; empty when it replaced none (the first deploy) or the revision is not a deploy's.
+     * What the deploy or rollback that wrote {@code deployment} ended, as its audit record says; empty when it ended
+     * nothing (or the revision is not a deploy's, such as a canary's promotion).
      */
-    public OptionalInt previousVersion(Deployment deployment) {
-        return recordedDetails(deployment).map(details -> details.get(PREVIOUS_VERSION)).map(Integer::parseInt)
-                .map(OptionalInt::of).orElse(OptionalInt.empty());
+    public Optional<Ended> ended(Deployment deployment) {
+        return takenOff(deployment).ended();
     }
 
-    /** The details of the audit record of the deploy or rollback that wrote {@code deployment}. */
-    private Optional<Map<String, String>> recordedDetails(Deployment deployment) {
-        return audit.findOnce(auditKey(deployment)).map(AuditRecord::details);
+    private static Optional<Ended> ended(Map<String, String> details, String model) {
+        if (!details.containsKey("displacedCanary")) {
+            return Optional.empty();
+        }
+        int version = Integer.parseInt(details.get("displacedCanary"));
+        String kind = details.getOrDefault(DISPLACED, Ended.CANARY);
+        String message = kind.equals(Ended.EXPERIMENT)
+                ? "the running experiment of version " + version + " of `" + model + "` has ended: its"
+                        + " treatment no longer takes live traffic"
+                : "the running canary of version " + version + " of `" + model + "` has ended: it no"
+                        + " longer takes live traffic and is rolled back; its ramp and analysis stay"
+                        + " readable at GET /models/" + model + "/versions/" + version + "/canary";
+        return Optional.of(new Ended(kind, version, message));
     }
 
     public Optional<Deployment> current(ModelName model) {

@@ -174,8 +174,9 @@ public final class ModelFunctions {
         ObjectNode answer = Json.mapper().createObjectNode();
         answer.put("model", deployment.modelName().value());
         answer.setAll((ObjectNode) Json.mapper().valueToTree(deployment));
-        deployments.previousVersion(deployment).ifPresent(previous -> answer.put("previousVersion", previous));
-        deployments.ended(deployment).ifPresent(ended -> answer.set("ended", Json.mapper().valueToTree(ended)));
+        DeploymentService.TakenOff takenOff = deployments.takenOff(deployment);
+        takenOff.previousVersion().ifPresent(previous -> answer.put("previousVersion", previous));
+        takenOff.ended().ifPresent(ended -> answer.set("ended", Json.mapper().valueToTree(ended)));
         return answer;
     }
 }

@@ -642,7 +642,7 @@ public final class CanaryService {
     private void settleStages(Deployment deployment) {
         CanaryRamp ramp = deployment.canary();
         ModelName model = deployment.modelName();
-        String cause = "canary:" + model.value() + ":revision-" + deployment.revision();
+        String cause = deployment.stageCause();
         Principal actor = new Principal(deployment.updatedBy(), Set.of(Role.DEPLOYMENTS_OPERATE));
         try {
             switch (ramp.status()) {
@@ -668,7 +668,9 @@ public final class CanaryService {
 
     private void moveTo(ModelName model, int version, Stage target, Principal actor, String reason, String cause) {
         VersionRecord record = registry.getVersion(model, version);
-        if (record.stage() == target) {
+        // Moved by this revision already (here, or by a rollback that found its stages lagging): since then the
+        // version may have moved on with a newer revision, which this one's settling must not undo.
+        if (record.stage() == target || record.movedBy(cause, target)) {
             return;
         }
         if (target == Stage.RETIRED && record.stage() != Stage.PRODUCTION) {

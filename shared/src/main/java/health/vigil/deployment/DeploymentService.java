@@ -7,6 +7,8 @@ import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
 import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
@@ -22,6 +24,7 @@ import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
+import health.vigil.security.Role;
 import java.time.Clock;
 import java.time.Duration;
 import health.vigil.model.StageChange;
@@ -34,6 +37,7 @@ import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -192,9 +196,12 @@ public final class DeploymentService {
                     // name of whoever made the decision.
                     announce(target, serving, Optional.empty(), serving.updatedBy(), actor);
                 }
-                settleStages(model, actor);
+                settleStages(model);
                 return serving;
             }
+            // The stages of the revision this one replaces first, should they lag it (its writer is still settling
+            // them, or stopped before): the version it put on the stable slot is then retired as the one it replaced.
+            current.ifPresent(this::settleStagesOf);
             // Loaded and warmed before the switch: the first patient routed to it does not wait for the load.
             warm(target, current);
             Deployment next = Deployment.stableOnly(model, version, current.map(d -> d.revision() + 1).orElse(1L),
@@ -210,7 +217,7 @@ public final class DeploymentService {
                 continue;
             }
             announce(target, saved, current, actor.id(), actor);
-            settleStages(model, actor);
+            settleStages(model);
             return saved;
         }
         throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the deployment of `" + model + "` kept changing"
@@ -229,6 +236,9 @@ public final class DeploymentService {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(actor, "actor");
         Map<String, String> rollback = Map.of(REQUEST, "rollback");
+        // Judged on the deployment as saved: a promotion or deploy whose stages have not yet followed it (its writer is
+        // still settling them, or stopped before) has replaced its stable version all the same.
+        settleStages(model);
         int target = refusals.attempt(actor, ACTION, model, version.orElse(0), rollback,
                 () -> rollbackTarget(model, version));
         return refusals.attempt(actor, ACTION, model, target, rollback, () -> deployVersion(model, target, actor));
@@ -255,9 +265,23 @@ public final class DeploymentService {
                 throw new ConflictException(ErrorCode.INVALID_STATE, "`" + model + "` has no retired version to roll"
                         + " back to; a version is retired when another one replaces it on the stable slot");
             }
-            target = retired.get(0).version();
+            // The version the deployment replaced, as its writer recorded it: retired in the same moment as others can
+            // be, its retirement time alone may not tell it from them.
+            OptionalInt replaced = store.findDeployment(model).map(this::replacedVersion).orElse(OptionalInt.empty());
+            target = retired.stream().mapToInt(VersionRecord::version)
+                    .filter(v -> replaced.isPresent() && v == replaced.getAsInt()).findFirst()
+                    .orElse(retired.get(0).version());
         }
         return target;
+    }
+
+    /** The stable version the revision {@code deployment} took off live traffic, as a promotion or a deploy records it. */
+    private OptionalInt replacedVersion(Deployment deployment) {
+        CanaryRamp ramp = deployment.canary();
+        if (ramp != null && deployment.lastChange() == null && ramp.status() == CanaryStatus.PROMOTED) {
+            return OptionalInt.of(ramp.stableVersion());
+        }
+        return previousVersion(deployment);
     }
 
     private static Instant retiredAt(VersionRecord version) {
@@ -372,21 +396,16 @@ public final class DeploymentService {
      * other version in PRODUCTION is RETIRED, and a CANARY version no longer in the deployment is ROLLED_BACK.
      * The deployment is read afresh, and read again afterwards: if another deploy changed it meanwhile, the
      * stages are settled again against the newer one, so concurrent deploys end with stages that match the
-     * deployment that won, whatever order their writes interleave in.
+     * deployment that won, whatever order their writes interleave in. Each move is recorded as the revision's: by
+     * whoever wrote it, under its {@link Deployment#stageCause() cause}, whichever call settles it.
      */
-    private void settleStages(ModelName model, Principal actor) {
+    private void settleStages(ModelName model) {
         for (int attempt = 1; attempt <= 2 * MAX_ATTEMPTS; attempt++) {
             Optional<Deployment> snapshot = store.findDeployment(model);
             if (snapshot.isEmpty()) {
                 return;
             }
-            try {
-                applyStages(snapshot.get(), actor);
-            } catch (ConflictException e) {
-                // A version another writer moved meanwhile is out of turn for this pass; settle again.
-                if (e.code() != ErrorCode.CONCURRENT_MODIFICATION && e.code() != ErrorCode.INVALID_STATE) {
-                    throw e;
-                }
+            if (!settleStagesOf(snapshot.get())) {
                 continue;
             }
             Optional<String> etagNow = store.findDeployment(model).map(Deployment::etag);
@@ -408,9 +427,26 @@ public final class DeploymentService {
         };
     }
 
-    private void applyStages(Deployment deployment, Principal actor) {
+    /**
+     * Moves the stages {@code deployment} implies; false when a version another writer moved meanwhile was out of turn
+     * for this pass, which is then settled again against whatever the deployment says by then.
+     */
+    private boolean settleStagesOf(Deployment deployment) {
+        try {
+            applyStages(deployment);
+            return true;
+        } catch (ConflictException e) {
+            if (e.code() != ErrorCode.CONCURRENT_MODIFICATION && e.code() != ErrorCode.INVALID_STATE) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    private void applyStages(Deployment deployment) {
         int stable = deployment.stable().version();
-        String cause = "deployment:" + deployment.modelName().value() + ":revision-" + deployment.revision();
+        String cause = deployment.stageCause();
+        Principal actor = new Principal(deployment.updatedBy(), Set.of(Role.DEPLOYMENTS_OPERATE));
         for (VersionRecord record : store.listVersions(deployment.modelName())) {
             boolean inDeployment = deployment.holds(record.version());
             Stage target = record.stage();
@@ -421,7 +457,7 @@ public final class DeploymentService {
             } else if (record.stage() == Stage.CANARY && !inDeployment) {
                 target = Stage.ROLLED_BACK;
             }
-            if (target != record.stage()) {
+            if (target != record.stage() && !record.movedBy(cause, target)) {
                 lifecycle.move(record.id(), record.stage(), target, actor, reasonFor(target, deployment), cause);
             }
         }

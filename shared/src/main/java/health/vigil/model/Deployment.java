@@ -99,6 +99,17 @@ public record Deployment(
         return new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, version, TrafficSlot.ALL)), revision, by, at, etag);
     }
 
+    /**
+     * The cause the stage moves this revision implies are recorded under: the canary ramp's revision when a canary
+     * change wrote it, else the deploy's. Whoever settles the stages of a revision (the call that wrote it, or one that
+     * finds it unsettled) records them under the same cause, so they are made and audited once.
+     */
+    @JsonIgnore
+    public String stageCause() {
+        boolean rampChange = canary != null && lastChange == null;
+        return (rampChange ? "canary:" : "deployment:") + modelName.value() + ":revision-" + revision;
+    }
+
     public Optional<TrafficSlot> slot(Slot slot) {
         return slots.stream().filter(s -> s.slot() == slot).findFirst();
     }

@@ -71,6 +71,14 @@ public record VersionRecord(
         return (int) Math.max(1, history.stream().filter(c -> c.to() == Stage.GATES_RUNNING).count());
     }
 
+    /**
+     * Whether {@code cause} has moved this version to {@code stage} before. A cause's move, once made, is never made
+     * again: a pass that read its deployment before a newer one replaced it would otherwise move the version back.
+     */
+    public boolean movedBy(String cause, Stage stage) {
+        return cause != null && history.stream().anyMatch(c -> cause.equals(c.cause()) && c.to() == stage);
+    }
+
     /** This version with one more signature. */
     public VersionRecord withSignature(ElectronicSignature signature, Instant at) {
         List<ElectronicSignature> more = new ArrayList<>(signatures);

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.within;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryAuditStore;
 import health.vigil.audit.MutableClock;
+import health.vigil.deployment.DeploymentService;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
@@ -639,6 +640,56 @@ class CanaryServiceTest {
         assertThat(published).hasSize(events);
         assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+    }
+
+    @Test
+    void aRollbackBetweenAPromotionAndItsStagesGoesBackToTheReplacedVersionAndEachStageMovesOnce() {
+        Principal lead = new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE));
+        VersionLifecycle lifecycle = new VersionLifecycle(store, audit, clock);
+        DeploymentService deployments = new DeploymentService(store, lifecycle, audit, published::add, clock);
+        java.util.concurrent.atomic.AtomicReference<Deployment> rolledBack = new java.util.concurrent.atomic.AtomicReference<>();
+        // The promotion's event goes out after the promoted deployment is saved and recorded, before the versions'
+        // stages follow it: the operator rolls back right then.
+        CanaryService promoting = new CanaryService(store, lifecycle, audit, event -> {
+            published.add(event);
+            if (event.type().equals(EventTypes.CANARY_PROMOTED)) {
+                assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+                rolledBack.set(deployments.rollback(READMISSION, java.util.OptionalInt.empty(), OPS));
+            }
+        }, log, clock, v -> { }, Telemetry.NONE, requests::window);
+        start();
+
+        Deployment promoted = promoting.promote(READMISSION, lead);
+        canaries.tick();
+
+        assertThat(rolledBack.get().stable().version()).isEqualTo(1);
+        assertThat(rolledBack.get().revision()).isEqualTo(promoted.revision() + 1);
+        assertThat(store.findDeployment(READMISSION).orElseThrow().slots())
+                .containsExactly(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL));
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(2)).isEqualTo(Stage.RETIRED);
+        // The promotion's moves are the promotion's (its operator, its revision), made by whichever call came first,
+        // and the promotion's own settling, coming after the rollback, undoes none of the rollback's.
+        String promotion = "canary:readmission:revision-" + promoted.revision();
+        String rollback = "deployment:readmission:revision-" + rolledBack.get().revision();
+        assertThat(store.findVersion(READMISSION, 1).orElseThrow().history())
+                .extracting(c -> c.from() + ">" + c.to() + " by " + c.actor() + " for " + c.cause())
+                .containsExactly("PRODUCTION>RETIRED by ops-lead for " + promotion,
+                        "RETIRED>PRODUCTION by ops-oncall for " + rollback);
+        assertThat(store.findVersion(READMISSION, 2).orElseThrow().history())
+                .extracting(c -> c.from() + ">" + c.to() + " by " + c.actor())
+                .containsExactly("APPROVED>CANARY by ops-oncall", "CANARY>PRODUCTION by ops-lead",
+                        "PRODUCTION>RETIRED by ops-oncall");
+        assertThat(auditStore.read("2026-12-01")).filteredOn(r -> r.action().equals(VersionLifecycle.ACTION))
+                .extracting(r -> r.subject() + " " + r.outcome() + " by " + r.actor())
+                .containsExactly("/models/readmission/versions/2 canary by ops-oncall",
+                        "/models/readmission/versions/1 retired by ops-lead",
+                        "/models/readmission/versions/2 production by ops-lead",
+                        "/models/readmission/versions/1 production by ops-oncall",
+                        "/models/readmission/versions/2 retired by ops-oncall");
+        assertThat(auditStore.read("2026-12-01")).filteredOn(r -> r.action().equals(DeploymentService.ACTION))
+                .singleElement().satisfies(r -> assertThat(r.details()).containsEntry("previousVersion", "2"));
+        assertThat(canaryRecords()).extracting(AuditRecord::outcome).containsExactly("started", "promoted");
     }
 
     @Test

@@ -269,6 +269,42 @@ class DeploymentServiceTest {
     }
 
     @Test
+    void aRollbackAfterADeployThatStoppedBeforeItsStagesGoesBackToTheVersionItReplaced() {
+        givenVersion2SavedByAnotherCall("ops-lead", NOW.minusSeconds(60));
+
+        Deployment back = service.rollback(READMISSION, java.util.OptionalInt.empty(), OPS);
+
+        assertThat(back.stable().version()).isEqualTo(1);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(2)).isEqualTo(Stage.RETIRED);
+        // The stopped deploy's moves are recorded as its own: its operator, its revision.
+        assertThat(store.findVersion(READMISSION, 2).orElseThrow().history())
+                .extracting(c -> c.from() + ">" + c.to() + " by " + c.actor() + " for " + c.cause())
+                .containsExactly("APPROVED>PRODUCTION by ops-lead for deployment:readmission:revision-2",
+                        "PRODUCTION>RETIRED by ops-oncall for deployment:readmission:revision-3");
+        assertThat(stageMoves()).extracting(r -> r.subject() + " " + r.outcome() + " by " + r.actor()).containsExactly(
+                "/models/readmission/versions/1 retired by ops-lead",
+                "/models/readmission/versions/2 production by ops-lead",
+                "/models/readmission/versions/1 production by ops-oncall",
+                "/models/readmission/versions/2 retired by ops-oncall");
+    }
+
+    @Test
+    void theNextDeployAfterADeployThatStoppedBeforeItsStagesRetiresTheVersionThatDeployPutOnTraffic() {
+        givenVersion2SavedByAnotherCall("ops-lead", NOW.minusSeconds(60));
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+
+        service.deploy(READMISSION, 3, OPS);
+
+        assertThat(store.findVersion(READMISSION, 2).orElseThrow().history()).extracting(c -> c.to() + " by " + c.actor())
+                .containsExactly("PRODUCTION by ops-lead", "RETIRED by ops-oncall");
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        // Version 2 served last before version 3, as the deploy's record says: a rollback goes back to it.
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.details()).containsEntry("previousVersion", "2"));
+        assertThat(service.rollback(READMISSION, java.util.OptionalInt.empty(), OPS).stable().version()).isEqualTo(2);
+    }
+
+    @Test
     void aCallThatFindsARevisionStillBeingSettledWaitsForItsRecordAndWritesNoneItself() throws Exception {
         // Another call (the first of a double click) saved this revision a moment ago and is still settling it.
         givenVersion2SavedByAnotherCall("ops-oncall", NOW.minusMillis(200));

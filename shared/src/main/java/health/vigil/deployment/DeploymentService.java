@@ -245,6 +245,11 @@ public final class DeploymentService {
     }
 
     private int rollbackTarget(ModelName model, OptionalInt version) {
+        // A rollback to the version that already takes all traffic (the same request again) is done, like a deploy
+        // of it: refused, it would leave a record of a refusal for what it asked and got.
+        if (version.isPresent() && store.findDeployment(model).filter(d -> servesOnly(d, version.getAsInt())).isPresent()) {
+            return version.getAsInt();
+        }
         List<VersionRecord> retired = registry.listVersions(model).stream()
                 .filter(v -> v.stage() == Stage.RETIRED)
                 .sorted(Comparator.comparing(DeploymentService::retiredAt).reversed())

@@ -290,6 +290,20 @@ class DeploymentServiceTest {
     }
 
     @Test
+    void aRollbackToANamedVersionSentAgainChangesNothingAndRecordsNothingMore() {
+        givenVersion2SavedByAnotherCall("ops-lead", NOW.minusSeconds(60));
+        Deployment back = service.rollback(READMISSION, java.util.OptionalInt.of(1), OPS);
+        int records = auditStore.read("2026-11-06").size();
+
+        Deployment again = service.rollback(READMISSION, java.util.OptionalInt.of(1), OPS);
+
+        assertThat(again).isEqualTo(back);
+        assertThat(auditStore.read("2026-11-06")).hasSize(records);
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("deployed"));
+        published(1);
+    }
+
+    @Test
     void theNextDeployAfterADeployThatStoppedBeforeItsStagesRetiresTheVersionThatDeployPutOnTraffic() {
         givenVersion2SavedByAnotherCall("ops-lead", NOW.minusSeconds(60));
         store.put(version(READMISSION, 3, Stage.APPROVED));

@@ -286,7 +286,7 @@ public final class DeploymentService {
         if (ramp != null && deployment.lastChange() == null && ramp.status() == CanaryStatus.PROMOTED) {
             return OptionalInt.of(ramp.stableVersion());
         }
-        return previousVersion(deployment);
+        return takenOff(deployment).previousVersion();
     }
 
     private static Instant retiredAt(VersionRecord version) {

@@ -75,11 +75,19 @@ public final class Html {
         return String.format(Locale.ROOT, "%.1f %%", probability * 100);
     }
 
-    /** A change of probability in percentage points with its sign: +0.091 is "+9.1 points". */
+    /**
+     * A change of probability in percentage points with its sign: +0.091 is "+9.1 points". A change too small for a
+     * tenth of a point keeps its sign ("+&lt;0.1 points"), since a factor said to raise the risk must not read as
+     * changing nothing; only a change of exactly nothing reads "no change".
+     */
     public static String points(double change) {
+        if (change == 0) {
+            return "no change";
+        }
         double rounded = Math.round(change * 1000) / 10.0;
-        String sign = rounded > 0 ? "+" : rounded < 0 ? "\u2212" : "\u00b1";
-        return sign + String.format(Locale.ROOT, "%.1f", Math.abs(rounded)) + " points";
+        String sign = change > 0 ? "+" : "\u2212";
+        return rounded == 0 ? sign + "<0.1 points"
+                : sign + String.format(Locale.ROOT, "%.1f", Math.abs(rounded)) + " points";
     }
 
     /** A number with {@code decimals} decimals, for tables and chart labels. */

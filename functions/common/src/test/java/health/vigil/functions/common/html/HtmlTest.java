@@ -47,6 +47,8 @@ class HtmlTest {
         assertThat(Html.percent(Double.NaN)).isEqualTo("\u2013");
         assertThat(Html.points(0.091)).isEqualTo("+9.1 points");
         assertThat(Html.points(-0.0349)).isEqualTo("\u22123.5 points");
-        assertThat(Html.points(0.0001)).isEqualTo("\u00b10.0 points");
+        assertThat(Html.points(0.0001)).isEqualTo("+<0.1 points");
+        assertThat(Html.points(-0.0004)).isEqualTo("\u2212<0.1 points");
+        assertThat(Html.points(0.0)).isEqualTo("no change");
     }
 }

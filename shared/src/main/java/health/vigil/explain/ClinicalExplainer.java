@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Turns a model's exact SHAP values into an {@link Explanation} a clinician can read: contributions per
@@ -101,7 +103,7 @@ public final class ClinicalExplainer {
 
         List<Integer> top = top(factors, topK);
         List<Factor> topFactors = top.stream().map(factors::get).toList();
-        String summary = summary(score, baseScore, top, factors, shown);
+        String summary = summary(score, baseScore, top, factors, shown, f -> words(factors.get(f).feature()));
         return new Explanation(score, baseScore, margin, expectedMargin, factors, topFactors, summary);
     }
 
@@ -114,7 +116,17 @@ public final class ClinicalExplainer {
      * @param contributions every clinical feature's factor as logged (values null), in the model's order
      */
     public static Explanation restore(double margin, double expectedMargin, List<Factor> contributions, int topK) {
+        return restore(margin, expectedMargin, contributions, topK, ClinicalExplainer::words);
+    }
+
+    /**
+     * As {@link #restore(double, double, List, int)}, the summary naming each feature by {@code label} (its clinical
+     * label, as the page that shows the explanation names it) instead of its name in words.
+     */
+    public static Explanation restore(double margin, double expectedMargin, List<Factor> contributions, int topK,
+            Function<String, String> label) {
         Objects.requireNonNull(contributions, "contributions");
+        Objects.requireNonNull(label, "label");
         if (topK < 1) {
             throw new ValidationException("an explanation needs at least 1 top factor, not " + topK);
         }
@@ -123,7 +135,8 @@ public final class ClinicalExplainer {
         List<Integer> top = top(contributions, topK);
         List<Boolean> shown = java.util.Collections.nCopies(contributions.size(), false);
         return new Explanation(score, baseScore, margin, expectedMargin, contributions,
-                top.stream().map(contributions::get).toList(), summary(score, baseScore, top, contributions, shown));
+                top.stream().map(contributions::get).toList(),
+                summary(score, baseScore, top, contributions, shown, f -> label.apply(contributions.get(f).feature())));
     }
 
     /** The indexes of the {@code topK} factors that moved the risk most, largest first. */
@@ -159,7 +172,7 @@ public final class ClinicalExplainer {
     }
 
     private static String summary(double score, double baseScore, List<Integer> top, List<Factor> factors,
-            List<Boolean> shown) {
+            List<Boolean> shown, IntFunction<String> name) {
         StringBuilder raised = new StringBuilder();
         StringBuilder lowered = new StringBuilder();
         for (int f : top) {
@@ -168,7 +181,7 @@ public final class ClinicalExplainer {
             if (part.length() > 0) {
                 part.append(", ");
             }
-            part.append(describe(factor, shown.get(f))).append(" (").append(signed(factor.probabilityContribution()))
+            part.append(describe(name.apply(f), factor, shown.get(f))).append(" (").append(signed(factor.probabilityContribution()))
                     .append(')');
         }
         StringBuilder sentence = new StringBuilder("Risk ").append(probability(score)).append(" (baseline ")
@@ -185,9 +198,18 @@ public final class ClinicalExplainer {
         return sentence.append('.').toString();
     }
 
+    /** A feature's name in words: "prior inpatient" of prior_inpatient. */
+    static String words(String feature) {
+        return feature.replace('_', ' ');
+    }
+
     /** "prior inpatient 4 stays", "hba1c missing", "on insulin yes", "admission type emergency". */
     static String describe(Factor factor, boolean valueKnown) {
-        String name = factor.feature().replace('_', ' ');
+        return describe(words(factor.feature()), factor, valueKnown);
+    }
+
+    /** The factor named {@code name}, with its value and unit when the value is known. */
+    static String describe(String name, Factor factor, boolean valueKnown) {
         StringBuilder text = new StringBuilder(name);
         if (!valueKnown) {
             return text.toString();

@@ -94,8 +94,9 @@ public final class PredictionExplanations {
                 contributions.add(Factor.of(e.getKey(), null, feature == null ? null : feature.unit(),
                         number(e.getValue().get(0)), number(e.getValue().get(1))));
             }
+            // The summary names the features as the page does, by their clinical labels.
             return ClinicalExplainer.restore(number(node.get("margin")), number(node.get("expectedMargin")),
-                    contributions, Explainers.TOP_FACTORS);
+                    contributions, Explainers.TOP_FACTORS, name -> label(name, features.get(name)));
         } catch (ValidationException e) {
             // What the log holds was written by scoring: if it does not read back, the store is damaged.
             throw new StoreException("a logged explanation could not be read back (" + e.code() + ")", null);

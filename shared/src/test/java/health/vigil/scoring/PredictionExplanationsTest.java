@@ -1,0 +1,80 @@
+package health.vigil.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import health.vigil.audit.AuditLog;
+import health.vigil.audit.InMemoryAuditStore;
+import health.vigil.canary.InMemoryPredictionLog;
+import health.vigil.explain.ClinicalExplainer;
+import health.vigil.explain.FeatureMapping;
+import health.vigil.explain.LinearShap;
+import health.vigil.model.Explanation;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import health.vigil.model.ModelName;
+import health.vigil.model.PredictionIds;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
+import health.vigil.model.Stage;
+import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.ServiceFixtures;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A past prediction's explanation read back from the prediction log, as the explanation route answers it. */
+class PredictionExplanationsTest {
+    private static final ModelName MODEL = ServiceFixtures.READMISSION;
+    private static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");
+    private static final FeatureSchema SCHEMA = new FeatureSchema(List.of(
+            Feature.integer("number_inpatient", "admissions", 0, 200)
+                    .withDescription("inpatient admissions in the year before"),
+            Feature.categorical("discharge_disposition", List.of("home", "facility")).optional()
+                    .withDescription("where the patient was discharged to"),
+            Feature.bool("insulin")));
+    private static final List<String> COLUMNS = List.of("number_inpatient", "discharge_disposition=home",
+            "discharge_disposition=facility", "discharge_disposition_missing", "insulin");
+    private static final ClinicalExplainer EXPLAINER = new ClinicalExplainer(
+            new LinearShap(new double[] {0.4, -0.3, 0.2, -0.6, 0.5}, -1.5, new double[] {1, 0.6, 0.3, 0.1, 0.4}),
+            FeatureMapping.of(COLUMNS, Map.of("discharge_disposition", COLUMNS.subList(1, 4)),
+                    FeatureMapping.unitsOf(SCHEMA)), 5);
+
+    private final InMemoryPredictionLog log = new InMemoryPredictionLog();
+    private final InMemoryRegistryStore store = new InMemoryRegistryStore();
+    private final PredictionExplanations explanations = new PredictionExplanations(log, new ModelRegistry(store),
+            new PredictionRetention(log, Duration.ofDays(30), Clock.fixed(NOW, ZoneOffset.UTC), null,
+                    new AuditLog(new InMemoryAuditStore(), Clock.fixed(NOW, ZoneOffset.UTC))));
+
+    /** Scores a patient as scoring does: explains the row, and logs the explanation with the prediction. */
+    private String scored(double[] row, Map<String, Object> raw) {
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.PRODUCTION, ServiceFixtures.manifest(MODEL, SCHEMA, 0.3)));
+        Explanation explanation = EXPLAINER.explain(row, raw);
+        String id = PredictionIds.next(NOW);
+        float[] inputs = new float[row.length];
+        for (int i = 0; i < row.length; i++) {
+            inputs[i] = (float) row[i];
+        }
+        log.append(List.of(new PredictionRecord(id, MODEL, 1, Slot.STABLE, null, NOW, inputs, explanation.score(),
+                explanation.score() >= 0.3, ScoringService.loggedExplanation(explanation))));
+        return id;
+    }
+
+    @Test
+    void theSummaryNamesEachFactorByTheLabelItsRowCarriesAsThePageDoes() {
+        Map<String, Object> raw = new HashMap<>(Map.of("number_inpatient", 3L, "discharge_disposition", "facility",
+                "insulin", true));
+        PredictionExplanation explanation = explanations.explanation(scored(new double[] {3, 0, 1, 0, 1}, raw));
+
+        assertThat(explanation.factors()).extracting(PredictionExplanation.ClinicalFactor::label).containsExactly(
+                "inpatient admissions in the year before", "where the patient was discharged to", "Insulin");
+        assertThat(explanation.summary()).contains("raised by inpatient admissions in the year before (+",
+                "where the patient was discharged to (+", "Insulin (+").doesNotContain("number inpatient",
+                "discharge disposition");
+    }
+}

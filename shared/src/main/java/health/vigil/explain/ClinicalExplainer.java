@@ -97,7 +97,8 @@ public final class ClinicalExplainer {
                 value = null;
                 known = false;
             }
-            factors.add(Factor.of(name, value, mapping.unit(f), contribution, slope * contribution));
+            factors.add(known && value == null ? Factor.missing(name, mapping.unit(f), contribution, slope * contribution)
+                    : Factor.of(name, value, mapping.unit(f), contribution, slope * contribution));
             shown.add(known);
         }
 
@@ -211,12 +212,12 @@ public final class ClinicalExplainer {
     /** The factor named {@code name}, with its value and unit when the value is known. */
     static String describe(String name, Factor factor, boolean valueKnown) {
         StringBuilder text = new StringBuilder(name);
-        if (!valueKnown) {
-            return text.toString();
+        if (factor.missing()) {
+            return text.append(" missing").toString();
         }
         Object value = factor.value();
-        if (value == null) {
-            return text.append(" missing").toString();
+        if (!valueKnown || value == null) {
+            return text.toString();
         }
         text.append(' ').append(format(value));
         // A unit that only repeats the name ("ASA class" of asa_class) says nothing the name has not.

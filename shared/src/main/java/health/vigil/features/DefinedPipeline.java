@@ -91,6 +91,15 @@ public final class DefinedPipeline implements FeaturePipeline {
         return InputReadBack.defined(rawSchema, definition, field);
     }
 
+    /** Every column fills a missing value (a column is never NaN); some pipelines also flag it in a column of its own. */
+    @Override
+    public String missingInWords(String field) {
+        boolean flagged = definition.stream()
+                .anyMatch(c -> c instanceof Columns.MissingIndicator m && m.source().equals(field));
+        return flagged ? "the model was given a stand-in value and a flag saying the value was missing"
+                : "the model was given a stand-in value in its place";
+    }
+
     @Override
     public void transform(Map<String, Object> record, float[] out, int offset) {
         for (int i = 0; i < definition.size(); i++) {

@@ -43,4 +43,12 @@ public interface FeaturePipeline {
     default Optional<Function<float[], Object>> readBack(String field) {
         return Optional.empty();
     }
+
+    /**
+     * What the model was given in place of a missing value of {@code field}, in words for the clinician reading an
+     * explanation: by default nothing (NaN), which the model treats as missing by its own rule.
+     */
+    default String missingInWords(String field) {
+        return "the model was given no value and treated it as missing";
+    }
 }

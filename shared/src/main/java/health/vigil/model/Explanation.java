@@ -69,7 +69,9 @@ public record Explanation(
 
     /**
      * One clinical feature's part in a prediction: its name, the value as the caller gave it ({@code null} when
-     * missing or not given), its unit, and its signed contribution in margin and in probability units.
+     * missing or not given), its unit, its signed contribution in margin and in probability units, and whether the
+     * patient's value was missing (not recorded), which a {@code null} value alone does not say: an explanation
+     * read back from the prediction log has no values.
      */
     public record Factor(
             String feature,
@@ -77,7 +79,8 @@ public record Explanation(
             String unit,
             double marginContribution,
             double probabilityContribution,
-            Direction direction) {
+            Direction direction,
+            boolean missing) {
 
         public Factor {
             if (feature == null || feature.isBlank()) {
@@ -91,6 +94,15 @@ public record Explanation(
                 throw new ValidationException("feature '" + feature + "' is marked " + direction.wireName()
                         + " but its contribution has the other sign");
             }
+            if (missing && value != null) {
+                throw new ValidationException("feature '" + feature + "' is marked missing but has a value");
+            }
+        }
+
+        /** A factor whose value was not missing, or is not known to have been. */
+        public Factor(String feature, Object value, String unit, double marginContribution,
+                double probabilityContribution, Direction direction) {
+            this(feature, value, unit, marginContribution, probabilityContribution, direction, false);
         }
 
         /** A factor whose direction follows the sign of its margin contribution. */
@@ -98,6 +110,13 @@ public record Explanation(
                 double probabilityContribution) {
             return new Factor(feature, value, unit, marginContribution, probabilityContribution,
                     Direction.of(marginContribution));
+        }
+
+        /** A factor whose value was missing, its direction following the sign of its margin contribution. */
+        public static Factor missing(String feature, String unit, double marginContribution,
+                double probabilityContribution) {
+            return new Factor(feature, null, unit, marginContribution, probabilityContribution,
+                    Direction.of(marginContribution), true);
         }
 
         @Override

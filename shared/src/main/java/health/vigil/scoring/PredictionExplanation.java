@@ -56,8 +56,16 @@ public record PredictionExplanation(
 
     /**
      * One factor: the feature's name, its clinical label (the manifest's description, else the name in words),
-     * its unit, and its signed contribution in probability and in log-odds.
+     * its unit, its signed contribution in probability and in log-odds, and, when the patient's value was missing,
+     * {@code missingValue}: that it was not recorded and what the model was given in its place (null when the value
+     * was recorded, and in explanations logged before missing values were marked).
      */
     public record ClinicalFactor(String feature, String label, String unit, double probabilityContribution,
-            double marginContribution, Direction direction) {}
+            double marginContribution, Direction direction, String missingValue) {
+
+        public ClinicalFactor(String feature, String label, String unit, double probabilityContribution,
+                double marginContribution, Direction direction) {
+            this(feature, label, unit, probabilityContribution, marginContribution, direction, null);
+        }
+    }
 }

@@ -7,6 +7,7 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.explain.ClinicalExplainer;
 import health.vigil.explain.Explainers;
+import health.vigil.features.FeaturePipeline;
 import health.vigil.json.Json;
 import health.vigil.model.Explanation;
 import health.vigil.model.Explanation.Factor;
@@ -20,6 +21,9 @@ import health.vigil.registry.ModelRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -35,11 +39,15 @@ public final class PredictionExplanations {
     private final ModelRegistry registry;
 
     private final PredictionRetention retention;
+    private final Function<Manifest, FeaturePipeline> pipelines;
 
-    public PredictionExplanations(PredictionLog log, ModelRegistry registry, PredictionRetention retention) {
+    /** @param pipelines the feature pipeline a version's manifest names, for what it gives a model for a missing value */
+    public PredictionExplanations(PredictionLog log, ModelRegistry registry, PredictionRetention retention,
+            Function<Manifest, FeaturePipeline> pipelines) {
         this.log = Objects.requireNonNull(log, "log");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.retention = Objects.requireNonNull(retention, "retention");
+        this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
     }
 
     /**
@@ -66,12 +74,15 @@ public final class PredictionExplanations {
         manifest.features().features().forEach(f -> features.put(f.name(), f));
 
         Explanation explanation = restore(record.explanation(), features);
+        FeaturePipeline pipeline = explanation.topFactors().stream().anyMatch(Factor::missing)
+                ? pipelines.apply(manifest) : null;
         List<PredictionExplanation.ClinicalFactor> top = new ArrayList<>();
         double shown = 0;
         for (Factor f : explanation.topFactors()) {
             Feature feature = features.get(f.feature());
             top.add(new PredictionExplanation.ClinicalFactor(f.feature(), label(f.feature(), feature), f.unit(),
-                    f.probabilityContribution(), f.marginContribution(), f.direction()));
+                    f.probabilityContribution(), f.marginContribution(), f.direction(),
+                    f.missing() ? "missing (not recorded): " + pipeline.missingInWords(f.feature()) : null));
             shown += f.probabilityContribution();
         }
         double total = explanation.score() - explanation.baseScore();
@@ -82,17 +93,25 @@ public final class PredictionExplanations {
                 "/models/" + record.modelName().value() + "/versions/" + record.version() + "/card", version.stage());
     }
 
-    /** The explanation the prediction log kept: margins and every feature's two contributions, no values. */
+    /**
+     * The explanation the prediction log kept: margins and every feature's two contributions, no values, and which
+     * features' values were missing (explanations logged before missing values were marked name none).
+     */
     private static Explanation restore(String logged, Map<String, Feature> features) {
         try {
             JsonNode node = Json.readTree("a logged explanation", logged.getBytes(StandardCharsets.UTF_8));
+            Set<String> missing = new HashSet<>();
+            node.path("missing").forEach(name -> missing.add(name.asText()));
             List<Factor> contributions = new ArrayList<>();
             Iterator<Map.Entry<String, JsonNode>> fields = node.path("contributions").fields();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> e = fields.next();
                 Feature feature = features.get(e.getKey());
-                contributions.add(Factor.of(e.getKey(), null, feature == null ? null : feature.unit(),
-                        number(e.getValue().get(0)), number(e.getValue().get(1))));
+                String unit = feature == null ? null : feature.unit();
+                double margin = number(e.getValue().get(0));
+                double probability = number(e.getValue().get(1));
+                contributions.add(missing.contains(e.getKey()) ? Factor.missing(e.getKey(), unit, margin, probability)
+                        : Factor.of(e.getKey(), null, unit, margin, probability));
             }
             // The summary names the features as the page does, by their clinical labels.
             return ClinicalExplainer.restore(number(node.get("margin")), number(node.get("expectedMargin")),

@@ -330,7 +330,9 @@ public final class ScoringService {
 
     /**
      * The explanation as the prediction log keeps it: each clinical feature's signed contribution (margin and
-     * probability) and the baseline, without the values (the log already holds the model inputs). Written by a
+     * probability) and the baseline, without the values (the log already holds the model inputs), and, when any
+     * value was missing, {@code "missing"}: the names of those features, so that a later reading does not take a
+     * missing value's contribution for a recorded one's. Written by a
      * streaming generator, doubles in the shortest digits that read back as the same double (the text is read
      * back, never hashed): through a map and Java 17's {@code Double.toString} it was about a twentieth of an
      * explained request's Java time.
@@ -350,6 +352,19 @@ public final class ScoringService {
                 json.writeEndArray();
             }
             json.writeEndObject();
+            boolean anyMissing = false;
+            for (Explanation.Factor f : explanation.contributions()) {
+                if (f.missing()) {
+                    if (!anyMissing) {
+                        json.writeArrayFieldStart("missing");
+                        anyMissing = true;
+                    }
+                    json.writeString(f.feature());
+                }
+            }
+            if (anyMissing) {
+                json.writeEndArray();
+            }
             json.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write an explanation as JSON", e);

@@ -51,7 +51,8 @@ public abstract class PredictionLogContract {
         ModelName model = uniqueModel("readmission");
         PredictionRecord full = new PredictionRecord("p-1", model, 3, Slot.CANARY, "f".repeat(64), T0,
                 new float[] {67f, 1f, Float.NaN, -0.125f, Float.MIN_VALUE, Float.MAX_VALUE}, 0.8125, true,
-                "{\"age\":0.31}");
+                "{\"baseScore\":0.12,\"expectedMargin\":-2.0,\"margin\":1.5,\"contributions\":{\"age\":[0.31,0.06],"
+                        + "\"discharge_disposition\":[3.19,0.6]},\"missing\":[\"discharge_disposition\"]}");
         PredictionRecord sparse = new PredictionRecord("p-2", model, 3, Slot.SHADOW, null, T0.plusNanos(1),
                 new float[0], 0.0, false, null);
         PredictionRecord batched = new PredictionRecord("p-3", model, 3, Slot.BATCH, "e".repeat(64), T0.plusNanos(2),

@@ -8,6 +8,8 @@ import health.vigil.canary.InMemoryPredictionLog;
 import health.vigil.explain.ClinicalExplainer;
 import health.vigil.explain.FeatureMapping;
 import health.vigil.explain.LinearShap;
+import health.vigil.features.Columns;
+import health.vigil.features.DefinedPipeline;
 import health.vigil.model.Explanation;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
@@ -45,11 +47,17 @@ class PredictionExplanationsTest {
             FeatureMapping.of(COLUMNS, Map.of("discharge_disposition", COLUMNS.subList(1, 4)),
                     FeatureMapping.unitsOf(SCHEMA)), 5);
 
+    /** The pipeline of the columns above: a missing disposition is filled (no one-hot column set) and flagged. */
+    private static final DefinedPipeline PIPELINE = new DefinedPipeline("readmission", SCHEMA, List.of(
+            Columns.value("number_inpatient", 0), Columns.oneHot("discharge_disposition", "home"),
+            Columns.oneHot("discharge_disposition", "facility"), Columns.missing("discharge_disposition"),
+            Columns.flag("insulin", 0)));
+
     private final InMemoryPredictionLog log = new InMemoryPredictionLog();
     private final InMemoryRegistryStore store = new InMemoryRegistryStore();
     private final PredictionExplanations explanations = new PredictionExplanations(log, new ModelRegistry(store),
             new PredictionRetention(log, Duration.ofDays(30), Clock.fixed(NOW, ZoneOffset.UTC), null,
-                    new AuditLog(new InMemoryAuditStore(), Clock.fixed(NOW, ZoneOffset.UTC))));
+                    new AuditLog(new InMemoryAuditStore(), Clock.fixed(NOW, ZoneOffset.UTC))), manifest -> PIPELINE);
 
     /** Scores a patient as scoring does: explains the row, and logs the explanation with the prediction. */
     private String scored(double[] row, Map<String, Object> raw) {
@@ -76,5 +84,40 @@ class PredictionExplanationsTest {
         assertThat(explanation.summary()).contains("raised by inpatient admissions in the year before (+",
                 "where the patient was discharged to (+", "Insulin (+").doesNotContain("number inpatient",
                 "discharge disposition");
+    }
+
+    @Test
+    void aMissingValueIsSaidToBeMissingAndFilledNotTakenForARecordedOne() {
+        Map<String, Object> raw = new HashMap<>(Map.of("number_inpatient", 3L, "insulin", true));
+        raw.put("discharge_disposition", null);
+        String id = scored(new double[] {3, 0, 0, 1, 1}, raw);
+
+        PredictionExplanation explanation = explanations.explanation(id);
+
+        PredictionExplanation.ClinicalFactor disposition = explanation.factors().stream()
+                .filter(f -> f.feature().equals("discharge_disposition")).findFirst().orElseThrow();
+        assertThat(disposition.missingValue()).isEqualTo("missing (not recorded): the model was given a stand-in value"
+                + " and a flag saying the value was missing");
+        assertThat(explanation.factors()).filteredOn(f -> !f.feature().equals("discharge_disposition"))
+                .allSatisfy(f -> assertThat(f.missingValue()).isNull());
+        assertThat(explanation.summary()).contains("where the patient was discharged to missing (");
+    }
+
+    @Test
+    void anExplanationLoggedBeforeMissingValuesWereMarkedReadsAsBefore() {
+        Map<String, Object> raw = new HashMap<>(Map.of("number_inpatient", 3L, "insulin", true));
+        raw.put("discharge_disposition", null);
+        String id = scored(new double[] {3, 0, 0, 1, 1}, raw);
+        PredictionRecord logged = log.find(MODEL, id, NOW).orElseThrow();
+        String older = logged.explanation().replaceFirst(",\\s*\"missing\":\\[[^\\]]*\\]", "");
+        assertThat(older).doesNotContain("missing");
+        String olderId = PredictionIds.next(NOW);
+        log.append(List.of(new PredictionRecord(olderId, MODEL, 1, Slot.STABLE, null, NOW, logged.features(),
+                logged.score(), logged.decision(), older)));
+
+        PredictionExplanation explanation = explanations.explanation(olderId);
+
+        assertThat(explanation.factors()).allSatisfy(f -> assertThat(f.missingValue()).isNull());
+        assertThat(explanation.summary()).doesNotContain("missing");
     }
 }

@@ -179,8 +179,10 @@ public final class ExplanationPage {
         return shown + " %";
     }
 
+    /** The factor's label and unit, and that its value was missing when it was: its effect is a missing value's. */
     private static String name(ClinicalFactor f) {
-        return f.unit() == null || f.unit().isBlank() ? f.label() : f.label() + " (" + f.unit() + ")";
+        String name = f.unit() == null || f.unit().isBlank() ? f.label() : f.label() + " (" + f.unit() + ")";
+        return f.missingValue() == null ? name : name + ", missing";
     }
 
     private static String word(Direction d) {
@@ -338,7 +340,12 @@ public final class ExplanationPage {
                 + ids + "\">Top factors, largest effect first</caption><thead><tr><th scope=\"col\">Factor</th><th scope=\"col\">Unit</th><th scope=\"col\">Effect"
                 + "</th><th scope=\"col\" class=\"num\">Change in risk</th></tr></thead><tbody>");
         for (ClinicalFactor f : e.factors()) {
-            t.append("<tr><th scope=\"row\">").append(escape(f.label())).append("</th><td>")
+            t.append("<tr><th scope=\"row\">").append(escape(f.label()));
+            if (f.missingValue() != null) {
+                t.append("<br><span class=\"muted\" data-fact=\"missing\">").append(escape(f.missingValue()))
+                        .append("</span>");
+            }
+            t.append("</th><td>")
                     .append(escape(f.unit() == null ? "" : f.unit())).append("</td><td class=\"")
                     .append(f.direction().wireName()).append("\">").append(word(f.direction())).append("</td><td class=\"num\">")
                     .append(escape(points(f.probabilityContribution()))).append("</td></tr>");

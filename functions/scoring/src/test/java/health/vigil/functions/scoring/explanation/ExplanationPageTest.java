@@ -27,6 +27,23 @@ class ExplanationPageTest {
     }
 
     @Test
+    void aFactorWhoseValueWasMissingSaysSoAndWhatTheModelWasGivenInstead() {
+        String missing = "missing (not recorded): the model was given a stand-in value and a flag saying the value"
+                + " was missing";
+        PredictionExplanation e = explanation(Instant.parse("2024-05-01T10:15:30Z"), List.of(
+                new ClinicalFactor("discharge_disposition", "Discharge destination", null, -0.02, -0.1,
+                        Direction.LOWERS, missing),
+                new ClinicalFactor("time_in_hospital", "Length of stay", "days", 0.1, 0.5, Direction.RAISES)));
+
+        String html = ExplanationPage.page(e);
+
+        assertThat(html).contains("<th scope=\"row\">Discharge destination<br><span class=\"muted\""
+                + " data-fact=\"missing\">" + missing + "</span></th>");
+        assertThat(ExplanationPage.summary(e)).contains("Lowered by Discharge destination, missing (\u22122.0 points).")
+                .contains("Raised by Length of stay (days) (+10.0 points).");
+    }
+
+    @Test
     void theScoringTimeReadsAsAClinicianReadsItWithoutItsNanoseconds() {
         String html = ExplanationPage.page(explanation(Instant.parse("2024-05-01T10:15:30.123456789Z")));
 

@@ -84,10 +84,11 @@ public final class ClinicalExplainer {
                 contribution += phi[mapping.column(f, m)];
             }
             String name = mapping.name(f);
+            String source = mapping.shows(f) != null ? mapping.shows(f) : name;
             Object value;
             boolean known;
-            if (rawValues.containsKey(name)) {
-                value = rawValues.get(name);
+            if (rawValues.containsKey(source)) {
+                value = rawValues.get(source);
                 known = true;
             } else if (mapping.columnCountOf(f) == 1) {
                 double x = row[mapping.column(f, 0)];
@@ -104,7 +105,8 @@ public final class ClinicalExplainer {
 
         List<Integer> top = top(factors, topK);
         List<Factor> topFactors = top.stream().map(factors::get).toList();
-        String summary = summary(score, baseScore, top, factors, shown, f -> words(factors.get(f).feature()));
+        String summary = summary(score, baseScore, top, factors, shown,
+                f -> mapping.label(f) != null ? mapping.label(f) : words(factors.get(f).feature()));
         return new Explanation(score, baseScore, margin, expectedMargin, factors, topFactors, summary);
     }
 

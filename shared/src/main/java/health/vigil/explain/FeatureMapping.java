@@ -2,6 +2,7 @@ package health.vigil.explain;
 
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
+import health.vigil.features.Column;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
@@ -24,12 +25,17 @@ public final class FeatureMapping {
     private final List<String> columns;
     private final List<String> names;
     private final List<String> units;
+    private final List<String> labels;
+    private final List<String> shows;
     private final int[][] columnsOf;
 
-    private FeatureMapping(List<String> columns, List<String> names, List<String> units, int[][] columnsOf) {
+    private FeatureMapping(List<String> columns, List<String> names, List<String> units, List<String> labels,
+            List<String> shows, int[][] columnsOf) {
         this.columns = columns;
         this.names = names;
         this.units = units;
+        this.labels = labels;
+        this.shows = shows;
         this.columnsOf = columnsOf;
     }
 
@@ -46,6 +52,16 @@ public final class FeatureMapping {
      *     the model does not have or one another group has, or a group's name is also a column outside it
      */
     public static FeatureMapping of(List<String> columns, Map<String, List<String>> groups, Map<String, String> units) {
+        return of(columns, groups, units, Map.of());
+    }
+
+    /**
+     * As {@link #of(List, Map, Map)}, with the clinician's words for features that are computed columns: their label,
+     * and the raw field whose value an explanation shows in place of theirs ({@link Column.Wording}); {@code units}
+     * then holds the unit each is shown in.
+     */
+    static FeatureMapping of(List<String> columns, Map<String, List<String>> groups, Map<String, String> units,
+            Map<String, Column.Wording> wordings) {
         Objects.requireNonNull(columns, "columns");
         Objects.requireNonNull(groups, "groups");
         Objects.requireNonNull(units, "units");
@@ -97,19 +113,35 @@ public final class FeatureMapping {
         }
         List<String> names = new ArrayList<>(members.keySet());
         List<String> unitList = new ArrayList<>();
+        List<String> labelList = new ArrayList<>();
+        List<String> showList = new ArrayList<>();
         int[][] columnsOf = new int[names.size()][];
         for (int f = 0; f < names.size(); f++) {
             String unit = units.get(names.get(f));
             unitList.add(unit == null || unit.isBlank() ? null : unit);
+            Column.Wording wording = wordings.get(names.get(f));
+            labelList.add(wording == null ? null : wording.label());
+            showList.add(wording == null ? null : wording.shows());
             columnsOf[f] = members.get(names.get(f)).stream().mapToInt(Integer::intValue).toArray();
         }
-        return new FeatureMapping(List.copyOf(columns), List.copyOf(names),
-                Collections.unmodifiableList(unitList), columnsOf);
+        return new FeatureMapping(List.copyOf(columns), List.copyOf(names), Collections.unmodifiableList(unitList),
+                Collections.unmodifiableList(labelList), Collections.unmodifiableList(showList), columnsOf);
     }
 
-    /** The mapping of a feature pipeline's columns, with units from its raw schema. */
+    /**
+     * The mapping of a feature pipeline's columns, with units from its raw schema, and the words of the computed
+     * columns that are features of their own.
+     */
     public static FeatureMapping of(FeaturePipeline pipeline, Map<String, List<String>> groups) {
-        return of(pipeline.columns(), groups, unitsOf(pipeline.rawSchema()));
+        Map<String, String> units = unitsOf(pipeline.rawSchema());
+        Map<String, Column.Wording> wordings = pipeline.wordings();
+        wordings.forEach((column, wording) -> {
+            String unit = wording.unitIn(pipeline.rawSchema());
+            if (unit != null) {
+                units.put(column, unit);
+            }
+        });
+        return of(pipeline.columns(), groups, units, wordings);
     }
 
     /** Each raw feature's unit, by name, for the features that have one. */
@@ -149,6 +181,16 @@ public final class FeatureMapping {
     /** The feature's unit, or {@code null}. */
     public String unit(int feature) {
         return units.get(feature);
+    }
+
+    /** The feature's label in a clinician's words when it is a computed column that has one, else {@code null}. */
+    public String label(int feature) {
+        return labels.get(feature);
+    }
+
+    /** The raw field whose value an explanation shows for the feature in place of its own, or {@code null}. */
+    public String shows(int feature) {
+        return shows.get(feature);
     }
 
     /** The model input columns that make up the feature. */

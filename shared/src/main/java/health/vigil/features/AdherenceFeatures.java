@@ -85,17 +85,20 @@ public final class AdherenceFeatures {
         String window = " over fills 1-" + MAX_FILLS + " (day = -days_before), window [-" + BASELINE_DAYS
                 + ", 0), overlapping fills shifted; r1";
         c.add(history("baseline_pdc", Column.Kind.CONTINUOUS, "proportion of days covered" + window,
-                h -> h.proportion(-BASELINE_DAYS, 0)));
-        c.add(history("fill_count", Column.Kind.CONTINUOUS, "number of fills" + window, h -> h.fills()));
+                Column.Wording.of("proportion of days covered", null), h -> h.proportion(-BASELINE_DAYS, 0)));
+        c.add(history("fill_count", Column.Kind.CONTINUOUS, "number of fills" + window,
+                Column.Wording.of("fills", null), h -> h.fills()));
         c.add(history("longest_gap_days", Column.Kind.CONTINUOUS, "longest run of days without supply" + window,
-                h -> h.longestGap(-BASELINE_DAYS, 0)));
+                Column.Wording.of("longest gap in supply", "days"), h -> h.longestGap(-BASELINE_DAYS, 0)));
         c.add(history("days_without_supply_at_index", Column.Kind.CONTINUOUS,
                 "days from the end of supply to the index date, 0 if supply lasts past it" + window,
-                h -> Math.max(0, -h.supplyEndsOn())));
+                Column.Wording.of("days without supply at the index date", null), h -> Math.max(0, -h.supplyEndsOn())));
         c.add(history("supply_on_hand_days", Column.Kind.CONTINUOUS,
-                "days of supply left at the index date" + window, h -> Math.max(0, h.supplyEndsOn())));
+                "days of supply left at the index date" + window, Column.Wording.of("supply on hand", "days"),
+                h -> Math.max(0, h.supplyEndsOn())));
         c.add(Columns.derived("days_since_last_fill", Column.Kind.CONTINUOUS,
-                "min(fill_k_days_before) over fills 1-" + MAX_FILLS + "; r1", r -> {
+                "min(fill_k_days_before) over fills 1-" + MAX_FILLS + "; r1",
+                Column.Wording.of("days since the last fill", null), r -> {
                     int min = Integer.MAX_VALUE;
                     for (Fill fill : fills(r)) {
                         min = Math.min(min, fill.daysBefore);
@@ -103,7 +106,8 @@ public final class AdherenceFeatures {
                     return min;
                 }));
         c.add(Columns.derived("share_90_day_fills", Column.Kind.CONTINUOUS,
-                "share of fills with supply >= " + NINETY_DAY_SUPPLY + " days over fills 1-" + MAX_FILLS + "; r1", r -> {
+                "share of fills with supply >= " + NINETY_DAY_SUPPLY + " days over fills 1-" + MAX_FILLS + "; r1",
+                Column.Wording.of("share of 90-day fills", null), r -> {
                     List<Fill> fills = fills(r);
                     long ninety = fills.stream().filter(fill -> fill.supply >= NINETY_DAY_SUPPLY).count();
                     return (double) ninety / fills.size();
@@ -111,8 +115,9 @@ public final class AdherenceFeatures {
         return c;
     }
 
-    private static Column history(String name, Column.Kind kind, String spec, ToDoubleFunction<DaysCovered> metric) {
-        return Columns.derived(name, kind, spec, r -> metric.applyAsDouble(coverage(r)));
+    private static Column history(String name, Column.Kind kind, String spec, Column.Wording wording,
+            ToDoubleFunction<DaysCovered> metric) {
+        return Columns.derived(name, kind, spec, wording, r -> metric.applyAsDouble(coverage(r)));
     }
 
     /** The coverage of a record's baseline fills (day = minus days before the index date). */

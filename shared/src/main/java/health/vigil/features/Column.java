@@ -1,5 +1,6 @@
 package health.vigil.features;
 
+import health.vigil.model.FeatureSchema;
 import java.util.Map;
 
 /**
@@ -20,6 +21,51 @@ public interface Column {
 
     /** The column's value for one validated raw record; never NaN (missing inputs are filled and flagged). */
     float value(Map<String, Object> record);
+
+    /**
+     * How an explanation names this column when it is a clinical feature of its own (a value computed from raw
+     * fields, whose name is a programmer's); null when it is not one, or its name says it. Not part of
+     * {@link #spec()}: words change no value, so they do not version the pipeline.
+     */
+    default Wording wording() {
+        return null;
+    }
+
+    /**
+     * A computed column in a clinician's words: its {@code label} ("operation length"), and either the {@code unit}
+     * of its own value or, in {@code shows}, the raw field whose value the explanation shows instead (in that field's
+     * unit), where the column's own value would read worse: duration_hours of 0.08333 shows duration_min's "5
+     * minutes".
+     */
+    record Wording(String label, String unit, String shows) {
+        public Wording {
+            if (label == null || label.isBlank()) {
+                throw new IllegalArgumentException("a column's wording needs a label");
+            }
+            if (unit != null && shows != null) {
+                throw new IllegalArgumentException("a column's wording shows its own value in a unit, or a raw"
+                        + " field's value in that field's unit, not both");
+            }
+        }
+
+        /** The column's own value, in {@code unit} (null for a count whose label names what is counted). */
+        public static Wording of(String label, String unit) {
+            return new Wording(label, unit, null);
+        }
+
+        /** The value of raw field {@code source} in its unit, in place of the column's own. */
+        public static Wording showing(String label, String source) {
+            return new Wording(label, null, source);
+        }
+
+        /** The unit the explanation shows the value in: its own, or that of the raw field it shows. */
+        public String unitIn(FeatureSchema raw) {
+            if (shows == null) {
+                return unit;
+            }
+            return raw.indexOf(shows).map(i -> raw.get(i).unit()).orElse(null);
+        }
+    }
 
     /** Whether a column takes only 0 and 1 or a range of values; drift checks profile the two differently. */
     enum Kind {

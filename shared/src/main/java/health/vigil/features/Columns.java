@@ -44,7 +44,13 @@ public final class Columns {
 
     /** A number per category (an age band's midpoint, say); {@code fill} when missing. */
     public static Column scored(String name, String source, Map<String, Double> scores, double fill) {
-        return new CategoryScore(name, source, new TreeMap<>(scores), fill);
+        return scored(name, source, scores, fill, null);
+    }
+
+    /** As {@link #scored(String, String, Map, double)}, named in an explanation by {@code wording}. */
+    public static Column scored(String name, String source, Map<String, Double> scores, double fill,
+            Column.Wording wording) {
+        return new CategoryScore(name, source, new TreeMap<>(scores), fill, wording);
     }
 
     /**
@@ -53,7 +59,13 @@ public final class Columns {
      * and be changed whenever the code's result changes, because it is what versions the pipeline.
      */
     public static Column derived(String name, Column.Kind kind, String spec, ToDoubleFunction<Map<String, Object>> formula) {
-        return new Derived(name, kind, spec, formula);
+        return derived(name, kind, spec, null, formula);
+    }
+
+    /** As {@link #derived(String, Column.Kind, String, ToDoubleFunction)}, named in an explanation by {@code wording}. */
+    public static Column derived(String name, Column.Kind kind, String spec, Column.Wording wording,
+            ToDoubleFunction<Map<String, Object>> formula) {
+        return new Derived(name, kind, spec, wording, formula);
     }
 
     static double number(Object raw) {
@@ -121,8 +133,8 @@ public final class Columns {
         }
     }
 
-    record CategoryScore(String name, String source, TreeMap<String, Double> scores, double fill)
-            implements Column {
+    record CategoryScore(String name, String source, TreeMap<String, Double> scores, double fill,
+            Column.Wording wording) implements Column {
         @Override
         public Column.Kind kind() {
             return Column.Kind.CONTINUOUS;
@@ -147,8 +159,8 @@ public final class Columns {
         }
     }
 
-    private record Derived(String name, Column.Kind kind, String spec, ToDoubleFunction<Map<String, Object>> formula)
-            implements Column {
+    private record Derived(String name, Column.Kind kind, String spec, Column.Wording wording,
+            ToDoubleFunction<Map<String, Object>> formula) implements Column {
         Derived {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(kind, "kind");

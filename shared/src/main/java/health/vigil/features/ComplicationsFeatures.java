@@ -81,9 +81,9 @@ public final class ComplicationsFeatures {
             c.add(Columns.flag(comorbidity, 0.0));
         }
         c.add(Columns.derived("comorbidity_count", Column.Kind.CONTINUOUS, "count of true " + COMORBIDITIES + "; r1",
-                r -> COMORBIDITIES.stream().filter(name -> Boolean.TRUE.equals(r.get(name))).count()));
+                Column.Wording.of("comorbidities", null), r -> COMORBIDITIES.stream().filter(name -> Boolean.TRUE.equals(r.get(name))).count()));
         c.add(Columns.derived("duration_hours", Column.Kind.CONTINUOUS, DURATION + " / 60; r1",
-                r -> Columns.number(r.get(DURATION)) / 60.0));
+                Column.Wording.showing("operation length", DURATION), r -> Columns.number(r.get(DURATION)) / 60.0));
         c.add(Columns.value(HEMOGLOBIN, 13.0));
         c.add(Columns.missing(HEMOGLOBIN));
         c.add(Columns.derived("anemia", Column.Kind.BINARY,
@@ -98,7 +98,7 @@ public final class ComplicationsFeatures {
         c.add(Columns.derived("egfr", Column.Kind.CONTINUOUS,
                 "CKD-EPI 2021 creatinine equation (mL/min/1.73m2), mean of both sexes when sex missing,"
                         + " 90 when creatinine missing; r1",
-                ComplicationsFeatures::egfr));
+                Column.Wording.of("eGFR", "mL/min/1.73m2"), ComplicationsFeatures::egfr));
         c.add(Columns.value(WBC, 7.0));
         c.add(Columns.missing(WBC));
         return c;

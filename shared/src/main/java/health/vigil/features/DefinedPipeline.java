@@ -91,6 +91,13 @@ public final class DefinedPipeline implements FeaturePipeline {
         return InputReadBack.defined(rawSchema, definition, field);
     }
 
+    @Override
+    public Map<String, Column.Wording> wordings() {
+        Map<String, Column.Wording> wordings = new java.util.HashMap<>();
+        definition.stream().filter(c -> c.wording() != null).forEach(c -> wordings.put(c.name(), c.wording()));
+        return wordings;
+    }
+
     /** Every column fills a missing value (a column is never NaN); some pipelines also flag it in a column of its own. */
     @Override
     public String missingInWords(String field) {

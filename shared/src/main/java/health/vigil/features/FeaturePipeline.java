@@ -51,4 +51,9 @@ public interface FeaturePipeline {
     default String missingInWords(String field) {
         return "the model was given no value and treated it as missing";
     }
+
+    /** The clinician's words for the columns that are features of their own ({@link Column#wording()}), by column. */
+    default Map<String, Column.Wording> wordings() {
+        return Map.of();
+    }
 }

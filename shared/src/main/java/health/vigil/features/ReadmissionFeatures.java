@@ -101,7 +101,7 @@ public final class ReadmissionFeatures {
         for (int i = 0; i < AGE_BANDS.size(); i++) {
             midpoints.put(AGE_BANDS.get(i), i * 10 + 5.0);
         }
-        c.add(Columns.scored("age_years", AGE_BAND, midpoints, 65.0));
+        c.add(Columns.scored("age_years", AGE_BAND, midpoints, 65.0, Column.Wording.showing("age", AGE_BAND)));
         c.add(Columns.oneHot(GENDER, "Female"));
         c.add(Columns.missing(GENDER));
         c.addAll(Columns.oneHot(RACE, RACES));
@@ -118,7 +118,7 @@ public final class ReadmissionFeatures {
         }
         c.add(Columns.derived("prior_visits", Column.Kind.CONTINUOUS,
                 "sum(" + NUMBER_OUTPATIENT + ", " + NUMBER_EMERGENCY + ", " + NUMBER_INPATIENT + "); r1",
-                r -> Columns.number(r.get(NUMBER_OUTPATIENT)) + Columns.number(r.get(NUMBER_EMERGENCY))
+                Column.Wording.of("prior visits", null), r -> Columns.number(r.get(NUMBER_OUTPATIENT)) + Columns.number(r.get(NUMBER_EMERGENCY))
                         + Columns.number(r.get(NUMBER_INPATIENT))));
         for (String diag : List.of(DIAG_1, DIAG_2, DIAG_3)) {
             for (String group : Icd9Groups.GROUPS) {

@@ -7,7 +7,9 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.explain.ClinicalExplainer;
 import health.vigil.explain.Explainers;
+import health.vigil.features.Column;
 import health.vigil.features.FeaturePipeline;
+import health.vigil.model.FeatureSchema;
 import health.vigil.json.Json;
 import health.vigil.model.Explanation;
 import health.vigil.model.Explanation.Factor;
@@ -73,14 +75,13 @@ public final class PredictionExplanations {
         Map<String, Feature> features = new HashMap<>();
         manifest.features().features().forEach(f -> features.put(f.name(), f));
 
-        Explanation explanation = restore(record.explanation(), features);
-        FeaturePipeline pipeline = explanation.topFactors().stream().anyMatch(Factor::missing)
-                ? pipelines.apply(manifest) : null;
+        FeaturePipeline pipeline = pipelines.apply(manifest);
+        Words words = new Words(features, pipeline.wordings(), manifest.features());
+        Explanation explanation = restore(record.explanation(), words);
         List<PredictionExplanation.ClinicalFactor> top = new ArrayList<>();
         double shown = 0;
         for (Factor f : explanation.topFactors()) {
-            Feature feature = features.get(f.feature());
-            top.add(new PredictionExplanation.ClinicalFactor(f.feature(), label(f.feature(), feature), f.unit(),
+            top.add(new PredictionExplanation.ClinicalFactor(f.feature(), words.label(f.feature()), f.unit(),
                     f.probabilityContribution(), f.marginContribution(), f.direction(),
                     f.missing() ? "missing (not recorded): " + pipeline.missingInWords(f.feature()) : null));
             shown += f.probabilityContribution();
@@ -97,7 +98,7 @@ public final class PredictionExplanations {
      * The explanation the prediction log kept: margins and every feature's two contributions, no values, and which
      * features' values were missing (explanations logged before missing values were marked name none).
      */
-    private static Explanation restore(String logged, Map<String, Feature> features) {
+    private static Explanation restore(String logged, Words words) {
         try {
             JsonNode node = Json.readTree("a logged explanation", logged.getBytes(StandardCharsets.UTF_8));
             Set<String> missing = new HashSet<>();
@@ -106,8 +107,7 @@ public final class PredictionExplanations {
             Iterator<Map.Entry<String, JsonNode>> fields = node.path("contributions").fields();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> e = fields.next();
-                Feature feature = features.get(e.getKey());
-                String unit = feature == null ? null : feature.unit();
+                String unit = words.unit(e.getKey());
                 double margin = number(e.getValue().get(0));
                 double probability = number(e.getValue().get(1));
                 contributions.add(missing.contains(e.getKey()) ? Factor.missing(e.getKey(), unit, margin, probability)
@@ -115,7 +115,7 @@ public final class PredictionExplanations {
             }
             // The summary names the features as the page does, by their clinical labels.
             return ClinicalExplainer.restore(number(node.get("margin")), number(node.get("expectedMargin")),
-                    contributions, Explainers.TOP_FACTORS, name -> label(name, features.get(name)));
+                    contributions, Explainers.TOP_FACTORS, words::label);
         } catch (ValidationException e) {
             // What the log holds was written by scoring: if it does not read back, the store is damaged.
             throw new StoreException("a logged explanation could not be read back (" + e.code() + ")", null);
@@ -129,12 +129,33 @@ public final class PredictionExplanations {
         return node.doubleValue();
     }
 
-    /** The manifest's description of a feature when it has one, else its name in words. */
-    private static String label(String name, Feature feature) {
-        if (feature != null && feature.description() != null && !feature.description().isBlank()) {
-            return feature.description();
+    /**
+     * The words a factor is shown in: a raw feature's from the manifest (its description and unit), a computed
+     * column's from the pipeline's wording of it.
+     */
+    private record Words(Map<String, Feature> features, Map<String, Column.Wording> wordings, FeatureSchema raw) {
+
+        /** The manifest's description of a feature, or a computed column's label, when it has one; else its name in words. */
+        String label(String name) {
+            Feature feature = features.get(name);
+            if (feature != null && feature.description() != null && !feature.description().isBlank()) {
+                return feature.description();
+            }
+            Column.Wording wording = wordings.get(name);
+            if (wording != null) {
+                return wording.label();
+            }
+            String words = name.replace('_', ' ');
+            return Character.toUpperCase(words.charAt(0)) + words.substring(1);
         }
-        String words = name.replace('_', ' ');
-        return Character.toUpperCase(words.charAt(0)) + words.substring(1);
+
+        String unit(String name) {
+            Feature feature = features.get(name);
+            if (feature != null) {
+                return feature.unit();
+            }
+            Column.Wording wording = wordings.get(name);
+            return wording == null ? null : wording.unitIn(raw);
+        }
     }
 }

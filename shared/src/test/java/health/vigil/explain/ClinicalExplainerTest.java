@@ -52,6 +52,61 @@ class ClinicalExplainerTest {
         assertThat(explanation.expectedMargin()).isCloseTo(-0.57, within(1e-12));
     }
 
+    /** An explainer over {@code pipeline} that gives weight 1 to each of {@code columns} and 0 to the rest. */
+    private static ClinicalExplainer weighing(health.vigil.features.DefinedPipeline pipeline, String... columns) {
+        double[] weights = new double[pipeline.width()];
+        for (String column : columns) {
+            weights[pipeline.columns().indexOf(column)] = 1;
+        }
+        return new ClinicalExplainer(new LinearShap(weights, -3, new double[pipeline.width()]),
+                Explainers.mapping(pipeline), 4);
+    }
+
+    private static double[] inputs(health.vigil.features.DefinedPipeline pipeline, Map<String, Object> raw) {
+        float[] row = pipeline.transform(raw);
+        double[] inputs = new double[row.length];
+        for (int i = 0; i < row.length; i++) {
+            inputs[i] = row[i];
+        }
+        return inputs;
+    }
+
+    @Test
+    void aComputedColumnReadsInAClinicianWordsAndUnitWithoutChangingThePipelinesVersion() {
+        var complications = health.vigil.features.ComplicationsFeatures.pipeline();
+        Map<String, Object> surgery = new HashMap<>();
+        complications.rawSchema().names().forEach(name -> surgery.put(name, null));
+        surgery.putAll(Map.of("procedure_type", "hernia", "asa_class", 2L, "emergency", false, "age", 67L,
+                "duration_min", 5.0, "diabetes", true, "hypertension", true, "copd", false, "heart_failure", false,
+                "chronic_kidney_disease", false));
+        surgery.put("current_smoker", false);
+        Explanation operation = weighing(complications, "duration_hours", "comorbidity_count")
+                .explain(inputs(complications, surgery), surgery);
+
+        assertThat(operation.summary()).contains("comorbidities 2 (+", "operation length 5 minutes (+")
+                .doesNotContain("duration hours", "comorbidity count");
+        assertThat(operation.contributions()).filteredOn(f -> f.feature().equals("duration_hours"))
+                .extracting(Factor::value, Factor::unit).containsExactly(org.assertj.core.groups.Tuple.tuple(5.0, "minutes"));
+
+        var readmission = health.vigil.features.ReadmissionFeatures.pipeline();
+        Map<String, Object> stay = new HashMap<>();
+        readmission.rawSchema().names().forEach(name -> stay.put(name, null));
+        stay.putAll(Map.of("age_band", "[60-70)", "time_in_hospital", 4L, "num_lab_procedures", 40L,
+                "num_procedures", 1L, "num_medications", 12L, "number_outpatient", 1L, "number_emergency", 0L,
+                "number_inpatient", 2L, "number_diagnoses", 7L, "max_glu_serum", "None"));
+        stay.putAll(Map.of("A1Cresult", "None", "insulin", "No", "medication_change", false,
+                "diabetes_medication", true));
+        Explanation encounter = weighing(readmission, "age_years", "prior_visits")
+                .explain(inputs(readmission, stay), stay);
+
+        assertThat(encounter.summary()).contains("age [60-70) years (+", "prior visits 3 (+")
+                .doesNotContain("age years", "prior visits 3 visits");
+        // The words are not part of any column's spec: the pipelines keep the versions their models were trained with.
+        assertThat(List.of(complications.id(), readmission.id(),
+                health.vigil.features.AdherenceFeatures.pipeline().id()))
+                .containsExactly("complications@be1e1202", "readmission@a9d06702", "adherence@96d1aa49");
+    }
+
     @Test
     void restoringWhatTheLogKeptGivesTheSameFactorsInWordsWithoutValues() {
         Explanation original = explainer.explain(ROW, RAW);

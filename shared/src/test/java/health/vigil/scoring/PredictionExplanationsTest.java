@@ -8,6 +8,7 @@ import health.vigil.canary.InMemoryPredictionLog;
 import health.vigil.explain.ClinicalExplainer;
 import health.vigil.explain.FeatureMapping;
 import health.vigil.explain.LinearShap;
+import health.vigil.features.Column;
 import health.vigil.features.Columns;
 import health.vigil.features.DefinedPipeline;
 import health.vigil.model.Explanation;
@@ -119,5 +120,28 @@ class PredictionExplanationsTest {
 
         assertThat(explanation.factors()).allSatisfy(f -> assertThat(f.missingValue()).isNull());
         assertThat(explanation.summary()).doesNotContain("missing");
+    }
+
+    @Test
+    void aComputedColumnIsLabelledAndGivenAUnitByThePipelinesWordsForIt() {
+        FeatureSchema schema = new FeatureSchema(List.of(Feature.numeric("duration_min", "minutes", 5, 1440)));
+        DefinedPipeline pipeline = new DefinedPipeline("complications", schema, List.of(Columns.derived("duration_hours",
+                Column.Kind.CONTINUOUS, "duration_min / 60; r1", Column.Wording.showing("operation length",
+                        "duration_min"), r -> ((Double) r.get("duration_min")) / 60)));
+        store.put(ServiceFixtures.version(MODEL, 1, Stage.PRODUCTION, ServiceFixtures.manifest(MODEL, schema, 0.3)));
+        Explanation explanation = new ClinicalExplainer(new LinearShap(new double[] {1}, -1, new double[] {1}),
+                FeatureMapping.of(pipeline, Map.of()), 5).explain(new double[] {5.0 / 60}, Map.of("duration_min", 5.0));
+        String id = PredictionIds.next(NOW);
+        log.append(List.of(new PredictionRecord(id, MODEL, 1, Slot.STABLE, null, NOW, new float[] {5f / 60},
+                explanation.score(), false, ScoringService.loggedExplanation(explanation))));
+
+        PredictionExplanation read = new PredictionExplanations(log, new ModelRegistry(store), new PredictionRetention(
+                log, Duration.ofDays(30), Clock.fixed(NOW, ZoneOffset.UTC), null, new AuditLog(new InMemoryAuditStore(),
+                        Clock.fixed(NOW, ZoneOffset.UTC))), manifest -> pipeline).explanation(id);
+
+        assertThat(read.factors()).extracting(PredictionExplanation.ClinicalFactor::label,
+                PredictionExplanation.ClinicalFactor::unit).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("operation length", "minutes"));
+        assertThat(read.summary()).contains("lowered by operation length (").doesNotContain("duration");
     }
 }

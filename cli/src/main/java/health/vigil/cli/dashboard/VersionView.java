@@ -115,14 +115,14 @@ final class VersionView extends View {
         };
     }
 
-    private static String card(ModelCard card, ModelName model, int number) {
+    static String card(ModelCard card, ModelName model, int number) {
         ModelCard.Summary s = card.summary();
         StringBuilder out = new StringBuilder("<h2 id=\"card\">Model card</h2><dl class=\"facts\" id=\"card-summary\">");
         fact(out, "Description", s.description());
         fact(out, "Owner", s.owner());
-        fact(out, "AUROC on the gates' data", s.auroc() == null ? null : Html.number(s.auroc(), 3));
+        fact(out, "AUROC on the gates' data", s.auroc() == null ? null : Words.number(s.auroc()));
         fact(out, "Expected calibration error", s.expectedCalibrationError() == null ? null
-                : Html.number(s.expectedCalibrationError(), 3));
+                : Words.number(s.expectedCalibrationError()));
         fact(out, "Signed by", s.signedBy().isEmpty() ? "nobody yet" : String.join(", ", s.signedBy()));
         fact(out, "Deployed", s.deployedSlot() == null ? "not deployed" : s.deployedSlot());
         fact(out, "HTI-1 attributes not provided", s.notProvided().isEmpty() ? "none"

@@ -2,8 +2,10 @@ package health.vigil.cli.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import health.vigil.cards.ModelCard;
 import health.vigil.model.GateCheck;
 import health.vigil.model.GateReport;
+import health.vigil.model.ModelName;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -44,5 +46,19 @@ class VersionViewTest {
         assertThat(html).contains("<td class=\"num\">0.8012 \u2013 0.86</td>")
                 .contains("<td>calibration_slope</td><td class=\"num\">not computed</td>")
                 .contains("the outcomes are all of one class").doesNotContain("NaN", "0.801 ");
+    }
+
+    @Test
+    void theCardSummarysMeasuresReadByTheSameRuleAsTheGateTable() {
+        // At three decimals an AUROC of 0.8 read "0.800" and a calibration error of 1.874e-04 read "0.000".
+        ModelCard.Summary summary = new ModelCard.Summary("text", "owner", true, List.of(), List.of(), List.of(), 0.8,
+                1.874e-4, List.of(), null, List.of());
+        ModelCard card = new ModelCard("readmission", 1, "GATES_PASSED", Instant.parse("2026-11-20T12:00:00Z"), summary,
+                List.of(), null, null, List.of(), null, List.of(), List.of(), null);
+
+        String html = VersionView.card(card, new ModelName("readmission"), 1);
+
+        assertThat(html).contains("<dt>AUROC on the gates&#39; data</dt><dd>0.8</dd>",
+                "<dt>Expected calibration error</dt><dd>1.874e-04</dd>").doesNotContain("0.800", "0.000");
     }
 }

@@ -385,7 +385,7 @@ public final class ModelCards {
 
     private static String withInterval(Double value, Double lower, Double upper) {
         return Words.number(value) + (lower == null || upper == null ? ""
-                : " [95% CI " + Words.number(lower) + "-" + Words.number(upper) + "]");
+                : " [95% CI " + Words.number(lower) + " to " + Words.number(upper) + "]");
     }
 
     private static Attribute inputVariables(CardFacts c) {

@@ -140,7 +140,8 @@ class ModelCardRenderingTest {
         GateReport measured = ModelCardsTest.report(1);
         List<GateCheck> checks = List.of(
                 GateCheck.of("discrimination", "auroc", 0.8, ">= 0.7", true, null).withInterval(0.75, 0.85),
-                GateCheck.of("calibration", "expected_calibration_error", 0.02, "<= 0.05", true, null),
+                GateCheck.of("calibration", "expected_calibration_error", 0.02, "<= 0.05", true, null)
+                        .withInterval(0.0004, 0.05),
                 GateCheck.of("segments", "sex=female:auroc", 0.75, "gap <= 0.1", true, "120 rows"),
                 GateCheck.of("segments", "sex=female:calibration_error", 0.0004, "gap <= 0.05", true, "120 rows"),
                 GateCheck.of("segments", "sex:worst_auroc_gap", 0.05, "<= 0.1", true, "sex=female"));
@@ -160,7 +161,9 @@ class ModelCardRenderingTest {
         assertThat(markdown).contains("| sex | female | 120 | 0.75 | 4.000e-04 | passed |", "- AUROC: 0.8\n",
                 "- Expected calibration error: 0.02\n");
         assertThat(ModelCardsTest.attribute(card, "testValidity").values())
-                .contains("auroc 0.8 [95% CI 0.75-0.85] (passed >= 0.7)");
+                .contains("auroc 0.8 [95% CI 0.75 to 0.85] (passed >= 0.7)",
+                        // Joined by a hyphen, a bound in scientific form or below zero would run into the other.
+                        "expected_calibration_error 0.02 [95% CI 4.000e-04 to 0.05] (passed <= 0.05)");
         assertThat(ModelCardsTest.attribute(card, "testFairness").values())
                 .contains("sex:worst_auroc_gap 0.05 (passed; sex=female)");
         assertThat(html + markdown).doesNotContain("0.7500", "0.8000", "0.0004 ");

@@ -234,9 +234,9 @@ class ModelCardsTest {
                 "Window 2026-11-20 10:00:00 UTC to 2026-11-20 11:00:00 UTC on the stable slot, checked 2026-11-20 11:05:00 UTC;"
                         + " severity ok",
                 "500 predictions, 400 with an outcome (80.0%)",
-                "AUROC " + Words.number(p.auroc()) + " [95% CI " + Words.number(p.aurocLower()) + "-"
+                "AUROC " + Words.number(p.auroc()) + " [95% CI " + Words.number(p.aurocLower()) + " to "
                         + Words.number(p.aurocUpper()) + "]",
-                "Brier score " + Words.number(p.brier()) + " [95% CI " + Words.number(p.brierLower()) + "-"
+                "Brier score " + Words.number(p.brier()) + " [95% CI " + Words.number(p.brierLower()) + " to "
                         + Words.number(p.brierUpper()) + "]; expected calibration error "
                         + Words.number(p.calibrationError()) + "; calibration slope " + Words.number(p.calibrationSlope()),
                 "Expected AUROC from the scores alone (no labels): 0.7712");
@@ -246,7 +246,7 @@ class ModelCardsTest {
         assertThat(fairness.source()).contains(latest.id());
         assertThat(fairness.values()).contains(
                 "sex=female: AUROC " + Words.number(female.auroc()) + " [95% CI " + Words.number(female.aurocLower())
-                        + "-" + Words.number(female.aurocUpper()) + "], expected calibration error "
+                        + " to " + Words.number(female.aurocUpper()) + "], expected calibration error "
                         + Words.number(female.calibrationError()) + " (200 with an outcome, " + female.positives()
                         + " positive)",
                 "sex=male: no AUROC: 12 with an outcome, 3 positive, fewer outcomes than the monitoring policy needs");

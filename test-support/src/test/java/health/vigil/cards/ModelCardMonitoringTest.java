@@ -92,7 +92,7 @@ class ModelCardMonitoringTest {
         assertThat(validity.provided()).isTrue();
         assertThat(validity.source()).isEqualTo("production monitoring report " + report.id());
         assertThat(validity.values()).contains("400 predictions, 300 with an outcome (75.0%)",
-                "AUROC " + Words.number(p.auroc()) + " [95% CI " + Words.number(p.aurocLower()) + "-"
+                "AUROC " + Words.number(p.auroc()) + " [95% CI " + Words.number(p.aurocLower()) + " to "
                         + Words.number(p.aurocUpper()) + "]");
         List<SegmentPerformance> admission = report.segments().stream()
                 .filter(s -> s.column().equals("admission_type")).toList();

@@ -5,6 +5,7 @@ import health.vigil.model.ElectronicSignature;
 import health.vigil.model.GateCheck;
 import health.vigil.model.GateCurves;
 import health.vigil.model.StageChange;
+import health.vigil.text.Words;
 import java.time.Instant;
 import java.util.List;
 
@@ -33,11 +34,22 @@ public record ModelCard(
     /** What the card says when a value is missing. */
     public static final String NOT_PROVIDED = "not provided";
 
+    /** What the card says for a measure that was not computed, as the dashboard and the command line say it. */
+    public static final String NOT_COMPUTED = "not computed";
+
     public ModelCard {
         hti1 = List.copyOf(hti1);
         segments = List.copyOf(segments);
         signatures = List.copyOf(signatures);
         history = List.copyOf(history);
+    }
+
+    /**
+     * A measured value by the shared number rule, or {@link #NOT_COMPUTED} when it is not a finite number: a segment
+     * with only one of its two checks, a check the gates could not compute.
+     */
+    static String measured(double value) {
+        return Double.isFinite(value) ? Words.number(value) : NOT_COMPUTED;
     }
 
     /**

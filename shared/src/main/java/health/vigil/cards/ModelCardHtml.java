@@ -98,7 +98,7 @@ public final class ModelCardHtml {
         for (ModelCard.Segment s : segments) {
             h.append("<tr><td>").append(escape(s.column())).append("</td><td>").append(escape(s.value()))
                     .append("</td>").append(number(Long.toString(s.rows())))
-                    .append(number(Words.number(s.auroc()))).append(number(Words.number(s.calibrationError())))
+                    .append(number(ModelCard.measured(s.auroc()))).append(number(ModelCard.measured(s.calibrationError())))
                     .append("<td class=\"")
                     .append(s.passed() ? "passed\">passed" : "failed\">failed").append("</td></tr>");
         }
@@ -118,7 +118,7 @@ public final class ModelCardHtml {
                 List.of("Gate", "Check", "Value", "Threshold", "Outcome", "Note"), Set.of("Value"));
         for (var c : g.checks()) {
             h.append("<tr><td>").append(escape(c.gate())).append("</td><td>").append(escape(c.check())).append("</td>")
-                    .append(number(c.value() == null ? "" : Words.number(c.value()))).append("<td>")
+                    .append(number(c.value() == null ? "" : ModelCard.measured(c.value()))).append("<td>")
                     .append(escape(c.threshold() == null ? "" : c.threshold())).append("</td><td>")
                     .append(c.outcome().name().toLowerCase(Locale.ROOT)).append("</td><td>")
                     .append(escape(c.note() == null ? "" : c.note())).append("</td></tr>");
@@ -210,7 +210,7 @@ public final class ModelCardHtml {
             row(h, label, ModelCard.NOT_PROVIDED);
             return;
         }
-        h.append("<tr><th scope=\"row\">").append(escape(label)).append("</th>").append(number(Words.number(value)))
+        h.append("<tr><th scope=\"row\">").append(escape(label)).append("</th>").append(number(ModelCard.measured(value)))
                 .append("</tr>");
     }
 

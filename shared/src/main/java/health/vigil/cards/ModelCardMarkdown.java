@@ -24,10 +24,10 @@ public final class ModelCardMarkdown {
         m.append("- Flagged for review: ").append(s.flaggedChecks().isEmpty() ? "none" : String.join(", ", s.flaggedChecks()))
                 .append('\n');
         if (s.auroc() != null) {
-            m.append("- AUROC: ").append(Words.number(s.auroc())).append('\n');
+            m.append("- AUROC: ").append(ModelCard.measured(s.auroc())).append('\n');
         }
         if (s.expectedCalibrationError() != null) {
-            m.append("- Expected calibration error: ").append(Words.number(s.expectedCalibrationError())).append('\n');
+            m.append("- Expected calibration error: ").append(ModelCard.measured(s.expectedCalibrationError())).append('\n');
         }
         m.append("- Signed by: ").append(s.signedBy().isEmpty() ? "nobody yet" : text(String.join("; ", s.signedBy())))
                 .append('\n');
@@ -53,7 +53,7 @@ public final class ModelCardMarkdown {
             m.append("| column | value | rows | AUROC | calibration error | gate |\n|---|---|---:|---:|---:|---|\n");
             for (ModelCard.Segment g : card.segments()) {
                 m.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s |%n", text(g.column()),
-                        text(g.value()), g.rows(), Words.number(g.auroc()), Words.number(g.calibrationError()),
+                        text(g.value()), g.rows(), ModelCard.measured(g.auroc()), ModelCard.measured(g.calibrationError()),
                         g.passed() ? "passed" : "failed"));
             }
             m.append('\n');

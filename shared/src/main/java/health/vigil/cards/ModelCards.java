@@ -384,8 +384,8 @@ public final class ModelCards {
     }
 
     private static String withInterval(Double value, Double lower, Double upper) {
-        return Words.number(value) + (lower == null || upper == null ? ""
-                : " [95% CI " + Words.number(lower) + " to " + Words.number(upper) + "]");
+        return ModelCard.measured(value) + (lower == null || upper == null || !Double.isFinite(lower)
+                || !Double.isFinite(upper) ? "" : " [95% CI " + Words.number(lower) + " to " + Words.number(upper) + "]");
     }
 
     private static Attribute inputVariables(CardFacts c) {

@@ -170,6 +170,34 @@ class ModelCardRenderingTest {
     }
 
     @Test
+    void aSegmentMeasureOrGateValueThatWasNotComputedSaysSoAndNeverReadsNaN() {
+        // One segment has only its AUROC check, another only its calibration check; a slope has no value.
+        GateReport measured = ModelCardsTest.report(1);
+        List<GateCheck> checks = List.of(
+                GateCheck.of("calibration", "calibration_slope", Double.NaN, "0.8-1.2", false,
+                        "the outcomes are all of one class").withInterval(Double.NaN, Double.NaN),
+                GateCheck.of("segments", "sex=female:auroc", 0.75, "gap <= 0.1", true, "120 rows"),
+                GateCheck.of("segments", "sex=male:calibration_error", 0.03, "gap <= 0.05", true, "80 rows"));
+        GateReport report = new GateReport(measured.model(), measured.version(), false, measured.evaluatedAt(),
+                measured.datasetSha256(), measured.datasetRows(), null, 0, checks, List.of(), measured.curves());
+
+        ModelCard card = card(report, new MonitoringReports(new InMemoryArtifactStore()), "text");
+        String html = ModelCardHtml.render(card);
+        String markdown = ModelCardMarkdown.render(card);
+
+        assertThat(html).contains("<td>sex</td><td>female</td><td class=\"num\">120</td><td class=\"num\">0.75</td>"
+                        + "<td class=\"num\">not computed</td>",
+                "<td>sex</td><td>male</td><td class=\"num\">80</td><td class=\"num\">not computed</td>"
+                        + "<td class=\"num\">0.03</td>",
+                "<td>calibration_slope</td><td class=\"num\">not computed</td>");
+        assertThat(markdown).contains("| sex | female | 120 | 0.75 | not computed | passed |",
+                "| sex | male | 80 | not computed | 0.03 | passed |");
+        assertThat(ModelCardsTest.attribute(card, "testValidity").values())
+                .contains("calibration_slope not computed (failed 0.8-1.2)");
+        assertThat(html + markdown).doesNotContain("NaN");
+    }
+
+    @Test
     void theSummarysAurocAndCalibrationErrorAreRightAlignedAsTheOtherTablesNumbers() {
         String html = ModelCardHtml.render(card(reportWithRoundFigures(), new MonitoringReports(
                 new InMemoryArtifactStore()), "text"));

@@ -17,6 +17,7 @@ import health.vigil.port.PredictionLog;
 import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.ServiceFixtures;
+import health.vigil.text.Words;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -92,7 +93,10 @@ class ModelCardRenderingTest {
 
     @Test
     void theHtmlCardFitsAPhoneItsTablesNameTheirColumnsAndItsNumbersLineUp() {
-        String html = ModelCardHtml.render(card(true));
+        ModelCard card = card(true);
+        String html = ModelCardHtml.render(card);
+        ModelCard.Segment female = card.segments().stream().filter(s -> s.value().equals("female")).findFirst()
+                .orElseThrow();
 
         assertThat(html).contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
         // Every table says what it holds and marks its header cells for a screen reader.
@@ -102,7 +106,9 @@ class ModelCardRenderingTest {
         assertThat(html).doesNotContain("<th>").contains("<thead><tr><th scope=\"col\">Gate</th>");
         // A number's column is right-aligned, header and cells alike, so its digits line up.
         assertThat(html).contains(".num{text-align:right", "<th scope=\"col\" class=\"num\">AUROC</th>")
-                .containsPattern("<td>sex</td><td>female</td><td class=\"num\">\\d+</td><td class=\"num\">0\\.\\d{4}</td>");
+                .contains("<td>sex</td><td>female</td><td class=\"num\">" + female.rows() + "</td><td class=\"num\">"
+                        + Words.number(female.auroc()) + "</td><td class=\"num\">" + Words.number(female.calibrationError())
+                        + "</td>");
         String gates = html.substring(html.indexOf("<h2>Gate report</h2>"), html.indexOf("<h2>Approvals</h2>"));
         assertThat(gates).containsPattern("<td class=\"num\">[-0-9.e]+</td>");
         // Chart text is read at the size of the page's own small print, not smaller.

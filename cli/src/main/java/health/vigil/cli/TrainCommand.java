@@ -1,6 +1,7 @@
 package health.vigil.cli;
 
 import health.vigil.error.VigilException;
+import health.vigil.text.Words;
 import health.vigil.training.Algorithm;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.CodeVersion;
@@ -214,7 +215,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (terminal) {
                 draw(0);
             } else {
-                err.println("vigil train: " + name + (steps > 0 ? " (" + steps + " steps)" : ""));
+                err.println("vigil train: " + name + (steps > 0 ? " (" + Words.count(steps, "step") + ")" : ""));
                 err.flush();
             }
         }

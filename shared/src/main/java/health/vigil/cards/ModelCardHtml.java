@@ -156,7 +156,7 @@ public final class ModelCardHtml {
         row(h, "Model sha256", r.modelSha256());
         h.append("<tr><th scope=\"row\">Registered by</th><td>").append(escape(r.registeredBy()))
                 .append(r.registeredAt() == null ? "" : " at " + HtmlText.time(r.registeredAt())).append("</td></tr>");
-        row(h, "Training data", r.trainingRows() + " rows, sha256 " + r.trainingDatasetSha256()
+        row(h, "Training data", Words.count(r.trainingRows(), "row") + ", sha256 " + r.trainingDatasetSha256()
                 + (r.trainingDateRange() == null ? "" : ", " + r.trainingDateRange()));
         row(h, "Code commit", r.codeCommit());
         row(h, "Trainer", r.trainer() == null ? ModelCard.NOT_PROVIDED : r.trainer());

@@ -231,7 +231,7 @@ public final class ModelCards {
         }
         boolean criteriaGiven = !criteria.isEmpty();
         Provenance p = m.provenance();
-        criteria.add("Training data (registry): " + p.datasetRows() + " rows, sha256 " + p.datasetSha256()
+        criteria.add("Training data (registry): " + Words.count(p.datasetRows(), "row") + ", sha256 " + p.datasetSha256()
                 + (p.datasetDateRange() == null ? "" : ", " + p.datasetDateRange()));
         values.put(Hti1Attribute.TRAINING_CRITERIA, attribute(Hti1Attribute.TRAINING_CRITERIA, criteriaGiven,
                 "manifest card.inclusionCriteria and card.exclusionCriteria, provenance", criteria,
@@ -290,7 +290,8 @@ public final class ModelCards {
         GateReport r = report.get();
         List<String> lines = new ArrayList<>();
         lines.add("Platform evaluation dataset " + (r.datasetSha256() == null ? "(none registered)"
-                : "sha256 " + r.datasetSha256() + ", " + r.datasetRows() + " rows") + "; gate policy version "
+                : "sha256 " + r.datasetSha256()
+                        + (r.datasetRows() == null ? "" : ", " + Words.count(r.datasetRows(), "row"))) + "; gate policy version "
                 + r.policyVersion());
         for (String gate : List.of("coverage", "discrimination", "calibration")) {
             for (GateCheck k : r.checksOf(gate)) {

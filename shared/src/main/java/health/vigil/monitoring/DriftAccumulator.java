@@ -3,6 +3,7 @@ package health.vigil.monitoring;
 import health.vigil.statistics.ScoreSketch;
 import health.vigil.error.ValidationException;
 import health.vigil.model.PredictionRecord;
+import health.vigil.text.Words;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -264,7 +265,7 @@ public final class DriftAccumulator {
     /** Adds one row of model inputs (the model's input columns in order, NaN = missing) and its score (NaN = no score). */
     public void add(float[] row, double score) {
         if (row == null || row.length != width) {
-            throw new ValidationException("a production row has " + (row == null ? 0 : row.length) + " values; the"
+            throw new ValidationException("a production row has " + Words.count(row == null ? 0 : row.length, "value") + "; the"
                     + " model has " + width + " input columns");
         }
         checkScore(score);
@@ -283,7 +284,7 @@ public final class DriftAccumulator {
         }
         if (fromRow < 0 || toRow < fromRow || (long) toRow * width > data.length || toRow > scores.length) {
             throw new ValidationException("rows " + fromRow + " to " + toRow + " of " + width + " features are not"
-                    + " all there: got " + data.length + " values and " + scores.length + " scores");
+                    + " all there: got " + Words.count(data.length, "value") + " and " + Words.count(scores.length, "score"));
         }
         for (int r = fromRow; r < toRow; r++) {
             checkScore(scores[r]);

@@ -558,7 +558,7 @@ public final class MonitoringService {
             severity = MonitoringReport.Severity.WARNING;
         } else if (predictions < policy.drift().minRows()) {
             severity = MonitoringReport.Severity.INSUFFICIENT_DATA;
-            reasons.add(predictions + " predictions in the window; at least " + policy.drift().minRows()
+            reasons.add(Words.count(predictions, "prediction") + " in the window; at least " + policy.drift().minRows()
                     + " are needed to judge drift");
         } else {
             severity = MonitoringReport.Severity.OK;

@@ -4,6 +4,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.model.Feature;
 import health.vigil.model.ReferenceProfile;
 import health.vigil.model.ReferenceProfile.FeatureProfile;
+import health.vigil.text.Words;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -89,8 +90,9 @@ public final class ReferenceBinning {
         }
         int width = columns.size();
         if (rows < 1 || (long) rows * width != inputs.length) {
-            throw new ValidationException("a reference profile of " + rows + " rows of " + width + " inputs needs "
-                    + (long) rows * width + " values; got " + inputs.length);
+            throw new ValidationException("a reference profile of " + Words.count(rows, "row") + " of "
+                    + Words.count(width, "input") + " needs " + Words.count((long) rows * width, "value") + "; got "
+                    + inputs.length);
         }
         List<FeatureProfile> features = new ArrayList<>(width);
         double[] column = new double[rows];

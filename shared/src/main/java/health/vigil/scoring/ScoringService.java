@@ -35,6 +35,7 @@ import health.vigil.port.Telemetry;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
 import com.fasterxml.jackson.core.JsonGenerator;
+import health.vigil.text.Words;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -528,7 +529,7 @@ public final class ScoringService {
         double[] scores = model.model().predict(matrix, rows, scoringBudget(rows));
         if (scores == null || scores.length != rows) {
             throw new VigilException(ErrorCode.RUNTIME_FAILURE, model.id() + " returned "
-                    + (scores == null ? "no" : Integer.toString(scores.length)) + " scores for " + rows + " rows");
+                    + (scores == null ? "no scores" : Words.count(scores.length, "score")) + " for " + Words.count(rows, "row"));
         }
         return scores;
     }

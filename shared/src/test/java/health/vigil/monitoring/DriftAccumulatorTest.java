@@ -67,6 +67,24 @@ class DriftAccumulatorTest {
     }
 
     @Test
+    void aMessageCountsOneThingInTheSingularAndTwoInThePlural() {
+        DriftAccumulator acc = DriftCheck.of(numericSchema(), numericReference(), 0.5, DriftThresholds.DEFAULTS)
+                .newAccumulator();
+        assertThatThrownBy(() -> acc.add(new float[1], 0.5)).isInstanceOf(ValidationException.class)
+                .hasMessage("a production row has 1 value; the model has 5 input columns");
+        assertThatThrownBy(() -> acc.add(new float[2], 0.5)).hasMessageStartingWith("a production row has 2 values;");
+        assertThatThrownBy(() -> acc.addRows(new float[1], new double[1], 0, 1))
+                .hasMessageEndingWith("got 1 value and 1 score");
+        assertThatThrownBy(() -> acc.addRows(new float[2], new double[2], 0, 2))
+                .hasMessageEndingWith("got 2 values and 2 scores");
+        List<ReferenceBinning.InputColumn> one = List.of(ReferenceBinning.InputColumn.numeric("age"));
+        assertThatThrownBy(() -> ReferenceBinning.profile(one, new float[2], 1, new double[] {0.5}))
+                .hasMessage("a reference profile of 1 row of 1 input needs 1 value; got 2");
+        assertThatThrownBy(() -> ReferenceBinning.profile(List.of(one.get(0), one.get(0)), new float[3], 2,
+                new double[] {0.5})).hasMessage("a reference profile of 2 rows of 2 inputs needs 4 values; got 3");
+    }
+
+    @Test
     void scoreBinningEqualsTheReferenceConvention() {
         double[] edges = {0.0, 0.05, 0.1, 0.1 + 1e-12, 0.3, 0.30000001, 0.7, 0.999, 1.0};
         ReferenceProfile reference = new ReferenceProfile(1000, numericReference().features(),

@@ -381,7 +381,7 @@ final class MonitoringView extends View {
         List<Charts.CalibrationPoint> points = curve.bins().stream()
                 .map(b -> new Charts.CalibrationPoint(b.meanScore(), b.observedRate(), b.count())).toList();
         html.append(Charts.calibration("calibration-chart", "Calibration: predicted risk against what happened",
-                "For " + curve.cases() + " predictions with an outcome, in " + CALIBRATION_BINS + " equal-width risk"
+                "For " + Words.count(curve.cases(), "prediction") + " with an outcome, in " + CALIBRATION_BINS + " equal-width risk"
                         + " bins: the mean predicted risk against the share of patients it happened to; on the dashed"
                         + " diagonal the model is calibrated. Expected calibration error "
                         + Html.number(curve.expectedCalibrationError(), 3) + ". The table below has every bin.", points));

@@ -18,6 +18,7 @@ import health.vigil.error.PackageRejectedException.Reason;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.port.ModelRuntime;
+import health.vigil.text.Words;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -155,14 +156,15 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
         }
         if (rows == 0) {
             if (rowMajor.length != 0) {
-                throw new ValidationException("0 rows were announced but " + rowMajor.length + " values were given");
+                throw new ValidationException("0 rows were announced but " + Words.count(rowMajor.length, "value")
+                        + (rowMajor.length == 1 ? " was" : " were") + " given");
             }
             return new double[0];
         }
         int columns = width >= 0 ? width : rowMajor.length / rows;
         if (columns == 0 || (long) rows * columns != rowMajor.length) {
-            throw new ValidationException("the input holds " + rowMajor.length + " values, which is not " + rows
-                    + " rows of " + (width >= 0 ? width + " model inputs" : "equal width"));
+            throw new ValidationException("the input holds " + Words.count(rowMajor.length, "value") + ", which is not "
+                    + Words.count(rows, "row") + " of " + (width >= 0 ? width + " model inputs" : "equal width"));
         }
         var lock = lifecycle.readLock();
         lock.lock();
@@ -196,8 +198,8 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
         } catch (OrtException e) {
             // ORT's message stays in the cause only: it describes the model and shapes, and is kept out of the
             // message that may reach a client.
-            throw new VigilException(ErrorCode.RUNTIME_FAILURE, "ONNX Runtime failed to score " + rows
-                    + " rows with model " + sha256 + " (" + e.getCode() + ")", e);
+            throw new VigilException(ErrorCode.RUNTIME_FAILURE, "ONNX Runtime failed to score "
+                    + Words.count(rows, "row") + " with model " + sha256 + " (" + e.getCode() + ")", e);
         } finally {
             lock.unlock();
         }
@@ -243,7 +245,7 @@ final class OrtLoadedModel implements ModelRuntime.LoadedModel {
             List<? extends OnnxValue> maps = ((OnnxSequence) result.get(0)).getValue();
             if (maps.size() != rows) {
                 throw new VigilException(ErrorCode.RUNTIME_FAILURE, "model " + sha256 + " returned " + maps.size()
-                        + " probability maps for " + rows + " rows");
+                        + " probability maps for " + Words.count(rows, "row"));
             }
             double[] out = new double[rows];
             for (int r = 0; r < rows; r++) {

@@ -29,6 +29,7 @@ import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.scoring.LoadedModels;
 import health.vigil.scoring.ScorableModel;
+import health.vigil.text.Words;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -975,8 +976,8 @@ public final class BatchService {
         BatchStatus status = status(id);
         if (status.state() != BatchStatus.State.COMPLETED) {
             throw new ConflictException(ErrorCode.INVALID_STATE, "batch " + id + " is " + status.state().name()
-                    .toLowerCase(java.util.Locale.ROOT) + " (" + status.rowsDone() + " of " + status.rows()
-                    + " rows done); its results are written when every row is scored or refused");
+                    .toLowerCase(java.util.Locale.ROOT) + " (" + status.rowsDone() + " of " + Words.count(status.rows(), "row")
+                    + " done); its results are written when every row is scored or refused");
         }
     }
 

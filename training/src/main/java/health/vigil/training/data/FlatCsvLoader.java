@@ -4,6 +4,7 @@ import health.vigil.features.RawRecordValidator;
 import health.vigil.hash.Sha256;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
+import health.vigil.text.Words;
 import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -75,7 +76,7 @@ public final class FlatCsvLoader {
         }
         String range = first == null ? null : first + "/" + last;
         return new Dataset(description + " (" + name + ")", records, labels, keys, Sha256.hex(data), range,
-                List.of(table.size() + " rows read"));
+                List.of(Words.count(table.size(), "row") + " read"));
     }
 
     static LocalDate date(CsvTable table, int row, String column) {

@@ -120,6 +120,39 @@ class TelemetryDocumentationTest {
         }
     }
 
+    /**
+     * The outcomes each metric's row lists in parentheses are the ones the telemetry records by name: one missing from
+     * {@link TelemetryNames#OUTCOMES} is recorded as {@code other}, one missing from the page cannot be looked up.
+     */
+    @Test
+    void theOutcomesTheMetricsListAreTheOutcomesTelemetryRecords() throws IOException {
+        Map<String, String> rows = rows(doc());
+        Pattern parenthesis = Pattern.compile("\\(([^()]*)\\)");
+        Pattern value = Pattern.compile("`([^`]+)`");
+        Set<String> documented = new TreeSet<>();
+        for (TelemetryNames.Signal signal : TelemetryNames.SIGNALS) {
+            if (!signal.attributes().contains(TelemetryNames.OUTCOME) || !rows.containsKey(signal.name())) {
+                continue;
+            }
+            String row = rows.get(signal.name());
+            Set<String> own = new TreeSet<>();
+            Matcher group = parenthesis.matcher(row.substring(row.lastIndexOf('|', row.length() - 2)));
+            while (group.find()) {
+                Matcher v = value.matcher(group.group(1));
+                while (v.find()) {
+                    own.add(v.group(1));
+                }
+            }
+            assertThat(own).as("the outcomes docs/telemetry.md lists for %s", signal.name()).isNotEmpty();
+            documented.addAll(own);
+        }
+
+        assertThat(documented).as("outcomes docs/telemetry.md lists; any not in TelemetryNames.OUTCOMES is recorded as other")
+                .isSubsetOf(TelemetryNames.OUTCOMES);
+        assertThat(TelemetryNames.OUTCOMES).as("TelemetryNames.OUTCOMES, each listed with a metric in docs/telemetry.md")
+                .isSubsetOf(documented);
+    }
+
     /** The Vigil event types the shared code names outside their catalogue: each one is published there. */
     private static Set<String> publishedEventTypes() throws IOException {
         Pattern reference = Pattern.compile("EventTypes\\.([A-Z_]+)");

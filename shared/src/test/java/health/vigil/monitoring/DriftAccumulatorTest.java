@@ -68,8 +68,7 @@ class DriftAccumulatorTest {
 
     @Test
     void aMessageCountsOneThingInTheSingularAndTwoInThePlural() {
-        DriftAccumulator acc = DriftCheck.of(numericSchema(), numericReference(), 0.5, DriftThresholds.DEFAULTS)
-                .newAccumulator();
+        DriftAccumulator acc = numericAccumulator();
         assertThatThrownBy(() -> acc.add(new float[1], 0.5)).isInstanceOf(ValidationException.class)
                 .hasMessage("a production row has 1 value; the model has 5 input columns");
         assertThatThrownBy(() -> acc.add(new float[2], 0.5)).hasMessageStartingWith("a production row has 2 values;");
@@ -484,13 +483,17 @@ class DriftAccumulatorTest {
 
     @Test
     void rejectsRowsOfTheWrongWidthAndScoresOutsideZeroToOne() {
-        DriftAccumulator acc = DriftCheck.of(numericSchema(), numericReference(), 0.5, DriftThresholds.DEFAULTS)
-                .newAccumulator();
+        DriftAccumulator acc = numericAccumulator();
         assertThatThrownBy(() -> acc.add(new float[3], 0.5)).isInstanceOf(ValidationException.class)
                 .hasMessageContaining("has 3 values; the model has 5 input columns");
         assertThatThrownBy(() -> acc.add(new float[5], 1.5)).isInstanceOf(ValidationException.class)
                 .hasMessageContaining("outside 0-1");
         assertThatThrownBy(() -> acc.addRows(new float[10], new double[2], 0, 3)).isInstanceOf(ValidationException.class);
+    }
+
+    /** An accumulator of the five numeric features of {@link #numericSchema()} against {@link #numericReference()}. */
+    private static DriftAccumulator numericAccumulator() {
+        return DriftCheck.of(numericSchema(), numericReference(), 0.5, DriftThresholds.DEFAULTS).newAccumulator();
     }
 
     private static FeatureSchema numericSchema() {

@@ -118,33 +118,12 @@ final class BatchCommand {
     }
 
     /** The tries {@link #submit} makes before it gives up. */
-    static final int SUBMIT_TRIES = 3;
+    static final int SUBMIT_TRIES = ControlClient.ONCE_TRIES;
 
-    /**
-     * {@code POST /batches} under {@code idempotencyKey}, sent again when no answer came back (the connection was
-     * lost or refused) or the platform was busy (503), at most {@value #SUBMIT_TRIES} times: every try names the same
-     * job, so a submission whose answer was lost is neither lost nor made twice.
-     */
+    /** {@code POST /batches} under {@code idempotencyKey} ({@link ControlClient#postOnce}): one job, however many tries. */
     static HttpResponse<String> submit(ControlClient client, Map<String, Object> body, String idempotencyKey)
             throws IOException, InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            String why;
-            try {
-                HttpResponse<String> response = client.exchange("POST", "/batches", body,
-                        Map.of("Idempotency-Key", idempotencyKey));
-                if (response.statusCode() != 503 || attempt == SUBMIT_TRIES) {
-                    return response;
-                }
-                why = "the platform is busy";
-            } catch (IOException e) {
-                if (attempt == SUBMIT_TRIES) {
-                    throw e;
-                }
-                why = "no answer from the platform (" + e.getClass().getSimpleName() + ")";
-            }
-            System.err.println(why + "; sending the same submission again");
-            Thread.sleep(1_000L * attempt);
-        }
+        return client.postOnce("/batches", body, idempotencyKey);
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,

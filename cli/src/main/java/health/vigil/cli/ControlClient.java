@@ -76,6 +76,35 @@ final class ControlClient {
         return call(method, path, headers, content, Duration.ofSeconds(180));
     }
 
+    /** The tries {@link #postOnce} makes before it gives up. */
+    static final int ONCE_TRIES = 3;
+
+    /**
+     * A POST that must take effect once, under {@code idempotencyKey} (one per command run): sent again when no answer
+     * came back (the connection was lost or refused) or the platform was busy (503), at most {@value #ONCE_TRIES} times.
+     * Every try carries the same key, so a request whose answer was lost is neither lost nor done twice.
+     */
+    HttpResponse<String> postOnce(String path, Object body, String idempotencyKey)
+            throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            String why;
+            try {
+                HttpResponse<String> response = exchange("POST", path, body, Map.of("Idempotency-Key", idempotencyKey));
+                if (response.statusCode() != 503 || attempt == ONCE_TRIES) {
+                    return response;
+                }
+                why = "the platform is busy";
+            } catch (IOException e) {
+                if (attempt == ONCE_TRIES) {
+                    throw e;
+                }
+                why = "no answer from the platform (" + e.getClass().getSimpleName() + ")";
+            }
+            System.err.println(why + "; sending the same request again");
+            Thread.sleep(1_000L * attempt);
+        }
+    }
+
     /** A GET that asks for one representation through {@code Accept}. */
     HttpResponse<String> get(String path, String accept) throws IOException {
         return call("GET", path, Map.of("Accept", accept), null, Duration.ofSeconds(60));

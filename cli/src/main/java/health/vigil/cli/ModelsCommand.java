@@ -306,8 +306,10 @@ final class ModelsCommand {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            return target.print(target.client("operator").exchange("POST", "/models/" + new ModelName(model).value()
-                    + "/versions/" + version + "/deploy", null), body -> deploymentLine(body) + endedLine(body));
+            // One key for this run, reused by its tries: a deploy whose answer was lost is not made twice.
+            return target.print(target.client("operator").postOnce("/models/" + new ModelName(model).value()
+                    + "/versions/" + version + "/deploy", null, java.util.UUID.randomUUID().toString()),
+                    body -> deploymentLine(body) + endedLine(body));
         }
     }
 

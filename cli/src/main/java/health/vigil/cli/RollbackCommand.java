@@ -2,7 +2,9 @@ package health.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,9 +29,18 @@ final class RollbackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        return target.print(target.client("operator").exchange("POST", "/models/" + model + "/rollback",
-                version == null ? Map.of() : Map.of("version", version)), body -> "rolled back: "
-                        + CanaryCommand.statusLines(body) + leftLine(body) + ModelsCommand.endedLine(body));
+        return target.print(send(target.client("operator"), model, version), body -> "rolled back: "
+                + CanaryCommand.statusLines(body) + leftLine(body) + ModelsCommand.endedLine(body));
+    }
+
+    /**
+     * {@code POST /models/MODEL/rollback} under one new {@code Idempotency-Key}, which its own tries reuse: a rollback
+     * whose answer was lost is not made twice (which would go back once more, to the version the first one left).
+     */
+    static HttpResponse<String> send(ControlClient client, String model, Integer version)
+            throws IOException, InterruptedException {
+        return client.postOnce("/models/" + model + "/rollback", version == null ? Map.of() : Map.of("version", version),
+                UUID.randomUUID().toString());
     }
 
     /** The version the rollback took off live traffic, as the answer's {@code previousVersion} names it. */

@@ -35,6 +35,8 @@ class ModelsDeployCommandTest {
     private final Server server = new Server();
     /** Method, path and key of each request the server received. */
     private final List<String> asked = new CopyOnWriteArrayList<>();
+    /** The Idempotency-Key of each request the server received. */
+    private final List<String> keys = new CopyOnWriteArrayList<>();
     private final AtomicInteger status = new AtomicInteger(200);
     /** Whether GET /models answers that nothing is registered. */
     private final java.util.concurrent.atomic.AtomicBoolean empty = new java.util.concurrent.atomic.AtomicBoolean();
@@ -52,6 +54,7 @@ class ModelsDeployCommandTest {
             public boolean handle(Request request, Response response, Callback callback) {
                 asked.add(request.getMethod() + " " + request.getHttpURI().getPath() + " "
                         + request.getHeaders().get("x-api-key"));
+                keys.add(String.valueOf(request.getHeaders().get("Idempotency-Key")));
                 if (empty.get()) {
                     LoopbackServer.answer(response, callback, 200, "{\"models\": []}");
                     return true;
@@ -89,6 +92,16 @@ class ModelsDeployCommandTest {
         assertThat(asked).containsExactly("POST /models/readmission/rollback " + OPERATOR_KEY);
         assertThat(run.out()).isEqualTo("rolled back: readmission revision 4: stable v3 100 %  \nleft: version 2, which"
                 + " served before this rollback, takes no live traffic\n");
+    }
+
+    @Test
+    void eachRollbackAndDeployRunSendsItsOwnIdempotencyKey() {
+        assertThat(CommandRun.at(base, home, "rollback", "readmission").exit()).isZero();
+        assertThat(CommandRun.at(base, home, "rollback", "readmission").exit()).isZero();
+        assertThat(run(new ByteArrayOutputStream(), new StringWriter())).isZero();
+
+        assertThat(keys).hasSize(3).doesNotContain("null").doesNotHaveDuplicates()
+                .allSatisfy(key -> assertThat(key).matches("[A-Za-z0-9._:-]{1,128}"));
     }
 
     @Test

@@ -10,6 +10,7 @@ import health.vigil.model.AuditRecord;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
@@ -176,13 +177,59 @@ public final class DeploymentService {
      * attempt.
      */
     public Deployment deploy(ModelName model, int version, Principal actor) {
-        Objects.requireNonNull(model, "model");
-        Objects.requireNonNull(actor, "actor");
-        return refusals.attempt(actor, ACTION, model, version, Map.of(REQUEST, "deploy"),
-                () -> deployVersion(model, version, actor));
+        return deploy(model, version, actor, Optional.empty()).deployment();
     }
 
-    private Deployment deployVersion(ModelName model, int version, Principal actor) {
+    /**
+     * What a deploy or rollback answered, and whether it was {@code replayed}: the same caller's request under the same
+     * {@code Idempotency-Key} had already written the current revision, so this one changed nothing.
+     */
+    public record Outcome(Deployment deployment, boolean replayed) {
+        public Outcome {
+            Objects.requireNonNull(deployment, "deployment");
+        }
+    }
+
+    /**
+     * {@link #deploy(ModelName, int, Principal)} that is safe to send again under {@code key}: while the revision the
+     * first request under it wrote is current, the same caller's request under the same key answers it and changes
+     * nothing; the same key with another version is refused (409).
+     */
+    public Outcome deploy(ModelName model, int version, Principal actor, Optional<IdempotencyKey> key) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(actor, "actor");
+        Optional<Deployment> done = replay(model, OptionalInt.of(version), actor, key);
+        if (done.isPresent()) {
+            return new Outcome(done.get(), true);
+        }
+        return new Outcome(refusals.attempt(actor, ACTION, model, version, Map.of(REQUEST, "deploy"),
+                () -> deployVersion(model, version, actor, key)), false);
+    }
+
+    /**
+     * The revision the caller's request under {@code key} wrote, if it is the current one, after whatever that request
+     * left undone (its record, event and stages) is finished: a request sent again after its answer was lost. Empty
+     * when the key wrote no revision or another change followed it, so the request is a new one.
+     */
+    private Optional<Deployment> replay(ModelName model, OptionalInt asked, Principal actor,
+            Optional<IdempotencyKey> key) {
+        if (key.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Deployment> written = store.findDeployment(model).filter(d -> d.writtenBy(actor.id(), key.get()));
+        if (written.isEmpty()) {
+            return Optional.empty();
+        }
+        int served = written.get().stable().version();
+        if (asked.isPresent() && asked.getAsInt() != served) {
+            throw new ConflictException(ErrorCode.CONFLICT, "this Idempotency-Key was first sent with another request,"
+                    + " which put version " + served + " of `" + model + "` on all live traffic (revision "
+                    + written.get().revision() + "); send a new key for a new request");
+        }
+        return Optional.of(deployVersion(model, served, actor, key));
+    }
+
+    private Deployment deployVersion(ModelName model, int version, Principal actor, Optional<IdempotencyKey> key) {
         ConflictException lastConflict = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             VersionRecord target = registry.getVersion(model, version);
@@ -204,8 +251,10 @@ public final class DeploymentService {
             current.ifPresent(this::settleStagesOf);
             // Loaded and warmed before the switch: the first patient routed to it does not wait for the load.
             warm(target, current);
-            Deployment next = Deployment.stableOnly(model, version, current.map(d -> d.revision() + 1).orElse(1L),
-                    actor.id(), clock.instant(), current.map(Deployment::etag).orElse(null));
+            Deployment stableOnly = Deployment.stableOnly(model, version,
+                    current.map(d -> d.revision() + 1).orElse(1L), actor.id(), clock.instant(),
+                    current.map(Deployment::etag).orElse(null));
+            Deployment next = key.map(stableOnly::withRequestKey).orElse(stableOnly);
             Deployment saved;
             try {
                 saved = store.saveDeployment(next);
@@ -233,15 +282,30 @@ public final class DeploymentService {
      * refused attempt, of the version it named or went back to, or of the model.
      */
     public Deployment rollback(ModelName model, OptionalInt version, Principal actor) {
+        return rollback(model, version, actor, Optional.empty()).deployment();
+    }
+
+    /**
+     * {@link #rollback(ModelName, OptionalInt, Principal)} that is safe to send again under {@code key}: while the
+     * revision the first request under it wrote is current, the same caller's request under the same key answers it
+     * and changes nothing (it does not roll back once more, to the version the first one left); the same key naming
+     * another version is refused (409).
+     */
+    public Outcome rollback(ModelName model, OptionalInt version, Principal actor, Optional<IdempotencyKey> key) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(actor, "actor");
+        Optional<Deployment> done = replay(model, version, actor, key);
+        if (done.isPresent()) {
+            return new Outcome(done.get(), true);
+        }
         Map<String, String> rollback = Map.of(REQUEST, "rollback");
         // Judged on the deployment as saved: a promotion or deploy whose stages have not yet followed it (its writer is
         // still settling them, or stopped before) has replaced its stable version all the same.
         settleStages(model);
         int target = refusals.attempt(actor, ACTION, model, version.orElse(0), rollback,
                 () -> rollbackTarget(model, version));
-        return refusals.attempt(actor, ACTION, model, target, rollback, () -> deployVersion(model, target, actor));
+        return new Outcome(refusals.attempt(actor, ACTION, model, target, rollback,
+                () -> deployVersion(model, target, actor, key)), false);
     }
 
     private int rollbackTarget(ModelName model, OptionalInt version) {

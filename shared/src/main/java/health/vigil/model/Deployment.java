@@ -18,7 +18,8 @@ import java.util.Set;
  * paused or finished), absent when none was started since the last direct deployment; {@code experiment} likewise
  * the last A/B experiment, whose treatment arm, while it runs, is the canary slot. {@code lastChange} names the
  * action that wrote this revision when it was a shadow or experiment change (absent otherwise), so its audit record
- * and event can be completed from the document alone.
+ * and event can be completed from the document alone. {@code requestKey} is the {@link IdempotencyKey} of the deploy or
+ * rollback request that wrote this revision, if it sent one, so that the same request sent again finds it done.
  */
 public record Deployment(
         ModelName modelName,
@@ -29,7 +30,8 @@ public record Deployment(
         String etag,
         @JsonInclude(JsonInclude.Include.NON_NULL) CanaryRamp canary,
         @JsonInclude(JsonInclude.Include.NON_NULL) Experiment experiment,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String lastChange) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String lastChange,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String requestKey) {
 
     public Deployment {
         Objects.requireNonNull(modelName, "modelName");
@@ -80,6 +82,11 @@ public record Deployment(
     }
 
     public Deployment(ModelName modelName, List<TrafficSlot> slots, long revision, String updatedBy, Instant updatedAt,
+            String etag, CanaryRamp canary, Experiment experiment, String lastChange) {
+        this(modelName, slots, revision, updatedBy, updatedAt, etag, canary, experiment, lastChange, null);
+    }
+
+    public Deployment(ModelName modelName, List<TrafficSlot> slots, long revision, String updatedBy, Instant updatedAt,
             String etag, CanaryRamp canary) {
         this(modelName, slots, revision, updatedBy, updatedAt, etag, canary, null, null);
     }
@@ -91,7 +98,19 @@ public record Deployment(
 
     /** The same deployment with the store's concurrency token. */
     public Deployment withEtag(String newEtag) {
-        return new Deployment(modelName, slots, revision, updatedBy, updatedAt, newEtag, canary, experiment, lastChange);
+        return new Deployment(modelName, slots, revision, updatedBy, updatedAt, newEtag, canary, experiment, lastChange,
+                requestKey);
+    }
+
+    /** The same deployment, written by the request {@code updatedBy} sent under this {@code Idempotency-Key}. */
+    public Deployment withRequestKey(IdempotencyKey key) {
+        return new Deployment(modelName, slots, revision, updatedBy, updatedAt, etag, canary, experiment, lastChange,
+                key.value());
+    }
+
+    /** Whether {@code caller}'s request under {@code key} wrote this revision (the same key of another caller did not). */
+    public boolean writtenBy(String caller, IdempotencyKey key) {
+        return key.value().equals(requestKey) && caller.equals(updatedBy);
     }
 
     /** A deployment with every live request going to one version. */

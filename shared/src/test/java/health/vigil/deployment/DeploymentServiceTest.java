@@ -23,6 +23,7 @@ import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
@@ -42,6 +43,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -266,6 +268,78 @@ class DeploymentServiceTest {
         VigilEvent event = published(1).get(0);
         assertThat(event.type()).isEqualTo(EventTypes.MODEL_DEPLOYED);
         assertThat(event.id()).isEqualTo(audit().get(0).id());
+    }
+
+    @Test
+    void aRollbackSentAgainUnderItsIdempotencyKeyAnswersTheFirstOutcomeAndRollsBackNoFurther() {
+        deployedOneAfterTheOther(3);
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("rollback-7f3a"));
+        DeploymentService.Outcome first = service.rollback(READMISSION, OptionalInt.empty(), OPS, key);
+        int records = auditStore.read("2026-11-06").size();
+
+        // The answer was lost; the client sends the same request again.
+        DeploymentService.Outcome again = service.rollback(READMISSION, OptionalInt.empty(), OPS, key);
+
+        assertThat(first.replayed()).isFalse();
+        assertThat(first.deployment().stable().version()).isEqualTo(2);
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.deployment()).isEqualTo(first.deployment());
+        assertThat(service.current(READMISSION)).contains(first.deployment());
+        assertThat(auditStore.read("2026-11-06")).hasSize(records);
+        assertThat(audit()).hasSize(4);
+        published(4);
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(3)).isEqualTo(Stage.RETIRED);
+        // The same key naming another version is another request: refused, nothing changes.
+        assertThatThrownBy(() -> service.rollback(READMISSION, OptionalInt.of(1), OPS, key))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("another request");
+        assertThat(service.current(READMISSION)).contains(first.deployment());
+
+        // A new key is a new rollback, as one without a key is: back to the version the first one left.
+        DeploymentService.Outcome next = service.rollback(READMISSION, OptionalInt.empty(), OPS,
+                Optional.of(new IdempotencyKey("rollback-9c1d")));
+        assertThat(next.replayed()).isFalse();
+        assertThat(next.deployment().stable().version()).isEqualTo(3);
+        assertThat(audit()).hasSize(5);
+    }
+
+    /** Versions 1 to {@code last}, each approved and deployed after the one before. */
+    private void deployedOneAfterTheOther(int last) {
+        for (int v = 1; v <= last; v++) {
+            store.put(version(READMISSION, v, Stage.APPROVED));
+            service.deploy(READMISSION, v, OPS);
+        }
+    }
+
+    @Test
+    void anIdempotencyKeyIsTheCallersOwn() {
+        deployedOneAfterTheOther(2);
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("k-1"));
+        service.rollback(READMISSION, OptionalInt.empty(), OPS, key);
+
+        DeploymentService.Outcome theirs = service.rollback(READMISSION, OptionalInt.empty(),
+                new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE)), key);
+
+        assertThat(theirs.replayed()).isFalse();
+        assertThat(theirs.deployment().stable().version()).isEqualTo(2);
+    }
+
+    @Test
+    void aDeploySentAgainUnderItsIdempotencyKeyAfterItStoppedHalfWayCompletesItOnce() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("deploy-2"));
+        // The first request saved its deployment a minute ago and stopped before its stages, record and event.
+        store.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, "ops-oncall", NOW.minusSeconds(60), null)
+                .withRequestKey(key.get()));
+
+        DeploymentService.Outcome again = service.deploy(READMISSION, 2, OPS, key);
+
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.deployment().revision()).isEqualTo(2);
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.actor()).isEqualTo("ops-oncall"));
+        published(1);
     }
 
     @Test

@@ -14,6 +14,7 @@ import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Stage;
@@ -164,10 +165,7 @@ public final class BatchService {
         if (idempotencyKey == null) {
             return new Submission(submit(request, submittedBy), false);
         }
-        if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
-            throw new ValidationException("the Idempotency-Key header must be 1 to " + MAX_IDEMPOTENCY_KEY
-                    + " letters, digits, '.', '_', ':' or '-' (a UUID is a good key); send a new one for each new job");
-        }
+        new IdempotencyKey(idempotencyKey);
         String actor = submittedBy == null ? "unknown" : submittedBy;
         String id = UUID.nameUUIDFromBytes(("batches|" + actor + "|" + idempotencyKey)
                 .getBytes(StandardCharsets.UTF_8)).toString();
@@ -194,9 +192,7 @@ public final class BatchService {
     public record Submission(BatchJob job, boolean replayed) {}
 
     /** The longest {@code Idempotency-Key} taken. */
-    public static final int MAX_IDEMPOTENCY_KEY = 128;
-
-    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_IDEMPOTENCY_KEY + "}");
+    public static final int MAX_IDEMPOTENCY_KEY = IdempotencyKey.MAX_LENGTH;
 
     /**
      * A file landed in {@code batch-input}: its name says the model ({@code readmission/nightly.csv}) and may pin

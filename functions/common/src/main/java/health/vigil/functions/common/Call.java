@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.security.Principal;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,17 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
 
     public Call {
         headers = headers == null ? Map.of() : Map.copyOf(headers);
+    }
+
+    /** The header that makes a request which changes something safe to send again ({@link IdempotencyKey}). */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+    /** The answer's header that says the request was sent again under its key and the first one had done it. */
+    public static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
+
+    /** The request's {@value #IDEMPOTENCY_KEY}, if it sent one; a malformed one is refused (400) saying the form. */
+    public Optional<IdempotencyKey> idempotencyKey() {
+        return IdempotencyKey.of(header(IDEMPOTENCY_KEY).orElse(null));
     }
 
     /** A request header by its name in any case. */

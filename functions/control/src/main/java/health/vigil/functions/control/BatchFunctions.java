@@ -14,6 +14,7 @@ import com.microsoft.azure.functions.annotation.QueueTrigger;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventEnvelopes;
 import health.vigil.functions.common.Access;
+import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
 import health.vigil.functions.common.Triggers;
@@ -35,9 +36,6 @@ import java.util.Set;
  * of the {@code batch-partitions} queue, and the status, summary and results are read back in pages.
  */
 public final class BatchFunctions {
-    /** The header that makes a submission safe to send again: the same key and request give the same job. */
-    static final String IDEMPOTENCY_KEY = "idempotency-key";
-
     /** The most a page of results holds; the client asks again from {@code nextOffset}. */
     static final int RESULTS_PAGE_BYTES = 4 * 1024 * 1024;
 
@@ -76,10 +74,10 @@ public final class BatchFunctions {
             }
             BatchService.Submission submitted = batches.submit(new BatchRequest(new ModelName(model.asText()),
                     version.canConvertToInt() ? version.asInt() : null, input.asText(), explain.asBoolean(false)),
-                    call.principal().id(), call.header(IDEMPOTENCY_KEY).orElse(null));
+                    call.principal().id(), call.header(Call.IDEMPOTENCY_KEY).orElse(null));
             String id = submitted.job().id();
             Map<String, String> headers = submitted.replayed()
-                    ? Map.of("Location", "/batches/" + id, "Idempotent-Replayed", "true")
+                    ? Map.of("Location", "/batches/" + id, Call.IDEMPOTENT_REPLAYED, "true")
                     : Map.of("Location", "/batches/" + id);
             return new Reply(202, batches.status(id), headers);
         });

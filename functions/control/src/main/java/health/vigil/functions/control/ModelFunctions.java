@@ -10,6 +10,7 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.functions.common.Access;
+import health.vigil.functions.common.Call;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.error.ValidationException;
@@ -130,8 +131,8 @@ public final class ModelFunctions {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE),
                 call -> {
                     call.requireNoBody("the model and the version to deploy are in the path");
-                    return answer(deployments.deploy(new ModelName(name), HttpApi.version(version), call.principal()),
-                            deployments);
+                    return answer(deployments.deploy(new ModelName(name), HttpApi.version(version), call.principal(),
+                            call.idempotencyKey()), deployments);
                 });
     }
 
@@ -159,7 +160,8 @@ public final class ModelFunctions {
                     version = OptionalInt.of(named.intValue());
                 }
             }
-            return answer(deployments.rollback(new ModelName(name), version, call.principal()), deployments);
+            return answer(deployments.rollback(new ModelName(name), version, call.principal(), call.idempotencyKey()),
+                    deployments);
         });
     }
 
@@ -170,6 +172,11 @@ public final class ModelFunctions {
      * stable version the deploy or rollback took off live traffic, and {@code ended} which running canary or experiment,
      * if any.
      */
+    static Reply answer(DeploymentService.Outcome outcome, DeploymentService deployments) {
+        return new Reply(200, answer(outcome.deployment(), deployments),
+                outcome.replayed() ? Map.of(Call.IDEMPOTENT_REPLAYED, "true") : Map.of());
+    }
+
     static ObjectNode answer(Deployment deployment, DeploymentService deployments) {
         ObjectNode answer = Json.mapper().createObjectNode();
         answer.put("model", deployment.modelName().value());

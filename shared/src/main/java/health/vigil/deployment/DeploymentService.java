@@ -461,6 +461,40 @@ public final class DeploymentService {
     }
 
     /**
+     * Settles every model's deployment ({@link #settle(ModelName)}); the platform's minute timer calls it, so a deploy
+     * that stopped after saving its deployment is completed within a minute even if nobody deploys again.
+     */
+    public void settle() {
+        for (ModelName model : store.listModels()) {
+            settle(model);
+        }
+    }
+
+    /**
+     * Finishes what the deploy or rollback that wrote the model's current deployment left undone, should it have stopped
+     * after saving it: its versions' stages follow the deployment, and its audit record and event are completed (in
+     * the name of whoever deployed, once the call that saved it has had the settle time to record it itself). Every
+     * move and record is keyed on the revision, so settling a settled deployment changes nothing.
+     */
+    public void settle(ModelName model) {
+        Optional<Deployment> found = store.findDeployment(Objects.requireNonNull(model, "model"));
+        if (found.isEmpty()) {
+            return;
+        }
+        Deployment serving = found.get();
+        boolean settling = serving.updatedAt() != null
+                && Duration.between(serving.updatedAt(), clock.instant()).compareTo(settleTime) < 0;
+        // Only a deploy's revision (a ramp, shadow or experiment change is recorded by its own service), and without
+        // waiting: a call still settling it is left to, and the next pass looks again.
+        if (!settling && serving.canary() == null && serving.lastChange() == null
+                && servesOnly(serving, serving.stable().version()) && interrupted(serving)) {
+            announce(registry.getVersion(model, serving.stable().version()), serving, Optional.empty(),
+                    serving.updatedBy(), Principal.SYSTEM);
+        }
+        settleStages(model);
+    }
+
+    /**
      * Makes the stages agree with the model's current deployment: its stable version is in PRODUCTION, any
      * other version in PRODUCTION is RETIRED, and a CANARY version no longer in the deployment is ROLLED_BACK.
      * The deployment is read afresh, and read again afterwards: if another deploy changed it meanwhile, the

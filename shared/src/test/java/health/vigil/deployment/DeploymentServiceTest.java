@@ -343,6 +343,44 @@ class DeploymentServiceTest {
     }
 
     @Test
+    void theTimerSettlesADeployThatStoppedAfterSavingOnceAndThenChangesNothing() {
+        givenVersion2SavedByAnotherCall("ops-lead", NOW.minusSeconds(60));
+
+        service.settle();
+
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        assertThat(store.findVersion(READMISSION, 2).orElseThrow().history()).extracting(c -> c.actor() + " " + c.cause())
+                .containsExactly("ops-lead deployment:readmission:revision-2");
+        assertThat(audit()).singleElement().satisfies(r -> {
+            assertThat(r.actor()).isEqualTo("ops-lead");
+            assertThat(r.details()).containsEntry("revision", "2").containsEntry("completedBy", Principal.SYSTEM.id());
+        });
+        assertThat(published(1).get(0).id()).isEqualTo(audit().get(0).id());
+        int records = auditStore.read("2026-11-06").size();
+        Deployment settled = store.findDeployment(READMISSION).orElseThrow();
+
+        service.settle();
+
+        assertThat(auditStore.read("2026-11-06")).hasSize(records);
+        assertThat(store.findDeployment(READMISSION)).contains(settled);
+        assertThat(store.findVersion(READMISSION, 1).orElseThrow().history()).hasSize(1);
+        published(1);
+    }
+
+    @Test
+    void theTimerSettlesTheStagesOfADeployStillRecordingButLeavesTheRecordToIt() {
+        givenVersion2SavedByAnotherCall("ops-lead", NOW.minusMillis(200));
+
+        service.settle(READMISSION);
+
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        assertThat(audit()).isEmpty();
+        verifyNoInteractions(events);
+    }
+
+    @Test
     void aRollbackAfterADeployThatStoppedBeforeItsStagesGoesBackToTheVersionItReplaced() {
         givenVersion2SavedByAnotherCall("ops-lead", NOW.minusSeconds(60));
 

@@ -14,6 +14,7 @@ import com.microsoft.azure.functions.annotation.TimerTrigger;
 import health.vigil.canary.CanaryAnalysis;
 import health.vigil.canary.CanaryService;
 import health.vigil.canary.CanaryWakeups;
+import health.vigil.deployment.DeploymentService;
 import health.vigil.events.EventEnvelope;
 import health.vigil.events.EventEnvelopes;
 import health.vigil.events.EventTypes;
@@ -54,6 +55,7 @@ public final class CanaryFunctions {
             "latencyRatioLimit", "calibrationMargin", "aurocMargin", "scoreMeanMargin");
 
     private final CanaryService canaries;
+    private final DeploymentService deployments;
     private final CanaryWakeups wakeups;
     private final HttpApi http;
     private final Triggers triggers;
@@ -61,6 +63,7 @@ public final class CanaryFunctions {
     public CanaryFunctions(VigilPlatform platform, HttpApi http) {
         this.triggers = new Triggers(platform.telemetry());
         this.canaries = platform.canaries();
+        this.deployments = platform.deployments();
         this.wakeups = platform.canaryWakeups();
         this.http = http;
     }
@@ -225,7 +228,10 @@ public final class CanaryFunctions {
                 new ModelVersion(new ModelName(data.get("model").asText()), data.get("version").asInt()));
     }
 
-    /** Advances every canary ramp whose bake time is over; every minute (the ramp's state is in its deployment). */
+    /**
+     * Advances every canary ramp whose bake time is over, and settles every deployment a deploy or rollback stopped
+     * after saving (its stages, record and event); every minute (the ramp's state is in its deployment).
+     */
     @FunctionName("CanaryController")
     public void controller(@TimerTrigger(name = "timer", schedule = "0 * * * * *") String timer, ExecutionContext context) {
         triggers.run(context, () -> {
@@ -234,6 +240,7 @@ public final class CanaryFunctions {
                 context.getLogger().info("CanaryController moved the canary of " + d.modelName() + " to revision "
                         + d.revision() + ": " + d.canary().transition());
             }
+            deployments.settle();
         });
     }
 

@@ -369,6 +369,31 @@ class DeploymentServiceTest {
     }
 
     @Test
+    void aModelTheTimerCannotSettleDoesNotHoldUpTheOthersAndItsFailureIsStillSaid() {
+        givenVersion2SavedByAnotherCall("ops-lead", NOW.minusSeconds(60));
+        ModelName[] unreadable = {ModelName.of("adherence"), ModelName.of("zz-complications")};
+        for (ModelName model : unreadable) {
+            store.put(version(model, 1, Stage.APPROVED));
+        }
+        // The store answers every model but the two unreadable ones, listed either side of readmission.
+        InMemoryRegistryStore failing = org.mockito.Mockito.spy(store);
+        for (ModelName model : unreadable) {
+            org.mockito.Mockito.doThrow(new StoreException("the deployments of " + model + " did not answer", null))
+                    .when(failing).findDeployment(model);
+        }
+        AuditLog log = new AuditLog(auditStore, clock);
+        DeploymentService timer = new DeploymentService(failing, new VersionLifecycle(failing, log, clock), log, events,
+                clock);
+
+        assertThatThrownBy(timer::settle).isInstanceOf(StoreException.class)
+                .satisfies(e -> assertThat(e.getSuppressed()).hasSize(1));
+
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.details()).containsEntry("revision", "2"));
+    }
+
+    @Test
     void theTimerSettlesTheStagesOfADeployStillRecordingButLeavesTheRecordToIt() {
         givenVersion2SavedByAnotherCall("ops-lead", NOW.minusMillis(200));
 

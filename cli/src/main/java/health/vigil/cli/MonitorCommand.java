@@ -97,7 +97,7 @@ final class MonitorCommand {
         JsonNode performance = r.path("performance");
         String expected = number(r.at("/drift/estimate/expectedAuroc"));
         if (performance.path("auroc").isNumber()) {
-            lines.add(String.format(Locale.ROOT, "  AUROC from %d outcomes %s (95%% CI %s-%s); expected from the scores"
+            lines.add(String.format(Locale.ROOT, "  AUROC from %d outcomes %s (95%% CI %s to %s); expected from the scores"
                     + " alone %s", performance.path("labelled").asLong(), number(performance.get("auroc")),
                     number(performance.path("aurocLower")), number(performance.path("aurocUpper")), expected));
         } else {
@@ -110,7 +110,7 @@ final class MonitorCommand {
                     + " positive)";
             JsonNode p = segment.path("performance");
             lines.add(segment.path("status").asText().equals("MEASURED")
-                    ? name + ", AUROC " + number(p.path("auroc")) + " (95% CI " + number(p.path("aurocLower")) + "-"
+                    ? name + ", AUROC " + number(p.path("auroc")) + " (95% CI " + number(p.path("aurocLower")) + " to "
                             + number(p.path("aurocUpper")) + "), calibration slope " + number(p.path("calibrationSlope"))
                     : name + ", too few outcomes to measure");
         }

@@ -51,8 +51,8 @@ class MonitorCommandTest {
                         + " predictions, 50.0 % labelled",
                 "  drift in 2 of 12 inputs",
                 "  age                          PSI 0.310  drifted",
-                "  AUROC from 450 outcomes 0.612 (95% CI 0.550-0.670); expected from the scores alone 0.702",
-                "  segment admission_type=emergency: 300 labelled (70 positive), AUROC 0.580 (95% CI 0.500-0.660),"
+                "  AUROC from 450 outcomes 0.612 (95% CI 0.550 to 0.670); expected from the scores alone 0.702",
+                "  segment admission_type=emergency: 300 labelled (70 positive), AUROC 0.580 (95% CI 0.500 to 0.660),"
                         + " calibration slope 0.710",
                 "  segment admission_type=elective: 12 labelled (1 positive), too few outcomes to measure");
     }

@@ -135,7 +135,8 @@ public final class ScoreApi {
 
     /**
      * What a clinician reads: the one-line summary, the baseline risk, and the top factors with the value
-     * given, its unit and the signed change in risk (probability) and in log-odds; and what every other feature
+     * given (or {@code "missing": true} where the record had none), its unit and the signed change in risk
+     * (probability) and in log-odds; and what every other feature
      * together changed, so that the baseline, the top factors and the others add up to the risk, as a waterfall
      * drawn from them needs.
      */
@@ -153,6 +154,10 @@ public final class ScoreApi {
             Map<String, Object> factor = new LinkedHashMap<>();
             factor.put("feature", f.feature());
             factor.put("value", f.value());
+            if (f.missing()) {
+                // Said outright: a null value alone could be read as a value the record gave as null on purpose.
+                factor.put("missing", true);
+            }
             if (f.unit() != null) {
                 factor.put("unit", f.unit());
             }

@@ -106,6 +106,25 @@ class ScoreApiTest {
     }
 
     @Test
+    void aTopFactorWhoseValueWasMissingSaysSoAndOneWithAValueDoesNot() {
+        // Margin 0.9 from an expected -0.2: contributions -0.4 (missing) and 1.5.
+        double score = 1 / (1 + Math.exp(-0.9));
+        double base = 1 / (1 + Math.exp(0.2));
+        double slope = (score - base) / 1.1;
+        List<Factor> all = List.of(Factor.missing("discharge_disposition", null, -0.4, -0.4 * slope),
+                Factor.of("number_inpatient", 3L, "admissions", 1.5, 1.5 * slope));
+        Explanation explanation = new Explanation(score, base, 0.9, -0.2, all, all, "Risk 0.71");
+
+        List<?> factors = (List<?>) ScoreApi.explanation(explanation).get("topFactors");
+
+        Map<?, ?> missing = (Map<?, ?>) factors.get(0);
+        assertThat(missing.get("missing")).isEqualTo(true);
+        assertThat(missing.containsKey("value")).isTrue();
+        assertThat(missing.get("value")).isNull();
+        assertThat(((Map<?, ?>) factors.get(1)).containsKey("missing")).isFalse();
+    }
+
+    @Test
     void malformedBodiesAreClientErrorsThatSayWhatToSend() {
         assertClientError("[1,2]", "JSON object");
         assertClientError("{\"features\":{}}", "patientId");

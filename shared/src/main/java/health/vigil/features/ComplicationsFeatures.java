@@ -75,8 +75,9 @@ public final class ComplicationsFeatures {
         c.add(Columns.missing(SEX));
         c.add(Columns.value(BMI, 27.0));
         c.add(Columns.missing(BMI));
+        // The yes/no columns show the measurement they are read from: "obese 1" says less than the BMI itself.
         c.add(Columns.derived("obese", Column.Kind.BINARY, "bmi >= 30, 0 when bmi missing; r1",
-                r -> r.get(BMI) != null && Columns.number(r.get(BMI)) >= 30 ? 1 : 0));
+                Column.Wording.showing("obesity (BMI 30 or more), BMI", BMI), r -> r.get(BMI) != null && Columns.number(r.get(BMI)) >= 30 ? 1 : 0));
         for (String comorbidity : COMORBIDITIES) {
             c.add(Columns.flag(comorbidity, 0.0));
         }
@@ -88,11 +89,12 @@ public final class ComplicationsFeatures {
         c.add(Columns.missing(HEMOGLOBIN));
         c.add(Columns.derived("anemia", Column.Kind.BINARY,
                 "hemoglobin < 12 g/dL if Female else < 13 g/dL (WHO), 0 when hemoglobin missing; r1",
+                Column.Wording.showing("anemia (hemoglobin below 12 g/dL in women, 13 in men), hemoglobin", HEMOGLOBIN),
                 r -> anemic(r) ? 1 : 0));
         c.add(Columns.value(ALBUMIN, 4.0));
         c.add(Columns.missing(ALBUMIN));
         c.add(Columns.derived("hypoalbuminemia", Column.Kind.BINARY, "albumin < 3.5 g/dL, 0 when missing; r1",
-                r -> r.get(ALBUMIN) != null && Columns.number(r.get(ALBUMIN)) < 3.5 ? 1 : 0));
+                Column.Wording.showing("low albumin (below 3.5 g/dL), albumin", ALBUMIN), r -> r.get(ALBUMIN) != null && Columns.number(r.get(ALBUMIN)) < 3.5 ? 1 : 0));
         c.add(Columns.value(CREATININE, 0.9));
         c.add(Columns.missing(CREATININE));
         c.add(Columns.derived("egfr", Column.Kind.CONTINUOUS,

@@ -53,6 +53,15 @@ class ClinicalExplainerTest {
     }
 
     /** An explainer over {@code pipeline} that gives weight 1 to each of {@code columns} and 0 to the rest. */
+    /** A raw record of the pipeline with {@code given} values and every other field missing. */
+    private static Map<String, Object> record(health.vigil.features.DefinedPipeline pipeline,
+            Map<String, Object> given) {
+        Map<String, Object> record = new HashMap<>();
+        pipeline.rawSchema().names().forEach(name -> record.put(name, null));
+        record.putAll(given);
+        return record;
+    }
+
     private static ClinicalExplainer weighing(health.vigil.features.DefinedPipeline pipeline, String... columns) {
         double[] weights = new double[pipeline.width()];
         for (String column : columns) {
@@ -74,11 +83,9 @@ class ClinicalExplainerTest {
     @Test
     void aComputedColumnReadsInAClinicianWordsAndUnitWithoutChangingThePipelinesVersion() {
         var complications = health.vigil.features.ComplicationsFeatures.pipeline();
-        Map<String, Object> surgery = new HashMap<>();
-        complications.rawSchema().names().forEach(name -> surgery.put(name, null));
-        surgery.putAll(Map.of("procedure_type", "hernia", "asa_class", 2L, "emergency", false, "age", 67L,
-                "duration_min", 5.0, "diabetes", true, "hypertension", true, "copd", false, "heart_failure", false,
-                "chronic_kidney_disease", false));
+        Map<String, Object> surgery = record(complications, Map.of("procedure_type", "hernia", "asa_class", 2L,
+                "emergency", false, "age", 67L, "duration_min", 5.0, "diabetes", true, "hypertension", true, "copd",
+                false, "heart_failure", false, "chronic_kidney_disease", false));
         surgery.put("current_smoker", false);
         Explanation operation = weighing(complications, "duration_hours", "comorbidity_count")
                 .explain(inputs(complications, surgery), surgery);
@@ -89,11 +96,9 @@ class ClinicalExplainerTest {
                 .extracting(Factor::value, Factor::unit).containsExactly(org.assertj.core.groups.Tuple.tuple(5.0, "minutes"));
 
         var readmission = health.vigil.features.ReadmissionFeatures.pipeline();
-        Map<String, Object> stay = new HashMap<>();
-        readmission.rawSchema().names().forEach(name -> stay.put(name, null));
-        stay.putAll(Map.of("age_band", "[60-70)", "time_in_hospital", 4L, "num_lab_procedures", 40L,
-                "num_procedures", 1L, "num_medications", 12L, "number_outpatient", 1L, "number_emergency", 0L,
-                "number_inpatient", 2L, "number_diagnoses", 7L, "max_glu_serum", "None"));
+        Map<String, Object> stay = record(readmission, Map.of("age_band", "[60-70)", "time_in_hospital", 4L,
+                "num_lab_procedures", 40L, "num_procedures", 1L, "num_medications", 12L, "number_outpatient", 1L,
+                "number_emergency", 0L, "number_inpatient", 2L, "number_diagnoses", 7L, "max_glu_serum", "None"));
         stay.putAll(Map.of("A1Cresult", "None", "insulin", "No", "medication_change", false,
                 "diabetes_medication", true));
         Explanation encounter = weighing(readmission, "age_years", "prior_visits")
@@ -105,6 +110,23 @@ class ClinicalExplainerTest {
         assertThat(List.of(complications.id(), readmission.id(),
                 health.vigil.features.AdherenceFeatures.pipeline().id()))
                 .containsExactly("complications@be1e1202", "readmission@a9d06702", "adherence@96d1aa49");
+    }
+
+    @Test
+    void aYesNoComputedColumnShowsTheMeasurementItIsReadFromNotAOneOrAZero() {
+        var complications = health.vigil.features.ComplicationsFeatures.pipeline();
+        Map<String, Object> surgery = record(complications, Map.of("procedure_type", "hernia", "asa_class", 2L,
+                "emergency", false, "age", 67L, "duration_min", 90.0, "bmi", 34.0, "hemoglobin", 11.0, "albumin", 3.1,
+                "sex", "Female"));
+        Explanation operation = weighing(complications, "obese", "anemia", "hypoalbuminemia")
+                .explain(inputs(complications, surgery), surgery);
+
+        assertThat(operation.summary()).contains("obesity (BMI 30 or more), BMI 34", "low albumin (below 3.5 g/dL),"
+                + " albumin 3.1", "anemia (hemoglobin below 12 g/dL in women, 13 in men), hemoglobin 11")
+                .doesNotContain("obese 1", "anemia 1", "hypoalbuminemia 1");
+        assertThat(operation.contributions()).filteredOn(f -> f.feature().equals("obese"))
+                .extracting(Factor::value).containsExactly(34.0);
+        assertThat(complications.id()).isEqualTo("complications@be1e1202");
     }
 
     @Test

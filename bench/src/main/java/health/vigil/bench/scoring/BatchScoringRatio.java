@@ -81,10 +81,15 @@ public final class BatchScoringRatio {
                 try (OrtSession session = env.createSession(bench.sample().onnx(), options)) {
                     for (int round = 1; round <= rounds; round++) {
                         long cpuBefore = processCpuNanos();
+                        Map<String, Long> threadsBefore = threadGroupTicks();
                         double bare = bareRowsPerSecond(env, session, matrix, rows, width, workers);
                         double bareCpu = (processCpuNanos() - cpuBefore) / 1e9;
+                        Map<String, Long> threadsBetween = threadGroupTicks();
                         Measured vigil = vigilRun(bench, queued, workers);
                         double vigilCpu = vigil.cpuSeconds();
+                        System.out.printf(Locale.ROOT, "round %d CPU seconds by thread: bare %s | Vigil %s%n", round,
+                                difference(threadsBetween, threadsBefore), difference(threadGroupTicks(),
+                                        threadsBetween));
                         // CPU time of the whole process (both phases include GC and the JIT; Vigil's includes the
                         // drain): on a shared machine, rows per CPU second move less with the load than wall time.
                         System.out.printf(Locale.ROOT, "round %d CPU: bare %,.0f rows per CPU second | Vigil %,.0f"
@@ -129,7 +134,7 @@ public final class BatchScoringRatio {
     private static double bareRowsPerSecond(OrtEnvironment env, OrtSession session, float[] matrix, int rows, int width,
             int workers) throws Exception {
         String input = session.getInputNames().iterator().next();
-        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        ExecutorService pool = Executors.newFixedThreadPool(workers, named("bare-ort"));
         AtomicLong checksum = new AtomicLong();
         try {
             long started = System.nanoTime();
@@ -186,7 +191,7 @@ public final class BatchScoringRatio {
         });
         sampler.setDaemon(true);
         sampler.start();
-        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        ExecutorService pool = Executors.newFixedThreadPool(workers, named("vigil-partition"));
         try {
             // The collection above and the sampler's start are the benchmark's, not the job's: counted from here.
             long cpuBefore = processCpuNanos();
@@ -231,6 +236,12 @@ public final class BatchScoringRatio {
         }
     }
 
+    /** Threads named for their phase, so the CPU of each phase's threads can be told apart. */
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        AtomicLong next = new AtomicLong();
+        return task -> new Thread(task, prefix + "-" + next.incrementAndGet());
+    }
+
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** The CPU time of the prediction log's drain thread so far. */
@@ -246,6 +257,47 @@ public final class BatchScoringRatio {
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
+    }
+
+    /**
+     * CPU time of this process's threads so far, in clock ticks, grouped by thread name with numbers left out (the
+     * JIT compilers, the collector, worker pools, the drain), read from {@code /proc/self/task}; empty elsewhere.
+     */
+    private static Map<String, Long> threadGroupTicks() throws IOException {
+        Map<String, Long> ticks = new java.util.TreeMap<>();
+        Path tasks = Path.of("/proc/self/task");
+        if (!Files.isDirectory(tasks)) {
+            return ticks;
+        }
+        try (var stream = Files.list(tasks)) {
+            for (Path task : (Iterable<Path>) stream::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                String group = stat.substring(open + 1, close).replaceAll("[0-9#]+", "").trim();
+                String[] fields = stat.substring(close + 2).split(" ");
+                // After the name: state is field 3 of stat(5), utime 14 and stime 15, so 11 and 12 here.
+                ticks.merge(group, Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);
+            }
+        }
+        return ticks;
+    }
+
+    /** The groups whose CPU grew from {@code before} to {@code after}, in seconds, largest first. */
+    private static String difference(Map<String, Long> after, Map<String, Long> before) {
+        StringBuilder text = new StringBuilder();
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> text.append(text.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')
+                        .append(String.format(Locale.ROOT, "%.2f", e.getValue() / 100.0)));
+        return text.toString();
     }
 
     private static String peakResident() throws IOException {

@@ -189,6 +189,12 @@ public final class DriftBaseline {
                 throw rejected("reference.json's profile of '" + name + "' has a bin edge that is not a finite number");
             }
         }
+        if (!Double.isFinite(edges[edges.length - 1] - edges[0])) {
+            // Each drift distance sums bin widths: past this, every check of the feature would overflow.
+            throw rejected("reference.json's profile of '" + name + "' has its first and last bin edges too far apart"
+                    + " to measure (their distance is beyond the largest double, about 1.8e308); bin the feature over"
+                    + " the range its values take");
+        }
         double[] shares = profile.proportions().stream().mapToDouble(Double::doubleValue).toArray();
         return new Entry(name, column, Kind.NUMERIC, edges, null, normalised(name, shares),
                 rows * (1 - profile.missingRate()), rows, profile.missingRate());

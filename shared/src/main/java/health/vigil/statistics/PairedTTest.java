@@ -26,10 +26,16 @@ public final class PairedTTest {
             return new Result(n, mean, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
         }
         double mean = 0;
+        boolean constant = true;
         for (double d : differences) {
             mean += d;
+            constant &= d == differences[0];
         }
         mean /= n;
+        if (constant) {
+            // No spread at all, whatever rounding the mean's sum leaves.
+            return new Result(n, mean, 0, Double.NaN, Double.NaN, mean, mean);
+        }
         double squares = 0;
         for (double d : differences) {
             squares += (d - mean) * (d - mean);

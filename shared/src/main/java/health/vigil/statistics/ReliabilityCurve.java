@@ -30,7 +30,7 @@ public record ReliabilityCurve(List<Bin> bins, double expectedCalibrationError, 
         double[] scoreSum = new double[binCount];
         long[] positives = new long[binCount];
         for (int i = 0; i < scores.length; i++) {
-            int b = Math.min((int) (scores[i] * binCount), binCount - 1);
+            int b = bin(scores[i], binCount);
             count[b]++;
             scoreSum[b] += scores[i];
             if (labels[i]) {
@@ -49,5 +49,20 @@ public record ReliabilityCurve(List<Bin> bins, double expectedCalibrationError, 
             ece += (double) count[b] / scores.length * Math.abs(observed - mean);
         }
         return new ReliabilityCurve(bins, ece, scores.length);
+    }
+
+    /**
+     * The bin whose edges, as {@link Bin} reports them ({@code b / binCount}), hold the score: the product
+     * {@code score * binCount} can round below a whole number the score reaches (0.29 * 100 is 28.999999999999996),
+     * so it is corrected against the reported edge.
+     */
+    private static int bin(double score, int binCount) {
+        int b = (int) (score * binCount);
+        if (b < binCount - 1 && score >= (double) (b + 1) / binCount) {
+            b++;
+        } else if (b > 0 && score < (double) b / binCount) {
+            b--;
+        }
+        return Math.min(b, binCount - 1);
     }
 }

@@ -174,6 +174,12 @@ class DriftCheckTest {
                 new FeatureProfile("sex", null, null, Map.of("F", 0.5, "M", 0.6), 0)), null);
         assertThatThrownBy(() -> DriftBaseline.compile(schema, badShares, 0.5))
                 .isInstanceOf(PackageRejectedException.class).hasMessageContaining("sum to");
+        // Each edge finite, but the bins too wide to measure: the drift distances would overflow at every check.
+        ReferenceProfile edgesTooFarApart = new ReferenceProfile(10, List.of(new FeatureProfile("age",
+                List.of(-1.0e308, 0.0, 1.5e308), List.of(0.5, 0.5), null, 0)), null);
+        assertThatThrownBy(() -> DriftBaseline.compile(schema, edgesTooFarApart, 0.5))
+                .isInstanceOf(PackageRejectedException.class).hasMessageContaining("'age'")
+                .hasMessageContaining("too far apart");
         // A feature without a profile is not an error: it is listed as not monitored.
         DriftBaseline partial = DriftBaseline.compile(schema, new ReferenceProfile(10, List.of(age), null), 0.5);
         assertThat(partial.unmonitored()).containsExactly("sex");

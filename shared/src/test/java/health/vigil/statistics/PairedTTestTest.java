@@ -43,6 +43,18 @@ class PairedTTestTest {
     }
 
     @Test
+    void aConstantDifferenceHasNoSpreadThoughItsMeanIsRoundedAwayFromIt() {
+        // 0.1 three times sums to 0.30000000000000004: the mean is not exactly 0.1, and without a check of the
+        // differences themselves the rounding left a spread of 1e-17 and a t near 1e16 with p = 0.
+        PairedTTest.Result r = PairedTTest.test(new double[] {0.1, 0.1, 0.1});
+        assertThat(r.standardError()).isZero();
+        assertThat(r.t()).isNaN();
+        assertThat(r.pValue()).isNaN();
+        assertThat(r.lower95()).isEqualTo(r.upper95()).isEqualTo(r.meanDifference());
+        assertThat(r.meanDifference()).isCloseTo(0.1, within(1e-15));
+    }
+
+    @Test
     void identicalScoresHaveNoSpreadAndNoTest() {
         PairedTTest.Result r = PairedTTest.test(new double[] {0, 0, 0});
         assertThat(r.meanDifference()).isZero();

@@ -152,6 +152,19 @@ class PerformanceMetricsTest {
         // Two cases in one bin [0.2, 0.3): mean score 0.25 against an observed rate of 0.5 -> 0.25.
         assertThat(ReliabilityCurve.of(new double[] {0.21, 0.29}, new boolean[] {true, false}, 10)
                 .expectedCalibrationError()).isCloseTo(0.25, within(1e-12));
+        // 0.29 * 100 is 28.999999999999996 in doubles: the score still falls in the bin that starts at 0.29, and
+        // every score of a grid falls in the bin whose edges, as the curve reports them, hold it.
+        ReliabilityCurve fine = ReliabilityCurve.of(new double[] {0.29}, new boolean[] {true}, 100);
+        assertThat(fine.bins().get(0).lower()).isEqualTo(0.29);
+        for (int bins : new int[] {10, 100, 1000}) {
+            for (int i = 0; i <= 1000; i++) {
+                double score = i / 1000.0;
+                ReliabilityCurve.Bin bin = ReliabilityCurve.of(new double[] {score}, new boolean[] {true}, bins)
+                        .bins().get(0);
+                assertThat(score).as("%s in %d bins", score, bins).isGreaterThanOrEqualTo(bin.lower());
+                assertThat(score < bin.upper() || score == 1.0).as("%s in %d bins", score, bins).isTrue();
+            }
+        }
         ConfusionMatrix at = ConfusionMatrix.atThreshold(s, y, 0.6);
         assertThat(at.recall()).isEqualTo(1.0);
         assertThat(at.precision()).isEqualTo(0.75);

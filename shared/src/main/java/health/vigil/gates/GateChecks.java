@@ -70,10 +70,16 @@ public final class GateChecks {
         Arrays.fill(constant, 0.5);
         DeLongTest.Result alone = DeLongTest.compare(candidate, constant, labels);
         double z95 = STANDARD_NORMAL.inverseSurvivalProbability(0.025);
+        double upper = Math.min(1, alone.aurocFirst() + z95 * alone.standardError());
+        // Below one half beyond chance, the scores rank the negative class higher: most often the manifest names the
+        // other class's column, which registration cannot see from one probe row.
+        String note = upper < 0.5 ? "absolute floor; 95% DeLong interval; the whole interval is below 0.5, so these"
+                + " scores rank the negative class higher: check that the manifest's output.positiveClassIndex names"
+                + " the positive class's column and that the dataset's labels mean what output.positiveLabel says"
+                : "absolute floor; 95% DeLong interval";
         checks.add(GateCheck.of(DISCRIMINATION, "auroc", alone.aurocFirst(), ">= " + policy.aurocFloor(),
-                alone.aurocFirst() >= policy.aurocFloor(), "absolute floor; 95% DeLong interval")
-                .withInterval(Math.max(0, alone.aurocFirst() - z95 * alone.standardError()),
-                        Math.min(1, alone.aurocFirst() + z95 * alone.standardError())));
+                alone.aurocFirst() >= policy.aurocFloor(), note)
+                .withInterval(Math.max(0, alone.aurocFirst() - z95 * alone.standardError()), upper));
         if (production == null) {
             checks.add(new GateCheck(DISCRIMINATION, "non_inferiority", null, null, null, null,
                     GateCheck.Outcome.PASSED, "no production version: judged against the absolute floor alone"));

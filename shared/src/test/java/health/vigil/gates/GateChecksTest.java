@@ -91,6 +91,27 @@ class GateChecksTest {
     }
 
     @Test
+    void scoresRankingTheNegativeClassHigherPointToThePositiveClassIndex() {
+        // Sure to be below one half (its whole interval is): the scores are most likely those of the other class.
+        boolean[] labels = new boolean[200];
+        double[] inverted = new double[200];
+        for (int i = 0; i < 200; i++) {
+            labels[i] = i % 2 == 0;
+            inverted[i] = labels[i] ? 0.2 + 0.001 * i : 0.6 + 0.001 * i;
+        }
+        GateCheck floor = check(GateChecks.discrimination(inverted, labels, null, null, null, DEFAULTS), "auroc");
+        assertThat(floor.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(floor.ciUpper()).isLessThan(0.5);
+        assertThat(floor.note()).contains("positiveClassIndex").contains("negative class");
+        // At one half: a model that does not discriminate, not a swapped class; no such hint.
+        double[] chance = {0.4, 0.6, 0.5, 0.45};
+        GateCheck weak = check(GateChecks.discrimination(chance, LABELS, null, null, null, DEFAULTS), "auroc");
+        assertThat(weak.value()).isEqualTo(0.5);
+        assertThat(weak.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(weak.note()).doesNotContain("positiveClassIndex");
+    }
+
+    @Test
     void calibrationErrorBrierInterceptAndSlope() {
         // Scores 0.1, 0.1, 0.9, 0.9 with labels F, T, T, T. Bin 1: mean 0.1, observed 0.5 -> 0.4 * 2/4 = 0.2;
         // bin 9: mean 0.9, observed 1 -> 0.1 * 2/4 = 0.05; ECE 0.25. Brier (0.01 + 0.81 + 0.01 + 0.01) / 4 = 0.21.

@@ -325,9 +325,8 @@ public final class CanaryAnalysis {
         if (!failed.isEmpty()) {
             decision = StepAnalysis.FAIL;
             reason = "step " + (ramp.step() + 1) + " (" + percent(ramp.weightBasisPoints()) + ") failed on "
-                    + failed.stream().map(m -> String.format(Locale.ROOT, "%s (canary %.4g, stable %.4g, p = %.3g"
-                            + " < %.3g)", m.name(), m.canary(), m.stable(), m.pValue(), m.level()))
-                            .collect(Collectors.joining(", ")) + " (" + sizes + ")";
+                    + failed.stream().map(CanaryAnalysis::failureWords).collect(Collectors.joining(", "))
+                    + " (" + sizes + ")";
         } else if (stepDone) {
             decision = StepAnalysis.PASS;
             reason = String.format(Locale.ROOT, "step %d (%s) passed: no metric differed beyond its margin (%s, %s"
@@ -394,6 +393,19 @@ public final class CanaryAnalysis {
         return new CanaryMetric("score_distribution", psi, 0, ks.statistic(), ks.pValue(), level, failed,
                 "two-sample Kolmogorov-Smirnov D (p-value); values are the PSI of canary against stable (limit "
                         + psiLimit + ")");
+    }
+
+    /**
+     * A failed metric in a step's reason: each side's value and the test's p-value; for the score distribution, whose
+     * value is one PSI of canary against stable (stable against itself would be 0), that PSI and the KS distance.
+     */
+    static String failureWords(CanaryMetric m) {
+        if (m.name().equals("score_distribution")) {
+            return String.format(Locale.ROOT, "%s (PSI of canary against stable %.4g; Kolmogorov-Smirnov D %.4g, p ="
+                    + " %.3g < %.3g)", m.name(), m.canary(), m.statistic(), m.pValue(), m.level());
+        }
+        return String.format(Locale.ROOT, "%s (canary %.4g, stable %.4g, p = %.3g < %.3g)", m.name(), m.canary(),
+                m.stable(), m.pValue(), m.level());
     }
 
     static double psiOnStableDeciles(double[] canary, double[] stable) {

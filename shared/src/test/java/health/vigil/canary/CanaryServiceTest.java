@@ -216,6 +216,10 @@ class CanaryServiceTest {
         assertThat(analysis.decision()).isEqualTo(StepAnalysis.FAIL);
         assertThat(analysis.metrics()).filteredOn(m -> m.failed()).extracting(m -> m.name())
                 .contains("score_distribution", "flag_rate");
+        // The score distribution's value is one PSI of canary against stable: no "stable 0" beside it.
+        assertThat(analysis.reason()).containsPattern("score_distribution \\(PSI of canary against stable [0-9.]+;"
+                + " Kolmogorov-Smirnov D [0-9.]+, p = ").containsPattern("flag_rate \\(canary [0-9.]+, stable [0-9.]+, p =")
+                .doesNotContain("stable 0.000");
         assertThat(canaryRecords()).last().satisfies(r -> {
             assertThat(r.outcome()).isEqualTo("rolled_back");
             assertThat(r.actor()).isEqualTo(CanaryService.CONTROLLER.id());

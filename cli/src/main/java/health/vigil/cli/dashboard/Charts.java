@@ -14,7 +14,7 @@ import java.util.Locale;
 final class Charts {
     private static final int WIDTH = 760;
     private static final int HEIGHT = 300;
-    private static final int LEFT = 60;
+    private static final int LEFT = 72;
     private static final int RIGHT = 170;
     private static final int TOP = 20;
     private static final int BOTTOM = 50;
@@ -384,20 +384,27 @@ final class Charts {
             java.util.function.DoubleFunction<String> tickLabel) {
         int plotWidth = WIDTH - LEFT - RIGHT;
         int plotHeight = HEIGHT - TOP - BOTTOM;
+        int widestTick = 0;
         for (int t = 0; t <= 4; t++) {
             double value = top * t / 4;
             double py = y(value, top, plotHeight);
+            String label = tickLabel.apply(value);
+            widestTick = Math.max(widestTick, label.length());
             svg.append("<line x1=\"").append(LEFT).append("\" x2=\"").append(LEFT + plotWidth).append("\" y1=\"")
                     .append(f(py)).append("\" y2=\"").append(f(py)).append("\" stroke=\"#d0d0d0\"/>");
-            svg.append(text(LEFT - 6, py + 4, tickLabel.apply(value), "end"));
+            svg.append(text(LEFT - 6, py + 4, label, "end"));
         }
+        // The axis title, turned a quarter, left of the widest tick label (12 px text, at most about 7 px a
+        // character): centred on titleX, its 13 px line spans 7 px either side.
+        int titleX = Math.max(8, LEFT - 6 - widestTick * 7 - 9);
         svg.append("<line x1=\"").append(LEFT).append("\" x2=\"").append(LEFT).append("\" y1=\"").append(TOP)
                 .append("\" y2=\"").append(TOP + plotHeight).append("\" stroke=\"").append(Html.INK).append("\"/>");
         svg.append("<line x1=\"").append(LEFT).append("\" x2=\"").append(LEFT + plotWidth).append("\" y1=\"")
                 .append(TOP + plotHeight).append("\" y2=\"").append(TOP + plotHeight).append("\" stroke=\"")
                 .append(Html.INK).append("\"/>");
-        svg.append("<text x=\"14\" y=\"").append(TOP + plotHeight / 2).append("\" font-size=\"13\" fill=\"")
-                .append(Html.MUTED).append("\" text-anchor=\"middle\" transform=\"rotate(-90 14 ")
+        svg.append("<text x=\"").append(titleX).append("\" y=\"").append(TOP + plotHeight / 2)
+                .append("\" font-size=\"13\" fill=\"").append(Html.MUTED)
+                .append("\" text-anchor=\"middle\" transform=\"rotate(-90 ").append(titleX).append(' ')
                 .append(TOP + plotHeight / 2).append(")\">").append(escape(yLabel)).append("</text>");
     }
 

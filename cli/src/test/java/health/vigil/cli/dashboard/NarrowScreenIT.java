@@ -174,6 +174,28 @@ class NarrowScreenIT {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {400, 1280})
+    @SuppressWarnings("unchecked")
+    void noTextOfAChartCoversAnother(int width) {
+        for (String page : List.of("dashboard.html", "explanation.html")) {
+            open(page, width);
+            // Every pair of texts of one chart, as drawn (the axis title is turned a quarter): overlapping boxes,
+            // a pixel of slack for glyph edges.
+            List<Object> covered = (List<Object>) js("var out = [];"
+                    + " document.querySelectorAll('svg').forEach(function (svg) {"
+                    + " var boxes = Array.from(svg.querySelectorAll('text')).map(function (t) {"
+                    + " return [t.textContent, t.getBoundingClientRect()]; });"
+                    + " for (var i = 0; i < boxes.length; i++) { for (var j = i + 1; j < boxes.length; j++) {"
+                    + " var a = boxes[i][1], b = boxes[j][1];"
+                    + " var w = Math.min(a.right, b.right) - Math.max(a.left, b.left);"
+                    + " var h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);"
+                    + " if (w > 1 && h > 1) { out.push(boxes[i][0] + ' / ' + boxes[j][0]); } } } });"
+                    + " return out;");
+            assertThat(covered).as("chart texts drawn over each other on " + page + " at " + width + " px").isEmpty();
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {1280})
     void onADesktopATableOfLongIdentifiersFitsThePage(int width) {
         open("dashboard.html", width);

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * How a model's input columns map back to the clinical features a clinician knows. A column is its own
@@ -52,16 +53,16 @@ public final class FeatureMapping {
      *     the model does not have or one another group has, or a group's name is also a column outside it
      */
     public static FeatureMapping of(List<String> columns, Map<String, List<String>> groups, Map<String, String> units) {
-        return of(columns, groups, units, Map.of());
+        return of(columns, groups, units, Map.of(), name -> null);
     }
 
     /**
-     * As {@link #of(List, Map, Map)}, with the clinician's words for features that are computed columns: their label,
-     * and the raw field whose value an explanation shows in place of theirs ({@link Column.Wording}); {@code units}
-     * then holds the unit each is shown in.
+     * As {@link #of(List, Map, Map)}, with each feature's {@code label} (null for its name in words) and, for features
+     * that are computed columns, the raw field whose value an explanation shows in place of theirs
+     * ({@link Column.Wording}); {@code units} then holds the unit each is shown in.
      */
     static FeatureMapping of(List<String> columns, Map<String, List<String>> groups, Map<String, String> units,
-            Map<String, Column.Wording> wordings) {
+            Map<String, Column.Wording> wordings, Function<String, String> label) {
         Objects.requireNonNull(columns, "columns");
         Objects.requireNonNull(groups, "groups");
         Objects.requireNonNull(units, "units");
@@ -120,7 +121,7 @@ public final class FeatureMapping {
             String unit = units.get(names.get(f));
             unitList.add(unit == null || unit.isBlank() ? null : unit);
             Column.Wording wording = wordings.get(names.get(f));
-            labelList.add(wording == null ? null : wording.label());
+            labelList.add(label.apply(names.get(f)));
             showList.add(wording == null ? null : wording.shows());
             columnsOf[f] = members.get(names.get(f)).stream().mapToInt(Integer::intValue).toArray();
         }
@@ -141,7 +142,7 @@ public final class FeatureMapping {
                 units.put(column, unit);
             }
         });
-        return of(pipeline.columns(), groups, units, wordings);
+        return of(pipeline.columns(), groups, units, wordings, pipeline::label);
     }
 
     /** Each raw feature's unit, by name, for the features that have one. */
@@ -183,7 +184,10 @@ public final class FeatureMapping {
         return units.get(feature);
     }
 
-    /** The feature's label in a clinician's words when it is a computed column that has one, else {@code null}. */
+    /**
+     * The feature's label in a clinician's words ({@link FeaturePipeline#label}) when the mapping was made from a
+     * pipeline, else {@code null}.
+     */
     public String label(int feature) {
         return labels.get(feature);
     }

@@ -56,4 +56,22 @@ public interface FeaturePipeline {
     default Map<String, Column.Wording> wordings() {
         return Map.of();
     }
+
+    /**
+     * How an explanation names a raw feature or a column that is a feature of its own, in the scoring answer's
+     * summary and on the explanation page alike: the raw schema's description of it, a computed column's label
+     * ({@link #wordings()}), else its name in words ("number inpatient" of number_inpatient), left in the case it was
+     * written in, since it is read inside a sentence.
+     */
+    default String label(String name) {
+        Optional<Integer> index = rawSchema().indexOf(name);
+        if (index.isPresent()) {
+            String description = rawSchema().get(index.get()).description();
+            if (description != null && !description.isBlank()) {
+                return description;
+            }
+        }
+        Column.Wording wording = wordings().get(name);
+        return wording != null ? wording.label() : name.replace('_', ' ');
+    }
 }

@@ -9,7 +9,6 @@ import health.vigil.explain.ClinicalExplainer;
 import health.vigil.explain.Explainers;
 import health.vigil.features.Column;
 import health.vigil.features.FeaturePipeline;
-import health.vigil.model.FeatureSchema;
 import health.vigil.json.Json;
 import health.vigil.model.Explanation;
 import health.vigil.model.Explanation.Factor;
@@ -76,7 +75,7 @@ public final class PredictionExplanations {
         manifest.features().features().forEach(f -> features.put(f.name(), f));
 
         FeaturePipeline pipeline = pipelines.apply(manifest);
-        Words words = new Words(features, pipeline.wordings(), manifest.features());
+        Words words = new Words(features, pipeline);
         Explanation explanation = restore(record.explanation(), words);
         List<PredictionExplanation.ClinicalFactor> top = new ArrayList<>();
         double shown = 0;
@@ -130,23 +129,13 @@ public final class PredictionExplanations {
     }
 
     /**
-     * The words a factor is shown in: a raw feature's from the manifest (its description and unit), a computed
-     * column's from the pipeline's wording of it.
+     * The words a factor is shown in: its label as the pipeline words it (as the scoring answer's summary does), a raw
+     * feature's unit from the manifest, a computed column's from the pipeline's wording of it.
      */
-    private record Words(Map<String, Feature> features, Map<String, Column.Wording> wordings, FeatureSchema raw) {
+    private record Words(Map<String, Feature> features, FeaturePipeline pipeline) {
 
-        /** The manifest's description of a feature, or a computed column's label, when it has one; else its name in words. */
         String label(String name) {
-            Feature feature = features.get(name);
-            if (feature != null && feature.description() != null && !feature.description().isBlank()) {
-                return feature.description();
-            }
-            Column.Wording wording = wordings.get(name);
-            if (wording != null) {
-                return wording.label();
-            }
-            String words = name.replace('_', ' ');
-            return Character.toUpperCase(words.charAt(0)) + words.substring(1);
+            return pipeline.label(name);
         }
 
         String unit(String name) {
@@ -154,8 +143,8 @@ public final class PredictionExplanations {
             if (feature != null) {
                 return feature.unit();
             }
-            Column.Wording wording = wordings.get(name);
-            return wording == null ? null : wording.unitIn(raw);
+            Column.Wording wording = pipeline.wordings().get(name);
+            return wording == null ? null : wording.unitIn(pipeline.rawSchema());
         }
     }
 }

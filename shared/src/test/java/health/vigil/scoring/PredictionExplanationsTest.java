@@ -43,10 +43,11 @@ class PredictionExplanationsTest {
             Feature.bool("insulin")));
     private static final List<String> COLUMNS = List.of("number_inpatient", "discharge_disposition=home",
             "discharge_disposition=facility", "discharge_disposition_missing", "insulin");
-    private static final ClinicalExplainer EXPLAINER = new ClinicalExplainer(
-            new LinearShap(new double[] {0.4, -0.3, 0.2, -0.6, 0.5}, -1.5, new double[] {1, 0.6, 0.3, 0.1, 0.4}),
-            FeatureMapping.of(COLUMNS, Map.of("discharge_disposition", COLUMNS.subList(1, 4)),
-                    FeatureMapping.unitsOf(SCHEMA)), 5);
+    private static final LinearShap SHAP = new LinearShap(new double[] {0.4, -0.3, 0.2, -0.6, 0.5}, -1.5,
+            new double[] {1, 0.6, 0.3, 0.1, 0.4});
+    private static final Map<String, List<String>> GROUPS = Map.of("discharge_disposition", COLUMNS.subList(1, 4));
+    private static final ClinicalExplainer EXPLAINER = new ClinicalExplainer(SHAP,
+            FeatureMapping.of(COLUMNS, GROUPS, FeatureMapping.unitsOf(SCHEMA)), 5);
 
     /** The pipeline of the columns above: a missing disposition is filled (no one-hot column set) and flagged. */
     private static final DefinedPipeline PIPELINE = new DefinedPipeline("readmission", SCHEMA, List.of(
@@ -81,10 +82,27 @@ class PredictionExplanationsTest {
         PredictionExplanation explanation = explanations.explanation(scored(new double[] {3, 0, 1, 0, 1}, raw));
 
         assertThat(explanation.factors()).extracting(PredictionExplanation.ClinicalFactor::label).containsExactly(
-                "inpatient admissions in the year before", "where the patient was discharged to", "Insulin");
+                "inpatient admissions in the year before", "where the patient was discharged to", "insulin");
         assertThat(explanation.summary()).contains("raised by inpatient admissions in the year before (+",
-                "where the patient was discharged to (+", "Insulin (+").doesNotContain("number inpatient",
+                "where the patient was discharged to (+", "insulin (+").doesNotContain("number inpatient",
                 "discharge disposition");
+    }
+
+    @Test
+    void theScoringAnswerNamesEachFactorInTheWordsOfThePageAndItsSummaryReadsTheSame() {
+        Map<String, Object> raw = new HashMap<>(Map.of("number_inpatient", 3L, "discharge_disposition", "facility",
+                "insulin", true));
+        ClinicalExplainer scoring = new ClinicalExplainer(SHAP, FeatureMapping.of(PIPELINE, GROUPS), 5);
+
+        String answered = scoring.explain(new double[] {3, 0, 1, 0, 1}, raw).summary();
+        PredictionExplanation page = explanations.explanation(scored(new double[] {3, 0, 1, 0, 1}, raw));
+
+        assertThat(answered).contains("inpatient admissions in the year before 3 admissions (+",
+                "where the patient was discharged to facility (+", "insulin yes (+").doesNotContain("number inpatient",
+                "discharge disposition", "Insulin");
+        for (PredictionExplanation.ClinicalFactor factor : page.factors()) {
+            assertThat(answered).contains(factor.label());
+        }
     }
 
     @Test

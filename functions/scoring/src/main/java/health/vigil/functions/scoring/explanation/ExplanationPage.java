@@ -181,8 +181,16 @@ public final class ExplanationPage {
 
     /** The factor's label and unit, and that its value was missing when it was: its effect is a missing value's. */
     private static String name(ClinicalFactor f) {
-        String name = f.unit() == null || f.unit().isBlank() ? f.label() : f.label() + " (" + f.unit() + ")";
-        return f.missingValue() == null ? name : name + ", missing";
+        return labelAndUnit(f) + missingMark(f);
+    }
+
+    private static String labelAndUnit(ClinicalFactor f) {
+        return f.unit() == null || f.unit().isBlank() ? f.label() : f.label() + " (" + f.unit() + ")";
+    }
+
+    /** What follows a factor's name when its value was missing; a label cut short in the chart keeps it. */
+    private static String missingMark(ClinicalFactor f) {
+        return f.missingValue() == null ? "" : ", missing";
     }
 
     private static String word(Direction d) {
@@ -263,14 +271,15 @@ public final class ExplanationPage {
 
         int row = 0;
         svg.append(bar(x.apply(0), x.apply(e.baseline()), TOP + row * ROW, "total", "#6b6b6b"));
-        svg.append(rowLabel(TOP + row * ROW, "Baseline", percent(e.baseline(), 1)));
+        svg.append(rowLabel(TOP + row * ROW, "Baseline", "", percent(e.baseline(), 1)));
         row++;
         for (int i = 0; i < e.factors().size(); i++) {
             ClinicalFactor f = e.factors().get(i);
             double[] s = steps.get(i);
             svg.append(factorBar(x.apply(Math.min(s[0], s[1])), x.apply(Math.max(s[0], s[1])), TOP + row * ROW,
                     f.direction(), ids));
-            svg.append(rowLabel(TOP + row * ROW, name(f), arrow(f.direction()) + points(f.probabilityContribution())));
+            svg.append(rowLabel(TOP + row * ROW, labelAndUnit(f), missingMark(f),
+                    arrow(f.direction()) + points(f.probabilityContribution())));
             row++;
         }
         if (showOther) {
@@ -278,11 +287,11 @@ public final class ExplanationPage {
             double to = running + other;
             svg.append(factorBar(x.apply(Math.min(from, to)), x.apply(Math.max(from, to)), TOP + row * ROW,
                     Direction.of(other), ids).replace("class=\"factor ", "class=\"other "));
-            svg.append(rowLabel(TOP + row * ROW, "All other features", arrow(Direction.of(other)) + points(other)));
+            svg.append(rowLabel(TOP + row * ROW, "All other features", "", arrow(Direction.of(other)) + points(other)));
             row++;
         }
         svg.append(bar(x.apply(0), x.apply(e.explainedRisk()), TOP + row * ROW, "total", Html.INK));
-        svg.append(rowLabel(TOP + row * ROW, "Risk", percent(e.risk(), decimals)));
+        svg.append(rowLabel(TOP + row * ROW, "Risk", "", percent(e.risk(), decimals)));
         svg.append("</svg><figcaption>Solid bars raise the risk, hatched bars lower it; the dashed line is the"
                 + " decision threshold. The table below gives the same numbers.</figcaption></figure>");
         return svg.toString();
@@ -310,10 +319,15 @@ public final class ExplanationPage {
                 + "\" height=\"" + (ROW - 10) + "\" fill=\"" + fill + "\"/>";
     }
 
-    private static String rowLabel(int y, String label, String value) {
+    /**
+     * A row's label, cut to the chart's 34 characters when longer; the cut falls in {@code label}, never in
+     * {@code kept}, which follows it whole (that the value was missing must never be cut off).
+     */
+    private static String rowLabel(int y, String label, String kept, String value) {
         // Counted in code points, so a character beyond the BMP is never cut in half.
-        String shown = label.codePointCount(0, label.length()) > 34
-                ? label.substring(0, label.offsetByCodePoints(0, 33)) + "\u2026" : label;
+        int room = 34 - kept.codePointCount(0, kept.length());
+        String shown = (label.codePointCount(0, label.length()) > room
+                ? label.substring(0, label.offsetByCodePoints(0, room - 1)) + "\u2026" : label) + kept;
         return text(LABEL_WIDTH - 8, y + ROW / 2.0 + 5, shown, "end", Html.INK)
                 + text(WIDTH - VALUE_WIDTH + 8, y + ROW / 2.0 + 5, value, "start", Html.INK);
     }

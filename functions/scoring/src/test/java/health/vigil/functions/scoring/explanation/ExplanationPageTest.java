@@ -80,6 +80,16 @@ class ExplanationPageTest {
     }
 
     @Test
+    void aLongLabelOfAMissingValueIsCutBeforeTheMissingMarkWhichTheChartAlwaysShows() {
+        String label = "where the patient was discharged to";
+        String svg = ExplanationPage.waterfall(explanation(Instant.parse("2024-05-01T10:15:30Z"), List.of(
+                new ClinicalFactor("discharge_disposition", label, null, -0.02, -0.1, Direction.LOWERS,
+                        "missing (not recorded)"))));
+
+        assertThat(svg).contains(">" + label.substring(0, 24) + "\u2026, missing</text>");
+    }
+
+    @Test
     void twoPatientsExplanationsOnOnePageShareNoElementIdAndEachWaterfallFillsWithItsOwnPattern() {
         List<ClinicalFactor> lowers = List.of(new ClinicalFactor("time_in_hospital", "Length of stay", "days", -0.1,
                 0.5, Direction.LOWERS));

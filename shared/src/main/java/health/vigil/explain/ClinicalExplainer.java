@@ -20,8 +20,9 @@ import java.util.function.IntFunction;
 /**
  * Turns a model's exact SHAP values into an {@link Explanation} a clinician can read: contributions per
  * clinical feature (grouped columns summed), with the values and units the caller gave, the top factors, and a
- * probability-space view with a one-line summary such as
- * "Risk 0.31 (baseline 0.12); raised by prior inpatient 4 stays (+0.09); lowered by age 42 years (-0.03)."
+ * probability-space view with a short summary such as
+ * "Risk 0.31 (baseline 0.12). Raised by prior inpatient 4 stays (+0.09); hba1c 9.1 % (+0.04). Lowered by age 42
+ * years (-0.03)."
  *
  * <p>Probability view. SHAP values add up in margin (log-odds) space; the logistic function bends that scale,
  * so probability contributions need a rule. This one scales every margin contribution by the same secant
@@ -32,6 +33,9 @@ import java.util.function.IntFunction;
  * the others, which no additive probability view can.
  */
 public final class ClinicalExplainer {
+
+    /** What separates the factors a summary lists: not a comma, which labels and values use themselves. */
+    public static final String FACTOR_SEPARATOR = "; ";
 
     private final MarginExplainer shap;
     private final FeatureMapping mapping;
@@ -182,23 +186,33 @@ public final class ClinicalExplainer {
             Factor factor = factors.get(f);
             StringBuilder part = factor.direction() == Direction.RAISES ? raised : lowered;
             if (part.length() > 0) {
-                part.append(", ");
+                part.append(FACTOR_SEPARATOR);
             }
-            part.append(describe(name.apply(f), factor, shown.get(f))).append(" (").append(signed(factor.probabilityContribution()))
+            part.append(describe(inSentence(name.apply(f)), factor, shown.get(f))).append(" (").append(signed(factor.probabilityContribution()))
                     .append(')');
         }
         StringBuilder sentence = new StringBuilder("Risk ").append(probability(score)).append(" (baseline ")
                 .append(probability(baseScore)).append(')');
+        if (top.isEmpty()) {
+            return sentence.append("; no feature moved it from the baseline.").toString();
+        }
+        sentence.append('.');
         if (raised.length() > 0) {
-            sentence.append("; raised by ").append(raised);
+            sentence.append(" Raised by ").append(raised).append('.');
         }
         if (lowered.length() > 0) {
-            sentence.append("; lowered by ").append(lowered);
+            sentence.append(" Lowered by ").append(lowered).append('.');
         }
-        if (top.isEmpty()) {
-            sentence.append("; no feature moved it from the baseline");
-        }
-        return sentence.append('.').toString();
+        return sentence.toString();
+    }
+
+    /**
+     * A factor's label as a list of factors in a sentence names it. Such lists are joined with semicolons ({@link
+     * #FACTOR_SEPARATOR}), so a label's own commas ("primary diagnosis, ICD-9-CM") read as the label's; one that holds
+     * a semicolon ("HbA1c test result; None = not tested") is put in quotation marks, or it would read as two factors.
+     */
+    public static String inSentence(String label) {
+        return label.indexOf(';') >= 0 ? "\u201c" + label + "\u201d" : label;
     }
 
     /** A feature's name in words: "prior inpatient" of prior_inpatient. */

@@ -44,8 +44,8 @@ class ClinicalExplainerTest {
         // Worked out independently: phi = 1.2 (stays), 0.63 - 0.05 (hba1c and its indicator), -0.3 (age),
         // 0.42 + 0.1 (admission type); margin 1.43, expected -0.57, risk 0.8069, baseline 0.3612; each
         // probability share is phi times (0.8069 - 0.3612) / 2.0.
-        assertThat(explanation.summary()).isEqualTo("Risk 0.81 (baseline 0.36); raised by prior inpatient 4 stays"
-                + " (+0.27), hba1c 9.1 % (+0.13), admission type emergency (+0.12); lowered by age 75 years (-0.07).");
+        assertThat(explanation.summary()).isEqualTo("Risk 0.81 (baseline 0.36). Raised by prior inpatient 4 stays"
+                + " (+0.27); hba1c 9.1 % (+0.13); admission type emergency (+0.12). Lowered by age 75 years (-0.07).");
         assertThat(explanation.score()).isCloseTo(0.8069013157667836, within(1e-15));
         assertThat(explanation.baseScore()).isCloseTo(0.361236824851158, within(1e-15));
         assertThat(explanation.margin()).isCloseTo(1.43, within(1e-12));
@@ -142,8 +142,22 @@ class ClinicalExplainerTest {
                         .map(f -> org.assertj.core.groups.Tuple.tuple(f.feature(), f.probabilityContribution())).toList());
         assertThat(restored.baseScore()).isEqualTo(original.baseScore());
         // The same sentence as the one the caller got, with the features named and no patient value in it.
-        assertThat(restored.summary()).isEqualTo("Risk 0.81 (baseline 0.36); raised by prior inpatient (+0.27), hba1c"
-                + " (+0.13), admission type (+0.12); lowered by age (-0.07).");
+        assertThat(restored.summary()).isEqualTo("Risk 0.81 (baseline 0.36). Raised by prior inpatient (+0.27); hba1c"
+                + " (+0.13); admission type (+0.12). Lowered by age (-0.07).");
+    }
+
+    @Test
+    void factorsAreListedWithSemicolonsSoALabelsCommaReadsAsItsOwnAndASemicolonInOneIsQuoted() {
+        Explanation original = explainer.explain(ROW, RAW);
+        Map<String, String> labels = Map.of("prior_inpatient", "inpatient stays, in the year before",
+                "hba1c", "HbA1c; None = not tested");
+
+        Explanation restored = ClinicalExplainer.restore(original.margin(), original.expectedMargin(),
+                original.contributions(), 4, f -> labels.getOrDefault(f, f));
+
+        assertThat(restored.summary()).isEqualTo("Risk 0.81 (baseline 0.36). Raised by inpatient stays, in the year"
+                + " before (+0.27); \u201cHbA1c; None = not tested\u201d (+0.13); admission_type (+0.12). Lowered by age"
+                + " (-0.07).");
     }
 
     @Test

@@ -83,7 +83,7 @@ class PredictionExplanationsTest {
 
         assertThat(explanation.factors()).extracting(PredictionExplanation.ClinicalFactor::label).containsExactly(
                 "inpatient admissions in the year before", "where the patient was discharged to", "insulin");
-        assertThat(explanation.summary()).contains("raised by inpatient admissions in the year before (+",
+        assertThat(explanation.summary()).contains("Raised by inpatient admissions in the year before (+",
                 "where the patient was discharged to (+", "insulin (+").doesNotContain("number inpatient",
                 "discharge disposition");
     }
@@ -160,6 +160,6 @@ class PredictionExplanationsTest {
         assertThat(read.factors()).extracting(PredictionExplanation.ClinicalFactor::label,
                 PredictionExplanation.ClinicalFactor::unit).containsExactly(
                         org.assertj.core.groups.Tuple.tuple("operation length", "minutes"));
-        assertThat(read.summary()).contains("lowered by operation length (").doesNotContain("duration");
+        assertThat(read.summary()).contains("Lowered by operation length (").doesNotContain("duration");
     }
 }

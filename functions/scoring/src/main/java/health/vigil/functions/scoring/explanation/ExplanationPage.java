@@ -1,5 +1,7 @@
 package health.vigil.functions.scoring.explanation;
 
+import static health.vigil.explain.ClinicalExplainer.FACTOR_SEPARATOR;
+import static health.vigil.explain.ClinicalExplainer.inSentence;
 import static health.vigil.functions.common.html.Html.escape;
 import static health.vigil.functions.common.html.Html.points;
 
@@ -122,7 +124,11 @@ public final class ExplanationPage {
                 .append(escape(value)).append("</dd>");
     }
 
-    /** One sentence in words, read first by screen readers: the chart's text alternative. */
+    /**
+     * One sentence in words, read first by screen readers: the chart's text alternative. Factors are listed as the
+     * scoring answer's summary lists them ({@link health.vigil.explain.ClinicalExplainer#inSentence}), so that
+     * neither a label's comma nor the missing mark's reads as the list's.
+     */
     static String summary(PredictionExplanation e) {
         int decimals = decimals(e);
         StringBuilder text = new StringBuilder("Risk ").append(percent(e.risk(), decimals))
@@ -131,14 +137,15 @@ public final class ExplanationPage {
         List<String> raised = new ArrayList<>();
         List<String> lowered = new ArrayList<>();
         for (ClinicalFactor f : e.factors()) {
-            String part = name(f) + " (" + points(f.probabilityContribution()) + ")";
+            String part = inSentence(f.label()) + unitInBrackets(f) + missingMark(f) + " ("
+                    + points(f.probabilityContribution()) + ")";
             (f.direction() == Direction.RAISES ? raised : lowered).add(part);
         }
         if (!raised.isEmpty()) {
-            text.append(" Raised by ").append(String.join(", ", raised)).append('.');
+            text.append(" Raised by ").append(String.join(FACTOR_SEPARATOR, raised)).append('.');
         }
         if (!lowered.isEmpty()) {
-            text.append(" Lowered by ").append(String.join(", ", lowered)).append('.');
+            text.append(" Lowered by ").append(String.join(FACTOR_SEPARATOR, lowered)).append('.');
         }
         if (e.factors().isEmpty()) {
             text.append(" No feature moved the risk from the baseline.");
@@ -185,7 +192,11 @@ public final class ExplanationPage {
     }
 
     private static String labelAndUnit(ClinicalFactor f) {
-        return f.unit() == null || f.unit().isBlank() ? f.label() : f.label() + " (" + f.unit() + ")";
+        return f.label() + unitInBrackets(f);
+    }
+
+    private static String unitInBrackets(ClinicalFactor f) {
+        return f.unit() == null || f.unit().isBlank() ? "" : " (" + f.unit() + ")";
     }
 
     /** What follows a factor's name when its value was missing; a label cut short in the chart keeps it. */

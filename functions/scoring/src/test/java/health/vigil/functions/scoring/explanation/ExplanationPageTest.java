@@ -44,6 +44,19 @@ class ExplanationPageTest {
     }
 
     @Test
+    void factorsAreListedWithSemicolonsAndALabelWithASemicolonOfItsOwnIsQuoted() {
+        PredictionExplanation e = explanation(Instant.parse("2024-05-01T10:15:30Z"), List.of(
+                new ClinicalFactor("age_years", "age, in years", null, 0.06, 0.3, Direction.RAISES),
+                new ClinicalFactor("A1Cresult", "HbA1c test result; None = not tested", "%", 0.05, 0.25,
+                        Direction.RAISES),
+                new ClinicalFactor("time_in_hospital", "length of stay", "days", 0.04, 0.2, Direction.RAISES,
+                        "missing (not recorded)")));
+
+        assertThat(ExplanationPage.summary(e)).contains("Raised by age, in years (+6.0 points); \u201cHbA1c test"
+                + " result; None = not tested\u201d (%) (+5.0 points); length of stay (days), missing (+4.0 points).");
+    }
+
+    @Test
     void theScoringTimeReadsAsAClinicianReadsItWithoutItsNanoseconds() {
         String html = ExplanationPage.page(explanation(Instant.parse("2024-05-01T10:15:30.123456789Z")));
 

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The clinician's view of a prediction as a clinical application asks for it over HTTP on the local platform: the
- * section it embeds in its own page, what a misspelt request gets, and what the view says once the version that
+ * section it embeds in its own page, what a misspelt request gets (a page for a browser, JSON for a client that asks
+ * for it), and what the view says once the version that
  * scored the patient has left live traffic.
  */
 class ExplanationRouteIT {
@@ -40,11 +41,22 @@ class ExplanationRouteIT {
             assertThat(section.body()).startsWith("<style>").doesNotContain("<html", "<h1")
                     .contains(">Why the model gave this risk</h2>").doesNotContain("version-now");
 
-            // Parameter names are case-sensitive, as on every route: ?Fragment=true once gave the whole page.
+            // Parameter names are case-sensitive, as on every route: ?Fragment=true once gave the whole page. A browser
+            // is told so in a page of the same status and words; a client that asks for JSON gets the JSON error.
             HttpResponse<String> misspelt = clinician.get(path + "?Fragment=true", "text/html");
             assertThat(misspelt.statusCode()).as(misspelt.body()).isEqualTo(400);
-            assertThat(misspelt.body()).contains("query parameter 'Fragment' is not one this route takes; it takes"
-                    + " fragment").doesNotContain("<html");
+            assertThat(misspelt.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+            assertThat(misspelt.body()).startsWith("<!DOCTYPE html>").contains("query parameter &#39;Fragment&#39; is"
+                    + " not one this route takes; it takes fragment", "INVALID_REQUEST");
+            HttpResponse<String> misspeltJson = clinician.get(path + "?Fragment=true", "application/json");
+            assertThat(misspeltJson.statusCode()).isEqualTo(400);
+            assertThat(misspeltJson.body()).startsWith("{\"error\":").contains("query parameter 'Fragment' is not one"
+                    + " this route takes").doesNotContain("<html");
+            HttpResponse<String> unknown = clinician.get("/predictions/0190a3c4-0000-7000-8000-00000000dead/explanation",
+                    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+            assertThat(unknown.statusCode()).isEqualTo(404);
+            assertThat(unknown.body()).startsWith("<!DOCTYPE html>").contains("PREDICTION_NOT_FOUND",
+                    "no prediction with this id is in the prediction log");
 
             // Version 2 replaces version 1, which scored the patient: the explanation is still version 1's, and says
             // that its risk is no longer the one the model gives.

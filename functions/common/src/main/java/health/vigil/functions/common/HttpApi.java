@@ -9,6 +9,7 @@ import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
+import health.vigil.functions.common.html.Html;
 import health.vigil.json.Json;
 import health.vigil.port.Telemetry;
 import health.vigil.security.Authenticator;
@@ -56,6 +57,22 @@ public final class HttpApi {
      */
     public HttpResponseMessage handle(HttpRequestMessage<Optional<String>> request, ExecutionContext context,
             Access access, Handler handler) {
+        return handle(request, context, access, handler, false);
+    }
+
+    /**
+     * As {@link #handle(HttpRequestMessage, ExecutionContext, Access, Handler)}, for a route whose answer is a page
+     * people read in a browser: a failure is answered as a short page with the same status, code and words when the
+     * client prefers HTML ({@code Accept} ranks text/html above application/json, as a browser's does), and as the
+     * JSON error of every route otherwise (no {@code Accept}, or one that ranks both alike, as a script's does).
+     */
+    public HttpResponseMessage handlePage(HttpRequestMessage<Optional<String>> request, ExecutionContext context,
+            Access access, Handler handler) {
+        return handle(request, context, access, handler, true);
+    }
+
+    private HttpResponseMessage handle(HttpRequestMessage<Optional<String>> request, ExecutionContext context,
+            Access access, Handler handler, boolean page) {
         String requestId = context.getInvocationId();
         long started = System.nanoTime();
         HttpResponseMessage response;
@@ -75,7 +92,8 @@ public final class HttpApi {
                     : json(request, reply.status(), reply.body(), reply.headers());
         } catch (VigilException e) {
             failure = e.code();
-            response = error(request, e.code(), e.getMessage(), requestId);
+            response = page && prefersHtml(request) ? errorPage(request, e.code(), e.getMessage(), requestId)
+                    : error(request, e.code(), e.getMessage(), requestId);
             if (e.code().httpStatus() == 401 || e.code().httpStatus() == 403) {
                 recordRefusal(request, context, e.code());
             }
@@ -85,8 +103,9 @@ public final class HttpApi {
         } catch (RuntimeException e) {
             failure = ErrorCode.INTERNAL;
             context.getLogger().log(Level.SEVERE, "request " + requestId + " failed unexpectedly", scrubbed(e));
-            response = error(request, ErrorCode.INTERNAL, "Vigil could not complete the request; quote request id "
-                    + requestId + " to the operators", requestId);
+            String message = "Vigil could not complete the request; quote request id " + requestId + " to the operators";
+            response = page && prefersHtml(request) ? errorPage(request, ErrorCode.INTERNAL, message, requestId)
+                    : error(request, ErrorCode.INTERNAL, message, requestId);
         }
         if (failure != null) {
             // Under the function's name (a fixed set, as the requests table names them), never the path as typed.
@@ -306,6 +325,10 @@ public final class HttpApi {
     public static final String PAGE_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:;"
             + " form-action 'self'; base-uri 'none'";
 
+    /** The headers of every page: it depends on {@code Accept}, loads nothing ({@link #PAGE_SECURITY_POLICY}), refers nowhere. */
+    static final Map<String, String> PAGE_HEADERS = Map.of("Vary", "Accept", "Content-Security-Policy",
+            PAGE_SECURITY_POLICY, "Referrer-Policy", "no-referrer");
+
     /** A text response in the media type the handler chose. */
     private static HttpResponseMessage text(HttpRequestMessage<?> request, int status, Reply.Text text,
             Map<String, String> headers) {
@@ -325,6 +348,24 @@ public final class HttpApi {
         error.put("requestId", requestId);
         // An error may carry what the caller sent in a name: no browser is to read it as anything but JSON.
         return json(request, code.httpStatus(), Map.of("error", error), Map.of("X-Content-Type-Options", "nosniff"));
+    }
+
+    /** Whether the request's {@code Accept} ranks a page above JSON. */
+    private static boolean prefersHtml(HttpRequestMessage<?> request) {
+        String accept = lowerCase(request.getHeaders()).get("accept");
+        return accept != null && ContentNegotiation.quality(accept, "text/html") > ContentNegotiation.quality(accept, JSON);
+    }
+
+    /**
+     * The error of {@link #error} as a short page for a person in a browser: the same status, code, words and request
+     * id, under the policy of every page ({@link #PAGE_SECURITY_POLICY}).
+     */
+    static HttpResponseMessage errorPage(HttpRequestMessage<?> request, ErrorCode code, String message, String requestId) {
+        String markup = Html.document("Error " + code.httpStatus() + ": " + code.name(), "<main id=\"main\">"
+                + "<h1>The request could not be answered</h1><p data-fact=\"message\">" + Html.escape(message) + "</p>"
+                + "<p class=\"muted\">HTTP " + code.httpStatus() + ", error <code data-fact=\"code\">" + code.name()
+                + "</code>, request id <code>" + Html.escape(requestId) + "</code>.</p></main>");
+        return text(request, code.httpStatus(), new Reply.Text("text/html", markup), PAGE_HEADERS);
     }
 
     /** Parses a path segment that must be a positive whole number. */

@@ -22,8 +22,7 @@ public record Reply(int status, Object body, Map<String, String> headers) {
      * answered according to the request's {@code Accept} header.
      */
     public static Reply page(String markup) {
-        return text("text/html", markup, Map.of("Vary", "Accept", "Content-Security-Policy",
-                HttpApi.PAGE_SECURITY_POLICY, "Referrer-Policy", "no-referrer"));
+        return text("text/html", markup, HttpApi.PAGE_HEADERS);
     }
 
     /** A body written as it is, with its own media type. */

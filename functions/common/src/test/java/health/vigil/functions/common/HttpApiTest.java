@@ -112,6 +112,42 @@ class HttpApiTest {
     }
 
     @Test
+    void aPagesRouteAnswersItsErrorsAsAPageToAClientThatPrefersHtmlAndAsJsonToEveryOther() {
+        HttpApi.Handler refusing = call -> {
+            throw new health.vigil.error.NotFoundException(ErrorCode.PREDICTION_NOT_FOUND, "no prediction <b>here</b>");
+        };
+        for (String accept : new String[] {"text/html", "text/html,application/xhtml+xml,*/*;q=0.8",
+                "application/json;q=0.5, text/html"}) {
+            HttpResponseMessage page = api.handlePage(request(Map.of("x-api-key", "scorer", "accept", accept), null),
+                    context, Access.role(Role.SCORING_INVOKE), refusing);
+            assertThat(page.getStatusCode()).as(accept).isEqualTo(404);
+            assertThat(page.getHeader("Content-Type")).isEqualTo("text/html; charset=utf-8");
+            assertThat(page.getHeader("Content-Security-Policy")).isEqualTo(HttpApi.PAGE_SECURITY_POLICY);
+            assertThat(page.getBody().toString()).startsWith("<!DOCTYPE html>")
+                    .contains("no prediction &lt;b&gt;here&lt;/b&gt;", "PREDICTION_NOT_FOUND", "inv-1")
+                    .doesNotContain("<b>here");
+        }
+        HttpResponseMessage stranger = api.handlePage(request(Map.of("accept", "text/html"), null), context,
+                Access.role(Role.SCORING_INVOKE), refusing);
+        assertThat(stranger.getStatusCode()).isEqualTo(401);
+        assertThat(stranger.getBody().toString()).startsWith("<!DOCTYPE html>").contains("UNAUTHENTICATED");
+
+        for (String accept : new String[] {"application/json", "*/*", "text/html;q=0.5, application/json", "image/png"}) {
+            HttpResponseMessage json = api.handlePage(request(Map.of("x-api-key", "scorer", "accept", accept), null),
+                    context, Access.role(Role.SCORING_INVOKE), refusing);
+            assertThat(json.getStatusCode()).as(accept).isEqualTo(404);
+            assertThat(body(json).get("error").get("code").asText()).isEqualTo("PREDICTION_NOT_FOUND");
+        }
+        assertThat(body(api.handlePage(request(Map.of("x-api-key", "scorer"), null), context,
+                Access.role(Role.SCORING_INVOKE), refusing)).get("error").get("message").asText())
+                .isEqualTo("no prediction <b>here</b>");
+        // Every other route answers JSON whatever the client prefers.
+        assertThat(body(api.handle(request(Map.of("x-api-key", "scorer", "accept", "text/html"), null), context,
+                Access.role(Role.SCORING_INVOKE), refusing)).get("error").get("code").asText())
+                .isEqualTo("PREDICTION_NOT_FOUND");
+    }
+
+    @Test
     void everyFailedRequestIsCountedOnceUnderTheFunctionsNameAndItsCode() {
         List<String> counted = new ArrayList<>();
         HttpApi counting = new HttpApi(authenticator, new VigilConfig.Limits(1000, 1000, 4, 10, 64), new Telemetry() {

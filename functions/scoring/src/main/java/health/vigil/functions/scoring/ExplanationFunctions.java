@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
 /**
  * The clinician's view of a past prediction: why the model gave the patient that risk, as recorded when the
  * patient was scored. A page (or, with {@code ?fragment=true}, a section to embed) by default; JSON of the same
- * for {@code Accept: application/json}.
+ * for {@code Accept: application/json}. A refusal is a short page too when the client prefers HTML, JSON otherwise.
  */
 public final class ExplanationFunctions {
     private static final String JSON = "application/json";
@@ -49,7 +49,8 @@ public final class ExplanationFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("id") String id,
             ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> {
+        // Its errors too are a page for a browser: a clinician who follows a stale link reads why, not JSON.
+        return http.handlePage(request, context, Access.role(Role.SCORING_INVOKE), call -> {
             call.takesOnlyQuery(QUERY);
             if (!PREDICTION_ID.matcher(id).matches()) {
                 throw new ValidationException("a prediction id is the UUID the scoring answer gave (hexadecimal digits"

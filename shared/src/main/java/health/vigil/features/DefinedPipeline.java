@@ -47,10 +47,14 @@ public final class DefinedPipeline implements FeaturePipeline {
         this.version = Sha256.hex(canonicalText()).substring(0, 8);
     }
 
-    /** The text the version hashes: format, name, raw schema as JSON, then one line per column. */
+    /**
+     * The text the version hashes: format, name, raw schema as JSON, then one line per column. The words for the code
+     * features' patterns are left out: they change what a refusal says, not what the model is given, and a pipeline
+     * keeps the version its models were trained with.
+     */
     public String canonicalText() {
         StringBuilder text = new StringBuilder(DEFINITION_FORMAT).append('\n').append(name).append('\n')
-                .append(Json.write(rawSchema)).append('\n');
+                .append(Json.write(rawSchema.withoutPatternDescriptions())).append('\n');
         for (Column column : definition) {
             text.append(column.name()).append(" [").append(column.kind()).append("] ")
                     .append(column.spec()).append('\n');

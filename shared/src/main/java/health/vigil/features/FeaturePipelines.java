@@ -63,14 +63,15 @@ public final class FeaturePipelines {
     /**
      * The pipeline a manifest names: the identity pipeline over its schema, or a registered one whose raw
      * schema is exactly the manifest's {@code features} (anything else would validate requests against a
-     * schema the pipeline was not built for).
+     * schema the pipeline was not built for), but for the words for code patterns, which are the pipeline's: a
+     * package trained before the pipeline had them is served, and refusals say them.
      */
     public FeaturePipeline forManifest(Manifest manifest) {
         if (Manifest.IDENTITY_PIPELINE.equals(manifest.featurePipeline())) {
             return new IdentityPipeline(manifest.features());
         }
         FeaturePipeline pipeline = require(manifest.featurePipeline());
-        if (!pipeline.rawSchema().equals(manifest.features())) {
+        if (!pipeline.rawSchema().withoutPatternDescriptions().equals(manifest.features().withoutPatternDescriptions())) {
             throw new ValidationException(ErrorCode.UNSUPPORTED_FEATURE_PIPELINE, "the manifest's features differ from"
                     + " the raw schema of feature pipeline '" + pipeline.id() + "'; write the pipeline's raw schema"
                     + " into the manifest (the training library does this)");

@@ -13,6 +13,9 @@ import java.util.regex.Pattern;
 public final class Icd9Groups {
     /** An ICD-9-CM diagnosis code: three digits, V and two digits, or E and three digits, then decimals. */
     public static final String PATTERN = "\\d{3}(\\.\\d{1,2})?|V\\d{2}(\\.\\d{1,2})?|E\\d{3}(\\.\\d)?";
+    /** {@link #PATTERN} as a refusal says it to the person who sent the code. */
+    public static final String PATTERN_IN_WORDS = "an ICD-9-CM code such as 428, 250.01, V57.1 or E880.9: three digits,"
+            + " V and two digits, or E and three digits, optionally followed by a dot and decimals";
     private static final Pattern CODE = Pattern.compile(PATTERN);
 
     public static final String OTHER = "other";

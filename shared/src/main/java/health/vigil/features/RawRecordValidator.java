@@ -68,8 +68,7 @@ public final class RawRecordValidator {
                 }
                 case CODE -> {
                     if (!(value instanceof String s) || !patterns[i].matcher(s).matches()) {
-                        throw invalid(where, feature, "is not a code matching "
-                                + feature.pattern());
+                        throw invalid(where, feature, "is not " + feature.patternInWords());
                     }
                 }
             }

@@ -78,9 +78,9 @@ public final class ReadmissionFeatures {
         f.add(count(NUMBER_EMERGENCY, "visits", 0, 200, "emergency visits in the year before the encounter"));
         f.add(count(NUMBER_INPATIENT, "admissions", 0, 200, "inpatient admissions in the year before the encounter"));
         f.add(count(NUMBER_DIAGNOSES, "diagnoses", 1, 50, "diagnoses entered for the encounter"));
-        f.add(Feature.code(DIAG_1, Icd9Groups.PATTERN).optional().withDescription("primary diagnosis, ICD-9-CM"));
-        f.add(Feature.code(DIAG_2, Icd9Groups.PATTERN).optional().withDescription("secondary diagnosis, ICD-9-CM"));
-        f.add(Feature.code(DIAG_3, Icd9Groups.PATTERN).optional().withDescription("additional secondary diagnosis, ICD-9-CM"));
+        f.add(diagnosis(DIAG_1, "primary diagnosis, ICD-9-CM"));
+        f.add(diagnosis(DIAG_2, "secondary diagnosis, ICD-9-CM"));
+        f.add(diagnosis(DIAG_3, "additional secondary diagnosis, ICD-9-CM"));
         f.add(Feature.categorical(MAX_GLU_SERUM, GLUCOSE_RESULTS).withUnit("mg/dL")
                 .withDescription("glucose serum test result; None = not tested"));
         f.add(Feature.categorical(A1C_RESULT, A1C_RESULTS).withUnit("%")
@@ -89,6 +89,11 @@ public final class ReadmissionFeatures {
         f.add(Feature.bool(MEDICATION_CHANGE).withDescription("any diabetes medication changed (dose or drug)"));
         f.add(Feature.bool(DIABETES_MEDICATION).withDescription("any diabetes medication prescribed"));
         return new FeatureSchema(f);
+    }
+
+    private static Feature diagnosis(String name, String description) {
+        return Feature.code(name, Icd9Groups.PATTERN).withPatternDescription(Icd9Groups.PATTERN_IN_WORDS).optional()
+                .withDescription(description);
     }
 
     private static Feature count(String name, String unit, double min, double max, String description) {

@@ -11,7 +11,9 @@ import java.util.regex.PatternSyntaxException;
 /**
  * One input of a model as a clinician or a client application knows it: its name, type, unit, the range
  * or categories it may take, and whether it may be missing (missing values reach the model as NaN).
- * A {@link FeatureType#CODE} feature carries the regular expression ({@code pattern}) its values match.
+ * A {@link FeatureType#CODE} feature carries the regular expression ({@code pattern}) its values match and,
+ * optionally, what that pattern admits in words ({@code patternDescription}: "an ICD-9 code such as 250.01, V57 or
+ * E880"), which a refused value's message says in place of the regular expression.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Feature(
@@ -23,7 +25,8 @@ public record Feature(
         List<String> categories,
         boolean required,
         String description,
-        String pattern) {
+        String pattern,
+        String patternDescription) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
 
@@ -77,12 +80,23 @@ public record Feature(
             throw new ValidationException("feature '" + name + "' is " + type.wireName()
                     + " but has a pattern; only code features have a pattern");
         }
+        if (patternDescription != null && (pattern == null || patternDescription.isBlank())) {
+            throw new ValidationException("feature '" + name + "' has a patternDescription " + (pattern == null
+                    ? "but no pattern; only code features describe their pattern"
+                    : "that is blank; say what the pattern admits, for example 'an ICD-9 code such as 250.01'"));
+        }
+    }
+
+    /** A feature without words for its pattern. */
+    public Feature(String name, FeatureType type, String unit, Double min, Double max, List<String> categories,
+            boolean required, String description, String pattern) {
+        this(name, type, unit, min, max, categories, required, description, pattern, null);
     }
 
     /** A feature without a pattern: every type but {@link FeatureType#CODE}. */
     public Feature(String name, FeatureType type, String unit, Double min, Double max, List<String> categories,
             boolean required, String description) {
-        this(name, type, unit, min, max, categories, required, description, null);
+        this(name, type, unit, min, max, categories, required, description, null, null);
     }
 
     public static Feature numeric(String name, String unit, double min, double max) {
@@ -107,15 +121,28 @@ public record Feature(
     }
 
     public Feature optional() {
-        return new Feature(name, type, unit, min, max, categories, false, description, pattern);
+        return new Feature(name, type, unit, min, max, categories, false, description, pattern, patternDescription);
     }
 
     public Feature withUnit(String newUnit) {
-        return new Feature(name, type, newUnit, min, max, categories, required, description, pattern);
+        return new Feature(name, type, newUnit, min, max, categories, required, description, pattern, patternDescription);
     }
 
     public Feature withDescription(String newDescription) {
-        return new Feature(name, type, unit, min, max, categories, required, newDescription, pattern);
+        return new Feature(name, type, unit, min, max, categories, required, newDescription, pattern, patternDescription);
+    }
+
+    /** This code feature with {@code words} for its pattern (null for none: a refusal then quotes the pattern). */
+    public Feature withPatternDescription(String words) {
+        return new Feature(name, type, unit, min, max, categories, required, description, pattern, words);
+    }
+
+    /**
+     * What a code feature's values must be, as a refusal says it: its {@code patternDescription}, else "a code matching"
+     * its regular expression. Neither ever holds the refused value.
+     */
+    public String patternInWords() {
+        return patternDescription != null ? patternDescription : "a code matching " + pattern;
     }
 
     /**

@@ -57,6 +57,15 @@ public record FeatureSchema(List<Feature> features) {
         return Optional.empty();
     }
 
+    /**
+     * The schema without its code features' patternDescriptions: what a model is given and which values it takes do
+     * not depend on them, so a feature pipeline's version and its match with a manifest are judged without them.
+     */
+    public FeatureSchema withoutPatternDescriptions() {
+        return features.stream().noneMatch(f -> f.patternDescription() != null) ? this
+                : new FeatureSchema(features.stream().map(f -> f.withPatternDescription(null)).toList());
+    }
+
     public List<String> names() {
         return features.stream().map(Feature::name).toList();
     }

@@ -65,6 +65,7 @@ final class ManifestLimits {
             text(field + ".unit", feature.unit(), LABEL);
             text(field + ".description", feature.description(), ITEM);
             text(field + ".pattern", feature.pattern(), ITEM);
+            text(field + ".patternDescription", feature.patternDescription(), ITEM);
             if (feature.categories() != null) {
                 categories(feature.name(), feature.categories());
             }

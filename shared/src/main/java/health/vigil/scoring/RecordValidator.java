@@ -252,7 +252,7 @@ public final class RecordValidator {
             }
             case CODE -> {
                 if (!node.isTextual() || !f.matchesPattern(node.textValue())) {
-                    refuse(problems, row, f, " must be a code (string) matching " + f.pattern());
+                    refuse(problems, row, f, " must be " + f.patternInWords() + " (a string)");
                     yield null;
                 }
                 yield node.textValue();

@@ -66,6 +66,19 @@ class FeaturePipelinesTest {
     }
 
     @Test
+    void theWordsForACodesPatternChangeNeitherThePipelinesVersionNorWhichManifestsItServes() {
+        DefinedPipeline readmission = ReadmissionFeatures.pipeline();
+        assertThat(readmission.rawSchema().get(readmission.rawSchema().indexOf("diag_1").orElseThrow())
+                .patternDescription()).isEqualTo(Icd9Groups.PATTERN_IN_WORDS);
+        // A package trained before the pipeline had the words names its schema without them, and is still served.
+        FeatureSchema before = readmission.rawSchema().withoutPatternDescriptions();
+        assertThat(before).isNotEqualTo(readmission.rawSchema());
+        assertThat(pipelines.forManifest(manifest(before, readmission.id()))).isSameAs(readmission);
+        assertThat(new DefinedPipeline("readmission", before, ReadmissionFeatures.columns()).id())
+                .isEqualTo(readmission.id());
+    }
+
+    @Test
     void anyChangeToTheDefinitionChangesTheVersion() {
         DefinedPipeline base = new DefinedPipeline("toy-model", new FeatureSchema(List.of(
                 Feature.numeric("x", "mg", 0, 10).optional())), List.of(Columns.value("x", 1.0), Columns.missing("x")));

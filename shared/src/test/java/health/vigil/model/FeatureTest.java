@@ -52,4 +52,21 @@ class FeatureTest {
         assertThat(categorical(many).categories()).hasSize(2_000);
         assertThat(categorical(List.of("caf\u00e9", "cafe\u0301", "x".repeat(150), "")).categories()).hasSize(4);
     }
+
+    @Test
+    void aCodeFeatureMayCarryItsPatternInWordsWhichAManifestReadsAndWritesAndNoOtherFeatureMay() {
+        String manifestFeature = "{\"name\":\"diag_1\",\"type\":\"code\",\"required\":false,"
+                + "\"pattern\":\"\\\\d{3}\",\"patternDescription\":\"a three-digit ICD-9 code such as 428\"}";
+        Feature read = health.vigil.json.Json.read("a feature", manifestFeature.getBytes(
+                java.nio.charset.StandardCharsets.UTF_8), Feature.class);
+
+        assertThat(read.patternInWords()).isEqualTo("a three-digit ICD-9 code such as 428");
+        assertThat(health.vigil.json.Json.write(read)).contains("\"patternDescription\":\"a three-digit ICD-9 code");
+        assertThat(health.vigil.json.Json.write(Feature.code("diag_1", "\\d{3}"))).doesNotContain("patternDescription");
+        assertThat(Feature.code("diag_1", "\\d{3}").patternInWords()).isEqualTo("a code matching \\d{3}");
+        assertThatThrownBy(() -> Feature.numeric("age", "years", 0, 120).withPatternDescription("a whole number"))
+                .hasMessageContaining("only code features describe their pattern");
+        assertThatThrownBy(() -> Feature.code("diag_1", "\\d{3}").withPatternDescription(" "))
+                .hasMessageContaining("is blank");
+    }
 }

@@ -321,4 +321,19 @@ class RecordValidatorTest {
                 e -> assertThat(e.problems()).containsExactly("row 2: feature `age` is required but missing",
                         "row 2: feature `sex` is required but missing", "row 2: feature `diabetic` is required but missing"));
     }
+
+    @Test
+    void anInvalidCodeIsRefusedInThePatternsWordsWhenTheFeatureHasThemNeverWithTheValueSent() {
+        RecordValidator readmission = new RecordValidator(health.vigil.features.ReadmissionFeatures.pipeline().rawSchema());
+        List<String> problems = readmission.check(1, json("{\"diag_1\": \"MRN-0042\"}"), Set.of()).problems();
+
+        assertThat(problems).filteredOn(p -> p.contains("diag_1")).singleElement().asString()
+                .contains("feature `diag_1` must be an ICD-9-CM code such as 428, 250.01, V57.1 or E880.9")
+                .doesNotContain("\\d", "MRN-0042");
+
+        // Without words for its pattern, a code feature's refusal quotes the pattern, as before.
+        RecordValidator plain = new RecordValidator(new FeatureSchema(List.of(Feature.code("ward", "[A-Z][0-9]"))));
+        assertThat(plain.check(1, json("{\"ward\": \"MRN-0042\"}"), Set.of()).problems()).singleElement().asString()
+                .contains("must be a code matching [A-Z][0-9]").doesNotContain("MRN-0042");
+    }
 }

@@ -235,8 +235,17 @@ public final class ClinicalExplainer {
         if (!valueKnown || value == null) {
             return text.toString();
         }
+        String unit = factor.unit();
+        if (unit != null && isQuantity(value) && SCALE.matcher(unit).matches()) {
+            // A scale's name reads before its value, as a clinician says it: "ASA class 3", never "3 ASA class"; and
+            // not at all when the name already says it.
+            if (!name.toLowerCase(Locale.ROOT).contains(unit.toLowerCase(Locale.ROOT))) {
+                text.append(' ').append(unit);
+            }
+            return text.append(' ').append(format(value)).toString();
+        }
         text.append(' ').append(format(value));
-        // A unit that only repeats the name ("ASA class" of asa_class) says nothing the name has not.
+        // A unit that only repeats the name says nothing the name has not.
         if (factor.unit() != null && isQuantity(value) && !factor.unit().equalsIgnoreCase(name)) {
             text.append(' ').append(value instanceof Number n && n.doubleValue() == 1 ? singular(factor.unit())
                     : factor.unit());
@@ -256,6 +265,13 @@ public final class ClinicalExplainer {
     static String singular(String unit) {
         return PLURAL_NOUN.matcher(unit).matches() ? unit.substring(0, unit.length() - 1) : unit;
     }
+
+    /**
+     * A unit that names a scale rather than measuring: "ASA class", "NYHA class", "tumour grade"; a bare "class"
+     * follows the value as any unit does.
+     */
+    private static final java.util.regex.Pattern SCALE = java.util.regex.Pattern.compile(
+            "(?i).+\\s(class|grade|stage|score)");
 
     /** Lower-case letters ending in a single s: a count noun's plural. Compiled once, not per explained factor. */
     private static final java.util.regex.Pattern PLURAL_NOUN = java.util.regex.Pattern.compile("[a-z]{2,}[^s]s");

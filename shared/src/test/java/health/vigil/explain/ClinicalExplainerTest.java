@@ -113,6 +113,17 @@ class ClinicalExplainerTest {
     }
 
     @Test
+    void aScalesNameReadsBeforeItsValueAsAClinicianSaysIt() {
+        var complications = health.vigil.features.ComplicationsFeatures.pipeline();
+        Map<String, Object> surgery = record(complications, Map.of("procedure_type", "hernia", "asa_class", 3L,
+                "emergency", false, "age", 67L, "duration_min", 90.0, "sex", "Female"));
+        Explanation operation = weighing(complications, "asa_class").explain(inputs(complications, surgery), surgery);
+
+        assertThat(operation.summary()).contains("ASA physical status classification, 1-5 ASA class 3 (+")
+                .doesNotContain("3 ASA class");
+    }
+
+    @Test
     void aYesNoComputedColumnShowsTheMeasurementItIsReadFromNotAOneOrAZero() {
         var complications = health.vigil.features.ComplicationsFeatures.pipeline();
         Map<String, Object> surgery = record(complications, Map.of("procedure_type", "hernia", "asa_class", 2L,

@@ -502,7 +502,7 @@ public final class CanaryService {
             Deployment saved;
             try {
                 saved = store.saveDeployment(new Deployment(model, slots(current, next.get()), current.revision() + 1,
-                        actor.id(), clock.instant(), current.etag(), next.get()));
+                        actor.id(), clock.instant(), current.etag(), next.get()).following(current));
             } catch (ConflictException e) {
                 if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
                     throw e;

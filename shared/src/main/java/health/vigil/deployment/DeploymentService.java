@@ -14,6 +14,7 @@ import health.vigil.model.IdempotencyKey;
 import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
+import health.vigil.model.RecentRequest;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.TrafficSlot;
@@ -198,38 +199,55 @@ public final class DeploymentService {
     public Outcome deploy(ModelName model, int version, Principal actor, Optional<IdempotencyKey> key) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(actor, "actor");
-        Optional<Deployment> done = replay(model, OptionalInt.of(version), actor, key);
+        Optional<Deployment> done = replay(model, RecentRequest.DEPLOY, OptionalInt.of(version), actor, key);
         if (done.isPresent()) {
             return new Outcome(done.get(), true);
         }
         return new Outcome(refusals.attempt(actor, ACTION, model, version, Map.of(REQUEST, "deploy"),
-                () -> deployVersion(model, version, actor, key)), false);
+                () -> deployVersion(model, version, actor, key.map(k -> new Sent(k, RecentRequest.DEPLOY,
+                        OptionalInt.of(version))))), false);
     }
 
     /**
-     * The revision the caller's request under {@code key} wrote, if it is the current one, after whatever that request
-     * left undone (its record, event and stages) is finished: a request sent again after its answer was lost. Empty
-     * when the key wrote no revision or another change followed it, so the request is a new one.
+     * What the caller's request under {@code key} did, if the deployment remembers it ({@link Deployment#REQUEST_WINDOW}):
+     * a request sent again after its answer was lost. It answers the revision that request wrote, as it was, after
+     * whatever that request left undone is finished (its record and event; and its stages while it is current, which
+     * later revisions settle otherwise), even when other changes followed it. Empty when the key is new, so the request
+     * is a new one; the same key sent with another request is refused.
      */
-    private Optional<Deployment> replay(ModelName model, OptionalInt asked, Principal actor,
+    private Optional<Deployment> replay(ModelName model, String request, OptionalInt asked, Principal actor,
             Optional<IdempotencyKey> key) {
         if (key.isEmpty()) {
             return Optional.empty();
         }
-        Optional<Deployment> written = store.findDeployment(model).filter(d -> d.writtenBy(actor.id(), key.get()));
-        if (written.isEmpty()) {
+        Optional<Deployment> current = store.findDeployment(model);
+        Optional<RecentRequest> sent = current.flatMap(d -> d.request(actor.id(), key.get(), clock.instant()));
+        if (sent.isEmpty()) {
             return Optional.empty();
         }
-        int served = written.get().stable().version();
-        if (asked.isPresent() && asked.getAsInt() != served) {
-            throw new ConflictException(ErrorCode.CONFLICT, "this Idempotency-Key was first sent with another request,"
-                    + " which put version " + served + " of `" + model + "` on all live traffic (revision "
-                    + written.get().revision() + "); send a new key for a new request");
+        RecentRequest first = sent.get();
+        if (!first.asks(request, asked)) {
+            throw new ConflictException(ErrorCode.CONFLICT, "this Idempotency-Key was first sent with another request ("
+                    + first.asked() + "), which put version " + first.served() + " of `" + model + "` on all live"
+                    + " traffic (revision " + first.revision() + "); send a new key for a new request");
         }
-        return Optional.of(deployVersion(model, served, actor, key));
+        boolean isCurrent = current.get().revision() == first.revision();
+        Deployment written = isCurrent ? current.get()
+                : Deployment.stableOnly(model, first.served(), first.revision(), first.caller(), first.at(), null);
+        if (interrupted(written)) {
+            // The call that saved it stopped before recording it: complete its record, in the name of whoever sent it.
+            announce(registry.getVersion(model, first.served()), written, Optional.empty(), first.caller(), actor);
+        }
+        if (isCurrent) {
+            settleStages(model);
+        }
+        return Optional.of(written);
     }
 
-    private Deployment deployVersion(ModelName model, int version, Principal actor, Optional<IdempotencyKey> key) {
+    /** A request sent under an Idempotency-Key: what it asked, which the revision it writes remembers. */
+    private record Sent(IdempotencyKey key, String request, OptionalInt asked) {}
+
+    private Deployment deployVersion(ModelName model, int version, Principal actor, Optional<Sent> sent) {
         ConflictException lastConflict = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             VersionRecord target = registry.getVersion(model, version);
@@ -251,10 +269,13 @@ public final class DeploymentService {
             current.ifPresent(this::settleStagesOf);
             // Loaded and warmed before the switch: the first patient routed to it does not wait for the load.
             warm(target, current);
-            Deployment stableOnly = Deployment.stableOnly(model, version,
-                    current.map(d -> d.revision() + 1).orElse(1L), actor.id(), clock.instant(),
+            long revision = current.map(d -> d.revision() + 1).orElse(1L);
+            Instant now = clock.instant();
+            Deployment stableOnly = Deployment.stableOnly(model, version, revision, actor.id(), now,
                     current.map(Deployment::etag).orElse(null));
-            Deployment next = key.map(stableOnly::withRequestKey).orElse(stableOnly);
+            Deployment following = current.map(stableOnly::following).orElse(stableOnly);
+            Deployment next = sent.map(s -> following.remembering(RecentRequest.of(s.key(), actor.id(), s.request(),
+                    s.asked(), revision, version, now))).orElse(following);
             Deployment saved;
             try {
                 saved = store.saveDeployment(next);
@@ -294,7 +315,7 @@ public final class DeploymentService {
     public Outcome rollback(ModelName model, OptionalInt version, Principal actor, Optional<IdempotencyKey> key) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(actor, "actor");
-        Optional<Deployment> done = replay(model, version, actor, key);
+        Optional<Deployment> done = replay(model, RecentRequest.ROLLBACK, version, actor, key);
         if (done.isPresent()) {
             return new Outcome(done.get(), true);
         }
@@ -305,7 +326,8 @@ public final class DeploymentService {
         int target = refusals.attempt(actor, ACTION, model, version.orElse(0), rollback,
                 () -> rollbackTarget(model, version));
         return new Outcome(refusals.attempt(actor, ACTION, model, target, rollback,
-                () -> deployVersion(model, target, actor, key)), false);
+                () -> deployVersion(model, target, actor, key.map(k -> new Sent(k, RecentRequest.ROLLBACK, version)))),
+                false);
     }
 
     private int rollbackTarget(ModelName model, OptionalInt version) {

@@ -1,9 +1,13 @@
 package health.vigil.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import health.vigil.error.ValidationException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -18,8 +22,10 @@ import java.util.Set;
  * paused or finished), absent when none was started since the last direct deployment; {@code experiment} likewise
  * the last A/B experiment, whose treatment arm, while it runs, is the canary slot. {@code lastChange} names the
  * action that wrote this revision when it was a shadow or experiment change (absent otherwise), so its audit record
- * and event can be completed from the document alone. {@code requestKey} is the {@link IdempotencyKey} of the deploy or
- * rollback request that wrote this revision, if it sent one, so that the same request sent again finds it done.
+ * and event can be completed from the document alone. {@code requests} are the recent deploy and rollback requests sent
+ * under an {@link IdempotencyKey} (at most {@value #RECENT_REQUESTS}, none older than {@link #REQUEST_WINDOW}), oldest
+ * first, carried forward by every revision, so that a request sent again after its answer was lost finds what it did
+ * even when other changes followed it.
  */
 public record Deployment(
         ModelName modelName,
@@ -31,9 +37,15 @@ public record Deployment(
         @JsonInclude(JsonInclude.Include.NON_NULL) CanaryRamp canary,
         @JsonInclude(JsonInclude.Include.NON_NULL) Experiment experiment,
         @JsonInclude(JsonInclude.Include.NON_NULL) String lastChange,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String requestKey) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<RecentRequest> requests) {
+
+    /** How many keyed requests a deployment remembers. */
+    public static final int RECENT_REQUESTS = 20;
+    /** How long a deployment remembers a keyed request. */
+    public static final Duration REQUEST_WINDOW = Duration.ofHours(24);
 
     public Deployment {
+        requests = requests == null ? List.of() : List.copyOf(requests);
         Objects.requireNonNull(modelName, "modelName");
         slots = List.copyOf(slots);
         Set<Slot> seen = EnumSet.noneOf(Slot.class);
@@ -83,7 +95,27 @@ public record Deployment(
 
     public Deployment(ModelName modelName, List<TrafficSlot> slots, long revision, String updatedBy, Instant updatedAt,
             String etag, CanaryRamp canary, Experiment experiment, String lastChange) {
-        this(modelName, slots, revision, updatedBy, updatedAt, etag, canary, experiment, lastChange, null);
+        this(modelName, slots, revision, updatedBy, updatedAt, etag, canary, experiment, lastChange, List.of());
+    }
+
+    /**
+     * Reads a stored document. One written before the history of requests named only the key of the request that wrote
+     * it ({@code requestKey}); that request is remembered as this revision's.
+     */
+    @JsonCreator
+    static Deployment read(@JsonProperty("modelName") ModelName modelName,
+            @JsonProperty("slots") List<TrafficSlot> slots, @JsonProperty("revision") long revision,
+            @JsonProperty("updatedBy") String updatedBy, @JsonProperty("updatedAt") Instant updatedAt,
+            @JsonProperty("etag") String etag, @JsonProperty("canary") CanaryRamp canary,
+            @JsonProperty("experiment") Experiment experiment, @JsonProperty("lastChange") String lastChange,
+            @JsonProperty("requests") List<RecentRequest> requests, @JsonProperty("requestKey") String requestKey) {
+        Deployment read = new Deployment(modelName, slots, revision, updatedBy, updatedAt, etag, canary, experiment,
+                lastChange, requests);
+        if (requestKey == null || !read.requests.isEmpty()) {
+            return read;
+        }
+        return read.remembering(new RecentRequest(requestKey, updatedBy, null, null, revision, read.stable().version(),
+                updatedAt));
     }
 
     public Deployment(ModelName modelName, List<TrafficSlot> slots, long revision, String updatedBy, Instant updatedAt,
@@ -99,18 +131,41 @@ public record Deployment(
     /** The same deployment with the store's concurrency token. */
     public Deployment withEtag(String newEtag) {
         return new Deployment(modelName, slots, revision, updatedBy, updatedAt, newEtag, canary, experiment, lastChange,
-                requestKey);
+                requests);
     }
 
-    /** The same deployment, written by the request {@code updatedBy} sent under this {@code Idempotency-Key}. */
-    public Deployment withRequestKey(IdempotencyKey key) {
+    /**
+     * This revision as the one after {@code previous}: it remembers the keyed requests {@code previous} remembered, so a
+     * change that is not a keyed request (a canary step, a shadow) does not make a retried one new.
+     */
+    public Deployment following(Deployment previous) {
+        return withRequests(previous.requests);
+    }
+
+    /** The same deployment, remembering {@code request} too (the oldest and those past the window forgotten). */
+    public Deployment remembering(RecentRequest request) {
+        List<RecentRequest> all = new ArrayList<>(requests);
+        all.add(request);
+        return withRequests(all);
+    }
+
+    private Deployment withRequests(List<RecentRequest> all) {
+        List<RecentRequest> kept = all.stream().filter(r -> within(r, updatedAt)).toList();
+        kept = kept.subList(Math.max(0, kept.size() - RECENT_REQUESTS), kept.size());
         return new Deployment(modelName, slots, revision, updatedBy, updatedAt, etag, canary, experiment, lastChange,
-                key.value());
+                kept);
     }
 
-    /** Whether {@code caller}'s request under {@code key} wrote this revision (the same key of another caller did not). */
-    public boolean writtenBy(String caller, IdempotencyKey key) {
-        return key.value().equals(requestKey) && caller.equals(updatedBy);
+    private static boolean within(RecentRequest request, Instant now) {
+        return now == null || !request.at().isBefore(now.minus(REQUEST_WINDOW));
+    }
+
+    /**
+     * The request {@code caller} sent under {@code key}, if this deployment remembers it and it is not older than the
+     * window at {@code now} (the same key of another caller is not theirs).
+     */
+    public Optional<RecentRequest> request(String caller, IdempotencyKey key, Instant now) {
+        return requests.stream().filter(r -> r.sentBy(caller, key) && within(r, now)).reduce((first, last) -> last);
     }
 
     /** A deployment with every live request going to one version. */

@@ -89,7 +89,8 @@ public final class DeploymentChanges {
             Deployment n = next.get();
             try {
                 return new Change(store.saveDeployment(new Deployment(model, n.slots(), current.revision() + 1,
-                        n.updatedBy(), n.updatedAt(), current.etag(), n.canary(), n.experiment(), n.lastChange())), true);
+                        n.updatedBy(), n.updatedAt(), current.etag(), n.canary(), n.experiment(), n.lastChange())
+                        .following(current)), true);
             } catch (ConflictException e) {
                 if (e.code() != ErrorCode.CONCURRENT_MODIFICATION) {
                     throw e;

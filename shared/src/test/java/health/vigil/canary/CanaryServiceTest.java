@@ -697,6 +697,29 @@ class CanaryServiceTest {
     }
 
     @Test
+    void aRollbackSentAgainAfterACanaryStartedAnswersTheRollbackAndLeavesTheCanaryRunning() {
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+        DeploymentService deployments = new DeploymentService(store, new VersionLifecycle(store, audit, clock), audit,
+                published::add, clock);
+        deployments.deploy(READMISSION, 2, OPS);
+        java.util.Optional<health.vigil.model.IdempotencyKey> key =
+                java.util.Optional.of(new health.vigil.model.IdempotencyKey("rollback-1b"));
+        Deployment back = deployments.rollback(READMISSION, java.util.OptionalInt.empty(), OPS, key).deployment();
+        // The rollback's answer is lost; meanwhile a colleague starts a canary of version 3 on the rolled-back stable.
+        Deployment ramping = canaries.start(READMISSION, new CanaryService.StartCommand(3, null, BAKE, null),
+                new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE)));
+
+        DeploymentService.Outcome again = deployments.rollback(READMISSION, java.util.OptionalInt.empty(), OPS, key);
+
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.deployment().revision()).isEqualTo(back.revision());
+        assertThat(again.deployment().slots()).isEqualTo(back.slots());
+        assertThat(store.findDeployment(READMISSION)).contains(ramping);
+        assertThat(stageOf(3)).isEqualTo(Stage.CANARY);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+    }
+
+    @Test
     void operatorActionsWithoutACanaryAreRefusedClearly() {
         assertThatThrownBy(() -> canaries.promote(READMISSION, OPS))
                 .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))

@@ -25,6 +25,7 @@ import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
+import health.vigil.model.RecentRequest;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.StageChange;
@@ -303,6 +304,79 @@ class DeploymentServiceTest {
         assertThat(audit()).hasSize(5);
     }
 
+    @Test
+    void aRollbackSentAgainAfterAnotherChangeFollowedItAnswersWhatItDidAndRollsBackNoFurther() {
+        deployedOneAfterTheOther(3);
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("rollback-5e21"));
+        DeploymentService.Outcome first = service.rollback(READMISSION, OptionalInt.empty(), OPS, key);
+        // Before the answer reaches the client, a colleague puts version 3 back on all traffic.
+        Deployment colleagues = service.deploy(READMISSION, 3, new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE)));
+        int records = auditStore.read("2026-11-06").size();
+
+        DeploymentService.Outcome again = service.rollback(READMISSION, OptionalInt.empty(), OPS, key);
+
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.deployment().revision()).isEqualTo(first.deployment().revision());
+        assertThat(again.deployment().slots()).isEqualTo(first.deployment().slots());
+        assertThat(again.deployment().updatedBy()).isEqualTo("ops-oncall");
+        assertThat(service.takenOff(again.deployment()).previousVersion()).hasValue(3);
+        assertThat(service.current(READMISSION)).contains(colleagues);
+        assertThat(auditStore.read("2026-11-06")).hasSize(records);
+        assertThat(stageOf(3)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(2)).isEqualTo(Stage.RETIRED);
+        // The key still names that rollback: sent with another request it is refused, and nothing changes.
+        assertThatThrownBy(() -> service.deploy(READMISSION, 2, OPS, key))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("a rollback to the previous version")
+                .hasMessageContaining("revision 4");
+        assertThat(service.current(READMISSION)).contains(colleagues);
+    }
+
+    @Test
+    void aDeploymentRemembersOnlyItsRecentKeyedRequests() {
+        deployedOneAfterTheOther(2);
+        for (int i = 0; i <= Deployment.RECENT_REQUESTS; i++) {
+            service.rollback(READMISSION, OptionalInt.empty(), OPS, Optional.of(new IdempotencyKey("back-" + i)));
+        }
+        int revision = (int) service.current(READMISSION).orElseThrow().revision();
+
+        // The oldest key was forgotten when the history filled; the next oldest still holds.
+        DeploymentService.Outcome second = service.rollback(READMISSION, OptionalInt.empty(), OPS,
+                Optional.of(new IdempotencyKey("back-1")));
+        DeploymentService.Outcome oldest = service.rollback(READMISSION, OptionalInt.empty(), OPS,
+                Optional.of(new IdempotencyKey("back-0")));
+        assertThat(second.replayed()).isTrue();
+        assertThat(second.deployment().revision()).isEqualTo(4);
+        assertThat(oldest.replayed()).isFalse();
+        assertThat(oldest.deployment().revision()).isEqualTo(revision + 1);
+
+        // A day later every key is spent.
+        Clock later = Clock.fixed(NOW.plus(Deployment.REQUEST_WINDOW).plusSeconds(1), ZoneOffset.UTC);
+        AuditLog log = new AuditLog(auditStore, later);
+        DeploymentService tomorrow = new DeploymentService(store, new VersionLifecycle(store, log, later), log, events,
+                later);
+        DeploymentService.Outcome spent = tomorrow.rollback(READMISSION, OptionalInt.empty(), OPS,
+                Optional.of(new IdempotencyKey("back-20")));
+        assertThat(spent.replayed()).isFalse();
+        assertThat(spent.deployment().revision()).isEqualTo(revision + 2);
+    }
+
+    @Test
+    void aDeploymentDocumentFromBeforeTheHistoryOfRequestsStillReadsAndItsKeyStillHolds() {
+        store.put(version(READMISSION, 1, Stage.RETIRED));
+        store.put(version(READMISSION, 2, Stage.PRODUCTION));
+        Deployment stored = health.vigil.json.Json.read("a stored deployment", """
+                {"modelName":"readmission","slots":[{"slot":"stable","version":2,"weightBasisPoints":10000}],
+                 "revision":2,"updatedBy":"ops-oncall","updatedAt":"2026-11-06T09:29:00Z","etag":null,
+                 "requestKey":"deploy-2"}""", Deployment.class);
+        store.saveDeployment(stored);
+
+        DeploymentService.Outcome again = service.deploy(READMISSION, 2, OPS, Optional.of(new IdempotencyKey("deploy-2")));
+
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.deployment().revision()).isEqualTo(2);
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.actor()).isEqualTo("ops-oncall"));
+    }
+
     /** Versions 1 to {@code last}, each approved and deployed after the one before. */
     private void deployedOneAfterTheOther(int last) {
         for (int v = 1; v <= last; v++) {
@@ -331,7 +405,8 @@ class DeploymentServiceTest {
         Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("deploy-2"));
         // The first request saved its deployment a minute ago and stopped before its stages, record and event.
         store.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, "ops-oncall", NOW.minusSeconds(60), null)
-                .withRequestKey(key.get()));
+                .remembering(RecentRequest.of(key.get(), "ops-oncall", RecentRequest.DEPLOY, OptionalInt.of(2), 2, 2,
+                        NOW.minusSeconds(60))));
 
         DeploymentService.Outcome again = service.deploy(READMISSION, 2, OPS, key);
 

@@ -181,6 +181,8 @@ public final class ModelFunctions {
         ObjectNode answer = Json.mapper().createObjectNode();
         answer.put("model", deployment.modelName().value());
         answer.setAll((ObjectNode) Json.mapper().valueToTree(deployment));
+        // The keyed requests it remembers are how retries are recognised, not part of what serves the model.
+        answer.remove("requests");
         DeploymentService.TakenOff takenOff = deployments.takenOff(deployment);
         takenOff.previousVersion().ifPresent(previous -> answer.put("previousVersion", previous));
         takenOff.ended().ifPresent(ended -> answer.set("ended", Json.mapper().valueToTree(ended)));

@@ -1,0 +1,67 @@
+package health.vigil.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import health.vigil.error.ValidationException;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * A deploy or rollback request a caller sent under an {@link IdempotencyKey}, as the deployment remembers it: what it
+ * asked ({@code request}, and the version it named, absent for a rollback to the previous version), the revision it
+ * wrote, the version that revision put on all live traffic, and when. {@code request} is absent only for a request that
+ * a deployment document from before this history named by its key alone.
+ */
+public record RecentRequest(
+        String key,
+        String caller,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String request,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Integer version,
+        long revision,
+        int served,
+        Instant at) {
+    public static final String DEPLOY = "deploy";
+    public static final String ROLLBACK = "rollback";
+
+    public RecentRequest {
+        new IdempotencyKey(key);
+        Objects.requireNonNull(caller, "caller");
+        Objects.requireNonNull(at, "at");
+        if (request != null && !request.equals(DEPLOY) && !request.equals(ROLLBACK)) {
+            throw new ValidationException("a remembered request is a deploy or a rollback, not `" + request + "`");
+        }
+    }
+
+    /** The request {@code caller} sent under {@code key}: a {@code request} naming {@code version} (or none). */
+    public static RecentRequest of(IdempotencyKey key, String caller, String request, OptionalInt version,
+            long revision, int served, Instant at) {
+        return new RecentRequest(key.value(), caller, request,
+                version.isPresent() ? version.getAsInt() : null, revision, served, at);
+    }
+
+    /** Whether this is {@code caller}'s request under {@code key} (the same key of another caller is not). */
+    public boolean sentBy(String caller, IdempotencyKey key) {
+        return this.key.equals(key.value()) && this.caller.equals(caller);
+    }
+
+    /**
+     * Whether {@code request} naming {@code asked} is this request sent again. One remembered by its key alone is, when
+     * it names no version or the one it put on live traffic.
+     */
+    public boolean asks(String request, OptionalInt asked) {
+        if (this.request == null) {
+            return asked.isEmpty() || asked.getAsInt() == served;
+        }
+        return this.request.equals(request)
+                && (asked.isPresent() ? Integer.valueOf(asked.getAsInt()).equals(version) : version == null);
+    }
+
+    /** What it asked, in words: "a rollback to the previous version", "a deploy of version 3". */
+    public String asked() {
+        if (request == null) {
+            return "a request";
+        }
+        String target = version == null ? "the previous version" : "version " + version;
+        return request.equals(DEPLOY) ? "a deploy of " + target : "a rollback to " + target;
+    }
+}

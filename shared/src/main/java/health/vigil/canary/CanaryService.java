@@ -29,6 +29,7 @@ import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
 import health.vigil.port.Telemetry;
 import health.vigil.registry.Announcements;
+import health.vigil.registry.DeploymentStages;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
 import health.vigil.registry.VersionLifecycle;
@@ -89,6 +90,7 @@ public final class CanaryService {
     private final RegistryStore store;
     private final ModelRegistry registry;
     private final VersionLifecycle lifecycle;
+    private final DeploymentStages stages;
     private final AuditLog audit;
     private final Announcements announcements;
     private final RefusedAttempts refusals;
@@ -155,6 +157,7 @@ public final class CanaryService {
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
+        this.stages = new DeploymentStages(store, lifecycle);
         this.audit = Objects.requireNonNull(audit, "audit");
         this.announcements = new Announcements(store, events);
         this.refusals = new RefusedAttempts(store, audit);
@@ -175,6 +178,9 @@ public final class CanaryService {
     }
 
     private Deployment startRamp(ModelName model, StartCommand command, Principal actor) {
+        // Judged on the deployment as saved: a version a promotion or deploy has just replaced is retired, even while
+        // its writer has yet to move the stages (the moves are that revision's, recorded under its cause).
+        stages.settle(model);
         VersionRecord target = registry.getVersion(model, command.version());
         return change(model, actor, current -> {
             CanaryRamp running = current.canary();

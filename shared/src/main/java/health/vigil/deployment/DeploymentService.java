@@ -22,11 +22,11 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.Announcements;
+import health.vigil.registry.DeploymentStages;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
-import health.vigil.security.Role;
 import java.time.Clock;
 import java.time.Duration;
 import health.vigil.model.StageChange;
@@ -39,7 +39,6 @@ import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -76,7 +75,7 @@ public final class DeploymentService {
 
     private final RegistryStore store;
     private final ModelRegistry registry;
-    private final VersionLifecycle lifecycle;
+    private final DeploymentStages stages;
     private final AuditLog audit;
     private final Announcements announcements;
     private final RefusedAttempts refusals;
@@ -110,7 +109,7 @@ public final class DeploymentService {
         this.settleTime = Objects.requireNonNull(settleTime, "settleTime");
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
-        this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
+        this.stages = new DeploymentStages(store, Objects.requireNonNull(lifecycle, "lifecycle"));
         this.audit = Objects.requireNonNull(audit, "audit");
         this.announcements = new Announcements(store, events);
         this.refusals = new RefusedAttempts(store, audit);
@@ -239,7 +238,7 @@ public final class DeploymentService {
             announce(registry.getVersion(model, first.served()), written, Optional.empty(), first.caller(), actor);
         }
         if (isCurrent) {
-            settleStages(model);
+            stages.settle(model);
         }
         return Optional.of(written);
     }
@@ -261,12 +260,12 @@ public final class DeploymentService {
                     // name of whoever made the decision.
                     announce(target, serving, Optional.empty(), serving.updatedBy(), actor);
                 }
-                settleStages(model);
+                stages.settle(model);
                 return serving;
             }
             // The stages of the revision this one replaces first, should they lag it (its writer is still settling
             // them, or stopped before): the version it put on the stable slot is then retired as the one it replaced.
-            current.ifPresent(this::settleStagesOf);
+            current.ifPresent(stages::settleOf);
             // Loaded and warmed before the switch: the first patient routed to it does not wait for the load.
             warm(target, current);
             long revision = current.map(d -> d.revision() + 1).orElse(1L);
@@ -287,7 +286,7 @@ public final class DeploymentService {
                 continue;
             }
             announce(target, saved, current, actor.id(), actor);
-            settleStages(model);
+            stages.settle(model);
             return saved;
         }
         throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the deployment of `" + model + "` kept changing"
@@ -322,7 +321,7 @@ public final class DeploymentService {
         Map<String, String> rollback = Map.of(REQUEST, "rollback");
         // Judged on the deployment as saved: a promotion or deploy whose stages have not yet followed it (its writer is
         // still settling them, or stopped before) has replaced its stable version all the same.
-        settleStages(model);
+        stages.settle(model);
         int target = refusals.attempt(actor, ACTION, model, version.orElse(0), rollback,
                 () -> rollbackTarget(model, version));
         return new Outcome(refusals.attempt(actor, ACTION, model, target, rollback,
@@ -527,78 +526,6 @@ public final class DeploymentService {
             announce(registry.getVersion(model, serving.stable().version()), serving, Optional.empty(),
                     serving.updatedBy(), Principal.SYSTEM);
         }
-        settleStages(model);
-    }
-
-    /**
-     * Makes the stages agree with the model's current deployment: its stable version is in PRODUCTION, any
-     * other version in PRODUCTION is RETIRED, and a CANARY version no longer in the deployment is ROLLED_BACK.
-     * The deployment is read afresh, and read again afterwards: if another deploy changed it meanwhile, the
-     * stages are settled again against the newer one, so concurrent deploys end with stages that match the
-     * deployment that won, whatever order their writes interleave in. Each move is recorded as the revision's: by
-     * whoever wrote it, under its {@link Deployment#stageCause() cause}, whichever call settles it.
-     */
-    private void settleStages(ModelName model) {
-        for (int attempt = 1; attempt <= 2 * MAX_ATTEMPTS; attempt++) {
-            Optional<Deployment> snapshot = store.findDeployment(model);
-            if (snapshot.isEmpty()) {
-                return;
-            }
-            if (!settleStagesOf(snapshot.get())) {
-                continue;
-            }
-            Optional<String> etagNow = store.findDeployment(model).map(Deployment::etag);
-            if (etagNow.equals(snapshot.map(Deployment::etag))) {
-                return;
-            }
-        }
-        throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "the stages of `" + model + "`'s versions"
-                + " could not be brought in line with its deployment because both kept changing; deploy again");
-    }
-
-    private static String reasonFor(Stage target, Deployment deployment) {
-        String revision = "deployment revision " + deployment.revision();
-        return switch (target) {
-            case PRODUCTION -> revision + " puts it on the stable slot";
-            case RETIRED -> revision + " puts version " + deployment.stable().version() + " on the stable slot";
-            case ROLLED_BACK -> revision + " takes its canary off live traffic";
-            default -> revision;
-        };
-    }
-
-    /**
-     * Moves the stages {@code deployment} implies; false when a version another writer moved meanwhile was out of turn
-     * for this pass, which is then settled again against whatever the deployment says by then.
-     */
-    private boolean settleStagesOf(Deployment deployment) {
-        try {
-            applyStages(deployment);
-            return true;
-        } catch (ConflictException e) {
-            if (e.code() != ErrorCode.CONCURRENT_MODIFICATION && e.code() != ErrorCode.INVALID_STATE) {
-                throw e;
-            }
-            return false;
-        }
-    }
-
-    private void applyStages(Deployment deployment) {
-        int stable = deployment.stable().version();
-        String cause = deployment.stageCause();
-        Principal actor = new Principal(deployment.updatedBy(), Set.of(Role.DEPLOYMENTS_OPERATE));
-        for (VersionRecord record : store.listVersions(deployment.modelName())) {
-            boolean inDeployment = deployment.holds(record.version());
-            Stage target = record.stage();
-            if (record.version() == stable) {
-                target = Stage.PRODUCTION;
-            } else if (record.stage() == Stage.PRODUCTION) {
-                target = Stage.RETIRED;
-            } else if (record.stage() == Stage.CANARY && !inDeployment) {
-                target = Stage.ROLLED_BACK;
-            }
-            if (target != record.stage() && !record.movedBy(cause, target)) {
-                lifecycle.move(record.id(), record.stage(), target, actor, reasonFor(target, deployment), cause);
-            }
-        }
+        stages.settle(model);
     }
 }

@@ -19,6 +19,8 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.DeploymentChanges;
+import health.vigil.registry.DeploymentStages;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
 import health.vigil.security.Principal;
@@ -72,6 +74,7 @@ public final class ExperimentService {
 
     private final ModelRegistry registry;
     private final DeploymentChanges changes;
+    private final DeploymentStages stages;
     private final RefusedAttempts refusals;
     private final PredictionLog predictions;
     private final Optional<OutcomeSource> outcomes;
@@ -87,6 +90,7 @@ public final class ExperimentService {
             Optional<OutcomeSource> outcomes, Clock clock, Consumer<VersionRecord> warmer) {
         this.registry = new ModelRegistry(store);
         this.changes = new DeploymentChanges(store, audit, events, clock);
+        this.stages = new DeploymentStages(store, new VersionLifecycle(store, audit, clock));
         this.refusals = new RefusedAttempts(store, audit);
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.outcomes = Objects.requireNonNull(outcomes, "outcomes");
@@ -112,6 +116,9 @@ public final class ExperimentService {
     }
 
     private Deployment startExperiment(ModelName model, StartCommand command, Principal actor) {
+        // Judged on the deployment as saved: a version a promotion or deploy has just replaced is retired, even while
+        // its writer has yet to move the stages (the moves are that revision's, recorded under its cause).
+        stages.settle(model);
         VersionRecord treatment = registry.getVersion(model, command.treatmentVersion());
         SampleSize.Plan size = command.plan().sampleSize();
         DeploymentChanges.Change change = changes.change(model, "starting an experiment", current -> {

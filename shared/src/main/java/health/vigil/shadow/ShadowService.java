@@ -17,6 +17,8 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.DeploymentChanges;
+import health.vigil.registry.DeploymentStages;
+import health.vigil.registry.VersionLifecycle;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
 import health.vigil.routing.MirrorSampling;
@@ -69,6 +71,7 @@ public final class ShadowService {
 
     private final ModelRegistry registry;
     private final DeploymentChanges changes;
+    private final DeploymentStages stages;
     private final RefusedAttempts refusals;
     private final PredictionLog predictions;
     private final Clock clock;
@@ -84,6 +87,7 @@ public final class ShadowService {
             Function<ModelName, Optional<ShadowMirror.Counts>> localCounts) {
         this.registry = new ModelRegistry(store);
         this.changes = new DeploymentChanges(store, audit, events, clock);
+        this.stages = new DeploymentStages(store, new VersionLifecycle(store, audit, clock));
         this.refusals = new RefusedAttempts(store, audit);
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -103,6 +107,9 @@ public final class ShadowService {
     }
 
     private Deployment configureShadow(ModelName model, ConfigureCommand command, Principal actor) {
+        // Judged on the deployment as saved: a version a promotion or deploy has just replaced is retired, even while
+        // its writer has yet to move the stages (the moves are that revision's, recorded under its cause).
+        stages.settle(model);
         VersionRecord version = registry.getVersion(model, command.version());
         DeploymentChanges.Change change = changes.change(model, "configuring a shadow", current -> {
             Optional<TrafficSlot> shadow = current.slot(Slot.SHADOW);

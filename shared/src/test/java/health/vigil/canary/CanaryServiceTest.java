@@ -719,6 +719,77 @@ class CanaryServiceTest {
         assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
     }
 
+    /**
+     * Promotes version 2 over version 1 (by ops-lead) and sends {@code request} right after the promotion is saved,
+     * recorded and announced, before its stages follow it; answers what the request answered.
+     */
+    private Deployment sentBeforeThePromotionsStagesFollow(java.util.function.Supplier<Deployment> request) {
+        java.util.concurrent.atomic.AtomicReference<Object> answered = new java.util.concurrent.atomic.AtomicReference<>();
+        CanaryService promoting = new CanaryService(store, new VersionLifecycle(store, audit, clock), audit, event -> {
+            published.add(event);
+            if (event.type().equals(EventTypes.CANARY_PROMOTED)) {
+                assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+                try {
+                    answered.set(request.get());
+                } catch (RuntimeException e) {
+                    answered.set(e);
+                }
+            }
+        }, log, clock, v -> { }, Telemetry.NONE, requests::window);
+        start();
+        promoting.promote(READMISSION, new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE)));
+        assertThat(answered.get()).isInstanceOf(Deployment.class);
+        return (Deployment) answered.get();
+    }
+
+    /** Version 1's stage moves: from, to, by whom and for which revision. */
+    private List<String> movesOfVersionOne() {
+        return store.findVersion(READMISSION, 1).orElseThrow().history().stream()
+                .map(c -> c.from() + ">" + c.to() + " by " + c.actor() + " for " + c.cause()).toList();
+    }
+
+    @Test
+    void aCanaryOfTheVersionAPromotionJustReplacedStartsBeforeThePromotionsStagesFollow() {
+        Deployment ramping = sentBeforeThePromotionsStagesFollow(() -> canaries.start(READMISSION,
+                new CanaryService.StartCommand(1, null, BAKE, null), OPS));
+
+        assertThat(ramping.canary().version()).isEqualTo(1);
+        assertThat(stageOf(1)).isEqualTo(Stage.CANARY);
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        // The promotion's catch-up move is the promotion's: its operator, its revision.
+        assertThat(movesOfVersionOne()).containsExactly(
+                "PRODUCTION>RETIRED by ops-lead for canary:readmission:revision-3",
+                "RETIRED>CANARY by ops-oncall for canary:readmission:revision-4");
+    }
+
+    @Test
+    void aShadowOfTheVersionAPromotionJustReplacedIsSetBeforeThePromotionsStagesFollow() {
+        health.vigil.shadow.ShadowService shadows = new health.vigil.shadow.ShadowService(store, audit, published::add,
+                log, clock, v -> { }, m -> java.util.Optional.empty());
+
+        Deployment shadowed = sentBeforeThePromotionsStagesFollow(() -> shadows.configure(READMISSION,
+                new health.vigil.shadow.ShadowService.ConfigureCommand(1, 1_000), OPS));
+
+        assertThat(shadowed.slot(Slot.SHADOW)).hasValueSatisfying(s -> assertThat(s.version()).isEqualTo(1));
+        assertThat(movesOfVersionOne()).containsExactly(
+                "PRODUCTION>RETIRED by ops-lead for canary:readmission:revision-3");
+    }
+
+    @Test
+    void anExperimentTreatingTheVersionAPromotionJustReplacedStartsBeforeThePromotionsStagesFollow() {
+        health.vigil.experiment.ExperimentService experiments = new health.vigil.experiment.ExperimentService(store,
+                audit, published::add, log, java.util.Optional.empty(), clock, v -> { });
+        health.vigil.experiment.ExperimentPlan plan = health.vigil.experiment.ExperimentPlan.of(ExperimentMetric.FLAG_RATE, 0.20,
+                0.05, null, null, null, 3_000);
+
+        Deployment treated = sentBeforeThePromotionsStagesFollow(() -> experiments.start(READMISSION,
+                new health.vigil.experiment.ExperimentService.StartCommand(1, null, plan), OPS));
+
+        assertThat(treated.runningExperiment()).hasValueSatisfying(e -> assertThat(e.treatmentVersion()).isEqualTo(1));
+        assertThat(movesOfVersionOne()).containsExactly(
+                "PRODUCTION>RETIRED by ops-lead for canary:readmission:revision-3");
+    }
+
     @Test
     void operatorActionsWithoutACanaryAreRefusedClearly() {
         assertThatThrownBy(() -> canaries.promote(READMISSION, OPS))

@@ -269,8 +269,20 @@ final class CanaryCommand {
                 + "\nlast change: " + c.path("lastChange").asText() + " (" + shown(c.path("reason").asText()) + ")";
     }
 
+    /**
+     * A ramp's analyses; while an experiment holds the canary slot (the answer names it), the experiment first, and the
+     * analyses as those of the canary that ended before it.
+     */
     static String analysisLines(JsonNode body) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "analyses (false-rollback budget %.3g over"
+        JsonNode e = body.path("experiment");
+        StringBuilder out = new StringBuilder();
+        if (!e.isMissingNode()) {
+            String model = body.path("model").asText();
+            out.append("no canary is in force: ").append(experimentLines(model, e)).append("\nthe analyses below are")
+                    .append(" of the last canary, of version ").append(body.path("version").asInt()).append(" (")
+                    .append(shown(body.path("status").asText())).append("), from before it\n");
+        }
+        out.append(String.format(Locale.ROOT, "analyses (false-rollback budget %.3g over"
                 + " the ramp, split over the metrics and their looks):", body.path("rampBudget").asDouble()));
         for (JsonNode step : body.path("steps")) {
             out.append(String.format(Locale.ROOT, "%n  step %d at %s: %s, %d canary / %d stable predictions: %s",

@@ -64,4 +64,19 @@ class CanaryStatusLinesTest {
                 .containsPattern("mean_score +canary 0\\.4100  stable 0\\.1800  statistic 9\\.700  p 1\\.50e-09"
                         + "  level 0\\.000600  FAILED");
     }
+
+    @Test
+    void theAnalysesOfARampThatEndedBeforeARunningExperimentNameTheExperimentFirst() {
+        String lines = CanaryCommand.analysisLines(Json.readTree("a canary analysis", "{\"model\": \"readmission\","
+                + " \"version\": 2, \"stableVersion\": 1, \"status\": \"promoted\", \"rampBudget\": 0.01,"
+                + " \"steps\": [], \"experiment\": {\"id\": \"readmission-9\", \"status\": \"running\","
+                + " \"controlVersion\": 2, \"controlBasisPoints\": 8000, \"treatmentVersion\": 3,"
+                + " \"treatmentBasisPoints\": 2000, \"primaryMetric\": \"flag_rate\", \"startedBy\": \"ops-lead\","
+                + " \"startedAt\": \"2026-12-05T10:01:00Z\"}}"));
+
+        assertThat(lines).startsWith("no canary is in force: experiment readmission-9 holds the canary slot, treatment"
+                + " version 3 at 20 % against control version 2 at 80 %")
+                .contains("\nthe analyses below are of the last canary, of version 2 (promoted), from before it\n"
+                        + "analyses (false-rollback budget");
+    }
 }

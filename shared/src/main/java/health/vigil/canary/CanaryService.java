@@ -231,11 +231,19 @@ public final class CanaryService {
 
     /** The model's last canary ramp in its deployment, with its analyses; without one, the 404 of {@link #status}. */
     public CanaryRamp lastRamp(ModelName model) {
+        return withLastRamp(model).canary();
+    }
+
+    /**
+     * The model's deployment holding a canary ramp (with its analyses), which may have ended before a running experiment
+     * took the canary slot; without one, the 404 of {@link #status}.
+     */
+    public Deployment withLastRamp(ModelName model) {
         Deployment deployment = deployment(model);
         if (deployment.canary() == null) {
             throw noRamp(model, deployment);
         }
-        return deployment.canary();
+        return deployment;
     }
 
     private NotFoundException noRamp(ModelName model, Deployment deployment) {

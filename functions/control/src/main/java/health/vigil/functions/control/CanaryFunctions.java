@@ -100,7 +100,7 @@ public final class CanaryFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.AUTHENTICATED,
-                call -> analysis(name, canaries.lastRamp(new ModelName(name))));
+                call -> analysis(canaries.withLastRamp(new ModelName(name))));
     }
 
     /**
@@ -128,6 +128,16 @@ public final class CanaryFunctions {
             body.put("analysis", analysis(name, record.ramp()));
             return body;
         });
+    }
+
+    /**
+     * The analyses of the deployment's last ramp. While an experiment runs, the ramp ended before it and the experiment's
+     * treatment is what the canary slot routes patients to: the answer names the experiment as the canary view does.
+     */
+    static Map<String, Object> analysis(Deployment d) {
+        Map<String, Object> body = analysis(d.modelName().value(), d.canary());
+        d.runningExperiment().ifPresent(e -> body.put("experiment", experiment(d.modelName(), e)));
+        return body;
     }
 
     private static Map<String, Object> analysis(String name, CanaryRamp ramp) {

@@ -68,6 +68,26 @@ class CanaryViewTest {
     }
 
     @Test
+    void theAnalysesOfARampThatEndedBeforeARunningExperimentNameTheExperimentRoutingPatientsNow() {
+        JsonNode answer = Json.readTree("the canary analysis",
+                Json.write(CanaryFunctions.analysis(experimentAfter(PROMOTED, RUNNING))));
+
+        assertThat(answer.path("version").asInt()).isEqualTo(2);
+        assertThat(answer.path("status").asText()).isEqualTo("promoted");
+        JsonNode e = answer.path("experiment");
+        assertThat(e.path("id").asText()).as(answer.toString()).isEqualTo("readmission-9");
+        assertThat(e.path("treatmentVersion").asInt()).isEqualTo(3);
+        assertThat(e.path("treatmentBasisPoints").asInt()).isEqualTo(2_000);
+        assertThat(e.path("report").asText()).isEqualTo("GET /models/readmission/experiments/report");
+
+        Deployment ramping = new Deployment(MODEL, List.of(new TrafficSlot(Slot.STABLE, 2, TrafficSlot.ALL)), 8,
+                "ops-lead", AT.plusSeconds(120), "etag", PROMOTED, RUNNING.stopped("ops-lead", AT.plusSeconds(120)),
+                "experiment.stopped");
+        assertThat(Json.readTree("the canary analysis", Json.write(CanaryFunctions.analysis(ramping))).has("experiment"))
+                .isFalse();
+    }
+
+    @Test
     void aRampInForceIsShownAsBeforeAndAStoppedExperimentIsNotNamed() {
         CanaryRamp running = new CanaryRamp(3, 2, CanaryRamp.DEFAULT_STEPS, 600, CanaryPolicy.DEFAULT,
                 CanaryStatus.RUNNING, 0, AT, AT.plusSeconds(600), 0, "ops-oncall", AT, "started", "started", List.of());

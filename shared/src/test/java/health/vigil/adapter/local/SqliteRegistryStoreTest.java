@@ -15,7 +15,9 @@ import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryRecord;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
+import health.vigil.model.RecentRequest;
 import health.vigil.model.Stage;
 import health.vigil.model.StageChange;
 import health.vigil.model.VersionRecord;
@@ -29,6 +31,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,13 +50,19 @@ class SqliteRegistryStoreTest {
         try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
             VersionRecord first = store.createNextVersion(MODEL, n -> version(MODEL, n, sha256("p1")));
             approved = store.updateVersion(first.withStage(new StageChange(null, Stage.APPROVED, "store-test", "written directly to the store", T0)));
-            deployment = store.saveDeployment(Deployment.stableOnly(MODEL, 1, 1, "ops", T0, null));
+            // With the keyed requests it remembers: a rollback that named no version, a deploy that named one.
+            deployment = store.saveDeployment(Deployment.stableOnly(MODEL, 1, 1, "ops", T0, null)
+                    .remembering(RecentRequest.of(new IdempotencyKey("back-1"), "ops", RecentRequest.ROLLBACK,
+                            OptionalInt.empty(), 1, 1, T0))
+                    .remembering(RecentRequest.of(new IdempotencyKey("deploy-1"), "ops", RecentRequest.DEPLOY,
+                            OptionalInt.of(1), 1, 1, T0)));
             store.markEventHandled("RegisterModel", "event-1");
         }
 
         try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
             assertThat(store.findVersion(MODEL, 1)).contains(approved);
             assertThat(store.findDeployment(MODEL)).contains(deployment);
+            assertThat(store.findDeployment(MODEL).orElseThrow().requests()).hasSize(2);
             assertThat(store.isEventHandled("RegisterModel", "event-1")).isTrue();
             assertThat(store.createNextVersion(MODEL, n -> version(MODEL, n, sha256("p2"))).version()).isEqualTo(2);
         }

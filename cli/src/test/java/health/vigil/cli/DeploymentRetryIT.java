@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code POST /models/{name}/versions/{version}/deploy} and {@code POST /models/{name}/rollback} sent again under their
  * {@code Idempotency-Key}, as a client does whose answer was lost, through the local platform's HTTP API: the same key
- * answers the first outcome and changes and records nothing more; a new key is a new request.
+ * answers the first outcome and changes and records nothing more, also after a later change; a new key is a new request.
  */
 class DeploymentRetryIT {
     private static final String MODEL = SampleModels.READMISSION_NAME;
@@ -58,6 +58,19 @@ class DeploymentRetryIT {
             HttpResponse<String> next = operator.exchange("POST", rollback, null, Map.of("Idempotency-Key", "back-2"));
             assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
             assertThat(ControlClient.parse(next.body()).at("/slots/0/version").asInt()).isEqualTo(2);
+
+            // The first rollback's answer arrives never; its client sends it once more, after the second rollback.
+            HttpResponse<String> late = operator.exchange("POST", rollback, null, Map.of("Idempotency-Key", "back-1"));
+            assertThat(late.statusCode()).as(late.body()).isEqualTo(200);
+            assertThat(late.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+            JsonNode first = ControlClient.parse(late.body());
+            assertThat(first.at("/slots/0/version").asInt()).isEqualTo(1);
+            assertThat(first.path("revision").asLong())
+                    .isEqualTo(ControlClient.parse(rolledBack.body()).path("revision").asLong());
+            assertThat(first.path("previousVersion").asInt()).isEqualTo(2);
+            assertThat(first.has("requests")).as(late.body()).isFalse();
+            assertThat(operator.send("GET", "/models/" + MODEL, null, 200).at("/summary/deployment/slots/0/version")
+                    .asInt()).isEqualTo(2);
         } finally {
             GovernedPath.stopAndDelete(platform, home);
         }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -89,11 +90,9 @@ final class MonitorCommand {
             lines.add("  " + shown(reason.asText()));
         }
         for (JsonNode f : r.at("/drift/features")) {
-            if (f.path("status").asText().equals("DRIFTED")) {
-                lines.add(String.format(Locale.ROOT, "  %-28s PSI %.3f  drifted", f.get("name").asText(),
-                        f.path("psi").asDouble(Double.NaN)));
-            }
+            drifted(f, f.path("name").asText()).ifPresent(lines::add);
         }
+        drifted(r.at("/drift/score"), "the score").ifPresent(lines::add);
         JsonNode performance = r.path("performance");
         String expected = number(r.at("/drift/estimate/expectedAuroc"));
         if (performance.path("auroc").isNumber()) {
@@ -115,6 +114,20 @@ final class MonitorCommand {
                     : name + ", too few outcomes to measure");
         }
         return lines;
+    }
+
+    /**
+     * A drifted input (or the score) with the tests that found it drifted, as the report words them: an input drifts
+     * by PSI, KS, chi-square or its missing rate, so its PSI alone can be small, or absent for a field no row sent.
+     */
+    private static Optional<String> drifted(JsonNode f, String name) {
+        if (!f.path("status").asText().equals("DRIFTED")) {
+            return Optional.empty();
+        }
+        List<String> tests = new ArrayList<>();
+        f.path("reasons").forEach(reason -> tests.add(shown(reason.asText())));
+        return Optional.of(String.format(Locale.ROOT, "  %-28s drifted: %s", shown(name),
+                String.join("; ", tests)));
     }
 
     private static String number(JsonNode value) {

@@ -29,7 +29,8 @@ class MonitorCommandTest {
                 {"id": "readmission/v1/stable/20261203T10", "severity": "ALERT", "from": "2026-12-03T10:00:00Z",
                  "to": "2026-12-03T11:00:00Z", "predictions": 900, "labelledFraction": 0.5,
                  "reasons": ["drift in 2 of 12 inputs"],
-                 "drift": {"features": [{"name": "age", "status": "DRIFTED", "psi": 0.31},
+                 "drift": {"features": [{"name": "age", "status": "DRIFTED", "psi": 0.31,
+                                         "reasons": ["PSI 0.310 >= 0.200"]},
                                         {"name": "sex", "status": "STABLE", "psi": 0.01}],
                            "estimate": {"expectedAuroc": 0.702}},
                  "performance": %s, "segments": %s}
@@ -50,11 +51,39 @@ class MonitorCommandTest {
                 "report readmission/v1/stable/20261203T10: ALERT, 2026-12-03 10:00:00 UTC to 2026-12-03 11:00:00 UTC, 900"
                         + " predictions, 50.0 % labelled",
                 "  drift in 2 of 12 inputs",
-                "  age                          PSI 0.310  drifted",
+                "  age                          drifted: PSI 0.310 >= 0.200",
                 "  AUROC from 450 outcomes 0.612 (95% CI 0.550 to 0.670); expected from the scores alone 0.702",
                 "  segment admission_type=emergency: 300 labelled (70 positive), AUROC 0.580 (95% CI 0.500 to 0.660),"
                         + " calibration slope 0.710",
                 "  segment admission_type=elective: 12 labelled (1 positive), too few outcomes to measure");
+    }
+
+    /**
+     * A feature drifts by whichever of its tests crossed its threshold: a PSI under 0.2 beside "drifted" would read as
+     * a contradiction, and a field the feed stopped sending has no PSI at all. Each drifted input, and the score, says
+     * which test it failed, in the report's own words.
+     */
+    @Test
+    void aDriftedInputSaysWhichTestItFailedAndTheScoreIsListedToo() {
+        String json = """
+                {"id": "readmission/v1/stable/20261203T10", "severity": "WARNING", "from": "2026-12-03T10:00:00Z",
+                 "to": "2026-12-03T11:00:00Z", "predictions": 900, "labelledFraction": 0.0, "reasons": [],
+                 "drift": {"features": [
+                     {"name": "num_lab_procedures", "status": "DRIFTED", "psi": 0.12,
+                      "reasons": ["KS 0.140 >= 0.100 (p=3.1e-05)"]},
+                     {"name": "A1Cresult=>8", "status": "DRIFTED", "rows": 0,
+                      "reasons": ["missing rate 1.000 vs 0.020 in training (p=0)"]},
+                     {"name": "age_years", "status": "STABLE", "psi": 0.01, "reasons": []}],
+                   "score": {"name": "score", "status": "DRIFTED", "psi": 0.25, "reasons": ["PSI 0.250 >= 0.200"]}},
+                 "performance": {"labelled": 0}, "segments": []}
+                """;
+
+        assertThat(MonitorCommand.describe(Json.readTree("report", json.getBytes(StandardCharsets.UTF_8))))
+                .containsSubsequence(
+                        "  num_lab_procedures           drifted: KS 0.140 >= 0.100 (p=3.1e-05)",
+                        "  A1Cresult=>8                 drifted: missing rate 1.000 vs 0.020 in training (p=0)",
+                        "  the score                    drifted: PSI 0.250 >= 0.200")
+                .noneMatch(line -> line.contains("NaN") || line.contains("age_years"));
     }
 
     @Test

@@ -1,6 +1,8 @@
 package health.vigil.cli;
 
+import health.vigil.adapter.local.OwnerOnlyFiles;
 import health.vigil.error.VigilException;
+import health.vigil.hash.Sha256;
 import health.vigil.text.Words;
 import health.vigil.training.Algorithm;
 import health.vigil.training.ClinicalModel;
@@ -11,11 +13,14 @@ import health.vigil.training.TrainedModel;
 import health.vigil.training.TrainingProgress;
 import health.vigil.training.TrainingSettings;
 import health.vigil.training.data.Dataset;
+import health.vigil.training.data.DatasetFile;
 import health.vigil.training.eval.EvaluationReport;
 import health.vigil.training.eval.SegmentMetrics;
 import health.vigil.training.export.ModelPackager;
 import health.vigil.training.export.ModelPackager.WrittenPackage;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
@@ -91,6 +96,7 @@ public final class TrainCommand implements Callable<Integer> {
             progress.stage("exporting to ONNX and packaging", 0);
             byte[] onnx = ModelPackager.onnx(trained);
             WrittenPackage written = ModelPackager.write(trained, onnx, out == null ? Path.of(clinical + ".zip") : out);
+            Path trainingFile = data == null ? writeTrainingDataset(clinical, dataset, written.path()) : null;
             HeldOutEvaluationData heldOut = null;
             Path heldOutFile = null;
             if (data != null) {
@@ -100,6 +106,14 @@ public final class TrainCommand implements Callable<Integer> {
             }
             progress.done();
             summary(outWriter, trained, dataset, written);
+            if (trainingFile != null) {
+                String blob = DatasetFile.blobName(dataset.sha256());
+                outWriter.printf("training  %s: the training data in Vigil's dataset file format; retraining reads it from"
+                        + " the platform's datasets container as %s, so put it there before the monitoring asks for"
+                        + " retraining (a local platform: cp %s .vigil/blobs/datasets/%s, in its --home)%n",
+                        trainingFile, blob, trainingFile, blob);
+                outWriter.flush();
+            }
             if (heldOut != null) {
                 outWriter.printf("held out  %s: the %,d test rows (%,d positive) as an evaluation dataset, owner-only%n",
                         heldOutFile, heldOut.rows(), heldOut.positives());
@@ -120,9 +134,32 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** {@code readmission.zip} gives {@code readmission-evaluation.csv} in the same folder. */
     static Path besidePackage(Path packageFile) {
+        return besidePackage(packageFile, "-evaluation.csv");
+    }
+
+    private static Path besidePackage(Path packageFile, String suffix) {
         String name = packageFile.getFileName().toString();
         String stem = name.toLowerCase(Locale.ROOT).endsWith(".zip") ? name.substring(0, name.length() - 4) : name;
-        return packageFile.resolveSibling(stem + "-evaluation.csv");
+        return packageFile.resolveSibling(stem + suffix);
+    }
+
+    /**
+     * Writes generated training data beside the package as {@code <package>-training.tsv}, the dataset file retraining
+     * reads by the sha256 the package's provenance names. Data generated as a source file (the adherence and
+     * complications cohorts) is named by that file's sha256, which no dataset file has: retraining refuses such a
+     * model, so nothing is written and null is returned.
+     */
+    private static Path writeTrainingDataset(ClinicalModel clinical, Dataset dataset, Path packageFile) {
+        byte[] file = DatasetFile.bytes(clinical.pipeline().rawSchema(), dataset);
+        if (!Sha256.hex(file).equals(dataset.sha256())) {
+            return null;
+        }
+        Path written = besidePackage(packageFile, "-training.tsv");
+        try {
+            return OwnerOnlyFiles.replace(written, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the training dataset " + written, e);
+        }
     }
 
     private TrainingSettings settings() {

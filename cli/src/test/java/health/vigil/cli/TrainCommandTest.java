@@ -7,7 +7,10 @@ import health.vigil.config.VigilConfig;
 import health.vigil.features.FeaturePipelines;
 import health.vigil.modelpackage.ModelPackage;
 import health.vigil.modelpackage.ZipModelPackageReader;
+import health.vigil.hash.Sha256;
+import health.vigil.training.ClinicalModel;
 import health.vigil.training.ModelTraining;
+import health.vigil.training.data.DatasetFile;
 import health.vigil.training.data.PatientSplit;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -58,6 +61,36 @@ class TrainCommandTest {
                     FeaturePipelines.standard()::width).read(in);
             assertThat(read.manifest().name().value()).isEqualTo("complications");
         }
+        // Generated as a source file, as a real data file is: retraining cannot use a dataset file for it.
+        assertThat(dir.resolve("complications-training.tsv")).doesNotExist();
+    }
+
+    /**
+     * A model trained on generated data is retrained from that data, which the platform finds in its datasets container
+     * under the sha256 the package's provenance names: vigil train writes it beside the package, in the dataset file
+     * format, and says where it goes. Without it the first retraining the monitoring asks for fails.
+     */
+    @Test
+    void trainingOnGeneratedDataWritesTheTrainingDatasetRetrainingReadsAndWhereItGoes() throws Exception {
+        Path pkg = dir.resolve("readmission.zip");
+        int exit = run("readmission", "--rows", "2000", "--rounds", "20", "--out", pkg.toString());
+        assertThat(exit).as(err.toString()).isZero();
+
+        ModelPackage read;
+        try (OrtModelRuntime runtime = new OrtModelRuntime(); InputStream in = Files.newInputStream(pkg)) {
+            read = new ZipModelPackageReader(runtime, VigilConfig.Limits.DEFAULTS, FeaturePipelines.standard()::width)
+                    .read(in);
+        }
+        String sha256 = read.manifest().provenance().datasetSha256();
+        Path training = dir.resolve("readmission-training.tsv");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(training))).isEqualTo("rw-------");
+        assertThat(Sha256.hex(Files.readAllBytes(training))).isEqualTo(sha256);
+        try (InputStream in = Files.newInputStream(training)) {
+            assertThat(DatasetFile.read(ClinicalModel.READMISSION.pipeline().rawSchema(), in, sha256).size())
+                    .isEqualTo(2000);
+        }
+        assertThat(out.toString()).contains("training  " + training, "datasets container as " + sha256 + ".tsv",
+                "blobs/datasets/" + sha256 + ".tsv");
     }
 
     @Test
@@ -87,6 +120,7 @@ class TrainCommandTest {
         assertThat(exit).as(err.toString()).isZero();
 
         Path evaluation = dir.resolve("readmission-evaluation.csv");
+        assertThat(dir.resolve("readmission-training.tsv")).doesNotExist();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(evaluation))).isEqualTo("rw-------");
         assertThat(out.toString()).contains("register  vigil datasets register " + evaluation + " --model readmission"
                 + " --label outcome --age-column age_group --sex-column sex_group --segment race");

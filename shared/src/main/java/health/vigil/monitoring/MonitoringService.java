@@ -372,18 +372,28 @@ public final class MonitoringService {
     /**
      * What follows a stored report, on every run that finds it: its audit record (once, whoever finds it without one:
      * the check that stored it, or a later run after a crash between the two), its events with the audit record's id,
-     * and for the stable slot the retraining decision.
+     * and for the stable slot the retraining decision, until a run has sent them.
      */
     private MonitoringReport settle(MonitoringReport report, VersionRecord version) {
         if (audit.findOnce(checkKey(report)).isEmpty()) {
             record(report);
         }
+        // Sent once: a later run of the window (an operator's, another instance's timer) would count as another
+        // detection and fire the drift alert again. The mark follows the sending, so a run that stopped before it
+        // (the topic unavailable) leaves the events to the next run, with the same ids.
+        if (documents.exists(announcedName(report.id()))) {
+            return report;
+        }
         announce(report);
         if (Slot.fromWire(report.slot()) == Slot.STABLE) {
             considerRetraining(report, version);
         }
+        documents.createOnce(announcedName(report.id()), new Announced(report.id(), clock.instant()));
         return report;
     }
+
+    /** That a report's events (and its retraining decision) were sent, and when. */
+    record Announced(String reportId, Instant at) {}
 
     /** The end of the window {@code at} falls after: windows are aligned to their length from the epoch. */
     static Instant windowEnd(Instant at, Duration window) {
@@ -394,6 +404,11 @@ public final class MonitoringService {
     /** {@code plans/<report id>.json} in the monitoring container. */
     static String planName(String reportId) {
         return "plans/" + reportId + ".json";
+    }
+
+    /** {@code announced/<report id>.json} in the monitoring container. */
+    static String announcedName(String reportId) {
+        return "announced/" + reportId + ".json";
     }
 
     /** {@code partials/<report id>/<partition>.json} in the monitoring container. */

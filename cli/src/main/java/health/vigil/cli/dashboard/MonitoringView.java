@@ -218,7 +218,7 @@ final class MonitoringView extends View {
         };
     }
 
-    private static String driftOverTime(List<MonitoringReport> reports) {
+    static String driftOverTime(List<MonitoringReport> reports) {
         StringBuilder html = new StringBuilder("<h2>Drift per feature over time</h2>");
         List<MonitoringReport> withDrift = reports.stream().filter(r -> r.drift() != null).toList();
         if (withDrift.isEmpty()) {
@@ -237,7 +237,8 @@ final class MonitoringView extends View {
         html.append(Charts.lines("drift-chart", "Population stability index per checked window",
                 "PSI against the training reference for the score and the " + Words.count(features.size(), "feature") + " that moved"
                         + " most, one point per checked window; above " + Html.number(threshold, 2) + " counts as"
-                        + " drift. The table below has every feature's value in every window.", labels, series, "PSI",
+                        + " drift, and an input also drifts by its KS or chi-square test or its missing rate. The table"
+                        + " below has every input, and which test found a drifted one drifted.", labels, series, "PSI",
                 threshold, "drift at " + Html.number(threshold, 2)));
         // One row per input (the score first): the windows stay in the chart and the table above, however many.
         List<String> inputs = new ArrayList<>(List.of("score"));
@@ -255,7 +256,7 @@ final class MonitoringView extends View {
             Pages.row(table, escape(input), seen.size(),
                     seen.stream().filter(f -> f.status() == DriftReport.Status.DRIFTED).count(),
                     number(seen.stream().map(DriftReport.FeatureDrift::psi).filter(v -> v != null)
-                            .max(Double::compare).orElse(null)), number(latest.psi()), status(latest.status()));
+                            .max(Double::compare).orElse(null)), number(latest.psi()), verdict(latest));
         }
         return html.append(Pages.end(table)).toString();
     }
@@ -267,6 +268,16 @@ final class MonitoringView extends View {
             case STABLE -> "stable";
             case INSUFFICIENT_DATA -> "too few rows to judge";
         };
+    }
+
+    /**
+     * An input's status, and for a drifted one the tests that found it so, as its report words them: an input drifts by
+     * PSI, KS, chi-square or its missing rate, so its PSI alone can be under the line, or absent.
+     */
+    private static String verdict(DriftReport.FeatureDrift f) {
+        String status = status(f.status());
+        return f.status() == DriftReport.Status.DRIFTED && !f.reasons().isEmpty()
+                ? status + ": " + escape(String.join("; ", f.reasons())) : status;
     }
 
     /** A feature's PSI, with "drifted" after it in words when it drifted. */

@@ -39,6 +39,40 @@ class MonitoringViewTest {
         assertThat(html.split("age", -1)).hasSize(2);
     }
 
+    /**
+     * An input drifts by PSI, KS, chi-square or its missing rate: its row says which test found it drifted, so a PSI
+     * under the line beside "drifted", or no PSI at all (a field no row sent), is not read as a contradiction.
+     */
+    @Test
+    void aDriftedInputSaysWhichTestFoundIt() {
+        DriftReport.FeatureDrift labs = new DriftReport.FeatureDrift("num_lab_procedures", "numeric", 500, 0, 0, 0.12,
+                null, 0.14, 3.1e-5, null, null, null, null, null, null, DriftReport.Status.DRIFTED,
+                List.of("KS 0.140 >= 0.100 (p=3.1e-05)"));
+        DriftReport.FeatureDrift a1c = new DriftReport.FeatureDrift("A1Cresult", "categorical", 0, 1, 0.02, null,
+                null, null, null, null, null, null, null, null, null, DriftReport.Status.DRIFTED,
+                List.of("missing rate 1.000 vs 0.020 in training (p=0)"));
+        DriftReport drift = new DriftReport(500, true, List.of(labs, a1c), null, null, List.of(),
+                DriftThresholds.DEFAULTS);
+        Instant start = Instant.parse("2026-11-20T10:00:00Z");
+        MonitoringReport report = new MonitoringReport("readmission/v1/stable/x", "readmission", 1, "stable", start,
+                start.plusSeconds(3600), start.plusSeconds(3600), MonitoringReport.Severity.WARNING,
+                List.of("drift in num_lab_procedures, A1Cresult (1 window in a row)"), 500, null, 1, false, null, drift,
+                null, null, List.of());
+
+        String html = MonitoringView.driftOverTime(List.of(report));
+
+        assertThat(row(html, "num_lab_procedures")).endsWith("<strong>drifted</strong>: KS 0.140 &gt;= 0.100"
+                + " (p=3.1e-05)</td>");
+        assertThat(row(html, "A1Cresult")).endsWith("<strong>drifted</strong>: missing rate 1.000 vs 0.020 in training"
+                + " (p=0)</td>");
+    }
+
+    private static String row(String html, String input) {
+        int start = html.indexOf("<tr><th scope=\"row\">" + input + "</th>");
+        assertThat(start).as("the row of %s", input).isNotNegative();
+        return html.substring(start, html.indexOf("</tr>", start));
+    }
+
     @Test
     void oneCheckedWindowAndOnePredictionAreCountedInTheSingular() {
         assertThat(MonitoringView.counts(1, 1, 0)).isEqualTo("<strong data-fact=\"windows\">1</strong> checked window,"

@@ -551,13 +551,15 @@ public final class MonitoringService {
         if (performance.labelled() >= policy.minLabelled()) {
             if (performance.auroc() != null && performance.auroc() < policy.minAuroc()) {
                 degraded = true;
-                reasons.add(String.format(java.util.Locale.ROOT, "AUROC %.3f on %d outcomes is below %.3f",
-                        performance.auroc(), performance.labelled(), policy.minAuroc()));
+                reasons.add(String.format(java.util.Locale.ROOT, "AUROC %.3f (95%% CI %.3f to %.3f) on %d outcomes, %d"
+                        + " positive, is below %.3f", performance.auroc(), performance.aurocLower(),
+                        performance.aurocUpper(), performance.labelled(), performance.positives(), policy.minAuroc()));
             }
             if (performance.brier() != null && performance.brier() > policy.maxBrier()) {
                 degraded = true;
-                reasons.add(String.format(java.util.Locale.ROOT, "Brier score %.3f on %d outcomes is above %.3f",
-                        performance.brier(), performance.labelled(), policy.maxBrier()));
+                reasons.add(String.format(java.util.Locale.ROOT, "Brier score %.3f (95%% CI %.3f to %.3f) on %d outcomes"
+                        + " is above %.3f", performance.brier(), performance.brierLower(), performance.brierUpper(),
+                        performance.labelled(), policy.maxBrier()));
             }
         } else if (drift != null && drift.estimate() != null && drift.estimate().cases() >= policy.drift().minRows()
                 && drift.estimate().expectedAuroc() != null

@@ -336,6 +336,12 @@ class MonitoringServiceTest {
                 - report.performance().auroc());
         assertThat(report.performanceDegraded()).isTrue();
         assertThat(report.severity()).isEqualTo(MonitoringReport.Severity.ALERT);
+        // The verdict comes with its interval and sample, so whoever reads the reason can tell a fall from noise.
+        LabelledPerformance p = report.performance();
+        assertThat(report.reasons()).contains(String.format(java.util.Locale.ROOT, "AUROC %.3f (95%% CI %.3f to %.3f)"
+                + " on %d outcomes, %d positive, is below 0.600", p.auroc(), p.aurocLower(), p.aurocUpper(), 300,
+                p.positives()), String.format(java.util.Locale.ROOT, "Brier score %.3f (95%% CI %.3f to %.3f) on 300"
+                + " outcomes is above 0.250", p.brier(), p.brierLower(), p.brierUpper()));
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.PERFORMANCE_DEGRADED)).singleElement()
                 .satisfies(e -> assertThat(e.data()).containsEntry("reportId", report.id()));
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED)).singleElement()

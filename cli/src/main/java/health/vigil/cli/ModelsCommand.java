@@ -433,12 +433,15 @@ final class ModelsCommand {
     static String decisionLine(JsonNode body) {
         JsonNode signature = body.path("signature");
         int needed = body.path("approvalsStillNeeded").asInt();
-        return String.format("%s version %d is %s; signed '%s' by %s at %s for package %s…%s",
+        // The signer's own words beside the signature's meaning, so the screen shows what was signed, not only how.
+        String because = signature.path("justification").isTextual()
+                ? ", because \"" + shown(signature.path("justification").asText()) + "\"" : "";
+        return String.format("%s version %d is %s; signed '%s' by %s at %s for package %s…%s%s",
                 body.at("/version/modelName").asText(), body.at("/version/version").asInt(),
                 body.at("/version/stage").asText().toLowerCase(java.util.Locale.ROOT),
                 signature.path("meaning").asText().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
                 shown(signature.path("printedName").asText()), Words.time(signature.path("signedAt").asText()),
-                signature.path("packageSha256").asText().substring(0, 12),
+                signature.path("packageSha256").asText().substring(0, 12), because,
                 needed > 0 ? "; " + Words.count(needed, "more approver") + " needed" : "");
     }
 }

@@ -24,6 +24,12 @@ class ModelsOutputTest {
                 + " 'GATES_PASSED'}, 'signature': {'meaning': 'APPROVED_FOR_CANARY', 'printedName': 'Approver',"
                 + " 'signedAt': '2026-12-01T10:00:00Z', 'packageSha256': '0123456789abcdef0123'},"
                 + " 'approvalsStillNeeded': 1}"))).endsWith("; 1 more approver needed");
+        // The approver's justification is what they signed for: it is shown back, control characters named.
+        assertThat(ModelsCommand.decisionLine(json("{'version': {'modelName': 'readmission', 'version': 2, 'stage':"
+                + " 'APPROVED_FOR_CANARY'}, 'signature': {'meaning': 'APPROVED_FOR_CANARY', 'printedName': 'Approver',"
+                + " 'signedAt': '2026-12-01T10:00:00Z', 'packageSha256': '0123456789abcdef0123', 'justification':"
+                + " 'calibration within limits\\u001b'}}"))).endsWith("for package 0123456789ab…, because"
+                + " \"calibration within limits[U+001B]\"");
     }
 
     @Test

@@ -111,6 +111,8 @@ public final class AuditEvidence {
         Instant readAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         // The head is read before the records, so a head inside the period is always among the exported records.
         Optional<AuditRecord> head = chainHead();
+        // Any digest of these records is signed after this one, even when digests of other periods come between.
+        Optional<String> digestBefore = latest(EvidenceLayout.DIGESTS);
         Path temp = null;
         try {
             temp = Files.createTempFile("vigil-audit-export-", ".jsonl");
@@ -122,7 +124,7 @@ public final class AuditEvidence {
             try (InputStream in = Files.newInputStream(temp)) {
                 artifacts.put(ArtifactStore.AUDIT_EXPORTS, recordsName, in, false);
             } catch (ConflictException alreadyStored) {
-                Optional<ExportResult> earlier = findDigestOf(recordsName, written);
+                Optional<ExportResult> earlier = findDigestOf(recordsName, written, "");
                 if (earlier.isPresent()) {
                     // Its record exists, so nothing is written; unless the earlier export stopped before it.
                     recordExport(from, to, recordsName, written, earlier.get(), actor);
@@ -130,7 +132,7 @@ public final class AuditEvidence {
                 }
                 // The records were stored by an export that stopped before its digest: finish it.
             }
-            ExportResult result = writeDigest(from, to, recordsName, written, head, readAt, actor);
+            ExportResult result = writeDigest(from, to, recordsName, written, head, readAt, actor, digestBefore);
             recordExport(from, to, recordsName, written, result, actor);
             return result;
         } catch (IOException e) {
@@ -347,12 +349,14 @@ public final class AuditEvidence {
     }
 
     private ExportResult writeDigest(LocalDate from, LocalDate to, String recordsName, Written written,
-            Optional<AuditRecord> head, Instant readAt, String actor) {
+            Optional<AuditRecord> head, Instant readAt, String actor, Optional<String> digestBefore) {
         for (int attempt = 1; attempt <= MAX_NUMBER_ATTEMPTS; attempt++) {
             Optional<String> previous = latest(EvidenceLayout.DIGESTS);
             // The same export running on another instance (the daily timer fires on each) may have signed these very
             // records since they were stored: its digest is this export's, and a second one would sign them twice.
-            Optional<ExportResult> signedConcurrently = previous.flatMap(name -> digestOf(name, recordsName, written));
+            // Exports of other periods may have been signed after it, so every digest since the records were stored
+            // is looked at, not only the latest.
+            Optional<ExportResult> signedConcurrently = findDigestOf(recordsName, written, digestBefore.orElse(""));
             if (signedConcurrently.isPresent()) {
                 return signedConcurrently.get();
             }
@@ -390,9 +394,11 @@ public final class AuditEvidence {
                 + " next digest number " + MAX_NUMBER_ATTEMPTS + " times; retry the export");
     }
 
-    private Optional<ExportResult> findDigestOf(String recordsName, Written written) {
+    /** The latest digest after {@code after} (a digest's name, or "" for all of them) that signs these records. */
+    private Optional<ExportResult> findDigestOf(String recordsName, Written written, String after) {
         List<String> digests = artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS).stream()
-                .map(ArtifactStore.StoredArtifact::name).sorted(java.util.Comparator.reverseOrder()).toList();
+                .map(ArtifactStore.StoredArtifact::name).filter(name -> name.compareTo(after) > 0)
+                .sorted(java.util.Comparator.reverseOrder()).toList();
         for (String name : digests) {
             Optional<ExportResult> found = digestOf(name, recordsName, written);
             if (found.isPresent()) {

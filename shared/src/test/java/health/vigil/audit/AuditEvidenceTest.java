@@ -173,6 +173,56 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void theDailyExportOnTwoInstancesSignsTheDayOnceWhenAnExportOfAnotherPeriodLandsBetweenThem() {
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+        AuditEvidence other = new AuditEvidence(store, new AuditLog(store, clock), artifacts, key, clock);
+        List<ExportResult> others = new ArrayList<>();
+        // As this instance stores its first digest, the other instance signs the same day and someone exports today:
+        // this instance's digest number is taken, and the latest digest is of another period.
+        InMemoryArtifactStore racing = Mockito.spy(artifacts);
+        Mockito.doAnswer(call -> {
+            if (call.<String>getArgument(1).startsWith(EvidenceLayout.DIGESTS) && others.isEmpty()) {
+                others.add(other.exportPreviousDay());
+                others.add(other.export(DAY.plusDays(1), DAY.plusDays(1), "compliance-officer"));
+            }
+            return call.callRealMethod();
+        }).when(racing).put(Mockito.anyString(), Mockito.anyString(), Mockito.any(), Mockito.anyBoolean(),
+                Mockito.any());
+
+        ExportResult mine = new AuditEvidence(store, log, racing, key, clock).exportPreviousDay();
+
+        assertThat(mine.digest()).isEqualTo(others.get(0).digest()).isEqualTo("digests/00000001.json");
+        assertThat(mine.created()).isFalse();
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS)).hasSize(2);
+        assertThat(verify().firstProblem()).isNull();
+    }
+
+    @Test
+    void theDailyExportOnTwoInstancesSignsTheDayOnceWhenBothSignedBeforeItLooksForADigest() {
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+        AuditEvidence other = new AuditEvidence(store, new AuditLog(store, clock), artifacts, key, clock);
+        List<ExportResult> others = new ArrayList<>();
+        // Between this instance storing the records and looking for their digest, the other instance signs them and
+        // an export of today is signed after it.
+        InMemoryArtifactStore racing = Mockito.spy(artifacts);
+        Mockito.doAnswer(call -> {
+            Object stored = call.callRealMethod();
+            if (call.<String>getArgument(1).startsWith(EvidenceLayout.EXPORTS) && others.isEmpty()) {
+                others.add(other.exportPreviousDay());
+                others.add(other.export(DAY.plusDays(1), DAY.plusDays(1), "compliance-officer"));
+            }
+            return stored;
+        }).when(racing).put(Mockito.anyString(), Mockito.anyString(), Mockito.any(), Mockito.anyBoolean(),
+                Mockito.any());
+
+        ExportResult mine = new AuditEvidence(store, log, racing, key, clock).exportPreviousDay();
+
+        assertThat(mine.digest()).isEqualTo(others.get(0).digest()).isEqualTo("digests/00000001.json");
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS)).hasSize(2);
+        assertThat(verify().firstProblem()).isNull();
+    }
+
+    @Test
     void eachExportNamesThePreviousDigest() {
         ExportResult first = evidence.export(DAY, DAY, "a");
         clock.advance(Duration.ofMinutes(1));

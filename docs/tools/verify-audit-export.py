@@ -338,6 +338,19 @@ def statement_time(fields, name, field):
     return parsed[1]
 
 
+def anchored_at(fields, name):
+    """An anchor's anchoredAt, which must lie within its hour: an anchor is named for the hour it is signed in."""
+    at = statement_time(fields, name, "anchoredAt")
+    start = datetime.datetime.strptime(fields["hour"], "%Y-%m-%dT%HZ").replace(tzinfo=datetime.timezone.utc)
+    end = start + datetime.timedelta(hours=1)
+    if not int(start.timestamp()) * 1_000_000_000 <= at < int(end.timestamp()) * 1_000_000_000:
+        raise Failed("MALFORMED_STATEMENT", name, 0, "%s was signed at %s (its anchoredAt), outside its hour %s (from"
+                     " %s to %s): an anchor is signed within the hour it is named for"
+                     % (name, fields["anchoredAt"], fields["hour"], start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        end.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    return at
+
+
 def statement_count(fields, name):
     count = whole_number(fields.get("count", ""))
     if count is None:
@@ -455,7 +468,7 @@ class Verifier:
                          % (" to check the %d signed statements here" % len(unchecked) if unchecked else ""))
         self.anchors = self.chain("anchors/", ANCHOR_FORMAT, "previousAnchor", "previousAnchorSha256")
         for name, fields in self.anchors:
-            at = statement_time(fields, name, "anchoredAt")
+            at = anchored_at(fields, name)
             add_witness(self.witnesses, name, fields.get("chainHeadRecord", ""), fields.get("chainHeadHash", ""), at)
         self.digests = self.chain("digests/", DIGEST_FORMAT, "previousDigest", "previousDigestSha256")
         for name, fields in self.digests:

@@ -307,6 +307,32 @@ class ReferenceVerifierIT {
         }
     }
 
+    @Test
+    void anAnchorSignedOutsideItsHourIsMalformedForBothVerifiers() throws Exception {
+        Path last = files(folder.resolve("anchors")).get(files(folder.resolve("anchors")).size() - 1);
+        String name = "anchors/" + last.getFileName();
+        Instant hour = Instant.parse(SignedStatement.parse(Files.readAllBytes(last)).orElseThrow().field("hour")
+                .replace("Z", ":00:00Z"));
+        Map<String, Instant> times = new LinkedHashMap<>();
+        times.put("at-the-next-hour", hour.plus(Duration.ofHours(1)));
+        times.put("a-day-later", hour.plus(Duration.ofDays(1)));
+        times.put("before-the-hour", hour.minusMillis(1));
+        for (Map.Entry<String, Instant> change : times.entrySet()) {
+            Path edited = copy(folder, "anchored-" + change.getKey());
+            Path anchor = edited.resolve(name);
+            Files.write(anchor, resigned(anchor, Map.of("anchoredAt", change.getValue().toString())));
+            assertThat(bothVerify(edited, key)).as(change.getKey()).startsWith("1\n")
+                    .contains("FAILED MALFORMED_STATEMENT in " + name + ": " + name + " was signed at "
+                            + change.getValue() + " (its anchoredAt), outside its hour");
+        }
+
+        Path lastMillisecond = copy(folder, "anchored-in-the-last-millisecond");
+        Path anchor = lastMillisecond.resolve(name);
+        Files.write(anchor, resigned(anchor, Map.of("anchoredAt",
+                hour.plus(Duration.ofHours(1)).minusMillis(1).toString())));
+        assertThat(bothVerify(lastMillisecond, key)).startsWith("0\n").contains("\nVERIFIED");
+    }
+
     /** Changes fields of the folder's last digest and signs it again with Vigil's key, as only Vigil could. */
     private static void resignLastDigest(Path evidence, Map<String, String> change) throws IOException {
         Path digest = digests(evidence).get(digests(evidence).size() - 1);

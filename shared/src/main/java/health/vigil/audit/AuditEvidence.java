@@ -199,15 +199,16 @@ public final class AuditEvidence {
      * (the timer fired twice, or another instance was first).
      */
     public Optional<String> anchor() {
-        Instant now = clock.instant();
-        Instant hour = now.truncatedTo(ChronoUnit.HOURS);
-        String name = EvidenceLayout.anchorName(hour);
-        if (artifacts.describe(ArtifactStore.AUDIT_EXPORTS, name).isPresent()) {
+        if (artifacts.describe(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.anchorName(
+                clock.instant().truncatedTo(ChronoUnit.HOURS))).isPresent()) {
             return Optional.empty();
         }
         Optional<AuditRecord> head = chainHead();
         // Taken after the head was read: whatever an export read later than this time holds the head.
         Instant anchoredAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        // Named for the hour it is signed in, which a verifier checks: a head read past the hour anchors the next one.
+        Instant hour = anchoredAt.truncatedTo(ChronoUnit.HOURS);
+        String name = EvidenceLayout.anchorName(hour);
         String previous = previousAnchor(hour, name);
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("format", EvidenceLayout.ANCHOR_FORMAT);

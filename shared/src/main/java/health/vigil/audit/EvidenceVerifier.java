@@ -76,7 +76,7 @@ public final class EvidenceVerifier {
         for (SignedStatement anchor : anchors) {
             String name = nameOf(anchor);
             addWitness(witnesses, name, anchor.field("chainHeadRecord"), anchor.field("chainHeadHash"),
-                    instant(anchor, name, "anchoredAt"));
+                    anchoredAt(anchor, name));
         }
         List<SignedStatement> digests = chain(files, EvidenceLayout.DIGESTS, EvidenceLayout.DIGEST_FORMAT,
                 "previousDigest", "previousDigestSha256", notes);
@@ -491,6 +491,24 @@ public final class EvidenceVerifier {
             throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " has no valid time in '" + field + "'");
         }
         return time;
+    }
+
+    /**
+     * An anchor's {@code anchoredAt}, which lies within its {@code hour}: the anchor is named for the hour it is signed
+     * in, so a time outside it was not written by the hourly anchoring (or by an instance whose clock was wrong), and
+     * as a witness it would bind exports read at a time the anchor does not name.
+     */
+    private static Instant anchoredAt(SignedStatement anchor, String name) {
+        Instant anchoredAt = instant(anchor, name, "anchoredAt");
+        Instant hour = EvidenceValues.hour(anchor.field("hour"));
+        Instant nextHour = hour.plus(1, java.time.temporal.ChronoUnit.HOURS);
+        if (anchoredAt.isBefore(hour) || !anchoredAt.isBefore(nextHour)) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " was signed at " + anchor.field("anchoredAt")
+                    + " (its anchoredAt), outside its hour " + anchor.field("hour") + " (from " + hour + " to "
+                    + nextHour + "): an anchor is signed within the hour it is named for, so this one was not made by"
+                    + " Vigil's hourly anchoring, or the clock of the instance that signed it was wrong");
+        }
+        return anchoredAt;
     }
 
     private static String day(SignedStatement statement, String name, String field) {

@@ -255,6 +255,67 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void anAnchorSignedOutsideItsHourIsMalformedToTheExportAndTheStoreChecks() {
+        String name = evidence.anchor().orElseThrow();
+        evidence.export(DAY, DAY, "compliance-officer");
+        byte[] signed = artifacts.get(name);
+        SignedStatement anchor = SignedStatement.parse(signed).orElseThrow();
+        List<PublicKeyCheck> checks = List.of(this::verify,
+                () -> evidence.verifyStore(DAY, DAY, List.of(key.publicKey())));
+        Map<String, String> outside = new java.util.LinkedHashMap<>();
+        outside.put("the next hour", "2026-11-03T11:00:00Z");
+        outside.put("the next day", "2026-11-04T10:15:00Z");
+        outside.put("the hour before", "2026-11-03T09:59:59.999Z");
+        outside.forEach((what, anchoredAt) -> {
+            artifacts.set(name, resigned(anchor, "anchoredAt", anchoredAt));
+            for (PublicKeyCheck check : checks) {
+                assertThat(check.report().firstProblem()).as(what).isNotNull().satisfies(problem -> {
+                    assertThat(problem.kind()).isEqualTo(EvidenceReport.Kind.MALFORMED_STATEMENT);
+                    assertThat(problem.file()).isEqualTo(name);
+                    assertThat(problem.message()).isEqualTo(name + " was signed at " + anchoredAt + " (its"
+                            + " anchoredAt), outside its hour 2026-11-03T10Z (from 2026-11-03T10:00:00Z to"
+                            + " 2026-11-03T11:00:00Z): an anchor is signed within the hour it is named for, so this"
+                            + " one was not made by Vigil's hourly anchoring, or the clock of the instance that signed"
+                            + " it was wrong");
+                });
+            }
+        });
+
+        artifacts.set(name, resigned(anchor, "anchoredAt", "2026-11-03T10:59:59.999Z"));
+        checks.forEach(check -> assertThat(check.report().firstProblem()).isNull());
+        artifacts.set(name, signed);
+        checks.forEach(check -> assertThat(check.report().firstProblem()).isNull());
+    }
+
+    @Test
+    void anAnchorWhoseHeadIsReadPastTheHourIsNamedForTheHourItIsSignedIn() {
+        clock.set(Instant.parse("2026-11-03T10:59:59.990Z"));
+        InMemoryAuditStore slow = Mockito.spy(store);
+        Mockito.doAnswer(call -> {
+            clock.set(Instant.parse("2026-11-03T11:00:00.010Z"));
+            return call.callRealMethod();
+        }).when(slow).last(Mockito.anyString());
+
+        Optional<String> name = new AuditEvidence(slow, log, artifacts, key, clock).anchor();
+
+        assertThat(name).contains("anchors/2026-11-03T11Z.json");
+        assertThat(SignedStatement.parse(artifacts.get(name.get())).orElseThrow().field("anchoredAt"))
+                .isEqualTo("2026-11-03T11:00:00.010Z");
+        assertThat(verify().firstProblem()).isNull();
+    }
+
+    /** One of the checks that read the signed evidence. */
+    private interface PublicKeyCheck {
+        EvidenceReport report();
+    }
+
+    private byte[] resigned(SignedStatement statement, String field, String value) {
+        Map<String, String> fields = new java.util.TreeMap<>(statement.fields());
+        fields.put(field, value);
+        return SignedStatement.sign(fields, key).toJson(EvidenceLayout.ANCHOR_ORDER);
+    }
+
+    @Test
     void aNewSigningKeyIsPublishedAndRecordedOnceAndOldEvidenceKeepsVerifying() {
         evidence.anchor();
         KeyPairSigner rotated = KeyPairSigner.generate(new SecureRandom());

@@ -348,8 +348,7 @@ public final class EvidenceVerifier {
                 }
                 if (record.sequence() != 1) {
                     throw new Failed(Kind.SEQUENCE_GAP, file, line, at + " is the first record of " + partition
-                            + " but has sequence " + record.sequence() + ": records 1 to " + (record.sequence() - 1)
-                            + " of that day are missing");
+                            + " but has sequence " + record.sequence() + ": " + missingBefore(record.sequence()));
                 }
                 if (previous != null && !currentDaySet.contains(record.previousHash())) {
                     throw new Failed(Kind.BROKEN_LINK, file, line, at + " does not chain to any record of "
@@ -385,6 +384,15 @@ public final class EvidenceVerifier {
         previousDay.clear();
         checkTruncation(witnesses, from, to, readAt, digestName, file, lastSequence);
         return new Checked(line, Sha256.hex(sha), first, previous, lastSequence);
+    }
+
+    /** What a day's first record with {@code sequence} (not 1) shows: which records of the day are missing. */
+    private static String missingBefore(long sequence) {
+        if (sequence == 0) {
+            return "the records of a day are numbered from 1";
+        }
+        return sequence == 2 ? "record 1 of that day is missing"
+                : "records 1 to " + (sequence - 1) + " of that day are missing";
     }
 
     private static void checkWitnesses(Map<String, TreeMap<Long, List<Witness>>> witnesses, AuditRecord record,

@@ -545,6 +545,33 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void anExportThatDoesNotStartADayAtRecordOneSaysWhichRecordsAreMissing() {
+        ExportResult export = evidence.export(DAY, DAY, "a");
+        List<String> lines = new String(artifacts.get(export.records()), StandardCharsets.UTF_8).lines().toList();
+        List<AuditRecord> records = lines.stream().map(l -> Json.read("a line", l, AuditRecord.class)).toList();
+        AuditRecord first = records.get(0);
+        // Renumbered from 0 and chained again, as someone who holds the records but not the key could.
+        AuditRecord zero = new AuditRecord(first.id(), first.partition(), 0, first.time(), first.actor(), first.action(),
+                first.subject(), first.outcome(), first.details(), first.previousHash(), null);
+        Map<String, byte[]> starts = new java.util.LinkedHashMap<>();
+        starts.put("has sequence 2: record 1 of that day is missing", export(lines.subList(1, lines.size())));
+        starts.put("has sequence 4: records 1 to 3 of that day are missing", export(lines.subList(3, lines.size())));
+        starts.put("has sequence 0: the records of a day are numbered from 1",
+                export(Tampering.rechain(List.of(zero), 0).stream().map(Json::write).toList()));
+
+        starts.forEach((words, file) -> assertThat(verify(Map.of(export.records(), file)).firstProblem())
+                .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::line, EvidenceReport.Problem::message)
+                .containsExactly(EvidenceReport.Kind.SEQUENCE_GAP, 1L, "line 1 of " + export.records() + " ("
+                        + DAY + "#" + words.substring("has sequence ".length(), words.indexOf(':')) + ") is the first"
+                        + " record of " + DAY + " but " + words));
+    }
+
+    private static byte[] export(List<String> lines) {
+        return lines.stream().map(l -> l + "\n").collect(java.util.stream.Collectors.joining())
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
     void aRecordLineNotWrittenAsTheFormatDefinesItIsMalformedWhereverItsHashStands() throws IOException {
         ExportResult export = evidence.export(DAY, DAY, "a");
         byte[] file;

@@ -473,6 +473,10 @@ class Verifier:
         self.digests = self.chain("digests/", DIGEST_FORMAT, "previousDigest", "previousDigestSha256")
         for name, fields in self.digests:
             at = statement_time(fields, name, "exportedAt")
+            if at < statement_time(fields, name, "readAt"):
+                raise Failed("MALFORMED_STATEMENT", name, 0, "%s was signed at %s (its exportedAt), before its export"
+                             " began reading the records at %s (its readAt): a digest is signed after its records are"
+                             " read" % (name, fields["exportedAt"], fields["readAt"]))
             for record, hash_ in (("firstRecord", "firstRecordHash"), ("lastRecord", "lastRecordHash"),
                                   ("chainHeadRecord", "chainHeadHash")):
                 add_witness(self.witnesses, name, fields.get(record, ""), fields.get(hash_, ""), at)

@@ -333,6 +333,22 @@ class ReferenceVerifierIT {
         assertThat(bothVerify(lastMillisecond, key)).startsWith("0\n").contains("\nVERIFIED");
     }
 
+    @Test
+    void aDigestSignedBeforeItsExportBeganReadingIsMalformedForBothVerifiers() throws Exception {
+        Path edited = copy(folder, "exported-before-read");
+        Path digest = digests(edited).get(digests(edited).size() - 1);
+        String readAt = SignedStatement.parse(Files.readAllBytes(digest)).orElseThrow().field("readAt");
+        String before = Instant.parse(readAt).minusMillis(1).toString();
+        resignLastDigest(edited, Map.of("exportedAt", before));
+        assertThat(bothVerify(edited, key)).startsWith("1\n").contains("FAILED MALFORMED_STATEMENT in digests/"
+                + digest.getFileName() + ": digests/" + digest.getFileName() + " was signed at " + before
+                + " (its exportedAt), before its export began reading the records at " + readAt);
+
+        Path atReadAt = copy(folder, "exported-as-read");
+        resignLastDigest(atReadAt, Map.of("exportedAt", readAt));
+        assertThat(bothVerify(atReadAt, key)).startsWith("0\n").contains("\nVERIFIED");
+    }
+
     /** Changes fields of the folder's last digest and signs it again with Vigil's key, as only Vigil could. */
     private static void resignLastDigest(Path evidence, Map<String, String> change) throws IOException {
         Path digest = digests(evidence).get(digests(evidence).size() - 1);

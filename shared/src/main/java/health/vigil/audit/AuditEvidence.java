@@ -379,7 +379,9 @@ public final class AuditEvidence {
             fields.put("previousDigest", previous.orElse(""));
             fields.put("previousDigestSha256", previous.map(this::sha256Of).orElse(""));
             fields.put("readAt", readAt.toString());
-            fields.put("exportedAt", clock.instant().truncatedTo(ChronoUnit.MILLIS).toString());
+            // Never before readAt, which a verifier checks, even when the clock stepped back while the records were read.
+            Instant exportedAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+            fields.put("exportedAt", (exportedAt.isBefore(readAt) ? readAt : exportedAt).toString());
             fields.put("exportedBy", actor);
             SignedStatement digest = SignedStatement.sign(fields, publishingSigner());
             String name = EvidenceLayout.digestName(number);

@@ -82,7 +82,7 @@ public final class EvidenceVerifier {
                 "previousDigest", "previousDigestSha256", notes);
         for (SignedStatement digest : digests) {
             String name = nameOf(digest);
-            Instant exportedAt = instant(digest, name, "exportedAt");
+            Instant exportedAt = exportedAt(digest, name);
             addWitness(witnesses, name, digest.field("firstRecord"), digest.field("firstRecordHash"), exportedAt);
             addWitness(witnesses, name, digest.field("lastRecord"), digest.field("lastRecordHash"), exportedAt);
             addWitness(witnesses, name, digest.field("chainHeadRecord"), digest.field("chainHeadHash"), exportedAt);
@@ -517,6 +517,21 @@ public final class EvidenceVerifier {
                     + " Vigil's hourly anchoring, or the clock of the instance that signed it was wrong");
         }
         return anchoredAt;
+    }
+
+    /**
+     * A digest's {@code exportedAt}, not before its {@code readAt}: a digest is signed after its records were read, and
+     * its witnesses, made at {@code exportedAt}, bind the exports read after it.
+     */
+    private static Instant exportedAt(SignedStatement digest, String name) {
+        Instant exportedAt = instant(digest, name, "exportedAt");
+        if (exportedAt.isBefore(instant(digest, name, "readAt"))) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " was signed at " + digest.field("exportedAt")
+                    + " (its exportedAt), before its export began reading the records at " + digest.field("readAt")
+                    + " (its readAt): a digest is signed after its records are read, so this one was not made by"
+                    + " Vigil's export, or the clock of the instance that signed it was wrong");
+        }
+        return exportedAt;
     }
 
     private static String day(SignedStatement statement, String name, String field) {

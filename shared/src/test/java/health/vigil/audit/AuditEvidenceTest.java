@@ -304,6 +304,47 @@ class AuditEvidenceTest {
         assertThat(verify().firstProblem()).isNull();
     }
 
+    @Test
+    void aDigestSignedBeforeItsRecordsWereReadIsMalformedToTheExportAndTheStoreChecks() {
+        ExportResult export = evidence.export(DAY, DAY, "compliance-officer");
+        byte[] signed = artifacts.get(export.digest());
+        SignedStatement digest = SignedStatement.parse(signed).orElseThrow();
+        List<PublicKeyCheck> checks = List.of(this::verify,
+                () -> evidence.verifyStore(DAY, DAY, List.of(key.publicKey())));
+
+        artifacts.set(export.digest(), resigned(digest, "exportedAt", "2026-11-03T10:19:59.999Z"));
+        for (PublicKeyCheck check : checks) {
+            assertThat(check.report().firstProblem()).isNotNull()
+                    .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::file, EvidenceReport.Problem::message)
+                    .containsExactly(EvidenceReport.Kind.MALFORMED_STATEMENT, export.digest(), export.digest()
+                            + " was signed at 2026-11-03T10:19:59.999Z (its exportedAt), before its export began reading"
+                            + " the records at 2026-11-03T10:20:00Z (its readAt): a digest is signed after its records"
+                            + " are read, so this one was not made by Vigil's export, or the clock of the instance that"
+                            + " signed it was wrong");
+        }
+        artifacts.set(export.digest(), resigned(digest, "exportedAt", digest.field("readAt")));
+        checks.forEach(check -> assertThat(check.report().firstProblem()).isNull());
+        artifacts.set(export.digest(), signed);
+        checks.forEach(check -> assertThat(check.report().firstProblem()).isNull());
+    }
+
+    @Test
+    void aDigestIsNotSignedBeforeItsRecordsWereReadWhenTheClockStepsBack() {
+        InMemoryArtifactStore steppingBack = Mockito.spy(artifacts);
+        Mockito.doAnswer(call -> {
+            clock.set(Instant.parse("2026-11-03T10:19:58Z"));
+            return call.callRealMethod();
+        }).when(steppingBack).put(Mockito.anyString(), Mockito.startsWith(EvidenceLayout.EXPORTS), Mockito.any(),
+                Mockito.anyBoolean(), Mockito.any());
+
+        ExportResult export = new AuditEvidence(store, log, steppingBack, key, clock).export(DAY, DAY, "a");
+
+        SignedStatement digest = SignedStatement.parse(artifacts.get(export.digest())).orElseThrow();
+        assertThat(digest.field("readAt")).isEqualTo("2026-11-03T10:20:00Z");
+        assertThat(digest.field("exportedAt")).isEqualTo("2026-11-03T10:20:00Z");
+        assertThat(verify().firstProblem()).isNull();
+    }
+
     /** One of the checks that read the signed evidence. */
     private interface PublicKeyCheck {
         EvidenceReport report();
@@ -312,7 +353,7 @@ class AuditEvidenceTest {
     private byte[] resigned(SignedStatement statement, String field, String value) {
         Map<String, String> fields = new java.util.TreeMap<>(statement.fields());
         fields.put(field, value);
-        return SignedStatement.sign(fields, key).toJson(EvidenceLayout.ANCHOR_ORDER);
+        return SignedStatement.sign(fields, key).toJson(List.of());
     }
 
     @Test

@@ -149,22 +149,10 @@ class AuditEvidenceTest {
 
     @Test
     void theDailyExportOnTwoInstancesAtOnceSignsTheDayOnce() {
-        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
-        AuditEvidence other = new AuditEvidence(store, new AuditLog(store, clock), artifacts, key, clock);
         List<ExportResult> others = new ArrayList<>();
         // The other instance's timer runs its whole export while this one has stored the records but not yet signed
-        // them. (A spy of the store shares its blobs.)
-        InMemoryArtifactStore racing = Mockito.spy(artifacts);
-        Mockito.doAnswer(call -> {
-            Object stored = call.callRealMethod();
-            if (call.<String>getArgument(1).startsWith(EvidenceLayout.EXPORTS) && others.isEmpty()) {
-                others.add(other.exportPreviousDay());
-            }
-            return stored;
-        }).when(racing).put(Mockito.anyString(), Mockito.anyString(), Mockito.any(), Mockito.anyBoolean(),
-                Mockito.any());
-
-        ExportResult mine = new AuditEvidence(store, log, racing, key, clock).exportPreviousDay();
+        // them.
+        ExportResult mine = dailyExportWhile(EvidenceLayout.EXPORTS, false, other -> others.add(other.exportPreviousDay()));
 
         assertThat(others).singleElement().satisfies(o -> assertThat(o.digest()).isEqualTo(mine.digest()));
         assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS)).hasSize(1);
@@ -172,54 +160,50 @@ class AuditEvidenceTest {
         assertThat(verify().firstProblem()).isNull();
     }
 
-    @Test
-    void theDailyExportOnTwoInstancesSignsTheDayOnceWhenAnExportOfAnotherPeriodLandsBetweenThem() {
-        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
-        AuditEvidence other = new AuditEvidence(store, new AuditLog(store, clock), artifacts, key, clock);
+    /**
+     * The other instance signs the same day and someone exports today, either as this instance stores its first digest
+     * (its digest number is taken, and the latest digest is of another period) or between this instance storing the
+     * records and looking for their digest.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "while storing {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {EvidenceLayout.DIGESTS, EvidenceLayout.EXPORTS})
+    void theDailyExportOnTwoInstancesSignsTheDayOnceWhenAnExportOfAnotherPeriodLandsBetweenThem(String storing) {
         List<ExportResult> others = new ArrayList<>();
-        // As this instance stores its first digest, the other instance signs the same day and someone exports today:
-        // this instance's digest number is taken, and the latest digest is of another period.
-        InMemoryArtifactStore racing = Mockito.spy(artifacts);
-        Mockito.doAnswer(call -> {
-            if (call.<String>getArgument(1).startsWith(EvidenceLayout.DIGESTS) && others.isEmpty()) {
-                others.add(other.exportPreviousDay());
-                others.add(other.export(DAY.plusDays(1), DAY.plusDays(1), "compliance-officer"));
-            }
-            return call.callRealMethod();
-        }).when(racing).put(Mockito.anyString(), Mockito.anyString(), Mockito.any(), Mockito.anyBoolean(),
-                Mockito.any());
-
-        ExportResult mine = new AuditEvidence(store, log, racing, key, clock).exportPreviousDay();
+        ExportResult mine = dailyExportWhile(storing, storing.equals(EvidenceLayout.DIGESTS), other -> {
+            others.add(other.exportPreviousDay());
+            others.add(other.export(DAY.plusDays(1), DAY.plusDays(1), "compliance-officer"));
+        });
 
         assertThat(mine.digest()).isEqualTo(others.get(0).digest()).isEqualTo("digests/00000001.json");
-        assertThat(mine.created()).isFalse();
         assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS)).hasSize(2);
+        assertThat(exported(store)).hasSize(2);
         assertThat(verify().firstProblem()).isNull();
     }
 
-    @Test
-    void theDailyExportOnTwoInstancesSignsTheDayOnceWhenBothSignedBeforeItLooksForADigest() {
+    /**
+     * This instance's daily export at 00:15, while another instance does {@code meanwhile} once, as this one stores its
+     * first file under {@code prefix}: before that file is stored when {@code before}, just after it otherwise. (A spy
+     * of the store shares its blobs.)
+     */
+    private ExportResult dailyExportWhile(String prefix, boolean before,
+            java.util.function.Consumer<AuditEvidence> meanwhile) {
         clock.set(Instant.parse("2026-11-04T00:15:00Z"));
         AuditEvidence other = new AuditEvidence(store, new AuditLog(store, clock), artifacts, key, clock);
-        List<ExportResult> others = new ArrayList<>();
-        // Between this instance storing the records and looking for their digest, the other instance signs them and
-        // an export of today is signed after it.
+        AtomicBoolean done = new AtomicBoolean();
         InMemoryArtifactStore racing = Mockito.spy(artifacts);
         Mockito.doAnswer(call -> {
+            boolean now = call.<String>getArgument(1).startsWith(prefix) && !done.getAndSet(true);
+            if (now && before) {
+                meanwhile.accept(other);
+            }
             Object stored = call.callRealMethod();
-            if (call.<String>getArgument(1).startsWith(EvidenceLayout.EXPORTS) && others.isEmpty()) {
-                others.add(other.exportPreviousDay());
-                others.add(other.export(DAY.plusDays(1), DAY.plusDays(1), "compliance-officer"));
+            if (now && !before) {
+                meanwhile.accept(other);
             }
             return stored;
         }).when(racing).put(Mockito.anyString(), Mockito.anyString(), Mockito.any(), Mockito.anyBoolean(),
                 Mockito.any());
-
-        ExportResult mine = new AuditEvidence(store, log, racing, key, clock).exportPreviousDay();
-
-        assertThat(mine.digest()).isEqualTo(others.get(0).digest()).isEqualTo("digests/00000001.json");
-        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS)).hasSize(2);
-        assertThat(verify().firstProblem()).isNull();
+        return new AuditEvidence(store, log, racing, key, clock).exportPreviousDay();
     }
 
     @Test

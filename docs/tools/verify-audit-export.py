@@ -477,6 +477,11 @@ class Verifier:
                 raise Failed("MALFORMED_STATEMENT", name, 0, "%s was signed at %s (its exportedAt), before its export"
                              " began reading the records at %s (its readAt): a digest is signed after its records are"
                              " read" % (name, fields["exportedAt"], fields["readAt"]))
+            first, last = statement_day(fields, name, "from"), statement_day(fields, name, "to")
+            if first > last:
+                raise Failed("MALFORMED_STATEMENT", name, 0, "%s covers the days from %s to %s, which ends before it"
+                             " starts: an export's first day is not after its last, so this digest was not made by"
+                             " Vigil's export" % (name, first, last))
             for record, hash_ in (("firstRecord", "firstRecordHash"), ("lastRecord", "lastRecordHash"),
                                   ("chainHeadRecord", "chainHeadHash")):
                 add_witness(self.witnesses, name, fields.get(record, ""), fields.get(hash_, ""), at)

@@ -349,6 +349,18 @@ class ReferenceVerifierIT {
         assertThat(bothVerify(atReadAt, key)).startsWith("0\n").contains("\nVERIFIED");
     }
 
+    @Test
+    void aDigestWhosePeriodEndsBeforeItStartsIsMalformedForBothVerifiers() throws Exception {
+        Path edited = copy(folder, "period-reversed");
+        Path digest = digests(edited).get(digests(edited).size() - 1);
+        String to = SignedStatement.parse(Files.readAllBytes(digest)).orElseThrow().field("to");
+        String after = java.time.LocalDate.parse(to).plusDays(1).toString();
+        resignLastDigest(edited, Map.of("from", after));
+        assertThat(bothVerify(edited, key)).startsWith("1\n").contains("FAILED MALFORMED_STATEMENT in digests/"
+                + digest.getFileName() + ": digests/" + digest.getFileName() + " covers the days from " + after
+                + " to " + to + ", which ends before it starts");
+    }
+
     /** Changes fields of the folder's last digest and signs it again with Vigil's key, as only Vigil could. */
     private static void resignLastDigest(Path evidence, Map<String, String> change) throws IOException {
         Path digest = digests(evidence).get(digests(evidence).size() - 1);

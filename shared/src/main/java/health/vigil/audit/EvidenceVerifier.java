@@ -83,6 +83,7 @@ public final class EvidenceVerifier {
         for (SignedStatement digest : digests) {
             String name = nameOf(digest);
             Instant exportedAt = exportedAt(digest, name);
+            period(digest, name);
             addWitness(witnesses, name, digest.field("firstRecord"), digest.field("firstRecordHash"), exportedAt);
             addWitness(witnesses, name, digest.field("lastRecord"), digest.field("lastRecordHash"), exportedAt);
             addWitness(witnesses, name, digest.field("chainHeadRecord"), digest.field("chainHeadHash"), exportedAt);
@@ -532,6 +533,17 @@ public final class EvidenceVerifier {
                     + " Vigil's export, or the clock of the instance that signed it was wrong");
         }
         return exportedAt;
+    }
+
+    /** A digest's period, {@code from} not after {@code to}: an export covers the days from one to the other. */
+    private static void period(SignedStatement digest, String name) {
+        String from = day(digest, name, "from");
+        String to = day(digest, name, "to");
+        if (from.compareTo(to) > 0) {
+            throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " covers the days from " + from + " to " + to
+                    + ", which ends before it starts: an export's first day is not after its last, so this digest was"
+                    + " not made by Vigil's export");
+        }
     }
 
     private static String day(SignedStatement statement, String name, String field) {

@@ -313,6 +313,27 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void aDigestWhosePeriodEndsBeforeItStartsIsMalformedToTheExportAndTheStoreChecks() {
+        // An empty period: its export holds no record, so nothing but the period itself can show the forgery.
+        ExportResult export = evidence.export(DAY.minusDays(5), DAY.minusDays(5), "compliance-officer");
+        byte[] signed = artifacts.get(export.digest());
+        SignedStatement digest = SignedStatement.parse(signed).orElseThrow();
+        List<PublicKeyCheck> checks = List.of(this::verify,
+                () -> evidence.verifyStore(DAY, DAY, List.of(key.publicKey())));
+
+        artifacts.set(export.digest(), resigned(digest, "from", DAY.minusDays(4).toString()));
+        for (PublicKeyCheck check : checks) {
+            assertThat(check.report().firstProblem()).isNotNull()
+                    .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::file, EvidenceReport.Problem::message)
+                    .containsExactly(EvidenceReport.Kind.MALFORMED_STATEMENT, export.digest(), export.digest()
+                            + " covers the days from 2026-10-30 to 2026-10-29, which ends before it starts: an export's"
+                            + " first day is not after its last, so this digest was not made by Vigil's export");
+        }
+        artifacts.set(export.digest(), signed);
+        checks.forEach(check -> assertThat(check.report().firstProblem()).isNull());
+    }
+
+    @Test
     void aDigestIsNotSignedBeforeItsRecordsWereReadWhenTheClockStepsBack() {
         InMemoryArtifactStore steppingBack = Mockito.spy(artifacts);
         Mockito.doAnswer(call -> {

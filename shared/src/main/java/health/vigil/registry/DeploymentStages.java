@@ -35,7 +35,8 @@ public final class DeploymentStages {
      * Makes the stages agree with the model's current deployment: its stable version is in PRODUCTION, any
      * other version in PRODUCTION is RETIRED, and a CANARY version no longer in the deployment is ROLLED_BACK.
      * The deployment is read afresh, and read again afterwards: if another deploy changed it meanwhile, the
-     * stages are settled again against the newer one, so concurrent deploys end with stages that match the
+     * stages are settled again against the newer one (no move of the replaced revision is written once the newer one
+     * is saved, so none undoes a move of the newer one's), so concurrent deploys end with stages that match the
      * deployment that won, whatever order their writes interleave in. A model without a deployment has nothing to settle.
      */
     public void settle(ModelName model) {
@@ -88,8 +89,24 @@ public final class DeploymentStages {
                 target = Stage.ROLLED_BACK;
             }
             if (target != record.stage() && !record.movedBy(cause, target)) {
-                lifecycle.move(record.id(), record.stage(), target, actor, reasonFor(target, deployment), cause);
+                lifecycle.move(record.id(), record.stage(), target, actor, reasonFor(target, deployment), cause,
+                        () -> requireCurrent(deployment));
             }
+        }
+    }
+
+    /**
+     * Refuses a move of {@code deployment}'s once a newer revision is saved. Checked after the version is read, before
+     * the write conditional on it: a version the newer revision's writer has moved already is then never moved back
+     * under this revision's cause (which would leave it there, the newer revision's move being made), and one it has
+     * yet to move is moved after this.
+     */
+    private void requireCurrent(Deployment deployment) {
+        long saved = store.findDeployment(deployment.modelName()).map(Deployment::revision).orElse(0L);
+        if (saved != deployment.revision()) {
+            throw new ConflictException(ErrorCode.CONCURRENT_MODIFICATION, "revision " + saved + " of `"
+                    + deployment.modelName() + "`'s deployment replaced revision " + deployment.revision()
+                    + " while its stages were being settled; settle again against the newer one");
         }
     }
 

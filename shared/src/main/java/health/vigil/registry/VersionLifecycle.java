@@ -82,6 +82,17 @@ public final class VersionLifecycle {
      * @param cause the id of the event or request behind the move, or null
      */
     public Move move(ModelVersion version, Stage expectedFrom, Stage to, Principal actor, String reason, String cause) {
+        return move(version, expectedFrom, to, actor, reason, cause, () -> { });
+    }
+
+    /**
+     * {@link #move(ModelVersion, Stage, Stage, Principal, String, String)} of a move that may have stopped being due
+     * while it was made: {@code stillDue} runs after the version is read and before the write conditional on what was
+     * read, and throws to refuse the move. So what it checks held when the version was as the write replaces it.
+     */
+    public Move move(ModelVersion version, Stage expectedFrom, Stage to, Principal actor, String reason, String cause,
+            Runnable stillDue) {
+        Objects.requireNonNull(stillDue, "stillDue");
         Objects.requireNonNull(version, "version");
         Objects.requireNonNull(expectedFrom, "expectedFrom");
         Objects.requireNonNull(to, "to");
@@ -102,6 +113,7 @@ public final class VersionLifecycle {
             if (current.stage() != expectedFrom) {
                 throw outOfTurn(current, expectedFrom, to);
             }
+            stillDue.run();
             StageChange change = new StageChange(expectedFrom, to, actor.id(), reason, clock.instant(), cause);
             VersionRecord saved;
             try {

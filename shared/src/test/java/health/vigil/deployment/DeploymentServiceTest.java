@@ -21,6 +21,8 @@ import health.vigil.error.StoreException;
 import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
+import health.vigil.adapter.local.LocalAdapters;
+import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.IdempotencyKey;
@@ -37,6 +39,9 @@ import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,7 +55,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.mockito.ArgumentCaptor;
 
 class DeploymentServiceTest {
@@ -694,8 +701,10 @@ class DeploymentServiceTest {
         when(racing.findVersion(READMISSION, 2)).thenReturn(Optional.of(v2));
         Deployment ours = Deployment.stableOnly(READMISSION, 1, 1, "ops-oncall", NOW, "etag-ours");
         Deployment theirs = Deployment.stableOnly(READMISSION, 2, 2, "other", NOW, "etag-theirs");
-        // Empty before our save; ours when we first settle; theirs from then on (another deploy landed).
-        when(racing.findDeployment(READMISSION)).thenReturn(Optional.empty(), Optional.of(ours), Optional.of(theirs));
+        // Empty before our save; ours when we first settle and as the first move is written; theirs from then on
+        // (another deploy landed).
+        when(racing.findDeployment(READMISSION)).thenReturn(Optional.empty(), Optional.of(ours), Optional.of(ours),
+                Optional.of(theirs));
         when(racing.saveDeployment(any())).thenReturn(ours);
         when(racing.listVersions(READMISSION)).thenReturn(List.of(v1, v2),
                 List.of(v1InProduction, v2));
@@ -728,6 +737,51 @@ class DeploymentServiceTest {
         assertThat(store.listVersions(READMISSION)).filteredOn(v -> v.stage() == Stage.PRODUCTION)
                 .singleElement().extracting(VersionRecord::version).isEqualTo(last.stable().version());
         assertThat(audit()).hasSize(3);
+    }
+
+    /**
+     * Deploy A settles the stages of its revision 2 while deploy B saves revision 3 and settles it: A's pass, reading
+     * the versions after B's moves, must not retire version 3 under revision 2's cause (nothing would then be in
+     * production, since revision 3's moves are all made). Played on the SQLite store, B running inside A's read.
+     */
+    @Test
+    void aSettlingPassOfAnOlderRevisionDoesNotUndoTheNewerRevisionsMoves(@TempDir Path home) throws Exception {
+        try (LocalAdapters adapters = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
+            RegistryStore sqlite = adapters.registryStore();
+            AtomicReference<Runnable> beforeNextListing = new AtomicReference<>();
+            RegistryStore hooked = (RegistryStore) Proxy.newProxyInstance(RegistryStore.class.getClassLoader(),
+                    new Class<?>[] {RegistryStore.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("listVersions")) {
+                            Optional.ofNullable(beforeNextListing.getAndSet(null)).ifPresent(Runnable::run);
+                        }
+                        try {
+                            return method.invoke(sqlite, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            AuditLog log = new AuditLog(auditStore, clock);
+            DeploymentService deployments = new DeploymentService(hooked, new VersionLifecycle(hooked, log, clock), log,
+                    events, clock);
+            for (int v = 1; v <= 3; v++) {
+                int number = v;
+                sqlite.createNextVersion(READMISSION, n -> version(READMISSION, number, Stage.APPROVED));
+            }
+            deployments.deploy(READMISSION, 1, OPS);
+            hooked.saveDeployment(Deployment.stableOnly(READMISSION, 2, 2, OPS.id(), NOW,
+                    hooked.findDeployment(READMISSION).orElseThrow().etag()));
+            // B's whole deploy of version 3 lands between A's read of revision 2 and A's read of the versions.
+            beforeNextListing.set(() -> deployments.deploy(READMISSION, 3, OPS));
+
+            deployments.settle(READMISSION);
+
+            Function<Integer, Stage> stage = v -> sqlite.findVersion(READMISSION, v).orElseThrow().stage();
+            assertThat(sqlite.findDeployment(READMISSION).orElseThrow().stable().version()).isEqualTo(3);
+            assertThat(List.of(stage.apply(1), stage.apply(2), stage.apply(3)))
+                    .containsExactly(Stage.RETIRED, Stage.RETIRED, Stage.PRODUCTION);
+            assertThat(sqlite.findVersion(READMISSION, 3).orElseThrow().history())
+                    .extracting(StageChange::cause).doesNotContain("deployment:readmission:revision-2");
+        }
     }
 
     @Test

@@ -69,8 +69,11 @@ class DeploymentRetryIT {
                     .isEqualTo(ControlClient.parse(rolledBack.body()).path("revision").asLong());
             assertThat(first.path("previousVersion").asInt()).isEqualTo(2);
             assertThat(first.has("requests")).as(late.body()).isFalse();
-            assertThat(operator.send("GET", "/models/" + MODEL, null, 200).at("/summary/deployment/slots/0/version")
-                    .asInt()).isEqualTo(2);
+            JsonNode summary = operator.send("GET", "/models/" + MODEL, null, 200).path("summary");
+            assertThat(summary.at("/deployment/slots/0/version").asInt()).isEqualTo(2);
+            // Other callers' keys and requests are theirs: neither the model nor the list of models shows them.
+            assertThat(summary.path("deployment").has("requests")).as(summary.toString()).isFalse();
+            assertThat(operator.send("GET", "/models", null, 200).at("/models/0/deployment").has("requests")).isFalse();
         } finally {
             GovernedPath.stopAndDelete(platform, home);
         }

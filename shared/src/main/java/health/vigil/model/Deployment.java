@@ -39,6 +39,11 @@ public record Deployment(
         @JsonInclude(JsonInclude.Include.NON_NULL) String lastChange,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<RecentRequest> requests) {
 
+    /**
+     * The name of {@code requests} in the document: stored with it, left out of what callers read of it (the keys and
+     * requests of other callers).
+     */
+    public static final String REMEMBERED_REQUESTS = "requests";
     /** How many keyed requests a deployment remembers. */
     public static final int RECENT_REQUESTS = 20;
     /** How long a deployment remembers a keyed request. */

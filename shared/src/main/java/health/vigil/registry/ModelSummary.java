@@ -1,5 +1,6 @@
 package health.vigil.registry;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import health.vigil.model.Deployment;
 import health.vigil.model.ModelName;
@@ -7,9 +8,14 @@ import health.vigil.model.VersionRecord;
 import java.util.Objects;
 import java.util.Optional;
 
-/** One model at a glance: how many versions it has, the latest one, and its deployment if it has one. */
+/**
+ * One model at a glance: how many versions it has, the latest one, and its deployment if it has one. Written for any
+ * caller who may read the model, the deployment leaves out the keyed requests it remembers: they are how a caller's
+ * retry is recognised (other callers' keys and what they asked), not part of what serves the model.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ModelSummary(ModelName name, int versionCount, VersionRecord latest, Deployment deployment) {
+public record ModelSummary(ModelName name, int versionCount, VersionRecord latest,
+        @JsonIgnoreProperties(Deployment.REMEMBERED_REQUESTS) Deployment deployment) {
     public ModelSummary {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(latest, "latest");

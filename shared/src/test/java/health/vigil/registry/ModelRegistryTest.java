@@ -7,16 +7,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
+import health.vigil.json.Json;
 import health.vigil.model.Deployment;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
+import health.vigil.model.RecentRequest;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.RegistryStore;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class ModelRegistryTest {
@@ -78,6 +83,22 @@ class ModelRegistryTest {
         assertThat(summary.versionCount()).isEqualTo(3);
         assertThat(summary.latest()).isEqualTo(v3);
         assertThat(summary.currentDeployment()).contains(deployment);
+    }
+
+    @Test
+    void aSummaryAsCallersReadItLeavesOutTheKeyedRequestsItsDeploymentRemembers() {
+        Instant at = Instant.parse("2026-11-03T00:00:00Z");
+        Deployment deployment = Deployment.stableOnly(READMISSION, 2, 4, "ops", at, "e").remembering(RecentRequest.of(
+                new IdempotencyKey("deploy-2"), "ops", RecentRequest.DEPLOY, OptionalInt.of(2), 4, 2, at));
+        when(store.listVersions(READMISSION)).thenReturn(List.of(v1, v2, v3));
+        when(store.findDeployment(READMISSION)).thenReturn(Optional.of(deployment));
+
+        JsonNode answered = Json.mapper().valueToTree(registry.summary(READMISSION));
+
+        assertThat(answered.at("/deployment/slots/0/version").asInt()).isEqualTo(2);
+        assertThat(answered.at("/deployment/revision").asLong()).isEqualTo(4);
+        assertThat(answered.path("deployment").has("requests")).as(answered.toString()).isFalse();
+        assertThat(answered.toString()).doesNotContain("deploy-2");
     }
 
     @Test

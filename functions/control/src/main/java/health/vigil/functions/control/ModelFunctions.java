@@ -182,7 +182,7 @@ public final class ModelFunctions {
         answer.put("model", deployment.modelName().value());
         answer.setAll((ObjectNode) Json.mapper().valueToTree(deployment));
         // The keyed requests it remembers are how retries are recognised, not part of what serves the model.
-        answer.remove("requests");
+        answer.remove(Deployment.REMEMBERED_REQUESTS);
         DeploymentService.TakenOff takenOff = deployments.takenOff(deployment);
         takenOff.previousVersion().ifPresent(previous -> answer.put("previousVersion", previous));
         takenOff.ended().ifPresent(ended -> answer.set("ended", Json.mapper().valueToTree(ended)));

@@ -235,7 +235,8 @@ public final class DeploymentService {
                 : Deployment.stableOnly(model, first.served(), first.revision(), first.caller(), first.at(), null);
         if (interrupted(written)) {
             // The call that saved it stopped before recording it: complete its record, in the name of whoever sent it.
-            announce(registry.getVersion(model, first.served()), written, Optional.empty(), first.caller(), actor);
+            announce(registry.getVersion(model, first.served()), written, Optional.empty(), first.previous(),
+                    first.caller(), actor);
         }
         if (isCurrent) {
             stages.settle(model);
@@ -258,7 +259,7 @@ public final class DeploymentService {
                 if (serving.canary() == null && interrupted(serving)) {
                     // The call that saved this revision stopped before recording it: complete its record, in the
                     // name of whoever made the decision.
-                    announce(target, serving, Optional.empty(), serving.updatedBy(), actor);
+                    announce(target, serving, Optional.empty(), OptionalInt.empty(), serving.updatedBy(), actor);
                 }
                 stages.settle(model);
                 return serving;
@@ -273,8 +274,9 @@ public final class DeploymentService {
             Deployment stableOnly = Deployment.stableOnly(model, version, revision, actor.id(), now,
                     current.map(Deployment::etag).orElse(null));
             Deployment following = current.map(stableOnly::following).orElse(stableOnly);
+            OptionalInt previous = current.map(d -> OptionalInt.of(d.stable().version())).orElse(OptionalInt.empty());
             Deployment next = sent.map(s -> following.remembering(RecentRequest.of(s.key(), actor.id(), s.request(),
-                    s.asked(), revision, version, now))).orElse(following);
+                    s.asked(), revision, version, now, previous))).orElse(following);
             Deployment saved;
             try {
                 saved = store.saveDeployment(next);
@@ -285,7 +287,7 @@ public final class DeploymentService {
                 lastConflict = e;
                 continue;
             }
-            announce(target, saved, current, actor.id(), actor);
+            announce(target, saved, current, OptionalInt.empty(), actor.id(), actor);
             stages.settle(model);
             return saved;
         }
@@ -450,8 +452,12 @@ public final class DeploymentService {
         return ACTION + ":" + deployment.modelName().value() + ":revision-" + deployment.revision();
     }
 
-    private void announce(VersionRecord target, Deployment saved, Optional<Deployment> before, String decidedBy,
-            Principal caller) {
+    /**
+     * Records and announces {@code saved}, which replaced {@code before} (its stable version and any canary it took off
+     * traffic); when {@code before} is not known, {@code replaced} names the stable version it replaced, if remembered.
+     */
+    private void announce(VersionRecord target, Deployment saved, Optional<Deployment> before, OptionalInt replaced,
+            String decidedBy, Principal caller) {
         ModelVersion id = target.id();
         Map<String, String> details = new LinkedHashMap<>();
         Map<String, Object> data = new LinkedHashMap<>();
@@ -459,12 +465,13 @@ public final class DeploymentService {
         data.put("model", id.name().value());
         data.put("version", id.number());
         data.put("revision", saved.revision());
-        before.ifPresent(previous -> {
-            int previousStable = previous.stable().version();
+        before.map(previous -> OptionalInt.of(previous.stable().version())).orElse(replaced).ifPresent(previousStable -> {
             if (previousStable != id.number()) {
                 details.put(PREVIOUS_VERSION, Integer.toString(previousStable));
                 data.put("previousVersion", previousStable);
             }
+        });
+        before.ifPresent(previous -> {
             previous.slot(Slot.CANARY).map(TrafficSlot::version).filter(v -> v != id.number()).ifPresent(v -> {
                 details.put("displacedCanary", Integer.toString(v));
                 boolean experiment = previous.experiment() != null && previous.experiment().running();
@@ -524,7 +531,7 @@ public final class DeploymentService {
         if (!settling && serving.canary() == null && serving.lastChange() == null
                 && servesOnly(serving, serving.stable().version()) && interrupted(serving)) {
             announce(registry.getVersion(model, serving.stable().version()), serving, Optional.empty(),
-                    serving.updatedBy(), Principal.SYSTEM);
+                    OptionalInt.empty(), serving.updatedBy(), Principal.SYSTEM);
         }
         stages.settle(model);
     }

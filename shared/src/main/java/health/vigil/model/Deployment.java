@@ -120,7 +120,7 @@ public record Deployment(
             return read;
         }
         return read.remembering(new RecentRequest(requestKey, updatedBy, null, null, revision, read.stable().version(),
-                updatedAt));
+                updatedAt, null));
     }
 
     public Deployment(ModelName modelName, List<TrafficSlot> slots, long revision, String updatedBy, Instant updatedAt,

@@ -9,8 +9,10 @@ import java.util.OptionalInt;
 /**
  * A deploy or rollback request a caller sent under an {@link IdempotencyKey}, as the deployment remembers it: what it
  * asked ({@code request}, and the version it named, absent for a rollback to the previous version), the revision it
- * wrote, the version that revision put on all live traffic, and when. {@code request} is absent only for a request that
- * a deployment document from before this history named by its key alone.
+ * wrote, the version that revision put on all live traffic, and when; and {@code previousVersion}, the stable version
+ * the revision replaced (absent for the first deployment, and in documents written before it was kept), so that the
+ * revision's record, completed later by the request sent again, names it as the first call's would have. {@code request}
+ * is absent only for a request that a deployment document from before this history named by its key alone.
  */
 public record RecentRequest(
         String key,
@@ -19,7 +21,8 @@ public record RecentRequest(
         @JsonInclude(JsonInclude.Include.NON_NULL) Integer version,
         long revision,
         int served,
-        Instant at) {
+        Instant at,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Integer previousVersion) {
     public static final String DEPLOY = "deploy";
     public static final String ROLLBACK = "rollback";
 
@@ -35,8 +38,20 @@ public record RecentRequest(
     /** The request {@code caller} sent under {@code key}: a {@code request} naming {@code version} (or none). */
     public static RecentRequest of(IdempotencyKey key, String caller, String request, OptionalInt version,
             long revision, int served, Instant at) {
-        return new RecentRequest(key.value(), caller, request,
-                version.isPresent() ? version.getAsInt() : null, revision, served, at);
+        return of(key, caller, request, version, revision, served, at, OptionalInt.empty());
+    }
+
+    /** {@link #of(IdempotencyKey, String, String, OptionalInt, long, int, Instant)} of a revision that replaced the
+     * stable version {@code previous}. */
+    public static RecentRequest of(IdempotencyKey key, String caller, String request, OptionalInt version,
+            long revision, int served, Instant at, OptionalInt previous) {
+        return new RecentRequest(key.value(), caller, request, version.isPresent() ? version.getAsInt() : null,
+                revision, served, at, previous.isPresent() ? previous.getAsInt() : null);
+    }
+
+    /** The stable version the revision replaced, if it replaced one and the document kept it. */
+    public OptionalInt previous() {
+        return previousVersion == null ? OptionalInt.empty() : OptionalInt.of(previousVersion);
     }
 
     /** Whether this is {@code caller}'s request under {@code key} (the same key of another caller is not). */

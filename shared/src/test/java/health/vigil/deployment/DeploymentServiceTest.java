@@ -51,6 +51,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -739,6 +740,66 @@ class DeploymentServiceTest {
         assertThat(audit()).hasSize(3);
     }
 
+    /** One call to a store, made by {@link #intercepted} in place of the real one ({@code call}). */
+    private interface Interception {
+        Object around(String method, Callable<Object> call) throws Exception;
+    }
+
+    /** {@code real}, each of its calls made through {@code interception}: to play a race at a chosen point. */
+    private static RegistryStore intercepted(RegistryStore real, Interception interception) {
+        return (RegistryStore) Proxy.newProxyInstance(RegistryStore.class.getClassLoader(),
+                new Class<?>[] {RegistryStore.class}, (proxy, method, args) -> interception.around(method.getName(),
+                        () -> {
+                            try {
+                                return method.invoke(real, args);
+                            } catch (InvocationTargetException e) {
+                                throw e.getCause() instanceof Exception cause ? cause : e;
+                            }
+                        }));
+    }
+
+    @Test
+    void aRetryThatCompletesAnOlderRevisionsRecordNamesTheVersionThatRevisionReplaced() {
+        for (int v = 1; v <= 3; v++) {
+            store.put(version(READMISSION, v, Stage.APPROVED));
+        }
+        AtomicBoolean lostAfterSaving = new AtomicBoolean();
+        RegistryStore crashing = intercepted(store, (method, call) -> {
+            Object result = call.call();
+            if (method.equals("saveDeployment") && lostAfterSaving.getAndSet(false)) {
+                throw new StoreException("the connection to the registry was lost; try again", null);
+            }
+            return result;
+        });
+        AuditLog log = new AuditLog(auditStore, clock);
+        DeploymentService deployments = new DeploymentService(crashing, new VersionLifecycle(crashing, log, clock), log,
+                events, clock, Duration.ZERO);
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("deploy-2"));
+        deployments.deploy(READMISSION, 1, OPS);
+        lostAfterSaving.set(true);
+        // Revision 2 is saved, but the call stops before its record; another operator's deploy follows it.
+        assertThatThrownBy(() -> deployments.deploy(READMISSION, 2, OPS, key)).isInstanceOf(StoreException.class);
+        deployments.deploy(READMISSION, 3, new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE)));
+
+        DeploymentService.Outcome again = deployments.deploy(READMISSION, 2, OPS, key);
+
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.deployment().revision()).isEqualTo(2);
+        assertThat(deployments.takenOff(again.deployment()).previousVersion()).hasValue(1);
+        assertThat(audit()).filteredOn(r -> "2".equals(r.details().get("revision"))).singleElement()
+                .satisfies(r -> assertThat(r.details()).containsEntry("previousVersion", "1"));
+    }
+
+    @Test
+    void aRememberedRequestWrittenBeforeItKeptTheReplacedVersionStillReads() throws Exception {
+        RecentRequest older = health.vigil.json.Json.mapper().readValue("{\"key\": \"deploy-2\", \"caller\":"
+                + " \"ops-oncall\", \"request\": \"deploy\", \"version\": 2, \"revision\": 2, \"served\": 2,"
+                + " \"at\": \"2026-11-06T09:29:00Z\"}", RecentRequest.class);
+
+        assertThat(older.previous()).isEmpty();
+        assertThat(older.sentBy("ops-oncall", new IdempotencyKey("deploy-2"))).isTrue();
+    }
+
     /**
      * Deploy A settles the stages of its revision 2 while deploy B saves revision 3 and settles it: A's pass, reading
      * the versions after B's moves, must not retire version 3 under revision 2's cause (nothing would then be in
@@ -749,17 +810,12 @@ class DeploymentServiceTest {
         try (LocalAdapters adapters = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
             RegistryStore sqlite = adapters.registryStore();
             AtomicReference<Runnable> beforeNextListing = new AtomicReference<>();
-            RegistryStore hooked = (RegistryStore) Proxy.newProxyInstance(RegistryStore.class.getClassLoader(),
-                    new Class<?>[] {RegistryStore.class}, (proxy, method, args) -> {
-                        if (method.getName().equals("listVersions")) {
-                            Optional.ofNullable(beforeNextListing.getAndSet(null)).ifPresent(Runnable::run);
-                        }
-                        try {
-                            return method.invoke(sqlite, args);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    });
+            RegistryStore hooked = intercepted(sqlite, (method, call) -> {
+                if (method.equals("listVersions")) {
+                    Optional.ofNullable(beforeNextListing.getAndSet(null)).ifPresent(Runnable::run);
+                }
+                return call.call();
+            });
             AuditLog log = new AuditLog(auditStore, clock);
             DeploymentService deployments = new DeploymentService(hooked, new VersionLifecycle(hooked, log, clock), log,
                     events, clock);

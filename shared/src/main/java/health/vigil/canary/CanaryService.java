@@ -89,7 +89,6 @@ public final class CanaryService {
 
     private final RegistryStore store;
     private final ModelRegistry registry;
-    private final VersionLifecycle lifecycle;
     private final DeploymentStages stages;
     private final AuditLog audit;
     private final Announcements announcements;
@@ -156,8 +155,7 @@ public final class CanaryService {
         this.telemetry = Objects.requireNonNull(telemetry, "telemetry");
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
-        this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
-        this.stages = new DeploymentStages(store, lifecycle);
+        this.stages = new DeploymentStages(store, Objects.requireNonNull(lifecycle, "lifecycle"));
         this.audit = Objects.requireNonNull(audit, "audit");
         this.announcements = new Announcements(store, events);
         this.refusals = new RefusedAttempts(store, audit);
@@ -650,28 +648,25 @@ public final class CanaryService {
 
     /**
      * Moves the stages the revision implies: a live canary is CANARY; a promoted one is PRODUCTION and the stable
-     * it replaced RETIRED; a rolled-back or aborted one ROLLED_BACK. A move another writer made meanwhile is left
-     * to it; the next tick settles against whatever the document then says.
+     * it replaced RETIRED; a rolled-back or aborted one ROLLED_BACK. A move another writer made meanwhile, or one a
+     * newer revision has made stale, is left to it; the next tick settles against whatever the document then says.
      */
     private void settleStages(Deployment deployment) {
         CanaryRamp ramp = deployment.canary();
-        ModelName model = deployment.modelName();
-        String cause = deployment.stageCause();
-        Principal actor = new Principal(deployment.updatedBy(), Set.of(Role.DEPLOYMENTS_OPERATE));
         try {
             switch (ramp.status()) {
-                case RUNNING, PAUSED -> moveTo(model, ramp.version(), Stage.CANARY, actor,
-                        "canary ramp of deployment revision " + deployment.revision(), cause);
+                case RUNNING, PAUSED -> moveTo(deployment, ramp.version(), Stage.CANARY,
+                        "canary ramp of deployment revision " + deployment.revision());
                 case PROMOTED -> {
                     if (deployment.stable().version() == ramp.version()) {
-                        moveTo(model, ramp.version(), Stage.PRODUCTION, actor, "canary promoted in deployment revision "
-                                + deployment.revision(), cause);
-                        moveTo(model, ramp.stableVersion(), Stage.RETIRED, actor, "replaced by version "
+                        moveTo(deployment, ramp.version(), Stage.PRODUCTION, "canary promoted in deployment revision "
+                                + deployment.revision());
+                        moveTo(deployment, ramp.stableVersion(), Stage.RETIRED, "replaced by version "
                                 + ramp.version() + " (canary promoted in deployment revision " + deployment.revision()
-                                + ")", cause);
+                                + ")");
                     }
                 }
-                default -> moveTo(model, ramp.version(), Stage.ROLLED_BACK, actor, ramp.reason(), cause);
+                default -> moveTo(deployment, ramp.version(), Stage.ROLLED_BACK, ramp.reason());
             }
         } catch (ConflictException e) {
             if (e.code() != ErrorCode.CONCURRENT_MODIFICATION && e.code() != ErrorCode.INVALID_STATE) {
@@ -680,11 +675,12 @@ public final class CanaryService {
         }
     }
 
-    private void moveTo(ModelName model, int version, Stage target, Principal actor, String reason, String cause) {
-        VersionRecord record = registry.getVersion(model, version);
+    private void moveTo(Deployment deployment, int version, Stage target, String reason) {
+        VersionRecord record = registry.getVersion(deployment.modelName(), version);
         // Moved by this revision already (here, or by a rollback that found its stages lagging): since then the
-        // version may have moved on with a newer revision, which this one's settling must not undo.
-        if (record.stage() == target || record.movedBy(cause, target)) {
+        // version may have moved on with a newer revision, which this one's settling must not undo; nor is a move
+        // written once a newer revision is saved (its writer may have moved the version already).
+        if (record.stage() == target || record.movedBy(deployment.stageCause(), target)) {
             return;
         }
         if (target == Stage.RETIRED && record.stage() != Stage.PRODUCTION) {
@@ -693,6 +689,6 @@ public final class CanaryService {
         if (target == Stage.ROLLED_BACK && record.stage() != Stage.CANARY) {
             return;
         }
-        lifecycle.move(record.id(), record.stage(), target, actor, reason, cause);
+        stages.move(deployment, record, target, reason);
     }
 }

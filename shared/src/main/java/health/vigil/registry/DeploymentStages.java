@@ -77,7 +77,6 @@ public final class DeploymentStages {
     private void apply(Deployment deployment) {
         int stable = deployment.stable().version();
         String cause = deployment.stageCause();
-        Principal actor = new Principal(deployment.updatedBy(), Set.of(Role.DEPLOYMENTS_OPERATE));
         for (VersionRecord record : store.listVersions(deployment.modelName())) {
             boolean inDeployment = deployment.holds(record.version());
             Stage target = record.stage();
@@ -89,10 +88,20 @@ public final class DeploymentStages {
                 target = Stage.ROLLED_BACK;
             }
             if (target != record.stage() && !record.movedBy(cause, target)) {
-                lifecycle.move(record.id(), record.stage(), target, actor, reasonFor(target, deployment), cause,
-                        () -> requireCurrent(deployment));
+                move(deployment, record, target, reasonFor(target, deployment));
             }
         }
+    }
+
+    /**
+     * Moves {@code record} (the version as read) to {@code target} as one of {@code deployment}'s own moves: under its
+     * {@link Deployment#stageCause() cause}, in the name of whoever wrote it, and only while it is the saved revision
+     * (otherwise {@code CONCURRENT_MODIFICATION}, and the newer revision's stages are the ones to settle).
+     */
+    public void move(Deployment deployment, VersionRecord record, Stage target, String reason) {
+        Principal actor = new Principal(deployment.updatedBy(), Set.of(Role.DEPLOYMENTS_OPERATE));
+        lifecycle.move(record.id(), record.stage(), target, actor, reason, deployment.stageCause(),
+                () -> requireCurrent(deployment));
     }
 
     /**

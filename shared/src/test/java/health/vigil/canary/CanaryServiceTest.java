@@ -26,7 +26,9 @@ import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.StepAnalysis;
 import health.vigil.model.TrafficSlot;
+import health.vigil.port.RegistryStore;
 import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.InterceptedRegistryStore;
 import health.vigil.port.Telemetry;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.scoring.RequestStatsRecorder;
@@ -37,8 +39,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -76,6 +80,37 @@ class CanaryServiceTest {
 
     private List<AuditRecord> canaryRecords() {
         return auditStore.read("2026-12-01").stream().filter(r -> r.action().equals(CanaryService.ACTION)).toList();
+    }
+
+    /**
+     * The controller settles the stages of a paused ramp's revision while an operator's deploy replaces it and rolls the
+     * canary back: the controller's pass, reading the version after the deploy's moves, must not put it back in canary
+     * under the ramp's cause (the deploy's move being made, nothing would then move it back out).
+     */
+    @Test
+    void aControllerPassOfAReplacedRampDoesNotUndoTheDeploysMoves() {
+        start();
+        canaries.pause(READMISSION, OPS);
+        AtomicReference<Runnable> beforeReadingVersion2 = new AtomicReference<>();
+        RegistryStore hooked = InterceptedRegistryStore.of(store, (method, args, call) -> {
+            if (method.equals("findVersion") && Integer.valueOf(2).equals(args[1])) {
+                Optional.ofNullable(beforeReadingVersion2.getAndSet(null)).ifPresent(Runnable::run);
+            }
+            return call.call();
+        });
+        VersionLifecycle lifecycle = new VersionLifecycle(hooked, audit, clock);
+        CanaryService controller = new CanaryService(hooked, lifecycle, audit, published::add, log, clock,
+                v -> warmed.add(v.version()));
+        DeploymentService deployments = new DeploymentService(hooked, lifecycle, audit, published::add, clock);
+        beforeReadingVersion2.set(() -> deployments.deploy(READMISSION, 1, OPS));
+
+        controller.tick(READMISSION);
+        deployments.settle(READMISSION);
+
+        assertThat(store.findDeployment(READMISSION).orElseThrow().slots())
+                .containsExactly(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL));
+        assertThat(stageOf(2)).isEqualTo(Stage.ROLLED_BACK);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
     }
 
     /** One bake time of traffic at the deployment's current weights, 20,000 requests, then the clock past it. */

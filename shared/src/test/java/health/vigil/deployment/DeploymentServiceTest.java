@@ -36,11 +36,10 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.InterceptedRegistryStore;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,7 +50,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -740,31 +738,13 @@ class DeploymentServiceTest {
         assertThat(audit()).hasSize(3);
     }
 
-    /** One call to a store, made by {@link #intercepted} in place of the real one ({@code call}). */
-    private interface Interception {
-        Object around(String method, Callable<Object> call) throws Exception;
-    }
-
-    /** {@code real}, each of its calls made through {@code interception}: to play a race at a chosen point. */
-    private static RegistryStore intercepted(RegistryStore real, Interception interception) {
-        return (RegistryStore) Proxy.newProxyInstance(RegistryStore.class.getClassLoader(),
-                new Class<?>[] {RegistryStore.class}, (proxy, method, args) -> interception.around(method.getName(),
-                        () -> {
-                            try {
-                                return method.invoke(real, args);
-                            } catch (InvocationTargetException e) {
-                                throw e.getCause() instanceof Exception cause ? cause : e;
-                            }
-                        }));
-    }
-
     @Test
     void aRetryThatCompletesAnOlderRevisionsRecordNamesTheVersionThatRevisionReplaced() {
         for (int v = 1; v <= 3; v++) {
             store.put(version(READMISSION, v, Stage.APPROVED));
         }
         AtomicBoolean lostAfterSaving = new AtomicBoolean();
-        RegistryStore crashing = intercepted(store, (method, call) -> {
+        RegistryStore crashing = InterceptedRegistryStore.of(store, (method, args, call) -> {
             Object result = call.call();
             if (method.equals("saveDeployment") && lostAfterSaving.getAndSet(false)) {
                 throw new StoreException("the connection to the registry was lost; try again", null);
@@ -810,7 +790,7 @@ class DeploymentServiceTest {
         try (LocalAdapters adapters = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
             RegistryStore sqlite = adapters.registryStore();
             AtomicReference<Runnable> beforeNextListing = new AtomicReference<>();
-            RegistryStore hooked = intercepted(sqlite, (method, call) -> {
+            RegistryStore hooked = InterceptedRegistryStore.of(sqlite, (method, args, call) -> {
                 if (method.equals("listVersions")) {
                     Optional.ofNullable(beforeNextListing.getAndSet(null)).ifPresent(Runnable::run);
                 }

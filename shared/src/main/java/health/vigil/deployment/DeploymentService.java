@@ -259,7 +259,8 @@ public final class DeploymentService {
                 if (serving.canary() == null && interrupted(serving)) {
                     // The call that saved this revision stopped before recording it: complete its record, in the
                     // name of whoever made the decision.
-                    announce(target, serving, Optional.empty(), OptionalInt.empty(), serving.updatedBy(), actor);
+                    announce(target, serving, Optional.empty(), serving.replacedByItsRequest(), serving.updatedBy(),
+                            actor);
                 }
                 stages.settle(model);
                 return serving;
@@ -531,7 +532,7 @@ public final class DeploymentService {
         if (!settling && serving.canary() == null && serving.lastChange() == null
                 && servesOnly(serving, serving.stable().version()) && interrupted(serving)) {
             announce(registry.getVersion(model, serving.stable().version()), serving, Optional.empty(),
-                    OptionalInt.empty(), serving.updatedBy(), Principal.SYSTEM);
+                    serving.replacedByItsRequest(), serving.updatedBy(), Principal.SYSTEM);
         }
         stages.settle(model);
     }

@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -171,6 +172,16 @@ public record Deployment(
      */
     public Optional<RecentRequest> request(String caller, IdempotencyKey key, Instant now) {
         return requests.stream().filter(r -> r.sentBy(caller, key) && within(r, now)).reduce((first, last) -> last);
+    }
+
+    /**
+     * The stable version this revision replaced, as the keyed request that wrote it remembers it; empty when no keyed
+     * request wrote it (or it was remembered before the replaced version was kept).
+     */
+    @JsonIgnore
+    public OptionalInt replacedByItsRequest() {
+        return requests.stream().filter(r -> r.revision() == revision).reduce((first, last) -> last)
+                .map(RecentRequest::previous).orElse(OptionalInt.empty());
     }
 
     /** A deployment with every live request going to one version. */

@@ -738,22 +738,44 @@ class DeploymentServiceTest {
         assertThat(audit()).hasSize(3);
     }
 
+    /** A service whose store loses its connection just after the next deployment is saved, once {@code armed}. */
+    private DeploymentService losingTheConnectionAfterSaving(AtomicBoolean armed) {
+        RegistryStore crashing = InterceptedRegistryStore.of(store, (method, args, call) -> {
+            Object result = call.call();
+            if (method.equals("saveDeployment") && armed.getAndSet(false)) {
+                throw new StoreException("the connection to the registry was lost; try again", null);
+            }
+            return result;
+        });
+        AuditLog log = new AuditLog(auditStore, clock);
+        return new DeploymentService(crashing, new VersionLifecycle(crashing, log, clock), log, events, clock,
+                Duration.ZERO);
+    }
+
+    @Test
+    void theTimerCompletingAKeyedDeploysRecordNamesTheVersionItReplaced() {
+        store.put(version(READMISSION, 1, Stage.APPROVED));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        AtomicBoolean lostAfterSaving = new AtomicBoolean();
+        DeploymentService deployments = losingTheConnectionAfterSaving(lostAfterSaving);
+        deployments.deploy(READMISSION, 1, OPS);
+        lostAfterSaving.set(true);
+        assertThatThrownBy(() -> deployments.deploy(READMISSION, 2, OPS, Optional.of(new IdempotencyKey("deploy-2"))))
+                .isInstanceOf(StoreException.class);
+
+        deployments.settle();
+
+        assertThat(audit()).filteredOn(r -> "2".equals(r.details().get("revision"))).singleElement()
+                .satisfies(r -> assertThat(r.details()).containsEntry("previousVersion", "1"));
+    }
+
     @Test
     void aRetryThatCompletesAnOlderRevisionsRecordNamesTheVersionThatRevisionReplaced() {
         for (int v = 1; v <= 3; v++) {
             store.put(version(READMISSION, v, Stage.APPROVED));
         }
         AtomicBoolean lostAfterSaving = new AtomicBoolean();
-        RegistryStore crashing = InterceptedRegistryStore.of(store, (method, args, call) -> {
-            Object result = call.call();
-            if (method.equals("saveDeployment") && lostAfterSaving.getAndSet(false)) {
-                throw new StoreException("the connection to the registry was lost; try again", null);
-            }
-            return result;
-        });
-        AuditLog log = new AuditLog(auditStore, clock);
-        DeploymentService deployments = new DeploymentService(crashing, new VersionLifecycle(crashing, log, clock), log,
-                events, clock, Duration.ZERO);
+        DeploymentService deployments = losingTheConnectionAfterSaving(lostAfterSaving);
         Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("deploy-2"));
         deployments.deploy(READMISSION, 1, OPS);
         lostAfterSaving.set(true);

@@ -46,8 +46,8 @@ import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * The scheduled monitoring check: for every deployed model, each traffic slot and the stable version's batch
- * predictions (slot {@code batch}, reported only for a window that has some), reads the last complete window of the
+ * The scheduled monitoring check: for every deployed model, each version and slot the window's prediction log holds
+ * (batch jobs' predictions as slot {@code batch}) and the deployed stable version, reads the last complete window of the
  * prediction log as a stream (memory bounded by features times bins for drift, and by segments times bins for the
  * labelled part, see {@link LabelledSummary}), compares it with the version's training reference, joins the outcomes
  * that have arrived, measures realised performance overall and per segment, judges the window by the model's {@link MonitoringPolicy}, stores the report once, audits the check
@@ -157,12 +157,13 @@ public final class MonitoringService {
     }
 
     /**
-     * Checks every slot of {@code model}'s deployment over {@code [from, to)} (whole seconds, {@code to} not in the
-     * future, at most 31 days), and the stable version's batch predictions when the window has any (slot
-     * {@code batch}, judged like a slot and never asking for retraining); a window checked before is answered from its
-     * stored report. A window over more log partitions than the fan-out threshold, on a platform with a work queue, is
-     * planned and queued one partition per message ({@link #checkPartition}); its report is pending until the last
-     * partition merges it.
+     * Checks every version and slot that served {@code model}'s predictions over {@code [from, to)} (whole seconds,
+     * {@code to} not in the future, at most 31 days), as the prediction log of the window holds them: a canary rolled
+     * back or promoted before the check, and batch jobs' predictions (slot {@code batch}, judged like a slot and never
+     * asking for retraining), are reported like the slots deployed now. The deployment's stable version is reported
+     * every window, with or without predictions. A window checked before is answered from its stored reports. A window
+     * over more log partitions than the fan-out threshold, on a platform with a work queue, is planned and queued one
+     * partition per message ({@link #checkPartition}); its report is pending until the last partition merges it.
      */
     public MonitoringRun check(ModelName model, Instant from, Instant to) {
         checkWindow(from, to);
@@ -172,17 +173,55 @@ public final class MonitoringService {
             throw new VigilException(ErrorCode.NOT_FOUND, model.value() + " is not deployed; there is nothing to"
                     + " monitor (deploy a version first)");
         }
-        List<MonitoringReport> done = new ArrayList<>();
-        List<MonitoringRun.Pending> pending = new ArrayList<>();
-        for (TrafficSlot slot : deployment.get().slots()) {
-            checkSlot(registry.getVersion(model, slot.version()), slot.slot(), from, to, policy, done, pending);
-        }
-        // The batch predictions of the stable version, which a batch job scores with unless one is pinned: finding
-        // every version with batch predictions in the window would take a read of the window before the check.
         int stable = deployment.get().slots().stream().filter(s -> s.slot() == Slot.STABLE).findFirst().orElseThrow()
                 .version();
-        checkSlot(registry.getVersion(model, stable), Slot.BATCH, from, to, policy, done, pending);
+        java.util.SortedSet<Served> served = new java.util.TreeSet<>(servedIn(model, from, to).served());
+        served.add(new Served(stable, Slot.STABLE));
+        List<MonitoringReport> done = new ArrayList<>();
+        List<MonitoringRun.Pending> pending = new ArrayList<>();
+        for (Served s : served) {
+            checkSlot(registry.getVersion(model, s.version()), s.slot(), from, to, policy, done, pending);
+        }
         return new MonitoringRun(done, pending);
+    }
+
+    /**
+     * The versions and slots of {@code model}'s predictions in the window, read once from the partitions of the log
+     * that exist for it and stored beside the reports, so every later run of the window (a replay, the timer on
+     * another instance) reads one small document instead of the window.
+     */
+    private ServedInWindow servedIn(ModelName model, Instant from, Instant to) {
+        String name = servedName(model, from, to);
+        Optional<ServedInWindow> stored = documents.find(name, ServedInWindow.class);
+        if (stored.isPresent()) {
+            return stored.get();
+        }
+        java.util.Set<Served> served = new java.util.TreeSet<>();
+        for (PredictionLog.Partition partition : predictions.partitions(model, from, to)) {
+            predictions.scan(model, partition, from, to, r -> served.add(new Served(r.version(), r.slot())));
+        }
+        return documents.createOnce(name, new ServedInWindow(model.value(), from, to, List.copyOf(served)));
+    }
+
+    /** A version and the slot it served predictions in: one report per window. Ordered stable first, then by version. */
+    record Served(int version, Slot slot) implements Comparable<Served> {
+        @Override
+        public int compareTo(Served other) {
+            return java.util.Comparator.comparing(Served::slot).thenComparingInt(Served::version).compare(this, other);
+        }
+    }
+
+    /** The versions and slots a window of a model's prediction log holds. */
+    record ServedInWindow(String model, Instant from, Instant to, List<Served> served) {
+        ServedInWindow {
+            served = List.copyOf(served);
+        }
+    }
+
+    /** {@code served/<model>/<from>--<to>.json} in the monitoring container. */
+    static String servedName(ModelName model, Instant from, Instant to) {
+        return "served/" + model.value() + "/" + MonitoringReport.compact(from) + "--" + MonitoringReport.compact(to)
+                + ".json";
     }
 
     /**
@@ -385,7 +424,10 @@ public final class MonitoringService {
             return report;
         }
         announce(report);
-        if (Slot.fromWire(report.slot()) == Slot.STABLE) {
+        // Retraining is asked for the version in production: a stable version replaced since the window (a canary
+        // promoted over it) is reported, and not retrained.
+        if (Slot.fromWire(report.slot()) == Slot.STABLE && registry.deployment(version.modelName())
+                .flatMap(d -> d.slot(Slot.STABLE)).filter(s -> s.version() == version.version()).isPresent()) {
             considerRetraining(report, version);
         }
         documents.createOnce(announcedName(report.id()), new Announced(report.id(), clock.instant()));

@@ -14,6 +14,8 @@ import health.vigil.events.VigilEvent;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
+import health.vigil.model.Slot;
+import health.vigil.canary.CanaryService;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.Telemetry;
 import health.vigil.port.ArtifactStore;
@@ -521,6 +523,38 @@ class MonitoringServiceTest {
                 .extracting(MonitoringReport::slot, MonitoringReport::predictions)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("stable", 0L),
                         org.assertj.core.groups.Tuple.tuple("batch", 100L));
+    }
+
+    @Test
+    void aCanaryRolledBackBeforeTheCheckHasItsPredictionsOfTheWindowReported() {
+        start(MonitoringPolicy.DEFAULTS);
+        byte[] zip = SampleModels.readmissionTrees().zip();
+        platform.artifacts().put(ArtifactStore.MODELS, "readmission-2.zip", new ByteArrayInputStream(zip), false);
+        platform.registration().register(new BlobCreated("upload-2", ArtifactStore.MODELS, "readmission-2.zip", null,
+                zip.length, null));
+        SetUpApproval.approve(platform, new ModelVersion(model, 2));
+        Principal operator = new Principal("operator", java.util.Set.of(health.vigil.security.Role.DEPLOYMENTS_OPERATE));
+        clock.set(START.plusSeconds(300));
+        platform.canaries().start(model, new CanaryService.StartCommand(2, List.of(5000, 10000), Duration.ofHours(2),
+                null), operator);
+        List<ScoredRow> scored = score(SampleModels.readmissionCohort(600, 7), r -> r, START.plusSeconds(600));
+        long onCanary = scored.stream().filter(r -> r.slot() == Slot.CANARY).count();
+        clock.set(START.plusSeconds(1200));
+        platform.canaries().abort(model, operator);
+
+        clock.set(START.plus(Duration.ofMinutes(65)));
+        List<MonitoringReport> reports = platform.monitoring().checkAll().reports();
+        int records = auditRecords().size();
+        List<MonitoringReport> again = platform.monitoring().checkAll().reports();
+
+        assertThat(onCanary).isPositive().isLessThan(600);
+        assertThat(reports).extracting(MonitoringReport::id, MonitoringReport::predictions).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(model.value() + "/v1/stable/2026-12-01T100000Z--2026-12-01T110000Z",
+                        600 - onCanary),
+                org.assertj.core.groups.Tuple.tuple(model.value() + "/v2/canary/2026-12-01T100000Z--2026-12-01T110000Z",
+                        onCanary));
+        assertThat(again).isEqualTo(reports);
+        assertThat(auditRecords()).hasSize(records);
     }
 
     @Test

@@ -89,13 +89,13 @@ class MonitoringFanOutTest {
         assertThat(one.pending()).isEmpty();
         assertThat(one.reports()).extracting(MonitoringReport::slot).containsExactly("stable");
         assertThat(planned.reports()).isEmpty();
-        // The stable slot's check and the batch check (which finds no batch prediction in this window).
-        assertThat(planned.pending()).extracting(MonitoringRun.Pending::slot).containsExactly("stable", "batch");
+        // The stable slot's check alone: the window's log holds no batch prediction, so no batch check is queued.
+        assertThat(planned.pending()).extracting(MonitoringRun.Pending::slot).containsExactly("stable");
         assertThat(planned.pending()).allSatisfy(p -> {
             assertThat(p.partitions()).isEqualTo(4);
             assertThat(p.done()).isZero();
         });
-        assertThat(fanned.messages).hasSize(8);
+        assertThat(fanned.messages).hasSize(4);
         // Delivered in any order: the last partial to be written merges.
         for (int k = fanned.messages.size() - 1; k >= 0; k--) {
             assertThat(fanned.platform.monitoring().reports().find(one.reports().get(0).id())).isEmpty();
@@ -130,12 +130,12 @@ class MonitoringFanOutTest {
         MonitoringRun again = fanned.platform.monitoring().check(fanned.model, START, END);
         assertThat(again.reports()).containsExactly(merged);
         assertThat(again.pending()).isEmpty();
-        assertThat(fanned.messages).hasSize(8);
+        assertThat(fanned.messages).hasSize(4);
         // A window of one hour is checked in one invocation even where there is a queue.
         fanned.clock.set(END.plus(Duration.ofMinutes(5)));
         MonitoringRun hour = fanned.platform.monitoring().check(fanned.model, START, START.plus(Duration.ofHours(1)));
         assertThat(hour.reports()).singleElement().satisfies(r -> assertThat(r.predictions()).isEqualTo(300));
-        assertThat(fanned.messages).hasSize(8);
+        assertThat(fanned.messages).hasSize(4);
     }
 
     @Test
@@ -242,8 +242,9 @@ class MonitoringFanOutTest {
         MonitoringRun run = fanned.platform.monitoring().check(fanned.model, START, END, Duration.ofSeconds(20),
                 "analyst");
 
-        // Both checks were queued, and each merged as its last partition was done: the batch check into nothing.
-        assertThat(fanned.messages).hasSize(8);
+        // The stable check alone was queued (the window's log holds no batch prediction) and merged as its last
+        // partition was done.
+        assertThat(fanned.messages).hasSize(4);
         assertThat(run.reports()).extracting(MonitoringReport::slot).containsExactly("stable");
         assertThat(run.pending()).isEmpty();
         assertThat(fanned.platform.monitoring().reports().list(fanned.model.value(), START, END)).hasSize(1);

@@ -144,7 +144,8 @@ final class MonitorCommand {
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,
-            description = "Check a window now (default: the last hour); a window checked before shows its stored report.")
+            description = "Check a window now (default: the last whole hour, the one the hourly check reports); a window"
+                    + " checked before shows its stored report.")
     static final class Run extends Target implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {

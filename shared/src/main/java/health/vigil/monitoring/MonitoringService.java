@@ -254,6 +254,20 @@ public final class MonitoringService {
     }
 
     /**
+     * A check a person asked for ({@code POST .../monitoring/run}) with or without its window. By default it is the
+     * last whole window of the model's policy, the one the timer checks: a run answers the report the timer makes (or
+     * makes it early), and never stores a report of a window cut at the minute of the run, which would leave out that
+     * minute's predictions for good. Predictions of the window still going on are in the next window's report. Without
+     * {@code to} the window ends where the last whole one does; without {@code from} it is one policy window long.
+     */
+    public MonitoringRun check(ModelName model, Optional<Instant> from, Optional<Instant> to, Duration wait,
+            String requestedBy) {
+        Duration window = policies.apply(model).window();
+        Instant end = to.orElseGet(() -> windowEnd(clock.instant(), window));
+        return check(model, from.orElse(end.minus(window)), end, wait, requestedBy);
+    }
+
+    /**
      * A check a person asked for ({@code POST .../monitoring/run}): like {@link #check(ModelName, Instant, Instant,
      * Duration)}, and the request is audited once per window under {@code requestedBy}, so the trail says who ran
      * it (the check's own record, and any retraining request it raises, are the platform's, {@value #ACTOR}).

@@ -558,6 +558,36 @@ class MonitoringServiceTest {
     }
 
     @Test
+    void aRunWithoutAWindowInTheMinuteOfTheTrafficChecksTheLastWholeHourAndTheTrafficIsInTheNextOnesReport() {
+        start(MonitoringPolicy.DEFAULTS);
+        Instant hour = START.plus(Duration.ofHours(1));
+        score(SampleModels.readmissionCohort(300, 7), r -> r, hour.plusSeconds(620));
+        clock.set(hour.plusSeconds(640));
+
+        List<MonitoringReport> now = platform.monitoring().check(model, java.util.Optional.empty(),
+                java.util.Optional.empty(), Duration.ZERO, "operator").reports();
+        clock.set(hour.plus(Duration.ofMinutes(65)));
+        List<MonitoringReport> timer = platform.monitoring().checkAll().reports();
+        int records = auditRecords().size();
+        clock.set(hour.plus(Duration.ofMinutes(70)));
+        List<MonitoringReport> later = platform.monitoring().check(model, java.util.Optional.empty(),
+                java.util.Optional.empty(), Duration.ZERO, "operator").reports();
+
+        // The hour that had ended, the one the timer checks: no report of a window cut at the minute of the traffic.
+        assertThat(now).singleElement().satisfies(r -> {
+            assertThat(r.from()).isEqualTo(START);
+            assertThat(r.to()).isEqualTo(hour);
+        });
+        assertThat(timer).singleElement().satisfies(r -> assertThat(r.predictions()).isEqualTo(300));
+        assertThat(later).isEqualTo(timer);
+        assertThat(auditRecords().stream().filter(a -> a.action().equals(MonitoringService.CHECK_ACTION))).hasSize(2);
+        // The second run of the hour adds who asked for it, and no second check.
+        assertThat(auditRecords()).hasSize(records + 1);
+        assertThat(platform.monitoring().reports().list(model.value(), START, hour.plus(Duration.ofHours(1))))
+                .extracting(MonitoringReport::predictions).containsExactly(0L, 300L);
+    }
+
+    @Test
     void aFewPredictionsAreInsufficientDataAndRaiseNothing() {
         start(MonitoringPolicy.DEFAULTS);
         score(SampleModels.readmissionCohort(1, 12), r -> r, START.plusSeconds(600));

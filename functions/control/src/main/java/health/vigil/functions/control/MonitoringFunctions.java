@@ -25,7 +25,6 @@ import health.vigil.registry.ModelRegistry;
 import health.vigil.security.Role;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -102,8 +101,8 @@ public final class MonitoringFunctions {
     }
 
     /**
-     * {@code POST /models/{name}/monitoring/run?from=&to=}: checks that window now (default: the hour up to the
-     * current minute); a window checked before answers its stored report and writes nothing. A window fanned
+     * {@code POST /models/{name}/monitoring/run?from=&to=}: checks that window now (default: the last whole window
+     * of the model's policy, the one the timer checks); a window checked before answers its stored report and writes nothing. A window fanned
      * out over its log partitions is waited for up to {@link #RUN_WAIT}; if its report is not merged by then the
      * answer is 202 with the pending checks, and the report is read later from {@code GET .../monitoring}.
      */
@@ -116,12 +115,9 @@ public final class MonitoringFunctions {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
             call.requireNoBody("give the window as query parameters, ?from=...&to=... (ISO-8601, UTC)");
             ModelName model = known(name);
-            // The default window ends at the minute: a second click within it asks for the same window, answered by its
-            // stored report, not a second report of a window one second later.
             call.requireInstantParams("from", "to");
-            Instant to = call.instantParam("to").orElse(clock.instant().truncatedTo(ChronoUnit.MINUTES));
-            Instant from = call.instantParam("from").orElse(to.minus(Duration.ofHours(1)));
-            MonitoringRun run = monitoring.check(model, from, to, RUN_WAIT, call.principal().id());
+            MonitoringRun run = monitoring.check(model, call.instantParam("from"), call.instantParam("to"), RUN_WAIT,
+                    call.principal().id());
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", model.value());
             out.put("reports", run.reports());
@@ -129,8 +125,8 @@ public final class MonitoringFunctions {
                 return out;
             }
             out.put("pending", run.pending());
-            return new Reply(202, out, Map.of("Location", "/models/" + model.value() + "/monitoring?from=" + from
-                    + "&to=" + from.plusSeconds(1)));
+            return new Reply(202, out, Map.of("Location", "/models/" + model.value() + "/monitoring?from="
+                    + run.pending().get(0).from() + "&to=" + run.pending().get(0).from().plusSeconds(1)));
         });
     }
 

@@ -47,6 +47,7 @@ public final class LocalPlatform implements AutoCloseable {
      */
     public static LocalPlatform startOnAzureEmulators(Path home, int port) {
         Path absoluteHome = home.toAbsolutePath();
+        LocalHost.refusePortInUse(port);
         refuseBlobsOfAnEarlierRun(absoluteHome);
         EmulatorLauncher.unavailableReason().ifPresent(reason -> {
             throw new health.vigil.error.ValidationException("--azure-emulators needs Node.js: " + reason);
@@ -113,6 +114,8 @@ public final class LocalPlatform implements AutoCloseable {
     static final Map<String, String> SCHEDULE_DEFAULTS = Map.of("VIGIL_DRIFT_CHECK_SCHEDULE", "0 5 * * * *");
 
     public static LocalPlatform start(VigilConfig config, int port, UnaryOperator<VigilPlatform.Builder> customise) {
+        // Before the home, its keys and its stores are created: a refused start leaves nothing behind.
+        LocalHost.refusePortInUse(port);
         AtomicReference<VigilPlatform> platform = new AtomicReference<>();
         LocalHost.Builder hostBuilder = LocalHost.builder();
         if (config.mode() == VigilConfig.Mode.AZURE) {

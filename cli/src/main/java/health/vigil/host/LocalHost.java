@@ -10,6 +10,8 @@ import health.vigil.port.WorkQueue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -50,6 +52,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class LocalHost implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LocalHost.class.getName());
+    /** The address the host listens on unless told another. */
+    private static final String DEFAULT_HOST = "127.0.0.1";
     /** Where the cli jar carries {@code infra/bicep/event-subscriptions.json}. */
     public static final String SUBSCRIPTIONS_RESOURCE = "health/vigil/host/event-subscriptions.json";
     public static final String MODELS_CONTAINER = "models";
@@ -370,13 +374,35 @@ public final class LocalHost implements AutoCloseable {
             server.start();
         } catch (IOException e) {
             if (e instanceof BindException || e.getCause() instanceof BindException) {
-                throw new IOException("port " + settings.port + " on " + settings.host
-                        + " is in use; stop the other process or choose another port", e);
+                throw new IOException(portInUse(settings.host, settings.port), e);
             }
             throw e;
         } catch (Exception e) {
             throw new IOException("HTTP did not start (" + e.getClass().getSimpleName() + ")", e);
         }
+    }
+
+    /**
+     * Refuses {@code port} on the host's default address when another process listens there, before anything of a
+     * platform (its home, keys, stores) is created: the port is bound and let go at once. Port 0, any free port, is
+     * never refused. Another process may still take the port before the host binds it; the host then refuses it too.
+     */
+    public static void refusePortInUse(int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(DEFAULT_HOST, port));
+        } catch (BindException e) {
+            throw new ValidationException(portInUse(DEFAULT_HOST, port) + " (--port, or 0 for any free port)");
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not check whether port " + port + " is free", e);
+        }
+    }
+
+    private static String portInUse(String host, int port) {
+        return "port " + port + " on " + host + " is in use; stop the other process or choose another port";
     }
 
     /**
@@ -495,7 +521,7 @@ public final class LocalHost implements AutoCloseable {
     /** Settings of a local host; every one has a default except {@code home}. */
     public static final class Builder {
         private Path home;
-        private String host = "127.0.0.1";
+        private String host = DEFAULT_HOST;
         private int port = 7071;
         private List<String> packages = List.of("health.vigil.functions");
         private ClassLoader classLoader = defaultLoader();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +39,22 @@ class UpCommandTest {
         // Refused before anything started: no emulator logs, no keys.
         assertThat(home.resolve("emulators").resolve("logs")).doesNotExist();
         assertThat(home.resolve("keys.json")).doesNotExist();
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aPortInUseIsRefusedBeforeTheHomeAndItsKeysAreCreated() throws Exception {
+        Path fresh = home.resolve("fresh");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CommandLine line = Main.commandLine();
+            StringWriter err = new StringWriter();
+            line.setErr(new PrintWriter(err, true));
+            int code = line.execute("up", "--port", Integer.toString(taken.getLocalPort()), "--home", fresh.toString());
+
+            assertThat(code).isNotZero();
+            assertThat(err.toString()).contains("port " + taken.getLocalPort(), "in use", "choose another port");
+        }
+        assertThat(fresh).doesNotExist();
     }
 
     @Test

@@ -726,8 +726,20 @@ abstract class PlatformLoopScenario {
         assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
         JsonNode reports = json(first.body()).get("reports");
         JsonNode deployment = get("/models/" + MODEL, operator).at("/summary/deployment/slots");
-        assertThat(reports).hasSize(deployment.size());
         List<PredictionRecord> logged = logged();
+        // One report per version and slot that served predictions in the window (a version deployed before the one
+        // deployed now included), and the deployed stable version's in any case.
+        java.util.Set<String> servedInWindow = new java.util.TreeSet<>();
+        logged.stream().filter(r -> !r.time().isBefore(from) && r.time().isBefore(to))
+                .forEach(r -> servedInWindow.add("v" + r.version() + "/" + r.slot().wireName()));
+        deployment.forEach(slot -> {
+            if (slot.get("slot").asText().equals("stable")) {
+                servedInWindow.add("v" + slot.get("version").asInt() + "/stable");
+            }
+        });
+        List<String> reported = new ArrayList<>();
+        reports.forEach(r -> reported.add("v" + r.get("version").asInt() + "/" + r.get("slot").asText()));
+        assertThat(reported).containsExactlyInAnyOrderElementsOf(servedInWindow);
         for (JsonNode report : reports) {
             int version = report.get("version").asInt();
             String slot = report.get("slot").asText();

@@ -558,6 +558,33 @@ class MonitoringServiceTest {
     }
 
     @Test
+    void aPromotedCanarysPredictionsBeforeThePromotionAndTheReplacedStableVersionsAreReported() {
+        start(MonitoringPolicy.DEFAULTS);
+        byte[] zip = SampleModels.readmissionTrees().zip();
+        platform.artifacts().put(ArtifactStore.MODELS, "readmission-2.zip", new ByteArrayInputStream(zip), false);
+        platform.registration().register(new BlobCreated("upload-2", ArtifactStore.MODELS, "readmission-2.zip", null,
+                zip.length, null));
+        SetUpApproval.approve(platform, new ModelVersion(model, 2));
+        Principal operator = new Principal("operator", java.util.Set.of(health.vigil.security.Role.DEPLOYMENTS_OPERATE));
+        clock.set(START.plusSeconds(300));
+        platform.canaries().start(model, new CanaryService.StartCommand(2, List.of(5000, 10000), Duration.ofHours(2),
+                null), operator);
+        List<ScoredRow> ramped = score(SampleModels.readmissionCohort(400, 7), r -> r, START.plusSeconds(600));
+        clock.set(START.plusSeconds(1200));
+        platform.canaries().promote(model, operator);
+        score(SampleModels.readmissionCohort(200, 8), r -> r, START.plusSeconds(1800));
+
+        clock.set(START.plus(Duration.ofMinutes(65)));
+        List<MonitoringReport> reports = platform.monitoring().checkAll().reports();
+
+        long onCanary = ramped.stream().filter(r -> r.slot() == Slot.CANARY).count();
+        assertThat(reports).extracting(MonitoringReport::version, MonitoringReport::slot, MonitoringReport::predictions)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "stable", 400 - onCanary),
+                        org.assertj.core.groups.Tuple.tuple(2, "stable", 200L),
+                        org.assertj.core.groups.Tuple.tuple(2, "canary", onCanary));
+    }
+
+    @Test
     void aRunWithoutAWindowInTheMinuteOfTheTrafficChecksTheLastWholeHourAndTheTrafficIsInTheNextOnesReport() {
         start(MonitoringPolicy.DEFAULTS);
         Instant hour = START.plus(Duration.ofHours(1));

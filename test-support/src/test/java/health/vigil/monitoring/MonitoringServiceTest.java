@@ -527,16 +527,7 @@ class MonitoringServiceTest {
 
     @Test
     void aCanaryRolledBackBeforeTheCheckHasItsPredictionsOfTheWindowReported() {
-        start(MonitoringPolicy.DEFAULTS);
-        byte[] zip = SampleModels.readmissionTrees().zip();
-        platform.artifacts().put(ArtifactStore.MODELS, "readmission-2.zip", new ByteArrayInputStream(zip), false);
-        platform.registration().register(new BlobCreated("upload-2", ArtifactStore.MODELS, "readmission-2.zip", null,
-                zip.length, null));
-        SetUpApproval.approve(platform, new ModelVersion(model, 2));
-        Principal operator = new Principal("operator", java.util.Set.of(health.vigil.security.Role.DEPLOYMENTS_OPERATE));
-        clock.set(START.plusSeconds(300));
-        platform.canaries().start(model, new CanaryService.StartCommand(2, List.of(5000, 10000), Duration.ofHours(2),
-                null), operator);
+        Principal operator = startWithACanaryOfVersion2At(START.plusSeconds(300));
         List<ScoredRow> scored = score(SampleModels.readmissionCohort(600, 7), r -> r, START.plusSeconds(600));
         long onCanary = scored.stream().filter(r -> r.slot() == Slot.CANARY).count();
         clock.set(START.plusSeconds(1200));
@@ -559,16 +550,7 @@ class MonitoringServiceTest {
 
     @Test
     void aPromotedCanarysPredictionsBeforeThePromotionAndTheReplacedStableVersionsAreReported() {
-        start(MonitoringPolicy.DEFAULTS);
-        byte[] zip = SampleModels.readmissionTrees().zip();
-        platform.artifacts().put(ArtifactStore.MODELS, "readmission-2.zip", new ByteArrayInputStream(zip), false);
-        platform.registration().register(new BlobCreated("upload-2", ArtifactStore.MODELS, "readmission-2.zip", null,
-                zip.length, null));
-        SetUpApproval.approve(platform, new ModelVersion(model, 2));
-        Principal operator = new Principal("operator", java.util.Set.of(health.vigil.security.Role.DEPLOYMENTS_OPERATE));
-        clock.set(START.plusSeconds(300));
-        platform.canaries().start(model, new CanaryService.StartCommand(2, List.of(5000, 10000), Duration.ofHours(2),
-                null), operator);
+        Principal operator = startWithACanaryOfVersion2At(START.plusSeconds(300));
         List<ScoredRow> ramped = score(SampleModels.readmissionCohort(400, 7), r -> r, START.plusSeconds(600));
         clock.set(START.plusSeconds(1200));
         platform.canaries().promote(model, operator);
@@ -647,6 +629,21 @@ class MonitoringServiceTest {
                 .hasMessageContaining("at most 31 days long"));
         assertThatThrownBy(() -> platform.monitoring().check(new ModelName("not-deployed"), START.minusSeconds(60), START))
                 .hasMessageContaining("not deployed");
+    }
+
+    /** Version 1 deployed, version 2 approved and ramped out as a canary at half the traffic from {@code at}. */
+    private Principal startWithACanaryOfVersion2At(Instant at) {
+        start(MonitoringPolicy.DEFAULTS);
+        byte[] zip = SampleModels.readmissionTrees().zip();
+        platform.artifacts().put(ArtifactStore.MODELS, "readmission-2.zip", new ByteArrayInputStream(zip), false);
+        platform.registration().register(new BlobCreated("upload-2", ArtifactStore.MODELS, "readmission-2.zip", null,
+                zip.length, null));
+        SetUpApproval.approve(platform, new ModelVersion(model, 2));
+        Principal operator = new Principal("operator", java.util.Set.of(health.vigil.security.Role.DEPLOYMENTS_OPERATE));
+        clock.set(at);
+        platform.canaries().start(model, new CanaryService.StartCommand(2, List.of(5000, 10000), Duration.ofHours(2),
+                null), operator);
+        return operator;
     }
 
     private List<ScoredRow> score(SyntheticCohort cohort, UnaryOperator<Map<String, Object>> change, Instant at) {

@@ -10,12 +10,12 @@ import health.vigil.model.AuditRecord;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
+import health.vigil.model.Displaced;
 import health.vigil.model.IdempotencyKey;
 import health.vigil.model.Lifecycle;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.RecentRequest;
-import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
@@ -126,8 +126,8 @@ public final class DeploymentService {
      * live traffic on the canary slot until the deploy sent all of it to the stable version.
      */
     public record Ended(String kind, int version, String message) {
-        public static final String CANARY = "canary";
-        public static final String EXPERIMENT = "experiment";
+        public static final String CANARY = Displaced.CANARY;
+        public static final String EXPERIMENT = Displaced.EXPERIMENT;
     }
 
     /**
@@ -235,7 +235,7 @@ public final class DeploymentService {
                 : Deployment.stableOnly(model, first.served(), first.revision(), first.caller(), first.at(), null);
         if (interrupted(written)) {
             // The call that saved it stopped before recording it: complete its record, in the name of whoever sent it.
-            announce(registry.getVersion(model, first.served()), written, Optional.empty(), first.previous(),
+            announce(registry.getVersion(model, first.served()), written, first.previous(), first.ended(),
                     first.caller(), actor);
         }
         if (isCurrent) {
@@ -259,8 +259,8 @@ public final class DeploymentService {
                 if (serving.canary() == null && interrupted(serving)) {
                     // The call that saved this revision stopped before recording it: complete its record, in the
                     // name of whoever made the decision.
-                    announce(target, serving, Optional.empty(), serving.replacedByItsRequest(), serving.updatedBy(),
-                            actor);
+                    announce(target, serving, serving.replacedByItsDeploy(), serving.endedByItsDeploy(),
+                            serving.updatedBy(), actor);
                 }
                 stages.settle(model);
                 return serving;
@@ -276,8 +276,10 @@ public final class DeploymentService {
                     current.map(Deployment::etag).orElse(null));
             Deployment following = current.map(stableOnly::following).orElse(stableOnly);
             OptionalInt previous = current.map(d -> OptionalInt.of(d.stable().version())).orElse(OptionalInt.empty());
+            Optional<Displaced> ended = current.flatMap(d -> Displaced.by(d, version));
+            // What it takes off live traffic is kept with it, so a record completed later says it too.
             Deployment next = sent.map(s -> following.remembering(RecentRequest.of(s.key(), actor.id(), s.request(),
-                    s.asked(), revision, version, now, previous))).orElse(following);
+                    s.asked(), revision, version, now, previous, ended))).orElse(following.keeping(previous, ended));
             Deployment saved;
             try {
                 saved = store.saveDeployment(next);
@@ -288,7 +290,7 @@ public final class DeploymentService {
                 lastConflict = e;
                 continue;
             }
-            announce(target, saved, current, OptionalInt.empty(), actor.id(), actor);
+            announce(target, saved, previous, ended, actor.id(), actor);
             stages.settle(model);
             return saved;
         }
@@ -454,10 +456,10 @@ public final class DeploymentService {
     }
 
     /**
-     * Records and announces {@code saved}, which replaced {@code before} (its stable version and any canary it took off
-     * traffic); when {@code before} is not known, {@code replaced} names the stable version it replaced, if remembered.
+     * Records and announces {@code saved}, which took the stable version {@code replaced} (if any, and known) and the
+     * canary ramp or experiment {@code ended} (if any) off live traffic.
      */
-    private void announce(VersionRecord target, Deployment saved, Optional<Deployment> before, OptionalInt replaced,
+    private void announce(VersionRecord target, Deployment saved, OptionalInt replaced, Optional<Displaced> ended,
             String decidedBy, Principal caller) {
         ModelVersion id = target.id();
         Map<String, String> details = new LinkedHashMap<>();
@@ -466,18 +468,15 @@ public final class DeploymentService {
         data.put("model", id.name().value());
         data.put("version", id.number());
         data.put("revision", saved.revision());
-        before.map(previous -> OptionalInt.of(previous.stable().version())).orElse(replaced).ifPresent(previousStable -> {
+        replaced.ifPresent(previousStable -> {
             if (previousStable != id.number()) {
                 details.put(PREVIOUS_VERSION, Integer.toString(previousStable));
                 data.put("previousVersion", previousStable);
             }
         });
-        before.ifPresent(previous -> {
-            previous.slot(Slot.CANARY).map(TrafficSlot::version).filter(v -> v != id.number()).ifPresent(v -> {
-                details.put("displacedCanary", Integer.toString(v));
-                boolean experiment = previous.experiment() != null && previous.experiment().running();
-                details.put(DISPLACED, experiment ? Ended.EXPERIMENT : Ended.CANARY);
-            });
+        ended.ifPresent(displaced -> {
+            details.put("displacedCanary", Integer.toString(displaced.version()));
+            details.put(DISPLACED, displaced.kind());
         });
         if (!caller.id().equals(decidedBy)) {
             details.put("completedBy", caller.id());
@@ -531,8 +530,8 @@ public final class DeploymentService {
         // waiting: a call still settling it is left to, and the next pass looks again.
         if (!settling && serving.canary() == null && serving.lastChange() == null
                 && servesOnly(serving, serving.stable().version()) && interrupted(serving)) {
-            announce(registry.getVersion(model, serving.stable().version()), serving, Optional.empty(),
-                    serving.replacedByItsRequest(), serving.updatedBy(), Principal.SYSTEM);
+            announce(registry.getVersion(model, serving.stable().version()), serving, serving.replacedByItsDeploy(),
+                    serving.endedByItsDeploy(), serving.updatedBy(), Principal.SYSTEM);
         }
         stages.settle(model);
     }

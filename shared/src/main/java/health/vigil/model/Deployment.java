@@ -26,7 +26,10 @@ import java.util.Set;
  * and event can be completed from the document alone. {@code requests} are the recent deploy and rollback requests sent
  * under an {@link IdempotencyKey} (at most {@value #RECENT_REQUESTS}, none older than {@link #REQUEST_WINDOW}), oldest
  * first, carried forward by every revision, so that a request sent again after its answer was lost finds what it did
- * even when other changes followed it.
+ * even when other changes followed it. A revision an unkeyed deploy or rollback wrote keeps, as a keyed one's request
+ * does, the stable version it replaced ({@code previousVersion}) and the canary ramp or experiment it ended
+ * ({@code displaced}), so that its record, completed later by the timer or a repeated deploy, says what the first call's
+ * would have; both absent otherwise (and in documents written before they were kept), and neither carried forward.
  */
 public record Deployment(
         ModelName modelName,
@@ -38,13 +41,21 @@ public record Deployment(
         @JsonInclude(JsonInclude.Include.NON_NULL) CanaryRamp canary,
         @JsonInclude(JsonInclude.Include.NON_NULL) Experiment experiment,
         @JsonInclude(JsonInclude.Include.NON_NULL) String lastChange,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<RecentRequest> requests) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<RecentRequest> requests,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Integer previousVersion,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Displaced displaced) {
 
     /**
      * The name of {@code requests} in the document: stored with it, left out of what callers read of it (the keys and
      * requests of other callers).
      */
     public static final String REMEMBERED_REQUESTS = "requests";
+    /**
+     * The names of what the document keeps of its deploy for completing its record ({@code previousVersion},
+     * {@code displaced}): stored with it, left out of what callers read of it, who read the record's words instead.
+     */
+    public static final String KEPT_PREVIOUS = "previousVersion";
+    public static final String KEPT_DISPLACED = "displaced";
     /** How many keyed requests a deployment remembers. */
     public static final int RECENT_REQUESTS = 20;
     /** How long a deployment remembers a keyed request. */
@@ -104,6 +115,12 @@ public record Deployment(
         this(modelName, slots, revision, updatedBy, updatedAt, etag, canary, experiment, lastChange, List.of());
     }
 
+    public Deployment(ModelName modelName, List<TrafficSlot> slots, long revision, String updatedBy, Instant updatedAt,
+            String etag, CanaryRamp canary, Experiment experiment, String lastChange, List<RecentRequest> requests) {
+        this(modelName, slots, revision, updatedBy, updatedAt, etag, canary, experiment, lastChange, requests, null,
+                null);
+    }
+
     /**
      * Reads a stored document. One written before the history of requests named only the key of the request that wrote
      * it ({@code requestKey}); that request is remembered as this revision's.
@@ -114,14 +131,15 @@ public record Deployment(
             @JsonProperty("updatedBy") String updatedBy, @JsonProperty("updatedAt") Instant updatedAt,
             @JsonProperty("etag") String etag, @JsonProperty("canary") CanaryRamp canary,
             @JsonProperty("experiment") Experiment experiment, @JsonProperty("lastChange") String lastChange,
-            @JsonProperty("requests") List<RecentRequest> requests, @JsonProperty("requestKey") String requestKey) {
+            @JsonProperty("requests") List<RecentRequest> requests, @JsonProperty("requestKey") String requestKey,
+            @JsonProperty(KEPT_PREVIOUS) Integer previousVersion, @JsonProperty(KEPT_DISPLACED) Displaced displaced) {
         Deployment read = new Deployment(modelName, slots, revision, updatedBy, updatedAt, etag, canary, experiment,
-                lastChange, requests);
+                lastChange, requests, previousVersion, displaced);
         if (requestKey == null || !read.requests.isEmpty()) {
             return read;
         }
         return read.remembering(new RecentRequest(requestKey, updatedBy, null, null, revision, read.stable().version(),
-                updatedAt, null));
+                updatedAt, null, null));
     }
 
     public Deployment(ModelName modelName, List<TrafficSlot> slots, long revision, String updatedBy, Instant updatedAt,
@@ -137,7 +155,7 @@ public record Deployment(
     /** The same deployment with the store's concurrency token. */
     public Deployment withEtag(String newEtag) {
         return new Deployment(modelName, slots, revision, updatedBy, updatedAt, newEtag, canary, experiment, lastChange,
-                requests);
+                requests, previousVersion, displaced);
     }
 
     /**
@@ -159,7 +177,16 @@ public record Deployment(
         List<RecentRequest> kept = all.stream().filter(r -> within(r, updatedAt)).toList();
         kept = kept.subList(Math.max(0, kept.size() - RECENT_REQUESTS), kept.size());
         return new Deployment(modelName, slots, revision, updatedBy, updatedAt, etag, canary, experiment, lastChange,
-                kept);
+                kept, previousVersion, displaced);
+    }
+
+    /**
+     * The same deployment, keeping what the unkeyed deploy that wrote it took off live traffic: the stable version
+     * {@code previous} and the canary ramp or experiment {@code ended}.
+     */
+    public Deployment keeping(OptionalInt previous, Optional<Displaced> ended) {
+        return new Deployment(modelName, slots, revision, updatedBy, updatedAt, etag, canary, experiment, lastChange,
+                requests, previous.isPresent() ? previous.getAsInt() : null, ended.orElse(null));
     }
 
     private static boolean within(RecentRequest request, Instant now) {
@@ -175,13 +202,26 @@ public record Deployment(
     }
 
     /**
-     * The stable version this revision replaced, as the keyed request that wrote it remembers it; empty when no keyed
-     * request wrote it (or it was remembered before the replaced version was kept).
+     * The stable version this revision replaced, as the keyed request that wrote it remembers it or else the document
+     * kept it; empty when neither did (a revision no deploy wrote, or one written before it was kept).
      */
     @JsonIgnore
-    public OptionalInt replacedByItsRequest() {
-        return requests.stream().filter(r -> r.revision() == revision).reduce((first, last) -> last)
-                .map(RecentRequest::previous).orElse(OptionalInt.empty());
+    public OptionalInt replacedByItsDeploy() {
+        return itsRequest().map(RecentRequest::previous)
+                .orElse(previousVersion == null ? OptionalInt.empty() : OptionalInt.of(previousVersion));
+    }
+
+    /**
+     * The canary ramp or experiment this revision ended, as the keyed request that wrote it remembers it or else the
+     * document kept it; empty when it ended none (or neither kept it).
+     */
+    @JsonIgnore
+    public Optional<Displaced> endedByItsDeploy() {
+        return itsRequest().map(RecentRequest::ended).orElse(Optional.ofNullable(displaced));
+    }
+
+    private Optional<RecentRequest> itsRequest() {
+        return requests.stream().filter(r -> r.revision() == revision).reduce((first, last) -> last);
     }
 
     /** A deployment with every live request going to one version. */

@@ -37,6 +37,7 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.InterceptedRegistryStore;
+import health.vigil.registry.ServiceFixtures;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
@@ -205,11 +206,7 @@ class DeploymentServiceTest {
 
     @Test
     void deployingOverARunningCanaryTakesItOffTrafficAndRollsItBack() {
-        store.put(version(READMISSION, 1, Stage.PRODUCTION));
-        store.put(version(READMISSION, 2, Stage.CANARY));
-        store.put(version(READMISSION, 3, Stage.APPROVED));
-        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 7_500),
-                new TrafficSlot(Slot.CANARY, 2, 2_500)), 7, "canary-controller", NOW, null));
+        ServiceFixtures.canaryOfVersion2Over1(store, NOW);
 
         Deployment d = service.deploy(READMISSION, 3, OPS);
 
@@ -232,15 +229,7 @@ class DeploymentServiceTest {
 
     @Test
     void aDeployOverARunningExperimentSaysItEndedItAndOneOverStableAloneSaysNothingEnded() {
-        store.put(version(READMISSION, 1, Stage.PRODUCTION));
-        store.put(version(READMISSION, 2, Stage.APPROVED));
-        store.put(version(READMISSION, 3, Stage.APPROVED));
-        health.vigil.model.Experiment experiment = new health.vigil.model.Experiment("readmission-2", 1, 2, 5_000,
-                health.vigil.model.ExperimentMetric.FLAG_RATE, 0.27, 0.05, null, 0.05, 0.8, 1_305, 1_305,
-                health.vigil.model.Experiment.RUNNING, "ops-oncall", NOW, null, null);
-        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 5_000),
-                new TrafficSlot(Slot.CANARY, 2, 5_000)), 4, "ops-oncall", NOW, null, null, experiment,
-                "experiment.started"));
+        givenAnExperimentOfVersion2Over1();
 
         Deployment d = service.deploy(READMISSION, 3, OPS);
 
@@ -792,6 +781,84 @@ class DeploymentServiceTest {
                 .satisfies(r -> assertThat(r.details()).containsEntry("previousVersion", "1"));
     }
 
+    /**
+     * Version 1 of readmission in production and version 2 as the treatment of a running experiment against it
+     * (revision 7 of the deployment: 50 % each), and version 3 approved, to deploy over the experiment.
+     */
+    private void givenAnExperimentOfVersion2Over1() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+        health.vigil.model.Experiment experiment = new health.vigil.model.Experiment("readmission-2", 1, 2, 5_000,
+                health.vigil.model.ExperimentMetric.FLAG_RATE, 0.27, 0.05, null, 0.05, 0.8, 1_305, 1_305,
+                health.vigil.model.Experiment.RUNNING, "ops-oncall", NOW, null, null);
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 5_000),
+                new TrafficSlot(Slot.CANARY, 2, 5_000)), 7, "ops-oncall", NOW, null, null, experiment,
+                "experiment.started"));
+    }
+
+    /**
+     * A deploy of version 3 (under {@code key}, if given) over version 2 on the canary slot (a canary ramp's, or a
+     * running experiment's), which stopped right after saving its revision; the service, to complete it with.
+     */
+    private DeploymentService deployOverVersion2StoppedAfterSaving(boolean experiment, Optional<IdempotencyKey> key) {
+        if (experiment) {
+            givenAnExperimentOfVersion2Over1();
+        } else {
+            ServiceFixtures.canaryOfVersion2Over1(store, NOW);
+        }
+        DeploymentService deployments = losingTheConnectionAfterSaving(new AtomicBoolean(true));
+        assertThatThrownBy(() -> deployments.deploy(READMISSION, 3, OPS, key)).isInstanceOf(StoreException.class);
+        return deployments;
+    }
+
+    /** The record of the deploy that wrote revision 8 says it replaced version 1 and ended version 2's {@code kind}. */
+    private void assertRevision8EndedVersion2(String kind) {
+        assertThat(audit()).filteredOn(r -> "8".equals(r.details().get("revision"))).singleElement()
+                .satisfies(r -> assertThat(r.details()).containsEntry("previousVersion", "1")
+                        .containsEntry("displacedCanary", "2").containsEntry("displaced", kind));
+    }
+
+    @Test
+    void aKeyedDeployOverACanarySentAgainAfterItStoppedHalfWaySaysItEndedTheCanary() {
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("deploy-3"));
+        DeploymentService deployments = deployOverVersion2StoppedAfterSaving(false, key);
+
+        DeploymentService.Outcome again = deployments.deploy(READMISSION, 3, OPS, key);
+
+        assertThat(again.replayed()).isTrue();
+        assertThat(deployments.ended(again.deployment())).hasValueSatisfying(ended -> {
+            assertThat(ended.kind()).isEqualTo(DeploymentService.Ended.CANARY);
+            assertThat(ended.version()).isEqualTo(2);
+        });
+        assertRevision8EndedVersion2(DeploymentService.Ended.CANARY);
+    }
+
+    @Test
+    void theTimerCompletingAnUnkeyedDeployOverAnExperimentSaysWhatItReplacedAndEnded() {
+        DeploymentService deployments = deployOverVersion2StoppedAfterSaving(true, Optional.empty());
+
+        deployments.settle();
+
+        assertRevision8EndedVersion2(DeploymentService.Ended.EXPERIMENT);
+        assertThat(deployments.takenOff(store.findDeployment(READMISSION).orElseThrow())).satisfies(takenOff -> {
+            assertThat(takenOff.previousVersion()).hasValue(1);
+            assertThat(takenOff.ended()).map(DeploymentService.Ended::kind).hasValue(DeploymentService.Ended.EXPERIMENT);
+        });
+    }
+
+    @Test
+    void anUnkeyedDeployOverACanaryRepeatedAfterItStoppedHalfWaySaysWhatItReplacedAndEnded() {
+        DeploymentService deployments = deployOverVersion2StoppedAfterSaving(false, Optional.empty());
+
+        Deployment repeated = deployments.deploy(READMISSION, 3, OPS);
+
+        assertThat(repeated.revision()).isEqualTo(8);
+        assertThat(deployments.takenOff(repeated).previousVersion()).hasValue(1);
+        assertThat(deployments.ended(repeated)).map(DeploymentService.Ended::version).hasValue(2);
+        assertRevision8EndedVersion2(DeploymentService.Ended.CANARY);
+    }
+
     @Test
     void aRememberedRequestWrittenBeforeItKeptTheReplacedVersionStillReads() throws Exception {
         RecentRequest older = health.vigil.json.Json.mapper().readValue("{\"key\": \"deploy-2\", \"caller\":"
@@ -799,6 +866,7 @@ class DeploymentServiceTest {
                 + " \"at\": \"2026-11-06T09:29:00Z\"}", RecentRequest.class);
 
         assertThat(older.previous()).isEmpty();
+        assertThat(older.ended()).isEmpty();
         assertThat(older.sentBy("ops-oncall", new IdempotencyKey("deploy-2"))).isTrue();
     }
 

@@ -12,6 +12,7 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.json.Json;
 import health.vigil.model.Deployment;
+import health.vigil.model.Displaced;
 import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
 import health.vigil.model.RecentRequest;
@@ -99,6 +100,20 @@ class ModelRegistryTest {
         assertThat(answered.at("/deployment/revision").asLong()).isEqualTo(4);
         assertThat(answered.path("deployment").has("requests")).as(answered.toString()).isFalse();
         assertThat(answered.toString()).doesNotContain("deploy-2");
+    }
+
+    @Test
+    void aSummaryLeavesOutWhatItsDeploymentKeepsOfItsDeployForTheDeploysRecord() {
+        Deployment deployment = Deployment.stableOnly(READMISSION, 3, 5, "ops", Instant.parse("2026-11-03T00:00:00Z"),
+                "e").keeping(OptionalInt.of(1), Optional.of(new Displaced(2, Displaced.EXPERIMENT)));
+        when(store.listVersions(READMISSION)).thenReturn(List.of(v1, v2, v3));
+        when(store.findDeployment(READMISSION)).thenReturn(Optional.of(deployment));
+
+        JsonNode answered = Json.mapper().valueToTree(registry.summary(READMISSION)).path("deployment");
+
+        assertThat(answered.path("revision").asLong()).isEqualTo(5);
+        assertThat(answered.has(Deployment.KEPT_PREVIOUS)).as(answered.toString()).isFalse();
+        assertThat(answered.has(Deployment.KEPT_DISPLACED)).as(answered.toString()).isFalse();
     }
 
     @Test

@@ -1,12 +1,15 @@
 package health.vigil.registry;
 
+import health.vigil.model.Deployment;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.Manifest;
 import health.vigil.model.ModelName;
 import health.vigil.model.OutputSpec;
 import health.vigil.model.Provenance;
+import health.vigil.model.Slot;
 import health.vigil.model.Stage;
+import health.vigil.model.TrafficSlot;
 import health.vigil.model.VersionRecord;
 import java.time.Instant;
 import java.util.List;
@@ -51,6 +54,18 @@ public final class ServiceFixtures {
         return new VersionRecord(name, number, manifest, sha('p', number), sha('m', number), name + "-v" + number + ".zip",
                 1234, stage, "blob:" + name + "-v" + number + ".zip", REGISTERED_AT, "event-" + number, REGISTERED_AT,
                 "etag-" + number);
+    }
+
+    /**
+     * Version 1 of readmission in production, version 2 ramping out as its canary (revision 7 of the deployment: 75 %
+     * and 25 %), and version 3 approved, to deploy over the canary.
+     */
+    public static void canaryOfVersion2Over1(InMemoryRegistryStore store, Instant at) {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(version(READMISSION, 2, Stage.CANARY));
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, 7_500),
+                new TrafficSlot(Slot.CANARY, 2, 2_500)), 7, "canary-controller", at, null));
     }
 
     /** A made-up but well-formed sha256: 64 hex digits derived from a letter and a number. */

@@ -15,6 +15,7 @@ import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryRecord;
 import health.vigil.model.CanaryStatus;
 import health.vigil.model.Deployment;
+import health.vigil.model.Displaced;
 import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
 import health.vigil.model.RecentRequest;
@@ -31,6 +32,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -67,6 +69,33 @@ class SqliteRegistryStoreTest {
             assertThat(store.createNextVersion(MODEL, n -> version(MODEL, n, sha256("p2"))).version()).isEqualTo(2);
         }
         assertThat(home.resolve(SqliteRegistryStore.FILE_NAME)).isRegularFile();
+    }
+
+    @Test
+    void keepsWhatADeployTookOffLiveTrafficWithItsRevisionAndItsRequestAcrossARestart() {
+        Displaced canary = new Displaced(2, Displaced.CANARY);
+        Deployment unkeyed;
+        try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
+            unkeyed = store.saveDeployment(Deployment.stableOnly(MODEL, 3, 5, "ops", T0, null)
+                    .keeping(OptionalInt.of(1), Optional.of(canary)));
+        }
+        Deployment keyed;
+        try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
+            Deployment read = store.findDeployment(MODEL).orElseThrow();
+            assertThat(read).isEqualTo(unkeyed);
+            assertThat(read.replacedByItsDeploy()).hasValue(1);
+            assertThat(read.endedByItsDeploy()).contains(canary);
+            keyed = store.saveDeployment(Deployment.stableOnly(MODEL, 4, 6, "ops", T0, read.etag()).following(read)
+                    .remembering(RecentRequest.of(new IdempotencyKey("deploy-4"), "ops", RecentRequest.DEPLOY,
+                            OptionalInt.of(4), 6, 4, T0, OptionalInt.of(3), Optional.empty())));
+        }
+        try (SqliteRegistryStore store = SqliteRegistryStore.open(home)) {
+            Deployment read = store.findDeployment(MODEL).orElseThrow();
+            assertThat(read).isEqualTo(keyed);
+            // What revision 5 kept is its own, not carried forward.
+            assertThat(read.replacedByItsDeploy()).hasValue(3);
+            assertThat(read.endedByItsDeploy()).isEmpty();
+        }
     }
 
     @Test

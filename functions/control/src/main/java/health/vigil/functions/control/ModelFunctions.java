@@ -183,6 +183,8 @@ public final class ModelFunctions {
         answer.setAll((ObjectNode) Json.mapper().valueToTree(deployment));
         // The keyed requests it remembers are how retries are recognised, not part of what serves the model.
         answer.remove(Deployment.REMEMBERED_REQUESTS);
+        answer.remove(Deployment.KEPT_DISPLACED);
+        answer.remove(Deployment.KEPT_PREVIOUS);
         DeploymentService.TakenOff takenOff = deployments.takenOff(deployment);
         takenOff.previousVersion().ifPresent(previous -> answer.put("previousVersion", previous));
         takenOff.ended().ifPresent(ended -> answer.set("ended", Json.mapper().valueToTree(ended)));

@@ -9,8 +9,10 @@ import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryAuditStore;
 import health.vigil.deployment.DeploymentService;
 import health.vigil.events.VigilEvent;
+import health.vigil.model.Deployment;
 import health.vigil.model.Stage;
 import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.ServiceFixtures;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
@@ -49,5 +51,16 @@ class DeploymentAnswerTest {
         assertThat(repeated.path("revision").asLong()).isEqualTo(rolledBack.path("revision").asLong());
         assertThat(repeated.path("previousVersion").asInt()).isEqualTo(2);
         assertThat(first.has("previousVersion")).as("the first deploy took no version off traffic").isFalse();
+    }
+
+    @Test
+    void aDeployOverACanarySaysWhatItEndedFromItsRecordAndLeavesOutWhatTheDocumentKeepsForIt() {
+        ServiceFixtures.canaryOfVersion2Over1(store, clock.instant());
+
+        ObjectNode answer = ModelFunctions.answer(deployments.deploy(READMISSION, 3, OPS), deployments);
+
+        assertThat(answer.path("previousVersion").asInt()).as(answer.toString()).isEqualTo(1);
+        assertThat(answer.at("/ended/version").asInt()).isEqualTo(2);
+        assertThat(answer.has(Deployment.KEPT_DISPLACED)).as(answer.toString()).isFalse();
     }
 }

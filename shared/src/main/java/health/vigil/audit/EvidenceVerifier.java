@@ -37,6 +37,8 @@ import java.util.TreeMap;
 public final class EvidenceVerifier {
     /** How many of the previous day's hashes the first record of a day may chain to (a write racing midnight). */
     static final int PREVIOUS_DAY_HASHES = 4096;
+    /** What a problem of the store check names as its file: the records read from the live store, not a file. */
+    static final String STORE = "the audit store";
 
     private final Map<String, PublicKey> trusted = new LinkedHashMap<>();
 
@@ -127,7 +129,7 @@ public final class EvidenceVerifier {
                         + " began, the first anchor failed after publishing its key: see the anchoring's log, and once"
                         + " an anchor is signed verify again)");
             }
-            Checked checked = verifyRecords("the audit store", records, from.toString(), to.toString(), readAt, null,
+            Checked checked = verifyRecords(STORE, records, from.toString(), to.toString(), readAt, null,
                     statements.witnesses());
             return new EvidenceReport(anchors, digests, 0, checked.count(), null, notes);
         } catch (Failed failed) {
@@ -324,11 +326,11 @@ public final class EvidenceVerifier {
                 }
                 record = ExportLines.record(bytes);
             } catch (ExportLines.Malformed e) {
-                throw new Failed(Kind.MALFORMED_RECORD, file, line, "line " + line + " of " + file + " is not an audit"
-                        + " record: " + e.getMessage());
+                throw new Failed(Kind.MALFORMED_RECORD, file, line, position(file, line) + " is not an audit record: "
+                        + e.getMessage());
             }
-            String at = "line " + line + " of " + file + " (" + EvidenceLayout.recordRef(record.partition(),
-                    record.sequence()) + ")";
+            String at = position(file, line) + " (" + EvidenceLayout.recordRef(record.partition(), record.sequence())
+                    + ")";
             String partition = record.partition();
             if (partition.compareTo(from) < 0 || partition.compareTo(to) > 0) {
                 throw new Failed(Kind.WRONG_PARTITION, file, line, at + " is outside the exported period " + from
@@ -385,6 +387,14 @@ public final class EvidenceVerifier {
         previousDay.clear();
         checkTruncation(witnesses, from, to, readAt, digestName, file, lastSequence);
         return new Checked(line, Sha256.hex(sha), first, previous, lastSequence);
+    }
+
+    /**
+     * Where the {@code n}th record read from {@code file} is: a line of an export file, or, for the live store, which
+     * holds records rather than lines, the record's place in the order it was read (both counted from 1).
+     */
+    private static String position(String file, long n) {
+        return file.equals(STORE) ? "record " + n + " read from " + file : "line " + n + " of " + file;
     }
 
     /** What a day's first record with {@code sequence} (not 1) shows: which records of the day are missing. */

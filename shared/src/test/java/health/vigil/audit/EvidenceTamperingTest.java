@@ -164,13 +164,17 @@ class EvidenceTamperingTest {
         InMemoryArtifactStore artifacts = base.artifacts().copy();
         List<AuditRecord> all = all(store);
         rewriteFrom(store, all, all.size() / 2, r -> withActor(r, "someone-else"));
-        assertThat(verifyStore(store, artifacts).firstProblem().kind())
-                .isEqualTo(EvidenceReport.Kind.CONTRADICTS_SIGNED_EVIDENCE);
+        EvidenceReport.Problem inStore = verifyStore(store, artifacts).firstProblem();
+        assertThat(inStore.kind()).isEqualTo(EvidenceReport.Kind.CONTRADICTS_SIGNED_EVIDENCE);
+        // The store holds records, not lines: the problem names the record by where it was read and by its day#sequence.
+        assertThat(inStore.message()).startsWith("record " + inStore.line() + " read from the audit store (")
+                .doesNotContain("line ");
         // An export of the rewritten store is signed by Vigil, yet contradicts the anchors signed before it.
         exportAgain(store, artifacts);
         EvidenceReport report = verify(artifacts);
         assertThat(report.firstProblem().kind()).isEqualTo(EvidenceReport.Kind.CONTRADICTS_SIGNED_EVIDENCE);
-        assertThat(report.firstProblem().message()).containsPattern("(anchors|digests)/").contains("rewritten");
+        assertThat(report.firstProblem().message()).containsPattern("(anchors|digests)/").contains("rewritten")
+                .startsWith("line " + report.firstProblem().line() + " of exports/");
     }
 
     @Test

@@ -151,6 +151,15 @@ def read_json(data):
 
 # --- records -------------------------------------------------------------------------------------------------------
 
+def missing_before(sequence):
+    """What a day's first record with this sequence (not 1) shows: which records of the day are missing."""
+    if sequence == 0:
+        return "the records of a day are numbered from 1"
+    if sequence == 2:
+        return "record 1 of that day is missing"
+    return "records 1 to %d of that day are missing" % (sequence - 1)
+
+
 def parse_record(raw):
     """A line of an export as a record (a dict with details as a dict), or a reason it is not one."""
     if b"\r" in raw:
@@ -594,7 +603,7 @@ class Verifier:
                                      " order" % (at, previous["partition"]))
                     if record["sequence"] != 1:
                         raise Failed("SEQUENCE_GAP", file, line, "%s is the first record of %s but has sequence %d:"
-                                     " earlier records of that day are missing" % (at, day, record["sequence"]))
+                                     " %s" % (at, day, record["sequence"], missing_before(record["sequence"])))
                     if previous is not None and record["previousHash"] not in day_hashes:
                         raise Failed("BROKEN_LINK", file, line, "%s does not chain to any record of %s, the day"
                                      " before it" % (at, previous["partition"]))

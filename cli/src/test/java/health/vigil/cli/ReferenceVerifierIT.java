@@ -452,6 +452,34 @@ class ReferenceVerifierIT {
                 local.auditSigner(), clock);
     }
 
+    @Test
+    void aDayWhoseFirstRecordIsNotRecord1IsASequenceGapBothVerifiersExplainAlike() throws Exception {
+        // Line 1 is the day's record 1; numbered 0 instead (its hash recomputed to match), it is numbered wrongly.
+        Path zero = copy(folder, "sequence-zero");
+        editExport(zero, lines -> lines.set(0, renumbered(lines.get(0), 0)));
+        assertThat(pythonVerifies(zero, key)).contains("FAILED SEQUENCE_GAP in exports/", " line 1: ",
+                "has sequence 0: the records of a day are numbered from 1");
+        assertThat(bothVerify(zero, key)).contains("has sequence 0: the records of a day are numbered from 1");
+
+        // Without lines 1 and 2 the day begins at record 3.
+        Path cut = copy(folder, "first-two-removed");
+        editExport(cut, lines -> lines.subList(0, 2).clear());
+        assertThat(pythonVerifies(cut, key)).contains("FAILED SEQUENCE_GAP in exports/", " line 1: ",
+                "has sequence 3: records 1 to 2 of that day are missing");
+        assertThat(bothVerify(cut, key)).contains("has sequence 3: records 1 to 2 of that day are missing");
+    }
+
+    /** The line with "sequence" set to {@code sequence} and "hash" recomputed to match: only the number is wrong. */
+    private static String renumbered(String line, long sequence) {
+        AuditRecord r = Json.read("an exported record", line, AuditRecord.class);
+        AuditRecord edited = new AuditRecord(r.id(), r.partition(), sequence, r.time(), r.actor(), r.action(),
+                r.subject(), r.outcome(), r.details(), r.previousHash(), null);
+        String text = line.replace("\"sequence\":" + r.sequence() + ",", "\"sequence\":" + sequence + ",")
+                .replace("\"hash\":\"" + r.hash() + "\"", "\"hash\":\"" + AuditChain.hashOf(edited) + "\"");
+        assertThat(text).contains("\"sequence\":" + sequence + ",").doesNotContain(r.hash());
+        return text;
+    }
+
     private static void assertFails(Path evidence, String... expected) {
         assertThat(pythonVerifies(evidence, key)).startsWith("1\n").contains(expected).doesNotContain("\nVERIFIED");
         assertThat(bothVerify(evidence, key)).startsWith("1\n").contains(expected[0]);

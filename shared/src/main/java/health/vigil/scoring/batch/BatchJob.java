@@ -10,7 +10,9 @@ import java.util.Objects;
  * A batch job as it was planned when it was submitted: the file (where it is, its size, sha256 and rows), the one
  * version that scores every row of it (the deployed stable version at submission, or the approved version the
  * submitter pinned), whether rows are explained, and the ranges the file was split into. Written once, never
- * changed; progress lives in the partitions' checkpoints.
+ * changed; progress lives in the partitions' checkpoints. {@code inputEtag} is the store's ETag of the file that was
+ * read (null for a job planned by a build before it was recorded), so that a partition never reads a file written
+ * since under the same name.
  */
 public record BatchJob(
         String id,
@@ -22,6 +24,7 @@ public record BatchJob(
         String inputName,
         long inputBytes,
         String inputSha256,
+        String inputEtag,
         long rows,
         List<String> header,
         List<BatchPartition> partitions,

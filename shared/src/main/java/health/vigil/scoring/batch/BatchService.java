@@ -418,7 +418,8 @@ public final class BatchService {
         }
         return new BatchJob(id, request.model(), version.version(), request.explain(), format,
                 ArtifactStore.BATCH_INPUT, request.input(), input.size(),
-                digest ? Sha256.hex(sha256) : knownSha256, rows, header, partitions, actor, clock.instant());
+                digest ? Sha256.hex(sha256) : knownSha256, input.etag(), rows, header, partitions, actor,
+                clock.instant());
     }
 
     /**
@@ -567,6 +568,7 @@ public final class BatchService {
     }
 
     private void score(BatchJob job, BatchPartition partition, BlobLease lease, String what) {
+        requirePlannedInput(job);
         ScorableModel model = models.get(registry.getVersion(job.model(), job.version()));
         RowParser parser = new RowParser(job.format(), job.header(), model.validator().schema());
         CsvRowDecoder decoder = job.format() == BatchFormat.CSV
@@ -647,6 +649,24 @@ public final class BatchService {
                     new ByteArrayInputStream(Json.writeBytes(checkpoint)), false);
         } catch (ConflictException alreadyDone) {
             // Another delivery of the same message finished it first; its record stands.
+        }
+    }
+
+    /**
+     * Refuses to read a partition of a file that is not the one the job planned: a file written since under the same
+     * name (the next night's export, a corrected file) has other patients at the planned byte ranges, and its rows
+     * would be scored and logged under this job's row numbers. By the ETag recorded at planning; a job planned before
+     * it was recorded by the file's size.
+     */
+    private void requirePlannedInput(BatchJob job) {
+        Optional<ArtifactStore.StoredArtifact> now = artifacts.describe(job.inputContainer(), job.inputName());
+        boolean planned = now.isPresent() && (job.inputEtag() != null ? job.inputEtag().equals(now.get().etag())
+                : now.get().size() == job.inputBytes());
+        if (!planned) {
+            throw new ConflictException(ErrorCode.INVALID_STATE, "its input " + job.inputContainer() + "/"
+                    + job.inputName() + " was " + (now.isPresent() ? "replaced" : "removed") + " after the job was"
+                    + " submitted, so its rows are no longer the ones planned; nothing more of this job is scored:"
+                    + " submit the file again as a new job (under another name, or once this one has failed)");
         }
     }
 

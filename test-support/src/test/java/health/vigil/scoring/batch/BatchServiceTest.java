@@ -240,6 +240,27 @@ class BatchServiceTest {
     }
 
     @Test
+    void aFileReplacedAfterItsJobWasPlannedFailsTheJobInsteadOfScoringOtherPatientsUnderItsRows() throws Exception {
+        // A nightly export written again under the same name (a corrected file, or the next night's) before the job,
+        // or a partition sent again from the poison queue days later, has run: same size and rows, other values.
+        String planned = csvFile(60);
+        String replacement = planned.replace(",3", ",8");
+        assertThat(replacement).hasSameSizeAs(planned).isNotEqualTo(planned);
+        upload("nightly.csv", planned);
+        BatchJob job = platform.batches().submit(new BatchRequest(model, null, "nightly.csv", false), "analyst");
+
+        upload("nightly.csv", replacement);
+        runQueuedInParallel(platform.batches());
+
+        BatchStatus status = platform.batches().status(job.id());
+        assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
+        assertThat(status.failure()).contains("nightly.csv").contains("replaced").contains("submit")
+                .doesNotContain("secret");
+        assertThat(batchPredictions(job.id())).as("no row of the other file is scored under this job").isEmpty();
+        assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.failed");
+    }
+
+    @Test
     void aJobsInputDigestIsTheSha256OfTheFilesBytesAsTheStoreHasIt() throws Exception {
         String content = jsonLines(20);
         upload("discharges.jsonl", content);

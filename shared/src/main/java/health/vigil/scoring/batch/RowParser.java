@@ -74,8 +74,14 @@ final class RowParser {
         BlankColumnNames.problem(names).ifPresent(problem -> {
             throw new ValidationException("the CSV file's header " + problem);
         });
-        if (names.stream().distinct().count() != names.size()) {
-            throw new ValidationException("the CSV file's header names a column twice; give every column one name");
+        for (int i = 0; i < names.size(); i++) {
+            int first = names.indexOf(names.get(i));
+            if (first != i) {
+                // Which one and where: a wide export's header cannot be searched for a twin by eye.
+                throw new ValidationException("the CSV file's header names a column twice: "
+                        + Json.quotedName(names.get(i)) + " is column " + (first + 1) + " and column " + (i + 1)
+                        + " (counted from 1); give every column one name, or remove the second one");
+            }
         }
         return names;
     }

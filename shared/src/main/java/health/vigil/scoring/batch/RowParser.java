@@ -54,8 +54,8 @@ final class RowParser {
     }
 
     /**
-     * The header of a CSV file, checked: it must name {@code patientId} once, no column twice, and leave at most one
-     * column without a name. A file whose lines end with a carriage return alone is refused before it is read.
+     * The header of a CSV file, checked: it must name {@code patientId} once, no column twice, and leave no column
+     * without a name. A file whose lines end with a carriage return alone is refused before it is read.
      */
     static List<String> csvHeader(byte[] line, int length) {
         List<String> names;
@@ -74,6 +74,14 @@ final class RowParser {
         BlankColumnNames.problem(names).ifPresent(problem -> {
             throw new ValidationException("the CSV file's header " + problem);
         });
+        int blank = names.indexOf("");
+        if (blank >= 0) {
+            // One such column is no feature either: said here by its place, rather than as a nameless unknown feature.
+            throw new ValidationException("the CSV file's header leaves column " + (blank + 1) + " without a name"
+                    + " (counted from 1); name it patientId or one of the model's features, or remove the column (a"
+                    + " comma at the end of the header line adds one, and so do the row numbers a data frame writes"
+                    + " before its first column)");
+        }
         for (int i = 0; i < names.size(); i++) {
             int first = names.indexOf(names.get(i));
             if (first != i) {

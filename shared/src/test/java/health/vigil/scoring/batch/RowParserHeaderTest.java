@@ -27,4 +27,18 @@ class RowParserHeaderTest {
                 .hasMessageContaining("column 2 and column 4 (counted from 1)")
                 .satisfies(e -> org.assertj.core.api.Assertions.assertThat(e.getMessage()).doesNotContain("Jane"));
     }
+
+    @Test
+    void aColumnWithoutANameIsRefusedByItsPlaceAsASpreadsheetsTrailingCommaOrADataFramesRowNumbersMake() {
+        byte[] trailingComma = "patientId,age,hba1c,".getBytes(StandardCharsets.UTF_8);
+        byte[] rowNumbers = ",patientId,age,hba1c".getBytes(StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> RowParser.csvHeader(trailingComma, trailingComma.length))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("leaves column 4 without a name (counted from 1)")
+                .hasMessageContaining("remove the column");
+        assertThatThrownBy(() -> RowParser.csvHeader(rowNumbers, rowNumbers.length))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("leaves column 1 without a name (counted from 1)");
+    }
 }

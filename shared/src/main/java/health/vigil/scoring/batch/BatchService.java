@@ -596,10 +596,13 @@ public final class BatchService {
             int chunks = 0;
             // Each row's bytes are copied into the array of its place in the chunk, kept from chunk to chunk.
             byte[][] places = new byte[Math.min(settings.chunkRows(), (int) partition.rows())][];
+            // Made once: the refusal of a row over the limit says what the limit is, so the sender can tell why.
+            String tooLong = "it is longer than " + settings.maxLineBytes() + " bytes, the limit for one line; every row"
+                    + " is one line: check that each row of the file ends with a line break";
             while (true) {
                 List<ChunkScorer.Row> rows = new ArrayList<>(places.length);
                 while (rows.size() < settings.chunkRows() && lines.next()) {
-                    rows.add(line(row++, lines, places, rows.size()));
+                    rows.add(line(row++, lines, places, rows.size(), tooLong));
                 }
                 if (!rows.isEmpty()) {
                     Map<Long, PredictionRecord> logged = new HashMap<>();
@@ -685,9 +688,9 @@ public final class BatchService {
      * The line the reader is on, as a row to score (its bytes copied into {@code places[place]}, which grows when
      * too small), or the reason it is not one.
      */
-    private static ChunkScorer.Row line(long row, LineReader lines, byte[][] places, int place) {
+    private static ChunkScorer.Row line(long row, LineReader lines, byte[][] places, int place, String tooLong) {
         if (lines.tooLong()) {
-            return new ChunkScorer.Row(row, null, 0, "it is longer than the limit for one line");
+            return new ChunkScorer.Row(row, null, 0, tooLong);
         }
         int length = lines.length();
         if (isBlank(lines.bytes(), length)) {

@@ -261,6 +261,21 @@ class BatchServiceTest {
     }
 
     @Test
+    void aRowLongerThanTheLimitIsRefusedWithTheLimitAndTheOthersAreScored() throws Exception {
+        String file = csvFile(3) + "secret-patient-4,71,2,8.4,true,emergency," + "5".repeat(2_000) + "\n" + csvRow(5);
+        upload("long-row.csv", file);
+        BatchJob job = platform.batches().submit(new BatchRequest(model, null, "long-row.csv", false), "analyst");
+        runQueuedInParallel(platform.batches());
+
+        Map<Long, JsonNode> byRow = new LinkedHashMap<>();
+        results(job.id()).forEach(r -> byRow.put(r.get("row").asLong(), r));
+        assertThat(byRow.values()).extracting(r -> r.get("status").asText())
+                .containsExactly("scored", "scored", "scored", "refused", "scored");
+        assertThat(byRow.get(4L).get("reasons").get(0).asText())
+                .contains("longer than 1024 bytes, the limit for one line").doesNotContain("secret").doesNotContain("555");
+    }
+
+    @Test
     void aJobsInputDigestIsTheSha256OfTheFilesBytesAsTheStoreHasIt() throws Exception {
         String content = jsonLines(20);
         upload("discharges.jsonl", content);

@@ -40,7 +40,8 @@ final class ModelView extends View {
         List<Change> changes = new ArrayList<>();
         for (VersionRecord v : versions) {
             String page = VersionView.href(model, v.version());
-            Pages.row(table, Pages.link(page, "version " + v.version()), stage(v), Html.time(v.registeredAt()),
+            // A no-break space: "version" and its number are one value, and the column is narrow beside the times.
+            Pages.row(table, Pages.link(page, "version\u00a0" + v.version()), stage(v), Html.time(v.registeredAt()),
                     escape(v.registeredBy() == null ? "\u2013" : v.registeredBy()), Html.time(v.updatedAt()),
                     "<code>" + escape(v.packageSha256() == null ? "" : v.packageSha256().substring(0, 12)) + "\u2026</code>",
                     Pages.link(page + "#gates", "gate report") + ", " + Pages.link(page + "/card", "model card"));

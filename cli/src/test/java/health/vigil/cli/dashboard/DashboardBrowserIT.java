@@ -334,6 +334,11 @@ class DashboardBrowserIT {
         List<WebElement> rows = browser.findElements(By.cssSelector("#versions tbody tr"));
         assertThat(rows.stream().map(r -> cells(r).subList(0, 2))).containsExactlyElementsOf(versions.stream()
                 .map(v -> List.of("version " + v.version(), v.stage().wireName())).toList());
+        // "version 3" names one version: on a desktop its cell keeps the word and the number on one line.
+        assertThat(browser.findElements(By.cssSelector("#versions tbody th a")).stream().filter(a -> ((Number)
+                ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("return arguments[0].getClientRects()"
+                        + ".length", a)).intValue() > 1).map(WebElement::getText)).as("versions broken over lines")
+                .isEmpty();
         int changes = versions.stream().mapToInt(v -> v.history().size()).sum();
         assertThat(browser.findElements(By.cssSelector("#history tbody tr"))).hasSize(changes);
         // The canary version went through its gates and approval into the canary: each move with who made it.

@@ -117,7 +117,7 @@ final class MonitoringView extends View {
         StringBuilder body = new StringBuilder("<p>Version ").append(version).append(" in the ")
                 .append(escape(slot.wireName())).append(" slot, the last ").append(Words.count(days, "day")).append(": ")
                 .append(counts(reports.size(), period.rows(), period.scores().size())).append(".</p>");
-        body.append(windows(reports));
+        body.append(windows(model, reports));
         body.append(driftOverTime(reports));
         body.append(performanceOverTime(reports));
         body.append(scoreDistribution(period));
@@ -190,11 +190,13 @@ final class MonitoringView extends View {
         return WINDOW.format(r.from());
     }
 
-    static String windows(List<MonitoringReport> reports) {
+    static String windows(ModelName model, List<MonitoringReport> reports) {
         StringBuilder html = new StringBuilder("<h2>Checked windows</h2>");
         if (reports.isEmpty()) {
             return html.append("<p>No window of this version and slot has been checked in the period. The drift check"
-                    + " runs every hour; <code>POST /models/{name}/monitoring/run</code> checks a window now.</p>").toString();
+                    + " runs every hour; <code>vigil monitor run ").append(escape(model.value())).append("</code> (or <code>"
+                    + "POST /models/").append(escape(model.value())).append("/monitoring/run</code>) checks a window now."
+                    + "</p>").toString();
         }
         Pages.Table table = Pages.table("windows", "Every checked window, oldest first", "Window (UTC)",
                 "#Predictions", "#With outcome", "#Score PSI", "Verdict", "Why");

@@ -2,6 +2,7 @@ package health.vigil.cli.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import health.vigil.model.ModelName;
 import health.vigil.monitoring.DriftReport;
 import health.vigil.monitoring.DriftThresholds;
 import health.vigil.monitoring.MonitoringReport;
@@ -24,8 +25,16 @@ class MonitoringViewTest {
     }
 
     @Test
+    void withoutACheckedWindowThePageGivesTheCommandThatChecksOneForThisModel() {
+        String html = MonitoringView.windows(new ModelName("readmission"), List.of());
+
+        assertThat(html).contains("<code>vigil monitor run readmission</code>")
+                .contains("<code>POST /models/readmission/monitoring/run</code>").doesNotContain("{name}");
+    }
+
+    @Test
     void aWindowsDriftedInputsAreNamedOnceInTheReasonsNotAgainInAColumnOfTheirOwn() {
-        String html = MonitoringView.windows(List.of(
+        String html = MonitoringView.windows(new ModelName("readmission"), List.of(
                 window("2026-11-20T10:00:00Z", MonitoringReport.Severity.OK, List.of(), DriftReport.Status.STABLE),
                 window("2026-11-20T11:00:00Z", MonitoringReport.Severity.WARNING,
                         List.of("drift in age (1 window in a row)"), DriftReport.Status.DRIFTED)));

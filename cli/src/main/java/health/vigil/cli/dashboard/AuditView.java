@@ -129,9 +129,14 @@ final class AuditView extends View {
             AuditRecord r = records.get(i);
             Pages.row(table, Html.time(r.time()), escape(r.action()), escape(r.subject() == null ? "" : r.subject()),
                     escape(r.outcome() == null ? "" : r.outcome()), escape(r.actor()),
-                    "<code>" + escape(r.partition()) + "#" + r.sequence() + "</code>");
+                    record(r.partition(), r.sequence()));
         }
         body.append("<h2>Records</h2>").append(Pages.end(table));
         return new Rendered("Audit trail", body.toString());
+    }
+
+    /** Where a record sits in the chain ("2026-12-05#76"), one value a line break would split at its date's hyphens. */
+    static String record(String partition, long sequence) {
+        return "<code class=\"unbroken\">" + escape(partition) + "#" + sequence + "</code>";
     }
 }

@@ -75,8 +75,11 @@ class NarrowScreenIT {
         for (int i = 0; i < 5; i++) {
             Pages.row(table, Html.time(AT), "dataset.register", "/datasets/readmission/"
                     + "95355b4639351f8db587e025f78aea8547d47bce4d9b2b99f1a90a60a61bebe2", "registered", "data-steward",
-                    "<code>2026-12-05#" + i + "</code>");
+                    AuditView.record("2026-12-05", i));
         }
+        // The longest action, outcome and actor words the audit trail writes, none of which breaks at a space.
+        Pages.row(table, Html.time(AT), "audit.evidence.verified", "audit/2026-11-30..2026-12-06", "approved_for_canary",
+                "system:drift-check", AuditView.record("2026-12-05", 76));
         body.append(Pages.end(table));
         body.append(Charts.weights("weights", "Live traffic of readmission: stable v3 80.00 %, canary v4 20.00 %",
                 List.of("stable v3", "canary v4"), List.of(8_000, 2_000)));
@@ -202,5 +205,8 @@ class NarrowScreenIT {
         Number table = (Number) js("return document.getElementById('records').getBoundingClientRect().right");
         Number main = (Number) js("return document.getElementById('main').getBoundingClientRect().right");
         assertThat(table.doubleValue()).isLessThanOrEqualTo(main.doubleValue());
+        assertThat((List<?>) js("return Array.from(document.querySelectorAll('#records code'))"
+                + ".filter(c => c.getClientRects().length > 1).map(c => c.textContent)"))
+                .as("records named over two lines").isEmpty();
     }
 }

@@ -171,7 +171,7 @@ final class DeploymentsView extends View {
                 .append(" by ").append(escape(r.startedBy())).append("</dd><dt>Next judgement</dt><dd>")
                 .append(r.status().live() ? Html.time(r.judgeAt()) : "none (the ramp has ended)")
                 .append("</dd><dt>Last change</dt><dd>").append(escape(r.transition() == null ? "\u2013" : r.transition()))
-                .append(r.reason() == null ? "" : ": " + escape(r.reason())).append("</dd><dt>False-rollback budget over"
+                .append(r.reason() == null ? "" : ": " + Html.prose(r.reason())).append("</dd><dt>False-rollback budget over"
                 + " the ramp</dt><dd>").append(Html.number(r.policy().falseRollbackRate(), 5)).append("</dd></dl>");
 
         List<Point> points = timeline(r);
@@ -187,7 +187,7 @@ final class DeploymentsView extends View {
         for (StepAnalysis a : r.analyses()) {
             Pages.row(steps, a.step() + 1, Pages.weight(a.weightBasisPoints()),
                     Html.time(a.windowFrom()) + " \u2013 " + Html.time(a.windowTo()), a.canaryCount(),
-                    a.stableCount(), decision(a.decision()), escape(a.reason() == null ? "" : a.reason()));
+                    a.stableCount(), decision(a.decision()), Html.prose(a.reason() == null ? "" : a.reason()));
             for (CanaryMetric metric : a.metrics()) {
                 Pages.row(metrics, a.step() + 1, escape(metric.name()), Html.number(metric.canary(), 4),
                         Html.number(metric.stable(), 4), Html.number(metric.statistic(), 3),

@@ -78,7 +78,7 @@ final class ModelView extends View {
             cells.add(escape(c.change().from() == null ? "(registered)" : c.change().from().wireName()));
             cells.add(escape(c.change().to().wireName()));
             cells.add(escape(c.change().actor()));
-            cells.add(escape(c.change().reason()));
+            cells.add(Html.prose(c.change().reason()));
             Pages.row(table, cells.toArray(String[]::new));
         }
         return Pages.end(table);

@@ -70,7 +70,9 @@ class NarrowScreenIT {
         StringBuilder body = new StringBuilder("<main id=\"main\"><h1>Canary of readmission</h1><dl class=\"facts\">"
                 + "<dt>False-rollback budget over the ramp</dt><dd>0.01000</dd><dt>Package sha256</dt><dd><code>"
                 + "dda674b93ec44dcdf99d33d174d6e4a708893dafd903c5f0b5d9eba574d759db</code></dd><dt>Last change</dt><dd>"
-                + "rolled_back: step 1 (20 %) failed on score_distribution</dd></dl>");
+                + Html.prose("rolled_back: step 1 (20 %) failed on score_distribution (PSI of canary against stable"
+                + " 0.2019; Kolmogorov-Smirnov D 0.1936, p = 3.40e-16 < 0.000760), flag_rate (canary 0.3527, stable"
+                + " 0.2379, p = 8.21e-06 < 0.000760)") + "</dd></dl>");
         Pages.Table table = Pages.table("records", "Records", "Time", "Action", "~Subject", "Outcome", "By", "Record");
         for (int i = 0; i < 5; i++) {
             Pages.row(table, Html.time(AT), "dataset.register", "/datasets/readmission/"
@@ -133,6 +135,20 @@ class NarrowScreenIT {
                     + ".filter(t => t.getClientRects().length > 1).map(t => t.textContent)"))
                     .as("times broken over lines on " + page + " at " + width + " px").isEmpty();
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {400, 1280})
+    void noNumberIsBrokenFromItsUnit(int width) {
+        open("dashboard.html", width);
+        // Each "20 %" of the page's text: the number's last digit and its unit drawn on the same line.
+        assertThat((List<?>) js("var out = []; var walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);"
+                + " for (var n = walk.nextNode(); n; n = walk.nextNode()) { var re = /\\d[ \\u00a0](%|points)/g, m;"
+                + " while ((m = re.exec(n.data))) { var a = document.createRange(), b = document.createRange();"
+                + " a.setStart(n, m.index); a.setEnd(n, m.index + 1); b.setStart(n, m.index + 2);"
+                + " b.setEnd(n, m.index + 3); if (a.getBoundingClientRect().top !== b.getBoundingClientRect().top) {"
+                + " out.push(n.data.substr(Math.max(0, m.index - 10), 20)); } } } return out;"))
+                .as("numbers broken from their unit at " + width + " px").isEmpty();
     }
 
     @ParameterizedTest

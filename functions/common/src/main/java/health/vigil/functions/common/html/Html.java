@@ -3,6 +3,7 @@ package health.vigil.functions.common.html;
 import health.vigil.html.HtmlText;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * The one place Vigil's server-rendered pages are written from: escaping, number formats and the page shell
@@ -67,6 +68,18 @@ public final class Html {
     public static String escape(Object value) {
         return HtmlText.escape(String.valueOf(value));
     }
+
+    /**
+     * Free text (a reason another component wrote) made safe as {@link #escape} makes it, with every number kept on
+     * the line of the unit after it ("20 %", "+3.1 points"): a narrow screen must not leave "%" alone at the start of
+     * a line.
+     */
+    public static String prose(Object value) {
+        return NUMBER_AND_UNIT.matcher(escape(value)).replaceAll("$1\u00a0$2");
+    }
+
+    /** A number's last digit, a space and a unit that belongs to it. */
+    private static final Pattern NUMBER_AND_UNIT = Pattern.compile("(\\d) (%|points\\b)");
 
     /** A probability as a percentage with one decimal: 0.3127 is "31.3 %". */
     public static String percent(double probability) {

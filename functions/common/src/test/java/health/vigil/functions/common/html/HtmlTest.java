@@ -23,6 +23,12 @@ class HtmlTest {
     }
 
     @Test
+    void proseKeepsANumberOnTheLineOfItsUnitAndEscapesTheRest() {
+        assertThat(Html.prose("step 1 (20 %) failed; +3.1 points, p < 0.05 on 3 windows"))
+                .isEqualTo("step 1 (20\u00a0%) failed; +3.1\u00a0points, p &lt; 0.05 on 3 windows");
+    }
+
+    @Test
     void theContrastFormulaMatchesWcagsWorkedValues() {
         assertThat(contrast("#000000", "#ffffff")).isEqualTo(21.0);
         // #767676 on white is the classic just-passing grey: 4.54:1.

@@ -232,7 +232,8 @@ public final class RecordValidator {
             case INTEGER -> integer(f, node, row, problems);
             case BOOLEAN -> {
                 if (!node.isBoolean()) {
-                    refuse(problems, row, f, " must be true or false (boolean); got " + jsonKind(node));
+                    refuse(problems, row, f, " must be true or false (boolean); " + (node instanceof TextCell
+                            ? "the cell is neither (write true or false)" : "got " + jsonKind(node)));
                     yield null;
                 }
                 yield node.booleanValue();
@@ -301,8 +302,10 @@ public final class RecordValidator {
             return null;
         }
         if (!node.isNumber()) {
-            refuse(problems, row, f, " must be a JSON number (" + type + "); got " + jsonKind(node)
-                    + (node.isTextual() ? ": send it without quotes" : ""));
+            refuse(problems, row, f, node instanceof TextCell ? " must be a number (" + type + "); the cell is not"
+                    + " one (write it in digits, with a point before any decimals)"
+                    : " must be a JSON number (" + type + "); got " + jsonKind(node)
+                            + (node.isTextual() ? ": send it without quotes" : ""));
             return null;
         }
         double value = node.doubleValue();

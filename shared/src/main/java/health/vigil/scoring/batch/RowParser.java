@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.DecimalNode;
 import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import health.vigil.scoring.TextCell;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.model.BlankColumnNames;
@@ -134,7 +135,7 @@ final class RowParser {
             case INTEGER:
                 String number = cell.strip();
                 if (!isDecimal(number)) {
-                    return TextNode.valueOf(cell);
+                    return new TextCell(cell);
                 }
                 try {
                     if (number.indexOf('.') < 0 && number.indexOf('e') < 0 && number.indexOf('E') < 0
@@ -144,13 +145,13 @@ final class RowParser {
                     return feature.type() == health.vigil.model.FeatureType.INTEGER
                             ? DecimalNode.valueOf(new BigDecimal(number)) : DoubleNode.valueOf(Double.parseDouble(number));
                 } catch (NumberFormatException e) {
-                    return TextNode.valueOf(cell);
+                    return new TextCell(cell);
                 }
             case BOOLEAN:
                 if (cell.equalsIgnoreCase("true")) {
                     return BooleanNode.TRUE;
                 }
-                return cell.equalsIgnoreCase("false") ? BooleanNode.FALSE : TextNode.valueOf(cell);
+                return cell.equalsIgnoreCase("false") ? BooleanNode.FALSE : new TextCell(cell);
             default:
                 return TextNode.valueOf(cell);
         }

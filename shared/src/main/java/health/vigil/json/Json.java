@@ -213,7 +213,7 @@ public final class Json {
         com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
         String problem = readerProblem(e);
         return (problem == null ? "is not valid JSON" : problem)
-                + (at == null || at.getColumnNr() < 1 ? "" : " (line column " + at.getColumnNr() + ")");
+                + (at == null || at.getColumnNr() < 1 ? "" : " (column " + at.getColumnNr() + " of the line)");
     }
 
     private static String limit(String message) {

@@ -526,8 +526,8 @@ class OutcomeServiceTest {
         assertThat(receipt.recorded()).isZero();
         String shape = "; each line is one JSON object of an outcome";
         assertThat(refusals(receipt)).containsExactly(
-                "row 1: the line gives the field 'outcome' more than once (line column 105)" + shape,
-                "row 2: the line is not valid JSON (line column 96)" + shape, "row 3: an outcome must be a JSON object");
+                "row 1: the line gives the field 'outcome' more than once (column 105 of the line)" + shape,
+                "row 2: the line is not valid JSON (column 96 of the line)" + shape, "row 3: an outcome must be a JSON object");
         assertThat(Json.write(receipt)).doesNotContain("SECRET");
     }
 

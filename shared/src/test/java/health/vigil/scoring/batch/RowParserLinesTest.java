@@ -35,7 +35,7 @@ class RowParserLinesTest {
                 .hasMessageStartingWith("it has a field other than patientId and features").hasMessageNotContaining("5551234");
         byte[] cut = bytes("{\"patientId\": \"x\", ");
         assertThatThrownBy(() -> parser.parse(3, cut, cut.length)).isInstanceOf(RowParser.MalformedRow.class)
-                .hasMessageStartingWith("it is not valid JSON (line column ");
+                .hasMessageStartingWith("it is not valid JSON (column ");
     }
 
     @Test

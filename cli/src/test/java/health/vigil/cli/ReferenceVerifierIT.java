@@ -336,8 +336,8 @@ class ReferenceVerifierIT {
     @Test
     void aDigestSignedBeforeItsExportBeganReadingIsMalformedForBothVerifiers() throws Exception {
         Path edited = copy(folder, "exported-before-read");
-        Path digest = digests(edited).get(digests(edited).size() - 1);
-        String readAt = SignedStatement.parse(Files.readAllBytes(digest)).orElseThrow().field("readAt");
+        Path digest = lastDigest(edited);
+        String readAt = field(digest, "readAt");
         String before = Instant.parse(readAt).minusMillis(1).toString();
         resignLastDigest(edited, Map.of("exportedAt", before));
         assertThat(bothVerify(edited, key)).startsWith("1\n").contains("FAILED MALFORMED_STATEMENT in digests/"
@@ -352,8 +352,8 @@ class ReferenceVerifierIT {
     @Test
     void aDigestWhosePeriodEndsBeforeItStartsIsMalformedForBothVerifiers() throws Exception {
         Path edited = copy(folder, "period-reversed");
-        Path digest = digests(edited).get(digests(edited).size() - 1);
-        String to = SignedStatement.parse(Files.readAllBytes(digest)).orElseThrow().field("to");
+        Path digest = lastDigest(edited);
+        String to = field(digest, "to");
         String after = java.time.LocalDate.parse(to).plusDays(1).toString();
         resignLastDigest(edited, Map.of("from", after));
         assertThat(bothVerify(edited, key)).startsWith("1\n").contains("FAILED MALFORMED_STATEMENT in digests/"
@@ -361,9 +361,18 @@ class ReferenceVerifierIT {
                 + " to " + to + ", which ends before it starts");
     }
 
+    private static Path lastDigest(Path evidence) throws IOException {
+        List<Path> all = digests(evidence);
+        return all.get(all.size() - 1);
+    }
+
+    private static String field(Path statement, String name) throws IOException {
+        return SignedStatement.parse(Files.readAllBytes(statement)).orElseThrow().field(name);
+    }
+
     /** Changes fields of the folder's last digest and signs it again with Vigil's key, as only Vigil could. */
     private static void resignLastDigest(Path evidence, Map<String, String> change) throws IOException {
-        Path digest = digests(evidence).get(digests(evidence).size() - 1);
+        Path digest = lastDigest(evidence);
         Files.write(digest, resigned(digest, change));
     }
 

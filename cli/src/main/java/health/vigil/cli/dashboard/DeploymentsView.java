@@ -96,7 +96,7 @@ final class DeploymentsView extends View {
                 + " stopped (<code>vigil experiment stop ").append(id).append("</code>).");
         if (earlier != null) {
             out.append(" The last canary, of version ").append(earlier.version()).append(", ended ")
-                    .append(escape(earlier.status().wireName())).append(" before it: <code>vigil canary status ")
+                    .append(escape(Pages.words(earlier.status().wireName()))).append(" before it: <code>vigil canary status ")
                     .append(id).append(" --version ").append(earlier.version()).append("</code>.");
         }
         return out.append("</p>").toString();
@@ -163,7 +163,7 @@ final class DeploymentsView extends View {
         StringBuilder out = new StringBuilder("<h3 id=\"canary-").append(escape(id)).append("\">Canary of version ")
                 .append(r.version()).append(" against version ").append(r.stableVersion()).append("</h3>");
         out.append("<dl class=\"facts\" id=\"canary-facts-").append(escape(id)).append("\"><dt>Status</dt><dd data-fact=\"status\">")
-                .append(escape(r.status().wireName())).append("</dd><dt>Step</dt><dd data-fact=\"step\">")
+                .append(escape(Pages.words(r.status().wireName()))).append("</dd><dt>Step</dt><dd data-fact=\"step\">")
                 .append(r.step() + 1).append(" of ").append(r.steps().size()).append(" (")
                 .append(Pages.weight(r.weightBasisPoints())).append(")</dd><dt>Ramp</dt><dd>")
                 .append(escape(r.steps().stream().map(Pages::weight).collect(Collectors.joining(" \u2192 "))))

@@ -54,9 +54,10 @@ final class ModelView extends View {
         return new Rendered("Model " + model.value(), body.toString());
     }
 
-    /** A version's stage, with what it means on hover and in the accessible name. */
+    /** A version's stage in words ("gates passed"), with what it means on hover and in the accessible name. */
     static String stage(VersionRecord v) {
-        return "<span title=\"" + escape(v.stage().meaning()) + "\">" + escape(v.stage().wireName()) + "</span>";
+        return "<span title=\"" + escape(v.stage().meaning()) + "\">" + escape(Pages.words(v.stage().wireName()))
+                + "</span>";
     }
 
     /** A stage change of one version. */
@@ -75,8 +76,8 @@ final class ModelView extends View {
             if (withVersion) {
                 cells.add(String.valueOf(c.version()));
             }
-            cells.add(escape(c.change().from() == null ? "(registered)" : c.change().from().wireName()));
-            cells.add(escape(c.change().to().wireName()));
+            cells.add(escape(c.change().from() == null ? "(registered)" : Pages.words(c.change().from().wireName())));
+            cells.add(escape(Pages.words(c.change().to().wireName())));
             cells.add(escape(c.change().actor()));
             cells.add(Html.prose(c.change().reason()));
             Pages.row(table, cells.toArray(String[]::new));

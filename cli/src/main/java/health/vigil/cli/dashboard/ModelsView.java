@@ -39,7 +39,7 @@ final class ModelsView extends View {
             ModelSummary s = p.registry().summary(m);
             Pages.row(table, Pages.link("/dashboard/models/" + m.value(), m.value()), s.versionCount(),
                     s.latest() == null ? "\u2013" : s.latest().version(),
-                    s.latest() == null ? "\u2013" : escape(s.latest().stage().wireName()),
+                    s.latest() == null ? "\u2013" : escape(Pages.words(s.latest().stage().wireName())),
                     escape(s.currentDeployment().map(ModelsView::traffic).orElse("not deployed")));
         }
         return new Rendered("Models", Pages.end(table));

@@ -7,6 +7,14 @@ final class Pages {
     private Pages() {}
 
     /** A share of live traffic in basis points, for people: 100 is "1.00 %", 9,900 is "99.00 %". */
+    /**
+     * A stage's or a ramp's status in words ("gates passed", "rolled back"): its wire name as the API and the CLI
+     * write it, with spaces for underscores, so a page reads as text and a reader still recognises the value.
+     */
+    static String words(String wireName) {
+        return wireName.replace('_', ' ');
+    }
+
     static String weight(int basisPoints) {
         return String.format(java.util.Locale.ROOT, "%.2f %%", basisPoints / 100.0);
     }

@@ -317,7 +317,7 @@ class DashboardBrowserIT {
             List<String> cells = cells(row);
             ModelSummary summary = registry.summary(new ModelName(cells.get(0)));
             assertThat(cells.subList(1, 4)).containsExactly(Integer.toString(summary.versionCount()),
-                    Integer.toString(summary.latest().version()), summary.latest().stage().wireName());
+                    Integer.toString(summary.latest().version()), Pages.words(summary.latest().stage().wireName()));
         }
         // Two judged steps of the demo's canary: 1 %, then 5 %, now 25 % of readmission's patients.
         assertThat(cells(row(rows, MODEL)).get(4)).isEqualTo("stable v" + stableVersion + " 75.00 %, canary v"
@@ -333,7 +333,7 @@ class DashboardBrowserIT {
         List<VersionRecord> versions = platform.platform().registry().listVersions(READMISSION);
         List<WebElement> rows = browser.findElements(By.cssSelector("#versions tbody tr"));
         assertThat(rows.stream().map(r -> cells(r).subList(0, 2))).containsExactlyElementsOf(versions.stream()
-                .map(v -> List.of("version " + v.version(), v.stage().wireName())).toList());
+                .map(v -> List.of("version " + v.version(), Pages.words(v.stage().wireName()))).toList());
         // "version 3" names one version: on a desktop its cell keeps the word and the number on one line.
         assertThat(browser.findElements(By.cssSelector("#versions tbody th a")).stream().filter(a -> ((Number)
                 ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("return arguments[0].getClientRects()"
@@ -356,7 +356,7 @@ class DashboardBrowserIT {
         awaitUrl(url -> url.endsWith("/dashboard/models/" + MODEL + "/versions/1"), "version 1's page");
         VersionRecord v1 = platform.platform().registry().getVersion(READMISSION, 1);
         assertThat(browser.findElements(By.cssSelector("#stage-history tbody tr")).stream().map(r -> cells(r).get(2)))
-                .containsExactlyElementsOf(v1.history().stream().map(c -> c.to().wireName()).toList());
+                .containsExactlyElementsOf(v1.history().stream().map(c -> Pages.words(c.to().wireName())).toList());
         GateReport report = platform.platform().gates().find(v1.id()).orElseThrow();
         List<WebElement> checks = browser.findElements(By.cssSelector("#gate-checks tbody tr"));
         assertThat(checks).hasSize(report.checks().size());

@@ -157,7 +157,7 @@ public final class BatchService {
      * submission left undone (auditing, queueing, announcing) is finished; a submission that stopped before its plan
      * was stored is planned now. The same key with another request is refused (409), and nothing is written.
      *
-     * @param idempotencyKey 1 to {@value #MAX_IDEMPOTENCY_KEY} letters, digits and {@code . _ : -}; null submits
+     * @param idempotencyKey 1 to {@value IdempotencyKey#MAX_LENGTH} letters, digits and {@code . _ : -}; null submits
      *     without one ({@link #submit(BatchRequest, String)})
      */
     public Submission submit(BatchRequest request, String submittedBy, String idempotencyKey) {
@@ -190,9 +190,6 @@ public final class BatchService {
 
     /** A submitted job, and whether it was found under its idempotency key rather than started by this call. */
     public record Submission(BatchJob job, boolean replayed) {}
-
-    /** The longest {@code Idempotency-Key} taken. */
-    public static final int MAX_IDEMPOTENCY_KEY = IdempotencyKey.MAX_LENGTH;
 
     /**
      * A file landed in {@code batch-input}: its name says the model ({@code readmission/nightly.csv}) and may pin

@@ -14,6 +14,7 @@ import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
 import health.vigil.model.ModelOutputs;
 import health.vigil.model.ModelVersion;
@@ -894,7 +895,7 @@ class BatchServiceTest {
         assertThat(queued).hasSize(queuedBefore);
         assertThat(platform.batches().readJob(first.job().id()).orElseThrow().inputName()).isEqualTo("nightly.csv");
 
-        for (String bad : List.of("", "two words", "x".repeat(BatchService.MAX_IDEMPOTENCY_KEY + 1), "k/1", "é")) {
+        for (String bad : List.of("", "two words", "x".repeat(IdempotencyKey.MAX_LENGTH + 1), "k/1", "é")) {
             assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, "other.csv", false),
                     "analyst", bad)).as("key '%s'", bad).isInstanceOf(ValidationException.class)
                     .hasMessageContaining("Idempotency-Key");

@@ -16,7 +16,14 @@ public record VigilConfig(
         Limits limits,
         Duration predictionRetention,
         Map<String, String> azure,
-        PredictionLogDurability predictionLogDurability) {
+        PredictionLogDurability predictionLogDurability,
+        Duration monitoringSettling) {
+
+    /**
+     * How long after a window's end its prediction log is taken as complete, by default: requests in flight at the
+     * end, and instances whose clocks run a little behind, still write predictions stamped before it.
+     */
+    public static final Duration DEFAULT_MONITORING_SETTLING = Duration.ofMinutes(2);
 
     /** Which adapters back the ports. */
     public enum Mode {
@@ -68,14 +75,24 @@ public record VigilConfig(
         Objects.requireNonNull(predictionRetention, "predictionRetention");
         azure = azure == null ? Map.of() : Map.copyOf(azure);
         Objects.requireNonNull(predictionLogDurability, "predictionLogDurability");
+        Objects.requireNonNull(monitoringSettling, "monitoringSettling");
+        if (monitoringSettling.isNegative()) {
+            throw new ValidationException("a monitoring window cannot settle before it ends");
+        }
         if (mode == Mode.LOCAL) {
             Objects.requireNonNull(home, "home is needed in local mode");
         }
     }
 
-    /** The settings with the default prediction log durability. */
+    /** The settings with the default prediction log durability and monitoring settling time. */
     public VigilConfig(Mode mode, Path home, Limits limits, Duration predictionRetention, Map<String, String> azure) {
         this(mode, home, limits, predictionRetention, azure, PredictionLogDurability.DEFAULT);
+    }
+
+    /** The settings with the default monitoring settling time. */
+    public VigilConfig(Mode mode, Path home, Limits limits, Duration predictionRetention, Map<String, String> azure,
+            PredictionLogDurability predictionLogDurability) {
+        this(mode, home, limits, predictionRetention, azure, predictionLogDurability, DEFAULT_MONITORING_SETTLING);
     }
 
     /** Local mode on embedded stores under {@code home}, with default limits. */
@@ -84,18 +101,23 @@ public record VigilConfig(
     }
 
     public VigilConfig withLimits(Limits newLimits) {
-        return new VigilConfig(mode, home, newLimits, predictionRetention, azure, predictionLogDurability);
+        return new VigilConfig(mode, home, newLimits, predictionRetention, azure, predictionLogDurability,
+                monitoringSettling);
     }
 
     public VigilConfig withPredictionLogDurability(PredictionLogDurability durability) {
-        return new VigilConfig(mode, home, limits, predictionRetention, azure, durability);
+        return new VigilConfig(mode, home, limits, predictionRetention, azure, durability, monitoringSettling);
+    }
+
+    public VigilConfig withMonitoringSettling(Duration settling) {
+        return new VigilConfig(mode, home, limits, predictionRetention, azure, predictionLogDurability, settling);
     }
 
     /**
      * Reads the settings from environment variables: {@code VIGIL_MODE} (local|azure), {@code VIGIL_HOME},
      * {@code VIGIL_MAX_PACKAGE_BYTES}, {@code VIGIL_MAX_UNCOMPRESSED_BYTES}, {@code VIGIL_MAX_PACKAGE_ENTRIES},
      * {@code VIGIL_MAX_BATCH_ROWS}, {@code VIGIL_MAX_BODY_BYTES}, {@code VIGIL_PREDICTION_RETENTION_DAYS},
-     * {@code VIGIL_PREDICTION_LOG_DURABILITY} (process-crash|power-loss); every {@code VIGIL_AZURE_*} setting is
+     * {@code VIGIL_PREDICTION_LOG_DURABILITY} (process-crash|power-loss), {@code VIGIL_MONITORING_SETTLE_SECONDS}; every {@code VIGIL_AZURE_*} setting is
      * kept for the Azure adapters.
      */
     public static VigilConfig fromEnvironment(Map<String, String> env) {
@@ -119,7 +141,7 @@ public record VigilConfig(
                 azure.put(k, v);
             }
         });
-        return new VigilConfig(mode, home, limits, retention, azure, durability(env));
+        return new VigilConfig(mode, home, limits, retention, azure, durability(env), monitoringSettling(env));
     }
 
     private static PredictionLogDurability durability(Map<String, String> env) {
@@ -149,6 +171,19 @@ public record VigilConfig(
                     + " to " + MAX_RETENTION_DAYS + " (68 years, the longest time to live Cosmos DB gives a record)");
         }
         return days;
+    }
+
+    /** The longest monitoring settling time: a window is reported a day after its end at the latest. */
+    public static final long MAX_MONITORING_SETTLE_SECONDS = 86_400;
+
+    private static Duration monitoringSettling(Map<String, String> env) {
+        String name = "VIGIL_MONITORING_SETTLE_SECONDS";
+        long seconds = longSetting(env, name, DEFAULT_MONITORING_SETTLING.toSeconds());
+        if (seconds > MAX_MONITORING_SETTLE_SECONDS) {
+            throw new ValidationException(name + " is '" + env.get(name) + "'; it must be a whole number of seconds"
+                    + " from 1 to " + MAX_MONITORING_SETTLE_SECONDS + " (a day)");
+        }
+        return Duration.ofSeconds(seconds);
     }
 
     /** {@link #longSetting} of a count held in an int: a value past 2^31 - 1 is refused, not wrapped to a negative. */

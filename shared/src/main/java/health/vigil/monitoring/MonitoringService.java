@@ -85,6 +85,7 @@ public final class MonitoringService {
     private final Function<ModelName, SegmentColumns> segmentColumns;
     private final Optional<WorkQueue> queue;
     private final int fanOutAbove;
+    private final Duration settling;
     /** Plans and partial summaries of fanned-out checks, beside the reports. */
     private final StoredJson documents;
 
@@ -92,11 +93,14 @@ public final class MonitoringService {
      * @param queue where the partitions of a large window are queued; empty where no function listens on
      *     {@value WorkQueue#MONITORING_PARTITIONS} (an embedded platform), so every check is one invocation
      * @param fanOutAbove a window over more log partitions than this is fanned out (when there is a queue)
+     * @param settling how long after its end a window's log is taken as complete: predictions of requests in flight
+     *     at the end, or of an instance whose clock runs behind, are still written until then
      */
     public MonitoringService(ModelRegistry registry, ArtifactStore artifacts, Function<Manifest, FeaturePipeline> pipelines,
             PredictionLog predictions, OutcomeJoin outcomes, AuditLog audit, EventPublisher events, Telemetry telemetry,
             Clock clock, Function<ModelName, MonitoringPolicy> policies, RetrainPolicy retrain, long maxEntryBytes,
-            Function<ModelName, SegmentColumns> segmentColumns, Optional<WorkQueue> queue, int fanOutAbove) {
+            Function<ModelName, SegmentColumns> segmentColumns, Optional<WorkQueue> queue, int fanOutAbove,
+            Duration settling) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
@@ -116,6 +120,7 @@ public final class MonitoringService {
             throw new IllegalArgumentException("fanOutAbove must be at least 1 partition");
         }
         this.fanOutAbove = fanOutAbove;
+        this.settling = Objects.requireNonNull(settling, "settling");
         this.documents = new StoredJson(artifacts, ArtifactStore.MONITORING);
     }
 
@@ -188,7 +193,9 @@ public final class MonitoringService {
     /**
      * The versions and slots of {@code model}'s predictions in the window, read once from the partitions of the log
      * that exist for it and stored beside the reports, so every later run of the window (a replay, the timer on
-     * another instance) reads one small document instead of the window.
+     * another instance) reads one small document instead of the window. A window that had not settled when it was
+     * read is not stored: predictions stamped before its end may still have been on their way, and a later run reads
+     * the pairs again.
      */
     private ServedInWindow servedIn(ModelName model, Instant from, Instant to) {
         String name = servedName(model, from, to);
@@ -196,11 +203,18 @@ public final class MonitoringService {
         if (stored.isPresent()) {
             return stored.get();
         }
+        Instant readAt = clock.instant();
         java.util.Set<Served> served = new java.util.TreeSet<>();
         for (PredictionLog.Partition partition : predictions.partitions(model, from, to)) {
             predictions.scan(model, partition, from, to, r -> served.add(new Served(r.version(), r.slot())));
         }
-        return documents.createOnce(name, new ServedInWindow(model.value(), from, to, List.copyOf(served)));
+        ServedInWindow read = new ServedInWindow(model.value(), from, to, List.copyOf(served));
+        return settledAt(to, readAt) ? documents.createOnce(name, read) : read;
+    }
+
+    /** Whether a window ending at {@code to} had settled at {@code at}: its log then holds all it will hold. */
+    private boolean settledAt(Instant to, Instant at) {
+        return !to.plus(settling).isAfter(at);
     }
 
     /** A version and the slot it served predictions in: one report per window. Ordered stable first, then by version. */
@@ -247,7 +261,8 @@ public final class MonitoringService {
             }
         } else {
             // One invocation: the same partials, built and merged in the same order as a fanned-out check.
-            WindowCheck check = new WindowCheck(version, slot, from, to, policy, segmentColumns.apply(model));
+            WindowCheck check = new WindowCheck(version, slot, from, to, policy, segmentColumns.apply(model),
+                    clock.instant());
             check.report(id, partitions.stream().map(p -> check.partial(id, p)))
                     .ifPresent(report -> done.add(settle(reports.create(report), version)));
         }
@@ -498,11 +513,13 @@ public final class MonitoringService {
         private final List<String> setupReasons = new ArrayList<>();
 
         WindowCheck(VersionRecord version, MonitoringPlan plan) {
-            this(version, Slot.fromWire(plan.slot()), plan.from(), plan.to(), plan.policy(), plan.segmentColumns());
+            this(version, Slot.fromWire(plan.slot()), plan.from(), plan.to(), plan.policy(), plan.segmentColumns(),
+                    plan.plannedAt());
         }
 
+        /** @param readFrom when the reading of the window's log begins */
         WindowCheck(VersionRecord version, Slot slot, Instant from, Instant to, MonitoringPolicy policy,
-                SegmentColumns segmentColumns) {
+                SegmentColumns segmentColumns, Instant readFrom) {
             this.version = version;
             this.slot = slot;
             this.from = from;
@@ -519,6 +536,11 @@ public final class MonitoringService {
             } else {
                 this.drift = null;
                 setupReasons.add("the package has no reference profile (reference.json): drift is not checked");
+            }
+            if (!settledAt(to, readFrom)) {
+                setupReasons.add("the window's log was read less than " + Words.count(settling.toSeconds(), "second")
+                        + " after its end (VIGIL_MONITORING_SETTLE_SECONDS): predictions stamped before the end that"
+                        + " were still being written may be missing from this report");
             }
         }
 

@@ -171,7 +171,7 @@ public final class VigilPlatform implements AutoCloseable {
                 this::segmentColumns,
                 // A large window is fanned out where a function listens on the queue: in Azure, and under the host.
                 b.workQueueGiven || config.mode() == VigilConfig.Mode.AZURE ? Optional.of(b.workQueue) : Optional.empty(),
-                b.monitoringFanOutAbove);
+                b.monitoringFanOutAbove, config.monitoringSettling());
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf,
                 monitoring::retrainRequestOf, pipelines, Optional.ofNullable(b.retrainer), audit,
                 new Announcements(registryStore, events), clock);

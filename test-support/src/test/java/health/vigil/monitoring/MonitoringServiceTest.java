@@ -631,9 +631,48 @@ class MonitoringServiceTest {
                 .hasMessageContaining("not deployed");
     }
 
+    @Test
+    void aWindowCheckedBeforeItSettledIsReadAgainLaterAndAPredictionWrittenLateIsReported() {
+        start(MonitoringPolicy.DEFAULTS);
+        Instant hour = START.plus(Duration.ofHours(1));
+        score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
+        Principal operator = rampVersion2At(START.plusSeconds(3000));
+        clock.set(hour.plusSeconds(1));
+
+        List<MonitoringReport> early = platform.monitoring().check(model, START, hour).reports();
+        // Requests in flight at the end of the window, answered by the canary and written after the check.
+        List<ScoredRow> late = score(SampleModels.readmissionCohort(200, 8), r -> r, hour.minusSeconds(1));
+        clock.set(hour.plusSeconds(30));
+        List<MonitoringReport> again = platform.monitoring().check(model, START, hour).reports();
+        clock.set(hour.plus(Duration.ofMinutes(5)));
+        List<MonitoringReport> settled = platform.monitoring().check(model, START, hour).reports();
+
+        assertThat(early).singleElement().satisfies(r -> {
+            assertThat(r.slot()).isEqualTo("stable");
+            assertThat(r.predictions()).isEqualTo(300);
+            assertThat(r.reasons()).anySatisfy(reason -> assertThat(reason).contains("less than 120 seconds after its end")
+                    .contains("VIGIL_MONITORING_SETTLE_SECONDS").contains("may be missing"));
+        });
+        long onCanary = late.stream().filter(r -> r.slot() == Slot.CANARY).count();
+        assertThat(onCanary).isPositive();
+        assertThat(again).extracting(MonitoringReport::version, MonitoringReport::slot, MonitoringReport::predictions)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "stable", 300L),
+                        org.assertj.core.groups.Tuple.tuple(2, "canary", onCanary));
+        assertThat(settled).isEqualTo(again);
+        // Once the window has settled, the versions and slots it served are kept, and later runs read them.
+        assertThat(platform.artifacts().list(ArtifactStore.MONITORING, MonitoringService.servedName(model, START,
+                hour))).hasSize(1);
+        assertThat(operator.name()).isEqualTo("operator");
+    }
+
     /** Version 1 deployed, version 2 approved and ramped out as a canary at half the traffic from {@code at}. */
     private Principal startWithACanaryOfVersion2At(Instant at) {
         start(MonitoringPolicy.DEFAULTS);
+        return rampVersion2At(at);
+    }
+
+    /** Version 2 of the deployed model approved and ramped out as a canary at half the traffic from {@code at}. */
+    private Principal rampVersion2At(Instant at) {
         byte[] zip = SampleModels.readmissionTrees().zip();
         platform.artifacts().put(ArtifactStore.MODELS, "readmission-2.zip", new ByteArrayInputStream(zip), false);
         platform.registration().register(new BlobCreated("upload-2", ArtifactStore.MODELS, "readmission-2.zip", null,

@@ -12,9 +12,13 @@ import java.util.Objects;
  * report as partials merged in memory.
  *
  * @param partition the log partition's name ({@link health.vigil.port.PredictionLog.Partition#name()})
+ * @param served the versions and slots of every prediction of the partition in the window, whichever this check is
+ *     of (so the first check of a window learns them in the read it makes anyway); null in a partial stored before
+ *     partials kept them
  */
 record MonitoringPartial(String reportId, String partition, long predictions, DriftSummary drift,
-        LabelledSummary.Parts labelled, List<MonitoringSegments.Segment> segments) {
+        LabelledSummary.Parts labelled, List<MonitoringSegments.Segment> segments,
+        List<MonitoringService.Served> served) {
 
     MonitoringPartial {
         Objects.requireNonNull(reportId, "reportId");
@@ -24,5 +28,6 @@ record MonitoringPartial(String reportId, String partition, long predictions, Dr
             throw new ValidationException("a partial check's prediction count is negative");
         }
         segments = segments == null ? List.of() : List.copyOf(segments);
+        served = served == null ? null : List.copyOf(served);
     }
 }

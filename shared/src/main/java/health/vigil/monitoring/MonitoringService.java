@@ -178,44 +178,72 @@ public final class MonitoringService {
             throw new VigilException(ErrorCode.NOT_FOUND, model.value() + " is not deployed; there is nothing to"
                     + " monitor (deploy a version first)");
         }
-        int stable = deployment.get().slots().stream().filter(s -> s.slot() == Slot.STABLE).findFirst().orElseThrow()
-                .version();
-        java.util.SortedSet<Served> served = new java.util.TreeSet<>(servedIn(model, from, to).served());
-        served.add(new Served(stable, Slot.STABLE));
+        VersionRecord stable = registry.getVersion(model, deployment.get().slots().stream()
+                .filter(s -> s.slot() == Slot.STABLE).findFirst().orElseThrow().version());
         List<MonitoringReport> done = new ArrayList<>();
         List<MonitoringRun.Pending> pending = new ArrayList<>();
-        for (Served s : served) {
-            checkSlot(registry.getVersion(model, s.version()), s.slot(), from, to, policy, done, pending);
+        java.util.SortedSet<Served> served = new java.util.TreeSet<>();
+        Optional<ServedInWindow> stored = documents.find(servedName(model, from, to), ServedInWindow.class);
+        if (stored.isPresent()) {
+            served.addAll(stored.get().served());
+        } else {
+            // The first check of the window: the stable slot's check reads every partition of it, and the pairs the
+            // log served are collected in that same read.
+            Instant readAt = clock.instant();
+            Optional<java.util.Set<Served>> seen = checkSlot(stable, Slot.STABLE, from, to, policy, done, pending);
+            if (seen.isEmpty() && !pending.isEmpty()) {
+                // Fanned out: the pairs are known once its partitions are read, and the merge checks the others.
+                return new MonitoringRun(done, pending);
+            }
+            served.addAll(keepServed(model, from, to, seen.orElseGet(() -> readServed(model, from, to)), readAt));
         }
+        served.add(new Served(stable.version(), Slot.STABLE));
+        for (Served s : served) {
+            boolean checked = s.slot() == Slot.STABLE && s.version() == stable.version() && stored.isEmpty();
+            if (!checked) {
+                checkSlot(registry.getVersion(model, s.version()), s.slot(), from, to, policy, done, pending);
+            }
+        }
+        done.sort(IN_SERVED_ORDER);
         return new MonitoringRun(done, pending);
     }
 
     /**
-     * The versions and slots of {@code model}'s predictions in the window, read once from the partitions of the log
-     * that exist for it and stored beside the reports, so every later run of the window (a replay, the timer on
-     * another instance) reads one small document instead of the window. A window that had not settled when it was
-     * read is not stored: predictions stamped before its end may still have been on their way, and a later run reads
-     * the pairs again.
+     * The versions and slots of {@code model}'s predictions in the window, read from the partitions of the log that
+     * exist for it: for a window whose stable slot was checked before the pairs were kept (its report answered from
+     * the store, so its read collected nothing).
      */
-    private ServedInWindow servedIn(ModelName model, Instant from, Instant to) {
-        String name = servedName(model, from, to);
-        Optional<ServedInWindow> stored = documents.find(name, ServedInWindow.class);
-        if (stored.isPresent()) {
-            return stored.get();
-        }
-        Instant readAt = clock.instant();
+    private java.util.Set<Served> readServed(ModelName model, Instant from, Instant to) {
         java.util.Set<Served> served = new java.util.TreeSet<>();
         for (PredictionLog.Partition partition : predictions.partitions(model, from, to)) {
             predictions.scan(model, partition, from, to, r -> served.add(new Served(r.version(), r.slot())));
         }
-        ServedInWindow read = new ServedInWindow(model.value(), from, to, List.copyOf(served));
-        return settledAt(to, readAt) ? documents.createOnce(name, read) : read;
+        return served;
+    }
+
+    /**
+     * Stores the pairs of a window read at {@code readAt} beside the reports, so every later run of the window (a
+     * replay, the timer on another instance) reads one small document instead of the window; the stored list wins
+     * over this one if another run wrote it first. A window that had not settled when it was read is not stored:
+     * predictions stamped before its end may still have been on their way, and a later run reads the pairs again.
+     */
+    private List<Served> keepServed(ModelName model, Instant from, Instant to, java.util.Set<Served> served,
+            Instant readAt) {
+        if (!settledAt(to, readAt)) {
+            return List.copyOf(served);
+        }
+        return documents.createOnce(servedName(model, from, to), new ServedInWindow(model.value(), from, to,
+                List.copyOf(served))).served();
     }
 
     /** Whether a window ending at {@code to} had settled at {@code at}: its log then holds all it will hold. */
     private boolean settledAt(Instant to, Instant at) {
         return !to.plus(settling).isAfter(at);
     }
+
+    /** Reports in the order of their pairs: stable first, then by version. */
+    private static final java.util.Comparator<MonitoringReport> IN_SERVED_ORDER = java.util.Comparator.comparing(
+            r -> new Served(r.version(), Slot.fromWire(r.slot())));
 
     /** A version and the slot it served predictions in: one report per window. Ordered stable first, then by version. */
     record Served(int version, Slot slot) implements Comparable<Served> {
@@ -240,31 +268,56 @@ public final class MonitoringService {
 
     /**
      * Checks one version's predictions in one slot over the window, adding its report to {@code done} or its
-     * fanned-out check to {@code pending}; a window without batch predictions adds neither.
+     * fanned-out check to {@code pending}; a window without batch predictions adds neither. Answers the versions and
+     * slots of every prediction of the window when the check read them all (the report was not stored yet, and the
+     * check was done or merged now); empty otherwise.
      */
-    private void checkSlot(VersionRecord version, Slot slot, Instant from, Instant to, MonitoringPolicy policy,
-            List<MonitoringReport> done, List<MonitoringRun.Pending> pending) {
+    private Optional<java.util.Set<Served>> checkSlot(VersionRecord version, Slot slot, Instant from, Instant to,
+            MonitoringPolicy policy, List<MonitoringReport> done, List<MonitoringRun.Pending> pending) {
         ModelName model = version.modelName();
         String id = MonitoringReport.idOf(model.value(), version.version(), slot.wireName(), from, to);
         Optional<MonitoringReport> stored = reports.find(id);
         if (stored.isPresent()) {
             done.add(settle(stored.get(), version));
-            return;
+            return Optional.empty();
         }
         List<PredictionLog.Partition> partitions = predictions.partitions(model, from, to);
+        ServedPairs seen = new ServedPairs();
         if (queue.isPresent() && partitions.size() > fanOutAbove) {
             MonitoringPlan plan = documents.createOnce(planName(id), new MonitoringPlan(id, model.value(),
                     version.version(), slot.wireName(), from, to, policy, segmentColumns.apply(model),
                     partitions, clock.instant()));
-            if (!fanOut(plan, version, done)) {
+            if (!fanOut(plan, version, done, seen)) {
                 pending.add(pending(plan));
+                return Optional.empty();
             }
         } else {
             // One invocation: the same partials, built and merged in the same order as a fanned-out check.
             WindowCheck check = new WindowCheck(version, slot, from, to, policy, segmentColumns.apply(model),
                     clock.instant());
-            check.report(id, partitions.stream().map(p -> check.partial(id, p)))
+            check.report(id, partitions.stream().map(p -> seen.add(check.partial(id, p))))
                     .ifPresent(report -> done.add(settle(reports.create(report), version)));
+        }
+        return seen.all();
+    }
+
+    /** The versions and slots the partials of a window saw, as they are merged. */
+    private static final class ServedPairs {
+        private final java.util.Set<Served> served = new java.util.TreeSet<>();
+        private boolean unknown;
+
+        MonitoringPartial add(MonitoringPartial partial) {
+            if (partial.served() == null) {
+                unknown = true; // a partial stored before partials kept their pairs
+            } else {
+                served.addAll(partial.served());
+            }
+            return partial;
+        }
+
+        /** The pairs of every partition, unless a partial did not keep its own. */
+        Optional<java.util.Set<Served>> all() {
+            return unknown ? Optional.empty() : Optional.of(served);
         }
     }
 
@@ -304,12 +357,30 @@ public final class MonitoringService {
         long deadline = System.nanoTime() + wait.toNanos();
         List<MonitoringReport> done = new ArrayList<>(run.reports());
         List<MonitoringRun.Pending> pending = new ArrayList<>(run.pending());
-        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+        // The first check of a window fanned out from its stable slot learns the other versions and slots as it
+        // merges, and starts their checks before it keeps the list (a window not settled at its plan keeps none):
+        // once the list is kept, the checks it names that this run has not seen are waited for too.
+        boolean othersFollow = pending.stream().filter(p -> p.slot().equals(Slot.STABLE.wireName()))
+                .flatMap(p -> documents.find(planName(p.reportId()), MonitoringPlan.class).stream())
+                .anyMatch(plan -> settledAt(to, plan.plannedAt()));
+        while ((!pending.isEmpty() || othersFollow) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
+            }
+            Optional<ServedInWindow> served = othersFollow ? documents.find(servedName(model, from, to),
+                    ServedInWindow.class) : Optional.empty();
+            if (served.isPresent()) {
+                othersFollow = false;
+                for (Served s : served.get().served()) {
+                    String id = MonitoringReport.idOf(model.value(), s.version(), s.slot().wireName(), from, to);
+                    if (done.stream().noneMatch(r -> r.id().equals(id))
+                            && pending.stream().noneMatch(p -> p.reportId().equals(id))) {
+                        documents.find(planName(id), MonitoringPlan.class).map(this::pending).ifPresent(pending::add);
+                    }
+                }
             }
             for (var it = pending.iterator(); it.hasNext(); ) {
                 MonitoringRun.Pending p = it.next();
@@ -328,6 +399,7 @@ public final class MonitoringService {
                 still.add(documents.find(planName(p.reportId()), MonitoringPlan.class).map(this::pending).orElse(p));
             }
         }
+        done.sort(IN_SERVED_ORDER);
         return new MonitoringRun(done, still);
     }
 
@@ -368,8 +440,33 @@ public final class MonitoringService {
             documents.createOnce(partialName(plan.reportId(), partition), check.partial(plan.reportId(), partition));
         }
         if (donePartials(plan) == plan.partitions().size()) {
-            merge(plan, version, check);
+            ServedPairs seen = new ServedPairs();
+            merge(plan, version, check, seen);
+            if (Slot.fromWire(plan.slot()) == Slot.STABLE && seen.all().isPresent()) {
+                checkOthers(plan, version, seen.all().get());
+            }
         }
+    }
+
+    /**
+     * After the first check of a window fanned out from the stable slot: keeps the pairs its partitions saw and
+     * starts the checks of the other versions and slots, as the run that planned it would have done had it known
+     * them. Runs that merge together start them together, and the plans and partials, written once, keep one.
+     */
+    private void checkOthers(MonitoringPlan plan, VersionRecord stable, java.util.Set<Served> seen) {
+        ModelName model = stable.modelName();
+        if (documents.exists(servedName(model, plan.from(), plan.to()))) {
+            return; // a run that read the pairs of the window has checked them
+        }
+        List<MonitoringReport> done = new ArrayList<>();
+        List<MonitoringRun.Pending> pending = new ArrayList<>();
+        for (Served s : seen) {
+            if (s.slot() != Slot.STABLE || s.version() != stable.version()) {
+                checkSlot(registry.getVersion(model, s.version()), s.slot(), plan.from(), plan.to(), plan.policy(),
+                        done, pending);
+            }
+        }
+        keepServed(model, plan.from(), plan.to(), seen, plan.plannedAt());
     }
 
     /**
@@ -377,7 +474,8 @@ public final class MonitoringService {
      * Whether the check is complete: merged now, its report added to {@code done} (a window without batch
      * predictions has none).
      */
-    private boolean fanOut(MonitoringPlan plan, VersionRecord version, List<MonitoringReport> done) {
+    private boolean fanOut(MonitoringPlan plan, VersionRecord version, List<MonitoringReport> done,
+            ServedPairs seen) {
         int partials = 0;
         for (int k = 0; k < plan.partitions().size(); k++) {
             if (documents.exists(partialName(plan.reportId(), plan.partitions().get(k)))) {
@@ -390,7 +488,7 @@ public final class MonitoringService {
         if (partials < plan.partitions().size()) {
             return false;
         }
-        merge(plan, version, new WindowCheck(version, plan)).ifPresent(done::add);
+        merge(plan, version, new WindowCheck(version, plan), seen).ifPresent(done::add);
         return true;
     }
 
@@ -398,8 +496,9 @@ public final class MonitoringService {
      * Merges every partial of the plan in plan order (read one at a time), stores the report once and settles it;
      * a batch check whose partials hold no prediction stores nothing.
      */
-    private Optional<MonitoringReport> merge(MonitoringPlan plan, VersionRecord version, WindowCheck check) {
-        return check.report(plan.reportId(), plan.partitions().stream().map(p -> partial(plan, p)))
+    private Optional<MonitoringReport> merge(MonitoringPlan plan, VersionRecord version, WindowCheck check,
+            ServedPairs seen) {
+        return check.report(plan.reportId(), plan.partitions().stream().map(p -> seen.add(partial(plan, p))))
                 .map(report -> settle(reports.create(report), version));
     }
 
@@ -556,7 +655,9 @@ public final class MonitoringService {
             MonitoringSegments segments = newSegments();
             long[] count = new long[1];
             List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
+            java.util.Set<Served> served = new java.util.TreeSet<>();
             predictions.scan(model, partition, from, to, r -> {
+                served.add(new Served(r.version(), r.slot()));
                 if (r.version() != version.version() || r.slot() != slot) {
                     return;
                 }
@@ -572,7 +673,8 @@ public final class MonitoringService {
             });
             join(model, pending, labelled, segments);
             return new MonitoringPartial(reportId, partition.name(), count[0],
-                    accumulator == null ? null : accumulator.summary(), labelled.parts(), segments.segments());
+                    accumulator == null ? null : accumulator.summary(), labelled.parts(), segments.segments(),
+                    List.copyOf(served));
         }
 
         /**

@@ -46,7 +46,8 @@ class MonitoringPartialTest {
             }
         }
         MonitoringPartial partial = new MonitoringPartial("readmission/v1/stable/2026-12-01T100000Z--2026-12-01T140000Z",
-                "2026120110-0", rows.length, drift.summary(), labelled.parts(), segments.segments());
+                "2026120110-0", rows.length, drift.summary(), labelled.parts(), segments.segments(),
+                List.of(new MonitoringService.Served(1, Slot.STABLE), new MonitoringService.Served(2, Slot.CANARY)));
 
         byte[] json = Json.writeBytes(partial);
         MonitoringPartial readBack = Json.read("partial", json, MonitoringPartial.class);
@@ -54,6 +55,7 @@ class MonitoringPartialTest {
         assertThat(readBack).isEqualTo(partial);
         assertThat(Json.writeBytes(readBack)).isEqualTo(json);
         assertThat(readBack.segments()).hasSameSizeAs(partial.segments()).isNotEmpty();
+        assertThat(readBack.served()).hasSize(2);
         // The summaries it rebuilds judge exactly as the ones it was taken from.
         assertThat(LabelledSummary.of(readBack.labelled()).performance()).isEqualTo(labelled.performance());
         assertThat(check.report(readBack.drift())).isEqualTo(check.report(drift.summary()));

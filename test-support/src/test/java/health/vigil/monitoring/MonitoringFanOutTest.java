@@ -199,12 +199,19 @@ class MonitoringFanOutTest {
 
         MonitoringRun one = single.platform.monitoring().check(single.model, START, END);
         MonitoringRun planned = fanned.platform.monitoring().check(fanned.model, START, END);
-        for (int k = fanned.messages.size() - 1; k >= 0; k--) {
+        // The stable check reads every partition of the window, last first here: as it merges, it knows the window
+        // also served batch predictions, and queues their check.
+        int stableMessages = fanned.messages.size();
+        for (int k = stableMessages - 1; k >= 0; k--) {
+            fanned.platform.monitoring().checkPartition(fanned.messages.get(k));
+        }
+        assertThat(fanned.messages).hasSize(2 * stableMessages);
+        for (int k = fanned.messages.size() - 1; k >= stableMessages; k--) {
             fanned.platform.monitoring().checkPartition(fanned.messages.get(k));
         }
 
         assertThat(one.reports()).extracting(MonitoringReport::slot).containsExactly("stable", "batch");
-        assertThat(planned.pending()).extracting(MonitoringRun.Pending::slot).containsExactly("stable", "batch");
+        assertThat(planned.pending()).extracting(MonitoringRun.Pending::slot).containsExactly("stable");
         MonitoringReport expected = one.reports().get(1);
         MonitoringReport merged = fanned.platform.monitoring().reports().find(expected.id()).orElseThrow();
         assertThat(merged).isEqualTo(expected);
@@ -248,6 +255,23 @@ class MonitoringFanOutTest {
         assertThat(run.reports()).extracting(MonitoringReport::slot).containsExactly("stable");
         assertThat(run.pending()).isEmpty();
         assertThat(fanned.platform.monitoring().reports().list(fanned.model.value(), START, END)).hasSize(1);
+    }
+
+    @Test
+    void aRequestWaitingForTheFirstCheckOfAFannedOutWindowIsAnsweredWithTheChecksItsMergeStarted() {
+        Site single = site("single", false, true);
+        Site fanned = site("fanned", true, true);
+        fanned.deliverAtOnce = true;
+
+        MonitoringRun one = single.platform.monitoring().check(single.model, START, END);
+        MonitoringRun run = fanned.platform.monitoring().check(fanned.model, START, END, Duration.ofSeconds(20),
+                "analyst");
+
+        // The stable check's merge found the window's batch predictions and checked them: the request that waited
+        // answers both reports, as the check in one invocation does.
+        assertThat(run.pending()).isEmpty();
+        assertThat(run.reports()).containsExactlyElementsOf(one.reports());
+        assertThat(run.reports()).extracting(MonitoringReport::slot).containsExactly("stable", "batch");
     }
 
     /**

@@ -20,6 +20,10 @@ import health.vigil.platform.VigilPlatform;
 import health.vigil.port.Telemetry;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.WorkQueue;
+import health.vigil.port.PredictionLog;
+import health.vigil.model.SegmentColumns;
+import health.vigil.features.FeaturePipelines;
+import java.util.Optional;
 import health.vigil.retraining.RetrainService;
 import health.vigil.scoring.PatientRow;
 import health.vigil.scoring.ScoreRequest;
@@ -663,6 +667,66 @@ class MonitoringServiceTest {
         assertThat(platform.artifacts().list(ArtifactStore.MONITORING, MonitoringService.servedName(model, START,
                 hour))).hasSize(1);
         assertThat(operator.name()).isEqualTo("operator");
+    }
+
+    @Test
+    void theFirstCheckOfAWindowReadsEachPartitionOfItsLogOnceInOneInvocationAndFannedOut() {
+        start(MonitoringPolicy.DEFAULTS);
+        Instant end = START.plus(Duration.ofHours(2));
+        score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
+        score(SampleModels.readmissionCohort(300, 8), r -> r, START.plusSeconds(4200));
+        clock.set(end.plus(Duration.ofMinutes(5)));
+        ReadCountingLog inOne = new ReadCountingLog(platform.predictionLog());
+        ReadCountingLog fannedOut = new ReadCountingLog(platform.predictionLog());
+
+        List<MonitoringReport> one = monitoringOn(inOne.log, false).check(model, START, end).reports();
+        // Another window over the same two hours (the first one's report is stored), fanned out one partition per
+        // queued invocation, delivered at once, and merged.
+        List<MonitoringReport> fanned = monitoringOn(fannedOut.log, true).check(model, START.plusSeconds(1), end,
+                Duration.ofSeconds(20)).reports();
+
+        assertThat(one).singleElement().satisfies(r -> assertThat(r.predictions()).isEqualTo(600));
+        assertThat(inOne.reads).as("partitions read").isEqualTo(2);
+        assertThat(fanned).singleElement().satisfies(r -> assertThat(r.predictions()).isEqualTo(600));
+        assertThat(fannedOut.reads).as("partitions read").isEqualTo(2);
+    }
+
+    /**
+     * A monitoring service like the platform's, on a prediction log that counts its reads; fanned out above one
+     * partition over a queue that delivers each partition to it at once, or in one invocation.
+     */
+    private MonitoringService monitoringOn(PredictionLog log, boolean fanOut) {
+        MonitoringService[] service = new MonitoringService[1];
+        Optional<WorkQueue> queue = fanOut ? Optional.of((q, id, message) -> service[0].checkPartition(message))
+                : Optional.empty();
+        service[0] = new MonitoringService(platform.registry(), platform.artifacts(),
+                FeaturePipelines.standard()::forManifest, log, platform.outcomeJoin(), platform.audit(), this::publish,
+                Telemetry.NONE, clock, m -> MonitoringPolicy.DEFAULTS, RetrainPolicy.DEFAULTS, Integer.MAX_VALUE - 8,
+                m -> SegmentColumns.NONE, queue, 1, VigilConfig.DEFAULT_MONITORING_SETTLING);
+        return service[0];
+    }
+
+    /** The platform's prediction log, counting the partitions and ranges of time read from it. */
+    private static final class ReadCountingLog {
+        final PredictionLog log;
+        int reads;
+
+        ReadCountingLog(PredictionLog platformLog) {
+            this.log = (PredictionLog) java.lang.reflect.Proxy.newProxyInstance(PredictionLog.class.getClassLoader(),
+                    new Class<?>[] {PredictionLog.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("close")) {
+                            return null; // the platform closes its log
+                        }
+                        if (method.getName().equals("scan")) {
+                            reads++;
+                        }
+                        try {
+                            return method.invoke(platformLog, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }
     }
 
     /** Version 1 deployed, version 2 approved and ramped out as a canary at half the traffic from {@code at}. */

@@ -10,7 +10,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import health.vigil.error.ValidationException;
+import health.vigil.model.FeatureSchema;
+import health.vigil.training.ClinicalModel;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,7 +27,7 @@ import picocli.CommandLine.Parameters;
  * from the home's {@code keys.json} (the stores belong to the running platform; the CLI does not open them).
  */
 @Command(name = "monitor", mixinStandardHelpOptions = true, description = "Monitoring reports of a running platform.",
-        subcommands = {MonitorCommand.Show.class, MonitorCommand.Run.class})
+        subcommands = {MonitorCommand.Show.class, MonitorCommand.Run.class, MonitorCommand.Traffic.class})
 final class MonitorCommand {
 
     /** Options every subcommand shares. */
@@ -150,6 +156,84 @@ final class MonitorCommand {
         @Override
         public Integer call() throws Exception {
             return call("POST", "/monitoring/run");
+        }
+    }
+
+    /**
+     * Synthetic patients of a clinical model scored on a running platform as the clinical application, so an on-call
+     * engineer can rehearse the monitoring check and the drift runbook: with {@code --drift}, the older, sicker
+     * population {@code vigil demo} sends, which the check of their window flags as drift. Records are generated from
+     * the model's schema; no real patient is sent.
+     */
+    @Command(name = "traffic", mixinStandardHelpOptions = true,
+            description = "Score synthetic patients of a clinical model on a running platform (as the clinical-app"
+                    + " persona), to rehearse the monitoring check and the drift runbook; never real patients.")
+    static final class Traffic implements Callable<Integer> {
+        /** Rows per scoring request, below the platform's default limit of VIGIL_MAX_BATCH_ROWS. */
+        private static final int REQUEST_ROWS = 500;
+        private static final int MAX_COUNT = 100_000;
+
+        @Parameters(index = "0", description = "The clinical model: readmission, adherence or complications")
+        String model;
+
+        @Mixin
+        RunningPlatform.Options target;
+
+        @Option(names = "--count", defaultValue = "600", description = "How many synthetic patients to score, 1-"
+                + MAX_COUNT + " (default: 600; a monitoring check judges drift from 100 predictions of a window)")
+        int count;
+
+        @Option(names = "--drift", description = "Send an older, sicker population than the model was trained on"
+                + " (numeric inputs pushed up within their ranges, half the categories moved), which the monitoring"
+                + " check of their window flags as drift")
+        boolean drift;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic population (default: 1)")
+        long seed;
+
+        @Override
+        public Integer call() throws Exception {
+            ClinicalModel clinical;
+            try {
+                clinical = ClinicalModel.of(model);
+            } catch (ValidationException e) {
+                System.err.println("vigil monitor traffic: synthetic patients follow a clinical model's schema; "
+                        + e.getMessage());
+                return 2;
+            }
+            if (count < 1 || count > MAX_COUNT) {
+                System.err.println("vigil monitor traffic: --count is " + count + "; send 1 to " + MAX_COUNT
+                        + " patients");
+                return 2;
+            }
+            FeatureSchema schema = clinical.pipeline().rawSchema();
+            List<Map<String, Object>> population = clinical.synthetic(count, seed).dataset().records();
+            ControlClient client = target.client("clinical-app");
+            Instant first = Instant.now();
+            for (int start = 0; start < count; start += REQUEST_ROWS) {
+                List<Map<String, Object>> records = new ArrayList<>();
+                for (int i = start; i < Math.min(count, start + REQUEST_ROWS); i++) {
+                    Map<String, Object> features = drift ? DemoCommand.shift(schema, population.get(i), i)
+                            : population.get(i);
+                    records.add(Map.of("patientId", "SYNTHETIC-" + seed + "-" + i, "features", features));
+                }
+                java.net.http.HttpResponse<String> answer = client.exchange("POST", "/score/"
+                        + URLEncoder.encode(model, StandardCharsets.UTF_8), Map.of("records", records));
+                if (answer.statusCode() != 200) {
+                    System.err.println("vigil monitor traffic: " + answer.statusCode() + " " + shown(ControlClient
+                            .parse(answer.body()).at("/error/message").asText()) + " (after " + Words.count(start,
+                            "patient") + " scored)");
+                    return 1;
+                }
+            }
+            Instant from = first.truncatedTo(ChronoUnit.SECONDS);
+            Instant to = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+            System.out.println("scored " + Words.count(count, "synthetic patient") + " of " + model
+                    + (drift ? " from an older, sicker population" : " like its training population") + ", "
+                    + Words.time(from) + " to " + Words.time(to));
+            System.out.println("check their window once it has ended: vigil monitor run " + model + " --from " + from
+                    + " --to " + to);
+            return 0;
         }
     }
 }

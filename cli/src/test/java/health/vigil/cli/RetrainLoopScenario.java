@@ -153,7 +153,7 @@ abstract class RetrainLoopScenario {
         throw new AssertionError(model + " version " + version + " was not registered within 180 s");
     }
 
-    private static String awaitGates(ControlClient operator, String model, int version) throws Exception {
+    static String awaitGates(ControlClient operator, String model, int version) throws Exception {
         Instant deadline = Instant.now().plusSeconds(120);
         String stage = awaitVersion(operator, model, version).get("stage").asText();
         while (stage.matches("REGISTERED|GATES_RUNNING") && Instant.now().isBefore(deadline)) {

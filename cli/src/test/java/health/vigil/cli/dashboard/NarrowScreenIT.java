@@ -215,6 +215,35 @@ class NarrowScreenIT {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {360, 400, 1280})
+    @SuppressWarnings("unchecked")
+    void theWaterfallReadsWholeOnAPhoneWithoutScrollingSideways(int width) {
+        open("explanation.html", width);
+        Map<String, Object> figure = (Map<String, Object>) js("var f = document.querySelector('svg.waterfall')"
+                + ".closest('figure'); return {scroll: f.scrollWidth, client: f.clientWidth};");
+        assertThat(((Number) figure.get("scroll")).intValue()).as("the waterfall's width at " + width + " px")
+                .isLessThanOrEqualTo(((Number) figure.get("client")).intValue());
+        // Every label and value drawn whole inside the chart's box, at a size that reads.
+        List<Object> cut = (List<Object>) js("var svg = document.querySelector('svg.waterfall');"
+                + " var box = svg.getBoundingClientRect(), out = [];"
+                + " var scale = box.width / svg.viewBox.baseVal.width;"
+                + " svg.querySelectorAll('text').forEach(function (t) { var r = t.getBoundingClientRect();"
+                + " if (r.left < box.left - 1 || r.right > box.right + 1 || r.right > window.innerWidth"
+                + " || parseFloat(t.getAttribute('font-size')) * scale < " + LEGIBLE + ") { out.push(t.textContent); } });"
+                + " return out;");
+        assertThat(cut).as("waterfall texts cut, off screen or too small at " + width + " px").isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {360, 400})
+    void theTableOfFactorsShowsEveryColumnOnAPhone(int width) {
+        open("explanation.html", width);
+        Number hidden = (Number) js("var box = document.querySelector('table.factors').parentElement;"
+                + " return box.scrollWidth - box.clientWidth;");
+        assertThat(hidden.intValue()).as("pixels of the factors' table hidden sideways at " + width + " px").isLessThanOrEqualTo(0);
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {1280})
     void onADesktopATableOfLongIdentifiersFitsThePage(int width) {
         open("dashboard.html", width);

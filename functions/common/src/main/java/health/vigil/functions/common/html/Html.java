@@ -24,9 +24,10 @@ public final class Html {
 
     /**
      * The stylesheet every page shares. On a narrow screen (a phone on a ward) nothing makes the page scroll sideways:
-     * a wide table or chart scrolls inside its own box, a chart keeps a width at which its text reads, a fact's name
-     * takes at most 40 % of the line, and a time, a number or a value marked {@code unbroken} is never broken over
-     * lines.
+     * a wide table or chart scrolls inside its own box, a chart keeps a width at which its text reads (the explanation's
+     * waterfall is drawn to fit a phone instead), a fact's name takes at most 40 % of the line, the page's margins and a
+     * cell's padding narrow with the screen, and a time, a number or a value marked {@code unbroken} is never broken
+     * over lines.
      */
     public static final String STYLE = """
             body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;\
@@ -34,12 +35,12 @@ public final class Html {
             header.site{background:#13294b;color:#fff;padding:.6rem 1rem;display:flex;gap:1.5rem;align-items:center;flex-wrap:wrap}
             header.site a{color:#fff}
             nav ul{list-style:none;display:flex;gap:1rem;margin:0;padding:0;flex-wrap:wrap}
-            main{padding:1rem 1.5rem;max-width:76rem}
+            main{padding:1rem clamp(.75rem,3vw,1.5rem);max-width:76rem}
             a{color:#0b4a8b}
             a:focus,button:focus,input:focus,summary:focus{outline:3px solid %5$s;outline-offset:2px}
             table{border-collapse:collapse;margin:.5rem 0 1.5rem}
             caption{text-align:left;font-weight:600;padding:.3rem 0}
-            th,td{border:1px solid #8a8a8a;padding:.3rem .6rem;text-align:left;vertical-align:top}
+            th,td{border:1px solid #8a8a8a;padding:.3rem clamp(.35rem,1.2vw,.6rem);text-align:left;vertical-align:top}
             td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
             time,td.num,.unbroken{white-space:nowrap}
             td.identifier{overflow-wrap:anywhere;min-width:16rem}
@@ -55,7 +56,7 @@ public final class Html {
             figure{margin:1rem 0;overflow-x:auto}
             figcaption{color:%2$s;font-size:.95rem}
             figcaption.title{color:%1$s;font-weight:600;font-size:1rem}
-            svg.chart,svg.waterfall{min-width:36rem}
+            svg.chart{min-width:36rem}
             .skip{position:absolute;left:-999px}
             .skip:focus{left:1rem;top:.5rem;background:#fff;color:%1$s;padding:.3rem}
             form.login{display:grid;gap:.5rem;max-width:28rem}

@@ -21,10 +21,19 @@ import java.util.Optional;
  * drawn as solid (raises) or hatched (lowers) bars, never by colour alone.
  */
 public final class ExplanationPage {
-    private static final int WIDTH = 720;
-    private static final int LABEL_WIDTH = 250;
-    private static final int VALUE_WIDTH = 120;
-    private static final int ROW = 30;
+    /**
+     * The chart's own width. Each row's label and value stand on a line above its bar, so the bars take the whole
+     * width and the chart reads on a phone 360 px wide at a size its text stays legible, without scrolling sideways.
+     */
+    private static final int WIDTH = 420;
+    /** The widest the chart is drawn: its text then about the size of the page's. */
+    private static final int MAX_DRAWN_WIDTH = 520;
+    /** Room on either side of the bars for the axis' first and last figures. */
+    private static final int SIDE = 18;
+    /** A row: the label's line, then the bar. */
+    private static final int ROW = 44;
+    private static final int LABEL_LINE = 20;
+    private static final int BAR = 18;
     private static final int TOP = 34;
 
     private ExplanationPage() {}
@@ -246,18 +255,18 @@ public final class ExplanationPage {
             scaleMax = 0.05;
         }
         int bars = e.factors().size() + (showOther ? 1 : 0) + 2;
-        int height = TOP + bars * ROW + 40;
-        int plotLeft = LABEL_WIDTH;
-        int plotWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
+        int axisY = TOP + bars * ROW + 2;
+        int height = axisY + 26;
+        int plotLeft = SIDE;
+        int plotWidth = WIDTH - 2 * SIDE;
         final double scale = scaleMax;
         java.util.function.DoubleFunction<Double> x = p -> plotLeft + (p - min) / (scale - min) * plotWidth;
 
         String ids = idSuffix(e);
         StringBuilder svg = new StringBuilder(4096);
-        // The figure scrolls sideways on a screen narrower than the chart's legible width.
-        svg.append("<figure tabindex=\"0\"><svg class=\"waterfall\" role=\"img\" aria-labelledby=\"wf-title").append(ids)
+        svg.append("<figure><svg class=\"waterfall\" role=\"img\" aria-labelledby=\"wf-title").append(ids)
                 .append(" wf-desc").append(ids).append("\" viewBox=\"0 0 ")
-                .append(WIDTH).append(' ').append(height).append("\" width=\"100%\" style=\"max-width:").append(WIDTH)
+                .append(WIDTH).append(' ').append(height).append("\" width=\"100%\" style=\"max-width:").append(MAX_DRAWN_WIDTH)
                 .append("px\" xmlns=\"http://www.w3.org/2000/svg\">");
         svg.append("<title id=\"wf-title").append(ids)
                 .append("\">How each factor moved the risk from the baseline</title>");
@@ -269,7 +278,6 @@ public final class ExplanationPage {
                 .append("\" stroke-width=\"3\"/></pattern></defs>");
         // Axis ticks every 5 or 10 points.
         double tick = scaleMax > 0.5 ? 0.1 : scaleMax > 0.2 ? 0.05 : 0.02;
-        int axisY = TOP + bars * ROW + 6;
         for (double t = 0; t <= scaleMax + 1e-9; t += tick) {
             double tx = x.apply(t);
             svg.append(line(tx, TOP - 6, tx, axisY, "#d0d0d0", null));
@@ -278,7 +286,9 @@ public final class ExplanationPage {
         double thresholdX = x.apply(Math.min(e.threshold(), scaleMax));
         svg.append(line(thresholdX, TOP - 14, thresholdX, axisY, Html.INK, "6 4"));
         int decimals = decimals(e);
-        svg.append(text(thresholdX, TOP - 18, "threshold " + percent(e.threshold(), decimals), "middle", Html.INK));
+        // Said beside its line, towards the middle of the chart when the line is near an edge, so it is never cut.
+        String thresholdAnchor = thresholdX < WIDTH / 3.0 ? "start" : thresholdX > WIDTH * 2 / 3.0 ? "end" : "middle";
+        svg.append(text(thresholdX, TOP - 18, "threshold " + percent(e.threshold(), decimals), thresholdAnchor, Html.INK));
 
         int row = 0;
         svg.append(bar(x.apply(0), x.apply(e.baseline()), TOP + row * ROW, "total", "#6b6b6b"));
@@ -320,27 +330,32 @@ public final class ExplanationPage {
     private static String factorBar(double x0, double x1, int y, Direction d, String ids) {
         String fill = d == Direction.LOWERS ? "url(#hatch" + ids + ")" : Html.RAISES;
         String stroke = d == Direction.LOWERS ? Html.LOWERS : Html.RAISES;
-        return "<rect class=\"factor " + d.wireName() + "\" x=\"" + f(x0) + "\" y=\"" + (y + 5) + "\" width=\""
-                + f(Math.max(1.5, x1 - x0)) + "\" height=\"" + (ROW - 10) + "\" fill=\"" + fill + "\" stroke=\""
+        return "<rect class=\"factor " + d.wireName() + "\" x=\"" + f(x0) + "\" y=\"" + (y + LABEL_LINE) + "\" width=\""
+                + f(Math.max(1.5, x1 - x0)) + "\" height=\"" + BAR + "\" fill=\"" + fill + "\" stroke=\""
                 + stroke + "\"/>";
     }
 
     private static String bar(double x0, double x1, int y, String cls, String fill) {
-        return "<rect class=\"" + cls + "\" x=\"" + f(x0) + "\" y=\"" + (y + 5) + "\" width=\"" + f(Math.max(1.5, x1 - x0))
-                + "\" height=\"" + (ROW - 10) + "\" fill=\"" + fill + "\"/>";
+        return "<rect class=\"" + cls + "\" x=\"" + f(x0) + "\" y=\"" + (y + LABEL_LINE) + "\" width=\""
+                + f(Math.max(1.5, x1 - x0)) + "\" height=\"" + BAR + "\" fill=\"" + fill + "\"/>";
     }
 
     /**
-     * A row's label, cut to the chart's 34 characters when longer; the cut falls in {@code label}, never in
-     * {@code kept}, which follows it whole (that the value was missing must never be cut off).
+     * A row's label and value on the line above its bar, the label cut to the chart's 34 characters when longer; the
+     * cut falls in {@code label}, never in {@code kept}, which follows it whole (that the value was missing must never
+     * be cut off). Both are drawn on a white halo, so the grid and the threshold's line pass behind them, not through.
      */
     private static String rowLabel(int y, String label, String kept, String value) {
         // Counted in code points, so a character beyond the BMP is never cut in half.
         int room = 34 - kept.codePointCount(0, kept.length());
         String shown = (label.codePointCount(0, label.length()) > room
                 ? label.substring(0, label.offsetByCodePoints(0, room - 1)) + "\u2026" : label) + kept;
-        return text(LABEL_WIDTH - 8, y + ROW / 2.0 + 5, shown, "end", Html.INK)
-                + text(WIDTH - VALUE_WIDTH + 8, y + ROW / 2.0 + 5, value, "start", Html.INK);
+        return haloed(text(SIDE, y + LABEL_LINE - 5, shown, "start", Html.INK))
+                + haloed(text(WIDTH - SIDE, y + LABEL_LINE - 5, value, "end", Html.INK));
+    }
+
+    private static String haloed(String text) {
+        return text.replace("<text ", "<text stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\" ");
     }
 
     private static String line(double x1, double y1, double x2, double y2, String stroke, String dash) {
@@ -357,25 +372,27 @@ public final class ExplanationPage {
         return String.format(Locale.ROOT, "%.1f", v);
     }
 
-    /** The chart's numbers as a table: what a screen reader or a copy into a note needs. */
+    /**
+     * The chart's numbers as a table: what a screen reader or a copy into a note needs. A factor's unit follows its
+     * name in brackets, as the summary writes it, so three columns fit a phone's width without scrolling.
+     */
     static String table(PredictionExplanation e) {
         String ids = idSuffix(e);
         StringBuilder t = new StringBuilder("<div class=\"table-scroll\" role=\"region\" tabindex=\"0\""
                 + " aria-labelledby=\"factors-caption" + ids + "\"><table class=\"factors\"><caption id=\"factors-caption"
-                + ids + "\">Top factors, largest effect first</caption><thead><tr><th scope=\"col\">Factor</th><th scope=\"col\">Unit</th><th scope=\"col\">Effect"
+                + ids + "\">Top factors, largest effect first</caption><thead><tr><th scope=\"col\">Factor</th><th scope=\"col\">Effect"
                 + "</th><th scope=\"col\" class=\"num\">Change in risk</th></tr></thead><tbody>");
         for (ClinicalFactor f : e.factors()) {
-            t.append("<tr><th scope=\"row\">").append(escape(f.label()));
+            t.append("<tr><th scope=\"row\">").append(escape(labelAndUnit(f)));
             if (f.missingValue() != null) {
                 t.append("<br><span class=\"muted\" data-fact=\"missing\">").append(escape(f.missingValue()))
                         .append("</span>");
             }
-            t.append("</th><td>")
-                    .append(escape(f.unit() == null ? "" : f.unit())).append("</td><td class=\"")
+            t.append("</th><td class=\"")
                     .append(f.direction().wireName()).append("\">").append(word(f.direction())).append("</td><td class=\"num\">")
                     .append(escape(points(f.probabilityContribution()))).append("</td></tr>");
         }
-        t.append("<tr><th scope=\"row\">All other features</th><td></td><td>")
+        t.append("<tr><th scope=\"row\">All other features</th><td>")
                 .append(word(Direction.of(e.otherFactors()))).append("</td><td class=\"num\">")
                 .append(escape(points(e.otherFactors()))).append("</td></tr>");
         return t.append("</tbody></table></div>").toString();

@@ -6,7 +6,6 @@ import static health.vigil.functions.common.html.Html.escape;
 final class Pages {
     private Pages() {}
 
-    /** A share of live traffic in basis points, for people: 100 is "1.00 %", 9,900 is "99.00 %". */
     /**
      * A stage's or a ramp's status in words ("gates passed", "rolled back"): its wire name as the API and the CLI
      * write it, with spaces for underscores, so a page reads as text and a reader still recognises the value.
@@ -15,8 +14,12 @@ final class Pages {
         return wireName.replace('_', ' ');
     }
 
+    /**
+     * A share of live traffic in basis points, for people: 100 is "1.00 %", 9,900 is "99.00 %", number and sign joined
+     * by a no-break space as {@link health.vigil.functions.common.html.Html#percent} joins them.
+     */
     static String weight(int basisPoints) {
-        return String.format(java.util.Locale.ROOT, "%.2f %%", basisPoints / 100.0);
+        return String.format(java.util.Locale.ROOT, "%.2f\u00a0%%", basisPoints / 100.0);
     }
 
     static String link(String href, String text) {

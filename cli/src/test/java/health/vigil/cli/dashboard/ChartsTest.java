@@ -45,7 +45,7 @@ class ChartsTest {
         assertThat(labels).extracting(l -> l[1]).containsExactly("0.02", "0.06", "0.08", "0.09", "0.10", "0.12", "0.14",
                 "0.16", "0.21", "0.33", "0.79");
         noTwoLabelsTouch(labels);
-        assertThat(svg).contains(">predicted risk (edges of the risk bands)</text>").contains(">20.0 %</text>");
+        assertThat(svg).contains(">predicted risk (edges of the risk bands)</text>").contains(">20.0\u00a0%</text>");
     }
 
     @Test

@@ -320,8 +320,8 @@ class DashboardBrowserIT {
                     Integer.toString(summary.latest().version()), Pages.words(summary.latest().stage().wireName()));
         }
         // Two judged steps of the demo's canary: 1 %, then 5 %, now 25 % of readmission's patients.
-        assertThat(cells(row(rows, MODEL)).get(4)).isEqualTo("stable v" + stableVersion + " 75.00 %, canary v"
-                + canaryVersion + " 25.00 %");
+        assertThat(cellsAsWritten(row(rows, MODEL)).get(4)).isEqualTo("stable v" + stableVersion + " 75.00\u00a0%, canary v"
+                + canaryVersion + " 25.00\u00a0%");
         assertThat(cells(row(rows, "adherence")).get(4)).isEqualTo("not deployed");
         screenshot("models");
         assertSelfContained();
@@ -397,8 +397,8 @@ class DashboardBrowserIT {
     void theDeploymentsShowSlotWeightsAndTheCanarysRampAndStepAnalysis() throws Exception {
         signIn("operator", "/dashboard/deployments");
         int weight = CanaryRamp.DEFAULT_STEPS.get(JUDGED);
-        assertThat(browser.findElements(By.cssSelector("#slots-" + MODEL + " tbody tr")).stream().map(this::cells))
-                .containsExactly(List.of("stable", "version " + stableVersion, "75.00 %"),
+        assertThat(browser.findElements(By.cssSelector("#slots-" + MODEL + " tbody tr")).stream().map(this::cellsAsWritten))
+                .containsExactly(List.of("stable", "version " + stableVersion, "75.00\u00a0%"),
                         List.of("canary", "version " + canaryVersion, Pages.weight(weight)));
         assertThat(browser.findElements(By.cssSelector("#weights-" + MODEL + " rect.slot"))).hasSize(2);
 
@@ -414,7 +414,7 @@ class DashboardBrowserIT {
             JsonNode step = steps.get(i);
             List<String> cells = cells(rows.get(i));
             assertThat(cells.get(0)).isEqualTo(Integer.toString(step.get("step").asInt() + 1));
-            assertThat(cells.get(1)).isEqualTo(Pages.weight(step.get("weightBasisPoints").asInt()));
+            assertThat(cellsAsWritten(rows.get(i)).get(1)).isEqualTo(Pages.weight(step.get("weightBasisPoints").asInt()));
             assertThat(cells.subList(3, 5)).containsExactly(step.get("canaryCount").asText(),
                     step.get("stableCount").asText());
             assertThat(cells.get(5)).contains(step.get("decision").asText());
@@ -440,7 +440,7 @@ class DashboardBrowserIT {
         assertThat(points.get(points.size() - 1).findElement(By.tagName("title")).getAttribute("textContent"))
                 .startsWith("canary v" + canaryVersion + " " + Pages.weight(weight));
         assertThat(browser.findElement(By.id("ramp-" + MODEL + "-desc")).getAttribute("textContent"))
-                .startsWith("Canary weight over time: 1.00 % from ");
+                .startsWith("Canary weight over time: 1.00\u00a0% from ");
         screenshot("deployments");
         assertSelfContained();
     }
@@ -519,7 +519,7 @@ class DashboardBrowserIT {
         assertThat(browser.findElements(By.cssSelector("#score-chart rect.bar.production"))).hasSize(bins.size());
         assertThat(bins.stream().mapToLong(b -> Long.parseLong(cells(b).get(3))).sum()).isEqualTo(rows);
         for (int b = 0; b < bins.size(); b++) {
-            assertThat(cells(bins.get(b)).get(1)).isEqualTo(Html.percent(reference.proportions().get(b)));
+            assertThat(cellsAsWritten(bins.get(b)).get(1)).isEqualTo(Html.percent(reference.proportions().get(b)));
         }
         // Calibration, against bins counted here from the log and the outcomes joined to it: one row and one point
         // per risk tenth that has outcomes, with its count and the share that happened.
@@ -543,7 +543,7 @@ class DashboardBrowserIT {
         assertThat(calibration).hasSize(tenths.size());
         int at = 0;
         for (long[] c : tenths.values()) {
-            List<String> cells = cells(calibration.get(at++));
+            List<String> cells = cellsAsWritten(calibration.get(at++));
             assertThat(cells.get(1)).isEqualTo(Long.toString(c[0]));
             assertThat(cells.get(3)).isEqualTo(Html.percent((double) c[1] / c[0]));
         }
@@ -558,12 +558,12 @@ class DashboardBrowserIT {
     @Test
     void theExplanationShowsTheStoredFactorsWithATextAlternative() throws IOException {
         signIn("clinical-app", "/dashboard/predictions?id=" + explained.get("predictionId").asText());
-        assertThat(browser.findElement(By.cssSelector("[data-fact=risk]")).getText())
+        assertThat(browser.findElement(By.cssSelector("[data-fact=risk]")).getAttribute("textContent"))
                 .isEqualTo(Html.percent(explained.get("risk").asDouble()));
-        assertThat(browser.findElement(By.cssSelector("[data-fact=baseline]")).getText())
+        assertThat(browser.findElement(By.cssSelector("[data-fact=baseline]")).getAttribute("textContent"))
                 .isEqualTo(Html.percent(explained.at("/explanation/baselineRisk").asDouble()));
         VersionRecord version = platform.platform().registry().getVersion(READMISSION, explained.get("version").asInt());
-        assertThat(browser.findElement(By.cssSelector("[data-fact=threshold]")).getText())
+        assertThat(browser.findElement(By.cssSelector("[data-fact=threshold]")).getAttribute("textContent"))
                 .isEqualTo(Html.percent(version.manifest().output().threshold()));
         int factors = explained.at("/explanation/topFactors").size();
         assertThat(browser.findElements(By.cssSelector("svg.waterfall rect.factor"))).hasSize(factors);
@@ -589,7 +589,7 @@ class DashboardBrowserIT {
         try {
             browser.get(url("/predictions/" + explained.get("predictionId").asText() + "/explanation"));
             assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Why the model gave this risk");
-            assertThat(browser.findElement(By.cssSelector("[data-fact=risk]")).getText())
+            assertThat(browser.findElement(By.cssSelector("[data-fact=risk]")).getAttribute("textContent"))
                     .isEqualTo(Html.percent(explained.get("risk").asDouble()));
             assertThat(browser.findElements(By.cssSelector("svg.waterfall rect.factor")))
                     .hasSize(explained.at("/explanation/topFactors").size());
@@ -797,6 +797,14 @@ class DashboardBrowserIT {
 
     private List<String> cells(WebElement row) {
         return row.findElements(By.cssSelector("th, td")).stream().map(WebElement::getText).toList();
+    }
+
+    /**
+     * A row's cells as the page writes them, no-break spaces kept: what WebDriver calls an element's text has them
+     * turned into spaces, and a number must be seen joined to its unit.
+     */
+    private List<String> cellsAsWritten(WebElement row) {
+        return row.findElements(By.cssSelector("th, td")).stream().map(c -> c.getAttribute("textContent").strip()).toList();
     }
 
     /** The reference bin a score falls in, the first and last bins taking what lies beyond the edges. */

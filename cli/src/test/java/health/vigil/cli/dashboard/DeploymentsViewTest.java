@@ -76,7 +76,7 @@ class DeploymentsViewTest {
 
         assertThat(DeploymentsView.rampDescription(List.of(new DeploymentsView.Point(START, 2_000),
                 new DeploymentsView.Point(judged, 0))))
-                .isEqualTo("Canary weight over time: 20.00 % from 2026-12-03 04:00:00 UTC, 0.00 % from 2026-12-05 22:11:38"
+                .isEqualTo("Canary weight over time: 20.00\u00a0% from 2026-12-03 04:00:00 UTC, 0.00\u00a0% from 2026-12-05 22:11:38"
                         + " UTC. The same steps are in the table below.");
     }
 
@@ -87,17 +87,17 @@ class DeploymentsViewTest {
                 new TrafficSlot(Slot.CANARY, 4, 5_000), new TrafficSlot(Slot.SHADOW, 2, 5_000)), 18, "operator", START,
                 "etag");
 
-        String traffic = "stable v1 50.00 %, canary v4 50.00 %; shadow v2 mirrors 50.00 % of predictions";
+        String traffic = "stable v1 50.00\u00a0%, canary v4 50.00\u00a0%; shadow v2 mirrors 50.00\u00a0% of predictions";
         assertThat(ModelsView.traffic(experimentAndShadow)).isEqualTo(traffic);
         String slots = DeploymentsView.slots(model, experimentAndShadow);
         assertThat(slots).contains("Live traffic of readmission: " + traffic)
-                .contains(">50.00 % of predictions mirrored</td>");
+                .contains(">50.00\u00a0% of predictions mirrored</td>");
         // The bar is live traffic: stable and canary fill it once; a third bar would run past its end.
         assertThat(slots.split("class=\"bar slot\"", -1)).hasSize(3);
         Deployment stoppedShadow = new Deployment(model, List.of(new TrafficSlot(Slot.STABLE, 1, 10_000),
                 new TrafficSlot(Slot.SHADOW, 2, 0)), 19, "operator", START, "etag");
-        assertThat(ModelsView.traffic(stoppedShadow)).isEqualTo("stable v1 100.00 %");
-        assertThat(DeploymentsView.slots(model, stoppedShadow)).contains(">stopped</td>").doesNotContain(">0.00 %");
+        assertThat(ModelsView.traffic(stoppedShadow)).isEqualTo("stable v1 100.00\u00a0%");
+        assertThat(DeploymentsView.slots(model, stoppedShadow)).contains(">stopped</td>").doesNotContain(">0.00\u00a0%");
     }
 
     @Test
@@ -113,13 +113,13 @@ class DeploymentsViewTest {
         String shown = DeploymentsView.traffic(model, running);
 
         assertThat(ModelsView.traffic(running))
-                .isEqualTo("stable v2 80.00 %, canary v3 20.00 % (treatment of experiment readmission-12)");
+                .isEqualTo("stable v2 80.00\u00a0%, canary v3 20.00\u00a0% (treatment of experiment readmission-12)");
         assertThat(shown).contains("Live traffic of readmission: " + ModelsView.traffic(running))
                 .contains("A/B experiment readmission-12: version 3 against version 2")
                 .contains("<th scope=\"row\">control</th><td><a href=\"" + VersionView.href(model, 2)
-                        + "\">version 2</a></td><td class=\"num\">80.00 %</td><td class=\"num\">4000</td>")
+                        + "\">version 2</a></td><td class=\"num\">80.00\u00a0%</td><td class=\"num\">4000</td>")
                 .contains("<th scope=\"row\">treatment (canary slot)</th><td><a href=\"" + VersionView.href(model, 3)
-                        + "\">version 3</a></td><td class=\"num\">20.00 %</td><td class=\"num\">1000</td>")
+                        + "\">version 3</a></td><td class=\"num\">20.00\u00a0%</td><td class=\"num\">1000</td>")
                 .contains("<dt>Primary metric</dt><dd>flag_rate</dd>")
                 .contains("<code>vigil experiment status readmission</code>")
                 .contains("The last canary, of version 2, ended promoted before it");
@@ -135,9 +135,9 @@ class DeploymentsViewTest {
 
     @Test
     void weightsAndPValuesReadAsPeopleWriteThem() {
-        assertThat(Pages.weight(100)).isEqualTo("1.00 %");
-        assertThat(Pages.weight(1)).isEqualTo("0.01 %");
-        assertThat(Pages.weight(9_900)).isEqualTo("99.00 %");
+        assertThat(Pages.weight(100)).isEqualTo("1.00\u00a0%");
+        assertThat(Pages.weight(1)).isEqualTo("0.01\u00a0%");
+        assertThat(Pages.weight(9_900)).isEqualTo("99.00\u00a0%");
         assertThat(DeploymentsView.pValue(0.04321)).isEqualTo("0.0432");
         assertThat(DeploymentsView.pValue(0.00001)).isEqualTo("&lt; 0.0001");
     }

@@ -138,17 +138,23 @@ class NarrowScreenIT {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {400, 1280})
+    @ValueSource(ints = {360, 400, 1280})
     void noNumberIsBrokenFromItsUnit(int width) {
-        open("dashboard.html", width);
-        // Each "20 %" of the page's text: the number's last digit and its unit drawn on the same line.
-        assertThat((List<?>) js("var out = []; var walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);"
+        for (String page : List.of("dashboard.html", "explanation.html")) {
+            open(page, width);
+            assertThat(numbersBrokenFromTheirUnit()).as("numbers broken from their unit on " + page + " at " + width
+                    + " px").isEmpty();
+        }
+    }
+
+    /** Each "20 %" of the page's text whose number's last digit and unit are not drawn on the same line. */
+    private List<?> numbersBrokenFromTheirUnit() {
+        return (List<?>) js("var out = []; var walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);"
                 + " for (var n = walk.nextNode(); n; n = walk.nextNode()) { var re = /\\d[ \\u00a0](%|points)/g, m;"
                 + " while ((m = re.exec(n.data))) { var a = document.createRange(), b = document.createRange();"
                 + " a.setStart(n, m.index); a.setEnd(n, m.index + 1); b.setStart(n, m.index + 2);"
                 + " b.setEnd(n, m.index + 3); if (a.getBoundingClientRect().top !== b.getBoundingClientRect().top) {"
-                + " out.push(n.data.substr(Math.max(0, m.index - 10), 20)); } } } return out;"))
-                .as("numbers broken from their unit at " + width + " px").isEmpty();
+                + " out.push(n.data.substr(Math.max(0, m.index - 10), 20)); } } } return out;");
     }
 
     @ParameterizedTest

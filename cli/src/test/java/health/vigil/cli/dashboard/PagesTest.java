@@ -16,4 +16,10 @@ class PagesTest {
                 .contains("<th scope=\"row\">library_versions</th><td class=\"num\">1.0000</td>"
                         + "<td>#0-internal-lib, xgboost4j</td>");
     }
+
+    @Test
+    void aShareOfTrafficKeepsItsNumberAndPercentSignTogether() {
+        assertThat(Pages.weight(2_000)).isEqualTo("20.00\u00a0%");
+        assertThat(Pages.weight(1)).isEqualTo("0.01\u00a0%");
+    }
 }

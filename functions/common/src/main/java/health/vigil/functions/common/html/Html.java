@@ -82,18 +82,22 @@ public final class Html {
     /** A number's last digit, a space and a unit that belongs to it. */
     private static final Pattern NUMBER_AND_UNIT = Pattern.compile("(\\d) (%|points\\b)");
 
-    /** A probability as a percentage with one decimal: 0.3127 is "31.3 %". */
+    /**
+     * A probability as a percentage with one decimal: 0.3127 is "31.3 %", joined by a no-break space (U+00A0) so that
+     * a narrow screen never leaves "%" alone at the start of a line.
+     */
     public static String percent(double probability) {
         if (!Double.isFinite(probability)) {
             return "\u2013";
         }
-        return String.format(Locale.ROOT, "%.1f %%", probability * 100);
+        return String.format(Locale.ROOT, "%.1f\u00a0%%", probability * 100);
     }
 
     /**
      * A change of probability in percentage points with its sign: +0.091 is "+9.1 points". A change too small for a
      * tenth of a point keeps its sign ("+&lt;0.1 points"), since a factor said to raise the risk must not read as
-     * changing nothing; only a change of exactly nothing reads "no change".
+     * changing nothing; only a change of exactly nothing reads "no change". Number and unit are joined by a no-break
+     * space, as in {@link #percent}.
      */
     public static String points(double change) {
         if (change == 0) {
@@ -101,8 +105,8 @@ public final class Html {
         }
         double rounded = Math.round(change * 1000) / 10.0;
         String sign = change > 0 ? "+" : "\u2212";
-        return rounded == 0 ? sign + "<0.1 points"
-                : sign + String.format(Locale.ROOT, "%.1f", Math.abs(rounded)) + " points";
+        return rounded == 0 ? sign + "<0.1\u00a0points"
+                : sign + String.format(Locale.ROOT, "%.1f", Math.abs(rounded)) + "\u00a0points";
     }
 
     /** A number with {@code decimals} decimals, for tables and chart labels. */

@@ -49,12 +49,12 @@ class HtmlTest {
     @Test
     void escapingLeavesNoMarkupAndNumbersReadAsPercentagesAndPoints() {
         assertThat(Html.escape("<b a=\"x\">'&'</b>")).isEqualTo("&lt;b a=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;");
-        assertThat(Html.percent(0.3127)).isEqualTo("31.3 %");
+        assertThat(Html.percent(0.3127)).isEqualTo("31.3\u00a0%");
         assertThat(Html.percent(Double.NaN)).isEqualTo("\u2013");
-        assertThat(Html.points(0.091)).isEqualTo("+9.1 points");
-        assertThat(Html.points(-0.0349)).isEqualTo("\u22123.5 points");
-        assertThat(Html.points(0.0001)).isEqualTo("+<0.1 points");
-        assertThat(Html.points(-0.0004)).isEqualTo("\u2212<0.1 points");
+        assertThat(Html.points(0.091)).isEqualTo("+9.1\u00a0points");
+        assertThat(Html.points(-0.0349)).isEqualTo("\u22123.5\u00a0points");
+        assertThat(Html.points(0.0001)).isEqualTo("+<0.1\u00a0points");
+        assertThat(Html.points(-0.0004)).isEqualTo("\u2212<0.1\u00a0points");
         assertThat(Html.points(0.0)).isEqualTo("no change");
     }
 }

@@ -178,7 +178,8 @@ public final class ExplanationPage {
 
     /**
      * A probability as a percentage with {@code decimals} decimals, never rounded to certainty or to none: 0.99996
-     * is "&gt;99.9 %", not "100.0 %", and 0.0004 is "&lt;0.1 %", not "0.0 %".
+     * is "&gt;99.9 %", not "100.0 %", and 0.0004 is "&lt;0.1 %", not "0.0 %"; number and sign joined by a no-break space
+     * as {@link Html#percent} joins them.
      */
     static String percent(double p, int decimals) {
         if (!Double.isFinite(p)) {
@@ -187,12 +188,12 @@ public final class ExplanationPage {
         String shown = String.format(Locale.ROOT, "%." + decimals + "f", p * 100);
         String smallest = String.format(Locale.ROOT, "%." + decimals + "f", Math.pow(10, -decimals));
         if (p > 0 && Double.parseDouble(shown) == 0) {
-            return "<" + smallest + " %";
+            return "<" + smallest + "\u00a0%";
         }
         if (p < 1 && Double.parseDouble(shown) == 100) {
-            return ">" + String.format(Locale.ROOT, "%." + decimals + "f", 100 - Math.pow(10, -decimals)) + " %";
+            return ">" + String.format(Locale.ROOT, "%." + decimals + "f", 100 - Math.pow(10, -decimals)) + "\u00a0%";
         }
-        return shown + " %";
+        return shown + "\u00a0%";
     }
 
     /** The factor's label and unit, and that its value was missing when it was: its effect is a missing value's. */

@@ -39,8 +39,8 @@ class ExplanationPageTest {
 
         assertThat(html).contains("<th scope=\"row\">Discharge destination<br><span class=\"muted\""
                 + " data-fact=\"missing\">" + missing + "</span></th>");
-        assertThat(ExplanationPage.summary(e)).contains("Lowered by Discharge destination, missing (\u22122.0 points).")
-                .contains("Raised by Length of stay (days) (+10.0 points).");
+        assertThat(ExplanationPage.summary(e)).contains("Lowered by Discharge destination, missing (\u22122.0\u00a0points).")
+                .contains("Raised by Length of stay (days) (+10.0\u00a0points).");
     }
 
     @Test
@@ -52,8 +52,8 @@ class ExplanationPageTest {
                 new ClinicalFactor("time_in_hospital", "length of stay", "days", 0.04, 0.2, Direction.RAISES,
                         "missing (not recorded)")));
 
-        assertThat(ExplanationPage.summary(e)).contains("Raised by age, in years (+6.0 points); \u201cHbA1c test"
-                + " result; None = not tested\u201d (%) (+5.0 points); length of stay (days), missing (+4.0 points).");
+        assertThat(ExplanationPage.summary(e)).contains("Raised by age, in years (+6.0\u00a0points); \u201cHbA1c test"
+                + " result; None = not tested\u201d (%) (+5.0\u00a0points); length of stay (days), missing (+4.0\u00a0points).");
     }
 
     @Test
@@ -68,9 +68,9 @@ class ExplanationPageTest {
     void theRiskIsNamedByItsOutcomeInBracketsAndTheOtherFeaturesRowSaysItsDirectionAsEveryFactorDoes() {
         String html = ExplanationPage.page(explanation(Instant.parse("2024-05-01T10:15:30Z")));
 
-        assertThat(html).contains("<dt>Risk (readmitted)</dt><dd data-fact=\"risk\">31.0 %</dd>")
+        assertThat(html).contains("<dt>Risk (readmitted)</dt><dd data-fact=\"risk\">31.0\u00a0%</dd>")
                 .doesNotContain("Risk of readmitted")
-                .contains(">\u25b2 +10.0 points</text>").contains(">\u25b2 +1.0 points</text>");
+                .contains(">\u25b2 +10.0\u00a0points</text>").contains(">\u25b2 +1.0\u00a0points</text>");
     }
 
     @Test
@@ -137,18 +137,18 @@ class ExplanationPageTest {
         // 16.052 % against 16.053 %: at one decimal both are 16.1 %, beside "Below the threshold: not flagged".
         String html = ExplanationPage.page(scored(0.16052, 0.16053, false));
 
-        assertThat(html).contains("<dd data-fact=\"risk\">16.052 %</dd>", "<dd data-fact=\"threshold\">16.053 %</dd>",
-                "Risk 16.052 % against a baseline of 12.0 % and a decision threshold of 16.053 %.");
-        assertThat(ExplanationPage.page(scored(0.2, 0.16053, true))).contains("<dd data-fact=\"risk\">20.0 %</dd>",
-                "<dd data-fact=\"threshold\">16.1 %</dd>");
+        assertThat(html).contains("<dd data-fact=\"risk\">16.052\u00a0%</dd>", "<dd data-fact=\"threshold\">16.053\u00a0%</dd>",
+                "Risk 16.052\u00a0% against a baseline of 12.0\u00a0% and a decision threshold of 16.053\u00a0%.");
+        assertThat(ExplanationPage.page(scored(0.2, 0.16053, true))).contains("<dd data-fact=\"risk\">20.0\u00a0%</dd>",
+                "<dd data-fact=\"threshold\">16.1\u00a0%</dd>");
     }
 
     @Test
     void aRiskCloseToCertaintyOrToNoneIsNotRoundedToIt() {
-        assertThat(ExplanationPage.page(scored(0.99996, 0.5, true))).contains("<dd data-fact=\"risk\">&gt;99.9 %</dd>")
-                .doesNotContain("100.0 %");
-        assertThat(ExplanationPage.page(scored(0.0004, 0.5, false))).contains("<dd data-fact=\"risk\">&lt;0.1 %</dd>")
-                .doesNotContain(">0.0 %");
+        assertThat(ExplanationPage.page(scored(0.99996, 0.5, true))).contains("<dd data-fact=\"risk\">&gt;99.9\u00a0%</dd>")
+                .doesNotContain("100.0\u00a0%");
+        assertThat(ExplanationPage.page(scored(0.0004, 0.5, false))).contains("<dd data-fact=\"risk\">&lt;0.1\u00a0%</dd>")
+                .doesNotContain(">0.0\u00a0%");
     }
 
     @Test

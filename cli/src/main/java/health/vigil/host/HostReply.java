@@ -2,6 +2,7 @@ package health.vigil.host;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.error.ErrorCode;
+import health.vigil.functions.common.HttpApi;
 import health.vigil.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -43,6 +44,26 @@ record HostReply(int status, Map<String, String> headers, byte[] body) {
         headers.put("Content-Type", JSON);
         headers.put("X-Content-Type-Options", "nosniff");
         return new HostReply(status, headers, error.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * An error the host raises before any function runs, as the functions' own pages answer one: a page for a client
+     * whose {@code Accept} prefers HTML (a browser), the JSON of {@link #error} otherwise. Either way it says that it
+     * depends on {@code Accept}.
+     */
+    static HostReply error(String accept, ErrorCode code, String message, String requestId,
+            Map<String, String> extraHeaders) {
+        Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
+        if (!HttpApi.prefersHtml(accept)) {
+            headers.put("Vary", "Accept");
+            return error(code.httpStatus(), code, message, requestId, headers);
+        }
+        headers.putAll(HttpApi.PAGE_HEADERS);
+        headers.put("Content-Type", "text/html; charset=utf-8");
+        headers.put("Cache-Control", "no-store");
+        headers.put("X-Content-Type-Options", "nosniff");
+        return new HostReply(code.httpStatus(), headers,
+                HttpApi.errorPageMarkup(code, message, requestId).getBytes(StandardCharsets.UTF_8));
     }
 
     static HostReply json(int status, Object body) {

@@ -266,12 +266,15 @@ final class HttpFunctionHandler extends Handler.Abstract {
                 }
             }
         }
+        String accept = request.getHeaders().get(HttpHeader.ACCEPT);
         if (!allowed.isEmpty()) {
             // A method HTTP does not define is the client's own text, of any length: not repeated.
-            return HostReply.error(405, ErrorCode.METHOD_NOT_ALLOWED, "this route does not accept "
-                    + (httpMethod == null ? "the method sent" : method) + "; it accepts " + String.join(", ", allowed), requestId, Map.of("Allow", String.join(", ", allowed)));
+            return HostReply.error(accept, ErrorCode.METHOD_NOT_ALLOWED, "this route does not accept "
+                    + (httpMethod == null ? "the method sent" : method) + "; it accepts " + String.join(", ", allowed),
+                    requestId, Map.of("Allow", String.join(", ", allowed)));
         }
-        return HostReply.error(ErrorCode.NOT_FOUND, "no function serves this path; check the URL against the API reference", requestId);
+        return HostReply.error(accept, ErrorCode.NOT_FOUND, "no function serves this path; check the URL against the API"
+                + " reference", requestId, Map.of());
     }
 
     /** A function a path routes to, and the values of its route's parameters. */

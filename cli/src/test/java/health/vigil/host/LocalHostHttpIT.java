@@ -163,6 +163,35 @@ class LocalHostHttpIT {
         assertThat(json(response).at("/error/code").asText()).isEqualTo("METHOD_NOT_ALLOWED");
     }
 
+    /** What a browser sends: a page first, anything after. */
+    private static final String BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+    @Test
+    void aBrowserIsAnsweredAPageForAnUnknownPathOrAWrongMethodAndAScriptJson() throws Exception {
+        HttpResponse<String> missing = send(at("/no/such/route").header("Accept", BROWSER_ACCEPT).GET());
+        HttpResponse<String> wrongMethod = send(at("/models/adherence").header("Accept", BROWSER_ACCEPT).DELETE());
+
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.headers().firstValue("content-type")).contains("text/html; charset=utf-8");
+        assertThat(missing.headers().firstValue("content-security-policy")).isPresent();
+        assertThat(missing.headers().firstValue("vary")).contains("Accept");
+        assertThat(missing.body()).startsWith("<!DOCTYPE html>")
+                .contains("<p data-fact=\"message\">no function serves this path; check the URL against the API"
+                        + " reference</p>", "HTTP 404, error <code data-fact=\"code\">NOT_FOUND</code>, request id <code>")
+                .containsPattern("request id <code>[0-9a-f-]{36}</code>");
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(wrongMethod.headers().firstValue("allow")).contains("GET, HEAD");
+        assertThat(wrongMethod.headers().firstValue("content-type")).contains("text/html; charset=utf-8");
+        assertThat(wrongMethod.body()).contains("<p data-fact=\"message\">this route does not accept DELETE; it accepts"
+                + " GET, HEAD</p>", "HTTP 405, error <code data-fact=\"code\">METHOD_NOT_ALLOWED</code>");
+        // A script's Accept, which ranks JSON as high as a page, and none at all: JSON, as before.
+        for (String accept : List.of("application/json, text/html", "*/*")) {
+            HttpResponse<String> script = send(at("/no/such/route").header("Accept", accept).GET());
+            assertThat(script.headers().firstValue("content-type").orElse("")).as(accept).startsWith("application/json");
+            assertThat(json(script).at("/error/code").asText()).isEqualTo("NOT_FOUND");
+        }
+    }
+
     // A method HTTP does not define is the client's own text, of any length: the 405 says what the route accepts
     // without repeating it.
     @Test

@@ -326,7 +326,7 @@ public final class HttpApi {
             + " form-action 'self'; base-uri 'none'";
 
     /** The headers of every page: it depends on {@code Accept}, loads nothing ({@link #PAGE_SECURITY_POLICY}), refers nowhere. */
-    static final Map<String, String> PAGE_HEADERS = Map.of("Vary", "Accept", "Content-Security-Policy",
+    public static final Map<String, String> PAGE_HEADERS = Map.of("Vary", "Accept", "Content-Security-Policy",
             PAGE_SECURITY_POLICY, "Referrer-Policy", "no-referrer");
 
     /** A text response in the media type the handler chose. */
@@ -352,7 +352,14 @@ public final class HttpApi {
 
     /** Whether the request's {@code Accept} ranks a page above JSON. */
     private static boolean prefersHtml(HttpRequestMessage<?> request) {
-        String accept = lowerCase(request.getHeaders()).get("accept");
+        return prefersHtml(lowerCase(request.getHeaders()).get("accept"));
+    }
+
+    /**
+     * Whether an {@code Accept} header (null when none was sent) ranks a page above JSON, as a browser's does; a
+     * script's, which ranks both alike or sends none, gets JSON.
+     */
+    public static boolean prefersHtml(String accept) {
         return accept != null && ContentNegotiation.quality(accept, "text/html") > ContentNegotiation.quality(accept, JSON);
     }
 
@@ -361,11 +368,19 @@ public final class HttpApi {
      * id, under the policy of every page ({@link #PAGE_SECURITY_POLICY}).
      */
     static HttpResponseMessage errorPage(HttpRequestMessage<?> request, ErrorCode code, String message, String requestId) {
-        String markup = Html.document("Error " + code.httpStatus() + ": " + code.name(), "<main id=\"main\">"
+        return text(request, code.httpStatus(), new Reply.Text("text/html", errorPageMarkup(code, message, requestId)),
+                PAGE_HEADERS);
+    }
+
+    /**
+     * The page of {@link #errorPage}: what a host that answers before any route runs (an unknown path, a method the
+     * route does not take) sends a browser, so that it reads the same whoever answered.
+     */
+    public static String errorPageMarkup(ErrorCode code, String message, String requestId) {
+        return Html.document("Error " + code.httpStatus() + ": " + code.name(), "<main id=\"main\">"
                 + "<h1>The request could not be answered</h1><p data-fact=\"message\">" + Html.escape(message) + "</p>"
                 + "<p class=\"muted\">HTTP " + code.httpStatus() + ", error <code data-fact=\"code\">" + code.name()
                 + "</code>, request id <code>" + Html.escape(requestId) + "</code>.</p></main>");
-        return text(request, code.httpStatus(), new Reply.Text("text/html", markup), PAGE_HEADERS);
     }
 
     /** Parses a path segment that must be a positive whole number. */

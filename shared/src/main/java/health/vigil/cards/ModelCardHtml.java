@@ -161,7 +161,9 @@ public final class ModelCardHtml {
         row(h, "Code commit", r.codeCommit());
         row(h, "Trainer", r.trainer() == null ? ModelCard.NOT_PROVIDED : r.trainer());
         row(h, "Feature pipeline", r.featurePipeline());
-        row(h, "Model inputs", String.join(", ", r.features()));
+        // A code feature's words for its pattern after its name: what an approver checks the model is given.
+        row(h, "Model inputs", String.join(", ", r.features().stream().map(name -> r.patternDescriptions()
+                .containsKey(name) ? name + " (" + r.patternDescriptions().get(name) + ")" : name).toList()));
         h.append(END_TABLE).append("</section>");
     }
 

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -145,7 +146,15 @@ public final class ModelCards {
         Provenance p = m.provenance();
         return new ModelCard.Registry(record.packageSha256(), record.modelSha256(), record.registeredBy(),
                 record.registeredAt(), p.datasetSha256(), p.datasetRows(), p.datasetDateRange(), p.codeCommit(),
-                p.trainer(), p.trainedAt(), m.featurePipeline(), m.features().names());
+                p.trainer(), p.trainedAt(), m.featurePipeline(), m.features().names(), patternDescriptions(m));
+    }
+
+    /** What each code feature's values look like, in the manifest's words, for the features it has words for. */
+    private static Map<String, String> patternDescriptions(Manifest m) {
+        Map<String, String> words = new LinkedHashMap<>();
+        m.features().features().stream().filter(f -> f.patternDescription() != null)
+                .forEach(f -> words.put(f.name(), f.patternDescription()));
+        return words;
     }
 
     private static ModelCard.Gates gates(GateReport r) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 
 import health.vigil.audit.InMemoryArtifactStore;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
 import health.vigil.model.GateCheck;
 import health.vigil.model.GateReport;
 import health.vigil.model.Manifest;
@@ -53,6 +55,26 @@ class ModelCardRenderingTest {
                         : Optional.empty(),
                 version -> List.of(), ModelCardsTest.windows(monitoringReports), mock(PredictionLog.class), Clock.fixed(Instant.parse("2026-11-20T12:00:00Z"), ZoneOffset.UTC))
                 .card(ServiceFixtures.READMISSION, 1);
+    }
+
+    @Test
+    void theCardSaysInWordsWhatACodeFeaturesValuesLookLike() {
+        Manifest m = ServiceFixtures.manifest(ServiceFixtures.READMISSION);
+        List<Feature> features = new java.util.ArrayList<>(m.features().features());
+        features.add(Feature.code("diag_1", "[0-9EV][0-9.]{0,6}")
+                .withPatternDescription("an ICD-9 code such as 250.01, V57 or E885"));
+        features.add(Feature.code("diag_2", "[0-9EV][0-9.]{0,6}"));
+        InMemoryRegistryStore store = new InMemoryRegistryStore();
+        store.put(ServiceFixtures.version(ServiceFixtures.READMISSION, 1, Stage.GATES_PASSED, new Manifest(
+                m.formatVersion(), m.name(), m.task(), m.description(), new FeatureSchema(features), m.featurePipeline(),
+                m.output(), m.intendedUse(), m.limitations(), m.owner(), m.provenance())));
+        ModelCard card = new ModelCards(new ModelRegistry(store), id -> Optional.empty(), version -> List.of(),
+                (id, slot) -> Optional.empty(), mock(PredictionLog.class),
+                Clock.fixed(Instant.parse("2026-11-20T12:00:00Z"), ZoneOffset.UTC)).card(ServiceFixtures.READMISSION, 1);
+
+        assertThat(card.registry().patternDescriptions())
+                .containsExactly(java.util.Map.entry("diag_1", "an ICD-9 code such as 250.01, V57 or E885"));
+        assertThat(ModelCardHtml.render(card)).contains(", diag_1 (an ICD-9 code such as 250.01, V57 or E885), diag_2</td>");
     }
 
     @Test

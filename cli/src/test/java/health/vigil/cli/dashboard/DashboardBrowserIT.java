@@ -60,6 +60,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -689,6 +690,41 @@ class DashboardBrowserIT {
         }
     }
 
+    /**
+     * At a phone's width no page scrolls sideways (a wide table or chart scrolls inside its own box), and the clinician's
+     * explanation needs no scrolling at all.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void onAPhoneNoPageScrollsSidewaysAndTheExplanationReadsWhole() {
+        Map<String, String> pages = new LinkedHashMap<>();
+        pages.put("/dashboard/models", "operator");
+        pages.put("/dashboard/models/" + MODEL, "operator");
+        pages.put("/dashboard/deployments", "operator");
+        pages.put("/dashboard/monitoring/" + MODEL, "operator");
+        pages.put("/dashboard/audit", "compliance");
+        pages.put("/dashboard/predictions?id=" + explained.get("predictionId").asText(), "clinical-app");
+        org.openqa.selenium.Dimension desktop = browser.manage().window().getSize();
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(400, 900));
+        try {
+            pages.forEach((page, persona) -> {
+                signIn(persona, page);
+                JavascriptExecutor js = (JavascriptExecutor) browser;
+                assertThat(((Number) js.executeScript("return document.documentElement.scrollWidth")).intValue())
+                        .as(page + " at 400 px").isLessThanOrEqualTo(((Number) js.executeScript(
+                                "return document.documentElement.clientWidth")).intValue());
+                if (persona.equals("clinical-app")) {
+                    // The clinician's view hides nothing, not even inside a box that scrolls: chart and table read whole.
+                    assertThat((List<Object>) js.executeScript("return Array.from(document.querySelectorAll("
+                            + "'.table-scroll, figure')).filter(b => b.scrollWidth > b.clientWidth).map(b => b.outerHTML"
+                            + ".substring(0, 60))")).as(page + " at 400 px: boxes scrolled sideways").isEmpty();
+                }
+            });
+        } finally {
+            browser.manage().window().setSize(desktop);
+        }
+    }
+
     @Test
     void theKeyboardReachesTheNavigationFromTheTopOfThePage() throws IOException {
         signIn("operator", "/");
@@ -741,7 +777,7 @@ class DashboardBrowserIT {
      */
     private void assertReadableContrast() {
         @SuppressWarnings("unchecked")
-        List<Object> worst = (List<Object>) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(CONTRAST);
+        List<Object> worst = (List<Object>) ((JavascriptExecutor) browser).executeScript(CONTRAST);
         assertThat(((Number) worst.get(0)).doubleValue()).as("lowest contrast, of %s", worst.get(1))
                 .isGreaterThanOrEqualTo(4.5);
     }

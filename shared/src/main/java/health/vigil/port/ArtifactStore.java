@@ -50,6 +50,15 @@ public interface ArtifactStore {
     StoredArtifact put(String container, String name, InputStream content, boolean overwrite, String uploadedBy);
 
     /**
+     * Stores a blob as {@link #put} does but without computing its sha256, for a blob nobody asks the digest of: a
+     * part that is read back once to be joined into a blob that is digested (a batch job's results chunks). Such a
+     * blob is described with a null sha256. A store may digest it anyway; by default this is {@link #put}.
+     */
+    default StoredArtifact putUndigested(String container, String name, InputStream content, boolean overwrite) {
+        return put(container, name, content, overwrite);
+    }
+
+    /**
      * Replaces a blob only if it is still the version whose ETag is {@code ifMatch} (from {@link #describe} or an
      * earlier put): a compare-and-swap, so of two writers that read the same version exactly one replaces it. A blob
      * that changed or is gone since is a {@link health.vigil.error.ConflictException}, and nothing is stored.

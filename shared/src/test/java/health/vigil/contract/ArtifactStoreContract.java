@@ -124,6 +124,25 @@ public abstract class ArtifactStoreContract {
     }
 
     @Test
+    void aBlobPutUndigestedIsStoredWholeCreatedOnceAndNeverDescribedWithAnotherBlobsDigest() {
+        String name = prefix + "000000.jsonl";
+        store.put(ArtifactStore.BATCH_OUTPUT, name, new ByteArrayInputStream(randomBytes(100, 1)), false);
+
+        StoredArtifact second = store.putUndigested(ArtifactStore.BATCH_OUTPUT, name,
+                new ByteArrayInputStream(randomBytes(50, 2)), true);
+
+        assertThat(read(ArtifactStore.BATCH_OUTPUT, name)).isEqualTo(randomBytes(50, 2));
+        assertThat(second.size()).isEqualTo(50);
+        StoredArtifact described = store.describe(ArtifactStore.BATCH_OUTPUT, name).orElseThrow();
+        assertThat(described.etag()).isEqualTo(second.etag());
+        // A store may digest it anyway; what it must never give is the digest of the bytes it replaced.
+        assertThat(described.sha256()).isEqualTo(second.sha256()).isIn(null, sha256(randomBytes(50, 2)));
+        assertThatThrownBy(() -> store.putUndigested(ArtifactStore.BATCH_OUTPUT, name,
+                new ByteArrayInputStream(randomBytes(10, 3)), false)).isInstanceOf(ConflictException.class);
+        assertThat(read(ArtifactStore.BATCH_OUTPUT, name)).isEqualTo(randomBytes(50, 2));
+    }
+
+    @Test
     void replacesABlobOnlyWhileItIsTheVersionThatWasRead() {
         String name = prefix + "lease.json";
         StoredArtifact first = store.put(ArtifactStore.BATCH_OUTPUT, name, new ByteArrayInputStream(randomBytes(40, 1)),

@@ -81,6 +81,17 @@ final class BlobArtifactStore implements ArtifactStore {
     @Override
     public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
             String uploadedBy) {
+        return put(container, name, content, overwrite, uploadedBy, true);
+    }
+
+    /** Uploaded as {@link #put} uploads, with no sha256 computed or set in the metadata: described with none. */
+    @Override
+    public StoredArtifact putUndigested(String container, String name, InputStream content, boolean overwrite) {
+        return put(container, name, content, overwrite, null, false);
+    }
+
+    private StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
+            String uploadedBy, boolean digested) {
         Objects.requireNonNull(content, "content");
         BlockBlobClient blob = blob(container, name).getBlockBlobClient();
         String where = container + "/" + name;
@@ -88,7 +99,7 @@ final class BlobArtifactStore implements ArtifactStore {
             // Refuse early rather than upload a large package only for the commit to be refused.
             throw alreadyExists(where);
         }
-        return upload(blob, container, name, content, uploadedBy,
+        return upload(blob, container, name, content, uploadedBy, digested,
                 overwrite ? null : new BlobRequestConditions().setIfNoneMatch("*"), () -> alreadyExists(where));
     }
 
@@ -99,7 +110,7 @@ final class BlobArtifactStore implements ArtifactStore {
         Objects.requireNonNull(ifMatch, "ifMatch");
         BlockBlobClient blob = blob(container, name).getBlockBlobClient();
         String where = container + "/" + name;
-        return upload(blob, container, name, content, null, new BlobRequestConditions().setIfMatch(ifMatch),
+        return upload(blob, container, name, content, null, true, new BlobRequestConditions().setIfMatch(ifMatch),
                 () -> changed(where));
     }
 
@@ -112,10 +123,11 @@ final class BlobArtifactStore implements ArtifactStore {
     }
 
     private StoredArtifact upload(BlockBlobClient blob, String container, String name, InputStream content,
-            String uploadedBy, BlobRequestConditions conditions, java.util.function.Supplier<ConflictException> refused) {
+            String uploadedBy, boolean digested, BlobRequestConditions conditions,
+            java.util.function.Supplier<ConflictException> refused) {
         String where = container + "/" + name;
         try {
-            MessageDigest digest = Sha256.newDigest();
+            MessageDigest digest = digested ? Sha256.newDigest() : null;
             // Uncommitted blocks belong to the blob name, not to the upload: ids unique to this upload keep two
             // racing uploads of one name from committing each other's blocks.
             String upload = UUID.randomUUID().toString();
@@ -123,13 +135,15 @@ final class BlobArtifactStore implements ArtifactStore {
             byte[] buffer = new byte[blockSize];
             long size = 0;
             for (int filled; (filled = readFully(content, buffer)) > 0; ) {
-                digest.update(buffer, 0, filled);
+                if (digest != null) {
+                    digest.update(buffer, 0, filled);
+                }
                 String blockId = blockId(upload, blockIds.size());
                 blob.stageBlock(blockId, BinaryData.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
                 blockIds.add(blockId);
                 size += filled;
             }
-            String sha256 = Sha256.hex(digest);
+            String sha256 = digest == null ? null : Sha256.hex(digest);
             BlockBlobCommitBlockListOptions commit = new BlockBlobCommitBlockListOptions(blockIds)
                     .setMetadata(metadata(sha256, uploadedBy))
                     .setHeaders(new BlobHttpHeaders().setContentType(contentType(name)));
@@ -238,8 +252,14 @@ final class BlobArtifactStore implements ArtifactStore {
     }
 
     private static Map<String, String> metadata(String sha256, String uploadedBy) {
-        return uploadedBy == null ? Map.of(SHA256_METADATA, sha256)
-                : Map.of(SHA256_METADATA, sha256, UPLOADED_BY_METADATA, uploadedBy);
+        Map<String, String> metadata = new java.util.HashMap<>();
+        if (sha256 != null) {
+            metadata.put(SHA256_METADATA, sha256);
+        }
+        if (uploadedBy != null) {
+            metadata.put(UPLOADED_BY_METADATA, uploadedBy);
+        }
+        return metadata;
     }
 
     private static String uploaderOf(Map<String, String> metadata) {

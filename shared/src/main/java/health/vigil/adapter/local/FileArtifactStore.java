@@ -83,7 +83,13 @@ final class FileArtifactStore implements ArtifactStore {
     @Override
     public StoredArtifact put(String container, String name, InputStream content, boolean overwrite,
             String uploadedBy) {
-        return write(container, name, content, overwrite ? Mode.OVERWRITE : Mode.CREATE, null, uploadedBy);
+        return write(container, name, content, overwrite ? Mode.OVERWRITE : Mode.CREATE, null, uploadedBy, true);
+    }
+
+    /** Written as {@link #put} writes, with no sha256 computed or kept: described with none. */
+    @Override
+    public StoredArtifact putUndigested(String container, String name, InputStream content, boolean overwrite) {
+        return write(container, name, content, overwrite ? Mode.OVERWRITE : Mode.CREATE, null, null, false);
     }
 
     /**
@@ -93,13 +99,13 @@ final class FileArtifactStore implements ArtifactStore {
     @Override
     public StoredArtifact replace(String container, String name, InputStream content, String ifMatch) {
         Objects.requireNonNull(ifMatch, "ifMatch");
-        return write(container, name, content, Mode.REPLACE, ifMatch, null);
+        return write(container, name, content, Mode.REPLACE, ifMatch, null, true);
     }
 
     private enum Mode { CREATE, OVERWRITE, REPLACE }
 
     private StoredArtifact write(String container, String name, InputStream content, Mode mode, String ifMatch,
-            String uploadedBy) {
+            String uploadedBy, boolean digested) {
         Path target = blobPath(container, name);
         Objects.requireNonNull(content, "content");
         Path temp;
@@ -111,7 +117,7 @@ final class FileArtifactStore implements ArtifactStore {
         }
         boolean moved = false;
         try {
-            MessageDigest digest = Sha256.newDigest();
+            MessageDigest digest = digested ? Sha256.newDigest() : null;
             long size = copy(content, temp, digest, container, name);
             BasicFileAttributes staged = Files.readAttributes(temp, BasicFileAttributes.class);
             createParentFolders(target, container, name);
@@ -141,7 +147,7 @@ final class FileArtifactStore implements ArtifactStore {
                 }
             }
             syncFolder(target.getParent());
-            BlobMetadata meta = new BlobMetadata(Sha256.hex(digest), size, nanos(staged.lastModifiedTime()),
+            BlobMetadata meta = new BlobMetadata(digested ? Sha256.hex(digest) : null, size, nanos(staged.lastModifiedTime()),
                     fileKey(staged), uploadedBy);
             writeMetadata(container, name, meta);
             return new StoredArtifact(container, name, size, meta.sha256(), etag(meta.modifiedNanos(), size,
@@ -264,6 +270,7 @@ final class FileArtifactStore implements ArtifactStore {
         return LocalAdapters.pipelineIdentity(file);
     }
 
+    /** Copies {@code content} into {@code temp}, digesting it on the way unless {@code digest} is null. */
     private long copy(InputStream content, Path temp, MessageDigest digest, String container, String name)
             throws IOException {
         byte[] buffer = new byte[64 * 1024];
@@ -280,7 +287,9 @@ final class FileArtifactStore implements ArtifactStore {
                 if (n < 0) {
                     break;
                 }
-                digest.update(buffer, 0, n);
+                if (digest != null) {
+                    digest.update(buffer, 0, n);
+                }
                 ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                 while (chunk.hasRemaining()) {
                     out.write(chunk);

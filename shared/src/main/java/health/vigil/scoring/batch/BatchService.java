@@ -623,7 +623,7 @@ public final class BatchService {
                 if (chunks > 0 && (chunks == settings.checkpointChunks() || rows.isEmpty())) {
                     // The results first: a checkpoint never points past results that are not written.
                     lease.keep(what);
-                    artifacts.put(ArtifactStore.BATCH_OUTPUT, chunkName(job.id(), partition.index(),
+                    artifacts.putUndigested(ArtifactStore.BATCH_OUTPUT, chunkName(job.id(), partition.index(),
                             checkpoint.chunks()), results.read(), true);
                     checkpoint = checkpoint.next(lines.position(), row, scored, refusals, clock.instant(),
                             settings.rowsPerCheckpoint());

@@ -55,6 +55,23 @@ class FileArtifactStoreTest {
     }
 
     @Test
+    void aBlobPutUndigestedIsDescribedWithoutASha256AndADigestedPutOfItGivesOneAgain() {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        byte[] content = bytes(200_000, 4);
+
+        StoredArtifact undigested = store.putUndigested(ArtifactStore.BATCH_OUTPUT, "job/000000.jsonl",
+                new ByteArrayInputStream(content), false);
+
+        assertThat(undigested.sha256()).isNull();
+        assertThat(undigested.size()).isEqualTo(content.length);
+        assertThat(store.describe(ArtifactStore.BATCH_OUTPUT, "job/000000.jsonl").orElseThrow().sha256()).isNull();
+        StoredArtifact digested = store.put(ArtifactStore.BATCH_OUTPUT, "job/000000.jsonl",
+                new ByteArrayInputStream(content), true);
+        assertThat(digested.sha256()).isEqualTo(sha256(content));
+        assertThat(store.describe(ArtifactStore.BATCH_OUTPUT, "job/000000.jsonl")).contains(digested);
+    }
+
+    @Test
     void aWatcherOfTheContainerFolderNeverSeesAPartialFile() {
         FileArtifactStore store = FileArtifactStore.open(home);
         byte[] content = bytes(4 * 1024 * 1024, 3);

@@ -353,6 +353,31 @@ class BatchServiceTest {
     }
 
     @Test
+    void onlyTheMergedResultsAreDigestedNotTheChunksTheyAreMergedFrom() throws Exception {
+        upload("discharges.jsonl", jsonLines(40));
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        batches.scorePartition(queued.poll());
+
+        List<ArtifactStore.StoredArtifact> chunks = java.util.stream.IntStream.range(0, 5)
+                .mapToObj(c -> platform.artifacts().describe(ArtifactStore.BATCH_OUTPUT,
+                        BatchService.chunkName(job.id(), 0, c)).orElseThrow())
+                .toList();
+        assertThat(chunks).as("each chunk's results, read once by the merge").allSatisfy(chunk -> {
+            assertThat(chunk.size()).isPositive();
+            assertThat(chunk.sha256()).isNull();
+        });
+        String merged;
+        try (InputStream results = platform.artifacts().open(ArtifactStore.BATCH_OUTPUT, job.id() + "/results.jsonl")) {
+            merged = health.vigil.hash.Sha256.hex(results);
+        }
+        assertThat(batches.summary(job.id()).resultsSha256()).isEqualTo(merged)
+                .isEqualTo(platform.artifacts().describe(ArtifactStore.BATCH_OUTPUT, job.id() + "/results.jsonl")
+                        .orElseThrow().sha256());
+        assertThat(results(job.id())).hasSize(40);
+    }
+
+    @Test
     void aRunKilledAfterLoggingAChunkButBeforeItsCheckpointResumesWithoutScoringARowTwice() throws Exception {
         upload("discharges.jsonl", jsonLines(40));
         // The third checkpoint write dies: chunk 2's predictions are in the log, its checkpoint is not.

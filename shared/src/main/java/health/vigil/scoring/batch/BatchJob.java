@@ -12,7 +12,8 @@ import java.util.Objects;
  * submitter pinned), whether rows are explained, and the ranges the file was split into. Written once, never
  * changed; progress lives in the partitions' checkpoints. {@code inputEtag} is the store's ETag of the file that was
  * read (null for a job planned by a build before it was recorded), so that a partition never reads a file written
- * since under the same name.
+ * since under the same name. {@code predictionIds} is how its rows' prediction ids are made (ADR 0038); null for a
+ * job planned before that was recorded, whose ids are digested per row.
  */
 public record BatchJob(
         String id,
@@ -29,7 +30,8 @@ public record BatchJob(
         List<String> header,
         List<BatchPartition> partitions,
         String submittedBy,
-        Instant submittedAt) {
+        Instant submittedAt,
+        PredictionIdForm predictionIds) {
 
     public BatchJob {
         Objects.requireNonNull(id, "id");
@@ -39,6 +41,11 @@ public record BatchJob(
         Objects.requireNonNull(submittedAt, "submittedAt");
         header = header == null ? List.of() : List.copyOf(header);
         partitions = List.copyOf(partitions);
+    }
+
+    /** How this job's rows get their prediction ids: as it was planned, or digested for a job planned before. */
+    public PredictionIdForm predictionIdForm() {
+        return predictionIds == null ? PredictionIdForm.DIGESTED : predictionIds;
     }
 
     public ModelVersion versionId() {

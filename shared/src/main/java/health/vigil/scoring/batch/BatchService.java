@@ -416,7 +416,7 @@ public final class BatchService {
         return new BatchJob(id, request.model(), version.version(), request.explain(), format,
                 ArtifactStore.BATCH_INPUT, request.input(), input.size(),
                 digest ? Sha256.hex(sha256) : knownSha256, input.etag(), rows, header, partitions, actor,
-                clock.instant());
+                clock.instant(), PredictionIdForm.MIXED);
     }
 
     /**
@@ -570,7 +570,8 @@ public final class BatchService {
         RowParser parser = new RowParser(job.format(), job.header(), model.validator().schema());
         CsvRowDecoder decoder = job.format() == BatchFormat.CSV
                 ? CsvRowDecoder.of(model.pipeline(), model.validator().schema(), job.header()).orElse(null) : null;
-        ChunkScorer scorer = new ChunkScorer(job.id(), model, pseudonymizer, job.explain(), parser, decoder);
+        ChunkScorer scorer = new ChunkScorer(job.id(), job.predictionIdForm(), model, pseudonymizer, job.explain(),
+                parser, decoder);
         Optional<BatchCheckpoint> saved = read(checkpointName(job.id(), partition.index()), BatchCheckpoint.class);
         BatchCheckpoint checkpoint;
         Map<Long, PredictionRecord> loggedEarlier;
@@ -722,7 +723,7 @@ public final class BatchService {
         long end = Math.min(partition.firstRow() + partition.rows(), checkpoint.nextRow() + reach);
         Map<String, Long> wanted = new HashMap<>();
         for (long r = checkpoint.nextRow(); r < end; r++) {
-            wanted.put(ChunkScorer.predictionId(job.id(), r, checkpoint.at()), r);
+            wanted.put(ChunkScorer.predictionId(job.predictionIdForm(), job.id(), r, checkpoint.at()), r);
             wanted.put(ChunkScorer.legacyPredictionId(job.id(), r), r);
         }
         Map<Long, PredictionRecord> found = new HashMap<>();

@@ -46,7 +46,9 @@ final class ChunkScorer {
     private static final int TOP_FACTORS = 5;
 
     private final String batchId;
+    private final PredictionIdForm idForm;
     private final byte[] idPrefix;
+    private final IdKey idKey;
     private final ScorableModel model;
     private final Pseudonymizer pseudonymizer;
     private final boolean explain;
@@ -54,10 +56,12 @@ final class ChunkScorer {
     private final CsvRowDecoder decoder;
 
     /** {@code decoder} is null when every row takes the general path (JSON Lines, explanations, other pipelines). */
-    ChunkScorer(String batchId, ScorableModel model, Pseudonymizer pseudonymizer, boolean explain, RowParser parser,
-            CsvRowDecoder decoder) {
+    ChunkScorer(String batchId, PredictionIdForm idForm, ScorableModel model, Pseudonymizer pseudonymizer,
+            boolean explain, RowParser parser, CsvRowDecoder decoder) {
         this.batchId = batchId;
+        this.idForm = idForm;
         this.idPrefix = idPrefix(batchId);
+        this.idKey = IdKey.of(idPrefix);
         this.model = model;
         this.pseudonymizer = pseudonymizer;
         this.explain = explain;
@@ -85,7 +89,8 @@ final class ChunkScorer {
     });
 
     /**
-     * The prediction id of a row of a job whose prediction is logged at {@code time}: a version 7 UUID like every
+     * The prediction id of a row of a job whose ids are {@link PredictionIdForm#DIGESTED} (every job planned before the
+     * form was recorded), logged at {@code time}: a version 7 UUID like every
      * prediction id (ADR 0014), so the clinician's view and the lineage find it by the id alone, whose 48 time bits
      * are {@code time}'s milliseconds and whose other 74 bits are taken from MD5 of {@code batch:{id}:row:{row}}. A
      * run logs the rows after a checkpoint at that checkpoint's time, so a run resumed from the same checkpoint
@@ -93,6 +98,38 @@ final class ChunkScorer {
      */
     static String predictionId(String batchId, long row, Instant time) {
         return predictionId(idPrefix(batchId), row, time.toEpochMilli());
+    }
+
+    /** The prediction id of a row of a job whose ids take {@code form}, logged at {@code time}. */
+    static String predictionId(PredictionIdForm form, String batchId, long row, Instant time) {
+        return form == PredictionIdForm.MIXED ? IdKey.of(idPrefix(batchId)).predictionId(row, time.toEpochMilli())
+                : predictionId(batchId, row, time);
+    }
+
+    /**
+     * What a job's ids of the {@link PredictionIdForm#MIXED} form are made from: 74 bits of MD5 of
+     * {@code batch:{id}:row:}, digested once per job instead of once per row (ADR 0038).
+     */
+    private record IdKey(long offset, long tag) {
+        static IdKey of(byte[] prefix) {
+            ByteBuffer bits = ByteBuffer.wrap(MD5.get().digest(prefix));
+            return new IdKey(bits.getLong(), bits.getLong() & 0x3FFL);
+        }
+
+        /**
+         * A version 7 UUID: the 48 time bits are {@code millis}; the 74 others are the 64 bits of the row number
+         * plus the key's offset through SplitMix64's finalizer, which maps distinct 64-bit values to distinct ones,
+         * so the rows of a job logged in one millisecond never share an id, and 10 bits of the key.
+         */
+        String predictionId(long row, long millis) {
+            long mixed = row + offset;
+            mixed = (mixed ^ (mixed >>> 30)) * 0xBF58476D1CE4E5B9L;
+            mixed = (mixed ^ (mixed >>> 27)) * 0x94D049BB133111EBL;
+            mixed ^= mixed >>> 31;
+            long high = (millis << 16) | 0x7000L | (mixed >>> 52);
+            long low = 0x8000000000000000L | ((mixed & 0x000FFFFFFFFFFFFFL) << 10) | tag;
+            return new UUID(high, low).toString();
+        }
     }
 
     /**
@@ -215,7 +252,9 @@ final class ChunkScorer {
                     explanation = ScoringService.loggedExplanation(e);
                 }
                 long number = valid.get(j).number();
-                PredictionRecord record = new PredictionRecord(predictionId(idPrefix, number, millis),
+                String id = idForm == PredictionIdForm.MIXED ? idKey.predictionId(number, millis)
+                        : predictionId(idPrefix, number, millis);
+                PredictionRecord record = new PredictionRecord(id,
                         model.id().name(), model.id().number(), Slot.BATCH, pseudonyms.get(j), time,
                         Arrays.copyOfRange(matrix, j * width, (j + 1) * width), scores[j],
                         scores[j] >= output.threshold(), explanation, batchId);

@@ -35,6 +35,35 @@ class PredictionIdTest {
     }
 
     @Test
+    void mixedIdsAreVersion7IdsCarryingTheirTimeAndNoTwoRowsOfAJobShareOne() {
+        Instant at = Instant.parse("2026-12-06T10:15:30.123456789Z");
+        Set<String> ids = new HashSet<>();
+        for (long row = 1; row <= 1_000_000; row++) {
+            ids.add(ChunkScorer.predictionId(PredictionIdForm.MIXED, JOB, row, at));
+        }
+        long[] edges = {0, -1, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 52, (1L << 52) + 1};
+        for (long row : edges) {
+            ids.add(ChunkScorer.predictionId(PredictionIdForm.MIXED, JOB, row, at));
+        }
+        assertThat(ids).hasSize(1_000_000 + edges.length);
+        for (long row : new long[] {1, 2_048, 1_000_000, Long.MAX_VALUE}) {
+            String id = ChunkScorer.predictionId(PredictionIdForm.MIXED, JOB, row, at);
+            assertThat(UUID.fromString(id).version()).isEqualTo(7);
+            assertThat(UUID.fromString(id).variant()).isEqualTo(2);
+            assertThat(PredictionIds.timeOf(id)).as("row %d", row).contains(Instant.parse("2026-12-06T10:15:30.123Z"));
+            assertThat(ChunkScorer.predictionId(PredictionIdForm.MIXED, JOB, row, at)).as("the same on every attempt")
+                    .isEqualTo(id);
+            assertThat(id).as("not the digested form").isNotEqualTo(ChunkScorer.predictionId(JOB, row, at));
+        }
+        assertThat(ChunkScorer.predictionId(PredictionIdForm.MIXED, JOB, 1, at))
+                .isNotEqualTo(ChunkScorer.predictionId(PredictionIdForm.MIXED, "5f1c2a7e-9b3d-4c1e-8f00-123456789abc",
+                        1, at))
+                .isNotEqualTo(ChunkScorer.predictionId(PredictionIdForm.MIXED, JOB, 1, at.plusMillis(1)));
+        assertThat(ChunkScorer.predictionId(PredictionIdForm.DIGESTED, JOB, 9, at))
+                .isEqualTo(ChunkScorer.predictionId(JOB, 9, at));
+    }
+
+    @Test
     void theIdsOfEarlierReleasesAreTheNameBasedUuidsOfTheJobAndRow() {
         for (long row : new long[] {1, 2, 9, 10, 2_048, 1_000_000, Long.MAX_VALUE}) {
             UUID expected = UUID.nameUUIDFromBytes(("batch:" + JOB + ":row:" + row).getBytes(StandardCharsets.UTF_8));

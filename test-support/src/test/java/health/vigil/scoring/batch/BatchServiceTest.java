@@ -428,6 +428,41 @@ class BatchServiceTest {
     }
 
     @Test
+    void aJobPlannedBeforeItsIdFormWasRecordedKeepsItsDigestedIdsAndANewJobMixesThem() throws Exception {
+        upload("discharges.jsonl", jsonLines(20));
+        upload("discharges-later.jsonl", jsonLines(20));
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob earlier = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        String earlierMessage = queued.poll();
+        BatchJob later = batches.submit(new BatchRequest(model, null, "discharges-later.jsonl", false), "analyst");
+        String laterMessage = queued.poll();
+        // The first job's plan as a build before ADR 0038 wrote it: without the form of its ids.
+        com.fasterxml.jackson.databind.node.ObjectNode plan;
+        try (InputStream in = platform.artifacts().open(ArtifactStore.BATCH_OUTPUT, BatchService.jobName(earlier.id()))) {
+            plan = (com.fasterxml.jackson.databind.node.ObjectNode) Json.readTree("a plan", in.readAllBytes());
+        }
+        assertThat(plan.remove("predictionIds").asText()).isEqualTo("MIXED");
+        platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, BatchService.jobName(earlier.id()),
+                new ByteArrayInputStream(Json.writeBytes(plan)), true);
+
+        batches.scorePartition(earlierMessage);
+        batches.scorePartition(laterMessage);
+
+        assertThat(results(earlier.id())).hasSize(20).allSatisfy(r -> {
+            String id = r.get("predictionId").asText();
+            Instant logged = health.vigil.model.PredictionIds.timeOf(id).orElseThrow();
+            assertThat(id).isEqualTo(ChunkScorer.predictionId(PredictionIdForm.DIGESTED, earlier.id(),
+                    r.get("row").asLong(), logged));
+        });
+        assertThat(results(later.id())).hasSize(20).allSatisfy(r -> {
+            String id = r.get("predictionId").asText();
+            Instant logged = health.vigil.model.PredictionIds.timeOf(id).orElseThrow();
+            assertThat(id).isEqualTo(ChunkScorer.predictionId(PredictionIdForm.MIXED, later.id(),
+                    r.get("row").asLong(), logged));
+        });
+    }
+
+    @Test
     void aRunResumedFromACheckpointOfAnEarlierReleaseFindsTheRowsItLoggedUnderTheirOldIds() throws Exception {
         upload("discharges.jsonl", jsonLines(24));
         BatchSettings settings = new BatchSettings(1 << 20, 8, 1_024);
@@ -470,7 +505,7 @@ class BatchServiceTest {
     /** The row a prediction of this release's ids belongs to, found by recomputing the ids of rows 1-24. */
     private static long rowOf(String jobId, PredictionRecord r) {
         for (long row = 1; row <= 24; row++) {
-            if (ChunkScorer.predictionId(jobId, row, r.time()).equals(r.predictionId())) {
+            if (ChunkScorer.predictionId(PredictionIdForm.MIXED, jobId, row, r.time()).equals(r.predictionId())) {
                 return row;
             }
         }
@@ -1213,8 +1248,8 @@ class BatchServiceTest {
         RowParser parser = new RowParser(BatchFormat.CSV, CSV_HEADER, scorable.validator().schema());
         CsvRowDecoder decoder = CsvRowDecoder.of(scorable.pipeline(), scorable.validator().schema(), CSV_HEADER)
                 .orElseThrow();
-        ChunkScorer scorer = new ChunkScorer("4f1c2a7e-0000-4000-8000-000000000001", scorable,
-                new Pseudonymizer(new byte[32]), false, parser, decoder);
+        ChunkScorer scorer = new ChunkScorer("4f1c2a7e-0000-4000-8000-000000000001", PredictionIdForm.MIXED,
+                scorable, new Pseudonymizer(new byte[32]), false, parser, decoder);
 
         List<String> lines = new ArrayList<>();
         // Every spelling of every column once, the other cells plain.

@@ -28,6 +28,13 @@ import java.util.Objects;
  * of its time in serial extend/unwind recurrences and measured about five times slower on the benchmark model
  * (docs/benchmarks.md); the test suite keeps it as an independent reference.
  *
+ * <p>Shallow trees skip the passes: for a leaf, the values above depend only on the tree and on which of its
+ * path's distinct features the row follows (each o_j 0 or 1), so {@link LeafTables} computes them once per model
+ * for every combination, and a row costs one comparison per split and a table read and add per leaf and path
+ * feature, leaves read in groups (ADR 0039). The tables are bounded: trees are tabulated in order while they fit
+ * 4 MiB per model and no leaf has more than eight distinct features (all 300 depth-4 trees of the readmission
+ * model, about 3 MiB; about 21 of the benchmark model's 200 of depth 6); the passes explain the others.
+ *
  * <p>The four quadrature points of a block are computed either as scalars written out lane by lane, or, when the
  * JVM runs with the incubating Vector API ({@code --add-modules=jdk.incubator.vector}), as one 256-bit vector
  * ({@link VectorPasses}, about 1.6 times faster on the benchmark model; docs/adr/0020). {@link Arithmetic#best()}
@@ -129,6 +136,7 @@ public final class TreeShap implements MarginExplainer {
     /** z of the feature split on, once this edge is taken: the product of its splits' cover fractions. */
     final double[] zero;
 
+    private final LeafTables tables;
     private final Arithmetic arithmetic;
     private final ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(Workspace::new);
 
@@ -146,6 +154,11 @@ public final class TreeShap implements MarginExplainer {
      * @throws IllegalArgumentException when this JVM cannot run {@code arithmetic}
      */
     public TreeShap(TreeEnsemble ensemble, Arithmetic arithmetic) {
+        this(ensemble, arithmetic, LeafTables.BUDGET_BYTES);
+    }
+
+    /** As {@link #TreeShap(TreeEnsemble, Arithmetic)}, with at most {@code tableBytes} of per-leaf tables. */
+    TreeShap(TreeEnsemble ensemble, Arithmetic arithmetic, long tableBytes) {
         Objects.requireNonNull(ensemble, "ensemble");
         if (!arithmetic.available()) {
             throw new IllegalArgumentException("vector arithmetic needs the JVM option "
@@ -201,6 +214,7 @@ public final class TreeShap implements MarginExplainer {
         }
         expectedMargin = expected;
         mostPoints = points;
+        tables = LeafTables.of(this, branchStart, tableBytes);
         rules = new GaussLegendre[mostPoints + 1];
         for (int n : treePoints) {
             if (rules[n] == null) {
@@ -292,6 +306,11 @@ public final class TreeShap implements MarginExplainer {
         return (byte) (below | at << 1 | above << 2 | missing << 3);
     }
 
+    /** How many trees are explained from per-leaf tables rather than by the passes. */
+    int tabulatedTrees() {
+        return tables.trees();
+    }
+
     /** The arithmetic this instance computes with. */
     public Arithmetic arithmetic() {
         return arithmetic;
@@ -361,6 +380,8 @@ public final class TreeShap implements MarginExplainer {
         final double[] down = new double[mostBranches * LANES];
         final double[] up = new double[mostBranches * LANES];
         final double[] inverse = new double[mostBranches * LANES];
+        /** Tabulated trees only: per branch, the row's mask on entering it (see {@link LeafTables#explain}). */
+        final int[] masks = new int[mostBranches];
         /** Vector arithmetic only: each feature's contribution per point, summed over the row's trees. */
         final double[] pointShares = new double[arithmetic == Arithmetic.VECTOR ? featureCount * LANES : 0];
 
@@ -378,7 +399,7 @@ public final class TreeShap implements MarginExplainer {
             if (arithmetic == Arithmetic.VECTOR) {
                 for (int i = 0; i < featureCount; i++) {
                     int iq = i * LANES;
-                    phi[i] = pointShares[iq] + pointShares[iq + 1] + pointShares[iq + 2] + pointShares[iq + 3];
+                    phi[i] += pointShares[iq] + pointShares[iq + 1] + pointShares[iq + 2] + pointShares[iq + 3];
                 }
             }
             return margin;
@@ -390,6 +411,16 @@ public final class TreeShap implements MarginExplainer {
             int count = branchStart[t + 1] - start;
             if (count == 0) {
                 return rootValue[t];
+            }
+            if (tables.tabulated(t)) {
+                if (arithmetic == Arithmetic.VECTOR) {
+                    VectorPasses.directions(TreeShap.this, this, start, count, row);
+                } else {
+                    for (int b = 0; b < count; b++) {
+                        direction[b] = direction(start + b, row);
+                    }
+                }
+                return tables.explain(TreeShap.this, start, count, direction, phi, masks);
             }
             GaussLegendre rule = rules[treePoints[t]];
             for (int block = 0; block < rule.size(); block += LANES) {
@@ -419,13 +450,16 @@ public final class TreeShap implements MarginExplainer {
          * first, so an earlier split's o is known when a feature recurs.
          */
         void follow(int start, int b, double[] row) {
-            int k = start + b;
+            direction[b] = direction(start + b, row);
+            fractions(start, b);
+        }
+
+        /** 1 when the row takes branch k's true side, else 0 (see {@link #follow}). */
+        private double direction(int k, double[] row) {
             double x = row[splitFeature[k]];
             double th = threshold[k];
             int index = (x >= th ? 1 : 0) + (x > th ? 1 : 0) + (x != x ? 3 : 0);
-            double d = (outcomes[k] >>> index) & 1;
-            direction[b] = d;
-            fractions(start, b);
+            return (outcomes[k] >>> index) & 1;
         }
 
         /** The one fractions of branch b's two edges, once its direction is known. */

@@ -33,7 +33,7 @@ final class VectorPasses {
      * scalar passes compute it, this step took about 60 of their 160 us a row on the benchmark model (measured by
      * leaving parts out; this VM shows no hardware counters, but mispredicted comparisons are the likely cause).
      */
-    private static void directions(TreeShap model, TreeShap.Workspace ws, int start, int count, double[] row) {
+    static void directions(TreeShap model, TreeShap.Workspace ws, int start, int count, double[] row) {
         int[] splitFeature = model.splitFeature;
         double[] threshold = model.threshold;
         double[] below = model.goesTrue[0];
@@ -50,9 +50,6 @@ final class VectorPasses {
                     .blend(DoubleVector.fromArray(FOUR, below, k), x.compare(VectorOperators.LT, th))
                     .blend(DoubleVector.fromArray(FOUR, missing, k), x.compare(VectorOperators.NE, x));
             d.intoArray(direction, b);
-        }
-        for (int b = 0; b < count; b++) {
-            ws.fractions(start, b);
         }
     }
 
@@ -77,6 +74,9 @@ final class VectorPasses {
 
         if (block == 0) {
             directions(model, ws, start, count, row);
+            for (int b = 0; b < count; b++) {
+                ws.fractions(start, b);
+            }
         }
         // The weights ride along from the root, so that the sums need not multiply by them at every split.
         w.intoArray(down, 0);

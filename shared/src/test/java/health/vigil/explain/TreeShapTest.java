@@ -31,6 +31,12 @@ class TreeShapTest {
 
     private static final double EXACT = 1e-9;
 
+    /** Thresholds and values at the edges of comparison: NaN, the infinities, and values at a threshold. */
+    static final double[] EDGE_THRESHOLDS = {1.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+    static final double[] EDGE_VALUES = {Double.NaN, Double.NEGATIVE_INFINITY, 0.5, 1.0, 2.0, Double.POSITIVE_INFINITY};
+    static final List<NodeMode> BRANCH_MODES =
+            Arrays.stream(NodeMode.values()).filter(mode -> mode != NodeMode.LEAF).toList();
+
     /**
      * Every arithmetic this JVM can run: the build's test JVMs have the Vector API module, so both; a JVM without
      * it runs the scalar one only (see {@link #aJvmWithoutTheVectorModuleExplainsWithScalarArithmetic}).
@@ -157,13 +163,8 @@ class TreeShapTest {
     @ParameterizedTest
     @MethodSource("arithmetics")
     void everyNodeModeRoutesEdgeValuesAsTheEnsembleDoes(Arithmetic arithmetic) {
-        double[] thresholds = {1.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
-        double[] values = {Double.NaN, Double.NEGATIVE_INFINITY, 0.5, 1.0, 2.0, Double.POSITIVE_INFINITY};
-        for (NodeMode mode : NodeMode.values()) {
-            if (mode == NodeMode.LEAF) {
-                continue;
-            }
-            for (double threshold : thresholds) {
+        for (NodeMode mode : BRANCH_MODES) {
+            for (double threshold : EDGE_THRESHOLDS) {
                 for (boolean missingTrue : new boolean[] {true, false}) {
                     TreeEnsemble.Tree stump = new TreeEnsemble.Tree(
                             new NodeMode[] {mode, NodeMode.LEAF, NodeMode.LEAF}, new int[] {0, 0, 0},
@@ -172,7 +173,7 @@ class TreeShapTest {
                             new double[] {5, 2, 3});
                     TreeEnsemble ensemble = new TreeEnsemble(1, 0, List.of(stump));
                     TreeShap shap = new TreeShap(ensemble, arithmetic);
-                    for (double x : values) {
+                    for (double x : EDGE_VALUES) {
                         double[] phi = new double[1];
                         double margin = shap.explain(new double[] {x}, phi);
                         assertThat(margin).as("%s %s x=%s", mode, threshold, x)

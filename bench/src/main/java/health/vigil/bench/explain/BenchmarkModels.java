@@ -17,7 +17,15 @@ final class BenchmarkModels {
 
     /** 200 full trees of depth 6 over {@code features} inputs, {@code x < threshold} splits, as XGBoost grows. */
     static TreeEnsemble ensemble(int features, long seed) {
-        return RandomTrees.ensemble(new Random(seed), Shape.xgboostLike(features, DEPTH), TREES);
+        return ensemble(features, DEPTH, TREES, seed);
+    }
+
+    /**
+     * {@code trees} full trees of depth {@code depth} over {@code features} inputs, as {@link #ensemble(int, long)}:
+     * 300 of depth 4 over 80 is the size of the readmission model.
+     */
+    static TreeEnsemble ensemble(int features, int depth, int trees, long seed) {
+        return RandomTrees.ensemble(new Random(seed), Shape.xgboostLike(features, depth), trees);
     }
 
     /** {@link #ROWS} rows with 5 % missing values; every value is exact as a float. */

@@ -25,6 +25,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -33,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Explaining one row with TreeSHAP against predicting one row with ONNX Runtime, on the same 200-tree, depth-6,
- * 30-feature model (ONNX Runtime single-threaded, as TreeSHAP is). The set-up fails unless ONNX Runtime's
+ * 30-feature model (ONNX Runtime single-threaded, as TreeSHAP is), and with {@code -p model=300x4x80} on one the
+ * size of the readmission model (300 trees of depth 4 over 80 inputs). The set-up fails unless ONNX Runtime's
  * probability equals {@link TreeEnsemble#probability} for every benchmark row, so both sides run one model.
  * Also timed: Lundberg's Algorithm 2 on the same rows (the classic cost), the whole clinical explanation
  * (TreeSHAP, grouping, probability view and summary sentence), and the ensemble's margin in plain Java.
@@ -47,7 +49,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 public class TreeShapVsOnnxRuntimeBenchmark {
 
-    static final int FEATURES = 30;
+    /** The most inputs of any {@link #model}, which the per-thread buffers hold. */
+    static final int FEATURES = 80;
+
+    /** Trees x depth x inputs. */
+    @Param({"200x6x30"})
+    public String model;
 
     private TreeEnsemble ensemble;
     private TreeShap shap;
@@ -56,7 +63,7 @@ public class TreeShapVsOnnxRuntimeBenchmark {
     private double[][] rows;
     private OrtEnvironment env;
     private OrtSession session;
-    private final long[] shape = {1, FEATURES};
+    private long[] shape;
 
     /** Per-thread cursor over the rows and output buffers, so no benchmark method allocates its own. */
     @State(Scope.Thread)
@@ -68,15 +75,19 @@ public class TreeShapVsOnnxRuntimeBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws OrtException {
-        ensemble = BenchmarkModels.ensemble(FEATURES, 20261124L);
+        String[] size = model.split("x");
+        int features = Integer.parseInt(size[2]);
+        ensemble = BenchmarkModels.ensemble(features, Integer.parseInt(size[1]), Integer.parseInt(size[0]),
+                20261124L);
+        shape = new long[] {1, features};
         shap = new TreeShap(ensemble);
         algorithm2 = new ExtendUnwindTreeShap(ensemble);
         List<String> columns = new ArrayList<>();
-        for (int i = 0; i < FEATURES; i++) {
+        for (int i = 0; i < features; i++) {
             columns.add("x" + i);
         }
         clinical = new ClinicalExplainer(shap, FeatureMapping.of(columns), 5);
-        rows = BenchmarkModels.rows(FEATURES, 20261125L);
+        rows = BenchmarkModels.rows(features, 20261125L);
         env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(1);

@@ -656,8 +656,12 @@ public final class MonitoringService {
             long[] count = new long[1];
             List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
             java.util.Set<Served> served = new java.util.TreeSet<>();
+            Served[] last = new Served[1]; // a partition's predictions come in runs of one pair: one add per run
             predictions.scan(model, partition, from, to, r -> {
-                served.add(new Served(r.version(), r.slot()));
+                if (last[0] == null || last[0].version() != r.version() || last[0].slot() != r.slot()) {
+                    last[0] = new Served(r.version(), r.slot());
+                    served.add(last[0]);
+                }
                 if (r.version() != version.version() || r.slot() != slot) {
                     return;
                 }

@@ -15,6 +15,14 @@ public final class OnceKeys {
         return MONITORING_CHECK + ":" + reportId;
     }
 
+    /**
+     * The key of the {@value #MONITORING_CHECK} record of a check that made a provisional report (its window had not
+     * settled); the final report that replaces it is recorded under {@link #monitoringCheck}.
+     */
+    public static String provisionalMonitoringCheck(String reportId) {
+        return monitoringCheck(reportId) + ":provisional";
+    }
+
     /** The action of the record of a retraining request a monitoring check makes. */
     public static final String RETRAIN_REQUEST = "retrain.request";
 

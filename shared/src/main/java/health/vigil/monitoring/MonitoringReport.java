@@ -20,12 +20,16 @@ import java.util.Objects;
  *     estimator's own track record, shown beside it (null until the window has the policy's minimum of outcomes)
  * @param reasons why the severity is what it is, in words
  * @param segments realised performance per segment (the columns the model's gates judge segments by)
+ * @param provisional the window's log was read before it settled ({@code VIGIL_MONITORING_SETTLE_SECONDS}), so
+ *     predictions stamped before its end may be missing: the first check after it settled replaces this report by the
+ *     final one, under the same id
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MonitoringReport(String id, String model, int version, String slot, Instant from, Instant to,
         Instant checkedAt, Severity severity, List<String> reasons, long predictions, Double labelledFraction,
         int driftedWindows, boolean performanceDegraded, Double estimateError, DriftReport drift,
-        LabelledPerformance performance, MonitoringPolicy policy, List<SegmentPerformance> segments) {
+        LabelledPerformance performance, MonitoringPolicy policy, List<SegmentPerformance> segments,
+        boolean provisional) {
 
     public MonitoringReport {
         Objects.requireNonNull(id, "id");
@@ -39,6 +43,15 @@ public record MonitoringReport(String id, String model, int version, String slot
         if (!from.isBefore(to)) {
             throw new ValidationException("a monitoring window must end after it starts");
         }
+    }
+
+    /** A final report: its window had settled when it was read. */
+    public MonitoringReport(String id, String model, int version, String slot, Instant from, Instant to,
+            Instant checkedAt, Severity severity, List<String> reasons, long predictions, Double labelledFraction,
+            int driftedWindows, boolean performanceDegraded, Double estimateError, DriftReport drift,
+            LabelledPerformance performance, MonitoringPolicy policy, List<SegmentPerformance> segments) {
+        this(id, model, version, slot, from, to, checkedAt, severity, reasons, predictions, labelledFraction,
+                driftedWindows, performanceDegraded, estimateError, drift, performance, policy, segments, false);
     }
 
     /** What a window's verdict asks of people. */

@@ -1,8 +1,11 @@
 package health.vigil.monitoring;
 
 
+import health.vigil.error.ConflictException;
+import health.vigil.json.Json;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.StoredJson;
+import java.io.ByteArrayInputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,7 +15,8 @@ import java.util.Optional;
 
 /**
  * Monitoring reports as JSON blobs in the {@code monitoring} container, one per window under its report id, written
- * once: a second check of the same window finds the first report and keeps it (reports are evidence).
+ * once: a second check of the same window finds the first report and keeps it (reports are evidence). The one
+ * exception is a provisional report, made before its window settled: the final report replaces it, once.
  */
 public final class MonitoringReports {
     private final ArtifactStore artifacts;
@@ -26,6 +30,30 @@ public final class MonitoringReports {
     /** Stores {@code report} unless its window has one; returns the report now stored under its id. */
     public MonitoringReport create(MonitoringReport report) {
         return documents.createOnce(blobName(report.id()), report);
+    }
+
+    /**
+     * Stores {@code report} unless its window has a report that stays: a final report replaces a provisional one (a
+     * compare-and-swap on the stored blob, so of two checks finalising the window together exactly one replaces it),
+     * and anything else keeps the stored report. Returns the report now stored under its id.
+     */
+    public MonitoringReport store(MonitoringReport report) {
+        String name = blobName(report.id());
+        Optional<ArtifactStore.StoredArtifact> blob = artifacts.describe(ArtifactStore.MONITORING, name);
+        Optional<MonitoringReport> stored = blob.isEmpty() ? Optional.empty() : find(report.id());
+        if (stored.isEmpty()) {
+            return create(report);
+        }
+        if (report.provisional() || !stored.get().provisional()) {
+            return stored.get();
+        }
+        try {
+            artifacts.replace(ArtifactStore.MONITORING, name, new ByteArrayInputStream(Json.writeBytes(report)),
+                    blob.get().etag());
+            return report;
+        } catch (ConflictException replacedElsewhere) {
+            return find(report.id()).orElseThrow(() -> replacedElsewhere);
+        }
     }
 
     public Optional<MonitoringReport> find(String id) {

@@ -138,6 +138,7 @@ public final class MonitoringService {
         Instant now = clock.instant();
         for (ModelName model : registry.listModels()) {
             if (registry.deployment(model).isPresent()) {
+                finaliseSettled(model, now, done, pending);
                 Duration window = policies.apply(model).window();
                 Instant to = windowEnd(now, window);
                 MonitoringRun run = check(model, to.minus(window), to);
@@ -146,6 +147,35 @@ public final class MonitoringService {
             }
         }
         return new MonitoringRun(done, pending);
+    }
+
+    /**
+     * Checks again the windows of {@code model} checked before they settled (by hand, any window) that have settled by
+     * {@code now}, so their provisional reports are replaced by final ones; a window is forgotten once all its reports
+     * are final.
+     */
+    private void finaliseSettled(ModelName model, Instant now, List<MonitoringReport> done,
+            List<MonitoringRun.Pending> pending) {
+        for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.MONITORING, unsettledPrefix(model))) {
+            Optional<UnsettledWindow> window = documents.find(blob.name(), UnsettledWindow.class);
+            if (window.isEmpty() || !settledAt(window.get().to(), now)) {
+                continue;
+            }
+            MonitoringRun run = check(model, window.get().from(), window.get().to());
+            done.addAll(run.reports());
+            pending.addAll(run.pending());
+            if (run.pending().isEmpty() && run.reports().stream().noneMatch(MonitoringReport::provisional)) {
+                artifacts.delete(ArtifactStore.MONITORING, blob.name());
+            }
+        }
+    }
+
+    /** A window checked before it settled, whose provisional reports a later run replaces. */
+    record UnsettledWindow(String model, Instant from, Instant to) {}
+
+    /** {@code unsettled/<model>/} in the monitoring container. */
+    static String unsettledPrefix(ModelName model) {
+        return "unsettled/" + model.value() + "/";
     }
 
     /** Which rule of a window {@code [from, to)} is broken, if one is, as a 400 that names it. */
@@ -180,6 +210,10 @@ public final class MonitoringService {
         }
         VersionRecord stable = registry.getVersion(model, deployment.get().slots().stream()
                 .filter(s -> s.slot() == Slot.STABLE).findFirst().orElseThrow().version());
+        if (!settledAt(to, clock.instant())) {
+            documents.createOnce(unsettledPrefix(model) + MonitoringReport.compact(from) + "--"
+                    + MonitoringReport.compact(to) + ".json", new UnsettledWindow(model.value(), from, to));
+        }
         List<MonitoringReport> done = new ArrayList<>();
         List<MonitoringRun.Pending> pending = new ArrayList<>();
         java.util.SortedSet<Served> served = new java.util.TreeSet<>();
@@ -277,13 +311,17 @@ public final class MonitoringService {
         ModelName model = version.modelName();
         String id = MonitoringReport.idOf(model.value(), version.version(), slot.wireName(), from, to);
         Optional<MonitoringReport> stored = reports.find(id);
-        if (stored.isPresent()) {
+        Instant readFrom = clock.instant();
+        // A provisional report stands until its window has settled; the first check after that replaces it.
+        if (stored.isPresent() && !(stored.get().provisional() && settledAt(to, readFrom))) {
             done.add(settle(stored.get(), version));
             return Optional.empty();
         }
         List<PredictionLog.Partition> partitions = predictions.partitions(model, from, to);
         ServedPairs seen = new ServedPairs();
-        if (queue.isPresent() && partitions.size() > fanOutAbove) {
+        // A window that has not settled is read in one invocation: a plan and partials are written once, and the final
+        // check would merge the same early partials again.
+        if (queue.isPresent() && partitions.size() > fanOutAbove && settledAt(to, readFrom)) {
             MonitoringPlan plan = documents.createOnce(planName(id), new MonitoringPlan(id, model.value(),
                     version.version(), slot.wireName(), from, to, policy, segmentColumns.apply(model),
                     partitions, clock.instant()));
@@ -294,9 +332,9 @@ public final class MonitoringService {
         } else {
             // One invocation: the same partials, built and merged in the same order as a fanned-out check.
             WindowCheck check = new WindowCheck(version, slot, from, to, policy, segmentColumns.apply(model),
-                    clock.instant());
+                    readFrom);
             check.report(id, partitions.stream().map(p -> seen.add(check.partial(id, p))))
-                    .ifPresent(report -> done.add(settle(reports.create(report), version)));
+                    .ifPresent(report -> done.add(settle(reports.store(report), version)));
         }
         return seen.all();
     }
@@ -430,7 +468,7 @@ public final class MonitoringService {
         }
         VersionRecord version = registry.getVersion(new ModelName(plan.model()), plan.version());
         Optional<MonitoringReport> stored = reports.find(plan.reportId());
-        if (stored.isPresent()) {
+        if (stored.isPresent() && !stored.get().provisional()) {
             settle(stored.get(), version);
             return;
         }
@@ -499,7 +537,7 @@ public final class MonitoringService {
     private Optional<MonitoringReport> merge(MonitoringPlan plan, VersionRecord version, WindowCheck check,
             ServedPairs seen) {
         return check.report(plan.reportId(), plan.partitions().stream().map(p -> seen.add(partial(plan, p))))
-                .map(report -> settle(reports.create(report), version));
+                .map(report -> settle(reports.store(report), version));
     }
 
     private MonitoringPartial partial(MonitoringPlan plan, PredictionLog.Partition p) {
@@ -539,7 +577,9 @@ public final class MonitoringService {
     /**
      * What follows a stored report, on every run that finds it: its audit record (once, whoever finds it without one:
      * the check that stored it, or a later run after a crash between the two), its events with the audit record's id,
-     * and for the stable slot the retraining decision, until a run has sent them.
+     * and for the stable slot the retraining decision, until a run has sent them. A final report that replaced a
+     * provisional one sends only what the provisional one did not: drift or degraded performance it did not find, and
+     * a retraining request it did not make.
      */
     private MonitoringReport settle(MonitoringReport report, VersionRecord version) {
         if (audit.findOnce(checkKey(report)).isEmpty()) {
@@ -548,22 +588,34 @@ public final class MonitoringService {
         // Sent once: a later run of the window (an operator's, another instance's timer) would count as another
         // detection and fire the drift alert again. The mark follows the sending, so a run that stopped before it
         // (the topic unavailable) leaves the events to the next run, with the same ids.
-        if (documents.exists(announcedName(report.id()))) {
+        if (documents.exists(announcedName(report.id(), report.provisional()))) {
             return report;
         }
-        announce(report);
+        Optional<Announced> early = report.provisional() ? Optional.empty()
+                : documents.find(announcedName(report.id(), true), Announced.class);
+        announce(report, early);
+        boolean retrainAsked = early.map(Announced::retrainRequested).orElse(false);
         // Retraining is asked for the version in production: a stable version replaced since the window (a canary
         // promoted over it) is reported, and not retrained.
-        if (Slot.fromWire(report.slot()) == Slot.STABLE && registry.deployment(version.modelName())
+        if (!retrainAsked && Slot.fromWire(report.slot()) == Slot.STABLE && registry.deployment(version.modelName())
                 .flatMap(d -> d.slot(Slot.STABLE)).filter(s -> s.version() == version.version()).isPresent()) {
-            considerRetraining(report, version);
+            retrainAsked = considerRetraining(report, version);
         }
-        documents.createOnce(announcedName(report.id()), new Announced(report.id(), clock.instant()));
+        documents.createOnce(announcedName(report.id(), report.provisional()), new Announced(report.id(),
+                clock.instant(), report.checkedAt(), report.drifted() || early.map(Announced::drifted).orElse(false),
+                report.performanceDegraded() || early.map(Announced::performanceDegraded).orElse(false),
+                retrainAsked));
         return report;
     }
 
-    /** That a report's events (and its retraining decision) were sent, and when. */
-    record Announced(String reportId, Instant at) {}
+    /**
+     * That a report's events (and its retraining decision) were sent, and when; what was sent, so the final report of
+     * a window sends only what its provisional report did not.
+     *
+     * @param checkedAt when the announced report was checked (the retraining request's interval)
+     */
+    record Announced(String reportId, Instant at, Instant checkedAt, boolean drifted, boolean performanceDegraded,
+            boolean retrainRequested) {}
 
     /** The end of the window {@code at} falls after: windows are aligned to their length from the epoch. */
     static Instant windowEnd(Instant at, Duration window) {
@@ -576,9 +628,9 @@ public final class MonitoringService {
         return "plans/" + reportId + ".json";
     }
 
-    /** {@code announced/<report id>.json} in the monitoring container. */
-    static String announcedName(String reportId) {
-        return "announced/" + reportId + ".json";
+    /** {@code announced/<report id>.json} in the monitoring container, {@code .provisional.json} for a provisional report. */
+    static String announcedName(String reportId, boolean provisional) {
+        return "announced/" + reportId + (provisional ? ".provisional.json" : ".json");
     }
 
     /** {@code partials/<report id>/<partition>.json} in the monitoring container. */
@@ -610,6 +662,7 @@ public final class MonitoringService {
         private final DriftCheck drift;
         private final double threshold;
         private final List<String> setupReasons = new ArrayList<>();
+        private final boolean provisional;
 
         WindowCheck(VersionRecord version, MonitoringPlan plan) {
             this(version, Slot.fromWire(plan.slot()), plan.from(), plan.to(), plan.policy(), plan.segmentColumns(),
@@ -636,10 +689,12 @@ public final class MonitoringService {
                 this.drift = null;
                 setupReasons.add("the package has no reference profile (reference.json): drift is not checked");
             }
-            if (!settledAt(to, readFrom)) {
+            this.provisional = !settledAt(to, readFrom);
+            if (provisional) {
                 setupReasons.add("the window's log was read less than " + Words.count(settling.toSeconds(), "second")
                         + " after its end (VIGIL_MONITORING_SETTLE_SECONDS): predictions stamped before the end that"
-                        + " were still being written may be missing from this report");
+                        + " were still being written may be missing from this provisional report, which the first check"
+                    + " after the window settled replaces");
             }
         }
 
@@ -708,13 +763,13 @@ public final class MonitoringService {
             }
             DriftReport driftReport = drift == null ? null : drift.report(merged[0]);
             return Optional.of(judge(id, version, slot, from, to, policy, reasons, count[0], driftReport,
-                    labelled.performance(), segments.performance(policy.minLabelled())));
+                    labelled.performance(), segments.performance(policy.minLabelled()), provisional));
         }
     }
 
     private MonitoringReport judge(String id, VersionRecord version, Slot slot, Instant from, Instant to,
             MonitoringPolicy policy, List<String> reasons, long predictions, DriftReport drift,
-            LabelledPerformance performance, List<SegmentPerformance> segments) {
+            LabelledPerformance performance, List<SegmentPerformance> segments, boolean provisional) {
         ModelName model = version.modelName();
         int driftedWindows = 0;
         if (drift != null && drift.drifted()) {
@@ -772,7 +827,7 @@ public final class MonitoringService {
         }
         return new MonitoringReport(id, model.value(), version.version(), slot.wireName(), from, to,
                 clock.instant(), severity, reasons, predictions, fraction, driftedWindows, degraded, estimateError,
-                drift, performance, policy, segments);
+                drift, performance, policy, segments, provisional);
     }
 
     private static String drifted(DriftReport drift) {
@@ -790,8 +845,8 @@ public final class MonitoringService {
      */
     private void record(MonitoringReport report) {
         if (!audit.recordFirst(checkKey(report), ACTOR, CHECK_ACTION, subject(report), report.severity().name()
-                .toLowerCase(java.util.Locale.ROOT), details(report)).appended()) {
-            return;
+                .toLowerCase(java.util.Locale.ROOT), details(report)).appended() || report.provisional()) {
+            return; // a window's statistics are measured once, from its final report
         }
         ModelVersion v = new ModelVersion(new ModelName(report.model()), report.version());
         telemetry.driftChecked(v, report.drift() == null ? "insufficient_data" : report.drifted() ? "drifted"
@@ -835,8 +890,10 @@ public final class MonitoringService {
      * Publishes the window's events, each with an id derived from the check's audit record, so every run over the
      * window (the one that decided, a replay after a crash before the publish) sends the same event.
      */
-    private void announce(MonitoringReport report) {
-        if (!report.drifted() && !report.performanceDegraded()) {
+    private void announce(MonitoringReport report, Optional<Announced> early) {
+        boolean drift = report.drifted() && !early.map(Announced::drifted).orElse(false);
+        boolean degraded = report.performanceDegraded() && !early.map(Announced::performanceDegraded).orElse(false);
+        if (!drift && !degraded) {
             return;
         }
         AuditRecord record = audit.findOnce(checkKey(report)).orElseGet(() -> audit.recordOnce(checkKey(report), ACTOR,
@@ -850,23 +907,24 @@ public final class MonitoringService {
         data.put("severity", report.severity().name());
         data.put("from", report.from().toString());
         data.put("to", report.to().toString());
-        if (report.drifted()) {
+        if (drift) {
             events.publish(new VigilEvent(record.id(), EventTypes.DRIFT_DETECTED, VigilEvent.SOURCE, subject(report),
                     clock.instant(), data));
         }
-        if (report.performanceDegraded()) {
+        if (degraded) {
             events.publish(new VigilEvent(derivedId(record.id(), EventTypes.PERFORMANCE_DEGRADED),
                     EventTypes.PERFORMANCE_DEGRADED, VigilEvent.SOURCE, subject(report), clock.instant(), data));
         }
     }
 
-    private void considerRetraining(MonitoringReport report, VersionRecord stable) {
+    /** Whether retraining was asked for on this report (now, or by an earlier run of its interval). */
+    private boolean considerRetraining(MonitoringReport report, VersionRecord stable) {
         boolean pending = registry.listVersions(stable.modelName()).stream()
                 .anyMatch(v -> v.version() > stable.version() && RetrainPolicy.PENDING.contains(v.stage()));
         Instant trainedAt = stable.manifest().provenance() == null ? null : stable.manifest().provenance().trainedAt();
         Optional<String> reason = retrain.decide(report, trainedAt, pending, clock.instant());
         if (reason.isEmpty()) {
-            return;
+            return false;
         }
         String key = retrainKey(report);
         Map<String, String> details = new LinkedHashMap<>();
@@ -875,7 +933,7 @@ public final class MonitoringService {
         details.put("reason", reason.get());
         AuditRecord record = audit.recordOnce(key, ACTOR, RETRAIN_ACTION, stable.id().subject(), "requested", details);
         if (!report.id().equals(record.details().get("reportId"))) {
-            return; // another window asked already in this interval: debounced
+            return false; // another window asked already in this interval: debounced
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("model", report.model());
@@ -884,6 +942,7 @@ public final class MonitoringService {
         data.put("reason", reason.get());
         events.publish(new VigilEvent(record.id(), EventTypes.RETRAIN_REQUESTED, VigilEvent.SOURCE,
                 stable.id().subject(), clock.instant(), data));
+        return true;
     }
 
     /**
@@ -892,8 +951,15 @@ public final class MonitoringService {
      * its interval had made already), and for an id that names no stored report.
      */
     public Optional<AuditRecord> retrainRequestOf(String reportId) {
-        return reports.find(reportId).flatMap(report -> audit.findOnce(retrainKey(report)))
-                .filter(request -> reportId.equals(request.details().get("reportId")));
+        // A final report that replaced a provisional one: the request may have been made on the provisional report,
+        // in the interval it was checked in.
+        return reports.find(reportId).stream().flatMap(report -> java.util.stream.Stream.concat(
+                        java.util.stream.Stream.of(report.checkedAt()),
+                        documents.find(announcedName(reportId, true), Announced.class).map(Announced::checkedAt)
+                                .stream())
+                        .flatMap(at -> audit.findOnce(OnceKeys.retrainRequest(report.model(), retrain.intervalOf(at)))
+                                .stream()))
+                .filter(request -> reportId.equals(request.details().get("reportId"))).findFirst();
     }
 
     /**
@@ -906,7 +972,8 @@ public final class MonitoringService {
     }
 
     static String checkKey(MonitoringReport report) {
-        return OnceKeys.monitoringCheck(report.id());
+        return report.provisional() ? OnceKeys.provisionalMonitoringCheck(report.id())
+                : OnceKeys.monitoringCheck(report.id());
     }
 
     private static String subject(MonitoringReport report) {
@@ -923,6 +990,7 @@ public final class MonitoringService {
         details.put("labelled", Long.toString(report.performance() == null ? 0 : report.performance().labelled()));
         details.put("drifted", Boolean.toString(report.drifted()));
         details.put("performanceDegraded", Boolean.toString(report.performanceDegraded()));
+        details.put("provisional", Boolean.toString(report.provisional()));
         return details;
     }
 

@@ -369,7 +369,8 @@ public final class RetrainService {
      * up, or sent by a subscription it was not meant for, with a report that found nothing to retrain for).
      */
     private AuditRecord checkReport(Request request) {
-        if (audit.findOnce(OnceKeys.monitoringCheck(request.reportId())).isEmpty()) {
+        if (audit.findOnce(OnceKeys.monitoringCheck(request.reportId())).isEmpty()
+                && audit.findOnce(OnceKeys.provisionalMonitoringCheck(request.reportId())).isEmpty()) {
             throw new ValidationException("no monitoring report with this reportId is recorded: retraining is asked for"
                     + " by the monitoring check, for a report it recorded (the retrain.request audit record names it)");
         }

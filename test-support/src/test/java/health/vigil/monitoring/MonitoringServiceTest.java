@@ -636,7 +636,7 @@ class MonitoringServiceTest {
     }
 
     @Test
-    void aWindowCheckedBeforeItSettledIsReadAgainLaterAndAPredictionWrittenLateIsReported() {
+    void aWindowCheckedBeforeItSettledIsProvisionalAndItsFinalReportCountsThePredictionsWrittenLate() {
         start(MonitoringPolicy.DEFAULTS);
         Instant hour = START.plus(Duration.ofHours(1));
         score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
@@ -644,29 +644,141 @@ class MonitoringServiceTest {
         clock.set(hour.plusSeconds(1));
 
         List<MonitoringReport> early = platform.monitoring().check(model, START, hour).reports();
-        // Requests in flight at the end of the window, answered by the canary and written after the check.
+        // Requests in flight at the end of the window, answered by both versions and written after the check.
         List<ScoredRow> late = score(SampleModels.readmissionCohort(200, 8), r -> r, hour.minusSeconds(1));
         clock.set(hour.plusSeconds(30));
         List<MonitoringReport> again = platform.monitoring().check(model, START, hour).reports();
         clock.set(hour.plus(Duration.ofMinutes(5)));
         List<MonitoringReport> settled = platform.monitoring().check(model, START, hour).reports();
+        List<MonitoringReport> later = platform.monitoring().check(model, START, hour).reports();
 
         assertThat(early).singleElement().satisfies(r -> {
             assertThat(r.slot()).isEqualTo("stable");
             assertThat(r.predictions()).isEqualTo(300);
+            assertThat(r.provisional()).isTrue();
             assertThat(r.reasons()).anySatisfy(reason -> assertThat(reason).contains("less than 120 seconds after its end")
-                    .contains("VIGIL_MONITORING_SETTLE_SECONDS").contains("may be missing"));
+                    .contains("VIGIL_MONITORING_SETTLE_SECONDS").contains("may be missing").contains("provisional"));
         });
         long onCanary = late.stream().filter(r -> r.slot() == Slot.CANARY).count();
+        long onStable = late.size() - onCanary;
         assertThat(onCanary).isPositive();
-        assertThat(again).extracting(MonitoringReport::version, MonitoringReport::slot, MonitoringReport::predictions)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "stable", 300L),
-                        org.assertj.core.groups.Tuple.tuple(2, "canary", onCanary));
-        assertThat(settled).isEqualTo(again);
+        assertThat(onStable).isPositive();
+        // Before the window settles, a run answers the stored provisional report.
+        assertThat(again).extracting(MonitoringReport::version, MonitoringReport::slot, MonitoringReport::predictions,
+                MonitoringReport::provisional).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(1, "stable", 300L, true),
+                        org.assertj.core.groups.Tuple.tuple(2, "canary", onCanary, true));
+        // The first run after it settled replaces both, under the same ids, counting every prediction of the window.
+        assertThat(settled).extracting(MonitoringReport::id).isEqualTo(again.stream().map(MonitoringReport::id).toList());
+        assertThat(settled).extracting(MonitoringReport::predictions, MonitoringReport::provisional).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(300L + onStable, false),
+                org.assertj.core.groups.Tuple.tuple(onCanary, false));
+        assertThat(settled).allSatisfy(r -> assertThat(r.reasons()).noneMatch(reason -> reason.contains("may be missing")));
+        assertThat(later).isEqualTo(settled);
+        assertThat(platform.monitoring().reports().list(model.value(), START, hour)).isEqualTo(settled);
+        // The trail holds each report's provisional check and its final check, once.
+        assertThat(auditRecords()).filteredOn(a -> a.action().equals(MonitoringService.CHECK_ACTION))
+                .extracting(a -> a.details().get("reportId"), a -> a.details().get("provisional"),
+                        a -> a.details().get("predictions"))
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(early.get(0).id(), "true", "300"),
+                        org.assertj.core.groups.Tuple.tuple(settled.get(1).id(), "true", Long.toString(onCanary)),
+                        org.assertj.core.groups.Tuple.tuple(early.get(0).id(), "false", Long.toString(300 + onStable)),
+                        org.assertj.core.groups.Tuple.tuple(settled.get(1).id(), "false", Long.toString(onCanary)));
         // Once the window has settled, the versions and slots it served are kept, and later runs read them.
         assertThat(platform.artifacts().list(ArtifactStore.MONITORING, MonitoringService.servedName(model, START,
                 hour))).hasSize(1);
         assertThat(operator.name()).isEqualTo("operator");
+    }
+
+    /**
+     * A drift alert raised by a provisional report is not raised again by the final one that agrees with it; drift
+     * that only the final report finds, in predictions written after the early check, is raised then. A window checked
+     * early by hand is finalised by the timer's next run.
+     */
+    @Test
+    void aFinalReportSendsOnlyTheEventsItsProvisionalReportDidNotAndTheTimerFinalisesAWindowCheckedByHand() {
+        start(MonitoringPolicy.DEFAULTS);
+        Instant hour = START.plus(Duration.ofHours(1));
+        score(SampleModels.readmissionCohort(800, 8), MonitoringServiceTest::olderAndSicker, START.plusSeconds(600));
+        clock.set(hour.plusSeconds(1));
+        MonitoringReport early = platform.monitoring().check(model, START, hour).reports().get(0);
+        List<VigilEvent> afterEarly = List.copyOf(published);
+        clock.set(hour.plus(Duration.ofMinutes(5)));
+        MonitoringReport settled = platform.monitoring().check(model, START, hour).reports().get(0);
+
+        assertThat(early.provisional()).isTrue();
+        assertThat(early.drifted()).isTrue();
+        assertThat(afterEarly).extracting(VigilEvent::type).contains(EventTypes.DRIFT_DETECTED,
+                EventTypes.RETRAIN_REQUESTED);
+        assertThat(settled.provisional()).isFalse();
+        assertThat(settled.drifted()).isTrue();
+        assertThat(published).containsExactlyElementsOf(afterEarly);
+        assertThat(platform.monitoring().retrainRequestOf(settled.id())).isPresent();
+
+        // The next hour: a few predictions when it is checked by hand, a drifted population written after that.
+        Instant next = hour.plus(Duration.ofHours(1));
+        Instant handFrom = hour.plusSeconds(60);
+        score(SampleModels.readmissionCohort(5, 9), r -> r, hour.plusSeconds(600));
+        clock.set(next.plusSeconds(1));
+        MonitoringReport quiet = platform.monitoring().check(model, handFrom, next).reports().get(0);
+        score(SampleModels.readmissionCohort(800, 10), MonitoringServiceTest::olderAndSicker, next.minusSeconds(2));
+        published.clear();
+        clock.set(next.plus(Duration.ofMinutes(5)));
+        platform.monitoring().checkAll();
+        platform.monitoring().checkAll();
+
+        assertThat(quiet.provisional()).isTrue();
+        assertThat(quiet.drifted()).isFalse();
+        MonitoringReport finalised = platform.monitoring().reports().find(quiet.id()).orElseThrow();
+        assertThat(finalised.provisional()).isFalse();
+        assertThat(finalised.predictions()).isEqualTo(805);
+        assertThat(finalised.drifted()).isTrue();
+        AuditRecord finalCheck = auditRecords().stream().filter(a -> a.action().equals(MonitoringService.CHECK_ACTION)
+                && quiet.id().equals(a.details().get("reportId")) && "false".equals(a.details().get("provisional")))
+                .findFirst().orElseThrow();
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.DRIFT_DETECTED)
+                && quiet.id().equals(e.data().get("reportId"))).singleElement()
+                .satisfies(e -> assertThat(e.id()).isEqualTo(finalCheck.id()));
+    }
+
+    /** Instances finalising a window together leave one final report and one final audit record. */
+    @Test
+    void checksFinalisingAWindowTogetherStoreOneReportAndRecordItOnce() throws Exception {
+        start(MonitoringPolicy.DEFAULTS);
+        Instant hour = START.plus(Duration.ofHours(1));
+        score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
+        clock.set(hour.plusSeconds(1));
+        String id = platform.monitoring().check(model, START, hour).reports().get(0).id();
+        score(SampleModels.readmissionCohort(100, 8), r -> r, hour.minusSeconds(1));
+        clock.set(hour.plus(Duration.ofMinutes(5)));
+
+        int runs = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(runs);
+        List<MonitoringReport> answers = new ArrayList<>();
+        try {
+            CyclicBarrier together = new CyclicBarrier(runs);
+            List<Future<MonitoringReport>> done = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                done.add(pool.submit(() -> {
+                    together.await();
+                    return platform.monitoring().check(model, START, hour).reports().get(0);
+                }));
+            }
+            for (Future<MonitoringReport> f : done) {
+                answers.add(f.get(120, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        MonitoringReport stored = platform.monitoring().reports().find(id).orElseThrow();
+        assertThat(stored.provisional()).isFalse();
+        assertThat(stored.predictions()).isEqualTo(400);
+        assertThat(answers).allSatisfy(r -> assertThat(r).isEqualTo(stored));
+        assertThat(auditRecords()).filteredOn(a -> a.action().equals(MonitoringService.CHECK_ACTION)
+                && "false".equals(a.details().get("provisional"))).singleElement()
+                .satisfies(a -> assertThat(a.details()).containsEntry("reportId", id).containsEntry("predictions", "400"));
     }
 
     @Test

@@ -58,6 +58,17 @@ class MonitorCommandTest {
                 "  segment admission_type=elective: 12 labelled (1 positive), too few outcomes to measure");
     }
 
+    @Test
+    void aProvisionalReportSaysSoInItsFirstLine() {
+        com.fasterxml.jackson.databind.node.ObjectNode r = (com.fasterxml.jackson.databind.node.ObjectNode) report(
+                "{\"labelled\": 0}", "[]");
+        r.put("provisional", true);
+
+        assertThat(MonitorCommand.describe(r).get(0)).startsWith("report readmission/v1/stable/20261203T10: ALERT"
+                + " (provisional: read before the window settled; a later check replaces it), 2026-12-03 10:00:00 UTC");
+        assertThat(MonitorCommand.describe(report("{\"labelled\": 0}", "[]")).get(0)).doesNotContain("provisional");
+    }
+
     /**
      * A feature drifts by whichever of its tests crossed its threshold: a PSI under 0.2 beside "drifted" would read as
      * a contradiction, and a field the feed stopped sending has no PSI at all. Each drifted input, and the score, says

@@ -204,7 +204,8 @@ final class MonitoringView extends View {
             // The reasons name what drifted ("drift in age, the score (2 windows in a row)"): no column repeats them.
             Pages.row(table, Html.time(r.from()) + " \u2013 " + Html.time(r.to()), r.predictions(),
                     r.labelledFraction() == null ? "\u2013" : Html.percent(r.labelledFraction()),
-                    value(r.drift() == null ? null : r.drift().score()), severity(r.severity()),
+                    value(r.drift() == null ? null : r.drift().score()),
+                    r.provisional() ? severity(r.severity()) + " (provisional)" : severity(r.severity()),
                     r.reasons().isEmpty() ? "\u2013" : escape(String.join("; ", r.reasons())));
         }
         return html.append(Pages.end(table)).toString();

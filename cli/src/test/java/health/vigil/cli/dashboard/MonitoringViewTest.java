@@ -83,6 +83,20 @@ class MonitoringViewTest {
     }
 
     @Test
+    void aProvisionalWindowsVerdictSaysItIsProvisional() {
+        MonitoringReport early = window("2026-11-20T10:00:00Z", MonitoringReport.Severity.OK, List.of(),
+                DriftReport.Status.STABLE);
+        MonitoringReport provisional = new MonitoringReport(early.id(), early.model(), early.version(), early.slot(),
+                early.from(), early.to(), early.checkedAt(), early.severity(), early.reasons(), early.predictions(),
+                early.labelledFraction(), early.driftedWindows(), early.performanceDegraded(), early.estimateError(),
+                early.drift(), early.performance(), early.policy(), early.segments(), true);
+
+        assertThat(MonitoringView.windows(new ModelName("readmission"), List.of(provisional)))
+                .contains("<td>\u2714 ok (provisional)</td>");
+        assertThat(MonitoringView.windows(new ModelName("readmission"), List.of(early))).doesNotContain("provisional");
+    }
+
+    @Test
     void oneCheckedWindowAndOnePredictionAreCountedInTheSingular() {
         assertThat(MonitoringView.counts(1, 1, 0)).isEqualTo("<strong data-fact=\"windows\">1</strong> checked window,"
                 + " <strong data-fact=\"rows\">1</strong> prediction, <strong data-fact=\"labelled\">0</strong> with an"

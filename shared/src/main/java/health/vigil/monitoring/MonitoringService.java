@@ -136,9 +136,10 @@ public final class MonitoringService {
         List<MonitoringReport> done = new ArrayList<>();
         List<MonitoringRun.Pending> pending = new ArrayList<>();
         Instant now = clock.instant();
+        RuntimeException unfinalised = null;
         for (ModelName model : registry.listModels()) {
             if (registry.deployment(model).isPresent()) {
-                finaliseSettled(model, now, done, pending);
+                unfinalised = finaliseSettled(model, now, done, pending, unfinalised);
                 Duration window = policies.apply(model).window();
                 Instant to = windowEnd(now, window);
                 MonitoringRun run = check(model, to.minus(window), to);
@@ -146,28 +147,43 @@ public final class MonitoringService {
                 pending.addAll(run.pending());
             }
         }
+        if (unfinalised != null) {
+            // Every window that could be checked was; the run fails so that the failure is seen and retried.
+            throw unfinalised;
+        }
         return new MonitoringRun(done, pending);
     }
 
     /**
      * Checks again the windows of {@code model} checked before they settled (by hand, any window) that have settled by
      * {@code now}, so their provisional reports are replaced by final ones; a window is forgotten once all its reports
-     * are final.
+     * are final. A window that cannot be finalised now is left for the next run and does not keep the others, or the
+     * timer's own window, from being checked: its failure is added to {@code failed} (the first one, the later ones
+     * suppressed in it), which is answered.
      */
-    private void finaliseSettled(ModelName model, Instant now, List<MonitoringReport> done,
-            List<MonitoringRun.Pending> pending) {
+    private RuntimeException finaliseSettled(ModelName model, Instant now, List<MonitoringReport> done,
+            List<MonitoringRun.Pending> pending, RuntimeException failed) {
         for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.MONITORING, unsettledPrefix(model))) {
-            Optional<UnsettledWindow> window = documents.find(blob.name(), UnsettledWindow.class);
-            if (window.isEmpty() || !settledAt(window.get().to(), now)) {
-                continue;
-            }
-            MonitoringRun run = check(model, window.get().from(), window.get().to());
-            done.addAll(run.reports());
-            pending.addAll(run.pending());
-            if (run.pending().isEmpty() && run.reports().stream().noneMatch(MonitoringReport::provisional)) {
-                artifacts.delete(ArtifactStore.MONITORING, blob.name());
+            try {
+                Optional<UnsettledWindow> window = documents.find(blob.name(), UnsettledWindow.class);
+                if (window.isEmpty() || !settledAt(window.get().to(), now)) {
+                    continue;
+                }
+                MonitoringRun run = check(model, window.get().from(), window.get().to());
+                done.addAll(run.reports());
+                pending.addAll(run.pending());
+                if (run.pending().isEmpty() && run.reports().stream().noneMatch(MonitoringReport::provisional)) {
+                    artifacts.delete(ArtifactStore.MONITORING, blob.name());
+                }
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
             }
         }
+        return failed;
     }
 
     /** A window checked before it settled, whose provisional reports a later run replaces. */

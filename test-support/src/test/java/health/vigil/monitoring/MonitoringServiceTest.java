@@ -742,6 +742,34 @@ class MonitoringServiceTest {
                 .satisfies(e -> assertThat(e.id()).isEqualTo(finalCheck.id()));
     }
 
+    /**
+     * A noted window that cannot be finalised (here its note is unreadable) is left for the next run; it keeps neither
+     * the other noted windows nor the hour the timer checks from being checked, and the run still fails so the
+     * failure is seen.
+     */
+    @Test
+    void aWindowThatCannotBeFinalisedKeepsNeitherTheOthersNorTheTimersHourFromBeingChecked() {
+        start(MonitoringPolicy.DEFAULTS);
+        Instant hour = START.plus(Duration.ofHours(1));
+        score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
+        clock.set(hour.plusSeconds(1));
+        MonitoringReport early = platform.monitoring().check(model, START, hour).reports().get(0);
+        platform.artifacts().put(ArtifactStore.MONITORING, MonitoringService.unsettledPrefix(model) + "0000.json",
+                new ByteArrayInputStream("{".getBytes(java.nio.charset.StandardCharsets.UTF_8)), false);
+        score(SampleModels.readmissionCohort(100, 8), r -> r, hour.plusSeconds(600));
+        Instant next = hour.plus(Duration.ofHours(1));
+        clock.set(next.plus(Duration.ofMinutes(5)));
+
+        assertThatThrownBy(() -> platform.monitoring().checkAll()).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("0000.json");
+
+        assertThat(early.provisional()).isTrue();
+        assertThat(platform.monitoring().reports().find(early.id()).orElseThrow().provisional()).isFalse();
+        MonitoringReport timers = platform.monitoring().reports().find(MonitoringReport.idOf(model.value(),
+                early.version(), Slot.STABLE.wireName(), hour, next)).orElseThrow();
+        assertThat(timers.predictions()).isEqualTo(100);
+    }
+
     /** Instances finalising a window together leave one final report and one final audit record. */
     @Test
     void checksFinalisingAWindowTogetherStoreOneReportAndRecordItOnce() throws Exception {

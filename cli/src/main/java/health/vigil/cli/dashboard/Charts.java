@@ -10,15 +10,27 @@ import java.util.Locale;
  * The dashboard's SVG charts. Each has a title and a description (its text alternative) and sits beside a
  * table with the same numbers; series differ by line pattern and marker shape as well as by colour, and every
  * data point is an element of class {@code point} (or {@code bar}) so it can be counted.
+ *
+ * <p>A chart is drawn to the width of the page, up to {@link #MAX_DRAWN_WIDTH}: its legend stands below the plot, not
+ * beside it, so that the chart is narrow enough for its 12-unit text to read at 9 px or more on a phone 360 px wide.
  */
 final class Charts {
-    private static final int WIDTH = 760;
+    private static final int WIDTH = 440;
+    /** The widest a chart is drawn, in CSS pixels: its text then about the size of the page's. */
+    private static final int MAX_DRAWN_WIDTH = 560;
+    /** The plot's height, with the x axis' labels and title under it; the legend's lines follow. */
     private static final int HEIGHT = 300;
     private static final int LEFT = 72;
-    private static final int RIGHT = 170;
+    private static final int RIGHT = 16;
     private static final int TOP = 20;
     private static final int BOTTOM = 50;
+    /** A line of the legend. */
+    private static final int LEGEND_LINE = 20;
     private static final String[] COLOURS = {"#13294b", "#a4161a", "#1d6b35", "#6a3d9a", "#8a4b08", "#3a3a3a"};
+    /** Where a legend's lines begin: under the plot, in line with its y axis' figures. */
+    private static final int LEGEND_X = 24;
+    /** The longest name a legend's line shows whole, in the width under the plot. */
+    private static final int LEGEND_CHARACTERS = 48;
     private static final String[] DASHES = {null, "8 4", "2 3", "10 3 2 3", "4 4", "1 2"};
 
     private Charts() {}
@@ -56,9 +68,10 @@ final class Charts {
         int plotWidth = WIDTH - LEFT - RIGHT;
         int plotHeight = HEIGHT - TOP - BOTTOM;
         int n = xLabels.size();
-        StringBuilder svg = open(id, title, description);
+        int legendLines = (band == null ? 0 : 1) + series.size() + (rule == null ? 0 : 1);
+        StringBuilder svg = open(id, title, description, legendLines);
         axes(svg, top, yLabel);
-        int legendY = TOP + 8;
+        int legendY = HEIGHT + LEGEND_LINE / 2;
         if (band != null) {
             svg.append(hatch(id + "-band", "#8a8a8a"));
             // One polygon per run of positions that have both ends.
@@ -93,11 +106,11 @@ final class Charts {
                     i++;
                 }
             }
-            int lx = WIDTH - RIGHT + 12;
+            int lx = LEGEND_X;
             svg.append("<rect x=\"").append(lx).append("\" y=\"").append(legendY - 6).append("\" width=\"26\" height=\"12\""
                     + " fill=\"url(#").append(id).append("-band)\" stroke=\"#8a8a8a\"/>");
-            svg.append(text(lx + 32, legendY + 4, truncate(band.name(), 18), "start"));
-            legendY += 20;
+            svg.append(text(lx + 32, legendY + 4, truncate(band.name(), LEGEND_CHARACTERS), "start"));
+            legendY += LEGEND_LINE;
         }
         for (int i : labelled(n, n <= 1 ? plotWidth : (plotWidth - 20.0) / (n - 1), xLabels)) {
             svg.append(text(x(i, n, plotWidth), HEIGHT - BOTTOM + 18, xLabels.get(i), "middle"));
@@ -136,20 +149,20 @@ final class Charts {
             }
             svg.append(points).append("</g>");
             // Legend: the line's pattern and marker next to its name.
-            int lx = WIDTH - RIGHT + 12;
+            int lx = LEGEND_X;
             svg.append("<line x1=\"").append(lx).append("\" x2=\"").append(lx + 26).append("\" y1=\"").append(legendY)
                     .append("\" y2=\"").append(legendY).append("\" stroke=\"").append(colour).append("\" stroke-width=\"2\"")
                     .append(dash == null ? "" : " stroke-dasharray=\"" + dash + "\"").append("/>");
             svg.append(marker(s, lx + 13, legendY, colour, null).replace("class=\"point\"", "class=\"legend-mark\""));
-            svg.append(text(lx + 32, legendY + 4, truncate(line.name(), 18), "start"));
-            legendY += 20;
+            svg.append(text(lx + 32, legendY + 4, truncate(line.name(), LEGEND_CHARACTERS), "start"));
+            legendY += LEGEND_LINE;
         }
         if (rule != null) {
-            int lx = WIDTH - RIGHT + 12;
+            int lx = LEGEND_X;
             svg.append("<line x1=\"").append(lx).append("\" x2=\"").append(lx + 26).append("\" y1=\"").append(legendY)
                     .append("\" y2=\"").append(legendY).append("\" stroke=\"").append(Html.INK)
                     .append("\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>");
-            svg.append(text(lx + 32, legendY + 4, truncate(ruleLabel, 18), "start"));
+            svg.append(text(lx + 32, legendY + 4, truncate(ruleLabel, LEGEND_CHARACTERS), "start"));
         }
         return close(svg);
     }
@@ -175,7 +188,7 @@ final class Charts {
         int n = binLabels.size();
         double slot = (double) plotWidth / Math.max(1, n);
         double barWidth = Math.max(2, slot * 0.4);
-        StringBuilder svg = open(id, title, description);
+        StringBuilder svg = open(id, title, description, 2);
         svg.append("<defs><pattern id=\"").append(id).append("-hatch\" width=\"6\" height=\"6\""
                 + " patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\""
                 + " fill=\"#fff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#4a4a4a\" stroke-width=\"3\"/>"
@@ -201,35 +214,44 @@ final class Charts {
                     .append("\"><title>production, ").append(escape(binLabels.get(i))).append(": ")
                     .append(Html.percent(production.get(i))).append("</title></rect>");
         }
-        int lx = WIDTH - RIGHT + 12;
-        svg.append("<rect x=\"").append(lx).append("\" y=\"").append(TOP).append("\" width=\"16\" height=\"12\" fill=\"url(#")
-                .append(id).append("-hatch)\" stroke=\"#4a4a4a\"/>").append(text(lx + 22, TOP + 11, "training", "start"));
-        svg.append("<rect x=\"").append(lx).append("\" y=\"").append(TOP + 22).append("\" width=\"16\" height=\"12\" fill=\"")
-                .append(COLOURS[0]).append("\"/>").append(text(lx + 22, TOP + 33, "production", "start"));
+        int lx = LEGEND_X;
+        int ly = HEIGHT + LEGEND_LINE / 2;
+        svg.append("<rect x=\"").append(lx).append("\" y=\"").append(ly - 6).append("\" width=\"16\" height=\"12\" fill=\"url(#")
+                .append(id).append("-hatch)\" stroke=\"#4a4a4a\"/>").append(text(lx + 22, ly + 4, "training", "start"));
+        svg.append("<rect x=\"").append(lx).append("\" y=\"").append(ly + LEGEND_LINE - 6)
+                .append("\" width=\"16\" height=\"12\" fill=\"").append(COLOURS[0]).append("\"/>")
+                .append(text(lx + 22, ly + LEGEND_LINE + 4, "production", "start"));
         return close(svg);
     }
 
-    /** A deployment's live traffic as one bar split by slot, each part labelled with its slot, version and weight. */
+    /**
+     * A deployment's live traffic as one bar split by slot; under it each part's slot, version and weight on a line of
+     * its own beside the part's colour, so that a small share's label never runs off the chart's end.
+     */
     static String weights(String id, String title, List<String> labels, List<Integer> basisPoints) {
-        int width = 560;
-        int height = 56;
+        int bar = 32;
+        int height = bar + 8 + labels.size() * LEGEND_LINE;
         StringBuilder svg = new StringBuilder(figure(title)).append("<svg id=\"").append(id).append("\" class=\"chart weights\" role=\"img\""
-                + " aria-labelledby=\"").append(id).append("-title\" viewBox=\"0 0 ").append(width).append(' ')
-                .append(height).append("\" width=\"100%\" style=\"max-width:").append(width)
+                + " aria-labelledby=\"").append(id).append("-title\" viewBox=\"0 0 ").append(WIDTH).append(' ')
+                .append(height).append("\" width=\"100%\" style=\"max-width:").append(MAX_DRAWN_WIDTH)
                 .append("px\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"").append(id).append("-title\">")
                 .append(escape(title)).append("</title>");
         double x = 0;
+        int line = 0;
         for (int i = 0; i < labels.size(); i++) {
-            double w = width * basisPoints.get(i) / 10_000.0;
+            double w = WIDTH * basisPoints.get(i) / 10_000.0;
             if (w <= 0) {
                 continue;
             }
             String fill = i == 0 ? COLOURS[0] : COLOURS[1];
             svg.append("<rect class=\"bar slot\" x=\"").append(f(x)).append("\" y=\"4\" width=\"").append(f(w))
                     .append("\" height=\"28\" fill=\"").append(fill).append("\" stroke=\"#fff\" stroke-width=\"2\"/>");
-            svg.append("<text x=\"").append(f(x + 6)).append("\" y=\"48\" font-size=\"13\" fill=\"").append(Html.INK)
+            int ly = bar + 8 + line * LEGEND_LINE + LEGEND_LINE / 2;
+            svg.append("<rect x=\"0\" y=\"").append(ly - 6).append("\" width=\"16\" height=\"12\" fill=\"").append(fill)
+                    .append("\"/><text x=\"22\" y=\"").append(ly + 5).append("\" font-size=\"13\" fill=\"").append(Html.INK)
                     .append("\">").append(escape(labels.get(i) + " " + Pages.weight(basisPoints.get(i)))).append("</text>");
             x += w;
+            line++;
         }
         return close(svg);
     }
@@ -242,7 +264,7 @@ final class Charts {
             List<Integer> basisPoints, String seriesName) {
         int plotWidth = WIDTH - LEFT - RIGHT;
         int plotHeight = HEIGHT - TOP - BOTTOM;
-        StringBuilder svg = open(id, title, description);
+        StringBuilder svg = open(id, title, description, 0);
         double top = 1.0;
         axes(svg, top, "share of live traffic", v -> Math.round(v * 100) + " %");
         long first = times.get(0).toEpochMilli();
@@ -276,9 +298,13 @@ final class Charts {
         return close(svg);
     }
 
-    /** The width of a label in the charts' 12 px text, generously: about 0.62 em a character, and a gap. */
+    /**
+     * The width of a label in the charts' 12 px text, generously: about 0.62 em a character (a digit is nearer 0.55),
+     * and a gap of a third of an em, small enough that a chart as narrow as a phone still marks each of ten risk
+     * bands' edges.
+     */
     static double labelWidth(String label) {
-        return label.length() * 12 * 0.62 + 8;
+        return label.length() * 12 * 0.62 + 4;
     }
 
     /**
@@ -319,7 +345,7 @@ final class Charts {
     static String calibration(String id, String title, String description, List<CalibrationPoint> bins) {
         int plotWidth = WIDTH - LEFT - RIGHT;
         int plotHeight = HEIGHT - TOP - BOTTOM;
-        StringBuilder svg = open(id, title, description);
+        StringBuilder svg = open(id, title, description, 2);
         axes(svg, 1.0, "share that happened");
         double x0 = LEFT;
         double y0 = TOP + plotHeight;
@@ -345,31 +371,34 @@ final class Charts {
         svg.append("<g class=\"series\" data-series=\"observed\"><path d=\"").append(path)
                 .append("\" fill=\"none\" stroke=\"").append(COLOURS[0]).append("\" stroke-width=\"2\"/>")
                 .append(points).append("</g>");
-        int lx = WIDTH - RIGHT + 12;
-        svg.append("<line x1=\"").append(lx).append("\" x2=\"").append(lx + 26).append("\" y1=\"").append(TOP + 8)
-                .append("\" y2=\"").append(TOP + 8).append("\" stroke=\"").append(Html.INK)
+        int lx = LEGEND_X;
+        int ly = HEIGHT + LEGEND_LINE / 2;
+        svg.append("<line x1=\"").append(lx).append("\" x2=\"").append(lx + 26).append("\" y1=\"").append(ly)
+                .append("\" y2=\"").append(ly).append("\" stroke=\"").append(Html.INK)
                 .append("\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>")
-                .append(text(lx + 32, TOP + 12, "perfectly calibrated", "start"));
-        svg.append(marker(1, lx + 13, TOP + 28, COLOURS[0], null).replace("class=\"point\"", "class=\"legend-mark\""))
-                .append(text(lx + 32, TOP + 32, "observed per risk bin", "start"));
+                .append(text(lx + 32, ly + 4, "perfectly calibrated", "start"));
+        svg.append(marker(1, lx + 13, ly + LEGEND_LINE, COLOURS[0], null).replace("class=\"point\"", "class=\"legend-mark\""))
+                .append(text(lx + 32, ly + LEGEND_LINE + 4, "observed per risk bin", "start"));
         return close(svg);
     }
 
-    private static StringBuilder open(String id, String title, String description) {
+    /** A chart's SVG, as high as its plot and {@code legendLines} lines of legend under it. */
+    private static StringBuilder open(String id, String title, String description, int legendLines) {
+        int height = HEIGHT + legendLines * LEGEND_LINE + (legendLines == 0 ? 0 : 4);
         return new StringBuilder(4096).append(figure(title)).append("<svg id=\"").append(id).append("\" class=\"chart\" role=\"img\""
                 + " aria-labelledby=\"").append(id).append("-title ").append(id).append("-desc\" viewBox=\"0 0 ")
-                .append(WIDTH).append(' ').append(HEIGHT).append("\" width=\"100%\" style=\"max-width:").append(WIDTH)
+                .append(WIDTH).append(' ').append(height).append("\" width=\"100%\" style=\"max-width:").append(MAX_DRAWN_WIDTH)
                 .append("px\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"").append(id).append("-title\">")
                 .append(escape(title)).append("</title><desc id=\"").append(id).append("-desc\">")
                 .append(escape(description)).append("</desc>");
     }
 
     /**
-     * A chart's frame, its title shown above it: a box that scrolls sideways on a screen narrower than the chart's
-     * legible width, reachable by keyboard and named by the title.
+     * A chart's frame, its title shown above it. The chart is drawn to the frame's width, so nothing in it scrolls
+     * and the frame takes no stop of the keyboard's.
      */
     private static String figure(String title) {
-        return "<figure tabindex=\"0\"><figcaption class=\"title\">" + escape(title) + "</figcaption>";
+        return "<figure><figcaption class=\"title\">" + escape(title) + "</figcaption>";
     }
 
     private static String close(StringBuilder svg) {

@@ -24,10 +24,9 @@ public final class Html {
 
     /**
      * The stylesheet every page shares. On a narrow screen (a phone on a ward) nothing makes the page scroll sideways:
-     * a wide table or chart scrolls inside its own box, a chart keeps a width at which its text reads (the explanation's
-     * waterfall is drawn to fit a phone instead), a fact's name takes at most 40 % of the line, the page's margins and a
-     * cell's padding narrow with the screen, and a time, a number or a value marked {@code unbroken} is never broken
-     * over lines.
+     * a wide table scrolls inside its own box, a chart is drawn to the width of the screen, a fact's name takes at most
+     * 40 % of the line, the page's margins and a cell's padding narrow with the screen, and a time, a number or a value
+     * marked {@code unbroken} is never broken over lines.
      */
     public static final String STYLE = """
             body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;\
@@ -56,7 +55,6 @@ public final class Html {
             figure{margin:1rem 0;overflow-x:auto}
             figcaption{color:%2$s;font-size:.95rem}
             figcaption.title{color:%1$s;font-weight:600;font-size:1rem}
-            svg.chart{min-width:36rem}
             .skip{position:absolute;left:-999px}
             .skip:focus{left:1rem;top:.5rem;background:#fff;color:%1$s;padding:.3rem}
             form.login{display:grid;gap:.5rem;max-width:28rem}

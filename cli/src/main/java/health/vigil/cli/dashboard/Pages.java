@@ -27,17 +27,21 @@ final class Pages {
     }
 
     /**
-     * A table being written: its markup so far and which of its columns hold numbers (right-aligned) or long
-     * identifiers. A column's kind is said once, by its header, never by a cell's text, which may begin with anything.
+     * A table being written: its markup so far, which of its columns hold numbers (right-aligned) or long
+     * identifiers, and each column's header text. A column's kind is said once, by its header, never by a cell's text,
+     * which may begin with anything.
      */
     static final class Table {
         private final StringBuilder markup;
         /** Per column: "num", "identifier" or null, the class of its cells. */
         private final String[] kinds;
+        /** Per column: its header as shown, which labels each of its cells where the table is drawn as cards. */
+        private final String[] labels;
 
-        private Table(StringBuilder markup, String[] kinds) {
+        private Table(StringBuilder markup, String[] kinds, String[] labels) {
             this.markup = markup;
             this.kinds = kinds;
+            this.labels = labels;
         }
     }
 
@@ -50,29 +54,36 @@ final class Pages {
     static Table table(String id, String caption, String... headers) {
         StringBuilder t = new StringBuilder("<div class=\"table-scroll\" role=\"region\" tabindex=\"0\""
                 + " aria-labelledby=\"").append(escape(id)).append("-caption\"><table id=\"").append(escape(id))
-                .append("\"><caption id=\"").append(escape(id)).append("-caption\">").append(escape(caption))
+                .append("\" class=\"cards\"><caption id=\"").append(escape(id)).append("-caption\">").append(escape(caption))
                 .append("</caption><thead><tr>");
         String[] kinds = new String[headers.length];
+        String[] labels = new String[headers.length];
         for (int i = 0; i < headers.length; i++) {
             boolean marked = headers[i].startsWith("#") || headers[i].startsWith("~");
             kinds[i] = headers[i].startsWith("#") ? "num" : headers[i].startsWith("~") ? "identifier" : null;
+            labels[i] = escape(marked ? headers[i].substring(1) : headers[i]);
             t.append("<th scope=\"col\"").append("num".equals(kinds[i]) ? " class=\"num\"" : "").append('>')
-                    .append(escape(marked ? headers[i].substring(1) : headers[i])).append("</th>");
+                    .append(labels[i]).append("</th>");
         }
-        return new Table(t.append("</tr></thead><tbody>"), kinds);
+        return new Table(t.append("</tr></thead><tbody>"), kinds, labels);
     }
 
-    /** A row whose first cell heads it; cells are markup (escape text before) or numbers, shown as they are. */
+    /**
+     * A row whose first cell heads it; cells are markup (escape text before) or numbers, shown as they are. Each cell
+     * carries its column's header as {@code data-label}, which the shared style shows before the cell's value where
+     * the table is drawn as cards; the header cells stay in the table for screen readers.
+     */
     static void row(Table table, Object... cells) {
         StringBuilder t = table.markup;
         t.append("<tr>");
         for (int i = 0; i < cells.length; i++) {
+            String label = i < table.labels.length ? " data-label=\"" + table.labels[i] + "\"" : "";
             if (i == 0) {
-                t.append("<th scope=\"row\">").append(cells[i]).append("</th>");
+                t.append("<th scope=\"row\"").append(label).append('>').append(cells[i]).append("</th>");
             } else {
                 String kind = i < table.kinds.length ? table.kinds[i] : null;
-                t.append("<td").append(kind == null ? "" : " class=\"" + kind + "\"").append('>').append(cells[i])
-                        .append("</td>");
+                t.append("<td").append(label).append(kind == null ? "" : " class=\"" + kind + "\"").append('>')
+                        .append(cells[i]).append("</td>");
             }
         }
         t.append("</tr>");

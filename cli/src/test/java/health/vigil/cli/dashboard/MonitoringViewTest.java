@@ -40,11 +40,11 @@ class MonitoringViewTest {
                         List.of("drift in age (1 window in a row)"), DriftReport.Status.DRIFTED)));
 
         assertThat(html).doesNotContain(">Drifted</th>").contains("<th scope=\"col\">Why</th></tr>")
-                .contains("<td>drift in age (1 window in a row)</td></tr>");
+                .contains("<td data-label=\"Why\">drift in age (1 window in a row)</td></tr>");
         // A window without a reason says so with a dash, as every empty cell of the page does, not with "none".
-        String ok = html.substring(html.indexOf("<tr><th scope=\"row\">"), html.indexOf("</tr>",
-                html.indexOf("<tr><th scope=\"row\">")));
-        assertThat(ok).endsWith("<td>\u2013</td>").doesNotContain("none");
+        String first = "<tr><th scope=\"row\" data-label=\"Window (UTC)\">";
+        String ok = html.substring(html.indexOf(first), html.indexOf("</tr>", html.indexOf(first)));
+        assertThat(ok).endsWith("<td data-label=\"Why\">\u2013</td>").doesNotContain("none");
         assertThat(html.split("age", -1)).hasSize(2);
     }
 
@@ -77,7 +77,7 @@ class MonitoringViewTest {
     }
 
     private static String row(String html, String input) {
-        int start = html.indexOf("<tr><th scope=\"row\">" + input + "</th>");
+        int start = html.indexOf("<tr><th scope=\"row\" data-label=\"Input\">" + input + "</th>");
         assertThat(start).as("the row of %s", input).isNotNegative();
         return html.substring(start, html.indexOf("</tr>", start));
     }

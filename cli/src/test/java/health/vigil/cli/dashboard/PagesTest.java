@@ -13,8 +13,8 @@ class PagesTest {
         Pages.row(table, "library_versions", "1.0000", "#0-internal-lib, xgboost4j");
 
         assertThat(Pages.end(table)).contains("<th scope=\"col\" class=\"num\">Value</th><th scope=\"col\">Note</th>")
-                .contains("<th scope=\"row\">library_versions</th><td class=\"num\">1.0000</td>"
-                        + "<td>#0-internal-lib, xgboost4j</td>");
+                .contains("<th scope=\"row\" data-label=\"Check\">library_versions</th>"
+                        + "<td data-label=\"Value\" class=\"num\">1.0000</td><td data-label=\"Note\">#0-internal-lib, xgboost4j</td>");
     }
 
     @Test

@@ -25,10 +25,8 @@ class VersionViewTest {
 
         String html = VersionView.gates(Optional.of(report));
 
-        assertThat(html).contains("<td>label_present</td><td class=\"num\">1</td>",
-                "<td>segments_measured</td><td class=\"num\">2</td>",
-                "<td>auroc</td><td class=\"num\">0.831</td>",
-                "<td>shap_additivity</td><td class=\"num\">1.660e-06</td>")
+        assertThat(html).contains(check("label_present", "1"), check("segments_measured", "2"), check("auroc", "0.831"),
+                check("shap_additivity", "1.660e-06"))
                 .doesNotContain("1.0000", "2.0000", "0.0000");
     }
 
@@ -43,8 +41,8 @@ class VersionViewTest {
         String html = VersionView.gates(Optional.of(report));
 
         // As vigil models gates writes them: four significant digits, not three decimals.
-        assertThat(html).contains("<td class=\"num\">0.8012 \u2013 0.86</td>")
-                .contains("<td>calibration_slope</td><td class=\"num\">not computed</td>")
+        assertThat(html).contains("<td data-label=\"95 % interval\" class=\"num\">0.8012 \u2013 0.86</td>")
+                .contains(check("calibration_slope", "not computed"))
                 .contains("the outcomes are all of one class").doesNotContain("NaN", "0.801 ");
     }
 
@@ -60,5 +58,10 @@ class VersionViewTest {
 
         assertThat(html).contains("<dt>AUROC on the gates&#39; data</dt><dd>0.8</dd>",
                 "<dt>Expected calibration error</dt><dd>1.874e-04</dd>").doesNotContain("0.800", "0.000");
+    }
+
+    /** A row of the gates' table: the check's name and its value, each labelled by its column's header. */
+    private static String check(String name, String value) {
+        return "<td data-label=\"Check\">" + name + "</td><td data-label=\"Value\" class=\"num\">" + value + "</td>";
     }
 }

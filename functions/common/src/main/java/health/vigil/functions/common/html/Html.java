@@ -23,10 +23,14 @@ public final class Html {
     public static final String FOCUS = "#b35c00";
 
     /**
-     * The stylesheet every page shares. On a narrow screen (a phone on a ward) nothing makes the page scroll sideways:
-     * a wide table scrolls inside its own box, a chart is drawn to the width of the screen, a fact's name takes at most
-     * 40 % of the line, the page's margins and a cell's padding narrow with the screen, and a time, a number or a value
-     * marked {@code unbroken} is never broken over lines.
+     * The stylesheet every page shares. On a narrow screen (a phone on a ward) nothing makes the page scroll sideways
+     * and nothing hides sideways inside a box: a table of class {@code cards} is drawn as one card per row, each cell
+     * after its column's header (its {@code data-label}; the header row stays for screen readers, and the label is
+     * not read a second time), a fact's value stands under its name, a chart is drawn to the width of the screen, the
+     * page's margins and a cell's padding narrow with the screen, and a time, a number or a value marked
+     * {@code unbroken} is never broken over lines. On a wider screen a fact's name takes at most 40 % of the line, and a
+     * table wider than the page scrolls inside its own box. Each rule, and each {@code @media} block, is one line:
+     * {@link #scopedStyle} reads them so.
      */
     public static final String STYLE = """
             body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;\
@@ -55,6 +59,13 @@ public final class Html {
             figure{margin:1rem 0;overflow-x:auto}
             figcaption{color:%2$s;font-size:.95rem}
             figcaption.title{color:%1$s;font-weight:600;font-size:1rem}
+            @media (max-width:40rem){table.cards,table.cards caption,table.cards tbody,table.cards tr{display:block}\
+             table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%%);white-space:nowrap}\
+             table.cards tr{border:1px solid #8a8a8a;margin:0 0 .6rem}\
+             table.cards th,table.cards td{display:flow-root;border:0;text-align:left;min-width:0;overflow-wrap:anywhere}\
+             table.cards [data-label]::before{content:attr(data-label);content:attr(data-label) / "";float:left;width:40%%;\
+            margin-right:.6rem;font-weight:600;overflow-wrap:anywhere;white-space:normal}\
+             dl.facts{grid-template-columns:minmax(0,1fr);gap:0}dl.facts dd{margin-bottom:.4rem}}
             .skip{position:absolute;left:-999px}
             .skip:focus{left:1rem;top:.5rem;background:#fff;color:%1$s;padding:.3rem}
             form.login{display:grid;gap:.5rem;max-width:28rem}
@@ -119,19 +130,31 @@ public final class Html {
      */
     public static String scopedStyle(String scope) {
         StringBuilder css = new StringBuilder(STYLE.length() * 2);
-        for (String rule : STYLE.split("\n")) {
-            int open = rule.indexOf('{');
-            if (open < 0) {
-                continue;
+        for (String line : STYLE.split("\n")) {
+            if (line.startsWith("@media")) {
+                // "@media (...){rule rule ...}": the condition kept, each rule inside it confined as the others are.
+                int open = line.indexOf('{');
+                css.append(line, 0, open + 1);
+                for (String rule : line.substring(open + 1, line.length() - 1).split("(?<=})")) {
+                    scopeRule(css, scope, rule.strip());
+                }
+                css.append("}\n");
+            } else if (line.indexOf('{') >= 0) {
+                scopeRule(css, scope, line);
+                css.append('\n');
             }
-            String[] selectors = rule.substring(0, open).split(",");
-            for (int i = 0; i < selectors.length; i++) {
-                String selector = selectors[i].strip();
-                css.append(i == 0 ? "" : ",").append(selector.equals("body") ? scope : scope + " " + selector);
-            }
-            css.append(rule.substring(open)).append('\n');
         }
         return css.toString();
+    }
+
+    private static void scopeRule(StringBuilder css, String scope, String rule) {
+        int open = rule.indexOf('{');
+        String[] selectors = rule.substring(0, open).split(",");
+        for (int i = 0; i < selectors.length; i++) {
+            String selector = selectors[i].strip();
+            css.append(i == 0 ? "" : ",").append(selector.equals("body") ? scope : scope + " " + selector);
+        }
+        css.append(rule.substring(open));
     }
 
     /**

@@ -187,13 +187,21 @@ class ExplanationPageTest {
         String css = embedded.substring("<style>".length(), embedded.indexOf("</style>"));
 
         assertThat(css).isNotBlank();
-        for (String rule : css.strip().split("\n")) {
-            for (String selector : rule.substring(0, rule.indexOf('{')).split(",")) {
-                assertThat(selector).as(rule).startsWith("section.vigil-explanation");
+        for (String line : css.strip().split("\n")) {
+            // An @media block keeps its condition; every rule inside it is confined as the others are.
+            boolean media = line.startsWith("@media");
+            String rules = media ? line.substring(line.indexOf('{') + 1, line.length() - 1) : line;
+            for (String rule : rules.split("(?<=})")) {
+                for (String selector : rule.substring(0, rule.indexOf('{')).split(",")) {
+                    assertThat(selector.strip()).as(rule).startsWith("section.vigil-explanation");
+                }
             }
         }
-        // What the page shell gives body (font, colour, line height) the section gives itself.
-        assertThat(css).contains("section.vigil-explanation{font-family:system-ui").doesNotContain("body");
+        // What the page shell gives body (font, colour, line height) the section gives itself; no selector names body
+        // (a table's tbody is the section's own).
+        assertThat(css).contains("section.vigil-explanation{font-family:system-ui")
+                .doesNotContainPattern("(^|[\\s,{}])body\\b")
+                .contains("@media (max-width:40rem){section.vigil-explanation table.cards,");
         assertThat(embedded).contains("<section class=\"vigil-explanation\"");
     }
 }

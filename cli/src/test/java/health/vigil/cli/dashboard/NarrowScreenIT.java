@@ -31,9 +31,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The dashboard's pieces (facts, tables, charts) and the clinician's explanation page in Debian's Chromium, on a
- * desktop and on a phone 400 px wide: nothing makes the page scroll sideways, a fact's value keeps room beside its
- * name, a time stays on one line, a chart's text stays legible and its title is shown above it, and on a desktop a
- * table of long identifiers fits the page.
+ * desktop and on a phone 360 or 400 px wide: nothing makes the page scroll sideways or hides sideways inside a box, a
+ * table reads as cards on a phone, a fact's value keeps room beside its name, a time stays on one line, a chart's text
+ * stays legible and its title is shown above it, and on a desktop a table of long identifiers fits the page.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NarrowScreenIT {
@@ -124,13 +124,15 @@ class NarrowScreenIT {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {400, 1280})
-    void nothingMakesThePageScrollSidewaysAndEveryTimeStaysOnOneLine(int width) {
+    @ValueSource(ints = {360, 400, 1280})
+    void nothingMakesThePageScrollSidewaysOrHidesSidewaysInABoxAndEveryTimeStaysOnOneLine(int width) {
         for (String page : List.of("dashboard.html", "explanation.html")) {
             open(page, width);
             Number scrollWidth = (Number) js("return document.documentElement.scrollWidth");
             Number viewport = (Number) js("return document.documentElement.clientWidth");
             assertThat(scrollWidth.intValue()).as(page + " at " + width + " px").isLessThanOrEqualTo(viewport.intValue());
+            assertThat((List<?>) js(DashboardBrowserIT.HIDDEN_SIDEWAYS)).as("hidden sideways on " + page + " at "
+                    + width + " px").isEmpty();
             assertThat((List<?>) js("return Array.from(document.querySelectorAll('time'))"
                     + ".filter(t => t.getClientRects().length > 1).map(t => t.textContent)"))
                     .as("times broken over lines on " + page + " at " + width + " px").isEmpty();
@@ -247,6 +249,43 @@ class NarrowScreenIT {
         Number hidden = (Number) js("var box = document.querySelector('table.factors').parentElement;"
                 + " return box.scrollWidth - box.clientWidth;");
         assertThat(hidden.intValue()).as("pixels of the factors' table hidden sideways at " + width + " px").isLessThanOrEqualTo(0);
+    }
+
+    /**
+     * On a phone a table reads as one card per row, each value after its column's header; a screen reader still meets
+     * a table with its column headers, and on a desktop the table is drawn as a table.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {400, 1280})
+    @SuppressWarnings("unchecked")
+    void aTableKeepsItsHeadersForEveryCellAndOnAPhoneShowsThemBeforeEachValue(int width) {
+        open("dashboard.html", width);
+        org.openqa.selenium.WebElement table = browser.findElement(org.openqa.selenium.By.id("records"));
+        assertThat(table.getAriaRole()).isEqualTo("table");
+        assertThat(table.findElement(org.openqa.selenium.By.cssSelector("thead th")).getAriaRole())
+                .isEqualTo("columnheader");
+        assertThat(table.findElement(org.openqa.selenium.By.cssSelector("tbody td")).getAriaRole()).isEqualTo("cell");
+        Map<String, Object> firstRow = (Map<String, Object>) js("var row = document.querySelector('#records tbody tr');"
+                + " var cells = Array.from(row.children), heads = document.querySelectorAll('#records thead th');"
+                + " return {labels: cells.map(c => getComputedStyle(c, '::before').content),"
+                + " headers: Array.from(heads).map(h => h.textContent),"
+                + " headShown: document.querySelector('#records thead').getBoundingClientRect().width > 1,"
+                + " cellLeft: cells.map(c => Math.round(c.getBoundingClientRect().left))};");
+        List<String> headers = (List<String>) firstRow.get("headers");
+        List<String> labels = (List<String>) firstRow.get("labels");
+        if (width < 640) {
+            assertThat(firstRow.get("headShown")).as("the header row shown at " + width + " px").isEqualTo(false);
+            for (int i = 0; i < headers.size(); i++) {
+                assertThat(labels.get(i)).as("the label before cell " + i).contains("\"" + headers.get(i) + "\"");
+            }
+            assertThat(new java.util.HashSet<>((List<Object>) firstRow.get("cellLeft"))).as("cells one above another")
+                    .hasSize(1);
+        } else {
+            assertThat(firstRow.get("headShown")).as("the header row shown at " + width + " px").isEqualTo(true);
+            assertThat(labels).containsOnly("none");
+            assertThat(new java.util.HashSet<>((List<Object>) firstRow.get("cellLeft"))).as("cells side by side")
+                    .hasSize(headers.size());
+        }
     }
 
     @ParameterizedTest

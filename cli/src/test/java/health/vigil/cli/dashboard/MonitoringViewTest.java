@@ -92,7 +92,7 @@ class MonitoringViewTest {
                 early.drift(), early.performance(), early.policy(), early.segments(), true);
 
         assertThat(MonitoringView.windows(new ModelName("readmission"), List.of(provisional)))
-                .contains("<td>\u2714 ok (provisional)</td>");
+                .contains("<td data-label=\"Verdict\">\u2714 ok (provisional)</td>");
         assertThat(MonitoringView.windows(new ModelName("readmission"), List.of(early))).doesNotContain("provisional");
     }
 

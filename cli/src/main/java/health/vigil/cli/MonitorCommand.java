@@ -87,9 +87,11 @@ final class MonitorCommand {
      */
     static List<String> describe(JsonNode r) {
         List<String> lines = new ArrayList<>();
+        String provisional = r.path("provisional").asBoolean()
+                ? " (provisional: read before the window settled; a later check replaces it)" : "";
         lines.add(String.format(Locale.ROOT, "report %s: %s%s, %s to %s, %d predictions, %s labelled",
-                r.get("id").asText(), r.get("severity").asText(), r.path("provisional").asBoolean()
-                        ? " (provisional: read before the window settled; a later check replaces it)" : "", Words.time(r.get("from").asText()), Words.time(r.get("to").asText()),
+                r.get("id").asText(), r.get("severity").asText(), provisional, Words.time(r.get("from").asText()),
+                Words.time(r.get("to").asText()),
                 r.get("predictions").asLong(),
                 r.path("labelledFraction").isNumber() ? String.format(Locale.ROOT, "%.1f %%",
                         100 * r.get("labelledFraction").asDouble()) : "none"));

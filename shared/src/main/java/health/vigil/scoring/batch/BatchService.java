@@ -722,8 +722,10 @@ public final class BatchService {
         long reach = checkpoint.rowsUntilNext() > 0 ? checkpoint.rowsUntilNext() : settings.chunkRows();
         long end = Math.min(partition.firstRow() + partition.rows(), checkpoint.nextRow() + reach);
         Map<String, Long> wanted = new HashMap<>();
+        ChunkScorer.RowIds ids = new ChunkScorer.RowIds(job.predictionIdForm(), job.id());
+        long at = checkpoint.at().toEpochMilli();
         for (long r = checkpoint.nextRow(); r < end; r++) {
-            wanted.put(ChunkScorer.predictionId(job.predictionIdForm(), job.id(), r, checkpoint.at()), r);
+            wanted.put(ids.of(r, at), r);
             wanted.put(ChunkScorer.legacyPredictionId(job.id(), r), r);
         }
         Map<Long, PredictionRecord> found = new HashMap<>();

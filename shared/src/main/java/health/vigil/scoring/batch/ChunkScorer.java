@@ -46,9 +46,7 @@ final class ChunkScorer {
     private static final int TOP_FACTORS = 5;
 
     private final String batchId;
-    private final PredictionIdForm idForm;
-    private final byte[] idPrefix;
-    private final IdKey idKey;
+    private final RowIds ids;
     private final ScorableModel model;
     private final Pseudonymizer pseudonymizer;
     private final boolean explain;
@@ -59,9 +57,7 @@ final class ChunkScorer {
     ChunkScorer(String batchId, PredictionIdForm idForm, ScorableModel model, Pseudonymizer pseudonymizer,
             boolean explain, RowParser parser, CsvRowDecoder decoder) {
         this.batchId = batchId;
-        this.idForm = idForm;
-        this.idPrefix = idPrefix(batchId);
-        this.idKey = IdKey.of(idPrefix);
+        this.ids = new RowIds(idForm, batchId);
         this.model = model;
         this.pseudonymizer = pseudonymizer;
         this.explain = explain;
@@ -102,8 +98,27 @@ final class ChunkScorer {
 
     /** The prediction id of a row of a job whose ids take {@code form}, logged at {@code time}. */
     static String predictionId(PredictionIdForm form, String batchId, long row, Instant time) {
-        return form == PredictionIdForm.MIXED ? IdKey.of(idPrefix(batchId)).predictionId(row, time.toEpochMilli())
-                : predictionId(batchId, row, time);
+        return new RowIds(form, batchId).of(row, time.toEpochMilli());
+    }
+
+    /**
+     * The prediction ids of one job's rows in the form it was planned with, its prefix (and for the
+     * {@link PredictionIdForm#MIXED} form its key) worked out once, so that many rows cost no digest of the job.
+     */
+    static final class RowIds {
+        private final byte[] prefix;
+        /** Null for the {@link PredictionIdForm#DIGESTED} form. */
+        private final IdKey key;
+
+        RowIds(PredictionIdForm form, String batchId) {
+            this.prefix = idPrefix(batchId);
+            this.key = form == PredictionIdForm.MIXED ? IdKey.of(prefix) : null;
+        }
+
+        /** The id of row {@code row} logged at {@code millis}. */
+        String of(long row, long millis) {
+            return key != null ? key.predictionId(row, millis) : predictionId(prefix, row, millis);
+        }
     }
 
     /**
@@ -252,9 +267,7 @@ final class ChunkScorer {
                     explanation = ScoringService.loggedExplanation(e);
                 }
                 long number = valid.get(j).number();
-                String id = idForm == PredictionIdForm.MIXED ? idKey.predictionId(number, millis)
-                        : predictionId(idPrefix, number, millis);
-                PredictionRecord record = new PredictionRecord(id,
+                PredictionRecord record = new PredictionRecord(ids.of(number, millis),
                         model.id().name(), model.id().number(), Slot.BATCH, pseudonyms.get(j), time,
                         Arrays.copyOfRange(matrix, j * width, (j + 1) * width), scores[j],
                         scores[j] >= output.threshold(), explanation, batchId);

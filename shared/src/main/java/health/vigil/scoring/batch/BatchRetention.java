@@ -2,6 +2,7 @@ package health.vigil.scoring.batch;
 
 import health.vigil.audit.AuditLog;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.NotFoundException;
 import health.vigil.error.StoreException;
 import health.vigil.error.VigilException;
 import health.vigil.hash.Sha256;
@@ -190,6 +191,8 @@ public final class BatchRetention implements ExpiredBatchFiles {
         }
         try (InputStream in = artifacts.open(ArtifactStore.BATCH_INPUT, now.name())) {
             return Sha256.hex(in).equals(sha256);
+        } catch (NotFoundException removedMeanwhile) {
+            return false; // another purge of the job removed it since it was described: nothing is left to remove
         } catch (IOException e) {
             throw new StoreException("cannot read batch-input/" + now.name() + " to tell whether it is the file batch "
                     + id + " read", e);

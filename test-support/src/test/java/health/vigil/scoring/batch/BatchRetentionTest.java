@@ -213,6 +213,36 @@ class BatchRetentionTest {
                 .isEmpty();
     }
 
+    /**
+     * Two purges at once: the other removes the job's input between this one's describe and its read of the file (the
+     * local store then describes it without its metadata's digest). Gone is not the job's file to keep: the purge
+     * completes, once.
+     */
+    @Test
+    void anInputRemovedByAnotherPurgeWhileThisOneReadsItIsTakenAsGone() {
+        String id = completedJob("gone.csv");
+        clock.advance(RETENTION.plusDays(1));
+        ArtifactStore removedMeanwhile = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public Optional<StoredArtifact> describe(String container, String name) {
+                Optional<StoredArtifact> found = store.describe(container, name);
+                if (container.equals(ArtifactStore.BATCH_INPUT) && found.isPresent()) {
+                    store.delete(container, name);
+                    StoredArtifact a = found.get();
+                    return Optional.of(new StoredArtifact(a.container(), a.name(), a.size(), null, a.etag(),
+                            a.uploadedBy()));
+                }
+                return found;
+            }
+        };
+
+        new BatchRetention(removedMeanwhile, platform.audit(), clock).purgeFinishedBefore(
+                clock.instant().minus(RETENTION), RETENTION);
+
+        assertThat(outputOf(id)).containsExactly(id + "/purged.json");
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "gone.csv")).isEmpty();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private String completedJob(String input) {

@@ -72,6 +72,55 @@ class FileArtifactStoreTest {
     }
 
     @Test
+    void aBlobForcedInStepsWhileItIsWrittenIsStoredByteForByteWithItsDigest() throws IOException {
+        // Steps of 64 KiB over 5 MiB written in reads of uneven sizes: about eighty forces on the background thread,
+        // each started while the copy goes on, the last waited for before the channel is closed.
+        byte[] content = bytes(5 * 1024 * 1024 + 12_345, 7);
+        Path temp = Files.createFile(home.resolve("staged.part"));
+        java.security.MessageDigest digest = health.vigil.hash.Sha256.newDigest();
+        InputStream uneven = new FilterInputStream(new ByteArrayInputStream(content)) {
+            private int call;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return super.read(b, off, Math.min(len, 1 + (call++ * 7_919) % 65_536));
+            }
+        };
+
+        long size = FileArtifactStore.copy(uneven, temp, digest, ArtifactStore.BATCH_OUTPUT, "job/results.jsonl",
+                64 * 1024);
+
+        assertThat(size).isEqualTo(content.length);
+        assertThat(Files.readAllBytes(temp)).isEqualTo(content);
+        assertThat(health.vigil.hash.Sha256.hex(digest)).isEqualTo(sha256(content));
+    }
+
+    @Test
+    void aBlobWhoseContentFailsAfterForcedStepsFailsWithTheReadsErrorAndStoresNothing() {
+        FileArtifactStore store = FileArtifactStore.open(home);
+        byte[] content = bytes((int) FileArtifactStore.FLUSH_STEP_BYTES * 2 + 1000, 8);
+        InputStream failing = new FilterInputStream(new ByteArrayInputStream(content)) {
+            private long read;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (read > FileArtifactStore.FLUSH_STEP_BYTES * 3 / 2) {
+                    throw new IOException("connection reset");
+                }
+                int n = super.read(b, off, len);
+                read += Math.max(n, 0);
+                return n;
+            }
+        };
+
+        assertThatThrownBy(() -> store.put(ArtifactStore.BATCH_OUTPUT, "job/results.jsonl", failing, true))
+                .hasMessageContaining("failed before its end; nothing was stored")
+                .satisfies(e -> assertThat(e.getSuppressed()).isEmpty());
+        assertThat(store.describe(ArtifactStore.BATCH_OUTPUT, "job/results.jsonl")).isEmpty();
+        assertThat(filesUnder(home.resolve("blobs").resolve(FileArtifactStore.STAGING))).isEmpty();
+    }
+
+    @Test
     void aWatcherOfTheContainerFolderNeverSeesAPartialFile() {
         FileArtifactStore store = FileArtifactStore.open(home);
         byte[] content = bytes(4 * 1024 * 1024, 3);

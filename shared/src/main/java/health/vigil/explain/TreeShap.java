@@ -382,6 +382,8 @@ public final class TreeShap implements MarginExplainer {
         final double[] inverse = new double[mostBranches * LANES];
         /** Tabulated trees only: per branch, the row's mask on entering it (see {@link LeafTables#explain}). */
         final int[] masks = new int[mostBranches];
+        /** Tabulated trees only: the table rows chosen and not yet added to the contributions. */
+        final LeafTables.Chosen chosen = new LeafTables.Chosen(tables);
         /** Vector arithmetic only: each feature's contribution per point, summed over the row's trees. */
         final double[] pointShares = new double[arithmetic == Arithmetic.VECTOR ? featureCount * LANES : 0];
 
@@ -396,6 +398,7 @@ public final class TreeShap implements MarginExplainer {
             for (int t = 0; t < treePoints.length; t++) {
                 margin += tree(t, row, phi);
             }
+            tables.add(chosen, phi);
             if (arithmetic == Arithmetic.VECTOR) {
                 for (int i = 0; i < featureCount; i++) {
                     int iq = i * LANES;
@@ -420,8 +423,10 @@ public final class TreeShap implements MarginExplainer {
                         direction[b] = direction(start + b, row);
                     }
                 }
-                return tables.explain(TreeShap.this, start, count, direction, phi, masks);
+                return tables.explain(TreeShap.this, start, count, direction, chosen, masks);
             }
+            // The tabulated trees before this one first: each feature's contribution is summed in tree order.
+            tables.add(chosen, phi);
             GaussLegendre rule = rules[treePoints[t]];
             for (int block = 0; block < rule.size(); block += LANES) {
                 if (arithmetic == Arithmetic.VECTOR) {

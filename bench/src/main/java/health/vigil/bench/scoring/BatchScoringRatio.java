@@ -43,10 +43,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * Reports rows/s, the ratio, and the peak heap used during each Vigil run (sampled every 5 ms) and the process's
  * peak resident set (VmHWM).
  *
- * <p>Arguments: {@code [rows] [rounds] [workers]}.
+ * <p>Before the measured rounds, whole jobs of the same file run until the JIT compilers have settled: a platform
+ * scores batch files night after night, and code a job runs once (planning, checkpoints, the merge, the summary) is
+ * still being compiled in the first few jobs after a start, at 2 to 4 % of a job's CPU. A warm-up job counts as
+ * settled when the compiler threads took under {@link #SETTLED_JIT_SHARE} of the process's CPU during it; at most
+ * {@code warmups} jobs run (0 measures from a cold start, as before). The bare phase gets one warm-up run. The last
+ * line gives the medians of the measured rounds.
+ *
+ * <p>Arguments: {@code [rows] [rounds] [workers] [warmups]}.
  */
 public final class BatchScoringRatio {
     private static final int CHUNK_ROWS = BatchSettings.DEFAULTS.chunkRows();
+    /** The compilers' share of a warm-up job's CPU under which the JIT counts as settled. */
+    static final double SETTLED_JIT_SHARE = 0.01;
 
     private BatchScoringRatio() {}
 
@@ -54,6 +63,7 @@ public final class BatchScoringRatio {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int workers = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        int warmups = args.length > 3 ? Integer.parseInt(args[3]) : 6;
         int width = SampleModels.benchmarkSchema().features().size();
         float[] matrix = SampleModels.benchmarkRows(rows, 11);
         ConcurrentLinkedQueue<String> queued = new ConcurrentLinkedQueue<>();
@@ -79,6 +89,23 @@ public final class BatchScoringRatio {
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 options.setIntraOpNumThreads(1);
                 try (OrtSession session = env.createSession(bench.sample().onnx(), options)) {
+                    if (warmups > 0) {
+                        bareRowsPerSecond(env, session, matrix, rows, width, workers);
+                    }
+                    for (int warmup = 1; warmup <= warmups; warmup++) {
+                        long compilersBefore = threadGroupTicks().getOrDefault(COMPILERS, 0L);
+                        double cpu = vigilRun(bench, queued, workers).cpuSeconds();
+                        // Ticks of 1/100 s (USER_HZ); the job's own worker threads are gone by now, so the share is
+                        // of the process's CPU over the job, not of the live threads' ticks.
+                        double jit = (threadGroupTicks().getOrDefault(COMPILERS, 0L) - compilersBefore) / 100.0 / cpu;
+                        System.out.printf(Locale.ROOT, "warm-up job %d: JIT compilers %.1f %% of its CPU%n", warmup,
+                                100 * jit);
+                        if (jit < SETTLED_JIT_SHARE) {
+                            break;
+                        }
+                    }
+                    List<Double> cpuRatios = new ArrayList<>();
+                    List<Double> wallRatios = new ArrayList<>();
                     for (int round = 1; round <= rounds; round++) {
                         long cpuBefore = processCpuNanos();
                         Map<String, Long> threadsBefore = threadGroupTicks();
@@ -100,7 +127,11 @@ public final class BatchScoringRatio {
                                 + " benchmark's own float rows), peak during it %,d MiB%n",
                                 round, bare, vigil.rowsPerSecond(), vigil.scored(), vigil.rowsPerSecond() / bare,
                                 vigil.baselineHeapBytes() >> 20, vigil.peakHeapBytes() >> 20);
+                        cpuRatios.add(bareCpu / vigilCpu);
+                        wallRatios.add(vigil.rowsPerSecond() / bare);
                     }
+                    System.out.printf(Locale.ROOT, "medians of %d rounds: ratio by CPU %.2fx, by the wall clock %.2fx%n",
+                            rounds, median(cpuRatios), median(wallRatios));
                 }
             }
             System.out.printf(Locale.ROOT, "process peak resident set (VmHWM): %s%n", peakResident());
@@ -286,6 +317,16 @@ public final class BatchScoringRatio {
             }
         }
         return ticks;
+    }
+
+    /** The JIT compiler threads' group in {@link #threadGroupTicks()} (C1 and C2, digits left out). */
+    private static final String COMPILERS = "C CompilerThre";
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        java.util.Collections.sort(sorted);
+        int n = sorted.size();
+        return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** The groups whose CPU grew from {@code before} to {@code after}, in seconds, largest first. */

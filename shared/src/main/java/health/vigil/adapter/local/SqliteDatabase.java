@@ -113,6 +113,9 @@ final class SqliteDatabase implements AutoCloseable {
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(synchronous);
         config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+        // The driver otherwise matches every update's SQL against a pattern and, for an INSERT, prepares and runs
+        // SELECT last_insert_rowid() after it, for getGeneratedKeys(), which no store calls.
+        config.setGetGeneratedKeys(false);
         Connection writer;
         try {
             writer = config.createConnection(url(file));

@@ -391,6 +391,7 @@ public final class TreeShap implements MarginExplainer {
             for (int i = 0; i < featureCount; i++) {
                 phi[i] = 0;
             }
+            chosen.size = 0; // nothing left from a run an exception ended: this workspace is the thread's next too
             if (arithmetic == Arithmetic.VECTOR) {
                 Arrays.fill(pointShares, 0);
             }

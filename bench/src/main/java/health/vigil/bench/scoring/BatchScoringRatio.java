@@ -43,12 +43,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Reports rows/s, the ratio, and the peak heap used during each Vigil run (sampled every 5 ms) and the process's
  * peak resident set (VmHWM).
  *
- * <p>Before the measured rounds, whole jobs of the same file run until the JIT compilers have settled: a platform
- * scores batch files night after night, and code a job runs once (planning, checkpoints, the merge, the summary) is
- * still being compiled in the first few jobs after a start, at 2 to 4 % of a job's CPU. A warm-up job counts as
- * settled when the compiler threads took under {@link #SETTLED_JIT_SHARE} of the process's CPU during it; at most
- * {@code warmups} jobs run (0 measures from a cold start, as before). The bare phase gets one warm-up run. The last
- * line gives the medians of the measured rounds.
+ * <p>Before the measured rounds, whole jobs of the same file run as warm-up, as a platform that scores files night
+ * after night has run jobs before: code a job runs once (planning, checkpoints, the merge, the summary) is still
+ * being compiled job after job after a start (2 to 4 % of each job's CPU through eight jobs on the machine of
+ * docs/benchmarks.md). Warm-up stops early once a job's compiler threads took under {@link #SETTLED_JIT_SHARE} of
+ * the process's CPU, else after {@code warmups} jobs (0 measures from a cold start, as before). The bare phase gets
+ * one warm-up run. The last line gives the medians of the measured rounds.
  *
  * <p>Arguments: {@code [rows] [rounds] [workers] [warmups]}.
  */

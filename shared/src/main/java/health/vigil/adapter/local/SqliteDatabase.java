@@ -16,7 +16,10 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
@@ -28,7 +31,13 @@ import org.sqlite.SQLiteException;
  * remaining case of another process (the CLI next to {@code vigil up}) holding the write lock.
  */
 final class SqliteDatabase implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SqliteDatabase.class.getName());
     static final int BUSY_TIMEOUT_MILLIS = 10_000;
+    /**
+     * The write-ahead log's length, in pages, at which a background checkpoint starts ({@link
+     * #checkpointInBackground}): SQLite's own default for the checkpoint its writer runs.
+     */
+    static final int CHECKPOINT_PAGES = 1000;
     private static final int READERS = 4;
 
     /** Work done on a connection; a {@link SQLException} is translated into a {@link StoreException}. */
@@ -57,6 +66,17 @@ final class SqliteDatabase implements AutoCloseable {
     private static final int WAL_INDEX_CHANGE = 8;
     private static final int WAL_INDEX_MAX_FRAME = 16;
     private static final int WAL_INDEX_SALT = 32;
+    /** The thread that checkpoints for the writer, once {@link #checkpointInBackground} started it; else null. */
+    private volatile Thread checkpointer;
+    private volatile int checkpointPages;
+    /**
+     * Held by a background checkpoint while it runs and by {@link #truncateWal} (after the write lock), so that a
+     * truncation waits for the copy under way instead of failing on SQLite's checkpoint lock.
+     */
+    private final ReentrantLock checkpointLock = new ReentrantLock();
+    /** Background checkpoints run, and the last one's failure (null once one succeeds), for tests and messages. */
+    private volatile long backgroundCheckpoints;
+    private volatile String checkpointFailure;
 
     private SqliteDatabase(Path file, String description, SQLiteConfig readerConfig, Connection writer) {
         this.file = file;
@@ -215,8 +235,13 @@ final class SqliteDatabase implements AutoCloseable {
         writeLock.lock();
         try {
             ensureOpen(action);
-            // A row of (busy, frames in the log, frames checkpointed): busy means a reader kept the log.
-            return queryInt(writer, "PRAGMA wal_checkpoint(TRUNCATE)") == 0;
+            checkpointLock.lock();
+            try {
+                // A row of (busy, frames in the log, frames checkpointed): busy means a reader kept the log.
+                return queryInt(writer, "PRAGMA wal_checkpoint(TRUNCATE)") == 0;
+            } finally {
+                checkpointLock.unlock();
+            }
         } catch (SQLException e) {
             throw translate(action + " in the " + description + " at " + file, e);
         } finally {
@@ -313,9 +338,118 @@ final class SqliteDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on the writer's commits leave the write-ahead log to a thread of this database's own, which copies it
+     * into the file (a passive checkpoint, on a connection of its own) when {@link #checkpointIfDue} finds it at
+     * least {@code pages} pages long. SQLite otherwise runs that checkpoint inside the commit that passes the
+     * length: with the prediction log's 64 KiB pages, 64 MiB copied and forced to the disk in 30-100 ms, during
+     * which the writer and everyone waiting on it stand still (docs/benchmarks.md). A passive checkpoint takes no
+     * lock the writer needs, so commits go on meanwhile; the log starts again from its beginning at the first
+     * commit after a checkpoint that caught up. Where SQLite's shared index cannot be read (see {@link
+     * #commitMark}), the log's length is unknown and the writer keeps checkpointing itself. Returns whether the
+     * background thread runs.
+     */
+    boolean checkpointInBackground(String threadName, int pages) {
+        writeLock.lock();
+        try {
+            ensureOpen("start the background checkpoints");
+            if (checkpointer != null) {
+                return true;
+            }
+            if (!walIndexMapped) {
+                walIndexHeader = mapWalIndexHeader(file);
+                walIndexMapped = true;
+            }
+            if (walIndexHeader == null) {
+                return false;
+            }
+            Connection connection;
+            try {
+                connection = readerConfig.createConnection(url(file));
+                exec(connection, "PRAGMA wal_autocheckpoint = 0");
+                exec(writer, "PRAGMA wal_autocheckpoint = 0");
+            } catch (SQLException e) {
+                throw translate("open a connection for background checkpoints of the " + description + " at "
+                        + file, e);
+            }
+            checkpointPages = pages;
+            Thread thread = new Thread(() -> checkpointLoop(connection), threadName);
+            thread.setDaemon(true);
+            checkpointer = thread;
+            thread.start();
+            return true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Wakes the background checkpoint when the write-ahead log is at least its length: one read of shared
+     * memory, for the writer to call after its commits. Does nothing without {@link #checkpointInBackground}.
+     */
+    void checkpointIfDue() {
+        Thread thread = checkpointer;
+        MappedByteBuffer header = walIndexHeader;
+        if (thread != null && header != null && header.getInt(WAL_INDEX_MAX_FRAME) >= checkpointPages) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** How many background checkpoints have run. */
+    long backgroundCheckpoints() {
+        return backgroundCheckpoints;
+    }
+
+    private void checkpointLoop(Connection connection) {
+        try {
+            while (!closed) {
+                LockSupport.park(this);
+                if (closed) {
+                    return;
+                }
+                checkpointLock.lock();
+                try {
+                    exec(connection, "PRAGMA wal_checkpoint(PASSIVE)");
+                    backgroundCheckpoints++;
+                    if (checkpointFailure != null) {
+                        checkpointFailure = null;
+                        LOG.info(() -> "background checkpoints of the " + description + " succeed again");
+                    }
+                } catch (SQLException e) {
+                    // The log stays as it is and grows; the writer's next commit past the length wakes this again.
+                    String failure = translate("checkpoint the " + description + " at " + file, e).getMessage();
+                    if (!failure.equals(checkpointFailure)) {
+                        LOG.log(Level.WARNING, failure);
+                    }
+                    checkpointFailure = failure;
+                } finally {
+                    checkpointLock.unlock();
+                }
+            }
+        } finally {
+            closeQuietly(connection);
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
+        Thread thread = checkpointer;
+        if (thread != null) {
+            // A checkpoint under way finishes first: its connection is closed by its own thread.
+            LockSupport.unpark(thread);
+            boolean interrupted = false;
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         writeLock.lock();
         try {
             closeQuietly(writer);

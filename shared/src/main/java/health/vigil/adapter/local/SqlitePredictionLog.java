@@ -250,6 +250,7 @@ final class SqlitePredictionLog implements PredictionLog {
                 }
                 return null;
             });
+            db.checkpointInBackground("vigil-checkpoint-" + FILE_NAME, SqliteDatabase.CHECKPOINT_PAGES);
             journal = PredictionJournal.open(home, durability == PredictionLogDurability.POWER_LOSS);
             SqlitePredictionLog log = new SqlitePredictionLog(db, journal, beforeBatch, beforeDrain, beforeRelease);
             log.replay();
@@ -287,6 +288,7 @@ final class SqlitePredictionLog implements PredictionLog {
         long[] replayed = {0};
         journal.replay(state[0], state[1], MAX_RECORDS_PER_TRANSACTION, (records, end) -> {
             store(PredictionBlocks.split(records), generation, end);
+            db.checkpointIfDue();
             replayed[0] += records.size();
         });
         if (replayed[0] > 0) {
@@ -982,6 +984,7 @@ final class SqlitePredictionLog implements PredictionLog {
         while (true) {
             try {
                 store(records, last.generation(), last.endOffset());
+                db.checkpointIfDue();
                 drainTransactions.incrementAndGet();
                 drained(count, null);
                 return true;

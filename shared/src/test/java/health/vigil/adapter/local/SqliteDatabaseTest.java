@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteConfig;
@@ -37,6 +38,86 @@ class SqliteDatabaseTest {
             assertThat(rows).isEqualTo(1);
         } finally {
             db.close();
+        }
+    }
+
+    @Test
+    void aBackgroundCheckpointCopiesTheLogIntoTheFileSoThatItStartsAgainWhileTheWriterNeverCheckpoints() {
+        Path file = home.resolve("log.db");
+        SqliteDatabase db = SqliteDatabase.open(file, "test database", SQLiteConfig.SynchronousMode.NORMAL, 1,
+                List.of("CREATE TABLE rows (id INTEGER PRIMARY KEY, v BLOB)"));
+        try {
+            assertThat(db.checkpointInBackground("test-checkpoint", 8)).isTrue();
+            int writerAutoCheckpoint = db.write("read the writer's setting",
+                    c -> SqliteDatabase.queryInt(c, "PRAGMA wal_autocheckpoint"));
+            for (int i = 0; i < 200; i++) {
+                insert(db);
+                db.checkpointIfDue();
+            }
+            // Once a checkpoint has caught up, the next commit writes the log from its beginning again.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            int frames;
+            do {
+                insert(db);
+                frames = db.commitMark().lastFrame();
+                db.checkpointIfDue();
+            } while (frames >= 8 && System.nanoTime() < deadline && pause());
+
+            assertThat(writerAutoCheckpoint).isZero();
+            assertThat(db.backgroundCheckpoints()).isPositive();
+            assertThat(frames).isLessThan(8);
+            int rows = db.read("count the rows", c -> SqliteDatabase.queryInt(c, "SELECT count(*) FROM rows"));
+            assertThat(rows).isGreaterThan(200);
+        } finally {
+            db.close();
+        }
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("test-checkpoint"));
+        SqliteDatabase again = SqliteDatabase.open(file, "test database", SQLiteConfig.SynchronousMode.NORMAL, 1,
+                List.of("CREATE TABLE rows (id INTEGER PRIMARY KEY, v BLOB)"));
+        try {
+            int rows = again.read("count the rows", c -> SqliteDatabase.queryInt(c, "SELECT count(*) FROM rows"));
+            assertThat(rows).isGreaterThan(200);
+        } finally {
+            again.close();
+        }
+    }
+
+    @Test
+    void aPurgesTruncationWaitsForABackgroundCheckpointInsteadOfFailing() throws Exception {
+        SqliteDatabase db = SqliteDatabase.open(home.resolve("log.db"), "test database",
+                SQLiteConfig.SynchronousMode.NORMAL, 1, List.of("CREATE TABLE rows (id INTEGER PRIMARY KEY, v BLOB)"));
+        try {
+            db.checkpointInBackground("test-checkpoint", 1);
+            int truncated = 0;
+            for (int i = 0; i < 100; i++) {
+                insert(db);
+                db.checkpointIfDue();
+                truncated += db.truncateWal("truncate the log") ? 1 : 0;
+            }
+
+            assertThat(truncated).isEqualTo(100);
+        } finally {
+            db.close();
+        }
+    }
+
+    private static void insert(SqliteDatabase db) {
+        db.write("insert a row", c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO rows (v) VALUES (?)")) {
+                s.setBytes(1, new byte[10_000]);
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(5);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

@@ -363,17 +363,21 @@ final class SqliteDatabase implements AutoCloseable {
             if (walIndexHeader == null) {
                 return false;
             }
-            Connection connection;
+            Connection connection = null;
             try {
                 connection = readerConfig.createConnection(url(file));
                 exec(connection, "PRAGMA wal_autocheckpoint = 0");
                 exec(writer, "PRAGMA wal_autocheckpoint = 0");
             } catch (SQLException e) {
+                if (connection != null) {
+                    closeQuietly(connection);
+                }
                 throw translate("open a connection for background checkpoints of the " + description + " at "
                         + file, e);
             }
             checkpointPages = pages;
-            Thread thread = new Thread(() -> checkpointLoop(connection), threadName);
+            Connection own = connection;
+            Thread thread = new Thread(() -> checkpointLoop(own), threadName);
             thread.setDaemon(true);
             checkpointer = thread;
             thread.start();

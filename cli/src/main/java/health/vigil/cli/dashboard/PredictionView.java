@@ -26,7 +26,9 @@ final class PredictionView extends View {
         Optional<String> id = request.param("id").map(String::strip);
         StringBuilder body = new StringBuilder("<form method=\"get\" action=\"/dashboard/predictions\" class=\"login\">"
                 + "<label for=\"id\">Prediction id (from the scoring answer)</label><input id=\"id\" name=\"id\""
-                + " required value=\"" + escape(id.orElse("")) + "\"><button type=\"submit\">Show the explanation"
+                // A UUID in a proportional font passed the box's width at a phone's 400 px for some ids; in monospace
+                // every id has one width, which fits.
+                + " class=\"identifier\" required value=\"" + escape(id.orElse("")) + "\"><button type=\"submit\">Show the explanation"
                 + "</button></form>");
         if (id.isPresent()) {
             if (!ID.matcher(id.get()).matches()) {

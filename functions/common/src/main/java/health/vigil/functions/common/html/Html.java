@@ -70,6 +70,7 @@ public final class Html {
             .skip:focus{left:1rem;top:.5rem;background:#fff;color:%1$s;padding:.3rem}
             form.login{display:grid;gap:.5rem;max-width:28rem}
             input,button{font:inherit;padding:.35rem .5rem}
+            input.identifier{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}
             """.formatted(INK, MUTED, RAISES, LOWERS, FOCUS);
 
     private Html() {}

@@ -442,15 +442,7 @@ final class SqliteDatabase implements AutoCloseable {
         if (thread != null) {
             // A checkpoint under way finishes first: its connection is closed by its own thread.
             LockSupport.unpark(thread);
-            boolean interrupted = false;
-            while (thread.isAlive()) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
+            if (joinUninterruptibly(thread)) {
                 Thread.currentThread().interrupt();
             }
         }
@@ -545,6 +537,19 @@ final class SqliteDatabase implements AutoCloseable {
         } catch (SQLException ignored) {
             // Closing releases the file handle either way; there is nothing the caller could do.
         }
+    }
+
+    /** Waits for {@code thread} to end, through interrupts; returns whether the caller was interrupted meanwhile. */
+    static boolean joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        return interrupted;
     }
 
     private static String url(Path file) {

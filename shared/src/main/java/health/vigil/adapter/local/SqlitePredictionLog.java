@@ -676,7 +676,7 @@ final class SqlitePredictionLog implements PredictionLog {
         stopping = true;
         drainQueue.add(Journaled.STOP);
         LockSupport.unpark(drainer);
-        interrupted |= joinDrainer();
+        interrupted |= SqliteDatabase.joinUninterruptibly(drainer);
         commitLock.lock();
         try {
             journalClosed = true;
@@ -1153,18 +1153,6 @@ final class SqlitePredictionLog implements PredictionLog {
         } finally {
             switchLock.unlock();
         }
-    }
-
-    private boolean joinDrainer() {
-        boolean interrupted = false;
-        while (drainer.isAlive()) {
-            try {
-                drainer.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        return interrupted;
     }
 
     private static void sleep(long millis) {

@@ -288,17 +288,22 @@ final class SqliteDatabase implements AutoCloseable {
      */
     CommitMark commitMark() {
         ensureOpen("check whether the " + description + " changed");
-        if (!walIndexMapped) {
-            // After open() the writer has committed the schema check, so the WAL index exists.
-            walIndexHeader = mapWalIndexHeader(file);
-            walIndexMapped = true;
-        }
-        MappedByteBuffer header = walIndexHeader;
+        MappedByteBuffer header = walIndexHeader();
         if (header != null) {
             return new CommitMark(header.getInt(WAL_INDEX_CHANGE), header.getInt(WAL_INDEX_MAX_FRAME),
                     header.getLong(WAL_INDEX_SALT));
         }
         return new CommitMark(0, 0, dataVersion());
+    }
+
+    /** The WAL index header, mapped on first use; null where it cannot be mapped. */
+    private MappedByteBuffer walIndexHeader() {
+        if (!walIndexMapped) {
+            // After open() the writer has committed the schema check, so the WAL index exists.
+            walIndexHeader = mapWalIndexHeader(file);
+            walIndexMapped = true;
+        }
+        return walIndexHeader;
     }
 
     /** See {@link #commitMark()}; equal marks mean no commit in between. */
@@ -356,11 +361,7 @@ final class SqliteDatabase implements AutoCloseable {
             if (checkpointer != null) {
                 return true;
             }
-            if (!walIndexMapped) {
-                walIndexHeader = mapWalIndexHeader(file);
-                walIndexMapped = true;
-            }
-            if (walIndexHeader == null) {
+            if (walIndexHeader() == null) {
                 return false;
             }
             Connection connection = null;

@@ -28,8 +28,8 @@ final class PredictionView extends View {
                 + "<label for=\"id\">Prediction id (from the scoring answer)</label><input id=\"id\" name=\"id\""
                 // A UUID in a proportional font passed the box's width at a phone's 400 px for some ids; in monospace
                 // every id has one width, which fits.
-                + " class=\"identifier\" required value=\"" + escape(id.orElse("")) + "\"><button type=\"submit\">Show the explanation"
-                + "</button></form>");
+                + " class=\"identifier\" required value=\"" + escape(id.orElse("")) + "\">"
+                + "<button type=\"submit\">Show the explanation</button></form>");
         if (id.isPresent()) {
             if (!ID.matcher(id.get()).matches()) {
                 throw new ValidationException("a prediction id is the UUID the scoring answer gave (hexadecimal digits"

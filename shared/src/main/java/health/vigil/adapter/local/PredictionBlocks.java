@@ -171,6 +171,17 @@ final class PredictionBlocks {
     }
 
     /**
+     * An answered prediction waiting for the drain: its model, its time, and where its frame is in the journal. Its
+     * bytes stay there (and in the page cache) until the drain reads them back, so what waits across young collections
+     * is these few fields, not a frame of a kilobyte or two a record (docs/adr/0041).
+     */
+    record Placed(ModelName model, long nanos, long offset, int length) {
+        Placed {
+            Objects.requireNonNull(model, "model");
+        }
+    }
+
+    /**
      * The drain's form of an append's records: its rows (answered predictions) joined into blocks as well, one run per
      * model in time order (the order of the append among equal times), cut like a batch job's, from the frames the
      * journal already wrote. Answered predictions then cost the drain one insert per model and transaction instead of
@@ -180,21 +191,41 @@ final class PredictionBlocks {
         if (stored.rows().isEmpty()) {
             return stored;
         }
-        List<Row> rows = stored.rows();
+        // The rows' frames one after the other, as the journal holds them, and where each one is.
+        int size = 0;
+        for (Row r : stored.rows()) {
+            size += r.frame().length;
+        }
+        ByteBuffer frames = ByteBuffer.allocate(size);
+        List<Placed> placed = new ArrayList<>(stored.rows().size());
+        for (Row r : stored.rows()) {
+            placed.add(new Placed(r.model(), r.nanos(), frames.position(), r.frame().length));
+            frames.put(r.frame());
+        }
+        List<Block> blocks = new ArrayList<>(stored.blocks());
+        blocks.addAll(placedAsBlocks(placed, frames, 0));
+        return new Stored(List.of(), blocks);
+    }
+
+    /**
+     * The blocks of answered predictions placed in the journal, as {@link #rowsAsBlocks} cuts them, with their bytes
+     * taken from {@code frames}, which holds the journal's bytes from offset {@code base} on (at its index 0).
+     */
+    static List<Block> placedAsBlocks(List<Placed> rows, ByteBuffer frames, long base) {
         Map<String, List<Integer>> byModel = new LinkedHashMap<>();
         long[] nanos = new long[rows.size()];
         int[] bytes = new int[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
             nanos[i] = rows.get(i).nanos();
-            bytes[i] = rows.get(i).frame().length;
+            bytes[i] = rows.get(i).length();
             byModel.computeIfAbsent(rows.get(i).model().value(), k -> new ArrayList<>()).add(i);
         }
-        List<Block> blocks = new ArrayList<>(stored.blocks());
+        List<Block> blocks = new ArrayList<>();
         for (List<Integer> indexes : byModel.values()) {
             indexes.sort(Comparator.comparingLong(i -> nanos[i])); // stable: the append's order among equals
-            cut(indexes, nanos, bytes, run -> blocks.add(joined(rows, run, nanos)));
+            cut(indexes, nanos, bytes, run -> blocks.add(joined(rows, run, nanos, frames, base)));
         }
-        return new Stored(List.of(), blocks);
+        return blocks;
     }
 
     /**
@@ -220,17 +251,26 @@ final class PredictionBlocks {
         }
     }
 
-    private static Block joined(List<Row> rows, List<Integer> indexes, long[] nanos) {
+    private static Block joined(List<Placed> rows, List<Integer> indexes, long[] nanos, ByteBuffer frames, long base) {
         int size = 0;
+        boolean contiguous = true; // the usual case: one model, appended in time order, read back in one copy
+        long next = rows.get(indexes.get(0)).offset();
         for (int i : indexes) {
-            size += rows.get(i).frame().length;
+            Placed row = rows.get(i);
+            contiguous &= row.offset() == next;
+            next = row.offset() + row.length();
+            size += row.length();
         }
         byte[] bytes = new byte[size];
-        int at = 0;
-        for (int i : indexes) {
-            byte[] frame = rows.get(i).frame();
-            System.arraycopy(frame, 0, bytes, at, frame.length);
-            at += frame.length;
+        if (contiguous) {
+            frames.get(Math.toIntExact(rows.get(indexes.get(0)).offset() - base), bytes, 0, size);
+        } else {
+            int at = 0;
+            for (int i : indexes) {
+                Placed row = rows.get(i);
+                frames.get(Math.toIntExact(row.offset() - base), bytes, at, row.length());
+                at += row.length();
+            }
         }
         return new Block(rows.get(indexes.get(0)).model(), nanos[indexes.get(0)],
                 nanos[indexes.get(indexes.size() - 1)], indexes.size(), bytes, null);

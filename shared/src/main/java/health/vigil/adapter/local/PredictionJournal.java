@@ -60,7 +60,7 @@ final class PredictionJournal implements AutoCloseable {
     private final Path file;
     private final boolean fsync;
     private final boolean posix;
-    private FileChannel channel;
+    private volatile FileChannel channel; // read by the drain without the commit lock (see read)
     private FileLock lock;
     private long generation;
     private long end;
@@ -173,6 +173,20 @@ final class PredictionJournal implements AutoCloseable {
             // A partial frame may be on disk; the next write goes over it and replay stops at a bad frame anyway.
             throw new StoreException("cannot write to the prediction journal at " + file + ": check free disk space"
                     + " and that the file is writable; nothing of these records was acknowledged", e);
+        }
+    }
+
+    /**
+     * Reads {@code into}'s remaining bytes from the journal at {@code offset}: frames the drain moves into SQLite,
+     * read back where they were written. The drain's only call, without the commit lock: a read at a position never
+     * moves the channel, and the journal is only switched for a new one once everything in it has been drained.
+     */
+    void read(long offset, ByteBuffer into) {
+        try {
+            readFully(into, offset);
+        } catch (IOException e) {
+            throw new StoreException("cannot read the prediction journal at " + file + " back for the drain; the"
+                    + " records stay in it and are retried", e);
         }
     }
 

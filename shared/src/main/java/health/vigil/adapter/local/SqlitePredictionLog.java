@@ -7,6 +7,8 @@ import health.vigil.model.ModelName;
 import health.vigil.model.PredictionIds;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
+import health.vigil.adapter.local.PredictionBlocks.Block;
+import health.vigil.adapter.local.PredictionBlocks.Placed;
 import health.vigil.adapter.local.PredictionBlocks.Stored;
 import health.vigil.port.PredictionLog;
 import java.io.IOException;
@@ -88,6 +90,8 @@ final class SqlitePredictionLog implements PredictionLog {
      * requests run on) to about a microsecond per record. A reader waiting for completeness cuts it short.
      */
     static final long DRAIN_LINGER_MILLIS = 20;
+    /** The largest read-back buffer the drain keeps between transactions (a larger backlog reads into a heap array once). */
+    private static final int MAX_KEPT_READ_BYTES = 4 * 1024 * 1024;
     /**
      * The page size of a new log file. A block of batch predictions is hundreds of KB, which SQLite writes (to the
      * WAL, then at the checkpoint to the file) one page per system call: 64 KiB pages take a sixteenth of the
@@ -173,6 +177,8 @@ final class SqlitePredictionLog implements PredictionLog {
     private volatile boolean abandoned;
     private boolean closed; // guarded by lifecycle's write lock; read under its read lock
     private boolean journalClosed; // guarded by commitLock
+    /** The drain's buffer for frames read back from the journal, grown as needed up to MAX_KEPT_READ_BYTES. */
+    private ByteBuffer drainRead = ByteBuffer.allocateDirect(64 * 1024);
     private PreparedStatement insert; // used by the drain only (and by replay, before the drain starts)
     private PreparedStatement insertBlock; // likewise
     private PreparedStatement markDrained; // likewise
@@ -187,9 +193,12 @@ final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
-    /** One group write, waiting to be drained: its records and where the journal ended after it. */
-    private record Journaled(Stored stored, int count, long generation, long endOffset) {
-        static final Journaled STOP = new Journaled(new Stored(List.of(), List.of()), 0, 0, 0);
+    /**
+     * One group write, waiting to be drained: its answered predictions placed in the journal (the drain reads their
+     * frames back from there), its batch jobs' blocks, and where the journal ended after it.
+     */
+    private record Journaled(List<Placed> rows, List<Block> blocks, int count, long generation, long endOffset) {
+        static final Journaled STOP = new Journaled(List.of(), List.of(), 0, 0, 0);
     }
 
     private SqlitePredictionLog(SqliteDatabase db, PredictionJournal journal, Runnable beforeBatch,
@@ -662,7 +671,7 @@ final class SqlitePredictionLog implements PredictionLog {
         }
         // Every append admitted before `closed` was set is already queued (appends enqueue under the read
         // lock), so once the marker behind them is reached, all of them have their answer.
-        PendingAppend stop = new PendingAppend(Journaled.STOP.stored(), 0, List.of(), new CompletableFuture<>());
+        PendingAppend stop = new PendingAppend(new Stored(List.of(), List.of()), 0, List.of(), new CompletableFuture<>());
         boolean interrupted = false;
         while (true) {
             try {
@@ -835,23 +844,19 @@ final class SqlitePredictionLog implements PredictionLog {
             }
             awaitDrainRoom();
             List<byte[]> frames;
-            Stored stored;
             if (batch.size() == 1) {
                 frames = batch.get(0).frames();
-                stored = batch.get(0).stored();
             } else {
                 frames = new ArrayList<>(count);
-                List<Stored> parts = new ArrayList<>(batch.size());
                 for (PendingAppend p : batch) {
                     frames.addAll(p.frames());
-                    parts.add(p.stored());
                 }
-                stored = together(parts);
             }
+            long start = journal.end();
             long end = journal.write(frames);
             groupCommits.incrementAndGet();
             journaledRecords.addAndGet(count);
-            drainQueue.add(new Journaled(stored, count, journal.generation(), end));
+            drainQueue.add(placed(batch, count, start, end));
             if (drainIdle) {
                 LockSupport.unpark(drainer);
             }
@@ -860,6 +865,30 @@ final class SqlitePredictionLog implements PredictionLog {
             // Nothing of the group was acknowledged: every caller in it learns that its records are not logged.
             batch.forEach(p -> p.done().completeExceptionally(t));
         }
+    }
+
+    /**
+     * What the drain needs of a group written from {@code start} to {@code end}: each append's frames are its rows'
+     * then its blocks' ({@link #append}), so each row's place follows from the lengths before it.
+     */
+    private Journaled placed(List<PendingAppend> batch, int count, long start, long end) {
+        List<Placed> rows = new ArrayList<>();
+        List<Block> blocks = new ArrayList<>();
+        long at = start;
+        for (PendingAppend p : batch) {
+            for (PredictionBlocks.Row r : p.stored().rows()) {
+                rows.add(new Placed(r.model(), r.nanos(), at, r.frame().length));
+                at += r.frame().length;
+            }
+            for (Block b : p.stored().blocks()) {
+                blocks.add(b);
+                at += b.frames().length;
+            }
+        }
+        if (at != end) {
+            throw new IllegalStateException("the journal wrote " + (end - start) + " bytes for frames of " + (at - start));
+        }
+        return new Journaled(rows, blocks, count, journal.generation(), end);
     }
 
     /** Back-pressure: while the drain is far behind, wait for it; if it is failing meanwhile, refuse. */
@@ -977,13 +1006,11 @@ final class SqlitePredictionLog implements PredictionLog {
 
     /** Drains one batch, retrying with back-off; false when the log is closing and the batch was not drained. */
     private boolean drainWithRetries(List<Journaled> batch, int count) {
-        Stored records = batch.size() == 1 ? batch.get(0).stored()
-                : together(batch.stream().map(Journaled::stored).toList());
         Journaled last = batch.get(batch.size() - 1);
         long delay = 50;
         while (true) {
             try {
-                store(records, last.generation(), last.endOffset());
+                store(loaded(batch), last.generation(), last.endOffset());
                 db.checkpointIfDue();
                 drainTransactions.incrementAndGet();
                 drained(count, null);
@@ -1001,15 +1028,43 @@ final class SqlitePredictionLog implements PredictionLog {
         }
     }
 
-    /** Several appends' records as one. */
-    private static Stored together(List<Stored> parts) {
-        List<PredictionBlocks.Row> rows = new ArrayList<>();
-        List<PredictionBlocks.Block> blocks = new ArrayList<>();
-        for (Stored p : parts) {
-            rows.addAll(p.rows());
-            blocks.addAll(p.blocks());
+    /**
+     * A drain batch's records as the database stores them: the answered predictions' frames read back from the journal
+     * in one read (they lie between the first one's place and the last one's end) and joined into blocks, then the
+     * batch jobs' blocks as they were appended.
+     */
+    private Stored loaded(List<Journaled> batch) {
+        List<Placed> rows = new ArrayList<>();
+        List<Block> blocks = new ArrayList<>();
+        for (Journaled j : batch) {
+            rows.addAll(j.rows());
+            blocks.addAll(j.blocks());
         }
-        return new Stored(rows, blocks);
+        if (rows.isEmpty()) {
+            return new Stored(List.of(), blocks);
+        }
+        long from = Long.MAX_VALUE;
+        long to = 0;
+        for (Placed r : rows) {
+            from = Math.min(from, r.offset());
+            to = Math.max(to, r.offset() + r.length());
+        }
+        int length = Math.toIntExact(to - from);
+        ByteBuffer frames;
+        if (length <= MAX_KEPT_READ_BYTES) {
+            if (drainRead.capacity() < length) {
+                drainRead = ByteBuffer.allocateDirect(Math.min(MAX_KEPT_READ_BYTES, Integer.highestOneBit(length - 1) << 1));
+            }
+            frames = drainRead.clear().limit(length);
+        } else {
+            frames = ByteBuffer.allocate(length); // a backlog's read, once
+        }
+        journal.read(from, frames);
+        List<Block> answered = PredictionBlocks.placedAsBlocks(rows, frames, from);
+        List<Block> all = new ArrayList<>(blocks.size() + answered.size());
+        all.addAll(blocks);
+        all.addAll(answered);
+        return new Stored(List.of(), all);
     }
 
     /**
@@ -1050,7 +1105,20 @@ final class SqlitePredictionLog implements PredictionLog {
             }
         }
         PreparedStatement b = insertBlockStatement(c);
-        for (PredictionBlocks.Block block : records.blocks()) {
+        for (Block block : records.blocks()) {
+            if (block.key() == null) {
+                // Answered predictions the drain joined into a block: each on its own, as a row, so that one refused
+                // record is set aside alone.
+                for (PredictionRecord r : PredictionBlocks.records(block.frames())) {
+                    if (!insertedAlone(c, () -> {
+                        bind(s, r);
+                        s.executeUpdate();
+                    })) {
+                        refused.add(r);
+                    }
+                }
+                continue;
+            }
             if (!insertedAlone(c, () -> {
                 bind(b, block);
                 b.executeUpdate();
@@ -1202,18 +1270,21 @@ final class SqlitePredictionLog implements PredictionLog {
         markDrained = null;
     }
 
-    private void insertBlocks(Connection c, List<PredictionBlocks.Block> blocks) throws SQLException {
+    private void insertBlocks(Connection c, List<Block> blocks) throws SQLException {
         if (blocks.isEmpty()) {
             return;
         }
         PreparedStatement s = insertBlockStatement(c);
-        for (PredictionBlocks.Block b : blocks) {
+        for (Block b : blocks) {
             bind(s, b);
             s.executeUpdate();
         }
+        // The statement keeps its last parameters until it is bound again, the next drain's: a block's bytes would
+        // then outlive their insert by the drain's linger, across a young collection (docs/adr/0041).
+        s.clearParameters();
     }
 
-    private static void bind(PreparedStatement s, PredictionBlocks.Block b) throws SQLException {
+    private static void bind(PreparedStatement s, Block b) throws SQLException {
         s.setString(1, b.model().value());
         s.setLong(2, b.firstNanos());
         s.setLong(3, b.lastNanos());

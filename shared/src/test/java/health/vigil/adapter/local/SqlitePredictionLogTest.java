@@ -315,6 +315,55 @@ class SqlitePredictionLogTest {
     }
 
     @Test
+    void theDrainReadsEveryWaitingFrameBackFromTheJournalWhereverAGroupWritePutIt() throws Exception {
+        // Appends queued behind a held writer go into one journal write: appends that mix a batch chunk with answered
+        // predictions (so answered frames lie on both sides of blocks' bytes), two models out of time order, and more
+        // answered bytes than the drain keeps a buffer for (a backlog read into an array of its own).
+        ModelName other = new ModelName("adherence");
+        List<List<PredictionRecord>> appends = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            List<PredictionRecord> mixed = new ArrayList<>(batchChunk("batch-" + k, T0.plusSeconds(k), 300));
+            mixed.add(prediction(MODEL, "mixed-" + k + "-late", T0.plusMillis(900 - k), k));
+            mixed.add(prediction(other, "mixed-" + k + "-other", T0.plusMillis(k), k));
+            mixed.add(prediction(MODEL, "mixed-" + k + "-early", T0.plusMillis(10 + k), k));
+            appends.add(mixed);
+        }
+        String explanation = "{\"summary\":\"" + "x".repeat(2_000) + "\"}";
+        List<PredictionRecord> backlog = IntStream.range(0, 2_500).mapToObj(i -> explained(i, explanation)).toList();
+        for (int i = 0; i < backlog.size(); i += 500) {
+            appends.add(backlog.subList(i, i + 500));
+        }
+        assertThat(backlog.size() * explanation.length()).as("more than the drain's kept buffer")
+                .isGreaterThan(4 * 1024 * 1024);
+
+        HeldWriter held = new HeldWriter();
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home, held)) {
+            CompletableFuture<Void> first = CompletableFuture.runAsync(
+                    () -> log.append(List.of(prediction(MODEL, "first", T0, 0f))), r -> new Thread(r).start());
+            awaitTrue(held::holding);
+            List<CompletableFuture<Void>> queued = new ArrayList<>();
+            for (List<PredictionRecord> append : appends) {
+                queued.add(CompletableFuture.runAsync(() -> log.append(append), r -> new Thread(r).start()));
+            }
+            awaitTrue(() -> log.pendingAppends() == appends.size());
+            held.release.countDown();
+            first.get(GUARD_SECONDS, TimeUnit.SECONDS);
+            for (CompletableFuture<Void> append : queued) {
+                append.get(GUARD_SECONDS, TimeUnit.SECONDS);
+            }
+            assertThat(log.groupCommits()).isEqualTo(1);
+
+            List<PredictionRecord> stored = new ArrayList<>(scanAll(log));
+            stored.addAll(scan(log, other));
+            List<PredictionRecord> expected = new ArrayList<>(List.of(prediction(MODEL, "first", T0, 0f)));
+            appends.forEach(expected::addAll);
+            assertThat(stored).hasSize(expected.size()).containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(log.find(other, "mixed-2-other", T0.plusMillis(2)))
+                    .contains(prediction(other, "mixed-2-other", T0.plusMillis(2), 2f));
+        }
+    }
+
+    @Test
     void aBatchChunkJournaledButNotYetInTheDatabaseIsMovedThereOnTheNextStartOnce() throws Exception {
         HeldWriter drain = new HeldWriter();
         List<PredictionRecord> drained = batchChunk("batch-1", T0, 700);
@@ -754,8 +803,12 @@ class SqlitePredictionLogTest {
     }
 
     private static List<PredictionRecord> scanAll(SqlitePredictionLog log) {
+        return scan(log, MODEL);
+    }
+
+    private static List<PredictionRecord> scan(SqlitePredictionLog log, ModelName model) {
         List<PredictionRecord> out = new ArrayList<>();
-        log.scan(MODEL, Instant.MIN, Instant.MAX, out::add);
+        log.scan(model, Instant.MIN, Instant.MAX, out::add);
         return out;
     }
 

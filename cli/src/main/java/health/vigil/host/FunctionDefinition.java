@@ -24,6 +24,16 @@ record FunctionDefinition(String name, Class<?> type, Method method, Trigger tri
         return type.getName() + "." + method.getName();
     }
 
+    /** The form its HTTP request's body is handed in: the request argument's, else an optional string. */
+    BodyForm requestBodyForm() {
+        for (int i = 0; i < arguments.size(); i++) { // per request: no stream
+            if (arguments.get(i) instanceof HttpRequest request) {
+                return request.body();
+            }
+        }
+        return BodyForm.OPTIONAL_STRING;
+    }
+
     boolean isStatic() {
         return java.lang.reflect.Modifier.isStatic(method.getModifiers());
     }

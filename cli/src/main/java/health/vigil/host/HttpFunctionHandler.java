@@ -31,7 +31,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.Invocable;
 
 /**
@@ -100,7 +99,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
         } catch (RuntimeException e) {
             return false; // the pool's run answers it
         }
-        if (String.join("/", path).equalsIgnoreCase(WEBHOOK_PATH.substring(1))) {
+        if (isWebhook(path)) {
             return false;
         }
         Routed target = route(path, HttpMethod.POST); // the function the pool's run would pick
@@ -121,7 +120,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
         if (RequestBody.hasBody(request) && !knownCaller.test(headers)) {
             return false; // refused on its headers by the pool's run, before a byte of the body is read
         }
-        new InlineCall(target.function(), target.values(), headers, request, response, callback, pool).run();
+        new InlineCall(target.function(), target.values(), query, headers, request, response, callback, pool).run();
         return true;
     }
 
@@ -138,6 +137,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
     private final class InlineCall implements Invocable.Task {
         private final FunctionDefinition function;
         private final Map<String, String> routeValues;
+        private final Map<String, String> query;
         private final Map<String, String> headers;
         private final Request request;
         private final Response response;
@@ -145,10 +145,11 @@ final class HttpFunctionHandler extends Handler.Abstract {
         private final Executor pool;
         private final RequestBody.Collector body;
 
-        InlineCall(FunctionDefinition function, Map<String, String> routeValues, Map<String, String> headers,
-                Request request, Response response, Callback callback, Executor pool) {
+        InlineCall(FunctionDefinition function, Map<String, String> routeValues, Map<String, String> query,
+                Map<String, String> headers, Request request, Response response, Callback callback, Executor pool) {
             this.function = function;
             this.routeValues = routeValues;
+            this.query = query;
             this.headers = headers;
             this.request = request;
             this.response = response;
@@ -184,7 +185,8 @@ final class HttpFunctionHandler extends Handler.Abstract {
                     String requestId = RandomIds.uuid();
                     HostReply reply;
                     try {
-                        reply = call(function, request, HttpMethod.POST, routeValues, headers, body.bytes(), requestId);
+                        reply = call(function, request, HttpMethod.POST, routeValues, query, headers, body.bytes(),
+                                requestId);
                     } catch (ValidationException e) {
                         reply = HostReply.error(e.code(), e.getMessage(), requestId);
                     } catch (RuntimeException e) {
@@ -229,7 +231,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
     private HostReply dispatch(Request request, String requestId, byte[] bodyPrefix) throws java.io.IOException {
         List<String> path = PathSegments.decode(request.getHttpURI().getPath());
         String method = request.getMethod().toUpperCase(Locale.ROOT);
-        if (String.join("/", path).equalsIgnoreCase(WEBHOOK_PATH.substring(1))) {
+        if (isWebhook(path)) {
             if (!workers.tryAcquire()) {
                 return busy(requestId);
             }
@@ -277,6 +279,16 @@ final class HttpFunctionHandler extends Handler.Abstract {
                 + " reference", requestId, Map.of());
     }
 
+    /** Whether the decoded path, its segments joined by '/', is the Event Grid webhook's (in any case). */
+    private static boolean isWebhook(List<String> path) {
+        int length = path.size() - 1;
+        for (String segment : path) {
+            length += segment.length();
+        }
+        // Joined only when the length says it may be: every scoring request asks.
+        return length == WEBHOOK_PATH.length() - 1 && String.join("/", path).equalsIgnoreCase(WEBHOOK_PATH.substring(1));
+    }
+
     /** A function a path routes to, and the values of its route's parameters. */
     private record Routed(FunctionDefinition function, Map<String, String> values) {}
 
@@ -310,17 +322,14 @@ final class HttpFunctionHandler extends Handler.Abstract {
                             + " that has a body", requestId);
         }
         byte[] body = RequestBody.read(request, maxBodyBytes, bodyPrefix);
-        return call(f, request, method, routeValues, headers, body, requestId);
+        return call(f, request, method, routeValues, query(request), headers, body, requestId);
     }
 
     /** Calls the function with the request's whole body and turns what it returns into the reply. */
     private HostReply call(FunctionDefinition f, Request request, HttpMethod method, Map<String, String> routeValues,
-            Map<String, String> headers, byte[] body, String requestId) {
-        FunctionDefinition.BodyForm form = f.arguments().stream()
-                .filter(a -> a instanceof FunctionDefinition.HttpRequest)
-                .map(a -> ((FunctionDefinition.HttpRequest) a).body())
-                .findFirst().orElse(FunctionDefinition.BodyForm.OPTIONAL_STRING);
-        LocalHttpRequest message = new LocalHttpRequest(uri(request), method, headers, query(request), body(form, body));
+            Map<String, String> query, Map<String, String> headers, byte[] body, String requestId) {
+        FunctionDefinition.BodyForm form = f.requestBodyForm();
+        LocalHttpRequest message = new LocalHttpRequest(uri(request), method, headers, query, body(form, body));
         LocalExecutionContext context = LocalExecutionContext.of(requestId, f.name());
         try {
             Object result = invoker.invoke(f, FunctionInvoker.Input.http(message, routeValues), context);
@@ -443,19 +452,9 @@ final class HttpFunctionHandler extends Handler.Abstract {
         return headers;
     }
 
+    /** The request's query parameters, one value per name (see {@link QueryString}). */
     static Map<String, String> query(Request request) {
-        Fields fields;
-        try {
-            fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
-        } catch (RuntimeException e) {
-            throw new ValidationException("the query string is not valid URL encoding");
-        }
-        Map<String, String> query = new LinkedHashMap<>();
-        for (Fields.Field field : fields) {
-            // Azure hands functions one value per name; the first one, as the Functions host does.
-            query.putIfAbsent(field.getName(), field.getValues().isEmpty() ? "" : field.getValues().get(0));
-        }
-        return query;
+        return QueryString.parse(request.getHttpURI().getQuery());
     }
 
     static void write(Request request, Response response, Callback callback, HostReply reply) {
@@ -470,18 +469,22 @@ final class HttpFunctionHandler extends Handler.Abstract {
         private PathSegments() {}
 
         static List<String> decode(String rawPath) {
-            List<String> segments = new ArrayList<>();
+            List<String> segments = new ArrayList<>(4);
             if (rawPath == null || rawPath.isEmpty() || rawPath.equals("/")) {
                 return segments;
             }
-            String path = rawPath.startsWith("/") ? rawPath.substring(1) : rawPath;
-            if (path.endsWith("/")) {
-                path = path.substring(0, path.length() - 1);
+            // One leading and one trailing '/' dropped, then split at every '/' (empty segments kept).
+            int from = rawPath.startsWith("/") ? 1 : 0;
+            int to = rawPath.endsWith("/") ? rawPath.length() - 1 : rawPath.length();
+            for (int start = from; ; ) {
+                int slash = rawPath.indexOf('/', start);
+                if (slash < 0 || slash >= to) {
+                    segments.add(percentDecode(rawPath.substring(start, to)));
+                    return segments;
+                }
+                segments.add(percentDecode(rawPath.substring(start, slash)));
+                start = slash + 1;
             }
-            for (String raw : path.split("/", -1)) {
-                segments.add(percentDecode(raw));
-            }
-            return segments;
         }
 
         private static String percentDecode(String raw) {

@@ -3,7 +3,6 @@ package health.vigil.host;
 import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.HttpStatusType;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -30,11 +29,9 @@ final class LocalHttpResponse implements HttpResponseMessage {
         return name == null ? null : headers.get(name);
     }
 
-    /** Every header the function set, names as the function spelled them, in order. */
+    /** Every header the function set, names as the function spelled them, by name (read-only). */
     Map<String, String> headers() {
-        Map<String, String> inOrder = new LinkedHashMap<>();
-        headers.forEach(inOrder::put);
-        return Collections.unmodifiableMap(inOrder);
+        return headers;
     }
 
     @Override

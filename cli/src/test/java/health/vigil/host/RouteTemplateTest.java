@@ -97,4 +97,33 @@ class RouteTemplateTest {
         assertThatThrownBy(() -> RouteTemplate.parse("x/{a:datetime}")).isInstanceOf(ValidationException.class)
                 .hasMessageContaining("constraint datetime");
     }
+
+    /** How paths were split before, with String.split: the reference the hand-written split must agree with. */
+    private static List<String> splitAsBefore(String rawPath) {
+        List<String> segments = new ArrayList<>();
+        if (rawPath.isEmpty() || rawPath.equals("/")) {
+            return segments;
+        }
+        String path = rawPath.startsWith("/") ? rawPath.substring(1) : rawPath;
+        if (path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        segments.addAll(Arrays.asList(path.split("/", -1)));
+        return segments;
+    }
+
+    @Test
+    void pathsSplitAsStringSplitDidOnRandomPaths() {
+        String[] pieces = {"/", "/", "a", "score", "v2", "", "x y", "é"};
+        java.util.Random random = new java.util.Random(49);
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder raw = new StringBuilder();
+            for (int k = random.nextInt(8); k > 0; k--) {
+                raw.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String path = raw.toString();
+            assertThat(HttpFunctionHandler.PathSegments.decode(path)).as(path).isEqualTo(splitAsBefore(path));
+        }
+        assertThat(HttpFunctionHandler.PathSegments.decode(null)).isEmpty();
+    }
 }

@@ -69,4 +69,33 @@ class FeatureTest {
         assertThatThrownBy(() -> Feature.code("diag_1", "\\d{3}").withPatternDescription(" "))
                 .hasMessageContaining("is blank");
     }
+
+    @Test
+    void codesAreMatchedValueByValueOnEveryThreadWithMatchersKeptPerThread() throws Exception {
+        Feature icd9 = Feature.code("diag_1", "(V\\d{2}|E\\d{3}|\\d{3})(\\.\\d{1,2})?");
+        Feature digits = Feature.code("other", "\\d{3}");
+        String[] values = {"250.01", "V58", "E888.1", "25", "2500", "V5", "250.", "abc", "", "4"};
+        boolean[] expected = {true, true, true, false, false, false, false, false, false, false};
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int offset = t;
+                runs.add(threads.submit(() -> {
+                    for (int n = 0; n < 5_000; n++) {
+                        int k = (n * 7 + offset) % values.length;
+                        assertThat(icd9.matchesPattern(values[k])).as(values[k]).isEqualTo(expected[k]);
+                        assertThat(digits.matchesPattern(values[k])).as(values[k]).isEqualTo(values[k].matches("\\d{3}"));
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> run : runs) {
+                run.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(icd9.matchesPattern(null)).isFalse();
+        assertThat(Feature.numeric("age", null, 0, 1).matchesPattern("250")).isFalse();
+    }
 }

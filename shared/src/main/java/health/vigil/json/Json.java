@@ -97,6 +97,18 @@ public final class Json {
     }
 
     /**
+     * {@link #writeResponse}'s text as the UTF-8 bytes a reply sends, written as bytes from the start: no text
+     * buffer, string and second copy per answer (the host sends a byte body as it is).
+     */
+    public static byte[] writeResponseBytes(Object value) {
+        try {
+            return RESPONSE_WRITER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+
+    /**
      * A streaming generator over {@code out} for text that is read back as values and never hashed, such as the
      * explanations the prediction log keeps: doubles as {@link #writeResponse} writes them.
      */

@@ -313,7 +313,7 @@ public final class HttpApi {
                 .header("Cache-Control", "no-store");
         headers.forEach(builder::header);
         if (body != null) {
-            builder.body(Json.writeResponse(body));
+            builder.body(Json.writeResponseBytes(body));
         }
         return builder.build();
     }

@@ -13,7 +13,9 @@ import java.util.Map;
  * Functions host does), names and values URL-decoded as UTF-8 with {@code +} for a space. Decodes what Jetty's
  * {@code Request.extractQueryParameters} decodes under the server's default URI compliance, and refuses what it
  * refuses (a {@code %} without two hex digits after it, bytes that are not UTF-8), without its per-request builders:
- * the query of a scoring request ({@code ?explain=false}) was a tenth of what such a request allocated.
+ * the query of a scoring request ({@code ?explain=false}) was a tenth of what such a request allocated. One
+ * difference: a last name whose UTF-8 is cut short ({@code ?a=1&b%C3}), which Jetty drops without a word, is refused
+ * like every other broken encoding.
  */
 final class QueryString {
     private QueryString() {}

@@ -852,11 +852,12 @@ final class SqlitePredictionLog implements PredictionLog {
                     frames.addAll(p.frames());
                 }
             }
-            long start = journal.end();
-            long end = journal.write(frames);
+            // Placed before the write, so that a mismatch is found while nothing of the group is in the journal.
+            Journaled placed = placed(batch, count, journal.end(), frames);
+            journal.write(frames);
             groupCommits.incrementAndGet();
             journaledRecords.addAndGet(count);
-            drainQueue.add(placed(batch, count, start, end));
+            drainQueue.add(placed);
             if (drainIdle) {
                 LockSupport.unpark(drainer);
             }
@@ -868,10 +869,10 @@ final class SqlitePredictionLog implements PredictionLog {
     }
 
     /**
-     * What the drain needs of a group written from {@code start} to {@code end}: each append's frames are its rows'
-     * then its blocks' ({@link #append}), so each row's place follows from the lengths before it.
+     * What the drain needs of a group whose {@code frames} are written from {@code start} on: each append's frames are
+     * its rows' then its blocks' ({@link #append}), so each row's place follows from the lengths before it.
      */
-    private Journaled placed(List<PendingAppend> batch, int count, long start, long end) {
+    private Journaled placed(List<PendingAppend> batch, int count, long start, List<byte[]> frames) {
         List<Placed> rows = new ArrayList<>();
         List<Block> blocks = new ArrayList<>();
         long at = start;
@@ -885,10 +886,15 @@ final class SqlitePredictionLog implements PredictionLog {
                 at += b.frames().length;
             }
         }
-        if (at != end) {
-            throw new IllegalStateException("the journal wrote " + (end - start) + " bytes for frames of " + (at - start));
+        long written = start;
+        for (byte[] f : frames) {
+            written += f.length;
         }
-        return new Journaled(rows, blocks, count, journal.generation(), end);
+        if (at != written) {
+            throw new IllegalStateException("a group's frames take " + (written - start) + " bytes where its records' take "
+                    + (at - start));
+        }
+        return new Journaled(rows, blocks, count, journal.generation(), at);
     }
 
     /** Back-pressure: while the drain is far behind, wait for it; if it is failing meanwhile, refuse. */

@@ -61,4 +61,23 @@ class JsonTreesTest {
                 .containsExactly("b", "a", "c");
         assertThat(Json.readTree("the body", body).at("/c/1/x").asInt()).isEqualTo(4);
     }
+
+    @Test
+    void fieldNamesFromCallersAreNotInternedIntoTheJvmsStringTable() throws Exception {
+        // A canonical copy of a made-up name is interned first: an interning parser would hand back that very string.
+        String made = "field_" + java.util.UUID.randomUUID().toString().replace("-", "");
+        String canonical = new String(made.toCharArray()).intern();
+        byte[] body = ("{\"" + made + "\": 1}").getBytes(StandardCharsets.UTF_8);
+
+        String fromTree = Json.readTree("a body", body).fieldNames().next();
+        String fromParser;
+        try (com.fasterxml.jackson.core.JsonParser parser = Json.mapper().createParser(body)) {
+            parser.nextToken();
+            parser.nextToken();
+            fromParser = parser.currentName();
+        }
+
+        assertThat(fromTree).isEqualTo(made).isNotSameAs(canonical);
+        assertThat(fromParser).isEqualTo(made).isNotSameAs(canonical);
+    }
 }

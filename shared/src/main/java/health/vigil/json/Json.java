@@ -47,9 +47,9 @@ public final class Json {
     /**
      * The settings both mappers share: strict on input, ISO-8601 instants, no source in error locations, and field
      * names not interned. Jackson interns every field name it reads into the JVM's string table by default, and
-     * names come from callers: 65,000 scoring requests with a made-up field each (all refused) took the table from
-     * 15,900 to 35,214 strings, which every young collection then visits (docs/benchmarks.md). Names are still
-     * canonicalized in the parser's own bounded table.
+     * names come from callers: about 65,000 scoring requests with a made-up field each (all refused) took the table
+     * from 17,000 to 32,500-66,400 strings, which every young collection then visits (docs/benchmarks.md). Names are
+     * still canonicalized in the parser's own bounded table.
      */
     private static JsonMapper.Builder builder() {
         return JsonMapper.builder(JsonFactory.builder().disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build())

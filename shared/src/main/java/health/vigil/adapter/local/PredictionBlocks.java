@@ -253,24 +253,15 @@ final class PredictionBlocks {
 
     private static Block joined(List<Placed> rows, List<Integer> indexes, long[] nanos, ByteBuffer frames, long base) {
         int size = 0;
-        boolean contiguous = true; // the usual case: one model, appended in time order, read back in one copy
-        long next = rows.get(indexes.get(0)).offset();
         for (int i : indexes) {
-            Placed row = rows.get(i);
-            contiguous &= row.offset() == next;
-            next = row.offset() + row.length();
-            size += row.length();
+            size += rows.get(i).length();
         }
         byte[] bytes = new byte[size];
-        if (contiguous) {
-            frames.get(Math.toIntExact(rows.get(indexes.get(0)).offset() - base), bytes, 0, size);
-        } else {
-            int at = 0;
-            for (int i : indexes) {
-                Placed row = rows.get(i);
-                frames.get(Math.toIntExact(row.offset() - base), bytes, at, row.length());
-                at += row.length();
-            }
+        int at = 0;
+        for (int i : indexes) {
+            Placed row = rows.get(i);
+            frames.get(Math.toIntExact(row.offset() - base), bytes, at, row.length());
+            at += row.length();
         }
         return new Block(rows.get(indexes.get(0)).model(), nanos[indexes.get(0)],
                 nanos[indexes.get(indexes.size() - 1)], indexes.size(), bytes, null);

@@ -8,8 +8,9 @@
 #
 # For each configuration (none given: the shipped options alone): `vigil up` on MODEL (default readmission) with
 # them, warmed as bench/http/run.sh warms it, then ROUNDS (default 2) rounds of: DURATION (default 10s) of wrk at
-# each of CONNECTIONS (default "1 4") with the drain and checkpoint threads as they are, the same with them under
-# SCHED_IDLE, and the peer. Prints wrk's p98, p99 and p99.9 (corrected for coordinated omission), the young
+# each of CONNECTIONS (default "1 4") with the drain and checkpoint threads in each of MODES (default "other idle":
+# as they run, then under SCHED_IDLE; "nice19" keeps the normal policy at nice 19, which moving a thread back to
+# nice 0 afterwards needs root for), and the peer. Prints wrk's p98, p99 and p99.9 (corrected for coordinated omission), the young
 # collections in each run (jstat) and Vigil's resident memory. A diagnosis, not a setting: `vigil up` does not
 # change its threads' policy (see docs/benchmarks.md, "What sets the p99 once young collections are rare").
 set -euo pipefail
@@ -60,12 +61,15 @@ load() { # URL BODY KEY CONNECTIONS DURATION -> the last line tail.lua writes
   WRK_BODY="$2" WRK_KEY="$3" wrk -t"$threads" -c"$4" -d"$5" -s "$work/tail.lua" "$1" | tail -n 1
 }
 young() { jstat -gc "$1" | awk 'NR == 2 { print $13 }'; }
-policy() { # PID other|idle: the prediction log's drain and checkpoint threads
-  local flag=-o
+policy() { # PID other|idle|nice19: the prediction log's drain and checkpoint threads
+  local flag=-o nice=0
   [ "$2" = idle ] && flag=-i
+  [ "$2" = nice19 ] && nice=19
   for task in /proc/"$1"/task/*; do
     case "$(cat "$task/comm")" in
-      vigil-predictio*|vigil-checkpoin*) chrt "$flag" -p 0 "${task##*/}" ;;
+      vigil-predictio*|vigil-checkpoin*)
+        chrt "$flag" -p 0 "${task##*/}"
+        renice -n "$nice" -p "${task##*/}" >/dev/null ;;
     esac
   done
 }
@@ -89,7 +93,7 @@ for extra in "$@"; do
   load "$url" "$work/score.json" "$key" 4 8s >/dev/null
   load "$url" "$work/score.json" "$key" 1 6s >/dev/null
   for round in $(seq 1 "$ROUNDS"); do
-    for mode in other idle; do
+    for mode in ${MODES:-other idle}; do
       policy "$vigil_pid" "$mode"
       for c in $CONNECTIONS; do
         before=$(young "$vigil_pid")

@@ -50,7 +50,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the process's CPU, else after {@code warmups} jobs (0 measures from a cold start, as before). The bare phase gets
  * one warm-up run. The last line gives the medians of the measured rounds.
  *
- * <p>Arguments: {@code [rows] [rounds] [workers] [warmups]}.
+ * <p>Arguments: {@code [rows] [rounds] [workers] [warmups] [checkpointChunks]}; the last (default
+ * {@link BatchSettings#DEFAULTS}' 8) sets how many chunks a checkpoint makes durable together, to measure what the
+ * forced writes of results and checkpoints cost a job.
  */
 public final class BatchScoringRatio {
     private static final int CHUNK_ROWS = BatchSettings.DEFAULTS.chunkRows();
@@ -64,13 +66,15 @@ public final class BatchScoringRatio {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int workers = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int warmups = args.length > 3 ? Integer.parseInt(args[3]) : 6;
+        int checkpointChunks = args.length > 4 ? Integer.parseInt(args[4])
+                : BatchSettings.DEFAULTS.checkpointChunks();
         int width = SampleModels.benchmarkSchema().features().size();
         float[] matrix = SampleModels.benchmarkRows(rows, 11);
         ConcurrentLinkedQueue<String> queued = new ConcurrentLinkedQueue<>();
         // Partitions small enough that every worker has work: a quarter of the file per worker, at most the default.
         long fileBytes = (long) rows * (width * 11L + 16);
         BatchSettings settings = new BatchSettings(Math.min(BatchSettings.DEFAULTS.partitionBytes(),
-                Math.max(1 << 20, fileBytes / (4L * workers))), CHUNK_ROWS, BatchSettings.DEFAULTS.checkpointChunks(),
+                Math.max(1 << 20, fileBytes / (4L * workers))), CHUNK_ROWS, checkpointChunks,
                 BatchSettings.DEFAULTS.maxLineBytes());
         try (BenchmarkPlatform bench = BenchmarkPlatform.start(PredictionLogDurability.DEFAULT,
                 b -> b.workQueue((queue, id, message) -> queued.add(message)).batchSettings(settings))) {
@@ -82,8 +86,8 @@ public final class BatchScoringRatio {
             long size = Files.size(csv);
             Files.delete(csv);
             System.out.printf(Locale.ROOT, "file: %,d rows, %,d bytes (%.1f MiB); %d workers; partitions of %,d bytes;"
-                    + " chunks of %,d rows; max heap %,d MiB%n", rows, size, size / 1048576.0, workers,
-                    settings.partitionBytes(), CHUNK_ROWS, Runtime.getRuntime().maxMemory() >> 20);
+                    + " chunks of %,d rows, %d a checkpoint; max heap %,d MiB%n", rows, size, size / 1048576.0, workers,
+                    settings.partitionBytes(), CHUNK_ROWS, checkpointChunks, Runtime.getRuntime().maxMemory() >> 20);
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);

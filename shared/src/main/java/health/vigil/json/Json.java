@@ -201,8 +201,8 @@ public final class Json {
             "Duplicate field '(.*)'(?: for `ObjectNode`: not allowed when .*)?", java.util.regex.Pattern.DOTALL);
 
     /**
-     * What the reader refused, in words, when it was a limit it keeps (nesting depth, number, name or text length) or
-     * a field given twice; null for anything else. Says which limit and how large it is, or the field when its name
+     * What the reader refused, in words, when it was a limit it keeps (nesting depth, number, name or text length), a
+     * field given twice or bytes that are not UTF-8; null for anything else. Says which limit and how large it is, or the field when its name
      * is a plain name, never the value.
      */
     public static String readerProblem(JsonProcessingException e) {
@@ -213,6 +213,10 @@ public final class Json {
             String message = found.getOriginalMessage();
             if (found instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException) {
                 return limit(message);
+            }
+            if (message.startsWith("Invalid UTF-8")) {
+                // Read from bytes, which are read as UTF-8 and nothing else: say so, never which bytes they were.
+                return "has bytes that are not UTF-8 (send JSON as UTF-8)";
             }
             java.util.regex.Matcher duplicate = DUPLICATE_FIELD.matcher(message);
             if (duplicate.matches()) {

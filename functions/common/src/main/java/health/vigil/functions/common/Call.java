@@ -14,10 +14,11 @@ import java.util.regex.Pattern;
 
 /**
  * One HTTP call after authentication: who is calling, its query, its headers (names in lower case) and its body
- * parsed on demand.
+ * parsed on demand. A route that takes its body as bytes (the scoring routes, {@link HttpApi#handleBytes}) has it in
+ * {@code bytes} and parses the UTF-8 there, without a string of the whole body; {@code body} is then empty.
  */
 public record Call(Principal principal, String requestId, Map<String, String> query, Optional<String> body,
-        Map<String, String> headers) {
+        Map<String, String> headers, byte[] bytes) {
 
     /** A body that says nothing: an empty JSON object. */
     private static final Pattern EMPTY_OBJECT = Pattern.compile("\\{\\s*}");
@@ -32,6 +33,13 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
 
     public Call {
         headers = headers == null ? Map.of() : Map.copyOf(headers);
+        body = body == null ? Optional.empty() : body;
+    }
+
+    /** A call whose body came as text. */
+    public Call(Principal principal, String requestId, Map<String, String> query, Optional<String> body,
+            Map<String, String> headers) {
+        this(principal, requestId, query, body, headers, null);
     }
 
     /** The header that makes a request which changes something safe to send again ({@link IdempotencyKey}). */
@@ -52,6 +60,9 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
 
     /** The body as JSON; a missing or malformed body is a 400 that says where it went wrong. */
     public JsonNode json() {
+        if (bytes != null) {
+            return Json.readTree("the request body", nonBlank(bytes));
+        }
         return Json.readTree("the request body", text());
     }
 
@@ -60,6 +71,9 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
      * record. Errors as {@link #json()}, naming the body as {@code what}.
      */
     public <T> T json(String what, Class<T> type) {
+        if (bytes != null) {
+            return Json.read(what, nonBlank(bytes), type);
+        }
         return Json.read(what, text(), type);
     }
 
@@ -69,7 +83,8 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
      * object pass; {@code instead} tells the caller where the action's inputs go.
      */
     public void requireNoBody(String instead) {
-        String text = body.orElse("").strip();
+        String text = (bytes != null ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+                : body.orElse("")).strip();
         if (!text.isEmpty() && !EMPTY_OBJECT.matcher(text).matches()) {
             throw new ValidationException(ErrorCode.INVALID_REQUEST, "this action reads no request body: " + instead
                     + "; send no body (or {})");
@@ -79,9 +94,35 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
     private String text() {
         String text = body.orElse("");
         if (text.isBlank()) {
-            throw new ValidationException(ErrorCode.MALFORMED_JSON, "the request has no body: send a JSON document");
+            throw noBody();
         }
         return text;
+    }
+
+    /**
+     * {@code bytes}, unless they hold nothing but JSON's white space (the same 400 as an empty text body) or are not
+     * UTF-8 by their first four bytes. The parser would recognise UTF-16 and UTF-32 by their zero bytes and read them;
+     * bodies are UTF-8 on every route, and a JSON text in UTF-8 has no zero byte anywhere, so one among the first
+     * four is refused here. A UTF-8 byte order mark is skipped by the parser (RFC 8259 8.1 allows it). Any other byte
+     * is left to the parser to judge, bytes that are not UTF-8 included.
+     */
+    private static byte[] nonBlank(byte[] bytes) {
+        for (int i = 0; i < Math.min(4, bytes.length); i++) {
+            if (bytes[i] == 0) {
+                throw new ValidationException(ErrorCode.MALFORMED_JSON, "the request body is not UTF-8 (it starts as"
+                        + " UTF-16 or UTF-32 does): send the JSON document as UTF-8");
+            }
+        }
+        for (byte b : bytes) {
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                return bytes;
+            }
+        }
+        throw noBody();
+    }
+
+    private static ValidationException noBody() {
+        return new ValidationException(ErrorCode.MALFORMED_JSON, "the request has no body: send a JSON document");
     }
 
     public Optional<String> queryParam(String name) {

@@ -304,6 +304,58 @@ class HttpApiTest {
         assertThat(body(response).get("error").get("code").asText()).isEqualTo("PAYLOAD_TOO_LARGE");
     }
 
+    // The scoring routes take their body as bytes: every check and answer of a text body, the JSON read from the
+    // bytes, and bytes that are not UTF-8 refused as malformed JSON instead of read with replacement characters.
+    @Test
+    void aBodyTakenAsBytesIsCheckedAndReadAsATextBodyIsAndBytesThatAreNotUtf8AreA400() {
+        Map<String, String> scorer = Map.of("x-api-key", "scorer");
+        HttpApi.Handler echo = call -> Map.of("a", call.json().get("a"));
+        for (String json : java.util.List.of("{\"a\":1}", " \n{\"a\":[1,2.5e3,null]}\t", "{\"a\":\"\u00e9\u2003\ud83d\ude42\"}",
+                "{\"a\":1", "[1]", "{\"a\":1}x", "", " \r\n", "{\"a\":\"" + "\u00e9".repeat(25) + "\"}",
+                "{\"a\":\"" + "y".repeat(60) + "\"}")) {
+            HttpResponseMessage asText = api.handle(request(scorer, json), context, Access.role(Role.SCORING_INVOKE), echo);
+            HttpResponseMessage asBytes = api.handleBytes(bytesRequest(scorer, json.getBytes(StandardCharsets.UTF_8)),
+                    context, Access.role(Role.SCORING_INVOKE), echo);
+            assertThat(asBytes.getStatusCode()).as(json).isEqualTo(asText.getStatusCode());
+            if (asText.getStatusCode() == 200) {
+                assertThat(body(asBytes)).as(json).isEqualTo(body(asText));
+            } else {
+                assertThat(body(asBytes).at("/error/code").asText()).as(json)
+                        .isEqualTo(body(asText).at("/error/code").asText());
+            }
+        }
+        assertThat(api.handleBytes(bytesRequest(Map.of("Content-Type", "text/csv"), "a,b".getBytes(StandardCharsets.UTF_8)),
+                context, Access.ANONYMOUS, call -> {
+                    throw new AssertionError("handler must not run");
+                }).getStatusCode()).isEqualTo(415);
+        assertThat(api.handleBytes(bytesRequest(Map.of(), "{}".getBytes(StandardCharsets.UTF_8)), context,
+                Access.role(Role.SCORING_INVOKE), echo).getStatusCode()).isEqualTo(401);
+        // 65 bytes: over the limit of 64 however it is counted.
+        assertThat(api.handleBytes(bytesRequest(scorer, new byte[65]), context, Access.role(Role.SCORING_INVOKE),
+                call -> {
+                    throw new AssertionError("handler must not run");
+                }).getStatusCode()).isEqualTo(413);
+
+        // A UTF-8 byte order mark is skipped (RFC 8259 8.1 allows it; the text routes refuse it as a character).
+        HttpResponseMessage marked = api.handleBytes(bytesRequest(scorer, new byte[] {(byte) 0xEF, (byte) 0xBB,
+                (byte) 0xBF, '{', '"', 'a', '"', ':', '7', '}'}), context, Access.role(Role.SCORING_INVOKE), echo);
+        assertThat(marked.getStatusCode()).isEqualTo(200);
+        assertThat(body(marked).get("a").asInt()).isEqualTo(7);
+
+        for (byte[] notUtf8 : java.util.List.of("{\"a\":1}".getBytes(StandardCharsets.UTF_16LE),
+                "{\"a\":1}".getBytes(StandardCharsets.UTF_16), "{\"a\":1}".getBytes(java.nio.charset.Charset.forName("UTF-32")),
+                new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, '(', '"', '}'},
+                new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xE2, (byte) 0x82, '"', '}'},
+                new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xFF, '"', '}'},
+                new byte[] {'{', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', ':', '1', '}'})) {
+            HttpResponseMessage response = api.handleBytes(bytesRequest(scorer, notUtf8), context,
+                    Access.role(Role.SCORING_INVOKE), echo);
+            assertThat(response.getStatusCode()).as(java.util.Arrays.toString(notUtf8)).isEqualTo(400);
+            assertThat(body(response).at("/error/code").asText()).isEqualTo("MALFORMED_JSON");
+            assertThat(body(response).at("/error/message").asText()).contains("UTF-8").doesNotContain("\ufffd");
+        }
+    }
+
     @Test
     void aBodyThatIsNotJsonIs415() {
         HttpResponseMessage response = api.handle(request(Map.of("Content-Type", "text/csv"), "a,b"), context,
@@ -491,6 +543,20 @@ class HttpApiTest {
 
     private static HttpRequestMessage<Optional<String>> request(Map<String, String> headers, String body) {
         return request(headers, body, null);
+    }
+
+    /** A request to {@code /score/demo} whose body the host hands over as bytes, as it does to the scoring routes. */
+    @SuppressWarnings("unchecked")
+    private static HttpRequestMessage<Optional<byte[]>> bytesRequest(Map<String, String> headers, byte[] body) {
+        HttpRequestMessage<Optional<byte[]>> request = mock(HttpRequestMessage.class);
+        when(request.getHeaders()).thenReturn(headers);
+        // As the host hands it over: no body is an empty Optional, never an empty array.
+        when(request.getBody()).thenReturn(body.length == 0 ? Optional.empty() : Optional.of(body));
+        when(request.getQueryParameters()).thenReturn(Map.of());
+        when(request.getHttpMethod()).thenReturn(HttpMethod.POST);
+        when(request.getUri()).thenReturn(URI.create("http://localhost/score/demo"));
+        when(request.createResponseBuilder(any(HttpStatus.class))).thenAnswer(inv -> new FakeBuilder(inv.getArgument(0)));
+        return request;
     }
 
     /** A request to {@code /score/demo} with the raw query string {@code query} (none when null or empty). */

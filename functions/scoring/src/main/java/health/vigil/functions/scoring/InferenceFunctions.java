@@ -85,21 +85,23 @@ public final class InferenceFunctions {
     @FunctionName("Infer")
     public HttpResponseMessage infer(
             @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "v2/models/{name}/infer",
-                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+                    authLevel = AuthorizationLevel.ANONYMOUS, dataType = "binary")
+                    HttpRequestMessage<Optional<byte[]>> request,
             @BindingName("name") String name,
             ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
+        return http.handleBytes(request, context, Access.role(Role.SCORING_INVOKE),
                 call -> oip.infer(new ModelName(name), null, request(call)));
     }
 
     @FunctionName("InferVersion")
     public HttpResponseMessage inferVersion(
             @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "v2/models/{name}/versions/{version}/infer",
-                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+                    authLevel = AuthorizationLevel.ANONYMOUS, dataType = "binary")
+                    HttpRequestMessage<Optional<byte[]>> request,
             @BindingName("name") String name,
             @BindingName("version") String version,
             ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
+        return http.handleBytes(request, context, Access.role(Role.SCORING_INVOKE),
                 call -> oip.infer(new ModelName(name), HttpApi.version(version), request(call)));
     }
 

@@ -34,10 +34,11 @@ public final class ScoreFunctions {
     @FunctionName("Score")
     public HttpResponseMessage score(
             @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "score/{name}",
-                    authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
+                    authLevel = AuthorizationLevel.ANONYMOUS, dataType = "binary")
+                    HttpRequestMessage<Optional<byte[]>> request,
             @BindingName("name") String name,
             ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
+        return http.handleBytes(request, context, Access.role(Role.SCORING_INVOKE),
                 call -> {
                     call.takesOnlyQuery(QUERY);
                     return scoreApi.score(new ModelName(name), call.json(), call.flag("explain", true));

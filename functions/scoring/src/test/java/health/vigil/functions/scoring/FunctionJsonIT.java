@@ -36,6 +36,23 @@ class FunctionJsonIT {
         assertThat(functions.values()).allSatisfy(f -> assertThat(f.entryPoint()).startsWith("health.vigil.functions.scoring."));
     }
 
+    // The scoring routes read their body as bytes (HttpApi.handleBytes): Azure must hand it over as binary, or the
+    // functions would be given a string they cannot take.
+    @Test
+    void theScoringRoutesTakeTheirBodyAsBinaryAndNoOtherRouteDoes() throws IOException {
+        Map<String, String> dataTypes = new java.util.TreeMap<>();
+        try (var dirs = java.nio.file.Files.list(GeneratedFunctions.staging())) {
+            for (Path dir : dirs.filter(d -> java.nio.file.Files.exists(d.resolve("function.json"))).toList()) {
+                var trigger = health.vigil.json.Json.readTree("function.json",
+                        java.nio.file.Files.readAllBytes(dir.resolve("function.json"))).get("bindings").get(0);
+                if (trigger.has("dataType")) {
+                    dataTypes.put(dir.getFileName().toString(), trigger.get("dataType").asText());
+                }
+            }
+        }
+        assertThat(dataTypes).isEqualTo(Map.of("Score", "binary", "Infer", "binary", "InferVersion", "binary"));
+    }
+
     @Test
     void theAppShipsNoTestSupport() throws IOException {
         assertThat(GeneratedFunctions.testSupport(GeneratedFunctions.staging()))

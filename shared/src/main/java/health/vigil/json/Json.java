@@ -202,8 +202,8 @@ public final class Json {
 
     /**
      * What the reader refused, in words, when it was a limit it keeps (nesting depth, number, name or text length), a
-     * field given twice or bytes that are not UTF-8; null for anything else. Says which limit and how large it is, or the field when its name
-     * is a plain name, never the value.
+     * field given twice or bytes that are not UTF-8; null for anything else. Says which limit and how large it is,
+     * or the field when its name is a plain name, never the value.
      */
     public static String readerProblem(JsonProcessingException e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {

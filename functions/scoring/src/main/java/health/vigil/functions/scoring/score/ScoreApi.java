@@ -5,6 +5,8 @@ import health.vigil.scoring.ScoreRequest;
 import health.vigil.scoring.ScoreResult;
 import health.vigil.scoring.ScoredRow;
 import health.vigil.scoring.ScoringService;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
@@ -34,8 +36,18 @@ public final class ScoreApi {
         this.scoring = scoring;
     }
 
+    /**
+     * One prediction as the route answers it, its fields in this order; the explanation is left out when there is
+     * none. A record rather than a map: a map of eight entries was about 0.45 KB of each request's allocation.
+     */
+    @JsonPropertyOrder({"predictionId", "model", "version", "slot", "risk", "decision", "positiveLabel", "threshold",
+            "explanation"})
+    public record Prediction(String predictionId, String model, int version, String slot, double risk,
+            boolean decision, String positiveLabel, double threshold,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> explanation) {}
+
     /** Scores the body for {@code model} with explanations and returns the response document. */
-    public Map<String, Object> score(ModelName model, JsonNode body) {
+    public Object score(ModelName model, JsonNode body) {
         return score(model, body, true);
     }
 
@@ -43,7 +55,7 @@ public final class ScoreApi {
      * Scores the body for {@code model} and returns the response document; with {@code explain} each
      * prediction of a model that can be explained carries its top contributing factors.
      */
-    public Map<String, Object> score(ModelName model, JsonNode body, boolean explain) {
+    public Object score(ModelName model, JsonNode body, boolean explain) {
         if (body == null || !body.isObject()) {
             throw new ValidationException(ErrorCode.MALFORMED_JSON, "the request body must be a JSON object with"
                     + " 'patientId' and 'features' (one patient) or 'records' (a batch)");
@@ -117,20 +129,10 @@ public final class ScoreApi {
         });
     }
 
-    private static Map<String, Object> document(ScoredRow row) {
-        Map<String, Object> document = new LinkedHashMap<>();
-        document.put("predictionId", row.predictionId());
-        document.put("model", row.model().value());
-        document.put("version", row.version());
-        document.put("slot", row.slot().wireName());
-        document.put("risk", row.score());
-        document.put("decision", row.decision());
-        document.put("positiveLabel", row.positiveLabel());
-        document.put("threshold", row.threshold());
-        if (row.explanation() != null) {
-            document.put("explanation", explanation(row.explanation()));
-        }
-        return document;
+    static Prediction document(ScoredRow row) {
+        return new Prediction(row.predictionId(), row.model().value(), row.version(), row.slot().wireName(),
+                row.score(), row.decision(), row.positiveLabel(), row.threshold(),
+                row.explanation() == null ? null : explanation(row.explanation()));
     }
 
     /**

@@ -49,11 +49,16 @@ class ScoreApiTest {
 
     @Test
     void onePatientInOneDocumentOut() {
-        Map<String, Object> answer = api.score(MODEL, json("{\"patientId\":\"A-1\",\"features\":{\"age\":71}}"));
+        JsonNode answer = sent(api.score(MODEL, json("{\"patientId\":\"A-1\",\"features\":{\"age\":71}}")));
 
-        assertThat(answer).containsEntry("model", "readmission-demo").containsEntry("version", 3)
-                .containsEntry("slot", "stable").containsEntry("risk", 0.25).containsEntry("decision", false)
-                .containsEntry("threshold", 0.3).containsKey("predictionId");
+        assertThat(answer.get("model").asText()).isEqualTo("readmission-demo");
+        assertThat(answer.get("version").asInt()).isEqualTo(3);
+        assertThat(answer.get("slot").asText()).isEqualTo("stable");
+        assertThat(answer.get("risk").asDouble()).isEqualTo(0.25);
+        assertThat(answer.get("decision").asBoolean()).isFalse();
+        assertThat(answer.get("threshold").asDouble()).isEqualTo(0.3);
+        assertThat(answer.has("predictionId")).isTrue();
+        assertThat(answer.has("explanation")).isFalse();
         ScoreRequest sent = sentRequest();
         assertThat(sent.version()).isNull();
         assertThat(sent.rows()).hasSize(1);
@@ -62,11 +67,11 @@ class ScoreApiTest {
 
     @Test
     void aBatchAnswersEachPatientInOrderAndMayPinAVersion() {
-        Map<String, Object> answer = api.score(MODEL, json("{\"version\":2,\"records\":["
-                + "{\"patientId\":\"A\",\"features\":{}},{\"patientId\":\"BB\",\"features\":{}}]}"));
+        JsonNode answer = sent(api.score(MODEL, json("{\"version\":2,\"records\":["
+                + "{\"patientId\":\"A\",\"features\":{}},{\"patientId\":\"BB\",\"features\":{}}]}")));
 
-        assertThat((List<?>) answer.get("predictions")).hasSize(2);
-        assertThat(((Map<?, ?>) ((List<?>) answer.get("predictions")).get(1)).get("predictionId")).isEqualTo("p-2");
+        assertThat(answer.get("predictions")).hasSize(2);
+        assertThat(answer.get("predictions").get(1).get("predictionId").asText()).isEqualTo("p-2");
         assertThat(sentRequest().version()).isEqualTo(2);
     }
 
@@ -159,5 +164,39 @@ class ScoreApiTest {
 
     private static JsonNode json(String text) {
         return Json.readTree("test body", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The answer as it goes out: the bytes the route writes, read back. */
+    private static JsonNode sent(Object answer) {
+        return Json.readTree("the answer", Json.writeResponseBytes(answer));
+    }
+
+    // A prediction is written from a record now, not from a map of its fields: the same bytes as the map gave, field
+    // for field and digit for digit, with and without an explanation and with a label or none.
+    @Test
+    void aPredictionIsWrittenByteForByteAsItsMapOfFieldsWas() {
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 2_000; i++) {
+            Map<String, Object> explanation = random.nextBoolean() ? null
+                    : Map.of("summary", "risk " + i, "baselineRisk", random.nextDouble());
+            ScoreApi.Prediction prediction = new ScoreApi.Prediction("p-" + i, "model-" + (i % 7), 1 + random.nextInt(40),
+                    random.nextBoolean() ? "stable" : "canary", random.nextDouble() / (1 + random.nextInt(1000)),
+                    random.nextBoolean(), random.nextInt(4) == 0 ? null : "readmitted", random.nextInt(101) / 100.0,
+                    explanation);
+            Map<String, Object> before = new java.util.LinkedHashMap<>();
+            before.put("predictionId", prediction.predictionId());
+            before.put("model", prediction.model());
+            before.put("version", prediction.version());
+            before.put("slot", prediction.slot());
+            before.put("risk", prediction.risk());
+            before.put("decision", prediction.decision());
+            before.put("positiveLabel", prediction.positiveLabel());
+            before.put("threshold", prediction.threshold());
+            if (explanation != null) {
+                before.put("explanation", explanation);
+            }
+            assertThat(new String(Json.writeResponseBytes(prediction), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo(new String(Json.writeResponseBytes(before), java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 }

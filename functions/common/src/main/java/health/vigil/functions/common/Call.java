@@ -181,6 +181,19 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
         }
     }
 
+    /**
+     * Who called and what the call carried by name and size only: the body holds patient data, the query may hold an
+     * identifier and the headers a caller's API key, and a record's own text would print them all.
+     */
+    @Override
+    public String toString() {
+        int bodySize = bytes != null ? bytes.length : body.map(String::length).orElse(0);
+        return "Call[principal=" + (principal == null ? null : principal.id()) + ", requestId=" + requestId
+                + ", query=" + (query == null ? java.util.Set.of() : new java.util.TreeSet<>(query.keySet()))
+                + ", headers=" + new java.util.TreeSet<>(headers.keySet()) + ", body="
+                + (bytes != null ? bodySize + " bytes" : bodySize + " characters") + "]";
+    }
+
     /** The query parameter in which Azure Functions accepts a function key. */
     private static final String FUNCTION_KEY = "code";
 

@@ -105,4 +105,18 @@ class CallTest {
                     });
         }
     }
+
+    // A call's text names what it carried, never the body, the query's values or a header's value (an API key).
+    @Test
+    void aCallsTextNamesWhatItCarriedWithoutTheBodyTheQueryValuesOrTheKey() {
+        String body = "{\"patientId\":\"MRN-0042 Jane Doe\",\"features\":{}}";
+        for (Call call : java.util.List.of(
+                new Call(new health.vigil.security.Principal("app-1", java.util.Set.of()), "req-9",
+                        Map.of("patient", "MRN-0042"), Optional.of(body), Map.of("x-api-key", "secret-key-123")),
+                new Call(null, "req-9", Map.of("patient", "MRN-0042"), Optional.empty(),
+                        Map.of("x-api-key", "secret-key-123"), body.getBytes(java.nio.charset.StandardCharsets.UTF_8)))) {
+            assertThat(call.toString()).contains("req-9", "patient", "x-api-key", String.valueOf(body.length()))
+                    .doesNotContain("MRN-0042", "Jane", "secret-key-123", "features");
+        }
+    }
 }

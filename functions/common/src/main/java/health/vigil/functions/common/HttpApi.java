@@ -204,16 +204,15 @@ public final class HttpApi {
             throw new VigilException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, unreadable);
         }
         long max = limits.maxBodyBytes();
+        boolean tooLarge;
         if (bytes != null) {
-            if (bytes.length > max) {
-                throw new VigilException(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is larger than "
-                        + limits.maxBodyBytes() + " bytes; send fewer rows per request");
-            }
-            return;
+            tooLarge = bytes.length > max;
+        } else {
+            String text = body.get();
+            // Bounds first: a character takes one to three bytes (a surrogate pair, two characters, takes four).
+            tooLarge = text.length() > max || (text.length() * 3L > max && utf8Length(text) > max);
         }
-        String text = body.get();
-        // Bounds first: a character takes one to three bytes (a surrogate pair, two characters, takes four).
-        if (text.length() > max || (text.length() * 3L > max && utf8Length(text) > max)) {
+        if (tooLarge) {
             throw new VigilException(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is larger than "
                     + limits.maxBodyBytes() + " bytes; send fewer rows per request");
         }

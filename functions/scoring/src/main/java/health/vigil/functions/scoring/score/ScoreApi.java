@@ -38,7 +38,7 @@ public final class ScoreApi {
 
     /**
      * One prediction as the route answers it, its fields in this order; the explanation is left out when there is
-     * none. A record rather than a map: a map of eight entries was about 0.45 KB of each request's allocation.
+     * none. A record rather than a map of its fields, which took 0.36 KB more of each request's allocation.
      */
     @JsonPropertyOrder({"predictionId", "model", "version", "slot", "risk", "decision", "positiveLabel", "threshold",
             "explanation"})
@@ -129,7 +129,7 @@ public final class ScoreApi {
         });
     }
 
-    static Prediction document(ScoredRow row) {
+    private static Prediction document(ScoredRow row) {
         return new Prediction(row.predictionId(), row.model().value(), row.version(), row.slot().wireName(),
                 row.score(), row.decision(), row.positiveLabel(), row.threshold(),
                 row.explanation() == null ? null : explanation(row.explanation()));

@@ -16,7 +16,6 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import java.io.IOException;
-import java.io.Writer;
 
 /**
  * The one JSON setup of Vigil: strict on input (unknown properties, trailing tokens and duplicate keys are
@@ -116,11 +115,11 @@ public final class Json {
     }
 
     /**
-     * A streaming generator over {@code out} for text that is read back as values and never hashed, such as the
-     * explanations the prediction log keeps: doubles as {@link #writeResponse} writes them.
+     * A streaming generator of UTF-8 over {@code out} for text that is read back as values and never hashed, such as
+     * the explanations the prediction log keeps: doubles as {@link #writeResponse} writes them.
      */
-    public static JsonGenerator readBackGenerator(Writer out) throws IOException {
-        return RESPONSE_WRITER.createGenerator(out);
+    public static JsonGenerator readBackGenerator(java.io.OutputStream out) throws IOException {
+        return RESPONSE_WRITER.createGenerator(out, com.fasterxml.jackson.core.JsonEncoding.UTF8);
     }
 
     public static byte[] writeBytes(Object value) {

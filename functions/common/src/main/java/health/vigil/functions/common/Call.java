@@ -61,7 +61,7 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
     /** The body as JSON; a missing or malformed body is a 400 that says where it went wrong. */
     public JsonNode json() {
         if (bytes != null) {
-            return Json.readTree("the request body", nonBlank(bytes));
+            return Json.readTree("the request body", utf8Document(bytes));
         }
         return Json.readTree("the request body", text());
     }
@@ -72,7 +72,7 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
      */
     public <T> T json(String what, Class<T> type) {
         if (bytes != null) {
-            return Json.read(what, nonBlank(bytes), type);
+            return Json.read(what, utf8Document(bytes), type);
         }
         return Json.read(what, text(), type);
     }
@@ -106,7 +106,7 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
      * four is refused here. A UTF-8 byte order mark is skipped by the parser (RFC 8259 8.1 allows it). Any other byte
      * is left to the parser to judge, bytes that are not UTF-8 included.
      */
-    private static byte[] nonBlank(byte[] bytes) {
+    private static byte[] utf8Document(byte[] bytes) {
         for (int i = 0; i < Math.min(4, bytes.length); i++) {
             if (bytes[i] == 0) {
                 throw new ValidationException(ErrorCode.MALFORMED_JSON, "the request body is not UTF-8 (it starts as"

@@ -10,9 +10,10 @@
 # them, warmed as bench/http/run.sh warms it, then ROUNDS (default 2) rounds of: DURATION (default 10s) of wrk at
 # each of CONNECTIONS (default "1 4") with the drain and checkpoint threads in each of MODES (default "other idle":
 # as they run, then under SCHED_IDLE; "nice19" keeps the normal policy at nice 19, which moving a thread back to
-# nice 0 afterwards needs root for), and the peer. Prints wrk's p98, p99 and p99.9 (corrected for coordinated omission), the young
-# collections in each run (jstat) and Vigil's resident memory. A diagnosis, not a setting: `vigil up` does not
-# change its threads' policy (see docs/benchmarks.md, "What sets the p99 once young collections are rare").
+# nice 0 afterwards needs root for), and the peer. Prints wrk's p98, p99 and p99.9 (corrected for coordinated
+# omission), the young collections in each run (jstat) and Vigil's resident memory. A diagnosis, not a setting:
+# `vigil up` does not change its threads' policy (see docs/benchmarks.md, "What sets the p99 once young collections
+# are rare").
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -98,7 +99,9 @@ for extra in "$@"; do
       for c in $CONNECTIONS; do
         before=$(young "$vigil_pid")
         line=$(load "$url" "$work/score.json" "$key" "$c" "$DURATION" | figures)
-        echo "round $round vigil [${extra:-shipped options}] drain $mode, $c connections: $line young collections $(awk -v a="$before" -v b="$(young "$vigil_pid")" 'BEGIN { print b - a }')"
+        after=$(young "$vigil_pid")
+        echo "round $round vigil [${extra:-shipped options}] drain $mode, $c connections: $line young collections" \
+            "$(awk -v a="$before" -v b="$after" 'BEGIN { print b - a }')"
       done
     done
     for c in $CONNECTIONS; do

@@ -28,6 +28,8 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
      * so {@code 2026-03-29T01:30:00+02:00} arrives as {@code 2026-03-29T01:30:00 02:00}. A space there can mean
      * nothing else.
      */
+    private static final java.time.Instant EARLIEST_TIME = java.time.Instant.parse("1900-01-01T00:00:00Z");
+    private static final java.time.Instant LATEST_TIME = java.time.Instant.parse("9999-12-31T23:59:59.999999999Z");
     private static final Pattern DECODED_PLUS_OFFSET =
             Pattern.compile("(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?) (\\d{2}:\\d{2})");
 
@@ -140,18 +142,31 @@ public record Call(Principal principal, String requestId, Map<String, String> qu
 
     /**
      * Refuses at once every one of {@code names} that is given and is not an ISO-8601 time, naming them all, so that a
-     * caller who wrote both ends of a period as dates learns of both in one answer.
+     * caller who wrote both ends of a period as dates learns of both in one answer; then every one that falls outside
+     * the years 1900 to 9999 (UTC), the years the audit log's days and outcomes' times are kept in. A report's id, a
+     * log's hour partition and a file name write a time's year with four digits: a year before 1 would read as the
+     * year of its era (year -1 as 0002), another window's name.
      */
     public void requireInstantParams(String... names) {
         List<String> bad = new ArrayList<>();
+        List<String> outOfRange = new ArrayList<>();
         for (String name : names) {
-            queryParam(name).filter(v -> instant(v).isEmpty()).ifPresent(v -> bad.add("'" + name + "'"));
+            queryParam(name).ifPresent(v -> instant(v).ifPresentOrElse(t -> {
+                if (t.isBefore(EARLIEST_TIME) || t.isAfter(LATEST_TIME)) {
+                    outOfRange.add("'" + name + "'");
+                }
+            }, () -> bad.add("'" + name + "'")));
         }
         if (!bad.isEmpty()) {
             throw new ValidationException((bad.size() == 1 ? "query parameter " + bad.get(0) + " must be an ISO-8601"
                     + " time" : "query parameters " + String.join(" and ", bad) + " must be ISO-8601 times")
                     + " like 2026-11-24T00:00:00Z (with Z for UTC, or an offset such as +01:00, written %2B01:00 in a"
                     + " URL, which is converted to UTC)");
+        }
+        if (!outOfRange.isEmpty()) {
+            throw new ValidationException((outOfRange.size() == 1 ? "query parameter " + outOfRange.get(0)
+                    + " must be a time" : "query parameters " + String.join(" and ", outOfRange) + " must be times")
+                    + " in the years 1900 to 9999 (UTC), like 2026-11-24T00:00:00Z");
         }
     }
 

@@ -35,6 +35,35 @@ class CallTest {
     }
 
     @Test
+    void aTimeOutsideTheYears1900To9999IsRefusedWithTheRangeAndTheEndsOfTheRangeAreTaken() {
+        // Year -1 would be named 0002 by a four-digit year of era; +10000 and the largest instant have five digits or more.
+        for (String outside : new String[] {"-0001-06-01T00:00:00Z", "0002-01-01T00:00:00Z", "1899-12-31T23:59:59Z",
+            "1900-01-01T00:30:00+01:00", "+10000-01-01T00:00:00Z", "+1000000000-12-31T23:59:59.999999999Z",
+            "9999-12-31T23:00:00-01:00"}) {
+            Call call = new Call(null, "req-1", Map.of("from", outside, "to", "2026-11-02T00:00:00Z"), Optional.empty(),
+                    Map.of());
+            assertThatThrownBy(() -> call.requireInstantParams("from", "to")).as(outside)
+                    .isInstanceOf(ValidationException.class)
+                    .hasMessage("query parameter 'from' must be a time in the years 1900 to 9999 (UTC), like"
+                            + " 2026-11-24T00:00:00Z");
+            assertThatThrownBy(() -> call.instantParam("from")).as(outside).isInstanceOf(ValidationException.class);
+        }
+        Call both = new Call(null, "req-1", Map.of("from", "1000-01-01T00:00:00Z", "to", "+20000-01-01T00:00:00Z"),
+                Optional.empty(), Map.of());
+        assertThatThrownBy(() -> both.requireInstantParams("from", "to"))
+                .hasMessageStartingWith("query parameters 'from' and 'to' must be times in the years 1900 to 9999");
+        // A time that is not one at all is named first, as before.
+        Call mixed = new Call(null, "req-1", Map.of("from", "1000-01-01T00:00:00Z", "to", "2026-11-02"),
+                Optional.empty(), Map.of());
+        assertThatThrownBy(() -> mixed.requireInstantParams("from", "to"))
+                .hasMessageStartingWith("query parameter 'to' must be an ISO-8601 time like");
+        Call ends = new Call(null, "req-1", Map.of("from", "1900-01-01T00:00:00Z", "to", "9999-12-31T23:59:59.999Z"),
+                Optional.empty(), Map.of());
+        assertThat(ends.instantParam("from")).contains(java.time.Instant.parse("1900-01-01T00:00:00Z"));
+        assertThat(ends.instantParam("to")).contains(java.time.Instant.parse("9999-12-31T23:59:59.999Z"));
+    }
+
+    @Test
     void aTimeWithAnOffsetIsConvertedToUtcEvenWhenItsPlusArrivesAsTheSpaceAQueryStringMakesOfIt() {
         java.time.Instant utc = java.time.Instant.parse("2026-03-28T23:30:00Z");
         // '+' in a query string is a space once decoded (both hosts decode it so): what a caller typing the offset sends.

@@ -394,19 +394,14 @@ public final class BatchService {
                 refuseColumnsTheVersionCannotRead(header, model, version);
                 start = lines.position();
             }
-            long inPartition = 0;
-            while (lines.skip()) {
-                rows++;
-                inPartition++;
-                if (lines.position() - start >= settings.partitionBytes()) {
-                    partitions.add(new BatchPartition(partitions.size(), start, lines.position(), firstRow, inPartition));
-                    start = lines.position();
-                    firstRow += inPartition;
-                    inPartition = 0;
-                }
-            }
-            if (inPartition > 0) {
+            // A partition ends with the first line that takes it to partitionBytes, or with the file.
+            long inPartition;
+            while ((inPartition = lines.skipLines(start > Long.MAX_VALUE - settings.partitionBytes() ? Long.MAX_VALUE
+                    : start + settings.partitionBytes())) > 0) {
                 partitions.add(new BatchPartition(partitions.size(), start, lines.position(), firstRow, inPartition));
+                rows += inPartition;
+                start = lines.position();
+                firstRow += inPartition;
             }
         } catch (IOException e) {
             throw new StoreException("cannot read the batch file " + request.input(), e);

@@ -20,6 +20,7 @@ final class LineReader implements AutoCloseable {
     private static final long ONES = 0x0101010101010101L;
     /** The high bit of each byte of a long; {@link CsvRowDecoder} reads its eight-byte steps with these two too. */
     static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long LOW_BITS = 0x7F7F7F7F7F7F7F7FL;
     /** Eight bytes of an array read as one little-endian long, the first byte lowest. */
     static final VarHandle LITTLE_ENDIAN_LONGS =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -45,19 +46,6 @@ final class LineReader implements AutoCloseable {
 
     /** Reads the next line; false at the end of the range. */
     boolean next() {
-        return next(true);
-    }
-
-    /**
-     * Moves past the next line without keeping its bytes ({@link #bytes} and {@link #length} are then meaningless;
-     * {@link #tooLong} still says whether it was over the limit): what planning a job needs, which only counts and
-     * places lines.
-     */
-    boolean skip() {
-        return next(false);
-    }
-
-    private boolean next(boolean keep) {
         if (position >= end) {
             return false;
         }
@@ -73,7 +61,7 @@ final class LineReader implements AutoCloseable {
             }
             int limit = (int) Math.min(bufferLength, bufferPosition + (end - position));
             int i = newline(buffer, bufferPosition, limit);
-            append(bufferPosition, i - bufferPosition, keep);
+            append(bufferPosition, i - bufferPosition);
             position += i - bufferPosition;
             bufferPosition = i;
             if (i < limit) {
@@ -82,10 +70,49 @@ final class LineReader implements AutoCloseable {
                 break;
             }
         }
-        if (keep && lineLength > 0 && line[lineLength - 1] == '\r') {
+        if (lineLength > 0 && line[lineLength - 1] == '\r') {
             lineLength--;
         }
         return true;
+    }
+
+    /**
+     * Moves past whole lines up to and including the first that ends at or past {@code boundary} (its position, past
+     * its newline, is at least {@code boundary}), or to the end of the range, and returns how many it passed: what
+     * planning a job needs, which only counts lines and cuts partitions between them. The lines before the boundary's
+     * last byte are only counted, eight bytes at a time; their lengths are not checked (nor kept: {@link #bytes},
+     * {@link #length} and {@link #tooLong} then say nothing). Zero only at the end of the range.
+     */
+    long skipLines(long boundary) {
+        long passed = 0;
+        // Whether bytes were passed since the last newline: a last line without one still counts.
+        boolean inLine = false;
+        while (position < end) {
+            if (bufferPosition == bufferLength && !fill()) {
+                break;
+            }
+            int limit = (int) Math.min(bufferLength, bufferPosition + (end - position));
+            // Every newline before the boundary's last byte ends a line that ends short of the boundary.
+            long countable = boundary - 1 - position;
+            if (countable > 0) {
+                int upTo = (int) Math.min(limit, bufferPosition + countable);
+                passed += newlines(buffer, bufferPosition, upTo);
+                inLine = buffer[upTo - 1] != '\n';
+                position += upTo - bufferPosition;
+                bufferPosition = upTo;
+                continue;
+            }
+            int i = newline(buffer, bufferPosition, limit);
+            position += i - bufferPosition;
+            inLine |= i > bufferPosition;
+            bufferPosition = i;
+            if (i < limit) {
+                bufferPosition++;
+                position++;
+                return passed + 1;
+            }
+        }
+        return inLine ? passed + 1 : passed;
     }
 
     /** Where the line just read ends (past its newline): the next line's start. */
@@ -127,8 +154,28 @@ final class LineReader implements AutoCloseable {
         return i;
     }
 
-    /** Adds {@code buffer[from, from + count)} to the line: counted against the limit, and copied when {@code keep}. */
-    private void append(int from, int count, boolean keep) {
+    /**
+     * How many {@code \n} bytes {@code bytes[from, to)} holds, eight at a time: in each long read with the newlines
+     * made zero, a byte's high bit is set exactly when the byte is zero (its low seven bits added to seven ones carry
+     * into the high bit unless they are all zero, and no sum carries into the next byte), and those bits are counted.
+     */
+    static int newlines(byte[] bytes, int from, int to) {
+        int count = 0;
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES) {
+            long x = (long) LITTLE_ENDIAN_LONGS.get(bytes, i) ^ NEWLINES;
+            count += Long.bitCount(~(((x & LOW_BITS) + LOW_BITS) | x | LOW_BITS));
+        }
+        for (; i < to; i++) {
+            if (bytes[i] == '\n') {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** Adds {@code buffer[from, from + count)} to the line, counted against the limit. */
+    private void append(int from, int count) {
         if (lineTooLong || count == 0) {
             return;
         }
@@ -137,12 +184,10 @@ final class LineReader implements AutoCloseable {
             lineLength = 0;
             return;
         }
-        if (keep) {
-            if (lineLength + count > line.length) {
-                line = Arrays.copyOf(line, Math.min(maxLineBytes + 1, Math.max(line.length * 2, lineLength + count)));
-            }
-            System.arraycopy(buffer, from, line, lineLength, count);
+        if (lineLength + count > line.length) {
+            line = Arrays.copyOf(line, Math.min(maxLineBytes + 1, Math.max(line.length * 2, lineLength + count)));
         }
+        System.arraycopy(buffer, from, line, lineLength, count);
         lineLength += count;
     }
 

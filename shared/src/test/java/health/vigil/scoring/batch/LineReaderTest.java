@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The reader against a plain split of the same bytes: lines of every length around the eight-byte steps of its
  * newline search, across its 64 KiB buffer, with and without {@code \r}, a last line without a newline, ranges
- * that start and stop inside the file, and lines over the limit; {@link LineReader#skip} places lines exactly as
- * {@link LineReader#next} does.
+ * that start and stop inside the file, and lines over the limit; {@link LineReader#skipLines} cuts partitions where
+ * the planner's rule, applied to the lines {@link LineReader#next} reads, cuts them.
  */
 class LineReaderTest {
     private static final int LIMIT = 700;
@@ -51,7 +51,7 @@ class LineReaderTest {
     }
 
     @Test
-    void linesReadAndSkippedMatchAPlainSplitOfTheSameBytes() {
+    void linesReadMatchAPlainSplitAndPartitionsCutByCountingMatchTheLineByLineRule() {
         SplittableRandom random = new SplittableRandom(20261205L);
         StringBuilder text = new StringBuilder();
         while (text.length() < 300_000) {
@@ -75,19 +75,100 @@ class LineReaderTest {
                     readEnds.add(lines.position());
                 }
             }
-            List<Boolean> skippedTooLong = new ArrayList<>();
-            List<Long> skippedEnds = new ArrayList<>();
-            try (LineReader lines = reader(bytes, range[0], range[1])) {
-                while (lines.skip()) {
-                    skippedTooLong.add(lines.tooLong());
-                    skippedEnds.add(lines.position());
+            assertThat(read).as("range %s", Arrays.toString(range)).isEqualTo(expected);
+            assertThat(read).contains((String) null); // not vacuous: some lines were over the limit
+            for (long partitionBytes : new long[] {1, 7, 8, 9, 64, 700, 4093, 65_535, 65_536, 65_537, 100_000,
+                    Long.MAX_VALUE}) {
+                assertThat(partitions(bytes, range[0], range[1], partitionBytes))
+                        .as("range %s, partitions of %d bytes", Arrays.toString(range), partitionBytes)
+                        .isEqualTo(partitionsLineByLine(range[0], readEnds, partitionBytes));
+            }
+        }
+    }
+
+    @Test
+    void newlinesAreCountedExactlyWhateverTheBytesAroundThem() {
+        SplittableRandom random = new SplittableRandom(20261207L);
+        // Bytes next to the newline's value, zero, and bytes with the high bit set: the ones a borrow or carry
+        // between the eight bytes of a step would miscount.
+        byte[] alphabet = {'\n', '\n', 0x0B, 0x09, 0x00, 0x01, (byte) 0x8A, (byte) 0x80, (byte) 0xFF, 'x', '\r'};
+        for (int trial = 0; trial < 5_000; trial++) {
+            byte[] bytes = new byte[random.nextInt(80)];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = alphabet[random.nextInt(alphabet.length)];
+            }
+            int from = random.nextInt(bytes.length + 1);
+            int to = from + random.nextInt(bytes.length - from + 1);
+            int expected = 0;
+            for (int i = from; i < to; i++) {
+                expected += bytes[i] == '\n' ? 1 : 0;
+            }
+            assertThat(LineReader.newlines(bytes, from, to)).as("%s [%d, %d)", Arrays.toString(bytes), from, to)
+                    .isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void partitionsCutByCountingMatchTheLineByLineRuleOnSmallFiles() {
+        SplittableRandom random = new SplittableRandom(20261208L);
+        for (int trial = 0; trial < 3_000; trial++) {
+            StringBuilder text = new StringBuilder();
+            int lineCount = random.nextInt(12);
+            for (int l = 0; l < lineCount; l++) {
+                text.append("y".repeat(random.nextInt(random.nextInt(5) == 0 ? 40 : 6)));
+                if (l < lineCount - 1 || random.nextBoolean()) {
+                    text.append(random.nextInt(4) == 0 ? "\r\n" : "\n");
                 }
             }
-            assertThat(read).as("range %s", Arrays.toString(range)).isEqualTo(expected);
-            assertThat(skippedEnds).isEqualTo(readEnds);
-            assertThat(skippedTooLong).isEqualTo(read.stream().map(line -> line == null).toList());
-            assertThat(read).contains((String) null); // not vacuous: some lines were over the limit
+            byte[] bytes = text.toString().getBytes(StandardCharsets.US_ASCII);
+            long partitionBytes = 1 + random.nextInt(30);
+            List<Long> ends = new ArrayList<>();
+            try (LineReader lines = reader(bytes, 0, Long.MAX_VALUE)) {
+                while (lines.next()) {
+                    ends.add(lines.position());
+                }
+            }
+            assertThat(partitions(bytes, 0, Long.MAX_VALUE, partitionBytes)).as("%s in partitions of %d bytes",
+                    text, partitionBytes).isEqualTo(partitionsLineByLine(0, ends, partitionBytes));
         }
+    }
+
+    /** {start, end, lines} of each partition as {@link LineReader#skipLines} cuts them. */
+    private static List<List<Long>> partitions(byte[] bytes, long start, long end, long partitionBytes) {
+        List<List<Long>> partitions = new ArrayList<>();
+        try (LineReader lines = reader(bytes, start, end)) {
+            long from = start;
+            long count;
+            while ((count = lines.skipLines(from > Long.MAX_VALUE - partitionBytes ? Long.MAX_VALUE
+                    : from + partitionBytes)) > 0) {
+                partitions.add(List.of(from, lines.position(), count));
+                from = lines.position();
+            }
+            assertThat(lines.skipLines(Long.MAX_VALUE)).as("nothing after the end").isZero();
+        }
+        return partitions;
+    }
+
+    /**
+     * The rule the batch planner followed line by line: a partition ends after the first line whose end is at least
+     * {@code partitionBytes} past the partition's start, or with the last line.
+     */
+    private static List<List<Long>> partitionsLineByLine(long start, List<Long> lineEnds, long partitionBytes) {
+        List<List<Long>> partitions = new ArrayList<>();
+        long from = start;
+        long count = 0;
+        for (long lineEnd : lineEnds) {
+            count++;
+            if (lineEnd - from >= partitionBytes) {
+                partitions.add(List.of(from, lineEnd, count));
+                from = lineEnd;
+                count = 0;
+            }
+        }
+        if (count > 0) {
+            partitions.add(List.of(from, lineEnds.get(lineEnds.size() - 1), count));
+        }
+        return partitions;
     }
 
     /** The start of the first line at or after {@code from}. */

@@ -352,6 +352,15 @@ abstract class PlatformLoopScenario {
             assertThat(unknown.statusCode()).as(path).isEqualTo(404);
             assertThat(json(unknown.body()).at("/error/code").asText()).as(path).isEqualTo("MODEL_NOT_FOUND");
         }
+        // The metadata and readiness routes take no query parameter: ?version=2 is not answered as the deployed one.
+        for (String path : List.of("/v2?version=1", "/v2/models/" + MODEL + "?version=2", "/v2/models/" + MODEL
+                + "/ready?version=3", "/v2/models/" + MODEL + "/versions/1?explain=true", "/v2/models/" + MODEL
+                + "/versions/1/ready?x=1")) {
+            HttpResponse<String> refused = send(HttpRequest.newBuilder(uri(path)).GET().header("x-api-key", clinicalApp));
+            assertThat(refused.statusCode()).as(path).isEqualTo(400);
+            assertThat(json(refused.body()).at("/error/message").asText()).as(path)
+                    .contains("is not one this route takes");
+        }
         JsonNode metadata = get("/v2/models/" + MODEL, clinicalApp);
         assertThat(metadata.get("name").asText()).isEqualTo(MODEL);
         assertThat(metadata.get("inputs").findValuesAsText("name")).containsAll(SampleModels.readmissionSchema().names());
@@ -609,6 +618,14 @@ abstract class PlatformLoopScenario {
         HttpResponse<String> fragment = send(HttpRequest.newBuilder(uri(path + "?fragment=true")).GET()
                 .header("x-api-key", clinicalApp));
         assertThat(fragment.body()).startsWith("<style>").doesNotContain("<html");
+        // A fragment= that is neither true nor false is refused whatever the answer would have been: JSON, or a 404.
+        for (String odd : List.of(path, "/predictions/" + health.vigil.model.PredictionIds.next(java.time.Instant.now())
+                + "/explanation")) {
+            HttpResponse<String> banana = send(HttpRequest.newBuilder(uri(odd + "?fragment=banana")).GET()
+                    .header("x-api-key", clinicalApp).header("Accept", "application/json"));
+            assertThat(banana.statusCode()).as(odd).isEqualTo(400);
+            assertThat(json(banana.body()).at("/error/message").asText()).as(odd).contains("'fragment'");
+        }
 
         HttpResponse<String> forbidden = send(HttpRequest.newBuilder(uri(path)).GET().header("x-api-key", operator));
         assertThat(forbidden.statusCode()).isEqualTo(403);
@@ -641,6 +658,11 @@ abstract class PlatformLoopScenario {
         JsonNode before = get("/models/" + MODEL + "/outcomes" + window, operator);
         assertThat(before.get("predictions").asLong()).isEqualTo(scoredRows);
         assertThat(before.get("labelled").asLong()).isZero();
+        // A model there is none of (a typo) is not found, not a window without predictions.
+        HttpResponse<String> typo = send(HttpRequest.newBuilder(uri("/models/no-such-model/outcomes" + window)).GET()
+                .header("x-api-key", operator));
+        assertThat(typo.statusCode()).isEqualTo(404);
+        assertThat(json(typo.body()).at("/error/code").asText()).isEqualTo("MODEL_NOT_FOUND");
 
         String batch = Json.write(Map.of("model", MODEL, "outcomes", List.of(
                 Map.of("predictionId", v1.get(0).predictionId(), "outcome", 1),

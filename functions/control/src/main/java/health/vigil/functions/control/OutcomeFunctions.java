@@ -19,6 +19,7 @@ import health.vigil.monitoring.OutcomeJoin;
 import health.vigil.outcomes.OutcomeReceipt;
 import health.vigil.outcomes.OutcomeService;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.registry.ModelRegistry;
 import health.vigil.security.Role;
 import health.vigil.text.Words;
 import java.time.Duration;
@@ -33,6 +34,7 @@ public final class OutcomeFunctions {
     private static final Duration MAX_WINDOW = Duration.ofDays(366);
     private final OutcomeService outcomes;
     private final OutcomeJoin join;
+    private final ModelRegistry registry;
     private final HttpApi http;
     private final Triggers triggers;
 
@@ -40,6 +42,7 @@ public final class OutcomeFunctions {
         this.triggers = new Triggers(platform.telemetry());
         this.outcomes = platform.outcomes();
         this.join = platform.outcomeJoin();
+        this.registry = platform.registry();
         this.http = http;
     }
 
@@ -65,7 +68,12 @@ public final class OutcomeFunctions {
             if (Duration.between(from, to).compareTo(MAX_WINDOW) > 0) {
                 throw new ValidationException("the window is longer than 366 days; ask for a shorter one");
             }
-            return join.labelled(new ModelName(name), from, to);
+            // A model there is none of is not found, not a window without predictions.
+            ModelName model = new ModelName(name);
+            if (!registry.listModels().contains(model)) {
+                throw registry.modelNotFound(model);
+            }
+            return join.labelled(model, from, to);
         });
     }
 

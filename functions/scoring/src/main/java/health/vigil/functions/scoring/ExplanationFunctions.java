@@ -52,6 +52,8 @@ public final class ExplanationFunctions {
         // Its errors too are a page for a browser: a clinician who follows a stale link reads why, not JSON.
         return http.handlePage(request, context, Access.role(Role.SCORING_INVOKE), call -> {
             call.takesOnlyQuery(QUERY);
+            // Read before anything else, so that a fragment= that is not true or false is refused on every answer.
+            boolean fragment = call.flag("fragment", false);
             if (!PREDICTION_ID.matcher(id).matches()) {
                 throw new ValidationException("a prediction id is the UUID the scoring answer gave (hexadecimal digits"
                         + " and hyphens)");
@@ -60,7 +62,7 @@ public final class ExplanationFunctions {
             if (ContentNegotiation.choose(call.header("accept"), OFFERED).equals(JSON)) {
                 return new Reply(200, explanation, Map.of("Vary", "Accept"));
             }
-            return Reply.page(call.flag("fragment", false) ? ExplanationPage.embeddable(explanation)
+            return Reply.page(fragment ? ExplanationPage.embeddable(explanation)
                     : ExplanationPage.page(explanation));
         });
     }

@@ -39,7 +39,10 @@ public final class InferenceFunctions {
             @HttpTrigger(name = "request", methods = HttpMethod.GET, route = "v2",
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> ServerMetadataResponse.current());
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> {
+            call.takesOnlyQuery(java.util.Set.of());
+            return ServerMetadataResponse.current();
+        });
     }
 
     @FunctionName("ModelMetadata")
@@ -48,7 +51,10 @@ public final class InferenceFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("name") String name,
             ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> oip.metadata(new ModelName(name), null));
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> {
+            call.takesOnlyQuery(java.util.Set.of());
+            return oip.metadata(new ModelName(name), null);
+        });
     }
 
     @FunctionName("ModelVersionMetadata")
@@ -58,8 +64,10 @@ public final class InferenceFunctions {
             @BindingName("name") String name,
             @BindingName("version") String version,
             ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
-                call -> oip.metadata(new ModelName(name), HttpApi.version(version)));
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> {
+            call.takesOnlyQuery(java.util.Set.of());
+            return oip.metadata(new ModelName(name), HttpApi.version(version));
+        });
     }
 
     @FunctionName("ModelReady")
@@ -68,7 +76,7 @@ public final class InferenceFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("name") String name,
             ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> readiness(name, null));
+        return http.handle(request, context, Access.role(Role.SCORING_INVOKE), call -> readiness(call, name, null));
     }
 
     @FunctionName("ModelVersionReady")
@@ -79,7 +87,7 @@ public final class InferenceFunctions {
             @BindingName("version") String version,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.SCORING_INVOKE),
-                call -> readiness(name, HttpApi.version(version)));
+                call -> readiness(call, name, HttpApi.version(version)));
     }
 
     @FunctionName("Infer")
@@ -107,9 +115,11 @@ public final class InferenceFunctions {
 
     /**
      * The protocol's readiness answer: clients read the status (200 ready, anything else not), so a model or version
-     * that cannot score now is 503 with the same body, as the server's readiness probe is.
+     * that cannot score now is 503 with the same body, as the server's readiness probe is. A query parameter is
+     * refused: {@code ?version=3} would otherwise be answered with the whole model's readiness.
      */
-    private Reply readiness(String name, Integer version) {
+    private Reply readiness(Call call, String name, Integer version) {
+        call.takesOnlyQuery(java.util.Set.of());
         boolean ready = oip.isReady(new ModelName(name), version);
         return Reply.of(ready ? 200 : 503, Map.of("name", name, "ready", ready));
     }

@@ -96,6 +96,20 @@ class BatchScoringIT {
             assertThat(scored.get("topFactors")).isNotEmpty();
             assertThat(String.join("\n", lines)).doesNotContain("patient-");
 
+            // An offset is written one way, and one past the end is not an offset any page gave.
+            ControlClient client = new ControlClient(platform.baseUri(),
+                    LocalAdapters.apiKey(home, "population-health"));
+            long total = Files.size(out);
+            for (String offset : List.of("+0", "-0", "00", "%D9%A3", "1e3", String.valueOf(total + 1))) {
+                HttpResponse<String> badOffset = client.exchange("GET", "/batches/" + id + "/results?offset=" + offset,
+                        null);
+                assertThat(badOffset.statusCode()).as(offset + " " + badOffset.body()).isEqualTo(400);
+                assertThat(badOffset.body()).as(offset).contains("offset");
+            }
+            HttpResponse<String> atTheEnd = client.exchange("GET", "/batches/" + id + "/results?offset=" + total, null);
+            assertThat(atTheEnd.statusCode()).isEqualTo(200);
+            assertThat(atTheEnd.body()).isEmpty();
+
             JsonNode status = platform.platform().batches().readJob(id).map(Json.mapper()::valueToTree)
                     .map(JsonNode.class::cast).orElseThrow();
             assertThat(status.get("partitions").size()).as("partitions queued").isGreaterThan(2);

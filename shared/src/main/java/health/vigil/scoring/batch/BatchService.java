@@ -1011,7 +1011,12 @@ public final class BatchService {
         requireCompleted(canonical);
         long total = artifacts.describe(ArtifactStore.BATCH_OUTPUT, resultsName(canonical))
                 .orElseThrow(() -> notFound(canonical)).size();
-        if (offset >= total) {
+        if (offset > total) {
+            throw new ValidationException("offset " + offset + " is past the end of the results (" + total + " bytes);"
+                    + " start at 0, or at the x-vigil-next-offset a previous page gave");
+        }
+        if (offset == total) {
+            // The next offset of the last page: nothing more.
             return new ResultsPage(new byte[0], offset, total, total);
         }
         // A page starts where a line does: at 0, or just after a line's end (a previous page's next offset).

@@ -1202,7 +1202,11 @@ class BatchServiceTest {
         assertThat(batches.readResults(job.id(), firstLineEnd, 700).lines()).isNotEmpty();
         assertThatThrownBy(() -> batches.readResults(job.id(), firstLineEnd - 5, 700))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("inside a line");
-        assertThat(batches.readResults(job.id(), whole.length + 10, 700).lines()).isEmpty();
+        // The last page's next offset is the end: nothing more. Past it is not an offset any page gave.
+        assertThat(batches.readResults(job.id(), whole.length, 700).lines()).isEmpty();
+        assertThat(batches.readResults(job.id(), whole.length, 700).nextOffset()).isEqualTo(whole.length);
+        assertThatThrownBy(() -> batches.readResults(job.id(), whole.length + 10, 700))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("past the end of the results");
 
         // The id as a UUID in upper case is the same job, as a prediction id is the same prediction.
         String upper = job.id().toUpperCase(java.util.Locale.ROOT);

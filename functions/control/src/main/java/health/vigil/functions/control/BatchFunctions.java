@@ -106,12 +106,14 @@ public final class BatchFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("id") String id, ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.BATCHES_SUBMIT), call -> {
-            long offset;
-            try {
-                offset = Long.parseLong(call.queryParam("offset").orElse("0"));
-            } catch (NumberFormatException e) {
-                throw new ValidationException("offset must be a whole number of bytes (the previous page's"
-                        + " x-vigil-next-offset)");
+            // One spelling, as numbers in paths and queries have: ASCII digits, no sign, no leading zero
+            // (Long.parseLong also reads "+5", "-0" and digits of other scripts).
+            String written = call.queryParam("offset").orElse("0");
+            long offset = written.equals("0") ? 0 : written.length() <= 18 && written.charAt(0) != '0'
+                    && written.chars().allMatch(c -> c >= '0' && c <= '9') ? Long.parseLong(written) : -1;
+            if (offset < 0) {
+                throw new ValidationException("offset must be a whole number of bytes written in ASCII digits: 0, or the"
+                        + " x-vigil-next-offset a previous page gave");
             }
             BatchService.ResultsPage page = batches.readResults(id, offset, RESULTS_PAGE_BYTES);
             return Reply.text("application/x-ndjson", new String(page.lines(), StandardCharsets.UTF_8),

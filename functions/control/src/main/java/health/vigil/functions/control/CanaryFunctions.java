@@ -365,7 +365,7 @@ public final class CanaryFunctions {
         RequestFields.requireKnown(node, POLICY_FIELDS, "the policy");
         CanaryPolicy d = CanaryPolicy.DEFAULT;
         return new CanaryPolicy(number(node, "falseRollbackRate", d.falseRollbackRate()),
-                (int) number(node, "minSamplePerSlot", d.minSamplePerSlot()),
+                wholeNumber(node, "minSamplePerSlot", d.minSamplePerSlot()),
                 number(node, "flagRateMargin", d.flagRateMargin()),
                 number(node, "missingRateMargin", d.missingRateMargin()),
                 number(node, "psiLimit", d.psiLimit()),
@@ -376,6 +376,18 @@ public final class CanaryFunctions {
                 number(node, "calibrationMargin", d.calibrationMargin()),
                 number(node, "aurocMargin", d.aurocMargin()),
                 number(node, "scoreMeanMargin", d.scoreMeanMargin()));
+    }
+
+    /** A count: a fraction such as 150.9, or a number past an int, is refused rather than cut to one. */
+    private static int wholeNumber(JsonNode node, String field, int fallback) {
+        if (!node.has(field)) {
+            return fallback;
+        }
+        JsonNode value = node.get(field);
+        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+            throw new ValidationException("policy field \"" + field + "\" must be a whole number");
+        }
+        return value.intValue();
     }
 
     private static double number(JsonNode node, String field, double fallback) {

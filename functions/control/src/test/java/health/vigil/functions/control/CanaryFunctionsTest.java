@@ -69,6 +69,9 @@ class CanaryFunctionsTest {
             "{\"version\": 2, \"bakeTime\": \"PT0S\"}|1 s to 7 days",
             "{\"version\": 2, \"policy\": {\"falseRollbackRate\": 0.7}}|falseRollbackRate is 0.7",
             "{\"version\": 2, \"policy\": {\"minSamplePerSlot\": 3}}|minSamplePerSlot is 3",
+            "{\"version\": 2, \"policy\": {\"minSamplePerSlot\": 150.9}}|\"minSamplePerSlot\" must be a whole number",
+            "{\"version\": 2, \"policy\": {\"minSamplePerSlot\": 3e9}}|\"minSamplePerSlot\" must be a whole number",
+            "{\"version\": 2, \"policy\": {\"minSamplePerSlot\": \"500\"}}|\"minSamplePerSlot\" must be a whole number",
             "{\"version\": 2, \"policy\": {\"alpha\": 0.01}}|unknown field 'alpha'",
             "[2]|JSON object"})
     void refusesABadBodyWithWhatToFix(String body, String message) {

@@ -11,7 +11,8 @@ import java.util.Arrays;
 /**
  * Reads a byte range of a file line by line, keeping each line's end offset, so a checkpoint can say exactly where
  * the next line starts. A line ends at {@code \n} (a {@code \r} before it is dropped); the last line of the range
- * may lack one. Only the current line is held, and no line may be longer than {@code maxLineBytes}: a longer one
+ * may lack one. Only the current line is held, and no line may be longer than {@code maxLineBytes} (the {@code \r} of a
+ * CRLF end not counted, so a line at the limit reads alike with either line end): a longer one
  * is skipped and reported as too long, so a file without newlines cannot exhaust memory.
  */
 final class LineReader implements AutoCloseable {
@@ -72,6 +73,11 @@ final class LineReader implements AutoCloseable {
         }
         if (lineLength > 0 && line[lineLength - 1] == '\r') {
             lineLength--;
+        }
+        if (lineLength > maxLineBytes) {
+            // One byte over is kept only for a CRLF line at the limit, whose \r is not part of the line.
+            lineTooLong = true;
+            lineLength = 0;
         }
         return true;
     }
@@ -174,12 +180,15 @@ final class LineReader implements AutoCloseable {
         return count;
     }
 
-    /** Adds {@code buffer[from, from + count)} to the line, counted against the limit. */
+    /**
+     * Adds {@code buffer[from, from + count)} to the line, counted against the limit plus one byte: the \r of a CRLF
+     * line end, which {@link #next} drops before it holds the line to the limit.
+     */
     private void append(int from, int count) {
         if (lineTooLong || count == 0) {
             return;
         }
-        if (lineLength + count > maxLineBytes) {
+        if (lineLength + count > maxLineBytes + 1) {
             lineTooLong = true;
             lineLength = 0;
             return;

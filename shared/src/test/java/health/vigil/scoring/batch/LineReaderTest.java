@@ -87,6 +87,30 @@ class LineReaderTest {
     }
 
     @Test
+    void aLineAtTheLimitReadsAlikeWithAnLfOrACrlfEndAndOneByteMoreIsTooLongWithEither() {
+        String atLimit = "a".repeat(LIMIT);
+        for (String end : new String[] {"\n", "\r\n"}) {
+            byte[] bytes = (atLimit + end + "a".repeat(LIMIT + 1) + end + "b" + end).getBytes(StandardCharsets.US_ASCII);
+            try (LineReader lines = reader(bytes, 0, Long.MAX_VALUE)) {
+                assertThat(lines.next()).isTrue();
+                assertThat(lines.tooLong()).as("%s at the limit", end.length()).isFalse();
+                assertThat(new String(lines.bytes(), 0, lines.length(), StandardCharsets.US_ASCII)).isEqualTo(atLimit);
+                assertThat(lines.next()).isTrue();
+                assertThat(lines.tooLong()).as("one over").isTrue();
+                assertThat(lines.next()).isTrue();
+                assertThat(new String(lines.bytes(), 0, lines.length(), StandardCharsets.US_ASCII)).isEqualTo("b");
+                assertThat(lines.next()).isFalse();
+            }
+        }
+        // A line of the limit's length ending in a \r it keeps (then \r\r\n) is one over once one \r is dropped.
+        byte[] twoCr = ("a".repeat(LIMIT) + "\r\r\n").getBytes(StandardCharsets.US_ASCII);
+        try (LineReader lines = reader(twoCr, 0, Long.MAX_VALUE)) {
+            assertThat(lines.next()).isTrue();
+            assertThat(lines.tooLong()).isTrue();
+        }
+    }
+
+    @Test
     void newlinesAreCountedExactlyWhateverTheBytesAroundThem() {
         SplittableRandom random = new SplittableRandom(20261207L);
         // Bytes next to the newline's value, zero, and bytes with the high bit set: the ones a borrow or carry
@@ -195,15 +219,11 @@ class LineReaderTest {
                 end++;
             }
             int length = end - start;
-            // Over the limit as the reader counts: the bytes before the newline, any \r included.
-            if (length > LIMIT) {
-                lines.add(null);
-            } else {
-                if (length > 0 && bytes[end - 1] == '\r') {
-                    length--;
-                }
-                lines.add(new String(bytes, start, length, StandardCharsets.US_ASCII));
+            if (length > 0 && bytes[end - 1] == '\r') {
+                length--;
             }
+            // Over the limit as the reader counts: the bytes before the newline, the \r of a CRLF end not counted.
+            lines.add(length > LIMIT ? null : new String(bytes, start, length, StandardCharsets.US_ASCII));
             start = end + 1;
         }
         return lines;

@@ -432,22 +432,29 @@ public final class BatchService {
     }
 
     /**
-     * Refuses a file whose first line holds a carriage return that is not the one of a CRLF line end, or the end of
-     * the file: its lines end with a carriage return alone. Lines end at a line feed, so such a file is one line: a CSV
-     * header naming its rows as columns, a JSON Lines file of one refused row. Looks no further than the longest line
-     * allowed (then resets {@code in}), so a file too large to be one line is refused the same way.
+     * Refuses a file whose lines end with a carriage return alone: one with a carriage return (other than its last
+     * byte) and no line feed within the longest line allowed plus a CRLF. Lines end at a line feed, so such a file is
+     * one line: a CSV header naming its rows as columns, a JSON Lines file of one refused row. A file that has line
+     * feeds is read line by line even if a line holds a stray carriage return (whitespace in JSON, trimmed from a CSV
+     * cell) or its lines end with {@code \r\r\n}: each row is then read, or refused, on its own. Looks no further
+     * than that window (then resets {@code in}), so a file too large to be one line is refused the same way.
      */
     private void refuseCarriageReturnLineEnds(InputStream in, BatchFormat format) throws IOException {
         int window = settings.maxLineBytes() + 2;
         in.mark(window);
         byte[] head = in.readNBytes(window);
         in.reset();
-        for (int i = 0; i + 1 < head.length && head[i] != '\n'; i++) {
-            if (head[i] == '\r' && head[i + 1] != '\n') {
-                throw new ValidationException("the " + (format == BatchFormat.CSV ? "CSV" : "JSON Lines") + " file's"
-                        + " first line holds a carriage return: its lines end with a carriage return alone (as classic"
-                        + " Mac OS saved text); save it with LF or CRLF line ends");
+        boolean carriageReturn = false;
+        for (int i = 0; i < head.length; i++) {
+            if (head[i] == '\n') {
+                return;
             }
+            carriageReturn |= head[i] == '\r' && i + 1 < head.length;
+        }
+        if (carriageReturn) {
+            throw new ValidationException("the " + (format == BatchFormat.CSV ? "CSV" : "JSON Lines") + " file's"
+                    + " lines end with a carriage return alone (as classic Mac OS saved text): it has no line feed"
+                    + " within its first " + window + " bytes; save it with LF or CRLF line ends");
         }
     }
 

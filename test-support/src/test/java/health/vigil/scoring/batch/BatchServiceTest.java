@@ -1047,14 +1047,26 @@ class BatchServiceTest {
 
             assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, null, name, false), "analyst"))
                     .as(name).isInstanceOf(ValidationException.class)
-                    .hasMessage("the " + kind + " file's first line holds a carriage return: its lines end with a"
-                            + " carriage return alone (as classic Mac OS saved text); save it with LF or CRLF line ends");
+                    .hasMessageStartingWith("the " + kind + " file's lines end with a carriage return alone (as"
+                            + " classic Mac OS saved text): it has no line feed within its first ")
+                    .hasMessageEndingWith(" bytes; save it with LF or CRLF line ends");
         }
         assertThat(queued).isEmpty();
-        // CRLF line ends are read as they always were.
+        // CRLF line ends are read as they always were, and so are \r\r\n ends (a text-mode writer's twice-converted
+        // CRLF) and a stray carriage return inside the first line: rows are then read, or refused, one by one.
         upload("windows" + extension, file.apply(2).replace("\n", "\r\n"));
         assertThat(platform.batches().submit(new BatchRequest(model, null, "windows" + extension, false), "analyst")
                 .rows()).isEqualTo(2);
+        upload("twice" + extension, file.apply(3).replace("\n", "\r\r\n"));
+        assertThat(platform.batches().submit(new BatchRequest(model, null, "twice" + extension, false), "analyst")
+                .rows()).isEqualTo(3);
+        String content = file.apply(3);
+        // In the first line that is a row: a JSON Lines file's first, the line after a CSV header.
+        int rowStart = kind.equals("CSV") ? content.indexOf('\n') + 1 : 0;
+        int at = rowStart + (content.indexOf('\n', rowStart) - rowStart) / 2;
+        upload("stray" + extension, content.substring(0, at) + "\r" + content.substring(at));
+        assertThat(platform.batches().submit(new BatchRequest(model, null, "stray" + extension, false), "analyst")
+                .rows()).isEqualTo(3);
     }
 
     @Test

@@ -820,6 +820,12 @@ abstract class PlatformLoopScenario {
         String neverIssued = health.vigil.model.PredictionIds.next(first.time());
         assertThat(send(HttpRequest.newBuilder(uri("/predictions/" + neverIssued)).GET().header("x-api-key", compliance))
                 .statusCode()).isEqualTo(404);
+        // An id of the form Vigil issued before ids carried their time is a prediction id it cannot look up: 404.
+        String earlier = UUID.randomUUID().toString();
+        HttpResponse<String> beforeTimedIds = send(HttpRequest.newBuilder(uri("/predictions/" + earlier)).GET()
+                .header("x-api-key", compliance));
+        assertThat(beforeTimedIds.statusCode()).isEqualTo(404);
+        assertThat(json(beforeTimedIds.body()).at("/error/message").asText()).contains("before prediction ids carried");
 
         JsonNode lineage = get(path, compliance);
         assertThat(lineage.at("/prediction/predictionId").asText()).isEqualTo(first.predictionId());
@@ -853,7 +859,8 @@ abstract class PlatformLoopScenario {
             }
         });
         assertThat(lookups).contains("read " + path.substring(1) + " by compliance",
-                "not_found predictions/" + neverIssued + " by compliance", "invalid predictions by compliance");
+                "not_found predictions/" + neverIssued + " by compliance", "invalid predictions by compliance",
+                "not_found predictions/" + earlier + " by compliance");
         assertThat(lookups.toString()).doesNotContain("not-an-id");
     }
 

@@ -77,6 +77,14 @@ public final class PredictionLineage {
         // Ids are UUIDs, which are read in any case; scoring writes them in lower case.
         String predictionId = asked.toLowerCase(java.util.Locale.ROOT);
         Optional<Instant> issued = PredictionIds.timeOf(predictionId);
+        if (issued.isEmpty() && PredictionIds.formOf(predictionId) == PredictionIds.Form.EARLIER_VERSION) {
+            // An id Vigil issued before ids carried their time (ADR 0014): a prediction id, which the log may hold
+            // for the retention period, but one that says nothing of where; not found by id, rather than "not an id".
+            audit.record(reader, ACTION, "predictions/" + predictionId, "not_found", Map.of());
+            throw new VigilException(ErrorCode.NOT_FOUND, "prediction " + predictionId + " has an id made before"
+                    + " prediction ids carried their time (a version-4 or version-3 UUID), so its lineage cannot be"
+                    + " looked up by id; the audit export holds the decisions of its version");
+        }
         if (issued.isEmpty()) {
             // What was asked stays out of the record and the answer: it is not an id and may be anything.
             audit.record(reader, ACTION, "predictions", "invalid", Map.of());

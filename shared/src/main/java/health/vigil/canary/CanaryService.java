@@ -83,6 +83,11 @@ public final class CanaryService {
             if (bakeTime.isNegative() || bakeTime.getSeconds() < 1 || bakeTime.compareTo(Duration.ofDays(7)) > 0) {
                 throw new ValidationException("the bake time is " + bakeTime + "; give 1 s to 7 days, for example PT10M");
             }
+            if (bakeTime.getNano() != 0) {
+                // The ramp keeps whole seconds: PT10M0.5S would bake every step after the first for 10 minutes.
+                throw new ValidationException("the bake time is " + bakeTime + "; give it in whole seconds, for"
+                        + " example PT10M or PT90S");
+            }
             CanaryRamp.requireSteps(steps);
         }
     }

@@ -67,6 +67,8 @@ class CanaryFunctionsTest {
             "{\"version\": 2, \"steps\": \"fast\"}|array of basis points",
             "{\"version\": 2, \"bakeTime\": \"ten minutes\"}|ISO-8601 duration",
             "{\"version\": 2, \"bakeTime\": \"PT0S\"}|1 s to 7 days",
+            "{\"version\": 2, \"bakeTime\": \"PT10M0.5S\"}|whole seconds",
+            "{\"version\": 2, \"bakeTime\": \"PT1.9S\"}|whole seconds",
             "{\"version\": 2, \"policy\": {\"falseRollbackRate\": 0.7}}|falseRollbackRate is 0.7",
             "{\"version\": 2, \"policy\": {\"minSamplePerSlot\": 3}}|minSamplePerSlot is 3",
             "{\"version\": 2, \"policy\": {\"minSamplePerSlot\": 150.9}}|\"minSamplePerSlot\" must be a whole number",

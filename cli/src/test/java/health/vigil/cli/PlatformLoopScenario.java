@@ -480,6 +480,14 @@ abstract class PlatformLoopScenario {
                 Map.of());
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
         assertThat(json(refused.body()).at("/error/code").asText()).isEqualTo("INVALID_PACKAGE");
+        // packageBase64 is text: a number is refused as such, not read as its digits (valid base64 of three bytes).
+        for (String notText : List.of("1234", "true", "[\"UEsDBA==\"]")) {
+            HttpResponse<String> typed = post("/models/" + MODEL + "/packages", dataScientist,
+                    "{\"fileName\": \"n.zip\", \"packageBase64\": " + notText + "}", Map.of());
+            assertThat(typed.statusCode()).as(notText).isEqualTo(400);
+            assertThat(json(typed.body()).at("/error/message").asText()).as(notText)
+                    .contains("\"packageBase64\" must be text");
+        }
         SamplePackage sample = SampleModels.readmissionLogistic();
         Manifest m = sample.manifest();
         byte[] wordy = ModelPackageWriter.write(new Manifest(
@@ -534,6 +542,11 @@ abstract class PlatformLoopScenario {
                 .contains("version to deploy are in the path");
         assertThat(get("/models/" + MODEL, operator).at("/summary/deployment").toString()).isEqualTo(deploymentBefore);
         assertThat(post("/models/" + MODEL + "/versions/2/deploy", operator, "{}", Map.of()).statusCode()).isEqualTo(200);
+        // A re-run of the gates takes no options either: a dataset named in the body would not be the one judged.
+        HttpResponse<String> rerunWithOptions = post("/models/" + MODEL + "/versions/2/gates", approver,
+                "{\"dataset\": \"eval-2026-12.csv\"}", Map.of());
+        assertThat(rerunWithOptions.statusCode()).as(rerunWithOptions.body()).isEqualTo(400);
+        assertThat(json(rerunWithOptions.body()).at("/error/message").asText()).contains("reads no request body");
 
         JsonNode scored = json(post("/score/" + MODEL, clinicalApp, body, Map.of()).body());
         JsonNode explanation = scored.get("explanation");

@@ -76,6 +76,11 @@ public record EvaluationDataset(
             if (new java.util.HashSet<>(segments).size() != segments.size()) {
                 throw new ValidationException("the segments name a column twice; name each segment column once");
             }
+            // One column cannot be both: judged as age bands, the sex column's segments would never be judged.
+            if (ageColumn != null && ageColumn.equals(sexColumn)) {
+                throw new ValidationException("ageColumn and sexColumn name the same column; name the column of ages"
+                        + " and the column of sexes");
+            }
         }
     }
 }

@@ -90,6 +90,16 @@ class EvaluationDatasetsTest {
     }
 
     @Test
+    void oneColumnCannotBeBothTheAgeAndTheSexColumn() {
+        assertThatThrownBy(() -> new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome", "age", "age",
+                List.of("race"))).isInstanceOf(ValidationException.class).hasMessageContaining("the same column");
+        assertThat(new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome", "age", "sex", null).sexColumn())
+                .isEqualTo("sex");
+        assertThat(new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome", null, null, null).ageColumn())
+                .isNull();
+    }
+
+    @Test
     void aFileNameIsTheFilesOwnPrintableNameNotAPath() {
         for (String name : new String[] {"../../etc/passwd", "/etc/x.csv", "C:\\data\\x.csv", "a\u0000b.csv", "..",
                 "x".repeat(201), "eval\u202e.csv"}) {

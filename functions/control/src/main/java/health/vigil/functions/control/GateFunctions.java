@@ -81,8 +81,12 @@ public final class GateFunctions {
             @BindingName("name") String name,
             @BindingName("version") String version,
             ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.MODELS_APPROVE),
-                call -> gates.rerun(new ModelVersion(new ModelName(name), HttpApi.version(version)), call.principal()));
+        return http.handle(request, context, Access.role(Role.MODELS_APPROVE), call -> {
+            // Options sent here (another dataset, say) would otherwise be ignored and the gates run as they are.
+            call.requireNoBody("the model and version are in the path, and the gates run on the evaluation dataset"
+                    + " and gate policy as stored");
+            return gates.rerun(new ModelVersion(new ModelName(name), HttpApi.version(version)), call.principal());
+        });
     }
 
     @FunctionName("GetGatePolicy")

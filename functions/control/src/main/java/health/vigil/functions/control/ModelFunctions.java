@@ -91,9 +91,11 @@ public final class ModelFunctions {
             JsonNode body = RequestFields.object(call, "{\"fileName\": \"readmission-v3.zip\", \"packageBase64\": \"...\"}");
             RequestFields.requireKnown(body, Set.of("fileName", "packageBase64"), "the upload");
             String fileName = RequestFields.text(body, "fileName", "\"readmission-v3.zip\"");
+            // Text only: a number or true would otherwise be read as its digits, which are valid base64.
+            String encoded = RequestFields.text(body, "packageBase64", "\"UEsDBBQ...\" (the zip's bytes in base64)");
             byte[] content;
             try {
-                content = Base64.getDecoder().decode(body.path("packageBase64").asText(""));
+                content = Base64.getDecoder().decode(encoded == null ? "" : encoded);
             } catch (IllegalArgumentException e) {
                 throw new ValidationException("packageBase64 is not valid base64: send the package zip's bytes"
                         + " base64-encoded");

@@ -21,6 +21,7 @@ import health.vigil.training.export.ModelPackager.WrittenPackage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Locale;
@@ -81,9 +82,17 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             ClinicalModel clinical = ClinicalModel.of(model);
             TrainingSettings settings = settings();
-            if (data == null && rows < 100) {
-                throw new health.vigil.error.ValidationException("--rows is " + rows + "; train on at least 100 rows");
+            if (data == null && (rows < 100 || rows > DatasetsCommand.Generate.MAX_ROWS)) {
+                throw new health.vigil.error.ValidationException("--rows is " + rows + "; train on 100 to "
+                        + DatasetsCommand.Generate.MAX_ROWS + " synthetic rows");
             }
+            Path packageFile = out == null ? Path.of(clinical + ".zip") : out;
+            Path evaluationFile = data == null ? null : evaluationOut == null ? besidePackage(packageFile) : evaluationOut;
+            // Each file written replaces what is there: one of them being the data, or both the same file, would
+            // leave the data replaced by a package or the test part, or the package by the test part.
+            refuseTheSameFile(data, "--data", packageFile, "--out");
+            refuseTheSameFile(data, "--data", evaluationFile, "--evaluation-out");
+            refuseTheSameFile(packageFile, "--out", evaluationFile, "--evaluation-out");
             if (data == null && evaluationOut != null) {
                 throw new health.vigil.error.ValidationException("--evaluation-out needs --data: held-out rows of"
                         + " synthetic data come from vigil datasets generate " + clinical + " --seed " + settings.seed());
@@ -95,7 +104,7 @@ public final class TrainCommand implements Callable<Integer> {
             TrainedModel trained = training.train(clinical, dataset, settings, progress);
             progress.stage("exporting to ONNX and packaging", 0);
             byte[] onnx = ModelPackager.onnx(trained);
-            WrittenPackage written = ModelPackager.write(trained, onnx, out == null ? Path.of(clinical + ".zip") : out);
+            WrittenPackage written = ModelPackager.write(trained, onnx, packageFile);
             Path trainingFile = data == null ? writeTrainingDataset(clinical, dataset, written.path()) : null;
             HeldOutEvaluationData heldOut = null;
             Path heldOutFile = null;
@@ -133,6 +142,25 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** {@code readmission.zip} gives {@code readmission-evaluation.csv} in the same folder. */
+    /** Refuses two of the command's files that are one file (by path, or by identity when both exist). */
+    private static void refuseTheSameFile(Path a, String aOption, Path b, String bOption) {
+        if (a == null || b == null) {
+            return;
+        }
+        boolean same = a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        if (!same && Files.exists(a) && Files.exists(b)) {
+            try {
+                same = Files.isSameFile(a, b);
+            } catch (java.io.IOException e) {
+                same = false; // unreadable: the write that follows reports it
+            }
+        }
+        if (same) {
+            throw new health.vigil.error.ValidationException(aOption + " and " + bOption + " name the same file ("
+                    + a.getFileName() + "); writing one would replace the other: give " + bOption + " another path");
+        }
+    }
+
     static Path besidePackage(Path packageFile) {
         return besidePackage(packageFile, "-evaluation.csv");
     }

@@ -104,6 +104,29 @@ class TrainCommandTest {
     }
 
     @Test
+    void theDataThePackageAndTheTestPartMustBeThreeFilesAndSyntheticRowsHaveACeiling() throws Exception {
+        Path data = dir.resolve("diabetic_data.csv");
+        writeUciFile(data, 120);
+        byte[] original = Files.readAllBytes(data);
+        String[][] clashes = {
+            {"--out", data.toString()},
+            {"--evaluation-out", data.toString()},
+            {"--out", dir.resolve("same.zip").toString(), "--evaluation-out", dir.resolve("same.zip").toString()},
+            {"--out", dir.resolve("sub/../r.zip").toString(), "--evaluation-out", dir.resolve("r.zip").toString()}};
+        for (String[] clash : clashes) {
+            List<String> args = new ArrayList<>(List.of("readmission", "--data", data.toString(), "--rounds", "5"));
+            args.addAll(List.of(clash));
+            assertThat(run(args.toArray(String[]::new))).as(String.join(" ", clash)).isEqualTo(TrainCommand.EXIT_BAD_INPUT);
+            assertThat(err.toString()).contains("name the same file");
+        }
+        assertThat(Files.readAllBytes(data)).as("the data is left as it was").isEqualTo(original);
+        assertThat(dir.resolve("same.zip")).doesNotExist();
+
+        assertThat(run("readmission", "--rows", "2000000000")).isEqualTo(TrainCommand.EXIT_BAD_INPUT);
+        assertThat(err.toString()).contains("--rows is 2000000000; train on 100 to 1000000 synthetic rows");
+    }
+
+    @Test
     void aFolderGivenAsTheDataIsCalledOneWithWhatToGiveInstead() throws Exception {
         Path folder = Files.createDirectory(dir.resolve("cohort"));
         assertThat(run("complications", "--data", folder.toString())).isEqualTo(TrainCommand.EXIT_BAD_INPUT);

@@ -93,6 +93,8 @@ final class BatchCommand {
                     return 2;
                 }
             }
+            // The key and the address first: a command that cannot reach the platform leaves no copy of the file.
+            ControlClient client = target.client(PERSONA);
             String blob = input != null ? input : copyIntoBatchInput(target.home, file);
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("model", model);
@@ -101,7 +103,6 @@ final class BatchCommand {
             }
             body.put("input", blob);
             body.put("explain", explain);
-            ControlClient client = target.client(PERSONA);
             HttpResponse<String> response = submit(client, body, java.util.UUID.randomUUID().toString());
             if (file != null && response.statusCode() >= 400 && response.statusCode() < 500) {
                 // Refused: no job reads the copy, so it does not stay in batch-input. (After a 5xx or no answer the
@@ -111,7 +112,7 @@ final class BatchCommand {
             if (response.statusCode() != 202 || noWait) {
                 return target.print(response, BatchCommand::statusLine);
             }
-            String id = ControlClient.parse(response.body()).path("id").asText();
+            String id = ControlClient.parse(response).path("id").asText();
             System.out.println("batch " + id + " submitted");
             return follow(client, id, target.json);
         }
@@ -152,7 +153,7 @@ final class BatchCommand {
             HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
             int printed = target.print(response, BatchCommand::statusLine);
             // A job that is still running is not a failure; one that has ended tells a script how it ended, as --wait.
-            return printed != 0 ? printed : exitCode(ControlClient.parse(response.body()));
+            return printed != 0 ? printed : exitCode(ControlClient.parse(response));
         }
     }
 
@@ -249,7 +250,7 @@ final class BatchCommand {
     private static int follow(ControlClient client, String id, boolean json) throws IOException, InterruptedException {
         while (true) {
             HttpResponse<String> response = client.exchange("GET", "/batches/" + id, null);
-            JsonNode status = ControlClient.parse(response.body());
+            JsonNode status = ControlClient.parse(response);
             if (response.statusCode() != 200) {
                 System.err.println(response.statusCode() + " " + shown(status.at("/error/message").asText()));
                 return 1;
@@ -267,7 +268,7 @@ final class BatchCommand {
                     // only in the downloaded results.
                     HttpResponse<String> summary = client.exchange("GET", "/batches/" + id + "/summary", null);
                     if (summary.statusCode() == 200) {
-                        System.out.println(refusalLine(ControlClient.parse(summary.body())));
+                        System.out.println(refusalLine(ControlClient.parse(summary)));
                     }
                 }
                 return exitCode(status);

@@ -127,7 +127,7 @@ final class CanaryCommand {
                         + " above when there is one) is read with: vigil canary status " + model + " --version N");
             }
             // While an experiment holds the canary slot no ramp is in force, so there are no analyses of one to show.
-            if (status != 0 || target.json || !ControlClient.parse(current.body()).has("canary")) {
+            if (status != 0 || target.json || !ControlClient.parse(current).has("canary")) {
                 return status;
             }
             return target.print(client.exchange("GET", "/models/" + model + "/canary/analysis", null),

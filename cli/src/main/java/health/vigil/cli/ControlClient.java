@@ -117,11 +117,30 @@ final class ControlClient {
             throw new CallFailed(method + " " + path + " answered " + response.statusCode() + " (expected "
                     + expectedStatus + "): " + response.body());
         }
-        return parse(response.body());
+        return parse(response);
     }
 
     static JsonNode parse(String body) {
-        return Json.readTree("response", body.getBytes(StandardCharsets.UTF_8));
+        return parse(body, -1);
+    }
+
+    /** The answer's JSON body; one without (a proxy's error page, another server at --url) says so with its status. */
+    static JsonNode parse(HttpResponse<String> response) {
+        return parse(response.body(), response.statusCode());
+    }
+
+    /**
+     * Not the command line's fault (which exits 2): the platform, or something in front of it, answered without JSON,
+     * so the command fails (exit 1) saying so and with the status, never repeating the body, which may be anything.
+     */
+    private static JsonNode parse(String body, int status) {
+        try {
+            return Json.readTree("response", body.getBytes(StandardCharsets.UTF_8));
+        } catch (health.vigil.error.ValidationException notJson) {
+            throw new java.io.UncheckedIOException(new IOException("the platform answered " + (status > 0 ? status + " "
+                    : "") + (body.isBlank() ? "with an empty body" : "with a body that is not JSON") + " where Vigil"
+                    + " answers JSON: is --url the platform's address, and is no proxy answering in its place?"));
+        }
     }
 
     /**
@@ -146,7 +165,7 @@ final class ControlClient {
     private HttpResponse<String> withKeyHint(HttpResponse<String> refused) {
         JsonNode body;
         try {
-            body = parse(refused.body());
+            body = parse(refused);
         } catch (RuntimeException notJson) {
             return refused;
         }

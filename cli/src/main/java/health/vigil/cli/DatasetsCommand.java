@@ -4,7 +4,6 @@ import static health.vigil.cli.TerminalText.shown;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ValidationException;
-import health.vigil.json.Json;
 import health.vigil.model.ModelName;
 import health.vigil.text.Words;
 import health.vigil.training.ClinicalModel;
@@ -232,7 +231,7 @@ final class DatasetsCommand {
     private static JsonNode send(ControlClient platform, String method, String path, Object body, int expected)
             throws IOException {
         java.net.http.HttpResponse<String> response = platform.exchange(method, path, body);
-        JsonNode parsed = Json.readTree("the platform's answer", response.body().getBytes(StandardCharsets.UTF_8));
+        JsonNode parsed = ControlClient.parse(response);
         if (response.statusCode() != expected) {
             // The platform's own code (403 FORBIDDEN, 409 CONFLICT ...), not one that calls every refusal a bad request.
             String code = parsed.path("error").path("code").asText();

@@ -146,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
                     if (uploaded.statusCode() / 100 != 2) {
                         throw new IllegalStateException("the upload of " + blob + " was refused: " + uploaded.body());
                     }
-                    version = ControlClient.parse(uploaded.body()).get("version");
+                    version = ControlClient.parse(uploaded).get("version");
                     say("uploaded " + blob + " (" + written.packageBytes() + " bytes, model sha256 "
                             + written.modelSha256().substring(0, 12) + "…): " + clinical + " version "
                             + version.get("version").asInt() + ": stage " + version.get("stage").asText()
@@ -220,7 +220,7 @@ final class DemoCommand implements Callable<Integer> {
                 if (stages.get(clinical).equals("GATES_PASSED") && summary.path("gatesPassed").asBoolean(false)) {
                     HttpResponse<String> signed = ModelsCommand.decide(api.as(approver), "approve", model, number,
                             "gates passed on the platform's evaluation data; intended use and limitations reviewed");
-                    say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed.body()))
+                    say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed))
                             : signed.statusCode() + " " + errorOf(signed));
                 } else if (!stages.get(clinical).matches("APPROVED|PRODUCTION|CANARY|RETIRED")) {
                     HttpResponse<String> refused = ModelsCommand.decide(api.as(approver), "approve", model, number,
@@ -520,13 +520,13 @@ final class DemoCommand implements Callable<Integer> {
             if (uploaded.statusCode() / 100 != 2) {
                 throw new IllegalStateException("the upload of " + blob + " was refused: " + uploaded.body());
             }
-            version = ControlClient.parse(uploaded.body()).at("/version/version").asInt();
+            version = ControlClient.parse(uploaded).at("/version/version").asInt();
             say("uploaded " + blob + ": " + clinical + " version " + version);
         }
         String stage = awaitGates(api.as(operator), clinical, version);
         if (stage.equals("GATES_PASSED")) {
             HttpResponse<String> signed = ModelsCommand.decide(api.as(approver), "approve", model, version, approval);
-            say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed.body()))
+            say(signed.statusCode() / 100 == 2 ? ModelsCommand.decisionLine(ControlClient.parse(signed))
                     : signed.statusCode() + " " + errorOf(signed));
             return OptionalInt.of(version);
         }
@@ -577,7 +577,7 @@ final class DemoCommand implements Callable<Integer> {
                 say(started.statusCode() + " " + errorOf(started));
                 return;
             }
-            JsonNode status = ControlClient.parse(started.body());
+            JsonNode status = ControlClient.parse(started);
             say(CanaryCommand.statusLines(status));
             long revision = status.path("revision").asLong();
             Instant deadline = Instant.now().plus(WAIT);
@@ -621,7 +621,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static String errorOf(HttpResponse<String> response) {
-        JsonNode error = ControlClient.parse(response.body()).path("error");
+        JsonNode error = ControlClient.parse(response).path("error");
         return error.path("code").asText() + ": " + error.path("message").asText();
     }
 
@@ -693,7 +693,7 @@ final class DemoCommand implements Callable<Integer> {
         if (uploaded.statusCode() / 100 != 2) {
             throw new IllegalStateException("the upload of the candidate was refused: " + uploaded.body());
         }
-        int number = ControlClient.parse(uploaded.body()).at("/version/version").asInt();
+        int number = ControlClient.parse(uploaded).at("/version/version").asInt();
         String stage = awaitGates(api.as(operator), clinical, number);
         JsonNode report = send("GET", "/models/" + model + "/versions/" + number + "/gates", operator, null, 200);
         List<String> failed = new ArrayList<>();

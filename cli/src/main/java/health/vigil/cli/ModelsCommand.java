@@ -56,7 +56,7 @@ final class ModelsCommand {
         /** Prints the answer as JSON or as the lines {@code text} gives, and maps a refusal to exit code 1. */
         int print(HttpResponse<String> response, java.util.function.Function<JsonNode, String> text) {
             PrintStream out = System.out;
-            JsonNode body = ControlClient.parse(response.body());
+            JsonNode body = ControlClient.parse(response);
             boolean ok = response.statusCode() / 100 == 2;
             if (json) {
                 out.println(TerminalText.json(body, false));
@@ -219,7 +219,7 @@ final class ModelsCommand {
                 // Printed on a terminal: the JSON card rewritten with its disguising characters escaped (the HTML and
                 // Markdown cards name them already).
                 System.out.println(chosen == CardFormat.json
-                        ? TerminalText.json(ControlClient.parse(response.body()), true) : response.body());
+                        ? TerminalText.json(ControlClient.parse(response), true) : response.body());
                 return 0;
             }
             writeOwnerOnly(out, response.body());

@@ -3,10 +3,8 @@ package health.vigil.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.error.ValidationException;
-import health.vigil.json.Json;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -76,6 +74,6 @@ record RunningPlatform(URI url, Path home) {
 
     Answer send(String method, String pathAndQuery, String persona) throws IOException {
         java.net.http.HttpResponse<String> response = client(persona).exchange(method, pathAndQuery, null);
-        return new Answer(response.statusCode(), Json.readTree("response", response.body().getBytes(StandardCharsets.UTF_8)));
+        return new Answer(response.statusCode(), ControlClient.parse(response));
     }
 }

@@ -147,6 +147,10 @@ class BatchScoringIT {
         try {
             CommandRun refused = vigil("batch", "submit", file.toString(), "--model", "no-such-model");
             assertThat(refused.exit()).as(refused.out() + refused.err()).isNotZero();
+            // A persona without a key (or a home without keys): refused before the file is copied anywhere.
+            CommandRun noKey = vigil("batch", "submit", file.toString(), "--model", MODEL, "--as", "nobody");
+            assertThat(noKey.exit()).as(noKey.out() + noKey.err()).isNotZero();
+            assertThat(noKey.err()).contains("nobody");
         } finally {
             Files.deleteIfExists(file);
         }

@@ -51,6 +51,16 @@ class ControlClientTest {
                 String body = Content.Source.asString(request, StandardCharsets.UTF_8);
                 String path = request.getHttpURI().getPath();
                 String answer;
+                String key = request.getHeaders().get("x-api-key");
+                if ("behind-a-proxy".equals(key) || "empty-answers".equals(key)) {
+                    // What a proxy or load balancer in front of the platform answers when the platform is away.
+                    boolean empty = "empty-answers".equals(key);
+                    response.setStatus(empty ? 503 : 502);
+                    response.getHeaders().put("Content-Type", empty ? "text/plain" : "text/html");
+                    response.write(true, ByteBuffer.wrap((empty ? "" : "<html><body>Bad Gateway</body></html>")
+                            .getBytes(StandardCharsets.UTF_8)), callback);
+                    return true;
+                }
                 if (path.equals("/refused")) {
                     response.setStatus(422);
                     answer = "{\"error\":{\"message\":\"patientId is missing\"}}";
@@ -92,6 +102,25 @@ class ControlClientTest {
         assertThat(body.at("/echo/version").asInt()).isEqualTo(2);
         assertThat(answer.headers().firstValue("x-vigil-next-offset")).as("header names in any case").hasValue("42");
         assertThat(answer.uri()).isEqualTo(base.resolve("/models/m/canary"));
+    }
+
+    @Test
+    void anAnswerThatIsNotJsonFailsTheCommandWithItsStatusNotAsTheCommandLinesFault(@TempDir Path home) throws Exception {
+        for (String key : List.of("behind-a-proxy", "empty-answers")) {
+            Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"key\": \"" + key
+                    + "\", \"roles\": [\"Deployments.Operate\"]}]}");
+            java.io.StringWriter err = new java.io.StringWriter();
+            picocli.CommandLine line = Main.commandLine();
+            line.setErr(new java.io.PrintWriter(err, true));
+            line.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+
+            int exit = line.execute("models", "list", "--url", base.toString(), "--home", home.toString());
+
+            String status = key.equals("behind-a-proxy") ? "502 with a body that is not JSON" : "503 with an empty body";
+            assertThat(exit).as(err.toString()).isEqualTo(1);
+            assertThat(err.toString()).contains("the platform answered " + status, "--url")
+                    .doesNotContain("Bad Gateway", "send a JSON document", "MALFORMED_JSON");
+        }
     }
 
     @Test

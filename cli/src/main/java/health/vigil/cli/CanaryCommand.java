@@ -76,7 +76,7 @@ final class CanaryCommand {
             if (!policy.isEmpty()) {
                 body.put("policy", policy);
             }
-            return target.print(target.client("operator").exchange("POST", "/models/" + model + "/canary", body),
+            return target.print(target.client("operator").exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/canary", body),
                     CanaryCommand::statusLines);
         }
     }
@@ -116,10 +116,10 @@ final class CanaryCommand {
         public Integer call() throws IOException, InterruptedException {
             ControlClient client = target.client("operator");
             if (version != null) {
-                return target.print(client.exchange("GET", "/models/" + model + "/versions/" + version + "/canary",
+                return target.print(client.exchange("GET", "/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version + "/canary",
                         null), CanaryCommand::keptLines);
             }
-            HttpResponse<String> current = client.exchange("GET", "/models/" + model + "/canary", null);
+            HttpResponse<String> current = client.exchange("GET", "/models/" + RunningPlatform.modelSegment(model) + "/canary", null);
             int status = target.print(current, CanaryCommand::currentLines);
             if (current.statusCode() == 404 && !target.json) {
                 // The platform names the kept canary's route; on the command line it is read with --version.
@@ -130,7 +130,7 @@ final class CanaryCommand {
             if (status != 0 || target.json || !ControlClient.parse(current).has("canary")) {
                 return status;
             }
-            return target.print(client.exchange("GET", "/models/" + model + "/canary/analysis", null),
+            return target.print(client.exchange("GET", "/models/" + RunningPlatform.modelSegment(model) + "/canary/analysis", null),
                     CanaryCommand::analysisLines);
         }
     }
@@ -147,7 +147,7 @@ final class CanaryCommand {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            return target.print(target.client("operator").exchange("POST", "/models/" + model + "/canary/" + action(),
+            return target.print(target.client("operator").exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/canary/" + action(),
                     Map.of()), CanaryCommand::statusLines);
         }
     }

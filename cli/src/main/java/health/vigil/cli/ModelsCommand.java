@@ -133,7 +133,7 @@ final class ModelsCommand {
         public Integer call() throws IOException, InterruptedException {
             ControlClient client = target.client("operator");
             if (version == null) {
-                return target.print(client.exchange("GET", "/models/" + model, null), body -> {
+                return target.print(client.exchange("GET", "/models/" + RunningPlatform.modelSegment(model), null), body -> {
                     StringBuilder lines = new StringBuilder();
                     for (JsonNode v : body.path("versions")) {
                         lines.append(versionLine(v)).append('\n');
@@ -141,7 +141,7 @@ final class ModelsCommand {
                     return lines.toString().stripTrailing();
                 });
             }
-            return target.print(client.exchange("GET", "/models/" + model + "/versions/" + version, null),
+            return target.print(client.exchange("GET", "/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version, null),
                     ModelsCommand::versionLine);
         }
     }
@@ -159,7 +159,7 @@ final class ModelsCommand {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            return target.print(target.client("operator").exchange("GET", "/models/" + model + "/versions/" + version
+            return target.print(target.client("operator").exchange("GET", "/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version
                     + "/history", null), ModelsCommand::historyLines);
         }
     }
@@ -182,7 +182,7 @@ final class ModelsCommand {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            String path = "/models/" + model + "/versions/" + version + "/gates";
+            String path = "/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version + "/gates";
             return target.print(rerun ? target.client("approver").exchange("POST", path, null)
                     : target.client("operator").exchange("GET", path, null), ModelsCommand::gatesText);
         }
@@ -242,7 +242,7 @@ final class ModelsCommand {
     /** Fetches a version's card in one format through {@code GET /models/{model}/versions/{version}/card}. */
     static HttpResponse<String> card(ControlClient client, String model, int version, CardFormat format)
             throws IOException, InterruptedException {
-        return client.get("/models/" + model + "/versions/" + version + "/card", format.mediaType);
+        return client.get("/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version + "/card", format.mediaType);
     }
 
     /** Writes {@code text} to {@code file} through an owner-only temporary file moved into place. */
@@ -338,14 +338,14 @@ final class ModelsCommand {
         if (!Files.isRegularFile(file)) {
             throw new ValidationException("'" + file + "' is not a file: give the path of a model package zip");
         }
-        return client.exchange("POST", "/models/" + model + "/packages", Map.of("fileName", fileName,
+        return client.exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/packages", Map.of("fileName", fileName,
                 "packageBase64", Base64.getEncoder().encodeToString(Files.readAllBytes(file))));
     }
 
     /** Approves or rejects a version with a justification. */
     static HttpResponse<String> decide(ControlClient client, String decision, String model, int version,
             String justification) throws IOException, InterruptedException {
-        return client.exchange("POST", "/models/" + model + "/versions/" + version + "/" + decision,
+        return client.exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version + "/" + decision,
                 Map.of("justification", justification));
     }
 

@@ -39,7 +39,7 @@ final class RollbackCommand implements Callable<Integer> {
      */
     static HttpResponse<String> send(ControlClient client, String model, Integer version)
             throws IOException, InterruptedException {
-        return client.postOnce("/models/" + model + "/rollback", version == null ? Map.of() : Map.of("version", version),
+        return client.postOnce("/models/" + RunningPlatform.modelSegment(model) + "/rollback", version == null ? Map.of() : Map.of("version", version),
                 UUID.randomUUID().toString());
     }
 

@@ -30,6 +30,15 @@ record RunningPlatform(URI url, Path home) {
     /** What --home is, in every command that calls a running platform. */
     static final String HOME_DESCRIPTION = "Vigil home holding keys.json (default: $VIGIL_HOME, else .vigil)";
 
+    /**
+     * A model name as the path segment of a route: checked as the platform checks it, so that a name typed with a
+     * {@code /}, {@code ?} or {@code #} in it cannot make the command call another route than the one it names
+     * ({@code readmission/versions/2/deploy?} given to a rollback); a bad name is the command line's fault (exit 2).
+     */
+    static String modelSegment(String model) {
+        return new health.vigil.model.ModelName(model).value();
+    }
+
     /** The platform at {@code url}, or, when the command names none, where {@link PlatformAddress} finds it. */
     static RunningPlatform at(URI url, Path home) {
         return new RunningPlatform(PlatformAddress.resolve(url, home, System::getenv), home);

@@ -48,7 +48,7 @@ final class ShadowCommand {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("version", version);
             body.put("basisPoints", basisPoints);
-            return target.print(target.client("operator").exchange("POST", "/models/" + model + "/shadow", body),
+            return target.print(target.client("operator").exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/shadow", body),
                     ShadowCommand::statusLines);
         }
     }
@@ -101,7 +101,7 @@ final class ShadowCommand {
             if (version != null) {
                 query.add("version=" + version);
             }
-            String path = "/models/" + model + "/shadow/report" + (query.isEmpty() ? "" : "?" + String.join("&", query));
+            String path = "/models/" + RunningPlatform.modelSegment(model) + "/shadow/report" + (query.isEmpty() ? "" : "?" + String.join("&", query));
             return target.print(target.client("operator").exchange("GET", path, null), ShadowCommand::reportLines);
         }
     }

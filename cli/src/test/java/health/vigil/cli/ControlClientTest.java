@@ -38,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ControlClientTest {
     private final Server server = new Server();
+    /** Every request's method, path and query, in the order they came. */
+    private final List<String> requested = java.util.Collections.synchronizedList(new ArrayList<>());
     /** The remote ports the server saw requests from: one per connection the client opened. */
     private final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
     private URI base;
@@ -48,6 +50,7 @@ class ControlClientTest {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 clientPorts.add(Request.getRemotePort(request));
+                requested.add(request.getMethod() + " " + request.getHttpURI().getPathQuery());
                 String body = Content.Source.asString(request, StandardCharsets.UTF_8);
                 String path = request.getHttpURI().getPath();
                 String answer;
@@ -120,6 +123,33 @@ class ControlClientTest {
             assertThat(exit).as(err.toString()).isEqualTo(1);
             assertThat(err.toString()).contains("the platform answered " + status, "--url")
                     .doesNotContain("Bad Gateway", "send a JSON document", "MALFORMED_JSON");
+        }
+    }
+
+    @Test
+    void aModelNameThatIsNotOneIsRefusedBeforeAnythingIsSentSoItCannotNameAnotherRoute(@TempDir Path home)
+            throws Exception {
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"key\": \"vk_test\","
+                + " \"roles\": [\"Deployments.Operate\"]}]}");
+        String[][] commands = {
+            {"rollback", "readmission/versions/2/deploy?"},
+            {"models", "show", "readmission#x"},
+            {"canary", "status", "readmission?version=2"},
+            {"models", "show", "Readmission"}};
+        for (String[] command : commands) {
+            requested.clear();
+            java.io.StringWriter err = new java.io.StringWriter();
+            picocli.CommandLine line = Main.commandLine();
+            line.setErr(new java.io.PrintWriter(err, true));
+            line.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+            List<String> args = new ArrayList<>(List.of(command));
+            args.addAll(List.of("--url", base.toString(), "--home", home.toString()));
+
+            int exit = line.execute(args.toArray(String[]::new));
+
+            assertThat(exit).as(String.join(" ", command) + ": " + err).isEqualTo(2);
+            assertThat(err.toString()).as(String.join(" ", command)).contains("model name");
+            assertThat(requested).as(String.join(" ", command)).isEmpty();
         }
     }
 

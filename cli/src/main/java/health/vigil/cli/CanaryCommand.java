@@ -76,8 +76,8 @@ final class CanaryCommand {
             if (!policy.isEmpty()) {
                 body.put("policy", policy);
             }
-            return target.print(target.client("operator").exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/canary", body),
-                    CanaryCommand::statusLines);
+            return target.print(target.client("operator").exchange("POST", RunningPlatform.modelPath(model) + "/canary",
+                    body), CanaryCommand::statusLines);
         }
     }
 
@@ -116,10 +116,10 @@ final class CanaryCommand {
         public Integer call() throws IOException, InterruptedException {
             ControlClient client = target.client("operator");
             if (version != null) {
-                return target.print(client.exchange("GET", "/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version + "/canary",
-                        null), CanaryCommand::keptLines);
+                return target.print(client.exchange("GET", RunningPlatform.modelPath(model) + "/versions/" + version
+                        + "/canary", null), CanaryCommand::keptLines);
             }
-            HttpResponse<String> current = client.exchange("GET", "/models/" + RunningPlatform.modelSegment(model) + "/canary", null);
+            HttpResponse<String> current = client.exchange("GET", RunningPlatform.modelPath(model) + "/canary", null);
             int status = target.print(current, CanaryCommand::currentLines);
             if (current.statusCode() == 404 && !target.json) {
                 // The platform names the kept canary's route; on the command line it is read with --version.
@@ -130,7 +130,7 @@ final class CanaryCommand {
             if (status != 0 || target.json || !ControlClient.parse(current).has("canary")) {
                 return status;
             }
-            return target.print(client.exchange("GET", "/models/" + RunningPlatform.modelSegment(model) + "/canary/analysis", null),
+            return target.print(client.exchange("GET", RunningPlatform.modelPath(model) + "/canary/analysis", null),
                     CanaryCommand::analysisLines);
         }
     }
@@ -147,8 +147,8 @@ final class CanaryCommand {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            return target.print(target.client("operator").exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/canary/" + action(),
-                    Map.of()), CanaryCommand::statusLines);
+            return target.print(target.client("operator").exchange("POST", RunningPlatform.modelPath(model) + "/canary/"
+                    + action(), Map.of()), CanaryCommand::statusLines);
         }
     }
 

@@ -78,8 +78,9 @@ final class ExperimentCommand {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            return target.print(target.client("operator").exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/experiments/power",
-                    plan.body()), p -> String.format(Locale.ROOT, "%d control and %d treatment %s (%d in all): %s",
+            return target.print(target.client("operator").exchange("POST",
+                    RunningPlatform.modelPath(model) + "/experiments/power", plan.body()),
+                    p -> String.format(Locale.ROOT, "%d control and %d treatment %s (%d in all): %s",
                             p.path("control").asLong(), p.path("treatment").asLong(), p.path("unit").asText(),
                             p.path("total").asLong(), p.path("method").asText()));
         }
@@ -104,8 +105,8 @@ final class ExperimentCommand {
         public Integer call() throws IOException, InterruptedException {
             Map<String, Object> body = plan.body();
             body.put("treatmentVersion", treatment);
-            return target.print(target.client("operator").exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/experiments", body),
-                    ExperimentCommand::statusLines);
+            return target.print(target.client("operator").exchange("POST", RunningPlatform.modelPath(model)
+                    + "/experiments", body), ExperimentCommand::statusLines);
         }
     }
 

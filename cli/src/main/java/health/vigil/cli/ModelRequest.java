@@ -32,7 +32,7 @@ abstract class ModelRequest implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        return target.print(target.client("operator").exchange(method, "/models/" + RunningPlatform.modelSegment(model) + route,
+        return target.print(target.client("operator").exchange(method, RunningPlatform.modelPath(model) + route,
                 method.equals("GET") ? null : Map.of()), text);
     }
 }

@@ -88,8 +88,7 @@ final class ModelsCommand {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            HttpResponse<String> response = upload(target.client("data-scientist"), model, file,
-                    name == null ? file.getFileName().toString() : name);
+            HttpResponse<String> response = upload(target.client("data-scientist"), model, file, name);
             return target.print(response, body -> body.path("kind").asText().toLowerCase(java.util.Locale.ROOT) + " "
                     + body.at("/version/modelName").asText() + " version " + body.at("/version/version").asInt()
                     + " (uploaded by " + shown(body.at("/version/registeredBy").asText()) + ")");
@@ -133,7 +132,7 @@ final class ModelsCommand {
         public Integer call() throws IOException, InterruptedException {
             ControlClient client = target.client("operator");
             if (version == null) {
-                return target.print(client.exchange("GET", "/models/" + RunningPlatform.modelSegment(model), null), body -> {
+                return target.print(client.exchange("GET", RunningPlatform.modelPath(model), null), body -> {
                     StringBuilder lines = new StringBuilder();
                     for (JsonNode v : body.path("versions")) {
                         lines.append(versionLine(v)).append('\n');
@@ -141,7 +140,7 @@ final class ModelsCommand {
                     return lines.toString().stripTrailing();
                 });
             }
-            return target.print(client.exchange("GET", "/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version, null),
+            return target.print(client.exchange("GET", RunningPlatform.modelPath(model) + "/versions/" + version, null),
                     ModelsCommand::versionLine);
         }
     }
@@ -159,8 +158,8 @@ final class ModelsCommand {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            return target.print(target.client("operator").exchange("GET", "/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version
-                    + "/history", null), ModelsCommand::historyLines);
+            return target.print(target.client("operator").exchange("GET", RunningPlatform.modelPath(model)
+                    + "/versions/" + version + "/history", null), ModelsCommand::historyLines);
         }
     }
 
@@ -182,7 +181,7 @@ final class ModelsCommand {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
-            String path = "/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version + "/gates";
+            String path = RunningPlatform.modelPath(model) + "/versions/" + version + "/gates";
             return target.print(rerun ? target.client("approver").exchange("POST", path, null)
                     : target.client("operator").exchange("GET", path, null), ModelsCommand::gatesText);
         }
@@ -242,7 +241,7 @@ final class ModelsCommand {
     /** Fetches a version's card in one format through {@code GET /models/{model}/versions/{version}/card}. */
     static HttpResponse<String> card(ControlClient client, String model, int version, CardFormat format)
             throws IOException, InterruptedException {
-        return client.get("/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version + "/card", format.mediaType);
+        return client.get(RunningPlatform.modelPath(model) + "/versions/" + version + "/card", format.mediaType);
     }
 
     /** Writes {@code text} to {@code file} through an owner-only temporary file moved into place. */
@@ -333,19 +332,23 @@ final class ModelsCommand {
     }
 
     /** Uploads a package through {@code POST /models/{model}/packages}. */
+    /** Uploads {@code file} under {@code fileName}, or under its own name when that is null. */
     static HttpResponse<String> upload(ControlClient client, String model, Path file, String fileName)
             throws IOException, InterruptedException {
+        // Checked first: "/" or a folder has no file name to send (and no bytes).
         if (!Files.isRegularFile(file)) {
             throw new ValidationException("'" + file + "' is not a file: give the path of a model package zip");
         }
-        return client.exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/packages", Map.of("fileName", fileName,
-                "packageBase64", Base64.getEncoder().encodeToString(Files.readAllBytes(file))));
+        String stored = fileName != null ? fileName : file.getFileName().toString();
+        return client.exchange("POST", RunningPlatform.modelPath(model) + "/packages",
+                Map.of("fileName", stored, "packageBase64",
+                        Base64.getEncoder().encodeToString(Files.readAllBytes(file))));
     }
 
     /** Approves or rejects a version with a justification. */
     static HttpResponse<String> decide(ControlClient client, String decision, String model, int version,
             String justification) throws IOException, InterruptedException {
-        return client.exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/versions/" + version + "/" + decision,
+        return client.exchange("POST", RunningPlatform.modelPath(model) + "/versions/" + version + "/" + decision,
                 Map.of("justification", justification));
     }
 

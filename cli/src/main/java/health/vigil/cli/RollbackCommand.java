@@ -39,8 +39,8 @@ final class RollbackCommand implements Callable<Integer> {
      */
     static HttpResponse<String> send(ControlClient client, String model, Integer version)
             throws IOException, InterruptedException {
-        return client.postOnce("/models/" + RunningPlatform.modelSegment(model) + "/rollback", version == null ? Map.of() : Map.of("version", version),
-                UUID.randomUUID().toString());
+        return client.postOnce(RunningPlatform.modelPath(model) + "/rollback",
+                version == null ? Map.of() : Map.of("version", version), UUID.randomUUID().toString());
     }
 
     /** The version the rollback took off live traffic, as the answer's {@code previousVersion} names it. */

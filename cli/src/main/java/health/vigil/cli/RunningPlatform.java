@@ -31,12 +31,12 @@ record RunningPlatform(URI url, Path home) {
     static final String HOME_DESCRIPTION = "Vigil home holding keys.json (default: $VIGIL_HOME, else .vigil)";
 
     /**
-     * A model name as the path segment of a route: checked as the platform checks it, so that a name typed with a
+     * {@code /models/NAME}, the model's route: its name checked as the platform checks it, so that a name typed with a
      * {@code /}, {@code ?} or {@code #} in it cannot make the command call another route than the one it names
      * ({@code readmission/versions/2/deploy?} given to a rollback); a bad name is the command line's fault (exit 2).
      */
-    static String modelSegment(String model) {
-        return new health.vigil.model.ModelName(model).value();
+    static String modelPath(String model) {
+        return "/models/" + new health.vigil.model.ModelName(model).value();
     }
 
     /** The platform at {@code url}, or, when the command names none, where {@link PlatformAddress} finds it. */

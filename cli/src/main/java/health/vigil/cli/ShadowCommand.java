@@ -48,8 +48,8 @@ final class ShadowCommand {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("version", version);
             body.put("basisPoints", basisPoints);
-            return target.print(target.client("operator").exchange("POST", "/models/" + RunningPlatform.modelSegment(model) + "/shadow", body),
-                    ShadowCommand::statusLines);
+            return target.print(target.client("operator").exchange("POST", RunningPlatform.modelPath(model) + "/shadow",
+                    body), ShadowCommand::statusLines);
         }
     }
 
@@ -101,7 +101,8 @@ final class ShadowCommand {
             if (version != null) {
                 query.add("version=" + version);
             }
-            String path = "/models/" + RunningPlatform.modelSegment(model) + "/shadow/report" + (query.isEmpty() ? "" : "?" + String.join("&", query));
+            String path = RunningPlatform.modelPath(model) + "/shadow/report"
+                    + (query.isEmpty() ? "" : "?" + String.join("&", query));
             return target.print(target.client("operator").exchange("GET", path, null), ShadowCommand::reportLines);
         }
     }

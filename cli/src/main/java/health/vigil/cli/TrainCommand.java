@@ -87,7 +87,8 @@ public final class TrainCommand implements Callable<Integer> {
                         + DatasetsCommand.Generate.MAX_ROWS + " synthetic rows");
             }
             Path packageFile = out == null ? Path.of(clinical + ".zip") : out;
-            Path evaluationFile = data == null ? null : evaluationOut == null ? besidePackage(packageFile) : evaluationOut;
+            Path evaluationFile = data == null ? null
+                    : evaluationOut == null ? besidePackage(packageFile) : evaluationOut;
             // Each file written replaces what is there: one of them being the data, or both the same file, would
             // leave the data replaced by a package or the test part, or the package by the test part.
             refuseTheSameFile(data, "--data", packageFile, "--out");

@@ -108,7 +108,8 @@ class ControlClientTest {
     }
 
     @Test
-    void anAnswerThatIsNotJsonFailsTheCommandWithItsStatusNotAsTheCommandLinesFault(@TempDir Path home) throws Exception {
+    void anAnswerThatIsNotJsonFailsTheCommandWithItsStatusNotAsTheCommandLinesFault(@TempDir Path home)
+            throws Exception {
         for (String key : List.of("behind-a-proxy", "empty-answers")) {
             Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"operator\", \"key\": \"" + key
                     + "\", \"roles\": [\"Deployments.Operate\"]}]}");
@@ -119,7 +120,8 @@ class ControlClientTest {
 
             int exit = line.execute("models", "list", "--url", base.toString(), "--home", home.toString());
 
-            String status = key.equals("behind-a-proxy") ? "502 with a body that is not JSON" : "503 with an empty body";
+            String status = key.equals("behind-a-proxy") ? "502 with a body that is not JSON"
+                    : "503 with an empty body";
             assertThat(exit).as(err.toString()).isEqualTo(1);
             assertThat(err.toString()).contains("the platform answered " + status, "--url")
                     .doesNotContain("Bad Gateway", "send a JSON document", "MALFORMED_JSON");
@@ -151,6 +153,15 @@ class ControlClientTest {
             assertThat(err.toString()).as(String.join(" ", command)).contains("model name");
             assertThat(requested).as(String.join(" ", command)).isEmpty();
         }
+        // A package path without a file name ("/") is not a file, said as such rather than as a NullPointerException.
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine line = Main.commandLine();
+        line.setErr(new java.io.PrintWriter(err, true));
+        requested.clear();
+        assertThat(line.execute("models", "upload", "/", "--model", "readmission", "--as", "operator", "--url",
+                base.toString(), "--home", home.toString())).as(err.toString()).isEqualTo(2);
+        assertThat(err.toString()).contains("is not a file").doesNotContain("NullPointer");
+        assertThat(requested).isEmpty();
     }
 
     @Test

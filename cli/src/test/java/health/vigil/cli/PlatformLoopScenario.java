@@ -356,7 +356,8 @@ abstract class PlatformLoopScenario {
         for (String path : List.of("/v2?version=1", "/v2/models/" + MODEL + "?version=2", "/v2/models/" + MODEL
                 + "/ready?version=3", "/v2/models/" + MODEL + "/versions/1?explain=true", "/v2/models/" + MODEL
                 + "/versions/1/ready?x=1")) {
-            HttpResponse<String> refused = send(HttpRequest.newBuilder(uri(path)).GET().header("x-api-key", clinicalApp));
+            HttpResponse<String> refused = send(HttpRequest.newBuilder(uri(path)).GET()
+                    .header("x-api-key", clinicalApp));
             assertThat(refused.statusCode()).as(path).isEqualTo(400);
             assertThat(json(refused.body()).at("/error/message").asText()).as(path)
                     .contains("is not one this route takes");

@@ -116,7 +116,8 @@ class TrainCommandTest {
         for (String[] clash : clashes) {
             List<String> args = new ArrayList<>(List.of("readmission", "--data", data.toString(), "--rounds", "5"));
             args.addAll(List.of(clash));
-            assertThat(run(args.toArray(String[]::new))).as(String.join(" ", clash)).isEqualTo(TrainCommand.EXIT_BAD_INPUT);
+            assertThat(run(args.toArray(String[]::new))).as(String.join(" ", clash))
+                    .isEqualTo(TrainCommand.EXIT_BAD_INPUT);
             assertThat(err.toString()).contains("name the same file");
         }
         assertThat(Files.readAllBytes(data)).as("the data is left as it was").isEqualTo(original);

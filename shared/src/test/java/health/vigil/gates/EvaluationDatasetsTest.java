@@ -93,10 +93,10 @@ class EvaluationDatasetsTest {
     void oneColumnCannotBeBothTheAgeAndTheSexColumn() {
         assertThatThrownBy(() -> new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome", "age", "age",
                 List.of("race"))).isInstanceOf(ValidationException.class).hasMessageContaining("the same column");
-        assertThat(new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome", "age", "sex", null).sexColumn())
-                .isEqualTo("sex");
-        assertThat(new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome", null, null, null).ageColumn())
-                .isNull();
+        assertThat(new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome", "age", "sex", null)
+                .sexColumn()).isEqualTo("sex");
+        assertThat(new EvaluationDataset.Declaration("readmission", "eval.csv", "outcome", null, null, null)
+                .ageColumn()).isNull();
     }
 
     @Test

@@ -90,7 +90,8 @@ class LineReaderTest {
     void aLineAtTheLimitReadsAlikeWithAnLfOrACrlfEndAndOneByteMoreIsTooLongWithEither() {
         String atLimit = "a".repeat(LIMIT);
         for (String end : new String[] {"\n", "\r\n"}) {
-            byte[] bytes = (atLimit + end + "a".repeat(LIMIT + 1) + end + "b" + end).getBytes(StandardCharsets.US_ASCII);
+            byte[] bytes = (atLimit + end + "a".repeat(LIMIT + 1) + end + "b" + end)
+                    .getBytes(StandardCharsets.US_ASCII);
             try (LineReader lines = reader(bytes, 0, Long.MAX_VALUE)) {
                 assertThat(lines.next()).isTrue();
                 assertThat(lines.tooLong()).as("%s at the limit", end.length()).isFalse();

@@ -36,7 +36,8 @@ class CallTest {
 
     @Test
     void aTimeOutsideTheYears1900To9999IsRefusedWithTheRangeAndTheEndsOfTheRangeAreTaken() {
-        // Year -1 would be named 0002 by a four-digit year of era; +10000 and the largest instant have five digits or more.
+        // Year -1 would be named 0002 by a four-digit year of era; +10000 and the largest instant have five digits or
+        // more.
         for (String outside : new String[] {"-0001-06-01T00:00:00Z", "0002-01-01T00:00:00Z", "1899-12-31T23:59:59Z",
             "1900-01-01T00:30:00+01:00", "+10000-01-01T00:00:00Z", "+1000000000-12-31T23:59:59.999999999Z",
             "9999-12-31T23:00:00-01:00"}) {

@@ -112,8 +112,8 @@ public final class BatchFunctions {
             long offset = written.equals("0") ? 0 : written.length() <= 18 && written.charAt(0) != '0'
                     && written.chars().allMatch(c -> c >= '0' && c <= '9') ? Long.parseLong(written) : -1;
             if (offset < 0) {
-                throw new ValidationException("offset must be a whole number of bytes written in ASCII digits: 0, or the"
-                        + " x-vigil-next-offset a previous page gave");
+                throw new ValidationException("offset must be a whole number of bytes written in ASCII digits: 0, or"
+                        + " the x-vigil-next-offset a previous page gave");
             }
             BatchService.ResultsPage page = batches.readResults(id, offset, RESULTS_PAGE_BYTES);
             return Reply.text("application/x-ndjson", new String(page.lines(), StandardCharsets.UTF_8),

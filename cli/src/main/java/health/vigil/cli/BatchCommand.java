@@ -183,6 +183,8 @@ final class BatchCommand {
             ControlClient client = target.client(PERSONA);
             Path parent = out.toAbsolutePath().getParent();
             Path partial = OwnerOnlyFiles.createTempFile(parent, ".vigil-results-", ".part");
+            // Ctrl-C or a kill ends the JVM without running the finally below: its exit removes the part file then.
+            partial.toFile().deleteOnExit();
             long offset = 0;
             long total = -1;
             boolean written = false;
@@ -223,6 +225,7 @@ final class BatchCommand {
         Path target = home.resolve("blobs").resolve(ArtifactStore.BATCH_INPUT).resolve(name);
         Path folder = OwnerOnlyFiles.createFolders(target.getParent());
         Path staged = OwnerOnlyFiles.createTempFile(folder, ".staged-", ".tmp");
+        staged.toFile().deleteOnExit(); // a copy cut short by Ctrl-C is not left in the platform's home
         try {
             // Into the owner-only file itself: a copy that replaced it would be a new file with the default umask.
             try (OutputStream out = Files.newOutputStream(staged, StandardOpenOption.TRUNCATE_EXISTING)) {

@@ -64,6 +64,17 @@ class ControlClientTest {
                             .getBytes(StandardCharsets.UTF_8)), callback);
                     return true;
                 }
+                if (path.equals("/batches/stalls/results")) {
+                    // One page of results, then an answer that never comes: a download the operator stops.
+                    if (!"offset=0".equals(request.getHttpURI().getQuery())) {
+                        Thread.sleep(60_000);
+                    }
+                    byte[] page = "{\"row\":1,\"status\":\"scored\"}\n".getBytes(StandardCharsets.UTF_8);
+                    response.getHeaders().put("x-vigil-next-offset", page.length);
+                    response.getHeaders().put("x-vigil-total-bytes", 10_000);
+                    response.write(true, ByteBuffer.wrap(page), callback);
+                    return true;
+                }
                 if (path.equals("/refused")) {
                     response.setStatus(422);
                     answer = "{\"error\":{\"message\":\"patientId is missing\"}}";
@@ -162,6 +173,39 @@ class ControlClientTest {
                 base.toString(), "--home", home.toString())).as(err.toString()).isEqualTo(2);
         assertThat(err.toString()).contains("is not a file").doesNotContain("NullPointer");
         assertThat(requested).isEmpty();
+    }
+
+    /** A download stopped by a signal (Ctrl-C, a kill) leaves no part of the results, which hold predictions. */
+    @Test
+    void aDownloadStoppedBySignalLeavesNoPartFileBehind(@TempDir Path home) throws Exception {
+        Files.writeString(home.resolve("keys.json"), "{\"keys\": [{\"id\": \"population-health\", \"key\":"
+                + " \"vk_test\", \"roles\": [\"Batches.Submit\"]}]}");
+        Path folder = Files.createDirectory(home.resolve("out"));
+        Process download = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "batch", "download", "stalls",
+                "--out", folder.resolve("results.jsonl").toString(), "--url", base.toString(), "--home",
+                home.toString()).redirectErrorStream(true).redirectOutput(home.resolve("download.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (partFiles(folder).isEmpty() || requested.stream().noneMatch(r -> r.startsWith(
+                    "GET /batches/stalls/results?offset=") && !r.endsWith("offset=0"))) {
+                assertThat(download.isAlive()).as(Files.readString(home.resolve("download.log"))).isTrue();
+                assertThat(System.nanoTime() - deadline).as("the download reached its second page").isNegative();
+                Thread.sleep(50);
+            }
+            download.destroy(); // SIGTERM: the JVM exits as on Ctrl-C, without the command's finally blocks
+            assertThat(download.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(partFiles(folder)).isEmpty();
+            assertThat(folder.resolve("results.jsonl")).doesNotExist();
+        } finally {
+            download.destroyForcibly();
+        }
+    }
+
+    private static List<Path> partFiles(Path folder) throws java.io.IOException {
+        try (var files = Files.list(folder)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".part")).toList();
+        }
     }
 
     @Test

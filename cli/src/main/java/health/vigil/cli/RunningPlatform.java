@@ -16,11 +16,14 @@ record RunningPlatform(URI url, Path home) {
     /** Refuses a {@code url} that is not a platform's address, before anything is sent. */
     RunningPlatform {
         // The platform's address, nothing more: a path (…/v2) was dropped as each call resolved its own route.
-        if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
+        // Schemes are read in any case (RFC 3986 3.1): HTTP:// is http://.
+        String scheme = url.getScheme();
+        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
                 || url.getHost() == null || (url.getRawPath() != null && !url.getRawPath().isEmpty()
                         && !url.getRawPath().equals("/")) || url.getRawQuery() != null) {
             throw new ValidationException("--url is the platform's address: http:// or https://, a host and a port, no"
-                    + " path or query (for example http://127.0.0.1:7071)");
+                    + " path or query (for example http://127.0.0.1:7071; VIGIL_URL, read when --url is not given, is"
+                    + " held to the same)");
         }
     }
 

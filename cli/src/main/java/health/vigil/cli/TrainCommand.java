@@ -94,6 +94,13 @@ public final class TrainCommand implements Callable<Integer> {
             refuseTheSameFile(data, "--data", packageFile, "--out");
             refuseTheSameFile(data, "--data", evaluationFile, "--evaluation-out");
             refuseTheSameFile(packageFile, "--out", evaluationFile, "--evaluation-out");
+            for (Path written : new Path[] {packageFile, evaluationFile}) {
+                if (written != null && Files.isDirectory(written)) {
+                    // Found before training rather than after it, when the package would be written.
+                    throw new health.vigil.error.ValidationException(written.getFileName() + " is a folder; give the"
+                            + " file's own name to write");
+                }
+            }
             if (data == null && evaluationOut != null) {
                 throw new health.vigil.error.ValidationException("--evaluation-out needs --data: held-out rows of"
                         + " synthetic data come from vigil datasets generate " + clinical + " --seed " + settings.seed());

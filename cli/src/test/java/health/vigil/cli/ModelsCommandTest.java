@@ -106,6 +106,13 @@ class ModelsCommandTest {
             assertThat(errorsOf("models", "list", "--home", home.toString(), "--url", url)).as(url)
                     .startsWith("vigil: --url is the platform's address");
         }
+        // A scheme in capitals is the same scheme: the address is taken, and nothing answers there (exit 1).
+        CommandLine capitals = Main.commandLine();
+        StringWriter unanswered = new StringWriter();
+        capitals.setErr(new PrintWriter(unanswered));
+        assertThat(capitals.execute("models", "list", "--home", home.toString(), "--url", "HTTP://127.0.0.1:1"))
+                .isEqualTo(1);
+        assertThat(unanswered.toString()).startsWith("vigil: the platform did not answer");
         for (String rows : new String[] {"0", "-5", "2000000000"}) {
             assertThat(errorsOf("datasets", "generate", "readmission", "--rows", rows, "--out",
                     home.resolve("x.csv").toString())).as(rows).contains("--rows is " + rows);

@@ -123,6 +123,11 @@ class TrainCommandTest {
         assertThat(Files.readAllBytes(data)).as("the data is left as it was").isEqualTo(original);
         assertThat(dir.resolve("same.zip")).doesNotExist();
 
+        Path folder = Files.createDirectory(dir.resolve("packages"));
+        assertThat(run("readmission", "--rows", "500", "--out", folder.toString()))
+                .isEqualTo(TrainCommand.EXIT_BAD_INPUT);
+        assertThat(err.toString()).contains("packages is a folder; give the file's own name to write")
+                .doesNotContain("training");
         assertThat(run("readmission", "--rows", "2000000000")).isEqualTo(TrainCommand.EXIT_BAD_INPUT);
         assertThat(err.toString()).contains("--rows is 2000000000; train on 100 to 1000000 synthetic rows");
     }

@@ -65,9 +65,10 @@ public record EvaluationDataset(
             if (label == null || label.isBlank()) {
                 throw new ValidationException("name the dataset's label column (label=readmitted_30d)");
             }
-            fileName = fileName == null || fileName.isBlank() ? "dataset.csv" : fileName;
+            // Left out, it is named for what it is; given, it must be a name (a blank one is refused below).
+            fileName = fileName == null ? "dataset.csv" : fileName;
             // Kept and shown as the file's name: one printable name, not a path.
-            if (fileName.length() > MAX_FILE_NAME || fileName.indexOf('/') >= 0 || fileName.indexOf('\\') >= 0
+            if (fileName.isBlank() || fileName.length() > MAX_FILE_NAME || fileName.indexOf('/') >= 0 || fileName.indexOf('\\') >= 0
                     || fileName.equals(".") || fileName.equals("..") || !health.vigil.json.Json.isPrintableText(fileName)) {
                 throw new ValidationException("fileName must be the file's own name (no folders), at most "
                         + MAX_FILE_NAME + " printable characters, such as evaluation-2026-12.csv");

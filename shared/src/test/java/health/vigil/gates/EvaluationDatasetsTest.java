@@ -101,8 +101,9 @@ class EvaluationDatasetsTest {
 
     @Test
     void aFileNameIsTheFilesOwnPrintableNameNotAPath() {
-        for (String name : new String[] {"../../etc/passwd", "/etc/x.csv", "C:\\data\\x.csv", "a\u0000b.csv", "..",
-                "x".repeat(201), "eval\u202e.csv"}) {
+        // A blank name is not left to become dataset.csv: only a name left out is.
+        for (String name : new String[] {"", "  ", "../../etc/passwd", "/etc/x.csv", "C:\\data\\x.csv", "a\u0000b.csv",
+                "..", "x".repeat(201), "eval\u202e.csv"}) {
             assertThatThrownBy(() -> new EvaluationDataset.Declaration("readmission", name, "outcome", null, null, null))
                     .as(name).isInstanceOf(ValidationException.class).hasMessageStartingWith("fileName must be the file's own name");
         }

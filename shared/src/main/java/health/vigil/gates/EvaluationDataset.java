@@ -68,8 +68,9 @@ public record EvaluationDataset(
             // Left out, it is named for what it is; given, it must be a name (a blank one is refused below).
             fileName = fileName == null ? "dataset.csv" : fileName;
             // Kept and shown as the file's name: one printable name, not a path.
-            if (fileName.isBlank() || fileName.length() > MAX_FILE_NAME || fileName.indexOf('/') >= 0 || fileName.indexOf('\\') >= 0
-                    || fileName.equals(".") || fileName.equals("..") || !health.vigil.json.Json.isPrintableText(fileName)) {
+            if (fileName.isBlank() || fileName.length() > MAX_FILE_NAME || fileName.indexOf('/') >= 0
+                    || fileName.indexOf('\\') >= 0 || fileName.equals(".") || fileName.equals("..")
+                    || !health.vigil.json.Json.isPrintableText(fileName)) {
                 throw new ValidationException("fileName must be the file's own name (no folders), at most "
                         + MAX_FILE_NAME + " printable characters, such as evaluation-2026-12.csv");
             }

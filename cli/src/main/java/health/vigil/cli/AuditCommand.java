@@ -141,7 +141,9 @@ final class AuditCommand {
             System.out.println("checked " + Words.count(report.anchors(), "anchor") + ", "
                     + Words.count(report.digests(), "digest") + ", " + Words.count(report.exports(), "export") + ", "
                     + Words.count(report.records(), "record"));
-            report.notes().forEach(note -> System.out.println("note: " + note));
+            // Notes and problems quote what the folder holds (file names, unsigned fields of forged files): shown with
+            // control characters named, so a forged folder cannot clear the screen and print a VERIFIED of its own.
+            report.notes().forEach(note -> System.out.println("note: " + TerminalText.shown(note)));
             if (report.valid() && report.exports() == 0) {
                 // Signatures and links alone say nothing about records: an auditor must not read success here.
                 System.out.println("NOTHING VERIFIED: no export file among these files was checked against its"
@@ -153,8 +155,9 @@ final class AuditCommand {
                 return 0;
             }
             EvidenceReport.Problem problem = report.firstProblem();
-            System.out.println("FAILED " + problem.kind() + " in " + problem.file()
-                    + (problem.line() > 0 ? " line " + problem.line() : "") + ": " + problem.message());
+            System.out.println("FAILED " + problem.kind() + " in " + TerminalText.shown(String.valueOf(problem.file()))
+                    + (problem.line() > 0 ? " line " + problem.line() : "") + ": "
+                    + TerminalText.shown(String.valueOf(problem.message())));
             return 1;
         }
     }

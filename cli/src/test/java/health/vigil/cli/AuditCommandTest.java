@@ -95,6 +95,27 @@ class AuditCommandTest {
         assertThat(run("audit", "verify", out.toString())).startsWith("0\n").contains("warning: no --public-key");
     }
 
+    /** A forged folder cannot write to the verifier's terminal: what it names is shown, control characters named. */
+    @Test
+    void aForgedFileNameCannotClearTheScreenOrPrintAVerifiedOfItsOwn() throws Exception {
+        LocalDate first = today();
+        record("model.register");
+        Path evidence = out.resolve("evidence");
+        run("audit", "export", "--from", first.toString(), "--to", today().toString(), "--out", evidence.toString(),
+                "--home", home.toString());
+        Path pem = Files.writeString(out.resolve("key.pem"), SigningKeys.pem(LocalAuditSigner.open(home).publicKey()));
+        Path export;
+        try (var files = Files.list(evidence.resolve("exports"))) {
+            export = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        Files.copy(export, evidence.resolve("exports").resolve("x\u001b[2J\u001b[H\rVERIFIED\n.jsonl"));
+
+        String output = run("audit", "verify", evidence.toString(), "--public-key", pem.toString());
+
+        assertThat(output).startsWith("1\n").contains("FAILED UNSIGNED_EXPORT").doesNotContain("\u001b")
+                .doesNotContain("\r").doesNotContain("\nVERIFIED");
+    }
+
     @Test
     void aFolderWhoseExportsWereRemovedOrThatHoldsNothingIsNotVerified() throws Exception {
         LocalDate first = today();

@@ -116,6 +116,55 @@ class AuditCommandTest {
                 .doesNotContain("\r").doesNotContain("\nVERIFIED");
     }
 
+    /**
+     * Files a forged folder may hold in place of real ones: a pipe (which would block a reader for good), a line or a
+     * statement of megabytes (which would be read whole into memory). Each is refused and named, and none is read on.
+     */
+    @Test
+    void aPipeOrAnOversizedLineOrStatementIsNamedNotReadWhole() throws Exception {
+        LocalDate first = today();
+        record("model.register");
+        Path evidence = out.resolve("evidence");
+        run("audit", "export", "--from", first.toString(), "--to", today().toString(), "--out", evidence.toString(),
+                "--home", home.toString());
+        Path pem = Files.writeString(out.resolve("key.pem"), SigningKeys.pem(LocalAuditSigner.open(home).publicKey()));
+        Path export;
+        try (var files = Files.list(evidence.resolve("exports"))) {
+            export = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        byte[] genuine = Files.readAllBytes(export);
+
+        // A line of 5 MiB without its end.
+        Files.write(export, "x".repeat(5 << 20).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(run("audit", "verify", evidence.toString(), "--public-key", pem.toString())).startsWith("1\n")
+                .contains("FAILED MALFORMED_RECORD").contains("longer than 4194304 bytes");
+
+        // A pipe where the export was: refused before it is opened (a reader would wait for a writer for good).
+        Files.delete(export);
+        assertThat(new ProcessBuilder("mkfifo", export.toString()).start().waitFor()).isZero();
+        java.util.concurrent.ExecutorService verifying = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            String piped = verifying.submit(() -> runWithErrors("audit", "verify", evidence.toString(), "--public-key",
+                    pem.toString())).get(120, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(piped).startsWith("1\n").contains("is not a regular file")
+                    .contains(evidence.relativize(export).toString());
+        } finally {
+            verifying.shutdownNow();
+        }
+        Files.delete(export);
+        Files.write(export, genuine);
+        assertThat(run("audit", "verify", evidence.toString(), "--public-key", pem.toString())).startsWith("0\n");
+
+        // A digest statement of 2 MiB.
+        Path digest;
+        try (var files = Files.list(evidence.resolve("digests"))) {
+            digest = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        Files.write(digest, new byte[2 << 20]);
+        assertThat(run("audit", "verify", evidence.toString(), "--public-key", pem.toString())).startsWith("1\n")
+                .contains("FAILED MALFORMED_STATEMENT").contains("is larger than 1048576 bytes");
+    }
+
     @Test
     void aFolderWhoseExportsWereRemovedOrThatHoldsNothingIsNotVerified() throws Exception {
         LocalDate first = today();

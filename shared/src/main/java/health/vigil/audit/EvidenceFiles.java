@@ -45,8 +45,15 @@ public interface EvidenceFiles {
 
             @Override
             public Optional<InputStream> open(String name) {
+                Path path = root.resolve(name);
+                if (Files.exists(path) && !Files.isRegularFile(path)) {
+                    // Never opened: a pipe would block the verifier for good and a device (or a link to one) feed
+                    // it without end; a folder cannot be read. The file is named, so the folder can be mended.
+                    throw new UncheckedIOException(new IOException(name + " in " + root + " is not a regular file"
+                            + " (a folder, a pipe, a device or a link to one): evidence files are plain files"));
+                }
                 try {
-                    return Optional.of(Files.newInputStream(root.resolve(name)));
+                    return Optional.of(Files.newInputStream(path));
                 } catch (NoSuchFileException e) {
                     return Optional.empty();
                 } catch (IOException e) {

@@ -39,6 +39,8 @@ public final class EvidenceVerifier {
     static final int PREVIOUS_DAY_HASHES = 4096;
     /** What a problem of the store check names as its file: the records read from the live store, not a file. */
     static final String STORE = "the audit store";
+    /** The largest statement read (anchors, digests and key records are a few hundred bytes of JSON). */
+    static final int MAX_STATEMENT_BYTES = 1 << 20;
 
     private final Map<String, PublicKey> trusted = new LinkedHashMap<>();
 
@@ -201,7 +203,12 @@ public final class EvidenceVerifier {
         for (String name : files.list(prefix)) {
             byte[] bytes;
             try (InputStream in = files.open(name).orElseThrow()) {
-                bytes = in.readAllBytes();
+                bytes = in.readNBytes(MAX_STATEMENT_BYTES + 1);
+            }
+            if (bytes.length > MAX_STATEMENT_BYTES) {
+                // Read no further: a forged file of gigabytes would otherwise be read whole into memory.
+                throw new Failed(Kind.MALFORMED_STATEMENT, name, 0, name + " is larger than " + MAX_STATEMENT_BYTES
+                        + " bytes: not a signed statement Vigil wrote (one is a few hundred bytes)");
             }
             SignedStatement statement = SignedStatement.parse(bytes).orElseThrow(() -> new Failed(
                     Kind.MALFORMED_STATEMENT, name, 0, name + " is not a signed statement (a JSON object of strings"
@@ -320,6 +327,10 @@ public final class EvidenceVerifier {
             line++;
             AuditRecord record;
             try {
+                if (lines.tooLong()) {
+                    throw new ExportLines.Malformed("it is longer than " + ExportLines.MAX_LINE_BYTES + " bytes, far"
+                            + " more than any audit record");
+                }
                 if (!lines.endedInLineFeed()) {
                     throw new ExportLines.Malformed("it does not end in a line feed (LF); every line does, the last"
                             + " one too");

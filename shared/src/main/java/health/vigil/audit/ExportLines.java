@@ -33,9 +33,16 @@ final class ExportLines {
         }
     }
 
+    /**
+     * The longest line read whole: an audit record is a few kilobytes (a Cosmos document holds at most 2 MB), so a
+     * longer line was not written by Vigil, and reading it on would let a forged file take all the memory there is.
+     */
+    static final int MAX_LINE_BYTES = 4 << 20;
+
     private final InputStream in;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
     private boolean endedInLineFeed = true;
+    private boolean tooLong;
 
     /** Reads lines from {@code in}, which should be buffered. */
     ExportLines(InputStream in) {
@@ -45,15 +52,27 @@ final class ExportLines {
     /** The next line's bytes without its LF, or null at the end; {@link #endedInLineFeed} says whether it had one. */
     byte[] next() throws IOException {
         line.reset();
+        tooLong = false;
         for (int b; (b = in.read()) != -1; ) {
             if (b == '\n') {
                 endedInLineFeed = true;
+                return line.toByteArray();
+            }
+            if (line.size() == MAX_LINE_BYTES) {
+                // Not read to its end: the caller refuses the file at this line.
+                tooLong = true;
+                endedInLineFeed = false;
                 return line.toByteArray();
             }
             line.write(b);
         }
         endedInLineFeed = false;
         return line.size() == 0 ? null : line.toByteArray();
+    }
+
+    /** Whether the line {@link #next} returned last was cut at {@link #MAX_LINE_BYTES}, its end not read. */
+    boolean tooLong() {
+        return tooLong;
     }
 
     /** Whether the line {@link #next} returned last ended in LF, as every line of an export must. */

@@ -98,16 +98,9 @@ class AuditCommandTest {
     /** A forged folder cannot write to the verifier's terminal: what it names is shown, control characters named. */
     @Test
     void aForgedFileNameCannotClearTheScreenOrPrintAVerifiedOfItsOwn() throws Exception {
-        LocalDate first = today();
-        record("model.register");
         Path evidence = out.resolve("evidence");
-        run("audit", "export", "--from", first.toString(), "--to", today().toString(), "--out", evidence.toString(),
-                "--home", home.toString());
-        Path pem = Files.writeString(out.resolve("key.pem"), SigningKeys.pem(LocalAuditSigner.open(home).publicKey()));
-        Path export;
-        try (var files = Files.list(evidence.resolve("exports"))) {
-            export = files.filter(Files::isRegularFile).findFirst().orElseThrow();
-        }
+        Path pem = exportOneRecord(evidence);
+        Path export = firstFile(evidence.resolve("exports"));
         Files.copy(export, evidence.resolve("exports").resolve("x\u001b[2J\u001b[H\rVERIFIED\n.jsonl"));
 
         String output = run("audit", "verify", evidence.toString(), "--public-key", pem.toString());
@@ -122,16 +115,9 @@ class AuditCommandTest {
      */
     @Test
     void aPipeOrAnOversizedLineOrStatementIsNamedNotReadWhole() throws Exception {
-        LocalDate first = today();
-        record("model.register");
         Path evidence = out.resolve("evidence");
-        run("audit", "export", "--from", first.toString(), "--to", today().toString(), "--out", evidence.toString(),
-                "--home", home.toString());
-        Path pem = Files.writeString(out.resolve("key.pem"), SigningKeys.pem(LocalAuditSigner.open(home).publicKey()));
-        Path export;
-        try (var files = Files.list(evidence.resolve("exports"))) {
-            export = files.filter(Files::isRegularFile).findFirst().orElseThrow();
-        }
+        Path pem = exportOneRecord(evidence);
+        Path export = firstFile(evidence.resolve("exports"));
         byte[] genuine = Files.readAllBytes(export);
 
         // A line of 5 MiB without its end.
@@ -156,11 +142,7 @@ class AuditCommandTest {
         assertThat(run("audit", "verify", evidence.toString(), "--public-key", pem.toString())).startsWith("0\n");
 
         // A digest statement of 2 MiB.
-        Path digest;
-        try (var files = Files.list(evidence.resolve("digests"))) {
-            digest = files.filter(Files::isRegularFile).findFirst().orElseThrow();
-        }
-        Files.write(digest, new byte[2 << 20]);
+        Files.write(firstFile(evidence.resolve("digests")), new byte[2 << 20]);
         assertThat(run("audit", "verify", evidence.toString(), "--public-key", pem.toString())).startsWith("1\n")
                 .contains("FAILED MALFORMED_STATEMENT").contains("is larger than 1048576 bytes");
     }
@@ -291,6 +273,21 @@ class AuditCommandTest {
             for (int i = 0; i < times; i++) {
                 log.record("operator", action, "/models/m/versions/1", "ok", Map.of());
             }
+        }
+    }
+
+    /** Today's audit trail, one record in it, exported to {@code evidence}; the PEM of the key that signed it. */
+    private Path exportOneRecord(Path evidence) throws java.io.IOException {
+        LocalDate first = today();
+        record("model.register");
+        run("audit", "export", "--from", first.toString(), "--to", today().toString(), "--out", evidence.toString(),
+                "--home", home.toString());
+        return Files.writeString(out.resolve("key.pem"), SigningKeys.pem(LocalAuditSigner.open(home).publicKey()));
+    }
+
+    private static Path firstFile(Path folder) throws java.io.IOException {
+        try (var files = Files.list(folder)) {
+            return files.filter(Files::isRegularFile).findFirst().orElseThrow();
         }
     }
 

@@ -320,7 +320,14 @@ public final class Dashboard extends Handler.Abstract {
 
     private static Map<String, String> query(Request request) {
         Map<String, String> query = new LinkedHashMap<>();
-        Fields fields = Request.extractQueryParameters(request);
+        Fields fields;
+        try {
+            fields = Request.extractQueryParameters(request);
+        } catch (RuntimeException badEncoding) {
+            // Jetty's refusal of %zz or bytes that are not UTF-8: the caller's to fix, as the API answers it (400).
+            throw new health.vigil.error.ValidationException("the query string is not valid URL encoding (a % must be"
+                    + " followed by two hexadecimal digits, and the bytes must be UTF-8)");
+        }
         for (Fields.Field f : fields) {
             // As the API: which of two values a page would use is not the caller's choice, so neither is taken.
             if (f.getValues().size() > 1) {
@@ -337,8 +344,17 @@ public final class Dashboard extends Handler.Abstract {
         for (String pair : body.split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
-                String name = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
-                if (form.put(name, URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8)) != null) {
+                String name;
+                String value;
+                try {
+                    name = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
+                    value = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException badEncoding) {
+                    // Not repeated: the form carries an API key.
+                    throw new health.vigil.error.ValidationException("the form is not valid URL encoding (a % must be"
+                            + " followed by two hexadecimal digits)");
+                }
+                if (form.put(name, value) != null) {
                     // key=A&key=B signed in as whichever came last.
                     throw new health.vigil.error.ValidationException("the form gives " + Json.quotedName(name)
                             + " more than once; send each field once");

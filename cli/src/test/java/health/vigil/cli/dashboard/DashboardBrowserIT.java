@@ -270,7 +270,21 @@ class DashboardBrowserIT {
         java.net.http.HttpResponse<String> page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                 url("/login?next=%2F%09%2Fevil.example"))).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(page.body()).doesNotContain("evil.example");
+        assertThat(rawStatus("/login?next=%zz", null)).isEqualTo(400);
+        for (String broken : List.of("key=%zz", "key=abc%4")) {
+            java.net.http.HttpResponse<String> refused = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(url("/login"))).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(broken)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).as(broken).isEqualTo(400);
+            assertThat(refused.body()).as(broken).contains("not valid URL encoding").doesNotContain("abc");
+        }
 
+        // Broken URL encoding is the caller's to fix as well (not a 500): an escape that is not one, bytes not UTF-8,
+        // sent as raw requests (no URI class lets them through).
+        for (String path : List.of("/dashboard/audit?from=%zz", "/dashboard/audit?to=%C3")) {
+            assertThat(rawStatus(path, cookie)).as(path).isEqualTo(400);
+        }
         for (String path : List.of("/dashboard/audit?to=-999999999-01-01", "/dashboard/audit?from=+10000-01-01")) {
             assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url(path))).header("Cookie",
                     cookie).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).as(path)
@@ -896,6 +910,20 @@ class DashboardBrowserIT {
             }
         });
         return copy;
+    }
+
+    /** The status of a GET sent as raw bytes, so that a path no URI class accepts (%zz) reaches the server as typed. */
+    private int rawStatus(String pathAndQuery, String cookie) throws java.io.IOException {
+        java.net.URI base = java.net.URI.create(url("/"));
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + base.getHost() + ":"
+                    + base.getPort() + "\r\n" + (cookie == null ? "" : "Cookie: " + cookie + "\r\n")
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+            return Integer.parseInt(statusLine.split(" ")[1]);
+        }
     }
 
     /** A program on the PATH (Debian installs chromium and chromedriver in /usr/bin). */

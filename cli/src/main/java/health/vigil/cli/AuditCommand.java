@@ -17,6 +17,7 @@ import health.vigil.port.AuditStore;
 import health.vigil.text.Words;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,8 @@ import picocli.CommandLine.Parameters;
 final class AuditCommand {
     private static final String OWNER_FOLDER = "rwx------";
     private static final String OWNER_FILE = "rw-------";
+    /** The largest public key file read: a PEM key is a few hundred bytes. */
+    static final int MAX_KEY_FILE_BYTES = 64 * 1024;
 
     /** Exports a period of the local audit log and copies everything a verifier needs into a folder. */
     @Command(name = "export", mixinStandardHelpOptions = true,
@@ -134,7 +137,14 @@ final class AuditCommand {
                     throw new ValidationException("'" + file + "' is not a file: give --public-key the PEM file of"
                             + " the key published with the exports");
                 }
-                keys.add(SigningKeys.fromPem(Files.readString(file)).orElseThrow(() -> new ValidationException("'"
+                // A few hundred bytes of ASCII: read no more than a key could be, and bytes that are not text make a
+                // key that does not parse, said of this file (not a decoder's "Input length = 1").
+                byte[] pem;
+                try (InputStream in = Files.newInputStream(file)) {
+                    pem = in.readNBytes(MAX_KEY_FILE_BYTES + 1);
+                }
+                String text = pem.length > MAX_KEY_FILE_BYTES ? "" : new String(pem, StandardCharsets.UTF_8);
+                keys.add(SigningKeys.fromPem(text).orElseThrow(() -> new ValidationException("'"
                         + file + "' is not a PEM public key (-----BEGIN PUBLIC KEY-----)")));
             }
             EvidenceReport report = new EvidenceVerifier(keys).verify(EvidenceFiles.folder(dir));

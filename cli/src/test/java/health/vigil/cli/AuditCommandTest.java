@@ -141,6 +141,17 @@ class AuditCommandTest {
         Files.write(export, genuine);
         assertThat(run("audit", "verify", evidence.toString(), "--public-key", pem.toString())).startsWith("0\n");
 
+        // A key file in keys/ that is not text, or far too large to be a key: named, not a decoder's error.
+        Path keysFolder = evidence.resolve("keys");
+        Path notText = Files.write(keysFolder.resolve("zz-not-text.pem"), new byte[] {(byte) 0xC3, 0x28, 0x0A});
+        assertThat(runWithErrors("audit", "verify", evidence.toString())).startsWith("2\n")
+                .contains("zz-not-text.pem' is not a PEM public key").doesNotContain("Input length");
+        Files.delete(notText);
+        Path huge = Files.write(keysFolder.resolve("zz-huge.pem"), new byte[3 << 20]);
+        assertThat(runWithErrors("audit", "verify", evidence.toString())).startsWith("2\n")
+                .contains("zz-huge.pem' is not a PEM public key");
+        Files.delete(huge);
+
         // A digest statement of 2 MiB.
         Files.write(firstFile(evidence.resolve("digests")), new byte[2 << 20]);
         assertThat(run("audit", "verify", evidence.toString(), "--public-key", pem.toString())).startsWith("1\n")

@@ -422,10 +422,19 @@ public final class HttpApi {
      * other scripts, which a rule matching paths would not see as 3); -1 for anything else.
      */
     public static int positiveWholeNumber(String raw) {
-        if (raw == null || raw.isEmpty() || raw.length() > 9 || raw.charAt(0) == '0') {
+        long value = raw == null || raw.length() > 9 ? -1 : wholeNumber(raw);
+        return value >= 1 ? (int) value : -1;
+    }
+
+    /**
+     * A whole number from 0 written the one way, as {@link #positiveWholeNumber} reads one, up to 18 digits (a count of
+     * bytes, such as an offset into a file); -1 for anything else.
+     */
+    public static long wholeNumber(String raw) {
+        if (raw == null || raw.isEmpty() || raw.length() > 18 || (raw.length() > 1 && raw.charAt(0) == '0')) {
             return -1;
         }
-        int value = 0;
+        long value = 0;
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
             if (c < '0' || c > '9') {

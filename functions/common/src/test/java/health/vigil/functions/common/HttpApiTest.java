@@ -482,6 +482,13 @@ class HttpApiTest {
         }
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpApi.version("John Smith"))
                 .hasMessageStartingWith("version (not repeated here) is not valid").hasMessageNotContaining("John");
+        // A count from 0 (an offset in bytes) has the same one spelling, up to 18 digits.
+        assertThat(HttpApi.wholeNumber("0")).isZero();
+        assertThat(HttpApi.wholeNumber("4294967296")).isEqualTo(4_294_967_296L);
+        assertThat(HttpApi.wholeNumber("999999999999999999")).isEqualTo(999_999_999_999_999_999L);
+        for (String other : new String[] {"+0", "-0", "00", "01", "\u0663", "1e3", "", " 1", "1000000000000000000"}) {
+            assertThat(HttpApi.wholeNumber(other)).as(other).isEqualTo(-1);
+        }
     }
 
     @Test

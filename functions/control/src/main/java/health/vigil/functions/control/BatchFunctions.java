@@ -106,11 +106,9 @@ public final class BatchFunctions {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             @BindingName("id") String id, ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.BATCHES_SUBMIT), call -> {
-            // One spelling, as numbers in paths and queries have: ASCII digits, no sign, no leading zero
-            // (Long.parseLong also reads "+5", "-0" and digits of other scripts).
-            String written = call.queryParam("offset").orElse("0");
-            long offset = written.equals("0") ? 0 : written.length() <= 18 && written.charAt(0) != '0'
-                    && written.chars().allMatch(c -> c >= '0' && c <= '9') ? Long.parseLong(written) : -1;
+            // One spelling, as numbers in paths and queries have (Long.parseLong also reads "+5", "-0" and digits of
+            // other scripts).
+            long offset = HttpApi.wholeNumber(call.queryParam("offset").orElse("0"));
             if (offset < 0) {
                 throw new ValidationException("offset must be a whole number of bytes written in ASCII digits: 0, or"
                         + " the x-vigil-next-offset a previous page gave");

@@ -38,6 +38,14 @@ public final class ModelRegistry {
         return store.listModels().stream().sorted().toList();
     }
 
+    /** {@code model} when it is registered; MODEL_NOT_FOUND, naming the registered ones, when it is not. */
+    public ModelName requireRegistered(ModelName model) {
+        if (!listModels().contains(model)) {
+            throw modelNotFound(model);
+        }
+        return model;
+    }
+
     /** A model's versions, oldest first; MODEL_NOT_FOUND when the model has none. */
     public List<VersionRecord> listVersions(ModelName model) {
         Objects.requireNonNull(model, "model");

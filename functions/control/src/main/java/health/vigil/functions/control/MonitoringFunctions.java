@@ -131,11 +131,7 @@ public final class MonitoringFunctions {
     }
 
     private ModelName known(String name) {
-        ModelName model = new ModelName(name);
-        if (!registry.listModels().contains(model)) {
-            throw registry.modelNotFound(model);
-        }
-        return model;
+        return registry.requireRegistered(new ModelName(name));
     }
 
 }

@@ -69,11 +69,7 @@ public final class OutcomeFunctions {
                 throw new ValidationException("the window is longer than 366 days; ask for a shorter one");
             }
             // A model there is none of is not found, not a window without predictions.
-            ModelName model = new ModelName(name);
-            if (!registry.listModels().contains(model)) {
-                throw registry.modelNotFound(model);
-            }
-            return join.labelled(model, from, to);
+            return join.labelled(registry.requireRegistered(new ModelName(name)), from, to);
         });
     }
 

@@ -167,6 +167,17 @@ class ModelCardIT {
         }
         assertThat(steward.send("GET", "/models/" + MODEL + "/gate-policy", null, 200).path("current").path("version")
                 .asInt()).isEqualTo(current.path("version").asInt());
+        // A name that is not one is refused as such before the body is read, so its refusal of a body without a
+        // policy, which names the route to read the policy from, never repeats it (it was, as typed).
+        JsonNode misnamed = steward.send("PUT", "/models/Jane%20Doe%20MRN-4471/gate-policy",
+                java.util.Map.of("reason", "no policy"), 400);
+        assertThat(misnamed.toString()).doesNotContain("Jane").doesNotContain("4471");
+        JsonNode withoutPolicy = steward.send("PUT", "/models/" + MODEL + "/gate-policy",
+                java.util.Map.of("reason", "no policy"), 400);
+        assertThat(withoutPolicy.at("/error/code").asText()).isEqualTo("INVALID_REQUEST");
+        assertThat(withoutPolicy.at("/error/message").asText()).contains("GET /models/" + MODEL + "/gate-policy");
+        assertThat(steward.send("PUT", "/models/" + MODEL + "/gate-policy", java.util.Map.of("policy", "strict",
+                "reason", "a policy that is text"), 400).at("/error/code").asText()).isEqualTo("MALFORMED_JSON");
         steward.send("PUT", "/models/" + MODEL + "/gate-policy", java.util.Map.of("policy", policy,
                 "reason", "cards must say who funds the model"), 200);
 

@@ -70,7 +70,7 @@ class ShadowAndExperimentIT {
         assertError(operator.exchange("POST", "/models/" + MODEL + "/shadow", Map.of("version", 1,
                 "basisPoints", 100)), 409, "INVALID_STATE");
         assertError(operator.exchange("POST", "/models/" + MODEL + "/shadow", Map.of("version", 2,
-                "basisPoints", 100, "weight", 3)), 400, "INVALID_REQUEST");
+                "basisPoints", 100, "weight", 3)), 400, "MALFORMED_JSON");
         assertError(operator.exchange("GET", "/models/" + MODEL + "/shadow/report", null), 409, "INVALID_STATE");
     }
 

@@ -117,7 +117,7 @@ public final class AuditEvidenceFunctions {
     private static LocalDate day(JsonNode body, String field) {
         JsonNode value = body.get(field);
         if (value == null || !value.isTextual()) {
-            throw new ValidationException("the body needs '" + field + "' as a date like 2026-11-24");
+            throw RequestFields.missingOrWrongType(value, "the body needs '" + field + "' as a date like 2026-11-24");
         }
         try {
             return LocalDate.parse(value.asText());

@@ -62,15 +62,16 @@ public final class BatchFunctions {
             JsonNode version = body.path("version");
             JsonNode explain = body.path("explain");
             if (!model.isTextual() || !input.isTextual()) {
-                throw new ValidationException("send {\"model\": \"readmission\", \"input\": \"<blob in batch-input>\"},"
-                        + " optionally with \"version\" (an approved version to pin) and \"explain\": true");
+                throw RequestFields.missingOrWrongType(model.isTextual() ? input : model, "send {\"model\":"
+                        + " \"readmission\", \"input\": \"<blob in batch-input>\"}, optionally with \"version\" (an"
+                        + " approved version to pin) and \"explain\": true");
             }
             if (!version.isMissingNode() && !version.isNull()
                     && !(version.isIntegralNumber() && version.canConvertToInt())) {
-                throw new ValidationException("\"version\" must be a whole number (an approved version), or left out");
+                throw RequestFields.malformed("\"version\" must be a whole number (an approved version), or left out");
             }
             if (!explain.isMissingNode() && !explain.isBoolean()) {
-                throw new ValidationException("\"explain\" must be true or false");
+                throw RequestFields.malformed("\"explain\" must be true or false");
             }
             BatchService.Submission submitted = batches.submit(new BatchRequest(new ModelName(model.asText()),
                     version.canConvertToInt() ? version.asInt() : null, input.asText(), explain.asBoolean(false)),

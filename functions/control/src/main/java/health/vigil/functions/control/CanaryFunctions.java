@@ -323,31 +323,35 @@ public final class CanaryFunctions {
     static CanaryService.StartCommand startCommand(Call call) {
         JsonNode body = call.json();
         if (!body.isObject()) {
-            throw new ValidationException("send a JSON object such as {\"version\": 2}");
+            throw RequestFields.malformed("send a JSON object such as {\"version\": 2}");
         }
         RequestFields.requireKnown(body, START_FIELDS, "the canary request");
         JsonNode version = body.path("version");
         if (!version.canConvertToInt() || !version.isIntegralNumber()) {
-            throw new ValidationException("\"version\" must be the whole number of an approved version, for example"
+            throw RequestFields.missingOrWrongType(version, "\"version\" must be the whole number of an approved"
+                    + " version, for example"
                     + " {\"version\": 2}");
         }
         List<Integer> steps = null;
         if (body.has("steps")) {
             JsonNode raw = body.get("steps");
             if (!raw.isArray()) {
-                throw new ValidationException("\"steps\" must be an array of basis points, for example"
+                throw RequestFields.malformed("\"steps\" must be an array of basis points, for example"
                         + " [100, 500, 2500, 5000, 10000]");
             }
             steps = new ArrayList<>();
             for (JsonNode s : raw) {
                 if (!s.isIntegralNumber() || !s.canConvertToInt()) {
-                    throw new ValidationException("\"steps\" must hold whole numbers of basis points (1-10000)");
+                    throw RequestFields.malformed("\"steps\" must hold whole numbers of basis points (1-10000)");
                 }
                 steps.add(s.intValue());
             }
         }
         Duration bake = null;
         if (body.has("bakeTime")) {
+            if (!body.get("bakeTime").isTextual()) {
+                throw RequestFields.malformed("\"bakeTime\" must be text: an ISO-8601 duration such as \"PT10M\"");
+            }
             try {
                 bake = Duration.parse(body.get("bakeTime").asText(""));
             } catch (DateTimeParseException e) {
@@ -360,7 +364,7 @@ public final class CanaryFunctions {
 
     private static CanaryPolicy policy(JsonNode node) {
         if (!node.isObject()) {
-            throw new ValidationException("\"policy\" must be an object with any of " + POLICY_FIELDS);
+            throw RequestFields.malformed("\"policy\" must be an object with any of " + POLICY_FIELDS);
         }
         RequestFields.requireKnown(node, POLICY_FIELDS, "the policy");
         CanaryPolicy d = CanaryPolicy.DEFAULT;
@@ -385,7 +389,7 @@ public final class CanaryFunctions {
         }
         JsonNode value = node.get(field);
         if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-            throw new ValidationException("policy field \"" + field + "\" must be a whole number");
+            throw RequestFields.malformed("policy field \"" + field + "\" must be a whole number");
         }
         return value.intValue();
     }
@@ -396,7 +400,7 @@ public final class CanaryFunctions {
         }
         JsonNode value = node.get(field);
         if (!value.isNumber()) {
-            throw new ValidationException("policy field \"" + field + "\" must be a number");
+            throw RequestFields.malformed("policy field \"" + field + "\" must be a number");
         }
         return value.doubleValue();
     }

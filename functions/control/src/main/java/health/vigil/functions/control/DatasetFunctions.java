@@ -47,8 +47,8 @@ public final class DatasetFunctions {
                     "csv"), "the dataset registration");
             JsonNode csv = body.path("csv");
             if (!csv.isTextual()) {
-                throw new ValidationException("send the CSV file's text as \"csv\", with \"model\", \"label\" and"
-                        + " the segment columns (\"ageColumn\", \"sexColumn\", \"segments\")");
+                throw RequestFields.missingOrWrongType(csv, "send the CSV file's text as \"csv\", with \"model\","
+                        + " \"label\" and the segment columns (\"ageColumn\", \"sexColumn\", \"segments\")");
             }
             if (!Json.isIntactText(csv.asText())) {
                 throw new ValidationException("the dataset's text holds U+FFFD or half a surrogate pair: bytes that were"
@@ -89,12 +89,12 @@ public final class DatasetFunctions {
             return segments;
         }
         if (!value.isArray()) {
-            throw new ValidationException("\"segments\" must be a list of column names, for example [\"race\","
+            throw RequestFields.malformed("\"segments\" must be a list of column names, for example [\"race\","
                     + " \"admission_type\"] (one column is [\"race\"])");
         }
         for (JsonNode column : value) {
             if (!column.isTextual()) {
-                throw new ValidationException("\"segments\" must be a list of column names (text), for example"
+                throw RequestFields.malformed("\"segments\" must be a list of column names (text), for example"
                         + " [\"race\", \"admission_type\"]");
             }
             segments.add(column.asText());

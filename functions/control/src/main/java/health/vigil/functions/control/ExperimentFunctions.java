@@ -111,8 +111,8 @@ public final class ExperimentFunctions {
     private static ExperimentPlan plan(JsonNode body) {
         JsonNode metric = body.get("metric");
         if (metric == null || !metric.isTextual()) {
-            throw new ValidationException("declare the primary metric: \"metric\" is one of auroc, flag_rate,"
-                    + " positive_rate");
+            throw RequestFields.missingOrWrongType(metric, "declare the primary metric: \"metric\" is one of auroc,"
+                    + " flag_rate, positive_rate");
         }
         return ExperimentPlan.of(ExperimentMetric.fromWire(metric.asText()), RequestFields.number(body, "baseline"),
                 RequestFields.number(body, "minimumDetectableEffect"), RequestFields.number(body, "prevalence"),

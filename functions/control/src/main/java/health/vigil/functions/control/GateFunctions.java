@@ -10,7 +10,6 @@ import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.EventGridTrigger;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
-import health.vigil.error.ValidationException;
 import health.vigil.events.EventEnvelope;
 import health.vigil.events.EventEnvelopes;
 import health.vigil.events.EventTypes;
@@ -108,12 +107,15 @@ public final class GateFunctions {
             @BindingName("name") String name,
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DATASETS_REGISTER), call -> {
+            // The name first: the refusals below name the route to read, which must not repeat a name that is not one.
+            ModelName model = new ModelName(name);
             JsonNode body = RequestFields.object(call, "{\"policy\": {...thresholds...}, \"reason\": \"...\"}");
             RequestFields.requireKnown(body, Set.of("policy", "reason"), "the gate policy change");
             String reason = RequestFields.text(body, "reason", "\"the segment gap was too strict for a small cohort\"");
             if (!body.path("policy").isObject()) {
-                throw new ValidationException("send {\"policy\": {...thresholds...}, \"reason\": \"...\"}; read the"
-                        + " current policy with GET /models/" + name + "/gate-policy and change what you need");
+                throw RequestFields.missingOrWrongType(body.path("policy"), "send {\"policy\": {...thresholds...},"
+                        + " \"reason\": \"...\"}; read the current policy with GET /models/" + model.value()
+                        + "/gate-policy and change what you need");
             }
             com.fasterxml.jackson.databind.node.ObjectNode thresholds = ((com.fasterxml.jackson.databind.node.ObjectNode)
                     body.path("policy")).deepCopy();
@@ -121,7 +123,7 @@ public final class GateFunctions {
             thresholds.put("version", 0);
             thresholds.remove(java.util.List.of("changedBy", "changedAt", "reason"));
             GatePolicy policy = Json.convert("the gate policy", thresholds, GatePolicy.class);
-            return policies.update(new ModelName(name), policy, call.principal(), reason);
+            return policies.update(model, policy, call.principal(), reason);
         });
     }
 }

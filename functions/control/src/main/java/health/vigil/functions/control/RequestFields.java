@@ -1,6 +1,7 @@
 package health.vigil.functions.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
@@ -14,10 +15,28 @@ import java.util.TreeSet;
 final class RequestFields {
     private RequestFields() {}
 
+    /**
+     * A body that does not fit the route's shape (a field it does not take, or a value of another JSON type than its
+     * field takes): 400 {@code MALFORMED_JSON}, as the typed routes' binding answers it, where a well-typed value that
+     * breaks a rule is {@code INVALID_REQUEST} (ADR 0029).
+     */
+    static ValidationException malformed(String message) {
+        return new ValidationException(ErrorCode.MALFORMED_JSON, message);
+    }
+
+    /**
+     * The refusal of a required field that is not there or not of its type: missing (or null) breaks the request's
+     * rule, {@code INVALID_REQUEST}; present as another type is {@link #malformed}.
+     */
+    static ValidationException missingOrWrongType(JsonNode value, String message) {
+        boolean missing = value == null || value.isMissingNode() || value.isNull();
+        return missing ? new ValidationException(message) : malformed(message);
+    }
+
     static JsonNode object(Call call, String example) {
         JsonNode body = call.json();
         if (!body.isObject()) {
-            throw new ValidationException("send a JSON object such as " + example);
+            throw malformed("send a JSON object such as " + example);
         }
         return body;
     }
@@ -27,7 +46,7 @@ final class RequestFields {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!known.contains(field)) {
-                throw new ValidationException(what + " has an unknown field " + Json.quotedName(field) + "; allowed: "
+                throw malformed(what + " has an unknown field " + Json.quotedName(field) + "; allowed: "
                         + new TreeSet<>(known));
             }
         }
@@ -40,7 +59,7 @@ final class RequestFields {
             return null;
         }
         if (!value.isTextual()) {
-            throw new ValidationException("\"" + field + "\" must be text; for example " + example);
+            throw malformed("\"" + field + "\" must be text; for example " + example);
         }
         return value.asText();
     }
@@ -54,7 +73,7 @@ final class RequestFields {
             return null;
         }
         if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-            throw new ValidationException("\"" + field + "\" must be a whole number; for example " + example);
+            throw malformed("\"" + field + "\" must be a whole number; for example " + example);
         }
         return value.intValue();
     }
@@ -65,7 +84,7 @@ final class RequestFields {
             return null;
         }
         if (!value.isNumber()) {
-            throw new ValidationException("\"" + field + "\" must be a number");
+            throw malformed("\"" + field + "\" must be a number");
         }
         return value.doubleValue();
     }

@@ -82,6 +82,35 @@ class CanaryFunctionsTest {
                 .hasMessageContaining(message);
     }
 
+    /**
+     * A body that does not fit the route's shape (an unknown field, another JSON type than a field takes) is
+     * MALFORMED_JSON, as the typed routes answer it; a field missing, or well typed and breaking a rule, is
+     * INVALID_REQUEST (ADR 0029, docs/api.md).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{}|INVALID_REQUEST",
+            "{\"version\": null}|INVALID_REQUEST",
+            "{\"version\": 0}|INVALID_REQUEST",
+            "{\"version\": 2, \"steps\": [500, 100, 10000]}|INVALID_REQUEST",
+            "{\"version\": 2, \"bakeTime\": \"PT0S\"}|INVALID_REQUEST",
+            "{\"version\": 2, \"policy\": {\"minSamplePerSlot\": 3}}|INVALID_REQUEST",
+            "[2]|MALFORMED_JSON",
+            "{\"version\": \"two\"}|MALFORMED_JSON",
+            "{\"version\": 2.5}|MALFORMED_JSON",
+            "{\"version\": 2, \"colour\": \"red\"}|MALFORMED_JSON",
+            "{\"version\": 2, \"steps\": \"fast\"}|MALFORMED_JSON",
+            "{\"version\": 2, \"steps\": [100, \"5000\", 10000]}|MALFORMED_JSON",
+            "{\"version\": 2, \"bakeTime\": 600}|MALFORMED_JSON",
+            "{\"version\": 2, \"policy\": []}|MALFORMED_JSON",
+            "{\"version\": 2, \"policy\": {\"alpha\": 0.01}}|MALFORMED_JSON",
+            "{\"version\": 2, \"policy\": {\"minSamplePerSlot\": 150.9}}|MALFORMED_JSON",
+            "{\"version\": 2, \"policy\": {\"psiLimit\": \"0.2\"}}|MALFORMED_JSON"})
+    void aBodyOfTheWrongShapeIsMalformedAndABrokenRuleIsInvalid(String body, ErrorCode code) {
+        assertThatThrownBy(() -> CanaryFunctions.startCommand(call(body)))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.code()).isEqualTo(code));
+    }
+
     @Test
     void aMalformedBodyIsA400() {
         assertThatThrownBy(() -> CanaryFunctions.startCommand(call("{\"version\": ")))

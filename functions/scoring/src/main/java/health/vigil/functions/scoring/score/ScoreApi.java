@@ -67,7 +67,8 @@ public final class ScoreApi {
         if (batch) {
             JsonNode records = body.get("records");
             if (!records.isArray()) {
-                throw new ValidationException("'records' must be an array of {\"patientId\", \"features\"} objects");
+                throw new ValidationException(ErrorCode.MALFORMED_JSON,
+                        "'records' must be an array of {\"patientId\", \"features\"} objects");
             }
             int max = scoring.limits().maxBatchRows();
             if (records.size() > max) {
@@ -78,7 +79,8 @@ public final class ScoreApi {
                 JsonNode record = records.get(i);
                 String where = "records[" + i + "]";
                 if (!record.isObject()) {
-                    throw new ValidationException(where + " must be an object with 'patientId' and 'features'");
+                    throw new ValidationException(ErrorCode.MALFORMED_JSON,
+                            where + " must be an object with 'patientId' and 'features'");
                 }
                 checkFields(record, RECORD_FIELDS, where);
                 rows.add(row(record, where + "."));
@@ -99,15 +101,26 @@ public final class ScoreApi {
     private static PatientRow row(JsonNode node, String where) {
         JsonNode patientId = node.get("patientId");
         if (patientId == null || !patientId.isTextual() || patientId.asText().isBlank()) {
-            throw new ValidationException(where + "patientId is missing or not a string: send the patient"
+            // Blank text is the right type breaking the rule.
+            ErrorCode code = patientId != null && patientId.isTextual() ? ErrorCode.INVALID_REQUEST
+                    : typeOrRule(patientId);
+            throw new ValidationException(code, where + "patientId is missing or not a string: send the patient"
                     + " identifier as a string; Vigil pseudonymises it before use");
         }
         JsonNode features = node.get("features");
         if (features == null || !features.isObject()) {
-            throw new ValidationException(where + "features is missing or not an object: send the model's"
-                    + " features as {\"name\": value, ...}");
+            throw new ValidationException(typeOrRule(features), where + "features is missing or not an object: send"
+                    + " the model's features as {\"name\": value, ...}");
         }
         return PatientRow.ofFields(patientId.asText(), features);
+    }
+
+    /**
+     * A field given as another JSON type than it takes is {@code MALFORMED_JSON}, as the typed routes answer it; one
+     * missing or null breaks the request's rule, {@code INVALID_REQUEST} (ADR 0029).
+     */
+    private static ErrorCode typeOrRule(JsonNode value) {
+        return value == null || value.isNull() ? ErrorCode.INVALID_REQUEST : ErrorCode.MALFORMED_JSON;
     }
 
     private static Integer version(JsonNode node) {
@@ -115,7 +128,9 @@ public final class ScoreApi {
             return null;
         }
         if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 1) {
-            throw new ValidationException("'version' must be a whole number from 1; leave it out to follow the deployment");
+            ErrorCode code = node.isIntegralNumber() ? ErrorCode.INVALID_REQUEST : ErrorCode.MALFORMED_JSON;
+            throw new ValidationException(code, "'version' must be a whole number from 1; leave it out to follow the"
+                    + " deployment");
         }
         return node.asInt();
     }
@@ -123,7 +138,9 @@ public final class ScoreApi {
     private static void checkFields(JsonNode node, Set<String> allowed, String where) {
         node.fieldNames().forEachRemaining(name -> {
             if (!allowed.contains(name)) {
-                throw new ValidationException(where + " has an unknown field " + Json.quotedName(name) + "; allowed: "
+                // As the typed routes' binding refuses a field it does not know (ADR 0029).
+                throw new ValidationException(ErrorCode.MALFORMED_JSON, where + " has an unknown field "
+                        + Json.quotedName(name) + "; allowed: "
                         + String.join(", ", allowed.stream().sorted().toList()));
             }
         });

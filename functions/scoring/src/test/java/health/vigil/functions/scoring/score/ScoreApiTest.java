@@ -131,28 +131,42 @@ class ScoreApiTest {
 
     @Test
     void malformedBodiesAreClientErrorsThatSayWhatToSend() {
-        assertClientError("[1,2]", "JSON object");
-        assertClientError("{\"features\":{}}", "patientId");
-        assertClientError("{\"patientId\":42,\"features\":{}}", "patientId");
-        assertClientError("{\"patientId\":\"A\"}", "features");
-        assertClientError("{\"patientId\":\"A\",\"features\":[1]}", "features");
-        assertClientError("{\"patientId\":\"A\",\"features\":{},\"extra\":1}", "unknown field 'extra'");
-        assertClientError("{\"records\":{}}", "'records' must be an array");
-        assertClientError("{\"records\":[7]}", "records[0]");
-        assertClientError("{\"records\":[{\"patientId\":\"A\",\"features\":{},\"x\":1}]}", "records[0] has an unknown field 'x'");
+        // A field the route does not take, or a value of another JSON type than its field takes, is MALFORMED_JSON, as
+        // the typed routes answer them; a field missing, or of its type but breaking a rule, is INVALID_REQUEST
+        // (ADR 0029).
+        assertClientError("[1,2]", "JSON object", ErrorCode.MALFORMED_JSON);
+        assertClientError("{\"features\":{}}", "patientId", ErrorCode.INVALID_REQUEST);
+        assertClientError("{\"patientId\":null,\"features\":{}}", "patientId", ErrorCode.INVALID_REQUEST);
+        assertClientError("{\"patientId\":\" \",\"features\":{}}", "patientId", ErrorCode.INVALID_REQUEST);
+        assertClientError("{\"patientId\":42,\"features\":{}}", "patientId", ErrorCode.MALFORMED_JSON);
+        assertClientError("{\"patientId\":\"A\"}", "features", ErrorCode.INVALID_REQUEST);
+        assertClientError("{\"patientId\":\"A\",\"features\":[1]}", "features", ErrorCode.MALFORMED_JSON);
+        assertClientError("{\"patientId\":\"A\",\"features\":\"age=71\"}", "features", ErrorCode.MALFORMED_JSON);
+        assertClientError("{\"patientId\":\"A\",\"features\":{},\"extra\":1}", "unknown field 'extra'",
+                ErrorCode.MALFORMED_JSON);
+        assertClientError("{\"records\":{}}", "'records' must be an array", ErrorCode.MALFORMED_JSON);
+        assertClientError("{\"records\":[7]}", "records[0]", ErrorCode.MALFORMED_JSON);
+        assertClientError("{\"records\":[{\"patientId\":\"A\",\"features\":{},\"x\":1}]}",
+                "records[0] has an unknown field 'x'", ErrorCode.MALFORMED_JSON);
         assertClientError("{\"patientId\":\"A\",\"features\":{},\"MRN-4471 Jane\":1}",
-                "unknown field (its name, not repeated here,");
+                "unknown field (its name, not repeated here,", ErrorCode.MALFORMED_JSON);
         assertThatThrownBy(() -> api.score(MODEL, json("{\"patientId\":\"A\",\"features\":{},\"MRN-4471 Jane\":1}")))
                 .hasMessageNotContaining("MRN").hasMessageNotContaining("Jane");
-        assertClientError("{\"patientId\":\"A\",\"features\":{},\"version\":0}", "'version'");
-        assertClientError("{\"patientId\":\"A\",\"features\":{},\"version\":1.5}", "'version'");
+        assertClientError("{\"patientId\":\"A\",\"features\":{},\"version\":0}", "'version'",
+                ErrorCode.INVALID_REQUEST);
+        assertClientError("{\"patientId\":\"A\",\"features\":{},\"version\":3000000000}", "'version'",
+                ErrorCode.INVALID_REQUEST);
+        assertClientError("{\"patientId\":\"A\",\"features\":{},\"version\":1.5}", "'version'",
+                ErrorCode.MALFORMED_JSON);
+        assertClientError("{\"patientId\":\"A\",\"features\":{},\"version\":\"2\"}", "'version'",
+                ErrorCode.MALFORMED_JSON);
         verify(scoring, never()).score(any());
     }
 
-    private void assertClientError(String body, String expected) {
+    private void assertClientError(String body, String expected, ErrorCode code) {
         assertThatThrownBy(() -> api.score(MODEL, json(body)))
                 .isInstanceOf(VigilException.class)
-                .satisfies(e -> assertThat(((VigilException) e).code().isClientError()).isTrue())
+                .satisfies(e -> assertThat(((VigilException) e).code()).as(body).isEqualTo(code))
                 .hasMessageContaining(expected);
     }
 

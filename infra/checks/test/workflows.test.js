@@ -71,8 +71,64 @@ test('the model pipeline trains inside the network and uploads through the contr
   assert.match(text, /runs-on: \[ self-hosted, linux, vigil-vnet/);
   assert.doesNotMatch(text, /upload-artifact|actions\/cache/);
   // The route registers the package as it stores it and answers with the outcome; a refusal fails the job.
-  assert.match(text, /--fail-with-body[^\n]*\n[^\n]*\n[^\n]*\/models\/\$\{\{ inputs\.model \}\}\/packages"/);
+  assert.match(text, /--fail-with-body[^\n]*\n[^\n]*\n[^\n]*\/models\/\$MODEL\/packages"/);
+  // The dataset's name is free text: it is held to a blob name's characters before anything reads it.
+  const fetch = text.slice(text.indexOf('name: Fetch the dataset'));
+  assert.ok(fetch.indexOf('exit 1') < fetch.indexOf('az storage blob download'), 'the name is checked before the download');
   assert.doesNotMatch(text, /az storage blob upload/);
+});
+
+/**
+ * The lines of every `run:` script of a workflow, with their line numbers: a block scalar (`run: |`) is every line
+ * indented deeper than the key, a plain one is the rest of its line.
+ */
+function runScripts(text) {
+  const lines = text.split('\n');
+  const scripts = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(\s*)(?:-\s+)?run:\s*(.*)$/.exec(lines[i]);
+    if (!m) continue;
+    if (!/^[|>][-+]?\s*$/.test(m[2])) {
+      scripts.push([i + 1, m[2]]);
+      continue;
+    }
+    const indent = lines[i].search(/\S/);
+    for (let j = i + 1; j < lines.length && (lines[j].trim() === '' || lines[j].search(/\S/) > indent); j++) {
+      scripts.push([j + 1, lines[j]]);
+    }
+  }
+  return scripts;
+}
+
+// Text a dispatcher or a pull request chooses, pasted into a script by an expression, is run as shell; it reaches
+// scripts through env: variables instead.
+const CALLER_TEXT = /\$\{\{[^}]*\b(inputs\.|github\.event\.|github\.head_ref|github\.ref_name)/;
+
+test('no script has text a caller chose pasted into it by an expression', () => {
+  const pasted = [];
+  for (const f of workflows) {
+    for (const [n, line] of runScripts(fs.readFileSync(path.join(WORKFLOWS, f), 'utf8'))) {
+      if (CALLER_TEXT.test(line)) pasted.push(`${f}:${n} ${line.trim()}`);
+    }
+  }
+  assert.deepEqual(pasted, []);
+});
+
+test('the script check finds an input pasted into a block or a one-line script (the check can fail)', () => {
+  const text = 'jobs:\n  a:\n    steps:\n      - run: echo "${{ inputs.name }}"\n      - name: b\n        run: |\n'
+    + '          ok=1\n          az x --name "${{ github.event.pull_request.title }}"\n      - name: c\n'
+    + '        env:\n          NAME: ${{ inputs.name }}\n        run: echo "$NAME"\n';
+  const found = runScripts(text).filter(([, line]) => CALLER_TEXT.test(line)).map(([n]) => n);
+  assert.deepEqual(found, [4, 8]);
+});
+
+test('a new pseudonymisation key is made only when the vault says it has none', () => {
+  const text = fs.readFileSync(path.join(WORKFLOWS, 'infra.yml'), 'utf8');
+  const step = text.slice(text.indexOf('name: Decide what this deployment creates'), text.indexOf('name: What-if'));
+  // A look-up that fails for any other reason stops the job rather than deciding that there is no key.
+  assert.match(step, /ResourceNotFound\|SecretNotFound/);
+  assert.match(step, /else\n\s+echo "::error::Could not tell whether the vault holds the pseudonymisation key[^\n]*\n[^\n]*\n\s+exit 1/);
+  assert.doesNotMatch(step, /az resource show[^\n]*&& |az resource show[^\n]*> \/dev\/null 2>&1; then/);
 });
 
 test('Dependabot watches actions, Maven, both npm projects and both images', () => {

@@ -221,6 +221,23 @@ resource stagingSlots 'Microsoft.Web/sites/slots@2023-12-01' = [for (app, i) in 
   properties: siteProperties[i]
 }]
 
+// Publishing with a user name and password is off on every site and slot, for FTP and for the SCM (Kudu) site:
+// the deploy workflow signs in with its Entra ID identity through OpenID Connect, which the Azure CLI's zip deploy
+// uses when basic authentication is off, so no publishing profile exists that could deploy code unaudited.
+var publishingMethods = [ 'ftp', 'scm' ]
+
+resource sitePublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2023-12-01' = [for j in range(0, length(apps) * length(publishingMethods)): {
+  parent: sites[j / length(publishingMethods)]
+  name: publishingMethods[j % length(publishingMethods)]
+  properties: { allow: false }
+}]
+
+resource slotPublishing 'Microsoft.Web/sites/slots/basicPublishingCredentialsPolicies@2023-12-01' = [for j in range(0, length(apps) * length(publishingMethods)): {
+  parent: stagingSlots[j / length(publishingMethods)]
+  name: publishingMethods[j % length(publishingMethods)]
+  properties: { allow: false }
+}]
+
 resource siteAuth 'Microsoft.Web/sites/config@2023-12-01' = [for (app, i) in apps: {
   parent: sites[i]
   name: 'authsettingsV2'

@@ -127,3 +127,38 @@ test('data services turn public network access off unless the environment is pub
     assert.match(fs.readFileSync(path.join(REPO, 'infra/bicep/modules', file), 'utf8'), pattern, file);
   }
 });
+
+// What docs/compliance/hipaa.md's transmission-security and authentication rows promise, held here so that a change
+// to a template that drops one fails.
+test('transport and sign-in settings: HTTPS and TLS 1.2 only, no local keys, no publishing passwords', () => {
+  const read = (file) => fs.readFileSync(path.join(REPO, 'infra/bicep/modules', file), 'utf8');
+  const expected = {
+    'storage.bicep': [/allowBlobPublicAccess: false/, /allowSharedKeyAccess: false/, /minimumTlsVersion: 'TLS1_2'/,
+      /supportsHttpsTrafficOnly: true/],
+    'functionapps.bicep': [/allowBlobPublicAccess: false/, /allowSharedKeyAccess: false/, /minimumTlsVersion: 'TLS1_2'/,
+      /supportsHttpsTrafficOnly: true/, /httpsOnly: true/, /minTlsVersion: '1\.2'/, /ftpsState: 'Disabled'/],
+    'cosmos.bicep': [/disableLocalAuth: true/, /minimalTlsVersion: 'Tls12'/],
+    'eventgrid.bicep': [/disableLocalAuth: true/, /minimumTlsVersionAllowed: '1\.2'/],
+    'keyvault.bicep': [/enableRbacAuthorization: true/, /enablePurgeProtection: true/],
+    'monitoring.bicep': [/features: \{ disableLocalAuth: true \}/, /DisableLocalAuth: true/],
+  };
+  const missing = [];
+  for (const [file, patterns] of Object.entries(expected)) {
+    const text = read(file);
+    for (const p of patterns) if (!p.test(text)) missing.push(`${file}: ${p}`);
+    // Nothing in the same file turns one back on.
+    for (const p of [/allowSharedKeyAccess: true/, /disableLocalAuth: false/, /httpsOnly: false/, /TLS1_[01]\b|'1\.[01]'/]) {
+      if (p.test(text)) missing.push(`${file}: has ${p}`);
+    }
+  }
+  // FTP and the SCM site's basic authentication are off on every app and its staging slot.
+  const apps = files.find((f) => f.file.endsWith('functionapps.bicep'));
+  const policies = declarations(apps).resources.filter((r) => r.type.endsWith('/basicPublishingCredentialsPolicies'));
+  assert.deepEqual(policies.map((r) => r.type).sort(), ['Microsoft.Web/sites/basicPublishingCredentialsPolicies',
+    'Microsoft.Web/sites/slots/basicPublishingCredentialsPolicies']);
+  for (const p of policies) {
+    if (!/allow: false/.test(p.properties.get('properties')?.text ?? '')) missing.push(`${p.symbol} allows basic auth`);
+  }
+  assert.match(read('functionapps.bicep'), /var publishingMethods = \[ 'ftp', 'scm' \]/);
+  assert.deepEqual(missing, []);
+});

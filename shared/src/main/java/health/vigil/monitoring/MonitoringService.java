@@ -130,36 +130,71 @@ public final class MonitoringService {
 
     /**
      * Checks the last complete window of every deployed model (the timer's work): windows have the length of the
-     * model's policy and are aligned to it from the epoch, so every run in the same window checks the same one.
+     * model's policy and are aligned to it from the epoch, so every run in the same window checks the same one. A model
+     * whose window cannot be checked now (a store or the event topic unavailable) keeps no other model from being
+     * checked; its window is noted, as one checked before it settled is, and the next run checks it again, so its
+     * report, its events and its retraining request are not lost with the run. A fanned-out window still pending is
+     * noted too: the next run merges it, or queues again the partitions whose messages were lost.
      */
     public MonitoringRun checkAll() {
         List<MonitoringReport> done = new ArrayList<>();
         List<MonitoringRun.Pending> pending = new ArrayList<>();
         Instant now = clock.instant();
-        RuntimeException unfinalised = null;
+        RuntimeException failed = null;
         for (ModelName model : registry.listModels()) {
             if (registry.deployment(model).isPresent()) {
-                unfinalised = finaliseSettled(model, now, done, pending, unfinalised);
+                failed = finaliseSettled(model, now, done, pending, failed);
                 Duration window = policies.apply(model).window();
                 Instant to = windowEnd(now, window);
-                MonitoringRun run = check(model, to.minus(window), to);
-                done.addAll(run.reports());
-                pending.addAll(run.pending());
+                Instant from = to.minus(window);
+                try {
+                    MonitoringRun run = check(model, from, to);
+                    done.addAll(run.reports());
+                    pending.addAll(run.pending());
+                    if (!run.pending().isEmpty()) {
+                        noteForAnotherRun(model, from, to);
+                    }
+                } catch (RuntimeException e) {
+                    failed = withSuppressed(failed, e);
+                    try {
+                        noteForAnotherRun(model, from, to);
+                    } catch (RuntimeException notNoted) {
+                        failed.addSuppressed(notNoted);
+                    }
+                }
             }
         }
-        if (unfinalised != null) {
+        if (failed != null) {
             // Every window that could be checked was; the run fails so that the failure is seen and retried.
-            throw unfinalised;
+            throw failed;
         }
         return new MonitoringRun(done, pending);
     }
 
+    /** The first failure of a run, with the later ones suppressed in it. */
+    private static RuntimeException withSuppressed(RuntimeException first, RuntimeException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
     /**
-     * Checks again the windows of {@code model} checked before they settled (by hand, any window) that have settled by
-     * {@code now}, so their provisional reports are replaced by final ones; a window is forgotten once all its reports
-     * are final. A window that cannot be finalised now is left for the next run and does not keep the others, or the
-     * timer's own window, from being checked: its failure is added to {@code failed} (the first one, the later ones
-     * suppressed in it), which is answered.
+     * Notes {@code [from, to)} of {@code model} as a window the next run checks again ({@link #finaliseSettled}), which
+     * forgets it once all its reports are final; noting a window already noted changes nothing.
+     */
+    private void noteForAnotherRun(ModelName model, Instant from, Instant to) {
+        documents.createOnce(unsettledName(model, from, to), new UnsettledWindow(model.value(), from, to));
+    }
+
+    /**
+     * Checks again the windows of {@code model} checked before they settled (by hand, any window), or that an earlier
+     * timer's run could not check or left pending, that have settled by {@code now}, so their provisional reports are
+     * replaced by final ones and a missing one is made; a window is forgotten once all its reports are final. A window
+     * that cannot be finalised now is left for the next run and does not keep the others, or the timer's own window,
+     * from being checked: its failure is added to {@code failed} (the first one, the later ones suppressed in it),
+     * which is answered.
      */
     private RuntimeException finaliseSettled(ModelName model, Instant now, List<MonitoringReport> done,
             List<MonitoringRun.Pending> pending, RuntimeException failed) {
@@ -176,22 +211,23 @@ public final class MonitoringService {
                     artifacts.delete(ArtifactStore.MONITORING, blob.name());
                 }
             } catch (RuntimeException e) {
-                if (failed == null) {
-                    failed = e;
-                } else {
-                    failed.addSuppressed(e);
-                }
+                failed = withSuppressed(failed, e);
             }
         }
         return failed;
     }
 
-    /** A window checked before it settled, whose provisional reports a later run replaces. */
+    /** A window checked before it settled, or that a run could not finish, which a later run checks again. */
     record UnsettledWindow(String model, Instant from, Instant to) {}
 
     /** {@code unsettled/<model>/} in the monitoring container. */
     static String unsettledPrefix(ModelName model) {
         return "unsettled/" + model.value() + "/";
+    }
+
+    /** The note of {@code model}'s window {@code [from, to)} under {@link #unsettledPrefix}. */
+    private static String unsettledName(ModelName model, Instant from, Instant to) {
+        return unsettledPrefix(model) + MonitoringReport.compact(from) + "--" + MonitoringReport.compact(to) + ".json";
     }
 
     /** Which rule of a window {@code [from, to)} is broken, if one is, as a 400 that names it. */
@@ -227,8 +263,7 @@ public final class MonitoringService {
         VersionRecord stable = registry.getVersion(model, deployment.get().slots().stream()
                 .filter(s -> s.slot() == Slot.STABLE).findFirst().orElseThrow().version());
         if (!settledAt(to, clock.instant())) {
-            documents.createOnce(unsettledPrefix(model) + MonitoringReport.compact(from) + "--"
-                    + MonitoringReport.compact(to) + ".json", new UnsettledWindow(model.value(), from, to));
+            noteForAnotherRun(model, from, to);
         }
         List<MonitoringReport> done = new ArrayList<>();
         List<MonitoringRun.Pending> pending = new ArrayList<>();

@@ -770,6 +770,65 @@ class MonitoringServiceTest {
         assertThat(timers.predictions()).isEqualTo(100);
     }
 
+    /**
+     * A model whose window cannot be checked now (here its drift alert cannot be sent: the topic is down) keeps no
+     * model after it from being checked, and its window is checked again by the next hour's run, which sends the
+     * alert the failed run could not; the window is then forgotten. Before, the loop stopped at the failure and the
+     * next run checked only the next hour, so the later models' reports and the alert were lost for good.
+     */
+    @Test
+    void aModelWhoseWindowFailsKeepsNoOtherFromBeingCheckedAndTheNextRunChecksItsWindowAgain() {
+        start(MonitoringPolicy.DEFAULTS);
+        ModelName first = model;
+        ModelName second = registerAndDeployAnother("zz-readmission");
+        assertThat(platform.registry().listModels()).containsExactly(first, second);
+        score(SampleModels.readmissionCohort(800, 8), MonitoringServiceTest::olderAndSicker, START.plusSeconds(600));
+        model = second;
+        score(SampleModels.readmissionCohort(300, 9), r -> r, START.plusSeconds(700));
+        model = first;
+        Instant hour = START.plus(Duration.ofHours(1));
+        clock.set(hour.plus(Duration.ofMinutes(5)));
+        published.clear();
+
+        topicDown = true;
+        assertThatThrownBy(() -> platform.monitoring().checkAll())
+                .isInstanceOf(health.vigil.error.StoreException.class);
+
+        String firstsReport = MonitoringReport.idOf(first.value(), 1, Slot.STABLE.wireName(), START, hour);
+        assertThat(platform.monitoring().reports().find(MonitoringReport.idOf(second.value(), 1,
+                Slot.STABLE.wireName(), START, hour)))
+                .hasValueSatisfying(r -> assertThat(r.predictions()).isEqualTo(300));
+        assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.DRIFT_DETECTED);
+        assertThat(platform.artifacts().list(ArtifactStore.MONITORING, MonitoringService.unsettledPrefix(first)))
+                .hasSize(1);
+
+        clock.set(hour.plus(Duration.ofMinutes(65)));
+        platform.monitoring().checkAll();
+
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.DRIFT_DETECTED)).singleElement()
+                .satisfies(e -> assertThat(e.data()).containsEntry("reportId", firstsReport));
+        assertThat(platform.artifacts().list(ArtifactStore.MONITORING, MonitoringService.unsettledPrefix(first)))
+                .isEmpty();
+        assertThat(platform.monitoring().reports().find(MonitoringReport.idOf(first.value(), 1,
+                Slot.STABLE.wireName(), hour, hour.plus(Duration.ofHours(1))))).isPresent();
+    }
+
+    /** A copy of the sample model under another name, registered, approved and deployed as version 1. */
+    private ModelName registerAndDeployAnother(String name) {
+        health.vigil.testing.samples.SamplePackage sample = SampleModels.readmissionLogistic();
+        health.vigil.model.Manifest m = sample.manifest();
+        byte[] zip = health.vigil.modelpackage.ModelPackageWriter.write(new health.vigil.model.Manifest(
+                m.formatVersion(), new ModelName(name), m.task(), m.description(), m.features(), m.featurePipeline(),
+                m.output(), m.intendedUse(), m.limitations(), m.owner(), m.provenance()), sample.onnx(),
+                sample.reference());
+        platform.artifacts().put(ArtifactStore.MODELS, name + ".zip", new ByteArrayInputStream(zip), false);
+        ModelName other = platform.registration().register(new BlobCreated("upload-" + name, ArtifactStore.MODELS,
+                name + ".zip", null, zip.length, null)).version().modelName();
+        SetUpApproval.approve(platform, new ModelVersion(other, 1));
+        platform.deployments().deploy(other, 1, Principal.SYSTEM);
+        return other;
+    }
+
     /** Instances finalising a window together leave one final report and one final audit record. */
     @Test
     void checksFinalisingAWindowTogetherStoreOneReportAndRecordItOnce() throws Exception {

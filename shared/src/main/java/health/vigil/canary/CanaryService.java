@@ -363,10 +363,32 @@ public final class CanaryService {
     /** One controller pass over every model; returns the deployments it changed. */
     public List<Deployment> tick() {
         List<Deployment> changed = new ArrayList<>();
-        for (ModelName model : store.listModels()) {
-            tick(model).ifPresent(changed::add);
-        }
+        tick(changed::add);
         return changed;
+    }
+
+    /**
+     * One controller pass over every model, handing each deployment it changed to {@code changed} as it goes. A model
+     * whose pass fails (a store unavailable, a step that cannot be judged) keeps no other model's ramp from being
+     * judged or rolled back: every model is passed over, then the first failure is thrown with the later ones
+     * suppressed in it, so the pass is seen to have failed and the next one tries that model again.
+     */
+    public void tick(java.util.function.Consumer<Deployment> changed) {
+        RuntimeException failed = null;
+        for (ModelName model : store.listModels()) {
+            try {
+                tick(model).ifPresent(changed);
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
     }
 
     /**

@@ -26,6 +26,7 @@ import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.StepAnalysis;
 import health.vigil.model.TrafficSlot;
+import health.vigil.model.ModelName;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.InterceptedRegistryStore;
@@ -205,6 +206,36 @@ class CanaryServiceTest {
                 .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
                 .hasMessageContaining("canary");
         assertThat(store.findDeployment(READMISSION).orElseThrow().canary()).isNull();
+    }
+
+    /**
+     * A model whose pass fails (its deployment cannot be read) keeps no model after it from being judged: the shifted
+     * canary is rolled back in the same pass, which then fails so the failure is seen. Before, the pass stopped at the
+     * first failure, and a failing model ahead kept every later model's bad canary on traffic, minute after minute.
+     */
+    @Test
+    void aModelWhosePassFailsKeepsNoOtherModelsCanaryFromBeingJudgedAndRolledBack() {
+        ModelName unreadable = new ModelName("aaa-unreadable");
+        store.put(version(unreadable, 1, Stage.PRODUCTION));
+        store.saveDeployment(Deployment.stableOnly(unreadable, 1, 1, "ops", START.minusSeconds(3600), null));
+        RegistryStore failing = InterceptedRegistryStore.of(store, (method, args, call) -> {
+            if (method.equals("findDeployment") && unreadable.equals(args[0])) {
+                throw new health.vigil.error.StoreException("the registry could not be read", null);
+            }
+            return call.call();
+        });
+        CanaryService controller = new CanaryService(failing, new VersionLifecycle(failing, audit, clock), audit,
+                published::add, log, clock, v -> warmed.add(v.version()), Telemetry.NONE, requests::window);
+        start();
+        bakeWithTraffic(0.3, 0.01);
+        List<Deployment> changed = new ArrayList<>();
+
+        assertThatThrownBy(() -> controller.tick(changed::add)).isInstanceOf(health.vigil.error.StoreException.class);
+
+        assertThat(store.listModels()).first().isEqualTo(unreadable);
+        assertThat(changed).singleElement().satisfies(d -> assertThat(d.modelName()).isEqualTo(READMISSION));
+        assertThat(store.findDeployment(READMISSION).orElseThrow().canary().status())
+                .isEqualTo(CanaryStatus.ROLLED_BACK);
     }
 
     @Test

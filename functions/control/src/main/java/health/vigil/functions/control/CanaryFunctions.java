@@ -245,12 +245,13 @@ public final class CanaryFunctions {
     @FunctionName("CanaryController")
     public void controller(@TimerTrigger(name = "timer", schedule = "0 * * * * *") String timer, ExecutionContext context) {
         triggers.run(context, () -> {
-            List<Deployment> changed = canaries.tick();
-            for (Deployment d : changed) {
-                context.getLogger().info("CanaryController moved the canary of " + d.modelName() + " to revision "
-                        + d.revision() + ": " + d.canary().transition());
+            try {
+                canaries.tick(d -> context.getLogger().info("CanaryController moved the canary of " + d.modelName()
+                        + " to revision " + d.revision() + ": " + d.canary().transition()));
+            } finally {
+                // A failed canary pass does not keep the deployments a deploy or rollback stopped from being settled.
+                deployments.settle();
             }
-            deployments.settle();
         });
     }
 

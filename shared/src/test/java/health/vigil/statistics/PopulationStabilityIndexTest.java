@@ -53,6 +53,20 @@ class PopulationStabilityIndexTest {
     }
 
     @Test
+    void aBinEmptyOnBothSidesAddsNothing() {
+        // Twelve categories, eight of which never occur in training; production matches training exactly with 100 rows
+        // against 50,000. Each both-empty bin used to add (0.5/100 - 0.5/50000) ln(500) = 0.0310, 0.248 in all: a
+        // "major shift" and a drift alert from nothing.
+        double[] shares = {0.4, 0.3, 0.2, 0.1, 0, 0, 0, 0, 0, 0, 0, 0};
+        long[] counts = {40, 30, 20, 10, 0, 0, 0, 0, 0, 0, 0, 0};
+        assertThat(PopulationStabilityIndex.of(shares, 50_000, counts)).isCloseTo(0.0, within(1e-15));
+        // One row in a category training never saw is still a shift, weighed as before.
+        long[] oneNew = {40, 30, 20, 9, 1, 0, 0, 0, 0, 0, 0, 0};
+        double expected = (0.09 - 0.1) * Math.log(0.9) + (0.01 - 0.5 / 50_000) * Math.log(0.01 / (0.5 / 50_000));
+        assertThat(PopulationStabilityIndex.of(shares, 50_000, oneNew)).isCloseTo(expected, within(1e-12));
+    }
+
+    @Test
     void rejectsBinsThatDoNotLineUpOrNoRows() {
         assertThatThrownBy(() -> PopulationStabilityIndex.of(new double[] {0.5, 0.5}, 10, new long[] {1, 2, 3}))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("same bins");

@@ -408,20 +408,41 @@ public final class CanaryAnalysis {
                 m.stable(), m.pValue(), m.level());
     }
 
+    /**
+     * The PSI of canary's scores on bins cut at stable's deciles. A score that holds a tenth of stable's scores or
+     * more (a points-based score, a shallow tree's leaf) is more than one decile: it gets a bin of its own,
+     * {@code [v, nextUp(v))}, so that a canary moving that mass to a nearby score is seen, where one bin from it up to
+     * the next decile would hold both and read no shift.
+     */
     static double psiOnStableDeciles(double[] canary, double[] stable) {
-        double[] sorted = stable.clone();
-        Arrays.sort(sorted);
-        double[] edges = new double[BINS - 1];
-        for (int i = 1; i < BINS; i++) {
-            edges[i - 1] = sorted[(int) Math.min(sorted.length - 1, Math.floor((double) i * sorted.length / BINS))];
-        }
+        double[] edges = decileEdges(stable);
         long[] stableCounts = counts(stable, edges);
         long[] canaryCounts = counts(canary, edges);
-        double[] shares = new double[BINS];
-        for (int i = 0; i < BINS; i++) {
+        double[] shares = new double[stableCounts.length];
+        for (int i = 0; i < shares.length; i++) {
             shares[i] = (double) stableCounts[i] / stable.length;
         }
         return PopulationStabilityIndex.of(shares, stable.length, canaryCounts);
+    }
+
+    /** Stable's deciles, each once, with {@code nextUp(v)} after every decile {@code v} that is more than one. */
+    static double[] decileEdges(double[] stable) {
+        double[] sorted = stable.clone();
+        Arrays.sort(sorted);
+        double[] deciles = new double[BINS - 1];
+        for (int i = 1; i < BINS; i++) {
+            deciles[i - 1] = sorted[(int) Math.min(sorted.length - 1, Math.floor((double) i * sorted.length / BINS))];
+        }
+        java.util.TreeSet<Double> edges = new java.util.TreeSet<>();
+        for (int i = 0; i < deciles.length; i++) {
+            boolean tied = (i > 0 && deciles[i - 1] == deciles[i]) || (i + 1 < deciles.length
+                    && deciles[i + 1] == deciles[i]);
+            edges.add(deciles[i]);
+            if (tied) {
+                edges.add(Math.nextUp(deciles[i]));
+            }
+        }
+        return edges.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /** Bin i holds values below edge i and at or above edge i-1; ties with an edge go up. */

@@ -307,7 +307,17 @@ public final class CanaryAnalysis {
         }
         level = levelNow(ramp, "auroc", outcomes);
         if (level > 0) {
-            metrics.add(auroc(labelled.steps(), level, policy.aurocMargin()));
+            // Computed on each step's reservoir samples: a step whose sample lost a rare outcome's predictions is left
+            // out (DeLong's test needs two of each), rather than failing the whole analysis every pass.
+            List<StepEvidence> sampled = labelled.steps().stream()
+                    .filter(s -> s.canaryLabelled().sampleHasTwoOfEach() && s.stableLabelled().sampleHasTwoOfEach())
+                    .toList();
+            if (sampled.isEmpty()) {
+                untested.add("auroc (the steps' samples of predictions with an outcome hold fewer than two of an"
+                        + " outcome)");
+            } else {
+                metrics.add(auroc(sampled, level, policy.aurocMargin()));
+            }
         }
         if (outcomes < firstLook) {
             untested.add(String.format(Locale.ROOT, "calibration_error and auroc (%d canary, %d stable predictions with"

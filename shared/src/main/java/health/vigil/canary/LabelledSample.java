@@ -79,4 +79,19 @@ public final class LabelledSample {
     boolean[] labels() {
         return Arrays.copyOf(labels, (int) Math.min(count, labels.length));
     }
+
+    /**
+     * Whether the reservoir sample, which the AUROC is computed on, holds two of each outcome: a rare outcome counted
+     * twice in {@link #positives()} may have none of its predictions left in a sample of a larger step.
+     */
+    boolean sampleHasTwoOfEach() {
+        int sampled = (int) Math.min(count, labels.length);
+        int positive = 0;
+        for (int i = 0; i < sampled; i++) {
+            if (labels[i]) {
+                positive++;
+            }
+        }
+        return positive >= 2 && sampled - positive >= 2;
+    }
 }

@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import health.vigil.model.CanaryMetric;
+import health.vigil.model.CanaryPolicy;
+import health.vigil.model.CanaryRamp;
+import health.vigil.model.CanaryStatus;
+import health.vigil.model.StepAnalysis;
+import java.time.Instant;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -57,6 +62,46 @@ class CanaryOutcomeMetricsTest {
         assertThat(noisy.canary()).isLessThan(noisy.stable() - 0.1);
         assertThat(shifted.failed()).isFalse();
         assertThat(shifted.canary()).isCloseTo(shifted.stable(), within(0.03));
+    }
+
+    /**
+     * A rare outcome counted twice in a step larger than the reservoir may have none of its predictions left in the
+     * sample the AUROC is computed on: DeLong's test then threw, and the step could never be judged (every controller
+     * pass failed on it). The AUROC now leaves such a step out and says so; calibration, on the exact sums, still runs.
+     */
+    @Test
+    void aStepWhoseSampleLostARareOutcomeIsJudgedWithoutItsAuroc() {
+        LabelledSample rare = new LabelledSample(100, 9);
+        for (int i = 0; i < 4; i++) {
+            rare.add(0.0002, true);
+        }
+        for (int i = 0; i < 20_000; i++) {
+            rare.add(0.0002, false);
+        }
+        assertThat(rare.positives()).isEqualTo(4);
+        assertThat(rare.sampleHasTwoOfEach()).isFalse();
+        assertThat(cohort(1_000, 0, 0, 10).sampleHasTwoOfEach()).isTrue();
+        Instant t0 = Instant.parse("2026-12-01T00:00:00Z");
+        CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, 600, CanaryPolicy.DEFAULT,
+                CanaryStatus.RUNNING, 0, t0, t0.plusSeconds(600), 0, "test", t0, "started", "", List.of());
+
+        // Both slots answered alike, enough for every look.
+        WindowSample canary = new WindowSample(50_000, 12);
+        WindowSample stable = new WindowSample(50_000, 13);
+        SplittableRandom random = new SplittableRandom(14);
+        for (int i = 0; i < 20_004; i++) {
+            canary.add(random.nextDouble() * 0.5, false, false);
+            stable.add(random.nextDouble() * 0.5, false, false);
+        }
+        StepEvidence evidence = new StepEvidence(canary, stable, RequestSample.NONE, RequestSample.NONE, rare,
+                cohort(30_000, 0, 0, 11));
+
+        StepAnalysis analysis = CanaryAnalysis.judge(ramp, List.of(), evidence, t0, t0.plusSeconds(600));
+
+        assertThat(analysis.metrics()).extracting(CanaryMetric::name).contains("calibration_error")
+                .doesNotContain("auroc");
+        assertThat(analysis.decision()).as(analysis.reason()).isEqualTo(StepAnalysis.PASS);
+        assertThat(analysis.reason()).contains("auroc (the steps' samples");
     }
 
     @Test

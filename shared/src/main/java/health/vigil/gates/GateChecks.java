@@ -124,8 +124,12 @@ public final class GateChecks {
                         Math.abs(fit.intercept()) <= policy.maxInterceptDeviation(),
                         "calibration in the large: logistic recalibration with the slope fixed at 1"),
                 GateCheck.of(CALIBRATION, "slope", fit.slope(), "within [" + policy.minSlope() + ", "
-                        + policy.maxSlope() + "]", fit.slope() >= policy.minSlope() && fit.slope() <= policy.maxSlope(),
-                        "logistic recalibration; below 1: predictions too extreme"));
+                        + policy.maxSlope() + "]", fit.slopeFound() && fit.slope() >= policy.minSlope()
+                        && fit.slope() <= policy.maxSlope(), fit.slopeFound()
+                        ? "logistic recalibration; below 1: predictions too extreme"
+                        : "no slope can be fitted: every score is the same, or the scores separate the outcomes"
+                        + " completely (every positive above every negative), which a clinical outcome does not allow;"
+                        + " look for the outcome leaking into the features"));
     }
 
     /**

@@ -7,10 +7,13 @@ package health.vigil.statistics;
  * perfectly calibrated model has intercept 0 and slope 1; a slope below 1 means predictions are too extreme.
  * Both are maximum-likelihood fits ({@link LogisticFit}); predictions are clipped to {@code [1e-12, 1 - 1e-12]}
  * so a score of exactly 0 or 1 has a finite logit. When the outcomes are separated by the score (every positive
- * above every negative) the slope has no finite estimate: it is then the large value where the fit stopped, positive
- * when the positives score higher, which no sensible slope range accepts.
+ * above every negative) the slope has no finite estimate: {@code slopeFound} is then false and the slope is where the
+ * fit stopped, which may be an ordinary-looking value (scores of exactly 0 and 1 stop it near 1.4, where the fitted
+ * risks round to 0 and 1), so it must not be judged as a slope.
+ *
+ * @param slopeFound false when the slope fit found no maximum (separated outcomes, or every score the same)
  */
-public record LogisticRecalibration(double intercept, double slope, double slopeIntercept) {
+public record LogisticRecalibration(double intercept, double slope, double slopeIntercept, boolean slopeFound) {
     private static final double EPSILON = 1e-12;
 
     public static LogisticRecalibration of(double[] scores, boolean[] labels) {
@@ -29,6 +32,6 @@ public record LogisticRecalibration(double intercept, double slope, double slope
         }
         LogisticFit inTheLarge = LogisticFit.withSlope(logit, cases, events, n, 1);
         LogisticFit slope = LogisticFit.of(logit, cases, events, n);
-        return new LogisticRecalibration(inTheLarge.intercept(), slope.slope(), slope.intercept());
+        return new LogisticRecalibration(inTheLarge.intercept(), slope.slope(), slope.intercept(), slope.converged());
     }
 }

@@ -128,6 +128,25 @@ class GateChecksTest {
     }
 
     @Test
+    void scoresThatSeparateTheOutcomesFailTheSlopeWhateverRangeThePolicyAllows() {
+        // 100 positives at 1 and 900 negatives at 0: the slope fit stops near 1.4, inside a permitted [0.5, 10].
+        double[] scores = new double[1_000];
+        boolean[] labels = new boolean[1_000];
+        for (int i = 0; i < 100; i++) {
+            scores[i] = 1;
+            labels[i] = true;
+        }
+        GatePolicy permissive = new GatePolicy(0, 0.65, 0.02, 0.05, 0.05, 0.25, 0.25, 0.5, 10, 100, 0.10, 0.10, 5.0,
+                1e-4, 2000, 0.97, null, false, false, List.of(), "steward", null, "a wide slope range");
+
+        GateCheck slope = check(GateChecks.calibration(scores, labels, permissive), "slope");
+
+        assertThat(slope.value()).isBetween(0.5, 10.0);
+        assertThat(slope.outcome()).isEqualTo(GateCheck.Outcome.FAILED);
+        assertThat(slope.note()).contains("separate the outcomes completely");
+    }
+
+    @Test
     void wellCalibratedScoresPassEveryCalibrationCheck() {
         // 10 rows at 0.2 with 2 positives, 10 at 0.7 with 7: each bin's mean equals its observed rate (ECE 0),
         // and the saturated recalibration gives intercept 0 and slope 1.

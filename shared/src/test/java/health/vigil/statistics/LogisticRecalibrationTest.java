@@ -79,6 +79,22 @@ class LogisticRecalibrationTest {
     }
 
     @Test
+    void separatedOutcomesHaveNoSlopeEvenWhereTheFitStopsAtAnOrdinaryLookingValue() {
+        // Scores of exactly 0 and 1 separating the outcomes: the fitted risks round to 0 and 1 near slope 1.4 and the
+        // fit stops there, a value a permissive slope range would accept.
+        LogisticRecalibration exact = LogisticRecalibration.of(new double[] {1, 1, 0, 0},
+                new boolean[] {true, true, false, false});
+        assertThat(exact.slopeFound()).isFalse();
+        assertThat(exact.slope()).isBetween(1.0, 2.0);
+        LogisticRecalibration separated = LogisticRecalibration.of(new double[] {0.9, 0.8, 0.3, 0.1},
+                new boolean[] {true, true, false, false});
+        assertThat(separated.slopeFound()).isFalse();
+        // Outcomes the score does not separate have a slope.
+        assertThat(LogisticRecalibration.of(new double[] {0.9, 0.8, 0.3, 0.1}, new boolean[] {true, false, true, false})
+                .slopeFound()).isTrue();
+    }
+
+    @Test
     void aFitWithScoresOfExactlyZeroAndOneMatchesAnIndependentMaximumLikelihoodFit() {
         // Reference: scipy.optimize.minimize (Nelder-Mead, xatol 1e-12) of the negative log-likelihood with the
         // scores clipped to [1e-12, 1 - 1e-12], and minimize_scalar for the intercept with the slope fixed at 1:
@@ -89,5 +105,6 @@ class LogisticRecalibrationTest {
         assertThat(fit.slope()).isCloseTo(-0.1191246, within(1e-6));
         assertThat(fit.slopeIntercept()).isCloseTo(0.0423723, within(1e-6));
         assertThat(fit.intercept()).isCloseTo(Math.log(2.0 / 3), within(1e-8));
+        assertThat(fit.slopeFound()).isTrue();
     }
 }

@@ -417,6 +417,31 @@ public final class GateEvaluation {
                 pairedLabels = labels(rows, paired);
                 pairedProduction = paired.isEmpty() ? new double[0]
                         : current.model().predict(matrix(rows, paired, current), paired.size());
+                // Rows on which production's own output is not a probability cannot be compared; they are left out
+                // of the comparison and named, rather than failing every data gate of a candidate that may fix them.
+                int comparable = 0;
+                int first = -1;
+                double firstOutput = 0;
+                for (int p = 0; p < pairedProduction.length; p++) {
+                    double output = pairedProduction[p];
+                    if (ModelOutputs.isProbability(output)) {
+                        pairedCandidate[comparable] = pairedCandidate[p];
+                        pairedLabels[comparable] = pairedLabels[p];
+                        pairedProduction[comparable++] = output;
+                    } else if (first < 0) {
+                        first = p;
+                        firstOutput = output;
+                    }
+                }
+                if (first >= 0) {
+                    notes.add("production's output is not a probability on " + (pairedProduction.length - comparable)
+                            + " of the " + Words.count(pairedProduction.length, "row") + " both versions read (first:"
+                            + " row " + (paired.get(first) + 1) + ", output " + ModelOutputs.describe(firstOutput)
+                            + "); the comparison with production leaves them out");
+                    pairedCandidate = java.util.Arrays.copyOf(pairedCandidate, comparable);
+                    pairedProduction = java.util.Arrays.copyOf(pairedProduction, comparable);
+                    pairedLabels = java.util.Arrays.copyOf(pairedLabels, comparable);
+                }
             }
             int width = model.pipeline().width();
             long[] latencies = latencies(row -> model.model().predict(row, 1, datasetBudget(1)), matrix, width, n,

@@ -159,6 +159,39 @@ class GateCoverageTest {
         }
     }
 
+    /**
+     * Production's own output is NaN on some rows (the candidate fixes that): those rows are left out of the comparison
+     * and named. Before, the comparison threw on production's NaN and every data gate of the candidate failed as
+     * "could not be run", so a candidate fixing production's fault could never pass.
+     */
+    @Test
+    void rowsOnWhichProductionsOwnOutputIsNaNAreLeftOutOfTheComparisonAndNamed() {
+        try (VigilPlatform platform = platform()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionWithoutImputation(),
+                    "no-imputer.zip");
+            SetUpApproval.approve(platform, new ModelVersion(model, 1));
+            platform.deployments().deploy(model, 1, Principal.SYSTEM);
+            SetUpRegistration.register(platform, SampleModels.readmissionLogistic(), "with-imputer.zip");
+            registerDataset(platform, model, 0);
+            SyntheticCohort cohort = SampleModels.readmissionCohort(ROWS, 7);
+            List<Integer> missing = java.util.stream.IntStream.range(0, ROWS)
+                    .filter(i -> !cohort.records().get(i).containsKey("length_of_stay_days")).boxed().toList();
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 2), "registered-2").orElseThrow();
+
+            assertThat(report.productionVersion()).isEqualTo(1);
+            assertThat(report.notes()).noneSatisfy(note -> assertThat(note).contains("could not be run"));
+            assertThat(report.notes()).anySatisfy(note -> assertThat(note).isEqualTo("production's output is not a"
+                    + " probability on " + missing.size() + " of the 200 rows both versions read (first: row "
+                    + (missing.get(0) + 1) + ", output NaN); the comparison with production leaves them out"));
+            GateCheck compared = report.checks().stream().filter(c -> c.check().equals("non_inferiority"))
+                    .findFirst().orElseThrow();
+            assertThat(compared.value()).isNotNull();
+            assertThat(compared.note()).contains("(the " + (ROWS - missing.size()) + " both read)");
+            assertThat(check(report, "outputs_not_probability").outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+        }
+    }
+
     @Test
     void aCandidateWhoseOutputIsAboveOneOnOneRowFailsItsGatesWithThatRowAndOutputNamed() {
         try (VigilPlatform platform = platform()) {

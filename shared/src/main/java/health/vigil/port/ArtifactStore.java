@@ -88,6 +88,43 @@ public interface ArtifactStore {
         }
     }
 
+    /**
+     * {@link #open(String, String, long)}, of the blob only while it is the version whose ETag is {@code ifMatch}
+     * (from {@link #describe}): one replaced or removed since is a {@link health.vigil.error.ConflictException}, so a
+     * reader that planned on one version never reads another's bytes under the same name. The default checks the ETag
+     * before and after opening, which pins the opened stream to that version in a store that replaces a blob by moving
+     * a new file into place (the open stream keeps the file it opened); a store that can ask for the version on the
+     * read itself overrides this.
+     */
+    default InputStream open(String container, String name, long offset, String ifMatch) {
+        requireVersion(container, name, ifMatch);
+        InputStream in = open(container, name, offset);
+        try {
+            requireVersion(container, name, ifMatch);
+        } catch (RuntimeException e) {
+            try {
+                in.close();
+            } catch (java.io.IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return in;
+    }
+
+    private void requireVersion(String container, String name, String ifMatch) {
+        Optional<StoredArtifact> now = describe(container, name);
+        if (now.isEmpty() || !now.get().etag().equals(ifMatch)) {
+            throw versionGone(container, name, now.isPresent());
+        }
+    }
+
+    /** The refusal of a read of a version that is no longer the blob's. */
+    static health.vigil.error.ConflictException versionGone(String container, String name, boolean present) {
+        return new health.vigil.error.ConflictException(health.vigil.error.ErrorCode.CONFLICT, "blob " + container
+                + "/" + name + " was " + (present ? "replaced" : "removed") + " since the version asked for was read");
+    }
+
     Optional<StoredArtifact> describe(String container, String name);
 
     /**

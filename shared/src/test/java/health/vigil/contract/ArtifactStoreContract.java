@@ -170,6 +170,29 @@ public abstract class ArtifactStoreContract {
     }
 
     @Test
+    void opensAVersionOnlyWhileItIsTheBlobAndFromTheOffsetAskedFor() throws Exception {
+        String name = prefix + "input.csv";
+        StoredArtifact first = store.put(ArtifactStore.BATCH_INPUT, name, new ByteArrayInputStream(randomBytes(40, 1)),
+                false);
+        try (InputStream in = store.open(ArtifactStore.BATCH_INPUT, name, 10, first.etag())) {
+            assertThat(in.readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(randomBytes(40, 1), 10, 40));
+        }
+        // Another file under the same name: the first version cannot be read any more, from any offset.
+        StoredArtifact second = store.put(ArtifactStore.BATCH_INPUT, name, new ByteArrayInputStream(randomBytes(40, 2)),
+                true);
+        assertThatThrownBy(() -> store.open(ArtifactStore.BATCH_INPUT, name, 0, first.etag()))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("was replaced");
+        assertThatThrownBy(() -> store.open(ArtifactStore.BATCH_INPUT, name, 10, first.etag()))
+                .isInstanceOf(ConflictException.class);
+        try (InputStream in = store.open(ArtifactStore.BATCH_INPUT, name, 0, second.etag())) {
+            assertThat(in.readAllBytes()).isEqualTo(randomBytes(40, 2));
+        }
+        store.delete(ArtifactStore.BATCH_INPUT, name);
+        assertThatThrownBy(() -> store.open(ArtifactStore.BATCH_INPUT, name, 0, second.etag()))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("was removed");
+    }
+
+    @Test
     void replacingABlobThatDoesNotExistIsAConflictAndCreatesNothing() {
         String name = prefix + "missing.json";
 

@@ -191,6 +191,23 @@ final class BlobArtifactStore implements ArtifactStore {
         }
     }
 
+    /** The version is asked for on the read itself: Blob Storage answers 412 if the blob is another by then. */
+    @Override
+    public InputStream open(String container, String name, long offset, String ifMatch) {
+        BlobClient blob = blob(container, name);
+        try {
+            return blob.openInputStream(new com.azure.storage.blob.options.BlobInputStreamOptions()
+                    .setRange(new com.azure.storage.blob.models.BlobRange(offset)).setRequestConditions(
+                            new com.azure.storage.blob.models.BlobRequestConditions().setIfMatch(ifMatch)));
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404 || e.getStatusCode() == 412) {
+                // Some services answer a condition on a blob that is gone with 412 too: which it is, is asked.
+                throw ArtifactStore.versionGone(container, name, describe(container, name).isPresent());
+            }
+            throw translate("opening " + container + "/" + name + " from byte " + offset, e);
+        }
+    }
+
     @Override
     public Optional<StoredArtifact> describe(String container, String name) {
         BlobClient blob = blob(container, name);

@@ -249,7 +249,9 @@ public final class BatchService {
                         + " readmission/v3/nightly.csv; this file's folder after the model's name is not one");
             }
             Integer version = name.group(2) == null ? null : Integer.valueOf(name.group(2));
-            start(id, new BatchRequest(new ModelName(model), version, blob.blobName(), false), actor);
+            // Planned on the very version the id was made from: a file replaced since is this job's failure, and the
+            // new file's own event starts its own job, so the new content is scored once, not under both ids.
+            started(id, new BatchRequest(new ModelName(model), version, blob.blobName(), false), actor, stored.get());
         } catch (ValidationException | ConflictException | NotFoundException e) {
             fail(id, model, actor, new BatchFailure(id, blob.blobName(), e.getMessage(), clock.instant()), e.code());
         }
@@ -265,11 +267,16 @@ public final class BatchService {
      * first (two identical requests at once: both plan, one plan is kept, and the other caller is told so).
      */
     private Submission started(String id, BatchRequest request, String submittedBy) {
+        return started(id, request, submittedBy, artifacts.describe(ArtifactStore.BATCH_INPUT, request.input())
+                .orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND, "the " + ArtifactStore.BATCH_INPUT
+                        + " container has no blob " + request.input() + "; upload the file there first")));
+    }
+
+    /** {@link #started(String, BatchRequest, String)} of {@code input}, the version of the file described. */
+    private Submission started(String id, BatchRequest request, String submittedBy,
+            ArtifactStore.StoredArtifact input) {
         String actor = submittedBy == null ? "unknown" : submittedBy;
         BatchFormat format = BatchFormat.ofFileName(request.input());
-        ArtifactStore.StoredArtifact input = artifacts.describe(ArtifactStore.BATCH_INPUT, request.input())
-                .orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND, "the " + ArtifactStore.BATCH_INPUT
-                        + " container has no blob " + request.input() + "; upload the file there first"));
         VersionRecord version = scoringVersion(request.model(), request.version());
         ScorableModel model = models.get(version);
         BatchJob planned = plan(id, request, format, input, version, model, actor);
@@ -359,15 +366,10 @@ public final class BatchService {
      */
     private BatchJob plan(String id, BatchRequest request, BatchFormat format, ArtifactStore.StoredArtifact input,
             VersionRecord version, ScorableModel model, String actor) {
+        // The store's digest is the described version's, and the pass reads that version only (by its ETag), so the
+        // digest is of the bytes read.
         String stored = artifacts.computesItsOwnSha256() ? input.sha256() : null;
-        BatchJob planned = plan(id, request, format, input, version, model, actor, stored);
-        if (stored == null) {
-            return planned;
-        }
-        // The store's digest is the described blob's: kept only if that is still the blob that was read.
-        boolean unchanged = artifacts.describe(ArtifactStore.BATCH_INPUT, request.input())
-                .map(now -> now.etag().equals(input.etag()) && stored.equals(now.sha256())).orElse(false);
-        return unchanged ? planned : plan(id, request, format, input, version, model, actor, null);
+        return plan(id, request, format, input, version, model, actor, stored);
     }
 
     /** One pass over the file, whose sha256 is {@code knownSha256} or, when that is null, digested on the way. */
@@ -378,7 +380,8 @@ public final class BatchService {
         List<BatchPartition> partitions = new ArrayList<>();
         List<String> header = List.of();
         long rows = 0;
-        try (InputStream raw = new BufferedInputStream(artifacts.open(ArtifactStore.BATCH_INPUT, request.input()));
+        try (InputStream raw = new BufferedInputStream(openInput(ArtifactStore.BATCH_INPUT, request.input(), 0,
+                input.etag()));
                 LineReader lines = new LineReader(digest ? new java.security.DigestInputStream(raw, sha256) : raw, 0,
                         Long.MAX_VALUE, settings.maxLineBytes())) {
             refuseCarriageReturnLineEnds(raw, format);
@@ -491,6 +494,10 @@ public final class BatchService {
                 scored = true;
             } catch (StoreException e) {
                 throw e;
+            } catch (UncheckedIOException e) {
+                // The input's stream failed mid-read (a connection to the store dropped): the store was away, so the
+                // queue delivers the message again and the run resumes; not a fault that fails the job at the end.
+                throw new StoreException(what + " stopped: " + e.getMessage(), e);
             } catch (VigilException e) {
                 fail(job.id(), job.model().value(), job.submittedBy(), new BatchFailure(job.id(), job.inputName(),
                         "partition " + partition.index() + " could not be scored: " + e.getMessage(), clock.instant()),
@@ -586,8 +593,8 @@ public final class BatchService {
             writeCheckpoint(job.id(), checkpoint);
             loggedEarlier = new HashMap<>();
         }
-        try (LineReader lines = new LineReader(artifacts.open(job.inputContainer(), job.inputName(),
-                checkpoint.nextByte()), checkpoint.nextByte(), partition.endByte(), settings.maxLineBytes())) {
+        try (LineReader lines = new LineReader(openInput(job.inputContainer(), job.inputName(), checkpoint.nextByte(),
+                job.inputEtag()), checkpoint.nextByte(), partition.endByte(), settings.maxLineBytes())) {
             long row = checkpoint.nextRow();
             // The chunks since the last checkpoint: their result lines and counts, made durable together.
             ResultLines results = new ResultLines((int) Math.min(64L << 20, settings.rowsPerCheckpoint() * 192));
@@ -666,10 +673,30 @@ public final class BatchService {
         boolean planned = now.isPresent() && (job.inputEtag() != null ? job.inputEtag().equals(now.get().etag())
                 : now.get().size() == job.inputBytes());
         if (!planned) {
-            throw new ConflictException(ErrorCode.INVALID_STATE, "its input " + job.inputContainer() + "/"
-                    + job.inputName() + " was " + (now.isPresent() ? "replaced" : "removed") + " after the job was"
-                    + " submitted, so its rows are no longer the ones planned; nothing more of this job is scored:"
-                    + " submit the file again as a new job (under another name, or once this one has failed)");
+            throw inputChanged(job.inputContainer(), job.inputName(), now.isPresent());
+        }
+    }
+
+    private static ConflictException inputChanged(String container, String name, boolean present) {
+        return new ConflictException(ErrorCode.INVALID_STATE, "its input " + container + "/" + name + " was "
+                + (present ? "replaced" : "removed") + " after the job was submitted, so its rows are no longer the"
+                + " ones planned; nothing more of this job is scored: submit the file again as a new job (under"
+                + " another name, or once this one has failed)");
+    }
+
+    /**
+     * The input from {@code offset} on, of the version whose ETag is {@code etag} only (a job planned before the ETag
+     * was recorded has none, and was checked by its size): a file replaced between the check and the read, which the
+     * check alone would miss, is the same refusal, before any of its rows is read.
+     */
+    private InputStream openInput(String container, String name, long offset, String etag) {
+        if (etag == null) {
+            return artifacts.open(container, name, offset);
+        }
+        try {
+            return artifacts.open(container, name, offset, etag);
+        } catch (ConflictException e) {
+            throw inputChanged(container, name, artifacts.describe(container, name).isPresent());
         }
     }
 

@@ -310,29 +310,110 @@ class BatchServiceTest {
                 .isEqualTo(bytesDigest);
     }
 
+    /**
+     * The file is replaced as planning opens it: the submission is refused (409, the file named) and nothing is
+     * planned or queued, for the read is of the version described only. Before, the file was read again by name and
+     * the new file's rows were planned under the old file's ETag, so every partition then failed as replaced.
+     */
     @Test
-    void aFileReplacedWhileItIsPlannedIsDigestedAsItWasRead() throws Exception {
+    void aFileReplacedAsItIsPlannedIsRefusedRatherThanPlannedFromAnotherVersion() throws Exception {
         upload("discharges.jsonl", jsonLines(20));
-        String replacement = jsonLines(30);
         AtomicInteger opened = new AtomicInteger();
-        // The store vouches for the digest of the file it described; the file is replaced once planning opened it.
         ArtifactStore replacedUnderTheReader = new ForwardingStore(platform.artifacts()) {
             @Override
-            public InputStream open(String container, String name) {
-                InputStream in = store.open(container, name);
+            public InputStream open(String container, String name, long offset) {
+                InputStream in = store.open(container, name, offset);
                 if (container.equals(ArtifactStore.BATCH_INPUT) && opened.incrementAndGet() == 1) {
-                    upload("discharges.jsonl", replacement);
+                    upload("discharges.jsonl", jsonLines(30));
                 }
                 return in;
             }
         };
+        BatchService batches = service(replacedUnderTheReader, new BatchSettings(1 << 20, 8, 1_024));
 
-        BatchJob job = service(replacedUnderTheReader, new BatchSettings(1 << 20, 8, 1_024))
-                .submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        assertThatThrownBy(() -> batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst"))
+                .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(
+                        ErrorCode.INVALID_STATE)).hasMessageContaining("discharges.jsonl was replaced");
 
-        assertThat(opened).as("read again, digesting it").hasValue(2);
-        assertThat(job.rows()).isEqualTo(30);
-        assertThat(job.inputSha256()).isEqualTo(health.vigil.hash.Sha256.hex(replacement.getBytes(StandardCharsets.UTF_8)));
+        assertThat(opened).as("read once").hasValue(1);
+        assertThat(queued).isEmpty();
+    }
+
+    /**
+     * The input's stream fails mid-read (a dropped connection to the store): the delivery fails as a store that was
+     * away, is retried, and resumes; no fault is recorded, so a later poisoned copy of the message cannot fail a job
+     * that a retry completed. Before, the read error was taken for a fault of the code.
+     */
+    @Test
+    void aReadOfTheInputThatFailsMidwayIsRetriedAsAStoreThatWasAwayNotRecordedAsAFault() throws Exception {
+        upload("nightly.csv", csvFile(60));
+        AtomicInteger reads = new AtomicInteger();
+        ArtifactStore droppingOnce = new ForwardingStore(platform.artifacts()) {
+            @Override
+            public InputStream open(String container, String name, long offset) {
+                InputStream in = store.open(container, name, offset);
+                if (!container.equals(ArtifactStore.BATCH_INPUT) || reads.incrementAndGet() != 2) {
+                    return in;
+                }
+                return new java.io.FilterInputStream(in) {
+                    private int left = 200;
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        if (left <= 0) {
+                            throw new IOException("connection reset");
+                        }
+                        int n = super.read(b, off, Math.min(len, left));
+                        left -= Math.max(n, 0);
+                        return n;
+                    }
+                };
+            }
+        };
+        BatchService batches = service(droppingOnce, new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "nightly.csv", false), "analyst");
+        String message = queued.poll();
+
+        assertThatThrownBy(() -> batches.scorePartition(message)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("could not be read at byte");
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_OUTPUT, BatchService.faultName(job.id(), 0)))
+                .isEmpty();
+        batches.scorePartition(message);
+
+        assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(results(job.id())).hasSize(60);
+    }
+
+    /**
+     * The file is replaced after the partition checked it and before it read it (the model loads and the log is read
+     * in between): the read itself is of the planned version only, so no row of the other file is scored under this
+     * job's row numbers. Before, the partition read whatever the name held by then.
+     */
+    @Test
+    void aFileReplacedBetweenAPartitionsCheckAndItsReadIsNotReadEither() throws Exception {
+        String planned = csvFile(60);
+        String replacement = planned.replace(",3", ",8");
+        upload("nightly.csv", planned);
+        AtomicInteger opened = new AtomicInteger();
+        ArtifactStore replacedAtTheRead = new ForwardingStore(platform.artifacts()) {
+            @Override
+            public InputStream open(String container, String name, long offset) {
+                if (container.equals(ArtifactStore.BATCH_INPUT) && opened.incrementAndGet() == 2) {
+                    upload("nightly.csv", replacement);
+                }
+                return store.open(container, name, offset);
+            }
+        };
+        BatchService batches = service(replacedAtTheRead, new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "nightly.csv", false), "analyst");
+
+        batches.scorePartition(queued.poll());
+
+        assertThat(opened).as("planned, then the partition's read").hasValue(2);
+        BatchStatus status = batches.status(job.id());
+        assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
+        assertThat(status.failure()).contains("nightly.csv").contains("replaced");
+        assertThat(batchPredictions(job.id())).as("no row of the other file is scored under this job").isEmpty();
     }
 
     @Test

@@ -745,6 +745,43 @@ class BatchServiceTest {
         assertThat(platform.batches().status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
     }
 
+    /**
+     * An upload replaced after its event named the job (by the ETag described then) and before the job was planned:
+     * the job fails as replaced, and the new file's own event starts the one job that scores it. Before, the job of the
+     * first ETag planned whatever the name held by then, so the new file was scored under both jobs.
+     */
+    @Test
+    void anUploadReplacedBeforeItsJobIsPlannedIsScoredOnceUnderItsOwnEvent() throws Exception {
+        String name = model.value() + "/nightly.csv";
+        upload(name, csvFile(10));
+        AtomicInteger described = new AtomicInteger();
+        ArtifactStore replacedAfterTheId = new ForwardingStore(platform.artifacts()) {
+            @Override
+            public Optional<StoredArtifact> describe(String container, String blob) {
+                Optional<StoredArtifact> now = store.describe(container, blob);
+                if (container.equals(ArtifactStore.BATCH_INPUT) && described.incrementAndGet() == 1) {
+                    upload(name, csvFile(20));
+                }
+                return now;
+            }
+        };
+        BatchService batches = service(replacedAfterTheId, new BatchSettings(1 << 20, 8, 1_024));
+
+        BatchStatus first = batches.submitUpload(new BlobCreated("event-1", ArtifactStore.BATCH_INPUT, name, null, 100,
+                null)).orElseThrow();
+        String newEtag = platform.artifacts().describe(ArtifactStore.BATCH_INPUT, name).orElseThrow().etag();
+        BatchStatus second = batches.submitUpload(new BlobCreated("event-2", ArtifactStore.BATCH_INPUT, name, null, 100,
+                newEtag)).orElseThrow();
+        runQueuedInParallel(batches);
+
+        assertThat(first.state()).isEqualTo(BatchStatus.State.FAILED);
+        assertThat(first.failure()).contains("replaced");
+        assertThat(second.id()).isNotEqualTo(first.id());
+        assertThat(batches.status(second.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        assertThat(batchPredictions(first.id())).isEmpty();
+        assertThat(batchPredictions(second.id())).hasSize(20);
+    }
+
     @Test
     void aReplayedUploadEventStartsNothingNew() throws Exception {
         upload(model.value() + "/nightly.csv", "patientId,age,prior_inpatient_stays,hba1c,on_insulin,admission_type\n"

@@ -321,8 +321,23 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
         }
     }
 
+    /**
+     * One file per event and subscription: the id as it is when it is a short plain name; otherwise its plain part,
+     * cut to 64 characters, and 16 hex digits of its sha256, so that two ids that differ only where a character was
+     * replaced ({@code a:b} and {@code a/b}) never share a file, and an id of 256 characters still makes a name the
+     * file system takes (at most 255 bytes).
+     */
+    static String fileName(String subscription, String eventId) {
+        String plain = safe(eventId);
+        String id = plain.equals(eventId) && plain.length() <= 64 ? plain
+                : plain.substring(0, Math.min(64, plain.length())) + "-"
+                        + health.vigil.hash.Sha256.hex(eventId.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        String name = safe(subscription);
+        return name.substring(0, Math.min(64, name.length())) + "-" + id + ".json";
+    }
+
     private static String fileName(Delivery d) {
-        return safe(d.subscription.name()) + "-" + safe(d.eventId) + ".json";
+        return fileName(d.subscription.name(), d.eventId);
     }
 
     private static String safe(String text) {

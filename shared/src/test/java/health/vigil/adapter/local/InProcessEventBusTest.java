@@ -185,6 +185,43 @@ class InProcessEventBusTest {
         }
     }
 
+    /**
+     * Two refused events whose ids differ only in a character a file name cannot hold, and one whose id is as long as
+     * an id may be, are each kept in a file of their own. Before, {@code a:b} and {@code a/b} shared one file (the
+     * second replaced the first, which was lost) and a 256-character id made a name the file system refused.
+     */
+    @Test
+    void everyDeadLetteredEventHasAFileOfItsOwnWhateverItsId() throws Exception {
+        List<EventBusSubscription> subs = List.of(sub("refuses", "R", DeliverySchema.EVENT_GRID, null,
+                EventTypes.BLOB_CREATED));
+        List<String> ids = List.of("a:b", "a/b", "x".repeat(256));
+        try (InProcessEventBus bus = new InProcessEventBus(subs, FAST, (f, json) -> {
+            throw new ValidationException("this function does not take the event");
+        }, home.resolve("deadletter"), Clock.systemUTC())) {
+            bus.start();
+            for (String id : ids) {
+                com.fasterxml.jackson.databind.node.ObjectNode event =
+                        (com.fasterxml.jackson.databind.node.ObjectNode) storageEvent(
+                                "/blobServices/default/containers/models/blobs/x.zip");
+                event.put("id", id);
+                bus.publishEventGridEvent(event);
+            }
+
+            assertThat(bus.awaitIdle(WAIT)).isTrue();
+            List<String> kept = new ArrayList<>();
+            for (Path p : deadLetters()) {
+                kept.add(Json.mapper().readTree(Files.readString(p)).path("event").path("id").asText());
+            }
+            assertThat(kept).containsExactlyInAnyOrderElementsOf(ids);
+        }
+        assertThat(InProcessEventBus.fileName("refuses", "event-1")).isEqualTo("refuses-event-1.json");
+        assertThat(InProcessEventBus.fileName("refuses", "a:b"))
+                .isNotEqualTo(InProcessEventBus.fileName("refuses", "a/b"))
+                .isEqualTo(InProcessEventBus.fileName("refuses", "a:b"));
+        assertThat(InProcessEventBus.fileName("s".repeat(200), "\u00e9".repeat(256)).getBytes(StandardCharsets.UTF_8))
+                .hasSizeLessThanOrEqualTo(255);
+    }
+
     @Test
     void closingDeadLettersWhatWaitsForARetry() throws Exception {
         CountDownLatch firstAttempt = new CountDownLatch(1);

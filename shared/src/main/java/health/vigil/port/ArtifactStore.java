@@ -168,8 +168,11 @@ public interface ArtifactStore {
         if (name == null || name.isBlank()) {
             throw new ValidationException("the blob name is missing");
         }
-        if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new ValidationException("the blob name contains a control character; use printable characters");
+        // A name reaches log lines, events, audit records and refusals: nothing in it may write there or disguise
+        // itself (a C1 control, a line separator, a direction override turning "nightly\u202Evsc.exe" around).
+        if (!health.vigil.json.Json.isPrintableText(name)) {
+            throw new ValidationException("the blob name contains a control character, a line separator or an"
+                    + " invisible formatting character (such as a direction override); use printable characters");
         }
         if (name.length() > MAX_NAME_LENGTH) {
             throw new ValidationException("the blob name is " + name.length() + " characters long; at most "

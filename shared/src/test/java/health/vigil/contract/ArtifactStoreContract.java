@@ -300,6 +300,10 @@ public abstract class ArtifactStoreContract {
         rules.put("requests\\t1\\b.csv", "a backslash");
         rules.put("/requests/b.csv", "an absolute path");
         rules.put("requests/b\u0001.csv", "a control character");
+        rules.put("requests/b\u009b2J.csv", "a control character");
+        rules.put("requests/nightly\u2028.csv", "a line separator");
+        rules.put("requests/nightly\u202Evsc.csv", "a direction override");
+        rules.put("requests/b\udb40\udc41.csv", "invisible formatting character");
         rules.put("r/" + "x".repeat(1100), "1102 characters long; at most 1024");
         rules.put("  ", "missing");
         rules.forEach((bad, rule) -> assertThatThrownBy(() -> store.describe(ArtifactStore.BATCH_INPUT, bad)).as(bad)

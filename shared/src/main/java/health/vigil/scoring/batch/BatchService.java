@@ -541,23 +541,56 @@ public final class BatchService {
      * A partition's message that the queue gave up on after its last retry (the host moved it to the poison queue).
      * When a delivery met a fault ({@link #recordFault}: neither a refusal, which fails the job at once, nor a store
      * that was away), the job can no longer complete: it fails, audited and announced once, instead of reading
-     * RUNNING for good (ADR 0030). A partition without a fault, one that is done, or a finished job is left as it is.
+     * RUNNING for good (ADR 0030). A partition without a fault, one that is done, or a finished job is left as it is;
+     * the answer says which, for the function's log.
      */
-    public void partitionAbandoned(String message) {
+    public Abandoned partitionAbandoned(String message) {
         PartitionMessage m = partitionMessage(message);
         Optional<BatchJob> found = readJob(m.batchId());
+        if (found.isEmpty()) {
+            return Abandoned.NO_SUCH_JOB;
+        }
+        if (isFinished(m.batchId())) {
+            return Abandoned.JOB_ALREADY_FINISHED;
+        }
+        if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, doneName(m.batchId(), m.partition())).isPresent()) {
+            return Abandoned.PARTITION_DONE;
+        }
         Optional<Fault> fault = read(faultName(m.batchId(), m.partition()), Fault.class);
-        if (found.isEmpty() || fault.isEmpty() || isFinished(m.batchId())
-                || artifacts.describe(ArtifactStore.BATCH_OUTPUT, doneName(m.batchId(), m.partition())).isPresent()) {
+        if (fault.isEmpty()) {
             // Without a recorded fault the retries met a store that was away: the job stays resumable by sending
             // the message again once the store is back (the batch-scoring runbook).
-            return;
+            return Abandoned.LEFT_RESUMABLE;
         }
         BatchJob job = found.get();
         fail(job.id(), job.model().value(), job.submittedBy(), new BatchFailure(job.id(), job.inputName(),
                 "partition " + m.partition() + " could not be scored: every attempt failed with an unexpected "
                         + fault.get().error() + " (the ScoreBatchPartition function's log has it); submit the file"
                         + " again once it is fixed", clock.instant()), ErrorCode.INTERNAL);
+        return Abandoned.JOB_FAILED;
+    }
+
+    /** What {@link #partitionAbandoned} did with a partition's abandoned message, and why. */
+    public enum Abandoned {
+        /** A delivery met a fault: the job is failed (audited and announced once). */
+        JOB_FAILED("its job is marked failed"),
+        /** No delivery met a fault (the store was away): the job stays running, resumable by sending it again. */
+        LEFT_RESUMABLE("no attempt met a fault (the store was away), so its job is left running: send the message"
+                + " again once the store is back (runbook batch-scoring.md)"),
+        PARTITION_DONE("the partition was scored by another delivery; nothing to do"),
+        JOB_ALREADY_FINISHED("its job had already finished; nothing to do"),
+        NO_SUCH_JOB("it names no planned job; nothing to do");
+
+        private final String words;
+
+        Abandoned(String words) {
+            this.words = words;
+        }
+
+        /** For the function's log line. */
+        public String words() {
+            return words;
+        }
     }
 
     /** What a partition's last failed delivery met, by the error's type only (its message may hold a row's data). */

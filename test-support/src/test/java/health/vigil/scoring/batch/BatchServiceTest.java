@@ -1233,8 +1233,8 @@ class BatchServiceTest {
         assertThat(failing.status(job.id()).state()).isEqualTo(BatchStatus.State.RUNNING);
 
         BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
-        batches.partitionAbandoned(message);
-        batches.partitionAbandoned(message);
+        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.JOB_FAILED);
+        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.JOB_ALREADY_FINISHED);
 
         BatchStatus status = batches.status(job.id());
         assertThat(status.state()).isEqualTo(BatchStatus.State.FAILED);
@@ -1296,7 +1296,7 @@ class BatchServiceTest {
         assertThatThrownBy(() -> away.scorePartition(message)).isInstanceOf(StoreException.class);
 
         BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
-        batches.partitionAbandoned(message);
+        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.LEFT_RESUMABLE);
         assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.RUNNING);
 
         batches.scorePartition(message); // the operator sends the message again once the store is back
@@ -1356,7 +1356,7 @@ class BatchServiceTest {
         String message = queued.poll();
         batches.scorePartition(message);
 
-        batches.partitionAbandoned(message);
+        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.JOB_ALREADY_FINISHED);
 
         assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.COMPLETED);
         assertThat(audited(job.id())).containsExactly("batch.submitted", "batch.completed");

@@ -152,10 +152,7 @@ public final class BatchFunctions {
     public void partitionAbandoned(
             @QueueTrigger(name = "message", queueName = WorkQueue.BATCH_PARTITIONS + "-poison",
                     connection = "AzureWebJobsStorage") String message, ExecutionContext context) {
-        triggers.run(context, () -> {
-            batches.partitionAbandoned(message);
-            context.getLogger().warning("FailAbandonedBatchPartition: a batch partition failed every retry; its job is"
-                    + " marked failed");
-        });
+        triggers.run(context, () -> context.getLogger().warning("FailAbandonedBatchPartition: a batch partition failed"
+                + " every retry; " + batches.partitionAbandoned(message).words()));
     }
 }

@@ -970,27 +970,34 @@ public final class MonitoringService {
 
     /** Whether retraining was asked for on this report (now, or by an earlier run of its interval). */
     private boolean considerRetraining(MonitoringReport report, VersionRecord stable) {
-        boolean pending = registry.listVersions(stable.modelName()).stream()
-                .anyMatch(v -> v.version() > stable.version() && RetrainPolicy.PENDING.contains(v.stage()));
-        Instant trainedAt = stable.manifest().provenance() == null ? null : stable.manifest().provenance().trainedAt();
-        Optional<String> reason = retrain.decide(report, trainedAt, pending, clock.instant());
-        if (reason.isEmpty()) {
-            return false;
-        }
         String key = retrainKey(report);
-        Map<String, String> details = new LinkedHashMap<>();
-        details.put("reportId", report.id());
-        details.put("parentVersion", Integer.toString(stable.version()));
-        details.put("reason", reason.get());
-        AuditRecord record = audit.recordOnce(key, ACTOR, RETRAIN_ACTION, stable.id().subject(), "requested", details);
+        // A request this report made already (a run that recorded it and stopped before sending it) is sent as it was
+        // recorded, whatever the policy would decide now: a version registered since, or a later clock, must not leave
+        // a recorded request unsent, or send it with another reason.
+        AuditRecord record = audit.findOnce(key).orElse(null);
+        if (record == null) {
+            boolean pending = registry.listVersions(stable.modelName()).stream()
+                    .anyMatch(v -> v.version() > stable.version() && RetrainPolicy.PENDING.contains(v.stage()));
+            Instant trainedAt = stable.manifest().provenance() == null ? null
+                    : stable.manifest().provenance().trainedAt();
+            Optional<String> reason = retrain.decide(report, trainedAt, pending, clock.instant());
+            if (reason.isEmpty()) {
+                return false;
+            }
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("reportId", report.id());
+            details.put("parentVersion", Integer.toString(stable.version()));
+            details.put("reason", reason.get());
+            record = audit.recordOnce(key, ACTOR, RETRAIN_ACTION, stable.id().subject(), "requested", details);
+        }
         if (!report.id().equals(record.details().get("reportId"))) {
             return false; // another window asked already in this interval: debounced
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("model", report.model());
-        data.put("parentVersion", stable.version());
+        data.put("parentVersion", Integer.parseInt(record.details().get("parentVersion")));
         data.put("reportId", report.id());
-        data.put("reason", reason.get());
+        data.put("reason", record.details().get("reason"));
         events.publish(new VigilEvent(record.id(), EventTypes.RETRAIN_REQUESTED, VigilEvent.SOURCE,
                 stable.id().subject(), clock.instant(), data));
         return true;

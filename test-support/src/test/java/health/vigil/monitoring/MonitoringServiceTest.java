@@ -71,6 +71,8 @@ class MonitoringServiceTest {
     private final List<VigilEvent> published = new CopyOnWriteArrayList<>();
     /** Set to make the next publication fail, as an unavailable Event Grid topic does. */
     private volatile boolean topicDown;
+    /** Set to make the next publication of this event type fail. */
+    private volatile String topicDownFor;
     /** The partitions of batch jobs, run by the test; a one-hour window is never fanned out, so nothing else comes. */
     private final Queue<String> batchPartitions = new ConcurrentLinkedQueue<>();
     private VigilPlatform platform;
@@ -217,8 +219,9 @@ class MonitoringServiceTest {
     }
 
     private void publish(VigilEvent event) {
-        if (topicDown) {
+        if (topicDown || event.type().equals(topicDownFor)) {
             topicDown = false;
+            topicDownFor = null;
             throw new health.vigil.error.StoreException("the event topic is unavailable", null);
         }
         published.add(event);
@@ -811,6 +814,44 @@ class MonitoringServiceTest {
                 .isEmpty();
         assertThat(platform.monitoring().reports().find(MonitoringReport.idOf(first.value(), 1,
                 Slot.STABLE.wireName(), hour, hour.plus(Duration.ofHours(1))))).isPresent();
+    }
+
+    /**
+     * A run recorded its retraining request and could not send it; before the next run a new version of the model was
+     * registered (now pending), which makes the policy ask for nothing. The recorded request is still sent, with the
+     * recorded reason. Before, the next run decided again, asked for nothing and marked the report announced, so the
+     * request stood in the audit log and was never sent.
+     */
+    @Test
+    void aRecordedRetrainingRequestIsSentByTheNextRunWhateverThePolicyWouldDecideThen() {
+        start(MonitoringPolicy.DEFAULTS);
+        score(SampleModels.readmissionCohort(800, 8), MonitoringServiceTest::olderAndSicker, START.plusSeconds(600));
+        Instant hour = START.plus(Duration.ofHours(1));
+        clock.set(hour.plus(Duration.ofMinutes(5)));
+        published.clear();
+
+        topicDownFor = EventTypes.RETRAIN_REQUESTED;
+        assertThatThrownBy(() -> platform.monitoring().checkAll())
+                .isInstanceOf(health.vigil.error.StoreException.class);
+        String report = MonitoringReport.idOf(model.value(), 1, Slot.STABLE.wireName(), START, hour);
+        AuditRecord recorded = platform.monitoring().retrainRequestOf(report).orElseThrow();
+        assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.RETRAIN_REQUESTED);
+        byte[] trees = SampleModels.readmissionTrees().zip();
+        platform.artifacts().put(ArtifactStore.MODELS, "readmission-trees.zip", new ByteArrayInputStream(trees), false);
+        platform.registration().register(new BlobCreated("upload-2", ArtifactStore.MODELS, "readmission-trees.zip",
+                null, trees.length, null));
+        assertThat(platform.registry().listVersions(model)).anyMatch(v -> v.version() == 2
+                && RetrainPolicy.PENDING.contains(v.stage()));
+
+        clock.set(hour.plus(Duration.ofMinutes(65)));
+        platform.monitoring().checkAll();
+
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED)).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.id()).isEqualTo(recorded.id());
+                    assertThat(e.data()).containsEntry("reportId", report)
+                            .containsEntry("reason", recorded.details().get("reason"));
+                });
     }
 
     /** A copy of the sample model under another name, registered, approved and deployed as version 1. */

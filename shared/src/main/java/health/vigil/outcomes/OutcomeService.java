@@ -244,11 +244,19 @@ public final class OutcomeService {
 
         /** The outcome to store, or null when the row was refused here. */
         private Outcome outcome(OutcomeRow row) {
+            // The reasons go into the signed, append-only audit record of the file or request: a model cell holding
+            // another column's value (a record number, MRN0012345, in a file with its columns swapped) must not be
+            // kept there, so the cell is described, never repeated.
+            if (!ModelName.isValid(row.model())) {
+                refuse(row.row(), "INVALID", "the row's model is not a model name (3-63 lower-case letters, digits and"
+                        + " hyphens, starting with a letter); check that the model column holds the model's name, not"
+                        + " another column's value");
+                return null;
+            }
             ModelName model = new ModelName(row.model());
             if (!knownModels.computeIfAbsent(row.model(), m -> isRegistered(model))) {
-                refuse(row.row(), "INVALID", "model '" + model.value() + "' has no registered version; check the row's"
-                        + " model name against GET /models (vigil models list), which lists the models outcomes can be"
-                        + " sent for");
+                refuse(row.row(), "INVALID", "the row's model has no registered version; check the row's model name"
+                        + " against GET /models (vigil models list), which lists the models outcomes can be sent for");
                 return null;
             }
             String key;

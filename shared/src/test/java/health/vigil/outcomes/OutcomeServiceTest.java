@@ -195,7 +195,7 @@ class OutcomeServiceTest {
         assertThat(receipt.refused()).extracting(OutcomeReceipt.RowProblem::row).containsExactly(1, 2, 4, 5, 6, 7, 8);
         assertThat(Json.write(receipt)).doesNotContain("SECRET");
         assertThat(receipt.refused().get(0).reason()).contains("indexTime");
-        assertThat(receipt.refused().get(4).reason()).contains("unknown-model");
+        assertThat(receipt.refused().get(4).reason()).contains("has no registered version").doesNotContain("unknown-model");
         assertThat(join.labelled(MODEL, SCORED.minusSeconds(60), SCORED.plusSeconds(60)).labelled()).isEqualTo(1);
     }
 
@@ -332,11 +332,20 @@ class OutcomeServiceTest {
         OutcomeReceipt receipt = service.submit("outcomes-feed", "b", Json.readTree("body", """
                 {"model": "readmission", "outcomes": [
                   {"model": "adherence", "predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": 1},
+                  {"model": "MRN0012345", "predictionId": "01a1a1c8-0e08-7000-8000-000000000003", "outcome": 1},
+                  {"model": "mrn0012345", "predictionId": "01a1a1c8-0e08-7000-8000-000000000004", "outcome": 1},
                   {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1}]}""".getBytes(StandardCharsets.UTF_8)));
 
         assertThat(receipt.recorded()).isEqualTo(1);
-        assertThat(receipt.refused()).singleElement().satisfies(p -> assertThat(p.reason())
-                .contains("'adherence' has no registered version").contains("GET /models"));
+        assertThat(receipt.refused()).extracting(OutcomeReceipt.RowProblem::reason).satisfiesExactly(
+                r -> assertThat(r).contains("has no registered version").contains("GET /models"),
+                r -> assertThat(r).contains("is not a model name").contains("another column's value"),
+                r -> assertThat(r).contains("has no registered version"));
+        // The cells are kept out of the answer and of the signed audit record: a swapped column may hold a record
+        // number where the model goes.
+        assertThat(receipt.refused().toString()).doesNotContain("adherence").doesNotContainIgnoringCase("mrn");
+        assertThat(audit.read(NOW.atZone(ZoneOffset.UTC).toLocalDate(), NOW.atZone(ZoneOffset.UTC).toLocalDate())
+                .toString()).doesNotContainIgnoringCase("mrn0012345");
     }
 
     @Test

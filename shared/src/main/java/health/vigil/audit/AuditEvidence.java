@@ -294,9 +294,9 @@ public final class AuditEvidence {
         return List.copyOf(keyIds);
     }
 
-    /** The latest record of the whole log, if there is one. */
+    /** The latest record of the whole log, if there is one (a day listed without records is passed over). */
     Optional<AuditRecord> chainHead() {
-        return store.partitions().stream().max(String::compareTo).flatMap(store::last);
+        return AuditLog.lastRecordBefore(store, null);
     }
 
     /** What was written: how many records, their sha256, the first and last; or where the chain broke. */

@@ -320,9 +320,7 @@ public final class AuditLog {
 
         /** Reads the latest day before {@code from} in the store, which the period's first day chains to. */
         ChainWalk(LocalDate from) {
-            String first = from.toString();
-            previousPartition = store.partitions().stream().filter(p -> p.compareTo(first) < 0)
-                    .max(String::compareTo).orElse(null);
+            previousPartition = lastRecordBefore(store, from.toString()).map(AuditRecord::partition).orElse(null);
             PartitionRead before = previousPartition == null ? new PartitionRead(List.of(), null)
                     : readForVerification(previousPartition);
             previousRecords = before.records();
@@ -462,12 +460,29 @@ public final class AuditLog {
         String yesterday = LocalDate.parse(partition).minusDays(1).toString();
         Optional<AuditRecord> previous = store.last(yesterday);
         if (previous.isEmpty()) {
-            previous = store.partitions().stream()
-                    .filter(p -> p.compareTo(partition) < 0)
-                    .max(String::compareTo)
-                    .flatMap(store::last);
+            previous = lastRecordBefore(store, partition);
         }
         return previous.map(AuditRecord::hash).orElse(AuditChain.GENESIS_HASH);
+    }
+
+    /**
+     * The last record of the latest day before {@code partition} ({@code null}: of any day) that holds one. A store
+     * may list a day that holds none (a writer that listed the day and died before its record was written): such a
+     * day is passed over, so the chain goes on from the last record there is, rather than starting again from the
+     * genesis hash, which every later verification would read as a broken link.
+     */
+    static Optional<AuditRecord> lastRecordBefore(AuditStore store, String partition) {
+        List<String> days = store.partitions().stream()
+                .filter(p -> partition == null || p.compareTo(partition) < 0)
+                .sorted(java.util.Comparator.reverseOrder())
+                .toList();
+        for (String day : days) {
+            Optional<AuditRecord> last = store.last(day);
+            if (last.isPresent()) {
+                return last;
+            }
+        }
+        return Optional.empty();
     }
 
     private List<String> partitionsBetween(LocalDate from, LocalDate to) {

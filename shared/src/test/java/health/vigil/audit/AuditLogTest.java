@@ -16,6 +16,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore;
+import health.vigil.port.AuditStore.KeyedAppend;
 import health.vigil.port.Telemetry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -187,6 +188,65 @@ class AuditLogTest {
         VerificationReport report = audit.verify(DAY1, DAY1);
         assertThat(report.valid()).isTrue();
         assertThat(report.recordsChecked()).isEqualTo(320);
+    }
+
+    /**
+     * A store that lists a day without records (a writer that listed the day and died before its record was stored):
+     * the next day's first record chains to the last record there is, and the chain verifies over, into and past that
+     * day. Before, it chained to the genesis hash, and every later verification and export reported a broken link.
+     */
+    @Test
+    void aDayListedWithoutRecordsIsPassedOverAndTheChainGoesOnFromTheLastRecordThereIs() {
+        AuditStore listsAnEmptyDay = new AuditStore() {
+            @Override
+            public Optional<AuditRecord> last(String partition) {
+                return store.last(partition);
+            }
+
+            @Override
+            public boolean tryAppend(AuditRecord record) {
+                return store.tryAppend(record);
+            }
+
+            @Override
+            public KeyedAppend tryAppendOnce(String key, AuditRecord record) {
+                return store.tryAppendOnce(key, record);
+            }
+
+            @Override
+            public Optional<AuditRecord> findByKey(String key) {
+                return store.findByKey(key);
+            }
+
+            @Override
+            public List<AuditRecord> read(String partition) {
+                return store.read(partition);
+            }
+
+            @Override
+            public List<AuditRecord> read(String partition, long fromSequence, int limit) {
+                return store.read(partition, fromSequence, limit);
+            }
+
+            @Override
+            public List<String> partitions() {
+                List<String> days = new ArrayList<>(store.partitions());
+                days.add(DAY2.toString());
+                return days.stream().distinct().sorted().toList();
+            }
+        };
+        AuditLog log = new AuditLog(listsAnEmptyDay, clock);
+        AuditRecord lastOfDay1 = log.record("alice", "model.register", "/models/readmission/versions/1", "registered",
+                Map.of());
+        clock.set(Instant.parse("2026-03-03T08:00:00Z"));
+
+        AuditRecord firstOfDay3 = log.record("alice", "model.approve", "/models/readmission/versions/1", "approved",
+                Map.of());
+
+        assertThat(firstOfDay3.previousHash()).isEqualTo(lastOfDay1.hash());
+        assertThat(log.verify(DAY1, DAY3).valid()).isTrue();
+        assertThat(log.verify(DAY2, DAY3).valid()).isTrue();
+        assertThat(log.verify(DAY3, DAY3).valid()).isTrue();
     }
 
     @Test

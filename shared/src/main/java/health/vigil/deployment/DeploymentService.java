@@ -267,7 +267,13 @@ public final class DeploymentService {
             }
             // The stages of the revision this one replaces first, should they lag it (its writer is still settling
             // them, or stopped before): the version it put on the stable slot is then retired as the one it replaced.
-            current.ifPresent(stages::settleOf);
+            if (current.isPresent()) {
+                stages.settleOf(current.get());
+                // Settling may have moved the target itself (a canary that revision rolled back, still read as
+                // CANARY above): judged again as it is now, so a rolled-back version is never put on all traffic.
+                target = registry.getVersion(model, version);
+                requireDeployable(target);
+            }
             // Loaded and warmed before the switch: the first patient routed to it does not wait for the load.
             warm(target, current);
             long revision = current.map(d -> d.revision() + 1).orElse(1L);

@@ -204,6 +204,30 @@ class DeploymentServiceTest {
                 .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MODEL_NOT_FOUND));
     }
 
+    /**
+     * The canary of version 2 was rolled back (the revision serves version 1 alone) but its stage move lags (its writer
+     * stopped before it): a deploy of version 2 read it as CANARY, deployable, settled the revision (moving it to
+     * ROLLED_BACK) and then put it on all traffic, recorded as rolled back, with every later settling refused. It is
+     * refused now, and the deployment is left as it was.
+     */
+    @Test
+    void aCanaryRolledBackWhoseStageLagsIsNotDeployedOnceTheRollbackIsSettled() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(version(READMISSION, 2, Stage.CANARY));
+        store.saveDeployment(Deployment.stableOnly(READMISSION, 1, 8, "canary-controller", NOW, null));
+
+        assertThatThrownBy(() -> service.deploy(READMISSION, 2, OPS)).isInstanceOfSatisfying(ConflictException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE));
+
+        assertThat(store.findDeployment(READMISSION).orElseThrow().revision()).isEqualTo(8);
+        assertThat(store.findDeployment(READMISSION).orElseThrow().stable().version()).isEqualTo(1);
+        assertThat(stageOf(2)).isEqualTo(Stage.ROLLED_BACK);
+        assertThat(audit()).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("refused");
+            assertThat(r.details()).containsEntry("stage", "rolled_back");
+        });
+    }
+
     @Test
     void deployingOverARunningCanaryTakesItOffTrafficAndRollsItBack() {
         ServiceFixtures.canaryOfVersion2Over1(store, NOW);

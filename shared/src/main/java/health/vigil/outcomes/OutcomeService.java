@@ -152,6 +152,9 @@ public final class OutcomeService {
      * chunk in one store transaction. Problems are listed in row order: while the list has room, the pending chunk
      * is written before a refusal is listed, so an earlier row's conflict comes before a later row's error.
      */
+    /** How far ahead of the platform's clock an {@code indexTime} may be: a time zone's day, at most. */
+    private static final java.time.Duration INDEX_TIME_SKEW = java.time.Duration.ofDays(1);
+
     private final class Batch {
         private final List<Pending> pending = new ArrayList<>();
         private final String source;
@@ -269,6 +272,14 @@ public final class OutcomeService {
                 // Read in any case and kept in lower case, so that one prediction has one outcome key.
                 key = Outcome.predictionKey(row.predictionId().toLowerCase(java.util.Locale.ROOT));
             } else {
+                // An outcome is of predictions made; one dated after today (a typo of the year, a scheduled date)
+                // would label every prediction the patient gets that day, before it is made.
+                if (row.indexTime().isAfter(now.plus(INDEX_TIME_SKEW))) {
+                    refuse(row.row(), "INVALID", "'indexTime' is in the future: an outcome is of a patient's predictions"
+                            + " on the day of indexTime, which must have come (at most a day ahead of the platform's"
+                            + " clock, for time zones)");
+                    return null;
+                }
                 key = Outcome.patientDayKey(pseudonymizer.pseudonym(row.patientId()), row.indexTime());
             }
             return new Outcome(model, key, row.positive(), now, source);

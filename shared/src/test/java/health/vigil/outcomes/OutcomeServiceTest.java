@@ -307,6 +307,23 @@ class OutcomeServiceTest {
         assertThat(join.labelled(MODEL, SCORED.minusSeconds(60), SCORED.plusSeconds(60)).labelled()).isEqualTo(2);
     }
 
+    /**
+     * An outcome dated after the platform's day (a typo of the year, a scheduled date) would label the patient's
+     * predictions of that day before they are made; it is one invalid row. A day ahead is taken (time zones).
+     */
+    @Test
+    void anIndexTimeInTheFutureIsOneInvalidRowAndADayAheadIsTaken() {
+        OutcomeReceipt receipt = submit("""
+                {"model": "readmission", "outcomes": [
+                  {"patientId": "patient-A", "indexTime": "2027-12-01T08:00:00Z", "outcome": 1},
+                  {"patientId": "patient-B", "indexTime": "2026-12-02T08:00:00Z", "outcome": 1},
+                  {"patientId": "patient-C", "indexTime": "2026-12-02T10:00:00Z", "outcome": 1}]}""");
+
+        assertThat(receipt.recorded()).isEqualTo(1);
+        assertThat(receipt.refused()).extracting(OutcomeReceipt.RowProblem::row).containsExactly(1, 3);
+        assertThat(receipt.refused().get(0).reason()).contains("'indexTime' is in the future");
+    }
+
     @Test
     void anIndexTimeOutsideTheYearsADayCanBeWrittenForIsOneInvalidRow() {
         OutcomeReceipt receipt = submit("""

@@ -275,9 +275,9 @@ public final class OutcomeService {
                 // An outcome is of predictions made; one dated after today (a typo of the year, a scheduled date)
                 // would label every prediction the patient gets that day, before it is made.
                 if (row.indexTime().isAfter(now.plus(INDEX_TIME_SKEW))) {
-                    refuse(row.row(), "INVALID", "'indexTime' is in the future: an outcome is of a patient's predictions"
-                            + " on the day of indexTime, which must have come (at most a day ahead of the platform's"
-                            + " clock, for time zones)");
+                    refuse(row.row(), "INVALID", "'indexTime' is in the future: an outcome is of a patient's"
+                            + " predictions on the day of indexTime, which must have come (at most a day ahead of the"
+                            + " platform's clock, for time zones)");
                     return null;
                 }
                 key = Outcome.patientDayKey(pseudonymizer.pseudonym(row.patientId()), row.indexTime());

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -57,11 +58,62 @@ final class SqliteAuditStore implements AuditStore, AutoCloseable {
         this.db = db;
     }
 
-    /** Opens the audit log under {@code home}; commits use {@code synchronous=FULL}, since audit is evidence. */
+    /**
+     * Opens the audit log under {@code home}; commits use {@code synchronous=FULL}, since audit is evidence. A database
+     * whose append-only triggers are gone or changed (dropped or replaced from another connection, which SQLite
+     * allows) is not opened: the records may have been changed or removed below Vigil since, and writing on would
+     * hide it. The message says what is missing and where to start (the failed-verification runbook).
+     */
     public static SqliteAuditStore open(Path home) {
         Objects.requireNonNull(home, "home");
-        return new SqliteAuditStore(SqliteDatabase.open(home.resolve(FILE_NAME), "audit database",
-                SQLiteConfig.SynchronousMode.FULL, List.of(SCHEMA_1, SCHEMA_2)));
+        Path file = home.resolve(FILE_NAME);
+        SqliteDatabase db = SqliteDatabase.open(file, "audit database", SQLiteConfig.SynchronousMode.FULL,
+                List.of(SCHEMA_1, SCHEMA_2));
+        try {
+            requireTriggers(db, file);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        return new SqliteAuditStore(db);
+    }
+
+    /** The triggers of the schema, by name, as their CREATE statements were written. */
+    private static java.util.Map<String, String> expectedTriggers() {
+        java.util.Map<String, String> triggers = new java.util.TreeMap<>();
+        for (List<String> schema : List.of(SCHEMA_1, SCHEMA_2)) {
+            for (String ddl : schema) {
+                if (ddl.startsWith("CREATE TRIGGER ")) {
+                    triggers.put(ddl.substring("CREATE TRIGGER ".length()).split(" ", 2)[0], ddl);
+                }
+            }
+        }
+        return triggers;
+    }
+
+    private static void requireTriggers(SqliteDatabase db, Path file) {
+        java.util.Map<String, String> found = db.read("check the audit database's append-only triggers", c -> {
+            java.util.Map<String, String> triggers = new java.util.TreeMap<>();
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")) {
+                while (rs.next()) {
+                    triggers.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            return triggers;
+        });
+        List<String> wrong = new ArrayList<>();
+        expectedTriggers().forEach((name, ddl) -> {
+            if (!ddl.equals(found.get(name))) {
+                wrong.add(name + (found.containsKey(name) ? " (changed)" : " (missing)"));
+            }
+        });
+        if (!wrong.isEmpty()) {
+            throw new StoreException("the audit database at " + file + " has lost its append-only protection: "
+                    + String.join(", ", wrong) + ". Its records may have been changed or removed since, so it is not"
+                    + " opened: verify the log against its last export (vigil audit verify) and follow"
+                    + " docs/runbooks/failed-verification.md before restoring the triggers", null);
+        }
     }
 
     @Override

@@ -49,6 +49,32 @@ class SqliteAuditStoreTest {
         }
     }
 
+    /**
+     * SQLite lets any connection drop or replace a trigger, after which UPDATE and DELETE go through: a database that
+     * lost one is not opened (the records may have been changed since), naming what is missing or changed.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"DROP TRIGGER audit_no_delete|audit_no_delete (missing)",
+            "DROP TRIGGER audit_keys_no_update|audit_keys_no_update (missing)",
+            "DROP TRIGGER audit_no_update && CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT 1; END"
+                    + "|audit_no_update (changed)"})
+    void aDatabaseThatLostAnAppendOnlyTriggerIsNotOpened(String tamperAndNamed) throws SQLException {
+        String[] parts = tamperAndNamed.split("\\|");
+        try (SqliteAuditStore store = SqliteAuditStore.open(home)) {
+            store.tryAppend(audit(DAY, 1, "alice", null));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve(SqliteAuditStore.FILE_NAME));
+                Statement s = c.createStatement()) {
+            for (String statement : parts[0].split(" && ")) {
+                s.executeUpdate(statement);
+            }
+        }
+
+        assertThatThrownBy(() -> SqliteAuditStore.open(home)).isInstanceOf(health.vigil.error.StoreException.class)
+                .hasMessageContaining("lost its append-only protection").hasMessageContaining(parts[1])
+                .hasMessageContaining("vigil audit verify");
+    }
+
     @Test
     void recordsSurviveARestart() {
         AuditRecord first = audit(DAY, 1, "alice", null);

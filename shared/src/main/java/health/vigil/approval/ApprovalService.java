@@ -131,6 +131,10 @@ public final class ApprovalService {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             VersionRecord record = registry.getVersion(id.name(), id.number());
             requireSeparation(record, signer, action);
+            // A signature is saved before its audit record is written: one whose record a crash or an audit store
+            // that was away left unwritten (the first of two approvers') is recorded now, by whoever signs next.
+            record.signatures().stream().filter(s -> s.covers(record.packageSha256()) && onCurrentGates(record, s))
+                    .forEach(s -> auditSignature(id, s, record));
             ElectronicSignature earlier = record.signatures().stream()
                     .filter(s -> Principal.sameIdentity(s.signerId(), signer.id()) && s.meaning() == meaning
                             && s.covers(record.packageSha256()) && onCurrentGates(record, s))

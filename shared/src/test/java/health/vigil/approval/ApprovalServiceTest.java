@@ -273,6 +273,42 @@ class ApprovalServiceTest {
         assertThat(audit(ApprovalService.APPROVE)).hasSize(1);
     }
 
+    /**
+     * The first of two approvals is saved, and its audit record could not be written (the audit store was away, or the
+     * process stopped between the two): the second approver's signing records it, once, so no signature stays without
+     * its record. Before, only the first approver signing again repaired it.
+     */
+    @Test
+    void aSignatureSavedWithoutItsAuditRecordIsRecordedWhenTheNextApproverSigns() {
+        put(Stage.GATES_PASSED, "data-scientist");
+        java.util.concurrent.atomic.AtomicBoolean auditAway = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Class<?>[] port = {health.vigil.port.AuditStore.class};
+        health.vigil.port.AuditStore failingOnce = (health.vigil.port.AuditStore) java.lang.reflect.Proxy
+                .newProxyInstance(getClass().getClassLoader(), port, (proxy, method, args) -> {
+                    if (method.getName().equals("tryAppendOnce") && auditAway.getAndSet(false)) {
+                        throw new health.vigil.error.StoreException("the audit store is unavailable", null);
+                    }
+                    try {
+                        return method.invoke(auditStore, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        AuditLog failing = new AuditLog(failingOnce, clock);
+        ApprovalService first = new ApprovalService(store, new VersionLifecycle(store, failing, clock), failing, events,
+                clock, Set.of(READMISSION), version -> changesSinceGates, Telemetry.NONE);
+        assertThatThrownBy(() -> first.approve(V1, APPROVER, "every gate passed"))
+                .isInstanceOf(health.vigil.error.StoreException.class);
+        assertThat(stored().signatures()).extracting(ElectronicSignature::signerId).containsExactly("approver");
+        assertThat(audit(ApprovalService.APPROVE)).isEmpty();
+
+        service(Set.of(READMISSION)).approve(V1, SECOND, "agree: every gate passed");
+
+        assertThat(stored().stage()).isEqualTo(Stage.APPROVED);
+        assertThat(audit(ApprovalService.APPROVE)).extracting(AuditRecord::actor)
+                .containsExactlyInAnyOrder("approver", "approver-2");
+    }
+
     @Test
     void aTwoApproverModelIsApprovedByTheSecondDistinctApprover() {
         put(Stage.GATES_PASSED, "data-scientist");

@@ -163,6 +163,11 @@ public final class BlobLease {
         return holder;
     }
 
+    /** Whether someone holds the lease {@code name} at {@code now}: written, and not given up or expired. */
+    public static boolean held(ArtifactStore artifacts, String container, String name, Instant now) {
+        return read(artifacts, container, name).map(lease -> lease.until().isAfter(now)).orElse(false);
+    }
+
     private static Optional<Lease> read(ArtifactStore artifacts, String container, String name) {
         try (InputStream in = artifacts.open(container, name)) {
             Lease lease = Json.read("a lease", in.readAllBytes(), Lease.class);

@@ -556,6 +556,12 @@ public final class BatchService {
         if (artifacts.describe(ArtifactStore.BATCH_OUTPUT, doneName(m.batchId(), m.partition())).isPresent()) {
             return Abandoned.PARTITION_DONE;
         }
+        if (BlobLease.held(artifacts, ArtifactStore.BATCH_OUTPUT, leaseName(m.batchId(), m.partition()),
+                clock.instant())) {
+            // Another delivery of the same partition is scoring it now (a copy of its message was poisoned while a
+            // redelivery worked): a fault an earlier attempt met is not this one's; the running delivery decides.
+            return Abandoned.PARTITION_RUNNING;
+        }
         Optional<Fault> fault = read(faultName(m.batchId(), m.partition()), Fault.class);
         if (fault.isEmpty()) {
             // Without a recorded fault the retries met a store that was away: the job stays resumable by sending
@@ -578,6 +584,7 @@ public final class BatchService {
         LEFT_RESUMABLE("no attempt met a fault (the store was away), so its job is left running: send the message"
                 + " again once the store is back (runbook batch-scoring.md)"),
         PARTITION_DONE("the partition was scored by another delivery; nothing to do"),
+        PARTITION_RUNNING("another delivery is scoring the partition now; nothing to do"),
         JOB_ALREADY_FINISHED("its job had already finished; nothing to do"),
         NO_SUCH_JOB("it names no planned job; nothing to do");
 

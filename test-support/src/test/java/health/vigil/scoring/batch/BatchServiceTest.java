@@ -13,6 +13,7 @@ import health.vigil.events.BlobCreated;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
 import health.vigil.json.Json;
+import health.vigil.port.BlobLease;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
@@ -1346,6 +1347,33 @@ class BatchServiceTest {
         // A job there is none of has no summary because it is not there: 404, not "still running".
         assertThatThrownBy(() -> batches.summary(java.util.UUID.randomUUID().toString()))
                 .isInstanceOf(health.vigil.error.NotFoundException.class).hasMessageContaining("there is no batch");
+    }
+
+    /**
+     * An earlier attempt met a fault of the code; a redelivery is scoring the partition now (its lease is held) when a
+     * duplicate copy of the message reaches the poison queue: the job is left to the running delivery, not failed
+     * under it. Once the lease is given up or expires, the recorded fault fails the job as before.
+     */
+    @Test
+    void aPoisonedCopyOfAMessageDoesNotFailAJobWhosePartitionAnotherDeliveryIsScoring() {
+        upload("discharges.jsonl", jsonLines(20));
+        ArtifactStore faulty = new FailingCheckpoints(platform.artifacts(), () -> true,
+                () -> new IllegalStateException("a fault in the code, not the store"));
+        BatchService failing = service(faulty, new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = failing.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        String message = queued.poll();
+        assertThatThrownBy(() -> failing.scorePartition(message)).isInstanceOf(IllegalStateException.class);
+        String lease = BatchService.leaseName(job.id(), 0);
+        platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, lease, new ByteArrayInputStream(Json.writeBytes(
+                new BlobLease.Lease("another-delivery", Instant.now().plusSeconds(60)))), true);
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+
+        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.PARTITION_RUNNING);
+        assertThat(batches.status(job.id()).state()).isEqualTo(BatchStatus.State.RUNNING);
+
+        platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, lease, new ByteArrayInputStream(Json.writeBytes(
+                new BlobLease.Lease("another-delivery", Instant.EPOCH))), true);
+        assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.JOB_FAILED);
     }
 
     @Test

@@ -1220,18 +1220,28 @@ class BatchServiceTest {
         assertThat(events).noneMatch(e -> e.type().startsWith("Vigil.Batch"));
     }
 
-    @Test
-    void aPartitionTheQueueGaveUpOnAfterAFaultFailsItsJobOnceInsteadOfLeavingItRunning() {
+    /** A job of one partition whose every delivery meets a fault of the code (not the store), and its message. */
+    private record Faulty(BatchService service, BatchJob job, String message) {}
+
+    private Faulty faultyJob() {
         upload("discharges.jsonl", jsonLines(20));
         ArtifactStore faulty = new FailingCheckpoints(platform.artifacts(), () -> true,
                 () -> new IllegalStateException("a fault in the code, not the store"));
         BatchService failing = service(faulty, new BatchSettings(1 << 20, 8, 1_024));
         BatchJob job = failing.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
-        String message = queued.poll();
+        return new Faulty(failing, job, queued.poll());
+    }
+
+    @Test
+    void aPartitionTheQueueGaveUpOnAfterAFaultFailsItsJobOnceInsteadOfLeavingItRunning() {
+        Faulty faulty = faultyJob();
+        BatchJob job = faulty.job();
+        String message = faulty.message();
         for (int attempt = 0; attempt < 5; attempt++) {
-            assertThatThrownBy(() -> failing.scorePartition(message)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> faulty.service().scorePartition(message))
+                    .isInstanceOf(IllegalStateException.class);
         }
-        assertThat(failing.status(job.id()).state()).isEqualTo(BatchStatus.State.RUNNING);
+        assertThat(faulty.service().status(job.id()).state()).isEqualTo(BatchStatus.State.RUNNING);
 
         BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
         assertThat(batches.partitionAbandoned(message)).isEqualTo(BatchService.Abandoned.JOB_FAILED);
@@ -1356,13 +1366,10 @@ class BatchServiceTest {
      */
     @Test
     void aPoisonedCopyOfAMessageDoesNotFailAJobWhosePartitionAnotherDeliveryIsScoring() {
-        upload("discharges.jsonl", jsonLines(20));
-        ArtifactStore faulty = new FailingCheckpoints(platform.artifacts(), () -> true,
-                () -> new IllegalStateException("a fault in the code, not the store"));
-        BatchService failing = service(faulty, new BatchSettings(1 << 20, 8, 1_024));
-        BatchJob job = failing.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
-        String message = queued.poll();
-        assertThatThrownBy(() -> failing.scorePartition(message)).isInstanceOf(IllegalStateException.class);
+        Faulty faulty = faultyJob();
+        BatchJob job = faulty.job();
+        String message = faulty.message();
+        assertThatThrownBy(() -> faulty.service().scorePartition(message)).isInstanceOf(IllegalStateException.class);
         String lease = BatchService.leaseName(job.id(), 0);
         platform.artifacts().put(ArtifactStore.BATCH_OUTPUT, lease, new ByteArrayInputStream(Json.writeBytes(
                 new BlobLease.Lease("another-delivery", Instant.now().plusSeconds(60)))), true);

@@ -380,8 +380,15 @@ public final class BatchService {
         List<BatchPartition> partitions = new ArrayList<>();
         List<String> header = List.of();
         long rows = 0;
-        try (InputStream raw = new BufferedInputStream(openInput(ArtifactStore.BATCH_INPUT, request.input(), 0,
-                input.etag()));
+        InputStream opened;
+        try {
+            opened = artifacts.open(ArtifactStore.BATCH_INPUT, request.input(), 0, input.etag());
+        } catch (ConflictException e) {
+            throw new ConflictException(ErrorCode.INVALID_STATE, "the " + ArtifactStore.BATCH_INPUT + " file "
+                    + request.input() + " was replaced or removed while it was being read to plan the job, so nothing"
+                    + " was planned: submit it again once it is written");
+        }
+        try (InputStream raw = new BufferedInputStream(opened);
                 LineReader lines = new LineReader(digest ? new java.security.DigestInputStream(raw, sha256) : raw, 0,
                         Long.MAX_VALUE, settings.maxLineBytes())) {
             refuseCarriageReturnLineEnds(raw, format);

@@ -334,7 +334,8 @@ class BatchServiceTest {
 
         assertThatThrownBy(() -> batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst"))
                 .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(
-                        ErrorCode.INVALID_STATE)).hasMessageContaining("discharges.jsonl was replaced");
+                        ErrorCode.INVALID_STATE)).hasMessageContaining("discharges.jsonl was replaced")
+                .hasMessageContaining("nothing was planned");
 
         assertThat(opened).as("read once").hasValue(1);
         assertThat(queued).isEmpty();

@@ -374,21 +374,7 @@ public final class CanaryService {
      * suppressed in it, so the pass is seen to have failed and the next one tries that model again.
      */
     public void tick(java.util.function.Consumer<Deployment> changed) {
-        RuntimeException failed = null;
-        for (ModelName model : store.listModels()) {
-            try {
-                tick(model).ifPresent(changed);
-            } catch (RuntimeException e) {
-                if (failed == null) {
-                    failed = e;
-                } else {
-                    failed.addSuppressed(e);
-                }
-            }
-        }
-        if (failed != null) {
-            throw failed;
-        }
+        health.vigil.error.Failures.forEach(store.listModels(), model -> tick(model).ifPresent(changed));
     }
 
     /**

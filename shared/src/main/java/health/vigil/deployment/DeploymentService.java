@@ -499,23 +499,9 @@ public final class DeploymentService {
      * that stopped after saving its deployment is completed within a minute even if nobody deploys again.
      */
     public void settle() {
-        RuntimeException first = null;
-        for (ModelName model : store.listModels()) {
-            try {
-                settle(model);
-            } catch (RuntimeException e) {
-                // One model whose deployment keeps changing (or whose store call failed) does not hold up the others;
-                // the failure still ends the pass, so the timer counts it and the next pass tries again.
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        // One model whose deployment keeps changing (or whose store call failed) does not hold up the others; the
+        // failure still ends the pass, so the timer counts it and the next pass tries again.
+        health.vigil.error.Failures.forEach(store.listModels(), this::settle);
     }
 
     /**

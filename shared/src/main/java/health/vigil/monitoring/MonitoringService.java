@@ -4,6 +4,7 @@ package health.vigil.monitoring;
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.OnceKeys;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.Failures;
 import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
@@ -140,10 +141,10 @@ public final class MonitoringService {
         List<MonitoringReport> done = new ArrayList<>();
         List<MonitoringRun.Pending> pending = new ArrayList<>();
         Instant now = clock.instant();
-        RuntimeException failed = null;
+        Failures failed = new Failures();
         for (ModelName model : registry.listModels()) {
             if (registry.deployment(model).isPresent()) {
-                failed = finaliseSettled(model, now, done, pending, failed);
+                finaliseSettled(model, now, done, pending, failed);
                 Duration window = policies.apply(model).window();
                 Instant to = windowEnd(now, window);
                 Instant from = to.minus(window);
@@ -155,29 +156,18 @@ public final class MonitoringService {
                         noteForAnotherRun(model, from, to);
                     }
                 } catch (RuntimeException e) {
-                    failed = withSuppressed(failed, e);
+                    failed.add(e);
                     try {
                         noteForAnotherRun(model, from, to);
                     } catch (RuntimeException notNoted) {
-                        failed.addSuppressed(notNoted);
+                        failed.add(notNoted);
                     }
                 }
             }
         }
-        if (failed != null) {
-            // Every window that could be checked was; the run fails so that the failure is seen and retried.
-            throw failed;
-        }
+        // Every window that could be checked was; the run fails so that the failure is seen and retried.
+        failed.throwIfAny();
         return new MonitoringRun(done, pending);
-    }
-
-    /** The first failure of a run, with the later ones suppressed in it. */
-    private static RuntimeException withSuppressed(RuntimeException first, RuntimeException next) {
-        if (first == null) {
-            return next;
-        }
-        first.addSuppressed(next);
-        return first;
     }
 
     /**
@@ -193,11 +183,10 @@ public final class MonitoringService {
      * timer's run could not check or left pending, that have settled by {@code now}, so their provisional reports are
      * replaced by final ones and a missing one is made; a window is forgotten once all its reports are final. A window
      * that cannot be finalised now is left for the next run and does not keep the others, or the timer's own window,
-     * from being checked: its failure is added to {@code failed} (the first one, the later ones suppressed in it),
-     * which is answered.
+     * from being checked: its failure is added to {@code failed}.
      */
-    private RuntimeException finaliseSettled(ModelName model, Instant now, List<MonitoringReport> done,
-            List<MonitoringRun.Pending> pending, RuntimeException failed) {
+    private void finaliseSettled(ModelName model, Instant now, List<MonitoringReport> done,
+            List<MonitoringRun.Pending> pending, Failures failed) {
         for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.MONITORING, unsettledPrefix(model))) {
             try {
                 Optional<UnsettledWindow> window = documents.find(blob.name(), UnsettledWindow.class);
@@ -211,10 +200,9 @@ public final class MonitoringService {
                     artifacts.delete(ArtifactStore.MONITORING, blob.name());
                 }
             } catch (RuntimeException e) {
-                failed = withSuppressed(failed, e);
+                failed.add(e);
             }
         }
-        return failed;
     }
 
     /** A window checked before it settled, or that a run could not finish, which a later run checks again. */

@@ -854,6 +854,50 @@ class MonitoringServiceTest {
                 });
     }
 
+    /**
+     * The timer fans a two-hour window out and one partition's message is lost (the queue gave up on it): the window is
+     * noted, and the run after the next window has begun checks it again, queues the lost partition once more and
+     * merges the report. Before, only a window checked before it settled was noted, so the report was never made.
+     */
+    @Test
+    void aFannedOutWindowWhosePartitionMessageWasLostIsMergedByALaterRun() {
+        start(MonitoringPolicy.DEFAULTS);
+        score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
+        score(SampleModels.readmissionCohort(300, 8), r -> r, START.plusSeconds(4200));
+        MonitoringPolicy twoHours = new MonitoringPolicy(Duration.ofHours(2), DriftThresholds.DEFAULTS, 1, 50, 0.6,
+                0.25, 0.6);
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        MonitoringService[] service = new MonitoringService[1];
+        WorkQueue losingTheFirst = (queue, id, message) -> {
+            if (sent.incrementAndGet() != 1) {
+                service[0].checkPartition(message);
+            }
+        };
+        service[0] = new MonitoringService(platform.registry(), platform.artifacts(),
+                FeaturePipelines.standard()::forManifest, platform.predictionLog(), platform.outcomeJoin(),
+                platform.audit(), this::publish, Telemetry.NONE, clock, m -> twoHours, RetrainPolicy.DEFAULTS,
+                Integer.MAX_VALUE - 8, m -> SegmentColumns.NONE, Optional.of(losingTheFirst), 1,
+                VigilConfig.DEFAULT_MONITORING_SETTLING);
+        Instant end = START.plus(Duration.ofHours(2));
+        String id = MonitoringReport.idOf(model.value(), 1, Slot.STABLE.wireName(), START, end);
+        clock.set(end.plus(Duration.ofMinutes(5)));
+
+        assertThat(service[0].checkAll().pending()).isNotEmpty();
+        assertThat(platform.monitoring().reports().find(id)).isEmpty();
+
+        clock.set(end.plus(Duration.ofHours(2)).plus(Duration.ofMinutes(5)));
+        service[0].checkAll();
+
+        assertThat(platform.monitoring().reports().find(id)).hasValueSatisfying(r -> assertThat(r.predictions())
+                .isEqualTo(600));
+        // The run that queued the lost partition again saw the window pending; the next one finds it final and forgets
+        // it.
+        clock.set(end.plus(Duration.ofHours(4)).plus(Duration.ofMinutes(5)));
+        service[0].checkAll();
+        assertThat(platform.artifacts().list(ArtifactStore.MONITORING, MonitoringService.unsettledPrefix(model)))
+                .extracting(ArtifactStore.StoredArtifact::name).noneMatch(n -> n.contains("T100000Z--"));
+    }
+
     /** A copy of the sample model under another name, registered, approved and deployed as version 1. */
     private ModelName registerAndDeployAnother(String name) {
         health.vigil.testing.samples.SamplePackage sample = SampleModels.readmissionLogistic();

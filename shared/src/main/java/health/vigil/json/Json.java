@@ -263,6 +263,16 @@ public final class Json {
      * A message that says where the JSON went wrong without quoting it (it may hold patient data).
      * Validation problems thrown from records' constructors keep their own message.
      */
+    /**
+     * The refusal of a required field of a body read as a tree that is not there or not of its type (ADR 0029): left
+     * out or {@code null}, it breaks the request's rule, {@code INVALID_REQUEST}; present as another JSON type, the
+     * body does not fit the route, {@code MALFORMED_JSON}, as a body bound to a record is answered.
+     */
+    public static ValidationException missingOrWrongType(JsonNode value, String message) {
+        boolean missing = value == null || value.isMissingNode() || value.isNull();
+        return new ValidationException(missing ? ErrorCode.INVALID_REQUEST : ErrorCode.MALFORMED_JSON, message);
+    }
+
     public static ValidationException malformed(String what, JsonProcessingException e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {

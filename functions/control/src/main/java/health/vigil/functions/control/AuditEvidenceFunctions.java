@@ -18,6 +18,7 @@ import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
 import health.vigil.functions.common.Triggers;
+import health.vigil.json.Json;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.ArtifactStore;
 import health.vigil.security.Role;
@@ -117,7 +118,7 @@ public final class AuditEvidenceFunctions {
     private static LocalDate day(JsonNode body, String field) {
         JsonNode value = body.get(field);
         if (value == null || !value.isTextual()) {
-            throw RequestFields.missingOrWrongType(value, "the body needs '" + field + "' as a date like 2026-11-24");
+            throw Json.missingOrWrongType(value, "the body needs '" + field + "' as a date like 2026-11-24");
         }
         try {
             return LocalDate.parse(value.asText());

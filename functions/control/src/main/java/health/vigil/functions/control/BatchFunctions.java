@@ -18,6 +18,7 @@ import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
 import health.vigil.functions.common.Triggers;
+import health.vigil.json.Json;
 import health.vigil.model.ModelName;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.port.WorkQueue;
@@ -62,7 +63,7 @@ public final class BatchFunctions {
             JsonNode version = body.path("version");
             JsonNode explain = body.path("explain");
             if (!model.isTextual() || !input.isTextual()) {
-                throw RequestFields.missingOrWrongType(model.isTextual() ? input : model, "send {\"model\":"
+                throw Json.missingOrWrongType(model.isTextual() ? input : model, "send {\"model\":"
                         + " \"readmission\", \"input\": \"<blob in batch-input>\"}, optionally with \"version\" (an"
                         + " approved version to pin) and \"explain\": true");
             }

@@ -24,6 +24,7 @@ import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
 import health.vigil.functions.common.Triggers;
+import health.vigil.json.Json;
 import health.vigil.model.CanaryPolicy;
 import health.vigil.model.CanaryRamp;
 import health.vigil.model.CanaryRecord;
@@ -329,7 +330,7 @@ public final class CanaryFunctions {
         RequestFields.requireKnown(body, START_FIELDS, "the canary request");
         JsonNode version = body.path("version");
         if (!version.canConvertToInt() || !version.isIntegralNumber()) {
-            throw RequestFields.missingOrWrongType(version, "\"version\" must be the whole number of an approved"
+            throw Json.missingOrWrongType(version, "\"version\" must be the whole number of an approved"
                     + " version, for example"
                     + " {\"version\": 2}");
         }

@@ -47,7 +47,7 @@ public final class DatasetFunctions {
                     "csv"), "the dataset registration");
             JsonNode csv = body.path("csv");
             if (!csv.isTextual()) {
-                throw RequestFields.missingOrWrongType(csv, "send the CSV file's text as \"csv\", with \"model\","
+                throw Json.missingOrWrongType(csv, "send the CSV file's text as \"csv\", with \"model\","
                         + " \"label\" and the segment columns (\"ageColumn\", \"sexColumn\", \"segments\")");
             }
             if (!Json.isIntactText(csv.asText())) {

@@ -15,6 +15,7 @@ import health.vigil.experiment.ExperimentService;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.Reply;
+import health.vigil.json.Json;
 import health.vigil.model.Deployment;
 import health.vigil.model.ExperimentMetric;
 import health.vigil.model.ModelName;
@@ -111,7 +112,7 @@ public final class ExperimentFunctions {
     private static ExperimentPlan plan(JsonNode body) {
         JsonNode metric = body.get("metric");
         if (metric == null || !metric.isTextual()) {
-            throw RequestFields.missingOrWrongType(metric, "declare the primary metric: \"metric\" is one of auroc,"
+            throw Json.missingOrWrongType(metric, "declare the primary metric: \"metric\" is one of auroc,"
                     + " flag_rate, positive_rate");
         }
         return ExperimentPlan.of(ExperimentMetric.fromWire(metric.asText()), RequestFields.number(body, "baseline"),

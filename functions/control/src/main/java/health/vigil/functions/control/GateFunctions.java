@@ -113,7 +113,7 @@ public final class GateFunctions {
             RequestFields.requireKnown(body, Set.of("policy", "reason"), "the gate policy change");
             String reason = RequestFields.text(body, "reason", "\"the segment gap was too strict for a small cohort\"");
             if (!body.path("policy").isObject()) {
-                throw RequestFields.missingOrWrongType(body.path("policy"), "send {\"policy\": {...thresholds...},"
+                throw Json.missingOrWrongType(body.path("policy"), "send {\"policy\": {...thresholds...},"
                         + " \"reason\": \"...\"}; read the current policy with GET /models/" + model.value()
                         + "/gate-policy and change what you need");
             }

@@ -24,15 +24,6 @@ final class RequestFields {
         return new ValidationException(ErrorCode.MALFORMED_JSON, message);
     }
 
-    /**
-     * The refusal of a required field that is not there or not of its type: missing (or null) breaks the request's
-     * rule, {@code INVALID_REQUEST}; present as another type is {@link #malformed}.
-     */
-    static ValidationException missingOrWrongType(JsonNode value, String message) {
-        boolean missing = value == null || value.isMissingNode() || value.isNull();
-        return missing ? new ValidationException(message) : malformed(message);
-    }
-
     static JsonNode object(Call call, String example) {
         JsonNode body = call.json();
         if (!body.isObject()) {

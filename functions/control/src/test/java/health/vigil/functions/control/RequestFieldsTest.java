@@ -56,9 +56,9 @@ class RequestFieldsTest {
         refused(() -> RequestFields.requireKnown(body, Set.of("known", "none"), "the request"),
                 ErrorCode.MALFORMED_JSON, "the request has an unknown field 'colour'");
         for (JsonNode missing : new JsonNode[] {body.get("absent"), body.path("absent"), body.get("none")}) {
-            assertThat(RequestFields.missingOrWrongType(missing, "m").code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+            assertThat(Json.missingOrWrongType(missing, "m").code()).isEqualTo(ErrorCode.INVALID_REQUEST);
         }
-        assertThat(RequestFields.missingOrWrongType(body.get("known"), "m").code()).isEqualTo(ErrorCode.MALFORMED_JSON);
+        assertThat(Json.missingOrWrongType(body.get("known"), "m").code()).isEqualTo(ErrorCode.MALFORMED_JSON);
     }
 
     @Test

@@ -101,26 +101,18 @@ public final class ScoreApi {
     private static PatientRow row(JsonNode node, String where) {
         JsonNode patientId = node.get("patientId");
         if (patientId == null || !patientId.isTextual() || patientId.asText().isBlank()) {
+            String message = where + "patientId is missing or not a string: send the patient identifier as a string;"
+                    + " Vigil pseudonymises it before use";
             // Blank text is the right type breaking the rule.
-            ErrorCode code = patientId != null && patientId.isTextual() ? ErrorCode.INVALID_REQUEST
-                    : typeOrRule(patientId);
-            throw new ValidationException(code, where + "patientId is missing or not a string: send the patient"
-                    + " identifier as a string; Vigil pseudonymises it before use");
+            throw patientId != null && patientId.isTextual() ? new ValidationException(message)
+                    : Json.missingOrWrongType(patientId, message);
         }
         JsonNode features = node.get("features");
         if (features == null || !features.isObject()) {
-            throw new ValidationException(typeOrRule(features), where + "features is missing or not an object: send"
-                    + " the model's features as {\"name\": value, ...}");
+            throw Json.missingOrWrongType(features, where + "features is missing or not an object: send the model's"
+                    + " features as {\"name\": value, ...}");
         }
         return PatientRow.ofFields(patientId.asText(), features);
-    }
-
-    /**
-     * A field given as another JSON type than it takes is {@code MALFORMED_JSON}, as the typed routes answer it; one
-     * missing or null breaks the request's rule, {@code INVALID_REQUEST} (ADR 0029).
-     */
-    private static ErrorCode typeOrRule(JsonNode value) {
-        return value == null || value.isNull() ? ErrorCode.INVALID_REQUEST : ErrorCode.MALFORMED_JSON;
     }
 
     private static Integer version(JsonNode node) {

@@ -35,12 +35,26 @@ var roles = {
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb'
   AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
   'Cosmos DB Built-in Data Contributor': '00000000-0000-0000-0000-000000000002'
+  'Vigil Data Writer without delete': cosmosWriterRoleName
   'Key Vault Crypto User': '12338af0-0e69-4776-bea7-57ae8d297424'
 }
 
+// Cosmos DB, container by container. Nothing either app does removes an item from the registry, the audit log or
+// the outcomes (records leave the audit log only by their own ttl, which Cosmos DB applies, not a caller), so those
+// containers are granted a role that cannot delete: a stolen app identity cannot take a record out of the audit log.
+// The only deletes are the retention purge's, in `predictions`, by the control app. The scoring app records refused
+// requests in the audit log, reads the registry and writes predictions and request statistics; it never reads
+// outcomes.
+var cosmosDatabase = 'vigil'
+var cosmosWriterRoleName = guid(cosmosAccountName, 'vigil-data-writer-without-delete')
 var cosmosGrants = [
-  { principal: 'scoring', role: 'Cosmos DB Built-in Data Contributor', database: 'vigil' }
-  { principal: 'control', role: 'Cosmos DB Built-in Data Contributor', database: 'vigil' }
+  { principal: 'scoring', role: 'Vigil Data Writer without delete', container: 'models' }
+  { principal: 'scoring', role: 'Vigil Data Writer without delete', container: 'audit' }
+  { principal: 'scoring', role: 'Vigil Data Writer without delete', container: 'predictions' }
+  { principal: 'control', role: 'Vigil Data Writer without delete', container: 'models' }
+  { principal: 'control', role: 'Vigil Data Writer without delete', container: 'audit' }
+  { principal: 'control', role: 'Vigil Data Writer without delete', container: 'outcomes' }
+  { principal: 'control', role: 'Cosmos DB Built-in Data Contributor', container: 'predictions' }
 ]
 
 var blobGrants = [
@@ -133,13 +147,39 @@ resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing =
   name: empty(registryName) ? 'unused' : registryName
 }
 
+// Everything the adapters call but delete: point reads, queries (readAllItems and readMany run as queries), creates,
+// and the conditional replaces and upserts of claims, heads and counters. Cosmos DB's data-plane roles have no
+// notDataActions, so the list is the whole grant.
+resource cosmosWriterRole 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions@2024-05-15' = {
+  parent: cosmos
+  name: cosmosWriterRoleName
+  properties: {
+    roleName: 'Vigil Data Writer without delete'
+    type: 'CustomRole'
+    assignableScopes: [ '${cosmos.id}/dbs/${cosmosDatabase}' ]
+    permissions: [
+      {
+        dataActions: [
+          'Microsoft.DocumentDB/databaseAccounts/readMetadata'
+          'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/executeQuery'
+          'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/read'
+          'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/create'
+          'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/replace'
+          'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/upsert'
+        ]
+      }
+    ]
+  }
+}
+
 resource cosmosAssignments 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = [for g in cosmosGrants: {
   parent: cosmos
-  name: guid(cosmos.id, principals[g.principal], roles[g.role])
+  name: guid(cosmos.id, principals[g.principal], roles[g.role], g.container)
+  dependsOn: [ cosmosWriterRole ]
   properties: {
     principalId: principals[g.principal]
     roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/${roles[g.role]}'
-    scope: '${cosmos.id}/dbs/${g.database}'
+    scope: '${cosmos.id}/dbs/${cosmosDatabase}/colls/${g.container}'
   }
 }]
 

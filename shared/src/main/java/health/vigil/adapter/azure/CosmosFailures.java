@@ -19,8 +19,9 @@ final class CosmosFailures {
         String message = switch (status) {
             case 429 -> what + " was throttled by Cosmos DB (429) and still failed after the SDK's retries; raise the"
                     + " container's throughput (RU/s) or retry later";
-            case 401, 403 -> what + " was refused by Cosmos DB (" + status + "): give the app's managed identity the"
-                    + " 'Cosmos DB Built-in Data Contributor' role on the account";
+            case 401, 403 -> what + " was refused by Cosmos DB (" + status + "): give the app's managed identity its"
+                    + " data-plane roles on the container ('Identities and roles' in docs/azure.md; the Bicep templates"
+                    + " make them)";
             case 404 -> e.getSubStatusCode() == OWNER_RESOURCE_NOT_FOUND || e.getSubStatusCode() == 0
                     ? what + " failed: the Cosmos DB database or container does not exist; deploy the Bicep templates,"
                             + " or set VIGIL_AZURE_CREATE_RESOURCES=true when running on emulators"

@@ -30,6 +30,7 @@ class AzureTemplatesTest {
     private static final Pattern GRANT_ARRAY = Pattern.compile("(?ms)^var (\\w+)Grants = \\[\\n(.*?)^\\]");
     private static final Pattern GRANT = Pattern.compile(
             "\\{ principal: '(\\w+)', role: '([^']+)'(?:, (container|database|key): '([^']+)')? \\}");
+    private static final String WRITER_WITHOUT_DELETE = "Vigil Data Writer without delete";
     private static final Pattern DOC_ROW = Pattern.compile("(?m)^\\| ([^|`]+?) \\| ([^|]+?) \\| ([^|]+?) \\|$");
 
     private static String module(String name) throws IOException {
@@ -51,7 +52,7 @@ class AzureTemplatesTest {
             Matcher g = GRANT.matcher(arrays.group(2));
             while (g.find()) {
                 String scope = switch (arrays.group(1)) {
-                    case "cosmos" -> "database `" + g.group(4) + "`";
+                    case "cosmos" -> "Cosmos DB container `" + g.group(4) + "`";
                     case "blob" -> "container `" + g.group(4) + "`";
                     case "vault" -> "Key Vault";
                     case "signingKey" -> "key `" + g.group(4) + "`";
@@ -94,18 +95,29 @@ class AzureTemplatesTest {
     void everyGrantTheCodeNeedsIsMade() throws IOException {
         Set<Grant> template = templateGrants();
         for (String app : List.of("scoring", "control")) {
-            // Both apps build the whole platform: registry, audit and prediction log in Cosmos DB, packages from
-            // `models`, the pseudonymisation key, telemetry to Application Insights (local auth is off).
+            // Both apps read and write the registry, the audit log (refused requests are recorded by both) and the
+            // prediction log in Cosmos DB, load packages from `models`, read the pseudonymisation key and send
+            // telemetry to Application Insights (local auth is off).
+            for (String container : List.of(CosmosRegistryStore.CONTAINER, CosmosAuditStore.CONTAINER,
+                    CosmosPredictionLog.CONTAINER)) {
+                assertThat(template).filteredOn(g -> g.principal().equals(app)
+                        && g.scope().equals("Cosmos DB container `" + container + "`")).as(app + " on " + container)
+                        .hasSize(1);
+            }
             assertThat(template).contains(
-                    new Grant(app, "Cosmos DB Built-in Data Contributor", "database `" + AzureSettings.DEFAULT_DATABASE + "`"),
                     new Grant(app, app.equals("control") ? "Storage Blob Data Contributor" : "Storage Blob Data Reader",
                             "container `" + ArtifactStore.MODELS + "`"),
                     new Grant(app, "Key Vault Secrets User", "Key Vault"),
                     new Grant(app, "Monitoring Metrics Publisher", "Application Insights"),
                     new Grant(app, "AcrPull", "container registry"));
         }
-        // Registration and deployments, in the control app, publish Vigil's events; audit exports are written there.
+        // Registration and deployments, in the control app, publish Vigil's events; audit exports are written there;
+        // it stores outcomes and purges the prediction log (the only deletes in Cosmos DB).
         assertThat(template).contains(
+                new Grant("control", WRITER_WITHOUT_DELETE,
+                        "Cosmos DB container `" + CosmosOutcomeStore.CONTAINER + "`"),
+                new Grant("control", "Cosmos DB Built-in Data Contributor",
+                        "Cosmos DB container `" + CosmosPredictionLog.CONTAINER + "`"),
                 new Grant("control", "EventGrid Data Sender", "Event Grid topic"),
                 new Grant("control", "Key Vault Crypto User", "key `" + KeyVaultAuditSigner.KEY_NAME + "`"),
                 new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.AUDIT_EXPORTS + "`"),
@@ -129,6 +141,47 @@ class AzureTemplatesTest {
         assertThat(template).noneMatch(g -> g.principal().equals("scoring") && g.scope().startsWith("container `")
                 && !g.scope().equals("container `" + ArtifactStore.MODELS + "`")
                 && !g.scope().equals("container `" + ArtifactStore.PACKAGES + "`"));
+    }
+
+    /**
+     * No identity can delete from the audit log, the registry or the outcomes: their grants are the custom role,
+     * whose data actions are exactly the calls the adapters make there (no delete, no wildcard), and only the
+     * control app may delete in the prediction log (its retention purge). The scoring app never sees outcomes.
+     */
+    @Test
+    void nothingCanDeleteFromTheAuditLogRegistryOrOutcomes() throws IOException {
+        String access = module("access.bicep");
+        Matcher role = Pattern.compile("(?s)resource cosmosWriterRole 'Microsoft\\.DocumentDB/databaseAccounts"
+                + "/sqlRoleDefinitions@[0-9-]+' = \\{\\n  parent: cosmos\\n  name: cosmosWriterRoleName\\n"
+                + "(.*?)\\n\\}\\n")
+                .matcher(access);
+        assertThat(role.find()).isTrue();
+        assertThat(role.group(1)).contains("roleName: '" + WRITER_WITHOUT_DELETE + "'").contains("type: 'CustomRole'");
+        Matcher action = Pattern.compile("'(Microsoft\\.DocumentDB/[^']+)'").matcher(role.group(1));
+        List<String> actions = new ArrayList<>();
+        while (action.find()) {
+            actions.add(action.group(1).replace("Microsoft.DocumentDB/databaseAccounts/", ""));
+        }
+        assertThat(actions).containsExactlyInAnyOrder("readMetadata", "sqlDatabases/containers/executeQuery",
+                "sqlDatabases/containers/items/read", "sqlDatabases/containers/items/create",
+                "sqlDatabases/containers/items/replace", "sqlDatabases/containers/items/upsert");
+        assertThat(access).contains("'" + WRITER_WITHOUT_DELETE + "': cosmosWriterRoleName")
+                .contains("roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/${roles[g.role]}'")
+                .contains("scope: '${cosmos.id}/dbs/${cosmosDatabase}/colls/${g.container}'")
+                .contains("var cosmosDatabase = '" + AzureSettings.DEFAULT_DATABASE + "'");
+
+        Set<Grant> template = templateGrants();
+        for (String container : List.of(CosmosAuditStore.CONTAINER, CosmosRegistryStore.CONTAINER,
+                CosmosOutcomeStore.CONTAINER)) {
+            assertThat(template).filteredOn(g -> g.scope().equals("Cosmos DB container `" + container + "`"))
+                    .as(container).isNotEmpty().allMatch(g -> g.role().equals(WRITER_WITHOUT_DELETE));
+        }
+        assertThat(template).filteredOn(g -> g.role().equals("Cosmos DB Built-in Data Contributor")).containsExactly(
+                new Grant("control", "Cosmos DB Built-in Data Contributor",
+                        "Cosmos DB container `" + CosmosPredictionLog.CONTAINER + "`"));
+        assertThat(template).noneMatch(g -> g.principal().equals("scoring")
+                && g.scope().equals("Cosmos DB container `" + CosmosOutcomeStore.CONTAINER + "`"));
+        assertThat(template).noneMatch(g -> g.scope().startsWith("database"));
     }
 
     @Test

@@ -143,7 +143,7 @@ class CosmosRequestsTest {
 
         assertThatThrownBy(() -> new CosmosRegistryStore(container).findDeployment(MODEL))
                 .isInstanceOf(StoreException.class)
-                .hasMessageContaining("Cosmos DB Built-in Data Contributor");
+                .hasMessageContaining("data-plane roles on the container").hasMessageContaining("docs/azure.md");
     }
 
     @Test

@@ -86,6 +86,7 @@ var names = {
   cosmos: '${prefix}-cosmos-${environment}-${suffix}'
   storage: take('${prefix}st${environment}${suffix}', 24)
   functionsStorage: take('${prefix}fn${environment}${suffix}', 24)
+  scoringHostStorage: take('${prefix}fs${environment}${suffix}', 24)
   keyVault: take('${prefix}-kv-${environment}-${suffix}', 24)
   topic: '${prefix}-events-${environment}'
   logs: '${prefix}-logs-${environment}'
@@ -270,8 +271,10 @@ module privateEndpoints 'modules/private-endpoints.bicep' = if (privateNetworkin
       { name: '${names.storage}-blob', resourceId: storage.outputs.accountId, groupId: 'blob', zoneId: network.outputs.zoneIds.blob }
       { name: '${names.keyVault}-vault', resourceId: keyVault.outputs.vaultId, groupId: 'vault', zoneId: network.outputs.zoneIds.vault }
       { name: '${names.topic}-topic', resourceId: eventGrid.outputs.topicId, groupId: 'topic', zoneId: network.outputs.zoneIds.eventgrid }
-      { name: '${names.functionsStorage}-blob', resourceId: apps.outputs.functionsStorageId, groupId: 'blob', zoneId: network.outputs.zoneIds.blob }
-      { name: '${names.functionsStorage}-queue', resourceId: apps.outputs.functionsStorageId, groupId: 'queue', zoneId: network.outputs.zoneIds.queue }
+      { name: '${names.scoringHostStorage}-blob', resourceId: apps.outputs.hostStorageIds[0], groupId: 'blob', zoneId: network.outputs.zoneIds.blob }
+      { name: '${names.scoringHostStorage}-queue', resourceId: apps.outputs.hostStorageIds[0], groupId: 'queue', zoneId: network.outputs.zoneIds.queue }
+      { name: '${names.functionsStorage}-blob', resourceId: apps.outputs.hostStorageIds[1], groupId: 'blob', zoneId: network.outputs.zoneIds.blob }
+      { name: '${names.functionsStorage}-queue', resourceId: apps.outputs.hostStorageIds[1], groupId: 'queue', zoneId: network.outputs.zoneIds.queue }
     ], runFromContainerRegistry ? [
       { name: '${names.registry}-registry', resourceId: registry.outputs.registryId, groupId: 'registry', zoneId: network.outputs.zoneIds.registry }
     ] : [])

@@ -22,7 +22,10 @@ function bicepFiles(dir = BICEP_ROOT) {
 }
 
 function parse(file) {
-  const source = fs.readFileSync(file, 'utf8');
+  return parseSource(fs.readFileSync(file, 'utf8'), file);
+}
+
+function parseSource(source, file = 'inline.bicep') {
   return { file, source, tree: parser.parse(source) };
 }
 
@@ -108,4 +111,73 @@ function declarations(parsed) {
   return { params, resources, modules };
 }
 
-module.exports = { REPO, BICEP_ROOT, bicepFiles, parse, syntaxErrors, declarations, properties, unquote };
+// What Azure Resource Manager knows of a resource or module before it is deployed: the rest of its properties
+// (a storage account's endpoints, a module's outputs) exist only once it is.
+const DEPLOY_TIME_PROPERTIES = new Set(['id', 'name', 'type', 'apiVersion']);
+const RUNTIME_FUNCTION = /^(reference|list\w*)$/;
+
+/**
+ * Values a variable built by a for-expression cannot use (Bicep refuses them with BCP182: such a variable is
+ * evaluated when the deployment starts): a resource's or module's properties other than id, name, type and
+ * apiVersion, reference() or list*(), or another variable that uses one. Returns "file:line variable uses what".
+ */
+function runtimeValuesInVariableLoops({ file, tree }) {
+  const root = tree.rootNode;
+  const deployed = new Set(root.namedChildren
+    .filter((n) => n.type === 'resource_declaration' || n.type === 'module_declaration')
+    .map((n) => n.namedChildren[0].text));
+  const variables = new Map(root.namedChildren.filter((n) => n.type === 'variable_declaration')
+    .map((n) => [n.namedChildren[0].text, n.namedChildren[1]]));
+  const base = (node) => (node.type === 'subscript_expression' ? base(node.childForFieldName('object')) : node);
+  const runtimeUses = (node, runtimeVariables) => {
+    const found = [];
+    const walk = (n) => {
+      if (n.type === 'member_expression') {
+        const object = n.childForFieldName('object');
+        const symbol = base(object);
+        if (symbol.type === 'identifier' && deployed.has(symbol.text)
+            && !DEPLOY_TIME_PROPERTIES.has(n.childForFieldName('property').text)) {
+          found.push(n.text);
+          return;
+        }
+      }
+      if (n.type === 'call_expression' && RUNTIME_FUNCTION.test(n.namedChildren[0].text)) {
+        found.push(n.text);
+        return;
+      }
+      if (n.type === 'identifier' && runtimeVariables.has(n.text)) {
+        found.push(`${n.text} (a variable that uses ${runtimeVariables.get(n.text)})`);
+        return;
+      }
+      for (const child of n.namedChildren) walk(child);
+    };
+    walk(node);
+    return found;
+  };
+  // Variables whose value needs a deployed resource, to a fixed point (a variable may use another).
+  const runtimeVariables = new Map();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [name, value] of variables) {
+      if (runtimeVariables.has(name) || value.type === 'for_statement') continue;
+      const uses = runtimeUses(value, runtimeVariables);
+      if (uses.length > 0) {
+        runtimeVariables.set(name, uses[0]);
+        changed = true;
+      }
+    }
+  }
+  const problems = [];
+  for (const [name, value] of variables) {
+    if (value.type !== 'for_statement') continue;
+    for (const use of runtimeUses(value, runtimeVariables)) {
+      problems.push(`${path.relative(REPO, file)}:${value.startPosition.row + 1} variable ${name} uses ${use}`);
+    }
+  }
+  return problems;
+}
+
+module.exports = {
+  REPO, BICEP_ROOT, bicepFiles, parse, parseSource, syntaxErrors, declarations, properties, unquote,
+  runtimeValuesInVariableLoops,
+};

@@ -10,7 +10,7 @@ param location string
 @description('Short environment name: dev, test or prod.')
 param environment string
 
-@description('Resource names: scoringApp, controlApp, scoringPlan, controlPlan and functionsStorage.')
+@description('Resource names: scoringApp, controlApp, scoringPlan, controlPlan, scoringHostStorage, functionsStorage.')
 param names object
 
 @description('Entra ID tenant that issues tokens for the APIs.')
@@ -65,6 +65,7 @@ var apps = [
     subnetId: subnetIds.scoringApps
     identity: identities.scoring
     healthCheckPath: '/v2/health/ready'
+    hostStorage: names.scoringHostStorage
   }
   {
     key: 'control'
@@ -76,11 +77,18 @@ var apps = [
     subnetId: subnetIds.controlApps
     identity: identities.control
     healthCheckPath: ''
+    hostStorage: names.functionsStorage
   }
 ]
 
-resource functionsStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  name: names.functionsStorage
+// The control app's index in `apps`: the work queues are on its host storage account.
+var control = 1
+
+// Each app has a host storage account of its own (AzureWebJobsStorage: the host's keys, leases and timers, and the
+// control app's work queues), so that neither identity can read the other's host keys, which call any of its
+// functions through the host's admin API, nor put messages on the other's queues.
+resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = [for app in apps: {
+  name: app.hostStorage
   location: location
   tags: tags
   kind: 'StorageV2'
@@ -96,30 +104,30 @@ resource functionsStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       bypass: 'AzureServices'
     }
   }
-}
+}]
 
-resource functionsBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
-  parent: functionsStorage
+resource hostBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = [for (app, i) in apps: {
+  parent: hostStorage[i]
   name: 'default'
-}
+}]
 
-resource functionsQueues 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
-  parent: functionsStorage
+resource hostQueues 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = [for (app, i) in apps: {
+  parent: hostStorage[i]
   name: 'default'
-}
+}]
 
 // One message per range of a batch file, read by the control app's ScoreBatchPartition (queue trigger on
 // AzureWebJobsStorage); the host moves a message that failed maxDequeueCount times (host.json) to
 // batch-partitions-poison.
 resource batchPartitionsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
-  parent: functionsQueues
+  parent: hostQueues[control]
   name: 'batch-partitions'
 }
 
 // One message per prediction-log partition (model, hour, shard) of a large monitoring window, read by the control
 // app's DriftCheckPartition (queue trigger on AzureWebJobsStorage); poison messages go to monitoring-partitions-poison.
 resource monitoringPartitionsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
-  parent: functionsQueues
+  parent: hostQueues[control]
   name: 'monitoring-partitions'
 }
 
@@ -179,10 +187,9 @@ var siteProperties = [for (app, i) in apps: {
     appSettings: concat([
       { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
       { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'java' }
-      { name: 'AzureWebJobsStorage__accountName', value: functionsStorage.name }
+      { name: 'AzureWebJobsStorage__accountName', value: app.hostStorage }
       { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
       { name: 'AzureWebJobsStorage__clientId', value: app.identity.clientId }
-      { name: 'VIGIL_AZURE_QUEUE_ENDPOINT', value: functionsStorage.properties.primaryEndpoints.queue }
       { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
       { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${app.identity.clientId}' }
       { name: 'APPLICATIONINSIGHTS_ENABLE_AGENT', value: 'true' }
@@ -192,7 +199,11 @@ var siteProperties = [for (app, i) in apps: {
       fromRegistry
         ? { name: 'WEBSITES_ENABLE_APP_SERVICE_STORAGE', value: 'false' }
         : { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '1' }
-    ], [for item in items(settings): { name: item.key, value: item.value }])
+    ], i == control ? [
+      // Only the control app queues work. Built from the account's name: an account's endpoints are known only
+      // once it is deployed, and this variable is evaluated when the deployment starts.
+      { name: 'VIGIL_AZURE_QUEUE_ENDPOINT', value: 'https://${app.hostStorage}.queue.${az.environment().suffixes.storage}/' }
+    ] : [], [for item in items(settings): { name: item.key, value: item.value }])
   }
 }]
 
@@ -279,48 +290,49 @@ resource planDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-previ
   }
 }]
 
-resource functionsStorageDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+resource hostStorageDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = [for (app, i) in apps: {
   name: 'to-log-analytics'
-  scope: functionsStorage
+  scope: hostStorage[i]
   properties: {
     workspaceId: workspaceId
     metrics: [ { category: 'Transaction', enabled: true } ]
   }
-}
+}]
 
-resource functionsBlobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+resource hostBlobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = [for (app, i) in apps: {
   name: 'to-log-analytics'
-  scope: functionsBlobs
-  properties: {
-    workspaceId: workspaceId
-    logs: [ { categoryGroup: 'allLogs', enabled: true } ]
-    metrics: [ { category: 'Transaction', enabled: true } ]
-  }
-}
-
-resource functionsQueueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
-  name: 'to-log-analytics'
-  scope: functionsQueues
+  scope: hostBlobs[i]
   properties: {
     workspaceId: workspaceId
     logs: [ { categoryGroup: 'allLogs', enabled: true } ]
     metrics: [ { category: 'Transaction', enabled: true } ]
   }
-}
+}]
 
-// The apps reach their own host storage with their identities (no connection strings).
+resource hostQueueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = [for (app, i) in apps: {
+  name: 'to-log-analytics'
+  scope: hostQueues[i]
+  properties: {
+    workspaceId: workspaceId
+    logs: [ { categoryGroup: 'allLogs', enabled: true } ]
+    metrics: [ { category: 'Transaction', enabled: true } ]
+  }
+}]
+
+// Each app reaches its own host storage, and only its own, with its identity (no connection strings).
 var hostStorageRoles = [
   'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
   '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
 ]
 var hostStorageGrants = [for pair in range(0, length(apps) * length(hostStorageRoles)): {
+  app: pair / length(hostStorageRoles)
   principalId: apps[pair / length(hostStorageRoles)].identity.principalId
   role: hostStorageRoles[pair % length(hostStorageRoles)]
 }]
 
 resource hostStorageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for g in hostStorageGrants: {
-  name: guid(functionsStorage.id, g.principalId, g.role)
-  scope: functionsStorage
+  name: guid(hostStorage[g.app].id, g.principalId, g.role)
+  scope: hostStorage[g.app]
   properties: {
     principalId: g.principalId
     principalType: 'ServicePrincipal'
@@ -328,7 +340,7 @@ resource hostStorageAssignments 'Microsoft.Authorization/roleAssignments@2022-04
   }
 }]
 
-output functionsStorageId string = functionsStorage.id
+output hostStorageIds array = [for (app, i) in apps: hostStorage[i].id]
 output scoringUrl string = 'https://${sites[0].properties.defaultHostName}'
 output controlUrl string = 'https://${sites[1].properties.defaultHostName}'
 output scoringStagingUrl string = 'https://${stagingSlots[0].properties.defaultHostName}'

@@ -6,7 +6,9 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { REPO, bicepFiles, parse, syntaxErrors, declarations } = require('../bicep.js');
+const {
+  REPO, bicepFiles, parse, parseSource, syntaxErrors, declarations, runtimeValuesInVariableLoops,
+} = require('../bicep.js');
 
 const files = bicepFiles().map(parse);
 const relative = (file) => path.relative(REPO, file);
@@ -42,6 +44,34 @@ test('the parser rejects a broken template (the check can fail)', () => {
   parser.setLanguage(require('tree-sitter-bicep'));
   broken.tree = parser.parse("resource r 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: 'x'\n  location: \n}\n");
   assert.notDeepEqual(syntaxErrors(broken), []);
+});
+
+test('variables built by a for-expression use only what is known when the deployment starts (BCP182)', () => {
+  assert.deepEqual(files.flatMap(runtimeValuesInVariableLoops), []);
+});
+
+test('the start-of-deployment check finds a deployed value in a variable loop (the check can fail)', () => {
+  const template = parseSource([
+    "resource store 'Microsoft.Storage/storageAccounts@2023-05-01' = {",
+    "  name: 'x'",
+    '}',
+    "resource plans 'Microsoft.Web/serverfarms@2023-12-01' = [for i in range(0, 2): {",
+    "  name: 'p${i}'",
+    '}]',
+    'var endpoint = store.properties.primaryEndpoints.queue',
+    "var known = [for (a, i) in apps: { plan: plans[i].id, account: store.name, type: store.type }]",
+    'var direct = [for a in apps: { queue: store.properties.primaryEndpoints.queue }]',
+    'var indexed = [for (a, i) in apps: { kind: plans[i].properties.kind }]',
+    'var indirect = [for a in apps: { queue: endpoint }]',
+    "var listed = [for a in apps: { key: listKeys(store.id, '2023-05-01').keys[0].value }]",
+  ].join('\n'));
+  const problems = runtimeValuesInVariableLoops(template).map((p) => p.replace(/^.*? variable /, ''));
+  assert.deepEqual(problems, [
+    'direct uses store.properties',
+    'indexed uses plans[i].properties',
+    'indirect uses endpoint (a variable that uses store.properties)',
+    "listed uses listKeys(store.id, '2023-05-01')",
+  ]);
 });
 
 test('every parameter has a @description', () => {

@@ -199,17 +199,42 @@ class AzureTemplatesTest {
         assertThat(cosmos).contains("defaultTtl: -1");
     }
 
-    /** Every work queue the code puts messages on is a queue of the Function App's own storage account. */
+    /** Every work queue the code puts messages on is a queue of the control app's own host storage account. */
     @Test
     void workQueuesAreTheOnesTheCodeUses() throws IOException {
         Matcher m = Pattern.compile("resource \\w+ 'Microsoft\\.Storage/storageAccounts/queueServices/queues@[0-9-]+' = \\{"
-                + "\\s*parent: functionsQueues\\s*name: '([a-z0-9-]+)'").matcher(module("functionapps.bicep"));
+                + "\\s*parent: hostQueues\\[control\\]\\s*name: '([a-z0-9-]+)'").matcher(module("functionapps.bicep"));
         List<String> queues = new java.util.ArrayList<>();
         while (m.find()) {
             queues.add(m.group(1));
         }
         assertThat(queues).containsExactlyInAnyOrder(health.vigil.port.WorkQueue.BATCH_PARTITIONS,
                 health.vigil.port.WorkQueue.MONITORING_PARTITIONS);
+    }
+
+    /**
+     * Each app runs its host on a storage account of its own and is granted that one only: a host's keys are in
+     * it (its master key calls any of the app's functions through the admin API) and the control app's work queues.
+     */
+    @Test
+    void eachAppHasAHostStorageAccountOfItsOwn() throws IOException {
+        String apps = module("functionapps.bicep");
+        assertThat(apps).contains("hostStorage: names.scoringHostStorage")
+                .contains("hostStorage: names.functionsStorage")
+                .contains("resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = [for app in apps: {\n"
+                        + "  name: app.hostStorage\n")
+                .contains("{ name: 'AzureWebJobsStorage__accountName', value: app.hostStorage }")
+                .contains("  app: pair / length(hostStorageRoles)\n"
+                        + "  principalId: apps[pair / length(hostStorageRoles)].identity.principalId\n")
+                .contains("  scope: hostStorage[g.app]\n")
+                .doesNotContainPattern("\\bfunctionsStorage\\.\\w");
+        Matcher names = Pattern.compile("(scoringHostStorage|functionsStorage): take\\('\\$\\{prefix\\}(\\w+)\\$")
+                .matcher(Files.readString(REPO.resolve("infra/bicep/main.bicep")));
+        Set<String> infixes = new TreeSet<>();
+        while (names.find()) {
+            infixes.add(names.group(2));
+        }
+        assertThat(infixes).as("the two accounts' names").hasSize(2);
     }
 
     @Test

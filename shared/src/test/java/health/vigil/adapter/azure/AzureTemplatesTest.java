@@ -125,8 +125,9 @@ class AzureTemplatesTest {
                 // POST /datasets stores evaluation datasets and retraining the production data it trained on.
                 new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.DATASETS + "`"),
                 // Batch jobs (POST /batches, StartBatchOnUpload, ScoreBatchPartition) read their file and write the
-                // plan, checkpoints, results and summary.
-                new Grant("control", "Storage Blob Data Reader", "container `" + ArtifactStore.BATCH_INPUT + "`"),
+                // plan, checkpoints, results and summary; the retention timer deletes a purged job's input file
+                // (BatchRetention), which a reader role cannot.
+                new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.BATCH_INPUT + "`"),
                 new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.BATCH_OUTPUT + "`"),
                 new Grant("eventGridTopic", "Storage Blob Data Contributor", "container `event-deadletter`"),
                 new Grant("storageTopic", "Storage Blob Data Contributor", "container `event-deadletter`"));
@@ -235,6 +236,37 @@ class AzureTemplatesTest {
             infixes.add(names.group(2));
         }
         assertThat(infixes).as("the two accounts' names").hasSize(2);
+    }
+
+    /**
+     * Every blob container the code writes or deletes in with a direct store call is one the control app may
+     * write and delete in (the scoring app writes no blob): a reader role there fails only in Azure, since neither
+     * the file store nor Azurite checks roles.
+     */
+    @Test
+    void everyContainerTheCodeWritesOrDeletesInIsGrantedToTheControlApp() throws Exception {
+        Pattern call = Pattern.compile("\\.(delete|put|putUndigested|replace)\\(\\s*ArtifactStore\\.([A-Z_]+)");
+        Set<String> written = new TreeSet<>();
+        List<Path> roots = new ArrayList<>(List.of(REPO.resolve("shared/src/main/java")));
+        try (Stream<Path> apps = Files.list(REPO.resolve("functions"))) {
+            apps.map(app -> app.resolve("src/main/java")).filter(Files::isDirectory).forEach(roots::add);
+        }
+        for (Path root : roots) {
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                    Matcher m = call.matcher(Files.readString(file));
+                    while (m.find()) {
+                        written.add((String) ArtifactStore.class.getField(m.group(2)).get(null));
+                    }
+                }
+            }
+        }
+        assertThat(written).contains(ArtifactStore.BATCH_INPUT, ArtifactStore.BATCH_OUTPUT, ArtifactStore.MONITORING);
+        Set<Grant> template = templateGrants();
+        for (String container : written) {
+            assertThat(template).as(container)
+                    .contains(new Grant("control", "Storage Blob Data Contributor", "container `" + container + "`"));
+        }
     }
 
     @Test

@@ -2,9 +2,10 @@
 // packages and the registry and writes predictions; the control app manages the registry and audit log, is the only
 // writer of the models container (packages arrive through its POST /models/{name}/packages route, which records
 // the caller's Entra principal as the uploader, ADR 0010), stores evaluation and retraining datasets, reads outcome
-// files, reads batch input files and deletes them once retention has passed, writes batch output, monitoring reports and audit exports, and publishes events; the model
-// pipeline reads datasets and uploads through that route with the app role Models.Upload; the Event Grid topics
-// dead-letter into their own container. docs/azure.md lists the same grants (AzureTemplatesTest compares them).
+// files, reads batch input files and deletes them once retention has passed, writes batch output, monitoring
+// reports and audit exports, and publishes events; the model pipeline reads datasets and uploads through that route
+// with the app role Models.Upload; the Event Grid topics dead-letter into their own container. docs/azure.md lists
+// the same grants (AzureTemplatesTest compares them).
 @description('Name of the Cosmos DB account.')
 param cosmosAccountName string
 

@@ -80,6 +80,40 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
     : { publicAccess: 'None' }
 }]
 
+// Versioning (which `packages` needs) keeps a previous version of every blob that is deleted or replaced, and
+// nothing removes it: a batch file purged by retention, an outcome file or a replaced checkpoint would stay readable
+// for ever. Previous versions in the containers that hold patient data or churn (leases, checkpoints, reports) are
+// deleted a day after they are made; the account's 30-day soft delete still applies to them, so a deleted file is
+// gone for good within 31 days. `packages` and `audit-exports` are kept by their immutability policies instead, and
+// `event-deadletter` holds no patient data.
+var versionsDeletedContainers = [ 'models', 'datasets', 'outcomes', 'monitoring', 'batch-input', 'batch-output' ]
+
+resource previousVersions 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'delete-previous-versions'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [ 'blockBlob' ]
+              prefixMatch: [for name in versionsDeletedContainers: '${name}/']
+            }
+            actions: {
+              version: { delete: { daysAfterCreationGreaterThan: 1 } }
+            }
+          }
+        }
+      ]
+    }
+  }
+  dependsOn: [ containers ]
+}
+
 resource auditExportsWorm 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
   parent: containers[2]
   name: 'default'

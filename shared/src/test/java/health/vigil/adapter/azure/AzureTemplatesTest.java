@@ -269,6 +269,28 @@ class AzureTemplatesTest {
         }
     }
 
+    /**
+     * A blob deleted or replaced on a versioned account stays as a previous version until something removes it: the
+     * lifecycle policy deletes previous versions in every container but the immutable ones and the dead letters, so
+     * a batch file purged by retention or a replaced outcome file does not stay readable for ever.
+     */
+    @Test
+    void previousVersionsOfEveryMutableContainerAreDeleted() throws IOException {
+        String storage = module("storage.bicep");
+        assertThat(storage).contains("isVersioningEnabled: true");
+        Matcher listed = Pattern.compile("var versionsDeletedContainers = \\[ (.*) \\]").matcher(storage);
+        assertThat(listed.find()).isTrue();
+        Matcher all = Pattern.compile("var containerNames = \\[ (.*) \\]").matcher(storage);
+        assertThat(all.find()).isTrue();
+        Set<String> expected = new TreeSet<>(List.of(all.group(1).replace("'", "").split(", ")));
+        expected.removeAll(List.of(ArtifactStore.PACKAGES, ArtifactStore.AUDIT_EXPORTS, "event-deadletter"));
+        assertThat(listed.group(1).replace("'", "").split(", ")).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(storage).containsPattern("(?s)resource previousVersions 'Microsoft\\.Storage/storageAccounts"
+                + "/managementPolicies@[0-9-]+' = \\{\\n  parent: account\\n  name: 'default'.*?enabled: true\\n"
+                + "\\s+type: 'Lifecycle'.*?prefixMatch: \\[for name in versionsDeletedContainers: '\\$\\{name\\}/'\\]"
+                + ".*?version: \\{ delete: \\{ daysAfterCreationGreaterThan: 1 \\} \\}");
+    }
+
     @Test
     void blobContainersAreTheOnesTheCodeUsesPlusTheDeadLetters() throws IOException {
         Matcher m = Pattern.compile("var containerNames = \\[ (.*) \\]").matcher(module("storage.bicep"));

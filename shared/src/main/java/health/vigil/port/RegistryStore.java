@@ -49,6 +49,7 @@ public interface RegistryStore {
     /** All versions of a model, oldest first. */
     List<VersionRecord> listVersions(ModelName model);
 
+    /** The models with at least one version, by name; a model whose first registration failed is not one. */
     List<ModelName> listModels();
 
     /**

@@ -284,6 +284,19 @@ public abstract class RegistryStoreContract {
     }
 
     @Test
+    void aModelWhoseFirstRegistrationFailedIsNotListedUntilAVersionExists() {
+        ModelName model = uniqueModel("failed-first");
+        assertThatThrownBy(() -> store.createVersionOnce(model, n -> {
+            throw new IllegalStateException("the package could not be built");
+        })).isInstanceOf(IllegalStateException.class);
+
+        assertThat(store.listModels()).doesNotContain(model);
+
+        store.createVersionOnce(model, n -> version(model, n, sha256("now registered")));
+        assertThat(store.listModels()).contains(model);
+    }
+
+    @Test
     void updatesAVersionWhoseEtagStillMatchesAndGivesItANewEtag() {
         ModelName model = uniqueModel("readmission");
         VersionRecord created = store.createNextVersion(model, n -> version(model, n, sha256("package")));

@@ -2,6 +2,7 @@ package health.vigil.adapter.azure;
 
 import com.azure.cosmos.CosmosContainer;
 import com.azure.cosmos.CosmosException;
+import com.azure.cosmos.models.CosmosItemIdentity;
 import com.azure.cosmos.models.CosmosItemRequestOptions;
 import com.azure.cosmos.models.CosmosItemResponse;
 import com.azure.cosmos.models.PartitionKey;
@@ -19,10 +20,14 @@ import health.vigil.model.ModelName;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.RegistryStore;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
 import java.util.function.IntFunction;
 
 /**
@@ -50,6 +55,8 @@ final class CosmosRegistryStore implements RegistryStore {
     static final java.time.Duration CLAIM_TAKEOVER = java.time.Duration.ofSeconds(60);
     static final String DEPLOYMENT_ID = "deployment";
     static final String COUNTER_ID = "counter";
+    /** Items per readMany call. */
+    private static final int IDS_PER_READ = 100;
     /** Partition values that cannot be model names (those start with a letter), so they never clash with one. */
     static final String CATALOG_PARTITION = "_catalog";
     static final String EVENTS_PARTITION_PREFIX = "_events:";
@@ -262,9 +269,39 @@ final class CosmosRegistryStore implements RegistryStore {
                 .toList();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A model enters the catalog before its first version is written, so that no version is ever of an unlisted
+     * model; until that version exists (a first registration still running, or one that failed) it is left out, as
+     * the SQLite store never lists it. A model has a version once its counter exists, or, before the counter's first
+     * write, its version 1 (version numbers start at 1 and another writer takes 2 only when 1 exists).
+     */
     @Override
     public List<ModelName> listModels() {
-        return catalog.read().stream().map(ModelName::new).toList();
+        SortedSet<String> catalogued = catalog.read();
+        Set<String> registered = modelsHolding(catalogued, COUNTER_ID);
+        List<String> unsure = catalogued.stream().filter(m -> !registered.contains(m)).toList();
+        registered.addAll(modelsHolding(unsure, versionId(1)));
+        return catalogued.stream().filter(registered::contains).map(ModelName::new).toList();
+    }
+
+    /** Which of these models' partitions hold a document with this id: one readMany per hundred models. */
+    private Set<String> modelsHolding(Collection<String> models, String id) {
+        List<CosmosItemIdentity> ids = models.stream()
+                .map(m -> new CosmosItemIdentity(new PartitionKey(m), id)).toList();
+        Set<String> holding = new HashSet<>();
+        for (int from = 0; from < ids.size(); from += IDS_PER_READ) {
+            List<CosmosItemIdentity> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_READ));
+            try {
+                for (ObjectNode doc : container.readMany(chunk, ObjectNode.class).getResults()) {
+                    holding.add(doc.path(PARTITION_PROPERTY).asText());
+                }
+            } catch (CosmosException e) {
+                throw CosmosFailures.translate("listing the registered models", e);
+            }
+        }
+        return holding;
     }
 
     @Override

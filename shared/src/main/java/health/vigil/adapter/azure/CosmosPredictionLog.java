@@ -296,7 +296,9 @@ final class CosmosPredictionLog implements PredictionLog {
                 ObjectNode doc = container.readItem(predictionId, new PartitionKey(partition), ObjectNode.class).getItem();
                 return Optional.of(CosmosDocuments.body(doc, PredictionRecord.class));
             } catch (CosmosException e) {
-                if (e.getStatusCode() != 404) {
+                // Only a missing item means "not in this shard": a missing container (404/1003) or a session not yet
+                // readable (404/1002) would otherwise answer that a logged prediction does not exist.
+                if (!CosmosDocuments.isMissingItem(e)) {
                     throw CosmosFailures.translate("reading a prediction record", e);
                 }
             }

@@ -75,6 +75,26 @@ class CosmosRequestsTest {
     }
 
     @Test
+    void aPredictionReadThatFailsForAnotherReasonThanAMissingItemIsAStoreFailureNotAMiss() {
+        @SuppressWarnings("unchecked")
+        CosmosItemResponse<ObjectNode> index = mock(CosmosItemResponse.class);
+        ObjectNode hours = health.vigil.json.Json.mapper().createObjectNode();
+        hours.putArray("members").add("2026120712/1");
+        when(index.getItem()).thenReturn(hours);
+        when(container.readItem(eq("hours:" + MODEL.value()), any(PartitionKey.class), eq(ObjectNode.class)))
+                .thenReturn(index);
+        CosmosException containerMissing = status(404);
+        when(containerMissing.getSubStatusCode()).thenReturn(1003);
+        when(container.readItem(eq("prediction-1"), any(PartitionKey.class), eq(ObjectNode.class)))
+                .thenThrow(containerMissing);
+
+        try (CosmosPredictionLog log = new CosmosPredictionLog(container, 1, java.time.Duration.ofDays(30), 1)) {
+            assertThatThrownBy(() -> log.find(MODEL, "prediction-1", java.time.Instant.parse("2026-12-07T12:30:00Z")))
+                    .isInstanceOf(StoreException.class).hasMessageContaining("does not exist");
+        }
+    }
+
+    @Test
     void aPreconditionFailureIsAConcurrentModification() {
         CosmosException answer0 = status(412);
         when(container.replaceItem(any(ObjectNode.class), anyString(), any(PartitionKey.class),

@@ -52,6 +52,7 @@ final class BlobArtifactStore implements ArtifactStore {
     private static final Pattern CONTAINER_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
 
     private final BlobServiceClient service;
+    private static final String BLOB_STORAGE = "Blob Storage";
     private final int blockSize;
 
     BlobArtifactStore(BlobServiceClient service) {
@@ -74,6 +75,8 @@ final class BlobArtifactStore implements ArtifactStore {
                 service.getBlobContainerClient(name).createIfNotExists();
             } catch (BlobStorageException e) {
                 throw translate("creating the blob container " + name, e);
+            } catch (RuntimeException e) {
+                throw AzureFailures.unreachable("creating the blob container " + name, BLOB_STORAGE, e);
             }
         }
     }
@@ -119,6 +122,8 @@ final class BlobArtifactStore implements ArtifactStore {
             return blob.exists();
         } catch (BlobStorageException e) {
             throw translate("checking " + where, e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("checking " + where, BLOB_STORAGE, e);
         }
     }
 
@@ -160,6 +165,8 @@ final class BlobArtifactStore implements ArtifactStore {
                 throw refused.get();
             }
             throw translate("uploading " + where, e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("uploading " + where, BLOB_STORAGE, e);
         }
     }
 
@@ -174,6 +181,8 @@ final class BlobArtifactStore implements ArtifactStore {
                 throw new NotFoundException(ErrorCode.NOT_FOUND, "blob " + container + "/" + name + " does not exist");
             }
             throw translate("opening " + container + "/" + name, e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("opening " + container + "/" + name, BLOB_STORAGE, e);
         }
     }
 
@@ -188,6 +197,9 @@ final class BlobArtifactStore implements ArtifactStore {
                 throw new NotFoundException(ErrorCode.NOT_FOUND, "blob " + container + "/" + name + " does not exist");
             }
             throw translate("opening " + container + "/" + name + " from byte " + offset, e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("opening " + container + "/" + name + " from byte " + offset, BLOB_STORAGE,
+                    e);
         }
     }
 
@@ -205,6 +217,9 @@ final class BlobArtifactStore implements ArtifactStore {
                 throw ArtifactStore.versionGone(container, name, describe(container, name).isPresent());
             }
             throw translate("opening " + container + "/" + name + " from byte " + offset, e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("opening " + container + "/" + name + " from byte " + offset, BLOB_STORAGE,
+                    e);
         }
     }
 
@@ -220,6 +235,8 @@ final class BlobArtifactStore implements ArtifactStore {
                 return Optional.empty();
             }
             throw translate("describing " + container + "/" + name, e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("describing " + container + "/" + name, BLOB_STORAGE, e);
         }
     }
 
@@ -229,6 +246,8 @@ final class BlobArtifactStore implements ArtifactStore {
             blob(container, name).deleteIfExists();
         } catch (BlobStorageException e) {
             throw translate("removing " + container + "/" + name, e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("removing " + container + "/" + name, BLOB_STORAGE, e);
         }
     }
 
@@ -248,6 +267,8 @@ final class BlobArtifactStore implements ArtifactStore {
             }
         } catch (BlobStorageException e) {
             throw translate("listing " + container, e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("listing " + container, BLOB_STORAGE, e);
         }
         return artifacts;
     }
@@ -340,8 +361,8 @@ final class BlobArtifactStore implements ArtifactStore {
             message = what + " failed: the container does not exist; deploy the Bicep templates, or set"
                     + " VIGIL_AZURE_CREATE_RESOURCES=true when running on Azurite";
         } else if (status == 401 || status == 403) {
-            message = what + " was refused by Blob Storage (" + status + "): give the app's managed identity the"
-                    + " 'Storage Blob Data Contributor' role on the account";
+            message = what + " was refused by Blob Storage (" + status + "): give the app's managed identity its role"
+                    + " on the container ('Identities and roles' in docs/azure.md; the Bicep templates make them)";
         } else {
             message = what + " failed with Blob Storage status " + status + " (" + e.getErrorCode() + ") after retries";
         }

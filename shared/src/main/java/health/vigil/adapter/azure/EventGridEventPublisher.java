@@ -9,7 +9,6 @@ import health.vigil.error.StoreException;
 import health.vigil.events.VigilEvent;
 import health.vigil.json.Json;
 import health.vigil.port.EventPublisher;
-import java.io.UncheckedIOException;
 import java.time.ZoneOffset;
 import java.util.Objects;
 
@@ -49,9 +48,8 @@ final class EventGridEventPublisher implements EventPublisher {
                     : " after retries";
             throw new StoreException("publishing " + event.type() + " event " + event.id() + " to Event Grid failed with"
                     + " HTTP " + status + hint, e);
-        } catch (UncheckedIOException | IllegalStateException e) {
-            throw new StoreException("publishing " + event.type() + " event " + event.id() + " to Event Grid failed: "
-                    + e.getClass().getSimpleName(), e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("publishing " + event.type() + " event " + event.id(), "Event Grid", e);
         }
     }
 }

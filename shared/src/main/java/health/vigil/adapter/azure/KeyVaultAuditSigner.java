@@ -53,6 +53,8 @@ final class KeyVaultAuditSigner implements AuditSigner {
             }
             throw new StoreException("signing audit evidence in Key Vault failed with HTTP " + status
                     + " after retries", e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("signing audit evidence", "Key Vault", e);
         }
         String versionedKeyId = result.getKeyId();
         byte[] publicKey = publicKeys.computeIfAbsent(versionedKeyId, publicKeyOfVersion);

@@ -47,6 +47,8 @@ final class KeyVaultSecretProvider implements SecretProvider {
             }
             throw new StoreException("reading secret '" + name + "' from Key Vault failed with HTTP " + status
                     + " after retries", e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("reading secret '" + name + "'", "Key Vault", e);
         }
         if (value == null || value.isBlank()) {
             throw new VigilException(ErrorCode.INTERNAL, "secret '" + name + "' in Key Vault is empty; store base64 of"

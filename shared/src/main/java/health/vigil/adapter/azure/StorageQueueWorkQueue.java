@@ -26,18 +26,20 @@ final class StorageQueueWorkQueue implements WorkQueue {
 
     @Override
     public void send(String queue, String messageId, String message) {
-        QueueClient client = queues.computeIfAbsent(queue, name -> {
-            QueueClient c = service.getQueueClient(name);
-            if (createQueues) {
-                c.createIfNotExists();
-            }
-            return c;
-        });
         try {
+            QueueClient client = queues.computeIfAbsent(queue, name -> {
+                QueueClient c = service.getQueueClient(name);
+                if (createQueues) {
+                    c.createIfNotExists();
+                }
+                return c;
+            });
             client.sendMessage(message);
         } catch (QueueStorageException e) {
             throw new StoreException("could not put a message on the Storage queue " + queue + " (HTTP "
                     + e.getStatusCode() + "); the work is queued again when the caller retries", e);
+        } catch (RuntimeException e) {
+            throw AzureFailures.unreachable("putting a message on the Storage queue " + queue, "Queue Storage", e);
         }
     }
 }

@@ -13,6 +13,7 @@ import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -166,7 +167,7 @@ public final class Dashboard extends Handler.Abstract {
         if (length > MAX_FORM_BYTES || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) {
             throw new VigilException(ErrorCode.PAYLOAD_TOO_LARGE, "the sign-in form is larger than it can be");
         }
-        Map<String, String> form = form(Content.Source.asString(request, StandardCharsets.UTF_8));
+        Map<String, String> form = form(utf8(Content.Source.asByteBuffer(request)));
         String key = form.getOrDefault("key", "").strip();
         next = safeNext(form.getOrDefault("next", next));
         try {
@@ -337,6 +338,17 @@ public final class Dashboard extends Handler.Abstract {
             query.put(f.getName(), f.getValue());
         }
         return query;
+    }
+
+    /** The form's text: its bytes must be UTF-8, as a browser sends the sign-in page's form. */
+    private static String utf8(ByteBuffer bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(bytes).toString();
+        } catch (CharacterCodingException notUtf8) {
+            // Not repeated: the form carries an API key.
+            throw new health.vigil.error.ValidationException("the form is not UTF-8; send its fields URL-encoded as"
+                    + " UTF-8, as a browser sends this page's form");
+        }
     }
 
     private static Map<String, String> form(String body) {

@@ -4,10 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import health.vigil.config.VigilConfig;
 import health.vigil.platform.VigilPlatform;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
@@ -19,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The session cookie's attributes, on the dashboard itself behind Jetty's in-memory connector: a request whose URL
  * is https (as Jetty makes it for a TLS connection) gets a {@code Secure} cookie, a plain-HTTP one (vigil up on
- * loopback) does not, and both keep HttpOnly and SameSite=Strict. Also what a refusal and the audit page leave in the audit trail.
+ * loopback) does not, and both keep HttpOnly and SameSite=Strict. Also what a refusal and the audit page leave in the
+ * audit trail, and how a sign-in form that is not UTF-8 is answered.
  */
 class DashboardCookieTest {
     private static final String KEY = "k-operator-0123456789abcdef0123456789";
@@ -113,6 +121,39 @@ class DashboardCookieTest {
         assertThat(refusals).extracting(health.vigil.model.AuditRecord::subject)
                 .containsExactly("GET /dashboard/audit", "POST /login");
         assertThat(refusals.toString()).doesNotContain("MRN").doesNotContain("PAT-SECRET");
+    }
+
+    /** A form whose bytes are not UTF-8 is the caller's to fix, as a badly encoded query string is: 400, no failure. */
+    @Test
+    void aSignInFormThatIsNotUtf8Is400AndLogsNoFailure() throws Exception {
+        byte[] head = ("POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: 5\r\nConnection: close\r\n\r\nkey=").getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer request = ByteBuffer.allocate(head.length + 1).put(head).put((byte) 0xFF).flip();
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger log = Logger.getLogger(Dashboard.class.getName());
+        log.addHandler(capture);
+        HttpTester.Response response;
+        try {
+            response = HttpTester.parseResponse(connector.getResponse(request));
+        } finally {
+            log.removeHandler(capture);
+        }
+
+        assertThat(response.getStatus()).as(response.getContent()).isEqualTo(400);
+        assertThat(response.getContent()).contains("INVALID_REQUEST").contains("UTF-8");
+        assertThat(logged).noneMatch(r -> r.getLevel().intValue() >= Level.SEVERE.intValue());
     }
 
     @Test

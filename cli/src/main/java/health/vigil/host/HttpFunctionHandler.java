@@ -199,6 +199,55 @@ final class HttpFunctionHandler extends Handler.Abstract {
         }
     }
 
+    /**
+     * {@code pages} (the dashboard) on the workers the functions share: a page waits on the platform's stores, and the
+     * sign-in form on its client, as a function does, so while the pages answer a request it holds one of those
+     * workers. With none free, a request for a function is left to the functions, which answer it as ever (a health
+     * probe runs on the workers kept for probes, anything else is told 503), and any other request is told 503 at once.
+     */
+    Handler onSharedWorkers(Handler pages) {
+        return new Handler.Wrapper(pages) {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                if (!workers.tryAcquire()) {
+                    if (forFunctions(request)) {
+                        return false;
+                    }
+                    HostReply busy = HostReply.error(request.getHeaders().get(HttpHeader.ACCEPT), ErrorCode.SERVER_BUSY,
+                            BUSY, RandomIds.uuid(), Map.of("Retry-After", "1"));
+                    // Answered before any body was read: the connection is closed after it, as in handle.
+                    write(request, response, callback, RequestBody.consumed(request) ? busy
+                            : busy.withHeader("Connection", "close"));
+                    return true;
+                }
+                try {
+                    return super.handle(request, response, callback);
+                } finally {
+                    workers.release();
+                }
+            }
+        };
+    }
+
+    /** Whether the request's path is a function's route (for any method) or the Event Grid webhook, or invalid. */
+    private boolean forFunctions(Request request) {
+        List<String> path;
+        try {
+            path = PathSegments.decode(request.getHttpURI().getPath());
+        } catch (RuntimeException e) {
+            return true; // the functions refuse it with 400
+        }
+        if (isWebhook(path)) {
+            return true;
+        }
+        for (FunctionDefinition f : catalog.httpFunctionsFor(path)) {
+            if (((FunctionDefinition.Http) f.trigger()).route().match(path).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** {@link #handle(Request, Response, Callback)} of a request of which {@code bodyPrefix} was already read. */
     boolean handle(Request request, Response response, Callback callback, byte[] bodyPrefix) {
         String requestId = RandomIds.uuid();
@@ -340,9 +389,10 @@ final class HttpFunctionHandler extends Handler.Abstract {
         }
     }
 
+    private static final String BUSY = "every worker is busy; retry in a second";
+
     private static HostReply busy(String requestId) {
-        return HostReply.error(503, ErrorCode.SERVER_BUSY, "every worker is busy; retry in a second", requestId,
-                Map.of("Retry-After", "1"));
+        return HostReply.error(503, ErrorCode.SERVER_BUSY, BUSY, requestId, Map.of("Retry-After", "1"));
     }
 
     /**

@@ -366,8 +366,10 @@ public final class LocalHost implements AutoCloseable {
                 SystemKeys.eventGrid(settings.home), settings.knownCaller, settings.probeFunctions,
                 Math.max(1, settings.httpThreads - kept - ACCEPTORS - selectors), settings.inline,
                 settings.inlineWhenAlone);
-        // Pages first: they answer only their own paths and leave every other one to the functions.
-        Handler onPool = settings.pages == null ? functions : new Handler.Sequence(settings.pages, functions);
+        // Pages first: they answer only their own paths and leave every other one to the functions. They run on the
+        // workers the functions share, so slow pages or sign-in forms cannot take the workers kept for the probes.
+        Handler onPool = settings.pages == null ? functions
+                : new Handler.Sequence(functions.onSharedWorkers(settings.pages), functions);
         server.setHandler(new HostFront(functions, onPool, threads));
         server.setErrorHandler(new JsonErrorHandler());
         try {
@@ -562,7 +564,9 @@ public final class LocalHost implements AutoCloseable {
 
         /**
          * Web pages served beside the functions (the dashboard): asked first for every request, they answer the
-         * paths that are theirs and return false for the rest.
+         * paths that are theirs and return false for the rest. They run on the workers the functions share, never on
+         * those kept for the probes; a body they read is to be read with {@link RequestBody}, so the minimum data
+         * rate holds for it as for a function's.
          */
         public Builder pages(Handler value) {
             this.pages = Objects.requireNonNull(value, "pages");

@@ -17,9 +17,10 @@ import org.eclipse.jetty.server.Request;
  * Reads a request body up to a limit; beyond it the request is refused with 413 and the body is never
  * buffered. The rest of an oversized body is read and thrown away (up to {@link #DISCARD_LIMIT}), because an
  * HTTP/1.1 client that is still sending when the connection closes never sees the 413; one that waits for
- * {@code 100 Continue} before sending a body declared over the limit is answered before it sends any.
+ * {@code 100 Continue} before sending a body declared over the limit is answered before it sends any. The pages served
+ * beside the functions (the dashboard's sign-in form) read their bodies here too, under the same minimum data rate.
  */
-final class RequestBody {
+public final class RequestBody {
     static final long DISCARD_LIMIT = 64L * 1024 * 1024;
     /** Set on a request once its body was read to the end (kept or discarded). */
     private static final String CONSUMED = RequestBody.class.getName() + ".consumed";
@@ -113,7 +114,12 @@ final class RequestBody {
         }
     }
 
-    static byte[] read(Request request, int maxBytes) throws IOException {
+    /**
+     * The whole body, waiting for it. Refusals are {@link ValidationException}s with the status to answer: 413 over
+     * {@code maxBytes}, 408 arriving slower than the connection's minimum data rate (as {@code Pace} counts it) or cut
+     * short, 400 or 415 under a chunking or coding the host cannot read.
+     */
+    public static byte[] read(Request request, int maxBytes) throws IOException {
         return read(request, maxBytes, NONE);
     }
 

@@ -8,6 +8,7 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.VigilException;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.functions.common.html.Html;
+import health.vigil.host.RequestBody;
 import health.vigil.platform.VigilPlatform;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
@@ -29,7 +30,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -167,7 +167,9 @@ public final class Dashboard extends Handler.Abstract {
         if (length > MAX_FORM_BYTES || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) {
             throw new VigilException(ErrorCode.PAYLOAD_TOO_LARGE, "the sign-in form is larger than it can be");
         }
-        Map<String, String> form = form(utf8(Content.Source.asByteBuffer(request)));
+        // Read as the host reads a function's body: a form trickling in slower than the host's minimum data rate is
+        // refused with 408 rather than holding a worker for as long as its client likes.
+        Map<String, String> form = form(utf8(RequestBody.read(request, MAX_FORM_BYTES)));
         String key = form.getOrDefault("key", "").strip();
         next = safeNext(form.getOrDefault("next", next));
         try {
@@ -341,9 +343,9 @@ public final class Dashboard extends Handler.Abstract {
     }
 
     /** The form's text: its bytes must be UTF-8, as a browser sends the sign-in page's form. */
-    private static String utf8(ByteBuffer bytes) {
+    private static String utf8(byte[] bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().decode(bytes).toString();
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException notUtf8) {
             // Not repeated: the form carries an API key.
             throw new health.vigil.error.ValidationException("the form is not UTF-8; send its fields URL-encoded as"

@@ -116,12 +116,16 @@ public final class Dashboard extends Handler.Abstract {
         if (!method.equals("GET") && !method.equals("HEAD")) {
             throw new VigilException(ErrorCode.METHOD_NOT_ALLOWED, "dashboard pages are read with GET");
         }
-        Optional<String> key = sessions.key(cookie(request));
+        String token = cookie(request);
+        Optional<String> key = sessions.key(token);
         if (key.isEmpty()) {
             String back = path + (request.getHttpURI().getQuery() == null ? "" : "?" + request.getHttpURI().getQuery());
             redirect(response, callback, "/login?next=" + java.net.URLEncoder.encode(back, StandardCharsets.UTF_8));
             return;
         }
+        // The request kept the session alive for another IDLE; the cookie lives as long, or the browser would drop it
+        // IDLE after sign-in while the person is still at work.
+        response.getHeaders().add(HttpHeader.SET_COOKIE, sessionCookie(request, token, Sessions.IDLE.toSeconds()));
         List<String> segments = pageSegments(path);
         for (View view : views) {
             Optional<Map<String, String>> values = match(view.route(), segments);

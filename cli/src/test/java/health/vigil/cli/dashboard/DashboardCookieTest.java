@@ -97,6 +97,31 @@ class DashboardCookieTest {
         assertThat(cookieOf("/logout", "")).contains("Max-Age=0").doesNotContainIgnoringCase("secure");
     }
 
+    /**
+     * The session slides with every request, so each page answered in it gives the cookie its full time again: the
+     * browser would otherwise drop it 30 minutes after sign-in, however busy the person was.
+     */
+    @Test
+    void eachPageInASessionRenewsItsCookieWithTheSameTokenAndAttributes() throws Exception {
+        String session = cookieOf("/login", "key=" + KEY).split(";")[0];
+        HttpTester.Response page = get("/dashboard/models", session);
+        assertThat(page.getStatus()).isEqualTo(200);
+        assertThat(page.get("Set-Cookie")).startsWith(session + ";")
+                .contains("; Path=/", "; HttpOnly", "; SameSite=Strict", "; Max-Age=1800")
+                .doesNotContainIgnoringCase("secure");
+
+        String secureSession = cookieOf("https://localhost/login", "key=" + KEY).split(";")[0];
+        HttpTester.Response securePage = get("https://localhost/dashboard/models", secureSession);
+        assertThat(securePage.getStatus()).isEqualTo(200);
+        assertThat(securePage.get("Set-Cookie")).startsWith(secureSession + ";")
+                .contains("; Path=/", "; HttpOnly", "; SameSite=Strict", "; Max-Age=1800", "; Secure");
+
+        // No session, no cookie: a token the dashboard does not know is sent to sign in.
+        HttpTester.Response unknown = get("/dashboard/models", Dashboard.COOKIE + "=not-a-session");
+        assertThat(unknown.getStatus()).isEqualTo(303);
+        assertThat(unknown.get("Set-Cookie")).isNull();
+    }
+
     /** A forwarded header is not taken as the scheme: the host does not trust it. */
     @Test
     void aForwardedProtoHeaderDoesNotMakeTheCookieSecure() throws Exception {

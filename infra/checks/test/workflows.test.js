@@ -131,6 +131,23 @@ test('a new pseudonymisation key is made only when the vault says it has none', 
   assert.doesNotMatch(step, /az resource show[^\n]*&& |az resource show[^\n]*> \/dev\/null 2>&1; then/);
 });
 
+test('an infrastructure deployment keeps the image the apps run, never the unbuilt fallback tag', () => {
+  const deploy = fs.readFileSync(path.join(WORKFLOWS, 'deploy.yml'), 'utf8');
+  const infra = fs.readFileSync(path.join(WORKFLOWS, 'infra.yml'), 'utf8');
+  // The deploy workflow builds images tagged with its commit and hands that tag to the infrastructure run.
+  assert.match(deploy, /--image "vigil-\$app:\$\{\{ github\.sha \}\}"/);
+  assert.match(deploy, /uses: \.\/\.github\/workflows\/infra\.yml\n\s+with:\n(\s+[^\n]*\n)*?\s+image-tag: \$\{\{ inputs\.packaging == 'container' && github\.sha \|\| '' \}\}/);
+  // The infrastructure run takes it, or else reads the tag production runs, before the template is deployed.
+  assert.match(infra, /workflow_call:\n\s+inputs:\n(\s+[^\n]*\n)*?\s+image-tag:\n/);
+  assert.match(infra, /\n\s+IMAGE_TAG: \$\{\{ inputs\.image-tag \}\}\n/);
+  const decide = infra.slice(infra.indexOf('name: Decide what this deployment creates'), infra.indexOf('name: What-if'));
+  assert.match(decide, /if \[ -z "\$IMAGE_TAG" \]; then[\s\S]*--query linuxFxVersion[\s\S]*echo "IMAGE_TAG=\$\{image##\*:\}" >> "\$GITHUB_ENV"/);
+  for (const env of ['dev', 'test', 'prod']) {
+    const params = fs.readFileSync(path.join(REPO, `infra/bicep/parameters/${env}.bicepparam`), 'utf8');
+    assert.match(params, /param imageTag = readEnvironmentVariable\('IMAGE_TAG'/, env);
+  }
+});
+
 test('Dependabot watches actions, Maven, both npm projects and both images', () => {
   const text = fs.readFileSync(path.join(REPO, '.github/dependabot.yml'), 'utf8');
   const entries = [...text.matchAll(/package-ecosystem: (\S+)\n\s+directory: (\S+)/g)].map((m) => `${m[1]} ${m[2]}`);

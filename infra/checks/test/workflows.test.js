@@ -136,15 +136,32 @@ test('an infrastructure deployment keeps the image the apps run, never the unbui
   const infra = fs.readFileSync(path.join(WORKFLOWS, 'infra.yml'), 'utf8');
   // The deploy workflow builds images tagged with its commit and hands that tag to the infrastructure run.
   assert.match(deploy, /--image "vigil-\$app:\$\{\{ github\.sha \}\}"/);
-  assert.match(deploy, /uses: \.\/\.github\/workflows\/infra\.yml\n\s+with:\n(\s+[^\n]*\n)*?\s+image-tag: \$\{\{ inputs\.packaging == 'container' && github\.sha \|\| '' \}\}/);
+  assert.match(deploy, new RegExp(String.raw`uses: \./\.github/workflows/infra\.yml\n\s+with:\n(\s+[^\n]*\n)*?`
+    + String.raw`\s+image-tag: \$\{\{ inputs\.packaging == 'container' && github\.sha \|\| '' \}\}`));
   // The infrastructure run takes it, or else reads the tag production runs, before the template is deployed.
   assert.match(infra, /workflow_call:\n\s+inputs:\n(\s+[^\n]*\n)*?\s+image-tag:\n/);
   assert.match(infra, /\n\s+IMAGE_TAG: \$\{\{ inputs\.image-tag \}\}\n/);
-  const decide = infra.slice(infra.indexOf('name: Decide what this deployment creates'), infra.indexOf('name: What-if'));
-  assert.match(decide, /if \[ -z "\$IMAGE_TAG" \]; then[\s\S]*--query linuxFxVersion[\s\S]*echo "IMAGE_TAG=\$\{image##\*:\}" >> "\$GITHUB_ENV"/);
+  const decide = infra.slice(infra.indexOf('name: Decide what this deployment creates'),
+    infra.indexOf('name: What-if'));
+  assert.match(decide, new RegExp(String.raw`if \[ -z "\$IMAGE_TAG" \]; then[\s\S]*--query linuxFxVersion[\s\S]*`
+    + String.raw`echo "IMAGE_TAG=\$\{image##\*:\}" >> "\$GITHUB_ENV"`));
   for (const env of ['dev', 'test', 'prod']) {
     const params = fs.readFileSync(path.join(REPO, `infra/bicep/parameters/${env}.bicepparam`), 'utf8');
     assert.match(params, /param imageTag = readEnvironmentVariable\('IMAGE_TAG'/, env);
+  }
+});
+
+test('production is deployed, and trained for, from main only, before anything else runs', () => {
+  for (const f of ['deploy.yml', 'infra.yml', 'model-pipeline.yml']) {
+    const text = fs.readFileSync(path.join(WORKFLOWS, f), 'utf8');
+    const guard = new RegExp(String.raw`steps:\n\s+- name: Production runs from main only\n`
+      + String.raw`\s+if: inputs\.environment == 'prod' && github\.ref != 'refs/heads/main'\n`
+      + String.raw`(\s+[^\n]*\n)*?\s+exit 1\n`);
+    assert.match(text, guard, f);
+    // It is the first step of its job, and nothing signs in to Azure or builds before it.
+    const at = text.search(guard);
+    const signsInOrBuilds = /azure\/login|az login|az (deployment|functionapp|acr|storage) |run: \.\/test\b/;
+    assert.doesNotMatch(text.slice(0, at), signsInOrBuilds, f);
   }
 });
 

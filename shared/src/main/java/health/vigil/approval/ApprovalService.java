@@ -149,7 +149,7 @@ public final class ApprovalService {
                 requireCurrentGates(record);
             }
             ElectronicSignature signature = new ElectronicSignature(signer.id(), signer.name(), clock.instant(), meaning,
-                    record.packageSha256(), why);
+                    record.packageSha256(), why, record.gateRun());
             int needed = target == Stage.APPROVED ? approvalsStillNeeded(record) - 1 : 0;
             VersionRecord signed;
             try {
@@ -178,11 +178,16 @@ public final class ApprovalService {
     /**
      * Whether {@code signature} was made on the version's current gate report: an approval vouches for the report its
      * signer read, so one made before the gates ran again (on a two-approver model, the first of two) does not count
-     * towards the approval of what the new report says; its signer signs again. Rejections always count.
+     * towards the approval of what the new report says; its signer signs again. Rejections always count. The run is
+     * the one the signature names; a signature stored before runs were named is judged by its time against the start
+     * of the current run, which two machines whose clocks differ can misjudge.
      */
     private static boolean onCurrentGates(VersionRecord record, ElectronicSignature signature) {
         if (signature.meaning() != Meaning.APPROVED_FOR_CANARY) {
             return true;
+        }
+        if (signature.gateRun() != null) {
+            return signature.gateRun() == record.gateRun();
         }
         Instant reportStarted = currentGateRun(record).map(StageChange::at).orElse(null);
         return reportStarted == null || !signature.signedAt().isBefore(reportStarted);
@@ -412,6 +417,9 @@ public final class ApprovalService {
         details.put("signedAt", signature.signedAt().toString());
         details.put("packageSha256", signature.packageSha256());
         details.put("justification", signature.justification());
+        if (signature.gateRun() != null) {
+            details.put("gateRun", signature.gateRun().toString());
+        }
         details.put("requiredApprovers", Integer.toString(required));
         return details;
     }

@@ -9,7 +9,9 @@ import java.util.Objects;
  * A signed approval or rejection of a version, kept on the version as 21 CFR Part 11 asks of a signed record
  * (section 11.50): the signer's printed name and id, the time, and what the signature means; and (section
  * 11.70) bound to the exact package it signs by the package's sha256, so it cannot be carried over to another
- * package. {@code justification} is the signer's own words.
+ * package. {@code justification} is the signer's own words. {@code gateRun} is the number of the gate run whose report
+ * the signer read ({@link VersionRecord#gateRun()}), so that an approval made before the gates ran again is known as
+ * such by that number rather than by comparing two machines' clocks; signatures stored before it was kept have none.
  */
 public record ElectronicSignature(
         String signerId,
@@ -17,7 +19,14 @@ public record ElectronicSignature(
         Instant signedAt,
         Meaning meaning,
         String packageSha256,
-        String justification) {
+        String justification,
+        Integer gateRun) {
+
+    /** A signature whose gate run is not known (one stored before the run was kept with it). */
+    public ElectronicSignature(String signerId, String printedName, Instant signedAt, Meaning meaning,
+            String packageSha256, String justification) {
+        this(signerId, printedName, signedAt, meaning, packageSha256, justification, null);
+    }
 
     /** What a signature means; the phrase is written on the record as the signer saw it. */
     public enum Meaning {
@@ -48,6 +57,9 @@ public record ElectronicSignature(
         if (packageSha256 == null || !packageSha256.matches("[0-9a-f]{64}")) {
             throw new ValidationException("a signature is bound to the sha256 of the package it signs (64 lower-case"
                     + " hex digits)");
+        }
+        if (gateRun != null && gateRun < 1) {
+            throw new ValidationException("a signature's gate run is counted from 1; it is " + gateRun);
         }
     }
 

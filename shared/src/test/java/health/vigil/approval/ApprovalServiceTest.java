@@ -94,7 +94,7 @@ class ApprovalServiceTest {
         assertThat(decision.approvalsStillNeeded()).isZero();
         assertThat(stored().stage()).isEqualTo(Stage.APPROVED);
         assertThat(stored().signatures()).containsExactly(new ElectronicSignature("approver", "Dr Avery Approver", NOW,
-                Meaning.APPROVED_FOR_CANARY, before.packageSha256(), "every gate passed; calibration fine"));
+                Meaning.APPROVED_FOR_CANARY, before.packageSha256(), "every gate passed; calibration fine", 1));
         StageChange last = stored().history().get(stored().history().size() - 1);
         assertThat(last.from()).isEqualTo(Stage.GATES_PASSED);
         assertThat(last.actor()).isEqualTo("approver");
@@ -326,6 +326,38 @@ class ApprovalServiceTest {
         assertThat(second.approvalsStillNeeded()).isZero();
         assertThat(stored().stage()).isEqualTo(Stage.APPROVED);
         assertThat(stored().signatures()).extracting(ElectronicSignature::signerId).containsExactly("approver", "approver-2");
+    }
+
+    /**
+     * A first approval made on one gate report does not count towards approving the next report, even when the
+     * machine that re-ran the gates has a clock a few seconds behind the approver's, so the re-run's start reads
+     * earlier than the approval: the signature names the run it was made on.
+     */
+    @Test
+    void anApprovalFromAnEarlierGateRunDoesNotCountWhateverTheClocksSay() {
+        VersionRecord registered = put(Stage.REGISTERED, "data-scientist");
+        VersionRecord running = store.updateVersion(registered.withStage(new StageChange(Stage.REGISTERED,
+                Stage.GATES_RUNNING, "gates", "the gates run", NOW.minusSeconds(60))));
+        store.updateVersion(running.withStage(new StageChange(Stage.GATES_RUNNING, Stage.GATES_PASSED, "gates",
+                "every gate passed", NOW.minusSeconds(59))));
+        ApprovalService approvals = service(Set.of(READMISSION));
+        approvals.approve(V1, APPROVER, "fine on the first report");
+        assertThat(stored().signatures()).singleElement()
+                .satisfies(s -> assertThat(s.gateRun()).isEqualTo(1));
+
+        Instant behind = NOW.minusSeconds(5);
+        VersionRecord rerun = stored().withStage(new StageChange(Stage.GATES_PASSED, Stage.GATES_RUNNING, "gates",
+                "the gates ran again", behind));
+        rerun = store.updateVersion(rerun);
+        store.updateVersion(rerun.withStage(new StageChange(Stage.GATES_RUNNING, Stage.GATES_PASSED, "gates",
+                "every gate passed", behind.plusMillis(1))));
+
+        ApprovalService.Decision second = approvals.approve(V1, SECOND, "fine on the second report");
+
+        assertThat(second.approvalsStillNeeded()).isEqualTo(1);
+        assertThat(stored().stage()).isEqualTo(Stage.GATES_PASSED);
+        approvals.approve(V1, APPROVER, "still fine on the second report");
+        assertThat(stored().stage()).isEqualTo(Stage.APPROVED);
     }
 
     @Test

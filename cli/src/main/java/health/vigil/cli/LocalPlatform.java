@@ -139,7 +139,7 @@ public final class LocalPlatform implements AutoCloseable {
         // The local platform has the training library: a retraining request trains here, as `vigil train` does.
         VigilPlatform built = customise.apply(VigilPlatform.builder(config).eventPublisher(host.eventPublisher())
                 .workQueue(host.workQueue())
-                .retrainer(new PipelineRetrainer(new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()),
+                .retrainer(new PipelineRetrainer(new ModelTraining(CodeVersion.ofThisBuild(),
                         java.time.Clock.systemUTC())))).build();
         platform.set(built);
         try {

@@ -108,7 +108,7 @@ public final class TrainCommand implements Callable<Integer> {
             ProgressBar progress = new ProgressBar(err, System.console() != null);
             progress.stage(data == null ? "generating synthetic " + clinical + " data" : "loading " + data.getFileName(), 0);
             Dataset dataset = data == null ? clinical.synthetic(rows, settings.seed()).dataset() : clinical.load(data);
-            ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
+            ModelTraining training = new ModelTraining(CodeVersion.ofThisBuild(), Clock.systemUTC());
             TrainedModel trained = training.train(clinical, dataset, settings, progress);
             progress.stage("exporting to ONNX and packaging", 0);
             byte[] onnx = ModelPackager.onnx(trained);

@@ -87,7 +87,7 @@ class RetrainLoopTest {
 
     @BeforeEach
     void aDeployedModelWithScoredAndLabelledPatients() {
-        ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
+        ModelTraining training = new ModelTraining(CodeVersion.ofThisBuild(), Clock.systemUTC());
         PipelineRetrainer retrainer = new PipelineRetrainer(training);
         platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> {
             if (failingPublish.compareAndSet(event.type(), null)) {
@@ -579,7 +579,7 @@ class RetrainLoopTest {
     @Test
     void aParentTrainedFromASourceFileIsRecordedAsFailedOnceWithoutAskingForAnUploadThatCannotWork() {
         // Trained as vigil train adherence --data trains: on a dispensing CSV, whose sha256 its provenance names.
-        ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
+        ModelTraining training = new ModelTraining(CodeVersion.ofThisBuild(), Clock.systemUTC());
         Dataset source = ClinicalModel.ADHERENCE.synthetic(2_000, 5).dataset();
         TrainedModel parent = training.train(ClinicalModel.ADHERENCE, source, TrainingSettings.defaults()
                 .withAlgorithm(Algorithm.LOGISTIC).withSeed(5), TrainingProgress.NONE);

@@ -76,7 +76,7 @@ class SegmentsInProductionTest {
                     CLINICAL.modelName().value(), "readmission-evaluation.csv", held.label(), held.ageColumn(),
                     held.sexColumn(), held.segments()), held.csv(), new Principal("data-steward",
                     Set.of(Role.DATASETS_REGISTER)));
-            ModelTraining training = new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), clock);
+            ModelTraining training = new ModelTraining(CodeVersion.ofThisBuild(), clock);
             TrainedModel trained = training.train(CLINICAL, CLINICAL.synthetic(3_000, SEED).dataset(),
                     TrainingSettings.defaults().withAlgorithm(Algorithm.LOGISTIC).withSeed(SEED), TrainingProgress.NONE);
             byte[] zip = ModelPackager.packageBytes(trained, ModelPackager.onnx(trained));

@@ -53,7 +53,7 @@ public final class ReferenceModels {
     }
 
     private static ModelTraining training() {
-        return new ModelTraining(CodeVersion.detect(Path.of("").toAbsolutePath()), Clock.systemUTC());
+        return new ModelTraining(CodeVersion.ofThisBuild(), Clock.systemUTC());
     }
 
     /**

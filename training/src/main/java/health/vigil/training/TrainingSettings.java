@@ -26,6 +26,10 @@ public record TrainingSettings(Algorithm algorithm, GbtSettings gbt, LogisticReg
         return new TrainingSettings(algorithm, newGbt, logistic, seed);
     }
 
+    public TrainingSettings withLogistic(LogisticRegressionTrainer newLogistic) {
+        return new TrainingSettings(algorithm, gbt, newLogistic, seed);
+    }
+
     public TrainingSettings withSeed(long newSeed) {
         return new TrainingSettings(algorithm, gbt, logistic, newSeed);
     }

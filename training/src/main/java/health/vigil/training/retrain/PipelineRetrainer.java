@@ -1,5 +1,6 @@
 package health.vigil.training.retrain;
 
+import health.vigil.error.ValidationException;
 import health.vigil.model.Provenance;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.Retrainer;
@@ -13,16 +14,22 @@ import health.vigil.training.data.Dataset;
 import health.vigil.training.data.DatasetFile;
 import health.vigil.training.data.FeatureMatrix;
 import health.vigil.training.export.ModelPackager;
+import health.vigil.training.gbt.GbtSettings;
+import health.vigil.training.linear.LogisticRegressionTrainer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Retrains one of the clinical models with exactly what {@code vigil train} runs ({@link ModelTraining}): the
  * parent's training dataset through the model's feature pipeline, plus the labelled production rows (already model
- * inputs), split by patient (production rows by pseudonym), with the parent's learner and seed. Production rows have
- * no raw record, so the evaluation by age and sex covers the training dataset's test rows only.
+ * inputs), split by patient (production rows by pseudonym), with the parent's learner, seed and every setting of its
+ * learner as its provenance records them. Production rows have no raw record, so the evaluation by age and sex covers
+ * the training dataset's test rows only.
  */
 public final class PipelineRetrainer implements Retrainer {
     private final ModelTraining training;
@@ -36,6 +43,7 @@ public final class PipelineRetrainer implements Retrainer {
         VersionRecord parent = request.parent();
         ClinicalModel model = ClinicalModel.of(parent.modelName().value());
         Provenance provenance = parent.manifest().provenance();
+        TrainingSettings settings = settings(provenance);
         Dataset data = DatasetFile.read(model.pipeline().rawSchema(), request.trainingDataset(),
                 request.trainingDatasetSha256());
         ModelTraining.TrainingRows base = ModelTraining.TrainingRows.of(model, data);
@@ -70,14 +78,92 @@ public final class PipelineRetrainer implements Retrainer {
         ModelTraining.TrainingRows all = new ModelTraining.TrainingRows(FeatureMatrix.copyOf(values, rows,
                 base.x().columns()), labels, keys, ages, sexes, combined, null, data.source() + " + "
                 + (rows - base.x().rows()) + " labelled production rows");
-        TrainingSettings settings = TrainingSettings.defaults()
-                .withAlgorithm(algorithm(provenance.parameters().get("algorithm")))
-                .withSeed(provenance.seed() == null ? TrainingSettings.DEFAULT_SEED : provenance.seed());
         TrainedModel trained = training.train(model, all, settings, request.lineage(), TrainingProgress.NONE);
         return ModelPackager.packageBytes(trained, ModelPackager.onnx(trained));
     }
 
+    /**
+     * The settings the parent was trained with, read back from its provenance: the learner, the seed, and every
+     * setting of that learner ({@code gbt.*} or {@code logistic.*}, as {@link ModelTraining} records them). A setting
+     * that is missing, is not a number, is out of range, or that this trainer would record otherwise (a tree method or
+     * solver it does not run, a setting it does not have) is refused: trained with another setting in its place, the
+     * successor would not be the parent's model retrained. Threads are not recorded; they do not change the model.
+     */
+    static TrainingSettings settings(Provenance provenance) {
+        Map<String, String> recorded = provenance.parameters();
+        Algorithm algorithm = algorithm(recorded.get("algorithm"));
+        TrainingSettings settings = TrainingSettings.defaults().withAlgorithm(algorithm)
+                .withSeed(provenance.seed() == null ? TrainingSettings.DEFAULT_SEED : provenance.seed());
+        String prefix;
+        Map<String, String> described;
+        try {
+            if (algorithm == Algorithm.GBT) {
+                GbtSettings gbt = new GbtSettings(whole(recorded, "gbt.rounds"), number(recorded, "gbt.learningRate"),
+                        whole(recorded, "gbt.maxDepth"), number(recorded, "gbt.minChildWeight"),
+                        number(recorded, "gbt.subsample"), number(recorded, "gbt.columnSample"),
+                        number(recorded, "gbt.l2"), settings.gbt().threads());
+                settings = settings.withGbt(gbt);
+                prefix = "gbt.";
+                described = gbt.describe();
+            } else {
+                LogisticRegressionTrainer logistic = new LogisticRegressionTrainer(number(recorded, "logistic.l2"),
+                        whole(recorded, "logistic.maxIterations"), number(recorded, "logistic.tolerance"));
+                settings = settings.withLogistic(logistic);
+                prefix = "logistic.";
+                described = logistic.describe();
+            }
+        } catch (IllegalArgumentException outOfRange) {
+            throw new ValidationException("the parent's recorded " + algorithm.description() + " settings cannot be"
+                    + " trained with (" + outOfRange.getMessage() + ")");
+        }
+        Set<String> keys = new TreeSet<>(described.keySet());
+        recorded.keySet().stream().filter(key -> key.startsWith(prefix)).forEach(keys::add);
+        for (String key : keys) {
+            if (!recorded.containsKey(key)) {
+                throw new ValidationException("the parent's provenance does not record its setting " + key);
+            }
+            if (!recorded.get(key).equals(described.get(key))) {
+                throw new ValidationException("the parent's provenance records its setting " + key + " otherwise than"
+                        + " this trainer can train it");
+            }
+        }
+        return settings;
+    }
+
     private static Algorithm algorithm(String name) {
-        return name == null ? Algorithm.GBT : Algorithm.valueOf(name.toUpperCase(Locale.ROOT));
+        if (name == null) {
+            return Algorithm.GBT;
+        }
+        try {
+            return Algorithm.valueOf(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException unknown) {
+            throw new ValidationException("the parent's provenance records a learner this trainer does not have");
+        }
+    }
+
+    private static int whole(Map<String, String> recorded, String key) {
+        try {
+            return Integer.parseInt(present(recorded, key));
+        } catch (NumberFormatException e) {
+            throw new ValidationException("the parent's provenance records its setting " + key + " as something other"
+                    + " than a whole number");
+        }
+    }
+
+    private static double number(Map<String, String> recorded, String key) {
+        try {
+            return Double.parseDouble(present(recorded, key));
+        } catch (NumberFormatException e) {
+            throw new ValidationException("the parent's provenance records its setting " + key + " as something other"
+                    + " than a number");
+        }
+    }
+
+    private static String present(Map<String, String> recorded, String key) {
+        String value = recorded.get(key);
+        if (value == null) {
+            throw new ValidationException("the parent's provenance does not record its setting " + key);
+        }
+        return value;
     }
 }

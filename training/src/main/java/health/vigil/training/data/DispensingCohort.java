@@ -23,7 +23,10 @@ import java.util.Map;
  * date (at most {@value health.vigil.features.AdherenceFeatures#MAX_FILLS} most recent fills become the
  * record; a patient without a baseline fill is not in the cohort) and the label is non-adherence in the 180
  * days from the index date: proportion of days covered below {@value #PDC_THRESHOLD}, counting supply
- * carried over from earlier fills. The file must hold every fill up to 179 days after the index date.
+ * carried over from earlier fills. The file must hold every fill up to 179 days after the index date; it ends at its
+ * last fill date, so a patient indexed less than 179 days before that date is not in the cohort: their follow-up is
+ * not complete in the file, and labelling it from the fills so far would call them non-adherent for refills that
+ * are still to come.
  */
 public final class DispensingCohort {
     static final String HEADER_TEXT = "patient_id,index_date,age,sex,drug_class,chronic_medications,copay_usd,"
@@ -84,15 +87,22 @@ public final class DispensingCohort {
         List<String> keys = new ArrayList<>();
         List<Boolean> labels = new ArrayList<>();
         int withoutBaseline = 0;
+        int withoutFollowUp = 0;
         int truncated = 0;
+        int number = 0;
         for (Map.Entry<String, Patient> entry : patients.entrySet()) {
             Patient patient = entry.getValue();
+            number++;
             List<Fill> baseline = patient.fills.stream()
                     .filter(f -> f.day >= -BASELINE_DAYS && f.day < 0)
                     .sorted(Comparator.comparingInt(Fill::day).reversed())
                     .toList();
             if (baseline.isEmpty()) {
                 withoutBaseline++;
+                continue;
+            }
+            if (ChronoUnit.DAYS.between(patient.index, last) < FOLLOW_UP_DAYS - 1) {
+                withoutFollowUp++;
                 continue;
             }
             if (baseline.size() > MAX_FILLS) {
@@ -104,7 +114,7 @@ public final class DispensingCohort {
                 r.put(fillDaysBefore(k + 1), (long) -baseline.get(k).day);
                 r.put(fillSupply(k + 1), (long) baseline.get(k).supply);
             }
-            validator.validate(r, name + " patient " + (records.size() + withoutBaseline + 1));
+            validator.validate(r, name + " patient " + number);
             records.add(r);
             keys.add(entry.getKey());
             labels.add(nonAdherent(patient.fills));
@@ -115,6 +125,8 @@ public final class DispensingCohort {
         }
         List<String> notes = List.of(table.size() + " fills of " + patients.size() + " patients read",
                 withoutBaseline + " patients without a fill in the 180-day baseline left out",
+                withoutFollowUp + " patients indexed less than " + (FOLLOW_UP_DAYS - 1) + " days before the file's"
+                        + " last fill date left out: their " + FOLLOW_UP_DAYS + "-day follow-up is not all in the file",
                 truncated + " patients with more than " + MAX_FILLS + " baseline fills kept their most recent "
                         + MAX_FILLS);
         return new Dataset("dispensing histories (" + name + ")", records, y, keys, Sha256.hex(data),

@@ -33,8 +33,12 @@ import java.util.List;
  *   <li>Follow-up fills continue the refill process with a mean delay of 45 days for a non-adherent label
  *       and 3 days otherwise, redrawn until the 180-day PDC falls on the label's side of 80 %, so the label
  *       the cohort computes from the fills is exactly the one drawn.</li>
+ *   <li>The history ends with the first refill after the follow-up (the one the refill process drew last; for a
+ *       history built on the label's side, the next on-time refill, or day 180), which the label does not count: the
+ *       file's last fill date then comes at least 180 days after every index date, so every patient's follow-up is
+ *       in it and the cohort leaves none out for follow-up still to come.</li>
  * </ol>
- * Patient ids are {@code synthetic-patient-N}; index dates fall in 2023-01-01 .. 2024-06-29.
+ * Patient ids are {@code synthetic-patient-N}; index dates fall in 2023-01-01 .. 2024-06-28.
  */
 public final class AdherenceGenerator {
     private static final LocalDate FIRST_INDEX_DATE = LocalDate.of(2023, 1, 1);
@@ -168,17 +172,20 @@ public final class AdherenceGenerator {
             List<Fill> all = new ArrayList<>(patient.fills);
             all.addAll(fills);
             if (DispensingCohort.nonAdherent(all) == nonAdherent) {
+                fills.add(new Fill(day, patient.supply)); // the first refill after the follow-up
                 return fills;
             }
         }
         // Rare: fall back to histories that are on the label's side by construction. Supply on hand at the
         // index date is at most 7 + 90 days (refills come at most 7 days early), under 80 % of 180.
         List<Fill> fills = new ArrayList<>();
+        int day = Math.max(0, patient.supplyEnd);
         if (!nonAdherent) {
-            for (int day = Math.max(0, patient.supplyEnd); day < DispensingCohort.FOLLOW_UP_DAYS; day += patient.supply) {
+            for (; day < DispensingCohort.FOLLOW_UP_DAYS; day += patient.supply) {
                 fills.add(new Fill(day, patient.supply));
             }
         }
+        fills.add(new Fill(Math.max(day, DispensingCohort.FOLLOW_UP_DAYS), patient.supply));
         return fills;
     }
 }

@@ -23,8 +23,10 @@ class DispensingCohortTest {
                 + "a,2024-06-01,70,Female,statin,2,,false,2024-09-09,90\n"
                 // Patient b: one 30-day fill 20 days before index, nothing after -> 10/180 covered: non-adherent.
                 + "b,2024-06-01,55,,antidepressant,0,12.5,true,2024-05-12,30\n"
-                // Patient c: fills only long before the baseline -> not in the cohort.
-                + "c,2024-06-01,60,Male,statin,1,,false,2023-01-01,30\n";
+                // Patient c: fills only long before the baseline -> not in the cohort. Its last fill ends the file
+                // 179 days after the index date of a and b: their whole follow-up is in it.
+                + "c,2024-06-01,60,Male,statin,1,,false,2023-01-01,30\n"
+                + "c,2024-06-01,60,Male,statin,1,,false,2024-11-27,30\n";
         Dataset data = DispensingCohort.load("fills.csv", csv.getBytes(StandardCharsets.UTF_8));
         assertThat(data.size()).isEqualTo(2);
         assertThat(data.labels()).containsExactly(false, true);
@@ -34,7 +36,33 @@ class DispensingCohortTest {
         assertThat(data.records().get(1)).containsEntry("copay_usd", 12.5).containsEntry("mail_order", true)
                 .doesNotContainKey("sex");
         assertThat(data.notes()).anyMatch(n -> n.startsWith("1 patients without a fill"));
-        assertThat(data.dateRange()).isEqualTo("2023-01-01/2024-09-09");
+        assertThat(data.dateRange()).isEqualTo("2023-01-01/2024-11-27");
+    }
+
+    /**
+     * The file ends at its last fill date: a patient indexed less than 179 days before it has follow-up fills still to
+     * come, so they are left out (counted, never named) rather than labelled non-adherent for refills not yet made.
+     */
+    @Test
+    void aPatientWhoseFollowUpRunsPastTheEndOfTheFileIsLeftOutAndCounted() {
+        String csv = HEADER
+                // Indexed 179 days before the file's last fill date: days 0-179 are all in the file. Nothing after
+                // the baseline fill: non-adherent.
+                + "complete,2024-06-01,64,Female,statin,2,,false,2024-05-20,30\n"
+                // Indexed 178 and 100 days before it: one baseline fill each and no refill yet.
+                + "one-day-short,2024-06-02,58,Male,statin,1,,false,2024-05-25,30\n"
+                + "recent-patient,2024-08-19,47,Female,antihypertensive,3,,true,2024-08-01,90\n"
+                // Another patient's fill ends the file.
+                + "last-fill,2023-11-01,71,Male,statin,4,,false,2023-10-15,90\n"
+                + "last-fill,2023-11-01,71,Male,statin,4,,false,2024-11-27,90\n";
+
+        Dataset data = DispensingCohort.load("fills.csv", csv.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(data.patientKeys()).containsExactly("complete", "last-fill");
+        assertThat(data.labels()).containsExactly(true, true);
+        assertThat(data.notes()).contains("2 patients indexed less than 179 days before the file's last fill date left"
+                + " out: their 180-day follow-up is not all in the file");
+        assertThat(String.join("\n", data.notes())).doesNotContain("one-day-short", "recent-patient");
     }
 
     @Test
@@ -57,5 +85,16 @@ class DispensingCohortTest {
         String text = new String(histories.csv(), StandardCharsets.UTF_8);
         assertThat(text).doesNotContainPattern("\\d{3}-\\d{2}-\\d{4}"); // nothing shaped like an SSN
         assertThat(List.of(text.split("\n")).subList(1, 4)).allMatch(l -> l.startsWith("synthetic-patient-"));
+    }
+
+    @Test
+    void aGeneratedFileHoldsTheWholeFollowUpOfEveryPatientHoweverFewThereAre() {
+        for (int patients : new int[] {1, 2, 5, 40}) {
+            for (long seed = 1; seed <= 5; seed++) {
+                Dataset data = DispensingCohort.load("synthetic.csv", new AdherenceGenerator(seed).histories(patients)
+                        .csv());
+                assertThat(data.size()).as("%d patients, seed %d", patients, seed).isEqualTo(patients);
+            }
+        }
     }
 }

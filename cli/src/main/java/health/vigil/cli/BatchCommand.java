@@ -3,9 +3,11 @@ package health.vigil.cli;
 import static health.vigil.cli.TerminalText.shown;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.adapter.local.OwnerOnlyFiles;
 import health.vigil.port.ArtifactStore;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import health.vigil.scoring.batch.BatchFormat;
 import health.vigil.scoring.batch.BatchService;
 import health.vigil.text.Words;
@@ -40,8 +42,9 @@ final class BatchCommand {
     private static final int BAR_WIDTH = 30;
 
     @Command(name = "submit",
-            description = "Score a CSV or JSON Lines file (one patient per line) and follow it to the end, as "
-                    + PERSONA + ".",
+            description = {"Score a CSV or JSON Lines file (one patient per line) and follow it to the end, as "
+                    + PERSONA + ".", "With --json, the one JSON document printed is the job's final status (with"
+                    + " --no-wait, the accepted job)."},
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {
                 "0:the job completed and scored rows, or with --no-wait it was accepted",
@@ -113,7 +116,8 @@ final class BatchCommand {
                 return target.print(response, BatchCommand::statusLine);
             }
             String id = ControlClient.parse(response).path("id").asText();
-            System.out.println("batch " + id + " submitted");
+            // With --json, standard output is the one JSON document follow prints: the line is for the person.
+            (target.json ? System.err : System.out).println("batch " + id + " submitted");
             return follow(client, id, target.json);
         }
     }
@@ -158,7 +162,8 @@ final class BatchCommand {
     }
 
     @Command(name = "download", mixinStandardHelpOptions = true,
-            description = "Download a completed job's per-row results (JSON Lines) to a file, as " + PERSONA + ".",
+            description = {"Download a completed job's per-row results (JSON Lines) to a file, as " + PERSONA + ".",
+                "With --json, what was written is one JSON object: {\"id\", \"out\", \"bytes\"}."},
             exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {
                 "0:the results were written",
@@ -211,7 +216,13 @@ final class BatchCommand {
                     Files.deleteIfExists(partial);
                 }
             }
-            System.out.println("wrote " + total + " bytes of results to " + out);
+            if (target.json) {
+                ObjectNode wrote = Json.mapper().createObjectNode();
+                wrote.put("id", id).put("out", out.toString()).put("bytes", total);
+                System.out.println(TerminalText.json(wrote, false));
+            } else {
+                System.out.println("wrote " + total + " bytes of results to " + out);
+            }
             return 0;
         }
     }

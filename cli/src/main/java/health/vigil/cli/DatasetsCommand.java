@@ -239,8 +239,10 @@ final class DatasetsCommand {
                     .filter(c -> c.name().equals(code)).findFirst()
                     .orElse(response.statusCode() >= 500 ? health.vigil.error.ErrorCode.INTERNAL
                             : health.vigil.error.ErrorCode.INVALID_REQUEST);
+            // The message as every command shows server text: control characters by name, never the raw body.
+            String message = parsed.path("error").path("message").asText("");
             throw new health.vigil.error.VigilException(known, method + " " + path + " answered "
-                    + response.statusCode() + ": " + parsed.path("error").path("message").asText(response.body()));
+                    + response.statusCode() + ": " + (message.isEmpty() ? "no error message" : shown(message)));
         }
         return parsed;
     }

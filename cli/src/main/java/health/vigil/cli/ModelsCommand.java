@@ -36,7 +36,7 @@ final class ModelsCommand {
 
     /** Where the platform is and who calls it. */
     static final class Target {
-        @Option(names = "--url", description = "The platform (default: " + PlatformAddress.DEFAULT_DESCRIPTION + ")")
+        @Option(names = "--url", description = PlatformAddress.URL_DESCRIPTION)
         URI url;
 
         @Option(names = "--home", defaultValue = RunningPlatform.HOME_DEFAULT,

@@ -33,6 +33,10 @@ final class PlatformAddress {
     static final String DEFAULT_DESCRIPTION = "$" + URL_VARIABLE + ", else the platform vigil up runs from --home, else%n"
             + DEFAULT_ADDRESS;
 
+    /** What the {@code --url} options say: https://, or http:// to this machine only (the API key is sent). */
+    static final String URL_DESCRIPTION = "The platform, https:// (http:// only on this machine: the API key is sent)"
+            + " (default: " + DEFAULT_DESCRIPTION + ")";
+
     private PlatformAddress() {}
 
     /** The address to call: {@code given} when the command names one, otherwise as the class describes. */

@@ -25,7 +25,46 @@ record RunningPlatform(URI url, Path home) {
                     + " path or query (for example http://127.0.0.1:7071; VIGIL_URL, read when --url is not given, is"
                     + " held to the same)");
         }
+        // Every call carries an API key: over http:// it would cross the network readable by anyone on the way.
+        if (scheme.equalsIgnoreCase("http") && !loopback(url.getHost())) {
+            throw new ValidationException("--url " + url.getScheme() + "://" + url.getHost() + " would send the API"
+                    + " key in clear text to another machine: use https:// for a platform elsewhere (http:// is for"
+                    + " a platform on this machine only: localhost, 127.0.0.0/8 or [::1]; VIGIL_URL is held to the"
+                    + " same)");
+        }
     }
+
+    /**
+     * Whether {@code host} (as a URI gives it: an IPv6 address in brackets) names this machine's loopback interface:
+     * {@code localhost}, an IPv4 address in 127.0.0.0/8, or the IPv6 loopback address. A name is not looked up.
+     */
+    static boolean loopback(String host) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (bare.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        java.util.regex.Matcher ipv4 = IPV4.matcher(bare);
+        if (ipv4.matches()) {
+            for (int octet = 1; octet <= 4; octet++) {
+                if (Integer.parseInt(ipv4.group(octet)) > 255) {
+                    return false;
+                }
+            }
+            return ipv4.group(1).equals("127");
+        }
+        if (bare.contains(":")) {
+            try {
+                // An IPv6 literal (it has a colon, so it is parsed as one, never looked up).
+                return java.net.InetAddress.getByName(bare).isLoopbackAddress();
+            } catch (java.net.UnknownHostException notAnAddress) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static final java.util.regex.Pattern IPV4 =
+            java.util.regex.Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
 
     /** The home a command uses when it names none: {@code VIGIL_HOME}, else {@code .vigil} in the working folder. */
     static final String HOME_DEFAULT = "${env:VIGIL_HOME:-.vigil}";
@@ -49,8 +88,7 @@ record RunningPlatform(URI url, Path home) {
 
     /** The options that name a running platform, shared by the commands that talk to one. */
     static final class Options {
-        @picocli.CommandLine.Option(names = "--url", description = "The platform (default: "
-                + PlatformAddress.DEFAULT_DESCRIPTION + ")")
+        @picocli.CommandLine.Option(names = "--url", description = PlatformAddress.URL_DESCRIPTION)
         URI url;
 
         @picocli.CommandLine.Option(names = "--home", defaultValue = HOME_DEFAULT,

@@ -88,9 +88,9 @@ final class PredictionBlocks {
             return n;
         }
 
-        /** The rows' journal frames, in order, in a new list with room for the blocks' frames after them. */
+        /** The rows' journal frames, in order, in a new list with room for the blocks' marks and frames after them. */
         List<byte[]> rowFrames() {
-            List<byte[]> frames = new ArrayList<>(rows.size() + blocks.size());
+            List<byte[]> frames = new ArrayList<>(rows.size() + 2 * blocks.size());
             for (Row r : rows) {
                 frames.add(r.frame());
             }
@@ -163,11 +163,29 @@ final class PredictionBlocks {
                 int last = run.get(run.size() - 1);
                 PredictionRecord r = records.get(first);
                 blocks.add(new Block(r.modelName(), nanos[first], nanos[last], run.size(),
-                        Arrays.copyOfRange(written, at[first], at[last] + bytes[last]),
-                        r.batchId() + "/" + r.predictionId()));
+                        Arrays.copyOfRange(written, at[first], at[last] + bytes[last]), key(r)));
             });
         }
         return new Stored(rows, blocks);
+    }
+
+    /** A batch job's block's key: its job and its first record's prediction id. */
+    private static String key(PredictionRecord first) {
+        return first.batchId() + "/" + first.predictionId();
+    }
+
+    /**
+     * The batch job's block whose frames a journal replay read back, as {@link #split} made it when its records were
+     * appended: same records, same bytes, same key. {@code records} are the frames' records, in their order.
+     */
+    static Block batchBlock(byte[] frames, List<PredictionRecord> records) {
+        PredictionRecord first = records.get(0);
+        PredictionRecord last = records.get(records.size() - 1);
+        if (first.batchId() == null) {
+            throw new IllegalArgumentException("a block of frames without a batch id");
+        }
+        return new Block(first.modelName(), SqlitePredictionLog.clampedNanos(first.time()),
+                SqlitePredictionLog.clampedNanos(last.time()), records.size(), frames, key(first));
     }
 
     /**

@@ -1,5 +1,6 @@
 package health.vigil.adapter.local;
 
+import health.vigil.adapter.local.PredictionBlocks.Block;
 import health.vigil.error.StoreException;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
@@ -30,7 +31,8 @@ import java.util.zip.CRC32C;
  * The prediction log's append-only journal, {@code {home}/journal/predictions.journal}: the file an
  * acknowledged record is in before the background drain has moved it into SQLite. A record is one frame
  * (length, CRC-32C, payload), and one group of callers' frames is one {@code write(2)}; with
- * {@code fsync} set every write is also forced to the disk before it returns.
+ * {@code fsync} set every write is also forced to the disk before it returns. The frames of a batch job's block
+ * (ADR 0018) follow a block mark that says how many there are, so that a replay stores the block the append made.
  *
  * <p>The file starts with a header naming its generation. Once everything in it has been drained, the log
  * replaces it with an empty file of the next generation (written aside, then renamed over it), so the journal
@@ -49,8 +51,18 @@ final class PredictionJournal implements AutoCloseable {
     static final String REFUSED_FILE_NAME = "predictions.refused";
     static final int HEADER_BYTES = 16;
     private static final int MAGIC = 0x56504a31; // "VPJ1"
-    private static final int FORMAT = 1;
+    /** Format 2: a batch job's block of frames follows a block mark. */
+    private static final int FORMAT = 2;
+    /** A journal written before block marks: replayed (its batch records cut into blocks anew), never appended to. */
+    private static final int FORMAT_WITHOUT_MARKS = 1;
     static final int FRAME_HEADER_BYTES = 8;
+    /**
+     * What a block mark has where a frame has its length (a frame's length is positive). The mark is
+     * {@link #BLOCK_MARK_BYTES} long: this, the CRC-32C of the rest, the block's record count and its frames' length
+     * in bytes; the block's frames follow it.
+     */
+    static final int BLOCK_MARK = -1;
+    static final int BLOCK_MARK_BYTES = 16;
     /** A frame longer than this is damage, not a record (a record is a few hundred bytes to a few KB). */
     private static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
@@ -62,6 +74,7 @@ final class PredictionJournal implements AutoCloseable {
     private final boolean posix;
     private volatile FileChannel channel; // read by the drain without the commit lock (see read)
     private FileLock lock;
+    private int format;
     private long generation;
     private long end;
     /** Reused for every group write: one copy into it, then one system call. */
@@ -113,10 +126,11 @@ final class PredictionJournal implements AutoCloseable {
             // keep reading: a short read is not the end of a 16-byte header
         }
         header.flip();
-        if (header.remaining() < HEADER_BYTES || header.getInt() != MAGIC || header.getInt() != FORMAT) {
+        format = header.remaining() == HEADER_BYTES && header.getInt() == MAGIC ? header.getInt() : 0;
+        if (format != FORMAT && format != FORMAT_WITHOUT_MARKS) {
             throw new StoreException("the prediction journal at " + file + " is not a Vigil prediction journal of"
-                    + " format " + FORMAT + "; move it away (it may hold predictions not yet in predictions.db)"
-                    + " and start again", null);
+                    + " format " + FORMAT_WITHOUT_MARKS + " or " + FORMAT + "; move it away (it may hold predictions"
+                    + " not yet in predictions.db) and start again", null);
         }
         generation = header.getLong();
         end = channel.size();
@@ -138,6 +152,14 @@ final class PredictionJournal implements AutoCloseable {
 
     long generation() {
         return generation;
+    }
+
+    /**
+     * Whether the journal was written before block marks: it is replayed and then replaced by an empty journal of
+     * the current format, never appended to.
+     */
+    boolean predatesBlockMarks() {
+        return format == FORMAT_WITHOUT_MARKS;
     }
 
     /** The journal's length: where the next frame goes. */
@@ -193,44 +215,35 @@ final class PredictionJournal implements AutoCloseable {
     /**
      * Reads the records after {@code offset} (or from the start when {@code fromGeneration} is another
      * generation), in order, stopping at the first incomplete or damaged frame: a write cut short by a crash,
-     * which was never acknowledged. Truncates the file there, so later frames follow the last good one.
+     * which was never acknowledged. Truncates the file there, so later frames follow the last good one. A batch
+     * job's block comes back whole, as its append made it; {@code batchSize} records or more are handed over at a
+     * time.
      */
     void replay(long fromGeneration, long offset, int batchSize, Replayed sink) {
         long position = fromGeneration == generation ? Math.max(offset, HEADER_BYTES) : HEADER_BYTES;
         try {
             long size = channel.size();
-            List<PredictionRecord> batch = new ArrayList<>();
-            ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            while (position + FRAME_HEADER_BYTES <= size) {
-                frameHeader.clear();
-                readFully(frameHeader, position);
-                frameHeader.flip();
-                int length = frameHeader.getInt();
-                int crc = frameHeader.getInt();
-                if (length <= 0 || length > MAX_FRAME_BYTES || position + FRAME_HEADER_BYTES + length > size) {
-                    break;
+            List<PredictionRecord> records = new ArrayList<>();
+            List<Block> blocks = new ArrayList<>();
+            int count = 0;
+            for (Entry entry; (entry = entryAt(position, size)) != null; ) {
+                position = entry.end();
+                if (entry.block() == null) {
+                    records.add(entry.record());
+                    count++;
+                } else {
+                    blocks.add(entry.block());
+                    count += entry.block().records();
                 }
-                ByteBuffer payload = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(payload, position + FRAME_HEADER_BYTES);
-                if (crc(payload.array(), 0, length) != crc) {
-                    break;
-                }
-                payload.flip();
-                PredictionRecord record;
-                try {
-                    record = decode(payload);
-                } catch (RuntimeException damaged) {
-                    break;
-                }
-                position += FRAME_HEADER_BYTES + length;
-                batch.add(record);
-                if (batch.size() == batchSize) {
-                    sink.accept(List.copyOf(batch), position);
-                    batch.clear();
+                if (count >= batchSize) {
+                    sink.accept(List.copyOf(records), List.copyOf(blocks), position);
+                    records.clear();
+                    blocks.clear();
+                    count = 0;
                 }
             }
-            if (!batch.isEmpty()) {
-                sink.accept(List.copyOf(batch), position);
+            if (count > 0) {
+                sink.accept(List.copyOf(records), List.copyOf(blocks), position);
             }
             if (position < size) {
                 channel.truncate(position);
@@ -242,10 +255,75 @@ final class PredictionJournal implements AutoCloseable {
         }
     }
 
-    /** Receives replayed records with the journal offset just after the last of them. */
+    /**
+     * Receives replayed records with the journal offset just after the last of them: those journaled on their own
+     * (answered predictions, and a batch job's in a journal that predates block marks), and batch jobs' blocks.
+     */
     @FunctionalInterface
     interface Replayed {
-        void accept(List<PredictionRecord> records, long endOffset);
+        void accept(List<PredictionRecord> records, List<Block> blocks, long endOffset);
+    }
+
+    /** One record's frame, or one block mark with its block's frames, read back; and where it ends. */
+    private record Entry(PredictionRecord record, Block block, long end) {}
+
+    /**
+     * The frame or the marked block at {@code position}, or null when the bytes there are not a whole one: they stop
+     * before its end, or a length, a CRC or a record does not hold.
+     */
+    private Entry entryAt(long position, long size) throws IOException {
+        if (position + FRAME_HEADER_BYTES > size) {
+            return null;
+        }
+        ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(frameHeader, position);
+        int length = frameHeader.getInt(0);
+        int crc = frameHeader.getInt(Integer.BYTES);
+        if (length == BLOCK_MARK && format != FORMAT_WITHOUT_MARKS) {
+            return blockAt(position, crc, size);
+        }
+        if (length <= 0 || length > MAX_FRAME_BYTES || position + FRAME_HEADER_BYTES + length > size) {
+            return null;
+        }
+        ByteBuffer payload = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(payload, position + FRAME_HEADER_BYTES);
+        if (crc(payload.array(), 0, length) != crc) {
+            return null;
+        }
+        payload.flip();
+        try {
+            return new Entry(decode(payload), null, position + FRAME_HEADER_BYTES + length);
+        } catch (RuntimeException damaged) {
+            return null;
+        }
+    }
+
+    private Entry blockAt(long position, int crc, long size) throws IOException {
+        if (position + BLOCK_MARK_BYTES > size) {
+            return null;
+        }
+        ByteBuffer mark = ByteBuffer.allocate(BLOCK_MARK_BYTES - FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(mark, position + FRAME_HEADER_BYTES);
+        if (crc(mark.array(), 0, mark.capacity()) != crc) {
+            return null;
+        }
+        int count = mark.getInt(0);
+        int bytes = mark.getInt(Integer.BYTES);
+        // A block is cut at MAX_BYTES of frames unless one frame is larger.
+        if (count <= 0 || bytes <= 0 || bytes > FRAME_HEADER_BYTES + MAX_FRAME_BYTES
+                || position + BLOCK_MARK_BYTES + bytes > size) {
+            return null;
+        }
+        byte[] frames = new byte[bytes];
+        readFully(ByteBuffer.wrap(frames), position + BLOCK_MARK_BYTES);
+        try {
+            List<PredictionRecord> records = PredictionBlocks.records(frames); // checks each frame's CRC
+            return records.size() == count
+                    ? new Entry(null, PredictionBlocks.batchBlock(frames, records), position + BLOCK_MARK_BYTES + bytes)
+                    : null;
+        } catch (RuntimeException damaged) {
+            return null;
+        }
     }
 
     /**
@@ -294,6 +372,7 @@ final class PredictionJournal implements AutoCloseable {
             Retired retired = new Retired(channel, lock);
             channel = next;
             lock = nextLock;
+            format = FORMAT;
             generation++;
             end = HEADER_BYTES;
             return retired;
@@ -411,6 +490,14 @@ final class PredictionJournal implements AutoCloseable {
     private FileAttribute<?>[] attributes(Set<PosixFilePermission> permissions) {
         return posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
                 : new FileAttribute<?>[0];
+    }
+
+    /** The mark a batch job's block's frames follow in the journal (see {@link #BLOCK_MARK}). */
+    static byte[] blockMark(Block block) {
+        ByteBuffer mark = ByteBuffer.allocate(BLOCK_MARK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        mark.putInt(BLOCK_MARK).putInt(0).putInt(block.records()).putInt(block.frames().length);
+        mark.putInt(Integer.BYTES, crc(mark.array(), FRAME_HEADER_BYTES, BLOCK_MARK_BYTES - FRAME_HEADER_BYTES));
+        return mark.array();
     }
 
     /** One record as a frame: payload length, CRC-32C of the payload, payload (little-endian). */

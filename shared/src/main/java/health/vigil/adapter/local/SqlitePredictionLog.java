@@ -295,15 +295,21 @@ final class SqlitePredictionLog implements PredictionLog {
         });
         long generation = journal.generation();
         long[] replayed = {0};
-        journal.replay(state[0], state[1], MAX_RECORDS_PER_TRANSACTION, (records, end) -> {
-            store(PredictionBlocks.split(records), generation, end);
+        journal.replay(state[0], state[1], MAX_RECORDS_PER_TRANSACTION, (records, blocks, end) -> {
+            // A batch job's blocks come back as their appends made them, so that a block logged again is stored once
+            // under its key and never joined with the records of another append.
+            Stored alone = PredictionBlocks.split(records);
+            List<Block> all = new ArrayList<>(alone.blocks());
+            all.addAll(blocks);
+            Stored stored = new Stored(alone.rows(), all);
+            store(stored, generation, end);
             db.checkpointIfDue();
-            replayed[0] += records.size();
+            replayed[0] += stored.records();
         });
         if (replayed[0] > 0) {
             LOG.info(() -> "moved " + replayed[0] + " journaled prediction record(s) into the database on start");
         }
-        if (journal.end() > PredictionJournal.HEADER_BYTES) {
+        if (journal.end() > PredictionJournal.HEADER_BYTES || journal.predatesBlockMarks()) {
             journal.reset();
         }
     }
@@ -324,10 +330,14 @@ final class SqlitePredictionLog implements PredictionLog {
                         + " 1678-2262 that the prediction log can store; send the time of the scoring decision");
             }
         }
-        // A block's bytes are its records' frames one after the other: journaled as they are, in one write.
+        // A block's bytes are its records' frames one after the other: journaled as they are, in one write, after a
+        // mark that keeps them one block on replay.
         Stored stored = PredictionBlocks.split(records);
         List<byte[]> journaled = stored.rowFrames();
-        stored.blocks().forEach(b -> journaled.add(b.frames()));
+        for (Block b : stored.blocks()) {
+            journaled.add(PredictionJournal.blockMark(b));
+            journaled.add(b.frames());
+        }
         PendingAppend pending = new PendingAppend(stored, records.size(), journaled, new CompletableFuture<>());
         lifecycle.readLock().lock();
         try {
@@ -870,7 +880,8 @@ final class SqlitePredictionLog implements PredictionLog {
 
     /**
      * What the drain needs of a group whose {@code frames} are written from {@code start} on: each append's frames are
-     * its rows' then its blocks' ({@link #append}), so each row's place follows from the lengths before it.
+     * its rows' then its blocks' with their marks ({@link #append}), so each row's place follows from the lengths
+     * before it.
      */
     private Journaled placed(List<PendingAppend> batch, int count, long start, List<byte[]> frames) {
         List<Placed> rows = new ArrayList<>();
@@ -883,7 +894,7 @@ final class SqlitePredictionLog implements PredictionLog {
             }
             for (Block b : p.stored().blocks()) {
                 blocks.add(b);
-                at += b.frames().length;
+                at += PredictionJournal.BLOCK_MARK_BYTES + b.frames().length;
             }
         }
         long written = start;

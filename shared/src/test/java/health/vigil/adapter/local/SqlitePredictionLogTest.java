@@ -248,9 +248,13 @@ class SqlitePredictionLogTest {
     }
 
     private static List<PredictionRecord> batchChunk(String batchId, Instant time, int rows) {
-        return IntStream.range(0, rows).mapToObj(i -> new PredictionRecord(batchId + "-row-" + i, MODEL, 1,
-                health.vigil.model.Slot.BATCH, "f".repeat(64), time, new float[] {i, 1f}, i / 4096.0, false, null,
-                batchId)).toList();
+        return batchChunk(batchId, 0, time, rows);
+    }
+
+    private static List<PredictionRecord> batchChunk(String batchId, int firstRow, Instant time, int rows) {
+        return IntStream.range(firstRow, firstRow + rows).mapToObj(i -> new PredictionRecord(batchId + "-row-" + i,
+                MODEL, 1, health.vigil.model.Slot.BATCH, "f".repeat(64), time, new float[] {i, 1f}, i / 4096.0, false,
+                null, batchId)).toList();
     }
 
     private long[] storedRows() throws SQLException {
@@ -404,6 +408,74 @@ class SqlitePredictionLogTest {
         }
         assertThat(storedRows()).containsExactly(0, 1, 300);
         assertThat(home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.REFUSED_FILE_NAME)).doesNotExist();
+    }
+
+    @Test
+    void aChunkLoggedAgainAfterItsDrainAndTheNextChunkOfTheSameTimeAreBothMovedInOnceOnTheNextStart() throws Exception {
+        List<PredictionRecord> chunk = batchChunk("batch-1", 0, T0, 10);
+        List<PredictionRecord> next = batchChunk("batch-1", 10, T0, 10);
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            log.append(chunk);
+            assertThat(scanAll(log)).containsExactlyElementsOf(chunk);
+        }
+        // A run that lost its partition's lease logs the chunk again, the new holder logs the next one at the same
+        // checkpoint time, and the process dies before the drain moves either.
+        HeldWriter drain = new HeldWriter();
+        SqlitePredictionLog second = SqlitePredictionLog.open(home, () -> {}, drain);
+        second.append(chunk);
+        awaitTrue(drain::holding);
+        second.append(next);
+        second.abandon();
+
+        try (SqlitePredictionLog third = SqlitePredictionLog.open(home)) {
+            List<PredictionRecord> both = new ArrayList<>(chunk);
+            both.addAll(next);
+            assertThat(scanAll(third)).containsExactlyElementsOf(both);
+        }
+        assertThat(storedRows()).containsExactly(0, 2, 20);
+        assertThat(home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.REFUSED_FILE_NAME)).doesNotExist();
+    }
+
+    @Test
+    void aChunkJournaledTwiceAndNeverDrainedIsStoredOnceOnTheNextStart() throws Exception {
+        List<PredictionRecord> chunk = batchChunk("batch-1", T0, 10);
+        HeldWriter drain = new HeldWriter();
+        SqlitePredictionLog first = SqlitePredictionLog.open(home, () -> {}, drain);
+        first.append(chunk);
+        awaitTrue(drain::holding);
+        first.append(chunk);
+        first.abandon();
+
+        try (SqlitePredictionLog second = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(second)).containsExactlyElementsOf(chunk);
+        }
+        assertThat(storedRows()).containsExactly(0, 1, 10);
+    }
+
+    @Test
+    void aJournalWrittenBeforeBlockMarksIsMovedInOnTheNextStartAndReplacedByOneWithThem() throws Exception {
+        List<PredictionRecord> chunk = batchChunk("batch-1", T0, 10);
+        PredictionRecord answered = prediction(MODEL, "answered", T0.plusSeconds(1), 1f);
+        Path journal = home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.FILE_NAME);
+        Files.createDirectories(journal.getParent());
+        // Format 1, generation 1: each record's frame on its own, as a chunk was journaled before block marks.
+        java.io.ByteArrayOutputStream old = new java.io.ByteArrayOutputStream();
+        old.write(java.nio.ByteBuffer.allocate(PredictionJournal.HEADER_BYTES).putInt(0x56504a31).putInt(1).putLong(1)
+                .array());
+        for (PredictionRecord r : chunk) {
+            old.write(PredictionJournal.frame(r));
+        }
+        old.write(PredictionJournal.frame(answered));
+        Files.write(journal, old.toByteArray());
+
+        List<PredictionRecord> expected = new ArrayList<>(chunk);
+        expected.add(answered);
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(log)).containsExactlyElementsOf(expected);
+        }
+        assertThat(java.nio.ByteBuffer.wrap(Files.readAllBytes(journal)).getInt(Integer.BYTES)).as("its format")
+                .isEqualTo(2);
+        assertThat(storedRows()).containsExactly(0, 2, 11);
     }
 
     @Test

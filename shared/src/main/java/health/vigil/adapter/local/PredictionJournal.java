@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.logging.Logger;
 import java.util.zip.CRC32C;
 
 /**
@@ -38,6 +39,10 @@ import java.util.zip.CRC32C;
  * replaces it with an empty file of the next generation (written aside, then renamed over it), so the journal
  * stays small. Where a drain stopped is kept in SQLite with the drained records, as (generation, offset); a
  * journal of another generation was never drained at all.
+ *
+ * <p>A replay cuts off a write the end of a process cut short (it was never acknowledged). Damage anywhere else
+ * is not cut off silently: the journal is copied aside as it is, the damage is reported, and the records after it
+ * are read on from the next whole frame.
  *
  * <p>It holds patient-derived data (pseudonyms, model inputs): the folder is created 0700 and the files 0600
  * where the file system has POSIX permissions. An exclusive lock keeps a second process from appending to it.
@@ -65,6 +70,11 @@ final class PredictionJournal implements AutoCloseable {
     static final int BLOCK_MARK_BYTES = 16;
     /** A frame longer than this is damage, not a record (a record is a few hundred bytes to a few KB). */
     private static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
+    /** A copy of a damaged journal, kept for an operator: {@code predictions.journal.damaged-<generation>}. */
+    private static final String DAMAGED_SUFFIX = ".damaged-";
+    /** What a scan for the next whole frame after damage reads at a time. */
+    private static final int RESYNC_WINDOW_BYTES = 64 * 1024;
+    private static final Logger LOG = Logger.getLogger(PredictionJournal.class.getName());
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_FOLDER = PosixFilePermissions.fromString("rwx------");
 
@@ -214,10 +224,11 @@ final class PredictionJournal implements AutoCloseable {
 
     /**
      * Reads the records after {@code offset} (or from the start when {@code fromGeneration} is another
-     * generation), in order, stopping at the first incomplete or damaged frame: a write cut short by a crash,
-     * which was never acknowledged. Truncates the file there, so later frames follow the last good one. A batch
-     * job's block comes back whole, as its append made it; {@code batchSize} records or more are handed over at a
-     * time.
+     * generation), in order. A frame the journal's end cuts short is a write the end of the process interrupted,
+     * never acknowledged: the file is truncated there, so later frames follow the last good one. Any other damage is
+     * reported at SEVERE after the journal's bytes are copied aside (see {@link #keepAside}), and the records after
+     * it are read from the next whole frame on. A batch job's block comes back whole, as its append made it;
+     * {@code batchSize} records or more are handed over at a time.
      */
     void replay(long fromGeneration, long offset, int batchSize, Replayed sink) {
         long position = fromGeneration == generation ? Math.max(offset, HEADER_BYTES) : HEADER_BYTES;
@@ -226,14 +237,35 @@ final class PredictionJournal implements AutoCloseable {
             List<PredictionRecord> records = new ArrayList<>();
             List<Block> blocks = new ArrayList<>();
             int count = 0;
-            for (Entry entry; (entry = entryAt(position, size)) != null; ) {
+            Damage damage = null;
+            while (position < size) {
+                Entry entry = entryAt(position, size);
+                if (entry == null) {
+                    long next = nextEntry(position + 1, size);
+                    if (next < 0 && cutShort(position, size)) {
+                        LOG.info(() -> "cut off a write to the prediction journal that the end of the last process"
+                                + " interrupted (never acknowledged)");
+                        break;
+                    }
+                    if (damage == null) {
+                        damage = new Damage(position, keepAside());
+                    }
+                    damage.skipped((next < 0 ? size : next) - position);
+                    if (next < 0) {
+                        break;
+                    }
+                    position = next;
+                    continue;
+                }
                 position = entry.end();
                 if (entry.block() == null) {
                     records.add(entry.record());
-                    count++;
                 } else {
                     blocks.add(entry.block());
-                    count += entry.block().records();
+                }
+                count += entry.records();
+                if (damage != null) {
+                    damage.recovered += entry.records();
                 }
                 if (count >= batchSize) {
                     sink.accept(List.copyOf(records), List.copyOf(blocks), position);
@@ -245,6 +277,9 @@ final class PredictionJournal implements AutoCloseable {
             if (count > 0) {
                 sink.accept(List.copyOf(records), List.copyOf(blocks), position);
             }
+            if (damage != null) {
+                report(damage);
+            }
             if (position < size) {
                 channel.truncate(position);
             }
@@ -253,6 +288,35 @@ final class PredictionJournal implements AutoCloseable {
             throw new StoreException("cannot read the prediction journal at " + file + " to move its records into"
                     + " the database; check that the file is readable", e);
         }
+    }
+
+    /** What a replay found damaged: where first, how many stretches and bytes, and the records read after it. */
+    private static final class Damage {
+        final long first;
+        final Path kept;
+        int stretches;
+        long bytes;
+        long recovered;
+
+        Damage(long first, Path kept) {
+            this.first = first;
+            this.kept = kept;
+        }
+
+        void skipped(long length) {
+            stretches++;
+            bytes += length;
+        }
+    }
+
+    private void report(Damage damage) {
+        // Offsets and counts only: the bytes are patient data.
+        LOG.severe(() -> "the prediction journal (generation " + generation + ") is damaged: " + damage.stretches
+                + " stretch(es) of " + damage.bytes + " byte(s) in all, the first at offset " + damage.first + ", do"
+                + " not read as records and were skipped (the records in them are lost). "
+                + damage.recovered + " record(s) after the damage were read and moved into the database. The journal"
+                + " as it was is kept in " + FOLDER + "/" + damage.kept.getFileName() + " (owner-only, it holds patient"
+                + " data) for inspection: check the disk, then delete the copy under the retention policy");
     }
 
     /**
@@ -265,7 +329,11 @@ final class PredictionJournal implements AutoCloseable {
     }
 
     /** One record's frame, or one block mark with its block's frames, read back; and where it ends. */
-    private record Entry(PredictionRecord record, Block block, long end) {}
+    private record Entry(PredictionRecord record, Block block, long end) {
+        int records() {
+            return block == null ? 1 : block.records();
+        }
+    }
 
     /**
      * The frame or the marked block at {@code position}, or null when the bytes there are not a whole one: they stop
@@ -296,6 +364,121 @@ final class PredictionJournal implements AutoCloseable {
         } catch (RuntimeException damaged) {
             return null;
         }
+    }
+
+    /**
+     * Whether the bytes at {@code position} begin a frame or a block whose end lies past {@code size}: what a write
+     * leaves that the end of its process cut short, as against damage to bytes that were all written.
+     */
+    private boolean cutShort(long position, long size) throws IOException {
+        if (position + FRAME_HEADER_BYTES > size) {
+            return true;
+        }
+        ByteBuffer header = ByteBuffer.allocate(BLOCK_MARK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        header.limit((int) Math.min(BLOCK_MARK_BYTES, size - position));
+        readFully(header, position);
+        int length = header.getInt(0);
+        if (length == BLOCK_MARK && format != FORMAT_WITHOUT_MARKS) {
+            return header.position() < BLOCK_MARK_BYTES
+                    || (crc(header.array(), FRAME_HEADER_BYTES, BLOCK_MARK_BYTES - FRAME_HEADER_BYTES)
+                            == header.getInt(Integer.BYTES)
+                            && position + BLOCK_MARK_BYTES + header.getInt(3 * Integer.BYTES) > size);
+        }
+        return length > 0 && length <= MAX_FRAME_BYTES && position + FRAME_HEADER_BYTES + length > size;
+    }
+
+    /**
+     * Where the next whole frame or marked block after damage starts ({@code from} on), or -1 if none does. Tried at
+     * every byte: bytes of a damaged frame pass for a whole one only if a length, a CRC-32C and a record's fields all
+     * hold by chance. Each place is first tested on a window of the file (the start of a record, a mark's CRC) so that
+     * few are read and checked in full.
+     */
+    private long nextEntry(long from, long size) throws IOException {
+        ByteBuffer window = ByteBuffer.allocate(RESYNC_WINDOW_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        long start = from;
+        for (long p = from; p + FRAME_HEADER_BYTES <= size; p++) {
+            // The window holds at least a block mark and the start of a record after p (or the rest of the file).
+            if (p == from || (p + RESYNC_WINDOW_BYTES / 16 > start + window.limit() && start + window.limit() < size)) {
+                start = p;
+                window.clear().limit((int) Math.min(RESYNC_WINDOW_BYTES, size - p));
+                readFully(window, p);
+            }
+            int at = (int) (p - start);
+            int length = window.getInt(at);
+            boolean candidate;
+            if (length == BLOCK_MARK && format != FORMAT_WITHOUT_MARKS) {
+                candidate = at + BLOCK_MARK_BYTES <= window.limit() && crc(window.array(), at + FRAME_HEADER_BYTES,
+                        BLOCK_MARK_BYTES - FRAME_HEADER_BYTES) == window.getInt(at + Integer.BYTES);
+            } else {
+                candidate = length > 0 && length <= MAX_FRAME_BYTES && p + FRAME_HEADER_BYTES + length <= size
+                        && mayStartRecord(window, at + FRAME_HEADER_BYTES, window.limit());
+            }
+            if (candidate && entryAt(p, size) != null) {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Whether a record's payload may start at {@code at}, as far as the bytes up to {@code limit} tell: an id and a
+     * model name, a version, then one of the slots' names as {@link #frameInto} writes them.
+     */
+    private static boolean mayStartRecord(ByteBuffer bytes, int at, int limit) {
+        long p = at;
+        for (int field = 0; field < 2; field++, p += Integer.BYTES) { // the id, then the model name
+            if (p + Integer.BYTES > limit) {
+                return true;
+            }
+            int length = bytes.getInt((int) p);
+            if (length < 0) {
+                return false;
+            }
+            p += length;
+        }
+        p += Integer.BYTES; // the version
+        if (p + Integer.BYTES > limit) {
+            return true;
+        }
+        int slotLength = bytes.getInt((int) p);
+        p += Integer.BYTES;
+        for (byte[] slot : SLOTS) {
+            if (slot.length == slotLength) {
+                if (p + slotLength > limit) {
+                    return true;
+                }
+                if (java.util.Arrays.equals(bytes.array(), (int) p, (int) p + slotLength, slot, 0, slotLength)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Copies the journal as it is, before a replay cuts anything off, to
+     * {@code predictions.journal.damaged-<generation>} (0600 from the start, forced to the disk): the bytes of the
+     * damage and around it, for an operator. A start that cannot keep the copy fails rather than go on without it.
+     */
+    private Path keepAside() throws IOException {
+        Path kept = folder.resolve(FILE_NAME + DAMAGED_SUFFIX + generation);
+        for (int n = 2; Files.exists(kept); n++) {
+            kept = folder.resolve(FILE_NAME + DAMAGED_SUFFIX + generation + "-" + n);
+        }
+        try (FileChannel out = FileChannel.open(kept, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                attributes(OWNER_FILE))) {
+            long size = channel.size();
+            for (long at = 0; at < size; ) {
+                at += channel.transferTo(at, size - at, out);
+            }
+            out.force(true);
+        } catch (IOException e) {
+            throw new StoreException("the prediction journal at " + file + " is damaged, and a copy of it cannot be"
+                    + " kept in " + kept + " before the damage is cut off; free space in that folder and start"
+                    + " again (the journal is left as it is)", e);
+        }
+        forceFolder();
+        return kept;
     }
 
     private Entry blockAt(long position, int crc, long size) throws IOException {

@@ -12,6 +12,7 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
+import health.vigil.testing.CapturedLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -245,6 +247,106 @@ class SqlitePredictionLogTest {
         try (SqlitePredictionLog fourth = SqlitePredictionLog.open(home)) {
             assertThat(scanAll(fourth)).hasSize(5);
         }
+    }
+
+    @Test
+    void aDamagedFrameInsideTheJournalIsKeptAsideAndTheRecordsAfterItAreStillMovedIn() throws Exception {
+        PredictionRecord p1 = prediction(MODEL, "p-1", T0, 1f);
+        PredictionRecord p2 = prediction(MODEL, "p-2", T0.plusSeconds(1), 2f);
+        PredictionRecord p3 = prediction(MODEL, "p-3", T0.plusSeconds(2), 3f);
+        Path journal = journalOf(p1, p2, p3);
+        // A byte of p-2's record flipped on the disk: p-2 is lost, but p-3 was acknowledged and is intact.
+        byte[] damaged = Files.readAllBytes(journal);
+        damaged[PredictionJournal.HEADER_BYTES + PredictionJournal.frame(p1).length
+                + PredictionJournal.FRAME_HEADER_BYTES + 40] ^= 0x20;
+        Files.write(journal, damaged);
+
+        try (CapturedLog logged = CapturedLog.of(PredictionJournal.class);
+                SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(log)).containsExactly(p1, p3);
+            assertThat(logged.records()).filteredOn(r -> r.getLevel() == Level.SEVERE).singleElement()
+                    .satisfies(r -> assertThat(r.getMessage()).contains("damaged", "1 record(s)",
+                            PredictionJournal.FILE_NAME + ".damaged-1").doesNotContain(p2.patientPseudonym(), "p-2"));
+        }
+        Path kept = journal.resolveSibling(PredictionJournal.FILE_NAME + ".damaged-1");
+        assertThat(kept).hasBinaryContent(damaged);
+        assertThat(ownerOnly(kept)).isEqualTo("rw-------");
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(log)).containsExactly(p1, p3);
+        }
+    }
+
+    @Test
+    void theRecordsOfABatchBlockAroundADamagedFrameAreStillMovedIn() throws Exception {
+        List<PredictionRecord> chunk = batchChunk("batch-1", T0, 10);
+        PredictionRecord after = prediction(MODEL, "after", T0.plusSeconds(1), 1f);
+        HeldWriter drain = new HeldWriter();
+        SqlitePredictionLog first = SqlitePredictionLog.open(home, () -> {}, drain);
+        first.append(chunk);
+        awaitTrue(drain::holding);
+        first.append(List.of(after));
+        first.abandon();
+        Path journal = home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.FILE_NAME);
+        byte[] damaged = Files.readAllBytes(journal);
+        int row4 = PredictionJournal.HEADER_BYTES + PredictionJournal.BLOCK_MARK_BYTES;
+        for (PredictionRecord r : chunk.subList(0, 4)) {
+            row4 += PredictionJournal.frame(r).length;
+        }
+        damaged[row4 + PredictionJournal.FRAME_HEADER_BYTES + 30] ^= 0x01;
+        Files.write(journal, damaged);
+
+        try (CapturedLog logged = CapturedLog.of(PredictionJournal.class);
+                SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            List<PredictionRecord> expected = new ArrayList<>(chunk);
+            expected.remove(4);
+            expected.add(after);
+            assertThat(scanAll(log)).containsExactlyElementsOf(expected);
+            assertThat(logged.records()).filteredOn(r -> r.getLevel() == Level.SEVERE).hasSize(1);
+        }
+    }
+
+    @Test
+    void aWriteCutShortAtTheJournalsEndIsCutOffWithoutAnAlarmAndADamagedLastFrameWithOne() throws Exception {
+        PredictionRecord p1 = prediction(MODEL, "p-1", T0, 1f);
+        PredictionRecord p2 = prediction(MODEL, "p-2", T0.plusSeconds(1), 2f);
+        Path journal = journalOf(p1);
+        // Half of p-2's frame: its write was cut short, so it was never acknowledged.
+        byte[] frame = PredictionJournal.frame(p2);
+        Files.write(journal, java.util.Arrays.copyOf(frame, frame.length / 2), java.nio.file.StandardOpenOption.APPEND);
+        try (CapturedLog logged = CapturedLog.of(PredictionJournal.class);
+                SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(log)).containsExactly(p1);
+            assertThat(logged.records()).noneMatch(r -> r.getLevel() == Level.SEVERE);
+        }
+        assertThat(journal.resolveSibling(PredictionJournal.FILE_NAME + ".damaged-1")).doesNotExist();
+
+        // All of p-2's frame written, one byte of it wrong: damage, not a cut, even with nothing after it.
+        HeldWriter drain = new HeldWriter();
+        SqlitePredictionLog second = SqlitePredictionLog.open(home, () -> {}, drain);
+        second.append(List.of(p2));
+        awaitTrue(drain::holding);
+        second.abandon();
+        byte[] damaged = Files.readAllBytes(journal);
+        damaged[damaged.length - 3] ^= 0x10;
+        Files.write(journal, damaged);
+        try (CapturedLog logged = CapturedLog.of(PredictionJournal.class);
+                SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            assertThat(scanAll(log)).containsExactly(p1);
+            assertThat(logged.records()).filteredOn(r -> r.getLevel() == Level.SEVERE).hasSize(1);
+        }
+        assertThat(journal.resolveSibling(PredictionJournal.FILE_NAME + ".damaged-2")).hasBinaryContent(damaged);
+    }
+
+    /** A journal holding {@code records}, each appended on its own, none drained, as a killed process leaves it. */
+    private Path journalOf(PredictionRecord... records) {
+        HeldWriter drain = new HeldWriter();
+        SqlitePredictionLog log = SqlitePredictionLog.open(home, () -> {}, drain);
+        for (PredictionRecord r : records) {
+            log.append(List.of(r));
+            awaitTrue(drain::holding);
+        }
+        log.abandon();
+        return home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.FILE_NAME);
     }
 
     private static List<PredictionRecord> batchChunk(String batchId, Instant time, int rows) {

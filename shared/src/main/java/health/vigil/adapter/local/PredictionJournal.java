@@ -87,8 +87,16 @@ final class PredictionJournal implements AutoCloseable {
     private int format;
     private long generation;
     private long end;
+    /**
+     * Set while bytes of a group write that failed may lie past {@link #end}: complete frames among them would be
+     * replayed on the next start although their callers were told that nothing was logged. They are cut off before
+     * anything else is written.
+     */
+    private boolean failedWritePastEnd;
     /** Reused for every group write: one copy into it, then one system call. */
     private ByteBuffer outgoing = ByteBuffer.allocateDirect(64 * 1024);
+    /** Run once a group's bytes are in the file, before they are forced: tests fail a write there. */
+    private IoStep afterWrite = () -> {};
 
     private PredictionJournal(Path folder, boolean fsync) {
         this.folder = folder;
@@ -177,7 +185,11 @@ final class PredictionJournal implements AutoCloseable {
         return end;
     }
 
-    /** Appends the frames in one write (forced to the disk when asked to) and returns the new end. */
+    /**
+     * Appends the frames in one write (forced to the disk when asked to) and returns the new end. If the write or its
+     * force fails, the file is cut back to where the write started, so that nothing of it is replayed; while that
+     * fails too, every write is refused.
+     */
     long write(List<byte[]> frames) {
         int total = 0;
         for (byte[] f : frames) {
@@ -191,21 +203,57 @@ final class PredictionJournal implements AutoCloseable {
             outgoing.put(f);
         }
         outgoing.flip();
+        if (failedWritePastEnd) {
+            try {
+                cutBackToEnd();
+            } catch (IOException e) {
+                throw new StoreException("the prediction journal at " + file + " still holds the bytes of a write"
+                        + " that failed and they cannot be removed: check the disk; nothing of these records was"
+                        + " acknowledged", e);
+            }
+        }
         try {
             long position = end;
             while (outgoing.hasRemaining()) {
                 position += channel.write(outgoing, position);
             }
+            afterWrite.run();
             if (fsync) {
                 channel.force(false);
             }
             end = position;
             return end;
         } catch (IOException e) {
-            // A partial frame may be on disk; the next write goes over it and replay stops at a bad frame anyway.
+            // Some or all of the frames may be in the file; whole ones would be replayed as if acknowledged.
+            failedWritePastEnd = true;
+            try {
+                cutBackToEnd();
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
             throw new StoreException("cannot write to the prediction journal at " + file + ": check free disk space"
                     + " and that the file is writable; nothing of these records was acknowledged", e);
         }
+    }
+
+    /** Truncates the file at {@link #end} (forced, when writes are), removing what a failed write left. */
+    private void cutBackToEnd() throws IOException {
+        channel.truncate(end);
+        if (fsync) {
+            channel.force(false);
+        }
+        failedWritePastEnd = false;
+    }
+
+    /** A step of a group write that may fail as a write to the disk fails. */
+    @FunctionalInterface
+    interface IoStep {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code step} in each group write once its bytes are in the file, before they are forced (tests). */
+    void afterWrite(IoStep step) {
+        afterWrite = step;
     }
 
     /**
@@ -558,6 +606,7 @@ final class PredictionJournal implements AutoCloseable {
             format = FORMAT;
             generation++;
             end = HEADER_BYTES;
+            failedWritePastEnd = false; // what a failed write left went with the replaced file
             return retired;
         } catch (IOException e) {
             throw new StoreException("cannot start a new prediction journal at " + file + "; the current one is"
@@ -591,6 +640,15 @@ final class PredictionJournal implements AutoCloseable {
 
     @Override
     public void close() {
+        if (failedWritePastEnd) {
+            try {
+                cutBackToEnd();
+            } catch (IOException e) {
+                LOG.severe(() -> "the prediction journal at " + file + " keeps the bytes of a write that failed past"
+                        + " offset " + end + "; the next start may move those records, whose callers were told they"
+                        + " were not logged, into the database");
+            }
+        }
         closeQuietly();
     }
 

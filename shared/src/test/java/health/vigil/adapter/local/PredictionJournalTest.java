@@ -1,0 +1,77 @@
+package health.vigil.adapter.local;
+
+import static health.vigil.contract.ContractFixtures.T0;
+import static health.vigil.contract.ContractFixtures.prediction;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import health.vigil.error.StoreException;
+import health.vigil.model.ModelName;
+import health.vigil.model.PredictionRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The journal on its own: what a write that fails leaves for the next start. */
+class PredictionJournalTest {
+    private static final ModelName MODEL = new ModelName("readmission");
+
+    @TempDir
+    Path home;
+
+    @Test
+    void aGroupWriteThatFailsLeavesNothingForTheNextStartToReplay() throws IOException {
+        try (PredictionJournal journal = PredictionJournal.open(home, false)) {
+            // The bytes reach the file, then forcing them fails: the callers are told nothing was logged.
+            journal.afterWrite(() -> {
+                throw new IOException("the disk failed (test)");
+            });
+            assertThatThrownBy(() -> journal.write(frames(prediction(MODEL, "failed-1", T0, 1f))))
+                    .isInstanceOf(StoreException.class)
+                    .hasMessageContaining("nothing of these records was acknowledged");
+            assertThat(journal.end()).isEqualTo(PredictionJournal.HEADER_BYTES);
+        }
+        assertThat(replayed()).isEmpty();
+        assertThat(Files.size(home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.FILE_NAME)))
+                .isEqualTo(PredictionJournal.HEADER_BYTES);
+    }
+
+    @Test
+    void aWriteAfterAFailedOneLeavesNoneOfTheFailedFramesBehindIt() {
+        PredictionRecord before = prediction(MODEL, "before", T0, 1f);
+        PredictionRecord after = prediction(MODEL, "after-", T0.plusSeconds(2), 3f);
+        try (PredictionJournal journal = PredictionJournal.open(home, false)) {
+            journal.write(frames(before));
+            journal.afterWrite(() -> {
+                throw new IOException("the disk failed (test)");
+            });
+            // Two frames that fail; the next write, one frame as long as the first of them, starts where they did.
+            assertThatThrownBy(() -> journal.write(frames(prediction(MODEL, "failed-1", T0.plusSeconds(1), 2f),
+                    prediction(MODEL, "failed-2", T0.plusSeconds(1), 2f)))).isInstanceOf(StoreException.class);
+            journal.afterWrite(() -> {});
+            journal.write(frames(after));
+        }
+        assertThat(replayed()).containsExactly(before, after);
+    }
+
+    private static List<byte[]> frames(PredictionRecord... records) {
+        List<byte[]> frames = new ArrayList<>();
+        for (PredictionRecord r : records) {
+            frames.add(PredictionJournal.frame(r));
+        }
+        return frames;
+    }
+
+    /** What the next start moves into the database. */
+    private List<PredictionRecord> replayed() {
+        List<PredictionRecord> replayed = new ArrayList<>();
+        try (PredictionJournal journal = PredictionJournal.open(home, false)) {
+            journal.replay(0, 0, 100, (records, blocks, end) -> replayed.addAll(records));
+        }
+        return replayed;
+    }
+}

@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 import java.util.zip.CRC32C;
 
@@ -45,7 +46,8 @@ import java.util.zip.CRC32C;
  * are read on from the next whole frame.
  *
  * <p>It holds patient-derived data (pseudonyms, model inputs): the folder is created 0700 and the files 0600
- * where the file system has POSIX permissions. An exclusive lock keeps a second process from appending to it.
+ * where the file system has POSIX permissions. An exclusive lock keeps a second process from appending to it, and a
+ * list of the journals open in this process keeps out a second prediction log of the same process.
  * Not thread-safe: the prediction log calls it under its commit lock ({@link #setAside} excepted, which
  * touches only its own file).
  */
@@ -75,6 +77,13 @@ final class PredictionJournal implements AutoCloseable {
     /** What a scan for the next whole frame after damage reads at a time. */
     private static final int RESYNC_WINDOW_BYTES = 64 * 1024;
     private static final Logger LOG = Logger.getLogger(PredictionJournal.class.getName());
+    /**
+     * The journal folders this process has open (real paths). A second open in the process is refused here, before it
+     * opens the file: its lock would only be refused within the JVM, and closing its own descriptor then would
+     * release the first one's lock (POSIX drops a process's locks on a file when any descriptor of it closes), letting
+     * another process in.
+     */
+    private static final Set<Path> OPEN = ConcurrentHashMap.newKeySet();
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_FOLDER = PosixFilePermissions.fromString("rwx------");
 
@@ -84,6 +93,8 @@ final class PredictionJournal implements AutoCloseable {
     private final boolean posix;
     private volatile FileChannel channel; // read by the drain without the commit lock (see read)
     private FileLock lock;
+    /** This journal's entry in {@link #OPEN}, or null when it has none (not yet, or no longer). */
+    private Path registered;
     private int format;
     private long generation;
     private long end;
@@ -133,6 +144,11 @@ final class PredictionJournal implements AutoCloseable {
         } catch (FileAlreadyExistsException e) {
             // an earlier start created it
         }
+        Path real = folder.toRealPath();
+        if (!OPEN.add(real)) {
+            throw inUse();
+        }
+        registered = real;
         if (!Files.exists(file)) {
             Path fresh = writeEmpty(1);
             Files.move(fresh, file, StandardCopyOption.ATOMIC_MOVE);
@@ -162,10 +178,14 @@ final class PredictionJournal implements AutoCloseable {
             taken = null;
         }
         if (taken == null) {
-            throw new StoreException("the prediction journal at " + file + " is in use by another Vigil process"
-                    + " (or another prediction log in this one); stop it, or point this one at another home", null);
+            throw inUse();
         }
         return taken;
+    }
+
+    private StoreException inUse() {
+        return new StoreException("the prediction journal at " + file + " is in use by another Vigil process"
+                + " (or another prediction log in this one); stop it, or point this one at another home", null);
     }
 
     long generation() {
@@ -688,6 +708,10 @@ final class PredictionJournal implements AutoCloseable {
 
     private void closeQuietly() {
         release(channel, lock);
+        if (registered != null) {
+            OPEN.remove(registered); // once the file is closed: a new open in this process may then lock it
+            registered = null;
+        }
     }
 
     private static void release(FileChannel channel, FileLock lock) {

@@ -793,6 +793,37 @@ class SqlitePredictionLogTest {
         }
     }
 
+    @Test
+    void aSecondLogRefusedInThisProcessLeavesTheFirstOnesLockInPlaceForOtherProcesses() throws Exception {
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            assertThatThrownBy(() -> SqlitePredictionLog.open(home))
+                    .isInstanceOf(StoreException.class).hasMessageContaining("in use");
+
+            assertThat(openInAnotherProcess()).startsWith(PredictionLogOpenChild.REFUSED).contains("in use");
+            log.append(List.of(prediction(MODEL, "p-1", T0, 1f)));
+            assertThat(scanAll(log)).extracting(PredictionRecord::predictionId).containsExactly("p-1");
+        }
+    }
+
+    /** What {@link PredictionLogOpenChild} says when it opens the log of {@link #home} in a process of its own. */
+    private String openInAnotherProcess() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path stdout = home.resolve("open-child-stdout.txt");
+        Path stderr = home.resolve("open-child-stderr.txt");
+        Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                PredictionLogOpenChild.class.getName(), home.toString())
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
+        try {
+            assertThat(child.waitFor(GUARD_SECONDS, TimeUnit.SECONDS)).as("the child ended").isTrue();
+        } finally {
+            child.destroyForcibly();
+        }
+        assertThat(readQuietly(stdout)).as("the child's stderr says: %s", readQuietly(stderr)).isNotEmpty();
+        return readQuietly(stdout).strip();
+    }
+
     private static String ownerOnly(Path file) throws IOException {
         return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
     }

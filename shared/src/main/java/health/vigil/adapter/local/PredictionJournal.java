@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -223,6 +224,23 @@ final class PredictionJournal implements AutoCloseable {
             outgoing.put(f);
         }
         outgoing.flip();
+        // An interrupt pending on the calling thread (meant for whatever that thread does next: a shadow mirror told
+        // to stop, an event worker shut down) would close the channel at its first write, for the whole process and
+        // its lock with it. It is put back once the journal is written.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return writeOutgoing();
+        } finally {
+            if (interrupted || Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private long writeOutgoing() {
+        if (!channel.isOpen()) {
+            reopenAfterInterrupt();
+        }
         if (failedWritePastEnd) {
             try {
                 cutBackToEnd();
@@ -247,12 +265,43 @@ final class PredictionJournal implements AutoCloseable {
             // Some or all of the frames may be in the file; whole ones would be replayed as if acknowledged.
             failedWritePastEnd = true;
             try {
+                if (e instanceof ClosedByInterruptException) {
+                    // Interrupted in the middle of the write: the channel is closed, not the file.
+                    reopenAfterInterrupt();
+                }
                 cutBackToEnd();
-            } catch (IOException again) {
+            } catch (IOException | RuntimeException again) {
                 e.addSuppressed(again);
             }
             throw new StoreException("cannot write to the prediction journal at " + file + ": check free disk space"
                     + " and that the file is writable; nothing of these records was acknowledged", e);
+        }
+    }
+
+    /**
+     * Opens the journal again after an interrupt closed its channel (and so released its lock), taking the lock
+     * again; another process that took it in between has the journal, and this one refuses every write.
+     */
+    private void reopenAfterInterrupt() {
+        boolean interrupted = Thread.interrupted();
+        try {
+            FileChannel reopened = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            try {
+                lock = tryLock(reopened);
+            } catch (IOException | RuntimeException e) {
+                reopened.close();
+                throw e;
+            }
+            channel = reopened;
+            LOG.warning(() -> "the prediction journal at " + file + " was closed by an interrupt of a writing thread"
+                    + " and has been opened again");
+        } catch (IOException e) {
+            throw new StoreException("the prediction journal at " + file + " was closed by an interrupt and cannot be"
+                    + " opened again; nothing of these records was acknowledged", e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -58,6 +58,49 @@ class PredictionJournalTest {
         assertThat(replayed()).containsExactly(before, after);
     }
 
+    /**
+     * A thread whose interrupt flag is set (a shadow mirror told to stop, an event worker being shut down) writes to
+     * the journal like any other: the interrupt does not close the channel for the whole process, and the thread
+     * keeps its interrupt.
+     */
+    @Test
+    void aWriterWithAPendingInterruptWritesAndKeepsItsInterrupt() throws Exception {
+        PredictionRecord first = prediction(MODEL, "first-", T0, 1f);
+        PredictionRecord second = prediction(MODEL, "second", T0.plusSeconds(1), 2f);
+        try (PredictionJournal journal = PredictionJournal.open(home, true)) {
+            boolean[] keptInterrupt = new boolean[1];
+            Thread writer = new Thread(() -> {
+                Thread.currentThread().interrupt();
+                journal.write(frames(first));
+                keptInterrupt[0] = Thread.currentThread().isInterrupted();
+            });
+            writer.start();
+            writer.join();
+            assertThat(keptInterrupt[0]).isTrue();
+            journal.write(frames(second));
+        }
+        assertThat(replayed()).containsExactly(first, second);
+    }
+
+    /**
+     * An interrupt that arrives while a group is written closes the channel mid-write: the group is not acknowledged
+     * and leaves nothing to replay, and the journal is opened again, so the next write succeeds.
+     */
+    @Test
+    void anInterruptInTheMiddleOfAWriteFailsThatWriteOnlyAndTheJournalWritesOn() {
+        PredictionRecord after = prediction(MODEL, "after-", T0.plusSeconds(2), 3f);
+        try (PredictionJournal journal = PredictionJournal.open(home, true)) {
+            journal.afterWrite(() -> Thread.currentThread().interrupt()); // forcing the bytes is then interrupted
+            assertThatThrownBy(() -> journal.write(frames(prediction(MODEL, "failed-1", T0.plusSeconds(1), 2f))))
+                    .isInstanceOf(StoreException.class)
+                    .hasMessageContaining("nothing of these records was acknowledged");
+            assertThat(Thread.interrupted()).as("the interrupt is the thread's again").isTrue();
+            journal.afterWrite(() -> {});
+            journal.write(frames(after));
+        }
+        assertThat(replayed()).containsExactly(after);
+    }
+
     private static List<byte[]> frames(PredictionRecord... records) {
         List<byte[]> frames = new ArrayList<>();
         for (PredictionRecord r : records) {

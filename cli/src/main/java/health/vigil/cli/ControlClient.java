@@ -115,13 +115,32 @@ final class ControlClient {
         HttpResponse<String> response = exchange(method, path, body);
         if (response.statusCode() != expectedStatus) {
             throw new CallFailed(method + " " + path + " answered " + response.statusCode() + " (expected "
-                    + expectedStatus + "): " + response.body());
+                    + expectedStatus + "): " + refusal(response.body()));
         }
         return parse(response);
     }
 
     static JsonNode parse(String body) {
         return parse(body, -1);
+    }
+
+    /**
+     * A refusal as an operator's terminal shows it: its code and message, control characters named; never the raw
+     * body, which may be anything (another server, a proxy's page) and holds text the caller sent.
+     */
+    static String refusal(String body) {
+        JsonNode error;
+        try {
+            error = Json.readTree("the answer", body).path("error");
+        } catch (RuntimeException notJson) {
+            return "no error message";
+        }
+        String message = error.path("message").asText("");
+        if (message.isEmpty()) {
+            return "no error message";
+        }
+        String code = error.path("code").asText("");
+        return TerminalText.shown((code.isEmpty() ? "" : code + ": ") + message);
     }
 
     /** The answer's JSON body; one without (a proxy's error page, another server at --url) says so with its status. */

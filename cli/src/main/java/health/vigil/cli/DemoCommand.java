@@ -276,7 +276,8 @@ final class DemoCommand implements Callable<Integer> {
                 bad.put(numeric, -999_999);
                 JsonNode refused = send("POST", "/score/" + first.modelName().value(), clinicalApp,
                         Map.of("patientId", "DEMO-BAD", "features", bad), 400);
-                say(refused.get("error").get("code").asText() + ": " + refused.get("error").get("message").asText());
+                say(TerminalText.shown(refused.get("error").get("code").asText() + ": "
+                        + refused.get("error").get("message").asText()));
             }
             if (deployed.contains(first)) {
                 closeTheLoop(api, first, operator, clinicalApp, LocalAdapters.apiKey(absoluteHome, "outcomes-feed"),
@@ -622,7 +623,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private static String errorOf(HttpResponse<String> response) {
         JsonNode error = ControlClient.parse(response).path("error");
-        return error.path("code").asText() + ": " + error.path("message").asText();
+        return TerminalText.shown(error.path("code").asText() + ": " + error.path("message").asText());
     }
 
     /** An OIP request for one patient: one tensor per feature, with the datatypes the model's metadata gives. */

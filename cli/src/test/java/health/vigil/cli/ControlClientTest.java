@@ -1,6 +1,7 @@
 package health.vigil.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
@@ -75,7 +76,14 @@ class ControlClientTest {
                     response.write(true, ByteBuffer.wrap(page), callback);
                     return true;
                 }
-                if (path.equals("/refused")) {
+                if (path.equals("/refused-with-controls")) {
+                    // A message quoting something sent (a header name) that holds terminal control sequences.
+                    response.setStatus(400);
+                    answer = "{\"error\":{\"code\":\"INVALID_REQUEST\",\"message\":\"column \\u001b[2J\\nX\"}}";
+                } else if (path.equals("/refused-without-json")) {
+                    response.setStatus(409);
+                    answer = "[\"\\u001b]0;title\\u0007\"]";
+                } else if (path.equals("/refused")) {
                     response.setStatus(422);
                     answer = "{\"error\":{\"message\":\"patientId is missing\"}}";
                 } else if (path.equals("/unknown-key")) {
@@ -116,6 +124,23 @@ class ControlClientTest {
         assertThat(body.at("/echo/version").asInt()).isEqualTo(2);
         assertThat(answer.headers().firstValue("x-vigil-next-offset")).as("header names in any case").hasValue("42");
         assertThat(answer.uri()).isEqualTo(base.resolve("/models/m/canary"));
+    }
+
+    /**
+     * A call answered with another status than expected fails with the refusal's code and message, control
+     * characters named, never the raw body (which may be anything and reaches an operator's terminal).
+     */
+    @Test
+    void anUnexpectedAnswerFailsWithItsMessageShownNeverItsRawBody() {
+        ControlClient client = new ControlClient(base, "key-1");
+        assertThatThrownBy(() -> client.send("POST", "/refused-with-controls", Map.of("a", 1), 200))
+                .isInstanceOf(ControlClient.CallFailed.class)
+                .hasMessage("POST /refused-with-controls answered 400 (expected 200): INVALID_REQUEST: column"
+                        + " [U+001B][2J[U+000A]X")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\u001b").doesNotContain("\n"));
+        assertThatThrownBy(() -> client.send("POST", "/refused-without-json", Map.of("a", 1), 200))
+                .isInstanceOf(ControlClient.CallFailed.class)
+                .hasMessage("POST /refused-without-json answered 409 (expected 200): no error message");
     }
 
     @Test

@@ -196,10 +196,19 @@ public final class AuditLog {
     /** The records of the UTC days {@code from} to {@code to} (inclusive), day by day in sequence order. */
     public List<AuditRecord> read(LocalDate from, LocalDate to) {
         List<AuditRecord> out = new ArrayList<>();
-        for (String partition : partitionsBetween(from, to)) {
-            out.addAll(store.read(partition));
-        }
+        forEach(from, to, out::add);
         return out;
+    }
+
+    /**
+     * Each record of the UTC days {@code from} to {@code to} (inclusive), day by day in sequence order, one day read
+     * at a time: a search over a long period (a prediction's lineage reads up to its retention) holds one day of the
+     * log, not the period, however large the log has grown.
+     */
+    public void forEach(LocalDate from, LocalDate to, java.util.function.Consumer<AuditRecord> sink) {
+        for (String partition : partitionsBetween(from, to)) {
+            store.read(partition).forEach(sink);
+        }
     }
 
     /**

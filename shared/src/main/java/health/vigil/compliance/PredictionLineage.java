@@ -24,6 +24,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -107,25 +108,25 @@ public final class PredictionLineage {
         LocalDate registered = LocalDate.ofInstant(version.registeredAt(), ZoneOffset.UTC);
         // Up to the platform's today (its clock, not the machine's), and never before the prediction's own day.
         LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
-        List<AuditRecord> history = audit.read(registered.isBefore(predicted.minusDays(MAX_DAYS))
-                ? predicted.minusDays(MAX_DAYS) : registered, today.isBefore(predicted) ? predicted : today);
         String subject = version.id().subject();
         List<Map<String, Object>> decisions = new ArrayList<>();
-        Map<String, Object> deployment = null;
-        for (AuditRecord a : history) {
-            if (a.subject().equals(subject) && !a.action().startsWith("monitoring.")) {
-                decisions.add(summary(a));
-            }
-            // A refused attempt changed no deployment: it is not the deployment in force.
-            boolean deploymentRecord = (a.action().equals(DEPLOYMENT_ACTION) || a.action().equals(CANARY_ACTION))
-                    && !RefusedAttempts.OUTCOME.equals(a.outcome());
-            if (deploymentRecord && !a.time().isAfter(record.time())
-                    && a.subject().startsWith("/models/" + record.modelName().value() + "/")) {
-                deployment = summary(a);
-            }
-        }
+        AtomicReference<Map<String, Object>> deployment = new AtomicReference<>();
+        // Read a day at a time, keeping only what the answer shows: the period can be as long as the retention.
+        audit.forEach(registered.isBefore(predicted.minusDays(MAX_DAYS)) ? predicted.minusDays(MAX_DAYS) : registered,
+                today.isBefore(predicted) ? predicted : today, a -> {
+                    if (a.subject().equals(subject) && !a.action().startsWith("monitoring.")) {
+                        decisions.add(summary(a));
+                    }
+                    // A refused attempt changed no deployment: it is not the deployment in force.
+                    boolean deploymentRecord = (a.action().equals(DEPLOYMENT_ACTION)
+                            || a.action().equals(CANARY_ACTION)) && !RefusedAttempts.OUTCOME.equals(a.outcome());
+                    if (deploymentRecord && !a.time().isAfter(record.time())
+                            && a.subject().startsWith("/models/" + record.modelName().value() + "/")) {
+                        deployment.set(summary(a));
+                    }
+                });
         out.put("versionDecisions", decisions);
-        out.put("deploymentAtPrediction", deployment);
+        out.put("deploymentAtPrediction", deployment.get());
         audit.record(reader, ACTION, "predictions/" + predictionId, "read", Map.of("model",
                 record.modelName().value(), "version", Integer.toString(record.version())));
         return out;

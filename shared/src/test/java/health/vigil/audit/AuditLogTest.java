@@ -249,6 +249,32 @@ class AuditLogTest {
         assertThat(log.verify(DAY3, DAY3).valid()).isTrue();
     }
 
+    /** A long search holds one day of the log: each day's records are handed over before the next day is read. */
+    @Test
+    void forEachReadsTheLogADayAtATimeHandingOverEachDayBeforeReadingTheNext() {
+        writeThreeDays();
+        List<String> events = new ArrayList<>();
+        AuditStore reading = org.mockito.Mockito.mock(AuditStore.class,
+                org.mockito.AdditionalAnswers.delegatesTo(store));
+        org.mockito.Mockito.doAnswer(call -> {
+            events.add("read " + call.getArgument(0));
+            return store.read(call.<String>getArgument(0));
+        }).when(reading).read(org.mockito.ArgumentMatchers.anyString());
+
+        new AuditLog(reading, clock).forEach(DAY1, DAY3, r -> events.add(r.partition() + "#" + r.sequence()));
+
+        List<String> expected = new ArrayList<>();
+        int[] perDay = {5, 3, 2};
+        for (int d = 0; d < 3; d++) {
+            String day = DAY1.plusDays(d).toString();
+            expected.add("read " + day);
+            for (int s = 1; s <= perDay[d]; s++) {
+                expected.add(day + "#" + s);
+            }
+        }
+        assertThat(events).containsExactlyElementsOf(expected);
+    }
+
     @Test
     void anUntouchedChainVerifiesOverSeveralDays() {
         writeThreeDays();

@@ -255,8 +255,9 @@ public final class DeploymentService {
             Optional<Deployment> current = store.findDeployment(model);
             if (current.isPresent() && servesOnly(current.get(), version)) {
                 Deployment serving = current.get();
-                // A revision a canary ramp wrote (a promotion) is recorded by the canary service, under its own key.
-                if (serving.canary() == null && interrupted(serving)) {
+                // A revision a canary ramp wrote (a promotion) is recorded by the canary service, and one a shadow or
+                // experiment change wrote (an experiment stopped) by its own service, under their own keys.
+                if (serving.canary() == null && serving.lastChange() == null && interrupted(serving)) {
                     // The call that saved this revision stopped before recording it: complete its record, in the
                     // name of whoever made the decision.
                     announce(target, serving, serving.replacedByItsDeploy(), serving.endedByItsDeploy(),

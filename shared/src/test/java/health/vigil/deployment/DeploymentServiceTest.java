@@ -290,6 +290,25 @@ class DeploymentServiceTest {
         assertThat(event.id()).isEqualTo(audit().get(0).id());
     }
 
+    /**
+     * A revision another service wrote (stopping an experiment puts its control version back on all traffic) is
+     * recorded by that service: deploying that version then changes nothing and records no deployment in the name of
+     * whoever stopped the experiment.
+     */
+    @Test
+    void aDeployOfTheControlVersionAfterAnExperimentStopRecordsNoDeployment() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL)), 3,
+                "experimenter", NOW.minusSeconds(60), null, null, null, "experiment.stopped"));
+
+        Deployment serving = service.deploy(READMISSION, 1, OPS);
+
+        assertThat(serving.revision()).isEqualTo(3);
+        assertThat(audit()).isEmpty();
+        verifyNoInteractions(events);
+        assertThat(stageOf(1)).isEqualTo(Stage.PRODUCTION);
+    }
+
     @Test
     void aRollbackSentAgainUnderItsIdempotencyKeyAnswersTheFirstOutcomeAndRollsBackNoFurther() {
         deployedOneAfterTheOther(3);

@@ -198,6 +198,27 @@ class CanaryServiceTest {
         assertThat(canaryRecords()).hasSize(1);
     }
 
+    /** A version mirrored as the shadow does not also answer patients as the canary; a stopped shadow is no bar. */
+    @Test
+    void aCanaryOfTheVersionTheShadowMirrorsIsRefusedUntilTheShadowStops() {
+        Deployment stable = store.findDeployment(READMISSION).orElseThrow();
+        Deployment shadowed = store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1,
+                TrafficSlot.ALL), new TrafficSlot(Slot.SHADOW, 2, 1_000)), 2, "ops-oncall", START, stable.etag(), null,
+                null, "shadow.configured"));
+
+        assertThatThrownBy(this::start)
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE))
+                .hasMessageContaining("is the shadow version; stop the shadow");
+        assertThat(store.findDeployment(READMISSION).orElseThrow().canary()).isNull();
+        assertThat(stageOf(2)).isEqualTo(Stage.APPROVED);
+
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL),
+                new TrafficSlot(Slot.SHADOW, 2, 0)), 3, "ops-oncall", START, shadowed.etag(), null, null,
+                "shadow.stopped"));
+        assertThat(start().canary().version()).isEqualTo(2);
+    }
+
     @Test
     void onlyAVersionApprovedForCanaryMayStart() {
         store.put(version(READMISSION, 3, Stage.GATES_PASSED));

@@ -1,6 +1,7 @@
 package health.vigil.scoring;
 
 import health.vigil.audit.AuditLog;
+import health.vigil.error.Failures;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.PredictionLog;
 import health.vigil.security.Principal;
@@ -75,11 +76,26 @@ public final class PredictionRetention {
         AuditRecord decided = audit.recordOnce(ACTION + ":" + day, ACTOR, ACTION, "predictions", "purged",
                 Map.of(CUTOFF, now.minus(retention).toString(), "retentionDays", Long.toString(retention.toDays())));
         Instant cutoff = Instant.parse(decided.details().get(CUTOFF));
+        // Three purges of different stores, each on its own: one that fails keeps the others' records no longer.
+        Failures failures = new Failures();
         if (requestStats != null) {
-            requestStats.purgeOlderThan(cutoff);
+            run(failures, () -> requestStats.purgeOlderThan(cutoff));
         }
-        long purged = log.purgeOlderThan(cutoff);
-        int jobs = batchFiles == null ? 0 : batchFiles.purgeFinishedBefore(cutoff, retention);
-        return new Purge(purged, jobs);
+        long[] purged = {0};
+        run(failures, () -> purged[0] = log.purgeOlderThan(cutoff));
+        int[] jobs = {0};
+        if (batchFiles != null) {
+            run(failures, () -> jobs[0] = batchFiles.purgeFinishedBefore(cutoff, retention));
+        }
+        failures.throwIfAny();
+        return new Purge(purged[0], jobs[0]);
+    }
+
+    private static void run(Failures failures, Runnable purge) {
+        try {
+            purge.run();
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
     }
 }

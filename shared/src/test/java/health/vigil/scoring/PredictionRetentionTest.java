@@ -54,6 +54,26 @@ class PredictionRetentionTest {
         }
     }
 
+    /** The prediction log's purge failing keeps no batch job's files past the cut-off; the run still fails. */
+    @Test
+    void aFailedPurgeOfTheLogStillPurgesTheBatchFilesAndFailsTheRun() {
+        PredictionLog log = mock(PredictionLog.class);
+        when(log.purgeOlderThan(CUTOFF)).thenThrow(new health.vigil.error.StoreException("the log is away", null));
+        List<Instant> batchCutoffs = new ArrayList<>();
+        try (LocalAdapters stores = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
+            Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+            PredictionRetention retention = new PredictionRetention(log, RETENTION, clock, null,
+                    new AuditLog(stores.auditStore(), clock), (cutoff, kept) -> {
+                        batchCutoffs.add(cutoff);
+                        return 1;
+                    });
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(retention::purgeExpired)
+                    .hasMessageContaining("the log is away");
+        }
+        assertThat(batchCutoffs).containsExactly(CUTOFF);
+    }
+
     @Test
     void aPredictionAtTheCutoffIsKeptAndOneJustBeforeItGoes() {
         try (LocalAdapters stores = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {

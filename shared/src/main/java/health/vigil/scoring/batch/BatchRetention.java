@@ -2,6 +2,7 @@ package health.vigil.scoring.batch;
 
 import health.vigil.audit.AuditLog;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.Failures;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.StoreException;
 import health.vigil.error.VigilException;
@@ -90,13 +91,14 @@ public final class BatchRetention implements ExpiredBatchFiles {
                 readJob(id).ifPresent(j -> readByUnfinished.add(j.inputName()));
             }
         }
-        int purged = 0;
-        for (Map.Entry<String, List<String>> job : byJob.entrySet()) {
+        // Each job on its own: one whose files cannot be read or removed keeps no later job's patient files.
+        int[] purged = {0};
+        Failures.forEach(byJob.entrySet(), job -> {
             if (purge(job.getKey(), job.getValue(), cutoff, retention, readByUnfinished)) {
-                purged++;
+                purged[0]++;
             }
-        }
-        return purged;
+        });
+        return purged[0];
     }
 
     private static boolean isFinished(String id, List<String> files) {

@@ -243,6 +243,37 @@ class BatchRetentionTest {
         assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, "gone.csv")).isEmpty();
     }
 
+    /**
+     * A job whose files cannot be read keeps no other job's patient files: every other job past the cut-off is
+     * purged in the same run, and the run still fails at the end so that the timer counts it and runs again.
+     */
+    @Test
+    void aJobWhoseFilesCannotBeReadKeepsNoOtherJobsFiles() {
+        String one = completedJob("one.csv");
+        String two = completedJob("two.csv");
+        // Jobs are purged in the order of their ids: the first one fails.
+        String unreadable = one.compareTo(two) < 0 ? one : two;
+        String other = unreadable.equals(one) ? two : one;
+        String otherInput = unreadable.equals(one) ? "two.csv" : "one.csv";
+        clock.advance(RETENTION.plusDays(1));
+        ArtifactStore failingOnOne = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public java.io.InputStream open(String container, String name) {
+                if (container.equals(ArtifactStore.BATCH_OUTPUT) && name.startsWith(unreadable + "/")) {
+                    throw new health.vigil.error.StoreException("the store did not answer (test)", null);
+                }
+                return store.open(container, name);
+            }
+        };
+
+        assertThatThrownBy(() -> new BatchRetention(failingOnOne, platform.audit(), clock).purgeFinishedBefore(
+                clock.instant().minus(RETENTION), RETENTION)).hasMessageContaining("the store did not answer");
+
+        assertThat(outputOf(other)).containsExactly(other + "/purged.json");
+        assertThat(platform.artifacts().describe(ArtifactStore.BATCH_INPUT, otherInput)).isEmpty();
+        assertThat(outputOf(unreadable)).contains(unreadable + "/job.json");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private String completedJob(String input) {

@@ -23,6 +23,7 @@ import health.vigil.registry.DeploymentStages;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
+import health.vigil.routing.TrafficRouter;
 import health.vigil.security.Principal;
 import health.vigil.statistics.Auroc;
 import health.vigil.statistics.DeLongTest;
@@ -212,6 +213,23 @@ public final class ExperimentService {
         return change.deployment();
     }
 
+    /**
+     * The arm a prediction counts in: scored by that arm's version in its slot, for a patient the experiment assigns
+     * to that arm by pseudonym. A request that named a version (or anything else that scored a patient outside the
+     * random assignment) is no part of the comparison: counted, it would put a caller's choice of patients in an arm
+     * and the same patient in both.
+     */
+    private static ArmSample armOf(Experiment experiment, PredictionRecord r, ArmSample control, ArmSample treatment) {
+        Optional<Boolean> treated = TrafficRouter.toCanary(experiment.treatmentBasisPoints(), r.patientPseudonym());
+        if (treated.isEmpty()) {
+            return null;
+        }
+        if (treated.get()) {
+            return r.slot() == Slot.CANARY && r.version() == experiment.treatmentVersion() ? treatment : null;
+        }
+        return r.slot() == Slot.STABLE && r.version() == experiment.controlVersion() ? control : null;
+    }
+
     /** The model's last experiment. */
     public Experiment status(ModelName model) {
         Deployment current = changes.current(model, "starting an experiment");
@@ -232,8 +250,7 @@ public final class ExperimentService {
         List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
         if (to.isAfter(from)) {
             predictions.scan(model, from, to, r -> {
-                ArmSample arm = r.slot() == Slot.STABLE && r.version() == experiment.controlVersion() ? control
-                        : r.slot() == Slot.CANARY && r.version() == experiment.treatmentVersion() ? treatment : null;
+                ArmSample arm = armOf(experiment, r, control, treatment);
                 if (arm == null) {
                     return;
                 }

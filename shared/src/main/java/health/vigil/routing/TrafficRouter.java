@@ -5,6 +5,7 @@ import health.vigil.model.Slot;
 import health.vigil.model.TrafficSlot;
 import health.vigil.privacy.Pseudonymizer;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Decides which live slot of a deployment scores a patient. A patient's pseudonym falls in a fixed bucket
@@ -39,6 +40,15 @@ public final class TrafficRouter {
             return canary;
         }
         return stable;
+    }
+
+    /**
+     * Whether routing with {@code canaryBasisPoints} on the canary slot sends this patient there: empty for a
+     * pseudonym routing cannot use (none, or not the hex HMAC).
+     */
+    public static Optional<Boolean> toCanary(int canaryBasisPoints, String pseudonym) {
+        return startsWithSevenHexDigits(pseudonym)
+                ? Optional.of(Pseudonymizer.bucket(pseudonym) < canaryBasisPoints) : Optional.empty();
     }
 
     private static boolean startsWithSevenHexDigits(String pseudonym) {

@@ -53,6 +53,9 @@ class ExperimentServiceTest {
     private static final ExperimentPlan AUROC_PLAN = ExperimentPlan.of(ExperimentMetric.AUROC, 0.70, 0.10, 0.3, 0.05,
             0.8, 5_000);
 
+    /** Pseudonyms any experiment assigns to the treatment (bucket 0) and to control (bucket 9,999). */
+    private static final String TREATED = "0000000a1b2c3d4e";
+    private static final String CONTROLLED = "000270fa1b2c3d4e";
     private final InMemoryRegistryStore store = new InMemoryRegistryStore();
     private final InMemoryAuditStore auditStore = new InMemoryAuditStore();
     private final InMemoryPredictionLog log = new InMemoryPredictionLog();
@@ -211,8 +214,8 @@ class ExperimentServiceTest {
             double score = 1 / (1 + Math.exp(-(signal + random.nextGaussian() - 1)));
             String id = UUID.randomUUID().toString();
             log.append(List.of(new PredictionRecord(id, READMISSION, treatment ? 2 : 1,
-                    treatment ? Slot.CANARY : Slot.STABLE, "ab12cd34", START.plusSeconds(i), new float[] {1f}, score,
-                    score >= 0.4, null)));
+                    treatment ? Slot.CANARY : Slot.STABLE, treatment ? TREATED : CONTROLLED, START.plusSeconds(i),
+                    new float[] {1f}, score, score >= 0.4, null)));
             int arm = treatment ? 1 : 0;
             counts[arm][0]++;
             counts[arm][1] += score >= 0.4 ? 1 : 0;
@@ -252,13 +255,37 @@ class ExperimentServiceTest {
         assertThat(report.primary().note()).contains("planned sample is reached");
     }
 
+    /**
+     * A request that named the treatment's version, for a patient the experiment assigns to control, is no part of
+     * the comparison: counted, a caller's choice of patients would be in the treatment arm, and a patient in both arms.
+     */
+    @Test
+    void aRequestPinnedToAnArmsVersionIsNotCountedInThatArm() {
+        experiments.start(READMISSION, new ExperimentService.StartCommand(2, null, FLAG_PLAN), OPS);
+        log.append(List.of(
+                new PredictionRecord("routed-control", READMISSION, 1, Slot.STABLE, CONTROLLED, START.plusSeconds(1),
+                        new float[] {1f}, 0.9, true, null),
+                new PredictionRecord("routed-treatment", READMISSION, 2, Slot.CANARY, TREATED, START.plusSeconds(2),
+                        new float[] {1f}, 0.1, false, null),
+                // Pinned: the control patient scored by the treatment, the treatment patient by control.
+                new PredictionRecord("pinned-treatment", READMISSION, 2, Slot.CANARY, CONTROLLED, START.plusSeconds(3),
+                        new float[] {1f}, 0.8, true, null),
+                new PredictionRecord("pinned-control", READMISSION, 1, Slot.STABLE, TREATED, START.plusSeconds(4),
+                        new float[] {1f}, 0.2, false, null)));
+        clock.advance(Duration.ofMinutes(5));
+
+        ExperimentReport report = experiments.report(READMISSION);
+
+        assertThat(report.arms()).extracting(ExperimentReport.Arm::predictions).containsExactly(1L, 1L);
+    }
+
     @Test
     void withoutOutcomesTheReportSaysSoAndComparesFlagRatesOnly() {
         ExperimentService noOutcomes = new ExperimentService(store, audit, published::add, log, Optional.empty(), clock,
                 v -> {});
         noOutcomes.start(READMISSION, new ExperimentService.StartCommand(2, null, AUROC_PLAN), OPS);
-        log.append(List.of(new PredictionRecord("p1", READMISSION, 1, Slot.STABLE, "ab12cd34", START.plusSeconds(1),
-                new float[] {1f}, 0.9, true, null), new PredictionRecord("p2", READMISSION, 2, Slot.CANARY, "ab12cd34",
+        log.append(List.of(new PredictionRecord("p1", READMISSION, 1, Slot.STABLE, CONTROLLED, START.plusSeconds(1),
+                new float[] {1f}, 0.9, true, null), new PredictionRecord("p2", READMISSION, 2, Slot.CANARY, TREATED,
                 START.plusSeconds(2), new float[] {1f}, 0.1, false, null)));
         clock.advance(Duration.ofMinutes(5));
 

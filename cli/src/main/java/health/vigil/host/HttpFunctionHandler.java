@@ -87,7 +87,8 @@ final class HttpFunctionHandler extends Handler.Abstract {
      * its caller is known: no hand-off to a pool thread, which on a busy host costs more than the scoring itself
      * (docs/adr/0026). A body still arriving is gathered as it comes, in steps Jetty calls back, so a slow client holds
      * neither the selector nor a worker; a body over the limit, cut short or failed goes to {@code pool}, which answers
-     * it as before. Returns false, having read nothing, for every other request: the caller runs it on the pool.
+     * it as before. Returns false, having read nothing, for every other request, an unknown caller's among them with
+     * a body or without: the caller runs it on the pool.
      */
     boolean handleInline(Request request, Response response, Callback callback, Executor pool) {
         if (!"POST".equals(request.getMethod())) {
@@ -117,8 +118,11 @@ final class HttpFunctionHandler extends Handler.Abstract {
             return false;
         }
         Map<String, String> headers = headers(request);
-        if (RequestBody.hasBody(request) && !knownCaller.test(headers)) {
-            return false; // refused on its headers by the pool's run, before a byte of the body is read
+        if (!knownCaller.test(headers)) {
+            // Whatever its body: a request without one runs the function, whose answer to an unknown caller (a
+            // refusal and its audit record, a write to the disk) would hold every connection on this selector. With a
+            // body, the pool's run refuses it on its headers, before a byte of the body is read.
+            return false;
         }
         new InlineCall(target.function(), target.values(), query, headers, request, response, callback, pool).run();
         return true;

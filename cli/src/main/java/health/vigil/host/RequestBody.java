@@ -52,6 +52,13 @@ public final class RequestBody {
      * the body is complete, more must be waited for, or the waiting read must take over.
      */
     static final class Collector {
+        /**
+         * The most a body is given before a byte of it arrived, whatever its Content-Length says: inline requests
+         * take no worker, so nothing bounds how many wait for their bodies at once, and headers alone must not pin
+         * the limit.
+         */
+        static final int FIRST_BUFFER = 64 * 1024;
+
         private final Request request;
         private final int maxBytes;
         private final long declared;
@@ -64,7 +71,7 @@ public final class RequestBody {
             this.maxBytes = maxBytes;
             this.pace = Pace.of(request);
             this.declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-            this.body = declared >= 0 && declared <= maxBytes ? new byte[(int) declared] : new byte[256];
+            this.body = new byte[declared >= 0 && declared <= maxBytes ? (int) Math.min(declared, FIRST_BUFFER) : 256];
         }
 
         Progress collect() {
@@ -88,7 +95,10 @@ public final class RequestBody {
                     ByteBuffer bytes = chunk.getByteBuffer();
                     int n = bytes.remaining();
                     if (size + n > body.length) {
-                        body = Arrays.copyOf(body, Math.max(size + n, Math.min(2 * body.length, maxBytes + 1)));
+                        // Doubled as bytes arrive, up to the declared length (Jetty ends the content there) or,
+                        // without one, to just over the limit, where the body goes elsewhere.
+                        long most = declared >= 0 && declared <= maxBytes ? declared : maxBytes + 1L;
+                        body = Arrays.copyOf(body, (int) Math.max(size + n, Math.min(2L * body.length, most)));
                     }
                     bytes.get(body, size, n);
                     size += n;
@@ -111,6 +121,11 @@ public final class RequestBody {
         /** The body once complete; before that, the bytes taken so far. */
         byte[] bytes() {
             return size == body.length ? body : Arrays.copyOf(body, size);
+        }
+
+        /** The bytes held for the body now, taken or not: what the request costs while it waits. */
+        int capacity() {
+            return body.length;
         }
     }
 

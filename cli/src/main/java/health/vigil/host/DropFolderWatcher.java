@@ -25,7 +25,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -37,10 +36,12 @@ import java.util.stream.Stream;
  * WatchService misses (overflow, file systems without notifications). Names with a segment starting with
  * '.' are ignored, so writers can upload to a hidden temporary name and rename.
  *
- * <p>What was raised (each file's size and modification time) is kept in a ledger file outside the folder, so
+ * <p>What was handled (each file's size and modification time) is kept in a ledger file outside the folder, so
  * a restart raises only files that are new or changed since: work already decided (a registration, a rejection
  * and its audit record, the unpacking of a hostile package) is not done again, while an upload that arrived
- * while the platform was down is still raised.
+ * while the platform was down is still raised. A file enters the ledger once its event is settled (handled, refused
+ * or dead-lettered after its last attempt), not when it is raised: one whose event was still on its way when the
+ * host stopped or died is raised again at the next start, and its handler, idempotent, finishes what was begun.
  */
 final class DropFolderWatcher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DropFolderWatcher.class.getName());
@@ -49,11 +50,16 @@ final class DropFolderWatcher implements AutoCloseable {
     private final Path root;
     private final String container;
     private final Duration interval;
-    private final Consumer<ObjectNode> raise;
+    private final Raise raise;
     private final Clock clock;
     private final ScheduledThreadPoolExecutor executor;
     private final Map<Path, Seen> candidates = new HashMap<>();
+    /** Guards {@link #raised}, {@link #inFlight} and the ledger: events are settled on the bus's threads. */
+    private final Object state = new Object();
+    /** The files whose events were settled, as the ledger holds them. */
     private final Map<Path, Version> raised = new HashMap<>();
+    /** The files raised and not settled yet: not raised again while their events are on their way. */
+    private final Map<Path, Version> inFlight = new HashMap<>();
     private final Set<Path> watched = new HashSet<>();
     private final AtomicLong sequence = new AtomicLong();
     private final Path ledger;
@@ -64,7 +70,13 @@ final class DropFolderWatcher implements AutoCloseable {
 
     private record Seen(Version version, Instant since) {}
 
-    DropFolderWatcher(Path root, String container, Duration interval, Consumer<ObjectNode> raise, Clock clock) {
+    /** Raises a BlobCreated event, and runs {@code settled} once it was handled for good (never if it was not). */
+    @FunctionalInterface
+    interface Raise {
+        void raise(ObjectNode event, Runnable settled);
+    }
+
+    DropFolderWatcher(Path root, String container, Duration interval, Raise raise, Clock clock) {
         this(root, container, interval, (name, file) -> { }, raise, clock, null);
     }
 
@@ -72,9 +84,11 @@ final class DropFolderWatcher implements AutoCloseable {
      * @param publish called with the blob name and the complete file before BlobCreated is raised, to put it
      *     where the platform reads blobs from when that is not this folder (the storage emulator); if it fails
      *     the event is not raised and the next scan tries again
+     * @param raise raises the event and says when it was settled (as the local event bus does); the file enters the
+     *     ledger then
      */
     DropFolderWatcher(Path root, String container, Duration interval, BiConsumer<String, Path> publish,
-            Consumer<ObjectNode> raise, Clock clock, Path ledger) {
+            Raise raise, Clock clock, Path ledger) {
         this.ledger = ledger;
         this.publish = publish;
         this.root = root;
@@ -153,7 +167,7 @@ final class DropFolderWatcher implements AutoCloseable {
             }
             present.add(path);
             Version version = new Version(attributes.size(), attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS));
-            if (version.equals(raised.get(path))) {
+            if (raisedOrOnItsWay(path, version)) {
                 continue;
             }
             Seen seen = candidates.get(path);
@@ -161,11 +175,15 @@ final class DropFolderWatcher implements AutoCloseable {
                 candidates.put(path, new Seen(version, now));
             } else if (!now.isBefore(seen.since().plus(interval))) {
                 candidates.remove(path);
+                synchronized (state) {
+                    inFlight.put(path, version);
+                }
                 try {
-                    raiseFor(path, attributes, now);
-                    raised.put(path, version);
-                    saveLedger();
+                    raiseFor(path, attributes, now, () -> settled(path, version));
                 } catch (RuntimeException e) {
+                    synchronized (state) {
+                        inFlight.remove(path, version);
+                    }
                     LOG.warning(() -> "blob " + container + "/" + root.relativize(path) + " could not be published ("
                             + e.getClass().getSimpleName() + "); trying again at the next scan");
                 }
@@ -173,8 +191,30 @@ final class DropFolderWatcher implements AutoCloseable {
         }
         register(root);
         candidates.keySet().retainAll(present);
-        if (raised.keySet().retainAll(present)) {
-            saveLedger();
+        synchronized (state) {
+            inFlight.keySet().retainAll(present);
+            if (raised.keySet().retainAll(present)) {
+                saveLedger();
+            }
+        }
+    }
+
+    private boolean raisedOrOnItsWay(Path path, Version version) {
+        synchronized (state) {
+            return version.equals(raised.get(path)) || version.equals(inFlight.get(path));
+        }
+    }
+
+    /**
+     * The event raised for this version of the file was settled: the file enters the ledger, unless it changed or went
+     * away meanwhile (a newer version's event is then the one to wait for).
+     */
+    private void settled(Path path, Version version) {
+        synchronized (state) {
+            if (inFlight.remove(path, version)) {
+                raised.put(path, version);
+                saveLedger();
+            }
         }
     }
 
@@ -195,7 +235,7 @@ final class DropFolderWatcher implements AutoCloseable {
 
     /**
      * Writes the ledger whole to a 0600 temporary file and moves it into place; the temporary file is removed when
-     * either fails.
+     * either fails. Called holding {@link #state}.
      */
     private void saveLedger() {
         if (ledger == null) {
@@ -212,7 +252,7 @@ final class DropFolderWatcher implements AutoCloseable {
         }
     }
 
-    private void raiseFor(Path path, BasicFileAttributes attributes, Instant now) {
+    private void raiseFor(Path path, BasicFileAttributes attributes, Instant now, Runnable settled) {
         String name = root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
         LocalStorageEvents.Blob blob = new LocalStorageEvents.Blob(container, name, attributes.size(),
                 attributes.lastModifiedTime().toInstant(), LocalStorageEvents.contentType(name));
@@ -220,7 +260,7 @@ final class DropFolderWatcher implements AutoCloseable {
         ObjectNode event = LocalStorageEvents.blobCreated(blob, now, sequence.incrementAndGet());
         LOG.info(() -> "blob " + container + "/" + name + " is complete (" + blob.contentLength() + " bytes); raising "
                 + "BlobCreated " + event.get("id").asText());
-        raise.accept(event);
+        raise.raise(event, settled);
     }
 
     private void register(Path directory) {

@@ -14,10 +14,81 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The drop folder's ledger of what it raised, when it cannot be written. */
+/** The drop folder's ledger of what it raised: what enters it, and when it cannot be written. */
 class DropFolderWatcherTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
     @TempDir
     Path home;
+
+    /** Raises into {@code raised}, each event handled at once. */
+    private static DropFolderWatcher.Raise settling(List<ObjectNode> raised) {
+        return (event, settled) -> {
+            raised.add(event);
+            settled.run();
+        };
+    }
+
+    private DropFolderWatcher watcher(DropFolderWatcher.Raise raise) {
+        return new DropFolderWatcher(home.resolve("models"), "models", Duration.ofMillis(20), (name, file) -> { },
+                raise, Clock.systemUTC(), home.resolve("state").resolve("drop-folder-raised.json"));
+    }
+
+    private static void awaitSize(List<?> list, int size) throws InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (list.size() < size && Instant.now().isBefore(deadline)) {
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aFileWhoseEventWasNotHandledIsRaisedAgainAfterARestart() throws Exception {
+        List<ObjectNode> dropped = new CopyOnWriteArrayList<>();
+        // Raised, then lost with the process before its function finished: nothing ever says it was settled.
+        try (DropFolderWatcher first = watcher((event, settled) -> dropped.add(event))) {
+            first.start();
+            Files.writeString(home.resolve("models").resolve("package.zip"), "a package");
+            awaitSize(dropped, 1);
+            Thread.sleep(200); // a few more scans, none of which raises it again while it is on its way
+        }
+        assertThat(dropped).hasSize(1);
+
+        List<ObjectNode> again = new CopyOnWriteArrayList<>();
+        try (DropFolderWatcher second = watcher(settling(again))) {
+            second.start();
+            awaitSize(again, 1);
+            Thread.sleep(200);
+        }
+        assertThat(again).singleElement().satisfies(event -> assertThat(event.get("subject").asText())
+                .endsWith("/containers/models/blobs/package.zip"));
+
+        // Handled this time: the next start leaves it alone.
+        List<ObjectNode> third = new CopyOnWriteArrayList<>();
+        try (DropFolderWatcher watcher = watcher(settling(third))) {
+            watcher.start();
+            Thread.sleep(500);
+        }
+        assertThat(third).isEmpty();
+    }
+
+    @Test
+    void anEventSettledAfterTheWatcherClosedStillEntersTheLedger() throws Exception {
+        List<Runnable> settle = new CopyOnWriteArrayList<>();
+        try (DropFolderWatcher first = watcher((event, settled) -> settle.add(settled))) {
+            first.start();
+            Files.writeString(home.resolve("models").resolve("outcomes.csv"), "id,outcome");
+            awaitSize(settle, 1);
+        }
+        // The host closes its drop folders before its event bus, which lets running deliveries finish.
+        settle.get(0).run();
+
+        List<ObjectNode> raised = new CopyOnWriteArrayList<>();
+        try (DropFolderWatcher second = watcher(settling(raised))) {
+            second.start();
+            Thread.sleep(500);
+        }
+        assertThat(raised).isEmpty();
+    }
 
     @Test
     void aLedgerThatCannotBeWrittenLeavesNoTemporaryFileBehindAndTheFileIsStillRaised() throws Exception {
@@ -28,7 +99,7 @@ class DropFolderWatcherTest {
         Files.writeString(Files.createDirectories(ledger).resolve("in-the-way"), "x");
         List<ObjectNode> raised = new CopyOnWriteArrayList<>();
         try (DropFolderWatcher watcher = new DropFolderWatcher(drop, "models", Duration.ofMillis(20),
-                (name, file) -> { }, raised::add, Clock.systemUTC(), ledger)) {
+                (name, file) -> { }, settling(raised), Clock.systemUTC(), ledger)) {
             watcher.start();
             Files.writeString(drop.resolve("package.zip"), "a package");
             Instant deadline = Instant.now().plus(Duration.ofSeconds(30));

@@ -41,7 +41,8 @@ import java.util.logging.Logger;
  * time goes to a dead-letter folder as one JSON file per event and subscription. Vigil events are delivered
  * as CloudEvents 1.0; Event Grid schema events (the storage account's BlobCreated) in the subscription's
  * schema. Deliveries are in memory: events still waiting for a retry when the bus closes are dead-lettered
- * with reason {@code HostStopped}, so nothing is dropped silently.
+ * with reason {@code HostStopped}, so nothing is dropped silently. A publisher that must know when an event was
+ * handled for good (the drop folders, which raise a file again after a restart until then) is told so.
  */
 public final class InProcessEventBus implements EventPublisher, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(InProcessEventBus.class.getName());
@@ -49,6 +50,8 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
     private static final java.util.Set<Integer> NOT_DELIVERED_AGAIN = java.util.Set.of(400, 401, 403, 413);
     /** The dead-letter reason of an event its function refused. */
     static final String REFUSED = "RefusedByFunction";
+    /** The dead-letter reason of an event whose delivery the bus's closing cut short. */
+    private static final String HOST_STOPPED = "HostStopped";
 
     private final List<EventBusSubscription> subscriptions;
     private final EventBusSettings settings;
@@ -111,7 +114,7 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
                     + "Vigil's topic carries Vigil.* events only");
         }
         ObjectNode cloudEvent = EventEnvelopes.cloudEvent(event);
-        route(event.id(), event.type(), event.subject(), sub -> cloudEvent);
+        route(event.id(), event.type(), event.subject(), sub -> cloudEvent, null);
     }
 
     /**
@@ -119,6 +122,18 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
      * with the CloudEvents schema receive it converted the way Event Grid converts it.
      */
     public void publishEventGridEvent(JsonNode event) {
+        publishEventGridEvent(event, null);
+    }
+
+    /**
+     * {@link #publishEventGridEvent(JsonNode)}, and runs {@code settled} once every matching subscription's delivery
+     * of the event has ended for good: delivered, refused by its function, or dead-lettered after its last attempt or
+     * its time to live, so that the bus will not deliver it again. It is not run for an event whose delivery the bus's
+     * closing cut short (dead-lettered with reason HostStopped), nor for one left in memory by a process that died: a
+     * publisher that keeps its own record of what was handled raises such an event again when it next starts. Runs on
+     * a delivery thread, or on the caller's when no subscription matches.
+     */
+    public void publishEventGridEvent(JsonNode event, Runnable settled) {
         EventEnvelope envelope = EventEnvelopes.read(event);
         if (envelope.schema() != EventEnvelope.Schema.EVENT_GRID) {
             throw new ValidationException("publishEventGridEvent takes an Event Grid schema event; use publish for Vigil events");
@@ -134,7 +149,7 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
                         + sub.name());
             }
             return converted;
-        });
+        }, settled == null ? null : new Settlement(settled));
     }
 
     /** Waits until no delivery is queued, running or waiting for a retry; false if the timeout passed first. */
@@ -193,14 +208,18 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        left.forEach(d -> deadLetter(d, "HostStopped"));
+        left.forEach(d -> deadLetter(d, HOST_STOPPED));
     }
 
-    private void route(String id, String type, String subject, java.util.function.Function<EventBusSubscription, JsonNode> body) {
+    private void route(String id, String type, String subject,
+            java.util.function.Function<EventBusSubscription, JsonNode> body, Settlement settlement) {
         Instant now = clock.instant();
         for (EventBusSubscription sub : subscriptions) {
             if (sub.matches(type, subject)) {
-                Delivery delivery = new Delivery(sub, id, type, body.apply(sub).toString(), now);
+                Delivery delivery = new Delivery(sub, id, type, body.apply(sub).toString(), now, settlement);
+                if (settlement != null) {
+                    settlement.add();
+                }
                 lock.lock();
                 try {
                     inFlight++;
@@ -215,17 +234,20 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
                 submit(delivery, Duration.ZERO);
             }
         }
+        if (settlement != null) {
+            settlement.routed();
+        }
     }
 
     private void submit(Delivery delivery, Duration delay) {
         if (closed) {
-            deadLetter(delivery, "HostStopped");
+            deadLetter(delivery, HOST_STOPPED);
             return;
         }
         try {
             executor.schedule(() -> attempt(delivery), delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            deadLetter(delivery, "HostStopped");
+            deadLetter(delivery, HOST_STOPPED);
         }
     }
 
@@ -300,6 +322,10 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
             LOG.log(Level.SEVERE, "event " + delivery.eventId + " could not be written to the dead-letter folder ("
                     + e.getClass().getSimpleName() + "); it is lost", e);
         } finally {
+            // Told before the delivery stops counting, so that an idle bus has no callback left to run.
+            if (delivery.settlement != null) {
+                delivery.settlement.ended(!reason.equals(HOST_STOPPED));
+            }
             release(delivery);
         }
     }
@@ -346,6 +372,9 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
 
     private void finish(Delivery delivery) {
         if (delivery.finished.compareAndSet(false, true)) {
+            if (delivery.settlement != null) {
+                delivery.settlement.ended(true);
+            }
             release(delivery);
         }
     }
@@ -380,18 +409,60 @@ public final class InProcessEventBus implements EventPublisher, AutoCloseable {
         final String eventType;
         final String json;
         final Instant publishedAt;
+        /** Told when this delivery ends; null when the publisher did not ask. */
+        final Settlement settlement;
         final AtomicInteger attempts = new AtomicInteger();
         final AtomicBoolean finished = new AtomicBoolean();
         volatile Instant lastAttemptAt;
         volatile String lastErrorCode;
         volatile String lastErrorType;
 
-        Delivery(EventBusSubscription subscription, String eventId, String eventType, String json, Instant publishedAt) {
+        Delivery(EventBusSubscription subscription, String eventId, String eventType, String json, Instant publishedAt,
+                Settlement settlement) {
             this.subscription = subscription;
             this.eventId = eventId;
             this.eventType = eventType;
             this.json = json;
             this.publishedAt = publishedAt;
+            this.settlement = settlement;
+        }
+    }
+
+    /**
+     * The deliveries of one published event, counted down as each ends: the publisher's callback runs when the last
+     * has ended, unless one was cut short by the bus closing. The count starts at one for the routing itself, so that a
+     * delivery ending before the next subscription is routed does not run it early.
+     */
+    private static final class Settlement {
+        private final Runnable settled;
+        private final AtomicInteger open = new AtomicInteger(1);
+        private final AtomicBoolean cutShort = new AtomicBoolean();
+
+        Settlement(Runnable settled) {
+            this.settled = settled;
+        }
+
+        void add() {
+            open.incrementAndGet();
+        }
+
+        void routed() {
+            ended(true);
+        }
+
+        /** One delivery (or the routing) ended; {@code forGood} false when the bus's closing cut it short. */
+        void ended(boolean forGood) {
+            if (!forGood) {
+                cutShort.set(true);
+            }
+            if (open.decrementAndGet() == 0 && !cutShort.get()) {
+                try {
+                    settled.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "the publisher's callback for a settled event failed ("
+                            + e.getClass().getSimpleName() + ")");
+                }
+            }
         }
     }
 

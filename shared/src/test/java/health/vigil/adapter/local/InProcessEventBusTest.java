@@ -253,6 +253,72 @@ class InProcessEventBusTest {
     }
 
     @Test
+    void aPublisherIsToldWhenEveryDeliveryOfItsEventEndedForGood() throws Exception {
+        List<EventBusSubscription> subs = List.of(
+                sub("handles", "H", DeliverySchema.EVENT_GRID, "/blobServices/default/containers/models/",
+                        EventTypes.BLOB_CREATED),
+                sub("gives-up", "G", DeliverySchema.EVENT_GRID, "/blobServices/default/containers/models/",
+                        EventTypes.BLOB_CREATED));
+        CountDownLatch giveUp = new CountDownLatch(1);
+        List<String> settled = Collections.synchronizedList(new ArrayList<>());
+        try (InProcessEventBus bus = new InProcessEventBus(subs, FAST, (f, json) -> {
+            delivered.add(f);
+            if (f.equals("G")) {
+                giveUp.await();
+                throw new IllegalStateException("down");
+            }
+        }, home.resolve("deadletter"), Clock.systemUTC())) {
+            bus.start();
+
+            bus.publishEventGridEvent(storageEvent("/blobServices/default/containers/models/blobs/x.zip"),
+                    () -> settled.add("x"));
+            // No subscription: settled at once.
+            bus.publishEventGridEvent(storageEvent("/blobServices/default/containers/datasets/blobs/y.csv"),
+                    () -> settled.add("y"));
+            assertThat(settled).containsExactly("y");
+
+            // One delivery handled, the other still being tried: not settled yet.
+            Instant deadline = Instant.now().plus(WAIT);
+            while (!delivered.contains("H") && Instant.now().isBefore(deadline)) {
+                Thread.sleep(5);
+            }
+            assertThat(settled).containsExactly("y");
+
+            // Dead-lettered after its last attempt: nothing will deliver it again, so it is settled too.
+            giveUp.countDown();
+            assertThat(bus.awaitIdle(WAIT)).isTrue();
+            assertThat(settled).containsExactly("y", "x");
+        }
+    }
+
+    @Test
+    void anEventWhoseDeliveryTheClosingCutShortIsNotSettled() throws Exception {
+        CountDownLatch firstAttempt = new CountDownLatch(1);
+        EventBusSettings slow = EventBusSettings.DEFAULTS.withRetries(5, Duration.ofHours(1), Duration.ofHours(1))
+                .withEventTimeToLive(Duration.ofDays(1));
+        List<EventBusSubscription> subs = List.of(sub("slow", "S", DeliverySchema.EVENT_GRID, null,
+                EventTypes.BLOB_CREATED));
+        List<String> settled = Collections.synchronizedList(new ArrayList<>());
+        InProcessEventBus bus = new InProcessEventBus(subs, slow, (f, json) -> {
+            firstAttempt.countDown();
+            throw new IllegalStateException("down");
+        }, home.resolve("deadletter"), Clock.systemUTC());
+        bus.start();
+        bus.publishEventGridEvent(storageEvent("/blobServices/default/containers/models/blobs/x.zip"),
+                () -> settled.add("x"));
+        assertThat(firstAttempt.await(20, TimeUnit.SECONDS)).isTrue();
+
+        bus.close();
+
+        assertThat(deadLetters()).hasSize(1);
+        assertThat(settled).isEmpty();
+        // Published after the close: dead-lettered, and not settled either.
+        bus.publishEventGridEvent(storageEvent("/blobServices/default/containers/models/blobs/z.zip"),
+                () -> settled.add("z"));
+        assertThat(settled).isEmpty();
+    }
+
+    @Test
     void onlyVigilEventTypesArePublishedOnVigilsTopic() throws Exception {
         try (InProcessEventBus bus = new InProcessEventBus(List.of(), FAST, (f, json) -> { }, home, Clock.systemUTC())) {
             assertThatThrownBy(() -> bus.publish(event("Microsoft.Storage.BlobCreated", "/x")))

@@ -15,12 +15,15 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import health.vigil.error.ConflictException;
+import health.vigil.hash.Sha256;
+import health.vigil.port.ArtifactStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 
@@ -120,8 +123,8 @@ public final class LocalPlatform implements AutoCloseable {
         LocalHost.Builder hostBuilder = LocalHost.builder();
         if (config.mode() == VigilConfig.Mode.AZURE) {
             // Blobs are read from the emulated Blob Storage: a file dropped locally is uploaded there first.
-            hostBuilder.dropFolderPublisher((container, name, file) -> publishToBlobStore(platform.get(), container, name,
-                    file));
+            hostBuilder.dropFolderPublisher((container, name, file) -> publishToBlobStore(platform.get().artifacts(),
+                    container, name, file));
         }
         LocalHost host = hostBuilder
                 .home(config.home())
@@ -188,14 +191,45 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    private static void publishToBlobStore(VigilPlatform platform, String container, String name, Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            // The emulated store records who dropped the file, as the local file store does: a pipeline identity.
-            platform.artifacts().put(container, name, in, false, LocalAdapters.pipelineIdentity(file));
-        } catch (ConflictException alreadyThere) {
-            // Uploaded before (blobs are never overwritten); the event is raised again and its handler is idempotent.
+    /**
+     * Puts a dropped file into the emulated Blob Storage, so that the blob holds the file's bytes as they are now. A
+     * file raised while still being written (it paused longer than the drop folder waits) is raised again once it
+     * changed, and then replaces what was published of it: otherwise the store would keep the partial bytes, and
+     * every BlobCreated handler would read them (a package rejected, outcomes half ingested, a batch scoring a
+     * truncated file). The same bytes published again (a restart raising a file whose event was not settled) are left
+     * as they are: replaced, the blob would get a new ETag, and a handler that keys its work by it (a batch job)
+     * would do the work twice.
+     */
+    static void publishToBlobStore(ArtifactStore artifacts, String container, String name, Path file) {
+        // The emulated store records who dropped the file, as the local file store does: a pipeline identity.
+        String uploadedBy = LocalAdapters.pipelineIdentity(file);
+        try {
+            try (InputStream in = Files.newInputStream(file)) {
+                artifacts.put(container, name, in, false, uploadedBy);
+                return;
+            } catch (ConflictException published) {
+                // Published before: replaced below unless it holds these very bytes.
+            }
+            if (holds(artifacts, container, name, file)) {
+                return;
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                artifacts.put(container, name, in, true, uploadedBy);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the dropped file " + file.getFileName(), e);
+        }
+    }
+
+    /** Whether the blob holds exactly the file's bytes: the same length, then the same sha256 of what each holds. */
+    private static boolean holds(ArtifactStore artifacts, String container, String name, Path file) throws IOException {
+        Optional<ArtifactStore.StoredArtifact> stored = artifacts.describe(container, name);
+        if (stored.isEmpty() || stored.get().size() != Files.size(file)) {
+            return false;
+        }
+        // The blob's bytes are digested here: the sha256 Blob Storage keeps is metadata that any writer can set.
+        try (InputStream blob = artifacts.open(container, name); InputStream local = Files.newInputStream(file)) {
+            return Sha256.hex(blob).equals(Sha256.hex(local));
         }
     }
 

@@ -22,6 +22,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -201,10 +202,11 @@ public final class LocalPlatform implements AutoCloseable {
      * would do the work twice.
      */
     static void publishToBlobStore(ArtifactStore artifacts, String container, String name, Path file) {
-        // The emulated store records who dropped the file, as the local file store does: a pipeline identity.
+        // The emulated store records who dropped the file, as the local file store does: a pipeline identity. A file
+        // that became a link since the drop folder saw it is not followed.
         String uploadedBy = LocalAdapters.pipelineIdentity(file);
         try {
-            try (InputStream in = Files.newInputStream(file)) {
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
                 artifacts.put(container, name, in, false, uploadedBy);
                 return;
             } catch (ConflictException published) {
@@ -213,7 +215,7 @@ public final class LocalPlatform implements AutoCloseable {
             if (holds(artifacts, container, name, file)) {
                 return;
             }
-            try (InputStream in = Files.newInputStream(file)) {
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
                 artifacts.put(container, name, in, true, uploadedBy);
             }
         } catch (IOException e) {
@@ -228,7 +230,8 @@ public final class LocalPlatform implements AutoCloseable {
             return false;
         }
         // The blob's bytes are digested here: the sha256 Blob Storage keeps is metadata that any writer can set.
-        try (InputStream blob = artifacts.open(container, name); InputStream local = Files.newInputStream(file)) {
+        try (InputStream blob = artifacts.open(container, name);
+                InputStream local = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
             return Sha256.hex(blob).equals(Sha256.hex(local));
         }
     }

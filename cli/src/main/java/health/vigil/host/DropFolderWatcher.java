@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
@@ -34,7 +35,7 @@ import java.util.stream.Stream;
  * file once it is complete: its size and modification time unchanged across two checks at least one
  * interval apart. A WatchService makes new files show up quickly and a periodic scan catches anything the
  * WatchService misses (overflow, file systems without notifications). Names with a segment starting with
- * '.' are ignored, so writers can upload to a hidden temporary name and rename.
+ * '.' are ignored, so writers can upload to a hidden temporary name and rename. Symbolic links are ignored too.
  *
  * <p>What was handled (each file's size and modification time) is kept in a ledger file outside the folder, so
  * a restart raises only files that are new or changed since: work already decided (a registration, a rejection
@@ -154,7 +155,9 @@ final class DropFolderWatcher implements AutoCloseable {
         for (Path path : files) {
             BasicFileAttributes attributes;
             try {
-                attributes = Files.readAttributes(path, BasicFileAttributes.class);
+                // A link's own attributes: a link is neither a folder nor a file here, so it is not followed (a link
+                // to a key elsewhere on the machine is never published or raised), as the file store never follows one.
+                attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException gone) {
                 continue;
             }

@@ -64,6 +64,17 @@ class DropFolderPublishTest {
     }
 
     @Test
+    void aFileThatBecameALinkIsNotFollowed() throws Exception {
+        Path secret = Files.writeString(home.resolve("id_rsa"), "a key");
+        Path link = Files.createSymbolicLink(drop.resolve("nightly.csv"), secret);
+
+        assertThatThrownBy(() -> LocalPlatform.publishToBlobStore(store, ArtifactStore.BATCH_INPUT,
+                "readmission/nightly.csv", link)).isInstanceOf(java.io.UncheckedIOException.class);
+
+        assertThat(store.describe(ArtifactStore.BATCH_INPUT, "readmission/nightly.csv")).isEmpty();
+    }
+
+    @Test
     void bytesOfTheSameLengthThatChangedAreReplacedAndTheSameBytesAreLeftAlone() throws Exception {
         Path file = drop.resolve("outcomes.csv");
         Files.writeString(file, "id,outcome\na,0\n");

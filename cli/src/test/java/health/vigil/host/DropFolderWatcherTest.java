@@ -72,6 +72,28 @@ class DropFolderWatcherTest {
     }
 
     @Test
+    void aLinkInTheFolderIsNeitherPublishedNorRaised() throws Exception {
+        Path drop = Files.createDirectories(home.resolve("models"));
+        Path secret = Files.writeString(Files.createDirectories(home.resolve("elsewhere")).resolve("id_rsa"), "a key");
+        Files.writeString(home.resolve("elsewhere").resolve("notes.txt"), "notes");
+        Files.createSymbolicLink(drop.resolve("stolen.zip"), secret);
+        Files.createSymbolicLink(drop.resolve("linked-folder"), home.resolve("elsewhere"));
+        List<String> published = new CopyOnWriteArrayList<>();
+        List<ObjectNode> raised = new CopyOnWriteArrayList<>();
+        try (DropFolderWatcher watcher = new DropFolderWatcher(drop, "models", Duration.ofMillis(20),
+                (name, file) -> published.add(name), settling(raised), Clock.systemUTC(), null)) {
+            watcher.start();
+            Files.writeString(drop.resolve("package.zip"), "a package");
+            awaitSize(raised, 1);
+            Thread.sleep(200); // a few more scans
+        }
+
+        assertThat(published).containsExactly("package.zip");
+        assertThat(raised).singleElement().satisfies(event -> assertThat(event.get("subject").asText())
+                .endsWith("/blobs/package.zip"));
+    }
+
+    @Test
     void anEventSettledAfterTheWatcherClosedStillEntersTheLedger() throws Exception {
         List<Runnable> settle = new CopyOnWriteArrayList<>();
         try (DropFolderWatcher first = watcher((event, settled) -> settle.add(settled))) {

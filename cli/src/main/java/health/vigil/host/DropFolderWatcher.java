@@ -6,10 +6,12 @@ import java.nio.file.ClosedWatchServiceException;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.json.Json;
 import java.nio.file.FileSystems;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
@@ -17,25 +19,28 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * Watches the local blob container folder (the {@code models} drop folder) and raises BlobCreated for every
  * file once it is complete: its size and modification time unchanged across two checks at least one
  * interval apart. A WatchService makes new files show up quickly and a periodic scan catches anything the
  * WatchService misses (overflow, file systems without notifications). Names with a segment starting with
- * '.' are ignored, so writers can upload to a hidden temporary name and rename. Symbolic links are ignored too.
+ * '.' are ignored, so writers can upload to a hidden temporary name and rename. Symbolic links are ignored too,
+ * and a folder that cannot be read is skipped with what it holds (logged once, never by name) while the rest is raised.
  *
  * <p>What was handled (each file's size and modification time) is kept in a ledger file outside the folder, so
  * a restart raises only files that are new or changed since: work already decided (a registration, a rejection
@@ -62,6 +67,8 @@ final class DropFolderWatcher implements AutoCloseable {
     /** The files raised and not settled yet: not raised again while their events are on their way. */
     private final Map<Path, Version> inFlight = new HashMap<>();
     private final Set<Path> watched = new HashSet<>();
+    /** What the last scan could not read, so that each is logged once. */
+    private Set<Path> unreadableBefore = Set.of();
     private final AtomicLong sequence = new AtomicLong();
     private final Path ledger;
     private WatchService watchService;
@@ -148,10 +155,8 @@ final class DropFolderWatcher implements AutoCloseable {
     private void scan() throws IOException {
         Instant now = clock.instant();
         Set<Path> present = new HashSet<>();
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(root)) {
-            files = walk.filter(p -> !p.equals(root) && !hidden(root.relativize(p))).toList();
-        }
+        Map<Path, String> unreadable = new HashMap<>();
+        List<Path> files = list(unreadable);
         for (Path path : files) {
             BasicFileAttributes attributes;
             try {
@@ -159,6 +164,9 @@ final class DropFolderWatcher implements AutoCloseable {
                 // to a key elsewhere on the machine is never published or raised), as the file store never follows one.
                 attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException gone) {
+                continue;
+            } catch (IOException e) {
+                unreadable.put(path, e.getClass().getSimpleName());
                 continue;
             }
             if (attributes.isDirectory()) {
@@ -193,13 +201,83 @@ final class DropFolderWatcher implements AutoCloseable {
             }
         }
         register(root);
+        report(unreadable);
         candidates.keySet().retainAll(present);
+        // A file not seen because its folder could not be read is not gone: it stays in the ledger, so it is not
+        // raised again once the folder can be read.
+        Predicate<Path> gone = path -> !present.contains(path)
+                && unreadable.keySet().stream().noneMatch(path::startsWith);
         synchronized (state) {
-            inFlight.keySet().retainAll(present);
-            if (raised.keySet().retainAll(present)) {
+            inFlight.keySet().removeIf(gone);
+            if (raised.keySet().removeIf(gone)) {
                 saveLedger();
             }
         }
+    }
+
+    /**
+     * The folders and files under the root, hidden ones left out. A folder that cannot be read (its permissions, a path
+     * longer than the system takes) is put in {@code unreadable} with its failure and left out with what it holds, so
+     * that the rest is still raised.
+     */
+    private List<Path> list(Map<Path, String> unreadable) throws IOException {
+        List<Path> found = new ArrayList<>();
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) {
+                if (directory.equals(root)) {
+                    return FileVisitResult.CONTINUE;
+                }
+                if (hidden(root.relativize(directory))) {
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                found.add(directory);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                if (!hidden(root.relativize(file))) {
+                    found.add(file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException failure) {
+                if (failure instanceof NoSuchFileException || !file.equals(root) && hidden(root.relativize(file))) {
+                    return FileVisitResult.CONTINUE; // gone since its folder was listed, or hidden: nothing to read
+                }
+                unreadable.put(file, failure.getClass().getSimpleName());
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path directory, IOException failure) {
+                if (failure != null) {
+                    unreadable.put(directory, failure.getClass().getSimpleName()); // stopped part way through
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return found;
+    }
+
+    /**
+     * Logs what could not be read when it first could not be, by count and failure only: folder and file names may
+     * hold patient data. Logged again only after it could be read in between.
+     */
+    private void report(Map<Path, String> unreadable) {
+        Set<Path> fresh = new HashSet<>(unreadable.keySet());
+        fresh.removeAll(unreadableBefore);
+        if (!fresh.isEmpty()) {
+            Set<String> failures = new TreeSet<>();
+            fresh.forEach(path -> failures.add(unreadable.get(path)));
+            LOG.warning(() -> "the " + container + " drop folder has " + fresh.size() + " unreadable "
+                    + (fresh.size() == 1 ? "entry" : "entries") + " (" + String.join(", ", failures) + "), skipped with"
+                    + " what they hold until they can be read; the rest is still raised");
+        }
+        unreadableBefore = Set.copyOf(unreadable.keySet());
     }
 
     private boolean raisedOrOnItsWay(Path path, Version version) {

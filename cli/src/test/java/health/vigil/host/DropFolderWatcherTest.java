@@ -1,14 +1,18 @@
 package health.vigil.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -91,6 +95,72 @@ class DropFolderWatcherTest {
         assertThat(published).containsExactly("package.zip");
         assertThat(raised).singleElement().satisfies(event -> assertThat(event.get("subject").asText())
                 .endsWith("/blobs/package.zip"));
+    }
+
+    /**
+     * A folder the scan cannot open, whoever runs the test: nested so deep that its path is longer than Linux opens
+     * (4096 bytes), made by moving a deep tree under another, as no path given to the system may be that long.
+     */
+    @Test
+    void aFolderThatCannotBeOpenedIsSkippedAndTheRestIsStillRaised() throws Exception {
+        assumeTrue(System.getProperty("os.name").startsWith("Linux"), "a path longer than Linux's PATH_MAX");
+        Path drop = Files.createDirectories(home.resolve("models"));
+        String name = "d".repeat(250);
+        Path outer = drop;
+        Path staged = Files.createDirectories(home.resolve("staged"));
+        Path inner = staged;
+        for (int i = 0; i < 9; i++) {
+            outer = Files.createDirectory(outer.resolve(name + i));
+            inner = Files.createDirectory(inner.resolve(name + i));
+        }
+        Files.writeString(inner.resolve("deep.zip"), "too deep to open");
+        Path moved = Files.move(staged, outer.resolve("staged"));
+        List<ObjectNode> raised = new CopyOnWriteArrayList<>();
+        try {
+            try (DropFolderWatcher watcher = watcher(settling(raised))) {
+                watcher.start();
+                Files.writeString(drop.resolve("package.zip"), "a package");
+                awaitSize(raised, 1);
+                Thread.sleep(200); // a few more scans
+            }
+        } finally {
+            Files.move(moved, staged); // short enough again for the temporary folder to be removed
+        }
+
+        assertThat(raised).singleElement().satisfies(event -> assertThat(event.get("subject").asText())
+                .endsWith("/blobs/package.zip"));
+    }
+
+    /** The same with a folder whose permissions forbid reading it, where they do (not for root). */
+    @Test
+    void aFolderItMayNotReadIsSkippedAndWhatItHoldsIsNotRaisedAgainOnceItMay() throws Exception {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+        Path probe = Files.createDirectories(home.resolve("probe"));
+        Files.setPosixFilePermissions(probe, Set.of());
+        boolean enforced = !Files.isReadable(probe);
+        Files.setPosixFilePermissions(probe, PosixFilePermissions.fromString("rwx------"));
+        assumeTrue(enforced, "permissions do not keep this user from reading a folder");
+
+        Path drop = Files.createDirectories(home.resolve("models"));
+        Path reports = Files.createDirectories(drop.resolve("reports"));
+        Files.writeString(reports.resolve("a.zip"), "raised before its folder was locked");
+        List<ObjectNode> raised = new CopyOnWriteArrayList<>();
+        try (DropFolderWatcher watcher = watcher(settling(raised))) {
+            watcher.start();
+            awaitSize(raised, 1);
+            Files.setPosixFilePermissions(reports, Set.of());
+            try {
+                Files.writeString(drop.resolve("package.zip"), "a package");
+                awaitSize(raised, 2);
+                Thread.sleep(200);
+            } finally {
+                Files.setPosixFilePermissions(reports, PosixFilePermissions.fromString("rwx------"));
+            }
+            Thread.sleep(200); // scans that read the folder again: what it holds was raised, and stays so
+        }
+
+        assertThat(raised).extracting(event -> event.get("subject").asText().replaceAll(".*/blobs/", ""))
+                .containsExactly("reports/a.zip", "package.zip");
     }
 
     @Test

@@ -145,7 +145,9 @@ final class LocalQueues implements WorkQueue, AutoCloseable {
                 current.deliver(queue, message);
                 Files.deleteIfExists(file);
                 return;
-            } catch (Exception e) {
+            } catch (Exception | VirtualMachineError e) {
+                // An Error (a StackOverflowError of a message that recurses too deep) is a failed attempt too: thrown
+                // on, it would end this worker for good, and with the last one every queue would stop, saying nothing.
                 int tried = attempt;
                 LOG.log(Level.WARNING, "a message of queue " + queue + " failed (attempt " + tried + " of "
                         + MAX_DEQUEUE + "): " + e.getClass().getSimpleName());

@@ -19,7 +19,8 @@ import java.util.logging.Logger;
  * Runs TimerTrigger functions on their NCRONTAB schedules (in UTC, the Functions host's default), handing
  * each invocation the timer information JSON the Functions host passes ({@code Schedule},
  * {@code ScheduleStatus}, {@code IsPastDue}). A function's next run is planned only after its current one
- * ends, so runs of one timer never overlap, as with the host's singleton lock. Functions named in
+ * ends, however it ends (an Error such as a StackOverflowError included), so runs of one timer never overlap, as with
+ * the host's singleton lock, and a timer whose run failed fires again at its next occurrence. Functions named in
  * {@code runOnStartup} also run once when the host starts (the Java annotation has no such attribute; in
  * Azure it is a function.json setting, so locally it is a host option).
  */
@@ -27,6 +28,8 @@ final class TimerScheduler implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TimerScheduler.class.getName());
     /** A run that starts more than this after its scheduled time reports IsPastDue, as a missed occurrence would. */
     private static final Duration PAST_DUE = Duration.ofSeconds(1);
+    /** How long closing waits for a run under way, as the queue workers are waited for. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     private final List<FunctionDefinition> timers;
     private final FunctionInvoker invoker;
@@ -55,8 +58,11 @@ final class TimerScheduler implements AutoCloseable {
             Instant now = clock.instant();
             if (runOnStartup.stream().anyMatch(n -> n.equalsIgnoreCase(f.name()))) {
                 executor.execute(() -> {
-                    run(f, null, null);
-                    planNext(f, clock.instant(), now);
+                    try {
+                        run(f, null, null);
+                    } finally {
+                        planNext(f, clock.instant(), now);
+                    }
                 });
             } else {
                 planNext(f, now, null);
@@ -95,10 +101,14 @@ final class TimerScheduler implements AutoCloseable {
             schedule(f, due, last);
             return;
         }
-        run(f, due, last);
-        // Plan from the later of the due time and now, so a long run skips missed occurrences instead of piling up.
-        Instant now = clock.instant();
-        planNext(f, now.isAfter(due) ? now : due, due);
+        try {
+            run(f, due, last);
+        } finally {
+            // Plan from the later of the due time and now, so a long run skips missed occurrences instead of piling up.
+            // Planned whatever the run threw: a timer that is not planned never fires again, and says nothing.
+            Instant now = clock.instant();
+            planNext(f, now.isAfter(due) ? now : due, due);
+        }
     }
 
     private void run(FunctionDefinition f, Instant due, Instant last) {
@@ -118,15 +128,27 @@ final class TimerScheduler implements AutoCloseable {
             HttpFunctionHandler.logFailure(f, invocationId, failure.getCause());
         } catch (RuntimeException e) {
             HttpFunctionHandler.logFailure(f, invocationId, e);
+        } catch (VirtualMachineError fatal) {
+            // Logged, then thrown on: the caller still plans the next run, in its finally.
+            HttpFunctionHandler.logFailure(f, invocationId, fatal);
+            throw fatal;
         }
     }
 
+    /**
+     * Stops the timers: no run starts from now on, and a run under way is waited for, up to {@link #CLOSE_WAIT}, but
+     * not interrupted, as an interrupt closes the file channels the function writes through (a journal, a database).
+     * A run still going after the wait is left to end on its own daemon thread.
+     */
     @Override
     public void close() {
         closed = true;
-        executor.shutdownNow();
+        executor.shutdown();
         try {
-            executor.awaitTermination(10, TimeUnit.SECONDS);
+            if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warning(() -> "a timer function was still running " + CLOSE_WAIT.toSeconds() + " s after the timers"
+                        + " were told to stop; it is left to finish");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

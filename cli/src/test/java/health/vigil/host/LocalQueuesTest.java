@@ -64,6 +64,31 @@ class LocalQueuesTest {
     }
 
     @Test
+    void aDeliveryThatThrowsAnErrorIsTriedAgainAndTheWorkerGoesOn() throws Exception {
+        List<String> delivered = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        try (LocalQueues queues = new LocalQueues(root, 1, 1)) {
+            queues.start((queue, message) -> {
+                if (message.equals("{\"n\":1}") && attempts.incrementAndGet() == 1) {
+                    throw new StackOverflowError(); // a function that recursed too deep, once
+                }
+                delivered.add(message);
+            }, Set.of("work"));
+
+            queues.send("work", "m-4", "{\"n\":1}");
+            queues.send("work", "m-5", "{\"n\":2}");
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            while (delivered.size() < 2 && Instant.now().isBefore(deadline)) {
+                Thread.sleep(20);
+            }
+        }
+
+        assertThat(attempts).hasValue(2);
+        assertThat(delivered).containsExactlyInAnyOrder("{\"n\":1}", "{\"n\":2}");
+        assertThat(root.resolve("work").resolve("m-4.msg")).doesNotExist();
+    }
+
+    @Test
     void aMessageThatCannotBeWrittenLeavesNoStagedFileBehind() throws Exception {
         try (LocalQueues queues = new LocalQueues(root, 1, 1)) {
             // Text UTF-8 cannot encode (an unpaired surrogate): the staged file is created, then writing it fails.

@@ -206,6 +206,17 @@ class ReferenceVerifierIT {
     }
 
     @Test
+    void aSignatureWithoutItsBase64PaddingIsABadSignatureForBothVerifiers() throws Exception {
+        Path unpadded = copy(folder, "signature-unpadded");
+        Path digest = unpadded.resolve("digests/00000002.json");
+        String text = Files.readString(digest);
+        String signature = text.replaceAll("(?s).*\"signature\" : \"([^\"]+)\".*", "$1");
+        assertThat(signature).endsWith("==");
+        Files.writeString(digest, text.replace(signature, signature.substring(0, signature.length() - 2)));
+        assertFails(unpadded, "FAILED BAD_SIGNATURE in digests/00000002.json");
+    }
+
+    @Test
     void recordLinesNotWrittenAsTheFormatDefinesThemAreMalformedForBothVerifiers() throws Exception {
         // Line 3 is operator-0-1's record; its hash still stands where the line keeps one.
         Map<String, Consumer<List<String>>> edits = new LinkedHashMap<>();

@@ -61,7 +61,15 @@ public record SignedStatement(Map<String, String> fields, String keyId, String s
         return fields.getOrDefault(name, "");
     }
 
+    /**
+     * The signature's bytes, decoded from standard base64 with its {@code =} padding as the format writes it; empty
+     * when the text is not that. Java's decoder alone also takes the text without its padding, which the format and
+     * the reference verifier refuse: the same statement would then verify here and fail there.
+     */
     public byte[] signatureBytes() {
+        if (signature.length() % 4 != 0) {
+            return new byte[0];
+        }
         try {
             return Base64.getDecoder().decode(signature);
         } catch (IllegalArgumentException e) {

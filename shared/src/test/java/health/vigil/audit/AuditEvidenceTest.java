@@ -350,6 +350,24 @@ class AuditEvidenceTest {
         assertThat(verify().firstProblem()).isNull();
     }
 
+    @Test
+    void aSignatureWithoutItsBase64PaddingDoesNotVerify() {
+        ExportResult export = evidence.export(DAY, DAY, "compliance-officer");
+        byte[] signed = artifacts.get(export.digest());
+        SignedStatement digest = SignedStatement.parse(signed).orElseThrow();
+        // 64 bytes are 86 base64 characters and two '=' of padding, which the format writes and requires.
+        assertThat(digest.signature()).hasSize(88).endsWith("==");
+        String unpadded = digest.signature().substring(0, 86);
+        artifacts.set(export.digest(), new SignedStatement(digest.fields(), digest.keyId(), unpadded)
+                .toJson(EvidenceLayout.DIGEST_ORDER));
+
+        assertThat(verify().firstProblem()).isNotNull()
+                .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::file)
+                .containsExactly(EvidenceReport.Kind.BAD_SIGNATURE, export.digest());
+        artifacts.set(export.digest(), signed);
+        assertThat(verify().firstProblem()).isNull();
+    }
+
     /** One of the checks that read the signed evidence. */
     private interface PublicKeyCheck {
         EvidenceReport report();

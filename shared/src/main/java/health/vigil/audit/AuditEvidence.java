@@ -130,7 +130,10 @@ public final class AuditEvidence {
                     recordExport(from, to, recordsName, written, earlier.get(), actor);
                     return earlier.get();
                 }
-                // The records were stored by an export that stopped before its digest: finish it.
+                // The records were stored by an export that stopped before its digest: finish it, once the stored
+                // file is shown to be these records. Its name holds only the start of their sha256, and a digest signs
+                // the sha256 of what this export read, not of what is stored.
+                requireStoredAsWritten(from, to, recordsName, written);
             }
             ExportResult result = writeDigest(from, to, recordsName, written, head, readAt, actor, digestBefore);
             recordExport(from, to, recordsName, written, result, actor);
@@ -141,6 +144,38 @@ public final class AuditEvidence {
         } finally {
             deleteQuietly(temp);
         }
+    }
+
+    /**
+     * Refuses to sign records whose name is taken by a stored file of other content that no digest names: it was not
+     * written by an export of these records (a sha256 prefix shared by chance is 1 in 2^64), and a digest signed over
+     * it would attest bytes the container does not hold.
+     */
+    private void requireStoredAsWritten(LocalDate from, LocalDate to, String recordsName, Written written) {
+        String stored = storedSha256(recordsName);
+        if (!written.sha256.equals(stored)) {
+            throw new VigilException(ErrorCode.INTEGRITY_FAILURE, ArtifactStore.AUDIT_EXPORTS + "/" + recordsName
+                    + " is already stored, named by no digest, and is not the records of " + from + " to " + to
+                    + " read now (its sha256 starts " + stored.substring(0, 16) + ", theirs "
+                    + written.sha256.substring(0, 16) + "), so nothing was signed: Vigil's exports do not write such a"
+                    + " file; keep it as evidence and follow the failed-verification runbook"
+                    + " (docs/runbooks/failed-verification.md)");
+        }
+    }
+
+    /**
+     * The sha256 of a stored file: the store's own when it computes it from the bytes, otherwise read back (in Blob
+     * Storage whoever writes a blob can set the value describe returns).
+     */
+    private String storedSha256(String name) {
+        if (artifacts.computesItsOwnSha256()) {
+            Optional<String> described = artifacts.describe(ArtifactStore.AUDIT_EXPORTS, name)
+                    .map(ArtifactStore.StoredArtifact::sha256);
+            if (described.isPresent()) {
+                return described.get();
+            }
+        }
+        return sha256Of(name);
     }
 
     /**

@@ -119,6 +119,34 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void recordsStoredWithoutADigestAreSignedOnlyWhenTheStoredFileIsThoseRecords() {
+        // The same export run on copies gives the name this export stores its records under.
+        InMemoryAuditStore sameRecords = store.copy();
+        InMemoryArtifactStore sameFiles = artifacts.copy();
+        String name = new AuditEvidence(sameRecords, new AuditLog(sameRecords, clock), sameFiles, key, clock)
+                .export(DAY, DAY, "compliance-officer").records();
+        byte[] records = sameFiles.get(name);
+        byte[] other = "{\"forged\":true}\n".getBytes(StandardCharsets.UTF_8);
+        artifacts.set(name, other);
+
+        assertThatThrownBy(() -> evidence.export(DAY, DAY, "compliance-officer"))
+                .isInstanceOf(health.vigil.error.VigilException.class)
+                .satisfies(e -> assertThat(((health.vigil.error.VigilException) e).code())
+                        .isEqualTo(health.vigil.error.ErrorCode.INTEGRITY_FAILURE))
+                .hasMessageContaining(ArtifactStore.AUDIT_EXPORTS + "/" + name + " is already stored, named by no"
+                        + " digest").hasMessageContaining("nothing was signed");
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS)).isEmpty();
+        assertThat(artifacts.get(name)).isEqualTo(other);
+
+        // The records themselves, stored by an export that stopped before its digest, are signed.
+        artifacts.set(name, records);
+        ExportResult finished = evidence.export(DAY, DAY, "compliance-officer");
+        assertThat(finished.records()).isEqualTo(name);
+        assertThat(finished.created()).isTrue();
+        assertThat(verify().firstProblem()).isNull();
+    }
+
+    @Test
     void eachExportIsCountedByHowItEndedButAPeriodRefusedBeforeAnyReadIsNot() {
         List<String> counted = new java.util.ArrayList<>();
         InMemoryAuditStore failing = Mockito.spy(new InMemoryAuditStore());

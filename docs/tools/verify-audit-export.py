@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 RECORD_FORMAT = "vigil-audit-record/1"
 STATEMENT_FORMAT = "vigil-signed-statement/1"
@@ -42,6 +43,10 @@ DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 HOUR = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2})Z")
 WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")
 LARGEST_WHOLE_NUMBER = 2 ** 63 - 1
+# Read no further than these: a forged folder of gigabytes must not take all the memory there is.
+MAX_STATEMENT_BYTES = 1 << 20
+MAX_LINE_BYTES = 4 << 20
+MAX_KEY_FILE_BYTES = 64 * 1024
 
 
 class Failed(Exception):
@@ -69,6 +74,20 @@ def netstring(text):
 def key_order(key):
     """Java's String order: UTF-16 code units."""
     return key.encode("utf-16-be", "surrogatepass")
+
+
+def shown(text):
+    """Text as it is printed on one line of a terminal: every control character (line breaks and tabs too), every
+    invisible format character (the bidirectional controls and marks among them), the line and paragraph separators
+    and half a surrogate pair shown by name, as [U+001B], so nothing a forged folder holds (a file name, a field of an
+    unsigned file) can move the cursor, rewrite the screen or print a VERIFIED of its own."""
+    return "".join("[U+%04X]" % ord(c) if is_named(c) else c for c in text)
+
+
+def is_named(c):
+    code = ord(c)
+    return (code < 0x20 or 0x7f <= code <= 0x9f or code in (0x2028, 0x2029)
+            or unicodedata.category(c) in ("Cf", "Cs"))
 
 
 def sha256_hex(data):
@@ -397,9 +416,10 @@ class Folder:
             return None
         return path
 
-    def read(self, name):
+    def read(self, name, limit):
+        """At most limit + 1 bytes of the file: one more than the longest it may be shows that it is longer."""
         with open(os.path.join(self.root, name), "rb") as file:
-            return file.read()
+            return file.read(limit + 1)
 
 
 class Coverage:
@@ -517,7 +537,10 @@ class Verifier:
         previous_name = None
         previous_sha = None
         for name in self.folder.list(prefix):
-            data = self.folder.read(name)
+            data = self.folder.read(name, MAX_STATEMENT_BYTES)
+            if len(data) > MAX_STATEMENT_BYTES:
+                raise Failed("MALFORMED_STATEMENT", name, 0, "%s is larger than %d bytes: not a signed statement Vigil"
+                             " wrote (one is a few hundred bytes)" % (name, MAX_STATEMENT_BYTES))
             parsed = parse_statement(data)
             if parsed is None:
                 raise Failed("MALFORMED_STATEMENT", name, 0, "%s is not a signed statement (a JSON object of"
@@ -576,10 +599,14 @@ class Verifier:
         day_hashes = collections.deque(maxlen=PREVIOUS_DAY_HASHES)
         last_sequence = {}
         with open(path, "rb") as stream:
-            for raw in stream:
+            # A line is read up to its LF or one byte past the longest line there may be, whichever comes first.
+            for raw in iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""):
                 sha.update(raw)
                 line += 1
-                if raw.endswith(b"\n"):
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    record = None
+                    problem = "it is longer than %d bytes, far more than any audit record" % MAX_LINE_BYTES
+                elif raw.endswith(b"\n"):
                     record, problem = parse_record(raw[:-1])
                 else:
                     record, problem = None, "it does not end in a line feed (LF); every line does, the last one too"
@@ -693,8 +720,9 @@ def trusted_keys(paths, folder, openssl):
         if not os.path.isfile(path):
             raise Unusable("'%s' is not a file: give --public-key the PEM file of the key published with the"
                            " exports" % path)
-        with open(path, encoding="ascii", errors="replace") as file:
-            der = key_from_pem(file.read())
+        with open(path, "rb") as file:
+            pem = file.read(MAX_KEY_FILE_BYTES + 1)
+        der = None if len(pem) > MAX_KEY_FILE_BYTES else key_from_pem(pem.decode("ascii", errors="replace"))
         if der is None:
             raise Unusable("'%s' is not a P-256 public key in PEM form (-----BEGIN PUBLIC KEY-----)" % path)
         openssl.add_key(der)
@@ -732,15 +760,15 @@ def main(arguments):
             except Failed as failed:
                 problem = failed
     except Unusable as error:
-        print("error: %s" % error, file=sys.stderr)
+        print("error: %s" % shown(str(error)), file=sys.stderr)
         return 2
     print("checked %s, %s, %s, %s" % (counted(len(verifier.anchors), "anchor"), counted(len(verifier.digests), "digest"),
                                        counted(len(verifier.checked), "export"), counted(verifier.records, "record")))
     for note in verifier.notes:
-        print("note: " + note)
+        print("note: " + shown(note))
     if problem is not None:
-        print("FAILED %s in %s%s: %s" % (problem.kind, problem.file, " line %d" % problem.line if problem.line else "",
-                                          problem.message))
+        print("FAILED %s in %s%s: %s" % (problem.kind, shown(problem.file),
+                                          " line %d" % problem.line if problem.line else "", shown(problem.message)))
         return 1
     if not verifier.checked:
         print("NOTHING VERIFIED: no export in this folder was checked against its digest")

@@ -217,6 +217,33 @@ class ReferenceVerifierIT {
     }
 
     @Test
+    void bothVerifiersNameTheControlCharactersOfWhatTheyPrintAndReadNoFurtherThanTheLimitsOfTheFormat()
+            throws Exception {
+        // A file whose name would return the cursor, clear the line and print a VERIFIED of its own, then hide the
+        // rest.
+        Path forged = copy(folder, "control-characters");
+        Files.writeString(forged.resolve("exports/x\r\u001b[2KVERIFIED\u001b[8m"), "");
+        assertThat(pythonVerifies(forged, key)).doesNotContain("\u001b").doesNotContain("\r");
+        assertThat(bothVerify(forged, key)).startsWith("1\n")
+                .contains("FAILED UNSIGNED_EXPORT in exports/x[U+000D][U+001B][2KVERIFIED[U+001B][8m: ")
+                .doesNotContain("\u001b");
+
+        // A digest of more than 1 MiB is not a statement Vigil wrote, whatever it holds: here its own signed fields.
+        Path largeDigest = copy(folder, "statement-over-1-mib");
+        Path digest = largeDigest.resolve("digests/00000002.json");
+        String json = Files.readString(digest);
+        Files.writeString(digest, json.replace("\n}", " ".repeat(1 << 20) + "\n}"));
+        assertThat(bothVerify(largeDigest, key)).startsWith("1\n")
+                .contains("FAILED MALFORMED_STATEMENT in digests/00000002.json: ");
+
+        // A line of more than 4 MiB is not a record Vigil wrote, though the JSON in it is the record's.
+        Path longLine = copy(folder, "line-over-4-mib");
+        editExport(longLine, lines -> lines.set(1, lines.get(1).replaceFirst("\\}$", " ".repeat(4 << 20) + "}")));
+        assertThat(bothVerify(longLine, key)).startsWith("1\n")
+                .contains("FAILED MALFORMED_RECORD in exports/").contains(" line 2: ");
+    }
+
+    @Test
     void recordLinesNotWrittenAsTheFormatDefinesThemAreMalformedForBothVerifiers() throws Exception {
         // Line 3 is operator-0-1's record; its hash still stands where the line keeps one.
         Map<String, Consumer<List<String>>> edits = new LinkedHashMap<>();

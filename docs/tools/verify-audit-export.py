@@ -379,6 +379,20 @@ def anchored_at(fields, name):
     return at
 
 
+def check_latest_anchor(fields, name, anchor_sha256s):
+    """A digest's latestAnchor, when it names one, is among the anchors with the sha256 the digest gives: the anchors'
+    own chain does not show all of them removed."""
+    anchor = fields.get("latestAnchor", "")
+    if anchor == "":
+        return
+    if anchor not in anchor_sha256s:
+        raise Failed("BROKEN_STATEMENT_CHAIN", name, 0, "%s names %s as the latest anchor signed before it, which is"
+                     " not among the anchors here: anchors were removed" % (name, anchor))
+    if anchor_sha256s[anchor] != fields.get("latestAnchorSha256", ""):
+        raise Failed("BROKEN_STATEMENT_CHAIN", name, 0, "%s is not the anchor %s names as the latest signed before it"
+                     " (its sha256 differs): it was replaced" % (anchor, name))
+
+
 def statement_count(fields, name):
     count = whole_number(fields.get("count", ""))
     if count is None:
@@ -495,11 +509,12 @@ class Verifier:
             raise Failed("NO_TRUSTED_KEY", unchecked[0] if unchecked else "keys/", 0, "no trusted public key%s: give"
                          " the public key(s) published with the exports, obtained from a source you trust"
                          % (" to check the %d signed statements here" % len(unchecked) if unchecked else ""))
-        self.anchors = self.chain("anchors/", ANCHOR_FORMAT, "previousAnchor", "previousAnchorSha256")
+        anchor_sha256s = {}
+        self.anchors = self.chain("anchors/", ANCHOR_FORMAT, "previousAnchor", "previousAnchorSha256", anchor_sha256s)
         for name, fields in self.anchors:
             at = anchored_at(fields, name)
             add_witness(self.witnesses, name, fields.get("chainHeadRecord", ""), fields.get("chainHeadHash", ""), at)
-        self.digests = self.chain("digests/", DIGEST_FORMAT, "previousDigest", "previousDigestSha256")
+        self.digests = self.chain("digests/", DIGEST_FORMAT, "previousDigest", "previousDigestSha256", {})
         for name, fields in self.digests:
             at = statement_time(fields, name, "exportedAt")
             if at < statement_time(fields, name, "readAt"):
@@ -514,6 +529,7 @@ class Verifier:
             for record, hash_ in (("firstRecord", "firstRecordHash"), ("lastRecord", "lastRecordHash"),
                                   ("chainHeadRecord", "chainHeadHash")):
                 add_witness(self.witnesses, name, fields.get(record, ""), fields.get(hash_, ""), at)
+            check_latest_anchor(fields, name, anchor_sha256s)
         absent = []
         for name, fields in self.digests:
             path = self.folder.path(fields.get("records", ""))
@@ -532,7 +548,8 @@ class Verifier:
         if not self.digests and not self.anchors:
             self.notes.append("there are no digests and no anchors: nothing was verified")
 
-    def chain(self, prefix, format_, previous_field, previous_sha_field):
+    def chain(self, prefix, format_, previous_field, previous_sha_field, sha256s):
+        """The statements under prefix, each checked and linked to the one before; sha256s gets each file's sha256."""
         statements = []
         previous_name = None
         previous_sha = None
@@ -580,6 +597,7 @@ class Verifier:
                              " differs): it was replaced" % (previous_name, name))
             previous_name = name
             previous_sha = sha256_hex(data)
+            sha256s[name] = previous_sha
             statements.append((name, fields))
         return statements
 

@@ -244,6 +244,19 @@ class ReferenceVerifierIT {
     }
 
     @Test
+    void aFolderWithoutItsAnchorsFailsForBothVerifiers() throws Exception {
+        Path withoutAnchors = copy(folder, "without-anchors");
+        String named = field(withoutAnchors.resolve("digests/00000001.json"), "latestAnchor");
+        assertThat(named).startsWith("anchors/");
+        for (Path anchor : files(withoutAnchors.resolve("anchors"))) {
+            Files.delete(anchor);
+        }
+        assertThat(bothVerify(withoutAnchors, key)).startsWith("1\n")
+                .contains("FAILED BROKEN_STATEMENT_CHAIN in digests/00000001.json: digests/00000001.json names "
+                        + named + " as the latest anchor signed before it, which is not among the anchors here");
+    }
+
+    @Test
     void recordLinesNotWrittenAsTheFormatDefinesThemAreMalformedForBothVerifiers() throws Exception {
         // Line 3 is operator-0-1's record; its hash still stands where the line keeps one.
         Map<String, Consumer<List<String>>> edits = new LinkedHashMap<>();
@@ -368,6 +381,10 @@ class ReferenceVerifierIT {
         Path anchor = lastMillisecond.resolve(name);
         Files.write(anchor, resigned(anchor, Map.of("anchoredAt",
                 hour.plus(Duration.ofHours(1)).minusMillis(1).toString())));
+        // The last digest, signed after the last anchor, names it by its bytes: it is signed again over the new ones.
+        assertThat(field(lastDigest(lastMillisecond), "latestAnchor")).isEqualTo(name);
+        resignLastDigest(lastMillisecond, Map.of("latestAnchorSha256",
+                health.vigil.hash.Sha256.hex(Files.readAllBytes(anchor))));
         assertThat(bothVerify(lastMillisecond, key)).startsWith("0\n").contains("\nVERIFIED");
     }
 

@@ -413,6 +413,11 @@ public final class AuditEvidence {
             fields.put("chainHeadHash", head.map(AuditRecord::hash).orElse(""));
             fields.put("previousDigest", previous.orElse(""));
             fields.put("previousDigestSha256", previous.map(this::sha256Of).orElse(""));
+            // Anchors are chained from the first only: without digests naming one, all of them removed would not show.
+            latestAnchor().ifPresent(anchor -> {
+                fields.put("latestAnchor", anchor);
+                fields.put("latestAnchorSha256", sha256Of(anchor));
+            });
             fields.put("readAt", readAt.toString());
             // Never before readAt, which a verifier checks, even when the clock stepped back while the records were read.
             Instant exportedAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
@@ -463,6 +468,18 @@ public final class AuditEvidence {
         return artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.ANCHORS).stream()
                 .map(ArtifactStore.StoredArtifact::name).filter(n -> n.compareTo(name) < 0)
                 .max(String::compareTo).orElse(null);
+    }
+
+    /** The latest anchor signed, if any: this hour's or the one before (two point reads), else found by listing. */
+    private Optional<String> latestAnchor() {
+        Instant hour = clock.instant().truncatedTo(ChronoUnit.HOURS);
+        for (Instant candidate : List.of(hour, hour.minus(1, ChronoUnit.HOURS))) {
+            String name = EvidenceLayout.anchorName(candidate);
+            if (artifacts.describe(ArtifactStore.AUDIT_EXPORTS, name).isPresent()) {
+                return Optional.of(name);
+            }
+        }
+        return latest(EvidenceLayout.ANCHORS);
     }
 
     private Optional<String> latest(String prefix) {

@@ -64,7 +64,7 @@ public final class EvidenceVerifier {
     private record Statements(List<SignedStatement> anchors, List<SignedStatement> digests,
             Map<String, TreeMap<Long, List<Witness>>> witnesses) {}
 
-    private Statements statements(EvidenceFiles files, List<String> notes) throws IOException {
+    private Statements statements(EvidenceFiles files) throws IOException {
         if (trusted.isEmpty()) {
             // Named by the first signed statement that cannot be checked, if there is one: evidence whose keys are
             // gone is not evidence that was never signed.
@@ -75,15 +75,16 @@ public final class EvidenceVerifier {
                     + " from a source you trust");
         }
         Map<String, TreeMap<Long, List<Witness>>> witnesses = new HashMap<>();
+        Map<String, String> anchorSha256s = new HashMap<>();
         List<SignedStatement> anchors = chain(files, EvidenceLayout.ANCHORS, EvidenceLayout.ANCHOR_FORMAT,
-                "previousAnchor", "previousAnchorSha256", notes);
+                "previousAnchor", "previousAnchorSha256", anchorSha256s);
         for (SignedStatement anchor : anchors) {
             String name = nameOf(anchor);
             addWitness(witnesses, name, anchor.field("chainHeadRecord"), anchor.field("chainHeadHash"),
                     anchoredAt(anchor, name));
         }
         List<SignedStatement> digests = chain(files, EvidenceLayout.DIGESTS, EvidenceLayout.DIGEST_FORMAT,
-                "previousDigest", "previousDigestSha256", notes);
+                "previousDigest", "previousDigestSha256", new HashMap<>());
         for (SignedStatement digest : digests) {
             String name = nameOf(digest);
             Instant exportedAt = exportedAt(digest, name);
@@ -91,8 +92,30 @@ public final class EvidenceVerifier {
             addWitness(witnesses, name, digest.field("firstRecord"), digest.field("firstRecordHash"), exportedAt);
             addWitness(witnesses, name, digest.field("lastRecord"), digest.field("lastRecordHash"), exportedAt);
             addWitness(witnesses, name, digest.field("chainHeadRecord"), digest.field("chainHeadHash"), exportedAt);
+            checkLatestAnchor(digest, name, anchorSha256s);
         }
         return new Statements(anchors, digests, witnesses);
+    }
+
+    /**
+     * A digest names the latest anchor signed before it, which must be among the anchors, unchanged: the anchors'
+     * chain shows one removed from its start or middle, not all of them gone. A digest that names none (signed before
+     * the first anchor, or written before digests named anchors) is held to the anchors' chain alone.
+     */
+    private static void checkLatestAnchor(SignedStatement digest, String name, Map<String, String> anchorSha256s) {
+        String anchor = digest.field("latestAnchor");
+        if (anchor.isEmpty()) {
+            return;
+        }
+        String sha256 = anchorSha256s.get(anchor);
+        if (sha256 == null) {
+            throw new Failed(Kind.BROKEN_STATEMENT_CHAIN, name, 0, name + " names " + anchor + " as the latest anchor"
+                    + " signed before it, which is not among the anchors here: anchors were removed");
+        }
+        if (!sha256.equals(digest.field("latestAnchorSha256"))) {
+            throw new Failed(Kind.BROKEN_STATEMENT_CHAIN, name, 0, anchor + " is not the anchor " + name + " names"
+                    + " as the latest signed before it (its sha256 differs): " + anchor + " was replaced");
+        }
     }
 
     /** The names of every anchor and digest, in that order. */
@@ -120,7 +143,7 @@ public final class EvidenceVerifier {
                         + " is no proof that they are intact (GET /audit/verify checks their own hash chain); the"
                         + " hourly anchor and the daily export sign the first evidence");
             }
-            Statements statements = statements(evidence, notes);
+            Statements statements = statements(evidence);
             anchors = statements.anchors().size();
             digests = statements.digests().size();
             if (anchors == 0 && digests == 0) {
@@ -149,7 +172,7 @@ public final class EvidenceVerifier {
         int exports = 0;
         long records = 0;
         try {
-            Statements statements = statements(files, notes);
+            Statements statements = statements(files);
             Map<String, TreeMap<Long, List<Witness>>> witnesses = statements.witnesses();
             List<SignedStatement> anchorList = statements.anchors();
             List<SignedStatement> digests = statements.digests();
@@ -193,10 +216,10 @@ public final class EvidenceVerifier {
 
     /**
      * Reads the statements under {@code prefix} in name order and checks each one's format, name, signature and
-     * link to the one before it.
+     * link to the one before it; puts the sha256 of each file's bytes in {@code sha256s} by its name.
      */
     private List<SignedStatement> chain(EvidenceFiles files, String prefix, String format, String previousField,
-            String previousShaField, List<String> notes) throws IOException {
+            String previousShaField, Map<String, String> sha256s) throws IOException {
         List<SignedStatement> out = new ArrayList<>();
         String previousName = null;
         String previousSha = null;
@@ -254,6 +277,7 @@ public final class EvidenceVerifier {
             }
             previousName = name;
             previousSha = Sha256.hex(bytes);
+            sha256s.put(name, previousSha);
             out.add(statement);
         }
         return out;

@@ -189,6 +189,39 @@ class EvidenceTamperingTest {
         assertThat(report.firstProblem().message()).contains(last.partition() + "#" + last.sequence());
     }
 
+    @Test
+    void everyAnchorRemovedIsFoundThroughTheDigestsThatNameThem() {
+        InMemoryArtifactStore artifacts = base.artifacts().copy();
+        String daily = EvidenceLayout.digestName(1);
+        String named = SignedStatement.parse(artifacts.get(daily)).orElseThrow().field("latestAnchor");
+        assertThat(named).startsWith(EvidenceLayout.ANCHORS);
+        assertThat(artifacts.get(named)).isNotNull();
+        names(artifacts, EvidenceLayout.ANCHORS).forEach(anchor -> artifacts.set(anchor, null));
+
+        for (EvidenceReport report : List.of(verify(artifacts), verifyStore(base.store().copy(), artifacts))) {
+            assertThat(report.firstProblem()).isNotNull()
+                    .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::file)
+                    .containsExactly(EvidenceReport.Kind.BROKEN_STATEMENT_CHAIN, daily);
+            assertThat(report.firstProblem().message()).isEqualTo(daily + " names " + named + " as the latest anchor"
+                    + " signed before it, which is not among the anchors here: anchors were removed");
+        }
+
+        // Digests written before digests named anchors keep the rule they were written under: the anchors' chain alone.
+        String previous = "";
+        for (String name : names(artifacts, EvidenceLayout.DIGESTS)) {
+            SignedStatement digest = SignedStatement.parse(artifacts.get(name)).orElseThrow();
+            Map<String, String> fields = new TreeMap<>(digest.fields());
+            fields.remove("latestAnchor");
+            fields.remove("latestAnchorSha256");
+            fields.remove(SignedStatement.ALGORITHM);
+            fields.put("previousDigestSha256", previous.isEmpty() ? ""
+                    : health.vigil.hash.Sha256.hex(artifacts.get(previous)));
+            artifacts.set(name, SignedStatement.sign(fields, vigil).toJson(EvidenceLayout.DIGEST_ORDER));
+            previous = name;
+        }
+        assertThat(verify(artifacts).firstProblem()).isNull();
+    }
+
     // ---- tampering with exported evidence ----
 
     private String tamperExport(ExportTamper kind, InMemoryArtifactStore files, Random random) {

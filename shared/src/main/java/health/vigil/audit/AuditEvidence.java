@@ -116,9 +116,14 @@ public final class AuditEvidence {
         Path temp = null;
         try {
             temp = Files.createTempFile("vigil-audit-export-", ".jsonl");
-            Written written = writeRecords(from, to, temp, log.walk(from));
-            if (written.broken != null) {
-                throw refused(from, to, actor, written.broken);
+            AuditLog.ChainWalk walk = log.walk(from);
+            Written written = writeRecords(from, to, temp, walk);
+            // A record after the period that existed before its records were read chains to the last of them: records
+            // cut off the end of the period before the read show there, and in the period's own chain they do not.
+            VerificationReport.Break broken = written.broken != null ? written.broken
+                    : walk.following(to.toString(), head.orElse(null));
+            if (broken != null) {
+                throw refused(from, to, actor, broken);
             }
             String recordsName = EvidenceLayout.EXPORTS + from + "_" + to + "-" + written.sha256.substring(0, 16) + ".jsonl";
             try (InputStream in = Files.newInputStream(temp)) {

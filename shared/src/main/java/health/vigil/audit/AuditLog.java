@@ -370,6 +370,34 @@ public final class AuditLog {
             previousRecords = records;
             return null;
         }
+
+        /**
+         * Checks, once the period's days ending on {@code to} were walked, the first record after them: the first
+         * record of the first day after {@code to} that holds records, up to the day of {@code head}, the chain head
+         * read before the period was. That record existed then, so the record it chains to was read with the period
+         * (the latest day with records up to {@code to}): one it chains to that is not there was removed from the end
+         * of the period, which the period's chain, checked backwards only, cannot show. Null when it chains on, or
+         * when no record after the period existed as the head was read.
+         */
+        Break following(String to, AuditRecord head) {
+            if (head == null || head.partition().compareTo(to) <= 0) {
+                return null;
+            }
+            List<String> after = store.partitions().stream()
+                    .filter(p -> p.compareTo(to) > 0 && p.compareTo(head.partition()) <= 0).sorted().toList();
+            for (String partition : after) {
+                List<AuditRecord> first;
+                try {
+                    first = store.read(partition, 1, 1);
+                } catch (AuditRecordUnreadableException e) {
+                    return unreadable(e, " (the first day after the period, whose first record chains to it)");
+                }
+                if (!first.isEmpty()) {
+                    return checkFirst(partition, first.get(0), previousPartition, previousRecords, notes);
+                }
+            }
+            return null;
+        }
     }
 
     /** The records of a partition that read, up to the first one that does not (then named), in order. */

@@ -147,6 +147,36 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void theDailyExportOfADayWhoseLastRecordsWereRemovedAfterTheNextDayBeganIsRefused() {
+        clock.set(Instant.parse("2026-11-03T23:30:00Z"));
+        AuditRecord lateEvening = log.record("user-7", "deployment.deploy", "/models/m/versions/4", "deployed",
+                Map.of());
+        clock.set(Instant.parse("2026-11-03T23:45:00Z"));
+        AuditRecord last = log.record("user-7", "model.approve", "/models/m/versions/4", "approved", Map.of());
+        clock.set(Instant.parse("2026-11-04T00:00:00.005Z"));
+        AuditRecord nextDay = log.record("user-8", "deployment.canary", "/models/m/versions/4", "started", Map.of());
+        assertThat(nextDay.previousHash()).isEqualTo(last.hash());
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+        // Intact, the day is exported.
+        InMemoryAuditStore intact = store.copy();
+        assertThat(new AuditEvidence(intact, new AuditLog(intact, clock), artifacts.copy(), key, clock)
+                .exportPreviousDay().count()).isEqualTo(7);
+
+        // The day's last two records are removed before the export: what is left of the day chains on, unbroken.
+        store.delete(DAY.toString(), last.sequence());
+        store.delete(DAY.toString(), lateEvening.sequence());
+
+        assertThatThrownBy(evidence::exportPreviousDay).isInstanceOf(health.vigil.error.ConflictException.class)
+                .satisfies(e -> assertThat(((health.vigil.error.ConflictException) e).code())
+                        .isEqualTo(health.vigil.error.ErrorCode.AUDIT_CHAIN_BROKEN))
+                .hasMessageContaining("is broken at record 2026-11-04#1 (BROKEN_LINK: the first record of 2026-11-04"
+                        + " does not chain to any record of 2026-11-03");
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS)).isEmpty();
+        assertThat(store.read(DAY.plusDays(1).toString())).extracting(AuditRecord::action)
+                .contains("audit.export.refused");
+    }
+
+    @Test
     void eachExportIsCountedByHowItEndedButAPeriodRefusedBeforeAnyReadIsNot() {
         List<String> counted = new java.util.ArrayList<>();
         InMemoryAuditStore failing = Mockito.spy(new InMemoryAuditStore());

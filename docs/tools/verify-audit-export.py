@@ -33,6 +33,9 @@ DIGEST_FORMAT = "vigil-audit-digest/1"
 ANCHOR_FORMAT = "vigil-audit-anchor/1"
 P256_KEY_PREFIX = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200")
 PREVIOUS_DAY_HASHES = 4096
+# How long after a day ended a write that read the clock before midnight may still append to that day.
+MIDNIGHT_RACE_NANOS = 5 * 60 * 1_000_000_000
+NANOS_PER_DAY = 86_400 * 1_000_000_000
 RECORD_MEMBERS = ("id", "partition", "sequence", "time", "actor", "action", "subject", "outcome", "details",
                   "previousHash", "hash")
 REQUIRED_MEMBERS = frozenset(RECORD_MEMBERS) - {"details", "previousHash"}
@@ -337,6 +340,47 @@ def statement_name(prefix, fields):
     return "digests/%08d.json" % number
 
 
+class Closure:
+    """How many records a digest says a day of its period had when its export read it, for the days it closes: those
+    that had ended by then, with MIDNIGHT_RACE left for a write racing midnight to land. Days compare as text."""
+
+    def __init__(self, first_day, closed_through, record_first_day, record_last_day, last_sequence, time, source,
+                 read_at):
+        self.first_day = first_day
+        self.closed_through = closed_through
+        self.record_first_day = record_first_day
+        self.record_last_day = record_last_day
+        self.last_sequence = last_sequence
+        self.time = time
+        self.source = source
+        self.read_at = read_at
+
+    def records_of(self, day):
+        """The records the digest says day had: -1 when it does not close the day, or does not say."""
+        if day < self.first_day or day > self.closed_through:
+            return -1
+        if self.record_last_day is None or day > self.record_last_day:
+            return 0
+        if day == self.record_last_day:
+            return self.last_sequence
+        # Of the first record's day and the days up to the last one's, it gives only the total count.
+        return 0 if self.record_first_day is not None and day < self.record_first_day else -1
+
+
+def add_closure(closures, fields, name, exported_at):
+    """The days a digest (checked, its witnesses well formed) closed, if any, and what it says of them."""
+    read_at = statement_time(fields, name, "readAt")
+    closed_through = str(datetime.date(1970, 1, 1) + datetime.timedelta(
+        days=(read_at - MIDNIGHT_RACE_NANOS) // NANOS_PER_DAY - 1))
+    closed_through = min(closed_through, fields["to"])
+    if closed_through < fields["from"]:
+        return
+    first, last = fields.get("firstRecord", ""), fields.get("lastRecord", "")
+    closures.append(Closure(fields["from"], closed_through, first.rpartition("#")[0] if first else None,
+                            last.rpartition("#")[0] if last else None,
+                            whole_number(last.rpartition("#")[2]) if last else 0, exported_at, name, fields["readAt"]))
+
+
 class Witness:
     def __init__(self, day, sequence, hash_, time, source):
         self.day = day
@@ -495,6 +539,7 @@ class Verifier:
         self.openssl = openssl
         self.trusted = trusted
         self.witnesses = {}
+        self.closures = []
         self.anchors = []
         self.digests = []
         self.checked = []
@@ -530,6 +575,7 @@ class Verifier:
                                   ("chainHeadRecord", "chainHeadHash")):
                 add_witness(self.witnesses, name, fields.get(record, ""), fields.get(hash_, ""), at)
             check_latest_anchor(fields, name, anchor_sha256s)
+            add_closure(self.closures, fields, name, at)
         absent = []
         for name, fields in self.digests:
             path = self.folder.path(fields.get("records", ""))
@@ -604,6 +650,16 @@ class Verifier:
     def binds(self, witness, read_at, digest_name):
         return witness.time < read_at or witness.source == digest_name
 
+    def closing(self, day, read_at, digest_name):
+        """Of the digests that closed day and bind a read at read_at, the one saying it had the fewest records."""
+        least = None
+        for closure in self.closures:
+            records = closure.records_of(day)
+            if records >= 0 and self.binds(closure, read_at, digest_name) and (
+                    least is None or records < least.records_of(day)):
+                least = closure
+        return least
+
     def verify_export(self, digest_name, digest, path):
         file = digest["records"]
         first_day = statement_day(digest, digest_name, "from")
@@ -616,6 +672,7 @@ class Verifier:
         first = previous = None
         day_hashes = collections.deque(maxlen=PREVIOUS_DAY_HASHES)
         last_sequence = {}
+        closing, closed_at = None, -1
         with open(path, "rb") as stream:
             # A line is read up to its LF or one byte past the longest line there may be, whichever comes first.
             for raw in iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""):
@@ -653,6 +710,8 @@ class Verifier:
                         raise Failed("BROKEN_LINK", file, line, "%s does not chain to any record of %s, the day"
                                      " before it" % (at, previous["partition"]))
                     day_hashes = collections.deque(maxlen=PREVIOUS_DAY_HASHES)
+                    closing = self.closing(day, read_at, digest_name)
+                    closed_at = -1 if closing is None else closing.records_of(day)
                 else:
                     if record["sequence"] != previous["sequence"] + 1:
                         raise Failed("SEQUENCE_GAP", file, line, "%s follows record %d; expected sequence %d"
@@ -665,6 +724,11 @@ class Verifier:
                         raise Failed("CONTRADICTS_SIGNED_EVIDENCE", file, line, "%s has hash %s but %s says it had"
                                      " %s: the log was rewritten after that was signed"
                                      % (at, record["hash"][:16], witness.source, witness.hash[:16]))
+                if closing is not None and record["sequence"] > closed_at:
+                    raise Failed("CONTRADICTS_SIGNED_EVIDENCE", file, line, "%s was appended to %s after the day was"
+                                 " exported: %s says the day had %s when its export read it at %s, after the day had"
+                                 " ended" % (at, day, closing.source, counted(closed_at, "record") if closed_at
+                                             else "no records", closing.read_at))
                 day_hashes.append(record["hash"])
                 last_sequence[day] = record["sequence"]
                 first = first or record

@@ -499,6 +499,42 @@ class ReferenceVerifierIT {
                         + " these files; every record it holds of the days these exports hold is among them");
     }
 
+    @Test
+    void aRecordAppendedToADayAfterItsDailyExportContradictsItsDigestForBothVerifiers() throws Exception {
+        LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(5);
+        LocalDate next = day.plusDays(1);
+        Path logHome = work.resolve("home-appended");
+        long appended;
+        try (LocalAdapters local = LocalAdapters.at(logHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            register(local, day.atTime(9, 0).toInstant(ZoneOffset.UTC), "morning");
+            evidence(local, next.atTime(0, 15).toInstant(ZoneOffset.UTC)).exportPreviousDay();
+            register(local, next.atTime(9, 0).toInstant(ZoneOffset.UTC), "next-day");
+            // Someone who can write the store adds an approval to the exported day, chained to its last record and
+            // dated as a write racing midnight would be; a later export of both days signs it.
+            AuditStore store = local.auditStore();
+            AuditRecord last = store.last(day.toString()).orElseThrow();
+            appended = last.sequence() + 1;
+            AuditRecord unsigned = new AuditRecord(java.util.UUID.randomUUID().toString(), day.toString(), appended,
+                    next.atStartOfDay(ZoneOffset.UTC).toInstant().minusSeconds(90), "approver:forged", "model.approve",
+                    "/models/readmission/versions/1", "approved", Map.of(), last.hash(), null);
+            AuditRecord forged = new AuditRecord(unsigned.id(), unsigned.partition(), unsigned.sequence(),
+                    unsigned.time(), unsigned.actor(), unsigned.action(), unsigned.subject(), unsigned.outcome(),
+                    unsigned.details(), unsigned.previousHash(), AuditChain.hashOf(unsigned));
+            assertThat(store.tryAppend(forged)).isTrue();
+            evidence(local, next.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC)).export(day, next, "auditor");
+        }
+        Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
+                "appended-to-an-exported-day");
+        Path trusted = Files.writeString(work.resolve("audit-signing-appended.pem"),
+                SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
+
+        assertThat(bothVerify(evidence, trusted)).startsWith("1\n")
+                .contains("FAILED CONTRADICTS_SIGNED_EVIDENCE in exports/" + day + "_" + next + "-")
+                .contains(" line " + appended + ": ")
+                .contains("(" + day + "#" + appended + ") was appended to " + day + " after the day was exported:"
+                        + " digests/00000001.json");
+    }
+
     /** The line with "previousHash" set to null and "hash" recomputed to match: only the link is wrong. */
     private static String withoutLink(String line) {
         AuditRecord r = Json.read("an exported record", line, AuditRecord.class);

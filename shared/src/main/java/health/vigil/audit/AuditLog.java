@@ -11,6 +11,7 @@ import health.vigil.port.AuditStore;
 import health.vigil.port.AuditStore.KeyedAppend;
 import health.vigil.port.Telemetry;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -48,6 +49,14 @@ public final class AuditLog {
     /** The detail under which {@link #recordOnce} records its idempotency key. */
     public static final String KEY_DETAIL = "idempotencyKey";
     public static final int MAX_KEY_LENGTH = 512;
+    /**
+     * How long after a day ended a write that read the clock before midnight may still append to that day: it reads
+     * the day's last record and appends within one or two store calls, whose retries under throttling take seconds.
+     * A record of a day appended after the next day began with a time earlier than this before the day's end did not
+     * race midnight; it was added to the day afterwards. Verifiers hold a day to the records a digest signed once its
+     * export read them this long after the day ended.
+     */
+    public static final Duration MIDNIGHT_RACE = Duration.ofMinutes(5);
     /** The most records one page of {@link #readPage} holds. */
     public static final int MAX_PAGE_SIZE = 1000;
 
@@ -448,7 +457,20 @@ public final class AuditLog {
         }
         int last = previousRecords.size() - 1;
         if (anchor < last) {
-            // A writer that read the clock just before midnight can append after the next day has started.
+            // A writer that read the clock just before midnight can append after the next day has started, moments
+            // after it did: a record appended then with an earlier time was added to the day later.
+            Instant raceFrom = LocalDate.parse(previousPartition).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant()
+                    .minus(MIDNIGHT_RACE);
+            for (AuditRecord late : previousRecords.subList(anchor + 1, last + 1)) {
+                if (late.time().isBefore(raceFrom)) {
+                    return new Break(previousPartition, late.sequence(), Problem.BROKEN_LINK, "record "
+                            + late.sequence() + " of " + previousPartition + " was appended after " + partition
+                            + " began (whose first record chains to record " + previousRecords.get(anchor).sequence()
+                            + "), but its time " + late.time() + " is more than " + MIDNIGHT_RACE.toMinutes()
+                            + " minutes before " + previousPartition + " ended, which no write racing midnight is:"
+                            + " it was added to the day afterwards");
+                }
+            }
             notes.add("records " + previousRecords.get(anchor + 1).sequence() + " to " + previousRecords.get(last).sequence()
                     + " of " + previousPartition + " were appended after " + partition + " began; they are chained"
                     + " within their day but the next day does not anchor them");

@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -60,9 +61,34 @@ public final class EvidenceVerifier {
         }
     }
 
-    /** The signed statements of some evidence, checked, and the records they vouch for. */
+    /**
+     * How many records a digest says a day of its period had when its export read it ({@code readAt}), for the days
+     * it closes: those that had ended by then, with time left for a write racing midnight to land
+     * ({@link AuditLog#MIDNIGHT_RACE}). Every record of such a day existed then, so a record of the day beyond that
+     * number, in a later export or in the store, was appended to the day after it had been exported. Days are compared
+     * as the text {@code yyyy-MM-dd}; {@code firstDay} and {@code lastDay} are null when the digest names no record.
+     */
+    private record Closure(String from, String closedThrough, String firstDay, String lastDay, long lastSequence,
+            Instant time, String source, String readAt) {
+        /** The records the digest says {@code day} had: -1 when it does not close the day, or does not say. */
+        long recordsOf(String day) {
+            if (day.compareTo(from) < 0 || day.compareTo(closedThrough) > 0) {
+                return -1;
+            }
+            if (lastDay == null || day.compareTo(lastDay) > 0) {
+                return 0;
+            }
+            if (day.equals(lastDay)) {
+                return lastSequence;
+            }
+            // Of the first record's day and the days up to the last one's, it gives only the total count.
+            return firstDay != null && day.compareTo(firstDay) < 0 ? 0 : -1;
+        }
+    }
+
+    /** The signed statements of some evidence, checked, the records they vouch for and the days they closed. */
     private record Statements(List<SignedStatement> anchors, List<SignedStatement> digests,
-            Map<String, TreeMap<Long, List<Witness>>> witnesses) {}
+            Map<String, TreeMap<Long, List<Witness>>> witnesses, List<Closure> closures) {}
 
     private Statements statements(EvidenceFiles files) throws IOException {
         if (trusted.isEmpty()) {
@@ -75,6 +101,7 @@ public final class EvidenceVerifier {
                     + " from a source you trust");
         }
         Map<String, TreeMap<Long, List<Witness>>> witnesses = new HashMap<>();
+        List<Closure> closures = new ArrayList<>();
         Map<String, String> anchorSha256s = new HashMap<>();
         List<SignedStatement> anchors = chain(files, EvidenceLayout.ANCHORS, EvidenceLayout.ANCHOR_FORMAT,
                 "previousAnchor", "previousAnchorSha256", anchorSha256s);
@@ -93,8 +120,32 @@ public final class EvidenceVerifier {
             addWitness(witnesses, name, digest.field("lastRecord"), digest.field("lastRecordHash"), exportedAt);
             addWitness(witnesses, name, digest.field("chainHeadRecord"), digest.field("chainHeadHash"), exportedAt);
             checkLatestAnchor(digest, name, anchorSha256s);
+            addClosure(closures, digest, name, exportedAt);
         }
-        return new Statements(anchors, digests, witnesses);
+        return new Statements(anchors, digests, witnesses, closures);
+    }
+
+    /** The days {@code digest} (checked, its witnesses well formed) closed, if any, and what it says of them. */
+    private static void addClosure(List<Closure> closures, SignedStatement digest, String name, Instant exportedAt) {
+        Instant readAt = instant(digest, name, "readAt");
+        String closedThrough = LocalDate.ofInstant(readAt.minus(AuditLog.MIDNIGHT_RACE), ZoneOffset.UTC).minusDays(1)
+                .toString();
+        String to = digest.field("to");
+        if (to.compareTo(closedThrough) < 0) {
+            closedThrough = to;
+        }
+        String from = digest.field("from");
+        if (closedThrough.compareTo(from) < 0) {
+            return;
+        }
+        String first = digest.field("firstRecord");
+        String last = digest.field("lastRecord");
+        int lastMark = last.lastIndexOf('#');
+        closures.add(new Closure(from, closedThrough,
+                first.isEmpty() ? null : first.substring(0, first.lastIndexOf('#')),
+                last.isEmpty() ? null : last.substring(0, lastMark),
+                last.isEmpty() ? 0 : EvidenceValues.wholeNumber(last.substring(lastMark + 1)), exportedAt, name,
+                digest.field("readAt")));
     }
 
     /**
@@ -154,8 +205,7 @@ public final class EvidenceVerifier {
                         + " began, the first anchor failed after publishing its key: see the anchoring's log, and once"
                         + " an anchor is signed verify again)");
             }
-            Checked checked = verifyRecords(STORE, records, from.toString(), to.toString(), readAt, null,
-                    statements.witnesses());
+            Checked checked = verifyRecords(STORE, records, from.toString(), to.toString(), readAt, null, statements);
             return new EvidenceReport(anchors, digests, 0, checked.count(), null, notes);
         } catch (Failed failed) {
             return new EvidenceReport(anchors, digests, 0, 0, failed.problem, notes);
@@ -173,7 +223,6 @@ public final class EvidenceVerifier {
         long records = 0;
         try {
             Statements statements = statements(files);
-            Map<String, TreeMap<Long, List<Witness>>> witnesses = statements.witnesses();
             List<SignedStatement> anchorList = statements.anchors();
             List<SignedStatement> digests = statements.digests();
             anchors = anchorList.size();
@@ -188,7 +237,7 @@ public final class EvidenceVerifier {
                     continue;
                 }
                 try (InputStream stream = in.get()) {
-                    records += verifyExport(digest, recordsName, stream, witnesses, coverage);
+                    records += verifyExport(digest, recordsName, stream, statements, coverage);
                 }
                 exports++;
             }
@@ -283,15 +332,15 @@ public final class EvidenceVerifier {
         return out;
     }
 
-    private long verifyExport(SignedStatement digest, String file, InputStream stream,
-            Map<String, TreeMap<Long, List<Witness>>> witnesses, ExportCoverage coverage) throws IOException {
+    private long verifyExport(SignedStatement digest, String file, InputStream stream, Statements signed,
+            ExportCoverage coverage) throws IOException {
         String digestName = nameOf(digest);
         String from = day(digest, digestName, "from");
         String to = day(digest, digestName, "to");
         Instant readAt = instant(digest, digestName, "readAt");
         // Before the lines: a count the format does not write is malformed, not a count that differs.
         count(digest, digestName);
-        Checked checked = verifyRecords(file, stream, from, to, readAt, digestName, witnesses);
+        Checked checked = verifyRecords(file, stream, from, to, readAt, digestName, signed);
         checkAgainstDigest(digest, digestName, file, checked.count(), checked.sha256(), checked.first(), checked.last());
         coverage.add(LocalDate.parse(from), LocalDate.parse(to), readAt, checked.lastSequence());
         return checked.count();
@@ -337,7 +386,8 @@ public final class EvidenceVerifier {
             Map<String, Long> lastSequence) {}
 
     private Checked verifyRecords(String file, InputStream stream, String from, String to, Instant readAt,
-            String digestName, Map<String, TreeMap<Long, List<Witness>>> witnesses) throws IOException {
+            String digestName, Statements signed) throws IOException {
+        Map<String, TreeMap<Long, List<Witness>>> witnesses = signed.witnesses();
         MessageDigest sha = Sha256.newDigest();
         ExportLines lines = new ExportLines(new BufferedInputStream(new DigestInputStream(stream, sha), 1 << 16));
         Map<String, Long> lastSequence = new HashMap<>();
@@ -346,6 +396,9 @@ public final class EvidenceVerifier {
         Set<String> currentDaySet = new HashSet<>();
         AuditRecord first = null;
         AuditRecord previous = null;
+        // The digest that says the current day had the fewest records, of those that closed it and bind this read.
+        Closure closing = null;
+        long closedAt = -1;
         long line = 0;
         for (byte[] bytes; (bytes = lines.next()) != null; ) {
             line++;
@@ -395,6 +448,8 @@ public final class EvidenceVerifier {
                 previousDay = currentDaySet;
                 currentDay = new ArrayDeque<>();
                 currentDaySet = new HashSet<>();
+                closing = closing(signed.closures(), partition, readAt, digestName);
+                closedAt = closing == null ? -1 : closing.recordsOf(partition);
             } else {
                 if (record.sequence() != previous.sequence() + 1) {
                     throw new Failed(Kind.SEQUENCE_GAP, file, line, at + " follows record " + previous.sequence()
@@ -408,6 +463,13 @@ public final class EvidenceVerifier {
                 }
             }
             checkWitnesses(witnesses, record, readAt, digestName, file, line, at);
+            if (closing != null && record.sequence() > closedAt) {
+                throw new Failed(Kind.CONTRADICTS_SIGNED_EVIDENCE, file, line, at + " was appended to " + partition
+                        + " after the day was exported: " + closing.source() + " (signed " + closing.time() + ") says"
+                        + " the day had " + (closedAt == 0 ? "no records" : closedAt == 1 ? "1 record" : closedAt
+                        + " records") + " when its export read it at " + closing.readAt() + ", after the day had"
+                        + " ended");
+            }
             currentDay.addLast(record.hash());
             currentDaySet.add(record.hash());
             if (currentDay.size() > PREVIOUS_DAY_HASHES) {
@@ -454,6 +516,22 @@ public final class EvidenceVerifier {
                         + abbreviate(witness.hash()) + ": the log was rewritten after that was signed");
             }
         }
+    }
+
+    /**
+     * Of the digests that closed {@code day} and bind a read at {@code readAt}, the one that says it had the fewest
+     * records; null when none closed it.
+     */
+    private static Closure closing(List<Closure> closures, String day, Instant readAt, String digestName) {
+        Closure least = null;
+        for (Closure closure : closures) {
+            long records = closure.recordsOf(day);
+            if (records >= 0 && (closure.time().isBefore(readAt) || closure.source().equals(digestName))
+                    && (least == null || records < least.recordsOf(day))) {
+                least = closure;
+            }
+        }
+        return least;
     }
 
     private static void checkTruncation(Map<String, TreeMap<Long, List<Witness>>> witnesses, String from, String to,

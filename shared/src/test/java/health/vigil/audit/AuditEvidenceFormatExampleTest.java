@@ -94,7 +94,8 @@ class AuditEvidenceFormatExampleTest {
     void thePageNamesEveryFormatTagFieldMemberAndKindOfFailure() {
         assertThat(doc).contains("`" + AuditChain.FORMAT + "`", "`" + SignedStatement.SIGNED_FORMAT + "`",
                 "`" + EvidenceLayout.DIGEST_FORMAT + "`", "`" + EvidenceLayout.ANCHOR_FORMAT + "`",
-                "last " + EvidenceVerifier.PREVIOUS_DAY_HASHES + " records");
+                "last " + EvidenceVerifier.PREVIOUS_DAY_HASHES + " records",
+                "holds such a write to " + AuditLog.MIDNIGHT_RACE.toMinutes() + " minutes");
         for (String field : EvidenceLayout.DIGEST_ORDER) {
             assertThat(doc).as("digest field " + field).containsPattern("\\n\\| [^|]*`" + field + "`");
         }

@@ -441,6 +441,25 @@ class AuditLogTest {
     }
 
     @Test
+    void aRecordAppendedToADayAfterTheNextDayBeganWithATimeLongBeforeMidnightIsABreak() {
+        write("a");
+        write("b");
+        clock.set(Instant.parse("2026-03-02T00:00:00.010Z"));
+        write("c");
+        // Chained to the day's last record, as the next day's first record is, but dated hours before midnight: no
+        // write racing midnight is that late, so it was added to the day afterwards (a backdated record).
+        clock.set(Instant.parse("2026-03-01T14:00:00Z"));
+        AuditRecord backdated = write("approved");
+        assertThat(backdated.sequence()).isEqualTo(3);
+
+        VerificationReport report = audit.verify(DAY1, DAY2);
+
+        assertBreak(report, "2026-03-01", 3, Problem.BROKEN_LINK);
+        assertThat(report.firstBreak().message()).contains("was appended after 2026-03-02 began")
+                .contains("more than 5 minutes before 2026-03-01 ended");
+    }
+
+    @Test
     void readReturnsThePeriodsRecordsDayByDayInSequence() {
         writeThreeDays();
 

@@ -1,6 +1,7 @@
 package health.vigil.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
@@ -24,8 +25,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random tampering, seeded: a log is written over six hours across midnight with hourly anchors, a daily export
- * and a final export of the whole period; then, one at a time, 1,200 tamperings are applied to a copy of the
+ * Random tampering, seeded: a log is written over six hours across midnight with hourly anchors, a daily export at
+ * 00:15 and a final export of the whole period; then, one at a time, 1,200 tamperings are applied to a copy of the
  * exported evidence (verified with Vigil's public key alone) or of the store (verified against the signed
  * evidence), and every one must be detected. The untampered evidence and store must verify, so the test cannot
  * pass by rejecting everything.
@@ -52,7 +53,7 @@ class EvidenceTamperingTest {
 
     enum StoreTamper {
         MODIFIED_FIELD, DELETED_RECORD, DELETED_AND_RECOMPUTED, REORDERED, REORDERED_AND_RECOMPUTED,
-        INSERTED_FORGERY, INSERTED_AND_RECOMPUTED, TRUNCATED_TAIL, RECOMPUTED_HASHES
+        INSERTED_FORGERY, INSERTED_AND_RECOMPUTED, TRUNCATED_TAIL, RECOMPUTED_HASHES, APPENDED_TO_CLOSED_DAY
     }
 
     @BeforeAll
@@ -73,16 +74,19 @@ class EvidenceTamperingTest {
         AuditEvidence evidence = new AuditEvidence(store, log, artifacts, vigil, clock);
         for (int hour = 0; hour < 6; hour++) {
             Instant hourStart = start.plus(Duration.ofHours(hour));
-            clock.set(hourStart.plusSeconds(30));
-            if (hourStart.atZone(ZoneOffset.UTC).getHour() == 0) {
-                evidence.exportPreviousDay();
-            }
+            // The daily export of the day before runs at 00:15, between the new day's records, as the timer runs it.
+            boolean exported = hourStart.atZone(ZoneOffset.UTC).getHour() != 0;
             clock.set(hourStart.plusSeconds(60));
             evidence.anchor();
             int records = 5 + random.nextInt(8);
             long minute = 2;
             for (int i = 0; i < records; i++) {
                 minute += 1 + random.nextInt(4);
+                if (!exported && minute >= 15) {
+                    clock.set(hourStart.plus(Duration.ofMinutes(15)));
+                    evidence.exportPreviousDay();
+                    exported = true;
+                }
                 clock.set(hourStart.plus(Duration.ofMinutes(minute)).plusMillis(random.nextInt(1000)));
                 Map<String, String> details = new LinkedHashMap<>();
                 details.put("version", Integer.toString(1 + random.nextInt(9)));
@@ -92,6 +96,10 @@ class EvidenceTamperingTest {
                 log.record("user-" + random.nextInt(4), ACTIONS[random.nextInt(ACTIONS.length)],
                         "/models/readmission/versions/" + (1 + random.nextInt(9)), random.nextBoolean() ? "ok" : "refused",
                         details);
+            }
+            if (!exported) {
+                clock.set(hourStart.plus(Duration.ofMinutes(15)));
+                evidence.exportPreviousDay();
             }
         }
         LocalDate lastDay = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
@@ -220,6 +228,42 @@ class EvidenceTamperingTest {
             previous = name;
         }
         assertThat(verify(artifacts).firstProblem()).isNull();
+    }
+
+    @Test
+    void aRecordAppendedToADayAfterItsDailyExportIsFoundAndIsNotSignedWhenDatedLongBeforeMidnight() {
+        InMemoryAuditStore store = base.store().copy();
+        InMemoryArtifactStore artifacts = base.artifacts().copy();
+        String daily = EvidenceLayout.digestName(1);
+        AuditRecord last = store.last(FIRST_DAY.toString()).orElseThrow();
+        assertThat(SignedStatement.parse(artifacts.get(daily)).orElseThrow().field("lastRecord")).isEqualTo(ref(last));
+        Instant midnight = FIRST_DAY.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        // Chained to the day's last record and dated in the minutes before midnight, as a write racing it would be.
+        AuditRecord appended = appendTo(store, last, midnight.minusSeconds(90));
+
+        EvidenceReport.Problem inStore = verifyStore(store, artifacts).firstProblem();
+        assertThat(inStore).isNotNull();
+        assertThat(inStore.kind()).isEqualTo(EvidenceReport.Kind.CONTRADICTS_SIGNED_EVIDENCE);
+        assertThat(inStore.message()).contains("(" + ref(appended) + ") was appended to " + FIRST_DAY + " after the"
+                + " day was exported: " + daily + " (signed ").contains("says the day had " + last.sequence()
+                + " records when its export read it at " + FIRST_DAY.plusDays(1) + "T00:15:00Z");
+        // The platform cannot tell it from a write that raced midnight and signs it; the daily digest contradicts it.
+        exportAgain(store, artifacts);
+        EvidenceReport.Problem inExport = verify(artifacts).firstProblem();
+        assertThat(inExport).isNotNull();
+        assertThat(inExport.kind()).isEqualTo(EvidenceReport.Kind.CONTRADICTS_SIGNED_EVIDENCE);
+        assertThat(inExport.file()).startsWith(EvidenceLayout.EXPORTS);
+        assertThat(inExport.message()).startsWith("line " + inExport.line() + " of " + inExport.file() + " ("
+                + ref(appended) + ") was appended to " + FIRST_DAY);
+
+        // Dated hours before midnight it raced nothing: the platform's chain check finds it and signs nothing.
+        InMemoryAuditStore backdatedStore = base.store().copy();
+        AuditRecord backdated = appendTo(backdatedStore, last, midnight.minus(Duration.ofHours(10)));
+        assertThatThrownBy(() -> exportAgain(backdatedStore, base.artifacts().copy()))
+                .isInstanceOf(health.vigil.error.ConflictException.class)
+                .hasMessageContaining("is broken at record " + ref(backdated) + " (BROKEN_LINK: record "
+                        + backdated.sequence() + " of " + FIRST_DAY + " was appended after " + FIRST_DAY.plusDays(1)
+                        + " began");
     }
 
     // ---- tampering with exported evidence ----
@@ -435,8 +479,30 @@ class EvidenceTamperingTest {
                 rewriteFrom(store, all, i, r -> modified(r, random, false));
                 return "record " + ref(target) + " changed and every later hash recomputed";
             }
+            case APPENDED_TO_CLOSED_DAY -> {
+                // The day before midnight, exported whole at 00:15, gets a record chained to its last one, dated just
+                // before midnight (as a write racing it), after that last record, or earlier in the day.
+                AuditRecord last = store.last(FIRST_DAY.toString()).orElseThrow();
+                Instant dayEnd = FIRST_DAY.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+                long afterLast = Duration.between(last.time(), dayEnd).toMillis();
+                Instant time = switch (random.nextInt(3)) {
+                    case 0 -> dayEnd.minusMillis(1 + random.nextInt(60_000));
+                    case 1 -> last.time().plusMillis(1 + random.nextInt((int) Math.max(1, afterLast - 1)));
+                    default -> dayEnd.minus(Duration.ofHours(1 + random.nextInt(20)));
+                };
+                return "record " + ref(appendTo(store, last, time)) + " appended at " + time;
+            }
             default -> throw new IllegalStateException(kind.name());
         }
+    }
+
+    /** A record chained to {@code last} and appended after it, made up by someone without the signing key. */
+    private static AuditRecord appendTo(InMemoryAuditStore store, AuditRecord last, Instant time) {
+        AuditRecord unsigned = new AuditRecord(UUID.randomUUID().toString(), last.partition(), last.sequence() + 1,
+                time, "attacker", "model.approve", last.subject(), "approved", Map.of(), last.hash(), null);
+        AuditRecord appended = AuditChain.withHash(unsigned, AuditChain.hashOf(unsigned));
+        assertThat(store.tryAppend(appended)).isTrue();
+        return appended;
     }
 
     private static void rewriteFrom(InMemoryAuditStore store, List<AuditRecord> all, int i,

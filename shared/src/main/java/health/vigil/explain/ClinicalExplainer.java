@@ -68,7 +68,8 @@ public final class ClinicalExplainer {
      * Explains a row of model inputs.
      *
      * @param rawValues the values as the caller gave them, by clinical feature name; a feature not in the map
-     *     shows its model input when it has a single column (NaN as missing) and no value when it groups several
+     *     shows its model input when it has a single column (NaN as missing) and no value when it groups several;
+     *     a computed feature is missing when the map gives null for the raw field it cannot do without
      */
     public Explanation explain(double[] row, Map<String, ?> rawValues) {
         Objects.requireNonNull(row, "row");
@@ -101,6 +102,12 @@ public final class ClinicalExplainer {
             } else {
                 value = null;
                 known = false;
+            }
+            String needed = mapping.missingWith(f);
+            if (needed != null && rawValues.containsKey(needed) && rawValues.get(needed) == null) {
+                // Computed from a value the record did not give: what the model was given is a stand-in.
+                value = null;
+                known = true;
             }
             factors.add(known && value == null ? Factor.missing(name, mapping.unit(f), contribution, slope * contribution)
                     : Factor.of(name, value, mapping.unit(f), contribution, slope * contribution));

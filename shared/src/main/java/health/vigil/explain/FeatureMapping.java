@@ -28,15 +28,17 @@ public final class FeatureMapping {
     private final List<String> units;
     private final List<String> labels;
     private final List<String> shows;
+    private final List<String> missingWith;
     private final int[][] columnsOf;
 
     private FeatureMapping(List<String> columns, List<String> names, List<String> units, List<String> labels,
-            List<String> shows, int[][] columnsOf) {
+            List<String> shows, List<String> missingWith, int[][] columnsOf) {
         this.columns = columns;
         this.names = names;
         this.units = units;
         this.labels = labels;
         this.shows = shows;
+        this.missingWith = missingWith;
         this.columnsOf = columnsOf;
     }
 
@@ -58,8 +60,9 @@ public final class FeatureMapping {
 
     /**
      * As {@link #of(List, Map, Map)}, with each feature's {@code label} (null for its name in words) and, for features
-     * that are computed columns, the raw field whose value an explanation shows in place of theirs
-     * ({@link Column.Wording}); {@code units} then holds the unit each is shown in.
+     * that are computed columns, the raw field whose value an explanation shows in place of theirs and the one
+     * without which their value is a stand-in ({@link Column.Wording}); {@code units} then holds the unit each is
+     * shown in.
      */
     static FeatureMapping of(List<String> columns, Map<String, List<String>> groups, Map<String, String> units,
             Map<String, Column.Wording> wordings, Function<String, String> label) {
@@ -116,6 +119,7 @@ public final class FeatureMapping {
         List<String> unitList = new ArrayList<>();
         List<String> labelList = new ArrayList<>();
         List<String> showList = new ArrayList<>();
+        List<String> missingWithList = new ArrayList<>();
         int[][] columnsOf = new int[names.size()][];
         for (int f = 0; f < names.size(); f++) {
             String unit = units.get(names.get(f));
@@ -123,10 +127,12 @@ public final class FeatureMapping {
             Column.Wording wording = wordings.get(names.get(f));
             labelList.add(label.apply(names.get(f)));
             showList.add(wording == null ? null : wording.shows());
+            missingWithList.add(wording == null ? null : wording.missingWith());
             columnsOf[f] = members.get(names.get(f)).stream().mapToInt(Integer::intValue).toArray();
         }
         return new FeatureMapping(List.copyOf(columns), List.copyOf(names), Collections.unmodifiableList(unitList),
-                Collections.unmodifiableList(labelList), Collections.unmodifiableList(showList), columnsOf);
+                Collections.unmodifiableList(labelList), Collections.unmodifiableList(showList),
+                Collections.unmodifiableList(missingWithList), columnsOf);
     }
 
     /**
@@ -195,6 +201,14 @@ public final class FeatureMapping {
     /** The raw field whose value an explanation shows for the feature in place of its own, or {@code null}. */
     public String shows(int feature) {
         return shows.get(feature);
+    }
+
+    /**
+     * The raw field whose missing value makes the feature's a stand-in (the field it shows, or the one it is computed
+     * from and cannot do without), or {@code null}.
+     */
+    public String missingWith(int feature) {
+        return missingWith.get(feature);
     }
 
     /** The model input columns that make up the feature. */

@@ -35,9 +35,11 @@ public interface Column {
      * A computed column in a clinician's words: its {@code label} ("operation length"), and either the {@code unit}
      * of its own value or, in {@code shows}, the raw field whose value the explanation shows instead (in that field's
      * unit), where the column's own value would read worse: duration_hours of 0.08333 shows duration_min's "5
-     * minutes".
+     * minutes". A column shown by a raw field is missing when that field is; one that shows its own value but is
+     * computed from a raw field it cannot do without names that field in {@code needs}, and is missing when the field
+     * is: an eGFR filled in for a creatinine not measured is a stand-in, not a measured kidney function.
      */
-    record Wording(String label, String unit, String shows) {
+    record Wording(String label, String unit, String shows, String needs) {
         public Wording {
             if (label == null || label.isBlank()) {
                 throw new IllegalArgumentException("a column's wording needs a label");
@@ -46,16 +48,33 @@ public interface Column {
                 throw new IllegalArgumentException("a column's wording shows its own value in a unit, or a raw"
                         + " field's value in that field's unit, not both");
             }
+            if (shows != null && needs != null) {
+                throw new IllegalArgumentException("a column's wording that shows a raw field is missing when that"
+                        + " field is; it needs no other");
+            }
         }
 
         /** The column's own value, in {@code unit} (null for a count whose label names what is counted). */
         public static Wording of(String label, String unit) {
-            return new Wording(label, unit, null);
+            return new Wording(label, unit, null, null);
         }
 
         /** The value of raw field {@code source} in its unit, in place of the column's own. */
         public static Wording showing(String label, String source) {
-            return new Wording(label, null, source);
+            return new Wording(label, null, source, null);
+        }
+
+        /**
+         * This wording of a column whose own value is a stand-in when raw field {@code source} is missing: the
+         * explanation then shows the column as missing, not the value it was filled with.
+         */
+        public Wording missingWithout(String source) {
+            return new Wording(label, unit, shows, source);
+        }
+
+        /** The raw field whose missing value makes the column's a stand-in: the one it shows or needs, or null. */
+        public String missingWith() {
+            return shows != null ? shows : needs;
         }
 
         /** The unit the explanation shows the value in: its own, or that of the raw field it shows. */

@@ -100,7 +100,7 @@ public final class ComplicationsFeatures {
         c.add(Columns.derived("egfr", Column.Kind.CONTINUOUS,
                 "CKD-EPI 2021 creatinine equation (mL/min/1.73m2), mean of both sexes when sex missing,"
                         + " 90 when creatinine missing; r1",
-                Column.Wording.of("eGFR", "mL/min/1.73m2"), ComplicationsFeatures::egfr));
+                Column.Wording.of("eGFR", "mL/min/1.73m2").missingWithout(CREATININE), ComplicationsFeatures::egfr));
         c.add(Columns.value(WBC, 7.0));
         c.add(Columns.missing(WBC));
         return c;

@@ -263,10 +263,17 @@ public final class RecordValidator {
 
     private static Double numeric(Feature f, JsonNode node, int row, List<String> problems) {
         Double value = finiteNumber(f, node, row, "numeric", problems);
-        if (value == null) {
+        if (value == null || !inRange(f, value, row, problems)) {
             return null;
         }
-        return inRange(f, value, row, problems) ? value : null;
+        // The model takes 32-bit floats: a double beyond their range would reach it as Infinity. (An integer is
+        // refused beyond 64 bits, well inside the range.)
+        if (!Float.isFinite(value.floatValue())) {
+            refuse(problems, row, f, " must be a finite number; it is too large for the model's input, a 32-bit"
+                    + " float (beyond ±3.4e38)");
+            return null;
+        }
+        return value;
     }
 
     private static Long integer(Feature f, JsonNode node, int row, List<String> problems) {

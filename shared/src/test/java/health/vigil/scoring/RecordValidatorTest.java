@@ -274,6 +274,32 @@ class RecordValidatorTest {
     }
 
     @Test
+    void aNumberBeyondTheModelsThirtyTwoBitFloatIsRejectedWhenNoRangeCatchesIt() {
+        // The model takes 32-bit floats: 1e39 is a finite double, but would reach it as Infinity.
+        RecordValidator unbounded = new RecordValidator(new FeatureSchema(List.of(
+                new Feature("dose", FeatureType.NUMERIC, null, null, null, null, true, null),
+                new Feature("level", FeatureType.NUMERIC, null, -1e300, 1e300, null, false, null))));
+        String tooLarge = "feature `dose` must be a finite number; it is too large for the model's input, a 32-bit"
+                + " float (beyond ±3.4e38)";
+
+        for (String sent : new String[] {"1e39", "-1e39", "3.5e38", "1.7976931348623157e308"}) {
+            FeatureValidationException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    FeatureValidationException.class, () -> unbounded.validate(json("{\"dose\": " + sent + "}")));
+            assertThat(e).as(sent).isNotNull();
+            assertThat(e.code()).isEqualTo(ErrorCode.INVALID_FEATURE);
+            assertThat(e.httpStatus()).isEqualTo(400);
+            assertThat(e.problems()).as(sent).containsExactly(tooLarge);
+        }
+        assertThatThrownBy(() -> unbounded.validate(json("{\"dose\": 1, \"level\": 1e39}")))
+                .isInstanceOf(FeatureValidationException.class)
+                .hasMessage("feature `level` must be a finite number; it is too large for the model's input, a 32-bit"
+                        + " float (beyond ±3.4e38); it is optional: when it is not known, leave it out or send null");
+        // The largest float is still a number the model can take.
+        assertThat(unbounded.validate(json("{\"dose\": 3.4e38, \"level\": -3.4e38}")))
+                .containsEntry("dose", 3.4e38).containsEntry("level", -3.4e38);
+    }
+
+    @Test
     void anIntegerBeyondSixtyFourBitsIsRejectedWhenNoRangeCatchesIt() {
         RecordValidator unbounded = new RecordValidator(new FeatureSchema(List.of(
                 new Feature("count", FeatureType.INTEGER, null, null, null, null, true, null))));

@@ -363,7 +363,8 @@ final class CsvRowDecoder {
 
     /**
      * A numeric cell in any other spelling (an exponent, many digits), read by the general parser's own rule and
-     * accepted only as the validator accepts a numeric value: a finite number. NaN when the validator would refuse.
+     * accepted only as the validator accepts a numeric value: a finite number, also as the 32-bit float the model
+     * takes. NaN when the validator would refuse.
      */
     private static double generalNumber(Feature f, String cell) {
         JsonNode node = RowParser.typed(f, cell);
@@ -371,6 +372,6 @@ final class CsvRowDecoder {
             return Double.NaN;
         }
         double value = node.doubleValue();
-        return Double.isFinite(value) ? value : Double.NaN;
+        return Double.isFinite(value) && Float.isFinite((float) value) ? value : Double.NaN;
     }
 }

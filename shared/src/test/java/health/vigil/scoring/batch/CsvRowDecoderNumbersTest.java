@@ -116,6 +116,29 @@ class CsvRowDecoderNumbersTest {
     }
 
     @Test
+    void aNumberBeyondTheModelsThirtyTwoBitFloatIsLeftToTheGeneralPathWhichRefusesIt() throws Exception {
+        // Column b has no range: 1e39 is a finite double, but as the model's 32-bit float it would be Infinity.
+        RowParser parser = new RowParser(BatchFormat.CSV, List.of("patientId", "a", "b", "c"), SCHEMA);
+        health.vigil.scoring.RecordValidator validator = new health.vigil.scoring.RecordValidator(SCHEMA);
+        for (String cell : new String[] {"1e39", "-1e39", "3.5E38", "1000000000000000000000000000000000000000.0"}) {
+            byte[] line = ("p,1.5," + cell + ",2").getBytes(StandardCharsets.UTF_8);
+            float[] out = new float[3];
+            assertThat(DECODER.decode(line, line.length, out, 0)).as("cell %s", cell).isNull();
+
+            health.vigil.scoring.RecordValidator.Checked checked = validator.check(0,
+                    parser.parse(1, line, line.length).features(), java.util.Set.of());
+            assertThat(checked.problems()).as("cell %s", cell).singleElement().asString()
+                    .startsWith("feature `b` must be a finite number; it is too large for the model's input")
+                    .doesNotContain(cell);
+        }
+        // The largest float the model takes is read as the JDK reads it.
+        byte[] line = "p,1.5,3.4e38,2".getBytes(StandardCharsets.UTF_8);
+        float[] out = new float[3];
+        assertThat(DECODER.decode(line, line.length, out, 0)).isEqualTo("p");
+        assertThat(out[1]).isEqualTo((float) 3.4e38);
+    }
+
+    @Test
     void randomNumbersReadExactlyAsTheJdkReadsThem() {
         SplittableRandom random = new SplittableRandom(18_03);
         for (int i = 0; i < 300_000; i++) {

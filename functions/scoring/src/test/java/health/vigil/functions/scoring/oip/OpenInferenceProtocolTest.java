@@ -73,6 +73,26 @@ class OpenInferenceProtocolTest {
     }
 
     @Test
+    void anFp32ValueBeyondTheModelsThirtyTwoBitFloatIsRefusedAsAnInvalidFeature() {
+        // The model's inputs are 32-bit floats: 1e39 would reach it as Infinity. Scoring's validator refuses it.
+        ScoreRequest request = convert("{\"parameters\": {\"patient_ids\": [\"MRN-1\"]}, \"inputs\": [{\"name\":"
+                + " \"dose\", \"shape\": [1], \"datatype\": \"FP32\", \"data\": [1e39]}]}");
+        health.vigil.scoring.RecordValidator validator = new health.vigil.scoring.RecordValidator(
+                new health.vigil.model.FeatureSchema(List.of(new health.vigil.model.Feature("dose",
+                        health.vigil.model.FeatureType.NUMERIC, null, null, null, null, true, null))));
+
+        health.vigil.scoring.FeatureValidationException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+                health.vigil.scoring.FeatureValidationException.class,
+                () -> validator.validate(1, request.rows().get(0).features()));
+
+        assertThat(e).isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_FEATURE);
+        assertThat(e.httpStatus()).isEqualTo(400);
+        assertThat(e.getMessage()).isEqualTo("row 1: feature `dose` must be a finite number; it is too large for the"
+                + " model's input, a 32-bit float (beyond ±3.4e38)").doesNotContain("1e39", "1.0E39");
+    }
+
+    @Test
     void anIdTheAnswerCouldNotRepeatAsSentIsRefused() {
         String inputs = "\"inputs\": [" + age("[3]", "INT64", "[70, 45, 80]") + "]";
         for (String id : new String[] {"req-\\ud800-x", "req-\\u202e", "a\\u0000b", "x".repeat(257)}) {

@@ -277,7 +277,7 @@ public final class ScoringService {
             return;
         }
         try {
-            shadow.offer(new MirroredRows(request.model(), slot.version(), now, rows));
+            shadow.offer(new MirroredRows(request.model(), slot.version(), now, rows, routing.acceptedNames()));
         } catch (RuntimeException e) {
             // The shadow is never the caller's problem; ShadowTraffic implementations count their own failures.
             telemetry.failed("shadow", ErrorCode.INTERNAL);
@@ -286,8 +286,9 @@ public final class ScoringService {
 
     /**
      * Scores mirrored rows with the model's shadow version, as the live path would (its own schema, pipeline and
-     * threshold), without logging or explaining them. Rows the shadow's schema refuses are left out. Throws when the
-     * version is no longer the model's shadow, or cannot load.
+     * threshold), without logging or explaining them. A field the live path accepted that the shadow does not take (a
+     * feature a retrained shadow dropped) is ignored, as the live path ignores another live version's; rows the
+     * shadow's schema refuses are left out. Throws when the version is no longer the model's shadow, or cannot load.
      */
     @SuppressWarnings("unchecked")
     public List<ShadowScore> shadowScores(MirroredRows mirrored) {
@@ -303,7 +304,7 @@ public final class ScoringService {
         List<Map<String, Object>> values = new ArrayList<>();
         for (int i = 0; i < mirrored.rows().size(); i++) {
             RecordValidator.Checked checked = model.validator().check(i + 1,
-                    (Map<String, JsonNode>) mirrored.rows().get(i).raw(), model.validator().names());
+                    (Map<String, JsonNode>) mirrored.rows().get(i).raw(), mirrored.liveFields());
             if (checked.problems().isEmpty()) {
                 accepted.add(i);
                 values.add(checked.values());

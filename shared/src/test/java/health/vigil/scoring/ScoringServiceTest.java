@@ -631,6 +631,44 @@ class ScoringServiceTest {
     }
 
     @Test
+    void aShadowThatDroppedAFeatureOfTheLiveVersionIgnoresItAndStillRefusesWhatItsOwnRulesRefuse() {
+        // Version 3 is version 1 retrained without bmi, for patients up to 65: score = age/100, threshold 0.5.
+        List<Feature> features = new ArrayList<>();
+        for (Feature f : schema().features()) {
+            if (f.name().equals("age")) {
+                features.add(Feature.integer("age", "years", 18, 65));
+            } else if (!f.name().equals("bmi")) {
+                features.add(f);
+            }
+        }
+        register(3, Stage.REGISTERED, manifest(READMISSION, new FeatureSchema(features), 0.5));
+        when(runtime.load(any(), eq(Sha256.hex(onnxBytes(3))), anyString(), anyInt()))
+                .thenReturn(new ScoringFixtures.FormulaModel(3, row -> row[0] / 100.0));
+        deployWithShadow(1, 3, TrafficSlot.ALL);
+        List<health.vigil.model.MirroredRows> mirrored = new ArrayList<>();
+        ScoringService scoring = withShadow(mirrored::add);
+        List<PatientRow> withBmi = patients(20).stream().map(p -> with(p, "bmi", NODES.numberNode(27.5))).toList();
+
+        scoring.score(new ScoreRequest(READMISSION, null, withBmi));
+        List<health.vigil.model.ShadowScore> scores = scoring.shadowScores(mirrored.get(0));
+
+        // Every patient's bmi was sent for the live version: the shadow scores all 20 without it.
+        assertThat(scores).hasSize(20);
+        for (health.vigil.model.ShadowScore s : scores) {
+            double age = ((Number) mirrored.get(0).rows().get(s.row()).values().get("age")).doubleValue();
+            assertThat(s.score()).isCloseTo(age / 100.0, within(1e-6));
+            assertThat(s.inputs()).hasSize(3);
+        }
+
+        // What the shadow's own schema refuses is still left out: patients older than its 65.
+        List<PatientRow> older = List.of(with(patient("MRN-70", 70, "female", true), "bmi", NODES.numberNode(31)),
+                with(patient("MRN-50", 50, "male", false), "bmi", NODES.numberNode(22)));
+        scoring.score(new ScoreRequest(READMISSION, null, older));
+        assertThat(scoring.shadowScores(mirrored.get(1))).extracting(health.vigil.model.ShadowScore::row)
+                .containsExactly(1);
+    }
+
+    @Test
     void aShadowsRowsAreTimedButNotCountedAmongThePatientsScoredForCallers() {
         deployWithShadow(1, 2, TrafficSlot.ALL);
         List<health.vigil.model.MirroredRows> mirrored = new ArrayList<>();

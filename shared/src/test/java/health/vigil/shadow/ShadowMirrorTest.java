@@ -32,7 +32,7 @@ class ShadowMirrorTest {
             rows.add(new MirroredRows.Row(id, "ab12cd34", Map.of("age", 74.0, "sex", "female", "race", "Other"),
                     Map.of()));
         }
-        return new MirroredRows(MODEL, 2, AT, rows);
+        return new MirroredRows(MODEL, 2, AT, rows, java.util.Set.of());
     }
 
     @Test
@@ -79,7 +79,7 @@ class ShadowMirrorTest {
         unknown.put("gender", null);
         unknown.put("race", "Asian");
         MirroredRows batch = new MirroredRows(MODEL, 2, AT, List.of(new MirroredRows.Row("live-1", "ab12cd34", older,
-                Map.of()), new MirroredRows.Row("live-2", "ab12cd35", unknown, Map.of())));
+                Map.of()), new MirroredRows.Row("live-2", "ab12cd35", unknown, Map.of())), java.util.Set.of());
         List<ModelVersion> asked = new ArrayList<>();
         // The shadow version's schema: the age group comes from its age band, the sex group from its gender.
         FeatureSchema shadowSchema = FeatureSchema.of(List.of(

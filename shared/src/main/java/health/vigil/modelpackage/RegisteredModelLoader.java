@@ -70,7 +70,19 @@ public final class RegisteredModelLoader {
                     + " inputs but its feature pipeline '" + pipeline.id() + "' produces " + pipeline.width()
                     + "; the package does not match its manifest and cannot score");
         }
-        Explainers.Found explanations = Explainers.find(runtime.structure(onnx), pipeline, parts.reference());
+        Explainers.Found explanations;
+        try {
+            explanations = Explainers.find(runtime.structure(onnx), pipeline, parts.reference());
+        } catch (RuntimeException | Error e) {
+            // The caller gets no model to close: a model whose explainer cannot be built (trees without training
+            // covers) would otherwise leave a runtime session open at every attempt to load it.
+            try {
+                model.close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
         return new Loaded(model, pipeline, explanations.explainer(), explanations.whyNone(), parts.reference());
     }
 

@@ -173,6 +173,29 @@ class LoadedModelsTest {
     }
 
     @Test
+    void aModelWhoseExplainerCannotBeBuiltIsClosedAtEveryAttemptToLoadIt() {
+        givenVersion(1);
+        givenTheRuntimeLoadsModelsOfWidth(4);
+        // Trees exported without their training covers: loaded by the runtime, but TreeSHAP cannot explain them.
+        health.vigil.model.TreeEnsemble.Tree noCover = new health.vigil.model.TreeEnsemble.Tree(
+                new health.vigil.model.TreeEnsemble.NodeMode[] {health.vigil.model.TreeEnsemble.NodeMode.BRANCH_LT,
+                    health.vigil.model.TreeEnsemble.NodeMode.LEAF, health.vigil.model.TreeEnsemble.NodeMode.LEAF},
+                new int[] {0, 0, 0}, new double[] {50, 0, 0}, new int[] {1, 0, 0}, new int[] {2, 0, 0},
+                new boolean[3], new double[] {0, -1, 1}, new double[3]);
+        when(runtime.structure(any())).thenReturn(java.util.Optional.of(
+                new health.vigil.model.TreeEnsemble(4, 0, List.of(noCover))));
+
+        for (int attempt = 0; attempt < 3; attempt++) {
+            assertThatThrownBy(() -> models.get(V1)).isInstanceOfSatisfying(VigilException.class,
+                    e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PACKAGE))
+                    .hasMessageContaining("no training cover");
+        }
+
+        assertThat(models.isLoaded(V1)).isFalse();
+        assertThat(created).hasSize(3).allSatisfy(model -> assertThat(model.closed).as("closed").isTrue());
+    }
+
+    @Test
     void aFailedLoadIsNotRememberedAndTheNextRequestLoads() {
         VersionRecord v1 = givenVersion(1);
         byte[] pkg = packageOf(onnxBytes(1));

@@ -72,7 +72,7 @@ public final class GateChecks {
         double z95 = STANDARD_NORMAL.inverseSurvivalProbability(0.025);
         double upper = Math.min(1, alone.aurocFirst() + z95 * alone.standardError());
         // Below one half beyond chance, the scores rank the negative class higher: most often the manifest names the
-        // other class's column, which registration cannot see from its probe rows.
+        // other class's column, which registration cannot see from one probe row.
         String note = upper < 0.5 ? "absolute floor; 95% DeLong interval; the whole interval is below 0.5, so these"
                 + " scores rank the negative class higher: check that the manifest's output.positiveClassIndex names"
                 + " the positive class's column and that the dataset's labels mean what output.positiveLabel says"

@@ -18,7 +18,6 @@ import health.vigil.features.FeaturePipelines;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.Manifest;
-import health.vigil.model.ModelOutputs;
 import health.vigil.model.ReferenceProfile;
 import health.vigil.port.ModelRuntime;
 import java.io.ByteArrayOutputStream;
@@ -464,7 +463,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         return width.get();
     }
 
-    /** Resolves the pipeline as scoring will, checks the model family, and scores the probe rows. */
+    /** Resolves the pipeline as scoring will, checks the model family, and scores one probe row. */
     private void proveServable(Manifest manifest, byte[] model, int width, ReferenceProfile reference) {
         FeaturePipeline pipeline;
         try {
@@ -494,65 +493,34 @@ public final class ZipModelPackageReader implements ModelPackageReader {
             throw new PackageRejectedException(Reason.MALFORMED_REFERENCE, "reference.json cannot be used to check the"
                     + " model's inputs for drift: " + e.getMessage(), e);
         }
-        // Two probe rows: every feature given (a code, which has no value to make up, left missing), then every
-        // optional feature missing, as a patient without those values is sent: a model exported without its imputer
-        // scores the first and gives the second NaN.
-        List<String> optional = manifest.features().features().stream().filter(f -> !f.required())
-                .map(Feature::name).toList();
-        float[] given = probeInputs(pipeline, probeRow(manifest.features(), false));
-        float[] missing = optional.isEmpty() ? null : probeInputs(pipeline, probeRow(manifest.features(), true));
-        double[] risk;
-        double[] riskWithoutOptional = null;
-        try (ModelRuntime.LoadedModel loaded = runtime.load(model, Sha256.hex(model), manifest.output().onnxOutput(),
-                manifest.output().positiveClassIndex())) {
-            risk = loaded.predict(given, 1, PROBE_BUDGET);
-            if (missing != null) {
-                riskWithoutOptional = loaded.predict(missing, 1, PROBE_BUDGET);
-            }
-        } catch (VigilException e) {
-            throw new PackageRejectedException(Reason.ONNX_UNLOADABLE, "model.onnx loads but cannot score a probe row"
-                    + " built from the manifest's features (" + e.getMessage() + "); check the model's input and"
-                    + " output against the manifest", e);
-        }
-        if (risk.length != 1 || !ModelOutputs.isProbability(risk[0])) {
-            throw new PackageRejectedException(Reason.ONNX_SCHEMA_MISMATCH, "model.onnx scored a probe row but its"
-                    + " output '" + manifest.output().onnxOutput() + "' is not a probability between 0 and 1");
-        }
-        if (riskWithoutOptional != null
-                && (riskWithoutOptional.length != 1 || !ModelOutputs.isProbability(riskWithoutOptional[0]))) {
-            String output = riskWithoutOptional.length == 1 ? " (" + ModelOutputs.describe(riskWithoutOptional[0]) + ")"
-                    : "";
-            String names = String.join(", ", optional.subList(0, Math.min(5, optional.size())))
-                    + (optional.size() > 5 ? ", ..." : "");
-            throw new PackageRejectedException(Reason.ONNX_SCHEMA_MISMATCH, "model.onnx scored a probe row with every"
-                    + " optional feature missing (" + names + ") but its output '"
-                    + manifest.output().onnxOutput() + "' is not a probability between 0 and 1" + output + ": every"
-                    + " patient sent without such a value would get no risk. Export the model with the imputer it was"
-                    + " trained with (or one that fills a missing value), or make those features required");
-        }
-    }
-
-    /** The model inputs the pipeline gives a probe row. */
-    private static float[] probeInputs(FeaturePipeline pipeline, Map<String, Object> record) {
-        float[] row = new float[pipeline.width()];
+        float[] row = new float[width];
         try {
-            pipeline.transform(record, row, 0);
+            pipeline.transform(probeRow(manifest.features()), row, 0);
         } catch (RuntimeException e) {
             throw new PackageRejectedException(Reason.UNSUPPORTED_FEATURE_PIPELINE, "feature pipeline '"
                     + pipeline.id() + "' cannot turn a row of the manifest's features into model inputs; package the"
                     + " model with the pipeline it was trained with", e);
         }
-        return row;
+        double[] risk;
+        try (ModelRuntime.LoadedModel loaded = runtime.load(model, Sha256.hex(model), manifest.output().onnxOutput(),
+                manifest.output().positiveClassIndex())) {
+            risk = loaded.predict(row, 1, PROBE_BUDGET);
+        } catch (VigilException e) {
+            throw new PackageRejectedException(Reason.ONNX_UNLOADABLE, "model.onnx loads but cannot score a probe row"
+                    + " built from the manifest's features (" + e.getMessage() + "); check the model's input and"
+                    + " output against the manifest", e);
+        }
+        if (risk.length != 1 || !(risk[0] >= 0 && risk[0] <= 1)) {
+            throw new PackageRejectedException(Reason.ONNX_SCHEMA_MISMATCH, "model.onnx scored a probe row but its"
+                    + " output '" + manifest.output().onnxOutput() + "' is not a probability between 0 and 1");
+        }
     }
 
-    /**
-     * One valid value per feature (its minimum, first category, false; a code, which has no value to make up,
-     * missing), or, with {@code optionalMissing}, every optional feature missing and the required ones so.
-     */
-    private static Map<String, Object> probeRow(FeatureSchema schema, boolean optionalMissing) {
+    /** One valid value per feature (its minimum, first category, false; missing where it may be missing). */
+    private static Map<String, Object> probeRow(FeatureSchema schema) {
         Map<String, Object> row = new HashMap<>();
         for (Feature feature : schema.features()) {
-            Object value = optionalMissing && !feature.required() ? null : switch (feature.type()) {
+            Object value = switch (feature.type()) {
                 case NUMERIC -> feature.min() != null ? feature.min() : feature.max() != null ? Math.min(0.0, feature.max()) : 0.0;
                 case INTEGER -> (long) Math.ceil(feature.min() != null ? feature.min() : feature.max() != null ? Math.min(0.0, feature.max()) : 0.0);
                 case BOOLEAN -> Boolean.FALSE;
@@ -637,7 +605,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
     }
 
     /**
-     * The longest a probe row may take: a clinical model scores a row in milliseconds, and a graph built to run
+     * The longest the probe row may take: a clinical model scores a row in milliseconds, and a graph built to run
      * for hours (a loop of millions of steps) must not hold the registration, then the gates, for that long.
      */
     static final java.time.Duration PROBE_BUDGET = java.time.Duration.ofSeconds(10);

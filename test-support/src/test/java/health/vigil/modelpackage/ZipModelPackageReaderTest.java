@@ -449,26 +449,6 @@ class ZipModelPackageReaderTest {
     }
 
     @Test
-    void refusesAModelWhoseOutputIsNotAProbabilityWhenAnOptionalFeatureIsMissing() {
-        // The logistic sample exported without its imputer: length_of_stay_days is optional, and a patient without it
-        // reaches the model as NaN. The first probe row has every value; the second, every optional one missing.
-        byte[] withoutImputer = OnnxModelWriter.logisticRegression(SampleModels.readmissionCoefficients(),
-                SampleModels.readmissionIntercept());
-
-        assertThatThrownBy(() -> reader.read(new ByteArrayInputStream(zip(manifest, withoutImputer, reference))))
-                .isInstanceOfSatisfying(PackageRejectedException.class,
-                        e -> assertThat(e.reason()).isEqualTo(Reason.ONNX_SCHEMA_MISMATCH))
-                .hasMessageContaining("probe row with every optional feature missing (length_of_stay_days)")
-                .hasMessageContaining("is not a probability between 0 and 1 (NaN)")
-                .hasMessageContaining("Export the model with the imputer it was trained with");
-        // With its imputer, and as the samples that fail on some patients only after they registered, it registers.
-        assertThat(reader.read(new ByteArrayInputStream(zip(manifest, model, reference))).onnx()).isEqualTo(model);
-        byte[] pastTheProbe = SampleModels.readmissionWithoutImputation().onnx();
-        assertThat(reader.read(new ByteArrayInputStream(zip(manifest, pastTheProbe, reference))).onnx())
-                .isEqualTo(pastTheProbe);
-    }
-
-    @Test
     void acceptsADynamicInputWidth() {
         byte[] dynamic = TestModels.dynamicWidth(model);
         assertThat(reader.read(new ByteArrayInputStream(zip(manifest, dynamic, reference))).signature().inputs().get(0).shape())

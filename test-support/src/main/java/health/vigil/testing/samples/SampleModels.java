@@ -1,10 +1,8 @@
 package health.vigil.testing.samples;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
-import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import health.vigil.adapter.onnx.OnnxModelWriter;
@@ -224,84 +222,15 @@ public final class SampleModels {
     // ---------------------------------------------------------------- outputs that are not always probabilities
 
     /**
-     * The readmission logistic regression exported without its imputer, for what must stop a version that fails on
-     * some patients after it registered: a patient whose length of stay is missing reaches the model as NaN and gets
-     * a NaN risk, every other patient the risk {@link #readmissionLogistic()} gives. Registration probes a row with
-     * every optional feature missing, and would refuse that model; so this one fills a missing length of stay for
-     * patients of the schema's lowest age (18), which the probe rows have, and for no one else: a fault the probes do
-     * not meet, as a version registered before they probed missing values has. Its reference profile is the logistic
-     * sample's.
+     * The readmission logistic regression exported without its imputer: a patient whose length of stay is missing
+     * reaches the model as NaN and gets a NaN risk, every other patient the risk {@link #readmissionLogistic()}
+     * gives. Registration's probe row has every value, so the package registers; the fault shows on some patients
+     * only. Its reference profile is the logistic sample's.
      */
     public static SamplePackage readmissionWithoutImputation() {
         SamplePackage logistic = readmissionLogistic();
-        return new SamplePackage(logistic.manifest(), imputedOnlyAtTheLowestAge(OnnxModelWriter.logisticRegression(
-                TRUE_COEFFICIENTS, TRUE_INTERCEPT)), logistic.reference());
-    }
-
-    /**
-     * The model with its length of stay (the last input column) replaced by {@link #MISSING_STAY_DAYS} where it is
-     * missing and the age (the first) is below 18.5, and left as it is (NaN where missing) for every other patient.
-     */
-    private static byte[] imputedOnlyAtTheLowestAge(byte[] onnx) {
-        try {
-            ModelProto.Builder model = ModelProto.parseFrom(onnx).toBuilder();
-            GraphProto.Builder graph = model.getGraphBuilder();
-            String input = OnnxModelWriter.INPUT;
-            graph.addInitializer(int64s("age_column", 0)).addInitializer(int64s("stay_column", 5))
-                    .addInitializer(int64s("other_columns", 0, 1, 2, 3, 4))
-                    .addInitializer(float32("lowest_age_bound", 18.5f))
-                    .addInitializer(float32("stay_fill", (float) MISSING_STAY_DAYS));
-            List<NodeProto> fill = List.of(
-                    gather(input, "age_column", "age"),
-                    gather(input, "stay_column", "stay"),
-                    gather(input, "other_columns", "others"),
-                    node("Less", "lowest_age", "age", "lowest_age_bound"),
-                    node("IsNaN", "stay_missing", "stay"),
-                    node("And", "filled", "lowest_age", "stay_missing"),
-                    node("Where", "stay_or_fill", "filled", "stay_fill", "stay"),
-                    node("Concat", "input_filled", "others", "stay_or_fill").toBuilder()
-                            .addAttribute(AttributeProto.newBuilder().setName("axis").setI(1)
-                                    .setType(AttributeProto.AttributeType.INT))
-                            .build());
-            List<NodeProto> nodes = new ArrayList<>(fill);
-            for (NodeProto node : graph.getNodeList()) {
-                NodeProto.Builder rewired = node.toBuilder();
-                for (int i = 0; i < rewired.getInputCount(); i++) {
-                    if (rewired.getInput(i).equals(input)) {
-                        rewired.setInput(i, "input_filled");
-                    }
-                }
-                nodes.add(rewired.build());
-            }
-            graph.clearNode().addAllNode(nodes);
-            return model.build().toByteArray();
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("OnnxModelWriter wrote a model that does not parse", e);
-        }
-    }
-
-    private static NodeProto node(String op, String output, String... inputs) {
-        return NodeProto.newBuilder().setName(output).setOpType(op).addAllInput(List.of(inputs)).addOutput(output)
-                .build();
-    }
-
-    private static NodeProto gather(String input, String columns, String output) {
-        return node("Gather", output, input, columns).toBuilder().addAttribute(AttributeProto.newBuilder()
-                .setName("axis").setI(1).setType(AttributeProto.AttributeType.INT)).build();
-    }
-
-    private static TensorProto int64s(String name, long... values) {
-        TensorProto.Builder tensor = TensorProto.newBuilder().setName(name)
-                .setDataType(TensorProto.DataType.INT64_VALUE).addDims(values.length);
-        for (long value : values) {
-            tensor.addInt64Data(value);
-        }
-        return tensor.build();
-    }
-
-    private static TensorProto float32(String name, float value) {
-        return TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
-                .addFloatData(value).build();
+        return new SamplePackage(logistic.manifest(), OnnxModelWriter.logisticRegression(TRUE_COEFFICIENTS,
+                TRUE_INTERCEPT), logistic.reference());
     }
 
     /** The straight line of {@link #readmissionLinearRisk()}: per year of age and per prior inpatient stay. */

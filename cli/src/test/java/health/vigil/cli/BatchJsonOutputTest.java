@@ -44,7 +44,8 @@ class BatchJsonOutputTest {
                     LoopbackServer.answer(response, callback, 202, "{\"id\": \"b-1\", \"state\": \"RUNNING\"}");
                 } else if (target.equals("/batches/b-1")) {
                     LoopbackServer.answer(response, callback, 200, "{\"id\": \"b-1\", \"state\": \"COMPLETED\","
-                            + " \"model\": \"readmission\", \"version\": 2, \"rows\": 2, \"rowsDone\": 2, \"scored\": 2,"
+                            + " \"model\": \"readmission\", \"version\": 2, \"rows\": 2,"
+                            + " \"rowsDone\": 2, \"scored\": 2,"
                             + " \"refused\": 0, \"results\": \"results/b-1.jsonl\"}");
                 } else if (target.equals("/batches/b-1/results?offset=0")) {
                     byte[] page = RESULTS.getBytes(StandardCharsets.UTF_8);

@@ -30,7 +30,10 @@ public record CodeVersion(String commit, Boolean dirty) {
         return recorded(recorded.getProperty("commit"), recorded.getProperty("dirty"));
     }
 
-    /** A recorded commit (40 or 64 lower-case hex digits, else unknown) and dirty flag ({@code true}, {@code false}). */
+    /**
+     * A recorded commit (40 or 64 lower-case hex digits, else unknown) and dirty flag ({@code true},
+     * {@code false}).
+     */
     static CodeVersion recorded(String commit, String dirty) {
         String id = commit == null ? "" : commit.strip();
         if (!id.matches("[0-9a-f]{40}|[0-9a-f]{64}")) {

@@ -58,7 +58,8 @@ class PipelineRetrainerTest {
 
         JsonNode provenance = manifest(successor).path("provenance");
         Map<String, String> successorGbt = new TreeMap<>();
-        provenance.path("parameters").fields().forEachRemaining(e -> successorGbt.put(e.getKey(), e.getValue().asText()));
+        provenance.path("parameters").fields()
+                .forEachRemaining(e -> successorGbt.put(e.getKey(), e.getValue().asText()));
         assertThat(settingsOf(successorGbt, "gbt.")).isEqualTo(parentGbt);
         assertThat(successorGbt).containsEntry("gbt.rounds", "20").containsEntry("algorithm", "gbt");
         assertThat(provenance.path("seed").asLong()).isEqualTo(11);
@@ -68,7 +69,8 @@ class PipelineRetrainerTest {
     void aLogisticParentsSettingsAreReadBackAsTrained() {
         TrainedModel parent = TrainingFixtures.training().train(MODEL, MODEL.synthetic(2_000, 6).dataset(),
                 TrainingSettings.defaults().withAlgorithm(Algorithm.LOGISTIC)
-                        .withLogistic(new LogisticRegressionTrainer(3.0, 40, 1e-7)).withSeed(12), TrainingProgress.NONE);
+                        .withLogistic(new LogisticRegressionTrainer(3.0, 40, 1e-7)).withSeed(12),
+                TrainingProgress.NONE);
 
         TrainingSettings settings = PipelineRetrainer.settings(parent.manifest().provenance());
 

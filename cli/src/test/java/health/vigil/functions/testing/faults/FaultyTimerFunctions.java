@@ -4,7 +4,10 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import health.vigil.functions.testing.TestRecorder;
 
-/** Timer functions that fail or take their time, for the scheduler's tests; each test schedules only the one it needs. */
+/**
+ * Timer functions that fail or take their time, for the scheduler's tests; each test schedules only the one it
+ * needs.
+ */
 public class FaultyTimerFunctions {
     private final TestRecorder recorder;
 

@@ -206,13 +206,10 @@ public final class CanaryService {
             }
             // As for an experiment's treatment: a version that answers patients is not also mirrored against itself,
             // which would put identical pairs in the shadow's report (and after a promotion, only those).
-            for (TrafficSlot slot : current.slots()) {
-                // A stopped shadow keeps its slot at weight 0 for its report: it mirrors nothing.
-                if (slot.slot() == Slot.SHADOW && slot.weightBasisPoints() > 0 && slot.version() == command.version()) {
-                    throw new ConflictException(ErrorCode.INVALID_STATE, "version " + slot.version() + " of `" + model
-                            + "` is the shadow version; stop the shadow (POST /models/" + model + "/shadow/stop)"
-                            + " before it answers patients as a canary");
-                }
+            if (current.mirrors(command.version())) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "version " + command.version() + " of `" + model
+                        + "` is the shadow version; stop the shadow (POST /models/" + model + "/shadow/stop)"
+                        + " before it answers patients as a canary");
             }
             VersionRecord version = registry.getVersion(model, command.version());
             if (version.stage() != Stage.CANARY) {

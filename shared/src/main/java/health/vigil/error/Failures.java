@@ -19,6 +19,15 @@ public final class Failures {
         }
     }
 
+    /** Runs {@code action}, keeping its failure rather than throwing it. */
+    public void attempt(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            add(e);
+        }
+    }
+
     /** Throws the first failure kept, with the later ones suppressed in it; nothing when there was none. */
     public void throwIfAny() {
         if (first != null) {
@@ -30,11 +39,7 @@ public final class Failures {
     public static <T> void forEach(Iterable<T> items, Consumer<T> action) {
         Failures failures = new Failures();
         for (T item : items) {
-            try {
-                action.accept(item);
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
+            failures.attempt(() -> action.accept(item));
         }
         failures.throwIfAny();
     }

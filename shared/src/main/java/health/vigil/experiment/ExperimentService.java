@@ -153,14 +153,10 @@ public final class ExperimentService {
             }
             // The other way round (a shadow set while an experiment runs) is refused by the shadow: a version that
             // answers patients is not also mirrored against itself, which would put identical pairs in its report.
-            for (TrafficSlot slot : current.slots()) {
-                // A stopped shadow keeps its slot at weight 0 for its report: it mirrors nothing.
-                if (slot.slot() == Slot.SHADOW && slot.weightBasisPoints() > 0
-                        && slot.version() == command.treatmentVersion()) {
-                    throw new ConflictException(ErrorCode.INVALID_STATE, "version " + slot.version() + " of `" + model
-                            + "` is the shadow version; stop the shadow (POST /models/" + model + "/shadow/stop) before"
-                            + " it answers patients as an experiment's treatment");
-                }
+            if (current.mirrors(command.treatmentVersion())) {
+                throw new ConflictException(ErrorCode.INVALID_STATE, "version " + command.treatmentVersion() + " of `"
+                        + model + "` is the shadow version; stop the shadow (POST /models/" + model + "/shadow/stop)"
+                        + " before it answers patients as an experiment's treatment");
             }
             warmer.accept(treatment);
             ExperimentPlan plan = command.plan();

@@ -244,6 +244,14 @@ public record Deployment(
         return slots.stream().filter(s -> s.slot() == slot).findFirst();
     }
 
+    /**
+     * Whether the shadow slot mirrors {@code version} to live traffic now: a stopped shadow keeps its slot at weight
+     * 0 for its report and mirrors nothing.
+     */
+    public boolean mirrors(int version) {
+        return slot(Slot.SHADOW).filter(s -> s.weightBasisPoints() > 0 && s.version() == version).isPresent();
+    }
+
     /** The versions the deployment holds in any slot (stable, canary, shadow), each once, in ascending order. */
     @JsonIgnore
     public List<Integer> versions() {

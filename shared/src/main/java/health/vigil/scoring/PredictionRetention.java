@@ -79,23 +79,16 @@ public final class PredictionRetention {
         // Three purges of different stores, each on its own: one that fails keeps the others' records no longer.
         Failures failures = new Failures();
         if (requestStats != null) {
-            run(failures, () -> requestStats.purgeOlderThan(cutoff));
+            failures.attempt(() -> requestStats.purgeOlderThan(cutoff));
         }
         long[] purged = {0};
-        run(failures, () -> purged[0] = log.purgeOlderThan(cutoff));
+        failures.attempt(() -> purged[0] = log.purgeOlderThan(cutoff));
         int[] jobs = {0};
         if (batchFiles != null) {
-            run(failures, () -> jobs[0] = batchFiles.purgeFinishedBefore(cutoff, retention));
+            failures.attempt(() -> jobs[0] = batchFiles.purgeFinishedBefore(cutoff, retention));
         }
         failures.throwIfAny();
         return new Purge(purged[0], jobs[0]);
     }
 
-    private static void run(Failures failures, Runnable purge) {
-        try {
-            purge.run();
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-    }
 }

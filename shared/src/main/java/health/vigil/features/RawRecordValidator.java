@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * Checks that a raw record holds what a {@link FeatureSchema} allows (the Java types {@link FeaturePipeline}
- * expects, ranges, categories, code patterns, required fields), so that a pipeline never sees a value it
- * was not defined for. Messages name the feature and the rule, never the value.
+ * expects, ranges, numbers a 32-bit float holds, categories, code patterns, required fields), so that a pipeline never
+ * sees a value it was not defined for. Messages name the feature and the rule, never the value.
  */
 public final class RawRecordValidator {
     private final FeatureSchema schema;
@@ -48,6 +48,12 @@ public final class RawRecordValidator {
                         throw invalid(where, feature, "must be a finite number");
                     }
                     checkRange(feature, d, where);
+                    // The model takes 32-bit floats: a double beyond their range would reach it as Infinity, so a row
+                    // is refused here as scoring refuses it. (An integer is a long, well inside the range.)
+                    if (!Float.isFinite(d.floatValue())) {
+                        throw invalid(where, feature, "must be a finite number; it is too large for the model's input,"
+                                + " a 32-bit float (beyond ±3.4e38)");
+                    }
                 }
                 case INTEGER -> {
                     if (!(value instanceof Long l)) {

@@ -1,11 +1,14 @@
 package health.vigil.features;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import health.vigil.error.ErrorCode;
 import health.vigil.error.ValidationException;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
+import health.vigil.model.FeatureType;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +59,30 @@ class RawRecordValidatorTest {
         assertThatThrownBy(() -> validator.validate(Map.of("age", 40L, "MRN-4471 Jane Doe", 1.0), "row 9"))
                 .hasMessageContaining("row 9 has an unknown feature (its name, not repeated here,")
                 .hasMessageNotContaining("MRN").hasMessageNotContaining("Jane");
+    }
+
+    // Scoring refuses such a value (RecordValidator), so an evaluation row holding one is a row the version cannot
+    // score, not one its model is given as Infinity.
+    @Test
+    void aNumberBeyondA32BitFloatIsRefusedAsScoringRefusesItEvenWithoutARange() {
+        RawRecordValidator unbounded = new RawRecordValidator(new FeatureSchema(List.of(
+                new Feature("dose", FeatureType.NUMERIC, "mg", null, null, null, true, null),
+                new Feature("level", FeatureType.NUMERIC, null, 0.0, Double.MAX_VALUE, null, false, null))));
+
+        assertThatThrownBy(() -> unbounded.validate(Map.of("dose", 1e39), "row 2"))
+                .isInstanceOfSatisfying(ValidationException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_FEATURE))
+                .hasMessage("row 2 feature 'dose' must be a finite number; it is too large for the model's input,"
+                        + " a 32-bit float (beyond ±3.4e38)");
+        assertThatThrownBy(() -> unbounded.validate(Map.of("dose", -1e39), "row 3"))
+                .hasMessageContaining("'dose' must be a finite number; it is too large");
+        assertThatThrownBy(() -> unbounded.validate(Map.of("dose", 1.0, "level", 1e300), "row 4"))
+                .hasMessageEndingWith("a 32-bit float (beyond ±3.4e38); it is optional: when it is not known, leave"
+                        + " it out or send null")
+                .hasMessageNotContaining("1e300").hasMessageNotContaining("1.0E300");
+        // The largest float itself reaches the model as it is.
+        assertThatCode(() -> unbounded.validate(Map.of("dose", (double) Float.MAX_VALUE), "row 5"))
+                .doesNotThrowAnyException();
     }
 
     @Test

@@ -6,6 +6,7 @@ import health.vigil.model.CardFacts;
 import health.vigil.model.Feature;
 import health.vigil.model.GateCurves;
 import health.vigil.model.Manifest;
+import health.vigil.model.ModelOutputs;
 import health.vigil.model.Provenance;
 import health.vigil.security.Principal;
 import health.vigil.statistics.Auroc;
@@ -42,6 +43,10 @@ public final class GateChecks {
     public static final String COVERAGE = "coverage";
     /** The coverage gate's check of the rows on which the candidate's output is not a probability. */
     public static final String OUTPUTS_NOT_PROBABILITY = "outputs_not_probability";
+    /** The coverage gate's check of the candidate's output for a row with every optional feature missing. */
+    static final String OPTIONAL_FEATURES_MISSING = "optional_features_missing";
+    /** How many optional features that check's note names; the rest are counted. */
+    static final int NAMED_OPTIONAL_FEATURES = 10;
     /** The gates that need an evaluation dataset; without one they fail. */
     public static final List<String> DATA_GATES = List.of(COVERAGE, DISCRIMINATION, CALIBRATION, SEGMENTS, LATENCY,
             EXPLANATION, LEAKAGE);
@@ -361,6 +366,36 @@ public final class GateChecks {
                 : notProbability + " of the " + Words.count(read, "row") + " the candidate reads got an output that is not a probability"
                         + " (first: " + first + "); the other data gates are measured without them";
         return GateCheck.of(COVERAGE, OUTPUTS_NOT_PROBABILITY, notProbability, "== 0", notProbability == 0, note);
+    }
+
+    /**
+     * The candidate's output for one row built from the manifest's schema with every optional feature missing and each
+     * required one given a valid value, as a patient without those values is sent. A model exported without its
+     * imputer answers it NaN, and would answer every such patient 502 {@code MODEL_OUTPUT_INVALID} once deployed
+     * although its evaluation rows all had the values. Flagged for the approver rather than failed: whether patients
+     * without those values reach the model is for the people who deploy it to judge.
+     *
+     * @param optional the names of the manifest's optional features, in its order; none: no row is scored
+     * @param output the candidate's output for that row (ignored without optional features)
+     */
+    public static GateCheck optionalFeaturesMissing(List<String> optional, double output) {
+        if (optional.isEmpty()) {
+            return new GateCheck(COVERAGE, OPTIONAL_FEATURES_MISSING, null, null, null, null, GateCheck.Outcome.PASSED,
+                    "every feature of the manifest is required: no patient is scored without a value");
+        }
+        String names = String.join(", ", optional.subList(0, Math.min(NAMED_OPTIONAL_FEATURES, optional.size())))
+                + (optional.size() > NAMED_OPTIONAL_FEATURES ? " and " + (optional.size() - NAMED_OPTIONAL_FEATURES)
+                        + " more" : "");
+        String row = "a row with every optional feature missing (" + names + ") and each required one given a valid"
+                + " value";
+        if (ModelOutputs.isProbability(output)) {
+            return GateCheck.of(COVERAGE, OPTIONAL_FEATURES_MISSING, 0, "== 0", true, row + " got a probability");
+        }
+        return new GateCheck(COVERAGE, OPTIONAL_FEATURES_MISSING, 1.0, "== 0", null, null, GateCheck.Outcome.FLAGGED,
+                row + " got an output that is not a probability (" + ModelOutputs.describe(output) + "): every"
+                        + " patient sent without those values would get no risk (502 MODEL_OUTPUT_INVALID). Export the"
+                        + " model with the imputer it was trained with (or one that fills a missing value), or mark"
+                        + " those features required in the manifest");
     }
 
     /** An AUROC at or above the policy's ceiling is flagged: a label may have leaked into the features. */

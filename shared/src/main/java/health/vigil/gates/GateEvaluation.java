@@ -20,6 +20,7 @@ import health.vigil.model.ModelOutputs;
 import health.vigil.model.ModelVersion;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
+import health.vigil.modelpackage.ProbeRows;
 import health.vigil.modelpackage.RegisteredModelLoader;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.EventPublisher;
@@ -269,6 +270,8 @@ public final class GateEvaluation {
                         scored.rows().firstCandidateProblem(), policy));
                 dataChecks.add(GateChecks.outputs(scored.outputs().notProbability(), scored.outputs().read(),
                         scored.outputs().first()));
+                dataChecks.add(GateChecks.optionalFeaturesMissing(
+                        ProbeRows.optionalFeatures(candidate.manifest().features()), scored.withoutOptional()));
                 dataChecks.addAll(GateChecks.discrimination(scored.candidate(), scored.labels(),
                         scored.pairedCandidate(), scored.pairedProduction(), scored.pairedLabels(),
                         policy));
@@ -312,11 +315,12 @@ public final class GateEvaluation {
     /**
      * What scoring the evaluation rows produced: the candidate's scores, labels and segments on every row its schema
      * reads; and, when there is a production version, both versions' scores and the labels on the rows both read (the
-     * paired comparison), else null.
+     * paired comparison), else null; and the candidate's output for {@link ProbeRows#optionalFeaturesMissing} (NaN
+     * when the schema has no optional feature and no such row is scored).
      */
     record Scored(double[] candidate, boolean[] labels, Map<String, String[]> segments, long[] rowNanos,
             double[] shapDeviations, String whyNoExplainer, Usable rows, Outputs outputs, double[] pairedCandidate,
-            double[] pairedProduction, boolean[] pairedLabels) {}
+            double[] pairedProduction, boolean[] pairedLabels, double withoutOptional) {}
 
     /**
      * The rows (by index) the candidate's schema reads, and those of them the production version's reads too (the
@@ -448,13 +452,27 @@ public final class GateEvaluation {
                     policy.maxP99LatencyMillis());
             return new Scored(scores, labels, segments, latencies,
                     shapDeviations(model, matrix, scores, n, policy.shapRows()), model.whyNoExplainer(), usable, outputs,
-                    pairedCandidate, pairedProduction, pairedLabels);
+                    pairedCandidate, pairedProduction, pairedLabels, withoutOptional(candidate, model));
         } finally {
             model.model().close();
             if (current != null) {
                 current.model().close();
             }
         }
+    }
+
+    /**
+     * The candidate's output for a row with every optional feature of its manifest missing and the required ones
+     * given (the evaluation rows may all have those values); NaN, with nothing scored, when every feature is required.
+     */
+    private static double withoutOptional(VersionRecord candidate, RegisteredModelLoader.Loaded model) {
+        FeatureSchema schema = candidate.manifest().features();
+        if (ProbeRows.optionalFeatures(schema).isEmpty()) {
+            return Double.NaN;
+        }
+        float[] row = new float[model.pipeline().width()];
+        model.pipeline().transform(ProbeRows.optionalFeaturesMissing(schema), row, 0);
+        return model.model().predict(row, 1, datasetBudget(1))[0];
     }
 
     private static boolean[] labels(EvaluationRows rows, List<Integer> indexes) {

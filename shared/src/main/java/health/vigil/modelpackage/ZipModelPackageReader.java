@@ -15,7 +15,6 @@ import health.vigil.json.Json;
 import health.vigil.error.VigilException;
 import health.vigil.features.FeaturePipeline;
 import health.vigil.features.FeaturePipelines;
-import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.Manifest;
 import health.vigil.model.ReferenceProfile;
@@ -495,7 +494,7 @@ public final class ZipModelPackageReader implements ModelPackageReader {
         }
         float[] row = new float[width];
         try {
-            pipeline.transform(probeRow(manifest.features()), row, 0);
+            pipeline.transform(ProbeRows.everyFeatureGiven(manifest.features()), row, 0);
         } catch (RuntimeException e) {
             throw new PackageRejectedException(Reason.UNSUPPORTED_FEATURE_PIPELINE, "feature pipeline '"
                     + pipeline.id() + "' cannot turn a row of the manifest's features into model inputs; package the"
@@ -514,22 +513,6 @@ public final class ZipModelPackageReader implements ModelPackageReader {
             throw new PackageRejectedException(Reason.ONNX_SCHEMA_MISMATCH, "model.onnx scored a probe row but its"
                     + " output '" + manifest.output().onnxOutput() + "' is not a probability between 0 and 1");
         }
-    }
-
-    /** One valid value per feature (its minimum, first category, false; missing where it may be missing). */
-    private static Map<String, Object> probeRow(FeatureSchema schema) {
-        Map<String, Object> row = new HashMap<>();
-        for (Feature feature : schema.features()) {
-            Object value = switch (feature.type()) {
-                case NUMERIC -> feature.min() != null ? feature.min() : feature.max() != null ? Math.min(0.0, feature.max()) : 0.0;
-                case INTEGER -> (long) Math.ceil(feature.min() != null ? feature.min() : feature.max() != null ? Math.min(0.0, feature.max()) : 0.0);
-                case BOOLEAN -> Boolean.FALSE;
-                case CATEGORICAL -> feature.categories().get(0);
-                case CODE -> null;
-            };
-            row.put(feature.name(), value);
-        }
-        return row;
     }
 
     private static void checkSignature(ModelRuntime.Signature signature, Manifest manifest, int width) {

@@ -305,6 +305,23 @@ class GateChecksTest {
     }
 
     @Test
+    void aRowWithoutTheOptionalFeaturesIsFlaggedByTheirNamesOnlyAndASchemaWithNonePasses() {
+        List<String> twelve = java.util.stream.IntStream.rangeClosed(1, 12).mapToObj(i -> "lab_" + i).toList();
+        GateCheck above = GateChecks.optionalFeaturesMissing(twelve, 1.5);
+        assertThat(above.outcome()).isEqualTo(GateCheck.Outcome.FLAGGED);
+        assertThat(above.failed()).isFalse();
+        assertThat(above.note()).startsWith("a row with every optional feature missing (lab_1, lab_2, lab_3, lab_4,"
+                + " lab_5, lab_6, lab_7, lab_8, lab_9, lab_10 and 2 more) and each required one given a valid value got"
+                + " an output that is not a probability (1.5, above 1)").doesNotContain("lab_11");
+        assertThat(GateChecks.optionalFeaturesMissing(List.of("lab_1"), 0.3).outcome())
+                .isEqualTo(GateCheck.Outcome.PASSED);
+        GateCheck none = GateChecks.optionalFeaturesMissing(List.of(), Double.NaN);
+        assertThat(none.outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+        assertThat(none.note()).isEqualTo("every feature of the manifest is required: no patient is scored without a"
+                + " value");
+    }
+
+    @Test
     void aCardFieldThePolicyRequiresFailsTheCardGateWhenTheManifestLacksIt() {
         Manifest without = manifest(List.of(Feature.integer("age", "years", 0, 120)), Manifest.IDENTITY_PIPELINE);
         assertThat(GateChecks.card(without, DEFAULTS)).singleElement()

@@ -160,6 +160,57 @@ class GateCoverageTest {
     }
 
     /**
+     * A row built from the schema with every optional feature missing: the logistic sample, whose graph imputes a
+     * missing value, gives it a probability.
+     */
+    @Test
+    void aCandidateThatImputesAMissingOptionalFeaturePassesTheCheckOfARowWithoutThem() {
+        try (VigilPlatform platform = platform()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionLogistic(), "logistic.zip");
+            registerDataset(platform, model, 0);
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
+
+            GateCheck optional = check(report, "optional_features_missing");
+            assertThat(optional.gate()).isEqualTo(GateChecks.COVERAGE);
+            assertThat(optional.outcome()).isEqualTo(GateCheck.Outcome.PASSED);
+            assertThat(optional.value()).isZero();
+            assertThat(optional.note()).isEqualTo("a row with every optional feature missing (length_of_stay_days) and"
+                    + " each required one given a valid value got a probability");
+        }
+    }
+
+    /**
+     * The sample exported without its imputer, judged on evaluation rows that all have a length of stay: every row
+     * gets a probability, yet a patient sent without one would get NaN. The approver is told which features and what
+     * to do, and the gates still pass on that account (a deployed version like it is what scoring's 502 is for).
+     */
+    @Test
+    void aCandidateThatAnswersNaNWithoutAnOptionalFeatureIsFlaggedForTheApproverWithoutFailingItsGates() {
+        try (VigilPlatform platform = platform()) {
+            ModelName model = SetUpRegistration.register(platform, SampleModels.readmissionWithoutImputation(),
+                    "no-imputer.zip");
+            registerDataset(platform, model, (i, name, value) -> name.equals("length_of_stay_days") && value == null
+                    ? 4.0 : value);
+
+            GateReport report = platform.gates().onRegistered(new ModelVersion(model, 1), "registered-1").orElseThrow();
+
+            assertThat(check(report, "outputs_not_probability").outcome()).as("every evaluation row has the value")
+                    .isEqualTo(GateCheck.Outcome.PASSED);
+            GateCheck optional = check(report, "optional_features_missing");
+            assertThat(optional.outcome()).isEqualTo(GateCheck.Outcome.FLAGGED);
+            assertThat(optional.value()).isEqualTo(1);
+            assertThat(optional.note()).isEqualTo("a row with every optional feature missing (length_of_stay_days) and"
+                    + " each required one given a valid value got an output that is not a probability (NaN): every"
+                    + " patient sent without those values would get no risk (502 MODEL_OUTPUT_INVALID). Export the"
+                    + " model with the imputer it was trained with (or one that fills a missing value), or mark those"
+                    + " features required in the manifest");
+            assertThat(report.failedGates()).doesNotContain(GateChecks.COVERAGE);
+            assertThat(report.passed()).as(report.failedGates().toString()).isTrue();
+        }
+    }
+
+    /**
      * Production's own output is NaN on some rows (the candidate fixes that): those rows are left out of the comparison
      * and named. Before, the comparison threw on production's NaN and every data gate of the candidate failed as
      * "could not be run", so a candidate fixing production's fault could never pass.

@@ -379,6 +379,18 @@ public final class GateChecks {
      * @param output the candidate's output for that row (ignored without optional features)
      */
     public static GateCheck optionalFeaturesMissing(List<String> optional, double output) {
+        return optionalFeaturesMissing(optional, output, null);
+    }
+
+    /**
+     * As {@link #optionalFeaturesMissing(List, double)}, for a model that failed on that row instead of answering:
+     * flagged with the failure's reason, as every patient sent without those values would get it.
+     */
+    public static GateCheck optionalFeaturesMissing(List<String> optional, String failure) {
+        return optionalFeaturesMissing(optional, Double.NaN, failure);
+    }
+
+    private static GateCheck optionalFeaturesMissing(List<String> optional, double output, String failure) {
         if (optional.isEmpty()) {
             return new GateCheck(COVERAGE, OPTIONAL_FEATURES_MISSING, null, null, null, null, GateCheck.Outcome.PASSED,
                     "every feature of the manifest is required: no patient is scored without a value");
@@ -388,14 +400,17 @@ public final class GateChecks {
                         + " more" : "");
         String row = "a row with every optional feature missing (" + names + ") and each required one given a valid"
                 + " value";
-        if (ModelOutputs.isProbability(output)) {
+        if (failure == null && ModelOutputs.isProbability(output)) {
             return GateCheck.of(COVERAGE, OPTIONAL_FEATURES_MISSING, 0, "== 0", true, row + " got a probability");
         }
+        String what = failure == null
+                ? " got an output that is not a probability (" + ModelOutputs.describe(output) + "): every patient sent"
+                        + " without those values would get no risk (502 MODEL_OUTPUT_INVALID)"
+                : " could not be scored (" + failure + "): every patient sent without those values would get that"
+                        + " error instead of a risk";
         return new GateCheck(COVERAGE, OPTIONAL_FEATURES_MISSING, 1.0, "== 0", null, null, GateCheck.Outcome.FLAGGED,
-                row + " got an output that is not a probability (" + ModelOutputs.describe(output) + "): every"
-                        + " patient sent without those values would get no risk (502 MODEL_OUTPUT_INVALID). Export the"
-                        + " model with the imputer it was trained with (or one that fills a missing value), or mark"
-                        + " those features required in the manifest");
+                row + what + ". Export the model with the imputer it was trained with (or one that fills a missing"
+                        + " value), or mark those features required in the manifest");
     }
 
     /** An AUROC at or above the policy's ceiling is flagged: a label may have leaked into the features. */

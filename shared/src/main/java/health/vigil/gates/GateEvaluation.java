@@ -270,8 +270,7 @@ public final class GateEvaluation {
                         scored.rows().firstCandidateProblem(), policy));
                 dataChecks.add(GateChecks.outputs(scored.outputs().notProbability(), scored.outputs().read(),
                         scored.outputs().first()));
-                dataChecks.add(GateChecks.optionalFeaturesMissing(
-                        ProbeRows.optionalFeatures(candidate.manifest().features()), scored.withoutOptional()));
+                dataChecks.add(scored.withoutOptional());
                 dataChecks.addAll(GateChecks.discrimination(scored.candidate(), scored.labels(),
                         scored.pairedCandidate(), scored.pairedProduction(), scored.pairedLabels(),
                         policy));
@@ -315,12 +314,12 @@ public final class GateEvaluation {
     /**
      * What scoring the evaluation rows produced: the candidate's scores, labels and segments on every row its schema
      * reads; and, when there is a production version, both versions' scores and the labels on the rows both read (the
-     * paired comparison), else null; and the candidate's output for {@link ProbeRows#optionalFeaturesMissing} (NaN
-     * when the schema has no optional feature and no such row is scored).
+     * paired comparison), else null; and the coverage check of the candidate's output for
+     * {@link ProbeRows#optionalFeaturesMissing}.
      */
     record Scored(double[] candidate, boolean[] labels, Map<String, String[]> segments, long[] rowNanos,
             double[] shapDeviations, String whyNoExplainer, Usable rows, Outputs outputs, double[] pairedCandidate,
-            double[] pairedProduction, boolean[] pairedLabels, double withoutOptional) {}
+            double[] pairedProduction, boolean[] pairedLabels, GateCheck withoutOptional) {}
 
     /**
      * The rows (by index) the candidate's schema reads, and those of them the production version's reads too (the
@@ -462,17 +461,27 @@ public final class GateEvaluation {
     }
 
     /**
-     * The candidate's output for a row with every optional feature of its manifest missing and the required ones
-     * given (the evaluation rows may all have those values); NaN, with nothing scored, when every feature is required.
+     * The coverage check of the candidate's output for a row with every optional feature of its manifest missing and
+     * the required ones given (the evaluation rows may all have those values); nothing is scored when every feature is
+     * required. A model or pipeline that fails on that row is flagged with the reason, as a NaN is, rather than fail
+     * every data gate: it fails only the patients sent without those values.
      */
-    private static double withoutOptional(VersionRecord candidate, RegisteredModelLoader.Loaded model) {
+    private static GateCheck withoutOptional(VersionRecord candidate, RegisteredModelLoader.Loaded model) {
         FeatureSchema schema = candidate.manifest().features();
-        if (ProbeRows.optionalFeatures(schema).isEmpty()) {
-            return Double.NaN;
+        List<String> optional = ProbeRows.optionalFeatures(schema);
+        if (optional.isEmpty()) {
+            return GateChecks.optionalFeaturesMissing(optional, Double.NaN);
         }
-        float[] row = new float[model.pipeline().width()];
-        model.pipeline().transform(ProbeRows.optionalFeaturesMissing(schema), row, 0);
-        return model.model().predict(row, 1, datasetBudget(1))[0];
+        try {
+            float[] row = new float[model.pipeline().width()];
+            model.pipeline().transform(ProbeRows.optionalFeaturesMissing(schema), row, 0);
+            return GateChecks.optionalFeaturesMissing(optional, model.model().predict(row, 1, datasetBudget(1))[0]);
+        } catch (VigilException e) {
+            if (!(e.code() == ErrorCode.RUNTIME_FAILURE || e.code().isClientError())) {
+                throw e;
+            }
+            return GateChecks.optionalFeaturesMissing(optional, e.getMessage());
+        }
     }
 
     private static boolean[] labels(EvaluationRows rows, List<Integer> indexes) {

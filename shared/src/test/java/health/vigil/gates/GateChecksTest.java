@@ -322,6 +322,16 @@ class GateChecksTest {
     }
 
     @Test
+    void aModelThatFailsOnTheRowWithoutTheOptionalFeaturesIsFlaggedWithTheReasonNotFailed() {
+        GateCheck failed = GateChecks.optionalFeaturesMissing(List.of("lab_1"), "the model's runtime failed");
+        assertThat(failed.outcome()).isEqualTo(GateCheck.Outcome.FLAGGED);
+        assertThat(failed.failed()).isFalse();
+        assertThat(failed.note()).startsWith("a row with every optional feature missing (lab_1) and each required one"
+                + " given a valid value could not be scored (the model's runtime failed): every patient sent without"
+                + " those values would get that error instead of a risk. Export the model");
+    }
+
+    @Test
     void aCardFieldThePolicyRequiresFailsTheCardGateWhenTheManifestLacksIt() {
         Manifest without = manifest(List.of(Feature.integer("age", "years", 0, 120)), Manifest.IDENTITY_PIPELINE);
         assertThat(GateChecks.card(without, DEFAULTS)).singleElement()

@@ -17,7 +17,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * byte, or the connection is closed. The idle timeout alone does not bound a head: each byte starts it again, so a
  * client sending a header byte every few seconds would keep its connection, and its place on a selector, for ever.
  * Jetty 12 has no such limit of its own. A body is not concerned: once the head is complete the deadline is gone, and
- * the body is bounded by the idle timeout and the minimum data rate ({@link RequestBody}).
+ * the body is bounded by the idle timeout, the minimum data rate and the time for a body ({@link RequestBody}).
  *
  * <p>The connection is closed without an answer, as Jetty closes one whose head goes silent: no request exists yet
  * to answer through, and a 408 written beside Jetty's own parser could meet a response of Jetty's on the wire.

@@ -173,7 +173,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
                 case WAITING -> request.demand(this);
                 case TOO_SLOW -> {
                     // Answered before the body is in: the connection closes after the reply, and says so.
-                    ValidationException slow = RequestBody.tooSlow(request);
+                    ValidationException slow = body.refusal();
                     write(request, response, callback, HostReply.error(slow.code(), slow.getMessage(), RandomIds.uuid())
                             .withHeader("Connection", "close"));
                 }

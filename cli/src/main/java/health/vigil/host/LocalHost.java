@@ -336,6 +336,8 @@ public final class LocalHost implements AutoCloseable {
         threads.setName("vigil-http");
         threads.setDaemon(true);
         server = new Server(threads);
+        // However steadily a body arrives above the rate, reading it ends when this time is up (RequestBody).
+        server.setAttribute(RequestBody.TIMEOUT, settings.requestBodyTimeout());
         HttpConfiguration config = new HttpConfiguration();
         config.setSendServerVersion(false);
         config.setSendDateHeader(true);
@@ -357,7 +359,8 @@ public final class LocalHost implements AutoCloseable {
         connector.setHost(settings.host);
         connector.setPort(settings.port);
         // A connection silent this long is closed: bounds both a half-sent header and a stalled body. A head that keeps
-        // trickling in is bounded by the request head timeout (HeadDeadline), a body by the minimum data rate.
+        // trickling in is bounded by the request head timeout (HeadDeadline), a body by the minimum data rate and the
+        // request body timeout.
         connector.setIdleTimeout(settings.idleTimeout.toMillis());
         server.addConnector(connector);
         // Workers kept for health probes: a quarter of the pool, at least two.
@@ -413,6 +416,21 @@ public final class LocalHost implements AutoCloseable {
      * then to hold the connection.
      */
     public static final Duration REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The least time a request body is given by default, however small the body size limit. */
+    public static final Duration REQUEST_BODY_TIMEOUT_MINIMUM = Duration.ofSeconds(30);
+
+    /** The rate, in bytes a second, at which a body of the largest size allowed must arrive by default: 64 KiB. */
+    static final long REQUEST_BODY_TIMEOUT_RATE = 64 * 1024;
+
+    /**
+     * The time for reading a request body by default: a body of {@code maxRequestBodyBytes} arriving at 64 KiB a
+     * second, and never less than {@link #REQUEST_BODY_TIMEOUT_MINIMUM} (64 s for the 4 MiB default limit).
+     */
+    static Duration defaultRequestBodyTimeout(int maxRequestBodyBytes) {
+        Duration forTheLimit = Duration.ofMillis(maxRequestBodyBytes * 1000L / REQUEST_BODY_TIMEOUT_RATE);
+        return forTheLimit.compareTo(REQUEST_BODY_TIMEOUT_MINIMUM) > 0 ? forTheLimit : REQUEST_BODY_TIMEOUT_MINIMUM;
+    }
 
     /** The acceptor thread Jetty takes from the pool; the selectors take one each. */
     private static final int ACCEPTORS = 1;
@@ -546,6 +564,8 @@ public final class LocalHost implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(30);
         private long minRequestBytesPerSecond = 1024;
         private Duration requestHeadTimeout = REQUEST_HEAD_TIMEOUT;
+        /** Null unless set, and then derived from the body size limit. */
+        private Duration requestBodyTimeout;
         private Handler pages;
         private int queueWorkers = 2;
 
@@ -712,6 +732,23 @@ public final class LocalHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long reading a request body may take in all, from when the host starts reading it; a body still arriving
+         * then is cut off with 408, however steadily it comes, and one over the size limit being thrown away stops
+         * there. By default {@link LocalHost#defaultRequestBodyTimeout} of the body size limit.
+         */
+        public Builder requestBodyTimeout(Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new ValidationException("requestBodyTimeout must be positive");
+            }
+            this.requestBodyTimeout = value;
+            return this;
+        }
+
+        private Duration requestBodyTimeout() {
+            return requestBodyTimeout != null ? requestBodyTimeout : defaultRequestBodyTimeout(maxRequestBodyBytes);
+        }
+
         /** The slowest a request body may arrive; a slower one is cut off with 408. */
         public Builder minRequestBytesPerSecond(long value) {
             if (value < 1) {
@@ -799,6 +836,7 @@ public final class LocalHost implements AutoCloseable {
             b.idleTimeout = idleTimeout;
             b.minRequestBytesPerSecond = minRequestBytesPerSecond;
             b.requestHeadTimeout = requestHeadTimeout;
+            b.requestBodyTimeout = requestBodyTimeout;
             return b;
         }
     }

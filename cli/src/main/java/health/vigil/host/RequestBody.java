@@ -6,10 +6,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
 
@@ -18,10 +21,17 @@ import org.eclipse.jetty.server.Request;
  * buffered. The rest of an oversized body is read and thrown away (up to {@link #DISCARD_LIMIT}), because an
  * HTTP/1.1 client that is still sending when the connection closes never sees the 413; one that waits for
  * {@code 100 Continue} before sending a body declared over the limit is answered before it sends any. The pages served
- * beside the functions (the dashboard's sign-in form) read their bodies here too, under the same minimum data rate.
+ * beside the functions (the dashboard's sign-in form) read their bodies here too, under the same minimum data rate and
+ * time limit.
  */
 public final class RequestBody {
     static final long DISCARD_LIMIT = 64L * 1024 * 1024;
+    /**
+     * The server attribute holding the most time, a {@link Duration}, that reading a body may take; none when
+     * absent. The minimum data rate alone lets a body just above it hold a worker for as long as its size allows
+     * (4 MiB at 1.1 KB/s is about an hour).
+     */
+    static final String TIMEOUT = RequestBody.class.getName() + ".timeout";
     /** Set on a request once its body was read to the end (kept or discarded). */
     private static final String CONSUMED = RequestBody.class.getName() + ".consumed";
 
@@ -36,8 +46,8 @@ public final class RequestBody {
         /** More is on its way and nothing more is there yet: ask again once Jetty says content may be there. */
         WAITING,
         /**
-         * More is on its way, but what came so far came slower than the connection's minimum data rate: answer 408
-         * ({@link #tooSlow}) instead of waiting for a client that trickles a byte now and then.
+         * More is on its way, but what came so far came slower than the connection's minimum data rate, or the time
+         * for the body is up: answer 408 ({@link Collector#refusal}) instead of waiting for a client that trickles.
          */
         TOO_SLOW,
         /**
@@ -65,6 +75,7 @@ public final class RequestBody {
         private final Pace pace;
         private byte[] body;
         private int size;
+        private ValidationException refusal;
 
         Collector(Request request, int maxBytes) {
             this.request = request;
@@ -86,7 +97,12 @@ public final class RequestBody {
                 Content.Chunk chunk = request.read();
                 if (chunk == null) {
                     // Asked each time a piece arrives: a trickle is cut off; a client that stops meets the idle timeout.
-                    return pace.tooSlow(size) ? Progress.TOO_SLOW : Progress.WAITING;
+                    long now = System.nanoTime();
+                    if (pace.tooSlow(size, now)) {
+                        refusal = pace.refusal(now);
+                        return Progress.TOO_SLOW;
+                    }
+                    return Progress.WAITING;
                 }
                 if (Content.Chunk.isFailure(chunk)) {
                     return Progress.ELSEWHERE;
@@ -127,26 +143,21 @@ public final class RequestBody {
         int capacity() {
             return body.length;
         }
+
+        /** The 408 to answer once {@link #collect} found the body {@link Progress#TOO_SLOW}, saying which limit. */
+        ValidationException refusal() {
+            return refusal;
+        }
     }
 
     /**
      * The whole body, waiting for it. Refusals are {@link ValidationException}s with the status to answer: 413 over
-     * {@code maxBytes}, 408 arriving slower than the connection's minimum data rate (as {@code Pace} counts it) or cut
-     * short, 400 or 415 under a chunking or coding the host cannot read.
+     * {@code maxBytes}, 408 arriving slower than the connection's minimum data rate or not whole within the server's
+     * time for a body (as {@code Pace} counts them) or cut short, 400 or 415 under a chunking or coding the host cannot
+     * read.
      */
     public static byte[] read(Request request, int maxBytes) throws IOException {
         return read(request, maxBytes, NONE);
-    }
-
-    /** The 408 of a body that arrived slower than {@code request}'s connection allows. */
-    static ValidationException tooSlow(Request request) {
-        HttpConfiguration config = request.getConnectionMetaData().getHttpConfiguration();
-        return tooSlow(config == null ? 0 : config.getMinRequestDataRate());
-    }
-
-    private static ValidationException tooSlow(long minBytesPerSecond) {
-        return new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body arrived slower than "
-                + minBytesPerSecond + " bytes a second; send the whole body at once");
     }
 
     /**
@@ -161,7 +172,7 @@ public final class RequestBody {
         try {
             return readWithin(request, maxBytes, prefix);
         } catch (TooSlow e) {
-            throw tooSlow(e.minBytesPerSecond);
+            throw e.refusal;
         } catch (IOException e) {
             if (malformed(e)) {
                 throw new ValidationException(ErrorCode.INVALID_REQUEST, "the request body's chunked transfer coding is"
@@ -291,26 +302,35 @@ public final class RequestBody {
 
     /**
      * The connection's minimum body data rate ({@code HttpConfiguration.setMinRequestDataRate}), which Jetty 12's core
-     * keeps but does not enforce. Counted from when a worker starts waiting for the body (time a request spent
-     * queued for a worker is not the client's): the first {@link #GRACE_NANOS} are free; from then on, whenever a
-     * piece arrives, everything received must be at least what the rate asks for the time past the grace. So a
-     * client that trickles a byte now and then, never silent long enough for the idle timeout, holds a worker for
-     * about a second, not for as long as it likes; one that stops altogether meets the idle timeout.
+     * keeps but does not enforce, and the server's time for a whole body ({@link #TIMEOUT}). Counted from when a worker
+     * starts waiting for the body (time a request spent queued for a worker is not the client's): the first
+     * {@link #GRACE_NANOS} are free; from then on, whenever a piece arrives, everything received must be at least what
+     * the rate asks for the time past the grace, and the time for the body must not have passed. So a client that
+     * trickles a byte now and then, never silent long enough for the idle timeout, holds a worker for about a second,
+     * not for as long as it likes; one that keeps just above the rate holds it until the time for a body is up, not for
+     * as long as its size allows; one that stops altogether meets the idle timeout.
      */
-    record Pace(long startNanos, long minBytesPerSecond) {
+    record Pace(long startNanos, long minBytesPerSecond, long timeoutNanos) {
         static final long GRACE_NANOS = 1_000_000_000L;
 
         static Pace of(Request request) {
             HttpConfiguration config = request.getConnectionMetaData().getHttpConfiguration();
-            return new Pace(System.nanoTime(), config == null ? 0 : config.getMinRequestDataRate());
+            Connector connector = request.getConnectionMetaData().getConnector();
+            Object timeout = connector == null || connector.getServer() == null ? null
+                    : connector.getServer().getAttribute(TIMEOUT);
+            return new Pace(System.nanoTime(), config == null ? 0 : config.getMinRequestDataRate(),
+                    timeout instanceof Duration d ? d.toNanos() : 0);
         }
 
-        /** Whether {@code received} bytes by now are fewer than the rate asks for. */
+        /** Whether {@code received} bytes by now are fewer than the rate asks for, or the time for the body is up. */
         boolean tooSlow(long received) {
             return tooSlow(received, System.nanoTime());
         }
 
         boolean tooSlow(long received, long nowNanos) {
+            if (late(nowNanos)) {
+                return true;
+            }
             long past = nowNanos - startNanos - GRACE_NANOS;
             if (minBytesPerSecond <= 0 || past <= 0) {
                 return false;
@@ -320,20 +340,42 @@ public final class RequestBody {
             return received < asked;
         }
 
-        void check(long received) throws TooSlow {
-            if (tooSlow(received)) {
-                throw new TooSlow(minBytesPerSecond);
+        /** Whether the time for the whole body has passed by {@code nowNanos}; never without a time. */
+        boolean late(long nowNanos) {
+            return timeoutNanos > 0 && nowNanos - startNanos >= timeoutNanos;
+        }
+
+        /** The 408 of a body found {@link #tooSlow} at {@code nowNanos}: past its time, or below the rate. */
+        ValidationException refusal(long nowNanos) {
+            if (late(nowNanos)) {
+                return new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body was still arriving after "
+                        + describe(timeoutNanos) + ", the most the host waits for a body; send the whole body at once,"
+                        + " over a connection that delivers it within that time");
             }
+            return new ValidationException(ErrorCode.REQUEST_TIMEOUT, "the request body arrived slower than "
+                    + minBytesPerSecond + " bytes a second; send the whole body at once");
+        }
+
+        void check(long received) throws TooSlow {
+            long now = System.nanoTime();
+            if (tooSlow(received, now)) {
+                throw new TooSlow(refusal(now));
+            }
+        }
+
+        private static String describe(long nanos) {
+            long millis = TimeUnit.NANOSECONDS.toMillis(nanos);
+            return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
         }
     }
 
-    /** A body arriving slower than the connection's minimum data rate. */
+    /** A body arriving slower than the connection's minimum data rate, or still arriving when its time is up. */
     static final class TooSlow extends IOException {
-        final long minBytesPerSecond;
+        final ValidationException refusal;
 
-        TooSlow(long minBytesPerSecond) {
-            super("the request body arrived slower than " + minBytesPerSecond + " bytes a second");
-            this.minBytesPerSecond = minBytesPerSecond;
+        TooSlow(ValidationException refusal) {
+            super(refusal.getMessage());
+            this.refusal = refusal;
         }
     }
 

@@ -448,6 +448,87 @@ class LocalHostHttpIT {
         assertTrickleCutOff(another("trickle-inline-").inline((function, query) -> function.equals("EchoVersion")));
     }
 
+    // A known client that sends its body steadily above the minimum data rate, yet too slowly to finish in reasonable
+    // time (4 MiB at 1.1 KB/s takes about an hour), is cut off once the request body timeout passes, and the one worker
+    // the functions share is free again.
+    @Test
+    void aBodyArrivingAboveTheMinimumRateIsCutOffWith408WhenTheRequestBodyTimeoutPasses() throws Exception {
+        JsonNode error = cutOffByTheBodyTimeout(another("body-timeout-"), "HTTP/1.1 408");
+        assertThat(error.at("/error/code").asText()).isEqualTo("REQUEST_TIMEOUT");
+        assertThat(error.at("/error/message").asText()).isEqualTo("the request body was still arriving after 2 s, the"
+                + " most the host waits for a body; send the whole body at once, over a connection that delivers it"
+                + " within that time");
+    }
+
+    // The same on a function answered on the selector thread (ADR 0026).
+    @Test
+    void aBodyArrivingAboveTheMinimumRateToAnInlineFunctionIsCutOffWith408WhenTheRequestBodyTimeoutPasses()
+            throws Exception {
+        JsonNode error = cutOffByTheBodyTimeout(another("body-timeout-inline-")
+                .inline((function, query) -> function.equals("EchoVersion")), "HTTP/1.1 408");
+        assertThat(error.at("/error/message").asText()).startsWith("the request body was still arriving after 2 s");
+    }
+
+    // A body over the limit is read on and thrown away so that its client sees the 413; that ends with the request body
+    // timeout too, rather than after up to 64 MiB at the client's pace.
+    @Test
+    void anOversizedBodyIsThrownAwayNoLongerThanTheRequestBodyTimeout() throws Exception {
+        JsonNode error = cutOffByTheBodyTimeout(another("body-timeout-oversized-").maxRequestBodyBytes(1000),
+                "HTTP/1.1 413");
+        assertThat(error.at("/error/code").asText()).isEqualTo("PAYLOAD_TOO_LARGE");
+    }
+
+    /**
+     * Sends a body of a declared 1,000,000 bytes, 512 bytes every 100 ms (five times the minimum rate), to a host with
+     * a request body timeout of 2 s and a single worker shared by the functions, until the host answers; checks the
+     * answer's status line and that the connection closes, then that the shared worker takes the next request. Returns
+     * the answer's JSON.
+     */
+    private static JsonNode cutOffByTheBodyTimeout(LocalHost.Builder builder, String statusLine) throws Exception {
+        LocalHost small = builder
+                .httpThreads(4)
+                .knownCaller(headers -> "good-key".equals(headers.get("x-api-key")))
+                .idleTimeout(java.time.Duration.ofSeconds(30))
+                .minRequestBytesPerSecond(1024)
+                .requestBodyTimeout(java.time.Duration.ofSeconds(2))
+                .build()
+                .start();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", small.port())) {
+            socket.setSoTimeout(20_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST /echo/a/versions/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 1000000\r\nx-api-key: good-key\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            java.io.InputStream in = socket.getInputStream();
+            byte[] piece = new byte[512];
+            java.util.Arrays.fill(piece, (byte) '1');
+            long guard = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+            // Without the timeout the loop's guard ends with the body still arriving, and the read below times out.
+            while (in.available() == 0 && System.nanoTime() - guard < 0) {
+                try {
+                    out.write(piece);
+                    out.flush();
+                } catch (java.io.IOException closed) {
+                    break; // the host answered and closed while these bytes were on their way
+                }
+                Thread.sleep(100);
+            }
+            String head = readHead(in);
+            assertThat(head).startsWith(statusLine);
+            assertThat(head.toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+            JsonNode error = jsonBody(head, in);
+            HttpResponse<String> after = CLIENT.send(
+                    HttpRequest.newBuilder(small.baseUri().resolve("/echo/b/versions/2"))
+                            .header("x-api-key", "good-key").timeout(java.time.Duration.ofSeconds(10))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"i\":1}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(after.statusCode()).isEqualTo(200);
+            return error;
+        } finally {
+            small.close();
+        }
+    }
+
     private static void assertTrickleCutOff(LocalHost.Builder builder) throws Exception {
         LocalHost small = builder
                 .httpThreads(8)

@@ -117,6 +117,26 @@ public interface PredictionLog extends AutoCloseable {
     /** Deletes records older than {@code cutoff}; returns how many went. */
     long purgeOlderThan(Instant cutoff);
 
+    /**
+     * A copy of the store's file that the log kept aside for an operator when it found the file damaged (it holds
+     * patient data): the copy's file name, and when it was written (the file's modification time).
+     */
+    record DamagedCopy(String name, Instant writtenAt) {
+        public DamagedCopy {
+            java.util.Objects.requireNonNull(name, "name");
+            java.util.Objects.requireNonNull(writtenAt, "writtenAt");
+        }
+    }
+
+    /**
+     * Removes the damaged copies the log kept that were written before {@code cutoff}, each handed to
+     * {@code beforeRemoval} first (a copy for which it throws is kept); returns how many this call removed. By default
+     * the store keeps no such copies.
+     */
+    default int purgeDamagedCopiesBefore(Instant cutoff, Consumer<DamagedCopy> beforeRemoval) {
+        return 0;
+    }
+
     @Override
     void close();
 }

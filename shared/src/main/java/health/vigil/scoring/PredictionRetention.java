@@ -15,13 +15,15 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Keeps the prediction log, the request statistics kept beside it and the batch files of finished jobs within the
- * retention period: deletes what is older than it, and audits each day's purge once. The audit log itself is kept
- * whatever the retention.
+ * Keeps the prediction log, the request statistics kept beside it, the copies of damaged log files it kept aside and
+ * the batch files of finished jobs within the retention period: deletes what is older than it, and audits each day's
+ * purge once. The audit log itself is kept whatever the retention.
  */
 public final class PredictionRetention {
     public static final String ACTION = "prediction.retention";
     public static final String ACTOR = Principal.PLATFORM_PREFIX + "retention";
+    /** A copy of a damaged log file that was removed, audited once per copy (its name and times, never its bytes). */
+    public static final String DAMAGED_COPY_PURGED = "prediction.damaged-copy.purged";
     private static final String CUTOFF = "cutoff";
 
     private final PredictionLog log;
@@ -59,8 +61,8 @@ public final class PredictionRetention {
                 + " days (VIGIL_PREDICTION_RETENTION_DAYS) ago: it was removed by retention");
     }
 
-    /** What one purge removed: prediction records, and batch jobs whose files went. */
-    public record Purge(long predictions, int batchJobs) {}
+    /** What one purge removed: prediction records, batch jobs whose files went, and copies of damaged log files. */
+    public record Purge(long predictions, int batchJobs, int damagedCopies) {}
 
     /**
      * Deletes prediction records older than the retention period; returns how many this call removed, and how many
@@ -68,7 +70,8 @@ public final class PredictionRetention {
      * is recorded before anything is deleted, once per UTC day: a second run that day (the timer fired again, two
      * instances at once, a retry after a crash) purges to the recorded cut-off and adds no record, so the record
      * says exactly what was removed. The files of batch jobs that finished before the same cut-off are removed
-     * after the records, each job audited in its own trail.
+     * after the records, each job audited in its own trail, and so are the copies the log kept of damaged files
+     * (patient data) written before it, each audited once before it goes.
      */
     public Purge purgeExpired() {
         Instant now = clock.instant();
@@ -76,7 +79,7 @@ public final class PredictionRetention {
         AuditRecord decided = audit.recordOnce(ACTION + ":" + day, ACTOR, ACTION, "predictions", "purged",
                 Map.of(CUTOFF, now.minus(retention).toString(), "retentionDays", Long.toString(retention.toDays())));
         Instant cutoff = Instant.parse(decided.details().get(CUTOFF));
-        // Three purges of different stores, each on its own: one that fails keeps the others' records no longer.
+        // Purges of different stores, each on its own: one that fails keeps the others' records no longer.
         Failures failures = new Failures();
         if (requestStats != null) {
             failures.attempt(() -> requestStats.purgeOlderThan(cutoff));
@@ -87,8 +90,18 @@ public final class PredictionRetention {
         if (batchFiles != null) {
             failures.attempt(() -> jobs[0] = batchFiles.purgeFinishedBefore(cutoff, retention));
         }
+        int[] copies = {0};
+        failures.attempt(() -> copies[0] = log.purgeDamagedCopiesBefore(cutoff, copy -> auditRemoval(copy, cutoff)));
         failures.throwIfAny();
-        return new Purge(purged[0], jobs[0]);
+        return new Purge(purged[0], jobs[0], copies[0]);
+    }
+
+    /** Audits a damaged copy's removal once, before it is removed: a run that stops after it adds no second record. */
+    private void auditRemoval(PredictionLog.DamagedCopy copy, Instant cutoff) {
+        audit.recordOnce("prediction.damaged-copy:" + copy.name() + ":" + copy.writtenAt() + ":purged", ACTOR,
+                DAMAGED_COPY_PURGED, "predictions", "purged", Map.of("file", copy.name(), "writtenAt",
+                        copy.writtenAt().toString(), CUTOFF, cutoff.toString(), "retentionDays",
+                        Long.toString(retention.toDays())));
     }
 
 }

@@ -14,7 +14,9 @@ import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import health.vigil.port.PredictionLog;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -146,6 +148,44 @@ class PredictionRetentionTest {
 
             assertThat(audit.read(oldDay, oldDay)).extracting(AuditRecord::action).containsExactly("model.deploy");
             assertThat(audit.verify(oldDay, LocalDate.ofInstant(NOW, ZoneOffset.UTC)).valid()).isTrue();
+        }
+    }
+
+    /**
+     * A copy of a damaged journal the local log kept holds patient data: retention removes it once its file was
+     * written before the cut-off, audited once (its name and times, not its bytes), and keeps a newer one.
+     */
+    @Test
+    void aKeptCopyOfADamagedJournalGoesOnceOlderThanTheRetentionPeriodAuditedOnce() throws Exception {
+        try (LocalAdapters stores = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
+            MutableClock clock = new MutableClock(NOW);
+            PredictionRetention retention = retention(stores, clock); // opens the log, and its journal's folder
+            Path old = home.resolve("journal/predictions.journal.damaged-3");
+            Path recent = home.resolve("journal/predictions.journal.damaged-4");
+            String patient = "pseudonym-of-a-patient";
+            Instant oldWritten = CUTOFF.minus(Duration.ofDays(1));
+            for (Path copy : List.of(old, recent)) {
+                Files.writeString(copy, patient);
+            }
+            Files.setLastModifiedTime(old, FileTime.from(oldWritten));
+            Files.setLastModifiedTime(recent, FileTime.from(CUTOFF.plus(Duration.ofDays(1))));
+
+            retention.purgeExpired();
+            clock.advance(Duration.ofMinutes(20)); // the timer fires again
+            retention.purgeExpired();
+
+            assertThat(old).doesNotExist();
+            assertThat(recent).exists();
+            LocalDate today = LocalDate.ofInstant(NOW, ZoneOffset.UTC);
+            List<AuditRecord> removals = new AuditLog(stores.auditStore(), clock).read(today, today).stream()
+                    .filter(r -> r.action().equals("prediction.damaged-copy.purged")).toList();
+            assertThat(removals).singleElement().satisfies(r -> {
+                assertThat(r.actor()).isEqualTo(PredictionRetention.ACTOR);
+                assertThat(r.details()).containsEntry("file", "predictions.journal.damaged-3")
+                        .containsEntry("writtenAt", oldWritten.toString()).containsEntry("cutoff", CUTOFF.toString())
+                        .containsEntry("retentionDays", "400");
+                assertThat(r.toString()).doesNotContain(patient);
+            });
         }
     }
 

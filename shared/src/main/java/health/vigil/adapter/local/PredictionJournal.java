@@ -1,10 +1,12 @@
 package health.vigil.adapter.local;
 
 import health.vigil.adapter.local.PredictionBlocks.Block;
+import health.vigil.error.Failures;
 import health.vigil.error.StoreException;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
+import health.vigil.port.PredictionLog.DamagedCopy;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -14,8 +16,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -27,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import java.util.zip.CRC32C;
 
@@ -49,8 +54,8 @@ import java.util.zip.CRC32C;
  * <p>It holds patient-derived data (pseudonyms, model inputs): the folder is created 0700 and the files 0600
  * where the file system has POSIX permissions. An exclusive lock keeps a second process from appending to it, and a
  * list of the journals open in this process keeps out a second prediction log of the same process.
- * Not thread-safe: the prediction log calls it under its commit lock ({@link #setAside} excepted, which
- * touches only its own file).
+ * Not thread-safe: the prediction log calls it under its commit lock ({@link #setAside} and
+ * {@link #removeDamagedCopiesBefore} excepted, which touch only their own files).
  */
 final class PredictionJournal implements AutoCloseable {
     static final String FOLDER = "journal";
@@ -433,7 +438,8 @@ final class PredictionJournal implements AutoCloseable {
                 + " not read as records and were skipped (the records in them are lost). "
                 + damage.recovered + " record(s) after the damage were read and moved into the database. The journal"
                 + " as it was is kept in " + FOLDER + "/" + damage.kept.getFileName() + " (owner-only, it holds patient"
-                + " data) for inspection: check the disk, then delete the copy under the retention policy");
+                + " data) for inspection: check the disk; the daily retention run removes the copy once it is older"
+                + " than the retention period");
     }
 
     /**
@@ -596,6 +602,53 @@ final class PredictionJournal implements AutoCloseable {
         }
         forceFolder();
         return kept;
+    }
+
+    /**
+     * Removes the copies {@link #keepAside} made that were written (by their files' modification time) before
+     * {@code cutoff}, each handed to {@code beforeRemoval} first; returns how many this call removed. A copy that
+     * cannot be removed keeps no other from its turn, and the call then fails.
+     */
+    int removeDamagedCopiesBefore(Instant cutoff, Consumer<DamagedCopy> beforeRemoval) {
+        List<Path> copies = new ArrayList<>();
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(folder, FILE_NAME + DAMAGED_SUFFIX + "*")) {
+            found.forEach(copies::add);
+        } catch (IOException e) {
+            throw new StoreException("cannot list the copies of a damaged prediction journal in " + folder + " to"
+                    + " remove those past retention; check that the folder is readable by this user", e);
+        }
+        copies.sort(null);
+        int[] removed = {0};
+        Failures.forEach(copies, copy -> {
+            if (removeIfWrittenBefore(copy, cutoff, beforeRemoval)) {
+                removed[0]++;
+            }
+        });
+        return removed[0];
+    }
+
+    private boolean removeIfWrittenBefore(Path copy, Instant cutoff, Consumer<DamagedCopy> beforeRemoval) {
+        String name = copy.getFileName().toString();
+        try {
+            Instant written = Files.getLastModifiedTime(copy).toInstant();
+            if (!written.isBefore(cutoff)) {
+                return false;
+            }
+            beforeRemoval.accept(new DamagedCopy(name, written));
+            if (!Files.deleteIfExists(copy)) {
+                return false; // another retention run removed it meanwhile
+            }
+            // The file's name and time only: its bytes are patient data.
+            LOG.info(() -> "removed " + FOLDER + "/" + name + ", a copy of a damaged prediction journal written "
+                    + written + ", older than the retention period");
+            return true;
+        } catch (NoSuchFileException e) {
+            return false; // another retention run removed it meanwhile
+        } catch (IOException e) {
+            throw new StoreException("cannot remove " + FOLDER + "/" + name + ", a copy of a damaged prediction"
+                    + " journal older than the retention period; check that the folder is writable by this user (the"
+                    + " next retention run tries again)", e);
+        }
     }
 
     private Entry blockAt(long position, int crc, long size) throws IOException {

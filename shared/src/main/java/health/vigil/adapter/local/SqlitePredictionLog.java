@@ -567,6 +567,15 @@ final class SqlitePredictionLog implements PredictionLog {
         return total;
     }
 
+    /** The copies of a damaged journal that a start kept aside ({@code journal/predictions.journal.damaged-*}). */
+    @Override
+    public int purgeDamagedCopiesBefore(Instant cutoff, Consumer<DamagedCopy> beforeRemoval) {
+        Objects.requireNonNull(cutoff, "cutoff");
+        Objects.requireNonNull(beforeRemoval, "beforeRemoval");
+        ensureOpen();
+        return journal.removeDamagedCopiesBefore(cutoff, beforeRemoval);
+    }
+
     /**
      * Starts an empty journal if everything in it is in the database; a purge calls it so that the records it
      * deleted are not kept in the journal. Under steady traffic the journal is seldom fully drained, but then it

@@ -12,6 +12,7 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
+import health.vigil.port.PredictionLog;
 import health.vigil.testing.CapturedLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -335,6 +336,53 @@ class SqlitePredictionLogTest {
             assertThat(logged.records()).filteredOn(r -> r.getLevel() == Level.SEVERE).hasSize(1);
         }
         assertThat(journal.resolveSibling(PredictionJournal.FILE_NAME + ".damaged-2")).hasBinaryContent(damaged);
+    }
+
+    /**
+     * The copy a start kept of a damaged journal holds patient data: retention removes it once it was written before
+     * the cut-off, telling whoever audits it first, and nothing else of the journal's folder goes with it.
+     */
+    @Test
+    void aKeptCopyOfADamagedJournalIsRemovedOnceWrittenBeforeTheCutoff() throws Exception {
+        PredictionRecord p1 = prediction(MODEL, "p-1", T0, 1f);
+        PredictionRecord p2 = prediction(MODEL, "p-2", T0.plusSeconds(1), 2f);
+        Path journal = journalOf(p1, p2);
+        byte[] damaged = Files.readAllBytes(journal);
+        damaged[PredictionJournal.HEADER_BYTES + PredictionJournal.frame(p1).length
+                + PredictionJournal.FRAME_HEADER_BYTES + 40] ^= 0x20;
+        Files.write(journal, damaged);
+        Instant written = Instant.parse("2026-03-01T08:00:00Z");
+        Path kept = journal.resolveSibling(PredictionJournal.FILE_NAME + ".damaged-1");
+        Path refused = journal.resolveSibling(PredictionJournal.REFUSED_FILE_NAME);
+
+        try (SqlitePredictionLog log = SqlitePredictionLog.open(home)) {
+            assertThat(kept).exists();
+            Files.write(refused, new byte[] {1});
+            for (Path file : List.of(kept, journal, refused)) {
+                Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(written.minusSeconds(86_400)));
+            }
+            Files.setLastModifiedTime(kept, java.nio.file.attribute.FileTime.from(written));
+            List<PredictionLog.DamagedCopy> audited = new ArrayList<>();
+
+            assertThat(log.purgeDamagedCopiesBefore(written, audited::add)).as("written at the cut-off").isZero();
+            assertThatThrownBy(() -> log.purgeDamagedCopiesBefore(written.plusSeconds(1), copy -> {
+                throw new StoreException("the audit log is away (test)", null);
+            })).hasMessageContaining("the audit log is away");
+            assertThat(kept).as("not removed unaudited").exists();
+            try (CapturedLog logged = CapturedLog.of(PredictionJournal.class)) {
+                assertThat(log.purgeDamagedCopiesBefore(written.plusSeconds(1), audited::add)).isEqualTo(1);
+                assertThat(logged.records()).singleElement().satisfies(r -> assertThat(r.getMessage())
+                        .contains("journal/" + kept.getFileName(), written.toString())
+                        .doesNotContain("p-2", p2.patientPseudonym()));
+            }
+
+            assertThat(audited).containsExactly(new PredictionLog.DamagedCopy(kept.getFileName().toString(), written));
+            assertThat(kept).doesNotExist();
+            assertThat(journal).exists();
+            assertThat(refused).exists();
+            assertThat(log.purgeDamagedCopiesBefore(written.plusSeconds(1), audited::add)).isZero();
+            assertThat(scanAll(log)).containsExactly(p1);
+        }
     }
 
     /** A journal holding {@code records}, each appended on its own, none drained, as a killed process leaves it. */

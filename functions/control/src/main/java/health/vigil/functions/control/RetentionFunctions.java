@@ -8,9 +8,10 @@ import health.vigil.platform.VigilPlatform;
 import health.vigil.scoring.PredictionRetention;
 
 /**
- * Deletes prediction-log records older than the retention period once a day, and the batch files of jobs that
- * finished before it, under one audit record of the day's cut-off (in Cosmos DB the container's TTL deletes the
- * records too; this keeps the local store to the same policy, and Blob Storage has no TTL of its own here).
+ * Deletes prediction-log records older than the retention period once a day, the batch files of jobs that
+ * finished before it and the copies of damaged log files written before it, under one audit record of the day's
+ * cut-off (in Cosmos DB the container's TTL deletes the records too; this keeps the local store to the same policy,
+ * and Blob Storage has no TTL of its own here).
  */
 public final class RetentionFunctions {
     private final VigilPlatform platform;
@@ -25,8 +26,9 @@ public final class RetentionFunctions {
     public void run(@TimerTrigger(name = "timer", schedule = "0 30 2 * * *") String timer, ExecutionContext context) {
         triggers.run(context, () -> {
             PredictionRetention.Purge purged = platform.predictionRetention().purgeExpired();
-            context.getLogger().info("PredictionRetention removed " + purged.predictions() + " prediction records and"
-                    + " the files of " + purged.batchJobs() + " finished batch jobs past retention");
+            context.getLogger().info("PredictionRetention removed " + purged.predictions() + " prediction records,"
+                    + " the files of " + purged.batchJobs() + " finished batch jobs and " + purged.damagedCopies()
+                    + " kept copies of damaged prediction log files past retention");
         });
     }
 }

@@ -236,9 +236,7 @@ final class PredictionJournal implements AutoCloseable {
         try {
             return writeOutgoing();
         } finally {
-            if (interrupted || Thread.interrupted()) {
-                Thread.currentThread().interrupt();
-            }
+            restoreInterrupt(interrupted);
         }
     }
 
@@ -693,11 +691,22 @@ final class PredictionJournal implements AutoCloseable {
      * callers make while journal writes wait, is a rename. Only the thread that resets may call it.
      */
     Path prepareNext() {
+        // A pending interrupt (a retention purge run on a worker being shut down) would close the new file's channel
+        // and fail the switch; like a write, the switch sets it aside and puts it back.
+        boolean interrupted = Thread.interrupted();
         try {
             return writeEmpty(generation + 1);
         } catch (IOException e) {
             throw new StoreException("cannot start a new prediction journal at " + file + "; the current one is"
                     + " kept and is replayed on the next start", e);
+        } finally {
+            restoreInterrupt(interrupted);
+        }
+    }
+
+    private static void restoreInterrupt(boolean interrupted) {
+        if (interrupted || Thread.interrupted()) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -708,6 +717,9 @@ final class PredictionJournal implements AutoCloseable {
      * cached pages on a quiet machine, 4-5 ms once write-back has started, up to about 20 ms measured under load.
      */
     Retired reset(Path fresh) {
+        // Set aside as in prepareNext: an interrupt would also close the folder's channel before the rename is forced,
+        // silently, leaving the switch undurable under power-loss.
+        boolean interrupted = Thread.interrupted();
         try {
             FileChannel next = FileChannel.open(fresh, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileLock nextLock;
@@ -733,6 +745,8 @@ final class PredictionJournal implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot start a new prediction journal at " + file + "; the current one is"
                     + " kept and is replayed on the next start", e);
+        } finally {
+            restoreInterrupt(interrupted);
         }
     }
 

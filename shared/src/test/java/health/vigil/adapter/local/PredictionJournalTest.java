@@ -101,6 +101,28 @@ class PredictionJournalTest {
         assertThat(replayed()).containsExactly(after);
     }
 
+    /**
+     * A thread with a pending interrupt that switches the journal to its next generation (the drain, a retention
+     * purge) switches it and keeps its interrupt; the journal writes on in the new generation.
+     */
+    @Test
+    void aSwitchToTheNextGenerationByAThreadWithAPendingInterruptSucceedsAndKeepsTheInterrupt() throws Exception {
+        PredictionRecord after = prediction(MODEL, "after-", T0.plusSeconds(2), 3f);
+        try (PredictionJournal journal = PredictionJournal.open(home, true)) {
+            journal.write(frames(prediction(MODEL, "before", T0, 1f)));
+            long generation = journal.generation();
+            Thread.currentThread().interrupt();
+            try {
+                journal.reset();
+            } finally {
+                assertThat(Thread.interrupted()).as("the interrupt is the thread's again").isTrue();
+            }
+            assertThat(journal.generation()).isEqualTo(generation + 1);
+            journal.write(frames(after));
+        }
+        assertThat(replayed()).containsExactly(after);
+    }
+
     private static List<byte[]> frames(PredictionRecord... records) {
         List<byte[]> frames = new ArrayList<>();
         for (PredictionRecord r : records) {

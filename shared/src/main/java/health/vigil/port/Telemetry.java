@@ -14,8 +14,8 @@ public interface Telemetry {
     Telemetry NONE = new Telemetry() {};
 
     /**
-     * A request's rows routed to {@code version} in {@code slot} (stable or canary) were scored for the caller. A
-     * shadow's mirrored rows are no caller's answer: they go to {@link #shadowScored}.
+     * A request's rows routed to {@code version} in {@code slot} (stable or canary) were scored for the caller, and
+     * the prediction log holds them. A shadow's mirrored rows are no caller's answer: they go to {@link #shadowScored}.
      */
     default void scored(ModelVersion version, Slot slot, int rows, long nanos) {}
 

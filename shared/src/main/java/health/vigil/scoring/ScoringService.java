@@ -215,6 +215,7 @@ public final class ScoringService {
         Instant now = clock.instant();
         PredictionRecord[] records = new PredictionRecord[n];
         ScoredRow[] scored = new ScoredRow[n];
+        List<Runnable> counts = new ArrayList<>(routing.rowsByVersion().size());
         for (Map.Entry<Integer, List<Integer>> group : routing.rowsByVersion().entrySet()) {
             long started = System.nanoTime();
             ScorableModel model = routing.models().get(group.getKey());
@@ -248,10 +249,13 @@ public final class ScoringService {
                 scored[row] = new ScoredRow(predictionId, request.model(), slot.version(), slot.slot(), score, decision,
                         output.positiveLabel(), output.threshold(), explanation);
             }
-            telemetry.scored(model.id(), slot.slot(), indexes.size(), System.nanoTime() - started);
+            long nanos = System.nanoTime() - started;
+            counts.add(() -> telemetry.scored(model.id(), slot.slot(), indexes.size(), nanos));
         }
         // Durable before the caller sees an answer: an answered prediction is never missing from the log.
         log.append(List.of(records));
+        // Counted as scored only now: a request the log refused was answered with an error, not with scores.
+        counts.forEach(Runnable::run);
         mirror(request, routing, records, values, now);
         return new ScoreResult(List.of(scored));
     }

@@ -14,6 +14,7 @@ import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doNothing;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
@@ -390,6 +391,25 @@ class ScoringServiceTest {
         assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, List.of(patient("a", 70, "male", true)))))
                 .isInstanceOf(StoreException.class);
         verify(telemetry, never()).failed(any(), any()); // counted once, by the HTTP layer
+    }
+
+    @Test
+    void aRequestThePredictionLogRefusesIsNotCountedAsScored() {
+        deploy(1, 2, 50);
+        List<PatientRow> rows = IntStream.range(0, 40).mapToObj(i -> patient("MRN-" + i, 70, "male", true)).toList();
+        doThrow(new StoreException("prediction log unavailable", new RuntimeException())).when(log).append(any());
+
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, null, rows)))
+                .isInstanceOf(StoreException.class);
+
+        assertThat(model1.predictCalls).as("the rows ran through the model").hasValue(1);
+        verify(telemetry, never()).scored(any(), any(), anyInt(), anyLong());
+
+        doNothing().when(log).append(any());
+        service.score(new ScoreRequest(READMISSION, null, rows));
+        long onCanary = onCanary(rows);
+        verify(telemetry).scored(eq(V1), eq(Slot.STABLE), eq((int) (40 - onCanary)), anyLong());
+        verify(telemetry).scored(eq(V2), eq(Slot.CANARY), eq((int) onCanary), anyLong());
     }
 
     /** The service, now counting each request's rows in the returned recorder. */

@@ -826,12 +826,18 @@ public final class MonitoringService {
             reasons.add("drift in " + drifted(drift) + " (" + Words.count(driftedWindows, "window") + " in a row)");
         }
         boolean degraded = false;
+        boolean aurocJudged = policy.judgesAuroc(performance) && performance.auroc() != null;
         if (performance.labelled() >= policy.minLabelled()) {
-            if (performance.auroc() != null && performance.auroc() < policy.minAuroc()) {
+            if (aurocJudged && performance.auroc() < policy.minAuroc()) {
                 degraded = true;
                 reasons.add(String.format(java.util.Locale.ROOT, "AUROC %.3f (95%% CI %.3f to %.3f) on %d outcomes, %d"
                         + " positive, is below %.3f", performance.auroc(), performance.aurocLower(),
                         performance.aurocUpper(), performance.labelled(), performance.positives(), policy.minAuroc()));
+            } else if (!aurocJudged) {
+                reasons.add("the realised AUROC is not judged yet: " + Words.count(performance.labelled(), "outcome")
+                        + ", " + performance.positives() + " positive and "
+                        + (performance.labelled() - performance.positives()) + " negative; at least "
+                        + policy.minLabelledPerClass() + " of each class are needed");
             }
             if (performance.brier() != null && performance.brier() > policy.maxBrier()) {
                 degraded = true;
@@ -839,8 +845,10 @@ public final class MonitoringService {
                         + " is above %.3f", performance.brier(), performance.brierLower(), performance.brierUpper(),
                         performance.labelled(), policy.maxBrier()));
             }
-        } else if (drift != null && drift.estimate() != null && drift.estimate().cases() >= policy.drift().minRows()
-                && drift.estimate().expectedAuroc() != null
+        }
+        // Without outcomes enough to judge the realised AUROC, the scores' own expectation of it is judged instead.
+        if (!aurocJudged && drift != null && drift.estimate() != null
+                && drift.estimate().cases() >= policy.drift().minRows() && drift.estimate().expectedAuroc() != null
                 && drift.estimate().expectedAuroc() < policy.minExpectedAuroc()) {
             degraded = true;
             reasons.add(String.format(java.util.Locale.ROOT, "expected AUROC from the scores alone %.3f is below %.3f"

@@ -298,7 +298,7 @@ class MonitoringServiceTest {
 
     @Test
     void oneDriftedWindowIsAWarningAndTheSecondInARowAnAlertWhenThePolicyAsksForTwo() {
-        start(new MonitoringPolicy(Duration.ofHours(1), DriftThresholds.DEFAULTS, 2, 50, 0.6, 0.25, 0.6));
+        start(new MonitoringPolicy(Duration.ofHours(1), DriftThresholds.DEFAULTS, 2, 50, 10, 0.6, 0.25, 0.6));
         score(SampleModels.readmissionCohort(400, 9), MonitoringServiceTest::olderAndSicker, START.plusSeconds(600));
         score(SampleModels.readmissionCohort(400, 10), MonitoringServiceTest::olderAndSicker,
                 START.plus(Duration.ofMinutes(70)));
@@ -355,6 +355,36 @@ class MonitoringServiceTest {
                 .satisfies(e -> assertThat(e.data()).containsEntry("reportId", report.id()));
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED)).singleElement()
                 .satisfies(e -> assertThat(e.data().get("reason")).isEqualTo("performance below the monitoring policy"));
+    }
+
+    @Test
+    void aSinglePositiveOutcomeLeavesTheRealisedAurocUnjudgedAndRaisesNothing() {
+        start(MonitoringPolicy.DEFAULTS);
+        List<ScoredRow> scored = score(SampleModels.readmissionCohort(600, 11), r -> r, START.plusSeconds(600));
+        // Sixty outcomes, more than the policy's minimum, but one positive only: the patient the model ranked lowest,
+        // so the realised AUROC is far below the floor, and meaningless.
+        List<ScoredRow> labelled = scored.subList(0, 60).stream()
+                .sorted(java.util.Comparator.comparingDouble(ScoredRow::score)).toList();
+        List<Map<String, Object>> outcomes = new ArrayList<>();
+        for (int i = 0; i < labelled.size(); i++) {
+            outcomes.add(Map.of("predictionId", labelled.get(i).predictionId(), "outcome", i == 0 ? 1 : 0));
+        }
+        String body = Json.write(Map.of("model", model.value(), "outcomes", outcomes));
+        platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes()));
+
+        clock.set(START.plus(Duration.ofMinutes(65)));
+        MonitoringReport report = platform.monitoring().checkAll().reports().get(0);
+
+        assertThat(report.performance().labelled()).isEqualTo(60);
+        assertThat(report.performance().positives()).isEqualTo(1);
+        assertThat(report.performance().auroc()).isLessThan(MonitoringPolicy.DEFAULTS.minAuroc());
+        assertThat(report.performanceDegraded()).as(report.reasons().toString()).isFalse();
+        assertThat(report.severity()).isEqualTo(MonitoringReport.Severity.OK);
+        assertThat(report.reasons()).contains("the realised AUROC is not judged yet: 60 outcomes, 1 positive and 59"
+                + " negative; at least 10 of each class are needed");
+        assertThat(published).extracting(VigilEvent::type).doesNotContain(EventTypes.PERFORMANCE_DEGRADED,
+                EventTypes.RETRAIN_REQUESTED);
+        assertThat(platform.monitoring().retrainRequestOf(report.id())).isEmpty();
     }
 
     @Test
@@ -864,8 +894,8 @@ class MonitoringServiceTest {
         start(MonitoringPolicy.DEFAULTS);
         score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
         score(SampleModels.readmissionCohort(300, 8), r -> r, START.plusSeconds(4200));
-        MonitoringPolicy twoHours = new MonitoringPolicy(Duration.ofHours(2), DriftThresholds.DEFAULTS, 1, 50, 0.6,
-                0.25, 0.6);
+        MonitoringPolicy twoHours = new MonitoringPolicy(Duration.ofHours(2), DriftThresholds.DEFAULTS, 1, 50, 10,
+                0.6, 0.25, 0.6);
         java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
         MonitoringService[] service = new MonitoringService[1];
         WorkQueue losingTheFirst = (queue, id, message) -> {

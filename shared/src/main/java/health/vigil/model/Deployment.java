@@ -252,15 +252,24 @@ public record Deployment(
         return slot(Slot.SHADOW).filter(s -> s.weightBasisPoints() > 0 && s.version() == version).isPresent();
     }
 
-    /** The versions the deployment holds in any slot (stable, canary, shadow), each once, in ascending order. */
+    /**
+     * The versions that answer requests (stable and canary slots), each once, in ascending order: the ones a request
+     * may name. The shadow's is left out: it answers no request, and may be a version retired or rolled back.
+     */
     @JsonIgnore
-    public List<Integer> versions() {
-        return slots.stream().map(TrafficSlot::version).distinct().sorted().toList();
+    public List<Integer> liveVersions() {
+        return slots.stream().filter(s -> s.slot() != Slot.SHADOW).map(TrafficSlot::version).distinct().sorted()
+                .toList();
     }
 
     /** Whether the deployment holds {@code version} in any slot. */
     public boolean holds(int version) {
         return slots.stream().anyMatch(s -> s.version() == version);
+    }
+
+    /** The stable or canary slot holding {@code version}; empty when it is in no slot or in the shadow slot only. */
+    public Optional<TrafficSlot> liveSlot(int version) {
+        return slots.stream().filter(s -> s.slot() != Slot.SHADOW && s.version() == version).findFirst();
     }
 
     /** The experiment whose treatment holds the canary slot now, if one runs. */

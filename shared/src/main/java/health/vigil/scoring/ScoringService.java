@@ -391,12 +391,11 @@ public final class ScoringService {
         TrafficSlot[] slots = new TrafficSlot[pseudonyms.length];
         if (request.version() != null) {
             VersionRecord record = registry.getVersion(model, request.version());
-            // Only what the model's deployment holds scores patients: a version named by number must be in one of
-            // its slots, so naming a version never bypasses approval and deployment.
+            // Only the versions that answer the model's live traffic score patients: a version named by number must be
+            // its stable or canary version, so naming a version never bypasses approval and deployment, and never
+            // reaches the shadow, which may be retired or rolled back and whose predictions answer no one.
             Optional<Deployment> deployment = registry.deployment(model);
-            Slot slot = deployment
-                    .flatMap(d -> d.slots().stream().filter(s -> s.version() == record.version()).findFirst())
-                    .map(TrafficSlot::slot)
+            Slot slot = deployment.flatMap(d -> d.liveSlot(record.version())).map(TrafficSlot::slot)
                     .orElseThrow(() -> notDeployed(record, deployment));
             Arrays.fill(slots, new TrafficSlot(slot, record.version(), 0));
             Map<Integer, ScorableModel> loaded = Map.of(record.version(), models.get(record));
@@ -467,9 +466,12 @@ public final class ScoringService {
                         .map(s -> s.slot().wireName() + " " + s.version()).collect(Collectors.joining(", ")))
                 .map(slots -> "its deployment holds " + slots)
                 .orElse("no version of it is deployed");
-        return new ConflictException(ErrorCode.VERSION_NOT_DEPLOYED, record.id() + " is not deployed (" + serving
-                + "; it is " + record.stage().meaning() + "); only the versions in the model's deployment score"
-                + " patients: leave the version out to use the deployment, or name a deployed version");
+        String what = deployment.flatMap(d -> d.slot(Slot.SHADOW)).filter(s -> s.version() == record.version())
+                .isPresent() ? " is the model's shadow, which scores copies of live requests and answers none ("
+                : " is not deployed (";
+        return new ConflictException(ErrorCode.VERSION_NOT_DEPLOYED, record.id() + what + serving + "; it is "
+                + record.stage().meaning() + "); only the model's stable and canary versions score patients: leave"
+                + " the version out to use the deployment, or name its stable or canary version");
     }
 
     /** The union of the versions' feature names; with one version (the usual case) its own set, not a copy. */

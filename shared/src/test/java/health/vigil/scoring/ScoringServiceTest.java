@@ -289,6 +289,33 @@ class ScoringServiceTest {
     }
 
     @Test
+    void aVersionNamedInTheRequestIsRefusedWhenTheDeploymentHoldsItOnlyAsItsShadow() {
+        // A version the canary analysis rolled back, set as the shadow to keep comparing it: it answers no patient.
+        register(3, Stage.ROLLED_BACK, manifest(READMISSION));
+        when(runtime.load(any(), eq(Sha256.hex(onnxBytes(3))), anyString(), anyInt())).thenReturn(model1);
+        redeploy(List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL - 500), new TrafficSlot(Slot.CANARY, 2, 500),
+                new TrafficSlot(Slot.SHADOW, 3, TrafficSlot.ALL)));
+
+        List<PatientRow> one = List.of(patient("a", 70, "male", true));
+
+        assertThatThrownBy(() -> service.score(new ScoreRequest(READMISSION, 3, one)))
+                .isInstanceOfSatisfying(ConflictException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.VERSION_NOT_DEPLOYED);
+                    assertThat(e.httpStatus()).isEqualTo(409);
+                })
+                .hasMessageContaining("readmission:3 is the model's shadow, which scores copies of live requests and"
+                        + " answers none (its deployment holds stable 1, canary 2, shadow 3; it is rolled back")
+                .hasMessageContaining("name its stable or canary version");
+        assertThat(model1.predictCalls).hasValue(0);
+        verify(log, never()).append(any());
+        verify(telemetry, never()).scored(any(), any(), anyInt(), anyLong());
+
+        // The live versions may still be named, and are logged under the slot that answers patients.
+        assertThat(service.score(new ScoreRequest(READMISSION, 1, one)).row(0).slot()).isEqualTo(Slot.STABLE);
+        assertThat(logged()).singleElement().satisfies(r -> assertThat(r.slot()).isEqualTo(Slot.STABLE));
+    }
+
+    @Test
     void aNamedVersionOnlyAcceptsItsOwnFeatures() {
         deploy(1, 2, 5);
         PatientRow row = with(patient("MRN-1", 70, "male", true), "egfr", NODES.numberNode(55));

@@ -34,8 +34,8 @@ public final class InferenceService {
 
     /**
      * Metadata of a model: of {@code version} when given, otherwise of the deployed stable version, or of the
-     * latest version when none is deployed. Its {@code versions} are those a client may name in the path: the ones
-     * the deployment holds (stable, canary, shadow), as inference on a named version and its readiness accept them.
+     * latest version when none is deployed. Its {@code versions} are those a client may name in the path: the
+     * deployment's stable and canary versions, as inference on a named version and its readiness accept them.
      */
     public ModelMetadataResponse metadata(ModelName model, Integer version) {
         List<VersionRecord> versions = registry.listVersions(model);
@@ -47,14 +47,14 @@ public final class InferenceService {
             described = deployment.map(d -> registry.getVersion(model, d.stable().version()))
                     .orElse(versions.get(versions.size() - 1));
         }
-        List<Integer> servable = deployment.map(Deployment::versions).orElse(List.of());
+        List<Integer> servable = deployment.map(Deployment::liveVersions).orElse(List.of());
         return OpenInferenceProtocol.metadata(model, servable, described.manifest());
     }
 
     /**
-     * Whether the model (its live versions), or one version of it, can score now. A version can when the model's
-     * deployment holds it (stable, canary or shadow slot: what inference on that version accepts) and it loads; a
-     * version there is none of is VERSION_NOT_FOUND, as its metadata is.
+     * Whether the model (its live versions), or one version of it, can score now. A version can when it is the
+     * deployment's stable or canary version (what inference on that version accepts) and it loads; a version there
+     * is none of is VERSION_NOT_FOUND, as its metadata is.
      */
     public boolean isReady(ModelName model, Integer version) {
         boolean ready;
@@ -62,7 +62,7 @@ public final class InferenceService {
             ready = scoring.isReady(model);
         } else {
             VersionRecord record = registry.getVersion(model, version);
-            boolean deployed = registry.deployment(model).map(d -> d.holds(version)).orElse(false);
+            boolean deployed = registry.deployment(model).flatMap(d -> d.liveSlot(version)).isPresent();
             ready = deployed && scoring.models().isReady(record.id());
         }
         if (!ready) {

@@ -18,10 +18,13 @@ import health.vigil.model.Deployment;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.ModelName;
+import health.vigil.model.ModelVersion;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
+import health.vigil.model.TrafficSlot;
 import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.ModelRegistry;
+import health.vigil.scoring.LoadedModels;
 import health.vigil.scoring.ScoreRequest;
 import health.vigil.scoring.ScoreResult;
 import health.vigil.scoring.ScoredRow;
@@ -75,6 +78,21 @@ class InferenceServiceTest {
         assertThat(deployed.inputs()).extracting(ModelMetadataResponse.TensorMetadata::name)
                 .containsExactly("age", "sex", "bmi", "diabetic");
         assertThat(second.inputs()).extracting(ModelMetadataResponse.TensorMetadata::name).containsExactly("egfr");
+    }
+
+    @Test
+    void theShadowVersionIsNeitherOfferedNorReadyForInferenceByNumber() {
+        store.put(version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(version(READMISSION, 2, Stage.ROLLED_BACK));
+        store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 1, TrafficSlot.ALL),
+                new TrafficSlot(Slot.SHADOW, 2, 1_000)), 1, "ops", Instant.parse("2026-11-05T00:00:00Z"), null));
+        LoadedModels loaded = mock(LoadedModels.class);
+        when(scoring.models()).thenReturn(loaded);
+        when(loaded.isReady(any(ModelVersion.class))).thenReturn(true);
+
+        assertThat(service.metadata(READMISSION, null).versions()).containsExactly("1");
+        assertThat(service.isReady(READMISSION, 1)).isTrue();
+        assertThat(service.isReady(READMISSION, 2)).as("the shadow answers no request").isFalse();
     }
 
     @Test

@@ -2,6 +2,7 @@ package health.vigil.port;
 
 import health.vigil.error.ValidationException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -148,9 +149,16 @@ public interface ArtifactStore {
     /**
      * What the store knows about a blob; sha256 may be null where the store has not computed it. {@code uploadedBy}
      * is the principal the platform recorded when it stored the blob or, locally, the operating-system user who
-     * owns a file dropped into the folder (a pipeline identity); null when neither is known.
+     * owns a file dropped into the folder (a pipeline identity); null when neither is known. {@code lastModified} is
+     * when the blob was last written, by the store's own clock (Blob Storage's Last-Modified, a file's modification
+     * time); null where the store does not say.
      */
-    record StoredArtifact(String container, String name, long size, String sha256, String etag, String uploadedBy) {
+    record StoredArtifact(String container, String name, long size, String sha256, String etag, String uploadedBy,
+            Instant lastModified) {
+        public StoredArtifact(String container, String name, long size, String sha256, String etag, String uploadedBy) {
+            this(container, name, size, sha256, etag, uploadedBy, null);
+        }
+
         public StoredArtifact(String container, String name, long size, String sha256, String etag) {
             this(container, name, size, sha256, etag, null);
         }

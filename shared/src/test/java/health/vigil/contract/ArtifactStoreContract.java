@@ -89,6 +89,20 @@ public abstract class ArtifactStoreContract {
         assertThat(store.describe(ArtifactStore.DATASETS, prefix + "missing.json")).isEmpty();
     }
 
+    /** Retention removes a request file no job named by this time (the store's own clock, never the caller's). */
+    @Test
+    void aBlobIsListedAndDescribedWithWhenTheStoreLastWroteIt() {
+        String name = prefix + "requests/nightly.csv";
+        StoredArtifact stored = store.put(ArtifactStore.BATCH_INPUT, name,
+                new ByteArrayInputStream("patientId\n".getBytes(StandardCharsets.UTF_8)), false);
+
+        assertThat(stored.lastModified()).isNotNull();
+        assertThat(store.describe(ArtifactStore.BATCH_INPUT, name)).map(StoredArtifact::lastModified)
+                .contains(stored.lastModified());
+        assertThat(store.list(ArtifactStore.BATCH_INPUT, name)).singleElement()
+                .satisfies(a -> assertThat(a.lastModified()).isEqualTo(stored.lastModified()));
+    }
+
     @Test
     void openingAMissingBlobIsNotFound() {
         assertThatThrownBy(() -> store.open(ArtifactStore.MODELS, prefix + "missing.zip"))

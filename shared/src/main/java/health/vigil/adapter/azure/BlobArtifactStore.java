@@ -26,6 +26,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -156,7 +158,8 @@ final class BlobArtifactStore implements ArtifactStore {
                 commit.setRequestConditions(conditions);
             }
             BlockBlobItem item = blob.commitBlockListWithResponse(commit, null, null).getValue();
-            return new StoredArtifact(container, name, size, sha256, item.getETag(), uploadedBy);
+            return new StoredArtifact(container, name, size, sha256, item.getETag(), uploadedBy,
+                    instant(item.getLastModified()));
         } catch (BlobStorageException e) {
             if (conditions != null && (e.getErrorCode() == BlobErrorCode.BLOB_ALREADY_EXISTS
                     || e.getErrorCode() == BlobErrorCode.CONDITION_NOT_MET || e.getStatusCode() == 409
@@ -229,7 +232,7 @@ final class BlobArtifactStore implements ArtifactStore {
         try {
             BlobProperties p = blob.getProperties();
             return Optional.of(new StoredArtifact(container, name, p.getBlobSize(), sha256Of(p.getMetadata()), p.getETag(),
-                    uploaderOf(p.getMetadata())));
+                    uploaderOf(p.getMetadata()), instant(p.getLastModified())));
         } catch (BlobStorageException e) {
             if (e.getStatusCode() == 404 && e.getErrorCode() != BlobErrorCode.CONTAINER_NOT_FOUND) {
                 return Optional.empty();
@@ -263,7 +266,8 @@ final class BlobArtifactStore implements ArtifactStore {
         try {
             for (BlobItem item : client.listBlobs(options, null)) {
                 artifacts.add(new StoredArtifact(container, item.getName(), item.getProperties().getContentLength(),
-                        sha256Of(item.getMetadata()), item.getProperties().getETag(), uploaderOf(item.getMetadata())));
+                        sha256Of(item.getMetadata()), item.getProperties().getETag(), uploaderOf(item.getMetadata()),
+                        instant(item.getProperties().getLastModified())));
             }
         } catch (BlobStorageException e) {
             throw translate("listing " + container, e);
@@ -306,6 +310,10 @@ final class BlobArtifactStore implements ArtifactStore {
 
     private static String sha256Of(Map<String, String> metadata) {
         return metadata == null ? null : metadata.get(SHA256_METADATA);
+    }
+
+    private static Instant instant(OffsetDateTime time) {
+        return time == null ? null : time.toInstant();
     }
 
     /** Block ids of one blob must all have the same length; base64 of a UUID and a zero-padded counter does. */

@@ -151,7 +151,8 @@ final class FileArtifactStore implements ArtifactStore {
                     fileKey(staged), uploadedBy);
             writeMetadata(container, name, meta);
             return new StoredArtifact(container, name, size, meta.sha256(), etag(meta.modifiedNanos(), size,
-                    meta.fileKey()), uploadedBy != null ? uploadedBy : owner(target));
+                    meta.fileKey()), uploadedBy != null ? uploadedBy : owner(target),
+                    staged.lastModifiedTime().toInstant());
         } catch (AtomicMoveNotSupportedException e) {
             throw new StoreException("cannot move blob " + container + "/" + name + " into place atomically: "
                     + staging + " and the container folder must be on the same file system", e);
@@ -416,7 +417,7 @@ final class FileArtifactStore implements ArtifactStore {
         // What put recorded holds only for the file put wrote; a file replaced since belongs to its owner.
         String uploadedBy = same && meta.uploadedBy() != null ? meta.uploadedBy() : owner(blobPath(container, name));
         return new StoredArtifact(container, name, size, same ? meta.sha256() : null, etag(modified, size, key),
-                uploadedBy);
+                uploadedBy, attributes.lastModifiedTime().toInstant());
     }
 
     private void writeMetadata(String container, String name, BlobMetadata meta) {

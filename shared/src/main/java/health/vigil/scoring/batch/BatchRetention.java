@@ -38,9 +38,14 @@ import java.util.TreeMap;
  * whoever traces one job finds when and why its files went. The tombstone is written before anything is deleted and
  * the record is made once per job, so a run that stops half-way is finished by the next, and a second run (the timer
  * again, two instances at once) adds nothing.
+ *
+ * <p>A file under {@value BatchService#REQUESTED_PREFIX} in {@code batch-input} waits for a {@code POST /batches} to
+ * name it; one that none ever did (the request was refused, or never sent) belongs to no job. Once the store last
+ * wrote it before the cut-off and no job names it, it goes too, audited on its own ({@code batch.input.purged}).
  */
 public final class BatchRetention implements ExpiredBatchFiles {
     static final String AUDIT_PURGED = "batch.purged";
+    static final String AUDIT_UNCLAIMED_PURGED = "batch.input.purged";
 
     private final ArtifactStore artifacts;
     private final StoredJson output;
@@ -74,8 +79,22 @@ public final class BatchRetention implements ExpiredBatchFiles {
         }
     }
 
+    /**
+     * Purges the jobs that finished before {@code cutoff}, then removes the request files no job names: the jobs
+     * first, so that a file a job purged now no longer names goes in the same run. Each part is attempted whatever
+     * the other met, and the run fails at the end with the first failure.
+     */
     @Override
     public int purgeFinishedBefore(Instant cutoff, Duration retention) {
+        Failures failures = new Failures();
+        int[] purged = {0};
+        failures.attempt(() -> purged[0] = purgeJobs(cutoff, retention));
+        failures.attempt(() -> removeUnclaimedRequests(cutoff, retention));
+        failures.throwIfAny();
+        return purged[0];
+    }
+
+    private int purgeJobs(Instant cutoff, Duration retention) {
         Map<String, List<String>> byJob = new TreeMap<>();
         for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.BATCH_OUTPUT, "")) {
             int slash = blob.name().indexOf('/');
@@ -99,6 +118,71 @@ public final class BatchRetention implements ExpiredBatchFiles {
             }
         });
         return purged[0];
+    }
+
+    /**
+     * Removes each file under {@value BatchService#REQUESTED_PREFIX} in {@code batch-input} that the store last wrote
+     * before {@code cutoff} and that no job names: neither a plan (running or finished, not yet purged), nor a failure,
+     * nor a request sent under an idempotency key within the period, which may be planning it or be sent again. A
+     * file whose age the store does not give is kept. The files are listed before the jobs' documents are read, so a
+     * job planned on one meanwhile is seen. One file that cannot be removed keeps no other; a job document that cannot
+     * be read stops the removals, since the file it names is unknown.
+     */
+    private void removeUnclaimedRequests(Instant cutoff, Duration retention) {
+        List<ArtifactStore.StoredArtifact> old = artifacts.list(ArtifactStore.BATCH_INPUT,
+                BatchService.REQUESTED_PREFIX).stream()
+                .filter(b -> b.lastModified() != null && b.lastModified().isBefore(cutoff)).toList();
+        if (old.isEmpty()) {
+            return;
+        }
+        Set<String> named = namedInputs(cutoff);
+        Failures.forEach(old, file -> {
+            if (!named.contains(file.name())) {
+                removeUnclaimed(file, cutoff, retention);
+            }
+        });
+    }
+
+    /** The {@code batch-input} files that the jobs in {@code batch-output} name. */
+    private Set<String> namedInputs(Instant cutoff) {
+        Set<String> named = new HashSet<>();
+        for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.BATCH_OUTPUT, "")) {
+            int slash = blob.name().indexOf('/');
+            String id = slash > 0 ? blob.name().substring(0, slash) : "";
+            if (!BatchService.JOB_ID.matcher(id).matches()) {
+                continue;
+            }
+            if (blob.name().equals(BatchService.jobName(id))) {
+                readJob(id).ifPresent(job -> named.add(job.inputName()));
+            } else if (blob.name().equals(BatchService.failureName(id))) {
+                output.find(blob.name(), BatchService.BatchFailure.class).ifPresent(f -> named.add(f.input()));
+            } else if (blob.name().equals(BatchService.requestName(id))
+                    && (blob.lastModified() == null || !blob.lastModified().isBefore(cutoff))) {
+                output.find(blob.name(), BatchRequest.class).ifPresent(r -> named.add(r.input()));
+            }
+        }
+        return named;
+    }
+
+    /**
+     * Removes one request file no job names, audited first under a key of its name and version, so that a run that
+     * stops between the record and the removal is finished by the next without a second record. A file written again
+     * since it was listed is a new upload, and stays. The record names the file, never what it holds.
+     */
+    private void removeUnclaimed(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention) {
+        Optional<ArtifactStore.StoredArtifact> now = artifacts.describe(ArtifactStore.BATCH_INPUT, listed.name());
+        if (now.isEmpty() || !Objects.equals(now.get().etag(), listed.etag())) {
+            return;
+        }
+        String input = ArtifactStore.BATCH_INPUT + "/" + listed.name();
+        Map<String, String> details = new TreeMap<>();
+        details.put("input", input);
+        details.put("lastModified", listed.lastModified().toString());
+        details.put("cutoff", cutoff.toString());
+        details.put("retentionDays", Long.toString(retention.toDays()));
+        audit.recordOnce("batch-input:" + Sha256.hex(listed.name() + "|" + listed.etag()) + ":purged",
+                PredictionRetention.ACTOR, AUDIT_UNCLAIMED_PURGED, input, "purged", details);
+        artifacts.delete(ArtifactStore.BATCH_INPUT, listed.name());
     }
 
     private static boolean isFinished(String id, List<String> files) {

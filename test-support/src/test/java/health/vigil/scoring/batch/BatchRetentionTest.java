@@ -19,7 +19,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -274,6 +276,93 @@ class BatchRetentionTest {
         assertThat(outputOf(unreadable)).contains(unreadable + "/job.json");
     }
 
+    /**
+     * A file put under {@code requests/} for a {@code POST /batches} that never named it belongs to no job: it goes
+     * once the store last wrote it before the cut-off, audited without its contents, and a second run adds nothing.
+     * A file written inside the period, or one that a running job, a job finished inside the period or a request sent
+     * inside the period names, stays whatever its age.
+     */
+    @Test
+    void aRequestFileNoJobNamesGoesOnceOlderThanThePeriodAndOneAJobOrARecentRequestNamesStays() {
+        Instant start = clock.instant();
+        uploadWrittenOn("requests/forgotten.csv", start);
+        uploadWrittenOn("requests/refused-long-ago.csv", start);
+        refusedKeyedRequest("requests/refused-long-ago.csv", "long-ago");
+        uploadWrittenOn("requests/running.csv", start);
+        String running = platform.batches().submit(new BatchRequest(model, null, "requests/running.csv", false),
+                "analyst").id();
+        List<String> runningPartitions = new ArrayList<>(queued);
+        queued.clear();
+        uploadWrittenOn("requests/finished-inside.csv", start);
+        clock.advance(Duration.ofDays(25));
+        uploadWrittenOn("requests/recent.csv", clock.instant());
+        String finishedInside = platform.batches().submit(new BatchRequest(model, null, "requests/finished-inside.csv",
+                false), "analyst").id();
+        drain();
+        uploadWrittenOn("requests/refused-recently.csv", start);
+        refusedKeyedRequest("requests/refused-recently.csv", "recently");
+        clock.advance(Duration.ofDays(6)); // the cut-off is a day after the start
+
+        platform.predictionRetention().purgeExpired();
+
+        assertThat(snapshot(ArtifactStore.BATCH_INPUT, "requests/")).containsOnlyKeys("requests/running.csv",
+                "requests/finished-inside.csv", "requests/recent.csv", "requests/refused-recently.csv");
+        assertThat(platform.batches().status(finishedInside).state()).isEqualTo(BatchStatus.State.COMPLETED);
+        Instant cutoff = clock.instant().minus(RETENTION);
+        List<AuditRecord> removals = allRecords().stream().filter(r -> r.action().equals("batch.input.purged"))
+                .toList();
+        assertThat(removals).extracting(AuditRecord::subject).containsExactlyInAnyOrder(
+                "batch-input/requests/forgotten.csv", "batch-input/requests/refused-long-ago.csv");
+        assertThat(removals).allSatisfy(r -> {
+            assertThat(r.actor()).isEqualTo("system:retention");
+            assertThat(r.outcome()).isEqualTo("purged");
+            assertThat(r.details()).containsEntry("lastModified", start.toString())
+                    .containsEntry("cutoff", cutoff.toString()).containsEntry("retentionDays", "30")
+                    .containsEntry("input", r.subject());
+            assertThat(r.toString()).doesNotContain("secret-patient");
+        });
+        int records = allRecords().size();
+        Map<String, String> input = snapshot(ArtifactStore.BATCH_INPUT, "");
+
+        platform.predictionRetention().purgeExpired(); // the timer again
+        assertThat(allRecords()).hasSize(records);
+        assertThat(snapshot(ArtifactStore.BATCH_INPUT, "")).isEqualTo(input);
+        // The running job still has its file, and completes.
+        runningPartitions.forEach(platform.batches()::scorePartition);
+        assertThat(platform.batches().status(running).state()).isEqualTo(BatchStatus.State.COMPLETED);
+    }
+
+    /**
+     * A request file that cannot be removed keeps no other: the others go in the same run, which still fails at the
+     * end; the next run removes it under the record already made.
+     */
+    @Test
+    void aRequestFileThatCannotBeRemovedKeepsNoOtherAndTheNextRunFinishesItUnderTheSameRecord() {
+        uploadWrittenOn("requests/a.csv", clock.instant());
+        uploadWrittenOn("requests/b.csv", clock.instant());
+        clock.advance(RETENTION.plusDays(1));
+        ArtifactStore failingOnA = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public void delete(String container, String name) {
+                if (name.equals("requests/a.csv")) {
+                    throw new health.vigil.error.StoreException("the store did not answer (test)", null);
+                }
+                store.delete(container, name);
+            }
+        };
+
+        assertThatThrownBy(() -> new BatchRetention(failingOnA, platform.audit(), clock).purgeFinishedBefore(
+                clock.instant().minus(RETENTION), RETENTION)).hasMessageContaining("the store did not answer");
+
+        assertThat(snapshot(ArtifactStore.BATCH_INPUT, "requests/")).containsOnlyKeys("requests/a.csv");
+        new BatchRetention(platform.artifacts(), platform.audit(), clock).purgeFinishedBefore(
+                clock.instant().minus(RETENTION), RETENTION);
+        assertThat(snapshot(ArtifactStore.BATCH_INPUT, "requests/")).isEmpty();
+        assertThat(allRecords()).filteredOn(r -> r.action().equals("batch.input.purged"))
+                .extracting(AuditRecord::subject)
+                .containsExactlyInAnyOrder("batch-input/requests/a.csv", "batch-input/requests/b.csv");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private String completedJob(String input) {
@@ -305,6 +394,33 @@ class BatchRetentionTest {
             csv.append(row(row));
         }
         platform.artifacts().put(ArtifactStore.BATCH_INPUT, name, stream(csv.toString()), true);
+    }
+
+    /** A batch file as the store keeps it when it was last written at {@code when}, by the store's own time. */
+    private void uploadWrittenOn(String name, Instant when) {
+        upload(name);
+        touch(ArtifactStore.BATCH_INPUT, name, when);
+    }
+
+    private void touch(String container, String name, Instant when) {
+        try {
+            Files.setLastModifiedTime(home.resolve("blobs").resolve(container).resolve(name), FileTime.from(when));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A request under an idempotency key refused before anything was planned (no such version), sent at the clock's
+     * time: the request it left is dated then.
+     */
+    private void refusedKeyedRequest(String input, String key) {
+        assertThatThrownBy(() -> platform.batches().submit(new BatchRequest(model, 99, input, false), "analyst", key))
+                .isInstanceOfSatisfying(VigilException.class, e -> assertThat(e.httpStatus()).isEqualTo(404));
+        String request = platform.artifacts().list(ArtifactStore.BATCH_OUTPUT, "").stream()
+                .map(ArtifactStore.StoredArtifact::name).filter(n -> n.endsWith("/request.json"))
+                .filter(n -> read(ArtifactStore.BATCH_OUTPUT, n).contains(input)).findFirst().orElseThrow();
+        touch(ArtifactStore.BATCH_OUTPUT, request, clock.instant());
     }
 
     private static String row(int row) {

@@ -379,7 +379,6 @@ public final class BatchService {
         MessageDigest sha256 = digest ? Sha256.newDigest() : null;
         List<BatchPartition> partitions = new ArrayList<>();
         List<String> header = List.of();
-        long rows = 0;
         InputStream opened;
         try {
             opened = artifacts.open(ArtifactStore.BATCH_INPUT, request.input(), 0, input.etag());
@@ -388,9 +387,10 @@ public final class BatchService {
                     + request.input() + " was replaced or removed while it was being read to plan the job, so nothing"
                     + " was planned: submit it again once it is written");
         }
-        try (InputStream raw = new BufferedInputStream(opened);
-                LineReader lines = new LineReader(digest ? new java.security.DigestInputStream(raw, sha256) : raw, 0,
-                        Long.MAX_VALUE, settings.maxLineBytes())) {
+        InputStream raw = new BufferedInputStream(opened);
+        TrailingBlankLines watched = new TrailingBlankLines(digest ? new java.security.DigestInputStream(raw, sha256)
+                : raw);
+        try (LineReader lines = new LineReader(watched, 0, Long.MAX_VALUE, settings.maxLineBytes())) {
             refuseCarriageReturnLineEnds(raw, format);
             long start = 0;
             long firstRow = 1;
@@ -409,7 +409,6 @@ public final class BatchService {
             while ((inPartition = lines.skipLines(start > Long.MAX_VALUE - settings.partitionBytes() ? Long.MAX_VALUE
                     : start + settings.partitionBytes())) > 0) {
                 partitions.add(new BatchPartition(partitions.size(), start, lines.position(), firstRow, inPartition));
-                rows += inPartition;
                 start = lines.position();
                 firstRow += inPartition;
             }
@@ -418,6 +417,9 @@ public final class BatchService {
         } catch (UncheckedIOException e) {
             throw new StoreException("cannot read the batch file " + request.input(), e.getCause());
         }
+        // Blank lines at the very end are no rows, however the partitions were cut among them.
+        partitions = watched.trim(partitions);
+        long rows = partitions.stream().mapToLong(BatchPartition::rows).sum();
         return new BatchJob(id, request.model(), version.version(), request.explain(), format,
                 ArtifactStore.BATCH_INPUT, request.input(), input.size(),
                 digest ? Sha256.hex(sha256) : knownSha256, input.etag(), rows, header, partitions, actor,

@@ -279,6 +279,47 @@ class BatchServiceTest {
                 .contains("longer than 1024 bytes, the limit for one line").doesNotContain("secret").doesNotContain("555");
     }
 
+    /**
+     * Blank lines at the very end of a file (an editor's or an export's: empty, spaces, a tab, CRLF, one without a
+     * newline) are no rows, in CSV and in JSON Lines, and partitions of any size, from one line each to the whole
+     * file, cutting the blank run anywhere, give the same job; a blank line with rows after it is still a row,
+     * refused as empty.
+     */
+    @Test
+    void blankLinesAtTheVeryEndOfAFileAreNoRowsHoweverThePartitionsCutThem() throws Exception {
+        String blankEnd = "\n  \n\t\r\n\r\n \n  ";
+        StringBuilder csv = new StringBuilder(String.join(",", CSV_HEADER)).append('\n');
+        for (long row = 1; row <= 6; row++) {
+            csv.append(row == 5 ? "\n" : "").append(csvRow(row));
+        }
+        upload("trailing.csv", csv + blankEnd);
+        String json = jsonLines(6);
+        int fifth = json.indexOf("\n", json.indexOf("secret-patient-4")) + 1;
+        upload("trailing.jsonl", json.substring(0, fifth) + "\n" + json.substring(fifth) + blankEnd);
+
+        for (String input : List.of("trailing.csv", "trailing.jsonl")) {
+            for (long partitionBytes : new long[] {1, 40, 300, 1 << 20}) {
+                BatchService batches = service(platform.artifacts(), new BatchSettings(partitionBytes, 8, 1_024));
+                BatchJob job = batches.submit(new BatchRequest(model, null, input, false), "analyst");
+                runQueuedInParallel(batches);
+                String what = input + " in partitions of " + partitionBytes + " bytes";
+
+                assertThat(job.rows()).as(what).isEqualTo(7);
+                BatchStatus status = batches.status(job.id());
+                assertThat(status.state()).as(what + ": " + status.failure()).isEqualTo(BatchStatus.State.COMPLETED);
+                assertThat(status.rows()).as(what).isEqualTo(7);
+                assertThat(status.scored()).as(what).isEqualTo(6);
+                assertThat(status.refused()).as(what).isEqualTo(1);
+                assertThat(batches.summary(job.id()).refusalsByKind().values()).as(what).containsExactly(1L);
+                List<JsonNode> results = results(job.id());
+                assertThat(results).as(what).extracting(r -> r.get("row").asLong() + " " + r.get("status").asText())
+                        .containsExactly("1 scored", "2 scored", "3 scored", "4 scored", "5 refused", "6 scored",
+                                "7 scored");
+                assertThat(results.get(4).get("reasons").get(0).asText()).as(what).contains("empty");
+            }
+        }
+    }
+
     @Test
     void aJobsInputDigestIsTheSha256OfTheFilesBytesAsTheStoreHasIt() throws Exception {
         String content = jsonLines(20);

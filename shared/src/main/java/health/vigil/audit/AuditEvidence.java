@@ -57,6 +57,13 @@ public final class AuditEvidence {
     private final Telemetry telemetry;
     /** The idempotency key of a signing key's publication record is this followed by the key's id. */
     private static final String PUBLISHED_KEY_PREFIX = "audit.signing-key.published:";
+    /** The action of the record of an export refused, whatever refused it. */
+    static final String REFUSED_ACTION = "audit.export.refused";
+    /**
+     * The {@code problem} of a refusal to sign records whose name in {@code exports/} is taken by other bytes; a
+     * refusal for a broken chain names the break's {@link VerificationReport.Problem} instead.
+     */
+    static final String STORED_FILE_DIFFERS = "STORED_FILE_DIFFERS";
 
     private final Set<String> publishedKeys = ConcurrentHashMap.newKeySet();
 
@@ -138,7 +145,7 @@ public final class AuditEvidence {
                 // The records were stored by an export that stopped before its digest: finish it, once the stored
                 // file is shown to be these records. Its name holds only the start of their sha256, and a digest signs
                 // the sha256 of what this export read, not of what is stored.
-                requireStoredAsWritten(from, to, recordsName, written);
+                requireStoredAsWritten(from, to, recordsName, written, actor);
             }
             ExportResult result = writeDigest(from, to, recordsName, written, head, readAt, actor, digestBefore);
             recordExport(from, to, recordsName, written, result, actor);
@@ -154,18 +161,35 @@ public final class AuditEvidence {
     /**
      * Refuses to sign records whose name is taken by a stored file of other content that no digest names: it was not
      * written by an export of these records (a sha256 prefix shared by chance is 1 in 2^64), and a digest signed over
-     * it would attest bytes the container does not hold.
+     * it would attest bytes the container does not hold. The refusal is recorded in the audit log once per stored file
+     * and records read, so the daily timer meeting the same file again adds nothing.
      */
-    private void requireStoredAsWritten(LocalDate from, LocalDate to, String recordsName, Written written) {
+    private void requireStoredAsWritten(LocalDate from, LocalDate to, String recordsName, Written written,
+            String actor) {
         String stored = storedSha256(recordsName);
-        if (!written.sha256.equals(stored)) {
-            throw new VigilException(ErrorCode.INTEGRITY_FAILURE, ArtifactStore.AUDIT_EXPORTS + "/" + recordsName
-                    + " is already stored, named by no digest, and is not the records of " + from + " to " + to
-                    + " read now (its sha256 starts " + stored.substring(0, 16) + ", theirs "
-                    + written.sha256.substring(0, 16) + "), so nothing was signed: Vigil's exports do not write such a"
-                    + " file; keep it as evidence and follow the failed-verification runbook"
-                    + " (docs/runbooks/failed-verification.md)");
+        if (written.sha256.equals(stored)) {
+            return;
         }
+        VigilException refusal = new VigilException(ErrorCode.INTEGRITY_FAILURE, ArtifactStore.AUDIT_EXPORTS + "/"
+                + recordsName + " is already stored, named by no digest, and is not the records of " + from + " to "
+                + to + " read now (its sha256 starts " + stored.substring(0, 16) + ", theirs "
+                + written.sha256.substring(0, 16) + "), so nothing was signed: Vigil's exports do not write such a"
+                + " file; keep it as evidence and follow the failed-verification runbook"
+                + " (docs/runbooks/failed-verification.md)");
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("from", from.toString());
+        details.put("to", to.toString());
+        details.put("problem", STORED_FILE_DIFFERS);
+        details.put("file", recordsName);
+        details.put("storedSha256", stored);
+        details.put("sha256", written.sha256);
+        try {
+            log.recordOnce(REFUSED_ACTION + ":" + recordsName + ":" + stored, actor, REFUSED_ACTION,
+                    ArtifactStore.AUDIT_EXPORTS + "/" + from + ".." + to, "refused", details);
+        } catch (VigilException logRefusedTheRecord) {
+            refusal.addSuppressed(logRefusedTheRecord);
+        }
+        throw refusal;
     }
 
     /**
@@ -216,7 +240,7 @@ public final class AuditEvidence {
         details.put("brokenAt", at);
         details.put("problem", broken.problem().name());
         try {
-            log.record(actor, "audit.export.refused", ArtifactStore.AUDIT_EXPORTS + "/" + from + ".." + to, "refused",
+            log.record(actor, REFUSED_ACTION, ArtifactStore.AUDIT_EXPORTS + "/" + from + ".." + to, "refused",
                     details);
         } catch (VigilException logRefusedTheRecord) {
             refusal.addSuppressed(logRefusedTheRecord);

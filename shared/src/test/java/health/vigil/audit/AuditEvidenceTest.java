@@ -120,6 +120,8 @@ class AuditEvidenceTest {
 
     @Test
     void recordsStoredWithoutADigestAreSignedOnlyWhenTheStoredFileIsThoseRecords() {
+        // A day that has ended, so that the refusal's own audit record leaves the exported records as they were.
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
         // The same export run on copies gives the name this export stores its records under.
         InMemoryAuditStore sameRecords = store.copy();
         InMemoryArtifactStore sameFiles = artifacts.copy();
@@ -144,6 +146,39 @@ class AuditEvidenceTest {
         assertThat(finished.records()).isEqualTo(name);
         assertThat(finished.created()).isTrue();
         assertThat(verify().firstProblem()).isNull();
+    }
+
+    @Test
+    void theDailyExportRefusedForAStoredFileThatIsNotItsRecordsIsRecordedOnceHoweverOftenItIsReplayed() {
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+        InMemoryAuditStore sameRecords = store.copy();
+        InMemoryArtifactStore sameFiles = artifacts.copy();
+        ExportResult intact = new AuditEvidence(sameRecords, new AuditLog(sameRecords, clock), sameFiles, key, clock)
+                .exportPreviousDay();
+        byte[] other = "{\"forged\":true}\n".getBytes(StandardCharsets.UTF_8);
+        artifacts.set(intact.records(), other);
+        String otherSha256 = health.vigil.hash.Sha256.hex(other);
+
+        for (int replay = 0; replay < 3; replay++) {
+            clock.advance(Duration.ofMinutes(1));
+            assertThatThrownBy(evidence::exportPreviousDay)
+                    .isInstanceOfSatisfying(health.vigil.error.VigilException.class, e -> assertThat(e.code())
+                            .isEqualTo(health.vigil.error.ErrorCode.INTEGRITY_FAILURE))
+                    .hasMessageContaining(ArtifactStore.AUDIT_EXPORTS + "/" + intact.records() + " is already stored");
+        }
+
+        assertThat(artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS)).isEmpty();
+        assertThat(store.read(DAY.plusDays(1).toString())).filteredOn(r -> r.action().equals("audit.export.refused"))
+                .singleElement().satisfies(refusal -> {
+                    assertThat(refusal.actor()).isEqualTo("vigil-system");
+                    assertThat(refusal.outcome()).isEqualTo("refused");
+                    assertThat(refusal.subject()).isEqualTo(ArtifactStore.AUDIT_EXPORTS + "/" + DAY + ".." + DAY);
+                    assertThat(refusal.details()).containsEntry("from", DAY.toString())
+                            .containsEntry("to", DAY.toString()).containsEntry("problem", "STORED_FILE_DIFFERS")
+                            .containsEntry("file", intact.records()).containsEntry("storedSha256", otherSha256)
+                            .containsEntry("sha256", intact.sha256());
+                });
+        assertThat(log.verify(DAY, DAY.plusDays(1)).valid()).isTrue();
     }
 
     @Test

@@ -57,6 +57,10 @@ public final class AuditEvidence {
     private final Telemetry telemetry;
     /** The idempotency key of a signing key's publication record is this followed by the key's id. */
     private static final String PUBLISHED_KEY_PREFIX = "audit.signing-key.published:";
+    /** Who the scheduled export's records name. */
+    private static final String SYSTEM = "vigil-system";
+    /** How many days before the previous one the scheduled export looks back for days no run signed. */
+    static final int CATCH_UP_DAYS = 7;
     /** The action of the record of an export refused, whatever refused it. */
     static final String REFUSED_ACTION = "audit.export.refused";
     /**
@@ -82,10 +86,73 @@ public final class AuditEvidence {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** The scheduled export: the previous UTC day, by the system. */
+    /**
+     * The scheduled export: the previous UTC day, by the system; then, oldest first, each of the
+     * {@value #CATCH_UP_DAYS} days before it since the log began that no digest of that day alone closed. A timer
+     * does not run again for a day it missed (a run that failed, an app down at 00:15), and a day without a digest
+     * read after it ended is held by no verifier to the records it had. The previous day's failure is thrown at once
+     * (the next run makes that day up); an earlier day that cannot be exported does not stop the others, and the
+     * first such failure is thrown once each was tried.
+     */
     public ExportResult exportPreviousDay() {
         LocalDate yesterday = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).minusDays(1);
-        return export(yesterday, yesterday, "vigil-system");
+        ExportResult result = export(yesterday, yesterday, SYSTEM);
+        RuntimeException failed = null;
+        for (LocalDate day : unclosedDaysBefore(yesterday)) {
+            try {
+                export(day, day, SYSTEM);
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        return result;
+    }
+
+    /**
+     * The days from {@value #CATCH_UP_DAYS} days before {@code yesterday} (not before the log's first day) up to the
+     * day before it that no digest of that day alone closed: read {@link AuditLog#MIDNIGHT_RACE} or more after the day
+     * ended, as the daily export reads it. Digests are read from the latest back to the first read before those days.
+     */
+    private List<LocalDate> unclosedDaysBefore(LocalDate yesterday) {
+        LocalDate start = yesterday.minusDays(CATCH_UP_DAYS);
+        Optional<LocalDate> firstDay = store.partitions().stream().map(EvidenceValues::day).filter(Objects::nonNull)
+                .min(LocalDate::compareTo);
+        if (firstDay.isEmpty()) {
+            return List.of();
+        }
+        if (firstDay.get().isAfter(start)) {
+            start = firstDay.get();
+        }
+        if (!start.isBefore(yesterday)) {
+            return List.of();
+        }
+        Instant since = start.atStartOfDay(ZoneOffset.UTC).toInstant();
+        Set<LocalDate> closed = new java.util.HashSet<>();
+        List<String> digests = artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS).stream()
+                .map(ArtifactStore.StoredArtifact::name).sorted(java.util.Comparator.reverseOrder()).toList();
+        for (String name : digests) {
+            Optional<SignedStatement> digest = SignedStatement.parse(read(name));
+            Instant readAt = digest.map(d -> EvidenceValues.time(d.field("readAt"))).orElse(null);
+            if (readAt == null) {
+                continue;
+            }
+            if (readAt.isBefore(since)) {
+                break;
+            }
+            LocalDate day = EvidenceValues.day(digest.get().field("from"));
+            if (day != null && digest.get().field("from").equals(digest.get().field("to"))
+                    && LocalDate.ofInstant(readAt.minus(AuditLog.MIDNIGHT_RACE), ZoneOffset.UTC).isAfter(day)) {
+                closed.add(day);
+            }
+        }
+        return start.datesUntil(yesterday).filter(day -> !closed.contains(day)).toList();
     }
 
     /**
@@ -225,7 +292,8 @@ public final class AuditEvidence {
 
     /**
      * The refusal to sign a period whose chain is broken, recorded in the audit log when the log still takes
-     * records: what a digest signs must be what the chain vouches for.
+     * records: what a digest signs must be what the chain vouches for. Recorded once per period and break, so the
+     * scheduled export trying a broken day again adds nothing.
      */
     private ConflictException refused(LocalDate from, LocalDate to, String actor, VerificationReport.Break broken) {
         String at = EvidenceLayout.recordRef(broken.partition(), broken.sequence());
@@ -240,8 +308,8 @@ public final class AuditEvidence {
         details.put("brokenAt", at);
         details.put("problem", broken.problem().name());
         try {
-            log.record(actor, REFUSED_ACTION, ArtifactStore.AUDIT_EXPORTS + "/" + from + ".." + to, "refused",
-                    details);
+            log.recordOnce(REFUSED_ACTION + ":" + from + ".." + to + ":" + at + ":" + broken.problem(), actor,
+                    REFUSED_ACTION, ArtifactStore.AUDIT_EXPORTS + "/" + from + ".." + to, "refused", details);
         } catch (VigilException logRefusedTheRecord) {
             refusal.addSuppressed(logRefusedTheRecord);
         }
@@ -545,7 +613,7 @@ public final class AuditEvidence {
             }
         }
         // A key signs for the first time: after a rotation, or when evidence starts.
-        log.recordOnce(PUBLISHED_KEY_PREFIX + keyId, "vigil-system", "audit.signing-key.published",
+        log.recordOnce(PUBLISHED_KEY_PREFIX + keyId, SYSTEM, "audit.signing-key.published",
                 ArtifactStore.AUDIT_EXPORTS + "/" + name, "published", Map.of("keyId", keyId));
         publishedKeys.add(keyId);
     }

@@ -212,6 +212,73 @@ class AuditEvidenceTest {
     }
 
     @Test
+    void aDayWhoseDailyExportFailedIsSignedAloneByTheNextRunAfterItEnded() {
+        AtomicBoolean outage = new AtomicBoolean(true);
+        InMemoryArtifactStore failing = Mockito.spy(artifacts);
+        Mockito.doAnswer(call -> {
+            if (call.<String>getArgument(1).startsWith(EvidenceLayout.EXPORTS) && outage.getAndSet(false)) {
+                throw new StoreException("the blob store is not answering (a test outage)", null);
+            }
+            return call.callRealMethod();
+        }).when(failing).put(Mockito.anyString(), Mockito.anyString(), Mockito.any(), Mockito.anyBoolean(),
+                Mockito.any());
+        AuditEvidence daily = new AuditEvidence(store, log, failing, key, clock);
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+        assertThatThrownBy(daily::exportPreviousDay).isInstanceOf(StoreException.class);
+        long recordsOfTheDay = store.read(DAY.toString()).size();
+        clock.set(Instant.parse("2026-11-04T09:00:00Z"));
+        log.record("user-8", "model.approve", "/models/m/versions/4", "approved", Map.of());
+
+        clock.set(Instant.parse("2026-11-05T00:15:00Z"));
+        ExportResult next = daily.exportPreviousDay();
+
+        assertThat(next.records()).startsWith(EvidenceLayout.EXPORTS + DAY.plusDays(1) + "_" + DAY.plusDays(1));
+        assertThat(digests()).hasSize(2).filteredOn(d -> d.field("from").equals(DAY.toString()))
+                .singleElement().satisfies(missed -> {
+                    assertThat(missed.field("to")).isEqualTo(DAY.toString());
+                    assertThat(missed.field("count")).isEqualTo(Long.toString(recordsOfTheDay));
+                    assertThat(missed.field("readAt")).isEqualTo("2026-11-05T00:15:00Z");
+                    assertThat(missed.field("exportedBy")).isEqualTo("vigil-system");
+                });
+        assertThat(verify().firstProblem()).isNull();
+
+        // Once signed, the day is not exported again: the next run signs only its own day.
+        clock.set(Instant.parse("2026-11-06T00:15:00Z"));
+        daily.exportPreviousDay();
+        assertThat(digests()).extracting(d -> d.field("from"))
+                .containsExactly(DAY.plusDays(1).toString(), DAY.toString(), DAY.plusDays(2).toString());
+    }
+
+    @Test
+    void aBrokenDayTheDailyExportRefusedIsTriedAgainByTheNextRunAndItsRefusalRecordedOnce() {
+        store.delete(DAY.toString(), 3);
+        clock.set(Instant.parse("2026-11-04T00:15:00Z"));
+        assertThatThrownBy(evidence::exportPreviousDay).isInstanceOf(health.vigil.error.ConflictException.class);
+        clock.set(Instant.parse("2026-11-04T09:00:00Z"));
+        log.record("user-8", "model.approve", "/models/m/versions/4", "approved", Map.of());
+
+        clock.set(Instant.parse("2026-11-05T00:15:00Z"));
+        assertThatThrownBy(evidence::exportPreviousDay)
+                .isInstanceOfSatisfying(health.vigil.error.ConflictException.class, e -> assertThat(e.code())
+                        .isEqualTo(health.vigil.error.ErrorCode.AUDIT_CHAIN_BROKEN))
+                .hasMessageContaining("the audit chain of " + DAY + " to " + DAY + " is broken at record " + DAY
+                        + "#4");
+
+        // The day after it is signed all the same, and the broken day is refused, and recorded, once.
+        assertThat(digests()).extracting(d -> d.field("from")).containsExactly(DAY.plusDays(1).toString());
+        List<AuditRecord> refusals = store.partitions().stream().flatMap(p -> store.read(p).stream())
+                .filter(r -> r.action().equals("audit.export.refused")).toList();
+        assertThat(refusals).singleElement().satisfies(r -> assertThat(r.details())
+                .containsEntry("brokenAt", DAY + "#4").containsEntry("problem", "SEQUENCE_GAP"));
+    }
+
+    private List<SignedStatement> digests() {
+        return artifacts.list(ArtifactStore.AUDIT_EXPORTS, EvidenceLayout.DIGESTS).stream()
+                .map(ArtifactStore.StoredArtifact::name).sorted()
+                .map(name -> SignedStatement.parse(artifacts.get(name)).orElseThrow()).toList();
+    }
+
+    @Test
     void eachExportIsCountedByHowItEndedButAPeriodRefusedBeforeAnyReadIsNot() {
         List<String> counted = new java.util.ArrayList<>();
         InMemoryAuditStore failing = Mockito.spy(new InMemoryAuditStore());

@@ -168,13 +168,17 @@ final class BatchCommand {
             exitCodeList = {
                 "0:the results were written",
                 "1:the platform refused the request (an unknown id, a job not completed)",
-                "2:the command line was wrong"})
+                "2:the command line was wrong, or --out is already there (without --force)"})
     static final class Download implements Callable<Integer> {
         @Parameters(index = "0", description = "The batch id vigil batch submit printed")
         String id;
 
-        @Option(names = "--out", required = true, description = "Where to write the results (created owner-only)")
+        @Option(names = "--out", required = true, description = "Where to write the results (created owner-only; an"
+                + " existing file is kept unless --force)")
         Path out;
+
+        @Option(names = "--force", description = "Replace the file --out names if it exists")
+        boolean force;
 
         @Mixin
         ModelsCommand.Target target = new ModelsCommand.Target();
@@ -185,11 +189,10 @@ final class BatchCommand {
                 System.err.println("vigil: " + out + " is a folder; give --out the results file's own name");
                 return 2;
             }
+            // Before the platform is asked: results already there (perhaps another job's) are not replaced unasked.
+            OutputFile.refuseExisting(out, force);
             ControlClient client = target.client(PERSONA);
-            Path parent = out.toAbsolutePath().getParent();
-            Path partial = OwnerOnlyFiles.createTempFile(parent, ".vigil-results-", ".part");
-            // Ctrl-C or a kill ends the JVM without running the finally below: its exit removes the part file then.
-            partial.toFile().deleteOnExit();
+            Path partial = OutputFile.besideIt(out, ".vigil-results-", ".part");
             long offset = 0;
             long total = -1;
             boolean written = false;
@@ -208,7 +211,7 @@ final class BatchCommand {
                     } while (offset < total);
                 }
                 System.err.println();
-                Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                OutputFile.moveIntoPlace(partial, out, force);
                 written = true;
             } finally {
                 // Results hold prediction ids and scores: a download that stopped part-way leaves none of them behind.

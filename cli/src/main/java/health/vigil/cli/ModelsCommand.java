@@ -201,14 +201,24 @@ final class ModelsCommand {
                 description = "The card's format: html, markdown or json (default: ${DEFAULT-VALUE}; --json means json)")
         CardFormat format;
 
-        @Option(names = "--out", description = "Write the card to this file (owner-only) instead of printing it")
+        @Option(names = "--out", description = "Write the card to this file (owner-only) instead of printing it; an"
+                + " existing file is kept unless --force")
         Path out;
+
+        @Option(names = "--force", description = "Replace the file --out names if it exists")
+        boolean force;
 
         @Mixin
         Target target = new Target();
 
         @Override
         public Integer call() throws IOException, InterruptedException {
+            if (out != null) {
+                if (Files.isDirectory(out)) {
+                    throw new ValidationException(out + " is a folder; give --out the card file's own name");
+                }
+                OutputFile.refuseExisting(out, force);
+            }
             CardFormat chosen = target.json ? CardFormat.json : format;
             HttpResponse<String> response = card(target.client("approver"), model, version, chosen);
             if (response.statusCode() != 200) {
@@ -221,7 +231,7 @@ final class ModelsCommand {
                         ? TerminalText.json(ControlClient.parse(response), true) : response.body());
                 return 0;
             }
-            writeOwnerOnly(out, response.body());
+            OutputFile.write(out, response.body().getBytes(java.nio.charset.StandardCharsets.UTF_8), force);
             System.out.println("model card of " + model + " version " + version + " (" + chosen + ") written to " + out);
             return 0;
         }
@@ -242,11 +252,6 @@ final class ModelsCommand {
     static HttpResponse<String> card(ControlClient client, String model, int version, CardFormat format)
             throws IOException, InterruptedException {
         return client.get(RunningPlatform.modelPath(model) + "/versions/" + version + "/card", format.mediaType);
-    }
-
-    /** Writes {@code text} to {@code file} through an owner-only temporary file moved into place. */
-    static void writeOwnerOnly(Path file, String text) throws IOException {
-        health.vigil.adapter.local.OwnerOnlyFiles.replace(file, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** Approving and rejecting differ only in the decision they sign. */

@@ -132,7 +132,8 @@ class ModelCardIT {
     @Test
     void chromiumRendersEveryAttributeHeadingTheSegmentTableAndBothCharts() throws Exception {
         Path page = OUTPUT.resolve("readmission-1.html").toAbsolutePath();
-        int exit = runCli("models", "card", MODEL, "1", "--format", "html", "--out", page.toString(),
+        // --force: target/ still holds the page an earlier run wrote.
+        int exit = runCli("models", "card", MODEL, "1", "--format", "html", "--out", page.toString(), "--force",
                 "--url", platform.baseUri().toString(), "--home", home.toString());
         assertThat(exit).isZero();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(page))).isEqualTo("rw-------");

@@ -73,7 +73,31 @@ final class ControlClient {
             content = Json.write(body).getBytes(StandardCharsets.UTF_8);
         }
         headers.putAll(extraHeaders);
-        return call(method, path, headers, content, Duration.ofSeconds(180));
+        return call(method, path, headers, streamed(content), Duration.ofSeconds(180));
+    }
+
+    /**
+     * The longest text the platform reads in a JSON body (its JSON setup's limit, 400 {@code MALFORMED_JSON} past it):
+     * what bounds a file sent inside one, whatever {@code VIGIL_MAX_BODY_BYTES} the platform runs with.
+     */
+    static final int LONGEST_TEXT = Json.mapper().getFactory().streamReadConstraints().getMaxStringLength();
+
+    /** A request body written to a stream, as often as it is asked for: once to count its bytes, once to send them. */
+    @FunctionalInterface
+    interface StreamedBody {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * {@link #exchange(String, String, Object)} with a JSON body that carries a file: written once to count its bytes,
+     * then again into the connection in fixed-length streaming mode, so no more of the file than a buffer is held.
+     * What the first writing throws (a file refused as it is read) is thrown before anything is sent.
+     */
+    HttpResponse<String> exchangeStreamed(String method, String path, StreamedBody body) throws IOException {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Accept", "application/json");
+        headers.put("Content-Type", "application/json");
+        return call(method, path, headers, body, Duration.ofSeconds(180));
     }
 
     /** The tries {@link #postOnce} makes before it gives up. */
@@ -166,7 +190,7 @@ final class ControlClient {
      * Sends one request and reads its whole answer, which returns the connection to the keep-alive cache for the next
      * call. An answer without a body (a 204, or an error the platform sent no body with) reads as the empty string.
      */
-    private HttpResponse<String> call(String method, String path, Map<String, String> headers, byte[] body,
+    private HttpResponse<String> call(String method, String path, Map<String, String> headers, StreamedBody body,
             Duration timeout) throws IOException {
         Map<String, List<String>> fields = new LinkedHashMap<>();
         if (apiKey != null) {
@@ -203,6 +227,16 @@ final class ControlClient {
      */
     static HttpResponse<String> call(URI uri, String method, Map<String, List<String>> headers, byte[] body,
             Duration timeout) throws IOException {
+        return call(uri, method, headers, streamed(body), timeout);
+    }
+
+    private static StreamedBody streamed(byte[] body) {
+        return body == null ? null : out -> out.write(body);
+    }
+
+    private static HttpResponse<String> call(URI uri, String method, Map<String, List<String>> headers,
+            StreamedBody body, Duration timeout) throws IOException {
+        long length = body == null ? -1 : length(body);
         HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
         connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
         connection.setReadTimeout((int) timeout.toMillis());
@@ -212,9 +246,9 @@ final class ControlClient {
         headers.forEach((name, values) -> values.forEach(value -> connection.addRequestProperty(name, value)));
         if (body != null) {
             connection.setDoOutput(true);
-            connection.setFixedLengthStreamingMode(body.length);
+            connection.setFixedLengthStreamingMode(length);
             try (OutputStream out = connection.getOutputStream()) {
-                out.write(body);
+                body.writeTo(out);
             }
         }
         int status = connection.getResponseCode();
@@ -238,6 +272,23 @@ final class ControlClient {
         });
         HttpRequest sent = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).build();
         return new Answer(sent, status, HttpHeaders.of(answered, (name, value) -> true), text);
+    }
+
+    /** The bytes {@code body} writes, counted as it writes them and kept nowhere. */
+    private static long length(StreamedBody body) throws IOException {
+        long[] count = {0};
+        body.writeTo(new OutputStream() {
+            @Override
+            public void write(int b) {
+                count[0]++;
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) {
+                count[0] += length;
+            }
+        });
+        return count[0];
     }
 
     /** A finished call's answer, in the shape of the JDK's response type that the commands read. */

@@ -2,23 +2,28 @@ package health.vigil.cli;
 
 import static health.vigil.cli.TerminalText.shown;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import health.vigil.model.ModelName;
 import health.vigil.text.Words;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.HeldOutEvaluationData;
 import health.vigil.training.TrainingSettings;
+import java.io.ByteArrayInputStream;
+import java.io.FilterReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.Reader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,8 +76,9 @@ final class DatasetsCommand {
             if (!Files.isRegularFile(file)) {
                 throw new ValidationException("'" + file + "' is not a file: give the path of a CSV file");
             }
+            // Opened as the request is written, never read whole: a file of gigabytes is refused, not held in memory.
             JsonNode registered = register(platform.client(STEWARD), model, file.getFileName().toString(),
-                    Files.readAllBytes(file), label, ageColumn, sexColumn, segments);
+                    () -> Files.newInputStream(file), label, ageColumn, sexColumn, segments);
             print(System.out, registered, json);
             if (!json) {
                 refusalLines(model, registered.path("newestVersion")).forEach(System.out::println);
@@ -190,31 +196,84 @@ final class DatasetsCommand {
 
     static JsonNode register(URI base, String key, String model, String fileName, byte[] csv, String label,
             String ageColumn, String sexColumn, List<String> segments) throws IOException, InterruptedException {
-        return register(new ControlClient(base, key), model, fileName, csv, label, ageColumn, sexColumn, segments);
+        return register(new ControlClient(base, key), model, fileName, () -> new ByteArrayInputStream(csv), label,
+                ageColumn, sexColumn, segments);
     }
 
-    private static JsonNode register(ControlClient platform, String model, String fileName, byte[] csv, String label,
-            String ageColumn, String sexColumn, List<String> segments) throws IOException {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("model", model);
-        body.put("fileName", fileName);
-        body.put("label", label);
-        if (ageColumn != null) {
-            body.put("ageColumn", ageColumn);
-        }
-        if (sexColumn != null) {
-            body.put("sexColumn", sexColumn);
-        }
-        body.put("segments", segments);
-        try {
+    /** Where the dataset's bytes are read from, opened once for each writing of the request. */
+    @FunctionalInterface
+    private interface CsvSource {
+        InputStream open() throws IOException;
+    }
+
+    private static JsonNode register(ControlClient platform, String model, String fileName, CsvSource csv,
+            String label, String ageColumn, String sexColumn, List<String> segments) throws IOException {
+        ControlClient.StreamedBody body = out -> {
             // Strict: a file in another encoding is refused here, not sent with its bytes replaced (and registered
             // under the sha256 of text that is not the file).
-            body.put("csv", StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(csv)).toString());
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new health.vigil.error.ValidationException("the dataset file is not UTF-8 text; save it as UTF-8"
-                    + " (\"CSV UTF-8\" in a spreadsheet) and register it again");
+            try (Reader text = new CsvText(new InputStreamReader(csv.open(), StandardCharsets.UTF_8.newDecoder()));
+                    JsonGenerator json = Json.mapper().createGenerator(out)
+                            .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
+                // Field by field, not through the mapper, which flushes after each value it writes: the fields before
+                // the file would go out on their own, ahead of the rest of the body.
+                json.writeStartObject();
+                json.writeStringField("model", model);
+                json.writeStringField("fileName", fileName);
+                json.writeStringField("label", label);
+                if (ageColumn != null) {
+                    json.writeStringField("ageColumn", ageColumn);
+                }
+                if (sexColumn != null) {
+                    json.writeStringField("sexColumn", sexColumn);
+                }
+                json.writeArrayFieldStart("segments");
+                for (String segment : segments) {
+                    json.writeString(segment);
+                }
+                json.writeEndArray();
+                json.writeFieldName("csv");
+                json.writeString(text, -1);
+                json.writeEndObject();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new health.vigil.error.ValidationException("the dataset file is not UTF-8 text; save it as UTF-8"
+                        + " (\"CSV UTF-8\" in a spreadsheet) and register it again");
+            }
+        };
+        return answer("POST", "/datasets", platform.exchangeStreamed("POST", "/datasets", body), 201);
+    }
+
+    /**
+     * The dataset's text, refused as soon as it is longer than the platform reads in one request: the request is
+     * written once to be counted before it is sent, so such a file is refused with nothing sent.
+     */
+    private static final class CsvText extends FilterReader {
+        private long read;
+
+        CsvText(Reader in) {
+            super(in);
         }
-        return send(platform, "POST", "/datasets", body, 201);
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            counted(c < 0 ? 0 : 1);
+            return c;
+        }
+
+        @Override
+        public int read(char[] buffer, int offset, int length) throws IOException {
+            return counted(super.read(buffer, offset, length));
+        }
+
+        private int counted(int chars) {
+            if (chars > 0 && (read += chars) > ControlClient.LONGEST_TEXT) {
+                throw new ValidationException("the dataset file holds more than "
+                        + ControlClient.LONGEST_TEXT + " characters, the longest text the platform reads in a request"
+                        + " (which is also held to the platform's VIGIL_MAX_BODY_BYTES, 4 MiB unless raised):"
+                        + " register a smaller sample of its rows");
+            }
+            return chars;
+        }
     }
 
     private static void print(PrintStream out, JsonNode dataset, boolean json) {
@@ -230,7 +289,12 @@ final class DatasetsCommand {
 
     private static JsonNode send(ControlClient platform, String method, String path, Object body, int expected)
             throws IOException {
-        java.net.http.HttpResponse<String> response = platform.exchange(method, path, body);
+        return answer(method, path, platform.exchange(method, path, body), expected);
+    }
+
+    /** The body of {@code response} to {@code method path}, or its refusal thrown with the platform's own code. */
+    private static JsonNode answer(String method, String path, java.net.http.HttpResponse<String> response,
+            int expected) {
         JsonNode parsed = ControlClient.parse(response);
         if (response.statusCode() != expected) {
             // The platform's own code (403 FORBIDDEN, 409 CONFLICT ...), not one that calls every refusal a bad request.

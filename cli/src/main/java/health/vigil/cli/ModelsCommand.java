@@ -2,18 +2,20 @@ package health.vigil.cli;
 
 import static health.vigil.cli.TerminalText.shown;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import health.vigil.model.ModelName;
 import health.vigil.text.Words;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -336,18 +338,44 @@ final class ModelsCommand {
         return ended.isMissingNode() ? "" : "\nended: " + ended.path("message").asText();
     }
 
-    /** Uploads a package through {@code POST /models/{model}/packages}. */
-    /** Uploads {@code file} under {@code fileName}, or under its own name when that is null. */
+    /**
+     * The largest package {@code POST /models/{model}/packages} can take on any platform: its base64, four characters
+     * for every three bytes, is one JSON text, held to {@link ControlClient#LONGEST_TEXT}.
+     */
+    static final long LARGEST_UPLOAD = ControlClient.LONGEST_TEXT / 4 * 3L;
+
+    /**
+     * Uploads {@code file} through {@code POST /models/{model}/packages} under {@code fileName}, or under its own name
+     * when that is null. The file is read into the request as it is sent, never held whole; one the route could never
+     * take is refused before anything is sent.
+     */
     static HttpResponse<String> upload(ControlClient client, String model, Path file, String fileName)
             throws IOException, InterruptedException {
         // Checked first: "/" or a folder has no file name to send (and no bytes).
         if (!Files.isRegularFile(file)) {
             throw new ValidationException("'" + file + "' is not a file: give the path of a model package zip");
         }
+        long size = Files.size(file);
+        if (size > LARGEST_UPLOAD) {
+            throw new ValidationException("'" + file + "' is " + size + " bytes; an upload takes a package of at most "
+                    + LARGEST_UPLOAD + " bytes (its base64 is one text of the request, which the platform reads up to "
+                    + ControlClient.LONGEST_TEXT + " characters; the request is also held to the platform's"
+                    + " VIGIL_MAX_BODY_BYTES, 4 MiB unless raised): put a larger package into the models container"
+                    + " instead (locally the home's blobs/models/ folder), where it is registered as it lands");
+        }
         String stored = fileName != null ? fileName : file.getFileName().toString();
-        return client.exchange("POST", RunningPlatform.modelPath(model) + "/packages",
-                Map.of("fileName", stored, "packageBase64",
-                        Base64.getEncoder().encodeToString(Files.readAllBytes(file))));
+        return client.exchangeStreamed("POST", RunningPlatform.modelPath(model) + "/packages", out -> {
+            try (InputStream zip = Files.newInputStream(file);
+                    JsonGenerator json = Json.mapper().createGenerator(out)
+                            .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
+                json.writeStartObject();
+                json.writeStringField("fileName", stored);
+                // Jackson's base64 is the standard alphabet with padding and no line breaks, which the route decodes.
+                json.writeFieldName("packageBase64");
+                json.writeBinary(zip, (int) size);
+                json.writeEndObject();
+            }
+        });
     }
 
     /** Approves or rejects a version with a justification. */

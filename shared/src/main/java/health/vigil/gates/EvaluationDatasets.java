@@ -35,6 +35,13 @@ public final class EvaluationDatasets {
     public static final String ACTION = "dataset.register";
     /** The fewest rows of each outcome a dataset has: as few as a segment the gates judge (minSegmentSize's floor). */
     static final int MIN_PER_OUTCOME = 10;
+    /**
+     * The most values a segment column has before it is also judged by how thinly its rows spread over them: a list of
+     * categories the gates judge by (sex, age band, race, ethnicity, payer) has no more.
+     */
+    static final int FEW_CATEGORIES = 20;
+    /** The fewest rows per value, on average, of a segment column with more than {@link #FEW_CATEGORIES} values. */
+    static final int FEWEST_ROWS_PER_VALUE = 3;
     private final ArtifactStore artifacts;
     private final AuditLog audit;
     private final Clock clock;
@@ -112,6 +119,7 @@ public final class EvaluationDatasets {
                         + EvaluationRows.MAX_SEGMENT_VALUES + " distinct values (an identifier or free text?); declare"
                         + " columns of a few categories (sex, race, payer), and the age column as ageColumn");
             }
+            refuseOneValuePerPatient(column, count, summary.oneOfAKind().get(column), summary.rows());
         });
         if (summary.positives() == 0 || summary.positives() == summary.rows()) {
             throw new ValidationException("the dataset's label " + Json.quotedName(declaration.label()) + " has only one outcome in "
@@ -189,6 +197,29 @@ public final class EvaluationDatasets {
                     + " file in the datasets container was changed; register the dataset again");
         }
         return bytes;
+    }
+
+    /**
+     * Refuses a segment column whose values each belong to a patient or two (a record number, a name, a measurement),
+     * however small the file: such a column groups no patients, and where the model's requests carry it, production
+     * monitoring, the model card and the shadow report would name each patient's value as a segment. It is refused
+     * when more than half of the rows, and at least {@value GatePolicy#SMALLEST_SEGMENT}, hold a value no other row
+     * holds, or when it has more than {@value #FEW_CATEGORIES} values with under {@value #FEWEST_ROWS_PER_VALUE} rows
+     * each on average. A column of at most 11 categories (sex, age by decade, race) is never refused on a file of the
+     * 20 rows or more registration takes: of its values, at most 10 can be one row's alone.
+     */
+    private static void refuseOneValuePerPatient(String column, int values, int oneOfAKind, int rows) {
+        boolean mostlyAlone = oneOfAKind >= GatePolicy.SMALLEST_SEGMENT && 2L * oneOfAKind > rows;
+        boolean spreadThin = values > FEW_CATEGORIES && (long) values * FEWEST_ROWS_PER_VALUE > rows;
+        if (mostlyAlone || spreadThin) {
+            throw new ValidationException("segment column " + Json.quotedName(column) + " has "
+                    + Words.count(values, "distinct value") + " in " + Words.count(rows, "row") + ", "
+                    + (mostlyAlone ? oneOfAKind + " of them in one row only" : "under " + FEWEST_ROWS_PER_VALUE
+                            + " rows each on average")
+                    + " (an identifier, a name or a measurement?): a segment column groups patients into a few"
+                    + " categories, each of many rows, that the gates judge the model on separately (sex, race,"
+                    + " payer); declare such a column, or leave this one out");
+        }
     }
 
     private static List<String> columnsNamed(EvaluationDataset.Declaration d) {

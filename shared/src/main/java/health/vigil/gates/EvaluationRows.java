@@ -115,8 +115,13 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
         return known;
     }
 
-    /** The header and the labels only: what registration checks before it stores a file. */
-    record Summary(List<String> columns, int rows, int positives, Map<String, Integer> distinct) {}
+    /**
+     * The header and the labels only: what registration checks before it stores a file. Per counted column, its
+     * distinct values and how many rows hold a value no other row holds (both counted while the column has at most
+     * {@link #MAX_SEGMENT_VALUES} values).
+     */
+    record Summary(List<String> columns, int rows, int positives, Map<String, Integer> distinct,
+            Map<String, Integer> oneOfAKind) {}
 
     /** Distinct values counted per segment column up to this many; more are reported as this plus one. */
     static final int MAX_SEGMENT_VALUES = 50;
@@ -124,14 +129,15 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
     /**
      * Checks the file's shape and counts its labels: a header of distinct column names (a UTF-8 byte order mark
      * before it is skipped), every row as many cells as the header, a 0/1 label in each; and the distinct values of
-     * each of {@code counted} (up to {@link #MAX_SEGMENT_VALUES} + 1). A message repeats the header's names only
-     * when it names the label or one of {@code expected} (the declared columns, the model's raw features).
+     * each of {@code counted} (up to {@link #MAX_SEGMENT_VALUES} + 1), each with its rows. A message repeats the
+     * header's names only when it names the label or one of {@code expected} (the declared columns, the model's raw
+     * features).
      */
     static Summary summarise(byte[] csv, String label, List<String> counted, java.util.Set<String> expected) {
         List<String> header;
         int rows = 0;
         int positives = 0;
-        Map<String, java.util.Set<String>> values = new LinkedHashMap<>();
+        Map<String, Map<String, Integer>> values = new LinkedHashMap<>();
         try (CSVParser parser = parser(csv)) {
             header = parser.getHeaderNames();
             health.vigil.model.BlankColumnNames.problem(header).ifPresent(problem -> {
@@ -156,7 +162,7 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
                         : "its first line does not look like a header of column names (it is not repeated here): start"
                                 + " the file with a line naming the columns"));
             }
-            counted.stream().filter(header::contains).forEach(c -> values.put(c, new java.util.HashSet<>()));
+            counted.stream().filter(header::contains).forEach(c -> values.put(c, new HashMap<>()));
             for (CSVRecord row : parser) {
                 rows++;
                 if (row.size() != header.size()) {
@@ -166,7 +172,7 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
                 positives += label(row, label, rows) ? 1 : 0;
                 values.forEach((column, seen) -> {
                     if (seen.size() <= MAX_SEGMENT_VALUES) {
-                        seen.add(row.get(column));
+                        seen.merge(row.get(column), 1, Integer::sum);
                     }
                 });
             }
@@ -175,8 +181,12 @@ public record EvaluationRows(List<Map<String, Object>> records, boolean[] labels
                     + " file is not UTF-8 text); send CSV whose first line names the columns");
         }
         Map<String, Integer> distinct = new LinkedHashMap<>();
-        values.forEach((column, seen) -> distinct.put(column, seen.size()));
-        return new Summary(header, rows, positives, distinct);
+        Map<String, Integer> oneOfAKind = new LinkedHashMap<>();
+        values.forEach((column, seen) -> {
+            distinct.put(column, seen.size());
+            oneOfAKind.put(column, (int) seen.values().stream().filter(n -> n == 1).count());
+        });
+        return new Summary(header, rows, positives, distinct, oneOfAKind);
     }
 
     /**

@@ -164,6 +164,64 @@ class EvaluationDatasetsTest {
         assertThat(register(rows(120), "outcome", "age", List.of("race")).rows()).isEqualTo(120);
     }
 
+    /** {@code n} rows of a file whose {@code column} holds {@code cell} of the row's index, outcomes alternating. */
+    private static String withColumn(String column, int n, java.util.function.IntFunction<String> cell) {
+        StringBuilder csv = new StringBuilder(column + ",outcome\n");
+        for (int i = 0; i < n; i++) {
+            csv.append(cell.apply(i)).append(',').append(i % 2).append('\n');
+        }
+        return csv.toString();
+    }
+
+    @Test
+    void aColumnOfOneValuePerPatientIsNoSegmentHoweverSmallTheFile() {
+        // 40 patients, each with a record number of their own: fewer than the 50 values a segment column may have.
+        String numbers = withColumn("mrn", 40, i -> "MRN-00123" + (10 + i));
+
+        assertThatThrownBy(() -> register(numbers, "outcome", null, List.of("mrn")))
+                .isInstanceOf(ValidationException.class)
+                .satisfies(e -> assertThat(((ValidationException) e).httpStatus()).isEqualTo(400))
+                .hasMessageContaining("segment column 'mrn' has 40 distinct values in 40 rows, 40 of them in one row"
+                        + " only")
+                .hasMessageContaining("a segment column groups patients into a few categories")
+                .hasMessageNotContaining("MRN-");
+        // Names, a few of them shared, and as the sex column.
+        String names = withColumn("name", 30, i -> "Patient " + (i < 6 ? "Doe" + i % 3 : "Roe" + i));
+        assertThatThrownBy(() -> datasets.register(new EvaluationDataset.Declaration("readmission", "eval.csv",
+                "outcome", null, "name", null), names.getBytes(StandardCharsets.UTF_8), STEWARD))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("segment column 'name' has 27 distinct values in 30 rows, 24 of them in one row")
+                .hasMessageNotContaining("Doe").hasMessageNotContaining("Roe");
+        // A record number repeated for each patient's second encounter.
+        String encounters = withColumn("mrn", 80, i -> "MRN-00123" + (10 + i / 2));
+        assertThatThrownBy(() -> register(encounters, "outcome", null, List.of("mrn")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("segment column 'mrn' has 40 distinct values in 80 rows, under 3 rows each on"
+                        + " average")
+                .hasMessageNotContaining("MRN-");
+        assertThat(datasets.list(java.util.Optional.empty())).isEmpty();
+    }
+
+    @Test
+    void aFewCategoriesAreSegmentsOnTheSmallestFileRegistrationTakes() {
+        // 20 rows, 10 of each outcome: two sexes, six races, and eleven age bands, ten of them in one row each.
+        StringBuilder csv = new StringBuilder("sex,race,age_band,outcome\n");
+        for (int i = 0; i < 20; i++) {
+            csv.append(i % 3 == 0 ? "Female" : "Male").append(",Race").append(i % 6).append(",[")
+                    .append(i < 10 ? i * 10 : 100).append('-').append(i < 10 ? i * 10 + 10 : 110).append("),")
+                    .append(i % 2).append('\n');
+        }
+
+        EvaluationDataset dataset = datasets.register(new EvaluationDataset.Declaration("readmission", "eval.csv",
+                "outcome", null, "sex", List.of("race", "age_band")), csv.toString().getBytes(StandardCharsets.UTF_8),
+                STEWARD);
+
+        assertThat(dataset.segmentColumns()).containsExactly("sex", "race", "age_band");
+        // More than 20 values are segments too where each holds a few rows: 25 sites of 4 rows each.
+        assertThat(register(withColumn("site", 100, i -> "Site" + i % 25), "outcome", null, List.of("site")).rows())
+                .isEqualTo(100);
+    }
+
     @Test
     void aDatasetTheNewestVersionCannotReadIsRefusedBeforeItFailsEveryGate() {
         EvaluationDatasets checked = readBy(3, health.vigil.model.Feature.integer("age", "years", 0, 120));

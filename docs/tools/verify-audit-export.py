@@ -782,12 +782,15 @@ class Verifier:
                                 " without records" if held == 0 else " up to #%d" % held, include))
         whole = absent + "; every record it holds of the days these exports hold is among them"
         if coverage.covers_all_but(first[0], last[0], last[0]):
-            attested = count - (0 if coverage.covers(last[0]) else last[1])
-            held = sum(coverage.held.get(day, 0) for day in days(first[0], last[0]))
+            # Records of the last day after its sequence were written after the digest read the day: they stand for
+            # none of its other days' records.
+            attested = count - last[1]
+            held = sum(coverage.held.get(day, 0) for day in days(first[0], last[0]) if day != last[0])
             if held < attested:
-                raise Failed("MISSING_EXPORT", name, 0, "%s attests %d records of the days from %s to %s that these"
-                             " exports hold, but they hold %d of them: %d records it attests are missing%s"
-                             % (name, attested, first[0], last[0], held, attested - held, include))
+                raise Failed("MISSING_EXPORT", name, 0, "%s attests %d records of the days from %s to %s other than"
+                             " %s, its last record's day, but these exports hold %d of them: %d records it attests"
+                             " are missing%s"
+                             % (name, attested, first[0], last[0], last[0], held, attested - held, include))
             return whole
         partial = coverage.partial_days(first[0], last[0])
         if not partial:

@@ -46,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * that next day holds the earlier digests without their exports and verifies, the folder of the first day with the
  * noon export instead of the whole day's fails {@code MISSING_EXPORT}, and with both exports it verifies. A digest
  * of three days whose export is left out, beside a noon export of some of them, is a note where its count cannot
- * tell how many records the held days have, and {@code MISSING_EXPORT} where it can.
+ * tell how many records the held days have, and {@code MISSING_EXPORT} where it can; records of its last day written
+ * after it read them do not stand for records of its earlier days that no export holds.
  */
 class ReferenceVerifierIT {
     static final Path SCRIPT = Path.of("..", "docs", "tools", "verify-audit-export.py").toAbsolutePath().normalize();
@@ -456,6 +457,37 @@ class ReferenceVerifierIT {
         assertThat(bothVerify(twoDaysAtNoon, twoDaysAtNoon.resolve("trusted.pem"))).startsWith("1\n")
                 .contains("FAILED MISSING_EXPORT in digests/00000002.json: ")
                 .contains("records of the days from " + first + " to " + third);
+    }
+
+    @Test
+    void recordsOfADigestsLastDayWrittenAfterItReadThemDoNotMakeUpForAnEarlierDayForBothVerifiers()
+            throws Exception {
+        LocalDate day = LocalDate.now(ZoneOffset.UTC).minusDays(7);
+        LocalDate next = day.plusDays(1);
+        Path logHome = work.resolve("home-last-day-after-read");
+        String spanning;
+        try (LocalAdapters local = LocalAdapters.at(logHome, VigilConfig.PredictionLogDurability.DEFAULT)) {
+            register(local, day.atTime(9, 0).toInstant(ZoneOffset.UTC), "morning");
+            evidence(local, day.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(day, day, "auditor");
+            register(local, day.atTime(15, 0).toInstant(ZoneOffset.UTC), "afternoon");
+            register(local, next.atTime(9, 0).toInstant(ZoneOffset.UTC), "next-morning");
+            spanning = evidence(local, next.atTime(12, 0).toInstant(ZoneOffset.UTC)).export(day, next, "auditor")
+                    .records();
+            // More records of the next day after the export of both days read it than the noon export lacks.
+            register(local, next.atTime(15, 0).toInstant(ZoneOffset.UTC), "next-afternoon");
+            register(local, next.atTime(18, 0).toInstant(ZoneOffset.UTC), "next-evening");
+            evidence(local, next.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC)).export(next, next, "auditor");
+        }
+        Path evidence = copy(LocalAdapters.blobFolder(logHome.toAbsolutePath(), ArtifactStore.AUDIT_EXPORTS),
+                "last-day-after-read");
+        Files.delete(evidence.resolve(spanning));
+        Path trusted = Files.writeString(work.resolve("audit-signing-last-day-after-read.pem"),
+                SigningKeys.pem(LocalAuditSigner.open(logHome).publicKey()));
+
+        // The first day's afternoon is in no export here, and no digest of that day alone says how many it had.
+        assertThat(bothVerify(evidence, trusted)).startsWith("1\n")
+                .contains("FAILED MISSING_EXPORT in digests/00000002.json: ")
+                .contains("records of the days from " + day + " to " + next + " other than " + next);
     }
 
     /**

@@ -63,18 +63,20 @@ final class ExportCoverage {
             }
         }
         // Its records are on the days from its first record's to its last record's; the digest gives the count of
-        // the last one's day (its sequence) and the other days' only as a whole.
+        // the last one's day (its sequence, compared above) and the other days' only as a whole. Records of the last
+        // day after that sequence were written after it read the day: they stand for none of the other days'.
         LocalDate firstDay = first.day();
         LocalDate lastDay = last.day();
         String whole = absent + "; every record it holds of the days these exports hold is among them";
         if (holdsAllBut(firstDay, lastDay, lastDay)) {
-            long attested = count - (holds(lastDay) ? 0 : last.sequence());
+            long attested = count - last.sequence();
             long heldThere = held.entrySet().stream().filter(e -> !e.getKey().isBefore(firstDay)
-                    && !e.getKey().isAfter(lastDay)).mapToLong(Map.Entry::getValue).sum();
+                    && e.getKey().isBefore(lastDay)).mapToLong(Map.Entry::getValue).sum();
             if (heldThere < attested) {
                 return new Finding(true, digest + " attests " + attested + " records of the days from " + firstDay
-                        + " to " + lastDay + " that these exports hold, but they hold " + heldThere + " of them: "
-                        + (attested - heldThere) + " records it attests are missing" + include);
+                        + " to " + lastDay + " other than " + lastDay + ", its last record's day, but these exports"
+                        + " hold " + heldThere + " of them: " + (attested - heldThere) + " records it attests are"
+                        + " missing" + include);
             }
             return new Finding(false, whole);
         }

@@ -723,7 +723,7 @@ class AuditEvidenceTest {
         // The morning's export holds the day's first 5 records; the later ones of the day are signed, not included.
         long dayRecords = store.read(DAY.toString()).size();
         assertThat(report.firstProblem().message()).contains("attests " + dayRecords + " records of the days from "
-                + DAY + " to " + DAY.plusDays(1)).contains("they hold " + morning.count())
+                + DAY + " to " + DAY.plusDays(1)).contains("these exports hold " + morning.count())
                 .contains("include " + twoDays.records());
     }
 

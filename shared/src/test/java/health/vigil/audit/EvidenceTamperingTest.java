@@ -266,6 +266,85 @@ class EvidenceTamperingTest {
                         + " began");
     }
 
+    @Test
+    void recordsWrittenOnADigestsLastDayAfterItReadThemDoNotMakeUpForItsRecordsOfAnEarlierDayLeftOut() {
+        LocalDate day = LocalDate.of(2026, 11, 10);
+        LocalDate next = day.plusDays(1);
+        Spanning left = spanningExportLeftOut(day, false);
+        SignedStatement digest = SignedStatement.parse(left.artifacts().get(left.spanning().digest())).orElseThrow();
+        assertThat(digest.field("lastRecord")).startsWith(next + "#");
+        long lastOfNext = Long.parseLong(digest.field("lastRecord").substring(next.toString().length() + 1));
+        long attestedBeforeNext = left.spanning().count() - lastOfNext;
+        long leftOut = attestedBeforeNext - left.noon().count();
+        // The folder lacks the afternoon of the first day, which no digest of that day alone signed; the records
+        // written on the next day after the spanning export read it are more than those.
+        assertThat(leftOut).isPositive();
+        assertThat(left.nextDay().count() - lastOfNext).isGreaterThanOrEqualTo(leftOut);
+
+        EvidenceReport report = verify(left.artifacts());
+
+        assertThat(report.firstProblem()).isNotNull()
+                .extracting(EvidenceReport.Problem::kind, EvidenceReport.Problem::file)
+                .containsExactly(EvidenceReport.Kind.MISSING_EXPORT, left.spanning().digest());
+        assertThat(report.firstProblem().message()).isEqualTo(left.spanning().digest() + " attests "
+                + attestedBeforeNext + " records of the days from " + day + " to " + next + " other than " + next
+                + ", its last record's day, but these exports hold " + left.noon().count() + " of them: " + leftOut
+                + " records it attests are missing: include " + left.spanning().records()
+                + ", the export it names, and verify again");
+
+        // With the first day's daily export beside them, every record the spanning digest attests is held.
+        Spanning whole = spanningExportLeftOut(day, true);
+        EvidenceReport withDaily = verify(whole.artifacts());
+        assertThat(withDaily.firstProblem()).isNull();
+        assertThat(withDaily.notes()).containsExactly(whole.spanning().digest() + " names "
+                + whole.spanning().records() + ", which is not among these files; every record it holds of the days"
+                + " these exports hold is among them");
+    }
+
+    /** The exports and digests of a log of two days, without the export of both days; what each export returned. */
+    record Spanning(InMemoryArtifactStore artifacts, ExportResult noon, ExportResult spanning, ExportResult nextDay) {}
+
+    /**
+     * Records on {@code day}, its export at noon, more records; with {@code daily} that day's daily export the next
+     * morning; records on the next day, the export of both days at its noon, as many records as the noon export
+     * lacks, and the export of the next day alone after it ended. Returns the container without the export of
+     * both days.
+     */
+    private static Spanning spanningExportLeftOut(LocalDate day, boolean daily) {
+        InMemoryAuditStore store = new InMemoryAuditStore();
+        InMemoryArtifactStore artifacts = new InMemoryArtifactStore();
+        MutableClock clock = new MutableClock(day.atTime(9, 0).toInstant(ZoneOffset.UTC));
+        AuditLog log = new AuditLog(store, clock);
+        AuditEvidence evidence = new AuditEvidence(store, log, artifacts, vigil, clock);
+        LocalDate next = day.plusDays(1);
+        writeRecords(log, clock, 3);
+        clock.set(day.atTime(12, 0).toInstant(ZoneOffset.UTC));
+        ExportResult noon = evidence.export(day, day, "auditor");
+        clock.set(day.atTime(15, 0).toInstant(ZoneOffset.UTC));
+        writeRecords(log, clock, 3);
+        if (daily) {
+            clock.set(next.atTime(0, 15).toInstant(ZoneOffset.UTC));
+            evidence.exportPreviousDay();
+        }
+        clock.set(next.atTime(9, 0).toInstant(ZoneOffset.UTC));
+        writeRecords(log, clock, 3);
+        clock.set(next.atTime(12, 0).toInstant(ZoneOffset.UTC));
+        ExportResult spanning = evidence.export(day, next, "auditor");
+        clock.set(next.atTime(15, 0).toInstant(ZoneOffset.UTC));
+        writeRecords(log, clock, store.read(day.toString()).size() - (int) noon.count());
+        clock.set(next.plusDays(1).atTime(0, 15).toInstant(ZoneOffset.UTC));
+        ExportResult nextDay = evidence.export(next, next, "auditor");
+        artifacts.set(spanning.records(), null);
+        return new Spanning(artifacts, noon, spanning, nextDay);
+    }
+
+    private static void writeRecords(AuditLog log, MutableClock clock, int records) {
+        for (int i = 0; i < records; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            log.record("user-" + i, "model.register", "/models/readmission/versions/" + i, "registered", Map.of());
+        }
+    }
+
     // ---- tampering with exported evidence ----
 
     private String tamperExport(ExportTamper kind, InMemoryArtifactStore files, Random random) {

@@ -6,6 +6,8 @@ import health.vigil.cli.dashboard.Dashboard;
 import health.vigil.functions.common.VigilInstanceInjector;
 import health.vigil.host.LocalHost;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.security.Authenticator;
+import health.vigil.security.Role;
 import health.vigil.training.CodeVersion;
 import health.vigil.training.ModelTraining;
 import health.vigil.training.retrain.PipelineRetrainer;
@@ -134,6 +136,8 @@ public final class LocalPlatform implements AutoCloseable {
                 .instanceInjector(new VigilInstanceInjector(platform::get))
                 .maxRequestBodyBytes(config.limits().maxBodyBytes())
                 .knownCaller(headers -> knownCaller(platform.get(), headers))
+                .allowedCaller((function, headers) -> platform.get() != null
+                        && allowedInline(platform.get().authenticator(), function, headers))
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
                 .inline(LocalPlatform::runsInline)
                 .inlineWhenAlone(LocalPlatform::runsInlineWhenAlone)
@@ -177,6 +181,28 @@ public final class LocalPlatform implements AutoCloseable {
      */
     static boolean runsInlineWhenAlone(String function, Map<String, String> query) {
         return function.equals("Score");
+    }
+
+    /** The role each function that may run inline requires of its caller, as the function itself requires it. */
+    private static final Map<String, Role> INLINE_ROLES = Map.of("Infer", Role.SCORING_INVOKE,
+            "InferVersion", Role.SCORING_INVOKE, "Score", Role.SCORING_INVOKE);
+
+    /**
+     * Whether the headers carry a key the platform knows that holds the role {@code function} requires, for the
+     * functions that may run inline; false for any other function. A caller it turns down goes to the workers: the
+     * function's 401 or 403 writes an audit record to the disk, which on the selector thread would hold every
+     * connection that selector serves (ADR 0026).
+     */
+    static boolean allowedInline(Authenticator authenticator, String function, Map<String, String> headers) {
+        Role role = INLINE_ROLES.get(function);
+        if (role == null) {
+            return false;
+        }
+        try {
+            return authenticator.authenticate(headers).has(role);
+        } catch (health.vigil.error.AccessDeniedException e) {
+            return false;
+        }
     }
 
     /** Whether the headers carry a key the platform knows, whatever its roles; false before the platform is built. */

@@ -8,12 +8,12 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Where Jetty hands every request. It declares itself non-blocking, so Jetty calls it on the selector thread that
- * read the request. A scoring request that the inline rule names, from a known caller, runs right there, its body
- * gathered as it arrives ({@link HttpFunctionHandler#handleInline}), as does one the when-alone rule names while its
- * connection is the only one on its selector; everything else (pages, the control API, webhooks, probes, explained
- * scores sharing a selector) goes to the pool, where it may wait on disks, databases and clients as before
- * (docs/adr/0026, 0027).
+ * Where Jetty hands every request. It declares itself non-blocking, so Jetty calls it on the selector thread that read
+ * the request. A scoring request that the inline rule names, from a known caller allowed to call its function, runs
+ * right there, its body gathered as it arrives ({@link HttpFunctionHandler#handleInline}), as does one the when-alone
+ * rule names while its connection is the only one on its selector; everything else (pages, the control API, webhooks,
+ * probes, explained scores sharing a selector) goes to the pool, where it may wait on disks, databases and clients as
+ * before (docs/adr/0026, 0027).
  */
 final class HostFront extends Handler.Wrapper {
     private final HttpFunctionHandler functions;

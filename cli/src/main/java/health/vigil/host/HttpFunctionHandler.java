@@ -48,6 +48,7 @@ final class HttpFunctionHandler extends Handler.Abstract {
     private final EventGridWebhook webhook;
     private final int maxBodyBytes;
     private final Predicate<Map<String, String>> knownCaller;
+    private final BiPredicate<String, Map<String, String>> allowedCaller;
     private final Set<String> probes;
     private final BiPredicate<String, Map<String, String>> inline;
     private final BiPredicate<String, Map<String, String>> inlineWhenAlone;
@@ -56,6 +57,8 @@ final class HttpFunctionHandler extends Handler.Abstract {
     /**
      * @param knownCaller whether a request's headers (lower-case names) carry credentials the platform knows;
      *     a request with a body from anyone else is refused before a byte of the body is read
+     * @param allowedCaller whether a request's headers carry credentials allowed to call the named function (a known
+     *     caller holding the role it requires); no other request runs inline, as its refusal writes evidence to disk
      * @param probes the health probe functions, which never wait behind other requests
      * @param sharedWorkers how many requests other than probes may run at once; the pool's other workers are
      *     kept for probes, so a flood of slow callers cannot make the host look dead to its orchestrator
@@ -64,12 +67,14 @@ final class HttpFunctionHandler extends Handler.Abstract {
      * @param inlineWhenAlone which further ones may, when their connection is the only one on its selector
      */
     HttpFunctionHandler(FunctionCatalog catalog, FunctionInvoker invoker, int maxBodyBytes, String eventGridKey,
-            Predicate<Map<String, String>> knownCaller, Set<String> probes, int sharedWorkers,
-            BiPredicate<String, Map<String, String>> inline, BiPredicate<String, Map<String, String>> inlineWhenAlone) {
+            Predicate<Map<String, String>> knownCaller, BiPredicate<String, Map<String, String>> allowedCaller,
+            Set<String> probes, int sharedWorkers, BiPredicate<String, Map<String, String>> inline,
+            BiPredicate<String, Map<String, String>> inlineWhenAlone) {
         this.catalog = catalog;
         this.invoker = invoker;
         this.maxBodyBytes = maxBodyBytes;
         this.knownCaller = knownCaller;
+        this.allowedCaller = allowedCaller;
         this.probes = Set.copyOf(probes);
         this.inline = inline;
         this.inlineWhenAlone = inlineWhenAlone;
@@ -83,12 +88,13 @@ final class HttpFunctionHandler extends Handler.Abstract {
     }
 
     /**
-     * Runs a POST that the inline rule names on the calling thread, Jetty's selector thread that read it, when
-     * its caller is known: no hand-off to a pool thread, which on a busy host costs more than the scoring itself
-     * (docs/adr/0026). A body still arriving is gathered as it comes, in steps Jetty calls back, so a slow client holds
-     * neither the selector nor a worker; a body over the limit, cut short or failed goes to {@code pool}, which answers
-     * it as before. Returns false, having read nothing, for every other request, an unknown caller's among them with
-     * a body or without: the caller runs it on the pool.
+     * Runs a POST that the inline rule names on the calling thread, Jetty's selector thread that read it, when its
+     * caller is known and allowed to call the function: no hand-off to a pool thread, which on a busy host costs more
+     * than the scoring itself (docs/adr/0026). A body still arriving is gathered as it comes, in steps Jetty calls
+     * back, so a slow client holds neither the selector nor a worker; a body over the limit, cut short or failed goes
+     * to {@code pool}, which answers it as before. Returns false, having read nothing, for every other request, an
+     * unknown caller's and a known one's without the function's role among them, with a body or without: the caller
+     * runs it on the pool.
      */
     boolean handleInline(Request request, Response response, Callback callback, Executor pool) {
         if (!"POST".equals(request.getMethod())) {
@@ -118,10 +124,11 @@ final class HttpFunctionHandler extends Handler.Abstract {
             return false;
         }
         Map<String, String> headers = headers(request);
-        if (!knownCaller.test(headers)) {
-            // Whatever its body: a request without one runs the function, whose answer to an unknown caller (a
-            // refusal and its audit record, a write to the disk) would hold every connection on this selector. With a
-            // body, the pool's run refuses it on its headers, before a byte of the body is read.
+        if (!allowedCaller.test(name, headers)) {
+            // Whatever its body: a request without one runs the function, whose answer to an unknown caller or to one
+            // without the function's role (a refusal and its audit record, a write to the disk) would hold every
+            // connection on this selector. With a body, the pool's run refuses an unknown caller on its headers,
+            // before a byte of the body is read.
             return false;
         }
         new InlineCall(target.function(), target.values(), query, headers, request, response, callback, pool).run();

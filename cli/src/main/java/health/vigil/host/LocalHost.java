@@ -366,9 +366,9 @@ public final class LocalHost implements AutoCloseable {
         // Workers kept for health probes: a quarter of the pool, at least two.
         int kept = Math.max(2, settings.httpThreads / 4);
         HttpFunctionHandler functions = new HttpFunctionHandler(catalog, invoker, settings.maxRequestBodyBytes,
-                SystemKeys.eventGrid(settings.home), settings.knownCaller, settings.probeFunctions,
-                Math.max(1, settings.httpThreads - kept - ACCEPTORS - selectors), settings.inline,
-                settings.inlineWhenAlone);
+                SystemKeys.eventGrid(settings.home), settings.knownCaller, settings.allowedCaller(),
+                settings.probeFunctions, Math.max(1, settings.httpThreads - kept - ACCEPTORS - selectors),
+                settings.inline, settings.inlineWhenAlone);
         // Pages first: they answer only their own paths and leave every other one to the functions. They run on the
         // workers the functions share, so slow pages or sign-in forms cannot take the workers kept for the probes.
         Handler onPool = settings.pages == null ? functions
@@ -557,6 +557,8 @@ public final class LocalHost implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private int httpThreads = 32;
         private java.util.function.Predicate<Map<String, String>> knownCaller = headers -> true;
+        /** Null unless set, and then every caller {@link #knownCaller} knows. */
+        private java.util.function.BiPredicate<String, Map<String, String>> allowedCaller;
         private Set<String> probeFunctions = Set.of();
         private java.util.function.BiPredicate<String, Map<String, String>> inline = (function, query) -> false;
         private java.util.function.BiPredicate<String, Map<String, String>> inlineWhenAlone = (function, query) -> false;
@@ -704,6 +706,23 @@ public final class LocalHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether a request's headers (lower-case names) carry credentials allowed to call the named function: a caller
+         * {@link #knownCaller} knows that holds the role the function requires. Only such a request runs on the
+         * selector thread ({@link #inline}, {@link #inlineWhenAlone}): the function's refusal of any other writes its
+         * evidence to the disk, which would hold every connection on that selector, so it goes to the workers. By
+         * default every caller {@link #knownCaller} knows.
+         */
+        public Builder allowedCaller(java.util.function.BiPredicate<String, Map<String, String>> value) {
+            this.allowedCaller = Objects.requireNonNull(value, "allowedCaller");
+            return this;
+        }
+
+        private java.util.function.BiPredicate<String, Map<String, String>> allowedCaller() {
+            java.util.function.Predicate<Map<String, String>> known = knownCaller;
+            return allowedCaller != null ? allowedCaller : (function, headers) -> known.test(headers);
+        }
+
         /** The health probe functions, which run on workers kept for them whatever else is going on. */
         public Builder probeFunctions(Set<String> names) {
             this.probeFunctions = Set.copyOf(names);
@@ -760,9 +779,9 @@ public final class LocalHost implements AutoCloseable {
 
         /**
          * Which POST requests run on the selector thread that read them, by function name and query parameters, when
-         * the caller is known (docs/adr/0026; the body is gathered as it arrives, without a thread waiting for it):
-         * short, CPU-bound work such as scoring, never work that waits on a disk, a database or another service for
-         * long. None by default.
+         * the caller is allowed to call the function ({@link #allowedCaller}; docs/adr/0026; the body is gathered as it
+         * arrives, without a thread waiting for it): short, CPU-bound work such as scoring, never work that waits on a
+         * disk, a database or another service for long. None by default.
          */
         public Builder inline(java.util.function.BiPredicate<String, Map<String, String>> rule) {
             this.inline = Objects.requireNonNull(rule, "rule");
@@ -771,9 +790,9 @@ public final class LocalHost implements AutoCloseable {
 
         /**
          * Which further POST requests run on the selector thread that read them when their connection is the only one
-         * that selector serves, the caller being known (docs/adr/0027): work too long for other connections to wait
-         * behind, such as an explained score, which a connection alone on its selector makes no one wait for. Where
-         * another connection shares the selector, they go to the pool as before. None by default.
+         * that selector serves, the caller being allowed to call the function (docs/adr/0027): work too long for other
+         * connections to wait behind, such as an explained score, which a connection alone on its selector makes no one
+         * wait for. Where another connection shares the selector, they go to the pool as before. None by default.
          */
         public Builder inlineWhenAlone(java.util.function.BiPredicate<String, Map<String, String>> rule) {
             this.inlineWhenAlone = Objects.requireNonNull(rule, "rule");
@@ -832,6 +851,7 @@ public final class LocalHost implements AutoCloseable {
             b.inlineWhenAlone = inlineWhenAlone;
             b.selectors = selectors;
             b.knownCaller = knownCaller;
+            b.allowedCaller = allowedCaller;
             b.probeFunctions = probeFunctions;
             b.idleTimeout = idleTimeout;
             b.minRequestBytesPerSecond = minRequestBytesPerSecond;

@@ -40,7 +40,8 @@ class EventGridWebhookTest {
         LocalConnector connector = new LocalConnector(server);
         server.addConnector(connector);
         server.setHandler(new HttpFunctionHandler(catalog, new FunctionInvoker(instances), 1024 * 1024, key,
-                headers -> true, Set.of(), 4, (function, query) -> false, (function, query) -> false));
+                headers -> true, (function, headers) -> true, Set.of(), 4, (function, query) -> false,
+                (function, query) -> false));
         server.start();
         return connector;
     }

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpTester;
 import org.eclipse.jetty.server.Handler;
@@ -38,13 +39,18 @@ class HttpFunctionHandlerTest {
      * says in {@link #inline} whether the request ran there; otherwise the request is answered as the pool would.
      */
     private LocalConnector serve(Predicate<Map<String, String>> knownCaller) throws Exception {
+        return serve(knownCaller, (function, headers) -> knownCaller.test(headers));
+    }
+
+    private LocalConnector serve(Predicate<Map<String, String>> knownCaller,
+            BiPredicate<String, Map<String, String>> allowedCaller) throws Exception {
         FunctionCatalog catalog = FunctionCatalog.discover(getClass().getClassLoader(),
                 List.of("health.vigil.functions.testing.http"), name -> null);
         FunctionInstances instances = FunctionInstances.load(getClass().getClassLoader(),
                 new TestInjector(new TestRecorder()));
         instances.prepare(catalog.all());
         HttpFunctionHandler functions = new HttpFunctionHandler(catalog, new FunctionInvoker(instances), 1024, "key",
-                knownCaller, Set.of(), 4, (function, query) -> true, (function, query) -> false);
+                knownCaller, allowedCaller, Set.of(), 4, (function, query) -> true, (function, query) -> false);
         server = new Server();
         LocalConnector connector = new LocalConnector(server);
         server.addConnector(connector);
@@ -85,6 +91,23 @@ class HttpFunctionHandlerTest {
         HttpTester.Response none = post(connector, "", "");
         assertThat(none.getStatus()).isEqualTo(200);
         assertThat(ranInline()).isFalse();
+    }
+
+    @Test
+    void aKnownCallerWithoutTheFunctionsRoleGoesToThePool() throws Exception {
+        // Both keys are known; only the scorer's may call the echo. The reader's request would be refused by a function
+        // that checks roles, with an audit record written to the disk: never on the thread that serves its selector.
+        LocalConnector connector = serve(headers -> headers.containsKey("x-api-key"),
+                (function, headers) -> function.equals("EchoVersion") && "scorer".equals(headers.get("x-api-key")));
+
+        assertThat(post(connector, "x-api-key: reader\r\nContent-Length: 0\r\n", "").getStatus()).isEqualTo(200);
+        assertThat(ranInline()).isFalse();
+        assertThat(post(connector, "x-api-key: reader\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n", "hi")
+                .getStatus()).isEqualTo(200);
+        assertThat(ranInline()).isFalse();
+
+        assertThat(post(connector, "x-api-key: scorer\r\nContent-Length: 0\r\n", "").getStatus()).isEqualTo(200);
+        assertThat(ranInline()).isTrue();
     }
 
     @Test

@@ -141,7 +141,8 @@ public final class LocalPlatform implements AutoCloseable {
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
                 .inline(LocalPlatform::runsInline)
                 .inlineWhenAlone(LocalPlatform::runsInlineWhenAlone)
-                .pages(new Dashboard(platform::get, config.home().resolve("deadletter"), java.time.Clock.systemUTC()))
+                .pages(new Dashboard(platform::get, config.home().resolve("deadletter"), java.time.Clock.systemUTC()),
+                        Dashboard::serves)
                 .appSettings(name -> java.util.Optional.ofNullable(System.getenv(name)).orElse(SCHEDULE_DEFAULTS.get(name)))
                 .build();
         // The local platform has the training library: a retraining request trains here, as `vigil train` does.

@@ -213,13 +213,20 @@ final class HttpFunctionHandler extends Handler.Abstract {
     /**
      * {@code pages} (the dashboard) on the workers the functions share: a page waits on the platform's stores, and the
      * sign-in form on its client, as a function does, so while the pages answer a request it holds one of those
-     * workers. With none free, a request for a function is left to the functions, which answer it as ever (a health
-     * probe runs on the workers kept for probes, anything else is told 503), and any other request is told 503 at once.
+     * workers. A path that is not one of {@code pagePaths} is left to the functions without taking a worker: they
+     * answer it as ever, 404 or 405 from its route alone when no function serves it, busy or not. With no worker
+     * free, a page's path is told 503 at once, unless a function's route matches it too (the functions answer it then:
+     * a health probe runs on the workers kept for probes, anything else is told 503).
+     *
+     * @param pagePaths whether a request's path (as {@link Request#getPathInContext} gives it) is one the pages answer
      */
-    Handler onSharedWorkers(Handler pages) {
+    Handler onSharedWorkers(Handler pages, Predicate<String> pagePaths) {
         return new Handler.Wrapper(pages) {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                if (!pagePaths.test(Request.getPathInContext(request))) {
+                    return false;
+                }
                 if (!workers.tryAcquire()) {
                     if (forFunctions(request)) {
                         return false;

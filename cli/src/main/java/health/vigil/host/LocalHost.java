@@ -372,7 +372,7 @@ public final class LocalHost implements AutoCloseable {
         // Pages first: they answer only their own paths and leave every other one to the functions. They run on the
         // workers the functions share, so slow pages or sign-in forms cannot take the workers kept for the probes.
         Handler onPool = settings.pages == null ? functions
-                : new Handler.Sequence(functions.onSharedWorkers(settings.pages), functions);
+                : new Handler.Sequence(functions.onSharedWorkers(settings.pages, settings.pagePaths), functions);
         server.setHandler(new HostFront(functions, onPool, threads));
         server.setErrorHandler(new JsonErrorHandler());
         try {
@@ -569,6 +569,7 @@ public final class LocalHost implements AutoCloseable {
         /** Null unless set, and then derived from the body size limit. */
         private Duration requestBodyTimeout;
         private Handler pages;
+        private java.util.function.Predicate<String> pagePaths;
         private int queueWorkers = 2;
 
         private Builder() {}
@@ -585,13 +586,16 @@ public final class LocalHost implements AutoCloseable {
         }
 
         /**
-         * Web pages served beside the functions (the dashboard): asked first for every request, they answer the
-         * paths that are theirs and return false for the rest. They run on the workers the functions share, never on
-         * those kept for the probes; a body they read is to be read with {@link RequestBody}, so the minimum data
-         * rate holds for it as for a function's.
+         * Web pages served beside the functions (the dashboard): asked first for every request whose path {@code paths}
+         * says is theirs (the path as {@link Request#getPathInContext} gives it), they answer those paths. They run on
+         * the workers the functions share, never on those kept for the probes; a body they read is to be read with
+         * {@link RequestBody}, so the minimum data rate holds for it as for a function's. {@code paths} is asked
+         * without a worker, so it looks at the path alone; every other path is left to the functions, which answer an
+         * unknown one with 404 (or 405) without a worker, however busy the workers are.
          */
-        public Builder pages(Handler value) {
+        public Builder pages(Handler value, java.util.function.Predicate<String> paths) {
             this.pages = Objects.requireNonNull(value, "pages");
+            this.pagePaths = Objects.requireNonNull(paths, "paths");
             return this;
         }
 
@@ -832,6 +836,7 @@ public final class LocalHost implements AutoCloseable {
             Builder b = new Builder();
             b.home = home;
             b.pages = pages;
+            b.pagePaths = pagePaths;
             b.host = host;
             b.port = port;
             b.packages = packages;

@@ -81,12 +81,20 @@ public final class Dashboard extends Handler.Abstract {
                 new DeadLettersView(deadLetters));
     }
 
+    /**
+     * Whether {@code path} (as {@link Request#getPathInContext} gives it) is the dashboard's: {@code /}, the sign-in
+     * and sign-out forms, and everything under {@code /dashboard}. Decided from the path alone, so the host can leave
+     * every other path to the functions without a worker.
+     */
+    public static boolean serves(String path) {
+        return path.equals("/") || path.equals("/login") || path.equals("/logout")
+                || path.equals("/dashboard") || path.startsWith("/dashboard/");
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
-        boolean mine = path.equals("/") || path.equals("/login") || path.equals("/logout")
-                || path.equals("/dashboard") || path.startsWith("/dashboard/");
-        if (!mine) {
+        if (!serves(path)) {
             return false;
         }
         String requestId = UUID.randomUUID().toString();

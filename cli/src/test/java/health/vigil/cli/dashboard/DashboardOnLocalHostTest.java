@@ -57,7 +57,7 @@ class DashboardOnLocalHostTest {
                 .subscriptions(List.of())
                 .watchDropFolder(false)
                 .probeFunctions(Set.of("HealthLive", "HealthReady"))
-                .pages(new Dashboard(current::get, home.resolve("deadletter"), Clock.systemUTC()))
+                .pages(new Dashboard(current::get, home.resolve("deadletter"), Clock.systemUTC()), Dashboard::serves)
                 .httpThreads(8)
                 .minRequestBytesPerSecond(1024)
                 // Longer than the test: only the minimum data rate may cut the forms off.

@@ -137,6 +137,25 @@ public interface PredictionLog extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * What a purge takes out of the file of records the log set aside because its store refused them (patient data):
+     * the file's name, how many records go and how many stay; counts only.
+     */
+    record RefusedPurge(String file, long removed, long kept) {
+        public RefusedPurge {
+            java.util.Objects.requireNonNull(file, "file");
+        }
+    }
+
+    /**
+     * Removes the records the log set aside as refused whose time is before {@code cutoff}, keeping the others, after
+     * handing the counts to {@code beforeRemoval} (when it throws, none goes); returns how many this call removed. A
+     * call that finds none to remove changes nothing. By default the store sets no record aside.
+     */
+    default long purgeRefusedBefore(Instant cutoff, Consumer<RefusedPurge> beforeRemoval) {
+        return 0;
+    }
+
     @Override
     void close();
 }

@@ -15,15 +15,17 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Keeps the prediction log, the request statistics kept beside it, the copies of damaged log files it kept aside and
- * the batch files of finished jobs within the retention period: deletes what is older than it, and audits each day's
- * purge once. The audit log itself is kept whatever the retention.
+ * Keeps the prediction log, the request statistics kept beside it, the copies of damaged log files and the refused
+ * records it kept aside and the batch files of finished jobs within the retention period: deletes what is older than
+ * it, and audits each day's purge once. The audit log itself is kept whatever the retention.
  */
 public final class PredictionRetention {
     public static final String ACTION = "prediction.retention";
     public static final String ACTOR = Principal.PLATFORM_PREFIX + "retention";
     /** A copy of a damaged log file that was removed, audited once per copy (its name and times, never its bytes). */
     public static final String DAMAGED_COPY_PURGED = "prediction.damaged-copy.purged";
+    /** Records the log set aside as refused that were removed, audited once per run (counts, never the records). */
+    public static final String REFUSED_PURGED = "prediction.refused.purged";
     private static final String CUTOFF = "cutoff";
 
     private final PredictionLog log;
@@ -61,8 +63,11 @@ public final class PredictionRetention {
                 + " days (VIGIL_PREDICTION_RETENTION_DAYS) ago: it was removed by retention");
     }
 
-    /** What one purge removed: prediction records, batch jobs whose files went, and copies of damaged log files. */
-    public record Purge(long predictions, int batchJobs, int damagedCopies) {}
+    /**
+     * What one purge removed: prediction records, batch jobs whose files went, copies of damaged log files, and
+     * records the log had set aside as refused.
+     */
+    public record Purge(long predictions, int batchJobs, int damagedCopies, long refusedRecords) {}
 
     /**
      * Deletes prediction records older than the retention period; returns how many this call removed, and how many
@@ -71,7 +76,8 @@ public final class PredictionRetention {
      * instances at once, a retry after a crash) purges to the recorded cut-off and adds no record, so the record
      * says exactly what was removed. The files of batch jobs that finished before the same cut-off are removed
      * after the records, each job audited in its own trail, and so are the copies the log kept of damaged files
-     * (patient data) written before it, each audited once before it goes.
+     * (patient data) written before it, each audited once before it goes, and the records it set aside as refused
+     * that are older than it, their removal audited once (counts only) before they go.
      */
     public Purge purgeExpired() {
         Instant now = clock.instant();
@@ -92,8 +98,10 @@ public final class PredictionRetention {
         }
         int[] copies = {0};
         failures.attempt(() -> copies[0] = log.purgeDamagedCopiesBefore(cutoff, copy -> auditRemoval(copy, cutoff)));
+        long[] refused = {0};
+        failures.attempt(() -> refused[0] = log.purgeRefusedBefore(cutoff, removal -> auditRemoval(removal, cutoff)));
         failures.throwIfAny();
-        return new Purge(purged[0], jobs[0], copies[0]);
+        return new Purge(purged[0], jobs[0], copies[0], refused[0]);
     }
 
     /** Audits a damaged copy's removal once, before it is removed: a run that stops after it adds no second record. */
@@ -102,6 +110,17 @@ public final class PredictionRetention {
                 DAMAGED_COPY_PURGED, "predictions", "purged", Map.of("file", copy.name(), "writtenAt",
                         copy.writtenAt().toString(), CUTOFF, cutoff.toString(), "retentionDays",
                         Long.toString(retention.toDays())));
+    }
+
+    /**
+     * Audits the removal of refused records once, before they go, by the counts it removes at the day's cut-off: a
+     * retry of a run that stopped after it adds no second record.
+     */
+    private void auditRemoval(PredictionLog.RefusedPurge removal, Instant cutoff) {
+        audit.recordOnce("prediction.refused:" + removal.file() + ":" + cutoff + ":" + removal.removed() + ":purged",
+                ACTOR, REFUSED_PURGED, "predictions", "purged", Map.of("file", removal.file(), "removed",
+                        Long.toString(removal.removed()), "kept", Long.toString(removal.kept()), CUTOFF,
+                        cutoff.toString(), "retentionDays", Long.toString(retention.toDays())));
     }
 
 }

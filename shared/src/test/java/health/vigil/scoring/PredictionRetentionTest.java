@@ -17,6 +17,9 @@ import health.vigil.port.PredictionLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -185,6 +188,47 @@ class PredictionRetentionTest {
                         .containsEntry("writtenAt", oldWritten.toString()).containsEntry("cutoff", CUTOFF.toString())
                         .containsEntry("retentionDays", "400");
                 assertThat(r.toString()).doesNotContain(patient);
+            });
+        }
+    }
+
+    /**
+     * The records the local log set aside because its database refused them hold patient data: retention removes
+     * those older than the period, keeps the others, and audits the removal once with counts only.
+     */
+    @Test
+    void recordsSetAsideAsRefusedGoOnceOlderThanTheRetentionPeriodTheirRemovalAuditedOnce() throws Exception {
+        try (LocalAdapters stores = LocalAdapters.at(home, PredictionLogDurability.DEFAULT)) {
+            MutableClock clock = new MutableClock(NOW);
+            PredictionRetention retention = retention(stores, clock); // opens the log
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + home.resolve("predictions.db"));
+                    Statement s = c.createStatement()) {
+                s.execute("CREATE TRIGGER refuse_block BEFORE INSERT ON prediction_blocks WHEN instr(NEW.frames,"
+                        + " CAST('refused-' AS BLOB)) > 0 BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
+                s.execute("CREATE TRIGGER refuse_row BEFORE INSERT ON predictions WHEN NEW.prediction_id LIKE"
+                        + " 'refused-%' BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
+            }
+            PredictionRecord old = prediction(MODEL, "refused-old", CUTOFF.minusSeconds(1), 1f);
+            PredictionRecord kept = prediction(MODEL, "refused-kept", CUTOFF.plusSeconds(1), 2f);
+            stores.predictionLog().append(List.of(old, kept, prediction(MODEL, "stored", CUTOFF.plusSeconds(2), 3f)));
+            assertThat(ids(stores.predictionLog())).containsExactly("stored"); // the refused ones were set aside
+            Path refused = home.resolve("journal/predictions.refused");
+
+            assertThat(retention.purgeExpired().refusedRecords()).isEqualTo(1);
+            clock.advance(Duration.ofMinutes(20)); // the timer fires again
+            assertThat(retention.purgeExpired().refusedRecords()).isZero();
+
+            String left = new String(Files.readAllBytes(refused), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertThat(left).contains("refused-kept").doesNotContain("refused-old", old.patientPseudonym());
+            LocalDate today = LocalDate.ofInstant(NOW, ZoneOffset.UTC);
+            List<AuditRecord> removals = new AuditLog(stores.auditStore(), clock).read(today, today).stream()
+                    .filter(r -> r.action().equals(PredictionRetention.REFUSED_PURGED)).toList();
+            assertThat(removals).singleElement().satisfies(r -> {
+                assertThat(r.actor()).isEqualTo(PredictionRetention.ACTOR);
+                assertThat(r.details()).containsEntry("file", "predictions.refused").containsEntry("removed", "1")
+                        .containsEntry("kept", "1").containsEntry("cutoff", CUTOFF.toString())
+                        .containsEntry("retentionDays", "400");
+                assertThat(r.toString()).doesNotContain("refused-old", old.patientPseudonym(), kept.patientPseudonym());
             });
         }
     }

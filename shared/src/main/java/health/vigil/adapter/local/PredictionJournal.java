@@ -7,6 +7,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.port.PredictionLog.DamagedCopy;
+import health.vigil.port.PredictionLog.RefusedPurge;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import java.util.zip.CRC32C;
@@ -54,8 +56,9 @@ import java.util.zip.CRC32C;
  * <p>It holds patient-derived data (pseudonyms, model inputs): the folder is created 0700 and the files 0600
  * where the file system has POSIX permissions. An exclusive lock keeps a second process from appending to it, and a
  * list of the journals open in this process keeps out a second prediction log of the same process.
- * Not thread-safe: the prediction log calls it under its commit lock ({@link #setAside} and
- * {@link #removeDamagedCopiesBefore} excepted, which touch only their own files).
+ * Not thread-safe: the prediction log calls it under its commit lock ({@link #setAside},
+ * {@link #removeRefusedBefore} and {@link #removeDamagedCopiesBefore} excepted, which touch only their own files; the
+ * first two under a lock of their own).
  */
 final class PredictionJournal implements AutoCloseable {
     static final String FOLDER = "journal";
@@ -114,6 +117,13 @@ final class PredictionJournal implements AutoCloseable {
     private ByteBuffer outgoing = ByteBuffer.allocateDirect(64 * 1024);
     /** Run once a group's bytes are in the file, before they are forced: tests fail a write there. */
     private IoStep afterWrite = () -> {};
+    /**
+     * Held while {@code predictions.refused} is appended to or rewritten: a record set aside while a retention run
+     * rewrites the file would otherwise go to the file the new one replaces, and be lost with it.
+     */
+    private final ReentrantLock refusedLock = new ReentrantLock();
+    /** Run once a rewritten {@code predictions.refused} is forced, before it replaces the old one (tests). */
+    private IoStep beforeRefusedReplaced = () -> {};
 
     private PredictionJournal(Path folder, boolean fsync) {
         this.folder = folder;
@@ -471,11 +481,27 @@ final class PredictionJournal implements AutoCloseable {
         if (length == BLOCK_MARK && format != FORMAT_WITHOUT_MARKS) {
             return blockAt(position, crc, size);
         }
+        return recordAt(channel, position, size, length, crc);
+    }
+
+    /** The one-record frame at {@code position} of {@code from}, or null when its bytes are not a whole one. */
+    private static Entry frameAt(FileChannel from, long position, long size) throws IOException {
+        if (position + FRAME_HEADER_BYTES > size) {
+            return null;
+        }
+        ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(from, frameHeader, position);
+        return recordAt(from, position, size, frameHeader.getInt(0), frameHeader.getInt(Integer.BYTES));
+    }
+
+    /** The record of the frame at {@code position} whose header says {@code length} and {@code crc}, or null. */
+    private static Entry recordAt(FileChannel from, long position, long size, int length, int crc)
+            throws IOException {
         if (length <= 0 || length > MAX_FRAME_BYTES || position + FRAME_HEADER_BYTES + length > size) {
             return null;
         }
         ByteBuffer payload = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(payload, position + FRAME_HEADER_BYTES);
+        readFully(from, payload, position + FRAME_HEADER_BYTES);
         if (crc(payload.array(), 0, length) != crc) {
             return null;
         }
@@ -752,13 +778,14 @@ final class PredictionJournal implements AutoCloseable {
 
     /**
      * Appends records the database refused to {@code predictions.refused} (0600) and forces them to the disk,
-     * so the drain can move past them without losing them.
+     * so the drain can move past them without losing them. Waits for a retention run rewriting the file.
      */
     void setAside(List<PredictionRecord> records) {
         if (records.isEmpty()) {
             return;
         }
         Path refused = folder.resolve(REFUSED_FILE_NAME);
+        refusedLock.lock();
         try (FileChannel out = FileChannel.open(refused, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND), attributes(OWNER_FILE))) {
             for (PredictionRecord r : records) {
@@ -771,7 +798,104 @@ final class PredictionJournal implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot set aside " + records.size() + " prediction record(s) the database"
                     + " refused in " + refused + "; they stay in the journal", e);
+        } finally {
+            refusedLock.unlock();
         }
+    }
+
+    /**
+     * Removes from {@code predictions.refused} the records whose time is before {@code cutoff} (the file is appended
+     * to, so its own time says nothing of its oldest record); returns how many this call removed. The others are
+     * copied as they are into a new file (0600, forced) that is renamed over the old one, all under the lock
+     * {@link #setAside} appends under, so that no record set aside meanwhile is lost. {@code beforeRemoval} is told
+     * the counts first; when it throws, the file stays as it is. A file with nothing to remove is left untouched, and
+     * so is one whose frames cannot all be read, which is reported (offsets and sizes, never its bytes).
+     */
+    long removeRefusedBefore(Instant cutoff, Consumer<RefusedPurge> beforeRemoval) {
+        Path refused = folder.resolve(REFUSED_FILE_NAME);
+        Path next = folder.resolve(REFUSED_FILE_NAME + ".next");
+        refusedLock.lock();
+        try {
+            Files.deleteIfExists(next); // what a run that stopped half-way left (patient data too)
+            if (!Files.exists(refused)) {
+                return 0;
+            }
+            try (FileChannel in = FileChannel.open(refused, StandardOpenOption.READ)) {
+                long size = in.size();
+                List<long[]> kept = new ArrayList<>(); // stretches of whole frames to keep: from, to
+                long keptRecords = 0;
+                long removed = 0;
+                for (long position = 0; position < size; ) {
+                    Entry entry = frameAt(in, position, size);
+                    if (entry == null) {
+                        long at = position;
+                        LOG.severe(() -> FOLDER + "/" + REFUSED_FILE_NAME + " (the records the database refused) does"
+                                + " not read as records from offset " + at + " of its " + size + " bytes, so retention"
+                                + " cannot tell their times and keeps the whole file, records past the retention period"
+                                + " included; check the disk, then remove the file by hand under the retention policy");
+                        return 0;
+                    }
+                    if (entry.record().time().isBefore(cutoff)) {
+                        removed++;
+                    } else {
+                        keptRecords++;
+                        if (!kept.isEmpty() && kept.get(kept.size() - 1)[1] == position) {
+                            kept.get(kept.size() - 1)[1] = entry.end();
+                        } else {
+                            kept.add(new long[] {position, entry.end()});
+                        }
+                    }
+                    position = entry.end();
+                }
+                if (removed == 0) {
+                    return 0;
+                }
+                beforeRemoval.accept(new RefusedPurge(REFUSED_FILE_NAME, removed, keptRecords));
+                replaceRefused(in, kept, next, refused);
+                long removedRecords = removed;
+                long left = keptRecords;
+                // Counts only: the records are patient data.
+                LOG.info(() -> "removed " + removedRecords + " record(s) older than the retention period from "
+                        + FOLDER + "/" + REFUSED_FILE_NAME + " (the records the database refused); " + left + " kept");
+                return removed;
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot remove the records older than the retention period from " + FOLDER + "/"
+                    + REFUSED_FILE_NAME + "; check that the folder is readable and writable by this user (the next"
+                    + " retention run tries again; the file is kept as it was)", e);
+        } finally {
+            refusedLock.unlock();
+        }
+    }
+
+    /** Writes the {@code kept} stretches of {@code from} to {@code next}, forces it and renames it over {@code to}. */
+    private void replaceRefused(FileChannel from, List<long[]> kept, Path next, Path to) throws IOException {
+        try {
+            try (FileChannel out = FileChannel.open(next, Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), attributes(OWNER_FILE))) {
+                for (long[] stretch : kept) {
+                    for (long at = stretch[0]; at < stretch[1]; ) {
+                        at += from.transferTo(at, stretch[1] - at, out);
+                    }
+                }
+                out.force(true);
+            }
+            beforeRefusedReplaced.run();
+            Files.move(next, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(next);
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+        forceFolder();
+    }
+
+    /** Runs {@code step} once a rewritten {@code predictions.refused} is forced, before it replaces the old (tests). */
+    void beforeRefusedReplaced(IoStep step) {
+        beforeRefusedReplaced = step;
     }
 
     @Override
@@ -812,9 +936,13 @@ final class PredictionJournal implements AutoCloseable {
     }
 
     private void readFully(ByteBuffer into, long position) throws IOException {
+        readFully(channel, into, position);
+    }
+
+    private static void readFully(FileChannel from, ByteBuffer into, long position) throws IOException {
         long at = position;
         while (into.hasRemaining()) {
-            int n = channel.read(into, at);
+            int n = from.read(into, at);
             if (n < 0) {
                 throw new IOException("unexpected end of the journal");
             }

@@ -576,6 +576,15 @@ final class SqlitePredictionLog implements PredictionLog {
         return journal.removeDamagedCopiesBefore(cutoff, beforeRemoval);
     }
 
+    /** The records the drain set aside because the database refused them ({@code journal/predictions.refused}). */
+    @Override
+    public long purgeRefusedBefore(Instant cutoff, Consumer<RefusedPurge> beforeRemoval) {
+        Objects.requireNonNull(cutoff, "cutoff");
+        Objects.requireNonNull(beforeRemoval, "beforeRemoval");
+        ensureOpen();
+        return journal.removeRefusedBefore(cutoff, beforeRemoval);
+    }
+
     /**
      * Starts an empty journal if everything in it is in the database; a purge calls it so that the records it
      * deleted are not kept in the journal. Under steady traffic the journal is seldom fully drained, but then it

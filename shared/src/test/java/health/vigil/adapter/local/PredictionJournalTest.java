@@ -8,17 +8,32 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import health.vigil.error.StoreException;
 import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
+import health.vigil.port.PredictionLog.RefusedPurge;
+import health.vigil.testing.CapturedLog;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The journal on its own: what a write that fails leaves for the next start. */
+/**
+ * The journal on its own: what a write that fails leaves for the next start, and what retention leaves of the
+ * records it set aside as refused.
+ */
 class PredictionJournalTest {
     private static final ModelName MODEL = new ModelName("readmission");
+    private static final Instant CUTOFF = Instant.parse("2030-05-11T02:30:00Z");
 
     @TempDir
     Path home;
@@ -121,6 +136,139 @@ class PredictionJournalTest {
             journal.write(frames(after));
         }
         assertThat(replayed()).containsExactly(after);
+    }
+
+    /**
+     * The records the database refused hold patient data: those whose time is before the cut-off go, the others stay
+     * in a new owner-only file, frame for frame, and whoever audits the removal hears the counts first.
+     */
+    @Test
+    void refusedRecordsBeforeTheCutoffAreRemovedAndTheOthersKeptAsTheyWere() throws IOException {
+        PredictionRecord expired = prediction(MODEL, "expired-1", CUTOFF.minusNanos(1), 1f);
+        PredictionRecord atCutoff = prediction(MODEL, "at-cutoff", CUTOFF, 2f);
+        PredictionRecord expiredToo = prediction(MODEL, "expired-2", CUTOFF.minusSeconds(86_400), 3f);
+        PredictionRecord recent = prediction(MODEL, "recent-1", CUTOFF.plusSeconds(60), 4f);
+        List<RefusedPurge> audited = new ArrayList<>();
+        try (PredictionJournal journal = PredictionJournal.open(home, false)) {
+            journal.setAside(List.of(expired, atCutoff));
+            journal.setAside(List.of(expiredToo, recent));
+            Object before = fileKey(refusedFile());
+
+            assertThatThrownBy(() -> journal.removeRefusedBefore(CUTOFF, removal -> {
+                throw new StoreException("the audit log is away (test)", null);
+            })).hasMessageContaining("the audit log is away");
+            assertThat(refusedFile()).as("nothing removed unaudited")
+                    .hasBinaryContent(concat(expired, atCutoff, expiredToo, recent));
+
+            assertThat(journal.removeRefusedBefore(CUTOFF, audited::add)).isEqualTo(2);
+            assertThat(fileKey(refusedFile())).as("a new file, renamed over the old").isNotEqualTo(before);
+        }
+        assertThat(audited).containsExactly(new RefusedPurge(PredictionJournal.REFUSED_FILE_NAME, 2, 2));
+        assertThat(refusedFile()).hasBinaryContent(concat(atCutoff, recent));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(refusedFile()))).isEqualTo("rw-------");
+        assertThat(refusedFile().resolveSibling(PredictionJournal.REFUSED_FILE_NAME + ".next")).doesNotExist();
+    }
+
+    /** A run that finds every refused record within the period leaves the file as it is, byte for byte. */
+    @Test
+    void aRunThatFindsNothingToRemoveLeavesTheRefusedFileAsItIs() throws IOException {
+        List<RefusedPurge> audited = new ArrayList<>();
+        try (PredictionJournal journal = PredictionJournal.open(home, false)) {
+            assertThat(journal.removeRefusedBefore(CUTOFF, audited::add)).as("no file yet").isZero();
+            journal.setAside(List.of(prediction(MODEL, "at-cutoff", CUTOFF, 1f),
+                    prediction(MODEL, "recent-1", CUTOFF.plusSeconds(1), 2f)));
+            byte[] bytes = Files.readAllBytes(refusedFile());
+            Object key = fileKey(refusedFile());
+
+            assertThat(journal.removeRefusedBefore(CUTOFF, audited::add)).isZero();
+
+            assertThat(refusedFile()).hasBinaryContent(bytes);
+            assertThat(fileKey(refusedFile())).isEqualTo(key);
+        }
+        assertThat(audited).isEmpty();
+    }
+
+    /**
+     * A refused file whose frames do not all read (a torn write, a damaged disk) says nothing reliable of its records'
+     * times: it is kept whole, and the report gives offsets, never a record.
+     */
+    @Test
+    void aRefusedFileWhoseFramesCannotBeReadIsKeptWholeAndReportedWithoutItsContents() throws IOException {
+        PredictionRecord expired = prediction(MODEL, "expired-1", CUTOFF.minusSeconds(1), 1f);
+        List<RefusedPurge> audited = new ArrayList<>();
+        try (PredictionJournal journal = PredictionJournal.open(home, false)) {
+            journal.setAside(List.of(expired));
+            byte[] torn = java.util.Arrays.copyOf(PredictionJournal.frame(expired), 20);
+            Files.write(refusedFile(), torn, StandardOpenOption.APPEND);
+            byte[] bytes = Files.readAllBytes(refusedFile());
+
+            try (CapturedLog logged = CapturedLog.of(PredictionJournal.class)) {
+                assertThat(journal.removeRefusedBefore(CUTOFF, audited::add)).isZero();
+                assertThat(logged.records()).singleElement().satisfies(r -> {
+                    assertThat(r.getLevel()).isEqualTo(Level.SEVERE);
+                    assertThat(r.getMessage()).contains("predictions.refused", "offset "
+                            + PredictionJournal.frame(expired).length).doesNotContain("expired-1",
+                                    expired.patientPseudonym());
+                });
+            }
+            assertThat(refusedFile()).hasBinaryContent(bytes);
+        }
+        assertThat(audited).isEmpty();
+    }
+
+    /**
+     * A record the drain sets aside while retention rewrites the file waits for the new file and is appended to it,
+     * not to the file being replaced.
+     */
+    @Test
+    void aRecordSetAsideWhileTheRefusedFileIsRewrittenIsKept() throws Exception {
+        PredictionRecord expired = prediction(MODEL, "expired-1", CUTOFF.minusSeconds(1), 1f);
+        PredictionRecord recent = prediction(MODEL, "recent-1", CUTOFF.plusSeconds(1), 2f);
+        PredictionRecord arriving = prediction(MODEL, "arriving", CUTOFF.plusSeconds(2), 3f);
+        AtomicReference<Thread> drain = new AtomicReference<>();
+        try (PredictionJournal journal = PredictionJournal.open(home, false)) {
+            journal.setAside(List.of(expired, recent));
+            journal.beforeRefusedReplaced(() -> {
+                Thread setAside = new Thread(() -> journal.setAside(List.of(arriving)), "test-set-aside");
+                drain.set(setAside);
+                setAside.start();
+                // Waiting for the rewrite to end, or (were it not made to wait) done with the file being replaced.
+                awaitTrue(() -> setAside.getState() == Thread.State.WAITING
+                        || setAside.getState() == Thread.State.TERMINATED);
+            });
+
+            assertThat(journal.removeRefusedBefore(CUTOFF, removal -> {})).isEqualTo(1);
+            drain.get().join(TimeUnit.SECONDS.toMillis(60));
+            assertThat(drain.get().isAlive()).isFalse();
+        }
+        assertThat(refusedFile()).hasBinaryContent(concat(recent, arriving));
+    }
+
+    private Path refusedFile() {
+        return home.resolve(PredictionJournal.FOLDER).resolve(PredictionJournal.REFUSED_FILE_NAME);
+    }
+
+    private static Object fileKey(Path file) throws IOException {
+        return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    }
+
+    private static byte[] concat(PredictionRecord... records) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (PredictionRecord r : records) {
+            out.writeBytes(PredictionJournal.frame(r));
+        }
+        return out.toByteArray();
+    }
+
+    /** Polls a condition no latch can signal (a thread parked on a lock); the guard turns a hang into a failure. */
+    private static void awaitTrue(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not reached");
+            }
+            Thread.onSpinWait();
+        }
     }
 
     private static List<byte[]> frames(PredictionRecord... records) {

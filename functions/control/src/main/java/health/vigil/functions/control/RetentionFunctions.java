@@ -9,9 +9,9 @@ import health.vigil.scoring.PredictionRetention;
 
 /**
  * Deletes prediction-log records older than the retention period once a day, the batch files of jobs that
- * finished before it and the copies of damaged log files written before it, under one audit record of the day's
- * cut-off (in Cosmos DB the container's TTL deletes the records too; this keeps the local store to the same policy,
- * and Blob Storage has no TTL of its own here).
+ * finished before it, the copies of damaged log files written before it and the refused records the log set aside
+ * that are older than it, under one audit record of the day's cut-off (in Cosmos DB the container's TTL deletes the
+ * records too; this keeps the local store to the same policy, and Blob Storage has no TTL of its own here).
  */
 public final class RetentionFunctions {
     private final VigilPlatform platform;
@@ -27,8 +27,9 @@ public final class RetentionFunctions {
         triggers.run(context, () -> {
             PredictionRetention.Purge purged = platform.predictionRetention().purgeExpired();
             context.getLogger().info("PredictionRetention removed " + purged.predictions() + " prediction records,"
-                    + " the files of " + purged.batchJobs() + " finished batch jobs and " + purged.damagedCopies()
-                    + " kept copies of damaged prediction log files past retention");
+                    + " the files of " + purged.batchJobs() + " finished batch jobs, " + purged.damagedCopies()
+                    + " kept copies of damaged prediction log files and " + purged.refusedRecords()
+                    + " prediction records set aside as refused past retention");
         });
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -38,6 +39,12 @@ final class SqliteDatabase implements AutoCloseable {
      * #checkpointInBackground}): SQLite's own default for the checkpoint its writer runs.
      */
     static final int CHECKPOINT_PAGES = 1000;
+    /**
+     * How many times its checkpoint length the write-ahead log may grow before the writer checkpoints it itself
+     * ({@link #checkpointIfDue}): a background checkpoint lets the log start again only when it catches up between two
+     * commits, which a writer committing without pause never leaves it time to do.
+     */
+    static final int WRITER_CHECKPOINT_FACTOR = 8;
     private static final int READERS = 4;
 
     /** Work done on a connection; a {@link SQLException} is translated into a {@link StoreException}. */
@@ -77,6 +84,14 @@ final class SqliteDatabase implements AutoCloseable {
     /** Background checkpoints run, and the last one's failure (null once one succeeds), for tests and messages. */
     private volatile long backgroundCheckpoints;
     private volatile String checkpointFailure;
+    /** Run by the background thread before each checkpoint, outside {@link #checkpointLock} (tests hold it there). */
+    private volatile Runnable beforeBackgroundCheckpoint = () -> {};
+    /**
+     * Checkpoints the writer ran itself past the bound, and what kept the last one from restarting the log (a reader,
+     * or its failure; null when it restarted), so that a cause is logged once.
+     */
+    private volatile long writerCheckpoints;
+    private volatile String writerCheckpointKept;
 
     private SqliteDatabase(Path file, String description, SQLiteConfig readerConfig, Connection writer) {
         this.file = file;
@@ -350,11 +365,21 @@ final class SqliteDatabase implements AutoCloseable {
      * length: with the prediction log's 64 KiB pages, 64 MiB copied and forced to the disk in 30-100 ms, during
      * which the writer and everyone waiting on it stand still (docs/benchmarks.md). A passive checkpoint takes no
      * lock the writer needs, so commits go on meanwhile; the log starts again from its beginning at the first
-     * commit after a checkpoint that caught up. Where SQLite's shared index cannot be read (see {@link
-     * #commitMark}), the log's length is unknown and the writer keeps checkpointing itself. Returns whether the
-     * background thread runs.
+     * commit after a checkpoint that caught up, and a writer that never leaves one time to catch up checkpoints the
+     * log itself past {@link #WRITER_CHECKPOINT_FACTOR} times {@code pages}. Where SQLite's shared index cannot be
+     * read (see {@link #commitMark}), the log's length is unknown and the writer keeps checkpointing itself. Returns
+     * whether the background thread runs.
      */
     boolean checkpointInBackground(String threadName, int pages) {
+        return checkpointInBackground(threadName, pages, () -> {});
+    }
+
+    /**
+     * {@link #checkpointInBackground(String, int)}, the thread running {@code beforeCheckpoint} each time it wakes,
+     * before it checkpoints (tests hold it there to stand for checkpoints that never catch up).
+     */
+    boolean checkpointInBackground(String threadName, int pages, Runnable beforeCheckpoint) {
+        beforeBackgroundCheckpoint = beforeCheckpoint;
         writeLock.lock();
         try {
             ensureOpen("start the background checkpoints");
@@ -390,14 +415,74 @@ final class SqliteDatabase implements AutoCloseable {
 
     /**
      * Wakes the background checkpoint when the write-ahead log is at least its length: one read of shared
-     * memory, for the writer to call after its commits. Does nothing without {@link #checkpointInBackground}.
+     * memory, for the writer to call after its commits, outside a transaction. Does nothing without {@link
+     * #checkpointInBackground}. Past {@link #WRITER_CHECKPOINT_FACTOR} times the length the writer also checkpoints
+     * the log itself, there and then ({@link #checkpointByTheWriter}), so that it starts again at the next commit.
      */
     void checkpointIfDue() {
         Thread thread = checkpointer;
         MappedByteBuffer header = walIndexHeader;
-        if (thread != null && header != null && header.getInt(WAL_INDEX_MAX_FRAME) >= checkpointPages) {
+        if (thread == null || header == null) {
+            return;
+        }
+        int frames = header.getInt(WAL_INDEX_MAX_FRAME);
+        if (frames >= checkpointPages) {
             LockSupport.unpark(thread);
         }
+        if (frames >= (long) checkpointPages * WRITER_CHECKPOINT_FACTOR) {
+            checkpointByTheWriter(frames);
+        }
+    }
+
+    /**
+     * Copies what the background checkpoints left of the write-ahead log into the file and makes the next commit
+     * write the log from its beginning again (a RESTART checkpoint, on the writer's connection between its
+     * transactions). It waits for a background checkpoint under way, not for readers: one holding an older snapshot
+     * keeps the log from starting again, as it would keep SQLite's own checkpoint, and the writer tries again after
+     * its next commit. A failure is logged, never thrown: the commit before it is done.
+     */
+    private void checkpointByTheWriter(int frames) {
+        writeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            checkpointLock.lock();
+            try {
+                SQLiteConnection connection = writer.unwrap(SQLiteConnection.class);
+                boolean restarted;
+                connection.setBusyTimeout(0);
+                try {
+                    // A row of (busy, frames in the log, frames checkpointed): busy means a reader kept the log.
+                    restarted = queryInt(writer, "PRAGMA wal_checkpoint(RESTART)") == 0;
+                } finally {
+                    connection.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+                }
+                writerCheckpoints++;
+                keptBy(restarted ? null : "a reader kept it from starting again", frames);
+            } finally {
+                checkpointLock.unlock();
+            }
+        } catch (SQLException e) {
+            keptBy(translate("checkpoint it from the writer", e).getMessage(), frames);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Logs why the writer's checkpoint left the log as long as it was, once for each cause in a row. */
+    private void keptBy(String cause, int frames) {
+        if (cause != null && !cause.equals(writerCheckpointKept)) {
+            LOG.warning(() -> "the write-ahead log of the " + description + " at " + file + " has " + frames
+                    + " pages, past " + WRITER_CHECKPOINT_FACTOR + " times the " + checkpointPages + " at which it is"
+                    + " checkpointed, and " + cause + "; the writer tries again after each commit");
+        }
+        writerCheckpointKept = cause;
+    }
+
+    /** How many checkpoints the writer ran itself, the log being past its bound ({@link #checkpointIfDue}). */
+    long writerCheckpoints() {
+        return writerCheckpoints;
     }
 
     /** How many background checkpoints have run. */
@@ -412,6 +497,7 @@ final class SqliteDatabase implements AutoCloseable {
                 if (closed) {
                     return;
                 }
+                beforeBackgroundCheckpoint.run();
                 checkpointLock.lock();
                 try {
                     exec(connection, "PRAGMA wal_checkpoint(PASSIVE)");

@@ -2,9 +2,11 @@ package health.vigil.adapter.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,6 +84,51 @@ class SqliteDatabaseTest {
         }
     }
 
+    /**
+     * A writer that commits without pause never leaves a background checkpoint time to catch up between two commits,
+     * which is what lets the log start again; the background thread held before every checkpoint stands for that.
+     * Past eight times the checkpoint length the writer checkpoints the log itself, so it and its file stay bounded.
+     */
+    @Test
+    void aWriterThatNeverLetsABackgroundCheckpointCatchUpKeepsTheLogWithinEightTimesItsLength() throws Exception {
+        Path file = home.resolve("log.db");
+        SqliteDatabase db = SqliteDatabase.open(file, "test database", SQLiteConfig.SynchronousMode.NORMAL, 1,
+                List.of("CREATE TABLE rows (id INTEGER PRIMARY KEY, v BLOB)"));
+        CountDownLatch release = new CountDownLatch(1);
+        int pages = 8;
+        int bound = pages * SqliteDatabase.WRITER_CHECKPOINT_FACTOR;
+        int longest = 0;
+        int longestCommit = 0;
+        int framesAtFirstWriterCheckpoint = -1;
+        try {
+            db.checkpointInBackground("test-checkpoint", pages, () -> awaitQuietly(release));
+            for (int i = 0; i < 300; i++) {
+                int before = db.commitMark().lastFrame();
+                insert(db);
+                int frames = db.commitMark().lastFrame();
+                longestCommit = Math.max(longestCommit, frames < before ? frames : frames - before);
+                longest = Math.max(longest, frames);
+                db.checkpointIfDue();
+                if (framesAtFirstWriterCheckpoint < 0 && db.writerCheckpoints() > 0) {
+                    framesAtFirstWriterCheckpoint = frames;
+                }
+            }
+
+            assertThat(db.backgroundCheckpoints()).as("held before each of them").isZero();
+            assertThat(longest).isLessThan(bound + longestCommit);
+            // Frames of the page size (SQLite's default, 4 KiB) and a 24-byte header each, after a 32-byte header.
+            assertThat(Files.size(home.resolve("log.db-wal"))).isLessThanOrEqualTo(32L
+                    + (long) (bound + longestCommit) * (4096 + 24));
+            assertThat(framesAtFirstWriterCheckpoint).as("the writer left the log alone below the bound")
+                    .isGreaterThanOrEqualTo(bound);
+            int rows = db.read("count the rows", c -> SqliteDatabase.queryInt(c, "SELECT count(*) FROM rows"));
+            assertThat(rows).isEqualTo(300);
+        } finally {
+            release.countDown();
+            db.close();
+        }
+    }
+
     @Test
     void aPurgesTruncationWaitsForABackgroundCheckpointInsteadOfFailing() throws Exception {
         SqliteDatabase db = SqliteDatabase.open(home.resolve("log.db"), "test database",
@@ -109,6 +156,14 @@ class SqliteDatabaseTest {
             }
             return null;
         });
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static boolean pause() {

@@ -21,6 +21,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -184,6 +185,48 @@ final class PredictionJournal implements AutoCloseable {
         }
         generation = header.getLong();
         end = channel.size();
+        cutTornRefusedTail();
+    }
+
+    /**
+     * Cuts off the part of a frame that a set-aside cut short by the end of its process left at the end of
+     * {@code predictions.refused}. Its records are safe: the drain sets records aside before the transaction that moves
+     * it past them, so the replay sets them aside again. Left there, the part would hide every later record's frame
+     * from retention, which would then keep the whole file for ever. A whole frame that does not read (damage) is left
+     * for retention to report. Called with the journal's lock held, before anything is set aside.
+     */
+    private void cutTornRefusedTail() throws IOException {
+        Path refused = folder.resolve(REFUSED_FILE_NAME);
+        if (!Files.exists(refused, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (FileChannel in = FileChannel.open(refused, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = in.size();
+            long position = 0;
+            for (Entry entry; position < size && (entry = frameAt(in, position, size)) != null; ) {
+                position = entry.end();
+            }
+            if (position == size || !partOfAFrame(in, position, size)) {
+                return;
+            }
+            long wholeFrames = position;
+            in.truncate(wholeFrames);
+            in.force(true);
+            LOG.warning(() -> FOLDER + "/" + REFUSED_FILE_NAME + " ended in part of a record (" + (size - wholeFrames)
+                    + " bytes after offset " + wholeFrames + ") that a stop cut short; it was cut off, and the records"
+                    + " are set aside again as the journal is replayed");
+        }
+    }
+
+    /** Whether the bytes at {@code position} are the start of a frame whose end lies past {@code size}. */
+    private static boolean partOfAFrame(FileChannel in, long position, long size) throws IOException {
+        if (position + FRAME_HEADER_BYTES > size) {
+            return true;
+        }
+        ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(in, frameHeader, position);
+        int length = frameHeader.getInt(0);
+        return length > 0 && length <= MAX_FRAME_BYTES && position + FRAME_HEADER_BYTES + length > size;
     }
 
     private FileLock tryLock(FileChannel opened) throws IOException {

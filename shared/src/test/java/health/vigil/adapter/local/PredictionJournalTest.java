@@ -217,6 +217,53 @@ class PredictionJournalTest {
     }
 
     /**
+     * A set-aside cut short by a stop leaves part of a frame at the end of the file; the next start cuts it off (the
+     * replay sets those records aside again), so records set aside after it, and retention, can read the file.
+     */
+    @Test
+    void partOfARecordASetAsideLeftAtTheEndOfTheRefusedFileIsCutOffAtTheNextStart() throws IOException {
+        PredictionRecord expired = prediction(MODEL, "expired-1", CUTOFF.minusSeconds(1), 1f);
+        PredictionRecord cutShort = prediction(MODEL, "cut-short", CUTOFF.plusSeconds(1), 2f);
+        PredictionRecord again = prediction(MODEL, "cut-short", CUTOFF.plusSeconds(1), 2f);
+        try (PredictionJournal journal = PredictionJournal.open(home, false)) {
+            journal.setAside(List.of(expired));
+        }
+        Files.write(refusedFile(), java.util.Arrays.copyOf(PredictionJournal.frame(cutShort), 30),
+                StandardOpenOption.APPEND);
+
+        List<RefusedPurge> audited = new ArrayList<>();
+        try (CapturedLog logged = CapturedLog.of(PredictionJournal.class);
+                PredictionJournal journal = PredictionJournal.open(home, false)) {
+            assertThat(refusedFile()).hasBinaryContent(PredictionJournal.frame(expired));
+            assertThat(logged.records()).singleElement().satisfies(r -> {
+                assertThat(r.getLevel()).isEqualTo(Level.WARNING);
+                assertThat(r.getMessage()).contains("30 bytes after offset " + PredictionJournal.frame(expired).length)
+                        .doesNotContain("cut-short", cutShort.patientPseudonym());
+            });
+            journal.setAside(List.of(again));
+            assertThat(journal.removeRefusedBefore(CUTOFF, audited::add)).isEqualTo(1);
+        }
+        assertThat(audited).containsExactly(new RefusedPurge(PredictionJournal.REFUSED_FILE_NAME, 1, 1));
+        assertThat(refusedFile()).hasBinaryContent(PredictionJournal.frame(again));
+    }
+
+    /** A whole frame that does not read is damage, not a stop: the start leaves it for retention to report. */
+    @Test
+    void aDamagedWholeFrameAtTheEndOfTheRefusedFileIsLeftAsItIs() throws IOException {
+        PredictionRecord kept = prediction(MODEL, "kept-001", CUTOFF.minusSeconds(1), 1f);
+        try (PredictionJournal journal = PredictionJournal.open(home, false)) {
+            journal.setAside(List.of(kept));
+        }
+        byte[] damaged = PredictionJournal.frame(kept);
+        damaged[damaged.length - 1] ^= 1;
+        Files.write(refusedFile(), damaged, StandardOpenOption.APPEND);
+        byte[] bytes = Files.readAllBytes(refusedFile());
+        try (PredictionJournal journal = PredictionJournal.open(home, false)) {
+            assertThat(refusedFile()).hasBinaryContent(bytes);
+        }
+    }
+
+    /**
      * A record the drain sets aside while retention rewrites the file waits for the new file and is appended to it,
      * not to the file being replaced.
      */

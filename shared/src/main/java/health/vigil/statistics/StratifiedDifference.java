@@ -17,6 +17,12 @@ import org.apache.commons.statistics.distribution.NormalDistribution;
  */
 public final class StratifiedDifference {
     private static final NormalDistribution STANDARD_NORMAL = NormalDistribution.of(0, 1);
+    /** The most products of two probabilities an exact tail over several strata takes (about a tenth of a second). */
+    static final long EXACT_TAIL_WORK = 50_000_000;
+    /** The most values of the sum's distribution an exact tail over several strata holds (8 MiB). */
+    static final int EXACT_TAIL_SUPPORT = 1 << 20;
+    /** The most probability the exact tail over several strata leaves out of the strata's counts, in all. */
+    static final double LEFT_OUT = 1e-15;
 
     /**
      * One stratum: each group's size, mean and per-observation variance (for a proportion {@code p(1 - p)}).
@@ -134,39 +140,88 @@ public final class StratifiedDifference {
                 Math.min(1.0, nuisanceLevel + tail));
     }
 
-    /** {@code P(X >= x)} for X the sum of independent {@code Binomial(trials[i][0], p[i])}, x at least 1. */
+    /**
+     * {@code P(X >= x)} for X the sum of independent {@code Binomial(trials[i][0], p[i])}, x at least 1. With several
+     * strata, the distribution of the sum below x is built stratum by stratum, each stratum's count taken only within
+     * the range outside which it has less than {@link #LEFT_OUT} / 2K on either side. What is left out only lowers
+     * that distribution, so the tail can only come out higher than the exact one, by less than {@code LEFT_OUT}, and
+     * the work grows with the ranges (with the square root of the trials) rather than with x. Where it would still take
+     * more than {@link #EXACT_TAIL_WORK} products or hold more than {@link #EXACT_TAIL_SUPPORT} values, or a stratum
+     * has more trials than an {@code int} holds, X is replaced by one binomial of all the trials at the highest
+     * probability, which lies above X (a binomial rises with its probability): a valid tail again, no smaller than the
+     * exact one, with less power where the strata's probabilities differ.
+     */
     private static double sumTail(long[][] trials, double[] p, long x) {
-        if (p.length == 1) {
-            return BinomialDistribution.of(Math.toIntExact(trials[0][0]), p[0]).survivalProbability(
-                    Math.toIntExact(x - 1));
+        int k = p.length;
+        if (k == 1) {
+            return BinomialTail.atLeast(x, trials[0][0], p[0]);
         }
-        // The distribution of the sum below x, stratum by stratum; the tail is what it leaves.
-        int below = Math.toIntExact(x);
-        double[] sum = new double[below];
-        sum[0] = 1;
-        for (int i = 0; i < p.length; i++) {
-            BinomialDistribution b = BinomialDistribution.of(Math.toIntExact(trials[i][0]), p[i]);
-            int top = (int) Math.min(below - 1, trials[i][0]);
-            double[] pmf = new double[top + 1];
-            for (int j = 0; j <= top; j++) {
-                pmf[j] = b.probability(j);
+        BinomialDistribution[] counts = new BinomialDistribution[k];
+        int[] lowest = new int[k];
+        int[] highest = new int[k];
+        long from = 0;
+        long to = 0;
+        long work = 0;
+        for (int i = 0; i < k; i++) {
+            if (trials[i][0] > Integer.MAX_VALUE) {
+                return dominatingTail(trials, p, x);
             }
-            double[] next = new double[below];
-            for (int s = 0; s < below; s++) {
+            counts[i] = BinomialDistribution.of((int) trials[i][0], p[i]);
+            lowest[i] = counts[i].inverseCumulativeProbability(LEFT_OUT / (2 * k));
+            highest[i] = (int) Math.min(counts[i].inverseSurvivalProbability(LEFT_OUT / (2 * k)), x - 1);
+            if (lowest[i] > highest[i] || from + lowest[i] > x - 1) {
+                return 1; // the sum is at least x but for less than LEFT_OUT
+            }
+            long width = highest[i] - lowest[i] + 1L;
+            work += i == 0 ? width : (to - from + 1) * width;
+            from += lowest[i];
+            to = Math.min(to + highest[i], x - 1);
+            if (work > EXACT_TAIL_WORK || to - from + 1 > EXACT_TAIL_SUPPORT) {
+                return dominatingTail(trials, p, x);
+            }
+        }
+        // The distribution of the sum from its lowest kept value up to x - 1, stratum by stratum.
+        double[] sum = probabilities(counts[0], lowest[0], highest[0]);
+        long sumFrom = lowest[0];
+        for (int i = 1; i < k; i++) {
+            double[] stratum = probabilities(counts[i], lowest[i], highest[i]);
+            long nextFrom = sumFrom + lowest[i];
+            double[] next = new double[(int) (Math.min(sumFrom + sum.length - 1 + highest[i], x - 1) - nextFrom + 1)];
+            for (int s = 0; s < sum.length; s++) {
                 if (sum[s] == 0) {
                     continue;
                 }
-                for (int j = 0; j <= top && s + j < below; j++) {
-                    next[s + j] += sum[s] * pmf[j];
+                for (int j = 0; j < stratum.length && s + j < next.length; j++) {
+                    next[s + j] += sum[s] * stratum[j];
                 }
             }
             sum = next;
+            sumFrom = nextFrom;
         }
         double cdf = 0;
         for (double v : sum) {
             cdf += v;
         }
         return Math.max(0, 1 - cdf);
+    }
+
+    private static double[] probabilities(BinomialDistribution count, int lowest, int highest) {
+        double[] pmf = new double[highest - lowest + 1];
+        for (int j = 0; j < pmf.length; j++) {
+            pmf[j] = count.probability(lowest + j);
+        }
+        return pmf;
+    }
+
+    /** {@code P(Y >= x)} for Y one binomial of every stratum's trials at the highest of their probabilities. */
+    private static double dominatingTail(long[][] trials, double[] p, long x) {
+        long n = 0;
+        double highest = 0;
+        for (int i = 0; i < p.length; i++) {
+            n = Math.addExact(n, trials[i][0]);
+            highest = Math.max(highest, p[i]);
+        }
+        return BinomialTail.atLeast(x, n, highest);
     }
 
     private static void check(long events, long trials) {

@@ -2,7 +2,6 @@ package health.vigil.statistics;
 
 import health.vigil.error.ValidationException;
 import org.apache.commons.statistics.distribution.BetaDistribution;
-import org.apache.commons.statistics.distribution.BinomialDistribution;
 import org.apache.commons.statistics.distribution.NormalDistribution;
 
 /**
@@ -66,7 +65,7 @@ public final class TwoProportionTest {
      * of {@code p2}, the p-value is {@code nuisanceLevel + P(X >= successes1)} for {@code X ~ Binomial(trials1,
      * min(1, u + margin))}. Under H0, {@code p1 <= p2 + margin <= u + margin} unless {@code p2 > u} (probability at
      * most {@code nuisanceLevel}), and the binomial tail rises with its probability, so {@code P(p-value <= a) <= a}
-     * for every {@code a}. {@code z} is the Wald statistic, for people.
+     * for every {@code a}. {@code z} is the Wald statistic, for people. Any count a {@code long} holds is taken.
      */
     public static Result excessExact(long successes1, long trials1, long successes2, long trials2, double margin,
             double nuisanceLevel) {
@@ -85,9 +84,7 @@ public final class TwoProportionTest {
                 : BetaDistribution.of(successes2 + 1.0, (double) (trials2 - successes2)).inverseSurvivalProbability(
                         nuisanceLevel);
         double boundary = Math.min(1, upper + margin);
-        double tail = successes1 == 0 ? 1
-                : BinomialDistribution.of(Math.toIntExact(trials1), boundary).survivalProbability(
-                        Math.toIntExact(successes1 - 1));
+        double tail = BinomialTail.atLeast(successes1, trials1, boundary);
         double se = Math.sqrt(p1 * (1 - p1) / trials1 + p2 * (1 - p2) / trials2);
         double beyond = p1 - p2 - margin;
         double z = se == 0 ? (beyond > 0 ? Double.POSITIVE_INFINITY : 0) : beyond / se;

@@ -156,6 +156,37 @@ class CanarySequentialTest {
                 within(1e-15));
     }
 
+    @Test
+    void stepsOfMoreRowsThanAnIntHoldsAreJudgedByTheExactTest() {
+        // Three billion canary rows in a step, stable five times as many: the exact test, past 2^31 - 1 rows.
+        long canaryRows = 3_000_000_000L;
+        long stableRows = 15_000_000_000L;
+        StepEvidence bad = failures(canaryRows / 20, canaryRows, stableRows / 500, stableRows);
+        StepEvidence healthy = failures(canaryRows / 500, canaryRows, stableRows / 500, stableRows);
+        CanaryRamp first = ramp(CanaryPolicy.DEFAULT);
+
+        StepAnalysis failed = CanaryAnalysis.judge(first, List.of(), bad, T0, T0);
+        StepAnalysis passed = CanaryAnalysis.judge(first, List.of(), healthy, T0, T0);
+        // The second step, judged on both steps' evidence.
+        StepAnalysis failedLater = CanaryAnalysis.judge(CanaryAnalysis.advance(first, passed, T0), List.of(healthy),
+                bad, T0, T0);
+        StepAnalysis passedLater = CanaryAnalysis.judge(CanaryAnalysis.advance(first, passed, T0), List.of(healthy),
+                healthy, T0, T0);
+
+        for (StepAnalysis a : List.of(failed, failedLater)) {
+            assertThat(a.decision()).isEqualTo(StepAnalysis.FAIL);
+            assertThat(a.reason()).contains("server_error_rate");
+        }
+        for (StepAnalysis a : List.of(passed, passedLater)) {
+            assertThat(a.decision()).as(a.reason()).isEqualTo(StepAnalysis.PASS);
+        }
+        assertThat(failedLater.metrics()).filteredOn(m -> m.name().equals("server_error_rate")).singleElement()
+                .satisfies(m -> {
+                    assertThat(m.test()).startsWith("exact one-sided test");
+                    assertThat(m.canary()).isCloseTo((0.002 + 0.05) / 2, within(1e-12));
+                });
+    }
+
     /** A step's evidence of request counts alone: canary and stable rows, of which some failed. */
     private static StepEvidence failures(long canaryFailed, long canaryRows, long stableFailed, long stableRows) {
         WindowSample none = new WindowSample(0, 0);

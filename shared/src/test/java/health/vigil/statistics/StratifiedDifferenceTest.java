@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.within;
 import health.vigil.error.ValidationException;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.apache.commons.statistics.distribution.BetaDistribution;
+import org.apache.commons.statistics.distribution.BinomialDistribution;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -88,6 +90,105 @@ class StratifiedDifferenceTest {
         // At most 5 % (binomial sd 0.34 %); an error rate of 5 % in the canary is found almost always.
         assertThat((double) rejected / replicates).isLessThanOrEqualTo(0.05 + 3 * 0.0034);
         assertThat((double) detected / replicates).isGreaterThan(0.99);
+    }
+
+    @Test
+    void theExactTailOverStrataIsTheFullConvolutionOfTheirBinomials() {
+        // Steps of a few thousand canary rows each, stable's rates apart: the tail against every value of the sum,
+        // convolved here in full, over the whole range of the canary's count.
+        long[][] trials = {{2_000, 40_000}, {5_000, 60_000}, {3_000, 30_000}};
+        long[] stableEvents = {80, 300, 60};
+        double margin = 0.01;
+        double level = 1e-3;
+        double[] boundary = new double[3];
+        for (int k = 0; k < 3; k++) {
+            boundary[k] = BetaDistribution.of(stableEvents[k] + 1.0, trials[k][1] - stableEvents[k])
+                    .inverseSurvivalProbability(level / 3) + margin;
+        }
+        for (long x : new long[] {1, 120, 150, 170, 190, 220}) {
+            long[][] events = {{x / 3, stableEvents[0]}, {x - x / 3 - x / 4, stableEvents[1]},
+                {x / 4, stableEvents[2]}};
+            double p = StratifiedDifference.excessExact(events, trials, margin, level).pValue();
+            assertThat(p).as("x %d", x).isCloseTo(Math.min(1, level + fullTail(trials, boundary, x)), within(1e-13));
+        }
+    }
+
+    @Test
+    void stepsOfMoreTrialsThanAnIntHoldsAreTestedAgainstOneBinomialAtTheHighestBound() {
+        // No event among stable's rows: each step's bound at level / 2 is 1 - (level / 2)^(1/n). Rates near 1e-9 are
+        // Poisson's limit, within the sum of n p^2 (Le Cam).
+        long[][] trials = {{3_000_000_000L, 1_000_000_000_000L}, {1L << 31, 250_000_000_000L}};
+        double margin = 1e-9;
+        double level = 1e-4;
+        double[] boundary = new double[2];
+        double mean = 0;
+        double squares = 0;
+        for (int k = 0; k < 2; k++) {
+            boundary[k] = -Math.expm1(Math.log(level / 2) / trials[k][1]) + margin;
+            mean += trials[k][0] * boundary[k];
+            squares += trials[k][0] * boundary[k] * boundary[k];
+        }
+        double highest = Math.max(boundary[0], boundary[1]);
+        long rows = trials[0][0] + trials[1][0];
+
+        double p = StratifiedDifference.excessExact(new long[][] {{7, 0}, {5, 0}}, trials, margin, level).pValue();
+
+        assertThat(p).isCloseTo(level + TwoProportionExactExcessTest.poissonTail(rows * highest, 12),
+                within(rows * highest * highest + 1e-12));
+        // Never below the exact p-value: the sum's own distribution, Poisson with the steps' summed mean.
+        assertThat(p).isGreaterThanOrEqualTo(level + TwoProportionExactExcessTest.poissonTail(mean, 12) - squares);
+    }
+
+    @Test
+    void aSumTooWideToConvolveIsTestedAgainstOneBinomialAtTheHighestBound() {
+        // Two steps of 1.5 million canary rows at rates near 0.3: the sum's range is too wide to convolve.
+        long[][] trials = {{1_500_000, 7_500_000}, {1_500_000, 7_500_000}};
+        double margin = 0.01;
+        double level = 1e-3;
+        for (long[] stable : new long[][] {{2_250_000, 2_250_000}, {2_100_000, 2_250_000}}) {
+            double[] boundary = new double[2];
+            for (int k = 0; k < 2; k++) {
+                boundary[k] = BetaDistribution.of(stable[k] + 1.0, trials[k][1] - stable[k])
+                        .inverseSurvivalProbability(level / 2) + margin;
+            }
+            BinomialDistribution atHighest = BinomialDistribution.of(3_000_000, Math.max(boundary[0], boundary[1]));
+            BinomialDistribution atLowest = BinomialDistribution.of(3_000_000, Math.min(boundary[0], boundary[1]));
+            long centre = Math.round(atHighest.getMean());
+            for (long x : new long[] {centre - 20_000, centre, centre + 2_500}) {
+                long[][] events = {{x / 2, stable[0]}, {x - x / 2, stable[1]}};
+
+                double p = StratifiedDifference.excessExact(events, trials, margin, level).pValue();
+
+                assertThat(p).isCloseTo(Math.min(1, level + atHighest.survivalProbability((int) x - 1)),
+                        within(1e-12));
+                // The sum lies between the binomials of all rows at the lowest and at the highest bound.
+                assertThat(p).isGreaterThanOrEqualTo(Math.min(1, level + atLowest.survivalProbability((int) x - 1)));
+            }
+        }
+    }
+
+    /** {@code P(X >= x)} for X the sum of independent {@code Binomial(trials[k][0], p[k])}, by the full convolution. */
+    private static double fullTail(long[][] trials, double[] p, long x) {
+        double[] sum = {1};
+        for (int k = 0; k < p.length; k++) {
+            BinomialDistribution b = BinomialDistribution.of((int) trials[k][0], p[k]);
+            double[] pmf = new double[(int) trials[k][0] + 1];
+            for (int j = 0; j < pmf.length; j++) {
+                pmf[j] = b.probability(j);
+            }
+            double[] next = new double[sum.length + pmf.length - 1];
+            for (int s = 0; s < sum.length; s++) {
+                for (int j = 0; j < pmf.length; j++) {
+                    next[s + j] += sum[s] * pmf[j];
+                }
+            }
+            sum = next;
+        }
+        double tail = 0;
+        for (long s = x; s < sum.length; s++) {
+            tail += sum[(int) s];
+        }
+        return tail;
     }
 
     @Test

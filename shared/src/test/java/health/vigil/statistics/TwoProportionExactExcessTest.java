@@ -88,6 +88,39 @@ class TwoProportionExactExcessTest {
     }
 
     @Test
+    void aCanaryOfMoreTrialsThanAnIntHoldsHasTheTailOfItsBinomialOnEitherSideOfTheLimit() {
+        // Stable: no event in 10^12 rows, so its Clopper-Pearson bound is 1 - level^(1/n). Rates of about 2e-9 are
+        // Poisson's limit, within n p^2 in every probability (Le Cam), on each side of 2^31 - 1 canary rows alike.
+        double level = 1e-4;
+        long stableRows = 1_000_000_000_000L;
+        double boundary = -Math.expm1(Math.log(level) / stableRows) + 2e-9;
+        long[][] canaries = {{Integer.MAX_VALUE, 12}, {1L << 31, 12}, {(1L << 31) + 1, 9}, {5_000_000_000L, 16}};
+        for (long[] canary : canaries) {
+            long rows = canary[0];
+            long events = canary[1];
+            double expected = level + poissonTail(rows * boundary, events);
+
+            TwoProportionTest.Result r = TwoProportionTest.excessExact(events, rows, 0, stableRows, 2e-9, level);
+
+            assertThat(r.pValue()).as("%d events in %d rows", events, rows)
+                    .isCloseTo(expected, within(rows * boundary * boundary + 1e-12));
+            assertThat(r.first()).isEqualTo((double) events / rows);
+        }
+        assertThat(TwoProportionTest.excessExact(0, 1L << 40, 0, stableRows, 2e-9, level).pValue()).isEqualTo(1.0);
+    }
+
+    /** {@code P(X >= x)} for X Poisson with mean {@code mean}: one minus the first x terms of its series. */
+    static double poissonTail(double mean, long x) {
+        double term = Math.exp(-mean);
+        double below = 0;
+        for (long k = 0; k < x; k++) {
+            below += term;
+            term *= mean / (k + 1);
+        }
+        return 1 - below;
+    }
+
+    @Test
     void refusesANuisanceLevelOutsideZeroToOne() {
         assertThatThrownBy(() -> TwoProportionTest.excessExact(1, 10, 1, 10, 0.01, 0))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("nuisance level");

@@ -67,8 +67,16 @@ public record MonitoringPolicy(Duration window, DriftThresholds drift, int conse
 
     /** Whether {@code performance} has enough outcomes of each class for its AUROC to be judged. */
     boolean judgesAuroc(LabelledPerformance performance) {
-        return performance.labelled() >= minLabelled && performance.positives() >= minLabelledPerClass
-                && performance.labelled() - performance.positives() >= minLabelledPerClass;
+        return judgesAuroc(performance.labelled(), performance.positives());
+    }
+
+    /**
+     * Whether {@code labelled} outcomes of which {@code positives} were positive are enough to judge an AUROC on: the
+     * window's, the gauge's, the estimate's error and each segment's.
+     */
+    boolean judgesAuroc(long labelled, long positives) {
+        return labelled >= minLabelled && positives >= minLabelledPerClass
+                && labelled - positives >= minLabelledPerClass;
     }
 
     private static void unit(double v, String name) {

@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param driftedWindows how many windows in a row, ending with this one, found drift
  * @param performanceDegraded realised (or, without enough labels, expected) performance fell below the policy
  * @param estimateError the label-free expected AUROC minus the AUROC realised on the window's outcomes: the
- *     estimator's own track record, shown beside it (null until the window has the policy's minimum of outcomes)
+ *     estimator's own track record, shown beside it (null until the realised AUROC is judged: the policy's minimum of
+ *     outcomes, and of each class)
  * @param reasons why the severity is what it is, in words
  * @param segments realised performance per segment (the columns the model's gates judge segments by)
  * @param provisional the window's log was read before it settled ({@code VIGIL_MONITORING_SETTLE_SECONDS}), so

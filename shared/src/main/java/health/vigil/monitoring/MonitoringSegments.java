@@ -109,12 +109,12 @@ final class MonitoringSegments {
         }
     }
 
-    /** Every segment seen, by column then in order of first appearance, judged by {@code minLabelled}. */
-    List<SegmentPerformance> performance(long minLabelled) {
+    /** Every segment seen, by column then in order of first appearance, judged by the policy's minimums. */
+    List<SegmentPerformance> performance(MonitoringPolicy policy) {
         List<SegmentPerformance> out = new ArrayList<>();
         for (Column column : columns) {
             column.byValue().forEach((value, summary) -> out.add(SegmentPerformance.of(column.name(), value, summary,
-                    minLabelled)));
+                    policy)));
         }
         return out;
     }

@@ -802,7 +802,7 @@ public final class MonitoringService {
             }
             DriftReport driftReport = drift == null ? null : drift.report(merged[0]);
             return Optional.of(judge(id, version, slot, from, to, policy, reasons, count[0], driftReport,
-                    labelled.performance(), segments.performance(policy.minLabelled()), provisional));
+                    labelled.performance(), segments.performance(policy), provisional));
         }
     }
 
@@ -868,8 +868,7 @@ public final class MonitoringService {
         }
         Double fraction = predictions == 0 ? null : (double) performance.labelled() / predictions;
         Double estimateError = null;
-        if (performance.labelled() >= policy.minLabelled() && performance.auroc() != null && drift != null
-                && drift.estimate() != null && drift.estimate().expectedAuroc() != null) {
+        if (aurocJudged && drift != null && drift.estimate() != null && drift.estimate().expectedAuroc() != null) {
             estimateError = drift.estimate().expectedAuroc() - performance.auroc();
         }
         return new MonitoringReport(id, model.value(), version.version(), slot.wireName(), from, to,
@@ -921,7 +920,8 @@ public final class MonitoringService {
         }
         LabelledPerformance p = report.performance();
         if (p != null && p.labelled() >= report.policy().minLabelled()) {
-            if (p.auroc() != null) {
+            // An AUROC on fewer outcomes of a class than the policy judges it with is not a measurement to chart.
+            if (p.auroc() != null && report.policy().judgesAuroc(p)) {
                 telemetry.performance(v, "auroc", "labels", p.auroc());
             }
             if (p.brier() != null) {

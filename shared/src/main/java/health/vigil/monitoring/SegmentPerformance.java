@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
  * Realised performance of one segment (one value of one segment column) over a window's labelled predictions.
- * A segment below the policy's minimum of outcomes, or with outcomes of one class only, is
- * {@link Status#INSUFFICIENT_DATA}: it gives its sample sizes and no statistic.
+ * A segment below the policy's minimum of outcomes, or of outcomes of either class ({@code minLabelledPerClass}: an
+ * AUROC from one positive is noise), is {@link Status#INSUFFICIENT_DATA}: it gives its sample sizes and no statistic.
  *
  * @param labelled the segment's predictions with an outcome
  * @param positives of those, how many were positive
@@ -20,11 +20,11 @@ public record SegmentPerformance(String column, String value, long labelled, lon
         INSUFFICIENT_DATA
     }
 
-    /** The segment judged by the minimum: measured with {@code summary}'s statistics, or insufficient data. */
-    static SegmentPerformance of(String column, String value, LabelledSummary summary, long minLabelled) {
+    /** The segment judged by the policy's minimums: measured with {@code summary}'s statistics, or too few outcomes. */
+    static SegmentPerformance of(String column, String value, LabelledSummary summary, MonitoringPolicy policy) {
         long positives = summary.positives().total();
         long labelled = positives + summary.negatives().total();
-        if (labelled < minLabelled || positives == 0 || positives == labelled) {
+        if (!policy.judgesAuroc(labelled, positives)) {
             return new SegmentPerformance(column, value, labelled, positives, Status.INSUFFICIENT_DATA, null);
         }
         return new SegmentPerformance(column, value, labelled, positives, Status.MEASURED, summary.performance());

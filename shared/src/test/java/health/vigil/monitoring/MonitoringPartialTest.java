@@ -10,6 +10,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.SegmentColumns;
 import health.vigil.model.Slot;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,8 @@ class MonitoringPartialTest {
     private static final FeatureSchema SCHEMA = DriftFixtures.SCHEMA;
     private static final IdentityPipeline PIPELINE = new IdentityPipeline(SCHEMA);
     private static final SegmentColumns SEGMENTS = new SegmentColumns("age", List.of("age", "admission", "prior_visits"));
+    private static final MonitoringPolicy THIRTY_OUTCOMES = new MonitoringPolicy(Duration.ofHours(1),
+            DriftThresholds.DEFAULTS, 1, 30, 1, 0.6, 0.25, 0.6);
     private static final ModelName MODEL = new ModelName("readmission");
 
     @Test
@@ -61,7 +64,7 @@ class MonitoringPartialTest {
         assertThat(check.report(readBack.drift())).isEqualTo(check.report(drift.summary()));
         MonitoringSegments rebuilt = new MonitoringSegments(SEGMENTS, PIPELINE, DriftFixtures.THRESHOLD);
         rebuilt.merge(readBack.segments());
-        assertThat(rebuilt.performance(30)).isEqualTo(segments.performance(30));
+        assertThat(rebuilt.performance(THIRTY_OUTCOMES)).isEqualTo(segments.performance(THIRTY_OUTCOMES));
         assertThat(new String(json, java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("patient");
     }
 
@@ -92,8 +95,8 @@ class MonitoringPartialTest {
         merged.merge(Json.read("a", Json.writeBytes(new Holder(a.segments())), Holder.class).segments());
         merged.merge(Json.read("b", Json.writeBytes(new Holder(b.segments())), Holder.class).segments());
 
-        List<SegmentPerformance> expected = onePass.performance(30);
-        List<SegmentPerformance> actual = merged.performance(30);
+        List<SegmentPerformance> expected = onePass.performance(THIRTY_OUTCOMES);
+        List<SegmentPerformance> actual = merged.performance(THIRTY_OUTCOMES);
         assertThat(actual).extracting(SegmentPerformance::column, SegmentPerformance::value)
                 .containsExactlyElementsOf(expected.stream().map(p -> org.assertj.core.groups.Tuple.tuple(p.column(),
                         p.value())).toList());

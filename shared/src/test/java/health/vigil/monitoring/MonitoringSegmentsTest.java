@@ -13,6 +13,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.SegmentColumns;
 import health.vigil.model.Slot;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ class MonitoringSegmentsTest {
                 womenLabels.add(y);
             }
         }
-        List<SegmentPerformance> out = segments.performance(50);
+        List<SegmentPerformance> out = segments.performance(minimums(50, 1));
 
         assertThat(segments.unlogged()).containsExactly("race");
         SegmentPerformance nineties = find(out, "age", "90-99");
@@ -115,7 +116,7 @@ class MonitoringSegmentsTest {
         }
 
         java.util.Map<String, Long> counted = new java.util.TreeMap<>();
-        segments.performance(50).forEach(p -> counted.put(p.column() + "=" + p.value(), p.labelled()));
+        segments.performance(minimums(50, 1)).forEach(p -> counted.put(p.column() + "=" + p.value(), p.labelled()));
 
         assertThat(counted).isEqualTo(expected);
         // A weight filled with 70 when missing could be 70 kg; a payer the requests never carry.
@@ -130,12 +131,43 @@ class MonitoringSegmentsTest {
             segments.add(record(i, new float[] {50, 0, i % 100}, 0.3), i % 100 == 0);
         }
         segments.add(record(1_000, new float[] {50, 0, Float.NaN}, 0.3), false);
-        List<SegmentPerformance> out = segments.performance(5);
+        List<SegmentPerformance> out = segments.performance(minimums(5, 1));
         assertThat(out).hasSize(MonitoringSegments.MAX_VALUES + 2);
         assertThat(find(out, "weight", "0").status()).isEqualTo(SegmentPerformance.Status.INSUFFICIENT_DATA);
         assertThat(find(out, "weight", "1").status()).isEqualTo(SegmentPerformance.Status.INSUFFICIENT_DATA);
         assertThat(find(out, "weight", MonitoringSegments.OTHER).labelled()).isEqualTo(1_000 - 10 * 32);
         assertThat(find(out, "weight", MonitoringSegments.MISSING).labelled()).isEqualTo(1);
+    }
+
+    @Test
+    void aSegmentShortOfThePolicysMinimumOfEitherClassIsInsufficient() {
+        MonitoringSegments segments = new MonitoringSegments(new SegmentColumns(null, List.of("sex")), PIPELINE, 0.5);
+        SplittableRandom random = new SplittableRandom(5);
+        // A hundred outcomes of women, five of them positive; a hundred of men, ten of them negative.
+        for (int i = 0; i < 200; i++) {
+            boolean woman = i < 100;
+            boolean positive = woman ? i % 20 == 0 : i % 10 != 0;
+            segments.add(record(i, new float[] {50, woman ? 0 : 1, 70}, random.nextDouble()), positive);
+        }
+
+        List<SegmentPerformance> tenOfEach = segments.performance(minimums(50, 10));
+        List<SegmentPerformance> fiveOfEach = segments.performance(minimums(50, 5));
+
+        SegmentPerformance women = find(tenOfEach, "sex", "F");
+        assertThat(women.labelled()).isEqualTo(100);
+        assertThat(women.positives()).isEqualTo(5);
+        assertThat(women.status()).isEqualTo(SegmentPerformance.Status.INSUFFICIENT_DATA);
+        assertThat(women.performance()).isNull();
+        assertThat(find(tenOfEach, "sex", "M").status()).isEqualTo(SegmentPerformance.Status.MEASURED);
+        assertThat(find(tenOfEach, "sex", "M").positives()).isEqualTo(90);
+        assertThat(find(fiveOfEach, "sex", "F").status()).isEqualTo(SegmentPerformance.Status.MEASURED);
+        assertThat(find(fiveOfEach, "sex", "F").performance().auroc()).isNotNull();
+    }
+
+    /** A policy judging by {@code labelled} outcomes, {@code perClass} of each class. */
+    private static MonitoringPolicy minimums(long labelled, long perClass) {
+        return new MonitoringPolicy(Duration.ofHours(1), DriftThresholds.DEFAULTS, 1, labelled, perClass, 0.6, 0.25,
+                0.6);
     }
 
     private static SegmentPerformance find(List<SegmentPerformance> all, String column, String value) {

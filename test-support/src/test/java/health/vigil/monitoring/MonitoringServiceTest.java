@@ -388,6 +388,53 @@ class MonitoringServiceTest {
     }
 
     @Test
+    void anAurocOnTooFewOfAClassIsNoEstimateErrorNoGaugeAndNoSegmentsNumber() {
+        List<String> gauges = new CopyOnWriteArrayList<>();
+        start(MonitoringPolicy.DEFAULTS, new Telemetry() {
+            @Override
+            public void performance(ModelVersion version, String metric, String source, double value) {
+                gauges.add(metric + " from " + source);
+            }
+        });
+        String csv = "age,admission_type,readmitted\n" + "71,emergency,1\n45,elective,0\n".repeat(10);
+        platform.datasets().register(new health.vigil.gates.EvaluationDataset.Declaration(model.value(), "eval.csv",
+                "readmitted", "age", null, List.of("admission_type")), csv.getBytes(),
+                new Principal("data-steward", java.util.Set.of(health.vigil.security.Role.DATASETS_REGISTER)));
+        SyntheticCohort cohort = SampleModels.readmissionCohort(600, 11);
+        List<ScoredRow> scored = score(cohort, r -> r, START.plusSeconds(600));
+        // 400 outcomes, three of them positive, all three emergency admissions: more outcomes than the policy's
+        // minimum overall and among the emergencies, but three positives where it judges an AUROC on ten.
+        List<Map<String, Object>> outcomes = new ArrayList<>();
+        int positives = 0;
+        for (int i = 0; i < 400; i++) {
+            boolean emergency = "emergency".equals(cohort.records().get(i).get("admission_type"));
+            boolean positive = emergency && positives < 3;
+            positives += positive ? 1 : 0;
+            outcomes.add(Map.of("predictionId", scored.get(i).predictionId(), "outcome", positive ? 1 : 0));
+        }
+        String body = Json.write(Map.of("model", model.value(), "outcomes", outcomes));
+        platform.outcomes().submit("outcomes-feed", body, Json.readTree("outcomes", body.getBytes()));
+
+        clock.set(START.plus(Duration.ofMinutes(65)));
+        MonitoringReport report = platform.monitoring().checkAll().reports().get(0);
+
+        assertThat(report.performance().labelled()).isEqualTo(400);
+        assertThat(report.performance().positives()).isEqualTo(3);
+        assertThat(report.performance().auroc()).isNotNull();
+        assertThat(report.drift().estimate().expectedAuroc()).isNotNull();
+        assertThat(report.estimateError()).isNull();
+        assertThat(gauges).contains("brier from labels", "calibration_error from labels", "auroc from label_free")
+                .doesNotContain("auroc from labels");
+        assertThat(report.segments()).filteredOn(p -> p.column().equals("admission_type")
+                && p.value().equals("emergency")).singleElement().satisfies(p -> {
+                    assertThat(p.labelled()).isGreaterThanOrEqualTo(MonitoringPolicy.DEFAULTS.minLabelled());
+                    assertThat(p.positives()).isEqualTo(3);
+                    assertThat(p.status()).isEqualTo(SegmentPerformance.Status.INSUFFICIENT_DATA);
+                    assertThat(p.performance()).isNull();
+                });
+    }
+
+    @Test
     void realisedPerformanceIsBrokenDownByTheSegmentsOfTheGatesAndASmallSegmentGivesNoNumber() {
         start(MonitoringPolicy.DEFAULTS);
         // The steward's evaluation dataset names the segments: age (banded by decade), admission type, and a payer
@@ -423,7 +470,8 @@ class MonitoringServiceTest {
             long[] c = expected.get(band.value());
             assertThat(band.labelled()).as(band.value()).isEqualTo(c[0]);
             assertThat(band.positives()).as(band.value()).isEqualTo(c[1]);
-            if (c[0] < MonitoringPolicy.DEFAULTS.minLabelled() || c[1] == 0 || c[1] == c[0]) {
+            long perClass = MonitoringPolicy.DEFAULTS.minLabelledPerClass();
+            if (c[0] < MonitoringPolicy.DEFAULTS.minLabelled() || c[1] < perClass || c[0] - c[1] < perClass) {
                 assertThat(band.status()).isEqualTo(SegmentPerformance.Status.INSUFFICIENT_DATA);
                 assertThat(band.performance()).isNull();
             } else {

@@ -41,8 +41,9 @@ import java.util.Set;
  * predictions of the model on the UTC day of the index time. A prediction id must be of a form Vigil issued
  * ({@link PredictionIds#formOf}), and a version 7 one in the model's prediction log. Outcomes are written once: a resend of the same value
  * changes nothing; another value for a stored outcome is refused and reported, and the stored one stays. Invalid rows
- * are reported by row number without their values; the good rows of the same batch are kept. Each batch or file is
- * audited once, under the sha256 of its content, so a resend writes no second record.
+ * are reported by row number without their values; the good rows of the same batch are kept. Each batch is audited
+ * once, under the sha256 of its content, and each file once under its name and content, so a resend writes no second
+ * record and the same file uploaded under another name writes its own.
  */
 public final class OutcomeService {
     public static final String ACTION = "outcomes.record";
@@ -143,8 +144,11 @@ public final class OutcomeService {
             throw new StoreException("could not read outcome file '" + blob.blobName() + "' from the outcomes"
                     + " container", e);
         }
+        // A file is one upload: keyed on its name and content, so a redelivered event, or the same bytes put under
+        // the same name again, writes nothing, while the same bytes uploaded under another name are audited as the
+        // separate upload they are. The name is hashed: a blob name may be longer than an idempotency key.
         return Optional.of(batch.finish("blob:" + blob.blobName(), "/outcomes/files/" + blob.blobName(),
-                Sha256.hex(sha)));
+                "file:" + Sha256.hex(blob.blobName()) + ":" + Sha256.hex(sha)));
     }
 
     /**
@@ -308,7 +312,7 @@ public final class OutcomeService {
             }
         }
 
-        OutcomeReceipt finish(String actor, String subject, String contentKey) {
+        OutcomeReceipt finish(String actor, String subject, String auditKey) {
             write();
             OutcomeReceipt receipt = new OutcomeReceipt(source, rows, recorded, already, conflicts, invalid, refused);
             Map<String, String> details = new LinkedHashMap<>();
@@ -333,7 +337,7 @@ public final class OutcomeService {
                 details.put("refusedRows", rowsText.toString());
             }
             String outcome = conflicts + invalid == 0 ? "recorded" : recorded + already == 0 ? "refused" : "partial";
-            audit.recordOnce("outcomes:" + contentKey, actor, ACTION, subject, outcome, details);
+            audit.recordOnce("outcomes:" + auditKey, actor, ACTION, subject, outcome, details);
             return receipt;
         }
     }

@@ -462,6 +462,29 @@ class OutcomeServiceTest {
     }
 
     @Test
+    void theSameFileUploadedUnderAnotherNameIsAuditedAsItsOwnUploadAndAReplayOfEitherWritesNothing() {
+        String content = """
+                model,predictionId,outcome
+                readmission,01a1a1c7-fa80-7000-8000-000000000001,1
+                """;
+        put("ward-7/november.csv", content);
+        service.ingest(blob("ward-7/november.csv", "e-30")).orElseThrow();
+        put("ward-7/november-resent.csv", content);
+
+        OutcomeReceipt second = service.ingest(blob("ward-7/november-resent.csv", "e-31")).orElseThrow();
+
+        assertThat(second.alreadyRecorded()).isEqualTo(1);
+        assertThat(outcomeAuditRecords()).extracting(AuditRecord::subject).containsExactly(
+                "/outcomes/files/ward-7/november.csv", "/outcomes/files/ward-7/november-resent.csv");
+        assertThat(outcomeAuditRecords().get(1).details()).containsEntry("recorded", "0")
+                .containsEntry("alreadyRecorded", "1");
+        // A redelivered event, or the same bytes put under the same name again, is the same upload: no new record.
+        service.ingest(blob("ward-7/november-resent.csv", "e-31"));
+        service.ingest(blob("ward-7/november.csv", "e-32"));
+        assertThat(outcomeAuditRecords()).hasSize(2);
+    }
+
+    @Test
     void aFileIsWrittenOneTransactionPerChunkWithConflictsAndErrorsStillReportedInRowOrder() {
         List<PredictionRecord> scored = new ArrayList<>();
         for (int i = 1; i <= 2_500; i++) {

@@ -49,23 +49,25 @@ final class Pages {
      * The start of a table with a caption and column headers; a header starting with '#' is a numeric column, one
      * starting with '~' a column of long identifiers (paths, hashes) that may break anywhere to fit the page. The table
      * sits in a box that scrolls sideways when it is wider than the screen, reachable by keyboard and named by the
-     * caption.
+     * caption. Each part of the table says its role, as every cell does ({@link #row}): Safari stops reading a table as
+     * one when its parts are drawn as blocks, as they are on a phone, unless they say so.
      */
     static Table table(String id, String caption, String... headers) {
         StringBuilder t = new StringBuilder("<div class=\"table-scroll\" role=\"region\" tabindex=\"0\""
                 + " aria-labelledby=\"").append(escape(id)).append("-caption\"><table id=\"").append(escape(id))
-                .append("\" class=\"cards\"><caption id=\"").append(escape(id)).append("-caption\">").append(escape(caption))
-                .append("</caption><thead><tr>");
+                .append("\" class=\"cards\" role=\"table\" aria-labelledby=\"").append(escape(id))
+                .append("-caption\"><caption id=\"").append(escape(id)).append("-caption\">").append(escape(caption))
+                .append("</caption><thead role=\"rowgroup\"><tr role=\"row\">");
         String[] kinds = new String[headers.length];
         String[] labels = new String[headers.length];
         for (int i = 0; i < headers.length; i++) {
             boolean marked = headers[i].startsWith("#") || headers[i].startsWith("~");
             kinds[i] = headers[i].startsWith("#") ? "num" : headers[i].startsWith("~") ? "identifier" : null;
             labels[i] = escape(marked ? headers[i].substring(1) : headers[i]);
-            t.append("<th scope=\"col\"").append("num".equals(kinds[i]) ? " class=\"num\"" : "").append('>')
-                    .append(labels[i]).append("</th>");
+            t.append("<th scope=\"col\" role=\"columnheader\"").append("num".equals(kinds[i]) ? " class=\"num\"" : "")
+                    .append('>').append(labels[i]).append("</th>");
         }
-        return new Table(t.append("</tr></thead><tbody>"), kinds, labels);
+        return new Table(t.append("</tr></thead><tbody role=\"rowgroup\">"), kinds, labels);
     }
 
     /**
@@ -75,15 +77,16 @@ final class Pages {
      */
     static void row(Table table, Object... cells) {
         StringBuilder t = table.markup;
-        t.append("<tr>");
+        t.append("<tr role=\"row\">");
         for (int i = 0; i < cells.length; i++) {
             String label = i < table.labels.length ? " data-label=\"" + table.labels[i] + "\"" : "";
             if (i == 0) {
-                t.append("<th scope=\"row\"").append(label).append('>').append(cells[i]).append("</th>");
+                t.append("<th scope=\"row\" role=\"rowheader\"").append(label).append('>').append(cells[i])
+                        .append("</th>");
             } else {
                 String kind = i < table.kinds.length ? table.kinds[i] : null;
-                t.append("<td").append(label).append(kind == null ? "" : " class=\"" + kind + "\"").append('>')
-                        .append(cells[i]).append("</td>");
+                t.append("<td role=\"cell\"").append(label).append(kind == null ? "" : " class=\"" + kind + "\"")
+                        .append('>').append(cells[i]).append("</td>");
             }
         }
         t.append("</tr>");

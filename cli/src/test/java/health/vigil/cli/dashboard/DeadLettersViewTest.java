@@ -27,7 +27,8 @@ class DeadLettersViewTest {
         String body = new DeadLettersView(folder).render(new PageRequest(new Principal("operator", "Olu", Set.of()),
                 Map.of(), Map.of())).body();
 
-        assertThat(body).contains(">1 dead-lettered event</caption>").contains("<td data-label=\"Last attempt\">2026-12-05 22:11:38 UTC</td>")
+        assertThat(body).contains(">1 dead-lettered event</caption>")
+                .contains("<td role=\"cell\" data-label=\"Last attempt\">2026-12-05 22:11:38 UTC</td>")
                 .doesNotContain("22:11:38.106189553Z");
     }
 }

@@ -116,12 +116,16 @@ class DeploymentsViewTest {
                 .isEqualTo("stable v2 80.00\u00a0%, canary v3 20.00\u00a0% (treatment of experiment readmission-12)");
         assertThat(shown).contains("Live traffic of readmission: " + ModelsView.traffic(running))
                 .contains("A/B experiment readmission-12: version 3 against version 2")
-                .contains("<th scope=\"row\" data-label=\"Arm\">control</th><td data-label=\"Version\"><a href=\"" + VersionView.href(model, 2)
-                        + "\">version 2</a></td><td data-label=\"Share of live traffic\" class=\"num\">80.00\u00a0%</td>"
-                        + "<td data-label=\"Planned sample\" class=\"num\">4000</td>")
-                .contains("<th scope=\"row\" data-label=\"Arm\">treatment (canary slot)</th><td data-label=\"Version\"><a href=\"" + VersionView.href(model, 3)
-                        + "\">version 3</a></td><td data-label=\"Share of live traffic\" class=\"num\">20.00\u00a0%</td>"
-                        + "<td data-label=\"Planned sample\" class=\"num\">1000</td>")
+                .contains("<th scope=\"row\" role=\"rowheader\" data-label=\"Arm\">control</th>"
+                        + "<td role=\"cell\" data-label=\"Version\"><a href=\"" + VersionView.href(model, 2)
+                        + "\">version 2</a></td>"
+                        + "<td role=\"cell\" data-label=\"Share of live traffic\" class=\"num\">80.00\u00a0%</td>"
+                        + "<td role=\"cell\" data-label=\"Planned sample\" class=\"num\">4000</td>")
+                .contains("<th scope=\"row\" role=\"rowheader\" data-label=\"Arm\">treatment (canary slot)</th>"
+                        + "<td role=\"cell\" data-label=\"Version\"><a href=\"" + VersionView.href(model, 3)
+                        + "\">version 3</a></td>"
+                        + "<td role=\"cell\" data-label=\"Share of live traffic\" class=\"num\">20.00\u00a0%</td>"
+                        + "<td role=\"cell\" data-label=\"Planned sample\" class=\"num\">1000</td>")
                 .contains("<dt>Primary metric</dt><dd>flag_rate</dd>")
                 .contains("<code>vigil experiment status readmission</code>")
                 .contains("The last canary, of version 2, ended promoted before it");

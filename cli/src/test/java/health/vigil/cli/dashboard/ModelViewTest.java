@@ -19,8 +19,9 @@ class ModelViewTest {
                 new ModelView.Change(4, new StageChange(Stage.GATES_RUNNING, Stage.GATES_PASSED, "vigil-system",
                         "every gate passed", at))), true);
 
-        assertThat(table).contains("<td data-label=\"To\">rolled back</td>", "<td data-label=\"From\">gates running</td>",
-                "<td data-label=\"To\">gates passed</td>")
+        assertThat(table).contains("<td role=\"cell\" data-label=\"To\">rolled back</td>",
+                "<td role=\"cell\" data-label=\"From\">gates running</td>",
+                "<td role=\"cell\" data-label=\"To\">gates passed</td>")
                 .doesNotContain("rolled_back", "gates_running", "gates_passed");
     }
 }

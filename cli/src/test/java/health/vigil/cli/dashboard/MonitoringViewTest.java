@@ -39,12 +39,13 @@ class MonitoringViewTest {
                 window("2026-11-20T11:00:00Z", MonitoringReport.Severity.WARNING,
                         List.of("drift in age (1 window in a row)"), DriftReport.Status.DRIFTED)));
 
-        assertThat(html).doesNotContain(">Drifted</th>").contains("<th scope=\"col\">Why</th></tr>")
-                .contains("<td data-label=\"Why\">drift in age (1 window in a row)</td></tr>");
+        assertThat(html).doesNotContain(">Drifted</th>")
+                .contains("<th scope=\"col\" role=\"columnheader\">Why</th></tr>")
+                .contains("<td role=\"cell\" data-label=\"Why\">drift in age (1 window in a row)</td></tr>");
         // A window without a reason says so with a dash, as every empty cell of the page does, not with "none".
-        String first = "<tr><th scope=\"row\" data-label=\"Window (UTC)\">";
+        String first = "<tr role=\"row\"><th scope=\"row\" role=\"rowheader\" data-label=\"Window (UTC)\">";
         String ok = html.substring(html.indexOf(first), html.indexOf("</tr>", html.indexOf(first)));
-        assertThat(ok).endsWith("<td data-label=\"Why\">\u2013</td>").doesNotContain("none");
+        assertThat(ok).endsWith("<td role=\"cell\" data-label=\"Why\">\u2013</td>").doesNotContain("none");
         assertThat(html.split("age", -1)).hasSize(2);
     }
 
@@ -77,7 +78,8 @@ class MonitoringViewTest {
     }
 
     private static String row(String html, String input) {
-        int start = html.indexOf("<tr><th scope=\"row\" data-label=\"Input\">" + input + "</th>");
+        int start = html.indexOf("<tr role=\"row\"><th scope=\"row\" role=\"rowheader\" data-label=\"Input\">" + input
+                + "</th>");
         assertThat(start).as("the row of %s", input).isNotNegative();
         return html.substring(start, html.indexOf("</tr>", start));
     }
@@ -92,7 +94,7 @@ class MonitoringViewTest {
                 early.drift(), early.performance(), early.policy(), early.segments(), true);
 
         assertThat(MonitoringView.windows(new ModelName("readmission"), List.of(provisional)))
-                .contains("<td data-label=\"Verdict\">\u2714 ok (provisional)</td>");
+                .contains("<td role=\"cell\" data-label=\"Verdict\">\u2714 ok (provisional)</td>");
         assertThat(MonitoringView.windows(new ModelName("readmission"), List.of(early))).doesNotContain("provisional");
     }
 

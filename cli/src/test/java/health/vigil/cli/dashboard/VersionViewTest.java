@@ -41,7 +41,8 @@ class VersionViewTest {
         String html = VersionView.gates(Optional.of(report));
 
         // As vigil models gates writes them: four significant digits, not three decimals.
-        assertThat(html).contains("<td data-label=\"95 % interval\" class=\"num\">0.8012 \u2013 0.86</td>")
+        assertThat(html)
+                .contains("<td role=\"cell\" data-label=\"95 % interval\" class=\"num\">0.8012 \u2013 0.86</td>")
                 .contains(check("calibration_slope", "not computed"))
                 .contains("the outcomes are all of one class").doesNotContain("NaN", "0.801 ");
     }
@@ -62,6 +63,7 @@ class VersionViewTest {
 
     /** A row of the gates' table: the check's name and its value, each labelled by its column's header. */
     private static String check(String name, String value) {
-        return "<td data-label=\"Check\">" + name + "</td><td data-label=\"Value\" class=\"num\">" + value + "</td>";
+        return "<td role=\"cell\" data-label=\"Check\">" + name + "</td>"
+                + "<td role=\"cell\" data-label=\"Value\" class=\"num\">" + value + "</td>";
     }
 }

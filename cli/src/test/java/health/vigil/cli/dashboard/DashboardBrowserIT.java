@@ -758,6 +758,33 @@ class DashboardBrowserIT {
             + ".filter(e => e instanceof HTMLElement && e.scrollWidth > e.clientWidth + 1 && !forReadersOnly(e))"
             + ".map(e => (e.id || e.outerHTML.substring(0, 80)) + ' hides ' + (e.scrollWidth - e.clientWidth) + ' px')";
 
+    /**
+     * A table's box is a keyboard stop where it is there to scroll the table sideways: on a desktop. On a phone its
+     * table is drawn as cards and fits, so the keyboard passes the box by and goes on to the links in the table.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aTablesBoxIsAKeyboardStopOnADesktopButNotOnAPhone() {
+        signIn("operator", "/dashboard/models/" + MODEL);
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        String boxesFocused = "return Array.from(document.querySelectorAll('.table-scroll'))"
+                + ".map(function (box) { box.focus(); return document.activeElement === box; })";
+        String linksFocused = "return Array.from(document.querySelectorAll('.table-scroll a'))"
+                + ".map(function (a) { a.focus(); return document.activeElement === a; })";
+        assertThat((List<Object>) js.executeScript(boxesFocused)).as("boxes focused on a desktop").isNotEmpty()
+                .containsOnly(true);
+        org.openqa.selenium.Dimension desktop = browser.manage().window().getSize();
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(400, 900));
+        try {
+            assertThat((List<Object>) js.executeScript(boxesFocused)).as("boxes focused at 400 px").isNotEmpty()
+                    .containsOnly(false);
+            assertThat((List<Object>) js.executeScript(linksFocused)).as("links in the tables focused at 400 px")
+                    .isNotEmpty().containsOnly(true);
+        } finally {
+            browser.manage().window().setSize(desktop);
+        }
+    }
+
     @Test
     void theKeyboardReachesTheNavigationFromTheTopOfThePage() throws IOException {
         signIn("operator", "/");

@@ -29,8 +29,10 @@ public final class Html {
      * not read a second time), a fact's value stands under its name, a chart is drawn to the width of the screen, the
      * page's margins and a cell's padding narrow with the screen, and a time, a number or a value marked
      * {@code unbroken} is never broken over lines. On a wider screen a fact's name takes at most 40 % of the line, and a
-     * table wider than the page scrolls inside its own box. Each rule, and each {@code @media} block, is one line:
-     * {@link #scopedStyle} reads them so.
+     * table wider than the page scrolls inside its own box, which the keyboard reaches. On a narrow screen that box
+     * around a table of cards no longer scrolls and is no keyboard stop: a hidden element takes no focus, so the box is
+     * hidden and the table in it shown, the one way a stylesheet can take a {@code tabindex} back. Each rule, and each
+     * {@code @media} block, is one line: {@link #scopedStyle} reads them so.
      */
     public static final String STYLE = """
             body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;\
@@ -65,7 +67,8 @@ public final class Html {
              table.cards th,table.cards td{display:flow-root;border:0;text-align:left;min-width:0;overflow-wrap:anywhere}\
              table.cards [data-label]::before{content:attr(data-label);content:attr(data-label) / "";float:left;width:40%%;\
             margin-right:.6rem;font-weight:600;overflow-wrap:anywhere;white-space:normal}\
-             dl.facts{grid-template-columns:minmax(0,1fr);gap:0}dl.facts dd{margin-bottom:.4rem}}
+             dl.facts{grid-template-columns:minmax(0,1fr);gap:0}dl.facts dd{margin-bottom:.4rem}\
+             .table-scroll:has(> table.cards){visibility:hidden}.table-scroll:has(> table.cards)>*{visibility:visible}}
             .skip{position:absolute;left:-999px}
             .skip:focus{left:1rem;top:.5rem;background:#fff;color:%1$s;padding:.3rem}
             form.login{display:grid;gap:.5rem;max-width:28rem}

@@ -57,4 +57,24 @@ class HtmlTest {
         assertThat(Html.points(-0.0004)).isEqualTo("\u2212<0.1\u00a0points");
         assertThat(Html.points(0.0)).isEqualTo("no change");
     }
+
+    /**
+     * The box a table sits in scrolls sideways on a desktop and takes the keyboard's focus so it can be scrolled; on a
+     * phone its table of cards fits and the box is a stop that does nothing. Markup's {@code tabindex} cannot be taken
+     * back by a stylesheet, but a hidden element takes no focus: the box is hidden there and its table shown again.
+     */
+    @Test
+    void onAPhoneTheBoxOfATableOfCardsIsNoKeyboardStopAndItsTableStaysShown() {
+        String phone = Html.STYLE.lines().filter(l -> l.startsWith("@media (max-width:40rem){")).findFirst()
+                .orElseThrow();
+
+        // Only a box whose table is drawn as cards: the explanation's factors stay a table, whose box may scroll.
+        assertThat(phone).contains(".table-scroll:has(> table.cards){visibility:hidden}",
+                ".table-scroll:has(> table.cards)>*{visibility:visible}");
+        assertThat(Html.STYLE).contains("\n.table-scroll{overflow-x:auto;max-width:100%}\n");
+        // The explanation embedded in another page confines the rule to itself as it does every other.
+        assertThat(Html.scopedStyle("section.vigil-explanation"))
+                .contains("section.vigil-explanation .table-scroll:has(> table.cards){visibility:hidden}"
+                        + "section.vigil-explanation .table-scroll:has(> table.cards)>*{visibility:visible}}");
+    }
 }

@@ -144,7 +144,8 @@ class ModelCardIT {
         for (String heading : HEADINGS) {
             assertThat(dom).as(heading).containsPattern("<h3 id=\"" + heading + "\">\\(\\d\\)\\([ivx]+\\) [^<]+</h3>");
         }
-        assertThat(dom).contains("<table id=\"segment-table\">").contains("id=\"calibration-plot\"")
+        assertThat(dom).contains("<table id=\"segment-table\" class=\"cards\" role=\"table\"")
+                .contains("id=\"calibration-plot\"")
                 .contains("id=\"roc-curve\"").containsPattern("<polyline class=\"curve\"[^>]*points=\"[0-9., ]{40,}\"");
 
         Path screenshot = OUTPUT.resolve("readmission-1.png").toAbsolutePath();

@@ -1,6 +1,7 @@
 package health.vigil.cards;
 
 import health.vigil.html.HtmlText;
+import health.vigil.html.TableCards;
 import health.vigil.model.ElectronicSignature;
 import health.vigil.model.StageChange;
 import health.vigil.text.Words;
@@ -10,7 +11,9 @@ import java.util.Set;
 
 /**
  * A {@link ModelCard} as one self-contained HTML page: inline style, inline SVG charts, no script, font, image or
- * link to anything outside the page. Every value is escaped; manifest text is the uploader's and never markup.
+ * link to anything outside the page. Every value is escaped; manifest text is the uploader's and never markup. On a
+ * phone its tables are drawn as the dashboard's are, one card per row ({@link TableCards}), and long text such as a
+ * sha256 breaks anywhere, so nothing of the card hides sideways.
  */
 public final class ModelCardHtml {
     private static final String STYLE = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;"
@@ -18,8 +21,9 @@ public final class ModelCardHtml {
             + "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
             + "caption{text-align:left;font-weight:600;padding:.25em 0}.scroll{overflow-x:auto}"
             + ".num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}svg{max-width:100%;height:auto}"
-            + ".missing{color:#a33;font-style:italic}.source{color:#666;font-size:.85em}"
-            + ".charts{display:flex;flex-wrap:wrap;gap:1em}.failed{color:#a33}.passed{color:#276}";
+            + ".missing{color:#a33;font-style:italic}.source{color:#666;font-size:.85em}li,p{overflow-wrap:anywhere}"
+            + ".charts{display:flex;flex-wrap:wrap;gap:1em}.failed{color:#a33}.passed{color:#276}"
+            + "@media " + TableCards.NARROW + "{" + TableCards.RULES + "}";
 
     private static final String END_TABLE = "</tbody></table></div>";
 
@@ -92,15 +96,13 @@ public final class ModelCardHtml {
                     .append(" (no segment was judged by the gates)</p></section>");
             return;
         }
-        columns(h, "segment-table", "Each segment the gates judged: its rows, AUROC and calibration error",
-                List.of("Column", "Value", "Rows", "AUROC", "Calibration error", "Gate"), Set.of("Rows", "AUROC",
-                        "Calibration error"));
+        Columns table = columns(h, "segment-table", "Each segment the gates judged: its rows, AUROC and calibration"
+                + " error", List.of("Column", "Value", "Rows", "AUROC", "Calibration error", "Gate"),
+                Set.of("Rows", "AUROC", "Calibration error"));
         for (ModelCard.Segment s : segments) {
-            h.append("<tr><td>").append(escape(s.column())).append("</td><td>").append(escape(s.value()))
-                    .append("</td>").append(number(Long.toString(s.rows())))
-                    .append(number(ModelCard.measured(s.auroc()))).append(number(ModelCard.measured(s.calibrationError())))
-                    .append("<td class=\"")
-                    .append(s.passed() ? "passed\">passed" : "failed\">failed").append("</td></tr>");
+            cells(h, table, escape(s.column()), escape(s.value()), Long.toString(s.rows()),
+                    ModelCard.measured(s.auroc()), ModelCard.measured(s.calibrationError()),
+                    s.passed() ? "<span class=\"passed\">passed</span>" : "<span class=\"failed\">failed</span>");
         }
         h.append(END_TABLE).append("</section>");
     }
@@ -114,14 +116,12 @@ public final class ModelCardHtml {
         h.append("<p>").append(g.passed() ? "Every gate passed" : "Gates failed").append(" under gate policy version ")
                 .append(g.policyVersion()).append(g.productionVersion() == null ? "; no production version to compare with"
                         : "; compared with production version " + g.productionVersion()).append(".</p>");
-        columns(h, "gate-table", "Every check of the gates: its value, threshold and outcome",
+        Columns table = columns(h, "gate-table", "Every check of the gates: its value, threshold and outcome",
                 List.of("Gate", "Check", "Value", "Threshold", "Outcome", "Note"), Set.of("Value"));
         for (var c : g.checks()) {
-            h.append("<tr><td>").append(escape(c.gate())).append("</td><td>").append(escape(c.check())).append("</td>")
-                    .append(number(c.value() == null ? "" : ModelCard.measured(c.value()))).append("<td>")
-                    .append(escape(c.threshold() == null ? "" : c.threshold())).append("</td><td>")
-                    .append(c.outcome().name().toLowerCase(Locale.ROOT)).append("</td><td>")
-                    .append(escape(c.note() == null ? "" : c.note())).append("</td></tr>");
+            cells(h, table, escape(c.gate()), escape(c.check()), c.value() == null ? "" : ModelCard.measured(c.value()),
+                    escape(c.threshold() == null ? "" : c.threshold()), c.outcome().name().toLowerCase(Locale.ROOT),
+                    escape(c.note() == null ? "" : c.note()));
         }
         h.append(END_TABLE);
         if (!g.notes().isEmpty()) {
@@ -138,13 +138,11 @@ public final class ModelCardHtml {
             h.append("<p class=\"missing\">no signature yet</p></section>");
             return;
         }
-        columns(h, "signature-table", "The electronic signatures on this version",
+        Columns table = columns(h, "signature-table", "The electronic signatures on this version",
                 List.of("Signed by", "Meaning", "At", "Package sha256", "Justification"), Set.of());
         for (ElectronicSignature s : signatures) {
-            h.append("<tr><td>").append(escape(s.printedName() + " (" + s.signerId() + ")")).append("</td><td>")
-                    .append(escape(s.meaning().phrase())).append("</td><td>").append(HtmlText.time(s.signedAt())).append("</td><td>")
-                    .append(escape(s.packageSha256())).append("</td><td>").append(escape(s.justification()))
-                    .append("</td></tr>");
+            cells(h, table, escape(s.printedName() + " (" + s.signerId() + ")"), escape(s.meaning().phrase()),
+                    HtmlText.time(s.signedAt()), escape(s.packageSha256()), escape(s.justification()));
         }
         h.append(END_TABLE).append("</section>");
     }
@@ -154,7 +152,8 @@ public final class ModelCardHtml {
         facts(h, "registry-table", "What the registry holds for this version");
         row(h, "Package sha256", r.packageSha256());
         row(h, "Model sha256", r.modelSha256());
-        h.append("<tr><th scope=\"row\">Registered by</th><td>").append(escape(r.registeredBy()))
+        h.append("<tr role=\"row\"><th scope=\"row\" role=\"rowheader\">Registered by</th><td role=\"cell\">")
+                .append(escape(r.registeredBy()))
                 .append(r.registeredAt() == null ? "" : " at " + HtmlText.time(r.registeredAt())).append("</td></tr>");
         row(h, "Training data", Words.count(r.trainingRows(), "row") + ", sha256 " + r.trainingDatasetSha256()
                 + (r.trainingDateRange() == null ? "" : ", " + r.trainingDateRange()));
@@ -169,41 +168,66 @@ public final class ModelCardHtml {
 
     private static void history(StringBuilder h, List<StageChange> history) {
         h.append("<section><h2>History</h2>");
-        columns(h, "history-table", "The version's changes of stage", List.of("At", "From", "To", "By", "Reason"),
-                Set.of());
+        Columns table = columns(h, "history-table", "The version's changes of stage",
+                List.of("At", "From", "To", "By", "Reason"), Set.of());
         for (StageChange c : history) {
-            h.append("<tr><td>").append(HtmlText.time(c.at())).append("</td><td>")
-                    .append(c.from() == null ? "" : c.from().name().toLowerCase(Locale.ROOT)).append("</td><td>")
-                    .append(c.to().name().toLowerCase(Locale.ROOT)).append("</td><td>").append(escape(c.actor()))
-                    .append("</td><td>").append(escape(c.reason() == null ? "" : c.reason())).append("</td></tr>");
+            cells(h, table, HtmlText.time(c.at()), c.from() == null ? "" : c.from().name().toLowerCase(Locale.ROOT),
+                    c.to().name().toLowerCase(Locale.ROOT), escape(c.actor()),
+                    escape(c.reason() == null ? "" : c.reason()));
         }
         h.append(END_TABLE).append("</section>");
     }
 
+    /** A table of columns being written: its headers, which label its cells, and which of its columns hold numbers. */
+    private record Columns(List<String> headers, Set<String> numeric) {}
+
     /**
      * The start of a table of columns: a caption saying what it holds, then its header row; the columns named in
      * {@code numeric} hold numbers and are right-aligned, header and cells alike, so their digits line up. The table
-     * scrolls sideways on a screen narrower than itself instead of widening the page.
+     * scrolls sideways on a screen narrower than itself instead of widening the page; on a phone it is drawn as one
+     * card per row instead, its header row kept for screen readers only.
      */
-    private static void columns(StringBuilder h, String id, String caption, List<String> headers, Set<String> numeric) {
-        h.append("<div class=\"scroll\"><table id=\"").append(id).append("\"><caption>").append(escape(caption))
-                .append("</caption><thead><tr>");
+    private static Columns columns(StringBuilder h, String id, String caption, List<String> headers,
+            Set<String> numeric) {
+        start(h, id, caption);
+        h.append("<thead role=\"rowgroup\"><tr role=\"row\">");
         for (String header : headers) {
-            h.append("<th scope=\"col\"").append(numeric.contains(header) ? " class=\"num\"" : "").append('>')
-                    .append(escape(header)).append("</th>");
+            h.append("<th scope=\"col\" role=\"columnheader\"").append(numeric.contains(header) ? " class=\"num\"" : "")
+                    .append('>').append(escape(header)).append("</th>");
         }
-        h.append("</tr></thead><tbody>");
+        h.append("</tr></thead><tbody role=\"rowgroup\">");
+        return new Columns(headers, numeric);
+    }
+
+    /**
+     * A row of a table of columns, a cell a column: markup whose text is escaped before, or a number this class
+     * formatted. Each cell carries its column's header as {@code data-label}, shown before its value on a phone.
+     */
+    private static void cells(StringBuilder h, Columns table, String... markup) {
+        h.append("<tr role=\"row\">");
+        for (int i = 0; i < markup.length; i++) {
+            String header = table.headers().get(i);
+            h.append("<td role=\"cell\" data-label=\"").append(escape(header)).append('"')
+                    .append(table.numeric().contains(header) ? " class=\"num\"" : "").append('>').append(markup[i])
+                    .append("</td>");
+        }
+        h.append("</tr>");
     }
 
     /** The start of a table of facts, one a row, each headed by its name. */
     private static void facts(StringBuilder h, String id, String caption) {
-        h.append("<div class=\"scroll\"><table id=\"").append(id).append("\"><caption>").append(escape(caption))
-                .append("</caption><tbody>");
+        start(h, id, caption);
+        h.append("<tbody role=\"rowgroup\">");
     }
 
-    /** A cell of a numeric column; the text is a number this class formatted, never the uploader's. */
-    private static String number(String text) {
-        return "<td class=\"num\">" + text + "</td>";
+    /**
+     * A table and its caption, in a box of its own. Each part of the table says its role, as its rows and cells do:
+     * Safari stops reading a table as one when its parts are drawn as blocks, as they are on a phone.
+     */
+    private static void start(StringBuilder h, String id, String caption) {
+        h.append("<div class=\"scroll\"><table id=\"").append(id).append("\" class=\"cards\" role=\"table\"")
+                .append(" aria-labelledby=\"").append(id).append("-caption\"><caption id=\"").append(id)
+                .append("-caption\">").append(escape(caption)).append("</caption>");
     }
 
     /** A fact that is a measured number, right-aligned as the numbers of the card's tables; text when there is none. */
@@ -212,13 +236,13 @@ public final class ModelCardHtml {
             row(h, label, ModelCard.NOT_PROVIDED);
             return;
         }
-        h.append("<tr><th scope=\"row\">").append(escape(label)).append("</th>").append(number(ModelCard.measured(value)))
-                .append("</tr>");
+        h.append("<tr role=\"row\"><th scope=\"row\" role=\"rowheader\">").append(escape(label))
+                .append("</th><td role=\"cell\" class=\"num\">").append(ModelCard.measured(value)).append("</td></tr>");
     }
 
     private static void row(StringBuilder h, String label, String value) {
-        h.append("<tr><th scope=\"row\">").append(escape(label)).append("</th><td>").append(escape(value == null ? "" : value))
-                .append("</td></tr>");
+        h.append("<tr role=\"row\"><th scope=\"row\" role=\"rowheader\">").append(escape(label))
+                .append("</th><td role=\"cell\">").append(escape(value == null ? "" : value)).append("</td></tr>");
     }
 
     static String escape(String text) {

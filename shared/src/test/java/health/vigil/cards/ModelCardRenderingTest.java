@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 
 import health.vigil.audit.InMemoryArtifactStore;
+import health.vigil.html.TableCards;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
 import health.vigil.model.GateCheck;
@@ -101,8 +102,8 @@ class ModelCardRenderingTest {
             assertThat(html).contains("<h3 id=\"" + attribute.key() + "\">" + attribute.paragraph() + " "
                     + ModelCardHtml.escape(attribute.title()) + "</h3>");
         }
-        assertThat(html).contains("<table id=\"segment-table\">", "<td>sex</td><td>female</td>",
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"calibration-plot\"",
+        assertThat(withoutRolesAndLabels(html)).contains("<table id=\"segment-table\" class=\"cards\">",
+                "<td>sex</td><td>female</td>", "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"calibration-plot\"",
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"roc-curve\"");
         // One circle per calibration bin, one ROC point per stored point.
         String calibration = html.substring(html.indexOf("id=\"calibration-plot\""), html.indexOf("id=\"roc-curve\""));
@@ -124,14 +125,18 @@ class ModelCardRenderingTest {
         // Every table says what it holds and marks its header cells for a screen reader.
         int tables = html.split("<table", -1).length - 1;
         assertThat(tables).isGreaterThanOrEqualTo(5);
-        assertThat(html.split("<table[^>]*><caption>[^<]+</caption>", -1)).hasSize(tables + 1);
-        assertThat(html).doesNotContain("<th>").contains("<thead><tr><th scope=\"col\">Gate</th>");
+        assertThat(html.split("<table[^>]*><caption[^>]*>[^<]+</caption>", -1)).hasSize(tables + 1);
+        assertThat(html).doesNotContain("<th>");
+        assertThat(withoutRolesAndLabels(html)).contains("<thead><tr><th scope=\"col\">Gate</th>");
         // A number's column is right-aligned, header and cells alike, so its digits line up.
-        assertThat(html).contains(".num{text-align:right", "<th scope=\"col\" class=\"num\">AUROC</th>")
+        assertThat(html).contains(".num{text-align:right",
+                "<th scope=\"col\" role=\"columnheader\" class=\"num\">AUROC</th>");
+        assertThat(withoutRolesAndLabels(html))
                 .contains("<td>sex</td><td>female</td><td class=\"num\">" + female.rows() + "</td><td class=\"num\">"
                         + Words.number(female.auroc()) + "</td><td class=\"num\">" + Words.number(female.calibrationError())
                         + "</td>");
-        String gates = html.substring(html.indexOf("<h2>Gate report</h2>"), html.indexOf("<h2>Approvals</h2>"));
+        String gates = withoutRolesAndLabels(html.substring(html.indexOf("<h2>Gate report</h2>"),
+                html.indexOf("<h2>Approvals</h2>")));
         assertThat(gates).containsPattern("<td class=\"num\">[-0-9.e]+</td>");
         // Chart text is read at the size of the page's own small print, not smaller.
         java.util.regex.Matcher size = java.util.regex.Pattern.compile("font-size=\"(\\d+)\"").matcher(html);
@@ -155,7 +160,8 @@ class ModelCardRenderingTest {
                 measured.evaluatedAt(), measured.datasetSha256(), measured.datasetRows(), null, 0, checks, List.of(),
                 measured.curves());
 
-        String html = ModelCardHtml.render(card(report, new MonitoringReports(new InMemoryArtifactStore()), "text"));
+        String html = withoutRolesAndLabels(ModelCardHtml.render(card(report,
+                new MonitoringReports(new InMemoryArtifactStore()), "text")));
 
         assertThat(html).contains("<td>label_present</td><td class=\"num\">1</td>",
                 "<td>segments_measured</td><td class=\"num\">2</td>",
@@ -180,7 +186,7 @@ class ModelCardRenderingTest {
     @Test
     void theSegmentTableAndTheHti1LinesWriteNumbersByTheCardsOneRule() {
         ModelCard card = card(reportWithRoundFigures(), new MonitoringReports(new InMemoryArtifactStore()), "text");
-        String html = ModelCardHtml.render(card);
+        String html = withoutRolesAndLabels(ModelCardHtml.render(card));
         String markdown = ModelCardMarkdown.render(card);
 
         // The gate table's rule: four significant digits, trailing zeros dropped, a tiny value in scientific form.
@@ -210,7 +216,7 @@ class ModelCardRenderingTest {
                 measured.datasetSha256(), measured.datasetRows(), null, 0, checks, List.of(), measured.curves());
 
         ModelCard card = card(report, new MonitoringReports(new InMemoryArtifactStore()), "text");
-        String html = ModelCardHtml.render(card);
+        String html = withoutRolesAndLabels(ModelCardHtml.render(card));
         String markdown = ModelCardMarkdown.render(card);
 
         assertThat(html).contains("<td>sex</td><td>female</td><td class=\"num\">120</td><td class=\"num\">0.75</td>"
@@ -227,8 +233,8 @@ class ModelCardRenderingTest {
 
     @Test
     void theSummarysAurocAndCalibrationErrorAreRightAlignedAsTheOtherTablesNumbers() {
-        String html = ModelCardHtml.render(card(reportWithRoundFigures(), new MonitoringReports(
-                new InMemoryArtifactStore()), "text"));
+        String html = withoutRolesAndLabels(ModelCardHtml.render(card(reportWithRoundFigures(), new MonitoringReports(
+                new InMemoryArtifactStore()), "text")));
 
         assertThat(html).contains("<tr><th scope=\"row\">AUROC</th><td class=\"num\">0.8</td></tr>",
                 "<tr><th scope=\"row\">Expected calibration error</th><td class=\"num\">0.02</td></tr>");
@@ -350,5 +356,54 @@ class ModelCardRenderingTest {
         }
         assertThat(markdown).contains("| sex | female |", "## ROC curve", "*not provided (card.fundingSource)*")
                 .doesNotContain("<script>");
+    }
+
+    /**
+     * The card's markup with the ARIA roles and cell labels taken out, for checks of what a cell says rather than how
+     * a phone draws it.
+     */
+    private static String withoutRolesAndLabels(String html) {
+        return html.replaceAll(" (role|data-label|aria-labelledby)=\"[^\"]*\"", "");
+    }
+
+    private static int count(String html, String regex) {
+        return html.split(regex, -1).length - 1;
+    }
+
+    /**
+     * On a phone the card's tables are drawn as the dashboard's are, one card per row with each value after its
+     * column's header, so no column hides sideways; every part of a table says its role, which Safari otherwise drops
+     * from a table drawn as blocks, and long text such as a sha256 breaks rather than widens the page.
+     */
+    @Test
+    void onAPhoneEveryTableOfTheCardIsDrawnAsCardsThatKeepTheirRolesAndColumnHeaders() {
+        ModelCard card = card(true);
+        String html = ModelCardHtml.render(card);
+        ModelCard.Segment female = card.segments().stream().filter(s -> s.value().equals("female")).findFirst()
+                .orElseThrow();
+
+        assertThat(html).contains("@media " + TableCards.NARROW + "{" + TableCards.RULES + "}",
+                "li,p{overflow-wrap:anywhere}");
+        int tables = count(html, "<table");
+        assertThat(tables).isGreaterThanOrEqualTo(5);
+        assertThat(count(html, "<table id=\"([a-z-]+)\" class=\"cards\" role=\"table\" aria-labelledby=\"\\1-caption\">"
+                + "<caption id=\"\\1-caption\">")).isEqualTo(tables);
+        assertThat(count(html, "<thead")).isEqualTo(count(html, "<thead role=\"rowgroup\">")).isPositive();
+        assertThat(count(html, "<tbody")).isEqualTo(count(html, "<tbody role=\"rowgroup\">")).isEqualTo(tables);
+        assertThat(count(html, "<tr")).isEqualTo(count(html, "<tr role=\"row\">"));
+        assertThat(count(html, "<th scope=\"col\"")).isEqualTo(count(html, "<th scope=\"col\" role=\"columnheader\""));
+        assertThat(count(html, "<th scope=\"row\"")).isEqualTo(count(html, "<th scope=\"row\" role=\"rowheader\""));
+        assertThat(count(html, "<th ")).isEqualTo(count(html, "<th scope=\"(col|row)\""));
+        assertThat(count(html, "<td")).isEqualTo(count(html, "<td role=\"cell\"")).isPositive();
+        // A table of columns labels each cell with its column's header, which a phone shows before the value.
+        assertThat(html).contains("<td role=\"cell\" data-label=\"Column\">sex</td>"
+                + "<td role=\"cell\" data-label=\"Value\">female</td>"
+                + "<td role=\"cell\" data-label=\"Rows\" class=\"num\">" + female.rows() + "</td>"
+                + "<td role=\"cell\" data-label=\"AUROC\" class=\"num\">" + Words.number(female.auroc()) + "</td>");
+        String gates = html.substring(html.indexOf("id=\"gate-table\""), html.indexOf("<h2>Approvals</h2>"));
+        assertThat(count(gates, "<td ")).isEqualTo(6 * card.gates().checks().size())
+                .isEqualTo(count(gates, "<td role=\"cell\" data-label=\"(Gate|Check|Value|Threshold|Outcome|Note)\""));
+        // A table of facts is headed row by row: a phone shows each fact's name above its value.
+        assertThat(html).contains("<tr role=\"row\"><th scope=\"row\" role=\"rowheader\">Owner</th><td role=\"cell\">");
     }
 }

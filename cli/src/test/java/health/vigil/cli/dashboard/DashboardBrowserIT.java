@@ -707,8 +707,8 @@ class DashboardBrowserIT {
     }
 
     /**
-     * At a phone's width no page scrolls sideways, and nothing of any page hides sideways inside a box either: a table
-     * reads as one card per row and a chart is drawn to the screen's width.
+     * At a phone's width no page scrolls sideways, and nothing of any page hides sideways inside a box either, the
+     * model card included: a table reads as one card per row and a chart is drawn to the screen's width.
      */
     @Test
     @SuppressWarnings("unchecked")
@@ -718,6 +718,8 @@ class DashboardBrowserIT {
         pages.put("/dashboard/models", "operator");
         pages.put("/dashboard/models/" + MODEL, "operator");
         pages.put("/dashboard/models/" + MODEL + "/versions/1", "operator");
+        // The model card, a page of its own with its own stylesheet.
+        pages.put("/dashboard/models/" + MODEL + "/versions/1/card", "operator");
         pages.put("/dashboard/deployments", "operator");
         pages.put("/dashboard/monitoring/" + MODEL, "operator");
         pages.put("/dashboard/dead-letters", "operator");

@@ -1,6 +1,7 @@
 package health.vigil.functions.common.html;
 
 import health.vigil.html.HtmlText;
+import health.vigil.html.TableCards;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -25,14 +26,14 @@ public final class Html {
     /**
      * The stylesheet every page shares. On a narrow screen (a phone on a ward) nothing makes the page scroll sideways
      * and nothing hides sideways inside a box: a table of class {@code cards} is drawn as one card per row, each cell
-     * after its column's header (its {@code data-label}; the header row stays for screen readers, and the label is
-     * not read a second time), a fact's value stands under its name, a chart is drawn to the width of the screen, the
-     * page's margins and a cell's padding narrow with the screen, and a time, a number or a value marked
-     * {@code unbroken} is never broken over lines. On a wider screen a fact's name takes at most 40 % of the line, and a
-     * table wider than the page scrolls inside its own box, which the keyboard reaches. On a narrow screen that box
-     * around a table of cards no longer scrolls and is no keyboard stop: a hidden element takes no focus, so the box is
-     * hidden and the table in it shown, the one way a stylesheet can take a {@code tabindex} back. Each rule, and each
-     * {@code @media} block, is one line: {@link #scopedStyle} reads them so.
+     * after its column's header, by the rules the model card shares ({@link TableCards}), a fact's value stands under
+     * its name, a chart is drawn to the width of the screen, the page's margins and a cell's padding narrow with the
+     * screen, and a time, a number or a value marked {@code unbroken} is never broken over lines. On a wider screen a
+     * fact's name takes at most 40 % of the line, and a table wider than the page scrolls inside its own box, which the
+     * keyboard reaches. On a narrow screen that box around a table of cards no longer scrolls and is no keyboard stop:
+     * a hidden element takes no focus, so the box is hidden and the table in it shown, the one way a stylesheet can
+     * take a {@code tabindex} back. Each rule, and each {@code @media} block, is one line: {@link #scopedStyle} reads
+     * them so.
      */
     public static final String STYLE = """
             body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;\
@@ -61,12 +62,7 @@ public final class Html {
             figure{margin:1rem 0;overflow-x:auto}
             figcaption{color:%2$s;font-size:.95rem}
             figcaption.title{color:%1$s;font-weight:600;font-size:1rem}
-            @media (max-width:40rem){table.cards,table.cards caption,table.cards tbody,table.cards tr{display:block}\
-             table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%%);white-space:nowrap}\
-             table.cards tr{border:1px solid #8a8a8a;margin:0 0 .6rem}\
-             table.cards th,table.cards td{display:flow-root;border:0;text-align:left;min-width:0;overflow-wrap:anywhere}\
-             table.cards [data-label]::before{content:attr(data-label);content:attr(data-label) / "";float:left;width:40%%;\
-            margin-right:.6rem;font-weight:600;overflow-wrap:anywhere;white-space:normal}\
+            @media %6$s{%7$s\
              dl.facts{grid-template-columns:minmax(0,1fr);gap:0}dl.facts dd{margin-bottom:.4rem}\
              .table-scroll:has(> table.cards){visibility:hidden}.table-scroll:has(> table.cards)>*{visibility:visible}}
             .skip{position:absolute;left:-999px}
@@ -74,7 +70,7 @@ public final class Html {
             form.login{display:grid;gap:.5rem;max-width:28rem}
             input,button{font:inherit;padding:.35rem .5rem}
             input.identifier{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}
-            """.formatted(INK, MUTED, RAISES, LOWERS, FOCUS);
+            """.formatted(INK, MUTED, RAISES, LOWERS, FOCUS, TableCards.NARROW, TableCards.RULES);
 
     private Html() {}
 

@@ -478,10 +478,17 @@ public final class BatchService {
     /**
      * Scores one partition from its last checkpoint to its end (a queue-triggered invocation). A store that is
      * unavailable throws, so the queue delivers the message again and the run resumes where it stopped; a
-     * version that can no longer be loaded or run fails the job instead of retrying forever.
+     * version that can no longer be loaded or run fails the job instead of retrying forever. A message of a job that
+     * retention has purged (its tombstone is there: a late redelivery) is done at once, with nothing read or written:
+     * retrying it could only fail, and end in the poison queue and an alert for nothing.
      */
-    public void scorePartition(String message) {
+    public PartitionDelivery scorePartition(String message) {
         PartitionMessage m = partitionMessage(message);
+        // Before the plan is read: a purge under way removes the job's files one by one, and a delivery that found
+        // the plan without its summary would score an input that is gone and fail a job that completed long ago.
+        if (output.exists(purgedName(m.batchId()))) {
+            return new PartitionDelivery(m.batchId(), true);
+        }
         BatchJob job = readJob(m.batchId()).orElseThrow(() -> new NotFoundException(ErrorCode.NOT_FOUND,
                 "batch " + m.batchId() + " has no plan; the message names a job that was never submitted"));
         if (m.partition() < 0 || m.partition() >= job.partitions().size()) {
@@ -511,7 +518,7 @@ public final class BatchService {
                 fail(job.id(), job.model().value(), job.submittedBy(), new BatchFailure(job.id(), job.inputName(),
                         "partition " + partition.index() + " could not be scored: " + e.getMessage(), clock.instant()),
                         e.code());
-                return;
+                return new PartitionDelivery(job.id(), false);
             } catch (RuntimeException e) {
                 // Not a store that is away (retried) nor a refusal (fails the job): a fault. The queue retries it;
                 // if every retry meets one, the poison queue's function fails the job (partitionAbandoned).
@@ -525,13 +532,17 @@ public final class BatchService {
             }
         }
         if (output.exists(failureName(job.id()))) {
-            return;
+            return new PartitionDelivery(job.id(), false);
         }
         // A submission that died while queueing (POST /batches has no redelivery) left partitions that nobody would
         // queue: any partition that runs finishes the job's announcement first. Nothing once queued.json is there.
         announceStart(job);
         tryComplete(job);
+        return new PartitionDelivery(job.id(), false);
     }
+
+    /** The job a partition's message named, and whether retention had purged it (its message was done at once). */
+    public record PartitionDelivery(String batchId, boolean jobPurged) {}
 
     private static PartitionMessage partitionMessage(String message) {
         PartitionMessage m;

@@ -1,6 +1,7 @@
 package health.vigil.scoring.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import health.vigil.audit.MutableClock;
@@ -182,6 +183,60 @@ class BatchRetentionTest {
                 .containsExactlyInAnyOrder(submitted, byUpload);
         // The next day's run adds its prediction.retention record of the cut-off, and nothing else.
         assertThat(allRecords()).hasSize(records + 1);
+    }
+
+    /**
+     * A partition's message delivered again after its job was purged (a late redelivery) is done at once: it does not
+     * fail on the missing plan, to be retried into the poison queue, and it writes, records and queues nothing.
+     */
+    @Test
+    void aLateMessageOfAPurgedJobIsDoneWithNothingWritten() {
+        upload("late.csv");
+        String id = platform.batches().submit(new BatchRequest(model, null, "late.csv", false), "analyst").id();
+        List<String> messages = new ArrayList<>(queued);
+        drain();
+        clock.advance(RETENTION.plusDays(1));
+        platform.predictionRetention().purgeExpired();
+        Map<String, String> output = snapshot(ArtifactStore.BATCH_OUTPUT, "");
+        int records = allRecords().size();
+
+        for (String late : messages) {
+            assertThatCode(() -> platform.batches().scorePartition(late)).doesNotThrowAnyException();
+        }
+
+        assertThat(outputOf(id)).containsExactly(id + "/purged.json");
+        assertThat(snapshot(ArtifactStore.BATCH_OUTPUT, "")).isEqualTo(output);
+        assertThat(allRecords()).hasSize(records);
+        assertThat(queued).isEmpty();
+    }
+
+    /**
+     * A message delivered while a purge is under way, once the tombstone is written and only the plan is left: the job
+     * completed long ago and is not failed for the input the purge removed, nor are its files written again.
+     */
+    @Test
+    void aMessageDeliveredWhileItsJobIsPurgedLeavesNothingBehindAndFailsNothing() {
+        upload("purging.csv");
+        String id = platform.batches().submit(new BatchRequest(model, null, "purging.csv", false), "analyst").id();
+        List<String> messages = new ArrayList<>(queued);
+        drain();
+        clock.advance(RETENTION.plusDays(1));
+        ArtifactStore deliveringBeforeThePlanGoes = new BatchServiceTest.ForwardingStore(platform.artifacts()) {
+            @Override
+            public void delete(String container, String name) {
+                if (name.equals(BatchService.jobName(id))) {
+                    messages.forEach(platform.batches()::scorePartition);
+                }
+                store.delete(container, name);
+            }
+        };
+
+        new BatchRetention(deliveringBeforeThePlanGoes, platform.audit(), clock).purgeFinishedBefore(
+                clock.instant().minus(RETENTION), RETENTION);
+
+        assertThat(outputOf(id)).containsExactly(id + "/purged.json");
+        assertThat(allRecords()).noneMatch(r -> r.action().equals(BatchService.AUDIT_FAILED));
+        assertThat(queued).isEmpty();
     }
 
     @Test

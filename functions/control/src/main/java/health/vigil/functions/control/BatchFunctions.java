@@ -136,13 +136,20 @@ public final class BatchFunctions {
 
     /**
      * Scores one partition of a job. A store that is unavailable throws, so the queue delivers the message again
-     * and the partition resumes from its checkpoint.
+     * and the partition resumes from its checkpoint. A late message of a job retention has purged is done, and says
+     * so in one line naming the job.
      */
     @FunctionName("ScoreBatchPartition")
     public void scorePartition(
             @QueueTrigger(name = "message", queueName = WorkQueue.BATCH_PARTITIONS, connection = "AzureWebJobsStorage")
             String message, ExecutionContext context) {
-        triggers.run(context, () -> batches.scorePartition(message));
+        triggers.run(context, () -> {
+            BatchService.PartitionDelivery delivery = batches.scorePartition(message);
+            if (delivery.jobPurged()) {
+                context.getLogger().info("ScoreBatchPartition: batch " + delivery.batchId() + " was purged by"
+                        + " retention; its partition message is done with nothing to score");
+            }
+        });
     }
 
     /**

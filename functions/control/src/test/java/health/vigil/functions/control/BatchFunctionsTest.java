@@ -1,0 +1,113 @@
+package health.vigil.functions.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import health.vigil.config.VigilConfig;
+import health.vigil.error.ErrorCode;
+import health.vigil.functions.common.VigilInstanceInjector;
+import health.vigil.platform.VigilPlatform;
+import health.vigil.port.ArtifactStore;
+import health.vigil.port.StoredJson;
+import health.vigil.port.Telemetry;
+import health.vigil.scoring.batch.BatchRetention;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The queue-triggered batch functions as the host runs them, against the platform's local stores. */
+class BatchFunctionsTest {
+    private static final String JOB = "3f1c2a4e-9b7d-4c21-8e5f-0a6b7c8d9e10";
+
+    @TempDir
+    Path home;
+
+    private final List<String> failures = new ArrayList<>();
+    private final List<LogRecord> logged = new ArrayList<>();
+    private VigilPlatform platform;
+
+    @BeforeEach
+    void aLocalPlatform() {
+        Telemetry recording = new Telemetry() {
+            @Override
+            public void failed(String operation, ErrorCode code) {
+                failures.add(operation + " " + code);
+            }
+        };
+        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { }).telemetry(recording)
+                .build();
+    }
+
+    @AfterEach
+    void close() {
+        platform.close();
+    }
+
+    /**
+     * A partition's message delivered again after retention purged its job: done, not a failure that the queue would
+     * retry into the poison queue and the background-failure alert would report, and logged once by the job's id.
+     */
+    @Test
+    void aLateMessageOfAPurgedJobIsDoneAndLoggedOnceByTheJobsId() throws Exception {
+        new StoredJson(platform.artifacts(), ArtifactStore.BATCH_OUTPUT).createOnce(JOB + "/purged.json",
+                new BatchRetention.Purged(JOB, "readmission", 1, Instant.parse("2026-01-02T03:00:00Z"),
+                        Instant.parse("2026-02-03T02:30:00Z"), 30, true));
+        BatchFunctions functions = new VigilInstanceInjector(() -> platform).getInstance(BatchFunctions.class);
+
+        assertThatCode(() -> functions.scorePartition("{\"batchId\": \"" + JOB + "\", \"partition\": 0}",
+                context("ScoreBatchPartition"))).doesNotThrowAnyException();
+
+        assertThat(failures).isEmpty();
+        assertThat(logged).singleElement().satisfies(line -> {
+            assertThat(line.getLevel()).isEqualTo(Level.INFO);
+            assertThat(line.getMessage()).contains("batch " + JOB + " was purged by retention");
+        });
+        assertThat(platform.artifacts().list(ArtifactStore.BATCH_OUTPUT, ""))
+                .extracting(ArtifactStore.StoredArtifact::name).containsExactly(JOB + "/purged.json");
+    }
+
+    private ExecutionContext context(String functionName) {
+        Logger logger = Logger.getAnonymousLogger();
+        logger.setUseParentHandlers(false);
+        logger.addHandler(new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        return new ExecutionContext() {
+            @Override
+            public Logger getLogger() {
+                return logger;
+            }
+
+            @Override
+            public String getInvocationId() {
+                return "invocation-1";
+            }
+
+            @Override
+            public String getFunctionName() {
+                return functionName;
+            }
+        };
+    }
+}

@@ -5,10 +5,17 @@ import java.time.Instant;
 
 /**
  * The batch files that go with the prediction records at the day's retention cut-off: those of jobs that finished
- * before it. A port of {@link PredictionRetention}, so that one retention run removes both under one cut-off.
+ * before it, and the request files no job named that were last written before it. A port of
+ * {@link PredictionRetention}, so that one retention run removes both under one cut-off.
  */
 @FunctionalInterface
 public interface ExpiredBatchFiles {
-    /** Removes the files of every job that finished before {@code cutoff}; returns how many jobs this call purged. */
-    int purgeFinishedBefore(Instant cutoff, Duration retention);
+    /**
+     * Removes the files of every job that finished before {@code cutoff}, and the request files no job names; returns
+     * how many of each this call removed.
+     */
+    Removed purgeFinishedBefore(Instant cutoff, Duration retention);
+
+    /** What one call removed: the jobs whose files went, and the request files that went without a job. */
+    record Removed(int jobs, int requestFiles) {}
 }

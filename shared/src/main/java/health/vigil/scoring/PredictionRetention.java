@@ -64,14 +64,15 @@ public final class PredictionRetention {
     }
 
     /**
-     * What one purge removed: prediction records, batch jobs whose files went, copies of damaged log files, and
-     * records the log had set aside as refused.
+     * What one purge removed: prediction records, batch jobs whose files went, batch request files that went without
+     * a job (none named them), copies of damaged log files, and records the log had set aside as refused.
      */
-    public record Purge(long predictions, int batchJobs, int damagedCopies, long refusedRecords) {}
+    public record Purge(long predictions, int batchJobs, int batchRequestFiles, int damagedCopies,
+            long refusedRecords) {}
 
     /**
-     * Deletes prediction records older than the retention period; returns how many this call removed, and how many
-     * finished batch jobs' files went with them. The cut-off
+     * Deletes prediction records older than the retention period; returns how many this call removed, how many
+     * finished batch jobs' files went with them and how many batch request files no job named. The cut-off
      * is recorded before anything is deleted, once per UTC day: a second run that day (the timer fired again, two
      * instances at once, a retry after a crash) purges to the recorded cut-off and adds no record, so the record
      * says exactly what was removed. The files of batch jobs that finished before the same cut-off are removed
@@ -92,16 +93,16 @@ public final class PredictionRetention {
         }
         long[] purged = {0};
         failures.attempt(() -> purged[0] = log.purgeOlderThan(cutoff));
-        int[] jobs = {0};
+        ExpiredBatchFiles.Removed[] batch = {new ExpiredBatchFiles.Removed(0, 0)};
         if (batchFiles != null) {
-            failures.attempt(() -> jobs[0] = batchFiles.purgeFinishedBefore(cutoff, retention));
+            failures.attempt(() -> batch[0] = batchFiles.purgeFinishedBefore(cutoff, retention));
         }
         int[] copies = {0};
         failures.attempt(() -> copies[0] = log.purgeDamagedCopiesBefore(cutoff, copy -> auditRemoval(copy, cutoff)));
         long[] refused = {0};
         failures.attempt(() -> refused[0] = log.purgeRefusedBefore(cutoff, removal -> auditRemoval(removal, cutoff)));
         failures.throwIfAny();
-        return new Purge(purged[0], jobs[0], copies[0], refused[0]);
+        return new Purge(purged[0], batch[0].jobs(), batch[0].requestFiles(), copies[0], refused[0]);
     }
 
     /** Audits a damaged copy's removal once, before it is removed: a run that stops after it adds no second record. */

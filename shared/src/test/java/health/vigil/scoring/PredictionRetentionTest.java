@@ -70,7 +70,7 @@ class PredictionRetentionTest {
             PredictionRetention retention = new PredictionRetention(log, RETENTION, clock, null,
                     new AuditLog(stores.auditStore(), clock), (cutoff, kept) -> {
                         batchCutoffs.add(cutoff);
-                        return 1;
+                        return new ExpiredBatchFiles.Removed(1, 0);
                     });
 
             org.assertj.core.api.Assertions.assertThatThrownBy(retention::purgeExpired)

@@ -82,16 +82,17 @@ public final class BatchRetention implements ExpiredBatchFiles {
     /**
      * Purges the jobs that finished before {@code cutoff}, then removes the request files no job names: the jobs
      * first, so that a file a job purged now no longer names goes in the same run. Each part is attempted whatever
-     * the other met, and the run fails at the end with the first failure.
+     * the other met, and the run fails at the end with the first failure. Returns how many jobs and files went.
      */
     @Override
-    public int purgeFinishedBefore(Instant cutoff, Duration retention) {
+    public Removed purgeFinishedBefore(Instant cutoff, Duration retention) {
         Failures failures = new Failures();
         int[] purged = {0};
+        int[] unclaimed = {0};
         failures.attempt(() -> purged[0] = purgeJobs(cutoff, retention));
-        failures.attempt(() -> removeUnclaimedRequests(cutoff, retention));
+        failures.attempt(() -> unclaimed[0] = removeUnclaimedRequests(cutoff, retention));
         failures.throwIfAny();
-        return purged[0];
+        return new Removed(purged[0], unclaimed[0]);
     }
 
     private int purgeJobs(Instant cutoff, Duration retention) {
@@ -126,21 +127,23 @@ public final class BatchRetention implements ExpiredBatchFiles {
      * nor a request sent under an idempotency key within the period, which may be planning it or be sent again. A
      * file whose age the store does not give is kept. The files are listed before the jobs' documents are read, so a
      * job planned on one meanwhile is seen. One file that cannot be removed keeps no other; a job document that cannot
-     * be read stops the removals, since the file it names is unknown.
+     * be read stops the removals, since the file it names is unknown. Returns how many files this call removed.
      */
-    private void removeUnclaimedRequests(Instant cutoff, Duration retention) {
+    private int removeUnclaimedRequests(Instant cutoff, Duration retention) {
         List<ArtifactStore.StoredArtifact> old = artifacts.list(ArtifactStore.BATCH_INPUT,
                 BatchService.REQUESTED_PREFIX).stream()
                 .filter(b -> b.lastModified() != null && b.lastModified().isBefore(cutoff)).toList();
         if (old.isEmpty()) {
-            return;
+            return 0;
         }
         Set<String> named = namedInputs(cutoff);
+        int[] removed = {0};
         Failures.forEach(old, file -> {
-            if (!named.contains(file.name())) {
-                removeUnclaimed(file, cutoff, retention);
+            if (!named.contains(file.name()) && removeUnclaimed(file, cutoff, retention)) {
+                removed[0]++;
             }
         });
+        return removed[0];
     }
 
     /** The {@code batch-input} files that the jobs in {@code batch-output} name. */
@@ -167,12 +170,13 @@ public final class BatchRetention implements ExpiredBatchFiles {
     /**
      * Removes one request file no job names, audited first under a key of its name and version, so that a run that
      * stops between the record and the removal is finished by the next without a second record. A file written again
-     * since it was listed is a new upload, and stays. The record names the file, never what it holds.
+     * since it was listed is a new upload, and stays. The record names the file, never what it holds. True when it
+     * was removed.
      */
-    private void removeUnclaimed(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention) {
+    private boolean removeUnclaimed(ArtifactStore.StoredArtifact listed, Instant cutoff, Duration retention) {
         Optional<ArtifactStore.StoredArtifact> now = artifacts.describe(ArtifactStore.BATCH_INPUT, listed.name());
         if (now.isEmpty() || !Objects.equals(now.get().etag(), listed.etag())) {
-            return;
+            return false;
         }
         String input = ArtifactStore.BATCH_INPUT + "/" + listed.name();
         Map<String, String> details = new TreeMap<>();
@@ -183,6 +187,7 @@ public final class BatchRetention implements ExpiredBatchFiles {
         audit.recordOnce("batch-input:" + Sha256.hex(listed.name() + "|" + listed.etag()) + ":purged",
                 PredictionRetention.ACTOR, AUDIT_UNCLAIMED_PURGED, input, "purged", details);
         artifacts.delete(ArtifactStore.BATCH_INPUT, listed.name());
+        return true;
     }
 
     private static boolean isFinished(String id, List<String> files) {

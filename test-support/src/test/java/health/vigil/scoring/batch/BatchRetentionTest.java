@@ -358,7 +358,7 @@ class BatchRetentionTest {
         refusedKeyedRequest("requests/refused-recently.csv", "recently");
         clock.advance(Duration.ofDays(6)); // the cut-off is a day after the start
 
-        platform.predictionRetention().purgeExpired();
+        assertThat(platform.predictionRetention().purgeExpired().batchRequestFiles()).isEqualTo(2);
 
         assertThat(snapshot(ArtifactStore.BATCH_INPUT, "requests/")).containsOnlyKeys("requests/running.csv",
                 "requests/finished-inside.csv", "requests/recent.csv", "requests/refused-recently.csv");
@@ -379,7 +379,7 @@ class BatchRetentionTest {
         int records = allRecords().size();
         Map<String, String> input = snapshot(ArtifactStore.BATCH_INPUT, "");
 
-        platform.predictionRetention().purgeExpired(); // the timer again
+        assertThat(platform.predictionRetention().purgeExpired().batchRequestFiles()).as("the timer again").isZero();
         assertThat(allRecords()).hasSize(records);
         assertThat(snapshot(ArtifactStore.BATCH_INPUT, "")).isEqualTo(input);
         // The running job still has its file, and completes.

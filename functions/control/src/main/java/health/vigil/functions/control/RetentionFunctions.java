@@ -27,7 +27,8 @@ public final class RetentionFunctions {
         triggers.run(context, () -> {
             PredictionRetention.Purge purged = platform.predictionRetention().purgeExpired();
             context.getLogger().info("PredictionRetention removed " + purged.predictions() + " prediction records,"
-                    + " the files of " + purged.batchJobs() + " finished batch jobs, " + purged.damagedCopies()
+                    + " the files of " + purged.batchJobs() + " finished batch jobs, " + purged.batchRequestFiles()
+                    + " batch request files no job named, " + purged.damagedCopies()
                     + " kept copies of damaged prediction log files and " + purged.refusedRecords()
                     + " prediction records set aside as refused past retention");
         });

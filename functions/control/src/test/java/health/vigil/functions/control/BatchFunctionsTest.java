@@ -3,7 +3,6 @@ package health.vigil.functions.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import com.microsoft.azure.functions.ExecutionContext;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
 import health.vigil.functions.common.VigilInstanceInjector;
@@ -16,10 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +29,6 @@ class BatchFunctionsTest {
     Path home;
 
     private final List<String> failures = new ArrayList<>();
-    private final List<LogRecord> logged = new ArrayList<>();
     private VigilPlatform platform;
 
     @BeforeEach
@@ -63,51 +58,17 @@ class BatchFunctionsTest {
                 new BatchRetention.Purged(JOB, "readmission", 1, Instant.parse("2026-01-02T03:00:00Z"),
                         Instant.parse("2026-02-03T02:30:00Z"), 30, true));
         BatchFunctions functions = new VigilInstanceInjector(() -> platform).getInstance(BatchFunctions.class);
+        RecordingContext context = new RecordingContext("ScoreBatchPartition");
 
-        assertThatCode(() -> functions.scorePartition("{\"batchId\": \"" + JOB + "\", \"partition\": 0}",
-                context("ScoreBatchPartition"))).doesNotThrowAnyException();
+        assertThatCode(() -> functions.scorePartition("{\"batchId\": \"" + JOB + "\", \"partition\": 0}", context))
+                .doesNotThrowAnyException();
 
         assertThat(failures).isEmpty();
-        assertThat(logged).singleElement().satisfies(line -> {
+        assertThat(context.logged()).singleElement().satisfies(line -> {
             assertThat(line.getLevel()).isEqualTo(Level.INFO);
             assertThat(line.getMessage()).contains("batch " + JOB + " was purged by retention");
         });
         assertThat(platform.artifacts().list(ArtifactStore.BATCH_OUTPUT, ""))
                 .extracting(ArtifactStore.StoredArtifact::name).containsExactly(JOB + "/purged.json");
-    }
-
-    private ExecutionContext context(String functionName) {
-        Logger logger = Logger.getAnonymousLogger();
-        logger.setUseParentHandlers(false);
-        logger.addHandler(new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                logged.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        });
-        return new ExecutionContext() {
-            @Override
-            public Logger getLogger() {
-                return logger;
-            }
-
-            @Override
-            public String getInvocationId() {
-                return "invocation-1";
-            }
-
-            @Override
-            public String getFunctionName() {
-                return functionName;
-            }
-        };
     }
 }

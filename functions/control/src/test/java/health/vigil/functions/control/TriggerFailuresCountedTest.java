@@ -3,7 +3,6 @@ package health.vigil.functions.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.annotation.EventGridTrigger;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.QueueTrigger;
@@ -23,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -69,7 +67,7 @@ class TriggerFailuresCountedTest {
         for (Map.Entry<String, Method> function : methods.entrySet()) {
             counted.clear();
             assertThatThrownBy(() -> function.getValue().invoke(functions.get(function.getKey()), "{}",
-                    context(function.getKey()))).as(function.getKey()).isInstanceOf(InvocationTargetException.class);
+                    new RecordingContext(function.getKey()))).as(function.getKey()).isInstanceOf(InvocationTargetException.class);
             assertThat(counted).as(function.getKey()).containsExactly(function.getKey());
         }
     }
@@ -131,24 +129,5 @@ class TriggerFailuresCountedTest {
             }
         }
         return found;
-    }
-
-    private static ExecutionContext context(String functionName) {
-        return new ExecutionContext() {
-            @Override
-            public Logger getLogger() {
-                return Logger.getLogger(TriggerFailuresCountedTest.class.getName());
-            }
-
-            @Override
-            public String getInvocationId() {
-                return "invocation-1";
-            }
-
-            @Override
-            public String getFunctionName() {
-                return functionName;
-            }
-        };
     }
 }

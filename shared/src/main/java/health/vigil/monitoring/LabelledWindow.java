@@ -6,10 +6,11 @@ import java.util.List;
 /**
  * How much of a monitoring window has realised outcomes: the predictions logged in {@code [from, to)}, how many
  * of them an outcome is joined to, and how many of those were positive; overall and per version and slot.
- * {@code labelledFraction} is null for a window without predictions.
+ * {@code labelledFraction} is null for a window without predictions. {@code conflicting} counts the predictions left
+ * unlabelled because an outcome sent for their id and one sent for their patient and day disagree.
  */
 public record LabelledWindow(String model, Instant from, Instant to, long predictions, long labelled, long positives,
-        Double labelledFraction, List<Part> parts) {
+        Double labelledFraction, long conflicting, List<Part> parts) {
 
     public LabelledWindow {
         parts = List.copyOf(parts);

@@ -16,8 +16,10 @@ import java.util.TreeMap;
 
 /**
  * Joins realised outcomes to logged predictions: an outcome sent for the prediction's id, else one sent for the
- * patient (by pseudonym) on the UTC day the prediction was made. The prediction log is read as a stream and the
- * outcome store by key, {@value #JOIN_BATCH} predictions at a time, so memory does not grow with the window.
+ * patient (by pseudonym) on the UTC day the prediction was made. When both were sent and they disagree, one of them
+ * is wrong and neither says which: the prediction is joined to none, and counted as conflicting, so that no report
+ * takes one side silently. The prediction log is read as a stream and the outcome store by key, {@value #JOIN_BATCH}
+ * predictions at a time, so memory does not grow with the window.
  */
 public final class OutcomeJoin {
     /** Prediction records joined per lookup of the outcome store. */
@@ -38,7 +40,7 @@ public final class OutcomeJoin {
             throw new ValidationException("'from' must be before 'to'");
         }
         Map<String, long[]> parts = new TreeMap<>();
-        long[] total = new long[3];
+        long[] total = new long[4];
         List<PredictionRecord> pending = new ArrayList<>(JOIN_BATCH);
         predictions.scan(model, from, to, record -> {
             pending.add(record);
@@ -55,11 +57,19 @@ public final class OutcomeJoin {
                     c[2], LabelledWindow.fraction(c[1], c[0])));
         });
         return new LabelledWindow(model.value(), from, to, total[0], total[1], total[2],
-                LabelledWindow.fraction(total[1], total[0]), list);
+                LabelledWindow.fraction(total[1], total[0]), total[3], list);
     }
 
-    /** The outcome joined to each of these records, by prediction id; records without one are absent. */
+    /**
+     * The outcome joined to each of these records, by prediction id; records without one, or with an outcome by id
+     * and one by patient and day that disagree, are absent.
+     */
     public Map<String, Boolean> outcomesOf(ModelName model, List<PredictionRecord> records) {
+        return join(model, records, null);
+    }
+
+    /** {@link #outcomesOf}, adding to {@code conflicting} (when not null) the ids of records left out for a conflict. */
+    private Map<String, Boolean> join(ModelName model, List<PredictionRecord> records, List<String> conflicting) {
         List<String> keys = new ArrayList<>(records.size() * 2);
         for (PredictionRecord r : records) {
             keys.add(Outcome.predictionKey(r.predictionId()));
@@ -70,10 +80,16 @@ public final class OutcomeJoin {
         Map<String, Outcome> found = keys.isEmpty() ? Map.of() : outcomes.get(model, keys);
         Map<String, Boolean> joined = new HashMap<>();
         for (PredictionRecord r : records) {
-            Outcome o = found.get(Outcome.predictionKey(r.predictionId()));
-            if (o == null && r.patientPseudonym() != null) {
-                o = found.get(Outcome.patientDayKey(r.patientPseudonym(), r.time()));
+            Outcome byId = found.get(Outcome.predictionKey(r.predictionId()));
+            Outcome byPatientDay = r.patientPseudonym() == null ? null
+                    : found.get(Outcome.patientDayKey(r.patientPseudonym(), r.time()));
+            if (byId != null && byPatientDay != null && byId.positive() != byPatientDay.positive()) {
+                if (conflicting != null) {
+                    conflicting.add(r.predictionId());
+                }
+                continue;
             }
+            Outcome o = byId != null ? byId : byPatientDay;
             if (o != null) {
                 joined.put(r.predictionId(), o.positive());
             }
@@ -85,7 +101,9 @@ public final class OutcomeJoin {
         if (records.isEmpty()) {
             return;
         }
-        Map<String, Boolean> joined = outcomesOf(model, records);
+        List<String> conflicting = new ArrayList<>();
+        Map<String, Boolean> joined = join(model, records, conflicting);
+        total[3] += conflicting.size();
         for (PredictionRecord r : records) {
             long[] part = parts.computeIfAbsent(r.version() + "/" + r.slot().wireName(), k -> new long[3]);
             Boolean positive = joined.get(r.predictionId());

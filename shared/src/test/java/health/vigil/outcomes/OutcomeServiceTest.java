@@ -103,6 +103,31 @@ class OutcomeServiceTest {
                         org.assertj.core.groups.Tuple.tuple("stable", 3L, 2L));
     }
 
+    /**
+     * An outcome by prediction id and one by patient and day for the same prediction that disagree: one of them is
+     * wrong and neither says which, so the prediction is left unlabelled and counted as conflicting, for every report
+     * alike. Two that agree label it once.
+     */
+    @Test
+    void outcomesByIdAndByPatientAndDayThatDisagreeLeaveThePredictionUnlabelledAndCountedAsConflicting() {
+        submit("""
+                {"model": "readmission", "outcomes": [
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1},
+                  {"patientId": "patient-A", "indexTime": "2026-11-03T08:00:00Z", "outcome": 0},
+                  {"predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": 1},
+                  {"patientId": "patient-B", "indexTime": "2026-11-03T09:00:00Z", "outcome": 1}]}""");
+
+        LabelledWindow window = join.labelled(MODEL, SCORED.minusSeconds(60), SCORED.plusSeconds(60));
+        assertThat(window.predictions()).isEqualTo(4);
+        assertThat(window.labelled()).isEqualTo(1);
+        assertThat(window.positives()).isEqualTo(1);
+        assertThat(window.conflicting()).isEqualTo(1);
+        List<health.vigil.model.PredictionRecord> logged = new java.util.ArrayList<>();
+        adapters.predictionLog().scan(MODEL, SCORED.minusSeconds(60), SCORED.plusSeconds(60), logged::add);
+        assertThat(join.outcomesOf(MODEL, logged)).containsOnly(
+                java.util.Map.entry("01a1a1c8-0e08-7000-8000-000000000002", true));
+    }
+
     @Test
     void anOutcomeForAnotherDayIsNotJoined() {
         submit("""

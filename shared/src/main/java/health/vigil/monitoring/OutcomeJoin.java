@@ -68,7 +68,7 @@ public final class OutcomeJoin {
         return join(model, records, null);
     }
 
-    /** {@link #outcomesOf}, adding to {@code conflicting} (when not null) the ids of records left out for a conflict. */
+    /** {@link #outcomesOf}, adding to {@code conflicting}, when given, the ids of the records a conflict left out. */
     private Map<String, Boolean> join(ModelName model, List<PredictionRecord> records, List<String> conflicting) {
         List<String> keys = new ArrayList<>(records.size() * 2);
         for (PredictionRecord r : records) {

@@ -225,8 +225,7 @@ final class PredictionJournal implements AutoCloseable {
         }
         ByteBuffer frameHeader = ByteBuffer.allocate(FRAME_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         readFully(in, frameHeader, position);
-        int length = frameHeader.getInt(0);
-        return length > 0 && length <= MAX_FRAME_BYTES && position + FRAME_HEADER_BYTES + length > size;
+        return frameEndsPast(frameHeader.getInt(0), position, size);
     }
 
     private FileLock tryLock(FileChannel opened) throws IOException {
@@ -574,6 +573,11 @@ final class PredictionJournal implements AutoCloseable {
                             == header.getInt(Integer.BYTES)
                             && position + BLOCK_MARK_BYTES + header.getInt(3 * Integer.BYTES) > size);
         }
+        return frameEndsPast(length, position, size);
+    }
+
+    /** Whether a frame at {@code position} whose header gives {@code length} would end past {@code size}. */
+    private static boolean frameEndsPast(int length, long position, long size) {
         return length > 0 && length <= MAX_FRAME_BYTES && position + FRAME_HEADER_BYTES + length > size;
     }
 

@@ -12,6 +12,7 @@ import health.vigil.port.ArtifactStore;
 import health.vigil.port.AuditSigner;
 import health.vigil.port.AuditStore;
 import health.vigil.port.Telemetry;
+import health.vigil.security.Principal;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -58,7 +59,7 @@ public final class AuditEvidence {
     /** The idempotency key of a signing key's publication record is this followed by the key's id. */
     private static final String PUBLISHED_KEY_PREFIX = "audit.signing-key.published:";
     /** Who the scheduled export's records name. */
-    private static final String SYSTEM = "vigil-system";
+    private static final String SYSTEM = Principal.SYSTEM.id();
     /** How many days before the previous one the scheduled export looks back for days no run signed. */
     static final int CATCH_UP_DAYS = 7;
     /** The action of the record of an export refused, whatever refused it. */

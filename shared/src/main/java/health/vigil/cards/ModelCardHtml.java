@@ -23,7 +23,10 @@ public final class ModelCardHtml {
             + ".num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}svg{max-width:100%;height:auto}"
             + ".missing{color:#a33;font-style:italic}.source{color:#666;font-size:.85em}li,p{overflow-wrap:anywhere}"
             + ".charts{display:flex;flex-wrap:wrap;gap:1em}.failed{color:#a33}.passed{color:#276}"
-            + "@media " + TableCards.NARROW + "{" + TableCards.RULES + "}";
+            + "@media " + TableCards.NARROW + "{" + TableCards.RULES
+            // Where a table is drawn as cards it fits and its box scrolls nothing: a hidden box takes no focus, so
+            // the keyboard passes it by (a stylesheet cannot take a tabindex back), while its table is shown.
+            + " .scroll{visibility:hidden} .scroll>*{visibility:visible}}";
 
     private static final String END_TABLE = "</tbody></table></div>";
 
@@ -221,11 +224,14 @@ public final class ModelCardHtml {
     }
 
     /**
-     * A table and its caption, in a box of its own. Each part of the table says its role, as its rows and cells do:
-     * Safari stops reading a table as one when its parts are drawn as blocks, as they are on a phone.
+     * A table and its caption, in a box of its own that scrolls sideways when the table is wider than the window:
+     * a region named by the caption that the keyboard can reach, so that it can be scrolled without a mouse. Each
+     * part of the table says its role, as its rows and cells do: Safari stops reading a table as one when its parts
+     * are drawn as blocks, as they are on a phone.
      */
     private static void start(StringBuilder h, String id, String caption) {
-        h.append("<div class=\"scroll\"><table id=\"").append(id).append("\" class=\"cards\" role=\"table\"")
+        h.append("<div class=\"scroll\" role=\"region\" tabindex=\"0\" aria-labelledby=\"").append(id)
+                .append("-caption\"><table id=\"").append(id).append("\" class=\"cards\" role=\"table\"")
                 .append(" aria-labelledby=\"").append(id).append("-caption\"><caption id=\"").append(id)
                 .append("-caption\">").append(escape(caption)).append("</caption>");
     }

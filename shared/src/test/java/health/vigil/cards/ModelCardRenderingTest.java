@@ -406,4 +406,18 @@ class ModelCardRenderingTest {
         // A table of facts is headed row by row: a phone shows each fact's name above its value.
         assertThat(html).contains("<tr role=\"row\"><th scope=\"row\" role=\"rowheader\">Owner</th><td role=\"cell\">");
     }
+
+    /**
+     * A table wider than a desktop window scrolls sideways in its box, and a box that scrolls must be reachable by
+     * keyboard (WCAG 2.1.1): each is a focusable region named by its table's caption, as the dashboard's are.
+     */
+    @Test
+    void everyScrollingTableBoxCanBeReachedByKeyboardAndIsNamedByItsCaption() {
+        String html = ModelCardHtml.render(card(true));
+
+        int tables = count(html, "<table");
+        assertThat(tables).isGreaterThanOrEqualTo(5);
+        assertThat(count(html, "<div class=\"scroll\" role=\"region\" tabindex=\"0\""
+                + " aria-labelledby=\"([a-z-]+)-caption\"><table id=\"\\1\"")).isEqualTo(tables);
+    }
 }

@@ -787,6 +787,29 @@ class DashboardBrowserIT {
         }
     }
 
+    /** The model card, a page with its own stylesheet, keeps the same rule for the boxes of its tables. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aTablesBoxOfTheModelCardIsAKeyboardStopOnADesktopButNotOnAPhone() {
+        signIn("operator", "/dashboard/models/" + MODEL + "/versions/1/card");
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        String boxesFocused = "return Array.from(document.querySelectorAll('div.scroll'))"
+                + ".map(function (box) { box.focus(); return document.activeElement === box; })";
+        assertThat((List<Object>) js.executeScript(boxesFocused)).as("the card's boxes focused on a desktop")
+                .hasSizeGreaterThanOrEqualTo(5).containsOnly(true);
+        org.openqa.selenium.Dimension desktop = browser.manage().window().getSize();
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(400, 900));
+        try {
+            assertThat((List<Object>) js.executeScript(boxesFocused)).as("the card's boxes focused at 400 px")
+                    .hasSizeGreaterThanOrEqualTo(5).containsOnly(false);
+            assertThat((List<Object>) js.executeScript("return Array.from(document.querySelectorAll("
+                    + "'div.scroll > table')).map(function (t) { return getComputedStyle(t).visibility; })"))
+                    .as("the card's tables at 400 px").containsOnly("visible");
+        } finally {
+            browser.manage().window().setSize(desktop);
+        }
+    }
+
     @Test
     void theKeyboardReachesTheNavigationFromTheTopOfThePage() throws IOException {
         signIn("operator", "/");

@@ -166,7 +166,7 @@ var authSettings = {
   login: { tokenStore: { enabled: false } }
 }
 
-// The same configuration for an app's production site and its staging slot.
+// The same configuration for an app's production site and its staging slot, but for the slot settings (below).
 var siteProperties = [for (app, i) in apps: {
   serverFarmId: plans[i].id
   httpsOnly: true
@@ -207,6 +207,17 @@ var siteProperties = [for (app, i) in apps: {
   }
 }]
 
+// Settings that stay with their slot when the slots swap (slotConfigNames, below). Both slots of an app share its host
+// storage account, where the host keeps its keys, timer schedules and singleton locks under its host ID. By default
+// the host takes the first 32 characters of the slot's name (`<app>-staging` for the slot, trailing dashes dropped),
+// and with the default prefix the apps' names are 31 or 32 characters long: both slots would have the same ID, which
+// the Functions host (v4) treats as a collision, and stops. So each slot has an ID of its own: the production slot's
+// is the one the host derived from the app's name, so that its keys and schedules stay where they are.
+var slotSettings = [for app in apps: {
+  production: [ { name: 'AzureFunctionsWebHost__hostid', value: toLower(take(app.name, 32)) } ]
+  staging: [ { name: 'AzureFunctionsWebHost__hostid', value: '${app.key}-staging-${uniqueString(app.name)}' } ]
+}]
+
 resource sites 'Microsoft.Web/sites@2023-12-01' = [for (app, i) in apps: {
   name: app.name
   location: location
@@ -216,7 +227,11 @@ resource sites 'Microsoft.Web/sites@2023-12-01' = [for (app, i) in apps: {
     type: 'UserAssigned'
     userAssignedIdentities: { '${app.identity.id}': {} }
   }
-  properties: siteProperties[i]
+  properties: union(siteProperties[i], {
+    siteConfig: union(siteProperties[i].siteConfig, {
+      appSettings: concat(siteProperties[i].siteConfig.appSettings, slotSettings[i].production)
+    })
+  })
 }]
 
 resource stagingSlots 'Microsoft.Web/sites/slots@2023-12-01' = [for (app, i) in apps: {
@@ -229,7 +244,20 @@ resource stagingSlots 'Microsoft.Web/sites/slots@2023-12-01' = [for (app, i) in 
     type: 'UserAssigned'
     userAssignedIdentities: { '${app.identity.id}': {} }
   }
-  properties: siteProperties[i]
+  properties: union(siteProperties[i], {
+    siteConfig: union(siteProperties[i].siteConfig, {
+      appSettings: concat(siteProperties[i].siteConfig.appSettings, slotSettings[i].staging)
+    })
+  })
+}]
+
+// The slot settings' names: a swap leaves each of them with its slot.
+resource stickySettings 'Microsoft.Web/sites/config@2023-12-01' = [for (app, i) in apps: {
+  parent: sites[i]
+  name: 'slotConfigNames'
+  properties: {
+    appSettingNames: [for setting in slotSettings[i].production: setting.name]
+  }
 }]
 
 // Publishing with a user name and password is off on every site and slot, for FTP and for the SCM (Kudu) site:

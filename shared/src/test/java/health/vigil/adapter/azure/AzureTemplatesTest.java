@@ -239,6 +239,63 @@ class AzureTemplatesTest {
     }
 
     /**
+     * Both slots of an app share its host storage account, where the host keeps its keys, timer schedules and locks
+     * under its host ID. Left to itself, the host takes the first 32 characters of the slot's name, trailing dashes
+     * dropped: the same ID for an app and its `staging` slot as main.bicep names them, a collision on which the
+     * Functions host stops. Each slot has an ID of its own, which stays with the slot when the slots swap; the
+     * production slot's is the one the host derived before, so its keys and schedules stay where they are.
+     */
+    @Test
+    void eachSlotOfAnAppRunsItsHostUnderAnIdOfItsOwn() throws IOException {
+        String main = Files.readString(REPO.resolve("infra/bicep/main.bicep"));
+        Matcher prefix = Pattern.compile("param prefix string = '(\\w+)'").matcher(main);
+        assertThat(prefix.find()).isTrue();
+        Matcher appName = Pattern.compile(
+                "(scoring|control)App: '\\$\\{prefix\\}-(\\w+)-\\$\\{environment\\}-\\$\\{suffix\\}'").matcher(main);
+        List<String> keys = new ArrayList<>();
+        while (appName.find()) {
+            keys.add(appName.group(2));
+        }
+        assertThat(keys).containsExactly("scoring", "control");
+        String suffix = "a".repeat(13); // uniqueString's length
+        for (String environment : List.of("dev", "test", "prod")) {
+            for (String key : keys) {
+                String name = prefix.group(1) + "-" + key + "-" + environment + "-" + suffix;
+                assertThat(defaultHostId(name + "-staging")).as("the default host IDs of %s and its staging slot", name)
+                        .isEqualTo(defaultHostId(name));
+            }
+        }
+
+        String apps = module("functionapps.bicep");
+        Matcher ids = Pattern.compile("var slotSettings = \\[for app in apps: \\{\\n"
+                + "  production: \\[ \\{ name: 'AzureFunctionsWebHost__hostid', value: ([^\\n]+) \\} \\]\\n"
+                + "  staging: \\[ \\{ name: 'AzureFunctionsWebHost__hostid', value: ([^\\n]+) \\} \\]\\n")
+                .matcher(apps);
+        assertThat(ids.find()).as("the slots' host IDs in functionapps.bicep").isTrue();
+        assertThat(ids.group(1)).isEqualTo("toLower(take(app.name, 32))");
+        for (String key : keys) {
+            String name = prefix.group(1) + "-" + key + "-prod-" + suffix;
+            String staging = ids.group(2).replace("${app.key}", key).replace("${uniqueString(app.name)}", suffix);
+            assertThat(staging).matches("'[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?'").doesNotContain("--")
+                    .isNotEqualTo("'" + defaultHostId(name) + "'");
+        }
+        for (String[] resource : new String[][] {{"sites", "production"}, {"stagingSlots", "staging"}}) {
+            assertThat(apps).containsPattern("(?s)resource " + resource[0]
+                    + " 'Microsoft\\.Web/sites[/a-z]*@[0-9-]+' = \\[for \\(app, i\\) in apps: \\{\\n(?:(?!\\n\\}\\]).)*"
+                    + "appSettings: concat\\(siteProperties\\[i\\]\\.siteConfig\\.appSettings, slotSettings\\[i\\]\\."
+                    + resource[1] + "\\)");
+        }
+        assertThat(apps).contains("  parent: sites[i]\n  name: 'slotConfigNames'\n  properties: {\n"
+                + "    appSettingNames: [for setting in slotSettings[i].production: setting.name]\n");
+    }
+
+    /** The host ID the Functions host derives from a slot's name when none is set. */
+    private static String defaultHostId(String slotName) {
+        return slotName.toLowerCase(java.util.Locale.ROOT).substring(0, Math.min(32, slotName.length()))
+                .replaceAll("-+$", "");
+    }
+
+    /**
      * Every blob container the code writes or deletes in with a direct store call is one the control app may
      * write and delete in (the scoring app writes no blob): a reader role there fails only in Azure, since neither
      * the file store nor Azurite checks roles.

@@ -213,10 +213,30 @@ var siteProperties = [for (app, i) in apps: {
 // and with the default prefix the apps' names are 31 or 32 characters long: both slots would have the same ID, which
 // the Functions host (v4) treats as a collision, and stops. So each slot has an ID of its own: the production slot's
 // is the one the host derived from the app's name, so that its keys and schedules stay where they are.
-var slotSettings = [for app in apps: {
-  production: [ { name: 'AzureFunctionsWebHost__hostid', value: toLower(take(app.name, 32)) } ]
-  staging: [ { name: 'AzureFunctionsWebHost__hostid', value: '${app.key}-staging-${uniqueString(app.name)}' } ]
+//
+// The control app's timer- and queue-triggered functions run in the production slot only. The staging slot holds the
+// code under test before a swap and the code swapped out after it, with the same host storage account, work queues
+// and stores: running them there would run each timer twice, once with the old code, and hand batch and monitoring
+// partitions to it. The host on Linux reads AzureWebJobs_<function>_Disabled (app settings there cannot hold dots).
+var slotSettings = [for (app, i) in apps: {
+  production: concat([ { name: 'AzureFunctionsWebHost__hostid', value: toLower(take(app.name, 32)) } ],
+    i == control ? backgroundFunctionsOn : [])
+  staging: concat([ { name: 'AzureFunctionsWebHost__hostid', value: '${app.key}-staging-${uniqueString(app.name)}' } ],
+    i == control ? backgroundFunctionsOff : [])
 }]
+
+var backgroundFunctions = [
+  'AuditAnchor'
+  'AuditDailyExport'
+  'CanaryController'
+  'DriftCheck'
+  'DriftCheckPartition'
+  'FailAbandonedBatchPartition'
+  'PredictionRetention'
+  'ScoreBatchPartition'
+]
+var backgroundFunctionsOn = [for f in backgroundFunctions: { name: 'AzureWebJobs_${f}_Disabled', value: 'false' }]
+var backgroundFunctionsOff = [for f in backgroundFunctions: { name: 'AzureWebJobs_${f}_Disabled', value: 'true' }]
 
 resource sites 'Microsoft.Web/sites@2023-12-01' = [for (app, i) in apps: {
   name: app.name

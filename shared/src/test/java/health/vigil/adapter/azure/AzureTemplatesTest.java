@@ -267,9 +267,10 @@ class AzureTemplatesTest {
         }
 
         String apps = module("functionapps.bicep");
-        Matcher ids = Pattern.compile("var slotSettings = \\[for app in apps: \\{\\n"
-                + "  production: \\[ \\{ name: 'AzureFunctionsWebHost__hostid', value: ([^\\n]+) \\} \\]\\n"
-                + "  staging: \\[ \\{ name: 'AzureFunctionsWebHost__hostid', value: ([^\\n]+) \\} \\]\\n")
+        Matcher ids = Pattern.compile("var slotSettings = \\[for \\(app, i\\) in apps: \\{\\n"
+                + "  production: concat\\(\\[ \\{ name: 'AzureFunctionsWebHost__hostid', value: ([^\\n]+) \\} \\],"
+                + "\\n.*\\n"
+                + "  staging: concat\\(\\[ \\{ name: 'AzureFunctionsWebHost__hostid', value: ([^\\n]+) \\} \\],\\n")
                 .matcher(apps);
         assertThat(ids.find()).as("the slots' host IDs in functionapps.bicep").isTrue();
         assertThat(ids.group(1)).isEqualTo("toLower(take(app.name, 32))");
@@ -287,6 +288,40 @@ class AzureTemplatesTest {
         }
         assertThat(apps).contains("  parent: sites[i]\n  name: 'slotConfigNames'\n  properties: {\n"
                 + "    appSettingNames: [for setting in slotSettings[i].production: setting.name]\n");
+    }
+
+    /**
+     * The staging slot shares the production slot's host storage account, work queues and stores, and holds the code
+     * under test before a swap and the code swapped out after it: the control app's timer- and queue-triggered
+     * functions run in the production slot only, or each timer would run twice (once with the old code) and the old
+     * code would take batch and monitoring partitions off the queues. The scoring app has none.
+     */
+    @Test
+    void onlyTheProductionSlotRunsTimerAndQueueFunctions() throws IOException {
+        Path control = REPO.resolve("functions/control/src/main/java");
+        List<String> background = new ArrayList<>(triggeredFunctions(control, "TimerTrigger"));
+        background.addAll(triggeredFunctions(control, "QueueTrigger"));
+        assertThat(background).contains("DriftCheck", "ScoreBatchPartition");
+        Path scoring = REPO.resolve("functions/scoring/src/main/java");
+        assertThat(triggeredFunctions(scoring, "TimerTrigger")).isEmpty();
+        assertThat(triggeredFunctions(scoring, "QueueTrigger")).isEmpty();
+
+        String apps = module("functionapps.bicep");
+        Matcher listed = Pattern.compile("(?s)var backgroundFunctions = \\[\\n(.*?)\\n\\]\\n").matcher(apps);
+        assertThat(listed.find()).as("the control app's background functions in functionapps.bicep").isTrue();
+        assertThat(listed.group(1).replace("'", "").trim().split("\\s+"))
+                .containsExactlyInAnyOrderElementsOf(background);
+        // The host on Linux reads the setting with underscores: app settings there cannot hold dots.
+        assertThat(apps).contains("var backgroundFunctionsOn = [for f in backgroundFunctions: "
+                        + "{ name: 'AzureWebJobs_${f}_Disabled', value: 'false' }]",
+                "var backgroundFunctionsOff = [for f in backgroundFunctions: "
+                        + "{ name: 'AzureWebJobs_${f}_Disabled', value: 'true' }]")
+                .doesNotContain("AzureWebJobs.");
+        String hostIdThenControlOnly = ": concat\\(\\[[^\\n]*\\],\\n    i == control \\? ";
+        assertThat(apps).containsPattern("  production" + hostIdThenControlOnly + "backgroundFunctionsOn : \\[\\]\\)")
+                .containsPattern("  staging" + hostIdThenControlOnly + "backgroundFunctionsOff : \\[\\]\\)");
+        // Slot settings: a swap leaves each value with its slot (the names are the production slot's settings').
+        assertThat(apps).contains("appSettingNames: [for setting in slotSettings[i].production: setting.name]");
     }
 
     /** The host ID the Functions host derives from a slot's name when none is set. */
@@ -407,15 +442,18 @@ class AzureTemplatesTest {
         JsonNode subscriptions = Json.readTree(file.toString(), Files.readAllBytes(file));
         assertThat(subscriptions.size()).isPositive();
         for (JsonNode s : subscriptions) {
-            List<String> triggers = eventGridFunctions(REPO.resolve("functions/" + s.path("app").asText() + "/src/main/java"));
+            Path sources = REPO.resolve("functions/" + s.path("app").asText() + "/src/main/java");
+            List<String> triggers = triggeredFunctions(sources, "EventGridTrigger");
             assertThat(triggers).as("Event Grid functions of the %s app", s.path("app").asText())
                     .contains(s.path("function").asText());
         }
     }
 
-    private static List<String> eventGridFunctions(Path sources) throws IOException {
+    /** The names of the functions under {@code sources} whose trigger is the given annotation. */
+    private static List<String> triggeredFunctions(Path sources, String trigger) throws IOException {
         List<String> names = new ArrayList<>();
-        Pattern function = Pattern.compile("@FunctionName\\(\"(\\w+)\"\\)\\s*public\\s+\\S+\\s+\\w+\\(\\s*@EventGridTrigger");
+        Pattern function = Pattern.compile(
+                "@FunctionName\\(\"(\\w+)\"\\)\\s*public\\s+\\S+\\s+\\w+\\(\\s*@" + trigger + "\\b");
         try (Stream<Path> files = Files.walk(sources)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
                 Matcher m = function.matcher(Files.readString(f));

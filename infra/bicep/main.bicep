@@ -304,10 +304,11 @@ module observability 'modules/observability.bicep' = {
     logAnalyticsName: names.logs
     topicName: names.topic
     storageTopicName: eventGrid.outputs.storageTopicName
+    scoringAppName: names.scoringApp
     alertEmailAddresses: alertEmailAddresses
     tags: allTags
   }
-  dependsOn: [ monitoring ]
+  dependsOn: [ monitoring, apps ]
 }
 
 output scoringUrl string = apps.outputs.scoringUrl

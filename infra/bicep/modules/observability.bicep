@@ -1,7 +1,8 @@
 // What operators watch and are woken by: the Azure Monitor workbooks under workbooks/ (scoring health, canaries,
 // monitoring, governance and audit), log alerts over the Application Insights tables in the Log Analytics workspace,
-// metric alerts on Event Grid's dead-lettering, and the action group they notify. Every metric, span and dimension
-// the queries name is in Vigil's telemetry catalogue (docs/telemetry.md); WorkbookQueriesTest keeps them in line.
+// metric alerts on Event Grid's dead-lettering and on the scoring app's health check, and the action group they
+// notify. Every metric, span and dimension the queries name is in Vigil's telemetry catalogue (docs/telemetry.md);
+// WorkbookQueriesTest keeps them in line.
 
 @description('Azure region for the workbooks and alert rules (action groups are global).')
 param location string
@@ -20,6 +21,9 @@ param topicName string
 
 @description('Name of the storage account\'s Event Grid system topic (BlobCreated), whose dead-lettered deliveries raise an alert.')
 param storageTopicName string
+
+@description('Name of the scoring Function App, whose failed health checks raise an alert.')
+param scoringAppName string
 
 @description('E-mail addresses the action group notifies; empty creates the group without receivers.')
 param alertEmailAddresses array = []
@@ -48,6 +52,10 @@ resource topic 'Microsoft.EventGrid/topics@2024-06-01-preview' existing = {
 
 resource storageTopic 'Microsoft.EventGrid/systemTopics@2024-06-01-preview' existing = {
   name: storageTopicName
+}
+
+resource scoringApp 'Microsoft.Web/sites@2023-12-01' existing = {
+  name: scoringAppName
 }
 
 // The workbook files name their data source as a placeholder, so the same file imports anywhere.
@@ -336,6 +344,40 @@ resource deadLetterRules 'Microsoft.Insights/metricAlerts@2018-03-01' = [for d i
     actions: [ { actionGroupId: actionGroup.id } ]
   }
 }]
+
+// App Service calls the scoring app's health check (/v2/health/ready) on every instance each minute and reports the
+// share of instances that answered healthy. A host that is down or cannot start (its storage, Key Vault or identity
+// refused, a host ID collision) records no request at all, so the 5xx alert never sees it; this one does.
+resource scoringHealthRule 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+  name: '${prefix}-scoring-unhealthy-${environment}'
+  location: 'global'
+  tags: tags
+  properties: {
+    description: 'Scoring app instances fail the health check. Runbook: docs/runbooks/alerts.md#scoring-unhealthy'
+    severity: 1
+    enabled: alertsEnabled
+    scopes: [ scoringApp.id ]
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    targetResourceType: 'Microsoft.Web/sites'
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          criterionType: 'StaticThresholdCriterion'
+          name: 'unhealthy'
+          metricNamespace: 'Microsoft.Web/sites'
+          metricName: 'HealthCheckStatus'
+          timeAggregation: 'Average'
+          operator: 'LessThan'
+          threshold: 100
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: [ { actionGroupId: actionGroup.id } ]
+  }
+}
 
 output workbookIds array = [for (w, i) in workbookDefinitions: workbooks[i].id]
 output actionGroupId string = actionGroup.id

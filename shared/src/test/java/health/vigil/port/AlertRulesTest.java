@@ -30,9 +30,10 @@ class AlertRulesTest {
 
     /**
      * Metrics Azure itself records for a resource, not Vigil's code: Event Grid counts the deliveries it gave up on
-     * and dead-lettered, on custom and system topics alike.
+     * and dead-lettered, on custom and system topics alike; App Service the share of an app's instances that answer
+     * its health check.
      */
-    private static final Set<String> PLATFORM_METRICS = Set.of("DeadLetteredCount");
+    private static final Set<String> PLATFORM_METRICS = Set.of("DeadLetteredCount", "HealthCheckStatus");
 
     private static String module() throws IOException {
         return Files.readString(MODULE);
@@ -90,6 +91,42 @@ class AlertRulesTest {
         String bicep = module();
         assertThat(TelemetryQueries.found(METRIC, bicep)).containsExactlyInAnyOrderElementsOf(PLATFORM_METRICS);
         assertThat(bicep).contains("type: 'Microsoft.EventGrid/topics'", "type: 'Microsoft.EventGrid/systemTopics'");
+    }
+
+    /**
+     * A scoring host that is down or cannot start records no request, so the 5xx alert never sees it: App Service's
+     * own health-check metric on the scoring app raises one. App Service records that metric only for an app with a
+     * health check, and the check calls the scoring app's readiness route.
+     */
+    @Test
+    void aScoringAppFailingItsHealthCheckRaisesAnAlert() throws IOException {
+        String bicep = module();
+        Matcher rules = Pattern.compile(
+                "(?s)resource \\w+ 'Microsoft\\.Insights/metricAlerts@[0-9-]+' = \\{\\n(.*?)\\n\\}\\n").matcher(bicep);
+        List<String> health = new ArrayList<>();
+        while (rules.find()) {
+            if (rules.group(1).contains("metricName: 'HealthCheckStatus'")) {
+                health.add(rules.group(1));
+            }
+        }
+        assertThat(health).as("metric alerts on HealthCheckStatus").singleElement().asString().contains(
+                "scopes: [ scoringApp.id ]", "targetResourceType: 'Microsoft.Web/sites'", "timeAggregation: 'Average'",
+                "operator: 'LessThan'", "threshold: 100", "enabled: alertsEnabled", "actionGroupId: actionGroup.id",
+                "Runbook: docs/runbooks/alerts.md#scoring-unhealthy");
+        assertThat(bicep).contains("resource scoringApp 'Microsoft.Web/sites@2023-12-01' existing = {\n"
+                + "  name: scoringAppName\n}");
+        assertThat(Files.readString(TelemetryQueries.REPO.resolve("infra/bicep/main.bicep")))
+                .contains("scoringAppName: names.scoringApp");
+
+        String apps = Files.readString(TelemetryQueries.REPO.resolve("infra/bicep/modules/functionapps.bicep"));
+        Matcher check = Pattern.compile("key: 'scoring'\\n(?:    [^\\n]*\\n)*?    healthCheckPath: '/([^']+)'\\n")
+                .matcher(apps);
+        assertThat(check.find()).as("the scoring app's health check").isTrue();
+        Path routes = TelemetryQueries.REPO.resolve("functions/scoring/src/main/java/health/vigil/functions/scoring"
+                + "/HealthFunctions.java");
+        assertThat(Files.readString(routes)).contains("route = \"" + check.group(1) + "\"");
+        assertThat(Files.readString(TelemetryQueries.REPO.resolve("docs/runbooks/alerts.md")))
+                .contains("\n## scoring-unhealthy\n");
     }
 
     @Test

@@ -74,9 +74,11 @@ var blobGrants = [
   { principal: 'storageTopic', role: 'Storage Blob Data Contributor', container: 'event-deadletter' }
 ]
 
-var vaultGrants = [
-  { principal: 'scoring', role: 'Key Vault Secrets User' }
-  { principal: 'control', role: 'Key Vault Secrets User' }
+// Both apps read the pseudonymisation key (keyvault.bicep creates it before these grants) and no other secret: the
+// grant is on that secret alone, so a secret added to the vault later is not readable by either identity.
+var secretGrants = [
+  { principal: 'scoring', role: 'Key Vault Secrets User', secret: 'pseudonymisation-key' }
+  { principal: 'control', role: 'Key Vault Secrets User', secret: 'pseudonymisation-key' }
 ]
 
 // The control app signs audit evidence with the `audit-signing` key (sign and read the public key only), on that
@@ -120,6 +122,11 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
+
+resource secrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = [for g in secretGrants: {
+  parent: vault
+  name: g.secret
+}]
 
 resource signingKeys 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = [for g in signingKeyGrants: {
   parent: vault
@@ -194,9 +201,9 @@ resource blobAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
 }]
 
-resource vaultAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for g in vaultGrants: {
-  name: guid(vault.id, principals[g.principal], roles[g.role])
-  scope: vault
+resource secretAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (g, i) in secretGrants: {
+  name: guid(secrets[i].id, principals[g.principal], roles[g.role])
+  scope: secrets[i]
   properties: {
     principalId: principals[g.principal]
     principalType: 'ServicePrincipal'

@@ -29,7 +29,7 @@ class AzureTemplatesTest {
     private static final Path MODULES = REPO.resolve("infra/bicep/modules");
     private static final Pattern GRANT_ARRAY = Pattern.compile("(?ms)^var (\\w+)Grants = \\[\\n(.*?)^\\]");
     private static final Pattern GRANT = Pattern.compile(
-            "\\{ principal: '(\\w+)', role: '([^']+)'(?:, (container|database|key): '([^']+)')? \\}");
+            "\\{ principal: '(\\w+)', role: '([^']+)'(?:, (container|database|key|secret): '([^']+)')? \\}");
     private static final String WRITER_WITHOUT_DELETE = "Vigil Data Writer without delete";
     private static final Pattern DOC_ROW = Pattern.compile("(?m)^\\| ([^|`]+?) \\| ([^|]+?) \\| ([^|]+?) \\|$");
 
@@ -55,6 +55,7 @@ class AzureTemplatesTest {
                     case "cosmos" -> "Cosmos DB container `" + g.group(4) + "`";
                     case "blob" -> "container `" + g.group(4) + "`";
                     case "vault" -> "Key Vault";
+                    case "secret" -> "secret `" + g.group(4) + "`";
                     case "signingKey" -> "key `" + g.group(4) + "`";
                     case "topic" -> "Event Grid topic";
                     case "insights" -> "Application Insights";
@@ -107,7 +108,7 @@ class AzureTemplatesTest {
             assertThat(template).contains(
                     new Grant(app, app.equals("control") ? "Storage Blob Data Contributor" : "Storage Blob Data Reader",
                             "container `" + ArtifactStore.MODELS + "`"),
-                    new Grant(app, "Key Vault Secrets User", "Key Vault"),
+                    new Grant(app, "Key Vault Secrets User", "secret `" + SecretProvider.PSEUDONYMISATION_KEY + "`"),
                     new Grant(app, "Monitoring Metrics Publisher", "Application Insights"),
                     new Grant(app, "AcrPull", "container registry"));
         }
@@ -138,6 +139,10 @@ class AzureTemplatesTest {
         assertThat(template).contains(
                 new Grant("control", "Storage Blob Data Contributor", "container `" + ArtifactStore.PACKAGES + "`"),
                 new Grant("scoring", "Storage Blob Data Reader", "container `" + ArtifactStore.PACKAGES + "`"));
+        // The apps read one secret, the pseudonymisation key: no grant reaches the vault's other secrets.
+        assertThat(template).filteredOn(g -> g.role().startsWith("Key Vault Secrets")).isNotEmpty()
+                .allMatch(g -> g.scope().equals("secret `" + SecretProvider.PSEUDONYMISATION_KEY + "`"));
+        assertThat(template).noneMatch(g -> g.scope().equals("Key Vault"));
         // Nothing on a whole storage account, and the scoring app never sees datasets or exports.
         assertThat(template).noneMatch(g -> g.principal().equals("scoring") && g.scope().startsWith("container `")
                 && !g.scope().equals("container `" + ArtifactStore.MODELS + "`")

@@ -2,6 +2,7 @@ package health.vigil.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import java.util.List;
 import java.util.Map;
 
@@ -64,24 +65,30 @@ public record ReferenceProfile(long rows, List<FeatureProfile> features, Feature
             categoryFrequencies = categoryFrequencies == null ? null : Map.copyOf(categoryFrequencies);
             if (binEdges != null) {
                 if (proportions == null || proportions.size() + 1 != binEdges.size()) {
-                    throw new ValidationException("reference profile of '" + name + "' has " + binEdges.size()
-                            + " bin edges but " + (proportions == null ? 0 : proportions.size())
-                            + " proportions; k bins need k+1 edges");
+                    throw new ValidationException(profileOf(name) + " has " + binEdges.size() + " bin edges but "
+                            + (proportions == null ? 0 : proportions.size()) + " proportions; k bins need k+1 edges");
                 }
                 for (int i = 1; i < binEdges.size(); i++) {
                     if (!(binEdges.get(i) > binEdges.get(i - 1))) {
-                        throw new ValidationException("reference profile of '" + name + "' has bin edges that do not increase");
+                        throw new ValidationException(profileOf(name) + " has bin edges that do not increase");
                     }
                 }
             }
             if (!(missingRate >= 0.0 && missingRate <= 1.0)) {
-                throw new ValidationException("reference profile of '" + name + "' has missingRate " + missingRate
+                throw new ValidationException(profileOf(name) + " has missingRate " + missingRate
                         + "; it must be between 0 and 1");
             }
             if (mean != null && !Double.isFinite(mean)) {
-                throw new ValidationException("reference profile of '" + name + "' has a mean that is not a finite"
-                        + " number");
+                throw new ValidationException(profileOf(name) + " has a mean that is not a finite number");
             }
+        }
+
+        /**
+         * The profile, for a refusal: its name is what the package says, not yet matched to a column, so it is
+         * repeated only when it is a plain name (a value pasted where a name goes is never echoed).
+         */
+        private static String profileOf(String name) {
+            return "reference profile of " + Json.quotedName(name);
         }
 
         /** A profile without a mean. */

@@ -426,9 +426,10 @@ public final class ZipModelPackageReader implements ModelPackageReader {
     private static void checkReferenceFeatures(ReferenceProfile reference, FeatureSchema schema) {
         for (ReferenceProfile.FeatureProfile profile : reference.features()) {
             if (schema.indexOf(profile.name()).isEmpty()) {
-                throw new PackageRejectedException(Reason.MALFORMED_REFERENCE, "reference.json profiles feature '"
-                        + printable(profile.name()) + "', which the manifest's feature schema does not have; profile"
-                        + " only the schema's features " + schema.names());
+                // Not one of the schema's names: repeated only when it is a plain name, never a value pasted there.
+                throw new PackageRejectedException(Reason.MALFORMED_REFERENCE, "reference.json profiles feature "
+                        + Json.quotedName(profile.name()) + ", which the manifest's feature schema does not have;"
+                        + " profile only the schema's features " + schema.names());
             }
         }
     }

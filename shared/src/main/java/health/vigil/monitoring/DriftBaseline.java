@@ -4,6 +4,7 @@ import health.vigil.statistics.Checks;
 import health.vigil.error.PackageRejectedException;
 import health.vigil.error.PackageRejectedException.Reason;
 import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
 import health.vigil.hash.Sha256;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
@@ -104,12 +105,14 @@ public final class DriftBaseline {
         }
         Map<String, FeatureProfile> profiles = new HashMap<>();
         for (FeatureProfile p : reference.features()) {
+            // A name that is no input column is the package's text and is repeated only when it is a plain name; one
+            // that is an input column is the model's own and is named as it is.
+            if (!positions.containsKey(p.name())) {
+                throw rejected("reference.json profiles feature " + Json.quotedName(p.name()) + ", which is not one of"
+                        + " the model's input columns (the manifest's features, or its feature pipeline's columns)");
+            }
             if (profiles.put(p.name(), p) != null) {
                 throw rejected("reference.json profiles feature '" + p.name() + "' twice");
-            }
-            if (!positions.containsKey(p.name())) {
-                throw rejected("reference.json profiles feature '" + p.name() + "', which is not one of the model's"
-                        + " input columns (the manifest's features, or its feature pipeline's columns)");
             }
         }
         List<Entry> entries = new ArrayList<>();

@@ -259,6 +259,13 @@ class DriftCheckTest {
                 new FeatureProfile("sex", null, null, Map.of("F", 0.5, "M", 0.5), 0)), null);
         assertThatThrownBy(() -> DriftBaseline.compile(RAW, PIPELINE_COLUMNS, rawSex, 0.5))
                 .isInstanceOf(PackageRejectedException.class).hasMessageContaining("not one of the model's input columns");
+        // A name that is no input column is the package's text: not repeated unless it is a plain name.
+        ReferenceProfile pasted = new ReferenceProfile(10, List.of(age,
+                new FeatureProfile("Jane Doe MRN 4471823", null, null, Map.of("F", 1.0), 0)), null);
+        assertThatThrownBy(() -> DriftBaseline.compile(RAW, PIPELINE_COLUMNS, pasted, 0.5))
+                .isInstanceOf(PackageRejectedException.class)
+                .hasMessageContaining("not one of the model's input columns")
+                .hasMessageNotContaining("Jane").hasMessageNotContaining("4471823");
         // A column named like a raw numeric feature carries that feature: bins, not categories.
         ReferenceProfile ageAsCategories = new ReferenceProfile(10, List.of(
                 new FeatureProfile("age", null, null, Map.of("false", 1.0), 0)), null);

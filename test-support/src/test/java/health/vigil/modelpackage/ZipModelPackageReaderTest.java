@@ -410,6 +410,30 @@ class ZipModelPackageReaderTest {
         assertRejected(zip(manifest, model, ModelPackageWriter.json(extra)), Reason.MALFORMED_REFERENCE, "'weight_kg'");
     }
 
+    // A profile's name is the package's text until it matches a feature: a patient's details pasted there are not
+    // repeated in the refusal, which reaches the uploader, the rejection event and the logs.
+    @Test
+    void aReferenceProfileNameThatIsNotAPlainNameIsNeverRepeatedInTheRefusal() {
+        String pasted = "Jane Doe MRN 4471823";
+        byte[] badRate = ("{\"rows\": 10, \"features\": [{\"name\": \"" + pasted + "\", \"binEdges\": [0, 1, 2],"
+                + " \"proportions\": [0.5, 0.5], \"missingRate\": 2}]}").getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> reader.read(new ByteArrayInputStream(zip(manifest, model, badRate))))
+                .isInstanceOfSatisfying(PackageRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED_REFERENCE))
+                .hasMessageContaining("has missingRate 2.0")
+                .hasMessageNotContaining("Jane").hasMessageNotContaining("4471823");
+
+        ReferenceProfile unknown = new ReferenceProfile(10, List.of(
+                new ReferenceProfile.FeatureProfile(pasted, List.of(40.0, 80.0, 120.0), List.of(0.5, 0.5), null, 0.0)),
+                null);
+        byte[] unknownJson = ModelPackageWriter.json(unknown);
+        assertThatThrownBy(() -> reader.read(new ByteArrayInputStream(zip(manifest, model, unknownJson))))
+                .isInstanceOfSatisfying(PackageRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED_REFERENCE))
+                .hasMessageContaining("which the manifest's feature schema does not have")
+                .hasMessageNotContaining("Jane").hasMessageNotContaining("4471823");
+    }
+
     @Test
     void rejectsModelsOnnxRuntimeCannotLoadOrMustNotRun() {
         assertRejected(zip(manifest, new byte[] {0x13, 0x37, 0x00, 0x42}, reference), Reason.ONNX_UNLOADABLE, "model.onnx");

@@ -80,10 +80,11 @@ public final class RegistrationService {
      * Who uploaded the package in a blob, which approval compares with the approver: the authenticated principal
      * the control API recorded when it stored the blob or, for a file dropped into the local folder, the
      * operating-system user who owns it (a pipeline identity). Never the blob's name or anything in the package.
+     * Taken from the description of the very version whose bytes are read, never described again after the read: a
+     * blob replaced meanwhile would lend its uploader to the package that was read (ADR 0010).
      */
-    private String uploaderOf(BlobCreated blob) {
-        return artifacts.describe(blob.container(), blob.blobName()).map(StoredArtifact::uploadedBy)
-                .orElse(UNATTRIBUTED);
+    private static String uploaderOf(StoredArtifact version) {
+        return version.uploadedBy() == null ? UNATTRIBUTED : version.uploadedBy();
     }
 
     /**
@@ -175,11 +176,14 @@ public final class RegistrationService {
             return ignored(RegistrationOutcome.EVENT_ALREADY_HANDLED, "event " + blob.eventId()
                     + " was handled before; nothing to do");
         }
+        // One version of the blob is described, read, kept and attributed: every read of it below is pinned to this
+        // ETag, so bytes and uploader cannot come from two different uploads under the same name.
+        Optional<StoredArtifact> stored = artifacts.describe(ArtifactStore.MODELS, blob.blobName());
         Optional<ModelPackage> read;
         try {
-            read = readPackage(blob);
+            read = stored.isEmpty() ? Optional.empty() : readPackage(blob, stored.get());
         } catch (PackageRejectedException e) {
-            return reject(blob, e);
+            return reject(blob, e, uploaderOf(stored.get()));
         }
         if (read.isEmpty()) {
             registry.markEventHandled(HANDLER, blob.eventId());
@@ -187,18 +191,19 @@ public final class RegistrationService {
                     + "' no longer exists in the models container; there is nothing to register");
         }
         ModelPackage pkg = read.get();
-        keepRegisteredBytes(blob, pkg);
+        String uploader = uploaderOf(stored.get());
+        keepRegisteredBytes(blob, stored.get(), pkg);
         ModelName name = pkg.manifest().name();
         // Either a new package, or a version this very event stored already: a delivery of the event at the same
         // time as this one, or an earlier one that failed before announcing the version, which is finished here
         // instead of leaving the version without its event.
         RegistryStore.NewVersion numbered = registry.findByPackageSha256(name, pkg.packageSha256())
                 .map(found -> new RegistryStore.NewVersion(found, false))
-                .orElseGet(() -> create(blob, pkg, uploaderOf(blob)));
+                .orElseGet(() -> create(blob, pkg, uploader));
         VersionRecord version = numbered.version();
         if (!blob.eventId().equals(version.sourceEventId())) {
             // Registered by another event (earlier, or concurrently with this one): this event made no version.
-            return registeredByAnotherEvent(blob, version);
+            return registeredByAnotherEvent(blob, version, uploader);
         }
         announceRegistered(version);
         // Only the call that stored the version registered it; any other found it, as a later upload of the same
@@ -240,7 +245,7 @@ public final class RegistrationService {
      * blob twice) is nothing new: it is marked handled and not recorded. Another blob with the same package is a
      * duplicate upload, a decision recorded once per event.
      */
-    private RegistrationOutcome registeredByAnotherEvent(BlobCreated blob, VersionRecord version) {
+    private RegistrationOutcome registeredByAnotherEvent(BlobCreated blob, VersionRecord version, String uploader) {
         if (blob.blobName().equals(version.packageBlob())) {
             if (version.sourceEventId() != null && !registry.isEventHandled(HANDLER, version.sourceEventId())) {
                 // The event that registered it stopped before announcing it and may never be retried (an upload
@@ -251,7 +256,7 @@ public final class RegistrationService {
             return ignored(RegistrationOutcome.ALREADY_REGISTERED, "blob '" + blob.blobName() + "' is "
                     + version.id() + " already");
         }
-        return duplicate(blob, version);
+        return duplicate(blob, version, uploader);
     }
 
     /** The decision "this version was registered": the first entry of its lifecycle history, recorded once. */
@@ -296,21 +301,25 @@ public final class RegistrationService {
      * replaced between the two reads, nothing is kept and the event is retried (it then registers what the blob
      * holds by then).
      */
-    private void keepRegisteredBytes(BlobCreated blob, ModelPackage pkg) {
+    private void keepRegisteredBytes(BlobCreated blob, StoredArtifact version, ModelPackage pkg) {
         String kept = ArtifactStore.registeredPackage(pkg.packageSha256());
         if (artifacts.describe(ArtifactStore.PACKAGES, kept).isPresent()) {
             return;
         }
-        try (InputStream upload = artifacts.open(ArtifactStore.MODELS, blob.blobName())) {
+        InputStream upload;
+        try {
+            upload = openVersion(blob, version);
+        } catch (NotFoundException gone) {
+            throw new StoreException("blob '" + blob.blobName() + "' was removed while it was being registered;"
+                    + " the event is retried", gone);
+        }
+        try (upload) {
             artifacts.put(ArtifactStore.PACKAGES, kept, new ExpectedContent(upload, pkg.packageSha256(), blob.blobName()),
                     false);
         } catch (ConflictException alreadyKept) {
             if (alreadyKept.code() != ErrorCode.CONFLICT) {
                 throw alreadyKept;
             }
-        } catch (NotFoundException gone) {
-            throw new StoreException("blob '" + blob.blobName() + "' was removed while it was being registered;"
-                    + " the event is retried", gone);
         } catch (IOException e) {
             throw new StoreException("could not read blob '" + blob.blobName() + "' from the models container", e);
         }
@@ -352,11 +361,27 @@ public final class RegistrationService {
         }
     }
 
-    /** The package, or empty when the blob is gone; a package that is not valid is thrown. */
-    private Optional<ModelPackage> readPackage(BlobCreated blob) {
+    /**
+     * Opens the blob only while it is {@code version}. A blob replaced or removed since it was described is a
+     * {@link StoreException}, so the event is retried and registers, or finds gone, what the blob holds by then.
+     */
+    private InputStream openVersion(BlobCreated blob, StoredArtifact version) {
+        if (version.etag() == null) {
+            return artifacts.open(ArtifactStore.MODELS, blob.blobName());
+        }
+        try {
+            return artifacts.open(ArtifactStore.MODELS, blob.blobName(), 0, version.etag());
+        } catch (ConflictException changed) {
+            throw new StoreException("blob '" + blob.blobName() + "' changed while it was being registered; the"
+                    + " event is retried", changed);
+        }
+    }
+
+    /** The package in {@code version} of the blob, or empty when the blob is gone; an invalid package is thrown. */
+    private Optional<ModelPackage> readPackage(BlobCreated blob, StoredArtifact version) {
         InputStream in;
         try {
-            in = artifacts.open(ArtifactStore.MODELS, blob.blobName());
+            in = openVersion(blob, version);
         } catch (NotFoundException e) {
             return Optional.empty();
         }
@@ -367,10 +392,10 @@ public final class RegistrationService {
         }
     }
 
-    private RegistrationOutcome reject(BlobCreated blob, PackageRejectedException e) {
+    private RegistrationOutcome reject(BlobCreated blob, PackageRejectedException e, String uploader) {
         String reason = e.reason().name();
         String subject = "/packages/" + blob.blobName();
-        AuditLog.Once once = audit.recordFirst(eventKey(blob), uploaderOf(blob), ACTION, subject, "rejected", Map.of(
+        AuditLog.Once once = audit.recordFirst(eventKey(blob), uploader, ACTION, subject, "rejected", Map.of(
                 "blob", blob.blobName(),
                 "eventId", blob.eventId(),
                 "reason", reason));
@@ -385,8 +410,8 @@ public final class RegistrationService {
         return RegistrationOutcome.rejected(reason, e.getMessage());
     }
 
-    private RegistrationOutcome duplicate(BlobCreated blob, VersionRecord existing) {
-        boolean decided = audit.recordFirst(duplicateKey(blob, existing), uploaderOf(blob), ACTION, existing.id().subject(),
+    private RegistrationOutcome duplicate(BlobCreated blob, VersionRecord existing, String uploader) {
+        boolean decided = audit.recordFirst(duplicateKey(blob, existing), uploader, ACTION, existing.id().subject(),
                 "duplicate", Map.of(
                         "blob", blob.blobName(),
                         "eventId", blob.eventId(),

@@ -92,8 +92,22 @@ class RegistrationServiceTest {
             }
         };
         when(artifacts.open("models", "uploads/readmission-nov.zip")).thenReturn(stream);
+        // A read of a version of a blob opens the blob as the test set it up, unless a test says that version is gone.
+        when(artifacts.open(anyString(), anyString(), org.mockito.ArgumentMatchers.anyLong(), anyString()))
+                .thenAnswer(call -> artifacts.open(call.<String>getArgument(0), call.<String>getArgument(1)));
         when(artifacts.describe("models", "uploads/readmission-nov.zip")).thenReturn(Optional.of(new StoredArtifact(
                 "models", "uploads/readmission-nov.zip", 1234, PACKAGE_SHA, "0x1", "data-scientist")));
+    }
+
+    /** While the package is being checked, another upload replaces the blob under the same name. */
+    private void givenTheBlobIsReplacedWhileThePackageIsChecked(Runnable checked) {
+        when(reader.read(any())).thenAnswer(call -> {
+            when(artifacts.describe("models", "uploads/readmission-nov.zip")).thenReturn(Optional.of(new StoredArtifact(
+                    "models", "uploads/readmission-nov.zip", 99, sha('x', 99), "0x2", "approver")));
+            checked.run();
+            return new ModelPackage(manifest(READMISSION), new byte[] {9}, null, PACKAGE_SHA, MODEL_SHA, 1234,
+                    new ModelRuntime.Signature(List.of(), List.of()));
+        });
     }
 
     private void givenAValidPackage() {
@@ -156,6 +170,50 @@ class RegistrationServiceTest {
         assertThatThrownBy(() -> service.register(upload))
                 .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.getMessage())
                         .contains("changed while it was being registered"));
+        verify(registry, never()).createVersionOnce(any(), any());
+        verify(registry, never()).markEventHandled(anyString(), anyString());
+        assertThat(audit()).isEmpty();
+    }
+
+    // Approval refuses the uploader as approver (ADR 0010): the version read from one upload must not be put down to
+    // whoever replaced the blob while it was being checked, or that person's own package could be approved by them.
+    @Test
+    void aVersionIsPutDownToTheUploaderOfTheBytesReadNotToWhoeverReplacedTheBlobSince() {
+        givenTheBlobIsReplacedWhileThePackageIsChecked(() -> { });
+        when(registry.findByPackageSha256(READMISSION, PACKAGE_SHA)).thenReturn(Optional.empty());
+        givenTheStoreAssignsVersion(3);
+        // Kept by an earlier delivery that failed before it numbered the version: the upload is not read again.
+        when(artifacts.describe("packages", PACKAGE_SHA + ".zip")).thenReturn(Optional.of(
+                new StoredArtifact("packages", PACKAGE_SHA + ".zip", 1234, PACKAGE_SHA, "etag")));
+
+        VersionRecord version = service.register(upload).version();
+
+        assertThat(version.registeredBy()).isEqualTo("data-scientist");
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.actor()).isEqualTo("data-scientist"));
+    }
+
+    @Test
+    void aRefusedPackageIsPutDownToItsUploaderNotToWhoeverReplacedTheBlobWhileItWasChecked() {
+        givenTheBlobIsReplacedWhileThePackageIsChecked(() -> {
+            throw new PackageRejectedException(PackageRejectedException.Reason.MISSING_ENTRY, "the package has no"
+                    + " model.onnx");
+        });
+
+        assertThat(service.register(upload).kind()).isEqualTo(Kind.REJECTED);
+
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.actor()).isEqualTo("data-scientist"));
+    }
+
+    @Test
+    void aBlobReplacedAfterItWasDescribedIsNotReadAndTheEventIsRetried() {
+        givenAValidPackage();
+        when(artifacts.open("models", "uploads/readmission-nov.zip", 0L, "0x1"))
+                .thenThrow(ArtifactStore.versionGone("models", "uploads/readmission-nov.zip", true));
+
+        assertThatThrownBy(() -> service.register(upload))
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.getMessage())
+                        .contains("changed while it was being registered"));
+        verifyNoInteractions(reader);
         verify(registry, never()).createVersionOnce(any(), any());
         verify(registry, never()).markEventHandled(anyString(), anyString());
         assertThat(audit()).isEmpty();

@@ -44,8 +44,8 @@ import java.util.regex.Pattern;
  * Registration is idempotent twice over: a redelivered event is recognised by its id, and a package that
  * was registered before (same sha256, under any blob name) returns that version instead of a new one. Each
  * decision is audited with {@link AuditLog#recordOnce}: a version's {@code registered} record is keyed on the
- * version, a rejection on the event and a duplicate on the blob and its package, so concurrent and repeated
- * deliveries write one record each.
+ * version, a rejection on the blob's version (its ETag) and a duplicate on the blob and its package, so concurrent
+ * and repeated deliveries, and a file raised again under a new event id, write one record each.
  * An invalid package is audited, announced and reported as REJECTED rather than thrown, because retrying
  * cannot make it valid; store failures are thrown, so the event is delivered again.
  */
@@ -183,7 +183,7 @@ public final class RegistrationService {
         try {
             read = stored.isEmpty() ? Optional.empty() : readPackage(blob, stored.get());
         } catch (PackageRejectedException e) {
-            return reject(blob, e, uploaderOf(stored.get()));
+            return reject(blob, e, stored.get());
         }
         if (read.isEmpty()) {
             registry.markEventHandled(HANDLER, blob.eventId());
@@ -264,9 +264,15 @@ public final class RegistrationService {
         return VersionLifecycle.auditKey(version.id(), 0);
     }
 
-    /** The decision an event led to when it made no version and the package was refused: one record per event. */
-    static String eventKey(BlobCreated blob) {
-        return ACTION + ":event:" + blob.eventId();
+    /**
+     * The decision "the package in this version of the blob was refused": one record per blob and ETag, whichever
+     * events brought it (a storage event sent twice; the local drop folder raising a file again, under a new event
+     * id, whose event was on its way when the host stopped). Other bytes stored under the name since have another
+     * ETag, and are another decision. Per event only for a store that gives a blob no ETag.
+     */
+    static String rejectionKey(BlobCreated blob, StoredArtifact version) {
+        return version.etag() == null ? ACTION + ":event:" + blob.eventId()
+                : ACTION + ":rejected:" + blob.blobName() + ":" + version.etag();
     }
 
     /**
@@ -392,13 +398,14 @@ public final class RegistrationService {
         }
     }
 
-    private RegistrationOutcome reject(BlobCreated blob, PackageRejectedException e, String uploader) {
+    private RegistrationOutcome reject(BlobCreated blob, PackageRejectedException e, StoredArtifact version) {
         String reason = e.reason().name();
         String subject = "/packages/" + blob.blobName();
-        AuditLog.Once once = audit.recordFirst(eventKey(blob), uploader, ACTION, subject, "rejected", Map.of(
-                "blob", blob.blobName(),
-                "eventId", blob.eventId(),
-                "reason", reason));
+        AuditLog.Once once = audit.recordFirst(rejectionKey(blob, version), uploaderOf(version), ACTION, subject,
+                "rejected", Map.of(
+                        "blob", blob.blobName(),
+                        "eventId", blob.eventId(),
+                        "reason", reason));
         AuditRecord record = once.record();
         // Under the record's id: a delivery that died before marking the event handled sends the same event again.
         events.publish(new VigilEvent(record.id(), EventTypes.MODEL_REGISTRATION_REJECTED, VigilEvent.SOURCE, subject,

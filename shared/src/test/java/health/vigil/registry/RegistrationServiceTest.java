@@ -615,6 +615,31 @@ class RegistrationServiceTest {
         assertThat(streamClosed).isTrue();
     }
 
+    // The same stored file raised again under a new event id (the local drop folder raises a file whose event was on
+    // its way when the host stopped; a storage event sent twice) is one refusal: one record, one announcement.
+    @Test
+    void anInvalidPackageBroughtByTwoEventsOfTheSameBlobVersionIsOneRefusal() {
+        when(reader.read(any())).thenThrow(new PackageRejectedException(PackageRejectedException.Reason.MISSING_ENTRY,
+                "the package has no model.onnx"));
+        BlobCreated raisedAgain = new BlobCreated("evt-9", "models", "uploads/readmission-nov.zip", null, 1234, "0x1");
+
+        assertThat(service.register(upload).kind()).isEqualTo(Kind.REJECTED);
+        assertThat(service.register(raisedAgain).kind()).isEqualTo(Kind.REJECTED);
+
+        assertThat(audit()).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo("rejected"));
+        ArgumentCaptor<VigilEvent> published = ArgumentCaptor.forClass(VigilEvent.class);
+        verify(events, times(2)).publish(published.capture());
+        assertThat(published.getAllValues()).extracting(VigilEvent::id).containsOnly(audit().get(0).id());
+        verify(registry).markEventHandled("RegisterModel", "evt-9");
+        verify(telemetry, times(1)).registration("rejected");
+
+        // Other bytes stored under the name since (another ETag) are another refusal.
+        when(artifacts.describe("models", "uploads/readmission-nov.zip")).thenReturn(Optional.of(new StoredArtifact(
+                "models", "uploads/readmission-nov.zip", 99, sha('x', 99), "0x2", "data-scientist")));
+        service.register(new BlobCreated("evt-10", "models", "uploads/readmission-nov.zip", null, 99, "0x2"));
+        assertThat(audit()).hasSize(2);
+    }
+
     @Test
     void aStoreFailureWhileCreatingTheVersionIsThrownSoTheEventIsRetried() {
         givenAValidPackage();

@@ -18,6 +18,7 @@ import health.vigil.model.VersionRecord;
 import health.vigil.port.EventPublisher;
 import health.vigil.port.RegistryStore;
 import health.vigil.registry.Announcements;
+import health.vigil.registry.DeploymentStages;
 import health.vigil.registry.Lineage;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.port.Telemetry;
@@ -58,6 +59,7 @@ public final class ApprovalService {
     private final RegistryStore store;
     private final ModelRegistry registry;
     private final VersionLifecycle lifecycle;
+    private final DeploymentStages stages;
     private final AuditLog audit;
     private final Announcements announcements;
     private final RefusedAttempts refusals;
@@ -83,6 +85,7 @@ public final class ApprovalService {
         this.store = Objects.requireNonNull(store, "store");
         this.registry = new ModelRegistry(store);
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
+        this.stages = new DeploymentStages(store, lifecycle);
         this.audit = Objects.requireNonNull(audit, "audit");
         this.announcements = new Announcements(store, events);
         this.refusals = new RefusedAttempts(store, audit);
@@ -127,6 +130,12 @@ public final class ApprovalService {
     private Decision signChecked(ModelVersion id, Principal signer, String why, Meaning meaning, String action) {
         Stage target = meaning == Meaning.REJECTED ? Stage.REJECTED : Stage.APPROVED;
         String cause = action + ":" + id.name().value() + ":" + id.number();
+        if (target == Stage.APPROVED) {
+            // The gates' basis names the version in production by its stage: a deploy, rollback or promotion saved
+            // but not yet followed by the stages (its writer is still settling them, or stopped before) has replaced
+            // that version all the same, and an approval judged on the old one would sign a report that is out of date.
+            stages.settle(id.name());
+        }
         ConflictException lastConflict = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             VersionRecord record = registry.getVersion(id.name(), id.number());

@@ -28,6 +28,7 @@ import health.vigil.port.EventPublisher;
 import health.vigil.port.Telemetry;
 import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.registry.RegistrationService;
+import health.vigil.registry.ServiceFixtures;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
@@ -205,6 +206,34 @@ class ApprovalServiceTest {
 
         assertThat(service(Set.of()).reject(V1, APPROVER, "not judged against what serves").version().stage())
                 .isEqualTo(Stage.REJECTED);
+    }
+
+    @Test
+    void anApprovalIsJudgedOnTheVersionTheSavedDeploymentServesEvenBeforeTheStagesFollowIt() {
+        // Version 1 served when version 3's gates compared it with production; version 2's deploy has been saved
+        // since, but the call that saved it stopped before moving the stages.
+        store.put(ServiceFixtures.version(READMISSION, 1, Stage.PRODUCTION));
+        store.put(ServiceFixtures.version(READMISSION, 2, Stage.APPROVED));
+        VersionRecord v3 = ServiceFixtures.version(READMISSION, 3, Stage.GATES_PASSED);
+        store.put(new VersionRecord(v3.modelName(), 3, v3.manifest(), v3.packageSha256(), v3.modelSha256(),
+                v3.packageBlob(), v3.packageSize(), Stage.GATES_PASSED, "data-scientist", v3.registeredAt(),
+                v3.sourceEventId(), v3.updatedAt(), null));
+        store.saveDeployment(health.vigil.model.Deployment.stableOnly(READMISSION, 2, 1, "operator", NOW, null));
+        AuditLog audit = new AuditLog(auditStore, clock);
+        // The gates' basis as they read it: the version whose stage is production.
+        ApprovalService service = new ApprovalService(store, new VersionLifecycle(store, audit, clock), audit, events,
+                clock, Set.of(), version -> store.listVersions(READMISSION).stream()
+                        .filter(v -> v.stage() == Stage.PRODUCTION && v.version() != 1)
+                        .map(v -> "version " + v.version() + " is in production; the gates compared version 1")
+                        .toList());
+
+        assertThatThrownBy(() -> service.approve(new ModelVersion(READMISSION, 3), APPROVER, "non-inferior"))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.GATES_OUT_OF_DATE));
+        assertThat(store.findVersion(READMISSION, 3).orElseThrow().stage()).isEqualTo(Stage.GATES_PASSED);
+        assertThat(store.findVersion(READMISSION, 3).orElseThrow().signatures()).isEmpty();
+        assertThat(store.findVersion(READMISSION, 2).orElseThrow().stage()).isEqualTo(Stage.PRODUCTION);
+        assertThat(store.findVersion(READMISSION, 1).orElseThrow().stage()).isEqualTo(Stage.RETIRED);
     }
 
     @Test

@@ -197,6 +197,14 @@ final class ApiKeyAuthenticator implements Authenticator {
                         + " other than visible ASCII; write ids in ASCII letters, digits and punctuation (alice,"
                         + " alice@example.org), and the holder's name as they sign it in \"name\"");
             }
+            if (recordedForAnotherCaller(id)) {
+                // A key under such an id would act as the platform (its upload taken for a retraining, whose lineage
+                // is read from the holder's own package) or as the owner of files dropped into the local folder.
+                throw new IllegalStateException("keys.json entry " + position + " has the id '" + id + "', which the"
+                        + " platform records for its own identities (system:..., " + Principal.SYSTEM.id() + ") or for"
+                        + " the owner of a dropped file (" + LocalAdapters.PIPELINE_PREFIX + "NAME); give the holder"
+                        + " an id of their own");
+            }
             String entryName = "keys.json entry " + position + " ('" + id + "')";
             JsonNode roleList = entry.path("roles");
             // An entry without roles is a mistake, not a key meant to do nothing: it would be accepted, and every
@@ -218,6 +226,12 @@ final class ApiKeyAuthenticator implements Authenticator {
             principals.add(new Principal(id, entry.path("name").asText(id), roles));
         }
         return new Keys(keyHashes.toArray(new byte[0][]), principals.toArray(new Principal[0]), false);
+    }
+
+    /** Whether {@code id}, in any case, is one the platform records for a caller that holds no key. */
+    private static boolean recordedForAnotherCaller(String id) {
+        return Principal.isPlatform(id)
+                || id.toLowerCase(java.util.Locale.ROOT).startsWith(LocalAdapters.PIPELINE_PREFIX);
     }
 
     private static String roleNames() {

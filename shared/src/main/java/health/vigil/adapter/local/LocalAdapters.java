@@ -119,13 +119,16 @@ public final class LocalAdapters implements AutoCloseable {
         return ApiKeyAuthenticator.keysFile(home);
     }
 
+    /** How the pipeline identity of a file dropped into a local folder begins. */
+    static final String PIPELINE_PREFIX = "os-user:";
+
     /**
      * The pipeline identity of a file dropped into a local folder: the operating-system user who owns it, as
      * {@code os-user:NAME}; null where the file system has no owners.
      */
     public static String pipelineIdentity(Path file) {
         try {
-            return "os-user:" + Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName();
+            return PIPELINE_PREFIX + Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName();
         } catch (IOException | UnsupportedOperationException e) {
             return null;
         }

@@ -49,6 +49,25 @@ class ApiKeyAuthenticatorTest {
     }
 
     @Test
+    void anIdThePlatformRecordsForACallerWithoutAKeyIsRefused() {
+        // The retraining identity (whose uploads are taken for retrainings), any other platform identity in any
+        // case, the platform's system id, and the owner of a dropped file.
+        for (String id : new String[] {"system:retrain", "System:Retrain", "system:anything", "vigil-system",
+                "OS-User:dana"}) {
+            byte[] json = ("{\"keys\": [{\"id\": \"" + id + "\", \"key\": \"vk_0123456789abcdef\", \"roles\":"
+                    + " [\"Models.Upload\", \"Models.Approve\"]}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> ApiKeyAuthenticator.fromJson(json)).as(id)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("keys.json entry 1 has the id '" + id + "'")
+                    .hasMessageContaining("give the holder an id of their own");
+        }
+        byte[] similar = ("{\"keys\": [{\"id\": \"systems-team\", \"key\": \"vk_0123456789abcdef\", \"roles\":"
+                + " []}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(ApiKeyAuthenticator.fromJson(similar).authenticate(Map.of("x-api-key", "vk_0123456789abcdef")).id())
+                .isEqualTo("systems-team");
+    }
+
+    @Test
     void aKeyThatIsNotInTheFileIsRefusedWhateverItsShape() {
         ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home);
         String key = ApiKeyAuthenticator.keyOf(home, "clinical-app");

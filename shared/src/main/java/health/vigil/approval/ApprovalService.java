@@ -312,22 +312,25 @@ public final class ApprovalService {
     }
 
     /**
-     * The uploader never signs their own version; an unknown uploader means nobody can show they did not; and the
-     * platform's own identities (retraining among them) never sign anything, so a version the platform retrained
-     * always waits for a person. A retrained version re-runs the recipe and code of the version it was retrained
-     * from, so the person who uploaded that one (the first upload by someone other than the platform up its lineage)
-     * does not sign it either.
+     * The uploader never signs their own version; an unknown uploader means nobody can show they are not approving
+     * their own upload; and the platform's own identities (retraining among them) never sign anything, so a version
+     * the platform retrained always waits for a person. A retrained version re-runs the recipe and code of the version
+     * it was retrained from, so the person who uploaded that one (the first upload by someone other than the platform
+     * up its lineage) does not sign it either. A version nobody may approve can still be rejected by anyone who may
+     * sign: a rejection puts nothing in front of patients, and its package, uploaded again, answers as the same
+     * version, so nothing else would ever decide it.
      */
     private void requireSeparation(VersionRecord record, Principal signer, String action) {
         String uploader = record.registeredBy();
+        boolean approving = APPROVE.equals(action);
         boolean unknown = uploader == null || RegistrationService.UNATTRIBUTED.equals(uploader);
         boolean platform = Principal.isPlatform(signer.id());
         RetrainedFrom origin = unknown || platform ? null : retrainedFrom(record);
         boolean originUnknown = origin != null && origin.unknown() != null;
         boolean originUploader = origin != null && !originUnknown
                 && Principal.sameIdentity(origin.version().registeredBy(), signer.id());
-        if (!unknown && !platform && !Principal.sameIdentity(uploader, signer.id()) && !originUnknown
-                && !originUploader) {
+        boolean uploaderSigns = !unknown && Principal.sameIdentity(uploader, signer.id());
+        if (!platform && !uploaderSigns && !originUploader && !(approving && (unknown || originUnknown))) {
             return;
         }
         Map<String, String> details = new LinkedHashMap<>();
@@ -346,14 +349,12 @@ public final class ApprovalService {
         }
         if (unknown) {
             throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, record.id() + " has no known uploader, so"
-                    + " nobody can show they are not signing their own upload; upload the package again through POST"
-                    + " /models/" + record.modelName() + "/packages");
+                    + " nobody can show they are not approving their own upload. " + replaceIt(record));
         }
         if (originUnknown) {
             throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, record.id() + " was retrained by the"
-                    + " platform, but " + origin.unknown() + ", so nobody can show they are not signing a retraining of"
-                    + " their own upload; upload the package again through POST /models/" + record.modelName()
-                    + "/packages");
+                    + " platform, but " + origin.unknown() + ", so nobody can show they are not approving a retraining"
+                    + " of their own upload. " + replaceIt(record));
         }
         if (originUploader) {
             ModelVersion parent = origin.version().id();
@@ -365,6 +366,14 @@ public final class ApprovalService {
         }
         throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' uploaded " + record.id()
                 + " and so may not sign it; another approver must");
+    }
+
+    /** What to do with a version nobody may approve: the same package uploaded again would answer as it. */
+    private static String replaceIt(VersionRecord record) {
+        String versions = "/models/" + record.modelName() + "/versions/" + record.version();
+        return "Its package uploaded again answers as this version: reject it (POST " + versions + "/reject), and"
+                + " have the model's owner upload a newly exported package through POST /models/" + record.modelName()
+                + "/packages, which records who uploaded it";
     }
 
     /**

@@ -284,6 +284,8 @@ class ApprovalOnLocalStoresTest {
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.SEPARATION_OF_DUTIES))
                 .hasMessageContaining("readmission:3 was retrained by the platform, but readmission:3 names no"
                         + " registered version it was retrained from");
+        assertThat(approvals.reject(astray, APPROVER, "nobody can answer for its lineage").version().stage())
+                .isEqualTo(Stage.REJECTED);
     }
 
     @Test

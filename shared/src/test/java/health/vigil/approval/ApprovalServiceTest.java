@@ -170,7 +170,26 @@ class ApprovalServiceTest {
         assertThatThrownBy(() -> service(Set.of()).approve(V1, APPROVER, "fine"))
                 .isInstanceOfSatisfying(AccessDeniedException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.SEPARATION_OF_DUTIES))
-                .hasMessageContaining("no known uploader");
+                .hasMessageContaining("no known uploader")
+                .hasMessageContaining("Its package uploaded again answers as this version: reject it (POST"
+                        + " /models/readmission/versions/1/reject)");
+    }
+
+    @Test
+    void aVersionWithoutAKnownUploaderCanBeRejectedSinceNothingElseWouldEverDecideIt() {
+        put(Stage.GATES_PASSED, RegistrationService.UNATTRIBUTED);
+
+        ApprovalService.Decision decision = service(Set.of()).reject(V1, APPROVER, "nobody answers for this package");
+
+        assertThat(decision.version().stage()).isEqualTo(Stage.REJECTED);
+        assertThat(stored().signatures()).singleElement()
+                .satisfies(s -> assertThat(s.meaning()).isEqualTo(Meaning.REJECTED));
+        assertThat(audit(ApprovalService.REJECT)).singleElement()
+                .satisfies(r -> assertThat(r.outcome()).isEqualTo("rejected"));
+        assertThatThrownBy(() -> service(Set.of()).reject(V1, new Principal(Principal.RETRAINING, Set.of(
+                Role.MODELS_APPROVE)), "the platform never signs"))
+                .isInstanceOfSatisfying(AccessDeniedException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.SEPARATION_OF_DUTIES));
     }
 
     @Test

@@ -33,6 +33,7 @@ import health.vigil.registry.DeploymentStages;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
 import health.vigil.registry.VersionLifecycle;
+import health.vigil.routing.TrafficRouter;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.time.Clock;
@@ -410,27 +411,34 @@ public final class CanaryService {
         for (StepAnalysis passed : ramp.analyses()) {
             // A passed step's window: from its start (extensions keep it) to the look that passed it.
             if (StepAnalysis.PASS.equals(passed.decision()) && passed.step() < ramp.step()) {
-                earlier.add(evidence(model, ramp, passed.windowFrom(), passed.windowTo()));
+                earlier.add(evidence(model, ramp, passed.weightBasisPoints(), passed.windowFrom(), passed.windowTo()));
             }
         }
-        StepEvidence current = evidence(model, ramp, ramp.stepStartedAt(), now);
+        StepEvidence current = evidence(model, ramp, ramp.weightBasisPoints(), ramp.stepStartedAt(), now);
         StepAnalysis analysis = CanaryAnalysis.judge(ramp, earlier, current, ramp.stepStartedAt(), now);
         return CanaryAnalysis.advance(ramp, analysis, now);
     }
 
     /**
      * Both slots' predictions, outcomes and request counts between {@code from} and {@code to}, the window of the step
-     * that started at {@code from}: its request counts are those of the requests that step routed (ADR 0035).
+     * that started at {@code from} with {@code weight} basis points on the canary: its request counts are those of the
+     * requests that step routed (ADR 0035), and its predictions those the step's routing gave each slot. A request that
+     * named its version is scored by it for whatever patients its caller chose; counted, such predictions would put a
+     * caller's choice of patients (a test script, an application pinned to a version) in a slot's sample, and could
+     * pass or fail a step in place of the patients the ramp routed.
      */
-    private StepEvidence evidence(ModelName model, CanaryRamp ramp, Instant from, Instant to) {
+    private StepEvidence evidence(ModelName model, CanaryRamp ramp, int weight, Instant from, Instant to) {
         WindowSample canary = new WindowSample(SCORE_SAMPLE, 1);
         WindowSample stable = new WindowSample(SCORE_SAMPLE, 2);
         LabelledSample canaryLabelled = new LabelledSample(SCORE_SAMPLE, 3);
         LabelledSample stableLabelled = new LabelledSample(SCORE_SAMPLE, 4);
         List<PredictionRecord> pending = new ArrayList<>(OUTCOME_BATCH);
         predictions.scan(model, from, to, record -> {
-            boolean inCanary = record.slot() == Slot.CANARY && record.version() == ramp.version();
-            boolean inStable = record.slot() == Slot.STABLE && record.version() == ramp.stableVersion();
+            Optional<Boolean> routed = TrafficRouter.toCanary(weight, record.patientPseudonym());
+            boolean inCanary = record.slot() == Slot.CANARY && record.version() == ramp.version()
+                    && routed.orElse(false);
+            boolean inStable = record.slot() == Slot.STABLE && record.version() == ramp.stableVersion()
+                    && !routed.orElse(true);
             if (inCanary) {
                 canary.add(record);
             } else if (inStable) {

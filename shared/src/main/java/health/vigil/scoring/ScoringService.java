@@ -381,7 +381,8 @@ public final class ScoringService {
 
     /**
      * Which version and slot scores each row, the loaded versions, the field names the request may use, and the canary
-     * step whose weights routed the rows ({@link SlotMinuteStats#stepOf}), under which the request is counted.
+     * step whose weights routed the rows ({@link SlotMinuteStats#stepOf}), under which the request is counted; a
+     * request that named its version was routed by no step's weights ({@link SlotMinuteStats#NO_STEP}).
      */
     private record Routing(TrafficSlot[] slots, Map<Integer, List<Integer>> rowsByVersion,
             Map<Integer, ScorableModel> models, Set<String> acceptedNames, TrafficSlot shadow, Instant step) {}
@@ -399,9 +400,10 @@ public final class ScoringService {
                     .orElseThrow(() -> notDeployed(record, deployment));
             Arrays.fill(slots, new TrafficSlot(slot, record.version(), 0));
             Map<Integer, ScorableModel> loaded = Map.of(record.version(), models.get(record));
-            // A request that names its version is not mirrored: it asked for that version and nothing else.
+            // A request that names its version is not mirrored: it asked for that version and nothing else. Nor is it
+            // counted under the canary's step: its caller, not the step's weights, chose the version for its patients.
             return new Routing(slots, rowsByVersion(slots, loaded.size()), loaded, acceptedNames(loaded.values()), null,
-                    SlotMinuteStats.stepOf(deployment.get()));
+                    SlotMinuteStats.NO_STEP);
         }
         Optional<Deployment> found = registry.deployment(model);
         if (found.isEmpty()) {

@@ -71,7 +71,8 @@ class CanaryOutcomesTest {
             double risk = 1 / (1 + Math.exp(-margin));
             double score = 1 / (1 + Math.exp(-(margin + shift)));
             String id = UUID.randomUUID().toString();
-            batch.add(new PredictionRecord(id, READMISSION, version, slot, "0".repeat(64), START.plusMillis(i),
+            batch.add(new PredictionRecord(id, READMISSION, version, slot, slot == Slot.CANARY
+                    ? CanaryTraffic.CANARY_PATIENT : CanaryTraffic.STABLE_PATIENT, START.plusMillis(i),
                     new float[] {1f}, score, score >= 0.5, null));
             outcomes.put(id, random.nextDouble() < risk);
         }

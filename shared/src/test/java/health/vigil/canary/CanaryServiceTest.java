@@ -287,6 +287,30 @@ class CanaryServiceTest {
                 .containsExactly("started", "stepped", "stepped", "stepped", "promoted");
     }
 
+    /**
+     * A caller that names the canary's version (a test script, an application pinned to it) has it score patients the
+     * 1 % step routes to stable, and its scores run high: the step is judged on the patients its routing gave each
+     * slot, so those predictions neither fail it nor count towards its sample.
+     */
+    @Test
+    void predictionsOfRequestsThatNamedTheCanarysVersionForPatientsRoutedToStableAreNotCountedInTheStep() {
+        start();
+        String routedToStable = "0001388" + "0".repeat(57); // bucket 5000
+        traffic.write(log, READMISSION, Slot.CANARY, 2, 5_000, clock.instant(), BAKE, 0.3, 0.01, routedToStable);
+
+        bakeWithTraffic(0, 0.01);
+        canaries.tick();
+
+        Deployment d = store.findDeployment(READMISSION).orElseThrow();
+        assertThat(d.canary().status()).isEqualTo(CanaryStatus.RUNNING);
+        assertThat(d.slot(Slot.CANARY).orElseThrow().weightBasisPoints()).isEqualTo(500);
+        assertThat(d.canary().analyses()).singleElement().satisfies(a -> {
+            assertThat(a.decision()).isEqualTo(StepAnalysis.PASS);
+            assertThat(a.canaryCount()).isEqualTo(200);
+            assertThat(a.stableCount()).isEqualTo(19_800);
+        });
+    }
+
     @Test
     void aCanaryWhoseScoresShiftIsRolledBackOnTheTickThatJudgesItWithTheFailingMetricAudited() {
         start();

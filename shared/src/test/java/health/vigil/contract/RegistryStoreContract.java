@@ -83,6 +83,9 @@ import org.junit.jupiter.api.io.TempDir;
  * supplies the store; model names are unique per test, so a shared backend works too.
  */
 public abstract class RegistryStoreContract {
+    /** Patients whom a canary's routing puts on the canary (bucket 0) and on stable (bucket 9999) at every step. */
+    private static final String CANARY_PATIENT = "0".repeat(64);
+    private static final String STABLE_PATIENT = "000270f" + "0".repeat(57);
 
     /** A store for one test; closed afterwards if it is {@link AutoCloseable}. */
     protected abstract RegistryStore newStore();
@@ -648,8 +651,8 @@ public abstract class RegistryStoreContract {
                 boolean canary = i < Math.max(300, 4_000L * canaryBp / TrafficSlot.ALL);
                 double score = random.nextDouble();
                 log.add(new PredictionRecord("p-" + round + "-" + i, model, canary ? 2 : 1,
-                        canary ? Slot.CANARY : Slot.STABLE, "0".repeat(64), clock.instant().plusMillis(i), new float[] {1f},
-                        score, score > 0.5, null));
+                        canary ? Slot.CANARY : Slot.STABLE, canary ? CANARY_PATIENT : STABLE_PATIENT,
+                        clock.instant().plusMillis(i), new float[] {1f}, score, score > 0.5, null));
             }
             clock.advance(bake.plusSeconds(1));
 
@@ -735,7 +738,8 @@ public abstract class RegistryStoreContract {
             // The canary's risks run 0.3 higher than stable's for the same patients.
             double score = Math.min(1, random.nextDouble() * 0.6 + (canary ? 0.3 : 0));
             log.add(new PredictionRecord("p-" + i, model, canary ? 3 : 2, canary ? Slot.CANARY : Slot.STABLE,
-                    "0".repeat(64), clock.instant().plusMillis(i), new float[] {1f}, score, score > 0.5, null));
+                    canary ? CANARY_PATIENT : STABLE_PATIENT, clock.instant().plusMillis(i), new float[] {1f}, score,
+                    score > 0.5, null));
         }
         clock.advance(bake.plusSeconds(1));
         canaries.tick();

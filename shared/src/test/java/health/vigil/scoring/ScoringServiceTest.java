@@ -505,7 +505,6 @@ class ScoringServiceTest {
                 ramp));
 
         service.score(new ScoreRequest(READMISSION, null, rows));
-        service.score(new ScoreRequest(READMISSION, 2, rows.subList(0, 3)));
 
         List<health.vigil.model.SlotMinuteStats> minute = recorder.window(READMISSION, NOW, NOW.plusSeconds(60));
         assertThat(minute).filteredOn(m -> m.step().equals(health.vigil.model.SlotMinuteStats.NO_STEP))
@@ -513,7 +512,33 @@ class ScoringServiceTest {
                 .containsExactlyInAnyOrder("CANARY " + onCanary, "STABLE " + (40 - onCanary));
         assertThat(minute).filteredOn(m -> m.step().equals(stepStart))
                 .extracting(m -> m.slot() + " " + m.answered())
-                .containsExactlyInAnyOrder("CANARY " + (onCanary + 3), "STABLE " + (40 - onCanary));
+                .containsExactlyInAnyOrder("CANARY " + onCanary, "STABLE " + (40 - onCanary));
+    }
+
+    /**
+     * A request that names the canary's version is scored by it for patients its caller chose, not ones the step's
+     * weights routed there: its rows are counted under no step, so they neither fill nor fail the step's sample.
+     */
+    @Test
+    void aRequestThatNamesItsVersionIsCountedUnderNoCanaryStep() {
+        RequestStatsRecorder recorder = countingRequests();
+        deploy(1, 2, 50);
+        Deployment before = store.findDeployment(READMISSION).orElseThrow();
+        Instant stepStart = NOW.minusSeconds(7);
+        CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, 20, CanaryPolicy.DEFAULT, CanaryStatus.RUNNING,
+                3, stepStart, stepStart.plusSeconds(20), 0, "ops", NOW.minusSeconds(60), "stepped", "moving to 50 %",
+                List.of());
+        store.saveDeployment(new Deployment(READMISSION, before.slots(), 2, "canary-controller", NOW, before.etag(),
+                ramp));
+        List<PatientRow> rows = IntStream.range(0, 40).mapToObj(i -> patient("MRN-" + i, 70, "male", true)).toList();
+
+        service.score(new ScoreRequest(READMISSION, 2, rows));
+        service.score(new ScoreRequest(READMISSION, 1, rows.subList(0, 5)));
+
+        assertThat(recorder.window(READMISSION, NOW, NOW.plusSeconds(60)))
+                .extracting(m -> m.slot() + " " + m.answered() + " " + m.step())
+                .containsExactlyInAnyOrder("CANARY 40 " + health.vigil.model.SlotMinuteStats.NO_STEP,
+                        "STABLE 5 " + health.vigil.model.SlotMinuteStats.NO_STEP);
     }
 
     @Test

@@ -35,6 +35,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.Objects;
@@ -196,15 +197,27 @@ public final class DeploymentService {
      * nothing; the same key with another version is refused (409).
      */
     public Outcome deploy(ModelName model, int version, Principal actor, Optional<IdempotencyKey> key) {
+        return deploy(model, version, actor, key, OptionalLong.empty());
+    }
+
+    /**
+     * {@link #deploy(ModelName, int, Principal, Optional)} on the condition that the deployment is still at revision
+     * {@code expected} (when given), the one its caller read: otherwise it changes nothing and is refused (409
+     * {@code CONFLICT}, naming the revision and who wrote it), so that two operators or a script cannot undo each
+     * other's change unknowingly. A request sent again under its key answers as before, whatever the revision now.
+     */
+    public Outcome deploy(ModelName model, int version, Principal actor, Optional<IdempotencyKey> key,
+            OptionalLong expected) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(actor, "actor");
+        Objects.requireNonNull(expected, "expected");
         Optional<Deployment> done = replay(model, RecentRequest.DEPLOY, OptionalInt.of(version), actor, key);
         if (done.isPresent()) {
             return new Outcome(done.get(), true);
         }
         return new Outcome(refusals.attempt(actor, ACTION, model, version, Map.of(REQUEST, "deploy"),
                 () -> deployVersion(model, version, actor, key.map(k -> new Sent(k, RecentRequest.DEPLOY,
-                        OptionalInt.of(version))))), false);
+                        OptionalInt.of(version))), expected)), false);
     }
 
     /**
@@ -247,12 +260,16 @@ public final class DeploymentService {
     /** A request sent under an Idempotency-Key: what it asked, which the revision it writes remembers. */
     private record Sent(IdempotencyKey key, String request, OptionalInt asked) {}
 
-    private Deployment deployVersion(ModelName model, int version, Principal actor, Optional<Sent> sent) {
+    private Deployment deployVersion(ModelName model, int version, Principal actor, Optional<Sent> sent,
+            OptionalLong expected) {
         ConflictException lastConflict = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             VersionRecord target = registry.getVersion(model, version);
             requireDeployable(target);
             Optional<Deployment> current = store.findDeployment(model);
+            // Checked on the revision the write below is conditional on: another change saved after it fails the
+            // write, and the next attempt reads that change and is refused here.
+            requireRevision(model, current, expected);
             if (current.isPresent() && servesOnly(current.get(), version)) {
                 Deployment serving = current.get();
                 // A revision a canary ramp wrote (a promotion) is recorded by the canary service, and one a shadow or
@@ -324,12 +341,25 @@ public final class DeploymentService {
      * another version is refused (409).
      */
     public Outcome rollback(ModelName model, OptionalInt version, Principal actor, Optional<IdempotencyKey> key) {
+        return rollback(model, version, actor, key, OptionalLong.empty());
+    }
+
+    /**
+     * {@link #rollback(ModelName, OptionalInt, Principal, Optional)} on the condition that the deployment is still at
+     * revision {@code expected} (when given), as for a deploy: a second operator's rollback sent on the revision the
+     * first one has already rolled back is refused, rather than rolling back once more to the version before.
+     */
+    public Outcome rollback(ModelName model, OptionalInt version, Principal actor, Optional<IdempotencyKey> key,
+            OptionalLong expected) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(actor, "actor");
+        Objects.requireNonNull(expected, "expected");
         Optional<Deployment> done = replay(model, RecentRequest.ROLLBACK, version, actor, key);
         if (done.isPresent()) {
             return new Outcome(done.get(), true);
         }
+        // Before the target is chosen from it: the version to go back to depends on the revision.
+        requireRevision(model, store.findDeployment(model), expected);
         Map<String, String> rollback = Map.of(REQUEST, "rollback");
         // Judged on the deployment as saved: a promotion or deploy whose stages have not yet followed it (its writer is
         // still settling them, or stopped before) has replaced its stable version all the same.
@@ -337,8 +367,24 @@ public final class DeploymentService {
         int target = refusals.attempt(actor, ACTION, model, version.orElse(0), rollback,
                 () -> rollbackTarget(model, version));
         return new Outcome(refusals.attempt(actor, ACTION, model, target, rollback,
-                () -> deployVersion(model, target, actor, key.map(k -> new Sent(k, RecentRequest.ROLLBACK, version)))),
-                false);
+                () -> deployVersion(model, target, actor, key.map(k -> new Sent(k, RecentRequest.ROLLBACK, version)),
+                        expected)), false);
+    }
+
+    /**
+     * Refuses a change its caller asked for on revision {@code expected} of the deployment once another revision is
+     * saved (or none is): the caller decided on what it read, which no longer holds.
+     */
+    private static void requireRevision(ModelName model, Optional<Deployment> current, OptionalLong expected) {
+        if (expected.isEmpty() || current.map(Deployment::revision).orElse(0L) == expected.getAsLong()) {
+            return;
+        }
+        String now = current.map(d -> "is at revision " + d.revision() + " (stable version " + d.stable().version()
+                + ", written by " + d.updatedBy() + " at " + d.updatedAt() + ")").orElse("has no deployment yet");
+        throw new ConflictException(ErrorCode.CONFLICT, "the deployment of `" + model + "` " + now + ", not at"
+                + " revision " + expected.getAsLong() + " as If-Match says: it changed after it was read, and nothing"
+                + " was changed now; read it again (GET /models/" + model + ") and, if this change is still wanted,"
+                + " send it with the revision read");
     }
 
     private int rollbackTarget(ModelName model, OptionalInt version) {

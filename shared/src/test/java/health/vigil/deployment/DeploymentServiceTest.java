@@ -50,6 +50,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -421,6 +422,63 @@ class DeploymentServiceTest {
             store.put(version(READMISSION, v, Stage.APPROVED));
             service.deploy(READMISSION, v, OPS);
         }
+    }
+
+    /**
+     * Two operators read revision 3 (version 3 stable) and both roll back: the first goes back to version 2; the
+     * second, sent on the revision it read, is refused instead of rolling back once more to version 1.
+     */
+    @Test
+    void aRollbackOnTheRevisionAnotherRollbackReplacedIsRefusedAndChangesNothing() {
+        deployedOneAfterTheOther(3);
+        Principal colleague = new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE));
+        Deployment read = service.current(READMISSION).orElseThrow();
+        Deployment first = service.rollback(READMISSION, OptionalInt.empty(), colleague, Optional.empty(),
+                OptionalLong.of(read.revision())).deployment();
+        int records = auditStore.read("2026-11-06").size();
+
+        assertThatThrownBy(() -> service.rollback(READMISSION, OptionalInt.empty(), OPS, Optional.empty(),
+                OptionalLong.of(read.revision())))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT))
+                .hasMessageContaining("is at revision 4 (stable version 2, written by ops-lead at")
+                .hasMessageContaining("not at revision 3 as If-Match says")
+                .hasMessageContaining("nothing was changed");
+
+        assertThat(first.stable().version()).isEqualTo(2);
+        assertThat(service.current(READMISSION)).contains(first);
+        assertThat(auditStore.read("2026-11-06")).hasSize(records);
+        assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
+        assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
+        // On the revision it now reads, the same rollback is made.
+        assertThat(service.rollback(READMISSION, OptionalInt.empty(), OPS, Optional.empty(),
+                OptionalLong.of(first.revision())).deployment().stable().version()).isEqualTo(3);
+    }
+
+    /**
+     * A deploy sent on a revision a change has since replaced (here a canary's start by someone else, which it would
+     * end) is refused and ends nothing, even when the version it names already serves all traffic; one sent on the
+     * revision it read is made.
+     */
+    @Test
+    void aDeployOnARevisionAnotherChangeReplacedIsRefusedAndChangesNothing() {
+        deployedOneAfterTheOther(2);
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+        long read = service.current(READMISSION).orElseThrow().revision();
+        Deployment moved = service.deploy(READMISSION, 3, new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE)));
+
+        assertThatThrownBy(() -> service.deploy(READMISSION, 2, OPS, Optional.empty(), OptionalLong.of(read)))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT))
+                .hasMessageContaining("is at revision " + moved.revision());
+        assertThatThrownBy(() -> service.deploy(READMISSION, 3, OPS, Optional.empty(), OptionalLong.of(read)))
+                .isInstanceOf(ConflictException.class);
+        assertThat(service.current(READMISSION)).contains(moved);
+
+        Deployment made = service.deploy(READMISSION, 2, OPS, Optional.empty(), OptionalLong.of(moved.revision()))
+                .deployment();
+        assertThat(made.revision()).isEqualTo(moved.revision() + 1);
+        assertThat(made.stable().version()).isEqualTo(2);
     }
 
     @Test

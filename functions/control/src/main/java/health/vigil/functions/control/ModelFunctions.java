@@ -29,7 +29,10 @@ import health.vigil.security.Role;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The control API for models: the registry (read) and deployment of a registered version. */
 public final class ModelFunctions {
@@ -134,7 +137,7 @@ public final class ModelFunctions {
                 call -> {
                     call.requireNoBody("the model and the version to deploy are in the path");
                     return answer(deployments.deploy(new ModelName(name), HttpApi.version(version), call.principal(),
-                            call.idempotencyKey()), deployments);
+                            call.idempotencyKey(), expectedRevision(call)), deployments);
                 });
     }
 
@@ -162,9 +165,31 @@ public final class ModelFunctions {
                     version = OptionalInt.of(named.intValue());
                 }
             }
-            return answer(deployments.rollback(new ModelName(name), version, call.principal(), call.idempotencyKey()),
-                    deployments);
+            return answer(deployments.rollback(new ModelName(name), version, call.principal(), call.idempotencyKey(),
+                    expectedRevision(call)), deployments);
         });
+    }
+
+    /** The optional precondition of a deploy or rollback: the deployment's revision its caller read. */
+    static final String IF_MATCH = "If-Match";
+    private static final Pattern REVISION = Pattern.compile("\"?([1-9][0-9]{0,17})\"?");
+
+    /**
+     * The deployment revision named by {@value #IF_MATCH} ({@code "12"}, quoted as an entity tag, or {@code 12}), if
+     * the request sent one; anything else is refused (400) with the form, without repeating what was sent.
+     */
+    static OptionalLong expectedRevision(Call call) {
+        Optional<String> sent = call.header(IF_MATCH).map(String::strip);
+        if (sent.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        Matcher revision = REVISION.matcher(sent.get());
+        if (!revision.matches() || sent.get().startsWith("\"") != sent.get().endsWith("\"")) {
+            throw new ValidationException("If-Match must name one revision of the deployment, as its `revision` was"
+                    + " read (GET /models/{name}, or a deploy's answer), for example If-Match: \"12\"; leave it out"
+                    + " to deploy or roll back whatever the revision");
+        }
+        return OptionalLong.of(Long.parseLong(revision.group(1)));
     }
 
     /**

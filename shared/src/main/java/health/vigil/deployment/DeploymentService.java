@@ -3,6 +3,7 @@ package health.vigil.deployment;
 import health.vigil.audit.AuditLog;
 import health.vigil.error.ConflictException;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.ValidationException;
 import health.vigil.error.VigilException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
@@ -354,6 +355,12 @@ public final class DeploymentService {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(actor, "actor");
         Objects.requireNonNull(expected, "expected");
+        if (version.isPresent() && version.getAsInt() < 1) {
+            // A version no model can have is the caller's mistake, not a refusal of the lifecycle to record.
+            throw new ValidationException("\"version\" is " + version.getAsInt() + "; versions start at 1: name one"
+                    + " of the last " + ROLLBACK_CHOICES + " retired versions, or send no body to roll back to the"
+                    + " previous stable version");
+        }
         Optional<Deployment> done = replay(model, RecentRequest.ROLLBACK, version, actor, key);
         if (done.isPresent()) {
             return new Outcome(done.get(), true);

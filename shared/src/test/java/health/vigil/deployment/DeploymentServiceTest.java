@@ -481,6 +481,29 @@ class DeploymentServiceTest {
         assertThat(made.stable().version()).isEqualTo(2);
     }
 
+    /**
+     * A rollback to version 0 or -1 names no version any model can have: the request is malformed (400), not a decision
+     * the lifecycle refused, so it leaves no refused record of a rollback on the audit trail.
+     */
+    @Test
+    void aRollbackNamingAVersionBelowOneIsRefusedAsInvalidAndRecordsNothing() {
+        deployedOneAfterTheOther(2);
+        int records = auditStore.read("2026-11-06").size();
+        Deployment serving = service.current(READMISSION).orElseThrow();
+
+        for (int bad : new int[] {0, -1}) {
+            assertThatThrownBy(() -> service.rollback(READMISSION, OptionalInt.of(bad), OPS))
+                    .isInstanceOfSatisfying(VigilException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+                        assertThat(e.httpStatus()).isEqualTo(400);
+                    })
+                    .hasMessageContaining("\"version\" is " + bad + "; versions start at 1");
+        }
+
+        assertThat(auditStore.read("2026-11-06")).hasSize(records);
+        assertThat(service.current(READMISSION)).contains(serving);
+    }
+
     @Test
     void anIdempotencyKeyIsTheCallersOwn() {
         deployedOneAfterTheOther(2);

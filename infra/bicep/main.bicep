@@ -151,6 +151,7 @@ module cosmos 'modules/cosmos.bicep' = {
     workspaceId: monitoring.outputs.workspaceId
     tags: allTags
     lockResources: lockResources
+    predictionRetentionDays: predictionRetentionDays
   }
 }
 

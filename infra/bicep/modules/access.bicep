@@ -41,8 +41,9 @@ var roles = {
 }
 
 // Cosmos DB, container by container. Nothing either app does removes an item from the registry, the audit log or
-// the outcomes (records leave the audit log only by their own ttl, which Cosmos DB applies, not a caller), so those
-// containers are granted a role that cannot delete: a stolen app identity cannot take a record out of the audit log.
+// the outcomes (records leave the audit log and the outcomes only by their own ttl, which Cosmos DB applies, not a
+// caller), so those containers are granted a role that cannot delete: a stolen app identity cannot take a record
+// out of the audit log.
 // The only deletes are the retention purge's, in `predictions`, by the control app. The scoring app records refused
 // requests in the audit log, reads the registry and writes predictions and request statistics; it never reads
 // outcomes.
@@ -58,13 +59,14 @@ var cosmosGrants = [
   { principal: 'control', role: 'Cosmos DB Built-in Data Contributor', container: 'predictions' }
 ]
 
+// The control app deletes in `outcomes` too: the retention run removes the outcome files written before its cut-off.
 var blobGrants = [
   { principal: 'scoring', role: 'Storage Blob Data Reader', container: 'models' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'models' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'datasets' }
   { principal: 'scoring', role: 'Storage Blob Data Reader', container: 'packages' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'packages' }
-  { principal: 'control', role: 'Storage Blob Data Reader', container: 'outcomes' }
+  { principal: 'control', role: 'Storage Blob Data Contributor', container: 'outcomes' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'monitoring' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'audit-exports' }
   { principal: 'control', role: 'Storage Blob Data Contributor', container: 'batch-input' }

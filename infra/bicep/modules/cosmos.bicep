@@ -22,6 +22,9 @@ param tags object
 @description('Put a delete lock on the account.')
 param lockResources bool
 
+@description('Days a prediction record is kept (VIGIL_PREDICTION_RETENTION_DAYS); outcomes go with their predictions.')
+param predictionRetentionDays int
+
 var databaseName = 'vigil'
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
@@ -83,7 +86,9 @@ resource audit 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@20
 }
 
 // Outcomes: written once per key (create, 409 = already there), read by id with readMany; partition
-// <model>:<bucket of the key>, so no query is ever needed.
+// <model>:<bucket of the key>, so no query is ever needed. Each outcome's own `ttl` ends it when the retention
+// cut-off passes the predictions it labels; one written without (before outcomes carried it) goes the retention
+// after its write. Expiry needs no delete right, so the apps keep a role that cannot delete here.
 resource outcomes 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = {
   parent: database
   name: 'outcomes'
@@ -91,6 +96,7 @@ resource outcomes 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers
     resource: {
       id: 'outcomes'
       partitionKey: { paths: [ '/partition' ], kind: 'Hash' }
+      defaultTtl: predictionRetentionDays * 86400
       indexingPolicy: {
         indexingMode: 'consistent'
         includedPaths: []

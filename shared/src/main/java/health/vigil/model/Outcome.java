@@ -1,6 +1,7 @@
 package health.vigil.model;
 
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Objects;
@@ -14,6 +15,8 @@ import java.util.Objects;
 public record Outcome(ModelName model, String key, boolean positive, Instant recordedAt, String source) {
     private static final String PREDICTION = "prediction:";
     private static final String PATIENT_DAY = "patient:";
+    /** The length of the ISO day that ends a patient and day key. */
+    private static final int DAY_LENGTH = 10;
 
     public Outcome {
         Objects.requireNonNull(model, "model");
@@ -37,6 +40,24 @@ public record Outcome(ModelName model, String key, boolean positive, Instant rec
     public static String patientDayKey(String pseudonym, Instant time) {
         return PATIENT_DAY + Objects.requireNonNull(pseudonym, "pseudonym") + ":"
                 + DateTimeFormatter.ISO_LOCAL_DATE.format(time.atOffset(ZoneOffset.UTC));
+    }
+
+    /**
+     * The time before which every prediction this outcome labels was made: just after the time a version 7 id
+     * carries, the end of the UTC day of a patient and day, and for an id of an older form (which carries no time)
+     * the time the outcome was recorded, which came after its prediction. Once the prediction log's retention
+     * cut-off reaches it, the outcome labels nothing the log still holds.
+     */
+    public Instant labelsPredictionsBefore() {
+        if (key.startsWith(PATIENT_DAY)) {
+            try {
+                LocalDate day = LocalDate.parse(key.substring(Math.max(0, key.length() - DAY_LENGTH)));
+                return day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+            } catch (java.time.format.DateTimeParseException notADay) {
+                return recordedAt; // not made by patientDayKey: its predictions came before it was recorded
+            }
+        }
+        return PredictionIds.timeOf(key.substring(PREDICTION.length())).map(t -> t.plusMillis(1)).orElse(recordedAt);
     }
 
     /** The same outcome: a second delivery of it changes nothing. */

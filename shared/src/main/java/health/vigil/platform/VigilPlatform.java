@@ -54,6 +54,7 @@ import health.vigil.monitoring.MonitoringPolicy;
 import health.vigil.monitoring.MonitoringService;
 import health.vigil.monitoring.OutcomeJoin;
 import health.vigil.monitoring.RetrainPolicy;
+import health.vigil.outcomes.OutcomeRetention;
 import health.vigil.outcomes.OutcomeService;
 import health.vigil.registry.Announcements;
 import health.vigil.registry.ModelRegistry;
@@ -175,9 +176,10 @@ public final class VigilPlatform implements AutoCloseable {
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf,
                 monitoring::retrainRequestOf, pipelines, Optional.ofNullable(b.retrainer), audit,
                 new Announcements(registryStore, events), clock);
-        // The batch files of finished jobs hold the same patients' data, and go at the same day's cut-off.
+        // The batch files of finished jobs and the outcomes of the predictions hold the same patients' data, and go
+        // at the same day's cut-off.
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats, audit,
-                new BatchRetention(artifacts, audit, clock));
+                new BatchRetention(artifacts, audit, clock), new OutcomeRetention(a.outcomes, artifacts, audit));
         this.explanations = new PredictionExplanations(predictionLog, registry, retention, pipelines);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
                 // Only a process that scores has counts to show (in Azure the control app scores nothing).

@@ -2,11 +2,13 @@ package health.vigil.port;
 
 import health.vigil.model.ModelName;
 import health.vigil.model.Outcome;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 
 /**
  * Realised outcomes of predictions, written once: a second outcome under the same key never replaces the first.
@@ -36,4 +38,12 @@ public interface OutcomeStore {
 
     /** The outcomes stored under these keys of {@code model}; keys without an outcome are absent from the map. */
     Map<String, Outcome> get(ModelName model, Collection<String> keys);
+
+    /**
+     * Removes the outcomes of every model that label only predictions made before {@code cutoff}
+     * ({@link Outcome#labelsPredictionsBefore} at or before it), telling {@code beforeRemoval} how many, once and
+     * before any goes when there are some; returns how many this call removed. A store whose records expire by a
+     * time to live it gives each when writing it (Cosmos DB) removes none here and returns 0.
+     */
+    long purgeBefore(Instant cutoff, LongConsumer beforeRemoval);
 }

@@ -16,8 +16,9 @@ import java.util.Optional;
 
 /**
  * Keeps the prediction log, the request statistics kept beside it, the copies of damaged log files and the refused
- * records it kept aside and the batch files of finished jobs within the retention period: deletes what is older than
- * it, and audits each day's purge once. The audit log itself is kept whatever the retention.
+ * records it kept aside, the batch files of finished jobs and the realised outcomes of the predictions within the
+ * retention period: deletes what is older than it, and audits each day's purge once. The audit log itself is kept
+ * whatever the retention.
  */
 public final class PredictionRetention {
     public static final String ACTION = "prediction.retention";
@@ -34,21 +35,32 @@ public final class PredictionRetention {
     private final RequestStatsRecorder requestStats;
     private final AuditLog audit;
     private final ExpiredBatchFiles batchFiles;
+    private final ExpiredOutcomes outcomes;
 
     public PredictionRetention(PredictionLog log, Duration retention, Clock clock, RequestStatsRecorder requestStats,
             AuditLog audit) {
-        this(log, retention, clock, requestStats, audit, null);
+        this(log, retention, clock, requestStats, audit, null, null);
     }
 
     /** With {@code batchFiles} (null for none): the batch jobs that finished before the day's cut-off go too. */
     public PredictionRetention(PredictionLog log, Duration retention, Clock clock, RequestStatsRecorder requestStats,
             AuditLog audit, ExpiredBatchFiles batchFiles) {
+        this(log, retention, clock, requestStats, audit, batchFiles, null);
+    }
+
+    /**
+     * With {@code batchFiles} and {@code outcomes} (null for none): the batch jobs that finished before the day's
+     * cut-off go too, and the outcomes of predictions made before it and the outcome files written before it.
+     */
+    public PredictionRetention(PredictionLog log, Duration retention, Clock clock, RequestStatsRecorder requestStats,
+            AuditLog audit, ExpiredBatchFiles batchFiles, ExpiredOutcomes outcomes) {
         this.log = Objects.requireNonNull(log, "log");
         this.retention = Objects.requireNonNull(retention, "retention");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.requestStats = requestStats;
         this.audit = Objects.requireNonNull(audit, "audit");
         this.batchFiles = batchFiles;
+        this.outcomes = outcomes;
     }
 
     /**
@@ -65,10 +77,11 @@ public final class PredictionRetention {
 
     /**
      * What one purge removed: prediction records, batch jobs whose files went, batch request files that went without
-     * a job (none named them), copies of damaged log files, and records the log had set aside as refused.
+     * a job (none named them), copies of damaged log files, records the log had set aside as refused, realised
+     * outcomes and outcome files.
      */
     public record Purge(long predictions, int batchJobs, int batchRequestFiles, int damagedCopies,
-            long refusedRecords) {}
+            long refusedRecords, long outcomes, int outcomeFiles) {}
 
     /**
      * Deletes prediction records older than the retention period; returns how many this call removed, how many
@@ -78,7 +91,8 @@ public final class PredictionRetention {
      * says exactly what was removed. The files of batch jobs that finished before the same cut-off are removed
      * after the records, each job audited in its own trail, and so are the copies the log kept of damaged files
      * (patient data) written before it, each audited once before it goes, and the records it set aside as refused
-     * that are older than it, their removal audited once (counts only) before they go.
+     * that are older than it, their removal audited once (counts only) before they go; last the outcomes of
+     * predictions made before it and the outcome files written before it, each kind audited once before it goes.
      */
     public Purge purgeExpired() {
         Instant now = clock.instant();
@@ -101,8 +115,13 @@ public final class PredictionRetention {
         failures.attempt(() -> copies[0] = log.purgeDamagedCopiesBefore(cutoff, copy -> auditRemoval(copy, cutoff)));
         long[] refused = {0};
         failures.attempt(() -> refused[0] = log.purgeRefusedBefore(cutoff, removal -> auditRemoval(removal, cutoff)));
+        ExpiredOutcomes.Removed[] labels = {new ExpiredOutcomes.Removed(0, 0)};
+        if (outcomes != null) {
+            failures.attempt(() -> labels[0] = outcomes.purgeBefore(cutoff, retention));
+        }
         failures.throwIfAny();
-        return new Purge(purged[0], batch[0].jobs(), batch[0].requestFiles(), copies[0], refused[0]);
+        return new Purge(purged[0], batch[0].jobs(), batch[0].requestFiles(), copies[0], refused[0],
+                labels[0].outcomes(), labels[0].files());
     }
 
     /** Audits a damaged copy's removal once, before it is removed: a run that stops after it adds no second record. */

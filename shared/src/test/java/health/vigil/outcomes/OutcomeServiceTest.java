@@ -538,6 +538,11 @@ class OutcomeServiceTest {
             public Map<String, Outcome> get(ModelName model, java.util.Collection<String> keys) {
                 return real.get(model, keys);
             }
+
+            @Override
+            public long purgeBefore(Instant cutoff, java.util.function.LongConsumer beforeRemoval) {
+                return real.purgeBefore(cutoff, beforeRemoval);
+            }
         };
         OutcomeService batched = new OutcomeService(counted, adapters.predictionLog(), adapters.artifactStore(), registryOf(MODEL),
                 pseudonymizer, audit, Clock.fixed(NOW, ZoneOffset.UTC));

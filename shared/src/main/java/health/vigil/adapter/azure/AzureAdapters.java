@@ -132,7 +132,8 @@ public final class AzureAdapters implements AutoCloseable {
 
     public synchronized OutcomeStore outcomeStore() {
         if (outcomes == null) {
-            outcomes = new CosmosOutcomeStore(database().getContainer(CosmosOutcomeStore.CONTAINER));
+            outcomes = new CosmosOutcomeStore(database().getContainer(CosmosOutcomeStore.CONTAINER),
+                    settings.predictionRetention());
         }
         return outcomes;
     }
@@ -284,8 +285,12 @@ public final class AzureAdapters implements AutoCloseable {
                 "/" + CosmosRegistryStore.PARTITION_PROPERTY));
         db.createContainerIfNotExists(new CosmosContainerProperties(CosmosAuditStore.CONTAINER,
                 "/" + CosmosAuditStore.PARTITION_PROPERTY));
-        db.createContainerIfNotExists(new CosmosContainerProperties(CosmosOutcomeStore.CONTAINER,
-                "/" + CosmosOutcomeStore.PARTITION_PROPERTY));
+        CosmosContainerProperties outcomesContainer = new CosmosContainerProperties(CosmosOutcomeStore.CONTAINER,
+                "/" + CosmosOutcomeStore.PARTITION_PROPERTY);
+        // The retention: an outcome written before outcomes carried their own ttl goes that long after its write.
+        outcomesContainer.setDefaultTimeToLiveInSeconds(
+                (int) Math.min(Integer.MAX_VALUE, settings.predictionRetention().toSeconds()));
+        db.createContainerIfNotExists(outcomesContainer);
         CosmosContainerProperties predictionsContainer = new CosmosContainerProperties(CosmosPredictionLog.CONTAINER,
                 "/" + CosmosPredictionLog.PARTITION_PROPERTY);
         // -1: TTL on, each record's own ttl (the retention) decides.

@@ -10,6 +10,7 @@ import health.vigil.error.StoreException;
 import health.vigil.model.ModelName;
 import health.vigil.model.Outcome;
 import health.vigil.port.OutcomeStore;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 
 /**
  * Outcomes in the Cosmos DB container {@code outcomes}, partitioned by {@code /partition} =
@@ -25,6 +27,10 @@ import java.util.Optional;
  * outcome is one create (a 409 means one is there already: it is read and returned, never replaced), and the
  * monitoring join reads a window's outcomes with {@code readMany} by id and partition: point operations only, no
  * query. Buckets spread one model's writes over several logical partitions.
+ *
+ * <p>Each outcome carries {@code ttl}: the seconds from its write until the prediction log's retention cut-off passes
+ * the predictions it labels ({@link Outcome#labelsPredictionsBefore}), which Cosmos DB enforces with TTL on in the
+ * container. Expiry, not a delete by the platform: no identity needs the right to delete an outcome.
  */
 final class CosmosOutcomeStore implements OutcomeStore {
     static final String CONTAINER = "outcomes";
@@ -35,9 +41,21 @@ final class CosmosOutcomeStore implements OutcomeStore {
     private static final int IDS_PER_READ = 500;
 
     private final CosmosContainer container;
+    private final Duration retention;
 
-    CosmosOutcomeStore(CosmosContainer container) {
+    CosmosOutcomeStore(CosmosContainer container, Duration retention) {
         this.container = Objects.requireNonNull(container, "container");
+        this.retention = Objects.requireNonNull(retention, "retention");
+    }
+
+    /**
+     * The seconds an outcome written at {@code recordedAt} is kept: until {@code retention} after the predictions it
+     * labels, so that it goes when they do; at least 1 (an outcome of predictions already past it goes at once).
+     */
+    static long ttlSeconds(Outcome outcome, Duration retention) {
+        Instant expires = outcome.labelsPredictionsBefore().plus(retention);
+        long seconds = Duration.between(outcome.recordedAt(), expires).toSeconds();
+        return Math.min(Integer.MAX_VALUE, Math.max(1, seconds));
     }
 
     /** A stable bucket: String.hashCode is specified, so every process puts a key in the same partition. */
@@ -54,6 +72,7 @@ final class CosmosOutcomeStore implements OutcomeStore {
         doc.put("positive", outcome.positive());
         doc.put("recordedAt", outcome.recordedAt().toString());
         doc.put("source", outcome.source());
+        doc.put("ttl", ttlSeconds(outcome, retention));
         PartitionKey pk = new PartitionKey(partition);
         try {
             container.createItem(doc, pk, new CosmosItemRequestOptions());
@@ -92,6 +111,13 @@ final class CosmosOutcomeStore implements OutcomeStore {
             }
         }
         return found;
+    }
+
+    /** Cosmos DB removes expired outcomes by their {@code ttl}; nothing is deleted here. */
+    @Override
+    public long purgeBefore(Instant cutoff, LongConsumer beforeRemoval) {
+        Objects.requireNonNull(cutoff, "cutoff");
+        return 0;
     }
 
     private static Outcome outcome(ModelName model, ObjectNode doc) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -84,6 +85,42 @@ final class SqliteOutcomeStore implements OutcomeStore, AutoCloseable {
             found.putAll(db.read("read outcomes of " + model, c -> select(c, model, chunk)));
         }
         return found;
+    }
+
+    /**
+     * In one transaction: the outcomes are read, those whose predictions all predate {@code cutoff} counted and
+     * deleted, so a run that fails removes none and a retry counts the same ones again.
+     */
+    @Override
+    public long purgeBefore(Instant cutoff, LongConsumer beforeRemoval) {
+        Objects.requireNonNull(cutoff, "cutoff");
+        Objects.requireNonNull(beforeRemoval, "beforeRemoval");
+        return db.write("remove outcomes of predictions before " + cutoff, c -> {
+            List<String[]> expired = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT model, outcome_key, recorded_at FROM outcomes");
+                    ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    Outcome o = new Outcome(new ModelName(rs.getString(1)), rs.getString(2), false,
+                            Instant.parse(rs.getString(3)), "");
+                    if (!o.labelsPredictionsBefore().isAfter(cutoff)) {
+                        expired.add(new String[] {rs.getString(1), rs.getString(2)});
+                    }
+                }
+            }
+            if (expired.isEmpty()) {
+                return 0L;
+            }
+            beforeRemoval.accept(expired.size());
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM outcomes WHERE model = ? AND outcome_key = ?")) {
+                for (String[] row : expired) {
+                    s.setString(1, row[0]);
+                    s.setString(2, row[1]);
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+            return (long) expired.size();
+        });
     }
 
     private static Map<String, Outcome> select(java.sql.Connection c, ModelName model, List<String> keys)

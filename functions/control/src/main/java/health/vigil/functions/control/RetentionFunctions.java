@@ -9,9 +9,10 @@ import health.vigil.scoring.PredictionRetention;
 
 /**
  * Deletes prediction-log records older than the retention period once a day, the batch files of jobs that
- * finished before it, the copies of damaged log files written before it and the refused records the log set aside
- * that are older than it, under one audit record of the day's cut-off (in Cosmos DB the container's TTL deletes the
- * records too; this keeps the local store to the same policy, and Blob Storage has no TTL of its own here).
+ * finished before it, the copies of damaged log files written before it, the refused records the log set aside
+ * that are older than it, the outcomes of predictions made before it and the outcome files written before it, under
+ * one audit record of the day's cut-off (in Cosmos DB the containers' TTL deletes the records and outcomes too; this
+ * keeps the local store to the same policy, and Blob Storage has no TTL of its own here).
  */
 public final class RetentionFunctions {
     private final VigilPlatform platform;
@@ -29,8 +30,9 @@ public final class RetentionFunctions {
             context.getLogger().info("PredictionRetention removed " + purged.predictions() + " prediction records,"
                     + " the files of " + purged.batchJobs() + " finished batch jobs, " + purged.batchRequestFiles()
                     + " batch request files no job named, " + purged.damagedCopies()
-                    + " kept copies of damaged prediction log files and " + purged.refusedRecords()
-                    + " prediction records set aside as refused past retention");
+                    + " kept copies of damaged prediction log files, " + purged.refusedRecords()
+                    + " prediction records set aside as refused, " + purged.outcomes() + " outcomes and "
+                    + purged.outcomeFiles() + " outcome files past retention");
         });
     }
 }

@@ -1,0 +1,18 @@
+package health.vigil.scoring;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The realised outcomes that go with the prediction records at the day's retention cut-off: those that label only
+ * predictions made before it, and the outcome files last written before it. A port of {@link PredictionRetention}, so
+ * that one retention run removes them under one cut-off.
+ */
+@FunctionalInterface
+public interface ExpiredOutcomes {
+    /** Removes the outcomes and outcome files past {@code cutoff}; returns how many of each this call removed. */
+    Removed purgeBefore(Instant cutoff, Duration retention);
+
+    /** What one call removed: stored outcomes, and files in the outcomes container. */
+    record Removed(long outcomes, int files) {}
+}

@@ -2,11 +2,15 @@ package health.vigil.outcomes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.audit.AuditLog;
+import health.vigil.error.ConflictException;
+import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.events.BlobCreated;
 import health.vigil.hash.Sha256;
+import health.vigil.model.AuditRecord;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
 import health.vigil.model.Outcome;
 import health.vigil.model.PredictionIds;
@@ -41,13 +45,17 @@ import java.util.Set;
  * predictions of the model on the UTC day of the index time. A prediction id must be of a form Vigil issued
  * ({@link PredictionIds#formOf}), and a version 7 one in the model's prediction log. Outcomes are written once: a resend of the same value
  * changes nothing; another value for a stored outcome is refused and reported, and the stored one stays. Invalid rows
- * are reported by row number without their values; the good rows of the same batch are kept. Each batch is audited
- * once, under the sha256 of its content, and each file once under its name and content, so a resend writes no second
- * record and the same file uploaded under another name writes its own.
+ * are reported by row number without their values; the good rows of the same batch are kept. Each accepted request
+ * is audited with its caller and the sha256 of its body, so the same rows sent again (by another caller, or a day
+ * later) are a submission of their own; a request sent again under its {@code Idempotency-Key} (the same caller and
+ * key) is recorded once and answered from that record. Each file is audited once under its name and content, so a
+ * redelivered event writes no second record and the same file uploaded under another name writes its own.
  */
 public final class OutcomeService {
     public static final String ACTION = "outcomes.record";
     public static final String API_SOURCE = "api";
+    /** The detail of an {@code outcomes.record} record that holds the sha256 of the request's body. */
+    static final String BODY_SHA256 = "sha256";
     /** Rows of one HTTP batch; larger sets go as files into the outcomes container. */
     public static final int MAX_BATCH_ROWS = 10_000;
     /** Outcomes written per store transaction: a request's batch is one, a file is one per this many rows. */
@@ -78,9 +86,28 @@ public final class OutcomeService {
     /**
      * Records the outcomes of a {@code POST /outcomes} body: {@code {"model": ..., "outcomes": [...]}}, each
      * outcome with {@code predictionId}, or {@code patientId} and {@code indexTime}, and {@code outcome} (1/0).
+     * Sent without an {@code Idempotency-Key}: every call is a submission, audited on its own.
      */
     public OutcomeReceipt submit(String actor, String body, JsonNode json) {
+        return submit(actor, body, json, Optional.empty()).receipt();
+    }
+
+    /** A request's receipt, and whether it was {@code replayed}: answered from the record of its first sending. */
+    public record Submission(OutcomeReceipt receipt, boolean replayed) {
+        public Submission {
+            Objects.requireNonNull(receipt, "receipt");
+        }
+    }
+
+    /**
+     * {@link #submit(String, String, JsonNode)} that is safe to send again under {@code key}: the first request of
+     * this caller under it is recorded once, under the caller and key, and the same body sent again under them is
+     * answered with that record's counts (its refused rows are in the record) and writes nothing. The same key with
+     * another body is refused (409) and nothing is written.
+     */
+    public Submission submit(String actor, String body, JsonNode json, Optional<IdempotencyKey> key) {
         Objects.requireNonNull(actor, "actor");
+        Objects.requireNonNull(key, "key");
         JsonNode rows = json.get("outcomes");
         if (rows == null || !rows.isArray() || rows.isEmpty()) {
             throw new ValidationException("the body needs 'outcomes', a non-empty array of {\"predictionId\" or"
@@ -103,9 +130,34 @@ public final class OutcomeService {
             throw new ValidationException("'model' must be text, the model's name, such as \"readmission\"");
         }
         String defaultModel = model == null || model.isNull() ? null : model.asText();
+        String sha256 = Sha256.hex(body);
+        String once = key.map(k -> "outcomes:request:" + Sha256.hex(actor + "|" + k.value())).orElse(null);
+        Optional<AuditRecord> first = once == null ? Optional.empty() : audit.findOnce(once);
+        if (first.isPresent()) {
+            return new Submission(replayed(first.get(), sha256), true);
+        }
         Batch batch = new Batch(API_SOURCE);
         OutcomeRows.fromJsonArray(rows, defaultModel, batch::accept);
-        return batch.finish(actor, "/outcomes/api", Sha256.hex(body));
+        return new Submission(batch.finish(actor, "/outcomes/api", once, sha256), false);
+    }
+
+    /**
+     * The answer to a request sent again under its key: the first one's counts, from its record, when the body is
+     * the same; otherwise the key was used for another request, refused with what to do.
+     */
+    private static OutcomeReceipt replayed(AuditRecord first, String sha256) {
+        Map<String, String> d = first.details();
+        if (!sha256.equals(d.get(BODY_SHA256))) {
+            throw new ConflictException(ErrorCode.CONFLICT, "this Idempotency-Key was first sent with another body ("
+                    + d.get("rows") + " rows, recorded at " + first.time() + "); send a new key for a new"
+                    + " submission, or the first body again to read its answer");
+        }
+        return new OutcomeReceipt(d.get("source"), count(d, "rows"), count(d, "recorded"), count(d, "alreadyRecorded"),
+                count(d, "conflicts"), count(d, "invalid"), List.of());
+    }
+
+    private static int count(Map<String, String> details, String name) {
+        return Integer.parseInt(details.getOrDefault(name, "0"));
     }
 
     /**
@@ -123,7 +175,7 @@ public final class OutcomeService {
             Batch batch = new Batch("blob:" + blob.blobName());
             batch.accept(OutcomeRow.unreadable(0, "outcome files are .csv, .jsonl or .ndjson; rename the file"));
             return Optional.of(batch.finish("blob:" + blob.blobName(), "/outcomes/files/" + blob.blobName(),
-                    "name:" + blob.blobName() + ":" + blob.eventId()));
+                    "outcomes:name:" + blob.blobName() + ":" + blob.eventId(), null));
         }
         InputStream raw;
         try {
@@ -148,7 +200,7 @@ public final class OutcomeService {
         // the same name again, writes nothing, while the same bytes uploaded under another name are audited as the
         // separate upload they are. The name is hashed: a blob name may be longer than an idempotency key.
         return Optional.of(batch.finish("blob:" + blob.blobName(), "/outcomes/files/" + blob.blobName(),
-                "file:" + Sha256.hex(blob.blobName()) + ":" + Sha256.hex(sha)));
+                "outcomes:file:" + Sha256.hex(blob.blobName()) + ":" + Sha256.hex(sha), null));
     }
 
     /**
@@ -312,7 +364,12 @@ public final class OutcomeService {
             }
         }
 
-        OutcomeReceipt finish(String actor, String subject, String auditKey) {
+        /**
+         * Writes what is pending and audits the batch: once under {@code auditKey} (a file's, or a request's under
+         * its caller and Idempotency-Key), or, when it is null, as a submission of its own. {@code bodySha256} is
+         * the request body's digest (null for a file).
+         */
+        OutcomeReceipt finish(String actor, String subject, String auditKey, String bodySha256) {
             write();
             OutcomeReceipt receipt = new OutcomeReceipt(source, rows, recorded, already, conflicts, invalid, refused);
             Map<String, String> details = new LinkedHashMap<>();
@@ -336,8 +393,20 @@ public final class OutcomeService {
                 }
                 details.put("refusedRows", rowsText.toString());
             }
+            if (bodySha256 != null) {
+                details.put(BODY_SHA256, bodySha256);
+            }
             String outcome = conflicts + invalid == 0 ? "recorded" : recorded + already == 0 ? "refused" : "partial";
-            audit.recordOnce("outcomes:" + auditKey, actor, ACTION, subject, outcome, details);
+            if (auditKey == null) {
+                audit.record(actor, ACTION, subject, outcome, details);
+                return receipt;
+            }
+            AuditRecord once = audit.recordOnce(auditKey, actor, ACTION, subject, outcome, details);
+            if (bodySha256 != null && !bodySha256.equals(once.details().get(BODY_SHA256))) {
+                // Another body under the same key was recorded meanwhile: these rows were written, so they are
+                // recorded as the submission they were.
+                audit.record(actor, ACTION, subject, outcome, details);
+            }
             return receipt;
         }
     }

@@ -10,9 +10,12 @@ import health.vigil.adapter.local.LocalAdapters;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig.PredictionLogDurability;
 import health.vigil.error.ValidationException;
+import health.vigil.error.VigilException;
 import health.vigil.events.BlobCreated;
+import health.vigil.hash.Sha256;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
+import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
 import health.vigil.model.Outcome;
 import health.vigil.model.PredictionIds;
@@ -137,18 +140,70 @@ class OutcomeServiceTest {
         assertThat(join.labelled(MODEL, SCORED.minusSeconds(60), SCORED.plusSeconds(60)).labelled()).isZero();
     }
 
+    /**
+     * The same rows sent again without an Idempotency-Key, by another caller or the same one later, change nothing in
+     * the store but are a submission of their own: each is audited with who sent it.
+     */
     @Test
-    void aResentBatchChangesNothingAndIsAuditedOnce() {
+    void theSameBodySentAgainWithoutAKeyChangesNothingAndIsAuditedAsItsOwnSubmission() {
         String body = """
                 {"model": "readmission", "outcomes": [{"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1}]}""";
         submit(body);
 
-        OutcomeReceipt again = submit(body);
+        OutcomeReceipt again = service.submit("second-feed", body, Json.readTree("body",
+                body.getBytes(StandardCharsets.UTF_8)));
+        submit(body);
 
         assertThat(again.recorded()).isZero();
         assertThat(again.alreadyRecorded()).isEqualTo(1);
-        assertThat(outcomeAuditRecords()).hasSize(1);
-        assertThat(outcomeAuditRecords().get(0).details()).containsEntry("recorded", "1");
+        assertThat(outcomeAuditRecords()).extracting(AuditRecord::actor)
+                .containsExactly("outcomes-feed", "second-feed", "outcomes-feed");
+        assertThat(outcomeAuditRecords()).extracting(r -> r.details().get("recorded")).containsExactly("1", "0", "0");
+        assertThat(outcomeAuditRecords()).extracting(r -> r.details().get("sha256")).containsOnly(Sha256.hex(body));
+    }
+
+    /**
+     * A request sent again under its Idempotency-Key by the same caller is recorded once and answered with the first
+     * one's counts; the same key from another caller is that caller's own request; the same key with another body is
+     * refused (409) and writes nothing.
+     */
+    @Test
+    void aRequestSentAgainUnderItsKeyIsRecordedOnceAndTheKeyWithAnotherBodyIsRefused() {
+        String body = """
+                {"model": "readmission", "outcomes": [
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1},
+                  {"predictionId": "not-an-id", "outcome": 1}]}""";
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("delivery-42"));
+        OutcomeService.Submission first = service.submit("outcomes-feed", body, json(body), key);
+
+        OutcomeService.Submission replay = service.submit("outcomes-feed", body, json(body), key);
+        OutcomeService.Submission otherCaller = service.submit("second-feed", body, json(body), key);
+
+        assertThat(first.replayed()).isFalse();
+        assertThat(replay.replayed()).isTrue();
+        assertThat(replay.receipt()).extracting(OutcomeReceipt::source, OutcomeReceipt::rows, OutcomeReceipt::recorded,
+                OutcomeReceipt::alreadyRecorded, OutcomeReceipt::invalid).containsExactly("api", 2, 1, 0, 1);
+        assertThat(otherCaller.replayed()).isFalse();
+        assertThat(otherCaller.receipt().alreadyRecorded()).isEqualTo(1);
+        assertThat(outcomeAuditRecords()).extracting(AuditRecord::actor).containsExactly("outcomes-feed",
+                "second-feed");
+
+        String other = """
+                {"model": "readmission", "outcomes": [
+                  {"predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": 0}]}""";
+        assertThatThrownBy(() -> service.submit("outcomes-feed", other, json(other), key))
+                .isInstanceOfSatisfying(VigilException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(409);
+                    assertThat(e.getMessage()).contains("Idempotency-Key was first sent with another body (2 rows")
+                            .contains("send a new key");
+                });
+        assertThat(outcomeAuditRecords()).hasSize(2);
+        assertThat(adapters.outcomeStore().get(MODEL, List.of(
+                Outcome.predictionKey("01a1a1c8-0e08-7000-8000-000000000002")))).isEmpty();
+    }
+
+    private static JsonNode json(String body) {
+        return Json.readTree("body", body.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test

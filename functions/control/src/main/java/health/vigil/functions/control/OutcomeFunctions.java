@@ -12,7 +12,9 @@ import com.microsoft.azure.functions.annotation.HttpTrigger;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventEnvelopes;
 import health.vigil.functions.common.Access;
+import health.vigil.functions.common.Call;
 import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
 import health.vigil.functions.common.Triggers;
 import health.vigil.model.ModelName;
 import health.vigil.monitoring.OutcomeJoin;
@@ -24,6 +26,7 @@ import health.vigil.security.Role;
 import health.vigil.text.Words;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -51,8 +54,12 @@ public final class OutcomeFunctions {
             @HttpTrigger(name = "request", methods = HttpMethod.POST, route = "outcomes",
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
-        return http.handle(request, context, Access.role(Role.OUTCOMES_WRITE),
-                call -> outcomes.submit(call.principal().id(), call.body().orElse(""), call.json()));
+        return http.handle(request, context, Access.role(Role.OUTCOMES_WRITE), call -> {
+            OutcomeService.Submission sent = outcomes.submit(call.principal().id(), call.body().orElse(""),
+                    call.json(), call.idempotencyKey());
+            return new Reply(200, sent.receipt(),
+                    sent.replayed() ? Map.of(Call.IDEMPOTENT_REPLAYED, "true") : Map.of());
+        });
     }
 
     @FunctionName("LabelledFraction")

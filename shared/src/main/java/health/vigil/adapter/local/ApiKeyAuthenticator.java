@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -182,6 +183,9 @@ final class ApiKeyAuthenticator implements Authenticator {
         }
         List<byte[]> keyHashes = new ArrayList<>();
         List<Principal> principals = new ArrayList<>();
+        // Where each key and each id (in any case) was first given, so that a second entry naming either is told so.
+        Map<String, Integer> keyPositions = new HashMap<>();
+        Map<String, String> idsByCase = new HashMap<>();
         int position = 0;
         for (JsonNode entry : root.path("keys")) {
             position++;
@@ -205,6 +209,21 @@ final class ApiKeyAuthenticator implements Authenticator {
                         + " the owner of a dropped file (" + LocalAdapters.PIPELINE_PREFIX + "NAME); give the holder"
                         + " an id of their own");
             }
+            String firstSpelling = idsByCase.putIfAbsent(id.toLowerCase(java.util.Locale.ROOT), id);
+            if (firstSpelling != null && !firstSpelling.equals(id)) {
+                // Separation of duties takes 'Alice' and 'alice' for one caller, but every record names them apart:
+                // whoever reads the trail, or filters it by id, would see two holders, or miss one.
+                throw new IllegalStateException("keys.json entry " + position + " has the id '" + id + "', which"
+                        + " differs only in case from the id '" + firstSpelling + "' of an earlier entry; write one"
+                        + " holder's id the same way in every entry, and give another holder an id of their own");
+            }
+            byte[] keyHash = Sha256.digest(key.getBytes(StandardCharsets.UTF_8));
+            Integer sameKey = keyPositions.putIfAbsent(HexFormat.of().formatHex(keyHash), position);
+            if (sameKey != null) {
+                // The key would authenticate as whichever entry came last: a holder could act as another, silently.
+                throw new IllegalStateException("keys.json entry " + position + " has the same key as entry " + sameKey
+                        + "; give every entry a key of its own (a holder with several roles lists them in one entry)");
+            }
             String entryName = "keys.json entry " + position + " ('" + id + "')";
             JsonNode roleList = entry.path("roles");
             // An entry without roles is a mistake, not a key meant to do nothing: it would be accepted, and every
@@ -222,7 +241,7 @@ final class ApiKeyAuthenticator implements Authenticator {
                 roles.add(Role.fromWire(role.asText()).orElseThrow(() -> new IllegalStateException(
                         entryName + " gives the unknown role '" + role.asText() + "'; name one of " + roleNames())));
             }
-            keyHashes.add(Sha256.digest(key.getBytes(StandardCharsets.UTF_8)));
+            keyHashes.add(keyHash);
             principals.add(new Principal(id, entry.path("name").asText(id), roles));
         }
         return new Keys(keyHashes.toArray(new byte[0][]), principals.toArray(new Principal[0]), false);

@@ -67,6 +67,33 @@ class ApiKeyAuthenticatorTest {
                 .isEqualTo("systems-team");
     }
 
+    /**
+     * One key given to two entries authenticated as whichever came last, so its holder acted as the other silently;
+     * two ids differing only in case are one caller to separation of duties but two in every record that names them.
+     * Both make the file invalid, named by position, never by key; one holder with two keys (a rotation) stays valid.
+     */
+    @Test
+    void aKeyGivenTwiceOrAnIdSpelledInAnotherCaseMakesTheFileInvalid() {
+        byte[] sharedKey = ("{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_0123456789abcdef\", \"roles\":"
+                + " [\"Models.Upload\"]}, {\"id\": \"bob\", \"key\": \"vk_0123456789abcdef\", \"roles\":"
+                + " [\"Models.Approve\"]}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> ApiKeyAuthenticator.fromJson(sharedKey)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("keys.json entry 2 has the same key as entry 1; give every entry a key of its own (a holder"
+                        + " with several roles lists them in one entry)");
+        byte[] twoCases = ("{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_0123456789abcdef\", \"roles\":"
+                + " [\"Models.Upload\"]}, {\"id\": \"Alice\", \"key\": \"vk_fedcba9876543210\", \"roles\":"
+                + " [\"Models.Approve\"]}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> ApiKeyAuthenticator.fromJson(twoCases)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("keys.json entry 2 has the id 'Alice', which differs only in case from the id"
+                        + " 'alice' of an earlier entry");
+        byte[] rotated = ("{\"keys\": [{\"id\": \"alice\", \"key\": \"vk_0123456789abcdef\", \"roles\":"
+                + " [\"Models.Upload\"]}, {\"id\": \"alice\", \"key\": \"vk_fedcba9876543210\", \"roles\":"
+                + " [\"Models.Upload\"]}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ApiKeyAuthenticator keys = ApiKeyAuthenticator.fromJson(rotated);
+        assertThat(keys.authenticate(Map.of("x-api-key", "vk_0123456789abcdef")).id()).isEqualTo("alice");
+        assertThat(keys.authenticate(Map.of("x-api-key", "vk_fedcba9876543210")).id()).isEqualTo("alice");
+    }
+
     @Test
     void aKeyThatIsNotInTheFileIsRefusedWhateverItsShape() {
         ApiKeyAuthenticator keys = ApiKeyAuthenticator.openOrCreate(home);

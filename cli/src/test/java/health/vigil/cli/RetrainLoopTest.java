@@ -20,6 +20,7 @@ import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
+import health.vigil.audit.MutableClock;
 import health.vigil.audit.OnceKeys;
 import health.vigil.monitoring.MonitoringService;
 import health.vigil.platform.VigilPlatform;
@@ -49,6 +50,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -84,12 +86,26 @@ class RetrainLoopTest {
     private VigilPlatform platform;
     private ModelName model;
     private String trainingSha256;
+    /** The package of version 1, the parent every test retrains. */
+    private byte[] parentZip;
 
     @BeforeEach
     void aDeployedModelWithScoredAndLabelledPatients() {
         ModelTraining training = new ModelTraining(CodeVersion.ofThisBuild(), Clock.systemUTC());
-        PipelineRetrainer retrainer = new PipelineRetrainer(training);
-        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> {
+        platform = platform(VigilConfig.local(home), Clock.systemUTC(), new PipelineRetrainer(training));
+        Dataset data = CLINICAL.synthetic(3_000, 5).dataset();
+        TrainedModel parent = training.train(CLINICAL, data, TrainingSettings.defaults()
+                .withAlgorithm(Algorithm.LOGISTIC).withSeed(5), TrainingProgress.NONE);
+        parentZip = ModelPackager.packageBytes(parent, ModelPackager.onnx(parent));
+        deployParent();
+        trainingSha256 = parent.manifest().provenance().datasetSha256();
+
+        scoreAndLabel(400, 6, 300);
+    }
+
+    /** The local platform on {@code clock}, publishing to {@link #published} and counting its trainings. */
+    private VigilPlatform platform(VigilConfig config, Clock clock, PipelineRetrainer retrainer) {
+        return VigilPlatform.builder(config).clock(clock).eventPublisher(event -> {
             if (failingPublish.compareAndSet(event.type(), null)) {
                 throw new health.vigil.error.StoreException("event grid is not answering (a test outage)", null);
             }
@@ -103,16 +119,13 @@ class RetrainLoopTest {
             }
             return zip;
         }).build();
-        Dataset data = CLINICAL.synthetic(3_000, 5).dataset();
-        TrainedModel parent = training.train(CLINICAL, data, TrainingSettings.defaults()
-                .withAlgorithm(Algorithm.LOGISTIC).withSeed(5), TrainingProgress.NONE);
-        model = register(ModelPackager.packageBytes(parent, ModelPackager.onnx(parent)), "readmission.zip",
-                "data-scientist").modelName();
+    }
+
+    /** Registers the parent's package as the data scientist's upload, approves it and deploys it as version 1. */
+    private void deployParent() {
+        model = register(parentZip, "readmission.zip", "data-scientist").modelName();
         SetUpApproval.approve(platform, new ModelVersion(model, 1));
         platform.deployments().deploy(model, 1, Principal.SYSTEM);
-        trainingSha256 = parent.manifest().provenance().datasetSha256();
-
-        scoreAndLabel(400, 6, 300);
     }
 
     /** The parent's training dataset, stored where the retraining reads it. */
@@ -227,6 +240,33 @@ class RetrainLoopTest {
             assertThat(platform.registry().getVersion(model, 2).stage()).isEqualTo(Stage.APPROVED);
         }
         assertThat(platform.registry().deployment(model).orElseThrow().stable().version()).isEqualTo(1);
+    }
+
+    @Test
+    void predictionsOlderThanTheRetentionPeriodAreNotTrainedOnThoughTheLogStillHoldsThem() throws Exception {
+        platform.close();
+        MutableClock clock = new MutableClock(java.time.Instant.now());
+        platform = platform(new VigilConfig(VigilConfig.Mode.LOCAL, home.resolve("thirty-days"),
+                VigilConfig.Limits.DEFAULTS, Duration.ofDays(30), Map.of()), clock,
+                new PipelineRetrainer(new ModelTraining(CodeVersion.ofThisBuild(), Clock.systemUTC())));
+        deployParent();
+        scoreAndLabel(400, 6, 300);
+        // 31 days on, before the day's purge has run: the first patients' predictions are past the 30 days kept.
+        clock.advance(Duration.ofDays(31));
+        scoreAndLabel(100, 8, 80);
+        clock.advance(Duration.ofMinutes(1));
+        uploadTrainingDataset();
+
+        AuditRecord done = platform.retraining().handle(new RetrainService.Request("request-aged", model, 1,
+                report(16)));
+
+        assertThat(done.outcome()).as(done.details().toString()).isEqualTo("uploaded");
+        assertThat(done.details()).containsEntry("productionRows", "80");
+        try (InputStream in = platform.artifacts().open(ArtifactStore.DATASETS,
+                RetrainService.datasetBlob(done.details().get("productionDataset")))) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()).hasSize(81);
+        }
+        assertThat(platform.registry().getVersion(model, 2).manifest().provenance().datasetRows()).isEqualTo(3_080);
     }
 
     @Test

@@ -34,6 +34,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -97,6 +98,7 @@ public final class RetrainService {
     private final AuditLog audit;
     private final Announcements announcements;
     private final Clock clock;
+    private final Duration retention;
     /** Renews the leases of trainings under way, for every platform in the process (one idle thread when none runs). */
     private static final ScheduledExecutorService RENEWALS = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vigil-retraining-lease");
@@ -109,13 +111,15 @@ public final class RetrainService {
      * @param retrainRequests the monitoring check's {@code retrain.request} audit record of the report with this id,
      *     when the check asked for retraining on it; empty for a report that asked for none
      * @param retrainer empty where this app has no training library: requests are then recorded as deferred
+     * @param retention the prediction retention period: a prediction logged before it is never trained on, even while
+     *     the log still holds it (the daily purge has not reached it yet)
      */
     public RetrainService(ModelRegistry registry, ArtifactStore artifacts, RegistrationService registration,
             PredictionLog predictions,
             BiFunction<ModelName, List<PredictionRecord>, Map<String, Boolean>> outcomes,
             Function<String, Optional<AuditRecord>> retrainRequests,
             Function<Manifest, FeaturePipeline> pipelines, Optional<Retrainer> retrainer, AuditLog audit,
-            Announcements announcements, Clock clock) {
+            Announcements announcements, Clock clock, Duration retention) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.registration = Objects.requireNonNull(registration, "registration");
@@ -127,6 +131,7 @@ public final class RetrainService {
         this.audit = Objects.requireNonNull(audit, "audit");
         this.announcements = Objects.requireNonNull(announcements, "announcements");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.retention = Objects.requireNonNull(retention, "retention");
     }
 
     /** What a retraining request asked for: its event id, the model, the version to retrain and the report. */
@@ -433,11 +438,6 @@ public final class RetrainService {
     }
 
     /**
-     * The labelled predictions of every version on the parent's feature pipeline since the parent was registered,
-     * stored in {@code datasets} as a file of model inputs (header {@code key, label, pipeline columns}) named by its
-     * sha256. Pseudonyms only; the file stays inside the platform's governed stores, like the prediction log.
-     */
-    /**
      * What a version was trained on: the dataset file of the first version in its line that was not retrained (its
      * root), plus the labelled production rows each retraining since added, oldest first.
      */
@@ -506,6 +506,12 @@ public final class RetrainService {
         return new Retrainer.ProductionRows(inputs, rows, width, labels, keys, sha256);
     }
 
+    /**
+     * The labelled predictions of every version on the parent's feature pipeline since the parent was registered and
+     * within the prediction retention period, stored in {@code datasets} as a file of model inputs (header {@code key,
+     * label, pipeline columns}) named by its sha256. Pseudonyms only; the file stays inside the platform's governed
+     * stores, like the prediction log.
+     */
     private Retrainer.ProductionRows productionRows(VersionRecord parent, FeaturePipeline pipeline) {
         int width = pipeline.width();
         Map<Integer, Boolean> samePipeline = new HashMap<>();
@@ -513,7 +519,12 @@ public final class RetrainService {
         List<PredictionRecord> kept = new ArrayList<>();
         List<Boolean> labels = new ArrayList<>();
         ModelName model = parent.modelName();
-        predictions.scan(model, parent.registeredAt(), clock.instant(), r -> {
+        // Predictions older than the retention period are due for removal, and a purge runs only once a day: the log
+        // may still hold them, but they are not copied into a dataset file that outlives the log.
+        Instant now = clock.instant();
+        Instant retained = now.minus(retention);
+        Instant from = parent.registeredAt().isAfter(retained) ? parent.registeredAt() : retained;
+        predictions.scan(model, from, now, r -> {
             if (r.slot() == Slot.SHADOW) {
                 return; // a shadow prediction repeats a live request's row, which is kept already
             }

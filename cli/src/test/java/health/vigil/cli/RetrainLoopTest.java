@@ -353,10 +353,50 @@ class RetrainLoopTest {
         assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsAfter);
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_COMPLETED)).singleElement()
                 .satisfies(e -> assertThat(e.id()).isEqualTo(done.id()));
-        // Another report that asked is a retraining of its own.
+        // Another report that asked is a retraining of its own, once the candidate is no longer on its way.
+        platform.gates().onRegistered(new ModelVersion(model, 2), "registered-2").orElseThrow();
+        assertThat(platform.registry().getVersion(model, 2).stage()).isEqualTo(Stage.GATES_FAILED);
         assertThat(platform.retraining().handle(new RetrainService.Request("operator-resend", model, 1, report(14)))
                 .id()).isNotEqualTo(done.id());
         assertThat(trainings).hasValue(2);
+    }
+
+    @Test
+    void aRequestWhileANewerVersionIsOnItsWayOrServesInTheParentsPlaceTrainsNothingAndIsRecordedOnce() {
+        uploadTrainingDataset();
+        AuditRecord first = platform.retraining().handle(new RetrainService.Request("request/23", model, 1,
+                report(23)));
+        assertThat(first.outcome()).as(first.details().toString()).isEqualTo("uploaded");
+        LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC);
+
+        // Another report of v1 that asked, its request delivered late (or sent again from the runbook) while v2 waits
+        // for its gates: the retraining policy would not have asked now, and a second candidate is not trained.
+        RetrainService.Request late = new RetrainService.Request("request/24", model, 1, report(24));
+        int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
+        AuditRecord waiting = platform.retraining().handle(late);
+        AuditRecord again = platform.retraining().handle(late);
+
+        assertThat(waiting.outcome()).isEqualTo("failed");
+        assertThat(waiting.details().get("reason")).contains("v2, newer than v1, is on its way to production"
+                + " (registered)").contains("trains nothing");
+        assertThat(again.id()).as("a replay writes nothing").isEqualTo(waiting.id());
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore + 1);
+        assertThat(trainings).hasValue(1);
+        assertThat(platform.registry().listVersions(model)).hasSize(2);
+
+        // Once v2 serves in v1's place, a request citing a report of v1 trains nothing either.
+        SetUpApproval.approve(platform, new ModelVersion(model, 2));
+        platform.deployments().deploy(model, 2, Principal.SYSTEM);
+        AuditRecord replaced = platform.retraining().handle(new RetrainService.Request("request/25", model, 1,
+                report(25)));
+
+        assertThat(replaced.outcome()).isEqualTo("failed");
+        assertThat(replaced.details().get("reason")).contains("v1 is no longer the version in production (v2 is)");
+        assertThat(trainings).hasValue(1);
+        assertThat(platform.registry().listVersions(model)).hasSize(2);
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).hasSize(1);
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_COMPLETED)).singleElement()
+                .satisfies(e -> assertThat(e.id()).isEqualTo(first.id()));
     }
 
     @Test

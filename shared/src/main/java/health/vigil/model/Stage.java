@@ -1,6 +1,8 @@
 package health.vigil.model;
 
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Where a version is in its life. Which stage may follow which is decided in one place, {@link Lifecycle};
@@ -18,6 +20,13 @@ public enum Stage {
     PRODUCTION("in production: it is the stable version taking live traffic"),
     ROLLED_BACK("rolled back: it was taken off live traffic because it behaved worse than stable"),
     RETIRED("retired: it was replaced by a newer version and stays loadable for a rollback");
+
+    /**
+     * The stages of a version still on its way to production: registered and not yet rejected, failed, deployed or
+     * retired. While a newer version is in one of them, its model's stable version is not retrained.
+     */
+    public static final Set<Stage> ON_ITS_WAY = java.util.Collections.unmodifiableSet(EnumSet.of(REGISTERED,
+            GATES_RUNNING, GATES_PASSED, APPROVED, CANARY));
 
     private final String meaning;
 

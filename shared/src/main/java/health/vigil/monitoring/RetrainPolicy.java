@@ -5,7 +5,6 @@ import health.vigil.model.Stage;
 import health.vigil.text.Words;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -26,8 +25,7 @@ public record RetrainPolicy(boolean onDrift, boolean onPerformance, Duration max
     public static final RetrainPolicy DEFAULTS = new RetrainPolicy(true, true, Duration.ofDays(365), Duration.ofDays(1));
 
     /** Stages of a newer version that mean a candidate is pending. */
-    public static final Set<Stage> PENDING = EnumSet.of(Stage.REGISTERED, Stage.GATES_RUNNING, Stage.GATES_PASSED,
-            Stage.APPROVED, Stage.CANARY);
+    public static final Set<Stage> PENDING = Stage.ON_ITS_WAY;
 
     public RetrainPolicy {
         Objects.requireNonNull(minInterval, "minInterval");

@@ -15,6 +15,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Provenance;
 import health.vigil.model.Slot;
+import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.BlobLease;
@@ -228,6 +229,14 @@ public final class RetrainService {
         // (below); two reports never share a name, and an id of up to 256 characters makes a name of bounded length.
         String blob = UPLOAD_PREFIX + parent.modelName().value() + "-from-v" + parent.version() + "-"
                 + reportDigest(request.reportId()) + ".zip";
+        // The retraining policy asks only for the version in production and never while a newer version is on its
+        // way; a request delivered late, or sent again from the runbook, is held to the same rule when it arrives.
+        Optional<String> moot = supersededBy(parent, blob);
+        if (moot.isPresent()) {
+            details.put("reason", moot.get() + ", so this request trains nothing; the monitoring of the version in"
+                    + " production asks again while retraining is still needed (docs/runbooks/drift-alert.md)");
+            return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
+        }
         // One training per report at a time: requests citing the report that arrive together wait for the holder's
         // outcome instead of training too (it would be thrown away below); a holder that died leaves a lease that
         // expires, and the next delivery trains.
@@ -327,6 +336,29 @@ public final class RetrainService {
         AuditRecord record = audit.recordOnce(key, ACTOR, ACTION, subject, "uploaded", details);
         announce(key, record, request);
         return record;
+    }
+
+    /**
+     * Why retraining {@code parent} is moot now, if it is: another version serves in its place, or a newer version is
+     * registered and still on its way to production ({@link Stage#ON_ITS_WAY}, which the retraining policy
+     * also waits for). The package this report's own
+     * retraining stored under {@code blob} does not count: a delivery that registered it and stopped before its record
+     * is finished by the next one.
+     */
+    private Optional<String> supersededBy(VersionRecord parent, String blob) {
+        ModelName model = parent.modelName();
+        Optional<Integer> stable = registry.deployment(model).flatMap(d -> d.slot(Slot.STABLE))
+                .map(s -> s.version());
+        if (stable.isEmpty() || stable.get() != parent.version()) {
+            return Optional.of("v" + parent.version() + " is no longer the version in production ("
+                    + stable.map(v -> "v" + v + " is").orElse("none is") + ")");
+        }
+        return registry.listVersions(model).stream()
+                .filter(v -> v.version() > parent.version() && Stage.ON_ITS_WAY.contains(v.stage())
+                        && !blob.equals(v.packageBlob()))
+                .findFirst()
+                .map(v -> "v" + v.version() + ", newer than v" + parent.version() + ", is on its way to production ("
+                        + v.stage().name().toLowerCase(java.util.Locale.ROOT) + ")");
     }
 
     /**

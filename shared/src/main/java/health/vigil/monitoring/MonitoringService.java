@@ -278,6 +278,9 @@ public final class MonitoringService {
             }
         }
         done.sort(IN_SERVED_ORDER);
+        if (settledAt(to, clock.instant()) && done.stream().anyMatch(MonitoringReport::provisional)) {
+            noteForAnotherRun(model, from, to); // a report waiting for an earlier window's final one
+        }
         return new MonitoringRun(done, pending);
     }
 
@@ -811,19 +814,34 @@ public final class MonitoringService {
             LabelledPerformance performance, List<SegmentPerformance> segments, boolean provisional) {
         ModelName model = version.modelName();
         int driftedWindows = 0;
+        // A window before this one whose check is not final yet (noted for another run: it failed, is still fanned
+        // out, or was checked before it settled): counted as it stands now, so this report is provisional and the
+        // check after that window's final report replaces it, whichever of the two windows was checked first.
+        Instant awaited = null;
         if (drift != null && drift.drifted()) {
             driftedWindows = 1;
             String slotName = slot.wireName();
             Duration length = Duration.between(from, to);
             for (int k = 1; k < policy.consecutiveWindows(); k++) {
+                Instant previousFrom = from.minus(length.multipliedBy(k));
+                Instant previousTo = to.minus(length.multipliedBy(k));
                 Optional<MonitoringReport> previous = reports.find(MonitoringReport.idOf(model.value(),
-                        version.version(), slotName, from.minus(length.multipliedBy(k)), to.minus(length.multipliedBy(k))));
+                        version.version(), slotName, previousFrom, previousTo));
+                if (previous.map(MonitoringReport::provisional).orElse(true)
+                        && documents.exists(unsettledName(model, previousFrom, previousTo))) {
+                    awaited = previousFrom;
+                }
                 if (previous.isEmpty() || !previous.get().drifted()) {
                     break;
                 }
                 driftedWindows++;
             }
             reasons.add("drift in " + drifted(drift) + " (" + Words.count(driftedWindows, "window") + " in a row)");
+            if (awaited != null) {
+                reasons.add("the window from " + awaited + " has no final report yet, so the drifted windows in a row"
+                        + " are counted without it: this report is provisional, and the first check after that"
+                        + " window's final report replaces it");
+            }
         }
         boolean degraded = false;
         boolean aurocJudged = policy.judgesAuroc(performance) && performance.auroc() != null;
@@ -873,7 +891,7 @@ public final class MonitoringService {
         }
         return new MonitoringReport(id, model.value(), version.version(), slot.wireName(), from, to,
                 clock.instant(), severity, reasons, predictions, fraction, driftedWindows, degraded, estimateError,
-                drift, performance, policy, segments, provisional);
+                drift, performance, policy, segments, provisional || awaited != null);
     }
 
     private static String drifted(DriftReport drift) {

@@ -976,6 +976,64 @@ class MonitoringServiceTest {
                 .extracting(ArtifactStore.StoredArtifact::name).noneMatch(n -> n.contains("T100000Z--"));
     }
 
+    /**
+     * Two drifted windows in a row raise the alert, and the second window is checked while the first is still fanned
+     * out (its partitions' messages lost): the second's report is provisional, and the run that merges the first
+     * replaces it with the alert the two make, as if they had been checked in order. Before, the second's report was
+     * final with one drifted window, and the alert and its retraining request never came.
+     */
+    @Test
+    void aWindowCheckedBeforeTheWindowBeforeItHasItsFinalReportIsJudgedAgainOnceThatOneHasIt() {
+        start(MonitoringPolicy.DEFAULTS);
+        MonitoringPolicy twoInARow = new MonitoringPolicy(Duration.ofHours(2), DriftThresholds.DEFAULTS, 2, 50, 10,
+                0.6, 0.25, 0.6);
+        Instant middle = START.plus(Duration.ofHours(2));
+        Instant end = START.plus(Duration.ofHours(4));
+        score(SampleModels.readmissionCohort(400, 9), MonitoringServiceTest::olderAndSicker, START.plusSeconds(600));
+        score(SampleModels.readmissionCohort(400, 10), MonitoringServiceTest::olderAndSicker, middle.plusSeconds(600));
+        String firstId = MonitoringReport.idOf(model.value(), 1, Slot.STABLE.wireName(), START, middle);
+        String secondId = MonitoringReport.idOf(model.value(), 1, Slot.STABLE.wireName(), middle, end);
+        java.util.concurrent.atomic.AtomicBoolean losingTheFirst = new java.util.concurrent.atomic.AtomicBoolean(true);
+        MonitoringService[] service = new MonitoringService[1];
+        WorkQueue queue = (q, id, message) -> {
+            if (!(losingTheFirst.get() && message.contains(firstId))) {
+                service[0].checkPartition(message);
+            }
+        };
+        service[0] = new MonitoringService(platform.registry(), platform.artifacts(),
+                FeaturePipelines.standard()::forManifest, platform.predictionLog(), platform.outcomeJoin(),
+                platform.audit(), this::publish, Telemetry.NONE, clock, m -> twoInARow, RetrainPolicy.DEFAULTS,
+                Integer.MAX_VALUE - 8, m -> SegmentColumns.NONE, Optional.of(queue), 1,
+                VigilConfig.DEFAULT_MONITORING_SETTLING);
+
+        clock.set(middle.plus(Duration.ofMinutes(5)));
+        assertThat(service[0].checkAll().pending()).isNotEmpty();
+        clock.set(end.plus(Duration.ofMinutes(5)));
+        service[0].checkAll();
+
+        assertThat(platform.monitoring().reports().find(firstId)).isEmpty();
+        assertThat(platform.monitoring().reports().find(secondId)).hasValueSatisfying(r -> {
+            assertThat(r.provisional()).as(r.reasons().toString()).isTrue();
+            assertThat(r.driftedWindows()).isEqualTo(1);
+        });
+
+        losingTheFirst.set(false);
+        clock.set(end.plus(Duration.ofHours(2)).plus(Duration.ofMinutes(5)));
+        service[0].checkAll();
+
+        assertThat(platform.monitoring().reports().find(firstId)).hasValueSatisfying(r -> {
+            assertThat(r.provisional()).isFalse();
+            assertThat(r.drifted()).isTrue();
+        });
+        MonitoringReport second = platform.monitoring().reports().find(secondId).orElseThrow();
+        assertThat(second.provisional()).as(second.reasons().toString()).isFalse();
+        assertThat(second.driftedWindows()).isEqualTo(2);
+        assertThat(second.severity()).isEqualTo(MonitoringReport.Severity.ALERT);
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED)).singleElement()
+                .satisfies(e -> assertThat(e.data()).containsEntry("reportId", secondId));
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.DRIFT_DETECTED)).hasSize(2);
+    }
+
     /** A copy of the sample model under another name, registered, approved and deployed as version 1. */
     private ModelName registerAndDeployAnother(String name) {
         health.vigil.testing.samples.SamplePackage sample = SampleModels.readmissionLogistic();

@@ -382,7 +382,8 @@ class ModelCardRenderingTest {
         ModelCard.Segment female = card.segments().stream().filter(s -> s.value().equals("female")).findFirst()
                 .orElseThrow();
 
-        assertThat(html).contains("@media " + TableCards.NARROW + "{" + TableCards.RULES + "}",
+        assertThat(html).contains("@media " + TableCards.NARROW + "{" + TableCards.RULES
+                + " .scroll{visibility:hidden} .scroll>*{visibility:visible}}",
                 "li,p{overflow-wrap:anywhere}");
         int tables = count(html, "<table");
         assertThat(tables).isGreaterThanOrEqualTo(5);

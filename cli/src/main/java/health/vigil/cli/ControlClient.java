@@ -110,10 +110,21 @@ final class ControlClient {
      */
     HttpResponse<String> postOnce(String path, Object body, String idempotencyKey)
             throws IOException, InterruptedException {
+        return postOnce(path, body, idempotencyKey, Map.of());
+    }
+
+    /**
+     * {@link #postOnce(String, Object, String)} with further request headers (a precondition such as {@code If-Match}),
+     * sent with every try: a try after a lost answer is answered as the first one by its key, whatever they say.
+     */
+    HttpResponse<String> postOnce(String path, Object body, String idempotencyKey, Map<String, String> extraHeaders)
+            throws IOException, InterruptedException {
+        Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
+        headers.put("Idempotency-Key", idempotencyKey);
         for (int attempt = 1; ; attempt++) {
             String why;
             try {
-                HttpResponse<String> response = exchange("POST", path, body, Map.of("Idempotency-Key", idempotencyKey));
+                HttpResponse<String> response = exchange("POST", path, body, headers);
                 if (response.statusCode() != 503 || attempt == ONCE_TRIES) {
                     return response;
                 }

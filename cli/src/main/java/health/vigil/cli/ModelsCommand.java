@@ -119,7 +119,8 @@ final class ModelsCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a model's versions, or one version.")
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "Show a model's deployment (its revision) and versions, or one version.")
     static final class Show implements Callable<Integer> {
         @Parameters(index = "0", description = "Model name")
         String model;
@@ -135,7 +136,7 @@ final class ModelsCommand {
             ControlClient client = target.client("operator");
             if (version == null) {
                 return target.print(client.exchange("GET", RunningPlatform.modelPath(model), null), body -> {
-                    StringBuilder lines = new StringBuilder();
+                    StringBuilder lines = new StringBuilder(summaryDeploymentLine(body.path("summary"))).append('\n');
                     for (JsonNode v : body.path("versions")) {
                         lines.append(versionLine(v)).append('\n');
                     }
@@ -308,14 +309,21 @@ final class ModelsCommand {
         int version;
 
         @Mixin
+        IfRevisionOption ifRevision = new IfRevisionOption();
+
+        @Mixin
         Target target = new Target();
 
         @Override
         public Integer call() throws IOException, InterruptedException {
+            Map<String, String> precondition = ifRevision.headers();
             // One key for this run, reused by its tries: a deploy whose answer was lost is not made twice.
-            return target.print(target.client("operator").postOnce("/models/" + new ModelName(model).value()
-                    + "/versions/" + version + "/deploy", null, java.util.UUID.randomUUID().toString()),
-                    body -> deploymentLine(body) + endedLine(body));
+            HttpResponse<String> response = target.client("operator").postOnce("/models/"
+                    + new ModelName(model).value() + "/versions/" + version + "/deploy", null,
+                    java.util.UUID.randomUUID().toString(), precondition);
+            int exit = target.print(response, body -> deploymentLine(body) + endedLine(body));
+            ifRevision.explain(response, model, target.json);
+            return exit;
         }
     }
 
@@ -323,6 +331,27 @@ final class ModelsCommand {
     static String deploymentLine(JsonNode deployment) {
         StringBuilder line = new StringBuilder(deployment.path("model").asText()).append(" revision ")
                 .append(deployment.path("revision").asLong()).append(':');
+        for (JsonNode slot : deployment.path("slots")) {
+            line.append(' ').append(CanaryCommand.slotText(slot));
+        }
+        return line.toString();
+    }
+
+    /**
+     * {@code readmission deployment revision 4, written by ops-lead at 2026-11-06 10:00:00 UTC: stable v3 100 %}, from
+     * a model's summary ({@code GET /models/{name}}): the revision a deploy or rollback names with
+     * {@code --if-revision}, and who made it when; {@code readmission is not deployed} when it has no deployment.
+     */
+    static String summaryDeploymentLine(JsonNode summary) {
+        JsonNode deployment = summary.path("deployment");
+        String model = shown(summary.path("name").asText());
+        if (!deployment.isObject()) {
+            return model + " is not deployed";
+        }
+        StringBuilder line = new StringBuilder(model).append(" deployment revision ")
+                .append(deployment.path("revision").asLong()).append(", written by ")
+                .append(shown(deployment.path("updatedBy").asText("-"))).append(" at ")
+                .append(Words.time(deployment.path("updatedAt").asText())).append(':');
         for (JsonNode slot : deployment.path("slots")) {
             line.append(' ').append(CanaryCommand.slotText(slot));
         }

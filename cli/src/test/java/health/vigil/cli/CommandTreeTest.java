@@ -118,7 +118,10 @@ class CommandTreeTest {
         assertThat(help("experiment", "plan")).contains("in the metric's units (e.g. 0.05)")
                 .contains("required for auroc, refused for the other metrics");
         assertThat(help("rollback")).contains("one of the last five retired")
-                .contains("One of the last five retired versions (default: the previous stable one)");
+                .contains("One of the last five retired versions (default: the previous stable one)")
+                .contains("--if-revision=N Only while the deployment is still at this revision");
+        assertThat(help("models", "deploy")).contains("--if-revision=N Only while the deployment is still at this"
+                + " revision, as vigil models show prints it");
     }
 
     /** The command line at {@code path} under {@code vigil}. */

@@ -37,6 +37,10 @@ class ModelsDeployCommandTest {
     private final List<String> asked = new CopyOnWriteArrayList<>();
     /** The Idempotency-Key of each request the server received. */
     private final List<String> keys = new CopyOnWriteArrayList<>();
+    /** The If-Match of each request the server received ("null" for none). */
+    private final List<String> preconditions = new CopyOnWriteArrayList<>();
+    /** Whether a deploy or rollback is refused as the platform refuses one sent on a revision replaced since. */
+    private final java.util.concurrent.atomic.AtomicBoolean movedOn = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicInteger status = new AtomicInteger(200);
     /** Whether GET /models answers that nothing is registered. */
     private final java.util.concurrent.atomic.AtomicBoolean empty = new java.util.concurrent.atomic.AtomicBoolean();
@@ -55,6 +59,22 @@ class ModelsDeployCommandTest {
                 asked.add(request.getMethod() + " " + request.getHttpURI().getPath() + " "
                         + request.getHeaders().get("x-api-key"));
                 keys.add(String.valueOf(request.getHeaders().get("Idempotency-Key")));
+                preconditions.add(String.valueOf(request.getHeaders().get("If-Match")));
+                if (request.getMethod().equals("GET") && request.getHttpURI().getPath().equals("/models/readmission")) {
+                    LoopbackServer.answer(response, callback, 200, "{\"summary\": {\"name\": \"readmission\","
+                            + " \"versionCount\": 3, \"deployment\": {\"modelName\": \"readmission\","
+                            + " \"slots\": [{\"slot\": \"stable\", \"version\": 2, \"weightBasisPoints\": 10000}],"
+                            + " \"revision\": 5, \"updatedBy\": \"ops-lead\", \"updatedAt\":"
+                            + " \"2026-11-06T10:00:00Z\"}}, \"versions\": []}");
+                    return true;
+                }
+                if (movedOn.get()) {
+                    LoopbackServer.answer(response, callback, 409, "{\"error\": {\"code\": \"CONFLICT\","
+                            + " \"message\": \"the deployment of `readmission` is at revision 5 (stable version 2,"
+                            + " written by ops-lead at 2026-11-06T10:00:00Z), not at revision 4 as If-Match says: it"
+                            + " changed after it was read, and nothing was changed now\"}}");
+                    return true;
+                }
                 if (empty.get()) {
                     LoopbackServer.answer(response, callback, 200, "{\"models\": []}");
                     return true;
@@ -102,6 +122,59 @@ class ModelsDeployCommandTest {
 
         assertThat(keys).hasSize(3).doesNotContain("null").doesNotHaveDuplicates()
                 .allSatisfy(key -> assertThat(key).matches("[A-Za-z0-9._:-]{1,128}"));
+    }
+
+    @Test
+    void withIfRevisionEachRollbackAndDeploySendsTheRevisionAsIfMatchAndWithoutItNone() {
+        assertThat(CommandRun.at(base, home, "rollback", "readmission", "--if-revision", "4").exit()).isZero();
+        assertThat(CommandRun.at(base, home, "models", "deploy", "readmission", "3", "--if-revision", "12").exit())
+                .isZero();
+        assertThat(CommandRun.at(base, home, "rollback", "readmission").exit()).isZero();
+
+        assertThat(preconditions).containsExactly("\"4\"", "\"12\"", "null");
+        assertThat(asked).containsExactly("POST /models/readmission/rollback " + OPERATOR_KEY,
+                "POST /models/readmission/versions/3/deploy " + OPERATOR_KEY,
+                "POST /models/readmission/rollback " + OPERATOR_KEY);
+    }
+
+    /** A second operator's rollback, sent on the revision the first one's rollback replaced, is a refusal (exit 1). */
+    @Test
+    void aRollbackOnARevisionReplacedSinceIsThePlatformsRefusalAndSaysHowToReadTheRevisionAgain() {
+        movedOn.set(true);
+        CommandRun rollback = CommandRun.at(base, home, "rollback", "readmission", "--if-revision", "4");
+        CommandRun deploy = CommandRun.at(base, home, "models", "deploy", "readmission", "3", "--if-revision", "4");
+
+        for (CommandRun run : List.of(rollback, deploy)) {
+            assertThat(run.exit()).isEqualTo(1);
+            assertThat(run.out()).isEmpty();
+            assertThat(run.err()).startsWith("409 CONFLICT: the deployment of `readmission` is at revision 5 (stable"
+                    + " version 2, written by ops-lead").contains("not at revision 4 as If-Match says")
+                    .contains("read it again with vigil models show readmission");
+        }
+        assertThat(preconditions).containsExactly("\"4\"", "\"4\"");
+    }
+
+    @Test
+    void anIfRevisionThatNamesNoRevisionIsRefusedBeforeAnythingIsSent() {
+        CommandRun zero = CommandRun.at(base, home, "rollback", "readmission", "--if-revision", "0");
+        CommandRun word = CommandRun.at(base, home, "models", "deploy", "readmission", "3", "--if-revision", "four");
+
+        assertThat(zero.exit()).isEqualTo(2);
+        assertThat(zero.err()).contains("--if-revision must be a revision of the deployment, 1 or more, as vigil models"
+                + " show MODEL prints it");
+        assertThat(word.exit()).isEqualTo(2);
+        assertThat(word.err()).contains("--if-revision");
+        assertThat(asked).isEmpty();
+    }
+
+    /** What an operator reads before a rollback: the deployment's revision, and who wrote it when. */
+    @Test
+    void modelsShowPrintsTheDeploymentWithItsRevisionFirst() {
+        CommandRun run = CommandRun.at(base, home, "models", "show", "readmission");
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).isEqualTo("readmission deployment revision 5, written by ops-lead at 2026-11-06 10:00:00"
+                + " UTC: stable v2 100 %\n");
     }
 
     @Test

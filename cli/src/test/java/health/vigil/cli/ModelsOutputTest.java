@@ -33,6 +33,18 @@ class ModelsOutputTest {
     }
 
     @Test
+    void aModelsDeploymentIsShownWithItsRevisionAndWriterOrAsNotDeployed() {
+        assertThat(ModelsCommand.summaryDeploymentLine(json("{'name': 'readmission', 'versionCount': 1}")))
+                .isEqualTo("readmission is not deployed");
+        assertThat(ModelsCommand.summaryDeploymentLine(json("{'name': 'readmission', 'versionCount': 3, 'deployment':"
+                + " {'modelName': 'readmission', 'revision': 7, 'updatedBy': 'ops\\u001b[2J', 'updatedAt':"
+                + " '2026-11-06T10:00:00Z', 'slots': [{'slot': 'stable', 'version': 2, 'weightBasisPoints': 9500},"
+                + " {'slot': 'canary', 'version': 3, 'weightBasisPoints': 500}]}}")))
+                .isEqualTo("readmission deployment revision 7, written by ops[U+001B][2J at 2026-11-06 10:00:00 UTC:"
+                        + " stable v2 95 % canary v3 5 %");
+    }
+
+    @Test
     void aJustificationCannotRewriteTheTerminalOrForgeALineOfTheHistory() {
         // ESC [2J clears the screen; a line break would let the text print a stage change that never happened.
         JsonNode history = json("{'model': 'readmission', 'version': 2, 'stage': 'APPROVED_FOR_CANARY', 'history': ["

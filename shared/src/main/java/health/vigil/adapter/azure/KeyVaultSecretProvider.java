@@ -42,8 +42,11 @@ final class KeyVaultSecretProvider implements SecretProvider {
                         + " --value \"$(openssl rand -base64 32)\"", e);
             }
             if (status == 401 || status == 403) {
+                // Granted on the secret alone (access.bicep), so that a secret added to the vault later stays unread.
                 throw new StoreException("reading secret '" + name + "' was refused by Key Vault (" + status + "): give"
-                        + " the app's managed identity the 'Key Vault Secrets User' role on the vault", e);
+                        + " the app's managed identity the 'Key Vault Secrets User' role on this secret, not on the"
+                        + " vault: az role assignment create --assignee PRINCIPAL_ID --role \"Key Vault Secrets User\""
+                        + " --scope VAULT_ID/secrets/" + name, e);
             }
             throw new StoreException("reading secret '" + name + "' from Key Vault failed with HTTP " + status
                     + " after retries", e);

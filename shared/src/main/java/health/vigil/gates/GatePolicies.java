@@ -21,8 +21,9 @@ import java.util.Optional;
  * Each model's gate policy, versioned: version n is stored once as {@code gate-policies/{model}/{n}.json} in the
  * {@code datasets} container and never overwritten, so the policy a report names can always be read back. A
  * change is refused to anyone who uploaded a version of the model (they would be setting their own bar), and is
- * audited once under {@code gate-policy:{model}:{n}}. Without a stored version the model is judged by
- * {@link GatePolicy#defaults()}.
+ * audited once under {@code gate-policy:{model}:{n}}. Thresholds the same as those in force (a retried request, a
+ * script applied again) are no change: nothing is stored or audited, and the reports judged by the policy in force
+ * stay current. Without a stored version the model is judged by {@link GatePolicy#defaults()}.
  */
 public final class GatePolicies {
     public static final String ACTION = "gates.policy";
@@ -63,8 +64,14 @@ public final class GatePolicies {
     /** The longest reason a policy change keeps, as long as an approval's justification. */
     public static final int MAX_REASON = 2_000;
 
-    /** Stores {@code thresholds} as the model's next policy version, changed by {@code by} for {@code reason}. */
-    public GatePolicy update(ModelName model, GatePolicy thresholds, Principal by, String reason) {
+    /** What a change did: the policy in force after it, and whether it stored that policy as a new version. */
+    public record Change(GatePolicy policy, boolean changed) {}
+
+    /**
+     * Stores {@code thresholds} as the model's next policy version, changed by {@code by} for {@code reason}; when
+     * they are the thresholds in force already, answers that policy unchanged and stores nothing.
+     */
+    public Change update(ModelName model, GatePolicy thresholds, Principal by, String reason) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(thresholds, "thresholds");
         Objects.requireNonNull(by, "by");
@@ -95,14 +102,23 @@ public final class GatePolicies {
         // A change is not conditional on the version it read: losing the race for a number to another change is
         // no reason to refuse it, only to take the number after the winner's.
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-            // The first attempt takes the number after the one just listed; a lost race lists again.
-            int next = (attempt == 1 ? latest : latestVersion(model)) + 1;
+            // The first attempt looks at the version just listed; a lost race lists again.
+            if (attempt > 1) {
+                latest = latestVersion(model);
+            }
+            // The same thresholds again would only put every report judged by the policy in force out of date.
+            Optional<GatePolicy> inForce = latest == 0 ? Optional.of(GatePolicy.defaults())
+                    : DatasetsContainer.readJson(artifacts, prefix(model) + latest + ".json", GatePolicy.class);
+            if (inForce.isPresent() && inForce.get().sameThresholds(thresholds)) {
+                return new Change(inForce.get(), false);
+            }
+            int next = latest + 1;
             GatePolicy policy = thresholds.asVersion(next, by.id(), clock.instant(), reason);
             if (DatasetsContainer.putOnce(artifacts, prefix(model) + next + ".json", Json.writeBytes(policy))) {
                 audit.recordOnce(ACTION + ":" + model + ":" + next, by.id(), ACTION,
                         "/models/" + model + "/gate-policy", "changed",
                         Map.of("version", Integer.toString(next), "reason", reason));
-                return policy;
+                return new Change(policy, true);
             }
             if (!backOff(attempt)) {
                 break;

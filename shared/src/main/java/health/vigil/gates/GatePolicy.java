@@ -119,6 +119,11 @@ public record GatePolicy(
                 DEFAULT_MAX_REFUSED_ROW_SHARE, false, false, List.of(), "platform", null, "platform defaults");
     }
 
+    /** Whether {@code other} holds the same thresholds, whoever set either, when and why. */
+    public boolean sameThresholds(GatePolicy other) {
+        return asVersion(0, null, null, null).equals(other.asVersion(0, null, null, null));
+    }
+
     /** The same thresholds as the next version, changed by {@code by} at {@code at} for {@code why}. */
     GatePolicy asVersion(int next, String by, Instant at, String why) {
         return new GatePolicy(next, aurocFloor, nonInferiorityMargin, alpha, maxCalibrationError, maxBrier,

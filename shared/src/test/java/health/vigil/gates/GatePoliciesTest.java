@@ -42,20 +42,50 @@ class GatePoliciesTest {
         GatePolicies policies = new GatePolicies(new InMemoryArtifactStore(), registry,
                 new AuditLog(store, Clock.systemUTC()), Clock.systemUTC());
 
-        assertThatThrownBy(() -> policies.update(MODEL, GatePolicy.defaults(), STEWARD, "a stricter floor"))
+        assertThatThrownBy(() -> policies.update(MODEL, floor(0.70), STEWARD, "a stricter floor"))
                 .isInstanceOf(StoreException.class);
         assertThat(policies.current(MODEL).version()).as("the policy was stored").isEqualTo(1);
         assertThat(changes(store)).as("but not its record").isEmpty();
 
-        assertThat(policies.update(MODEL, GatePolicy.defaults(), SECOND, "the next change").version()).isEqualTo(2);
+        assertThat(policies.update(MODEL, floor(0.72), SECOND, "the next change").policy().version()).isEqualTo(2);
 
         List<AuditRecord> changes = changes(store);
         assertThat(changes).extracting(AuditRecord::actor).containsExactly("data-steward", "second-steward");
         assertThat(changes.get(0).details()).containsEntry("version", "1").containsEntry("reason", "a stricter floor")
                 .containsEntry("completedBy", "second-steward");
         assertThat(changes.get(1).details()).containsEntry("version", "2").doesNotContainKey("completedBy");
-        policies.update(MODEL, GatePolicy.defaults(), SECOND, "a third");
+        policies.update(MODEL, floor(0.74), SECOND, "a third");
         assertThat(changes(store)).as("each version recorded once").hasSize(3);
+    }
+
+    @Test
+    void theThresholdsInForceSentAgainChangeNothingAndRecordNothing() {
+        RegistryStore registry = Mockito.mock(RegistryStore.class);
+        Mockito.when(registry.listVersions(MODEL)).thenReturn(List.of());
+        InMemoryAuditStore store = new InMemoryAuditStore();
+        GatePolicies policies = new GatePolicies(new InMemoryArtifactStore(), registry,
+                new AuditLog(store, Clock.systemUTC()), Clock.systemUTC());
+
+        GatePolicies.Change defaults = policies.update(MODEL, GatePolicy.defaults(), STEWARD, "the defaults, stated");
+        assertThat(defaults.changed()).isFalse();
+        assertThat(defaults.policy().version()).isZero();
+        GatePolicies.Change first = policies.update(MODEL, floor(0.70), STEWARD, "a stricter floor");
+        assertThat(first.changed()).isTrue();
+        assertThat(first.policy().version()).isEqualTo(1);
+
+        // A retry of the same request, and the same thresholds sent by someone else for another reason.
+        GatePolicies.Change retried = policies.update(MODEL, floor(0.70), STEWARD, "a stricter floor");
+        GatePolicies.Change again = policies.update(MODEL, floor(0.70), SECOND, "re-applied from the script");
+
+        for (GatePolicies.Change unchanged : List.of(retried, again)) {
+            assertThat(unchanged.changed()).isFalse();
+            assertThat(unchanged.policy()).isEqualTo(first.policy());
+        }
+        assertThat(policies.history(MODEL)).extracting(GatePolicy::version).containsExactly(1);
+        assertThat(changes(store)).singleElement()
+                .satisfies(r -> assertThat(r.details()).containsEntry("version", "1"));
+        assertThat(policies.update(MODEL, floor(0.65), SECOND, "back to the default floor").policy().version())
+                .as("the defaults' thresholds are a change from a stored policy").isEqualTo(2);
     }
 
     @Test
@@ -91,6 +121,13 @@ class GatePoliciesTest {
         }
         assertThat(policies.current(MODEL).version()).isZero();
         assertThat(changes(store)).isEmpty();
+    }
+
+    private static GatePolicy floor(double aurocFloor) {
+        com.fasterxml.jackson.databind.node.ObjectNode thresholds =
+                health.vigil.json.Json.mapper().valueToTree(GatePolicy.defaults());
+        thresholds.put("aurocFloor", aurocFloor);
+        return health.vigil.json.Json.convert("the policy", thresholds, GatePolicy.class);
     }
 
     private static List<AuditRecord> changes(InMemoryAuditStore store) {

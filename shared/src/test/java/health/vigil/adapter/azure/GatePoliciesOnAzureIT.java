@@ -2,10 +2,12 @@ package health.vigil.adapter.azure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.audit.AuditLog;
 import health.vigil.config.VigilConfig;
 import health.vigil.gates.GatePolicies;
 import health.vigil.gates.GatePolicy;
+import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.ModelName;
 import health.vigil.security.Principal;
@@ -31,14 +33,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Gate policy changes on the Azure adapters (policy versions as create-once blobs on Azurite, their audit records in
  * the Cosmos DB server): a change that is not conditional does not fail because another change won the race for the
- * next version number, as on the local stores.
+ * next version number, as on the local stores. Each writer sends thresholds of its own: the same thresholds again are
+ * no change.
  */
 @ExtendWith(AzureEmulators.class)
 class GatePoliciesOnAzureIT {
     private static final int WRITERS = 8;
 
     @Test
-    void concurrentIdenticalChangesAllSucceedWithConsecutiveVersionsEachAuditedOnce() throws Exception {
+    void concurrentChangesAllSucceedWithConsecutiveVersionsEachAuditedOnce() throws Exception {
         Map<String, String> env = Fixtures.emulatorSettings(AzureEmulators.azurite().connectionString(), true);
         String database = "it-gate-policy-" + UUID.randomUUID().toString().substring(0, 8);
         env.put("VIGIL_AZURE_COSMOS_DATABASE", database);
@@ -54,9 +57,12 @@ class GatePoliciesOnAzureIT {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<GatePolicy>> changes = new ArrayList<>();
             for (int i = 0; i < WRITERS; i++) {
+                ObjectNode thresholds = Json.mapper().valueToTree(GatePolicy.defaults());
+                thresholds.put("maxCalibrationError", 0.04 - i * 0.001);
+                GatePolicy tighter = Json.convert("the policy", thresholds, GatePolicy.class);
                 changes.add(pool.submit(() -> {
                     go.await();
-                    return policies.update(model, GatePolicy.defaults(), governor, "tighter calibration bar");
+                    return policies.update(model, tighter, governor, "tighter calibration bar").policy();
                 }));
             }
             go.countDown();

@@ -15,6 +15,7 @@ import health.vigil.events.EventEnvelopes;
 import health.vigil.events.EventTypes;
 import health.vigil.functions.common.Access;
 import health.vigil.functions.common.HttpApi;
+import health.vigil.functions.common.Reply;
 import health.vigil.functions.common.Triggers;
 import health.vigil.gates.GateEvaluation;
 import health.vigil.gates.GatePolicies;
@@ -123,7 +124,15 @@ public final class GateFunctions {
             thresholds.put("version", 0);
             thresholds.remove(java.util.List.of("changedBy", "changedAt", "reason"));
             GatePolicy policy = Json.convert("the gate policy", thresholds, GatePolicy.class);
-            return policies.update(model, policy, call.principal(), reason);
+            return answer(policies.update(model, policy, call.principal(), reason));
         });
+    }
+
+    /** The header of a policy change's answer that says the thresholds sent were those in force: nothing changed. */
+    static final String UNCHANGED = "Vigil-Unchanged";
+
+    /** A change answers the policy in force after it; one that stored nothing says so in {@value #UNCHANGED}. */
+    static Reply answer(GatePolicies.Change change) {
+        return new Reply(200, change.policy(), change.changed() ? Map.of() : Map.of(UNCHANGED, "true"));
     }
 }

@@ -333,38 +333,46 @@ public final class ApprovalService {
         if (!platform && !uploaderSigns && !originUploader && !(approving && (unknown || originUnknown))) {
             return;
         }
-        Map<String, String> details = new LinkedHashMap<>();
-        details.put("reason", ErrorCode.SEPARATION_OF_DUTIES.name());
-        details.put("uploader", unknown ? RegistrationService.UNATTRIBUTED : uploader);
+        AccessDeniedException refusal = separationRefusal(record, signer, platform, unknown, origin);
+        // The same details as a refusal by the lifecycle (RefusedAttempts), and who uploaded what.
+        Map<String, String> details = RefusedAttempts.details(refusal);
+        details.put("stage", record.stage().wireName());
         details.put("packageSha256", String.valueOf(record.packageSha256()));
+        details.put("uploader", unknown ? RegistrationService.UNATTRIBUTED : uploader);
         if (originUploader) {
             details.put("retrainedFrom", origin.version().id().toString());
             details.put("retrainedFromUploader", origin.version().registeredBy());
         }
-        audit.record(signer.id(), action, record.id().subject(), "refused", details);
+        audit.record(signer.id(), action, record.id().subject(), RefusedAttempts.OUTCOME, details);
         telemetry.approval(record.id(), "refused");
+        throw refusal;
+    }
+
+    /** Why {@code signer} may not sign {@code record}, as the caller is told it. */
+    private static AccessDeniedException separationRefusal(VersionRecord record, Principal signer, boolean platform,
+            boolean unknown, RetrainedFrom origin) {
         if (platform) {
-            throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' is one of the"
+            return new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' is one of the"
                     + " platform's own identities and never signs a version; a human approver must");
         }
         if (unknown) {
-            throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, record.id() + " has no known uploader, so"
+            return new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, record.id() + " has no known uploader, so"
                     + " nobody can show they are not approving their own upload. " + replaceIt(record));
         }
-        if (originUnknown) {
-            throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, record.id() + " was retrained by the"
+        if (origin != null && origin.unknown() != null) {
+            return new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, record.id() + " was retrained by the"
                     + " platform, but " + origin.unknown() + ", so nobody can show they are not approving a retraining"
                     + " of their own upload. " + replaceIt(record));
         }
-        if (originUploader) {
+        if (origin != null && Principal.sameIdentity(origin.version().registeredBy(), signer.id())) {
             ModelVersion parent = origin.version().id();
-            throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' uploaded " + parent
+            return new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' uploaded " + parent
                     + ", the version " + record.id() + " was retrained from" + (origin.through().isEmpty() ? ""
                             : " (through " + String.join(", ", origin.through()) + ")")
                     + ": a retraining re-runs that upload's recipe and code, so its uploader may not sign the result;"
                     + " another approver must");
         }
-        throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' uploaded " + record.id()
+        return new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, "'" + signer.id() + "' uploaded " + record.id()
                 + " and so may not sign it; another approver must");
     }
 

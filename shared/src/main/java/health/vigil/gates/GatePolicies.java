@@ -9,6 +9,7 @@ import health.vigil.model.ModelName;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.ArtifactStore;
 import health.vigil.port.RegistryStore;
+import health.vigil.registry.RefusedAttempts;
 import health.vigil.security.Principal;
 import java.time.Clock;
 import java.util.Comparator;
@@ -86,11 +87,14 @@ public final class GatePolicies {
         }
         for (VersionRecord version : registry.listVersions(model)) {
             if (Principal.sameIdentity(by.id(), version.registeredBy())) {
-                audit.record(by.id(), ACTION, "/models/" + model + "/gate-policy", "refused",
-                        Map.of("reason", "uploader of version " + version.version()));
-                throw new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, by.id() + " uploaded version "
-                        + version.version() + " of `" + model + "` and cannot set the bar it is judged by; ask"
-                        + " someone who did not upload it to change the gate policy");
+                AccessDeniedException refusal = new AccessDeniedException(ErrorCode.SEPARATION_OF_DUTIES, by.id()
+                        + " uploaded version " + version.version() + " of `" + model + "` and cannot set the bar it is"
+                        + " judged by; ask someone who did not upload it to change the gate policy");
+                // Recorded as every refusal by separation of duties is: its code as the reason.
+                Map<String, String> details = RefusedAttempts.details(refusal);
+                details.put("detail", "uploader of version " + version.version());
+                audit.record(by.id(), ACTION, "/models/" + model + "/gate-policy", RefusedAttempts.OUTCOME, details);
+                throw refusal;
             }
         }
         // A change stored before its audit record was written (the audit store failed, or the process stopped in

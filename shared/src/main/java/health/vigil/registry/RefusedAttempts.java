@@ -69,11 +69,22 @@ public final class RefusedAttempts {
         }
     }
 
+    /**
+     * The details every refused record of a caller's request holds, whatever refused it (the lifecycle here, separation
+     * of duties in the approval and gate policy services): the refusal's code as {@code reason}, which an auditor
+     * filters on, and the platform's message as {@code message}. More may be added to the map returned.
+     */
+    public static Map<String, String> details(VigilException refusal) {
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("reason", refusal.code().name());
+        details.put("message", String.valueOf(refusal.getMessage()));
+        return details;
+    }
+
     private void record(Principal actor, String action, ModelName model, int version, Map<String, String> details,
             VigilException refusal) {
         Map<String, String> recorded = new LinkedHashMap<>(details);
-        recorded.put("reason", refusal.code().name());
-        recorded.put("message", String.valueOf(refusal.getMessage()));
+        recorded.putAll(details(refusal));
         try {
             Optional<VersionRecord> named = version < 1 ? Optional.empty() : store.findVersion(model, version);
             named.ifPresent(found -> {

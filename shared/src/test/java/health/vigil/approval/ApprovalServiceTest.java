@@ -132,6 +132,34 @@ class ApprovalServiceTest {
     }
 
     @Test
+    void aRefusalBySeparationOfDutiesIsRecordedWithTheDetailsOfEveryRefusedAttempt() {
+        VersionRecord version = put(Stage.GATES_PASSED, "data-scientist");
+        Principal platform = new Principal(Principal.RETRAINING, Set.of(Role.MODELS_APPROVE));
+
+        List<String> messages = new ArrayList<>();
+        for (Principal signer : List.of(UPLOADER, platform)) {
+            assertThatThrownBy(() -> service(Set.of()).reject(V1, signer, "not mine to sign"))
+                    .isInstanceOfSatisfying(AccessDeniedException.class, e -> messages.add(e.getMessage()));
+        }
+        // A refusal by the lifecycle, for comparison: the same fields, another code.
+        put(Stage.GATES_FAILED, "data-scientist");
+        assertThatThrownBy(() -> service(Set.of()).approve(V1, APPROVER, "fine"))
+                .isInstanceOf(ConflictException.class);
+
+        List<AuditRecord> refused = audit(ApprovalService.REJECT).stream()
+                .filter(r -> r.outcome().equals("refused")).toList();
+        assertThat(refused).hasSize(2);
+        for (int i = 0; i < refused.size(); i++) {
+            assertThat(refused.get(i).details()).containsEntry("reason", "SEPARATION_OF_DUTIES")
+                    .containsEntry("message", messages.get(i)).containsEntry("stage", "gates_passed")
+                    .containsEntry("packageSha256", version.packageSha256())
+                    .containsEntry("uploader", "data-scientist");
+        }
+        assertThat(audit(ApprovalService.APPROVE)).singleElement()
+                .satisfies(r -> assertThat(r.details()).containsKeys("reason", "message", "stage", "packageSha256"));
+    }
+
+    @Test
     void anotherSpellingOfTheUploaderIsTheUploader() {
         put(Stage.GATES_PASSED, "data-scientist");
 

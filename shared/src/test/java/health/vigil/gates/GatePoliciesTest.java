@@ -104,7 +104,13 @@ class GatePoliciesTest {
                 .isInstanceOfSatisfying(health.vigil.error.AccessDeniedException.class,
                         e -> assertThat(e.code()).isEqualTo(health.vigil.error.ErrorCode.SEPARATION_OF_DUTIES));
         assertThat(policies.current(MODEL).version()).isZero();
-        assertThat(changes(store)).singleElement().extracting(AuditRecord::outcome).isEqualTo("refused");
+        assertThat(changes(store)).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("refused");
+            // Recorded as a refused approval is: the code as the reason, the platform's message beside it.
+            assertThat(r.details()).containsEntry("reason", "SEPARATION_OF_DUTIES")
+                    .containsEntry("detail", "uploader of version 1");
+            assertThat(r.details().get("message")).contains("uploaded version 1 of `readmission`");
+        });
     }
 
     @Test

@@ -241,7 +241,8 @@ public final class ApprovalService {
     /**
      * A signer signing what they signed before: nothing new is written. What a call that stopped part-way left undone
      * is finished: the decision's stage record and event, or, for a version whose signatures decide it without the
-     * move having been made (the number of approvers a model needs was lowered since), the move itself.
+     * move having been made (the number of approvers a model needs was lowered since), the move itself. A version that
+     * another decision has decided since is refused ({@code INVALID_STATE}).
      */
     private Decision signedBefore(VersionRecord record, Principal signer, ElectronicSignature signature, Stage target,
             String cause) {
@@ -257,8 +258,11 @@ public final class ApprovalService {
             }
             return new Decision(record, signature, 0);
         }
+        // Decided otherwise since (the other of two approvers rejected it): the signer is told so, and the attempt is
+        // recorded, as for anyone deciding a decided version, rather than told how many approvals it still needs.
+        Lifecycle.require(id, record.stage(), target);
         int needed = target == Stage.APPROVED ? approvalsStillNeeded(record) : 0;
-        if (needed > 0 || !Lifecycle.allows(record.stage(), target)) {
+        if (needed > 0) {
             return new Decision(record, signature, needed);
         }
         if (target == Stage.APPROVED) {

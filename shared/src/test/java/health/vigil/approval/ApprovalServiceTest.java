@@ -404,6 +404,30 @@ class ApprovalServiceTest {
         assertThat(stored().signatures()).extracting(ElectronicSignature::signerId).containsExactly("approver", "approver-2");
     }
 
+    @Test
+    void theFirstOfTwoApproversSigningAgainAfterARejectionIsToldTheVersionWasRejected() {
+        put(Stage.GATES_PASSED, "data-scientist");
+        ApprovalService approvals = service(Set.of(READMISSION));
+        approvals.approve(V1, APPROVER, "fine");
+        approvals.reject(V1, SECOND, "the segment gap is too wide");
+
+        assertThatThrownBy(() -> approvals.approve(V1, APPROVER, "fine"))
+                .isInstanceOfSatisfying(ConflictException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_STATE);
+                    assertThat(e.getMessage()).contains("it is rejected");
+                });
+        assertThat(stored().stage()).isEqualTo(Stage.REJECTED);
+        assertThat(stored().signatures()).extracting(ElectronicSignature::signerId).containsExactly("approver",
+                "approver-2");
+        assertThat(audit(ApprovalService.APPROVE)).filteredOn(r -> r.outcome().equals("refused")).singleElement()
+                .satisfies(r -> {
+                    assertThat(r.actor()).isEqualTo("approver");
+                    assertThat(r.details()).containsEntry("reason", "INVALID_STATE").containsEntry("stage", "rejected");
+                });
+        assertThat(counted).as("a refusal by the lifecycle is not a decision")
+                .containsExactly("readmission:1 rejected");
+    }
+
     /**
      * A first approval made on one gate report does not count towards approving the next report, even when the
      * machine that re-ran the gates has a clock a few seconds behind the approver's, so the re-run's start reads

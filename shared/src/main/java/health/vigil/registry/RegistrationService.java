@@ -105,11 +105,11 @@ public final class RegistrationService {
         try {
             pkg = reader.read(new ByteArrayInputStream(content));
         } catch (PackageRejectedException e) {
-            refusedUpload(uploader, fileName, e.reason().name());
+            refusedUpload(model, fileName, content, uploader, e.reason().name());
             throw e;
         }
         if (!pkg.manifest().name().equals(model)) {
-            refusedUpload(uploader, fileName, "MODEL_MISMATCH");
+            refusedUpload(model, fileName, content, uploader, "MODEL_MISMATCH");
             throw new ValidationException("the package's manifest names model `" + pkg.manifest().name()
                     + "`, but it was uploaded to /models/" + model + "/packages; upload it to /models/"
                     + pkg.manifest().name() + "/packages");
@@ -127,7 +127,7 @@ public final class RegistrationService {
             artifacts.put(ArtifactStore.MODELS, fileName, new ByteArrayInputStream(content), false, uploader.id());
         } catch (ConflictException e) {
             if (!storedUploadHolds(fileName, pkg.packageSha256())) {
-                refusedUpload(uploader, fileName, "FILE_NAME_TAKEN");
+                refusedUpload(model, fileName, content, uploader, "FILE_NAME_TAKEN");
                 throw new ConflictException(ErrorCode.CONFLICT, "the models container already holds a package named '"
                         + fileName + "' with other content; packages are immutable: upload under another file name");
             }
@@ -163,10 +163,28 @@ public final class RegistrationService {
         }
     }
 
-    /** An upload refused before anything was stored is still a decision: audited like an invalid package. */
-    private void refusedUpload(Principal uploader, String fileName, String reason) {
-        audit.record(uploader.id(), ACTION, "/packages/" + fileName, "rejected", Map.of("blob", fileName, "reason", reason));
-        telemetry.registration("rejected");
+    /**
+     * An upload refused before anything was stored is still a decision: audited like an invalid package, once per
+     * uploader, route, file name and bytes ({@link #refusedUploadKey}), so a retry of the same upload writes nothing.
+     */
+    private void refusedUpload(ModelName model, String fileName, byte[] content, Principal uploader, String reason) {
+        boolean decided = audit.recordFirst(refusedUploadKey(model, fileName, content, uploader, reason),
+                uploader.id(), ACTION, "/packages/" + fileName, "rejected", Map.of("blob", fileName, "reason", reason))
+                .appended();
+        if (decided) {
+            telemetry.registration("rejected");
+        }
+    }
+
+    /**
+     * The decision "this upload was refused": a client retrying after a lost answer sends the same bytes under the same
+     * name to the same route, and is refused for the same reason. Another uploader, file name, model or content is
+     * another upload and another record. The caller's parts are digested, so the key stays short whatever they hold.
+     */
+    static String refusedUploadKey(ModelName model, String fileName, byte[] content, Principal uploader,
+            String reason) {
+        return ACTION + ":refused-upload:" + Sha256.hex(String.join("\n", uploader.id(), model.value(), fileName,
+                reason)) + ":" + Sha256.hex(content);
     }
 
     public RegistrationOutcome register(BlobCreated blob) {

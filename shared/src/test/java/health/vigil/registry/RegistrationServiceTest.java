@@ -296,6 +296,40 @@ class RegistrationServiceTest {
         });
     }
 
+    // A client that lost the answer to a refused upload sends it again: the refusal is one decision, one record.
+    @Test
+    void aRefusedUploadSentAgainIsOneRecordWhileAnotherUploadIsItsOwn() {
+        when(reader.read(any())).thenThrow(new PackageRejectedException(PackageRejectedException.Reason.MISSING_ENTRY,
+                "the package has no model.onnx"));
+        Principal scientist = new Principal("data-scientist", Set.of(Role.MODELS_UPLOAD));
+        Principal colleague = new Principal("colleague", Set.of(Role.MODELS_UPLOAD));
+
+        for (int attempt = 0; attempt < 3; attempt++) {
+            assertThatThrownBy(() -> service.upload(READMISSION, "readmission-nov.zip", new byte[] {1}, scientist))
+                    .isInstanceOf(PackageRejectedException.class);
+        }
+
+        assertThat(audit()).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("rejected");
+            assertThat(r.actor()).isEqualTo("data-scientist");
+            assertThat(r.details()).containsEntry("reason", "MISSING_ENTRY");
+        });
+        verify(telemetry, times(1)).registration("rejected");
+
+        // Other bytes, another file name or another uploader are other uploads, each refused on its own record.
+        assertThatThrownBy(() -> service.upload(READMISSION, "readmission-nov.zip", new byte[] {2}, scientist))
+                .isInstanceOf(PackageRejectedException.class);
+        assertThatThrownBy(() -> service.upload(READMISSION, "readmission-dec.zip", new byte[] {1}, scientist))
+                .isInstanceOf(PackageRejectedException.class);
+        assertThatThrownBy(() -> service.upload(READMISSION, "readmission-nov.zip", new byte[] {1}, colleague))
+                .isInstanceOf(PackageRejectedException.class);
+        assertThat(audit()).hasSize(4).allSatisfy(r -> assertThat(r.outcome()).isEqualTo("rejected"));
+        assertThat(audit()).extracting(AuditRecord::actor)
+                .containsExactly("data-scientist", "data-scientist", "data-scientist", "colleague");
+        verify(telemetry, times(4)).registration("rejected");
+        verify(artifacts, never()).put(any(), any(), any(), anyBoolean(), any());
+    }
+
     @Test
     void registrationIsAuditedAnnouncedAndThenMarkedHandled() {
         givenAValidPackage();

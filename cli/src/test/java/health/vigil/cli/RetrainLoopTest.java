@@ -58,6 +58,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -427,6 +432,74 @@ class RetrainLoopTest {
     }
 
     @Test
+    void requestsCitingTwoReportsOfTheModelAtOnceTrainOneCandidateAndTheOtherIsDeliveredAgainAndTrainsNothing()
+            throws Exception {
+        uploadTrainingDataset();
+        RetrainService.Request first = new RetrainService.Request("request/26", model, 1, report(26));
+        RetrainService.Request second = new RetrainService.Request("request/27", model, 1, report(27));
+        LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC);
+        CountDownLatch firstTrained = new CountDownLatch(1);
+        CountDownLatch secondAnswered = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> secondFailure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        // The first has passed its check and trained, and stores nothing until the second, sent meanwhile, is answered.
+        afterTraining.set(() -> {
+            firstTrained.countDown();
+            await(secondAnswered);
+        });
+        ExecutorService deliveries = Executors.newFixedThreadPool(2);
+        AuditRecord trained;
+        try {
+            Future<AuditRecord> firstDelivery = deliveries.submit(() -> platform.retraining().handle(first));
+            Future<?> secondDelivery = deliveries.submit(() -> {
+                await(firstTrained);
+                try {
+                    platform.retraining().handle(second);
+                } catch (RuntimeException e) {
+                    secondFailure.set(e);
+                } finally {
+                    secondAnswered.countDown();
+                }
+            });
+            secondDelivery.get(5, TimeUnit.MINUTES);
+            trained = firstDelivery.get(5, TimeUnit.MINUTES);
+        } finally {
+            deliveries.shutdownNow();
+        }
+
+        assertThat(trained.outcome()).as(trained.details().toString()).isEqualTo("uploaded");
+        assertThat(trainings).as("one candidate of v1 at a time").hasValue(1);
+        assertThat(platform.registry().listVersions(model)).hasSize(2);
+        // The second failed without a record, to be delivered again, and its error names the training under way.
+        assertThat(secondFailure.get()).isInstanceOf(health.vigil.error.StoreException.class)
+                .hasMessageContaining("a retraining of model " + model.value())
+                .hasMessageContaining("is being worked on by another run")
+                .hasMessageContaining("tried again later");
+        int recordsBefore = platform.audit().read(today.minusDays(1), today.plusDays(1)).size();
+
+        // Delivered again, and again, once the first is done: it finds that candidate on its way and trains nothing.
+        AuditRecord again = platform.retraining().handle(second);
+        AuditRecord replay = platform.retraining().handle(second);
+
+        assertThat(again.outcome()).isEqualTo("failed");
+        assertThat(again.details().get("reason")).contains("v2, newer than v1, is on its way to production");
+        assertThat(replay.id()).isEqualTo(again.id());
+        assertThat(platform.audit().read(today.minusDays(1), today.plusDays(1))).hasSize(recordsBefore + 1);
+        assertThat(trainings).hasValue(1);
+        assertThat(platform.registry().listVersions(model)).hasSize(2);
+        assertThat(platform.artifacts().list(ArtifactStore.MODELS, RetrainService.UPLOAD_PREFIX)).hasSize(1);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(5, TimeUnit.MINUTES)).as("the other delivery got there").isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void aRetrainedVersionFailsItsGatesOnDataTheUploaderOfTheVersionItWasRetrainedFromRegistered() {
         uploadTrainingDataset();
         AuditRecord done = platform.retraining().handle(new RetrainService.Request("request/19", model, 1,
@@ -497,10 +570,13 @@ class RetrainLoopTest {
         assertThat(left.until()).isBefore(java.time.Instant.now().minusSeconds(60));
     }
 
+    /** The leases a run holds while it trains, found expired: its report's and its model's. */
     private void expireLease(RetrainService.Request request) {
-        platform.artifacts().put(ArtifactStore.MONITORING, RetrainService.leaseName(request), new ByteArrayInputStream(
-                Json.writeBytes(new health.vigil.port.BlobLease.Lease("a run that died",
-                        java.time.Instant.now().minusSeconds(1)))), true);
+        for (String lease : List.of(RetrainService.leaseName(request), RetrainService.modelLeaseName(model))) {
+            platform.artifacts().put(ArtifactStore.MONITORING, lease, new ByteArrayInputStream(
+                    Json.writeBytes(new health.vigil.port.BlobLease.Lease("a run that died",
+                            java.time.Instant.now().minusSeconds(1)))), true);
+        }
     }
 
     private String lease(RetrainService.Request request) {

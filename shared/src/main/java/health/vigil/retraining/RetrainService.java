@@ -62,7 +62,9 @@ import java.util.function.Function;
  * own, an operator's re-send with a fresh id, another subscription's. A later request citing the report finds the
  * record, as a redelivered one does, and publishes {@code Vigil.Retrain.Completed} only if it was not out yet
  * ({@link Announcements}, ADR 0025). Requests citing one report that arrive together train once: the training holds
- * the report's {@link BlobLease} in {@code monitoring}, and the others wait for its outcome.
+ * the report's {@link BlobLease} in {@code monitoring}, and the others wait for its outcome. A model trains one
+ * candidate at a time: the training also holds the model's lease, and a request citing another report of the model
+ * meanwhile fails, to be delivered again.
  */
 public final class RetrainService {
     /** The platform's retraining identity: the recorded uploader of every retrained package; it never signs. */
@@ -80,8 +82,9 @@ public final class RetrainService {
     /** Provenance parameter in which training describes the data it was trained on. */
     private static final String DATASET_SOURCE = "dataset.source";
     /**
-     * How long a training holds its report's lease after each renewal (renewed every quarter of it while it runs), and
-     * how long another request citing the report waits for the outcome before it fails and is delivered again.
+     * How long a training holds its report's and its model's leases after each renewal (renewed every quarter of it
+     * while it runs), and how long another request citing the report waits for the outcome before it fails and is
+     * delivered again.
      */
     static final Duration LEASE = Duration.ofMinutes(10);
     static final Duration LEASE_WAIT = Duration.ofMinutes(2);
@@ -229,14 +232,6 @@ public final class RetrainService {
         // (below); two reports never share a name, and an id of up to 256 characters makes a name of bounded length.
         String blob = UPLOAD_PREFIX + parent.modelName().value() + "-from-v" + parent.version() + "-"
                 + reportDigest(request.reportId()) + ".zip";
-        // The retraining policy asks only for the version in production and never while a newer version is on its
-        // way; a request delivered late, or sent again from the runbook, is held to the same rule when it arrives.
-        Optional<String> moot = supersededBy(parent, blob);
-        if (moot.isPresent()) {
-            details.put("reason", moot.get() + ", so this request trains nothing; the monitoring of the version in"
-                    + " production asks again while retraining is still needed (docs/runbooks/drift-alert.md)");
-            return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
-        }
         // One training per report at a time: requests citing the report that arrive together wait for the holder's
         // outcome instead of training too (it would be thrown away below); a holder that died leaves a lease that
         // expires, and the next delivery trains.
@@ -248,12 +243,36 @@ public final class RetrainService {
             announce(key, recorded, request);
             return recorded;
         }
-        ScheduledFuture<?> renewal = RENEWALS.scheduleAtFixedRate(() -> renew(lease.get(), what),
-                LEASE.toMillis() / 4, LEASE.toMillis() / 4, TimeUnit.MILLISECONDS);
         try {
-            return trainAndRegister(request, parent, key, blob, details, data, trainingBlob, subject);
+            // One training per model at a time: a request citing another report of the model does not wait for a
+            // training that may run far longer than a delivery should; it fails at once and is delivered again, and by
+            // then the check below finds the candidate that training registered.
+            String training = "a retraining of model " + parent.modelName().value() + " (one candidate at a time)";
+            BlobLease modelLease = BlobLease.take(artifacts, ArtifactStore.MONITORING,
+                    modelLeaseName(parent.modelName()), training, () -> false, clock, LEASE, Duration.ZERO)
+                    .orElseThrow();
+            ScheduledFuture<?> renewal = RENEWALS.scheduleAtFixedRate(() -> {
+                renew(lease.get(), what);
+                renew(modelLease, training);
+            }, LEASE.toMillis() / 4, LEASE.toMillis() / 4, TimeUnit.MILLISECONDS);
+            try {
+                // The retraining policy asks only for the version in production and never while a newer version is on
+                // its way; a request delivered late, or sent again from the runbook, is held to the same rule when it
+                // trains. Checked under the model's lease, so that a candidate another report's training registered
+                // just before is found.
+                Optional<String> moot = supersededBy(parent, blob);
+                if (moot.isPresent()) {
+                    details.put("reason", moot.get() + ", so this request trains nothing; the monitoring of the version"
+                            + " in production asks again while retraining is still needed"
+                            + " (docs/runbooks/drift-alert.md)");
+                    return audit.recordOnce(key, ACTOR, ACTION, subject, "failed", details);
+                }
+                return trainAndRegister(request, parent, key, blob, details, data, trainingBlob, subject);
+            } finally {
+                renewal.cancel(false);
+                modelLease.release(training);
+            }
         } finally {
-            renewal.cancel(false);
             lease.get().release(what);
         }
     }
@@ -368,6 +387,14 @@ public final class RetrainService {
     public static String leaseName(Request request) {
         return request.model().value() + "/v" + request.parentVersion() + "/retraining/"
                 + reportDigest(request.reportId()) + ".lease.json";
+    }
+
+    /**
+     * The lease every retraining of {@code model} holds while it checks and trains, whatever report it was asked for,
+     * so that one model trains one candidate at a time; beside the model's reports in {@code monitoring}.
+     */
+    public static String modelLeaseName(ModelName model) {
+        return model.value() + "/retraining.lease.json";
     }
 
     private static String reportDigest(String reportId) {

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,7 +44,9 @@ import java.util.Set;
  * the prediction log ({@code health.vigil.monitoring.OutcomeJoin}). An outcome names its prediction by id, or by patient identifier and index time: the identifier is
  * pseudonymised on arrival with the scoring key, exactly as scoring does, and the outcome applies to that patient's
  * predictions of the model on the UTC day of the index time. A prediction id must be of a form Vigil issued
- * ({@link PredictionIds#formOf}), and a version 7 one in the model's prediction log. Outcomes are written once: a resend of the same value
+ * ({@link PredictionIds#formOf}), and a version 7 one in the model's prediction log. An outcome of predictions made
+ * before the prediction log's retention cut-off ({@link Outcome#labelsPredictionsBefore}) is refused: they are gone, or
+ * about to go, and it would label nothing. Outcomes are written once: a resend of the same value
  * changes nothing; another value for a stored outcome is refused and reported, and the stored one stays. Invalid rows
  * are reported by row number without their values; the good rows of the same batch are kept. Each accepted request
  * is audited with its caller and the sha256 of its body, so the same rows sent again (by another caller, or a day
@@ -71,9 +74,11 @@ public final class OutcomeService {
     private final Pseudonymizer pseudonymizer;
     private final AuditLog audit;
     private final Clock clock;
+    private final Duration retention;
 
+    /** {@code retention}: the prediction log's retention period; outcomes of predictions older are refused. */
     public OutcomeService(OutcomeStore store, PredictionLog predictions, ArtifactStore artifacts,
-            ModelRegistry registry, Pseudonymizer pseudonymizer, AuditLog audit, Clock clock) {
+            ModelRegistry registry, Pseudonymizer pseudonymizer, AuditLog audit, Clock clock, Duration retention) {
         this.store = Objects.requireNonNull(store, "store");
         this.predictions = Objects.requireNonNull(predictions, "predictions");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
@@ -81,6 +86,7 @@ public final class OutcomeService {
         this.pseudonymizer = Objects.requireNonNull(pseudonymizer, "pseudonymizer");
         this.audit = Objects.requireNonNull(audit, "audit");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.retention = Objects.requireNonNull(retention, "retention");
     }
 
     /**
@@ -217,6 +223,8 @@ public final class OutcomeService {
         private final Map<String, Boolean> knownModels = new HashMap<>();
         private final List<OutcomeReceipt.RowProblem> refused = new ArrayList<>();
         private final Instant now = clock.instant();
+        /** The prediction log's retention cut-off, as a purge now would take it and as Cosmos DB's TTL counts. */
+        private final Instant cutoff = now.minus(retention);
         private int rows;
         private int recorded;
         private int already;
@@ -338,7 +346,19 @@ public final class OutcomeService {
                 }
                 key = Outcome.patientDayKey(pseudonymizer.pseudonym(row.patientId()), row.indexTime());
             }
-            return new Outcome(model, key, row.positive(), now, source);
+            Outcome outcome = new Outcome(model, key, row.positive(), now, source);
+            // Stored, it would label nothing and go at the next purge (in Cosmos DB at once), while the sender was
+            // told it was recorded. The reason names the cut-off, never the row's id or day.
+            if (!outcome.labelsPredictionsBefore().isAfter(cutoff)) {
+                refuse(row.row(), "INVALID", (row.predictionId() != null
+                        ? "'predictionId' dates its prediction before" : "'indexTime' is on a UTC day that ended by")
+                        + " the prediction log's retention cut-off, " + cutoff + " (" + retention.toDays() + " days"
+                        + " before the platform's clock, VIGIL_PREDICTION_RETENTION_DAYS): those predictions are"
+                        + " removed by retention, so the outcome would label nothing; send outcomes of predictions made"
+                        + " since");
+                return null;
+            }
+            return outcome;
         }
 
         /** Whether the model has a registered version; a model the registry does not know refuses its rows only. */

@@ -164,7 +164,8 @@ public final class VigilPlatform implements AutoCloseable {
                 scoring.models()::warm, a.telemetry, requestStats::window, outcomeJoin::outcomesOf);
         this.canaryWakeups = new CanaryWakeups(canaries, registryStore, clock);
         closeables.push(canaryWakeups);
-        this.outcomes = new OutcomeService(a.outcomes, predictionLog, artifacts, registry, pseudonymizer, audit, clock);
+        this.outcomes = new OutcomeService(a.outcomes, predictionLog, artifacts, registry, pseudonymizer, audit, clock,
+                config.predictionRetention());
         // Realised performance is broken down by the segments the model's gates judge.
         this.monitoring = new MonitoringService(registry, artifacts, pipelines, predictionLog, outcomeJoin, audit, events,
                 a.telemetry, clock, b.monitoringPolicies, b.retrainPolicy,

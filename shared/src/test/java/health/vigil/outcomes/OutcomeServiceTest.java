@@ -32,6 +32,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -54,6 +55,7 @@ class OutcomeServiceTest {
     private static final ModelName MODEL = new ModelName("readmission");
     private static final Instant NOW = Instant.parse("2026-12-01T09:00:00Z");
     private static final Instant SCORED = Instant.parse("2026-11-03T14:20:00Z");
+    private static final Duration RETENTION = Duration.ofDays(30);
     private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     @TempDir
@@ -71,7 +73,7 @@ class OutcomeServiceTest {
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
         audit = new AuditLog(adapters.auditStore(), clock);
         service = new OutcomeService(adapters.outcomeStore(), adapters.predictionLog(), adapters.artifactStore(), registry, pseudonymizer, audit,
-                clock);
+                clock, RETENTION);
         join = new OutcomeJoin(adapters.predictionLog(), adapters.outcomeStore());
         adapters.predictionLog().append(List.of(
                 prediction("01a1a1c7-fa80-7000-8000-000000000001", "patient-A", SCORED, Slot.STABLE),
@@ -358,7 +360,7 @@ class OutcomeServiceTest {
         String emptyHour = PredictionIds.next(SCORED.plusSeconds(7_200));
         OutcomeService service = new OutcomeService(adapters.outcomeStore(), adapters.predictionLog(),
                 adapters.artifactStore(), registryOf(MODEL, adherence), pseudonymizer, audit,
-                Clock.fixed(NOW, ZoneOffset.UTC));
+                Clock.fixed(NOW, ZoneOffset.UTC), RETENTION);
 
         OutcomeReceipt receipt = service.submit("outcomes-feed", "b", Json.readTree("body", """
                 {"model": "readmission", "outcomes": [
@@ -404,6 +406,48 @@ class OutcomeServiceTest {
         assertThat(receipt.refused().get(0).reason()).contains("'indexTime' is in the future");
     }
 
+    /**
+     * An outcome of predictions made before the prediction log's retention cut-off would label nothing and go at the
+     * next purge (in Cosmos DB at once): it is refused by its row, from a request and from a file alike, though the
+     * log still holds the prediction; the reason names the cut-off, never the row's id or day, and the other rows of
+     * the batch are recorded. The cut-off's own day, and an id of its very moment, are taken.
+     */
+    @Test
+    void anOutcomeOfPredictionsPastTheRetentionCutOffIsRefusedByItsRowAndTheOthersAreRecorded() {
+        Instant cutoff = NOW.minus(RETENTION);
+        String pastId = PredictionIds.next(cutoff.minusSeconds(60));
+        String keptId = PredictionIds.next(cutoff);
+        adapters.predictionLog().append(List.of(prediction(pastId, "patient-E", cutoff.minusSeconds(60), Slot.STABLE),
+                prediction(keptId, "patient-F", cutoff, Slot.STABLE)));
+
+        OutcomeReceipt receipt = submit("""
+                {"model": "readmission", "outcomes": [
+                  {"predictionId": "%s", "outcome": 1},
+                  {"patientId": "patient-E", "indexTime": "2026-10-31T23:59:59Z", "outcome": 1},
+                  {"predictionId": "%s", "outcome": 1},
+                  {"patientId": "patient-F", "indexTime": "2026-11-01T00:00:00Z", "outcome": 0}]}""".formatted(pastId,
+                keptId));
+        put("late.csv", "model,predictionId,outcome\nreadmission," + pastId + ",0\nreadmission," + keptId + ",1\n");
+        OutcomeReceipt file = service.ingest(blob("late.csv", "event-late")).orElseThrow();
+
+        assertThat(receipt.recorded()).isEqualTo(2);
+        assertThat(receipt.invalid()).isEqualTo(2);
+        assertThat(receipt.refused()).extracting(OutcomeReceipt.RowProblem::row).containsExactly(1, 2);
+        assertThat(receipt.refused().get(0).reason()).startsWith("'predictionId' dates its prediction before the"
+                + " prediction log's retention cut-off, 2026-11-01T09:00:00Z (30 days");
+        assertThat(receipt.refused().get(1).reason()).startsWith("'indexTime' is on a UTC day that ended by the"
+                + " prediction log's retention cut-off, 2026-11-01T09:00:00Z (30 days");
+        assertThat(file.alreadyRecorded()).isEqualTo(1);
+        assertThat(file.refused()).extracting(OutcomeReceipt.RowProblem::row).containsExactly(2);
+        assertThat(file.refused().get(0).reason()).contains("retention cut-off, 2026-11-01T09:00:00Z");
+        assertThat(Json.write(receipt) + Json.write(file) + outcomeAuditRecords()).doesNotContain(pastId)
+                .doesNotContain("2026-10-31").doesNotContain("patient-E");
+        assertThat(adapters.outcomeStore().get(MODEL, List.of(Outcome.predictionKey(pastId), Outcome.patientDayKey(
+                pseudonymizer.pseudonym("patient-E"), Instant.parse("2026-10-31T23:59:59Z"))))).isEmpty();
+        assertThat(adapters.outcomeStore().get(MODEL, List.of(Outcome.predictionKey(keptId), Outcome.patientDayKey(
+                pseudonymizer.pseudonym("patient-F"), cutoff)))).hasSize(2);
+    }
+
     @Test
     void anIndexTimeOutsideTheYearsADayCanBeWrittenForIsOneInvalidRow() {
         OutcomeReceipt receipt = submit("""
@@ -424,7 +468,7 @@ class OutcomeServiceTest {
         when(strict.listVersions(new ModelName("adherence"))).thenThrow(new health.vigil.error.NotFoundException(
                 health.vigil.error.ErrorCode.MODEL_NOT_FOUND, "model `adherence` is not registered"));
         OutcomeService service = new OutcomeService(adapters.outcomeStore(), adapters.predictionLog(), adapters.artifactStore(), strict,
-                pseudonymizer, audit, Clock.fixed(NOW, ZoneOffset.UTC));
+                pseudonymizer, audit, Clock.fixed(NOW, ZoneOffset.UTC), RETENTION);
 
         OutcomeReceipt receipt = service.submit("outcomes-feed", "b", Json.readTree("body", """
                 {"model": "readmission", "outcomes": [
@@ -600,7 +644,7 @@ class OutcomeServiceTest {
             }
         };
         OutcomeService batched = new OutcomeService(counted, adapters.predictionLog(), adapters.artifactStore(), registryOf(MODEL),
-                pseudonymizer, audit, Clock.fixed(NOW, ZoneOffset.UTC));
+                pseudonymizer, audit, Clock.fixed(NOW, ZoneOffset.UTC), RETENTION);
         StringBuilder csv = new StringBuilder("model,predictionId,outcome\n");
         for (int i = 1; i <= 2_500; i++) {
             // Row i of the file is line i + 1. Row 1500 contradicts the earlier outcome; row 2000 repeats row 10.

@@ -59,12 +59,13 @@ class OutcomesGoWithTheirPredictionsTest {
         submit("patient-0002", clock.instant().minus(Duration.ofDays(1)).toString(), "feed");
         upload("recent.csv");
 
-        platform.predictionRetention().purgeExpired();
+        assertThat(platform.predictionRetention().purgeExpired().outcomes()).isEqualTo(1);
 
         assertThat(platform.artifacts().describe(ArtifactStore.OUTCOMES, "old.csv")).isEmpty();
         assertThat(platform.artifacts().describe(ArtifactStore.OUTCOMES, "recent.csv")).isPresent();
-        // Sent again: the old outcome was removed, so it is recorded anew; the recent one is still there.
-        assertThat(submit("patient-0001", "2026-03-01T10:00:00Z", "feed again").recorded()).isEqualTo(1);
+        // Sent again: the old outcome is past the cut-off, so it is refused rather than stored to label nothing; the
+        // recent one is still there.
+        assertThat(submit("patient-0001", "2026-03-01T10:00:00Z", "feed again").invalid()).isEqualTo(1);
         assertThat(submit("patient-0002", clock.instant().minus(Duration.ofDays(1)).toString(), "feed again")
                 .alreadyRecorded()).isEqualTo(1);
     }

@@ -56,6 +56,8 @@ import java.util.Set;
  */
 public final class OutcomeService {
     public static final String ACTION = "outcomes.record";
+    /** The claim of a caller's Idempotency-Key by one body, recorded before any of its rows is written. */
+    public static final String ACTION_RECEIVED = "outcomes.received";
     public static final String API_SOURCE = "api";
     /** The detail of an {@code outcomes.record} record that holds the sha256 of the request's body. */
     static final String BODY_SHA256 = "sha256";
@@ -109,7 +111,9 @@ public final class OutcomeService {
      * {@link #submit(String, String, JsonNode)} that is safe to send again under {@code key}: the first request of
      * this caller under it is recorded once, under the caller and key, and the same body sent again under them is
      * answered with that record's counts (its refused rows are in the record) and writes nothing. The same key with
-     * another body is refused (409) and nothing is written.
+     * another body is refused (409) and nothing is written, also when the two are sent at once: before writing, a
+     * request claims the key for its body with a record of its own ({@value #ACTION_RECEIVED}), which the audit log
+     * appends once per key across instances, and only the body that holds the claim writes.
      */
     public Submission submit(String actor, String body, JsonNode json, Optional<IdempotencyKey> key) {
         Objects.requireNonNull(actor, "actor");
@@ -142,6 +146,15 @@ public final class OutcomeService {
         if (first.isPresent()) {
             return new Submission(replayed(first.get(), sha256), true);
         }
+        if (once != null) {
+            // A claim of the same body is this request's own, or that of a retry after it stopped before its
+            // record: its rows are written again, each once. The claim names the body by its digest and counts.
+            AuditRecord claim = audit.recordOnce(once + ":received", actor, ACTION_RECEIVED, "/outcomes/api",
+                    "claimed", Map.of(BODY_SHA256, sha256, "rows", Integer.toString(rows.size())));
+            if (!sha256.equals(claim.details().get(BODY_SHA256))) {
+                throw anotherBody(claim);
+            }
+        }
         Batch batch = new Batch(API_SOURCE);
         OutcomeRows.fromJsonArray(rows, defaultModel, batch::accept);
         return new Submission(batch.finish(actor, "/outcomes/api", once, sha256), false);
@@ -154,12 +167,17 @@ public final class OutcomeService {
     private static OutcomeReceipt replayed(AuditRecord first, String sha256) {
         Map<String, String> d = first.details();
         if (!sha256.equals(d.get(BODY_SHA256))) {
-            throw new ConflictException(ErrorCode.CONFLICT, "this Idempotency-Key was first sent with another body ("
-                    + d.get("rows") + " rows, recorded at " + first.time() + "); send a new key for a new"
-                    + " submission, or the first body again to read its answer");
+            throw anotherBody(first);
         }
         return new OutcomeReceipt(d.get("source"), count(d, "rows"), count(d, "recorded"), count(d, "alreadyRecorded"),
                 count(d, "conflicts"), count(d, "invalid"), List.of());
+    }
+
+    /** The refusal of a body sent under a key that {@code first}, of another body, holds. */
+    private static ConflictException anotherBody(AuditRecord first) {
+        return new ConflictException(ErrorCode.CONFLICT, "this Idempotency-Key was first sent with another body ("
+                + first.details().get("rows") + " rows, recorded at " + first.time() + "); send a new key for a new"
+                + " submission, or the first body again to read its answer");
     }
 
     private static int count(Map<String, String> details, String name) {
@@ -423,8 +441,8 @@ public final class OutcomeService {
             }
             AuditRecord once = audit.recordOnce(auditKey, actor, ACTION, subject, outcome, details);
             if (bodySha256 != null && !bodySha256.equals(once.details().get(BODY_SHA256))) {
-                // Another body under the same key was recorded meanwhile: these rows were written, so they are
-                // recorded as the submission they were.
+                // Another body under the same key was recorded meanwhile (by an instance that wrote without
+                // claiming the key first): these rows were written, so they are recorded as the submission they were.
                 audit.record(actor, ACTION, subject, outcome, details);
             }
             return receipt;

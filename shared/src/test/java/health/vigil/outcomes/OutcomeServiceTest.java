@@ -25,6 +25,7 @@ import health.vigil.model.VersionRecord;
 import health.vigil.monitoring.LabelledWindow;
 import health.vigil.monitoring.OutcomeJoin;
 import health.vigil.port.ArtifactStore;
+import health.vigil.port.AuditStore;
 import health.vigil.port.OutcomeStore;
 import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.ModelRegistry;
@@ -42,6 +43,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -202,6 +210,100 @@ class OutcomeServiceTest {
         assertThat(outcomeAuditRecords()).hasSize(2);
         assertThat(adapters.outcomeStore().get(MODEL, List.of(
                 Outcome.predictionKey("01a1a1c8-0e08-7000-8000-000000000002")))).isEmpty();
+    }
+
+    /**
+     * Two bodies sent by one caller under one Idempotency-Key at the same moment, both past the look-up of the key's
+     * record before either is recorded: one claims the key and writes its rows; the other is refused (409) and writes
+     * nothing, rather than both sets of rows being written.
+     */
+    @Test
+    void twoBodiesSentAtOnceUnderOneKeyWriteOneOfThemAndTheOtherIsRefused() throws Exception {
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("delivery-43"));
+        String request = "outcomes:request:" + Sha256.hex("outcomes-feed|delivery-43");
+        CountDownLatch bothLookedUp = new CountDownLatch(2);
+        AtomicInteger lookUps = new AtomicInteger();
+        AuditStore real = adapters.auditStore();
+        AuditStore meeting = new AuditStore() {
+            @Override
+            public Optional<AuditRecord> last(String partition) {
+                return real.last(partition);
+            }
+
+            @Override
+            public boolean tryAppend(AuditRecord record) {
+                return real.tryAppend(record);
+            }
+
+            @Override
+            public KeyedAppend tryAppendOnce(String key, AuditRecord record) {
+                return real.tryAppendOnce(key, record);
+            }
+
+            @Override
+            public Optional<AuditRecord> findByKey(String key) {
+                Optional<AuditRecord> found = real.findByKey(key);
+                // Each request's first look-up of its key waits for the other's: both find nothing recorded.
+                if (key.equals(request) && lookUps.incrementAndGet() <= 2) {
+                    bothLookedUp.countDown();
+                    try {
+                        assertThat(bothLookedUp.await(30, TimeUnit.SECONDS)).as("both requests looked up").isTrue();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return found;
+            }
+
+            @Override
+            public List<AuditRecord> read(String partition) {
+                return real.read(partition);
+            }
+
+            @Override
+            public List<AuditRecord> read(String partition, long fromSequence, int limit) {
+                return real.read(partition, fromSequence, limit);
+            }
+
+            @Override
+            public List<String> partitions() {
+                return real.partitions();
+            }
+        };
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        OutcomeService service = new OutcomeService(adapters.outcomeStore(), adapters.predictionLog(),
+                adapters.artifactStore(), registryOf(MODEL), pseudonymizer, new AuditLog(meeting, clock), clock,
+                RETENTION);
+        String first = "01a1a1c7-fa80-7000-8000-000000000001";
+        String second = "01a1a1c8-0e08-7000-8000-000000000002";
+        List<String> bodies = List.of(
+                "{\"model\": \"readmission\", \"outcomes\": [{\"predictionId\": \"" + first + "\", \"outcome\": 1}]}",
+                "{\"model\": \"readmission\", \"outcomes\": [{\"predictionId\": \"" + second + "\", \"outcome\": 0}]}");
+        ExecutorService senders = Executors.newFixedThreadPool(2);
+        List<Object> answers = new ArrayList<>();
+        try {
+            List<Future<OutcomeService.Submission>> sent = new ArrayList<>();
+            for (String body : bodies) {
+                sent.add(senders.submit(() -> service.submit("outcomes-feed", body, json(body), key)));
+            }
+            for (Future<OutcomeService.Submission> answer : sent) {
+                try {
+                    answers.add(answer.get(60, TimeUnit.SECONDS));
+                } catch (ExecutionException e) {
+                    answers.add(e.getCause());
+                }
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+
+        assertThat(answers).filteredOn(OutcomeService.Submission.class::isInstance).hasSize(1);
+        assertThat(answers).filteredOn(VigilException.class::isInstance).singleElement()
+                .satisfies(e -> assertThat(((VigilException) e).httpStatus()).isEqualTo(409));
+        assertThat(adapters.outcomeStore().get(MODEL, List.of(Outcome.predictionKey(first),
+                Outcome.predictionKey(second)))).hasSize(1);
+        assertThat(outcomeAuditRecords()).hasSize(1);
     }
 
     private static JsonNode json(String body) {

@@ -45,8 +45,8 @@ var roles = {
 // caller), so those containers are granted a role that cannot delete: a stolen app identity cannot take a record
 // out of the audit log.
 // The only deletes are the retention purge's, in `predictions`, by the control app. The scoring app records refused
-// requests in the audit log, reads the registry and writes predictions and request statistics; it never reads
-// outcomes.
+// requests and explanation reads in the audit log, reads the registry and writes predictions and request statistics;
+// it never reads outcomes.
 var cosmosDatabase = 'vigil'
 var cosmosWriterRoleName = guid(cosmosAccountName, 'vigil-data-writer-without-delete')
 var cosmosGrants = [

@@ -181,7 +181,7 @@ public final class VigilPlatform implements AutoCloseable {
         // at the same day's cut-off.
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats, audit,
                 new BatchRetention(artifacts, audit, clock), new OutcomeRetention(a.outcomes, artifacts, audit));
-        this.explanations = new PredictionExplanations(predictionLog, registry, retention, pipelines);
+        this.explanations = new PredictionExplanations(predictionLog, registry, retention, pipelines, audit);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
                 // Only a process that scores has counts to show (in Azure the control app scores nothing).
                 model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0));

@@ -1,6 +1,7 @@
 package health.vigil.scoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import health.vigil.audit.AuditLog;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.NotFoundException;
 import health.vigil.error.StoreException;
@@ -33,39 +34,56 @@ import java.util.Objects;
 /**
  * Reads back how a past prediction was explained: the prediction log's record (the explanation computed when
  * the patient was scored, never a new one) and the version's manifest for the features' clinical words, units
- * and limitations.
+ * and limitations. Every lookup is an audit record naming the reader, including one that finds nothing.
  */
 public final class PredictionExplanations {
+    public static final String ACTION = "explanation.read";
+
     private final PredictionLog log;
     private final ModelRegistry registry;
 
     private final PredictionRetention retention;
     private final Function<Manifest, FeaturePipeline> pipelines;
+    private final AuditLog audit;
 
     /** @param pipelines the feature pipeline a version's manifest names, for what it gives a model for a missing value */
     public PredictionExplanations(PredictionLog log, ModelRegistry registry, PredictionRetention retention,
-            Function<Manifest, FeaturePipeline> pipelines) {
+            Function<Manifest, FeaturePipeline> pipelines, AuditLog audit) {
         this.log = Objects.requireNonNull(log, "log");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.retention = Objects.requireNonNull(retention, "retention");
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
+        this.audit = Objects.requireNonNull(audit, "audit");
     }
 
     /**
-     * The explanation of prediction {@code predictionId}.
+     * The explanation of prediction {@code predictionId}, read by {@code reader}: an audit record says who read which
+     * prediction ({@code read}, with model and version), or asked for one the log does not hold ({@code not_found}) or
+     * that was scored without an explanation ({@code not_recorded}). Text that is no prediction id is recorded as
+     * {@code invalid} without the text, which may be anything typed into the box.
      *
      * @throws NotFoundException PREDICTION_NOT_FOUND when the log has no such prediction, EXPLANATION_NOT_RECORDED
      *     when it was scored without an explanation
      */
-    public PredictionExplanation explanation(String predictionId) {
+    public PredictionExplanation explanation(String predictionId, String reader) {
         Objects.requireNonNull(predictionId, "predictionId");
+        Objects.requireNonNull(reader, "reader");
         // Ids are UUIDs, which are read in any case; scoring writes them in lower case.
         String id = predictionId.toLowerCase(java.util.Locale.ROOT);
-        PredictionRecord record = log.find(id, registry.listModels()).orElseThrow(() -> new NotFoundException(
-                ErrorCode.PREDICTION_NOT_FOUND, "no prediction with this id is in the prediction log: "
-                        + PredictionIds.timeOf(id).flatMap(retention::removedByRetention)
-                                .orElse("check the id the scoring answer gave")));
+        PredictionIds.Form form = PredictionIds.formOf(id);
+        boolean issued = form == PredictionIds.Form.VERSION_7 || form == PredictionIds.Form.EARLIER_VERSION;
+        String subject = issued ? "predictions/" + id : "predictions";
+        PredictionRecord record = log.find(id, registry.listModels()).orElse(null);
+        if (record == null) {
+            audit.record(reader, ACTION, subject, issued ? "not_found" : "invalid", Map.of());
+            throw new NotFoundException(ErrorCode.PREDICTION_NOT_FOUND, "no prediction with this id is in the"
+                    + " prediction log: " + PredictionIds.timeOf(id).flatMap(retention::removedByRetention)
+                            .orElse("check the id the scoring answer gave"));
+        }
+        Map<String, String> which = Map.of("model", record.modelName().value(),
+                "version", Integer.toString(record.version()));
         if (record.explanation() == null) {
+            audit.record(reader, ACTION, subject, "not_recorded", which);
             throw new NotFoundException(ErrorCode.EXPLANATION_NOT_RECORDED, "this prediction was scored without an"
                     + " explanation (explain=false, or a model Vigil cannot explain); score again with explanations on");
         }
@@ -86,6 +104,7 @@ public final class PredictionExplanations {
             shown += f.probabilityContribution();
         }
         double total = explanation.score() - explanation.baseScore();
+        audit.record(reader, ACTION, subject, "read", which);
         return new PredictionExplanation(record.predictionId(), record.modelName(), record.version(), record.slot(),
                 record.time(), record.score(), explanation.baseScore(), manifest.output().threshold(),
                 manifest.output().positiveLabel(), record.decision(), top, total - shown, explanation.score(),

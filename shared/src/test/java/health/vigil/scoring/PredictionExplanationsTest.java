@@ -1,16 +1,20 @@
 package health.vigil.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryAuditStore;
 import health.vigil.canary.InMemoryPredictionLog;
+import health.vigil.error.NotFoundException;
 import health.vigil.explain.ClinicalExplainer;
 import health.vigil.explain.FeatureMapping;
 import health.vigil.explain.LinearShap;
 import health.vigil.features.Column;
 import health.vigil.features.Columns;
 import health.vigil.features.DefinedPipeline;
+import health.vigil.model.AuditRecord;
 import health.vigil.model.Explanation;
 import health.vigil.model.Feature;
 import health.vigil.model.FeatureSchema;
@@ -57,9 +61,11 @@ class PredictionExplanationsTest {
 
     private final InMemoryPredictionLog log = new InMemoryPredictionLog();
     private final InMemoryRegistryStore store = new InMemoryRegistryStore();
+    private final InMemoryAuditStore auditStore = new InMemoryAuditStore();
+    private final AuditLog audit = new AuditLog(auditStore, Clock.fixed(NOW, ZoneOffset.UTC));
     private final PredictionExplanations explanations = new PredictionExplanations(log, new ModelRegistry(store),
-            new PredictionRetention(log, Duration.ofDays(30), Clock.fixed(NOW, ZoneOffset.UTC), null,
-                    new AuditLog(new InMemoryAuditStore(), Clock.fixed(NOW, ZoneOffset.UTC))), manifest -> PIPELINE);
+            new PredictionRetention(log, Duration.ofDays(30), Clock.fixed(NOW, ZoneOffset.UTC), null, audit),
+            manifest -> PIPELINE, audit);
 
     /** Scores a patient as scoring does: explains the row, and logs the explanation with the prediction. */
     private String scored(double[] row, Map<String, Object> raw) {
@@ -79,7 +85,8 @@ class PredictionExplanationsTest {
     void theSummaryNamesEachFactorByTheLabelItsRowCarriesAsThePageDoes() {
         Map<String, Object> raw = new HashMap<>(Map.of("number_inpatient", 3L, "discharge_disposition", "facility",
                 "insulin", true));
-        PredictionExplanation explanation = explanations.explanation(scored(new double[] {3, 0, 1, 0, 1}, raw));
+        PredictionExplanation explanation = explanations.explanation(scored(new double[] {3, 0, 1, 0, 1}, raw),
+                "clinician");
 
         assertThat(explanation.factors()).extracting(PredictionExplanation.ClinicalFactor::label).containsExactly(
                 "inpatient admissions in the year before", "where the patient was discharged to", "insulin");
@@ -95,7 +102,7 @@ class PredictionExplanationsTest {
         ClinicalExplainer scoring = new ClinicalExplainer(SHAP, FeatureMapping.of(PIPELINE, GROUPS), 5);
 
         String answered = scoring.explain(new double[] {3, 0, 1, 0, 1}, raw).summary();
-        PredictionExplanation page = explanations.explanation(scored(new double[] {3, 0, 1, 0, 1}, raw));
+        PredictionExplanation page = explanations.explanation(scored(new double[] {3, 0, 1, 0, 1}, raw), "clinician");
 
         assertThat(answered).contains("inpatient admissions in the year before 3 admissions (+",
                 "where the patient was discharged to facility (+", "insulin yes (+").doesNotContain("number inpatient",
@@ -111,7 +118,7 @@ class PredictionExplanationsTest {
         raw.put("discharge_disposition", null);
         String id = scored(new double[] {3, 0, 0, 1, 1}, raw);
 
-        PredictionExplanation explanation = explanations.explanation(id);
+        PredictionExplanation explanation = explanations.explanation(id, "clinician");
 
         PredictionExplanation.ClinicalFactor disposition = explanation.factors().stream()
                 .filter(f -> f.feature().equals("discharge_disposition")).findFirst().orElseThrow();
@@ -134,7 +141,7 @@ class PredictionExplanationsTest {
         log.append(List.of(new PredictionRecord(olderId, MODEL, 1, Slot.STABLE, null, NOW, logged.features(),
                 logged.score(), logged.decision(), older)));
 
-        PredictionExplanation explanation = explanations.explanation(olderId);
+        PredictionExplanation explanation = explanations.explanation(olderId, "clinician");
 
         assertThat(explanation.factors()).allSatisfy(f -> assertThat(f.missingValue()).isNull());
         assertThat(explanation.summary()).doesNotContain("missing");
@@ -155,11 +162,41 @@ class PredictionExplanationsTest {
 
         PredictionExplanation read = new PredictionExplanations(log, new ModelRegistry(store), new PredictionRetention(
                 log, Duration.ofDays(30), Clock.fixed(NOW, ZoneOffset.UTC), null, new AuditLog(new InMemoryAuditStore(),
-                        Clock.fixed(NOW, ZoneOffset.UTC))), manifest -> pipeline).explanation(id);
+                        Clock.fixed(NOW, ZoneOffset.UTC))), manifest -> pipeline, audit).explanation(id, "clinician");
 
         assertThat(read.factors()).extracting(PredictionExplanation.ClinicalFactor::label,
                 PredictionExplanation.ClinicalFactor::unit).containsExactly(
                         org.assertj.core.groups.Tuple.tuple("operation length", "minutes"));
         assertThat(read.summary()).contains("Lowered by operation length (").doesNotContain("duration");
+    }
+
+    @Test
+    void everyLookupIsOneAuditRecordNamingTheReaderAndThePredictionButNeverTextThatIsNoId() {
+        Map<String, Object> raw = new HashMap<>(Map.of("number_inpatient", 3L, "discharge_disposition", "facility",
+                "insulin", true));
+        String explained = scored(new double[] {3, 0, 1, 0, 1}, raw);
+        String unexplained = PredictionIds.next(NOW);
+        log.append(List.of(new PredictionRecord(unexplained, MODEL, 1, Slot.STABLE, null, NOW,
+                new float[] {3, 0, 1, 0, 1}, 0.2, false, null)));
+        String unknown = PredictionIds.next(NOW);
+
+        explanations.explanation(explained.toUpperCase(java.util.Locale.ROOT), "clinician-a");
+        assertThatThrownBy(() -> explanations.explanation(unexplained, "clinician-b"))
+                .isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> explanations.explanation(unknown, "clinician-c"))
+                .isInstanceOf(NotFoundException.class);
+        // A record number typed into the box is hexadecimal digits too: refused as not found, never recorded.
+        assertThatThrownBy(() -> explanations.explanation("20481234", "clinician-d"))
+                .isInstanceOf(NotFoundException.class);
+
+        List<AuditRecord> reads = auditStore.partitions().stream().flatMap(p -> auditStore.read(p).stream())
+                .filter(r -> r.action().equals(PredictionExplanations.ACTION)).toList();
+        assertThat(reads).extracting(AuditRecord::actor, AuditRecord::subject, AuditRecord::outcome).containsExactly(
+                tuple("clinician-a", "predictions/" + explained, "read"),
+                tuple("clinician-b", "predictions/" + unexplained, "not_recorded"),
+                tuple("clinician-c", "predictions/" + unknown, "not_found"),
+                tuple("clinician-d", "predictions", "invalid"));
+        assertThat(reads.get(0).details()).isEqualTo(Map.of("model", MODEL.value(), "version", "1"));
+        assertThat(reads).allSatisfy(r -> assertThat(r.toString()).doesNotContain("20481234"));
     }
 }

@@ -35,7 +35,7 @@ final class PredictionView extends View {
                 throw new ValidationException("a prediction id is the UUID the scoring answer gave (hexadecimal digits"
                         + " and hyphens)");
             }
-            var explanation = platform.get().explanations().explanation(id.get());
+            var explanation = platform.get().explanations().explanation(id.get(), request.principal().id());
             // Under the page's own h1, the explanation's title is an h2.
             body.append(ExplanationPage.fragment(explanation, VersionView.href(explanation.model(),
                     explanation.version()) + "/card", 2));

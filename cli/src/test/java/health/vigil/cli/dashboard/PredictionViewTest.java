@@ -2,6 +2,7 @@ package health.vigil.cli.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import health.vigil.model.Explanation.Direction;
@@ -25,8 +26,9 @@ class PredictionViewTest {
     @Test
     void theExplanationInsideTheDashboardIsASectionUnderThePagesOneHeadingNotASecondH1() {
         PredictionExplanations explanations = mock(PredictionExplanations.class);
-        when(explanations.explanation(ID)).thenReturn(new PredictionExplanation(ID, new ModelName("readmission"), 3,
-                Slot.STABLE, Instant.parse("2026-11-20T12:00:00Z"), 0.31, 0.2, 0.5, "readmitted", false,
+        when(explanations.explanation(ID, "clinician")).thenReturn(new PredictionExplanation(ID,
+                new ModelName("readmission"), 3, Slot.STABLE, Instant.parse("2026-11-20T12:00:00Z"), 0.31, 0.2, 0.5,
+                "readmitted", false,
                 List.of(new PredictionExplanation.ClinicalFactor("time_in_hospital", "Length of stay", "days", 0.1, 0.5,
                         Direction.RAISES)), 0.01, 0.31, "summary", "adults discharged from hospital", List.of(),
                 "/models/readmission/versions/3/card",
@@ -41,5 +43,7 @@ class PredictionViewTest {
         assertThat(body).doesNotContain("<h1")
                 .contains("<h2 id=\"explanation-title-" + ID + "\">Why the model gave this risk</h2>")
                 .contains("<h3>Model</h3>", "<h3>Intended use</h3>", "<h3>What this model was not validated for</h3>");
+        // The read is the signed-in clinician's, as its audit record says.
+        verify(explanations).explanation(ID, "clinician");
     }
 }

@@ -543,7 +543,7 @@ class BatchServiceTest {
         assertThat(results).hasSize(20);
         for (JsonNode line : results) {
             String id = line.get("predictionId").asText();
-            health.vigil.scoring.PredictionExplanation shown = platform.explanations().explanation(id);
+            health.vigil.scoring.PredictionExplanation shown = platform.explanations().explanation(id, "clinician");
             assertThat(shown.predictionId()).isEqualTo(id);
             assertThat(shown.risk()).isEqualTo(line.get("score").asDouble());
             assertThat(shown.slot()).isEqualTo(Slot.BATCH);

@@ -58,7 +58,7 @@ public final class ExplanationFunctions {
                 throw new ValidationException("a prediction id is the UUID the scoring answer gave (hexadecimal digits"
                         + " and hyphens)");
             }
-            PredictionExplanation explanation = explanations.explanation(id);
+            PredictionExplanation explanation = explanations.explanation(id, call.principal().id());
             if (ContentNegotiation.choose(call.header("accept"), OFFERED).equals(JSON)) {
                 return new Reply(200, explanation, Map.of("Vary", "Accept"));
             }

@@ -81,6 +81,8 @@ public final class BatchService {
     static final String AUDIT_SUBMITTED = "batch.submitted";
     static final String AUDIT_COMPLETED = "batch.completed";
     static final String AUDIT_FAILED = "batch.failed";
+    /** A page of a job's per-row results read through {@link #readResults}. */
+    public static final String AUDIT_RESULTS_READ = "batch.results.read";
     /** The operation a failed job is counted under in {@code vigil.errors}. */
     static final String FAILED_OPERATION = "batch";
     /** The stages whose versions may score a batch: signed by an approver and not taken off since. */
@@ -1094,17 +1096,45 @@ public final class BatchService {
 
     /**
      * Up to {@code maxBytes} of a completed job's results from byte {@code offset}, cut after the last whole line,
-     * so a client downloads any size of file in bounded pages.
+     * so a client downloads any size of file in bounded pages. Every page asked for is an audit record
+     * ({@link #AUDIT_RESULTS_READ}) naming {@code reader}, the job, the offset and the bytes given, or why none were
+     * ({@code refused} or {@code failed} with the error's code; {@code invalid}, without the text, for an id that is no
+     * batch id).
      */
-    public ResultsPage readResults(String id, long offset, int maxBytes) {
+    public ResultsPage readResults(String id, long offset, int maxBytes, String reader) {
+        Objects.requireNonNull(reader, "reader");
+        String canonical;
+        try {
+            canonical = canonicalId(id);
+        } catch (ValidationException e) {
+            // What was asked stays out of the record: it is not a batch id and may be anything.
+            audit.record(reader, AUDIT_RESULTS_READ, "batches", "invalid", Map.of());
+            throw e;
+        }
+        Map<String, String> details = new TreeMap<>();
+        details.put("batchId", canonical);
+        details.put("offset", Long.toString(offset));
+        ResultsPage page;
+        try {
+            page = resultsPage(canonical, offset, maxBytes);
+        } catch (VigilException e) {
+            details.put("code", e.code().name());
+            audit.record(reader, AUDIT_RESULTS_READ, "batches/" + canonical,
+                    e.code().isClientError() ? "refused" : "failed", details);
+            throw e;
+        }
+        details.put("bytes", Integer.toString(page.lines().length));
+        audit.record(reader, AUDIT_RESULTS_READ, "batches/" + canonical, "read", details);
+        return page;
+    }
+
+    private ResultsPage resultsPage(String id, long offset, int maxBytes) {
         if (offset < 0 || maxBytes < 1) {
             throw new ValidationException("offset must be 0 or more (the nextOffset of the previous page)");
         }
-        String canonical = canonicalId(id);
-        id = canonical;
-        requireCompleted(canonical);
-        long total = artifacts.describe(ArtifactStore.BATCH_OUTPUT, resultsName(canonical))
-                .orElseThrow(() -> notFound(canonical)).size();
+        requireCompleted(id);
+        long total = artifacts.describe(ArtifactStore.BATCH_OUTPUT, resultsName(id))
+                .orElseThrow(() -> notFound(id)).size();
         if (offset > total) {
             throw new ValidationException("offset " + offset + " is past the end of the results (" + total + " bytes);"
                     + " start at 0, or at the x-vigil-next-offset a previous page gave");

@@ -85,7 +85,7 @@ class BatchRetentionTest {
                 .contains(id);
         String purgedOn = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toString();
         List<Runnable> routes = List.of(() -> platform.batches().status(id), () -> platform.batches().summary(id),
-                () -> platform.batches().openResults(id), () -> platform.batches().readResults(id, 0, 1024));
+                () -> platform.batches().openResults(id), () -> platform.batches().readResults(id, 0, 1024, "analyst"));
         for (Runnable route : routes) {
             assertThatThrownBy(route::run).isInstanceOfSatisfying(VigilException.class, e -> {
                 assertThat(e.code()).isEqualTo(ErrorCode.PURGED_BY_RETENTION);

@@ -2,6 +2,7 @@ package health.vigil.scoring.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import health.vigil.config.VigilConfig;
@@ -1371,7 +1372,7 @@ class BatchServiceTest {
         long offset = 0;
         int pages = 0;
         while (offset < whole.length) {
-            BatchService.ResultsPage page = batches.readResults(job.id(), offset, 700);
+            BatchService.ResultsPage page = batches.readResults(job.id(), offset, 700, "analyst");
             assertThat(page.lines()).isNotEmpty();
             assertThat(page.lines()[page.lines().length - 1]).as("a page ends with a whole line").isEqualTo((byte) '\n');
             paged.writeBytes(page.lines());
@@ -1382,23 +1383,54 @@ class BatchServiceTest {
         assertThat(pages).isGreaterThan(2);
 
         int firstLineEnd = new String(whole, StandardCharsets.UTF_8).indexOf('\n') + 1;
-        assertThat(batches.readResults(job.id(), firstLineEnd, 700).lines()).isNotEmpty();
-        assertThatThrownBy(() -> batches.readResults(job.id(), firstLineEnd - 5, 700))
+        assertThat(batches.readResults(job.id(), firstLineEnd, 700, "analyst").lines()).isNotEmpty();
+        assertThatThrownBy(() -> batches.readResults(job.id(), firstLineEnd - 5, 700, "analyst"))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("inside a line");
         // The last page's next offset is the end: nothing more. Past it is not an offset any page gave.
-        assertThat(batches.readResults(job.id(), whole.length, 700).lines()).isEmpty();
-        assertThat(batches.readResults(job.id(), whole.length, 700).nextOffset()).isEqualTo(whole.length);
-        assertThatThrownBy(() -> batches.readResults(job.id(), whole.length + 10, 700))
+        assertThat(batches.readResults(job.id(), whole.length, 700, "analyst").lines()).isEmpty();
+        assertThat(batches.readResults(job.id(), whole.length, 700, "analyst").nextOffset()).isEqualTo(whole.length);
+        assertThatThrownBy(() -> batches.readResults(job.id(), whole.length + 10, 700, "analyst"))
                 .isInstanceOf(ValidationException.class).hasMessageContaining("past the end of the results");
 
         // The id as a UUID in upper case is the same job, as a prediction id is the same prediction.
         String upper = job.id().toUpperCase(java.util.Locale.ROOT);
         assertThat(batches.status(upper).id()).isEqualTo(job.id());
         assertThat(batches.summary(upper)).isEqualTo(batches.summary(job.id()));
-        assertThat(batches.readResults(upper, 0, 700).lines()).isEqualTo(batches.readResults(job.id(), 0, 700).lines());
+        assertThat(batches.readResults(upper, 0, 700, "analyst").lines())
+                .isEqualTo(batches.readResults(job.id(), 0, 700, "analyst").lines());
         // A job there is none of has no summary because it is not there: 404, not "still running".
         assertThatThrownBy(() -> batches.summary(java.util.UUID.randomUUID().toString()))
                 .isInstanceOf(health.vigil.error.NotFoundException.class).hasMessageContaining("there is no batch");
+    }
+
+    @Test
+    void everyPageOfResultsAskedForIsOneAuditRecordNamingTheReaderButNeverTextThatIsNoBatchId() throws Exception {
+        upload("discharges.jsonl", jsonLines(20));
+        BatchService batches = service(platform.artifacts(), new BatchSettings(1 << 20, 8, 1_024));
+        BatchJob job = batches.submit(new BatchRequest(model, null, "discharges.jsonl", false), "analyst");
+        batches.scorePartition(queued.poll());
+
+        BatchService.ResultsPage first = batches.readResults(job.id(), 0, 700, "clinic-analyst");
+        batches.readResults(job.id(), first.nextOffset(), 700, "clinic-analyst");
+        assertThatThrownBy(() -> batches.readResults(job.id(), first.nextOffset() - 1, 700, "another-analyst"))
+                .isInstanceOf(ValidationException.class);
+        // A record number pasted where the id goes is refused and kept out of the record.
+        assertThatThrownBy(() -> batches.readResults("MRN-20481234", 0, 700, "another-analyst"))
+                .isInstanceOf(ValidationException.class);
+
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        List<AuditRecord> reads = platform.audit().read(today.minusDays(1), today.plusDays(1)).stream()
+                .filter(r -> r.action().equals(BatchService.AUDIT_RESULTS_READ)).toList();
+        assertThat(reads).extracting(AuditRecord::actor, AuditRecord::subject, AuditRecord::outcome).containsExactly(
+                tuple("clinic-analyst", "batches/" + job.id(), "read"),
+                tuple("clinic-analyst", "batches/" + job.id(), "read"),
+                tuple("another-analyst", "batches/" + job.id(), "refused"),
+                tuple("another-analyst", "batches", "invalid"));
+        assertThat(reads.get(0).details()).containsEntry("batchId", job.id()).containsEntry("offset", "0")
+                .containsEntry("bytes", Integer.toString(first.lines().length));
+        assertThat(reads.get(1).details()).containsEntry("offset", Long.toString(first.nextOffset()));
+        assertThat(reads.get(2).details()).containsEntry("code", "INVALID_REQUEST");
+        assertThat(reads).allSatisfy(r -> assertThat(r.toString()).doesNotContain("20481234"));
     }
 
     /**

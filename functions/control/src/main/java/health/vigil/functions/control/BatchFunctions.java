@@ -115,7 +115,7 @@ public final class BatchFunctions {
                 throw new ValidationException("offset must be a whole number of bytes written in ASCII digits: 0, or"
                         + " the x-vigil-next-offset a previous page gave");
             }
-            BatchService.ResultsPage page = batches.readResults(id, offset, RESULTS_PAGE_BYTES);
+            BatchService.ResultsPage page = batches.readResults(id, offset, RESULTS_PAGE_BYTES, call.principal().id());
             return Reply.text("application/x-ndjson", new String(page.lines(), StandardCharsets.UTF_8),
                     Map.of("x-vigil-next-offset", Long.toString(page.nextOffset()),
                             "x-vigil-total-bytes", Long.toString(page.totalBytes())));

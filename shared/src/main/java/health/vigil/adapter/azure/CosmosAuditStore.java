@@ -140,7 +140,12 @@ final class CosmosAuditStore implements AuditStore {
             }
             throw CosmosFailures.translate("appending audit record " + record.sequence() + " of " + partition, e);
         }
-        advanceHead(record, pk);
+        try {
+            advanceHead(record, pk);
+        } catch (StoreException e) {
+            // The record is stored: an append reported as failed would be written again by the caller's retry. A
+            // head left behind only costs the next reader one more probe.
+        }
         return true;
     }
 
@@ -303,7 +308,8 @@ final class CosmosAuditStore implements AuditStore {
 
     /**
      * Binds the claimed key to the record's place. Losing this write is harmless: the claim still names the record's
-     * id, and whoever finds it unbound after the lease binds it.
+     * id, and whoever finds it unbound after the lease binds it. So a failure here (a timeout, throttling the SDK
+     * could not retry away) is not the append's: the record is stored, and its caller must not be told otherwise.
      */
     private void bind(ObjectNode claim, AuditRecord record) {
         ObjectNode bound = claim.deepCopy();
@@ -315,9 +321,7 @@ final class CosmosAuditStore implements AuditStore {
             container.replaceItem(bound, bound.path(CosmosDocuments.ID).asText(), KEYS_PK,
                     new CosmosItemRequestOptions().setIfMatchETag(CosmosDocuments.etag(claim)));
         } catch (CosmosException e) {
-            if (e.getStatusCode() != 412 && !CosmosDocuments.isMissingItem(e)) {
-                throw CosmosFailures.translate("binding an audit idempotency key to its record", e);
-            }
+            // Taken over (412), removed by hand (404) or not answered: either way the record is stored.
         }
     }
 

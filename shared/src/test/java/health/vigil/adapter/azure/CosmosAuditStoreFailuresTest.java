@@ -1,0 +1,154 @@
+package health.vigil.adapter.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import com.azure.cosmos.CosmosContainer;
+import com.azure.cosmos.CosmosException;
+import com.azure.cosmos.models.CosmosItemRequestOptions;
+import com.azure.cosmos.models.CosmosItemResponse;
+import com.azure.cosmos.models.PartitionKey;
+import com.azure.cosmos.util.CosmosPagedIterable;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import health.vigil.model.AuditRecord;
+import health.vigil.port.AuditStore.KeyedAppend;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the Cosmos DB audit store does when a write fails after, or while, it lands: a timeout (408, 503) whose write
+ * may have happened, or a failure of the bookkeeping that follows a stored record. The container is a map of
+ * documents with conditional writes; a fault makes one write fail once, before or after it lands.
+ */
+class CosmosAuditStoreFailuresTest {
+    private static final String DAY = "2026-03-01";
+    private static final String KEY = "model.register:readmission:3";
+
+    private final Map<String, ObjectNode> documents = new HashMap<>();
+    private final Map<String, Fault> faults = new HashMap<>();
+    private final CosmosContainer container = container();
+    private final CosmosAuditStore store = new CosmosAuditStore(container);
+    private int etags;
+
+    private record Fault(int status, boolean lands) {}
+
+    @Test
+    void aHeadThatCannotBeMovedAfterTheRecordIsStoredDoesNotFailTheAppend() {
+        AuditRecord record = Fixtures.audit(DAY, 1, "prev");
+        faults.put("create head", new Fault(503, false));
+
+        assertThat(store.tryAppend(record)).as("the record is stored; the head is a hint").isTrue();
+
+        assertThat(stored(DAY + ":1")).isNotNull();
+        assertThat(store.last(DAY)).contains(record);
+    }
+
+    @Test
+    void aBindingThatTimesOutAfterTheRecordIsStoredStillReportsTheAppend() {
+        AuditRecord record = Fixtures.audit(DAY, 1, "prev");
+        faults.put("replace " + CosmosAuditStore.keyId(KEY), new Fault(408, false));
+
+        assertThat(store.tryAppendOnce(KEY, record)).isEqualTo(KeyedAppend.APPENDED);
+
+        assertThat(stored(DAY + ":1")).isNotNull();
+        assertThat(stored(CosmosAuditStore.keyId(KEY)).path("recordId").asText())
+                .as("the unbound claim still names the record, for whoever finds it after the lease")
+                .isEqualTo(record.id());
+    }
+
+    private ObjectNode stored(String id) {
+        return documents.values().stream().filter(doc -> id.equals(doc.path("id").asText())).findFirst().orElse(null);
+    }
+
+    private static String slot(PartitionKey pk, String id) {
+        return pk + "|" + id;
+    }
+
+    private static CosmosException status(int status) {
+        return new Status(status);
+    }
+
+    /** A failure as the SDK raises it (a mocked exception has no stack trace for a failing test's report). */
+    private static final class Status extends CosmosException {
+        private static final long serialVersionUID = 1L;
+
+        Status(int status) {
+            super(status, "Cosmos DB answered " + status);
+        }
+    }
+
+    private CosmosItemResponse<ObjectNode> written(String slot, ObjectNode doc) {
+        ObjectNode copy = doc.deepCopy();
+        copy.put(CosmosDocuments.ETAG, "\"" + ++etags + "\"");
+        documents.put(slot, copy);
+        @SuppressWarnings("unchecked")
+        CosmosItemResponse<ObjectNode> response = mock(CosmosItemResponse.class);
+        when(response.getETag()).thenReturn(copy.path(CosmosDocuments.ETAG).asText());
+        return response;
+    }
+
+    /** Throws the fault planned for this write, if any: after storing the document when the fault lands. */
+    private void inject(String operation, String slot, ObjectNode doc) {
+        Fault fault = faults.remove(operation + " " + doc.path("id").asText());
+        if (fault != null) {
+            if (fault.lands()) {
+                written(slot, doc);
+            }
+            throw status(fault.status());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private CosmosContainer container() {
+        CosmosContainer c = mock(CosmosContainer.class);
+        when(c.readItem(anyString(), any(PartitionKey.class), eq(ObjectNode.class))).thenAnswer(call -> {
+            ObjectNode doc = documents.get(slot(call.getArgument(1), call.getArgument(0)));
+            if (doc == null) {
+                throw status(404);
+            }
+            CosmosItemResponse<ObjectNode> response = mock(CosmosItemResponse.class);
+            when(response.getItem()).thenReturn(doc.deepCopy());
+            return response;
+        });
+        when(c.readAllItems(any(PartitionKey.class), eq(ObjectNode.class))).thenAnswer(call -> {
+            String prefix = call.getArgument(0) + "|";
+            List<ObjectNode> partition = documents.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                    .map(e -> e.getValue().deepCopy()).toList();
+            CosmosPagedIterable<ObjectNode> pages = mock(CosmosPagedIterable.class);
+            when(pages.iterator()).thenAnswer(ignored -> partition.iterator());
+            return pages;
+        });
+        when(c.createItem(any(ObjectNode.class), any(PartitionKey.class), any(CosmosItemRequestOptions.class)))
+                .thenAnswer(call -> {
+                    ObjectNode doc = call.getArgument(0);
+                    String slot = slot(call.getArgument(1), doc.path("id").asText());
+                    if (documents.containsKey(slot)) {
+                        throw status(409);
+                    }
+                    inject("create", slot, doc);
+                    return written(slot, doc);
+                });
+        when(c.replaceItem(any(ObjectNode.class), anyString(), any(PartitionKey.class),
+                any(CosmosItemRequestOptions.class))).thenAnswer(call -> {
+                    ObjectNode doc = call.getArgument(0);
+                    String slot = slot(call.getArgument(2), call.getArgument(1));
+                    ObjectNode current = documents.get(slot);
+                    if (current == null) {
+                        throw status(404);
+                    }
+                    String ifMatch = ((CosmosItemRequestOptions) call.getArgument(3)).getIfMatchETag();
+                    if (ifMatch != null && !ifMatch.equals(current.path(CosmosDocuments.ETAG).asText())) {
+                        throw status(412);
+                    }
+                    inject("replace", slot, doc);
+                    return written(slot, doc);
+                });
+        return c;
+    }
+}

@@ -138,7 +138,19 @@ final class CosmosAuditStore implements AuditStore {
             if (e.getStatusCode() == 409) {
                 return false;
             }
-            throw CosmosFailures.translate("appending audit record " + record.sequence() + " of " + partition, e);
+            StoreException failed = CosmosFailures.translate("appending audit record " + record.sequence() + " of "
+                    + partition, e);
+            if (!unanswered(e)) {
+                throw failed;
+            }
+            // The create may have landed. Only one write can create the id: the record there says whose it was.
+            ObjectNode there = readAfter(failed, doc.path(CosmosDocuments.ID).asText(), pk);
+            if (there == null) {
+                throw failed;
+            }
+            if (!record.hash().equals(there.path(CosmosDocuments.BODY).path("hash").asText())) {
+                return false;
+            }
         }
         try {
             advanceHead(record, pk);
@@ -226,14 +238,23 @@ final class CosmosAuditStore implements AuditStore {
         Instant giveUp = Instant.now().plus(keyWait);
         for (int attempt = 1; ; attempt++) {
             ObjectNode fresh = keyDocument(key, id, record);
+            ObjectNode theirs;
             try {
                 return new KeyClaim(null, withEtag(fresh, container.createItem(fresh, KEYS_PK, new CosmosItemRequestOptions())));
             } catch (CosmosException e) {
-                if (e.getStatusCode() != 409) {
+                if (e.getStatusCode() == 409) {
+                    theirs = CosmosDocuments.readOrNull(container, id, KEYS_PK, "reading an audit idempotency key");
+                } else if (unanswered(e)) {
+                    // The claim may have landed; if it did, it names this writer's record and is taken as its own.
+                    StoreException failed = CosmosFailures.translate("claiming an audit idempotency key", e);
+                    theirs = readAfter(failed, id, KEYS_PK);
+                    if (theirs == null) {
+                        throw failed;
+                    }
+                } else {
                     throw CosmosFailures.translate("claiming an audit idempotency key", e);
                 }
             }
-            ObjectNode theirs = CosmosDocuments.readOrNull(container, id, KEYS_PK, "reading an audit idempotency key");
             if (theirs == null) {
                 continue;
             }
@@ -287,6 +308,27 @@ final class CosmosAuditStore implements AuditStore {
                 return null;
             }
             throw CosmosFailures.translate("taking over an audit idempotency key", e);
+        }
+    }
+
+    /** A write that failed without the server's answer (timed out, or unreachable): it may have happened. */
+    private static boolean unanswered(CosmosException e) {
+        return e.getStatusCode() == 408 || e.getStatusCode() == 503;
+    }
+
+    /**
+     * The document at {@code id} after a create that was not answered, or null when there is none; when it cannot be
+     * read either, the create's own failure.
+     */
+    private ObjectNode readAfter(StoreException failed, String id, PartitionKey pk) {
+        try {
+            return container.readItem(id, pk, ObjectNode.class).getItem();
+        } catch (CosmosException e) {
+            if (CosmosDocuments.isMissingItem(e)) {
+                return null;
+            }
+            failed.addSuppressed(e);
+            throw failed;
         }
     }
 

@@ -1,6 +1,7 @@
 package health.vigil.adapter.azure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
@@ -14,6 +15,8 @@ import com.azure.cosmos.models.CosmosItemResponse;
 import com.azure.cosmos.models.PartitionKey;
 import com.azure.cosmos.util.CosmosPagedIterable;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import health.vigil.error.ErrorCode;
+import health.vigil.error.StoreException;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore.KeyedAppend;
 import java.util.HashMap;
@@ -62,6 +65,51 @@ class CosmosAuditStoreFailuresTest {
                 .isEqualTo(record.id());
     }
 
+    @Test
+    void aRecordCreateThatTimedOutButLandedIsAppendedOnceAndItsKeyBound() {
+        AuditRecord record = Fixtures.audit(DAY, 1, "prev");
+        faults.put("create " + DAY + ":1", new Fault(408, true));
+
+        assertThat(store.tryAppendOnce(KEY, record)).isEqualTo(KeyedAppend.APPENDED);
+
+        assertThat(store.findByKey(KEY)).contains(record);
+        assertThat(store.read(DAY)).containsExactly(record);
+    }
+
+    @Test
+    void aKeyClaimThatTimedOutButLandedIsThisWritersClaim() {
+        AuditRecord record = Fixtures.audit(DAY, 1, "prev");
+        faults.put("create " + CosmosAuditStore.keyId(KEY), new Fault(503, true));
+
+        assertThat(store.tryAppendOnce(KEY, record)).isEqualTo(KeyedAppend.APPENDED);
+
+        assertThat(store.findByKey(KEY)).contains(record);
+    }
+
+    @Test
+    void aRecordCreateThatTimedOutWhereAnotherWritersRecordLandedIsALostSequence() {
+        AuditRecord theirs = Fixtures.audit(DAY, 1, "prev");
+        AuditRecord mine = new AuditRecord("mine", DAY, 1, theirs.time(), "bob", "model.approve", theirs.subject(),
+                "ok", Map.of(), "prev", "f".repeat(64));
+        assertThat(store.tryAppend(theirs)).isTrue();
+        // Not answered, where the server would have answered 409.
+        faults.put("create " + DAY + ":1", new Fault(408, false));
+
+        assertThat(store.tryAppend(mine)).as("the sequence is taken: re-chain").isFalse();
+        assertThat(store.read(DAY)).containsExactly(theirs);
+    }
+
+    @Test
+    void aRecordCreateThatTimedOutAndDidNotLandStillFailsAsRetryable() {
+        faults.put("create " + DAY + ":1", new Fault(503, false));
+
+        assertThatThrownBy(() -> store.tryAppend(Fixtures.audit(DAY, 1, "prev")))
+                .isInstanceOfSatisfying(StoreException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
+                .hasMessageContaining("timed out");
+        assertThat(stored(DAY + ":1")).isNull();
+    }
+
     private ObjectNode stored(String id) {
         return documents.values().stream().filter(doc -> id.equals(doc.path("id").asText())).findFirst().orElse(null);
     }
@@ -93,11 +141,14 @@ class CosmosAuditStoreFailuresTest {
         return response;
     }
 
-    /** Throws the fault planned for this write, if any: after storing the document when the fault lands. */
+    /**
+     * Throws the fault planned for this write, if any: after storing the document when the fault lands (a create lands
+     * only where no document is).
+     */
     private void inject(String operation, String slot, ObjectNode doc) {
         Fault fault = faults.remove(operation + " " + doc.path("id").asText());
         if (fault != null) {
-            if (fault.lands()) {
+            if (fault.lands() && (operation.equals("replace") || !documents.containsKey(slot))) {
                 written(slot, doc);
             }
             throw status(fault.status());
@@ -128,10 +179,10 @@ class CosmosAuditStoreFailuresTest {
                 .thenAnswer(call -> {
                     ObjectNode doc = call.getArgument(0);
                     String slot = slot(call.getArgument(1), doc.path("id").asText());
+                    inject("create", slot, doc);
                     if (documents.containsKey(slot)) {
                         throw status(409);
                     }
-                    inject("create", slot, doc);
                     return written(slot, doc);
                 });
         when(c.replaceItem(any(ObjectNode.class), anyString(), any(PartitionKey.class),

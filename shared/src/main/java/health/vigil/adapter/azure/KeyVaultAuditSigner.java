@@ -44,8 +44,11 @@ final class KeyVaultAuditSigner implements AuditSigner {
         } catch (HttpResponseException e) {
             int status = e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
             if (status == 401 || status == 403) {
+                // Granted on the key alone (access.bicep), so that a key added to the vault later stays unused.
                 throw new StoreException("Key Vault refused to sign audit evidence (" + status + "): give the app's"
-                        + " managed identity the 'Key Vault Crypto User' role on the vault", e);
+                        + " managed identity the 'Key Vault Crypto User' role on the key " + KEY_NAME + " itself, not"
+                        + " on the vault: az role assignment create --assignee PRINCIPAL_ID --role \"Key Vault Crypto"
+                        + " User\" --scope VAULT_ID/keys/" + KEY_NAME, e);
             }
             if (status == 404) {
                 throw new StoreException("Key Vault has no key '" + KEY_NAME + "': create it (EC P-256, sign/verify;"

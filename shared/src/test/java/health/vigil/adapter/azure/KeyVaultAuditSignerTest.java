@@ -64,7 +64,11 @@ class KeyVaultAuditSignerTest {
         when(client.sign(eq(SignatureAlgorithm.ES256), any())).thenThrow(new HttpResponseException("forbidden", response));
 
         assertThatThrownBy(() -> new KeyVaultAuditSigner(client, v -> new byte[0]).sign(new byte[] {1}))
-                .isInstanceOf(StoreException.class).hasMessageContaining("Key Vault Crypto User");
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("the 'Key Vault Crypto User' role on the key " + KeyVaultAuditSigner.KEY_NAME
+                        + " itself, not on the vault")
+                .hasMessageContaining("--scope VAULT_ID/keys/" + KeyVaultAuditSigner.KEY_NAME)
+                .hasMessageNotContaining("role on the vault");
     }
 
     private static SignResult keyVaultSign(KeyPair pair, byte[] digest, String keyId) throws Exception {

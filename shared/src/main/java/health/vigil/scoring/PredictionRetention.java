@@ -3,6 +3,7 @@ package health.vigil.scoring;
 import health.vigil.audit.AuditLog;
 import health.vigil.error.Failures;
 import health.vigil.model.AuditRecord;
+import health.vigil.port.ExpiredOutcomes;
 import health.vigil.port.PredictionLog;
 import health.vigil.security.Principal;
 import java.time.Clock;

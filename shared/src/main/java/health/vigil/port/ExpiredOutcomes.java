@@ -1,12 +1,13 @@
-package health.vigil.scoring;
+package health.vigil.port;
 
 import java.time.Duration;
 import java.time.Instant;
 
 /**
  * The realised outcomes that go with the prediction records at the day's retention cut-off: those that label only
- * predictions made before it, and the outcome files last written before it. A port of {@link PredictionRetention}, so
- * that one retention run removes them under one cut-off.
+ * predictions made before it, and the outcome files last written before it. A port of
+ * {@link health.vigil.scoring.PredictionRetention}, so that one retention run removes them under one cut-off; the
+ * outcomes service implements it, and neither service depends on the other.
  */
 @FunctionalInterface
 public interface ExpiredOutcomes {

@@ -362,14 +362,26 @@ public final class HttpApi {
         return builder.body(text.content()).build();
     }
 
-    /** The error body of every Vigil API. */
+    /**
+     * How long a caller is asked to wait before sending again a request answered 503 (a store that did not answer in
+     * time, throttling its client's own retries did not outlast): long enough for a throttled store's window to pass,
+     * short enough that a person at the command line waits for it.
+     */
+    public static final String RETRY_AFTER_SECONDS = "5";
+
+    /**
+     * The error body of every Vigil API; a 503, which a later try may get past, says when to try again
+     * ({@code Retry-After}), as the local host's own busy answer does.
+     */
     public static HttpResponseMessage error(HttpRequestMessage<?> request, ErrorCode code, String message, String requestId) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code.name());
         error.put("message", message);
         error.put("requestId", requestId);
         // An error may carry what the caller sent in a name: no browser is to read it as anything but JSON.
-        return json(request, code.httpStatus(), Map.of("error", error), Map.of("X-Content-Type-Options", "nosniff"));
+        return json(request, code.httpStatus(), Map.of("error", error), code.httpStatus() == 503
+                ? Map.of("X-Content-Type-Options", "nosniff", "Retry-After", RETRY_AFTER_SECONDS)
+                : Map.of("X-Content-Type-Options", "nosniff"));
     }
 
     /** Whether the request's {@code Accept} ranks a page above JSON. */
@@ -390,8 +402,13 @@ public final class HttpApi {
      * id, under the policy of every page ({@link #PAGE_SECURITY_POLICY}).
      */
     static HttpResponseMessage errorPage(HttpRequestMessage<?> request, ErrorCode code, String message, String requestId) {
+        Map<String, String> headers = PAGE_HEADERS;
+        if (code.httpStatus() == 503) {
+            headers = new LinkedHashMap<>(PAGE_HEADERS);
+            headers.put("Retry-After", RETRY_AFTER_SECONDS);
+        }
         return text(request, code.httpStatus(), new Reply.Text("text/html", errorPageMarkup(code, message, requestId)),
-                PAGE_HEADERS);
+                headers);
     }
 
     /**

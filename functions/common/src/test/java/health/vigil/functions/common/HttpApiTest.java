@@ -18,6 +18,7 @@ import health.vigil.audit.InMemoryAuditStore;
 import health.vigil.audit.MutableClock;
 import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
+import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
@@ -183,6 +184,31 @@ class HttpApiTest {
         assertThat(error.get("code").asText()).isEqualTo("UNAUTHENTICATED");
         assertThat(error.get("requestId").asText()).isEqualTo("inv-1");
         assertThat(response.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
+    }
+
+    /**
+     * A store that did not answer in time is a 503 a later try may get past: the answer says when to try again, to a
+     * script as JSON and to a browser as a page alike; an answer no later try changes (a 400) says nothing of the kind.
+     */
+    @Test
+    void aStoreThatDidNotAnswerIs503SayingWhenToTryAgainAndARefusalIsNot() {
+        HttpResponseMessage unavailable = api.handle(request(Map.of("x-api-key", "scorer"), null), context,
+                Access.role(Role.SCORING_INVOKE), call -> {
+                    throw new StoreException("the registry did not answer in time", null);
+                });
+        HttpResponseMessage refused = api.handle(request(Map.of("x-api-key", "scorer"), null), context,
+                Access.role(Role.SCORING_INVOKE), call -> {
+                    throw new ValidationException(ErrorCode.INVALID_FEATURE, "feature `age` is missing");
+                });
+
+        assertThat(unavailable.getStatusCode()).isEqualTo(503);
+        assertThat(body(unavailable).get("error").get("code").asText()).isEqualTo("STORE_UNAVAILABLE");
+        assertThat(unavailable.getHeader("Retry-After")).isEqualTo(HttpApi.RETRY_AFTER_SECONDS);
+        assertThat(refused.getStatusCode()).isEqualTo(400);
+        assertThat(refused.getHeader("Retry-After")).isNull();
+        HttpResponseMessage page = HttpApi.errorPage(request(Map.of("x-api-key", "scorer"), null),
+                ErrorCode.STORE_UNAVAILABLE, "the registry did not answer in time", "inv-1");
+        assertThat(page.getHeader("Retry-After")).isEqualTo(HttpApi.RETRY_AFTER_SECONDS);
     }
 
     @Test

@@ -119,9 +119,21 @@ public record GatePolicy(
                 DEFAULT_MAX_REFUSED_ROW_SHARE, false, false, List.of(), "platform", null, "platform defaults");
     }
 
-    /** Whether {@code other} holds the same thresholds, whoever set either, when and why. */
+    /**
+     * Whether {@code other} holds the same thresholds, whoever set either, when and why: a threshold of -0.0 is the
+     * threshold 0 (a record's equality tells them apart), and the card fields a version must provide are a set.
+     */
     public boolean sameThresholds(GatePolicy other) {
-        return asVersion(0, null, null, null).equals(other.asVersion(0, null, null, null));
+        return canonical().equals(other.canonical());
+    }
+
+    /** These thresholds with every -0.0 made 0 and the card fields in one order, as version 0 of nobody. */
+    private GatePolicy canonical() {
+        return new GatePolicy(0, aurocFloor + 0.0, nonInferiorityMargin + 0.0, alpha + 0.0, maxCalibrationError + 0.0,
+                maxBrier + 0.0, maxInterceptDeviation + 0.0, minSlope + 0.0, maxSlope + 0.0, minSegmentSize,
+                maxSegmentAurocGap + 0.0, maxSegmentCalibrationGap + 0.0, maxP99LatencyMillis + 0.0,
+                shapTolerance + 0.0, shapRows, leakageAuroc + 0.0, maxRefusedRowShare + 0.0, allowSchemaChanges,
+                requireCleanTree, requiredCardFields.stream().sorted().toList(), null, null, null);
     }
 
     /** The same thresholds as the next version, changed by {@code by} at {@code at} for {@code why}. */

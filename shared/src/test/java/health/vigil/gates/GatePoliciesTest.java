@@ -88,6 +88,31 @@ class GatePoliciesTest {
                 .as("the defaults' thresholds are a change from a stored policy").isEqualTo(2);
     }
 
+    /**
+     * A threshold written as -0.0 is the threshold 0, and the card fields a version must provide are a set: neither
+     * spelling is a change of the policy, or a script that writes them differently would put reports out of date.
+     */
+    @Test
+    void aZeroWrittenAsMinusZeroOrCardFieldsInAnotherOrderAreTheSameThresholds() {
+        List<String> fields = List.of(health.vigil.model.CardFacts.FIELDS.get(0),
+                health.vigil.model.CardFacts.FIELDS.get(1));
+        GatePolicy written = with(with(GatePolicy.defaults(), "nonInferiorityMargin", 0.0), "requiredCardFields",
+                fields);
+        GatePolicy rewritten = with(with(GatePolicy.defaults(), "nonInferiorityMargin", -0.0), "requiredCardFields",
+                List.of(fields.get(1), fields.get(0)));
+
+        assertThat(rewritten.sameThresholds(written)).isTrue();
+        assertThat(written.sameThresholds(rewritten)).isTrue();
+        assertThat(with(written, "nonInferiorityMargin", 0.01).sameThresholds(written)).isFalse();
+        assertThat(with(written, "requiredCardFields", fields.subList(0, 1)).sameThresholds(written)).isFalse();
+    }
+
+    private static GatePolicy with(GatePolicy policy, String field, Object value) {
+        com.fasterxml.jackson.databind.node.ObjectNode thresholds = health.vigil.json.Json.mapper().valueToTree(policy);
+        thresholds.set(field, health.vigil.json.Json.mapper().valueToTree(value));
+        return health.vigil.json.Json.convert("the policy", thresholds, GatePolicy.class);
+    }
+
     @Test
     void anotherSpellingOfAnUploaderCannotSetTheBarTheirVersionIsJudgedBy() {
         InMemoryAuditStore store = new InMemoryAuditStore();

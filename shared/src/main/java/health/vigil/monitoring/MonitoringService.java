@@ -70,6 +70,12 @@ public final class MonitoringService {
     public static final String RUN_ACTION = "monitoring.run";
     private static final int JOIN_BATCH = 1_000;
 
+    /**
+     * How long after a drifted window settled its report waits, by default, for the final report of a window before
+     * it that its count of drifted windows in a row needs: a day, some 24 runs of the hourly timer.
+     */
+    public static final Duration DEFAULT_AWAIT_LIMIT = Duration.ofDays(1);
+
     private final ModelRegistry registry;
     private final ArtifactStore artifacts;
     private final Function<Manifest, FeaturePipeline> pipelines;
@@ -87,6 +93,7 @@ public final class MonitoringService {
     private final Optional<WorkQueue> queue;
     private final int fanOutAbove;
     private final Duration settling;
+    private final Duration awaitLimit;
     /** Plans and partial summaries of fanned-out checks, beside the reports. */
     private final StoredJson documents;
 
@@ -102,6 +109,23 @@ public final class MonitoringService {
             Clock clock, Function<ModelName, MonitoringPolicy> policies, RetrainPolicy retrain, long maxEntryBytes,
             Function<ModelName, SegmentColumns> segmentColumns, Optional<WorkQueue> queue, int fanOutAbove,
             Duration settling) {
+        this(registry, artifacts, pipelines, predictions, outcomes, audit, events, telemetry, clock, policies, retrain,
+                maxEntryBytes, segmentColumns, queue, fanOutAbove, settling, DEFAULT_AWAIT_LIMIT);
+    }
+
+    /**
+     * @param awaitLimit how long after a drifted window settled its report waits for the final report of a window
+     *     before it that its count needs; after that the earlier window is counted as not drifted and the report is
+     *     final
+     * @see #MonitoringService(ModelRegistry, ArtifactStore, Function, PredictionLog, OutcomeJoin, AuditLog,
+     *     EventPublisher, Telemetry, Clock, Function, RetrainPolicy, long, Function, Optional, int, Duration)
+     */
+    public MonitoringService(ModelRegistry registry, ArtifactStore artifacts,
+            Function<Manifest, FeaturePipeline> pipelines, PredictionLog predictions, OutcomeJoin outcomes,
+            AuditLog audit, EventPublisher events, Telemetry telemetry, Clock clock,
+            Function<ModelName, MonitoringPolicy> policies, RetrainPolicy retrain, long maxEntryBytes,
+            Function<ModelName, SegmentColumns> segmentColumns, Optional<WorkQueue> queue, int fanOutAbove,
+            Duration settling, Duration awaitLimit) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.pipelines = Objects.requireNonNull(pipelines, "pipelines");
@@ -122,6 +146,10 @@ public final class MonitoringService {
         }
         this.fanOutAbove = fanOutAbove;
         this.settling = Objects.requireNonNull(settling, "settling");
+        this.awaitLimit = Objects.requireNonNull(awaitLimit, "awaitLimit");
+        if (awaitLimit.isNegative()) {
+            throw new IllegalArgumentException("awaitLimit must not be negative");
+        }
         this.documents = new StoredJson(artifacts, ArtifactStore.MONITORING);
     }
 
@@ -816,8 +844,10 @@ public final class MonitoringService {
         int driftedWindows = 0;
         // A window before this one whose check is not final yet (noted for another run: it failed, is still fanned
         // out, or was checked before it settled): counted as it stands now, so this report is provisional and the
-        // check after that window's final report replaces it, whichever of the two windows was checked first.
+        // check after that window's final report replaces it, whichever of the two windows was checked first. Once
+        // this window settled awaitLimit ago, such a window is counted as not drifted and this report is final.
         Instant awaited = null;
+        Instant notAwaited = null;
         if (drift != null && drift.drifted()) {
             driftedWindows = 1;
             String slotName = slot.wireName();
@@ -829,6 +859,10 @@ public final class MonitoringService {
                         version.version(), slotName, previousFrom, previousTo));
                 if (previous.map(MonitoringReport::provisional).orElse(true)
                         && documents.exists(unsettledName(model, previousFrom, previousTo))) {
+                    if (settledAt(to.plus(awaitLimit), clock.instant())) {
+                        notAwaited = previousFrom;
+                        break;
+                    }
                     awaited = previousFrom;
                 }
                 if (previous.isEmpty() || !previous.get().drifted()) {
@@ -841,6 +875,11 @@ public final class MonitoringService {
                 reasons.add("the window from " + awaited + " has no final report yet, so the drifted windows in a row"
                         + " are counted without it: this report is provisional, and the first check after that"
                         + " window's final report replaces it");
+            }
+            if (notAwaited != null) {
+                reasons.add("the window from " + notAwaited + " had no final report " + Words.duration(awaitLimit)
+                        + " after this window settled, so it is counted as not drifted; a later report of it does not"
+                        + " change this one");
             }
         }
         boolean degraded = false;

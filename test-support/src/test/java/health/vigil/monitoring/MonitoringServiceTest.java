@@ -1034,6 +1034,84 @@ class MonitoringServiceTest {
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.DRIFT_DETECTED)).hasSize(2);
     }
 
+    /**
+     * The window before a drifted window never gets its final report (its partitions' messages are always lost): the
+     * drifted window waits for it a day after it settled, then is judged final with that window counted as not
+     * drifted, its reason says so, its events go out once and its window is no longer checked again. A later report
+     * of the earlier window does not change it. Before, it stayed provisional and was checked again on every run.
+     */
+    @Test
+    void aDriftedWindowStopsWaitingForAWindowBeforeItThatNeverGetsItsFinalReport() {
+        start(MonitoringPolicy.DEFAULTS);
+        MonitoringPolicy twoInARow = new MonitoringPolicy(Duration.ofHours(2), DriftThresholds.DEFAULTS, 2, 50, 10,
+                0.6, 0.25, 0.6);
+        Instant middle = START.plus(Duration.ofHours(2));
+        Instant end = START.plus(Duration.ofHours(4));
+        score(SampleModels.readmissionCohort(400, 9), MonitoringServiceTest::olderAndSicker, START.plusSeconds(600));
+        score(SampleModels.readmissionCohort(400, 10), MonitoringServiceTest::olderAndSicker, middle.plusSeconds(600));
+        String firstId = MonitoringReport.idOf(model.value(), 1, Slot.STABLE.wireName(), START, middle);
+        String secondId = MonitoringReport.idOf(model.value(), 1, Slot.STABLE.wireName(), middle, end);
+        java.util.concurrent.atomic.AtomicBoolean losingTheFirst = new java.util.concurrent.atomic.AtomicBoolean(true);
+        MonitoringService[] service = new MonitoringService[1];
+        WorkQueue queue = (q, id, message) -> {
+            if (!(losingTheFirst.get() && message.contains(firstId))) {
+                service[0].checkPartition(message);
+            }
+        };
+        service[0] = new MonitoringService(platform.registry(), platform.artifacts(),
+                FeaturePipelines.standard()::forManifest, platform.predictionLog(), platform.outcomeJoin(),
+                platform.audit(), this::publish, Telemetry.NONE, clock, m -> twoInARow, RetrainPolicy.DEFAULTS,
+                Integer.MAX_VALUE - 8, m -> SegmentColumns.NONE, Optional.of(queue), 1,
+                VigilConfig.DEFAULT_MONITORING_SETTLING);
+        String secondNote = MonitoringReport.compact(middle) + "--" + MonitoringReport.compact(end);
+        java.util.function.Supplier<List<String>> notes = () -> platform.artifacts().list(ArtifactStore.MONITORING,
+                MonitoringService.unsettledPrefix(model)).stream().map(ArtifactStore.StoredArtifact::name).toList();
+
+        clock.set(middle.plus(Duration.ofMinutes(5)));
+        service[0].checkAll();
+        clock.set(end.plus(Duration.ofMinutes(5)));
+        service[0].checkAll();
+        // Still waiting a run before the day is up.
+        clock.set(end.plus(VigilConfig.DEFAULT_MONITORING_SETTLING).plus(Duration.ofDays(1))
+                .minusSeconds(1));
+        service[0].checkAll();
+        assertThat(platform.monitoring().reports().find(secondId)).hasValueSatisfying(r ->
+                assertThat(r.provisional()).as(r.reasons().toString()).isTrue());
+        assertThat(notes.get()).anyMatch(n -> n.contains(secondNote));
+
+        clock.set(end.plus(Duration.ofDays(1)).plus(Duration.ofMinutes(5)));
+        service[0].checkAll();
+
+        assertThat(platform.monitoring().reports().find(firstId)).isEmpty();
+        MonitoringReport second = platform.monitoring().reports().find(secondId).orElseThrow();
+        assertThat(second.provisional()).as(second.reasons().toString()).isFalse();
+        assertThat(second.driftedWindows()).isEqualTo(1);
+        assertThat(second.severity()).isEqualTo(MonitoringReport.Severity.WARNING);
+        assertThat(second.reasons()).anyMatch(r -> r.startsWith("the window from " + START + " had no final report"
+                + " 1 day after this window settled, so it is counted as not drifted"));
+        assertThat(notes.get()).noneMatch(n -> n.contains(secondNote));
+        assertThat(published).filteredOn(e -> secondId.equals(e.data().get("reportId")))
+                .extracting(VigilEvent::type).containsExactly(EventTypes.DRIFT_DETECTED);
+
+        // A later run finds it final; then the earlier window's final report is made, and this one stands.
+        clock.set(clock.instant().plus(Duration.ofHours(1)));
+        service[0].checkAll();
+        losingTheFirst.set(false);
+        clock.set(clock.instant().plus(Duration.ofHours(1)));
+        service[0].checkAll();
+
+        assertThat(platform.monitoring().reports().find(firstId)).hasValueSatisfying(r -> assertThat(r.drifted())
+                .isTrue());
+        assertThat(platform.monitoring().reports().find(secondId)).contains(second);
+        assertThat(published).filteredOn(e -> secondId.equals(e.data().get("reportId")))
+                .extracting(VigilEvent::type).containsExactly(EventTypes.DRIFT_DETECTED);
+        assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED)).isEmpty();
+        // The run that queued the earlier window's partitions again saw it pending; the next one forgets it too.
+        clock.set(clock.instant().plus(Duration.ofHours(1)));
+        service[0].checkAll();
+        assertThat(notes.get()).isEmpty();
+    }
+
     /** A copy of the sample model under another name, registered, approved and deployed as version 1. */
     private ModelName registerAndDeployAnother(String name) {
         health.vigil.testing.samples.SamplePackage sample = SampleModels.readmissionLogistic();

@@ -113,8 +113,14 @@ final class MonitorCommand {
                     + " scores alone " + expected);
         }
         for (JsonNode segment : r.path("segments")) {
-            String name = "  segment " + shown(segment.path("column").asText()) + "=" + shown(segment.path("value").asText()) + ": "
-                    + segment.path("labelled").asLong() + " labelled (" + segment.path("positives").asLong()
+            String name = "  segment " + shown(segment.path("column").asText()) + "="
+                    + shown(segment.path("value").asText()) + ": ";
+            if (segment.hasNonNull("suppressed")) {
+                lines.add(name + (segment.hasNonNull("labelled") ? segment.path("labelled").asLong() + " labelled, "
+                        : "") + "counts withheld: " + shown(segment.path("suppressed").asText()));
+                continue;
+            }
+            name += segment.path("labelled").asLong() + " labelled (" + segment.path("positives").asLong()
                     + " positive)";
             JsonNode p = segment.path("performance");
             lines.add(segment.path("status").asText().equals("MEASURED")

@@ -58,6 +58,20 @@ class MonitorCommandTest {
                 "  segment admission_type=elective: 12 labelled (1 positive), too few outcomes to measure");
     }
 
+    /** A segment whose counts the report withholds says so and why, instead of reading as zero outcomes. */
+    @Test
+    void aSuppressedSegmentSaysItsCountsAreWithheldAndWhy() {
+        JsonNode r = report("{\"labelled\": 450, \"positives\": 90}", """
+                [{"column": "sex", "value": "female", "status": "SUPPRESSED", "suppressed": "fewer than 11 outcomes"},
+                 {"column": "age_group", "value": "80+", "labelled": 40, "status": "SUPPRESSED",
+                  "suppressed": "fewer than 11 positive or fewer than 11 negative outcomes"}]""");
+
+        assertThat(MonitorCommand.describe(r)).contains(
+                "  segment sex=female: counts withheld: fewer than 11 outcomes",
+                "  segment age_group=80+: 40 labelled, counts withheld: fewer than 11 positive or fewer than 11"
+                        + " negative outcomes");
+    }
+
     @Test
     void aProvisionalReportSaysSoInItsFirstLine() {
         com.fasterxml.jackson.databind.node.ObjectNode r = (com.fasterxml.jackson.databind.node.ObjectNode) report(

@@ -69,8 +69,13 @@ class SegmentsInProductionTest {
     @Test
     void monitoringSegmentsProductionByTheGatesDefinitionsAndNames() {
         MutableClock clock = new MutableClock(START);
+        // Every segment count shown (a cell size of 0), so the counts compare with the gates' own.
+        health.vigil.monitoring.MonitoringPolicy d = health.vigil.monitoring.MonitoringPolicy.DEFAULTS;
+        health.vigil.monitoring.MonitoringPolicy everyCount = new health.vigil.monitoring.MonitoringPolicy(d.window(),
+                d.drift(), d.consecutiveWindows(), d.minLabelled(), d.minLabelledPerClass(), d.minAuroc(), d.maxBrier(),
+                d.minExpectedAuroc(), 0);
         try (VigilPlatform platform = VigilPlatform.builder(VigilConfig.local(home)).clock(clock)
-                .eventPublisher(event -> { }).build()) {
+                .monitoringPolicies(m -> everyCount).eventPublisher(event -> { }).build()) {
             HeldOutEvaluationData held = HeldOutEvaluationData.generate(CLINICAL, PATIENTS, SEED);
             EvaluationDataset dataset = platform.datasets().register(new EvaluationDataset.Declaration(
                     CLINICAL.modelName().value(), "readmission-evaluation.csv", held.label(), held.ageColumn(),

@@ -172,9 +172,10 @@ public record ModelCard(
 
     /**
      * One segment's realised performance in local data; without enough outcomes of both classes, {@code measured} is
-     * false and {@code performance} absent.
+     * false and {@code performance} absent. A count the monitoring policy's minimum cell size withholds is absent,
+     * and {@code suppressed} says why ({@code fewer than 11 outcomes}).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record LocalSegment(String column, String value, long labelled, long positives, boolean measured,
-            LocalPerformance performance) {}
+    public record LocalSegment(String column, String value, Long labelled, Long positives, boolean measured,
+            LocalPerformance performance, String suppressed) {}
 }

@@ -374,6 +374,11 @@ public final class ModelCards {
         List<String> lines = new ArrayList<>();
         lines.add(windowLine(w));
         for (ModelCard.LocalSegment g : w.segments()) {
+            if (g.suppressed() != null) {
+                lines.add(g.column() + "=" + g.value() + ": " + (g.labelled() == null ? ""
+                        : g.labelled() + " with an outcome; ") + "counts withheld, " + g.suppressed());
+                continue;
+            }
             String counts = g.labelled() + " with an outcome, " + g.positives() + " positive";
             ModelCard.LocalPerformance p = g.performance();
             lines.add(g.column() + "=" + g.value() + ": " + (g.measured() && p != null
@@ -381,7 +386,7 @@ public final class ModelCards {
                     ? "AUROC " + withInterval(p.auroc(), p.aurocLower(), p.aurocUpper())
                             + ", expected calibration error " + Words.number(p.calibrationError())
                             + " (" + counts + ")"
-                    : "no AUROC: " + counts + (g.positives() == 0 || g.positives() == g.labelled()
+                    : "no AUROC: " + counts + (g.positives() == 0 || g.positives().equals(g.labelled())
                             ? ", outcomes of one class only" : ", fewer outcomes than the monitoring policy needs")));
         }
         lines.add(logged);

@@ -23,12 +23,17 @@ import java.util.Objects;
  * @param maxBrier realised Brier score above this is an alert (performance degraded)
  * @param minExpectedAuroc label-free expected AUROC below this is an alert, when the window has too few labels to
  *     judge the realised AUROC
+ * @param minCellSize fewest outcomes a segment's count may show: a segment count from 1 to one less is withheld
+ *     ({@link SmallCells}); 0 or 1 shows every count
  */
 public record MonitoringPolicy(Duration window, DriftThresholds drift, int consecutiveWindows, long minLabelled,
-        long minLabelledPerClass, double minAuroc, double maxBrier, double minExpectedAuroc) {
+        long minLabelledPerClass, double minAuroc, double maxBrier, double minExpectedAuroc, int minCellSize) {
+
+    /** The smallest segment count shown by default, as the CMS cell-size rule has it (no count from 1 to 10). */
+    public static final int DEFAULT_MIN_CELL_SIZE = 11;
 
     public static final MonitoringPolicy DEFAULTS = new MonitoringPolicy(Duration.ofHours(1), DriftThresholds.DEFAULTS,
-            1, 50, 10, 0.6, 0.25, 0.6);
+            1, 50, 10, 0.6, 0.25, 0.6, DEFAULT_MIN_CELL_SIZE);
 
     public MonitoringPolicy {
         Objects.requireNonNull(window, "window");
@@ -50,19 +55,33 @@ public record MonitoringPolicy(Duration window, DriftThresholds drift, int conse
         unit(minAuroc, "minAuroc");
         unit(maxBrier, "maxBrier");
         unit(minExpectedAuroc, "minExpectedAuroc");
+        if (minCellSize < 0) {
+            throw new ValidationException("minCellSize must be 0 or more (0 or 1 shows every segment count); it is "
+                    + minCellSize);
+        }
+    }
+
+    /** A policy with the default minimum cell size. */
+    public MonitoringPolicy(Duration window, DriftThresholds drift, int consecutiveWindows, long minLabelled,
+            long minLabelledPerClass, double minAuroc, double maxBrier, double minExpectedAuroc) {
+        this(window, drift, consecutiveWindows, minLabelled, minLabelledPerClass, minAuroc, maxBrier, minExpectedAuroc,
+                DEFAULT_MIN_CELL_SIZE);
     }
 
     /**
      * Reads the policy a stored report was judged by. A report stored before the policy had
-     * {@code minLabelledPerClass} judged the AUROC with one outcome of each class, the least it is defined with.
+     * {@code minLabelledPerClass} judged the AUROC with one outcome of each class, the least it is defined with; one
+     * stored before {@code minCellSize} reads the default, so its segments are shown as a report made now shows them.
      */
     @JsonCreator
     static MonitoringPolicy read(@JsonProperty("window") Duration window, @JsonProperty("drift") DriftThresholds drift,
             @JsonProperty("consecutiveWindows") int consecutiveWindows, @JsonProperty("minLabelled") long minLabelled,
             @JsonProperty("minLabelledPerClass") Long minLabelledPerClass, @JsonProperty("minAuroc") double minAuroc,
-            @JsonProperty("maxBrier") double maxBrier, @JsonProperty("minExpectedAuroc") double minExpectedAuroc) {
+            @JsonProperty("maxBrier") double maxBrier, @JsonProperty("minExpectedAuroc") double minExpectedAuroc,
+            @JsonProperty("minCellSize") Integer minCellSize) {
         return new MonitoringPolicy(window, drift, consecutiveWindows, minLabelled,
-                minLabelledPerClass == null ? 1 : minLabelledPerClass, minAuroc, maxBrier, minExpectedAuroc);
+                minLabelledPerClass == null ? 1 : minLabelledPerClass, minAuroc, maxBrier, minExpectedAuroc,
+                minCellSize == null ? DEFAULT_MIN_CELL_SIZE : minCellSize);
     }
 
     /** Whether {@code performance} has enough outcomes of each class for its AUROC to be judged. */

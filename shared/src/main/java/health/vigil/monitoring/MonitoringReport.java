@@ -20,7 +20,8 @@ import java.util.Objects;
  *     estimator's own track record, shown beside it (null until the realised AUROC is judged: the policy's minimum of
  *     outcomes, and of each class)
  * @param reasons why the severity is what it is, in words
- * @param segments realised performance per segment (the columns the model's gates judge segments by)
+ * @param segments realised performance per segment (the columns the model's gates judge segments by), with the
+ *     counts the policy's {@code minCellSize} withholds withheld ({@link SmallCells}), as made and as read
  * @param provisional the window's log was read before it settled ({@code VIGIL_MONITORING_SETTLE_SECONDS}), so
  *     predictions stamped before its end may be missing: the first check after it settled replaces this report by the
  *     final one, under the same id
@@ -40,7 +41,7 @@ public record MonitoringReport(String id, String model, int version, String slot
         Objects.requireNonNull(to, "to");
         Objects.requireNonNull(severity, "severity");
         reasons = List.copyOf(reasons);
-        segments = segments == null ? List.of() : List.copyOf(segments);
+        segments = segments == null ? List.of() : List.copyOf(SmallCells.suppress(segments, policy));
         if (!from.isBefore(to)) {
             throw new ValidationException("a monitoring window must end after it starts");
         }

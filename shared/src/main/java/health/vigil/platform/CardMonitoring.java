@@ -23,7 +23,7 @@ public final class CardMonitoring {
 
     private static ModelCard.LocalSegment segment(SegmentPerformance s) {
         return new ModelCard.LocalSegment(s.column(), s.value(), s.labelled(), s.positives(),
-                s.status() == SegmentPerformance.Status.MEASURED, performance(s.performance()));
+                s.status() == SegmentPerformance.Status.MEASURED, performance(s.performance()), s.suppressed());
     }
 
     private static ModelCard.LocalPerformance performance(LabelledPerformance p) {

@@ -293,7 +293,7 @@ class ModelCardRenderingTest {
             part = part.substring(0, part.indexOf("\nSource: "));
             assertThat(part).contains("- " + attribute.values().get(0)).doesNotContain(ModelCard.NOT_PROVIDED);
         }
-        assertThat(markdown).contains("- sex=male: no AUROC: 12 with an outcome, 3 positive",
+        assertThat(markdown).contains("- sex=male: no AUROC: 30 with an outcome, 12 positive",
                 "Source: production monitoring report " + report.id());
     }
 

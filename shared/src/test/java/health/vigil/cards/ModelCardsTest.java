@@ -249,7 +249,7 @@ class ModelCardsTest {
                         + " to " + Words.number(female.aurocUpper()) + "], expected calibration error "
                         + Words.number(female.calibrationError()) + " (200 with an outcome, " + female.positives()
                         + " positive)",
-                "sex=male: no AUROC: 12 with an outcome, 3 positive, fewer outcomes than the monitoring policy needs");
+                "sex=male: no AUROC: 30 with an outcome, 12 positive, fewer outcomes than the monitoring policy needs");
         assertThat(card.summary().notProvided()).doesNotContain("localValidity", "localFairness");
     }
 
@@ -311,8 +311,10 @@ class ModelCardsTest {
         LabelledPerformance performance = LabelledPerformance.of(scores, labels, n);
         LabelledPerformance female = LabelledPerformance.of(scores, labels, 200);
         List<SegmentPerformance> segments = withSegments ? List.of(
-                new SegmentPerformance("sex", "female", 200, female.positives(), SegmentPerformance.Status.MEASURED, female),
-                new SegmentPerformance("sex", "male", 12, 3, SegmentPerformance.Status.INSUFFICIENT_DATA, null))
+                new SegmentPerformance("sex", "female", 200L, female.positives(), SegmentPerformance.Status.MEASURED,
+                        female, null),
+                new SegmentPerformance("sex", "male", 30L, 12L, SegmentPerformance.Status.INSUFFICIENT_DATA, null,
+                        null))
                 : List.of();
         PerformanceEstimate estimate = new PerformanceEstimate(0.3, 500, 0.5, 0.7, 0.6, 0.8, 0.5, 0.7712, 0.001);
         Instant to = from.plus(Duration.ofHours(1));

@@ -63,6 +63,13 @@ import org.junit.jupiter.api.io.TempDir;
  * point. Each decision of the policy is shown once, and a second run of a window writes nothing.
  */
 class MonitoringServiceTest {
+    /** The default policy showing every segment count, for the tests of the breakdown itself (see SmallCellsTest). */
+    private static final MonitoringPolicy EVERY_COUNT = everyCount(MonitoringPolicy.DEFAULTS);
+
+    private static MonitoringPolicy everyCount(MonitoringPolicy p) {
+        return new MonitoringPolicy(p.window(), p.drift(), p.consecutiveWindows(), p.minLabelled(),
+                p.minLabelledPerClass(), p.minAuroc(), p.maxBrier(), p.minExpectedAuroc(), 0);
+    }
     private static final Instant START = Instant.parse("2026-12-01T10:00:00Z");
 
     @TempDir
@@ -390,7 +397,7 @@ class MonitoringServiceTest {
     @Test
     void anAurocOnTooFewOfAClassIsNoEstimateErrorNoGaugeAndNoSegmentsNumber() {
         List<String> gauges = new CopyOnWriteArrayList<>();
-        start(MonitoringPolicy.DEFAULTS, new Telemetry() {
+        start(EVERY_COUNT, new Telemetry() {
             @Override
             public void performance(ModelVersion version, String metric, String source, double value) {
                 gauges.add(metric + " from " + source);
@@ -436,7 +443,7 @@ class MonitoringServiceTest {
 
     @Test
     void realisedPerformanceIsBrokenDownByTheSegmentsOfTheGatesAndASmallSegmentGivesNoNumber() {
-        start(MonitoringPolicy.DEFAULTS);
+        start(EVERY_COUNT);
         // The steward's evaluation dataset names the segments: age (banded by decade), admission type, and a payer
         // column the model never sees.
         // Ten rows of each outcome, the fewest a dataset may have.

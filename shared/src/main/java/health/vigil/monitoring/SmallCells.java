@@ -1,0 +1,94 @@
+package health.vigil.monitoring;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+
+/**
+ * Small-cell suppression of a report's segment counts, as healthcare statistics publish counts (the CMS cell-size
+ * rule): with one outcome of {@code sex=female} in a window, its count tells a reader that patient's outcome. A
+ * segment with fewer than the policy's {@code minCellSize} outcomes shows neither count; one with fewer than that of
+ * either class shows its outcomes but not its positives (the negatives are the outcomes minus the positives). Zero
+ * stays zero. A withheld segment gives no statistic either, since its intervals depend on its counts.
+ *
+ * <p>The segments of one column add up to the window's outcomes and positives, so a count withheld alone in its
+ * column would be the window's total minus the others: the same count of the column's smallest shown segment is
+ * withheld with it. Applied as the report is made and as it is read, so every reader sees the same figures; applying
+ * it again changes nothing.
+ */
+final class SmallCells {
+    private SmallCells() {}
+
+    static final String COMPLEMENT = "withheld with a smaller segment of this column, which the window's totals"
+            + " would otherwise give away";
+
+    static String fewerOutcomes(int minCellSize) {
+        return "fewer than " + minCellSize + " outcomes";
+    }
+
+    static String fewerOfAClass(int minCellSize) {
+        return "fewer than " + minCellSize + " positive or fewer than " + minCellSize + " negative outcomes";
+    }
+
+    /** {@code segments} with the counts {@code policy}'s {@code minCellSize} withholds withheld. */
+    static List<SegmentPerformance> suppress(List<SegmentPerformance> segments, MonitoringPolicy policy) {
+        int min = policy == null ? MonitoringPolicy.DEFAULT_MIN_CELL_SIZE : policy.minCellSize();
+        if (min <= 1) {
+            return segments;
+        }
+        List<SegmentPerformance> out = new ArrayList<>(segments.size());
+        Map<String, List<Integer>> byColumn = new LinkedHashMap<>();
+        for (SegmentPerformance s : segments) {
+            byColumn.computeIfAbsent(s.column(), c -> new ArrayList<>()).add(out.size());
+            out.add(small(s, min));
+        }
+        for (List<Integer> column : byColumn.values()) {
+            complement(out, column, SegmentPerformance::labelled, List.of(fewerOutcomes(min)));
+            complement(out, column, SegmentPerformance::positives, List.of(fewerOutcomes(min), fewerOfAClass(min)));
+        }
+        return out;
+    }
+
+    private static SegmentPerformance small(SegmentPerformance s, int min) {
+        if (s.labelled() == null || s.positives() == null) {
+            return s;
+        }
+        long labelled = s.labelled();
+        long positives = s.positives();
+        if (small(labelled, min)) {
+            return withheld(s, null, fewerOutcomes(min));
+        }
+        if (small(positives, min) || small(labelled - positives, min)) {
+            return withheld(s, labelled, fewerOfAClass(min));
+        }
+        return s;
+    }
+
+    private static boolean small(long count, int min) {
+        return count > 0 && count < min;
+    }
+
+    /**
+     * When one segment of {@code column} withholds {@code count} as small, withholds both counts of the smallest
+     * segment that shows it, so the window's total minus the shown counts does not give it back.
+     */
+    private static void complement(List<SegmentPerformance> out, List<Integer> column,
+            Function<SegmentPerformance, Long> count, List<String> smallReasons) {
+        List<Integer> withheld = column.stream().filter(i -> count.apply(out.get(i)) == null).toList();
+        if (withheld.size() != 1 || !smallReasons.contains(out.get(withheld.get(0)).suppressed())) {
+            return;
+        }
+        IntStream.range(0, column.size()).map(column::get).filter(i -> count.apply(out.get(i)) != null).boxed()
+                .min(Comparator.comparingLong(i -> out.get(i).labelled()))
+                .ifPresent(i -> out.set(i, withheld(out.get(i), null, COMPLEMENT)));
+    }
+
+    private static SegmentPerformance withheld(SegmentPerformance s, Long labelled, String why) {
+        return new SegmentPerformance(s.column(), s.value(), labelled, null, SegmentPerformance.Status.SUPPRESSED, null,
+                why);
+    }
+}

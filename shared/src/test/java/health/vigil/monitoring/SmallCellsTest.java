@@ -1,0 +1,112 @@
+package health.vigil.monitoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import health.vigil.error.ValidationException;
+import health.vigil.json.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A segment count from 1 to the policy's {@code minCellSize} less one, or one the window's totals would give back, is
+ * withheld in the report itself: as made and as read, so the API, the CLI and the card show the same figures.
+ */
+class SmallCellsTest {
+    private static final Instant FROM = Instant.parse("2026-12-03T10:00:00Z");
+
+    /**
+     * A report read from its stored form, with {@code segments} as {@code column value labelled positives} and the
+     * policy's {@code minCellSize} set (or the default when null). Built from JSON, as a stored report is read.
+     */
+    private static JsonNode report(Integer minCellSize, String... segments) {
+        MonitoringReport bare = new MonitoringReport(MonitoringReport.idOf("readmission", 1, "stable", FROM,
+                FROM.plus(Duration.ofHours(1))), "readmission", 1, "stable", FROM, FROM.plus(Duration.ofHours(1)),
+                FROM.plus(Duration.ofHours(1)), MonitoringReport.Severity.OK, List.of(), 500, 0.8, 0, false, null,
+                null, null, MonitoringPolicy.DEFAULTS, List.of());
+        ObjectNode tree = (ObjectNode) Json.readTree("report", Json.write(bare));
+        if (minCellSize == null) {
+            ((ObjectNode) tree.get("policy")).remove("minCellSize");
+        } else {
+            ((ObjectNode) tree.get("policy")).put("minCellSize", minCellSize);
+        }
+        ArrayNode array = tree.putArray("segments");
+        for (String segment : segments) {
+            String[] f = segment.split(" ");
+            array.addObject().put("column", f[0]).put("value", f[1]).put("labelled", Long.parseLong(f[2]))
+                    .put("positives", Long.parseLong(f[3])).put("status", "INSUFFICIENT_DATA");
+        }
+        MonitoringReport read = Json.read("report", Json.write(tree), MonitoringReport.class);
+        return Json.readTree("report", Json.write(read));
+    }
+
+    private static JsonNode segment(JsonNode report, String column, String value) {
+        for (JsonNode s : report.get("segments")) {
+            if (s.get("column").asText().equals(column) && s.get("value").asText().equals(value)) {
+                return s;
+            }
+        }
+        throw new AssertionError("no segment " + column + "=" + value);
+    }
+
+    @Test
+    void aSegmentOfOnePatientShowsNoCountAndTheColumnsSmallestOtherSegmentIsWithheldWithIt() {
+        JsonNode r = report(null, "sex female 1 1", "sex male 299 40", "sex unknown 30 4");
+
+        JsonNode female = segment(r, "sex", "female");
+        assertThat(female.has("labelled")).isFalse();
+        assertThat(female.has("positives")).isFalse();
+        assertThat(female.get("status").asText()).isEqualTo("SUPPRESSED");
+        assertThat(female.get("suppressed").asText()).isEqualTo("fewer than 11 outcomes");
+        // 330 outcomes in the window minus 299 and 30 would give the 1 back: the next smallest is withheld too.
+        JsonNode unknown = segment(r, "sex", "unknown");
+        assertThat(unknown.has("labelled")).isFalse();
+        assertThat(unknown.has("positives")).isFalse();
+        assertThat(unknown.get("suppressed").asText()).startsWith("withheld with a smaller segment of this column");
+        JsonNode male = segment(r, "sex", "male");
+        assertThat(male.get("labelled").asLong()).isEqualTo(299);
+        assertThat(male.get("positives").asLong()).isEqualTo(40);
+        assertThat(male.has("suppressed")).isFalse();
+        assertThat(r.toString()).doesNotContain("\"labelled\":1,", "\"labelled\":30,");
+    }
+
+    @Test
+    void aFewOfOneClassWithholdTheSegmentsPositivesAndZeroStaysZero() {
+        JsonNode r = report(null, "age 50-69 40 35", "age 70-79 100 50", "age 80+ 60 30", "ward A 25 0",
+                "ward B 30 15");
+
+        JsonNode fewNegatives = segment(r, "age", "50-69");
+        assertThat(fewNegatives.get("labelled").asLong()).isEqualTo(40);
+        assertThat(fewNegatives.has("positives")).isFalse();
+        assertThat(fewNegatives.get("suppressed").asText())
+                .isEqualTo("fewer than 11 positive or fewer than 11 negative outcomes");
+        assertThat(segment(r, "age", "80+").has("positives")).isFalse();
+        assertThat(segment(r, "age", "70-79").get("positives").asLong()).isEqualTo(50);
+        JsonNode none = segment(r, "ward", "A");
+        assertThat(none.get("positives").asLong()).isZero();
+        assertThat(none.has("suppressed")).isFalse();
+    }
+
+    @Test
+    void aReportReadAgainShowsTheSameFiguresAndACellSizeOfOneShowsEveryCount() {
+        JsonNode r = report(11, "sex female 1 1", "sex male 299 40", "sex unknown 30 4");
+        MonitoringReport again = Json.read("report", Json.write(r), MonitoringReport.class);
+        assertThat(Json.readTree("report", Json.write(again))).isEqualTo(r);
+
+        JsonNode off = report(1, "sex female 1 1", "sex male 299 40");
+        assertThat(segment(off, "sex", "female").get("labelled").asLong()).isEqualTo(1);
+        assertThat(segment(off, "sex", "female").has("suppressed")).isFalse();
+    }
+
+    @Test
+    void aNegativeCellSizeIsRefusedSayingWhatTurnsItOff() {
+        assertThatThrownBy(() -> new MonitoringPolicy(Duration.ofHours(1), DriftThresholds.DEFAULTS, 1, 50, 10, 0.6,
+                0.25, 0.6, -1)).isInstanceOf(ValidationException.class)
+                .hasMessage("minCellSize must be 0 or more (0 or 1 shows every segment count); it is -1");
+    }
+}

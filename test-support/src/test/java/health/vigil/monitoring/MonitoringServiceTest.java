@@ -984,13 +984,15 @@ class MonitoringServiceTest {
     }
 
     /**
-     * Two drifted windows in a row raise the alert, and the second window is checked while the first is still fanned
-     * out (its partitions' messages lost): the second's report is provisional, and the run that merges the first
-     * replaces it with the alert the two make, as if they had been checked in order. Before, the second's report was
-     * final with one drifted window, and the alert and its retraining request never came.
+     * Two windows of two hours whose patients drifted alike, under a policy that alerts on two drifted windows in a
+     * row, checked by a service that fans every window out to a queue that loses the first window's messages while
+     * {@code losingTheFirst} holds.
      */
-    @Test
-    void aWindowCheckedBeforeTheWindowBeforeItHasItsFinalReportIsJudgedAgainOnceThatOneHasIt() {
+    private record TwoDriftedWindows(MonitoringService service,
+            java.util.concurrent.atomic.AtomicBoolean losingTheFirst, Instant middle, Instant end, String firstId,
+            String secondId) {}
+
+    private TwoDriftedWindows twoDriftedWindowsWhoseFirstLosesItsMessages() {
         start(MonitoringPolicy.DEFAULTS);
         MonitoringPolicy twoInARow = new MonitoringPolicy(Duration.ofHours(2), DriftThresholds.DEFAULTS, 2, 50, 10,
                 0.6, 0.25, 0.6);
@@ -1012,6 +1014,24 @@ class MonitoringServiceTest {
                 platform.audit(), this::publish, Telemetry.NONE, clock, m -> twoInARow, RetrainPolicy.DEFAULTS,
                 Integer.MAX_VALUE - 8, m -> SegmentColumns.NONE, Optional.of(queue), 1,
                 VigilConfig.DEFAULT_MONITORING_SETTLING);
+        return new TwoDriftedWindows(service[0], losingTheFirst, middle, end, firstId, secondId);
+    }
+
+    /**
+     * Two drifted windows in a row raise the alert, and the second window is checked while the first is still fanned
+     * out (its partitions' messages lost): the second's report is provisional, and the run that merges the first
+     * replaces it with the alert the two make, as if they had been checked in order. Before, the second's report was
+     * final with one drifted window, and the alert and its retraining request never came.
+     */
+    @Test
+    void aWindowCheckedBeforeTheWindowBeforeItHasItsFinalReportIsJudgedAgainOnceThatOneHasIt() {
+        TwoDriftedWindows windows = twoDriftedWindowsWhoseFirstLosesItsMessages();
+        MonitoringService[] service = {windows.service()};
+        java.util.concurrent.atomic.AtomicBoolean losingTheFirst = windows.losingTheFirst();
+        Instant middle = windows.middle();
+        Instant end = windows.end();
+        String firstId = windows.firstId();
+        String secondId = windows.secondId();
 
         clock.set(middle.plus(Duration.ofMinutes(5)));
         assertThat(service[0].checkAll().pending()).isNotEmpty();
@@ -1049,27 +1069,13 @@ class MonitoringServiceTest {
      */
     @Test
     void aDriftedWindowStopsWaitingForAWindowBeforeItThatNeverGetsItsFinalReport() {
-        start(MonitoringPolicy.DEFAULTS);
-        MonitoringPolicy twoInARow = new MonitoringPolicy(Duration.ofHours(2), DriftThresholds.DEFAULTS, 2, 50, 10,
-                0.6, 0.25, 0.6);
-        Instant middle = START.plus(Duration.ofHours(2));
-        Instant end = START.plus(Duration.ofHours(4));
-        score(SampleModels.readmissionCohort(400, 9), MonitoringServiceTest::olderAndSicker, START.plusSeconds(600));
-        score(SampleModels.readmissionCohort(400, 10), MonitoringServiceTest::olderAndSicker, middle.plusSeconds(600));
-        String firstId = MonitoringReport.idOf(model.value(), 1, Slot.STABLE.wireName(), START, middle);
-        String secondId = MonitoringReport.idOf(model.value(), 1, Slot.STABLE.wireName(), middle, end);
-        java.util.concurrent.atomic.AtomicBoolean losingTheFirst = new java.util.concurrent.atomic.AtomicBoolean(true);
-        MonitoringService[] service = new MonitoringService[1];
-        WorkQueue queue = (q, id, message) -> {
-            if (!(losingTheFirst.get() && message.contains(firstId))) {
-                service[0].checkPartition(message);
-            }
-        };
-        service[0] = new MonitoringService(platform.registry(), platform.artifacts(),
-                FeaturePipelines.standard()::forManifest, platform.predictionLog(), platform.outcomeJoin(),
-                platform.audit(), this::publish, Telemetry.NONE, clock, m -> twoInARow, RetrainPolicy.DEFAULTS,
-                Integer.MAX_VALUE - 8, m -> SegmentColumns.NONE, Optional.of(queue), 1,
-                VigilConfig.DEFAULT_MONITORING_SETTLING);
+        TwoDriftedWindows windows = twoDriftedWindowsWhoseFirstLosesItsMessages();
+        MonitoringService[] service = {windows.service()};
+        java.util.concurrent.atomic.AtomicBoolean losingTheFirst = windows.losingTheFirst();
+        Instant middle = windows.middle();
+        Instant end = windows.end();
+        String firstId = windows.firstId();
+        String secondId = windows.secondId();
         String secondNote = MonitoringReport.compact(middle) + "--" + MonitoringReport.compact(end);
         java.util.function.Supplier<List<String>> notes = () -> platform.artifacts().list(ArtifactStore.MONITORING,
                 MonitoringService.unsettledPrefix(model)).stream().map(ArtifactStore.StoredArtifact::name).toList();

@@ -322,12 +322,9 @@ final class CosmosAuditStore implements AuditStore {
      */
     private ObjectNode readAfter(StoreException failed, String id, PartitionKey pk) {
         try {
-            return container.readItem(id, pk, ObjectNode.class).getItem();
-        } catch (CosmosException e) {
-            if (CosmosDocuments.isMissingItem(e)) {
-                return null;
-            }
-            failed.addSuppressed(e);
+            return CosmosDocuments.readOrNull(container, id, pk, "reading back a write that was not answered");
+        } catch (StoreException unreadable) {
+            failed.addSuppressed(unreadable);
             throw failed;
         }
     }

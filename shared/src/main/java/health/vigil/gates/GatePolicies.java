@@ -111,8 +111,7 @@ public final class GatePolicies {
                 latest = latestVersion(model);
             }
             // The same thresholds again would only put every report judged by the policy in force out of date.
-            Optional<GatePolicy> inForce = latest == 0 ? Optional.of(GatePolicy.defaults())
-                    : DatasetsContainer.readJson(artifacts, prefix(model) + latest + ".json", GatePolicy.class);
+            Optional<GatePolicy> inForce = latest == 0 ? Optional.of(GatePolicy.defaults()) : stored(model, latest);
             if (inForce.isPresent() && inForce.get().sameThresholds(thresholds)) {
                 return new Change(inForce.get(), false);
             }
@@ -141,10 +140,14 @@ public final class GatePolicies {
         if (audit.findOnce(key).isPresent()) {
             return;
         }
-        DatasetsContainer.readJson(artifacts, prefix(model) + version + ".json", GatePolicy.class)
-                .ifPresent(stored -> audit.recordOnce(key, stored.changedBy(), ACTION, "/models/" + model
-                        + "/gate-policy", "changed", Map.of("version", Integer.toString(version), "reason",
+        stored(model, version).ifPresent(stored -> audit.recordOnce(key, stored.changedBy(), ACTION,
+                "/models/" + model + "/gate-policy", "changed", Map.of("version", Integer.toString(version), "reason",
                         stored.reason(), "completedBy", caller.id())));
+    }
+
+    /** Stored version {@code version} of the model's policy; empty when it is not there. */
+    private Optional<GatePolicy> stored(ModelName model, int version) {
+        return DatasetsContainer.readJson(artifacts, prefix(model) + version + ".json", GatePolicy.class);
     }
 
     /**

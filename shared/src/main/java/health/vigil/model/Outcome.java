@@ -60,6 +60,14 @@ public record Outcome(ModelName model, String key, boolean positive, Instant rec
         return PredictionIds.timeOf(key.substring(PREDICTION.length())).map(t -> t.plusMillis(1)).orElse(recordedAt);
     }
 
+    /**
+     * Whether the retention cut-off {@code cutoff} has passed every prediction this outcome labels: the one rule by
+     * which an outcome is refused when sent and removed when stored.
+     */
+    public boolean labelsOnlyPredictionsBefore(Instant cutoff) {
+        return !labelsPredictionsBefore().isAfter(cutoff);
+    }
+
     /** The same outcome: a second delivery of it changes nothing. */
     public boolean sameAs(Outcome other) {
         return model.equals(other.model) && key.equals(other.key) && positive == other.positive;

@@ -367,7 +367,7 @@ public final class OutcomeService {
             Outcome outcome = new Outcome(model, key, row.positive(), now, source);
             // Stored, it would label nothing and go at the next purge (in Cosmos DB at once), while the sender was
             // told it was recorded. The reason names the cut-off, never the row's id or day.
-            if (!outcome.labelsPredictionsBefore().isAfter(cutoff)) {
+            if (outcome.labelsOnlyPredictionsBefore(cutoff)) {
                 refuse(row.row(), "INVALID", (row.predictionId() != null
                         ? "'predictionId' dates its prediction before" : "'indexTime' is on a UTC day that ended by")
                         + " the prediction log's retention cut-off, " + cutoff + " (" + retention.toDays() + " days"

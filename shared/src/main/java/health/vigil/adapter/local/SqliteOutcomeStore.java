@@ -102,7 +102,7 @@ final class SqliteOutcomeStore implements OutcomeStore, AutoCloseable {
                 while (rs.next()) {
                     Outcome o = new Outcome(new ModelName(rs.getString(1)), rs.getString(2), false,
                             Instant.parse(rs.getString(3)), "");
-                    if (!o.labelsPredictionsBefore().isAfter(cutoff)) {
+                    if (o.labelsOnlyPredictionsBefore(cutoff)) {
                         expired.add(new String[] {rs.getString(1), rs.getString(2)});
                     }
                 }

@@ -1026,38 +1026,33 @@ class MonitoringServiceTest {
     @Test
     void aWindowCheckedBeforeTheWindowBeforeItHasItsFinalReportIsJudgedAgainOnceThatOneHasIt() {
         TwoDriftedWindows windows = twoDriftedWindowsWhoseFirstLosesItsMessages();
-        MonitoringService[] service = {windows.service()};
-        java.util.concurrent.atomic.AtomicBoolean losingTheFirst = windows.losingTheFirst();
-        Instant middle = windows.middle();
-        Instant end = windows.end();
-        String firstId = windows.firstId();
-        String secondId = windows.secondId();
+        MonitoringService service = windows.service();
 
-        clock.set(middle.plus(Duration.ofMinutes(5)));
-        assertThat(service[0].checkAll().pending()).isNotEmpty();
-        clock.set(end.plus(Duration.ofMinutes(5)));
-        service[0].checkAll();
+        clock.set(windows.middle().plus(Duration.ofMinutes(5)));
+        assertThat(service.checkAll().pending()).isNotEmpty();
+        clock.set(windows.end().plus(Duration.ofMinutes(5)));
+        service.checkAll();
 
-        assertThat(platform.monitoring().reports().find(firstId)).isEmpty();
-        assertThat(platform.monitoring().reports().find(secondId)).hasValueSatisfying(r -> {
+        assertThat(platform.monitoring().reports().find(windows.firstId())).isEmpty();
+        assertThat(platform.monitoring().reports().find(windows.secondId())).hasValueSatisfying(r -> {
             assertThat(r.provisional()).as(r.reasons().toString()).isTrue();
             assertThat(r.driftedWindows()).isEqualTo(1);
         });
 
-        losingTheFirst.set(false);
-        clock.set(end.plus(Duration.ofHours(2)).plus(Duration.ofMinutes(5)));
-        service[0].checkAll();
+        windows.losingTheFirst().set(false);
+        clock.set(windows.end().plus(Duration.ofHours(2)).plus(Duration.ofMinutes(5)));
+        service.checkAll();
 
-        assertThat(platform.monitoring().reports().find(firstId)).hasValueSatisfying(r -> {
+        assertThat(platform.monitoring().reports().find(windows.firstId())).hasValueSatisfying(r -> {
             assertThat(r.provisional()).isFalse();
             assertThat(r.drifted()).isTrue();
         });
-        MonitoringReport second = platform.monitoring().reports().find(secondId).orElseThrow();
+        MonitoringReport second = platform.monitoring().reports().find(windows.secondId()).orElseThrow();
         assertThat(second.provisional()).as(second.reasons().toString()).isFalse();
         assertThat(second.driftedWindows()).isEqualTo(2);
         assertThat(second.severity()).isEqualTo(MonitoringReport.Severity.ALERT);
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED)).singleElement()
-                .satisfies(e -> assertThat(e.data()).containsEntry("reportId", secondId));
+                .satisfies(e -> assertThat(e.data()).containsEntry("reportId", windows.secondId()));
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.DRIFT_DETECTED)).hasSize(2);
     }
 
@@ -1070,58 +1065,53 @@ class MonitoringServiceTest {
     @Test
     void aDriftedWindowStopsWaitingForAWindowBeforeItThatNeverGetsItsFinalReport() {
         TwoDriftedWindows windows = twoDriftedWindowsWhoseFirstLosesItsMessages();
-        MonitoringService[] service = {windows.service()};
-        java.util.concurrent.atomic.AtomicBoolean losingTheFirst = windows.losingTheFirst();
-        Instant middle = windows.middle();
-        Instant end = windows.end();
-        String firstId = windows.firstId();
-        String secondId = windows.secondId();
-        String secondNote = MonitoringReport.compact(middle) + "--" + MonitoringReport.compact(end);
+        MonitoringService service = windows.service();
+        String secondNote = MonitoringReport.compact(windows.middle()) + "--" + MonitoringReport.compact(windows.end());
         java.util.function.Supplier<List<String>> notes = () -> platform.artifacts().list(ArtifactStore.MONITORING,
                 MonitoringService.unsettledPrefix(model)).stream().map(ArtifactStore.StoredArtifact::name).toList();
 
-        clock.set(middle.plus(Duration.ofMinutes(5)));
-        service[0].checkAll();
-        clock.set(end.plus(Duration.ofMinutes(5)));
-        service[0].checkAll();
+        clock.set(windows.middle().plus(Duration.ofMinutes(5)));
+        service.checkAll();
+        clock.set(windows.end().plus(Duration.ofMinutes(5)));
+        service.checkAll();
         // Still waiting a run before the day is up.
-        clock.set(end.plus(VigilConfig.DEFAULT_MONITORING_SETTLING).plus(Duration.ofDays(1))
+        clock.set(windows.end().plus(VigilConfig.DEFAULT_MONITORING_SETTLING).plus(Duration.ofDays(1))
                 .minusSeconds(1));
-        service[0].checkAll();
-        assertThat(platform.monitoring().reports().find(secondId)).hasValueSatisfying(r ->
+        service.checkAll();
+        assertThat(platform.monitoring().reports().find(windows.secondId())).hasValueSatisfying(r ->
                 assertThat(r.provisional()).as(r.reasons().toString()).isTrue());
         assertThat(notes.get()).anyMatch(n -> n.contains(secondNote));
 
-        clock.set(end.plus(Duration.ofDays(1)).plus(Duration.ofMinutes(5)));
-        service[0].checkAll();
+        clock.set(windows.end().plus(Duration.ofDays(1)).plus(Duration.ofMinutes(5)));
+        service.checkAll();
 
-        assertThat(platform.monitoring().reports().find(firstId)).isEmpty();
-        MonitoringReport second = platform.monitoring().reports().find(secondId).orElseThrow();
+        assertThat(platform.monitoring().reports().find(windows.firstId())).isEmpty();
+        MonitoringReport second = platform.monitoring().reports().find(windows.secondId()).orElseThrow();
         assertThat(second.provisional()).as(second.reasons().toString()).isFalse();
         assertThat(second.driftedWindows()).isEqualTo(1);
         assertThat(second.severity()).isEqualTo(MonitoringReport.Severity.WARNING);
         assertThat(second.reasons()).anyMatch(r -> r.startsWith("the window from " + START + " had no final report"
                 + " 1 day after this window settled, so it is counted as not drifted"));
         assertThat(notes.get()).noneMatch(n -> n.contains(secondNote));
-        assertThat(published).filteredOn(e -> secondId.equals(e.data().get("reportId")))
+        assertThat(published).filteredOn(e -> windows.secondId().equals(e.data().get("reportId")))
                 .extracting(VigilEvent::type).containsExactly(EventTypes.DRIFT_DETECTED);
 
         // A later run finds it final; then the earlier window's final report is made, and this one stands.
         clock.set(clock.instant().plus(Duration.ofHours(1)));
-        service[0].checkAll();
-        losingTheFirst.set(false);
+        service.checkAll();
+        windows.losingTheFirst().set(false);
         clock.set(clock.instant().plus(Duration.ofHours(1)));
-        service[0].checkAll();
+        service.checkAll();
 
-        assertThat(platform.monitoring().reports().find(firstId)).hasValueSatisfying(r -> assertThat(r.drifted())
-                .isTrue());
-        assertThat(platform.monitoring().reports().find(secondId)).contains(second);
-        assertThat(published).filteredOn(e -> secondId.equals(e.data().get("reportId")))
+        assertThat(platform.monitoring().reports().find(windows.firstId()))
+                .hasValueSatisfying(r -> assertThat(r.drifted()).isTrue());
+        assertThat(platform.monitoring().reports().find(windows.secondId())).contains(second);
+        assertThat(published).filteredOn(e -> windows.secondId().equals(e.data().get("reportId")))
                 .extracting(VigilEvent::type).containsExactly(EventTypes.DRIFT_DETECTED);
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED)).isEmpty();
         // The run that queued the earlier window's partitions again saw it pending; the next one forgets it too.
         clock.set(clock.instant().plus(Duration.ofHours(1)));
-        service[0].checkAll();
+        service.checkAll();
         assertThat(notes.get()).isEmpty();
     }
 

@@ -329,12 +329,17 @@ final class ModelsCommand {
 
     /** {@code readmission revision 4: stable v3 100 %}, from a deployment document. */
     static String deploymentLine(JsonNode deployment) {
-        StringBuilder line = new StringBuilder(deployment.path("model").asText()).append(" revision ")
-                .append(deployment.path("revision").asLong()).append(':');
+        return deployment.path("model").asText() + " revision " + deployment.path("revision").asLong() + ":"
+                + slotsText(deployment);
+    }
+
+    /** Each of a deployment's slots after a space: {@code " stable v3 80 % canary v4 20 %"}. */
+    private static String slotsText(JsonNode deployment) {
+        StringBuilder text = new StringBuilder();
         for (JsonNode slot : deployment.path("slots")) {
-            line.append(' ').append(CanaryCommand.slotText(slot));
+            text.append(' ').append(CanaryCommand.slotText(slot));
         }
-        return line.toString();
+        return text.toString();
     }
 
     /**
@@ -351,10 +356,7 @@ final class ModelsCommand {
         StringBuilder line = new StringBuilder(model).append(" deployment revision ")
                 .append(deployment.path("revision").asLong()).append(", written by ")
                 .append(shown(deployment.path("updatedBy").asText("-"))).append(" at ")
-                .append(Words.time(deployment.path("updatedAt").asText())).append(':');
-        for (JsonNode slot : deployment.path("slots")) {
-            line.append(' ').append(CanaryCommand.slotText(slot));
-        }
+                .append(Words.time(deployment.path("updatedAt").asText())).append(':').append(slotsText(deployment));
         return line.toString();
     }
 

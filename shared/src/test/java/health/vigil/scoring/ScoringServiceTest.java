@@ -496,13 +496,7 @@ class ScoringServiceTest {
         long onCanary = onCanary(rows);
         service.score(new ScoreRequest(READMISSION, null, rows));
         // The controller moves the ramp to its 50 % step, which keeps the weights the rows were routed by before.
-        Deployment before = store.findDeployment(READMISSION).orElseThrow();
-        Instant stepStart = NOW.minusSeconds(7);
-        CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, 20, CanaryPolicy.DEFAULT, CanaryStatus.RUNNING,
-                3, stepStart, stepStart.plusSeconds(20), 0, "ops", NOW.minusSeconds(60), "stepped", "moving to 50 %",
-                List.of());
-        store.saveDeployment(new Deployment(READMISSION, before.slots(), 2, "canary-controller", NOW, before.etag(),
-                ramp));
+        Instant stepStart = rampSteppedTo50Percent();
 
         service.score(new ScoreRequest(READMISSION, null, rows));
 
@@ -516,13 +510,10 @@ class ScoringServiceTest {
     }
 
     /**
-     * A request that names the canary's version is scored by it for patients its caller chose, not ones the step's
-     * weights routed there: its rows are counted under no step, so they neither fill nor fail the step's sample.
+     * Saves the deployment as the canary controller does when it moves the ramp of version 2 to its 50 % step, the
+     * weights unchanged; returns when that step started.
      */
-    @Test
-    void aRequestThatNamesItsVersionIsCountedUnderNoCanaryStep() {
-        RequestStatsRecorder recorder = countingRequests();
-        deploy(1, 2, 50);
+    private Instant rampSteppedTo50Percent() {
         Deployment before = store.findDeployment(READMISSION).orElseThrow();
         Instant stepStart = NOW.minusSeconds(7);
         CanaryRamp ramp = new CanaryRamp(2, 1, CanaryRamp.DEFAULT_STEPS, 20, CanaryPolicy.DEFAULT, CanaryStatus.RUNNING,
@@ -530,6 +521,18 @@ class ScoringServiceTest {
                 List.of());
         store.saveDeployment(new Deployment(READMISSION, before.slots(), 2, "canary-controller", NOW, before.etag(),
                 ramp));
+        return stepStart;
+    }
+
+    /**
+     * A request that names the canary's version is scored by it for patients its caller chose, not ones the step's
+     * weights routed there: its rows are counted under no step, so they neither fill nor fail the step's sample.
+     */
+    @Test
+    void aRequestThatNamesItsVersionIsCountedUnderNoCanaryStep() {
+        RequestStatsRecorder recorder = countingRequests();
+        deploy(1, 2, 50);
+        Instant stepStart = rampSteppedTo50Percent();
         List<PatientRow> rows = IntStream.range(0, 40).mapToObj(i -> patient("MRN-" + i, 70, "male", true)).toList();
 
         service.score(new ScoreRequest(READMISSION, 2, rows));

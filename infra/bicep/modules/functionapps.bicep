@@ -81,7 +81,8 @@ var apps = [
   }
 ]
 
-// The control app's index in `apps`: the work queues are on its host storage account.
+// The apps' indexes in `apps`: the work queues are on the control app's host storage account.
+var scoring = 0
 var control = 1
 
 // Each app has a host storage account of its own (AzureWebJobsStorage: the host's keys, leases and timers, and the
@@ -367,22 +368,23 @@ resource hostQueueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-
   }
 }]
 
-// Each app reaches its own host storage, and only its own, with its identity (no connection strings).
-var hostStorageRoles = [
-  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
-  '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
+// Each app reaches its own host storage, and only its own, with its identity (no connection strings). The host keeps
+// its keys, leases and timer schedules in blobs there (Storage Blob Data Owner); only the control app uses queues
+// (its queue triggers and the work queues it puts messages on), so only it holds Storage Queue Data Contributor: the
+// scoring app has no queue trigger and queues nothing.
+var blobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var queueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+var hostStorageGrants = [
+  { app: scoring, role: blobDataOwner }
+  { app: control, role: blobDataOwner }
+  { app: control, role: queueDataContributor }
 ]
-var hostStorageGrants = [for pair in range(0, length(apps) * length(hostStorageRoles)): {
-  app: pair / length(hostStorageRoles)
-  principalId: apps[pair / length(hostStorageRoles)].identity.principalId
-  role: hostStorageRoles[pair % length(hostStorageRoles)]
-}]
 
 resource hostStorageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for g in hostStorageGrants: {
-  name: guid(hostStorage[g.app].id, g.principalId, g.role)
+  name: guid(hostStorage[g.app].id, apps[g.app].identity.principalId, g.role)
   scope: hostStorage[g.app]
   properties: {
-    principalId: g.principalId
+    principalId: apps[g.app].identity.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', g.role)
   }

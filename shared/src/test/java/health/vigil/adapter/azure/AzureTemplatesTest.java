@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,6 +33,8 @@ class AzureTemplatesTest {
     private static final Pattern GRANT = Pattern.compile(
             "\\{ principal: '(\\w+)', role: '([^']+)'(?:, (container|database|key|secret): '([^']+)')? \\}");
     private static final String WRITER_WITHOUT_DELETE = "Vigil Data Writer without delete";
+    private static final String BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+    private static final String QUEUE_DATA_CONTRIBUTOR = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
     private static final Pattern DOC_ROW = Pattern.compile("(?m)^\\| ([^|`]+?) \\| ([^|]+?) \\| ([^|]+?) \\|$");
 
     private static String module(String name) throws IOException {
@@ -230,8 +234,7 @@ class AzureTemplatesTest {
                 .contains("resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = [for app in apps: {\n"
                         + "  name: app.hostStorage\n")
                 .contains("{ name: 'AzureWebJobsStorage__accountName', value: app.hostStorage }")
-                .contains("  app: pair / length(hostStorageRoles)\n"
-                        + "  principalId: apps[pair / length(hostStorageRoles)].identity.principalId\n")
+                .contains("  principalId: apps[g.app].identity.principalId\n")
                 .contains("  scope: hostStorage[g.app]\n")
                 .doesNotContainPattern("\\bfunctionsStorage\\.\\w");
         Matcher names = Pattern.compile("(scoringHostStorage|functionsStorage): take\\('\\$\\{prefix\\}(\\w+)\\$")
@@ -241,6 +244,42 @@ class AzureTemplatesTest {
             infixes.add(names.group(2));
         }
         assertThat(infixes).as("the two accounts' names").hasSize(2);
+    }
+
+    /**
+     * The host keeps its keys, leases and timer schedules in blobs, so each app holds Storage Blob Data Owner on its
+     * host storage account; a queue role only an app with a queue trigger holds (the control app, whose work queues
+     * are there too). The scoring app has no queue trigger and puts no message, and holds no queue role.
+     */
+    @Test
+    void onlyAnAppWithQueueTriggersHoldsAQueueRoleOnItsHostStorage() throws IOException {
+        String apps = module("functionapps.bicep");
+        assertThat(apps).containsPattern(
+                "(?s)var apps = \\[\\n  \\{\\n    key: 'scoring'\\n.*?\\n  \\{\\n    key: 'control'\\n")
+                .contains("var scoring = 0\nvar control = 1\n");
+        Matcher roleVars = Pattern.compile("var (\\w+) = '([0-9a-f-]{36})'").matcher(apps);
+        Map<String, String> roles = new TreeMap<>();
+        while (roleVars.find()) {
+            roles.put(roleVars.group(1), roleVars.group(2));
+        }
+        Matcher listed = Pattern.compile("(?s)var hostStorageGrants = \\[\\n(.*?)\\n\\]\\n").matcher(apps);
+        assertThat(listed.find()).as("the host storage grants in functionapps.bicep").isTrue();
+        Matcher grant = Pattern.compile("\\{ app: (scoring|control), role: (\\w+) \\}").matcher(listed.group(1));
+        List<String> granted = new ArrayList<>();
+        while (grant.find()) {
+            granted.add(grant.group(1) + " " + roles.get(grant.group(2)));
+        }
+        List<String> expected = new ArrayList<>();
+        for (String app : List.of("scoring", "control")) {
+            expected.add(app + " " + BLOB_DATA_OWNER);
+            if (!triggeredFunctions(REPO.resolve("functions/" + app + "/src/main/java"), "QueueTrigger").isEmpty()) {
+                expected.add(app + " " + QUEUE_DATA_CONTRIBUTOR);
+            }
+        }
+        assertThat(expected).as("the control app's queue triggers").contains("control " + QUEUE_DATA_CONTRIBUTOR);
+        assertThat(granted).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(apps).contains("resource hostStorageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01'"
+                + " = [for g in hostStorageGrants: {\n");
     }
 
     /**

@@ -1,6 +1,7 @@
 // The workflow files: each passes the GitHub Actions schema (action-validator), pins every action to a commit
 // sha with the release tag beside it, offers choices rather than free text for environments, and never runs two
-// deployments of one environment at once. Dependabot watches every ecosystem the repository pins.
+// deployments of one environment at once; no checkout leaves the job's token behind. Dependabot watches every
+// ecosystem the repository pins.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -43,6 +44,55 @@ test('every action is pinned to a full commit sha with its release tag in a comm
     }
   }
   assert.deepEqual(loose, []);
+});
+
+/**
+ * Each checkout step of a workflow with the job it belongs to: its line number, its own lines (the `- uses:` line
+ * and those indented deeper), and the whole job's text.
+ */
+function checkouts(text) {
+  const lines = text.split('\n');
+  const jobsAt = lines.findIndex((l) => /^jobs:\s*$/.test(l));
+  const found = [];
+  let jobStart = -1;
+  for (let i = jobsAt + 1; i < lines.length; i++) {
+    if (/^  [\w-]+:\s*$/.test(lines[i])) jobStart = i;
+    const m = /^(\s*)-\s+uses:\s*actions\/checkout@/.exec(lines[i]);
+    if (!m) continue;
+    let end = i + 1;
+    while (end < lines.length && (lines[end].trim() === '' || lines[end].search(/\S/) > m[1].length)) end++;
+    let jobEnd = jobStart + 1;
+    while (jobEnd < lines.length && !/^  [\w-]+:\s*$/.test(lines[jobEnd])) jobEnd++;
+    found.push({ line: i + 1, step: lines.slice(i, end).join('\n'), job: lines.slice(jobStart, jobEnd).join('\n') });
+  }
+  return found;
+}
+
+// A checkout keeps the job's token in .git/config for every later step unless told not to; only a job that pushes
+// (git push, with contents: write) needs it, and none does.
+const pushes = (job) => /\bgit push\b|contents:\s*write/.test(job);
+const keepsToken = ({ step, job }) => !pushes(job) && !/\n\s+persist-credentials: false\n?/.test(`${step}\n`);
+
+test('a checkout keeps no token unless its job pushes', () => {
+  const kept = [];
+  let count = 0;
+  for (const f of workflows) {
+    for (const c of checkouts(fs.readFileSync(path.join(WORKFLOWS, f), 'utf8'))) {
+      count++;
+      if (keepsToken(c)) kept.push(`${f}:${c.line}`);
+    }
+  }
+  assert.ok(count >= 5, `found only ${count} checkouts`);
+  assert.deepEqual(kept, []);
+});
+
+test('the token check finds a checkout that keeps its token (the check can fail)', () => {
+  const text = 'jobs:\n  a:\n    steps:\n      - uses: actions/checkout@x # v4\n      - run: ./test\n'
+    + '  b:\n    steps:\n      - uses: actions/checkout@x # v4\n        with:\n          persist-credentials: false\n'
+    + '  c:\n    permissions:\n      contents: write\n    steps:\n      - uses: actions/checkout@x # v4\n'
+    + '      - run: git push\n  d:\n    steps:\n      - uses: actions/checkout@x # v4\n        with:\n'
+    + '          fetch-depth: 0\n      - run: ./test\n';
+  assert.deepEqual(checkouts(text).filter(keepsToken).map((c) => c.line), [4, 19]);
 });
 
 test('environment inputs are choices and deployments of one environment never overlap', () => {

@@ -35,6 +35,7 @@ var roles = {
   'EventGrid Data Sender': 'd5a91429-5739-47e2-a06b-3470a27159e7'
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb'
   AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+  'Cosmos DB Built-in Data Reader': '00000000-0000-0000-0000-000000000001'
   'Cosmos DB Built-in Data Contributor': '00000000-0000-0000-0000-000000000002'
   'Vigil Data Writer without delete': cosmosWriterRoleName
   'Key Vault Crypto User': '12338af0-0e69-4776-bea7-57ae8d297424'
@@ -46,11 +47,12 @@ var roles = {
 // out of the audit log.
 // The only deletes are the retention purge's, in `predictions`, by the control app. The scoring app records refused
 // requests and explanation reads in the audit log, reads the registry and writes predictions and request statistics;
-// it never reads outcomes.
+// it never reads outcomes. It only reads the registry, so it holds the built-in reader role there: the app that faces
+// the callers cannot rewrite a deployment, a version's stage or an approval if its identity is stolen.
 var cosmosDatabase = 'vigil'
 var cosmosWriterRoleName = guid(cosmosAccountName, 'vigil-data-writer-without-delete')
 var cosmosGrants = [
-  { principal: 'scoring', role: 'Vigil Data Writer without delete', container: 'models' }
+  { principal: 'scoring', role: 'Cosmos DB Built-in Data Reader', container: 'models' }
   { principal: 'scoring', role: 'Vigil Data Writer without delete', container: 'audit' }
   { principal: 'scoring', role: 'Vigil Data Writer without delete', container: 'predictions' }
   { principal: 'control', role: 'Vigil Data Writer without delete', container: 'models' }

@@ -33,6 +33,7 @@ class AzureTemplatesTest {
     private static final Pattern GRANT = Pattern.compile(
             "\\{ principal: '(\\w+)', role: '([^']+)'(?:, (container|database|key|secret): '([^']+)')? \\}");
     private static final String WRITER_WITHOUT_DELETE = "Vigil Data Writer without delete";
+    private static final String COSMOS_READER = "Cosmos DB Built-in Data Reader";
     private static final String BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
     private static final String QUEUE_DATA_CONTRIBUTOR = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
     private static final Pattern DOC_ROW = Pattern.compile("(?m)^\\| ([^|`]+?) \\| ([^|]+?) \\| ([^|]+?) \\|$");
@@ -184,7 +185,8 @@ class AzureTemplatesTest {
         for (String container : List.of(CosmosAuditStore.CONTAINER, CosmosRegistryStore.CONTAINER,
                 CosmosOutcomeStore.CONTAINER)) {
             assertThat(template).filteredOn(g -> g.scope().equals("Cosmos DB container `" + container + "`"))
-                    .as(container).isNotEmpty().allMatch(g -> g.role().equals(WRITER_WITHOUT_DELETE));
+                    .as(container).isNotEmpty()
+                    .allMatch(g -> g.role().equals(WRITER_WITHOUT_DELETE) || g.role().equals(COSMOS_READER));
         }
         assertThat(template).filteredOn(g -> g.role().equals("Cosmos DB Built-in Data Contributor")).containsExactly(
                 new Grant("control", "Cosmos DB Built-in Data Contributor",
@@ -192,6 +194,31 @@ class AzureTemplatesTest {
         assertThat(template).noneMatch(g -> g.principal().equals("scoring")
                 && g.scope().equals("Cosmos DB container `" + CosmosOutcomeStore.CONTAINER + "`"));
         assertThat(template).noneMatch(g -> g.scope().startsWith("database"));
+    }
+
+    /**
+     * The scoring app reads the registry and never writes it (registration, gates, approvals, deployments and canary
+     * ramps run in the control app): its functions reach the platform only for scoring, the read-only registry and
+     * explanations, and it holds the built-in reader role on the registry's container, so a stolen identity of the app
+     * that faces the callers cannot point a deployment at another version or rewrite a version's stage.
+     */
+    @Test
+    void theScoringAppOnlyReadsTheRegistry() throws IOException {
+        Set<String> used = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(REPO.resolve("functions/scoring/src/main/java"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                Matcher call = Pattern.compile("\\bplatform(?:\\(\\))?\\.(\\w+)\\(").matcher(Files.readString(file));
+                while (call.find()) {
+                    used.add(call.group(1));
+                }
+            }
+        }
+        assertThat(used).contains("scoring").isSubsetOf("scoring", "registry", "explanations");
+        assertThat(templateGrants()).filteredOn(g -> g.principal().equals("scoring")
+                        && g.scope().equals("Cosmos DB container `" + CosmosRegistryStore.CONTAINER + "`"))
+                .containsExactly(new Grant("scoring", COSMOS_READER,
+                        "Cosmos DB container `" + CosmosRegistryStore.CONTAINER + "`"));
+        assertThat(module("access.bicep")).contains("'" + COSMOS_READER + "': '00000000-0000-0000-0000-000000000001'");
     }
 
     @Test

@@ -1,9 +1,9 @@
 // The two Function Apps (Java 17 on Linux), each on its own Elastic Premium plan: scoring with always-ready
 // instances, control beside it. Each has a `staging` slot that the deploy workflow deploys to, smoke-tests and
-// swaps; both slots of an app run as the app's user-assigned identity, send all outbound traffic through their
-// delegated subnet, and sit behind App Service authentication with Entra ID. The code comes from a zip package
-// (WEBSITE_RUN_FROM_PACKAGE) or, with a registry login server, from the app's container image pulled with the
-// managed identity. Settings are the names documented in docs/settings.md.
+// swaps; both slots of an app run as the app's user-assigned identity, send all outbound traffic (and their image
+// pulls) through their delegated subnet, and sit behind App Service authentication with Entra ID. The code comes
+// from a zip package (WEBSITE_RUN_FROM_PACKAGE) or, with a registry login server, from the app's container image
+// pulled with the managed identity. Settings are the names documented in docs/settings.md.
 @description('Azure region of the apps, plans and host storage.')
 param location string
 
@@ -174,6 +174,9 @@ var siteProperties = [for (app, i) in apps: {
   clientCertEnabled: false
   virtualNetworkSubnetId: app.subnetId
   vnetRouteAllEnabled: true
+  // The platform pulls the app's image through the subnet too (not over the registry's public endpoint), so with
+  // private networking the pull goes through the registry's private endpoint.
+  vnetImagePullEnabled: true
   keyVaultReferenceIdentity: app.identity.id
   siteConfig: {
     linuxFxVersion: fromRegistry ? 'DOCKER|${registryLoginServer}/vigil-${app.key}:${imageTag}' : 'JAVA|17'

@@ -158,6 +158,21 @@ test('data services turn public network access off unless the environment is pub
   }
 });
 
+// With `vnetRouteAllEnabled` alone the apps' own traffic goes through their subnets, but the platform still pulls their
+// images from the registry's public endpoint: the registry's private endpoint would carry no pull.
+test('the apps pull their images through their subnets, where the registry has its private endpoint', () => {
+  const apps = files.find((f) => f.file.endsWith('functionapps.bicep'));
+  const siteProperties = /\nvar siteProperties = \[for \(app, i\) in apps: \{\n([\s\S]*?)\n\}\]\n/.exec(apps.source);
+  assert.ok(siteProperties, 'siteProperties in functionapps.bicep');
+  assert.match(siteProperties[1], /\n {2}virtualNetworkSubnetId: app\.subnetId\n/);
+  assert.match(siteProperties[1], /\n {2}vnetRouteAllEnabled: true\n/);
+  assert.match(siteProperties[1], /\n {2}vnetImagePullEnabled: true\n/);
+  const main = fs.readFileSync(path.join(REPO, 'infra/bicep/main.bicep'), 'utf8');
+  const registryEndpoint = String.raw`\{ name: '\$\{names\.registry\}-registry', `
+    + String.raw`resourceId: registry\.outputs\.registryId, groupId: 'registry'`;
+  assert.match(main, new RegExp(String.raw`runFromContainerRegistry \? \[\n\s+` + registryEndpoint));
+});
+
 // What docs/compliance/hipaa.md's transmission-security and authentication rows promise, held here so that a change
 // to a template that drops one fails.
 test('transport and sign-in settings: HTTPS and TLS 1.2 only, no local keys, no publishing passwords', () => {

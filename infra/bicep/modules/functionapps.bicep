@@ -188,6 +188,10 @@ var siteProperties = [for (app, i) in apps: {
     minimumElasticInstanceCount: app.minimumInstances
     preWarmedInstanceCount: 1
     healthCheckPath: empty(app.healthCheckPath) ? null : app.healthCheckPath
+    // The control app's queue triggers read the work queues on its host storage account, whose firewall the scale
+    // controller does not pass: it would see no backlog and add no instance. With runtime scale monitoring the app's
+    // own host reports the queues' lengths, through its subnet. Site configuration swaps with the code: both slots.
+    functionsRuntimeScaleMonitoringEnabled: i == control
     appSettings: concat([
       { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
       { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'java' }

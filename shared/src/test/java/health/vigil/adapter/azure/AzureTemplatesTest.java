@@ -310,6 +310,61 @@ class AzureTemplatesTest {
     }
 
     /**
+     * The control app's queue triggers read the work queues on its host storage account (AzureWebJobsStorage), whose
+     * firewall denies public networks with private networking. The scale controller reads a queue's length from
+     * outside the network, so there it would see no backlog and never add an instance: with runtime scale monitoring
+     * the app's own host, inside the network, reports the lengths. It is site configuration, which a swap moves with
+     * the code, so both slots carry it. The Storage extension must be 3.0.10 or later for it (5.1.0 for target-based
+     * scaling of queues): the extension bundle's major version 3 and later carry the Storage extension 5.
+     */
+    @Test
+    void anAppWithQueueTriggersBehindTheStorageFirewallScalesOnWhatItsHostReports() throws IOException {
+        List<String> queueApps = new ArrayList<>();
+        for (String app : List.of("scoring", "control")) {
+            Path sources = REPO.resolve("functions/" + app + "/src/main/java");
+            if (triggeredFunctions(sources, "QueueTrigger").isEmpty()) {
+                continue;
+            }
+            queueApps.add(app);
+            List<String> connections = new ArrayList<>();
+            try (Stream<Path> files = Files.walk(sources)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    Matcher trigger = Pattern.compile("@QueueTrigger\\(([^)]*)\\)").matcher(Files.readString(f));
+                    while (trigger.find()) {
+                        Matcher connection = Pattern.compile("connection\\s*=\\s*\"(\\w+)\"").matcher(trigger.group(1));
+                        connections.add(connection.find() ? connection.group(1) : "(none)");
+                    }
+                }
+            }
+            assertThat(connections).as("the %s app's queue triggers' connections", app).isNotEmpty()
+                    .containsOnly("AzureWebJobsStorage");
+            Path hostJson = REPO.resolve("functions/" + app + "/host.json");
+            JsonNode host = Json.readTree(hostJson.toString(), Files.readAllBytes(hostJson));
+            String bundle = host.path("extensionBundle").path("version").asText();
+            Matcher floor = Pattern.compile("^\\[(\\d+)\\.").matcher(bundle);
+            assertThat(floor.find()).as("the %s app's extension bundle range", app).isTrue();
+            assertThat(Integer.parseInt(floor.group(1))).as("the %s app's lowest extension bundle", app)
+                    .isGreaterThanOrEqualTo(3);
+        }
+        assertThat(queueApps).containsExactly("control");
+
+        String apps = module("functionapps.bicep");
+        assertThat(apps).contains("    networkAcls: {\n      defaultAction: publicNetworkAccess ? 'Allow' : 'Deny'\n")
+                .contains("  name: app.hostStorage\n");
+        assertThat(Files.readString(REPO.resolve("infra/bicep/main.bicep")))
+                .contains("    publicNetworkAccess: !privateNetworking\n    registryLoginServer: ");
+        Matcher siteConfig = Pattern.compile("(?s)\\nvar siteProperties = \\[for \\(app, i\\) in apps: \\{\\n.*?"
+                + "\\n  siteConfig: \\{\\n(.*?)\\n  \\}\\n\\}\\]\\n").matcher(apps);
+        assertThat(siteConfig.find()).as("the apps' site configuration in functionapps.bicep").isTrue();
+        assertThat(siteConfig.group(1)).contains("\n    functionsRuntimeScaleMonitoringEnabled: i == control\n");
+        for (String resource : List.of("sites", "stagingSlots")) {
+            assertThat(apps).containsPattern("(?s)resource " + resource
+                    + " 'Microsoft\\.Web/sites[/a-z]*@[0-9-]+' = \\[for \\(app, i\\) in apps: \\{\\n(?:(?!\\n\\}\\]).)*"
+                    + "siteConfig: union\\(siteProperties\\[i\\]\\.siteConfig, ");
+        }
+    }
+
+    /**
      * Both slots of an app share its host storage account, where the host keeps its keys, timer schedules and locks
      * under its host ID. Left to itself, the host takes the first 32 characters of the slot's name, trailing dashes
      * dropped: the same ID for an app and its `staging` slot as main.bicep names them, a collision on which the

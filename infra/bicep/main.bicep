@@ -273,7 +273,6 @@ module privateEndpoints 'modules/private-endpoints.bicep' = if (privateNetworkin
       { name: '${names.keyVault}-vault', resourceId: keyVault.outputs.vaultId, groupId: 'vault', zoneId: network.outputs.zoneIds.vault }
       { name: '${names.topic}-topic', resourceId: eventGrid.outputs.topicId, groupId: 'topic', zoneId: network.outputs.zoneIds.eventgrid }
       { name: '${names.scoringHostStorage}-blob', resourceId: apps.outputs.hostStorageIds[0], groupId: 'blob', zoneId: network.outputs.zoneIds.blob }
-      { name: '${names.scoringHostStorage}-queue', resourceId: apps.outputs.hostStorageIds[0], groupId: 'queue', zoneId: network.outputs.zoneIds.queue }
       { name: '${names.functionsStorage}-blob', resourceId: apps.outputs.hostStorageIds[1], groupId: 'blob', zoneId: network.outputs.zoneIds.blob }
       { name: '${names.functionsStorage}-queue', resourceId: apps.outputs.hostStorageIds[1], groupId: 'queue', zoneId: network.outputs.zoneIds.queue }
     ], runFromContainerRegistry ? [

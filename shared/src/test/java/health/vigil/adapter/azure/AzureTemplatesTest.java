@@ -310,6 +310,42 @@ class AzureTemplatesTest {
     }
 
     /**
+     * With private networking an app reaches its host storage account through private endpoints, one per storage
+     * service it uses there, and no more: the host with an identity-based AzureWebJobsStorage uses blobs (keys, leases,
+     * timer schedules); queues only an app with a queue trigger uses (the control app, whose work queues are there).
+     * The scoring app has none and holds no queue role, so a queue endpoint on its account would serve nothing.
+     */
+    @Test
+    void eachHostStorageAccountHasAPrivateEndpointForEachServiceItsAppUses() throws IOException {
+        String apps = module("functionapps.bicep");
+        assertThat(apps).contains("var scoring = 0\nvar control = 1\n")
+                .contains("output hostStorageIds array = [for (app, i) in apps: hostStorage[i].id]\n");
+        Map<String, String> accounts = Map.of("0", "scoringHostStorage", "1", "functionsStorage");
+        Map<String, String> appOf = Map.of("0", "scoring", "1", "control");
+        Matcher endpoint = Pattern.compile("\\{ name: '\\$\\{names\\.(\\w+)\\}-(\\w+)', "
+                + "resourceId: apps\\.outputs\\.hostStorageIds\\[(\\d)\\], groupId: '(\\w+)', "
+                + "zoneId: network\\.outputs\\.zoneIds\\.(\\w+) \\}")
+                .matcher(Files.readString(REPO.resolve("infra/bicep/main.bicep")));
+        List<String> endpoints = new ArrayList<>();
+        while (endpoint.find()) {
+            assertThat(endpoint.group(1)).as("the account of endpoint %s", endpoint.group())
+                    .isEqualTo(accounts.get(endpoint.group(3)));
+            assertThat(List.of(endpoint.group(2), endpoint.group(5))).as("endpoint %s", endpoint.group())
+                    .containsOnly(endpoint.group(4));
+            endpoints.add(appOf.get(endpoint.group(3)) + " " + endpoint.group(4));
+        }
+        List<String> expected = new ArrayList<>();
+        for (String app : List.of("scoring", "control")) {
+            expected.add(app + " blob");
+            if (!triggeredFunctions(REPO.resolve("functions/" + app + "/src/main/java"), "QueueTrigger").isEmpty()) {
+                expected.add(app + " queue");
+            }
+        }
+        assertThat(expected).as("the control app's queue triggers").contains("control queue");
+        assertThat(endpoints).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    /**
      * The control app's queue triggers read the work queues on its host storage account (AzureWebJobsStorage), whose
      * firewall denies public networks with private networking. The scale controller reads a queue's length from
      * outside the network, so there it would see no backlog and never add an instance: with runtime scale monitoring

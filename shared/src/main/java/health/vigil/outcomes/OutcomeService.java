@@ -33,6 +33,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -46,8 +47,9 @@ import java.util.Set;
  * predictions of the model on the UTC day of the index time. A prediction id must be of a form Vigil issued
  * ({@link PredictionIds#formOf}), and a version 7 one in the model's prediction log. An outcome of predictions made
  * before the prediction log's retention cut-off ({@link Outcome#labelsPredictionsBefore}) is refused: they are gone, or
- * about to go, and it would label nothing. Outcomes are written once: a resend of the same value
- * changes nothing; another value for a stored outcome is refused and reported, and the stored one stays. Invalid rows
+ * about to go, and it would label nothing; unless it is stored already, when it is a resend like any other. Outcomes
+ * are written once: a resend of the same value changes nothing; another value for a stored outcome is refused and
+ * reported, and the stored one stays. Invalid rows
  * are reported by row number without their values; the good rows of the same batch are kept. Each accepted request
  * is audited with its caller and the sha256 of its body, so the same rows sent again (by another caller, or a day
  * later) are a submission of their own; a request sent again under its {@code Idempotency-Key} (the same caller and
@@ -269,15 +271,28 @@ public final class OutcomeService {
             if (outcome == null) {
                 return;
             }
+            // Stored, an outcome past the cut-off would label nothing and go at the next purge (in Cosmos DB at once),
+            // while the sender was told it was recorded: it is refused, unless it is one already stored (a resend),
+            // which the chunk's write looks up. The reason names the cut-off, never the row's id or day.
+            String late = outcome.labelsOnlyPredictionsBefore(cutoff) ? (row.predictionId() != null
+                    ? "'predictionId' dates its prediction before" : "'indexTime' is on a UTC day that ended by")
+                    + " the prediction log's retention cut-off, " + cutoff + " (" + retention.toDays() + " days"
+                    + " before the platform's clock, VIGIL_PREDICTION_RETENTION_DAYS): those predictions are"
+                    + " removed by retention, so the outcome would label nothing; send outcomes of predictions made"
+                    + " since" : null;
             String id = row.predictionId() == null ? null : row.predictionId().toLowerCase(java.util.Locale.ROOT);
-            boolean checkable = id != null && PredictionIds.formOf(id) == PredictionIds.Form.VERSION_7;
-            pending.add(new Pending(row.row(), outcome, checkable ? id : null));
+            boolean checkable = late == null && id != null && PredictionIds.formOf(id) == PredictionIds.Form.VERSION_7;
+            pending.add(new Pending(row.row(), outcome, checkable ? id : null, late));
             if (pending.size() == WRITE_CHUNK) {
                 write();
             }
         }
 
-        /** Writes the pending outcomes in one transaction and counts what each became. */
+        /**
+         * Writes the pending outcomes in one transaction and counts what each became. An outcome past the cut-off is
+         * never written: one already stored is a resend like any other (the same value, or a conflict), and one that
+         * is not is refused.
+         */
         private void write() {
             if (pending.isEmpty()) {
                 return;
@@ -285,12 +300,24 @@ public final class OutcomeService {
             List<Pending> chunk = List.copyOf(pending);
             pending.clear();
             Map<ModelName, Set<String>> logged = logged(chunk);
-            List<Pending> kept = chunk.stream().filter(p -> p.loggedId() == null
-                    || logged.get(p.outcome().model()).contains(p.loggedId())).toList();
+            Map<ModelName, Map<String, Outcome>> storedLate = storedLate(chunk);
+            List<Pending> kept = chunk.stream().filter(p -> p.late() == null && (p.loggedId() == null
+                    || logged.get(p.outcome().model()).contains(p.loggedId()))).toList();
             List<Optional<Outcome>> earlier = kept.isEmpty() ? List.of()
                     : store.putAllIfAbsent(kept.stream().map(Pending::outcome).toList());
             int next = 0;
             for (Pending p : chunk) {
+                if (p.late() != null) {
+                    Outcome stored = storedLate.get(p.outcome().model()).get(p.outcome().key());
+                    if (stored == null) {
+                        refuse(p.row(), "INVALID", p.late());
+                    } else if (stored.sameAs(p.outcome())) {
+                        already++;
+                    } else {
+                        refuse(p.row(), "CONFLICT", conflict(stored));
+                    }
+                    continue;
+                }
                 if (next == kept.size() || kept.get(next) != p) {
                     refuse(p.row(), "INVALID", "model '" + p.outcome().model().value() + "' has no prediction with"
                             + " this 'predictionId' in its prediction log (an id another model gave, or of a"
@@ -303,11 +330,27 @@ public final class OutcomeService {
                 } else if (stored.get().sameAs(p.outcome())) {
                     already++;
                 } else {
-                    refuse(p.row(), "CONFLICT", "an outcome with another value was recorded for this"
-                            + " prediction on " + stored.get().recordedAt() + " and is kept; if it was wrong, correct"
-                            + " it through your data steward");
+                    refuse(p.row(), "CONFLICT", conflict(stored.get()));
                 }
             }
+        }
+
+        private String conflict(Outcome stored) {
+            return "an outcome with another value was recorded for this prediction on " + stored.recordedAt()
+                    + " and is kept; if it was wrong, correct it through your data steward";
+        }
+
+        /** The stored outcomes of the chunk's rows past the cut-off, one read per model. */
+        private Map<ModelName, Map<String, Outcome>> storedLate(List<Pending> chunk) {
+            Map<ModelName, Set<String>> keys = new HashMap<>();
+            for (Pending p : chunk) {
+                if (p.late() != null) {
+                    keys.computeIfAbsent(p.outcome().model(), m -> new LinkedHashSet<>()).add(p.outcome().key());
+                }
+            }
+            Map<ModelName, Map<String, Outcome>> stored = new HashMap<>();
+            keys.forEach((model, modelKeys) -> stored.put(model, store.get(model, modelKeys)));
+            return stored;
         }
 
         /**
@@ -364,19 +407,7 @@ public final class OutcomeService {
                 }
                 key = Outcome.patientDayKey(pseudonymizer.pseudonym(row.patientId()), row.indexTime());
             }
-            Outcome outcome = new Outcome(model, key, row.positive(), now, source);
-            // Stored, it would label nothing and go at the next purge (in Cosmos DB at once), while the sender was
-            // told it was recorded. The reason names the cut-off, never the row's id or day.
-            if (outcome.labelsOnlyPredictionsBefore(cutoff)) {
-                refuse(row.row(), "INVALID", (row.predictionId() != null
-                        ? "'predictionId' dates its prediction before" : "'indexTime' is on a UTC day that ended by")
-                        + " the prediction log's retention cut-off, " + cutoff + " (" + retention.toDays() + " days"
-                        + " before the platform's clock, VIGIL_PREDICTION_RETENTION_DAYS): those predictions are"
-                        + " removed by retention, so the outcome would label nothing; send outcomes of predictions made"
-                        + " since");
-                return null;
-            }
-            return outcome;
+            return new Outcome(model, key, row.positive(), now, source);
         }
 
         /** Whether the model has a registered version; a model the registry does not know refuses its rows only. */
@@ -470,6 +501,9 @@ public final class OutcomeService {
     /** How many refused rows an {@code outcomes.record} audit record names. */
     static final int REFUSED_ROWS_KEPT = 50;
 
-    /** A row's outcome waiting for its chunk's write; {@code loggedId} is its version 7 id, checked against the log. */
-    private record Pending(int row, Outcome outcome, String loggedId) {}
+    /**
+     * A row's outcome waiting for its chunk's write; {@code loggedId} is its version 7 id, checked against the log;
+     * {@code late}, when the outcome is past the retention cut-off, is why it is refused unless it is stored already.
+     */
+    private record Pending(int row, Outcome outcome, String loggedId, String late) {}
 }

@@ -550,6 +550,48 @@ class OutcomeServiceTest {
                 pseudonymizer.pseudonym("patient-F"), cutoff)))).hasSize(2);
     }
 
+    /**
+     * Outcomes recorded in time and sent again once their predictions are past the retention cut-off (a sender
+     * resending a file it delivered, before the day's purge removed them) are not new facts: the same value is
+     * already recorded and another value is a conflict with the stored one, as for any resend. Only an outcome not
+     * stored is refused for the cut-off, and nothing past it is written.
+     */
+    @Test
+    void anOutcomeStoredBeforeTheCutOffPassedItsPredictionsIsAlreadyRecordedWhenSentAgainAfter() {
+        String sent = """
+                {"model": "readmission", "outcomes": [
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1},
+                  {"patientId": "patient-C", "indexTime": "2026-11-03T08:00:00Z", "outcome": 0},
+                  {"predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": 1}]}""";
+        assertThat(submit(sent).recorded()).isEqualTo(3);
+        Clock later = Clock.fixed(SCORED.plus(RETENTION).plus(Duration.ofDays(1)), ZoneOffset.UTC);
+        OutcomeService afterCutOff = new OutcomeService(adapters.outcomeStore(), adapters.predictionLog(),
+                adapters.artifactStore(), registryOf(MODEL), pseudonymizer, new AuditLog(adapters.auditStore(), later),
+                later, RETENTION);
+
+        String again = """
+                {"model": "readmission", "outcomes": [
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1},
+                  {"patientId": "patient-C", "indexTime": "2026-11-03T08:00:00Z", "outcome": 0},
+                  {"predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": 0},
+                  {"predictionId": "01a1a1c8-3518-7000-8000-000000000004", "outcome": 1}]}""";
+        OutcomeReceipt receipt = afterCutOff.submit("outcomes-feed", again, json(again));
+
+        assertThat(receipt).extracting(OutcomeReceipt::recorded, OutcomeReceipt::alreadyRecorded,
+                OutcomeReceipt::conflicts, OutcomeReceipt::invalid).containsExactly(0, 2, 1, 1);
+        assertThat(receipt.refused()).extracting(OutcomeReceipt.RowProblem::row, OutcomeReceipt.RowProblem::kind)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(3, "CONFLICT"),
+                        org.assertj.core.groups.Tuple.tuple(4, "INVALID"));
+        assertThat(receipt.refused().get(0).reason()).contains("recorded for this prediction on " + NOW);
+        assertThat(receipt.refused().get(1).reason()).startsWith("'predictionId' dates its prediction before the"
+                + " prediction log's retention cut-off");
+        assertThat(adapters.outcomeStore().get(MODEL, List.of(
+                Outcome.predictionKey("01a1a1c8-3518-7000-8000-000000000004")))).isEmpty();
+        assertThat(adapters.outcomeStore().get(MODEL, List.of(
+                Outcome.predictionKey("01a1a1c8-0e08-7000-8000-000000000002"))).values())
+                .singleElement().extracting(Outcome::positive).isEqualTo(true);
+    }
+
     @Test
     void anIndexTimeOutsideTheYearsADayCanBeWrittenForIsOneInvalidRow() {
         OutcomeReceipt receipt = submit("""

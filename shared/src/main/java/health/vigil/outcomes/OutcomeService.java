@@ -9,6 +9,7 @@ import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.events.BlobCreated;
 import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.IdempotencyKey;
 import health.vigil.model.ModelName;
@@ -63,6 +64,15 @@ public final class OutcomeService {
     public static final String API_SOURCE = "api";
     /** The detail of an {@code outcomes.record} record that holds the sha256 of the request's body. */
     static final String BODY_SHA256 = "sha256";
+    /** The detail of a keyed request's {@code outcomes.record} record that holds its answer's refused rows. */
+    static final String REFUSED_ANSWER = "refused";
+    /**
+     * How long after a request claimed its key a request of the same body waits for the first one's answer; a claim
+     * older than this without its record is of a request that stopped, which this one completes.
+     */
+    static final Duration FIRST_ANSWER_WAIT = Duration.ofSeconds(30);
+    private static final long FIRST_POLL_MILLIS = 20;
+    private static final long MAX_POLL_MILLIS = 500;
     /** Rows of one HTTP batch; larger sets go as files into the outcomes container. */
     public static final int MAX_BATCH_ROWS = 10_000;
     /** Outcomes written per store transaction: a request's batch is one, a file is one per this many rows. */
@@ -112,10 +122,11 @@ public final class OutcomeService {
     /**
      * {@link #submit(String, String, JsonNode)} that is safe to send again under {@code key}: the first request of
      * this caller under it is recorded once, under the caller and key, and the same body sent again under them is
-     * answered with that record's counts (its refused rows are in the record) and writes nothing. The same key with
-     * another body is refused (409) and nothing is written, also when the two are sent at once: before writing, a
-     * request claims the key for its body with a record of its own ({@value #ACTION_RECEIVED}), which the audit log
-     * appends once per key across instances, and only the body that holds the claim writes.
+     * answered with that record's answer (counts, and refused rows with their reasons) and writes nothing. The same
+     * key with another body is refused (409) and nothing is written, also when the two are sent at once: before
+     * writing, a request claims the key for its body with a record of its own ({@value #ACTION_RECEIVED}), which the
+     * audit log appends once per key across instances, and only the body that holds the claim writes. The same body
+     * sent while the first is writing waits for the first's answer, up to {@link #FIRST_ANSWER_WAIT} after its claim.
      */
     public Submission submit(String actor, String body, JsonNode json, Optional<IdempotencyKey> key) {
         Objects.requireNonNull(actor, "actor");
@@ -133,7 +144,7 @@ public final class OutcomeService {
             String name = names.next();
             if (!name.equals("model") && !name.equals("outcomes")) {
                 // Refused rather than ignored; the name is the sender's text, so say what is allowed instead.
-                throw new ValidationException("the body has a field " + health.vigil.json.Json.quotedName(name)
+                throw new ValidationException("the body has a field " + Json.quotedName(name)
                         + " that is not 'model' or 'outcomes'; send {\"model\": ..., \"outcomes\": [...]}");
             }
         }
@@ -149,12 +160,19 @@ public final class OutcomeService {
             return new Submission(replayed(first.get(), sha256), true);
         }
         if (once != null) {
-            // A claim of the same body is this request's own, or that of a retry after it stopped before its
-            // record: its rows are written again, each once. The claim names the body by its digest and counts.
-            AuditRecord claim = audit.recordOnce(once + ":received", actor, ACTION_RECEIVED, "/outcomes/api",
+            // The claim names the body by its digest and counts. One of the same body made by another request is
+            // that of a request sent at the same moment, still writing, or of one that stopped before its record.
+            AuditLog.Once claim = audit.recordFirst(once + ":received", actor, ACTION_RECEIVED, "/outcomes/api",
                     "claimed", Map.of(BODY_SHA256, sha256, "rows", Integer.toString(rows.size())));
-            if (!sha256.equals(claim.details().get(BODY_SHA256))) {
-                throw anotherBody(claim);
+            if (!sha256.equals(claim.record().details().get(BODY_SHA256))) {
+                throw anotherBody(claim.record());
+            }
+            if (!claim.appended()) {
+                Optional<AuditRecord> answered = firstAnswer(once, claim.record().time());
+                if (answered.isPresent()) {
+                    return new Submission(replayed(answered.get(), sha256), true);
+                }
+                // Its rows are written again, each once, and the record completed.
             }
         }
         Batch batch = new Batch(API_SOURCE);
@@ -163,8 +181,33 @@ public final class OutcomeService {
     }
 
     /**
-     * The answer to a request sent again under its key: the first one's counts, from its record, when the body is
-     * the same; otherwise the key was used for another request, refused with what to do.
+     * The record of the request that claimed the key {@code claimedAt}: waited for until the claim is
+     * {@link #FIRST_ANSWER_WAIT} old, then taken as stopped before its record (empty).
+     */
+    private Optional<AuditRecord> firstAnswer(String once, Instant claimedAt) {
+        Duration left = FIRST_ANSWER_WAIT.minus(Duration.between(claimedAt, clock.instant()));
+        long deadline = System.nanoTime() + Math.max(0, left.toNanos());
+        long pause = FIRST_POLL_MILLIS;
+        while (true) {
+            Optional<AuditRecord> first = audit.findOnce(once);
+            if (first.isPresent() || System.nanoTime() >= deadline) {
+                return first;
+            }
+            try {
+                Thread.sleep(Math.min(pause, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConflictException(ErrorCode.CONFLICT, "interrupted while waiting for the request sent"
+                        + " first under this Idempotency-Key to be recorded; send the same body again to read its"
+                        + " answer");
+            }
+            pause = Math.min(MAX_POLL_MILLIS, pause * 2);
+        }
+    }
+
+    /**
+     * The answer to a request sent again under its key: the first one's counts and refused rows, from its record,
+     * when the body is the same; otherwise the key was used for another request, refused with what to do.
      */
     private static OutcomeReceipt replayed(AuditRecord first, String sha256) {
         Map<String, String> d = first.details();
@@ -172,7 +215,36 @@ public final class OutcomeService {
             throw anotherBody(first);
         }
         return new OutcomeReceipt(d.get("source"), count(d, "rows"), count(d, "recorded"), count(d, "alreadyRecorded"),
-                count(d, "conflicts"), count(d, "invalid"), List.of());
+                count(d, "conflicts"), count(d, "invalid"), refusedOf(d.get(REFUSED_ANSWER)));
+    }
+
+    /**
+     * The refused rows of an answer, as a keyed request's record keeps them for its replays: each distinct reason
+     * once, and each row as its number, kind and the index of its reason. Reasons never hold a row's value.
+     */
+    static String refusedAnswer(List<OutcomeReceipt.RowProblem> refused) {
+        Map<String, Integer> reasons = new LinkedHashMap<>();
+        List<List<Object>> rows = new ArrayList<>(refused.size());
+        for (OutcomeReceipt.RowProblem p : refused) {
+            int reason = reasons.computeIfAbsent(p.reason(), r -> reasons.size());
+            rows.add(List.of(p.row(), p.kind(), reason));
+        }
+        return Json.write(Map.of("reasons", List.copyOf(reasons.keySet()), "rows", rows));
+    }
+
+    /** The refused rows {@link #refusedAnswer} kept; none for a record made before answers were kept. */
+    static List<OutcomeReceipt.RowProblem> refusedOf(String answer) {
+        if (answer == null) {
+            return List.of();
+        }
+        JsonNode kept = Json.readTree("the refused rows of an outcomes record", answer);
+        JsonNode reasons = kept.get("reasons");
+        List<OutcomeReceipt.RowProblem> refused = new ArrayList<>();
+        for (JsonNode row : kept.get("rows")) {
+            refused.add(new OutcomeReceipt.RowProblem(row.get(0).asInt(), row.get(1).asText(),
+                    reasons.get(row.get(2).asInt()).asText()));
+        }
+        return refused;
     }
 
     /** The refusal of a body sent under a key that {@code first}, of another body, holds. */
@@ -464,6 +536,10 @@ public final class OutcomeService {
             }
             if (bodySha256 != null) {
                 details.put(BODY_SHA256, bodySha256);
+                if (auditKey != null && !refused.isEmpty()) {
+                    // What a replay under the key answers: the rows this answer lists, with their reasons.
+                    details.put(REFUSED_ANSWER, refusedAnswer(refused));
+                }
             }
             String outcome = conflicts + invalid == 0 ? "recorded" : recorded + already == 0 ? "refused" : "partial";
             if (auditKey == null) {

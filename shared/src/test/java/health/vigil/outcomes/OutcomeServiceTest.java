@@ -306,6 +306,150 @@ class OutcomeServiceTest {
         assertThat(outcomeAuditRecords()).hasSize(1);
     }
 
+    /**
+     * A request sent again under its key is answered as the first was: the same counts and the same refused rows with
+     * their reasons, which the first request's record keeps without any row's value.
+     */
+    @Test
+    void aRequestSentAgainUnderItsKeyGetsTheFirstAnswerWithItsRefusedRowsAndReasons() {
+        submit("""
+                {"model": "readmission", "outcomes": [
+                  {"predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": 1}]}""");
+        String body = """
+                {"model": "readmission", "outcomes": [
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1},
+                  {"predictionId": "MRN-0012345", "outcome": 1},
+                  {"predictionId": "01a1a1c8-0e08-7000-8000-000000000002", "outcome": 0},
+                  {"predictionId": "MRN-0012346", "outcome": 0}]}""";
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("delivery-44"));
+        OutcomeService.Submission first = service.submit("outcomes-feed", body, json(body), key);
+
+        OutcomeService.Submission replay = service.submit("outcomes-feed", body, json(body), key);
+
+        assertThat(first.receipt().refused()).extracting(OutcomeReceipt.RowProblem::row).containsExactly(2, 3, 4);
+        assertThat(replay.replayed()).isTrue();
+        assertThat(replay.receipt()).isEqualTo(first.receipt());
+        assertThat(outcomeAuditRecords()).last().satisfies(r -> assertThat(r.details().values().toString())
+                .doesNotContain("MRN-001"));
+    }
+
+    /**
+     * The same body sent twice at once under one key, the second finding the first's claim while the first is still
+     * writing: the second waits for the first's answer and is answered with it, replayed, and the rows and the
+     * request are recorded once.
+     */
+    @Test
+    void theSameBodySentTwiceAtOnceUnderOneKeyGetsTheFirstAnswerTwice() throws Exception {
+        String claimKey = "outcomes:request:" + Sha256.hex("outcomes-feed|delivery-45") + ":received";
+        CountDownLatch claimFound = new CountDownLatch(1);
+        AuditStore real = adapters.auditStore();
+        AuditStore watched = new AuditStore() {
+            @Override
+            public Optional<AuditRecord> last(String partition) {
+                return real.last(partition);
+            }
+
+            @Override
+            public boolean tryAppend(AuditRecord record) {
+                return real.tryAppend(record);
+            }
+
+            @Override
+            public KeyedAppend tryAppendOnce(String key, AuditRecord record) {
+                KeyedAppend done = real.tryAppendOnce(key, record);
+                if (key.equals(claimKey) && done.existing() != null) {
+                    claimFound.countDown();
+                }
+                return done;
+            }
+
+            @Override
+            public Optional<AuditRecord> findByKey(String key) {
+                Optional<AuditRecord> found = real.findByKey(key);
+                if (key.equals(claimKey) && found.isPresent()) {
+                    claimFound.countDown();
+                }
+                return found;
+            }
+
+            @Override
+            public List<AuditRecord> read(String partition) {
+                return real.read(partition);
+            }
+
+            @Override
+            public List<AuditRecord> read(String partition, long fromSequence, int limit) {
+                return real.read(partition, fromSequence, limit);
+            }
+
+            @Override
+            public List<String> partitions() {
+                return real.partitions();
+            }
+        };
+        OutcomeStore stored = adapters.outcomeStore();
+        AtomicInteger writes = new AtomicInteger();
+        OutcomeStore held = new OutcomeStore() {
+            @Override
+            public Optional<Outcome> putIfAbsent(Outcome outcome) {
+                return stored.putIfAbsent(outcome);
+            }
+
+            @Override
+            public List<Optional<Outcome>> putAllIfAbsent(List<Outcome> outcomes) {
+                // The claimant writes only once the other request has found its claim.
+                try {
+                    assertThat(claimFound.await(30, TimeUnit.SECONDS)).as("the other request found the claim").isTrue();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+                writes.incrementAndGet();
+                return stored.putAllIfAbsent(outcomes);
+            }
+
+            @Override
+            public Map<String, Outcome> get(ModelName model, java.util.Collection<String> keys) {
+                return stored.get(model, keys);
+            }
+
+            @Override
+            public long purgeBefore(Instant cutoff, java.util.function.LongConsumer beforeRemoval) {
+                return stored.purgeBefore(cutoff, beforeRemoval);
+            }
+        };
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        OutcomeService service = new OutcomeService(held, adapters.predictionLog(), adapters.artifactStore(),
+                registryOf(MODEL), pseudonymizer, new AuditLog(watched, clock), clock, RETENTION);
+        String body = """
+                {"model": "readmission", "outcomes": [
+                  {"predictionId": "01a1a1c7-fa80-7000-8000-000000000001", "outcome": 1},
+                  {"predictionId": "MRN-0012345", "outcome": 1}]}""";
+        Optional<IdempotencyKey> key = Optional.of(new IdempotencyKey("delivery-45"));
+        ExecutorService senders = Executors.newFixedThreadPool(2);
+        List<OutcomeService.Submission> answers = new ArrayList<>();
+        try {
+            List<Future<OutcomeService.Submission>> sent = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                sent.add(senders.submit(() -> service.submit("outcomes-feed", body, json(body), key)));
+            }
+            for (Future<OutcomeService.Submission> answer : sent) {
+                answers.add(answer.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+
+        assertThat(answers).extracting(OutcomeService.Submission::replayed).containsExactlyInAnyOrder(false, true);
+        assertThat(answers).extracting(OutcomeService.Submission::receipt).allSatisfy(r -> assertThat(r)
+                .extracting(OutcomeReceipt::recorded, OutcomeReceipt::alreadyRecorded, OutcomeReceipt::invalid)
+                .containsExactly(1, 0, 1));
+        assertThat(answers.get(0).receipt()).isEqualTo(answers.get(1).receipt());
+        assertThat(answers.get(0).receipt().refused()).extracting(OutcomeReceipt.RowProblem::row).containsExactly(2);
+        assertThat(writes).hasValue(1);
+        assertThat(outcomeAuditRecords()).hasSize(1);
+    }
+
     private static JsonNode json(String body) {
         return Json.readTree("body", body.getBytes(StandardCharsets.UTF_8));
     }

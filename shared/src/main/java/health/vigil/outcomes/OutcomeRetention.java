@@ -26,6 +26,8 @@ import java.util.TreeMap;
 public final class OutcomeRetention implements ExpiredOutcomes {
     static final String AUDIT_PURGED = "outcomes.purged";
     static final String AUDIT_FILES_PURGED = "outcomes.files.purged";
+    /** The outcome of the {@code outcomes.purged} record of a store whose outcomes expire by their time to live. */
+    static final String EXPIRED_BY_TTL = "expired-by-ttl";
     /** How many file names one record lists; the count says how many more there were. */
     static final int FILES_NAMED = 50;
 
@@ -41,19 +43,26 @@ public final class OutcomeRetention implements ExpiredOutcomes {
 
     /**
      * Removes the stored outcomes, then the files, each part attempted whatever the other met; the run fails at the
-     * end with the first failure.
+     * end with the first failure. Where the store expires outcomes by their time to live, the record of the cut-off
+     * says so ({@code removedBy: ttl}, no count) rather than giving a count of 0 that nobody could have counted.
      */
     @Override
     public Removed purgeBefore(Instant cutoff, Duration retention) {
         Failures failures = new Failures();
         long[] outcomes = {0};
         int[] files = {0};
-        failures.attempt(() -> outcomes[0] = store.purgeBefore(cutoff, count -> audit.recordOnce(
-                "outcomes:" + cutoff + ":" + count + ":purged", PredictionRetention.ACTOR, AUDIT_PURGED, "/outcomes",
-                "purged", details(cutoff, retention, "removed", Long.toString(count)))));
+        boolean byTtl = store.expiresByTimeToLive();
+        if (byTtl) {
+            failures.attempt(() -> audit.recordOnce("outcomes:" + cutoff + ":ttl", PredictionRetention.ACTOR,
+                    AUDIT_PURGED, "/outcomes", EXPIRED_BY_TTL, details(cutoff, retention, "removedBy", "ttl")));
+        } else {
+            failures.attempt(() -> outcomes[0] = store.purgeBefore(cutoff, count -> audit.recordOnce(
+                    "outcomes:" + cutoff + ":" + count + ":purged", PredictionRetention.ACTOR, AUDIT_PURGED,
+                    "/outcomes", "purged", details(cutoff, retention, "removed", Long.toString(count)))));
+        }
         failures.attempt(() -> files[0] = removeFiles(cutoff, retention));
         failures.throwIfAny();
-        return new Removed(outcomes[0], files[0]);
+        return new Removed(outcomes[0], files[0], byTtl);
     }
 
     /**

@@ -14,6 +14,13 @@ public interface ExpiredOutcomes {
     /** Removes the outcomes and outcome files past {@code cutoff}; returns how many of each this call removed. */
     Removed purgeBefore(Instant cutoff, Duration retention);
 
-    /** What one call removed: stored outcomes, and files in the outcomes container. */
-    record Removed(long outcomes, int files) {}
+    /**
+     * What one call removed: stored outcomes, and files in the outcomes container. {@code outcomesExpireByTtl}: the
+     * store expires outcomes by their own time to live, so {@code outcomes} is 0 and says nothing of them.
+     */
+    record Removed(long outcomes, int files, boolean outcomesExpireByTtl) {
+        public Removed(long outcomes, int files) {
+            this(outcomes, files, false);
+        }
+    }
 }

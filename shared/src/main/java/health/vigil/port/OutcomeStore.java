@@ -46,4 +46,12 @@ public interface OutcomeStore {
      * time to live it gives each when writing it (Cosmos DB) removes none here and returns 0.
      */
     long purgeBefore(Instant cutoff, LongConsumer beforeRemoval);
+
+    /**
+     * Whether the store removes outcomes itself, by a time to live it gives each when writing it (Cosmos DB), so that
+     * {@link #purgeBefore} removes none and nobody can count the expired ones.
+     */
+    default boolean expiresByTimeToLive() {
+        return false;
+    }
 }

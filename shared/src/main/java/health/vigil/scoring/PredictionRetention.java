@@ -79,10 +79,11 @@ public final class PredictionRetention {
     /**
      * What one purge removed: prediction records, batch jobs whose files went, batch request files that went without
      * a job (none named them), copies of damaged log files, records the log had set aside as refused, realised
-     * outcomes and outcome files.
+     * outcomes and outcome files; {@code outcomesExpireByTtl}: the outcome store expires outcomes by their own time
+     * to live, so {@code outcomes} is 0 and says nothing of them.
      */
     public record Purge(long predictions, int batchJobs, int batchRequestFiles, int damagedCopies,
-            long refusedRecords, long outcomes, int outcomeFiles) {}
+            long refusedRecords, long outcomes, int outcomeFiles, boolean outcomesExpireByTtl) {}
 
     /**
      * Deletes prediction records older than the retention period; returns how many this call removed, how many
@@ -122,7 +123,7 @@ public final class PredictionRetention {
         }
         failures.throwIfAny();
         return new Purge(purged[0], batch[0].jobs(), batch[0].requestFiles(), copies[0], refused[0],
-                labels[0].outcomes(), labels[0].files());
+                labels[0].outcomes(), labels[0].files(), labels[0].outcomesExpireByTtl());
     }
 
     /** Audits a damaged copy's removal once, before it is removed: a run that stops after it adds no second record. */

@@ -102,6 +102,52 @@ class OutcomeRetentionTest {
         assertThat(removals()).hasSize(2);
     }
 
+    /**
+     * A store whose outcomes expire by their own time to live (Cosmos DB) removes none in the run and cannot count
+     * them: the day's record says they expire by ttl, with no count, rather than that none were removed; once a day.
+     */
+    @Test
+    void outcomesThatExpireByTheirTimeToLiveAreAuditedAsSuchNotAsNoneRemoved() {
+        upload("old.csv", START);
+        clock.advance(RETENTION.plusDays(2));
+        Instant cutoff = clock.instant().minus(RETENTION);
+        OutcomeStore real = adapters.outcomeStore();
+        OutcomeStore expiring = new OutcomeStore() {
+            @Override
+            public Optional<Outcome> putIfAbsent(Outcome outcome) {
+                return real.putIfAbsent(outcome);
+            }
+
+            @Override
+            public Map<String, Outcome> get(ModelName model, Collection<String> keys) {
+                return real.get(model, keys);
+            }
+
+            @Override
+            public long purgeBefore(Instant before, LongConsumer beforeRemoval) {
+                return 0;
+            }
+
+            @Override
+            public boolean expiresByTimeToLive() {
+                return true;
+            }
+        };
+
+        PredictionRetention.Purge purge = retention(expiring).purgeExpired();
+        clock.advance(Duration.ofHours(3));
+        retention(expiring).purgeExpired();
+
+        assertThat(purge.outcomesExpireByTtl()).isTrue();
+        assertThat(purge.outcomeFiles()).isEqualTo(1);
+        assertThat(removals()).filteredOn(r -> r.action().equals(OutcomeRetention.AUDIT_PURGED)).singleElement()
+                .satisfies(r -> {
+                    assertThat(r.outcome()).isEqualTo("expired-by-ttl");
+                    assertThat(r.details()).containsEntry("removedBy", "ttl").containsEntry("cutoff",
+                            cutoff.toString()).doesNotContainKey("removed");
+                });
+    }
+
     /** An outcome store that fails keeps no file: the files go, and the run fails at the end with the store's error. */
     @Test
     void aFailingOutcomeStoreStopsNotTheRemovalOfFiles() {

@@ -120,6 +120,11 @@ final class CosmosOutcomeStore implements OutcomeStore {
         return 0;
     }
 
+    @Override
+    public boolean expiresByTimeToLive() {
+        return true;
+    }
+
     private static Outcome outcome(ModelName model, ObjectNode doc) {
         return new Outcome(model, doc.path(CosmosDocuments.ID).asText(), doc.path("positive").asBoolean(),
                 Instant.parse(doc.path("recordedAt").asText()), doc.path("source").asText());

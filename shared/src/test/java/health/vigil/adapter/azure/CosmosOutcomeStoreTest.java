@@ -1,7 +1,9 @@
 package health.vigil.adapter.azure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
 
+import com.azure.cosmos.CosmosContainer;
 import health.vigil.model.ModelName;
 import health.vigil.model.Outcome;
 import java.time.Duration;
@@ -26,5 +28,11 @@ class CosmosOutcomeStoreTest {
         assertThat(CosmosOutcomeStore.ttlSeconds(byDay, RETENTION))
                 .isEqualTo(Duration.between(RECORDED, Instant.parse("2026-12-21T00:00:00Z")).toSeconds());
         assertThat(CosmosOutcomeStore.ttlSeconds(ofAGonePrediction, RETENTION)).isEqualTo(1);
+    }
+
+    /** Cosmos DB removes outcomes by their ttl: the retention run is told so, to audit them as such. */
+    @Test
+    void theStoreSaysItsOutcomesExpireByTheirTimeToLive() {
+        assertThat(new CosmosOutcomeStore(mock(CosmosContainer.class), RETENTION).expiresByTimeToLive()).isTrue();
     }
 }

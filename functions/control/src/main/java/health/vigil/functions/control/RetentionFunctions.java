@@ -31,8 +31,9 @@ public final class RetentionFunctions {
                     + " the files of " + purged.batchJobs() + " finished batch jobs, " + purged.batchRequestFiles()
                     + " batch request files no job named, " + purged.damagedCopies()
                     + " kept copies of damaged prediction log files, " + purged.refusedRecords()
-                    + " prediction records set aside as refused, " + purged.outcomes() + " outcomes and "
-                    + purged.outcomeFiles() + " outcome files past retention");
+                    + " prediction records set aside as refused, " + (purged.outcomesExpireByTtl()
+                            ? "no outcomes (the store expires them by their ttl)" : purged.outcomes() + " outcomes")
+                    + " and " + purged.outcomeFiles() + " outcome files past retention");
         });
     }
 }

@@ -30,6 +30,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Reads back how a past prediction was explained: the prediction log's record (the explanation computed when
@@ -38,6 +39,8 @@ import java.util.Objects;
  */
 public final class PredictionExplanations {
     public static final String ACTION = "explanation.read";
+    /** What could be a prediction id: hexadecimal digits and hyphens, 64 at most (a UUID's text is 36). */
+    private static final Pattern ID_TEXT = Pattern.compile("[0-9a-fA-F-]{1,64}");
 
     private final PredictionLog log;
     private final ModelRegistry registry;
@@ -60,14 +63,22 @@ public final class PredictionExplanations {
      * The explanation of prediction {@code predictionId}, read by {@code reader}: an audit record says who read which
      * prediction ({@code read}, with model and version), or asked for one the log does not hold ({@code not_found}) or
      * that was scored without an explanation ({@code not_recorded}). Text that is no prediction id is recorded as
-     * {@code invalid} without the text, which may be anything typed into the box.
+     * {@code invalid} without the text, which may be anything typed into the box; text that is not even hexadecimal
+     * digits and hyphens is refused before any lookup.
      *
+     * @throws ValidationException when the text is not hexadecimal digits and hyphens
      * @throws NotFoundException PREDICTION_NOT_FOUND when the log has no such prediction, EXPLANATION_NOT_RECORDED
      *     when it was scored without an explanation
      */
     public PredictionExplanation explanation(String predictionId, String reader) {
         Objects.requireNonNull(predictionId, "predictionId");
         Objects.requireNonNull(reader, "reader");
+        if (!ID_TEXT.matcher(predictionId).matches()) {
+            // A name or record number pasted where the id goes: recorded, as every lookup is, but never repeated.
+            audit.record(reader, ACTION, "predictions", "invalid", Map.of());
+            throw new ValidationException("a prediction id is the UUID the scoring answer gave (hexadecimal digits"
+                    + " and hyphens)");
+        }
         // Ids are UUIDs, which are read in any case; scoring writes them in lower case.
         String id = predictionId.toLowerCase(java.util.Locale.ROOT);
         PredictionIds.Form form = PredictionIds.formOf(id);

@@ -8,6 +8,7 @@ import health.vigil.audit.AuditLog;
 import health.vigil.audit.InMemoryAuditStore;
 import health.vigil.canary.InMemoryPredictionLog;
 import health.vigil.error.NotFoundException;
+import health.vigil.error.ValidationException;
 import health.vigil.explain.ClinicalExplainer;
 import health.vigil.explain.FeatureMapping;
 import health.vigil.explain.LinearShap;
@@ -198,5 +199,19 @@ class PredictionExplanationsTest {
                 tuple("clinician-d", "predictions", "invalid"));
         assertThat(reads.get(0).details()).isEqualTo(Map.of("model", MODEL.value(), "version", "1"));
         assertThat(reads).allSatisfy(r -> assertThat(r.toString()).doesNotContain("20481234"));
+    }
+
+    @Test
+    void textThatIsNoHexadecimalIdIsRefusedAsInvalidInputAndRecordedOnceWithoutTheText() {
+        assertThatThrownBy(() -> explanations.explanation("Smith, John 2048-1234", "clinician-e"))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("hexadecimal digits and hyphens")
+                .hasMessageNotContaining("Smith");
+
+        List<AuditRecord> reads = auditStore.partitions().stream().flatMap(p -> auditStore.read(p).stream())
+                .filter(r -> r.action().equals(PredictionExplanations.ACTION)).toList();
+        assertThat(reads).extracting(AuditRecord::actor, AuditRecord::subject, AuditRecord::outcome)
+                .containsExactly(tuple("clinician-e", "predictions", "invalid"));
+        assertThat(reads.get(0).details()).isEmpty();
+        assertThat(reads.get(0).toString()).doesNotContain("Smith", "2048");
     }
 }

@@ -64,6 +64,14 @@ public final class OpenInferenceProtocol {
     /** The longest request id an answer repeats. */
     static final int MAX_REQUEST_ID = 256;
     public static final String EXPLANATIONS = "explanations";
+    /**
+     * Request parameters that the protocol's extensions define and client libraries send by themselves (binary
+     * output, sequence and scheduling hints): accepted and change nothing, as a tensor's {@code binary_data} is. Any
+     * other name besides {@code patient_ids} and {@code explain} is refused: a misspelt {@code Explain} or a
+     * {@code version} put here would otherwise be answered as if it had not been sent.
+     */
+    private static final Set<String> PROTOCOL_PARAMETERS = Set.of("binary_data_output", "sequence_id",
+            "sequence_start", "sequence_end", "priority", "timeout");
 
     public static ScoreRequest toScoreRequest(ModelName model, Integer version, InferenceRequest request, int maxRows) {
         if (request == null) {
@@ -73,6 +81,15 @@ public final class OpenInferenceProtocol {
                 || !health.vigil.json.Json.isPrintableText(request.id()))) {
             throw invalid("id must be at most " + MAX_REQUEST_ID + " printable characters (no control or formatting"
                     + " characters, no half surrogate pairs): the response repeats it as sent");
+        }
+        for (String name : request.parameters().keySet()) {
+            if (!name.equals(InferenceRequest.PATIENT_IDS) && !name.equals(EXPLAIN)
+                    && !PROTOCOL_PARAMETERS.contains(name)) {
+                throw new ValidationException(ErrorCode.MALFORMED_JSON, "parameters has a field "
+                        + Json.quotedName(name) + " that this route does not take; it takes patient_ids and explain"
+                        + " (names are case-sensitive; a version goes in the path:"
+                        + " /v2/models/{name}/versions/{version}/infer)");
+            }
         }
         requestedOutputs(request);
         List<InferenceInput> inputs = request.inputs();

@@ -303,4 +303,31 @@ class OpenInferenceProtocolTest {
 
         assertThat(request.toString()).doesNotContain("MRN").doesNotContain("71").contains("age");
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "\"Explain\": true | 'Explain'",
+        "\"explian\": true | 'explian'",
+        "\"version\": 2 | 'version'",
+        "\"MRN 2048-77\": true | not repeated here"})
+    void aRequestParameterThisRouteDoesNotTakeIsRefusedNotIgnored(String parameter, String named) {
+        ValidationException e = org.assertj.core.api.Assertions.catchThrowableOfType(ValidationException.class,
+                () -> convert("{\"parameters\": {\"patient_ids\": [\"MRN-1\"], " + parameter + "}, \"inputs\": ["
+                        + age("[1]", "INT64", "[70]") + "]}"));
+
+        assertThat(e).as("expected a 400").isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_JSON);
+        assertThat(e.getMessage()).contains("parameters has a field", named, "it takes patient_ids and explain")
+                .doesNotContain("2048");
+    }
+
+    @Test
+    void theParametersAProtocolClientLibrarySendsByItselfAreAcceptedAndChangeNothing() {
+        ScoreRequest request = convert("{\"parameters\": {\"patient_ids\": [\"MRN-1\"], \"binary_data_output\":"
+                + " true, \"sequence_id\": 7, \"sequence_start\": true, \"sequence_end\": true, \"priority\": 1,"
+                + " \"timeout\": 5000}, \"inputs\": [" + age("[1]", "INT64", "[70]") + "]}");
+
+        assertThat(request.rows()).extracting(PatientRow::patientId).containsExactly("MRN-1");
+        assertThat(request.explain()).isFalse();
+    }
 }

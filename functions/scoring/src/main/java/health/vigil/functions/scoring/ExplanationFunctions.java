@@ -51,9 +51,12 @@ public final class ExplanationFunctions {
             call.takesOnlyQuery(QUERY);
             // Read before anything else, so that a fragment= that is not true or false is refused on every answer.
             boolean fragment = call.flag("fragment", false);
+            // Chosen before the read: an Accept that no form answers (406) is refused before the read is audited as
+            // one, since nothing of the explanation is given.
+            boolean json = ContentNegotiation.choose(call.header("accept"), OFFERED).equals(JSON);
             // The id's form is checked by the read itself, so that an id refused for its form is audited as well.
             PredictionExplanation explanation = explanations.explanation(id, call.principal().id());
-            if (ContentNegotiation.choose(call.header("accept"), OFFERED).equals(JSON)) {
+            if (json) {
                 return new Reply(200, explanation, Map.of("Vary", "Accept"));
             }
             return Reply.page(fragment ? ExplanationPage.embeddable(explanation)

@@ -12,17 +12,38 @@ import com.microsoft.azure.functions.HttpRequestMessage;
 import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.HttpStatus;
 import com.microsoft.azure.functions.HttpStatusType;
+import health.vigil.audit.AuditLog;
+import health.vigil.audit.InMemoryAuditStore;
+import health.vigil.canary.InMemoryPredictionLog;
 import health.vigil.config.VigilConfig;
+import health.vigil.explain.ClinicalExplainer;
+import health.vigil.explain.FeatureMapping;
+import health.vigil.explain.LinearShap;
+import health.vigil.features.Columns;
+import health.vigil.features.DefinedPipeline;
 import health.vigil.functions.common.HttpApi;
 import health.vigil.model.AuditRecord;
+import health.vigil.model.Explanation;
+import health.vigil.model.Feature;
+import health.vigil.model.FeatureSchema;
+import health.vigil.model.PredictionIds;
+import health.vigil.model.PredictionRecord;
+import health.vigil.model.Slot;
+import health.vigil.model.Stage;
 import health.vigil.platform.VigilPlatform;
+import health.vigil.registry.InMemoryRegistryStore;
+import health.vigil.registry.ModelRegistry;
+import health.vigil.registry.ServiceFixtures;
 import health.vigil.scoring.PredictionExplanations;
+import health.vigil.scoring.PredictionRetention;
+import health.vigil.scoring.ScoringService;
 import health.vigil.security.Principal;
 import health.vigil.security.Role;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -51,9 +72,12 @@ class ExplanationFunctionsTest {
     void aLocalPlatform() {
         platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(event -> { })
                 .clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
-        HttpApi http = new HttpApi(headers -> new Principal(headers.get("x-api-key"), Set.of(Role.SCORING_INVOKE)),
+        functions = new ExplanationFunctions(platform, http());
+    }
+
+    private static HttpApi http() {
+        return new HttpApi(headers -> new Principal(headers.get("x-api-key"), Set.of(Role.SCORING_INVOKE)),
                 new VigilConfig.Limits(1000, 1000, 4, 10, 64));
-        functions = new ExplanationFunctions(platform, http);
     }
 
     @AfterEach
@@ -78,10 +102,43 @@ class ExplanationFunctionsTest {
         assertThat(reads.get(0).toString()).doesNotContain("Smith", "2048");
     }
 
-    @SuppressWarnings("unchecked")
+    @Test
+    void anAcceptHeaderNoFormAnswersIsA406AndNoReadIsRecordedForIt() {
+        FeatureSchema schema = new FeatureSchema(List.of(Feature.integer("number_inpatient", "admissions", 0, 200)));
+        DefinedPipeline pipeline = new DefinedPipeline("readmission", schema, List.of(
+                Columns.value("number_inpatient", 0)));
+        InMemoryRegistryStore registry = new InMemoryRegistryStore();
+        registry.put(ServiceFixtures.version(ServiceFixtures.READMISSION, 1, Stage.PRODUCTION,
+                ServiceFixtures.manifest(ServiceFixtures.READMISSION, schema, 0.3)));
+        Explanation explanation = new ClinicalExplainer(new LinearShap(new double[] {0.4}, -1.5, new double[] {1}),
+                FeatureMapping.of(pipeline, Map.of()), 5).explain(new double[] {3}, Map.of("number_inpatient", 3L));
+        InMemoryPredictionLog log = new InMemoryPredictionLog();
+        String id = PredictionIds.next(NOW);
+        log.append(List.of(new PredictionRecord(id, ServiceFixtures.READMISSION, 1, Slot.STABLE, null, NOW,
+                new float[] {3}, explanation.score(), false, ScoringService.loggedExplanation(explanation))));
+        InMemoryAuditStore store = new InMemoryAuditStore();
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        AuditLog audit = new AuditLog(store, clock);
+        VigilPlatform held = mock(VigilPlatform.class);
+        when(held.explanations()).thenReturn(new PredictionExplanations(log, new ModelRegistry(registry),
+                new PredictionRetention(log, Duration.ofDays(30), clock, null, audit), manifest -> pipeline, audit));
+
+        HttpResponseMessage response = new ExplanationFunctions(held, http()).explanation(
+                request("/predictions/" + id + "/explanation", "image/png"), id, context());
+
+        assertThat(response.getStatusCode()).isEqualTo(406);
+        assertThat(store.partitions().stream().flatMap(p -> store.read(p).stream())
+                .filter(r -> r.action().equals(PredictionExplanations.ACTION))).isEmpty();
+    }
+
     private static HttpRequestMessage<Optional<String>> request(String path) {
+        return request(path, "application/json");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static HttpRequestMessage<Optional<String>> request(String path, String accept) {
         HttpRequestMessage<Optional<String>> request = mock(HttpRequestMessage.class);
-        when(request.getHeaders()).thenReturn(Map.of("x-api-key", "clinician", "accept", "application/json"));
+        when(request.getHeaders()).thenReturn(Map.of("x-api-key", "clinician", "accept", accept));
         when(request.getBody()).thenReturn(Optional.empty());
         when(request.getQueryParameters()).thenReturn(Map.of());
         when(request.getHttpMethod()).thenReturn(HttpMethod.GET);

@@ -68,6 +68,8 @@ public final class MonitoringService {
     public static final String RETRAIN_ACTION = OnceKeys.RETRAIN_REQUEST;
     /** Who asked for a window to be checked, once per window: the check itself is the platform's act. */
     public static final String RUN_ACTION = "monitoring.run";
+    /** A noted window the timer stopped checking, its await limit after it settled, once per window. */
+    public static final String ABANDON_ACTION = "monitoring.window.abandoned";
     private static final int JOIN_BATCH = 1_000;
 
     /**
@@ -211,26 +213,75 @@ public final class MonitoringService {
      * timer's run could not check or left pending, that have settled by {@code now}, so their provisional reports are
      * replaced by final ones and a missing one is made; a window is forgotten once all its reports are final. A window
      * that cannot be finalised now is left for the next run and does not keep the others, or the timer's own window,
-     * from being checked: its failure is added to {@code failed}.
+     * from being checked: its failure is added to {@code failed}. A window still not finalised the await limit after it
+     * settled is abandoned: recorded once as {@value #ABANDON_ACTION} with the reason, and forgotten.
      */
     private void finaliseSettled(ModelName model, Instant now, List<MonitoringReport> done,
             List<MonitoringRun.Pending> pending, Failures failed) {
         for (ArtifactStore.StoredArtifact blob : artifacts.list(ArtifactStore.MONITORING, unsettledPrefix(model))) {
+            Optional<UnsettledWindow> window;
             try {
-                Optional<UnsettledWindow> window = documents.find(blob.name(), UnsettledWindow.class);
-                if (window.isEmpty() || !settledAt(window.get().to(), now)) {
-                    continue;
-                }
+                window = documents.find(blob.name(), UnsettledWindow.class);
+            } catch (RuntimeException e) {
+                failed.add(e);
+                continue;
+            }
+            if (window.isEmpty() || !settledAt(window.get().to(), now)) {
+                continue;
+            }
+            String unfinished;
+            RuntimeException failure = null;
+            try {
                 MonitoringRun run = check(model, window.get().from(), window.get().to());
                 done.addAll(run.reports());
                 pending.addAll(run.pending());
                 if (run.pending().isEmpty() && run.reports().stream().noneMatch(MonitoringReport::provisional)) {
                     artifacts.delete(ArtifactStore.MONITORING, blob.name());
+                    continue;
                 }
+                unfinished = run.pending().isEmpty() ? "its reports were still provisional"
+                        : "its check fanned out over the prediction log's partitions was still waiting for "
+                        + run.pending().stream().mapToInt(p -> p.partitions() - p.done()).sum() + " of them";
             } catch (RuntimeException e) {
-                failed.add(e);
+                failure = e;
+                unfinished = "its check still failed ("
+                        + (e instanceof VigilException v ? v.code().name() : e.getClass().getSimpleName()) + ")";
+            }
+            if (settledAt(window.get().to().plus(awaitLimit), now)) {
+                // The failures of its earlier runs were seen; the record says why it is no longer checked.
+                try {
+                    abandon(model, window.get(), unfinished);
+                    artifacts.delete(ArtifactStore.MONITORING, blob.name());
+                    continue;
+                } catch (RuntimeException e) {
+                    failed.add(e);
+                }
+            }
+            if (failure != null) {
+                failed.add(failure);
             }
         }
+    }
+
+    /**
+     * Records once that the timer stopped checking a noted window, {@code unfinished} saying in what state: runs that
+     * abandon it together, or again after the note was written anew, find the one record. No later timer's run checks
+     * the window; a check asked for it by hand still can, and the windows after it count it as not drifted until it
+     * has a final report.
+     */
+    private void abandon(ModelName model, UnsettledWindow window, String unfinished) {
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("from", window.from().toString());
+        details.put("to", window.to().toString());
+        details.put("reason", unfinished + " " + Words.duration(awaitLimit) + " after the window settled, so the"
+                + " scheduled check no longer checks it; check it by hand once the cause is fixed");
+        audit.recordOnce(abandonedKey(model, window.from(), window.to()), ACTOR, ABANDON_ACTION,
+                "/models/" + model.value() + "/monitoring", "abandoned", details);
+    }
+
+    /** The once-key of the {@value #ABANDON_ACTION} record of {@code model}'s window {@code [from, to)}. */
+    static String abandonedKey(ModelName model, Instant from, Instant to) {
+        return ABANDON_ACTION + ":" + model.value() + ":" + from + ":" + to;
     }
 
     /** A window checked before it settled, or that a run could not finish, which a later run checks again. */
@@ -845,9 +896,11 @@ public final class MonitoringService {
         // A window before this one whose check is not final yet (noted for another run: it failed, is still fanned
         // out, or was checked before it settled): counted as it stands now, so this report is provisional and the
         // check after that window's final report replaces it, whichever of the two windows was checked first. Once
-        // this window settled awaitLimit ago, such a window is counted as not drifted and this report is final.
+        // this window settled awaitLimit ago, such a window is counted as not drifted and this report is final; so is
+        // one the timer abandoned (ABANDON_ACTION) without a final report, as nothing will finalise it.
         Instant awaited = null;
         Instant notAwaited = null;
+        Instant abandoned = null;
         if (drift != null && drift.drifted()) {
             driftedWindows = 1;
             String slotName = slot.wireName();
@@ -857,13 +910,17 @@ public final class MonitoringService {
                 Instant previousTo = to.minus(length.multipliedBy(k));
                 Optional<MonitoringReport> previous = reports.find(MonitoringReport.idOf(model.value(),
                         version.version(), slotName, previousFrom, previousTo));
-                if (previous.map(MonitoringReport::provisional).orElse(true)
-                        && documents.exists(unsettledName(model, previousFrom, previousTo))) {
-                    if (settledAt(to.plus(awaitLimit), clock.instant())) {
-                        notAwaited = previousFrom;
+                if (previous.map(MonitoringReport::provisional).orElse(true)) {
+                    if (documents.exists(unsettledName(model, previousFrom, previousTo))) {
+                        if (settledAt(to.plus(awaitLimit), clock.instant())) {
+                            notAwaited = previousFrom;
+                            break;
+                        }
+                        awaited = previousFrom;
+                    } else if (audit.findOnce(abandonedKey(model, previousFrom, previousTo)).isPresent()) {
+                        abandoned = previousFrom;
                         break;
                     }
-                    awaited = previousFrom;
                 }
                 if (previous.isEmpty() || !previous.get().drifted()) {
                     break;
@@ -879,6 +936,11 @@ public final class MonitoringService {
             if (notAwaited != null) {
                 reasons.add("the window from " + notAwaited + " had no final report " + Words.duration(awaitLimit)
                         + " after this window settled, so it is counted as not drifted; a later report of it does not"
+                        + " change this one");
+            }
+            if (abandoned != null) {
+                reasons.add("the window from " + abandoned + " has no final report and the scheduled check abandoned"
+                        + " it (" + ABANDON_ACTION + "), so it is counted as not drifted; a later report of it does not"
                         + " change this one");
             }
         }

@@ -990,7 +990,7 @@ class MonitoringServiceTest {
      */
     private record TwoDriftedWindows(MonitoringService service,
             java.util.concurrent.atomic.AtomicBoolean losingTheFirst, Instant middle, Instant end, String firstId,
-            String secondId) {}
+            String secondId, java.util.concurrent.atomic.AtomicInteger firstsMessages) {}
 
     private TwoDriftedWindows twoDriftedWindowsWhoseFirstLosesItsMessages() {
         start(MonitoringPolicy.DEFAULTS);
@@ -1004,7 +1004,11 @@ class MonitoringServiceTest {
         String secondId = MonitoringReport.idOf(model.value(), 1, Slot.STABLE.wireName(), middle, end);
         java.util.concurrent.atomic.AtomicBoolean losingTheFirst = new java.util.concurrent.atomic.AtomicBoolean(true);
         MonitoringService[] service = new MonitoringService[1];
+        java.util.concurrent.atomic.AtomicInteger firstsMessages = new java.util.concurrent.atomic.AtomicInteger();
         WorkQueue queue = (q, id, message) -> {
+            if (message.contains(firstId)) {
+                firstsMessages.incrementAndGet();
+            }
             if (!(losingTheFirst.get() && message.contains(firstId))) {
                 service[0].checkPartition(message);
             }
@@ -1014,7 +1018,7 @@ class MonitoringServiceTest {
                 platform.audit(), this::publish, Telemetry.NONE, clock, m -> twoInARow, RetrainPolicy.DEFAULTS,
                 Integer.MAX_VALUE - 8, m -> SegmentColumns.NONE, Optional.of(queue), 1,
                 VigilConfig.DEFAULT_MONITORING_SETTLING);
-        return new TwoDriftedWindows(service[0], losingTheFirst, middle, end, firstId, secondId);
+        return new TwoDriftedWindows(service[0], losingTheFirst, middle, end, firstId, secondId, firstsMessages);
     }
 
     /**
@@ -1058,50 +1062,70 @@ class MonitoringServiceTest {
 
     /**
      * The window before a drifted window never gets its final report (its partitions' messages are always lost): the
-     * drifted window waits for it a day after it settled, then is judged final with that window counted as not
-     * drifted, its reason says so, its events go out once and its window is no longer checked again. A later report
-     * of the earlier window does not change it. Before, it stayed provisional and was checked again on every run.
+     * timer checks it again, and the drifted window waits for it, until a day after it settled; the first run after
+     * that abandons it, recorded once with the reason, and the drifted window is judged final with it counted as not
+     * drifted, its reason saying so, its events going out once. No later run queues the abandoned window's partitions;
+     * a check asked for by hand still makes its report, and the drifted window's stands. Before, the abandoned window
+     * was checked again, its partitions queued again, on every run for good.
      */
     @Test
-    void aDriftedWindowStopsWaitingForAWindowBeforeItThatNeverGetsItsFinalReport() {
+    void aWindowThatNeverGetsItsFinalReportIsAbandonedOnceADayAfterItSettledAndTheWindowAfterItStopsWaiting() {
         TwoDriftedWindows windows = twoDriftedWindowsWhoseFirstLosesItsMessages();
         MonitoringService service = windows.service();
+        String firstNote = MonitoringReport.compact(START) + "--" + MonitoringReport.compact(windows.middle());
         String secondNote = MonitoringReport.compact(windows.middle()) + "--" + MonitoringReport.compact(windows.end());
         java.util.function.Supplier<List<String>> notes = () -> platform.artifacts().list(ArtifactStore.MONITORING,
                 MonitoringService.unsettledPrefix(model)).stream().map(ArtifactStore.StoredArtifact::name).toList();
+        java.util.function.Supplier<List<AuditRecord>> abandoned = () -> auditRecords().stream()
+                .filter(a -> a.action().equals(MonitoringService.ABANDON_ACTION)).toList();
 
         clock.set(windows.middle().plus(Duration.ofMinutes(5)));
         service.checkAll();
         clock.set(windows.end().plus(Duration.ofMinutes(5)));
         service.checkAll();
-        // Still waiting a run before the day is up.
-        clock.set(windows.end().plus(VigilConfig.DEFAULT_MONITORING_SETTLING).plus(Duration.ofDays(1))
+        // Still checked, and still waited for, a second before its day is up.
+        clock.set(windows.middle().plus(VigilConfig.DEFAULT_MONITORING_SETTLING).plus(Duration.ofDays(1))
                 .minusSeconds(1));
         service.checkAll();
         assertThat(platform.monitoring().reports().find(windows.secondId())).hasValueSatisfying(r ->
                 assertThat(r.provisional()).as(r.reasons().toString()).isTrue());
-        assertThat(notes.get()).anyMatch(n -> n.contains(secondNote));
+        assertThat(notes.get()).anyMatch(n -> n.contains(firstNote)).anyMatch(n -> n.contains(secondNote));
+        assertThat(abandoned.get()).isEmpty();
 
-        clock.set(windows.end().plus(Duration.ofDays(1)).plus(Duration.ofMinutes(5)));
+        clock.set(windows.middle().plus(Duration.ofDays(1)).plus(Duration.ofMinutes(5)));
         service.checkAll();
+        service.checkAll(); // a replay of the run
 
+        assertThat(abandoned.get()).singleElement().satisfies(a -> {
+            assertThat(a.outcome()).isEqualTo("abandoned");
+            assertThat(a.subject()).isEqualTo("/models/" + model.value() + "/monitoring");
+            assertThat(a.details()).containsEntry("from", START.toString())
+                    .containsEntry("to", windows.middle().toString());
+            assertThat(a.details().get("reason")).startsWith("its check fanned out over the prediction log's"
+                    + " partitions was still waiting for 2 of them 1 day after the window settled");
+        });
         assertThat(platform.monitoring().reports().find(windows.firstId())).isEmpty();
         MonitoringReport second = platform.monitoring().reports().find(windows.secondId()).orElseThrow();
         assertThat(second.provisional()).as(second.reasons().toString()).isFalse();
         assertThat(second.driftedWindows()).isEqualTo(1);
         assertThat(second.severity()).isEqualTo(MonitoringReport.Severity.WARNING);
-        assertThat(second.reasons()).anyMatch(r -> r.startsWith("the window from " + START + " had no final report"
-                + " 1 day after this window settled, so it is counted as not drifted"));
-        assertThat(notes.get()).noneMatch(n -> n.contains(secondNote));
+        assertThat(second.reasons()).anyMatch(r -> r.startsWith("the window from " + START + " has no final report"
+                + " and the scheduled check abandoned it (monitoring.window.abandoned), so it is counted as not"
+                + " drifted"));
+        assertThat(notes.get()).isEmpty();
         assertThat(published).filteredOn(e -> windows.secondId().equals(e.data().get("reportId")))
                 .extracting(VigilEvent::type).containsExactly(EventTypes.DRIFT_DETECTED);
 
-        // A later run finds it final; then the earlier window's final report is made, and this one stands.
-        clock.set(clock.instant().plus(Duration.ofHours(1)));
-        service.checkAll();
+        // Later runs leave the abandoned window alone, even once its messages would get through.
+        int queued = windows.firstsMessages().get();
         windows.losingTheFirst().set(false);
-        clock.set(clock.instant().plus(Duration.ofHours(1)));
+        clock.set(clock.instant().plus(Duration.ofHours(2)));
         service.checkAll();
+        assertThat(windows.firstsMessages()).hasValue(queued);
+        assertThat(platform.monitoring().reports().find(windows.firstId())).isEmpty();
+
+        // Asked for by hand, it is checked and reported; the drifted window's final report stands.
+        service.check(model, START, windows.middle(), Duration.ZERO, "operator@example.org");
 
         assertThat(platform.monitoring().reports().find(windows.firstId()))
                 .hasValueSatisfying(r -> assertThat(r.drifted()).isTrue());
@@ -1109,10 +1133,68 @@ class MonitoringServiceTest {
         assertThat(published).filteredOn(e -> windows.secondId().equals(e.data().get("reportId")))
                 .extracting(VigilEvent::type).containsExactly(EventTypes.DRIFT_DETECTED);
         assertThat(published).filteredOn(e -> e.type().equals(EventTypes.RETRAIN_REQUESTED)).isEmpty();
-        // The run that queued the earlier window's partitions again saw it pending; the next one forgets it too.
+        assertThat(abandoned.get()).hasSize(1);
+    }
+
+    /**
+     * A window whose check fails on every run (here its stored list of versions and slots cannot be read) is checked
+     * again, and fails the run, until a day after it settled. The runs after that, run together and replayed, abandon
+     * it once: one record with the reason, the window no longer checked and no run failing on it. Before, every run
+     * checked it again and failed, for good.
+     */
+    @Test
+    void aWindowWhoseCheckKeepsFailingIsAbandonedOnceByRunsTogetherAndNoLaterRunFailsOnIt() throws Exception {
+        start(MonitoringPolicy.DEFAULTS);
+        Instant hour = START.plus(Duration.ofHours(1));
+        score(SampleModels.readmissionCohort(300, 7), r -> r, START.plusSeconds(600));
+        platform.artifacts().put(ArtifactStore.MONITORING, MonitoringService.servedName(model, START, hour),
+                new ByteArrayInputStream("{".getBytes(java.nio.charset.StandardCharsets.UTF_8)), false);
+        String note = MonitoringReport.compact(START) + "--" + MonitoringReport.compact(hour);
+        java.util.function.Supplier<List<String>> notes = () -> platform.artifacts().list(ArtifactStore.MONITORING,
+                MonitoringService.unsettledPrefix(model)).stream().map(ArtifactStore.StoredArtifact::name)
+                .filter(n -> n.contains(note)).toList();
+        java.util.function.Supplier<List<AuditRecord>> abandoned = () -> auditRecords().stream()
+                .filter(a -> a.action().equals(MonitoringService.ABANDON_ACTION)).toList();
+
+        clock.set(hour.plus(Duration.ofMinutes(5)));
+        assertThatThrownBy(() -> platform.monitoring().checkAll()).isInstanceOf(ValidationException.class);
+        clock.set(hour.plus(VigilConfig.DEFAULT_MONITORING_SETTLING).plus(Duration.ofDays(1)).minusSeconds(1));
+        assertThatThrownBy(() -> platform.monitoring().checkAll()).isInstanceOf(ValidationException.class);
+        assertThat(notes.get()).hasSize(1);
+        assertThat(abandoned.get()).isEmpty();
+
+        clock.set(hour.plus(Duration.ofDays(1)).plus(Duration.ofMinutes(5)));
+        int runs = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(runs);
+        try {
+            CyclicBarrier together = new CyclicBarrier(runs);
+            List<Future<MonitoringRun>> done = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                done.add(pool.submit(() -> {
+                    together.await();
+                    return platform.monitoring().checkAll();
+                }));
+            }
+            for (Future<MonitoringRun> f : done) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        platform.monitoring().checkAll();
         clock.set(clock.instant().plus(Duration.ofHours(1)));
-        service.checkAll();
+        platform.monitoring().checkAll();
+
+        assertThat(abandoned.get()).singleElement().satisfies(a -> {
+            assertThat(a.actor()).isEqualTo(MonitoringService.ACTOR);
+            assertThat(a.details()).containsEntry("from", START.toString()).containsEntry("to", hour.toString())
+                    .containsEntry("reason", "its check still failed (MALFORMED_JSON) 1 day after the window"
+                            + " settled, so the scheduled check no longer checks it; check it by hand once the cause"
+                            + " is fixed");
+        });
         assertThat(notes.get()).isEmpty();
+        assertThat(platform.monitoring().reports().find(MonitoringReport.idOf(model.value(), 1,
+                Slot.STABLE.wireName(), START, hour))).isEmpty();
     }
 
     /** A copy of the sample model under another name, registered, approved and deployed as version 1. */

@@ -17,13 +17,21 @@ public record VigilConfig(
         Duration predictionRetention,
         Map<String, String> azure,
         PredictionLogDurability predictionLogDurability,
-        Duration monitoringSettling) {
+        Duration monitoringSettling,
+        Duration monitoringAwaitLimit) {
 
     /**
      * How long after a window's end its prediction log is taken as complete, by default: requests in flight at the
      * end, and instances whose clocks run a little behind, still write predictions stamped before it.
      */
     public static final Duration DEFAULT_MONITORING_SETTLING = Duration.ofMinutes(2);
+
+    /**
+     * How long after a monitoring window settled, by default, a drifted window's report waits for the final report of
+     * a window before it, and the scheduled check keeps checking a window it could not finish: a day, some 24 runs of
+     * the hourly timer.
+     */
+    public static final Duration DEFAULT_MONITORING_AWAIT_LIMIT = Duration.ofDays(1);
 
     /** Which adapters back the ports. */
     public enum Mode {
@@ -79,6 +87,11 @@ public record VigilConfig(
         if (monitoringSettling.isNegative()) {
             throw new ValidationException("a monitoring window cannot settle before it ends");
         }
+        Objects.requireNonNull(monitoringAwaitLimit, "monitoringAwaitLimit");
+        if (monitoringAwaitLimit.isNegative()) {
+            throw new ValidationException("the monitoring await limit is " + monitoringAwaitLimit + "; it must be zero"
+                    + " or more");
+        }
         if (mode == Mode.LOCAL) {
             Objects.requireNonNull(home, "home is needed in local mode");
         }
@@ -89,10 +102,11 @@ public record VigilConfig(
         this(mode, home, limits, predictionRetention, azure, PredictionLogDurability.DEFAULT);
     }
 
-    /** The settings with the default monitoring settling time. */
+    /** The settings with the default monitoring settling time and await limit. */
     public VigilConfig(Mode mode, Path home, Limits limits, Duration predictionRetention, Map<String, String> azure,
             PredictionLogDurability predictionLogDurability) {
-        this(mode, home, limits, predictionRetention, azure, predictionLogDurability, DEFAULT_MONITORING_SETTLING);
+        this(mode, home, limits, predictionRetention, azure, predictionLogDurability, DEFAULT_MONITORING_SETTLING,
+                DEFAULT_MONITORING_AWAIT_LIMIT);
     }
 
     /** Local mode on embedded stores under {@code home}, with default limits. */
@@ -102,23 +116,30 @@ public record VigilConfig(
 
     public VigilConfig withLimits(Limits newLimits) {
         return new VigilConfig(mode, home, newLimits, predictionRetention, azure, predictionLogDurability,
-                monitoringSettling);
+                monitoringSettling, monitoringAwaitLimit);
     }
 
     public VigilConfig withPredictionLogDurability(PredictionLogDurability durability) {
-        return new VigilConfig(mode, home, limits, predictionRetention, azure, durability, monitoringSettling);
+        return new VigilConfig(mode, home, limits, predictionRetention, azure, durability, monitoringSettling,
+                monitoringAwaitLimit);
     }
 
     public VigilConfig withMonitoringSettling(Duration settling) {
-        return new VigilConfig(mode, home, limits, predictionRetention, azure, predictionLogDurability, settling);
+        return new VigilConfig(mode, home, limits, predictionRetention, azure, predictionLogDurability, settling,
+                monitoringAwaitLimit);
+    }
+
+    public VigilConfig withMonitoringAwaitLimit(Duration awaitLimit) {
+        return new VigilConfig(mode, home, limits, predictionRetention, azure, predictionLogDurability,
+                monitoringSettling, awaitLimit);
     }
 
     /**
      * Reads the settings from environment variables: {@code VIGIL_MODE} (local|azure), {@code VIGIL_HOME},
      * {@code VIGIL_MAX_PACKAGE_BYTES}, {@code VIGIL_MAX_UNCOMPRESSED_BYTES}, {@code VIGIL_MAX_PACKAGE_ENTRIES},
      * {@code VIGIL_MAX_BATCH_ROWS}, {@code VIGIL_MAX_BODY_BYTES}, {@code VIGIL_PREDICTION_RETENTION_DAYS},
-     * {@code VIGIL_PREDICTION_LOG_DURABILITY} (process-crash|power-loss), {@code VIGIL_MONITORING_SETTLE_SECONDS}; every {@code VIGIL_AZURE_*} setting is
-     * kept for the Azure adapters.
+     * {@code VIGIL_PREDICTION_LOG_DURABILITY} (process-crash|power-loss), {@code VIGIL_MONITORING_SETTLE_SECONDS},
+     * {@code VIGIL_MONITORING_AWAIT_SECONDS}; every {@code VIGIL_AZURE_*} setting is kept for the Azure adapters.
      */
     public static VigilConfig fromEnvironment(Map<String, String> env) {
         Mode mode = switch (env.getOrDefault("VIGIL_MODE", "local").trim().toLowerCase(java.util.Locale.ROOT)) {
@@ -141,7 +162,8 @@ public record VigilConfig(
                 azure.put(k, v);
             }
         });
-        return new VigilConfig(mode, home, limits, retention, azure, durability(env), monitoringSettling(env));
+        return new VigilConfig(mode, home, limits, retention, azure, durability(env), monitoringSettling(env),
+                monitoringAwaitLimit(env));
     }
 
     private static PredictionLogDurability durability(Map<String, String> env) {
@@ -182,6 +204,29 @@ public record VigilConfig(
         if (seconds > MAX_MONITORING_SETTLE_SECONDS) {
             throw new ValidationException(name + " is '" + env.get(name) + "'; it must be a whole number of seconds"
                     + " from 1 to " + MAX_MONITORING_SETTLE_SECONDS + " (a day)");
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    /** The longest monitoring await limit: a window is checked for a month after it settled at most. */
+    public static final long MAX_MONITORING_AWAIT_SECONDS = 31 * 86_400L;
+
+    /** Unlike the other settings, 0 is allowed: a drifted window waits for none, and an unfinished one is abandoned. */
+    private static Duration monitoringAwaitLimit(Map<String, String> env) {
+        String name = "VIGIL_MONITORING_AWAIT_SECONDS";
+        String raw = env.get(name);
+        if (raw == null || raw.isBlank()) {
+            return DEFAULT_MONITORING_AWAIT_LIMIT;
+        }
+        long seconds;
+        try {
+            seconds = Long.parseLong(raw.trim());
+        } catch (NumberFormatException e) {
+            seconds = -1;
+        }
+        if (seconds < 0 || seconds > MAX_MONITORING_AWAIT_SECONDS) {
+            throw new ValidationException(name + " is '" + raw + "'; it must be a whole number of seconds from 0 to "
+                    + MAX_MONITORING_AWAIT_SECONDS + " (31 days), such as 86400 for a day");
         }
         return Duration.ofSeconds(seconds);
     }

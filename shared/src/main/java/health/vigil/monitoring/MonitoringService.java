@@ -3,6 +3,7 @@ package health.vigil.monitoring;
 
 import health.vigil.audit.AuditLog;
 import health.vigil.audit.OnceKeys;
+import health.vigil.config.VigilConfig;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.Failures;
 import health.vigil.error.VigilException;
@@ -74,9 +75,10 @@ public final class MonitoringService {
 
     /**
      * How long after a drifted window settled its report waits, by default, for the final report of a window before
-     * it that its count of drifted windows in a row needs: a day, some 24 runs of the hourly timer.
+     * it that its count of drifted windows in a row needs, and the timer keeps checking a window it could not finish:
+     * {@link VigilConfig#DEFAULT_MONITORING_AWAIT_LIMIT}, set by {@code VIGIL_MONITORING_AWAIT_SECONDS}.
      */
-    public static final Duration DEFAULT_AWAIT_LIMIT = Duration.ofDays(1);
+    public static final Duration DEFAULT_AWAIT_LIMIT = VigilConfig.DEFAULT_MONITORING_AWAIT_LIMIT;
 
     private final ModelRegistry registry;
     private final ArtifactStore artifacts;

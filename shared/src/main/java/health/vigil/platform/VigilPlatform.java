@@ -68,7 +68,6 @@ import health.vigil.scoring.RequestStatsRecorder;
 import health.vigil.scoring.ScoringService;
 import health.vigil.security.Authenticator;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
@@ -174,7 +173,7 @@ public final class VigilPlatform implements AutoCloseable {
                 this::segmentColumns,
                 // A large window is fanned out where a function listens on the queue: in Azure, and under the host.
                 b.workQueueGiven || config.mode() == VigilConfig.Mode.AZURE ? Optional.of(b.workQueue) : Optional.empty(),
-                b.monitoringFanOutAbove, config.monitoringSettling(), b.monitoringAwaitLimit);
+                b.monitoringFanOutAbove, config.monitoringSettling(), config.monitoringAwaitLimit());
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf,
                 monitoring::retrainRequestOf, pipelines, Optional.ofNullable(b.retrainer), audit,
                 new Announcements(registryStore, events), clock, config.predictionRetention());
@@ -421,7 +420,6 @@ public final class VigilPlatform implements AutoCloseable {
         };
         private boolean workQueueGiven;
         private int monitoringFanOutAbove = DEFAULT_MONITORING_FAN_OUT_ABOVE;
-        private Duration monitoringAwaitLimit = MonitoringService.DEFAULT_AWAIT_LIMIT;
         private BatchSettings batchSettings = BatchSettings.DEFAULTS;
 
         private Builder(VigilConfig config) {
@@ -484,18 +482,6 @@ public final class VigilPlatform implements AutoCloseable {
                 throw new IllegalArgumentException("a monitoring window is fanned out above 1 or more partitions");
             }
             this.monitoringFanOutAbove = partitions;
-            return this;
-        }
-
-        /**
-         * How long after a drifted window settled its report waits for the final report of a window before it that
-         * its count of drifted windows in a row needs, instead of {@link MonitoringService#DEFAULT_AWAIT_LIMIT}.
-         */
-        public Builder monitoringAwaitLimit(Duration limit) {
-            if (Objects.requireNonNull(limit, "limit").isNegative()) {
-                throw new IllegalArgumentException("a drifted window waits for the window before it 0 or more seconds");
-            }
-            this.monitoringAwaitLimit = limit;
             return this;
         }
 

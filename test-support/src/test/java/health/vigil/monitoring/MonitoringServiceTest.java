@@ -97,7 +97,11 @@ class MonitoringServiceTest {
     }
 
     private void start(MonitoringPolicy policy, Telemetry telemetry) {
-        platform = VigilPlatform.builder(VigilConfig.local(home)).eventPublisher(this::publish).clock(clock)
+        start(policy, telemetry, VigilConfig.local(home));
+    }
+
+    private void start(MonitoringPolicy policy, Telemetry telemetry, VigilConfig config) {
+        platform = VigilPlatform.builder(config).eventPublisher(this::publish).clock(clock)
                 .monitoringPolicies(m -> policy).telemetry(telemetry).workQueue((queue, id, message) -> {
                     assertThat(queue).isEqualTo(WorkQueue.BATCH_PARTITIONS);
                     batchPartitions.add(message);
@@ -1195,6 +1199,29 @@ class MonitoringServiceTest {
         assertThat(notes.get()).isEmpty();
         assertThat(platform.monitoring().reports().find(MonitoringReport.idOf(model.value(), 1,
                 Slot.STABLE.wireName(), START, hour))).isEmpty();
+    }
+
+    /**
+     * The await limit comes from {@code VIGIL_MONITORING_AWAIT_SECONDS}: set to an hour, a window whose check keeps
+     * failing is abandoned by the first run an hour after it settled, not a day. Before, the setting was not read and
+     * the window was checked, and failed the run, for a day.
+     */
+    @Test
+    void theAwaitLimitIsTheSettingsAndAWindowIsAbandonedThatLongAfterItSettled() {
+        start(MonitoringPolicy.DEFAULTS, Telemetry.NONE, VigilConfig.fromEnvironment(Map.of("VIGIL_MODE", "local",
+                "VIGIL_HOME", home.toString(), "VIGIL_MONITORING_AWAIT_SECONDS", "3600")));
+        Instant hour = START.plus(Duration.ofHours(1));
+        platform.artifacts().put(ArtifactStore.MONITORING, MonitoringService.servedName(model, START, hour),
+                new ByteArrayInputStream("{".getBytes(java.nio.charset.StandardCharsets.UTF_8)), false);
+        clock.set(hour.plus(Duration.ofMinutes(5)));
+        assertThatThrownBy(() -> platform.monitoring().checkAll()).isInstanceOf(ValidationException.class);
+
+        clock.set(hour.plus(VigilConfig.DEFAULT_MONITORING_SETTLING).plus(Duration.ofHours(1)));
+        platform.monitoring().checkAll();
+
+        assertThat(auditRecords()).filteredOn(a -> a.action().equals(MonitoringService.ABANDON_ACTION))
+                .singleElement().satisfies(a -> assertThat(a.details()).containsEntry("from", START.toString())
+                        .hasEntrySatisfying("reason", r -> assertThat(r).contains("1 h after the window settled")));
     }
 
     /** A copy of the sample model under another name, registered, approved and deployed as version 1. */

@@ -234,9 +234,21 @@ final class CosmosAuditStore implements AuditStore {
     /** Either the record the key is bound to, or the key's claim document, now held by this writer. */
     private record KeyClaim(AuditRecord existing, ObjectNode mine) {}
 
+    /**
+     * Creates the key's claim, or finds what holds the key. A claim that answers 409 to its create but is gone when
+     * read, or that another writer changes while this one recovers it, is tried again, at most {@link #MAX_ATTEMPTS}
+     * times: key documents removed or rewritten over and over (by hand, or by a cleanup job) end in an error.
+     */
     private KeyClaim claim(String key, String id, AuditRecord record) {
         Instant giveUp = Instant.now().plus(keyWait);
+        int changed = 0;
         for (int attempt = 1; ; attempt++) {
+            if (changed >= MAX_ATTEMPTS) {
+                throw new StoreException("the claim of an audit idempotency key (document " + id + " in partition "
+                        + KEYS_PARTITION + " of the audit container) was gone or changed between two reads "
+                        + MAX_ATTEMPTS + " times while it was being claimed; documents of that partition must not be"
+                        + " removed or edited: stop whatever changes them, then retry", null);
+            }
             ObjectNode fresh = keyDocument(key, id, record);
             ObjectNode theirs;
             try {
@@ -256,6 +268,9 @@ final class CosmosAuditStore implements AuditStore {
                 }
             }
             if (theirs == null) {
+                // Created by someone, yet gone when read: removed meanwhile. Create it again.
+                changed++;
+                CosmosStringSet.backOff(attempt);
                 continue;
             }
             Optional<AuditRecord> bound = boundRecord(theirs);
@@ -271,6 +286,7 @@ final class CosmosAuditStore implements AuditStore {
                 if (recovered != null) {
                     return recovered;
                 }
+                changed++;
                 continue;
             }
             if (Instant.now().isAfter(giveUp)) {

@@ -19,6 +19,7 @@ import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore.KeyedAppend;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,13 @@ class CosmosAuditStoreFailuresTest {
     private final Map<String, Fault> faults = new HashMap<>();
     private final CosmosContainer container = container();
     private final CosmosAuditStore store = new CosmosAuditStore(container);
+    /**
+     * Documents another writer creates again just before each create of the same id, and that are removed (by hand)
+     * before each read of it.
+     */
+    private final Map<String, ObjectNode> churned = new HashMap<>();
     private int etags;
+    private int creates;
 
     private record Fault(int status, boolean lands) {}
 
@@ -110,6 +117,23 @@ class CosmosAuditStoreFailuresTest {
         assertThat(stored(DAY + ":1")).isNull();
     }
 
+    @Test
+    void aKeyClaimRemovedEveryTimeBeforeItCanBeReadEndsInAnErrorNotALoop() {
+        String keyId = CosmosAuditStore.keyId(KEY);
+        ObjectNode theirs = CosmosDocuments.document(keyId, CosmosAuditStore.PARTITION_PROPERTY,
+                CosmosAuditStore.KEYS_PARTITION, CosmosAuditStore.TYPE_KEY);
+        theirs.put("recordId", "another-writers-record");
+        theirs.put("claimedAt", Instant.now().toString());
+        churned.put(keyId, theirs);
+
+        assertThatThrownBy(() -> store.tryAppendOnce(KEY, Fixtures.audit(DAY, 1, "prev")))
+                .isInstanceOfSatisfying(StoreException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE))
+                .hasMessageContaining(keyId)
+                .hasMessageContaining("must not be removed or edited");
+        assertThat(stored(DAY + ":1")).as("no record without its key").isNull();
+    }
+
     private ObjectNode stored(String id) {
         return documents.values().stream().filter(doc -> id.equals(doc.path("id").asText())).findFirst().orElse(null);
     }
@@ -159,6 +183,9 @@ class CosmosAuditStoreFailuresTest {
     private CosmosContainer container() {
         CosmosContainer c = mock(CosmosContainer.class);
         when(c.readItem(anyString(), any(PartitionKey.class), eq(ObjectNode.class))).thenAnswer(call -> {
+            if (churned.containsKey(call.<String>getArgument(0))) {
+                documents.remove(slot(call.getArgument(1), call.getArgument(0)));
+            }
             ObjectNode doc = documents.get(slot(call.getArgument(1), call.getArgument(0)));
             if (doc == null) {
                 throw status(404);
@@ -179,6 +206,13 @@ class CosmosAuditStoreFailuresTest {
                 .thenAnswer(call -> {
                     ObjectNode doc = call.getArgument(0);
                     String slot = slot(call.getArgument(1), doc.path("id").asText());
+                    if (++creates > 1_000) {
+                        throw new AssertionError("the store sent 1,000 creates without giving up");
+                    }
+                    ObjectNode recreated = churned.get(doc.path("id").asText());
+                    if (recreated != null) {
+                        written(slot, recreated);
+                    }
                     inject("create", slot, doc);
                     if (documents.containsKey(slot)) {
                         throw status(409);

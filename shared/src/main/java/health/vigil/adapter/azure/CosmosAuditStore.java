@@ -6,11 +6,13 @@ import com.azure.cosmos.models.CosmosItemIdentity;
 import com.azure.cosmos.models.CosmosItemRequestOptions;
 import com.azure.cosmos.models.CosmosItemResponse;
 import com.azure.cosmos.models.PartitionKey;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.port.AuditRecordUnreadableException;
 import health.vigil.error.StoreException;
 import health.vigil.error.ValidationException;
 import health.vigil.hash.Sha256;
+import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore;
 import health.vigil.port.AuditStore.KeyedAppend;
@@ -132,24 +134,32 @@ final class CosmosAuditStore implements AuditStore {
                 TYPE_RECORD);
         doc.put(SEQUENCE, record.sequence());
         CosmosDocuments.withBody(doc, record);
+        String id = doc.path(CosmosDocuments.ID).asText();
         try {
             container.createItem(doc, pk, new CosmosItemRequestOptions());
         } catch (CosmosException e) {
             if (e.getStatusCode() == 409) {
-                return false;
-            }
-            StoreException failed = CosmosFailures.translate("appending audit record " + record.sequence() + " of "
-                    + partition, e);
-            if (!unanswered(e)) {
-                throw failed;
-            }
-            // The create may have landed. Only one write can create the id: the record there says whose it was.
-            ObjectNode there = readAfter(failed, doc.path(CosmosDocuments.ID).asText(), pk);
-            if (there == null) {
-                throw failed;
-            }
-            if (!record.hash().equals(there.path(CosmosDocuments.BODY).path("hash").asText())) {
-                return false;
+                // Usually another writer's record; but a try of this very create may have landed unanswered before
+                // the SDK sent it again, and re-chaining would then store the record twice.
+                ObjectNode there = CosmosDocuments.readOrNull(container, id, pk, "reading back audit record "
+                        + record.sequence() + " of " + partition + " after a conflict");
+                if (!isThisRecord(there, record)) {
+                    return false;
+                }
+            } else {
+                StoreException failed = CosmosFailures.translate("appending audit record " + record.sequence()
+                        + " of " + partition, e);
+                if (!unanswered(e)) {
+                    throw failed;
+                }
+                // The create may have landed. Only one write can create the id: the record there says whose it was.
+                ObjectNode there = readAfter(failed, id, pk);
+                if (there == null) {
+                    throw failed;
+                }
+                if (!isThisRecord(there, record)) {
+                    return false;
+                }
             }
         }
         try {
@@ -159,6 +169,19 @@ final class CosmosAuditStore implements AuditStore {
             // head left behind only costs the next reader one more probe.
         }
         return true;
+    }
+
+    /**
+     * Whether a stored record document is {@code record} itself: the same id, the same details (which hold the key it
+     * was recorded once under) and the same hash. Another writer's record has its own id, and so its own hash.
+     */
+    private static boolean isThisRecord(ObjectNode doc, AuditRecord record) {
+        if (doc == null) {
+            return false;
+        }
+        JsonNode body = doc.path(CosmosDocuments.BODY);
+        return record.id().equals(body.path("id").asText(null)) && record.hash().equals(body.path("hash").asText(null))
+                && Json.mapper().valueToTree(record.details()).equals(body.path("details"));
     }
 
     /** Moves the head to {@code record} unless another writer already moved it further. */

@@ -15,11 +15,14 @@ import com.azure.cosmos.models.CosmosItemResponse;
 import com.azure.cosmos.models.PartitionKey;
 import com.azure.cosmos.util.CosmosPagedIterable;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import health.vigil.audit.AuditLog;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore.KeyedAppend;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +104,30 @@ class CosmosAuditStoreFailuresTest {
         assertThat(store.tryAppend(theirs)).isTrue();
         // Not answered, where the server would have answered 409.
         faults.put("create " + DAY + ":1", new Fault(408, false));
+
+        assertThat(store.tryAppend(mine)).as("the sequence is taken: re-chain").isFalse();
+        assertThat(store.read(DAY)).containsExactly(theirs);
+    }
+
+    @Test
+    void aConflictWithThisWritersOwnEarlierTryOfACreateIsItsAppendNotALostSequence() {
+        AuditLog log = new AuditLog(store, Clock.fixed(Fixtures.T0, ZoneOffset.UTC));
+        // The first try lands, its answer is lost, and the SDK's second try of the same create answers 409.
+        faults.put("create " + DAY + ":1", new Fault(409, true));
+
+        AuditRecord recorded = log.recordOnce(KEY, "alice", "model.register", "/models/readmission/versions/3", "ok",
+                Map.of("version", "3"));
+
+        assertThat(store.read(DAY)).as("the record once, not again at the next sequence").containsExactly(recorded);
+        assertThat(store.findByKey(KEY)).contains(recorded);
+    }
+
+    @Test
+    void aConflictWithAnotherWritersRecordIsALostSequence() {
+        AuditRecord theirs = Fixtures.audit(DAY, 1, "prev");
+        AuditRecord mine = new AuditRecord("mine", DAY, 1, theirs.time(), "alice", "model.approve", theirs.subject(),
+                "ok", theirs.details(), "prev", "f".repeat(64));
+        assertThat(store.tryAppend(theirs)).isTrue();
 
         assertThat(store.tryAppend(mine)).as("the sequence is taken: re-chain").isFalse();
         assertThat(store.read(DAY)).containsExactly(theirs);

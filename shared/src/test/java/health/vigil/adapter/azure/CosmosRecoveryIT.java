@@ -136,7 +136,10 @@ class CosmosRecoveryIT {
         audit.replaceItem(head, CosmosAuditStore.HEAD_ID, new PartitionKey(day), new CosmosItemRequestOptions());
 
         assertThat(store.last(day)).contains(third);
-        assertThat(store.tryAppend(Fixtures.audit(day, 3, second.hash()))).isFalse();
+        // A writer that read the lagging head tries sequence 3 with its own record, and loses it.
+        AuditRecord late = new AuditRecord("late-writer", day, 3, third.time(), "bob", third.action(),
+                third.subject(), third.outcome(), third.details(), second.hash(), "f".repeat(64));
+        assertThat(store.tryAppend(late)).isFalse();
         assertThat(store.tryAppend(Fixtures.audit(day, 4, third.hash()))).isTrue();
         assertThat(read(audit, CosmosAuditStore.HEAD_ID, day).path("sequence").asLong()).isEqualTo(4);
     }

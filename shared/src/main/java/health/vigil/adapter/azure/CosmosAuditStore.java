@@ -1,6 +1,7 @@
 package health.vigil.adapter.azure;
 
 import com.azure.cosmos.CosmosContainer;
+import com.azure.cosmos.CosmosEndToEndOperationLatencyPolicyConfigBuilder;
 import com.azure.cosmos.CosmosException;
 import com.azure.cosmos.models.CosmosItemIdentity;
 import com.azure.cosmos.models.CosmosItemRequestOptions;
@@ -16,6 +17,7 @@ import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore;
 import health.vigil.port.AuditStore.KeyedAppend;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -41,8 +43,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * record; the holder then binds the key to the record's place. Everyone else waits for the binding. A claim left
  * unbound for longer than {@link #KEY_LEASE} belongs to a writer that died: whoever finds it looks for the
  * claimant's record (by id, from the day of the claim on) and binds it, or, if it was never appended, takes the claim
- * over with an ETag-conditional replace. A holder renews its claim before appending once half the lease has passed,
- * so only a writer paused for longer than half a lease between that check and its append could add a second record.
+ * over with an ETag-conditional replace. A holder renews its claim before appending once half the lease has passed.
+ * The claim and the record sit in different partitions, so no write can be conditional on both; instead the holder's
+ * create of the record, with all the SDK's retries of it, is given up a quarter of a lease before the claim could be
+ * taken over, and a create given up is reported as failed unless the record is found stored.
  */
 final class CosmosAuditStore implements AuditStore {
     static final String CONTAINER = "audit";
@@ -77,6 +81,12 @@ final class CosmosAuditStore implements AuditStore {
 
     private final Duration keyLease;
     private final Duration keyWait;
+    /**
+     * How long before its claim could be taken over a holder's create of its record must have been answered: room for
+     * writers' clocks that disagree, and for a request the SDK gave up on that still reaches the server.
+     */
+    private final Duration keyLeaseMargin;
+    private final Clock clock;
 
     CosmosAuditStore(CosmosContainer container) {
         this(container, KEY_LEASE, KEY_WAIT);
@@ -84,10 +94,17 @@ final class CosmosAuditStore implements AuditStore {
 
     /** With other lease and wait times, so tests can play a writer that died holding a key. */
     CosmosAuditStore(CosmosContainer container, Duration keyLease, Duration keyWait) {
+        this(container, keyLease, keyWait, Clock.systemUTC());
+    }
+
+    /** With the clock the claims' times are read from, so tests can play a writer held up past its lease. */
+    CosmosAuditStore(CosmosContainer container, Duration keyLease, Duration keyWait, Clock clock) {
         this.container = Objects.requireNonNull(container, "container");
         this.index = new CosmosStringSet(container, PARTITION_PROPERTY, INDEX_PARTITION, "partitions");
         this.keyLease = Objects.requireNonNull(keyLease, "keyLease");
         this.keyWait = Objects.requireNonNull(keyWait, "keyWait");
+        this.keyLeaseMargin = keyLease.dividedBy(4);
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** Ids per point-read batch of a page. */
@@ -122,21 +139,43 @@ final class CosmosAuditStore implements AuditStore {
     @Override
     public boolean tryAppend(AuditRecord record) {
         Objects.requireNonNull(record, "record");
-        String partition = record.partition();
-        checkPartition(partition);
-        // Indexed before the record exists, so an export that lists the days never misses one.
+        checkPartition(record.partition());
+        return append(record, null);
+    }
+
+    /** Lists a day in the index before its first record exists, so an export that lists the days never misses one. */
+    private void index(String partition) {
         if (!indexed.contains(partition)) {
             index.add(partition);
             indexed.add(partition);
         }
+    }
+
+    /**
+     * Creates the record at its sequence, then moves the head. With a {@code deadline}, the create and the SDK's
+     * retries of it (throttling alone may retry for 30 s) are given up at that moment.
+     */
+    private boolean append(AuditRecord record, Instant deadline) {
+        String partition = record.partition();
+        index(partition);
         PartitionKey pk = new PartitionKey(partition);
         ObjectNode doc = CosmosDocuments.document(recordId(partition, record.sequence()), PARTITION_PROPERTY, partition,
                 TYPE_RECORD);
         doc.put(SEQUENCE, record.sequence());
         CosmosDocuments.withBody(doc, record);
         String id = doc.path(CosmosDocuments.ID).asText();
+        CosmosItemRequestOptions options = new CosmosItemRequestOptions();
+        if (deadline != null) {
+            Duration left = Duration.between(clock.instant(), deadline);
+            if (left.isNegative() || left.isZero()) {
+                throw new StoreException("the claim of an audit idempotency key ran out before audit record "
+                        + record.sequence() + " of " + partition + " was written; nothing was written: retry", null);
+            }
+            options.setCosmosEndToEndOperationLatencyPolicyConfig(
+                    new CosmosEndToEndOperationLatencyPolicyConfigBuilder(left).build());
+        }
         try {
-            container.createItem(doc, pk, new CosmosItemRequestOptions());
+            container.createItem(doc, pk, options);
         } catch (CosmosException e) {
             if (e.getStatusCode() == 409) {
                 // Usually another writer's record; but a try of this very create may have landed unanswered before
@@ -230,7 +269,8 @@ final class CosmosAuditStore implements AuditStore {
                 return KeyedAppend.alreadyRecorded(claim.existing());
             }
             ObjectNode mine = claim.mine();
-            if (claimedAt(mine).plus(keyLease.dividedBy(2)).isBefore(Instant.now())) {
+            index(record.partition());
+            if (claimedAt(mine).plus(keyLease.dividedBy(2)).isBefore(clock.instant())) {
                 // Held for a while (this writer lost many sequence races, or was paused): renew before appending,
                 // so nobody takes the claim over while the record is being written.
                 mine = renewed(mine);
@@ -238,7 +278,13 @@ final class CosmosAuditStore implements AuditStore {
                     continue;
                 }
             }
-            if (!tryAppend(record)) {
+            // The record must be stored, or its create given up, while the claim is surely still this writer's.
+            Instant deadline = claimedAt(mine).plus(keyLease).minus(keyLeaseMargin);
+            if (!deadline.isAfter(clock.instant())) {
+                // The renewal itself took most of the lease: renew again.
+                continue;
+            }
+            if (!append(record, deadline)) {
                 return KeyedAppend.SEQUENCE_TAKEN;
             }
             bind(mine, record);
@@ -263,7 +309,7 @@ final class CosmosAuditStore implements AuditStore {
      * times: key documents removed or rewritten over and over (by hand, or by a cleanup job) end in an error.
      */
     private KeyClaim claim(String key, String id, AuditRecord record) {
-        Instant giveUp = Instant.now().plus(keyWait);
+        Instant giveUp = clock.instant().plus(keyWait);
         int changed = 0;
         for (int attempt = 1; ; attempt++) {
             if (changed >= MAX_ATTEMPTS) {
@@ -304,7 +350,7 @@ final class CosmosAuditStore implements AuditStore {
                 // This writer's own claim, from its attempt before it lost a sequence race.
                 return new KeyClaim(null, theirs);
             }
-            if (claimedAt(theirs).plus(keyLease).isBefore(Instant.now())) {
+            if (claimedAt(theirs).plus(keyLease).isBefore(clock.instant())) {
                 KeyClaim recovered = recover(key, id, theirs, record);
                 if (recovered != null) {
                     return recovered;
@@ -312,7 +358,7 @@ final class CosmosAuditStore implements AuditStore {
                 changed++;
                 continue;
             }
-            if (Instant.now().isAfter(giveUp)) {
+            if (clock.instant().isAfter(giveUp)) {
                 throw new StoreException("another writer has been recording the same decision for more than "
                         + keyWait.toSeconds() + " s without finishing; retry in a minute", null);
             }
@@ -372,7 +418,7 @@ final class CosmosAuditStore implements AuditStore {
     private ObjectNode renewed(ObjectNode mine) {
         ObjectNode next = mine.deepCopy();
         next.remove(CosmosDocuments.ETAG);
-        next.put(CLAIMED_AT, Instant.now().toString());
+        next.put(CLAIMED_AT, clock.instant().toString());
         try {
             return withEtag(next, container.replaceItem(next, next.path(CosmosDocuments.ID).asText(), KEYS_PK,
                     new CosmosItemRequestOptions().setIfMatchETag(CosmosDocuments.etag(mine))));
@@ -419,12 +465,12 @@ final class CosmosAuditStore implements AuditStore {
     }
 
     /** A claim names the record its holder will append and the day it tries first (later tries are later days). */
-    private static ObjectNode keyDocument(String key, String id, AuditRecord record) {
+    private ObjectNode keyDocument(String key, String id, AuditRecord record) {
         ObjectNode doc = CosmosDocuments.document(id, PARTITION_PROPERTY, KEYS_PARTITION, TYPE_KEY);
         doc.put("key", key);
         doc.put(RECORD_ID, record.id());
         doc.put(FIRST_PARTITION, record.partition());
-        doc.put(CLAIMED_AT, Instant.now().toString());
+        doc.put(CLAIMED_AT, clock.instant().toString());
         return doc;
     }
 

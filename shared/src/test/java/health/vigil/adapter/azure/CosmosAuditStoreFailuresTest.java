@@ -2,6 +2,7 @@ package health.vigil.adapter.azure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
@@ -9,20 +10,25 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import com.azure.cosmos.CosmosContainer;
+import com.azure.cosmos.CosmosEndToEndOperationLatencyPolicyConfig;
 import com.azure.cosmos.CosmosException;
+import com.azure.cosmos.implementation.ImplementationBridgeHelpers;
 import com.azure.cosmos.models.CosmosItemRequestOptions;
 import com.azure.cosmos.models.CosmosItemResponse;
 import com.azure.cosmos.models.PartitionKey;
 import com.azure.cosmos.util.CosmosPagedIterable;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import health.vigil.audit.AuditLog;
+import health.vigil.audit.MutableClock;
 import health.vigil.error.ErrorCode;
 import health.vigil.error.StoreException;
 import health.vigil.model.AuditRecord;
 import health.vigil.port.AuditStore.KeyedAppend;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +37,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What the Cosmos DB audit store does when a write fails after, or while, it lands: a timeout (408, 503) whose write
  * may have happened, or a failure of the bookkeeping that follows a stored record. The container is a map of
- * documents with conditional writes; a fault makes one write fail once, before or after it lands.
+ * documents with conditional writes; a fault makes one write fail once, before or after it lands, and a throttle
+ * holds one create up as the SDK's retries of it would, up to the request's end-to-end timeout.
  */
 class CosmosAuditStoreFailuresTest {
     private static final String DAY = "2026-03-01";
@@ -46,10 +53,15 @@ class CosmosAuditStoreFailuresTest {
      * before each read of it.
      */
     private final Map<String, ObjectNode> churned = new HashMap<>();
+    /** Creates held up by throttling: the SDK retries them for {@code lasts}, while {@code meanwhile} happens. */
+    private final Map<String, Throttle> throttles = new HashMap<>();
+    private MutableClock clock;
     private int etags;
     private int creates;
 
     private record Fault(int status, boolean lands) {}
+
+    private record Throttle(Duration lasts, Runnable meanwhile) {}
 
     @Test
     void aHeadThatCannotBeMovedAfterTheRecordIsStoredDoesNotFailTheAppend() {
@@ -134,6 +146,41 @@ class CosmosAuditStoreFailuresTest {
     }
 
     @Test
+    void aHolderThrottledPastItsLeaseGivesItsCreateUpSoTheWriterWhoTakesTheKeyOverRecordsTheDecisionOnce() {
+        clock = new MutableClock(Instant.parse("2026-03-01T23:59:30Z"));
+        CosmosAuditStore holderStore = new CosmosAuditStore(container, CosmosAuditStore.KEY_LEASE,
+                CosmosAuditStore.KEY_WAIT, clock);
+        CosmosAuditStore otherStore = new CosmosAuditStore(container, CosmosAuditStore.KEY_LEASE,
+                CosmosAuditStore.KEY_WAIT, clock);
+        AuditLog holder = new AuditLog(holderStore, clock);
+        AuditLog other = new AuditLog(otherStore, clock);
+        List<AuditRecord> othersRecord = new ArrayList<>();
+        // Past the holder's lease (and its day): the other writer finds no record and takes the key over.
+        Runnable otherWriter = () -> {
+            clock.set(Instant.parse("2026-03-02T00:00:40Z"));
+            othersRecord.add(other.recordOnce(KEY, "bob", "model.register", "/models/readmission/versions/3", "ok",
+                    Map.of("version", "3")));
+        };
+        // The holder's create is throttled for 70 s, longer than its lease: the other writer comes meanwhile.
+        throttles.put("2026-03-01:1", new Throttle(Duration.ofSeconds(70), otherWriter));
+
+        Throwable holderFailed = catchThrowable(() -> holder.recordOnce(KEY, "alice", "model.register",
+                "/models/readmission/versions/3", "ok", Map.of("version", "3")));
+        if (othersRecord.isEmpty()) {
+            otherWriter.run();
+        }
+
+        List<AuditRecord> recorded = new ArrayList<>(otherStore.read("2026-03-01"));
+        recorded.addAll(otherStore.read("2026-03-02"));
+        assertThat(recorded).as("one record of the decision, by the writer holding its key")
+                .containsExactly(othersRecord.get(0));
+        assertThat(otherStore.findByKey(KEY)).contains(othersRecord.get(0));
+        assertThat(holderFailed).as("the holder's create was given up before its lease ran out: retryable")
+                .isInstanceOfSatisfying(StoreException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE));
+    }
+
+    @Test
     void aRecordCreateThatTimedOutAndDidNotLandStillFailsAsRetryable() {
         faults.put("create " + DAY + ":1", new Fault(503, false));
 
@@ -206,6 +253,27 @@ class CosmosAuditStoreFailuresTest {
         }
     }
 
+    /**
+     * Plays the SDK retrying a throttled create: until the throttling ends, or until the request's end-to-end timeout,
+     * when it gives the create up (408) without it having landed.
+     */
+    private void throttle(String id, CosmosItemRequestOptions options) {
+        Throttle throttle = throttles.remove(id);
+        if (throttle == null) {
+            return;
+        }
+        CosmosEndToEndOperationLatencyPolicyConfig endToEnd = ImplementationBridgeHelpers
+                .CosmosItemRequestOptionsHelper.getCosmosItemRequestOptionsAccessor()
+                .getEndToEndOperationLatencyPolicyConfig(options);
+        if (endToEnd != null && endToEnd.isEnabled()
+                && endToEnd.getEndToEndOperationTimeout().compareTo(throttle.lasts()) < 0) {
+            clock.advance(endToEnd.getEndToEndOperationTimeout());
+            throw status(408);
+        }
+        clock.advance(throttle.lasts());
+        throttle.meanwhile().run();
+    }
+
     @SuppressWarnings("unchecked")
     private CosmosContainer container() {
         CosmosContainer c = mock(CosmosContainer.class);
@@ -233,6 +301,7 @@ class CosmosAuditStoreFailuresTest {
                 .thenAnswer(call -> {
                     ObjectNode doc = call.getArgument(0);
                     String slot = slot(call.getArgument(1), doc.path("id").asText());
+                    throttle(doc.path("id").asText(), call.getArgument(2));
                     if (++creates > 1_000) {
                         throw new AssertionError("the store sent 1,000 creates without giving up");
                     }

@@ -26,6 +26,7 @@ import health.vigil.registry.Announcements;
 import health.vigil.registry.DeploymentStages;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
+import health.vigil.registry.RevisionConflict;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.security.Principal;
 import java.time.Clock;
@@ -204,8 +205,9 @@ public final class DeploymentService {
     /**
      * {@link #deploy(ModelName, int, Principal, Optional)} on the condition that the deployment is still at revision
      * {@code expected} (when given), the one its caller read: otherwise it changes nothing and is refused (409
-     * {@code CONFLICT}, naming the revision and who wrote it), so that two operators or a script cannot undo each
-     * other's change unknowingly. A request sent again under its key answers as before, whatever the revision now.
+     * {@code CONFLICT}, naming the revision and who wrote it, audited as a refused attempt with both revisions), so
+     * that two operators or a script cannot undo each other's change unknowingly. A request sent again under its key
+     * answers as before, whatever the revision now.
      */
     public Outcome deploy(ModelName model, int version, Principal actor, Optional<IdempotencyKey> key,
             OptionalLong expected) {
@@ -270,7 +272,7 @@ public final class DeploymentService {
             Optional<Deployment> current = store.findDeployment(model);
             // Checked on the revision the write below is conditional on: another change saved after it fails the
             // write, and the next attempt reads that change and is refused here.
-            requireRevision(model, current, expected);
+            RevisionConflict.require(model, current, expected);
             if (current.isPresent() && servesOnly(current.get(), version)) {
                 Deployment serving = current.get();
                 // A revision a canary ramp wrote (a promotion) is recorded by the canary service, and one a shadow or
@@ -365,9 +367,10 @@ public final class DeploymentService {
         if (done.isPresent()) {
             return new Outcome(done.get(), true);
         }
-        // Before the target is chosen from it: the version to go back to depends on the revision.
-        requireRevision(model, store.findDeployment(model), expected);
         Map<String, String> rollback = Map.of(REQUEST, "rollback");
+        // Before the target is chosen from it: the version to go back to depends on the revision.
+        refusals.attempt(actor, ACTION, model, version.orElse(0), rollback,
+                () -> RevisionConflict.require(model, store.findDeployment(model), expected));
         // Judged on the deployment as saved: a promotion or deploy whose stages have not yet followed it (its writer is
         // still settling them, or stopped before) has replaced its stable version all the same.
         stages.settle(model);
@@ -376,22 +379,6 @@ public final class DeploymentService {
         return new Outcome(refusals.attempt(actor, ACTION, model, target, rollback,
                 () -> deployVersion(model, target, actor, key.map(k -> new Sent(k, RecentRequest.ROLLBACK, version)),
                         expected)), false);
-    }
-
-    /**
-     * Refuses a change its caller asked for on revision {@code expected} of the deployment once another revision is
-     * saved (or none is): the caller decided on what it read, which no longer holds.
-     */
-    private static void requireRevision(ModelName model, Optional<Deployment> current, OptionalLong expected) {
-        if (expected.isEmpty() || current.map(Deployment::revision).orElse(0L) == expected.getAsLong()) {
-            return;
-        }
-        String now = current.map(d -> "is at revision " + d.revision() + " (stable version " + d.stable().version()
-                + ", written by " + d.updatedBy() + " at " + d.updatedAt() + ")").orElse("has no deployment yet");
-        throw new ConflictException(ErrorCode.CONFLICT, "the deployment of `" + model + "` " + now + ", not at"
-                + " revision " + expected.getAsLong() + " as If-Match says: it changed after it was read, and nothing"
-                + " was changed now; read it again (GET /models/" + model + ") and, if this change is still wanted,"
-                + " send it with the revision read");
     }
 
     private int rollbackTarget(ModelName model, OptionalInt version) {

@@ -26,6 +26,9 @@ import java.util.function.Supplier;
  * platform's own message, with the version's stage and package sha256 when it exists. Nothing the caller wrote is
  * kept (a justification stays with signatures that were made).
  *
+ * <p>A change of the deployment sent on a revision another change has since replaced ({@link RevisionConflict}, 409
+ * {@code CONFLICT} of an {@code If-Match}) is refused the same way, and its record also names both revisions.
+ *
  * <p>Only callers' requests come through here, never an event or a timer, and every request refused is an attempt
  * of its own, so each is recorded ({@link AuditLog#record}), as a refused signature or a refused request is. A
  * request that answers as done without changing anything (the same approver signing again, a deploy of what already
@@ -53,7 +56,7 @@ public final class RefusedAttempts {
     /**
      * Runs {@code attempt}, {@code actor}'s {@code action} on version {@code version} of {@code model} (below 1: an
      * action that named no version, such as a rollback to whatever was retired last), recording it if the lifecycle
-     * refuses it.
+     * refuses it or the deployment has moved on from the revision its caller read.
      */
     public <T> T attempt(Principal actor, String action, ModelName model, int version, Map<String, String> details,
             Supplier<T> attempt) {
@@ -62,7 +65,7 @@ public final class RefusedAttempts {
         try {
             return attempt.get();
         } catch (VigilException refusal) {
-            if (LIFECYCLE.contains(refusal.code())) {
+            if (LIFECYCLE.contains(refusal.code()) || refusal instanceof RevisionConflict) {
                 record(actor, action, model, version, details, refusal);
             }
             throw refusal;
@@ -85,6 +88,10 @@ public final class RefusedAttempts {
             VigilException refusal) {
         Map<String, String> recorded = new LinkedHashMap<>(details);
         recorded.putAll(details(refusal));
+        if (refusal instanceof RevisionConflict conflict) {
+            recorded.put("expectedRevision", Long.toString(conflict.expectedRevision()));
+            conflict.currentRevision().ifPresent(current -> recorded.put("currentRevision", Long.toString(current)));
+        }
         try {
             Optional<VersionRecord> named = version < 1 ? Optional.empty() : store.findVersion(model, version);
             named.ifPresent(found -> {

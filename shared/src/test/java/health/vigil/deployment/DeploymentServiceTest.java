@@ -447,7 +447,9 @@ class DeploymentServiceTest {
 
         assertThat(first.stable().version()).isEqualTo(2);
         assertThat(service.current(READMISSION)).contains(first);
-        assertThat(auditStore.read("2026-11-06")).hasSize(records);
+        // Only the refused attempt is recorded: no stage moved.
+        assertThat(auditStore.read("2026-11-06")).hasSize(records + 1);
+        assertThat(audit().get(audit().size() - 1).outcome()).isEqualTo("refused");
         assertThat(stageOf(2)).isEqualTo(Stage.PRODUCTION);
         assertThat(stageOf(1)).isEqualTo(Stage.RETIRED);
         // On the revision it now reads, the same rollback is made.
@@ -479,6 +481,82 @@ class DeploymentServiceTest {
                 .deployment();
         assertThat(made.revision()).isEqualTo(moved.revision() + 1);
         assertThat(made.stable().version()).isEqualTo(2);
+    }
+
+    /**
+     * A deploy or rollback refused for its If-Match is a decision someone tried to take on a deployment that had moved
+     * on: one refused record per request, of the request it made, naming the caller, the revision it read and the one
+     * it found, as a refusal of the lifecycle is recorded.
+     */
+    @Test
+    void aDeployOrRollbackRefusedForItsRevisionIsOneRefusedRecordNamingBothRevisions() {
+        deployedOneAfterTheOther(3);
+        long read = service.current(READMISSION).orElseThrow().revision();
+        service.rollback(READMISSION, OptionalInt.empty(), new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE)));
+        int before = audit().size();
+
+        assertThatThrownBy(() -> service.deploy(READMISSION, 1, OPS, Optional.empty(), OptionalLong.of(read)))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+        assertThatThrownBy(() -> service.rollback(READMISSION, OptionalInt.empty(), OPS, Optional.empty(),
+                OptionalLong.of(read))).isInstanceOf(ConflictException.class);
+        assertThatThrownBy(() -> service.rollback(READMISSION, OptionalInt.of(1), OPS, Optional.empty(),
+                OptionalLong.of(read))).isInstanceOf(ConflictException.class);
+
+        List<AuditRecord> refused = audit().subList(before, audit().size());
+        assertThat(refused).hasSize(3).allSatisfy(r -> {
+            assertThat(r.outcome()).isEqualTo("refused");
+            assertThat(r.actor()).isEqualTo("ops-oncall");
+            assertThat(r.details()).containsEntry("reason", "CONFLICT").containsEntry("expectedRevision", "3")
+                    .containsEntry("currentRevision", "4");
+            assertThat(r.details().get("message")).contains("not at revision 3 as If-Match says");
+        });
+        assertThat(refused).extracting(r -> r.details().get("request") + " " + r.subject()).containsExactly(
+                "deploy /models/readmission/versions/1", "rollback /models/readmission",
+                "rollback /models/readmission/versions/1");
+        assertThat(refused.get(0).details()).containsEntry("stage", "retired");
+        assertThat(service.current(READMISSION).orElseThrow().revision()).isEqualTo(4);
+    }
+
+    /**
+     * A deploy whose check of the revision passed and whose write then lost to another change is refused on the
+     * revision it reads again: one refused record for the one request. A deploy with an If-Match on a model not yet
+     * deployed names no revision found.
+     */
+    @Test
+    void aDeployRefusedForARevisionWrittenWhileItRanIsRecordedOnceAndOneOnNoDeploymentNamesNoRevisionFound() {
+        deployedOneAfterTheOther(2);
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+        long read = service.current(READMISSION).orElseThrow().revision();
+        AtomicReference<Runnable> beforeSaving = new AtomicReference<>(
+                () -> service.deploy(READMISSION, 1, new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE))));
+        RegistryStore hooked = InterceptedRegistryStore.of(store, (method, args, call) -> {
+            if (method.equals("saveDeployment")) {
+                Optional.ofNullable(beforeSaving.getAndSet(null)).ifPresent(Runnable::run);
+            }
+            return call.call();
+        });
+        AuditLog log = new AuditLog(auditStore, clock);
+        DeploymentService racing = new DeploymentService(hooked, new VersionLifecycle(hooked, log, clock), log, events,
+                clock);
+        int before = audit().size();
+
+        assertThatThrownBy(() -> racing.deploy(READMISSION, 3, OPS, Optional.empty(), OptionalLong.of(read)))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+        ModelName sepsis = new ModelName("sepsis");
+        store.put(version(sepsis, 1, Stage.APPROVED));
+        assertThatThrownBy(() -> service.deploy(sepsis, 1, OPS, Optional.empty(), OptionalLong.of(1)))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("has no deployment yet");
+
+        List<AuditRecord> after = audit().subList(before, audit().size());
+        assertThat(after).extracting(AuditRecord::outcome).containsExactly("deployed", "refused", "refused");
+        assertThat(after.get(1).details()).containsEntry("request", "deploy").containsEntry("expectedRevision", "2")
+                .containsEntry("currentRevision", "3");
+        assertThat(after.get(1).subject()).isEqualTo("/models/readmission/versions/3");
+        assertThat(after.get(2).details()).containsEntry("expectedRevision", "1").doesNotContainKey("currentRevision");
+        assertThat(service.current(READMISSION).orElseThrow().stable().version()).isEqualTo(1);
+        assertThat(service.current(sepsis)).isEmpty();
     }
 
     /**

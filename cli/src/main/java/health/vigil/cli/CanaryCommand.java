@@ -54,10 +54,14 @@ final class CanaryCommand {
         Integer minSample;
 
         @Mixin
+        IfRevisionOption ifRevision = new IfRevisionOption();
+
+        @Mixin
         ModelsCommand.Target target = new ModelsCommand.Target();
 
         @Override
         public Integer call() throws IOException, InterruptedException {
+            Map<String, String> precondition = ifRevision.headers();
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("version", version);
             if (steps != null) {
@@ -76,8 +80,11 @@ final class CanaryCommand {
             if (!policy.isEmpty()) {
                 body.put("policy", policy);
             }
-            return target.print(target.client("operator").exchange("POST", RunningPlatform.modelPath(model) + "/canary",
-                    body), CanaryCommand::statusLines);
+            HttpResponse<String> response = target.client("operator").exchange("POST",
+                    RunningPlatform.modelPath(model) + "/canary", body, precondition);
+            int exit = target.print(response, CanaryCommand::statusLines);
+            ifRevision.explain(response, model, target.json);
+            return exit;
         }
     }
 

@@ -9,9 +9,9 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --if-revision N} of a deploy or rollback: made only while the deployment is still at the revision its operator
- * read ({@code If-Match}), so that two operators answering one alert, or an operator and a script, cannot undo each
- * other's change unknowingly.
+ * {@code --if-revision N} of a deploy, rollback or canary start: made only while the deployment is still at the
+ * revision its operator read ({@code If-Match}), so that two operators answering one alert, or an operator and a
+ * script, cannot undo each other's change unknowingly, nor start a canary against a stable version not seen.
  */
 final class IfRevisionOption {
     @Option(names = "--if-revision", paramLabel = "N", description = "Only while the deployment is still at this"

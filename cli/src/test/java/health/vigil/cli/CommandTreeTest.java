@@ -114,7 +114,8 @@ class CommandTreeTest {
                 + " offset; a plain date is refused)").contains("--to=<to> End, ISO-8601 like --from");
         assertThat(help("shadow", "report")).contains("--from=<from> Start of the window, e.g. 2026-11-30T00:00:00Z");
         assertThat(help("canary", "start")).contains("in basis points: 10000 = all")
-                .contains("an ISO-8601 duration such as PT30M (default: PT10M)").contains("0-1 (default: 0.01)");
+                .contains("an ISO-8601 duration such as PT30M (default: PT10M)").contains("0-1 (default: 0.01)")
+                .contains("--if-revision=N Only while the deployment is still at this revision");
         assertThat(help("experiment", "plan")).contains("in the metric's units (e.g. 0.05)")
                 .contains("required for auroc, refused for the other metrics");
         assertThat(help("rollback")).contains("one of the last five retired")

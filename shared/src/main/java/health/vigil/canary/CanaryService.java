@@ -32,6 +32,7 @@ import health.vigil.registry.Announcements;
 import health.vigil.registry.DeploymentStages;
 import health.vigil.registry.ModelRegistry;
 import health.vigil.registry.RefusedAttempts;
+import health.vigil.registry.RevisionConflict;
 import health.vigil.registry.VersionLifecycle;
 import health.vigil.routing.TrafficRouter;
 import health.vigil.security.Principal;
@@ -45,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -175,18 +177,33 @@ public final class CanaryService {
      * audited as a refused attempt.
      */
     public Deployment start(ModelName model, StartCommand command, Principal actor) {
-        Objects.requireNonNull(command, "command");
-        Objects.requireNonNull(actor, "actor");
-        return refusals.attempt(actor, ACTION, model, command.version(), Map.of(RefusedAttempts.REQUEST, "start"),
-                () -> startRamp(model, command, actor));
+        return start(model, command, actor, OptionalLong.empty());
     }
 
-    private Deployment startRamp(ModelName model, StartCommand command, Principal actor) {
+    /**
+     * {@link #start(ModelName, StartCommand, Principal)} on the condition that the deployment is still at revision
+     * {@code expected} (when given), the one its caller read: a deploy, rollback or other change saved since may have
+     * put another stable version in place than the one the canary was meant to be judged against, so the start changes
+     * nothing and is refused (409 {@code CONFLICT}, naming the revision and who wrote it), audited as a refused attempt
+     * with both revisions. Checked before anything else, so a start of the running canary is refused too.
+     */
+    public Deployment start(ModelName model, StartCommand command, Principal actor, OptionalLong expected) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(actor, "actor");
+        Objects.requireNonNull(expected, "expected");
+        return refusals.attempt(actor, ACTION, model, command.version(), Map.of(RefusedAttempts.REQUEST, "start"),
+                () -> startRamp(model, command, actor, expected));
+    }
+
+    private Deployment startRamp(ModelName model, StartCommand command, Principal actor, OptionalLong expected) {
         // Judged on the deployment as saved: a version a promotion or deploy has just replaced is retired, even while
         // its writer has yet to move the stages (the moves are that revision's, recorded under its cause).
         stages.settle(model);
         VersionRecord target = registry.getVersion(model, command.version());
         return change(model, actor, current -> {
+            // On the revision the write is conditional on: a change saved after it fails the write, and the next
+            // attempt reads that change and is refused here.
+            RevisionConflict.require(model, Optional.of(current), expected);
             CanaryRamp running = current.canary();
             if (running != null && running.status().live()) {
                 if (running.version() == command.version()) {

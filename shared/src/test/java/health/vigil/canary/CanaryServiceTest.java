@@ -41,6 +41,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -217,6 +218,48 @@ class CanaryServiceTest {
                 new TrafficSlot(Slot.SHADOW, 2, 0)), 3, "ops-oncall", START, shadowed.etag(), null, null,
                 "shadow.stopped"));
         assertThat(start().canary().version()).isEqualTo(2);
+    }
+
+    /**
+     * A start sent on the revision its operator read, after a deploy replaced it (version 3 put on the stable slot),
+     * would judge the canary against a stable version the operator never saw: it is refused, starts and warms
+     * nothing, and is one refused record naming both revisions. Sent on the revision read now, it starts; sent again on
+     * the revision its own start replaced, it is refused rather than answered as started.
+     */
+    @Test
+    void aStartOnARevisionAnotherChangeReplacedIsRefusedAndRecordedOnceAndStartsNothing() {
+        long read = store.findDeployment(READMISSION).orElseThrow().revision();
+        store.put(version(READMISSION, 3, Stage.APPROVED));
+        Deployment moved = new DeploymentService(store, new VersionLifecycle(store, audit, clock), audit,
+                published::add, clock).deploy(READMISSION, 3,
+                        new Principal("ops-lead", Set.of(Role.DEPLOYMENTS_OPERATE)));
+        CanaryService.StartCommand two = new CanaryService.StartCommand(2, null, BAKE, null);
+
+        assertThatThrownBy(() -> canaries.start(READMISSION, two, OPS, OptionalLong.of(read)))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT))
+                .hasMessageContaining("is at revision " + moved.revision() + " (stable version 3, written by ops-lead")
+                .hasMessageContaining("not at revision " + read + " as If-Match says");
+
+        assertThat(store.findDeployment(READMISSION)).contains(moved);
+        assertThat(stageOf(2)).isEqualTo(Stage.APPROVED);
+        assertThat(warmed).isEmpty();
+        assertThat(canaryRecords()).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo("refused");
+            assertThat(r.actor()).isEqualTo("ops-oncall");
+            assertThat(r.subject()).isEqualTo("/models/readmission/versions/2");
+            assertThat(r.details()).containsEntry("request", "start").containsEntry("reason", "CONFLICT")
+                    .containsEntry("expectedRevision", Long.toString(read))
+                    .containsEntry("currentRevision", Long.toString(moved.revision()))
+                    .containsEntry("stage", "approved");
+        });
+
+        Deployment started = canaries.start(READMISSION, two, OPS, OptionalLong.of(moved.revision()));
+        assertThat(started.canary().stableVersion()).isEqualTo(3);
+        assertThatThrownBy(() -> canaries.start(READMISSION, two, OPS, OptionalLong.of(moved.revision())))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+        assertThat(store.findDeployment(READMISSION)).contains(started);
     }
 
     @Test

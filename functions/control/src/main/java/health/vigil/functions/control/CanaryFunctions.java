@@ -71,7 +71,8 @@ public final class CanaryFunctions {
 
     /**
      * {@code {"version": 2, "steps": [100, 500, 2500, 5000, 10000], "bakeTime": "PT10M", "policy": {...}}}; all but
-     * the version may be left out (the default ramp, ten minutes, the default policy).
+     * the version may be left out (the default ramp, ten minutes, the default policy). An optional {@code If-Match}
+     * names the deployment revision the operator read, as for a deploy.
      */
     @FunctionName("StartCanary")
     public HttpResponseMessage start(
@@ -81,7 +82,8 @@ public final class CanaryFunctions {
             ExecutionContext context) {
         return http.handle(request, context, Access.role(Role.DEPLOYMENTS_OPERATE), call -> {
             ModelName model = new ModelName(name);
-            return Reply.of(201, view(canaries.start(model, startCommand(call), call.principal())));
+            return Reply.of(201, view(canaries.start(model, startCommand(call), call.principal(),
+                    ModelFunctions.expectedRevision(call))));
         });
     }
 

@@ -170,7 +170,7 @@ public final class ModelFunctions {
         });
     }
 
-    /** The optional precondition of a deploy or rollback: the deployment's revision its caller read. */
+    /** The optional precondition of a deploy, rollback or canary start: the deployment's revision its caller read. */
     static final String IF_MATCH = "If-Match";
     private static final Pattern REVISION = Pattern.compile("\"?([1-9][0-9]{0,17})\"?");
 
@@ -187,7 +187,7 @@ public final class ModelFunctions {
         if (!revision.matches() || sent.get().startsWith("\"") != sent.get().endsWith("\"")) {
             throw new ValidationException("If-Match must name one revision of the deployment, as its `revision` was"
                     + " read (GET /models/{name}, or a deploy's answer), for example If-Match: \"12\"; leave it out"
-                    + " to deploy or roll back whatever the revision");
+                    + " to make the change whatever the revision");
         }
         return OptionalLong.of(Long.parseLong(revision.group(1)));
     }

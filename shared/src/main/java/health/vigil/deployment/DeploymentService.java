@@ -207,7 +207,8 @@ public final class DeploymentService {
      * {@code expected} (when given), the one its caller read: otherwise it changes nothing and is refused (409
      * {@code CONFLICT}, naming the revision and who wrote it, audited as a refused attempt with both revisions), so
      * that two operators or a script cannot undo each other's change unknowingly. A request sent again under its key
-     * answers as before, whatever the revision now.
+     * answers as before, whatever the revision now; so does one sent again without a key once its write landed (the
+     * deployment serves only {@code version}), as any deploy of what already serves does.
      */
     public Outcome deploy(ModelName model, int version, Principal actor, Optional<IdempotencyKey> key,
             OptionalLong expected) {
@@ -219,8 +220,8 @@ public final class DeploymentService {
             return new Outcome(done.get(), true);
         }
         return new Outcome(refusals.attempt(actor, ACTION, model, version, Map.of(REQUEST, "deploy"),
-                () -> deployVersion(model, version, actor, key.map(k -> new Sent(k, RecentRequest.DEPLOY,
-                        OptionalInt.of(version))), expected)), false);
+                () -> deployVersion(model, version, actor, RecentRequest.DEPLOY, key.map(k -> new Sent(k,
+                        RecentRequest.DEPLOY, OptionalInt.of(version))), expected)), false);
     }
 
     /**
@@ -263,17 +264,22 @@ public final class DeploymentService {
     /** A request sent under an Idempotency-Key: what it asked, which the revision it writes remembers. */
     private record Sent(IdempotencyKey key, String request, OptionalInt asked) {}
 
-    private Deployment deployVersion(ModelName model, int version, Principal actor, Optional<Sent> sent,
-            OptionalLong expected) {
+    private Deployment deployVersion(ModelName model, int version, Principal actor, String request,
+            Optional<Sent> sent, OptionalLong expected) {
         ConflictException lastConflict = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             VersionRecord target = registry.getVersion(model, version);
             requireDeployable(target);
             Optional<Deployment> current = store.findDeployment(model);
-            // Checked on the revision the write below is conditional on: another change saved after it fails the
-            // write, and the next attempt reads that change and is refused here.
-            RevisionConflict.require(model, current, expected);
-            if (current.isPresent() && servesOnly(current.get(), version)) {
+            boolean served = current.isPresent() && servesOnly(current.get(), version);
+            // A deploy of the version that already serves alone changes nothing, on any revision: it is most often
+            // the same deploy sent again after its write landed and its answer was lost, and answered as done it
+            // undoes nobody's change. Otherwise checked on the revision the write below is conditional on: another
+            // change saved after it fails the write, and the next attempt reads that change and is refused here.
+            if (!served || !request.equals(RecentRequest.DEPLOY)) {
+                RevisionConflict.require(model, current, expected);
+            }
+            if (served) {
                 Deployment serving = current.get();
                 // A revision a canary ramp wrote (a promotion) is recorded by the canary service, and one a shadow or
                 // experiment change wrote (an experiment stopped) by its own service, under their own keys.
@@ -377,8 +383,8 @@ public final class DeploymentService {
         int target = refusals.attempt(actor, ACTION, model, version.orElse(0), rollback,
                 () -> rollbackTarget(model, version));
         return new Outcome(refusals.attempt(actor, ACTION, model, target, rollback,
-                () -> deployVersion(model, target, actor, key.map(k -> new Sent(k, RecentRequest.ROLLBACK, version)),
-                        expected)), false);
+                () -> deployVersion(model, target, actor, RecentRequest.ROLLBACK,
+                        key.map(k -> new Sent(k, RecentRequest.ROLLBACK, version)), expected)), false);
     }
 
     private int rollbackTarget(ModelName model, OptionalInt version) {

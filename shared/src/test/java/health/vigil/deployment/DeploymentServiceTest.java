@@ -458,9 +458,8 @@ class DeploymentServiceTest {
     }
 
     /**
-     * A deploy sent on a revision a change has since replaced (here a canary's start by someone else, which it would
-     * end) is refused and ends nothing, even when the version it names already serves all traffic; one sent on the
-     * revision it read is made.
+     * A deploy sent on a revision a change has since replaced (here another operator's deploy) is refused and changes
+     * nothing; one sent on the revision it read is made.
      */
     @Test
     void aDeployOnARevisionAnotherChangeReplacedIsRefusedAndChangesNothing() {
@@ -473,14 +472,48 @@ class DeploymentServiceTest {
                 .isInstanceOfSatisfying(ConflictException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT))
                 .hasMessageContaining("is at revision " + moved.revision());
-        assertThatThrownBy(() -> service.deploy(READMISSION, 3, OPS, Optional.empty(), OptionalLong.of(read)))
-                .isInstanceOf(ConflictException.class);
         assertThat(service.current(READMISSION)).contains(moved);
 
         Deployment made = service.deploy(READMISSION, 2, OPS, Optional.empty(), OptionalLong.of(moved.revision()))
                 .deployment();
         assertThat(made.revision()).isEqualTo(moved.revision() + 1);
         assertThat(made.stable().version()).isEqualTo(2);
+    }
+
+    /**
+     * A deploy sent with If-Match whose write landed and whose answer was lost, sent again without a key on the
+     * revision it read, finds the deployment serving exactly what it asked: it answers as a deploy of what already
+     * serves does (the deployment as it is, not replayed), and writes nothing, not even a refused record. A deploy of
+     * another version on that revision, or of that version while a shadow shares the deployment (which it would take
+     * off), is still refused.
+     */
+    @Test
+    void aDeploySentAgainOnTheRevisionItReadAfterItsWriteLandedAnswersAsAlreadyServingAndWritesNothing() {
+        deployedOneAfterTheOther(1);
+        store.put(version(READMISSION, 2, Stage.APPROVED));
+        long read = service.current(READMISSION).orElseThrow().revision();
+        Deployment landed = service.deploy(READMISSION, 2, OPS, Optional.empty(), OptionalLong.of(read)).deployment();
+        int records = auditStore.read("2026-11-06").size();
+
+        DeploymentService.Outcome again = service.deploy(READMISSION, 2, OPS, Optional.empty(), OptionalLong.of(read));
+
+        assertThat(again.deployment()).isEqualTo(landed);
+        assertThat(again.replayed()).isFalse();
+        assertThat(service.takenOff(again.deployment()).previousVersion()).hasValue(1);
+        assertThat(auditStore.read("2026-11-06")).hasSize(records);
+        assertThat(service.current(READMISSION)).contains(landed);
+        published(2);
+
+        assertThatThrownBy(() -> service.deploy(READMISSION, 1, OPS, Optional.empty(), OptionalLong.of(read)))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+        Deployment shadowed = store.saveDeployment(new Deployment(READMISSION, List.of(new TrafficSlot(Slot.STABLE, 2,
+                TrafficSlot.ALL), new TrafficSlot(Slot.SHADOW, 1, 1_000)), landed.revision() + 1, "ops-lead", NOW,
+                landed.etag(), null, null, "shadow.configured"));
+        assertThatThrownBy(() -> service.deploy(READMISSION, 2, OPS, Optional.empty(), OptionalLong.of(read)))
+                .isInstanceOfSatisfying(ConflictException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+        assertThat(service.current(READMISSION)).contains(shadowed);
     }
 
     /**

@@ -143,15 +143,30 @@ final class ShadowCommand {
         return out.toString();
     }
 
+    /**
+     * A comparison as text; counts the model's minimum cell size withholds are absent from the report, and the line
+     * says why instead.
+     */
     private static String comparison(JsonNode c) {
+        boolean suppressed = c.hasNonNull("suppressed");
+        String withheld = "counts withheld: " + shown(c.path("suppressed").asText());
+        if (suppressed && !c.hasNonNull("pairs")) {
+            return withheld;
+        }
         if (c.path("pairs").asLong() == 0) {
             return "no pairs";
         }
+        String pairs = Words.count(c.path("pairs").asLong(), "pair");
         JsonNode d = c.path("scoreDifference");
-        return Words.count(c.path("pairs").asLong(), "pair") + String.format(Locale.ROOT, ", decisions agree %.4f (live"
-                + " only %d, shadow only %d, McNemar p %s), score difference mean %+.4f (95%% CI %s to %s, paired t p %s;"
-                + " Wilcoxon p %s), median %+.4f", c.path("agreement").asDouble(), c.path("liveOnly").asLong(),
-                c.path("shadowOnly").asLong(), number(c.path("mcnemar").path("pValue")), d.path("mean").asDouble(),
+        if (suppressed && !c.hasNonNull("scoreDifference")) {
+            return pairs + ", " + withheld;
+        }
+        String decisions = suppressed && !c.hasNonNull("liveOnly") ? "decision " + withheld
+                : String.format(Locale.ROOT, "decisions agree %.4f (live only %d, shadow only %d, McNemar p %s)",
+                        c.path("agreement").asDouble(), c.path("liveOnly").asLong(), c.path("shadowOnly").asLong(),
+                        number(c.path("mcnemar").path("pValue")));
+        return pairs + ", " + decisions + String.format(Locale.ROOT, ", score difference mean %+.4f (95%% CI %s to %s,"
+                + " paired t p %s; Wilcoxon p %s), median %+.4f", d.path("mean").asDouble(),
                 number(d.path("meanLower95")), number(d.path("meanUpper95")), number(d.path("pairedTPValue")),
                 number(d.path("wilcoxonPValue")), d.path("quantiles").path("p50").asDouble());
     }

@@ -119,9 +119,14 @@ class ShadowAndExperimentIT {
         assertThat(report.at("/thisInstance/dropped").asLong()).isZero();
         JsonNode overall = report.path("overall");
         assertThat(overall.path("pairs").asLong()).isEqualTo(200);
-        assertThat(overall.path("bothFlagged").asLong() + overall.path("liveOnly").asLong()
-                + overall.path("shadowOnly").asLong() + overall.path("neither").asLong()).isEqualTo(200);
-        assertThat(overall.at("/mcnemar/pValue").asDouble()).isBetween(0.0, 1.0);
+        if (overall.has("suppressed")) { // a few pairs in one cell withhold the decision table (minCellSize)
+            assertThat(overall.has("liveOnly")).isFalse();
+            assertThat(overall.path("mcnemar").isNull()).isTrue();
+        } else {
+            assertThat(overall.path("bothFlagged").asLong() + overall.path("liveOnly").asLong()
+                    + overall.path("shadowOnly").asLong() + overall.path("neither").asLong()).isEqualTo(200);
+            assertThat(overall.at("/mcnemar/pValue").asDouble()).isBetween(0.0, 1.0);
+        }
         assertThat(overall.at("/scoreDifference/pairedTPValue").isNumber()).isTrue();
         assertThat(overall.at("/scoreDifference/wilcoxonPValue").isNumber()).isTrue();
         assertThat(report.path("segments")).extracting(s -> s.path("column").asText())

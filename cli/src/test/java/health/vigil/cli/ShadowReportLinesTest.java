@@ -38,4 +38,25 @@ class ShadowReportLinesTest {
                 + " \"segments\": []}"));
         assertThat(report).contains("\noverall: 1 pair, decisions agree 1.0000 (live only 0, shadow only 0,");
     }
+
+    @Test
+    void countsTheCellSizeWithholdsSayWhyInsteadOfShowingZero() {
+        String report = ShadowCommand.reportLines(Json.readTree("a shadow report", "{\"model\": \"readmission\","
+                + " \"shadowVersion\": 2, \"mirroredBasisPoints\": 1000, \"shadowSince\": null,"
+                + " \"from\": \"2026-12-02T08:00:00Z\", \"to\": \"2026-12-02T09:00:00Z\", \"livePredictions\": 900,"
+                + " \"expectedMirrored\": 90, \"shadowPredictions\": 83, \"paired\": 83, \"missing\": 7,"
+                + " \"overall\": {\"pairs\": 83, \"agreement\": 0.8, \"liveOnly\": 14, \"shadowOnly\": 0,"
+                + " \"scoreDifference\": {\"mean\": -0.01, \"quantiles\": {\"p50\": 0.05}}},"
+                + " \"segments\": [{\"column\": \"sex\", \"value\": \"female\", \"comparison\":"
+                + " {\"suppressed\": \"fewer than 11 pairs\"}},"
+                + " {\"column\": \"ward\", \"value\": \"A\", \"comparison\": {\"pairs\": 40,"
+                + " \"scoreDifference\": {\"mean\": 0.0325, \"quantiles\": {\"p50\": 0.05}},"
+                + " \"suppressed\": \"fewer than 11 pairs flagged by both, by live only, by shadow only or by"
+                + " neither\"}}]}"));
+
+        assertThat(report).contains("\n  sex=female: counts withheld: fewer than 11 pairs")
+                .contains("\n  ward=A: 40 pairs, decision counts withheld: fewer than 11 pairs flagged by both, by live"
+                        + " only, by shadow only or by neither, score difference mean +0.0325")
+                .doesNotContain("no pairs", "live only 0");
+    }
 }

@@ -184,7 +184,8 @@ public final class VigilPlatform implements AutoCloseable {
         this.explanations = new PredictionExplanations(predictionLog, registry, retention, pipelines, audit);
         this.shadows = new ShadowService(registryStore, audit, events, predictionLog, clock, scoring.models()::warm,
                 // Only a process that scores has counts to show (in Azure the control app scores nothing).
-                model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0));
+                model -> Optional.of(shadowMirror.counts(model)).filter(c -> c.offered() > 0),
+                model -> b.monitoringPolicies.apply(model).minCellSize());
         this.experiments = new ExperimentService(registryStore, audit, events, predictionLog,
                 Optional.of(outcomeJoin::outcomesOf), clock, scoring.models()::warm);
         this.gatePolicies = new GatePolicies(artifacts, registryStore, audit, clock);

@@ -1,5 +1,6 @@
 package health.vigil.shadow;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import health.vigil.statistics.McNemarTest;
 import health.vigil.statistics.PairedTTest;
 import health.vigil.statistics.WilcoxonSignedRankTest;
@@ -16,9 +17,25 @@ public final class ShadowComparison {
     /** The quantiles of the score differences the report gives. */
     static final double[] QUANTILES = {0.05, 0.25, 0.5, 0.75, 0.95};
 
-    /** One comparison as the report serves it; statistics that cannot be computed are null. */
-    public record Result(long pairs, Double agreement, long bothFlagged, long liveOnly, long shadowOnly, long neither,
-            Double liveFlagRate, Double shadowFlagRate, Decisions mcnemar, Scores scoreDifference) {}
+    /**
+     * One comparison as the report serves it; statistics that cannot be computed are null. A count the model's
+     * minimum cell size withholds ({@link ShadowCells}) is absent, with the statistics read from it, and
+     * {@code suppressed} says why.
+     */
+    public record Result(@JsonInclude(JsonInclude.Include.NON_NULL) Long pairs, Double agreement,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long bothFlagged,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long liveOnly,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long shadowOnly,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long neither, Double liveFlagRate, Double shadowFlagRate,
+            Decisions mcnemar, Scores scoreDifference, @JsonInclude(JsonInclude.Include.NON_NULL) String suppressed) {
+
+        /** A comparison with every count shown. */
+        Result(long pairs, Double agreement, long bothFlagged, long liveOnly, long shadowOnly, long neither,
+                Double liveFlagRate, Double shadowFlagRate, Decisions mcnemar, Scores scoreDifference) {
+            this(pairs, agreement, bothFlagged, liveOnly, shadowOnly, neither, liveFlagRate, shadowFlagRate, mcnemar,
+                    scoreDifference, null);
+        }
+    }
 
     /** McNemar's test of the decisions. */
     public record Decisions(double statistic, double pValue, boolean exact) {}

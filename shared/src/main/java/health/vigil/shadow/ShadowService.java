@@ -38,6 +38,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Shadow versions: an operator names an approved version and the share of scored requests to mirror to it, and
@@ -77,14 +78,17 @@ public final class ShadowService {
     private final Clock clock;
     private final Consumer<VersionRecord> warmer;
     private final Function<ModelName, Optional<ShadowMirror.Counts>> localCounts;
+    private final ToIntFunction<ModelName> minCellSizes;
 
     /**
      * @param warmer loads a version before requests are mirrored to it (throwing if it cannot load)
      * @param localCounts this process's mirror counts of a model, when scoring runs in this process
+     * @param minCellSizes a model's {@code minCellSize} (its monitoring policy's): fewest pairs a count of its
+     *     report may show ({@link ShadowCells})
      */
     public ShadowService(RegistryStore store, AuditLog audit, EventPublisher events,
             PredictionLog predictions, Clock clock, Consumer<VersionRecord> warmer,
-            Function<ModelName, Optional<ShadowMirror.Counts>> localCounts) {
+            Function<ModelName, Optional<ShadowMirror.Counts>> localCounts, ToIntFunction<ModelName> minCellSizes) {
         this.registry = new ModelRegistry(store);
         this.changes = new DeploymentChanges(store, audit, events, clock);
         this.stages = new DeploymentStages(store, new VersionLifecycle(store, audit, clock));
@@ -93,6 +97,7 @@ public final class ShadowService {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.warmer = Objects.requireNonNull(warmer, "warmer");
         this.localCounts = Objects.requireNonNull(localCounts, "localCounts");
+        this.minCellSizes = Objects.requireNonNull(minCellSizes, "minCellSizes");
     }
 
     /**
@@ -173,6 +178,7 @@ public final class ShadowService {
      * Live against shadow over {@code [from, to)} (default: the last 24 hours, from no earlier than the moment the
      * current shadow was set), for the current shadow version or the one named. Live predictions scored before the
      * shadow was set were never mirrored, so they are not expected to have a shadow partner, whatever the window.
+     * Counts of a few pairs are withheld by the model's {@code minCellSize} ({@link ShadowCells}).
      */
     public ShadowReport report(ModelName model, Optional<Integer> version, Optional<Instant> from,
             Optional<Instant> to) {
@@ -237,8 +243,10 @@ public final class ShadowService {
             int at = key.indexOf('\u0000');
             segments.add(new ShadowReport.Segment(key.substring(0, at), key.substring(at + 1), comparison.result()));
         });
+        int minCellSize = minCellSizes.applyAsInt(model);
         return new ShadowReport(model.value(), shadowVersion, share, since, start, end, live[0], live[1],
-                shadowCount[0], live[2], live[3], localCounts.apply(model).orElse(null), overall.result(), segments);
+                shadowCount[0], live[2], live[3], localCounts.apply(model).orElse(null),
+                ShadowCells.overall(overall.result(), minCellSize), ShadowCells.segments(segments, minCellSize));
     }
 
     /**

@@ -919,7 +919,8 @@ class CanaryServiceTest {
     @Test
     void aShadowOfTheVersionAPromotionJustReplacedIsSetBeforeThePromotionsStagesFollow() {
         health.vigil.shadow.ShadowService shadows = new health.vigil.shadow.ShadowService(store, audit, published::add,
-                log, clock, v -> { }, m -> java.util.Optional.empty());
+                log, clock, v -> { }, m -> java.util.Optional.empty(),
+                m -> health.vigil.monitoring.MonitoringPolicy.DEFAULT_MIN_CELL_SIZE);
 
         Deployment shadowed = sentBeforeThePromotionsStagesFollow(() -> shadows.configure(READMISSION,
                 new health.vigil.shadow.ShadowService.ConfigureCommand(1, 1_000), OPS));

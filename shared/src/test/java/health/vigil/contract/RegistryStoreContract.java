@@ -508,7 +508,8 @@ public abstract class RegistryStoreContract {
         store.createNextVersion(model, n -> version(model, n, sha256("shadow-2"), Stage.APPROVED));
         store.saveDeployment(Deployment.stableOnly(model, 1, 1, "ops", T0, null));
         ShadowService shadows = new ShadowService(store, services.audit, services.published::add,
-                new health.vigil.canary.InMemoryPredictionLog(), Clock.systemUTC(), v -> {}, m -> java.util.Optional.empty());
+                new health.vigil.canary.InMemoryPredictionLog(), Clock.systemUTC(), v -> {},
+                m -> java.util.Optional.empty(), m -> health.vigil.monitoring.MonitoringPolicy.DEFAULT_MIN_CELL_SIZE);
         Principal ops = new Principal("ops", Set.of(Role.DEPLOYMENTS_OPERATE));
 
         Parallel.run(8, t -> shadows.configure(model, new ShadowService.ConfigureCommand(2, 1_000), ops));

@@ -206,7 +206,7 @@ class RefusedDeploymentsOnLocalStoresTest {
 
     private ShadowService shadows() {
         return new ShadowService(store, audit, event -> { }, adapters.predictionLog(), clock, warmer,
-                model -> Optional.empty());
+                model -> Optional.empty(), model -> health.vigil.monitoring.MonitoringPolicy.DEFAULT_MIN_CELL_SIZE);
     }
 
     private ExperimentService experiments() {

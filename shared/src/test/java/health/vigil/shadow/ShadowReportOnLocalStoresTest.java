@@ -57,7 +57,7 @@ class ShadowReportOnLocalStoresTest {
         registry = adapters.registryStore();
         log = adapters.predictionLog();
         shadows = new ShadowService(registry, new AuditLog(adapters.auditStore(), clock), event -> {}, log, clock,
-                v -> {}, m -> Optional.empty());
+                v -> {}, m -> Optional.empty(), m -> health.vigil.monitoring.MonitoringPolicy.DEFAULT_MIN_CELL_SIZE);
         registry.createNextVersion(MODEL, n -> version(MODEL, n, Stage.PRODUCTION));
         registry.createNextVersion(MODEL, n -> version(MODEL, n, Stage.APPROVED));
         registry.saveDeployment(Deployment.stableOnly(MODEL, 1, 1, "ops", DEPLOYED, null));

@@ -14,12 +14,14 @@ import health.vigil.error.ConflictException;
 import health.vigil.error.ValidationException;
 import health.vigil.events.EventTypes;
 import health.vigil.events.VigilEvent;
+import health.vigil.json.Json;
 import health.vigil.model.AuditRecord;
 import health.vigil.model.Deployment;
 import health.vigil.model.PredictionRecord;
 import health.vigil.model.Slot;
 import health.vigil.model.Stage;
 import health.vigil.model.TrafficSlot;
+import health.vigil.monitoring.MonitoringPolicy;
 import health.vigil.registry.InMemoryRegistryStore;
 import health.vigil.routing.MirrorSampling;
 import health.vigil.security.Principal;
@@ -49,8 +51,9 @@ class ShadowServiceTest {
     private final AuditLog audit = new AuditLog(auditStore, clock);
     private final List<VigilEvent> published = new CopyOnWriteArrayList<>();
     private final List<Integer> warmed = new CopyOnWriteArrayList<>();
+    private int minCellSize = MonitoringPolicy.DEFAULT_MIN_CELL_SIZE;
     private final ShadowService shadows = new ShadowService(store, audit, published::add, log, clock,
-            v -> warmed.add(v.version()), m -> Optional.empty());
+            v -> warmed.add(v.version()), m -> Optional.empty(), m -> minCellSize);
 
     @BeforeEach
     void stableOneApprovedTwoRegisteredThree() {
@@ -97,7 +100,7 @@ class ShadowServiceTest {
                 throw new health.vigil.error.StoreException("Event Grid did not answer", null);
             }
             published.add(event);
-        }, log, clock, v -> warmed.add(v.version()), m -> Optional.empty());
+        }, log, clock, v -> warmed.add(v.version()), m -> Optional.empty(), m -> minCellSize);
 
         assertThatThrownBy(() -> failing.configure(READMISSION, new ShadowService.ConfigureCommand(2, 1_000), OPS))
                 .isInstanceOf(health.vigil.error.StoreException.class);
@@ -158,6 +161,7 @@ class ShadowServiceTest {
 
     @Test
     void theReportPairsEachShadowPredictionWithItsLivePartnerAndComparesThem() {
+        minCellSize = 1; // every count shown: this test checks the comparison itself (small cells: below)
         shadows.configure(READMISSION, new ShadowService.ConfigureCommand(2, 2_000), OPS);
         Random random = new Random(5);
         List<double[]> pairs = new ArrayList<>();
@@ -215,6 +219,98 @@ class ShadowServiceTest {
         assertThat(report.segments()).extracting(s -> s.comparison().pairs())
                 .containsExactly(pairs.stream().filter(p -> p[2] == 0).count(),
                         pairs.stream().filter(p -> p[2] == 1).count());
+    }
+
+    /**
+     * Pairs written for a report over one hour: {@code count} pairs of segments {@code sex} and {@code ward}, each
+     * flagged by both, live only or neither ({@code "both"}, {@code "live"}, {@code "neither"}).
+     */
+    private void pairs(int count, String sex, String ward, String decisions, int[] written) {
+        for (int k = 0; k < count; k++) {
+            int i = written[0]++;
+            String id = UUID.nameUUIDFromBytes(("live-" + i).getBytes()).toString();
+            Instant at = START.plusSeconds(i);
+            double live = decisions.equals("neither") ? 0.2 : decisions.equals("both") ? 0.8 : 0.7;
+            double shadow = decisions.equals("neither") ? 0.25 : decisions.equals("both") ? 0.85 : 0.4;
+            log.append(List.of(record(id, 1, Slot.STABLE, at, live, null)));
+            log.append(List.of(record(UUID.randomUUID().toString(), 2, Slot.SHADOW, at, shadow,
+                    ShadowPairing.write(id, Map.of("sex", sex, "ward", ward)))));
+        }
+    }
+
+    private static ShadowReport.Segment segment(ShadowReport report, String column, String value) {
+        return report.segments().stream().filter(s -> s.column().equals(column) && s.value().equals(value))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void aSegmentOfAFewPairsOrAFewOfADecisionIsWithheldWithTheColumnsSmallestOtherSegment() {
+        shadows.configure(READMISSION, new ShadowService.ConfigureCommand(2, TrafficSlot.ALL), OPS);
+        int[] written = {0};
+        // ward A: 19 both, 2 live only, 19 neither; ward B: 15 both, 12 live only, 16 neither; 83 pairs in all.
+        pairs(3, "female", "A", "both", written);
+        pairs(16, "unknown", "A", "both", written);
+        pairs(2, "male", "A", "live", written);
+        pairs(4, "unknown", "A", "neither", written);
+        pairs(15, "male", "A", "neither", written);
+        pairs(15, "male", "B", "both", written);
+        pairs(12, "male", "B", "live", written);
+        pairs(16, "male", "B", "neither", written);
+        clock.set(START.plus(Duration.ofHours(3)));
+
+        ShadowReport report = shadows.report(READMISSION, Optional.empty(), Optional.of(START), Optional.empty());
+
+        ShadowComparison.Result female = segment(report, "sex", "female").comparison();
+        assertThat(female.pairs()).isNull();
+        assertThat(female.bothFlagged()).isNull();
+        assertThat(female.agreement()).isNull();
+        assertThat(female.scoreDifference()).isNull();
+        assertThat(female.suppressed()).isEqualTo("fewer than 11 pairs");
+        // 83 pairs minus male's 60 and unknown's 20 would give female's 3 back: unknown is withheld with it.
+        ShadowComparison.Result unknown = segment(report, "sex", "unknown").comparison();
+        assertThat(unknown.pairs()).isNull();
+        assertThat(unknown.suppressed()).startsWith("withheld with a smaller segment of this column");
+        assertThat(segment(report, "sex", "male").comparison().pairs()).isEqualTo(60);
+
+        ShadowComparison.Result wardA = segment(report, "ward", "A").comparison();
+        assertThat(wardA.pairs()).isEqualTo(40);
+        assertThat(wardA.liveOnly()).isNull();
+        assertThat(wardA.bothFlagged()).isNull();
+        assertThat(wardA.liveFlagRate()).isNull();
+        assertThat(wardA.agreement()).isNull();
+        assertThat(wardA.mcnemar()).isNull();
+        assertThat(wardA.scoreDifference().mean()).isCloseTo((19 * 0.05 - 2 * 0.3 + 19 * 0.05) / 40, within(1e-12));
+        assertThat(wardA.suppressed())
+                .isEqualTo("fewer than 11 pairs flagged by both, by live only, by shadow only or by neither");
+        // The overall 14 live-only pairs minus ward B's 12 would give ward A's 2 back.
+        ShadowComparison.Result wardB = segment(report, "ward", "B").comparison();
+        assertThat(wardB.pairs()).isEqualTo(43);
+        assertThat(wardB.liveOnly()).isNull();
+        assertThat(wardB.suppressed()).startsWith("withheld with a smaller segment of this column");
+        assertThat(report.overall().liveOnly()).isEqualTo(14);
+        assertThat(report.overall().suppressed()).isNull();
+        String json = Json.write(report);
+        assertThat(json).doesNotContain("\"pairs\":3,", "\"pairs\":20,", "\"liveOnly\":2,", "\"liveOnly\":12,");
+    }
+
+    @Test
+    void aCellSizeOfOneShowsEveryCountAndAFewPairsOverallShowNoStatistic() {
+        shadows.configure(READMISSION, new ShadowService.ConfigureCommand(2, TrafficSlot.ALL), OPS);
+        pairs(3, "female", "A", "live", new int[] {0});
+        clock.set(START.plus(Duration.ofHours(3)));
+
+        ShadowReport withheld = shadows.report(READMISSION, Optional.empty(), Optional.of(START), Optional.empty());
+        assertThat(withheld.overall().pairs()).as("the report's paired count shows it anyway").isEqualTo(3);
+        assertThat(withheld.overall().liveOnly()).isNull();
+        assertThat(withheld.overall().scoreDifference()).isNull();
+        assertThat(withheld.overall().suppressed()).isEqualTo("fewer than 11 pairs");
+        assertThat(segment(withheld, "sex", "female").comparison().pairs()).isNull();
+
+        minCellSize = 1;
+        ShadowReport shown = shadows.report(READMISSION, Optional.empty(), Optional.of(START), Optional.empty());
+        assertThat(shown.overall().liveOnly()).isEqualTo(3);
+        assertThat(segment(shown, "sex", "female").comparison().pairs()).isEqualTo(3);
+        assertThat(segment(shown, "sex", "female").comparison().suppressed()).isNull();
     }
 
     @Test

@@ -89,12 +89,13 @@ final class MonitorCommand {
         List<String> lines = new ArrayList<>();
         String provisional = r.path("provisional").asBoolean()
                 ? " (provisional: read before the window settled; a later check replaces it)" : "";
-        lines.add(String.format(Locale.ROOT, "report %s: %s%s, %s to %s, %d predictions, %s labelled",
+        lines.add(String.format(Locale.ROOT, "report %s: %s%s, %s to %s, %d predictions, %s",
                 r.get("id").asText(), r.get("severity").asText(), provisional, Words.time(r.get("from").asText()),
                 Words.time(r.get("to").asText()),
                 r.get("predictions").asLong(),
-                r.path("labelledFraction").isNumber() ? String.format(Locale.ROOT, "%.1f %%",
-                        100 * r.get("labelledFraction").asDouble()) : "none"));
+                r.path("labelledFraction").isNumber() ? String.format(Locale.ROOT, "%.1f %% labelled",
+                        100 * r.get("labelledFraction").asDouble())
+                        : r.at("/performance/suppressed").isTextual() ? "labelled share withheld" : "none labelled"));
         for (JsonNode reason : r.path("reasons")) {
             lines.add("  " + shown(reason.asText()));
         }
@@ -104,7 +105,11 @@ final class MonitorCommand {
         drifted(r.at("/drift/score"), "the score").ifPresent(lines::add);
         JsonNode performance = r.path("performance");
         String expected = number(r.at("/drift/estimate/expectedAuroc"));
-        if (performance.path("auroc").isNumber()) {
+        if (performance.hasNonNull("suppressed")) {
+            lines.add("  realised performance withheld" + (performance.hasNonNull("labelled") ? " ("
+                    + performance.path("labelled").asLong() + " outcomes)" : "") + ": "
+                    + shown(performance.path("suppressed").asText()) + "; expected from the scores alone " + expected);
+        } else if (performance.path("auroc").isNumber()) {
             lines.add(String.format(Locale.ROOT, "  AUROC from %d outcomes %s (95%% CI %s to %s); expected from the scores"
                     + " alone %s", performance.path("labelled").asLong(), number(performance.get("auroc")),
                     number(performance.path("aurocLower")), number(performance.path("aurocUpper")), expected));

@@ -72,6 +72,18 @@ class MonitorCommandTest {
                         + " negative outcomes");
     }
 
+    /** A window whose outcome counts the report withholds says so and why, instead of reading as none labelled. */
+    @Test
+    void aWindowWithWithheldOutcomesSaysSoAndWhy() {
+        com.fasterxml.jackson.databind.node.ObjectNode r = (com.fasterxml.jackson.databind.node.ObjectNode) report(
+                "{\"auroc\": null, \"suppressed\": \"fewer than 11 outcomes\"}", "[]");
+        r.remove("labelledFraction");
+
+        assertThat(MonitorCommand.describe(r)).contains("  realised performance withheld: fewer than 11 outcomes;"
+                + " expected from the scores alone 0.702");
+        assertThat(MonitorCommand.describe(r).get(0)).endsWith("900 predictions, labelled share withheld");
+    }
+
     @Test
     void aProvisionalReportSaysSoInItsFirstLine() {
         com.fasterxml.jackson.databind.node.ObjectNode r = (com.fasterxml.jackson.databind.node.ObjectNode) report(

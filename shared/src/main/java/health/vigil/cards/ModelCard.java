@@ -164,11 +164,13 @@ public record ModelCard(
 
     /**
      * Realised performance over labelled predictions in local data, with 95 % intervals; a value the outcomes cannot
-     * give (one class only) is null.
+     * give (one class only) is null. A count the monitoring policy's minimum cell size withholds is absent with the
+     * statistics, and {@code suppressed} says why.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record LocalPerformance(long labelled, long positives, Double auroc, Double aurocLower, Double aurocUpper,
-            Double brier, Double brierLower, Double brierUpper, Double calibrationError, Double calibrationSlope) {}
+    public record LocalPerformance(Long labelled, Long positives, Double auroc, Double aurocLower, Double aurocUpper,
+            Double brier, Double brierLower, Double brierUpper, Double calibrationError, Double calibrationSlope,
+            String suppressed) {}
 
     /**
      * One segment's realised performance in local data; without enough outcomes of both classes, {@code measured} is

@@ -340,12 +340,17 @@ public final class ModelCards {
         lines.add(windowLine(w) + "; severity " + w.severity()
                 + (w.reasons().isEmpty() ? "" : ": " + String.join("; ", w.reasons())));
         ModelCard.LocalPerformance p = w.performance();
-        long labelled = p == null ? 0 : p.labelled();
-        lines.add(Words.count(w.predictions(), "prediction") + ", " + labelled + " with an outcome" + (w.labelledFraction() == null ? ""
-                : String.format(Locale.ROOT, " (%.1f%%)", 100 * w.labelledFraction())));
-        if (labelled == 0) {
+        String fraction = w.labelledFraction() == null ? ""
+                : String.format(Locale.ROOT, " (%.1f%%)", 100 * w.labelledFraction());
+        if (p != null && p.suppressed() != null) {
+            lines.add(Words.count(w.predictions(), "prediction") + (p.labelled() == null ? ""
+                    : ", " + p.labelled() + " with an outcome" + fraction)
+                    + "; outcome counts and realised performance withheld, " + p.suppressed());
+        } else if (p == null || p.labelled() == 0) {
+            lines.add(Words.count(w.predictions(), "prediction") + ", 0 with an outcome" + fraction);
             lines.add("Realised performance not measured: no outcome of the window's predictions has arrived");
         } else {
+            lines.add(Words.count(w.predictions(), "prediction") + ", " + p.labelled() + " with an outcome" + fraction);
             lines.add(p.auroc() == null ? "AUROC not measured: the outcomes are all of one class"
                     : "AUROC " + withInterval(p.auroc(), p.aurocLower(), p.aurocUpper()));
             lines.add("Brier score " + withInterval(p.brier(), p.brierLower(), p.brierUpper())

@@ -1,5 +1,6 @@
 package health.vigil.monitoring;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import health.vigil.statistics.Auroc;
 import health.vigil.statistics.AveragePrecision;
 import health.vigil.statistics.BrierScore;
@@ -13,12 +14,23 @@ import health.vigil.statistics.ReliabilityCurve;
  * (the logistic regression of the outcome on the score's logit, {@link LogisticFit}). A value that the labels
  * cannot give (one class only) is null.
  *
- * @param labelled predictions with an outcome
- * @param positives of those, how many were positive
+ * @param labelled predictions with an outcome; absent when the policy's {@code minCellSize} withholds it
+ *     ({@link SmallCells})
+ * @param positives of those, how many were positive; absent when withheld
+ * @param suppressed why counts, and the statistics read from them, are withheld; absent when every count is shown
  */
-public record LabelledPerformance(long labelled, long positives, Double auroc, Double aurocLower, Double aurocUpper,
+public record LabelledPerformance(@JsonInclude(JsonInclude.Include.NON_NULL) Long labelled,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Long positives, Double auroc, Double aurocLower, Double aurocUpper,
         Double averagePrecision, Double brier, Double brierLower, Double brierUpper, Double calibrationError,
-        Double calibrationSlope) {
+        Double calibrationSlope, @JsonInclude(JsonInclude.Include.NON_NULL) String suppressed) {
+
+    /** A performance with every count shown. */
+    public LabelledPerformance(long labelled, long positives, Double auroc, Double aurocLower, Double aurocUpper,
+            Double averagePrecision, Double brier, Double brierLower, Double brierUpper, Double calibrationError,
+            Double calibrationSlope) {
+        this(Long.valueOf(labelled), Long.valueOf(positives), auroc, aurocLower, aurocUpper, averagePrecision, brier,
+                brierLower, brierUpper, calibrationError, calibrationSlope, null);
+    }
 
     static final int CALIBRATION_BINS = 10;
     static final LabelledPerformance EMPTY = new LabelledPerformance(0, 0, null, null, null, null, null, null, null,

@@ -13,12 +13,15 @@ import java.util.Objects;
  * Holds statistics and ids only, never a row, a feature value or a pseudonym.
  *
  * @param id {@code model/vVERSION/SLOT/FROM--TO}, the same for every check of that window (a replay finds it)
- * @param labelledFraction share of the window's predictions with an outcome (null without predictions)
+ * @param labelledFraction share of the window's predictions with an outcome (null without predictions, and when
+ *     the window's outcomes are withheld: with {@code predictions} it would give them back)
  * @param driftedWindows how many windows in a row, ending with this one, found drift
  * @param performanceDegraded realised (or, without enough labels, expected) performance fell below the policy
  * @param estimateError the label-free expected AUROC minus the AUROC realised on the window's outcomes: the
  *     estimator's own track record, shown beside it (null until the realised AUROC is judged: the policy's minimum of
- *     outcomes, and of each class)
+ *     outcomes, and of each class; null when the window's positives are withheld)
+ * @param performance realised performance over the window's outcomes, with the counts the policy's
+ *     {@code minCellSize} withholds withheld, and their statistics ({@link SmallCells}), as made and as read
  * @param reasons why the severity is what it is, in words
  * @param segments realised performance per segment (the columns the model's gates judge segments by), with the
  *     counts the policy's {@code minCellSize} withholds withheld ({@link SmallCells}), as made and as read
@@ -42,6 +45,13 @@ public record MonitoringReport(String id, String model, int version, String slot
         Objects.requireNonNull(severity, "severity");
         reasons = List.copyOf(reasons);
         segments = segments == null ? List.of() : List.copyOf(SmallCells.suppress(segments, policy));
+        performance = SmallCells.window(performance, policy);
+        if (performance != null && performance.labelled() == null) {
+            labelledFraction = null;
+        }
+        if (performance != null && performance.positives() == null) {
+            estimateError = null;
+        }
         if (!from.isBefore(to)) {
             throw new ValidationException("a monitoring window must end after it starts");
         }

@@ -948,23 +948,31 @@ public final class MonitoringService {
         }
         boolean degraded = false;
         boolean aurocJudged = policy.judgesAuroc(performance) && performance.auroc() != null;
+        // The reasons give the window's counts and statistics only as the report shows them (SmallCells).
+        LabelledPerformance shown = SmallCells.window(performance, policy);
+        String withheld = shown.suppressed() == null || shown.labelled() == null ? shown.suppressed()
+                : Words.count(shown.labelled(), "outcome") + " (" + shown.suppressed() + ")";
         if (performance.labelled() >= policy.minLabelled()) {
             if (aurocJudged && performance.auroc() < policy.minAuroc()) {
                 degraded = true;
-                reasons.add(String.format(java.util.Locale.ROOT, "AUROC %.3f (95%% CI %.3f to %.3f) on %d outcomes, %d"
-                        + " positive, is below %.3f", performance.auroc(), performance.aurocLower(),
-                        performance.aurocUpper(), performance.labelled(), performance.positives(), policy.minAuroc()));
+                reasons.add(withheld != null ? String.format(java.util.Locale.ROOT, "the AUROC on %s is below %.3f",
+                        withheld, policy.minAuroc()) : String.format(java.util.Locale.ROOT, "AUROC %.3f (95%% CI %.3f"
+                        + " to %.3f) on %d outcomes, %d positive, is below %.3f", performance.auroc(),
+                        performance.aurocLower(), performance.aurocUpper(), performance.labelled(),
+                        performance.positives(), policy.minAuroc()));
             } else if (!aurocJudged) {
-                reasons.add("the realised AUROC is not judged yet: " + Words.count(performance.labelled(), "outcome")
-                        + ", " + performance.positives() + " positive and "
-                        + (performance.labelled() - performance.positives()) + " negative; at least "
-                        + policy.minLabelledPerClass() + " of each class are needed");
+                reasons.add("the realised AUROC is not judged yet: " + (withheld != null ? withheld
+                        : Words.count(performance.labelled(), "outcome") + ", " + performance.positives()
+                                + " positive and " + (performance.labelled() - performance.positives()) + " negative")
+                        + "; at least " + policy.minLabelledPerClass() + " of each class are needed");
             }
             if (performance.brier() != null && performance.brier() > policy.maxBrier()) {
                 degraded = true;
-                reasons.add(String.format(java.util.Locale.ROOT, "Brier score %.3f (95%% CI %.3f to %.3f) on %d outcomes"
-                        + " is above %.3f", performance.brier(), performance.brierLower(), performance.brierUpper(),
-                        performance.labelled(), policy.maxBrier()));
+                reasons.add(withheld != null ? String.format(java.util.Locale.ROOT, "the Brier score on %s is above"
+                        + " %.3f", withheld, policy.maxBrier()) : String.format(java.util.Locale.ROOT, "Brier score"
+                        + " %.3f (95%% CI %.3f to %.3f) on %d outcomes is above %.3f", performance.brier(),
+                        performance.brierLower(), performance.brierUpper(), performance.labelled(),
+                        policy.maxBrier()));
             }
         }
         // Without outcomes enough to judge the realised AUROC, the scores' own expectation of it is judged instead.
@@ -1040,7 +1048,8 @@ public final class MonitoringService {
             }
         }
         LabelledPerformance p = report.performance();
-        if (p != null && p.labelled() >= report.policy().minLabelled()) {
+        // Statistics of counts the report withholds are not charted either.
+        if (p != null && p.suppressed() == null && p.labelled() >= report.policy().minLabelled()) {
             // An AUROC on fewer outcomes of a class than the policy judges it with is not a measurement to chart.
             if (p.auroc() != null && report.policy().judgesAuroc(p)) {
                 telemetry.performance(v, "auroc", "labels", p.auroc());
@@ -1162,7 +1171,10 @@ public final class MonitoringService {
         details.put("from", report.from().toString());
         details.put("to", report.to().toString());
         details.put("predictions", Long.toString(report.predictions()));
-        details.put("labelled", Long.toString(report.performance() == null ? 0 : report.performance().labelled()));
+        LabelledPerformance performance = report.performance();
+        if (performance == null || performance.labelled() != null) { // absent when the report withholds it
+            details.put("labelled", Long.toString(performance == null ? 0 : performance.labelled()));
+        }
         details.put("drifted", Boolean.toString(report.drifted()));
         details.put("performanceDegraded", Boolean.toString(report.performanceDegraded()));
         details.put("provisional", Boolean.toString(report.provisional()));

@@ -15,10 +15,11 @@ import java.util.stream.IntStream;
  * either class shows its outcomes but not its positives (the negatives are the outcomes minus the positives). Zero
  * stays zero. A withheld segment gives no statistic either, since its intervals depend on its counts.
  *
- * <p>The segments of one column add up to the window's outcomes and positives, so a count withheld alone in its
- * column would be the window's total minus the others: the same count of the column's smallest shown segment is
- * withheld with it. Applied as the report is made and as it is read, so every reader sees the same figures; applying
- * it again changes nothing.
+ * <p>The window's own outcomes and positives follow the same rule, with its statistics. The segments of one column
+ * add up to them, so a count withheld alone in its column would be the window's total minus the others: the same
+ * count of the column's smallest shown segment is withheld with it. A column of one segment is the window itself:
+ * its small count is withheld with the window's. Applied as the report is made and as it is read, so every reader
+ * sees the same figures; applying it again changes nothing.
  */
 final class SmallCells {
     private SmallCells() {}
@@ -51,6 +52,27 @@ final class SmallCells {
             complement(out, column, SegmentPerformance::positives, List.of(fewerOutcomes(min), fewerOfAClass(min)));
         }
         return out;
+    }
+
+    /** The window's {@code performance} with the counts {@code policy}'s {@code minCellSize} withholds withheld. */
+    static LabelledPerformance window(LabelledPerformance performance, MonitoringPolicy policy) {
+        int min = policy == null ? MonitoringPolicy.DEFAULT_MIN_CELL_SIZE : policy.minCellSize();
+        if (performance == null || min <= 1 || performance.labelled() == null || performance.positives() == null) {
+            return performance;
+        }
+        long labelled = performance.labelled();
+        long positives = performance.positives();
+        if (small(labelled, min)) {
+            return withheld(null, fewerOutcomes(min));
+        }
+        if (small(positives, min) || small(labelled - positives, min)) {
+            return withheld(labelled, fewerOfAClass(min));
+        }
+        return performance;
+    }
+
+    private static LabelledPerformance withheld(Long labelled, String why) {
+        return new LabelledPerformance(labelled, null, null, null, null, null, null, null, null, null, null, why);
     }
 
     private static SegmentPerformance small(SegmentPerformance s, int min) {

@@ -28,6 +28,7 @@ public final class CardMonitoring {
 
     private static ModelCard.LocalPerformance performance(LabelledPerformance p) {
         return p == null ? null : new ModelCard.LocalPerformance(p.labelled(), p.positives(), p.auroc(), p.aurocLower(),
-                p.aurocUpper(), p.brier(), p.brierLower(), p.brierUpper(), p.calibrationError(), p.calibrationSlope());
+                p.aurocUpper(), p.brier(), p.brierLower(), p.brierUpper(), p.calibrationError(), p.calibrationSlope(),
+                p.suppressed());
     }
 }

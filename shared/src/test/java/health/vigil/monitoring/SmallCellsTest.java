@@ -54,6 +54,96 @@ class SmallCellsTest {
         throw new AssertionError("no segment " + column + "=" + value);
     }
 
+    /**
+     * A report made of a window of {@code labelled} outcomes, {@code positives} of them positive, out of 500
+     * predictions, with its statistics, and {@code segments} as {@code column value labelled positives}; as stored
+     * and read back.
+     */
+    private static JsonNode window(long labelled, long positives, String... segments) {
+        List<SegmentPerformance> list = new java.util.ArrayList<>();
+        for (String segment : segments) {
+            String[] f = segment.split(" ");
+            list.add(new SegmentPerformance(f[0], f[1], Long.parseLong(f[2]), Long.parseLong(f[3]),
+                    SegmentPerformance.Status.INSUFFICIENT_DATA, null, null));
+        }
+        LabelledPerformance performance = new LabelledPerformance(labelled, positives, 0.7, 0.6, 0.8, 0.3, 0.2, 0.15,
+                0.25, 0.05, 0.9);
+        Instant to = FROM.plus(Duration.ofHours(1));
+        MonitoringReport made = new MonitoringReport(MonitoringReport.idOf("readmission", 1, "stable", FROM, to),
+                "readmission", 1, "stable", FROM, to, to, MonitoringReport.Severity.OK, List.of(), 500,
+                labelled / 500.0, 0, false, 0.02, null, performance, MonitoringPolicy.DEFAULTS, list);
+        JsonNode json = Json.readTree("report", Json.write(made));
+        MonitoringReport read = Json.read("report", Json.write(made), MonitoringReport.class);
+        assertThat(Json.readTree("report", Json.write(read))).as("read as made").isEqualTo(json);
+        return json;
+    }
+
+    /**
+     * No small segment count the report withholds is the window's shown total minus its column's shown counts: where
+     * the total shows a count, a column withholding it from a small segment withholds it from another one too.
+     */
+    private static void noWithheldCountIsTheTotalMinusTheOthers(JsonNode r) {
+        java.util.Set<String> columns = new java.util.TreeSet<>();
+        r.get("segments").forEach(s -> columns.add(s.get("column").asText()));
+        for (String count : List.of("labelled", "positives")) {
+            if (!r.get("performance").has(count)) {
+                continue;
+            }
+            for (String column : columns) {
+                long withheld = 0;
+                boolean small = false;
+                for (JsonNode s : r.get("segments")) {
+                    if (s.get("column").asText().equals(column) && !s.has(count)) {
+                        withheld++;
+                        small |= s.get("suppressed").asText().startsWith("fewer than");
+                    }
+                }
+                assertThat(!small || withheld > 1).as(count + " of " + column + ": " + r.get("segments")).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aWindowOfAFewOutcomesShowsNoCountNoStatisticAndNoLabelledShare() {
+        JsonNode r = window(8, 3, "sex female 5 2", "sex male 3 1");
+
+        JsonNode performance = r.get("performance");
+        assertThat(performance.has("labelled")).isFalse();
+        assertThat(performance.has("positives")).isFalse();
+        assertThat(performance.get("auroc").isNull()).isTrue();
+        assertThat(performance.get("aurocLower").isNull()).isTrue();
+        assertThat(performance.get("brier").isNull()).isTrue();
+        assertThat(performance.get("suppressed").asText()).isEqualTo("fewer than 11 outcomes");
+        // 500 predictions times the labelled share would give the 8 back.
+        assertThat(r.has("labelledFraction")).isFalse();
+        assertThat(r.has("estimateError")).isFalse();
+        assertThat(r.get("predictions").asLong()).isEqualTo(500);
+    }
+
+    @Test
+    void aWindowWithAFewOfAClassShowsItsOutcomesNotItsPositivesAndNoCellComesBackFromItsTotals() {
+        JsonNode r = window(300, 6, "sex female 150 6", "sex male 150 0", "ward A 290 6", "ward B 10 0");
+
+        JsonNode performance = r.get("performance");
+        assertThat(performance.get("labelled").asLong()).isEqualTo(300);
+        assertThat(performance.has("positives")).isFalse();
+        assertThat(performance.get("auroc").isNull()).isTrue();
+        assertThat(performance.get("brier").isNull()).isTrue();
+        assertThat(performance.get("suppressed").asText())
+                .isEqualTo("fewer than 11 positive or fewer than 11 negative outcomes");
+        assertThat(r.get("labelledFraction").asDouble()).isEqualTo(0.6);
+        assertThat(r.has("estimateError")).as("the realised AUROC minus it is withheld").isFalse();
+        noWithheldCountIsTheTotalMinusTheOthers(r);
+        // The 300 outcomes minus ward A's 290 would give ward B's 10 back: A is withheld with it.
+        assertThat(segment(r, "ward", "A").has("labelled")).isFalse();
+
+        JsonNode shown = window(300, 45, "sex female 1 1", "sex male 269 40", "sex unknown 30 4");
+        assertThat(shown.get("performance").get("positives").asLong()).isEqualTo(45);
+        assertThat(shown.get("performance").get("auroc").asDouble()).isEqualTo(0.7);
+        assertThat(shown.get("performance").has("suppressed")).isFalse();
+        noWithheldCountIsTheTotalMinusTheOthers(shown);
+    }
+
     @Test
     void aSegmentOfOnePatientShowsNoCountAndTheColumnsSmallestOtherSegmentIsWithheldWithIt() {
         JsonNode r = report(null, "sex female 1 1", "sex male 299 40", "sex unknown 30 4");

@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -203,7 +204,9 @@ final class MonitoringView extends View {
         for (MonitoringReport r : reports) {
             // The reasons name what drifted ("drift in age, the score (2 windows in a row)"): no column repeats them.
             Pages.row(table, Html.time(r.from()) + " \u2013 " + Html.time(r.to()), r.predictions(),
-                    r.labelledFraction() == null ? "\u2013" : Html.percent(r.labelledFraction()),
+                    r.labelledFraction() != null ? Html.percent(r.labelledFraction())
+                            : r.performance() != null && r.performance().labelled() == null
+                                    ? withheld(r.performance()) : "\u2013",
                     value(r.drift() == null ? null : r.drift().score()),
                     r.provisional() ? severity(r.severity()) + " (provisional)" : severity(r.severity()),
                     r.reasons().isEmpty() ? "\u2013" : escape(String.join("; ", r.reasons())));
@@ -338,7 +341,8 @@ final class MonitoringView extends View {
         for (MonitoringReport r : reports) {
             LabelledPerformance lp = r.performance();
             PerformanceEstimate e = r.drift() == null ? null : r.drift().estimate();
-            Pages.row(table, label(r), lp == null ? 0 : lp.labelled(), lp == null ? 0 : lp.positives(),
+            Pages.row(table, label(r), count(lp, LabelledPerformance::labelled),
+                    count(lp, LabelledPerformance::positives),
                     number(lp == null ? null : lp.auroc()),
                     lp == null || lp.aurocLower() == null ? "\u2013"
                             : Html.number(lp.aurocLower(), 3) + " \u2013 " + Html.number(lp.aurocUpper(), 3),
@@ -346,6 +350,19 @@ final class MonitoringView extends View {
                     number(lp == null ? null : lp.brier()), number(lp == null ? null : lp.calibrationError()));
         }
         return html.append(Pages.end(table)).toString();
+    }
+
+    /** A count of the window's outcomes, or why the report withholds it (the policy's {@code minCellSize}). */
+    private static Object count(LabelledPerformance lp, Function<LabelledPerformance, Long> count) {
+        if (lp == null) {
+            return 0;
+        }
+        Long value = count.apply(lp);
+        return value != null ? value : withheld(lp);
+    }
+
+    private static String withheld(LabelledPerformance lp) {
+        return "withheld: " + escape(lp.suppressed());
     }
 
     private static String number(Double v) {

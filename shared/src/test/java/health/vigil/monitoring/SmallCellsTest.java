@@ -144,6 +144,27 @@ class SmallCellsTest {
         noWithheldCountIsTheTotalMinusTheOthers(shown);
     }
 
+    /**
+     * A column of one segment has no other value to withhold with a small count: its segment is the whole window, so
+     * the window's count is withheld with it.
+     */
+    @Test
+    void aColumnOfOneSegmentWithholdsItsSmallCountAndTheWindowsWithIt() {
+        JsonNode few = window(7, 2, "ward A 7 2", "sex female 4 1", "sex male 3 1");
+        assertThat(segment(few, "ward", "A").has("labelled")).isFalse();
+        assertThat(segment(few, "ward", "A").get("suppressed").asText()).isEqualTo("fewer than 11 outcomes");
+        assertThat(few.get("performance").has("labelled")).isFalse();
+        assertThat(few.get("performance").has("positives")).isFalse();
+        assertThat(few.toString()).doesNotContain("\"labelled\":7", "\"positives\":2", "0.014");
+
+        JsonNode fewPositives = window(200, 4, "ward A 200 4");
+        assertThat(segment(fewPositives, "ward", "A").get("labelled").asLong()).isEqualTo(200);
+        assertThat(segment(fewPositives, "ward", "A").has("positives")).isFalse();
+        assertThat(fewPositives.get("performance").get("labelled").asLong()).isEqualTo(200);
+        assertThat(fewPositives.get("performance").has("positives")).isFalse();
+        noWithheldCountIsTheTotalMinusTheOthers(fewPositives);
+    }
+
     @Test
     void aSegmentOfOnePatientShowsNoCountAndTheColumnsSmallestOtherSegmentIsWithheldWithIt() {
         JsonNode r = report(null, "sex female 1 1", "sex male 299 40", "sex unknown 30 4");

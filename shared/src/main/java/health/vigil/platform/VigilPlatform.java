@@ -176,7 +176,7 @@ public final class VigilPlatform implements AutoCloseable {
                 b.monitoringFanOutAbove, config.monitoringSettling(), config.monitoringAwaitLimit());
         this.retraining = new RetrainService(registry, artifacts, registration, predictionLog, outcomeJoin::outcomesOf,
                 monitoring::retrainRequestOf, pipelines, Optional.ofNullable(b.retrainer), audit,
-                new Announcements(registryStore, events), clock, config.predictionRetention());
+                new Announcements(registryStore, events), clock, config.predictionRetention(), pseudonymizer);
         // The batch files of finished jobs and the outcomes of the predictions hold the same patients' data, and go
         // at the same day's cut-off.
         this.retention = new PredictionRetention(predictionLog, config.predictionRetention(), clock, requestStats, audit,

@@ -2,6 +2,7 @@ package health.vigil.port;
 
 import health.vigil.hash.Sha256;
 import health.vigil.model.VersionRecord;
+import health.vigil.privacy.Pseudonymizer;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
@@ -33,24 +34,29 @@ public interface Retrainer {
      * @param earlierProduction the labelled production rows the retrainings since that version added, oldest first
      *     (empty for a parent that was not retrained): the parent was trained on the file plus these
      * @param production the labelled production rows since the parent: model inputs as logged, row-major
+     * @param pseudonyms the platform's pseudonymisation, as scoring applies it to a patient identifier: a patient of
+     *     the training dataset whose key is the identifier scoring was sent has the pseudonym of its production rows,
+     *     so that all of the patient's rows go to one part of the split
      * @param lineage what the new version's provenance records about where it came from
      */
     record Request(VersionRecord parent, InputStream trainingDataset, String trainingDatasetSha256,
-            List<ProductionRows> earlierProduction, ProductionRows production, Map<String, String> lineage) {
+            List<ProductionRows> earlierProduction, ProductionRows production, Pseudonymizer pseudonyms,
+            Map<String, String> lineage) {
         public Request {
             Objects.requireNonNull(parent, "parent");
             Objects.requireNonNull(trainingDataset, "trainingDataset");
             Objects.requireNonNull(trainingDatasetSha256, "trainingDatasetSha256");
             Objects.requireNonNull(production, "production");
+            Objects.requireNonNull(pseudonyms, "pseudonyms");
             earlierProduction = List.copyOf(earlierProduction);
             lineage = Map.copyOf(lineage);
         }
 
         /** A request for a parent that was not retrained: trained on its own dataset file alone. */
         public Request(VersionRecord parent, InputStream trainingDataset, ProductionRows production,
-                Map<String, String> lineage) {
+                Pseudonymizer pseudonyms, Map<String, String> lineage) {
             this(parent, trainingDataset, parent.manifest().provenance().datasetSha256(), List.of(), production,
-                    lineage);
+                    pseudonyms, lineage);
         }
     }
 

@@ -21,6 +21,7 @@ import health.vigil.port.ArtifactStore;
 import health.vigil.port.BlobLease;
 import health.vigil.port.PredictionLog;
 import health.vigil.port.Retrainer;
+import health.vigil.privacy.Pseudonymizer;
 import health.vigil.registry.Announcements;
 import health.vigil.registry.Lineage;
 import health.vigil.registry.ModelRegistry;
@@ -103,6 +104,7 @@ public final class RetrainService {
     private final Announcements announcements;
     private final Clock clock;
     private final Duration retention;
+    private final Pseudonymizer pseudonyms;
     /** Renews the leases of trainings under way, for every platform in the process (one idle thread when none runs). */
     private static final ScheduledExecutorService RENEWALS = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vigil-retraining-lease");
@@ -117,13 +119,15 @@ public final class RetrainService {
      * @param retrainer empty where this app has no training library: requests are then recorded as deferred
      * @param retention the prediction retention period: a prediction logged before it is never trained on, even while
      *     the log still holds it (the daily purge has not reached it yet)
+     * @param pseudonyms scoring's pseudonymisation, with which the retrainer finds the training dataset's patients
+     *     among the production rows, so that each patient's rows go to one part of the split
      */
     public RetrainService(ModelRegistry registry, ArtifactStore artifacts, RegistrationService registration,
             PredictionLog predictions,
             BiFunction<ModelName, List<PredictionRecord>, Map<String, Boolean>> outcomes,
             Function<String, Optional<AuditRecord>> retrainRequests,
             Function<Manifest, FeaturePipeline> pipelines, Optional<Retrainer> retrainer, AuditLog audit,
-            Announcements announcements, Clock clock, Duration retention) {
+            Announcements announcements, Clock clock, Duration retention, Pseudonymizer pseudonyms) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.artifacts = Objects.requireNonNull(artifacts, "artifacts");
         this.registration = Objects.requireNonNull(registration, "registration");
@@ -136,6 +140,7 @@ public final class RetrainService {
         this.announcements = Objects.requireNonNull(announcements, "announcements");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.retention = Objects.requireNonNull(retention, "retention");
+        this.pseudonyms = Objects.requireNonNull(pseudonyms, "pseudonyms");
     }
 
     /** What a retraining request asked for: its event id, the model, the version to retrain and the report. */
@@ -309,7 +314,8 @@ public final class RetrainService {
                     earlier.add(storedProductionRows(sha256, pipeline));
                 }
                 zip = retrainer.get().retrain(new Retrainer.Request(parent, training,
-                        data.root().manifest().provenance().datasetSha256(), earlier, production, lineage));
+                        data.root().manifest().provenance().datasetSha256(), earlier, production, pseudonyms,
+                        lineage));
             } catch (ValidationException notRetrainable) {
                 // The stored file is not the parent's training data in the dataset file format (a model trained
                 // from a source file names that file): no retry can change that, so it is recorded once as failed.

@@ -4,6 +4,7 @@ import health.vigil.error.ValidationException;
 import health.vigil.model.Provenance;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.Retrainer;
+import health.vigil.privacy.Pseudonymizer;
 import health.vigil.training.Algorithm;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.ModelTraining;
@@ -18,6 +19,8 @@ import health.vigil.training.gbt.GbtSettings;
 import health.vigil.training.linear.LogisticRegressionTrainer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,9 +30,10 @@ import java.util.TreeSet;
 /**
  * Retrains one of the clinical models with exactly what {@code vigil train} runs ({@link ModelTraining}): the
  * parent's training dataset through the model's feature pipeline, plus the labelled production rows (already model
- * inputs), split by patient (production rows by pseudonym), with the parent's learner, seed and every setting of its
- * learner as its provenance records them. Production rows have no raw record, so the evaluation by age and sex covers
- * the training dataset's test rows only.
+ * inputs), split by patient, with the parent's learner, seed and every setting of its learner as its provenance
+ * records them. A production row goes with the training dataset's patient whose key pseudonymises to its pseudonym,
+ * so a patient in both lands in one part of the split; other production rows are split by pseudonym. Production rows
+ * have no raw record, so the evaluation by age and sex covers the training dataset's test rows only.
  */
 public final class PipelineRetrainer implements Retrainer {
     private final ModelTraining training;
@@ -61,11 +65,12 @@ public final class PipelineRetrainer implements Retrainer {
         float[] values = Arrays.copyOf(base.x().values(), rows * base.x().width());
         boolean[] labels = Arrays.copyOf(base.labels(), rows);
         List<String> keys = new ArrayList<>(base.patientKeys());
+        Map<String, String> patients = patientsByPseudonym(base.patientKeys(), request.pseudonyms());
         int at = base.x().rows();
         for (ProductionRows part : added) {
             System.arraycopy(part.inputs(), 0, values, at * base.x().width(), part.inputs().length);
             System.arraycopy(part.labels(), 0, labels, at, part.rows());
-            part.pseudonyms().forEach(p -> keys.add("production:" + p));
+            part.pseudonyms().forEach(p -> keys.add(patients.getOrDefault(p, "production:" + p)));
             at += part.rows();
         }
         String[] ages = Arrays.copyOf(base.ageGroups(), rows);
@@ -80,6 +85,23 @@ public final class PipelineRetrainer implements Retrainer {
                 + (rows - base.x().rows()) + " labelled production rows");
         TrainedModel trained = training.train(model, all, settings, request.lineage(), TrainingProgress.NONE);
         return ModelPackager.packageBytes(trained, ModelPackager.onnx(trained));
+    }
+
+    /**
+     * The training dataset's patient keys by the pseudonym scoring gives each, for a dataset keyed by the identifiers
+     * scoring is sent. Only forward, as scoring pseudonymises: no pseudonym is traced back, and the map is not kept. A
+     * key that is no identifier scoring would take (blank, too long) matches no production row.
+     */
+    private static Map<String, String> patientsByPseudonym(List<String> keys, Pseudonymizer pseudonyms) {
+        Map<String, String> patients = new HashMap<>();
+        for (String key : new LinkedHashSet<>(keys)) {
+            try {
+                patients.putIfAbsent(pseudonyms.pseudonym(key), key);
+            } catch (ValidationException notAnIdentifier) {
+                // Its rows keep their own key; no production row can be of this patient.
+            }
+        }
+        return patients;
     }
 
     /**

@@ -12,6 +12,7 @@ import health.vigil.model.Provenance;
 import health.vigil.model.Stage;
 import health.vigil.model.VersionRecord;
 import health.vigil.port.Retrainer;
+import health.vigil.privacy.Pseudonymizer;
 import health.vigil.training.Algorithm;
 import health.vigil.training.ClinicalModel;
 import health.vigil.training.TrainedModel;
@@ -25,6 +26,7 @@ import health.vigil.training.gbt.GbtSettings;
 import health.vigil.training.linear.LogisticRegressionTrainer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +45,8 @@ class PipelineRetrainerTest {
     private static final ClinicalModel MODEL = ClinicalModel.READMISSION;
     /** None of them the default. */
     private static final GbtSettings PARENTS_GBT = new GbtSettings(20, 0.1, 3, 2.0, 0.9, 0.7, 2.5, 2);
+    private static final Pseudonymizer PSEUDONYMS = new Pseudonymizer("a test key of thirty-two bytes or more"
+            .getBytes(StandardCharsets.UTF_8));
 
     @Test
     void aSuccessorIsTrainedWithEverySettingOfItsParentsLearner() throws IOException {
@@ -54,7 +58,7 @@ class PipelineRetrainerTest {
 
         byte[] successor = new PipelineRetrainer(TrainingFixtures.training()).retrain(new Retrainer.Request(
                 version(parent.manifest()), new ByteArrayInputStream(DatasetFile.bytes(MODEL.pipeline().rawSchema(),
-                        data)), productionRows(), Map.of()));
+                        data)), productionRows(), PSEUDONYMS, Map.of()));
 
         JsonNode provenance = manifest(successor).path("provenance");
         Map<String, String> successorGbt = new TreeMap<>();
@@ -63,6 +67,28 @@ class PipelineRetrainerTest {
         assertThat(settingsOf(successorGbt, "gbt.")).isEqualTo(parentGbt);
         assertThat(successorGbt).containsEntry("gbt.rounds", "20").containsEntry("algorithm", "gbt");
         assertThat(provenance.path("seed").asLong()).isEqualTo(11);
+    }
+
+    @Test
+    void aPatientOfTheTrainingDatasetScoredAgainHasAllOfItsRowsInOnePartOfTheSplit() throws IOException {
+        Dataset data = MODEL.synthetic(2_000, 5).dataset();
+        TrainingSettings settings = TrainingSettings.defaults().withAlgorithm(Algorithm.LOGISTIC).withSeed(5);
+        TrainedModel parent = TrainingFixtures.training().train(MODEL, data, settings, TrainingProgress.NONE);
+        // Every patient of the dataset scored again, under the identifier its dataset key is: each row comes back as
+        // a production row with the pseudonym scoring gave that identifier.
+        FeatureMatrix x = FeatureMatrix.of(MODEL.pipeline(), data.records());
+        List<String> pseudonyms = data.patientKeys().stream().map(PSEUDONYMS::pseudonym).toList();
+        Retrainer.ProductionRows again = new Retrainer.ProductionRows(x.values(), x.rows(), x.width(), data.labels(),
+                pseudonyms, Sha256.hex("the same patients scored again"));
+
+        byte[] successor = new PipelineRetrainer(TrainingFixtures.training()).retrain(new Retrainer.Request(
+                version(parent.manifest()), new ByteArrayInputStream(DatasetFile.bytes(MODEL.pipeline().rawSchema(),
+                        data)), again, PSEUDONYMS, Map.of()));
+
+        // A patient's production rows go where its dataset rows went: each part holds twice the parent's rows.
+        JsonNode after = evaluation(successor);
+        assertThat(after.at("/validation/rows").asLong()).isEqualTo(2 * parent.evaluation().validation().rows());
+        assertThat(after.at("/test/rows").asLong()).isEqualTo(2 * parent.evaluation().test().rows());
     }
 
     @Test
@@ -137,13 +163,21 @@ class PipelineRetrainerTest {
     }
 
     private static JsonNode manifest(byte[] zip) throws IOException {
+        return entry(zip, "manifest.json");
+    }
+
+    private static JsonNode evaluation(byte[] zip) throws IOException {
+        return entry(zip, "evaluation.json");
+    }
+
+    private static JsonNode entry(byte[] zip, String name) throws IOException {
         try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
             for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
-                if (entry.getName().equals("manifest.json")) {
-                    return Json.readTree("manifest.json", in.readAllBytes());
+                if (entry.getName().equals(name)) {
+                    return Json.readTree(name, in.readAllBytes());
                 }
             }
         }
-        throw new AssertionError("the package has no manifest.json");
+        throw new AssertionError("the package has no " + name);
     }
 }
